@@ -1,0 +1,49 @@
+"""The one Celery app: Redis in production, kombu's filesystem transport in the embedded default."""
+
+from celery import Celery
+
+from jobs.schedule import BEAT_SCHEDULE
+from service.config import Settings, get_settings
+
+TASK_MODULES = ["jobs.platform"]
+
+
+def broker_options(settings: Settings) -> dict:
+    if settings.redis_url:
+        return {"broker_url": settings.redis_url, "broker_transport_options": {"visibility_timeout": 3600}}
+    folder = settings.broker_dir
+    for sub in ("queue", "processed"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    return {
+        "broker_url": "filesystem://",
+        "broker_transport_options": {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "processed_folder": str(folder / "processed"),
+            "store_processed": False,
+        },
+    }
+
+
+def make_celery(settings: Settings | None = None) -> Celery:
+    settings = settings or get_settings()
+    celery = Celery("daicho", include=TASK_MODULES)
+    celery.conf.update(
+        **broker_options(settings),
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        timezone="Asia/Tokyo",
+        enable_utc=True,
+        beat_schedule=BEAT_SCHEDULE,
+        beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+    )
+    return celery
+
+
+app = make_celery()

@@ -1,0 +1,1 @@
+"""Daichō data service."""

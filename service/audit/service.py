@@ -1,0 +1,196 @@
+"""Writing, reading and verifying the hash-chained audit log."""
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import Session
+
+from service.audit.models import AuditChainHead, AuditEntry
+from service.database import utcnow
+
+GENESIS_HASH = "0" * 64
+REDACTED = "[REDACTED]"
+SECRET_MARKERS = ("password", "token", "secret", "card_number", "security_code", "cvv", "api_key")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something: a person, the system, a terminal, a scan station or a webhook."""
+
+    type: str
+    id: str | None = None
+    label: str = ""
+    client_address: str | None = None
+    request_id: str | None = None
+
+
+SYSTEM = Actor(type="system", label="system")
+
+
+def is_secret_field(name: str) -> bool:
+    lowered = name.lower()
+    return any(marker in lowered for marker in SECRET_MARKERS)
+
+
+def _plain(value: Any) -> Any:
+    """The JSON form of a value, exactly as it will be stored and hashed."""
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Field-by-field {"field": {"before": x, "after": y}} for the fields that changed; secrets redacted."""
+    before = before or {}
+    after = after or {}
+    changes: dict[str, Any] = {}
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old == new:
+            continue
+        if is_secret_field(name):
+            changes[name] = {"before": REDACTED if old is not None else None, "after": REDACTED if new is not None else None}
+        else:
+            changes[name] = {"before": _plain(old), "after": _plain(new)}
+    return changes
+
+
+def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in fields}
+
+
+def _entry_hash(entry: AuditEntry) -> str:
+    material = {
+        "seq": entry.seq,
+        "occurred_at": entry.occurred_at.isoformat(),
+        "actor_type": entry.actor_type,
+        "actor_id": entry.actor_id,
+        "actor_label": entry.actor_label,
+        "client_address": entry.client_address,
+        "request_id": entry.request_id,
+        "action": entry.action,
+        "domain": entry.domain,
+        "target_type": entry.target_type,
+        "target_id": entry.target_id,
+        "changes": entry.changes,
+        "prev_hash": entry.prev_hash,
+    }
+    canonical = json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _advance_head(db: Session) -> tuple[int, str]:
+    """Take the next sequence number; the row lock on the head orders concurrent writers."""
+    head = AuditChainHead.__table__
+    row = db.execute(
+        update(head).where(head.c.id == 1).values(last_seq=head.c.last_seq + 1).returning(head.c.last_seq, head.c.last_hash)
+    ).first()
+    if row is None:
+        db.add(AuditChainHead(id=1, last_seq=1, last_hash=GENESIS_HASH))
+        db.flush()
+        return 1, GENESIS_HASH
+    return row[0], row[1]
+
+
+def record(
+    db: Session,
+    *,
+    actor: Actor,
+    action: str,
+    domain: str,
+    target_type: str,
+    target_id: Any = None,
+    changes: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEntry:
+    """Append one entry, chained to the previous one, inside the caller's transaction."""
+    seq, prev_hash = _advance_head(db)
+    entry = AuditEntry(
+        seq=seq,
+        occurred_at=(at or utcnow()).astimezone(UTC),
+        actor_type=actor.type,
+        actor_id=actor.id,
+        actor_label=actor.label,
+        client_address=actor.client_address,
+        request_id=actor.request_id,
+        action=action,
+        domain=domain,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
+        changes=_plain(dict(changes or {})),
+        prev_hash=prev_hash,
+    )
+    entry.entry_hash = _entry_hash(entry)
+    db.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(last_hash=entry.entry_hash))
+    db.add(entry)
+    db.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+
+def verify_chain(db: Session, *, batch: int = 5000) -> ChainReport:
+    """Recompute every hash in sequence order; report the first entry that does not match."""
+    expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
+    last_seq = 0
+    while True:
+        rows = db.scalars(select(AuditEntry).where(AuditEntry.seq > last_seq).order_by(AuditEntry.seq).limit(batch)).all()
+        if not rows:
+            break
+        for entry in rows:
+            if entry.seq != expected_seq:
+                return ChainReport(False, checked, expected_seq, "missing entry")
+            if entry.prev_hash != expected_prev:
+                return ChainReport(False, checked, entry.seq, "broken link to the previous entry")
+            if _entry_hash(entry) != entry.entry_hash:
+                return ChainReport(False, checked, entry.seq, "entry altered after it was written")
+            expected_prev, expected_seq, checked = entry.entry_hash, entry.seq + 1, checked + 1
+        last_seq = rows[-1].seq
+        db.expunge_all()
+    head = db.get(AuditChainHead, 1)
+    if head is not None and checked and (head.last_seq != checked or head.last_hash != expected_prev):
+        return ChainReport(False, checked, head.last_seq, "entries removed from the end")
+    return ChainReport(True, checked)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor_id: str | None = None
+    action: str | None = None
+    domain: str | None = None
+    target_type: str | None = None
+    target_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _filtered(stmt: Select, flt: AuditFilter) -> Select:
+    for column, value in (
+        (AuditEntry.actor_id, flt.actor_id),
+        (AuditEntry.action, flt.action),
+        (AuditEntry.domain, flt.domain),
+        (AuditEntry.target_type, flt.target_type),
+        (AuditEntry.target_id, flt.target_id),
+    ):
+        if value:
+            stmt = stmt.where(column == value)
+    if flt.since:
+        stmt = stmt.where(AuditEntry.occurred_at >= flt.since)
+    if flt.until:
+        stmt = stmt.where(AuditEntry.occurred_at < flt.until)
+    return stmt
+
+
+def list_entries(db: Session, *, flt: AuditFilter, offset: int, limit: int) -> tuple[list[AuditEntry], int]:
+    total = db.scalar(_filtered(select(func.count()).select_from(AuditEntry), flt)) or 0
+    rows = db.scalars(_filtered(select(AuditEntry), flt).order_by(AuditEntry.seq.desc()).offset(offset).limit(limit)).all()
+    return list(rows), total

@@ -1,0 +1,96 @@
+"""One Settings object for the service, the jobs and the clients that share this repo."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "dev-secret-change-me", "secret"}
+DEV_SECRET = "dev-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Every knob is an environment variable prefixed APP_ (see README)."""
+
+    model_config = SettingsConfigDict(env_prefix="APP_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = REPO_ROOT / "var"
+    database_url: str = ""
+    redis_url: str = ""
+    secret_key: str = DEV_SECRET
+    jwt_algorithm: Literal["HS256"] = "HS256"
+    jwt_expiry_minutes: int = 8 * 60
+    jwt_leeway_seconds: int = 10
+    bcrypt_rounds: int = 12
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 10
+    admin_password: str = ""
+    max_body_bytes: int = 10 * 1024 * 1024
+    timezone: str = "Asia/Tokyo"
+    api_url: str = "http://127.0.0.1:8000"
+    cors_origins: str = ""
+
+    # Outbox and providers: "sandbox" records and simulates; the others talk to the real thing.
+    outbox_max_attempts: int = 8
+    outbox_backoff_base_seconds: int = 30
+    outbox_backoff_cap_seconds: int = 3600
+    outbox_lease_seconds: int = 120
+    email_provider: Literal["sandbox", "smtp"] = "sandbox"
+    email_from: str = "daicho@example.jp"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    sms_provider: Literal["sandbox", "twilio"] = "sandbox"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from_number: str = ""
+    slack_provider: Literal["sandbox", "webhook"] = "sandbox"
+    slack_webhook_url: str = ""
+    payment_provider: Literal["sandbox", "stripe"] = "sandbox"
+    stripe_api_key: str = ""
+    stripe_webhook_secret: str = ""
+    voice_provider: Literal["sandbox", "http"] = "sandbox"
+    voice_api_url: str = ""
+    voice_api_key: str = ""
+    voice_webhook_secret: str = ""
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_database_url(cls, value: str) -> str:
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix):]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> "Settings":
+        if self.env == "production":
+            if self.secret_key in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
+                raise ValueError("APP_SECRET_KEY must be a real secret of 32+ characters in production")
+            if not self.database_url.startswith("postgresql"):
+                raise ValueError("APP_DATABASE_URL must point at PostgreSQL in production")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'daicho.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def broker_dir(self) -> Path:
+        return self.data_dir / "broker"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

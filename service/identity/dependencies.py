@@ -1,0 +1,113 @@
+"""Who is calling, and what they may do: one dependency for each, shared by every domain."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from service.audit.service import Actor
+from service.deps import DbSession, client_address, current_request_id
+from service.errors import Forbidden, Unauthorized
+from service.identity import service as identity
+from service.identity.models import User
+from service.identity.roles import DOMAINS, PLATFORM
+from service.identity.security import decode_token
+from service.tenancy import TenantScope
+
+bearer = HTTPBearer(auto_error=False)
+
+
+@dataclass(frozen=True)
+class GrantInfo:
+    role: str
+    scope: str | None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated person with their grants, ready to authorise and to scope queries."""
+
+    user_id: int
+    login_id: str
+    name: str
+    grants: dict[str, GrantInfo]
+    actor: Actor
+    token_jti: str
+    token_expires_at: datetime
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return PLATFORM in self.grants
+
+    def role(self, domain: str) -> str | None:
+        grant = self.grants.get(domain)
+        return grant.role if grant else None
+
+    def has_role(self, domain: str, *roles: str) -> bool:
+        if self.is_platform_admin:
+            return True
+        grant = self.grants.get(domain)
+        return grant is not None and (not roles or grant.role in roles)
+
+    def scope(self, domain: str) -> TenantScope:
+        """The tenant this caller is limited to in the domain; platform admins and unscoped grants see all."""
+        kind = DOMAINS[domain].scope_kind
+        grant = self.grants.get(domain)
+        if self.is_platform_admin or grant is None:
+            return TenantScope(domain, kind, None)
+        return TenantScope(domain, kind, grant.scope)
+
+
+def _caller_from_user(user: User, claims: dict, request: Request) -> Caller:
+    return Caller(
+        user_id=user.id,
+        login_id=user.login_id,
+        name=user.name,
+        grants={g.domain: GrantInfo(g.role, g.scope) for g in user.grants},
+        actor=Actor(
+            type="user", id=str(user.id), label=user.login_id,
+            client_address=client_address(request), request_id=current_request_id(),
+        ),
+        token_jti=claims["jti"],
+        token_expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+    )
+
+
+def current_caller(
+    request: Request,
+    db: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller:
+    if credentials is None:
+        raise Unauthorized("ログインが必要です", code="not_authenticated")
+    claims = decode_token(credentials.credentials, kind="user")
+    if identity.is_revoked(db, claims["jti"]):
+        raise Unauthorized("ログアウト済みのトークンです。再度ログインしてください", code="token_revoked")
+    try:
+        user = db.get(User, int(claims["sub"]))
+    except ValueError:
+        user = None
+    if user is None or not user.is_active:
+        raise Unauthorized("このアカウントは利用できません", code="account_inactive")
+    return _caller_from_user(user, claims, request)
+
+
+CurrentCaller = Annotated[Caller, Depends(current_caller)]
+
+
+def require(domain: str, *roles: str) -> Callable[[Caller], Caller]:
+    """A dependency that admits callers holding one of these roles in the domain (any role when none are named)."""
+
+    def dependency(caller: CurrentCaller) -> Caller:
+        if not caller.has_role(domain, *roles):
+            raise Forbidden("この操作を行う権限がありません", details={"domain": domain, "roles": list(roles)})
+        return caller
+
+    dependency.__name__ = f"require_{domain}_{'_'.join(roles) or 'any'}"
+    return dependency
+
+
+PlatformAdmin = Annotated[Caller, Depends(require(PLATFORM, "admin"))]

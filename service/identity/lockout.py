@@ -1,0 +1,85 @@
+"""Failed-attempt counting and lockout for any login key, safe under concurrent attempts.
+
+Every change is one atomic upsert or conditional update, so parallel attempts can neither lose a
+failure nor slip a success past a lock that another attempt has just set.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from service.config import get_settings
+from service.database import UTCDateTime
+from service.errors import Locked
+from service.identity.models import LoginThrottle
+
+
+@dataclass(frozen=True)
+class FailureOutcome:
+    failed_count: int
+    attempts_left: int
+    locked_until: datetime | None
+
+
+def _limits() -> tuple[int, timedelta]:
+    settings = get_settings()
+    return settings.login_max_failures, timedelta(minutes=settings.login_lockout_minutes)
+
+
+def minutes_left(locked_until: datetime, now: datetime) -> int:
+    return max(1, math.ceil((locked_until - now).total_seconds() / 60))
+
+
+def locked_message(locked_until: datetime, now: datetime) -> str:
+    return f"ログイン試行回数の上限に達したため、ロックされています。あと{minutes_left(locked_until, now)}分後に再度お試しください"
+
+
+def ensure_not_locked(db: Session, *, kind: str, key: str, now: datetime) -> None:
+    """Raise Locked with the time left when the key is locked now."""
+    locked_until = db.scalar(select(LoginThrottle.locked_until).where(LoginThrottle.kind == kind, LoginThrottle.key == key))
+    if locked_until is not None and locked_until > now:
+        raise Locked(
+            locked_message(locked_until, now),
+            details={"locked_until": locked_until, "minutes_left": minutes_left(locked_until, now)},
+            code="account_locked",
+        )
+
+
+def register_failure(db: Session, *, kind: str, key: str, now: datetime) -> FailureOutcome:
+    """Count one failure atomically; the failure that reaches the limit sets the lock."""
+    max_failures, lock_for = _limits()
+    table = LoginThrottle.__table__
+    insert = (postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
+    expired = table.c.locked_until.is_not(None) & (table.c.locked_until <= now)
+    new_count = case((expired, 1), else_=table.c.failed_count + 1)
+    stmt = insert.values(kind=kind, key=key, failed_count=1, locked_until=None, updated_at=now)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["kind", "key"],
+        set_={
+            "failed_count": new_count,
+            "locked_until": case(
+                (new_count >= max_failures, literal(now + lock_for, UTCDateTime)),
+                (expired, None),
+                else_=table.c.locked_until,
+            ),
+            "updated_at": now,
+        },
+    ).returning(table.c.failed_count, table.c.locked_until)
+    failed_count, locked_until = db.execute(stmt).one()
+    return FailureOutcome(failed_count, max(0, max_failures - failed_count), locked_until)
+
+
+def register_success(db: Session, *, kind: str, key: str, now: datetime) -> None:
+    """Reset the counter, unless a concurrent failure locked the key meanwhile (then raise Locked)."""
+    table = LoginThrottle.__table__
+    not_locked = table.c.locked_until.is_(None) | (table.c.locked_until <= now)
+    db.execute(
+        update(table)
+        .where(table.c.kind == kind, table.c.key == key, not_locked)
+        .values(failed_count=0, locked_until=None, updated_at=now)
+    )
+    ensure_not_locked(db, kind=kind, key=key, now=now)

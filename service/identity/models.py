@@ -1,0 +1,63 @@
+"""Users, their per-domain grants, login throttles and revoked tokens."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.database import Base, utcnow
+
+
+class User(Base):
+    __tablename__ = "identity_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    password_hash: Mapped[str] = mapped_column(String(100))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    grants: Mapped[list["Grant"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="Grant.domain"
+    )
+
+
+class Grant(Base):
+    """One role in one domain, optionally limited to one tenant (customer, jurisdiction, agency, nursery)."""
+
+    __tablename__ = "identity_grant"
+    __table_args__ = (UniqueConstraint("user_id", "domain"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("identity_user.id", ondelete="CASCADE"), index=True)
+    domain: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(20))
+    scope: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="grants")
+
+
+class LoginThrottle(Base):
+    """Failed-login counter for one key (a login id, a nursery code, a client address)."""
+
+    __tablename__ = "identity_login_throttle"
+    __table_args__ = (UniqueConstraint("kind", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    key: Mapped[str] = mapped_column(String(200))
+    failed_count: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RevokedToken(Base):
+    __tablename__ = "identity_revoked_token"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,0 +1,83 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from service.audit.service import Actor
+from service.database import utcnow
+from service.deps import DbSession, client_address, current_request_id
+from service.identity import service as identity
+from service.identity.dependencies import CurrentCaller, PlatformAdmin
+from service.identity.roles import DOMAINS
+from service.identity.schemas import GrantIn, GrantRead, LoginIn, RoleCatalogueEntry, TokenOut, UserCreate, UserRead, UserUpdate
+from service.pagination import Page, PageParams, page_params
+
+auth_router = APIRouter(prefix="/auth", tags=["auth"])
+admin_router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+def request_actor(request: Request) -> Actor:
+    return Actor(type="anonymous", client_address=client_address(request), request_id=current_request_id())
+
+
+@auth_router.post("/login", response_model=TokenOut)
+def login(body: LoginIn, db: DbSession, actor: Annotated[Actor, Depends(request_actor)]) -> TokenOut:
+    result = identity.authenticate(db, login_id=body.login_id, password=body.password, actor=actor, now=utcnow())
+    return TokenOut(access_token=result.token.token, expires_at=result.token.expires_at, user=UserRead.model_validate(result.user))
+
+
+@auth_router.post("/logout", status_code=204)
+def logout(caller: CurrentCaller, db: DbSession) -> None:
+    identity.logout(db, jti=caller.token_jti, expires_at=caller.token_expires_at, actor=caller.actor, now=utcnow())
+
+
+@auth_router.get("/me", response_model=UserRead)
+def me(caller: CurrentCaller, db: DbSession) -> UserRead:
+    return UserRead.model_validate(identity.get_user(db, caller.user_id))
+
+
+@admin_router.get("/roles", response_model=list[RoleCatalogueEntry])
+def roles(_: PlatformAdmin) -> list[RoleCatalogueEntry]:
+    return [
+        RoleCatalogueEntry(
+            domain=d.domain, label=d.label, roles=d.roles, scope_kind=d.scope_kind,
+            scoped_roles=sorted(d.scoped_roles), scope_required_roles=sorted(d.scope_required_roles),
+        )
+        for d in DOMAINS.values()
+    ]
+
+
+@admin_router.get("/users", response_model=Page[UserRead])
+def list_users(
+    _: PlatformAdmin, db: DbSession, paging: Annotated[PageParams, Depends(page_params)],
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> Page[UserRead]:
+    rows, total = identity.list_users(db, q=q, offset=paging.offset, limit=paging.page_size)
+    return Page(items=[UserRead.model_validate(u) for u in rows], total=total, page=paging.page, page_size=paging.page_size)
+
+
+@admin_router.post("/users", response_model=UserRead, status_code=201)
+def create_user(body: UserCreate, caller: PlatformAdmin, db: DbSession) -> UserRead:
+    return UserRead.model_validate(identity.create_user(db, data=body, actor=caller.actor))
+
+
+@admin_router.get("/users/{user_id}", response_model=UserRead)
+def get_user(user_id: int, _: PlatformAdmin, db: DbSession) -> UserRead:
+    return UserRead.model_validate(identity.get_user(db, user_id))
+
+
+@admin_router.patch("/users/{user_id}", response_model=UserRead)
+def update_user(user_id: int, body: UserUpdate, caller: PlatformAdmin, db: DbSession) -> UserRead:
+    user = identity.update_user(db, user=identity.get_user(db, user_id), data=body, actor=caller.actor)
+    return UserRead.model_validate(user)
+
+
+@admin_router.put("/users/{user_id}/grants/{domain}", response_model=GrantRead)
+def set_grant(user_id: int, domain: str, body: GrantIn, caller: PlatformAdmin, db: DbSession) -> GrantRead:
+    user = identity.get_user(db, user_id)
+    grant = identity.set_grant(db, user=user, domain=domain, role=body.role, scope=body.scope, actor=caller.actor)
+    return GrantRead.model_validate(grant)
+
+
+@admin_router.delete("/users/{user_id}/grants/{domain}", status_code=204)
+def remove_grant(user_id: int, domain: str, caller: PlatformAdmin, db: DbSession) -> None:
+    identity.remove_grant(db, user=identity.get_user(db, user_id), domain=domain, actor=caller.actor)

@@ -1,0 +1,86 @@
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+
+from service.identity.roles import DOMAINS
+
+LoginId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._@-]{3,64}$")]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=72)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class LoginIn(BaseModel):
+    login_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class GrantIn(BaseModel):
+    role: str
+    scope: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+
+
+class GrantRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    domain: str
+    role: str
+    scope: str | None
+    domain_label: str = ""
+    role_label: str = ""
+
+    @model_validator(mode="after")
+    def _labels(self) -> "GrantRead":
+        entry = DOMAINS.get(self.domain)
+        if entry:
+            self.domain_label = entry.label
+            self.role_label = entry.roles.get(self.role, self.role)
+        return self
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    login_id: str
+    name: str
+    email: str
+    is_active: bool
+    last_login_at: datetime | None
+    created_at: datetime
+    grants: list[GrantRead]
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+    user: UserRead
+
+
+class UserCreate(BaseModel):
+    login_id: LoginId
+    name: Name
+    email: EmailStr | None = None
+    password: Password
+    is_active: bool = True
+
+
+class UserUpdate(BaseModel):
+    name: Name | None = None
+    email: EmailStr | None = None
+    password: Password | None = None
+    is_active: bool | None = None
+
+
+class RoleCatalogueEntry(BaseModel):
+    domain: str
+    label: str
+    roles: dict[str, str]
+    scope_kind: str | None
+    scoped_roles: list[str]
+    scope_required_roles: list[str]
+
+
+class Msg(BaseModel):
+    message: str = Field(default="")

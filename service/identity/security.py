@@ -1,0 +1,72 @@
+"""Password hashing and JWT tokens."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import bcrypt
+import jwt
+
+from service.config import get_settings
+from service.errors import Unauthorized
+
+MAX_PASSWORD_BYTES = 72
+
+
+def hash_password(password: str, rounds: int | None = None) -> str:
+    secret = password.encode()[:MAX_PASSWORD_BYTES]
+    return bcrypt.hashpw(secret, bcrypt.gensalt(rounds or get_settings().bcrypt_rounds)).decode()
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    try:
+        return bcrypt.checkpw(password.encode()[:MAX_PASSWORD_BYTES], password_hash.encode())
+    except ValueError:
+        return False
+
+
+@lru_cache
+def _dummy_hash() -> bytes:
+    """Checked when the login id is unknown, so a miss costs as much time as a hit."""
+    return bcrypt.hashpw(b"dummy-password", bcrypt.gensalt(get_settings().bcrypt_rounds))
+
+
+def burn_password_check(password: str) -> None:
+    bcrypt.checkpw(password.encode()[:MAX_PASSWORD_BYTES], _dummy_hash())
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    jti: str
+    expires_at: datetime
+
+
+def issue_token(*, subject: str, kind: str, now: datetime, minutes: int | None = None, **claims: Any) -> IssuedToken:
+    settings = get_settings()
+    expires_at = now + timedelta(minutes=minutes or settings.jwt_expiry_minutes)
+    jti = uuid.uuid4().hex
+    payload = {"sub": subject, "kind": kind, "jti": jti, "iat": now, "exp": expires_at, **claims}
+    token = jwt.encode(payload, settings.secret_key, algorithm=settings.jwt_algorithm)
+    return IssuedToken(token=token, jti=jti, expires_at=expires_at)
+
+
+def decode_token(token: str, *, kind: str) -> dict[str, Any]:
+    settings = get_settings()
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key,
+            algorithms=[settings.jwt_algorithm],
+            leeway=settings.jwt_leeway_seconds,
+            options={"require": ["exp", "iat", "sub", "jti"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("トークンの有効期限が切れています。再度ログインしてください", code="token_expired") from exc
+    except jwt.InvalidTokenError as exc:
+        raise Unauthorized("認証トークンが不正です", code="invalid_token") from exc
+    if claims.get("kind") != kind:
+        raise Unauthorized("認証トークンが不正です", code="invalid_token")
+    return claims

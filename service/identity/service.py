@@ -1,0 +1,193 @@
+"""Login, logout, users and grants."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from service.audit import service as audit
+from service.audit.service import Actor
+from service.errors import Conflict, Locked, NotFound, Unauthorized, ValidationFailed
+from service.identity import lockout
+from service.identity.models import Grant, RevokedToken, User
+from service.identity.roles import DOMAINS
+from service.identity.schemas import UserCreate, UserUpdate
+from service.identity.security import IssuedToken, burn_password_check, hash_password, issue_token, verify_password
+
+USER_KIND = "user"
+USER_FIELDS = ("login_id", "name", "email", "is_active")
+BAD_CREDENTIALS = "ログインIDまたはパスワードが正しくありません"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User
+    token: IssuedToken
+
+
+def _audit_login(db: Session, *, actor: Actor, action: str, login_id: str, user: User | None, reason: str = "", now: datetime) -> None:
+    changes = {"login_id": login_id}
+    if reason:
+        changes["reason"] = reason
+    audit.record(
+        db, actor=actor, action=action, domain="platform", target_type="user",
+        target_id=user.id if user else None, changes=changes, at=now,
+    )
+
+
+def authenticate(db: Session, *, login_id: str, password: str, actor: Actor, now: datetime) -> LoginResult:
+    """Check the password under the lockout rules and issue a token; failures are counted and audited even though they raise."""
+    key = login_id.strip().lower()
+    user = db.scalar(select(User).where(func.lower(User.login_id) == key))
+    failed = Actor(type="anonymous", label=login_id[:100], client_address=actor.client_address, request_id=actor.request_id)
+    try:
+        lockout.ensure_not_locked(db, kind=USER_KIND, key=key, now=now)
+    except Locked as exc:
+        _audit_login(db, actor=failed, action="login_failed", login_id=login_id, user=user, reason="locked", now=now)
+        exc.keep_changes = True
+        raise
+    password_ok = _password_matches(user, password)
+    if not password_ok or not user.is_active:
+        outcome = lockout.register_failure(db, kind=USER_KIND, key=key, now=now)
+        reason = "inactive" if user and password_ok else "bad_credentials"
+        _audit_login(db, actor=failed, action="login_failed", login_id=login_id, user=user, reason=reason, now=now)
+        if outcome.locked_until is not None:
+            raise Locked(
+                lockout.locked_message(outcome.locked_until, now),
+                details={"locked_until": outcome.locked_until, "minutes_left": lockout.minutes_left(outcome.locked_until, now)},
+                code="account_locked",
+                keep_changes=True,
+            )
+        raise Unauthorized(
+            f"{BAD_CREDENTIALS}（あと{outcome.attempts_left}回失敗するとロックされます）",
+            details={"attempts_left": outcome.attempts_left},
+            code="bad_credentials",
+            keep_changes=True,
+        )
+    try:
+        lockout.register_success(db, kind=USER_KIND, key=key, now=now)
+    except Locked as exc:
+        _audit_login(db, actor=failed, action="login_failed", login_id=login_id, user=user, reason="locked", now=now)
+        exc.keep_changes = True
+        raise
+    user.last_login_at = now
+    token = issue_token(subject=str(user.id), kind="user", now=now)
+    _audit_login(db, actor=actor_for(user, actor), action="login", login_id=login_id, user=user, now=now)
+    return LoginResult(user=user, token=token)
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    if user is None:
+        burn_password_check(password)
+        return False
+    return verify_password(password, user.password_hash)
+
+
+def actor_for(user: User, origin: Actor) -> Actor:
+    return Actor(type="user", id=str(user.id), label=user.login_id, client_address=origin.client_address, request_id=origin.request_id)
+
+
+def logout(db: Session, *, jti: str, expires_at: datetime, actor: Actor, now: datetime) -> None:
+    if db.get(RevokedToken, jti) is None:
+        db.add(RevokedToken(jti=jti, expires_at=expires_at))
+    audit.record(db, actor=actor, action="logout", domain="platform", target_type="user", target_id=actor.id, at=now)
+
+
+def is_revoked(db: Session, jti: str) -> bool:
+    return db.get(RevokedToken, jti) is not None
+
+
+def purge_revoked_tokens(db: Session, *, now: datetime) -> int:
+    return db.execute(delete(RevokedToken).where(RevokedToken.expires_at < now)).rowcount or 0
+
+
+def get_user(db: Session, user_id: int) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("ユーザーが見つかりません", details={"resource": "user", "id": user_id})
+    return user
+
+
+def list_users(db: Session, *, q: str | None, offset: int, limit: int) -> tuple[list[User], int]:
+    stmt = select(User)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(User.login_id.ilike(like), User.name.ilike(like), User.email.ilike(like)))
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.scalars(stmt.order_by(User.login_id).offset(offset).limit(limit)).all()
+    return list(rows), total
+
+
+def create_user(db: Session, *, data: UserCreate, actor: Actor) -> User:
+    if db.scalar(select(User.id).where(func.lower(User.login_id) == data.login_id.lower())):
+        raise Conflict("このログインIDは既に使われています", details={"field": "login_id", "rule": "unique"})
+    user = User(
+        login_id=data.login_id, name=data.name, email=str(data.email or ""),
+        password_hash=hash_password(data.password), is_active=data.is_active,
+    )
+    db.add(user)
+    db.flush()
+    after = audit.snapshot(user, USER_FIELDS) | {"password": "set"}
+    audit.record(db, actor=actor, action="create", domain="platform", target_type="user", target_id=user.id, changes=audit.diff({}, after))
+    return user
+
+
+def update_user(db: Session, *, user: User, data: UserUpdate, actor: Actor) -> User:
+    before = audit.snapshot(user, USER_FIELDS)
+    fields = data.model_dump(exclude_unset=True, exclude={"password"})
+    for name, value in fields.items():
+        if value is not None:
+            setattr(user, name, str(value) if name == "email" else value)
+    changes = audit.diff(before, audit.snapshot(user, USER_FIELDS))
+    if data.password:
+        user.password_hash = hash_password(data.password)
+        changes |= audit.diff({"password": "old"}, {"password": "new"})
+    if changes:
+        db.flush()
+        audit.record(db, actor=actor, action="update", domain="platform", target_type="user", target_id=user.id, changes=changes)
+    return user
+
+
+def _validate_grant(domain: str, role: str, scope: str | None) -> None:
+    entry = DOMAINS.get(domain)
+    if entry is None:
+        raise NotFound("ドメインが見つかりません", details={"domain": domain})
+    if role not in entry.roles:
+        raise ValidationFailed("このドメインにその役割はありません", details={"field": "role", "allowed": list(entry.roles)})
+    if scope and role not in entry.scoped_roles:
+        raise ValidationFailed("この役割には範囲を指定できません", details={"field": "scope", "rule": "scope_not_allowed"})
+    if not scope and role in entry.scope_required_roles:
+        raise ValidationFailed(
+            f"この役割には範囲（{entry.scope_kind}）の指定が必要です", details={"field": "scope", "rule": "scope_required"}
+        )
+
+
+def set_grant(db: Session, *, user: User, domain: str, role: str, scope: str | None, actor: Actor) -> Grant:
+    """Give the user this role in the domain, replacing any role they had there."""
+    _validate_grant(domain, role, scope)
+    grant = next((g for g in user.grants if g.domain == domain), None)
+    before = {"role": grant.role, "scope": grant.scope} if grant else {}
+    if grant is None:
+        grant = Grant(domain=domain, role=role, scope=scope)
+        user.grants.append(grant)
+    grant.role, grant.scope = role, scope
+    db.flush()
+    changes = audit.diff(before, {"role": role, "scope": scope})
+    if changes:
+        action = "update" if before else "create"
+        audit.record(db, actor=actor, action=action, domain="platform", target_type="grant", target_id=f"{user.id}:{domain}", changes=changes)
+    return grant
+
+
+def remove_grant(db: Session, *, user: User, domain: str, actor: Actor) -> None:
+    grant = next((g for g in user.grants if g.domain == domain), None)
+    if grant is None:
+        raise NotFound("この権限は付与されていません", details={"domain": domain})
+    before = {"role": grant.role, "scope": grant.scope}
+    user.grants.remove(grant)
+    db.flush()
+    audit.record(
+        db, actor=actor, action="delete", domain="platform", target_type="grant",
+        target_id=f"{user.id}:{domain}", changes=audit.diff(before, {}),
+    )

@@ -1,0 +1,64 @@
+"""The FastAPI application factory."""
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from service.audit.router import router as audit_router
+from service.config import get_settings
+from service.database import get_engine
+from service.errors import error_response, install_error_handlers
+from service.identity.router import admin_router, auth_router
+from service.observability import GuardMiddleware, MetricsMiddleware, configure_logging, metrics_response, register_queue_collector
+
+DOMAIN_ROUTERS: list[APIRouter] = []
+
+
+def _system_router() -> APIRouter:
+    router = APIRouter(tags=["system"])
+
+    @router.get("/health")
+    def health() -> dict:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @router.get("/ready")
+    def ready() -> JSONResponse:
+        """Readiness: the database and the broker answer."""
+        from jobs.monitoring import broker_reachable
+
+        checks = {"database": _database_ok(), "broker": broker_reachable()}
+        if all(checks.values()):
+            return JSONResponse({"status": "ready", "checks": checks})
+        return error_response(503, "not_ready", "データベースまたはブローカーに接続できません", checks)
+
+    return router
+
+
+def _database_ok() -> bool:
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    configure_logging()
+    app = FastAPI(title="Daichō API", version="0.1.0", docs_url="/docs", openapi_url="/api/openapi.json")
+    install_error_handlers(app)
+    api = APIRouter(prefix="/api")
+    for router in (_system_router(), auth_router, admin_router, audit_router, *DOMAIN_ROUTERS):
+        api.include_router(router)
+    app.include_router(api)
+    app.add_api_route("/metrics", metrics_response, include_in_schema=False)
+    register_queue_collector()
+    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(GuardMiddleware)
+    if settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins.split(","), allow_methods=["*"], allow_headers=["*"])
+    return app

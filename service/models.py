@@ -1,0 +1,8 @@
+"""Imports every model module so that metadata (and Alembic) sees all tables."""
+
+from service.audit import models as audit_models  # noqa: F401
+from service.database import Base
+from service.identity import models as identity_models  # noqa: F401
+from service.outbox import models as outbox_models  # noqa: F401
+
+metadata = Base.metadata

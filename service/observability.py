@@ -1,0 +1,198 @@
+"""Request ids, structured log lines, input guards and Prometheus metrics, as pure ASGI middleware."""
+
+import json
+import logging
+import time
+import uuid
+from contextvars import ContextVar
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.config import get_settings
+from service.errors import error_body
+
+request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+
+REQUESTS = Counter("daicho_http_requests_total", "HTTP requests", ["method", "route", "status"])
+ERRORS = Counter("daicho_http_errors_total", "HTTP responses with a 5xx status", ["method", "route"])
+LATENCY = Histogram(
+    "daicho_http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+TEXT_TYPES = (b"application/json", b"application/x-www-form-urlencoded", b"text/")
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        return True
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Every log line carries the request id of the request that wrote it."""
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
+    root = logging.getLogger()
+    if not any(isinstance(f, RequestIdFilter) for h in root.handlers for f in h.filters):
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value
+    return None
+
+
+async def _send_error(send: Send, status: int, code: str, message: str, request_id: str) -> None:
+
+    body = json.dumps(error_body(code, message), ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-request-id", request_id.encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class GuardMiddleware:
+    """Rejects oversized bodies and NUL bytes before any handler sees them, and tags every response with a request id."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.max_body = get_settings().max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = _header(scope, b"x-request-id")
+        request_id = incoming.decode("latin-1")[:64] if incoming and incoming.isascii() else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        try:
+            await self._guarded(scope, receive, send, request_id)
+        finally:
+            request_id_var.reset(token)
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", ""):
+            await _send_error(send, 400, "nul_byte", "NUL文字は使用できません", request_id)
+            return
+        declared = _header(scope, b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
+            await _send_error(send, 413, "payload_too_large", "リクエストが大きすぎます", request_id)
+            return
+        content_type = (_header(scope, b"content-type") or b"").lower()
+        chunks: list[bytes] = []
+        size = 0
+        more = scope["method"] not in ("GET", "HEAD", "DELETE", "OPTIONS")
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                await _send_error(send, 413, "payload_too_large", "リクエストが大きすぎます", request_id)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if content_type.startswith(TEXT_TYPES) and (b"\x00" in body or b"\\u0000" in body):
+            await _send_error(send, 400, "nul_byte", "NUL文字は使用できません", request_id)
+            return
+        await self.app(scope, _replay(body), _with_request_id(send, request_id))
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+def _with_request_id(send: Send, request_id: str) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+        await send(message)
+
+    return wrapped
+
+
+class MetricsMiddleware:
+    """Counts requests and observes latency per route template (never per raw path)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def observe(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observe)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"]
+            REQUESTS.labels(method, route, str(status)).inc()
+            LATENCY.labels(method, route).observe(time.perf_counter() - started)
+            if status >= 500:
+                ERRORS.labels(method, route).inc()
+
+
+class QueueLengthCollector:
+    """Reports the Celery queue length at scrape time."""
+
+    def collect(self) -> Any:
+        from jobs.monitoring import queue_length
+
+        gauge = GaugeMetricFamily("daicho_celery_queue_length", "Messages waiting in the Celery queue", labels=["queue"])
+        try:
+            gauge.add_metric(["celery"], queue_length())
+        except Exception:  # an unreachable broker must not break /metrics
+            logging.getLogger("daicho.metrics").warning("queue length unavailable", exc_info=True)
+        yield gauge
+
+
+_collector_registered = False
+
+
+def register_queue_collector() -> None:
+    global _collector_registered
+    if not _collector_registered:
+        REGISTRY.register(QueueLengthCollector())
+        _collector_registered = True
+
+
+def metrics_response() -> Response:
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

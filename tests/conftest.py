@@ -1,0 +1,93 @@
+"""Test harness: one real database per run (SQLite file or PostgreSQL), migrated with Alembic, emptied after each test.
+
+The backend comes from DAICHO_TEST_BACKEND (sqlite | postgres); `make test` runs the suite once per backend.
+"""
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+BACKEND = os.environ.get("DAICHO_TEST_BACKEND", "sqlite")
+DATA_DIR = Path(tempfile.mkdtemp(prefix="daicho-test-"))
+
+
+def _configure_environment() -> None:
+    os.environ["APP_ENV"] = "test"
+    os.environ["APP_DATA_DIR"] = str(DATA_DIR)
+    os.environ["APP_SECRET_KEY"] = "test-secret-key-that-is-long-enough-1234"
+    if BACKEND == "postgres":
+        os.environ["APP_DATABASE_URL"] = os.environ.get(
+            "APP_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        )
+        os.environ["APP_REDIS_URL"] = os.environ.get("APP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    else:
+        os.environ["APP_DATABASE_URL"] = f"sqlite:///{DATA_DIR / 'test.db'}"
+        os.environ["APP_REDIS_URL"] = ""
+
+
+_configure_environment()
+
+from service.database import get_engine, session_scope  # noqa: E402
+from service.models import metadata  # noqa: E402
+from tests.support.database import ensure_postgres_database, migrate_fresh, truncate_all  # noqa: E402
+
+
+def pytest_report_header() -> str:
+    return f"daicho backend: {BACKEND} ({os.environ['APP_DATABASE_URL']}), broker: {os.environ['APP_REDIS_URL'] or 'filesystem'}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_database() -> Iterator[None]:
+    if BACKEND == "postgres":
+        ensure_postgres_database(os.environ["APP_DATABASE_URL"])
+    migrate_fresh(get_engine())
+    yield
+    get_engine().dispose()
+
+
+@pytest.fixture(autouse=True)
+def clean_tables(migrated_database: None) -> Iterator[None]:
+    yield
+    truncate_all(get_engine(), metadata)
+
+
+@pytest.fixture
+def db():
+    """A session whose work is committed at the end of the with-block, like a request or a job."""
+    with session_scope() as session:
+        yield session
+
+
+@pytest.fixture
+def app():
+    from service.main import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def backend() -> str:
+    return BACKEND
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return DATA_DIR
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "postgres_only" in item.keywords and BACKEND != "postgres":
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL-only behaviour; runs in the PostgreSQL pass"))
+

@@ -1,0 +1,109 @@
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import func, select
+
+from service.audit.models import AuditEntry
+from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
+
+
+def login(client, login_id="user1", password=DEFAULT_PASSWORD):
+    return client.post("/api/auth/login", json={"login_id": login_id, "password": password})
+
+
+def test_login_returns_token_that_authenticates_me(client, db):
+    make_user(db, "user1", grants={"fleet": "operator"})
+    db.commit()
+    response = login(client)
+    assert response.status_code == 200
+    body = response.json()
+    me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert me.status_code == 200
+    assert me.json()["login_id"] == "user1"
+    assert me.json()["grants"][0]["role_label"] == "運用オペレーター"
+
+
+def test_wrong_password_says_attempts_left_and_is_audited(client, db):
+    make_user(db, "user1")
+    db.commit()
+    response = login(client, password="wrong-password")
+    assert response.status_code == 401
+    assert response.json()["error"]["details"]["attempts_left"] == 4
+    assert "あと4回" in response.json()["error"]["message"]
+    with_failed = db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "login_failed"))
+    assert with_failed == 1
+
+
+def test_five_failures_lock_even_the_right_password(client, db):
+    make_user(db, "user1")
+    db.commit()
+    statuses = [login(client, password="wrong-password").status_code for _ in range(5)]
+    assert statuses == [401, 401, 401, 401, 423]
+    locked = login(client)
+    assert locked.status_code == 423
+    assert locked.json()["error"]["code"] == "account_locked"
+    assert "10分後" in locked.json()["error"]["message"]
+
+
+def test_lockout_holds_under_concurrent_attempts(client, db):
+    make_user(db, "user1")
+    db.commit()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda _: login(client, password="wrong-password").status_code, range(8)))
+    assert statuses.count(401) <= 4
+    assert set(statuses) <= {401, 423}
+    assert login(client).status_code == 423
+
+
+def test_unknown_login_id_gets_the_same_answer_as_a_wrong_password(client):
+    response = login(client, login_id="nobody")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "bad_credentials"
+
+
+def test_inactive_user_cannot_log_in(client, db):
+    make_user(db, "user1", is_active=False)
+    db.commit()
+    assert login(client).status_code == 401
+
+
+def test_logout_revokes_the_token(client, db):
+    make_user(db, "user1")
+    db.commit()
+    token = login(client).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.post("/api/auth/logout", headers=headers).status_code == 204
+    response = client.get("/api/auth/me", headers=headers)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "token_revoked"
+
+
+def test_garbage_and_expired_tokens_are_401(client, db):
+    from datetime import timedelta
+
+    from service.database import utcnow
+    from service.identity.security import issue_token
+
+    user = make_user(db, "user1")
+    db.commit()
+    garbage = client.get("/api/auth/me", headers={"Authorization": "Bearer not-a-jwt"})
+    assert garbage.status_code == 401
+    old = issue_token(subject=str(user.id), kind="user", now=utcnow() - timedelta(hours=9)).token
+    expired = client.get("/api/auth/me", headers={"Authorization": f"Bearer {old}"})
+    assert expired.json()["error"]["code"] == "token_expired"
+
+
+def test_password_is_never_in_the_audit_log(client, db):
+    admin = make_user(db, "admin", grants={"platform": "admin"})
+    db.commit()
+    created = client.post(
+        "/api/admin/users",
+        json={"login_id": "newbie", "name": "新人", "password": "secret-pass-123"},
+        headers=auth_headers(admin),
+    )
+    assert created.status_code == 201
+    login(client, "newbie", "bad-password-x")
+    rows = db.scalars(select(AuditEntry)).all()
+    assert rows
+    dumped = " ".join(str(r.changes) for r in rows)
+    assert "secret-pass-123" not in dumped and "bad-password-x" not in dumped
+    assert "$2b$" not in dumped
