@@ -5,7 +5,9 @@ from celery import Celery
 from jobs.schedule import BEAT_SCHEDULE
 from service.config import Settings, get_settings
 
-TASK_MODULES = ["jobs.platform"]
+TASK_MODULES = [
+    "jobs.platform",
+]
 
 
 def broker_options(settings: Settings) -> dict:

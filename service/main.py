@@ -4,14 +4,11 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from service.audit.router import router as audit_router
 from service.config import get_settings
 from service.database import get_engine
 from service.errors import error_response, install_error_handlers
-from service.identity.router import admin_router, auth_router
 from service.observability import GuardMiddleware, MetricsMiddleware, configure_logging, metrics_response, register_queue_collector
-
-DOMAIN_ROUTERS: list[APIRouter] = []
+from service.routers import all_routers
 
 
 def _system_router() -> APIRouter:
@@ -50,7 +47,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Daichō API", version="0.1.0", docs_url="/docs", openapi_url="/api/openapi.json")
     install_error_handlers(app)
     api = APIRouter(prefix="/api")
-    for router in (_system_router(), auth_router, admin_router, audit_router, *DOMAIN_ROUTERS):
+    for router in (_system_router(), *all_routers()):
         api.include_router(router)
     app.include_router(api)
     app.add_api_route("/metrics", metrics_response, include_in_schema=False)
