@@ -132,6 +132,10 @@ def install_error_handlers(app: FastAPI) -> None:
         log.error("database unavailable: %s", exc.orig)
         return error_response(503, "unavailable", "データベースに接続できません。しばらくしてから再度お試しください")
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(_: Request, exc: OverflowError) -> JSONResponse:
+        return error_response(422, "validation_failed", "数値が大きすぎます", {"rule": "number_too_large"})
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)

@@ -141,7 +141,10 @@ def _with_request_id(send: Send, request_id: str) -> Send:
 
 
 class MetricsMiddleware:
-    """Counts requests and observes latency per route template (never per raw path)."""
+    """Counts requests and observes latency per route template (never per raw path).
+
+    The label is the template within the /api router (e.g. /admin/users/{user_id}), as FastAPI records it.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
