@@ -14,7 +14,7 @@ def broker_options(settings: Settings) -> dict:
     if settings.redis_url:
         return {"broker_url": settings.redis_url, "broker_transport_options": {"visibility_timeout": 3600}}
     folder = settings.broker_dir
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return {
         "broker_url": "filesystem://",
@@ -22,6 +22,7 @@ def broker_options(settings: Settings) -> dict:
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
             "store_processed": False,
         },
     }
