@@ -1,0 +1,237 @@
+"""Command line for operators: users, grants, the audit chain, demo data and the first platform admin.
+
+    python -m service.cli users create LOGIN --name NAME [--email E] [--inactive] [--password-stdin]
+    python -m service.cli users list [--query Q]
+    python -m service.cli users set-password LOGIN [--password-stdin]
+    python -m service.cli users activate|deactivate LOGIN
+    python -m service.cli grants set LOGIN DOMAIN ROLE [--scope TENANT]
+    python -m service.cli grants remove LOGIN DOMAIN
+    python -m service.cli audit verify
+    python -m service.cli demo load [--first-run] [--allow-production]
+    python -m service.cli bootstrap-admin
+
+Every change is audited with a "cli" actor named after the OS user. Exit codes: 0 done, 1 refused or broken, 2 usage.
+"""
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from service.audit.service import Actor, verify_chain
+from service.config import PLACEHOLDER_SECRETS, get_settings
+from service.database import session_scope
+from service.demo.framework import find_user, load_demo
+from service.demo.platform import ADMIN_LOGIN
+from service.errors import DomainError, NotFound
+from service.identity import service as identity
+from service.identity.models import Grant, User
+from service.identity.roles import PLATFORM
+from service.identity.schemas import UserCreate, UserUpdate
+
+LIST_PAGE = 500
+
+
+class CommandFailed(Exception):
+    """A command that was refused; the message tells the operator what to do."""
+
+
+def cli_actor() -> Actor:
+    try:
+        label = getpass.getuser()
+    except (KeyError, OSError):
+        label = f"uid {os.getuid()}"
+    return Actor(type="cli", label=label)
+
+
+def read_password(args: argparse.Namespace) -> str:
+    """The new password: first line of stdin with --password-stdin, otherwise asked twice on the terminal."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise CommandFailed("no terminal to ask for the password: pipe it in with --password-stdin")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password (again): "):
+        raise CommandFailed("the two passwords differ")
+    return first
+
+
+def user_by_login(db: Session, login_id: str) -> User:
+    user = find_user(db, login_id)
+    if user is None:
+        raise NotFound(f"user {login_id!r} not found")
+    return user
+
+
+def describe(user: User) -> str:
+    grants = ", ".join(f"{g.domain}:{g.role}" + (f"@{g.scope}" if g.scope else "") for g in user.grants) or "-"
+    state = "active" if user.is_active else "inactive"
+    return f"{user.login_id:<24} {state:<8} {user.name}  [{grants}]"
+
+
+def users_create(db: Session, args: argparse.Namespace) -> str:
+    data = UserCreate(login_id=args.login_id, name=args.name, email=args.email, password=read_password(args), is_active=not args.inactive)
+    return "created " + describe(identity.create_user(db, data=data, actor=cli_actor()))
+
+
+def all_users(db: Session, query: str | None) -> Iterator[User]:
+    offset = 0
+    while rows := identity.list_users(db, q=query, offset=offset, limit=LIST_PAGE)[0]:
+        yield from rows
+        offset += len(rows)
+
+
+def users_list(db: Session, args: argparse.Namespace) -> str:
+    return "\n".join(describe(user) for user in all_users(db, args.query)) or "no users"
+
+
+def update(db: Session, login_id: str, data: UserUpdate, done: str) -> str:
+    user = identity.update_user(db, user=user_by_login(db, login_id), data=data, actor=cli_actor())
+    return f"{done} {describe(user)}"
+
+
+def users_set_password(db: Session, args: argparse.Namespace) -> str:
+    return update(db, args.login_id, UserUpdate(password=read_password(args)), "new password for")
+
+
+def users_activate(db: Session, args: argparse.Namespace) -> str:
+    return update(db, args.login_id, UserUpdate(is_active=True), "activated")
+
+
+def users_deactivate(db: Session, args: argparse.Namespace) -> str:
+    return update(db, args.login_id, UserUpdate(is_active=False), "deactivated")
+
+
+def grants_set(db: Session, args: argparse.Namespace) -> str:
+    user = user_by_login(db, args.login_id)
+    identity.set_grant(db, user=user, domain=args.domain, role=args.role, scope=args.scope, actor=cli_actor())
+    return "granted " + describe(user)
+
+
+def grants_remove(db: Session, args: argparse.Namespace) -> str:
+    user = user_by_login(db, args.login_id)
+    identity.remove_grant(db, user=user, domain=args.domain, actor=cli_actor())
+    return "revoked " + describe(user)
+
+
+def audit_verify(db: Session, args: argparse.Namespace) -> str:
+    report = verify_chain(db)
+    if not report.ok:
+        raise CommandFailed(
+            f"audit chain BROKEN at entry {report.first_bad_seq}: {report.problem} ({report.checked} entries verified before it)"
+        )
+    return f"audit chain intact: {report.checked} entries verified"
+
+
+def demo_load(db: Session, args: argparse.Namespace) -> str:
+    if get_settings().env == "production" and not args.allow_production:
+        raise CommandFailed("refusing to load demo accounts with known passwords in production (add --allow-production)")
+    if args.first_run and find_user(db, ADMIN_LOGIN) is not None:
+        return f"demo data not loaded: user {ADMIN_LOGIN!r} already exists (run `demo load` to top it up)"
+    from service.demo.progress import RichSink
+
+    with RichSink() as sink:
+        names = load_demo(db, actor=cli_actor(), sink=sink)
+    return "demo data loaded: " + ", ".join(names)
+
+
+def bootstrap_admin(db: Session, args: argparse.Namespace) -> str:
+    """Create the platform admin `admin` from APP_ADMIN_PASSWORD when there is no platform admin yet."""
+    if db.scalar(select(Grant.id).where(Grant.domain == PLATFORM, Grant.role == "admin").limit(1)) is not None:
+        return "a platform admin exists: nothing to do"
+    password = get_settings().admin_password
+    if password in PLACEHOLDER_SECRETS:
+        raise CommandFailed("no platform admin exists yet: set APP_ADMIN_PASSWORD to a real password (8+ characters)")
+    if find_user(db, ADMIN_LOGIN) is not None:
+        raise CommandFailed(f"user {ADMIN_LOGIN!r} exists without the platform admin role: grant it with `grants set {ADMIN_LOGIN} platform admin`")
+    data = UserCreate(login_id=ADMIN_LOGIN, name="プラットフォーム管理者", password=password)
+    user = identity.create_user(db, data=data, actor=cli_actor())
+    identity.set_grant(db, user=user, domain=PLATFORM, role="admin", scope=None, actor=cli_actor())
+    return "created platform admin " + describe(user)
+
+
+Handler = Callable[[Session, argparse.Namespace], str]
+
+
+def _command(group: argparse._SubParsersAction, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+    parser = group.add_parser(name, help=help_text, description=help_text)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _password_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+
+
+def _users_commands(top: argparse._SubParsersAction) -> None:
+    users = top.add_parser("users", help="create, list and change users").add_subparsers(dest="action", required=True)
+    create = _command(users, "create", users_create, "create a user")
+    create.add_argument("login_id")
+    create.add_argument("--name", required=True)
+    create.add_argument("--email")
+    create.add_argument("--inactive", action="store_true", help="create the account disabled")
+    _password_option(create)
+    _command(users, "list", users_list, "list users and their grants").add_argument("--query", help="part of a login id, name or email")
+    set_password = _command(users, "set-password", users_set_password, "give a user a new password")
+    set_password.add_argument("login_id")
+    _password_option(set_password)
+    _command(users, "activate", users_activate, "let a user log in again").add_argument("login_id")
+    _command(users, "deactivate", users_deactivate, "stop a user from logging in").add_argument("login_id")
+
+
+def _grants_commands(top: argparse._SubParsersAction) -> None:
+    grants = top.add_parser("grants", help="give or take a role in a domain").add_subparsers(dest="action", required=True)
+    grant = _command(grants, "set", grants_set, "give a user one role in a domain (replacing the role they had there)")
+    grant.add_argument("login_id")
+    grant.add_argument("domain")
+    grant.add_argument("role")
+    grant.add_argument("--scope", help="the tenant the role is limited to (agency, nursery, customer or jurisdiction id)")
+    remove = _command(grants, "remove", grants_remove, "take a user's role in a domain away")
+    remove.add_argument("login_id")
+    remove.add_argument("domain")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m service.cli", description="Daichō operator commands")
+    top = parser.add_subparsers(dest="command", required=True)
+    _users_commands(top)
+    _grants_commands(top)
+    audit = top.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)
+    _command(audit, "verify", audit_verify, "recompute the audit hash chain; exit 1 when it is broken")
+    demo = top.add_parser("demo", help="demo data").add_subparsers(dest="action", required=True)
+    load = _command(demo, "load", demo_load, "load the demo accounts and records (idempotent)")
+    load.add_argument("--first-run", action="store_true", help=f"do nothing when user {ADMIN_LOGIN!r} already exists")
+    load.add_argument("--allow-production", action="store_true", help="load even when APP_ENV=production")
+    _command(top, "bootstrap-admin", bootstrap_admin, f"create platform admin {ADMIN_LOGIN!r} from APP_ADMIN_PASSWORD if none exists")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        with session_scope() as db:
+            print(args.handler(db, args))
+    except CommandFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except DomainError as exc:
+        print(f"error: {exc.message}" + (f" {exc.details}" if exc.details else ""), file=sys.stderr)
+        return 1
+    except OperationalError as exc:
+        print(f"error: the database cannot be used ({exc.orig}); is it reachable and migrated (`make migrate`)?", file=sys.stderr)
+        return 1
+    except ValidationError as exc:
+        for problem in exc.errors():
+            print(f"error: {'.'.join(map(str, problem['loc']))}: {problem['msg']}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Demo data: one idempotent loader made of hooks, one module per domain (see framework.py)."""

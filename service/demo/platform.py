@@ -1,0 +1,47 @@
+"""Demo accounts: the platform admin and one account per role of every domain."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from service.demo.framework import PLATFORM_HOOK_ORDER, DemoProgress, demo_hook, ensure_demo_user, grant_demo_user
+from service.identity.roles import DOMAINS, PLATFORM
+
+ADMIN_LOGIN = "admin"
+ADMIN_PASSWORD = "daicho-admin"
+DEMO_PASSWORD = "daicho-demo"
+LOGIN_PREFIX = {"fleet": "fleet", "reservations": "resv", "loaners": "loaners", "crm": "crm", "entry_logs": "nursery"}
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    login_id: str
+    name: str
+    password: str
+    domain: str
+    role: str
+
+    @property
+    def needs_tenant(self) -> bool:
+        """Roles that must be scoped to a tenant get their grant from their domain's hook, once the tenants exist."""
+        return self.role in DOMAINS[self.domain].scope_required_roles
+
+
+def demo_accounts() -> list[DemoAccount]:
+    admin = DemoAccount(ADMIN_LOGIN, "プラットフォーム管理者", ADMIN_PASSWORD, PLATFORM, "admin")
+    return [admin] + [
+        DemoAccount(f"{prefix}-{role}", f"デモ {DOMAINS[domain].label} {label}", DEMO_PASSWORD, domain, role)
+        for domain, prefix in LOGIN_PREFIX.items()
+        for role, label in DOMAINS[domain].roles.items()
+    ]
+
+
+@demo_hook("platform", order=PLATFORM_HOOK_ORDER)
+def load_accounts(db: Session, progress: DemoProgress) -> None:
+    accounts = demo_accounts()
+    progress.start("アカウント", total=len(accounts))
+    for account in accounts:
+        ensure_demo_user(db, account.login_id, name=account.name, password=account.password, actor=progress.actor)
+        if not account.needs_tenant:
+            grant_demo_user(db, account.login_id, account.domain, account.role, actor=progress.actor)
+        progress.advance()
