@@ -28,19 +28,24 @@ LATENCY = Histogram(
 TEXT_TYPES = (b"application/json", b"application/x-www-form-urlencoded", b"text/")
 
 
-class RequestIdFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
-        return True
+_base_record_factory = logging.getLogRecordFactory()
+
+
+def _record_with_request_id(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    record = _base_record_factory(*args, **kwargs)
+    record.request_id = request_id_var.get()
+    return record
 
 
 def configure_logging(level: int = logging.INFO) -> None:
-    """Every log line carries the request id of the request that wrote it."""
-    handler = logging.StreamHandler()
-    handler.addFilter(RequestIdFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
+    """Every log record carries the id of the request that wrote it, whichever logger and handler."""
+    if logging.getLogRecordFactory() is not _record_with_request_id:
+        logging.setLogRecordFactory(_record_with_request_id)
     root = logging.getLogger()
-    if not any(isinstance(f, RequestIdFilter) for h in root.handlers for f in h.filters):
+    if not any(getattr(h, "daicho", False) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler.daicho = True  # type: ignore[attr-defined]
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
         root.addHandler(handler)
     root.setLevel(level)
 
@@ -140,6 +145,9 @@ def _with_request_id(send: Send, request_id: str) -> Send:
     return wrapped
 
 
+ACCESS_LOG = logging.getLogger("daicho.access")
+
+
 class MetricsMiddleware:
     """Counts requests and observes latency per route template (never per raw path).
 
@@ -167,8 +175,10 @@ class MetricsMiddleware:
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
             method = scope["method"]
+            elapsed = time.perf_counter() - started
             REQUESTS.labels(method, route, str(status)).inc()
-            LATENCY.labels(method, route).observe(time.perf_counter() - started)
+            LATENCY.labels(method, route).observe(elapsed)
+            ACCESS_LOG.info("%s %s %s %.1fms", method, scope["path"], status, elapsed * 1000)
             if status >= 500:
                 ERRORS.labels(method, route).inc()
 
