@@ -43,7 +43,7 @@ def migrate_fresh(engine: Engine) -> None:
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
             for table in tables:
                 conn.execute(text(f'DROP TABLE IF EXISTS "{table}"'))
-    command.upgrade(alembic_config(), "head")
+    command.upgrade(alembic_config(), "heads")
 
 
 def truncate_all(engine: Engine, metadata: MetaData) -> None:
