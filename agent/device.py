@@ -1,0 +1,324 @@
+"""The TC-200 as the agent sees it: one interface, a serial/USB driver and a simulated terminal.
+
+The real TC-200 wire protocol is not part of the specification we were given, so SerialTC200 speaks a small,
+documented line protocol of our own (below). Swapping in the vendor protocol means writing one more
+TC200Device subclass; nothing else in the agent changes.
+
+Serial line protocol (UTF-8, one request at a time, every line ends with "\\n"):
+
+    request                               response
+    SERIAL                                OK <serial number>
+    VERSION                               OK <firmware version>
+    STATUS                                OK ONLINE   |   OK ERROR <message>
+    LOGS <n>                              OK <count>, then <count> log lines
+    INSTALL <size> <sha256> <version>     READY, then the agent writes <size> raw bytes; the terminal answers
+                                          PROGRESS <0-100> lines and finally OK <version>
+    (any request that fails)              ERR <message>
+"""
+
+import hashlib
+import logging
+import random
+import threading
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+from agent.config import AgentConfig
+
+log = logging.getLogger("agent.device")
+
+ProgressCallback = Callable[[int], None]
+CHUNK_BYTES = 64 * 1024
+
+
+class DeviceError(Exception):
+    """The terminal could not be reached or refused the request."""
+
+
+@dataclass(frozen=True)
+class HostLoad:
+    """cpu/memory/disk use of the store PC, each 0-100."""
+
+    cpu: float
+    memory: float
+    disk: float
+
+
+@dataclass(frozen=True)
+class DeviceStatus:
+    state: Literal["online", "error"]
+    error_message: str | None = None
+    # A simulated store stands in for the whole PC and reports its load; a real terminal leaves it to psutil.
+    load: HostLoad | None = None
+
+
+class TC200Device(ABC):
+    """What the agent needs from a TC-200."""
+
+    @abstractmethod
+    def serial_number(self) -> str: ...
+
+    @abstractmethod
+    def firmware_version(self) -> str: ...
+
+    @abstractmethod
+    def read_status(self) -> DeviceStatus: ...
+
+    @abstractmethod
+    def install_firmware(self, path: Path, version: str, progress: ProgressCallback) -> None:
+        """Install an already verified image; progress(0-100) as it goes; DeviceError when the terminal refuses."""
+
+    @abstractmethod
+    def recent_logs(self, n: int) -> list[str]: ...
+
+    def close(self) -> None:
+        """Release the port, if any."""
+
+
+@dataclass
+class SimulatedBehaviour:
+    """Knobs for demos and tests: an error state, a busy PC, installs that fail."""
+
+    error_message: str | None = None
+    high_cpu: bool = False
+    fail_install: str | None = None
+    report_load: bool = False
+
+
+class SimulatedTC200(TC200Device):
+    """A TC-200 in memory, with a log of what happened to it."""
+
+    def __init__(self, serial_number: str, firmware_version: str = "1.0.0",
+                 behaviour: SimulatedBehaviour | None = None, rng: random.Random | None = None) -> None:
+        self._serial = serial_number
+        self._version = firmware_version
+        self.behaviour = behaviour or SimulatedBehaviour()
+        self._rng = rng or random.Random()
+        self._log: deque[str] = deque(maxlen=1000)
+        self.installed_images: list[str] = []
+        self._note(f"boot firmware={firmware_version}")
+
+    def _note(self, line: str) -> None:
+        self._log.append(f"{datetime.now(UTC).isoformat(timespec='seconds')} {line}")
+
+    def serial_number(self) -> str:
+        return self._serial
+
+    def firmware_version(self) -> str:
+        return self._version
+
+    def read_status(self) -> DeviceStatus:
+        b = self.behaviour
+        load = self._load() if (b.report_load or b.high_cpu) else None
+        if b.error_message:
+            return DeviceStatus("error", b.error_message, load)
+        return DeviceStatus("online", None, load)
+
+    def _load(self) -> HostLoad:
+        cpu = self._rng.uniform(91, 99) if self.behaviour.high_cpu else self._rng.uniform(3, 30)
+        return HostLoad(cpu=round(cpu, 1), memory=round(self._rng.uniform(30, 60), 1),
+                        disk=round(self._rng.uniform(40, 70), 1))
+
+    def install_firmware(self, path: Path, version: str, progress: ProgressCallback) -> None:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        self._note(f"install start version={version} sha256={digest[:12]}")
+        for pct in (0, 25, 50, 75):
+            progress(pct)
+        if self.behaviour.fail_install:
+            self._note(f"install failed: {self.behaviour.fail_install}")
+            raise DeviceError(self.behaviour.fail_install)
+        self._version = version
+        self.installed_images.append(digest)
+        self._note(f"install done version={version}")
+        progress(100)
+
+    def recent_logs(self, n: int) -> list[str]:
+        return list(self._log)[-n:] if n > 0 else []
+
+
+class SerialTC200(TC200Device):
+    """A TC-200 on a serial/USB port (pyserial URL: /dev/ttyUSB0, COM3, socket://host:port, ...)."""
+
+    def __init__(self, port: str, baudrate: int = 115200, timeout: float = 5.0, install_timeout: float = 600.0) -> None:
+        import serial  # pyserial, imported here so a simulated agent does not load it
+
+        try:
+            self._port = serial.serial_for_url(port, baudrate=baudrate, timeout=timeout)
+        except (serial.SerialException, ValueError) as exc:
+            raise DeviceError(f"cannot open serial port {port}: {exc}") from None
+        self._timeout = timeout
+        self._install_timeout = install_timeout
+        self._lock = threading.Lock()
+
+    def _send(self, line: str) -> None:
+        self._port.write((line + "\n").encode())
+        self._port.flush()
+
+    def _read_line(self) -> str:
+        raw = self._port.readline()
+        if not raw.endswith(b"\n"):
+            raise DeviceError("no answer from the terminal (timeout)")
+        return raw.decode("utf-8", errors="replace").rstrip("\r\n")
+
+    def _expect_ok(self) -> str:
+        answer = self._read_line()
+        if answer == "OK" or answer.startswith("OK "):
+            return answer[3:]
+        if answer.startswith("ERR"):
+            raise DeviceError(answer[4:] or "terminal error")
+        raise DeviceError(f"unexpected answer from the terminal: {answer[:80]!r}")
+
+    def _request(self, line: str) -> str:
+        with self._lock:
+            self._port.reset_input_buffer()
+            self._send(line)
+            return self._expect_ok()
+
+    def serial_number(self) -> str:
+        return self._request("SERIAL")
+
+    def firmware_version(self) -> str:
+        return self._request("VERSION")
+
+    def read_status(self) -> DeviceStatus:
+        answer = self._request("STATUS")
+        if answer == "ONLINE":
+            return DeviceStatus("online")
+        if answer.startswith("ERROR"):
+            return DeviceStatus("error", answer[6:] or "terminal error")
+        raise DeviceError(f"unexpected status from the terminal: {answer[:80]!r}")
+
+    def recent_logs(self, n: int) -> list[str]:
+        with self._lock:
+            self._send(f"LOGS {int(n)}")
+            count = _parse_int(self._expect_ok(), "log count")
+            return [self._read_line() for _ in range(count)]
+
+    def install_firmware(self, path: Path, version: str, progress: ProgressCallback) -> None:
+        data_size = path.stat().st_size
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        with self._lock:
+            self._send(f"INSTALL {data_size} {digest} {version}")
+            if self._read_line() != "READY":
+                raise DeviceError("the terminal did not accept the image")
+            with path.open("rb") as image:
+                while chunk := image.read(CHUNK_BYTES):
+                    self._port.write(chunk)
+            self._port.flush()
+            self._port.timeout = self._install_timeout
+            try:
+                self._follow_install(progress)
+            finally:
+                self._port.timeout = self._timeout
+
+    def _follow_install(self, progress: ProgressCallback) -> None:
+        while True:
+            answer = self._read_line()
+            if not answer.startswith("PROGRESS "):
+                break
+            progress(_parse_int(answer[9:], "progress"))
+        if answer.startswith("ERR"):
+            raise DeviceError(answer[4:] or "install failed")
+        if not answer.startswith("OK"):
+            raise DeviceError(f"unexpected answer from the terminal: {answer[:80]!r}")
+        progress(100)
+
+    def close(self) -> None:
+        self._port.close()
+
+
+def _parse_int(text: str, what: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise DeviceError(f"bad {what} from the terminal: {text[:40]!r}") from None
+
+
+@dataclass
+class SerialResponder:
+    """The terminal's side of the line protocol, answering from any TC200Device.
+
+    Runs a simulated TC-200 behind a real serial line (a pty or a USB gadget) for demos and for SerialTC200's tests.
+    """
+
+    device: TC200Device
+    stream: BinaryIO
+    work_dir: Path
+    _handlers: dict[str, Callable[[list[str]], None]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._handlers = {"SERIAL": self._serial, "VERSION": self._version, "STATUS": self._status,
+                          "LOGS": self._logs, "INSTALL": self._install}
+
+    def _write(self, line: str) -> None:
+        self.stream.write((line + "\n").encode())
+        self.stream.flush()
+
+    def serve(self) -> None:
+        """Answer requests until the line closes."""
+        try:
+            while raw := self.stream.readline():
+                self._answer(raw)
+        except OSError:
+            return  # the other end hung up (a pty reports EIO)
+
+    def _answer(self, raw: bytes) -> None:
+        words = raw.decode("utf-8", errors="replace").strip().split(" ")
+        handler = self._handlers.get(words[0])
+        try:
+            if handler is None:
+                raise DeviceError(f"unknown request {words[0]!r}")
+            handler(words[1:])
+        except (DeviceError, ValueError, IndexError) as exc:
+            self._write(f"ERR {exc}")
+
+    def _serial(self, _: list[str]) -> None:
+        self._write(f"OK {self.device.serial_number()}")
+
+    def _version(self, _: list[str]) -> None:
+        self._write(f"OK {self.device.firmware_version()}")
+
+    def _status(self, _: list[str]) -> None:
+        status = self.device.read_status()
+        self._write("OK ONLINE" if status.state == "online" else f"OK ERROR {status.error_message or ''}".rstrip())
+
+    def _logs(self, args: list[str]) -> None:
+        lines = self.device.recent_logs(int(args[0]))
+        self._write(f"OK {len(lines)}")
+        for line in lines:
+            self._write(line)
+
+    def _install(self, args: list[str]) -> None:
+        size, digest, version = int(args[0]), args[1], args[2]
+        self._write("READY")
+        image = self._read_exactly(size)
+        if hashlib.sha256(image).hexdigest() != digest:
+            raise DeviceError("image checksum mismatch")
+        path = self.work_dir / f"image-{digest[:16]}.bin"
+        path.write_bytes(image)
+        try:
+            self.device.install_firmware(path, version, lambda pct: self._write(f"PROGRESS {pct}"))
+        finally:
+            path.unlink(missing_ok=True)
+        self._write(f"OK {self.device.firmware_version()}")
+
+    def _read_exactly(self, size: int) -> bytes:
+        data = bytearray()
+        while len(data) < size:
+            chunk = self.stream.read(size - len(data))
+            if not chunk:
+                raise DeviceError("image truncated")
+            data += chunk
+        return bytes(data)
+
+
+def open_device(config: AgentConfig) -> TC200Device:
+    """The terminal the configuration names."""
+    if config.device == "simulated":
+        return SimulatedTC200(config.simulated_serial_number, config.simulated_firmware_version)
+    return SerialTC200(config.serial_port, config.serial_baudrate, config.serial_timeout_seconds)
