@@ -76,7 +76,13 @@ def describe(user: User) -> str:
 
 
 def users_create(db: Session, args: argparse.Namespace) -> str:
-    data = UserCreate(login_id=args.login_id, name=args.name, email=args.email, password=read_password(args), is_active=not args.inactive)
+    data = UserCreate(
+        login_id=args.login_id,
+        name=args.name,
+        email=args.email,
+        password=read_password(args),
+        is_active=not args.inactive,
+    )
     return "created " + describe(identity.create_user(db, data=data, actor=cli_actor()))
 
 
@@ -131,7 +137,9 @@ def audit_verify(db: Session, args: argparse.Namespace) -> str:
 
 def demo_load(db: Session, args: argparse.Namespace) -> str:
     if get_settings().env == "production" and not args.allow_production:
-        raise CommandFailed("refusing to load demo accounts with known passwords in production (add --allow-production)")
+        raise CommandFailed(
+            "refusing to load demo accounts with known passwords in production (add --allow-production)"
+        )
     if args.first_run and find_user(db, ADMIN_LOGIN) is not None:
         return f"demo data not loaded: user {ADMIN_LOGIN!r} already exists (run `demo load` to top it up)"
     from service.demo.progress import RichSink
@@ -149,7 +157,9 @@ def bootstrap_admin(db: Session, args: argparse.Namespace) -> str:
     if password in PLACEHOLDER_SECRETS:
         raise CommandFailed("no platform admin exists yet: set APP_ADMIN_PASSWORD to a real password (8+ characters)")
     if find_user(db, ADMIN_LOGIN) is not None:
-        raise CommandFailed(f"user {ADMIN_LOGIN!r} exists without the platform admin role: grant it with `grants set {ADMIN_LOGIN} platform admin`")
+        raise CommandFailed(
+            f"user {ADMIN_LOGIN!r} exists without the platform admin role: grant it with `grants set {ADMIN_LOGIN} platform admin`"
+        )
     data = UserCreate(login_id=ADMIN_LOGIN, name="プラットフォーム管理者", password=password)
     user = identity.create_user(db, data=data, actor=cli_actor())
     identity.set_grant(db, user=user, domain=PLATFORM, role="admin", scope=None, actor=cli_actor())
@@ -177,7 +187,9 @@ def _users_commands(top: argparse._SubParsersAction) -> None:
     create.add_argument("--email")
     create.add_argument("--inactive", action="store_true", help="create the account disabled")
     _password_option(create)
-    _command(users, "list", users_list, "list users and their grants").add_argument("--query", help="part of a login id, name or email")
+    _command(users, "list", users_list, "list users and their grants").add_argument(
+        "--query", help="part of a login id, name or email"
+    )
     set_password = _command(users, "set-password", users_set_password, "give a user a new password")
     set_password.add_argument("login_id")
     _password_option(set_password)
@@ -186,12 +198,16 @@ def _users_commands(top: argparse._SubParsersAction) -> None:
 
 
 def _grants_commands(top: argparse._SubParsersAction) -> None:
-    grants = top.add_parser("grants", help="give or take a role in a domain").add_subparsers(dest="action", required=True)
+    grants = top.add_parser("grants", help="give or take a role in a domain").add_subparsers(
+        dest="action", required=True
+    )
     grant = _command(grants, "set", grants_set, "give a user one role in a domain (replacing the role they had there)")
     grant.add_argument("login_id")
     grant.add_argument("domain")
     grant.add_argument("role")
-    grant.add_argument("--scope", help="the tenant the role is limited to (agency, nursery, customer or jurisdiction id)")
+    grant.add_argument(
+        "--scope", help="the tenant the role is limited to (agency, nursery, customer or jurisdiction id)"
+    )
     remove = _command(grants, "remove", grants_remove, "take a user's role in a domain away")
     remove.add_argument("login_id")
     remove.add_argument("domain")
@@ -208,7 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
     load = _command(demo, "load", demo_load, "load the demo accounts and records (idempotent)")
     load.add_argument("--first-run", action="store_true", help=f"do nothing when user {ADMIN_LOGIN!r} already exists")
     load.add_argument("--allow-production", action="store_true", help="load even when APP_ENV=production")
-    _command(top, "bootstrap-admin", bootstrap_admin, f"create platform admin {ADMIN_LOGIN!r} from APP_ADMIN_PASSWORD if none exists")
+    _command(
+        top,
+        "bootstrap-admin",
+        bootstrap_admin,
+        f"create platform admin {ADMIN_LOGIN!r} from APP_ADMIN_PASSWORD if none exists",
+    )
     return parser
 
 
@@ -224,7 +245,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc.message}" + (f" {exc.details}" if exc.details else ""), file=sys.stderr)
         return 1
     except OperationalError as exc:
-        print(f"error: the database cannot be used ({exc.orig}); is it reachable and migrated (`make migrate`)?", file=sys.stderr)
+        print(
+            f"error: the database cannot be used ({exc.orig}); is it reachable and migrated (`make migrate`)?",
+            file=sys.stderr,
+        )
         return 1
     except ValidationError as exc:
         for problem in exc.errors():

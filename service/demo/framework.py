@@ -121,15 +121,27 @@ def ensure_demo_user(db: Session, login_id: str, *, name: str, password: str, ac
     user = find_user(db, login_id)
     if user is not None:
         return user
-    user = User(login_id=login_id, name=name, email=f"{login_id}@example.jp", password_hash=demo_password_hash(password))
+    user = User(
+        login_id=login_id, name=name, email=f"{login_id}@example.jp", password_hash=demo_password_hash(password)
+    )
     db.add(user)
     db.flush()
     after = audit.snapshot(user, identity.USER_FIELDS) | {"password": "set"}
-    audit.record(db, actor=actor, action="create", domain="platform", target_type="user", target_id=user.id, changes=audit.diff({}, after))
+    audit.record(
+        db,
+        actor=actor,
+        action="create",
+        domain="platform",
+        target_type="user",
+        target_id=user.id,
+        changes=audit.diff({}, after),
+    )
     return user
 
 
-def grant_demo_user(db: Session, login_id: str, domain: str, role: str, *, scope: str | None = None, actor: Actor) -> Grant | None:
+def grant_demo_user(
+    db: Session, login_id: str, domain: str, role: str, *, scope: str | None = None, actor: Actor
+) -> Grant | None:
     """Give a demo user a role (scoped to a tenant when the role needs one) unless they already hold a role in that domain.
 
     Returns None when the user does not exist (it was deleted) or already has a grant there (kept as it is).

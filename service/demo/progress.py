@@ -8,7 +8,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 class RichSink:
     def __init__(self) -> None:
         self._progress = Progress(
-            TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=False
+            TextColumn("{task.description:<12}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            transient=False,
         )
         self._task: TaskID | None = None
 
@@ -16,7 +20,9 @@ class RichSink:
         self._progress.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._progress.stop()
 
     def start(self, description: str, total: int) -> None:

@@ -1,0 +1,44 @@
+# Daichō: `make run` starts everything locally, `make test` runs the suite on SQLite and PostgreSQL.
+# A fresh machine needs only Python 3.11+ and make; everything else goes into .venv.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || echo python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+DATA_DIR := $(or $(APP_DATA_DIR),var)
+STAMP := $(VENV)/.stamp-$(firstword $(shell cksum requirements.txt))
+
+.PHONY: run test bench migrate demo clean venv
+
+venv: $(STAMP)
+
+# Reinstall only when requirements.txt changes (the stamp's name carries its checksum).
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed (PYTHON=$(PYTHON))"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@rm -f $(VENV)/.stamp-*
+	@touch $@
+
+migrate: $(STAMP)
+	@mkdir -p $(DATA_DIR)
+	$(PY) -m alembic upgrade heads
+
+demo: migrate
+	$(PY) -m service.cli demo load
+
+run: migrate
+	$(PY) -m service.cli demo load --first-run
+	$(PY) -m tools.run
+
+test: $(STAMP)
+	$(PY) -m tools.test $(ARGS)
+
+bench: $(STAMP)
+	@set -- bench/*.py; \
+	if [ ! -e "$$1" ]; then echo "No benchmarks yet: bench/ holds no *.py script."; exit 0; fi; \
+	for script in "$$@"; do echo "== $$script"; $(PY) "$$script" || exit 1; done
+
+# Removes the embedded database, the broker folder and caches; `rm -rf .venv` resets the environment too.
+clean:
+	rm -rf $(DATA_DIR)/daicho.db* $(DATA_DIR)/broker $(DATA_DIR)/celerybeat-schedule* .pytest_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +

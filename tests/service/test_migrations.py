@@ -1,0 +1,78 @@
+"""The Alembic chain and the models agree, and the whole chain goes down and up again on the current backend."""
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
+
+from service.database import build_engine, get_engine
+from service.models import metadata
+from tests.support.database import alembic_config
+
+
+def differences(engine: Engine) -> list:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "target_metadata": metadata})
+        return compare_metadata(context, metadata)
+
+
+def migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
+    with engine.begin() as conn:
+        (command.downgrade if down else command.upgrade)(alembic_config(conn), revision)
+
+
+def tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+@pytest.fixture
+def scratch_engine(backend: str) -> Iterator[Engine]:
+    """An empty database of the current backend beside the shared test database, removed afterwards."""
+    if backend == "postgres":
+        yield from _scratch_postgres(make_url(os.environ["APP_DATABASE_URL"]))
+    else:
+        with tempfile.TemporaryDirectory(prefix="daicho-migrations-") as folder:
+            engine = build_engine(f"sqlite:///{Path(folder) / 'scratch.db'}", poolclass=NullPool)
+            yield engine
+            engine.dispose()
+
+
+def _scratch_postgres(url) -> Iterator[Engine]:
+    name = f"{url.database}_migrations"
+    admin = build_engine(
+        url.set(database="postgres").render_as_string(hide_password=False),
+        poolclass=NullPool,
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = build_engine(url.set(database=name).render_as_string(hide_password=False), poolclass=NullPool)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_migrated_test_database_matches_the_models():
+    assert differences(get_engine()) == []
+
+
+def test_whole_chain_downgrades_to_base_and_upgrades_again(scratch_engine):
+    migrate(scratch_engine, "heads")
+    assert tables(scratch_engine) == set(metadata.tables)
+    migrate(scratch_engine, "base", down=True)
+    assert tables(scratch_engine) == set()
+    migrate(scratch_engine, "heads")
+    assert differences(scratch_engine) == []

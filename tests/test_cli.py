@@ -1,0 +1,196 @@
+"""The operator CLI against the real test database: users, grants, the audit chain and the first admin."""
+
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import select, update
+
+from service.audit.models import AuditEntry
+from service.cli import main
+from service.config import REPO_ROOT, get_settings
+from service.database import session_scope
+from service.identity.models import User
+
+PASSWORD = "cli-pass-123"
+
+
+@pytest.fixture
+def password_on_stdin(monkeypatch):
+    """Feed answers to --password-stdin, one line per command."""
+
+    def feed(password: str = PASSWORD) -> None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+
+    return feed
+
+
+@pytest.fixture
+def settings_env(monkeypatch):
+    """Set APP_* variables for in-process commands; the settings cache is rebuilt before and after."""
+
+    def apply(**values: str) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+
+    yield apply
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def login(client, login_id: str, password: str = PASSWORD):
+    return client.post("/api/auth/login", json={"login_id": login_id, "password": password})
+
+
+def create_alice(feed) -> None:
+    feed()
+    assert (
+        main(["users", "create", "alice", "--name", "アリス", "--email", "alice@example.jp", "--password-stdin"]) == 0
+    )
+
+
+def test_user_and_grant_made_by_the_cli_can_log_in_with_that_role(client, password_on_stdin, capsys):
+    create_alice(password_on_stdin)
+    assert main(["grants", "set", "alice", "fleet", "operator"]) == 0
+    assert "fleet:operator" in capsys.readouterr().out
+    response = login(client, "alice")
+    assert response.status_code == 200
+    grants = response.json()["user"]["grants"]
+    assert [(g["domain"], g["role"]) for g in grants] == [("fleet", "operator")]
+
+
+def test_cli_changes_are_audited_as_the_os_user(password_on_stdin):
+    create_alice(password_on_stdin)
+    assert main(["grants", "set", "alice", "crm", "sales", "--scope", "7"]) == 0
+    assert main(["grants", "remove", "alice", "crm"]) == 0
+    with session_scope() as db:
+        rows = db.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+        actions = [(r.actor_type, r.action, r.target_type) for r in rows]
+        labels = {r.actor_label for r in rows}
+    assert actions == [("cli", "create", "user"), ("cli", "create", "grant"), ("cli", "delete", "grant")]
+    assert labels == {subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()}
+
+
+def test_deactivate_activate_and_set_password(client, password_on_stdin):
+    create_alice(password_on_stdin)
+    assert main(["users", "deactivate", "alice"]) == 0
+    assert login(client, "alice").status_code == 401
+    assert main(["users", "activate", "alice"]) == 0
+    password_on_stdin("brand-new-pass-1")
+    assert main(["users", "set-password", "alice", "--password-stdin"]) == 0
+    assert login(client, "alice").status_code == 401
+    assert login(client, "alice", "brand-new-pass-1").status_code == 200
+
+
+def test_users_list_shows_grants_and_state(password_on_stdin, capsys):
+    create_alice(password_on_stdin)
+    main(["grants", "set", "alice", "loaners", "staff", "--scope", "東京"])
+    main(["users", "deactivate", "alice"])
+    capsys.readouterr()
+    assert main(["users", "list", "--query", "ali"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1
+    assert out[0].startswith("alice") and "inactive" in out[0] and "loaners:staff@東京" in out[0]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["grants", "set", "alice", "fleet", "pilot"], "このドメインにその役割はありません"),
+        (["grants", "set", "alice", "crm", "sales"], "範囲（agency）の指定が必要です"),
+        (["grants", "set", "alice", "moon", "admin"], "ドメインが見つかりません"),
+        (["grants", "remove", "alice", "fleet"], "この権限は付与されていません"),
+        (["users", "activate", "nobody"], "user 'nobody' not found"),
+    ],
+)
+def test_refused_commands_exit_1_with_the_rule_and_change_nothing(password_on_stdin, capsys, argv, message):
+    create_alice(password_on_stdin)
+    capsys.readouterr()
+    assert main(argv) == 1
+    assert message in capsys.readouterr().err
+    with session_scope() as db:
+        assert db.scalar(select(User).where(User.login_id == "alice")).grants == []
+
+
+def test_invalid_new_user_is_refused_field_by_field(password_on_stdin, capsys):
+    password_on_stdin("short")
+    assert main(["users", "create", "a b", "--name", "x", "--password-stdin"]) == 1
+    err = capsys.readouterr().err
+    assert "login_id" in err and "password" in err
+    with session_scope() as db:
+        assert db.scalars(select(User)).all() == []
+
+
+def test_duplicate_login_id_is_a_conflict(password_on_stdin, capsys):
+    create_alice(password_on_stdin)
+    password_on_stdin()
+    assert main(["users", "create", "ALICE", "--name", "別人", "--password-stdin"]) == 1
+    assert "既に使われています" in capsys.readouterr().err
+
+
+def test_audit_verify_passes_then_detects_a_tampered_row(password_on_stdin, capsys):
+    create_alice(password_on_stdin)
+    main(["grants", "set", "alice", "fleet", "viewer"])
+    capsys.readouterr()
+    assert main(["audit", "verify"]) == 0
+    assert "2 entries verified" in capsys.readouterr().out
+    with session_scope() as db:
+        db.execute(update(AuditEntry).where(AuditEntry.seq == 1).values(actor_label="someone-else"))
+    assert main(["audit", "verify"]) == 1
+    assert "BROKEN at entry 1: entry altered" in capsys.readouterr().err
+
+
+def test_bootstrap_admin_needs_a_real_password(settings_env, capsys):
+    settings_env(APP_ADMIN_PASSWORD="change-me")
+    assert main(["bootstrap-admin"]) == 1
+    assert "APP_ADMIN_PASSWORD" in capsys.readouterr().err
+    with session_scope() as db:
+        assert db.scalars(select(User)).all() == []
+
+
+def test_bootstrap_admin_creates_the_admin_once(client, settings_env, capsys):
+    settings_env(APP_ADMIN_PASSWORD="first-admin-pass")
+    assert main(["bootstrap-admin"]) == 0
+    settings_env(APP_ADMIN_PASSWORD="another-pass-123")
+    assert main(["bootstrap-admin"]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+    response = login(client, "admin", "first-admin-pass")
+    assert response.status_code == 200
+    assert [(g["domain"], g["role"]) for g in response.json()["user"]["grants"]] == [("platform", "admin")]
+
+
+def test_bootstrap_admin_will_not_promote_an_existing_plain_admin_account(settings_env, password_on_stdin, capsys):
+    password_on_stdin()
+    main(["users", "create", "admin", "--name", "ただの人", "--password-stdin"])
+    settings_env(APP_ADMIN_PASSWORD="first-admin-pass")
+    assert main(["bootstrap-admin"]) == 1
+    assert "grants set admin platform admin" in capsys.readouterr().err
+
+
+def test_demo_load_is_refused_in_production_unless_asked(settings_env, capsys):
+    settings_env(APP_ENV="production", APP_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert main(["demo", "load"]) == 1
+    assert "--allow-production" in capsys.readouterr().err
+
+
+def test_the_module_runs_as_a_program_with_the_password_piped_in(client):
+    result = subprocess.run(
+        [sys.executable, "-m", "service.cli", "users", "create", "bob", "--name", "ボブ", "--password-stdin"],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=os.environ,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert login(client, "bob").status_code == 200
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["users", "fly"])
+    assert exited.value.code == 2

@@ -1,0 +1,156 @@
+"""`make test`: the whole suite on SQLite, then again on PostgreSQL + Redis when they are reachable.
+
+Installs Debian's chromium for the browser tests when it is missing and apt-get can be used.
+Extra arguments are handed to pytest (`make test ARGS="-k login"`). Exits non-zero if any pass failed;
+ends with one line per pass and a total line.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+PYTEST_NO_TESTS = 5
+
+
+@dataclass
+class PassResult:
+    name: str
+    exit_code: int | None = None
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    skip_reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 or self.skip_reason != ""
+
+    def summary(self) -> str:
+        if self.skip_reason:
+            return f"{self.name} pass: SKIPPED ({self.skip_reason})"
+        verdict = (
+            "OK"
+            if self.ok
+            else f"FAILED (pytest exit {self.exit_code}{', no tests ran' if self.exit_code == PYTEST_NO_TESTS else ''})"
+        )
+        return f"{self.name} pass: {self.passed} passed, {self.failed} failed, {self.skipped} skipped in {self.seconds:.0f}s: {verdict}"
+
+
+def ensure_chromium() -> None:
+    """Install Debian's chromium for the Playwright tests if it is missing; say plainly when that is impossible."""
+    if CHROMIUM.exists():
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        print(f"{CHROMIUM} is missing and apt-get cannot be used here: the browser test will be skipped", flush=True)
+        return
+    print(f"{CHROMIUM} is missing: installing Debian's chromium", flush=True)
+    env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium"]):
+        if subprocess.run(command, env=env, stdin=subprocess.DEVNULL).returncode != 0:
+            print(f"`{' '.join(command)}` failed: the browser test will be skipped", flush=True)
+            return
+
+
+def count_results(report: Path, result: PassResult) -> None:
+    """Read the totals from pytest's JUnit XML report."""
+    if not report.exists():
+        return
+    root = ElementTree.parse(report).getroot()
+    suites = [root] if root.tag == "testsuite" else list(root)
+    for suite in suites:
+        tests, skipped = int(suite.get("tests", 0)), int(suite.get("skipped", 0))
+        failed = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+        result.failed += failed
+        result.skipped += skipped
+        result.passed += tests - failed - skipped
+
+
+def run_pass(name: str, env: dict[str, str], pytest_args: list[str]) -> PassResult:
+    print(f"\n===== {name} pass =====", flush=True)
+    result = PassResult(name)
+    with tempfile.TemporaryDirectory(prefix=f"daicho-{name}-") as folder:
+        report = Path(folder) / "junit.xml"
+        started = time.monotonic()
+        command = [sys.executable, "-m", "pytest", f"--junitxml={report}", *pytest_args]
+        result.exit_code = subprocess.run(command, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL).returncode
+        result.seconds = time.monotonic() - started
+        count_results(report, result)
+    return result
+
+
+def postgres_problem(database_url: str) -> str | None:
+    """Why the PostgreSQL server cannot be used, or None when it answers."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    try:
+        psycopg.connect(
+            host=url.host,
+            port=url.port or 5432,
+            user=url.username,
+            password=url.password,
+            dbname="postgres",
+            connect_timeout=3,
+        ).close()
+    except psycopg.Error as exc:
+        return f"PostgreSQL: {str(exc).strip().splitlines()[0]}"
+    return None
+
+
+def redis_problem(redis_url: str) -> str | None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url, socket_timeout=3, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        return f"Redis: {exc}"
+    finally:
+        client.close()
+    return None
+
+
+def postgres_pass(pytest_args: list[str]) -> PassResult:
+    database_url = os.environ.get("APP_TEST_DATABASE_URL", DEFAULT_DATABASE_URL)
+    redis_url = os.environ.get("APP_TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    problems = [p for p in (postgres_problem(database_url), redis_problem(redis_url)) if p]
+    if problems:
+        reason = f"PostgreSQL/Redis not reachable at {database_url} / {redis_url} ({'; '.join(problems)}): the PostgreSQL pass was SKIPPED"
+        print(f"\n{reason}", flush=True)
+        return PassResult("postgres", skip_reason=reason)
+    env = os.environ | {
+        "DAICHO_TEST_BACKEND": "postgres",
+        "APP_TEST_DATABASE_URL": database_url,
+        "APP_TEST_REDIS_URL": redis_url,
+    }
+    return run_pass("postgres", env, pytest_args)
+
+
+def main(argv: list[str]) -> int:
+    ensure_chromium()
+    results = [run_pass("sqlite", os.environ | {"DAICHO_TEST_BACKEND": "sqlite"}, argv)]
+    results.append(postgres_pass(argv))
+    print("\n===== summary =====")
+    for result in results:
+        print(result.summary())
+    ran = [r for r in results if not r.skip_reason]
+    print(
+        f"total: {sum(r.passed for r in ran)} passed, {sum(r.failed for r in ran)} failed, {sum(r.skipped for r in ran)} skipped"
+    )
+    return 0 if all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
