@@ -1,11 +1,33 @@
-"""Platform tasks: token housekeeping (outbox delivery tasks are added beside it)."""
+"""Platform tasks: outbox delivery and its safety-net dispatch, token housekeeping."""
 
 from jobs.celery_app import app
+from jobs.monitoring import queue_length
+from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.identity import service as identity
+from service.outbox import delivery
 
 
 @app.task(name="platform.purge_revoked_tokens")
 def purge_revoked_tokens() -> int:
     with session_scope() as db:
         return identity.purge_revoked_tokens(db, now=utcnow())
+
+
+@app.task(name="platform.deliver_message", acks_late=True, reject_on_worker_lost=True)
+def deliver_message(message_id: int) -> str:
+    """Send one outbox message if it is due; a second copy of this task finds nothing to claim."""
+    return delivery.deliver(session_scope, message_id, now=utcnow()).outcome
+
+
+@app.task(name="platform.dispatch_outbox")
+def dispatch_outbox() -> int:
+    """Queue a delivery for every due message (new, retry due, or lease expired) unless a backlog is already waiting."""
+    limit = get_settings().outbox_dispatch_limit
+    if queue_length() >= limit:
+        return 0
+    with session_scope() as db:
+        message_ids = delivery.dispatch_due(db, now=utcnow(), limit=limit)
+    for message_id in message_ids:
+        deliver_message.delay(message_id)
+    return len(message_ids)

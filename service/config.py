@@ -10,6 +10,27 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "dev-secret-change-me", "secret"}
 DEV_SECRET = "dev-secret-change-me"
+PROVIDER_CREDENTIALS = {
+    ("sms_provider", "twilio"): ("twilio_account_sid", "twilio_auth_token", "twilio_from_number"),
+    ("slack_provider", "webhook"): ("slack_webhook_url",),
+    ("payment_provider", "stripe"): ("stripe_api_key",),
+    ("voice_provider", "http"): ("voice_api_url", "voice_api_key"),
+}
+
+VOICE_OUTCOMES = ("accept", "decline", "ambiguous", "change_request", "no_answer")
+
+
+def parse_odds(text: str) -> dict[str, int]:
+    """'accept=60,decline=40' -> {"accept": 60, "decline": 40}; every outcome a known one, the weights not all zero."""
+    odds: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, weight = part.partition("=")
+        if name.strip() not in VOICE_OUTCOMES or not weight.strip().isdigit():
+            raise ValueError(f"APP_SANDBOX_VOICE_ODDS: '{part}' is not outcome=weight with outcome one of {VOICE_OUTCOMES}")
+        odds[name.strip()] = int(weight)
+    if not any(odds.values()):
+        raise ValueError("APP_SANDBOX_VOICE_ODDS needs at least one outcome with a weight above zero")
+    return odds
 
 
 class Settings(BaseSettings):
@@ -39,6 +60,8 @@ class Settings(BaseSettings):
     outbox_backoff_base_seconds: int = 30
     outbox_backoff_cap_seconds: int = 3600
     outbox_lease_seconds: int = 120
+    outbox_send_timeout_seconds: int = 30
+    outbox_dispatch_limit: int = 500
     email_provider: Literal["sandbox", "smtp"] = "sandbox"
     email_from: str = "daicho@example.jp"
     smtp_host: str = "127.0.0.1"
@@ -60,6 +83,7 @@ class Settings(BaseSettings):
     voice_api_key: str = ""
     voice_webhook_secret: str = ""
     public_base_url: str = "http://127.0.0.1:8000"
+    sandbox_voice_odds: str = "accept=60,decline=15,ambiguous=10,change_request=10,no_answer=5"
 
     @field_validator("database_url")
     @classmethod
@@ -68,6 +92,22 @@ class Settings(BaseSettings):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix):]
         return value
+
+    @field_validator("sandbox_voice_odds")
+    @classmethod
+    def _check_voice_odds(cls, value: str) -> str:
+        parse_odds(value)
+        return value
+
+    @model_validator(mode="after")
+    def _check_outbox(self) -> "Settings":
+        if self.outbox_send_timeout_seconds >= self.outbox_lease_seconds:
+            raise ValueError("APP_OUTBOX_LEASE_SECONDS must exceed APP_OUTBOX_SEND_TIMEOUT_SECONDS, or a slow send is sent twice")
+        for (choice, value), needed in PROVIDER_CREDENTIALS.items():
+            missing = [f"APP_{name.upper()}" for name in needed if getattr(self, choice) == value and not getattr(self, name)]
+            if missing:
+                raise ValueError(f"APP_{choice.upper()}={value} needs {', '.join(missing)}")
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> "Settings":

@@ -4,6 +4,8 @@ from fastapi import APIRouter
 
 from service.audit.router import router as audit_router
 from service.identity.router import admin_router, auth_router
+from service.outbox.router import router as outbox_admin_router
+from service.outbox.webhooks import router as webhooks_router
 
 
 def all_routers() -> list[APIRouter]:
@@ -11,4 +13,6 @@ def all_routers() -> list[APIRouter]:
         auth_router,
         admin_router,
         audit_router,
+        outbox_admin_router,
+        webhooks_router,
     ]

@@ -1,0 +1,237 @@
+"""Delivering outbox rows exactly once: an atomic claim, the provider call outside any transaction, then the outcome.
+
+1. One conditional UPDATE claims a row that is due (pending and due, or sending with an expired lease) and
+   commits it with an OutboxAttempt before anything is sent; a concurrent claimer updates no row and stops.
+2. The provider is called with no transaction open.
+3. A new transaction records the outcome, guarded by the claim token: sent, a retry with capped exponential
+   backoff, or failed. Domain hooks registered with on_sent/on_failed run in that same transaction.
+"""
+
+import logging
+import random
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from service.config import Settings, get_settings
+from service.outbox.models import OutboxAttempt, OutboxMessage
+from service.outbox.providers import DeliveryError, Outgoing, PermanentDeliveryError, SendResult, TransientDeliveryError, provider_for
+
+log = logging.getLogger("daicho.outbox")
+
+Hook = Callable[[Session, OutboxMessage], None]
+DbFactory = Callable[[], AbstractContextManager[Session]]
+JITTER_SHARE = 0.1
+
+_sent_hooks: dict[tuple[str, str | None], list[Hook]] = defaultdict(list)
+_failed_hooks: dict[tuple[str, str | None], list[Hook]] = defaultdict(list)
+
+
+def _registrar(table: dict[tuple[str, str | None], list[Hook]], domain: str, ref_type: str | None) -> Callable[[Hook], Hook]:
+    def register(fn: Hook) -> Hook:
+        if fn not in table[(domain, ref_type)]:
+            table[(domain, ref_type)].append(fn)
+        return fn
+
+    return register
+
+
+def on_sent(domain: str, ref_type: str | None = None) -> Callable[[Hook], Hook]:
+    """Register fn(db, message), run in the transaction that marks a message of this domain/ref_type sent (None: any ref_type)."""
+    return _registrar(_sent_hooks, domain, ref_type)
+
+
+def on_failed(domain: str, ref_type: str | None = None) -> Callable[[Hook], Hook]:
+    """Register fn(db, message), run in the transaction that gives up on a message of this domain/ref_type."""
+    return _registrar(_failed_hooks, domain, ref_type)
+
+
+def _hooks_for(table: dict[tuple[str, str | None], list[Hook]], message: OutboxMessage) -> Iterator[Hook]:
+    yield from table.get((message.domain, message.ref_type), ())
+    if message.ref_type is not None:
+        yield from table.get((message.domain, None), ())
+
+
+def _run_hooks(table: dict[tuple[str, str | None], list[Hook]], db: Session, message: OutboxMessage) -> None:
+    """Each hook in a savepoint: a failing hook is logged on the row but never undoes the delivery outcome."""
+    for hook in _hooks_for(table, message):
+        try:
+            with db.begin_nested():
+                hook(db, message)
+        except Exception as exc:
+            log.exception("outbox hook %s failed for message %s", hook.__qualname__, message.id)
+            note = f"hook {hook.__qualname__} failed: {exc.__class__.__name__}: {exc}"
+            message.last_error = f"{message.last_error}; {note}" if message.last_error else note
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    """What one deliver() call did: sent, retry, failed, skipped (not claimable) or claim_lost."""
+
+    message_id: int
+    outcome: str
+    attempt: int | None = None
+    next_attempt_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    outgoing: Outgoing
+    token: str
+    number: int
+
+
+def backoff_seconds(attempt: int, *, base: float, cap: float, jitter: float) -> float:
+    """base * 2^(attempt-1) stretched by up to 10% (jitter in [0, 1]), never above cap."""
+    return min(cap, base * 2 ** (attempt - 1) * (1 + JITTER_SHARE * jitter))
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == "sending", OutboxMessage.lease_expires_at < now),
+    )
+
+
+def dispatch_due(db: Session, *, now: datetime, limit: int) -> list[int]:
+    """Ids of the messages a deliver call would claim now, oldest due first."""
+    stmt = select(OutboxMessage.id).where(_due(now)).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
+    return list(db.scalars(stmt))
+
+
+def _snapshot(message: OutboxMessage) -> Outgoing:
+    return Outgoing(
+        id=message.id, channel=message.channel, recipient=message.recipient, subject=message.subject,
+        body=message.body, payload=dict(message.payload or {}), attempt=message.attempts,
+        domain=message.domain, ref_type=message.ref_type, ref_id=message.ref_id,
+    )
+
+
+def _abandon_unfinished(db: Session, message_id: int, now: datetime) -> None:
+    """Attempts left 'started' by a worker that died before recording an outcome."""
+    db.execute(
+        update(OutboxAttempt)
+        .where(OutboxAttempt.message_id == message_id, OutboxAttempt.outcome == "started")
+        .values(outcome="abandoned", finished_at=now, error="worker stopped before the provider answered; lease expired")
+    )
+
+
+def _claim(db: Session, message_id: int, now: datetime, settings: Settings) -> Claim | DeliveryOutcome:
+    token = uuid.uuid4().hex
+    claimed = db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, _due(now))
+        .values(
+            status="sending", claim_token=token, attempts=OutboxMessage.attempts + 1,
+            lease_expires_at=now + timedelta(seconds=settings.outbox_lease_seconds),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return DeliveryOutcome(message_id, "skipped")
+    message = db.get(OutboxMessage, message_id, populate_existing=True)
+    _abandon_unfinished(db, message_id, now)
+    if message.attempts > settings.outbox_max_attempts:
+        _give_up(db, message, "interrupted on its last attempt (lease expired); not sent again")
+        return DeliveryOutcome(message_id, "failed", message.attempts - 1)
+    number = (db.scalar(select(func.max(OutboxAttempt.number)).where(OutboxAttempt.message_id == message_id)) or 0) + 1
+    db.add(OutboxAttempt(message_id=message_id, number=number, started_at=now, outcome="started"))
+    return Claim(_snapshot(message), token, number)
+
+
+def _call_provider(outgoing: Outgoing, settings: Settings) -> SendResult | DeliveryError:
+    try:
+        return provider_for(outgoing.channel, settings).send(outgoing)
+    except DeliveryError as exc:
+        return exc
+    except Exception as exc:
+        log.exception("provider raised an unclassified error for outbox message %s", outgoing.id)
+        return TransientDeliveryError(f"unexpected {exc.__class__.__name__}: {exc}")
+
+
+def _release(message: OutboxMessage) -> None:
+    message.claim_token = None
+    message.lease_expires_at = None
+
+
+def _give_up(db: Session, message: OutboxMessage, error: str) -> None:
+    message.status = "failed"
+    message.last_error = error
+    _release(message)
+    db.flush()
+    _run_hooks(_failed_hooks, db, message)
+
+
+def _mark_sent(db: Session, message: OutboxMessage, result: SendResult, now: datetime) -> None:
+    message.status = "sent"
+    message.provider_message_id = result.provider_message_id
+    message.delivery_status = result.delivery_status
+    message.sent_at = now
+    message.last_error = None
+    if result.data:
+        message.payload = {**(message.payload or {}), "result": result.data}
+    _release(message)
+    db.flush()
+    _run_hooks(_sent_hooks, db, message)
+
+
+def _schedule_retry(message: OutboxMessage, error: DeliveryError, now: datetime, settings: Settings) -> datetime:
+    delay = backoff_seconds(
+        message.attempts, base=settings.outbox_backoff_base_seconds, cap=settings.outbox_backoff_cap_seconds,
+        jitter=random.random(),
+    )
+    message.status = "pending"
+    message.last_error = str(error)
+    message.next_attempt_at = now + timedelta(seconds=delay)
+    _release(message)
+    return message.next_attempt_at
+
+
+def _record_outcome(
+    db: Session, claim: Claim, result: SendResult | DeliveryError, now: datetime, settings: Settings
+) -> DeliveryOutcome:
+    message_id = claim.outgoing.id
+    message = db.scalar(select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update())
+    attempt = db.scalar(
+        select(OutboxAttempt).where(OutboxAttempt.message_id == message_id, OutboxAttempt.number == claim.number)
+    )
+    sent = isinstance(result, SendResult)
+    if attempt is not None:
+        attempt.finished_at = now
+        attempt.outcome = "sent" if sent else ("permanent_error" if isinstance(result, PermanentDeliveryError) else "transient_error")
+        attempt.provider_message_id = result.provider_message_id if sent else None
+        attempt.error = None if sent else str(result)
+    if message is None or message.claim_token != claim.token:
+        log.warning("outbox message %s: claim lost before the outcome was recorded (lease too short?)", message_id)
+        if attempt is not None:
+            attempt.error = f"{attempt.error or ''} claim lost: the lease expired before the provider answered".strip()
+        return DeliveryOutcome(message_id, "claim_lost", claim.number)
+    if sent:
+        _mark_sent(db, message, result, now)
+        return DeliveryOutcome(message_id, "sent", claim.number)
+    if isinstance(result, PermanentDeliveryError) or message.attempts >= settings.outbox_max_attempts:
+        _give_up(db, message, str(result))
+        return DeliveryOutcome(message_id, "failed", claim.number)
+    return DeliveryOutcome(message_id, "retry", claim.number, _schedule_retry(message, result, now, settings))
+
+
+def deliver(db_factory: DbFactory, message_id: int, *, now: datetime, settings: Settings | None = None) -> DeliveryOutcome:
+    """Claim, send and record one message; safe to call any number of times, concurrently, for the same id."""
+    settings = settings or get_settings()
+    with db_factory() as db:
+        claim = _claim(db, message_id, now, settings)
+    if isinstance(claim, DeliveryOutcome):
+        return claim
+    started = time.monotonic()
+    result = _call_provider(claim.outgoing, settings)
+    finished_at = now + timedelta(seconds=time.monotonic() - started)
+    with db_factory() as db:
+        return _record_outcome(db, claim, result, finished_at, settings)
+

@@ -1,0 +1,40 @@
+"""One provider per channel, chosen by environment variables; the sandbox is the default everywhere."""
+
+from importlib import import_module
+
+from service.config import Settings
+from service.outbox.providers.base import (
+    DeliveryError,
+    Outgoing,
+    PermanentDeliveryError,
+    Provider,
+    SendResult,
+    TransientDeliveryError,
+)
+from service.outbox.providers.sandbox import SandboxProvider
+
+__all__ = [
+    "DeliveryError", "Outgoing", "PermanentDeliveryError", "Provider", "SendResult", "TransientDeliveryError",
+    "provider_for",
+]
+
+CHOICE_FIELD = {
+    "email": "email_provider", "sms": "sms_provider", "slack": "slack_provider",
+    "payment_link": "payment_provider", "voice": "voice_provider",
+}
+REAL_PROVIDERS = {
+    ("email", "smtp"): "service.outbox.providers.email:SmtpEmailProvider",
+    ("sms", "twilio"): "service.outbox.providers.sms:TwilioSmsProvider",
+    ("slack", "webhook"): "service.outbox.providers.slack:WebhookSlackProvider",
+    ("payment_link", "stripe"): "service.outbox.providers.payment:StripePaymentLinkProvider",
+    ("voice", "http"): "service.outbox.providers.voice:HttpVoiceProvider",
+}
+
+
+def provider_for(channel: str, settings: Settings) -> Provider:
+    """The configured provider for a channel; an SDK is imported only when its provider is chosen."""
+    choice = getattr(settings, CHOICE_FIELD[channel])
+    if choice == "sandbox":
+        return SandboxProvider(channel, settings)
+    module, _, name = REAL_PROVIDERS[(channel, choice)].partition(":")
+    return getattr(import_module(module), name)(settings)

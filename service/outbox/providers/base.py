@@ -1,0 +1,52 @@
+"""What every channel's provider takes, returns and raises."""
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class DeliveryError(Exception):
+    """A send that did not go through; the message says why, without secrets."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """Worth another attempt later: timeouts, rate limits, 5xx answers, a refused connection."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Will fail the same way every time: an invalid recipient, a rejected request, bad credentials."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A snapshot of one outbox row, handed to a provider outside any transaction."""
+
+    id: int
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+    payload: dict[str, Any]
+    attempt: int
+    domain: str = "platform"
+    ref_type: str | None = None
+    ref_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    provider_message_id: str
+    data: dict[str, Any] = field(default_factory=dict)
+    delivery_status: str | None = None
+
+
+class Provider(Protocol):
+    def send(self, message: Outgoing) -> SendResult:
+        """Hand the message to the provider; raise TransientDeliveryError or PermanentDeliveryError when it fails."""
+        ...
+
+
+def classify_http_status(status: int, what: str) -> DeliveryError:
+    """429 and 5xx are worth retrying; any other refusal is permanent."""
+    if status == 429 or status >= 500:
+        return TransientDeliveryError(f"{what} answered HTTP {status}")
+    return PermanentDeliveryError(f"{what} refused the message with HTTP {status}")

@@ -1,0 +1,114 @@
+"""Sandbox providers: record every message under APP_DATA_DIR/sandbox/<channel>.jsonl and simulate the outcome offline.
+
+Outcomes are deterministic by recipient:
+- Twilio's magic test numbers (+15005550001 invalid, ...02 cannot route, ...03 no permission, ...04 blocked,
+  ...09 not SMS-capable) and any recipient containing "invalid" fail permanently;
+- a recipient containing "flakyN" (e.g. flaky2@example.jp, #flaky1) or a number +1500555080N fails
+  transiently on its first N attempts, then goes through;
+- a voice call's answer is payload["sandbox_outcome"] when given, else drawn from APP_SANDBOX_VOICE_ODDS
+  with the outbox id as seed, so a message always gets the same answer.
+"""
+
+import json
+import random
+import re
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+from service.config import VOICE_OUTCOMES, Settings, parse_odds
+from service.database import utcnow
+from service.outbox.providers.base import Outgoing, PermanentDeliveryError, SendResult, TransientDeliveryError
+from service.outbox.providers.terms import payment_terms
+
+MAGIC_NUMBERS = {
+    "+15005550001": "invalid number",
+    "+15005550002": "cannot route to this number",
+    "+15005550003": "no international permission",
+    "+15005550004": "number is blocked",
+    "+15005550009": "number is not SMS-capable",
+}
+FLAKY_PHONE_PREFIX = "+1500555080"
+FLAKY_MARKER = re.compile(r"flaky(\d+)")
+_write_lock = threading.Lock()
+
+
+def sandbox_dir(settings: Settings) -> Path:
+    return settings.data_dir / "sandbox"
+
+
+def read_sandbox_log(settings: Settings, channel: str) -> list[dict[str, Any]]:
+    """Every line the sandbox wrote for a channel, oldest first."""
+    path = sandbox_dir(settings) / f"{channel}.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def flaky_failures(recipient: str) -> int:
+    """How many first attempts to this recipient fail transiently."""
+    if recipient.startswith(FLAKY_PHONE_PREFIX) and len(recipient) == len(FLAKY_PHONE_PREFIX) + 1:
+        return int(recipient[-1])
+    match = FLAKY_MARKER.search(recipient)
+    return int(match.group(1)) if match else 0
+
+
+def simulated_failure(message: Outgoing) -> Exception | None:
+    if message.recipient in MAGIC_NUMBERS:
+        return PermanentDeliveryError(f"sandbox: {MAGIC_NUMBERS[message.recipient]}")
+    if "invalid" in message.recipient:
+        return PermanentDeliveryError("sandbox: recipient marked invalid")
+    if message.attempt <= flaky_failures(message.recipient):
+        return TransientDeliveryError(f"sandbox: simulated transient failure on attempt {message.attempt}")
+    return None
+
+
+def voice_outcome(message: Outgoing, odds: dict[str, int]) -> str:
+    forced = message.payload.get("sandbox_outcome")
+    if forced in VOICE_OUTCOMES:
+        return forced
+    names = list(odds)
+    return random.Random(message.id).choices(names, weights=[odds[n] for n in names])[0]
+
+
+class SandboxProvider:
+    """One per channel; what a successful send returns mirrors the real provider's shape."""
+
+    def __init__(self, channel: str, settings: Settings) -> None:
+        self.channel = channel
+        self.settings = settings
+
+    def send(self, message: Outgoing) -> SendResult:
+        failure = simulated_failure(message)
+        if failure is not None:
+            self._record(message, outcome=type(failure).__name__, error=str(failure))
+            raise failure
+        sandbox_id = f"sandbox-{uuid.uuid4().hex}"
+        result = self._result(message, sandbox_id)
+        self._record(message, outcome="sent", sandbox_id=sandbox_id, data=result.data)
+        return result
+
+    def _result(self, message: Outgoing, sandbox_id: str) -> SendResult:
+        if self.channel == "payment_link":
+            terms = payment_terms(message, self.settings.public_base_url)
+            url = f"{self.settings.public_base_url.rstrip('/')}/sandbox/checkout/{sandbox_id}"
+            data = {"url": url, "session_id": sandbox_id, "expires_at": terms["expires_at"].isoformat()}
+            return SendResult(sandbox_id, data, delivery_status="open")
+        if self.channel == "voice":
+            outcome = voice_outcome(message, parse_odds(self.settings.sandbox_voice_odds))
+            return SendResult(sandbox_id, {"call_id": sandbox_id, "outcome": outcome}, delivery_status="completed")
+        if self.channel == "sms":
+            return SendResult(sandbox_id, delivery_status="delivered")
+        return SendResult(sandbox_id)
+
+    def _record(self, message: Outgoing, **fields: Any) -> None:
+        line = {
+            "at": utcnow().isoformat(), "outbox_id": message.id, "attempt": message.attempt, "channel": self.channel,
+            "recipient": message.recipient, "subject": message.subject, "body": message.body, "payload": message.payload,
+            **fields,
+        }
+        folder = sandbox_dir(self.settings)
+        folder.mkdir(parents=True, exist_ok=True)
+        with _write_lock, (folder / f"{self.channel}.jsonl").open("a", encoding="utf-8") as out:
+            out.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")

@@ -1,0 +1,21 @@
+"""Slack through an incoming webhook with the official slack_sdk client."""
+
+from slack_sdk.webhook import WebhookClient
+
+from service.config import Settings
+from service.outbox.providers.base import Outgoing, SendResult, TransientDeliveryError, classify_http_status
+
+
+class WebhookSlackProvider:
+    def __init__(self, settings: Settings) -> None:
+        self.client = WebhookClient(settings.slack_webhook_url, timeout=settings.outbox_send_timeout_seconds)
+
+    def send(self, message: Outgoing) -> SendResult:
+        try:
+            response = self.client.send(text=message.body or message.subject, blocks=message.payload.get("blocks"))
+        except OSError as exc:
+            raise TransientDeliveryError(f"Slack webhook unreachable: {exc.__class__.__name__}: {exc}") from exc
+        if response.status_code != 200:
+            raise classify_http_status(response.status_code, f"Slack webhook ({response.body})")
+        request_id = response.headers.get("x-slack-req-id") or f"outbox-{message.id}"
+        return SendResult(provider_message_id=f"slack-{request_id}")

@@ -1,0 +1,34 @@
+"""SMS through Twilio's official client; delivery receipts come back to /api/webhooks/twilio."""
+
+from requests import RequestException
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from service.config import Settings
+from service.outbox.providers.base import Outgoing, SendResult, TransientDeliveryError, classify_http_status
+
+TWILIO_CALLBACK_PATH = "/api/webhooks/twilio"
+
+
+class TwilioSmsProvider:
+    def __init__(self, settings: Settings, client: Client | None = None) -> None:
+        self.settings = settings
+        self.client = client or Client(
+            settings.twilio_account_sid, settings.twilio_auth_token,
+            http_client=TwilioHttpClient(timeout=settings.outbox_send_timeout_seconds),
+        )
+
+    def send(self, message: Outgoing) -> SendResult:
+        try:
+            sent = self.client.messages.create(
+                to=message.recipient,
+                from_=self.settings.twilio_from_number,
+                body=message.body,
+                status_callback=self.settings.public_base_url.rstrip("/") + TWILIO_CALLBACK_PATH,
+            )
+        except TwilioRestException as exc:
+            raise classify_http_status(exc.status, f"Twilio (error {exc.code}: {exc.msg})") from exc
+        except RequestException as exc:
+            raise TransientDeliveryError(f"Twilio unreachable: {exc.__class__.__name__}") from exc
+        return SendResult(provider_message_id=sent.sid, delivery_status=sent.status)

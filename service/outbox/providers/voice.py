@@ -1,0 +1,37 @@
+"""Voice calls through a documented HTTP API: POST {voice_api_url}/calls with a bearer key; results come back to /api/webhooks/voice."""
+
+import httpx
+
+from service.config import Settings
+from service.outbox.providers.base import Outgoing, PermanentDeliveryError, SendResult, TransientDeliveryError, classify_http_status
+
+VOICE_CALLBACK_PATH = "/api/webhooks/voice"
+
+
+class HttpVoiceProvider:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def send(self, message: Outgoing) -> SendResult:
+        s = self.settings
+        request = {
+            "to": message.recipient,
+            "script": message.body,
+            "callback_url": s.public_base_url.rstrip("/") + VOICE_CALLBACK_PATH,
+            "reference": f"outbox-{message.id}",
+        }
+        headers = {"Authorization": f"Bearer {s.voice_api_key}", "Idempotency-Key": f"outbox-{message.id}"}
+        try:
+            response = httpx.post(
+                s.voice_api_url.rstrip("/") + "/calls", json=request, headers=headers, timeout=s.outbox_send_timeout_seconds
+            )
+        except httpx.HTTPError as exc:
+            raise TransientDeliveryError(f"voice API unreachable: {exc.__class__.__name__}") from exc
+        if response.status_code >= 300:
+            raise classify_http_status(response.status_code, "voice API")
+        try:
+            call = response.json()
+            call_id = str(call["id"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise PermanentDeliveryError("voice API answered without a call id") from exc
+        return SendResult(provider_message_id=call_id, data={"call_id": call_id}, delivery_status=call.get("status"))

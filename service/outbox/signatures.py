@@ -1,0 +1,63 @@
+"""Webhook signatures: checking what arrives, and producing what each provider would send (sandbox and tests).
+
+Stripe and Twilio use their SDK helpers on both sides; the voice API signs the raw body with HMAC-SHA256.
+"""
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import stripe
+from twilio.request_validator import RequestValidator
+
+VOICE_SIGNATURE_HEADER = "X-Voice-Signature"
+
+
+def voice_signature(body: bytes, secret: str) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def voice_signature_valid(body: bytes, signature: str | None, secret: str) -> bool:
+    """Constant-time comparison of the hex HMAC-SHA256 of the raw body."""
+    return bool(signature) and hmac.compare_digest(voice_signature(body, secret), signature.strip().lower())
+
+
+def stripe_event_verified(body: bytes, signature: str | None, secret: str) -> bool:
+    """Stripe's own check of the Stripe-Signature header (and its 5-minute tolerance) on the raw body."""
+    try:
+        stripe.Webhook.construct_event(body, signature, secret)
+    except (stripe.SignatureVerificationError, ValueError):
+        return False
+    return True
+
+
+def twilio_request_valid(url: str, params: Mapping[str, Any], signature: str | None, auth_token: str) -> bool:
+    return bool(signature) and RequestValidator(auth_token).validate(url, params, signature)
+
+
+def signed_stripe_event(
+    event_type: str, data_object: dict[str, Any], *, secret: str, event_id: str | None = None
+) -> tuple[bytes, dict[str, str]]:
+    """A Stripe event body and its headers, signed the way Stripe signs them."""
+    event = {
+        "id": event_id or f"evt_sandbox_{uuid.uuid4().hex}", "object": "event", "type": event_type,
+        "created": int(time.time()), "livemode": False, "data": {"object": data_object},
+    }
+    body = json.dumps(event).encode()
+    header = stripe.WebhookSignature.generate_signature_header(body.decode(), secret)
+    return body, {"Stripe-Signature": header, "Content-Type": "application/json"}
+
+
+def signed_twilio_callback(url: str, params: Mapping[str, str], *, auth_token: str) -> dict[str, str]:
+    """Headers for a form POST of params to url, signed the way Twilio signs them."""
+    signature = RequestValidator(auth_token).compute_signature(url, dict(params))
+    return {"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"}
+
+
+def signed_voice_event(event: dict[str, Any], *, secret: str) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(event, ensure_ascii=False).encode()
+    return body, {VOICE_SIGNATURE_HEADER: voice_signature(body, secret), "Content-Type": "application/json"}

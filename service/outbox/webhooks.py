@@ -1,0 +1,94 @@
+"""Inbound webhooks: signatures checked on the raw bytes before anything is stored, then inbound.receive()."""
+
+import json
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Depends, Header, Request
+from starlette.datastructures import ImmutableMultiDict
+
+from service.config import get_settings
+from service.deps import DbSession
+from service.errors import DomainError, ServiceUnavailable
+from service.outbox import inbound
+from service.outbox.signatures import stripe_event_verified, twilio_request_valid, voice_signature_valid
+
+router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+
+
+class BadSignature(DomainError):
+    status_code = 400
+    code = "invalid_signature"
+
+
+class MalformedEvent(DomainError):
+    status_code = 400
+    code = "malformed_event"
+
+
+async def raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+RawBody = Annotated[bytes, Depends(raw_body)]
+
+
+def _secret(value: str, variable: str) -> str:
+    if not value:
+        raise ServiceUnavailable("Webhookの署名鍵が設定されていません", code="webhook_not_configured", details={"setting": variable})
+    return value
+
+
+def _reject() -> BadSignature:
+    return BadSignature("署名を検証できませんでした", details={"rule": "signature"})
+
+
+def _json_event(body: bytes) -> dict[str, Any]:
+    try:
+        event = json.loads(body)
+        if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
+            raise ValueError("an event needs id and type")
+    except ValueError as exc:
+        raise MalformedEvent("イベントの形式が不正です（id と type が必要です）") from exc
+    return event
+
+
+@router.post("/stripe")
+def stripe_webhook(body: RawBody, db: DbSession, stripe_signature: Annotated[str | None, Header()] = None) -> dict:
+    secret = _secret(get_settings().stripe_webhook_secret, "APP_STRIPE_WEBHOOK_SECRET")
+    if not stripe_event_verified(body, stripe_signature, secret):
+        raise _reject()
+    event = _json_event(body)
+    return inbound.receive(db, provider="stripe", event_id=str(event["id"]), event_type=str(event["type"]), payload=event)
+
+
+@router.post("/twilio")
+def twilio_webhook(
+    request: Request, body: RawBody, db: DbSession, x_twilio_signature: Annotated[str | None, Header()] = None
+) -> dict:
+    settings = get_settings()
+    token = _secret(settings.twilio_auth_token, "APP_TWILIO_AUTH_TOKEN")
+    try:
+        params = ImmutableMultiDict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except UnicodeDecodeError as exc:
+        raise _reject() from exc
+    url = settings.public_base_url.rstrip("/") + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if not twilio_request_valid(url, params, x_twilio_signature, token):
+        raise _reject()
+    sid = params.get("MessageSid") or params.get("SmsSid")
+    if not sid:
+        raise MalformedEvent("MessageSid がありません")
+    status = params.get("MessageStatus")
+    return inbound.receive(
+        db, provider="twilio", event_id=f"{sid}:{status or 'received'}",
+        event_type=f"message.{status or 'received'}", payload=dict(params),
+    )
+
+
+@router.post("/voice")
+def voice_webhook(body: RawBody, db: DbSession, x_voice_signature: Annotated[str | None, Header()] = None) -> dict:
+    secret = _secret(get_settings().voice_webhook_secret, "APP_VOICE_WEBHOOK_SECRET")
+    if not voice_signature_valid(body, x_voice_signature, secret):
+        raise _reject()
+    event = _json_event(body)
+    return inbound.receive(db, provider="voice", event_id=str(event["id"]), event_type=str(event["type"]), payload=event)

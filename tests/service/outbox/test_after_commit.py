@@ -1,0 +1,43 @@
+"""A committed enqueue queues its delivery task on the real broker; a rolled-back one does not, and a dead broker fails nothing."""
+
+import pytest
+
+from jobs.monitoring import queue_length
+from service.config import get_settings
+from service.database import session_scope, utcnow
+from service.outbox.delivery import dispatch_due
+from service.outbox.service import enqueue
+from tests.support.worker import purge_queue
+
+
+@pytest.fixture(autouse=True)
+def _empty_queue():
+    purge_queue()
+    yield
+    purge_queue()
+
+
+def test_commit_queues_one_delivery_task_per_message():
+    with session_scope() as db:
+        enqueue(db, channel="email", recipient="a@example.jp")
+        enqueue(db, channel="sms", recipient="+819000000000")
+    assert queue_length() == 2
+
+
+def test_rollback_queues_nothing():
+    with pytest.raises(RuntimeError), session_scope() as db:
+        enqueue(db, channel="email", recipient="a@example.jp")
+        raise RuntimeError("the change that caused the message failed")
+    assert queue_length() == 0
+
+
+def test_an_unreachable_broker_is_logged_and_the_dispatch_job_still_finds_the_message(monkeypatch, caplog):
+    import jobs.celery_app
+
+    dead = get_settings().model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+    monkeypatch.setattr(jobs.celery_app, "app", jobs.celery_app.make_celery(dead))
+    with session_scope() as db:
+        message_id = enqueue(db, channel="email", recipient="a@example.jp").id
+    assert "could not queue outbox delivery" in caplog.text
+    with session_scope() as db:
+        assert dispatch_due(db, now=utcnow(), limit=10) == [message_id]

@@ -1,0 +1,92 @@
+"""A real Celery worker subprocess (prefork, one child) with the test environment, started and stopped per test.
+
+The conftest put APP_DATABASE_URL/APP_REDIS_URL/APP_DATA_DIR in os.environ, so the worker shares the test's
+database and broker (the filesystem transport under APP_DATA_DIR on the SQLite pass, Redis on PostgreSQL).
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from service.config import REPO_ROOT
+from tests.support.waiting import wait_until
+
+CELERY = str(Path(sys.executable).with_name("celery"))
+START_TIMEOUT = 60
+STOP_TIMEOUT = 15
+
+
+class WorkerProcess:
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO_ROOT), **env}
+        self.log_path = log_path
+        self.node = ""
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "WorkerProcess":
+        """Start the worker in its own process group and return once it answers a ping."""
+        self.node = f"outbox-test-{uuid.uuid4().hex[:8]}@localhost"
+        command = [
+            CELERY, "-A", "jobs.celery_app", "worker", "--pool=prefork", "--concurrency=1", "-Q", "celery",
+            "-n", self.node, "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        ]
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        wait_until(self._answers_ping, timeout=START_TIMEOUT, message=f"worker {self.node} to answer a ping")
+        return self
+
+    def _answers_ping(self) -> bool:
+        from jobs.celery_app import app
+
+        if self.process is None or self.process.poll() is not None:
+            raise AssertionError(f"worker exited during start-up:\n{self.log_tail()}")
+        return bool(app.control.ping(destination=[self.node], timeout=0.5))
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group (main process and pool children) at once, as a crash would."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def purge_queue() -> None:
+    """Drop task messages earlier tests left in the broker (deliveries queued by commits with no worker running)."""
+    from jobs.celery_app import app
+
+    app.control.purge()
+
+
+@pytest.fixture
+def start_worker(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
+    """start_worker(**env) starts a real worker with extra environment variables; every one is stopped after the test."""
+    workers: list[WorkerProcess] = []
+    purge_queue()
+
+    def start(**env: str) -> WorkerProcess:
+        worker = WorkerProcess(env, tmp_path / f"worker-{len(workers) + 1}.log")
+        workers.append(worker)
+        return worker.start()
+
+    yield start
+    for worker in workers:
+        worker.stop()
