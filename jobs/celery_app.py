@@ -7,6 +7,7 @@ from service.config import Settings, get_settings
 
 TASK_MODULES = [
     "jobs.platform",
+    "jobs.entry_logs",
 ]
 
 

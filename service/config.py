@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     sandbox_voice_odds: str = "accept=60,decline=15,ambiguous=10,change_request=10,no_answer=5"
 
+    # entry_logs
+    entry_logs_token_hours: int = 8
+    entry_logs_double_scan_seconds: int = 10
+    entry_logs_scan_max_age_hours: int = 24
+    entry_logs_retention_days: int = 365
+    entry_logs_archive_batch: int = 5000
+    entry_logs_export_batch: int = 1000
+
     @field_validator("database_url")
     @classmethod
     def _normalise_database_url(cls, value: str) -> str:

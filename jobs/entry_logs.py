@@ -1,0 +1,27 @@
+"""入退管理 tasks: archiving entry/exit logs older than the retention (one year)."""
+
+from pathlib import Path
+
+from jobs.celery_app import app
+from service.config import get_settings
+from service.database import session_scope, utcnow
+from service.entry_logs import logs
+
+
+def archive_folder() -> Path:
+    return get_settings().data_dir / "archive" / "entry_logs"
+
+
+@app.task(name="entry_logs.archive_old_logs", acks_late=True)
+def archive_old_logs() -> int:
+    """Write logs past the retention to gzip JSON-lines files and delete them, one committed batch at a time."""
+    settings = get_settings()
+    now, total = utcnow(), 0
+    while True:
+        with session_scope() as db:
+            batch = logs.archive_batch(
+                db, now=now, retention_days=settings.entry_logs_retention_days, folder=archive_folder(), limit=settings.entry_logs_archive_batch
+            )
+        total += batch.rows
+        if batch.rows < settings.entry_logs_archive_batch:
+            return total

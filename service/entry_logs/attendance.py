@@ -1,0 +1,121 @@
+"""The attendance page: each child's 出席/欠席 and the day's drop-off and pick-up times (送り迎え時刻)."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from service.audit import service as audit
+from service.audit.service import Actor
+from service.entry_logs.lookups import day_bounds
+from service.entry_logs.models import Attendance, Child, EntryLog, Guardian, Nursery, Parent
+
+DOMAIN = "entry_logs"
+TOOLTIP_LOGS = 5
+ATTENDANCE_FIELDS = ("status", "note")
+
+
+@dataclass(frozen=True)
+class DayLog:
+    log_id: int
+    entry_type: str
+    timestamp: datetime
+    parent_id: int
+    parent_name: str
+
+
+@dataclass
+class ChildDay:
+    child: Child
+    attendance: Attendance | None
+    logs: list[DayLog]
+    log_count: int = 0
+    latest_entry: DayLog | None = None
+    latest_exit: DayLog | None = None
+
+
+def _day_logs(db: Session, *, nursery_id: int, day: date) -> dict[int, list]:
+    """Per child: the latest entry, the latest exit, the latest five logs and the count, ranked in SQL."""
+    start, end = day_bounds(day)
+    newest_first = (EntryLog.occurred_at.desc(), EntryLog.id.desc())
+    ranked = (
+        select(
+            Guardian.child_id.label("child_id"), EntryLog.id.label("log_id"), EntryLog.entry_type, EntryLog.occurred_at,
+            Parent.id.label("parent_id"), Parent.name.label("parent_name"),
+            func.row_number().over(partition_by=Guardian.child_id, order_by=newest_first).label("rank"),
+            func.row_number().over(partition_by=(Guardian.child_id, EntryLog.entry_type), order_by=newest_first).label("type_rank"),
+            func.count().over(partition_by=Guardian.child_id).label("total"),
+        )
+        .join(Guardian, Guardian.parent_id == EntryLog.parent_id)
+        .join(Parent, Parent.id == EntryLog.parent_id)
+        .where(EntryLog.nursery_id == nursery_id, EntryLog.deleted_at.is_(None), EntryLog.occurred_at >= start, EntryLog.occurred_at < end)
+        .subquery()
+    )
+    rows = db.execute(
+        select(ranked).where(or_(ranked.c.rank <= TOOLTIP_LOGS, ranked.c.type_rank == 1)).order_by(ranked.c.child_id, ranked.c.occurred_at, ranked.c.log_id)
+    )
+    grouped: dict[int, list] = defaultdict(list)
+    for row in rows:
+        grouped[row.child_id].append(row)
+    return grouped
+
+
+def _child_day(child: Child, attendance: Attendance | None, rows: list) -> ChildDay:
+    day = ChildDay(child=child, attendance=attendance, logs=[])
+    for row in rows:
+        log = DayLog(row.log_id, row.entry_type, row.occurred_at, row.parent_id, row.parent_name)
+        day.log_count = row.total
+        if row.rank <= TOOLTIP_LOGS:
+            day.logs.append(log)
+        if row.type_rank == 1:
+            if row.entry_type == "Entry":
+                day.latest_entry = log
+            else:
+                day.latest_exit = log
+    return day
+
+
+def attendance_day(db: Session, *, nursery: Nursery, day: date, class_name: str | None) -> list[ChildDay]:
+    """Every child of the nursery (optionally one class) with that day's attendance and logs."""
+    stmt = select(Child).where(Child.nursery_id == nursery.id)
+    if class_name:
+        stmt = stmt.where(Child.class_name == class_name)
+    children = list(db.scalars(stmt.order_by(Child.class_name, Child.id)))
+    records = {
+        a.child_id: a
+        for a in db.scalars(select(Attendance).where(Attendance.nursery_id == nursery.id, Attendance.attendance_date == day))
+    }
+    logs = _day_logs(db, nursery_id=nursery.id, day=day)
+    return [_child_day(child, records.get(child.id), logs.get(child.id, [])) for child in children]
+
+
+def _snapshot(record: Attendance | None) -> dict:
+    return audit.snapshot(record, ATTENDANCE_FIELDS) if record else {}
+
+
+def _record(db: Session, child: Child, day: date) -> Attendance | None:
+    return db.scalar(select(Attendance).where(Attendance.child_id == child.id, Attendance.attendance_date == day))
+
+
+def set_attendance(db: Session, *, child: Child, day: date, status: str, note: str, actor: Actor) -> Attendance:
+    """Record 出席/欠席 and a note for one child on one day (replacing what was there)."""
+    record = _record(db, child, day)
+    before = _snapshot(record)
+    if record is None:
+        record = Attendance(child_id=child.id, nursery_id=child.nursery_id, attendance_date=day, status=status, note=note)
+        db.add(record)
+    record.status, record.note = status, note
+    db.flush()
+    changes = audit.diff(before, _snapshot(record))
+    if changes:
+        audit.record(db, actor=actor, action="set_attendance", domain=DOMAIN, target_type="attendance", target_id=f"{child.id}:{day}", changes=changes)
+    return record
+
+
+def clear_attendance(db: Session, *, child: Child, day: date, actor: Actor) -> None:
+    before = _snapshot(_record(db, child, day))
+    db.execute(delete(Attendance).where(Attendance.child_id == child.id, Attendance.attendance_date == day))
+    if before:
+        audit.record(db, actor=actor, action="clear_attendance", domain=DOMAIN, target_type="attendance", target_id=f"{child.id}:{day}", changes=audit.diff(before, {}))

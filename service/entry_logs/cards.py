@@ -1,0 +1,85 @@
+"""Printable barcode cards: one per parent, Code128 of the parent id, the name above and the id below."""
+
+import importlib.util
+import io
+from functools import lru_cache
+from pathlib import Path
+
+from barcode import Code128
+from barcode.writer import ImageWriter
+from fpdf import FPDF
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.entry_logs import labels
+from service.entry_logs.models import Child, Guardian, Nursery, Parent
+from service.errors import NotFound
+
+CARD_W, CARD_H = 91.0, 55.0
+COLUMNS, ROWS = 2, 5
+MARGIN_X, MARGIN_Y = 12.0, 10.0
+FONT = "ipaexg"
+
+
+@lru_cache
+def japanese_font_path() -> Path:
+    """IPAex Gothic shipped by matplotlib-fontja, found without importing that package (it would pull in matplotlib)."""
+    spec = importlib.util.find_spec("matplotlib_fontja")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("matplotlib-fontja is not installed: it ships the Japanese font the cards need")
+    return Path(next(iter(spec.submodule_search_locations))) / "fonts" / "ipaexg.ttf"
+
+
+def barcode_png(parent_id: int) -> io.BytesIO:
+    """Code128 of the parent id, black on white, without the human-readable line (the card prints it)."""
+    buffer = io.BytesIO()
+    options = {"write_text": False, "module_height": 12.0, "module_width": 0.3, "quiet_zone": 3.0, "dpi": 300,
+               "background": "white", "foreground": "black"}
+    Code128(str(parent_id), writer=ImageWriter()).write(buffer, options=options)
+    buffer.seek(0)
+    return buffer
+
+
+def card_parents(db: Session, *, nursery: Nursery, class_name: str | None) -> list[Parent]:
+    """Parents of the nursery, or of the children in one class, in id order."""
+    stmt = select(Parent).where(Parent.nursery_id == nursery.id)
+    if class_name:
+        in_class = select(Guardian.parent_id).join(Child, Child.id == Guardian.child_id)
+        stmt = stmt.where(Parent.id.in_(in_class.where(Child.nursery_id == nursery.id, Child.class_name == class_name)))
+    return list(db.scalars(stmt.order_by(Parent.id)))
+
+
+def _draw_card(pdf: FPDF, x: float, y: float, parent: Parent, nursery: Nursery) -> None:
+    pdf.set_draw_color(180, 180, 180)
+    pdf.rect(x, y, CARD_W, CARD_H)
+    pdf.set_xy(x, y + 3)
+    pdf.set_font(FONT, size=8)
+    pdf.cell(CARD_W, 4, nursery.name, align="C")
+    pdf.set_xy(x, y + 8)
+    pdf.set_font(FONT, size=14)
+    pdf.cell(CARD_W, 7, f"{parent.name} 様", align="C")
+    pdf.image(barcode_png(parent.id), x=x + 10, y=y + 16, w=CARD_W - 20, h=22)
+    pdf.set_xy(x, y + 39)
+    pdf.set_font(FONT, size=12)
+    pdf.cell(CARD_W, 6, str(parent.id), align="C")
+    pdf.set_xy(x, y + 47)
+    pdf.set_font(FONT, size=7)
+    pdf.cell(CARD_W, 4, labels.CARD_USAGE, align="C")
+
+
+def cards_pdf(db: Session, *, nursery: Nursery, class_name: str | None) -> bytes:
+    """A4 pages of ten cards each, ready to print and cut."""
+    parents = card_parents(db, nursery=nursery, class_name=class_name)
+    if not parents:
+        raise NotFound(labels.NO_PARENTS_FOR_CARDS, code="no_parents", details={"className": class_name})
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.add_font(FONT, fname=str(japanese_font_path()))
+    pdf.set_title(f"{nursery.name} 入退管理バーコード {class_name or ''}".strip())
+    per_page = COLUMNS * ROWS
+    for index, parent in enumerate(parents):
+        if index % per_page == 0:
+            pdf.add_page()
+        slot = index % per_page
+        _draw_card(pdf, MARGIN_X + (slot % COLUMNS) * (CARD_W + 4), MARGIN_Y + (slot // COLUMNS) * (CARD_H + 1), parent, nursery)
+    return bytes(pdf.output())

@@ -1,0 +1,117 @@
+"""Who may call, and the objects a path names, resolved within the caller's nursery (another nursery's id is a 404)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials
+
+from service.deps import DbSession, client_address, current_request_id
+from service.entry_logs import roster, station
+from service.entry_logs.logs import LogFilter
+from service.entry_logs.lookups import day_bounds, local_zone
+from service.entry_logs.models import Child, Nursery, Parent
+from service.entry_logs.schemas import EntryType
+from service.entry_logs.station import Station
+from service.errors import Unauthorized, ValidationFailed
+from service.identity.dependencies import Caller, bearer, require
+from service.tenancy import TenantScope, get_scoped
+
+DOMAIN = "entry_logs"
+StaffCaller = Annotated[Caller, Depends(require(DOMAIN))]
+DomainAdmin = Annotated[Caller, Depends(require(DOMAIN, "admin"))]
+
+
+def current_station(
+    request: Request, db: DbSession, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Station:
+    if credentials is None:
+        raise Unauthorized("ログインが必要です", code="not_authenticated")
+    return station.authenticate(db, token=credentials.credentials, client_address=client_address(request), request_id=current_request_id())
+
+
+CurrentStation = Annotated[Station, Depends(current_station)]
+
+
+def staff_scope(caller: StaffCaller) -> TenantScope:
+    return caller.scope(DOMAIN)
+
+
+StaffScope = Annotated[TenantScope, Depends(staff_scope)]
+
+
+def nursery_param(db: DbSession, scope: StaffScope, nursery_id: Annotated[int | None, Query(alias="nurseryId", ge=1)] = None) -> Nursery:
+    """?nurseryId=, defaulting to a scoped caller's own nursery."""
+    return roster.nursery_in_scope(db, scope=scope, nursery_id=nursery_id)
+
+
+def valid_nursery(db: DbSession, scope: StaffScope, nursery_id: Annotated[int, Path(ge=1)]) -> Nursery:
+    return get_scoped(db, Nursery, nursery_id, scope, Nursery.id)
+
+
+def valid_parent(db: DbSession, scope: StaffScope, parent_id: Annotated[int, Path(ge=1)]) -> Parent:
+    return roster.parent_in_scope(db, scope=scope, parent_id=parent_id)
+
+
+def valid_child(db: DbSession, scope: StaffScope, child_id: Annotated[int, Path(ge=1)]) -> Child:
+    return roster.child_in_scope(db, scope=scope, child_id=child_id)
+
+
+QueryNursery = Annotated[Nursery, Depends(nursery_param)]
+PathNursery = Annotated[Nursery, Depends(valid_nursery)]
+PathParent = Annotated[Parent, Depends(valid_parent)]
+PathChild = Annotated[Child, Depends(valid_child)]
+
+
+def parse_bound(value: str | None, *, field: str, end: bool) -> datetime | None:
+    """A range bound: a date is a whole local day (`to` includes it); a datetime without a zone is local time."""
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return day_bounds(day)[1] if end else datetime.combine(day, time.min, tzinfo=local_zone())
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationFailed(
+            f"{field} は YYYY-MM-DD または日時（ISO 8601）で指定してください", details={"field": field, "rule": "date_or_datetime"}
+        ) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=local_zone())
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    flt: LogFilter
+    page: int
+    page_size: int
+
+
+def log_filter(
+    scope: StaffScope,
+    db: DbSession,
+    start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
+    parent_name: Annotated[str | None, Query(alias="parentName", max_length=100)] = None,
+    entry_type: Annotated[EntryType | None, Query(alias="entryType")] = None,
+    child_name: Annotated[str | None, Query(alias="childName", max_length=100)] = None,
+    only_nursery: Annotated[int | None, Query(alias="nurseryId", ge=1)] = None,
+) -> LogFilter:
+    """The list/export filters; a named nursery must be within the caller's scope."""
+    if only_nursery is not None:
+        get_scoped(db, Nursery, only_nursery, scope, Nursery.id)
+    return LogFilter(
+        start=parse_bound(start, field="from", end=False), end=parse_bound(end, field="to", end=True),
+        parent_name=parent_name or None, entry_type=entry_type, child_name=child_name or None, nursery_id=only_nursery,
+    )
+
+
+Filters = Annotated[LogFilter, Depends(log_filter)]
+
+
+def list_query(
+    flt: Filters,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page_size: Annotated[int, Query(alias="pageSize", ge=1, le=100)] = 50,
+) -> ListQuery:
+    return ListQuery(flt=flt, page=page, page_size=page_size)

@@ -1,0 +1,60 @@
+"""Live and aggregate views: parents inside the nursery now, and scans by weekday and hour."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Integer, cast, func, select
+from sqlalchemy.orm import Session
+
+from service.entry_logs.logs import LogFilter, filtered
+from service.entry_logs.lookups import child_names_for, day_bounds, local_today, local_zone
+from service.entry_logs.models import ENTRY, EntryLog, Nursery, Parent
+from service.tenancy import TenantScope
+
+
+@dataclass(frozen=True)
+class PresentParent:
+    parent_id: int
+    parent_name: str
+    entered_at: datetime
+    child_names: list[str]
+
+
+def present_parents(db: Session, *, nursery: Nursery, now: datetime) -> list[PresentParent]:
+    """Parents whose latest log today is an entry: they came in and have not left (園内にいる保護者)."""
+    start, _ = day_bounds(local_today(now))
+    latest = (
+        select(
+            EntryLog.parent_id, EntryLog.entry_type, EntryLog.occurred_at,
+            func.row_number().over(partition_by=EntryLog.parent_id, order_by=(EntryLog.occurred_at.desc(), EntryLog.id.desc())).label("rank"),
+        )
+        .where(EntryLog.nursery_id == nursery.id, EntryLog.deleted_at.is_(None), EntryLog.occurred_at >= start, EntryLog.occurred_at <= now)
+        .subquery()
+    )
+    rows = db.execute(
+        select(latest.c.parent_id, Parent.name, latest.c.occurred_at)
+        .join(Parent, Parent.id == latest.c.parent_id)
+        .where(latest.c.rank == 1, latest.c.entry_type == ENTRY)
+        .order_by(latest.c.occurred_at.desc())
+    ).all()
+    names = child_names_for(db, (r[0] for r in rows))
+    return [PresentParent(pid, name, at, names.get(pid, [])) for pid, name, at in rows]
+
+
+def _local_parts(db: Session, *, at: datetime) -> tuple:
+    """(weekday 0=Monday, hour) of a log's time in the service's time zone, as SQL expressions."""
+    zone = local_zone()
+    if db.get_bind().dialect.name == "postgresql":
+        local = func.timezone(zone.key, EntryLog.occurred_at)
+        return cast(func.extract("isodow", local), Integer) - 1, cast(func.extract("hour", local), Integer)
+    offset_minutes = int(at.astimezone(zone).utcoffset().total_seconds() // 60)
+    local = func.datetime(EntryLog.occurred_at, f"{offset_minutes:+d} minutes")
+    return (cast(func.strftime("%w", local), Integer) + 6) % 7, cast(func.strftime("%H", local), Integer)
+
+
+def heatmap(db: Session, *, nursery: Nursery, flt: LogFilter, scope: TenantScope, now: datetime) -> list[tuple[int, int, int]]:
+    """(weekday, hour, scans) for every cell with scans, counted in SQL."""
+    weekday, hour = _local_parts(db, at=flt.start or now)
+    cells = filtered(select(weekday.label("weekday"), hour.label("hour")), flt, scope).where(EntryLog.nursery_id == nursery.id).subquery()
+    stmt = select(cells.c.weekday, cells.c.hour, func.count()).group_by(cells.c.weekday, cells.c.hour).order_by(cells.c.weekday, cells.c.hour)
+    return [(int(w), int(h), int(c)) for w, h, c in db.execute(stmt)]

@@ -1,0 +1,31 @@
+"""Every Japanese word and message of the 入退管理 domain, in one place."""
+
+ENTRY_TYPE_LABELS = {"Entry": "入", "Exit": "出"}
+ENTRY_TYPE_ARROWS = {"Entry": "↓", "Exit": "↑"}
+ENTRY_TYPE_MEANINGS = {"Entry": "入（登園）", "Exit": "出（降園）"}
+ATTENDANCE_LABELS = {"present": "出席", "absent": "欠席"}
+
+PARENT_NOT_FOUND = "保護者が見つかりません"
+CHILD_NOT_FOUND = "園児が見つかりません"
+NURSERY_NOT_FOUND = "保育園が見つかりません"
+LOG_NOT_FOUND = "入退ログが見つかりません"
+BAD_PARENT_ID = "保護者IDは数字のみ、1～10桁で入力してください"
+BAD_CREDENTIALS = "保育園コードまたはパスワードが正しくありません"
+STATION_DISABLED = "入退登録が無効になりました。管理画面で設定を確認し、再度ログインしてください"
+NURSERY_MISMATCH = "この端末の保育園と異なる保育園IDが指定されました"
+SCAN_ID_REUSED = "このスキャンIDは別の保護者または入/出で使用済みです"
+SCANNED_AT_OUT_OF_RANGE = "スキャン時刻が古すぎるか未来の時刻です"
+NURSERY_REQUIRED = "保育園を指定してください（nurseryId）"
+CODE_TAKEN = "この保育園コードは既に使われています"
+PARENT_HAS_LOGS = "入退ログがある保護者は削除できません（ログは保持されます）"
+PHYSICAL_DELETE_FORBIDDEN = "入退ログの物理削除はプラットフォーム管理者のみが行えます"
+RANGE_REVERSED = "期間の開始が終了より後になっています"
+PARENTS_OF_OTHER_NURSERY = "指定された保護者はこの保育園に登録されていません"
+CSV_UNREADABLE = "CSVファイルを読み込めません（UTF-8 または Shift_JIS のCSVを指定してください）"
+CSV_MISSING_COLUMNS = "CSVの見出し行に必要な列がありません"
+NO_PARENTS_FOR_CARDS = "このクラスにはカードを作る保護者がいません"
+
+CARD_USAGE = "保育園の入退登録端末のスキャナーにかざしてください"
+
+CSV_HEADER = ("日時", "保護者ID", "保護者名", "入/出", "関連園児", "保育園", "端末")
+ROSTER_COLUMNS = {"parent_name": "保護者名", "phone": "電話番号", "child_name": "園児名", "class_name": "クラス"}

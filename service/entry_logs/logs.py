@@ -1,0 +1,198 @@
+"""The admin log list, its CSV export, deleting a mistaken scan, and archiving logs older than the retention."""
+
+import csv
+import gzip
+import io
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Select, and_, delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from service.audit import service as audit
+from service.audit.service import Actor
+from service.database import session_scope
+from service.entry_logs import labels
+from service.entry_logs.lookups import child_names_for, local_zone
+from service.entry_logs.models import Child, EntryLog, Guardian, Nursery, Parent
+from service.errors import Forbidden, NotFound, ValidationFailed
+from service.tenancy import TenantScope, get_scoped, scoped
+
+DOMAIN = "entry_logs"
+LOG_FIELDS = ("parent_id", "nursery_id", "entry_type", "occurred_at", "station_id", "client_scan_id", "deleted_at", "deleted_by", "delete_reason")
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    start: datetime | None = None
+    end: datetime | None = None
+    parent_name: str | None = None
+    entry_type: str | None = None
+    child_name: str | None = None
+    nursery_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.start and self.end and self.start >= self.end:
+            raise ValidationFailed(labels.RANGE_REVERSED, details={"field": "from", "rule": "from_before_to"})
+
+
+@dataclass(frozen=True)
+class LogRow:
+    id: int
+    parent_id: int
+    parent_name: str
+    nursery_id: int
+    nursery_name: str
+    entry_type: str
+    timestamp: datetime
+    station_id: str | None
+    child_names: list[str]
+
+
+def filtered(stmt: Select, flt: LogFilter, scope: TenantScope) -> Select:
+    """Apply the tenant scope, hide deleted logs, and apply the list filters."""
+    stmt = scoped(stmt, scope, EntryLog.nursery_id).where(EntryLog.deleted_at.is_(None))
+    if flt.nursery_id is not None:
+        stmt = stmt.where(EntryLog.nursery_id == flt.nursery_id)
+    if flt.start:
+        stmt = stmt.where(EntryLog.occurred_at >= flt.start)
+    if flt.end:
+        stmt = stmt.where(EntryLog.occurred_at < flt.end)
+    if flt.entry_type:
+        stmt = stmt.where(EntryLog.entry_type == flt.entry_type)
+    if flt.parent_name:
+        stmt = stmt.where(EntryLog.parent_id.in_(select(Parent.id).where(Parent.name.icontains(flt.parent_name, autoescape=True))))
+    if flt.child_name:
+        guardians = select(Guardian.parent_id).join(Child, Child.id == Guardian.child_id)
+        stmt = stmt.where(EntryLog.parent_id.in_(guardians.where(Child.name.icontains(flt.child_name, autoescape=True))))
+    return stmt
+
+
+def _row_select() -> Select:
+    return (
+        select(
+            EntryLog.id, EntryLog.parent_id, Parent.name, EntryLog.nursery_id, Nursery.name,
+            EntryLog.entry_type, EntryLog.occurred_at, EntryLog.station_id,
+        )
+        .join(Parent, Parent.id == EntryLog.parent_id)
+        .join(Nursery, Nursery.id == EntryLog.nursery_id)
+    )
+
+
+def _rows(db: Session, stmt: Select) -> list[LogRow]:
+    fetched = db.execute(stmt).all()
+    names = child_names_for(db, (r[1] for r in fetched))
+    return [LogRow(*r, child_names=names.get(r[1], [])) for r in fetched]
+
+
+def list_logs(db: Session, *, flt: LogFilter, scope: TenantScope, offset: int, limit: int) -> tuple[list[LogRow], int]:
+    """One page of logs, newest first, and how many match in all."""
+    total = db.scalar(filtered(select(func.count(EntryLog.id)), flt, scope)) or 0
+    page = filtered(_row_select(), flt, scope).order_by(EntryLog.occurred_at.desc(), EntryLog.id.desc()).offset(offset).limit(limit)
+    return _rows(db, page), total
+
+
+def csv_line(values: list | tuple) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(values)
+    return buffer.getvalue()
+
+
+def _csv_values(row: LogRow) -> list[str]:
+    local = row.timestamp.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M:%S")
+    return [
+        local, str(row.parent_id), row.parent_name, labels.ENTRY_TYPE_LABELS[row.entry_type],
+        "、".join(row.child_names), row.nursery_name, row.station_id or "",
+    ]
+
+
+def export_csv(*, flt: LogFilter, scope: TenantScope, batch: int) -> Iterator[str]:
+    """The matching logs as CSV (BOM, header, newest first), read in keyset batches, each in a short session of its own."""
+    yield "\ufeff" + csv_line(labels.CSV_HEADER)
+    after: tuple[datetime, int] | None = None
+    while True:
+        stmt = filtered(_row_select(), flt, scope)
+        if after is not None:
+            stmt = stmt.where(or_(EntryLog.occurred_at < after[0], and_(EntryLog.occurred_at == after[0], EntryLog.id < after[1])))
+        with session_scope() as db:
+            rows = _rows(db, stmt.order_by(EntryLog.occurred_at.desc(), EntryLog.id.desc()).limit(batch))
+        if not rows:
+            return
+        yield "".join(csv_line(_csv_values(row)) for row in rows)
+        after = (rows[-1].timestamp, rows[-1].id)
+
+
+def delete_log(
+    db: Session, *, log_id: int, scope: TenantScope, reason: str, physical: bool, platform_admin: bool, actor: Actor, now: datetime
+) -> None:
+    """Soft-delete a mistaken scan with who/when/why; platform admins alone may remove a log for good."""
+    if physical and not platform_admin:
+        raise Forbidden(labels.PHYSICAL_DELETE_FORBIDDEN, code="physical_delete_forbidden")
+    log = get_scoped(db, EntryLog, log_id, scope, EntryLog.nursery_id)
+    before = audit.snapshot(log, LOG_FIELDS)
+    if physical:
+        db.delete(log)
+        after: dict = {}
+    else:
+        if log.deleted_at is not None:
+            raise NotFound(labels.LOG_NOT_FOUND, details={"resource": "entry_exit_log", "id": str(log_id)})
+        log.deleted_at, log.deleted_by, log.delete_reason = now, actor.label[:100], reason
+        after = audit.snapshot(log, LOG_FIELDS)
+    db.flush()
+    audit.record(
+        db, actor=actor, action="delete" if physical else "soft_delete", domain=DOMAIN, target_type="entry_exit_log",
+        target_id=log_id, changes=audit.diff(before, after) | {"reason": {"before": None, "after": reason}}, at=now,
+    )
+
+
+@dataclass(frozen=True)
+class ArchiveBatch:
+    rows: int
+    path: Path | None
+
+
+def _archive_record(log: EntryLog, parent_name: str, nursery_code: str) -> dict:
+    return {
+        "id": log.id, "parent_id": log.parent_id, "parent_name": parent_name, "nursery_id": log.nursery_id,
+        "nursery_code": nursery_code, "entry_type": log.entry_type, "timestamp": log.occurred_at.isoformat(),
+        "created_at": log.created_at.isoformat(), "station_id": log.station_id, "client_scan_id": log.client_scan_id,
+        "deleted_at": log.deleted_at.isoformat() if log.deleted_at else None, "deleted_by": log.deleted_by,
+        "delete_reason": log.delete_reason,
+    }
+
+
+def _write_gzip_lines(path: Path, records: list[dict]) -> None:
+    """Write the file completely and durably before anything is deleted: temp file, fsync, rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    with open(partial, "wb") as raw:
+        with gzip.GzipFile(fileobj=raw, mode="wb") as zipped:
+            for record in records:
+                zipped.write((json.dumps(record, ensure_ascii=False) + "\n").encode())
+        raw.flush()
+        os.fsync(raw.fileno())
+    partial.replace(path)
+
+
+def archive_batch(db: Session, *, now: datetime, retention_days: int, folder: Path, limit: int) -> ArchiveBatch:
+    """Move up to `limit` logs older than the retention into one gzip JSON-lines file, then delete them."""
+    cutoff = now - timedelta(days=retention_days)
+    rows = db.execute(
+        select(EntryLog, Parent.name, Nursery.code)
+        .join(Parent, Parent.id == EntryLog.parent_id)
+        .join(Nursery, Nursery.id == EntryLog.nursery_id)
+        .where(EntryLog.occurred_at < cutoff)
+        .order_by(EntryLog.id)
+        .limit(limit)
+    ).all()
+    if not rows:
+        return ArchiveBatch(0, None)
+    ids = [log.id for log, _, _ in rows]
+    path = folder / f"entry_logs_{now:%Y%m%dT%H%M%S}_{ids[0]}-{ids[-1]}.jsonl.gz"
+    _write_gzip_lines(path, [_archive_record(*row) for row in rows])
+    db.execute(delete(EntryLog).where(EntryLog.id.in_(ids)))
+    return ArchiveBatch(len(ids), path)

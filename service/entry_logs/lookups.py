@@ -1,0 +1,45 @@
+"""Small queries and time helpers shared by the domain's service modules."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.config import get_settings
+from service.entry_logs.models import Child, Guardian
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(get_settings().timezone)
+
+
+def local_today(now: datetime) -> date:
+    return now.astimezone(local_zone()).date()
+
+
+def day_bounds(first: date, last: date | None = None) -> tuple[datetime, datetime]:
+    """UTC instants from the start of `first` to the end of `last` (inclusive), both local days."""
+    zone = local_zone()
+    start = datetime.combine(first, time.min, tzinfo=zone)
+    end = datetime.combine((last or first) + timedelta(days=1), time.min, tzinfo=zone)
+    return start, end
+
+
+def child_names_for(db: Session, parent_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Each parent's children's names, in the order the children were registered."""
+    ids = sorted(set(parent_ids))
+    names: dict[int, list[str]] = defaultdict(list)
+    if not ids:
+        return names
+    rows = db.execute(
+        select(Guardian.parent_id, Child.name)
+        .join(Child, Child.id == Guardian.child_id)
+        .where(Guardian.parent_id.in_(ids))
+        .order_by(Guardian.parent_id, Child.id)
+    )
+    for parent_id, name in rows:
+        names[parent_id].append(name)
+    return names

@@ -1,0 +1,114 @@
+"""Nurseries, parents, children, attendance and the parents' entry/exit logs."""
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.database import Base, utcnow
+
+# Parent ids are what the barcode carries: up to 10 digits, so 64-bit (plain INTEGER on SQLite keeps its rowid alias).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+ENTRY = "Entry"
+EXIT = "Exit"
+ENTRY_TYPES = (ENTRY, EXIT)
+PRESENT = "present"
+ABSENT = "absent"
+ATTENDANCE_STATUSES = (PRESENT, ABSENT)
+
+
+class Nursery(Base):
+    """A nursery; without an entry-exit password its scan stations cannot log in."""
+
+    __tablename__ = "entry_logs_nursery"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    entry_exit_password_hash: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Guardian(Base):
+    """Links a child to one of its parents."""
+
+    __tablename__ = "entry_logs_guardian"
+
+    child_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_child.id", ondelete="CASCADE"), primary_key=True)
+    parent_id: Mapped[int] = mapped_column(BigId, ForeignKey("entry_logs_parent.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class Parent(Base):
+    __tablename__ = "entry_logs_parent"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    children: Mapped[list["Child"]] = relationship(
+        secondary="entry_logs_guardian", back_populates="parents", order_by="Child.id", lazy="selectin"
+    )
+
+
+class Child(Base):
+    __tablename__ = "entry_logs_child"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    class_name: Mapped[str] = mapped_column(String(50), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    parents: Mapped[list[Parent]] = relationship(
+        secondary="entry_logs_guardian", back_populates="children", order_by="Parent.id", lazy="selectin"
+    )
+
+
+class Attendance(Base):
+    """One child's attendance (出席/欠席) on one day."""
+
+    __tablename__ = "entry_logs_attendance"
+    __table_args__ = (
+        UniqueConstraint("child_id", "attendance_date"),
+        CheckConstraint("status IN ('present', 'absent')", name="status"),
+        Index("ix_entry_logs_attendance_nursery_date", "nursery_id", "attendance_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_child.id", ondelete="CASCADE"))
+    nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"))
+    attendance_date: Mapped[date]
+    status: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class EntryLog(Base):
+    """One scan: a parent entering or leaving; never edited, soft-deleted with who/when/why."""
+
+    __tablename__ = "entry_logs_log"
+    __table_args__ = (
+        CheckConstraint("entry_type IN ('Entry', 'Exit')", name="entry_type"),
+        UniqueConstraint("nursery_id", "client_scan_id"),
+        Index("ix_entry_logs_log_parent_occurred", "parent_id", "occurred_at"),
+        Index("ix_entry_logs_log_nursery_occurred", "nursery_id", "occurred_at", "id"),
+        Index("ix_entry_logs_log_occurred_at", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    parent_id: Mapped[int] = mapped_column(BigId, ForeignKey("entry_logs_parent.id", ondelete="CASCADE"))
+    nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"))
+    entry_type: Mapped[str] = mapped_column(String(10))
+    occurred_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    station_id: Mapped[str | None] = mapped_column(String(64))
+    client_scan_id: Mapped[str | None] = mapped_column(String(64))
+    deleted_at: Mapped[datetime | None]
+    deleted_by: Mapped[str | None] = mapped_column(String(100))
+    delete_reason: Mapped[str | None] = mapped_column(String(200))

@@ -1,0 +1,274 @@
+"""Nurseries (with their entry-exit password), parents and children, and the roster CSV import."""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import Session
+
+from service.audit import service as audit
+from service.audit.service import Actor
+from service.entry_logs import labels
+from service.entry_logs.models import Child, EntryLog, Nursery, Parent
+from service.entry_logs.schemas import ChildCreate, ChildUpdate, ClassName, Name, NurseryCreate, NurseryUpdate, ParentCreate, ParentUpdate, Phone
+from service.errors import Conflict, NotFound, ValidationFailed
+from service.identity.security import hash_password
+from service.tenancy import TenantScope, get_scoped, scoped
+
+DOMAIN = "entry_logs"
+NURSERY_FIELDS = ("code", "name")
+PARENT_FIELDS = ("nursery_id", "name", "phone")
+CHILD_FIELDS = ("nursery_id", "name", "class_name", "parent_ids")
+
+
+def _audit(db: Session, *, actor: Actor, action: str, target_type: str, target_id: int, before: dict, after: dict) -> None:
+    changes = audit.diff(before, after)
+    if changes:
+        audit.record(db, actor=actor, action=action, domain=DOMAIN, target_type=target_type, target_id=target_id, changes=changes)
+
+
+def nursery_in_scope(db: Session, *, scope: TenantScope, nursery_id: int | None) -> Nursery:
+    """The nursery asked for (a scoped caller's own when none is named); another nursery's id is a 404."""
+    if nursery_id is None:
+        if scope.unrestricted:
+            raise ValidationFailed(labels.NURSERY_REQUIRED, details={"field": "nurseryId", "rule": "required"})
+        nursery_id = int(scope.value)
+    return get_scoped(db, Nursery, nursery_id, scope, Nursery.id)
+
+
+# Nurseries ---------------------------------------------------------------------------------------
+
+
+def list_nurseries(db: Session, *, scope: TenantScope) -> list[Nursery]:
+    return list(db.scalars(scoped(select(Nursery), scope, Nursery.id).order_by(Nursery.code)))
+
+
+def create_nursery(db: Session, *, data: NurseryCreate, actor: Actor) -> Nursery:
+    if db.scalar(select(Nursery.id).where(func.lower(Nursery.code) == data.code.lower())):
+        raise Conflict(labels.CODE_TAKEN, details={"field": "code", "rule": "unique"})
+    nursery = Nursery(code=data.code, name=data.name)
+    if data.entry_exit_password:
+        nursery.entry_exit_password_hash = hash_password(data.entry_exit_password)
+    db.add(nursery)
+    db.flush()
+    after = audit.snapshot(nursery, NURSERY_FIELDS) | {"entry_exit_password": "set" if data.entry_exit_password else None}
+    _audit(db, actor=actor, action="create", target_type="nursery", target_id=nursery.id, before={}, after=after)
+    return nursery
+
+
+def update_nursery(db: Session, *, nursery: Nursery, data: NurseryUpdate, actor: Actor) -> Nursery:
+    before = audit.snapshot(nursery, NURSERY_FIELDS)
+    if data.name is not None:
+        nursery.name = data.name
+    db.flush()
+    _audit(db, actor=actor, action="update", target_type="nursery", target_id=nursery.id, before=before, after=audit.snapshot(nursery, NURSERY_FIELDS))
+    return nursery
+
+
+def set_entry_exit_password(db: Session, *, nursery: Nursery, password: str | None, actor: Actor) -> None:
+    """Set (bcrypt, cost from settings: 12) or clear the password; clearing disables scanning, and either ends older station tokens."""
+    before = {"entry_exit_password": "set" if nursery.entry_exit_password_hash else None}
+    nursery.entry_exit_password_hash = hash_password(password) if password else None
+    db.flush()
+    after = {"entry_exit_password": "changed" if password and before["entry_exit_password"] else ("set" if password else None)}
+    action = "set_entry_exit_password" if password else "clear_entry_exit_password"
+    audit.record(db, actor=actor, action=action, domain=DOMAIN, target_type="nursery", target_id=nursery.id, changes=audit.diff(before, after))
+
+
+# Parents -----------------------------------------------------------------------------------------
+
+
+def parent_in_scope(db: Session, *, scope: TenantScope, parent_id: int) -> Parent:
+    try:
+        return get_scoped(db, Parent, parent_id, scope, Parent.nursery_id)
+    except NotFound as exc:
+        raise NotFound(labels.PARENT_NOT_FOUND, code="parent_not_found", details=exc.details) from exc
+
+
+def list_parents(db: Session, *, nursery: Nursery, q: str | None, offset: int, limit: int) -> tuple[list[Parent], int]:
+    stmt: Select = select(Parent).where(Parent.nursery_id == nursery.id)
+    if q:
+        stmt = stmt.where(Parent.name.icontains(q, autoescape=True) | Parent.phone.icontains(q, autoescape=True))
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return list(db.scalars(stmt.order_by(Parent.id).offset(offset).limit(limit))), total
+
+
+def create_parent(db: Session, *, nursery: Nursery, data: ParentCreate, actor: Actor) -> Parent:
+    parent = Parent(nursery_id=nursery.id, name=data.name, phone=data.phone)
+    db.add(parent)
+    db.flush()
+    _audit(db, actor=actor, action="create", target_type="parent", target_id=parent.id, before={}, after=audit.snapshot(parent, PARENT_FIELDS))
+    return parent
+
+
+def update_parent(db: Session, *, parent: Parent, data: ParentUpdate, actor: Actor) -> Parent:
+    before = audit.snapshot(parent, PARENT_FIELDS)
+    for name, value in data.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(parent, name, value)
+    db.flush()
+    _audit(db, actor=actor, action="update", target_type="parent", target_id=parent.id, before=before, after=audit.snapshot(parent, PARENT_FIELDS))
+    return parent
+
+
+def delete_parent(db: Session, *, parent: Parent, actor: Actor) -> None:
+    """Remove a parent who never scanned; logs are evidence and are never removed with their parent."""
+    if db.scalar(select(exists().where(EntryLog.parent_id == parent.id))):
+        raise Conflict(labels.PARENT_HAS_LOGS, code="parent_has_logs")
+    before, parent_id = audit.snapshot(parent, PARENT_FIELDS), parent.id
+    db.delete(parent)
+    db.flush()
+    _audit(db, actor=actor, action="delete", target_type="parent", target_id=parent_id, before=before, after={})
+
+
+# Children ----------------------------------------------------------------------------------------
+
+
+def child_in_scope(db: Session, *, scope: TenantScope, child_id: int) -> Child:
+    try:
+        return get_scoped(db, Child, child_id, scope, Child.nursery_id)
+    except NotFound as exc:
+        raise NotFound(labels.CHILD_NOT_FOUND, code="child_not_found", details=exc.details) from exc
+
+
+def _child_snapshot(child: Child) -> dict:
+    return audit.snapshot(child, CHILD_FIELDS[:3]) | {"parent_ids": [p.id for p in child.parents]}
+
+
+def _parents_of_nursery(db: Session, nursery_id: int, parent_ids: list[int]) -> list[Parent]:
+    wanted = sorted(set(parent_ids))
+    found = list(db.scalars(select(Parent).where(Parent.id.in_(wanted), Parent.nursery_id == nursery_id).order_by(Parent.id)))
+    if len(found) != len(wanted):
+        missing = sorted(set(wanted) - {p.id for p in found})
+        raise NotFound(labels.PARENTS_OF_OTHER_NURSERY, code="parent_not_found", details={"field": "parentIds", "ids": missing})
+    return found
+
+
+def list_children(db: Session, *, nursery: Nursery, class_name: str | None, q: str | None, offset: int, limit: int) -> tuple[list[Child], int]:
+    stmt: Select = select(Child).where(Child.nursery_id == nursery.id)
+    if class_name:
+        stmt = stmt.where(Child.class_name == class_name)
+    if q:
+        stmt = stmt.where(Child.name.icontains(q, autoescape=True))
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return list(db.scalars(stmt.order_by(Child.class_name, Child.id).offset(offset).limit(limit))), total
+
+
+def class_names(db: Session, *, nursery: Nursery) -> list[str]:
+    return list(db.scalars(select(Child.class_name).where(Child.nursery_id == nursery.id).distinct().order_by(Child.class_name)))
+
+
+def create_child(db: Session, *, nursery: Nursery, data: ChildCreate, actor: Actor) -> Child:
+    child = Child(nursery_id=nursery.id, name=data.name, class_name=data.class_name)
+    child.parents = _parents_of_nursery(db, nursery.id, data.parent_ids)
+    db.add(child)
+    db.flush()
+    _audit(db, actor=actor, action="create", target_type="child", target_id=child.id, before={}, after=_child_snapshot(child))
+    return child
+
+
+def update_child(db: Session, *, child: Child, data: ChildUpdate, actor: Actor) -> Child:
+    before = _child_snapshot(child)
+    if data.name is not None:
+        child.name = data.name
+    if data.class_name is not None:
+        child.class_name = data.class_name
+    if data.parent_ids is not None:
+        child.parents = _parents_of_nursery(db, child.nursery_id, data.parent_ids)
+    db.flush()
+    _audit(db, actor=actor, action="update", target_type="child", target_id=child.id, before=before, after=_child_snapshot(child))
+    return child
+
+
+def delete_child(db: Session, *, child: Child, actor: Actor) -> None:
+    before, child_id = _child_snapshot(child), child.id
+    db.delete(child)
+    db.flush()
+    _audit(db, actor=actor, action="delete", target_type="child", target_id=child_id, before=before, after={})
+
+
+# Roster CSV import -------------------------------------------------------------------------------
+
+ROW_TYPES = {"parent_name": TypeAdapter(Name), "phone": TypeAdapter(Phone), "child_name": TypeAdapter(Name), "class_name": TypeAdapter(ClassName)}
+
+
+@dataclass
+class ImportOutcome:
+    rows: int = 0
+    parents_created: int = 0
+    children_created: int = 0
+    links_created: int = 0
+    rejected: list[dict] = field(default_factory=list)
+
+
+def decode_csv(content: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationFailed(labels.CSV_UNREADABLE, code="csv_unreadable")
+
+
+def _column_map(header: list[str]) -> dict[str, int]:
+    """Where each roster column is; headers may be the Japanese labels or the field names."""
+    positions = {name.strip(): i for i, name in enumerate(header)}
+    found = {key: positions.get(label, positions.get(key)) for key, label in labels.ROSTER_COLUMNS.items()}
+    missing = [labels.ROSTER_COLUMNS[key] for key in ("parent_name", "child_name") if found[key] is None]
+    if missing:
+        raise ValidationFailed(labels.CSV_MISSING_COLUMNS, code="csv_missing_columns", details={"missing": missing, "expected": list(labels.ROSTER_COLUMNS.values())})
+    return {key: pos for key, pos in found.items() if pos is not None}
+
+
+def _row_values(row: list[str], columns: dict[str, int]) -> dict[str, str]:
+    """The row's cleaned values, or ValueError naming the first column that breaks a rule."""
+    values = {}
+    for key, pos in columns.items():
+        raw = row[pos] if pos < len(row) else ""
+        try:
+            values[key] = ROW_TYPES[key].validate_python(raw)
+        except ValidationError as exc:
+            raise ValueError(f"{labels.ROSTER_COLUMNS[key]}: {exc.errors()[0]['msg']}") from exc
+    return values | {"phone": values.get("phone", ""), "class_name": values.get("class_name", "")}
+
+
+def import_roster(db: Session, *, nursery: Nursery, text: str, actor: Actor) -> ImportOutcome:
+    """One row per parent-child pair; parents match on name + phone, children on name + class; rejected rows are reported."""
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    columns = _column_map(header)
+    outcome = ImportOutcome()
+    parents = {(p.name, p.phone): p for p in db.scalars(select(Parent).where(Parent.nursery_id == nursery.id))}
+    children = {(c.name, c.class_name): c for c in db.scalars(select(Child).where(Child.nursery_id == nursery.id))}
+    for number, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        outcome.rows += 1
+        try:
+            values = _row_values(row, columns)
+        except ValueError as exc:
+            outcome.rejected.append({"row": number, "reason": str(exc), "values": dict(zip(header, row, strict=False))})
+            continue
+        parent = parents.get((values["parent_name"], values["phone"]))
+        if parent is None:
+            parent = create_parent(db, nursery=nursery, data=ParentCreate(nursery_id=nursery.id, name=values["parent_name"], phone=values["phone"]), actor=actor)
+            parents[(parent.name, parent.phone)] = parent
+            outcome.parents_created += 1
+        child = children.get((values["child_name"], values["class_name"]))
+        if child is None:
+            child = create_child(db, nursery=nursery, data=ChildCreate(nursery_id=nursery.id, name=values["child_name"], class_name=values["class_name"]), actor=actor)
+            children[(child.name, child.class_name)] = child
+            outcome.children_created += 1
+        if parent not in child.parents:
+            child.parents.append(parent)
+            db.flush()
+            outcome.links_created += 1
+    audit.record(
+        db, actor=actor, action="import_roster", domain=DOMAIN, target_type="nursery", target_id=nursery.id,
+        changes={"rows": outcome.rows, "parents_created": outcome.parents_created, "children_created": outcome.children_created,
+                 "links_created": outcome.links_created, "rejected": len(outcome.rejected)},
+    )
+    return outcome

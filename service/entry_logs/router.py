@@ -1,0 +1,279 @@
+"""入退管理 API: the spec's appendix A paths for stations and staff, and /entry-logs/* for the admin pages."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi.responses import StreamingResponse
+
+from service.config import get_settings
+from service.database import utcnow
+from service.deps import DbSession
+from service.entry_logs import attendance, cards, insights, labels, logs, roster, scans, station
+from service.entry_logs.dependencies import (
+    CurrentStation, DomainAdmin, Filters, ListQuery, PathChild, PathNursery, PathParent, QueryNursery, StaffCaller, StaffScope,
+    list_query,
+)
+from service.entry_logs.lookups import local_today, local_zone
+from service.entry_logs.models import Child, Nursery, Parent
+from service.entry_logs.schemas import (
+    AttendanceDay, AttendanceRecord, AttendanceUpdate, ChildAttendance, ChildCreate, ChildRead, ChildUpdate, DayLog,
+    EntryExitLoginIn, EntryExitLoginOut, HeartbeatOut, Heatmap, HeatmapCell, ImportReport, LogPage, LogRead, NurseryCreate,
+    NurseryRead, NurseryUpdate, ParentCreate, ParentRead, ParentUpdate, PasswordIn, PresentParent, ScanIn, ScanOut,
+)
+from service.identity.router import request_actor
+from service.pagination import Page, PageParams, page_params
+from service.tenancy import get_scoped
+
+station_router = APIRouter(tags=["entry_logs"])
+admin_router = APIRouter(prefix="/entry-logs", tags=["entry_logs"])
+router = APIRouter()
+
+Reason = Annotated[str, Query(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$", description="why the log is deleted")]
+Paging = Annotated[PageParams, Depends(page_params)]
+
+
+# Scan station ------------------------------------------------------------------------------------
+
+
+@station_router.post("/auth/entry-exit-login", response_model=EntryExitLoginOut)
+def entry_exit_login(body: EntryExitLoginIn, db: DbSession, request: Request) -> EntryExitLoginOut:
+    result = station.login(db, nursery_code=body.nursery_code, password=body.password, actor=request_actor(request), now=utcnow())
+    return EntryExitLoginOut(token=result.token.token, nursery_id=result.nursery.id, nursery_name=result.nursery.name, expires_at=result.token.expires_at)
+
+
+@station_router.post("/auth/heartbeat", response_model=HeartbeatOut)
+def heartbeat(current: CurrentStation, db: DbSession) -> HeartbeatOut:
+    token = station.heartbeat(db, station=current, now=utcnow())
+    return HeartbeatOut(token=token.token, expires_at=token.expires_at)
+
+
+@station_router.post("/entry-exit-logs", response_model=ScanOut, status_code=201)
+def scan(body: ScanIn, current: CurrentStation, db: DbSession, response: Response) -> ScanOut:
+    """Record a scan: 201 when written, 200 with duplicate=true when it repeats an earlier one (nothing written)."""
+    result = scans.record_scan(
+        db, station=current, parent_id=body.parent_id, entry_type=body.entry_type, nursery_id=body.nursery_id,
+        client_scan_id=body.client_scan_id, station_id=body.station_id, scanned_at=body.scanned_at, now=utcnow(),
+    )
+    if result.duplicate:
+        response.status_code = 200
+    log = result.log
+    return ScanOut(
+        id=log.id, parent_id=log.parent_id, parent_name=result.parent.name, nursery_id=log.nursery_id,
+        entry_type=log.entry_type, timestamp=log.occurred_at, child_names=result.child_names, duplicate=result.duplicate,
+    )
+
+
+# Staff: logs and attendance ----------------------------------------------------------------------
+
+
+@station_router.get("/entry-exit-logs", response_model=LogPage)
+def list_logs(query: Annotated[ListQuery, Depends(list_query)], scope: StaffScope, db: DbSession) -> LogPage:
+    rows, total = logs.list_logs(db, flt=query.flt, scope=scope, offset=(query.page - 1) * query.page_size, limit=query.page_size)
+    return LogPage(logs=[LogRead.model_validate(r) for r in rows], total_count=total, page=query.page, page_size=query.page_size)
+
+
+@station_router.get("/entry-exit-logs/export", response_class=StreamingResponse)
+def export_logs(flt: Filters, scope: StaffScope) -> StreamingResponse:
+    """The filtered logs as a UTF-8 CSV (with BOM for Excel), streamed."""
+    stream = logs.export_csv(flt=flt, scope=scope, batch=get_settings().entry_logs_export_batch)
+    filename = f"entry_exit_logs_{local_today(utcnow()):%Y%m%d}.csv"
+    return StreamingResponse(stream, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@station_router.delete("/entry-exit-logs/{log_id}", status_code=204)
+def delete_log(log_id: int, reason: Reason, caller: StaffCaller, scope: StaffScope, db: DbSession, physical: bool = False) -> None:
+    logs.delete_log(
+        db, log_id=log_id, scope=scope, reason=reason, physical=physical,
+        platform_admin=caller.is_platform_admin, actor=caller.actor, now=utcnow(),
+    )
+
+
+def _day_log(log: attendance.DayLog | None) -> DayLog | None:
+    return None if log is None else DayLog.model_validate(log)
+
+
+def _child_attendance(day: attendance.ChildDay) -> ChildAttendance:
+    record = day.attendance
+    records = [] if record is None else [
+        AttendanceRecord(date=record.attendance_date, status=record.status, status_label=labels.ATTENDANCE_LABELS[record.status], note=record.note)
+    ]
+    return ChildAttendance(
+        child_id=day.child.id, child_name=day.child.name, class_name=day.child.class_name, attendances=records,
+        entry_exit_logs=[DayLog.model_validate(log) for log in day.logs], entry_exit_log_count=day.log_count,
+        latest_entry=_day_log(day.latest_entry), latest_exit=_day_log(day.latest_exit),
+    )
+
+
+@station_router.get("/attendance", response_model=AttendanceDay, tags=["entry_logs"])
+def attendance_page(
+    nursery: QueryNursery, db: DbSession,
+    day: Annotated[date | None, Query(alias="date")] = None,
+    class_name: Annotated[str | None, Query(alias="className", max_length=50)] = None,
+) -> AttendanceDay:
+    """Children with their attendance and the day's entry/exit logs (spec §3.5.3)."""
+    day = day or local_today(utcnow())
+    rows = attendance.attendance_day(db, nursery=nursery, day=day, class_name=class_name)
+    return AttendanceDay(date=day, nursery_id=nursery.id, nursery_name=nursery.name, children=[_child_attendance(r) for r in rows])
+
+
+@station_router.put("/attendance/{child_id}/{day}", response_model=AttendanceRecord)
+def set_attendance(child: PathChild, day: date, body: AttendanceUpdate, caller: StaffCaller, db: DbSession) -> AttendanceRecord:
+    record = attendance.set_attendance(db, child=child, day=day, status=body.status, note=body.note, actor=caller.actor)
+    return AttendanceRecord(date=day, status=record.status, status_label=labels.ATTENDANCE_LABELS[record.status], note=record.note)
+
+
+@station_router.delete("/attendance/{child_id}/{day}", status_code=204)
+def clear_attendance(child: PathChild, day: date, caller: StaffCaller, db: DbSession) -> None:
+    attendance.clear_attendance(db, child=child, day=day, actor=caller.actor)
+
+
+# Admin pages: nurseries ---------------------------------------------------------------------------
+
+
+def _nursery_read(nursery: Nursery) -> NurseryRead:
+    return NurseryRead(
+        id=nursery.id, code=nursery.code, name=nursery.name,
+        entry_exit_enabled=bool(nursery.entry_exit_password_hash), created_at=nursery.created_at,
+    )
+
+
+@admin_router.get("/nurseries", response_model=list[NurseryRead])
+def list_nurseries(scope: StaffScope, db: DbSession) -> list[NurseryRead]:
+    return [_nursery_read(n) for n in roster.list_nurseries(db, scope=scope)]
+
+
+@admin_router.post("/nurseries", response_model=NurseryRead, status_code=201)
+def create_nursery(body: NurseryCreate, caller: DomainAdmin, db: DbSession) -> NurseryRead:
+    return _nursery_read(roster.create_nursery(db, data=body, actor=caller.actor))
+
+
+@admin_router.get("/nurseries/{nursery_id}", response_model=NurseryRead)
+def get_nursery(nursery: PathNursery) -> NurseryRead:
+    return _nursery_read(nursery)
+
+
+@admin_router.patch("/nurseries/{nursery_id}", response_model=NurseryRead)
+def update_nursery(nursery: PathNursery, body: NurseryUpdate, caller: StaffCaller, db: DbSession) -> NurseryRead:
+    return _nursery_read(roster.update_nursery(db, nursery=nursery, data=body, actor=caller.actor))
+
+
+@admin_router.put("/nurseries/{nursery_id}/entry-exit-password", status_code=204)
+def set_password(nursery: PathNursery, body: PasswordIn, caller: StaffCaller, db: DbSession) -> None:
+    roster.set_entry_exit_password(db, nursery=nursery, password=body.password, actor=caller.actor)
+
+
+@admin_router.delete("/nurseries/{nursery_id}/entry-exit-password", status_code=204)
+def clear_password(nursery: PathNursery, caller: StaffCaller, db: DbSession) -> None:
+    """Clearing the password disables scanning at this nursery and signs its stations out."""
+    roster.set_entry_exit_password(db, nursery=nursery, password=None, actor=caller.actor)
+
+
+@admin_router.get("/nurseries/{nursery_id}/cards.pdf", response_class=Response)
+def barcode_cards(
+    nursery: PathNursery, db: DbSession, class_name: Annotated[str | None, Query(alias="className", max_length=50)] = None
+) -> Response:
+    """Printable barcode cards for the parents of one class (or of the whole nursery)."""
+    pdf = cards.cards_pdf(db, nursery=nursery, class_name=class_name)
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": 'attachment; filename="entry_exit_cards.pdf"'})
+
+
+@admin_router.post("/nurseries/{nursery_id}/roster-import", response_model=ImportReport)
+def import_roster(nursery: PathNursery, caller: StaffCaller, db: DbSession, file: Annotated[UploadFile, File()]) -> ImportReport:
+    """CSV rows 保護者名,電話番号,園児名,クラス; creates what is missing, links parent and child, reports rejected rows."""
+    outcome = roster.import_roster(db, nursery=nursery, text=roster.decode_csv(file.file.read()), actor=caller.actor)
+    return ImportReport.model_validate(outcome)
+
+
+@admin_router.get("/nurseries/{nursery_id}/classes", response_model=list[str])
+def list_classes(nursery: PathNursery, db: DbSession) -> list[str]:
+    return roster.class_names(db, nursery=nursery)
+
+
+@admin_router.get("/nurseries/{nursery_id}/present-parents", response_model=list[PresentParent])
+def present_parents(nursery: PathNursery, db: DbSession) -> list[PresentParent]:
+    """園内にいる保護者: entered today and not left yet."""
+    return [PresentParent.model_validate(p) for p in insights.present_parents(db, nursery=nursery, now=utcnow())]
+
+
+@admin_router.get("/nurseries/{nursery_id}/heatmap", response_model=Heatmap)
+def heatmap(nursery: PathNursery, flt: Filters, scope: StaffScope, db: DbSession) -> Heatmap:
+    """Scans per weekday and hour (local time) within the filters."""
+    cells = insights.heatmap(db, nursery=nursery, flt=flt, scope=scope, now=utcnow())
+    return Heatmap(
+        nursery_id=nursery.id, timezone=local_zone().key, total=sum(c for _, _, c in cells),
+        cells=[HeatmapCell(weekday=w, hour=h, count=c) for w, h, c in cells],
+    )
+
+
+# Admin pages: parents and children ---------------------------------------------------------------
+
+
+def _parent_read(parent: Parent) -> ParentRead:
+    return ParentRead.model_validate(parent)
+
+
+@admin_router.get("/parents", response_model=Page[ParentRead])
+def list_parents(nursery: QueryNursery, db: DbSession, paging: Paging, q: Annotated[str | None, Query(max_length=100)] = None) -> Page[ParentRead]:
+    rows, total = roster.list_parents(db, nursery=nursery, q=q, offset=paging.offset, limit=paging.page_size)
+    return Page(items=[_parent_read(p) for p in rows], total=total, page=paging.page, page_size=paging.page_size)
+
+
+@admin_router.post("/parents", response_model=ParentRead, status_code=201)
+def create_parent(body: ParentCreate, caller: StaffCaller, scope: StaffScope, db: DbSession) -> ParentRead:
+    nursery = get_scoped(db, Nursery, body.nursery_id, scope, Nursery.id)
+    return _parent_read(roster.create_parent(db, nursery=nursery, data=body, actor=caller.actor))
+
+
+@admin_router.get("/parents/{parent_id}", response_model=ParentRead)
+def get_parent(parent: PathParent) -> ParentRead:
+    return _parent_read(parent)
+
+
+@admin_router.patch("/parents/{parent_id}", response_model=ParentRead)
+def update_parent(parent: PathParent, body: ParentUpdate, caller: StaffCaller, db: DbSession) -> ParentRead:
+    return _parent_read(roster.update_parent(db, parent=parent, data=body, actor=caller.actor))
+
+
+@admin_router.delete("/parents/{parent_id}", status_code=204)
+def delete_parent(parent: PathParent, caller: StaffCaller, db: DbSession) -> None:
+    roster.delete_parent(db, parent=parent, actor=caller.actor)
+
+
+def _child_read(child: Child) -> ChildRead:
+    return ChildRead.model_validate(child)
+
+
+@admin_router.get("/children", response_model=Page[ChildRead])
+def list_children(
+    nursery: QueryNursery, db: DbSession, paging: Paging,
+    class_name: Annotated[str | None, Query(alias="className", max_length=50)] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> Page[ChildRead]:
+    rows, total = roster.list_children(db, nursery=nursery, class_name=class_name, q=q, offset=paging.offset, limit=paging.page_size)
+    return Page(items=[_child_read(c) for c in rows], total=total, page=paging.page, page_size=paging.page_size)
+
+
+@admin_router.post("/children", response_model=ChildRead, status_code=201)
+def create_child(body: ChildCreate, caller: StaffCaller, scope: StaffScope, db: DbSession) -> ChildRead:
+    nursery = get_scoped(db, Nursery, body.nursery_id, scope, Nursery.id)
+    return _child_read(roster.create_child(db, nursery=nursery, data=body, actor=caller.actor))
+
+
+@admin_router.get("/children/{child_id}", response_model=ChildRead)
+def get_child(child: PathChild) -> ChildRead:
+    return _child_read(child)
+
+
+@admin_router.patch("/children/{child_id}", response_model=ChildRead)
+def update_child(child: PathChild, body: ChildUpdate, caller: StaffCaller, db: DbSession) -> ChildRead:
+    return _child_read(roster.update_child(db, child=child, data=body, actor=caller.actor))
+
+
+@admin_router.delete("/children/{child_id}", status_code=204)
+def delete_child(child: PathChild, caller: StaffCaller, db: DbSession) -> None:
+    roster.delete_child(db, child=child, actor=caller.actor)
+
+
+router.include_router(station_router)
+router.include_router(admin_router)

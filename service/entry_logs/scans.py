@@ -1,0 +1,112 @@
+"""Recording a scan: validation, tenant check, idempotent client scan ids and the double-scan window."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.config import get_settings
+from service.entry_logs import labels
+from service.entry_logs.models import EntryLog, Parent
+from service.entry_logs.station import Station
+from service.errors import Conflict, NotFound, ValidationFailed
+from service.tenancy import scoped
+
+PARENT_ID_PATTERN = re.compile(r"[0-9]{1,10}")
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    log: EntryLog
+    parent: Parent
+    child_names: list[str]
+    duplicate: bool
+
+
+def parse_parent_id(raw: int | str) -> int:
+    """The scanned parent id: 1-10 ASCII digits, as text or as a non-negative number."""
+    text = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw
+    if not isinstance(text, str) or not PARENT_ID_PATTERN.fullmatch(text):
+        raise ValidationFailed(
+            labels.BAD_PARENT_ID, code="invalid_parent_id", details={"field": "parentId", "rule": "digits_1_to_10"}
+        )
+    return int(text)
+
+
+def scan_time(scanned_at: datetime | None, now: datetime) -> datetime:
+    """When the scan happened: now, or a queued scan's own time within the last day (never in the future)."""
+    if scanned_at is None:
+        return now
+    if scanned_at.tzinfo is None:
+        raise ValidationFailed(labels.SCANNED_AT_OUT_OF_RANGE, details={"field": "scannedAt", "rule": "timezone_required"})
+    oldest = now - timedelta(hours=get_settings().entry_logs_scan_max_age_hours)
+    if not oldest <= scanned_at <= now + timedelta(minutes=1):
+        raise ValidationFailed(labels.SCANNED_AT_OUT_OF_RANGE, details={"field": "scannedAt", "rule": "within_last_day"})
+    return min(scanned_at, now)
+
+
+def _locked_parent(db: Session, parent_id: int, station: Station) -> Parent:
+    """The parent within the station's nursery, row-locked so concurrent scans of one parent queue up."""
+    stmt = scoped(select(Parent).where(Parent.id == parent_id), station.scope, Parent.nursery_id).with_for_update()
+    parent = db.scalar(stmt)
+    if parent is None:
+        raise NotFound(labels.PARENT_NOT_FOUND, code="parent_not_found", details={"parentId": str(parent_id)})
+    return parent
+
+
+def _earlier_scan(db: Session, *, parent: Parent, entry_type: str, client_scan_id: str | None, at: datetime) -> EntryLog | None:
+    """The log this scan repeats: the same client scan id, or the same parent and type within the double-scan window."""
+    if client_scan_id:
+        same_id = db.scalar(
+            select(EntryLog).where(EntryLog.nursery_id == parent.nursery_id, EntryLog.client_scan_id == client_scan_id)
+        )
+        if same_id is not None:
+            if (same_id.parent_id, same_id.entry_type) != (parent.id, entry_type):
+                raise Conflict(labels.SCAN_ID_REUSED, code="client_scan_id_reused", details={"clientScanId": client_scan_id})
+            return same_id
+    window = timedelta(seconds=get_settings().entry_logs_double_scan_seconds)
+    return db.scalar(
+        select(EntryLog)
+        .where(
+            EntryLog.parent_id == parent.id,
+            EntryLog.entry_type == entry_type,
+            EntryLog.deleted_at.is_(None),
+            EntryLog.occurred_at > at - window,
+            EntryLog.occurred_at < at + window,
+        )
+        .order_by(EntryLog.occurred_at.desc())
+        .limit(1)
+    )
+
+
+def record_scan(
+    db: Session,
+    *,
+    station: Station,
+    parent_id: int | str,
+    entry_type: str,
+    nursery_id: int | None = None,
+    client_scan_id: str | None = None,
+    station_id: str | None = None,
+    scanned_at: datetime | None = None,
+    now: datetime,
+) -> ScanResult:
+    """Write one entry/exit log, or return the earlier one when this scan repeats it."""
+    number = parse_parent_id(parent_id)
+    if nursery_id is not None and nursery_id != station.nursery_id:
+        raise ValidationFailed(labels.NURSERY_MISMATCH, code="nursery_mismatch", details={"field": "nurseryId"})
+    at = scan_time(scanned_at, now)
+    parent = _locked_parent(db, number, station)
+    children = [child.name for child in parent.children]
+    earlier = _earlier_scan(db, parent=parent, entry_type=entry_type, client_scan_id=client_scan_id, at=at)
+    if earlier is not None:
+        return ScanResult(log=earlier, parent=parent, child_names=children, duplicate=True)
+    log = EntryLog(
+        parent_id=parent.id, nursery_id=parent.nursery_id, entry_type=entry_type, occurred_at=at,
+        created_at=now, station_id=station_id, client_scan_id=client_scan_id,
+    )
+    db.add(log)
+    db.flush()
+    return ScanResult(log=log, parent=parent, child_names=children, duplicate=False)

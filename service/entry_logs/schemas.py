@@ -1,0 +1,239 @@
+"""Request and response bodies; JSON names are camelCase as in the spec's appendix A."""
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictInt, StrictStr, StringConstraints
+from pydantic.alias_generators import to_camel
+
+EntryType = Literal["Entry", "Exit"]
+AttendanceStatus = Literal["present", "absent"]
+UtcSeconds = Annotated[datetime, PlainSerializer(lambda v: v.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), return_type=str)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20, pattern=r"^[0-9+\-() ]*$")]
+ClassName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50, pattern=r"^[^\x00-\x1f\x7f]*$")]
+NurseryCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+EntryExitPassword = Annotated[str, StringConstraints(min_length=8, max_length=72)]
+Token = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")]
+
+
+class CamelModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
+
+
+# Scan station ------------------------------------------------------------------------------------
+
+
+class EntryExitLoginIn(CamelModel):
+    nursery_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class EntryExitLoginOut(CamelModel):
+    token: str
+    nursery_id: int
+    nursery_name: str
+    expires_at: UtcSeconds
+
+
+class HeartbeatOut(CamelModel):
+    token: str
+    expires_at: UtcSeconds
+
+
+class ScanIn(CamelModel):
+    """A scan; parentId is the scanned text or a number, checked as 1-10 ASCII digits by the service."""
+
+    parent_id: StrictInt | StrictStr
+    entry_type: EntryType
+    nursery_id: StrictInt | None = None
+    client_scan_id: Token | None = None
+    station_id: Token | None = None
+    scanned_at: datetime | None = Field(default=None, description="when the scan happened (queued offline scans); default now")
+
+
+class ScanOut(CamelModel):
+    id: int
+    parent_id: int
+    parent_name: str
+    nursery_id: int
+    entry_type: EntryType
+    timestamp: UtcSeconds
+    child_names: list[str]
+    duplicate: bool = Field(description="true when nothing new was written: a replayed clientScanId or a double scan")
+
+
+# Log list ----------------------------------------------------------------------------------------
+
+
+class LogRead(CamelModel):
+    id: int
+    parent_id: int
+    parent_name: str
+    nursery_id: int
+    nursery_name: str
+    entry_type: EntryType
+    timestamp: UtcSeconds
+    child_names: list[str]
+    station_id: str | None
+
+
+class LogPage(CamelModel):
+    logs: list[LogRead]
+    total_count: int
+    page: int
+    page_size: int
+
+
+# Attendance --------------------------------------------------------------------------------------
+
+
+class AttendanceRecord(CamelModel):
+    date: date
+    status: AttendanceStatus
+    status_label: str
+    note: str
+
+
+class DayLog(CamelModel):
+    log_id: int
+    entry_type: EntryType
+    timestamp: UtcSeconds
+    parent_id: int
+    parent_name: str
+
+
+class ChildAttendance(CamelModel):
+    child_id: int
+    child_name: str
+    class_name: str
+    attendances: list[AttendanceRecord]
+    entry_exit_logs: list[DayLog] = Field(description="up to 5 of the day's records, oldest first")
+    entry_exit_log_count: int
+    latest_entry: DayLog | None
+    latest_exit: DayLog | None
+
+
+class AttendanceDay(CamelModel):
+    date: date
+    nursery_id: int
+    nursery_name: str
+    children: list[ChildAttendance]
+
+
+class AttendanceUpdate(CamelModel):
+    status: AttendanceStatus
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+
+
+# Nurseries, parents, children ------------------------------------------------------------------
+
+
+class NurseryCreate(CamelModel):
+    code: NurseryCode
+    name: Name
+    entry_exit_password: EntryExitPassword | None = None
+
+
+class NurseryUpdate(CamelModel):
+    name: Name | None = None
+
+
+class NurseryRead(CamelModel):
+    id: int
+    code: str
+    name: str
+    entry_exit_enabled: bool
+    created_at: UtcSeconds
+
+
+class PasswordIn(CamelModel):
+    password: EntryExitPassword
+
+
+class ChildBrief(CamelModel):
+    id: int
+    name: str
+    class_name: str
+
+
+class ParentBrief(CamelModel):
+    id: int
+    name: str
+
+
+class ParentCreate(CamelModel):
+    nursery_id: StrictInt
+    name: Name
+    phone: Phone = ""
+
+
+class ParentUpdate(CamelModel):
+    name: Name | None = None
+    phone: Phone | None = None
+
+
+class ParentRead(CamelModel):
+    id: int
+    nursery_id: int
+    name: str
+    phone: str
+    children: list[ChildBrief]
+
+
+class ChildCreate(CamelModel):
+    nursery_id: StrictInt
+    name: Name
+    class_name: ClassName = ""
+    parent_ids: list[StrictInt] = Field(default_factory=list, max_length=10)
+
+
+class ChildUpdate(CamelModel):
+    name: Name | None = None
+    class_name: ClassName | None = None
+    parent_ids: list[StrictInt] | None = Field(default=None, max_length=10)
+
+
+class ChildRead(CamelModel):
+    id: int
+    nursery_id: int
+    name: str
+    class_name: str
+    parents: list[ParentBrief]
+
+
+class RejectedRow(CamelModel):
+    row: int
+    reason: str
+    values: dict[str, str]
+
+
+class ImportReport(CamelModel):
+    rows: int
+    parents_created: int
+    children_created: int
+    links_created: int
+    rejected: list[RejectedRow]
+
+
+# Live views and aggregates -----------------------------------------------------------------------
+
+
+class PresentParent(CamelModel):
+    parent_id: int
+    parent_name: str
+    entered_at: UtcSeconds
+    child_names: list[str]
+
+
+class HeatmapCell(CamelModel):
+    weekday: int = Field(description="0 = Monday ... 6 = Sunday, in the service's time zone")
+    hour: int
+    count: int
+
+
+class Heatmap(CamelModel):
+    nursery_id: int
+    timezone: str
+    total: int
+    cells: list[HeatmapCell]

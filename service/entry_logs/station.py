@@ -1,0 +1,138 @@
+"""Scan-station login (nursery code + entry-exit password), its lockout, and the 8-hour station token."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.audit import service as audit
+from service.audit.service import Actor
+from service.config import get_settings
+from service.entry_logs import labels
+from service.entry_logs.models import Nursery
+from service.errors import DomainError, Locked, Unauthorized
+from service.identity import lockout
+from service.identity.roles import DOMAINS
+from service.identity.security import IssuedToken, burn_password_check, decode_token, issue_token, verify_password
+from service.tenancy import TenantScope
+
+TOKEN_KIND = "station"
+CODE_KIND = "entry_exit_code"
+ADDRESS_KIND = "entry_exit_address"
+DOMAIN = "entry_logs"
+
+
+@dataclass(frozen=True)
+class Station:
+    """An authenticated scan station: it may act for its one nursery only."""
+
+    nursery_id: int
+    nursery_name: str
+    scope: TenantScope
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class StationLogin:
+    nursery: Nursery
+    token: IssuedToken
+
+
+def station_scope(nursery_id: int) -> TenantScope:
+    return TenantScope(DOMAIN, DOMAINS[DOMAIN].scope_kind, str(nursery_id))
+
+
+def password_fingerprint(nursery: Nursery) -> str:
+    """Changes whenever the password is set again or cleared, so older station tokens stop working."""
+    return hashlib.sha256((nursery.entry_exit_password_hash or "").encode()).hexdigest()[:16]
+
+
+def issue_station_token(nursery: Nursery, *, now: datetime) -> IssuedToken:
+    minutes = get_settings().entry_logs_token_hours * 60
+    return issue_token(subject=str(nursery.id), kind=TOKEN_KIND, now=now, minutes=minutes, pwf=password_fingerprint(nursery))
+
+
+def _audit_login(db: Session, *, actor: Actor, action: str, code: str, nursery: Nursery | None, reason: str, now: datetime) -> None:
+    changes = {"nursery_code": code} | ({"reason": reason} if reason else {})
+    audit.record(
+        db, actor=actor, action=action, domain=DOMAIN, target_type="nursery",
+        target_id=nursery.id if nursery else None, changes=changes, at=now,
+    )
+
+
+def _locked_error(locked_until: datetime, now: datetime) -> Locked:
+    return Locked(
+        lockout.locked_message(locked_until, now),
+        details={"locked_until": locked_until, "minutes_left": lockout.minutes_left(locked_until, now)},
+        code="account_locked",
+        keep_changes=True,
+    )
+
+
+def _password_ok(nursery: Nursery | None, password: str) -> bool:
+    if nursery is None or not nursery.entry_exit_password_hash:
+        burn_password_check(password)
+        return False
+    return verify_password(password, nursery.entry_exit_password_hash)
+
+
+def _register_failure(db: Session, keys: list[tuple[str, str]], now: datetime) -> DomainError:
+    """Count the failure against the code and the address; the error says the attempts left or the time locked."""
+    outcomes = [lockout.register_failure(db, kind=kind, key=key, now=now) for kind, key in keys]
+    locked = [o.locked_until for o in outcomes if o.locked_until is not None]
+    if locked:
+        return _locked_error(max(locked), now)
+    left = min(o.attempts_left for o in outcomes)
+    return Unauthorized(
+        f"{labels.BAD_CREDENTIALS}（あと{left}回失敗するとロックされます）",
+        details={"attempts_left": left}, code="bad_credentials", keep_changes=True,
+    )
+
+
+def login(db: Session, *, nursery_code: str, password: str, actor: Actor, now: datetime) -> StationLogin:
+    """Check the entry-exit password under the per-code and per-address lockouts and issue a station token."""
+    code = nursery_code.strip().lower()
+    keys = [(CODE_KIND, code), (ADDRESS_KIND, actor.client_address or "unknown")]
+    nursery = db.scalar(select(Nursery).where(func.lower(Nursery.code) == code))
+    failed = Actor(type="anonymous", label=code[:100], client_address=actor.client_address, request_id=actor.request_id)
+    try:
+        for kind, key in keys:
+            lockout.ensure_not_locked(db, kind=kind, key=key, now=now)
+        password_ok = _password_ok(nursery, password)
+        if password_ok:
+            for kind, key in keys:
+                lockout.register_success(db, kind=kind, key=key, now=now)
+    except Locked as exc:
+        _audit_login(db, actor=failed, action="station_login_failed", code=code, nursery=nursery, reason="locked", now=now)
+        exc.keep_changes = True
+        raise
+    if not password_ok:
+        _audit_login(db, actor=failed, action="station_login_failed", code=code, nursery=nursery, reason="bad_credentials", now=now)
+        raise _register_failure(db, keys, now)
+    station_actor = Actor(type="station", id=str(nursery.id), label=nursery.code, client_address=actor.client_address, request_id=actor.request_id)
+    _audit_login(db, actor=station_actor, action="station_login", code=code, nursery=nursery, reason="", now=now)
+    return StationLogin(nursery=nursery, token=issue_station_token(nursery, now=now))
+
+
+def authenticate(db: Session, *, token: str, client_address: str | None, request_id: str | None) -> Station:
+    """The station a token belongs to, as long as its nursery still has the same entry-exit password."""
+    claims = decode_station_claims(token)
+    nursery = db.get(Nursery, claims["nursery_id"])
+    if nursery is None or not nursery.entry_exit_password_hash or claims.get("pwf") != password_fingerprint(nursery):
+        raise Unauthorized(labels.STATION_DISABLED, code="station_disabled")
+    actor = Actor(type="station", id=str(nursery.id), label=nursery.code, client_address=client_address, request_id=request_id)
+    return Station(nursery_id=nursery.id, nursery_name=nursery.name, scope=station_scope(nursery.id), actor=actor)
+
+
+def decode_station_claims(token: str) -> dict:
+    claims = decode_token(token, kind=TOKEN_KIND)
+    if not str(claims["sub"]).isdigit():
+        raise Unauthorized("認証トークンが不正です", code="invalid_token")
+    return claims | {"nursery_id": int(claims["sub"])}
+
+
+def heartbeat(db: Session, *, station: Station, now: datetime) -> IssuedToken:
+    """A fresh 8-hour token for a station that is still allowed in."""
+    return issue_station_token(db.get(Nursery, station.nursery_id), now=now)

@@ -1,0 +1,107 @@
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from service.audit.models import AuditEntry
+from service.database import utcnow
+from service.entry_logs.station import issue_station_token
+from service.identity.security import decode_token, issue_token
+from tests.service.entry_logs.world import STATION_PASSWORD, make_world, scan
+
+
+def login(client, code="sakura", password=STATION_PASSWORD, address="10.0.0.1"):
+    return client.post(
+        "/api/auth/entry-exit-login", json={"nurseryCode": code, "password": password}, headers={"X-Forwarded-For": address}
+    )
+
+
+def test_login_returns_a_station_token_for_the_nursery(client, sakura):
+    response = login(client, code="SAKURA")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"token", "nurseryId", "nurseryName", "expiresAt"}
+    assert body["nurseryId"] == sakura.nursery.id and body["nurseryName"] == "さくら保育園"
+    assert body["expiresAt"].endswith("Z")
+    claims = decode_token(body["token"], kind="station")
+    assert claims["exp"] - claims["iat"] == 8 * 3600
+    headers = {"Authorization": f"Bearer {body['token']}"}
+    ok = client.post("/api/entry-exit-logs", json={"parentId": sakura.parents[0].id, "entryType": "Entry"}, headers=headers)
+    assert ok.status_code == 201
+
+
+def test_wrong_password_tells_attempts_left_and_never_logs_the_password(client, db, sakura):
+    response = login(client, password="wrong-pass-9")
+    assert response.status_code == 401
+    assert response.json()["error"]["details"]["attempts_left"] == 4
+    assert "あと4回" in response.json()["error"]["message"]
+    entries = db.scalars(select(AuditEntry).where(AuditEntry.domain == "entry_logs")).all()
+    db.commit()
+    assert [e.action for e in entries] == ["station_login_failed"]
+    assert "wrong-pass-9" not in str([e.changes for e in entries])
+
+
+def test_five_failures_lock_the_code_for_ten_minutes_even_with_the_right_password(client, sakura):
+    statuses = [login(client, password="nope", address=f"10.0.1.{i}").status_code for i in range(5)]
+    assert statuses == [401, 401, 401, 401, 423]
+    locked = login(client, address="10.0.2.1")
+    assert locked.status_code == 423
+    assert "10分後" in locked.json()["error"]["message"]
+    assert locked.json()["error"]["details"]["minutes_left"] == 10
+
+
+def test_code_lockout_holds_under_concurrent_tries(client, sakura):
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda i: login(client, password="nope", address=f"10.1.0.{i}").status_code, range(8)))
+    assert set(statuses) <= {401, 423}
+    assert statuses.count(401) <= 4
+    assert login(client, address="10.1.1.1").status_code == 423
+
+
+def test_address_lockout_holds_under_concurrent_tries_across_codes(client, db, sakura):
+    for i in range(8):
+        make_world(db, f"n{i}", parents=1)
+    db.commit()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda i: login(client, code=f"n{i}", password="nope", address="10.9.9.9").status_code, range(8)))
+    assert statuses.count(401) <= 4 and set(statuses) <= {401, 423}
+    assert login(client, code="sakura", address="10.9.9.9").status_code == 423
+    assert login(client, code="sakura", address="10.9.9.8").status_code == 200
+
+
+def test_unknown_code_and_nursery_without_password_look_like_a_wrong_password(client, db, sakura):
+    sakura.nursery.entry_exit_password_hash = None
+    db.merge(sakura.nursery)
+    db.commit()
+    for code in ("sakura", "nowhere"):
+        response = login(client, code=code)
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "bad_credentials"
+
+
+def test_heartbeat_renews_the_token(client, sakura):
+    old = issue_station_token(sakura.nursery, now=utcnow() - timedelta(hours=7)).token
+    response = client.post("/api/auth/heartbeat", headers={"Authorization": f"Bearer {old}"})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"token", "expiresAt"}
+    renewed = decode_token(body["token"], kind="station")
+    assert renewed["exp"] - decode_token(old, kind="station")["exp"] >= 7 * 3600 - 5
+    assert scan(client, sakura, sakura.parents[0].id, headers={"Authorization": f"Bearer {body['token']}"}).status_code == 201
+
+
+def test_heartbeat_refuses_expired_user_and_missing_tokens(client, db, sakura):
+    expired = issue_station_token(sakura.nursery, now=utcnow() - timedelta(hours=9)).token
+    assert client.post("/api/auth/heartbeat", headers={"Authorization": f"Bearer {expired}"}).json()["error"]["code"] == "token_expired"
+    user_token = issue_token(subject="1", kind="user", now=utcnow()).token
+    assert client.post("/api/auth/heartbeat", headers={"Authorization": f"Bearer {user_token}"}).status_code == 401
+    assert client.post("/api/auth/heartbeat").status_code == 401
+
+
+def test_clearing_the_password_signs_stations_out(client, db, sakura, staff):
+    cleared = client.delete(f"/api/entry-logs/nurseries/{sakura.nursery.id}/entry-exit-password", headers=staff)
+    assert cleared.status_code == 204
+    response = client.post("/api/auth/heartbeat", headers=sakura.station_headers)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "station_disabled"
+    assert scan(client, sakura, sakura.parents[0].id).status_code == 401
