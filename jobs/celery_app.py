@@ -8,6 +8,7 @@ from service.config import Settings, get_settings
 TASK_MODULES = [
     "jobs.platform",
     "jobs.entry_logs",
+    "jobs.fleet",
 ]
 
 

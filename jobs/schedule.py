@@ -6,4 +6,9 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "platform.dispatch_outbox": {"task": "platform.dispatch_outbox", "schedule": timedelta(seconds=10)},
     "platform.purge_revoked_tokens": {"task": "platform.purge_revoked_tokens", "schedule": timedelta(hours=1)},
     "entry_logs.archive_old_logs": {"task": "entry_logs.archive_old_logs", "schedule": timedelta(days=1)},
+    "fleet.mark_offline_terminals": {"task": "fleet.mark_offline_terminals", "schedule": timedelta(minutes=1)},
+    "fleet.send_alert_digest": {"task": "fleet.send_alert_digest", "schedule": timedelta(minutes=1)},
+    "fleet.advance_rollouts": {"task": "fleet.advance_rollouts", "schedule": timedelta(seconds=30)},
+    "fleet.rollup_metrics": {"task": "fleet.rollup_metrics", "schedule": timedelta(minutes=10)},
+    "fleet.prune_history": {"task": "fleet.prune_history", "schedule": timedelta(hours=6)},
 }

@@ -85,6 +85,28 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     sandbox_voice_odds: str = "accept=60,decline=15,ambiguous=10,change_request=10,no_answer=5"
 
+    # fleet
+    fleet_heartbeat_interval_seconds: int = 300
+    fleet_offline_missed_intervals: int = 3
+    fleet_high_usage_percent: float = 90.0
+    fleet_high_usage_consecutive: int = 2
+    fleet_incident_min_terminals: int = 5
+    fleet_incident_ratio: float = 0.2
+    fleet_incident_window_minutes: int = 10
+    fleet_ingest_gap_seconds: int = 120
+    fleet_ingest_gap_expected_heartbeats: int = 20
+    fleet_alert_recipients: str = ""
+    fleet_digest_minutes: int = 10
+    fleet_token_cache_seconds: float = 5.0
+    fleet_enrollment_code_hours: int = 24
+    fleet_batch_max: int = 500
+    fleet_raw_metric_days: int = 7
+    fleet_history_days: int = 365
+    fleet_prune_batch: int = 5000
+    fleet_rollout_timeout_minutes: int = 30
+    fleet_rollout_failure_threshold_pct: float = 10.0
+    fleet_diagnostics_max_lines: int = 2000
+
     # entry_logs
     entry_logs_token_hours: int = 8
     entry_logs_double_scan_seconds: int = 10

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from service.audit.router import router as audit_router
 from service.entry_logs.router import router as entry_logs_router
+from service.fleet.router import router as fleet_router
 from service.identity.router import admin_router, auth_router
 from service.outbox.router import router as outbox_admin_router
 from service.outbox.webhooks import router as webhooks_router
@@ -15,6 +16,7 @@ def all_routers() -> list[APIRouter]:
         admin_router,
         audit_router,
         entry_logs_router,
+        fleet_router,
         outbox_admin_router,
         webhooks_router,
     ]

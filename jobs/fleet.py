@@ -1,0 +1,56 @@
+"""Fleet tasks: the offline sweep, the alert digest, rollout waves, metric rollups, history pruning and CSV imports."""
+
+from jobs.celery_app import app
+from service.database import session_scope, utcnow
+from service.fleet import firmware, imports, monitoring, retention
+
+
+@app.task(name="fleet.mark_offline_terminals")
+def mark_offline_terminals() -> dict:
+    with session_scope() as db:
+        result = monitoring.sweep_offline(db, now=utcnow())
+    return {"marked_offline": result.marked_offline, "incidents": result.incidents, "skipped": result.skipped}
+
+
+@app.task(name="fleet.send_alert_digest")
+def send_alert_digest() -> int:
+    with session_scope() as db:
+        return monitoring.send_digest(db, now=utcnow())
+
+
+@app.task(name="fleet.advance_rollouts")
+def advance_rollouts() -> int:
+    with session_scope() as db:
+        return firmware.advance_all(db, now=utcnow())
+
+
+@app.task(name="fleet.rollup_metrics")
+def rollup_metrics() -> int:
+    with session_scope() as db:
+        return retention.rollup_hours(db, now=utcnow())
+
+
+@app.task(name="fleet.prune_history")
+def prune_history() -> dict:
+    """Delete old history batch by batch, one short transaction each."""
+    with session_scope() as db:
+        cutoffs = retention.cutoffs(db, now=utcnow())
+    deleted = {}
+    for kind, before in cutoffs.items():
+        deleted[kind] = 0
+        while True:
+            with session_scope() as db:
+                count = retention.prune_batch(db, kind=kind, before=before)
+            deleted[kind] += count
+            if count == 0:
+                break
+    return deleted
+
+
+@app.task(name="fleet.import_terminals", acks_late=True)
+def import_terminals(import_id: int) -> None:
+    """Work through a CSV import chunk by chunk, committing progress after each so the page can poll it."""
+    more = True
+    while more:
+        with session_scope() as db:
+            more = imports.process_chunk(db, import_id=import_id, now=utcnow())

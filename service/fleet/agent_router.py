@@ -1,0 +1,68 @@
+"""The store agent's API: enrol once, then heartbeats, command progress, firmware download, diagnostics, token rotation."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, Response
+
+from service.audit.service import Actor
+from service.database import utcnow
+from service.deps import DbSession, client_address, current_request_id
+from service.fleet import agents, firmware, heartbeats, terminals
+from service.fleet.dependencies import AgentTerminal
+from service.fleet.schemas import DiagnosticsIn, EnrollIn, EnrollOut, HeartbeatIn, HeartbeatReply, ProgressIn, TokenOut
+
+router = APIRouter(prefix="/agent", tags=["fleet-agent"])
+JSON = "application/json"
+
+
+def terminal_actor(request: Request, terminal: AgentTerminal) -> Actor:
+    return Actor(type="terminal", id=str(terminal.terminal_id), label=f"terminal:{terminal.terminal_id}",
+                 client_address=client_address(request), request_id=current_request_id())
+
+
+def anonymous_actor(request: Request) -> Actor:
+    return Actor(type="anonymous", label="agent", client_address=client_address(request), request_id=current_request_id())
+
+
+@router.post("/enroll", response_model=EnrollOut, status_code=201)
+def enroll(body: EnrollIn, db: DbSession, actor: Annotated[Actor, Depends(anonymous_actor)]) -> EnrollOut:
+    terminal, token = agents.enroll(db, body=body, actor=actor, now=utcnow())
+    return EnrollOut(terminal_id=terminal.id, serial_number=terminal.serial_number, token=token,
+                     interval_seconds=terminal.interval_seconds)
+
+
+@router.post("/heartbeat", response_model=HeartbeatReply)
+async def heartbeat(body: HeartbeatIn, terminal: AgentTerminal) -> Response:
+    """Stored durably (group commit) before the answer; the answer carries the commands waiting for the terminal."""
+    reply = await heartbeats.batcher().submit(heartbeats.Beat(terminal.terminal_id, body))
+    return Response(reply.model_dump_json(), media_type=JSON)
+
+
+@router.post("/heartbeat/validate")
+async def validate_heartbeat(body: HeartbeatIn, terminal: AgentTerminal) -> Response:
+    """The same checks as /heartbeat, storing nothing: a dry run for agents and the bench's baseline."""
+    return Response(b'{"valid":true}', media_type=JSON)
+
+
+@router.post("/commands/{command_id}/progress", status_code=204)
+def command_progress(command_id: int, body: ProgressIn, terminal: AgentTerminal, db: DbSession) -> None:
+    firmware.report_progress(db, terminal_id=terminal.terminal_id, command_id=command_id, body=body, now=utcnow())
+
+
+@router.get("/firmware/{release_id}")
+def download_firmware(release_id: int, terminal: AgentTerminal, db: DbSession) -> FileResponse:
+    release = firmware.firmware_for_terminal(db, terminal_id=terminal.terminal_id, release_id=release_id)
+    return FileResponse(firmware.firmware_path(release), media_type="application/octet-stream",
+                        filename=release.filename, headers={"X-Checksum-SHA256": release.sha256})
+
+
+@router.post("/diagnostics", status_code=202)
+def upload_diagnostics(body: DiagnosticsIn, terminal: AgentTerminal, db: DbSession) -> dict:
+    diagnostic = terminals.store_diagnostics(db, terminal_id=terminal.terminal_id, body=body, now=utcnow())
+    return {"id": diagnostic.id, "lines": len(diagnostic.lines)}
+
+
+@router.post("/token/rotate", response_model=TokenOut)
+def rotate_token(terminal: AgentTerminal, db: DbSession, actor: Annotated[Actor, Depends(terminal_actor)]) -> TokenOut:
+    return TokenOut(token=agents.rotate_token(db, terminal_id=terminal.terminal_id, actor=actor, now=utcnow()))

@@ -1,0 +1,151 @@
+"""Terminal credentials: one-time enrolment codes, hashed terminal tokens, rotation, revocation, and the token cache."""
+
+import hashlib
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from service.audit import service as audit
+from service.audit.service import Actor
+from service.config import get_settings
+from service.errors import Conflict, Unauthorized
+from service.fleet.models import EnrollmentCode, Terminal
+from service.fleet.schemas import EnrollIn
+
+TOKEN_PREFIX = "tct_"
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+@dataclass(frozen=True)
+class TerminalIdentity:
+    terminal_id: int
+    customer_id: int
+    token_hash: str
+
+
+class TokenCache:
+    """Token hash → terminal, kept a few seconds so the hot path rarely asks the database and revocation still bites fast."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[TerminalIdentity, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token_hash: str) -> TerminalIdentity | None:
+        entry = self._entries.get(token_hash)
+        if entry is None or entry[1] < time.monotonic():
+            return None
+        return entry[0]
+
+    def put(self, identity: TerminalIdentity) -> None:
+        ttl = get_settings().fleet_token_cache_seconds
+        with self._lock:
+            if len(self._entries) > 100_000:
+                self._entries.clear()
+            self._entries[identity.token_hash] = (identity, time.monotonic() + ttl)
+
+    def forget(self, token_hash: str | None) -> None:
+        with self._lock:
+            self._entries.pop(token_hash or "", None)
+
+
+token_cache = TokenCache()
+
+
+def lookup_token(db: Session, token: str) -> TerminalIdentity:
+    """The terminal holding this token, or 401 (unknown, revoked, rotated away, or not a terminal token at all)."""
+    if not token.startswith(TOKEN_PREFIX):
+        raise Unauthorized("端末トークンが無効です", code="invalid_terminal_token")
+    token_hash = hash_secret(token)
+    cached = token_cache.get(token_hash)
+    if cached is not None:
+        return cached
+    row = db.execute(select(Terminal.id, Terminal.customer_id).where(Terminal.token_hash == token_hash)).first()
+    if row is None:
+        raise Unauthorized("端末トークンが無効です", code="invalid_terminal_token")
+    identity = TerminalIdentity(row.id, row.customer_id, token_hash)
+    token_cache.put(identity)
+    return identity
+
+
+def create_enrollment_code(db: Session, *, terminal: Terminal, actor: Actor, now: datetime) -> tuple[str, datetime]:
+    """Issue a one-time code for the terminal; earlier unused codes stop working."""
+    db.execute(
+        update(EnrollmentCode)
+        .where(EnrollmentCode.terminal_id == terminal.id, EnrollmentCode.used_at.is_(None))
+        .values(expires_at=now)
+    )
+    code = _new_code()
+    expires_at = now + timedelta(hours=get_settings().fleet_enrollment_code_hours)
+    db.add(EnrollmentCode(terminal_id=terminal.id, code_hash=hash_secret(code), expires_at=expires_at, created_at=now))
+    db.flush()
+    audit.record(db, actor=actor, action="create_enrollment_code", domain="fleet", target_type="terminal",
+                 target_id=terminal.id, changes={"expires_at": {"before": None, "after": expires_at.isoformat()}}, at=now)
+    return code, expires_at
+
+
+def _issue_token(terminal: Terminal, now: datetime) -> str:
+    token_cache.forget(terminal.token_hash)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    terminal.token_hash = hash_secret(token)
+    terminal.token_issued_at = now
+    return token
+
+
+def enroll(db: Session, *, body: EnrollIn, actor: Actor, now: datetime) -> tuple[Terminal, str]:
+    """Trade a valid, unused, unexpired code for the terminal's own token."""
+    code = db.scalar(select(EnrollmentCode).where(EnrollmentCode.code_hash == hash_secret(body.enrollment_code.upper())))
+    if code is None:
+        raise Unauthorized("登録コードが正しくありません", code="invalid_enrollment_code")
+    if code.used_at is not None:
+        raise Conflict("この登録コードは使用済みです", code="enrollment_code_used")
+    if code.expires_at <= now:
+        raise Unauthorized("登録コードの有効期限が切れています", code="enrollment_code_expired")
+    terminal = db.get(Terminal, code.terminal_id)
+    if terminal is None or terminal.serial_number != body.serial_number:
+        raise Unauthorized("登録コードがこの端末のものではありません", code="enrollment_serial_mismatch")
+    claimed = db.execute(
+        update(EnrollmentCode).where(EnrollmentCode.id == code.id, EnrollmentCode.used_at.is_(None)).values(used_at=now)
+    ).rowcount
+    if claimed != 1:
+        raise Conflict("この登録コードは使用済みです", code="enrollment_code_used")
+    token = _issue_token(terminal, now)
+    terminal.firmware_version = body.firmware_version
+    terminal.agent_version = body.agent_version
+    db.flush()
+    audit.record(db, actor=actor, action="enroll", domain="fleet", target_type="terminal", target_id=terminal.id,
+                 changes={"token": {"before": None, "after": "[REDACTED]"}}, at=now)
+    return terminal, token
+
+
+def rotate_token(db: Session, *, terminal_id: int, actor: Actor, now: datetime) -> str:
+    terminal = db.get(Terminal, terminal_id)
+    if terminal is None or terminal.token_hash is None:
+        raise Unauthorized("端末トークンが無効です", code="invalid_terminal_token")
+    token = _issue_token(terminal, now)
+    db.flush()
+    audit.record(db, actor=actor, action="rotate_token", domain="fleet", target_type="terminal", target_id=terminal.id, at=now)
+    return token
+
+
+def revoke_token(db: Session, *, terminal: Terminal, actor: Actor, now: datetime) -> None:
+    """Cut the terminal off: its token stops working here at once and in other processes within the cache TTL."""
+    was_enrolled = terminal.token_hash is not None
+    token_cache.forget(terminal.token_hash)
+    terminal.token_hash = None
+    db.flush()
+    audit.record(db, actor=actor, action="revoke_token", domain="fleet", target_type="terminal", target_id=terminal.id,
+                 changes=audit.diff({"enrolled": was_enrolled}, {"enrolled": False}), at=now)

@@ -1,0 +1,240 @@
+"""Alerts: opening and auto-resolving them, the people's workflow (acknowledge, assign, note, resolve) and §4.2 SLA timers."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from service.audit import service as audit
+from service.audit.service import Actor
+from service.errors import Conflict, NotFound, ValidationFailed
+from service.fleet import labels
+from service.fleet.models import Alert, AlertNote, Customer, Incident, Terminal
+from service.fleet.schemas import AlertRead, SlaStep
+from service.fleet.sql import insert_ignoring_conflicts
+from service.identity.models import User
+from service.tenancy import TenantScope, scoped
+
+OPEN = "open"
+ACKNOWLEDGED = "acknowledged"
+RESOLVED = "resolved"
+SYSTEM_LABEL = "system"
+WORKFLOW_FIELDS = ("status", "assignee_id", "acknowledged_at", "diagnosed_at", "customer_contacted_at", "resolved_at")
+
+
+@dataclass(frozen=True)
+class NewAlert:
+    terminal_id: int
+    customer_id: int
+    alert_type: str
+    message: str
+
+
+def open_alerts(db: Session, alerts: Iterable[NewAlert], *, now: datetime) -> None:
+    """Insert alerts; one that is already open for the same terminal and type is left as it is."""
+    rows = [
+        {"terminal_id": a.terminal_id, "customer_id": a.customer_id, "alert_type": a.alert_type, "message": a.message,
+         "status": OPEN, "created_at": now, "acknowledged_by": "", "diagnosed_by": "", "customer_contacted_by": "",
+         "resolved_by": ""}
+        for a in alerts
+    ]
+    if rows:
+        db.execute(insert_ignoring_conflicts(db, Alert), rows)
+
+
+def resolve_alerts(db: Session, pairs: Iterable[tuple[int, str]], *, now: datetime, by: str = SYSTEM_LABEL) -> int:
+    """Resolve the open alerts of these (terminal, type) pairs; customer incidents whose alerts are all resolved close too."""
+    pairs = list(pairs)
+    if not pairs:
+        return 0
+    condition = or_(*(and_(Alert.terminal_id == t, Alert.alert_type == kind) for t, kind in pairs))
+    incident_ids = db.scalars(
+        update(Alert).where(Alert.status != RESOLVED, condition)
+        .values(status=RESOLVED, resolved_at=now, resolved_by=by).returning(Alert.incident_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    close_finished_incidents(db, {i for i in incident_ids if i is not None}, now=now)
+    return len(incident_ids)
+
+
+def close_finished_incidents(db: Session, incident_ids: set[int], *, now: datetime) -> None:
+    if not incident_ids:
+        return
+    still_open = select(Alert.id).where(Alert.incident_id == Incident.id, Alert.status != RESOLVED).exists()
+    db.execute(
+        update(Incident).where(Incident.id.in_(incident_ids), Incident.status != RESOLVED, ~still_open)
+        .values(status=RESOLVED, resolved_at=now).execution_options(synchronize_session=False)
+    )
+
+
+def resolve_all_for_terminal(db: Session, *, terminal_id: int, now: datetime, by: str) -> int:
+    kinds = db.scalars(select(Alert.alert_type).where(Alert.terminal_id == terminal_id, Alert.status != RESOLVED)).all()
+    return resolve_alerts(db, [(terminal_id, k) for k in kinds], now=now, by=by)
+
+
+# --- SLA (§4.2) -------------------------------------------------------------------------
+
+
+def sla_steps(alert: Alert, now: datetime) -> list[SlaStep]:
+    steps = []
+    for step, label, minutes in labels.SLA_STEPS:
+        due = alert.created_at + timedelta(minutes=minutes)
+        done = getattr(alert, f"{step}_at")
+        if step == "acknowledged" and done is None and alert.status == RESOLVED:
+            done = alert.resolved_at
+        steps.append(SlaStep(step=step, label=label, due_at=due, done_at=done, overdue=(done or now) > due))
+    return steps
+
+
+def overdue_condition(now: datetime):
+    """SQL for "some §4.2 step is past due and not done" on an unresolved alert."""
+    late = [
+        and_(getattr(Alert, f"{step}_at").is_(None), Alert.created_at < now - timedelta(minutes=minutes))
+        for step, _, minutes in labels.SLA_STEPS
+    ]
+    return and_(Alert.status != RESOLVED, or_(*late))
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def _alert_rows(scope: TenantScope) -> Select:
+    stmt = (
+        select(Alert, Terminal.serial_number, Terminal.store_name, Customer.company_name, User.name)
+        .join(Terminal, Terminal.id == Alert.terminal_id)
+        .join(Customer, Customer.id == Alert.customer_id)
+        .outerjoin(User, User.id == Alert.assignee_id)
+    )
+    return scoped(stmt, scope, Alert.customer_id)
+
+
+def to_read(row, now: datetime) -> AlertRead:
+    alert, serial, store, company, assignee = row
+    steps = sla_steps(alert, now)
+    return AlertRead(
+        id=alert.id, terminal_id=alert.terminal_id, serial_number=serial, store_name=store, customer_id=alert.customer_id,
+        company_name=company, incident_id=alert.incident_id, alert_type=alert.alert_type,
+        alert_type_label=labels.ALERT_TYPES.get(alert.alert_type, alert.alert_type), message=alert.message,
+        status=alert.status, status_label=labels.ALERT_STATUSES.get(alert.status, alert.status),
+        assignee_id=alert.assignee_id, assignee_name=assignee,
+        acknowledged_at=alert.acknowledged_at, acknowledged_by=alert.acknowledged_by,
+        diagnosed_at=alert.diagnosed_at, diagnosed_by=alert.diagnosed_by,
+        customer_contacted_at=alert.customer_contacted_at, customer_contacted_by=alert.customer_contacted_by,
+        resolved_at=alert.resolved_at, resolved_by=alert.resolved_by, created_at=alert.created_at,
+        sla=steps, overdue=alert.status != RESOLVED and any(s.overdue and s.done_at is None for s in steps),
+    )
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    status: str | None = None
+    alert_type: str | None = None
+    customer_id: int | None = None
+    terminal_id: int | None = None
+    overdue: bool | None = None
+    open_only: bool = False
+
+
+def _filtered(stmt: Select, flt: AlertFilter, now: datetime) -> Select:
+    for column, value in ((Alert.status, flt.status), (Alert.alert_type, flt.alert_type),
+                          (Alert.customer_id, flt.customer_id), (Alert.terminal_id, flt.terminal_id)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if flt.open_only:
+        stmt = stmt.where(Alert.status != RESOLVED)
+    if flt.overdue is not None:
+        stmt = stmt.where(overdue_condition(now) if flt.overdue else ~overdue_condition(now))
+    return stmt
+
+
+def list_alerts(db: Session, *, scope: TenantScope, flt: AlertFilter, offset: int, limit: int, now: datetime):
+    total = db.scalar(select(func.count()).select_from(_filtered(scoped(select(Alert.id), scope, Alert.customer_id), flt, now).subquery()))
+    rows = db.execute(_filtered(_alert_rows(scope), flt, now).order_by(Alert.created_at.desc(), Alert.id.desc())
+                      .offset(offset).limit(limit)).all()
+    return [to_read(r, now) for r in rows], total or 0
+
+
+def read_alert(db: Session, *, alert_id: int, scope: TenantScope, now: datetime) -> AlertRead:
+    row = db.execute(_alert_rows(scope).where(Alert.id == alert_id)).first()
+    if row is None:
+        raise NotFound("指定されたアラートは見つかりません", details={"resource": "fleet_alert", "id": alert_id})
+    return to_read(row, now)
+
+
+def list_notes(db: Session, *, alert: Alert) -> list[AlertNote]:
+    return list(db.scalars(select(AlertNote).where(AlertNote.alert_id == alert.id).order_by(AlertNote.id)).all())
+
+
+# --- the people's workflow ------------------------------------------------------------------
+
+
+def _audited(db: Session, alert: Alert, actor: Actor, action: str, now: datetime, change) -> Alert:
+    if alert.status == RESOLVED:
+        raise Conflict("解決済みのアラートは変更できません", code="alert_resolved")
+    before = audit.snapshot(alert, WORKFLOW_FIELDS)
+    change()
+    db.flush()
+    audit.record(db, actor=actor, action=action, domain="fleet", target_type="alert", target_id=alert.id,
+                 changes=audit.diff(before, audit.snapshot(alert, WORKFLOW_FIELDS)), at=now)
+    return alert
+
+
+def acknowledge(db: Session, *, alert: Alert, actor: Actor, now: datetime) -> Alert:
+    """初動確認: someone looked at it."""
+
+    def change() -> None:
+        if alert.acknowledged_at is None:
+            alert.acknowledged_at, alert.acknowledged_by = now, actor.label
+        alert.status = ACKNOWLEDGED
+
+    return _audited(db, alert, actor, "acknowledge", now, change)
+
+
+def mark_step(db: Session, *, alert: Alert, step: str, actor: Actor, now: datetime) -> Alert:
+    """Record a §4.2 step (diagnosed, customer_contacted) as done; it also acknowledges the alert."""
+
+    def change() -> None:
+        if getattr(alert, f"{step}_at") is None:
+            setattr(alert, f"{step}_at", now)
+            setattr(alert, f"{step}_by", actor.label)
+        if alert.acknowledged_at is None:
+            alert.acknowledged_at, alert.acknowledged_by = now, actor.label
+        alert.status = ACKNOWLEDGED
+
+    return _audited(db, alert, actor, f"mark_{step}", now, change)
+
+
+def assign(db: Session, *, alert: Alert, assignee_id: int | None, actor: Actor, now: datetime) -> Alert:
+    if assignee_id is not None:
+        user = db.get(User, assignee_id)
+        if user is None or not user.is_active or not any(g.domain == "fleet" for g in user.grants):
+            raise ValidationFailed("担当者は端末管理の権限を持つ有効なユーザーを指定してください",
+                                   details={"field": "assignee_id", "rule": "fleet_user"})
+
+    def change() -> None:
+        alert.assignee_id = assignee_id
+
+    return _audited(db, alert, actor, "assign", now, change)
+
+
+def add_note(db: Session, *, alert: Alert, body: str, actor: Actor, now: datetime) -> AlertNote:
+    note = AlertNote(alert_id=alert.id, author=actor.label, body=body, created_at=now)
+    db.add(note)
+    db.flush()
+    audit.record(db, actor=actor, action="add_note", domain="fleet", target_type="alert", target_id=alert.id,
+                 changes={"note": {"before": None, "after": body}}, at=now)
+    return note
+
+
+def resolve(db: Session, *, alert: Alert, note: str, actor: Actor, now: datetime) -> Alert:
+    def change() -> None:
+        alert.status, alert.resolved_at, alert.resolved_by = RESOLVED, now, actor.label
+        if note:
+            db.add(AlertNote(alert_id=alert.id, author=actor.label, body=note, created_at=now))
+
+    _audited(db, alert, actor, "resolve", now, change)
+    if alert.incident_id is not None:
+        close_finished_incidents(db, {alert.incident_id}, now=now)
+    return alert

@@ -1,0 +1,68 @@
+"""Who may do what in the fleet domain, and lookups that turn another customer's id into a 404."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from service.database import session_scope
+from service.deps import DbSession
+from service.errors import Unauthorized
+from service.fleet import agents
+from service.fleet.agents import TerminalIdentity
+from service.fleet.models import Alert, Customer, Rollout, Terminal
+from service.identity.dependencies import Caller, CurrentCaller, require
+from service.tenancy import TenantScope, get_scoped
+
+DOMAIN = "fleet"
+# §5.1: admin everything; operator monitoring and basic operations; support reading, alerts, customer contact; viewer reports.
+Admin = Annotated[Caller, Depends(require(DOMAIN, "admin"))]
+Operator = Annotated[Caller, Depends(require(DOMAIN, "admin", "operator"))]
+Reader = Annotated[Caller, Depends(require(DOMAIN, "admin", "operator", "support"))]
+ReportReader = Annotated[Caller, Depends(require(DOMAIN, "admin", "operator", "support", "viewer"))]
+
+
+def fleet_scope(caller: CurrentCaller) -> TenantScope:
+    return caller.scope(DOMAIN)
+
+
+Scope = Annotated[TenantScope, Depends(fleet_scope)]
+
+
+def valid_terminal(terminal_id: int, scope: Scope, db: DbSession) -> Terminal:
+    return get_scoped(db, Terminal, terminal_id, scope, Terminal.customer_id)
+
+
+def valid_customer(customer_id: int, scope: Scope, db: DbSession) -> Customer:
+    return get_scoped(db, Customer, customer_id, scope, Customer.id)
+
+
+def valid_alert(alert_id: int, scope: Scope, db: DbSession) -> Alert:
+    return get_scoped(db, Alert, alert_id, scope, Alert.customer_id)
+
+
+def valid_rollout(rollout_id: int, scope: Scope, db: DbSession) -> Rollout:
+    return get_scoped(db, Rollout, rollout_id, scope, Rollout.customer_id)
+
+
+ScopedTerminal = Annotated[Terminal, Depends(valid_terminal)]
+ScopedCustomer = Annotated[Customer, Depends(valid_customer)]
+ScopedAlert = Annotated[Alert, Depends(valid_alert)]
+ScopedRollout = Annotated[Rollout, Depends(valid_rollout)]
+
+
+def _lookup(token: str) -> TerminalIdentity:
+    with session_scope() as db:
+        return agents.lookup_token(db, token)
+
+
+async def current_terminal(request: Request) -> TerminalIdentity:
+    """The terminal whose token is in the Authorization header; the cache answers most calls without the database."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.startswith(agents.TOKEN_PREFIX):
+        raise Unauthorized("端末トークンが必要です", code="invalid_terminal_token")
+    cached = agents.token_cache.get(agents.hash_secret(token))
+    return cached if cached is not None else await run_in_threadpool(_lookup, token)
+
+
+AgentTerminal = Annotated[TerminalIdentity, Depends(current_terminal)]

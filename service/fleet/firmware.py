@@ -1,0 +1,346 @@
+"""Firmware releases and rollouts in waves, verified by the terminals' own heartbeats."""
+
+import hashlib
+import math
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from service.audit import service as audit
+from service.audit.service import SYSTEM, Actor
+from service.config import get_settings
+from service.errors import Conflict, NotFound, ValidationFailed
+from service.fleet import labels
+from service.fleet.alerts import NewAlert, open_alerts, resolve_alerts
+from service.fleet.models import Command, FirmwareRelease, Rollout, Terminal, UpdateTask
+from service.fleet.schemas import ProgressIn, RolloutCreate, RolloutRead, UpdateTaskRead, WaveProgress
+from service.fleet.terminals import filtered_terminals
+from service.tenancy import TenantScope, scoped
+
+ACTIVE = ("pending", "in_progress", "installed")
+FAILED = ("failed", "timed_out")
+FINAL_STATES = {"succeeded": "done", "failed": "failed"}
+
+
+def firmware_path(release: FirmwareRelease) -> Path:
+    return get_settings().data_dir / "fleet" / "firmware" / f"{release.sha256}.bin"
+
+
+def create_release(
+    db: Session, *, version: str, sha256: str, notes: str, filename: str, data: bytes, actor: Actor, now: datetime
+) -> FirmwareRelease:
+    """Store a firmware file after checking it against the sha256 the uploader declared."""
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != sha256.strip().lower():
+        raise ValidationFailed("ファイルのSHA-256が一致しません", details={"field": "sha256", "rule": "sha256_mismatch", "actual": actual})
+    if not data:
+        raise ValidationFailed("ファイルが空です", details={"field": "file", "rule": "not_empty"})
+    if db.scalar(select(FirmwareRelease.id).where(FirmwareRelease.version == version)):
+        raise Conflict("このバージョンは既に登録されています", details={"field": "version", "rule": "unique"})
+    release = FirmwareRelease(version=version, sha256=actual, size=len(data), filename=filename[:200], notes=notes,
+                              created_by=actor.label, created_at=now)
+    db.add(release)
+    db.flush()
+    path = firmware_path(release)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    audit.record(db, actor=actor, action="create", domain="fleet", target_type="firmware_release", target_id=release.id,
+                 changes=audit.diff({}, {"version": version, "sha256": actual, "size": len(data)}), at=now)
+    return release
+
+
+def get_release(db: Session, release_id: int) -> FirmwareRelease:
+    release = db.get(FirmwareRelease, release_id)
+    if release is None:
+        raise NotFound("指定されたファームウェアは見つかりません", details={"resource": "fleet_firmware_release", "id": release_id})
+    return release
+
+
+def _wave_sizes(total: int, waves: list[float]) -> list[int]:
+    """Cumulative percentages → terminals per wave; every wave gets at least one while terminals remain."""
+    sizes, done = [], 0
+    for pct in waves:
+        upto = min(total, max(math.ceil(total * pct / 100), done + 1))
+        sizes.append(upto - done)
+        done = upto
+    return sizes
+
+
+def _target_ids(db: Session, data: RolloutCreate, scope: TenantScope, version: str) -> list[int]:
+    target = data.target
+    stmt = scoped(select(Terminal.id), scope, Terminal.customer_id)
+    if target.customer_id is not None:
+        stmt = stmt.where(Terminal.customer_id == target.customer_id)
+    elif target.terminal_ids is not None:
+        stmt = stmt.where(Terminal.id.in_(target.terminal_ids))
+    else:
+        stmt = filtered_terminals(stmt, target.filter)
+    busy = select(UpdateTask.terminal_id).where(UpdateTask.status.in_(ACTIVE + ("queued",)))
+    stmt = stmt.where(Terminal.firmware_version != version, Terminal.token_hash.is_not(None), Terminal.id.not_in(busy))
+    return list(db.scalars(stmt.order_by(Terminal.id)).all())
+
+
+def create_rollout(db: Session, *, data: RolloutCreate, scope: TenantScope, actor: Actor, now: datetime) -> Rollout:
+    """Split the target terminals into waves and start the first one."""
+    settings = get_settings()
+    release = get_release(db, data.release_id)
+    ids = _target_ids(db, data, scope, release.version)
+    if not ids:
+        raise ValidationFailed("更新対象の端末がありません（登録済みで、別の更新中でなく、対象バージョン未適用の端末）",
+                               details={"field": "target", "rule": "no_terminals"})
+    customers = set(db.scalars(select(Terminal.customer_id).where(Terminal.id.in_(ids)).distinct()).all())
+    rollout = Rollout(
+        release_id=release.id, customer_id=customers.pop() if len(customers) == 1 else None,
+        target=data.target.model_dump(exclude_none=True), waves=list(data.waves), current_wave=1, status="running",
+        failure_threshold_pct=data.failure_threshold_pct if data.failure_threshold_pct is not None
+        else settings.fleet_rollout_failure_threshold_pct,
+        timeout_minutes=data.timeout_minutes or settings.fleet_rollout_timeout_minutes,
+        created_by=actor.label, created_at=now,
+    )
+    db.add(rollout)
+    db.flush()
+    tasks, start = [], 0
+    for wave, size in enumerate(_wave_sizes(len(ids), data.waves), start=1):
+        tasks += [{"rollout_id": rollout.id, "terminal_id": t, "wave": wave, "status": "queued", "progress": 0, "message": ""}
+                  for t in ids[start:start + size]]
+        start += size
+    db.execute(insert(UpdateTask), tasks)
+    _start_wave(db, rollout, release, now)
+    audit.record(db, actor=actor, action="create", domain="fleet", target_type="rollout", target_id=rollout.id,
+                 changes=audit.diff({}, {"release": release.version, "terminals": len(ids), "waves": list(data.waves)}), at=now)
+    return rollout
+
+
+def _start_wave(db: Session, rollout: Rollout, release: FirmwareRelease, now: datetime) -> None:
+    """Give every queued task of the current wave a firmware_update command and a deadline."""
+    tasks = db.scalars(select(UpdateTask).where(
+        UpdateTask.rollout_id == rollout.id, UpdateTask.wave == rollout.current_wave, UpdateTask.status == "queued")).all()
+    params = {"release_id": release.id, "version": release.version, "sha256": release.sha256, "size": release.size,
+              "download_url": f"/api/fleet/agent/firmware/{release.id}"}
+    commands = [Command(terminal_id=t.terminal_id, type="firmware_update", params=params, created_by=rollout.created_by,
+                        created_at=now) for t in tasks]
+    db.add_all(commands)
+    db.flush()
+    deadline = now + timedelta(minutes=rollout.timeout_minutes)
+    for task, command in zip(tasks, commands, strict=True):
+        task.command_id, task.status, task.started_at, task.deadline_at = command.id, "pending", now, deadline
+    db.flush()
+
+
+def _withhold_undelivered(db: Session, rollout: Rollout, now: datetime, task_status: str) -> None:
+    """Take back commands not yet delivered; their tasks go back to the queue (pause) or are cancelled."""
+    undelivered = select(Command.id).where(Command.status == "pending")
+    db.execute(update(UpdateTask).where(UpdateTask.rollout_id == rollout.id, UpdateTask.status == "pending",
+                                        UpdateTask.command_id.in_(undelivered))
+               .values(status=task_status, started_at=None, deadline_at=None)
+               .execution_options(synchronize_session=False))
+    task_commands = select(UpdateTask.command_id).where(UpdateTask.rollout_id == rollout.id)
+    db.execute(update(Command).where(Command.id.in_(task_commands), Command.status == "pending")
+               .values(status="cancelled", finished_at=now).execution_options(synchronize_session=False))
+    if task_status == "cancelled":
+        db.execute(update(UpdateTask).where(UpdateTask.rollout_id == rollout.id, UpdateTask.status == "queued")
+                   .values(status="cancelled").execution_options(synchronize_session=False))
+
+
+def _change_status(db: Session, rollout: Rollout, *, status: str, reason: str, actor: Actor, now: datetime) -> Rollout:
+    before = {"status": rollout.status, "paused_reason": rollout.paused_reason}
+    rollout.status, rollout.paused_reason = status, reason
+    if status == "cancelled":
+        rollout.finished_at = now
+    db.flush()
+    audit.record(db, actor=actor, action=f"rollout_{status}", domain="fleet", target_type="rollout", target_id=rollout.id,
+                 changes=audit.diff(before, {"status": status, "paused_reason": reason}), at=now)
+    return rollout
+
+
+def pause(db: Session, *, rollout: Rollout, actor: Actor, now: datetime, reason: str = "manual") -> Rollout:
+    if rollout.status != "running":
+        raise Conflict("実行中のロールアウトのみ一時停止できます", code="rollout_not_running")
+    _withhold_undelivered(db, rollout, now, "queued")
+    return _change_status(db, rollout, status="paused", reason=reason, actor=actor, now=now)
+
+
+def resume(db: Session, *, rollout: Rollout, actor: Actor, now: datetime) -> Rollout:
+    """Continue; the failures seen so far in this wave are accepted by whoever resumed."""
+    if rollout.status != "paused":
+        raise Conflict("一時停止中のロールアウトのみ再開できます", code="rollout_not_paused")
+    rollout.accepted_failures = _wave_counts(db, rollout).get("failed", 0)
+    _change_status(db, rollout, status="running", reason="", actor=actor, now=now)
+    _start_wave(db, rollout, get_release(db, rollout.release_id), now)
+    return rollout
+
+
+def cancel(db: Session, *, rollout: Rollout, actor: Actor, now: datetime) -> Rollout:
+    if rollout.status in ("completed", "cancelled"):
+        raise Conflict("このロールアウトは既に終了しています", code="rollout_finished")
+    _withhold_undelivered(db, rollout, now, "cancelled")
+    return _change_status(db, rollout, status="cancelled", reason="", actor=actor, now=now)
+
+
+def _wave_counts(db: Session, rollout: Rollout, wave: int | None = None) -> dict[str, int]:
+    rows = db.execute(select(UpdateTask.status, func.count()).where(
+        UpdateTask.rollout_id == rollout.id, UpdateTask.wave == (wave or rollout.current_wave)).group_by(UpdateTask.status)).all()
+    counts = {status: n for status, n in rows}
+    counts["failed"] = sum(counts.get(s, 0) for s in FAILED)
+    return counts
+
+
+def _verify_updated(db: Session, rollout: Rollout, release: FirmwareRelease, now: datetime) -> None:
+    """A task succeeds when its terminal heartbeats back on the new version with normal cpu/memory."""
+    limit = get_settings().fleet_high_usage_percent
+    healthy = select(Terminal.id).where(
+        Terminal.id == UpdateTask.terminal_id, Terminal.firmware_version == release.version,
+        Terminal.last_heartbeat_at > UpdateTask.started_at, Terminal.status == "online",
+        Terminal.cpu_usage < limit, Terminal.memory_usage < limit,
+    ).exists()
+    done = db.execute(
+        update(UpdateTask).where(UpdateTask.rollout_id == rollout.id, UpdateTask.status.in_(ACTIVE), healthy)
+        .values(status="succeeded", progress=100, finished_at=now)
+        .returning(UpdateTask.terminal_id, UpdateTask.command_id).execution_options(synchronize_session=False)
+    ).all()
+    if done:
+        _finish_commands(db, [d.command_id for d in done], "done", now)
+        resolve_alerts(db, [(d.terminal_id, "update_failed") for d in done], now=now)
+
+
+def _time_out(db: Session, rollout: Rollout, release: FirmwareRelease, now: datetime) -> None:
+    late = db.execute(
+        update(UpdateTask).where(UpdateTask.rollout_id == rollout.id, UpdateTask.status.in_(ACTIVE),
+                                 UpdateTask.deadline_at < now)
+        .values(status="timed_out", finished_at=now, message="制限時間内に新しいバージョンで正常に通信しませんでした")
+        .returning(UpdateTask.terminal_id, UpdateTask.command_id).execution_options(synchronize_session=False)
+    ).all()
+    if late:
+        _finish_commands(db, [t.command_id for t in late], "failed", now)
+        _update_failed_alerts(db, [t.terminal_id for t in late], release.version, "タイムアウト", now)
+
+
+def _finish_commands(db: Session, command_ids: list[int | None], status: str, now: datetime) -> None:
+    ids = [c for c in command_ids if c is not None]
+    db.execute(update(Command).where(Command.id.in_(ids), Command.status.in_(("pending", "sent")))
+               .values(status=status, finished_at=now).execution_options(synchronize_session=False))
+
+
+def _update_failed_alerts(db: Session, terminal_ids: list[int], version: str, detail: str, now: datetime) -> None:
+    customers = dict(db.execute(select(Terminal.id, Terminal.customer_id).where(Terminal.id.in_(terminal_ids))).all())
+    message = labels.UPDATE_FAILED_MESSAGE.format(version=version, detail=detail)
+    open_alerts(db, (NewAlert(t, customers[t], "update_failed", message) for t in terminal_ids if t in customers), now=now)
+
+
+def advance(db: Session, *, rollout: Rollout, now: datetime) -> Rollout:
+    """Verify, time out, then pause on too many failures, start the next wave, or complete."""
+    if rollout.status != "running":
+        return rollout
+    release = get_release(db, rollout.release_id)
+    _verify_updated(db, rollout, release, now)
+    _time_out(db, rollout, release, now)
+    counts = _wave_counts(db, rollout)
+    total = sum(n for s, n in counts.items() if s != "failed")
+    failures = counts["failed"] - rollout.accepted_failures
+    if total and failures * 100 / total > rollout.failure_threshold_pct:
+        return pause(db, rollout=rollout, actor=SYSTEM, now=now, reason="failure_threshold")
+    if any(counts.get(s, 0) for s in ACTIVE + ("queued",)):
+        return rollout
+    if rollout.current_wave < len(rollout.waves):
+        rollout.current_wave += 1
+        rollout.accepted_failures = 0
+        _start_wave(db, rollout, release, now)
+    else:
+        rollout.status, rollout.finished_at = "completed", now
+    db.flush()
+    return rollout
+
+
+def advance_all(db: Session, *, now: datetime) -> int:
+    rollouts = db.scalars(select(Rollout).where(Rollout.status == "running").order_by(Rollout.id)).all()
+    for rollout in rollouts:
+        advance(db, rollout=rollout, now=now)
+    return len(rollouts)
+
+
+def report_progress(db: Session, *, terminal_id: int, command_id: int, body: ProgressIn, now: datetime) -> Command:
+    """An agent's progress on one of its commands; for a firmware update it moves the update task along."""
+    command = db.get(Command, command_id)
+    if command is None or command.terminal_id != terminal_id:
+        raise NotFound("指定されたコマンドは見つかりません", details={"resource": "fleet_command", "id": command_id})
+    if command.status in ("done", "failed", "cancelled"):
+        raise Conflict("このコマンドは既に終了しています", code="command_finished")
+    command.state, command.progress, command.message = body.state, body.progress, body.message
+    if body.state in FINAL_STATES:
+        command.status, command.finished_at = FINAL_STATES[body.state], now
+    task = db.scalar(select(UpdateTask).where(UpdateTask.command_id == command.id, UpdateTask.status.in_(ACTIVE)))
+    if task is not None:
+        _move_task(db, task, command, body, now)
+    db.flush()
+    return command
+
+
+def _move_task(db: Session, task: UpdateTask, command: Command, body: ProgressIn, now: datetime) -> None:
+    task.progress, task.message = body.progress, body.message
+    if body.state == "failed":
+        task.status, task.finished_at = "failed", now
+        _update_failed_alerts(db, [task.terminal_id], command.params.get("version", ""), body.message or "-", now)
+    elif body.state == "succeeded":
+        task.status = "installed"
+    else:
+        task.status = "in_progress"
+
+
+def firmware_for_terminal(db: Session, *, terminal_id: int, release_id: int) -> FirmwareRelease:
+    """The release file, only for a terminal with an update to it under way."""
+    pending = db.scalar(
+        select(UpdateTask.id).join(Rollout, Rollout.id == UpdateTask.rollout_id)
+        .where(UpdateTask.terminal_id == terminal_id, UpdateTask.status.in_(ACTIVE), Rollout.release_id == release_id)
+    )
+    if pending is None:
+        raise NotFound("この端末に配信中のファームウェアではありません", details={"resource": "fleet_firmware_release", "id": release_id})
+    return get_release(db, release_id)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def rollout_read(db: Session, rollout: Rollout) -> RolloutRead:
+    rows = db.execute(select(UpdateTask.wave, UpdateTask.status, func.count())
+                      .where(UpdateTask.rollout_id == rollout.id).group_by(UpdateTask.wave, UpdateTask.status)).all()
+    per_wave: dict[int, dict[str, int]] = {}
+    for wave, status, n in rows:
+        per_wave.setdefault(wave, {})[status] = n
+    waves = []
+    for number, pct in enumerate(rollout.waves, start=1):
+        c = per_wave.get(number, {})
+        waves.append(WaveProgress(
+            wave=number, percent=pct, total=sum(c.values()), succeeded=c.get("succeeded", 0),
+            failed=sum(c.get(s, 0) for s in FAILED), active=sum(c.get(s, 0) for s in ACTIVE),
+            queued=c.get("queued", 0), cancelled=c.get("cancelled", 0)))
+    release = db.get(FirmwareRelease, rollout.release_id)
+    return RolloutRead(
+        id=rollout.id, release_id=rollout.release_id, version=release.version, customer_id=rollout.customer_id,
+        target=rollout.target, status=rollout.status, status_label=labels.ROLLOUT_STATUSES.get(rollout.status, rollout.status),
+        paused_reason=rollout.paused_reason, current_wave=rollout.current_wave,
+        failure_threshold_pct=rollout.failure_threshold_pct, timeout_minutes=rollout.timeout_minutes,
+        created_by=rollout.created_by, created_at=rollout.created_at, finished_at=rollout.finished_at, waves=waves,
+    )
+
+
+def list_rollouts(db: Session, *, scope: TenantScope, offset: int, limit: int) -> tuple[list[Rollout], int]:
+    stmt = scoped(select(Rollout), scope, Rollout.customer_id)
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return list(db.scalars(stmt.order_by(Rollout.id.desc()).offset(offset).limit(limit)).all()), total
+
+
+def terminal_tasks(db: Session, *, terminal_id: int) -> list[UpdateTaskRead]:
+    rows = db.execute(
+        select(UpdateTask, FirmwareRelease.version).join(Rollout, Rollout.id == UpdateTask.rollout_id)
+        .join(FirmwareRelease, FirmwareRelease.id == Rollout.release_id)
+        .where(UpdateTask.terminal_id == terminal_id, and_(UpdateTask.status != "queued"))
+        .order_by(UpdateTask.id.desc()).limit(50)
+    ).all()
+    return [
+        UpdateTaskRead(id=t.id, rollout_id=t.rollout_id, version=v, wave=t.wave, status=t.status,
+                       status_label=labels.TASK_STATUSES.get(t.status, t.status), progress=t.progress, message=t.message,
+                       started_at=t.started_at, deadline_at=t.deadline_at, finished_at=t.finished_at)
+        for t, v in rows
+    ]

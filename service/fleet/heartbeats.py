@@ -1,0 +1,235 @@
+"""The heartbeat hot path: alert rules for one beat, and a group-commit batcher that writes many beats in one transaction.
+
+A request is answered only after the transaction holding its heartbeat committed, so nothing acknowledged is lost.
+"""
+
+import asyncio
+import logging
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from service.config import get_settings
+from service.database import session_scope, utcnow
+from service.errors import Unauthorized
+from service.fleet import labels, monitoring
+from service.fleet.alerts import RESOLVED, NewAlert, open_alerts, resolve_alerts
+from service.fleet.models import Alert, Command, MetricSample, Terminal, TerminalEvent
+from service.fleet.schemas import CommandOut, HeartbeatIn, HeartbeatReply
+from service.fleet.sql import insert_ignoring_conflicts
+
+log = logging.getLogger("daicho.fleet.heartbeats")
+CONDITION_ALERTS = frozenset({"offline", "error", "high_cpu", "high_memory"})
+
+
+@dataclass
+class TerminalState:
+    """What the rules need to know about a terminal before a beat."""
+
+    terminal_id: int
+    customer_id: int
+    status: str
+    high_cpu_streak: int
+    high_memory_streak: int
+    interval_seconds: int
+    open_types: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    high_cpu_streak: int
+    high_memory_streak: int
+    to_open: dict[str, str]
+    to_resolve: set[str]
+
+
+def evaluate(state: TerminalState, beat: HeartbeatIn) -> Verdict:
+    """Apply the alert rules to one beat: error status, cpu/memory at the threshold on N consecutive beats, recovery."""
+    settings = get_settings()
+    threshold, needed = settings.fleet_high_usage_percent, settings.fleet_high_usage_consecutive
+    cpu_streak = state.high_cpu_streak + 1 if beat.cpu >= threshold else 0
+    memory_streak = state.high_memory_streak + 1 if beat.memory >= threshold else 0
+    wanted: dict[str, str] = {}
+    if beat.status == "error":
+        wanted["error"] = labels.ERROR_MESSAGE.format(detail=beat.error_message or "-")
+    for kind, label, value, streak in (("high_cpu", "CPU使用率", beat.cpu, cpu_streak),
+                                       ("high_memory", "メモリ使用率", beat.memory, memory_streak)):
+        if streak >= needed:
+            wanted[kind] = labels.HIGH_USAGE_MESSAGE.format(label=label, value=value, count=streak, threshold=threshold)
+    in_maintenance = state.status == "maintenance"
+    return Verdict(
+        status="maintenance" if in_maintenance else beat.status,
+        high_cpu_streak=cpu_streak,
+        high_memory_streak=memory_streak,
+        to_open={} if in_maintenance else {k: m for k, m in wanted.items() if k not in state.open_types},
+        to_resolve=(state.open_types & CONDITION_ALERTS) - set(wanted),
+    )
+
+
+@dataclass(frozen=True)
+class Beat:
+    terminal_id: int
+    body: HeartbeatIn
+
+
+def _states(db: Session, terminal_ids: list[int]) -> dict[int, TerminalState]:
+    rows = db.execute(
+        select(Terminal.id, Terminal.customer_id, Terminal.status, Terminal.high_cpu_streak, Terminal.high_memory_streak,
+               Terminal.interval_seconds)
+        .where(Terminal.id.in_(terminal_ids), Terminal.token_hash.is_not(None)).order_by(Terminal.id).with_for_update()
+    ).all()
+    states = {r.id: TerminalState(r.id, r.customer_id, r.status, r.high_cpu_streak, r.high_memory_streak, r.interval_seconds)
+              for r in rows}
+    for terminal_id, kind in db.execute(
+        select(Alert.terminal_id, Alert.alert_type).where(Alert.terminal_id.in_(list(states)), Alert.status != RESOLVED)
+    ):
+        states[terminal_id].open_types.add(kind)
+    return states
+
+
+def _deliver_commands(db: Session, terminal_ids: list[int], now: datetime) -> dict[int, list[CommandOut]]:
+    """Hand out the commands waiting for these terminals and mark them sent."""
+    rows = db.execute(
+        update(Command).where(Command.terminal_id.in_(terminal_ids), Command.status == "pending")
+        .values(status="sent", sent_at=now).returning(Command.id, Command.terminal_id, Command.type, Command.params)
+        .execution_options(synchronize_session=False)
+    ).all()
+    out: dict[int, list[CommandOut]] = defaultdict(list)
+    for row in sorted(rows, key=lambda r: r.id):
+        out[row.terminal_id].append(CommandOut(id=row.id, type=row.type, params=row.params))
+    return out
+
+
+def write_batch(db: Session, beats: list[Beat], *, now: datetime) -> list[HeartbeatReply | Exception]:
+    """Store a batch of heartbeats: terminal state, metric samples, new events, alert changes; return each beat's reply."""
+    settings = get_settings()
+    states = _states(db, sorted({b.terminal_id for b in beats}))
+    updates: dict[int, dict] = {}
+    samples, events, to_open, to_resolve = [], [], [], set()
+    for beat in beats:
+        state = states.get(beat.terminal_id)
+        if state is None:
+            continue
+        body = beat.body
+        verdict = evaluate(state, body)
+        state.status, state.high_cpu_streak, state.high_memory_streak = (
+            verdict.status, verdict.high_cpu_streak, verdict.high_memory_streak)
+        state.open_types = (state.open_types - verdict.to_resolve) | set(verdict.to_open)
+        to_resolve |= {(state.terminal_id, k) for k in verdict.to_resolve}
+        to_open += [NewAlert(state.terminal_id, state.customer_id, k, m) for k, m in verdict.to_open.items()]
+        deadline = now + timedelta(seconds=state.interval_seconds * settings.fleet_offline_missed_intervals)
+        updates[state.terminal_id] = {
+            "id": state.terminal_id, "status": verdict.status, "reported_status": body.status,
+            "firmware_version": body.firmware_version, "agent_version": body.agent_version,
+            "cpu_usage": body.cpu, "memory_usage": body.memory, "disk_usage": body.disk,
+            "high_cpu_streak": verdict.high_cpu_streak, "high_memory_streak": verdict.high_memory_streak,
+            "error_message": body.error_message or "", "last_heartbeat_at": now, "offline_deadline_at": deadline,
+            "offline_since": None, "updated_at": now,
+        }
+        samples.append({"terminal_id": state.terminal_id, "recorded_at": now, "cpu": body.cpu, "memory": body.memory,
+                        "disk": body.disk})
+        events += [{"terminal_id": state.terminal_id, "client_event_id": e.client_event_id, "occurred_at": e.occurred_at,
+                    "received_at": now, "level": e.level, "kind": e.kind, "message": e.message} for e in body.events]
+    if updates:
+        db.execute(update(Terminal), list(updates.values()))
+        db.execute(insert(MetricSample), samples)
+    if events:
+        db.execute(insert_ignoring_conflicts(db, TerminalEvent), events)
+    resolve_alerts(db, to_resolve - {(a.terminal_id, a.alert_type) for a in to_open}, now=now)
+    open_alerts(db, to_open, now=now)
+    commands = _deliver_commands(db, list(updates), now) if updates else {}
+    monitoring.mark_ingest(db, now=now)
+    unknown = Unauthorized("端末トークンが無効です", code="invalid_terminal_token")
+    return [
+        HeartbeatReply(interval_seconds=states[b.terminal_id].interval_seconds, commands=commands.get(b.terminal_id, []))
+        if b.terminal_id in states else unknown
+        for b in beats
+    ]
+
+
+def _write_in_transaction(beats: list[Beat]) -> list[HeartbeatReply | Exception]:
+    with session_scope() as db:
+        return write_batch(db, beats, now=utcnow())
+
+
+def write_with_fallback(beats: list[Beat]) -> list[HeartbeatReply | Exception]:
+    """Write the batch; a deadlock is retried, any other failure is narrowed down beat by beat so only the culprit fails."""
+    for attempt in range(3):
+        try:
+            return _write_in_transaction(beats)
+        except OperationalError:
+            if attempt == 2:
+                raise
+            log.warning("heartbeat batch of %d retried after a database conflict", len(beats))
+        except Exception:
+            if len(beats) == 1:
+                raise
+            log.exception("heartbeat batch of %d failed; writing one by one", len(beats))
+            return [_single(beat) for beat in beats]
+    raise AssertionError("unreachable")
+
+
+def _single(beat: Beat) -> HeartbeatReply | Exception:
+    try:
+        return write_with_fallback([beat])[0]
+    except Exception as exc:  # handed to that request's error handler
+        return exc
+
+
+_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fleet-heartbeat-writer")
+
+
+class HeartbeatBatcher:
+    """Collects heartbeats arriving on one event loop; while one batch is being written the next one fills up."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.queue: list[tuple[Beat, asyncio.Future]] = []
+        self.wakeup = asyncio.Event()
+        self.max_batch = get_settings().fleet_batch_max
+        self.task = self.loop.create_task(self._run())
+
+    async def submit(self, beat: Beat) -> HeartbeatReply:
+        future = self.loop.create_future()
+        self.queue.append((beat, future))
+        self.wakeup.set()
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            await self.wakeup.wait()
+            self.wakeup.clear()
+            while self.queue:
+                batch, self.queue = self.queue[: self.max_batch], self.queue[self.max_batch:]
+                await self._write(batch)
+
+    async def _write(self, batch: list[tuple[Beat, asyncio.Future]]) -> None:
+        try:
+            results = await self.loop.run_in_executor(_writer, write_with_fallback, [b for b, _ in batch])
+        except Exception as exc:
+            results = [exc] * len(batch)
+        for (_, future), result in zip(batch, results, strict=True):
+            if future.done():
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+
+_batchers: dict[int, HeartbeatBatcher] = {}
+
+
+def batcher() -> HeartbeatBatcher:
+    """The batcher of the running event loop (one per server worker; a test client gets its own)."""
+    loop = asyncio.get_running_loop()
+    current = _batchers.get(id(loop))
+    if current is None or current.loop is not loop or current.task.done():
+        current = _batchers[id(loop)] = HeartbeatBatcher()
+    return current

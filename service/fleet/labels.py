@@ -1,0 +1,48 @@
+"""Every Japanese word the fleet domain shows, in one place (the spec's wording)."""
+
+CONTRACT_TYPES = {"basic": "ベーシック保守", "standard": "スタンダード保守", "premium": "プレミアム保守"}
+TERMINAL_STATUSES = {"online": "オンライン", "offline": "オフライン", "error": "エラー", "maintenance": "メンテナンス中"}
+ALERT_TYPES = {
+    "offline": "オフライン",
+    "error": "エラー",
+    "high_cpu": "CPU使用率高",
+    "high_memory": "メモリ使用率高",
+    "update_failed": "更新失敗",
+}
+ALERT_STATUSES = {"open": "未対応", "acknowledged": "対応中", "resolved": "解決済み"}
+ROLLOUT_STATUSES = {
+    "running": "実行中", "paused": "一時停止", "completed": "完了", "cancelled": "中止",
+}
+TASK_STATUSES = {
+    "queued": "待機中", "pending": "配信待ち", "in_progress": "更新中", "installed": "確認待ち",
+    "succeeded": "成功", "failed": "失敗", "timed_out": "タイムアウト", "cancelled": "中止",
+}
+IMPORT_STATUSES = {"queued": "待機中", "running": "処理中", "done": "完了", "failed": "失敗"}
+
+# §4.2 障害対応フロー: step, label, minutes from detection.
+SLA_STEPS = (
+    ("acknowledged", "初動確認", 5),
+    ("diagnosed", "リモート診断", 15),
+    ("customer_contacted", "顧客連絡", 30),
+    ("resolved", "対応実施", 60),
+)
+
+DIGEST_SUBJECT = "【TMS】新規アラート {count}件"
+INCIDENT_MESSAGE = "{company}: 端末{count}台が{minutes}分以内にオフラインになりました（全{total}台）"
+OFFLINE_MESSAGE = "端末からの通信が途絶えました（最終通信 {last}）"
+HIGH_USAGE_MESSAGE = "{label}が{value:.0f}%です（{count}回連続で{threshold:.0f}%以上）"
+ERROR_MESSAGE = "端末がエラーを報告しました: {detail}"
+UPDATE_FAILED_MESSAGE = "ファームウェア {version} への更新に失敗しました: {detail}"
+
+REPORT_TITLE = "月次報告書"
+REPORT_LABELS = {
+    "customer": "顧客名",
+    "month": "対象月",
+    "terminals": "端末数",
+    "availability": "稼働率",
+    "alerts": "アラート件数",
+    "alert_type": "アラート種別",
+    "count": "件数",
+    "mttr": "平均解決時間",
+    "minutes": "分",
+}

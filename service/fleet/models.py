@@ -1,0 +1,333 @@
+"""Fleet (端末管理) tables: customers, terminals, their telemetry, alerts and firmware rollouts."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.database import Base, utcnow
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+OPEN_ALERT = text("status <> 'resolved'")
+ACTIVE_TASK = text("status IN ('pending', 'in_progress', 'installed')")
+
+
+class Customer(Base):
+    """顧客企業: a company that bought TC-200 terminals."""
+
+    __tablename__ = "fleet_customer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_name: Mapped[str] = mapped_column(String(100), unique=True)
+    contact_person: Mapped[str] = mapped_column(String(50), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(String(20), default="")
+    contract_type: Mapped[str] = mapped_column(String(20), default="basic")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Terminal(Base):
+    """端末: one TC-200 with the state its agent last reported."""
+
+    __tablename__ = "fleet_terminal"
+    __table_args__ = (
+        Index("ix_fleet_terminal_customer_status", "customer_id", "status"),
+        Index("ix_fleet_terminal_status_deadline", "status", "offline_deadline_at"),
+        Index("ix_fleet_terminal_last_heartbeat_at", "last_heartbeat_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial_number: Mapped[str] = mapped_column(String(50), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("fleet_customer.id", ondelete="RESTRICT"))
+    store_name: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default="offline")
+    reported_status: Mapped[str] = mapped_column(String(20), default="offline")
+    firmware_version: Mapped[str] = mapped_column(String(20), default="1.0.0")
+    agent_version: Mapped[str] = mapped_column(String(20), default="")
+    last_heartbeat_at: Mapped[datetime | None]
+    offline_deadline_at: Mapped[datetime | None]
+    offline_since: Mapped[datetime | None]
+    installed_date: Mapped[date | None] = mapped_column(Date)
+    cpu_usage: Mapped[float] = mapped_column(Float, default=0)
+    memory_usage: Mapped[float] = mapped_column(Float, default=0)
+    disk_usage: Mapped[float] = mapped_column(Float, default=0)
+    high_cpu_streak: Mapped[int] = mapped_column(default=0)
+    high_memory_streak: Mapped[int] = mapped_column(default=0)
+    error_message: Mapped[str] = mapped_column(String(500), default="")
+    interval_seconds: Mapped[int] = mapped_column(default=300)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_issued_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class EnrollmentCode(Base):
+    """A one-time, expiring code an agent trades for its terminal token; only its hash is kept."""
+
+    __tablename__ = "fleet_enrollment_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("fleet_terminal.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Incident(Base):
+    """A customer-level incident: many of one customer's terminals went offline together."""
+
+    __tablename__ = "fleet_incident"
+    __table_args__ = (
+        Index("uq_fleet_incident_open", "customer_id", "alert_type", unique=True,
+              postgresql_where=OPEN_ALERT, sqlite_where=OPEN_ALERT),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("fleet_customer.id", ondelete="CASCADE"), index=True)
+    alert_type: Mapped[str] = mapped_column(String(20), default="offline")
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    terminal_count: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_digest.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+
+
+class Digest(Base):
+    """One batch of alert emails: the digest job sends at most one per fleet_digest_minutes."""
+
+    __tablename__ = "fleet_digest"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    alert_count: Mapped[int] = mapped_column(default=0)
+    recipient_count: Mapped[int] = mapped_column(default=0)
+
+
+class Alert(Base):
+    """アラート: one problem on one terminal, worked open → acknowledged → resolved."""
+
+    __tablename__ = "fleet_alert"
+    __table_args__ = (
+        Index("uq_fleet_alert_open", "terminal_id", "alert_type", unique=True,
+              postgresql_where=OPEN_ALERT, sqlite_where=OPEN_ALERT),
+        Index("ix_fleet_alert_customer_created", "customer_id", "created_at"),
+        Index("ix_fleet_alert_status_created", "status", "created_at"),
+        Index("ix_fleet_alert_undigested", "digest_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("fleet_terminal.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("fleet_customer.id", ondelete="CASCADE"))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_incident.id", ondelete="SET NULL"), index=True)
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_digest.id", ondelete="SET NULL"))
+    alert_type: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id", ondelete="SET NULL"))
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str] = mapped_column(String(100), default="")
+    diagnosed_at: Mapped[datetime | None]
+    diagnosed_by: Mapped[str] = mapped_column(String(100), default="")
+    customer_contacted_at: Mapped[datetime | None]
+    customer_contacted_by: Mapped[str] = mapped_column(String(100), default="")
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AlertNote(Base):
+    __tablename__ = "fleet_alert_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("fleet_alert.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TerminalEvent(Base):
+    """TerminalLog: an event an agent reported (deduplicated by its client id) or the service recorded."""
+
+    __tablename__ = "fleet_terminal_event"
+    __table_args__ = (
+        UniqueConstraint("terminal_id", "client_event_id"),
+        Index("ix_fleet_terminal_event_terminal_occurred", "terminal_id", "occurred_at"),
+        Index("ix_fleet_terminal_event_received_at", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("fleet_terminal.id", ondelete="CASCADE"))
+    client_event_id: Mapped[str | None] = mapped_column(String(64))
+    occurred_at: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    level: Mapped[str] = mapped_column(String(10), default="info")
+    kind: Mapped[str] = mapped_column(String(50))
+    message: Mapped[str] = mapped_column(Text, default="")
+
+
+class MetricSample(Base):
+    """One heartbeat's cpu/memory/disk, kept fleet_raw_metric_days."""
+
+    __tablename__ = "fleet_metric_sample"
+    __table_args__ = (
+        Index("ix_fleet_metric_sample_terminal_recorded", "terminal_id", "recorded_at"),
+        Index("ix_fleet_metric_sample_recorded_at", "recorded_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("fleet_terminal.id", ondelete="CASCADE"))
+    recorded_at: Mapped[datetime]
+    cpu: Mapped[float] = mapped_column(Float)
+    memory: Mapped[float] = mapped_column(Float)
+    disk: Mapped[float] = mapped_column(Float)
+
+
+class MetricHourly(Base):
+    """Hourly min/avg/max of one terminal's samples, kept fleet_history_days."""
+
+    __tablename__ = "fleet_metric_hourly"
+    __table_args__ = (
+        UniqueConstraint("terminal_id", "hour"),
+        Index("ix_fleet_metric_hourly_hour", "hour"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("fleet_terminal.id", ondelete="CASCADE"))
+    hour: Mapped[datetime]
+    samples: Mapped[int]
+    cpu_min: Mapped[float] = mapped_column(Float)
+    cpu_avg: Mapped[float] = mapped_column(Float)
+    cpu_max: Mapped[float] = mapped_column(Float)
+    memory_min: Mapped[float] = mapped_column(Float)
+    memory_avg: Mapped[float] = mapped_column(Float)
+    memory_max: Mapped[float] = mapped_column(Float)
+    disk_min: Mapped[float] = mapped_column(Float)
+    disk_avg: Mapped[float] = mapped_column(Float)
+    disk_max: Mapped[float] = mapped_column(Float)
+
+
+class FleetState(Base):
+    """Single-row bookkeeping: the last ingest, the ingest-gap grace period and the rollup watermark."""
+
+    __tablename__ = "fleet_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_ingest_at: Mapped[datetime | None]
+    grace_until: Mapped[datetime | None]
+    rolled_until: Mapped[datetime | None]
+
+
+class FirmwareRelease(Base):
+    __tablename__ = "fleet_firmware_release"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(20), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    filename: Mapped[str] = mapped_column(String(200))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Rollout(Base):
+    """A firmware rollout in waves of cumulative percentages, e.g. [1, 10, 100]."""
+
+    __tablename__ = "fleet_rollout"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("fleet_firmware_release.id", ondelete="RESTRICT"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_customer.id", ondelete="CASCADE"), index=True)
+    target: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    waves: Mapped[list[Any]] = mapped_column(default=list)
+    current_wave: Mapped[int] = mapped_column(default=0)
+    accepted_failures: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    paused_reason: Mapped[str] = mapped_column(String(200), default="")
+    failure_threshold_pct: Mapped[float] = mapped_column(Float, default=10.0)
+    timeout_minutes: Mapped[int] = mapped_column(default=30)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+
+class Command(Base):
+    """An instruction for one terminal's agent, delivered in a heartbeat response."""
+
+    __tablename__ = "fleet_command"
+    __table_args__ = (
+        Index("ix_fleet_command_pending", "terminal_id", postgresql_where=text("status = 'pending'"),
+              sqlite_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("fleet_terminal.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(30))
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    state: Mapped[str] = mapped_column(String(20), default="")
+    progress: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str] = mapped_column(String(500), default="")
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class UpdateTask(Base):
+    """One terminal's part of a rollout: queued → pending → in_progress → installed → succeeded (or failed/timed_out/cancelled)."""
+
+    __tablename__ = "fleet_update_task"
+    __table_args__ = (
+        UniqueConstraint("rollout_id", "terminal_id"),
+        Index("ix_fleet_update_task_active", "terminal_id", postgresql_where=ACTIVE_TASK, sqlite_where=ACTIVE_TASK),
+        Index("ix_fleet_update_task_wave", "rollout_id", "wave", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rollout_id: Mapped[int] = mapped_column(ForeignKey("fleet_rollout.id", ondelete="CASCADE"))
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("fleet_terminal.id", ondelete="CASCADE"))
+    command_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_command.id", ondelete="SET NULL"))
+    wave: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    progress: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str] = mapped_column(String(500), default="")
+    started_at: Mapped[datetime | None]
+    deadline_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class Diagnostic(Base):
+    """Log lines an agent uploaded for a collect_diagnostics command."""
+
+    __tablename__ = "fleet_diagnostic"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    terminal_id: Mapped[int] = mapped_column(ForeignKey("fleet_terminal.id", ondelete="CASCADE"), index=True)
+    command_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_command.id", ondelete="SET NULL"))
+    collected_at: Mapped[datetime]
+    lines: Mapped[list[Any]] = mapped_column(default=list)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class TerminalImport(Base):
+    """A CSV import of terminals run as a job; the page polls its progress and rejected rows."""
+
+    __tablename__ = "fleet_terminal_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    content: Mapped[str] = mapped_column(Text)
+    scope_customer_id: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    total_rows: Mapped[int] = mapped_column(default=0)
+    processed_rows: Mapped[int] = mapped_column(default=0)
+    accepted_rows: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[list[Any]] = mapped_column(default=list)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

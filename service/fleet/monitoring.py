@@ -1,0 +1,210 @@
+"""Fleet-wide monitoring: ingest-gap detection, the offline sweep, customer incidents and the alert email digest."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from service.config import get_settings
+from service.fleet import labels
+from service.fleet.alerts import RESOLVED, NewAlert, open_alerts
+from service.fleet.models import Alert, Customer, Digest, FleetState, Incident, Terminal
+from service.fleet.sql import insert_ignoring_conflicts
+from service.identity.models import Grant, User
+from service.outbox.service import enqueue
+
+INGEST_MARK_SECONDS = 5
+ALIVE = ("online", "error")
+NOTIFIED_ROLES = ("admin", "operator", "support")
+
+
+def fleet_state(db: Session) -> FleetState:
+    state = db.get(FleetState, 1)
+    if state is None:
+        db.execute(insert_ignoring_conflicts(db, FleetState), [{"id": 1}])
+        state = db.get(FleetState, 1)
+    return state
+
+
+def offline_threshold(settings=None) -> timedelta:
+    settings = settings or get_settings()
+    return timedelta(seconds=settings.fleet_heartbeat_interval_seconds * settings.fleet_offline_missed_intervals)
+
+
+def is_ingest_gap(db: Session, *, last_ingest_at: datetime | None, now: datetime) -> bool:
+    """True when the silence since the last heartbeat is the service's fault: that many live terminals cannot all be quiet."""
+    settings = get_settings()
+    if last_ingest_at is None:
+        return False
+    silence = (now - last_ingest_at).total_seconds()
+    if silence < settings.fleet_ingest_gap_seconds:
+        return False
+    alive = db.scalar(select(func.count()).select_from(Terminal).where(Terminal.status.in_(ALIVE))) or 0
+    expected = alive * silence / settings.fleet_heartbeat_interval_seconds
+    return expected >= settings.fleet_ingest_gap_expected_heartbeats
+
+
+def mark_ingest(db: Session, *, now: datetime) -> None:
+    """Note that heartbeats are arriving (at most every few seconds); the first one after a gap starts a grace period."""
+    state = db.execute(select(FleetState.last_ingest_at).where(FleetState.id == 1)).first()
+    last = state.last_ingest_at if state else None
+    if state is not None and last is not None and now - last < timedelta(seconds=INGEST_MARK_SECONDS):
+        return
+    values: dict = {"last_ingest_at": now}
+    if is_ingest_gap(db, last_ingest_at=last, now=now):
+        values["grace_until"] = now + offline_threshold()
+    if state is None:
+        db.execute(insert_ignoring_conflicts(db, FleetState), [{"id": 1, **values}])
+        return
+    stale = or_(FleetState.last_ingest_at.is_(None), FleetState.last_ingest_at < now - timedelta(seconds=INGEST_MARK_SECONDS))
+    db.execute(update(FleetState).where(FleetState.id == 1, stale).values(**values).execution_options(synchronize_session=False))
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    marked_offline: int
+    incidents: int
+    skipped: str = ""
+
+
+def sweep_offline(db: Session, *, now: datetime) -> SweepResult:
+    """Mark terminals that missed their intervals offline and open offline alerts, unless the service itself was deaf."""
+    state = fleet_state(db)
+    if is_ingest_gap(db, last_ingest_at=state.last_ingest_at, now=now):
+        return SweepResult(0, 0, skipped="ingest_gap")
+    if state.grace_until is not None and now < state.grace_until:
+        return SweepResult(0, 0, skipped="grace_period")
+    gone = db.execute(
+        update(Terminal).where(Terminal.status.in_(ALIVE), Terminal.offline_deadline_at < now)
+        .values(status="offline", offline_since=now, high_cpu_streak=0, high_memory_streak=0)
+        .returning(Terminal.id, Terminal.customer_id, Terminal.last_heartbeat_at)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not gone:
+        return SweepResult(0, 0)
+    open_alerts(db, (
+        NewAlert(t.id, t.customer_id, "offline", labels.OFFLINE_MESSAGE.format(last=_local(t.last_heartbeat_at)))
+        for t in gone
+    ), now=now)
+    incidents = group_incidents(db, customer_ids={t.customer_id for t in gone}, now=now)
+    return SweepResult(len(gone), incidents)
+
+
+def _local(at: datetime | None) -> str:
+    from zoneinfo import ZoneInfo
+
+    return at.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M") if at else "-"
+
+
+def group_incidents(db: Session, *, customer_ids: set[int], now: datetime) -> int:
+    """When ≥ ratio (and ≥ N) of a customer's terminals went offline within the window, gather their alerts in one incident."""
+    settings = get_settings()
+    window_start = now - timedelta(minutes=settings.fleet_incident_window_minutes)
+    recent = case((Terminal.offline_since >= window_start, 1), else_=0)
+    rows = db.execute(
+        select(Terminal.customer_id, func.count(), func.sum(recent))
+        .where(Terminal.customer_id.in_(customer_ids), Terminal.status != "maintenance")
+        .group_by(Terminal.customer_id)
+    ).all()
+    opened = 0
+    for customer_id, total, went in rows:
+        if went >= settings.fleet_incident_min_terminals and went >= settings.fleet_incident_ratio * total:
+            opened += _gather_incident(db, customer_id=customer_id, total=total, since=window_start, now=now)
+    return opened
+
+
+def _gather_incident(db: Session, *, customer_id: int, total: int, since: datetime, now: datetime) -> int:
+    incident = db.scalar(select(Incident).where(
+        Incident.customer_id == customer_id, Incident.alert_type == "offline", Incident.status != RESOLVED))
+    created = incident is None
+    if created:
+        incident = Incident(customer_id=customer_id, alert_type="offline", status="open", created_at=now)
+        db.add(incident)
+        db.flush()
+    db.execute(
+        update(Alert).where(Alert.customer_id == customer_id, Alert.alert_type == "offline", Alert.status != RESOLVED,
+                            Alert.incident_id.is_(None), Alert.created_at >= since)
+        .values(incident_id=incident.id).execution_options(synchronize_session=False)
+    )
+    count = db.scalar(select(func.count()).select_from(Alert).where(Alert.incident_id == incident.id)) or 0
+    company = db.scalar(select(Customer.company_name).where(Customer.id == customer_id))
+    incident.terminal_count = count
+    incident.message = labels.INCIDENT_MESSAGE.format(
+        company=company, count=count, minutes=get_settings().fleet_incident_window_minutes, total=total)
+    db.flush()
+    return 1 if created else 0
+
+
+# --- the email digest ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    customer_scope: str | None
+
+
+def recipients(db: Session) -> list[Recipient]:
+    """The support team: the configured addresses plus every active fleet admin/operator/support with an email."""
+    found: dict[str, Recipient] = {}
+    for email in get_settings().fleet_alert_recipients.split(","):
+        if email.strip():
+            found[email.strip().lower()] = Recipient(email.strip(), None)
+    rows = db.execute(
+        select(User.email, Grant.scope).join(Grant, Grant.user_id == User.id)
+        .where(Grant.domain == "fleet", Grant.role.in_(NOTIFIED_ROLES), User.is_active, User.email != "")
+    ).all()
+    for email, scope in rows:
+        found.setdefault(email.lower(), Recipient(email, scope))
+    return sorted(found.values(), key=lambda r: r.email)
+
+
+def send_digest(db: Session, *, now: datetime) -> int:
+    """Email new alerts and incidents, at most one email per recipient per digest window; returns emails enqueued."""
+    window = timedelta(minutes=get_settings().fleet_digest_minutes)
+    last = db.scalar(select(func.max(Digest.sent_at)))
+    if last is not None and now - last < window:
+        return 0
+    alerts = db.execute(
+        select(Alert.id, Alert.customer_id, Alert.alert_type, Alert.message, Alert.status, Alert.incident_id,
+               Alert.created_at, Terminal.serial_number, Terminal.store_name, Customer.company_name)
+        .join(Terminal, Terminal.id == Alert.terminal_id).join(Customer, Customer.id == Alert.customer_id)
+        .where(Alert.digest_id.is_(None)).order_by(Alert.created_at, Alert.id)
+    ).all()
+    incidents = db.execute(
+        select(Incident.id, Incident.customer_id, Incident.message, Incident.status)
+        .where(Incident.digest_id.is_(None)).order_by(Incident.id)
+    ).all()
+    if not alerts and not incidents:
+        return 0
+    digest = Digest(sent_at=now)
+    db.add(digest)
+    db.flush()
+    sent = 0
+    for person in recipients(db):
+        lines = _digest_lines(person, alerts, incidents)
+        if lines:
+            enqueue(db, channel="email", recipient=person.email, subject=labels.DIGEST_SUBJECT.format(count=len(lines)),
+                    body="\n".join(lines), domain="fleet", ref_type="fleet_digest", ref_id=digest.id,
+                    dedupe_key=f"fleet-digest:{digest.id}:{person.email.lower()}")
+            sent += 1
+    digest.alert_count, digest.recipient_count = len(alerts) + len(incidents), sent
+    for model, ids in ((Alert, [a.id for a in alerts]), (Incident, [i.id for i in incidents])):
+        if ids:
+            db.execute(update(model).where(model.id.in_(ids)).values(digest_id=digest.id)
+                       .execution_options(synchronize_session=False))
+    return sent
+
+
+def _digest_lines(person: Recipient, alerts, incidents) -> list[str]:
+    def visible(customer_id: int) -> bool:
+        return person.customer_scope is None or person.customer_scope == str(customer_id)
+
+    lines = [f"【顧客単位の障害】{i.message}" for i in incidents if i.status != RESOLVED and visible(i.customer_id)]
+    lines += [
+        f"{a.company_name} - {a.store_name}（{a.serial_number}）: {labels.ALERT_TYPES.get(a.alert_type, a.alert_type)} "
+        f"{_local(a.created_at)} {a.message}"
+        for a in alerts if a.incident_id is None and a.status != RESOLVED and visible(a.customer_id)
+    ]
+    return lines

@@ -1,0 +1,347 @@
+"""The fleet API the dashboards use: thin handlers over the service modules, every query scoped to the caller's customer."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, UploadFile
+from fastapi.responses import Response
+from sqlalchemy import func, select
+
+from service.database import utcnow
+from service.deps import DbSession
+from service.errors import Forbidden
+from service.fleet import agent_router, agents, alerts, customers, firmware, imports, reports, terminals
+from service.fleet.dependencies import (
+    Admin,
+    Operator,
+    Reader,
+    ReportReader,
+    Scope,
+    ScopedAlert,
+    ScopedCustomer,
+    ScopedRollout,
+    ScopedTerminal,
+)
+from service.fleet.models import FirmwareRelease, Incident
+from service.fleet.schemas import (
+    AlertRead,
+    AlertType,
+    AssignIn,
+    CommandRead,
+    CustomerCreate,
+    CustomerRead,
+    CustomerUpdate,
+    DashboardRead,
+    DiagnosticRead,
+    DiagnosticsRequest,
+    EnrollmentCodeOut,
+    EventRead,
+    ImportRead,
+    IncidentRead,
+    IntervalIn,
+    MaintenanceIn,
+    MetricSeries,
+    MonthlyReport,
+    NoteIn,
+    NoteRead,
+    ReleaseRead,
+    ResolveIn,
+    RolloutCreate,
+    RolloutRead,
+    TerminalCreate,
+    TerminalFilter,
+    TerminalRead,
+    TerminalStatus,
+    TerminalUpdate,
+    UpdateTaskRead,
+    Version,
+)
+from service.pagination import Page, PageParams, page_params
+from service.tenancy import scoped
+
+router = APIRouter(prefix="/fleet", tags=["fleet"])
+router.include_router(agent_router.router)
+Paging = Annotated[PageParams, Depends(page_params)]
+
+
+def _page(items: list, total: int, paging: PageParams) -> Page:
+    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
+
+
+@router.get("/dashboard", response_model=DashboardRead)
+def dashboard(_: Reader, scope: Scope, db: DbSession) -> DashboardRead:
+    return reports.dashboard(db, scope=scope, now=utcnow())
+
+
+# --- customers ---------------------------------------------------------------------------------
+
+
+@router.get("/customers", response_model=Page[CustomerRead])
+def list_customers(_: Reader, scope: Scope, db: DbSession, paging: Paging,
+                   q: Annotated[str | None, Query(max_length=100)] = None) -> Page:
+    rows, total = customers.list_customers(db, scope=scope, q=q, offset=paging.offset, limit=paging.page_size)
+    return _page([CustomerRead.model_validate(c) for c in rows], total, paging)
+
+
+@router.post("/customers", response_model=CustomerRead, status_code=201)
+def create_customer(body: CustomerCreate, caller: Admin, scope: Scope, db: DbSession) -> CustomerRead:
+    if not scope.unrestricted:
+        raise Forbidden("顧客を限定された権限では顧客を追加できません", code="scoped_grant")
+    return CustomerRead.model_validate(customers.create_customer(db, data=body, actor=caller.actor))
+
+
+@router.get("/customers/{customer_id}", response_model=CustomerRead)
+def get_customer(_: Reader, customer: ScopedCustomer) -> CustomerRead:
+    return CustomerRead.model_validate(customer)
+
+
+@router.patch("/customers/{customer_id}", response_model=CustomerRead)
+def update_customer(body: CustomerUpdate, caller: Admin, customer: ScopedCustomer, db: DbSession) -> CustomerRead:
+    return CustomerRead.model_validate(customers.update_customer(db, customer=customer, data=body, actor=caller.actor))
+
+
+@router.delete("/customers/{customer_id}", status_code=204)
+def delete_customer(caller: Admin, customer: ScopedCustomer, db: DbSession) -> None:
+    customers.delete_customer(db, customer=customer, actor=caller.actor)
+
+
+# --- terminals ---------------------------------------------------------------------------------
+
+
+@router.get("/terminals", response_model=Page[TerminalRead])
+def list_terminals(
+    _: Reader, scope: Scope, db: DbSession, paging: Paging,
+    status: TerminalStatus | None = None, customer_id: int | None = None,
+    firmware_version: Annotated[str | None, Query(max_length=20)] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    sort: Annotated[str, Query(max_length=30)] = "company_name",
+) -> Page:
+    flt = TerminalFilter(customer_id=customer_id, status=status, firmware_version=firmware_version, q=q)
+    rows, total = terminals.list_terminals(db, scope=scope, flt=flt, sort=sort, offset=paging.offset, limit=paging.page_size)
+    return _page(rows, total, paging)
+
+
+@router.post("/terminals", response_model=TerminalRead, status_code=201)
+def create_terminal(body: TerminalCreate, caller: Operator, scope: Scope, db: DbSession) -> TerminalRead:
+    terminal = terminals.create_terminal(db, data=body, scope=scope, actor=caller.actor)
+    return terminals.terminal_read(db, terminal)
+
+
+@router.get("/terminals/{terminal_id}", response_model=TerminalRead)
+def get_terminal(_: Reader, terminal: ScopedTerminal, db: DbSession) -> TerminalRead:
+    return terminals.terminal_read(db, terminal)
+
+
+@router.patch("/terminals/{terminal_id}", response_model=TerminalRead)
+def update_terminal(body: TerminalUpdate, caller: Operator, scope: Scope, terminal: ScopedTerminal, db: DbSession) -> TerminalRead:
+    terminals.update_terminal(db, terminal=terminal, data=body, scope=scope, actor=caller.actor)
+    return terminals.terminal_read(db, terminal)
+
+
+@router.post("/terminals/{terminal_id}/maintenance", response_model=TerminalRead)
+def set_maintenance(body: MaintenanceIn, caller: Operator, terminal: ScopedTerminal, db: DbSession) -> TerminalRead:
+    terminals.set_maintenance(db, terminal=terminal, enabled=body.enabled, actor=caller.actor, now=utcnow())
+    return terminals.terminal_read(db, terminal)
+
+
+@router.post("/terminals/{terminal_id}/enrollment-code", response_model=EnrollmentCodeOut, status_code=201)
+def create_enrollment_code(caller: Operator, terminal: ScopedTerminal, db: DbSession) -> EnrollmentCodeOut:
+    code, expires_at = agents.create_enrollment_code(db, terminal=terminal, actor=caller.actor, now=utcnow())
+    return EnrollmentCodeOut(code=code, expires_at=expires_at)
+
+
+@router.post("/terminals/{terminal_id}/revoke-token", status_code=204)
+def revoke_token(caller: Operator, terminal: ScopedTerminal, db: DbSession) -> None:
+    agents.revoke_token(db, terminal=terminal, actor=caller.actor, now=utcnow())
+
+
+@router.post("/terminals/{terminal_id}/diagnostics", response_model=CommandRead, status_code=201)
+def request_diagnostics(body: DiagnosticsRequest, caller: Operator, terminal: ScopedTerminal, db: DbSession) -> CommandRead:
+    command = terminals.queue_command(db, terminal=terminal, type="collect_diagnostics", params={"max_lines": body.max_lines},
+                                      actor=caller.actor, now=utcnow())
+    return CommandRead.model_validate(command)
+
+
+@router.get("/terminals/{terminal_id}/diagnostics", response_model=list[DiagnosticRead])
+def list_diagnostics(_: Reader, terminal: ScopedTerminal, db: DbSession) -> list:
+    return terminals.list_diagnostics(db, terminal=terminal)
+
+
+@router.post("/terminals/{terminal_id}/interval", response_model=CommandRead, status_code=201)
+def set_interval(body: IntervalIn, caller: Operator, terminal: ScopedTerminal, db: DbSession) -> CommandRead:
+    command = terminals.set_interval(db, terminal=terminal, interval_seconds=body.interval_seconds, actor=caller.actor,
+                                     now=utcnow())
+    return CommandRead.model_validate(command)
+
+
+@router.get("/terminals/{terminal_id}/commands", response_model=list[CommandRead])
+def list_commands(_: Reader, terminal: ScopedTerminal, db: DbSession) -> list:
+    return terminals.list_commands(db, terminal=terminal)
+
+
+@router.get("/terminals/{terminal_id}/metrics", response_model=MetricSeries)
+def metrics(_: Reader, terminal: ScopedTerminal, db: DbSession,
+            range: Literal["24h", "7d", "30d"] = "24h") -> MetricSeries:  # noqa: A002 - the page's word
+    return terminals.metric_series(db, terminal=terminal, range_key=range, now=utcnow())
+
+
+@router.get("/terminals/{terminal_id}/events", response_model=Page[EventRead])
+def list_events(_: Reader, terminal: ScopedTerminal, db: DbSession, paging: Paging,
+                level: Literal["info", "warning", "error"] | None = None) -> Page:
+    rows, total = terminals.list_events(db, terminal=terminal, level=level, offset=paging.offset, limit=paging.page_size)
+    return _page([EventRead.model_validate(e) for e in rows], total, paging)
+
+
+@router.get("/terminals/{terminal_id}/update-tasks", response_model=list[UpdateTaskRead])
+def list_update_tasks(_: Reader, terminal: ScopedTerminal, db: DbSession) -> list:
+    return firmware.terminal_tasks(db, terminal_id=terminal.id)
+
+
+# --- alerts ------------------------------------------------------------------------------------
+
+
+@router.get("/alerts", response_model=Page[AlertRead])
+def list_alerts(
+    _: Reader, scope: Scope, db: DbSession, paging: Paging,
+    status: Literal["open", "acknowledged", "resolved"] | None = None, alert_type: AlertType | None = None,
+    customer_id: int | None = None, terminal_id: int | None = None, overdue: bool | None = None, open_only: bool = False,
+) -> Page:
+    flt = alerts.AlertFilter(status=status, alert_type=alert_type, customer_id=customer_id, terminal_id=terminal_id,
+                             overdue=overdue, open_only=open_only)
+    rows, total = alerts.list_alerts(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size, now=utcnow())
+    return _page(rows, total, paging)
+
+
+@router.get("/alerts/{alert_id}", response_model=AlertRead)
+def get_alert(_: Reader, alert: ScopedAlert, scope: Scope, db: DbSession) -> AlertRead:
+    return alerts.read_alert(db, alert_id=alert.id, scope=scope, now=utcnow())
+
+
+@router.get("/alerts/{alert_id}/notes", response_model=list[NoteRead])
+def list_notes(_: Reader, alert: ScopedAlert, db: DbSession) -> list:
+    return alerts.list_notes(db, alert=alert)
+
+
+@router.post("/alerts/{alert_id}/acknowledge", response_model=AlertRead)
+def acknowledge(caller: Reader, alert: ScopedAlert, scope: Scope, db: DbSession) -> AlertRead:
+    alerts.acknowledge(db, alert=alert, actor=caller.actor, now=utcnow())
+    return alerts.read_alert(db, alert_id=alert.id, scope=scope, now=utcnow())
+
+
+@router.post("/alerts/{alert_id}/diagnosed", response_model=AlertRead)
+def mark_diagnosed(caller: Operator, alert: ScopedAlert, scope: Scope, db: DbSession) -> AlertRead:
+    alerts.mark_step(db, alert=alert, step="diagnosed", actor=caller.actor, now=utcnow())
+    return alerts.read_alert(db, alert_id=alert.id, scope=scope, now=utcnow())
+
+
+@router.post("/alerts/{alert_id}/customer-contacted", response_model=AlertRead)
+def mark_customer_contacted(caller: Reader, alert: ScopedAlert, scope: Scope, db: DbSession) -> AlertRead:
+    alerts.mark_step(db, alert=alert, step="customer_contacted", actor=caller.actor, now=utcnow())
+    return alerts.read_alert(db, alert_id=alert.id, scope=scope, now=utcnow())
+
+
+@router.post("/alerts/{alert_id}/assign", response_model=AlertRead)
+def assign(body: AssignIn, caller: Reader, alert: ScopedAlert, scope: Scope, db: DbSession) -> AlertRead:
+    alerts.assign(db, alert=alert, assignee_id=body.assignee_id, actor=caller.actor, now=utcnow())
+    return alerts.read_alert(db, alert_id=alert.id, scope=scope, now=utcnow())
+
+
+@router.post("/alerts/{alert_id}/notes", response_model=NoteRead, status_code=201)
+def add_note(body: NoteIn, caller: Reader, alert: ScopedAlert, db: DbSession) -> NoteRead:
+    return NoteRead.model_validate(alerts.add_note(db, alert=alert, body=body.body, actor=caller.actor, now=utcnow()))
+
+
+@router.post("/alerts/{alert_id}/resolve", response_model=AlertRead)
+def resolve(body: ResolveIn, caller: Reader, alert: ScopedAlert, scope: Scope, db: DbSession) -> AlertRead:
+    alerts.resolve(db, alert=alert, note=body.note, actor=caller.actor, now=utcnow())
+    return alerts.read_alert(db, alert_id=alert.id, scope=scope, now=utcnow())
+
+
+@router.get("/incidents", response_model=Page[IncidentRead])
+def list_incidents(_: Reader, scope: Scope, db: DbSession, paging: Paging, open_only: bool = False) -> Page:
+    stmt = scoped(select(Incident), scope, Incident.customer_id)
+    if open_only:
+        stmt = stmt.where(Incident.status != alerts.RESOLVED)
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.scalars(stmt.order_by(Incident.id.desc()).offset(paging.offset).limit(paging.page_size)).all()
+    return _page([IncidentRead.model_validate(i) for i in rows], total, paging)
+
+
+# --- firmware ------------------------------------------------------------------------------------
+
+
+@router.get("/firmware/releases", response_model=Page[ReleaseRead])
+def list_releases(_: Reader, db: DbSession, paging: Paging) -> Page:
+    total = db.scalar(select(func.count()).select_from(FirmwareRelease)) or 0
+    rows = db.scalars(select(FirmwareRelease).order_by(FirmwareRelease.id.desc()).offset(paging.offset).limit(paging.page_size))
+    return _page([ReleaseRead.model_validate(r) for r in rows], total, paging)
+
+
+@router.post("/firmware/releases", response_model=ReleaseRead, status_code=201)
+def upload_release(
+    caller: Admin, db: DbSession, version: Annotated[Version, Form()],
+    sha256: Annotated[str, Form(pattern=r"^[0-9a-fA-F]{64}$")], file: Annotated[UploadFile, File()],
+    notes: Annotated[str, Form(max_length=2000)] = "",
+) -> ReleaseRead:
+    release = firmware.create_release(db, version=version, sha256=sha256, notes=notes, filename=file.filename or "firmware.bin",
+                                      data=file.file.read(), actor=caller.actor, now=utcnow())
+    return ReleaseRead.model_validate(release)
+
+
+@router.get("/rollouts", response_model=Page[RolloutRead])
+def list_rollouts(_: Reader, scope: Scope, db: DbSession, paging: Paging) -> Page:
+    rows, total = firmware.list_rollouts(db, scope=scope, offset=paging.offset, limit=paging.page_size)
+    return _page([firmware.rollout_read(db, r) for r in rows], total, paging)
+
+
+@router.post("/rollouts", response_model=RolloutRead, status_code=201)
+def create_rollout(body: RolloutCreate, caller: Admin, scope: Scope, db: DbSession) -> RolloutRead:
+    return firmware.rollout_read(db, firmware.create_rollout(db, data=body, scope=scope, actor=caller.actor, now=utcnow()))
+
+
+@router.get("/rollouts/{rollout_id}", response_model=RolloutRead)
+def get_rollout(_: Reader, rollout: ScopedRollout, db: DbSession) -> RolloutRead:
+    return firmware.rollout_read(db, rollout)
+
+
+@router.post("/rollouts/{rollout_id}/{action}", response_model=RolloutRead)
+def change_rollout(action: Literal["pause", "resume", "cancel"], caller: Operator, rollout: ScopedRollout,
+                   db: DbSession) -> RolloutRead:
+    change = {"pause": firmware.pause, "resume": firmware.resume, "cancel": firmware.cancel}[action]
+    return firmware.rollout_read(db, change(db, rollout=rollout, actor=caller.actor, now=utcnow()))
+
+
+# --- reports and imports ---------------------------------------------------------------------------
+
+
+@router.get("/reports/monthly/{customer_id}", response_model=MonthlyReport)
+def monthly_report(_: ReportReader, customer: ScopedCustomer, db: DbSession,
+                   month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")],
+                   format: Literal["json", "csv", "pdf"] = "json") -> Response:  # noqa: A002 - the query's word
+    report = reports.monthly_report(db, customer=customer, month=month, now=utcnow())
+    if format == "json":
+        return Response(report.model_dump_json(), media_type="application/json")
+    body, media = (reports.report_csv(report), "text/csv; charset=utf-8") if format == "csv" else (
+        reports.report_pdf(report), "application/pdf")
+    name = f"fleet-report-{customer.id}-{month}.{format}"
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _start_import(import_id: int) -> None:
+    from jobs.celery_app import app
+
+    app.send_task("fleet.import_terminals", args=[import_id])
+
+
+@router.post("/imports", response_model=ImportRead, status_code=202)
+def import_terminals(caller: Admin, scope: Scope, db: DbSession, background: BackgroundTasks,
+                           file: Annotated[UploadFile, File()]) -> ImportRead:
+    """Accept a CSV of terminals; a job checks and inserts the rows (poll GET /imports/{id})."""
+    job = imports.create_import(db, filename=file.filename or "terminals.csv", data=file.file.read(), scope=scope,
+                                actor=caller.actor, now=utcnow())
+    background.add_task(_start_import, job.id)
+    return ImportRead.model_validate(job)
+
+
+@router.get("/imports/{import_id}", response_model=ImportRead)
+def get_import(import_id: int, _: Admin, scope: Scope, db: DbSession) -> ImportRead:
+    return ImportRead.model_validate(imports.get_import(db, import_id=import_id, scope=scope))

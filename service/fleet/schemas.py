@@ -1,0 +1,476 @@
+"""Request and response bodies of the fleet API, including the agent contract."""
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+
+from service.fleet import labels
+
+MAX_EVENTS = 500
+MAX_DIAGNOSTIC_LINES = 2000
+
+Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Version = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,19}$")]
+Serial = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z_-]{0,49}$")]
+ContractType = Literal["basic", "standard", "premium"]
+TerminalStatus = Literal["online", "offline", "error", "maintenance"]
+AlertType = Literal["offline", "error", "high_cpu", "high_memory", "update_failed"]
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("タイムゾーン付きの日時を指定してください")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+
+
+# --- agent contract -------------------------------------------------------------------------
+
+
+class EnrollIn(BaseModel):
+    enrollment_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    serial_number: Serial
+    firmware_version: Version
+    agent_version: Annotated[str, StringConstraints(max_length=20)] = ""
+
+
+class EnrollOut(BaseModel):
+    terminal_id: int
+    serial_number: str
+    token: str
+    interval_seconds: int
+
+
+class EventIn(BaseModel):
+    client_event_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    occurred_at: AwareDatetime
+    level: Literal["info", "warning", "error"]
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=50)]
+    message: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class HeartbeatIn(BaseModel):
+    sent_at: AwareDatetime
+    status: Literal["online", "error"]
+    firmware_version: Version
+    cpu: Percent
+    memory: Percent
+    disk: Percent
+    agent_version: Annotated[str, StringConstraints(max_length=20)] = ""
+    error_message: Annotated[str, StringConstraints(max_length=500)] | None = None
+    events: Annotated[list[EventIn], Field(max_length=MAX_EVENTS)] = []
+
+
+class CommandOut(BaseModel):
+    id: int
+    type: Literal["firmware_update", "collect_diagnostics", "set_interval"]
+    params: dict[str, Any]
+
+
+class HeartbeatReply(BaseModel):
+    interval_seconds: int
+    commands: list[CommandOut] = []
+
+
+class ProgressIn(BaseModel):
+    state: Literal["downloading", "verifying", "installing", "succeeded", "failed"]
+    progress: Annotated[int, Field(ge=0, le=100)] = 0
+    message: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
+class DiagnosticsIn(BaseModel):
+    command_id: int
+    collected_at: AwareDatetime
+    lines: Annotated[list[Annotated[str, StringConstraints(max_length=2000)]], Field(max_length=MAX_DIAGNOSTIC_LINES)]
+
+
+class TokenOut(BaseModel):
+    token: str
+
+
+# --- customers and terminals ------------------------------------------------------------------
+
+
+class CustomerCreate(BaseModel):
+    company_name: Text100
+    contact_person: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
+    contact_email: EmailStr | Literal[""] = ""
+    contact_phone: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+() -]{0,20}$")] = ""
+    contract_type: ContractType = "basic"
+
+
+class CustomerUpdate(BaseModel):
+    company_name: Text100 | None = None
+    contact_person: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
+    contact_email: EmailStr | Literal[""] | None = None
+    contact_phone: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+() -]{0,20}$")] | None = None
+    contract_type: ContractType | None = None
+
+
+class CustomerRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    company_name: str
+    contact_person: str
+    contact_email: str
+    contact_phone: str
+    contract_type: str
+    contract_type_label: str = ""
+    created_at: datetime
+
+    @model_validator(mode="after")
+    def _label(self) -> "CustomerRead":
+        self.contract_type_label = labels.CONTRACT_TYPES.get(self.contract_type, self.contract_type)
+        return self
+
+
+class TerminalCreate(BaseModel):
+    serial_number: Serial
+    customer_id: int
+    store_name: Text100
+    firmware_version: Version = "1.0.0"
+    installed_date: date | None = None
+
+
+class TerminalUpdate(BaseModel):
+    store_name: Text100 | None = None
+    installed_date: date | None = None
+    customer_id: int | None = None
+
+
+class TerminalRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    serial_number: str
+    customer_id: int
+    company_name: str = ""
+    store_name: str
+    status: str
+    status_label: str = ""
+    firmware_version: str
+    agent_version: str
+    last_heartbeat_at: datetime | None
+    installed_date: date | None
+    cpu_usage: float
+    memory_usage: float
+    disk_usage: float
+    error_message: str
+    interval_seconds: int
+    enrolled: bool = False
+    open_alerts: int = 0
+
+    @model_validator(mode="after")
+    def _label(self) -> "TerminalRead":
+        self.status_label = labels.TERMINAL_STATUSES.get(self.status, self.status)
+        return self
+
+
+class MaintenanceIn(BaseModel):
+    enabled: bool
+
+
+class IntervalIn(BaseModel):
+    interval_seconds: Annotated[int, Field(ge=30, le=3600)]
+
+
+class DiagnosticsRequest(BaseModel):
+    max_lines: Annotated[int, Field(ge=1, le=MAX_DIAGNOSTIC_LINES)] = 500
+
+
+class EnrollmentCodeOut(BaseModel):
+    code: str
+    expires_at: datetime
+
+
+class MetricPoint(BaseModel):
+    at: datetime
+    cpu: float
+    memory: float
+    disk: float
+    cpu_max: float | None = None
+    memory_max: float | None = None
+    disk_max: float | None = None
+
+
+class MetricSeries(BaseModel):
+    range: str
+    resolution: Literal["raw", "hour"]
+    points: list[MetricPoint]
+
+
+class EventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    occurred_at: datetime
+    received_at: datetime
+    level: str
+    kind: str
+    message: str
+
+
+class CommandRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    terminal_id: int
+    type: str
+    params: dict[str, Any]
+    status: str
+    state: str
+    progress: int
+    message: str
+    created_at: datetime
+    sent_at: datetime | None
+    finished_at: datetime | None
+
+
+class DiagnosticRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    command_id: int | None
+    collected_at: datetime
+    received_at: datetime
+    lines: list[str]
+
+
+# --- alerts -------------------------------------------------------------------------------
+
+
+class SlaStep(BaseModel):
+    step: str
+    label: str
+    due_at: datetime
+    done_at: datetime | None
+    overdue: bool
+
+
+class AlertRead(BaseModel):
+    id: int
+    terminal_id: int
+    serial_number: str
+    store_name: str
+    customer_id: int
+    company_name: str
+    incident_id: int | None
+    alert_type: str
+    alert_type_label: str
+    message: str
+    status: str
+    status_label: str
+    assignee_id: int | None
+    assignee_name: str | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str
+    diagnosed_at: datetime | None
+    diagnosed_by: str
+    customer_contacted_at: datetime | None
+    customer_contacted_by: str
+    resolved_at: datetime | None
+    resolved_by: str
+    created_at: datetime
+    sla: list[SlaStep]
+    overdue: bool
+
+
+class NoteIn(BaseModel):
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class NoteRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    author: str
+    body: str
+    created_at: datetime
+
+
+class AssignIn(BaseModel):
+    assignee_id: int | None
+
+
+class ResolveIn(BaseModel):
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class IncidentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    customer_id: int
+    alert_type: str
+    status: str
+    terminal_count: int
+    message: str
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+# --- firmware ------------------------------------------------------------------------------
+
+
+class ReleaseRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    version: str
+    sha256: str
+    size: int
+    filename: str
+    notes: str
+    created_by: str
+    created_at: datetime
+
+
+class TerminalFilter(BaseModel):
+    customer_id: int | None = None
+    status: TerminalStatus | None = None
+    firmware_version: str | None = None
+    q: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+
+def _cumulative_waves(waves: list[float]) -> list[float]:
+    if not waves or any(b <= a for a, b in zip(waves, waves[1:], strict=False)) or waves[-1] != 100:
+        raise ValueError("波は増加する累積パーセント（最後は100）で指定してください")
+    return waves
+
+
+class RolloutTarget(BaseModel):
+    customer_id: int | None = None
+    terminal_ids: Annotated[list[int], Field(max_length=20000)] | None = None
+    filter: TerminalFilter | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "RolloutTarget":
+        given = [x for x in (self.customer_id, self.terminal_ids, self.filter) if x is not None]
+        if len(given) != 1:
+            raise ValueError("対象は顧客・端末リスト・条件のいずれか1つを指定してください")
+        return self
+
+
+class RolloutCreate(BaseModel):
+    release_id: int
+    target: RolloutTarget
+    waves: Annotated[list[Annotated[float, Field(gt=0, le=100)]], AfterValidator(_cumulative_waves)] = [1, 10, 100]
+    failure_threshold_pct: Annotated[float, Field(ge=0, le=100)] | None = None
+    timeout_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] | None = None
+
+
+class WaveProgress(BaseModel):
+    wave: int
+    percent: float
+    total: int
+    succeeded: int
+    failed: int
+    active: int
+    queued: int
+    cancelled: int
+
+
+class RolloutRead(BaseModel):
+    id: int
+    release_id: int
+    version: str
+    customer_id: int | None
+    target: dict[str, Any]
+    status: str
+    status_label: str
+    paused_reason: str
+    current_wave: int
+    failure_threshold_pct: float
+    timeout_minutes: int
+    created_by: str
+    created_at: datetime
+    finished_at: datetime | None
+    waves: list[WaveProgress]
+
+
+class UpdateTaskRead(BaseModel):
+    id: int
+    rollout_id: int
+    version: str
+    wave: int
+    status: str
+    status_label: str
+    progress: int
+    message: str
+    started_at: datetime | None
+    deadline_at: datetime | None
+    finished_at: datetime | None
+
+
+# --- dashboard, reports, imports --------------------------------------------------------------
+
+
+class CriticalAlert(BaseModel):
+    id: int
+    company_name: str
+    store_name: str
+    serial_number: str
+    alert_type: str
+    alert_type_label: str
+    created_at: datetime
+    minutes_ago: int
+
+
+class CustomerStatus(BaseModel):
+    customer_id: int
+    company_name: str
+    terminals: int
+    online: int
+    offline: int
+    error: int
+    maintenance: int
+
+
+class DashboardRead(BaseModel):
+    total: int
+    online: int
+    offline: int
+    error: int
+    maintenance: int
+    open_alerts: int
+    open_incidents: int
+    availability_pct: float
+    critical_alerts: list[CriticalAlert]
+    customers: list[CustomerStatus]
+
+
+class AlertTypeCount(BaseModel):
+    alert_type: str
+    label: str
+    count: int
+
+
+class MonthlyReport(BaseModel):
+    customer_id: int
+    company_name: str
+    month: str
+    terminals: int
+    availability_pct: float
+    alerts_total: int
+    alerts_by_type: list[AlertTypeCount]
+    resolved: int
+    mean_time_to_resolve_minutes: float | None
+
+
+class ImportRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    filename: str
+    status: str
+    total_rows: int
+    processed_rows: int
+    accepted_rows: int
+    rejected: list[dict[str, Any]]
+    created_at: datetime
+    finished_at: datetime | None
