@@ -24,6 +24,8 @@ MAX_FIRMWARE_BYTES = 512 * 1024 * 1024
 MAX_DIAGNOSTIC_LINES = 2000
 MAX_LINE_CHARS = 2000
 PROGRESS_STEP = 20
+# The server closes these commands itself when it accepts their upload: no separate final report.
+CLOSED_BY_UPLOAD = frozenset({"collect_diagnostics"})
 
 
 class CommandFailed(Exception):
@@ -96,7 +98,7 @@ class CommandRunner:
         try:
             if handler is None:
                 raise CommandFailed(f"未対応のコマンドです: {command.type[:50]}")
-            self._finish(command, "succeeded", handler(command))
+            self._finish(command, "succeeded", handler(command), reported=command.type in CLOSED_BY_UPLOAD)
         except CommandFailed as exc:
             self._finish(command, "failed", str(exc))
         except Exception as exc:  # noqa: BLE001 - a bad command must never take the agent down
@@ -116,14 +118,16 @@ class CommandRunner:
         except AgentError as exc:
             log.warning("progress report for command %s not delivered: %s", command.id, exc)
 
-    def _finish(self, command: Command, state: str, message: str) -> None:
+    def _finish(self, command: Command, state: str, message: str, reported: bool = False) -> None:
         level: Level = "info" if state == "succeeded" else "error"
         log.log(logging.INFO if state == "succeeded" else logging.ERROR, "command %s %s: %s", command.id, state, message)
         self.record_event(new_event(level, f"command_{state}", f"{command.type} #{command.id}: {message}"))
-        report = {"state": state, "progress": 100 if state == "succeeded" else 0, "message": message, "reported": False}
+        report = {"state": state, "progress": 100 if state == "succeeded" else 0, "message": message,
+                  "reported": reported}
         self.store.state.commands[command.id] = report
         self.store.save()
-        self._send_final(command.id, report)
+        if not reported:
+            self._send_final(command.id, report)
 
     def _send_final(self, command_id: str, report: dict) -> None:
         try:

@@ -284,8 +284,9 @@ def _dispatch(agent: Agent, args: argparse.Namespace) -> int:
         return 0
     if command == "run":
         stop = threading.Event()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
+        for name in ("SIGINT", "SIGTERM", "SIGBREAK"):  # SIGBREAK: Ctrl+Break from a Windows service wrapper
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), lambda *_: stop.set())
         agent.run(stop)
         return 0
     try:
