@@ -1,0 +1,115 @@
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from service.database import utcnow
+from service.entry_logs.models import EntryLog
+from tests.service.entry_logs.world import scan
+
+
+def log_count(db) -> int:
+    count = db.scalar(select(func.count()).select_from(EntryLog))
+    db.commit()
+    return count
+
+
+def test_scan_records_the_log_and_greets_with_names(client, db, sakura):
+    parent = sakura.parents[0]
+    response = scan(client, sakura, str(parent.id), clientScanId="scan-1", stationId="gate-1")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["parentId"] == parent.id and body["parentName"] == parent.name
+    assert body["nurseryId"] == sakura.nursery.id and body["entryType"] == "Entry"
+    assert body["childNames"] == ["sakura園児0", "sakura園児3"]
+    assert body["timestamp"].endswith("Z") and body["duplicate"] is False
+    log = db.get(EntryLog, body["id"])
+    assert (log.station_id, log.client_scan_id, log.occurred_at.tzinfo is not None) == ("gate-1", "scan-1", True)
+
+
+def test_parent_id_may_be_a_number(client, sakura):
+    assert scan(client, sakura, sakura.parents[1].id, "Exit").status_code == 201
+
+
+@pytest.mark.parametrize("bad", ["12a", "", "12345678901", "123\n", "\t12", "１２３", " 12", "-1", -1, 12345678901, 1.5, True, None])
+def test_bad_parent_ids_are_422_and_nothing_is_stored(client, db, sakura, bad):
+    response = scan(client, sakura, bad)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] in {"invalid_parent_id", "validation_failed"}
+    if error["code"] == "invalid_parent_id":
+        assert error["message"] == "保護者IDは数字のみ、1～10桁で入力してください"
+    assert log_count(db) == 0
+
+
+def test_unknown_parent_and_another_nurserys_parent_are_the_same_not_found(client, db, sakura, himawari):
+    for parent_id in ("9999999999", str(himawari.parents[0].id)):
+        response = scan(client, sakura, parent_id)
+        assert response.status_code == 404
+        assert response.json()["error"]["message"] == "保護者が見つかりません"
+    assert log_count(db) == 0
+
+
+def test_body_nursery_must_be_the_stations_nursery(client, db, sakura, himawari):
+    response = scan(client, sakura, sakura.parents[0].id, nurseryId=himawari.nursery.id)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "nursery_mismatch"
+    assert log_count(db) == 0
+
+
+def test_resent_client_scan_id_returns_the_first_result_and_writes_nothing(client, db, sakura):
+    first = scan(client, sakura, sakura.parents[0].id, clientScanId="abc-1")
+    again = scan(client, sakura, sakura.parents[0].id, clientScanId="abc-1")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json() | {"duplicate": True}
+    assert log_count(db) == 1
+
+
+def test_client_scan_id_used_for_another_parent_is_a_conflict(client, db, sakura):
+    scan(client, sakura, sakura.parents[0].id, clientScanId="abc-2")
+    response = scan(client, sakura, sakura.parents[1].id, clientScanId="abc-2")
+    assert response.status_code == 409
+    assert log_count(db) == 1
+
+
+def test_concurrent_duplicate_posts_store_one_row(client, db, sakura):
+    parent_id = sakura.parents[0].id
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        responses = list(pool.map(lambda _: scan(client, sakura, parent_id, clientScanId="same-scan"), range(8)))
+    assert sorted(r.status_code for r in responses) == [200] * 7 + [201]
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert log_count(db) == 1
+
+
+def test_concurrent_double_scans_with_fresh_ids_store_one_row(client, db, sakura):
+    parent_id = sakura.parents[0].id
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        responses = list(pool.map(lambda i: scan(client, sakura, parent_id, clientScanId=f"fresh-{i}"), range(6)))
+    assert [r.json()["duplicate"] for r in responses].count(False) == 1
+    assert log_count(db) == 1
+
+
+def test_double_scan_window_is_per_parent_and_type(client, db, sakura):
+    now = utcnow()
+    parent_id = sakura.parents[0].id
+    first = scan(client, sakura, parent_id, scannedAt=(now - timedelta(seconds=30)).isoformat())
+    within = scan(client, sakura, parent_id, scannedAt=(now - timedelta(seconds=21)).isoformat())
+    assert within.json()["duplicate"] is True and within.json()["id"] == first.json()["id"]
+    assert scan(client, sakura, parent_id, "Exit", scannedAt=(now - timedelta(seconds=20)).isoformat()).status_code == 201
+    assert scan(client, sakura, parent_id, scannedAt=(now - timedelta(seconds=19)).isoformat()).status_code == 201
+    assert scan(client, sakura, sakura.parents[1].id).status_code == 201
+    assert log_count(db) == 4
+
+
+@pytest.mark.parametrize("offset", [timedelta(hours=25), timedelta(minutes=-5)])
+def test_scanned_at_must_be_within_the_last_day(client, db, sakura, offset):
+    response = scan(client, sakura, sakura.parents[0].id, scannedAt=(utcnow() - offset).isoformat())
+    assert response.status_code == 422
+    assert log_count(db) == 0
+
+
+def test_scanning_needs_a_station_token(client, db, sakura, staff):
+    assert scan(client, sakura, sakura.parents[0].id, headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert scan(client, sakura, sakura.parents[0].id, headers=staff).status_code == 401
+    assert log_count(db) == 0

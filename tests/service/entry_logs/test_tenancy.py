@@ -1,0 +1,88 @@
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from service.entry_logs.models import Attendance, Child, EntryLog, Nursery, Parent
+from tests.factories import auth_headers, make_user
+from tests.service.entry_logs.world import add_log
+
+DAY = "2026-01-14"
+
+
+def other_nursery_requests(a, b, b_log):
+    """Every endpoint a staff user of nursery A might point at nursery B's data."""
+    n, p, c = b.nursery.id, b.parents[0].id, b.children[0].id
+    csv_file = {"file": ("roster.csv", "保護者名,園児名\n山田花子,山田太郎\n".encode(), "text/csv")}
+    return [
+        ("GET", "/api/entry-exit-logs", {"params": {"nurseryId": n}}),
+        ("GET", "/api/entry-exit-logs/export", {"params": {"nurseryId": n}}),
+        ("DELETE", f"/api/entry-exit-logs/{b_log}", {"params": {"reason": "x"}}),
+        ("GET", "/api/attendance", {"params": {"nurseryId": n}}),
+        ("PUT", f"/api/attendance/{c}/{DAY}", {"json": {"status": "absent"}}),
+        ("DELETE", f"/api/attendance/{c}/{DAY}", {}),
+        ("GET", f"/api/entry-logs/nurseries/{n}", {}),
+        ("PATCH", f"/api/entry-logs/nurseries/{n}", {"json": {"name": "乗っ取り"}}),
+        ("PUT", f"/api/entry-logs/nurseries/{n}/entry-exit-password", {"json": {"password": "hijacked-1"}}),
+        ("DELETE", f"/api/entry-logs/nurseries/{n}/entry-exit-password", {}),
+        ("GET", f"/api/entry-logs/nurseries/{n}/cards.pdf", {}),
+        ("POST", f"/api/entry-logs/nurseries/{n}/roster-import", {"files": csv_file}),
+        ("GET", f"/api/entry-logs/nurseries/{n}/classes", {}),
+        ("GET", f"/api/entry-logs/nurseries/{n}/present-parents", {}),
+        ("GET", f"/api/entry-logs/nurseries/{n}/heatmap", {}),
+        ("GET", "/api/entry-logs/parents", {"params": {"nurseryId": n}}),
+        ("POST", "/api/entry-logs/parents", {"json": {"nurseryId": n, "name": "侵入者"}}),
+        ("GET", f"/api/entry-logs/parents/{p}", {}),
+        ("PATCH", f"/api/entry-logs/parents/{p}", {"json": {"name": "改ざん"}}),
+        ("DELETE", f"/api/entry-logs/parents/{p}", {}),
+        ("GET", "/api/entry-logs/children", {"params": {"nurseryId": n}}),
+        ("POST", "/api/entry-logs/children", {"json": {"nurseryId": n, "name": "侵入者"}}),
+        ("POST", "/api/entry-logs/children", {"json": {"nurseryId": a.nursery.id, "name": "子", "parentIds": [p]}}),
+        ("GET", f"/api/entry-logs/children/{c}", {}),
+        ("PATCH", f"/api/entry-logs/children/{c}", {"json": {"name": "改ざん"}}),
+        ("PATCH", f"/api/entry-logs/children/{a.children[0].id}", {"json": {"parentIds": [p]}}),
+        ("DELETE", f"/api/entry-logs/children/{c}", {}),
+    ]
+
+
+def b_state(db, b):
+    state = (
+        db.scalar(select(Nursery.entry_exit_password_hash).where(Nursery.id == b.nursery.id)),
+        db.scalar(select(func.count()).select_from(EntryLog).where(EntryLog.deleted_at.is_(None))),
+        db.scalar(select(func.count()).select_from(Parent).where(Parent.nursery_id == b.nursery.id)),
+        db.scalar(select(func.count()).select_from(Child).where(Child.nursery_id == b.nursery.id)),
+        db.scalar(select(func.count()).select_from(Attendance)),
+        sorted(db.scalars(select(Parent.name))),
+    )
+    db.commit()
+    return state
+
+
+def test_staff_of_one_nursery_gets_404_for_every_id_of_another(client, db, sakura, himawari, staff):
+    b_log = add_log(db, himawari, himawari.parents[0], "Entry", datetime(2026, 1, 14, 0, 0, tzinfo=UTC)).id
+    db.commit()
+    before = b_state(db, himawari)
+    for method, path, kwargs in other_nursery_requests(sakura, himawari, b_log):
+        response = client.request(method, path, headers=staff, **kwargs)
+        assert response.status_code == 404, (method, path, response.text)
+        assert response.json()["error"]["code"] in {"not_found", "parent_not_found", "child_not_found"}
+    assert b_state(db, himawari) == before
+
+
+def test_lists_only_show_the_callers_nursery(client, db, sakura, himawari, staff):
+    add_log(db, himawari, himawari.parents[0], "Entry", datetime(2026, 1, 14, 0, 0, tzinfo=UTC))
+    add_log(db, sakura, sakura.parents[0], "Entry", datetime(2026, 1, 14, 0, 0, tzinfo=UTC))
+    db.commit()
+    logs = client.get("/api/entry-exit-logs", headers=staff).json()
+    assert [log["nurseryId"] for log in logs["logs"]] == [sakura.nursery.id]
+    assert [n["code"] for n in client.get("/api/entry-logs/nurseries", headers=staff).json()] == ["sakura"]
+    assert {p["nurseryId"] for p in client.get("/api/entry-logs/parents", headers=staff).json()["items"]} == {sakura.nursery.id}
+
+
+@pytest.mark.parametrize("path", ["/api/attendance", "/api/entry-logs/parents"])
+def test_domain_admins_see_every_nursery_but_must_name_one_for_per_nursery_pages(client, db, sakura, himawari, path):
+    admin = auth_headers(make_user(db, "el-admin", grants={"entry_logs": "admin"}))
+    db.commit()
+    missing = client.get(path, headers=admin)
+    assert missing.status_code == 422 and missing.json()["error"]["details"]["field"] == "nurseryId"
+    assert client.get(path, params={"nurseryId": himawari.nursery.id}, headers=admin).status_code == 200
