@@ -122,13 +122,20 @@ def redis_problem(redis_url: str) -> str | None:
     return None
 
 
+def shown(url: str) -> str:
+    """The URL with any password masked, fit to print."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def postgres_pass(pytest_args: list[str]) -> PassResult:
     database_url = os.environ.get("APP_TEST_DATABASE_URL", DEFAULT_DATABASE_URL)
     redis_url = os.environ.get("APP_TEST_REDIS_URL", DEFAULT_REDIS_URL)
     problems = [p for p in (postgres_problem(database_url), redis_problem(redis_url)) if p]
     if problems:
-        reason = f"PostgreSQL/Redis not reachable at {database_url} / {redis_url} ({'; '.join(problems)}): the PostgreSQL pass was SKIPPED"
-        print(f"\n{reason}", flush=True)
+        reason = f"PostgreSQL/Redis not reachable at {shown(database_url)} / {shown(redis_url)}"
+        print(f"\n{reason} ({'; '.join(problems)}): the PostgreSQL pass was SKIPPED", flush=True)
         return PassResult("postgres", skip_reason=reason)
     env = os.environ | {
         "DAICHO_TEST_BACKEND": "postgres",
