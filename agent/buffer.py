@@ -76,12 +76,14 @@ class EventBuffer:
         """Store the event; drop the oldest ones beyond max_events and count them."""
         with self._transaction():
             self._db.execute(
-                "INSERT OR IGNORE INTO event (client_event_id, occurred_at, level, kind, message) VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO event (client_event_id, occurred_at, level, kind, message) "
+                "VALUES (?, ?, ?, ?, ?)",
                 (event.client_event_id, event.occurred_at, event.level, event.kind, event.message),
             )
             overflow = self._count() - self.max_events
             if overflow > 0:
-                self._db.execute("DELETE FROM event WHERE seq IN (SELECT seq FROM event ORDER BY seq LIMIT ?)", (overflow,))
+                self._db.execute("DELETE FROM event WHERE seq IN (SELECT seq FROM event ORDER BY seq LIMIT ?)",
+                                 (overflow,))
                 self._db.execute(
                     "INSERT INTO counter (name, value) VALUES ('dropped', ?) "
                     "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",

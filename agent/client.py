@@ -5,7 +5,7 @@ They validate by hand rather than with the service's pydantic schemas: the agent
 memory budget and must not import the service.
 """
 
-import hashlib
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -109,7 +109,8 @@ def _percent(value: float) -> float:
 
 
 def progress_body(*, state: str, progress: int, message: str) -> dict[str, Any]:
-    return {"state": state, "progress": max(0, min(100, int(progress))), "message": message[:MAX_PROGRESS_MESSAGE_CHARS]}
+    return {"state": state, "progress": max(0, min(100, int(progress))),
+            "message": message[:MAX_PROGRESS_MESSAGE_CHARS]}
 
 
 def check_response(response: httpx.Response) -> Any:
@@ -129,10 +130,13 @@ def check_response(response: httpx.Response) -> Any:
 
 
 def _error_fields(response: httpx.Response) -> tuple[str, str]:
-    """code and message of the common error shape, or placeholders when the body is something else."""
+    """code and message (with details, which name the broken rule) of the common error shape, or placeholders."""
     try:
         error = response.json()["error"]
-        return str(error.get("code", "error")), str(error.get("message", ""))
+        message = str(error.get("message", ""))
+        if error.get("details"):
+            message += f" {json.dumps(error['details'], ensure_ascii=False)[:300]}"
+        return str(error.get("code", "error")), message
     except (ValueError, KeyError, TypeError, AttributeError):
         return "http_error", _snippet(response.content)
 
@@ -152,8 +156,9 @@ def _field(data: Any, name: str, kind: type | tuple[type, ...]) -> Any:
 
 def parse_interval(value: Any) -> int:
     """An interval the agent accepts from the server, or GarbageResponse."""
-    if isinstance(value, bool) or not isinstance(value, int) or not MIN_INTERVAL_SECONDS <= value <= MAX_INTERVAL_SECONDS:
-        raise GarbageResponse(f"interval_seconds must be an integer {MIN_INTERVAL_SECONDS}-{MAX_INTERVAL_SECONDS}: {value!r:.40}")
+    low, high = MIN_INTERVAL_SECONDS, MAX_INTERVAL_SECONDS
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise GarbageResponse(f"interval_seconds must be an integer {low}-{high}: {value!r:.40}")
     return value
 
 
@@ -255,11 +260,3 @@ class AgentClient:
 def _id_value(command_id: str) -> int | str:
     """Send the command id back as the type the server used (it arrives as an int in JSON)."""
     return int(command_id) if command_id.isdigit() else command_id
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.buffer import Event, Level, new_event
-from agent.client import AgentClient, AgentError, Command, GarbageResponse, Rejected, parse_interval, sha256_of
-from agent.device import DeviceError, TC200Device
+from agent.client import AgentClient, AgentError, Command, GarbageResponse, Rejected, parse_interval
+from agent.device import DeviceError, TC200Device, sha256_of
 from agent.state import StateStore
 
 log = logging.getLogger("agent.commands")
@@ -120,7 +120,8 @@ class CommandRunner:
 
     def _finish(self, command: Command, state: str, message: str, reported: bool = False) -> None:
         level: Level = "info" if state == "succeeded" else "error"
-        log.log(logging.INFO if state == "succeeded" else logging.ERROR, "command %s %s: %s", command.id, state, message)
+        level_no = logging.INFO if state == "succeeded" else logging.ERROR
+        log.log(level_no, "command %s %s: %s", command.id, state, message)
         self.record_event(new_event(level, f"command_{state}", f"{command.type} #{command.id}: {message}"))
         report = {"state": state, "progress": 100 if state == "succeeded" else 0, "message": message,
                   "reported": reported}
@@ -148,7 +149,6 @@ class CommandRunner:
             self._download(command, params, image)
             self._progress(command, "verifying", 0, "sha256 を検証中")
             self._verify(image, params)
-            self._progress(command, "installing", 0, f"ファームウェア {params.version} をインストール中")
             self._install(command, params, image)
         finally:
             image.unlink(missing_ok=True)
@@ -173,7 +173,8 @@ class CommandRunner:
         """Size and sha256 must match what the server announced; otherwise the image is never installed."""
         size = image.stat().st_size
         if size != params.size:
-            raise CommandFailed(f"サイズが一致しません（期待 {params.size} バイト、受信 {size} バイト）。インストールしません")
+            raise CommandFailed(
+                f"サイズが一致しません（期待 {params.size} バイト、受信 {size} バイト）。インストールしません")
         actual = sha256_of(image)
         if actual != params.sha256:
             log.error("firmware %s rejected: sha256 %s does not match the announced %s", params.version, actual,
@@ -181,11 +182,11 @@ class CommandRunner:
             raise CommandFailed(f"sha256 が一致しません（受信 {actual[:12]}…）。インストールしません")
 
     def _install(self, command: Command, params: FirmwareParams, image: Path) -> None:
+        message = f"ファームウェア {params.version} をインストール中"
+        self._progress(command, "installing", 0, message)
         try:
-            self.device.install_firmware(
-                image, params.version,
-                lambda pct: self._progress(command, "installing", pct, f"ファームウェア {params.version} をインストール中"),
-            )
+            self.device.install_firmware(image, params.version,
+                                         lambda pct: self._progress(command, "installing", pct, message))
         except DeviceError as exc:
             raise CommandFailed(f"端末がインストールに失敗しました: {exc}") from None
 

@@ -36,6 +36,15 @@ ProgressCallback = Callable[[int], None]
 CHUNK_BYTES = 64 * 1024
 
 
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks (firmware images can be large)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 class DeviceError(Exception):
     """The terminal could not be reached or refused the request."""
 
@@ -76,7 +85,7 @@ class TC200Device(ABC):
     @abstractmethod
     def recent_logs(self, n: int) -> list[str]: ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook: only drivers holding a port override it
         """Release the port, if any."""
 
 
@@ -125,9 +134,9 @@ class SimulatedTC200(TC200Device):
                         disk=round(self._rng.uniform(40, 70), 1))
 
     def install_firmware(self, path: Path, version: str, progress: ProgressCallback) -> None:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = sha256_of(path)
         self._note(f"install start version={version} sha256={digest[:12]}")
-        for pct in (0, 25, 50, 75):
+        for pct in (25, 50, 75):
             progress(pct)
         if self.behaviour.fail_install:
             self._note(f"install failed: {self.behaviour.fail_install}")
@@ -201,7 +210,7 @@ class SerialTC200(TC200Device):
 
     def install_firmware(self, path: Path, version: str, progress: ProgressCallback) -> None:
         data_size = path.stat().st_size
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = sha256_of(path)
         with self._lock:
             self._send(f"INSTALL {data_size} {digest} {version}")
             if self._read_line() != "READY":

@@ -85,6 +85,7 @@ class Agent:
     def __init__(self, config: AgentConfig, *, device: TC200Device | None = None, http: httpx.Client | None = None,
                  rng: random.Random | None = None) -> None:
         self.config = config
+        config.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.store = StateStore(config.token_path, config.state_path)
         self.buffer = EventBuffer(config.buffer_path, config.buffer_max_events)
         self.device = device or open_device(config)

@@ -50,7 +50,7 @@ from agent.state import StateStore, write_private
 log = logging.getLogger("agent.simulate")
 
 SERIAL_FORMAT = "SIM-{:05d}"
-PAGE_SIZE = 200
+PAGE_SIZE = 100  # the API's largest page
 
 
 @dataclass
@@ -127,10 +127,9 @@ class Simulation:
     # --- terminals --------------------------------------------------------------------------
 
     def new_device(self, serial: str) -> SimulatedTC200:
-        behaviour = SimulatedBehaviour(
-            report_load=True, high_cpu=self.rng.random() < self.options.high_cpu_rate,
-            fail_install="書き込みエラー（シミュレーション）" if self.rng.random() < self.options.fail_install_rate else None,
-        )
+        fails = self.rng.random() < self.options.fail_install_rate
+        behaviour = SimulatedBehaviour(report_load=True, high_cpu=self.rng.random() < self.options.high_cpu_rate,
+                                       fail_install="書き込みエラー（シミュレーション）" if fails else None)
         return SimulatedTC200(serial, "1.0.0", behaviour, rng=self.rng)
 
     def interval_for(self, server_interval: float) -> float:

@@ -134,8 +134,9 @@ def heartbeats_since(since) -> int:
     from service.fleet.models import MetricSample, Terminal
 
     with session_scope() as db:
-        return db.scalar(select(func.count()).select_from(MetricSample).join(Terminal, Terminal.id == MetricSample.terminal_id)
-                         .where(Terminal.serial_number == SERIAL, MetricSample.recorded_at >= since)) or 0
+        stmt = (select(func.count()).select_from(MetricSample).join(Terminal, Terminal.id == MetricSample.terminal_id)
+                .where(Terminal.serial_number == SERIAL, MetricSample.recorded_at >= since))
+        return db.scalar(stmt) or 0
 
 
 def stop(proc: subprocess.Popen | None) -> None:

@@ -78,7 +78,8 @@ class Fleet:
 
     def new_terminal(self, serial: str) -> int:
         if self._customer_id is None:
-            self._customer_id = self.call("POST", "/customers", 201, json={"company_name": "エージェント試験商事"})["id"]
+            customer = self.call("POST", "/customers", 201, json={"company_name": "エージェント試験商事"})
+            self._customer_id = customer["id"]
         body = {"serial_number": serial, "customer_id": self._customer_id, "store_name": f"試験店舗 {serial}"}
         return self.call("POST", "/terminals", 201, json=body)["id"]
 

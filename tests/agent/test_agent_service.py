@@ -2,6 +2,7 @@
 
 import logging
 import stat
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from agent.buffer import new_event
 from agent.client import Rejected
 from agent.device import SimulatedBehaviour, SimulatedTC200
-from agent.main import ENROLMENT_POLL_SECONDS, Agent
+from agent.main import ENROLMENT_POLL_SECONDS
 from service.fleet.firmware import firmware_path
 from service.fleet.models import FirmwareRelease
 from tests.agent.conftest import AgentFactory, Fleet, LiveService
@@ -200,3 +201,34 @@ def test_token_rotation_retires_the_old_token(fleet: Fleet, enrolled, make_agent
     stale = make_agent("TC200-A0001", state_dir=agent.config.state_dir.parent / "stale")
     stale.store.store_token(old)
     assert stale.run_once() == ENROLMENT_POLL_SECONDS
+
+
+def test_token_is_rotated_when_due(fleet: Fleet, make_agent: AgentFactory) -> None:
+    terminal_id = fleet.new_terminal("TC200-R0001")
+    agent = make_agent("TC200-R0001", token_rotate_days=30)
+    agent.enroll(fleet.enrollment_code(terminal_id))
+    first = agent.store.token()
+    assert agent.run_once() == 300 and agent.store.token() == first
+
+    agent.store.state.token_issued_at = (datetime.now(UTC) - timedelta(days=31)).isoformat()
+    agent.run_once()
+
+    assert agent.store.token() != first
+    assert agent.store.token_age_days(datetime.now(UTC)) < 1
+    assert agent.run_once() == 300
+
+
+def test_full_buffer_reports_how_many_events_it_dropped(fleet: Fleet, make_agent: AgentFactory) -> None:
+    terminal_id = fleet.new_terminal("TC200-B0001")
+    agent = make_agent("TC200-B0001", buffer_max_events=4)
+    agent.enroll(fleet.enrollment_code(terminal_id))
+    agent.buffer.acknowledge(agent.buffer.peek(10))
+    for n in range(6):
+        agent.buffer.append(new_event("info", "tick", f"tick {n}"))
+
+    agent.run_once()
+
+    events = fleet.events(terminal_id)
+    assert sorted(e["message"] for e in events if e["kind"] == "tick") == ["tick 3", "tick 4", "tick 5"]
+    [dropped] = [e for e in events if e["kind"] == "events_dropped"]
+    assert dropped["level"] == "warning" and "2 件" in dropped["message"]

@@ -49,7 +49,7 @@ def test_serial_driver_installs_an_image_and_reports_progress(line, tmp_path: Pa
 
     assert driver.firmware_version() == "2.0.0"
     assert terminal.installed_images == [hashlib.sha256(image.read_bytes()).hexdigest()]
-    assert seen[0] == 0 and seen[-1] == 100
+    assert seen[0] == 25 and seen[-1] == 100
 
 
 def test_serial_driver_surfaces_a_refused_install(line, tmp_path: Path) -> None:

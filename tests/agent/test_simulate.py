@@ -1,0 +1,58 @@
+"""The many-agents simulator against the live service: enrolment from a CSV, from an admin login, and saved tokens."""
+
+import asyncio
+import json
+from pathlib import Path
+
+from agent.simulate import SimOptions, simulate
+from service.database import session_scope
+from tests.agent.conftest import Fleet, LiveService
+from tests.factories import DEFAULT_PASSWORD, make_user
+
+
+def _terminals_by_serial(fleet: Fleet) -> dict[str, dict]:
+    return {t["serial_number"]: t for t in fleet.call("GET", "/terminals", params={"page_size": 100})["items"]}
+
+
+def test_codes_from_csv_then_saved_tokens_and_a_command(fleet: Fleet, service: LiveService, tmp_path: Path) -> None:
+    serials = [f"TC200-S{n:04d}" for n in range(3)]
+    rows = ["serial,code"] + [f"{s},{fleet.enrollment_code(fleet.new_terminal(s))}" for s in serials]
+    (tmp_path / "codes.csv").write_text("\n".join(rows) + "\n")
+    options = SimOptions(server=service.url, terminals=3, interval=0.2, duration=1.5, seed=1,
+                         enroll_from=tmp_path / "codes.csv", state_file=tmp_path / "sim.json", work_dir=tmp_path / "w")
+
+    first = asyncio.run(simulate(options))
+
+    assert (first["terminals"], first["enrolled"], first["heartbeats_failed"]) == (3, 3, 0)
+    assert first["heartbeats_ok"] >= 3 and first["latency_ms"]["p50"] is not None
+    terminals = _terminals_by_serial(fleet)
+    assert all(terminals[s]["status"] == "online" and terminals[s]["last_heartbeat_at"] for s in serials)
+    assert set(json.loads((tmp_path / "sim.json").read_text())["terminals"]) == set(serials)
+
+    target = terminals[serials[0]]["id"]
+    fleet.call("POST", f"/terminals/{target}/diagnostics", 201, json={"max_lines": 5})
+    second = asyncio.run(simulate(SimOptions(server=service.url, terminals=3, interval=0.2, duration=1.5, seed=2,
+                                             state_file=tmp_path / "sim.json", work_dir=tmp_path / "w")))
+
+    assert (second["reused_tokens"], second["enrolled"], second["heartbeats_failed"]) == (3, 0, 0)
+    assert second["commands"] == {"collect_diagnostics": 1}
+    [diagnostic] = fleet.call("GET", f"/terminals/{target}/diagnostics")
+    assert any("boot firmware=1.0.0" in line for line in diagnostic["lines"])
+
+
+def test_admin_login_creates_terminals_and_codes(fleet: Fleet, service: LiveService, tmp_path: Path) -> None:
+    with session_scope() as db:
+        make_user(db, "sim-admin", grants={"fleet": "admin"})
+    customer_id = fleet.call("POST", "/customers", 201, json={"company_name": "シミュレーション商事"})["id"]
+    options = SimOptions(server=service.url, terminals=2, interval=0.2, duration=1.0, seed=3, error_rate=1.0,
+                         admin_login="sim-admin", admin_password=DEFAULT_PASSWORD, customer_id=customer_id,
+                         work_dir=tmp_path / "w")
+
+    summary = asyncio.run(simulate(options))
+
+    assert (summary["enrolled"], summary["heartbeats_failed"]) == (2, 0)
+    terminals = _terminals_by_serial(fleet)
+    assert {"SIM-00001", "SIM-00002"} <= set(terminals)
+    assert all(terminals[s]["enrolled"] for s in ("SIM-00001", "SIM-00002"))
+    kinds = {e["kind"] for e in fleet.events(terminals["SIM-00001"]["id"])}
+    assert {"agent_started", "device_error"} <= kinds
