@@ -13,10 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.database import utcnow
+from service.errors import DomainError
 from service.outbox.models import InboundEvent, OutboxMessage
 
 InboundHandler = Callable[[Session, InboundEvent], None]
 ANY_EVENT = "*"
+MAX_EVENT_ID = 200
+MAX_EVENT_TYPE = 100
 
 _handlers: dict[tuple[str, str], list[InboundHandler]] = defaultdict(list)
 
@@ -32,6 +35,11 @@ def register_inbound_handler(provider: str, event_type: str) -> Callable[[Inboun
 
 def receive(db: Session, *, provider: str, event_id: str, event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
     """Store the event and run its handlers; an event id seen before changes nothing and answers duplicate."""
+    if not event_id or len(event_id) > MAX_EVENT_ID or len(event_type) > MAX_EVENT_TYPE:
+        raise DomainError(
+            "イベントIDまたは種別が不正です", code="malformed_event",
+            details={"max_event_id": MAX_EVENT_ID, "max_event_type": MAX_EVENT_TYPE},
+        )
     if db.scalar(select(InboundEvent.id).where(InboundEvent.provider == provider, InboundEvent.event_id == event_id)):
         return {"duplicate": True, "event_id": event_id}
     event = InboundEvent(provider=provider, event_id=event_id, event_type=event_type, payload=payload, received_at=utcnow())

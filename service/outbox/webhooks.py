@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Header, Request
+from sqlalchemy.orm import Session
 from starlette.datastructures import ImmutableMultiDict
 
 from service.config import get_settings
@@ -14,16 +15,6 @@ from service.outbox import inbound
 from service.outbox.signatures import stripe_event_verified, twilio_request_valid, voice_signature_valid
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
-
-
-class BadSignature(DomainError):
-    status_code = 400
-    code = "invalid_signature"
-
-
-class MalformedEvent(DomainError):
-    status_code = 400
-    code = "malformed_event"
 
 
 async def raw_body(request: Request) -> bytes:
@@ -39,18 +30,23 @@ def _secret(value: str, variable: str) -> str:
     return value
 
 
-def _reject() -> BadSignature:
-    return BadSignature("署名を検証できませんでした", details={"rule": "signature"})
+def _reject() -> DomainError:
+    return DomainError("署名を検証できませんでした", code="invalid_signature", details={"rule": "signature"})
 
 
-def _json_event(body: bytes) -> dict[str, Any]:
+def _malformed(message: str) -> DomainError:
+    return DomainError(message, code="malformed_event")
+
+
+def _receive_json_event(db: Session, provider: str, body: bytes) -> dict[str, Any]:
+    """A verified JSON event with an id and a type, stored and handled once."""
     try:
         event = json.loads(body)
         if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
             raise ValueError("an event needs id and type")
     except ValueError as exc:
-        raise MalformedEvent("イベントの形式が不正です（id と type が必要です）") from exc
-    return event
+        raise _malformed("イベントの形式が不正です（id と type が必要です）") from exc
+    return inbound.receive(db, provider=provider, event_id=str(event["id"]), event_type=str(event["type"]), payload=event)
 
 
 @router.post("/stripe")
@@ -58,8 +54,7 @@ def stripe_webhook(body: RawBody, db: DbSession, stripe_signature: Annotated[str
     secret = _secret(get_settings().stripe_webhook_secret, "APP_STRIPE_WEBHOOK_SECRET")
     if not stripe_event_verified(body, stripe_signature, secret):
         raise _reject()
-    event = _json_event(body)
-    return inbound.receive(db, provider="stripe", event_id=str(event["id"]), event_type=str(event["type"]), payload=event)
+    return _receive_json_event(db, "stripe", body)
 
 
 @router.post("/twilio")
@@ -77,7 +72,7 @@ def twilio_webhook(
         raise _reject()
     sid = params.get("MessageSid") or params.get("SmsSid")
     if not sid:
-        raise MalformedEvent("MessageSid がありません")
+        raise _malformed("MessageSid がありません")
     status = params.get("MessageStatus")
     return inbound.receive(
         db, provider="twilio", event_id=f"{sid}:{status or 'received'}",
@@ -90,5 +85,4 @@ def voice_webhook(body: RawBody, db: DbSession, x_voice_signature: Annotated[str
     secret = _secret(get_settings().voice_webhook_secret, "APP_VOICE_WEBHOOK_SECRET")
     if not voice_signature_valid(body, x_voice_signature, secret):
         raise _reject()
-    event = _json_event(body)
-    return inbound.receive(db, provider="voice", event_id=str(event["id"]), event_type=str(event["type"]), payload=event)
+    return _receive_json_event(db, "voice", body)

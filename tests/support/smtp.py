@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
+from email.policy import default
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -39,6 +40,7 @@ class SmtpSink:
         self.received = threading.Condition()
         self.gate: DataGate | None = None
         self.gates: list[DataGate] = []
+        self.refuse: dict[str, str] = {}
 
     def hold_next_data(self) -> DataGate:
         self.gate = DataGate()
@@ -49,9 +51,15 @@ class SmtpSink:
         for gate in self.gates:
             gate.released.set()
 
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list) -> str:
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         with self.received:
-            self.messages.append(message_from_bytes(envelope.original_content or b""))
+            self.messages.append(message_from_bytes(envelope.original_content or b"", policy=default))
             self.received.notify_all()
         return "250 Message accepted for delivery"
 

@@ -19,7 +19,6 @@ from tests.support.waiting import wait_until
 
 CELERY = str(Path(sys.executable).with_name("celery"))
 START_TIMEOUT = 60
-STOP_TIMEOUT = 15
 
 
 class WorkerProcess:
@@ -56,15 +55,6 @@ class WorkerProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.kill()
-
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
@@ -78,7 +68,7 @@ def purge_queue() -> None:
 
 @pytest.fixture
 def start_worker(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
-    """start_worker(**env) starts a real worker with extra environment variables; every one is stopped after the test."""
+    """start_worker(**env) starts a real worker with extra environment variables; every one is killed after the test."""
     workers: list[WorkerProcess] = []
     purge_queue()
 
@@ -89,4 +79,4 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
 
     yield start
     for worker in workers:
-        worker.stop()
+        worker.kill()  # a graceful shutdown takes seconds and nothing is left for the worker to finish

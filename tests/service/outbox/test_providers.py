@@ -1,0 +1,172 @@
+"""Each channel's provider: the real SDKs against local servers speaking their documented APIs, and the sandbox."""
+
+import json
+from urllib.parse import parse_qs
+
+import pytest
+import stripe
+from pydantic import ValidationError
+from twilio.rest import Client
+
+from service.config import Settings
+from service.outbox.providers import Outgoing, PermanentDeliveryError, TransientDeliveryError, provider_for
+from service.outbox.providers.email import SmtpEmailProvider, message_id_for
+from service.outbox.providers.payment import StripePaymentLinkProvider
+from service.outbox.providers.sandbox import SandboxProvider, read_sandbox_log
+from service.outbox.providers.sms import TwilioSmsProvider
+from service.outbox.providers.voice import HttpVoiceProvider
+from tests.support.smtp import free_port
+
+
+def outgoing(channel="email", recipient="parent@example.jp", attempt=1, **fields) -> Outgoing:
+    values = {"subject": "件名", "body": "本文", "payload": {}, "id": 7, **fields}
+    return Outgoing(channel=channel, recipient=recipient, attempt=attempt, **values)
+
+
+class TestSmtp:
+    def test_sends_with_a_message_id_derived_from_the_outbox_id(self, smtp_sink, settings):
+        sink, port = smtp_sink
+        settings.smtp_port = port
+        result = SmtpEmailProvider(settings).send(outgoing(subject="お迎えの時間", body="17時です"))
+        [received] = sink.messages
+        assert received["Message-ID"] == result.provider_message_id == message_id_for(7, settings.email_from)
+        assert received["Subject"] == "お迎えの時間" and received["To"] == "parent@example.jp"
+        assert received.get_payload(decode=True).decode().strip() == "17時です"
+
+    def test_a_refused_recipient_is_permanent(self, smtp_sink, settings):
+        sink, port = smtp_sink
+        settings.smtp_port = port
+        sink.refuse["nobody@example.jp"] = "550 5.1.1 no such user"
+        with pytest.raises(PermanentDeliveryError, match="550"):
+            SmtpEmailProvider(settings).send(outgoing(recipient="nobody@example.jp"))
+        assert sink.messages == []
+
+    def test_a_server_that_is_not_there_is_transient(self, settings):
+        settings.smtp_port = free_port()
+        with pytest.raises(TransientDeliveryError, match="connection failed"):
+            SmtpEmailProvider(settings).send(outgoing())
+
+    def test_a_line_break_in_the_subject_is_permanent_not_a_header_injection(self, settings):
+        with pytest.raises(PermanentDeliveryError, match="invalid header"):
+            SmtpEmailProvider(settings).send(outgoing(subject="hi\r\nBcc: victim@example.jp"))
+
+
+class TestSlackAndVoiceHttp:
+    def test_slack_webhook_posts_the_text_and_classifies_refusals(self, fake_api, settings):
+        settings.slack_provider, settings.slack_webhook_url = "webhook", fake_api.url + "/services/T/B/X"
+        fake_api.answer(200, b"ok")
+        provider = provider_for("slack", settings)
+        assert provider.send(outgoing("slack", "#ops", body="端末オフライン 12台")).provider_message_id.startswith("slack-")
+        assert json.loads(fake_api.requests[0].body)["text"] == "端末オフライン 12台"
+        fake_api.answer(404, b"no_service")
+        with pytest.raises(PermanentDeliveryError, match="404"):
+            provider.send(outgoing("slack", "#ops"))
+        fake_api.answer(500, b"rollup_error")
+        with pytest.raises(TransientDeliveryError, match="500"):
+            provider.send(outgoing("slack", "#ops"))
+
+    def test_voice_api_gets_the_documented_request_and_returns_the_call_id(self, fake_api, settings):
+        settings.voice_api_url, settings.voice_api_key = fake_api.url, "voice-key"
+        fake_api.answer(201, {"id": "call-42", "status": "queued"})
+        result = HttpVoiceProvider(settings).send(outgoing("voice", "+819011112222", body="ご予約の確認です"))
+        assert (result.provider_message_id, result.delivery_status) == ("call-42", "queued")
+        request = fake_api.requests[0]
+        assert request.path == "/calls" and request.headers["authorization"] == "Bearer voice-key"
+        assert request.headers["idempotency-key"] == "outbox-7"
+        assert json.loads(request.body) == {
+            "to": "+819011112222", "script": "ご予約の確認です", "reference": "outbox-7",
+            "callback_url": settings.public_base_url + "/api/webhooks/voice",
+        }
+        fake_api.answer(429, {"error": "slow down"})
+        with pytest.raises(TransientDeliveryError):
+            HttpVoiceProvider(settings).send(outgoing("voice", "+819011112222"))
+
+
+class TestStripeAndTwilio:
+    def test_a_payment_link_is_a_checkout_session_created_once_per_outbox_row(self, fake_api, settings):
+        client = stripe.StripeClient("sk_test_x", base_addresses={"api": fake_api.url}, max_network_retries=0)
+        fake_api.answer(200, {
+            "id": "cs_test_9", "object": "checkout.session", "url": "https://checkout.stripe.com/c/pay/cs_test_9",
+            "expires_at": 1_900_000_000, "status": "open",
+        })
+        message = outgoing("payment_link", "guest@example.jp", subject="ご予約金", payload={"amount": 5000}, domain="reservations",
+                           ref_type="reservation", ref_id="12")
+        result = StripePaymentLinkProvider(settings, client).send(message)
+        assert result.provider_message_id == "cs_test_9"
+        assert result.data["url"] == "https://checkout.stripe.com/c/pay/cs_test_9" and result.data["session_id"] == "cs_test_9"
+        request = fake_api.requests[0]
+        form = parse_qs(request.body.decode())
+        assert request.path == "/v1/checkout/sessions" and request.headers["idempotency-key"] == "outbox-7"
+        assert form["line_items[0][price_data][unit_amount]"] == ["5000"]
+        assert form["line_items[0][price_data][currency]"] == ["jpy"]
+        assert form["metadata[ref_id]"] == ["12"] and form["customer_email"] == ["guest@example.jp"]
+        fake_api.answer(400, {"error": {"type": "invalid_request_error", "message": "bad currency"}})
+        with pytest.raises(PermanentDeliveryError):
+            StripePaymentLinkProvider(settings, client).send(message)
+
+    def test_a_payment_link_without_an_amount_is_permanent_before_any_call(self, settings):
+        with pytest.raises(PermanentDeliveryError, match="amount"):
+            SandboxProvider("payment_link", settings).send(outgoing("payment_link", payload={"amount": "5000"}))
+
+    def test_sms_goes_through_twilios_messages_api_with_a_status_callback(self, fake_api, settings):
+        settings.twilio_from_number = "+815000000000"
+        client = Client("ACtest", "token")
+        client.api.base_url = fake_api.url
+        fake_api.answer(201, {"sid": "SM777", "status": "queued"})
+        result = TwilioSmsProvider(settings, client).send(outgoing("sms", "+819012345678", body="予約を承りました"))
+        assert (result.provider_message_id, result.delivery_status) == ("SM777", "queued")
+        form = parse_qs(fake_api.requests[0].body.decode())
+        assert fake_api.requests[0].path == "/2010-04-01/Accounts/ACtest/Messages.json"
+        assert form["To"] == ["+819012345678"] and form["From"] == ["+815000000000"]
+        assert form["StatusCallback"] == [settings.public_base_url + "/api/webhooks/twilio"]
+        fake_api.answer(400, {"code": 21211, "message": "Invalid 'To' Phone Number", "status": 400})
+        with pytest.raises(PermanentDeliveryError, match="21211"):
+            TwilioSmsProvider(settings, client).send(outgoing("sms", "+81"))
+
+
+class TestSandbox:
+    def test_every_channel_defaults_to_the_sandbox_which_records_what_it_sent(self, settings):
+        for channel in ("email", "sms", "slack", "voice", "payment_link"):
+            provider = provider_for(channel, settings)
+            assert isinstance(provider, SandboxProvider)
+            result = provider.send(outgoing(channel, payload={"amount": 1000}))
+            assert result.provider_message_id.startswith("sandbox-")
+            [line] = read_sandbox_log(settings, channel)
+            assert (line["outbox_id"], line["outcome"], line["sandbox_id"]) == (7, "sent", result.provider_message_id)
+
+    def test_twilio_magic_numbers_and_invalid_recipients_fail_permanently(self, settings):
+        provider = SandboxProvider("sms", settings)
+        for recipient in ("+15005550001", "+15005550009", "invalid@example.jp"):
+            with pytest.raises(PermanentDeliveryError):
+                provider.send(outgoing("sms", recipient))
+
+    def test_a_flaky_recipient_fails_transiently_for_its_first_attempts(self, settings):
+        provider = SandboxProvider("email", settings)
+        for attempt in (1, 2):
+            with pytest.raises(TransientDeliveryError):
+                provider.send(outgoing(recipient="flaky2@example.jp", attempt=attempt))
+        assert provider.send(outgoing(recipient="flaky2@example.jp", attempt=3)).provider_message_id
+
+    def test_the_voice_outcome_follows_the_configured_odds_or_the_forced_one(self, settings):
+        provider = SandboxProvider("voice", settings)
+        settings.sandbox_voice_odds = "decline=1"
+        assert provider.send(outgoing("voice", "+819000000000")).data["outcome"] == "decline"
+        forced = outgoing("voice", "+819000000000", payload={"sandbox_outcome": "change_request"})
+        assert provider.send(forced).data["outcome"] == "change_request"
+        settings.sandbox_voice_odds = "accept=1,no_answer=1"
+        draws = {provider.send(outgoing("voice", "+819000000000", id=n)).data["outcome"] for n in range(40)}
+        assert draws == {"accept", "no_answer"}
+
+
+class TestSettings:
+    def test_a_lease_shorter_than_a_send_may_take_is_refused(self):
+        with pytest.raises(ValidationError, match="APP_OUTBOX_LEASE_SECONDS"):
+            Settings(outbox_lease_seconds=10, outbox_send_timeout_seconds=30)
+
+    def test_a_real_provider_without_its_credentials_is_refused(self):
+        with pytest.raises(ValidationError, match="APP_TWILIO_AUTH_TOKEN"):
+            Settings(sms_provider="twilio", twilio_account_sid="AC1", twilio_from_number="+815000000000")
+
+    def test_unknown_voice_outcomes_are_refused(self):
+        with pytest.raises(ValidationError, match="APP_SANDBOX_VOICE_ODDS"):
+            Settings(sandbox_voice_odds="accept=1,maybe=3")
