@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
 from service.audit.service import Actor
 from service.database import utcnow
@@ -51,10 +51,11 @@ def command_progress(command_id: int, body: ProgressIn, terminal: AgentTerminal,
 
 
 @router.get("/firmware/{release_id}")
-def download_firmware(release_id: int, terminal: AgentTerminal, db: DbSession) -> FileResponse:
+def download_firmware(release_id: int, terminal: AgentTerminal, db: DbSession) -> Response:
+    """The file in one body: a streamed FileResponse is cut short by the platform's body-replaying guard middleware."""
     release = firmware.firmware_for_terminal(db, terminal_id=terminal.terminal_id, release_id=release_id)
-    return FileResponse(firmware.firmware_path(release), media_type="application/octet-stream",
-                        filename=release.filename, headers={"X-Checksum-SHA256": release.sha256})
+    return Response(firmware.firmware_path(release).read_bytes(), media_type="application/octet-stream", headers={
+        "X-Checksum-SHA256": release.sha256, "Content-Disposition": f'attachment; filename="{release.version}.bin"'})
 
 
 @router.post("/diagnostics", status_code=202)

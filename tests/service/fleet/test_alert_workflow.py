@@ -1,0 +1,78 @@
+"""People working alerts: acknowledge, diagnose, contact, assign, note, resolve; §4.2 SLA flags; audit."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from service.audit.models import AuditEntry
+from service.fleet.alerts import NewAlert, open_alerts
+from service.fleet.models import Alert
+from tests.factories import auth_headers, make_user
+from tests.service.fleet.conftest import ago, make_customer, make_terminal
+
+
+def an_alert(db, *, age=timedelta(0), kind="error"):
+    customer = make_customer(db)
+    terminal, _ = make_terminal(db, customer)
+    open_alerts(db, [NewAlert(terminal.id, customer.id, kind, "プリンタ異常")], now=ago(seconds=age.total_seconds()))
+    return db.scalar(select(Alert.id))
+
+
+def test_workflow_records_who_and_when_and_is_audited(client, db):
+    alert_id = an_alert(db)
+    support = make_user(db, "support1", grants={"fleet": "support"})
+    operator = make_user(db, "op1", grants={"fleet": "operator"})
+    db.commit()
+    base = f"/api/fleet/alerts/{alert_id}"
+    acknowledged = client.post(f"{base}/acknowledge", headers=auth_headers(operator)).json()
+    assert (acknowledged["status"], acknowledged["acknowledged_by"]) == ("acknowledged", "op1")
+    assert client.post(f"{base}/diagnosed", headers=auth_headers(support)).status_code == 403
+    assert client.post(f"{base}/diagnosed", headers=auth_headers(operator)).json()["diagnosed_by"] == "op1"
+    contacted = client.post(f"{base}/customer-contacted", headers=auth_headers(support)).json()
+    assert contacted["customer_contacted_by"] == "support1"
+    assigned = client.post(f"{base}/assign", json={"assignee_id": support.id}, headers=auth_headers(operator)).json()
+    assert assigned["assignee_name"] == "support1"
+    assert client.post(f"{base}/notes", json={"body": "店舗に電話済み"}, headers=auth_headers(support)).status_code == 201
+    resolved = client.post(f"{base}/resolve", json={"note": "ケーブル交換"}, headers=auth_headers(support)).json()
+    assert (resolved["status"], resolved["resolved_by"], resolved["overdue"]) == ("resolved", "support1", False)
+    notes = client.get(f"{base}/notes", headers=auth_headers(support)).json()
+    assert [n["body"] for n in notes] == ["店舗に電話済み", "ケーブル交換"]
+    again = client.post(f"{base}/acknowledge", headers=auth_headers(operator))
+    assert again.status_code == 409 and again.json()["error"]["code"] == "alert_resolved"
+    actions = db.scalars(select(AuditEntry.action).where(AuditEntry.target_type == "alert").order_by(AuditEntry.seq)).all()
+    assert actions == ["acknowledge", "mark_diagnosed", "mark_customer_contacted", "assign", "add_note", "resolve"]
+
+
+def test_assignee_must_be_a_fleet_user(client, db):
+    alert_id = an_alert(db)
+    outsider = make_user(db, "outsider", grants={"crm": "sales"})
+    operator = make_user(db, "op1", grants={"fleet": "operator"})
+    db.commit()
+    response = client.post(f"/api/fleet/alerts/{alert_id}/assign", json={"assignee_id": outsider.id}, headers=auth_headers(operator))
+    assert response.status_code == 422
+
+
+def test_sla_steps_go_overdue_in_order(client, db):
+    alert_id = an_alert(db, age=timedelta(minutes=20))
+    operator = make_user(db, "op1", grants={"fleet": "operator"})
+    db.commit()
+    body = client.get(f"/api/fleet/alerts/{alert_id}", headers=auth_headers(operator)).json()
+    assert [(s["label"], s["overdue"]) for s in body["sla"]] == [
+        ("初動確認", True), ("リモート診断", True), ("顧客連絡", False), ("対応実施", False)]
+    assert body["overdue"] is True
+    overdue = client.get("/api/fleet/alerts", params={"overdue": True}, headers=auth_headers(operator)).json()
+    assert [a["id"] for a in overdue["items"]] == [alert_id]
+    assert client.get("/api/fleet/alerts", params={"overdue": False}, headers=auth_headers(operator)).json()["total"] == 0
+
+
+def test_a_fresh_alert_is_not_overdue_and_lists_with_filters(client, db):
+    alert_id = an_alert(db)
+    operator = make_user(db, "op1", grants={"fleet": "operator"})
+    db.commit()
+    headers = auth_headers(operator)
+    listed = client.get("/api/fleet/alerts", params={"alert_type": "error", "status": "open"}, headers=headers).json()
+    assert listed["total"] == 1 and listed["items"][0]["overdue"] is False
+    assert listed["items"][0]["alert_type_label"] == "エラー"
+    assert client.get("/api/fleet/alerts", params={"alert_type": "offline"}, headers=headers).json()["total"] == 0
+    assert client.get("/api/fleet/alerts", params={"alert_type": "bogus"}, headers=headers).status_code == 422
+    assert client.get(f"/api/fleet/alerts/{alert_id + 99}", headers=headers).status_code == 404

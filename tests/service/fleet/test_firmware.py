@@ -1,0 +1,155 @@
+"""Firmware: verified uploads, rollouts in waves, heartbeat verification, failures pausing, timeouts, operator controls."""
+
+import hashlib
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from service.audit.service import SYSTEM
+from service.database import utcnow
+from service.fleet import firmware
+from service.fleet.models import Alert, Rollout, UpdateTask
+from tests.service.fleet.conftest import agent_headers, make_customer, make_terminal, send, user_headers
+
+BLOB = b"TC-200 firmware 2.0.0" * 100
+SHA = hashlib.sha256(BLOB).hexdigest()
+
+
+def upload(client, headers, version="2.0.0", sha=SHA, data=BLOB):
+    return client.post("/api/fleet/firmware/releases", data={"version": version, "sha256": sha, "notes": "修正"},
+                       files={"file": ("fw.bin", data, "application/octet-stream")}, headers=headers)
+
+
+def setup_fleet(db, count):
+    customer = make_customer(db)
+    terminals = [make_terminal(db, customer, serial=f"TC-{i:03d}") for i in range(count)]
+    return customer, terminals
+
+
+def rollout_of(client, headers, release_id, customer_id, **extra):
+    body = {"release_id": release_id, "target": {"customer_id": customer_id}, "waves": [10, 50, 100]} | extra
+    return client.post("/api/fleet/rollouts", json=body, headers=headers)
+
+
+def advance(db, *, later=timedelta(0)):
+    rollout = db.scalar(select(Rollout))
+    firmware.advance(db, rollout=rollout, now=utcnow() + later)
+    db.commit()
+    return rollout
+
+
+def test_upload_rejects_a_wrong_sha256_and_duplicate_versions(client, db):
+    headers = user_headers(db, "admin1", "admin")
+    operator = user_headers(db, "op1", "operator")
+    db.commit()
+    wrong = upload(client, headers, sha="0" * 64)
+    assert wrong.status_code == 422 and wrong.json()["error"]["details"]["rule"] == "sha256_mismatch"
+    assert upload(client, operator).status_code == 403
+    assert upload(client, headers).status_code == 201
+    assert upload(client, headers).status_code == 409
+    assert client.get("/api/fleet/firmware/releases", headers=headers).json()["total"] == 1
+
+
+def test_waves_advance_only_when_terminals_come_back_on_the_new_version(client, db):
+    customer, terminals = setup_fleet(db, 10)
+    headers = user_headers(db, "admin1", "admin")
+    db.commit()
+    release_id = upload(client, headers).json()["id"]
+    created = rollout_of(client, headers, release_id, customer.id)
+    assert created.status_code == 201
+    assert [(w["total"], w["active"]) for w in created.json()["waves"]] == [(1, 1), (4, 0), (5, 0)]
+    first_token = terminals[0][1]
+    command = send(client, first_token).json()["commands"][0]
+    assert command["type"] == "firmware_update"
+    assert command["params"] == {"release_id": release_id, "version": "2.0.0", "sha256": SHA, "size": len(BLOB),
+                                 "download_url": f"/api/fleet/agent/firmware/{release_id}"}
+    download = client.get(command["params"]["download_url"], headers=agent_headers(first_token))
+    assert download.status_code == 200 and hashlib.sha256(download.content).hexdigest() == SHA
+    assert client.get(command["params"]["download_url"], headers=agent_headers(terminals[5][1])).status_code == 404
+    progress = f"/api/fleet/agent/commands/{command['id']}/progress"
+    assert client.post(progress, json={"state": "installing", "progress": 60}, headers=agent_headers(first_token)).status_code == 204
+    assert client.post(progress, json={"state": "succeeded", "progress": 100}, headers=agent_headers(first_token)).status_code == 204
+    assert advance(db).current_wave == 1
+    send(client, first_token, firmware_version="2.0.0", cpu=95)
+    assert advance(db).current_wave == 1
+    send(client, first_token, firmware_version="2.0.0", cpu=20)
+    rollout = advance(db)
+    assert rollout.current_wave == 2
+    waves = client.get(f"/api/fleet/rollouts/{rollout.id}", headers=headers).json()["waves"]
+    assert [(w["succeeded"], w["active"]) for w in waves] == [(1, 0), (0, 4), (0, 0)]
+    tasks = client.get(f"/api/fleet/terminals/{terminals[0][0].id}/update-tasks", headers=headers).json()
+    assert tasks[0]["status"] == "succeeded"
+
+
+def test_failures_past_the_threshold_pause_the_rollout_and_alert(client, db):
+    customer, terminals = setup_fleet(db, 10)
+    headers = user_headers(db, "admin1", "admin")
+    db.commit()
+    release_id = upload(client, headers).json()["id"]
+    rollout_id = rollout_of(client, headers, release_id, customer.id, waves=[20, 100], failure_threshold_pct=10).json()["id"]
+    command = send(client, terminals[0][1]).json()["commands"][0]
+    client.post(f"/api/fleet/agent/commands/{command['id']}/progress", json={"state": "failed", "message": "sha256不一致"},
+                headers=agent_headers(terminals[0][1]))
+    rollout = advance(db)
+    assert (rollout.status, rollout.paused_reason) == ("paused", "failure_threshold")
+    alert = db.scalar(select(Alert).where(Alert.alert_type == "update_failed"))
+    assert alert.terminal_id == terminals[0][0].id and "sha256不一致" in alert.message
+    db.commit()
+    assert send(client, terminals[1][1]).json()["commands"] == []
+    resumed = client.post(f"/api/fleet/rollouts/{rollout_id}/resume", headers=headers).json()
+    assert resumed["status"] == "running"
+    assert send(client, terminals[1][1]).json()["commands"][0]["type"] == "firmware_update"
+
+
+def test_a_terminal_that_never_comes_back_times_out(client, db):
+    customer, terminals = setup_fleet(db, 2)
+    headers = user_headers(db, "admin1", "admin")
+    db.commit()
+    release_id = upload(client, headers).json()["id"]
+    rollout_of(client, headers, release_id, customer.id, waves=[50, 100], timeout_minutes=30, failure_threshold_pct=100)
+    send(client, terminals[0][1])
+    rollout = advance(db, later=timedelta(minutes=31))
+    assert db.scalar(select(UpdateTask.status).where(UpdateTask.terminal_id == terminals[0][0].id)) == "timed_out"
+    assert rollout.current_wave == 2 and rollout.status == "running"
+    assert db.scalar(select(Alert.alert_type)) == "update_failed"
+
+
+def test_operators_pause_resume_and_cancel(client, db):
+    customer, terminals = setup_fleet(db, 3)
+    admin = user_headers(db, "admin1", "admin")
+    operator = user_headers(db, "op1", "operator")
+    db.commit()
+    release_id = upload(client, admin).json()["id"]
+    assert rollout_of(client, operator, release_id, customer.id).status_code == 403
+    rollout_id = rollout_of(client, admin, release_id, customer.id).json()["id"]
+    base = f"/api/fleet/rollouts/{rollout_id}"
+    assert client.post(f"{base}/pause", headers=operator).json()["status"] == "paused"
+    assert client.post(f"{base}/pause", headers=operator).status_code == 409
+    assert client.post(f"{base}/resume", headers=operator).json()["status"] == "running"
+    cancelled = client.post(f"{base}/cancel", headers=operator).json()
+    assert cancelled["status"] == "cancelled"
+    assert sum(w["cancelled"] for w in cancelled["waves"]) == 3
+    assert send(client, terminals[0][1]).json()["commands"] == []
+    assert client.post(f"{base}/resume", headers=operator).status_code == 409
+
+
+def test_a_rollout_needs_targets(client, db):
+    customer, _ = setup_fleet(db, 1)
+    headers = user_headers(db, "admin1", "admin")
+    db.commit()
+    release_id = upload(client, headers).json()["id"]
+    assert client.post("/api/fleet/rollouts", json={"release_id": release_id, "target": {}}, headers=headers).status_code == 422
+    bad_waves = rollout_of(client, headers, release_id, customer.id, waves=[50, 10])
+    assert bad_waves.status_code == 422
+    nobody = client.post("/api/fleet/rollouts", json={"release_id": release_id, "target": {"terminal_ids": [999]}}, headers=headers)
+    assert nobody.status_code == 422 and nobody.json()["error"]["details"]["rule"] == "no_terminals"
+    by_filter = client.post("/api/fleet/rollouts", json={"release_id": release_id, "target": {"filter": {"q": "TC-"}},
+                                                         "waves": [100]}, headers=headers)
+    assert by_filter.status_code == 201 and by_filter.json()["waves"][0]["total"] == 1
+
+
+def test_wave_sizes():
+    assert firmware._wave_sizes(1000, [1, 10, 100]) == [10, 90, 900]
+    assert firmware._wave_sizes(3, [1, 10, 100]) == [1, 1, 1]
+    assert firmware._wave_sizes(1, [1, 10, 100]) == [1, 0, 0]
+    assert SYSTEM.type == "system"

@@ -1,0 +1,154 @@
+"""The offline sweep, customer incidents, the ingest-gap grace period and the email digest."""
+
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from service.database import utcnow
+from service.fleet import monitoring
+from service.fleet.models import Alert, FleetState, Incident, Terminal
+from service.outbox.models import OutboxMessage
+from tests.factories import make_user
+from tests.service.fleet.conftest import ago, make_customer, make_terminal, send
+
+
+def fleet(db, customer, count, *, silent_for=None, prefix="T"):
+    """`count` online terminals; those with silent_for last heartbeated that long ago."""
+    terminals = []
+    for i in range(count):
+        terminal, token = make_terminal(db, customer, serial=f"{prefix}{customer.id}-{i:03d}")
+        last = utcnow() - (silent_for or timedelta(0))
+        terminal.status, terminal.last_heartbeat_at = "online", last
+        terminal.offline_deadline_at = last + timedelta(minutes=15)
+        terminals.append((terminal, token))
+    db.flush()
+    return terminals
+
+
+def test_sweep_marks_silent_terminals_offline_and_a_heartbeat_brings_them_back(client, db):
+    customer = make_customer(db)
+    (quiet, token), = fleet(db, customer, 1, silent_for=timedelta(minutes=16))
+    (fresh, _), = fleet(db, customer, 1, prefix="F")
+    db.commit()
+    result = monitoring.sweep_offline(db, now=utcnow())
+    db.commit()
+    assert (result.marked_offline, result.incidents) == (1, 0)
+    statuses = dict(db.execute(select(Terminal.id, Terminal.status)).all())
+    assert statuses == {quiet.id: "offline", fresh.id: "online"}
+    assert db.scalar(select(Alert.alert_type).where(Alert.terminal_id == quiet.id)) == "offline"
+    assert monitoring.sweep_offline(db, now=utcnow()).marked_offline == 0
+    db.commit()
+    send(client, token)
+    db.expire_all()
+    assert db.scalar(select(Alert.status).where(Alert.terminal_id == quiet.id)) == "resolved"
+    assert db.get(Terminal, quiet.id).status == "online"
+
+
+def test_maintenance_terminals_are_never_swept(db):
+    customer = make_customer(db)
+    (terminal, _), = fleet(db, customer, 1, silent_for=timedelta(hours=2))
+    terminal.status = "maintenance"
+    db.commit()
+    assert monitoring.sweep_offline(db, now=utcnow()).marked_offline == 0
+
+
+def test_many_offline_at_once_make_one_incident_with_one_digest_line(client, db):
+    big = make_customer(db, "ABC商事")
+    small = make_customer(db, "XYZ商店")
+    fleet(db, big, 6, silent_for=timedelta(minutes=20))
+    fleet(db, big, 14, prefix="OK")
+    fleet(db, small, 1, silent_for=timedelta(minutes=20))
+    make_user(db, "support1", grants={"fleet": "support"}, email="support1@example.jp")
+    db.commit()
+    result = monitoring.sweep_offline(db, now=utcnow())
+    db.commit()
+    assert (result.marked_offline, result.incidents) == (7, 1)
+    incident = db.scalar(select(Incident))
+    assert (incident.customer_id, incident.terminal_count, incident.status) == (big.id, 6, "open")
+    assert db.scalar(select(func.count()).select_from(Alert).where(Alert.incident_id == incident.id)) == 6
+    assert monitoring.send_digest(db, now=utcnow()) == 1
+    db.commit()
+    email = db.scalar(select(OutboxMessage))
+    lines = email.body.splitlines()
+    assert email.recipient == "support1@example.jp"
+    assert len(lines) == 2 and "端末6台" in lines[0] and "XYZ商店" in lines[1]
+
+
+def test_below_the_ratio_no_incident(db):
+    customer = make_customer(db)
+    fleet(db, customer, 5, silent_for=timedelta(minutes=20))
+    fleet(db, customer, 21, prefix="OK")
+    db.commit()
+    result = monitoring.sweep_offline(db, now=utcnow())
+    assert (result.marked_offline, result.incidents) == (5, 0)
+
+
+def test_incident_resolves_when_its_terminals_return(client, db):
+    customer = make_customer(db)
+    gone = fleet(db, customer, 5, silent_for=timedelta(minutes=20))
+    db.commit()
+    assert monitoring.sweep_offline(db, now=utcnow()).incidents == 1
+    db.commit()
+    for _, token in gone:
+        send(client, token)
+    db.expire_all()
+    assert db.scalar(select(Incident.status)) == "resolved"
+
+
+def test_no_offline_verdicts_during_or_right_after_an_ingest_gap(client, db):
+    customer = make_customer(db)
+    terminals = fleet(db, customer, 30, silent_for=timedelta(hours=1))
+    db.add(FleetState(id=1, last_ingest_at=ago(hours=1)))
+    db.commit()
+    outage = monitoring.sweep_offline(db, now=utcnow())
+    assert (outage.marked_offline, outage.skipped) == (0, "ingest_gap")
+    db.commit()
+    send(client, terminals[0][1])
+    db.expire_all()
+    state = db.get(FleetState, 1)
+    assert state.grace_until > utcnow() + timedelta(minutes=14)
+    grace = monitoring.sweep_offline(db, now=utcnow())
+    assert (grace.marked_offline, grace.skipped) == (0, "grace_period")
+    later = utcnow() + timedelta(minutes=16)
+    db.execute(update(FleetState).values(last_ingest_at=later - timedelta(seconds=30)))  # heartbeats flow again
+    assert monitoring.sweep_offline(db, now=later).marked_offline == 30
+
+
+def test_a_small_quiet_fleet_is_not_mistaken_for_an_outage(db):
+    customer = make_customer(db)
+    fleet(db, customer, 2, silent_for=timedelta(minutes=16))
+    db.add(FleetState(id=1, last_ingest_at=ago(minutes=16)))
+    db.commit()
+    assert monitoring.sweep_offline(db, now=utcnow()).marked_offline == 2
+
+
+def test_digest_sends_at_most_one_email_per_recipient_per_window(db):
+    customer = make_customer(db)
+    other = make_customer(db, "XYZ商店")
+    make_user(db, "op", grants={"fleet": "operator"}, email="op@example.jp")
+    make_user(db, "scoped", grants={"fleet": ("support", str(other.id))}, email="scoped@example.jp")
+    make_user(db, "viewer", grants={"fleet": "viewer"}, email="viewer@example.jp")
+    fleet(db, customer, 2, silent_for=timedelta(minutes=20))
+    db.commit()
+    now = utcnow()
+    monitoring.sweep_offline(db, now=now)
+    assert monitoring.send_digest(db, now=now) == 1
+    fleet(db, customer, 1, silent_for=timedelta(minutes=20), prefix="L")
+    monitoring.sweep_offline(db, now=now + timedelta(minutes=1))
+    assert monitoring.send_digest(db, now=now + timedelta(minutes=5)) == 0
+    assert monitoring.send_digest(db, now=now + timedelta(minutes=10)) == 1
+    db.commit()
+    emails = db.execute(select(OutboxMessage.recipient, OutboxMessage.body).order_by(OutboxMessage.id)).all()
+    assert [e.recipient for e in emails] == ["op@example.jp", "op@example.jp"]
+    assert [len(e.body.splitlines()) for e in emails] == [2, 1]
+    assert monitoring.send_digest(db, now=now + timedelta(minutes=30)) == 0
+
+
+def test_configured_recipients_get_the_digest(db, monkeypatch):
+    from service.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "fleet_alert_recipients", "team@example.jp, oncall@example.jp")
+    fleet(db, make_customer(db), 1, silent_for=timedelta(minutes=20))
+    db.commit()
+    monitoring.sweep_offline(db, now=utcnow())
+    assert monitoring.send_digest(db, now=utcnow()) == 2

@@ -1,0 +1,72 @@
+"""Dashboard numbers and the monthly report on a small, known data set."""
+
+from datetime import UTC, datetime, timedelta
+
+from service.fleet.models import Alert
+from tests.service.fleet.conftest import make_customer, make_terminal, user_headers
+
+NOV = datetime(2025, 10, 31, 15, 0, tzinfo=UTC)  # 2025-11-01 00:00 JST, a month long past
+NOV_SECONDS = 30 * 86400
+
+
+def alert(db, terminal, kind, created, resolved=None):
+    db.add(Alert(terminal_id=terminal.id, customer_id=terminal.customer_id, alert_type=kind, message="",
+                 status="resolved" if resolved else "open", created_at=created, resolved_at=resolved))
+
+
+def test_monthly_report_numbers(client, db):
+    customer = make_customer(db)
+    other = make_customer(db, "XYZ商店")
+    first, _ = make_terminal(db, customer, serial="A1", created_at=NOV - timedelta(days=60))
+    second, _ = make_terminal(db, customer, serial="A2", created_at=NOV + timedelta(days=15))
+    stranger, _ = make_terminal(db, other, serial="B1", created_at=NOV - timedelta(days=60))
+    alert(db, first, "offline", NOV + timedelta(days=1), NOV + timedelta(days=1, hours=9))
+    alert(db, first, "offline", NOV - timedelta(hours=3), NOV + timedelta(hours=3))
+    alert(db, first, "high_cpu", NOV + timedelta(days=2), NOV + timedelta(days=2, minutes=30))
+    alert(db, second, "error", NOV + timedelta(days=20))
+    alert(db, stranger, "offline", NOV + timedelta(days=3), NOV + timedelta(days=5))
+    headers = user_headers(db, "viewer1", "viewer")
+    db.commit()
+    body = client.get(f"/api/fleet/reports/monthly/{customer.id}", params={"month": "2025-11"}, headers=headers).json()
+    terminal_seconds = NOV_SECONDS + NOV_SECONDS / 2
+    offline_seconds = 9 * 3600 + 3 * 3600
+    assert body["terminals"] == 2
+    assert body["availability_pct"] == round(100 * (1 - offline_seconds / terminal_seconds), 2)
+    assert body["alerts_total"] == 3
+    assert {t["alert_type"]: t["count"] for t in body["alerts_by_type"]} == {
+        "offline": 1, "error": 1, "high_cpu": 1, "high_memory": 0, "update_failed": 0}
+    assert body["resolved"] == 2
+    assert body["mean_time_to_resolve_minutes"] == round((9 * 60 + 30) / 2, 1)
+
+
+def test_report_as_csv_and_pdf(client, db):
+    customer = make_customer(db)
+    headers = user_headers(db, "viewer1", "viewer")
+    db.commit()
+    url = f"/api/fleet/reports/monthly/{customer.id}"
+    csv = client.get(url, params={"month": "2026-11", "format": "csv"}, headers=headers)
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    text = csv.content.decode("utf-8-sig")
+    assert "稼働率,100.0%" in text and "アラート種別: オフライン,0" in text
+    pdf = client.get(url, params={"month": "2026-11", "format": "pdf"}, headers=headers)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and len(pdf.content) > 1000
+    assert client.get(url, params={"month": "2026-13"}, headers=headers).status_code == 422
+    assert client.get(url, params={"month": "2999-01"}, headers=headers).status_code == 422
+    assert client.get(url, params={"month": "latest"}, headers=headers).status_code == 422
+
+
+def test_dashboard_cards_and_customer_table(client, db):
+    abc = make_customer(db, "ABC商事")
+    xyz = make_customer(db, "XYZ商店")
+    for i, status in enumerate(("online", "online", "error", "maintenance")):
+        make_terminal(db, abc, serial=f"A{i}", status=status)
+    t, _ = make_terminal(db, xyz, serial="X1", status="offline", store_name="渋谷店")
+    alert(db, t, "offline", datetime.now(UTC) - timedelta(minutes=10))
+    headers = user_headers(db)
+    db.commit()
+    body = client.get("/api/fleet/dashboard", headers=headers).json()
+    assert (body["total"], body["online"], body["error"], body["offline"], body["open_alerts"]) == (5, 2, 1, 1, 1)
+    assert body["availability_pct"] == 50.0
+    assert body["critical_alerts"][0]["store_name"] == "渋谷店" and body["critical_alerts"][0]["minutes_ago"] == 10
+    assert [(c["company_name"], c["terminals"], c["online"], c["error"]) for c in body["customers"]] == [
+        ("ABC商事", 4, 2, 1), ("XYZ商店", 1, 0, 0)]
