@@ -1,0 +1,158 @@
+"""The only module that calls the service: every read and write of the dashboards goes through here.
+
+Reads are cached for a short time under the caller's token (one user's data is never served under another's key);
+every write clears those caches so the next read sees it.
+"""
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+import streamlit as st
+
+DEFAULT_API_URL = "http://127.0.0.1:8000"
+TOKEN_KEY = "auth_token"
+READ_TTL_SECONDS = 30
+TIMEOUT = httpx.Timeout(15.0, connect=3.0)
+
+
+class ApiError(Exception):
+    """The API's {"error": {...}} answer, or a Japanese message when the API could not be reached."""
+
+    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+def base_url() -> str:
+    return os.environ.get("APP_API_URL", DEFAULT_API_URL).rstrip("/")
+
+
+def token() -> str | None:
+    return st.session_state.get(TOKEN_KEY)
+
+
+@st.cache_resource(show_spinner=False)
+def _client(url: str) -> httpx.Client:
+    return httpx.Client(base_url=url, timeout=TIMEOUT)
+
+
+def _clean(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Leave out filters the user left empty."""
+    return {k: v for k, v in (params or {}).items() if v is not None and v != ""}
+
+
+def _error_from(response: httpx.Response) -> ApiError:
+    try:
+        body = response.json()["error"]
+        return ApiError(response.status_code, body.get("code", "error"), body.get("message", ""), body.get("details"))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return ApiError(response.status_code, "error", f"APIでエラーが発生しました（HTTP {response.status_code}）")
+
+
+def _send(
+    url: str, method: str, path: str, *, bearer: str | None, params: Mapping[str, Any] | None = None, json: Any = None
+) -> Any:
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+    try:
+        response = _client(url).request(method, f"/api{path}", params=_clean(params), json=json, headers=headers)
+    except httpx.TimeoutException:
+        raise ApiError(0, "timeout", "APIサーバーの応答がありません。しばらくしてから再度お試しください。") from None
+    except httpx.TransportError:
+        message = f"APIサーバー（{url}）に接続できません。しばらくしてから再度お試しください。"
+        raise ApiError(0, "unreachable", message) from None
+    if response.is_error:
+        raise _error_from(response)
+    return response.json() if response.content else None
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def _cached_get(bearer: str, url: str, path: str, params: tuple[tuple[str, Any], ...]) -> Any:
+    """One cached read; the token and the API address are part of the cache key."""
+    return _send(url, "GET", path, bearer=bearer, params=dict(params))
+
+
+def read(path: str, **params: Any) -> Any:
+    """A cached GET as the signed-in user."""
+    return _cached_get(token() or "", base_url(), path, tuple(sorted(_clean(params).items())))
+
+
+def write(method: str, path: str, json: Any = None) -> Any:
+    """A POST/PUT/PATCH/DELETE as the signed-in user; clears the read caches."""
+    try:
+        return _send(base_url(), method, path, bearer=token(), json=json)
+    finally:
+        clear_cache()
+
+
+def clear_cache() -> None:
+    _cached_get.clear()
+
+
+# Authentication
+
+def login(login_id: str, password: str) -> dict:
+    return _send(base_url(), "POST", "/auth/login", bearer=None, json={"login_id": login_id, "password": password})
+
+
+def logout() -> None:
+    write("POST", "/auth/logout")
+
+
+def me() -> dict:
+    return read("/auth/me")
+
+
+# Platform administration
+
+def roles() -> list[dict]:
+    return read("/admin/roles")
+
+
+def list_users(*, q: str = "", page: int = 1, page_size: int = 50) -> dict:
+    return read("/admin/users", q=q, page=page, page_size=page_size)
+
+
+def get_user(user_id: int) -> dict:
+    return read(f"/admin/users/{user_id}")
+
+
+def create_user(data: dict) -> dict:
+    return write("POST", "/admin/users", data)
+
+
+def update_user(user_id: int, changes: dict) -> dict:
+    return write("PATCH", f"/admin/users/{user_id}", changes)
+
+
+def set_grant(user_id: int, domain: str, role: str, scope: str | None) -> dict:
+    return write("PUT", f"/admin/users/{user_id}/grants/{domain}", {"role": role, "scope": scope})
+
+
+def remove_grant(user_id: int, domain: str) -> None:
+    write("DELETE", f"/admin/users/{user_id}/grants/{domain}")
+
+
+def list_audit(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    return read("/admin/audit", page=page, page_size=page_size, **filters)
+
+
+def verify_audit() -> dict:
+    """Recompute the audit chain now (never cached: it is the check itself)."""
+    return _send(base_url(), "GET", "/admin/audit/verify", bearer=token())
+
+
+def list_outbox(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    return read("/admin/outbox", page=page, page_size=page_size, **filters)
+
+
+def get_outbox(message_id: int) -> dict:
+    return read(f"/admin/outbox/{message_id}")
+
+
+def retry_outbox(message_id: int) -> dict:
+    return write("POST", f"/admin/outbox/{message_id}/retry")

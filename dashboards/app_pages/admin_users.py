@@ -1,0 +1,201 @@
+"""管理 › ユーザー管理: search and list users, add one, edit one and set their roles per domain."""
+
+import re
+
+import streamlit as st
+
+from dashboards import api, auth, components, labels
+
+PAGE = "admin_users"
+LOGIN_ID_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{3,64}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PASSWORD_LENGTH = (8, 72)
+NAME_MAX = 100
+
+
+def user_row(user: dict) -> dict:
+    return {
+        "ID": user["id"],
+        "ログインID": user["login_id"],
+        "氏名": user["name"],
+        "メールアドレス": user["email"],
+        "状態": "有効" if user["is_active"] else "無効",
+        "権限": "、".join(labels.grant_label(g) for g in user["grants"]) or labels.NONE_LABEL,
+        "最終ログイン": components.local_time(user.get("last_login_at")),
+    }
+
+
+def validate(
+    *, name: str, email: str, password: str, login_id: str | None = None, password_required: bool = False
+) -> list[str]:
+    """The API's rules, checked before anything is sent."""
+    errors = []
+    if login_id is not None and not LOGIN_ID_PATTERN.match(login_id):
+        errors.append("ログインIDは半角英数字と「. _ @ -」で3〜64文字にしてください。")
+    if not name or len(name) > NAME_MAX:
+        errors.append(f"氏名は1〜{NAME_MAX}文字で入力してください。")
+    if email and not EMAIL_PATTERN.match(email):
+        errors.append("メールアドレスの形式が正しくありません。")
+    low, high = PASSWORD_LENGTH
+    if (password or password_required) and not low <= len(password) <= high:
+        errors.append(f"パスワードは{low}文字以上{high}文字以下にしてください。")
+    return errors
+
+
+def create_form() -> None:
+    with st.expander("ユーザーを追加", icon=":material/person_add:"):
+        with st.form(f"{PAGE}_create"):
+            login_id = st.text_input(
+                "ログインID", key=f"{PAGE}_new_login_id", help="半角英数字と . _ @ - の3〜64文字"
+            ).strip()
+            name = st.text_input("氏名", key=f"{PAGE}_new_name").strip()
+            email = st.text_input("メールアドレス（任意）", key=f"{PAGE}_new_email").strip()
+            password = st.text_input("初期パスワード", type="password", key=f"{PAGE}_new_password", help="8文字以上")
+            active = st.checkbox("有効", value=True, key=f"{PAGE}_new_active")
+            submitted = st.form_submit_button("作成", type="primary")
+    if not submitted:
+        return
+    errors = validate(name=name, email=email, password=password, login_id=login_id, password_required=True)
+    if components.show_errors(errors):
+        return
+    data = {"login_id": login_id, "name": name, "email": email or None, "password": password, "is_active": active}
+    try:
+        user = api.create_user(data)
+    except api.ApiError as exc:
+        components.api_error(exc)
+        return
+    st.session_state[f"{PAGE}_selected"] = user["id"]
+    components.flash(PAGE, f"ユーザー「{labels.plain(login_id)}」を作成しました。続けて権限を設定してください。")
+    st.rerun()
+
+
+def pick_user(shown: list[dict]) -> dict | None:
+    """The user being edited: one of the shown rows, or the one just created even when it is on another page."""
+    users = {user["id"]: user for user in shown}
+    selected = st.session_state.get(f"{PAGE}_selected")
+    if selected is not None and selected not in users:
+        try:
+            users = {selected: api.get_user(selected)} | users
+        except api.ApiError:
+            st.session_state.pop(f"{PAGE}_selected")
+    if not users:
+        return None
+    choice = st.selectbox(
+        "編集するユーザー", list(users), index=None, key=f"{PAGE}_selected", placeholder="ユーザーを選択してください",
+        format_func=lambda user_id: f"{users[user_id]['login_id']}（{users[user_id]['name']}）",
+    )
+    return users.get(choice)
+
+
+def edit_form(user: dict) -> None:
+    uid = user["id"]
+    with st.form(f"{PAGE}_edit_{uid}"):
+        name = st.text_input("氏名", value=user["name"], key=f"{PAGE}_edit_name_{uid}").strip()
+        email = st.text_input("メールアドレス", value=user["email"], key=f"{PAGE}_edit_email_{uid}").strip()
+        active = st.checkbox("有効", value=user["is_active"], key=f"{PAGE}_edit_active_{uid}")
+        password = st.text_input(
+            "新しいパスワード（変更する場合のみ）", type="password", key=f"{PAGE}_edit_password_{uid}"
+        )
+        submitted = st.form_submit_button("保存", type="primary")
+    if not submitted:
+        return
+    changes = {k: v for k, v in {"name": name, "email": email, "is_active": active}.items() if v != user[k]}
+    errors = validate(name=name, email=email, password=password)
+    if "email" in changes and not email:
+        errors.append("メールアドレスは空にできません。")
+    if components.show_errors(errors):
+        return
+    if password:
+        changes["password"] = password
+    if not changes:
+        st.info("変更はありません。")
+        return
+    try:
+        api.update_user(uid, changes)
+    except api.ApiError as exc:
+        components.api_error(exc)
+        return
+    components.flash(PAGE, f"ユーザー「{labels.plain(user['login_id'])}」を保存しました。")
+    st.rerun()
+
+
+def grant_row(user_id: int, entry: dict, grant: dict | None) -> tuple[str, str]:
+    """One domain's role select (with なし) and, for roles limited to a tenant, its scope; returns (role, scope)."""
+    domain, roles = entry["domain"], entry["roles"]
+    options = ["", *roles]
+    left, right = st.columns(2)
+    role = left.selectbox(
+        entry["label"], options, index=options.index(grant["role"]) if grant else 0,
+        format_func=lambda r: roles.get(r, labels.NONE_LABEL), key=f"{PAGE}_role_{user_id}_{domain}",
+    )
+    if role not in entry["scoped_roles"]:
+        return role, ""
+    required = role in entry["scope_required_roles"]
+    kind = labels.label(labels.SCOPE_KIND_LABELS, entry["scope_kind"])
+    scope = right.text_input(
+        f"{entry['label']}の範囲（{kind}）{'・必須' if required else ''}", value=(grant or {}).get("scope") or "",
+        key=f"{PAGE}_scope_{user_id}_{domain}", placeholder="必須" if required else "空欄なら全体",
+    )
+    return role, scope.strip()
+
+
+def save_grants(user: dict, catalogue: list[dict], wanted: dict[str, tuple[str, str]]) -> None:
+    """Send only the domains whose role or scope changed: PUT to set, DELETE for なし."""
+    current = {g["domain"]: (g["role"], g.get("scope") or "") for g in user["grants"]}
+    missing = [
+        f"{e['label']}: この役割には範囲の入力が必要です。"
+        for e in catalogue
+        if wanted[e["domain"]][0] in e["scope_required_roles"] and not wanted[e["domain"]][1]
+    ]
+    if components.show_errors(missing):
+        return
+    saved, errors = [], []
+    for entry in catalogue:
+        domain = entry["domain"]
+        role, scope = wanted[domain]
+        if (role, scope) == current.get(domain, ("", "")):
+            continue
+        try:
+            if role:
+                api.set_grant(user["id"], domain, role, scope or None)
+            else:
+                api.remove_grant(user["id"], domain)
+            saved.append(entry["label"])
+        except api.ApiError as exc:
+            errors.append(f"{entry['label']}: {exc.message}")
+    if errors:
+        components.show_errors(errors)
+        if saved:
+            st.success(f"保存した権限: {'、'.join(saved)}")
+    elif saved:
+        login_id = labels.plain(user["login_id"])
+        components.flash(PAGE, f"ユーザー「{login_id}」の権限を保存しました（{'、'.join(saved)}）。")
+        st.rerun()
+    else:
+        st.info("変更はありません。")
+
+
+def grants_editor(user: dict) -> None:
+    st.markdown("#### 権限")
+    catalogue = api.roles()
+    grants = {g["domain"]: g for g in user["grants"]}
+    wanted = {entry["domain"]: grant_row(user["id"], entry, grants.get(entry["domain"])) for entry in catalogue}
+    if st.button("権限を保存", key=f"{PAGE}_grants_save_{user['id']}", type="primary"):
+        save_grants(user, catalogue, wanted)
+
+
+auth.require_page(__file__)
+st.title("ユーザー管理")
+components.show_flash(PAGE)
+query = st.text_input("検索", key=f"{PAGE}_q", placeholder="ログインID・氏名・メールアドレスの一部").strip()
+listed = components.paginated_table(PAGE, api.list_users, user_row, filters={"q": query}, file_name="users")
+create_form()
+st.subheader("ユーザーの編集")
+chosen = pick_user(listed["items"])
+if chosen:
+    details, roles = st.columns(2, gap="large")
+    with details:
+        st.markdown("#### 基本情報")
+        edit_form(chosen)
+    with roles:
+        grants_editor(chosen)

@@ -1,0 +1,5 @@
+"""代替機 › 概要."""
+
+from dashboards import components
+
+components.section_home(__file__)

@@ -1,0 +1,92 @@
+"""Signing in and out, the signed-in user, and the guard every page calls before it shows anything."""
+
+import streamlit as st
+
+from dashboards import api, labels, sections
+
+NOTICE_KEY = "auth_notice"
+SESSION_EXPIRED = "セッションの有効期限が切れました。再度ログインしてください。"
+
+
+def current_user() -> dict | None:
+    """The signed-in user with their grants, or None when nobody is (an expired token signs the session out)."""
+    if not api.token():
+        return None
+    try:
+        return api.me()
+    except api.ApiError as exc:
+        if exc.status == 401:
+            end_session(SESSION_EXPIRED)
+            return None
+        raise
+
+
+def end_session(notice: str | None = None) -> None:
+    """Forget everything this browser session held, leaving a message for the login page."""
+    st.session_state.clear()
+    if notice:
+        st.session_state[NOTICE_KEY] = notice
+
+
+def sign_out() -> None:
+    try:
+        api.logout()
+    except api.ApiError:
+        pass  # an expired token or an unreachable API: forgetting the token here still signs this browser out
+    end_session("ログアウトしました。")
+
+
+def require_page(page_file: str) -> dict:
+    """Stop the page unless the signed-in user may open it; the same rule the navigation is built with."""
+    section, page = sections.find_page(page_file)
+    user = current_user()
+    if user is None:
+        st.warning("ログインしてください。")
+        st.stop()
+    if not sections.can_view(user, section.domain, page.roles):
+        st.error(
+            f"「{section.label} › {page.title}」を表示する権限がありません。"
+            "必要な場合は管理者に権限の付与を依頼してください。"
+        )
+        st.stop()
+    return user
+
+
+def login_page() -> None:
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        st.title("台帳")
+        st.subheader("ログイン")
+        notice = st.session_state.pop(NOTICE_KEY, None)
+        if notice:
+            st.info(notice)
+        with st.form("login_form"):
+            login_id = st.text_input("ログインID", key="login_id").strip()
+            password = st.text_input("パスワード", type="password", key="login_password")
+            submitted = st.form_submit_button("ログイン", type="primary")
+        if submitted:
+            _sign_in(login_id, password)
+
+
+def _sign_in(login_id: str, password: str) -> None:
+    if not login_id or not password:
+        st.error("ログインIDとパスワードを入力してください。")
+        return
+    try:
+        result = api.login(login_id, password)
+    except api.ApiError as exc:
+        st.error(exc.message)
+        return
+    st.session_state[api.TOKEN_KEY] = result["access_token"]
+    st.rerun()
+
+
+def sidebar(user: dict) -> None:
+    """Who is signed in, with which roles, and the logout button."""
+    with st.sidebar:
+        st.markdown(f"**{labels.plain(user['name'])}**（{labels.plain(user['login_id'])}）")
+        for grant in user.get("grants", []):
+            st.caption(labels.grant_label(grant))
+        if st.button("ログアウト", key="sidebar_logout", icon=":material/logout:"):
+            sign_out()
+            st.rerun()

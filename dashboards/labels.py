@@ -1,0 +1,97 @@
+"""Japanese wording the dashboards show for codes the API returns; one place so the wording is easy to find."""
+
+import re
+from typing import Any
+
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+ACTION_LABELS = {
+    "create": "作成",
+    "update": "更新",
+    "delete": "削除",
+    "login": "ログイン",
+    "login_failed": "ログイン失敗",
+    "logout": "ログアウト",
+    "outbox_retry": "再送",
+}
+
+TARGET_TYPE_LABELS = {"user": "ユーザー", "grant": "権限", "outbox_message": "送信メッセージ"}
+
+ACTOR_TYPE_LABELS = {"user": "ユーザー", "anonymous": "未ログイン", "system": "システム", "device": "端末"}
+
+FIELD_LABELS = {
+    "login_id": "ログインID",
+    "name": "氏名",
+    "email": "メールアドレス",
+    "is_active": "有効",
+    "password": "パスワード",
+    "role": "役割",
+    "scope": "範囲",
+    "reason": "理由",
+}
+
+# Values of a field shown with words, e.g. why a login failed.
+VALUE_LABELS = {
+    "reason": {
+        "bad_credentials": "ログインIDまたはパスワードの誤り",
+        "inactive": "無効なユーザー",
+        "locked": "ロック中",
+    },
+}
+
+SCOPE_KIND_LABELS = {"customer": "顧客", "jurisdiction": "管轄", "agency": "代理店", "nursery": "園"}
+
+CHAIN_PROBLEM_LABELS = {
+    "missing entry": "記録が欠落しています",
+    "broken link to the previous entry": "前の記録とのつながりが壊れています",
+    "entry altered after it was written": "記録後に内容が書き換えられています",
+    "entries removed from the end": "末尾の記録が削除されています",
+}
+
+OUTBOX_STATUS_LABELS = {"pending": "送信待ち", "sending": "送信中", "sent": "送信済み", "failed": "失敗"}
+
+OUTBOX_CHANNEL_LABELS = {
+    "email": "メール",
+    "sms": "SMS",
+    "slack": "Slack",
+    "voice": "音声電話",
+    "payment_link": "決済リンク",
+}
+
+ATTEMPT_OUTCOME_LABELS = {
+    "started": "送信中",
+    "sent": "成功",
+    "transient_error": "一時的なエラー（再試行あり）",
+    "permanent_error": "恒久的なエラー",
+    "abandoned": "中断（ワーカー停止）",
+}
+
+NONE_LABEL = "なし"
+ALL_LABEL = "すべて"
+
+
+def label(mapping: dict[str, str], code: Any) -> str:
+    """The Japanese label for a code, or the code itself when it has none yet."""
+    if code is None or code == "":
+        return ""
+    return mapping.get(str(code), str(code))
+
+
+def plain(text: Any) -> str:
+    """Text a person typed, made safe to put inside Markdown (no links, images or emphasis of its own)."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def yes_no(value: Any) -> str:
+    return "はい" if value else "いいえ"
+
+
+def role_text(grant: dict) -> str:
+    """e.g. 閲覧のみ（範囲: A社）, the scope escaped for Markdown."""
+    role = grant.get("role_label") or grant["role"]
+    return f"{role}（範囲: {plain(grant['scope'])}）" if grant.get("scope") else role
+
+
+def grant_label(grant: dict) -> str:
+    """e.g. 端末管理: 閲覧のみ（範囲: A社）."""
+    return f"{grant.get('domain_label') or grant['domain']}: {role_text(grant)}"

@@ -1,0 +1,114 @@
+"""The registry of sections and pages, and the one rule that decides who sees which page.
+
+A domain adds a screen with one PageSpec line in its section; the navigation and every page's guard read this list.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+PLATFORM = "platform"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title: str
+    url_path: str
+    roles: tuple[str, ...] = ()
+    icon: str | None = None
+
+    @property
+    def file_name(self) -> str:
+        return Path(self.path).name
+
+
+@dataclass(frozen=True)
+class Section:
+    domain: str
+    label: str
+    summary: str
+    pages: tuple[PageSpec, ...]
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        "fleet", "端末管理",
+        "全顧客のTC-200端末と店舗PCのエージェントを一元管理し、稼働状況・アラート・障害対応を追跡します。",
+        (PageSpec("app_pages/fleet_home.py", "概要", "fleet", icon=":material/devices:"),),
+    ),
+    Section(
+        "reservations", "予約",
+        "AIチャット（MCP）経由の予約リクエストを受け付け、SMS・提携店への電話代行・決済を自動で進めます。"
+        "自動処理できない場面は運営担当者が手動で対応し、運用状況を監視します。",
+        (PageSpec("app_pages/reservations_home.py", "概要", "reservations", icon=":material/event:"),),
+    ),
+    Section(
+        "loaners", "代替機",
+        "代替機（預り機）の状況をステータス送信の履歴から管理し、"
+        "ステータス別・拠点別・デバイスタイプ別の台数を集計します。",
+        (PageSpec("app_pages/loaners_home.py", "概要", "loaners", icon=":material/swap_horiz:"),),
+    ),
+    Section(
+        "crm", "代理店CRM",
+        "営業担当者が提出した投入依頼を、投入担当者がキャリア管理画面へ投入するまで"
+        "（不備・差し戻し・投入済）の業務フローを管理します。",
+        (PageSpec("app_pages/crm_home.py", "概要", "crm", icon=":material/handshake:"),),
+    ),
+    Section(
+        "entry_logs", "入退管理",
+        "保育園に通う園児の保護者の送り迎え時の入退園を記録・管理し、"
+        "園のセキュリティ向上と引き渡し記録の正確化に役立てます。",
+        (PageSpec("app_pages/entry_logs_home.py", "概要", "entry-logs", icon=":material/door_front:"),),
+    ),
+    Section(
+        PLATFORM, "管理",
+        "ユーザーと権限、監査ログ、送信履歴を管理します。",
+        (
+            PageSpec("app_pages/admin_users.py", "ユーザー管理", "admin-users", ("admin",), ":material/group:"),
+            PageSpec("app_pages/admin_audit.py", "監査ログ", "admin-audit", ("admin",), ":material/history:"),
+            PageSpec("app_pages/admin_outbox.py", "送信履歴", "admin-outbox", ("admin",), ":material/outgoing_mail:"),
+        ),
+    ),
+)
+
+DOMAIN_LABELS = {section.domain: section.label for section in SECTIONS}
+
+
+def grants_by_domain(user: dict) -> dict[str, dict]:
+    return {grant["domain"]: grant for grant in user.get("grants", [])}
+
+
+def is_platform_admin(user: dict) -> bool:
+    return PLATFORM in grants_by_domain(user)
+
+
+def can_view(user: dict, domain: str, roles: tuple[str, ...] = ()) -> bool:
+    """Platform admins see everything; others need a grant in the domain with one of the page's roles."""
+    if is_platform_admin(user):
+        return True
+    grant = grants_by_domain(user).get(domain)
+    return grant is not None and (not roles or grant["role"] in roles)
+
+
+def visible_pages(user: dict) -> dict[str, list[PageSpec]]:
+    """Section label -> the pages this user may open, in registry order; sections with none are left out."""
+    visible = {}
+    for section in SECTIONS:
+        pages = [page for page in section.pages if can_view(user, section.domain, page.roles)]
+        if pages:
+            visible[section.label] = pages
+    return visible
+
+
+def all_pages() -> list[PageSpec]:
+    return [page for section in SECTIONS for page in section.pages]
+
+
+def find_page(page_file: str) -> tuple[Section, PageSpec]:
+    """The section and page registered for a page file."""
+    name = Path(page_file).name
+    for section in SECTIONS:
+        for page in section.pages:
+            if page.file_name == name:
+                return section, page
+    raise LookupError(f"page {name} is not registered in dashboards/sections.py")

@@ -1,0 +1,64 @@
+"""A real API server for dashboard and browser tests: uvicorn in a background thread on a free port."""
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+import uvicorn
+
+START_TIMEOUT_SECONDS = 20.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(condition: Callable[[], bool], *, timeout: float, what: str, interval: float = 0.05) -> None:
+    """Poll until the condition holds or fail naming what never happened."""
+    pause = threading.Event()
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        pause.wait(interval)
+
+
+def answers(url: str) -> bool:
+    """True once a GET of the URL returns 200."""
+    try:
+        return httpx.get(url, timeout=1.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def live_api(migrated_database: None) -> Iterator[str]:
+    """The API served by uvicorn against the test database; its base URL is also put in APP_API_URL."""
+    port = free_port()
+    config = uvicorn.Config("service.main:create_app", factory=True, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="live-api", daemon=True)
+    thread.start()
+    base_url = f"http://127.0.0.1:{port}"
+
+    def ready() -> bool:
+        if not thread.is_alive():
+            raise RuntimeError("the API server stopped while starting; its log is above")
+        return answers(f"{base_url}/api/health")
+
+    wait_for(ready, timeout=START_TIMEOUT_SECONDS, what="the API to answer /api/health")
+    previous = os.environ.get("APP_API_URL")
+    os.environ["APP_API_URL"] = base_url
+    yield base_url
+    if previous is None:
+        os.environ.pop("APP_API_URL", None)
+    else:
+        os.environ["APP_API_URL"] = previous
+    server.should_exit = True
+    thread.join(timeout=10)
