@@ -1,0 +1,141 @@
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from service.audit.models import AuditEntry
+from service.database import utcnow
+from service.entry_logs import insights
+from service.entry_logs.models import Nursery
+from tests.factories import auth_headers, make_user
+from tests.service.entry_logs.world import add_log
+
+
+def audit_rows(db, action):
+    rows = list(db.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.seq)))
+    db.commit()
+    return rows
+
+
+def test_nurseries_are_created_by_domain_admins_only(client, db, staff):
+    admin = auth_headers(make_user(db, "el-admin", grants={"entry_logs": "admin"}))
+    db.commit()
+    body = {"code": "himawari", "name": "ひまわり保育園", "entryExitPassword": "himawari-pass"}
+    assert client.post("/api/entry-logs/nurseries", json=body, headers=staff).status_code == 403
+    created = client.post("/api/entry-logs/nurseries", json=body, headers=admin)
+    assert created.status_code == 201
+    assert created.json() | {"id": 0, "createdAt": ""} == {"id": 0, "code": "himawari", "name": "ひまわり保育園", "entryExitEnabled": True, "createdAt": ""}
+    assert client.post("/api/entry-logs/nurseries", json=body | {"code": "HIMAWARI"}, headers=admin).status_code == 409
+    assert client.post("/api/entry-logs/nurseries", json=body | {"code": "bad code!"}, headers=admin).status_code == 422
+
+
+def test_setting_and_clearing_the_password_is_audited_without_it(client, db, staff, sakura):
+    url = f"/api/entry-logs/nurseries/{sakura.nursery.id}/entry-exit-password"
+    assert client.put(url, json={"password": "short"}, headers=staff).status_code == 422
+    assert client.put(url, json={"password": "new-secret-99"}, headers=staff).status_code == 204
+    stored = db.scalar(select(Nursery.entry_exit_password_hash).where(Nursery.id == sakura.nursery.id))
+    db.commit()
+    assert stored.startswith("$2b$12$")
+    login = client.post("/api/auth/entry-exit-login", json={"nurseryCode": "sakura", "password": "new-secret-99"})
+    assert login.status_code == 200
+    assert client.delete(url, headers=staff).status_code == 204
+    assert client.get(f"/api/entry-logs/nurseries/{sakura.nursery.id}", headers=staff).json()["entryExitEnabled"] is False
+    changes = [e.changes for e in audit_rows(db, "set_entry_exit_password") + audit_rows(db, "clear_entry_exit_password")]
+    assert changes == [
+        {"entry_exit_password": {"before": "[REDACTED]", "after": "[REDACTED]"}},
+        {"entry_exit_password": {"before": "[REDACTED]", "after": None}},
+    ]
+    assert "new-secret-99" not in str(changes) and "$2b$" not in str(changes)
+
+
+def test_parents_and_children_crud(client, db, staff, sakura):
+    nursery = sakura.nursery.id
+    parent = client.post("/api/entry-logs/parents", json={"nurseryId": nursery, "name": "山田花子", "phone": "090-1234-5678"}, headers=staff)
+    assert parent.status_code == 201
+    parent_id = parent.json()["id"]
+    child = client.post(
+        "/api/entry-logs/children", json={"nurseryId": nursery, "name": "山田太郎", "className": "きりん組", "parentIds": [parent_id]}, headers=staff
+    ).json()
+    assert child["parents"] == [{"id": parent_id, "name": "山田花子"}]
+    read = client.get(f"/api/entry-logs/parents/{parent_id}", headers=staff).json()
+    assert read["children"] == [{"id": child["id"], "name": "山田太郎", "className": "きりん組"}]
+    renamed = client.patch(f"/api/entry-logs/parents/{parent_id}", json={"name": "山田はなこ"}, headers=staff).json()
+    assert renamed["name"] == "山田はなこ" and renamed["phone"] == "090-1234-5678"
+    moved = client.patch(f"/api/entry-logs/children/{child['id']}", json={"className": "ぞう組", "parentIds": []}, headers=staff).json()
+    assert (moved["className"], moved["parents"]) == ("ぞう組", [])
+    listed = client.get("/api/entry-logs/children", params={"className": "ぞう組"}, headers=staff).json()
+    assert listed["total"] == 1
+    assert "ぞう組" in client.get(f"/api/entry-logs/nurseries/{nursery}/classes", headers=staff).json()
+    assert client.get("/api/entry-logs/parents", params={"q": "はなこ"}, headers=staff).json()["total"] == 1
+    assert client.post("/api/entry-logs/parents", json={"nurseryId": nursery, "name": "x", "phone": "abc"}, headers=staff).status_code == 422
+    assert client.delete(f"/api/entry-logs/children/{child['id']}", headers=staff).status_code == 204
+    assert client.delete(f"/api/entry-logs/parents/{parent_id}", headers=staff).status_code == 204
+    assert client.get(f"/api/entry-logs/parents/{parent_id}", headers=staff).json()["error"]["message"] == "保護者が見つかりません"
+    assert [e.target_type for e in audit_rows(db, "delete")] == ["child", "parent"]
+
+
+def test_a_parent_with_logs_cannot_be_deleted(client, db, staff, sakura):
+    add_log(db, sakura, sakura.parents[0], "Entry", utcnow())
+    db.commit()
+    response = client.delete(f"/api/entry-logs/parents/{sakura.parents[0].id}", headers=staff)
+    assert response.status_code == 409 and response.json()["error"]["code"] == "parent_has_logs"
+
+
+def test_roster_import_creates_links_and_reports_rejected_rows(client, db, staff, sakura):
+    csv_text = (
+        "保護者名,電話番号,園児名,クラス\n"
+        "山田花子,090-1111-2222,山田太郎,ひよこ組\n"
+        "山田花子,090-1111-2222,山田次郎,うさぎ組\n"
+        "山田一郎,,山田太郎,ひよこ組\n"
+        ",090,名無し,ひよこ組\n"
+        "佐藤,電話なし,佐藤子,ひよこ組\n"
+        "\n"
+    )
+    url = f"/api/entry-logs/nurseries/{sakura.nursery.id}/roster-import"
+    files = {"file": ("roster.csv", csv_text.encode("cp932"), "text/csv")}
+    report = client.post(url, files=files, headers=staff).json()
+    assert report | {"rejected": []} == {"rows": 5, "parentsCreated": 2, "childrenCreated": 2, "linksCreated": 3, "rejected": []}
+    assert [(r["row"], r["reason"].split(":")[0]) for r in report["rejected"]] == [(5, "保護者名"), (6, "電話番号")]
+    assert report["rejected"][0]["values"]["園児名"] == "名無し"
+    again = client.post(url, files=files, headers=staff).json()
+    assert (again["parentsCreated"], again["childrenCreated"], again["linksCreated"]) == (0, 0, 0)
+    bad = client.post(url, files={"file": ("x.csv", "name,phone\nA,1\n".encode(), "text/csv")}, headers=staff)
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "csv_missing_columns"
+
+
+def test_barcode_cards_pdf_per_class(client, staff, sakura):
+    url = f"/api/entry-logs/nurseries/{sakura.nursery.id}/cards.pdf"
+    response = client.get(url, params={"className": "ひよこ組"}, headers=staff)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF") and b"IPAexGothic" in response.content
+    assert client.get(url, params={"className": "いない組"}, headers=staff).status_code == 404
+
+
+def test_present_parents_are_those_who_entered_today_and_did_not_leave(client, db, staff, sakura):
+    noon = datetime(2026, 1, 14, 3, 0, tzinfo=UTC)  # 12:00 in Tokyo
+    p0, p1, p2 = sakura.parents
+    add_log(db, sakura, p0, "Entry", noon - timedelta(hours=10))  # 02:00 today in Tokyo
+    add_log(db, sakura, p0, "Exit", noon - timedelta(hours=13))  # 23:00 yesterday in Tokyo: not today's
+    add_log(db, sakura, p1, "Entry", noon - timedelta(hours=2))
+    add_log(db, sakura, p1, "Exit", noon - timedelta(hours=1))
+    add_log(db, sakura, p2, "Entry", noon - timedelta(minutes=5))
+    db.commit()
+    present = insights.present_parents(db, nursery=sakura.nursery, now=noon)
+    db.commit()
+    assert [(p.parent_name, p.child_names) for p in present] == [("sakura保護者2", ["sakura園児2"]), ("sakura保護者0", ["sakura園児0", "sakura園児3"])]
+    response = client.get(f"/api/entry-logs/nurseries/{sakura.nursery.id}/present-parents", headers=staff)
+    assert response.status_code == 200 and response.json() == []
+
+
+def test_heatmap_counts_scans_per_local_weekday_and_hour(client, db, staff, sakura):
+    wednesday_9 = datetime(2026, 1, 14, 0, 10, tzinfo=UTC)  # Wed 09:10 in Tokyo
+    for minutes in (0, 20, 40):
+        add_log(db, sakura, sakura.parents[0], "Entry", wednesday_9 + timedelta(minutes=minutes))
+    add_log(db, sakura, sakura.parents[1], "Exit", wednesday_9 + timedelta(days=4, hours=8))  # Sun 17:10
+    db.commit()
+    url = f"/api/entry-logs/nurseries/{sakura.nursery.id}/heatmap"
+    body = client.get(url, params={"from": "2026-01-01", "to": "2026-01-31"}, headers=staff).json()
+    assert body["timezone"] == "Asia/Tokyo" and body["total"] == 4
+    assert body["cells"] == [{"weekday": 2, "hour": 9, "count": 3}, {"weekday": 6, "hour": 17, "count": 1}]
+    exits = client.get(url, params={"entryType": "Exit"}, headers=staff).json()
+    assert exits["cells"] == [{"weekday": 6, "hour": 17, "count": 1}]
