@@ -221,39 +221,31 @@ def heatmap(nursery: PathNursery, flt: Filters, scope: StaffScope, db: DbSession
 # Admin pages: parents and children ---------------------------------------------------------------
 
 
-def _parent_read(parent: Parent) -> ParentRead:
-    return ParentRead.model_validate(parent)
-
-
 @admin_router.get("/parents", response_model=Page[ParentRead])
 def list_parents(nursery: QueryNursery, db: DbSession, paging: Paging, q: Annotated[str | None, Query(max_length=100)] = None) -> Page[ParentRead]:
     rows, total = roster.list_parents(db, nursery=nursery, q=q, offset=paging.offset, limit=paging.page_size)
-    return Page(items=[_parent_read(p) for p in rows], total=total, page=paging.page, page_size=paging.page_size)
+    return Page(items=[ParentRead.model_validate(p) for p in rows], total=total, page=paging.page, page_size=paging.page_size)
 
 
 @admin_router.post("/parents", response_model=ParentRead, status_code=201)
-def create_parent(body: ParentCreate, caller: StaffCaller, scope: StaffScope, db: DbSession) -> ParentRead:
+def create_parent(body: ParentCreate, caller: StaffCaller, scope: StaffScope, db: DbSession) -> Parent:
     nursery = get_scoped(db, Nursery, body.nursery_id, scope, Nursery.id)
-    return _parent_read(roster.create_parent(db, nursery=nursery, data=body, actor=caller.actor))
+    return roster.create_parent(db, nursery=nursery, data=body, actor=caller.actor)
 
 
 @admin_router.get("/parents/{parent_id}", response_model=ParentRead)
-def get_parent(parent: PathParent) -> ParentRead:
-    return _parent_read(parent)
+def get_parent(parent: PathParent) -> Parent:
+    return parent
 
 
 @admin_router.patch("/parents/{parent_id}", response_model=ParentRead)
-def update_parent(parent: PathParent, body: ParentUpdate, caller: StaffCaller, db: DbSession) -> ParentRead:
-    return _parent_read(roster.update_parent(db, parent=parent, data=body, actor=caller.actor))
+def update_parent(parent: PathParent, body: ParentUpdate, caller: StaffCaller, db: DbSession) -> Parent:
+    return roster.update_parent(db, parent=parent, data=body, actor=caller.actor)
 
 
 @admin_router.delete("/parents/{parent_id}", status_code=204)
 def delete_parent(parent: PathParent, caller: StaffCaller, db: DbSession) -> None:
     roster.delete_parent(db, parent=parent, actor=caller.actor)
-
-
-def _child_read(child: Child) -> ChildRead:
-    return ChildRead.model_validate(child)
 
 
 @admin_router.get("/children", response_model=Page[ChildRead])
@@ -263,23 +255,23 @@ def list_children(
     q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Page[ChildRead]:
     rows, total = roster.list_children(db, nursery=nursery, class_name=class_name, q=q, offset=paging.offset, limit=paging.page_size)
-    return Page(items=[_child_read(c) for c in rows], total=total, page=paging.page, page_size=paging.page_size)
+    return Page(items=[ChildRead.model_validate(c) for c in rows], total=total, page=paging.page, page_size=paging.page_size)
 
 
 @admin_router.post("/children", response_model=ChildRead, status_code=201)
-def create_child(body: ChildCreate, caller: StaffCaller, scope: StaffScope, db: DbSession) -> ChildRead:
+def create_child(body: ChildCreate, caller: StaffCaller, scope: StaffScope, db: DbSession) -> Child:
     nursery = get_scoped(db, Nursery, body.nursery_id, scope, Nursery.id)
-    return _child_read(roster.create_child(db, nursery=nursery, data=body, actor=caller.actor))
+    return roster.create_child(db, nursery=nursery, data=body, actor=caller.actor)
 
 
 @admin_router.get("/children/{child_id}", response_model=ChildRead)
-def get_child(child: PathChild) -> ChildRead:
-    return _child_read(child)
+def get_child(child: PathChild) -> Child:
+    return child
 
 
 @admin_router.patch("/children/{child_id}", response_model=ChildRead)
-def update_child(child: PathChild, body: ChildUpdate, caller: StaffCaller, db: DbSession) -> ChildRead:
-    return _child_read(roster.update_child(db, child=child, data=body, actor=caller.actor))
+def update_child(child: PathChild, body: ChildUpdate, caller: StaffCaller, db: DbSession) -> Child:
+    return roster.update_child(db, child=child, data=body, actor=caller.actor)
 
 
 @admin_router.delete("/children/{child_id}", status_code=204)

@@ -1,0 +1,289 @@
+"""Scan stations: N stations posting scans while heartbeat load runs, an offline-queue replay, and the log list at 1M rows.
+
+    .venv/bin/python bench/scans.py [--stations 50] [--scan-interval 0.5] [--heartbeat-rate 100] [--seconds 20]
+                                    [--workers 2] [--logs 1000000]
+
+Creates and migrates the `bench` database (APP_BENCH_DATABASE_URL overrides), seeds one nursery per station with
+500 parents each, starts uvicorn, then:
+  1. every station scans a random parent of its nursery every --scan-interval seconds (open loop) while station
+     heartbeats (POST /api/auth/heartbeat) arrive at --heartbeat-rate per second;
+  2. replays 100 queued scans with 30 re-sent client scan ids shuffled in, 10 at a time, and counts the rows;
+  3. loads --logs logs into one nursery and times GET /api/entry-exit-logs pages with and without filters.
+Stops the server, removes its temp folder and prints ONE final JSON line.
+Targets: scan p99 ≤ 50 ms; 0 duplicate rows after the replay; ≤ 100 ms per list page at 1,000,000 logs.
+"""
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import time
+import uuid
+from datetime import timedelta
+
+from common import (
+    HttpConnection,
+    LoadResult,
+    fresh_bench_database,
+    post_request,
+    print_result,
+    remove,
+    start_server,
+    temp_dir,
+    use_bench_database,
+)
+
+SCAN = "/api/entry-exit-logs"
+HEARTBEAT = "/api/auth/heartbeat"
+PARENTS_PER_NURSERY = 500
+REPLAY_SCANS = 100
+REPLAY_DUPLICATES = 30
+LIST_RUNS = 7
+WARM_UP_SECONDS = 3.0
+
+
+def seed(stations: int) -> tuple[list[dict], str]:
+    """One nursery per station with 500 parents (one child each); station tokens and a staff JWT for nursery 1."""
+    from sqlalchemy import insert
+
+    from service.database import session_scope, utcnow
+    from service.entry_logs.models import Child, Guardian, Nursery, Parent
+    from service.entry_logs.station import issue_station_token
+    from service.identity.security import hash_password, issue_token
+    from tests.factories import make_user
+
+    password_hash = hash_password("bench-station-pass")
+    now = utcnow()
+    seeded = []
+    with session_scope() as db:
+        for n in range(stations):
+            nursery = Nursery(code=f"bench{n:03d}", name=f"ベンチ保育園{n}", entry_exit_password_hash=password_hash)
+            db.add(nursery)
+            db.flush()
+            rows = [{"nursery_id": nursery.id, "name": f"保護者{n}-{i}", "phone": "", "created_at": now, "updated_at": now} for i in range(PARENTS_PER_NURSERY)]
+            parent_ids = list(db.scalars(insert(Parent).returning(Parent.id, sort_by_parameter_order=True), rows))
+            child_rows = [{"nursery_id": nursery.id, "name": f"園児{n}-{i}", "class_name": f"{i % 5}組", "created_at": now, "updated_at": now} for i in range(PARENTS_PER_NURSERY)]
+            child_ids = list(db.scalars(insert(Child).returning(Child.id, sort_by_parameter_order=True), child_rows))
+            db.execute(insert(Guardian), [{"child_id": c, "parent_id": p} for c, p in zip(child_ids, parent_ids, strict=True)])
+            token = issue_station_token(nursery, now=now).token
+            seeded.append({"nursery_id": nursery.id, "parents": parent_ids, "token": token})
+        staff = make_user(db, "bench-staff", grants={"entry_logs": ("staff", str(seeded[0]["nursery_id"]))})
+        staff_jwt = issue_token(subject=str(staff.id), kind="user", now=now, minutes=240).token
+    return seeded, staff_jwt
+
+
+def scan_body(parent_id: int, entry_type: str, client_scan_id: str, scanned_at: str | None = None) -> bytes:
+    body = {"parentId": str(parent_id), "entryType": entry_type, "clientScanId": client_scan_id, "stationId": "bench"}
+    if scanned_at:
+        body["scannedAt"] = scanned_at
+    return json.dumps(body).encode()
+
+
+async def station_loop(port: int, station: dict, *, interval: float, stop_at: float, result: LoadResult) -> None:
+    """One station: a scan every `interval` seconds (open loop, random phase), latency measured per request."""
+    rng = random.Random(station["nursery_id"])
+    connection = HttpConnection(port)
+    next_at = time.perf_counter() + rng.random() * interval
+    try:
+        while next_at < stop_at:
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+            next_at += interval
+            raw = post_request(SCAN, scan_body(rng.choice(station["parents"]), rng.choice(("Entry", "Exit")), uuid.uuid4().hex), station["token"])
+            started = time.perf_counter()
+            try:
+                status, _ = await connection.request(raw)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                connection.close()
+                result.failed += 1
+                continue
+            if status in (200, 201):
+                result.ok += 1
+                result.latencies.append((time.perf_counter() - started) * 1000)
+            else:
+                result.failed += 1
+    finally:
+        connection.close()
+
+
+async def heartbeat_loop(port: int, tokens: list[str], *, rate: float, stop_at: float, result: LoadResult) -> None:
+    """Station heartbeats at `rate` per second spread over 8 connections."""
+    lanes = 8
+
+    async def lane(offset: int) -> None:
+        connection = HttpConnection(port)
+        interval = lanes / rate
+        next_at = time.perf_counter() + offset * interval / lanes
+        index = offset
+        try:
+            while next_at < stop_at:
+                await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+                next_at += interval
+                index += lanes
+                status, _ = await connection.request(post_request(HEARTBEAT, b"", tokens[index % len(tokens)]))
+                if status == 200:
+                    result.ok += 1
+                else:
+                    result.failed += 1
+        finally:
+            connection.close()
+
+    await asyncio.gather(*(lane(i) for i in range(lanes)))
+
+
+async def mixed_load(port: int, stations: list[dict], args: argparse.Namespace) -> tuple[LoadResult, LoadResult]:
+    """A short unmeasured warm-up (workers' first connections and imports), then the measured run."""
+    warm_until = time.perf_counter() + WARM_UP_SECONDS
+    await asyncio.gather(*(station_loop(port, s, interval=args.scan_interval, stop_at=warm_until, result=LoadResult()) for s in stations))
+    scans, heartbeats = LoadResult(), LoadResult()
+    stop_at = time.perf_counter() + args.seconds
+    began = time.perf_counter()
+    await asyncio.gather(
+        *(station_loop(port, s, interval=args.scan_interval, stop_at=stop_at, result=scans) for s in stations),
+        heartbeat_loop(port, [s["token"] for s in stations], rate=args.heartbeat_rate, stop_at=stop_at, result=heartbeats),
+    )
+    scans.seconds = heartbeats.seconds = time.perf_counter() - began
+    return scans, heartbeats
+
+
+async def replay_queue(port: int, station: dict) -> dict:
+    """An offline queue flushed late: 100 scans of distinct parents, 30 of them sent twice, shuffled, 10 in flight."""
+    from service.database import utcnow
+
+    now = utcnow()
+    parents = random.Random(7).sample(station["parents"], REPLAY_SCANS)
+    queued = [
+        (f"replay-{i:03d}", scan_body(p, "Entry", f"replay-{i:03d}", (now - timedelta(minutes=120 - i)).isoformat()))
+        for i, p in enumerate(parents)
+    ]
+    sends = queued + random.Random(8).sample(queued, REPLAY_DUPLICATES)
+    random.Random(9).shuffle(sends)
+    statuses: list[int] = []
+    pending = asyncio.Queue()
+    for item in sends:
+        pending.put_nowait(item)
+
+    async def sender() -> None:
+        connection = HttpConnection(port)
+        try:
+            while not pending.empty():
+                _, body = pending.get_nowait()
+                statuses.append((await connection.request(post_request(SCAN, body, station["token"])))[0])
+        finally:
+            connection.close()
+
+    await asyncio.gather(*(sender() for _ in range(10)))
+    return {"sent": len(sends), "statuses": {str(s): statuses.count(s) for s in sorted(set(statuses))}, **replay_rows()}
+
+
+def replay_rows() -> dict:
+    from sqlalchemy import func, select
+
+    from service.database import session_scope
+    from service.entry_logs.models import EntryLog
+
+    with session_scope() as db:
+        stored = db.scalar(select(func.count()).select_from(EntryLog).where(EntryLog.client_scan_id.like("replay-%")))
+        per_id = select(EntryLog.client_scan_id).where(EntryLog.client_scan_id.like("replay-%")).group_by(EntryLog.client_scan_id)
+        duplicated = db.scalar(select(func.count()).select_from(per_id.having(func.count() > 1).subquery()))
+    return {"rows_stored": stored, "duplicate_rows": duplicated}
+
+
+def load_logs(nursery_id: int, parent_ids: list[int], total: int) -> float:
+    """`total` logs for one nursery spread over the past year, generated inside PostgreSQL; then VACUUM ANALYZE."""
+    from sqlalchemy import text
+
+    from service.database import get_engine
+
+    started = time.perf_counter()
+    engine = get_engine()
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO entry_logs_log (parent_id, nursery_id, entry_type, occurred_at, created_at, station_id) "
+                "SELECT (:parents)[1 + (g % cardinality(:parents))], :nursery, "
+                "CASE WHEN g % 2 = 0 THEN 'Entry' ELSE 'Exit' END, "
+                "now() - make_interval(secs => (g::double precision * 31536000 / :total)), now(), 'bench' "
+                "FROM generate_series(1, :total) AS g"
+            ),
+            {"parents": parent_ids, "nursery": nursery_id, "total": total},
+        )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE entry_logs_log"))
+    return time.perf_counter() - started
+
+
+def time_list_queries(port: int, staff_jwt: str) -> dict:
+    """Median and worst of several GETs per query shape, measured over HTTP (includes the count)."""
+    import httpx
+
+    from service.database import utcnow
+
+    yesterday = (utcnow() - timedelta(days=1)).date().isoformat()
+    shapes = {
+        "page_1": {},
+        "page_1000": {"page": 1000},
+        "one_day": {"from": yesterday, "to": yesterday},
+        "parent_name": {"parentName": "保護者0-12"},
+        "child_name": {"childName": "園児0-7"},
+        "exits_page_1_size_100": {"entryType": "Exit", "pageSize": 100},
+    }
+    timings: dict[str, dict] = {}
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {staff_jwt}"}, timeout=30) as client:
+        for name, params in shapes.items():
+            samples, total = [], 0
+            for _ in range(LIST_RUNS):
+                started = time.perf_counter()
+                response = client.get(SCAN, params=params)
+                samples.append((time.perf_counter() - started) * 1000)
+                response.raise_for_status()
+                total = response.json()["totalCount"]
+            timings[name] = {"median_ms": round(statistics.median(samples), 1), "max_ms": round(max(samples), 1), "total_count": total}
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stations", type=int, default=50)
+    parser.add_argument("--scan-interval", type=float, default=0.5, help="seconds between one station's scans")
+    parser.add_argument("--heartbeat-rate", type=float, default=100.0, help="station heartbeats per second")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--logs", type=int, default=1_000_000)
+    args = parser.parse_args()
+
+    data_dir = temp_dir("daicho-bench-scans-")
+    use_bench_database(data_dir)
+    fresh_bench_database()
+    stations, staff_jwt = seed(args.stations)
+    server = start_server(data_dir, workers=args.workers)
+    try:
+        scans, heartbeats = asyncio.run(mixed_load(server.port, stations, args))
+        replay = asyncio.run(replay_queue(server.port, stations[1 % len(stations)]))
+        load_seconds = load_logs(stations[0]["nursery_id"], stations[0]["parents"], args.logs)
+        lists = time_list_queries(server.port, staff_jwt)
+    finally:
+        server.stop()
+        remove(data_dir)
+    print_result({
+        "bench": "scans",
+        "stations": args.stations,
+        "workers": args.workers,
+        "scan_rate_per_s": round(scans.rate, 1),
+        "scans_ok": scans.ok,
+        "scans_failed": scans.failed,
+        "scan_p50_ms": round(scans.percentile(0.50), 1),
+        "scan_p99_ms": round(scans.percentile(0.99), 1),
+        "heartbeats_per_s": round(heartbeats.rate, 1),
+        "heartbeats_failed": heartbeats.failed,
+        "replay": replay,
+        "logs_loaded": args.logs,
+        "logs_load_seconds": round(load_seconds, 1),
+        "list_queries": lists,
+        "list_worst_median_ms": max(t["median_ms"] for t in lists.values()),
+        "targets": {"scan_p99_ms": 50, "duplicate_rows": 0, "list_page_ms": 100},
+    })
+
+
+if __name__ == "__main__":
+    main()
