@@ -22,7 +22,14 @@ from sqlalchemy.orm import Session
 
 from service.config import Settings, get_settings
 from service.outbox.models import OutboxAttempt, OutboxMessage
-from service.outbox.providers import DeliveryError, Outgoing, PermanentDeliveryError, SendResult, TransientDeliveryError, provider_for
+from service.outbox.providers import (
+    DeliveryError,
+    Outgoing,
+    PermanentDeliveryError,
+    SendResult,
+    TransientDeliveryError,
+    provider_for,
+)
 
 log = logging.getLogger("daicho.outbox")
 
@@ -34,7 +41,9 @@ _sent_hooks: dict[tuple[str, str | None], list[Hook]] = defaultdict(list)
 _failed_hooks: dict[tuple[str, str | None], list[Hook]] = defaultdict(list)
 
 
-def _registrar(table: dict[tuple[str, str | None], list[Hook]], domain: str, ref_type: str | None) -> Callable[[Hook], Hook]:
+def _registrar(
+    table: dict[tuple[str, str | None], list[Hook]], domain: str, ref_type: str | None
+) -> Callable[[Hook], Hook]:
     def register(fn: Hook) -> Hook:
         if fn not in table[(domain, ref_type)]:
             table[(domain, ref_type)].append(fn)
@@ -44,7 +53,7 @@ def _registrar(table: dict[tuple[str, str | None], list[Hook]], domain: str, ref
 
 
 def on_sent(domain: str, ref_type: str | None = None) -> Callable[[Hook], Hook]:
-    """Register fn(db, message), run in the transaction that marks a message of this domain/ref_type sent (None: any ref_type)."""
+    """Register fn(db, message), run in the transaction that marks such a message sent (ref_type None: any)."""
     return _registrar(_sent_hooks, domain, ref_type)
 
 
@@ -102,15 +111,24 @@ def _due(now: datetime) -> ColumnElement[bool]:
 
 def dispatch_due(db: Session, *, now: datetime, limit: int) -> list[int]:
     """Ids of the messages a deliver call would claim now, oldest due first."""
-    stmt = select(OutboxMessage.id).where(_due(now)).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
+    stmt = (
+        select(OutboxMessage.id).where(_due(now)).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
+    )
     return list(db.scalars(stmt))
 
 
 def _snapshot(message: OutboxMessage) -> Outgoing:
     return Outgoing(
-        id=message.id, channel=message.channel, recipient=message.recipient, subject=message.subject,
-        body=message.body, payload=dict(message.payload or {}), attempt=message.attempts,
-        domain=message.domain, ref_type=message.ref_type, ref_id=message.ref_id,
+        id=message.id,
+        channel=message.channel,
+        recipient=message.recipient,
+        subject=message.subject,
+        body=message.body,
+        payload=dict(message.payload or {}),
+        attempt=message.attempts,
+        domain=message.domain,
+        ref_type=message.ref_type,
+        ref_id=message.ref_id,
     )
 
 
@@ -119,7 +137,9 @@ def _abandon_unfinished(db: Session, message_id: int, now: datetime) -> None:
     db.execute(
         update(OutboxAttempt)
         .where(OutboxAttempt.message_id == message_id, OutboxAttempt.outcome == "started")
-        .values(outcome="abandoned", finished_at=now, error="worker stopped before the provider answered; lease expired")
+        .values(
+            outcome="abandoned", finished_at=now, error="worker stopped before the provider answered; lease expired"
+        )
     )
 
 
@@ -129,7 +149,9 @@ def _claim(db: Session, message_id: int, now: datetime, settings: Settings) -> C
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, _due(now))
         .values(
-            status="sending", claim_token=token, attempts=OutboxMessage.attempts + 1,
+            status="sending",
+            claim_token=token,
+            attempts=OutboxMessage.attempts + 1,
             lease_expires_at=now + timedelta(seconds=settings.outbox_lease_seconds),
         )
         .execution_options(synchronize_session=False)
@@ -184,7 +206,9 @@ def _mark_sent(db: Session, message: OutboxMessage, result: SendResult, now: dat
 
 def _schedule_retry(message: OutboxMessage, error: DeliveryError, now: datetime, settings: Settings) -> datetime:
     delay = backoff_seconds(
-        message.attempts, base=settings.outbox_backoff_base_seconds, cap=settings.outbox_backoff_cap_seconds,
+        message.attempts,
+        base=settings.outbox_backoff_base_seconds,
+        cap=settings.outbox_backoff_cap_seconds,
         jitter=random.random(),
     )
     message.status = "pending"
@@ -205,7 +229,9 @@ def _record_outcome(
     sent = isinstance(result, SendResult)
     if attempt is not None:
         attempt.finished_at = now
-        attempt.outcome = "sent" if sent else ("permanent_error" if isinstance(result, PermanentDeliveryError) else "transient_error")
+        attempt.outcome = (
+            "sent" if sent else ("permanent_error" if isinstance(result, PermanentDeliveryError) else "transient_error")
+        )
         attempt.provider_message_id = result.provider_message_id if sent else None
         attempt.error = None if sent else str(result)
     if message is None or message.claim_token != claim.token:
@@ -222,7 +248,9 @@ def _record_outcome(
     return DeliveryOutcome(message_id, "retry", claim.number, _schedule_retry(message, result, now, settings))
 
 
-def deliver(db_factory: DbFactory, message_id: int, *, now: datetime, settings: Settings | None = None) -> DeliveryOutcome:
+def deliver(
+    db_factory: DbFactory, message_id: int, *, now: datetime, settings: Settings | None = None
+) -> DeliveryOutcome:
     """Claim, send and record one message; safe to call any number of times, concurrently, for the same id."""
     settings = settings or get_settings()
     with db_factory() as db:
@@ -234,4 +262,3 @@ def deliver(db_factory: DbFactory, message_id: int, *, now: datetime, settings: 
     finished_at = now + timedelta(seconds=time.monotonic() - started)
     with db_factory() as db:
         return _record_outcome(db, claim, result, finished_at, settings)
-

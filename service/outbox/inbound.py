@@ -37,12 +37,15 @@ def receive(db: Session, *, provider: str, event_id: str, event_type: str, paylo
     """Store the event and run its handlers; an event id seen before changes nothing and answers duplicate."""
     if not event_id or len(event_id) > MAX_EVENT_ID or len(event_type) > MAX_EVENT_TYPE:
         raise DomainError(
-            "イベントIDまたは種別が不正です", code="malformed_event",
+            "イベントIDまたは種別が不正です",
+            code="malformed_event",
             details={"max_event_id": MAX_EVENT_ID, "max_event_type": MAX_EVENT_TYPE},
         )
     if db.scalar(select(InboundEvent.id).where(InboundEvent.provider == provider, InboundEvent.event_id == event_id)):
         return {"duplicate": True, "event_id": event_id}
-    event = InboundEvent(provider=provider, event_id=event_id, event_type=event_type, payload=payload, received_at=utcnow())
+    event = InboundEvent(
+        provider=provider, event_id=event_id, event_type=event_type, payload=payload, received_at=utcnow()
+    )
     try:
         with db.begin_nested():
             db.add(event)
@@ -58,7 +61,9 @@ def _message_by_provider_id(db: Session, channel: str, provider_message_id: str 
     if not provider_message_id:
         return None
     return db.scalar(
-        select(OutboxMessage).where(OutboxMessage.channel == channel, OutboxMessage.provider_message_id == provider_message_id)
+        select(OutboxMessage).where(
+            OutboxMessage.channel == channel, OutboxMessage.provider_message_id == provider_message_id
+        )
     )
 
 

@@ -1,4 +1,4 @@
-"""Writing outgoing messages in the caller's transaction, and the operator's view of them; delivery lives in service.outbox.delivery."""
+"""Writing outgoing messages in the caller's transaction and the operator's view of them; sending is in delivery.py."""
 
 import logging
 from dataclasses import dataclass
@@ -44,8 +44,15 @@ def enqueue(
         if existing is not None:
             return existing
     message = OutboxMessage(
-        channel=channel, recipient=recipient, subject=subject, body=body, payload=payload or {},
-        domain=domain, ref_type=ref_type, ref_id=None if ref_id is None else str(ref_id), dedupe_key=dedupe_key,
+        channel=channel,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        payload=payload or {},
+        domain=domain,
+        ref_type=ref_type,
+        ref_id=None if ref_id is None else str(ref_id),
+        dedupe_key=dedupe_key,
     )
     db.add(message)
     db.flush()
@@ -67,7 +74,11 @@ def _queue_deliveries(message_ids: list[int]) -> None:
             for message_id in message_ids:
                 app.send_task(DELIVER_TASK, args=[message_id], retry=False, connection=connection)
     except Exception as exc:
-        log.warning("could not queue outbox delivery for %s (%s); platform.dispatch_outbox will", message_ids, exc.__class__.__name__)
+        log.warning(
+            "could not queue outbox delivery for %s (%s); platform.dispatch_outbox will",
+            message_ids,
+            exc.__class__.__name__,
+        )
 
 
 @event.listens_for(Session, "after_commit")
@@ -91,7 +102,9 @@ class OutboxFilter:
 
 def _filtered(stmt: Select, flt: OutboxFilter) -> Select:
     for column, value in (
-        (OutboxMessage.status, flt.status), (OutboxMessage.channel, flt.channel), (OutboxMessage.domain, flt.domain)
+        (OutboxMessage.status, flt.status),
+        (OutboxMessage.channel, flt.channel),
+        (OutboxMessage.domain, flt.domain),
     ):
         if value:
             stmt = stmt.where(column == value)
@@ -101,7 +114,9 @@ def _filtered(stmt: Select, flt: OutboxFilter) -> Select:
 def list_messages(db: Session, *, flt: OutboxFilter, offset: int, limit: int) -> tuple[list[OutboxMessage], int]:
     """Newest first."""
     total = db.scalar(_filtered(select(func.count()).select_from(OutboxMessage), flt)) or 0
-    rows = db.scalars(_filtered(select(OutboxMessage), flt).order_by(OutboxMessage.id.desc()).offset(offset).limit(limit))
+    rows = db.scalars(
+        _filtered(select(OutboxMessage), flt).order_by(OutboxMessage.id.desc()).offset(offset).limit(limit)
+    )
     return list(rows), total
 
 
@@ -110,7 +125,9 @@ def get_message(db: Session, message_id: int) -> OutboxMessage:
         select(OutboxMessage).where(OutboxMessage.id == message_id).options(selectinload(OutboxMessage.attempt_log))
     )
     if message is None:
-        raise NotFound("指定された送信メッセージは見つかりません", details={"resource": "outbox_message", "id": message_id})
+        raise NotFound(
+            "指定された送信メッセージは見つかりません", details={"resource": "outbox_message", "id": message_id}
+        )
     return message
 
 
@@ -119,7 +136,8 @@ def retry_failed(db: Session, *, message_id: int, actor: Actor, now: datetime) -
     message = get_message(db, message_id)
     if message.status != "failed":
         raise Conflict(
-            "再送できるのは送信失敗のメッセージだけです", code="outbox_not_failed",
+            "再送できるのは送信失敗のメッセージだけです",
+            code="outbox_not_failed",
             details={"id": message_id, "status": message.status},
         )
     before = snapshot(message, RETRY_AUDIT_FIELDS)
@@ -128,8 +146,14 @@ def retry_failed(db: Session, *, message_id: int, actor: Actor, now: datetime) -
     message.next_attempt_at = now
     message.last_error = None
     record(
-        db, actor=actor, action="outbox_retry", domain="platform", target_type="outbox_message", target_id=message.id,
-        changes=diff(before, snapshot(message, RETRY_AUDIT_FIELDS)), at=now,
+        db,
+        actor=actor,
+        action="outbox_retry",
+        domain="platform",
+        target_type="outbox_message",
+        target_id=message.id,
+        changes=diff(before, snapshot(message, RETRY_AUDIT_FIELDS)),
+        at=now,
     )
     db.flush()
     deliver_after_commit(db, message.id)

@@ -44,8 +44,12 @@ def signed_stripe_event(
 ) -> tuple[bytes, dict[str, str]]:
     """A Stripe event body and its headers, signed the way Stripe signs them."""
     event = {
-        "id": event_id or f"evt_sandbox_{uuid.uuid4().hex}", "object": "event", "type": event_type,
-        "created": int(time.time()), "livemode": False, "data": {"object": data_object},
+        "id": event_id or f"evt_sandbox_{uuid.uuid4().hex}",
+        "object": "event",
+        "type": event_type,
+        "created": int(time.time()),
+        "livemode": False,
+        "data": {"object": data_object},
     }
     body = json.dumps(event).encode()
     header = stripe.WebhookSignature.generate_signature_header(body.decode(), secret)

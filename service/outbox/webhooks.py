@@ -26,7 +26,9 @@ RawBody = Annotated[bytes, Depends(raw_body)]
 
 def _secret(value: str, variable: str) -> str:
     if not value:
-        raise ServiceUnavailable("Webhookの署名鍵が設定されていません", code="webhook_not_configured", details={"setting": variable})
+        raise ServiceUnavailable(
+            "Webhookの署名鍵が設定されていません", code="webhook_not_configured", details={"setting": variable}
+        )
     return value
 
 
@@ -46,7 +48,9 @@ def _receive_json_event(db: Session, provider: str, body: bytes) -> dict[str, An
             raise ValueError("an event needs id and type")
     except ValueError as exc:
         raise _malformed("イベントの形式が不正です（id と type が必要です）") from exc
-    return inbound.receive(db, provider=provider, event_id=str(event["id"]), event_type=str(event["type"]), payload=event)
+    return inbound.receive(
+        db, provider=provider, event_id=str(event["id"]), event_type=str(event["type"]), payload=event
+    )
 
 
 @router.post("/stripe")
@@ -67,7 +71,9 @@ def twilio_webhook(
         params = ImmutableMultiDict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
     except UnicodeDecodeError as exc:
         raise _reject() from exc
-    url = settings.public_base_url.rstrip("/") + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    url = (
+        settings.public_base_url.rstrip("/") + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    )
     if not twilio_request_valid(url, params, x_twilio_signature, token):
         raise _reject()
     sid = params.get("MessageSid") or params.get("SmsSid")
@@ -75,8 +81,11 @@ def twilio_webhook(
         raise _malformed("MessageSid がありません")
     status = params.get("MessageStatus")
     return inbound.receive(
-        db, provider="twilio", event_id=f"{sid}:{status or 'received'}",
-        event_type=f"message.{status or 'received'}", payload=dict(params),
+        db,
+        provider="twilio",
+        event_id=f"{sid}:{status or 'received'}",
+        event_type=f"message.{status or 'received'}",
+        payload=dict(params),
     )
 
 

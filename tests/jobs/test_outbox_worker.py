@@ -15,7 +15,13 @@ SENDER = "daicho@example.jp"
 
 
 def smtp_env(port: int, **extra: str) -> dict[str, str]:
-    return {"APP_EMAIL_PROVIDER": "smtp", "APP_SMTP_HOST": "127.0.0.1", "APP_SMTP_PORT": str(port), "APP_EMAIL_FROM": SENDER, **extra}
+    return {
+        "APP_EMAIL_PROVIDER": "smtp",
+        "APP_SMTP_HOST": "127.0.0.1",
+        "APP_SMTP_PORT": str(port),
+        "APP_EMAIL_FROM": SENDER,
+        **extra,
+    }
 
 
 def current(message_id: int) -> OutboxMessage:
@@ -25,7 +31,9 @@ def current(message_id: int) -> OutboxMessage:
 
 def attempt_outcomes(message_id: int) -> list[str]:
     with session_scope() as db:
-        stmt = select(OutboxAttempt.outcome).where(OutboxAttempt.message_id == message_id).order_by(OutboxAttempt.number)
+        stmt = (
+            select(OutboxAttempt.outcome).where(OutboxAttempt.message_id == message_id).order_by(OutboxAttempt.number)
+        )
         return list(db.scalars(stmt))
 
 

@@ -32,8 +32,20 @@ class WorkerProcess:
         """Start the worker in its own process group and return once it answers a ping."""
         self.node = f"outbox-test-{uuid.uuid4().hex[:8]}@localhost"
         command = [
-            CELERY, "-A", "jobs.celery_app", "worker", "--pool=prefork", "--concurrency=1", "-Q", "celery",
-            "-n", self.node, "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
+            CELERY,
+            "-A",
+            "jobs.celery_app",
+            "worker",
+            "--pool=prefork",
+            "--concurrency=1",
+            "-Q",
+            "celery",
+            "-n",
+            self.node,
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
         ]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(

@@ -14,13 +14,21 @@ from service.outbox.providers.base import (
 from service.outbox.providers.sandbox import SandboxProvider
 
 __all__ = [
-    "DeliveryError", "Outgoing", "PermanentDeliveryError", "Provider", "SendResult", "TransientDeliveryError",
+    "DeliveryError",
+    "Outgoing",
+    "PermanentDeliveryError",
+    "Provider",
+    "SendResult",
+    "TransientDeliveryError",
     "provider_for",
 ]
 
 CHOICE_FIELD = {
-    "email": "email_provider", "sms": "sms_provider", "slack": "slack_provider",
-    "payment_link": "payment_provider", "voice": "voice_provider",
+    "email": "email_provider",
+    "sms": "sms_provider",
+    "slack": "slack_provider",
+    "payment_link": "payment_provider",
+    "voice": "voice_provider",
 }
 REAL_PROVIDERS = {
     ("email", "smtp"): "service.outbox.providers.email:SmtpEmailProvider",

@@ -36,7 +36,10 @@ def _smtp_error(exc: smtplib.SMTPException) -> Exception:
         code = min(codes) if codes else 550
         text = "recipient refused"
     elif isinstance(exc, smtplib.SMTPResponseException):
-        code, text = exc.smtp_code, exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        code, text = (
+            exc.smtp_code,
+            exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error),
+        )
     else:
         return TransientDeliveryError(f"SMTP error: {exc.__class__.__name__}")
     error = PermanentDeliveryError if 500 <= code < 600 else TransientDeliveryError

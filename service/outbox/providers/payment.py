@@ -13,8 +13,10 @@ from service.outbox.providers.terms import payment_terms
 def _metadata(message: Outgoing) -> dict[str, str]:
     """Lets the checkout.session.* webhooks find the outbox row and the domain object behind it."""
     return {
-        "outbox_id": str(message.id), "domain": message.domain,
-        "ref_type": message.ref_type or "", "ref_id": message.ref_id or "",
+        "outbox_id": str(message.id),
+        "domain": message.domain,
+        "ref_type": message.ref_type or "",
+        "ref_id": message.ref_id or "",
     }
 
 
@@ -22,20 +24,24 @@ class StripePaymentLinkProvider:
     def __init__(self, settings: Settings, client: stripe.StripeClient | None = None) -> None:
         self.settings = settings
         self.client = client or stripe.StripeClient(
-            settings.stripe_api_key, http_client=stripe.RequestsClient(timeout=settings.outbox_send_timeout_seconds),
+            settings.stripe_api_key,
+            http_client=stripe.RequestsClient(timeout=settings.outbox_send_timeout_seconds),
         )
 
     def send(self, message: Outgoing) -> SendResult:
         terms = payment_terms(message, self.settings.public_base_url)
         params: dict[str, Any] = {
             "mode": "payment",
-            "line_items": [{
-                "quantity": 1,
-                "price_data": {
-                    "currency": terms["currency"], "unit_amount": terms["amount"],
-                    "product_data": {"name": message.subject or "お支払い"},
-                },
-            }],
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": terms["currency"],
+                        "unit_amount": terms["amount"],
+                        "product_data": {"name": message.subject or "お支払い"},
+                    },
+                }
+            ],
             "success_url": terms["success_url"],
             "cancel_url": terms["cancel_url"],
             "expires_at": int(terms["expires_at"].timestamp()),

@@ -104,8 +104,14 @@ class SandboxProvider:
 
     def _record(self, message: Outgoing, **fields: Any) -> None:
         line = {
-            "at": utcnow().isoformat(), "outbox_id": message.id, "attempt": message.attempt, "channel": self.channel,
-            "recipient": message.recipient, "subject": message.subject, "body": message.body, "payload": message.payload,
+            "at": utcnow().isoformat(),
+            "outbox_id": message.id,
+            "attempt": message.attempt,
+            "channel": self.channel,
+            "recipient": message.recipient,
+            "subject": message.subject,
+            "body": message.body,
+            "payload": message.payload,
             **fields,
         }
         folder = sandbox_dir(self.settings)

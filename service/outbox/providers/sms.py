@@ -15,7 +15,8 @@ class TwilioSmsProvider:
     def __init__(self, settings: Settings, client: Client | None = None) -> None:
         self.settings = settings
         self.client = client or Client(
-            settings.twilio_account_sid, settings.twilio_auth_token,
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
             http_client=TwilioHttpClient(timeout=settings.outbox_send_timeout_seconds),
         )
 

@@ -14,7 +14,9 @@ def payment_terms(message: Outgoing, public_base_url: str) -> dict[str, Any]:
     payload = message.payload
     amount = payload.get("amount")
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise PermanentDeliveryError("payment link needs payload.amount, a positive integer in the currency's minor unit")
+        raise PermanentDeliveryError(
+            "payment link needs payload.amount, a positive integer in the currency's minor unit"
+        )
     minutes = payload.get("expires_in_minutes", DEFAULT_EXPIRY_MINUTES)
     low, high = EXPIRY_RANGE_MINUTES
     if not isinstance(minutes, int) or not low <= minutes <= high:

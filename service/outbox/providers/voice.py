@@ -1,9 +1,15 @@
-"""Voice calls through a documented HTTP API: POST {voice_api_url}/calls with a bearer key; results come back to /api/webhooks/voice."""
+"""Voice calls through a documented HTTP API: POST {voice_api_url}/calls with a bearer key; results come by webhook."""
 
 import httpx
 
 from service.config import Settings
-from service.outbox.providers.base import Outgoing, PermanentDeliveryError, SendResult, TransientDeliveryError, classify_http_status
+from service.outbox.providers.base import (
+    Outgoing,
+    PermanentDeliveryError,
+    SendResult,
+    TransientDeliveryError,
+    classify_http_status,
+)
 
 VOICE_CALLBACK_PATH = "/api/webhooks/voice"
 
@@ -23,7 +29,10 @@ class HttpVoiceProvider:
         headers = {"Authorization": f"Bearer {s.voice_api_key}", "Idempotency-Key": f"outbox-{message.id}"}
         try:
             response = httpx.post(
-                s.voice_api_url.rstrip("/") + "/calls", json=request, headers=headers, timeout=s.outbox_send_timeout_seconds
+                s.voice_api_url.rstrip("/") + "/calls",
+                json=request,
+                headers=headers,
+                timeout=s.outbox_send_timeout_seconds,
             )
         except httpx.HTTPError as exc:
             raise TransientDeliveryError(f"voice API unreachable: {exc.__class__.__name__}") from exc

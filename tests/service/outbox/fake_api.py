@@ -1,4 +1,4 @@
-"""A local HTTP server standing in for a provider's documented API: it records requests and answers what the test says."""
+"""A local HTTP server standing in for a provider's documented API: records requests, answers as told."""
 
 import json
 import threading

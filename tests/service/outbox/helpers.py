@@ -19,7 +19,9 @@ def enqueue_committed(**fields: Any) -> int:
 
 def read(message_id: int) -> OutboxMessage:
     with session_scope() as db:
-        stmt = select(OutboxMessage).where(OutboxMessage.id == message_id).options(selectinload(OutboxMessage.attempt_log))
+        stmt = (
+            select(OutboxMessage).where(OutboxMessage.id == message_id).options(selectinload(OutboxMessage.attempt_log))
+        )
         return db.scalar(stmt)
 
 

@@ -1,4 +1,4 @@
-"""The 送信履歴 API: list with filters and pages, detail with attempts, audited retry of a failed message; admins only."""
+"""The 送信履歴 API: list with filters and pages, detail with attempts, audited retry; admins only."""
 
 from sqlalchemy import select
 
@@ -9,8 +9,21 @@ from tests.factories import auth_headers, make_user
 from tests.service.outbox.helpers import enqueue_committed, read
 
 LIST_FIELDS = {
-    "id", "channel", "recipient", "subject", "status", "attempts", "provider_message_id", "delivery_status",
-    "last_error", "domain", "ref_type", "ref_id", "created_at", "sent_at", "next_attempt_at",
+    "id",
+    "channel",
+    "recipient",
+    "subject",
+    "status",
+    "attempts",
+    "provider_message_id",
+    "delivery_status",
+    "last_error",
+    "domain",
+    "ref_type",
+    "ref_id",
+    "created_at",
+    "sent_at",
+    "next_attempt_at",
 }
 
 
@@ -103,7 +116,8 @@ def test_people_without_the_platform_admin_role_get_403(client, db):
     db.commit()
     message_id = enqueue_committed()
     for method, path in (
-        ("GET", "/api/admin/outbox"), ("GET", f"/api/admin/outbox/{message_id}"),
+        ("GET", "/api/admin/outbox"),
+        ("GET", f"/api/admin/outbox/{message_id}"),
         ("POST", f"/api/admin/outbox/{message_id}/retry"),
     ):
         response = client.request(method, path, headers=headers)

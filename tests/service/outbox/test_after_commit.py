@@ -1,4 +1,4 @@
-"""A committed enqueue queues its delivery task on the real broker; a rolled-back one does not, and a dead broker fails nothing."""
+"""A committed enqueue queues its delivery task on the real broker; a rollback none; a dead broker fails nothing."""
 
 import pytest
 

@@ -22,8 +22,15 @@ calls: list[tuple[str, int, str]] = []
 def _send_link_by_sms(db, message):
     """What the reservations domain will do: pass the payment URL on in the same transaction."""
     calls.append(("sent", message.id, message.status))
-    enqueue(db, channel="sms", recipient="+819012345678", body=f"お支払い: {message.payload['result']['url']}",
-            domain=HOOK_DOMAIN, ref_type="payment_sms", ref_id=message.id)
+    enqueue(
+        db,
+        channel="sms",
+        recipient="+819012345678",
+        body=f"お支払い: {message.payload['result']['url']}",
+        domain=HOOK_DOMAIN,
+        ref_type="payment_sms",
+        ref_id=message.id,
+    )
 
 
 @on_failed(HOOK_DOMAIN)
@@ -120,7 +127,9 @@ def test_of_many_concurrent_deliveries_of_one_message_exactly_one_sends(settings
     with ThreadPoolExecutor(max_workers=6) as pool:
         results = sorted(pool.map(attempt, range(6)))
     assert results == ["sent"] + ["skipped"] * 5
-    assert [line["outcome"] for line in read_sandbox_log(settings, "slack") if line["outbox_id"] == message_id] == ["sent"]
+    assert [line["outcome"] for line in read_sandbox_log(settings, "slack") if line["outbox_id"] == message_id] == [
+        "sent"
+    ]
     assert read(message_id).attempts == 1
 
 
@@ -141,9 +150,9 @@ def test_a_message_in_the_middle_of_its_smtp_session_is_not_claimed_again(settin
 def _leave_as_a_dead_worker_would(message_id, *, lease_expires_at, attempts=1):
     with session_scope() as db:
         db.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message_id).values(
-                status="sending", claim_token="dead-worker", attempts=attempts, lease_expires_at=lease_expires_at
-            )
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(status="sending", claim_token="dead-worker", attempts=attempts, lease_expires_at=lease_expires_at)
         )
         db.add(OutboxAttempt(message_id=message_id, number=attempts, outcome="started"))
 
@@ -178,7 +187,9 @@ def test_dispatch_lists_due_and_lease_expired_messages_only(settings):
     done = enqueue_committed(recipient="done@example.jp")
     now = utcnow()
     with session_scope() as db:
-        db.execute(update(OutboxMessage).where(OutboxMessage.id == later).values(next_attempt_at=now + timedelta(minutes=5)))
+        db.execute(
+            update(OutboxMessage).where(OutboxMessage.id == later).values(next_attempt_at=now + timedelta(minutes=5))
+        )
         db.execute(update(OutboxMessage).where(OutboxMessage.id == done).values(status="sent"))
     _leave_as_a_dead_worker_would(expired, lease_expires_at=now - timedelta(seconds=1))
     _leave_as_a_dead_worker_would(leased, lease_expires_at=now + timedelta(seconds=60))
@@ -189,8 +200,13 @@ def test_dispatch_lists_due_and_lease_expired_messages_only(settings):
 
 def test_a_sent_hook_acts_in_the_delivery_transaction_with_the_providers_result(settings):
     message_id = enqueue_committed(
-        channel="payment_link", recipient="guest@example.jp", subject="ご予約金", payload={"amount": 5000},
-        domain=HOOK_DOMAIN, ref_type="payment", ref_id=42,
+        channel="payment_link",
+        recipient="guest@example.jp",
+        subject="ご予約金",
+        payload={"amount": 5000},
+        domain=HOOK_DOMAIN,
+        ref_type="payment",
+        ref_id=42,
     )
     assert run(message_id, settings).outcome == "sent"
     result = read(message_id).payload["result"]

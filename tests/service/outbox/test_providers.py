@@ -56,7 +56,9 @@ class TestSlackAndVoiceHttp:
         settings.slack_provider, settings.slack_webhook_url = "webhook", fake_api.url + "/services/T/B/X"
         fake_api.answer(200, b"ok")
         provider = provider_for("slack", settings)
-        assert provider.send(outgoing("slack", "#ops", body="端末オフライン 12台")).provider_message_id.startswith("slack-")
+        assert provider.send(outgoing("slack", "#ops", body="端末オフライン 12台")).provider_message_id.startswith(
+            "slack-"
+        )
         assert json.loads(fake_api.requests[0].body)["text"] == "端末オフライン 12台"
         fake_api.answer(404, b"no_service")
         with pytest.raises(PermanentDeliveryError, match="404"):
@@ -74,7 +76,9 @@ class TestSlackAndVoiceHttp:
         assert request.path == "/calls" and request.headers["authorization"] == "Bearer voice-key"
         assert request.headers["idempotency-key"] == "outbox-7"
         assert json.loads(request.body) == {
-            "to": "+819011112222", "script": "ご予約の確認です", "reference": "outbox-7",
+            "to": "+819011112222",
+            "script": "ご予約の確認です",
+            "reference": "outbox-7",
             "callback_url": settings.public_base_url + "/api/webhooks/voice",
         }
         fake_api.answer(429, {"error": "slow down"})
@@ -85,15 +89,31 @@ class TestSlackAndVoiceHttp:
 class TestStripeAndTwilio:
     def test_a_payment_link_is_a_checkout_session_created_once_per_outbox_row(self, fake_api, settings):
         client = stripe.StripeClient("sk_test_x", base_addresses={"api": fake_api.url}, max_network_retries=0)
-        fake_api.answer(200, {
-            "id": "cs_test_9", "object": "checkout.session", "url": "https://checkout.stripe.com/c/pay/cs_test_9",
-            "expires_at": 1_900_000_000, "status": "open",
-        })
-        message = outgoing("payment_link", "guest@example.jp", subject="ご予約金", payload={"amount": 5000}, domain="reservations",
-                           ref_type="reservation", ref_id="12")
+        fake_api.answer(
+            200,
+            {
+                "id": "cs_test_9",
+                "object": "checkout.session",
+                "url": "https://checkout.stripe.com/c/pay/cs_test_9",
+                "expires_at": 1_900_000_000,
+                "status": "open",
+            },
+        )
+        message = outgoing(
+            "payment_link",
+            "guest@example.jp",
+            subject="ご予約金",
+            payload={"amount": 5000},
+            domain="reservations",
+            ref_type="reservation",
+            ref_id="12",
+        )
         result = StripePaymentLinkProvider(settings, client).send(message)
         assert result.provider_message_id == "cs_test_9"
-        assert result.data["url"] == "https://checkout.stripe.com/c/pay/cs_test_9" and result.data["session_id"] == "cs_test_9"
+        assert (
+            result.data["url"] == "https://checkout.stripe.com/c/pay/cs_test_9"
+            and result.data["session_id"] == "cs_test_9"
+        )
         request = fake_api.requests[0]
         form = parse_qs(request.body.decode())
         assert request.path == "/v1/checkout/sessions" and request.headers["idempotency-key"] == "outbox-7"

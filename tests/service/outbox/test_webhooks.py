@@ -36,7 +36,9 @@ def secrets(monkeypatch):
 
 def stored_events() -> list[tuple[str, str, str]]:
     with session_scope() as db:
-        return [(e.provider, e.event_id, e.event_type) for e in db.scalars(select(InboundEvent).order_by(InboundEvent.id))]
+        return [
+            (e.provider, e.event_id, e.event_type) for e in db.scalars(select(InboundEvent).order_by(InboundEvent.id))
+        ]
 
 
 def mark_sent(message_id: int, provider_message_id: str) -> None:
@@ -62,7 +64,9 @@ class TestStripe:
         message_id = enqueue_committed(channel="payment_link", recipient="guest@example.jp", payload={"amount": 5000})
         mark_sent(message_id, "cs_test_1")
         session = {"id": "cs_test_1", "object": "checkout.session", "payment_status": "paid"}
-        body, headers = signed_stripe_event("checkout.session.completed", session, secret=STRIPE_SECRET, event_id="evt_1")
+        body, headers = signed_stripe_event(
+            "checkout.session.completed", session, secret=STRIPE_SECRET, event_id="evt_1"
+        )
 
         first = client.post("/api/webhooks/stripe", content=body, headers=headers)
         again = client.post("/api/webhooks/stripe", content=body, headers=headers)
@@ -121,7 +125,13 @@ class TestVoice:
     def test_a_signed_call_result_runs_the_domain_handler_once(self, client):
         message_id = enqueue_committed(channel="voice", recipient="+819011112222", body="ご予約の確認です")
         mark_sent(message_id, "call-1")
-        event = {"id": "evt-call-1", "type": "call.completed", "call_id": "call-1", "status": "completed", "outcome": "accept"}
+        event = {
+            "id": "evt-call-1",
+            "type": "call.completed",
+            "call_id": "call-1",
+            "status": "completed",
+            "outcome": "accept",
+        }
         body, headers = signed_voice_event(event, secret=VOICE_SECRET)
 
         assert client.post("/api/webhooks/voice", content=body, headers=headers).json()["duplicate"] is False
