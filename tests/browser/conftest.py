@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.support import live_server
-from tests.support.live_server import answers, free_port, wait_for
+from tests.support.live_server import answers, free_port
+from tests.support.waiting import wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -44,7 +45,7 @@ def dashboards_url(live_api: str, tmp_path: Path) -> Iterator[str]:
         return answers(f"{url}/_stcore/health")
 
     try:
-        wait_for(ready, timeout=START_TIMEOUT_SECONDS, what="Streamlit to answer /_stcore/health")
+        wait_until(ready, timeout=START_TIMEOUT_SECONDS, message="Streamlit to answer /_stcore/health")
         yield url
     finally:
         process.terminate()

@@ -184,3 +184,11 @@ def test_audit_log_filters_by_action(admin, open_app, live_api):
         {"項目": "ログインID", "変更前": "", "変更後": "root"},
         {"項目": "理由", "変更前": "", "変更後": "ログインIDまたはパスワードの誤り"},
     ]
+
+
+def test_a_login_id_already_taken_shows_the_apis_message(admin, open_app):
+    at = open_page(open_app, admin, USERS)
+
+    at = fill_new_user(at, login_id="ROOT", name="重複", email="", password="long-enough-1")
+
+    assert texts(at.error) == ["このログインIDは既に使われています"]

@@ -3,12 +3,13 @@
 import os
 import socket
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
 import uvicorn
+
+from tests.support.waiting import wait_until
 
 START_TIMEOUT_SECONDS = 20.0
 
@@ -17,16 +18,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def wait_for(condition: Callable[[], bool], *, timeout: float, what: str, interval: float = 0.05) -> None:
-    """Poll until the condition holds or fail naming what never happened."""
-    pause = threading.Event()
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        pause.wait(interval)
 
 
 def answers(url: str) -> bool:
@@ -52,7 +43,7 @@ def live_api(migrated_database: None) -> Iterator[str]:
             raise RuntimeError("the API server stopped while starting; its log is above")
         return answers(f"{base_url}/api/health")
 
-    wait_for(ready, timeout=START_TIMEOUT_SECONDS, what="the API to answer /api/health")
+    wait_until(ready, timeout=START_TIMEOUT_SECONDS, message="the API to answer /api/health")
     previous = os.environ.get("APP_API_URL")
     os.environ["APP_API_URL"] = base_url
     yield base_url
