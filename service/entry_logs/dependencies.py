@@ -16,7 +16,7 @@ from service.entry_logs.schemas import EntryType
 from service.entry_logs.station import Station
 from service.errors import Unauthorized, ValidationFailed
 from service.identity.dependencies import Caller, bearer, require
-from service.tenancy import TenantScope, get_scoped
+from service.tenancy import TenantScope
 
 DOMAIN = "entry_logs"
 StaffCaller = Annotated[Caller, Depends(require(DOMAIN))]
@@ -47,7 +47,7 @@ def nursery_param(db: DbSession, scope: StaffScope, nursery_id: Annotated[int | 
 
 
 def valid_nursery(db: DbSession, scope: StaffScope, nursery_id: Annotated[int, Path(ge=1)]) -> Nursery:
-    return get_scoped(db, Nursery, nursery_id, scope, Nursery.id)
+    return roster.nursery_by_id(db, scope=scope, nursery_id=nursery_id)
 
 
 def valid_parent(db: DbSession, scope: StaffScope, parent_id: Annotated[int, Path(ge=1)]) -> Parent:
@@ -99,7 +99,7 @@ def log_filter(
 ) -> LogFilter:
     """The list/export filters; a named nursery must be within the caller's scope."""
     if only_nursery is not None:
-        get_scoped(db, Nursery, only_nursery, scope, Nursery.id)
+        roster.nursery_by_id(db, scope=scope, nursery_id=only_nursery)
     return LogFilter(
         start=parse_bound(start, field="from", end=False), end=parse_bound(end, field="to", end=True),
         parent_name=parent_name or None, entry_type=entry_type, child_name=child_name or None, nursery_id=only_nursery,

@@ -1,8 +1,6 @@
 """Every Japanese word and message of the 入退管理 domain, in one place."""
 
 ENTRY_TYPE_LABELS = {"Entry": "入", "Exit": "出"}
-ENTRY_TYPE_ARROWS = {"Entry": "↓", "Exit": "↑"}
-ENTRY_TYPE_MEANINGS = {"Entry": "入（登園）", "Exit": "出（降園）"}
 ATTENDANCE_LABELS = {"present": "出席", "absent": "欠席"}
 
 PARENT_NOT_FOUND = "保護者が見つかりません"

@@ -3,11 +3,11 @@
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
+from typing import TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Select, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
@@ -19,6 +19,7 @@ from service.identity.security import hash_password
 from service.tenancy import TenantScope, get_scoped, scoped
 
 DOMAIN = "entry_logs"
+M = TypeVar("M")
 NURSERY_FIELDS = ("code", "name")
 PARENT_FIELDS = ("nursery_id", "name", "phone")
 CHILD_FIELDS = ("nursery_id", "name", "class_name", "parent_ids")
@@ -30,13 +31,25 @@ def _audit(db: Session, *, actor: Actor, action: str, target_type: str, target_i
         audit.record(db, actor=actor, action=action, domain=DOMAIN, target_type=target_type, target_id=target_id, changes=changes)
 
 
+def _in_scope(db: Session, model: type[M], object_id: int, scope: TenantScope, column: InstrumentedAttribute, message: str, code: str) -> M:
+    """get_scoped with the domain's own wording for the 404."""
+    try:
+        return get_scoped(db, model, object_id, scope, column)
+    except NotFound as exc:
+        raise NotFound(message, code=code, details=exc.details) from exc
+
+
+def nursery_by_id(db: Session, *, scope: TenantScope, nursery_id: int) -> Nursery:
+    return _in_scope(db, Nursery, nursery_id, scope, Nursery.id, labels.NURSERY_NOT_FOUND, "nursery_not_found")
+
+
 def nursery_in_scope(db: Session, *, scope: TenantScope, nursery_id: int | None) -> Nursery:
     """The nursery asked for (a scoped caller's own when none is named); another nursery's id is a 404."""
     if nursery_id is None:
         if scope.unrestricted:
             raise ValidationFailed(labels.NURSERY_REQUIRED, details={"field": "nurseryId", "rule": "required"})
         nursery_id = int(scope.value)
-    return get_scoped(db, Nursery, nursery_id, scope, Nursery.id)
+    return nursery_by_id(db, scope=scope, nursery_id=nursery_id)
 
 
 # Nurseries ---------------------------------------------------------------------------------------
@@ -82,10 +95,7 @@ def set_entry_exit_password(db: Session, *, nursery: Nursery, password: str | No
 
 
 def parent_in_scope(db: Session, *, scope: TenantScope, parent_id: int) -> Parent:
-    try:
-        return get_scoped(db, Parent, parent_id, scope, Parent.nursery_id)
-    except NotFound as exc:
-        raise NotFound(labels.PARENT_NOT_FOUND, code="parent_not_found", details=exc.details) from exc
+    return _in_scope(db, Parent, parent_id, scope, Parent.nursery_id, labels.PARENT_NOT_FOUND, "parent_not_found")
 
 
 def list_parents(db: Session, *, nursery: Nursery, q: str | None, offset: int, limit: int) -> tuple[list[Parent], int]:
@@ -128,10 +138,7 @@ def delete_parent(db: Session, *, parent: Parent, actor: Actor) -> None:
 
 
 def child_in_scope(db: Session, *, scope: TenantScope, child_id: int) -> Child:
-    try:
-        return get_scoped(db, Child, child_id, scope, Child.nursery_id)
-    except NotFound as exc:
-        raise NotFound(labels.CHILD_NOT_FOUND, code="child_not_found", details=exc.details) from exc
+    return _in_scope(db, Child, child_id, scope, Child.nursery_id, labels.CHILD_NOT_FOUND, "child_not_found")
 
 
 def _child_snapshot(child: Child) -> dict:

@@ -24,7 +24,6 @@ from service.entry_logs.schemas import (
 )
 from service.identity.router import request_actor
 from service.pagination import Page, PageParams, page_params
-from service.tenancy import get_scoped
 
 station_router = APIRouter(tags=["entry_logs"])
 
@@ -229,7 +228,7 @@ def list_parents(nursery: QueryNursery, db: DbSession, paging: Paging, q: Annota
 
 @admin_router.post("/parents", response_model=ParentRead, status_code=201)
 def create_parent(body: ParentCreate, caller: StaffCaller, scope: StaffScope, db: DbSession) -> Parent:
-    nursery = get_scoped(db, Nursery, body.nursery_id, scope, Nursery.id)
+    nursery = roster.nursery_by_id(db, scope=scope, nursery_id=body.nursery_id)
     return roster.create_parent(db, nursery=nursery, data=body, actor=caller.actor)
 
 
@@ -260,7 +259,7 @@ def list_children(
 
 @admin_router.post("/children", response_model=ChildRead, status_code=201)
 def create_child(body: ChildCreate, caller: StaffCaller, scope: StaffScope, db: DbSession) -> Child:
-    nursery = get_scoped(db, Nursery, body.nursery_id, scope, Nursery.id)
+    nursery = roster.nursery_by_id(db, scope=scope, nursery_id=body.nursery_id)
     return roster.create_child(db, nursery=nursery, data=body, actor=caller.actor)
 
 

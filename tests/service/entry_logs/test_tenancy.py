@@ -65,7 +65,7 @@ def test_staff_of_one_nursery_gets_404_for_every_id_of_another(client, db, sakur
     for method, path, kwargs in other_nursery_requests(sakura, himawari, b_log):
         response = client.request(method, path, headers=staff, **kwargs)
         assert response.status_code == 404, (method, path, response.text)
-        assert response.json()["error"]["code"] in {"not_found", "parent_not_found", "child_not_found"}
+        assert response.json()["error"]["code"] in {"not_found", "nursery_not_found", "parent_not_found", "child_not_found"}
     assert b_state(db, himawari) == before
 
 
