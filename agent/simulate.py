@@ -21,9 +21,10 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -50,7 +51,10 @@ from agent.state import StateStore, write_private
 log = logging.getLogger("agent.simulate")
 
 SERIAL_FORMAT = "SIM-{:05d}"
+T = TypeVar("T")
 PAGE_SIZE = 100  # the API's largest page
+# Enrolment and operator calls are audited writes the service serialises; more of them at once only queue up.
+SETUP_CONCURRENCY = 8
 
 
 @dataclass
@@ -121,6 +125,7 @@ class Simulation:
         self.rng = random.Random(options.seed)
         self.stats = Stats()
         self.gate = asyncio.Semaphore(options.concurrency)
+        self.setup_gate = asyncio.Semaphore(min(options.concurrency, SETUP_CONCURRENCY))
         self.work_dir = options.work_dir or Path(tempfile.mkdtemp(prefix="daicho-sim-"))
         self._sync_http: httpx.Client | None = None
 
@@ -138,7 +143,7 @@ class Simulation:
     async def enroll(self, serial: str, code: str) -> SimTerminal | None:
         device = self.new_device(serial)
         body = enroll_body(code=code, serial_number=serial, firmware_version=device.firmware_version())
-        async with self.gate:
+        async with self.setup_gate:
             try:
                 enrollment = parse_enrollment(check_response(await self.http.post(ENROLL_PATH, json=body)))
             except (AgentError, httpx.TransportError) as exc:
@@ -229,56 +234,69 @@ def read_codes_csv(path: Path) -> list[tuple[str, str]]:
     return [(row[0].strip(), row[1].strip()) for row in rows]
 
 
-async def admin_codes(http: httpx.AsyncClient, options: SimOptions, skip: set[str], want: int) -> list[tuple[str, str]]:
+async def admin_codes(http: httpx.AsyncClient, options: SimOptions, skip: set[str], want: int,
+                      gate: asyncio.Semaphore) -> list[tuple[str, str]]:
     """Log in as an admin and ask for codes for terminals no agent holds yet; create SIM terminals when too few."""
     login = check_response(await http.post("/api/auth/login",
                                            json={"login_id": options.admin_login, "password": options.admin_password}))
     headers = bearer(login["access_token"])
-    terminals = await _list_terminals(http, headers, skip, want)
+    terminals, taken = await _free_terminals(http, headers, skip, want)
     if len(terminals) < want and options.customer_id is not None:
-        terminals += await _create_terminals(http, headers, options.customer_id, skip | {s for s, _ in terminals},
-                                             want - len(terminals), asyncio.Semaphore(options.concurrency))
-    gate = asyncio.Semaphore(options.concurrency)
+        created = await asyncio.gather(*(
+            _setup_call(gate, _create_terminal(http, headers, options.customer_id, serial), f"creating {serial}")
+            for serial in _new_serials(taken | skip, want - len(terminals))))
+        terminals += [t for t in created if t is not None]
 
     async def code_for(serial: str, terminal_id: int) -> tuple[str, str]:
-        async with gate:
-            answer = check_response(await http.post(f"/api/fleet/terminals/{terminal_id}/enrollment-code",
-                                                    headers=headers))
+        answer = check_response(await http.post(f"/api/fleet/terminals/{terminal_id}/enrollment-code", headers=headers))
         return serial, answer["code"]
 
-    return list(await asyncio.gather(*(code_for(s, tid) for s, tid in terminals[:want])))
+    codes = await asyncio.gather(*(_setup_call(gate, code_for(s, tid), f"a code for {s}") for s, tid in terminals))
+    return [c for c in codes if c is not None]
 
 
-async def _list_terminals(http: httpx.AsyncClient, headers: dict[str, str], skip: set[str],
-                          want: int) -> list[tuple[str, int]]:
+async def _setup_call(gate: asyncio.Semaphore, call: Awaitable[T], what: str) -> T | None:
+    """One setup request under the setup gate; a failure skips that terminal instead of ending the run."""
+    async with gate:
+        try:
+            return await call
+        except (AgentError, httpx.HTTPError, KeyError, TypeError) as exc:
+            log.error("%s failed: %s", what, exc)
+            return None
+
+
+async def _free_terminals(http: httpx.AsyncClient, headers: dict[str, str], skip: set[str],
+                          want: int) -> tuple[list[tuple[str, int]], set[str]]:
+    """Up to `want` terminals no agent holds (serial, id), and every serial seen on the way."""
     found: list[tuple[str, int]] = []
+    seen: set[str] = set()
     page = 1
     while len(found) < want:
         data = check_response(await http.get("/api/fleet/terminals", headers=headers,
                                              params={"page": page, "page_size": PAGE_SIZE}))
+        seen |= {t["serial_number"] for t in data["items"]}
         found += [(t["serial_number"], t["id"]) for t in data["items"]
                   if t["serial_number"] not in skip and not t.get("enrolled")]
         if page * PAGE_SIZE >= data["total"]:
             break
         page += 1
-    return found[:want]
+    return found[:want], seen
 
 
-async def _create_terminals(http: httpx.AsyncClient, headers: dict[str, str], customer_id: int, taken: set[str],
-                            count: int, gate: asyncio.Semaphore) -> list[tuple[str, int]]:
+def _new_serials(taken: set[str], count: int) -> list[str]:
     serials: list[str] = []
     number = 1
     while len(serials) < count:
         if SERIAL_FORMAT.format(number) not in taken:
             serials.append(SERIAL_FORMAT.format(number))
         number += 1
+    return serials
 
-    async def create(serial: str) -> tuple[str, int]:
-        body = {"serial_number": serial, "customer_id": customer_id, "store_name": f"シミュレーション店舗 {serial}"}
-        async with gate:
-            return serial, check_response(await http.post("/api/fleet/terminals", json=body, headers=headers))["id"]
 
-    return list(await asyncio.gather(*(create(s) for s in serials)))
+async def _create_terminal(http: httpx.AsyncClient, headers: dict[str, str], customer_id: int,
+                           serial: str) -> tuple[str, int]:
+    body = {"serial_number": serial, "customer_id": customer_id, "store_name": f"シミュレーション店舗 {serial}"}
+    return serial, check_response(await http.post("/api/fleet/terminals", json=body, headers=headers))["id"]
 
 
 def load_state_file(path: Path | None) -> dict[str, dict[str, Any]]:
@@ -307,7 +325,7 @@ async def prepare(sim: Simulation) -> list[SimTerminal]:
         if options.enroll_from:
             pairs = [p for p in read_codes_csv(options.enroll_from) if p[0] not in known][:missing]
         elif options.admin_login:
-            pairs = await admin_codes(sim.http, options, known, missing)
+            pairs = await admin_codes(sim.http, options, known, missing, sim.setup_gate)
         else:
             pairs = []
         enrolled = await asyncio.gather(*(sim.enroll(serial, code) for serial, code in pairs))
