@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from service.audit.router import router as audit_router
 from service.entry_logs.router import router as entry_logs_router
+from service.fleet.agent_router import router as fleet_agent_router
 from service.fleet.router import router as fleet_router
 from service.identity.router import admin_router, auth_router
 from service.outbox.router import router as outbox_admin_router
@@ -12,6 +13,7 @@ from service.outbox.webhooks import router as webhooks_router
 
 def all_routers() -> list[APIRouter]:
     return [
+        fleet_agent_router,  # first: the agents' heartbeat is the hot path, and routes match in this order
         auth_router,
         admin_router,
         audit_router,

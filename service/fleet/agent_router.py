@@ -9,10 +9,10 @@ from service.audit.service import Actor
 from service.database import utcnow
 from service.deps import DbSession, client_address, current_request_id
 from service.fleet import agents, firmware, heartbeats, terminals
-from service.fleet.dependencies import AgentTerminal
+from service.fleet.dependencies import AgentTerminal, bearer_token_hash
 from service.fleet.schemas import DiagnosticsIn, EnrollIn, EnrollOut, HeartbeatIn, HeartbeatReply, ProgressIn, TokenOut
 
-router = APIRouter(prefix="/agent", tags=["fleet-agent"])
+router = APIRouter(prefix="/fleet/agent", tags=["fleet-agent"])
 JSON = "application/json"
 
 
@@ -33,9 +33,9 @@ def enroll(body: EnrollIn, db: DbSession, actor: Annotated[Actor, Depends(anonym
 
 
 @router.post("/heartbeat", response_model=HeartbeatReply)
-async def heartbeat(body: HeartbeatIn, terminal: AgentTerminal) -> Response:
-    """Stored durably (group commit) before the answer; the answer carries the commands waiting for the terminal."""
-    reply = await heartbeats.batcher().submit(heartbeats.Beat(terminal.terminal_id, body))
+async def heartbeat(body: HeartbeatIn, token_hash: Annotated[str, Depends(bearer_token_hash)]) -> Response:
+    """Authenticated and stored durably in one group-committed transaction; the answer carries the waiting commands."""
+    reply = await heartbeats.record(heartbeats.Beat(token_hash, body))
     return Response(reply.model_dump_json(), media_type=JSON)
 
 

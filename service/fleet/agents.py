@@ -65,20 +65,14 @@ class TokenCache:
 token_cache = TokenCache()
 
 
-def lookup_token(db: Session, token: str) -> TerminalIdentity:
-    """The terminal holding this token, or 401 (unknown, revoked, rotated away, or not a terminal token at all)."""
-    if not token.startswith(TOKEN_PREFIX):
-        raise Unauthorized("端末トークンが無効です", code="invalid_terminal_token")
-    token_hash = hash_secret(token)
-    cached = token_cache.get(token_hash)
-    if cached is not None:
-        return cached
-    row = db.execute(select(Terminal.id, Terminal.customer_id).where(Terminal.token_hash == token_hash)).first()
-    if row is None:
-        raise Unauthorized("端末トークンが無効です", code="invalid_terminal_token")
-    identity = TerminalIdentity(row.id, row.customer_id, token_hash)
-    token_cache.put(identity)
-    return identity
+def lookup_hashes(db: Session, token_hashes: list[str]) -> list[TerminalIdentity | Exception]:
+    """The terminals holding these token hashes (cached); a 401 for each unknown, revoked or rotated-away token."""
+    rows = db.execute(select(Terminal.id, Terminal.customer_id, Terminal.token_hash)
+                      .where(Terminal.token_hash.in_(set(token_hashes)))).all()
+    found = {r.token_hash: TerminalIdentity(r.id, r.customer_id, r.token_hash) for r in rows}
+    for identity in found.values():
+        token_cache.put(identity)
+    return [found.get(h) or Unauthorized("端末トークンが無効です", code="invalid_terminal_token") for h in token_hashes]
 
 
 def create_enrollment_code(db: Session, *, terminal: Terminal, actor: Actor, now: datetime) -> tuple[str, datetime]:

@@ -3,12 +3,11 @@
 from typing import Annotated
 
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
 
 from service.database import session_scope
 from service.deps import DbSession
 from service.errors import Unauthorized
-from service.fleet import agents
+from service.fleet import agents, heartbeats
 from service.fleet.agents import TerminalIdentity
 from service.fleet.models import Alert, Customer, Rollout, Terminal
 from service.identity.dependencies import Caller, CurrentCaller, require
@@ -51,18 +50,23 @@ ScopedAlert = Annotated[Alert, Depends(valid_alert)]
 ScopedRollout = Annotated[Rollout, Depends(valid_rollout)]
 
 
-def _lookup(token: str) -> TerminalIdentity:
-    with session_scope() as db:
-        return agents.lookup_token(db, token)
-
-
-async def current_terminal(request: Request) -> TerminalIdentity:
-    """The terminal whose token is in the Authorization header; the cache answers most calls without the database."""
+async def bearer_token_hash(request: Request) -> str:
+    """The sha256 of the terminal token in the Authorization header (anything else is a 401 straight away; async: no thread hop)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.startswith(agents.TOKEN_PREFIX):
         raise Unauthorized("端末トークンが必要です", code="invalid_terminal_token")
-    cached = agents.token_cache.get(agents.hash_secret(token))
-    return cached if cached is not None else await run_in_threadpool(_lookup, token)
+    return agents.hash_secret(token)
+
+
+def _lookup_many(token_hashes: list[str]) -> list[TerminalIdentity | Exception]:
+    with session_scope() as db:
+        return agents.lookup_hashes(db, token_hashes)
+
+
+async def current_terminal(token_hash: Annotated[str, Depends(bearer_token_hash)]) -> TerminalIdentity:
+    """The terminal holding the token: from the short-lived cache, else from one query shared with concurrent callers."""
+    cached = agents.token_cache.get(token_hash)
+    return cached if cached is not None else await heartbeats.runner("read", _lookup_many).submit(token_hash)
 
 
 AgentTerminal = Annotated[TerminalIdentity, Depends(current_terminal)]

@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,7 +22,7 @@ from service.fleet import labels, monitoring
 from service.fleet.alerts import RESOLVED, NewAlert, open_alerts, resolve_alerts
 from service.fleet.models import Alert, Command, MetricSample, Terminal, TerminalEvent
 from service.fleet.schemas import CommandOut, HeartbeatIn, HeartbeatReply
-from service.fleet.sql import insert_ignoring_conflicts
+from service.fleet.sql import insert_ignoring_conflicts, update_rows
 
 log = logging.getLogger("daicho.fleet.heartbeats")
 CONDITION_ALERTS = frozenset({"offline", "error", "high_cpu", "high_memory"})
@@ -74,22 +75,24 @@ def evaluate(state: TerminalState, beat: HeartbeatIn) -> Verdict:
 
 @dataclass(frozen=True)
 class Beat:
-    terminal_id: int
+    token_hash: str
     body: HeartbeatIn
 
 
-def _states(db: Session, terminal_ids: list[int]) -> dict[int, TerminalState]:
+def _states(db: Session, token_hashes: list[str]) -> dict[str, TerminalState]:
+    """Authenticate and lock in one query: the terminals holding these tokens, with their open alert types."""
     rows = db.execute(
         select(Terminal.id, Terminal.customer_id, Terminal.status, Terminal.high_cpu_streak, Terminal.high_memory_streak,
-               Terminal.interval_seconds)
-        .where(Terminal.id.in_(terminal_ids), Terminal.token_hash.is_not(None)).order_by(Terminal.id).with_for_update()
+               Terminal.interval_seconds, Terminal.token_hash)
+        .where(Terminal.token_hash.in_(token_hashes)).order_by(Terminal.id).with_for_update()
     ).all()
-    states = {r.id: TerminalState(r.id, r.customer_id, r.status, r.high_cpu_streak, r.high_memory_streak, r.interval_seconds)
-              for r in rows}
+    states = {r.token_hash: TerminalState(r.id, r.customer_id, r.status, r.high_cpu_streak, r.high_memory_streak,
+                                          r.interval_seconds) for r in rows}
+    by_id = {state.terminal_id: state for state in states.values()}
     for terminal_id, kind in db.execute(
-        select(Alert.terminal_id, Alert.alert_type).where(Alert.terminal_id.in_(list(states)), Alert.status != RESOLVED)
+        select(Alert.terminal_id, Alert.alert_type).where(Alert.terminal_id.in_(list(by_id)), Alert.status != RESOLVED)
     ):
-        states[terminal_id].open_types.add(kind)
+        by_id[terminal_id].open_types.add(kind)
     return states
 
 
@@ -109,11 +112,11 @@ def _deliver_commands(db: Session, terminal_ids: list[int], now: datetime) -> di
 def write_batch(db: Session, beats: list[Beat], *, now: datetime) -> list[HeartbeatReply | Exception]:
     """Store a batch of heartbeats: terminal state, metric samples, new events, alert changes; return each beat's reply."""
     settings = get_settings()
-    states = _states(db, sorted({b.terminal_id for b in beats}))
+    states = _states(db, sorted({b.token_hash for b in beats}))
     updates: dict[int, dict] = {}
     samples, events, to_open, to_resolve = [], [], [], set()
     for beat in beats:
-        state = states.get(beat.terminal_id)
+        state = states.get(beat.token_hash)
         if state is None:
             continue
         body = beat.body
@@ -129,28 +132,29 @@ def write_batch(db: Session, beats: list[Beat], *, now: datetime) -> list[Heartb
             "firmware_version": body.firmware_version, "agent_version": body.agent_version,
             "cpu_usage": body.cpu, "memory_usage": body.memory, "disk_usage": body.disk,
             "high_cpu_streak": verdict.high_cpu_streak, "high_memory_streak": verdict.high_memory_streak,
-            "error_message": body.error_message or "", "last_heartbeat_at": now, "offline_deadline_at": deadline,
-            "offline_since": None, "updated_at": now,
+            "error_message": body.error_message or "", "offline_deadline_at": deadline,
         }
         samples.append({"terminal_id": state.terminal_id, "recorded_at": now, "cpu": body.cpu, "memory": body.memory,
                         "disk": body.disk})
         events += [{"terminal_id": state.terminal_id, "client_event_id": e.client_event_id, "occurred_at": e.occurred_at,
                     "received_at": now, "level": e.level, "kind": e.kind, "message": e.message} for e in body.events]
     if updates:
-        db.execute(update(Terminal), list(updates.values()))
-        db.execute(insert(MetricSample), samples)
+        update_rows(db, Terminal.__table__, list(updates.values()),
+                    constants={"last_heartbeat_at": now, "offline_since": None, "updated_at": now})
+        db.execute(insert(MetricSample.__table__), samples)
     if events:
         db.execute(insert_ignoring_conflicts(db, TerminalEvent), events)
     resolve_alerts(db, to_resolve - {(a.terminal_id, a.alert_type) for a in to_open}, now=now)
     open_alerts(db, to_open, now=now)
     commands = _deliver_commands(db, list(updates), now) if updates else {}
     monitoring.mark_ingest(db, now=now)
-    unknown = Unauthorized("端末トークンが無効です", code="invalid_terminal_token")
-    return [
-        HeartbeatReply(interval_seconds=states[b.terminal_id].interval_seconds, commands=commands.get(b.terminal_id, []))
-        if b.terminal_id in states else unknown
-        for b in beats
-    ]
+    return [_reply(states.get(b.token_hash), commands) for b in beats]
+
+
+def _reply(state: TerminalState | None, commands: dict[int, list[CommandOut]]) -> HeartbeatReply | Exception:
+    if state is None:
+        return Unauthorized("端末トークンが無効です", code="invalid_terminal_token")
+    return HeartbeatReply(interval_seconds=state.interval_seconds, commands=commands.get(state.terminal_id, []))
 
 
 def _write_in_transaction(beats: list[Beat]) -> list[HeartbeatReply | Exception]:
@@ -182,22 +186,23 @@ def _single(beat: Beat) -> HeartbeatReply | Exception:
         return exc
 
 
-_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fleet-heartbeat-writer")
+class GroupRunner:
+    """Runs `work` over everything submitted on one event loop while its previous call was running (group commit).
 
+    Under load many requests share one database round trip; alone, a request waits for nobody.
+    """
 
-class HeartbeatBatcher:
-    """Collects heartbeats arriving on one event loop; while one batch is being written the next one fills up."""
-
-    def __init__(self) -> None:
+    def __init__(self, work: Callable[[list], list], executor: ThreadPoolExecutor) -> None:
         self.loop = asyncio.get_running_loop()
-        self.queue: list[tuple[Beat, asyncio.Future]] = []
+        self.work, self.executor = work, executor
+        self.queue: list[tuple[object, asyncio.Future]] = []
         self.wakeup = asyncio.Event()
         self.max_batch = get_settings().fleet_batch_max
         self.task = self.loop.create_task(self._run())
 
-    async def submit(self, beat: Beat) -> HeartbeatReply:
+    async def submit(self, item: object):
         future = self.loop.create_future()
-        self.queue.append((beat, future))
+        self.queue.append((item, future))
         self.wakeup.set()
         return await future
 
@@ -207,11 +212,11 @@ class HeartbeatBatcher:
             self.wakeup.clear()
             while self.queue:
                 batch, self.queue = self.queue[: self.max_batch], self.queue[self.max_batch:]
-                await self._write(batch)
+                await self._call(batch)
 
-    async def _write(self, batch: list[tuple[Beat, asyncio.Future]]) -> None:
+    async def _call(self, batch: list[tuple[object, asyncio.Future]]) -> None:
         try:
-            results = await self.loop.run_in_executor(_writer, write_with_fallback, [b for b, _ in batch])
+            results = await self.loop.run_in_executor(self.executor, self.work, [item for item, _ in batch])
         except Exception as exc:
             results = [exc] * len(batch)
         for (_, future), result in zip(batch, results, strict=True):
@@ -223,13 +228,20 @@ class HeartbeatBatcher:
                 future.set_result(result)
 
 
-_batchers: dict[int, HeartbeatBatcher] = {}
+_runners: dict[tuple[int, str], GroupRunner] = {}
+_executors = {name: ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"fleet-{name}") for name in ("write", "read")}
 
 
-def batcher() -> HeartbeatBatcher:
-    """The batcher of the running event loop (one per server worker; a test client gets its own)."""
+def runner(name: str, work: Callable[[list], list]) -> GroupRunner:
+    """The group runner of the running event loop for this kind of work (one per server worker; a test client gets its own)."""
     loop = asyncio.get_running_loop()
-    current = _batchers.get(id(loop))
+    key = (id(loop), name)
+    current = _runners.get(key)
     if current is None or current.loop is not loop or current.task.done():
-        current = _batchers[id(loop)] = HeartbeatBatcher()
+        current = _runners[key] = GroupRunner(work, _executors[name])
     return current
+
+
+async def record(beat: Beat) -> HeartbeatReply:
+    """Store one heartbeat durably, sharing a transaction with whatever else arrived meanwhile."""
+    return await runner("write", write_with_fallback).submit(beat)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import Forbidden
-from service.fleet import agent_router, agents, alerts, customers, firmware, imports, reports, terminals
+from service.fleet import agents, alerts, customers, firmware, imports, reports, terminals
 from service.fleet.dependencies import (
     Admin,
     Operator,
@@ -59,7 +59,6 @@ from service.pagination import Page, PageParams, page_params
 from service.tenancy import scoped
 
 router = APIRouter(prefix="/fleet", tags=["fleet"])
-router.include_router(agent_router.router)
 Paging = Annotated[PageParams, Depends(page_params)]
 
 

@@ -1,0 +1,215 @@
+"""Shared bench helpers: the `bench` PostgreSQL database, a uvicorn server with N workers, a lean HTTP load client,
+and the one final JSON line every bench prints.
+
+Benches are run by hand (not in `make test`), only against 127.0.0.1.
+"""
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+BENCH_DB = os.environ.get("APP_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench")
+SECRET = "bench-secret-key-that-is-long-enough-0123456789"
+
+
+def bench_environment(data_dir: Path) -> dict[str, str]:
+    """Environment for the service (and in-process service code) pointed at the bench database."""
+    return {"APP_DATABASE_URL": BENCH_DB, "APP_ENV": "development", "APP_SECRET_KEY": SECRET,
+            "APP_DATA_DIR": str(data_dir), "APP_REDIS_URL": ""}
+
+
+def use_bench_database(data_dir: Path) -> None:
+    """Point this process's service code at the bench database (before anything reads the settings)."""
+    os.environ.update(bench_environment(data_dir))
+
+
+def fresh_bench_database() -> None:
+    """Create `bench` when missing, empty it, and migrate it to head."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(BENCH_DB)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}).first():
+            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "service" / "migrations"))
+    config.cmd_opts = None
+    command.upgrade(config, "heads")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    port: int
+    log_path: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def start_server(data_dir: Path, *, workers: int = 2, extra_env: dict[str, str] | None = None) -> Server:
+    """uvicorn with N workers against the bench database on a free port; returns once /api/health answers."""
+    import httpx
+
+    port = free_port()
+    env = {**os.environ, **bench_environment(data_dir), "PYTHONPATH": str(ROOT), **(extra_env or {})}
+    log_path = data_dir / "server.log"
+    uvicorn = str(Path(sys.executable).with_name("uvicorn"))
+    command = [uvicorn, "service.main:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+               "--log-level", "warning"]
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = Server(process, port, log_path)
+    deadline = time.monotonic() + 60
+    pause = threading.Event()
+    while True:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited during start-up:\n{log_path.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            server.stop()
+            raise SystemExit("server did not answer /api/health within 60 s")
+        pause.wait(0.2)
+
+
+def temp_dir(prefix: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+def remove(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def print_result(result: dict) -> None:
+    """The bench's one final line: JSON, so scripts can read it."""
+    print(json.dumps(result, ensure_ascii=False), flush=True)
+
+
+# --- a lean HTTP/1.1 keep-alive client: the load generator must not eat the CPU it measures ---------------
+
+
+class HttpConnection:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, raw: bytes) -> tuple[int, bytes]:
+        """Send one prepared request and read the whole response; reconnects when the server closed the socket."""
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        self.writer.write(raw)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        body = await self.reader.readexactly(length) if length else b""
+        return status, body
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+def post_request(path: str, body: bytes, token: str) -> bytes:
+    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+@dataclass
+class LoadResult:
+    ok: int = 0
+    failed: int = 0
+    latencies: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+
+async def run_load(port: int, requests: list[bytes], *, concurrency: int, seconds: float, on_sent=None) -> LoadResult:
+    """`concurrency` connections cycle through the prepared requests for `seconds`; latency in milliseconds."""
+    result = LoadResult()
+    stop_at = time.perf_counter() + seconds
+    position = 0
+
+    async def worker() -> None:
+        nonlocal position
+        connection = HttpConnection(port)
+        try:
+            while time.perf_counter() < stop_at:
+                index = position % len(requests)
+                position += 1
+                started = time.perf_counter()
+                try:
+                    status, _ = await connection.request(requests[index])
+                except (ConnectionError, asyncio.IncompleteReadError):
+                    connection.close()
+                    result.failed += 1
+                    continue
+                if status == 200:
+                    result.ok += 1
+                    result.latencies.append((time.perf_counter() - started) * 1000)
+                    if on_sent is not None:
+                        on_sent(index, started)
+                else:
+                    result.failed += 1
+        finally:
+            connection.close()
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    result.seconds = time.perf_counter() - began
+    return result
