@@ -1,0 +1,12 @@
+"""The notification outbox: every outgoing email, SMS, Slack post, voice call and payment link.
+
+For a domain:
+- `service.outbox.service.enqueue(db, channel=..., recipient=..., domain=..., ref_type=..., ref_id=...)` in the
+  transaction of the change that causes the message; a worker sends it after the commit.
+- `service.outbox.delivery.on_sent(domain, ref_type)` / `on_failed(domain, ref_type)` register fn(db, message), run in
+  the transaction that records the outcome (message.payload["result"] holds what the provider returned, e.g. the
+  payment link's url, session_id and expires_at, or the sandbox voice call's outcome).
+- `service.outbox.inbound.register_inbound_handler(provider, event_type)` registers fn(db, event) for verified webhook
+  events (stripe: checkout.session.*, twilio: message.<status> and message.received, voice: the API's event types).
+Hook modules must be imported by both the API and the worker (e.g. from the domain's service or jobs module).
+"""

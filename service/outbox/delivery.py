@@ -36,6 +36,7 @@ log = logging.getLogger("daicho.outbox")
 Hook = Callable[[Session, OutboxMessage], None]
 DbFactory = Callable[[], AbstractContextManager[Session]]
 JITTER_SHARE = 0.1
+PROVIDER_ID_MAX, DELIVERY_STATUS_MAX = 200, 40  # column sizes: an overlong answer must not fail the outcome's commit
 
 _sent_hooks: dict[tuple[str, str | None], list[Hook]] = defaultdict(list)
 _failed_hooks: dict[tuple[str, str | None], list[Hook]] = defaultdict(list)
@@ -193,8 +194,8 @@ def _give_up(db: Session, message: OutboxMessage, error: str) -> None:
 
 def _mark_sent(db: Session, message: OutboxMessage, result: SendResult, now: datetime) -> None:
     message.status = "sent"
-    message.provider_message_id = result.provider_message_id
-    message.delivery_status = result.delivery_status
+    message.provider_message_id = result.provider_message_id[:PROVIDER_ID_MAX]
+    message.delivery_status = (result.delivery_status or "")[:DELIVERY_STATUS_MAX] or None
     message.sent_at = now
     message.last_error = None
     if result.data:
@@ -232,7 +233,7 @@ def _record_outcome(
         attempt.outcome = (
             "sent" if sent else ("permanent_error" if isinstance(result, PermanentDeliveryError) else "transient_error")
         )
-        attempt.provider_message_id = result.provider_message_id if sent else None
+        attempt.provider_message_id = result.provider_message_id[:PROVIDER_ID_MAX] if sent else None
         attempt.error = None if sent else str(result)
     if message is None or message.claim_token != claim.token:
         log.warning("outbox message %s: claim lost before the outcome was recorded (lease too short?)", message_id)

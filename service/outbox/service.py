@@ -1,7 +1,7 @@
 """Writing outgoing messages in the caller's transaction and the operator's view of them; sending is in delivery.py."""
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -101,14 +101,7 @@ class OutboxFilter:
 
 
 def _filtered(stmt: Select, flt: OutboxFilter) -> Select:
-    for column, value in (
-        (OutboxMessage.status, flt.status),
-        (OutboxMessage.channel, flt.channel),
-        (OutboxMessage.domain, flt.domain),
-    ):
-        if value:
-            stmt = stmt.where(column == value)
-    return stmt
+    return stmt.filter_by(**{name: value for name, value in asdict(flt).items() if value})
 
 
 def list_messages(db: Session, *, flt: OutboxFilter, offset: int, limit: int) -> tuple[list[OutboxMessage], int]:

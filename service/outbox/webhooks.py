@@ -32,8 +32,9 @@ def _secret(value: str, variable: str) -> str:
     return value
 
 
-def _reject() -> DomainError:
-    return DomainError("署名を検証できませんでした", code="invalid_signature", details={"rule": "signature"})
+def _require_signature(valid: bool) -> None:
+    if not valid:
+        raise DomainError("署名を検証できませんでした", code="invalid_signature", details={"rule": "signature"})
 
 
 def _malformed(message: str) -> DomainError:
@@ -56,8 +57,7 @@ def _receive_json_event(db: Session, provider: str, body: bytes) -> dict[str, An
 @router.post("/stripe")
 def stripe_webhook(body: RawBody, db: DbSession, stripe_signature: Annotated[str | None, Header()] = None) -> dict:
     secret = _secret(get_settings().stripe_webhook_secret, "APP_STRIPE_WEBHOOK_SECRET")
-    if not stripe_event_verified(body, stripe_signature, secret):
-        raise _reject()
+    _require_signature(stripe_event_verified(body, stripe_signature, secret))
     return _receive_json_event(db, "stripe", body)
 
 
@@ -67,15 +67,11 @@ def twilio_webhook(
 ) -> dict:
     settings = get_settings()
     token = _secret(settings.twilio_auth_token, "APP_TWILIO_AUTH_TOKEN")
-    try:
-        params = ImmutableMultiDict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-    except UnicodeDecodeError as exc:
-        raise _reject() from exc
+    params = ImmutableMultiDict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
     url = (
         settings.public_base_url.rstrip("/") + request.url.path + (f"?{request.url.query}" if request.url.query else "")
     )
-    if not twilio_request_valid(url, params, x_twilio_signature, token):
-        raise _reject()
+    _require_signature(twilio_request_valid(url, params, x_twilio_signature, token))
     sid = params.get("MessageSid") or params.get("SmsSid")
     if not sid:
         raise _malformed("MessageSid がありません")
@@ -92,6 +88,5 @@ def twilio_webhook(
 @router.post("/voice")
 def voice_webhook(body: RawBody, db: DbSession, x_voice_signature: Annotated[str | None, Header()] = None) -> dict:
     secret = _secret(get_settings().voice_webhook_secret, "APP_VOICE_WEBHOOK_SECRET")
-    if not voice_signature_valid(body, x_voice_signature, secret):
-        raise _reject()
+    _require_signature(voice_signature_valid(body, x_voice_signature, secret))
     return _receive_json_event(db, "voice", body)
