@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -335,20 +336,35 @@ async def prepare(sim: Simulation) -> list[SimTerminal]:
     return terminals
 
 
+def _stop_on_signals() -> asyncio.Event:
+    """Set on SIGINT/SIGTERM, so a run without a duration still ends with its summary."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+            continue
+    return stop
+
+
 async def simulate(options: SimOptions) -> dict[str, Any]:
-    """Enrol, heartbeat for --duration seconds, and return the summary."""
+    """Enrol, heartbeat for --duration seconds (0: until SIGINT/SIGTERM), and return the summary."""
     limits = httpx.Limits(max_connections=options.concurrency, max_keepalive_connections=options.concurrency)
     async with httpx.AsyncClient(base_url=options.server.rstrip("/"), timeout=options.timeout, limits=limits) as http:
         sim = Simulation(options, http)
         try:
             terminals = await prepare(sim)
             started = time.monotonic()
-            deadline = started + options.duration
+            deadline = started + options.duration if options.duration > 0 else float("inf")
             tasks = [asyncio.create_task(sim.run_terminal(t, deadline)) for t in terminals]
-            await asyncio.wait(tasks, timeout=options.duration)
-            for task in tasks:
+            stopper = asyncio.create_task(_stop_on_signals().wait())
+            all_done = asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.wait([stopper, all_done], timeout=options.duration if options.duration > 0 else None,
+                               return_when=asyncio.FIRST_COMPLETED)
+            for task in [stopper, *tasks]:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await all_done
             return sim.stats.summary(len(terminals), time.monotonic() - started)
         finally:
             sim.close()
@@ -361,7 +377,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=100, help="requests in flight at most")
     p.add_argument("--interval", type=float, default=0.0, help="seconds between heartbeats (0: follow the server)")
     p.add_argument("--splay", type=float, default=None, help="random extra wait (default: a tenth of the interval)")
-    p.add_argument("--duration", type=float, default=60.0, help="seconds to run")
+    p.add_argument("--duration", type=float, default=60.0, help="seconds to run (0: until Ctrl+C or SIGTERM)")
     p.add_argument("--enroll-from", type=Path, help="CSV of serial,code")
     p.add_argument("--admin-login", help="admin login id to create enrolment codes through the API")
     p.add_argument("--admin-password", help="its password (default: $DAICHO_SIM_ADMIN_PASSWORD)")

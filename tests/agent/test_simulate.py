@@ -1,13 +1,20 @@
-"""The many-agents simulator against the live service: enrolment from a CSV, from an admin login, and saved tokens."""
+"""The simulator against the live service: enrolment from a CSV, an admin login or saved tokens; stopping it."""
 
 import asyncio
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
 from agent.simulate import SimOptions, simulate
+from service.config import REPO_ROOT
 from service.database import session_scope
 from tests.agent.conftest import Fleet, LiveService
 from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.support.waiting import wait_until
 
 
 def _terminals_by_serial(fleet: Fleet) -> dict[str, dict]:
@@ -56,3 +63,24 @@ def test_admin_login_creates_terminals_and_codes(fleet: Fleet, service: LiveServ
     assert all(terminals[s]["enrolled"] for s in ("SIM-00001", "SIM-00002"))
     kinds = {e["kind"] for e in fleet.events(terminals["SIM-00001"]["id"])}
     assert {"agent_started", "device_error"} <= kinds
+
+
+@pytest.mark.slow
+def test_runs_until_sigterm_then_prints_its_summary(fleet: Fleet, service: LiveService, tmp_path: Path) -> None:
+    terminal_id = fleet.new_terminal("TC200-S0100")
+    (tmp_path / "codes.csv").write_text(f"TC200-S0100,{fleet.enrollment_code(terminal_id)}\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agent.simulate", "--server", service.url, "--terminals", "1", "--interval", "0.2",
+         "--duration", "0", "--enroll-from", str(tmp_path / "codes.csv")],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: fleet.heartbeats(terminal_id) >= 2, timeout=30, message="heartbeats from the simulator")
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    assert process.returncode == 0
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["terminals"] == 1 and summary["heartbeats_ok"] >= 2
