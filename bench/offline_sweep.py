@@ -1,0 +1,82 @@
+"""Offline detection over a large fleet: the fleet.mark_offline_terminals job's work, timed.
+
+    .venv/bin/python bench/offline_sweep.py [--terminals 100000] [--overdue 1000] [--cluster 300] [--customers 100]
+
+Creates and migrates the `bench` database, seeds terminals (all online; `--overdue` of them spread over every customer
+missed their intervals, plus `--cluster` more in one customer so a customer incident opens), then times:
+a sweep that finds them (set-based UPDATE … RETURNING, alert inserts, incident grouping) and a sweep that finds
+nothing. Prints ONE final JSON line. Target: ≤ 1 s for the sweep over 100,000 terminals.
+"""
+
+import argparse
+import time
+from datetime import timedelta
+
+from common import fresh_bench_database, print_result, remove, temp_dir, use_bench_database
+
+
+def seed(terminals: int, overdue: int, cluster: int, customers: int) -> None:
+    """Bulk-seed with set-based SQL: customers, then terminals whose deadlines are fresh except the overdue ones."""
+    from sqlalchemy import text
+
+    from service.database import session_scope, utcnow
+    from service.fleet.models import FleetState
+
+    now = utcnow()
+    with session_scope() as db:
+        db.execute(text("INSERT INTO fleet_customer (company_name, contact_person, contact_email, contact_phone, contract_type,"
+                        " created_at, updated_at) SELECT '顧客' || g, '', '', '', 'basic', :now, :now"
+                        " FROM generate_series(1, :n) AS g"), {"now": now, "n": customers})
+        spread = max(1, terminals // overdue) if overdue else 0  # every spread-th terminal of each customer
+        db.execute(text(
+            "INSERT INTO fleet_terminal (serial_number, customer_id, store_name, status, reported_status, firmware_version,"
+            " agent_version, last_heartbeat_at, offline_deadline_at, cpu_usage, memory_usage, disk_usage, high_cpu_streak,"
+            " high_memory_streak, error_message, interval_seconds, token_hash, created_at, updated_at)"
+            " SELECT 'SWEEP-' || g, 1 + (g % :customers), '店舗' || g, 'online', 'online', '1.0.0', '', :beat,"
+            " CASE WHEN (:spread > 0 AND (g / :customers) % :spread = 0) OR (g % :customers = 0 AND g / :customers < :cluster)"
+            "      THEN :late ELSE :fresh END,"
+            " 20, 30, 40, 0, 0, '', 300, md5(g::text) || md5((g * 7)::text), :now, :now"
+            " FROM generate_series(1, :n) AS g"),
+            {"customers": customers, "spread": spread, "cluster": cluster, "beat": now - timedelta(minutes=2),
+             "late": now - timedelta(minutes=1), "fresh": now + timedelta(minutes=13), "now": now, "n": terminals})
+        db.add(FleetState(id=1, last_ingest_at=now))
+    with session_scope() as db:
+        db.execute(text("ANALYZE"))
+
+
+def timed_sweep() -> tuple[float, object]:
+    from service.database import session_scope, utcnow
+    from service.fleet import monitoring
+
+    started = time.perf_counter()
+    with session_scope() as db:
+        result = monitoring.sweep_offline(db, now=utcnow())
+    return time.perf_counter() - started, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--terminals", type=int, default=100_000)
+    parser.add_argument("--overdue", type=int, default=1000)
+    parser.add_argument("--cluster", type=int, default=300)
+    parser.add_argument("--customers", type=int, default=100)
+    args = parser.parse_args()
+    data_dir = temp_dir("daicho-bench-sweep-")
+    use_bench_database(data_dir)
+    try:
+        fresh_bench_database()
+        seed(args.terminals, args.overdue, args.cluster, args.customers)
+        busy_seconds, busy = timed_sweep()
+        idle_seconds, idle = timed_sweep()
+    finally:
+        remove(data_dir)
+    print_result({
+        "bench": "offline_sweep", "terminals": args.terminals, "customers": args.customers,
+        "sweep_seconds": round(busy_seconds, 3), "marked_offline": busy.marked_offline, "incidents": busy.incidents,
+        "idle_sweep_seconds": round(idle_seconds, 3), "idle_marked_offline": idle.marked_offline,
+        "target_seconds": 1.0,
+    })
+
+
+if __name__ == "__main__":
+    main()
