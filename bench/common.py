@@ -28,8 +28,13 @@ SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 
 def bench_environment(data_dir: Path) -> dict[str, str]:
     """Environment for the service (and in-process service code) pointed at the bench database."""
-    return {"APP_DATABASE_URL": BENCH_DB, "APP_ENV": "development", "APP_SECRET_KEY": SECRET,
-            "APP_DATA_DIR": str(data_dir), "APP_REDIS_URL": ""}
+    return {
+        "APP_DATABASE_URL": BENCH_DB,
+        "APP_ENV": "development",
+        "APP_SECRET_KEY": SECRET,
+        "APP_DATA_DIR": str(data_dir),
+        "APP_REDIS_URL": "",
+    }
 
 
 def use_bench_database(data_dir: Path) -> None:
@@ -91,11 +96,28 @@ def start_server(data_dir: Path, *, workers: int = 2, extra_env: dict[str, str] 
     env = {**os.environ, **bench_environment(data_dir), "PYTHONPATH": str(ROOT), **(extra_env or {})}
     log_path = data_dir / "server.log"
     uvicorn = str(Path(sys.executable).with_name("uvicorn"))
-    command = [uvicorn, "service.main:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(workers), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-               "--log-level", "warning"]
+    command = [
+        uvicorn,
+        "service.main:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
     with log_path.open("ab") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     server = Server(process, port, log_path)
     deadline = time.monotonic() + 60
     pause = threading.Event()
@@ -156,8 +178,10 @@ class HttpConnection:
 
 
 def post_request(path: str, body: bytes, token: str) -> bytes:
-    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
 
 
 @dataclass

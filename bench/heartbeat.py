@@ -9,10 +9,10 @@ Targets (2-core machine): ≥ 5,000 heartbeats/s, p99 ≤ 50 ms, ratio heartbeat
 """
 
 import argparse
-import os
 import asyncio
 import hashlib
 import json
+import os
 import random
 import statistics
 import time
@@ -47,28 +47,52 @@ def seed(terminals: int) -> tuple[list[str], str, int]:
     with session_scope() as db:
         db.execute(insert(Customer), [{"company_name": f"顧客{c:03d}"} for c in range(20)])
         customers = [c for (c,) in db.execute(Customer.__table__.select().with_only_columns(Customer.id))]
-        db.execute(insert(Terminal), [
-            {"serial_number": f"BENCH-{i:06d}", "customer_id": customers[i % len(customers)], "store_name": f"店舗{i}",
-             "token_hash": hashlib.sha256(t.encode()).hexdigest(), "created_at": now, "updated_at": now}
-            for i, t in enumerate(tokens)
-        ])
+        db.execute(
+            insert(Terminal),
+            [
+                {
+                    "serial_number": f"BENCH-{i:06d}",
+                    "customer_id": customers[i % len(customers)],
+                    "store_name": f"店舗{i}",
+                    "token_hash": hashlib.sha256(t.encode()).hexdigest(),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i, t in enumerate(tokens)
+            ],
+        )
         db.add(FleetState(id=1, last_ingest_at=now))
         admin = make_user(db, "bench-admin", grants={"fleet": "admin"})
         jwt = issue_token(subject=str(admin.id), kind="user", now=now, minutes=120).token
-        probe_id = db.scalar(Terminal.__table__.select().with_only_columns(Terminal.id)
-                             .where(Terminal.serial_number == f"BENCH-{terminals:06d}"))
+        probe_id = db.scalar(
+            Terminal.__table__.select()
+            .with_only_columns(Terminal.id)
+            .where(Terminal.serial_number == f"BENCH-{terminals:06d}")
+        )
     return tokens, jwt, probe_id
 
 
 def body(cpu: float) -> bytes:
-    return json.dumps({"sent_at": "2026-11-21T09:00:00+09:00", "status": "online", "firmware_version": "1.0.0",
-                       "cpu": cpu, "memory": 40.0, "disk": 50.0, "agent_version": "bench", "events": []}).encode()
+    return json.dumps(
+        {
+            "sent_at": "2026-11-21T09:00:00+09:00",
+            "status": "online",
+            "firmware_version": "1.0.0",
+            "cpu": cpu,
+            "memory": 40.0,
+            "disk": 50.0,
+            "agent_version": "bench",
+            "events": [],
+        }
+    ).encode()
 
 
 async def probe_visibility(port: int, token: str, probe_id: int, jwt: str, stop: asyncio.Event) -> list[float]:
     """Every half second: a heartbeat with a unique cpu value, then poll the detail API until it shows that value."""
     beats, reads, delays = HttpConnection(port), HttpConnection(port), []
-    detail = (f"GET /api/fleet/terminals/{probe_id} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {jwt}\r\n\r\n").encode()
+    detail = (
+        f"GET /api/fleet/terminals/{probe_id} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {jwt}\r\n\r\n"
+    ).encode()
     n = 0
     while not stop.is_set():
         n += 1
@@ -157,21 +181,31 @@ def main() -> None:
         remove(data_dir)
     beats, checks, delays = runs["heartbeat"], runs["validate"], runs["visibility"]
     samples = stored_samples()
-    print_result({
-        "bench": "heartbeat", "terminals": args.terminals, "concurrency": args.concurrency, "workers": args.workers,
-        "seconds": args.seconds,
-        "heartbeats_per_s": round(beats.rate), "p50_ms": round(beats.percentile(0.5), 1),
-        "p99_ms": round(beats.percentile(0.99), 1), "failed": beats.failed,
-        "validate_per_s": round(checks.rate), "validate_p99_ms": round(checks.percentile(0.99), 1),
-        "ratio": round(beats.rate / checks.rate, 2) if checks.rate else None,
-        "server_cpu_ms_per_heartbeat": round(1000 * beats.cpu_seconds / max(beats.ok, 1), 3),
-        "server_cpu_ms_per_validate": round(1000 * checks.cpu_seconds / max(checks.ok, 1), 3),
-        "load_average_1m": round(os.getloadavg()[0], 1),
-        "visibility_p50_s": round(statistics.median(delays), 3) if delays else None,
-        "visibility_max_s": round(max(delays), 3) if delays else None, "visibility_probes": len(delays),
-        "stored_samples": samples, "acknowledged": beats.ok + len(delays),
-        "targets": {"heartbeats_per_s": 5000, "p99_ms": 50, "ratio": 0.5, "visibility_s": 5},
-    })
+    print_result(
+        {
+            "bench": "heartbeat",
+            "terminals": args.terminals,
+            "concurrency": args.concurrency,
+            "workers": args.workers,
+            "seconds": args.seconds,
+            "heartbeats_per_s": round(beats.rate),
+            "p50_ms": round(beats.percentile(0.5), 1),
+            "p99_ms": round(beats.percentile(0.99), 1),
+            "failed": beats.failed,
+            "validate_per_s": round(checks.rate),
+            "validate_p99_ms": round(checks.percentile(0.99), 1),
+            "ratio": round(beats.rate / checks.rate, 2) if checks.rate else None,
+            "server_cpu_ms_per_heartbeat": round(1000 * beats.cpu_seconds / max(beats.ok, 1), 3),
+            "server_cpu_ms_per_validate": round(1000 * checks.cpu_seconds / max(checks.ok, 1), 3),
+            "load_average_1m": round(os.getloadavg()[0], 1),
+            "visibility_p50_s": round(statistics.median(delays), 3) if delays else None,
+            "visibility_max_s": round(max(delays), 3) if delays else None,
+            "visibility_probes": len(delays),
+            "stored_samples": samples,
+            "acknowledged": beats.ok + len(delays),
+            "targets": {"heartbeats_per_s": 5000, "p99_ms": 50, "ratio": 0.5, "visibility_s": 5},
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -24,21 +24,37 @@ def seed(terminals: int, overdue: int, cluster: int, customers: int) -> None:
 
     now = utcnow()
     with session_scope() as db:
-        db.execute(text("INSERT INTO fleet_customer (company_name, contact_person, contact_email, contact_phone, contract_type,"
-                        " created_at, updated_at) SELECT '顧客' || g, '', '', '', 'basic', :now, :now"
-                        " FROM generate_series(1, :n) AS g"), {"now": now, "n": customers})
+        db.execute(
+            text(
+                "INSERT INTO fleet_customer (company_name, contact_person, contact_email, contact_phone, contract_type,"
+                " created_at, updated_at) SELECT '顧客' || g, '', '', '', 'basic', :now, :now"
+                " FROM generate_series(1, :n) AS g"
+            ),
+            {"now": now, "n": customers},
+        )
         spread = max(1, terminals // overdue) if overdue else 0  # every spread-th terminal of each customer
-        db.execute(text(
-            "INSERT INTO fleet_terminal (serial_number, customer_id, store_name, status, reported_status, firmware_version,"
-            " agent_version, last_heartbeat_at, offline_deadline_at, cpu_usage, memory_usage, disk_usage, high_cpu_streak,"
-            " high_memory_streak, error_message, interval_seconds, token_hash, created_at, updated_at)"
-            " SELECT 'SWEEP-' || g, 1 + (g % :customers), '店舗' || g, 'online', 'online', '1.0.0', '', :beat,"
-            " CASE WHEN (:spread > 0 AND (g / :customers) % :spread = 0) OR (g % :customers = 0 AND g / :customers < :cluster)"
-            "      THEN :late ELSE :fresh END,"
-            " 20, 30, 40, 0, 0, '', 300, md5(g::text) || md5((g * 7)::text), :now, :now"
-            " FROM generate_series(1, :n) AS g"),
-            {"customers": customers, "spread": spread, "cluster": cluster, "beat": now - timedelta(minutes=2),
-             "late": now - timedelta(minutes=1), "fresh": now + timedelta(minutes=13), "now": now, "n": terminals})
+        db.execute(
+            text(
+                "INSERT INTO fleet_terminal (serial_number, customer_id, store_name, status, reported_status, firmware_version,"
+                " agent_version, last_heartbeat_at, offline_deadline_at, cpu_usage, memory_usage, disk_usage, high_cpu_streak,"
+                " high_memory_streak, error_message, interval_seconds, token_hash, created_at, updated_at)"
+                " SELECT 'SWEEP-' || g, 1 + (g % :customers), '店舗' || g, 'online', 'online', '1.0.0', '', :beat,"
+                " CASE WHEN (:spread > 0 AND (g / :customers) % :spread = 0) OR (g % :customers = 0 AND g / :customers < :cluster)"
+                "      THEN :late ELSE :fresh END,"
+                " 20, 30, 40, 0, 0, '', 300, md5(g::text) || md5((g * 7)::text), :now, :now"
+                " FROM generate_series(1, :n) AS g"
+            ),
+            {
+                "customers": customers,
+                "spread": spread,
+                "cluster": cluster,
+                "beat": now - timedelta(minutes=2),
+                "late": now - timedelta(minutes=1),
+                "fresh": now + timedelta(minutes=13),
+                "now": now,
+                "n": terminals,
+            },
+        )
         db.add(FleetState(id=1, last_ingest_at=now))
     with session_scope() as db:
         db.execute(text("ANALYZE"))
@@ -70,12 +86,19 @@ def main() -> None:
         idle_seconds, idle = timed_sweep()
     finally:
         remove(data_dir)
-    print_result({
-        "bench": "offline_sweep", "terminals": args.terminals, "customers": args.customers,
-        "sweep_seconds": round(busy_seconds, 3), "marked_offline": busy.marked_offline, "incidents": busy.incidents,
-        "idle_sweep_seconds": round(idle_seconds, 3), "idle_marked_offline": idle.marked_offline,
-        "target_seconds": 1.0,
-    })
+    print_result(
+        {
+            "bench": "offline_sweep",
+            "terminals": args.terminals,
+            "customers": args.customers,
+            "sweep_seconds": round(busy_seconds, 3),
+            "marked_offline": busy.marked_offline,
+            "incidents": busy.incidents,
+            "idle_sweep_seconds": round(idle_seconds, 3),
+            "idle_marked_offline": idle.marked_offline,
+            "target_seconds": 1.0,
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -190,10 +190,11 @@ def replay_rows() -> dict:
 
 
 def load_logs(nursery_id: int, parent_ids: list[int], total: int) -> float:
-    """`total` logs for one nursery spread over the past year, generated inside PostgreSQL; then VACUUM ANALYZE."""
+    """`total` logs for one nursery spread over the past year, generated inside PostgreSQL, counted; then VACUUM ANALYZE."""
     from sqlalchemy import text
 
-    from service.database import get_engine
+    from service.database import get_engine, session_scope
+    from service.entry_logs import counts
 
     started = time.perf_counter()
     engine = get_engine()
@@ -208,8 +209,11 @@ def load_logs(nursery_id: int, parent_ids: list[int], total: int) -> float:
             ),
             {"parents": parent_ids, "nursery": nursery_id, "total": total},
         )
+    with session_scope() as db:
+        counts.rebuild(db, nursery_id=nursery_id)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE entry_logs_log"))
+        conn.execute(text("VACUUM ANALYZE entry_logs_hour_count"))
     return time.perf_counter() - started
 
 

@@ -17,19 +17,30 @@ JSON = "application/json"
 
 
 def terminal_actor(request: Request, terminal: AgentTerminal) -> Actor:
-    return Actor(type="terminal", id=str(terminal.terminal_id), label=f"terminal:{terminal.terminal_id}",
-                 client_address=client_address(request), request_id=current_request_id())
+    return Actor(
+        type="terminal",
+        id=str(terminal.terminal_id),
+        label=f"terminal:{terminal.terminal_id}",
+        client_address=client_address(request),
+        request_id=current_request_id(),
+    )
 
 
 def anonymous_actor(request: Request) -> Actor:
-    return Actor(type="anonymous", label="agent", client_address=client_address(request), request_id=current_request_id())
+    return Actor(
+        type="anonymous", label="agent", client_address=client_address(request), request_id=current_request_id()
+    )
 
 
 @router.post("/enroll", response_model=EnrollOut, status_code=201)
 def enroll(body: EnrollIn, db: DbSession, actor: Annotated[Actor, Depends(anonymous_actor)]) -> EnrollOut:
     terminal, token = agents.enroll(db, body=body, actor=actor, now=utcnow())
-    return EnrollOut(terminal_id=terminal.id, serial_number=terminal.serial_number, token=token,
-                     interval_seconds=terminal.interval_seconds)
+    return EnrollOut(
+        terminal_id=terminal.id,
+        serial_number=terminal.serial_number,
+        token=token,
+        interval_seconds=terminal.interval_seconds,
+    )
 
 
 @router.post("/heartbeat", response_model=HeartbeatReply)
@@ -54,8 +65,14 @@ def command_progress(command_id: int, body: ProgressIn, terminal: AgentTerminal,
 def download_firmware(release_id: int, terminal: AgentTerminal, db: DbSession) -> Response:
     """The file in one body: a streamed FileResponse is cut short by the platform's body-replaying guard middleware."""
     release = firmware.firmware_for_terminal(db, terminal_id=terminal.terminal_id, release_id=release_id)
-    return Response(firmware.firmware_path(release).read_bytes(), media_type="application/octet-stream", headers={
-        "X-Checksum-SHA256": release.sha256, "Content-Disposition": f'attachment; filename="{release.version}.bin"'})
+    return Response(
+        firmware.firmware_path(release).read_bytes(),
+        media_type="application/octet-stream",
+        headers={
+            "X-Checksum-SHA256": release.sha256,
+            "Content-Disposition": f'attachment; filename="{release.version}.bin"',
+        },
+    )
 
 
 @router.post("/diagnostics", status_code=202)

@@ -67,8 +67,9 @@ token_cache = TokenCache()
 
 def lookup_hashes(db: Session, token_hashes: list[str]) -> list[TerminalIdentity | Exception]:
     """The terminals holding these token hashes (cached); a 401 for each unknown, revoked or rotated-away token."""
-    rows = db.execute(select(Terminal.id, Terminal.customer_id, Terminal.token_hash)
-                      .where(Terminal.token_hash.in_(set(token_hashes)))).all()
+    rows = db.execute(
+        select(Terminal.id, Terminal.customer_id, Terminal.token_hash).where(Terminal.token_hash.in_(set(token_hashes)))
+    ).all()
     found = {r.token_hash: TerminalIdentity(r.id, r.customer_id, r.token_hash) for r in rows}
     for identity in found.values():
         token_cache.put(identity)
@@ -86,8 +87,16 @@ def create_enrollment_code(db: Session, *, terminal: Terminal, actor: Actor, now
     expires_at = now + timedelta(hours=get_settings().fleet_enrollment_code_hours)
     db.add(EnrollmentCode(terminal_id=terminal.id, code_hash=hash_secret(code), expires_at=expires_at, created_at=now))
     db.flush()
-    audit.record(db, actor=actor, action="create_enrollment_code", domain="fleet", target_type="terminal",
-                 target_id=terminal.id, changes={"expires_at": {"before": None, "after": expires_at.isoformat()}}, at=now)
+    audit.record(
+        db,
+        actor=actor,
+        action="create_enrollment_code",
+        domain="fleet",
+        target_type="terminal",
+        target_id=terminal.id,
+        changes={"expires_at": {"before": None, "after": expires_at.isoformat()}},
+        at=now,
+    )
     return code, expires_at
 
 
@@ -101,7 +110,9 @@ def _issue_token(terminal: Terminal, now: datetime) -> str:
 
 def enroll(db: Session, *, body: EnrollIn, actor: Actor, now: datetime) -> tuple[Terminal, str]:
     """Trade a valid, unused, unexpired code for the terminal's own token."""
-    code = db.scalar(select(EnrollmentCode).where(EnrollmentCode.code_hash == hash_secret(body.enrollment_code.upper())))
+    code = db.scalar(
+        select(EnrollmentCode).where(EnrollmentCode.code_hash == hash_secret(body.enrollment_code.upper()))
+    )
     if code is None:
         raise Unauthorized("登録コードが正しくありません", code="invalid_enrollment_code")
     if code.used_at is not None:
@@ -120,8 +131,16 @@ def enroll(db: Session, *, body: EnrollIn, actor: Actor, now: datetime) -> tuple
     terminal.firmware_version = body.firmware_version
     terminal.agent_version = body.agent_version
     db.flush()
-    audit.record(db, actor=actor, action="enroll", domain="fleet", target_type="terminal", target_id=terminal.id,
-                 changes={"token": {"before": None, "after": "[REDACTED]"}}, at=now)
+    audit.record(
+        db,
+        actor=actor,
+        action="enroll",
+        domain="fleet",
+        target_type="terminal",
+        target_id=terminal.id,
+        changes={"token": {"before": None, "after": "[REDACTED]"}},
+        at=now,
+    )
     return terminal, token
 
 
@@ -131,7 +150,9 @@ def rotate_token(db: Session, *, terminal_id: int, actor: Actor, now: datetime) 
         raise Unauthorized("端末トークンが無効です", code="invalid_terminal_token")
     token = _issue_token(terminal, now)
     db.flush()
-    audit.record(db, actor=actor, action="rotate_token", domain="fleet", target_type="terminal", target_id=terminal.id, at=now)
+    audit.record(
+        db, actor=actor, action="rotate_token", domain="fleet", target_type="terminal", target_id=terminal.id, at=now
+    )
     return token
 
 
@@ -141,5 +162,13 @@ def revoke_token(db: Session, *, terminal: Terminal, actor: Actor, now: datetime
     token_cache.forget(terminal.token_hash)
     terminal.token_hash = None
     db.flush()
-    audit.record(db, actor=actor, action="revoke_token", domain="fleet", target_type="terminal", target_id=terminal.id,
-                 changes=audit.diff({"enrolled": was_enrolled}, {"enrolled": False}), at=now)
+    audit.record(
+        db,
+        actor=actor,
+        action="revoke_token",
+        domain="fleet",
+        target_type="terminal",
+        target_id=terminal.id,
+        changes=audit.diff({"enrolled": was_enrolled}, {"enrolled": False}),
+        at=now,
+    )

@@ -13,7 +13,7 @@ from service.errors import Conflict, NotFound, ValidationFailed
 from service.fleet import labels
 from service.fleet.models import Alert, AlertNote, Customer, Incident, Terminal
 from service.fleet.schemas import AlertRead, SlaStep
-from service.fleet.sql import insert_ignoring_conflicts
+from service.fleet.sql import insert_rows
 from service.identity.models import User
 from service.tenancy import TenantScope, scoped
 
@@ -35,13 +35,21 @@ class NewAlert:
 def open_alerts(db: Session, alerts: Iterable[NewAlert], *, now: datetime) -> None:
     """Insert alerts; one that is already open for the same terminal and type is left as it is."""
     rows = [
-        {"terminal_id": a.terminal_id, "customer_id": a.customer_id, "alert_type": a.alert_type, "message": a.message,
-         "status": OPEN, "created_at": now, "acknowledged_by": "", "diagnosed_by": "", "customer_contacted_by": "",
-         "resolved_by": ""}
+        {
+            "terminal_id": a.terminal_id,
+            "customer_id": a.customer_id,
+            "alert_type": a.alert_type,
+            "message": a.message,
+            "status": OPEN,
+            "created_at": now,
+            "acknowledged_by": "",
+            "diagnosed_by": "",
+            "customer_contacted_by": "",
+            "resolved_by": "",
+        }
         for a in alerts
     ]
-    if rows:
-        db.execute(insert_ignoring_conflicts(db, Alert), rows)
+    insert_rows(db, Alert, rows, ignore_conflicts=True)
 
 
 def resolve_alerts(db: Session, pairs: Iterable[tuple[int, str]], *, now: datetime, by: str = SYSTEM_LABEL) -> int:
@@ -51,8 +59,10 @@ def resolve_alerts(db: Session, pairs: Iterable[tuple[int, str]], *, now: dateti
         return 0
     condition = or_(*(and_(Alert.terminal_id == t, Alert.alert_type == kind) for t, kind in pairs))
     incident_ids = db.scalars(
-        update(Alert).where(Alert.status != RESOLVED, condition)
-        .values(status=RESOLVED, resolved_at=now, resolved_by=by).returning(Alert.incident_id)
+        update(Alert)
+        .where(Alert.status != RESOLVED, condition)
+        .values(status=RESOLVED, resolved_at=now, resolved_by=by)
+        .returning(Alert.incident_id)
         .execution_options(synchronize_session=False)
     ).all()
     close_finished_incidents(db, {i for i in incident_ids if i is not None}, now=now)
@@ -64,8 +74,10 @@ def close_finished_incidents(db: Session, incident_ids: set[int], *, now: dateti
         return
     still_open = select(Alert.id).where(Alert.incident_id == Incident.id, Alert.status != RESOLVED).exists()
     db.execute(
-        update(Incident).where(Incident.id.in_(incident_ids), Incident.status != RESOLVED, ~still_open)
-        .values(status=RESOLVED, resolved_at=now).execution_options(synchronize_session=False)
+        update(Incident)
+        .where(Incident.id.in_(incident_ids), Incident.status != RESOLVED, ~still_open)
+        .values(status=RESOLVED, resolved_at=now)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -114,16 +126,31 @@ def to_read(row, now: datetime) -> AlertRead:
     alert, serial, store, company, assignee = row
     steps = sla_steps(alert, now)
     return AlertRead(
-        id=alert.id, terminal_id=alert.terminal_id, serial_number=serial, store_name=store, customer_id=alert.customer_id,
-        company_name=company, incident_id=alert.incident_id, alert_type=alert.alert_type,
-        alert_type_label=labels.ALERT_TYPES.get(alert.alert_type, alert.alert_type), message=alert.message,
-        status=alert.status, status_label=labels.ALERT_STATUSES.get(alert.status, alert.status),
-        assignee_id=alert.assignee_id, assignee_name=assignee,
-        acknowledged_at=alert.acknowledged_at, acknowledged_by=alert.acknowledged_by,
-        diagnosed_at=alert.diagnosed_at, diagnosed_by=alert.diagnosed_by,
-        customer_contacted_at=alert.customer_contacted_at, customer_contacted_by=alert.customer_contacted_by,
-        resolved_at=alert.resolved_at, resolved_by=alert.resolved_by, created_at=alert.created_at,
-        sla=steps, overdue=alert.status != RESOLVED and any(s.overdue and s.done_at is None for s in steps),
+        id=alert.id,
+        terminal_id=alert.terminal_id,
+        serial_number=serial,
+        store_name=store,
+        customer_id=alert.customer_id,
+        company_name=company,
+        incident_id=alert.incident_id,
+        alert_type=alert.alert_type,
+        alert_type_label=labels.ALERT_TYPES.get(alert.alert_type, alert.alert_type),
+        message=alert.message,
+        status=alert.status,
+        status_label=labels.ALERT_STATUSES.get(alert.status, alert.status),
+        assignee_id=alert.assignee_id,
+        assignee_name=assignee,
+        acknowledged_at=alert.acknowledged_at,
+        acknowledged_by=alert.acknowledged_by,
+        diagnosed_at=alert.diagnosed_at,
+        diagnosed_by=alert.diagnosed_by,
+        customer_contacted_at=alert.customer_contacted_at,
+        customer_contacted_by=alert.customer_contacted_by,
+        resolved_at=alert.resolved_at,
+        resolved_by=alert.resolved_by,
+        created_at=alert.created_at,
+        sla=steps,
+        overdue=alert.status != RESOLVED and any(s.overdue and s.done_at is None for s in steps),
     )
 
 
@@ -138,8 +165,12 @@ class AlertFilter:
 
 
 def _filtered(stmt: Select, flt: AlertFilter, now: datetime) -> Select:
-    for column, value in ((Alert.status, flt.status), (Alert.alert_type, flt.alert_type),
-                          (Alert.customer_id, flt.customer_id), (Alert.terminal_id, flt.terminal_id)):
+    for column, value in (
+        (Alert.status, flt.status),
+        (Alert.alert_type, flt.alert_type),
+        (Alert.customer_id, flt.customer_id),
+        (Alert.terminal_id, flt.terminal_id),
+    ):
         if value is not None:
             stmt = stmt.where(column == value)
     if flt.open_only:
@@ -150,9 +181,17 @@ def _filtered(stmt: Select, flt: AlertFilter, now: datetime) -> Select:
 
 
 def list_alerts(db: Session, *, scope: TenantScope, flt: AlertFilter, offset: int, limit: int, now: datetime):
-    total = db.scalar(select(func.count()).select_from(_filtered(scoped(select(Alert.id), scope, Alert.customer_id), flt, now).subquery()))
-    rows = db.execute(_filtered(_alert_rows(scope), flt, now).order_by(Alert.created_at.desc(), Alert.id.desc())
-                      .offset(offset).limit(limit)).all()
+    total = db.scalar(
+        select(func.count()).select_from(
+            _filtered(scoped(select(Alert.id), scope, Alert.customer_id), flt, now).subquery()
+        )
+    )
+    rows = db.execute(
+        _filtered(_alert_rows(scope), flt, now)
+        .order_by(Alert.created_at.desc(), Alert.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
     return [to_read(r, now) for r in rows], total or 0
 
 
@@ -176,8 +215,16 @@ def _audited(db: Session, alert: Alert, actor: Actor, action: str, now: datetime
     before = audit.snapshot(alert, WORKFLOW_FIELDS)
     change()
     db.flush()
-    audit.record(db, actor=actor, action=action, domain="fleet", target_type="alert", target_id=alert.id,
-                 changes=audit.diff(before, audit.snapshot(alert, WORKFLOW_FIELDS)), at=now)
+    audit.record(
+        db,
+        actor=actor,
+        action=action,
+        domain="fleet",
+        target_type="alert",
+        target_id=alert.id,
+        changes=audit.diff(before, audit.snapshot(alert, WORKFLOW_FIELDS)),
+        at=now,
+    )
     return alert
 
 
@@ -210,8 +257,10 @@ def assign(db: Session, *, alert: Alert, assignee_id: int | None, actor: Actor, 
     if assignee_id is not None:
         user = db.get(User, assignee_id)
         if user is None or not user.is_active or not any(g.domain == "fleet" for g in user.grants):
-            raise ValidationFailed("担当者は端末管理の権限を持つ有効なユーザーを指定してください",
-                                   details={"field": "assignee_id", "rule": "fleet_user"})
+            raise ValidationFailed(
+                "担当者は端末管理の権限を持つ有効なユーザーを指定してください",
+                details={"field": "assignee_id", "rule": "fleet_user"},
+            )
 
     def change() -> None:
         alert.assignee_id = assignee_id
@@ -223,8 +272,16 @@ def add_note(db: Session, *, alert: Alert, body: str, actor: Actor, now: datetim
     note = AlertNote(alert_id=alert.id, author=actor.label, body=body, created_at=now)
     db.add(note)
     db.flush()
-    audit.record(db, actor=actor, action="add_note", domain="fleet", target_type="alert", target_id=alert.id,
-                 changes={"note": {"before": None, "after": body}}, at=now)
+    audit.record(
+        db,
+        actor=actor,
+        action="add_note",
+        domain="fleet",
+        target_type="alert",
+        target_id=alert.id,
+        changes={"note": {"before": None, "after": body}},
+        at=now,
+    )
     return note
 
 

@@ -21,7 +21,9 @@ def _ensure_unique_name(db: Session, name: str, exclude_id: int | None = None) -
         raise Conflict("この会社名は既に登録されています", details={"field": "company_name", "rule": "unique"})
 
 
-def list_customers(db: Session, *, scope: TenantScope, q: str | None, offset: int, limit: int) -> tuple[list[Customer], int]:
+def list_customers(
+    db: Session, *, scope: TenantScope, q: str | None, offset: int, limit: int
+) -> tuple[list[Customer], int]:
     stmt = scoped(select(Customer), scope, Customer.id)
     if q:
         stmt = stmt.where(Customer.company_name.ilike(f"%{q.strip()}%"))
@@ -34,8 +36,15 @@ def create_customer(db: Session, *, data: CustomerCreate, actor: Actor) -> Custo
     customer = Customer(**{k: str(v) for k, v in data.model_dump().items()})
     db.add(customer)
     db.flush()
-    audit.record(db, actor=actor, action="create", domain="fleet", target_type="customer", target_id=customer.id,
-                 changes=audit.diff({}, audit.snapshot(customer, CUSTOMER_FIELDS)))
+    audit.record(
+        db,
+        actor=actor,
+        action="create",
+        domain="fleet",
+        target_type="customer",
+        target_id=customer.id,
+        changes=audit.diff({}, audit.snapshot(customer, CUSTOMER_FIELDS)),
+    )
     return customer
 
 
@@ -49,8 +58,15 @@ def update_customer(db: Session, *, customer: Customer, data: CustomerUpdate, ac
     db.flush()
     changes = audit.diff(before, audit.snapshot(customer, CUSTOMER_FIELDS))
     if changes:
-        audit.record(db, actor=actor, action="update", domain="fleet", target_type="customer", target_id=customer.id,
-                     changes=changes)
+        audit.record(
+            db,
+            actor=actor,
+            action="update",
+            domain="fleet",
+            target_type="customer",
+            target_id=customer.id,
+            changes=changes,
+        )
     return customer
 
 
@@ -60,5 +76,12 @@ def delete_customer(db: Session, *, customer: Customer, actor: Actor) -> None:
     before = audit.snapshot(customer, CUSTOMER_FIELDS)
     db.delete(customer)
     db.flush()
-    audit.record(db, actor=actor, action="delete", domain="fleet", target_type="customer", target_id=customer.id,
-                 changes=audit.diff(before, {}))
+    audit.record(
+        db,
+        actor=actor,
+        action="delete",
+        domain="fleet",
+        target_type="customer",
+        target_id=customer.id,
+        changes=audit.diff(before, {}),
+    )

@@ -34,27 +34,46 @@ def create_release(
     """Store a firmware file after checking it against the sha256 the uploader declared."""
     actual = hashlib.sha256(data).hexdigest()
     if actual != sha256.strip().lower():
-        raise ValidationFailed("ファイルのSHA-256が一致しません", details={"field": "sha256", "rule": "sha256_mismatch", "actual": actual})
+        raise ValidationFailed(
+            "ファイルのSHA-256が一致しません", details={"field": "sha256", "rule": "sha256_mismatch", "actual": actual}
+        )
     if not data:
         raise ValidationFailed("ファイルが空です", details={"field": "file", "rule": "not_empty"})
     if db.scalar(select(FirmwareRelease.id).where(FirmwareRelease.version == version)):
         raise Conflict("このバージョンは既に登録されています", details={"field": "version", "rule": "unique"})
-    release = FirmwareRelease(version=version, sha256=actual, size=len(data), filename=filename[:200], notes=notes,
-                              created_by=actor.label, created_at=now)
+    release = FirmwareRelease(
+        version=version,
+        sha256=actual,
+        size=len(data),
+        filename=filename[:200],
+        notes=notes,
+        created_by=actor.label,
+        created_at=now,
+    )
     db.add(release)
     db.flush()
     path = firmware_path(release)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
-    audit.record(db, actor=actor, action="create", domain="fleet", target_type="firmware_release", target_id=release.id,
-                 changes=audit.diff({}, {"version": version, "sha256": actual, "size": len(data)}), at=now)
+    audit.record(
+        db,
+        actor=actor,
+        action="create",
+        domain="fleet",
+        target_type="firmware_release",
+        target_id=release.id,
+        changes=audit.diff({}, {"version": version, "sha256": actual, "size": len(data)}),
+        at=now,
+    )
     return release
 
 
 def get_release(db: Session, release_id: int) -> FirmwareRelease:
     release = db.get(FirmwareRelease, release_id)
     if release is None:
-        raise NotFound("指定されたファームウェアは見つかりません", details={"resource": "fleet_firmware_release", "id": release_id})
+        raise NotFound(
+            "指定されたファームウェアは見つかりません", details={"resource": "fleet_firmware_release", "id": release_id}
+        )
     return release
 
 
@@ -88,39 +107,73 @@ def create_rollout(db: Session, *, data: RolloutCreate, scope: TenantScope, acto
     release = get_release(db, data.release_id)
     ids = _target_ids(db, data, scope, release.version)
     if not ids:
-        raise ValidationFailed("更新対象の端末がありません（登録済みで、別の更新中でなく、対象バージョン未適用の端末）",
-                               details={"field": "target", "rule": "no_terminals"})
+        raise ValidationFailed(
+            "更新対象の端末がありません（登録済みで、別の更新中でなく、対象バージョン未適用の端末）",
+            details={"field": "target", "rule": "no_terminals"},
+        )
     customers = set(db.scalars(select(Terminal.customer_id).where(Terminal.id.in_(ids)).distinct()).all())
     rollout = Rollout(
-        release_id=release.id, customer_id=customers.pop() if len(customers) == 1 else None,
-        target=data.target.model_dump(exclude_none=True), waves=list(data.waves), current_wave=1, status="running",
-        failure_threshold_pct=data.failure_threshold_pct if data.failure_threshold_pct is not None
+        release_id=release.id,
+        customer_id=customers.pop() if len(customers) == 1 else None,
+        target=data.target.model_dump(exclude_none=True),
+        waves=list(data.waves),
+        current_wave=1,
+        status="running",
+        failure_threshold_pct=data.failure_threshold_pct
+        if data.failure_threshold_pct is not None
         else settings.fleet_rollout_failure_threshold_pct,
         timeout_minutes=data.timeout_minutes or settings.fleet_rollout_timeout_minutes,
-        created_by=actor.label, created_at=now,
+        created_by=actor.label,
+        created_at=now,
     )
     db.add(rollout)
     db.flush()
     tasks, start = [], 0
     for wave, size in enumerate(_wave_sizes(len(ids), data.waves), start=1):
-        tasks += [{"rollout_id": rollout.id, "terminal_id": t, "wave": wave, "status": "queued", "progress": 0, "message": ""}
-                  for t in ids[start:start + size]]
+        tasks += [
+            {"rollout_id": rollout.id, "terminal_id": t, "wave": wave, "status": "queued", "progress": 0, "message": ""}
+            for t in ids[start : start + size]
+        ]
         start += size
     db.execute(insert(UpdateTask), tasks)
     _start_wave(db, rollout, release, now)
-    audit.record(db, actor=actor, action="create", domain="fleet", target_type="rollout", target_id=rollout.id,
-                 changes=audit.diff({}, {"release": release.version, "terminals": len(ids), "waves": list(data.waves)}), at=now)
+    audit.record(
+        db,
+        actor=actor,
+        action="create",
+        domain="fleet",
+        target_type="rollout",
+        target_id=rollout.id,
+        changes=audit.diff({}, {"release": release.version, "terminals": len(ids), "waves": list(data.waves)}),
+        at=now,
+    )
     return rollout
 
 
 def _start_wave(db: Session, rollout: Rollout, release: FirmwareRelease, now: datetime) -> None:
     """Give every queued task of the current wave a firmware_update command and a deadline."""
-    tasks = db.scalars(select(UpdateTask).where(
-        UpdateTask.rollout_id == rollout.id, UpdateTask.wave == rollout.current_wave, UpdateTask.status == "queued")).all()
-    params = {"release_id": release.id, "version": release.version, "sha256": release.sha256, "size": release.size,
-              "download_url": f"/api/fleet/agent/firmware/{release.id}"}
-    commands = [Command(terminal_id=t.terminal_id, type="firmware_update", params=params, created_by=rollout.created_by,
-                        created_at=now) for t in tasks]
+    tasks = db.scalars(
+        select(UpdateTask).where(
+            UpdateTask.rollout_id == rollout.id, UpdateTask.wave == rollout.current_wave, UpdateTask.status == "queued"
+        )
+    ).all()
+    params = {
+        "release_id": release.id,
+        "version": release.version,
+        "sha256": release.sha256,
+        "size": release.size,
+        "download_url": f"/api/fleet/agent/firmware/{release.id}",
+    }
+    commands = [
+        Command(
+            terminal_id=t.terminal_id,
+            type="firmware_update",
+            params=params,
+            created_by=rollout.created_by,
+            created_at=now,
+        )
+        for t in tasks
+    ]
     db.add_all(commands)
     db.flush()
     deadline = now + timedelta(minutes=rollout.timeout_minutes)
@@ -132,16 +185,28 @@ def _start_wave(db: Session, rollout: Rollout, release: FirmwareRelease, now: da
 def _withhold_undelivered(db: Session, rollout: Rollout, now: datetime, task_status: str) -> None:
     """Take back commands not yet delivered; their tasks go back to the queue (pause) or are cancelled."""
     undelivered = select(Command.id).where(Command.status == "pending")
-    db.execute(update(UpdateTask).where(UpdateTask.rollout_id == rollout.id, UpdateTask.status == "pending",
-                                        UpdateTask.command_id.in_(undelivered))
-               .values(status=task_status, started_at=None, deadline_at=None)
-               .execution_options(synchronize_session=False))
+    db.execute(
+        update(UpdateTask)
+        .where(
+            UpdateTask.rollout_id == rollout.id, UpdateTask.status == "pending", UpdateTask.command_id.in_(undelivered)
+        )
+        .values(status=task_status, started_at=None, deadline_at=None)
+        .execution_options(synchronize_session=False)
+    )
     task_commands = select(UpdateTask.command_id).where(UpdateTask.rollout_id == rollout.id)
-    db.execute(update(Command).where(Command.id.in_(task_commands), Command.status == "pending")
-               .values(status="cancelled", finished_at=now).execution_options(synchronize_session=False))
+    db.execute(
+        update(Command)
+        .where(Command.id.in_(task_commands), Command.status == "pending")
+        .values(status="cancelled", finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
     if task_status == "cancelled":
-        db.execute(update(UpdateTask).where(UpdateTask.rollout_id == rollout.id, UpdateTask.status == "queued")
-                   .values(status="cancelled").execution_options(synchronize_session=False))
+        db.execute(
+            update(UpdateTask)
+            .where(UpdateTask.rollout_id == rollout.id, UpdateTask.status == "queued")
+            .values(status="cancelled")
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _change_status(db: Session, rollout: Rollout, *, status: str, reason: str, actor: Actor, now: datetime) -> Rollout:
@@ -150,8 +215,16 @@ def _change_status(db: Session, rollout: Rollout, *, status: str, reason: str, a
     if status == "cancelled":
         rollout.finished_at = now
     db.flush()
-    audit.record(db, actor=actor, action=f"rollout_{status}", domain="fleet", target_type="rollout", target_id=rollout.id,
-                 changes=audit.diff(before, {"status": status, "paused_reason": reason}), at=now)
+    audit.record(
+        db,
+        actor=actor,
+        action=f"rollout_{status}",
+        domain="fleet",
+        target_type="rollout",
+        target_id=rollout.id,
+        changes=audit.diff(before, {"status": status, "paused_reason": reason}),
+        at=now,
+    )
     return rollout
 
 
@@ -180,8 +253,11 @@ def cancel(db: Session, *, rollout: Rollout, actor: Actor, now: datetime) -> Rol
 
 
 def _wave_counts(db: Session, rollout: Rollout, wave: int | None = None) -> dict[str, int]:
-    rows = db.execute(select(UpdateTask.status, func.count()).where(
-        UpdateTask.rollout_id == rollout.id, UpdateTask.wave == (wave or rollout.current_wave)).group_by(UpdateTask.status)).all()
+    rows = db.execute(
+        select(UpdateTask.status, func.count())
+        .where(UpdateTask.rollout_id == rollout.id, UpdateTask.wave == (wave or rollout.current_wave))
+        .group_by(UpdateTask.status)
+    ).all()
     counts = {status: n for status, n in rows}
     counts["failed"] = sum(counts.get(s, 0) for s in FAILED)
     return counts
@@ -190,15 +266,24 @@ def _wave_counts(db: Session, rollout: Rollout, wave: int | None = None) -> dict
 def _verify_updated(db: Session, rollout: Rollout, release: FirmwareRelease, now: datetime) -> None:
     """A task succeeds when its terminal heartbeats back on the new version with normal cpu/memory."""
     limit = get_settings().fleet_high_usage_percent
-    healthy = select(Terminal.id).where(
-        Terminal.id == UpdateTask.terminal_id, Terminal.firmware_version == release.version,
-        Terminal.last_heartbeat_at > UpdateTask.started_at, Terminal.status == "online",
-        Terminal.cpu_usage < limit, Terminal.memory_usage < limit,
-    ).exists()
+    healthy = (
+        select(Terminal.id)
+        .where(
+            Terminal.id == UpdateTask.terminal_id,
+            Terminal.firmware_version == release.version,
+            Terminal.last_heartbeat_at > UpdateTask.started_at,
+            Terminal.status == "online",
+            Terminal.cpu_usage < limit,
+            Terminal.memory_usage < limit,
+        )
+        .exists()
+    )
     done = db.execute(
-        update(UpdateTask).where(UpdateTask.rollout_id == rollout.id, UpdateTask.status.in_(ACTIVE), healthy)
+        update(UpdateTask)
+        .where(UpdateTask.rollout_id == rollout.id, UpdateTask.status.in_(ACTIVE), healthy)
         .values(status="succeeded", progress=100, finished_at=now)
-        .returning(UpdateTask.terminal_id, UpdateTask.command_id).execution_options(synchronize_session=False)
+        .returning(UpdateTask.terminal_id, UpdateTask.command_id)
+        .execution_options(synchronize_session=False)
     ).all()
     if done:
         _finish_commands(db, [d.command_id for d in done], "done", now)
@@ -207,10 +292,11 @@ def _verify_updated(db: Session, rollout: Rollout, release: FirmwareRelease, now
 
 def _time_out(db: Session, rollout: Rollout, release: FirmwareRelease, now: datetime) -> None:
     late = db.execute(
-        update(UpdateTask).where(UpdateTask.rollout_id == rollout.id, UpdateTask.status.in_(ACTIVE),
-                                 UpdateTask.deadline_at < now)
+        update(UpdateTask)
+        .where(UpdateTask.rollout_id == rollout.id, UpdateTask.status.in_(ACTIVE), UpdateTask.deadline_at < now)
         .values(status="timed_out", finished_at=now, message="制限時間内に新しいバージョンで正常に通信しませんでした")
-        .returning(UpdateTask.terminal_id, UpdateTask.command_id).execution_options(synchronize_session=False)
+        .returning(UpdateTask.terminal_id, UpdateTask.command_id)
+        .execution_options(synchronize_session=False)
     ).all()
     if late:
         _finish_commands(db, [t.command_id for t in late], "failed", now)
@@ -219,14 +305,20 @@ def _time_out(db: Session, rollout: Rollout, release: FirmwareRelease, now: date
 
 def _finish_commands(db: Session, command_ids: list[int | None], status: str, now: datetime) -> None:
     ids = [c for c in command_ids if c is not None]
-    db.execute(update(Command).where(Command.id.in_(ids), Command.status.in_(("pending", "sent")))
-               .values(status=status, finished_at=now).execution_options(synchronize_session=False))
+    db.execute(
+        update(Command)
+        .where(Command.id.in_(ids), Command.status.in_(("pending", "sent")))
+        .values(status=status, finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _update_failed_alerts(db: Session, terminal_ids: list[int], version: str, detail: str, now: datetime) -> None:
     customers = dict(db.execute(select(Terminal.id, Terminal.customer_id).where(Terminal.id.in_(terminal_ids))).all())
     message = labels.UPDATE_FAILED_MESSAGE.format(version=version, detail=detail)
-    open_alerts(db, (NewAlert(t, customers[t], "update_failed", message) for t in terminal_ids if t in customers), now=now)
+    open_alerts(
+        db, (NewAlert(t, customers[t], "update_failed", message) for t in terminal_ids if t in customers), now=now
+    )
 
 
 def advance(db: Session, *, rollout: Rollout, now: datetime) -> Rollout:
@@ -291,11 +383,15 @@ def _move_task(db: Session, task: UpdateTask, command: Command, body: ProgressIn
 def firmware_for_terminal(db: Session, *, terminal_id: int, release_id: int) -> FirmwareRelease:
     """The release file, only for a terminal with an update to it under way."""
     pending = db.scalar(
-        select(UpdateTask.id).join(Rollout, Rollout.id == UpdateTask.rollout_id)
+        select(UpdateTask.id)
+        .join(Rollout, Rollout.id == UpdateTask.rollout_id)
         .where(UpdateTask.terminal_id == terminal_id, UpdateTask.status.in_(ACTIVE), Rollout.release_id == release_id)
     )
     if pending is None:
-        raise NotFound("この端末に配信中のファームウェアではありません", details={"resource": "fleet_firmware_release", "id": release_id})
+        raise NotFound(
+            "この端末に配信中のファームウェアではありません",
+            details={"resource": "fleet_firmware_release", "id": release_id},
+        )
     return get_release(db, release_id)
 
 
@@ -303,25 +399,46 @@ def firmware_for_terminal(db: Session, *, terminal_id: int, release_id: int) -> 
 
 
 def rollout_read(db: Session, rollout: Rollout) -> RolloutRead:
-    rows = db.execute(select(UpdateTask.wave, UpdateTask.status, func.count())
-                      .where(UpdateTask.rollout_id == rollout.id).group_by(UpdateTask.wave, UpdateTask.status)).all()
+    rows = db.execute(
+        select(UpdateTask.wave, UpdateTask.status, func.count())
+        .where(UpdateTask.rollout_id == rollout.id)
+        .group_by(UpdateTask.wave, UpdateTask.status)
+    ).all()
     per_wave: dict[int, dict[str, int]] = {}
     for wave, status, n in rows:
         per_wave.setdefault(wave, {})[status] = n
     waves = []
     for number, pct in enumerate(rollout.waves, start=1):
         c = per_wave.get(number, {})
-        waves.append(WaveProgress(
-            wave=number, percent=pct, total=sum(c.values()), succeeded=c.get("succeeded", 0),
-            failed=sum(c.get(s, 0) for s in FAILED), active=sum(c.get(s, 0) for s in ACTIVE),
-            queued=c.get("queued", 0), cancelled=c.get("cancelled", 0)))
+        waves.append(
+            WaveProgress(
+                wave=number,
+                percent=pct,
+                total=sum(c.values()),
+                succeeded=c.get("succeeded", 0),
+                failed=sum(c.get(s, 0) for s in FAILED),
+                active=sum(c.get(s, 0) for s in ACTIVE),
+                queued=c.get("queued", 0),
+                cancelled=c.get("cancelled", 0),
+            )
+        )
     release = db.get(FirmwareRelease, rollout.release_id)
     return RolloutRead(
-        id=rollout.id, release_id=rollout.release_id, version=release.version, customer_id=rollout.customer_id,
-        target=rollout.target, status=rollout.status, status_label=labels.ROLLOUT_STATUSES.get(rollout.status, rollout.status),
-        paused_reason=rollout.paused_reason, current_wave=rollout.current_wave,
-        failure_threshold_pct=rollout.failure_threshold_pct, timeout_minutes=rollout.timeout_minutes,
-        created_by=rollout.created_by, created_at=rollout.created_at, finished_at=rollout.finished_at, waves=waves,
+        id=rollout.id,
+        release_id=rollout.release_id,
+        version=release.version,
+        customer_id=rollout.customer_id,
+        target=rollout.target,
+        status=rollout.status,
+        status_label=labels.ROLLOUT_STATUSES.get(rollout.status, rollout.status),
+        paused_reason=rollout.paused_reason,
+        current_wave=rollout.current_wave,
+        failure_threshold_pct=rollout.failure_threshold_pct,
+        timeout_minutes=rollout.timeout_minutes,
+        created_by=rollout.created_by,
+        created_at=rollout.created_at,
+        finished_at=rollout.finished_at,
+        waves=waves,
     )
 
 
@@ -333,14 +450,26 @@ def list_rollouts(db: Session, *, scope: TenantScope, offset: int, limit: int) -
 
 def terminal_tasks(db: Session, *, terminal_id: int) -> list[UpdateTaskRead]:
     rows = db.execute(
-        select(UpdateTask, FirmwareRelease.version).join(Rollout, Rollout.id == UpdateTask.rollout_id)
+        select(UpdateTask, FirmwareRelease.version)
+        .join(Rollout, Rollout.id == UpdateTask.rollout_id)
         .join(FirmwareRelease, FirmwareRelease.id == Rollout.release_id)
         .where(UpdateTask.terminal_id == terminal_id, and_(UpdateTask.status != "queued"))
-        .order_by(UpdateTask.id.desc()).limit(50)
+        .order_by(UpdateTask.id.desc())
+        .limit(50)
     ).all()
     return [
-        UpdateTaskRead(id=t.id, rollout_id=t.rollout_id, version=v, wave=t.wave, status=t.status,
-                       status_label=labels.TASK_STATUSES.get(t.status, t.status), progress=t.progress, message=t.message,
-                       started_at=t.started_at, deadline_at=t.deadline_at, finished_at=t.finished_at)
+        UpdateTaskRead(
+            id=t.id,
+            rollout_id=t.rollout_id,
+            version=v,
+            wave=t.wave,
+            status=t.status,
+            status_label=labels.TASK_STATUSES.get(t.status, t.status),
+            progress=t.progress,
+            message=t.message,
+            started_at=t.started_at,
+            deadline_at=t.deadline_at,
+            finished_at=t.finished_at,
+        )
         for t, v in rows
     ]

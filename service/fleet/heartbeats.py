@@ -6,12 +6,12 @@ A request is answered only after the transaction holding its heartbeat committed
 import asyncio
 import logging
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from service.fleet import labels, monitoring
 from service.fleet.alerts import RESOLVED, NewAlert, open_alerts, resolve_alerts
 from service.fleet.models import Alert, Command, MetricSample, Terminal, TerminalEvent
 from service.fleet.schemas import CommandOut, HeartbeatIn, HeartbeatReply
-from service.fleet.sql import insert_ignoring_conflicts, update_rows
+from service.fleet.sql import insert_rows, update_rows
 
 log = logging.getLogger("daicho.fleet.heartbeats")
 CONDITION_ALERTS = frozenset({"offline", "error", "high_cpu", "high_memory"})
@@ -59,8 +59,10 @@ def evaluate(state: TerminalState, beat: HeartbeatIn) -> Verdict:
     wanted: dict[str, str] = {}
     if beat.status == "error":
         wanted["error"] = labels.ERROR_MESSAGE.format(detail=beat.error_message or "-")
-    for kind, label, value, streak in (("high_cpu", "CPU使用率", beat.cpu, cpu_streak),
-                                       ("high_memory", "メモリ使用率", beat.memory, memory_streak)):
+    for kind, label, value, streak in (
+        ("high_cpu", "CPU使用率", beat.cpu, cpu_streak),
+        ("high_memory", "メモリ使用率", beat.memory, memory_streak),
+    ):
         if streak >= needed:
             wanted[kind] = labels.HIGH_USAGE_MESSAGE.format(label=label, value=value, count=streak, threshold=threshold)
     in_maintenance = state.status == "maintenance"
@@ -82,12 +84,25 @@ class Beat:
 def _states(db: Session, token_hashes: list[str]) -> dict[str, TerminalState]:
     """Authenticate and lock in one query: the terminals holding these tokens, with their open alert types."""
     rows = db.execute(
-        select(Terminal.id, Terminal.customer_id, Terminal.status, Terminal.high_cpu_streak, Terminal.high_memory_streak,
-               Terminal.interval_seconds, Terminal.token_hash)
-        .where(Terminal.token_hash.in_(token_hashes)).order_by(Terminal.id).with_for_update()
+        select(
+            Terminal.id,
+            Terminal.customer_id,
+            Terminal.status,
+            Terminal.high_cpu_streak,
+            Terminal.high_memory_streak,
+            Terminal.interval_seconds,
+            Terminal.token_hash,
+        )
+        .where(Terminal.token_hash.in_(token_hashes))
+        .order_by(Terminal.id)
+        .with_for_update()
     ).all()
-    states = {r.token_hash: TerminalState(r.id, r.customer_id, r.status, r.high_cpu_streak, r.high_memory_streak,
-                                          r.interval_seconds) for r in rows}
+    states = {
+        r.token_hash: TerminalState(
+            r.id, r.customer_id, r.status, r.high_cpu_streak, r.high_memory_streak, r.interval_seconds
+        )
+        for r in rows
+    }
     by_id = {state.terminal_id: state for state in states.values()}
     for terminal_id, kind in db.execute(
         select(Alert.terminal_id, Alert.alert_type).where(Alert.terminal_id.in_(list(by_id)), Alert.status != RESOLVED)
@@ -99,8 +114,10 @@ def _states(db: Session, token_hashes: list[str]) -> dict[str, TerminalState]:
 def _deliver_commands(db: Session, terminal_ids: list[int], now: datetime) -> dict[int, list[CommandOut]]:
     """Hand out the commands waiting for these terminals and mark them sent."""
     rows = db.execute(
-        update(Command).where(Command.terminal_id.in_(terminal_ids), Command.status == "pending")
-        .values(status="sent", sent_at=now).returning(Command.id, Command.terminal_id, Command.type, Command.params)
+        update(Command)
+        .where(Command.terminal_id.in_(terminal_ids), Command.status == "pending")
+        .values(status="sent", sent_at=now)
+        .returning(Command.id, Command.terminal_id, Command.type, Command.params)
         .execution_options(synchronize_session=False)
     ).all()
     out: dict[int, list[CommandOut]] = defaultdict(list)
@@ -122,28 +139,58 @@ def write_batch(db: Session, beats: list[Beat], *, now: datetime) -> list[Heartb
         body = beat.body
         verdict = evaluate(state, body)
         state.status, state.high_cpu_streak, state.high_memory_streak = (
-            verdict.status, verdict.high_cpu_streak, verdict.high_memory_streak)
+            verdict.status,
+            verdict.high_cpu_streak,
+            verdict.high_memory_streak,
+        )
         state.open_types = (state.open_types - verdict.to_resolve) | set(verdict.to_open)
         to_resolve |= {(state.terminal_id, k) for k in verdict.to_resolve}
         to_open += [NewAlert(state.terminal_id, state.customer_id, k, m) for k, m in verdict.to_open.items()]
         deadline = now + timedelta(seconds=state.interval_seconds * settings.fleet_offline_missed_intervals)
         updates[state.terminal_id] = {
-            "id": state.terminal_id, "status": verdict.status, "reported_status": body.status,
-            "firmware_version": body.firmware_version, "agent_version": body.agent_version,
-            "cpu_usage": body.cpu, "memory_usage": body.memory, "disk_usage": body.disk,
-            "high_cpu_streak": verdict.high_cpu_streak, "high_memory_streak": verdict.high_memory_streak,
-            "error_message": body.error_message or "", "offline_deadline_at": deadline,
+            "id": state.terminal_id,
+            "status": verdict.status,
+            "reported_status": body.status,
+            "firmware_version": body.firmware_version,
+            "agent_version": body.agent_version,
+            "cpu_usage": body.cpu,
+            "memory_usage": body.memory,
+            "disk_usage": body.disk,
+            "high_cpu_streak": verdict.high_cpu_streak,
+            "high_memory_streak": verdict.high_memory_streak,
+            "error_message": body.error_message or "",
+            "offline_deadline_at": deadline,
         }
-        samples.append({"terminal_id": state.terminal_id, "recorded_at": now, "cpu": body.cpu, "memory": body.memory,
-                        "disk": body.disk})
-        events += [{"terminal_id": state.terminal_id, "client_event_id": e.client_event_id, "occurred_at": e.occurred_at,
-                    "received_at": now, "level": e.level, "kind": e.kind, "message": e.message} for e in body.events]
+        samples.append(
+            {
+                "terminal_id": state.terminal_id,
+                "recorded_at": now,
+                "cpu": body.cpu,
+                "memory": body.memory,
+                "disk": body.disk,
+            }
+        )
+        events += [
+            {
+                "terminal_id": state.terminal_id,
+                "client_event_id": e.client_event_id,
+                "occurred_at": e.occurred_at,
+                "received_at": now,
+                "level": e.level,
+                "kind": e.kind,
+                "message": e.message,
+            }
+            for e in body.events
+        ]
     if updates:
-        update_rows(db, Terminal.__table__, list(updates.values()),
-                    constants={"last_heartbeat_at": now, "offline_since": None, "updated_at": now})
-        db.execute(insert(MetricSample.__table__), samples)
-    if events:
-        db.execute(insert_ignoring_conflicts(db, TerminalEvent), events)
+        update_rows(
+            db,
+            Terminal.__table__,
+            list(updates.values()),
+            constants={"last_heartbeat_at": now, "offline_since": None, "updated_at": now},
+        )
+        insert_rows(db, MetricSample, samples)
+    insert_rows(db, TerminalEvent, events, ignore_conflicts=True)
     resolve_alerts(db, to_resolve - {(a.terminal_id, a.alert_type) for a in to_open}, now=now)
     open_alerts(db, to_open, now=now)
     commands = _deliver_commands(db, list(updates), now) if updates else {}
@@ -211,7 +258,7 @@ class GroupRunner:
             await self.wakeup.wait()
             self.wakeup.clear()
             while self.queue:
-                batch, self.queue = self.queue[: self.max_batch], self.queue[self.max_batch:]
+                batch, self.queue = self.queue[: self.max_batch], self.queue[self.max_batch :]
                 await self._call(batch)
 
     async def _call(self, batch: list[tuple[object, asyncio.Future]]) -> None:

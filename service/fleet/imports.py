@@ -19,11 +19,18 @@ from service.tenancy import TenantScope, scoped
 MAX_ROWS = 50_000
 CHUNK = 500
 HEADERS = {
-    "serial_number": "serial_number", "シリアル番号": "serial_number",
-    "customer": "customer", "顧客": "customer", "会社名": "customer", "顧客企業": "customer",
-    "store_name": "store_name", "設置店舗名": "store_name",
-    "installed_date": "installed_date", "設置日": "installed_date",
-    "firmware_version": "firmware_version", "ファームウェア": "firmware_version",
+    "serial_number": "serial_number",
+    "シリアル番号": "serial_number",
+    "customer": "customer",
+    "顧客": "customer",
+    "会社名": "customer",
+    "顧客企業": "customer",
+    "store_name": "store_name",
+    "設置店舗名": "store_name",
+    "installed_date": "installed_date",
+    "設置日": "installed_date",
+    "firmware_version": "firmware_version",
+    "ファームウェア": "firmware_version",
 }
 REQUIRED = ("serial_number", "customer", "store_name")
 
@@ -35,7 +42,9 @@ def decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ValidationFailed("CSVの文字コードを判別できません（UTF-8またはShift_JIS）", details={"field": "file", "rule": "encoding"})
+    raise ValidationFailed(
+        "CSVの文字コードを判別できません（UTF-8またはShift_JIS）", details={"field": "file", "rule": "encoding"}
+    )
 
 
 def _records(content: str) -> list[dict[str, str]]:
@@ -43,28 +52,51 @@ def _records(content: str) -> list[dict[str, str]]:
     header = [HEADERS.get(h.strip().lower(), HEADERS.get(h.strip(), "")) for h in next(reader, [])]
     missing = [h for h in REQUIRED if h not in header]
     if missing:
-        raise ValidationFailed("CSVに必須の列がありません", details={"field": "file", "rule": "columns", "missing": missing})
-    return [{k: v.strip() for k, v in zip(header, row, strict=False) if k} for row in reader if any(c.strip() for c in row)]
+        raise ValidationFailed(
+            "CSVに必須の列がありません", details={"field": "file", "rule": "columns", "missing": missing}
+        )
+    return [
+        {k: v.strip() for k, v in zip(header, row, strict=False) if k} for row in reader if any(c.strip() for c in row)
+    ]
 
 
-def create_import(db: Session, *, filename: str, data: bytes, scope: TenantScope, actor: Actor, now: datetime) -> TerminalImport:
+def create_import(
+    db: Session, *, filename: str, data: bytes, scope: TenantScope, actor: Actor, now: datetime
+) -> TerminalImport:
     """Check the file's shape now (encoding, columns, size); the rows are checked by the job."""
     content = decode(data)
     rows = _records(content)
     if len(rows) > MAX_ROWS:
-        raise ValidationFailed(f"一度に取り込めるのは{MAX_ROWS}行までです", details={"field": "file", "rule": "max_rows"})
-    job = TerminalImport(filename=filename[:200], content=content, total_rows=len(rows), created_by=actor.label,
-                         scope_customer_id=None if scope.unrestricted else int(scope.value), created_at=now)
+        raise ValidationFailed(
+            f"一度に取り込めるのは{MAX_ROWS}行までです", details={"field": "file", "rule": "max_rows"}
+        )
+    job = TerminalImport(
+        filename=filename[:200],
+        content=content,
+        total_rows=len(rows),
+        created_by=actor.label,
+        scope_customer_id=None if scope.unrestricted else int(scope.value),
+        created_at=now,
+    )
     db.add(job)
     db.flush()
-    audit.record(db, actor=actor, action="import_terminals", domain="fleet", target_type="terminal_import",
-                 target_id=job.id, changes={"filename": {"before": None, "after": filename}, "rows": {"before": None, "after": len(rows)}},
-                 at=now)
+    audit.record(
+        db,
+        actor=actor,
+        action="import_terminals",
+        domain="fleet",
+        target_type="terminal_import",
+        target_id=job.id,
+        changes={"filename": {"before": None, "after": filename}, "rows": {"before": None, "after": len(rows)}},
+        at=now,
+    )
     return job
 
 
 def get_import(db: Session, *, import_id: int, scope: TenantScope) -> TerminalImport:
-    job = db.scalar(scoped(select(TerminalImport).where(TerminalImport.id == import_id), scope, TerminalImport.scope_customer_id))
+    job = db.scalar(
+        scoped(select(TerminalImport).where(TerminalImport.id == import_id), scope, TerminalImport.scope_customer_id)
+    )
     if job is None:
         raise NotFound("指定された取込は見つかりません", details={"resource": "fleet_terminal_import", "id": import_id})
     return job
@@ -104,8 +136,13 @@ def _check_row(record: dict[str, str], customers: dict[str, int]) -> dict | list
     if errors:
         return errors
     try:
-        data = TerminalCreate(serial_number=record["serial_number"], customer_id=customer_id, store_name=record["store_name"],
-                              firmware_version=record.get("firmware_version") or "1.0.0", installed_date=installed)
+        data = TerminalCreate(
+            serial_number=record["serial_number"],
+            customer_id=customer_id,
+            store_name=record["store_name"],
+            firmware_version=record.get("firmware_version") or "1.0.0",
+            installed_date=installed,
+        )
     except ValidationError as exc:
         return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
     return data.model_dump()
@@ -118,7 +155,7 @@ def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHU
         return False
     records = _records(job.content)
     start = job.processed_rows
-    chunk = records[start:start + size]
+    chunk = records[start : start + size]
     customers = _customers(db, job)
     serials = {r.get("serial_number", "") for r in chunk}
     taken = set(db.scalars(select(Terminal.serial_number).where(Terminal.serial_number.in_(serials))).all())
@@ -135,7 +172,11 @@ def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHU
     if accepted:
         db.execute(insert(Terminal), accepted)
     job.status = "running"
-    job.processed_rows, job.accepted_rows, job.rejected = start + len(chunk), job.accepted_rows + len(accepted), rejected
+    job.processed_rows, job.accepted_rows, job.rejected = (
+        start + len(chunk),
+        job.accepted_rows + len(accepted),
+        rejected,
+    )
     if job.processed_rows >= len(records):
         job.status, job.finished_at = "done", now
     db.flush()

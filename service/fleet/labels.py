@@ -1,7 +1,12 @@
 """Every Japanese word the fleet domain shows, in one place (the spec's wording)."""
 
 CONTRACT_TYPES = {"basic": "ベーシック保守", "standard": "スタンダード保守", "premium": "プレミアム保守"}
-TERMINAL_STATUSES = {"online": "オンライン", "offline": "オフライン", "error": "エラー", "maintenance": "メンテナンス中"}
+TERMINAL_STATUSES = {
+    "online": "オンライン",
+    "offline": "オフライン",
+    "error": "エラー",
+    "maintenance": "メンテナンス中",
+}
 ALERT_TYPES = {
     "offline": "オフライン",
     "error": "エラー",
@@ -11,11 +16,20 @@ ALERT_TYPES = {
 }
 ALERT_STATUSES = {"open": "未対応", "acknowledged": "対応中", "resolved": "解決済み"}
 ROLLOUT_STATUSES = {
-    "running": "実行中", "paused": "一時停止", "completed": "完了", "cancelled": "中止",
+    "running": "実行中",
+    "paused": "一時停止",
+    "completed": "完了",
+    "cancelled": "中止",
 }
 TASK_STATUSES = {
-    "queued": "待機中", "pending": "配信待ち", "in_progress": "更新中", "installed": "確認待ち",
-    "succeeded": "成功", "failed": "失敗", "timed_out": "タイムアウト", "cancelled": "中止",
+    "queued": "待機中",
+    "pending": "配信待ち",
+    "in_progress": "更新中",
+    "installed": "確認待ち",
+    "succeeded": "成功",
+    "failed": "失敗",
+    "timed_out": "タイムアウト",
+    "cancelled": "中止",
 }
 IMPORT_STATUSES = {"queued": "待機中", "running": "処理中", "done": "完了", "failed": "失敗"}
 

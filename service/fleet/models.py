@@ -81,8 +81,14 @@ class Incident(Base):
 
     __tablename__ = "fleet_incident"
     __table_args__ = (
-        Index("uq_fleet_incident_open", "customer_id", "alert_type", unique=True,
-              postgresql_where=OPEN_ALERT, sqlite_where=OPEN_ALERT),
+        Index(
+            "uq_fleet_incident_open",
+            "customer_id",
+            "alert_type",
+            unique=True,
+            postgresql_where=OPEN_ALERT,
+            sqlite_where=OPEN_ALERT,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,8 +118,14 @@ class Alert(Base):
 
     __tablename__ = "fleet_alert"
     __table_args__ = (
-        Index("uq_fleet_alert_open", "terminal_id", "alert_type", unique=True,
-              postgresql_where=OPEN_ALERT, sqlite_where=OPEN_ALERT),
+        Index(
+            "uq_fleet_alert_open",
+            "terminal_id",
+            "alert_type",
+            unique=True,
+            postgresql_where=OPEN_ALERT,
+            sqlite_where=OPEN_ALERT,
+        ),
         Index("ix_fleet_alert_customer_created", "customer_id", "created_at"),
         Index("ix_fleet_alert_status_created", "status", "created_at"),
         Index("ix_fleet_alert_undigested", "digest_id", "created_at"),
@@ -260,8 +272,12 @@ class Command(Base):
 
     __tablename__ = "fleet_command"
     __table_args__ = (
-        Index("ix_fleet_command_pending", "terminal_id", postgresql_where=text("status = 'pending'"),
-              sqlite_where=text("status = 'pending'")),
+        Index(
+            "ix_fleet_command_pending",
+            "terminal_id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

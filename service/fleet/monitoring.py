@@ -10,7 +10,7 @@ from service.config import get_settings
 from service.fleet import labels
 from service.fleet.alerts import RESOLVED, NewAlert, open_alerts
 from service.fleet.models import Alert, Customer, Digest, FleetState, Incident, Terminal
-from service.fleet.sql import insert_ignoring_conflicts
+from service.fleet.sql import insert_rows
 from service.identity.models import Grant, User
 from service.outbox.service import enqueue
 
@@ -22,7 +22,7 @@ NOTIFIED_ROLES = ("admin", "operator", "support")
 def fleet_state(db: Session) -> FleetState:
     state = db.get(FleetState, 1)
     if state is None:
-        db.execute(insert_ignoring_conflicts(db, FleetState), [{"id": 1}])
+        insert_rows(db, FleetState, [{"id": 1}], ignore_conflicts=True)
         state = db.get(FleetState, 1)
     return state
 
@@ -55,10 +55,17 @@ def mark_ingest(db: Session, *, now: datetime) -> None:
     if is_ingest_gap(db, last_ingest_at=last, now=now):
         values["grace_until"] = now + offline_threshold()
     if state is None:
-        db.execute(insert_ignoring_conflicts(db, FleetState), [{"id": 1, **values}])
+        insert_rows(db, FleetState, [{"id": 1, **values}], ignore_conflicts=True)
         return
-    stale = or_(FleetState.last_ingest_at.is_(None), FleetState.last_ingest_at < now - timedelta(seconds=INGEST_MARK_SECONDS))
-    db.execute(update(FleetState).where(FleetState.id == 1, stale).values(**values).execution_options(synchronize_session=False))
+    stale = or_(
+        FleetState.last_ingest_at.is_(None), FleetState.last_ingest_at < now - timedelta(seconds=INGEST_MARK_SECONDS)
+    )
+    db.execute(
+        update(FleetState)
+        .where(FleetState.id == 1, stale)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @dataclass(frozen=True)
@@ -76,17 +83,22 @@ def sweep_offline(db: Session, *, now: datetime) -> SweepResult:
     if state.grace_until is not None and now < state.grace_until:
         return SweepResult(0, 0, skipped="grace_period")
     gone = db.execute(
-        update(Terminal).where(Terminal.status.in_(ALIVE), Terminal.offline_deadline_at < now)
+        update(Terminal)
+        .where(Terminal.status.in_(ALIVE), Terminal.offline_deadline_at < now)
         .values(status="offline", offline_since=now, high_cpu_streak=0, high_memory_streak=0)
         .returning(Terminal.id, Terminal.customer_id, Terminal.last_heartbeat_at)
         .execution_options(synchronize_session=False)
     ).all()
     if not gone:
         return SweepResult(0, 0)
-    open_alerts(db, (
-        NewAlert(t.id, t.customer_id, "offline", labels.OFFLINE_MESSAGE.format(last=_local(t.last_heartbeat_at)))
-        for t in gone
-    ), now=now)
+    open_alerts(
+        db,
+        (
+            NewAlert(t.id, t.customer_id, "offline", labels.OFFLINE_MESSAGE.format(last=_local(t.last_heartbeat_at)))
+            for t in gone
+        ),
+        now=now,
+    )
     incidents = group_incidents(db, customer_ids={t.customer_id for t in gone}, now=now)
     return SweepResult(len(gone), incidents)
 
@@ -115,23 +127,34 @@ def group_incidents(db: Session, *, customer_ids: set[int], now: datetime) -> in
 
 
 def _gather_incident(db: Session, *, customer_id: int, total: int, since: datetime, now: datetime) -> int:
-    incident = db.scalar(select(Incident).where(
-        Incident.customer_id == customer_id, Incident.alert_type == "offline", Incident.status != RESOLVED))
+    incident = db.scalar(
+        select(Incident).where(
+            Incident.customer_id == customer_id, Incident.alert_type == "offline", Incident.status != RESOLVED
+        )
+    )
     created = incident is None
     if created:
         incident = Incident(customer_id=customer_id, alert_type="offline", status="open", created_at=now)
         db.add(incident)
         db.flush()
     db.execute(
-        update(Alert).where(Alert.customer_id == customer_id, Alert.alert_type == "offline", Alert.status != RESOLVED,
-                            Alert.incident_id.is_(None), Alert.created_at >= since)
-        .values(incident_id=incident.id).execution_options(synchronize_session=False)
+        update(Alert)
+        .where(
+            Alert.customer_id == customer_id,
+            Alert.alert_type == "offline",
+            Alert.status != RESOLVED,
+            Alert.incident_id.is_(None),
+            Alert.created_at >= since,
+        )
+        .values(incident_id=incident.id)
+        .execution_options(synchronize_session=False)
     )
     count = db.scalar(select(func.count()).select_from(Alert).where(Alert.incident_id == incident.id)) or 0
     company = db.scalar(select(Customer.company_name).where(Customer.id == customer_id))
     incident.terminal_count = count
     incident.message = labels.INCIDENT_MESSAGE.format(
-        company=company, count=count, minutes=get_settings().fleet_incident_window_minutes, total=total)
+        company=company, count=count, minutes=get_settings().fleet_incident_window_minutes, total=total
+    )
     db.flush()
     return 1 if created else 0
 
@@ -152,7 +175,8 @@ def recipients(db: Session) -> list[Recipient]:
         if email.strip():
             found[email.strip().lower()] = Recipient(email.strip(), None)
     rows = db.execute(
-        select(User.email, Grant.scope).join(Grant, Grant.user_id == User.id)
+        select(User.email, Grant.scope)
+        .join(Grant, Grant.user_id == User.id)
         .where(Grant.domain == "fleet", Grant.role.in_(NOTIFIED_ROLES), User.is_active, User.email != "")
     ).all()
     for email, scope in rows:
@@ -167,14 +191,27 @@ def send_digest(db: Session, *, now: datetime) -> int:
     if last is not None and now - last < window:
         return 0
     alerts = db.execute(
-        select(Alert.id, Alert.customer_id, Alert.alert_type, Alert.message, Alert.status, Alert.incident_id,
-               Alert.created_at, Terminal.serial_number, Terminal.store_name, Customer.company_name)
-        .join(Terminal, Terminal.id == Alert.terminal_id).join(Customer, Customer.id == Alert.customer_id)
-        .where(Alert.digest_id.is_(None)).order_by(Alert.created_at, Alert.id)
+        select(
+            Alert.id,
+            Alert.customer_id,
+            Alert.alert_type,
+            Alert.message,
+            Alert.status,
+            Alert.incident_id,
+            Alert.created_at,
+            Terminal.serial_number,
+            Terminal.store_name,
+            Customer.company_name,
+        )
+        .join(Terminal, Terminal.id == Alert.terminal_id)
+        .join(Customer, Customer.id == Alert.customer_id)
+        .where(Alert.digest_id.is_(None))
+        .order_by(Alert.created_at, Alert.id)
     ).all()
     incidents = db.execute(
         select(Incident.id, Incident.customer_id, Incident.message, Incident.status)
-        .where(Incident.digest_id.is_(None)).order_by(Incident.id)
+        .where(Incident.digest_id.is_(None))
+        .order_by(Incident.id)
     ).all()
     if not alerts and not incidents:
         return 0
@@ -185,15 +222,27 @@ def send_digest(db: Session, *, now: datetime) -> int:
     for person in recipients(db):
         lines = _digest_lines(person, alerts, incidents)
         if lines:
-            enqueue(db, channel="email", recipient=person.email, subject=labels.DIGEST_SUBJECT.format(count=len(lines)),
-                    body="\n".join(lines), domain="fleet", ref_type="fleet_digest", ref_id=digest.id,
-                    dedupe_key=f"fleet-digest:{digest.id}:{person.email.lower()}")
+            enqueue(
+                db,
+                channel="email",
+                recipient=person.email,
+                subject=labels.DIGEST_SUBJECT.format(count=len(lines)),
+                body="\n".join(lines),
+                domain="fleet",
+                ref_type="fleet_digest",
+                ref_id=digest.id,
+                dedupe_key=f"fleet-digest:{digest.id}:{person.email.lower()}",
+            )
             sent += 1
     digest.alert_count, digest.recipient_count = len(alerts) + len(incidents), sent
     for model, ids in ((Alert, [a.id for a in alerts]), (Incident, [i.id for i in incidents])):
         if ids:
-            db.execute(update(model).where(model.id.in_(ids)).values(digest_id=digest.id)
-                       .execution_options(synchronize_session=False))
+            db.execute(
+                update(model)
+                .where(model.id.in_(ids))
+                .values(digest_id=digest.id)
+                .execution_options(synchronize_session=False)
+            )
     return sent
 
 
@@ -205,6 +254,7 @@ def _digest_lines(person: Recipient, alerts, incidents) -> list[str]:
     lines += [
         f"{a.company_name} - {a.store_name}（{a.serial_number}）: {labels.ALERT_TYPES.get(a.alert_type, a.alert_type)} "
         f"{_local(a.created_at)} {a.message}"
-        for a in alerts if a.incident_id is None and a.status != RESOLVED and visible(a.customer_id)
+        for a in alerts
+        if a.incident_id is None and a.status != RESOLVED and visible(a.customer_id)
     ]
     return lines

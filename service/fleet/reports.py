@@ -28,34 +28,93 @@ def _status_count(status: str):
 
 
 def dashboard(db: Session, *, scope: TenantScope, now: datetime) -> DashboardRead:
-    counts = dict(db.execute(scoped(select(Terminal.status, func.count()), scope, Terminal.customer_id)
-                             .group_by(Terminal.status)).all())
+    counts = dict(
+        db.execute(
+            scoped(select(Terminal.status, func.count()), scope, Terminal.customer_id).group_by(Terminal.status)
+        ).all()
+    )
     total = sum(counts.values())
-    open_alerts = db.scalar(scoped(select(func.count()).select_from(Alert).where(Alert.status != RESOLVED),
-                                   scope, Alert.customer_id)) or 0
-    open_incidents = db.scalar(scoped(select(func.count()).select_from(Incident).where(Incident.status != RESOLVED),
-                                      scope, Incident.customer_id)) or 0
+    open_alerts = (
+        db.scalar(
+            scoped(select(func.count()).select_from(Alert).where(Alert.status != RESOLVED), scope, Alert.customer_id)
+        )
+        or 0
+    )
+    open_incidents = (
+        db.scalar(
+            scoped(
+                select(func.count()).select_from(Incident).where(Incident.status != RESOLVED),
+                scope,
+                Incident.customer_id,
+            )
+        )
+        or 0
+    )
     monitored = total - counts.get("maintenance", 0)
-    critical = db.execute(scoped(
-        select(Alert.id, Customer.company_name, Terminal.store_name, Terminal.serial_number, Alert.alert_type, Alert.created_at)
-        .join(Terminal, Terminal.id == Alert.terminal_id).join(Customer, Customer.id == Alert.customer_id)
-        .where(Alert.status != RESOLVED), scope, Alert.customer_id).order_by(Alert.created_at.desc()).limit(CRITICAL_LIMIT)).all()
-    customers = db.execute(scoped(
-        select(Customer.id, Customer.company_name, func.count(Terminal.id), *(_status_count(s) for s in STATUSES))
-        .join(Terminal, Terminal.customer_id == Customer.id), scope, Customer.id)
-        .group_by(Customer.id, Customer.company_name).order_by(func.count(Terminal.id).desc(), Customer.company_name)).all()
+    critical = db.execute(
+        scoped(
+            select(
+                Alert.id,
+                Customer.company_name,
+                Terminal.store_name,
+                Terminal.serial_number,
+                Alert.alert_type,
+                Alert.created_at,
+            )
+            .join(Terminal, Terminal.id == Alert.terminal_id)
+            .join(Customer, Customer.id == Alert.customer_id)
+            .where(Alert.status != RESOLVED),
+            scope,
+            Alert.customer_id,
+        )
+        .order_by(Alert.created_at.desc())
+        .limit(CRITICAL_LIMIT)
+    ).all()
+    customers = db.execute(
+        scoped(
+            select(
+                Customer.id, Customer.company_name, func.count(Terminal.id), *(_status_count(s) for s in STATUSES)
+            ).join(Terminal, Terminal.customer_id == Customer.id),
+            scope,
+            Customer.id,
+        )
+        .group_by(Customer.id, Customer.company_name)
+        .order_by(func.count(Terminal.id).desc(), Customer.company_name)
+    ).all()
     return DashboardRead(
-        total=total, online=counts.get("online", 0), offline=counts.get("offline", 0), error=counts.get("error", 0),
-        maintenance=counts.get("maintenance", 0), open_alerts=open_alerts, open_incidents=open_incidents,
+        total=total,
+        online=counts.get("online", 0),
+        offline=counts.get("offline", 0),
+        error=counts.get("error", 0),
+        maintenance=counts.get("maintenance", 0),
+        open_alerts=open_alerts,
+        open_incidents=open_incidents,
         availability_pct=round(100 * counts.get("online", 0) / monitored, 1) if monitored else 0.0,
         critical_alerts=[
-            CriticalAlert(id=a.id, company_name=a.company_name, store_name=a.store_name, serial_number=a.serial_number,
-                          alert_type=a.alert_type, alert_type_label=labels.ALERT_TYPES.get(a.alert_type, a.alert_type),
-                          created_at=a.created_at, minutes_ago=max(0, int((now - a.created_at).total_seconds() // 60)))
+            CriticalAlert(
+                id=a.id,
+                company_name=a.company_name,
+                store_name=a.store_name,
+                serial_number=a.serial_number,
+                alert_type=a.alert_type,
+                alert_type_label=labels.ALERT_TYPES.get(a.alert_type, a.alert_type),
+                created_at=a.created_at,
+                minutes_ago=max(0, int((now - a.created_at).total_seconds() // 60)),
+            )
             for a in critical
         ],
-        customers=[CustomerStatus(customer_id=c[0], company_name=c[1], terminals=c[2], online=c[3], offline=c[4],
-                                  error=c[5], maintenance=c[6]) for c in customers],
+        customers=[
+            CustomerStatus(
+                customer_id=c[0],
+                company_name=c[1],
+                terminals=c[2],
+                online=c[3],
+                offline=c[4],
+                error=c[5],
+                maintenance=c[6],
+            )
+            for c in customers
+        ],
     )
 
 
@@ -68,7 +127,9 @@ def month_bounds(month: str, now: datetime) -> tuple[datetime, datetime]:
         year, number = (int(p) for p in month.split("-"))
         start = datetime(year, number, 1, tzinfo=ZoneInfo(get_settings().timezone))
     except ValueError as exc:
-        raise ValidationFailed("対象月はYYYY-MM形式で指定してください", details={"field": "month", "rule": "yyyy-mm"}) from exc
+        raise ValidationFailed(
+            "対象月はYYYY-MM形式で指定してください", details={"field": "month", "rule": "yyyy-mm"}
+        ) from exc
     end = start.replace(year=year + number // 12, month=number % 12 + 1)
     if start > now:
         raise ValidationFailed("未来の月は指定できません", details={"field": "month", "rule": "not_future"})
@@ -85,35 +146,53 @@ def monthly_report(db: Session, *, customer: Customer, month: str, now: datetime
     start, end = month_bounds(month, now)
     s, e = start.timestamp(), end.timestamp()
     terminals, terminal_seconds = db.execute(
-        select(func.count(), func.coalesce(func.sum(literal(e) - _clipped(Terminal.created_at, s, e)), 0))
-        .where(Terminal.customer_id == customer.id, Terminal.created_at < end)
+        select(func.count(), func.coalesce(func.sum(literal(e) - _clipped(Terminal.created_at, s, e)), 0)).where(
+            Terminal.customer_id == customer.id, Terminal.created_at < end
+        )
     ).one()
     offline_seconds = db.scalar(
-        select(func.coalesce(func.sum(_clipped(Alert.resolved_at, s, e) - _clipped(Alert.created_at, s, e)), 0))
-        .where(Alert.customer_id == customer.id, Alert.alert_type == "offline", Alert.created_at < end,
-               (Alert.resolved_at.is_(None)) | (Alert.resolved_at > start))
+        select(func.coalesce(func.sum(_clipped(Alert.resolved_at, s, e) - _clipped(Alert.created_at, s, e)), 0)).where(
+            Alert.customer_id == customer.id,
+            Alert.alert_type == "offline",
+            Alert.created_at < end,
+            (Alert.resolved_at.is_(None)) | (Alert.resolved_at > start),
+        )
     )
     in_month = (Alert.customer_id == customer.id, Alert.created_at >= start, Alert.created_at < end)
     by_type = dict(db.execute(select(Alert.alert_type, func.count()).where(*in_month).group_by(Alert.alert_type)).all())
     resolved, mttr = db.execute(
-        select(func.count(), func.avg(epoch(Alert.resolved_at) - epoch(Alert.created_at)))
-        .where(*in_month, Alert.resolved_at.is_not(None))
+        select(func.count(), func.avg(epoch(Alert.resolved_at) - epoch(Alert.created_at))).where(
+            *in_month, Alert.resolved_at.is_not(None)
+        )
     ).one()
     availability = 100 * (1 - offline_seconds / terminal_seconds) if terminal_seconds else 100.0
     return MonthlyReport(
-        customer_id=customer.id, company_name=customer.company_name, month=month, terminals=terminals,
-        availability_pct=round(max(0.0, availability), 2), alerts_total=sum(by_type.values()),
-        alerts_by_type=[AlertTypeCount(alert_type=k, label=v, count=by_type.get(k, 0)) for k, v in labels.ALERT_TYPES.items()],
-        resolved=resolved, mean_time_to_resolve_minutes=round(mttr / 60, 1) if mttr is not None else None,
+        customer_id=customer.id,
+        company_name=customer.company_name,
+        month=month,
+        terminals=terminals,
+        availability_pct=round(max(0.0, availability), 2),
+        alerts_total=sum(by_type.values()),
+        alerts_by_type=[
+            AlertTypeCount(alert_type=k, label=v, count=by_type.get(k, 0)) for k, v in labels.ALERT_TYPES.items()
+        ],
+        resolved=resolved,
+        mean_time_to_resolve_minutes=round(mttr / 60, 1) if mttr is not None else None,
     )
 
 
 def _rows(report: MonthlyReport) -> list[tuple[str, str]]:
     names = labels.REPORT_LABELS
-    mttr = "-" if report.mean_time_to_resolve_minutes is None else f"{report.mean_time_to_resolve_minutes}{names['minutes']}"
+    mttr = (
+        "-"
+        if report.mean_time_to_resolve_minutes is None
+        else f"{report.mean_time_to_resolve_minutes}{names['minutes']}"
+    )
     rows = [
-        (names["customer"], report.company_name), (names["month"], report.month),
-        (names["terminals"], str(report.terminals)), (names["availability"], f"{report.availability_pct}%"),
+        (names["customer"], report.company_name),
+        (names["month"], report.month),
+        (names["terminals"], str(report.terminals)),
+        (names["availability"], f"{report.availability_pct}%"),
         (names["alerts"], str(report.alerts_total)),
     ]
     rows += [(f"{names['alert_type']}: {t.label}", str(t.count)) for t in report.alerts_by_type]

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from service.config import get_settings
 from service.fleet.models import Diagnostic, MetricHourly, MetricSample, TerminalEvent
 from service.fleet.monitoring import fleet_state
-from service.fleet.sql import insert_ignoring_conflicts
+from service.fleet.sql import insert_rows
 
 ROLLUP_LAG = timedelta(minutes=5)
 MAX_HOURS_PER_RUN = 24
@@ -41,14 +41,38 @@ def rollup_hours(db: Session, *, now: datetime) -> int:
 def _rollup_one(db: Session, hour: datetime) -> None:
     s = MetricSample
     rows = db.execute(
-        select(s.terminal_id, func.count(), func.min(s.cpu), func.avg(s.cpu), func.max(s.cpu),
-               func.min(s.memory), func.avg(s.memory), func.max(s.memory), func.min(s.disk), func.avg(s.disk), func.max(s.disk))
-        .where(s.recorded_at >= hour, s.recorded_at < hour + timedelta(hours=1)).group_by(s.terminal_id)
+        select(
+            s.terminal_id,
+            func.count(),
+            func.min(s.cpu),
+            func.avg(s.cpu),
+            func.max(s.cpu),
+            func.min(s.memory),
+            func.avg(s.memory),
+            func.max(s.memory),
+            func.min(s.disk),
+            func.avg(s.disk),
+            func.max(s.disk),
+        )
+        .where(s.recorded_at >= hour, s.recorded_at < hour + timedelta(hours=1))
+        .group_by(s.terminal_id)
     ).all()
-    keys = ("terminal_id", "samples", "cpu_min", "cpu_avg", "cpu_max", "memory_min", "memory_avg", "memory_max",
-            "disk_min", "disk_avg", "disk_max")
-    if rows:
-        db.execute(insert_ignoring_conflicts(db, MetricHourly), [dict(zip(keys, r, strict=True)) | {"hour": hour} for r in rows])
+    keys = (
+        "terminal_id",
+        "samples",
+        "cpu_min",
+        "cpu_avg",
+        "cpu_max",
+        "memory_min",
+        "memory_avg",
+        "memory_max",
+        "disk_min",
+        "disk_avg",
+        "disk_max",
+    )
+    insert_rows(
+        db, MetricHourly, [dict(zip(keys, r, strict=True)) | {"hour": hour} for r in rows], ignore_conflicts=True
+    )
 
 
 PRUNABLE = {

@@ -75,8 +75,9 @@ def dashboard(_: Reader, scope: Scope, db: DbSession) -> DashboardRead:
 
 
 @router.get("/customers", response_model=Page[CustomerRead])
-def list_customers(_: Reader, scope: Scope, db: DbSession, paging: Paging,
-                   q: Annotated[str | None, Query(max_length=100)] = None) -> Page:
+def list_customers(
+    _: Reader, scope: Scope, db: DbSession, paging: Paging, q: Annotated[str | None, Query(max_length=100)] = None
+) -> Page:
     rows, total = customers.list_customers(db, scope=scope, q=q, offset=paging.offset, limit=paging.page_size)
     return _page([CustomerRead.model_validate(c) for c in rows], total, paging)
 
@@ -108,14 +109,20 @@ def delete_customer(caller: Admin, customer: ScopedCustomer, db: DbSession) -> N
 
 @router.get("/terminals", response_model=Page[TerminalRead])
 def list_terminals(
-    _: Reader, scope: Scope, db: DbSession, paging: Paging,
-    status: TerminalStatus | None = None, customer_id: int | None = None,
+    _: Reader,
+    scope: Scope,
+    db: DbSession,
+    paging: Paging,
+    status: TerminalStatus | None = None,
+    customer_id: int | None = None,
     firmware_version: Annotated[str | None, Query(max_length=20)] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     sort: Annotated[str, Query(max_length=30)] = "company_name",
 ) -> Page:
     flt = TerminalFilter(customer_id=customer_id, status=status, firmware_version=firmware_version, q=q)
-    rows, total = terminals.list_terminals(db, scope=scope, flt=flt, sort=sort, offset=paging.offset, limit=paging.page_size)
+    rows, total = terminals.list_terminals(
+        db, scope=scope, flt=flt, sort=sort, offset=paging.offset, limit=paging.page_size
+    )
     return _page(rows, total, paging)
 
 
@@ -131,7 +138,9 @@ def get_terminal(_: Reader, terminal: ScopedTerminal, db: DbSession) -> Terminal
 
 
 @router.patch("/terminals/{terminal_id}", response_model=TerminalRead)
-def update_terminal(body: TerminalUpdate, caller: Operator, scope: Scope, terminal: ScopedTerminal, db: DbSession) -> TerminalRead:
+def update_terminal(
+    body: TerminalUpdate, caller: Operator, scope: Scope, terminal: ScopedTerminal, db: DbSession
+) -> TerminalRead:
     terminals.update_terminal(db, terminal=terminal, data=body, scope=scope, actor=caller.actor)
     return terminals.terminal_read(db, terminal)
 
@@ -154,9 +163,17 @@ def revoke_token(caller: Operator, terminal: ScopedTerminal, db: DbSession) -> N
 
 
 @router.post("/terminals/{terminal_id}/diagnostics", response_model=CommandRead, status_code=201)
-def request_diagnostics(body: DiagnosticsRequest, caller: Operator, terminal: ScopedTerminal, db: DbSession) -> CommandRead:
-    command = terminals.queue_command(db, terminal=terminal, type="collect_diagnostics", params={"max_lines": body.max_lines},
-                                      actor=caller.actor, now=utcnow())
+def request_diagnostics(
+    body: DiagnosticsRequest, caller: Operator, terminal: ScopedTerminal, db: DbSession
+) -> CommandRead:
+    command = terminals.queue_command(
+        db,
+        terminal=terminal,
+        type="collect_diagnostics",
+        params={"max_lines": body.max_lines},
+        actor=caller.actor,
+        now=utcnow(),
+    )
     return CommandRead.model_validate(command)
 
 
@@ -167,8 +184,9 @@ def list_diagnostics(_: Reader, terminal: ScopedTerminal, db: DbSession) -> list
 
 @router.post("/terminals/{terminal_id}/interval", response_model=CommandRead, status_code=201)
 def set_interval(body: IntervalIn, caller: Operator, terminal: ScopedTerminal, db: DbSession) -> CommandRead:
-    command = terminals.set_interval(db, terminal=terminal, interval_seconds=body.interval_seconds, actor=caller.actor,
-                                     now=utcnow())
+    command = terminals.set_interval(
+        db, terminal=terminal, interval_seconds=body.interval_seconds, actor=caller.actor, now=utcnow()
+    )
     return CommandRead.model_validate(command)
 
 
@@ -178,15 +196,23 @@ def list_commands(_: Reader, terminal: ScopedTerminal, db: DbSession) -> list:
 
 
 @router.get("/terminals/{terminal_id}/metrics", response_model=MetricSeries)
-def metrics(_: Reader, terminal: ScopedTerminal, db: DbSession,
-            range: Literal["24h", "7d", "30d"] = "24h") -> MetricSeries:  # noqa: A002 - the page's word
+def metrics(
+    _: Reader, terminal: ScopedTerminal, db: DbSession, range: Literal["24h", "7d", "30d"] = "24h"
+) -> MetricSeries:  # noqa: A002 - the page's word
     return terminals.metric_series(db, terminal=terminal, range_key=range, now=utcnow())
 
 
 @router.get("/terminals/{terminal_id}/events", response_model=Page[EventRead])
-def list_events(_: Reader, terminal: ScopedTerminal, db: DbSession, paging: Paging,
-                level: Literal["info", "warning", "error"] | None = None) -> Page:
-    rows, total = terminals.list_events(db, terminal=terminal, level=level, offset=paging.offset, limit=paging.page_size)
+def list_events(
+    _: Reader,
+    terminal: ScopedTerminal,
+    db: DbSession,
+    paging: Paging,
+    level: Literal["info", "warning", "error"] | None = None,
+) -> Page:
+    rows, total = terminals.list_events(
+        db, terminal=terminal, level=level, offset=paging.offset, limit=paging.page_size
+    )
     return _page([EventRead.model_validate(e) for e in rows], total, paging)
 
 
@@ -200,13 +226,28 @@ def list_update_tasks(_: Reader, terminal: ScopedTerminal, db: DbSession) -> lis
 
 @router.get("/alerts", response_model=Page[AlertRead])
 def list_alerts(
-    _: Reader, scope: Scope, db: DbSession, paging: Paging,
-    status: Literal["open", "acknowledged", "resolved"] | None = None, alert_type: AlertType | None = None,
-    customer_id: int | None = None, terminal_id: int | None = None, overdue: bool | None = None, open_only: bool = False,
+    _: Reader,
+    scope: Scope,
+    db: DbSession,
+    paging: Paging,
+    status: Literal["open", "acknowledged", "resolved"] | None = None,
+    alert_type: AlertType | None = None,
+    customer_id: int | None = None,
+    terminal_id: int | None = None,
+    overdue: bool | None = None,
+    open_only: bool = False,
 ) -> Page:
-    flt = alerts.AlertFilter(status=status, alert_type=alert_type, customer_id=customer_id, terminal_id=terminal_id,
-                             overdue=overdue, open_only=open_only)
-    rows, total = alerts.list_alerts(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size, now=utcnow())
+    flt = alerts.AlertFilter(
+        status=status,
+        alert_type=alert_type,
+        customer_id=customer_id,
+        terminal_id=terminal_id,
+        overdue=overdue,
+        open_only=open_only,
+    )
+    rows, total = alerts.list_alerts(
+        db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size, now=utcnow()
+    )
     return _page(rows, total, paging)
 
 
@@ -271,18 +312,31 @@ def list_incidents(_: Reader, scope: Scope, db: DbSession, paging: Paging, open_
 @router.get("/firmware/releases", response_model=Page[ReleaseRead])
 def list_releases(_: Reader, db: DbSession, paging: Paging) -> Page:
     total = db.scalar(select(func.count()).select_from(FirmwareRelease)) or 0
-    rows = db.scalars(select(FirmwareRelease).order_by(FirmwareRelease.id.desc()).offset(paging.offset).limit(paging.page_size))
+    rows = db.scalars(
+        select(FirmwareRelease).order_by(FirmwareRelease.id.desc()).offset(paging.offset).limit(paging.page_size)
+    )
     return _page([ReleaseRead.model_validate(r) for r in rows], total, paging)
 
 
 @router.post("/firmware/releases", response_model=ReleaseRead, status_code=201)
 def upload_release(
-    caller: Admin, db: DbSession, version: Annotated[Version, Form()],
-    sha256: Annotated[str, Form(pattern=r"^[0-9a-fA-F]{64}$")], file: Annotated[UploadFile, File()],
+    caller: Admin,
+    db: DbSession,
+    version: Annotated[Version, Form()],
+    sha256: Annotated[str, Form(pattern=r"^[0-9a-fA-F]{64}$")],
+    file: Annotated[UploadFile, File()],
     notes: Annotated[str, Form(max_length=2000)] = "",
 ) -> ReleaseRead:
-    release = firmware.create_release(db, version=version, sha256=sha256, notes=notes, filename=file.filename or "firmware.bin",
-                                      data=file.file.read(), actor=caller.actor, now=utcnow())
+    release = firmware.create_release(
+        db,
+        version=version,
+        sha256=sha256,
+        notes=notes,
+        filename=file.filename or "firmware.bin",
+        data=file.file.read(),
+        actor=caller.actor,
+        now=utcnow(),
+    )
     return ReleaseRead.model_validate(release)
 
 
@@ -294,7 +348,9 @@ def list_rollouts(_: Reader, scope: Scope, db: DbSession, paging: Paging) -> Pag
 
 @router.post("/rollouts", response_model=RolloutRead, status_code=201)
 def create_rollout(body: RolloutCreate, caller: Admin, scope: Scope, db: DbSession) -> RolloutRead:
-    return firmware.rollout_read(db, firmware.create_rollout(db, data=body, scope=scope, actor=caller.actor, now=utcnow()))
+    return firmware.rollout_read(
+        db, firmware.create_rollout(db, data=body, scope=scope, actor=caller.actor, now=utcnow())
+    )
 
 
 @router.get("/rollouts/{rollout_id}", response_model=RolloutRead)
@@ -303,8 +359,9 @@ def get_rollout(_: Reader, rollout: ScopedRollout, db: DbSession) -> RolloutRead
 
 
 @router.post("/rollouts/{rollout_id}/{action}", response_model=RolloutRead)
-def change_rollout(action: Literal["pause", "resume", "cancel"], caller: Operator, rollout: ScopedRollout,
-                   db: DbSession) -> RolloutRead:
+def change_rollout(
+    action: Literal["pause", "resume", "cancel"], caller: Operator, rollout: ScopedRollout, db: DbSession
+) -> RolloutRead:
     change = {"pause": firmware.pause, "resume": firmware.resume, "cancel": firmware.cancel}[action]
     return firmware.rollout_read(db, change(db, rollout=rollout, actor=caller.actor, now=utcnow()))
 
@@ -313,14 +370,21 @@ def change_rollout(action: Literal["pause", "resume", "cancel"], caller: Operato
 
 
 @router.get("/reports/monthly/{customer_id}", response_model=MonthlyReport)
-def monthly_report(_: ReportReader, customer: ScopedCustomer, db: DbSession,
-                   month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")],
-                   format: Literal["json", "csv", "pdf"] = "json") -> Response:  # noqa: A002 - the query's word
+def monthly_report(
+    _: ReportReader,
+    customer: ScopedCustomer,
+    db: DbSession,
+    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")],
+    format: Literal["json", "csv", "pdf"] = "json",
+) -> Response:  # noqa: A002 - the query's word
     report = reports.monthly_report(db, customer=customer, month=month, now=utcnow())
     if format == "json":
         return Response(report.model_dump_json(), media_type="application/json")
-    body, media = (reports.report_csv(report), "text/csv; charset=utf-8") if format == "csv" else (
-        reports.report_pdf(report), "application/pdf")
+    body, media = (
+        (reports.report_csv(report), "text/csv; charset=utf-8")
+        if format == "csv"
+        else (reports.report_pdf(report), "application/pdf")
+    )
     name = f"fleet-report-{customer.id}-{month}.{format}"
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -332,11 +396,18 @@ def _start_import(import_id: int) -> None:
 
 
 @router.post("/imports", response_model=ImportRead, status_code=202)
-def import_terminals(caller: Admin, scope: Scope, db: DbSession, background: BackgroundTasks,
-                           file: Annotated[UploadFile, File()]) -> ImportRead:
+def import_terminals(
+    caller: Admin, scope: Scope, db: DbSession, background: BackgroundTasks, file: Annotated[UploadFile, File()]
+) -> ImportRead:
     """Accept a CSV of terminals; a job checks and inserts the rows (poll GET /imports/{id})."""
-    job = imports.create_import(db, filename=file.filename or "terminals.csv", data=file.file.read(), scope=scope,
-                                actor=caller.actor, now=utcnow())
+    job = imports.create_import(
+        db,
+        filename=file.filename or "terminals.csv",
+        data=file.file.read(),
+        scope=scope,
+        actor=caller.actor,
+        now=utcnow(),
+    )
     background.add_task(_start_import, job.id)
     return ImportRead.model_validate(job)
 

@@ -3,7 +3,7 @@
 from typing import Any
 
 from sqlalchemy import Float, Table, bindparam, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -27,23 +27,52 @@ def _epoch_sqlite(element: epoch, compiler: Any, **kw: Any) -> str:
     return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
 
 
-def insert_ignoring_conflicts(db: Session, model: type) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING for the session's dialect (a second open alert, a repeated event id)."""
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model).on_conflict_do_nothing()
+def _is_postgres(db: Session) -> bool:
+    return db.get_bind().dialect.name == "postgresql"
+
+
+def _arrays(db: Session, table: Table, names: list[str]) -> str:
+    """unnest(CAST(:a AS type[]), …): a whole batch of rows as a handful of array parameters."""
+    dialect = db.get_bind().dialect
+    return "unnest(" + ", ".join(f"CAST(:{n} AS {table.c[n].type.compile(dialect)}[])" for n in names) + ")"
+
+
+def _columns(rows: list[dict[str, Any]], names: list[str]) -> dict[str, list[Any]]:
+    return {n: [row[n] for row in rows] for n in names}
+
+
+def insert_rows(db: Session, model: type, rows: list[dict[str, Any]], *, ignore_conflicts: bool = False) -> None:
+    """Insert many rows in one statement (INSERT … SELECT FROM unnest on PostgreSQL, an executemany on SQLite);
+    with ignore_conflicts a row that would break a unique rule (a second open alert, a repeated event id) is skipped."""
+    if not rows:
+        return
+    table: Table = model.__table__
+    names = list(rows[0])
+    if _is_postgres(db):
+        conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+        db.execute(
+            text(f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM {_arrays(db, table, names)}{conflict}"),
+            _columns(rows, names),
+        )
+        return
+    stmt = sqlite.insert(table)
+    db.execute(stmt.on_conflict_do_nothing() if ignore_conflicts else stmt, rows)
 
 
 def update_rows(db: Session, table: Table, rows: list[dict[str, Any]], *, constants: dict[str, Any]) -> None:
     """Update many rows by id: on PostgreSQL one UPDATE … FROM unnest(arrays) (a fixed, prepared statement), elsewhere an executemany."""
     names = [name for name in rows[0] if name != "id"]
-    if db.get_bind().dialect.name == "postgresql":
-        dialect = db.get_bind().dialect
-        arrays = ", ".join(f"CAST(:{n} AS {table.c[n].type.compile(dialect)}[])" for n in ["id", *names])
+    if _is_postgres(db):
         assignments = ", ".join([f"{n} = v.{n}" for n in names] + [f"{n} = :const_{n}" for n in constants])
-        stmt = text(f"UPDATE {table.name} AS t SET {assignments} FROM unnest({arrays}) AS v(id, {', '.join(names)}) "
-                    "WHERE t.id = v.id")
-        params = {n: [row[n] for row in rows] for n in ["id", *names]} | {f"const_{n}": v for n, v in constants.items()}
-        db.execute(stmt, params)
+        stmt = text(
+            f"UPDATE {table.name} AS t SET {assignments} FROM {_arrays(db, table, ['id', *names])} "
+            f"AS v(id, {', '.join(names)}) WHERE t.id = v.id"
+        )
+        db.execute(stmt, _columns(rows, ["id", *names]) | {f"const_{n}": v for n, v in constants.items()})
         return
-    stmt = update(table).where(table.c.id == bindparam("_id")).values({name: bindparam(f"_{name}") for name in names} | constants)
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("_id"))
+        .values({name: bindparam(f"_{name}") for name in names} | constants)
+    )
     db.execute(stmt, [{f"_{name}": value for name, value in row.items()} for row in rows])

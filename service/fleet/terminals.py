@@ -9,7 +9,16 @@ from service.audit import service as audit
 from service.audit.service import Actor
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.fleet.alerts import RESOLVED, resolve_all_for_terminal
-from service.fleet.models import Alert, Command, Customer, Diagnostic, MetricHourly, MetricSample, Terminal, TerminalEvent
+from service.fleet.models import (
+    Alert,
+    Command,
+    Customer,
+    Diagnostic,
+    MetricHourly,
+    MetricSample,
+    Terminal,
+    TerminalEvent,
+)
 from service.fleet.schemas import (
     DiagnosticsIn,
     MetricPoint,
@@ -23,9 +32,14 @@ from service.tenancy import TenantScope, get_scoped, scoped
 
 TERMINAL_FIELDS = ("serial_number", "customer_id", "store_name", "installed_date", "status", "firmware_version")
 SORTS = {
-    "serial_number": Terminal.serial_number, "store_name": Terminal.store_name, "status": Terminal.status,
-    "last_heartbeat_at": Terminal.last_heartbeat_at, "company_name": Customer.company_name,
-    "firmware_version": Terminal.firmware_version, "cpu_usage": Terminal.cpu_usage, "memory_usage": Terminal.memory_usage,
+    "serial_number": Terminal.serial_number,
+    "store_name": Terminal.store_name,
+    "status": Terminal.status,
+    "last_heartbeat_at": Terminal.last_heartbeat_at,
+    "company_name": Customer.company_name,
+    "firmware_version": Terminal.firmware_version,
+    "cpu_usage": Terminal.cpu_usage,
+    "memory_usage": Terminal.memory_usage,
 }
 RANGES = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
@@ -43,14 +57,19 @@ def filtered_terminals(stmt: Select, flt: TerminalFilter | None) -> Select:
     if flt.q:
         like = f"%{flt.q.strip()}%"
         company = select(Customer.id).where(Customer.company_name.ilike(like))
-        stmt = stmt.where(or_(Terminal.serial_number.ilike(like), Terminal.store_name.ilike(like),
-                              Terminal.customer_id.in_(company)))
+        stmt = stmt.where(
+            or_(Terminal.serial_number.ilike(like), Terminal.store_name.ilike(like), Terminal.customer_id.in_(company))
+        )
     return stmt
 
 
 def _open_alerts():
-    return (select(func.count()).where(Alert.terminal_id == Terminal.id, Alert.status != RESOLVED)
-            .correlate(Terminal).scalar_subquery())
+    return (
+        select(func.count())
+        .where(Alert.terminal_id == Terminal.id, Alert.status != RESOLVED)
+        .correlate(Terminal)
+        .scalar_subquery()
+    )
 
 
 def _read(terminal: Terminal, company: str, open_alerts: int) -> TerminalRead:
@@ -69,15 +88,22 @@ def list_terminals(
         raise ValidationFailed("並び替えの指定が正しくありません", details={"field": "sort", "allowed": sorted(SORTS)})
     order = SORTS[key].desc() if sort.startswith("-") else SORTS[key].asc()
     stmt = filtered_terminals(
-        scoped(select(Terminal, Customer.company_name, _open_alerts()).join(Customer, Customer.id == Terminal.customer_id),
-               scope, Terminal.customer_id), flt)
+        scoped(
+            select(Terminal, Customer.company_name, _open_alerts()).join(Customer, Customer.id == Terminal.customer_id),
+            scope,
+            Terminal.customer_id,
+        ),
+        flt,
+    )
     rows = db.execute(stmt.order_by(order, Terminal.id).offset(offset).limit(limit)).all()
     return [_read(*row) for row in rows], total
 
 
 def terminal_read(db: Session, terminal: Terminal) -> TerminalRead:
     company = db.scalar(select(Customer.company_name).where(Customer.id == terminal.customer_id)) or ""
-    count = db.scalar(select(func.count()).select_from(Alert).where(Alert.terminal_id == terminal.id, Alert.status != RESOLVED))
+    count = db.scalar(
+        select(func.count()).select_from(Alert).where(Alert.terminal_id == terminal.id, Alert.status != RESOLVED)
+    )
     return _read(terminal, company, count or 0)
 
 
@@ -99,12 +125,21 @@ def create_terminal(db: Session, *, data: TerminalCreate, scope: TenantScope, ac
     terminal = Terminal(**data.model_dump())
     db.add(terminal)
     db.flush()
-    audit.record(db, actor=actor, action="create", domain="fleet", target_type="terminal", target_id=terminal.id,
-                 changes=audit.diff({}, audit.snapshot(terminal, TERMINAL_FIELDS)))
+    audit.record(
+        db,
+        actor=actor,
+        action="create",
+        domain="fleet",
+        target_type="terminal",
+        target_id=terminal.id,
+        changes=audit.diff({}, audit.snapshot(terminal, TERMINAL_FIELDS)),
+    )
     return terminal
 
 
-def update_terminal(db: Session, *, terminal: Terminal, data: TerminalUpdate, scope: TenantScope, actor: Actor) -> Terminal:
+def update_terminal(
+    db: Session, *, terminal: Terminal, data: TerminalUpdate, scope: TenantScope, actor: Actor
+) -> Terminal:
     before = audit.snapshot(terminal, TERMINAL_FIELDS)
     fields = data.model_dump(exclude_unset=True)
     if fields.get("customer_id") is not None:
@@ -115,9 +150,18 @@ def update_terminal(db: Session, *, terminal: Terminal, data: TerminalUpdate, sc
     db.flush()
     changes = audit.diff(before, audit.snapshot(terminal, TERMINAL_FIELDS))
     if changes:
-        db.execute(Alert.__table__.update().where(Alert.terminal_id == terminal.id).values(customer_id=terminal.customer_id))
-        audit.record(db, actor=actor, action="update", domain="fleet", target_type="terminal", target_id=terminal.id,
-                     changes=changes)
+        db.execute(
+            Alert.__table__.update().where(Alert.terminal_id == terminal.id).values(customer_id=terminal.customer_id)
+        )
+        audit.record(
+            db,
+            actor=actor,
+            action="update",
+            domain="fleet",
+            target_type="terminal",
+            target_id=terminal.id,
+            changes=changes,
+        )
     return terminal
 
 
@@ -134,8 +178,16 @@ def set_maintenance(db: Session, *, terminal: Terminal, enabled: bool, actor: Ac
     db.flush()
     changes = audit.diff(before, {"status": terminal.status})
     if changes:
-        audit.record(db, actor=actor, action="maintenance", domain="fleet", target_type="terminal", target_id=terminal.id,
-                     changes=changes, at=now)
+        audit.record(
+            db,
+            actor=actor,
+            action="maintenance",
+            domain="fleet",
+            target_type="terminal",
+            target_id=terminal.id,
+            changes=changes,
+            at=now,
+        )
     return terminal
 
 
@@ -146,39 +198,60 @@ def queue_command(db: Session, *, terminal: Terminal, type: str, params: dict, a
     command = Command(terminal_id=terminal.id, type=type, params=params, created_by=actor.label, created_at=now)
     db.add(command)
     db.flush()
-    audit.record(db, actor=actor, action=f"command_{type}", domain="fleet", target_type="terminal", target_id=terminal.id,
-                 changes={"params": {"before": None, "after": params}}, at=now)
+    audit.record(
+        db,
+        actor=actor,
+        action=f"command_{type}",
+        domain="fleet",
+        target_type="terminal",
+        target_id=terminal.id,
+        changes={"params": {"before": None, "after": params}},
+        at=now,
+    )
     return command
 
 
 def set_interval(db: Session, *, terminal: Terminal, interval_seconds: int, actor: Actor, now: datetime) -> Command:
     terminal.interval_seconds = interval_seconds
-    return queue_command(db, terminal=terminal, type="set_interval", params={"interval_seconds": interval_seconds},
-                         actor=actor, now=now)
+    return queue_command(
+        db, terminal=terminal, type="set_interval", params={"interval_seconds": interval_seconds}, actor=actor, now=now
+    )
 
 
 def store_diagnostics(db: Session, *, terminal_id: int, body: DiagnosticsIn, now: datetime) -> Diagnostic:
     command = db.get(Command, body.command_id)
     if command is None or command.terminal_id != terminal_id or command.type != "collect_diagnostics":
-        raise NotFound("指定された診断コマンドは見つかりません", details={"resource": "fleet_command", "id": body.command_id})
+        raise NotFound(
+            "指定された診断コマンドは見つかりません", details={"resource": "fleet_command", "id": body.command_id}
+        )
     if command.status in ("done", "cancelled"):
         raise Conflict("この診断コマンドは既に完了しています", code="command_finished")
     command.status, command.state, command.progress, command.finished_at = "done", "succeeded", 100, now
     max_lines = int(command.params.get("max_lines", len(body.lines)))
-    diagnostic = Diagnostic(terminal_id=terminal_id, command_id=command.id, collected_at=body.collected_at,
-                            lines=body.lines[-max_lines:], received_at=now)
+    diagnostic = Diagnostic(
+        terminal_id=terminal_id,
+        command_id=command.id,
+        collected_at=body.collected_at,
+        lines=body.lines[-max_lines:],
+        received_at=now,
+    )
     db.add(diagnostic)
     db.flush()
     return diagnostic
 
 
 def list_commands(db: Session, *, terminal: Terminal) -> list[Command]:
-    return list(db.scalars(select(Command).where(Command.terminal_id == terminal.id).order_by(Command.id.desc()).limit(50)))
+    return list(
+        db.scalars(select(Command).where(Command.terminal_id == terminal.id).order_by(Command.id.desc()).limit(50))
+    )
 
 
 def list_diagnostics(db: Session, *, terminal: Terminal) -> list[Diagnostic]:
-    return list(db.scalars(select(Diagnostic).where(Diagnostic.terminal_id == terminal.id)
-                           .order_by(Diagnostic.id.desc()).limit(20)))
+    return list(
+        db.scalars(
+            select(Diagnostic).where(Diagnostic.terminal_id == terminal.id).order_by(Diagnostic.id.desc()).limit(20)
+        )
+    )
 
 
 def list_events(db: Session, *, terminal: Terminal, level: str | None, offset: int, limit: int):
@@ -186,7 +259,9 @@ def list_events(db: Session, *, terminal: Terminal, level: str | None, offset: i
     if level:
         stmt = stmt.where(TerminalEvent.level == level)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = db.scalars(stmt.order_by(TerminalEvent.occurred_at.desc(), TerminalEvent.id.desc()).offset(offset).limit(limit))
+    rows = db.scalars(
+        stmt.order_by(TerminalEvent.occurred_at.desc(), TerminalEvent.id.desc()).offset(offset).limit(limit)
+    )
     return list(rows), total
 
 
@@ -197,14 +272,29 @@ def metric_series(db: Session, *, terminal: Terminal, range_key: str, now: datet
     since = now - RANGES[range_key]
     points: list[MetricPoint] = []
     if range_key != "24h":
-        hourly = db.scalars(select(MetricHourly).where(MetricHourly.terminal_id == terminal.id, MetricHourly.hour >= since)
-                            .order_by(MetricHourly.hour)).all()
-        points = [MetricPoint(at=h.hour, cpu=h.cpu_avg, memory=h.memory_avg, disk=h.disk_avg, cpu_max=h.cpu_max,
-                              memory_max=h.memory_max, disk_max=h.disk_max) for h in hourly]
+        hourly = db.scalars(
+            select(MetricHourly)
+            .where(MetricHourly.terminal_id == terminal.id, MetricHourly.hour >= since)
+            .order_by(MetricHourly.hour)
+        ).all()
+        points = [
+            MetricPoint(
+                at=h.hour,
+                cpu=h.cpu_avg,
+                memory=h.memory_avg,
+                disk=h.disk_avg,
+                cpu_max=h.cpu_max,
+                memory_max=h.memory_max,
+                disk_max=h.disk_max,
+            )
+            for h in hourly
+        ]
         if hourly:
             since = hourly[-1].hour + timedelta(hours=1)
-    raw = db.execute(select(MetricSample.recorded_at, MetricSample.cpu, MetricSample.memory, MetricSample.disk)
-                     .where(MetricSample.terminal_id == terminal.id, MetricSample.recorded_at >= since)
-                     .order_by(MetricSample.recorded_at)).all()
+    raw = db.execute(
+        select(MetricSample.recorded_at, MetricSample.cpu, MetricSample.memory, MetricSample.disk)
+        .where(MetricSample.terminal_id == terminal.id, MetricSample.recorded_at >= since)
+        .order_by(MetricSample.recorded_at)
+    ).all()
     points += [MetricPoint(at=r.recorded_at, cpu=r.cpu, memory=r.memory, disk=r.disk) for r in raw]
     return MetricSeries(range=range_key, resolution="raw" if range_key == "24h" else "hour", points=points)

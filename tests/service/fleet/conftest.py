@@ -19,7 +19,9 @@ def make_customer(db, name="ABC商事", **fields) -> Customer:
 
 def make_terminal(db, customer, serial="TC200-0001", *, enrolled=True, **fields) -> tuple[Terminal, str | None]:
     """A terminal and, when enrolled, its agent token."""
-    terminal = Terminal(serial_number=serial, customer_id=customer.id, store_name=fields.pop("store_name", "新宿店"), **fields)
+    terminal = Terminal(
+        serial_number=serial, customer_id=customer.id, store_name=fields.pop("store_name", "新宿店"), **fields
+    )
     db.add(terminal)
     db.flush()
     token = agents._issue_token(terminal, utcnow()) if enrolled else None
@@ -28,8 +30,16 @@ def make_terminal(db, customer, serial="TC200-0001", *, enrolled=True, **fields)
 
 
 def beat(**overrides) -> dict:
-    body = {"sent_at": utcnow().isoformat(), "status": "online", "firmware_version": "1.0.0", "cpu": 20.0, "memory": 30.0,
-            "disk": 40.0, "agent_version": "0.1.0", "events": []}
+    body = {
+        "sent_at": utcnow().isoformat(),
+        "status": "online",
+        "firmware_version": "1.0.0",
+        "cpu": 20.0,
+        "memory": 30.0,
+        "disk": 40.0,
+        "agent_version": "0.1.0",
+        "events": [],
+    }
     return body | overrides
 
 

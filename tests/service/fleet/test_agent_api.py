@@ -47,8 +47,13 @@ def test_wrong_expired_or_foreign_codes_are_refused(client, db):
 def test_heartbeat_updates_state_and_stores_metrics_and_events_once(client, db):
     terminal, token = make_terminal(db, make_customer(db))
     db.commit()
-    event = {"client_event_id": "e-1", "occurred_at": "2026-11-21T09:00:00+09:00", "level": "warning", "kind": "usb",
-             "message": "USB再接続"}
+    event = {
+        "client_event_id": "e-1",
+        "occurred_at": "2026-11-21T09:00:00+09:00",
+        "level": "warning",
+        "kind": "usb",
+        "message": "USB再接続",
+    }
     for _ in range(2):
         response = send(client, token, cpu=55.5, firmware_version="1.3.0", events=[event])
         assert response.status_code == 200
@@ -88,14 +93,27 @@ def test_revoked_and_rotated_tokens_stop_working(client, db):
 def test_bad_metrics_are_422_and_nothing_is_stored(client, db):
     terminal, token = make_terminal(db, make_customer(db))
     db.commit()
-    for bad in ({"cpu": -1}, {"memory": 100.5}, {"disk": "NaN"}, {"status": "maintenance"}, {"sent_at": "2026-11-21T09:00"},
-                {"events": [{"client_event_id": "x"}]}):
+    for bad in (
+        {"cpu": -1},
+        {"memory": 100.5},
+        {"disk": "NaN"},
+        {"status": "maintenance"},
+        {"sent_at": "2026-11-21T09:00"},
+        {"events": [{"client_event_id": "x"}]},
+    ):
         response = send(client, token, **bad)
         assert response.status_code == 422, bad
         assert response.json()["error"]["code"] == "validation_failed"
-    nan = client.post("/api/fleet/agent/heartbeat", content=b'{"cpu": NaN}', headers=agent_headers(token) | {"content-type": "application/json"})
+    nan = client.post(
+        "/api/fleet/agent/heartbeat",
+        content=b'{"cpu": NaN}',
+        headers=agent_headers(token) | {"content-type": "application/json"},
+    )
     assert nan.status_code in (400, 422)
-    too_many = [{"client_event_id": str(i), "occurred_at": "2026-11-21T00:00:00Z", "level": "info", "kind": "k"} for i in range(501)]
+    too_many = [
+        {"client_event_id": str(i), "occurred_at": "2026-11-21T00:00:00Z", "level": "info", "kind": "k"}
+        for i in range(501)
+    ]
     assert send(client, token, events=too_many).status_code == 422
     assert db.scalar(select(func.count()).select_from(MetricSample)) == 0
     assert db.scalar(select(Terminal.last_heartbeat_at).where(Terminal.id == terminal.id)) is None
@@ -106,8 +124,14 @@ def test_validate_endpoint_checks_but_stores_nothing(client, db):
     db.commit()
     ok = client.post("/api/fleet/agent/heartbeat/validate", json=beat(), headers=agent_headers(token))
     assert ok.status_code == 200 and ok.json() == {"valid": True}
-    assert client.post("/api/fleet/agent/heartbeat/validate", json=beat(cpu=101), headers=agent_headers(token)).status_code == 422
-    assert client.post("/api/fleet/agent/heartbeat/validate", json=beat(), headers=agent_headers("tct_x")).status_code == 401
+    assert (
+        client.post("/api/fleet/agent/heartbeat/validate", json=beat(cpu=101), headers=agent_headers(token)).status_code
+        == 422
+    )
+    assert (
+        client.post("/api/fleet/agent/heartbeat/validate", json=beat(), headers=agent_headers("tct_x")).status_code
+        == 401
+    )
     assert db.scalar(select(func.count()).select_from(MetricSample)) == 0
 
 
@@ -117,12 +141,16 @@ def test_commands_arrive_once_and_diagnostics_come_back(client, db):
     db.commit()
     requested = client.post(f"/api/fleet/terminals/{terminal.id}/diagnostics", json={"max_lines": 2}, headers=headers)
     assert requested.status_code == 201
-    interval = client.post(f"/api/fleet/terminals/{terminal.id}/interval", json={"interval_seconds": 60}, headers=headers)
+    interval = client.post(
+        f"/api/fleet/terminals/{terminal.id}/interval", json={"interval_seconds": 60}, headers=headers
+    )
     assert interval.status_code == 201
     reply = send(client, token).json()
     assert reply["interval_seconds"] == 60
     assert [(c["type"], c["params"]) for c in reply["commands"]] == [
-        ("collect_diagnostics", {"max_lines": 2}), ("set_interval", {"interval_seconds": 60})]
+        ("collect_diagnostics", {"max_lines": 2}),
+        ("set_interval", {"interval_seconds": 60}),
+    ]
     assert send(client, token).json()["commands"] == []
     command_id = reply["commands"][0]["id"]
     upload = {"command_id": command_id, "collected_at": "2026-11-21T09:00:00Z", "lines": ["a", "b", "c"]}
@@ -140,7 +168,10 @@ def test_another_terminals_command_is_404(client, db):
     headers = user_headers(db)
     db.commit()
     command_id = client.post(f"/api/fleet/terminals/{first.id}/diagnostics", json={}, headers=headers).json()["id"]
-    progress = client.post(f"/api/fleet/agent/commands/{command_id}/progress", json={"state": "succeeded", "progress": 100},
-                           headers=agent_headers(second_token))
+    progress = client.post(
+        f"/api/fleet/agent/commands/{command_id}/progress",
+        json={"state": "succeeded", "progress": 100},
+        headers=agent_headers(second_token),
+    )
     assert progress.status_code == 404
     assert db.scalar(select(func.count()).select_from(Alert)) == 0

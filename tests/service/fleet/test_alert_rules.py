@@ -9,8 +9,11 @@ from tests.service.fleet.conftest import beat, make_customer, make_terminal, sen
 
 
 def alerts_of(db, terminal_id):
-    rows = db.execute(select(Alert.alert_type, Alert.status, Alert.resolved_by).where(Alert.terminal_id == terminal_id)
-                      .order_by(Alert.id)).all()
+    rows = db.execute(
+        select(Alert.alert_type, Alert.status, Alert.resolved_by)
+        .where(Alert.terminal_id == terminal_id)
+        .order_by(Alert.id)
+    ).all()
     db.commit()
     return [tuple(r) for r in rows]
 

@@ -32,14 +32,18 @@ def test_workflow_records_who_and_when_and_is_audited(client, db):
     assert contacted["customer_contacted_by"] == "support1"
     assigned = client.post(f"{base}/assign", json={"assignee_id": support.id}, headers=auth_headers(operator)).json()
     assert assigned["assignee_name"] == "support1"
-    assert client.post(f"{base}/notes", json={"body": "店舗に電話済み"}, headers=auth_headers(support)).status_code == 201
+    assert (
+        client.post(f"{base}/notes", json={"body": "店舗に電話済み"}, headers=auth_headers(support)).status_code == 201
+    )
     resolved = client.post(f"{base}/resolve", json={"note": "ケーブル交換"}, headers=auth_headers(support)).json()
     assert (resolved["status"], resolved["resolved_by"], resolved["overdue"]) == ("resolved", "support1", False)
     notes = client.get(f"{base}/notes", headers=auth_headers(support)).json()
     assert [n["body"] for n in notes] == ["店舗に電話済み", "ケーブル交換"]
     again = client.post(f"{base}/acknowledge", headers=auth_headers(operator))
     assert again.status_code == 409 and again.json()["error"]["code"] == "alert_resolved"
-    actions = db.scalars(select(AuditEntry.action).where(AuditEntry.target_type == "alert").order_by(AuditEntry.seq)).all()
+    actions = db.scalars(
+        select(AuditEntry.action).where(AuditEntry.target_type == "alert").order_by(AuditEntry.seq)
+    ).all()
     assert actions == ["acknowledge", "mark_diagnosed", "mark_customer_contacted", "assign", "add_note", "resolve"]
 
 
@@ -48,7 +52,9 @@ def test_assignee_must_be_a_fleet_user(client, db):
     outsider = make_user(db, "outsider", grants={"crm": "sales"})
     operator = make_user(db, "op1", grants={"fleet": "operator"})
     db.commit()
-    response = client.post(f"/api/fleet/alerts/{alert_id}/assign", json={"assignee_id": outsider.id}, headers=auth_headers(operator))
+    response = client.post(
+        f"/api/fleet/alerts/{alert_id}/assign", json={"assignee_id": outsider.id}, headers=auth_headers(operator)
+    )
     assert response.status_code == 422
 
 
@@ -58,11 +64,17 @@ def test_sla_steps_go_overdue_in_order(client, db):
     db.commit()
     body = client.get(f"/api/fleet/alerts/{alert_id}", headers=auth_headers(operator)).json()
     assert [(s["label"], s["overdue"]) for s in body["sla"]] == [
-        ("初動確認", True), ("リモート診断", True), ("顧客連絡", False), ("対応実施", False)]
+        ("初動確認", True),
+        ("リモート診断", True),
+        ("顧客連絡", False),
+        ("対応実施", False),
+    ]
     assert body["overdue"] is True
     overdue = client.get("/api/fleet/alerts", params={"overdue": True}, headers=auth_headers(operator)).json()
     assert [a["id"] for a in overdue["items"]] == [alert_id]
-    assert client.get("/api/fleet/alerts", params={"overdue": False}, headers=auth_headers(operator)).json()["total"] == 0
+    assert (
+        client.get("/api/fleet/alerts", params={"overdue": False}, headers=auth_headers(operator)).json()["total"] == 0
+    )
 
 
 def test_a_fresh_alert_is_not_overdue_and_lists_with_filters(client, db):

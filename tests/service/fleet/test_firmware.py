@@ -16,8 +16,12 @@ SHA = hashlib.sha256(BLOB).hexdigest()
 
 
 def upload(client, headers, version="2.0.0", sha=SHA, data=BLOB):
-    return client.post("/api/fleet/firmware/releases", data={"version": version, "sha256": sha, "notes": "修正"},
-                       files={"file": ("fw.bin", data, "application/octet-stream")}, headers=headers)
+    return client.post(
+        "/api/fleet/firmware/releases",
+        data={"version": version, "sha256": sha, "notes": "修正"},
+        files={"file": ("fw.bin", data, "application/octet-stream")},
+        headers=headers,
+    )
 
 
 def setup_fleet(db, count):
@@ -61,14 +65,29 @@ def test_waves_advance_only_when_terminals_come_back_on_the_new_version(client, 
     first_token = terminals[0][1]
     command = send(client, first_token).json()["commands"][0]
     assert command["type"] == "firmware_update"
-    assert command["params"] == {"release_id": release_id, "version": "2.0.0", "sha256": SHA, "size": len(BLOB),
-                                 "download_url": f"/api/fleet/agent/firmware/{release_id}"}
+    assert command["params"] == {
+        "release_id": release_id,
+        "version": "2.0.0",
+        "sha256": SHA,
+        "size": len(BLOB),
+        "download_url": f"/api/fleet/agent/firmware/{release_id}",
+    }
     download = client.get(command["params"]["download_url"], headers=agent_headers(first_token))
     assert download.status_code == 200 and hashlib.sha256(download.content).hexdigest() == SHA
     assert client.get(command["params"]["download_url"], headers=agent_headers(terminals[5][1])).status_code == 404
     progress = f"/api/fleet/agent/commands/{command['id']}/progress"
-    assert client.post(progress, json={"state": "installing", "progress": 60}, headers=agent_headers(first_token)).status_code == 204
-    assert client.post(progress, json={"state": "succeeded", "progress": 100}, headers=agent_headers(first_token)).status_code == 204
+    assert (
+        client.post(
+            progress, json={"state": "installing", "progress": 60}, headers=agent_headers(first_token)
+        ).status_code
+        == 204
+    )
+    assert (
+        client.post(
+            progress, json={"state": "succeeded", "progress": 100}, headers=agent_headers(first_token)
+        ).status_code
+        == 204
+    )
     assert advance(db).current_wave == 1
     send(client, first_token, firmware_version="2.0.0", cpu=95)
     assert advance(db).current_wave == 1
@@ -86,10 +105,15 @@ def test_failures_past_the_threshold_pause_the_rollout_and_alert(client, db):
     headers = user_headers(db, "admin1", "admin")
     db.commit()
     release_id = upload(client, headers).json()["id"]
-    rollout_id = rollout_of(client, headers, release_id, customer.id, waves=[20, 100], failure_threshold_pct=10).json()["id"]
+    rollout_id = rollout_of(client, headers, release_id, customer.id, waves=[20, 100], failure_threshold_pct=10).json()[
+        "id"
+    ]
     command = send(client, terminals[0][1]).json()["commands"][0]
-    client.post(f"/api/fleet/agent/commands/{command['id']}/progress", json={"state": "failed", "message": "sha256不一致"},
-                headers=agent_headers(terminals[0][1]))
+    client.post(
+        f"/api/fleet/agent/commands/{command['id']}/progress",
+        json={"state": "failed", "message": "sha256不一致"},
+        headers=agent_headers(terminals[0][1]),
+    )
     rollout = advance(db)
     assert (rollout.status, rollout.paused_reason) == ("paused", "failure_threshold")
     alert = db.scalar(select(Alert).where(Alert.alert_type == "update_failed"))
@@ -138,13 +162,21 @@ def test_a_rollout_needs_targets(client, db):
     headers = user_headers(db, "admin1", "admin")
     db.commit()
     release_id = upload(client, headers).json()["id"]
-    assert client.post("/api/fleet/rollouts", json={"release_id": release_id, "target": {}}, headers=headers).status_code == 422
+    assert (
+        client.post("/api/fleet/rollouts", json={"release_id": release_id, "target": {}}, headers=headers).status_code
+        == 422
+    )
     bad_waves = rollout_of(client, headers, release_id, customer.id, waves=[50, 10])
     assert bad_waves.status_code == 422
-    nobody = client.post("/api/fleet/rollouts", json={"release_id": release_id, "target": {"terminal_ids": [999]}}, headers=headers)
+    nobody = client.post(
+        "/api/fleet/rollouts", json={"release_id": release_id, "target": {"terminal_ids": [999]}}, headers=headers
+    )
     assert nobody.status_code == 422 and nobody.json()["error"]["details"]["rule"] == "no_terminals"
-    by_filter = client.post("/api/fleet/rollouts", json={"release_id": release_id, "target": {"filter": {"q": "TC-"}},
-                                                         "waves": [100]}, headers=headers)
+    by_filter = client.post(
+        "/api/fleet/rollouts",
+        json={"release_id": release_id, "target": {"filter": {"q": "TC-"}}, "waves": [100]},
+        headers=headers,
+    )
     assert by_filter.status_code == 201 and by_filter.json()["waves"][0]["total"] == 1
 
 

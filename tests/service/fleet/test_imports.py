@@ -29,7 +29,9 @@ def test_import_reports_rejected_rows_and_progress(client, db):
     make_terminal(db, customer, serial="TC-001")
     admin = user_headers(db, "admin1", "admin")
     db.commit()
-    response = client.post("/api/fleet/imports", files={"file": ("vendor.csv", CSV.encode("cp932"), "text/csv")}, headers=admin)
+    response = client.post(
+        "/api/fleet/imports", files={"file": ("vendor.csv", CSV.encode("cp932"), "text/csv")}, headers=admin
+    )
     assert response.status_code == 202
     job = response.json()
     assert (job["status"], job["total_rows"]) == ("queued", 8)
@@ -38,10 +40,20 @@ def test_import_reports_rejected_rows_and_progress(client, db):
     done = client.get(f"/api/fleet/imports/{job['id']}", headers=admin).json()
     assert (done["status"], done["processed_rows"], done["accepted_rows"]) == ("done", 8, 2)
     assert [(r["row"], r["serial_number"]) for r in done["rejected"]] == [
-        (4, "TC-100"), (5, "TC-102"), (6, "TC-103"), (7, "TC 104"), (8, "TC-105"), (9, "TC-001")]
+        (4, "TC-100"),
+        (5, "TC-102"),
+        (6, "TC-103"),
+        (7, "TC 104"),
+        (8, "TC-105"),
+        (9, "TC-001"),
+    ]
     assert "既に登録" in done["rejected"][0]["errors"][0] and "顧客" in done["rejected"][1]["errors"][0]
     stored = db.scalars(select(Terminal).where(Terminal.serial_number == "TC-100")).one()
-    assert (stored.store_name, str(stored.installed_date), stored.firmware_version) == ("新宿店 レジ1番", "2025-04-01", "1.2.0")
+    assert (stored.store_name, str(stored.installed_date), stored.firmware_version) == (
+        "新宿店 レジ1番",
+        "2025-04-01",
+        "1.2.0",
+    )
 
 
 def test_import_rejects_a_file_without_the_columns(client, db):

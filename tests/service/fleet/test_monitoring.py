@@ -27,8 +27,8 @@ def fleet(db, customer, count, *, silent_for=None, prefix="T"):
 
 def test_sweep_marks_silent_terminals_offline_and_a_heartbeat_brings_them_back(client, db):
     customer = make_customer(db)
-    (quiet, token), = fleet(db, customer, 1, silent_for=timedelta(minutes=16))
-    (fresh, _), = fleet(db, customer, 1, prefix="F")
+    ((quiet, token),) = fleet(db, customer, 1, silent_for=timedelta(minutes=16))
+    ((fresh, _),) = fleet(db, customer, 1, prefix="F")
     db.commit()
     result = monitoring.sweep_offline(db, now=utcnow())
     db.commit()
@@ -46,7 +46,7 @@ def test_sweep_marks_silent_terminals_offline_and_a_heartbeat_brings_them_back(c
 
 def test_maintenance_terminals_are_never_swept(db):
     customer = make_customer(db)
-    (terminal, _), = fleet(db, customer, 1, silent_for=timedelta(hours=2))
+    ((terminal, _),) = fleet(db, customer, 1, silent_for=timedelta(hours=2))
     terminal.status = "maintenance"
     db.commit()
     assert monitoring.sweep_offline(db, now=utcnow()).marked_offline == 0

@@ -10,8 +10,17 @@ NOV_SECONDS = 30 * 86400
 
 
 def alert(db, terminal, kind, created, resolved=None):
-    db.add(Alert(terminal_id=terminal.id, customer_id=terminal.customer_id, alert_type=kind, message="",
-                 status="resolved" if resolved else "open", created_at=created, resolved_at=resolved))
+    db.add(
+        Alert(
+            terminal_id=terminal.id,
+            customer_id=terminal.customer_id,
+            alert_type=kind,
+            message="",
+            status="resolved" if resolved else "open",
+            created_at=created,
+            resolved_at=resolved,
+        )
+    )
 
 
 def test_monthly_report_numbers(client, db):
@@ -34,7 +43,12 @@ def test_monthly_report_numbers(client, db):
     assert body["availability_pct"] == round(100 * (1 - offline_seconds / terminal_seconds), 2)
     assert body["alerts_total"] == 3
     assert {t["alert_type"]: t["count"] for t in body["alerts_by_type"]} == {
-        "offline": 1, "error": 1, "high_cpu": 1, "high_memory": 0, "update_failed": 0}
+        "offline": 1,
+        "error": 1,
+        "high_cpu": 1,
+        "high_memory": 0,
+        "update_failed": 0,
+    }
     assert body["resolved"] == 2
     assert body["mean_time_to_resolve_minutes"] == round((9 * 60 + 30) / 2, 1)
 
@@ -69,4 +83,6 @@ def test_dashboard_cards_and_customer_table(client, db):
     assert body["availability_pct"] == 50.0
     assert body["critical_alerts"][0]["store_name"] == "渋谷店" and body["critical_alerts"][0]["minutes_ago"] == 10
     assert [(c["company_name"], c["terminals"], c["online"], c["error"]) for c in body["customers"]] == [
-        ("ABC商事", 4, 2, 1), ("XYZ商店", 1, 0, 0)]
+        ("ABC商事", 4, 2, 1),
+        ("XYZ商店", 1, 0, 0),
+    ]

@@ -19,15 +19,50 @@ def test_rollups_survive_pruning_of_raw_samples(db):
     terminal, _ = make_terminal(db, make_customer(db))
     ten_days_ago = NOW.replace(minute=0) - timedelta(days=10)
     for minutes, cpu in ((0, 10), (20, 40), (59, 70), (60, 5)):
-        db.add(MetricSample(terminal_id=terminal.id, recorded_at=ten_days_ago + timedelta(minutes=minutes), cpu=cpu,
-                            memory=50, disk=60))
+        db.add(
+            MetricSample(
+                terminal_id=terminal.id,
+                recorded_at=ten_days_ago + timedelta(minutes=minutes),
+                cpu=cpu,
+                memory=50,
+                disk=60,
+            )
+        )
     db.add(MetricSample(terminal_id=terminal.id, recorded_at=NOW - timedelta(hours=2), cpu=1, memory=1, disk=1))
-    db.add(TerminalEvent(terminal_id=terminal.id, client_event_id="old", occurred_at=NOW, kind="k",
-                         received_at=NOW - timedelta(days=400)))
-    db.add(TerminalEvent(terminal_id=terminal.id, client_event_id="new", occurred_at=NOW, kind="k",
-                         received_at=NOW - timedelta(days=300)))
-    db.add(MetricHourly(terminal_id=terminal.id, hour=NOW - timedelta(days=400), samples=1, cpu_min=1, cpu_avg=1, cpu_max=1,
-                        memory_min=1, memory_avg=1, memory_max=1, disk_min=1, disk_avg=1, disk_max=1))
+    db.add(
+        TerminalEvent(
+            terminal_id=terminal.id,
+            client_event_id="old",
+            occurred_at=NOW,
+            kind="k",
+            received_at=NOW - timedelta(days=400),
+        )
+    )
+    db.add(
+        TerminalEvent(
+            terminal_id=terminal.id,
+            client_event_id="new",
+            occurred_at=NOW,
+            kind="k",
+            received_at=NOW - timedelta(days=300),
+        )
+    )
+    db.add(
+        MetricHourly(
+            terminal_id=terminal.id,
+            hour=NOW - timedelta(days=400),
+            samples=1,
+            cpu_min=1,
+            cpu_avg=1,
+            cpu_max=1,
+            memory_min=1,
+            memory_avg=1,
+            memory_max=1,
+            disk_min=1,
+            disk_avg=1,
+            disk_max=1,
+        )
+    )
     db.flush()
     while retention.rollup_hours(db, now=NOW):
         pass

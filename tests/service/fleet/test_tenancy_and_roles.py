@@ -13,8 +13,11 @@ def two_customers(db):
     mine, theirs = make_customer(db, "ABC商事"), make_customer(db, "XYZ商店")
     my_terminal, _ = make_terminal(db, mine, serial="MINE-1")
     their_terminal, _ = make_terminal(db, theirs, serial="THEIRS-1")
-    open_alerts(db, [NewAlert(my_terminal.id, mine.id, "error", "x"), NewAlert(their_terminal.id, theirs.id, "error", "y")],
-                now=utcnow())
+    open_alerts(
+        db,
+        [NewAlert(my_terminal.id, mine.id, "error", "x"), NewAlert(their_terminal.id, theirs.id, "error", "y")],
+        now=utcnow(),
+    )
     return mine, theirs, my_terminal, their_terminal
 
 
@@ -26,9 +29,13 @@ def test_scoped_user_gets_404_for_another_customers_things(client, db):
     headers = auth_headers(scoped)
     alerts = client.get("/api/fleet/alerts", headers=headers).json()["items"]
     assert [a["serial_number"] for a in alerts] == ["MINE-1"]
-    for path in (f"/api/fleet/terminals/{their_terminal.id}", f"/api/fleet/alerts/{their_alert}",
-                 f"/api/fleet/customers/{theirs.id}", f"/api/fleet/reports/monthly/{theirs.id}?month=2026-11",
-                 f"/api/fleet/terminals/{their_terminal.id}/metrics"):
+    for path in (
+        f"/api/fleet/terminals/{their_terminal.id}",
+        f"/api/fleet/alerts/{their_alert}",
+        f"/api/fleet/customers/{theirs.id}",
+        f"/api/fleet/reports/monthly/{theirs.id}?month=2026-11",
+        f"/api/fleet/terminals/{their_terminal.id}/metrics",
+    ):
         response = client.get(path, headers=headers)
         assert response.status_code == 404, path
     assert client.post(f"/api/fleet/alerts/{their_alert}/acknowledge", headers=headers).status_code == 404
@@ -39,11 +46,16 @@ def test_scoped_user_gets_404_for_another_customers_things(client, db):
     assert [t["serial_number"] for t in listed["items"]] == ["MINE-1"]
     dashboard = client.get("/api/fleet/dashboard", headers=headers).json()
     assert (dashboard["total"], [c["company_name"] for c in dashboard["customers"]]) == (1, ["ABC商事"])
-    assert [c["company_name"] for c in client.get("/api/fleet/customers", headers=headers).json()["items"]] == ["ABC商事"]
+    assert [c["company_name"] for c in client.get("/api/fleet/customers", headers=headers).json()["items"]] == [
+        "ABC商事"
+    ]
     moved = client.patch(f"/api/fleet/terminals/{my_terminal.id}", json={"customer_id": theirs.id}, headers=headers)
     assert moved.status_code == 422
-    created = client.post("/api/fleet/terminals", json={"serial_number": "NEW-1", "customer_id": theirs.id, "store_name": "店"},
-                          headers=headers)
+    created = client.post(
+        "/api/fleet/terminals",
+        json={"serial_number": "NEW-1", "customer_id": theirs.id, "store_name": "店"},
+        headers=headers,
+    )
     assert created.status_code == 422
 
 
@@ -57,10 +69,18 @@ def test_roles_follow_the_spec(client, db):
     assert client.get("/api/fleet/terminals", headers=viewer).status_code == 403
     assert client.get(f"/api/fleet/reports/monthly/{mine.id}?month=2026-11", headers=viewer).status_code == 200
     assert client.get("/api/fleet/terminals", headers=support).status_code == 200
-    assert client.post(f"/api/fleet/terminals/{my_terminal.id}/maintenance", json={"enabled": True},
-                       headers=support).status_code == 403
-    assert client.post(f"/api/fleet/terminals/{my_terminal.id}/maintenance", json={"enabled": True},
-                       headers=operator).status_code == 200
+    assert (
+        client.post(
+            f"/api/fleet/terminals/{my_terminal.id}/maintenance", json={"enabled": True}, headers=support
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/api/fleet/terminals/{my_terminal.id}/maintenance", json={"enabled": True}, headers=operator
+        ).status_code
+        == 200
+    )
     assert client.post("/api/fleet/customers", json={"company_name": "新規"}, headers=operator).status_code == 403
     assert client.get("/api/fleet/dashboard", headers=outsider).status_code == 403
     assert client.get("/api/fleet/dashboard").status_code == 401

@@ -14,17 +14,33 @@ from tests.service.fleet.conftest import make_customer, make_terminal, send, use
 def test_customer_crud_is_audited_and_validated(client, db):
     admin = user_headers(db, "admin1", "admin")
     db.commit()
-    created = client.post("/api/fleet/customers", json={"company_name": "田中ストア", "contact_email": "a@example.jp",
-                                                        "contract_type": "premium"}, headers=admin)
+    created = client.post(
+        "/api/fleet/customers",
+        json={"company_name": "田中ストア", "contact_email": "a@example.jp", "contract_type": "premium"},
+        headers=admin,
+    )
     assert created.status_code == 201 and created.json()["contract_type_label"] == "プレミアム保守"
     customer_id = created.json()["id"]
     assert client.post("/api/fleet/customers", json={"company_name": "田中ストア"}, headers=admin).status_code == 409
-    assert client.post("/api/fleet/customers", json={"company_name": "X", "contract_type": "gold"}, headers=admin).status_code == 422
-    assert client.post("/api/fleet/customers", json={"company_name": "X", "contact_email": "nope"}, headers=admin).status_code == 422
+    assert (
+        client.post(
+            "/api/fleet/customers", json={"company_name": "X", "contract_type": "gold"}, headers=admin
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "/api/fleet/customers", json={"company_name": "X", "contact_email": "nope"}, headers=admin
+        ).status_code
+        == 422
+    )
     updated = client.patch(f"/api/fleet/customers/{customer_id}", json={"contact_person": "佐藤"}, headers=admin)
     assert updated.json()["contact_person"] == "佐藤"
-    terminal = client.post("/api/fleet/terminals", json={"serial_number": "TC-1", "customer_id": customer_id,
-                                                         "store_name": "本店"}, headers=admin)
+    terminal = client.post(
+        "/api/fleet/terminals",
+        json={"serial_number": "TC-1", "customer_id": customer_id, "store_name": "本店"},
+        headers=admin,
+    )
     assert terminal.status_code == 201
     assert client.delete(f"/api/fleet/customers/{customer_id}", headers=admin).status_code == 409
     actions = db.scalars(select(AuditEntry.action).where(AuditEntry.domain == "fleet").order_by(AuditEntry.seq)).all()
@@ -38,8 +54,12 @@ def test_terminal_list_filters_searches_and_pages(client, db):
     make_terminal(db, xyz, serial="XYZ-01", store_name="渋谷店")
     headers = user_headers(db, "support1", "support")
     db.commit()
-    page = client.get("/api/fleet/terminals", params={"page_size": 10, "page": 3, "sort": "serial_number"}, headers=headers).json()
-    assert page["total"] == 26 and [t["serial_number"] for t in page["items"]] == [f"ABC-{i}" for i in range(20, 25)] + ["XYZ-01"]
+    page = client.get(
+        "/api/fleet/terminals", params={"page_size": 10, "page": 3, "sort": "serial_number"}, headers=headers
+    ).json()
+    assert page["total"] == 26 and [t["serial_number"] for t in page["items"]] == [
+        f"ABC-{i}" for i in range(20, 25)
+    ] + ["XYZ-01"]
     errors = client.get("/api/fleet/terminals", params={"status": "error"}, headers=headers).json()
     assert errors["total"] == 5 and errors["items"][0]["status_label"] == "エラー"
     assert client.get("/api/fleet/terminals", params={"q": "XYZ"}, headers=headers).json()["total"] == 1
@@ -53,8 +73,13 @@ def test_detail_series_and_events(client, db):
     terminal, token = make_terminal(db, make_customer(db))
     headers = user_headers(db)
     db.commit()
-    event = {"client_event_id": "e1", "occurred_at": "2026-11-21T00:00:00Z", "level": "error", "kind": "printer",
-             "message": "紙切れ"}
+    event = {
+        "client_event_id": "e1",
+        "occurred_at": "2026-11-21T00:00:00Z",
+        "level": "error",
+        "kind": "printer",
+        "message": "紙切れ",
+    }
     send(client, token, cpu=10, events=[event])
     send(client, token, cpu=30)
     day = client.get(f"/api/fleet/terminals/{terminal.id}/metrics", params={"range": "24h"}, headers=headers).json()
@@ -67,7 +92,10 @@ def test_detail_series_and_events(client, db):
     week = client.get(f"/api/fleet/terminals/{terminal.id}/metrics", params={"range": "7d"}, headers=headers).json()
     assert week["resolution"] == "hour"
     assert [(p["cpu"], p["cpu_max"]) for p in week["points"]] == [(60, 70), (10, None), (30, None)]
-    assert client.get(f"/api/fleet/terminals/{terminal.id}/metrics", params={"range": "1y"}, headers=headers).status_code == 422
+    assert (
+        client.get(f"/api/fleet/terminals/{terminal.id}/metrics", params={"range": "1y"}, headers=headers).status_code
+        == 422
+    )
     events = client.get(f"/api/fleet/terminals/{terminal.id}/events", headers=headers).json()
     assert events["total"] == 1 and events["items"][0]["message"] == "紙切れ"
     detail = client.get(f"/api/fleet/terminals/{terminal.id}", headers=headers).json()
