@@ -47,16 +47,18 @@ def migrate_fresh(engine: Engine) -> None:
 
 
 def truncate_all(engine: Engine, metadata: MetaData) -> None:
-    """Empty every table and put the audit chain back at its genesis."""
+    """Empty every table, restart the id sequences and put the audit chain back at its genesis.
+
+    DELETE in dependency order is far faster than TRUNCATE for the few rows a test leaves behind.
+    """
     names = [t.name for t in metadata.sorted_tables]
     with engine.begin() as conn:
+        for name in reversed(names):
+            conn.execute(text(f'DELETE FROM "{name}"'))
         if engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
-        else:
-            for name in reversed(names):
-                conn.execute(text(f'DELETE FROM "{name}"'))
-            if _has_sqlite_sequence(conn):
-                conn.execute(text("DELETE FROM sqlite_sequence"))
+            conn.execute(text("SELECT setval(c.oid::regclass, 1, false) FROM pg_class c WHERE c.relkind = 'S'"))
+        elif _has_sqlite_sequence(conn):
+            conn.execute(text("DELETE FROM sqlite_sequence"))
         conn.execute(
             text("INSERT INTO audit_chain_head (id, last_seq, last_hash) VALUES (1, 0, :h)"), {"h": GENESIS_HASH}
         )
