@@ -7,7 +7,7 @@
     python -m service.cli grants set LOGIN DOMAIN ROLE [--scope TENANT]
     python -m service.cli grants remove LOGIN DOMAIN
     python -m service.cli audit verify
-    python -m service.cli demo load [--first-run] [--allow-production]
+    python -m service.cli demo load [--only platform,crm] [--first-run] [--allow-production]
     python -m service.cli bootstrap-admin
 
 Every change is audited with a "cli" actor named after the OS user. Exit codes: 0 done, 1 refused or broken, 2 usage.
@@ -145,8 +145,12 @@ def demo_load(db: Session, args: argparse.Namespace) -> str:
     from service.demo.progress import RichSink
 
     with RichSink() as sink:
-        names = load_demo(db, actor=cli_actor(), sink=sink)
+        names = load_demo(db, actor=cli_actor(), sink=sink, only=args.only)
     return "demo data loaded: " + ", ".join(names)
+
+
+def hook_names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
 
 
 def bootstrap_admin(db: Session, args: argparse.Namespace) -> str:
@@ -222,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     _command(audit, "verify", audit_verify, "recompute the audit hash chain; exit 1 when it is broken")
     demo = top.add_parser("demo", help="demo data").add_subparsers(dest="action", required=True)
     load = _command(demo, "load", demo_load, "load the demo accounts and records (idempotent)")
+    load.add_argument("--only", type=hook_names, help="comma-separated demo hooks to run (default: all)")
     load.add_argument("--first-run", action="store_true", help=f"do nothing when user {ADMIN_LOGIN!r} already exists")
     load.add_argument("--allow-production", action="store_true", help="load even when APP_ENV=production")
     _command(

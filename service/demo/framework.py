@@ -15,7 +15,7 @@ again creates nothing new (look a record up by its natural key before creating i
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
+from service.errors import ValidationFailed
 from service.identity import service as identity
 from service.identity.models import Grant, User
 from service.identity.security import hash_password
@@ -96,14 +97,22 @@ def discover_hooks() -> list[RegisteredHook]:
     return sorted(_HOOKS.values(), key=lambda hook: (hook.order, hook.name))
 
 
-def load_demo(db: Session, *, actor: Actor, sink: ProgressSink | None = None) -> list[str]:
-    """Run every hook in one transaction (the caller's); return the hook names in the order they ran."""
+def load_demo(
+    db: Session, *, actor: Actor, sink: ProgressSink | None = None, only: Collection[str] | None = None
+) -> list[str]:
+    """Run every hook (or those named in `only`) in the caller's transaction; return the names in the order they ran."""
     progress = DemoProgress(actor=actor, sink=sink or SilentSink())
     hooks = discover_hooks()
-    for hook in hooks:
+    unknown = set(only or ()) - {hook.name for hook in hooks}
+    if unknown:
+        raise ValidationFailed(
+            f"unknown demo data: {', '.join(sorted(unknown))}", details={"known": [hook.name for hook in hooks]}
+        )
+    chosen = [hook for hook in hooks if only is None or hook.name in only]
+    for hook in chosen:
         hook.load(db, progress)
         db.flush()
-    return [hook.name for hook in hooks]
+    return [hook.name for hook in chosen]
 
 
 @lru_cache
