@@ -14,6 +14,7 @@ from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
 from service.errors import Conflict, Unauthorized
+from service.fleet import auditing
 from service.fleet.models import EnrollmentCode, Terminal
 from service.fleet.schemas import EnrollIn
 
@@ -87,14 +88,13 @@ def create_enrollment_code(db: Session, *, terminal: Terminal, actor: Actor, now
     expires_at = now + timedelta(hours=get_settings().fleet_enrollment_code_hours)
     db.add(EnrollmentCode(terminal_id=terminal.id, code_hash=hash_secret(code), expires_at=expires_at, created_at=now))
     db.flush()
-    audit.record(
+    auditing.record(
         db,
-        actor=actor,
-        action="create_enrollment_code",
-        domain="fleet",
-        target_type="terminal",
-        target_id=terminal.id,
-        changes={"expires_at": {"before": None, "after": expires_at.isoformat()}},
+        actor,
+        "create_enrollment_code",
+        "terminal",
+        terminal.id,
+        {"expires_at": {"before": None, "after": expires_at.isoformat()}},
         at=now,
     )
     return code, expires_at
@@ -131,15 +131,8 @@ def enroll(db: Session, *, body: EnrollIn, actor: Actor, now: datetime) -> tuple
     terminal.firmware_version = body.firmware_version
     terminal.agent_version = body.agent_version
     db.flush()
-    audit.record(
-        db,
-        actor=actor,
-        action="enroll",
-        domain="fleet",
-        target_type="terminal",
-        target_id=terminal.id,
-        changes={"token": {"before": None, "after": "[REDACTED]"}},
-        at=now,
+    auditing.record(
+        db, actor, "enroll", "terminal", terminal.id, {"token": {"before": None, "after": "[REDACTED]"}}, at=now
     )
     return terminal, token
 
@@ -150,9 +143,7 @@ def rotate_token(db: Session, *, terminal_id: int, actor: Actor, now: datetime) 
         raise Unauthorized("端末トークンが無効です", code="invalid_terminal_token")
     token = _issue_token(terminal, now)
     db.flush()
-    audit.record(
-        db, actor=actor, action="rotate_token", domain="fleet", target_type="terminal", target_id=terminal.id, at=now
-    )
+    auditing.record(db, actor, "rotate_token", "terminal", terminal.id, at=now)
     return token
 
 
@@ -162,13 +153,12 @@ def revoke_token(db: Session, *, terminal: Terminal, actor: Actor, now: datetime
     token_cache.forget(terminal.token_hash)
     terminal.token_hash = None
     db.flush()
-    audit.record(
+    auditing.record(
         db,
-        actor=actor,
-        action="revoke_token",
-        domain="fleet",
-        target_type="terminal",
-        target_id=terminal.id,
-        changes=audit.diff({"enrolled": was_enrolled}, {"enrolled": False}),
+        actor,
+        "revoke_token",
+        "terminal",
+        terminal.id,
+        audit.diff({"enrolled": was_enrolled}, {"enrolled": False}),
         at=now,
     )

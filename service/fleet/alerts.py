@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.errors import Conflict, NotFound, ValidationFailed
-from service.fleet import labels
+from service.fleet import auditing, labels
 from service.fleet.models import Alert, AlertNote, Customer, Incident, Terminal
-from service.fleet.schemas import AlertRead, SlaStep
+from service.fleet.schemas import AlertRead, SlaStep, columns_of
 from service.fleet.sql import insert_rows
 from service.identity.models import User
 from service.tenancy import TenantScope, scoped
@@ -123,34 +123,14 @@ def _alert_rows(scope: TenantScope) -> Select:
 
 
 def to_read(row, now: datetime) -> AlertRead:
+    """(alert, serial, store, company, assignee name) → the read model with its SLA steps."""
     alert, serial, store, company, assignee = row
     steps = sla_steps(alert, now)
-    return AlertRead(
-        id=alert.id,
-        terminal_id=alert.terminal_id,
-        serial_number=serial,
-        store_name=store,
-        customer_id=alert.customer_id,
-        company_name=company,
-        incident_id=alert.incident_id,
-        alert_type=alert.alert_type,
-        alert_type_label=labels.ALERT_TYPES.get(alert.alert_type, alert.alert_type),
-        message=alert.message,
-        status=alert.status,
-        status_label=labels.ALERT_STATUSES.get(alert.status, alert.status),
-        assignee_id=alert.assignee_id,
-        assignee_name=assignee,
-        acknowledged_at=alert.acknowledged_at,
-        acknowledged_by=alert.acknowledged_by,
-        diagnosed_at=alert.diagnosed_at,
-        diagnosed_by=alert.diagnosed_by,
-        customer_contacted_at=alert.customer_contacted_at,
-        customer_contacted_by=alert.customer_contacted_by,
-        resolved_at=alert.resolved_at,
-        resolved_by=alert.resolved_by,
-        created_at=alert.created_at,
-        sla=steps,
-        overdue=alert.status != RESOLVED and any(s.overdue and s.done_at is None for s in steps),
+    overdue = alert.status != RESOLVED and any(s.overdue and s.done_at is None for s in steps)
+    return AlertRead.model_validate(
+        columns_of(alert)
+        | {"serial_number": serial, "store_name": store, "company_name": company, "assignee_name": assignee}
+        | {"sla": steps, "overdue": overdue}
     )
 
 
@@ -215,15 +195,8 @@ def _audited(db: Session, alert: Alert, actor: Actor, action: str, now: datetime
     before = audit.snapshot(alert, WORKFLOW_FIELDS)
     change()
     db.flush()
-    audit.record(
-        db,
-        actor=actor,
-        action=action,
-        domain="fleet",
-        target_type="alert",
-        target_id=alert.id,
-        changes=audit.diff(before, audit.snapshot(alert, WORKFLOW_FIELDS)),
-        at=now,
+    auditing.record(
+        db, actor, action, "alert", alert.id, audit.diff(before, audit.snapshot(alert, WORKFLOW_FIELDS)), at=now
     )
     return alert
 
@@ -272,16 +245,7 @@ def add_note(db: Session, *, alert: Alert, body: str, actor: Actor, now: datetim
     note = AlertNote(alert_id=alert.id, author=actor.label, body=body, created_at=now)
     db.add(note)
     db.flush()
-    audit.record(
-        db,
-        actor=actor,
-        action="add_note",
-        domain="fleet",
-        target_type="alert",
-        target_id=alert.id,
-        changes={"note": {"before": None, "after": body}},
-        at=now,
-    )
+    auditing.record(db, actor, "add_note", "alert", alert.id, {"note": {"before": None, "after": body}}, at=now)
     return note
 
 

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.errors import Conflict
+from service.fleet import auditing
 from service.fleet.models import Customer, Terminal
 from service.fleet.schemas import CustomerCreate, CustomerUpdate
 from service.tenancy import TenantScope, scoped
@@ -36,14 +37,8 @@ def create_customer(db: Session, *, data: CustomerCreate, actor: Actor) -> Custo
     customer = Customer(**{k: str(v) for k, v in data.model_dump().items()})
     db.add(customer)
     db.flush()
-    audit.record(
-        db,
-        actor=actor,
-        action="create",
-        domain="fleet",
-        target_type="customer",
-        target_id=customer.id,
-        changes=audit.diff({}, audit.snapshot(customer, CUSTOMER_FIELDS)),
+    auditing.record(
+        db, actor, "create", "customer", customer.id, audit.diff({}, audit.snapshot(customer, CUSTOMER_FIELDS))
     )
     return customer
 
@@ -58,15 +53,7 @@ def update_customer(db: Session, *, customer: Customer, data: CustomerUpdate, ac
     db.flush()
     changes = audit.diff(before, audit.snapshot(customer, CUSTOMER_FIELDS))
     if changes:
-        audit.record(
-            db,
-            actor=actor,
-            action="update",
-            domain="fleet",
-            target_type="customer",
-            target_id=customer.id,
-            changes=changes,
-        )
+        auditing.record(db, actor, "update", "customer", customer.id, changes)
     return customer
 
 
@@ -76,12 +63,4 @@ def delete_customer(db: Session, *, customer: Customer, actor: Actor) -> None:
     before = audit.snapshot(customer, CUSTOMER_FIELDS)
     db.delete(customer)
     db.flush()
-    audit.record(
-        db,
-        actor=actor,
-        action="delete",
-        domain="fleet",
-        target_type="customer",
-        target_id=customer.id,
-        changes=audit.diff(before, {}),
-    )
+    auditing.record(db, actor, "delete", "customer", customer.id, audit.diff(before, {}))

@@ -5,17 +5,17 @@ import math
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import SYSTEM, Actor
 from service.config import get_settings
 from service.errors import Conflict, NotFound, ValidationFailed
-from service.fleet import labels
+from service.fleet import auditing, labels
 from service.fleet.alerts import NewAlert, open_alerts, resolve_alerts
 from service.fleet.models import Command, FirmwareRelease, Rollout, Terminal, UpdateTask
-from service.fleet.schemas import ProgressIn, RolloutCreate, RolloutRead, UpdateTaskRead, WaveProgress
+from service.fleet.schemas import ProgressIn, RolloutCreate, RolloutRead, UpdateTaskRead, WaveProgress, columns_of
 from service.fleet.terminals import filtered_terminals
 from service.tenancy import TenantScope, scoped
 
@@ -55,14 +55,13 @@ def create_release(
     path = firmware_path(release)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
-    audit.record(
+    auditing.record(
         db,
-        actor=actor,
-        action="create",
-        domain="fleet",
-        target_type="firmware_release",
-        target_id=release.id,
-        changes=audit.diff({}, {"version": version, "sha256": actual, "size": len(data)}),
+        actor,
+        "create",
+        "firmware_release",
+        release.id,
+        audit.diff({}, {"version": version, "sha256": actual, "size": len(data)}),
         at=now,
     )
     return release
@@ -137,14 +136,13 @@ def create_rollout(db: Session, *, data: RolloutCreate, scope: TenantScope, acto
         start += size
     db.execute(insert(UpdateTask), tasks)
     _start_wave(db, rollout, release, now)
-    audit.record(
+    auditing.record(
         db,
-        actor=actor,
-        action="create",
-        domain="fleet",
-        target_type="rollout",
-        target_id=rollout.id,
-        changes=audit.diff({}, {"release": release.version, "terminals": len(ids), "waves": list(data.waves)}),
+        actor,
+        "create",
+        "rollout",
+        rollout.id,
+        audit.diff({}, {"release": release.version, "terminals": len(ids), "waves": list(data.waves)}),
         at=now,
     )
     return rollout
@@ -215,14 +213,13 @@ def _change_status(db: Session, rollout: Rollout, *, status: str, reason: str, a
     if status == "cancelled":
         rollout.finished_at = now
     db.flush()
-    audit.record(
+    auditing.record(
         db,
-        actor=actor,
-        action=f"rollout_{status}",
-        domain="fleet",
-        target_type="rollout",
-        target_id=rollout.id,
-        changes=audit.diff(before, {"status": status, "paused_reason": reason}),
+        actor,
+        f"rollout_{status}",
+        "rollout",
+        rollout.id,
+        audit.diff(before, {"status": status, "paused_reason": reason}),
         at=now,
     )
     return rollout
@@ -423,23 +420,7 @@ def rollout_read(db: Session, rollout: Rollout) -> RolloutRead:
             )
         )
     release = db.get(FirmwareRelease, rollout.release_id)
-    return RolloutRead(
-        id=rollout.id,
-        release_id=rollout.release_id,
-        version=release.version,
-        customer_id=rollout.customer_id,
-        target=rollout.target,
-        status=rollout.status,
-        status_label=labels.ROLLOUT_STATUSES.get(rollout.status, rollout.status),
-        paused_reason=rollout.paused_reason,
-        current_wave=rollout.current_wave,
-        failure_threshold_pct=rollout.failure_threshold_pct,
-        timeout_minutes=rollout.timeout_minutes,
-        created_by=rollout.created_by,
-        created_at=rollout.created_at,
-        finished_at=rollout.finished_at,
-        waves=waves,
-    )
+    return RolloutRead.model_validate(columns_of(rollout) | {"version": release.version, "waves": waves})
 
 
 def list_rollouts(db: Session, *, scope: TenantScope, offset: int, limit: int) -> tuple[list[Rollout], int]:
@@ -450,26 +431,11 @@ def list_rollouts(db: Session, *, scope: TenantScope, offset: int, limit: int) -
 
 def terminal_tasks(db: Session, *, terminal_id: int) -> list[UpdateTaskRead]:
     rows = db.execute(
-        select(UpdateTask, FirmwareRelease.version)
+        select(*UpdateTask.__table__.c, FirmwareRelease.version)
         .join(Rollout, Rollout.id == UpdateTask.rollout_id)
         .join(FirmwareRelease, FirmwareRelease.id == Rollout.release_id)
-        .where(UpdateTask.terminal_id == terminal_id, and_(UpdateTask.status != "queued"))
+        .where(UpdateTask.terminal_id == terminal_id, UpdateTask.status != "queued")
         .order_by(UpdateTask.id.desc())
         .limit(50)
-    ).all()
-    return [
-        UpdateTaskRead(
-            id=t.id,
-            rollout_id=t.rollout_id,
-            version=v,
-            wave=t.wave,
-            status=t.status,
-            status_label=labels.TASK_STATUSES.get(t.status, t.status),
-            progress=t.progress,
-            message=t.message,
-            started_at=t.started_at,
-            deadline_at=t.deadline_at,
-            finished_at=t.finished_at,
-        )
-        for t, v in rows
-    ]
+    ).mappings()
+    return [UpdateTaskRead.model_validate(dict(row)) for row in rows]

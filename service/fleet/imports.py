@@ -9,9 +9,9 @@ from pydantic import ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from service.audit import service as audit
 from service.audit.service import Actor
 from service.errors import NotFound, ValidationFailed
+from service.fleet import auditing
 from service.fleet.models import Customer, Terminal, TerminalImport
 from service.fleet.schemas import TerminalCreate
 from service.tenancy import TenantScope, scoped
@@ -80,14 +80,13 @@ def create_import(
     )
     db.add(job)
     db.flush()
-    audit.record(
+    auditing.record(
         db,
-        actor=actor,
-        action="import_terminals",
-        domain="fleet",
-        target_type="terminal_import",
-        target_id=job.id,
-        changes={"filename": {"before": None, "after": filename}, "rows": {"before": None, "after": len(rows)}},
+        actor,
+        "import_terminals",
+        "terminal_import",
+        job.id,
+        {"filename": {"before": None, "after": filename}, "rows": {"before": None, "after": len(rows)}},
         at=now,
     )
     return job

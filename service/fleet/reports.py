@@ -69,52 +69,36 @@ def dashboard(db: Session, *, scope: TenantScope, now: datetime) -> DashboardRea
         )
         .order_by(Alert.created_at.desc())
         .limit(CRITICAL_LIMIT)
-    ).all()
+    ).mappings()
+    critical = [dict(a) for a in critical]
+    terminals = func.count(Terminal.id)
     customers = db.execute(
         scoped(
             select(
-                Customer.id, Customer.company_name, func.count(Terminal.id), *(_status_count(s) for s in STATUSES)
+                Customer.id.label("customer_id"),
+                Customer.company_name,
+                terminals.label("terminals"),
+                *(_status_count(s).label(s) for s in STATUSES),
             ).join(Terminal, Terminal.customer_id == Customer.id),
             scope,
             Customer.id,
         )
         .group_by(Customer.id, Customer.company_name)
-        .order_by(func.count(Terminal.id).desc(), Customer.company_name)
-    ).all()
+        .order_by(terminals.desc(), Customer.company_name)
+    ).mappings()
     return DashboardRead(
+        **{status: counts.get(status, 0) for status in STATUSES},
         total=total,
-        online=counts.get("online", 0),
-        offline=counts.get("offline", 0),
-        error=counts.get("error", 0),
-        maintenance=counts.get("maintenance", 0),
         open_alerts=open_alerts,
         open_incidents=open_incidents,
         availability_pct=round(100 * counts.get("online", 0) / monitored, 1) if monitored else 0.0,
         critical_alerts=[
-            CriticalAlert(
-                id=a.id,
-                company_name=a.company_name,
-                store_name=a.store_name,
-                serial_number=a.serial_number,
-                alert_type=a.alert_type,
-                alert_type_label=labels.ALERT_TYPES.get(a.alert_type, a.alert_type),
-                created_at=a.created_at,
-                minutes_ago=max(0, int((now - a.created_at).total_seconds() // 60)),
+            CriticalAlert.model_validate(
+                a | {"minutes_ago": max(0, int((now - a["created_at"]).total_seconds() // 60))}
             )
             for a in critical
         ],
-        customers=[
-            CustomerStatus(
-                customer_id=c[0],
-                company_name=c[1],
-                terminals=c[2],
-                online=c[3],
-                offline=c[4],
-                error=c[5],
-                maintenance=c[6],
-            )
-            for c in customers
-        ],
+        customers=[CustomerStatus.model_validate(dict(c)) for c in customers],
     )
 
 

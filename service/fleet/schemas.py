@@ -1,7 +1,7 @@
 """Request and response bodies of the fleet API, including the agent contract."""
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
@@ -17,6 +17,20 @@ Serial = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9
 ContractType = Literal["basic", "standard", "premium"]
 TerminalStatus = Literal["online", "offline", "error", "maintenance"]
 AlertType = Literal["offline", "error", "high_cpu", "high_memory", "update_failed"]
+
+
+class Labelled(BaseModel):
+    """A read model whose `<field>_label` fields are filled from the wording tables in labels.py."""
+
+    model_config = ConfigDict(from_attributes=True)
+    LABELS: ClassVar[dict[str, dict[str, str]]] = {}
+
+    @model_validator(mode="after")
+    def _fill_labels(self) -> "Labelled":
+        for name, table in self.LABELS.items():
+            value = getattr(self, name)
+            setattr(self, f"{name}_label", table.get(value, value))
+        return self
 
 
 def _aware(value: datetime) -> datetime:
@@ -111,8 +125,8 @@ class CustomerUpdate(BaseModel):
     contract_type: ContractType | None = None
 
 
-class CustomerRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class CustomerRead(Labelled):
+    LABELS = {"contract_type": labels.CONTRACT_TYPES}
 
     id: int
     company_name: str
@@ -122,11 +136,6 @@ class CustomerRead(BaseModel):
     contract_type: str
     contract_type_label: str = ""
     created_at: datetime
-
-    @model_validator(mode="after")
-    def _label(self) -> "CustomerRead":
-        self.contract_type_label = labels.CONTRACT_TYPES.get(self.contract_type, self.contract_type)
-        return self
 
 
 class TerminalCreate(BaseModel):
@@ -143,8 +152,8 @@ class TerminalUpdate(BaseModel):
     customer_id: int | None = None
 
 
-class TerminalRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class TerminalRead(Labelled):
+    LABELS = {"status": labels.TERMINAL_STATUSES}
 
     id: int
     serial_number: str
@@ -164,11 +173,6 @@ class TerminalRead(BaseModel):
     interval_seconds: int
     enrolled: bool = False
     open_alerts: int = 0
-
-    @model_validator(mode="after")
-    def _label(self) -> "TerminalRead":
-        self.status_label = labels.TERMINAL_STATUSES.get(self.status, self.status)
-        return self
 
 
 class MaintenanceIn(BaseModel):
@@ -252,7 +256,9 @@ class SlaStep(BaseModel):
     overdue: bool
 
 
-class AlertRead(BaseModel):
+class AlertRead(Labelled):
+    LABELS = {"alert_type": labels.ALERT_TYPES, "status": labels.ALERT_STATUSES}
+
     id: int
     terminal_id: int
     serial_number: str
@@ -261,10 +267,10 @@ class AlertRead(BaseModel):
     company_name: str
     incident_id: int | None
     alert_type: str
-    alert_type_label: str
+    alert_type_label: str = ""
     message: str
     status: str
-    status_label: str
+    status_label: str = ""
     assignee_id: int | None
     assignee_name: str | None
     acknowledged_at: datetime | None
@@ -375,14 +381,16 @@ class WaveProgress(BaseModel):
     cancelled: int
 
 
-class RolloutRead(BaseModel):
+class RolloutRead(Labelled):
+    LABELS = {"status": labels.ROLLOUT_STATUSES}
+
     id: int
     release_id: int
     version: str
     customer_id: int | None
     target: dict[str, Any]
     status: str
-    status_label: str
+    status_label: str = ""
     paused_reason: str
     current_wave: int
     failure_threshold_pct: float
@@ -393,13 +401,15 @@ class RolloutRead(BaseModel):
     waves: list[WaveProgress]
 
 
-class UpdateTaskRead(BaseModel):
+class UpdateTaskRead(Labelled):
+    LABELS = {"status": labels.TASK_STATUSES}
+
     id: int
     rollout_id: int
     version: str
     wave: int
     status: str
-    status_label: str
+    status_label: str = ""
     progress: int
     message: str
     started_at: datetime | None
@@ -410,18 +420,22 @@ class UpdateTaskRead(BaseModel):
 # --- dashboard, reports, imports --------------------------------------------------------------
 
 
-class CriticalAlert(BaseModel):
+class CriticalAlert(Labelled):
+    LABELS = {"alert_type": labels.ALERT_TYPES}
+
     id: int
     company_name: str
     store_name: str
     serial_number: str
     alert_type: str
-    alert_type_label: str
+    alert_type_label: str = ""
     created_at: datetime
     minutes_ago: int
 
 
 class CustomerStatus(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     customer_id: int
     company_name: str
     terminals: int
@@ -474,3 +488,8 @@ class ImportRead(BaseModel):
     rejected: list[dict[str, Any]]
     created_at: datetime
     finished_at: datetime | None
+
+
+def columns_of(row: Any) -> dict[str, Any]:
+    """An ORM object's column values, to combine with computed fields when building a read model."""
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns}

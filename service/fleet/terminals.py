@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.errors import Conflict, NotFound, ValidationFailed
+from service.fleet import auditing
 from service.fleet.alerts import RESOLVED, resolve_all_for_terminal
 from service.fleet.models import (
     Alert,
@@ -125,14 +126,8 @@ def create_terminal(db: Session, *, data: TerminalCreate, scope: TenantScope, ac
     terminal = Terminal(**data.model_dump())
     db.add(terminal)
     db.flush()
-    audit.record(
-        db,
-        actor=actor,
-        action="create",
-        domain="fleet",
-        target_type="terminal",
-        target_id=terminal.id,
-        changes=audit.diff({}, audit.snapshot(terminal, TERMINAL_FIELDS)),
+    auditing.record(
+        db, actor, "create", "terminal", terminal.id, audit.diff({}, audit.snapshot(terminal, TERMINAL_FIELDS))
     )
     return terminal
 
@@ -153,15 +148,7 @@ def update_terminal(
         db.execute(
             Alert.__table__.update().where(Alert.terminal_id == terminal.id).values(customer_id=terminal.customer_id)
         )
-        audit.record(
-            db,
-            actor=actor,
-            action="update",
-            domain="fleet",
-            target_type="terminal",
-            target_id=terminal.id,
-            changes=changes,
-        )
+        auditing.record(db, actor, "update", "terminal", terminal.id, changes)
     return terminal
 
 
@@ -178,16 +165,7 @@ def set_maintenance(db: Session, *, terminal: Terminal, enabled: bool, actor: Ac
     db.flush()
     changes = audit.diff(before, {"status": terminal.status})
     if changes:
-        audit.record(
-            db,
-            actor=actor,
-            action="maintenance",
-            domain="fleet",
-            target_type="terminal",
-            target_id=terminal.id,
-            changes=changes,
-            at=now,
-        )
+        auditing.record(db, actor, "maintenance", "terminal", terminal.id, changes, at=now)
     return terminal
 
 
@@ -198,15 +176,8 @@ def queue_command(db: Session, *, terminal: Terminal, type: str, params: dict, a
     command = Command(terminal_id=terminal.id, type=type, params=params, created_by=actor.label, created_at=now)
     db.add(command)
     db.flush()
-    audit.record(
-        db,
-        actor=actor,
-        action=f"command_{type}",
-        domain="fleet",
-        target_type="terminal",
-        target_id=terminal.id,
-        changes={"params": {"before": None, "after": params}},
-        at=now,
+    auditing.record(
+        db, actor, f"command_{type}", "terminal", terminal.id, {"params": {"before": None, "after": params}}, at=now
     )
     return command
 
