@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from service.database import utcnow
 from service.demo.framework import DemoProgress, demo_hook, grant_demo_user
-from service.entry_logs import roster
+from service.entry_logs import counts, roster
 from service.entry_logs.lookups import local_today, local_zone
 from service.entry_logs.models import ABSENT, ENTRY, EXIT, PRESENT, Attendance, EntryLog, Nursery, Parent
 from service.entry_logs.schemas import ChildCreate, NurseryCreate, ParentCreate
@@ -101,6 +101,7 @@ def _history(db: Session, nursery: Nursery, families: list[list[Parent]], now: d
         _attendance(db, nursery, families, day, absent, rng)
     rows += [row for parents in families[-3:] for row in _visit(parents[0], nursery, now - timedelta(minutes=4), 0)[:1]]
     db.execute(insert(EntryLog), rows)
+    counts.rebuild(db, nursery_id=nursery.id)
 
 
 @demo_hook("entry_logs")

@@ -9,7 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from service.deps import DbSession, client_address, current_request_id
 from service.entry_logs import roster, station
-from service.entry_logs.logs import LogFilter
+from service.entry_logs.filters import LogFilter
 from service.entry_logs.lookups import day_bounds, local_zone
 from service.entry_logs.models import Child, Nursery, Parent
 from service.entry_logs.schemas import EntryType

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.orm import Session
 
-from service.entry_logs.logs import LogFilter, filtered
+from service.entry_logs.filters import LogFilter, filtered
 from service.entry_logs.lookups import child_names_for, day_bounds, local_today, local_zone
 from service.entry_logs.models import ENTRY, EntryLog, Nursery, Parent
 from service.tenancy import TenantScope

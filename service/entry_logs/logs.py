@@ -10,34 +10,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Select, and_, delete, func, or_, select
+from sqlalchemy import Select, and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.database import session_scope
-from service.entry_logs import labels
+from service.entry_logs import counts, labels
+from service.entry_logs.filters import LogFilter, filtered
 from service.entry_logs.lookups import child_names_for, local_zone
-from service.entry_logs.models import Child, EntryLog, Guardian, Nursery, Parent
-from service.errors import Forbidden, NotFound, ValidationFailed
-from service.tenancy import TenantScope, get_scoped, scoped
+from service.entry_logs.models import EntryLog, Nursery, Parent
+from service.errors import Forbidden, NotFound
+from service.tenancy import TenantScope, get_scoped
 
 DOMAIN = "entry_logs"
 LOG_FIELDS = ("parent_id", "nursery_id", "entry_type", "occurred_at", "station_id", "client_scan_id", "deleted_at", "deleted_by", "delete_reason")
-
-
-@dataclass(frozen=True)
-class LogFilter:
-    start: datetime | None = None
-    end: datetime | None = None
-    parent_name: str | None = None
-    entry_type: str | None = None
-    child_name: str | None = None
-    nursery_id: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.start and self.end and self.start >= self.end:
-            raise ValidationFailed(labels.RANGE_REVERSED, details={"field": "from", "rule": "from_before_to"})
 
 
 @dataclass(frozen=True)
@@ -51,25 +38,6 @@ class LogRow:
     timestamp: datetime
     station_id: str | None
     child_names: list[str]
-
-
-def filtered(stmt: Select, flt: LogFilter, scope: TenantScope) -> Select:
-    """Apply the tenant scope, hide deleted logs, and apply the list filters."""
-    stmt = scoped(stmt, scope, EntryLog.nursery_id).where(EntryLog.deleted_at.is_(None))
-    if flt.nursery_id is not None:
-        stmt = stmt.where(EntryLog.nursery_id == flt.nursery_id)
-    if flt.start:
-        stmt = stmt.where(EntryLog.occurred_at >= flt.start)
-    if flt.end:
-        stmt = stmt.where(EntryLog.occurred_at < flt.end)
-    if flt.entry_type:
-        stmt = stmt.where(EntryLog.entry_type == flt.entry_type)
-    if flt.parent_name:
-        stmt = stmt.where(EntryLog.parent_id.in_(select(Parent.id).where(Parent.name.icontains(flt.parent_name, autoescape=True))))
-    if flt.child_name:
-        guardians = select(Guardian.parent_id).join(Child, Child.id == Guardian.child_id)
-        stmt = stmt.where(EntryLog.parent_id.in_(guardians.where(Child.name.icontains(flt.child_name, autoescape=True))))
-    return stmt
 
 
 def _row_select() -> Select:
@@ -91,9 +59,11 @@ def _rows(db: Session, stmt: Select) -> list[LogRow]:
 
 def list_logs(db: Session, *, flt: LogFilter, scope: TenantScope, offset: int, limit: int) -> tuple[list[LogRow], int]:
     """One page of logs, newest first, and how many match in all."""
-    total = db.scalar(filtered(select(func.count(EntryLog.id)), flt, scope)) or 0
-    page = filtered(_row_select(), flt, scope).order_by(EntryLog.occurred_at.desc(), EntryLog.id.desc()).offset(offset).limit(limit)
-    return _rows(db, page), total
+    newest_first = (EntryLog.occurred_at.desc(), EntryLog.id.desc())
+    total = counts.count_logs(db, flt=flt, scope=scope)
+    # Page through ids on the covering index first, then join the names for just those rows.
+    ids = filtered(select(EntryLog.id), flt, scope).order_by(*newest_first).offset(offset).limit(limit)
+    return _rows(db, _row_select().where(EntryLog.id.in_(ids.scalar_subquery())).order_by(*newest_first)), total
 
 
 def csv_line(values: list | tuple) -> str:
@@ -134,12 +104,14 @@ def delete_log(
         raise Forbidden(labels.PHYSICAL_DELETE_FORBIDDEN, code="physical_delete_forbidden")
     log = get_scoped(db, EntryLog, log_id, scope, EntryLog.nursery_id)
     before = audit.snapshot(log, LOG_FIELDS)
+    if log.deleted_at is None:
+        counts.add(db, [(log.nursery_id, log.occurred_at, log.entry_type)], by=-1)
+    elif not physical:
+        raise NotFound(labels.LOG_NOT_FOUND, details={"resource": "entry_exit_log", "id": str(log_id)})
     if physical:
         db.delete(log)
         after: dict = {}
     else:
-        if log.deleted_at is not None:
-            raise NotFound(labels.LOG_NOT_FOUND, details={"resource": "entry_exit_log", "id": str(log_id)})
         log.deleted_at, log.deleted_by, log.delete_reason = now, actor.label[:100], reason
         after = audit.snapshot(log, LOG_FIELDS)
     db.flush()
@@ -195,4 +167,5 @@ def archive_batch(db: Session, *, now: datetime, retention_days: int, folder: Pa
     path = folder / f"entry_logs_{now:%Y%m%dT%H%M%S}_{ids[0]}-{ids[-1]}.jsonl.gz"
     _write_gzip_lines(path, [_archive_record(*row) for row in rows])
     db.execute(delete(EntryLog).where(EntryLog.id.in_(ids)))
+    counts.add(db, [(log.nursery_id, log.occurred_at, log.entry_type) for log, _, _ in rows if log.deleted_at is None], by=-1)
     return ArchiveBatch(len(ids), path)

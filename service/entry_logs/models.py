@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base, utcnow
@@ -97,7 +97,11 @@ class EntryLog(Base):
         CheckConstraint("entry_type IN ('Entry', 'Exit')", name="entry_type"),
         UniqueConstraint("nursery_id", "client_scan_id"),
         Index("ix_entry_logs_log_parent_occurred", "parent_id", "occurred_at"),
-        Index("ix_entry_logs_log_nursery_occurred", "nursery_id", "occurred_at", "id"),
+        # The list, its count, attendance, 園内にいる保護者 and the heatmap read live logs only from this covering index.
+        Index(
+            "ix_entry_logs_log_nursery_occurred", "nursery_id", "occurred_at", "id", "entry_type", "parent_id",
+            postgresql_where=text("deleted_at IS NULL"), sqlite_where=text("deleted_at IS NULL"),
+        ),
         Index("ix_entry_logs_log_occurred_at", "occurred_at"),
     )
 
@@ -112,3 +116,14 @@ class EntryLog(Base):
     deleted_at: Mapped[datetime | None]
     deleted_by: Mapped[str | None] = mapped_column(String(100))
     delete_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class LogHourCount(Base):
+    """How many live (not deleted) logs a nursery has per UTC hour and type: totalCount without scanning a year of logs."""
+
+    __tablename__ = "entry_logs_hour_count"
+
+    nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), primary_key=True)
+    hour_start: Mapped[datetime] = mapped_column(primary_key=True)
+    entry_type: Mapped[str] = mapped_column(String(10), primary_key=True)
+    live_count: Mapped[int] = mapped_column(default=0)

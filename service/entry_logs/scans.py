@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
-from service.entry_logs import labels
+from service.entry_logs import counts, labels
 from service.entry_logs.models import EntryLog, Parent
 from service.entry_logs.station import Station
 from service.errors import Conflict, NotFound, ValidationFailed
@@ -109,4 +109,5 @@ def record_scan(
     )
     db.add(log)
     db.flush()
+    counts.add(db, [(log.nursery_id, at, entry_type)], by=1)
     return ScanResult(log=log, parent=parent, child_names=children, duplicate=False)

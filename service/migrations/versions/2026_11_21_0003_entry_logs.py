@@ -1,4 +1,4 @@
-"""entry logs: nurseries, parents, children, attendance, entry/exit logs
+"""entry logs: nurseries, parents, children, attendance, entry/exit logs and their hourly counts
 
 Revision ID: 0003_entry_logs
 Revises: 0001
@@ -28,6 +28,14 @@ def upgrade() -> None:
     sa.Column('updated_at', service.database.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_entry_logs_nursery')),
     sa.UniqueConstraint('code', name=op.f('uq_entry_logs_nursery_code'))
+    )
+    op.create_table('entry_logs_hour_count',
+    sa.Column('nursery_id', sa.Integer(), nullable=False),
+    sa.Column('hour_start', service.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('entry_type', sa.String(length=10), nullable=False),
+    sa.Column('live_count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['nursery_id'], ['entry_logs_nursery.id'], name=op.f('fk_entry_logs_hour_count_nursery_id_entry_logs_nursery'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('nursery_id', 'hour_start', 'entry_type', name=op.f('pk_entry_logs_hour_count'))
     )
     op.create_table('entry_logs_child',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -97,7 +105,10 @@ def upgrade() -> None:
     sa.UniqueConstraint('nursery_id', 'client_scan_id', name=op.f('uq_entry_logs_log_nursery_id_client_scan_id'))
     )
     with op.batch_alter_table('entry_logs_log', schema=None) as batch_op:
-        batch_op.create_index('ix_entry_logs_log_nursery_occurred', ['nursery_id', 'occurred_at', 'id'], unique=False)
+        batch_op.create_index(
+            'ix_entry_logs_log_nursery_occurred', ['nursery_id', 'occurred_at', 'id', 'entry_type', 'parent_id'], unique=False,
+            postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'),
+        )
         batch_op.create_index('ix_entry_logs_log_occurred_at', ['occurred_at'], unique=False)
         batch_op.create_index('ix_entry_logs_log_parent_occurred', ['parent_id', 'occurred_at'], unique=False)
 
@@ -120,4 +131,5 @@ def downgrade() -> None:
     with op.batch_alter_table('entry_logs_child', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_entry_logs_child_nursery_id'))
     op.drop_table('entry_logs_child')
+    op.drop_table('entry_logs_hour_count')
     op.drop_table('entry_logs_nursery')

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from service.database import utcnow
+from service.entry_logs import counts
 from service.entry_logs.models import Child, EntryLog, Nursery, Parent
 from service.entry_logs.station import issue_station_token
 from tests.factories import auth_headers, cached_hash, make_user
@@ -38,9 +39,11 @@ def make_world(db: Session, code: str, *, name: str | None = None, parents: int 
 
 
 def add_log(db: Session, world: World, parent: Parent, entry_type: str, at: datetime) -> EntryLog:
+    """A log written as a scan would be (with its hourly count), at any time."""
     log = EntryLog(parent_id=parent.id, nursery_id=world.nursery.id, entry_type=entry_type, occurred_at=at)
     db.add(log)
     db.flush()
+    counts.add(db, [(log.nursery_id, at, entry_type)], by=1)
     return log
 
 
