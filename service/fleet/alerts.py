@@ -112,14 +112,18 @@ def overdue_condition(now: datetime):
 # --- reading ----------------------------------------------------------------------------
 
 
-def _alert_rows(scope: TenantScope) -> Select:
-    stmt = (
-        select(Alert, Terminal.serial_number, Terminal.store_name, Customer.company_name, User.name)
+def with_places(*columns) -> Select:
+    """Select columns of alerts joined to their terminal (serial, store) and customer (company name)."""
+    return (
+        select(*columns)
         .join(Terminal, Terminal.id == Alert.terminal_id)
         .join(Customer, Customer.id == Alert.customer_id)
-        .outerjoin(User, User.id == Alert.assignee_id)
     )
-    return scoped(stmt, scope, Alert.customer_id)
+
+
+def _alert_rows(scope: TenantScope) -> Select:
+    stmt = with_places(Alert, Terminal.serial_number, Terminal.store_name, Customer.company_name, User.name)
+    return scoped(stmt.outerjoin(User, User.id == Alert.assignee_id), scope, Alert.customer_id)
 
 
 def to_read(row, now: datetime) -> AlertRead:

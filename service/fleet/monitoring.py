@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from service.config import get_settings
 from service.fleet import labels
-from service.fleet.alerts import RESOLVED, NewAlert, open_alerts
+from service.fleet.alerts import RESOLVED, NewAlert, open_alerts, with_places
 from service.fleet.models import Alert, Customer, Digest, FleetState, Incident, Terminal
 from service.fleet.sql import insert_rows
 from service.identity.models import Grant, User
@@ -191,7 +191,7 @@ def send_digest(db: Session, *, now: datetime) -> int:
     if last is not None and now - last < window:
         return 0
     alerts = db.execute(
-        select(
+        with_places(
             Alert.id,
             Alert.customer_id,
             Alert.alert_type,
@@ -203,8 +203,6 @@ def send_digest(db: Session, *, now: datetime) -> int:
             Terminal.store_name,
             Customer.company_name,
         )
-        .join(Terminal, Terminal.id == Alert.terminal_id)
-        .join(Customer, Customer.id == Alert.customer_id)
         .where(Alert.digest_id.is_(None))
         .order_by(Alert.created_at, Alert.id)
     ).all()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from service.config import get_settings
 from service.errors import ServiceUnavailable, ValidationFailed
 from service.fleet import labels
-from service.fleet.alerts import RESOLVED
+from service.fleet.alerts import RESOLVED, with_places
 from service.fleet.models import Alert, Customer, Incident, Terminal
 from service.fleet.schemas import AlertTypeCount, CriticalAlert, CustomerStatus, DashboardRead, MonthlyReport
 from service.fleet.sql import epoch
@@ -53,17 +53,14 @@ def dashboard(db: Session, *, scope: TenantScope, now: datetime) -> DashboardRea
     monitored = total - counts.get("maintenance", 0)
     critical = db.execute(
         scoped(
-            select(
+            with_places(
                 Alert.id,
                 Customer.company_name,
                 Terminal.store_name,
                 Terminal.serial_number,
                 Alert.alert_type,
                 Alert.created_at,
-            )
-            .join(Terminal, Terminal.id == Alert.terminal_id)
-            .join(Customer, Customer.id == Alert.customer_id)
-            .where(Alert.status != RESOLVED),
+            ).where(Alert.status != RESOLVED),
             scope,
             Alert.customer_id,
         )

@@ -29,24 +29,16 @@ def test_rollups_survive_pruning_of_raw_samples(db):
             )
         )
     db.add(MetricSample(terminal_id=terminal.id, recorded_at=NOW - timedelta(hours=2), cpu=1, memory=1, disk=1))
-    db.add(
-        TerminalEvent(
-            terminal_id=terminal.id,
-            client_event_id="old",
-            occurred_at=NOW,
-            kind="k",
-            received_at=NOW - timedelta(days=400),
+    for event_id, age in (("old", 400), ("new", 300)):
+        db.add(
+            TerminalEvent(
+                terminal_id=terminal.id,
+                client_event_id=event_id,
+                occurred_at=NOW,
+                kind="k",
+                received_at=NOW - timedelta(days=age),
+            )
         )
-    )
-    db.add(
-        TerminalEvent(
-            terminal_id=terminal.id,
-            client_event_id="new",
-            occurred_at=NOW,
-            kind="k",
-            received_at=NOW - timedelta(days=300),
-        )
-    )
     db.add(
         MetricHourly(
             terminal_id=terminal.id,
