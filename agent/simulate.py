@@ -127,6 +127,7 @@ class Simulation:
         self.stats = Stats()
         self.gate = asyncio.Semaphore(options.concurrency)
         self.setup_gate = asyncio.Semaphore(min(options.concurrency, SETUP_CONCURRENCY))
+        self.stopping = asyncio.Event()
         self.work_dir = options.work_dir or Path(tempfile.mkdtemp(prefix="daicho-sim-"))
         self._sync_http: httpx.Client | None = None
 
@@ -210,13 +211,24 @@ class Simulation:
         return CommandRunner(client=AgentClient(self._sync_http, terminal.token), device=terminal.device, store=store,
                              firmware_dir=home / "firmware", log_path=None, record_event=terminal.pending.append)
 
-    async def run_terminal(self, terminal: SimTerminal, deadline: float) -> None:
+    async def run_terminal(self, terminal: SimTerminal) -> None:
+        """Heartbeat on the terminal's own schedule until the simulation stops; a beat under way is finished."""
         splay = self.options.splay if self.options.splay is not None else terminal.interval / 10
-        await asyncio.sleep(self.rng.uniform(0, terminal.interval))
+        if await self._pause(self.rng.uniform(0, terminal.interval)):
+            return
         terminal.pending.append(new_event("info", "agent_started", "シミュレーションエージェントが起動しました"))
-        while not terminal.revoked and time.monotonic() < deadline:
+        while not terminal.revoked:
             await self.beat(terminal)
-            await asyncio.sleep(terminal.interval + self.rng.uniform(0, splay))
+            if await self._pause(terminal.interval + self.rng.uniform(0, splay)):
+                return
+
+    async def _pause(self, seconds: float) -> bool:
+        """Wait; True as soon as the simulation is stopping."""
+        try:
+            await asyncio.wait_for(self.stopping.wait(), seconds)
+            return True
+        except TimeoutError:
+            return False
 
     def close(self) -> None:
         if self._sync_http is not None:
@@ -336,16 +348,14 @@ async def prepare(sim: Simulation) -> list[SimTerminal]:
     return terminals
 
 
-def _stop_on_signals() -> asyncio.Event:
-    """Set on SIGINT/SIGTERM, so a run without a duration still ends with its summary."""
-    stop = asyncio.Event()
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    """SIGINT/SIGTERM set the stop event, so a run without a duration still ends with its summary."""
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         try:
             loop.add_signal_handler(signum, stop.set)
         except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
             continue
-    return stop
 
 
 async def simulate(options: SimOptions) -> dict[str, Any]:
@@ -355,16 +365,12 @@ async def simulate(options: SimOptions) -> dict[str, Any]:
         sim = Simulation(options, http)
         try:
             terminals = await prepare(sim)
+            _stop_on_signals(sim.stopping)
             started = time.monotonic()
-            deadline = started + options.duration if options.duration > 0 else float("inf")
-            tasks = [asyncio.create_task(sim.run_terminal(t, deadline)) for t in terminals]
-            stopper = asyncio.create_task(_stop_on_signals().wait())
-            all_done = asyncio.gather(*tasks, return_exceptions=True)
-            await asyncio.wait([stopper, all_done], timeout=options.duration if options.duration > 0 else None,
-                               return_when=asyncio.FIRST_COMPLETED)
-            for task in [stopper, *tasks]:
-                task.cancel()
-            await all_done
+            all_done = asyncio.gather(*(sim.run_terminal(t) for t in terminals))
+            await asyncio.wait([all_done], timeout=options.duration if options.duration > 0 else None)
+            sim.stopping.set()
+            await all_done  # beats under way finish, so the service is left with no half-sent request
             return sim.stats.summary(len(terminals), time.monotonic() - started)
         finally:
             sim.close()
