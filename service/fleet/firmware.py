@@ -313,7 +313,9 @@ def _finish_commands(db: Session, command_ids: list[int | None], status: str, no
 def _update_failed_alerts(db: Session, terminal_ids: list[int], version: str, detail: str, now: datetime) -> None:
     customers = dict(
         db.execute(
-            select(Terminal.id, Terminal.customer_id).where(Terminal.id.in_(terminal_ids), Terminal.status != "maintenance")
+            select(Terminal.id, Terminal.customer_id).where(
+                Terminal.id.in_(terminal_ids), Terminal.status != "maintenance"
+            )
         ).all()
     )
     message = labels.UPDATE_FAILED_MESSAGE.format(version=version, detail=detail)

@@ -20,7 +20,7 @@ from service.database import session_scope, utcnow
 from service.errors import Unauthorized
 from service.fleet import labels, monitoring
 from service.fleet.alerts import RESOLVED, NewAlert, open_alerts, resolve_alerts
-from service.fleet.models import Alert, Command, MetricSample, Terminal, TerminalEvent
+from service.fleet.models import Alert, Command, FleetState, MetricSample, Terminal, TerminalEvent
 from service.fleet.schemas import CommandOut, HeartbeatIn, HeartbeatReply
 from service.fleet.sql import insert_rows, update_rows
 
@@ -81,8 +81,20 @@ class Beat:
     body: HeartbeatIn
 
 
-def _states(db: Session, token_hashes: list[str]) -> dict[str, TerminalState]:
-    """Authenticate and lock in one query: the terminals holding these tokens, with their open alert types."""
+@dataclass
+class Snapshot:
+    """What one query tells about a batch: the terminals (by token hash), who has commands waiting, the last ingest."""
+
+    states: dict[str, TerminalState]
+    with_commands: set[int]
+    last_ingest_at: datetime | None
+
+
+def _snapshot(db: Session, token_hashes: list[str]) -> Snapshot:
+    """Authenticate, lock and read in one round trip; open alert types are fetched only for terminals that have some."""
+    has_commands = select(Command.id).where(Command.terminal_id == Terminal.id, Command.status == "pending").exists()
+    has_alerts = select(Alert.id).where(Alert.terminal_id == Terminal.id, Alert.status != RESOLVED).exists()
+    last_ingest = select(FleetState.last_ingest_at).where(FleetState.id == 1).scalar_subquery()
     rows = db.execute(
         select(
             Terminal.id,
@@ -92,23 +104,29 @@ def _states(db: Session, token_hashes: list[str]) -> dict[str, TerminalState]:
             Terminal.high_memory_streak,
             Terminal.interval_seconds,
             Terminal.token_hash,
+            has_commands.label("has_commands"),
+            has_alerts.label("has_alerts"),
+            last_ingest.label("last_ingest_at"),
         )
         .where(Terminal.token_hash.in_(token_hashes))
         .order_by(Terminal.id)
-        .with_for_update()
+        .with_for_update(of=Terminal)
     ).all()
-    states = {
-        r.token_hash: TerminalState(
-            r.id, r.customer_id, r.status, r.high_cpu_streak, r.high_memory_streak, r.interval_seconds
-        )
+    by_id = {
+        r.id: TerminalState(r.id, r.customer_id, r.status, r.high_cpu_streak, r.high_memory_streak, r.interval_seconds)
         for r in rows
     }
-    by_id = {state.terminal_id: state for state in states.values()}
-    for terminal_id, kind in db.execute(
-        select(Alert.terminal_id, Alert.alert_type).where(Alert.terminal_id.in_(list(by_id)), Alert.status != RESOLVED)
-    ):
-        by_id[terminal_id].open_types.add(kind)
-    return states
+    alerting = [r.id for r in rows if r.has_alerts]
+    if alerting:
+        for terminal_id, kind in db.execute(
+            select(Alert.terminal_id, Alert.alert_type).where(Alert.terminal_id.in_(alerting), Alert.status != RESOLVED)
+        ):
+            by_id[terminal_id].open_types.add(kind)
+    return Snapshot(
+        states={r.token_hash: by_id[r.id] for r in rows},
+        with_commands={r.id for r in rows if r.has_commands},
+        last_ingest_at=rows[0].last_ingest_at if rows else None,
+    )
 
 
 def _deliver_commands(db: Session, terminal_ids: list[int], now: datetime) -> dict[int, list[CommandOut]]:
@@ -129,7 +147,8 @@ def _deliver_commands(db: Session, terminal_ids: list[int], now: datetime) -> di
 def write_batch(db: Session, beats: list[Beat], *, now: datetime) -> list[HeartbeatReply | Exception]:
     """Store a batch of heartbeats: terminal state, metric samples, new events, alert changes; return each beat's reply."""
     settings = get_settings()
-    states = _states(db, sorted({b.token_hash for b in beats}))
+    snapshot = _snapshot(db, sorted({b.token_hash for b in beats}))
+    states = snapshot.states
     updates: dict[int, dict] = {}
     samples, events, to_open, to_resolve = [], [], [], set()
     for beat in beats:
@@ -193,8 +212,9 @@ def write_batch(db: Session, beats: list[Beat], *, now: datetime) -> list[Heartb
     insert_rows(db, TerminalEvent, events, ignore_conflicts=True)
     resolve_alerts(db, to_resolve - {(a.terminal_id, a.alert_type) for a in to_open}, now=now)
     open_alerts(db, to_open, now=now)
-    commands = _deliver_commands(db, list(updates), now) if updates else {}
-    monitoring.mark_ingest(db, now=now)
+    commands = _deliver_commands(db, list(snapshot.with_commands), now) if snapshot.with_commands else {}
+    if updates:
+        monitoring.mark_ingest(db, now=now, last_ingest_at=snapshot.last_ingest_at)
     return [_reply(states.get(b.token_hash), commands) for b in beats]
 
 

@@ -45,21 +45,17 @@ def is_ingest_gap(db: Session, *, last_ingest_at: datetime | None, now: datetime
     return expected >= settings.fleet_ingest_gap_expected_heartbeats
 
 
-def mark_ingest(db: Session, *, now: datetime) -> None:
+def mark_ingest(db: Session, *, now: datetime, last_ingest_at: datetime | None) -> None:
     """Note that heartbeats are arriving (at most every few seconds); the first one after a gap starts a grace period."""
-    state = db.execute(select(FleetState.last_ingest_at).where(FleetState.id == 1)).first()
-    last = state.last_ingest_at if state else None
-    if state is not None and last is not None and now - last < timedelta(seconds=INGEST_MARK_SECONDS):
+    fresh = timedelta(seconds=INGEST_MARK_SECONDS)
+    if last_ingest_at is not None and now - last_ingest_at < fresh:
         return
     values: dict = {"last_ingest_at": now}
-    if is_ingest_gap(db, last_ingest_at=last, now=now):
+    if is_ingest_gap(db, last_ingest_at=last_ingest_at, now=now):
         values["grace_until"] = now + offline_threshold()
-    if state is None:
-        insert_rows(db, FleetState, [{"id": 1, **values}], ignore_conflicts=True)
-        return
-    stale = or_(
-        FleetState.last_ingest_at.is_(None), FleetState.last_ingest_at < now - timedelta(seconds=INGEST_MARK_SECONDS)
-    )
+    if last_ingest_at is None:
+        insert_rows(db, FleetState, [{"id": 1}], ignore_conflicts=True)
+    stale = or_(FleetState.last_ingest_at.is_(None), FleetState.last_ingest_at < now - fresh)
     db.execute(
         update(FleetState)
         .where(FleetState.id == 1, stale)
