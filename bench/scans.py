@@ -16,6 +16,7 @@ Targets: scan p99 ≤ 50 ms; 0 duplicate rows after the replay; ≤ 100 ms per l
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import time
@@ -285,6 +286,7 @@ def main() -> None:
         "logs_load_seconds": round(load_seconds, 1),
         "list_queries": lists,
         "list_worst_median_ms": max(t["median_ms"] for t in lists.values()),
+        "load_average_1m_at_end": round(os.getloadavg()[0], 2),
         "targets": {"scan_p99_ms": 50, "duplicate_rows": 0, "list_page_ms": 100},
     })
 

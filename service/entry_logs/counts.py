@@ -75,7 +75,7 @@ def _summed(flt: LogFilter, scope: TenantScope, first_hour: datetime | None, end
 
 
 def _exact(db: Session, flt: LogFilter, scope: TenantScope) -> int:
-    return db.scalar(filtered(select(func.count(EntryLog.id)), flt, scope)) or 0
+    return db.scalar(filtered(select(func.count()).select_from(EntryLog), flt, scope)) or 0
 
 
 def count_logs(db: Session, *, flt: LogFilter, scope: TenantScope) -> int:

@@ -37,8 +37,9 @@ def filtered(stmt: Select, flt: LogFilter, scope: TenantScope) -> Select:
     if flt.entry_type:
         stmt = stmt.where(EntryLog.entry_type == flt.entry_type)
     if flt.parent_name:
-        stmt = stmt.where(EntryLog.parent_id.in_(select(Parent.id).where(Parent.name.icontains(flt.parent_name, autoescape=True))))
+        parents = scoped(select(Parent.id), scope, Parent.nursery_id)
+        stmt = stmt.where(EntryLog.parent_id.in_(parents.where(Parent.name.icontains(flt.parent_name, autoescape=True))))
     if flt.child_name:
-        guardians = select(Guardian.parent_id).join(Child, Child.id == Guardian.child_id)
+        guardians = scoped(select(Guardian.parent_id).join(Child, Child.id == Guardian.child_id), scope, Child.nursery_id)
         stmt = stmt.where(EntryLog.parent_id.in_(guardians.where(Child.name.icontains(flt.child_name, autoescape=True))))
     return stmt
