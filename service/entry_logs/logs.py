@@ -24,6 +24,7 @@ from service.errors import Forbidden, NotFound
 from service.tenancy import TenantScope, get_scoped
 
 DOMAIN = "entry_logs"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LOG_FIELDS = ("parent_id", "nursery_id", "entry_type", "occurred_at", "station_id", "client_scan_id", "deleted_at", "deleted_by", "delete_reason")
 
 
@@ -72,12 +73,16 @@ def csv_line(values: list | tuple) -> str:
     return buffer.getvalue()
 
 
+def spreadsheet_safe(text: str) -> str:
+    """Text that a spreadsheet shows as text, never runs as a formula (CSV injection)."""
+    return "'" + text if text[:1] in FORMULA_STARTS else text
+
+
 def _csv_values(row: LogRow) -> list[str]:
     local = row.timestamp.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M:%S")
-    return [
-        local, str(row.parent_id), row.parent_name, labels.ENTRY_TYPE_LABELS[row.entry_type],
-        "、".join(row.child_names), row.nursery_name, row.station_id or "",
-    ]
+    texts = (row.parent_name, "、".join(row.child_names), row.nursery_name, row.station_id or "")
+    parent_name, children, nursery_name, station = (spreadsheet_safe(t) for t in texts)
+    return [local, str(row.parent_id), parent_name, labels.ENTRY_TYPE_LABELS[row.entry_type], children, nursery_name, station]
 
 
 def export_csv(*, flt: LogFilter, scope: TenantScope, batch: int) -> Iterator[str]:

@@ -1,4 +1,16 @@
-"""入退管理 API: the spec's appendix A paths for stations and staff, and /entry-logs/* for the admin pages."""
+"""入退管理 API: the spec's appendix A paths for stations and staff, and /entry-logs/* for the admin pages.
+
+Scan (POST /entry-exit-logs) beyond appendix A:
+- `parentId` is the scanned text or a number; either way it must be 1-10 ASCII digits (else 422 invalid_parent_id).
+- `nurseryId` is optional; when sent it must be the station token's nursery (else 422 nursery_mismatch, nothing stored).
+- `clientScanId` (≤ 64 printable ASCII) makes a scan idempotent: sent again, the first result comes back (200,
+  duplicate=true) and nothing is written. `stationId` is stored with the log.
+- `scannedAt` (optional, with a time zone, within the last 24 hours) is when a queued offline scan happened.
+- The same parent and type within 10 seconds is a double scan: 200 with the earlier log and duplicate=true.
+- 201 when a log was written.
+DELETE /entry-exit-logs/{id} takes `reason` as a query parameter (the body guard does not read DELETE bodies);
+`physical=true` is for platform admins only.
+"""
 
 from datetime import date
 from typing import Annotated
@@ -116,7 +128,7 @@ def _child_attendance(day: attendance.ChildDay) -> ChildAttendance:
     )
 
 
-@station_router.get("/attendance", response_model=AttendanceDay, tags=["entry_logs"])
+@station_router.get("/attendance", response_model=AttendanceDay)
 def attendance_page(
     nursery: QueryNursery, db: DbSession,
     day: Annotated[date | None, Query(alias="date")] = None,

@@ -40,7 +40,7 @@ def scan_time(scanned_at: datetime | None, now: datetime) -> datetime:
     if scanned_at is None:
         return now
     if scanned_at.tzinfo is None:
-        raise ValidationFailed(labels.SCANNED_AT_OUT_OF_RANGE, details={"field": "scannedAt", "rule": "timezone_required"})
+        raise ValidationFailed(labels.SCANNED_AT_NEEDS_ZONE, details={"field": "scannedAt", "rule": "timezone_required"})
     oldest = now - timedelta(hours=get_settings().entry_logs_scan_max_age_hours)
     if not oldest <= scanned_at <= now + timedelta(minutes=1):
         raise ValidationFailed(labels.SCANNED_AT_OUT_OF_RANGE, details={"field": "scannedAt", "rule": "within_last_day"})

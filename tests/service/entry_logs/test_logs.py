@@ -131,3 +131,13 @@ def test_staff_without_grant_and_anonymous_callers_are_refused(client, db, histo
     db.commit()
     assert client.get("/api/entry-exit-logs", headers=outsider).status_code == 403
     assert client.get("/api/entry-exit-logs").status_code == 401
+
+
+def test_csv_export_never_writes_a_formula(client, db, staff, sakura):
+    parent = sakura.parents[0]
+    parent.name = "=HYPERLINK(\"http://x\")"
+    db.merge(parent)
+    add_log(db, sakura, parent, "Entry", MORNING)
+    db.commit()
+    rows = list(csv.reader(io.StringIO(client.get("/api/entry-exit-logs/export", headers=staff).content.decode().lstrip("\ufeff"))))
+    assert rows[1][2] == "'=HYPERLINK(\"http://x\")"

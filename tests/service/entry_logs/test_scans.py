@@ -113,3 +113,9 @@ def test_scanning_needs_a_station_token(client, db, sakura, staff):
     assert scan(client, sakura, sakura.parents[0].id, headers={"Authorization": "Bearer nope"}).status_code == 401
     assert scan(client, sakura, sakura.parents[0].id, headers=staff).status_code == 401
     assert log_count(db) == 0
+
+
+def test_scanned_at_needs_a_time_zone(client, db, sakura):
+    response = scan(client, sakura, sakura.parents[0].id, scannedAt="2026-01-14T09:15:32")
+    assert response.status_code == 422 and "タイムゾーン" in response.json()["error"]["message"]
+    assert log_count(db) == 0
