@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from service.config import get_settings
 from service.database import Base, utcnow
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -56,7 +57,7 @@ class Terminal(Base):
     high_cpu_streak: Mapped[int] = mapped_column(default=0)
     high_memory_streak: Mapped[int] = mapped_column(default=0)
     error_message: Mapped[str] = mapped_column(String(500), default="")
-    interval_seconds: Mapped[int] = mapped_column(default=300)
+    interval_seconds: Mapped[int] = mapped_column(default=lambda: get_settings().fleet_heartbeat_interval_seconds)
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     token_issued_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

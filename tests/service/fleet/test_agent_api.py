@@ -175,3 +175,16 @@ def test_another_terminals_command_is_404(client, db):
     )
     assert progress.status_code == 404
     assert db.scalar(select(func.count()).select_from(Alert)) == 0
+
+
+def test_concurrent_heartbeats_share_transactions_and_every_acknowledged_one_is_stored(client, db):
+    from concurrent.futures import ThreadPoolExecutor
+
+    customer = make_customer(db)
+    tokens = [make_terminal(db, customer, serial=f"TC-{i:03d}")[1] for i in range(40)]
+    db.commit()
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(lambda t: send(client, t, cpu=12.5).status_code, tokens * 2))
+    assert statuses == [200] * 80
+    assert db.scalar(select(func.count()).select_from(MetricSample)) == 80
+    assert db.scalar(select(func.count()).select_from(Terminal).where(Terminal.cpu_usage == 12.5)) == 40
