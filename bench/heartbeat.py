@@ -1,6 +1,6 @@
 """Heartbeat ingest: N simulated terminals with concurrency C against the service on PostgreSQL.
 
-    .venv/bin/python bench/heartbeat.py [--terminals 2000] [--concurrency 64] [--seconds 15] [--workers 2]
+    .venv/bin/python bench/heartbeat.py [--terminals 20000] [--concurrency 64] [--seconds 15] [--workers 2]
 
 Creates and migrates the `bench` database, seeds enrolled terminals, starts uvicorn with N workers, measures the
 validation-only endpoint and then the real heartbeat endpoint in the same run, probes how soon a heartbeat's state
@@ -162,7 +162,7 @@ def stored_samples() -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--terminals", type=int, default=2000)
+    parser.add_argument("--terminals", type=int, default=20000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=2)
