@@ -105,7 +105,6 @@ class Settings(BaseSettings):
     fleet_prune_batch: int = 5000
     fleet_rollout_timeout_minutes: int = 30
     fleet_rollout_failure_threshold_pct: float = 10.0
-    fleet_diagnostics_max_lines: int = 2000
 
     # entry_logs
     entry_logs_token_hours: int = 8

@@ -476,12 +476,13 @@ class MonthlyReport(BaseModel):
     mean_time_to_resolve_minutes: float | None
 
 
-class ImportRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class ImportRead(Labelled):
+    LABELS = {"status": labels.IMPORT_STATUSES}
 
     id: int
     filename: str
     status: str
+    status_label: str = ""
     total_rows: int
     processed_rows: int
     accepted_rows: int
