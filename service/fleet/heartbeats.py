@@ -75,6 +75,21 @@ def evaluate(state: TerminalState, beat: HeartbeatIn) -> Verdict:
     )
 
 
+@dataclass
+class AlertChanges:
+    """A batch's alert changes in order: an alert opened and cleared again within the batch is never written."""
+
+    opening: dict[tuple[int, str], NewAlert] = field(default_factory=dict)
+    resolving: set[tuple[int, str]] = field(default_factory=set)
+
+    def add(self, state: TerminalState, verdict: Verdict) -> None:
+        for kind in verdict.to_resolve:
+            if self.opening.pop((state.terminal_id, kind), None) is None:
+                self.resolving.add((state.terminal_id, kind))
+        for kind, message in verdict.to_open.items():
+            self.opening[(state.terminal_id, kind)] = NewAlert(state.terminal_id, state.customer_id, kind, message)
+
+
 @dataclass(frozen=True)
 class Beat:
     token_hash: str
@@ -150,7 +165,7 @@ def write_batch(db: Session, beats: list[Beat], *, now: datetime) -> list[Heartb
     snapshot = _snapshot(db, sorted({b.token_hash for b in beats}))
     states = snapshot.states
     updates: dict[int, dict] = {}
-    samples, events, to_open, to_resolve = [], [], [], set()
+    samples, events, changes = [], [], AlertChanges()
     for beat in beats:
         state = states.get(beat.token_hash)
         if state is None:
@@ -163,8 +178,7 @@ def write_batch(db: Session, beats: list[Beat], *, now: datetime) -> list[Heartb
             verdict.high_memory_streak,
         )
         state.open_types = (state.open_types - verdict.to_resolve) | set(verdict.to_open)
-        to_resolve |= {(state.terminal_id, k) for k in verdict.to_resolve}
-        to_open += [NewAlert(state.terminal_id, state.customer_id, k, m) for k, m in verdict.to_open.items()]
+        changes.add(state, verdict)
         deadline = now + timedelta(seconds=state.interval_seconds * settings.fleet_offline_missed_intervals)
         updates[state.terminal_id] = {
             "id": state.terminal_id,
@@ -210,8 +224,8 @@ def write_batch(db: Session, beats: list[Beat], *, now: datetime) -> list[Heartb
         )
         insert_rows(db, MetricSample, samples)
     insert_rows(db, TerminalEvent, events, ignore_conflicts=True)
-    resolve_alerts(db, to_resolve - {(a.terminal_id, a.alert_type) for a in to_open}, now=now)
-    open_alerts(db, to_open, now=now)
+    resolve_alerts(db, changes.resolving, now=now)
+    open_alerts(db, changes.opening.values(), now=now)
     commands = _deliver_commands(db, list(snapshot.with_commands), now) if snapshot.with_commands else {}
     if updates:
         monitoring.mark_ingest(db, now=now, last_ingest_at=snapshot.last_ingest_at)

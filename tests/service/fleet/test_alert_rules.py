@@ -2,7 +2,9 @@
 
 from sqlalchemy import select
 
-from service.fleet.heartbeats import TerminalState, evaluate
+from service.database import utcnow
+from service.fleet.agents import hash_secret
+from service.fleet.heartbeats import Beat, TerminalState, evaluate, write_batch
 from service.fleet.models import Alert
 from service.fleet.schemas import HeartbeatIn
 from tests.service.fleet.conftest import beat, make_customer, make_terminal, send, user_headers
@@ -78,3 +80,12 @@ def test_maintenance_resolves_open_alerts_and_opens_none(client, db):
     assert back.json()["status"] == "error"
     send(client, token, status="error")
     assert alerts_of(db, terminal.id)[-1] == ("error", "open", "")
+
+
+def test_one_batch_with_an_error_and_its_recovery_leaves_no_open_alert(db):
+    terminal, token = make_terminal(db, make_customer(db))
+    beats = [Beat(hash_secret(token), HeartbeatIn(**beat(status=status))) for status in ("error", "online")]
+    replies = write_batch(db, beats, now=utcnow())
+    assert [r.interval_seconds for r in replies] == [300, 300]
+    db.commit()
+    assert alerts_of(db, terminal.id) == []
