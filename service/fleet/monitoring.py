@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -100,8 +101,7 @@ def sweep_offline(db: Session, *, now: datetime) -> SweepResult:
 
 
 def _local(at: datetime | None) -> str:
-    from zoneinfo import ZoneInfo
-
+    """A timestamp as the support team reads it: local time, to the minute."""
     return at.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M") if at else "-"
 
 
