@@ -21,13 +21,14 @@ from service.fleet.dependencies import (
     ScopedRollout,
     ScopedTerminal,
 )
-from service.fleet.models import FirmwareRelease, Incident
+from service.fleet.models import Customer, FirmwareRelease, Incident
 from service.fleet.schemas import (
     AlertRead,
     AlertType,
     AssignIn,
     CommandRead,
     CustomerCreate,
+    CustomerOption,
     CustomerRead,
     CustomerUpdate,
     DashboardRead,
@@ -367,6 +368,13 @@ def change_rollout(
 
 
 # --- reports and imports ---------------------------------------------------------------------------
+
+
+@router.get("/reports/customers", response_model=list[CustomerOption])
+def report_customers(_: ReportReader, scope: Scope, db: DbSession) -> list:
+    """The customers a report can be made for (viewers see reports only, not the customer register)."""
+    stmt = scoped(select(Customer.id, Customer.company_name), scope, Customer.id).order_by(Customer.company_name)
+    return [CustomerOption(id=i, company_name=name) for i, name in db.execute(stmt)]
 
 
 @router.get("/reports/monthly/{customer_id}", response_model=MonthlyReport)

@@ -138,6 +138,11 @@ class CustomerRead(Labelled):
     created_at: datetime
 
 
+class CustomerOption(BaseModel):
+    id: int
+    company_name: str
+
+
 class TerminalCreate(BaseModel):
     serial_number: Serial
     customer_id: int

@@ -42,6 +42,7 @@ def test_scoped_user_gets_404_for_another_customers_things(client, db):
     assert client.post(f"/api/fleet/terminals/{their_terminal.id}/revoke-token", headers=headers).status_code == 404
     assert client.get(f"/api/fleet/terminals/{my_terminal.id}", headers=headers).status_code == 200
     assert client.get(f"/api/fleet/reports/monthly/{mine.id}?month=2026-11", headers=headers).status_code == 200
+    assert [o["id"] for o in client.get("/api/fleet/reports/customers", headers=headers).json()] == [mine.id]
     listed = client.get("/api/fleet/terminals", headers=headers).json()
     assert [t["serial_number"] for t in listed["items"]] == ["MINE-1"]
     dashboard = client.get("/api/fleet/dashboard", headers=headers).json()
@@ -68,6 +69,8 @@ def test_roles_follow_the_spec(client, db):
     db.commit()
     assert client.get("/api/fleet/terminals", headers=viewer).status_code == 403
     assert client.get(f"/api/fleet/reports/monthly/{mine.id}?month=2026-11", headers=viewer).status_code == 200
+    options = client.get("/api/fleet/reports/customers", headers=viewer).json()
+    assert [o["company_name"] for o in options] == ["ABC商事", "XYZ商店"]
     assert client.get("/api/fleet/terminals", headers=support).status_code == 200
     assert (
         client.post(
