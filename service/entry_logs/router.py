@@ -83,7 +83,7 @@ def scan(body: ScanIn, current: CurrentStation, db: DbSession, response: Respons
     log = result.log
     return ScanOut(
         id=log.id, parent_id=log.parent_id, parent_name=result.parent.name, nursery_id=log.nursery_id,
-        entry_type=log.entry_type, timestamp=log.occurred_at, child_names=result.child_names, duplicate=result.duplicate,
+        entry_type=log.entry_type, timestamp=log.occurred_at, child_names=result.parent.child_names, duplicate=result.duplicate,
     )
 
 

@@ -4,12 +4,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
 from service.entry_logs import counts, labels
-from service.entry_logs.models import EntryLog, Parent
+from service.entry_logs.models import Child, EntryLog, Guardian, Parent
 from service.entry_logs.station import Station
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.tenancy import scoped
@@ -18,10 +18,17 @@ PARENT_ID_PATTERN = re.compile(r"[0-9]{1,10}")
 
 
 @dataclass(frozen=True)
+class ScannedParent:
+    id: int
+    name: str
+    nursery_id: int
+    child_names: list[str]
+
+
+@dataclass(frozen=True)
 class ScanResult:
     log: EntryLog
-    parent: Parent
-    child_names: list[str]
+    parent: ScannedParent
     duplicate: bool
 
 
@@ -47,38 +54,36 @@ def scan_time(scanned_at: datetime | None, now: datetime) -> datetime:
     return min(scanned_at, now)
 
 
-def _locked_parent(db: Session, parent_id: int, station: Station) -> Parent:
-    """The parent within the station's nursery, row-locked so concurrent scans of one parent queue up."""
-    stmt = scoped(select(Parent).where(Parent.id == parent_id), station.scope, Parent.nursery_id).with_for_update()
-    parent = db.scalar(stmt)
-    if parent is None:
-        raise NotFound(labels.PARENT_NOT_FOUND, code="parent_not_found", details={"parentId": str(parent_id)})
-    return parent
-
-
-def _earlier_scan(db: Session, *, parent: Parent, entry_type: str, client_scan_id: str | None, at: datetime) -> EntryLog | None:
-    """The log this scan repeats: the same client scan id, or the same parent and type within the double-scan window."""
-    if client_scan_id:
-        same_id = db.scalar(
-            select(EntryLog).where(EntryLog.nursery_id == parent.nursery_id, EntryLog.client_scan_id == client_scan_id)
-        )
-        if same_id is not None:
-            if (same_id.parent_id, same_id.entry_type) != (parent.id, entry_type):
-                raise Conflict(labels.SCAN_ID_REUSED, code="client_scan_id_reused", details={"clientScanId": client_scan_id})
-            return same_id
-    window = timedelta(seconds=get_settings().entry_logs_double_scan_seconds)
-    return db.scalar(
-        select(EntryLog)
-        .where(
-            EntryLog.parent_id == parent.id,
-            EntryLog.entry_type == entry_type,
-            EntryLog.deleted_at.is_(None),
-            EntryLog.occurred_at > at - window,
-            EntryLog.occurred_at < at + window,
-        )
-        .order_by(EntryLog.occurred_at.desc())
-        .limit(1)
+def _locked_parent(db: Session, parent_id: int, station: Station) -> ScannedParent:
+    """The parent within the station's nursery with its children's names, row-locked so scans of one parent queue up."""
+    stmt = (
+        select(Parent.id, Parent.name, Parent.nursery_id, Child.name)
+        .outerjoin(Guardian, Guardian.parent_id == Parent.id)
+        .outerjoin(Child, Child.id == Guardian.child_id)
+        .where(Parent.id == parent_id)
+        .order_by(Child.id)
+        .with_for_update(of=Parent)
     )
+    rows = db.execute(scoped(stmt, station.scope, Parent.nursery_id)).all()
+    if not rows:
+        raise NotFound(labels.PARENT_NOT_FOUND, code="parent_not_found", details={"parentId": str(parent_id)})
+    first = rows[0]
+    return ScannedParent(first[0], first[1], first[2], [row[3] for row in rows if row[3] is not None])
+
+
+def _earlier_scan(db: Session, *, parent: ScannedParent, entry_type: str, client_scan_id: str | None, at: datetime) -> EntryLog | None:
+    """The log this scan repeats: the same client scan id, or the same parent and type within the double-scan window (one query)."""
+    window = timedelta(seconds=get_settings().entry_logs_double_scan_seconds)
+    double_scan = and_(
+        EntryLog.parent_id == parent.id, EntryLog.entry_type == entry_type, EntryLog.deleted_at.is_(None),
+        EntryLog.occurred_at > at - window, EntryLog.occurred_at < at + window,
+    )
+    same_id = and_(EntryLog.nursery_id == parent.nursery_id, EntryLog.client_scan_id == client_scan_id) if client_scan_id else false()
+    candidates = db.scalars(select(EntryLog).where(or_(same_id, double_scan)).order_by(EntryLog.occurred_at.desc())).all()
+    resent = next((log for log in candidates if client_scan_id and log.client_scan_id == client_scan_id), None)
+    if resent is not None and (resent.parent_id, resent.entry_type) != (parent.id, entry_type):
+        raise Conflict(labels.SCAN_ID_REUSED, code="client_scan_id_reused", details={"clientScanId": client_scan_id})
+    return resent or next(iter(candidates), None)
 
 
 def record_scan(
@@ -99,10 +104,9 @@ def record_scan(
         raise ValidationFailed(labels.NURSERY_MISMATCH, code="nursery_mismatch", details={"field": "nurseryId"})
     at = scan_time(scanned_at, now)
     parent = _locked_parent(db, number, station)
-    children = [child.name for child in parent.children]
     earlier = _earlier_scan(db, parent=parent, entry_type=entry_type, client_scan_id=client_scan_id, at=at)
     if earlier is not None:
-        return ScanResult(log=earlier, parent=parent, child_names=children, duplicate=True)
+        return ScanResult(log=earlier, parent=parent, duplicate=True)
     log = EntryLog(
         parent_id=parent.id, nursery_id=parent.nursery_id, entry_type=entry_type, occurred_at=at,
         created_at=now, station_id=station_id, client_scan_id=client_scan_id,
@@ -110,4 +114,4 @@ def record_scan(
     db.add(log)
     db.flush()
     counts.add(db, [(log.nursery_id, at, entry_type)], by=1)
-    return ScanResult(log=log, parent=parent, child_names=children, duplicate=False)
+    return ScanResult(log=log, parent=parent, duplicate=False)
