@@ -291,13 +291,13 @@ def _time_out(db: Session, rollout: Rollout, release: FirmwareRelease, now: date
     late = db.execute(
         update(UpdateTask)
         .where(UpdateTask.rollout_id == rollout.id, UpdateTask.status.in_(ACTIVE), UpdateTask.deadline_at < now)
-        .values(status="timed_out", finished_at=now, message="制限時間内に新しいバージョンで正常に通信しませんでした")
+        .values(status="timed_out", finished_at=now, message=labels.TIMEOUT_MESSAGE)
         .returning(UpdateTask.terminal_id, UpdateTask.command_id)
         .execution_options(synchronize_session=False)
     ).all()
     if late:
         _finish_commands(db, [t.command_id for t in late], "failed", now)
-        _update_failed_alerts(db, [t.terminal_id for t in late], release.version, "タイムアウト", now)
+        _update_failed_alerts(db, [t.terminal_id for t in late], release.version, labels.TIMEOUT_DETAIL, now)
 
 
 def _finish_commands(db: Session, command_ids: list[int | None], status: str, now: datetime) -> None:

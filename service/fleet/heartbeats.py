@@ -59,12 +59,11 @@ def evaluate(state: TerminalState, beat: HeartbeatIn) -> Verdict:
     wanted: dict[str, str] = {}
     if beat.status == "error":
         wanted["error"] = labels.ERROR_MESSAGE.format(detail=beat.error_message or "-")
-    for kind, label, value, streak in (
-        ("high_cpu", "CPU使用率", beat.cpu, cpu_streak),
-        ("high_memory", "メモリ使用率", beat.memory, memory_streak),
-    ):
+    for kind, value, streak in (("high_cpu", beat.cpu, cpu_streak), ("high_memory", beat.memory, memory_streak)):
         if streak >= needed:
-            wanted[kind] = labels.HIGH_USAGE_MESSAGE.format(label=label, value=value, count=streak, threshold=threshold)
+            wanted[kind] = labels.HIGH_USAGE_MESSAGE.format(
+                label=labels.USAGE_LABELS[kind], value=value, count=streak, threshold=threshold
+            )
     in_maintenance = state.status == "maintenance"
     return Verdict(
         status="maintenance" if in_maintenance else beat.status,

@@ -11,27 +11,15 @@ from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
 from service.errors import NotFound, ValidationFailed
-from service.fleet import auditing
+from service.fleet import auditing, labels
 from service.fleet.models import Customer, Terminal, TerminalImport
 from service.fleet.schemas import TerminalCreate
 from service.tenancy import TenantScope, scoped
 
 MAX_ROWS = 50_000
 CHUNK = 500
-HEADERS = {
-    "serial_number": "serial_number",
-    "シリアル番号": "serial_number",
-    "customer": "customer",
-    "顧客": "customer",
-    "会社名": "customer",
-    "顧客企業": "customer",
-    "store_name": "store_name",
-    "設置店舗名": "store_name",
-    "installed_date": "installed_date",
-    "設置日": "installed_date",
-    "firmware_version": "firmware_version",
-    "ファームウェア": "firmware_version",
-}
+FIELDS = ("serial_number", "customer", "store_name", "installed_date", "firmware_version")
+HEADERS = {name: name for name in FIELDS} | labels.IMPORT_HEADERS
 REQUIRED = ("serial_number", "customer", "store_name")
 
 
@@ -106,7 +94,7 @@ def _parse_date(value: str) -> date | None:
         return None
     match = re.fullmatch(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})", value)
     if not match:
-        raise ValueError("設置日はYYYY-MM-DD形式で指定してください")
+        raise ValueError(labels.IMPORT_BAD_DATE)
     return date(*(int(g) for g in match.groups()))
 
 
@@ -123,10 +111,10 @@ def _customers(db: Session, job: TerminalImport) -> dict[str, int]:
 
 def _check_row(record: dict[str, str], customers: dict[str, int]) -> dict | list[str]:
     """A terminal row ready to insert, or the reasons the row is rejected."""
-    errors = [f"{name}は必須です" for name in REQUIRED if not record.get(name)]
+    errors = [labels.IMPORT_REQUIRED.format(name=name) for name in REQUIRED if not record.get(name)]
     customer_id = customers.get(record.get("customer", "").lower())
     if record.get("customer") and customer_id is None:
-        errors.append("顧客が見つかりません")
+        errors.append(labels.IMPORT_UNKNOWN_CUSTOMER)
     try:
         installed = _parse_date(record.get("installed_date", ""))
     except ValueError as exc:
@@ -162,7 +150,7 @@ def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHU
     for number, record in enumerate(chunk, start=start + 2):
         checked = _check_row(record, customers)
         if isinstance(checked, dict) and checked["serial_number"] in taken:
-            checked = ["このシリアル番号は既に登録されています"]
+            checked = [labels.IMPORT_DUPLICATE]
         if isinstance(checked, list):
             rejected.append({"row": number, "serial_number": record.get("serial_number", ""), "errors": checked})
             continue

@@ -48,7 +48,28 @@ HIGH_USAGE_MESSAGE = "{label}が{value:.0f}%です（{count}回連続で{thresho
 ERROR_MESSAGE = "端末がエラーを報告しました: {detail}"
 UPDATE_FAILED_MESSAGE = "ファームウェア {version} への更新に失敗しました: {detail}"
 
+USAGE_LABELS = {"high_cpu": "CPU使用率", "high_memory": "メモリ使用率"}
+TIMEOUT_MESSAGE = "制限時間内に新しいバージョンで正常に通信しませんでした"
+TIMEOUT_DETAIL = "タイムアウト"
+INCIDENT_DIGEST_LINE = "【顧客単位の障害】{message}"
+
+# CSV import: the vendor's Japanese column names, and why a row is rejected.
+IMPORT_HEADERS = {
+    "シリアル番号": "serial_number",
+    "顧客": "customer",
+    "会社名": "customer",
+    "顧客企業": "customer",
+    "設置店舗名": "store_name",
+    "設置日": "installed_date",
+    "ファームウェア": "firmware_version",
+}
+IMPORT_REQUIRED = "{name}は必須です"
+IMPORT_UNKNOWN_CUSTOMER = "顧客が見つかりません"
+IMPORT_DUPLICATE = "このシリアル番号は既に登録されています"
+IMPORT_BAD_DATE = "設置日はYYYY-MM-DD形式で指定してください"
+
 REPORT_TITLE = "月次報告書"
+REPORT_CSV_HEADER = ("項目", "値")
 REPORT_LABELS = {
     "customer": "顧客名",
     "month": "対象月",

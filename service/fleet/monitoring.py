@@ -244,7 +244,11 @@ def _digest_lines(person: Recipient, alerts, incidents) -> list[str]:
     def visible(customer_id: int) -> bool:
         return person.customer_scope is None or person.customer_scope == str(customer_id)
 
-    lines = [f"【顧客単位の障害】{i.message}" for i in incidents if i.status != RESOLVED and visible(i.customer_id)]
+    lines = [
+        labels.INCIDENT_DIGEST_LINE.format(message=i.message)
+        for i in incidents
+        if i.status != RESOLVED and visible(i.customer_id)
+    ]
     lines += [
         f"{a.company_name} - {a.store_name}（{a.serial_number}）: {labels.ALERT_TYPES.get(a.alert_type, a.alert_type)} "
         f"{_local(a.created_at)} {a.message}"

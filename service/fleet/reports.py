@@ -183,7 +183,7 @@ def _rows(report: MonthlyReport) -> list[tuple[str, str]]:
 def report_csv(report: MonthlyReport) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["項目", "値"])
+    writer.writerow(labels.REPORT_CSV_HEADER)
     writer.writerows(_rows(report))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
