@@ -14,13 +14,14 @@ from service.fleet import auditing, labels
 from service.fleet.models import Alert, AlertNote, Customer, Incident, Terminal
 from service.fleet.schemas import AlertRead, SlaStep, columns_of
 from service.fleet.sql import insert_rows
-from service.identity.models import User
+from service.identity.models import Grant, User
 from service.tenancy import TenantScope, scoped
 
 OPEN = "open"
 ACKNOWLEDGED = "acknowledged"
 RESOLVED = "resolved"
 SYSTEM_LABEL = "system"
+WORKER_ROLES = ("admin", "operator", "support")
 WORKFLOW_FIELDS = ("status", "assignee_id", "acknowledged_at", "diagnosed_at", "customer_contacted_at", "resolved_at")
 
 
@@ -228,6 +229,18 @@ def mark_step(db: Session, *, alert: Alert, step: str, actor: Actor, now: dateti
         alert.status = ACKNOWLEDGED
 
     return _audited(db, alert, actor, f"mark_{step}", now, change)
+
+
+def assignees(db: Session, *, scope: TenantScope) -> list[tuple[int, str]]:
+    """People an alert can be assigned to: active fleet admins, operators and support staff who can see the customer."""
+    stmt = (
+        select(User.id, User.name)
+        .join(Grant, Grant.user_id == User.id)
+        .where(User.is_active, Grant.domain == "fleet", Grant.role.in_(WORKER_ROLES))
+    )
+    if not scope.unrestricted:
+        stmt = stmt.where(or_(Grant.scope.is_(None), Grant.scope == scope.value))
+    return [(i, name) for i, name in db.execute(stmt.order_by(User.name))]
 
 
 def assign(db: Session, *, alert: Alert, assignee_id: int | None, actor: Actor, now: datetime) -> Alert:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from service.config import get_settings
 from service.fleet import labels
-from service.fleet.alerts import RESOLVED, NewAlert, open_alerts, with_places
+from service.fleet.alerts import RESOLVED, WORKER_ROLES, NewAlert, open_alerts, with_places
 from service.fleet.models import Alert, Customer, Digest, FleetState, Incident, Terminal
 from service.fleet.sql import insert_rows
 from service.identity.models import Grant, User
@@ -17,7 +17,6 @@ from service.outbox.service import enqueue
 
 INGEST_MARK_SECONDS = 5
 ALIVE = ("online", "error")
-NOTIFIED_ROLES = ("admin", "operator", "support")
 
 
 def fleet_state(db: Session) -> FleetState:
@@ -173,7 +172,7 @@ def recipients(db: Session) -> list[Recipient]:
     rows = db.execute(
         select(User.email, Grant.scope)
         .join(Grant, Grant.user_id == User.id)
-        .where(Grant.domain == "fleet", Grant.role.in_(NOTIFIED_ROLES), User.is_active, User.email != "")
+        .where(Grant.domain == "fleet", Grant.role.in_(WORKER_ROLES), User.is_active, User.email != "")
     ).all()
     for email, scope in rows:
         found.setdefault(email.lower(), Recipient(email, scope))

@@ -25,6 +25,7 @@ from service.fleet.models import Customer, FirmwareRelease, Incident
 from service.fleet.schemas import (
     AlertRead,
     AlertType,
+    AssigneeOption,
     AssignIn,
     CommandRead,
     CustomerCreate,
@@ -295,6 +296,11 @@ def add_note(body: NoteIn, caller: Reader, alert: ScopedAlert, db: DbSession) ->
 def resolve(body: ResolveIn, caller: Reader, alert: ScopedAlert, scope: Scope, db: DbSession) -> AlertRead:
     alerts.resolve(db, alert=alert, note=body.note, actor=caller.actor, now=utcnow())
     return alerts.read_alert(db, alert_id=alert.id, scope=scope, now=utcnow())
+
+
+@router.get("/assignees", response_model=list[AssigneeOption])
+def list_assignees(_: Reader, scope: Scope, db: DbSession) -> list:
+    return [AssigneeOption(id=i, name=name) for i, name in alerts.assignees(db, scope=scope)]
 
 
 @router.get("/incidents", response_model=Page[IncidentRead])

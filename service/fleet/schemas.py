@@ -304,6 +304,11 @@ class NoteRead(BaseModel):
     created_at: datetime
 
 
+class AssigneeOption(BaseModel):
+    id: int
+    name: str
+
+
 class AssignIn(BaseModel):
     assignee_id: int | None
 

@@ -30,6 +30,8 @@ def test_workflow_records_who_and_when_and_is_audited(client, db):
     assert client.post(f"{base}/diagnosed", headers=auth_headers(operator)).json()["diagnosed_by"] == "op1"
     contacted = client.post(f"{base}/customer-contacted", headers=auth_headers(support)).json()
     assert contacted["customer_contacted_by"] == "support1"
+    options = client.get("/api/fleet/assignees", headers=auth_headers(operator)).json()
+    assert [o["name"] for o in options] == ["op1", "support1"]
     assigned = client.post(f"{base}/assign", json={"assignee_id": support.id}, headers=auth_headers(operator)).json()
     assert assigned["assignee_name"] == "support1"
     assert (
