@@ -97,7 +97,7 @@ class EntryLog(Base):
         CheckConstraint("entry_type IN ('Entry', 'Exit')", name="entry_type"),
         UniqueConstraint("nursery_id", "client_scan_id"),
         # A parent's logs (double-scan check, name filters, the FK): covering, so their counts need no table reads.
-        Index("ix_entry_logs_log_parent_occurred", "parent_id", "occurred_at", "entry_type", "nursery_id", "deleted_at"),
+        Index("ix_entry_logs_log_parent_occurred", "parent_id", "occurred_at", "id", "entry_type", "nursery_id", "deleted_at"),
         # The list, its count, attendance, 園内にいる保護者 and the heatmap read live logs only from this covering index.
         Index(
             "ix_entry_logs_log_nursery_occurred", "nursery_id", "occurred_at", "id", "entry_type", "parent_id",

@@ -110,7 +110,7 @@ def upgrade() -> None:
             postgresql_where=sa.text('deleted_at IS NULL'), sqlite_where=sa.text('deleted_at IS NULL'),
         )
         batch_op.create_index('ix_entry_logs_log_occurred_at', ['occurred_at'], unique=False)
-        batch_op.create_index('ix_entry_logs_log_parent_occurred', ['parent_id', 'occurred_at', 'entry_type', 'nursery_id', 'deleted_at'], unique=False)
+        batch_op.create_index('ix_entry_logs_log_parent_occurred', ['parent_id', 'occurred_at', 'id', 'entry_type', 'nursery_id', 'deleted_at'], unique=False)
 
 
 def downgrade() -> None:
