@@ -1,0 +1,5 @@
+import sys
+
+from scanner_station.main import main
+
+sys.exit(main())

@@ -1,0 +1,358 @@
+"""The kiosk: a full-screen Textual app with the login screen and the scan screen (entry-logs.md §3.2, §3.3, §6.2)."""
+
+from datetime import datetime
+from typing import TypeVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.events import Key
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Button, DataTable, Input, Label, Static
+
+from scanner_station import labels
+from scanner_station.config import MAX_NURSERY_CODE_CHARS, StationConfig
+from scanner_station.queue import QueueFull, Scan
+from scanner_station.station import InvalidScan, LoginRefused, NotLoggedIn, Station, StationListener
+
+SUBMIT_KEYS = {"ctrl+j"}  # a scanner configured with an LF suffix; Enter itself is the Input's own binding
+EDITING_KEYS = {"enter", "backspace", "delete", "left", "right", "home", "end"}
+FEEDBACK_KINDS = ("ok", "error", "pending")
+MAX_PASSWORD_CHARS = 200
+W = TypeVar("W", bound=Widget)
+ENTRY_TYPE_STYLES = {"Entry": "bold #22c55e", "Exit": "bold #f97316"}
+STATUS_STYLES = {"success": "bold #22c55e", "pending": "bold #f59e0b", "failed": "bold #ef4444", "duplicate": "bold #38bdf8"}
+
+
+class ScanInput(Input):
+    """Where the scanner types (keyboard mode: digits, then Enter).
+
+    A control character is not typed into the value but remembered, so the scan it belongs to is refused
+    instead of being read as the digits around it.
+    """
+
+    control_seen = False
+
+    async def _on_key(self, event: Key) -> None:
+        if event.key in SUBMIT_KEYS:
+            event.stop()
+            event.prevent_default()
+            await self.action_submit()
+            return
+        is_control = event.key.startswith("ctrl+") or (event.character is not None and not event.is_printable)
+        if is_control and event.key not in EDITING_KEYS:
+            event.stop()
+            event.prevent_default()
+            self.control_seen = True
+            return
+        await super()._on_key(event)
+
+    def take(self) -> tuple[str, bool]:
+        """The scan typed so far and whether a control character came with it; the input is emptied."""
+        raw, control_seen = self.value, self.control_seen
+        self.value = ""
+        self.control_seen = False
+        return raw, control_seen
+
+
+def unfocusable(widget: W) -> W:
+    """Buttons and tables that must never take the focus away from the scan input."""
+    widget.can_focus = False
+    return widget
+
+
+class LoginScreen(Screen):
+    """入退登録システム: 保育園コード and パスワード (UI-EL-001..005)."""
+
+    AUTO_FOCUS = "#code"
+
+    def __init__(self, notice: str = "") -> None:
+        super().__init__()
+        self.notice = notice
+
+    @property
+    def station(self) -> Station:
+        return self.app.station
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="login-box"):
+            yield Static(labels.APP_TITLE, id="login-title")
+            yield Label(f"{labels.NURSERY_CODE}:", classes="field-label")
+            yield Input(id="code", max_length=MAX_NURSERY_CODE_CHARS)
+            yield Label(f"{labels.PASSWORD}:", classes="field-label")
+            with Horizontal(id="password-row"):
+                yield Input(id="password", password=True, max_length=MAX_PASSWORD_CHARS)
+                yield Button(labels.SHOW_PASSWORD, id="toggle-password")
+            yield Button(labels.LOGIN, id="login", variant="primary")
+            yield Static(self.notice, id="login-error", markup=False)
+
+    @on(Button.Pressed, "#toggle-password")
+    def toggle_password(self) -> None:
+        password = self.query_one("#password", Input)
+        password.password = not password.password
+        self.query_one("#toggle-password", Button).label = (
+            labels.SHOW_PASSWORD if password.password else labels.HIDE_PASSWORD
+        )
+
+    @on(Input.Submitted, "#code")
+    def next_field(self) -> None:
+        self.query_one("#password", Input).focus()
+
+    @on(Input.Submitted, "#password")
+    @on(Button.Pressed, "#login")
+    def submit(self) -> None:
+        self.log_in()
+
+    @work(exclusive=True, group="login")
+    async def log_in(self) -> None:
+        button = self.query_one("#login", Button)
+        error = self.query_one("#login-error", Static)
+        password = self.query_one("#password", Input)
+        button.disabled, button.label = True, labels.LOGGING_IN
+        error.update("")
+        try:
+            await self.station.login(self.query_one("#code", Input).value, password.value)
+        except LoginRefused as refused:
+            error.update(refused.message)
+            password.value = ""
+            password.focus()
+            button.disabled, button.label = False, labels.LOGIN
+            return
+        self.app.show_main()
+
+
+class MainScreen(Screen):
+    """The scan screen: header, 入/出 toggle, scan prompt and feedback, the last scans (§6.2.2)."""
+
+    AUTO_FOCUS = "#scan"
+    entry_type: reactive[str] = reactive("Entry")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._live_scan: str | None = None
+        self._feedback_timer: Timer | None = None
+        self._flash_timer: Timer | None = None
+
+    @property
+    def station(self) -> Station:
+        return self.app.station
+
+    @property
+    def config(self) -> StationConfig:
+        return self.app.station.config
+
+    def compose(self) -> ComposeResult:
+        session = self.station.session
+        with Horizontal(id="header"):
+            yield Static(session.nursery_name if session else "", id="nursery-name", markup=False)
+            yield Static(id="clock")
+            yield Static(id="connection", markup=False)
+            yield unfocusable(Button(labels.LOGOUT, id="logout"))
+        with Horizontal(id="toggle"):
+            yield unfocusable(Button(labels.ENTRY_TYPE_LABEL["Entry"], id="entry", classes="entry-type"))
+            yield unfocusable(Button(labels.ENTRY_TYPE_LABEL["Exit"], id="exit", classes="entry-type"))
+        with Vertical(id="scan-panel"):
+            yield Static(labels.SCAN_PROMPT, id="feedback", markup=False)
+            yield ScanInput(id="scan", placeholder=labels.SCAN_PLACEHOLDER, max_length=64)
+        with Vertical(id="history-panel"):
+            yield Static(f"{labels.HISTORY_TITLE}:", id="history-title")
+            yield unfocusable(DataTable(id="history", cursor_type="none", show_cursor=False, zebra_stripes=True))
+
+    def on_mount(self) -> None:
+        self.query_one("#history", DataTable).add_columns(*labels.HISTORY_COLUMNS)
+        self.watch_entry_type(self.entry_type)
+        self.tick()
+        self.set_interval(1, self.tick)
+        self.set_interval(self.config.heartbeat_seconds, self.app.beat)
+        self.show_history()
+        self.show_connection()
+        self.app.beat()
+
+    # Keeping the scanner's input focused (BR-ER-003) ---------------------------------------------------------------
+
+    def on_descendant_blur(self) -> None:
+        self.call_after_refresh(self.refocus)
+
+    def on_click(self) -> None:
+        self.call_after_refresh(self.refocus)
+
+    def refocus(self) -> None:
+        if not self.is_current:
+            return
+        scan = self.query_one("#scan", ScanInput)
+        if self.focused is not scan:
+            scan.focus()
+
+    # Header ------------------------------------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        now = datetime.now(self.config.zone)
+        self.query_one("#clock", Static).update(now.strftime("%Y-%m-%d %H:%M:%S"))
+
+    def show_connection(self) -> None:
+        widget = self.query_one("#connection", Static)
+        offline = self.station.online is False
+        pending = self.station.pending_count()
+        text = labels.OFFLINE if offline else labels.ONLINE
+        widget.update(f"{text}  {labels.PENDING_COUNT.format(n=pending)}" if pending else text)
+        widget.set_class(offline, "-offline")
+
+    @on(Button.Pressed, "#logout")
+    def log_out(self) -> None:
+        self.station.logout()
+        self.app.show_login()
+
+    # 入/出 toggle ------------------------------------------------------------------------------------------------
+
+    @on(Button.Pressed, ".entry-type")
+    def choose_entry_type(self, event: Button.Pressed) -> None:
+        self.entry_type = "Entry" if event.button.id == "entry" else "Exit"
+
+    def watch_entry_type(self, entry_type: str) -> None:
+        self.query_one("#entry").set_class(entry_type == "Entry", "-selected")
+        self.query_one("#exit").set_class(entry_type == "Exit", "-selected")
+
+    # Scanning ----------------------------------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#scan")
+    def scanned(self, event: Input.Submitted) -> None:
+        event.stop()
+        raw, control_seen = self.query_one("#scan", ScanInput).take()
+        try:
+            scan = self.station.accept(raw, self.entry_type, control_seen=control_seen)
+        except InvalidScan as invalid:
+            self.feedback(invalid.message, "error")
+            return
+        except QueueFull as full:
+            self.feedback(labels.QUEUE_FULL.format(limit=full.limit), "error")
+            return
+        except NotLoggedIn:
+            self.app.show_login(labels.SESSION_ENDED)
+            return
+        self.show_history()
+        self.show_connection()
+        if self.station.online is False:
+            self.feedback(labels.SAVED_OFFLINE, "pending")
+        else:
+            self._live_scan = scan.client_scan_id
+        self.app.deliver()
+
+    def scan_finished(self, scan: Scan) -> None:
+        self.show_history()
+        self.show_connection()
+        if scan.client_scan_id != self._live_scan:
+            return
+        self._live_scan = None
+        name = scan.parent_name or ""
+        if scan.status == "success":
+            self.feedback(labels.GREETING[scan.entry_type].format(name=name), "ok")
+        elif scan.status == "duplicate":
+            self.feedback(labels.DUPLICATE_SCAN.format(name=name), "ok")
+        else:
+            self.feedback(scan.message or labels.PARENT_NOT_FOUND, "error")
+
+    def connection_changed(self, online: bool) -> None:
+        self.show_connection()
+        if not online and self._live_scan is not None:
+            self._live_scan = None
+            self.feedback(labels.SAVED_OFFLINE, "pending")
+
+    # Feedback: 200 ms flash, message for 3 s (UI-ER-005, UI-ER-006) ----------------------------------------------
+
+    def feedback(self, message: str, kind: str) -> None:
+        """Show a message in the scan panel for greeting_seconds and flash the screen (red for errors)."""
+        widget = self.query_one("#feedback", Static)
+        widget.update(message)
+        for name in FEEDBACK_KINDS:
+            widget.set_class(name == kind, f"-{name}")
+        self.flash("error" if kind == "error" else "ok")
+        if self._feedback_timer is not None:
+            self._feedback_timer.stop()
+        self._feedback_timer = self.set_timer(self.config.greeting_seconds, self.clear_feedback)
+
+    def clear_feedback(self) -> None:
+        widget = self.query_one("#feedback", Static)
+        widget.update(labels.SCAN_PROMPT)
+        widget.remove_class(*(f"-{name}" for name in FEEDBACK_KINDS))
+
+    def flash(self, kind: str) -> None:
+        self.remove_class("-flash-ok", "-flash-error")
+        self.add_class(f"-flash-{kind}")
+        if self._flash_timer is not None:
+            self._flash_timer.stop()
+        self._flash_timer = self.set_timer(self.config.flash_seconds, self.end_flash)
+
+    def end_flash(self) -> None:
+        self.remove_class("-flash-ok", "-flash-error")
+
+    # History (UI-ER-007) -----------------------------------------------------------------------------------------
+
+    def show_history(self) -> None:
+        table = self.query_one("#history", DataTable)
+        table.clear()
+        for scan in self.station.history():
+            table.add_row(*self.history_row(scan), key=scan.client_scan_id)
+
+    def history_row(self, scan: Scan) -> tuple[str, str, Text, Text]:
+        when = scan.scanned_at.astimezone(self.config.zone).strftime("%H:%M:%S")
+        name = scan.parent_name or labels.UNKNOWN_PARENT_NAME.format(parent_id=scan.parent_id)
+        return (when, name, Text(labels.ENTRY_TYPE_ARROW[scan.entry_type], style=ENTRY_TYPE_STYLES[scan.entry_type]),
+                Text(labels.STATUS_LABEL[scan.status], style=STATUS_STYLES[scan.status]))
+
+
+class StationApp(App, StationListener):
+    """The scan-station kiosk; it is the station's listener and routes what happens to the screen on show."""
+
+    CSS_PATH = "station.tcss"
+    TITLE = labels.APP_TITLE
+    ENABLE_COMMAND_PALETTE = False
+
+    def __init__(self, config: StationConfig, station: Station | None = None) -> None:
+        super().__init__()
+        self.station = station or Station(config)
+        self.station.listener = self
+
+    def on_mount(self) -> None:
+        self.push_screen(MainScreen() if self.station.session else LoginScreen())
+
+    async def on_unmount(self) -> None:
+        await self.station.close()
+
+    def show_main(self) -> None:
+        self.switch_screen(MainScreen())
+
+    def show_login(self, notice: str = "") -> None:
+        self.switch_screen(LoginScreen(notice))
+
+    def _main_screen(self) -> MainScreen | None:
+        """The scan screen when it is on show and mounted (it shows the station's state itself when it mounts)."""
+        screen = self.screen
+        return screen if isinstance(screen, MainScreen) and screen.is_mounted else None
+
+    # Station work runs on the app, so a screen change does not cut a delivery short.
+
+    @work(group="deliver")
+    async def deliver(self) -> None:
+        await self.station.deliver_pending()
+
+    @work(group="heartbeat")
+    async def beat(self) -> None:
+        await self.station.beat()
+
+    # StationListener
+
+    def scan_finished(self, scan: Scan) -> None:
+        if screen := self._main_screen():
+            screen.scan_finished(scan)
+
+    def connection_changed(self, online: bool) -> None:
+        if screen := self._main_screen():
+            screen.connection_changed(online)
+
+    def session_ended(self) -> None:
+        if not isinstance(self.screen, LoginScreen):
+            self.show_login(labels.SESSION_ENDED)

@@ -1,0 +1,105 @@
+"""The service's scan-station API (entry-logs.md appendix A, §3.6.3) over httpx, with the service's own schemas.
+
+The client only speaks HTTP: a definitive answer is returned or raised as ApiError (any 4xx, with the service's
+{"error": {code, message, details}} body); anything that means "try again later" (no connection, a timeout, a 5xx,
+408, 429, or a 2xx body that is not the expected one) is ServiceUnreachable. What to do about either is the
+station's business.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from service.entry_logs.schemas import EntryExitLoginIn, EntryExitLoginOut, HeartbeatOut, ScanIn, ScanOut
+
+RETRY_LATER_STATUSES = {408, 429}
+
+
+class ServiceUnreachable(Exception):
+    """The service did not give a definitive answer; the request may be repeated."""
+
+
+class ApiError(Exception):
+    """The service refused the request (4xx)."""
+
+    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details if isinstance(details, dict) else {}
+
+
+class StationClient:
+    """One httpx.AsyncClient for the life of the station; point_at() moves it to another server while it runs."""
+
+    def __init__(self, server_url: str, timeout_seconds: float) -> None:
+        self.http = httpx.AsyncClient(base_url=_api(server_url), timeout=timeout_seconds)
+
+    def point_at(self, server_url: str) -> None:
+        self.http.base_url = _api(server_url)
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    async def _post(self, path: str, *, token: str | None = None, body: dict | None = None) -> dict:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            response = await self.http.post(path, json=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise ServiceUnreachable(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code >= 500 or response.status_code in RETRY_LATER_STATUSES:
+            raise ServiceUnreachable(f"HTTP {response.status_code}")
+        payload = _json(response)
+        if response.status_code >= 400:
+            error = payload.get("error") if isinstance(payload.get("error"), dict) else {}
+            raise ApiError(response.status_code, str(error.get("code", "error")),
+                           str(error.get("message", f"HTTP {response.status_code}")), error.get("details"))
+        return payload
+
+    async def login(self, nursery_code: str, password: str) -> EntryExitLoginOut:
+        body = EntryExitLoginIn(nursery_code=nursery_code, password=password)
+        data = await self._post("/auth/entry-exit-login", body=body.model_dump(by_alias=True))
+        with _expected_answer():
+            return EntryExitLoginOut.model_validate(data)
+
+    async def heartbeat(self, token: str) -> HeartbeatOut:
+        data = await self._post("/auth/heartbeat", token=token)
+        with _expected_answer():
+            return HeartbeatOut.model_validate(data)
+
+    async def record_scan(
+        self, token: str, *, client_scan_id: str, station_id: str, nursery_id: int, parent_id: int, entry_type: str,
+        scanned_at: datetime,
+    ) -> ScanOut:
+        """POST one scan; the same client_scan_id sent again returns the first record (duplicate) and writes nothing."""
+        body = ScanIn(parent_id=parent_id, entry_type=entry_type, nursery_id=nursery_id, client_scan_id=client_scan_id,
+                      station_id=station_id, scanned_at=scanned_at)
+        data = await self._post("/entry-exit-logs", token=token, body=body.model_dump(mode="json", by_alias=True))
+        with _expected_answer():
+            return ScanOut.model_validate(data)
+
+
+def _api(server_url: str) -> str:
+    return server_url.rstrip("/") + "/api"
+
+
+@contextmanager
+def _expected_answer() -> Iterator[None]:
+    """A 2xx body that is not the expected one (a proxy's page, say) is no answer: try again later."""
+    try:
+        yield
+    except ValueError as exc:
+        raise ServiceUnreachable(f"unexpected answer: {exc}") from exc
+
+
+def _json(response: httpx.Response) -> dict:
+    """The body as a dict; a body that is not JSON counts as an empty one."""
+    try:
+        payload = response.json()
+    except ValueError:
+        return {}
+    return payload if isinstance(payload, dict) else {}

@@ -1,0 +1,43 @@
+"""Every Japanese string the scan station shows, in one place (wording from entry-logs.md §3.2, §3.3, §6.2)."""
+
+APP_TITLE = "入退登録システム"
+
+# Login screen
+NURSERY_CODE = "保育園コード"
+PASSWORD = "パスワード"
+SHOW_PASSWORD = "表示"
+HIDE_PASSWORD = "非表示"
+LOGIN = "ログイン"
+LOGGING_IN = "ログイン中…"
+LOGIN_FIELDS_REQUIRED = "保育園コードとパスワードを入力してください"
+SERVER_UNREACHABLE = "サーバーに接続できません。ネットワークを確認してから再度お試しください"
+HEADLESS_LOGIN_NEEDED = "ログインが必要です。--nursery-code と環境変数 DAICHO_STATION_PASSWORD を指定してください"
+SESSION_ENDED = "ログインの有効期限が切れました。再度ログインしてください（未送信のスキャンはログイン後に送信されます）"
+
+# Main screen
+LOGOUT = "ログアウト"
+ENTRY_TYPE_LABEL = {"Entry": "入", "Exit": "出"}
+ENTRY_TYPE_ARROW = {"Entry": "↓ 入", "Exit": "↑ 出"}
+SCAN_PROMPT = "バーコードをスキャンしてください"
+SCAN_PLACEHOLDER = "保護者ID"
+GREETING = {"Entry": "{name}さん。\nおはようございます。", "Exit": "{name}さん。\nお疲れ様でした。"}
+DUPLICATE_SCAN = "{name}さん。\n既に記録されています（二重スキャン）。"
+PARENT_NOT_FOUND = "保護者が見つかりません"
+SAVED_OFFLINE = "サーバーに接続できないため、スキャンを保存しました（保留）。\n接続が戻りしだい自動で送信します。"
+HISTORY_TITLE = "最近のスキャン履歴"
+HISTORY_COLUMNS = ("時刻", "保護者名", "入/出", "ステータス")
+UNKNOWN_PARENT_NAME = "ID {parent_id}"
+STATUS_LABEL = {"success": "成功", "pending": "保留", "failed": "失敗", "duplicate": "二重"}
+ONLINE = "● オンライン"
+OFFLINE = "● オフライン"
+PENDING_COUNT = "保留 {n}件"
+
+# Bad input from the scanner (BR-ER-004, SEC-008: digits only, 1 to 10 of them)
+SCAN_EMPTY = "バーコードが読み取れませんでした（入力が空です）。もう一度スキャンしてください"
+SCAN_CONTROL_CHARACTERS = "読み取りデータに制御文字が含まれています。バーコードを確認して、もう一度スキャンしてください"
+SCAN_NOT_DIGITS = "保護者IDは数字のみです（数字以外の文字を読み取りました）。保護者アプリのバーコードをスキャンしてください"
+SCAN_TOO_LONG = "保護者IDは1〜10桁の数字です（{n}桁を読み取りました）。保護者アプリのバーコードをスキャンしてください"
+QUEUE_FULL = (
+    "未送信のスキャンが上限の{limit}件に達したため、受け付けできません。"
+    "通信が回復するまで手書きの台帳に記録してください"
+)

@@ -1,0 +1,169 @@
+"""The station's durable scan queue and recent history (SQLite, in the state directory, readable by its owner only).
+
+A scan is written here the moment it is read, before anything is sent, so a crash or an unreachable service loses
+nothing. It stays 'pending' until the service gave a definitive answer (recorded, double scan, or refused), then keeps
+that status as a history row. Pending scans are never dropped: at `max_pending` new scans are refused instead.
+Each nursery keeps its latest `keep_finished` finished rows; older ones are pruned.
+"""
+
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+Status = Literal["pending", "success", "failed", "duplicate"]
+FINISHED: tuple[Status, ...] = ("success", "failed", "duplicate")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS scan (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_scan_id TEXT NOT NULL UNIQUE,
+    nursery_id INTEGER NOT NULL,
+    parent_id INTEGER NOT NULL,
+    entry_type TEXT NOT NULL CHECK (entry_type IN ('Entry', 'Exit')),
+    scanned_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'success', 'failed', 'duplicate')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    parent_name TEXT,
+    message TEXT,
+    log_id INTEGER
+);
+CREATE INDEX IF NOT EXISTS scan_status_seq ON scan (status, seq);
+CREATE TABLE IF NOT EXISTS session (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    token TEXT NOT NULL,
+    nursery_id INTEGER NOT NULL,
+    nursery_name TEXT NOT NULL,
+    nursery_code TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+"""
+COLUMNS = "seq, client_scan_id, nursery_id, parent_id, entry_type, scanned_at, status, attempts, parent_name, message, log_id"
+
+
+class QueueFull(Exception):
+    """max_pending scans are waiting to be sent; a new one is refused rather than an old one dropped."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"{limit} scans are waiting to be sent")
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class Scan:
+    seq: int
+    client_scan_id: str
+    nursery_id: int
+    parent_id: int
+    entry_type: str
+    scanned_at: datetime
+    status: Status
+    attempts: int
+    parent_name: str | None
+    message: str | None
+    log_id: int | None
+
+    @classmethod
+    def from_row(cls, row: tuple) -> "Scan":
+        return cls(*row[:5], datetime.fromisoformat(row[5]), *row[6:])
+
+
+def open_database(path: Path) -> sqlite3.Connection:
+    """The station's SQLite file (mode 0600, WAL), created with its schema when missing."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("PRAGMA busy_timeout=5000")
+    db.executescript(SCHEMA)
+    return db
+
+
+@contextmanager
+def transaction(db: sqlite3.Connection) -> Iterator[None]:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+class ScanQueue:
+    """Pending scans, oldest first, and the finished ones kept for the history."""
+
+    def __init__(self, db: sqlite3.Connection, *, max_pending: int, keep_finished: int) -> None:
+        self.db = db
+        self.max_pending = max_pending
+        self.keep_finished = keep_finished
+
+    def add(self, *, nursery_id: int, parent_id: int, entry_type: str, now: datetime | None = None) -> Scan:
+        """Store a new scan with a fresh client scan id; QueueFull when max_pending are already waiting."""
+        scan_id = str(uuid.uuid4())
+        scanned_at = (now or datetime.now(UTC)).isoformat()
+        with transaction(self.db):
+            if self.pending_count() >= self.max_pending:
+                raise QueueFull(self.max_pending)
+            self.db.execute(
+                "INSERT INTO scan (client_scan_id, nursery_id, parent_id, entry_type, scanned_at) VALUES (?, ?, ?, ?, ?)",
+                (scan_id, nursery_id, parent_id, entry_type, scanned_at),
+            )
+        return self.get(scan_id)
+
+    def get(self, client_scan_id: str) -> Scan:
+        row = self.db.execute(f"SELECT {COLUMNS} FROM scan WHERE client_scan_id = ?", (client_scan_id,)).fetchone()
+        if row is None:
+            raise KeyError(client_scan_id)
+        return Scan.from_row(row)
+
+    def pending_count(self, nursery_id: int | None = None) -> int:
+        if nursery_id is None:
+            return self.db.execute("SELECT count(*) FROM scan WHERE status = 'pending'").fetchone()[0]
+        return self.db.execute(
+            "SELECT count(*) FROM scan WHERE status = 'pending' AND nursery_id = ?", (nursery_id,)
+        ).fetchone()[0]
+
+    def oldest_pending(self, nursery_id: int) -> Scan | None:
+        row = self.db.execute(
+            f"SELECT {COLUMNS} FROM scan WHERE status = 'pending' AND nursery_id = ? ORDER BY seq LIMIT 1", (nursery_id,)
+        ).fetchone()
+        return Scan.from_row(row) if row else None
+
+    def count_attempt(self, client_scan_id: str) -> None:
+        self.db.execute("UPDATE scan SET attempts = attempts + 1 WHERE client_scan_id = ?", (client_scan_id,))
+
+    def finish(
+        self, client_scan_id: str, status: Status, *, parent_name: str | None = None,
+        message: str | None = None, log_id: int | None = None,
+    ) -> Scan:
+        """The service answered: keep the answer as a history row and prune the history beyond keep_finished."""
+        if status not in FINISHED:
+            raise ValueError(f"{status!r} is not a finished status")
+        with transaction(self.db):
+            self.db.execute(
+                "UPDATE scan SET status = ?, attempts = attempts + 1, parent_name = ?, message = ?, log_id = ? "
+                "WHERE client_scan_id = ? AND status = 'pending'",
+                (status, parent_name, message, log_id, client_scan_id),
+            )
+            scan = self.get(client_scan_id)
+            self.db.execute(
+                "DELETE FROM scan WHERE status != 'pending' AND nursery_id = ? AND seq NOT IN "
+                "(SELECT seq FROM scan WHERE status != 'pending' AND nursery_id = ? ORDER BY seq DESC LIMIT ?)",
+                (scan.nursery_id, scan.nursery_id, self.keep_finished),
+            )
+        return scan
+
+    def recent(self, nursery_id: int, limit: int) -> list[Scan]:
+        """The latest scans of one nursery, newest first, pending ones included."""
+        rows = self.db.execute(
+            f"SELECT {COLUMNS} FROM scan WHERE nursery_id = ? ORDER BY seq DESC LIMIT ?", (nursery_id, limit)
+        ).fetchall()
+        return [Scan.from_row(row) for row in rows]

@@ -1,0 +1,275 @@
+"""What a scan station does, shared by the kiosk screens and the headless mode.
+
+A scan is checked locally (digits only, 1 to 10 of them), stored in the durable queue with its client scan id, and
+then delivered: pending scans of the logged-in nursery go out oldest first, each tried once and retried up to
+`retries` times with a doubling backoff. A definitive answer (recorded, double scan, not found, refused) finishes
+the scan; when every try fails the scan stays pending and delivery stops until the next reconnect (a heartbeat
+that gets through, a new scan, a new login). The service deduplicates by client scan id, so resending after a
+lost answer writes nothing twice.
+"""
+
+import asyncio
+import logging
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from scanner_station import labels
+from scanner_station.client import ApiError, ServiceUnreachable, StationClient
+from scanner_station.config import StationConfig
+from scanner_station.queue import Scan, ScanQueue, open_database
+from scanner_station.session import Session, SessionStore
+from service.entry_logs.schemas import ScanOut
+
+log = logging.getLogger("scanner_station")
+
+MAX_PARENT_ID_DIGITS = 10
+DIGITS = re.compile(r"[0-9]+")
+T = TypeVar("T")
+
+
+class InvalidScan(ValueError):
+    """What the scanner sent is not a parent id; the message says which rule it breaks."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class LoginRefused(Exception):
+    """The login did not succeed; the message is for the login screen's error area."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotLoggedIn(Exception):
+    """A scan arrived while no nursery is logged in."""
+
+
+def parse_barcode(raw: str, *, control_seen: bool = False) -> int:
+    """The parent id in a scan (BR-ER-004, SEC-008): ASCII digits only, 1 to 10 of them; surrounding spaces ignored."""
+    text = raw.strip(" ")
+    if control_seen or any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise InvalidScan(labels.SCAN_CONTROL_CHARACTERS)
+    if not text:
+        raise InvalidScan(labels.SCAN_EMPTY)
+    if not DIGITS.fullmatch(text):
+        raise InvalidScan(labels.SCAN_NOT_DIGITS)
+    if len(text) > MAX_PARENT_ID_DIGITS:
+        raise InvalidScan(labels.SCAN_TOO_LONG.format(n=len(text)))
+    return int(text)
+
+
+def is_own_record(scan: Scan, answer: ScanOut) -> bool:
+    """Whether a duplicate answer is this scan's own earlier record rather than a double scan.
+
+    When an earlier try reached the service but its answer was lost, the resend is answered as a duplicate of the
+    record that try wrote. That record carries the scan's own time (to the second), which a double scan's does not
+    (it is an earlier scan's).
+    """
+    return scan.attempts > 0 and answer.timestamp == scan.scanned_at.replace(microsecond=0)
+
+
+class StationListener:
+    """What the station tells its front end; every method is optional."""
+
+    def scan_finished(self, scan: Scan) -> None:
+        """The service answered for this scan (its status is no longer pending)."""
+
+    def connection_changed(self, online: bool) -> None:
+        """The service became reachable or unreachable."""
+
+    def session_ended(self) -> None:
+        """The service refused the token (401): a new login is needed; pending scans stay queued."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Station:
+    """One station: its queue, its session and its connection to the service."""
+
+    def __init__(self, config: StationConfig, *, client: StationClient | None = None,
+                 now: Callable[[], datetime] = utc_now) -> None:
+        self.config = config
+        self.now = now
+        self.client = client or StationClient(config.server_url, config.request_timeout_seconds)
+        self.db = open_database(config.database_path)
+        self.queue = ScanQueue(self.db, max_pending=config.queue_max, keep_finished=config.history_size)
+        self.sessions = SessionStore(self.db)
+        self.session = self._resume()
+        self.online: bool | None = None
+        self.listener = StationListener()
+        self._delivering = False
+        self._beating = False
+
+    def _resume(self) -> Session | None:
+        """The session a previous run left, unless its token has expired."""
+        session = self.sessions.load()
+        if session is not None and session.expired(self.now()):
+            self.sessions.clear()
+            return None
+        return session
+
+    async def close(self) -> None:
+        await self.client.close()
+        self.db.close()
+
+    def _set_online(self, online: bool) -> None:
+        if self.online != online:
+            self.online = online
+            log.info("service %s", "reachable" if online else "unreachable")
+            self.listener.connection_changed(online)
+
+    # Session -----------------------------------------------------------------------------------------------------
+
+    async def login(self, nursery_code: str, password: str) -> Session:
+        code = nursery_code.strip()
+        if not code or not password:
+            raise LoginRefused(labels.LOGIN_FIELDS_REQUIRED)
+        try:
+            answer = await self.client.login(code, password)
+        except ServiceUnreachable as exc:
+            log.warning("login: service unreachable (%s)", exc)
+            self._set_online(False)
+            raise LoginRefused(labels.SERVER_UNREACHABLE) from None
+        except ApiError as exc:
+            raise LoginRefused(exc.message) from None
+        self._set_online(True)
+        self.session = Session(answer.token, answer.nursery_id, answer.nursery_name, code, answer.expires_at)
+        self.sessions.save(self.session)
+        log.info("logged in: nursery %s (%s)", answer.nursery_id, code)
+        return self.session
+
+    def logout(self) -> None:
+        """Forget the token; pending scans stay and go out after the next login of the same nursery."""
+        self.session = None
+        self.sessions.clear()
+
+    def _end_session(self, refused: Session) -> None:
+        """The service refused this session's token; once only, and not for a session that was replaced meanwhile."""
+        if self.session is not refused:
+            return
+        log.warning("the service refused the token; a new login is needed")
+        self.logout()
+        self.listener.session_ended()
+
+    async def heartbeat(self) -> bool:
+        """Renew the token (FR-HB-002), retrying like a scan; True when renewed."""
+        session = self.session
+        if self._beating or session is None:
+            return False
+        self._beating = True
+        try:
+            renewal = await self._call(lambda s: self.client.heartbeat(s.token), nursery_id=session.nursery_id)
+        except ApiError as exc:
+            log.warning("heartbeat refused: %s", exc)
+            return False
+        finally:
+            self._beating = False
+        if renewal is None or self.session is not session:
+            return False
+        self.session = replace(session, token=renewal.token, expires_at=renewal.expires_at)
+        self.sessions.save(self.session)
+        return True
+
+    async def beat(self) -> None:
+        """One heartbeat; one that gets through is a reconnect, so what waits in the queue is sent."""
+        if await self.heartbeat() and self.pending_count():
+            await self.deliver_pending()
+
+    # Scans -------------------------------------------------------------------------------------------------------
+
+    def accept(self, raw: str, entry_type: str, *, control_seen: bool = False) -> Scan:
+        """Check a scan and store it as pending (InvalidScan, NotLoggedIn or QueueFull when it cannot be taken)."""
+        parent_id = parse_barcode(raw, control_seen=control_seen)
+        if self.session is None:
+            raise NotLoggedIn()
+        return self.queue.add(nursery_id=self.session.nursery_id, parent_id=parent_id, entry_type=entry_type,
+                              now=self.now())
+
+    def history(self) -> list[Scan]:
+        if self.session is None:
+            return []
+        return self.queue.recent(self.session.nursery_id, self.config.history_size)
+
+    def pending_count(self) -> int:
+        return self.queue.pending_count(self.session.nursery_id) if self.session else 0
+
+    async def deliver_pending(self) -> None:
+        """Send the logged-in nursery's pending scans, oldest first, until the queue is empty or the service is gone.
+
+        Only one delivery runs at a time; a call while one runs returns at once (the running one picks up new scans).
+        """
+        if self._delivering:
+            return
+        self._delivering = True
+        try:
+            while self.session is not None:
+                scan = self.queue.oldest_pending(self.session.nursery_id)
+                if scan is None or not await self._deliver(scan):
+                    return
+        finally:
+            self._delivering = False
+
+    async def _deliver(self, scan: Scan) -> bool:
+        """One scan with its retries; False when it is still pending afterwards."""
+
+        async def send(session: Session) -> ScanOut:
+            return await self.client.record_scan(
+                session.token, client_scan_id=scan.client_scan_id, station_id=self.config.station_id,
+                nursery_id=scan.nursery_id, parent_id=scan.parent_id, entry_type=scan.entry_type,
+                scanned_at=scan.scanned_at,
+            )
+
+        try:
+            answer = await self._call(send, nursery_id=scan.nursery_id,
+                                      on_unreachable=lambda: self.queue.count_attempt(scan.client_scan_id))
+        except ApiError as exc:
+            finished = self.queue.finish(scan.client_scan_id, "failed", message=exc.message)
+        else:
+            if answer is None:
+                return False
+            tried = self.queue.get(scan.client_scan_id)
+            status = "duplicate" if answer.duplicate and not is_own_record(tried, answer) else "success"
+            finished = self.queue.finish(scan.client_scan_id, status, parent_name=answer.parent_name, log_id=answer.id)
+        log.info("scan %s: %s", scan.client_scan_id, finished.status)
+        self.listener.scan_finished(finished)
+        return True
+
+    async def _call(self, request: Callable[[Session], Awaitable[T]], *, nursery_id: int | None = None,
+                    on_unreachable: Callable[[], None] | None = None) -> T | None:
+        """Run a request with the current token: one try and up to `retries` more with backoff.
+
+        None when no try got through or the session ended (401) or changed nursery meanwhile; ApiError for any
+        other refusal.
+        """
+        for attempt in range(self.config.retries + 1):
+            if attempt:
+                await asyncio.sleep(self.config.retry_delay(attempt))
+            session = self.session
+            if session is None or (nursery_id is not None and session.nursery_id != nursery_id):
+                return None
+            try:
+                result = await request(session)
+            except ServiceUnreachable as exc:
+                log.info("try %d of %d failed: %s", attempt + 1, self.config.retries + 1, exc)
+                if on_unreachable:
+                    on_unreachable()
+                self._set_online(False)
+                continue
+            except ApiError as exc:
+                if exc.status == 401:
+                    self._end_session(session)
+                    return None
+                self._set_online(True)
+                raise
+            self._set_online(True)
+            return result
+        return None
