@@ -78,8 +78,10 @@ class HeadlessStation:
             return not_taken(raw, entry_type, "invalid", invalid.message)
         except QueueFull as full:
             return not_taken(raw, entry_type, "refused", labels.QUEUE_FULL.format(limit=full.limit))
-        except (LoginRefused, NotLoggedIn) as refused:
-            return not_taken(raw, entry_type, "refused", getattr(refused, "message", labels.SESSION_ENDED))
+        except LoginRefused as refused:
+            return not_taken(raw, entry_type, "refused", refused.message)
+        except NotLoggedIn:
+            return not_taken(raw, entry_type, "refused", labels.SESSION_ENDED)
         if self.station.online is not False:
             await self.station.deliver_pending()
         return scan_result(raw, self.station.queue.get(scan.client_scan_id))
