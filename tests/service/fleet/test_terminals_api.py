@@ -84,7 +84,7 @@ def test_detail_series_and_events(client, db):
     send(client, token, cpu=30)
     day = client.get(f"/api/fleet/terminals/{terminal.id}/metrics", params={"range": "24h"}, headers=headers).json()
     assert day["resolution"] == "raw" and [p["cpu"] for p in day["points"]] == [10, 30]
-    old = utcnow() - timedelta(days=3)
+    old = (utcnow() - timedelta(days=3)).replace(minute=10, second=0, microsecond=0)
     db.add(MetricSample(terminal_id=terminal.id, recorded_at=old, cpu=50, memory=50, disk=50))
     db.add(MetricSample(terminal_id=terminal.id, recorded_at=old + timedelta(minutes=5), cpu=70, memory=50, disk=50))
     retention.rollup_hours(db, now=utcnow() - timedelta(days=1))
