@@ -15,6 +15,9 @@ Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 Version = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,19}$")]
 Serial = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z_-]{0,49}$")]
 ContractType = Literal["basic", "standard", "premium"]
+Person = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+() -]{0,20}$")]
+Email = EmailStr | Literal[""]
 TerminalStatus = Literal["online", "offline", "error", "maintenance"]
 AlertType = Literal["offline", "error", "high_cpu", "high_memory", "update_failed"]
 
@@ -111,17 +114,17 @@ class TokenOut(BaseModel):
 
 class CustomerCreate(BaseModel):
     company_name: Text100
-    contact_person: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
-    contact_email: EmailStr | Literal[""] = ""
-    contact_phone: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+() -]{0,20}$")] = ""
+    contact_person: Person = ""
+    contact_email: Email = ""
+    contact_phone: Phone = ""
     contract_type: ContractType = "basic"
 
 
 class CustomerUpdate(BaseModel):
     company_name: Text100 | None = None
-    contact_person: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
-    contact_email: EmailStr | Literal[""] | None = None
-    contact_phone: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+() -]{0,20}$")] | None = None
+    contact_person: Person | None = None
+    contact_email: Email | None = None
+    contact_phone: Phone | None = None
     contract_type: ContractType | None = None
 
 
