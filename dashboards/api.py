@@ -5,7 +5,7 @@ every write clears those caches so the next read sees it.
 """
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -55,11 +55,15 @@ def _error_from(response: httpx.Response) -> ApiError:
 
 
 def _send(
-    url: str, method: str, path: str, *, bearer: str | None, params: Mapping[str, Any] | None = None, json: Any = None
+    url: str, method: str, path: str, *, bearer: str | None, params: Mapping[str, Any] | None = None, json: Any = None,
+    files: Mapping[str, Any] | None = None, data: Mapping[str, Any] | None = None, raw: bool = False,
 ) -> Any:
+    """One call to the API: the parsed JSON answer (or the body's bytes when raw), or an ApiError."""
     headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
     try:
-        response = _client(url).request(method, f"/api{path}", params=_clean(params), json=json, headers=headers)
+        response = _client(url).request(
+            method, f"/api{path}", params=_clean(params), json=json, files=files, data=data, headers=headers
+        )
     except httpx.TimeoutException:
         raise ApiError(0, "timeout", "APIサーバーの応答がありません。しばらくしてから再度お試しください。") from None
     except httpx.TransportError:
@@ -67,6 +71,8 @@ def _send(
         raise ApiError(0, "unreachable", message) from None
     if response.is_error:
         raise _error_from(response)
+    if raw:
+        return response.content
     return response.json() if response.content else None
 
 
@@ -81,10 +87,24 @@ def read(path: str, **params: Any) -> Any:
     return _cached_get(token() or "", base_url(), path, tuple(sorted(_clean(params).items())))
 
 
-def write(method: str, path: str, json: Any = None) -> Any:
-    """A POST/PUT/PATCH/DELETE as the signed-in user; clears the read caches."""
+def fetch(path: str, **params: Any) -> Any:
+    """An uncached GET as the signed-in user, for what must be current (a job's progress, a check)."""
+    return _send(base_url(), "GET", path, bearer=token(), params=params)
+
+
+def download(path: str, **params: Any) -> Callable[[], bytes]:
+    """A file from the API fetched only when the person clicks st.download_button (its deferred data)."""
+    url, bearer = base_url(), token()
+    return lambda: _send(url, "GET", path, bearer=bearer, params=params, raw=True)
+
+
+def write(
+    method: str, path: str, json: Any = None, *, files: Mapping[str, Any] | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> Any:
+    """A POST/PUT/PATCH/DELETE as the signed-in user, with JSON or a multipart upload; clears the read caches."""
     try:
-        return _send(base_url(), method, path, bearer=token(), json=json)
+        return _send(base_url(), method, path, bearer=token(), json=json, files=files, data=data)
     finally:
         clear_cache()
 
@@ -143,7 +163,7 @@ def list_audit(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
 
 def verify_audit() -> dict:
     """Recompute the audit chain now (never cached: it is the check itself)."""
-    return _send(base_url(), "GET", "/admin/audit/verify", bearer=token())
+    return fetch("/admin/audit/verify")
 
 
 def list_outbox(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PLATFORM = "platform"
+# 端末管理 §5.1: every fleet role but 閲覧のみ (viewer), who reads reports only.
+FLEET_STAFF = ("admin", "operator", "support")
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,16 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "fleet", "端末管理",
         "全顧客のTC-200端末と店舗PCのエージェントを一元管理し、稼働状況・アラート・障害対応を追跡します。",
-        (PageSpec("app_pages/fleet_home.py", "概要", "fleet", icon=":material/devices:"),),
+        (
+            PageSpec("app_pages/fleet_dashboard.py", "ダッシュボード", "fleet", FLEET_STAFF, ":material/dashboard:"),
+            PageSpec("app_pages/fleet_customers.py", "顧客一覧", "fleet-customers", FLEET_STAFF, ":material/domain:"),
+            PageSpec("app_pages/fleet_terminals.py", "端末一覧", "fleet-terminals", FLEET_STAFF, ":material/devices:"),
+            PageSpec("app_pages/fleet_alerts.py", "アラート一覧", "fleet-alerts", FLEET_STAFF, ":material/warning:"),
+            PageSpec("app_pages/fleet_terminal.py", "端末詳細", "fleet-terminal", FLEET_STAFF, ":material/memory:"),
+            PageSpec("app_pages/fleet_firmware.py", "ファームウェア管理", "fleet-firmware", FLEET_STAFF,
+                     ":material/system_update:"),
+            PageSpec("app_pages/fleet_reports.py", "レポート", "fleet-reports", icon=":material/summarize:"),
+        ),
     ),
     Section(
         "reservations", "予約",

@@ -1,0 +1,89 @@
+"""端末管理 › ダッシュボード: the spec's §3.2 screen (totals, availability, alerts, customers), refreshed often."""
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboards import auth, components, fleet_api, labels
+from dashboards.app_pages import fleet_common
+from service.fleet import labels as fleet_labels
+
+PAGE = "fleet_dashboard"
+STATUS_BAR_COLOURS = {"online": "#2e7d32", "offline": "#c62828", "error": "#ef6c00", "maintenance": "#9e9e9e"}
+
+
+def cards(data: dict) -> None:
+    columns = st.columns(3)
+    with columns[0]:
+        components.kpi_card("総端末数", f"{data['total']:,}")
+    with columns[1]:
+        components.kpi_card("オンライン", f"{data['online']:,}")
+    with columns[2]:
+        components.kpi_card("アラート", f"{data['open_alerts']:,}", help="未解決のアラートの件数")
+
+
+def status_chart(data: dict) -> go.Figure:
+    """One stacked bar: how many terminals are in each state."""
+    figure = go.Figure()
+    for status, label in fleet_labels.TERMINAL_STATUSES.items():
+        figure.add_bar(
+            y=["端末"], x=[data[status]], name=label, orientation="h", marker_color=STATUS_BAR_COLOURS[status],
+            text=[f"{label} {data[status]:,}"], textposition="inside",
+            hovertemplate=f"{label}: %{{x:,}}台<extra></extra>",
+        )
+    figure.update_layout(
+        barmode="stack", height=60, margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False,
+        xaxis={"visible": False, "range": [0, data["total"]]}, yaxis={"visible": False},
+    )
+    return figure
+
+
+def availability(data: dict) -> None:
+    pct = data["availability_pct"]
+    st.progress(min(max(pct, 0.0), 100.0) / 100, text=f"稼働率: {pct:.1f}%")
+    st.caption("稼働率 = オンラインの端末 ÷ 監視対象の端末（メンテナンス中を除く）")
+    if data["total"]:
+        st.plotly_chart(status_chart(data), key=f"{PAGE}_status_chart", config={"displayModeBar": False})
+
+
+def critical_alerts(data: dict) -> None:
+    st.subheader("重要アラート")
+    alerts = data["critical_alerts"]
+    if not alerts:
+        st.caption("未解決のアラートはありません。")
+    for alert in alerts:
+        place = f"{labels.plain(alert['company_name'])} - {labels.plain(alert['store_name'])}"
+        when = fleet_common.relative_time(alert["created_at"])
+        st.markdown(f":orange[⚠] **{place}**: {alert['alert_type_label']}（{when}）")
+    st.page_link(fleet_common.ALERTS_PAGE, label="アラート一覧を開く", icon=":material/arrow_forward:")
+
+
+def customer_table(data: dict) -> None:
+    st.subheader("顧客別状況")
+    if not data["customers"]:
+        st.caption("端末が登録された顧客はまだありません。")
+        return
+    rows = [
+        {"顧客名": c["company_name"], "端末数": c["terminals"], "オンライン": c["online"], "オフライン": c["offline"],
+         "エラー": c["error"], "メンテナンス中": c["maintenance"]}
+        for c in data["customers"]
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+@st.fragment(run_every=fleet_common.REFRESH_SECONDS)
+def panels() -> None:
+    data = fleet_api.dashboard()
+    cards(data)
+    availability(data)
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        critical_alerts(data)
+    with right:
+        customer_table(data)
+    st.caption("この画面は1分ごとに自動で更新されます。")
+
+
+auth.require_page(__file__)
+st.title("ダッシュボード")
+panels()

@@ -1,0 +1,166 @@
+"""端末管理: every call the fleet pages make, built on api.py's cached reads, writes, uploads and downloads."""
+
+from collections.abc import Callable
+from typing import Any
+
+from dashboards.api import download, fetch, read, write
+
+# Dashboard
+
+
+def dashboard() -> dict:
+    return read("/fleet/dashboard")
+
+
+# Customers
+
+
+def list_customers(*, page: int = 1, page_size: int = 50, q: str = "") -> dict:
+    return read("/fleet/customers", page=page, page_size=page_size, q=q)
+
+
+def get_customer(customer_id: int) -> dict:
+    return read(f"/fleet/customers/{customer_id}")
+
+
+def create_customer(data: dict) -> dict:
+    return write("POST", "/fleet/customers", data)
+
+
+def update_customer(customer_id: int, changes: dict) -> dict:
+    return write("PATCH", f"/fleet/customers/{customer_id}", changes)
+
+
+def start_import(file_name: str, content: bytes) -> dict:
+    """Send a CSV of terminals; a job checks and inserts the rows (follow it with import_progress)."""
+    return write("POST", "/fleet/imports", files={"file": (file_name, content, "text/csv")})
+
+
+def import_progress(import_id: int) -> dict:
+    return fetch(f"/fleet/imports/{import_id}")
+
+
+# Terminals
+
+
+def list_terminals(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    return read("/fleet/terminals", page=page, page_size=page_size, **filters)
+
+
+def create_terminal(data: dict) -> dict:
+    return write("POST", "/fleet/terminals", data)
+
+
+def get_terminal(terminal_id: int) -> dict:
+    return read(f"/fleet/terminals/{terminal_id}")
+
+
+def metrics(terminal_id: int, range_key: str) -> dict:
+    return read(f"/fleet/terminals/{terminal_id}/metrics", range=range_key)
+
+
+def list_events(terminal_id: int, *, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    return read(f"/fleet/terminals/{terminal_id}/events", page=page, page_size=page_size, **filters)
+
+
+def list_commands(terminal_id: int) -> list[dict]:
+    return read(f"/fleet/terminals/{terminal_id}/commands")
+
+
+def list_diagnostics(terminal_id: int) -> list[dict]:
+    return read(f"/fleet/terminals/{terminal_id}/diagnostics")
+
+
+def list_update_tasks(terminal_id: int) -> list[dict]:
+    return read(f"/fleet/terminals/{terminal_id}/update-tasks")
+
+
+def request_diagnostics(terminal_id: int, max_lines: int) -> dict:
+    return write("POST", f"/fleet/terminals/{terminal_id}/diagnostics", {"max_lines": max_lines})
+
+
+def set_maintenance(terminal_id: int, enabled: bool) -> dict:
+    return write("POST", f"/fleet/terminals/{terminal_id}/maintenance", {"enabled": enabled})
+
+
+def issue_enrollment_code(terminal_id: int) -> dict:
+    return write("POST", f"/fleet/terminals/{terminal_id}/enrollment-code")
+
+
+def revoke_token(terminal_id: int) -> None:
+    write("POST", f"/fleet/terminals/{terminal_id}/revoke-token")
+
+
+# Alerts
+
+
+def list_alerts(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    return read("/fleet/alerts", page=page, page_size=page_size, **filters)
+
+
+def get_alert(alert_id: int) -> dict:
+    return read(f"/fleet/alerts/{alert_id}")
+
+
+def list_notes(alert_id: int) -> list[dict]:
+    return read(f"/fleet/alerts/{alert_id}/notes")
+
+
+def alert_step(alert_id: int, step: str) -> dict:
+    """Record a workflow step: acknowledge, diagnosed or customer-contacted."""
+    return write("POST", f"/fleet/alerts/{alert_id}/{step}")
+
+
+def assign_alert(alert_id: int, assignee_id: int | None) -> dict:
+    return write("POST", f"/fleet/alerts/{alert_id}/assign", {"assignee_id": assignee_id})
+
+
+def add_note(alert_id: int, body: str) -> dict:
+    return write("POST", f"/fleet/alerts/{alert_id}/notes", {"body": body})
+
+
+def resolve_alert(alert_id: int, note: str) -> dict:
+    return write("POST", f"/fleet/alerts/{alert_id}/resolve", {"note": note})
+
+
+# Firmware
+
+
+def list_releases(*, page: int = 1, page_size: int = 50) -> dict:
+    return read("/fleet/firmware/releases", page=page, page_size=page_size)
+
+
+def upload_release(*, file_name: str, content: bytes, version: str, sha256: str, notes: str) -> dict:
+    return write(
+        "POST", "/fleet/firmware/releases", files={"file": (file_name, content, "application/octet-stream")},
+        data={"version": version, "sha256": sha256, "notes": notes},
+    )
+
+
+def list_rollouts(*, page: int = 1, page_size: int = 50) -> dict:
+    return read("/fleet/rollouts", page=page, page_size=page_size)
+
+
+def get_rollout(rollout_id: int) -> dict:
+    return read(f"/fleet/rollouts/{rollout_id}")
+
+
+def create_rollout(data: dict) -> dict:
+    return write("POST", "/fleet/rollouts", data)
+
+
+def change_rollout(rollout_id: int, action: str) -> dict:
+    """pause, resume or cancel."""
+    return write("POST", f"/fleet/rollouts/{rollout_id}/{action}")
+
+
+# Reports
+
+
+def monthly_report(customer_id: int, month: str) -> dict:
+    return read(f"/fleet/reports/monthly/{customer_id}", month=month)
+
+
+def report_file(customer_id: int, month: str, file_format: str) -> Callable[[], bytes]:
+    """The report as CSV or PDF, fetched when the download button is clicked."""
+    return download(f"/fleet/reports/monthly/{customer_id}", month=month, format=file_format)

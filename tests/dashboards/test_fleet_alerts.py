@@ -1,0 +1,103 @@
+"""端末管理 › アラート一覧: SLA colours, the counts panel, acknowledge / assign / note / resolve through the forms."""
+
+import httpx
+import pytest
+
+from service.fleet.models import Alert
+from tests.dashboards.conftest import button, texts
+from tests.dashboards.test_fleet_dashboard import open_page
+from tests.factories import auth_headers, make_user
+from tests.service.fleet.conftest import ago, make_customer, make_terminal
+
+ALERTS = "app_pages/fleet_alerts.py"
+
+
+def add_alert(db, terminal, kind: str, *, minutes: int, **fields) -> Alert:
+    fields.setdefault("message", "通信途絶")
+    alert = Alert(terminal_id=terminal.id, customer_id=terminal.customer_id, alert_type=kind,
+                  created_at=ago(minutes=minutes), **fields)
+    db.add(alert)
+    db.flush()
+    return alert
+
+
+@pytest.fixture
+def alerts(db):
+    """An offline alert 20 minutes old (初動確認 overdue), a fresh CPU alert, and one resolved in time."""
+    customer = make_customer(db, "ABC商事")
+    shinjuku, _ = make_terminal(db, customer, "TC-0001", store_name="新宿店")
+    shibuya, _ = make_terminal(db, customer, "TC-0002", store_name="渋谷店")
+    late = add_alert(db, shinjuku, "offline", minutes=20)
+    fresh = add_alert(db, shibuya, "high_cpu", minutes=1, message="CPU使用率が95%です")
+    add_alert(db, shibuya, "error", minutes=300, status="resolved", acknowledged_at=ago(minutes=298),
+              resolved_at=ago(minutes=270), resolved_by="op1")
+    support = make_user(db, "support1", name="佐藤", grants={"fleet": "support"})
+    db.commit()
+    return late, fresh, support
+
+
+def api_alert(live_api: str, user, alert_id: int) -> dict:
+    return httpx.get(f"{live_api}/api/fleet/alerts/{alert_id}", headers=auth_headers(user)).json()
+
+
+def test_the_list_colours_each_alert_by_its_sla(alerts, open_app):
+    late, fresh, support = alerts
+
+    at = open_page(open_app, support, ALERTS)
+
+    assert [(m.label, m.value) for m in at.metric] == [("未対応", "2"), ("対応中", "0"), ("SLA超過", "1")]
+    sla = dict(zip(at.dataframe[0].value["ID"], at.dataframe[0].value["SLA"], strict=True))
+    assert sla[late.id].startswith("🔴 超過 初動確認（")
+    assert sla[fresh.id].startswith("🟠 間近 初動確認（残り")
+    assert list(sla.values())[-1] == "🟢 期限内に解決"
+
+    at.checkbox(key="fleet_alerts_overdue").check().run()
+    assert at.dataframe[0].value["ID"].tolist() == [late.id]
+
+
+def test_support_acknowledges_assigns_notes_and_resolves_through_the_forms(alerts, open_app, live_api):
+    late, _, support = alerts
+    at = open_page(open_app, support, ALERTS)
+    at.selectbox(key="fleet_alerts_selected").select(late.id).run()
+    assert "リモート診断済み" not in [b.label for b in at.button]
+    badges = [m for m in texts(at.markdown) if "-badge[" in m]
+    assert badges[:3] == [":red-badge[未対応]", ":red-badge[初動確認: 期限超過]", ":red-badge[リモート診断: 期限超過]"]
+
+    at = button(at, "初動確認").click().run()
+    assert f"アラート #{late.id} に「初動確認」を記録しました。" in texts(at.success)
+    acknowledged = api_alert(live_api, support, late.id)
+    assert (acknowledged["status"], acknowledged["acknowledged_by"]) == ("acknowledged", "support1")
+
+    at.selectbox(key=f"fleet_alerts_assignee_{late.id}").select(support.id)
+    at = button(at, "担当者を設定").click().run()
+    assert api_alert(live_api, support, late.id)["assignee_name"] == "佐藤"
+
+    at = button(at, "メモを追加").click().run()
+    assert texts(at.error) == ["メモを入力してください。"]
+    at.text_area(key=f"fleet_alerts_note_body_{late.id}").input("店舗に電話、電源が抜けていた")
+    at = button(at, "メモを追加").click().run()
+    assert "対応メモを追加しました。" in texts(at.success)
+
+    at.text_area(key=f"fleet_alerts_resolve_note_{late.id}").input("電源を接続し復旧を確認")
+    at = button(at, "解決済みにする").click().run()
+
+    assert f"アラート #{late.id} を解決済みにしました。" in texts(at.success)
+    resolved = api_alert(live_api, support, late.id)
+    assert (resolved["status"], resolved["resolved_by"]) == ("resolved", "support1")
+    notes = httpx.get(f"{live_api}/api/fleet/alerts/{late.id}/notes", headers=auth_headers(support)).json()
+    assert [n["body"] for n in notes] == ["店舗に電話、電源が抜けていた", "電源を接続し復旧を確認"]
+    assert "解決済みにする" not in [b.label for b in at.button]
+
+
+def test_an_operator_records_the_remote_diagnosis(alerts, db, open_app, live_api):
+    _, fresh, _ = alerts
+    operator = make_user(db, "op1", grants={"fleet": "operator"})
+    db.commit()
+    at = open_page(open_app, operator, ALERTS)
+    at.selectbox(key="fleet_alerts_selected").select(fresh.id).run()
+
+    at = button(at, "リモート診断済み").click().run()
+
+    diagnosed = api_alert(live_api, operator, fresh.id)
+    assert (diagnosed["diagnosed_by"], diagnosed["acknowledged_by"]) == ("op1", "op1")
+    assert "初動確認" not in [b.label for b in at.button]

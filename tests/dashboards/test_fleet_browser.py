@@ -1,0 +1,128 @@
+"""端末管理 in a real browser: an admin's rounds (dashboard, alerts, a terminal) and the report's CSV/PDF files.
+
+Screenshots of each page are saved under the test's tmp_path (run with --basetemp to keep them).
+"""
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from service.fleet.models import Alert, MetricSample
+from tests.browser.conftest import browser, dashboards_url  # noqa: F401 - the real Streamlit server and Chromium
+from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.service.fleet.conftest import ago, make_customer, make_terminal
+
+pytestmark = pytest.mark.slow
+TIMEOUT_MS = 30_000
+TOKYO = ZoneInfo("Asia/Tokyo")
+STORES = ("新宿店", "渋谷店", "池袋店", "上野店", "品川店", "横浜店")
+
+
+@pytest.fixture
+def fleet(db):
+    """Three customers with 18 terminals in every state, open alerts of different ages, a day of samples for one."""
+    statuses = ("online", "online", "online", "online", "error", "offline")
+    first = None
+    for c, name in enumerate(("ABC商事", "XYZ商店", "田中ストア")):
+        customer = make_customer(db, name, contact_phone="03-1234-567" + str(c))
+        for s, store in enumerate(STORES):
+            terminal, _ = make_terminal(
+                db, customer, f"TC200-{c}{s:03d}", store_name=store, status=statuses[s],
+                cpu_usage=20.0 + 10 * s, memory_usage=40.0 + 5 * s, disk_usage=55.0, last_heartbeat_at=ago(minutes=s),
+                created_at=ago(days=60),
+            )
+            first = first or terminal
+            if statuses[s] != "online":
+                db.add(Alert(terminal_id=terminal.id, customer_id=customer.id, alert_type=statuses[s],
+                             message="端末からの通信が途絶えました", created_at=ago(minutes=3 + 7 * s + c)))
+    db.add_all([
+        MetricSample(terminal_id=first.id, recorded_at=ago(minutes=5 * n), cpu=25 + (n * 7) % 40,
+                     memory=45 + (n * 3) % 20, disk=55 + n / 100)
+        for n in range(288)
+    ])
+    make_user(db, "root", name="運用 太郎", grants={"fleet": "admin"})
+    db.commit()
+    return first
+
+
+def sign_in(page: Page, url: str) -> None:
+    page.goto(url)
+    page.get_by_label("ログインID").fill("root")
+    page.get_by_label("パスワード").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    expect(page.get_by_role("heading", name="ダッシュボード")).to_be_visible()
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick an option of a Streamlit selectbox by its label."""
+    page.get_by_label(label).click()
+    page.get_by_role("option", name=option).click()
+
+
+def open_from_sidebar(page: Page, title: str) -> None:
+    page.get_by_test_id("stSidebar").get_by_role("link", name=title).click()
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+
+
+def screenshot(page: Page, path: Path) -> None:
+    """A full-page screenshot once the run has finished (no element left over from the previous run)."""
+    expect(page.locator("[data-stale='true']")).to_have_count(0)
+    page.screenshot(path=path, full_page=True)
+
+
+def test_an_admins_rounds_dashboard_alerts_and_a_terminal(fleet, dashboards_url, browser, tmp_path: Path):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1400, "height": 2200}, locale="ja-JP")
+    expect.set_options(timeout=TIMEOUT_MS)
+    sign_in(page, dashboards_url)
+
+    expect(page.get_by_test_id("stMetric").first).to_contain_text("総端末数")
+    expect(page.get_by_text("稼働率: 66.7%")).to_be_visible()
+    expect(page.get_by_text("顧客別状況")).to_be_visible()
+    screenshot(page, tmp_path / "fleet_dashboard.png")
+
+    open_from_sidebar(page, "アラート一覧")
+    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+    choose(page, "対応するアラート", "ABC商事 - 品川店: エラー（未対応）")
+    expect(page.get_by_role("button", name="解決済みにする")).to_be_visible()
+    screenshot(page, tmp_path / "fleet_alerts.png")
+
+    open_from_sidebar(page, "端末一覧")
+    choose(page, "詳細を表示する端末", "TC200-0000（ABC商事 - 新宿店）")
+    page.get_by_role("link", name="TC200-0000 の端末詳細を開く").click()
+    expect(page.get_by_role("heading", name="端末詳細")).to_be_visible()
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(3)
+    expect(page.get_by_role("button", name="診断ログを取得")).to_be_visible()
+    assert page.url.endswith(f"/fleet-terminal?id={fleet.id}")
+    screenshot(page, tmp_path / "fleet_terminal.png")
+
+    last_parts = {"顧客一覧": "端末のCSV取込（現行ベンダーからの移行）", "ファームウェア管理": "ロールアウトを作成"}
+    for title, last_part in last_parts.items():
+        open_from_sidebar(page, title)
+        expect(page.get_by_text(last_part)).to_be_visible()
+        screenshot(page, tmp_path / f"fleet_{title}.png")
+
+
+def test_the_report_downloads_as_csv_and_pdf(fleet, dashboards_url, browser, tmp_path: Path):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ja-JP", accept_downloads=True)
+    expect.set_options(timeout=TIMEOUT_MS)
+    sign_in(page, dashboards_url)
+    open_from_sidebar(page, "レポート")
+    now = datetime.now(TOKYO)
+    choose(page, "対象月", f"{now.year}年{now.month}月")
+    expect(page.get_by_text(f"月次報告書: ABC商事 {now.year}年{now.month}月")).to_be_visible()
+    expect(page.get_by_test_id("stMetric").nth(2)).to_contain_text("2件")
+    screenshot(page, tmp_path / "fleet_reports.png")
+
+    with page.expect_download() as csv_download:
+        page.get_by_role("button", name="CSVダウンロード").click()
+    with page.expect_download() as pdf_download:
+        page.get_by_role("button", name="PDFダウンロード").click()
+
+    csv_text = Path(csv_download.value.path()).read_bytes().decode("utf-8-sig")
+    assert csv_text.startswith("項目,値") and "顧客名,ABC商事" in csv_text and "端末数,6" in csv_text
+    assert csv_download.value.suggested_filename.endswith(".csv")
+    assert Path(pdf_download.value.path()).read_bytes().startswith(b"%PDF")
+    assert pdf_download.value.suggested_filename.endswith(".pdf")

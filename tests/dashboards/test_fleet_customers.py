@@ -1,0 +1,123 @@
+"""端末管理 › 顧客一覧: add and edit forms checked before sending, the CSV import of terminals run by a real worker."""
+
+import httpx
+import pytest
+
+from tests.dashboards.conftest import button, texts
+from tests.dashboards.test_fleet_dashboard import open_page
+from tests.factories import auth_headers, make_user
+from tests.service.fleet.conftest import make_customer
+from tests.support.waiting import wait_until
+from tests.support.worker import start_worker  # noqa: F401 - the real Celery worker fixture
+
+CUSTOMERS = "app_pages/fleet_customers.py"
+
+
+@pytest.fixture
+def admin(db):
+    user = make_user(db, "fleetadmin", grants={"fleet": "admin"})
+    db.commit()
+    return user
+
+
+def fill(at, prefix: str, **values: str):
+    for field, value in values.items():
+        at.text_input(key=f"{prefix}_{field}").input(value)
+    return at
+
+
+def api_customers(live_api: str, user, q: str) -> list[dict]:
+    return httpx.get(f"{live_api}/api/fleet/customers", params={"q": q}, headers=auth_headers(user)).json()["items"]
+
+
+def test_admin_adds_a_customer_after_the_form_checks_it(admin, open_app, live_api):
+    at = open_page(open_app, admin, CUSTOMERS)
+
+    fill(at, "fleet_customers_new", name="田中ストア", email="tanaka@", phone="03-1234-ABCD")
+    at = button(at, "追加").click().run()
+    assert texts(at.error) == [
+        "連絡先メールの形式が正しくありません。",
+        "電話番号は数字と「+ ( ) -」・空白で20文字以内にしてください。",
+    ]
+    assert api_customers(live_api, admin, "田中") == []
+
+    fill(at, "fleet_customers_new", name="田中ストア", person="田中 一郎", email="tanaka@example.jp",
+         phone="03-1234-5678")
+    at.selectbox(key="fleet_customers_new_contract").select("premium")
+    at = button(at, "追加").click().run()
+
+    assert "顧客「田中ストア」を追加しました。" in texts(at.success)
+    [created] = api_customers(live_api, admin, "田中")
+    assert (created["contact_person"], created["contract_type_label"]) == ("田中 一郎", "プレミアム保守")
+    assert at.dataframe[0].value["契約種別"].tolist() == ["プレミアム保守"]
+
+
+def test_admin_edits_a_customer_and_a_taken_name_shows_the_apis_message(admin, db, open_app, live_api):
+    abc = make_customer(db, "ABC商事")
+    make_customer(db, "XYZ商店")
+    db.commit()
+    at = open_page(open_app, admin, CUSTOMERS)
+    at.selectbox(key="fleet_customers_selected").select(abc.id).run()
+    prefix = f"fleet_customers_edit_{abc.id}"
+
+    fill(at, prefix, name="XYZ商店")
+    at = button(at, "保存").click().run()
+    assert texts(at.error) == ["この会社名は既に登録されています"]
+
+    fill(at, prefix, name="ABC商事", person="鈴木", phone="045-000-1111")
+    at = button(at, "保存").click().run()
+
+    assert "顧客「ABC商事」を保存しました。" in texts(at.success)
+    [saved] = api_customers(live_api, admin, "ABC")
+    assert (saved["contact_person"], saved["contact_phone"]) == ("鈴木", "045-000-1111")
+
+
+def test_support_reads_contacts_but_gets_no_forms(db, open_app):
+    abc = make_customer(db, "ABC商事")
+    support = make_user(db, "support1", grants={"fleet": "support"})
+    db.commit()
+    at = open_page(open_app, support, CUSTOMERS)
+
+    at.selectbox(key="fleet_customers_selected").select(abc.id).run()
+
+    assert any("担当者: 田中" in text and "tanaka@example" in text for text in texts(at.markdown))
+    assert not [b for b in at.button if b.label in ("追加", "保存", "取込を開始")]
+
+
+@pytest.mark.slow
+def test_csv_import_shows_progress_then_the_rejected_rows(admin, db, open_app, live_api, start_worker):  # noqa: F811
+    make_customer(db, "ABC商事")
+    db.commit()
+    rows = "\n".join(f"TC-{i:04d},ABC商事,店舗{i}" for i in range(30))
+    csv = f"シリアル番号,顧客企業,設置店舗名\n{rows}\nTC-0001,ABC商事,重複\nTC-9999,存在しない商事,本店\n"
+    at = open_page(open_app, admin, CUSTOMERS)
+
+    at.file_uploader(key="fleet_customers_import_file").set_value(("vendor.csv", csv.encode(), "text/csv"))
+    at = button(at, "取込を開始").click().run()
+    assert [bar.proto.text for bar in at.get("progress")] == ["待機中: 0 / 32行"]  # no worker has picked it up yet
+
+    start_worker()
+
+    def finished():
+        at.run()
+        return "取込が完了しました: 全32行のうち 30台を登録しました。" in texts(at.success)
+
+    wait_until(finished, timeout=60, message="the import job to finish and the page to show it")
+    assert texts(at.warning) == ["2行は取り込めませんでした。内容を直して、その行だけ再度取り込んでください。"]
+    rejected = at.dataframe[-1].value
+    assert rejected.to_dict("records") == [
+        {"行": 32, "シリアル番号": "TC-0001", "理由": "このシリアル番号は既に登録されています"},
+        {"行": 33, "シリアル番号": "TC-9999", "理由": "顧客が見つかりません"},
+    ]
+    total = httpx.get(f"{live_api}/api/fleet/terminals", params={"page_size": 1}, headers=auth_headers(admin))
+    assert total.json()["total"] == 30
+
+
+def test_a_csv_without_the_required_columns_is_refused_with_the_missing_ones(admin, open_app):
+    at = open_page(open_app, admin, CUSTOMERS)
+
+    content = "シリアル番号,メモ\nTC-1,a\n".encode()
+    at.file_uploader(key="fleet_customers_import_file").set_value(("x.csv", content, "text/csv"))
+    at = button(at, "取込を開始").click().run()
+
+    assert texts(at.error) == ["CSVに必須の列がありません（不足している列: customer, store_name）"]

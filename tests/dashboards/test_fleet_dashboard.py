@@ -1,0 +1,114 @@
+"""端末管理 › ダッシュボード and who sees which fleet page: counts on a small known data set, roles, customer scope."""
+
+import pytest
+
+from dashboards import sections
+from service.fleet.models import Alert
+from tests.dashboards.conftest import DASHBOARDS, texts
+from tests.factories import make_user
+from tests.service.fleet.conftest import ago, make_customer, make_terminal
+
+DASHBOARD = "app_pages/fleet_dashboard.py"
+FLEET_PAGES = [page for section in sections.SECTIONS if section.domain == "fleet" for page in section.pages]
+
+
+def open_alert(db, terminal, kind: str, minutes: int, status: str = "open") -> None:
+    db.add(Alert(terminal_id=terminal.id, customer_id=terminal.customer_id, alert_type=kind, message="", status=status,
+                 created_at=ago(minutes=minutes)))
+
+
+@pytest.fixture
+def fleet(db):
+    """ABC商事: 2 online + 1 error; XYZ商店: 1 online + 1 maintenance; two open alerts and one resolved."""
+    abc, xyz = make_customer(db, "ABC商事"), make_customer(db, "XYZ商店")
+    shinjuku, _ = make_terminal(db, abc, "TC-A1", store_name="新宿店", status="online")
+    make_terminal(db, abc, "TC-A2", store_name="池袋店", status="online")
+    make_terminal(db, abc, "TC-A3", store_name="上野店", status="error")
+    shibuya, _ = make_terminal(db, xyz, "TC-X1", store_name="渋谷店", status="online")
+    make_terminal(db, xyz, "TC-X2", store_name="原宿店", status="maintenance")
+    open_alert(db, shinjuku, "offline", 10)
+    open_alert(db, shibuya, "high_cpu", 5)
+    open_alert(db, shinjuku, "error", 90, status="resolved")
+    db.commit()
+    return abc, xyz
+
+
+def open_page(open_app, user, page: str, **query: str):
+    """Open one page as the user (with ?name=value query parameters) and check that it ran without an exception."""
+    at = open_app(user)
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_cards_availability_alerts_and_customer_table(fleet, db, open_app):
+    operator = make_user(db, "op1", grants={"fleet": "operator"})
+    db.commit()
+
+    at = open_page(open_app, operator, DASHBOARD)
+
+    assert texts(at.title) == ["ダッシュボード"]
+    assert [(m.label, m.value) for m in at.metric] == [("総端末数", "5"), ("オンライン", "3"), ("アラート", "2")]
+    assert at.get("progress")[0].proto.text == "稼働率: 75.0%"
+    lines = [m for m in texts(at.markdown) if m.startswith(":orange[⚠]")]
+    assert lines == [
+        ":orange[⚠] **XYZ商店 - 渋谷店**: CPU使用率高（5分前）",
+        ":orange[⚠] **ABC商事 - 新宿店**: オフライン（10分前）",
+    ]
+    table = at.dataframe[0].value
+    assert table.to_dict("records") == [
+        {"顧客名": "ABC商事", "端末数": 3, "オンライン": 2, "オフライン": 0, "エラー": 1, "メンテナンス中": 0},
+        {"顧客名": "XYZ商店", "端末数": 2, "オンライン": 1, "オフライン": 0, "エラー": 0, "メンテナンス中": 1},
+    ]
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_a_customer_scoped_user_counts_only_their_customer(fleet, db, open_app):
+    abc, _ = fleet
+    support = make_user(db, "support1", grants={"fleet": ("support", str(abc.id))})
+    db.commit()
+
+    at = open_page(open_app, support, DASHBOARD)
+
+    assert [(m.label, m.value) for m in at.metric] == [("総端末数", "3"), ("オンライン", "2"), ("アラート", "1")]
+    assert at.dataframe[0].value["顧客名"].tolist() == ["ABC商事"]
+
+
+def test_an_empty_fleet_says_so_instead_of_failing(db, open_app):
+    admin = make_user(db, "root", grants={"platform": "admin"})
+    db.commit()
+
+    at = open_page(open_app, admin, DASHBOARD)
+
+    assert [m.value for m in at.metric] == ["0", "0", "0"]
+    assert "未解決のアラートはありません。" in texts(at.caption)
+    assert not at.error
+
+
+def test_a_viewer_sees_only_the_report_page(fleet, db, open_app):
+    abc, _ = fleet
+    viewer = make_user(db, "viewer1", grants={"fleet": ("viewer", str(abc.id))})
+    db.commit()
+
+    at = open_app(viewer)
+
+    assert texts(at.title) == ["レポート"]
+    for page in FLEET_PAGES:
+        if page.title == "レポート":
+            continue
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page.path)
+
+
+def test_the_guard_refuses_a_viewer_who_opens_the_dashboard_directly(db, open_app):
+    viewer = make_user(db, "viewer1", grants={"fleet": "viewer"})
+    db.commit()
+
+    at = open_app(viewer, script=DASHBOARDS / DASHBOARD)
+
+    assert texts(at.error) == [
+        "「端末管理 › ダッシュボード」を表示する権限がありません。必要な場合は管理者に権限の付与を依頼してください。"
+    ]
+    assert not at.metric

@@ -1,0 +1,85 @@
+"""端末管理 › レポート: a customer's monthly numbers and chart, the download buttons, a viewer's own customer."""
+
+import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from service.fleet.models import Alert
+from tests.dashboards.conftest import texts
+from tests.dashboards.test_fleet_dashboard import open_page
+from tests.factories import make_user
+from tests.service.fleet.conftest import make_customer, make_terminal
+
+REPORTS = "app_pages/fleet_reports.py"
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def last_month() -> tuple[str, datetime, datetime]:
+    """The month the page opens on (the previous one in Japan time): YYYY-MM, its start and end."""
+    this_month = datetime.now(TOKYO).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    start = (this_month - timedelta(days=1)).replace(day=1)
+    return f"{start:%Y-%m}", start, this_month
+
+
+@pytest.fixture
+def month_of_work(db):
+    """ABC商事: one terminal all month, an offline alert resolved in 90 minutes and an error resolved in 30."""
+    month, start, end = last_month()
+    abc = make_customer(db, "ABC商事")
+    make_customer(db, "XYZ商店")
+    terminal, _ = make_terminal(db, abc, "TC-1", created_at=start - timedelta(days=30))
+    for kind, day, minutes in (("offline", 2, 90), ("error", 5, 30)):
+        created = start + timedelta(days=day)
+        db.add(Alert(terminal_id=terminal.id, customer_id=abc.id, alert_type=kind, message="", status="resolved",
+                     created_at=created, resolved_at=created + timedelta(minutes=minutes)))
+    db.commit()
+    availability = 100 * (1 - 90 * 60 / (end - start).total_seconds())
+    return abc, month, availability
+
+
+def test_the_monthly_report_shows_availability_alerts_by_type_and_mttr(month_of_work, db, open_app):
+    abc, month, availability = month_of_work
+    operator = make_user(db, "op1", grants={"fleet": "operator"})
+    db.commit()
+
+    at = open_page(open_app, operator, REPORTS)
+
+    assert at.selectbox(key="fleet_reports_customer").value == abc.id
+    assert at.selectbox(key="fleet_reports_month").value == month
+    assert [(m.label, m.value) for m in at.metric] == [
+        ("稼働率", f"{availability:.2f}%"), ("端末数", "1台"), ("アラート件数", "2件"), ("解決件数", "2件"),
+        ("平均解決時間", "60.0分"),
+    ]
+    [bars] = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    assert dict(zip(bars["x"], bars["y"], strict=True)) == {
+        "オフライン": 1, "エラー": 1, "CPU使用率高": 0, "メモリ使用率高": 0, "更新失敗": 0,
+    }
+    buttons = at.get("download_button")
+    assert [b.label for b in buttons] == ["CSVダウンロード", "PDFダウンロード"]
+    assert all(b.proto.deferred_file_id for b in buttons), "the files are fetched only when clicked"
+
+
+def test_another_customer_has_its_own_report(month_of_work, db, open_app):
+    operator = make_user(db, "op1", grants={"fleet": "operator"})
+    db.commit()
+    at = open_page(open_app, operator, REPORTS)
+
+    at.selectbox(key="fleet_reports_customer").select_index(1).run()
+
+    assert at.subheader[0].value.startswith("月次報告書: XYZ商店")
+    assert [m.value for m in at.metric][1:] == ["0台", "0件", "0件", "-"]
+
+
+def test_a_viewer_reads_their_own_customers_report_without_a_picker(month_of_work, db, open_app):
+    abc, month, _ = month_of_work
+    viewer = make_user(db, "viewer1", grants={"fleet": ("viewer", str(abc.id))})
+    db.commit()
+
+    at = open_app(viewer)
+
+    assert texts(at.title) == ["レポート"]
+    assert "fleet_reports_customer" not in [s.key for s in at.selectbox]
+    assert at.subheader[0].value.startswith("月次報告書: ABC商事")
+    assert [m.value for m in at.metric][2] == "2件"
