@@ -13,8 +13,7 @@ REFRESH_SECONDS = 60
 # §5.1: admin everything; operator monitoring and basic operations; support reading, alerts and customer contact.
 ADMIN = ("admin",)
 OPERATOR = ("admin", "operator")
-READER = ("admin", "operator", "support")
-REPORT_READER = ("admin", "operator", "support", "viewer")
+READER = sections.FLEET_STAFF
 PICKER_SIZE = 100
 
 TERMINAL_PAGE = "app_pages/fleet_terminal.py"

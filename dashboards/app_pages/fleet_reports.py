@@ -30,10 +30,10 @@ def month_label(month: str) -> str:
 
 def report_customer(user: dict) -> int | None:
     """A user limited to one customer reports on that customer; others pick one."""
-    scope = sections.grants_by_domain(user).get(fleet_common.DOMAIN, {}).get("scope")
-    if scope and not sections.is_platform_admin(user):
-        return int(scope) if scope.isdigit() else None
-    return fleet_common.customer_select("顧客", f"{PAGE}_customer", include_all=False)
+    if fleet_common.unrestricted(user):
+        return fleet_common.customer_select("顧客", f"{PAGE}_customer", include_all=False)
+    scope = sections.grants_by_domain(user)[fleet_common.DOMAIN]["scope"]
+    return int(scope) if scope.isdigit() else None
 
 
 def alerts_chart(report: dict) -> go.Figure:
