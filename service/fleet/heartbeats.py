@@ -267,16 +267,20 @@ def _single(beat: Beat) -> HeartbeatReply | Exception:
 
 
 class GroupRunner:
-    """Runs `work` over everything submitted on one event loop while its previous call was running (group commit).
+    """Runs `work` over everything submitted on one event loop while its earlier calls were running (group commit).
 
-    Under load many requests share one database round trip; alone, a request waits for nobody.
+    Under load many requests share one database round trip; alone, a request waits for nobody. Up to `IN_FLIGHT`
+    calls overlap, so one batch's round trips do not leave the next batch waiting.
     """
+
+    IN_FLIGHT = 2
 
     def __init__(self, work: Callable[[list], list], executor: ThreadPoolExecutor) -> None:
         self.loop = asyncio.get_running_loop()
         self.work, self.executor = work, executor
         self.queue: list[tuple[object, asyncio.Future]] = []
         self.wakeup = asyncio.Event()
+        self.slots = asyncio.Semaphore(self.IN_FLIGHT)
         self.max_batch = get_settings().fleet_batch_max
         self.task = self.loop.create_task(self._run())
 
@@ -291,14 +295,17 @@ class GroupRunner:
             await self.wakeup.wait()
             self.wakeup.clear()
             while self.queue:
+                await self.slots.acquire()
                 batch, self.queue = self.queue[: self.max_batch], self.queue[self.max_batch :]
-                await self._call(batch)
+                self.loop.create_task(self._call(batch))
 
     async def _call(self, batch: list[tuple[object, asyncio.Future]]) -> None:
         try:
             results = await self.loop.run_in_executor(self.executor, self.work, [item for item, _ in batch])
         except Exception as exc:
             results = [exc] * len(batch)
+        finally:
+            self.slots.release()
         for (_, future), result in zip(batch, results, strict=True):
             if future.done():
                 continue
@@ -309,7 +316,10 @@ class GroupRunner:
 
 
 _runners: dict[tuple[int, str], GroupRunner] = {}
-_executors = {name: ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"fleet-{name}") for name in ("write", "read")}
+_executors = {
+    name: ThreadPoolExecutor(max_workers=GroupRunner.IN_FLIGHT, thread_name_prefix=f"fleet-{name}")
+    for name in ("write", "read")
+}
 
 
 def runner(name: str, work: Callable[[list], list]) -> GroupRunner:
