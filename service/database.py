@@ -1,6 +1,7 @@
 """Engine, sessions and the declarative base shared by every domain."""
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -11,6 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+from starlette.concurrency import run_in_threadpool
 
 from service.config import get_settings
 
@@ -97,24 +99,54 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
-def get_db() -> Iterator[Session]:
-    """FastAPI dependency: one session per request, committed at the end, rolled back on error."""
-    with session_scope() as db:
-        yield db
+def _finish(db: Session, exc: BaseException | None) -> None:
+    """Commit, or roll back on error (an error marked keep_changes still commits, e.g. a counted failed login)."""
+    try:
+        if exc is None or getattr(exc, "keep_changes", False):
+            db.commit()
+        else:
+            db.rollback()
+    finally:
+        db.close()
 
 
 @contextmanager
 def session_scope() -> Iterator[Session]:
-    """The one commit boundary for jobs, commands and requests; an error marked keep_changes still commits (e.g. a counted failed login)."""
+    """The one commit boundary for jobs and commands."""
     db = get_sessionmaker()()
     try:
         yield db
-        db.commit()
     except BaseException as exc:
-        if getattr(exc, "keep_changes", False):
-            db.commit()
-        else:
-            db.rollback()
+        _finish(db, exc)
         raise
-    finally:
-        db.close()
+    _finish(db, None)
+
+
+_request_gates: dict[int, asyncio.Semaphore] = {}
+
+
+def _request_gate() -> asyncio.Semaphore:
+    """Per event loop: how many requests may hold a session at once (one writer for SQLite, the pool's size for PostgreSQL).
+
+    Requests wait here, in the event loop, instead of in worker threads: a thread blocked on the SQLite write lock or
+    on an empty pool would otherwise starve the request that holds the lock of the thread it needs to finish.
+    """
+    loop = asyncio.get_running_loop()
+    gate = _request_gates.get(id(loop))
+    if gate is None:
+        engine = get_engine()
+        capacity = 1 if engine.dialect.name == "sqlite" else max(1, engine.pool.size() + engine.pool._max_overflow - 5)
+        gate = _request_gates[id(loop)] = asyncio.Semaphore(capacity)
+    return gate
+
+
+async def get_db() -> AsyncIterator[Session]:
+    """FastAPI dependency: one session per request, committed at the end of the endpoint, rolled back on error."""
+    async with _request_gate():
+        db = get_sessionmaker()()
+        try:
+            yield db
+        except BaseException as exc:
+            await run_in_threadpool(_finish, db, exc)
+            raise
+        await run_in_threadpool(_finish, db, None)
