@@ -51,6 +51,11 @@ def prune_history() -> dict:
 def import_terminals(import_id: int) -> None:
     """Work through a CSV import chunk by chunk, committing progress after each so the page can poll it."""
     more = True
-    while more:
+    try:
+        while more:
+            with session_scope() as db:
+                more = imports.process_chunk(db, import_id=import_id, now=utcnow())
+    except Exception:
         with session_scope() as db:
-            more = imports.process_chunk(db, import_id=import_id, now=utcnow())
+            imports.mark_failed(db, import_id=import_id, now=utcnow())
+        raise

@@ -168,3 +168,10 @@ def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHU
         job.status, job.finished_at = "done", now
     db.flush()
     return job.status != "done"
+
+
+def mark_failed(db: Session, *, import_id: int, now: datetime) -> None:
+    """The job broke off (not a bad row: those are rejected); the page shows 失敗 with the rows done so far."""
+    job = db.get(TerminalImport, import_id)
+    if job is not None and job.status != "done":
+        job.status, job.finished_at = "failed", now

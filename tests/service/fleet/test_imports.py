@@ -75,3 +75,14 @@ def test_a_scoped_importer_only_imports_into_their_customer(client, db):
     done = client.get(f"/api/fleet/imports/{job['id']}", headers=scoped).json()
     assert done["accepted_rows"] == 1 and done["rejected"][0]["serial_number"] == "S-2"
     assert client.get(f"/api/fleet/imports/{job['id']}", headers=other).status_code == 404
+
+
+def test_a_broken_off_import_is_marked_failed(client, db):
+    admin = user_headers(db, "admin1", "admin")
+    db.commit()
+    csv = "serial_number,customer,store_name\nS-1,ABC商事,店\n"
+    job = client.post("/api/fleet/imports", files={"file": ("x.csv", csv.encode(), "text/csv")}, headers=admin).json()
+    imports.mark_failed(db, import_id=job["id"], now=utcnow())
+    db.commit()
+    assert client.get(f"/api/fleet/imports/{job['id']}", headers=admin).json()["status_label"] == "失敗"
+    assert imports.process_chunk(db, import_id=job["id"], now=utcnow()) is False
