@@ -20,7 +20,7 @@ def _navigation(user: dict):
     if not pages:
         st.warning("表示できる画面がありません。管理者に権限の付与を依頼してください。")
         st.stop()
-    return st.navigation(pages)
+    return st.navigation(pages, expanded=True)
 
 
 def _login_navigation():

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from service.audit.service import Actor, verify_chain
 from service.config import PLACEHOLDER_SECRETS, get_settings
 from service.database import session_scope
-from service.demo.framework import find_user, load_demo
+from service.demo.framework import load_demo
 from service.demo.platform import ADMIN_LOGIN
 from service.errors import DomainError, NotFound
 from service.identity import service as identity
@@ -63,7 +63,7 @@ def read_password(args: argparse.Namespace) -> str:
 
 
 def user_by_login(db: Session, login_id: str) -> User:
-    user = find_user(db, login_id)
+    user = identity.find_user_by_login(db, login_id)
     if user is None:
         raise NotFound(f"user {login_id!r} not found")
     return user
@@ -140,7 +140,7 @@ def demo_load(db: Session, args: argparse.Namespace) -> str:
         raise CommandFailed(
             "refusing to load demo accounts with known passwords in production (add --allow-production)"
         )
-    if args.first_run and find_user(db, ADMIN_LOGIN) is not None:
+    if args.first_run and identity.find_user_by_login(db, ADMIN_LOGIN) is not None:
         return f"demo data not loaded: user {ADMIN_LOGIN!r} already exists (run `demo load` to top it up)"
     from service.demo.progress import RichSink
 
@@ -160,7 +160,7 @@ def bootstrap_admin(db: Session, args: argparse.Namespace) -> str:
     password = get_settings().admin_password
     if password in PLACEHOLDER_SECRETS:
         raise CommandFailed("no platform admin exists yet: set APP_ADMIN_PASSWORD to a real password (8+ characters)")
-    if find_user(db, ADMIN_LOGIN) is not None:
+    if identity.find_user_by_login(db, ADMIN_LOGIN) is not None:
         raise CommandFailed(
             f"user {ADMIN_LOGIN!r} exists without the platform admin role: grant it with `grants set {ADMIN_LOGIN} platform admin`"
         )

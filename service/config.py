@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = 10
     admin_password: str = ""
     max_body_bytes: int = 10 * 1024 * 1024
+    max_upload_bytes: int = 200 * 1024 * 1024
     timezone: str = "Asia/Tokyo"
     api_url: str = "http://127.0.0.1:8000"
     cors_origins: str = ""

@@ -79,7 +79,9 @@ class GuardMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.max_body = get_settings().max_body_bytes
+        settings = get_settings()
+        self.max_body = settings.max_body_bytes
+        self.max_upload = settings.max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -97,11 +99,12 @@ class GuardMiddleware:
         if b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", ""):
             await _send_error(send, 400, "nul_byte", "NUL文字は使用できません", request_id)
             return
+        content_type = (_header(scope, b"content-type") or b"").lower()
+        limit = self.max_upload if content_type.startswith(b"multipart/form-data") else self.max_body
         declared = _header(scope, b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _send_error(send, 413, "payload_too_large", "リクエストが大きすぎます", request_id)
             return
-        content_type = (_header(scope, b"content-type") or b"").lower()
         chunks: list[bytes] = []
         size = 0
         more = scope["method"] not in ("GET", "HEAD", "DELETE", "OPTIONS")
@@ -111,7 +114,7 @@ class GuardMiddleware:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body:
+            if size > limit:
                 await _send_error(send, 413, "payload_too_large", "リクエストが大きすぎます", request_id)
                 return
             chunks.append(chunk)
@@ -120,20 +123,21 @@ class GuardMiddleware:
         if content_type.startswith(TEXT_TYPES) and (b"\x00" in body or b"\\u0000" in body):
             await _send_error(send, 400, "nul_byte", "NUL文字は使用できません", request_id)
             return
-        await self.app(scope, _replay(body), _with_request_id(send, request_id))
+        await self.app(scope, _replay(body, receive), _with_request_id(send, request_id))
 
 
-def _replay(body: bytes) -> Receive:
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """Hand the already-read body to the app once, then pass through to the real channel (e.g. for disconnects)."""
     sent = False
 
-    async def receive() -> Message:
+    async def replayed() -> Message:
         nonlocal sent
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
+        return await receive()
 
-    return receive
+    return replayed
 
 
 def _with_request_id(send: Send, request_id: str) -> Send:

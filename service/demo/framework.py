@@ -20,14 +20,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.audit import service as audit
 from service.audit.service import Actor
 from service.errors import ValidationFailed
 from service.identity import service as identity
 from service.identity.models import Grant, User
+from service.identity.schemas import UserCreate
 from service.identity.security import hash_password
 
 PLATFORM_HOOK_ORDER = 0
@@ -121,31 +120,13 @@ def demo_password_hash(password: str) -> str:
     return hash_password(password)
 
 
-def find_user(db: Session, login_id: str) -> User | None:
-    return db.scalar(select(User).where(func.lower(User.login_id) == login_id.lower()))
-
-
 def ensure_demo_user(db: Session, login_id: str, *, name: str, password: str, actor: Actor) -> User:
     """Return the user with this login id, creating it (audited) when it does not exist yet."""
-    user = find_user(db, login_id)
+    user = identity.find_user_by_login(db, login_id)
     if user is not None:
         return user
-    user = User(
-        login_id=login_id, name=name, email=f"{login_id}@example.jp", password_hash=demo_password_hash(password)
-    )
-    db.add(user)
-    db.flush()
-    after = audit.snapshot(user, identity.USER_FIELDS) | {"password": "set"}
-    audit.record(
-        db,
-        actor=actor,
-        action="create",
-        domain="platform",
-        target_type="user",
-        target_id=user.id,
-        changes=audit.diff({}, after),
-    )
-    return user
+    data = UserCreate(login_id=login_id, name=name, email=f"{login_id}@example.jp", password=password)
+    return identity.create_user(db, data=data, actor=actor, password_hash=demo_password_hash(password))
 
 
 def grant_demo_user(
@@ -155,7 +136,7 @@ def grant_demo_user(
 
     Returns None when the user does not exist (it was deleted) or already has a grant there (kept as it is).
     """
-    user = find_user(db, login_id)
+    user = identity.find_user_by_login(db, login_id)
     if user is None or any(grant.domain == domain for grant in user.grants):
         return None
     return identity.set_grant(db, user=user, domain=domain, role=role, scope=scope, actor=actor)

@@ -26,21 +26,31 @@ class LoginResult:
     token: IssuedToken
 
 
-def _audit_login(db: Session, *, actor: Actor, action: str, login_id: str, user: User | None, reason: str = "", now: datetime) -> None:
+def _audit_login(
+    db: Session, *, actor: Actor, action: str, login_id: str, user: User | None, reason: str = "", now: datetime
+) -> None:
     changes = {"login_id": login_id}
     if reason:
         changes["reason"] = reason
     audit.record(
-        db, actor=actor, action=action, domain="platform", target_type="user",
-        target_id=user.id if user else None, changes=changes, at=now,
+        db,
+        actor=actor,
+        action=action,
+        domain="platform",
+        target_type="user",
+        target_id=user.id if user else None,
+        changes=changes,
+        at=now,
     )
 
 
 def authenticate(db: Session, *, login_id: str, password: str, actor: Actor, now: datetime) -> LoginResult:
     """Check the password under the lockout rules and issue a token; failures are counted and audited even though they raise."""
     key = login_id.strip().lower()
-    user = db.scalar(select(User).where(func.lower(User.login_id) == key))
-    failed = Actor(type="anonymous", label=login_id[:100], client_address=actor.client_address, request_id=actor.request_id)
+    user = find_user_by_login(db, key)
+    failed = Actor(
+        type="anonymous", label=login_id[:100], client_address=actor.client_address, request_id=actor.request_id
+    )
     try:
         lockout.ensure_not_locked(db, kind=USER_KIND, key=key, now=now)
     except Locked as exc:
@@ -55,7 +65,10 @@ def authenticate(db: Session, *, login_id: str, password: str, actor: Actor, now
         if outcome.locked_until is not None:
             raise Locked(
                 lockout.locked_message(outcome.locked_until, now),
-                details={"locked_until": outcome.locked_until, "minutes_left": lockout.minutes_left(outcome.locked_until, now)},
+                details={
+                    "locked_until": outcome.locked_until,
+                    "minutes_left": lockout.minutes_left(outcome.locked_until, now),
+                },
                 code="account_locked",
                 keep_changes=True,
             )
@@ -85,7 +98,13 @@ def _password_matches(user: User | None, password: str) -> bool:
 
 
 def actor_for(user: User, origin: Actor) -> Actor:
-    return Actor(type="user", id=str(user.id), label=user.login_id, client_address=origin.client_address, request_id=origin.request_id)
+    return Actor(
+        type="user",
+        id=str(user.id),
+        label=user.login_id,
+        client_address=origin.client_address,
+        request_id=origin.request_id,
+    )
 
 
 def logout(db: Session, *, jti: str, expires_at: datetime, actor: Actor, now: datetime) -> None:
@@ -119,17 +138,34 @@ def list_users(db: Session, *, q: str | None, offset: int, limit: int) -> tuple[
     return list(rows), total
 
 
-def create_user(db: Session, *, data: UserCreate, actor: Actor) -> User:
-    if db.scalar(select(User.id).where(func.lower(User.login_id) == data.login_id.lower())):
+def find_user_by_login(db: Session, login_id: str) -> User | None:
+    """Login ids are unique without regard to case."""
+    return db.scalar(select(User).where(func.lower(User.login_id) == login_id.lower()))
+
+
+def create_user(db: Session, *, data: UserCreate, actor: Actor, password_hash: str | None = None) -> User:
+    """Create and audit a user; a caller creating many users with one password may pass its hash, computed once."""
+    if find_user_by_login(db, data.login_id) is not None:
         raise Conflict("このログインIDは既に使われています", details={"field": "login_id", "rule": "unique"})
     user = User(
-        login_id=data.login_id, name=data.name, email=str(data.email or ""),
-        password_hash=hash_password(data.password), is_active=data.is_active,
+        login_id=data.login_id,
+        name=data.name,
+        email=str(data.email or ""),
+        password_hash=password_hash or hash_password(data.password),
+        is_active=data.is_active,
     )
     db.add(user)
     db.flush()
     after = audit.snapshot(user, USER_FIELDS) | {"password": "set"}
-    audit.record(db, actor=actor, action="create", domain="platform", target_type="user", target_id=user.id, changes=audit.diff({}, after))
+    audit.record(
+        db,
+        actor=actor,
+        action="create",
+        domain="platform",
+        target_type="user",
+        target_id=user.id,
+        changes=audit.diff({}, after),
+    )
     return user
 
 
@@ -145,7 +181,9 @@ def update_user(db: Session, *, user: User, data: UserUpdate, actor: Actor) -> U
         changes |= audit.diff({"password": "old"}, {"password": "new"})
     if changes:
         db.flush()
-        audit.record(db, actor=actor, action="update", domain="platform", target_type="user", target_id=user.id, changes=changes)
+        audit.record(
+            db, actor=actor, action="update", domain="platform", target_type="user", target_id=user.id, changes=changes
+        )
     return user
 
 
@@ -154,12 +192,17 @@ def _validate_grant(domain: str, role: str, scope: str | None) -> None:
     if entry is None:
         raise NotFound("ドメインが見つかりません", details={"domain": domain})
     if role not in entry.roles:
-        raise ValidationFailed("このドメインにその役割はありません", details={"field": "role", "allowed": list(entry.roles)})
+        raise ValidationFailed(
+            "このドメインにその役割はありません", details={"field": "role", "allowed": list(entry.roles)}
+        )
     if scope and role not in entry.scoped_roles:
-        raise ValidationFailed("この役割には範囲を指定できません", details={"field": "scope", "rule": "scope_not_allowed"})
+        raise ValidationFailed(
+            "この役割には範囲を指定できません", details={"field": "scope", "rule": "scope_not_allowed"}
+        )
     if not scope and role in entry.scope_required_roles:
         raise ValidationFailed(
-            f"この役割には範囲（{entry.scope_kind}）の指定が必要です", details={"field": "scope", "rule": "scope_required"}
+            f"この役割には範囲（{entry.scope_kind}）の指定が必要です",
+            details={"field": "scope", "rule": "scope_required"},
         )
 
 
@@ -176,7 +219,15 @@ def set_grant(db: Session, *, user: User, domain: str, role: str, scope: str | N
     changes = audit.diff(before, {"role": role, "scope": scope})
     if changes:
         action = "update" if before else "create"
-        audit.record(db, actor=actor, action=action, domain="platform", target_type="grant", target_id=f"{user.id}:{domain}", changes=changes)
+        audit.record(
+            db,
+            actor=actor,
+            action=action,
+            domain="platform",
+            target_type="grant",
+            target_id=f"{user.id}:{domain}",
+            changes=changes,
+        )
     return grant
 
 
@@ -188,6 +239,11 @@ def remove_grant(db: Session, *, user: User, domain: str, actor: Actor) -> None:
     user.grants.remove(grant)
     db.flush()
     audit.record(
-        db, actor=actor, action="delete", domain="platform", target_type="grant",
-        target_id=f"{user.id}:{domain}", changes=audit.diff(before, {}),
+        db,
+        actor=actor,
+        action="delete",
+        domain="platform",
+        target_type="grant",
+        target_id=f"{user.id}:{domain}",
+        changes=audit.diff(before, {}),
     )

@@ -11,7 +11,13 @@ config = context.config
 
 
 def _url() -> str:
-    return context.get_x_argument(as_dictionary=True).get("url") or get_settings().effective_database_url
+    url = context.get_x_argument(as_dictionary=True).get("url")
+    if url:
+        return url
+    settings = get_settings()
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return settings.effective_database_url
 
 
 def run_migrations_offline() -> None:
