@@ -1,4 +1,4 @@
-"""The store agent's API: enrol once, then heartbeats, command progress, firmware download, diagnostics, token rotation."""
+"""The store agent's API: enrolment, heartbeats, command progress, firmware, diagnostics, token rotation."""
 
 from typing import Annotated
 

@@ -39,7 +39,7 @@ class TerminalIdentity:
 
 
 class TokenCache:
-    """Token hash → terminal, kept a few seconds so the hot path rarely asks the database and revocation still bites fast."""
+    """Token hash → terminal, kept a few seconds: few database trips, and revocation still bites fast."""
 
     def __init__(self) -> None:
         self._entries: dict[str, tuple[TerminalIdentity, float]] = {}

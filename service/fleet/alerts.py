@@ -1,4 +1,4 @@
-"""Alerts: opening and auto-resolving them, the people's workflow (acknowledge, assign, note, resolve) and §4.2 SLA timers."""
+"""Alerts: opening and auto-resolving them, the people's workflow and §4.2 SLA timers."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -54,7 +54,7 @@ def open_alerts(db: Session, alerts: Iterable[NewAlert], *, now: datetime) -> No
 
 
 def resolve_alerts(db: Session, pairs: Iterable[tuple[int, str]], *, now: datetime, by: str = SYSTEM_LABEL) -> int:
-    """Resolve the open alerts of these (terminal, type) pairs; customer incidents whose alerts are all resolved close too."""
+    """Resolve the open alerts of these (terminal, type) pairs; incidents with no open alert left close too."""
     pairs = list(pairs)
     if not pairs:
         return 0

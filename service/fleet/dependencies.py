@@ -14,7 +14,8 @@ from service.identity.dependencies import Caller, CurrentCaller, require
 from service.tenancy import TenantScope, get_scoped
 
 DOMAIN = "fleet"
-# §5.1: admin everything; operator monitoring and basic operations; support reading, alerts, customer contact; viewer reports.
+# §5.1: admin everything; operator monitoring and operations; support reading, alerts, customer contact;
+# viewer reports.
 Admin = Annotated[Caller, Depends(require(DOMAIN, "admin"))]
 Operator = Annotated[Caller, Depends(require(DOMAIN, "admin", "operator"))]
 Reader = Annotated[Caller, Depends(require(DOMAIN, "admin", "operator", "support"))]
@@ -51,7 +52,7 @@ ScopedRollout = Annotated[Rollout, Depends(valid_rollout)]
 
 
 async def bearer_token_hash(request: Request) -> str:
-    """The sha256 of the terminal token in the Authorization header (anything else is a 401 straight away; async: no thread hop)."""
+    """The sha256 of the terminal token in the Authorization header (else 401; async: no thread hop)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.startswith(agents.TOKEN_PREFIX):
         raise Unauthorized("端末トークンが必要です", code="invalid_terminal_token")
@@ -64,7 +65,7 @@ def _lookup_many(token_hashes: list[str]) -> list[TerminalIdentity | Exception]:
 
 
 async def current_terminal(token_hash: Annotated[str, Depends(bearer_token_hash)]) -> TerminalIdentity:
-    """The terminal holding the token: from the short-lived cache, else from one query shared with concurrent callers."""
+    """The terminal holding the token: from the short-lived cache, else one query shared with concurrent callers."""
     cached = agents.token_cache.get(token_hash)
     return cached if cached is not None else await heartbeats.runner("read", _lookup_many).submit(token_hash)
 

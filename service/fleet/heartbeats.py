@@ -1,4 +1,4 @@
-"""The heartbeat hot path: alert rules for one beat, and a group-commit batcher that writes many beats in one transaction.
+"""The heartbeat hot path: alert rules for one beat, and a group commit writing many beats per transaction.
 
 A request is answered only after the transaction holding its heartbeat committed, so nothing acknowledged is lost.
 """
@@ -159,7 +159,7 @@ def _deliver_commands(db: Session, terminal_ids: list[int], now: datetime) -> di
 
 
 def write_batch(db: Session, beats: list[Beat], *, now: datetime) -> list[HeartbeatReply | Exception]:
-    """Store a batch of heartbeats: terminal state, metric samples, new events, alert changes; return each beat's reply."""
+    """Store a batch of heartbeats: state, samples, new events, alert changes; return each beat's reply."""
     settings = get_settings()
     snapshot = _snapshot(db, sorted({b.token_hash for b in beats}))
     states = snapshot.states
@@ -243,7 +243,7 @@ def _write_in_transaction(beats: list[Beat]) -> list[HeartbeatReply | Exception]
 
 
 def write_with_fallback(beats: list[Beat]) -> list[HeartbeatReply | Exception]:
-    """Write the batch; a deadlock is retried, any other failure is narrowed down beat by beat so only the culprit fails."""
+    """Write the batch; a deadlock is retried; other failures are narrowed down so only the culprit fails."""
     for attempt in range(3):
         try:
             return _write_in_transaction(beats)
@@ -323,7 +323,7 @@ _executors = {
 
 
 def runner(name: str, work: Callable[[list], list]) -> GroupRunner:
-    """The group runner of the running event loop for this kind of work (one per server worker; a test client gets its own)."""
+    """The group runner of the running event loop for this kind of work (one per worker; a test client gets its own)."""
     loop = asyncio.get_running_loop()
     key = (id(loop), name)
     current = _runners.get(key)

@@ -296,7 +296,7 @@ class Command(Base):
 
 
 class UpdateTask(Base):
-    """One terminal's part of a rollout: queued → pending → in_progress → installed → succeeded (or failed/timed_out/cancelled)."""
+    """One terminal's part of a rollout: queued → pending → in_progress → installed → succeeded (or a failure)."""
 
     __tablename__ = "fleet_update_task"
     __table_args__ = (

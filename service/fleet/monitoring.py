@@ -33,7 +33,7 @@ def offline_threshold(settings=None) -> timedelta:
 
 
 def is_ingest_gap(db: Session, *, last_ingest_at: datetime | None, now: datetime) -> bool:
-    """True when the silence since the last heartbeat is the service's fault: that many live terminals cannot all be quiet."""
+    """True when the silence since the last heartbeat is ours: so many live terminals cannot all be quiet."""
     settings = get_settings()
     if last_ingest_at is None:
         return False
@@ -46,7 +46,7 @@ def is_ingest_gap(db: Session, *, last_ingest_at: datetime | None, now: datetime
 
 
 def mark_ingest(db: Session, *, now: datetime, last_ingest_at: datetime | None) -> None:
-    """Note that heartbeats are arriving (at most every few seconds); the first one after a gap starts a grace period."""
+    """Note that heartbeats are arriving (every few seconds at most); the first after a gap starts a grace period."""
     fresh = timedelta(seconds=INGEST_MARK_SECONDS)
     if last_ingest_at is not None and now - last_ingest_at < fresh:
         return
@@ -72,7 +72,7 @@ class SweepResult:
 
 
 def sweep_offline(db: Session, *, now: datetime) -> SweepResult:
-    """Mark terminals that missed their intervals offline and open offline alerts, unless the service itself was deaf."""
+    """Mark terminals that missed their intervals offline, with alerts, unless the service itself was deaf."""
     state = fleet_state(db)
     if is_ingest_gap(db, last_ingest_at=state.last_ingest_at, now=now):
         return SweepResult(0, 0, skipped="ingest_gap")
@@ -105,7 +105,7 @@ def _local(at: datetime | None) -> str:
 
 
 def group_incidents(db: Session, *, customer_ids: set[int], now: datetime) -> int:
-    """When ≥ ratio (and ≥ N) of a customer's terminals went offline within the window, gather their alerts in one incident."""
+    """When ≥ ratio (and ≥ N) of a customer's terminals went offline in the window, gather them in one incident."""
     settings = get_settings()
     window_start = now - timedelta(minutes=settings.fleet_incident_window_minutes)
     recent = case((Terminal.offline_since >= window_start, 1), else_=0)

@@ -1,4 +1,4 @@
-"""The fleet API the dashboards use: thin handlers over the service modules, every query scoped to the caller's customer."""
+"""The fleet API the dashboards use: thin handlers, every query scoped to the caller's customer."""
 
 from typing import Annotated, Literal
 

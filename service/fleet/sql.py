@@ -60,7 +60,7 @@ def insert_rows(db: Session, model: type, rows: list[dict[str, Any]], *, ignore_
 
 
 def update_rows(db: Session, table: Table, rows: list[dict[str, Any]], *, constants: dict[str, Any]) -> None:
-    """Update many rows by id: on PostgreSQL one UPDATE … FROM unnest(arrays) (a fixed, prepared statement), elsewhere an executemany."""
+    """Update many rows by id: one UPDATE … FROM unnest(arrays) on PostgreSQL, an executemany elsewhere."""
     names = [name for name in rows[0] if name != "id"]
     if _is_postgres(db):
         assignments = ", ".join([f"{n} = v.{n}" for n in names] + [f"{n} = :const_{n}" for n in constants])

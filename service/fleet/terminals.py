@@ -153,7 +153,7 @@ def update_terminal(
 
 
 def set_maintenance(db: Session, *, terminal: Terminal, enabled: bool, actor: Actor, now: datetime) -> Terminal:
-    """Enter maintenance (open alerts resolve, no new ones) or leave it (back to what the agent last said, if recent)."""
+    """Enter maintenance (open alerts resolve, no new ones) or leave it (back to the agent's last word, if recent)."""
     before = {"status": terminal.status}
     if enabled:
         terminal.status = "maintenance"

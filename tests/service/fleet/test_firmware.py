@@ -1,4 +1,4 @@
-"""Firmware: verified uploads, rollouts in waves, heartbeat verification, failures pausing, timeouts, operator controls."""
+"""Firmware: verified uploads, rollouts in waves, heartbeat verification, pausing, timeouts, controls."""
 
 import hashlib
 from datetime import timedelta
