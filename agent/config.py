@@ -15,7 +15,6 @@ Every key can be overridden by DAICHO_AGENT_<KEY> (e.g. DAICHO_AGENT_SERVER_URL)
 """
 
 import dataclasses
-import ipaddress
 import json
 import os
 import sys
@@ -23,16 +22,13 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from clientkit.config import ConfigError, check, check_server_url, convert
 
 ENV_PREFIX = "DAICHO_AGENT_"
 DEVICE_KINDS = ("simulated", "serial")
 MIN_INTERVAL_SECONDS = 1
 MAX_INTERVAL_SECONDS = 24 * 3600
-
-
-class ConfigError(ValueError):
-    """The configuration names a rule it breaks."""
 
 
 def default_state_dir() -> Path:
@@ -70,18 +66,18 @@ class AgentConfig:
     log_backup_count: int = 5
 
     def __post_init__(self) -> None:
-        _check(self.device in DEVICE_KINDS, "device", f"must be one of {', '.join(DEVICE_KINDS)}")
-        _check(MIN_INTERVAL_SECONDS <= self.interval_seconds <= MAX_INTERVAL_SECONDS, "interval_seconds",
+        check(self.device in DEVICE_KINDS, "device", f"must be one of {', '.join(DEVICE_KINDS)}")
+        check(MIN_INTERVAL_SECONDS <= self.interval_seconds <= MAX_INTERVAL_SECONDS, "interval_seconds",
                f"must be between {MIN_INTERVAL_SECONDS} and {MAX_INTERVAL_SECONDS}")
-        _check(self.interval_override_seconds == 0
+        check(self.interval_override_seconds == 0
                or MIN_INTERVAL_SECONDS <= self.interval_override_seconds <= MAX_INTERVAL_SECONDS,
                "interval_override_seconds",
                f"must be 0 (follow the server) or {MIN_INTERVAL_SECONDS}-{MAX_INTERVAL_SECONDS}")
         for name in ("splay_seconds", "backoff_initial_seconds", "backoff_max_seconds", "token_rotate_days"):
-            _check(getattr(self, name) >= 0, name, "must not be negative")
+            check(getattr(self, name) >= 0, name, "must not be negative")
         for name in ("request_timeout_seconds", "serial_timeout_seconds", "buffer_max_events", "log_max_bytes"):
-            _check(getattr(self, name) > 0, name, "must be positive")
-        _check_server_url(self.server_url, self.allow_insecure_http)
+            check(getattr(self, name) > 0, name, "must be positive")
+        check_server_url(self.server_url, self.allow_insecure_http)
 
     @property
     def token_path(self) -> Path:
@@ -102,44 +98,6 @@ class AgentConfig:
     @property
     def log_path(self) -> Path:
         return self.state_dir / "logs" / "agent.log"
-
-
-def _check(ok: bool, name: str, rule: str) -> None:
-    if not ok:
-        raise ConfigError(f"{name} {rule}")
-
-
-def _check_server_url(url: str, allow_insecure_http: bool) -> None:
-    """HTTPS is required between agent and server (spec 5.2); plain HTTP only to this machine or when allowed."""
-    parts = urlsplit(url)
-    _check(parts.scheme in ("https", "http") and bool(parts.hostname), "server_url", "must be an http(s) URL")
-    if parts.scheme == "http" and not allow_insecure_http:
-        _check(_is_loopback(parts.hostname or ""), "server_url",
-               "must use https (plain http only for localhost or with allow_insecure_http)")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _convert(name: str, kind: type, raw: object) -> object:
-    """Turn a file or environment value into the field's type, naming the key when it can't."""
-    try:
-        if kind is bool and isinstance(raw, str):
-            lowered = raw.strip().lower()
-            if lowered not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
-                raise ValueError(raw)
-            return lowered in ("1", "true", "yes", "on")
-        if kind is int and isinstance(raw, float | bool):
-            raise ValueError(raw)
-        return kind(raw)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a {kind.__name__}, got {raw!r}") from None
 
 
 FIELD_TYPES: dict[str, type] = {f.name: f.type for f in dataclasses.fields(AgentConfig)}  # type: ignore[misc]
@@ -171,4 +129,4 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
     for name in FIELD_TYPES:
         if ENV_PREFIX + name.upper() in env:
             values[name] = env[ENV_PREFIX + name.upper()]
-    return AgentConfig(**{name: _convert(name, FIELD_TYPES[name], raw) for name, raw in values.items()})
+    return AgentConfig(**{name: convert(name, FIELD_TYPES[name], raw) for name, raw in values.items()})

@@ -18,7 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # The thin clients share one rule for the server URL (HTTPS, SEC-009) and one way of reading settings.
-from agent.config import ConfigError, _check, _check_server_url, _convert
+from clientkit.config import ConfigError, check, check_server_url, convert
 
 ENV_PREFIX = "DAICHO_STATION_"
 PASSWORD_ENV = ENV_PREFIX + "PASSWORD"
@@ -60,18 +60,18 @@ class StationConfig:
     nursery_code: str = ""
 
     def __post_init__(self) -> None:
-        _check_server_url(self.server_url, self.allow_insecure_http)
-        _check(STATION_ID.fullmatch(self.station_id) is not None, "station_id",
+        check_server_url(self.server_url, self.allow_insecure_http)
+        check(STATION_ID.fullmatch(self.station_id) is not None, "station_id",
                f"must be 1 to {MAX_STATION_ID_CHARS} printable ASCII characters without spaces")
-        _check(len(self.nursery_code) <= MAX_NURSERY_CODE_CHARS, "nursery_code",
+        check(len(self.nursery_code) <= MAX_NURSERY_CODE_CHARS, "nursery_code",
                f"must be at most {MAX_NURSERY_CODE_CHARS} characters")
         for name in ("request_timeout_seconds", "heartbeat_seconds", "queue_max", "history_size",
                      "flash_seconds", "greeting_seconds"):
-            _check(getattr(self, name) > 0, name, "must be positive")
+            check(getattr(self, name) > 0, name, "must be positive")
         for name in ("retries", "retry_backoff_seconds"):
-            _check(getattr(self, name) >= 0, name, "must not be negative")
-        _check(self.queue_max <= MAX_QUEUE, "queue_max", f"must be at most {MAX_QUEUE} (SEC-010)")
-        _check(self.entry_type in ENTRY_TYPES.values(), "entry_type", "must be Entry or Exit")
+            check(getattr(self, name) >= 0, name, "must not be negative")
+        check(self.queue_max <= MAX_QUEUE, "queue_max", f"must be at most {MAX_QUEUE} (SEC-010)")
+        check(self.entry_type in ENTRY_TYPES.values(), "entry_type", "must be Entry or Exit")
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -117,7 +117,7 @@ def load_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | None
     """Flags over environment over defaults."""
     env = os.environ if env is None else env
     values: dict[str, object] = {
-        name: _convert(ENV_PREFIX + name.upper(), FIELD_TYPES[name], env[ENV_PREFIX + name.upper()])
+        name: convert(ENV_PREFIX + name.upper(), FIELD_TYPES[name], env[ENV_PREFIX + name.upper()])
         for name in FIELD_TYPES if ENV_PREFIX + name.upper() in env
     }
     flags = vars(parser().parse_args(argv))
