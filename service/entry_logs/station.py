@@ -12,7 +12,7 @@ from service.audit.service import Actor
 from service.config import get_settings
 from service.entry_logs import labels
 from service.entry_logs.models import Nursery
-from service.errors import DomainError, Locked, Unauthorized
+from service.errors import Unauthorized
 from service.identity import lockout
 from service.identity.roles import DOMAINS
 from service.identity.security import IssuedToken, burn_password_check, decode_token, issue_token, verify_password
@@ -62,33 +62,11 @@ def _audit_login(db: Session, *, actor: Actor, action: str, code: str, nursery: 
     )
 
 
-def _locked_error(locked_until: datetime, now: datetime) -> Locked:
-    return Locked(
-        lockout.locked_message(locked_until, now),
-        details={"locked_until": locked_until, "minutes_left": lockout.minutes_left(locked_until, now)},
-        code="account_locked",
-        keep_changes=True,
-    )
-
-
 def _password_ok(nursery: Nursery | None, password: str) -> bool:
     if nursery is None or not nursery.entry_exit_password_hash:
         burn_password_check(password)
         return False
     return verify_password(password, nursery.entry_exit_password_hash)
-
-
-def _register_failure(db: Session, keys: list[tuple[str, str]], now: datetime) -> DomainError:
-    """Count the failure against the code and the address; the error says the attempts left or the time locked."""
-    outcomes = [lockout.register_failure(db, kind=kind, key=key, now=now) for kind, key in keys]
-    locked = [o.locked_until for o in outcomes if o.locked_until is not None]
-    if locked:
-        return _locked_error(max(locked), now)
-    left = min(o.attempts_left for o in outcomes)
-    return Unauthorized(
-        f"{labels.BAD_CREDENTIALS}（あと{left}回失敗するとロックされます）",
-        details={"attempts_left": left}, code="bad_credentials", keep_changes=True,
-    )
 
 
 def login(db: Session, *, nursery_code: str, password: str, actor: Actor, now: datetime) -> StationLogin:
@@ -97,20 +75,14 @@ def login(db: Session, *, nursery_code: str, password: str, actor: Actor, now: d
     keys = [(CODE_KIND, code), (ADDRESS_KIND, actor.client_address or "unknown")]
     nursery = db.scalar(select(Nursery).where(func.lower(Nursery.code) == code))
     failed = Actor(type="anonymous", label=code[:100], client_address=actor.client_address, request_id=actor.request_id)
-    try:
-        for kind, key in keys:
-            lockout.ensure_not_locked(db, kind=kind, key=key, now=now)
-        password_ok = _password_ok(nursery, password)
-        if password_ok:
-            for kind, key in keys:
-                lockout.register_success(db, kind=kind, key=key, now=now)
-    except Locked as exc:
-        _audit_login(db, actor=failed, action="station_login_failed", code=code, nursery=nursery, reason="locked", now=now)
-        exc.keep_changes = True
-        raise
-    if not password_ok:
-        _audit_login(db, actor=failed, action="station_login_failed", code=code, nursery=nursery, reason="bad_credentials", now=now)
-        raise _register_failure(db, keys, now)
+
+    def refuse(reason: str) -> None:
+        _audit_login(db, actor=failed, action="station_login_failed", code=code, nursery=nursery, reason=reason, now=now)
+
+    lockout.attempt(
+        db, keys=keys, now=now, verify=lambda: None if _password_ok(nursery, password) else "bad_credentials",
+        refuse=refuse, bad_credentials=labels.BAD_CREDENTIALS,
+    )
     station_actor = Actor(type="station", id=str(nursery.id), label=nursery.code, client_address=actor.client_address, request_id=actor.request_id)
     _audit_login(db, actor=station_actor, action="station_login", code=code, nursery=nursery, reason="", now=now)
     return StationLogin(nursery=nursery, token=issue_station_token(nursery, now=now))

@@ -5,6 +5,7 @@ failure nor slip a success past a lock that another attempt has just set.
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from service.config import get_settings
 from service.database import UTCDateTime
-from service.errors import Locked
+from service.errors import Locked, Unauthorized
 from service.identity.models import LoginThrottle
 
 
@@ -38,15 +39,19 @@ def locked_message(locked_until: datetime, now: datetime) -> str:
     return f"ログイン試行回数の上限に達したため、ロックされています。あと{minutes_left(locked_until, now)}分後に再度お試しください"
 
 
+def locked_error(locked_until: datetime, now: datetime) -> Locked:
+    return Locked(
+        locked_message(locked_until, now),
+        details={"locked_until": locked_until, "minutes_left": minutes_left(locked_until, now)},
+        code="account_locked",
+    )
+
+
 def ensure_not_locked(db: Session, *, kind: str, key: str, now: datetime) -> None:
     """Raise Locked with the time left when the key is locked now."""
     locked_until = db.scalar(select(LoginThrottle.locked_until).where(LoginThrottle.kind == kind, LoginThrottle.key == key))
     if locked_until is not None and locked_until > now:
-        raise Locked(
-            locked_message(locked_until, now),
-            details={"locked_until": locked_until, "minutes_left": minutes_left(locked_until, now)},
-            code="account_locked",
-        )
+        raise locked_error(locked_until, now)
 
 
 def register_failure(db: Session, *, kind: str, key: str, now: datetime) -> FailureOutcome:
@@ -83,3 +88,44 @@ def register_success(db: Session, *, kind: str, key: str, now: datetime) -> None
         .values(failed_count=0, locked_until=None, updated_at=now)
     )
     ensure_not_locked(db, kind=kind, key=key, now=now)
+
+
+def attempt(
+    db: Session,
+    *,
+    keys: list[tuple[str, str]],
+    now: datetime,
+    verify: Callable[[], str | None],
+    refuse: Callable[[str], None],
+    bad_credentials: str,
+) -> None:
+    """One login attempt under the lockout of every (kind, key): verify() returns None when the credentials are good,
+    else the reason they are not. A refusal is recorded with refuse(reason) and raised as Locked (with the time left)
+    or Unauthorized (with the attempts left); either way the counters and the record are kept (keep_changes)."""
+    try:
+        for kind, key in keys:
+            ensure_not_locked(db, kind=kind, key=key, now=now)
+        reason = verify()
+        if reason is None:
+            for kind, key in keys:
+                register_success(db, kind=kind, key=key, now=now)
+    except Locked as exc:
+        refuse("locked")
+        exc.keep_changes = True
+        raise
+    if reason is None:
+        return
+    refuse(reason)
+    outcomes = [register_failure(db, kind=kind, key=key, now=now) for kind, key in keys]
+    locks = [o.locked_until for o in outcomes if o.locked_until is not None]
+    if locks:
+        error = locked_error(max(locks), now)
+        error.keep_changes = True
+        raise error
+    left = min(o.attempts_left for o in outcomes)
+    raise Unauthorized(
+        f"{bad_credentials}（あと{left}回失敗するとロックされます）",
+        details={"attempts_left": left},
+        code="bad_credentials",
+        keep_changes=True,
+    )

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
-from service.errors import Conflict, Locked, NotFound, Unauthorized, ValidationFailed
+from service.errors import Conflict, NotFound, ValidationFailed
 from service.identity import lockout
 from service.identity.models import Grant, RevokedToken, User
 from service.identity.roles import DOMAINS
@@ -51,39 +51,18 @@ def authenticate(db: Session, *, login_id: str, password: str, actor: Actor, now
     failed = Actor(
         type="anonymous", label=login_id[:100], client_address=actor.client_address, request_id=actor.request_id
     )
-    try:
-        lockout.ensure_not_locked(db, kind=USER_KIND, key=key, now=now)
-    except Locked as exc:
-        _audit_login(db, actor=failed, action="login_failed", login_id=login_id, user=user, reason="locked", now=now)
-        exc.keep_changes = True
-        raise
-    password_ok = _password_matches(user, password)
-    if not password_ok or not user.is_active:
-        outcome = lockout.register_failure(db, kind=USER_KIND, key=key, now=now)
-        reason = "inactive" if user and password_ok else "bad_credentials"
+
+    def verify() -> str | None:
+        if not _password_matches(user, password):
+            return "bad_credentials"
+        return None if user.is_active else "inactive"
+
+    def refuse(reason: str) -> None:
         _audit_login(db, actor=failed, action="login_failed", login_id=login_id, user=user, reason=reason, now=now)
-        if outcome.locked_until is not None:
-            raise Locked(
-                lockout.locked_message(outcome.locked_until, now),
-                details={
-                    "locked_until": outcome.locked_until,
-                    "minutes_left": lockout.minutes_left(outcome.locked_until, now),
-                },
-                code="account_locked",
-                keep_changes=True,
-            )
-        raise Unauthorized(
-            f"{BAD_CREDENTIALS}（あと{outcome.attempts_left}回失敗するとロックされます）",
-            details={"attempts_left": outcome.attempts_left},
-            code="bad_credentials",
-            keep_changes=True,
-        )
-    try:
-        lockout.register_success(db, kind=USER_KIND, key=key, now=now)
-    except Locked as exc:
-        _audit_login(db, actor=failed, action="login_failed", login_id=login_id, user=user, reason="locked", now=now)
-        exc.keep_changes = True
-        raise
+
+    lockout.attempt(
+        db, keys=[(USER_KIND, key)], now=now, verify=verify, refuse=refuse, bad_credentials=BAD_CREDENTIALS
+    )
     user.last_login_at = now
     token = issue_token(subject=str(user.id), kind="user", now=now)
     _audit_login(db, actor=actor_for(user, actor), action="login", login_id=login_id, user=user, now=now)
