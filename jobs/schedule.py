@@ -11,4 +11,5 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "fleet.advance_rollouts": {"task": "fleet.advance_rollouts", "schedule": timedelta(seconds=30)},
     "fleet.rollup_metrics": {"task": "fleet.rollup_metrics", "schedule": timedelta(minutes=10)},
     "fleet.prune_history": {"task": "fleet.prune_history", "schedule": timedelta(hours=6)},
+    "loaners.rotate_submissions": {"task": "loaners.rotate_submissions", "schedule": timedelta(days=1)},
 }

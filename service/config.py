@@ -115,6 +115,12 @@ class Settings(BaseSettings):
     entry_logs_archive_batch: int = 5000
     entry_logs_export_batch: int = 1000
 
+    # loaners
+    dashboard_url: str = "http://127.0.0.1:8501"
+    loaners_rotation_years: int = 3
+    loaners_rotation_interval_days: int = 28
+    loaners_rotation_batch: int = 10000
+
     @field_validator("database_url")
     @classmethod
     def _normalise_database_url(cls, value: str) -> str:

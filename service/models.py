@@ -5,6 +5,7 @@ from service.database import Base
 from service.entry_logs import models as entry_logs_models  # noqa: F401
 from service.fleet import models as fleet_models  # noqa: F401
 from service.identity import models as identity_models  # noqa: F401
+from service.loaners import models as loaners_models  # noqa: F401
 from service.outbox import models as outbox_models  # noqa: F401
 
 metadata = Base.metadata

@@ -7,6 +7,7 @@ from service.entry_logs.router import router as entry_logs_router
 from service.fleet.agent_router import router as fleet_agent_router
 from service.fleet.router import router as fleet_router
 from service.identity.router import admin_router, auth_router
+from service.loaners.router import router as loaners_router
 from service.outbox.router import router as outbox_admin_router
 from service.outbox.webhooks import router as webhooks_router
 
@@ -19,6 +20,7 @@ def all_routers() -> list[APIRouter]:
         audit_router,
         entry_logs_router,
         fleet_router,
+        loaners_router,
         outbox_admin_router,
         webhooks_router,
     ]

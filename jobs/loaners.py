@@ -1,0 +1,52 @@
+"""代替機 tasks: the 4-weekly rotation of old submissions and the import of Google Forms response sheets."""
+
+from jobs.celery_app import app
+from service.config import get_settings
+from service.database import session_scope, utcnow
+from service.loaners import imports, rotation
+
+
+@app.task(name="loaners.rotate_submissions", acks_late=True)
+def rotate_submissions(run_id: int | None = None) -> dict:
+    """Run a rotation started from the API (run_id), or start one when the last is 4 weeks old (the daily beat)."""
+    if run_id is None:
+        with session_scope() as db:
+            now = utcnow()
+            run = rotation.start(db, now=now, started_by="system") if rotation.is_due(db, now=now) else None
+            if run is None:
+                return {"run_id": None, "archived": 0}
+            run_id = run.id
+    return {"run_id": run_id, "archived": run_rotation(run_id)}
+
+
+def run_rotation(run_id: int) -> int:
+    """Archive batch by batch, one short transaction each, then close the run (as failed if a batch broke off)."""
+    batch, archived = get_settings().loaners_rotation_batch, 0
+    try:
+        while True:
+            with session_scope() as db:
+                count = rotation.archive_batch(db, run_id=run_id, limit=batch)
+            archived += count
+            if count < batch:
+                break
+    except Exception as exc:
+        with session_scope() as db:
+            rotation.finish(db, run_id=run_id, now=utcnow(), error=f"{exc.__class__.__name__}: {exc}")
+        raise
+    with session_scope() as db:
+        rotation.finish(db, run_id=run_id, now=utcnow())
+    return archived
+
+
+@app.task(name="loaners.import_submissions", acks_late=True)
+def import_submissions(import_id: int) -> None:
+    """Work through a response sheet chunk by chunk, committing progress after each so the page can poll it."""
+    more = True
+    try:
+        while more:
+            with session_scope() as db:
+                more = imports.process_chunk(db, import_id=import_id, now=utcnow())
+    except Exception:
+        with session_scope() as db:
+            imports.mark_failed(db, import_id=import_id, now=utcnow())
+        raise

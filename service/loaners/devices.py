@@ -1,0 +1,150 @@
+"""The device register (端末/プリンタ/その他マスタ): creating devices with their management number, and reading them."""
+
+from datetime import datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from service.audit.service import Actor
+from service.config import get_settings
+from service.errors import Conflict, ValidationFailed
+from service.loaners import labels, numbering
+from service.loaners.masters import created, deleted, updated
+from service.loaners.models import Device, Location, Model, Submission
+from service.loaners.schemas import CurrentState, DeviceCreate, DeviceDetail, DeviceRead, DeviceUpdate
+from service.tenancy import TenantScope, scoped
+
+DEVICE_FIELDS = ("id", "management_number", "location_id", "model_id", "kind", "serial_number", "asset_number",
+                 "software", "os")
+DAY_SECONDS = 86_400
+
+
+def kind_of(category: str) -> str:
+    return labels.CATEGORIES[category][2]
+
+
+def device_type_of(category: str) -> str:
+    return labels.CATEGORIES[category][3]
+
+
+def form_url(device_id: int) -> str:
+    """Where the device's QR code leads: the dashboards' status-form page with the device chosen."""
+    return f"{get_settings().dashboard_url.rstrip('/')}/loaners_status_form?device={device_id}"
+
+
+def held_days(held_since: datetime | None, now: datetime) -> int | None:
+    return None if held_since is None else max(0, int((now - held_since).total_seconds() // DAY_SECONDS))
+
+
+def with_places(stmt: Select, scope: TenantScope) -> Select:
+    """Join a device statement to its location and model, limited to the caller's 管轄."""
+    stmt = stmt.join(Location, Location.id == Device.location_id).join(Model, Model.id == Device.model_id)
+    return scoped(stmt, scope, Location.jurisdiction)
+
+
+def device_read(device: Device, location: Location, model: Model, now: datetime) -> DeviceRead:
+    return DeviceRead(
+        id=device.id,
+        management_number=device.management_number,
+        location_id=location.id,
+        location_name=location.name,
+        jurisdiction=location.jurisdiction,
+        model_id=model.id,
+        model_name=model.name,
+        maker=model.maker,
+        category=model.category,
+        kind=device.kind,
+        kind_label=labels.KINDS[device.kind],
+        device_type=device_type_of(model.category),
+        serial_number=device.serial_number,
+        asset_number=device.asset_number,
+        software=device.software,
+        os=device.os,
+        status=device.status,
+        held_status=device.held_status,
+        held_since=device.held_since,
+        held_days=held_days(device.held_since, now),
+        last_submitted_at=device.last_submitted_at,
+        form_url=form_url(device.id),
+        created_at=device.created_at,
+        updated_at=device.updated_at,
+    )
+
+
+def current_state(submission: Submission | None) -> CurrentState | None:
+    if submission is None:
+        return None
+    return CurrentState(
+        submission_id=submission.id,
+        submitted_at=submission.submitted_at,
+        submitter_email=submission.submitter_email,
+        answers=submission.answers,
+    )
+
+
+def device_detail(db: Session, *, device: Device, now: datetime) -> DeviceDetail:
+    """The device with its location, model and current state (its latest submission), in one query."""
+    row = db.execute(
+        select(Device, Location, Model, Submission)
+        .join(Location, Location.id == Device.location_id)
+        .join(Model, Model.id == Device.model_id)
+        .outerjoin(Submission, Submission.id == Device.current_submission_id)
+        .where(Device.id == device.id)
+    ).one()
+    read = device_read(row[0], row[1], row[2], now)
+    return DeviceDetail(**read.model_dump(), current=current_state(row[3]))
+
+
+def usable_location(db: Session, location_id: str, scope: TenantScope) -> Location:
+    """The location a device is registered at: known, within the caller's 管轄 and active, else 422."""
+    location = db.scalar(scoped(select(Location).where(Location.id == location_id), scope, Location.jurisdiction))
+    if location is None:
+        raise ValidationFailed(labels.UNKNOWN_LOCATION, details={"field": "location_id", "rule": "unknown_location"})
+    if location.status != "active":
+        raise ValidationFailed(labels.INACTIVE_LOCATION, details={"field": "location_id", "rule": "inactive_location"})
+    return location
+
+
+def known_model(db: Session, model_id: str) -> Model:
+    model = db.get(Model, model_id)
+    if model is None:
+        raise ValidationFailed(labels.UNKNOWN_MODEL, details={"field": "model_id", "rule": "unknown_model"})
+    return model
+
+
+def assign_number(db: Session, *, location: Location, model: Model, serial_number: str, given: str | None) -> str:
+    """A generated number, or the given one once it passes §4 and names this device's sections."""
+    if not given:
+        return numbering.generate_number(db, location=location, model=model, serial_number=serial_number)
+    parsed = numbering.parse(given)
+    numbering.check_matches(parsed, location=location, model=model, serial_number=serial_number)
+    numbering.ensure_unused(db, given)
+    numbering.claim_sequence(db, parsed.prefix, parsed.sequence)
+    return given
+
+
+def create_device(db: Session, *, data: DeviceCreate, scope: TenantScope, actor: Actor) -> Device:
+    location = usable_location(db, data.location_id, scope)
+    model = known_model(db, data.model_id)
+    number = assign_number(
+        db, location=location, model=model, serial_number=data.serial_number, given=data.management_number
+    )
+    device = Device(
+        management_number=number,
+        kind=kind_of(model.category),
+        **data.model_dump(exclude={"management_number"}),
+    )
+    return created(db, device, DEVICE_FIELDS, actor)
+
+
+def update_device(db: Session, *, device: Device, data: DeviceUpdate, actor: Actor) -> Device:
+    """Asset number, software and OS; the sections of the management number never change."""
+    values = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    return updated(db, device, values, DEVICE_FIELDS, actor)
+
+
+def delete_device(db: Session, *, device: Device, actor: Actor) -> None:
+    """Only a device registered by mistake: one with answers keeps them (the collection is append-only)."""
+    if device.current_submission_id is not None:
+        raise Conflict(labels.DEVICE_HAS_HISTORY, code="device_has_history")
+    deleted(db, device, DEVICE_FIELDS, actor)

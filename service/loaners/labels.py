@@ -1,0 +1,120 @@
+"""Every Japanese word the loaners (代替機) domain shows and every fixed key of the spec, in one place."""
+
+DOMAIN = "loaners"
+
+# §2.2.3 カテゴリマスタ: category -> (Japanese name, management-number section, kind, summary device type).
+CATEGORIES: dict[str, tuple[str, str, str, str]] = {
+    "Desktop": ("デスクトップ PC", "Desktop", "terminal", "CL"),
+    "Laptop": ("ノート PC", "Laptop", "terminal", "CL"),
+    "Server": ("サーバー", "SV", "terminal", "SV"),
+    "Tablet": ("タブレット", "Tablet", "terminal", "CL"),
+    "Printer": ("プリンタ", "Printer", "printer", "プリンタ"),
+    "Router": ("ルーター", "Router", "other", "その他"),
+    "Hub": ("ハブ", "Hub", "other", "その他"),
+    "Other": ("その他", "Other", "other", "その他"),
+}
+KINDS = {"terminal": "端末", "printer": "プリンタ", "other": "その他"}
+DEVICE_TYPES = ("SV", "CL", "プリンタ", "その他")
+LOCATION_STATUSES = {"active": "有効", "inactive": "無効"}
+IMPORT_STATUSES = {"queued": "待機中", "running": "処理中", "done": "完了", "failed": "失敗"}
+ROTATION_STATUSES = {"running": "実行中", "done": "完了", "failed": "失敗", "skipped": "対象なし"}
+QUESTION_TYPES = {"text": "記述式", "textarea": "段落", "date": "日付", "number": "数値", "choice": "選択式"}
+
+# The form keys the rules of §2.6.2 and §2.3.4 name.
+PERSON_KEY = "0-1.担当者"
+STATUS_KEY = "0-4.ステータス"
+CUSTODY_KEY = "1-4.ユーザー機の預り有無"
+HELD_KEY = "預かり機のステータス"
+HELD_KEY_ALIASES = ("預り機のステータス",)
+LENT = "1.貸出中"
+CUSTODY_YES = "有り"
+
+# §2.6.2 預り機のステータス -> §3.1.3 summary category, with the card's look from the SUMMARY data type.
+HELD_STATUSES = {
+    "1.返却可能": "返却可能",
+    "2.商談や金額の問題で返却不可": "商談や金額の問題で返却不可",
+    "3.お客様による返却拒否": "お客様による返却拒否",
+    "4.HW延長保守中(OS入れ替えやサービス終了を含む)": "HW延長保守中",
+}
+
+# The columns of the views (§2.3.4), which the page shows as headers.
+COL_NUMBER = "拠点管理番号"
+COL_KIND = "機器種別"
+COL_MODEL = "機種名"
+COL_SERIAL = "製造番号"
+COL_TIMESTAMP = "タイムスタンプ"
+NORMAL_BASE_COLUMNS = (COL_NUMBER, COL_KIND, COL_MODEL, COL_SERIAL, COL_TIMESTAMP)
+AUDIT_COLUMNS = (
+    "担当者", "資産管理番号", "拠点管理番号", "機種名", "製造番号", "ソフトウェア", "OS",
+    "ステータス", "貸出先", "貸出日", "ユーザー預り機有", "お預かり証No.", "備考",
+)
+
+# Import (Google Forms response sheets, §2.1.2).
+IMPORT_TIMESTAMP = "タイムスタンプ"
+IMPORT_EMAIL = "メールアドレス"
+IMPORT_NUMBER = "0-2.拠点管理番号"
+IMPORT_MODEL = "0-3.機種名"
+IMPORT_REQUIRED_COLUMN = "CSVに必須の列がありません"
+IMPORT_BAD_TIMESTAMP = "タイムスタンプの形式が正しくありません（yyyy/MM/dd HH:mm:ss）"
+IMPORT_UNKNOWN_DEVICE = "拠点管理番号が台帳になく、登録もできません: {reason}"
+IMPORT_WRONG_FORM = "この拠点管理番号は{kind}の機器です（取込先のフォームと違います）"
+IMPORT_DUPLICATE = "同じ機器・同じタイムスタンプの回答は既に登録されています"
+IMPORT_TOO_MANY_ROWS = "一度に取り込めるのは{limit}行までです"
+IMPORT_ENCODING = "CSVの文字コードを判別できません（UTF-8またはShift_JIS）"
+
+# Messages.
+NOT_FOUND = "指定されたデータは見つかりません"
+INVALID_NUMBER = "拠点管理番号が規則に合いません: {reason}"
+NUMBER_TAKEN = "この拠点管理番号は既に使われています"
+NUMBER_EXHAUSTED = "この拠点・機種・製造番号の連番が999に達しました"
+UNKNOWN_LOCATION = "拠点が見つかりません"
+UNKNOWN_MODEL = "機種が見つかりません"
+INACTIVE_LOCATION = "無効な拠点には機器を登録できません"
+UNKNOWN_QUESTION = "フォームにない質問です: {key}"
+NOT_A_CHOICE = "「{key}」の回答「{value}」は選択肢にありません"
+REQUIRED = "「{key}」は必須です"
+BAD_DATE = "「{key}」は日付（yyyy-MM-dd）で入力してください"
+BAD_NUMBER = "「{key}」は数値で入力してください"
+TOO_LONG = "「{key}」は{limit}文字以内で入力してください"
+HELD_NOT_ALLOWED = (
+    "預かり機のステータスは「0-4.ステータス」が「1.貸出中」かつ「1-4.ユーザー機の預り有無」が「有り」の場合のみ設定できます"
+)
+CONDITION_NOT_MET = "「{key}」は{condition}の場合のみ回答できます"
+ANSWERS_INVALID = "回答内容に誤りがあります"
+LOCATION_HAS_DEVICES = "機器が登録されている拠点は削除できません"
+LOCATION_CODE_FIXED = "機器が登録されている拠点の拠点コードは変更できません（拠点管理番号に含まれています）"
+MODEL_HAS_DEVICES = "機器が登録されている機種は削除できません"
+MODEL_FIXED = "機器が登録されている機種の機種名・カテゴリは変更できません（拠点管理番号に含まれています）"
+MODEL_SECTION_EMPTY = "機種名から拠点管理番号のモデル部分を作れません（英数字を含めてください）"
+MODEL_SECTION_TAKEN = "拠点管理番号のモデル部分「{section}」が既存の機種「{name}」と同じになります"
+DEVICE_HAS_HISTORY = "ステータスの回答がある機器は削除できません（回答は追記のみで消せません）"
+DATA_TYPE_ORDER_TAKEN = "この表示順序は既に使われています"
+DATA_TYPE_INACTIVE = "このデータタイプは無効です"
+DATA_TYPE_BUILT_IN = "標準のデータタイプは削除できません（無効にはできます）"
+QUESTION_KEY_TAKEN = "この質問キーはフォームに既にあります"
+CHOICES_NEEDED = "選択式の質問には選択肢が必要です"
+UNIQUE_TAKEN = "{field}は既に使われています"
+TOO_MANY_LABELS = "一度に印刷できるラベルは{limit}枚までです"
+NO_DEVICES_FOR_LABELS = "ラベルを印刷する機器がありません"
+ROTATION_RUNNING = "ローテーションは実行中です"
+FONT_MISSING = "PDF用の日本語フォントが見つかりません（matplotlib-fontja）"
+LABEL_SHEET_TITLE = "{location} 代替機ラベル"
+
+# Status-change mail (§1.3: sent on form submission only, when the location opted in).
+MAIL_SUBJECT = "【代替機】{number} のステータスが「{status}」に変更されました"
+MAIL_BODY = """{location} ご担当者様
+
+代替機のステータスが変更されました。
+
+拠点管理番号: {number}
+機種名: {model}
+変更前: {before}
+変更後: {status}
+預かり機のステータス: {held}
+担当者: {person}
+回答者: {email}
+日時: {at}
+
+このメールは代替機管理システムから自動送信されています。
+"""
+NO_VALUE = "（なし）"

@@ -1,0 +1,205 @@
+"""Loaners (代替機) tables: masters, status forms as data, append-only submissions, imports and rotations."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select, text
+from sqlalchemy.orm import Mapped, column_property, mapped_column
+
+from service.database import Base, utcnow
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+HELD = text("held_status IS NOT NULL")
+
+
+class Location(Base):
+    """拠点マスタ §3.1: 拠点ID is the key; 拠点コード is the first section of every management number."""
+
+    __tablename__ = "loaners_location"
+
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    jurisdiction: Mapped[str] = mapped_column(String(50), index=True)
+    group_email: Mapped[str] = mapped_column(String(254))
+    notify_status_change: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Model(Base):
+    """機種マスタ §2.2: MODEL_NNN; number_section is the name as it appears in management numbers (unique)."""
+
+    __tablename__ = "loaners_model"
+
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    maker: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(10))
+    number_section: Mapped[str] = mapped_column(String(100), unique=True)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DataType(Base):
+    """データタイプマスタ §2.3: the view modes (NORMAL / AUDIT / SUMMARY) with their settings as JSON."""
+
+    __tablename__ = "loaners_data_type"
+
+    id: Mapped[str] = mapped_column(String(30), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    display_order: Mapped[int] = mapped_column(unique=True)
+    filter_condition: Mapped[str] = mapped_column(String(500), default="")
+    source_settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    display_settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Form(Base):
+    """One status form per device kind (terminal / printer / other)."""
+
+    __tablename__ = "loaners_form"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), unique=True)
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Question(Base):
+    """A form question keyed like the spec ("1-4.ユーザー機の預り有無"); the status prefix that shows it comes from its key.
+
+    status_prefix None: always shown. nested_prefix X (keys N-X-*): shown when the answer to N-0.* starts with "X.".
+    condition {key: value, ...}: may be answered only when those answers hold (預かり機のステータス, §2.6.2).
+    """
+
+    __tablename__ = "loaners_question"
+    __table_args__ = (UniqueConstraint("form_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("loaners_form.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(10))
+    choices: Mapped[list[Any]] = mapped_column(default=list)
+    required: Mapped[bool] = mapped_column(default=False)
+    status_prefix: Mapped[str | None] = mapped_column(String(5))
+    nested_prefix: Mapped[str | None] = mapped_column(String(5))
+    condition: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    help_text: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Device(Base):
+    """端末/プリンタ/その他マスタ: one loaner device; its current state is its latest submission.
+
+    current_submission_id points at that submission and status/held_status/held_since copy the fields the
+    list filters and the summary count, all written in the same transaction as the submission. (No foreign
+    key on current_submission_id: the two tables would reference each other; rotation never removes it.)
+    """
+
+    __tablename__ = "loaners_device"
+    __table_args__ = (
+        Index("ix_loaners_device_location_number", "location_id", "management_number"),
+        Index("ix_loaners_device_held", "held_status", "location_id", postgresql_where=HELD, sqlite_where=HELD),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    management_number: Mapped[str] = mapped_column(String(100), unique=True)
+    location_id: Mapped[str] = mapped_column(ForeignKey("loaners_location.id", ondelete="RESTRICT"))
+    model_id: Mapped[str] = mapped_column(ForeignKey("loaners_model.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), index=True)
+    serial_number: Mapped[str] = mapped_column(String(20))
+    asset_number: Mapped[str] = mapped_column(String(50), default="")
+    software: Mapped[str] = mapped_column(String(100), default="")
+    os: Mapped[str] = mapped_column(String(100), default="")
+    current_submission_id: Mapped[int | None] = mapped_column(BigId, unique=True)
+    status: Mapped[str | None] = mapped_column(String(100), index=True)
+    held_status: Mapped[str | None] = mapped_column(String(100))
+    held_since: Mapped[datetime | None]
+    last_submitted_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    # The device's 管轄 (its location's), the column tenancy.get_scoped filters on.
+    jurisdiction: Mapped[str] = column_property(
+        select(Location.jurisdiction).where(Location.id == location_id).correlate_except(Location).scalar_subquery(),
+        deferred=True,
+    )
+
+
+class Submission(Base):
+    """ステータス収集: one form answer set, appended and never edited (only rotated away after 3 years)."""
+
+    __tablename__ = "loaners_submission"
+    __table_args__ = (Index("ix_loaners_submission_device_time", "device_id", "submitted_at", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("loaners_device.id", ondelete="CASCADE"))
+    form_id: Mapped[int] = mapped_column(ForeignKey("loaners_form.id", ondelete="RESTRICT"))
+    submitted_at: Mapped[datetime] = mapped_column(index=True)
+    submitter_email: Mapped[str] = mapped_column(String(254))
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str | None] = mapped_column(String(100))
+    held_status: Mapped[str | None] = mapped_column(String(100))
+    in_custody: Mapped[bool] = mapped_column(default=False)
+    source: Mapped[str] = mapped_column(String(10), default="form")
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("loaners_import.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Counter(Base):
+    """The last number given out per prefix: NNN per LOC_CAT_MODEL_SERIAL, and MODEL for 機種ID."""
+
+    __tablename__ = "loaners_counter"
+
+    prefix: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last_value: Mapped[int] = mapped_column(default=0)
+
+
+class SubmissionImport(Base):
+    """A Google Forms response sheet (CSV export) being imported by a job; rejected rows are reported."""
+
+    __tablename__ = "loaners_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_kind: Mapped[str] = mapped_column(String(10))
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    total_rows: Mapped[int] = mapped_column(default=0)
+    processed_rows: Mapped[int] = mapped_column(default=0)
+    accepted_rows: Mapped[int] = mapped_column(default=0)
+    rejected_rows: Mapped[int] = mapped_column(default=0)
+    created_devices: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[list[Any]] = mapped_column(default=list)
+    ignored_columns: Mapped[list[Any]] = mapped_column(default=list)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+
+class Rotation(Base):
+    """One run of the 3-year rotation (§8.2); `running` is 1 only while it runs, so two runs never overlap."""
+
+    __tablename__ = "loaners_rotation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    running: Mapped[int | None] = mapped_column(unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="running")
+    cutoff: Mapped[datetime]
+    archived_rows: Mapped[int] = mapped_column(default=0)
+    last_id: Mapped[int] = mapped_column(BigId, default=0)
+    archive_folder: Mapped[str] = mapped_column(String(500), default="")
+    error: Mapped[str] = mapped_column(String(500), default="")
+    started_by: Mapped[str] = mapped_column(String(100), default="system")
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

@@ -1,0 +1,401 @@
+"""The loaners (代替機) API the dashboards use: thin handlers, every query limited to the caller's 管轄."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, UploadFile
+from fastapi.responses import Response
+
+from service.database import utcnow
+from service.deps import DbSession
+from service.errors import Conflict
+from service.identity.models import User
+from service.loaners import devices, forms, imports, labels, labels_pdf, masters, rotation, submissions, views
+from service.loaners.dependencies import Admin, Scope, ScopedDevice, ScopedLocation, Staff
+from service.loaners.models import Form as StatusForm
+from service.loaners.schemas import (
+    AuditPage,
+    CategoryRead,
+    DataTypeCreate,
+    DataTypeRead,
+    DataTypeUpdate,
+    DeviceCreate,
+    DeviceDetail,
+    DeviceForm,
+    DeviceRead,
+    DeviceUpdate,
+    FormRead,
+    HeldDevice,
+    ImportRead,
+    Kind,
+    LocationCreate,
+    LocationRead,
+    LocationUpdate,
+    ModelCreate,
+    ModelRead,
+    ModelUpdate,
+    NormalPage,
+    QuestionCreate,
+    QuestionRead,
+    QuestionUpdate,
+    RotationRead,
+    SubmissionIn,
+    SubmissionRead,
+    SummaryRead,
+)
+from service.pagination import Page, PageParams, page_params
+
+router = APIRouter(prefix="/loaners", tags=["loaners"])
+Paging = Annotated[PageParams, Depends(page_params)]
+Text50 = Annotated[str | None, Query(max_length=50)]
+Text100 = Annotated[str | None, Query(max_length=100)]
+
+
+def _page(items: list, total: int, paging: PageParams) -> Page:
+    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
+
+
+def _model_read(model) -> ModelRead:
+    label, _, kind, _ = labels.CATEGORIES[model.category]
+    return ModelRead.model_validate(model).model_copy(update={"category_label": label, "kind": kind})
+
+
+def _form_read(db: DbSession, form: StatusForm, *, include_inactive: bool = False) -> FormRead:
+    questions = forms.form_questions(db, form, include_inactive=include_inactive)
+    return FormRead(
+        kind=form.kind,
+        kind_label=labels.KINDS[form.kind],
+        title=form.title,
+        description=form.description,
+        status_key=labels.STATUS_KEY,
+        nested_keys=forms.QuestionSet([q for q in questions if q.active]).nested_keys,
+        questions=[QuestionRead.model_validate(q) for q in questions],
+    )
+
+
+# --- masters -----------------------------------------------------------------------------------------
+
+
+@router.get("/categories", response_model=list[CategoryRead])
+def list_categories(_: Staff) -> list[CategoryRead]:
+    """The 8 fixed categories (§2.2.3) with their number section, kind and summary device type."""
+    return [
+        CategoryRead(category=c, label=label, number_section=section, kind=kind, kind_label=labels.KINDS[kind],
+                     device_type=device_type)
+        for c, (label, section, kind, device_type) in labels.CATEGORIES.items()
+    ]
+
+
+@router.get("/jurisdictions", response_model=list[str])
+def list_jurisdictions(_: Staff, scope: Scope, db: DbSession) -> list[str]:
+    return masters.jurisdictions(db, scope=scope)
+
+
+@router.get("/locations", response_model=list[LocationRead])
+def list_locations(
+    _: Staff, scope: Scope, db: DbSession, jurisdiction: Text50 = None, status: Literal["active", "inactive"] | None = None
+) -> list:
+    return masters.list_locations(db, scope=scope, jurisdiction=jurisdiction, status=status)
+
+
+@router.post("/locations", response_model=LocationRead, status_code=201)
+def create_location(body: LocationCreate, caller: Admin, db: DbSession) -> object:
+    return masters.create_location(db, data=body, actor=caller.actor)
+
+
+@router.get("/locations/{location_id}", response_model=LocationRead)
+def get_location(_: Staff, location: ScopedLocation) -> object:
+    return location
+
+
+@router.patch("/locations/{location_id}", response_model=LocationRead)
+def update_location(body: LocationUpdate, caller: Admin, location: ScopedLocation, db: DbSession) -> object:
+    return masters.update_location(db, location=location, data=body, actor=caller.actor)
+
+
+@router.delete("/locations/{location_id}", status_code=204)
+def delete_location(caller: Admin, location: ScopedLocation, db: DbSession) -> None:
+    masters.delete_location(db, location=location, actor=caller.actor)
+
+
+@router.get("/locations/{location_id}/labels.pdf")
+def location_labels(_: Staff, location: ScopedLocation, db: DbSession, kind: Kind | None = None) -> Response:
+    """Printable A4 label sheets: QR code + 拠点管理番号 + 機種名 of every device at the location."""
+    body = labels_pdf.label_sheet(db, location=location, kind=kind)
+    name = f"loaners-labels-{location.id}{'-' + kind if kind else ''}.pdf"
+    return Response(body, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/models", response_model=list[ModelRead])
+def list_models(_: Staff, db: DbSession, category: Text50 = None) -> list:
+    return [_model_read(m) for m in masters.list_models(db, category=category)]
+
+
+@router.post("/models", response_model=ModelRead, status_code=201)
+def create_model(body: ModelCreate, caller: Admin, db: DbSession) -> ModelRead:
+    return _model_read(masters.create_model(db, data=body, actor=caller.actor))
+
+
+@router.get("/models/{model_id}", response_model=ModelRead)
+def get_model(model_id: str, _: Staff, db: DbSession) -> ModelRead:
+    return _model_read(masters.get_model(db, model_id))
+
+
+@router.patch("/models/{model_id}", response_model=ModelRead)
+def update_model(model_id: str, body: ModelUpdate, caller: Admin, db: DbSession) -> ModelRead:
+    model = masters.get_model(db, model_id)
+    return _model_read(masters.update_model(db, model=model, data=body, actor=caller.actor))
+
+
+@router.delete("/models/{model_id}", status_code=204)
+def delete_model(model_id: str, caller: Admin, db: DbSession) -> None:
+    masters.delete_model(db, model=masters.get_model(db, model_id), actor=caller.actor)
+
+
+@router.get("/data-types", response_model=list[DataTypeRead])
+def list_data_types(_: Staff, db: DbSession, include_inactive: bool = False) -> list:
+    """The view modes for the page's dropdown, in display order (active ones unless asked)."""
+    return masters.list_data_types(db, include_inactive=include_inactive)
+
+
+@router.post("/data-types", response_model=DataTypeRead, status_code=201)
+def create_data_type(body: DataTypeCreate, caller: Admin, db: DbSession) -> object:
+    return masters.create_data_type(db, data=body, actor=caller.actor)
+
+
+@router.get("/data-types/{data_type_id}", response_model=DataTypeRead)
+def get_data_type(data_type_id: str, _: Staff, db: DbSession) -> object:
+    return masters.get_data_type(db, data_type_id)
+
+
+@router.patch("/data-types/{data_type_id}", response_model=DataTypeRead)
+def update_data_type(data_type_id: str, body: DataTypeUpdate, caller: Admin, db: DbSession) -> object:
+    data_type = masters.get_data_type(db, data_type_id)
+    return masters.update_data_type(db, data_type=data_type, data=body, actor=caller.actor)
+
+
+@router.delete("/data-types/{data_type_id}", status_code=204)
+def delete_data_type(data_type_id: str, caller: Admin, db: DbSession) -> None:
+    masters.delete_data_type(db, data_type=masters.get_data_type(db, data_type_id), actor=caller.actor)
+
+
+# --- status forms ------------------------------------------------------------------------------------------
+
+
+@router.get("/forms", response_model=list[FormRead])
+def list_forms(_: Staff, db: DbSession) -> list[FormRead]:
+    return [_form_read(db, forms.get_form(db, kind)) for kind in labels.KINDS]
+
+
+@router.get("/forms/{kind}", response_model=FormRead)
+def get_form(kind: Kind, _: Staff, db: DbSession, include_inactive: bool = False) -> FormRead:
+    return _form_read(db, forms.get_form(db, kind), include_inactive=include_inactive)
+
+
+@router.post("/forms/{kind}/questions", response_model=QuestionRead, status_code=201)
+def add_question(kind: Kind, body: QuestionCreate, caller: Admin, db: DbSession) -> object:
+    """A form gains a question without code changes: numbered keys ("1-6.…", "3-4-1.…") carry their status prefix."""
+    return forms.add_question(db, form=forms.get_form(db, kind), data=body.model_dump(), actor=caller.actor)
+
+
+@router.patch("/forms/{kind}/questions/{question_id}", response_model=QuestionRead)
+def update_question(kind: Kind, question_id: int, body: QuestionUpdate, caller: Admin, db: DbSession) -> object:
+    question = forms.get_question(db, form=forms.get_form(db, kind), question_id=question_id)
+    data = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
+    return forms.update_question(db, question=question, data=data, actor=caller.actor)
+
+
+# --- devices -------------------------------------------------------------------------------------------------
+
+
+@router.get("/devices", response_model=Page[DeviceRead])
+def list_devices(
+    _: Staff,
+    scope: Scope,
+    db: DbSession,
+    paging: Paging,
+    jurisdiction: Text50 = None,
+    location_id: Text50 = None,
+    kind: Kind | None = None,
+    status: Text100 = None,
+    held_status: Text100 = None,
+    q: Text100 = None,
+) -> Page:
+    """The device register with each device's current status (filters as in the views)."""
+    flt = views.ViewFilter(jurisdiction, location_id, kind, status, held_status, q)
+    rows, total = views.device_page(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size)
+    now = utcnow()
+    return _page([devices.device_read(d, loc, m, now) for d, loc, m, _ in rows], total, paging)
+
+
+@router.post("/devices", response_model=DeviceDetail, status_code=201)
+def create_device(body: DeviceCreate, caller: Staff, scope: Scope, db: DbSession) -> DeviceDetail:
+    """Register a device; its 拠点管理番号 is generated (or a given one checked against §4)."""
+    device = devices.create_device(db, data=body, scope=scope, actor=caller.actor)
+    return devices.device_detail(db, device=device, now=utcnow())
+
+
+@router.get("/devices/{device_id}", response_model=DeviceDetail)
+def get_device(_: Staff, device: ScopedDevice, db: DbSession) -> DeviceDetail:
+    return devices.device_detail(db, device=device, now=utcnow())
+
+
+@router.patch("/devices/{device_id}", response_model=DeviceDetail)
+def update_device(body: DeviceUpdate, caller: Staff, device: ScopedDevice, db: DbSession) -> DeviceDetail:
+    devices.update_device(db, device=device, data=body, actor=caller.actor)
+    return devices.device_detail(db, device=device, now=utcnow())
+
+
+@router.delete("/devices/{device_id}", status_code=204)
+def delete_device(caller: Admin, device: ScopedDevice, db: DbSession) -> None:
+    devices.delete_device(db, device=device, actor=caller.actor)
+
+
+@router.get("/devices/{device_id}/qr.png")
+def device_qr(_: Staff, device: ScopedDevice) -> Response:
+    """The QR code that opens the device's status form with the device chosen."""
+    return Response(labels_pdf.device_qr(device.id), media_type="image/png")
+
+
+@router.get("/devices/{device_id}/form", response_model=DeviceForm)
+def device_form(_: Staff, device: ScopedDevice, db: DbSession) -> DeviceForm:
+    """The status form for the device, its current answers to prefill, and which questions they show."""
+    detail = devices.device_detail(db, device=device, now=utcnow())
+    prefill = detail.current.answers if detail.current else {}
+    return DeviceForm(
+        device=DeviceRead(**detail.model_dump(exclude={"current"})),
+        form=_form_read(db, forms.get_form(db, device.kind)),
+        current=detail.current,
+        prefill=prefill,
+        visible_keys=forms.question_set(db, device.kind).visible_keys(prefill),
+    )
+
+
+@router.get("/devices/{device_id}/submissions", response_model=Page[SubmissionRead])
+def device_timeline(_: Staff, device: ScopedDevice, db: DbSession, paging: Paging) -> Page:
+    """Every submission of the device, newest first (the full timeline)."""
+    items, total = submissions.timeline(db, device=device, offset=paging.offset, limit=paging.page_size)
+    return _page(items, total, paging)
+
+
+@router.post("/devices/{device_id}/submissions", response_model=SubmissionRead, status_code=201)
+def submit_status(body: SubmissionIn, caller: Staff, device: ScopedDevice, db: DbSession) -> object:
+    """Append a status answer set; 422 naming the rule when an answer breaks one (nothing is stored then)."""
+    user = db.get(User, caller.user_id)
+    email = (user.email if user else "") or caller.login_id
+    return submissions.submit(db, device=device, raw_answers=body.answers, email=email, actor=caller.actor, now=utcnow())
+
+
+# --- views ---------------------------------------------------------------------------------------------------
+
+
+@router.get("/views/normal", response_model=NormalPage)
+def normal_view(
+    _: Staff,
+    scope: Scope,
+    db: DbSession,
+    paging: Paging,
+    jurisdiction: Text50 = None,
+    location_id: Text50 = None,
+    kind: Kind | None = None,
+    status: Text100 = None,
+    held_status: Text100 = None,
+    q: Text100 = None,
+) -> NormalPage:
+    """NORMAL (通常データ): base columns + the columns each row's status shows (prefix rule, nested 3-X-* rule)."""
+    flt = views.ViewFilter(jurisdiction, location_id, kind, status, held_status, q)
+    result = views.normal_view(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size)
+    return NormalPage(**result, page=paging.page, page_size=paging.page_size)
+
+
+@router.get("/views/audit", response_model=AuditPage)
+def audit_view(
+    _: Staff, scope: Scope, db: DbSession, paging: Paging, jurisdiction: Text50 = None, location_id: Text50 = None
+) -> AuditPage:
+    """AUDIT (監査データ): the 13 columns for terminals and printers, filtered by 管轄."""
+    flt = views.ViewFilter(jurisdiction=jurisdiction, location_id=location_id)
+    result = views.audit_view(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size)
+    return AuditPage(**result, page=paging.page, page_size=paging.page_size)
+
+
+@router.get("/views/summary", response_model=SummaryRead)
+def summary_view(_: Staff, scope: Scope, db: DbSession, jurisdiction: Text50 = None) -> SummaryRead:
+    """SUMMARY (サマリー): a card per held status, counts per location x SV/CL/プリンタ/その他, within 管轄."""
+    return SummaryRead(**views.summary_view(db, scope=scope, jurisdiction=jurisdiction, now=utcnow()))
+
+
+@router.get("/views/summary/devices", response_model=Page[HeldDevice])
+def summary_devices(
+    _: Staff,
+    scope: Scope,
+    db: DbSession,
+    paging: Paging,
+    jurisdiction: Text50 = None,
+    held_status: Text100 = None,
+    location_id: Text50 = None,
+    device_type: Literal["SV", "CL", "プリンタ", "その他"] | None = None,
+) -> Page:
+    """The devices behind a summary card or cell, longest held first, with the days each has been held."""
+    rows, total = views.held_devices(
+        db, scope=scope, jurisdiction=jurisdiction, held_status=held_status, location_id=location_id,
+        device_type=device_type, offset=paging.offset, limit=paging.page_size, now=utcnow(),
+    )
+    return _page(rows, total, paging)
+
+
+# --- imports and rotation (admin) ------------------------------------------------------------------------------
+
+
+def _send(task: str, *args: int) -> None:
+    from jobs.celery_app import app
+
+    app.send_task(task, args=list(args))
+
+
+def _import_read(job) -> ImportRead:
+    return ImportRead.model_validate(job).model_copy(update={"status_label": labels.IMPORT_STATUSES[job.status]})
+
+
+@router.post("/imports", response_model=ImportRead, status_code=202)
+def import_sheet(
+    caller: Admin,
+    db: DbSession,
+    background: BackgroundTasks,
+    form_kind: Annotated[Kind, Form()],
+    file: Annotated[UploadFile, File()],
+) -> ImportRead:
+    """Accept a Google Forms response sheet (CSV) for one form; a job checks and stores the rows (poll GET /imports/{id})."""
+    job = imports.create_import(
+        db, form=forms.get_form(db, form_kind), filename=file.filename or "responses.csv", data=file.file.read(),
+        actor=caller.actor, now=utcnow(),
+    )
+    background.add_task(_send, "loaners.import_submissions", job.id)
+    return _import_read(job)
+
+
+@router.get("/imports", response_model=list[ImportRead])
+def list_imports(_: Admin, db: DbSession, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[ImportRead]:
+    return [_import_read(job) for job in imports.list_imports(db, limit=limit)]
+
+
+@router.get("/imports/{import_id}", response_model=ImportRead)
+def get_import(import_id: int, _: Admin, db: DbSession) -> ImportRead:
+    return _import_read(imports.get_import(db, import_id))
+
+
+def _rotation_read(run) -> RotationRead:
+    return RotationRead.model_validate(run).model_copy(update={"status_label": labels.ROTATION_STATUSES[run.status]})
+
+
+@router.get("/rotations", response_model=list[RotationRead])
+def list_rotations(_: Admin, db: DbSession, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[RotationRead]:
+    return [_rotation_read(run) for run in rotation.list_runs(db, limit=limit)]
+
+
+@router.post("/rotations", response_model=RotationRead, status_code=202)
+def start_rotation(caller: Admin, db: DbSession, background: BackgroundTasks) -> RotationRead:
+    """Run the rotation now (it also runs by itself every 4 weeks); 409 while one is running."""
+    run = rotation.start(db, now=utcnow(), started_by=caller.actor.label)
+    if run is None:
+        raise Conflict(labels.ROTATION_RUNNING, code="rotation_running")
+    background.add_task(_send, "loaners.rotate_submissions", run.id)
+    return _rotation_read(run)

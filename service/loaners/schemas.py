@@ -1,0 +1,383 @@
+"""Request and response bodies of the loaners API."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+Status = Literal["active", "inactive"]
+Kind = Literal["terminal", "printer", "other"]
+Category = Literal["Desktop", "Laptop", "Server", "Tablet", "Printer", "Router", "Hub", "Other"]
+QuestionType = Literal["text", "textarea", "date", "number", "choice"]
+LocationId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9]{1,20}$")]
+LocationCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z]{1,20}$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Jurisdiction = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+# §2.2.2: no spaces (half or full width), no underscore; hyphens join the words.
+ModelName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[^\s_\u3000]{1,100}$")]
+Serial = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{1,20}$")]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+DataTypeId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Z_]{0,29}$")]
+QuestionKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Choice = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+AnswerValue = Annotated[str, StringConstraints(max_length=2000)] | int | float | None
+
+ORM = ConfigDict(from_attributes=True)
+
+
+# --- masters -------------------------------------------------------------------------------------
+
+
+class LocationCreate(BaseModel):
+    id: LocationId
+    code: LocationCode
+    name: Name
+    jurisdiction: Jurisdiction
+    group_email: EmailStr
+    notify_status_change: bool = False
+    status: Status = "active"
+
+
+class LocationUpdate(BaseModel):
+    code: LocationCode | None = None
+    name: Name | None = None
+    jurisdiction: Jurisdiction | None = None
+    group_email: EmailStr | None = None
+    notify_status_change: bool | None = None
+    status: Status | None = None
+
+
+class LocationRead(BaseModel):
+    model_config = ORM
+
+    id: str
+    code: str
+    name: str
+    jurisdiction: str
+    group_email: str
+    notify_status_change: bool
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ModelCreate(BaseModel):
+    name: ModelName
+    maker: Name
+    category: Category
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+
+
+class ModelUpdate(BaseModel):
+    name: ModelName | None = None
+    maker: Name | None = None
+    category: Category | None = None
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+
+class ModelRead(BaseModel):
+    model_config = ORM
+
+    id: str
+    name: str
+    maker: str
+    category: str
+    category_label: str = ""
+    kind: str = ""
+    number_section: str
+    note: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class CategoryRead(BaseModel):
+    category: str
+    label: str
+    number_section: str
+    kind: str
+    kind_label: str
+    device_type: str
+
+
+class DataTypeCreate(BaseModel):
+    id: DataTypeId
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    display_order: Annotated[int, Field(ge=1, le=10_000)]
+    filter_condition: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+    source_settings: dict[str, Any] = {}
+    display_settings: dict[str, Any] = {}
+    status: Status = "active"
+
+
+class DataTypeUpdate(BaseModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] | None = None
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    display_order: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    filter_condition: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    source_settings: dict[str, Any] | None = None
+    display_settings: dict[str, Any] | None = None
+    status: Status | None = None
+
+
+class DataTypeRead(BaseModel):
+    model_config = ORM
+
+    id: str
+    name: str
+    description: str
+    display_order: int
+    filter_condition: str
+    source_settings: dict[str, Any]
+    display_settings: dict[str, Any]
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+# --- devices -----------------------------------------------------------------------------------
+
+
+class DeviceCreate(BaseModel):
+    location_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    model_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    serial_number: Serial
+    asset_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
+    software: Short = ""
+    os: Short = ""
+    management_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
+        None, description="Keep an existing label's number (checked against §4); generated when left out"
+    )
+
+
+class DeviceUpdate(BaseModel):
+    asset_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
+    software: Short | None = None
+    os: Short | None = None
+
+
+class DeviceRead(BaseModel):
+    id: int
+    management_number: str
+    location_id: str
+    location_name: str
+    jurisdiction: str
+    model_id: str
+    model_name: str
+    maker: str
+    category: str
+    kind: str
+    kind_label: str
+    device_type: str
+    serial_number: str
+    asset_number: str
+    software: str
+    os: str
+    status: str | None
+    held_status: str | None
+    held_since: datetime | None
+    held_days: int | None
+    last_submitted_at: datetime | None
+    form_url: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class CurrentState(BaseModel):
+    submission_id: int
+    submitted_at: datetime
+    submitter_email: str
+    answers: dict[str, str]
+
+
+class DeviceDetail(DeviceRead):
+    current: CurrentState | None
+
+
+# --- forms and submissions ----------------------------------------------------------------------
+
+
+class QuestionRead(BaseModel):
+    model_config = ORM
+
+    id: int
+    key: str
+    type: str
+    choices: list[str]
+    required: bool
+    status_prefix: str | None
+    nested_prefix: str | None
+    condition: dict[str, str]
+    help_text: str
+    position: int
+    active: bool
+
+
+class FormRead(BaseModel):
+    kind: str
+    kind_label: str
+    title: str
+    description: str
+    status_key: str
+    nested_keys: dict[str, str] = Field(description="status prefix -> the N-0 question whose answer picks the N-X-* ones")
+    questions: list[QuestionRead]
+
+
+class QuestionCreate(BaseModel):
+    key: QuestionKey = Field(description='numbered like the spec ("1-6.返却予定日", "3-4-1.…"); the prefix is derived')
+    type: QuestionType
+    choices: Annotated[list[Choice], Field(max_length=50)] = []
+    required: bool = False
+    status_prefix: Annotated[str, StringConstraints(pattern=r"^\d{1,3}$")] | None = Field(
+        None, description="only for an un-numbered key: the status whose number shows it"
+    )
+    condition: dict[QuestionKey, Choice] = {}
+    help_text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    position: Annotated[int, Field(ge=0, le=100_000)] | None = None
+
+
+class QuestionUpdate(BaseModel):
+    choices: Annotated[list[Choice], Field(max_length=50)] | None = None
+    required: bool | None = None
+    condition: dict[QuestionKey, Choice] | None = None
+    help_text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    position: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    active: bool | None = None
+
+
+class DeviceForm(BaseModel):
+    """What the status-form page needs: the device chosen, its form, and its current answers to prefill."""
+
+    device: DeviceRead
+    form: FormRead
+    current: CurrentState | None
+    prefill: dict[str, str]
+    visible_keys: list[str]
+
+
+class SubmissionIn(BaseModel):
+    answers: Annotated[dict[QuestionKey, AnswerValue], Field(max_length=200)]
+
+
+class SubmissionRead(BaseModel):
+    model_config = ORM
+
+    id: int
+    device_id: int
+    submitted_at: datetime
+    submitter_email: str
+    status: str | None
+    held_status: str | None
+    answers: dict[str, str]
+    source: str
+    status_changed: bool = False
+
+
+# --- views -----------------------------------------------------------------------------------------
+
+
+class NormalRow(BaseModel):
+    device_id: int
+    location_id: str
+    status: str | None
+    held_status: str | None
+    columns: list[str] = Field(description="the columns this row shows (base + its status's prefix, §2.3.4)")
+    values: dict[str, str | None]
+
+
+class NormalPage(BaseModel):
+    columns: list[str] = Field(description="every column a row may show, in order")
+    items: list[NormalRow]
+    total: int
+    page: int
+    page_size: int
+
+
+class AuditRow(BaseModel):
+    device_id: int
+    values: dict[str, str | None]
+
+
+class AuditPage(BaseModel):
+    columns: list[str]
+    items: list[AuditRow]
+    total: int
+    page: int
+    page_size: int
+
+
+class HeldDevice(BaseModel):
+    device_id: int
+    management_number: str
+    location_id: str
+    location_name: str
+    model_name: str
+    device_type: str
+    held_status: str
+    category: str
+    held_since: datetime | None
+    held_days: int | None
+
+
+class SummaryLocationRow(BaseModel):
+    location_id: str
+    location_name: str
+    counts: dict[str, int]
+    total: int
+    longest_held_days: int | None
+
+
+class SummaryCard(BaseModel):
+    category: str
+    held_status: str
+    icon: str
+    color: str
+    rows: list[SummaryLocationRow]
+    totals: dict[str, int]
+    total: int
+    longest: list[HeldDevice]
+
+
+class SummaryRead(BaseModel):
+    jurisdiction: str | None
+    device_types: list[str]
+    cards: list[SummaryCard]
+    total: int
+
+
+# --- jobs -------------------------------------------------------------------------------------------
+
+
+class ImportRead(BaseModel):
+    model_config = ORM
+
+    id: int
+    form_kind: str
+    filename: str
+    status: str
+    status_label: str = ""
+    total_rows: int
+    processed_rows: int
+    accepted_rows: int
+    rejected_rows: int
+    created_devices: int
+    rejected: list[dict[str, Any]]
+    ignored_columns: list[str]
+    created_by: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class RotationRead(BaseModel):
+    model_config = ORM
+
+    id: int
+    status: str
+    status_label: str = ""
+    cutoff: datetime
+    archived_rows: int
+    archive_folder: str
+    error: str
+    started_by: str
+    started_at: datetime
+    finished_at: datetime | None
