@@ -121,6 +121,30 @@ class Settings(BaseSettings):
     loaners_rotation_interval_days: int = 28
     loaners_rotation_batch: int = 10000
 
+    # crm
+    crm_storage_dir: Path | None = None
+    crm_max_image_bytes: int = 10 * 1024 * 1024
+    crm_max_images_per_upload: int = 20
+    crm_max_image_pixels: int = 60_000_000
+    crm_thumbnail_px: int = 320
+    crm_card_key: str = ""
+
+    @model_validator(mode="after")
+    def _check_crm_card_key(self) -> "Settings":
+        from service.crm.crypto import parse_keys
+
+        try:
+            keys = parse_keys(self.crm_card_key)
+        except ValueError as exc:
+            raise ValueError("APP_CRM_CARD_KEY must be Fernet keys (32 url-safe base64 bytes), comma-separated") from exc
+        if self.env == "production" and not keys:
+            raise ValueError("APP_CRM_CARD_KEY must be set in production (card data is encrypted with it)")
+        return self
+
+    @property
+    def crm_storage_root(self) -> Path:
+        return self.crm_storage_dir or self.data_dir / "crm"
+
     @field_validator("database_url")
     @classmethod
     def _normalise_database_url(cls, value: str) -> str:

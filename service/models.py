@@ -1,6 +1,7 @@
 """Imports every model module so that metadata (and Alembic) sees all tables."""
 
 from service.audit import models as audit_models  # noqa: F401
+from service.crm import models as crm_models  # noqa: F401
 from service.database import Base
 from service.entry_logs import models as entry_logs_models  # noqa: F401
 from service.fleet import models as fleet_models  # noqa: F401

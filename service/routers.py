@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from service.audit.router import router as audit_router
+from service.crm.router import router as crm_router
 from service.entry_logs.router import router as entry_logs_router
 from service.fleet.agent_router import router as fleet_agent_router
 from service.fleet.router import router as fleet_router
@@ -18,6 +19,7 @@ def all_routers() -> list[APIRouter]:
         auth_router,
         admin_router,
         audit_router,
+        crm_router,
         entry_logs_router,
         fleet_router,
         loaners_router,

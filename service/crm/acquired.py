@@ -1,0 +1,125 @@
+"""獲得案件一覧 (§3.3): 投入済 sites grouped by corporation, searchable by 法人名・店舗名, over a period, and as CSV."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from service.crm import labels, masters, periods
+from service.crm.export import csv_bytes
+from service.crm.models import SUBMITTED, Agency, Corporation, Site
+from service.crm.schemas import AcquiredCorporation, AcquiredSite
+from service.tenancy import TenantScope, scoped
+
+SERVICE_TYPE_LABELS = dict(masters.CHOICES["service_type"])
+
+
+@dataclass(frozen=True)
+class AcquiredFilter:
+    q: str | None = None
+    agency_id: int | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+def _sites(stmt: Select, scope: TenantScope, flt: AcquiredFilter) -> Select:
+    stmt = scoped(stmt.where(Site.status == SUBMITTED), scope, Site.agency_id)
+    if flt.agency_id is not None:
+        stmt = stmt.where(Site.agency_id == flt.agency_id)
+    start, end = periods.bounds(flt.since, flt.until)
+    if start is not None:
+        stmt = stmt.where(Site.submitted_at >= start)
+    if end is not None:
+        stmt = stmt.where(Site.submitted_at < end)
+    if flt.q and flt.q.strip():
+        like = f"%{flt.q.strip()}%"
+        names = select(Corporation.id).where(Corporation.display_name.ilike(like))
+        stmt = stmt.where(or_(Site.power_branch_name.ilike(like), Site.corporation_id.in_(names)))
+    return stmt
+
+
+def _site(site: Site) -> AcquiredSite:
+    return AcquiredSite(
+        id=site.id,
+        request_id=site.request_id,
+        power_branch_name=site.power_branch_name,
+        service_type=site.service_type,
+        service_type_label=SERVICE_TYPE_LABELS.get(site.service_type, site.service_type),
+        power_plan_name=site.power_plan_name,
+        power_customer_location_number=site.power_customer_location_number,
+        submitted_at=site.submitted_at,
+    )
+
+
+def list_acquired(
+    db: Session, *, scope: TenantScope, flt: AcquiredFilter, offset: int, limit: int
+) -> tuple[list[AcquiredCorporation], int]:
+    """A page of corporations (latest 投入 first), each with its 投入済 sites."""
+    groups = _sites(select(Site.corporation_id, func.count(), func.max(Site.submitted_at)), scope, flt).group_by(
+        Site.corporation_id
+    )
+    total = db.scalar(select(func.count()).select_from(groups.subquery())) or 0
+    page = (
+        db.execute(groups.order_by(func.max(Site.submitted_at).desc(), Site.corporation_id).offset(offset).limit(limit))
+        .tuples()
+        .all()
+    )
+    ids = [corporation_id for corporation_id, _, _ in page]
+    if not ids:
+        return [], total
+    info = {
+        cid: (name, aid, agency)
+        for cid, name, aid, agency in db.execute(
+            select(Corporation.id, Corporation.display_name, Corporation.agency_id, Agency.name)
+            .join(Agency, Agency.id == Corporation.agency_id)
+            .where(Corporation.id.in_(ids))
+        ).tuples()
+    }
+    by_corporation: dict[int, list[AcquiredSite]] = defaultdict(list)
+    for site in db.scalars(
+        _sites(select(Site), scope, flt).where(Site.corporation_id.in_(ids)).order_by(Site.submitted_at.desc(), Site.id)
+    ):
+        by_corporation[site.corporation_id].append(_site(site))
+    return [
+        AcquiredCorporation(
+            corporation_id=cid,
+            corporation_name=info[cid][0],
+            agency_id=info[cid][1],
+            agency_name=info[cid][2],
+            site_count=count,
+            last_submitted_at=last,
+            sites=by_corporation[cid],
+        )
+        for cid, count, last in page
+    ], total
+
+
+def acquired_csv(db: Session, *, scope: TenantScope, flt: AcquiredFilter) -> bytes:
+    """Every matching 投入済 site, one row each, by corporation."""
+    rows = db.execute(
+        _sites(select(Site, Corporation.display_name, Corporation.corporation_number, Agency.name), scope, flt)
+        .join(Corporation, Corporation.id == Site.corporation_id)
+        .join(Agency, Agency.id == Site.agency_id)
+        .order_by(Corporation.display_name, Site.corporation_id, Site.submitted_at, Site.id)
+    ).tuples()
+    zone = periods.local_zone()
+    return csv_bytes(
+        labels.ACQUIRED_CSV_HEADER,
+        (
+            (
+                name,
+                number,
+                agency,
+                s.power_branch_name,
+                SERVICE_TYPE_LABELS.get(s.service_type, s.service_type),
+                s.power_plan_name,
+                s.power_customer_location_number,
+                s.submitted_at.astimezone(zone).date().isoformat() if s.submitted_at else "",
+                s.request_id,
+                s.id,
+            )
+            for s, name, number, agency in rows
+        ),
+    )

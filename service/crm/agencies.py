@@ -1,0 +1,76 @@
+"""代理店管理 (§3.5): register, edit and deactivate agencies; the agency list with its sales staff count."""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.audit.service import Actor
+from service.crm import auditing, locking
+from service.crm.models import Agency
+from service.crm.schemas import AgencyFields
+from service.errors import Conflict
+from service.identity.models import Grant
+from service.tenancy import TenantScope, scoped
+
+AGENCY_FIELDS = tuple(AgencyFields.model_fields)
+
+
+def _ensure_unique_code(db: Session, code: str, exclude_id: int | None = None) -> None:
+    stmt = select(Agency.id).where(func.lower(Agency.code) == code.lower())
+    if exclude_id is not None:
+        stmt = stmt.where(Agency.id != exclude_id)
+    if db.scalar(stmt) is not None:
+        raise Conflict("この代理店コードは既に使われています", details={"field": "code", "rule": "unique"})
+
+
+def sales_counts(db: Session, agency_ids: list[int]) -> dict[int, int]:
+    """How many sales grants name each agency."""
+    if not agency_ids:
+        return {}
+    rows = db.execute(
+        select(Grant.scope, func.count())
+        .where(Grant.domain == "crm", Grant.role == "sales", Grant.scope.in_([str(i) for i in agency_ids]))
+        .group_by(Grant.scope)
+    ).tuples()
+    return {int(scope): count for scope, count in rows}
+
+
+def list_agencies(
+    db: Session, *, scope: TenantScope, q: str | None, active: bool | None, offset: int, limit: int
+) -> tuple[list[Agency], int]:
+    stmt = scoped(select(Agency), scope, Agency.id)
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(Agency.name.ilike(like) | Agency.code.ilike(like))
+    if active is not None:
+        stmt = stmt.where(Agency.is_active.is_(active))
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return list(db.scalars(stmt.order_by(Agency.code).offset(offset).limit(limit))), total
+
+
+def create_agency(db: Session, *, data: AgencyFields, actor: Actor) -> Agency:
+    _ensure_unique_code(db, data.code)
+    agency = Agency(**data.model_dump())
+    db.add(agency)
+    db.flush()
+    auditing.record_change(db, actor, "create", "agency", agency.id, {}, auditing.snapshot(agency, AGENCY_FIELDS))
+    return agency
+
+
+def update_agency(db: Session, *, agency: Agency, data, actor: Actor) -> Agency:
+    """Apply the fields sent (None leaves a field as it is) under the version the editor read."""
+    fields = {k: v for k, v in data.model_dump(exclude_unset=True, exclude={"version"}).items() if v is not None}
+    if "code" in fields:
+        _ensure_unique_code(db, fields["code"], exclude_id=agency.id)
+    agency = locking.lock_version(db, agency, data.version)
+    before = auditing.snapshot(agency, AGENCY_FIELDS)
+    for name, value in fields.items():
+        setattr(agency, name, value)
+    db.flush()
+    auditing.record_change(db, actor, "update", "agency", agency.id, before, auditing.snapshot(agency, AGENCY_FIELDS))
+    return agency
+
+
+def agency_names(db: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(db.execute(select(Agency.id, Agency.name).where(Agency.id.in_(ids))).tuples().all())

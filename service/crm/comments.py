@@ -1,0 +1,187 @@
+"""不備・コメント (§2.7) and in-app notifications (the badge): who a comment is for, and what each side has read.
+
+A comment is addressed to one side: deficiencies and back-office comments to the sales side (and the request's
+sales person gets a notification row), sales comments and resubmissions to the back office (an unread mark in
+投入案件一覧). Opening a request marks what was addressed to the caller's side as read.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import Session
+
+from service.crm import labels
+from service.crm.models import BACK_OFFICE, COMMENT, SALES_SIDE, Comment, Notification, Request
+from service.crm.schemas import CommentRead
+from service.crm.users import user_names
+
+SALES_ROLE = "sales"
+
+
+def side_of(role: str) -> str:
+    return SALES_SIDE if role == SALES_ROLE else BACK_OFFICE
+
+
+def add_comment(
+    db: Session,
+    *,
+    request: Request,
+    author_id: int | None,
+    type: str,
+    audience: str,
+    message: str,
+    site_id: int | None = None,
+    snapshot: dict | None = None,
+    changes: dict | None = None,
+    now: datetime,
+) -> Comment:
+    comment = Comment(
+        request_id=request.id,
+        site_id=site_id,
+        agency_id=request.agency_id,
+        author_id=author_id,
+        type=type,
+        audience=audience,
+        message=message,
+        snapshot=snapshot,
+        changes=changes,
+        created_at=now,
+    )
+    db.add(comment)
+    db.flush()
+    return comment
+
+
+def notify(
+    db: Session, *, user_id: int, request: Request, kind: str, message: str, comment: Comment | None, now: datetime
+) -> None:
+    db.add(
+        Notification(
+            user_id=user_id,
+            request_id=request.id,
+            comment_id=comment.id if comment else None,
+            kind=kind,
+            message=message,
+            created_at=now,
+        )
+    )
+    db.flush()
+
+
+def post_comment(
+    db: Session, *, request: Request, author_id: int, role: str, message: str, site_id: int | None, now: datetime
+) -> Comment:
+    """A general comment to the other side; the back office's reach the request's sales person as a notification."""
+    audience = BACK_OFFICE if side_of(role) == SALES_SIDE else SALES_SIDE
+    comment = add_comment(
+        db,
+        request=request,
+        author_id=author_id,
+        type=COMMENT,
+        audience=audience,
+        message=message,
+        site_id=site_id,
+        now=now,
+    )
+    if audience == SALES_SIDE and request.requested_by != author_id:
+        notify(
+            db,
+            user_id=request.requested_by,
+            request=request,
+            kind=COMMENT,
+            message=labels.comment_notice(request.id, message),
+            comment=comment,
+            now=now,
+        )
+    return comment
+
+
+def mark_read(db: Session, *, request: Request, user_id: int, role: str, now: datetime) -> int:
+    """Mark what is addressed to the caller's side (and the caller's notifications) on this request as read."""
+    sides = {side_of(role)} | ({SALES_SIDE} if request.requested_by == user_id else set())
+    marked = (
+        db.execute(
+            update(Comment)
+            .where(Comment.request_id == request.id, Comment.audience.in_(sides), Comment.is_read.is_(False))
+            .values(is_read=True)
+        ).rowcount
+        or 0
+    )
+    db.execute(
+        update(Notification)
+        .where(Notification.request_id == request.id, Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=now)
+    )
+    return marked
+
+
+def unread_clause(role: str) -> Any:
+    """EXISTS an unread comment for the caller's side on the request row of the query."""
+    return exists().where(
+        Comment.request_id == Request.id, Comment.audience == side_of(role), Comment.is_read.is_(False)
+    )
+
+
+def comments_of(db: Session, request_id: int) -> list[CommentRead]:
+    rows = list(
+        db.scalars(select(Comment).where(Comment.request_id == request_id).order_by(Comment.created_at, Comment.id))
+    )
+    names = user_names(db, {c.author_id for c in rows if c.author_id})
+    return [
+        CommentRead(
+            id=c.id,
+            request_id=c.request_id,
+            site_id=c.site_id,
+            author_id=c.author_id,
+            author_name=names.get(c.author_id, ""),
+            type=c.type,
+            type_label=labels.COMMENT_TYPE_LABELS[c.type],
+            audience=c.audience,
+            message=c.message,
+            is_read=c.is_read,
+            changes=c.changes,
+            created_at=c.created_at,
+        )
+        for c in rows
+    ]
+
+
+def notifications(
+    db: Session, *, user_id: int, unread_only: bool, offset: int, limit: int
+) -> tuple[list[Notification], int]:
+    stmt = select(Notification).where(Notification.user_id == user_id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.scalars(stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).offset(offset).limit(limit))
+    return list(rows), total
+
+
+def unread_count(db: Session, user_id: int) -> int:
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def read_notification(db: Session, *, notification: Notification, now: datetime) -> Notification:
+    if notification.read_at is None:
+        notification.read_at = now
+        db.flush()
+    return notification
+
+
+def read_all(db: Session, *, user_id: int, now: datetime) -> int:
+    return (
+        db.execute(
+            update(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            .values(read_at=now)
+        ).rowcount
+        or 0
+    )

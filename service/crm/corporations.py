@@ -1,0 +1,196 @@
+"""法人 (§2.4): create and edit the 1page/2page information, search for 既存法人に地点追加, and card data handling.
+
+Card number and security code are encrypted at rest and never read back except through `reveal_card`, an audited
+back-office action. Audit entries carry them only as [REDACTED] markers of change.
+"""
+
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from service.audit import service as audit
+from service.audit.service import Actor
+from service.crm import auditing, crypto, locking, masters
+from service.crm.models import Corporation
+from service.crm.schemas import CardReveal, CorporationFields, CorporationRead
+from service.errors import ValidationFailed
+from service.tenancy import TenantScope, scoped
+
+CARD_NUMBER, SECURITY_CODE = "credit_card_number", "credit_card_security_code"
+SECRET_FIELDS = (CARD_NUMBER, SECURITY_CODE)
+PLAIN_FIELDS = tuple(name for name in CorporationFields.model_fields if name not in SECRET_FIELDS)
+CARD_FIELDS = ("credit_card_expire_month", "credit_card_expire_year", "credit_card_name")
+BILLING_FIELDS = tuple(name for name in PLAIN_FIELDS if name.startswith("billing_") and name != "billing_address_same")
+NULLABLE_FIELDS = ("birthday", "representative_birthday")
+CREDIT_CARD = "1"
+CHOICE_FIELDS = {
+    "customer_type": "customer_type",
+    "job_type": "job_type",
+    "payment_type": "payment_type",
+    "sales_channel_id": "sales_channel",
+}
+
+
+def state(corporation: Corporation) -> dict[str, Any]:
+    """The corporation as audit and resubmission diffs see it: plain fields, card data only as change markers."""
+    plain = auditing.snapshot(corporation, PLAIN_FIELDS)
+    return plain | {
+        CARD_NUMBER: corporation.card_revision if corporation.card_number_encrypted else None,
+        SECURITY_CODE: corporation.card_revision if corporation.card_security_code_encrypted else None,
+    }
+
+
+def read(corporation: Corporation) -> CorporationRead:
+    return CorporationRead.model_validate(corporation).model_copy(
+        update={
+            "credit_card_number_masked": crypto.mask(corporation.card_last4),
+            "has_security_code": corporation.card_security_code_encrypted is not None,
+        }
+    )
+
+
+def _set_card(corporation: Corporation, number: str | None, code: str | None) -> None:
+    """Store what was sent (None leaves it, "" clears it); any change counts a new card revision."""
+    if number is not None and (number or corporation.card_number_encrypted):
+        corporation.card_number_encrypted = crypto.encrypt(number) if number else None
+        corporation.card_last4 = number[-4:]
+        corporation.card_revision += 1
+    if code is not None and (code or corporation.card_security_code_encrypted):
+        corporation.card_security_code_encrypted = crypto.encrypt(code) if code else None
+        corporation.card_revision += 1
+
+
+def _apply(corporation: Corporation, fields: dict[str, Any]) -> None:
+    """Set what was sent: None leaves a field as it is (a date: clears it); "" clears text."""
+    for name, value in fields.items():
+        if name not in SECRET_FIELDS and (value is not None or name in NULLABLE_FIELDS):
+            setattr(corporation, name, value)
+    _set_card(corporation, fields.get(CARD_NUMBER), fields.get(SECURITY_CODE))
+    if corporation.payment_type != CREDIT_CARD:
+        _set_card(corporation, "", "")
+        for name in CARD_FIELDS:
+            setattr(corporation, name, "")
+    if corporation.billing_address_same:
+        for name in BILLING_FIELDS:
+            setattr(corporation, name, "")
+    corporation.display_name = " ".join(filter(None, (corporation.last_name, corporation.first_name)))[:101]
+
+
+def _required(corporation: Corporation, names: tuple[str, ...], rule: str, message: str) -> None:
+    missing = [name for name in names if not getattr(corporation, name)]
+    if missing:
+        raise ValidationFailed(message, details={"field": missing[0], "rule": rule, "missing": missing})
+
+
+def _check(db: Session, corporation: Corporation) -> None:
+    """Rules across fields: masters' codes, card data for card payment, a billing address when it differs."""
+    masters.check_choices(db, {field: (kind, getattr(corporation, field)) for field, kind in CHOICE_FIELDS.items()})
+    _required(corporation, ("last_name",), "required", "契約者名（姓）を入力してください")
+    if corporation.payment_type == CREDIT_CARD:
+        _required(
+            corporation,
+            ("card_number_encrypted", *CARD_FIELDS),
+            "required_for_credit_card",
+            "クレジットカード払いではカード番号・有効期限・名義が必要です",
+        )
+    if not corporation.billing_address_same:
+        _required(
+            corporation,
+            ("billing_zip_code", "billing_prefecture", "billing_city"),
+            "required_for_billing_address",
+            "請求書送付先が契約者住所と異なる場合は送付先の郵便番号・都道府県・市区町村が必要です",
+        )
+
+
+def _rename_missing(exc: ValidationFailed) -> ValidationFailed:
+    if exc.details and exc.details.get("field") == "card_number_encrypted":
+        exc.details["field"] = CARD_NUMBER
+        exc.details["missing"] = [CARD_NUMBER if m == "card_number_encrypted" else m for m in exc.details["missing"]]
+    return exc
+
+
+def create_corporation(db: Session, *, agency_id: int, data: CorporationFields, actor: Actor) -> Corporation:
+    corporation = Corporation(agency_id=agency_id, card_revision=0, billing_address_same=True)
+    _apply(corporation, data.model_dump())
+    try:
+        _check(db, corporation)
+    except ValidationFailed as exc:
+        raise _rename_missing(exc) from None
+    db.add(corporation)
+    db.flush()
+    auditing.record_change(db, actor, "create", "corporation", corporation.id, {}, state(corporation))
+    return corporation
+
+
+def update_corporation(db: Session, *, corporation: Corporation, data: Any, actor: Actor) -> Corporation:
+    """法人情報編集 (sales and back office alike) under the version the editor read."""
+    corporation = locking.lock_version(db, corporation, data.version)
+    before = state(corporation)
+    _apply(corporation, data.model_dump(exclude_unset=True, exclude={"version"}))
+    try:
+        _check(db, corporation)
+    except ValidationFailed as exc:
+        raise _rename_missing(exc) from None
+    db.flush()
+    auditing.record_change(db, actor, "update", "corporation", corporation.id, before, state(corporation))
+    return corporation
+
+
+def search(
+    db: Session, *, scope: TenantScope, q: str | None, agency_id: int | None, offset: int, limit: int
+) -> tuple[list[Corporation], int]:
+    """By name (契約者名・カナ) or 法人番号, within the caller's agency."""
+    stmt = scoped(select(Corporation), scope, Corporation.agency_id)
+    if agency_id is not None:
+        stmt = stmt.where(Corporation.agency_id == agency_id)
+    if q and q.strip():
+        term = q.strip()
+        like = f"%{term}%"
+        stmt = stmt.where(
+            or_(
+                Corporation.display_name.ilike(like),
+                Corporation.last_name_kana.ilike(like),
+                Corporation.corporation_number == term.replace("-", ""),
+                Corporation.phone1 == term,
+            )
+        )
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.scalars(stmt.order_by(Corporation.display_name, Corporation.id).offset(offset).limit(limit))
+    return list(rows), total
+
+
+def reveal_card(db: Session, *, corporation: Corporation, actor: Actor) -> CardReveal:
+    """The full card number and security code for the carrier entry: a back-office action that is itself audited."""
+    if corporation.card_number_encrypted is None:
+        raise ValidationFailed(
+            "この法人にはカード情報が登録されていません", details={"field": CARD_NUMBER, "rule": "not_set"}
+        )
+    code = corporation.card_security_code_encrypted
+    auditing.record(
+        db,
+        actor,
+        "reveal_card",
+        "corporation",
+        corporation.id,
+        {
+            "revealed": ["credit_card_number"] + (["credit_card_security_code"] if code else []),
+            "last4": corporation.card_last4,
+        },
+    )
+    return CardReveal(
+        credit_card_number=crypto.decrypt(corporation.card_number_encrypted),
+        credit_card_security_code=crypto.decrypt(code) if code else None,
+    )
+
+
+def purge_security_code(db: Session, *, corporation: Corporation, request_id: int, actor: Actor) -> None:
+    """Delete the security code once a request of the corporation is 投入済 or キャンセル."""
+    if corporation.card_security_code_encrypted is None:
+        return
+    before = state(corporation)
+    corporation.card_security_code_encrypted = None
+    corporation.card_revision += 1
+    db.flush()
+    changes = audit.diff(before, state(corporation)) | {"request_id": request_id}
+    auditing.record(db, actor, "purge_security_code", "corporation", corporation.id, changes)

@@ -1,0 +1,49 @@
+"""Card data at rest: Fernet (AES-128-CBC + HMAC-SHA256) with the key from APP_CRM_CARD_KEY.
+
+APP_CRM_CARD_KEY holds one or more comma-separated Fernet keys: the first encrypts, all decrypt (key rotation).
+Outside production an empty setting falls back to a key derived from a fixed, public string: it protects nothing and
+exists only so development and tests run without configuration. Production refuses to start without a real key.
+"""
+
+import base64
+import hashlib
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+from service.config import get_settings
+
+DEV_ONLY_KEY_MATERIAL = b"daicho development-only CRM card key - NOT SECRET"
+
+
+def dev_only_key() -> bytes:
+    return base64.urlsafe_b64encode(hashlib.sha256(DEV_ONLY_KEY_MATERIAL).digest())
+
+
+def parse_keys(setting: str) -> list[bytes]:
+    """The Fernet keys named by the setting; raises ValueError for a malformed one."""
+    keys = [part.strip().encode() for part in setting.split(",") if part.strip()]
+    for key in keys:
+        Fernet(key)
+    return keys
+
+
+@lru_cache
+def _cipher() -> MultiFernet:
+    keys = parse_keys(get_settings().crm_card_key) or [dev_only_key()]
+    return MultiFernet([Fernet(key) for key in keys])
+
+
+def encrypt(plain: str) -> str:
+    return _cipher().encrypt(plain.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    try:
+        return _cipher().decrypt(token.encode()).decode()
+    except InvalidToken as exc:
+        raise RuntimeError("card data cannot be decrypted with the configured APP_CRM_CARD_KEY") from exc
+
+
+def mask(last4: str) -> str:
+    return f"**** **** **** {last4}" if last4 else ""

@@ -1,0 +1,117 @@
+"""Who may do what in the CRM (spec §5), and path lookups that turn another agency's id into a 404.
+
+A sales grant is scoped to one agency (identity roles: scope_required_roles); operators, admins and platform
+admins see every agency. Every lookup goes through service.tenancy.get_scoped on the row's agency_id.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from service.crm.models import Agency, Corporation, Image, Notification, Profile, Request, Site
+from service.deps import DbSession
+from service.errors import NotFound
+from service.identity.dependencies import Caller, CurrentCaller, require
+from service.identity.models import Grant
+from service.tenancy import TenantScope, get_scoped
+
+DOMAIN = "crm"
+SALES, OPERATOR, ADMIN = "sales", "operator", "admin"
+
+AnyRole = Annotated[Caller, Depends(require(DOMAIN, SALES, OPERATOR, ADMIN))]
+SalesSide = Annotated[Caller, Depends(require(DOMAIN, SALES, ADMIN))]
+BackOffice = Annotated[Caller, Depends(require(DOMAIN, OPERATOR, ADMIN))]
+Admin = Annotated[Caller, Depends(require(DOMAIN, ADMIN))]
+
+
+def crm_role(caller: Caller) -> str:
+    """The caller's CRM role; a platform admin acts as a CRM admin."""
+    return ADMIN if caller.is_platform_admin else caller.role(DOMAIN) or ""
+
+
+def crm_scope(caller: CurrentCaller) -> TenantScope:
+    return caller.scope(DOMAIN)
+
+
+Scope = Annotated[TenantScope, Depends(crm_scope)]
+
+
+def valid_request(request_id: int, scope: Scope, db: DbSession) -> Request:
+    return get_scoped(db, Request, request_id, scope, Request.agency_id)
+
+
+def valid_corporation(corporation_id: int, scope: Scope, db: DbSession) -> Corporation:
+    return get_scoped(db, Corporation, corporation_id, scope, Corporation.agency_id)
+
+
+def valid_site(site_id: int, scope: Scope, db: DbSession) -> Site:
+    return get_scoped(db, Site, site_id, scope, Site.agency_id)
+
+
+def valid_image(image_id: int, scope: Scope, db: DbSession) -> Image:
+    return get_scoped(db, Image, image_id, scope, Image.agency_id)
+
+
+def valid_agency(agency_id: int, scope: Scope, db: DbSession) -> Agency:
+    return get_scoped(db, Agency, agency_id, scope, Agency.id)
+
+
+def own_notification(notification_id: int, caller: AnyRole, db: DbSession) -> Notification:
+    """A notification is its recipient's alone: anyone else's id is a 404."""
+    notification = db.get(Notification, notification_id)
+    if notification is None or notification.user_id != caller.user_id:
+        raise NotFound("通知が見つかりません", details={"resource": "crm_notification", "id": notification_id})
+    return notification
+
+
+def agency_filter(scope: Scope, db: DbSession, agency_id: int | None = None) -> int | None:
+    """An ?agency_id= filter: it must be an agency the caller may see (else 404)."""
+    if agency_id is not None:
+        get_scoped(db, Agency, agency_id, scope, Agency.id)
+    return agency_id
+
+
+ScopedRequest = Annotated[Request, Depends(valid_request)]
+ScopedCorporation = Annotated[Corporation, Depends(valid_corporation)]
+ScopedSite = Annotated[Site, Depends(valid_site)]
+ScopedImage = Annotated[Image, Depends(valid_image)]
+ScopedAgency = Annotated[Agency, Depends(valid_agency)]
+OwnNotification = Annotated[Notification, Depends(own_notification)]
+AgencyFilter = Annotated[int | None, Depends(agency_filter)]
+
+
+def scoped_site_or_none(db: Session, scope: TenantScope, site_id: int | None) -> Site | None:
+    """A site named in a body (site_id), within the caller's scope; None when none is named."""
+    return None if site_id is None else get_scoped(db, Site, site_id, scope, Site.agency_id)
+
+
+def scoped_corporation_id(scope: Scope, db: DbSession, corporation_id: int | None = None) -> int | None:
+    """A ?corporation_id= filter within the caller's scope (else 404)."""
+    if corporation_id is not None:
+        get_scoped(db, Corporation, corporation_id, scope, Corporation.agency_id)
+    return corporation_id
+
+
+def sales_person_filter(scope: Scope, db: DbSession, requested_by: int | None = None) -> int | None:
+    """A ?requested_by= filter: for a sales caller, someone of their own agency (else 404)."""
+    if requested_by is None or scope.unrestricted:
+        return requested_by
+    member = db.scalar(
+        select(Grant.user_id)
+        .outerjoin(Profile, Profile.user_id == Grant.user_id)
+        .where(Grant.user_id == requested_by, Grant.domain == DOMAIN)
+        .where(or_(Grant.scope == scope.value, Profile.agency_id == _as_int(scope.value)))
+    )
+    if member is None:
+        raise NotFound("営業担当者が見つかりません", details={"resource": "crm_user", "id": requested_by})
+    return requested_by
+
+
+def _as_int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+CorporationIdFilter = Annotated[int | None, Depends(scoped_corporation_id)]
+SalesPersonFilter = Annotated[int | None, Depends(sales_person_filter)]

@@ -1,0 +1,186 @@
+"""The option services master (§8) and the choice masters (§9): data loaded on a fresh install, read from the database.
+
+The migration inserts these rows; `ensure_masters` puts back any that are missing (demo loader, tests).
+"""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.crm.models import Choice, OptionService
+from service.errors import ValidationFailed
+
+OPTION_SERVICES: tuple[tuple[str, str, str, bool], ...] = (
+    ("OPT001002", "トラブル解決レスキューforBiz_年額", "5,500円/年(税込)", False),
+    ("OPT004126", "トラブル解決レスキューforBiz_年額（初年度無料）", "-5,500円/年(税込)", False),
+    ("OPT013234", "飲食店サポートパック", "4,378円/月(税込)", True),
+    ("OPT018251", "オフィスサポートパックSA", "4,378円/月(税込)", True),
+    ("OPT021261", "店舗サポートパックSA", "4,378円/月(税込)", True),
+    ("OPT030245", "支払繰延規定免除オプション", "0円", False),
+    ("OPT032000", "電気量のお知らせ（25年改定）", "165円/月(税込)", False),
+    ("OPT033000", "ガス量のお知らせ（25年改定）", "165円/月(税込)", False),
+    ("OPT036270", "設備メンテナンスオプション", "4,378円/月(税込)", False),
+    ("OPT055248", "ウェルカム割S", "0円", False),
+    ("OPT061070", "低圧高負荷", "0円", False),
+)
+
+POWER_COMPANIES = (
+    ("01", "北海道電力"),
+    ("02", "東北電力"),
+    ("03", "東京電力"),
+    ("04", "中部電力"),
+    ("05", "北陸電力"),
+    ("06", "関西電力"),
+    ("07", "中国電力"),
+    ("08", "四国電力"),
+    ("09", "九州電力"),
+    ("10", "沖縄電力"),
+    ("99", "その他"),
+)
+
+CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
+    "sales_channel": (
+        ("1", "訪問"),
+        ("2", "インバウンド"),
+        ("3", "アウトバウンド"),
+        ("5", "WEB"),
+        ("6", "紹介"),
+        ("7", "インサイド"),
+    ),
+    "customer_type": (("1", "個人"), ("2", "法人"), ("3", "屋号（個人事業主等）")),
+    "payment_type": (("1", "クレジットカード"), ("2", "口座振替（銀行引落し）"), ("3", "コンビニ払い（請求書払い）")),
+    "application_type": (("1", "他社からの切替"), ("2", "ご入居"), ("4", "移転"), ("5", "他社からの切替(開業)")),
+    "power_company": POWER_COMPANIES,
+    "power_area": tuple(
+        (code, label.removesuffix("電力") + "エリア") for code, label in POWER_COMPANIES if code != "99"
+    ),
+    "job_type": (
+        ("1", "飲食店"),
+        ("2", "物販"),
+        ("3", "サービス"),
+        ("4", "事務所"),
+        ("5", "施設"),
+        ("6", "宿泊施設"),
+        ("7", "製造"),
+        ("8", "建設・不動産"),
+        ("9", "運輸・倉庫"),
+        ("10", "農林水産"),
+        ("11", "その他"),
+    ),
+    "invoice": (("0", "不要"), ("3", "要")),
+    "payment_certificate": (("0", "不要"), ("1", "要")),
+    "service_type": (("electric", "電気"), ("gas", "ガス")),
+}
+
+PREFECTURES = (
+    "北海道",
+    "青森県",
+    "岩手県",
+    "宮城県",
+    "秋田県",
+    "山形県",
+    "福島県",
+    "茨城県",
+    "栃木県",
+    "群馬県",
+    "埼玉県",
+    "千葉県",
+    "東京都",
+    "神奈川県",
+    "新潟県",
+    "富山県",
+    "石川県",
+    "福井県",
+    "山梨県",
+    "長野県",
+    "岐阜県",
+    "静岡県",
+    "愛知県",
+    "三重県",
+    "滋賀県",
+    "京都府",
+    "大阪府",
+    "兵庫県",
+    "奈良県",
+    "和歌山県",
+    "鳥取県",
+    "島根県",
+    "岡山県",
+    "広島県",
+    "山口県",
+    "徳島県",
+    "香川県",
+    "愛媛県",
+    "高知県",
+    "福岡県",
+    "佐賀県",
+    "長崎県",
+    "熊本県",
+    "大分県",
+    "宮崎県",
+    "鹿児島県",
+    "沖縄県",
+)
+
+
+def option_rows() -> list[dict]:
+    return [
+        {"code": code, "name": name, "price_label": price, "is_support_pack": pack, "sort_order": i, "is_active": True}
+        for i, (code, name, price, pack) in enumerate(OPTION_SERVICES)
+    ]
+
+
+def choice_rows() -> list[dict]:
+    return [
+        {"kind": kind, "code": code, "label": label, "sort_order": i}
+        for kind, entries in CHOICES.items()
+        for i, (code, label) in enumerate(entries)
+    ]
+
+
+def ensure_masters(db: Session) -> int:
+    """Insert the master rows that are missing; returns how many were added."""
+    have_options = set(db.scalars(select(OptionService.code)))
+    have_choices = set(db.execute(select(Choice.kind, Choice.code)).tuples().all())
+    added = [OptionService(**row) for row in option_rows() if row["code"] not in have_options]
+    added += [Choice(**row) for row in choice_rows() if (row["kind"], row["code"]) not in have_choices]
+    db.add_all(added)
+    db.flush()
+    return len(added)
+
+
+def choices(db: Session) -> dict[str, list[Choice]]:
+    grouped: dict[str, list[Choice]] = {}
+    for choice in db.scalars(select(Choice).order_by(Choice.kind, Choice.sort_order)):
+        grouped.setdefault(choice.kind, []).append(choice)
+    return grouped
+
+
+def options(db: Session) -> list[OptionService]:
+    return list(db.scalars(select(OptionService).order_by(OptionService.sort_order)))
+
+
+def check_choices(db: Session, values: dict[str, tuple[str, str]]) -> None:
+    """values: field -> (master kind, code); empty codes pass. Unknown codes are a 422 naming the field."""
+    wanted = {(kind, code) for kind, code in values.values() if code}
+    if not wanted:
+        return
+    kinds = {kind for kind, _ in wanted}
+    known = set(db.execute(select(Choice.kind, Choice.code).where(Choice.kind.in_(kinds))).tuples().all())
+    for field, (kind, code) in values.items():
+        if code and (kind, code) not in known:
+            raise ValidationFailed(
+                f"{field} の値 '{code}' は選択肢マスタ（{kind}）にありません",
+                details={"field": field, "rule": "choice", "kind": kind, "value": code},
+            )
+
+
+def check_options(db: Session, codes: list[str], *, field: str = "option_plans") -> None:
+    if not codes:
+        return
+    known = set(db.scalars(select(OptionService.code).where(OptionService.is_active, OptionService.code.in_(codes))))
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise ValidationFailed(
+            f"オプションサービスマスタにないコードです: {', '.join(unknown)}",
+            details={"field": field, "rule": "option_code", "value": unknown},
+        )

@@ -1,0 +1,295 @@
+"""代理店CRM tables: agencies, the CRM profile of users, requests, corporations, sites, images, comments, notifications
+and the option/choice masters (spec §2, §8, §9).
+
+Every row that belongs to an agency carries `agency_id`, the column tenant scoping filters on.
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.database import Base, utcnow
+
+IN_PROGRESS = "in_progress"
+DEFICIENT = "deficient"
+SUBMITTED = "submitted"
+CANCELLED = "cancelled"
+STATUSES = (IN_PROGRESS, DEFICIENT, SUBMITTED, CANCELLED)
+
+DEFICIENCY = "deficiency"
+COMMENT = "comment"
+RESUBMISSION = "resubmission"
+COMMENT_TYPES = (DEFICIENCY, COMMENT, RESUBMISSION)
+
+SALES_SIDE = "sales"
+BACK_OFFICE = "back_office"
+
+
+class Agency(Base):
+    """代理店 (§2.1)."""
+
+    __tablename__ = "crm_agency"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    referral_shop_code: Mapped[str] = mapped_column(String(30), default="")
+    referral_shop_name: Mapped[str] = mapped_column(String(100), default="")
+    contact_name: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    mail_address: Mapped[str] = mapped_column(String(254), default="")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Profile(Base):
+    """The CRM side of a platform user (§2.2): agency, 営業担当者コード, Lコード. The role is the crm grant."""
+
+    __tablename__ = "crm_profile"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("identity_user.id", ondelete="CASCADE"), primary_key=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("crm_agency.id", ondelete="RESTRICT"), index=True)
+    sales_staff_code: Mapped[str] = mapped_column(String(20), default="")
+    l_code: Mapped[str] = mapped_column(String(20), default="")
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Corporation(Base):
+    """法人 (§2.4): the carrier screen's 1page (契約者情報) and 2page (支払方法). Card data is stored encrypted."""
+
+    __tablename__ = "crm_corporation"
+    __table_args__ = (
+        Index("ix_crm_corporation_agency_name", "agency_id", "display_name"),
+        Index("ix_crm_corporation_corporation_number", "corporation_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("crm_agency.id", ondelete="RESTRICT"))
+    display_name: Mapped[str] = mapped_column(String(101))
+    customer_type: Mapped[str] = mapped_column(String(2))
+    corporation_number: Mapped[str] = mapped_column(String(13), default="")
+    last_name: Mapped[str] = mapped_column(String(50))
+    first_name: Mapped[str] = mapped_column(String(50), default="")
+    last_name_kana: Mapped[str] = mapped_column(String(100), default="")
+    first_name_kana: Mapped[str] = mapped_column(String(100), default="")
+    representative_last_name: Mapped[str] = mapped_column(String(50), default="")
+    representative_first_name: Mapped[str] = mapped_column(String(50), default="")
+    representative_last_name_kana: Mapped[str] = mapped_column(String(100), default="")
+    representative_first_name_kana: Mapped[str] = mapped_column(String(100), default="")
+    zip_code: Mapped[str] = mapped_column(String(8), default="")
+    prefecture: Mapped[str] = mapped_column(String(4), default="")
+    city: Mapped[str] = mapped_column(String(50), default="")
+    town: Mapped[str] = mapped_column(String(50), default="")
+    street: Mapped[str] = mapped_column(String(100), default="")
+    building_name: Mapped[str] = mapped_column(String(100), default="")
+    phone1: Mapped[str] = mapped_column(String(13), default="")
+    phone2: Mapped[str] = mapped_column(String(13), default="")
+    mail_address: Mapped[str] = mapped_column(String(254), default="")
+    birthday: Mapped[date | None] = mapped_column(Date)
+    representative_birthday: Mapped[date | None] = mapped_column(Date)
+    job_type: Mapped[str] = mapped_column(String(3), default="")
+    payment_type: Mapped[str] = mapped_column(String(2))
+    card_number_encrypted: Mapped[str | None] = mapped_column(Text)
+    card_last4: Mapped[str] = mapped_column(String(4), default="")
+    card_security_code_encrypted: Mapped[str | None] = mapped_column(Text)
+    card_revision: Mapped[int] = mapped_column(default=0)
+    credit_card_expire_month: Mapped[str] = mapped_column(String(2), default="")
+    credit_card_expire_year: Mapped[str] = mapped_column(String(4), default="")
+    credit_card_name: Mapped[str] = mapped_column(String(100), default="")
+    invoice: Mapped[str] = mapped_column(String(1), default="0")
+    payment_certificate: Mapped[str] = mapped_column(String(1), default="0")
+    billing_address_same: Mapped[bool] = mapped_column(default=True)
+    billing_zip_code: Mapped[str] = mapped_column(String(8), default="")
+    billing_prefecture: Mapped[str] = mapped_column(String(4), default="")
+    billing_city: Mapped[str] = mapped_column(String(50), default="")
+    billing_town: Mapped[str] = mapped_column(String(50), default="")
+    billing_street: Mapped[str] = mapped_column(String(100), default="")
+    billing_building: Mapped[str] = mapped_column(String(100), default="")
+    billing_customer_name: Mapped[str] = mapped_column(String(100), default="")
+    sales_channel_id: Mapped[str] = mapped_column(String(2), default="")
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Request(Base):
+    """投入依頼 (§2.3): one corporation plus statement images; its status is recomputed from its sites (§4.2)."""
+
+    __tablename__ = "crm_request"
+    __table_args__ = (
+        Index("ix_crm_request_created", "created_at", "id"),
+        Index("ix_crm_request_status_created", "status", "created_at"),
+        Index("ix_crm_request_agency_created", "agency_id", "created_at"),
+        Index("ix_crm_request_requested_by_created", "requested_by", "created_at"),
+        Index("ix_crm_request_corporation_id", "corporation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("crm_agency.id", ondelete="RESTRICT"))
+    corporation_id: Mapped[int] = mapped_column(ForeignKey("crm_corporation.id", ondelete="RESTRICT"))
+    requested_by: Mapped[int] = mapped_column(ForeignKey("identity_user.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(20), default=IN_PROGRESS)
+    whole_deficiency: Mapped[bool] = mapped_column(default=False)
+    ever_deficient: Mapped[bool] = mapped_column(default=False)
+    cancelled_at: Mapped[datetime | None]
+    remarks: Mapped[str] = mapped_column(Text, default="")
+    site_count: Mapped[int] = mapped_column(default=1)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Site(Base):
+    """地点 (§2.5): the carrier screen's 5page, entered by the back office from the statement images."""
+
+    __tablename__ = "crm_site"
+    __table_args__ = (
+        Index("ix_crm_site_request_id", "request_id"),
+        Index("ix_crm_site_corporation_status", "corporation_id", "status"),
+        Index("ix_crm_site_agency_status_submitted", "agency_id", "status", "submitted_at"),
+        Index("ix_crm_site_status_submitted", "status", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("crm_request.id", ondelete="RESTRICT"))
+    corporation_id: Mapped[int] = mapped_column(ForeignKey("crm_corporation.id", ondelete="RESTRICT"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("crm_agency.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(20), default=IN_PROGRESS)
+    submitted_at: Mapped[datetime | None]
+    pps_business_number: Mapped[str] = mapped_column(String(20), default="")
+    application_type: Mapped[str] = mapped_column(String(2), default="")
+    power_plan_name: Mapped[str] = mapped_column(String(100), default="")
+    contract_capacity: Mapped[str] = mapped_column(String(20), default="")
+    power_area: Mapped[str] = mapped_column(String(2), default="")
+    power_supplier_type: Mapped[str] = mapped_column(String(2), default="")
+    power_customer_number: Mapped[str] = mapped_column(String(30), default="")
+    power_customer_location_number: Mapped[str] = mapped_column(String(22), default="")
+    power_zip_code: Mapped[str] = mapped_column(String(8), default="")
+    power_prefecture: Mapped[str] = mapped_column(String(4), default="")
+    power_city: Mapped[str] = mapped_column(String(50), default="")
+    power_town: Mapped[str] = mapped_column(String(50), default="")
+    power_street: Mapped[str] = mapped_column(String(100), default="")
+    power_building: Mapped[str] = mapped_column(String(100), default="")
+    power_room_number: Mapped[str] = mapped_column(String(20), default="")
+    power_building_type: Mapped[str] = mapped_column(String(30), default="")
+    power_branch_name: Mapped[str] = mapped_column(String(100), default="")
+    power_customer_name: Mapped[str] = mapped_column(String(100), default="")
+    power_customer_name_kana: Mapped[str] = mapped_column(String(200), default="")
+    latest_charges: Mapped[int | None]
+    latest_power_usage: Mapped[int | None]
+    latest_date: Mapped[str] = mapped_column(String(7), default="")
+    option_plans: Mapped[list[Any]] = mapped_column(default=list)
+    moving_in_date: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    service_type: Mapped[str] = mapped_column(String(10), default="electric")
+    contract_corporation_type: Mapped[str] = mapped_column(String(30), default="")
+    saisan_gas_yoto: Mapped[str] = mapped_column(String(30), default="")
+    ecolog_gas_yoto: Mapped[str] = mapped_column(String(30), default="")
+    power_amounts_form: Mapped[str] = mapped_column(String(20), default="")
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Image(Base):
+    """明細画像 (§2.6): the file lives under the storage root; the row holds where and what it is."""
+
+    __tablename__ = "crm_image"
+    __table_args__ = (Index("ix_crm_image_request_id", "request_id"), Index("ix_crm_image_site_id", "site_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("crm_request.id", ondelete="RESTRICT"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("crm_site.id", ondelete="SET NULL"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("crm_agency.id", ondelete="RESTRICT"))
+    file_name: Mapped[str] = mapped_column(String(200))
+    stored_path: Mapped[str] = mapped_column(String(200), unique=True)
+    thumbnail_path: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int]
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    sha256: Mapped[str] = mapped_column(String(64))
+    ocr_result: Mapped[dict[str, Any] | None]
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Comment(Base):
+    """不備・コメント (§2.7): a deficiency, a comment or a resubmission note, on one site or the whole request.
+
+    `audience` is the side it is addressed to; `is_read` turns true when someone of that side opens the request.
+    """
+
+    __tablename__ = "crm_comment"
+    __table_args__ = (
+        Index("ix_crm_comment_request_created", "request_id", "created_at"),
+        Index(
+            "ix_crm_comment_unread",
+            "request_id",
+            "audience",
+            postgresql_where=text("NOT is_read"),
+            sqlite_where=text("NOT is_read"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("crm_request.id", ondelete="RESTRICT"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("crm_site.id", ondelete="SET NULL"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("crm_agency.id", ondelete="RESTRICT"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id", ondelete="SET NULL"))
+    type: Mapped[str] = mapped_column(String(20))
+    audience: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text)
+    is_read: Mapped[bool] = mapped_column(default=False)
+    snapshot: Mapped[dict[str, Any] | None]
+    changes: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notification(Base):
+    """An in-app notification for one user (the badge in the menu): a deficiency or a comment on their request."""
+
+    __tablename__ = "crm_notification"
+    __table_args__ = (
+        Index("ix_crm_notification_user_unread", "user_id", "read_at", "created_at"),
+        Index("ix_crm_notification_request_id", "request_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("identity_user.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = mapped_column(ForeignKey("crm_request.id", ondelete="CASCADE"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("crm_comment.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(String(300))
+    read_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OptionService(Base):
+    """オプションサービスマスタ (§8)."""
+
+    __tablename__ = "crm_option_service"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    price_label: Mapped[str] = mapped_column(String(50))
+    is_support_pack: Mapped[bool] = mapped_column(default=False)
+    sort_order: Mapped[int] = mapped_column(default=0)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+
+class Choice(Base):
+    """選択肢マスタ (§9): one code of one kind (sales_channel, customer_type, payment_type, ...)."""
+
+    __tablename__ = "crm_choice"
+
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    code: Mapped[str] = mapped_column(String(3), primary_key=True)
+    label: Mapped[str] = mapped_column(String(50))
+    sort_order: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,660 @@
+"""代理店CRM API (/api/crm): thin handlers; roles per spec §5, every query scoped to a sales caller's agency.
+
+Roles: sales (営業担当者, one agency), operator (投入担当者, all agencies), admin (管理者; platform admins too).
+- New requests come as multipart/form-data: `payload` (JSON of RequestCreate) and `images` (0..n JPEG/PNG/PDF files),
+  all or nothing: a bad field or file is a 422 naming it (details.field, details.rule), and nothing (no row, no file)
+  is stored.
+- Edits carry the `version` they read; a stale one is 409 `stale_version` with details.current_version.
+- DELETE endpoints take `version` as a query parameter (the body guard does not read DELETE bodies).
+- Another agency's id is a 404 for a sales caller, on every path and every filter.
+"""
+
+from datetime import date
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from service.audit import service as audit
+from service.audit.schemas import AuditEntryRead
+from service.config import get_settings
+from service.crm import (
+    acquired,
+    agencies,
+    comments,
+    corporations,
+    export,
+    images,
+    masters,
+    metrics,
+    periods,
+    requests,
+    sites,
+    storage,
+    users,
+    workflow,
+)
+from service.crm.dependencies import (
+    DOMAIN,
+    Admin,
+    AgencyFilter,
+    AnyRole,
+    BackOffice,
+    CorporationIdFilter,
+    OwnNotification,
+    SalesPersonFilter,
+    SalesSide,
+    Scope,
+    ScopedAgency,
+    ScopedCorporation,
+    ScopedImage,
+    ScopedRequest,
+    ScopedSite,
+    crm_role,
+    scoped_site_or_none,
+)
+from service.crm.labels import STATUS_LABELS
+from service.crm.models import Profile
+from service.crm.schemas import (
+    AcquiredCorporation,
+    AgencyFields,
+    AgencyRead,
+    AgencyUpdate,
+    CardReveal,
+    CommentIn,
+    CommentRead,
+    CorporationRead,
+    CorporationSummary,
+    CorporationUpdate,
+    CrmUserCreate,
+    CrmUserRead,
+    CrmUserUpdate,
+    DashboardRead,
+    DeficiencyIn,
+    ImageLink,
+    ImageRead,
+    MastersRead,
+    MeRead,
+    MetricsRead,
+    NotificationRead,
+    RequestCreate,
+    RequestDetail,
+    RequestItem,
+    RequestUpdate,
+    ResubmitIn,
+    SeriesRead,
+    SiteFields,
+    SiteRead,
+    SiteUpdate,
+    Status,
+    StatusChange,
+    UnreadCount,
+    VersionIn,
+)
+from service.crm.storage import CheckedUpload
+from service.database import utcnow
+from service.deps import DbSession
+from service.errors import ValidationFailed
+from service.identity.dependencies import Caller
+from service.identity.roles import role_label
+from service.pagination import Page, PageParams, page_params
+
+router = APIRouter(prefix="/crm", tags=["crm"])
+Paging = Annotated[PageParams, Depends(page_params)]
+Text = Annotated[str | None, Query(max_length=100)]
+Files = Annotated[list[UploadFile] | None, File(description="statement images: JPEG, PNG or PDF")]
+Period = Annotated[date | None, Query(description="local date, inclusive")]
+HOME = {"sales": "マイ依頼一覧", "operator": "投入案件一覧", "admin": "ダッシュボード"}
+
+
+def _by(caller: Caller) -> workflow.Actorship:
+    return workflow.Actorship(actor=caller.actor, user_id=caller.user_id, role=crm_role(caller))
+
+
+def _page(items: list, total: int, paging: PageParams) -> Page:
+    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
+
+
+def _csv(body: bytes, filename: str) -> Response:
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _checked_uploads(files: list[UploadFile] | None) -> list[CheckedUpload]:
+    """Read and check every file before anything is stored (a 422 names the first bad one)."""
+    settings = get_settings()
+    files = [f for f in files or [] if f.filename or f.size]
+    images.check_count(len(files), limit=settings.crm_max_images_per_upload)
+    return [
+        storage.check_upload(f.filename, f.file.read(settings.crm_max_image_bytes + 1), field=f"images[{i}]")
+        for i, f in enumerate(files)
+    ]
+
+
+def _parse_payload(payload: str) -> RequestCreate:
+    """The JSON form field, with pydantic's errors turned into one 422 naming each field and rule."""
+    try:
+        return RequestCreate.model_validate_json(payload)
+    except ValidationError as exc:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"]) or "payload", "rule": e["type"], "message": e["msg"]}
+            for e in exc.errors(include_url=False, include_input=False)
+        ]
+        raise ValidationFailed(
+            f"{errors[0]['field']}: {errors[0]['message']}", details={**errors[0], "errors": errors}
+        ) from None
+
+
+def _comment(db: DbSession, request_id: int, comment_id: int) -> CommentRead:
+    return next(c for c in comments.comments_of(db, request_id) if c.id == comment_id)
+
+
+# --- me, masters, notifications ---------------------------------------------------------------------------
+
+
+@router.get("/me", response_model=MeRead)
+def me(caller: AnyRole, db: DbSession) -> MeRead:
+    """The caller's CRM role, agency and codes, the unread badge, and the page to open first."""
+    role = crm_role(caller)
+    profile = db.get(Profile, caller.user_id)
+    scope_value = caller.scope(DOMAIN).value
+    agency_id = profile.agency_id if profile and profile.agency_id else (int(scope_value) if scope_value else None)
+    return MeRead(
+        user_id=caller.user_id,
+        login_id=caller.login_id,
+        name=caller.name,
+        role=role,
+        role_label=role_label(DOMAIN, role),
+        agency_id=agency_id,
+        agency_name=agencies.agency_names(db, {agency_id}).get(agency_id, "") if agency_id else "",
+        sales_staff_code=profile.sales_staff_code if profile else "",
+        l_code=profile.l_code if profile else "",
+        unread_notifications=comments.unread_count(db, caller.user_id),
+        home=HOME[role],
+    )
+
+
+@router.get("/masters", response_model=MastersRead)
+def get_masters(_: AnyRole, db: DbSession) -> MastersRead:
+    """選択肢マスタ, the 11 option services, prefectures and status labels for every form."""
+    return MastersRead(
+        choices={kind: list(rows) for kind, rows in masters.choices(db).items()},
+        options=masters.options(db),
+        prefectures=list(masters.PREFECTURES),
+        statuses=STATUS_LABELS,
+    )
+
+
+@router.get("/notifications", response_model=Page[NotificationRead])
+def list_notifications(caller: AnyRole, db: DbSession, paging: Paging, unread: bool = False) -> Page:
+    rows, total = comments.notifications(
+        db, user_id=caller.user_id, unread_only=unread, offset=paging.offset, limit=paging.page_size
+    )
+    return _page([NotificationRead.model_validate(n) for n in rows], total, paging)
+
+
+@router.get("/notifications/unread-count", response_model=UnreadCount)
+def unread_notifications(caller: AnyRole, db: DbSession) -> UnreadCount:
+    return UnreadCount(unread=comments.unread_count(db, caller.user_id))
+
+
+@router.post("/notifications/{notification_id}/read", response_model=NotificationRead)
+def read_notification(notification: OwnNotification, db: DbSession) -> NotificationRead:
+    return NotificationRead.model_validate(comments.read_notification(db, notification=notification, now=utcnow()))
+
+
+@router.post("/notifications/read-all", response_model=UnreadCount)
+def read_all_notifications(caller: AnyRole, db: DbSession) -> UnreadCount:
+    comments.read_all(db, user_id=caller.user_id, now=utcnow())
+    return UnreadCount(unread=0)
+
+
+@router.get("/my/summary", response_model=dict[str, int])
+def my_summary(caller: SalesSide, scope: Scope, db: DbSession) -> dict[str, int]:
+    """マイ依頼一覧's counters: the caller's requests by status and how many have unread news."""
+    return requests.my_summary(db, scope=scope, user_id=caller.user_id)
+
+
+# --- corporations ---------------------------------------------------------------------------------------------
+
+
+@router.get("/corporations", response_model=Page[CorporationSummary])
+def search_corporations(
+    _: AnyRole, scope: Scope, db: DbSession, paging: Paging, agency_id: AgencyFilter, q: Text = None
+) -> Page:
+    """既存法人に地点追加: search by 法人名（カナ）, 法人番号 or phone number."""
+    rows, total = corporations.search(
+        db, scope=scope, q=q, agency_id=agency_id, offset=paging.offset, limit=paging.page_size
+    )
+    return _page([CorporationSummary.model_validate(c) for c in rows], total, paging)
+
+
+@router.get("/corporations/{corporation_id}", response_model=CorporationRead)
+def get_corporation(_: AnyRole, corporation: ScopedCorporation) -> CorporationRead:
+    return corporations.read(corporation)
+
+
+@router.patch("/corporations/{corporation_id}", response_model=CorporationRead)
+def update_corporation(
+    body: CorporationUpdate, caller: AnyRole, corporation: ScopedCorporation, db: DbSession
+) -> CorporationRead:
+    """法人情報編集 (every role); send the version you read."""
+    return corporations.read(
+        corporations.update_corporation(db, corporation=corporation, data=body, actor=caller.actor)
+    )
+
+
+@router.post("/corporations/{corporation_id}/card/reveal", response_model=CardReveal)
+def reveal_card(caller: BackOffice, corporation: ScopedCorporation, db: DbSession) -> CardReveal:
+    """The full card number (and security code while kept) for the carrier entry; the reveal is audited."""
+    return corporations.reveal_card(db, corporation=corporation, actor=caller.actor)
+
+
+# --- requests -------------------------------------------------------------------------------------------------
+
+
+@router.post("/requests", response_model=RequestDetail, status_code=201)
+def create_request(
+    caller: SalesSide,
+    scope: Scope,
+    db: DbSession,
+    payload: Annotated[str, Form(max_length=100_000, description="JSON of RequestCreate")],
+    images: Files = None,
+) -> RequestDetail:
+    """新規投入依頼 (payload.corporation) or 既存法人に地点追加 (payload.corporation_id), with the statement images."""
+    data = _parse_payload(payload)
+    uploads = _checked_uploads(images)
+    by = _by(caller)
+    request = requests.create_request(db, data=data, uploads=uploads, scope=scope, by=by, now=utcnow())
+    return requests.detail(db, request=request, by=by)
+
+
+@router.get("/requests", response_model=Page[RequestItem])
+def list_requests(
+    caller: AnyRole,
+    scope: Scope,
+    db: DbSession,
+    paging: Paging,
+    agency_id: AgencyFilter,
+    corporation_id: CorporationIdFilter,
+    requested_by: SalesPersonFilter,
+    status: Annotated[list[Status] | None, Query()] = None,
+    corporation: Text = None,
+    since: Period = None,
+    until: Period = None,
+    mine: bool = False,
+    unread: bool = False,
+) -> Page:
+    """マイ依頼一覧 (mine=true) and 投入案件一覧: by status, agency, sales person, corporation, 依頼日, unread."""
+    flt = requests.RequestFilter(
+        statuses=tuple(status or ()),
+        agency_id=agency_id,
+        requested_by=caller.user_id if mine else requested_by,
+        corporation_id=corporation_id,
+        corporation=corporation,
+        since=since,
+        until=until,
+        unread_only=unread,
+    )
+    rows, total = requests.list_requests(
+        db, scope=scope, flt=flt, role=crm_role(caller), offset=paging.offset, limit=paging.page_size
+    )
+    return _page(rows, total, paging)
+
+
+@router.get("/requests/{request_id}", response_model=RequestDetail)
+def get_request(caller: AnyRole, request: ScopedRequest, db: DbSession) -> RequestDetail:
+    """案件詳細: corporation (card masked), remarks, images, sites (every field for the back office), comments."""
+    return requests.detail(db, request=request, by=_by(caller))
+
+
+@router.patch("/requests/{request_id}", response_model=RequestDetail)
+def update_request(body: RequestUpdate, caller: AnyRole, request: ScopedRequest, db: DbSession) -> RequestDetail:
+    by = _by(caller)
+    return requests.detail(db, request=requests.update_request(db, request=request, data=body, by=by), by=by)
+
+
+@router.post("/requests/{request_id}/cancel", response_model=RequestDetail)
+def cancel_request(body: VersionIn, caller: SalesSide, request: ScopedRequest, db: DbSession) -> RequestDetail:
+    """投入依頼キャンセル: by the request's sales person or an admin, from 対応中 or 不備 only."""
+    by = _by(caller)
+    request = workflow.cancel_request(db, request=request, version=body.version, reason="", by=by, now=utcnow())
+    return requests.detail(db, request=request, by=by)
+
+
+@router.post("/requests/{request_id}/resubmit", response_model=CommentRead, status_code=201)
+def resubmit(body: ResubmitIn, caller: SalesSide, request: ScopedRequest, db: DbSession) -> CommentRead:
+    """修正再提出: 不備 → 対応中, with what changed since the deficiency."""
+    comment = workflow.resubmit(
+        db, request=request, message=body.message, version=body.version, by=_by(caller), now=utcnow()
+    )
+    return _comment(db, request.id, comment.id)
+
+
+@router.post("/requests/{request_id}/deficiencies", response_model=CommentRead, status_code=201)
+def raise_deficiency(
+    body: DeficiencyIn, caller: BackOffice, scope: Scope, request: ScopedRequest, db: DbSession
+) -> CommentRead:
+    """不備あり: on one site (site_id, with the site's version) or the whole request (with the request's version)."""
+    site = scoped_site_or_none(db, scope, body.site_id)
+    comment = workflow.raise_deficiency(
+        db, request=request, site=site, message=body.message, version=body.version, by=_by(caller), now=utcnow()
+    )
+    return _comment(db, request.id, comment.id)
+
+
+@router.post("/requests/{request_id}/comments", response_model=CommentRead, status_code=201)
+def post_comment(body: CommentIn, caller: AnyRole, scope: Scope, request: ScopedRequest, db: DbSession) -> CommentRead:
+    site = scoped_site_or_none(db, scope, body.site_id)
+    if site is not None and site.request_id != request.id:
+        raise ValidationFailed("この地点は別の依頼のものです", details={"field": "site_id", "rule": "same_request"})
+    comment = comments.post_comment(
+        db,
+        request=request,
+        author_id=caller.user_id,
+        role=crm_role(caller),
+        message=body.message,
+        site_id=body.site_id,
+        now=utcnow(),
+    )
+    return _comment(db, request.id, comment.id)
+
+
+@router.post("/requests/{request_id}/read", response_model=UnreadCount)
+def mark_request_read(caller: AnyRole, request: ScopedRequest, db: DbSession) -> UnreadCount:
+    """The caller has seen the request: comments for their side and their notifications on it are read."""
+    comments.mark_read(db, request=request, user_id=caller.user_id, role=crm_role(caller), now=utcnow())
+    return UnreadCount(unread=comments.unread_count(db, caller.user_id))
+
+
+@router.post("/requests/{request_id}/images", response_model=list[ImageRead], status_code=201)
+def upload_images(
+    caller: AnyRole, request: ScopedRequest, db: DbSession, files: Annotated[list[UploadFile], File(alias="images")]
+) -> list:
+    """More statement images for the request (the sales side while it is open)."""
+    uploads = _checked_uploads(files)
+    return [
+        ImageRead.model_validate(i)
+        for i in images.add_images(db, request=request, uploads=uploads, by=_by(caller), now=utcnow())
+    ]
+
+
+@router.post("/requests/{request_id}/sites", response_model=SiteRead, status_code=201)
+def create_site(body: SiteFields, caller: BackOffice, request: ScopedRequest, db: DbSession) -> SiteRead:
+    """＋地点を追加."""
+    return sites.read(sites.create_site(db, request=request, data=body, by=_by(caller), now=utcnow()), [])
+
+
+@router.get("/requests/{request_id}/carrier.csv")
+def request_carrier_csv(_: BackOffice, request: ScopedRequest, db: DbSession) -> Response:
+    """Every site of the request in the carrier entry screen's field names."""
+    return _csv(export.carrier_csv(db, request_id=request.id), f"carrier_request_{request.id}.csv")
+
+
+# --- images ---------------------------------------------------------------------------------------------------
+
+
+def _file(relative: str, media_type: str, filename: str) -> Response:
+    headers = {
+        "Cache-Control": "private, max-age=300",
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}",
+    }
+    return Response(storage.path_of(relative).read_bytes(), media_type=media_type, headers=headers)
+
+
+@router.get("/images/{image_id}/file")
+def image_file(_: AnyRole, image: ScopedImage) -> Response:
+    """The statement image as uploaded (for the zoomable preview)."""
+    return _file(image.stored_path, image.content_type, image.file_name)
+
+
+@router.get("/images/{image_id}/thumbnail")
+def image_thumbnail(_: AnyRole, image: ScopedImage) -> Response:
+    return _file(image.thumbnail_path, "image/jpeg", f"thumb_{image.id}.jpg")
+
+
+@router.patch("/images/{image_id}", response_model=ImageRead)
+def link_image(body: ImageLink, caller: BackOffice, scope: Scope, image: ScopedImage, db: DbSession) -> ImageRead:
+    """明細画像と地点を紐づけ (site_id null unlinks)."""
+    return ImageRead.model_validate(
+        images.link_image(db, image=image, site_id=body.site_id, scope=scope, by=_by(caller))
+    )
+
+
+@router.delete("/images/{image_id}", status_code=204)
+def delete_image(caller: AnyRole, image: ScopedImage, db: DbSession) -> None:
+    images.delete_image(db, image=image, by=_by(caller))
+
+
+# --- sites ----------------------------------------------------------------------------------------------------
+
+
+def _site(db: DbSession, site) -> SiteRead:
+    return sites.read(site, sites.image_ids_by_site(db, [site.id]).get(site.id, []))
+
+
+@router.get("/sites/{site_id}", response_model=SiteRead)
+def get_site(_: BackOffice, site: ScopedSite, db: DbSession) -> SiteRead:
+    return _site(db, site)
+
+
+@router.patch("/sites/{site_id}", response_model=SiteRead)
+def update_site(body: SiteUpdate, caller: BackOffice, site: ScopedSite, db: DbSession) -> SiteRead:
+    """明細入力: any 5page fields, with the version you read."""
+    return _site(db, sites.update_site(db, site=site, data=body, by=_by(caller)))
+
+
+@router.delete("/sites/{site_id}", status_code=204)
+def delete_site(caller: BackOffice, site: ScopedSite, db: DbSession, version: Annotated[int, Query(ge=1)]) -> None:
+    sites.delete_site(db, site=site, version=version, by=_by(caller), now=utcnow())
+
+
+@router.post("/sites/{site_id}/status", response_model=SiteRead)
+def change_site_status(body: StatusChange, caller: BackOffice, site: ScopedSite, db: DbSession) -> SiteRead:
+    """ステータス変更: 対応中 → 投入済, 対応中 ⇄ 不備 (不備 needs `reason`); キャンセル only for an admin."""
+    site = workflow.change_site_status(
+        db, site=site, status=body.status, version=body.version, reason=body.reason, by=_by(caller), now=utcnow()
+    )
+    return _site(db, site)
+
+
+@router.post("/sites/{site_id}/cancel", response_model=SiteRead)
+def cancel_site(body: VersionIn, caller: SalesSide, site: ScopedSite, db: DbSession) -> SiteRead:
+    """Cancel one site: by the request's sales person or an admin, from 対応中 or 不備 only."""
+    return _site(db, workflow.cancel_site(db, site=site, version=body.version, by=_by(caller), now=utcnow()))
+
+
+@router.get("/sites/{site_id}/carrier.csv")
+def site_carrier_csv(_: BackOffice, site: ScopedSite, db: DbSession) -> Response:
+    """The site in the carrier entry screen's field names (元フィールド), for the operator's entry work."""
+    return _csv(export.carrier_csv(db, request_id=site.request_id, site_id=site.id), f"carrier_site_{site.id}.csv")
+
+
+# --- 獲得案件一覧 ------------------------------------------------------------------------------------------------
+
+
+def acquired_filter(
+    agency_id: AgencyFilter, q: Text = None, since: Period = None, until: Period = None
+) -> acquired.AcquiredFilter:
+    return acquired.AcquiredFilter(q=q, agency_id=agency_id, since=since, until=until)
+
+
+AcquiredQuery = Annotated[acquired.AcquiredFilter, Depends(acquired_filter)]
+
+
+@router.get("/acquired", response_model=Page[AcquiredCorporation])
+def list_acquired(_: AnyRole, scope: Scope, db: DbSession, paging: Paging, flt: AcquiredQuery) -> Page:
+    """投入済 sites by corporation (法人名, 地点数, 最終投入日, and each site); sales see their agency's only."""
+    rows, total = acquired.list_acquired(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size)
+    return _page(rows, total, paging)
+
+
+@router.get("/acquired.csv")
+def acquired_csv(_: AnyRole, scope: Scope, db: DbSession, flt: AcquiredQuery) -> Response:
+    return _csv(acquired.acquired_csv(db, scope=scope, flt=flt), f"acquired_{utcnow():%Y%m%d}.csv")
+
+
+# --- 代理店別数値 and the admin dashboard -----------------------------------------------------------------------
+
+
+@router.get("/metrics/agencies", response_model=MetricsRead)
+def agency_metrics(
+    _: BackOffice, scope: Scope, db: DbSession, agency_id: AgencyFilter, since: Period = None, until: Period = None
+) -> MetricsRead:
+    """代理店別サマリ: requests, by status, acquired sites and 不備率 per agency over a period."""
+    return metrics.agency_metrics(db, scope=scope, agency_id=agency_id, since=since, until=until)
+
+
+@router.get("/metrics/series", response_model=SeriesRead)
+def metrics_series(
+    _: BackOffice,
+    scope: Scope,
+    db: DbSession,
+    agency_id: AgencyFilter,
+    granularity: Literal["month", "day"] = "month",
+    since: Period = None,
+    until: Period = None,
+) -> SeriesRead:
+    """月別 / 日別: the same numbers per local month or day, for the chart."""
+    return metrics.series(
+        db, scope=scope, agency_id=agency_id, granularity=granularity, since=since, until=until, now=utcnow()
+    )
+
+
+@router.get("/dashboard", response_model=DashboardRead)
+def dashboard(_: Admin, scope: Scope, db: DbSession) -> DashboardRead:
+    return metrics.dashboard(db, scope=scope, now=utcnow())
+
+
+# --- 代理店管理 -------------------------------------------------------------------------------------------------
+
+
+def _agency(db: DbSession, agency) -> AgencyRead:
+    return AgencyRead.model_validate(agency).model_copy(
+        update={"sales_count": agencies.sales_counts(db, [agency.id]).get(agency.id, 0)}
+    )
+
+
+@router.get("/agencies", response_model=Page[AgencyRead])
+def list_agencies(
+    _: AnyRole, scope: Scope, db: DbSession, paging: Paging, q: Text = None, active: bool | None = None
+) -> Page:
+    rows, total = agencies.list_agencies(
+        db, scope=scope, q=q, active=active, offset=paging.offset, limit=paging.page_size
+    )
+    counts = agencies.sales_counts(db, [a.id for a in rows])
+    return _page(
+        [AgencyRead.model_validate(a).model_copy(update={"sales_count": counts.get(a.id, 0)}) for a in rows],
+        total,
+        paging,
+    )
+
+
+@router.post("/agencies", response_model=AgencyRead, status_code=201)
+def create_agency(body: AgencyFields, caller: Admin, db: DbSession) -> AgencyRead:
+    return _agency(db, agencies.create_agency(db, data=body, actor=caller.actor))
+
+
+@router.get("/agencies/{agency_id}", response_model=AgencyRead)
+def get_agency(_: AnyRole, agency: ScopedAgency, db: DbSession) -> AgencyRead:
+    return _agency(db, agency)
+
+
+@router.patch("/agencies/{agency_id}", response_model=AgencyRead)
+def update_agency(body: AgencyUpdate, caller: Admin, agency: ScopedAgency, db: DbSession) -> AgencyRead:
+    """編集 / 無効化 (is_active=false)."""
+    return _agency(db, agencies.update_agency(db, agency=agency, data=body, actor=caller.actor))
+
+
+# --- ユーザー管理 ------------------------------------------------------------------------------------------------
+
+
+def _user(row: users.CrmUser) -> CrmUserRead:
+    role = row.grant.role if row.grant else None
+    return CrmUserRead(
+        user_id=row.user.id,
+        login_id=row.user.login_id,
+        name=row.user.name,
+        is_active=row.user.is_active,
+        role=role,
+        role_label=role_label(DOMAIN, role) if role else "",
+        agency_id=row.agency.id if row.agency else None,
+        agency_name=row.agency.name if row.agency else "",
+        sales_staff_code=row.profile.sales_staff_code if row.profile else "",
+        l_code=row.profile.l_code if row.profile else "",
+        version=row.profile.version if row.profile else 1,
+        last_login_at=row.user.last_login_at,
+    )
+
+
+@router.get("/sales-staff", response_model=Page[CrmUserRead])
+def list_sales_staff(_: BackOffice, db: DbSession, paging: Paging, agency_id: AgencyFilter, q: Text = None) -> Page:
+    """The 営業担当者 choices of the 投入案件一覧 filter."""
+    rows, total = users.list_users(
+        db, role="sales", agency_id=agency_id, q=q, offset=paging.offset, limit=paging.page_size
+    )
+    return _page([_user(r) for r in rows], total, paging)
+
+
+@router.get("/users", response_model=Page[CrmUserRead])
+def list_users(
+    _: Admin,
+    db: DbSession,
+    paging: Paging,
+    agency_id: AgencyFilter,
+    role: Literal["sales", "operator", "admin"] | None = None,
+    q: Text = None,
+) -> Page:
+    rows, total = users.list_users(
+        db, role=role, agency_id=agency_id, q=q, offset=paging.offset, limit=paging.page_size
+    )
+    return _page([_user(r) for r in rows], total, paging)
+
+
+@router.post("/users", response_model=CrmUserRead, status_code=201)
+def create_user(body: CrmUserCreate, caller: Admin, db: DbSession) -> CrmUserRead:
+    """A login with a crm role; sales users are bound to their agency."""
+    return _user(users.create_user(db, data=body, actor=caller.actor))
+
+
+@router.get("/users/{user_id}", response_model=CrmUserRead)
+def get_user(user_id: int, _: Admin, db: DbSession) -> CrmUserRead:
+    return _user(users.get_user(db, user_id))
+
+
+@router.patch("/users/{user_id}", response_model=CrmUserRead)
+def update_user(user_id: int, body: CrmUserUpdate, caller: Admin, db: DbSession) -> CrmUserRead:
+    return _user(users.update_user(db, crm_user=users.get_user(db, user_id), data=body, actor=caller.actor))
+
+
+@router.delete("/users/{user_id}", status_code=204)
+def remove_user(user_id: int, caller: Admin, db: DbSession) -> None:
+    """Take away the crm role and profile (the login itself stays)."""
+    users.remove_user(db, crm_user=users.get_user(db, user_id), actor=caller.actor)
+
+
+# --- 監査ログ ----------------------------------------------------------------------------------------------------
+
+
+@router.get("/audit", response_model=Page[AuditEntryRead])
+def list_audit(
+    _: Admin,
+    db: DbSession,
+    paging: Paging,
+    actor_id: Text = None,
+    action: Text = None,
+    target_type: Text = None,
+    target_id: Text = None,
+    since: Period = None,
+    until: Period = None,
+) -> Page:
+    """The platform audit log, limited to the crm domain (who changed what, when, before/after)."""
+    start, end = periods.bounds(since, until)
+    flt = audit.AuditFilter(actor_id, action, DOMAIN, target_type, target_id, start, end)
+    rows, total = audit.list_entries(db, flt=flt, offset=paging.offset, limit=paging.page_size)
+    return _page([AuditEntryRead.model_validate(r) for r in rows], total, paging)

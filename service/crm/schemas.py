@@ -1,0 +1,583 @@
+"""Request and response bodies of the 代理店CRM API.
+
+Field names are the spec's (§2). Free text is trimmed and length-limited; rule-bearing fields (法人番号, カナ, 郵便番号,
+電話番号, カード) use the checks in validation.py, so a 422 names the field and the rule.
+"""
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, create_model
+
+from service.crm import validation
+from service.crm.models import STATUSES
+
+Status = Literal["in_progress", "deficient", "submitted", "cancelled"]
+assert set(Status.__args__) == set(STATUSES)  # type: ignore[attr-defined]
+Role = Literal["sales", "operator", "admin"]
+
+
+def text(max_length: int, *, min_length: int = 0) -> Any:
+    return Annotated[str, StringConstraints(strip_whitespace=True, max_length=max_length, min_length=min_length)]
+
+
+def ruled(max_length: int, check: Any) -> Any:
+    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(check)]
+
+
+Code = text(3)
+Kana = ruled(100, validation.katakana)
+PostalCode = ruled(10, validation.postal_code)
+Phone = ruled(15, validation.phone_number)
+Prefecture = ruled(4, validation.prefecture)
+Birthday = Annotated[date | None, AfterValidator(validation.past_date)]
+Message = text(2000, min_length=1)
+Version = Annotated[int, Field(ge=1, description="the version you read; a stale one is refused with 409")]
+
+
+def optional_fields(model: type[BaseModel], name: str, **extra: Any) -> type[BaseModel]:
+    """A copy of `model` whose fields are all optional (None = leave unchanged), plus `extra` fields."""
+    fields: dict[str, Any] = {}
+    for field, info in model.model_fields.items():
+        annotation = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+        fields[field] = (annotation | None, None)
+    return create_model(name, __config__=model.model_config, **fields, **extra)
+
+
+# --- corporations (§2.4) -----------------------------------------------------------------------------------
+
+
+class CorporationFields(BaseModel):
+    """1page (契約者情報) and 2page (支払方法). Card number and security code are write-only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    customer_type: Code
+    corporation_number: ruled(20, validation.corporation_number) = ""
+    last_name: text(50, min_length=1)
+    first_name: text(50) = ""
+    last_name_kana: Kana = ""
+    first_name_kana: Kana = ""
+    representative_last_name: text(50) = ""
+    representative_first_name: text(50) = ""
+    representative_last_name_kana: Kana = ""
+    representative_first_name_kana: Kana = ""
+    zip_code: PostalCode = ""
+    prefecture: Prefecture = ""
+    city: text(50) = ""
+    town: text(50) = ""
+    street: text(100) = ""
+    building_name: text(100) = ""
+    phone1: Phone = ""
+    phone2: Phone = ""
+    mail_address: EmailStr | Literal[""] = ""
+    birthday: Birthday = None
+    representative_birthday: Birthday = None
+    job_type: Code = ""
+    payment_type: Code
+    credit_card_number: ruled(30, validation.card_number) = ""
+    credit_card_expire_month: ruled(2, validation.expire_month) = ""
+    credit_card_expire_year: ruled(4, validation.expire_year) = ""
+    credit_card_name: text(100) = ""
+    credit_card_security_code: ruled(4, validation.security_code) = ""
+    invoice: Literal["0", "3"] = "0"
+    payment_certificate: Literal["0", "1"] = "0"
+    billing_address_same: bool = True
+    billing_zip_code: PostalCode = ""
+    billing_prefecture: Prefecture = ""
+    billing_city: text(50) = ""
+    billing_town: text(50) = ""
+    billing_street: text(100) = ""
+    billing_building: text(100) = ""
+    billing_customer_name: text(100) = ""
+    sales_channel_id: Code = ""
+
+
+CorporationUpdate = optional_fields(CorporationFields, "CorporationUpdate", version=(Version, ...))
+
+
+class CorporationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    agency_id: int
+    display_name: str
+    customer_type: str
+    corporation_number: str
+    last_name: str
+    first_name: str
+    last_name_kana: str
+    first_name_kana: str
+    representative_last_name: str
+    representative_first_name: str
+    representative_last_name_kana: str
+    representative_first_name_kana: str
+    zip_code: str
+    prefecture: str
+    city: str
+    town: str
+    street: str
+    building_name: str
+    phone1: str
+    phone2: str
+    mail_address: str
+    birthday: date | None
+    representative_birthday: date | None
+    job_type: str
+    payment_type: str
+    credit_card_number_masked: str = ""
+    has_security_code: bool = False
+    credit_card_expire_month: str
+    credit_card_expire_year: str
+    credit_card_name: str
+    invoice: str
+    payment_certificate: str
+    billing_address_same: bool
+    billing_zip_code: str
+    billing_prefecture: str
+    billing_city: str
+    billing_town: str
+    billing_street: str
+    billing_building: str
+    billing_customer_name: str
+    sales_channel_id: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CorporationSummary(BaseModel):
+    """A search hit for 既存法人に地点追加."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    agency_id: int
+    display_name: str
+    corporation_number: str
+    customer_type: str
+    prefecture: str
+    city: str
+    phone1: str
+
+
+class CardReveal(BaseModel):
+    credit_card_number: str
+    credit_card_security_code: str | None
+
+
+# --- requests (§2.3) ---------------------------------------------------------------------------------------
+
+
+class RequestCreate(BaseModel):
+    """新規投入依頼 (a new corporation) or 既存法人に地点追加 (corporation_id); images come as files beside it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    corporation: CorporationFields | None = None
+    corporation_id: int | None = Field(default=None, ge=1)
+    agency_id: int | None = Field(default=None, ge=1, description="admins only: the agency of a new corporation")
+    remarks: text(2000) = ""
+    site_count: int = Field(default=1, ge=1, le=100)
+
+
+class RequestUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    remarks: text(2000) | None = None
+    site_count: int | None = Field(default=None, ge=1, le=100)
+    version: Version
+
+
+class VersionIn(BaseModel):
+    version: Version
+
+
+class ResubmitIn(BaseModel):
+    message: text(2000) = ""
+    version: Version
+
+
+class DeficiencyIn(BaseModel):
+    """A reason is required; site_id names one site (its version), none the whole request (the request's version)."""
+
+    message: Message
+    site_id: int | None = Field(default=None, ge=1)
+    version: Version
+
+
+class CommentIn(BaseModel):
+    message: Message
+    site_id: int | None = Field(default=None, ge=1)
+
+
+class RequestItem(BaseModel):
+    """One row of マイ依頼一覧 / 投入案件一覧."""
+
+    id: int
+    agency_id: int
+    agency_name: str
+    corporation_id: int
+    corporation_name: str
+    requested_by: int
+    requested_by_name: str
+    status: str
+    status_label: str
+    site_count: int
+    sites_total: int
+    unread: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class ImageRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    request_id: int
+    site_id: int | None
+    file_name: str
+    content_type: str
+    size_bytes: int
+    width: int | None
+    height: int | None
+    uploaded_at: datetime
+
+
+class CommentRead(BaseModel):
+    id: int
+    request_id: int
+    site_id: int | None
+    author_id: int | None
+    author_name: str
+    type: str
+    type_label: str
+    audience: str
+    message: str
+    is_read: bool
+    changes: dict[str, Any] | None
+    created_at: datetime
+
+
+class SiteSummary(BaseModel):
+    """What the sales side sees of a site: enough to follow its status and deficiencies."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    status: str
+    status_label: str = ""
+    power_branch_name: str
+    service_type: str
+    power_plan_name: str
+    power_customer_location_number: str
+    submitted_at: datetime | None
+
+
+class RequestActions(BaseModel):
+    """What the caller may do now (the pages show only these buttons)."""
+
+    edit: bool
+    cancel: bool
+    resubmit: bool
+    add_images: bool
+    back_office: bool
+
+
+class RequestDetail(BaseModel):
+    request: RequestItem
+    remarks: str
+    whole_deficiency: bool
+    corporation: CorporationRead
+    images: list[ImageRead]
+    sites: list[dict[str, Any]]
+    comments: list[CommentRead]
+    actions: RequestActions
+
+
+# --- sites (§2.5) ------------------------------------------------------------------------------------------
+
+
+class SiteFields(BaseModel):
+    """5page (申込情報入力): every field the back office enters from the statement images."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pps_business_number: text(20) = ""
+    application_type: Code = ""
+    power_plan_name: text(100) = ""
+    contract_capacity: text(20) = ""
+    power_area: Code = ""
+    power_supplier_type: Code = ""
+    power_customer_number: text(30) = ""
+    power_customer_location_number: ruled(40, validation.location_number) = ""
+    power_zip_code: PostalCode = ""
+    power_prefecture: Prefecture = ""
+    power_city: text(50) = ""
+    power_town: text(50) = ""
+    power_street: text(100) = ""
+    power_building: text(100) = ""
+    power_room_number: text(20) = ""
+    power_building_type: text(30) = ""
+    power_branch_name: text(100) = ""
+    power_customer_name: text(100) = ""
+    power_customer_name_kana: ruled(200, validation.katakana) = ""
+    latest_charges: int | None = Field(default=None, ge=0, le=1_000_000_000)
+    latest_power_usage: int | None = Field(default=None, ge=0, le=1_000_000_000)
+    latest_date: ruled(7, validation.year_month) = ""
+    option_plans: list[text(20)] = Field(default_factory=list, max_length=20)
+    moving_in_date: date | None = None
+    note: text(2000) = ""
+    service_type: Literal["electric", "gas"] = "electric"
+    contract_corporation_type: text(30) = ""
+    saisan_gas_yoto: text(30) = ""
+    ecolog_gas_yoto: text(30) = ""
+    power_amounts_form: text(20) = ""
+
+
+SiteUpdate = optional_fields(SiteFields, "SiteUpdate", version=(Version, ...))
+
+
+class SiteRead(SiteFields):
+    model_config = ConfigDict(from_attributes=True, extra="ignore")
+
+    id: int
+    request_id: int
+    corporation_id: int
+    agency_id: int
+    status: str
+    status_label: str = ""
+    submitted_at: datetime | None
+    image_ids: list[int] = Field(default_factory=list)
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class StatusChange(BaseModel):
+    status: Status
+    version: Version
+    reason: text(2000) = ""
+
+
+class ImageLink(BaseModel):
+    site_id: int | None = Field(default=None, ge=1)
+
+
+# --- notifications -----------------------------------------------------------------------------------------
+
+
+class NotificationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    request_id: int
+    comment_id: int | None
+    kind: str
+    message: str
+    read_at: datetime | None
+    created_at: datetime
+
+
+class UnreadCount(BaseModel):
+    unread: int
+
+
+# --- masters -----------------------------------------------------------------------------------------------
+
+
+class ChoiceRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    label: str
+
+
+class OptionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    price_label: str
+    is_support_pack: bool
+
+
+class MastersRead(BaseModel):
+    choices: dict[str, list[ChoiceRead]]
+    options: list[OptionRead]
+    prefectures: list[str]
+    statuses: dict[str, str]
+
+
+# --- agencies and users (admin) ----------------------------------------------------------------------------
+
+
+class AgencyFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: text(100, min_length=1)
+    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_-]{1,30}$")]
+    referral_shop_code: text(30) = ""
+    referral_shop_name: text(100) = ""
+    contact_name: text(100) = ""
+    phone: Phone = ""
+    mail_address: EmailStr | Literal[""] = ""
+    is_active: bool = True
+
+
+AgencyUpdate = optional_fields(AgencyFields, "AgencyUpdate", version=(Version, ...))
+
+
+class AgencyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    code: str
+    referral_shop_code: str
+    referral_shop_name: str
+    contact_name: str
+    phone: str
+    mail_address: str
+    is_active: bool
+    sales_count: int = 0
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CrmUserCreate(BaseModel):
+    """A new platform user with a crm grant and profile (ユーザー管理)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    login_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._@-]{3,64}$")]
+    name: text(100, min_length=1)
+    email: EmailStr | None = None
+    password: Annotated[str, StringConstraints(min_length=8, max_length=72)]
+    role: Role
+    agency_id: int | None = Field(default=None, ge=1)
+    sales_staff_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{0,20}$")] = ""
+    l_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{0,20}$")] = ""
+
+
+class CrmUserUpdate(BaseModel):
+    """Role, agency and codes; name and active flag; a new password only for users whose only grant is crm."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: text(100, min_length=1) | None = None
+    is_active: bool | None = None
+    password: Annotated[str, StringConstraints(min_length=8, max_length=72)] | None = None
+    role: Role | None = None
+    agency_id: int | None = Field(default=None, ge=1)
+    clear_agency: bool = False
+    sales_staff_code: (
+        Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{0,20}$")] | None
+    ) = None
+    l_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{0,20}$")] | None = None
+    version: Version | None = None
+
+
+class CrmUserRead(BaseModel):
+    user_id: int
+    login_id: str
+    name: str
+    is_active: bool
+    role: str | None
+    role_label: str
+    agency_id: int | None
+    agency_name: str
+    sales_staff_code: str
+    l_code: str
+    version: int
+    last_login_at: datetime | None
+
+
+class MeRead(BaseModel):
+    user_id: int
+    login_id: str
+    name: str
+    role: str
+    role_label: str
+    agency_id: int | None
+    agency_name: str
+    sales_staff_code: str
+    l_code: str
+    unread_notifications: int
+    home: str
+
+
+# --- 獲得案件一覧 and metrics ----------------------------------------------------------------------------------
+
+
+class AcquiredSite(BaseModel):
+    id: int
+    request_id: int
+    power_branch_name: str
+    service_type: str
+    service_type_label: str
+    power_plan_name: str
+    power_customer_location_number: str
+    submitted_at: datetime | None
+
+
+class AcquiredCorporation(BaseModel):
+    corporation_id: int
+    corporation_name: str
+    agency_id: int
+    agency_name: str
+    site_count: int
+    last_submitted_at: datetime | None
+    sites: list[AcquiredSite]
+
+
+class AgencyMetrics(BaseModel):
+    agency_id: int
+    agency_name: str
+    requests: int
+    deficient: int
+    in_progress: int
+    submitted: int
+    cancelled: int
+    acquired_sites: int
+    deficiency_rate: float = Field(description="requests now 不備 / all requests (§3.6)")
+    ever_deficient: int = Field(description="requests that were sent back at least once")
+    ever_deficient_rate: float
+
+
+class MetricsRead(BaseModel):
+    since: date | None
+    until: date | None
+    agencies: list[AgencyMetrics]
+    total: AgencyMetrics
+
+
+class SeriesPoint(BaseModel):
+    period: str
+    requests: int
+    deficient: int
+    in_progress: int
+    submitted: int
+    cancelled: int
+    acquired_sites: int
+
+
+class SeriesRead(BaseModel):
+    granularity: Literal["month", "day"]
+    agency_id: int | None
+    points: list[SeriesPoint]
+
+
+class DashboardRead(BaseModel):
+    """管理者ダッシュボード."""
+
+    requests_by_status: dict[str, int]
+    requests_today: int
+    requests_this_month: int
+    acquired_sites_this_month: int
+    unread_comments: int
+    active_agencies: int
+    sales_users: int
+    top_agencies: list[AgencyMetrics]

@@ -1,0 +1,158 @@
+"""Statement images as files under APP_CRM_STORAGE_DIR: checking, storing, thumbnails, and no orphans.
+
+A file is written when its row is added, but it only survives if the transaction commits: files written in a
+transaction that rolls back are removed, and files of deleted rows are removed only once the deletion commits.
+"""
+
+import hashlib
+import io
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image as PilImage
+from PIL import ImageDraw, ImageOps, UnidentifiedImageError
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+from service.config import get_settings
+from service.errors import NotFound, ValidationFailed
+
+JPEG, PNG, PDF = "image/jpeg", "image/png", "application/pdf"
+MAGIC = (
+    (b"\xff\xd8\xff", JPEG, "jpg", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", PNG, "png", "PNG"),
+    (b"%PDF-", PDF, "pdf", None),
+)
+PENDING = "crm_files_written"
+DOOMED = "crm_files_doomed"
+UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload that passed every check, ready to store."""
+
+    file_name: str
+    data: bytes
+    content_type: str
+    extension: str
+    width: int | None
+    height: int | None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def _reject(field: str, rule: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, details={"field": field, "rule": rule})
+
+
+def check_upload(file_name: str | None, data: bytes, *, field: str) -> CheckedUpload:
+    """Size limit, type by magic bytes (JPEG, PNG or PDF), and for pictures a full decode within the pixel limit."""
+    settings = get_settings()
+    name = UNSAFE_NAME.sub("_", os.path.basename(file_name or "")).strip()[:200] or "image"
+    if not data:
+        raise _reject(field, "image_empty", f"{name}: ファイルが空です")
+    if len(data) > settings.crm_max_image_bytes:
+        limit_mb = settings.crm_max_image_bytes / (1024 * 1024)
+        raise _reject(field, "image_max_bytes", f"{name}: 画像は{limit_mb:g}MBまでです")
+    kind = next((entry for entry in MAGIC if data.startswith(entry[0])), None)
+    if kind is None:
+        raise _reject(field, "image_type", f"{name}: JPEG・PNG・PDFのいずれかを選んでください")
+    _, content_type, extension, pil_format = kind
+    if pil_format is None:
+        if b"%%EOF" not in data[-2048:]:
+            raise _reject(field, "image_corrupt", f"{name}: PDFが壊れているか途中までしかありません")
+        return CheckedUpload(name, data, content_type, extension, None, None)
+    width, height = _decode(data, pil_format, name=name, field=field, max_pixels=settings.crm_max_image_pixels)
+    return CheckedUpload(name, data, content_type, extension, width, height)
+
+
+def _decode(data: bytes, pil_format: str, *, name: str, field: str, max_pixels: int) -> tuple[int, int]:
+    try:
+        with PilImage.open(io.BytesIO(data)) as picture:
+            if picture.format != pil_format:
+                raise _reject(field, "image_type", f"{name}: ファイルの中身が拡張子と一致しません")
+            width, height = picture.size
+            if width * height > max_pixels:
+                raise _reject(field, "image_max_pixels", f"{name}: 画像の画素数が大きすぎます")
+            picture.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, PilImage.DecompressionBombError) as exc:
+        raise _reject(field, "image_corrupt", f"{name}: 画像が壊れているか読み取れません") from exc
+    return width, height
+
+
+def root() -> Path:
+    return get_settings().crm_storage_root
+
+
+def path_of(relative: str) -> Path:
+    """The absolute path of a stored file; never outside the storage root."""
+    base = root().resolve()
+    target = (base / relative).resolve()
+    if base not in target.parents or not target.is_file():
+        raise NotFound("画像ファイルが見つかりません", code="image_file_missing")
+    return target
+
+
+def _write(db: Session, relative: str, data: bytes) -> None:
+    target = root() / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.part")
+    temporary.write_bytes(data)
+    db.info.setdefault(PENDING, []).append(target)
+    os.replace(temporary, target)
+
+
+def store(db: Session, upload: CheckedUpload, *, agency_id: int, request_id: int) -> tuple[str, str]:
+    """Write the file and its thumbnail; returns their paths relative to the storage root."""
+    stem = f"{agency_id}/{request_id}/{uuid.uuid4().hex}"
+    original, thumbnail = f"{stem}.{upload.extension}", f"{stem}.thumb.jpg"
+    _write(db, original, upload.data)
+    _write(db, thumbnail, make_thumbnail(upload))
+    return original, thumbnail
+
+
+def make_thumbnail(upload: CheckedUpload) -> bytes:
+    """A JPEG whose longest side is APP_CRM_THUMBNAIL_PX; a labelled placeholder for a PDF."""
+    size = get_settings().crm_thumbnail_px
+    if upload.content_type == PDF:
+        picture = PilImage.new("RGB", (size * 3 // 4, size), "white")
+        draw = ImageDraw.Draw(picture)
+        draw.rectangle((4, 4, picture.width - 5, picture.height - 5), outline="#b00020", width=3)
+        draw.text((picture.width // 2, picture.height // 2), "PDF", fill="#b00020", anchor="mm", font_size=size // 6)
+    else:
+        with PilImage.open(io.BytesIO(upload.data)) as opened:
+            picture = ImageOps.exif_transpose(opened).convert("RGB")
+            picture.thumbnail((size, size))
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def remove_after_commit(db: Session, *relatives: str) -> None:
+    """Delete these files once (and only if) the current transaction commits."""
+    db.info.setdefault(DOOMED, []).extend(root() / r for r in relatives)
+
+
+def _unlink(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    session.info.pop(PENDING, None)
+    _unlink(session.info.pop(DOOMED, []))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    """The outermost transaction ended without a commit: the files it wrote belong to nothing."""
+    if transaction.parent is None:
+        _unlink(session.info.pop(PENDING, []))
+        session.info.pop(DOOMED, None)

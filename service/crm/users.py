@@ -1,0 +1,160 @@
+"""ユーザー管理: the CRM profile of users (agency, 営業担当者コード, Lコード), kept in step with their crm grant.
+
+The role is the user's crm grant (sales grants are scoped to the agency id); the profile holds the codes the
+carrier screens need. A CRM admin manages crm grants and profiles only: passwords can be set here only for users
+whose sole grant is crm, so a CRM admin cannot take over an account of another domain.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from service.audit.service import Actor
+from service.crm import auditing, locking
+from service.crm.dependencies import DOMAIN, SALES
+from service.crm.models import Agency, Profile
+from service.crm.schemas import CrmUserCreate, CrmUserUpdate
+from service.errors import Forbidden, NotFound, ValidationFailed
+from service.identity import service as identity
+from service.identity.models import Grant, User
+from service.identity.schemas import UserCreate, UserUpdate
+
+PROFILE_FIELDS = ("agency_id", "sales_staff_code", "l_code")
+
+
+@dataclass(frozen=True)
+class CrmUser:
+    user: User
+    grant: Grant | None
+    profile: Profile | None
+    agency: Agency | None
+
+
+def _grant(user: User) -> Grant | None:
+    return next((g for g in user.grants if g.domain == DOMAIN), None)
+
+
+def _row(db: Session, user: User, profile: Profile | None) -> CrmUser:
+    grant = _grant(user)
+    agency_id = (
+        profile.agency_id if profile and profile.agency_id else (int(grant.scope) if grant and grant.scope else None)
+    )
+    return CrmUser(user, grant, profile, db.get(Agency, agency_id) if agency_id else None)
+
+
+def list_users(
+    db: Session, *, role: str | None, agency_id: int | None, q: str | None, offset: int, limit: int
+) -> tuple[list[CrmUser], int]:
+    """Users holding a crm grant, with their profiles."""
+    stmt = (
+        select(User, Profile)
+        .join(Grant, (Grant.user_id == User.id) & (Grant.domain == DOMAIN))
+        .outerjoin(Profile, Profile.user_id == User.id)
+    )
+    if role:
+        stmt = stmt.where(Grant.role == role)
+    if agency_id is not None:
+        stmt = stmt.where(or_(Profile.agency_id == agency_id, Grant.scope == str(agency_id)))
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(User.login_id.ilike(like) | User.name.ilike(like) | Profile.sales_staff_code.ilike(like))
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.execute(stmt.order_by(User.login_id).offset(offset).limit(limit)).tuples()
+    return [_row(db, user, profile) for user, profile in rows], total
+
+
+def get_user(db: Session, user_id: int) -> CrmUser:
+    """A user with a crm grant or profile; anyone else is not the CRM's to show (404)."""
+    user = db.get(User, user_id)
+    profile = db.get(Profile, user_id)
+    if user is None or (_grant(user) is None and profile is None):
+        raise NotFound("CRMのユーザーが見つかりません", details={"resource": "crm_user", "id": user_id})
+    return _row(db, user, profile)
+
+
+def _check_agency(db: Session, role: str | None, agency_id: int | None) -> None:
+    if role == SALES and agency_id is None:
+        raise ValidationFailed(
+            "営業担当者には代理店の指定が必要です", details={"field": "agency_id", "rule": "required_for_sales"}
+        )
+    if agency_id is not None and db.get(Agency, agency_id) is None:
+        raise ValidationFailed("代理店が見つかりません", details={"field": "agency_id", "rule": "exists"})
+
+
+def _set_grant(db: Session, user: User, role: str, agency_id: int | None, actor: Actor) -> None:
+    scope = str(agency_id) if role == SALES else None
+    identity.set_grant(db, user=user, domain=DOMAIN, role=role, scope=scope, actor=actor)
+
+
+def create_user(db: Session, *, data: CrmUserCreate, actor: Actor) -> CrmUser:
+    _check_agency(db, data.role, data.agency_id)
+    user = identity.create_user(
+        db,
+        data=UserCreate(login_id=data.login_id, name=data.name, email=data.email, password=data.password),
+        actor=actor,
+    )
+    _set_grant(db, user, data.role, data.agency_id, actor)
+    profile = Profile(
+        user_id=user.id, agency_id=data.agency_id, sales_staff_code=data.sales_staff_code, l_code=data.l_code
+    )
+    db.add(profile)
+    db.flush()
+    auditing.record_change(db, actor, "create", "profile", user.id, {}, auditing.snapshot(profile, PROFILE_FIELDS))
+    return _row(db, user, profile)
+
+
+def ensure_profile(
+    db: Session, *, user: User, agency_id: int | None, sales_staff_code: str, l_code: str, actor: Actor
+) -> Profile:
+    """The user's profile, created (audited) when missing."""
+    profile = db.get(Profile, user.id)
+    if profile is None:
+        profile = Profile(user_id=user.id, agency_id=agency_id, sales_staff_code=sales_staff_code, l_code=l_code)
+        db.add(profile)
+        db.flush()
+        auditing.record_change(db, actor, "create", "profile", user.id, {}, auditing.snapshot(profile, PROFILE_FIELDS))
+    return profile
+
+
+def update_user(db: Session, *, crm_user: CrmUser, data: CrmUserUpdate, actor: Actor) -> CrmUser:
+    user, grant = crm_user.user, crm_user.grant
+    profile = crm_user.profile or ensure_profile(
+        db, user=user, agency_id=None, sales_staff_code="", l_code="", actor=actor
+    )
+    profile = locking.lock_version(db, profile, data.version)
+    role = data.role or (grant.role if grant else None)
+    agency_id = None if data.clear_agency else (data.agency_id or profile.agency_id)
+    _check_agency(db, role, agency_id)
+    if data.password and any(g.domain != DOMAIN for g in user.grants):
+        raise Forbidden("他の業務の権限を持つユーザーのパスワードはここでは変更できません", code="foreign_account")
+    identity.update_user(
+        db, user=user, data=UserUpdate(name=data.name, is_active=data.is_active, password=data.password), actor=actor
+    )
+    if role and (grant is None or grant.role != role or grant.scope != (str(agency_id) if role == SALES else None)):
+        _set_grant(db, user, role, agency_id, actor)
+    before = auditing.snapshot(profile, PROFILE_FIELDS)
+    profile.agency_id = agency_id
+    for name in ("sales_staff_code", "l_code"):
+        if getattr(data, name) is not None:
+            setattr(profile, name, getattr(data, name))
+    db.flush()
+    auditing.record_change(db, actor, "update", "profile", user.id, before, auditing.snapshot(profile, PROFILE_FIELDS))
+    return _row(db, user, profile)
+
+
+def remove_user(db: Session, *, crm_user: CrmUser, actor: Actor) -> None:
+    """Take the crm grant and profile away; the platform account stays."""
+    if crm_user.grant is not None:
+        identity.remove_grant(db, user=crm_user.user, domain=DOMAIN, actor=actor)
+    if crm_user.profile is not None:
+        before = auditing.snapshot(crm_user.profile, PROFILE_FIELDS)
+        db.delete(crm_user.profile)
+        db.flush()
+        auditing.record_change(db, actor, "delete", "profile", crm_user.user.id, before, {})
+
+
+def user_names(db: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(db.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples().all())
