@@ -1,12 +1,25 @@
-"""Payment links as Stripe Checkout Sessions, created once per outbox row thanks to Stripe's idempotency key."""
+"""Payment links as Stripe Checkout Sessions, created once per outbox row thanks to Stripe's idempotency key.
 
+payload["action"] chooses what the row asks of Stripe: "create" (the default) a Checkout Session, "expire" the
+session payload["session_id"] (a session that is no longer open answers its status instead, e.g. "complete"), or
+"refund" the payment payload["payment_intent"] (payload["amount"] when partial).
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import stripe
 
 from service.config import Settings
-from service.outbox.providers.base import Outgoing, SendResult, TransientDeliveryError, classify_http_status
+from service.outbox.providers.base import (
+    Outgoing,
+    PermanentDeliveryError,
+    SendResult,
+    TransientDeliveryError,
+    classify_http_status,
+)
 from service.outbox.providers.terms import payment_terms
 
 
@@ -29,6 +42,14 @@ class StripePaymentLinkProvider:
         )
 
     def send(self, message: Outgoing) -> SendResult:
+        actions = {"create": self._create, "expire": self._expire, "refund": self._refund}
+        action = actions.get(message.payload.get("action", "create"))
+        if action is None:
+            raise PermanentDeliveryError(f"unknown payment action {message.payload.get('action')!r}")
+        with _stripe_errors():
+            return action(message)
+
+    def _create(self, message: Outgoing) -> SendResult:
         terms = payment_terms(message, self.settings.public_base_url)
         params: dict[str, Any] = {
             "mode": "payment",
@@ -49,15 +70,46 @@ class StripePaymentLinkProvider:
         }
         if "@" in message.recipient:
             params["customer_email"] = message.recipient
-        try:
-            session = self.client.v1.checkout.sessions.create(params, {"idempotency_key": f"outbox-{message.id}"})
-        except stripe.APIConnectionError as exc:
-            raise TransientDeliveryError(f"Stripe unreachable: {exc.user_message or exc.__class__.__name__}") from exc
-        except stripe.StripeError as exc:
-            raise classify_http_status(exc.http_status or 500, f"Stripe ({exc.code}: {exc.user_message})") from exc
+        session = self.client.v1.checkout.sessions.create(params, {"idempotency_key": f"outbox-{message.id}"})
         expires_at = datetime.fromtimestamp(session.expires_at, UTC).isoformat()
         return SendResult(
             provider_message_id=session.id,
             data={"url": session.url, "session_id": session.id, "expires_at": expires_at},
             delivery_status=session.status,
         )
+
+    def _expire(self, message: Outgoing) -> SendResult:
+        session_id = _required(message, "session_id")
+        try:
+            session = self.client.v1.checkout.sessions.expire(
+                session_id, options={"idempotency_key": f"outbox-{message.id}"}
+            )
+        except stripe.InvalidRequestError:  # no longer open: completed (paid) or already expired
+            session = self.client.v1.checkout.sessions.retrieve(session_id)
+        data = {"session_id": session.id, "status": session.status, "payment_intent": session.payment_intent}
+        return SendResult(provider_message_id=f"expire-{session.id}", data=data, delivery_status=session.status)
+
+    def _refund(self, message: Outgoing) -> SendResult:
+        params: dict[str, Any] = {"payment_intent": _required(message, "payment_intent")}
+        if message.payload.get("amount"):
+            params["amount"] = message.payload["amount"]
+        refund = self.client.v1.refunds.create(params, {"idempotency_key": f"outbox-{message.id}"})
+        data = {"refund_id": refund.id, "status": refund.status}
+        return SendResult(provider_message_id=refund.id, data=data, delivery_status=refund.status)
+
+
+def _required(message: Outgoing, name: str) -> str:
+    value = message.payload.get(name)
+    if not value:
+        raise PermanentDeliveryError(f"payment action {message.payload.get('action')!r} needs payload.{name}")
+    return str(value)
+
+
+@contextmanager
+def _stripe_errors() -> Iterator[None]:
+    try:
+        yield
+    except stripe.APIConnectionError as exc:
+        raise TransientDeliveryError(f"Stripe unreachable: {exc.user_message or exc.__class__.__name__}") from exc
+    except stripe.StripeError as exc:
+        raise classify_http_status(exc.http_status or 500, f"Stripe ({exc.code}: {exc.user_message})") from exc

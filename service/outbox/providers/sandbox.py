@@ -6,7 +6,9 @@ Outcomes are deterministic by recipient:
 - a recipient containing "flakyN" (e.g. flaky2@example.jp, #flaky1) or a number +1500555080N fails
   transiently on its first N attempts, then goes through;
 - a voice call's answer is payload["sandbox_outcome"] when given, else drawn from APP_SANDBOX_VOICE_ODDS
-  with the outbox id as seed, so a message always gets the same answer.
+  with the outbox id as seed, so a message always gets the same answer;
+- a payment link's "expire" action answers status payload["sandbox_outcome"] (default "expired"), a "refund"
+  action succeeds.
 """
 
 import json
@@ -90,6 +92,13 @@ class SandboxProvider:
         return result
 
     def _result(self, message: Outgoing, sandbox_id: str) -> SendResult:
+        if self.channel == "payment_link" and message.payload.get("action") == "expire":
+            status = message.payload.get("sandbox_outcome", "expired")
+            return SendResult(
+                f"expire-{sandbox_id}", {"session_id": message.payload.get("session_id"), "status": status}
+            )
+        if self.channel == "payment_link" and message.payload.get("action") == "refund":
+            return SendResult(sandbox_id, {"refund_id": sandbox_id, "status": "succeeded"}, delivery_status="succeeded")
         if self.channel == "payment_link":
             terms = payment_terms(message, self.settings.public_base_url)
             url = f"{self.settings.public_base_url.rstrip('/')}/sandbox/checkout/{sandbox_id}"
