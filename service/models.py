@@ -8,5 +8,6 @@ from service.fleet import models as fleet_models  # noqa: F401
 from service.identity import models as identity_models  # noqa: F401
 from service.loaners import models as loaners_models  # noqa: F401
 from service.outbox import models as outbox_models  # noqa: F401
+from service.reservations import models as reservations_models  # noqa: F401
 
 metadata = Base.metadata

@@ -1,0 +1,263 @@
+"""Reservations (予約 QRV) tables: the catalogue, reservations and their event log, calls, payments, manual operations,
+notifications, incidents, MCP clients and the executive monthly summary."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.database import Base, utcnow
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class ServiceType(Base):
+    """サービスタイプ: what a requester can book (name, price in yen, duration)."""
+
+    __tablename__ = "reservations_service_type"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    price: Mapped[int]
+    duration_minutes: Mapped[int]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+shop_service = Table(
+    "reservations_shop_service",
+    Base.metadata,
+    Column("shop_id", ForeignKey("reservations_shop.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "service_type_id", ForeignKey("reservations_service_type.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
+)
+
+
+class Shop(Base):
+    """提携店: a partner shop the service calls, in call_order, for the services it offers."""
+
+    __tablename__ = "reservations_shop"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    call_order: Mapped[int] = mapped_column(default=100)
+    active: Mapped[bool] = mapped_column(default=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    services: Mapped[list[ServiceType]] = relationship(secondary=shop_service, lazy="selectin", order_by=ServiceType.id)
+
+
+class McpClient(Base):
+    """An integrating AI-chat client of the MCP endpoint; only the sha256 of its API key is kept."""
+
+    __tablename__ = "reservations_mcp_client"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    key_prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class Reservation(Base):
+    """予約: one request, QRV-XXXXXX, moved by the state machine; the cancellation deadline is frozen at booking."""
+
+    __tablename__ = "reservations_reservation"
+    __table_args__ = (
+        Index("ix_reservations_reservation_status_created", "status", "created_at"),
+        Index("ix_reservations_reservation_status_desired", "status", "desired_at"),
+        Index("ix_reservations_reservation_status_reminder", "status", "reminder_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    requester_name: Mapped[str] = mapped_column(String(100))
+    requester_phone: Mapped[str] = mapped_column(String(20), index=True)
+    requester_email: Mapped[str] = mapped_column(String(254), default="")
+    service_type_id: Mapped[int] = mapped_column(ForeignKey("reservations_service_type.id", ondelete="RESTRICT"))
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("reservations_shop.id", ondelete="RESTRICT"))
+    mcp_client_id: Mapped[int | None] = mapped_column(ForeignKey("reservations_mcp_client.id", ondelete="SET NULL"))
+    desired_at: Mapped[datetime]
+    details: Mapped[str] = mapped_column(Text, default="")
+    amount: Mapped[int]
+    status: Mapped[str] = mapped_column(String(30), default="received")
+    cancel_deadline_at: Mapped[datetime]
+    reminder_due_at: Mapped[datetime | None]
+    reminder_sent_at: Mapped[datetime | None]
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    service_type: Mapped[ServiceType] = relationship(lazy="joined")
+    shop: Mapped[Shop | None] = relationship(lazy="joined")
+
+
+class ReservationEvent(Base):
+    """One status change (from → to) with who caused it, why, and the provider ids involved; every KPI reads these."""
+
+    __tablename__ = "reservations_event"
+    __table_args__ = (
+        Index("ix_reservations_event_reservation", "reservation_id", "occurred_at"),
+        Index("ix_reservations_event_to_status", "to_status", "occurred_at", "reservation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    reservation_id: Mapped[int] = mapped_column(BigId, ForeignKey("reservations_reservation.id", ondelete="CASCADE"))
+    from_status: Mapped[str | None] = mapped_column(String(30))
+    to_status: Mapped[str] = mapped_column(String(30))
+    actor_type: Mapped[str] = mapped_column(String(20))
+    actor_label: Mapped[str] = mapped_column(String(100), default="")
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    provider_ids: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CallAttempt(Base):
+    """One automated call to one shop (round 1 or 2) and its classified outcome."""
+
+    __tablename__ = "reservations_call_attempt"
+    __table_args__ = (
+        Index("ix_reservations_call_attempt_reservation", "reservation_id", "id"),
+        Index("ix_reservations_call_attempt_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    reservation_id: Mapped[int] = mapped_column(BigId, ForeignKey("reservations_reservation.id", ondelete="CASCADE"))
+    shop_id: Mapped[int] = mapped_column(ForeignKey("reservations_shop.id", ondelete="RESTRICT"))
+    round: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default="calling")
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    transcript: Mapped[str] = mapped_column(Text, default="")
+    provider_call_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    outbox_message_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]
+
+
+class Payment(Base):
+    """A payment link (Checkout Session) for a reservation: amount, status and the service's own 10-minute expiry."""
+
+    __tablename__ = "reservations_payment"
+    __table_args__ = (Index("ix_reservations_payment_status_expires", "status", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    reservation_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("reservations_reservation.id", ondelete="CASCADE"), index=True
+    )
+    amount: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default="creating")
+    checkout_session_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    checkout_url: Mapped[str] = mapped_column(String(1000), default="")
+    payment_intent: Mapped[str | None] = mapped_column(String(200))
+    refund_id: Mapped[str | None] = mapped_column(String(200))
+    expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paid_at: Mapped[datetime | None]
+    expired_at: Mapped[datetime | None]
+    refunded_at: Mapped[datetime | None]
+
+
+class ManualOperation(Base):
+    """マニュアルオペレーション: one of the spec's six cases with its priority, target time, assignee, resolution."""
+
+    __tablename__ = "reservations_manual_operation"
+    __table_args__ = (Index("ix_reservations_manual_operation_status_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reservation_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("reservations_reservation.id", ondelete="CASCADE"), index=True
+    )
+    op_type: Mapped[str] = mapped_column(String(30))
+    priority: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    due_at: Mapped[datetime]
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id", ondelete="SET NULL"))
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    resolved_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    resolved_at: Mapped[datetime | None]
+
+
+class Note(Base):
+    """An operator's or support person's note on a reservation (shown in its timeline)."""
+
+    __tablename__ = "reservations_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reservation_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("reservations_reservation.id", ondelete="CASCADE"), index=True
+    )
+    author: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notification(Base):
+    """What went to Slack #qrv-alerts: manual operations and monitoring alerts."""
+
+    __tablename__ = "reservations_notification"
+    __table_args__ = (Index("ix_reservations_notification_kind_created", "kind", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    reservation_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("reservations_reservation.id", ondelete="SET NULL"), index=True
+    )
+    message: Mapped[str] = mapped_column(Text)
+    outbox_message_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Incident(Base):
+    """インシデント記録 (§5.3.1): when, level, impact, cause, response, recovery and prevention."""
+
+    __tablename__ = "reservations_incident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(10))
+    occurred_at: Mapped[datetime] = mapped_column(index=True)
+    impact: Mapped[str] = mapped_column(Text, default="")
+    cause: Mapped[str] = mapped_column(Text, default="")
+    response: Mapped[str] = mapped_column(Text, default="")
+    recovered_at: Mapped[datetime | None]
+    prevention: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class MonthlyStat(Base):
+    """The executive summary, recomputed nightly: per month the totals, and per service type and per shop."""
+
+    __tablename__ = "reservations_monthly_stat"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(10), primary_key=True)
+    key_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    reservations: Mapped[int] = mapped_column(default=0)
+    confirmed: Mapped[int] = mapped_column(default=0)
+    cancelled: Mapped[int] = mapped_column(default=0)
+    revenue: Mapped[int] = mapped_column(default=0)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def as_dict(row: Base) -> dict[str, Any]:
+    """The row's columns by name, to which an API answer adds a few computed fields."""
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns}
