@@ -9,6 +9,7 @@ TASK_MODULES = [
     "jobs.platform",
     "jobs.entry_logs",
     "jobs.fleet",
+    "jobs.reservations",
     "jobs.loaners",
 ]
 

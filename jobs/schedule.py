@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from celery.schedules import crontab
+
 BEAT_SCHEDULE: dict[str, dict] = {
     "platform.dispatch_outbox": {"task": "platform.dispatch_outbox", "schedule": timedelta(seconds=10)},
     "platform.purge_revoked_tokens": {"task": "platform.purge_revoked_tokens", "schedule": timedelta(hours=1)},
@@ -11,5 +13,8 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "fleet.advance_rollouts": {"task": "fleet.advance_rollouts", "schedule": timedelta(seconds=30)},
     "fleet.rollup_metrics": {"task": "fleet.rollup_metrics", "schedule": timedelta(minutes=10)},
     "fleet.prune_history": {"task": "fleet.prune_history", "schedule": timedelta(hours=6)},
+    "reservations.sweep_deadlines": {"task": "reservations.sweep_deadlines", "schedule": timedelta(seconds=15)},
+    "reservations.check_operations": {"task": "reservations.check_operations", "schedule": timedelta(minutes=1)},
+    "reservations.summarize_months": {"task": "reservations.summarize_months", "schedule": crontab(hour=3, minute=0)},
     "loaners.rotate_submissions": {"task": "loaners.rotate_submissions", "schedule": timedelta(days=1)},
 }

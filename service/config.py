@@ -115,6 +115,18 @@ class Settings(BaseSettings):
     entry_logs_archive_batch: int = 5000
     entry_logs_export_batch: int = 1000
 
+    # reservations
+    reservations_payment_window_seconds: int = 600
+    reservations_cancel_deadline_hours: int = 48
+    reservations_call_timeout_minutes: int = 15
+    reservations_reminder_hour: int = 10
+    reservations_slack_channel: str = "#qrv-alerts"
+    reservations_queue_alert_threshold: int = 100
+    reservations_error_rate_alert_pct: float = 5.0
+    reservations_error_rate_window_minutes: int = 5
+    reservations_error_rate_min_attempts: int = 20
+    reservations_alert_repeat_minutes: int = 30
+
     # loaners
     dashboard_url: str = "http://127.0.0.1:8501"
     loaners_rotation_years: int = 3

@@ -11,6 +11,7 @@ from service.identity.router import admin_router, auth_router
 from service.loaners.router import router as loaners_router
 from service.outbox.router import router as outbox_admin_router
 from service.outbox.webhooks import router as webhooks_router
+from service.reservations.router import router as reservations_router
 
 
 def all_routers() -> list[APIRouter]:
@@ -24,5 +25,6 @@ def all_routers() -> list[APIRouter]:
         fleet_router,
         loaners_router,
         outbox_admin_router,
+        reservations_router,
         webhooks_router,
     ]

@@ -1,0 +1,37 @@
+"""Reservations tasks: the deadline sweeper, the §4.3 monitoring alerts and the nightly executive summary.
+
+The workflow itself (confirmation SMS, shop calls, payment links, emails) runs in the outbox delivery tasks; the
+domain's reactions to their outcomes are the hooks registered by service.reservations.hooks, imported here so that
+the worker has them.
+"""
+
+from jobs.celery_app import app
+from jobs.monitoring import queue_length
+from service.database import session_scope, utcnow
+from service.reservations import executive, monitoring, sweeper
+from service.reservations import hooks  # noqa: F401  (registers the outbox hooks in the worker)
+
+
+@app.task(name="reservations.sweep_deadlines")
+def sweep_deadlines() -> dict[str, int]:
+    """Payment windows, unanswered calls, day-before reminders, past reservations: one transaction per step."""
+    done = {}
+    for name, step in sweeper.STEPS.items():
+        with session_scope() as db:
+            done[name] = step(db, now=utcnow())
+    return done
+
+
+@app.task(name="reservations.check_operations")
+def check_operations() -> list[str]:
+    """§4.3: queue length over 100 or error rate over 5% → #qrv-alerts (not repeated while it lasts)."""
+    length = queue_length()
+    with session_scope() as db:
+        return monitoring.check(db, queue_length=length, now=utcnow())
+
+
+@app.task(name="reservations.summarize_months")
+def summarize_months() -> int:
+    """The nightly batch behind the executive page."""
+    with session_scope() as db:
+        return executive.recompute(db, now=utcnow())

@@ -1,0 +1,261 @@
+"""Taking a reservation, cancelling it (by the requester's signed link or an operator), and the operators' actions."""
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.audit import service as audit
+from service.audit.service import Actor
+from service.config import get_settings
+from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from service.reservations import calls, labels, messages, operations, payments
+from service.reservations.messages import DOMAIN
+from service.reservations.models import CallAttempt, McpClient, Reservation, ServiceType, Shop
+from service.reservations.schemas import ReservationCreate, ReservationUpdate
+from service.reservations.state_machine import EventActor, locked, record_event, require_transition, transition
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+SHOP_ENGAGED = ("calling_success", "awaiting_payment", "confirmed")
+EDIT_FIELDS = ("requester_name", "requester_phone", "requester_email", "desired_at", "details")
+
+
+def new_code(db: Session) -> str:
+    """QRV-XXXXXX, six characters that cannot be misread (no 0/O, 1/I); unused so far."""
+    while True:
+        code = "QRV-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        if db.scalar(select(Reservation.id).where(Reservation.code == code)) is None:
+            return code
+
+
+def get_by_code(db: Session, code: str) -> Reservation:
+    reservation = db.scalar(select(Reservation).where(Reservation.code == code.strip().upper()))
+    if reservation is None:
+        raise NotFound("指定された予約は見つかりません", details={"resource": "reservation", "id": code})
+    return reservation
+
+
+def _future(desired_at: datetime, now: datetime) -> datetime:
+    desired_at = desired_at.astimezone(UTC)
+    if desired_at <= now:
+        raise ValidationFailed(
+            "予約日時は現在より後の日時を指定してください", details={"field": "desired_at", "rule": "future"}
+        )
+    return desired_at
+
+
+def create_reservation(
+    db: Session, *, data: ReservationCreate, client: McpClient | None, actor: EventActor, now: datetime
+) -> Reservation:
+    """Take a request: the id at once, a confirmation SMS, and the first call to a shop (all sent by jobs)."""
+    service = db.get(ServiceType, data.service_type_id)
+    if service is None or not service.active:
+        raise ValidationFailed(
+            "指定されたサービスは存在しません", details={"field": "service_type_id", "rule": "unknown_service"}
+        )
+    desired_at = _future(data.desired_at, now)
+    reservation = Reservation(
+        code=new_code(db),
+        requester_name=data.requester_name,
+        requester_phone=data.requester_phone,
+        requester_email=data.requester_email,
+        service_type_id=service.id,
+        mcp_client_id=client.id if client else None,
+        desired_at=desired_at,
+        details=data.details,
+        amount=service.price,
+        status="received",
+        cancel_deadline_at=desired_at - timedelta(hours=get_settings().reservations_cancel_deadline_hours),
+        status_changed_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(reservation)
+    db.flush()
+    record_event(
+        db,
+        reservation,
+        None,
+        actor=actor,
+        reason=labels.REASONS["created"],
+        provider_ids={"mcp_client_id": reservation.mcp_client_id},
+        now=now,
+    )
+    confirmation = labels.SMS_CONFIRMATION.format(
+        code=reservation.code,
+        service=service.name,
+        when=messages.when_text(desired_at),
+        cancel_url=messages.cancel_url(reservation.code),
+    )
+    messages.sms_to_requester(db, reservation, "confirmation", confirmation)
+    calls.start_calling(db, reservation, actor=actor, reason=labels.REASONS["calling"], now=now)
+    return reservation
+
+
+def cancel(
+    db: Session, reservation: Reservation, *, actor: EventActor, reason: str, refund: bool, now: datetime
+) -> None:
+    """Cancel: open links expire, payments are refunded when asked, the requester and an engaged shop are told."""
+    shop = reservation.shop if reservation.status in SHOP_ENGAGED else None
+    transition(db, reservation, "cancelled", actor=actor, now=now, reason=reason)
+    refunding = payments.settle_on_cancel(db, reservation, refund=refund)
+    operations.resolve_open(db, reservation, resolution=reason, by=actor.label, now=now)
+    note = labels.REFUND_NOTE if refunding else ""
+    messages.sms_to_requester(
+        db, reservation, "cancelled", labels.SMS_CANCELLED.format(code=reservation.code, refund=note)
+    )
+    messages.shop_cancellation(db, reservation, shop, "cancelled")
+
+
+def for_requester(db: Session, *, code: str, token: str | None) -> Reservation:
+    """The reservation the signed cancellation token opens; a wrong token is 403."""
+    reservation = get_by_code(db, code)
+    if not messages.cancel_token_valid(reservation.code, token):
+        raise Forbidden(
+            "キャンセル用のトークンが正しくありません",
+            code="invalid_cancel_token",
+            details={"field": "token", "rule": "signature"},
+        )
+    return reservation
+
+
+def cancel_by_requester(
+    db: Session, *, code: str, token: str | None, actor: EventActor, reason: str, now: datetime
+) -> Reservation:
+    """The requester's cancellation (link or MCP tool): before the frozen deadline it cancels (with a refund);
+    after it, the requester is sent to support and a late-cancellation operation is opened."""
+    reservation = locked(db, for_requester(db, code=code, token=token).id)
+    if reservation.status == "cancelled":
+        raise Conflict(labels.ALREADY_CANCELLED, code="already_cancelled", details={"reservation": reservation.code})
+    require_transition(reservation, "cancelled")
+    if now >= reservation.cancel_deadline_at:
+        operations.open_operation(db, reservation, "late_cancellation", reason=labels.CANCEL_DEADLINE_PASSED, now=now)
+        raise Conflict(
+            labels.CANCEL_DEADLINE_PASSED,
+            code="cancel_deadline_passed",
+            details={"reservation": reservation.code, "deadline": reservation.cancel_deadline_at.isoformat()},
+            keep_changes=True,
+        )
+    cancel(db, reservation, actor=actor, reason=reason, refund=True, now=now)
+    return reservation
+
+
+# --- operators' actions (audited) ------------------------------------------------------------------
+
+
+def operator_actor(actor: Actor) -> EventActor:
+    return EventActor("operator", actor.label)
+
+
+def _audit_status(db: Session, reservation: Reservation, actor: Actor, action: str, before: str, now: datetime) -> None:
+    audit.record(
+        db,
+        actor=actor,
+        action=action,
+        domain=DOMAIN,
+        target_type="reservation",
+        target_id=reservation.code,
+        changes=audit.diff({"status": before}, {"status": reservation.status}),
+        at=now,
+    )
+
+
+def _shop_for(db: Session, reservation: Reservation, shop_id: int | None) -> Shop:
+    """The shop that said yes: the one named, else the last one called."""
+    if shop_id is None:
+        shop_id = db.scalar(
+            select(CallAttempt.shop_id)
+            .where(CallAttempt.reservation_id == reservation.id)
+            .order_by(CallAttempt.id.desc())
+            .limit(1)
+        )
+    shop = db.get(Shop, shop_id) if shop_id is not None else None
+    if shop is None:
+        raise ValidationFailed("予約OKの提携店を指定してください", details={"field": "shop_id", "rule": "known_shop"})
+    return shop
+
+
+def accept(db: Session, *, reservation: Reservation, shop_id: int | None, actor: Actor, now: datetime) -> None:
+    """§2.2.4/2.2.5: a person got a yes from a shop: calling_success, and the payment link goes out."""
+    reservation = locked(db, reservation.id)
+    require_transition(reservation, "calling_success")
+    shop = _shop_for(db, reservation, shop_id)
+    before = reservation.status
+    reservation.shop_id = shop.id
+    db.flush()
+    db.refresh(reservation, ["shop"])
+    transition(
+        db,
+        reservation,
+        "calling_success",
+        actor=operator_actor(actor),
+        now=now,
+        reason=f"{labels.REASONS['accept_manual']}: {shop.name}",
+        provider_ids={"shop_id": shop.id},
+    )
+    operations.resolve_open(
+        db,
+        reservation,
+        types=operations.SHOP_ANSWER_TYPES,
+        resolution=f"予約OK（{shop.name}）→ 決済リンク送信",
+        by=actor.label,
+        now=now,
+    )
+    payments.request_link(db, reservation, now=now)
+    _audit_status(db, reservation, actor, "accept_reservation", before, now)
+
+
+def resume_calling(db: Session, *, reservation: Reservation, actor: Actor, now: datetime) -> None:
+    """A shop said no after all (or the change was refused): call the next shop."""
+    reservation = locked(db, reservation.id)
+    require_transition(reservation, "calling")
+    before = reservation.status
+    operations.resolve_open(
+        db,
+        reservation,
+        types=operations.SHOP_ANSWER_TYPES,
+        resolution=labels.REASONS["resume"],
+        by=actor.label,
+        now=now,
+    )
+    calls.start_calling(db, reservation, actor=operator_actor(actor), reason=labels.REASONS["resume"], now=now)
+    _audit_status(db, reservation, actor, "resume_calling", before, now)
+
+
+def operator_cancel(
+    db: Session, *, reservation: Reservation, reason: str, refund: bool, actor: Actor, now: datetime
+) -> None:
+    """An operator cancels (also after the deadline, §2.2.6), refunding or not as agreed with the shop."""
+    reservation = locked(db, reservation.id)
+    before = reservation.status
+    cancel(db, reservation, actor=operator_actor(actor), reason=reason, refund=refund, now=now)
+    _audit_status(db, reservation, actor, "cancel_reservation", before, now)
+
+
+def edit(db: Session, *, reservation: Reservation, data: ReservationUpdate, actor: Actor, now: datetime) -> None:
+    """§2.2.5: change what was agreed with the requester; the cancellation deadline stays as frozen at booking."""
+    reservation = locked(db, reservation.id)
+    if reservation.status in ("cancelled", "completed"):
+        raise Conflict(
+            "キャンセル済み・利用済みの予約は変更できません",
+            code="reservation_closed",
+            details={"reservation": reservation.code, "status": reservation.status},
+        )
+    changes = {name: value for name, value in data.model_dump(exclude_unset=True).items() if value is not None}
+    if "desired_at" in changes:
+        changes["desired_at"] = _future(changes["desired_at"], now)
+    before = audit.snapshot(reservation, EDIT_FIELDS)
+    for name, value in changes.items():
+        setattr(reservation, name, value)
+    reservation.updated_at = now
+    audit.record(
+        db,
+        actor=actor,
+        action="update_reservation",
+        domain=DOMAIN,
+        target_type="reservation",
+        target_id=reservation.code,
+        changes=audit.diff(before, audit.snapshot(reservation, EDIT_FIELDS)),
+        at=now,
+    )

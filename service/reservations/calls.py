@@ -1,0 +1,232 @@
+"""Automated calls to partner shops: who is called next (in call order, up to 2 rounds), and what an answer means.
+
+Round 1 calls every active shop offering the service, in call order; round 2 calls again the shops that could not
+be reached in round 1 (no answer, or the call could not be placed). Shops added later are called when their turn
+comes. The voice provider's outcome arrives in the outbox on_sent hook (the sandbox answers at once) or by the voice
+webhook (a real provider); either way `apply_outcome` classifies it and moves the reservation on.
+"""
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.config import get_settings
+from service.outbox.models import InboundEvent, OutboxMessage
+from service.outbox.service import enqueue
+from service.reservations import labels, messages, operations, payments
+from service.reservations.messages import DOMAIN
+from service.reservations.models import CallAttempt, Reservation, Shop, shop_service
+from service.reservations.state_machine import SYSTEM_ACTOR, EventActor, locked, transition
+
+AI_ACTOR = EventActor("ai", "voice-ai")
+OUTCOMES = tuple(labels.CALL_OUTCOMES)
+UNREACHED = ("no_answer", "failed")
+ALIASES = {"change": "change_request", "busy": "no_answer", "no-answer": "no_answer", "canceled": "failed"}
+# A transcript without a structured outcome, read the way the spec describes the answers (§2.2.4, §2.2.5).
+KEYWORDS = (
+    ("change_request", re.compile(r"ずらし|変更|変えて|時間を.*(早|遅)|サイズ")),
+    ("ambiguous", re.compile(r"検討|後で|のちほど|折り返し|確認して|わかりません|分かりません")),
+    ("decline", re.compile(r"できません|無理|満席|埋まって|お断り|難しい|休み")),
+    ("accept", re.compile(r"大丈夫|承知|かしこまり|お待ちして|可能です|できます|OK|ok")),
+)
+BATCH = 200
+
+
+def classify(outcome: str | None, transcript: str = "") -> str:
+    """The provider's outcome when it gives a known one, else read from the transcript; unclear means ambiguous."""
+    name = ALIASES.get((outcome or "").lower(), (outcome or "").lower())
+    if name in OUTCOMES:
+        return name
+    if not transcript.strip():
+        return "no_answer"
+    for result, pattern in KEYWORDS:
+        if pattern.search(transcript):
+            return result
+    return "ambiguous"
+
+
+def eligible_shops(db: Session, service_type_id: int) -> list[Shop]:
+    return list(
+        db.scalars(
+            select(Shop)
+            .join(shop_service, shop_service.c.shop_id == Shop.id)
+            .where(shop_service.c.service_type_id == service_type_id, Shop.active)
+            .order_by(Shop.call_order, Shop.id)
+        )
+    )
+
+
+def next_shop(db: Session, reservation: Reservation) -> tuple[Shop, int] | None:
+    """The next (shop, round) to call, or None when both rounds are exhausted."""
+    attempts = db.execute(
+        select(CallAttempt.shop_id, CallAttempt.round, CallAttempt.outcome).where(
+            CallAttempt.reservation_id == reservation.id
+        )
+    ).all()
+    called: dict[int, list] = {}
+    for attempt in attempts:
+        called.setdefault(attempt.shop_id, []).append(attempt)
+    shops = eligible_shops(db, reservation.service_type_id)
+    for shop in shops:
+        if shop.id not in called:
+            return shop, 1
+    for shop in shops:
+        history = called[shop.id]
+        if all(a.round == 1 and a.outcome in UNREACHED for a in history):
+            return shop, 2
+    return None
+
+
+def place_next_call(db: Session, reservation: Reservation, *, now: datetime) -> CallAttempt | None:
+    """Call the next shop; when there is none left the reservation is all-declined (a manual operation)."""
+    found = next_shop(db, reservation)
+    if found is None:
+        declined(db, reservation, now=now)
+        return None
+    shop, round_number = found
+    attempt = CallAttempt(reservation_id=reservation.id, shop_id=shop.id, round=round_number, created_at=now)
+    db.add(attempt)
+    db.flush()
+    script = labels.CALL_SCRIPT.format(
+        shop=shop.name,
+        when=messages.when_text(reservation.desired_at),
+        service=reservation.service_type.name,
+        details=reservation.details or "なし",
+    )
+    message = enqueue(
+        db,
+        channel="voice",
+        recipient=shop.phone,
+        subject=f"{reservation.code} 第{round_number}周",
+        body=script,
+        payload={"reservation": reservation.code, "attempt_id": attempt.id, "round": round_number},
+        domain=DOMAIN,
+        ref_type="call",
+        ref_id=attempt.id,
+        dedupe_key=f"qrv:call:{attempt.id}",
+    )
+    attempt.outbox_message_id = message.id
+    return attempt
+
+
+def start_calling(db: Session, reservation: Reservation, *, actor: EventActor, reason: str, now: datetime) -> None:
+    transition(db, reservation, "calling", actor=actor, now=now, reason=reason)
+    place_next_call(db, reservation, now=now)
+
+
+def declined(db: Session, reservation: Reservation, *, now: datetime) -> None:
+    """§2.2.1: every shop (2 rounds) said no; SMS to the requester and an operation for a person."""
+    event = transition(
+        db, reservation, "all_declined", actor=SYSTEM_ACTOR, now=now, reason=labels.REASONS["all_declined"]
+    )
+    messages.sms_to_requester(
+        db, reservation, f"all-declined:{event.id}", labels.SMS_ALL_DECLINED.format(code=reservation.code)
+    )
+    operations.open_operation(db, reservation, "all_shops_declined", reason=labels.REASONS["all_declined"], now=now)
+
+
+def apply_outcome(
+    db: Session,
+    attempt: CallAttempt,
+    *,
+    outcome: str,
+    now: datetime,
+    summary: str = "",
+    transcript: str = "",
+    actor: EventActor = AI_ACTOR,
+) -> None:
+    """Record a call's answer and move the reservation on; an answer already recorded, or stale, changes nothing."""
+    reservation = locked(db, attempt.reservation_id)
+    db.refresh(attempt)
+    if attempt.status != "calling":
+        return
+    attempt.status = "answered"
+    attempt.outcome = outcome
+    attempt.summary = summary or labels.CALL_SUMMARIES[outcome]
+    attempt.transcript = transcript
+    attempt.answered_at = now
+    if reservation.status != "calling":
+        return
+    ids = {
+        "call_id": attempt.provider_call_id,
+        "outbox_message_id": attempt.outbox_message_id,
+        "shop_id": attempt.shop_id,
+    }
+    shop_name = db.get(Shop, attempt.shop_id).name
+    reason = f"{shop_name}（第{attempt.round}周）: {labels.CALL_OUTCOMES[outcome]}"
+    if outcome == "accept":
+        reservation.shop_id = attempt.shop_id
+        transition(db, reservation, "calling_success", actor=actor, now=now, reason=reason, provider_ids=ids)
+        payments.request_link(db, reservation, now=now)
+    elif outcome == "ambiguous":
+        transition(db, reservation, "pending_shop_response", actor=actor, now=now, reason=reason, provider_ids=ids)
+        operations.open_operation(db, reservation, "ambiguous_answer", reason=reason, now=now)
+    elif outcome == "change_request":
+        transition(db, reservation, "change_requested", actor=actor, now=now, reason=reason, provider_ids=ids)
+        operations.open_operation(db, reservation, "change_request", reason=f"{reason} {summary}".strip(), now=now)
+    else:
+        place_next_call(db, reservation, now=now)
+
+
+def call_answered(db: Session, message: OutboxMessage, now: datetime) -> None:
+    """on_sent of a call: keep the provider's call id; the sandbox's simulated outcome is applied at once."""
+    attempt = db.get(CallAttempt, int(message.ref_id))
+    if attempt is None:
+        return
+    attempt.provider_call_id = message.provider_message_id
+    result = (message.payload or {}).get("result") or {}
+    if result.get("outcome"):
+        apply_outcome(
+            db,
+            attempt,
+            outcome=classify(result["outcome"], result.get("transcript") or ""),
+            now=now,
+            summary=result.get("summary") or "",
+            transcript=result.get("transcript") or "",
+        )
+
+
+def call_failed(db: Session, message: OutboxMessage, now: datetime) -> None:
+    """on_failed of a call: it could not be placed after every retry; the next shop is called."""
+    attempt = db.get(CallAttempt, int(message.ref_id))
+    if attempt is not None:
+        apply_outcome(db, attempt, outcome="failed", now=now, summary=message.last_error or "", actor=SYSTEM_ACTOR)
+
+
+def voice_event(db: Session, event: InboundEvent, now: datetime) -> None:
+    """A real voice provider's result webhook: {"call_id", "status", "outcome"?, "summary"?, "transcript"?}."""
+    payload = event.payload
+    call_id = payload.get("call_id")
+    attempt = db.scalar(select(CallAttempt).where(CallAttempt.provider_call_id == str(call_id))) if call_id else None
+    if attempt is None:
+        return
+    status = str(payload.get("status") or "")
+    if status in ("no_answer", "busy", "failed", "canceled"):
+        outcome = ALIASES.get(status, status)
+    elif payload.get("outcome") or status == "completed":
+        outcome = classify(payload.get("outcome"), str(payload.get("transcript") or ""))
+    else:
+        return  # ringing, in progress
+    apply_outcome(
+        db,
+        attempt,
+        outcome=outcome,
+        now=now,
+        summary=str(payload.get("summary") or "")[:2000],
+        transcript=str(payload.get("transcript") or ""),
+    )
+
+
+def time_out_calls(db: Session, *, now: datetime) -> int:
+    """Sweeper: a call with no answer after APP_RESERVATIONS_CALL_TIMEOUT_MINUTES counts as no answer."""
+    limit = now - timedelta(minutes=get_settings().reservations_call_timeout_minutes)
+    stale = list(
+        db.scalars(
+            select(CallAttempt).where(CallAttempt.status == "calling", CallAttempt.created_at < limit).limit(BATCH)
+        )
+    )
+    for attempt in stale:
+        apply_outcome(db, attempt, outcome="no_answer", now=now, actor=SYSTEM_ACTOR)
+    return len(stale)

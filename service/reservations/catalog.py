@@ -1,0 +1,322 @@
+"""Service types and partner shops: CRUD (audited) and the shops' CSV import/export."""
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from service.audit import service as audit
+from service.audit.service import Actor
+from service.errors import Conflict, NotFound, ValidationFailed
+from service.reservations import labels
+from service.reservations.messages import DOMAIN
+from service.reservations.models import CallAttempt, Reservation, ServiceType, Shop
+from service.reservations.schemas import ServiceTypeCreate, ServiceTypeUpdate, ShopCreate, ShopUpdate
+
+SERVICE_FIELDS = ("name", "description", "price", "duration_minutes", "active")
+SHOP_FIELDS = ("name", "phone", "email", "call_order", "active", "notes", "service_type_ids")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_IMPORT_ROWS = 5000
+SERVICE_SEPARATORS = ("|", "、", ";")
+
+
+def _audit(db: Session, actor: Actor, action: str, kind: str, target_id: Any, before, after, now: datetime) -> None:
+    audit.record(
+        db,
+        actor=actor,
+        action=action,
+        domain=DOMAIN,
+        target_type=kind,
+        target_id=target_id,
+        changes=audit.diff(before, after),
+        at=now,
+    )
+
+
+def _name_taken(db: Session, model: type, name: str, own_id: int | None) -> None:
+    if db.scalar(select(model.id).where(model.name == name, model.id != (own_id or 0))) is not None:
+        raise Conflict(
+            "同じ名前がすでに登録されています", code="duplicate_name", details={"field": "name", "rule": "unique"}
+        )
+
+
+# --- service types -----------------------------------------------------------------------------
+
+
+def list_services(db: Session, *, active_only: bool = False) -> list[ServiceType]:
+    stmt = select(ServiceType).order_by(ServiceType.id)
+    return list(db.scalars(stmt.where(ServiceType.active) if active_only else stmt))
+
+
+def get_service(db: Session, service_id: int) -> ServiceType:
+    service = db.get(ServiceType, service_id)
+    if service is None:
+        raise NotFound("指定されたサービスは見つかりません", details={"resource": "service_type", "id": service_id})
+    return service
+
+
+def create_service(db: Session, *, data: ServiceTypeCreate, actor: Actor, now: datetime) -> ServiceType:
+    _name_taken(db, ServiceType, data.name, None)
+    service = ServiceType(**data.model_dump(), created_at=now, updated_at=now)
+    db.add(service)
+    db.flush()
+    _audit(db, actor, "create_service_type", "service_type", service.id, None, data.model_dump(), now)
+    return service
+
+
+def update_service(db: Session, *, service: ServiceType, data: ServiceTypeUpdate, actor: Actor, now: datetime) -> None:
+    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    if "name" in changes:
+        _name_taken(db, ServiceType, changes["name"], service.id)
+    before = audit.snapshot(service, SERVICE_FIELDS)
+    for name, value in changes.items():
+        setattr(service, name, value)
+    service.updated_at = now
+    _audit(
+        db,
+        actor,
+        "update_service_type",
+        "service_type",
+        service.id,
+        before,
+        audit.snapshot(service, SERVICE_FIELDS),
+        now,
+    )
+
+
+def delete_service(db: Session, *, service: ServiceType, actor: Actor, now: datetime) -> None:
+    """Only a service never booked can go; otherwise deactivate it."""
+    if db.scalar(select(exists().where(Reservation.service_type_id == service.id))):
+        raise Conflict(
+            "予約で使われているサービスは削除できません。無効にしてください",
+            code="service_in_use",
+            details={"id": service.id},
+        )
+    _audit(
+        db, actor, "delete_service_type", "service_type", service.id, audit.snapshot(service, SERVICE_FIELDS), None, now
+    )
+    db.delete(service)
+
+
+# --- shops -------------------------------------------------------------------------------------
+
+
+def _services_by_id(db: Session, ids: list[int]) -> list[ServiceType]:
+    found = list(db.scalars(select(ServiceType).where(ServiceType.id.in_(ids)))) if ids else []
+    missing = sorted(set(ids) - {s.id for s in found})
+    if missing:
+        raise ValidationFailed(
+            "存在しないサービスが指定されています",
+            details={"field": "service_type_ids", "rule": "unknown_service", "ids": missing},
+        )
+    return found
+
+
+def shop_snapshot(shop: Shop) -> dict[str, Any]:
+    return audit.snapshot(shop, SHOP_FIELDS[:-1]) | {"service_type_ids": [s.id for s in shop.services]}
+
+
+def list_shops(
+    db: Session,
+    *,
+    q: str | None = None,
+    service_type_id: int | None = None,
+    active: bool | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> tuple[list[Shop], int]:
+    """Shops in call order."""
+    stmt = select(Shop)
+    if q:
+        stmt = stmt.where(or_(Shop.name.contains(q, autoescape=True), Shop.phone.contains(q, autoescape=True)))
+    if service_type_id is not None:
+        stmt = stmt.where(Shop.services.any(ServiceType.id == service_type_id))
+    if active is not None:
+        stmt = stmt.where(Shop.active == active)
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.scalars(stmt.order_by(Shop.call_order, Shop.id).offset(offset).limit(limit))
+    return list(rows), total
+
+
+def get_shop(db: Session, shop_id: int) -> Shop:
+    shop = db.get(Shop, shop_id)
+    if shop is None:
+        raise NotFound("指定された提携店は見つかりません", details={"resource": "shop", "id": shop_id})
+    return shop
+
+
+def create_shop(db: Session, *, data: ShopCreate, actor: Actor, now: datetime) -> Shop:
+    _name_taken(db, Shop, data.name, None)
+    fields = data.model_dump(exclude={"service_type_ids"})
+    shop = Shop(**fields, services=_services_by_id(db, data.service_type_ids), created_at=now, updated_at=now)
+    db.add(shop)
+    db.flush()
+    _audit(db, actor, "create_shop", "shop", shop.id, None, shop_snapshot(shop), now)
+    return shop
+
+
+def update_shop(db: Session, *, shop: Shop, data: ShopUpdate, actor: Actor, now: datetime) -> None:
+    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    if "name" in changes:
+        _name_taken(db, Shop, changes["name"], shop.id)
+    before = shop_snapshot(shop)
+    if "service_type_ids" in changes:
+        shop.services = _services_by_id(db, changes.pop("service_type_ids"))
+    for name, value in changes.items():
+        setattr(shop, name, value)
+    shop.updated_at = now
+    db.flush()
+    _audit(db, actor, "update_shop", "shop", shop.id, before, shop_snapshot(shop), now)
+
+
+def delete_shop(db: Session, *, shop: Shop, actor: Actor, now: datetime) -> None:
+    """Only a shop never called can go; otherwise deactivate it (its call history stays readable)."""
+    used = db.scalar(select(exists().where(CallAttempt.shop_id == shop.id))) or db.scalar(
+        select(exists().where(Reservation.shop_id == shop.id))
+    )
+    if used:
+        raise Conflict(
+            "電話履歴のある提携店は削除できません。無効にしてください", code="shop_in_use", details={"id": shop.id}
+        )
+    _audit(db, actor, "delete_shop", "shop", shop.id, shop_snapshot(shop), None, now)
+    db.delete(shop)
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet shows as text and never runs as a formula (CSV injection)."""
+    return "'" + text if text[:1] in FORMULA_STARTS else text
+
+
+def export_shops(db: Session) -> bytes:
+    """Every shop in call order, UTF-8 with BOM, the same columns the import reads."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(labels.SHOP_CSV_HEADER)
+    for shop in db.scalars(select(Shop).order_by(Shop.call_order, Shop.id)):
+        services = "|".join(s.name for s in shop.services)
+        values = (
+            shop.name,
+            shop.phone,
+            shop.email,
+            services,
+            str(shop.call_order),
+            "1" if shop.active else "0",
+            shop.notes,
+        )
+        writer.writerow([spreadsheet_safe(v) for v in values])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationFailed(
+        "CSVの文字コードを判別できません（UTF-8またはShift_JIS）", details={"field": "file", "rule": "encoding"}
+    )
+
+
+def _rows(data: bytes) -> list[dict[str, str]]:
+    reader = csv.reader(io.StringIO(_decode(data)))
+    header = [labels.SHOP_CSV_FIELDS.get(h.strip(), "") for h in next(reader, [])]
+    missing = [h for h, f in labels.SHOP_CSV_FIELDS.items() if f in ("name", "phone") and f not in header]
+    if missing:
+        raise ValidationFailed(
+            "CSVに必須の列がありません", details={"field": "file", "rule": "columns", "missing": missing}
+        )
+    rows = [
+        {k: v.strip() for k, v in zip(header, row, strict=False) if k} for row in reader if any(c.strip() for c in row)
+    ]
+    if len(rows) > MAX_IMPORT_ROWS:
+        raise ValidationFailed(
+            f"一度に取り込めるのは{MAX_IMPORT_ROWS}行までです", details={"field": "file", "rule": "max_rows"}
+        )
+    return rows
+
+
+def _flag(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in labels.CSV_TRUE:
+        return True
+    if lowered in labels.CSV_FALSE:
+        return False
+    raise ValueError("有効は 1/0（有効/無効）で指定してください")
+
+
+def _split(text: str) -> list[str]:
+    for sep in SERVICE_SEPARATORS:
+        text = text.replace(sep, "|")
+    return [name.strip() for name in text.split("|") if name.strip()]
+
+
+def _call_order(text: str) -> int:
+    if not text:
+        return 100
+    if not text.isdigit():
+        raise ValueError("架電順は0以上の整数で指定してください")
+    return int(text)
+
+
+def _parse_row(row: dict[str, str], services: dict[str, int]) -> ShopCreate:
+    wanted = _split(row.get("services", ""))
+    unknown = [name for name in wanted if name not in services]
+    if unknown:
+        raise ValueError(f"未登録のサービスです: {'、'.join(unknown)}")
+    return ShopCreate(
+        name=row.get("name", ""),
+        phone=row.get("phone", ""),
+        email=row.get("email", ""),
+        service_type_ids=[services[name] for name in wanted],
+        call_order=_call_order(row.get("call_order", "")),
+        active=_flag(row.get("active") or "1"),
+        notes=row.get("notes", ""),
+    )
+
+
+def import_shops(db: Session, *, data: bytes, actor: Actor, now: datetime) -> dict[str, int]:
+    """Create or update shops by name; every row is checked first and one bad row imports nothing."""
+    rows = _rows(data)
+    services = {s.name: s.id for s in db.scalars(select(ServiceType))}
+    parsed: list[ShopCreate] = []
+    errors = []
+    for number, row in enumerate(rows, start=2):
+        try:
+            parsed.append(_parse_row(row, services))
+        except ValidationError as exc:
+            errors.append(
+                {
+                    "row": number,
+                    "errors": [{"loc": list(e["loc"]), "rule": e["type"], "message": e["msg"]} for e in exc.errors()],
+                }
+            )
+        except ValueError as exc:
+            errors.append({"row": number, "errors": [{"rule": "value", "message": str(exc)}]})
+    names = [p.name for p in parsed]
+    errors += [
+        {"row": None, "errors": [{"rule": "duplicate_name", "message": f"店舗名が重複しています: {n}"}]}
+        for n in sorted({n for n in names if names.count(n) > 1})
+    ]
+    if errors:
+        raise ValidationFailed(
+            "CSVに誤りがあります。1件も取り込んでいません", details={"field": "file", "rows": errors}
+        )
+    existing = {s.name: s for s in db.scalars(select(Shop).where(Shop.name.in_(names)))}
+    created = updated = 0
+    for data_row in parsed:
+        shop = existing.get(data_row.name)
+        if shop is None:
+            create_shop(db, data=data_row, actor=actor, now=now)
+            created += 1
+        else:
+            update_shop(db, shop=shop, data=ShopUpdate(**data_row.model_dump()), actor=actor, now=now)
+            updated += 1
+    return {"created": created, "updated": updated}

@@ -1,0 +1,53 @@
+"""Who may do what in the reservations domain (no tenant scope here), and path lookups that 404 cleanly.
+
+Operators act on manual operations and reservations and keep the catalogue; support reads everything operational,
+answers requesters (notes, new operations) and records incidents; executives read KPIs, incidents and reports.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends, Path
+
+from service.deps import DbSession
+from service.identity.dependencies import Caller, require
+from service.reservations import booking, catalog, clients, incidents, operations
+from service.reservations.models import Incident, ManualOperation, McpClient, Reservation, ServiceType, Shop
+
+DOMAIN = "reservations"
+Operator = Annotated[Caller, Depends(require(DOMAIN, "operator"))]
+Worker = Annotated[Caller, Depends(require(DOMAIN, "operator", "support"))]
+Reader = Annotated[Caller, Depends(require(DOMAIN, "operator", "support", "executive"))]
+ReportReader = Annotated[Caller, Depends(require(DOMAIN, "operator", "executive"))]
+CODE_PATTERN = r"^[Qq][Rr][Vv]-[A-Za-z0-9]{6}$"
+
+
+def valid_reservation(db: DbSession, code: Annotated[str, Path(pattern=CODE_PATTERN)]) -> Reservation:
+    return booking.get_by_code(db, code)
+
+
+def valid_shop(db: DbSession, shop_id: int) -> Shop:
+    return catalog.get_shop(db, shop_id)
+
+
+def valid_service(db: DbSession, service_id: int) -> ServiceType:
+    return catalog.get_service(db, service_id)
+
+
+def valid_operation(db: DbSession, operation_id: int) -> ManualOperation:
+    return operations.get_operation(db, operation_id)
+
+
+def valid_incident(db: DbSession, incident_id: int) -> Incident:
+    return incidents.get_incident(db, incident_id)
+
+
+def valid_client(db: DbSession, client_id: int) -> McpClient:
+    return clients.get_client(db, client_id)
+
+
+PathReservation = Annotated[Reservation, Depends(valid_reservation)]
+PathShop = Annotated[Shop, Depends(valid_shop)]
+PathService = Annotated[ServiceType, Depends(valid_service)]
+PathOperation = Annotated[ManualOperation, Depends(valid_operation)]
+PathIncident = Annotated[Incident, Depends(valid_incident)]
+PathClient = Annotated[McpClient, Depends(valid_client)]

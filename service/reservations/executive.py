@@ -1,0 +1,253 @@
+"""The executive view (§4.2.2): monthly reservations, revenue, service-type share and the shop ranking, computed by
+a nightly job into reservations_monthly_stat, and the monthly PDF report."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, delete, func, select
+from sqlalchemy.orm import Session
+
+from service.config import get_settings
+from service.errors import ValidationFailed
+from service.reservations import labels
+from service.reservations.models import MonthlyStat, Payment, Reservation, ServiceType, Shop
+
+RECOMPUTE_MONTHS = 13  # a reservation's status can change until its date; a year back covers it
+CONFIRMED = ("confirmed", "completed")
+RANKING = 10
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _bounds(month: date) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(get_settings().timezone)
+    start = datetime(month.year, month.month, 1, tzinfo=zone)
+    following = add_months(month, 1)
+    return start, datetime(following.year, following.month, 1, tzinfo=zone)
+
+
+def _counts(group_column):
+    return (
+        group_column,
+        func.count(),
+        func.sum(case((Reservation.status.in_(CONFIRMED), 1), else_=0)),
+        func.sum(case((Reservation.status == "cancelled", 1), else_=0)),
+    )
+
+
+def _month_rows(db: Session, month: date, now: datetime) -> list[MonthlyStat]:
+    start, end = _bounds(month)
+    created = (Reservation.created_at >= start, Reservation.created_at < end)
+    paid = (Payment.status == "paid", Payment.paid_at >= start, Payment.paid_at < end)
+    revenue_by = {
+        name: dict(
+            db.execute(
+                select(column, func.sum(Payment.amount))
+                .join(Reservation, Reservation.id == Payment.reservation_id)
+                .where(*paid)
+                .group_by(column)
+            ).all()
+        )
+        for name, column in (("service", Reservation.service_type_id), ("shop", Reservation.shop_id))
+    }
+    rows = []
+    for dimension, column, names in (
+        ("service", Reservation.service_type_id, dict(db.execute(select(ServiceType.id, ServiceType.name)).all())),
+        ("shop", Reservation.shop_id, dict(db.execute(select(Shop.id, Shop.name)).all())),
+    ):
+        for key, count, confirmed, cancelled in db.execute(
+            select(*_counts(column)).where(*created, column.is_not(None)).group_by(column)
+        ):
+            rows.append(
+                MonthlyStat(
+                    month=month,
+                    dimension=dimension,
+                    key_id=key,
+                    label=names.get(key, "")[:100],
+                    reservations=count,
+                    confirmed=confirmed,
+                    cancelled=cancelled,
+                    revenue=revenue_by[dimension].get(key) or 0,
+                    computed_at=now,
+                )
+            )
+    services = [r for r in rows if r.dimension == "service"]
+    rows.append(
+        MonthlyStat(
+            month=month,
+            dimension="total",
+            key_id=0,
+            label="",
+            reservations=sum(r.reservations for r in services),
+            confirmed=sum(r.confirmed for r in services),
+            cancelled=sum(r.cancelled for r in services),
+            revenue=db.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(*paid)) or 0,
+            computed_at=now,
+        )
+    )
+    return rows
+
+
+def recompute(db: Session, *, now: datetime, months: list[date] | None = None) -> int:
+    """Rewrite the summary for the given months (default: the last 13, or every month on the first run)."""
+    if months is None:
+        months = months_to_recompute(db, now)
+    for month in months:
+        db.execute(delete(MonthlyStat).where(MonthlyStat.month == month))
+        db.add_all(_month_rows(db, month, now))
+        db.flush()
+    return len(months)
+
+
+def months_to_recompute(db: Session, now: datetime) -> list[date]:
+    current = month_start(now.astimezone(ZoneInfo(get_settings().timezone)).date())
+    first = add_months(current, 1 - RECOMPUTE_MONTHS)
+    if db.scalar(select(func.count()).select_from(MonthlyStat)) == 0:
+        oldest = db.scalar(select(func.min(Reservation.created_at)))
+        if oldest is not None:
+            first = min(first, month_start(oldest.astimezone(ZoneInfo(get_settings().timezone)).date()))
+    months = []
+    while first <= current:
+        months.append(first)
+        first = add_months(first, 1)
+    return months
+
+
+def summary(db: Session, *, now: datetime, months: int) -> dict:
+    """The last `months` months from the summary table: totals per month, service share and shop ranking."""
+    current = month_start(now.astimezone(ZoneInfo(get_settings().timezone)).date())
+    return summary_between(db, first=add_months(current, 1 - months), last=current)
+
+
+def summary_between(db: Session, *, first: date, last: date) -> dict:
+    period = (MonthlyStat.month >= first, MonthlyStat.month <= last)
+    totals = {
+        row.month: row for row in db.scalars(select(MonthlyStat).where(*period, MonthlyStat.dimension == "total"))
+    }
+    month_rows = []
+    month = first
+    while month <= last:
+        row = totals.get(month)
+        month_rows.append(
+            {
+                "month": f"{month:%Y-%m}",
+                "reservations": row.reservations if row else 0,
+                "confirmed": row.confirmed if row else 0,
+                "cancelled": row.cancelled if row else 0,
+                "revenue": row.revenue if row else 0,
+            }
+        )
+        month = add_months(month, 1)
+    return {
+        "months": month_rows,
+        "services": _shares(db, "service", period),
+        "shops": _shares(db, "shop", period, limit=RANKING),
+        "computed_at": db.scalar(select(func.max(MonthlyStat.computed_at)).where(*period)),
+    }
+
+
+def _shares(db: Session, dimension: str, period, limit: int | None = None) -> list[dict]:
+    reservations = func.sum(MonthlyStat.reservations)
+    stmt = (
+        select(MonthlyStat.key_id, func.max(MonthlyStat.label), reservations, func.sum(MonthlyStat.confirmed))
+        .where(*period, MonthlyStat.dimension == dimension)
+        .group_by(MonthlyStat.key_id)
+        .order_by(reservations.desc(), MonthlyStat.key_id)
+    )
+    rows = db.execute(stmt.limit(limit) if limit else stmt).all()
+    whole = db.scalar(
+        select(func.coalesce(func.sum(MonthlyStat.reservations), 0)).where(*period, MonthlyStat.dimension == dimension)
+    )
+    return [
+        {
+            "id": key,
+            "name": name,
+            "reservations": count,
+            "confirmed": confirmed,
+            "share_pct": round(100 * count / whole, 1) if whole else 0.0,
+        }
+        for key, name, count, confirmed in rows
+    ]
+
+
+def parse_month(text: str, now: datetime) -> date:
+    try:
+        year, number = (int(part) for part in text.split("-"))
+        month = date(year, number, 1)
+    except ValueError as exc:
+        raise ValidationFailed(
+            "対象月はYYYY-MM形式で指定してください", details={"field": "month", "rule": "yyyy-mm"}
+        ) from exc
+    if month > month_start(now.astimezone(ZoneInfo(get_settings().timezone)).date()):
+        raise ValidationFailed("未来の月は指定できません", details={"field": "month", "rule": "not_future"})
+    return month
+
+
+def report_pdf(db: Session, *, month: date) -> bytes:
+    """The month's numbers, the 12-month trend, service share and shop ranking, as a Japanese PDF."""
+    from fpdf import FPDF
+
+    from service.fleet.reports import japanese_font  # the one shared Japanese-font lookup
+
+    data = summary_between(db, first=add_months(month, -11), last=month)
+    names = labels.REPORT_LABELS
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.add_font("ipaexg", fname=str(japanese_font()))
+    pdf.set_font("ipaexg", size=18)
+    pdf.cell(0, 14, f"{labels.REPORT_TITLE} {month:%Y-%m}", new_x="LMARGIN", new_y="NEXT")
+    current = data["months"][-1]
+    _table(
+        pdf,
+        [names["month"], names["reservations"], names["confirmed"], names["cancelled"], names["revenue"]],
+        [
+            [
+                current["month"],
+                current["reservations"],
+                current["confirmed"],
+                current["cancelled"],
+                f"{current['revenue']:,}{names['yen']}",
+            ]
+        ],
+    )
+    _heading(pdf, names["trend"])
+    _table(
+        pdf,
+        [names["month"], names["reservations"], names["confirmed"], names["cancelled"], names["revenue"]],
+        [[m["month"], m["reservations"], m["confirmed"], m["cancelled"], f"{m['revenue']:,}"] for m in data["months"]],
+    )
+    _heading(pdf, names["services"])
+    _table(
+        pdf,
+        ["", names["reservations"], names["share"]],
+        [[s["name"], s["reservations"], f"{s['share_pct']}%"] for s in data["services"]],
+    )
+    _heading(pdf, names["shops"])
+    _table(
+        pdf,
+        ["", names["reservations"], names["confirmed"]],
+        [[s["name"], s["reservations"], s["confirmed"]] for s in data["shops"]],
+    )
+    return bytes(pdf.output())
+
+
+def _heading(pdf, text: str) -> None:
+    pdf.ln(4)
+    pdf.set_font("ipaexg", size=13)
+    pdf.cell(0, 10, text, new_x="LMARGIN", new_y="NEXT")
+
+
+def _table(pdf, header: list[str], rows: list[list]) -> None:
+    width = (pdf.w - pdf.l_margin - pdf.r_margin) / len(header)
+    pdf.set_font("ipaexg", size=10)
+    for line in [header, *rows]:
+        for value in line:
+            pdf.cell(width, 8, str(value), border=1)
+        pdf.ln(8)

@@ -1,0 +1,154 @@
+"""Every Japanese word the reservations domain shows or sends, in one place (the spec's wording)."""
+
+STATUSES = {
+    "received": "受付済み",
+    "calling": "電話代行中",
+    "pending_shop_response": "提携店回答待ち",
+    "change_requested": "変更依頼対応中",
+    "all_declined": "全店予約NG",
+    "calling_success": "予約OK（決済リンク送信中）",
+    "awaiting_payment": "決済待ち",
+    "payment_timeout": "決済期限切れ",
+    "confirmed": "予約確定",
+    "completed": "利用済み",
+    "cancelled": "キャンセル",
+}
+ACTOR_TYPES = {"system": "システム", "ai": "AI", "operator": "運営担当者", "webhook": "Webhook", "requester": "依頼者"}
+CALL_OUTCOMES = {
+    "accept": "予約OK",
+    "decline": "予約NG",
+    "ambiguous": "曖昧な回答",
+    "change_request": "変更依頼",
+    "no_answer": "応答なし",
+    "failed": "発信失敗",
+}
+CALL_SUMMARIES = {
+    "accept": "提携店が予約を承諾しました",
+    "decline": "提携店が予約を断りました",
+    "ambiguous": (
+        "提携店が「検討します」と回答しました。"
+        "AIが「では、お電話を切らせていただきます。ご連絡お待ちしております」と応答"
+    ),
+    "change_request": (
+        "提携店が予約内容の変更を依頼しました。AIが「承知しました。確認して折り返しご連絡いたします」と応答"
+    ),
+    "no_answer": "提携店が電話に出ませんでした",
+    "failed": "電話を発信できませんでした",
+}
+PAYMENT_STATUSES = {
+    "creating": "決済リンク作成中",
+    "open": "支払い待ち",
+    "expiring": "期限切れ処理中",
+    "expired": "期限切れ",
+    "paid": "支払い済み",
+    "refund_requested": "返金処理中",
+    "refunded": "返金済み",
+    "refund_failed": "返金失敗",
+    "failed": "作成失敗",
+}
+# §2.2.1–2.2.6, in the spec's order.
+OPERATION_TYPES = {
+    "all_shops_declined": "全店舗予約NG",
+    "sms_failed": "SMS送信が全リトライ失敗",
+    "payment_timeout": "決済リンク期限切れ・決済の問題",
+    "ambiguous_answer": "提携店からの曖昧な回答",
+    "change_request": "提携店からの予約内容変更依頼",
+    "late_cancellation": "キャンセル期限超過後のキャンセル依頼",
+}
+PRIORITIES = {"urgent": "緊急", "high": "高", "medium": "中", "low": "低"}
+OPERATION_STATUSES = {"open": "未対応", "in_progress": "対応中", "resolved": "対応済み"}
+INCIDENT_LEVELS = {"critical": "Critical", "high": "High", "medium": "Medium", "low": "Low"}
+NOTIFICATION_KINDS = {
+    "manual_operation": "マニュアルオペ",
+    "queue_length": "キュー長超過",
+    "error_rate": "エラー率高",
+    "late_payment": "期限後の決済",
+}
+
+# Slack #qrv-alerts (§2.2 and §4.3.1).
+SLACK_MESSAGES = {
+    "all_shops_declined": "予約ID: {code} が全店NG",
+    "sms_failed": "予約ID: {code} のSMS送信が全て失敗",
+    "ambiguous_answer": "予約ID: {code} が曖昧な回答",
+    "change_request": "予約ID: {code} で変更依頼",
+}
+SLACK_MANUAL = "予約ID: {code} で手動対応が必要（{kind}）"
+SLACK_QUEUE = "予約キューが溜まっています（{count}件）"
+SLACK_ERROR_RATE = "エラーが多発しています（直近{minutes}分 {rate:.1f}%、{errors}/{total}件）"
+SLACK_LATE_PAYMENT = "予約ID: {code} で決済期限切れ後またはキャンセル後に決済が完了したため返金します"
+
+# SMS and email to the requester and the shop.
+SMS_CONFIRMATION = (
+    "【QRV】ご予約リクエストを受け付けました（予約ID: {code}）。{service} {when}。"
+    "提携店に確認のうえ、改めてご連絡します。キャンセル: {cancel_url}"
+)
+ALL_DECLINED = "現在、予約できませんでした。別の日時をご検討いただくか、カスタマーサポートまでご連絡ください"
+SMS_ALL_DECLINED = "【QRV】" + ALL_DECLINED + "（予約ID: {code}）"
+SMS_PAYMENT_LINK = (
+    "【QRV】{shop}でご予約を確保しました（予約ID: {code}）。{minutes}分以内にお支払いを完了してください: {url}"
+)
+SMS_PAYMENT_TIMEOUT = "【QRV】決済期限が切れました。再度予約をお願いします（予約ID: {code}）"
+SMS_REMINDER = "【QRV】明日 {when} に{shop}でのご予約があります（予約ID: {code}）。キャンセル: {cancel_url}"
+SMS_CANCELLED = "【QRV】ご予約をキャンセルしました（予約ID: {code}）。{refund}"
+REFUND_NOTE = "お支払い済みの金額は返金します。"
+EMAIL_CONFIRMED_SUBJECT = "【QRV】ご予約が確定しました（{code}）"
+EMAIL_CONFIRMED_BODY = "{name} 様\n\n以下のご予約が確定しました。\n\n{summary}\n\nキャンセル: {cancel_url}\n"
+EMAIL_SHOP_CONFIRMED_SUBJECT = "【QRV】予約確定のお知らせ（{code}）"
+EMAIL_SHOP_CONFIRMED_BODY = "{shop} 御中\n\n以下のご予約が確定しました。ご対応をお願いいたします。\n\n{summary}\n"
+EMAIL_SHOP_CANCEL_SUBJECT = "【QRV】仮予約キャンセルのお知らせ（{code}）"
+EMAIL_SHOP_CANCEL_BODY = "{shop} 御中\n\n以下の仮予約はキャンセルとなりました。\n理由: {reason}\n\n{summary}\n"
+EMAIL_PAYMENT_LINK_SUBJECT = "【QRV】お支払いのお願い（{code}）"
+SUMMARY_LINES = "予約ID: {code}\nサービス: {service}\n日時: {when}\nご依頼者: {name}\n詳細: {details}"
+SHOP_CANCEL_REASONS = {"payment_timeout": "決済期限切れ", "cancelled": "ご依頼者によるキャンセル"}
+CALL_SCRIPT = (
+    "{shop}様、こちらはQRV予約代行です。{when}に「{service}」のご予約をお願いできますでしょうか。ご依頼内容: {details}"
+)
+
+# Transition reasons written into the event log.
+REASONS = {
+    "created": "MCPクライアントから予約リクエストを受付",
+    "calling": "提携店への電話代行を開始",
+    "all_declined": "提携店リスト全店舗（2周）で予約が取れませんでした",
+    "payment_link_sent": "決済リンクをSMSで送信",
+    "payment_expired": "決済リンク送信後{minutes}分以内に決済が完了しませんでした",
+    "paid": "決済完了（Stripe Webhook）",
+    "paid_while_expiring": "期限切れ処理中に決済が完了したため支払い済みとして扱います",
+    "completed": "予約日時を過ぎました",
+    "cancel_url": "キャンセルURLから依頼者がキャンセル",
+    "cancel_mcp": "MCPクライアントから依頼者がキャンセル",
+    "resume": "次の提携店に電話代行を再開",
+    "accept_manual": "運営担当者が提携店の予約OKを確認",
+}
+
+MCP_CREATED = "ご予約リクエストを受け付けました。提携店に確認のうえ、SMSでご連絡します。"
+CANCEL_DEADLINE_PASSED = "キャンセル期限を過ぎています。カスタマーサポートまでご連絡ください"
+CANCEL_DONE = "ご予約をキャンセルしました。"
+CANCEL_CONFIRM = "このご予約をキャンセルしますか？"
+CANCEL_BUTTON = "キャンセルする"
+ALREADY_CANCELLED = "このご予約はすでにキャンセルされています。"
+CANCEL_PAGE_TITLE = "ご予約のキャンセル"
+SANDBOX_CHECKOUT_TITLE = "テスト決済（サンドボックス）"
+SANDBOX_PAY_BUTTON = "支払う"
+SANDBOX_PAID = "お支払いが完了しました。"
+
+# Shop CSV (import and export use the same Japanese columns).
+SHOP_CSV_HEADER = ("店舗名", "電話番号", "メールアドレス", "対応サービス", "架電順", "有効", "備考")
+SHOP_CSV_FIELDS = dict(
+    zip(SHOP_CSV_HEADER, ("name", "phone", "email", "services", "call_order", "active", "notes"), strict=True)
+)
+CSV_TRUE = {"1", "true", "yes", "有効", "はい", "○"}
+CSV_FALSE = {"0", "false", "no", "無効", "いいえ", "×", ""}
+
+REPORT_TITLE = "QRV 月次レポート"
+REPORT_LABELS = {
+    "month": "対象月",
+    "reservations": "予約件数",
+    "confirmed": "確定件数",
+    "cancelled": "キャンセル件数",
+    "revenue": "売上",
+    "trend": "月間推移（直近12か月）",
+    "services": "サービスタイプ別予約割合",
+    "shops": "提携店別予約件数ランキング",
+    "share": "割合",
+    "yen": "円",
+}

@@ -1,0 +1,218 @@
+"""The MCP server AI-chat clients book through: streamable HTTP at /mcp (official MCP SDK), stateless JSON answers so
+any API worker can serve any request. Every request carries its client's API key as a Bearer token (the SDK's
+token-verifier hook checks it against reservations_mcp_client); a client sees only the reservations it created.
+
+Tools: list_services, create_reservation (answers the QRV id at once; SMS, calls and payment continue in jobs),
+get_reservation_status, cancel_reservation (with the requester's cancellation token).
+"""
+
+import json
+from collections.abc import Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+import anyio.to_thread
+from fastapi import FastAPI
+from mcp.server.auth.middleware.auth_context import get_access_token
+from mcp.server.auth.provider import AccessToken
+from mcp.server.auth.settings import AuthSettings
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.transport_security import TransportSecuritySettings
+from pydantic import Field, ValidationError
+from starlette.routing import Route
+
+from service.config import get_settings
+from service.database import session_scope, utcnow
+from service.errors import DomainError, NotFound, Unauthorized, error_body
+from service.reservations import booking, catalog, clients, labels, messages
+from service.reservations.models import Reservation
+from service.reservations.schemas import ReservationCreate
+from service.reservations.state_machine import EventActor
+
+PATH = "/mcp"
+INSTRUCTIONS = (
+    "QRV (Qualfia Reservation) books services at partner shops for a requester. Call list_services, then "
+    "create_reservation with the requester's name, phone number (E.164 or Japanese format) and desired date and "
+    "time (ISO 8601; without a zone it is Japan time). The answer has the reservation id (QRV-XXXXXX) at once; "
+    "the requester gets an SMS, shops are called and a payment link follows by SMS. Tell the requester the id "
+    "and the cancellation URL. get_reservation_status follows it; cancel_reservation needs the cancellation token."
+)
+
+
+class ClientKeyVerifier:
+    """The SDK's token-verifier hook: a Bearer token is valid when it is an active client's API key."""
+
+    async def verify_token(self, token: str) -> AccessToken | None:
+        found = await anyio.to_thread.run_sync(_client_for_key, token)
+        if found is None:
+            return None
+        client_id, name = found
+        return AccessToken(token=token, client_id=str(client_id), scopes=["reservations"], subject=name)
+
+
+def _client_for_key(key: str) -> tuple[int, str] | None:
+    with session_scope() as db:
+        client = clients.authenticate(db, key, now=utcnow())
+        return (client.id, client.name) if client else None
+
+
+def _caller() -> tuple[int, str]:
+    token = get_access_token()
+    if token is None:
+        raise Unauthorized("APIキーが必要です", code="invalid_api_key")
+    return int(token.client_id), token.subject or token.client_id
+
+
+@contextmanager
+def _as_tool_errors() -> Iterator[None]:
+    """Domain and validation errors reach the model as the API's error shape {"error": {code, message, details}}."""
+    try:
+        yield
+    except DomainError as exc:
+        raise ToolError(json.dumps(error_body(exc.code, exc.message, exc.details), ensure_ascii=False)) from exc
+    except ValidationError as exc:
+        details = [{"loc": [str(p) for p in e["loc"]], "rule": e["type"], "message": e["msg"]} for e in exc.errors()]
+        body = error_body("validation_failed", "入力内容に誤りがあります", details)
+        raise ToolError(json.dumps(body, ensure_ascii=False)) from exc
+
+
+def _own(db, client_id: int, reservation_id: str) -> Reservation:
+    """One of this client's reservations; another client's id is not found."""
+    reservation = booking.get_by_code(db, reservation_id)
+    if reservation.mcp_client_id != client_id:
+        raise NotFound("指定された予約は見つかりません", details={"resource": "reservation", "id": reservation_id})
+    return reservation
+
+
+def _status(reservation: Reservation) -> dict[str, Any]:
+    return {
+        "reservation_id": reservation.code,
+        "status": reservation.status,
+        "status_label": labels.STATUSES[reservation.status],
+        "service": reservation.service_type.name,
+        "desired_at": reservation.desired_at.isoformat(),
+        "cancel_deadline": reservation.cancel_deadline_at.isoformat(),
+    }
+
+
+def list_services() -> list[dict[str, Any]]:
+    """The services that can be booked: id, name, price in yen, duration in minutes, description."""
+    with session_scope() as db:
+        return [
+            {
+                "id": s.id,
+                "name": s.name,
+                "price_yen": s.price,
+                "duration_minutes": s.duration_minutes,
+                "description": s.description,
+            }
+            for s in catalog.list_services(db, active_only=True)
+        ]
+
+
+def create_reservation(
+    service_id: Annotated[int, Field(description="id from list_services")],
+    requester_name: Annotated[str, Field(description="the requester's name")],
+    requester_phone: Annotated[str, Field(description="E.164 (+819012345678) or Japanese (090-1234-5678)")],
+    desired_at: Annotated[str, Field(description="ISO 8601 date and time, e.g. 2025-02-01T14:00 (Japan time)")],
+    details: Annotated[str, Field(description="what the requester wants, for the shop")] = "",
+    requester_email: Annotated[str, Field(description="optional; confirmations are emailed too")] = "",
+) -> dict[str, Any]:
+    """Book a service: answers the reservation id (QRV-XXXXXX) at once, with the cancellation URL and token."""
+    with _as_tool_errors():
+        client_id, name = _caller()
+        data = ReservationCreate(
+            service_type_id=service_id,
+            requester_name=requester_name,
+            requester_phone=requester_phone,
+            requester_email=requester_email,
+            desired_at=desired_at,
+            details=details,
+        )
+        with session_scope() as db:
+            client = clients.get_client(db, client_id)
+            reservation = booking.create_reservation(
+                db, data=data, client=client, actor=EventActor("ai", name), now=utcnow()
+            )
+            return _status(reservation) | {
+                "message": labels.MCP_CREATED,
+                "cancel_url": messages.cancel_url(reservation.code),
+                "cancel_token": messages.cancel_token(reservation.code),
+            }
+
+
+def get_reservation_status(
+    reservation_id: Annotated[str, Field(description="QRV-XXXXXX")],
+) -> dict[str, Any]:
+    """Where a reservation this client made stands now."""
+    with _as_tool_errors():
+        client_id, _ = _caller()
+        with session_scope() as db:
+            return _status(_own(db, client_id, reservation_id))
+
+
+def cancel_reservation(
+    reservation_id: Annotated[str, Field(description="QRV-XXXXXX")],
+    cancel_token: Annotated[str, Field(description="the token create_reservation answered")],
+) -> dict[str, Any]:
+    """Cancel before the deadline (48 hours before the reservation; paid amounts are refunded). After it the
+    answer is an error saying to contact customer support."""
+    with _as_tool_errors():
+        client_id, name = _caller()
+        with session_scope() as db:
+            code = _own(db, client_id, reservation_id).code
+            reservation = booking.cancel_by_requester(
+                db,
+                code=code,
+                token=cancel_token,
+                actor=EventActor("ai", name),
+                reason=labels.REASONS["cancel_mcp"],
+                now=utcnow(),
+            )
+            return _status(reservation) | {"message": labels.CANCEL_DONE}
+
+
+def build_server() -> MCPServer:
+    settings = get_settings()
+    server = MCPServer(
+        "qrv-reservations",
+        instructions=INSTRUCTIONS,
+        token_verifier=ClientKeyVerifier(),
+        auth=AuthSettings(issuer_url=settings.public_base_url, resource_server_url=None),
+        log_level="WARNING",
+    )
+    for tool in (list_services, create_reservation, get_reservation_status, cancel_reservation):
+        server.tool()(tool)
+    return server
+
+
+def _transport_security() -> TransportSecuritySettings:
+    """DNS-rebinding protection for the hosts this service answers as: localhost and the configured URLs."""
+    settings = get_settings()
+    hosts = {"127.0.0.1", "localhost", "[::1]"}
+    hosts |= {urlsplit(url).hostname or "" for url in (settings.public_base_url, settings.api_url)} - {""}
+    return TransportSecuritySettings(
+        allowed_hosts=sorted({h for host in hosts for h in (host, f"{host}:*")}),
+        allowed_origins=sorted(
+            {f"{scheme}://{h}" for host in hosts for h in (host, f"{host}:*") for scheme in ("http", "https")}
+        ),
+    )
+
+
+def mount_mcp(app: FastAPI) -> None:
+    """Serve the MCP endpoint at /mcp and run its session manager within the app's lifespan."""
+    server = build_server()
+    endpoint = server.streamable_http_app(
+        streamable_http_path=PATH, stateless_http=True, json_response=True, transport_security=_transport_security()
+    )
+    app.router.routes.append(Route(PATH, endpoint=endpoint))
+    outer = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application: FastAPI):
+        async with server.session_manager.run(), outer(application) as state:
+            yield state
+
+    app.router.lifespan_context = lifespan

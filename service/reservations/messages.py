@@ -1,0 +1,124 @@
+"""What the domain sends: SMS and email to requesters and shops, Slack posts to #qrv-alerts, the cancellation link.
+
+Every message goes through the outbox in the caller's transaction, with a dedupe key naming the logical message,
+so a hook or a sweeper that runs twice never sends the same SMS twice.
+"""
+
+import base64
+import hashlib
+import hmac
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from service.config import get_settings
+from service.outbox.models import OutboxMessage
+from service.outbox.service import enqueue
+from service.reservations import labels
+from service.reservations.models import Notification, Reservation, Shop
+
+DOMAIN = "reservations"
+WEEKDAYS = "月火水木金土日"
+
+
+def local(at: datetime) -> datetime:
+    return at.astimezone(ZoneInfo(get_settings().timezone))
+
+
+def when_text(at: datetime) -> str:
+    """'2025/01/29(水) 14:00' in the service's time zone."""
+    moment = local(at)
+    return f"{moment:%Y/%m/%d}({WEEKDAYS[moment.weekday()]}) {moment:%H:%M}"
+
+
+def cancel_token(code: str) -> str:
+    """The requester's cancellation token: an HMAC of the reservation id under the service's secret key."""
+    digest = hmac.new(get_settings().secret_key.encode(), f"qrv-cancel:{code}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+def cancel_token_valid(code: str, token: str | None) -> bool:
+    return bool(token) and hmac.compare_digest(cancel_token(code), token)
+
+
+def cancel_url(code: str) -> str:
+    base = get_settings().public_base_url.rstrip("/")
+    return f"{base}/api/reservations/cancel/{code}?token={cancel_token(code)}"
+
+
+def summary(reservation: Reservation) -> str:
+    return labels.SUMMARY_LINES.format(
+        code=reservation.code,
+        service=reservation.service_type.name,
+        when=when_text(reservation.desired_at),
+        name=reservation.requester_name,
+        details=reservation.details or "-",
+    )
+
+
+def sms_to_requester(db: Session, reservation: Reservation, key: str, body: str) -> OutboxMessage:
+    """An SMS to the requester; ref_type "sms" so that giving up on it opens the SMS-failure operation."""
+    return enqueue(
+        db,
+        channel="sms",
+        recipient=reservation.requester_phone,
+        body=body,
+        domain=DOMAIN,
+        ref_type="sms",
+        ref_id=reservation.id,
+        dedupe_key=f"qrv:{reservation.code}:sms:{key}",
+    )
+
+
+def email(db: Session, reservation: Reservation, recipient: str, key: str, subject: str, body: str) -> None:
+    if recipient:
+        enqueue(
+            db,
+            channel="email",
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            domain=DOMAIN,
+            ref_type="email",
+            ref_id=reservation.id,
+            dedupe_key=f"qrv:{reservation.code}:email:{key}",
+        )
+
+
+def shop_cancellation(db: Session, reservation: Reservation, shop: Shop | None, reason: str) -> None:
+    """Tell the shop that held the reservation that it is cancelled (payment timeout or the requester's cancel)."""
+    if shop is not None:
+        email(
+            db,
+            reservation,
+            shop.email,
+            f"shop-cancel:{shop.id}",
+            labels.EMAIL_SHOP_CANCEL_SUBJECT.format(code=reservation.code),
+            labels.EMAIL_SHOP_CANCEL_BODY.format(
+                shop=shop.name, reason=labels.SHOP_CANCEL_REASONS[reason], summary=summary(reservation)
+            ),
+        )
+
+
+def notify_slack(
+    db: Session, *, kind: str, message: str, reservation: Reservation | None, now: datetime
+) -> Notification:
+    """Post to #qrv-alerts through the outbox and keep what was posted for the console."""
+    notification = Notification(
+        kind=kind, reservation_id=reservation.id if reservation else None, message=message, created_at=now
+    )
+    db.add(notification)
+    db.flush()
+    sent = enqueue(
+        db,
+        channel="slack",
+        recipient=get_settings().reservations_slack_channel,
+        body=message,
+        domain=DOMAIN,
+        ref_type="notification",
+        ref_id=notification.id,
+        dedupe_key=f"qrv:slack:{notification.id}",
+    )
+    notification.outbox_message_id = sent.id
+    return notification

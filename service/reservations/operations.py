@@ -1,0 +1,251 @@
+"""Manual operations (the spec's six cases, §2.2.1–2.2.6) with the priorities and target times of §2.3.2, and notes."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session
+
+from service.audit import service as audit
+from service.audit.service import Actor
+from service.errors import Conflict, NotFound, ValidationFailed
+from service.identity.models import Grant, User
+from service.reservations import labels
+from service.reservations.messages import DOMAIN, notify_slack
+from service.reservations.models import ManualOperation, Note, Reservation, as_dict
+
+PRIORITY_BY_TYPE = {
+    "sms_failed": "urgent",
+    "all_shops_declined": "high",
+    "ambiguous_answer": "high",
+    "change_request": "medium",
+    "late_cancellation": "medium",
+    "payment_timeout": "low",  # only when the requester asks (§2.2.3); a payment-system failure is urgent
+}
+TARGET_MINUTES = {"urgent": 30, "high": 60, "medium": 120, "low": 24 * 60}
+PRIORITY_ORDER = case({name: rank for rank, name in enumerate(TARGET_MINUTES)}, value=ManualOperation.priority)
+OPEN_STATUSES = ("open", "in_progress")
+SHOP_ANSWER_TYPES = ("all_shops_declined", "ambiguous_answer", "change_request")
+AUDIT_FIELDS = ("status", "assignee_id", "resolution", "resolved_by")
+WORKER_ROLES = ("operator", "support")
+
+
+def open_operation(
+    db: Session, reservation: Reservation, op_type: str, *, reason: str, now: datetime, priority: str | None = None
+) -> ManualOperation:
+    """Open the operation (unless one of this type is already open for the reservation) and post it to Slack."""
+    existing = db.scalar(
+        select(ManualOperation).where(
+            ManualOperation.reservation_id == reservation.id,
+            ManualOperation.op_type == op_type,
+            ManualOperation.status.in_(OPEN_STATUSES),
+        )
+    )
+    if existing is not None:
+        return existing
+    priority = priority or PRIORITY_BY_TYPE[op_type]
+    operation = ManualOperation(
+        reservation_id=reservation.id,
+        op_type=op_type,
+        priority=priority,
+        reason=reason[:500],
+        due_at=now + timedelta(minutes=TARGET_MINUTES[priority]),
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(operation)
+    db.flush()
+    template = labels.SLACK_MESSAGES.get(op_type)
+    message = (
+        template.format(code=reservation.code)
+        if template
+        else labels.SLACK_MANUAL.format(code=reservation.code, kind=labels.OPERATION_TYPES[op_type])
+    )
+    notify_slack(db, kind="manual_operation", message=message, reservation=reservation, now=now)
+    return operation
+
+
+def resolve_open(
+    db: Session,
+    reservation: Reservation,
+    *,
+    resolution: str,
+    by: str,
+    now: datetime,
+    types: Iterable[str] | None = None,
+) -> int:
+    """Close the reservation's open operations (of these types) with a resolution; returns how many."""
+    stmt = select(ManualOperation).where(
+        ManualOperation.reservation_id == reservation.id, ManualOperation.status.in_(OPEN_STATUSES)
+    )
+    if types is not None:
+        stmt = stmt.where(ManualOperation.op_type.in_(tuple(types)))
+    operations = list(db.scalars(stmt))
+    for operation in operations:
+        _close(operation, resolution=resolution, by=by, now=now)
+    return len(operations)
+
+
+def _close(operation: ManualOperation, *, resolution: str, by: str, now: datetime) -> None:
+    operation.status = "resolved"
+    operation.resolution = resolution
+    operation.resolved_by = by[:100]
+    operation.resolved_at = now
+    operation.updated_at = now
+
+
+def get_operation(db: Session, operation_id: int) -> ManualOperation:
+    operation = db.get(ManualOperation, operation_id)
+    if operation is None:
+        raise NotFound(
+            "指定されたマニュアルオペレーションは見つかりません",
+            details={"resource": "manual_operation", "id": operation_id},
+        )
+    return operation
+
+
+def _audited(db: Session, operation: ManualOperation, actor: Actor, action: str, before: dict, now: datetime) -> None:
+    audit.record(
+        db,
+        actor=actor,
+        action=action,
+        domain=DOMAIN,
+        target_type="manual_operation",
+        target_id=operation.id,
+        changes=audit.diff(before, audit.snapshot(operation, AUDIT_FIELDS)),
+        at=now,
+    )
+
+
+def create_operation(
+    db: Session, *, reservation: Reservation, op_type: str, reason: str, actor: Actor, now: datetime
+) -> ManualOperation:
+    """A person opens an operation, e.g. support after a requester's call about an expired payment link."""
+    operation = open_operation(db, reservation, op_type, reason=reason, now=now)
+    audit.record(
+        db,
+        actor=actor,
+        action="create_manual_operation",
+        domain=DOMAIN,
+        target_type="manual_operation",
+        target_id=operation.id,
+        changes=audit.diff(None, {"reservation": reservation.code, "op_type": op_type, "reason": reason}),
+        at=now,
+    )
+    return operation
+
+
+def assign(db: Session, *, operation: ManualOperation, assignee_id: int, actor: Actor, now: datetime) -> None:
+    if operation.status == "resolved":
+        raise Conflict("対応済みのオペレーションです", code="operation_resolved", details={"id": operation.id})
+    if assignee_id not in {option["id"] for option in assignees(db)}:
+        raise ValidationFailed(
+            "担当者は予約の運営担当者またはサポート担当から選んでください",
+            details={"field": "assignee_id", "rule": "reservations_worker"},
+        )
+    before = audit.snapshot(operation, AUDIT_FIELDS)
+    operation.assignee_id = assignee_id
+    operation.status = "in_progress"
+    operation.updated_at = now
+    _audited(db, operation, actor, "assign_manual_operation", before, now)
+
+
+def resolve(db: Session, *, operation: ManualOperation, resolution: str, actor: Actor, now: datetime) -> None:
+    if operation.status == "resolved":
+        raise Conflict("対応済みのオペレーションです", code="operation_resolved", details={"id": operation.id})
+    before = audit.snapshot(operation, AUDIT_FIELDS)
+    _close(operation, resolution=resolution, by=actor.label, now=now)
+    _audited(db, operation, actor, "resolve_manual_operation", before, now)
+
+
+def assignees(db: Session) -> list[dict]:
+    """Active people who work manual operations: reservations operators and support."""
+    rows = db.execute(
+        select(User.id, User.name, Grant.role)
+        .join(Grant, Grant.user_id == User.id)
+        .where(Grant.domain == DOMAIN, Grant.role.in_(WORKER_ROLES), User.is_active)
+        .order_by(User.name)
+    ).all()
+    return [{"id": r.id, "name": r.name, "role": r.role} for r in rows]
+
+
+@dataclass(frozen=True)
+class OperationFilter:
+    status: str | None = None
+    op_type: str | None = None
+    priority: str | None = None
+    open_only: bool = True
+
+
+OPERATION_COLUMNS = (
+    ManualOperation,
+    Reservation.code.label("reservation_code"),
+    Reservation.status.label("reservation_status"),
+    Reservation.requester_name,
+    User.name.label("assignee_name"),
+)
+
+
+def operation_rows() -> Select:
+    """Operations with their reservation and assignee, as operation_read() reads them."""
+    return (
+        select(*OPERATION_COLUMNS)
+        .join(Reservation, Reservation.id == ManualOperation.reservation_id)
+        .outerjoin(User, User.id == ManualOperation.assignee_id)
+    )
+
+
+def queue(db: Session, *, flt: OperationFilter, offset: int, limit: int) -> tuple[list, int]:
+    """The queue: most urgent priority first, then the earliest target time."""
+    conditions = []
+    if flt.status:
+        conditions.append(ManualOperation.status == flt.status)
+    elif flt.open_only:
+        conditions.append(ManualOperation.status.in_(OPEN_STATUSES))
+    if flt.op_type:
+        conditions.append(ManualOperation.op_type == flt.op_type)
+    if flt.priority:
+        conditions.append(ManualOperation.priority == flt.priority)
+    total = db.scalar(select(func.count()).select_from(ManualOperation).where(*conditions)) or 0
+    rows = db.execute(
+        operation_rows()
+        .where(*conditions)
+        .order_by(PRIORITY_ORDER, ManualOperation.due_at, ManualOperation.id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return rows, total
+
+
+def operation_read(row, now: datetime) -> dict:
+    """One queue row as the API shows it, with Japanese labels and whether its target time has passed."""
+    operation: ManualOperation = row[0]
+    return {
+        **as_dict(operation),
+        "reservation_code": row.reservation_code,
+        "reservation_status": row.reservation_status,
+        "requester_name": row.requester_name,
+        "assignee_name": row.assignee_name,
+        "type_label": labels.OPERATION_TYPES[operation.op_type],
+        "priority_label": labels.PRIORITIES[operation.priority],
+        "status_label": labels.OPERATION_STATUSES[operation.status],
+        "overdue": operation.status != "resolved" and operation.due_at < now,
+    }
+
+
+def add_note(db: Session, *, reservation: Reservation, body: str, actor: Actor, now: datetime) -> Note:
+    note = Note(reservation_id=reservation.id, author=actor.label[:100], body=body, created_at=now)
+    db.add(note)
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="add_note",
+        domain=DOMAIN,
+        target_type="reservation",
+        target_id=reservation.code,
+        changes=audit.diff(None, {"note": body}),
+        at=now,
+    )
+    return note

@@ -1,0 +1,380 @@
+"""Payment links, the service's own 10-minute expiry, payments from the Stripe webhook, and refunds.
+
+Stripe Checkout's shortest expiry is 30 minutes, so the link is created for 30 and the sweeper expires the session
+itself when the service's window (APP_RESERVATIONS_PAYMENT_WINDOW_SECONDS, 10 minutes) has passed: the payment goes
+to `expiring` and an outbox message asks the provider to expire the session. A payment that completes while expiring
+(the webhook arrives first, or the provider answers that the session is already complete) counts as paid; a payment
+completed after the window is refunded. Expiry and refunds are outbox messages of channel payment_link with
+payload["action"] "expire" / "refund", so they are retried, deduplicated and never done twice.
+"""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.config import get_settings
+from service.errors import NotFound
+from service.outbox.models import InboundEvent, OutboxMessage
+from service.outbox.service import enqueue
+from service.reservations import labels, messages, operations
+from service.reservations.messages import DOMAIN
+from service.reservations.models import Payment, Reservation
+from service.reservations.state_machine import SYSTEM_ACTOR, EventActor, locked, transition
+
+LINK_MINUTES = 30  # Stripe's shortest Checkout Session expiry
+STRIPE_ACTOR = EventActor("webhook", "stripe")
+SETTLED = ("paid", "refund_requested", "refunded", "refund_failed")
+BATCH = 200
+
+
+def window() -> timedelta:
+    return timedelta(seconds=get_settings().reservations_payment_window_seconds)
+
+
+def _payment_message(db: Session, payment: Payment, reservation: Reservation, *, ref_type: str, payload: dict) -> None:
+    enqueue(
+        db,
+        channel="payment_link",
+        recipient=reservation.requester_email or reservation.requester_phone,
+        subject=f"{reservation.service_type.name}（{reservation.code}）",
+        payload={"reservation": reservation.code, **payload},
+        domain=DOMAIN,
+        ref_type=ref_type,
+        ref_id=payment.id,
+        dedupe_key=f"qrv:payment:{payment.id}:{ref_type}",
+    )
+
+
+def request_link(db: Session, reservation: Reservation, *, now: datetime) -> Payment:
+    """Ask the payment provider for a Checkout link for the reservation's amount."""
+    payment = Payment(reservation_id=reservation.id, amount=reservation.amount, status="creating", created_at=now)
+    db.add(payment)
+    db.flush()
+    terms = {"amount": reservation.amount, "currency": "jpy", "expires_in_minutes": LINK_MINUTES}
+    _payment_message(db, payment, reservation, ref_type="payment", payload=terms)
+    return payment
+
+
+def _payment_and_reservation(db: Session, message: OutboxMessage) -> tuple[Payment, Reservation] | None:
+    payment = db.get(Payment, int(message.ref_id))
+    if payment is None:
+        return None
+    return payment, locked(db, payment.reservation_id)
+
+
+def link_created(db: Session, message: OutboxMessage, now: datetime) -> None:
+    """The link exists: start the service's window and send it to the requester (SMS, and email when known)."""
+    found = _payment_and_reservation(db, message)
+    if found is None:
+        return
+    payment, reservation = found
+    result = (message.payload or {}).get("result") or {}
+    payment.checkout_session_id = result.get("session_id") or message.provider_message_id
+    payment.checkout_url = str(result.get("url") or "")[:1000]
+    payment.status = "open"
+    payment.expires_at = now + window()
+    if reservation.status != "calling_success":  # cancelled while the link was being made
+        start_expiry(db, payment, reservation)
+        return
+    transition(
+        db,
+        reservation,
+        "awaiting_payment",
+        actor=SYSTEM_ACTOR,
+        now=now,
+        reason=labels.REASONS["payment_link_sent"],
+        provider_ids={"checkout_session_id": payment.checkout_session_id, "outbox_message_id": message.id},
+    )
+    minutes = max(1, round(window().total_seconds() / 60))
+    text = labels.SMS_PAYMENT_LINK.format(
+        shop=reservation.shop.name if reservation.shop else "",
+        code=reservation.code,
+        minutes=minutes,
+        url=payment.checkout_url,
+    )
+    messages.sms_to_requester(db, reservation, f"payment:{payment.id}", text)
+    messages.email(
+        db,
+        reservation,
+        reservation.requester_email,
+        f"payment:{payment.id}",
+        labels.EMAIL_PAYMENT_LINK_SUBJECT.format(code=reservation.code),
+        text,
+    )
+
+
+def link_failed(db: Session, message: OutboxMessage, now: datetime) -> None:
+    """The provider would not make a link: a payment-system problem for a person, urgently (§2.3.2)."""
+    found = _payment_and_reservation(db, message)
+    if found is None:
+        return
+    payment, reservation = found
+    payment.status = "failed"
+    operations.open_operation(
+        db,
+        reservation,
+        "payment_timeout",
+        reason=f"決済リンクを作成できませんでした: {message.last_error}",
+        now=now,
+        priority="urgent",
+    )
+
+
+def start_expiry(db: Session, payment: Payment, reservation: Reservation) -> None:
+    payment.status = "expiring"
+    _payment_message(
+        db,
+        payment,
+        reservation,
+        ref_type="payment_expiry",
+        payload={"action": "expire", "session_id": payment.checkout_session_id},
+    )
+
+
+def expire_due(db: Session, *, now: datetime) -> int:
+    """Sweeper: open payments past the service's window start expiring; returns how many."""
+    due = list(
+        db.scalars(
+            select(Payment.id)
+            .where(Payment.status == "open", Payment.expires_at <= now)
+            .order_by(Payment.expires_at)
+            .limit(BATCH)
+        )
+    )
+    for payment_id in due:
+        payment = db.get(Payment, payment_id)
+        reservation = locked(db, payment.reservation_id)
+        db.refresh(payment)
+        if payment.status == "open":
+            start_expiry(db, payment, reservation)
+    return len(due)
+
+
+def expiry_answered(db: Session, message: OutboxMessage, now: datetime) -> None:
+    """The provider expired the session, or says it was completed first (then it counts as paid)."""
+    found = _payment_and_reservation(db, message)
+    if found is None:
+        return
+    payment, reservation = found
+    result = (message.payload or {}).get("result") or {}
+    if result.get("status") == "complete":
+        record_paid(
+            db,
+            payment=payment,
+            reservation=reservation,
+            paid_at=now,
+            payment_intent=result.get("payment_intent"),
+            actor=SYSTEM_ACTOR,
+            reason=labels.REASONS["paid_while_expiring"],
+            provider_ids={"checkout_session_id": payment.checkout_session_id},
+            now=now,
+        )
+        return
+    finish_expiry(db, payment, reservation, now)
+
+
+def finish_expiry(db: Session, payment: Payment, reservation: Reservation, now: datetime) -> None:
+    """The session is expired: the reservation times out, the requester gets an SMS and the shop a cancellation."""
+    if payment.status != "expiring":
+        return
+    payment.status = "expired"
+    payment.expired_at = now
+    if reservation.status != "awaiting_payment":
+        return
+    minutes = max(1, round(window().total_seconds() / 60))
+    transition(
+        db,
+        reservation,
+        "payment_timeout",
+        actor=SYSTEM_ACTOR,
+        now=now,
+        reason=labels.REASONS["payment_expired"].format(minutes=minutes),
+        provider_ids={"checkout_session_id": payment.checkout_session_id},
+    )
+    messages.sms_to_requester(
+        db, reservation, "payment-timeout", labels.SMS_PAYMENT_TIMEOUT.format(code=reservation.code)
+    )
+    messages.shop_cancellation(db, reservation, reservation.shop, "payment_timeout")
+
+
+def expiry_failed(db: Session, message: OutboxMessage, now: datetime) -> None:
+    """The provider could not expire the session: expired on our side all the same; a later payment is refunded."""
+    found = _payment_and_reservation(db, message)
+    if found is not None:
+        finish_expiry(db, *found, now)
+
+
+def record_paid(
+    db: Session,
+    *,
+    payment: Payment,
+    reservation: Reservation,
+    paid_at: datetime,
+    payment_intent: str | None,
+    actor: EventActor,
+    reason: str,
+    provider_ids: dict[str, Any],
+    now: datetime,
+) -> None:
+    """A completed payment: confirms the reservation when it was made within the window, else it is refunded."""
+    if payment.status in SETTLED:
+        return
+    in_time = payment.status in ("creating", "open", "expiring") or (
+        payment.expires_at is not None and paid_at <= payment.expires_at
+    )
+    payment.payment_intent = payment_intent or payment.payment_intent
+    payment.paid_at = paid_at
+    payment.status = "paid"
+    if in_time and reservation.status in ("awaiting_payment", "payment_timeout"):
+        transition(db, reservation, "confirmed", actor=actor, now=now, reason=reason, provider_ids=provider_ids)
+        confirmed(db, reservation)
+        return
+    request_refund(db, payment, reservation)
+    messages.notify_slack(
+        db,
+        kind="late_payment",
+        message=labels.SLACK_LATE_PAYMENT.format(code=reservation.code),
+        reservation=reservation,
+        now=now,
+    )
+
+
+def confirmed(db: Session, reservation: Reservation) -> None:
+    """After confirmation: the day-before reminder is scheduled; requester and shop get an email."""
+    reservation.reminder_due_at = reminder_due(reservation.desired_at)
+    summary = messages.summary(reservation)
+    url = messages.cancel_url(reservation.code)
+    subject = labels.EMAIL_CONFIRMED_SUBJECT.format(code=reservation.code)
+    body = labels.EMAIL_CONFIRMED_BODY.format(name=reservation.requester_name, summary=summary, cancel_url=url)
+    if reservation.requester_email:
+        messages.email(db, reservation, reservation.requester_email, "confirmed", subject, body)
+    else:
+        messages.sms_to_requester(db, reservation, "confirmed", f"{subject}\n{summary}")
+    shop = reservation.shop
+    if shop is not None:
+        messages.email(
+            db,
+            reservation,
+            shop.email,
+            f"shop-confirmed:{shop.id}",
+            labels.EMAIL_SHOP_CONFIRMED_SUBJECT.format(code=reservation.code),
+            labels.EMAIL_SHOP_CONFIRMED_BODY.format(shop=shop.name, summary=summary),
+        )
+
+
+def reminder_due(desired_at: datetime) -> datetime:
+    """The day before the reservation, at APP_RESERVATIONS_REMINDER_HOUR local time."""
+    day_before = messages.local(desired_at) - timedelta(days=1)
+    hour = get_settings().reservations_reminder_hour
+    return day_before.replace(hour=hour, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def request_refund(db: Session, payment: Payment, reservation: Reservation) -> None:
+    payment.status = "refund_requested"
+    _payment_message(
+        db,
+        payment,
+        reservation,
+        ref_type="refund",
+        payload={
+            "action": "refund",
+            "payment_intent": payment.payment_intent,
+            "amount": payment.amount,
+            "session_id": payment.checkout_session_id,
+        },
+    )
+
+
+def refund_done(db: Session, message: OutboxMessage, now: datetime) -> None:
+    payment = db.get(Payment, int(message.ref_id))
+    if payment is not None:
+        payment.status = "refunded"
+        payment.refund_id = ((message.payload or {}).get("result") or {}).get(
+            "refund_id"
+        ) or message.provider_message_id
+        payment.refunded_at = now
+
+
+def refund_failed(db: Session, message: OutboxMessage, now: datetime) -> None:
+    """A refund the provider refused is a payment-system problem for a person, urgently."""
+    found = _payment_and_reservation(db, message)
+    if found is None:
+        return
+    payment, reservation = found
+    payment.status = "refund_failed"
+    operations.open_operation(
+        db,
+        reservation,
+        "payment_timeout",
+        reason=f"返金に失敗しました（{payment.amount}円）: {message.last_error}",
+        now=now,
+        priority="urgent",
+    )
+
+
+def settle_on_cancel(db: Session, reservation: Reservation, *, refund: bool) -> bool:
+    """A cancelled reservation: open links are expired, payments refunded when asked; True when a refund goes out."""
+    refunding = False
+    for payment in db.scalars(select(Payment).where(Payment.reservation_id == reservation.id)):
+        if payment.status == "open":
+            start_expiry(db, payment, reservation)
+        elif payment.status == "paid" and refund:
+            request_refund(db, payment, reservation)
+            refunding = True
+    return refunding
+
+
+def by_session(db: Session, session_id: str) -> Payment:
+    payment = db.scalar(select(Payment).where(Payment.checkout_session_id == session_id))
+    if payment is None:
+        raise NotFound("指定された決済は見つかりません", details={"resource": "payment", "id": session_id})
+    return payment
+
+
+def paid(
+    db: Session,
+    *,
+    session_id: str,
+    paid_at: datetime,
+    payment_intent: str | None,
+    actor: EventActor,
+    provider_ids: dict[str, Any],
+    now: datetime,
+) -> Payment | None:
+    """A Checkout Session of ours was paid (None when the session is not ours)."""
+    payment = db.scalar(select(Payment).where(Payment.checkout_session_id == session_id))
+    if payment is None:
+        return None
+    reservation = locked(db, payment.reservation_id)
+    db.refresh(payment)
+    record_paid(
+        db,
+        payment=payment,
+        reservation=reservation,
+        paid_at=paid_at,
+        payment_intent=payment_intent,
+        actor=actor,
+        reason=labels.REASONS["paid"],
+        provider_ids={"checkout_session_id": session_id, **provider_ids},
+        now=now,
+    )
+    return payment
+
+
+def session_completed(db: Session, event: InboundEvent, now: datetime) -> None:
+    """Stripe checkout.session.completed / async_payment_succeeded: paid at the event's time."""
+    session = (event.payload.get("data") or {}).get("object") or {}
+    if session.get("payment_status") not in ("paid", "no_payment_required") or not session.get("id"):
+        return
+    created = event.payload.get("created")
+    paid(
+        db,
+        session_id=str(session["id"]),
+        paid_at=datetime.fromtimestamp(created, UTC) if isinstance(created, int | float) else now,
+        payment_intent=session.get("payment_intent"),
+        actor=STRIPE_ACTOR,
+        provider_ids={"stripe_event_id": event.event_id, "payment_intent": session.get("payment_intent")},
+        now=now,
+    )

@@ -1,0 +1,435 @@
+"""The reservations API: the operator console, executive numbers, the catalogue, incidents, MCP client keys,
+and the requester's cancellation link. Thin handlers; the rules live in the service modules."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi.responses import HTMLResponse, Response
+
+from service.config import get_settings
+from service.database import utcnow
+from service.deps import DbSession
+from service.errors import Conflict, NotFound
+from service.pagination import Page, PageParams, page_params
+from service.reservations import (
+    booking,
+    catalog,
+    clients,
+    console,
+    executive,
+    hooks,  # noqa: F401  (registers the outbox and webhook handlers in the API process)
+    incidents,
+    labels,
+    operations,
+    pages,
+    payments,
+)
+from service.reservations.dependencies import (
+    Operator,
+    PathClient,
+    PathIncident,
+    PathOperation,
+    PathReservation,
+    PathService,
+    PathShop,
+    Reader,
+    ReportReader,
+    Worker,
+)
+from service.reservations.schemas import (
+    AcceptIn,
+    AssigneeOption,
+    CancelIn,
+    ConsoleToday,
+    ExecutiveSummary,
+    IncidentCreate,
+    IncidentLevel,
+    IncidentRead,
+    IncidentUpdate,
+    McpClientCreate,
+    McpClientCreated,
+    McpClientRead,
+    NoteIn,
+    NoteRead,
+    NotificationRead,
+    OperationAssign,
+    OperationCreate,
+    OperationRead,
+    OperationResolve,
+    OperationStatus,
+    OperationType,
+    Priority,
+    ReservationDetail,
+    ReservationRead,
+    ReservationStatus,
+    ReservationUpdate,
+    ServiceTypeCreate,
+    ServiceTypeRead,
+    ServiceTypeUpdate,
+    ShopCreate,
+    ShopImportResult,
+    ShopRead,
+    ShopUpdate,
+    WeeklyKpis,
+)
+from service.reservations.state_machine import EventActor
+
+router = APIRouter(prefix="/reservations", tags=["reservations"])
+Paging = Annotated[PageParams, Depends(page_params)]
+
+
+def _page(items: list, total: int, paging: PageParams) -> Page:
+    return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
+
+
+# --- console -----------------------------------------------------------------------------------
+
+
+@router.get("/console/today", response_model=ConsoleToday)
+def console_today(_: Reader, db: DbSession) -> dict:
+    return console.console_today(db, now=utcnow())
+
+
+@router.get("/kpis/weekly", response_model=WeeklyKpis)
+def weekly_kpis(_: Reader, db: DbSession) -> dict:
+    return console.weekly_kpis(db, now=utcnow())
+
+
+@router.get("/notifications", response_model=list[NotificationRead])
+def notifications(_: Worker, db: DbSession, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict]:
+    return console.latest_notifications(db, limit=limit)
+
+
+@router.get("/assignees", response_model=list[AssigneeOption])
+def assignee_options(_: Worker, db: DbSession) -> list[dict]:
+    return operations.assignees(db)
+
+
+# --- manual operations -------------------------------------------------------------------------
+
+
+@router.get("/manual-operations", response_model=Page[OperationRead])
+def list_operations(
+    _: Worker,
+    db: DbSession,
+    paging: Paging,
+    status: OperationStatus | None = None,
+    op_type: OperationType | None = None,
+    priority: Priority | None = None,
+    include_resolved: bool = False,
+) -> Page:
+    """The queue: open and in-progress operations (all with include_resolved), most urgent, earliest target first."""
+    flt = operations.OperationFilter(status=status, op_type=op_type, priority=priority, open_only=not include_resolved)
+    rows, total = operations.queue(db, flt=flt, offset=paging.offset, limit=paging.page_size)
+    now = utcnow()
+    return _page([operations.operation_read(row, now) for row in rows], total, paging)
+
+
+@router.post("/manual-operations", response_model=OperationRead, status_code=201)
+def create_operation(body: OperationCreate, caller: Worker, db: DbSession) -> dict:
+    now = utcnow()
+    reservation = booking.get_by_code(db, body.reservation_code)
+    operation = operations.create_operation(
+        db, reservation=reservation, op_type=body.op_type, reason=body.reason, actor=caller.actor, now=now
+    )
+    return _operation(db, operation.id)
+
+
+def _operation(db: DbSession, operation_id: int) -> dict:
+    row = db.execute(operations.operation_rows().where(operations.ManualOperation.id == operation_id)).one()
+    return operations.operation_read(row, utcnow())
+
+
+@router.post("/manual-operations/{operation_id}/assign", response_model=OperationRead)
+def assign_operation(body: OperationAssign, caller: Operator, operation: PathOperation, db: DbSession) -> dict:
+    assignee = body.assignee_id if body.assignee_id is not None else caller.user_id
+    operations.assign(db, operation=operation, assignee_id=assignee, actor=caller.actor, now=utcnow())
+    return _operation(db, operation.id)
+
+
+@router.post("/manual-operations/{operation_id}/resolve", response_model=OperationRead)
+def resolve_operation(body: OperationResolve, caller: Operator, operation: PathOperation, db: DbSession) -> dict:
+    operations.resolve(db, operation=operation, resolution=body.resolution, actor=caller.actor, now=utcnow())
+    return _operation(db, operation.id)
+
+
+# --- reservations ------------------------------------------------------------------------------
+
+
+@router.get("/reservations", response_model=Page[ReservationRead])
+def list_reservations(
+    _: Worker,
+    db: DbSession,
+    paging: Paging,
+    status: ReservationStatus | None = None,
+    service_type_id: int | None = None,
+    shop_id: int | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="QRV-XXXXXX, a phone number or a name's start")] = None,
+    created_from: date | None = None,
+    created_to: date | None = None,
+    desired_from: date | None = None,
+    desired_to: date | None = None,
+) -> Page:
+    """Newest first, filtered by status, service, shop, requester and booking or reservation dates."""
+    flt = console.ReservationFilter(
+        status=status,
+        service_type_id=service_type_id,
+        shop_id=shop_id,
+        q=q,
+        created_from=created_from,
+        created_to=created_to,
+        desired_from=desired_from,
+        desired_to=desired_to,
+    )
+    rows, total = console.list_reservations(db, flt=flt, offset=paging.offset, limit=paging.page_size)
+    return _page(rows, total, paging)
+
+
+@router.get("/reservations/{code}", response_model=ReservationDetail)
+def get_reservation(_: Worker, reservation: PathReservation, db: DbSession) -> dict:
+    return console.reservation_detail(db, reservation=reservation, now=utcnow())
+
+
+def _detail(db: DbSession, reservation) -> dict:
+    db.flush()
+    db.refresh(reservation)
+    return console.reservation_detail(db, reservation=reservation, now=utcnow())
+
+
+@router.patch("/reservations/{code}", response_model=ReservationDetail)
+def update_reservation(body: ReservationUpdate, caller: Operator, reservation: PathReservation, db: DbSession) -> dict:
+    booking.edit(db, reservation=reservation, data=body, actor=caller.actor, now=utcnow())
+    return _detail(db, reservation)
+
+
+@router.post("/reservations/{code}/accept", response_model=ReservationDetail)
+def accept_reservation(body: AcceptIn, caller: Operator, reservation: PathReservation, db: DbSession) -> dict:
+    """Mark calling_success (a shop said yes to a person) and send the payment link."""
+    booking.accept(db, reservation=reservation, shop_id=body.shop_id, actor=caller.actor, now=utcnow())
+    return _detail(db, reservation)
+
+
+@router.post("/reservations/{code}/resume-calling", response_model=ReservationDetail)
+def resume_calling(caller: Operator, reservation: PathReservation, db: DbSession) -> dict:
+    """Resume calling from the next shop."""
+    booking.resume_calling(db, reservation=reservation, actor=caller.actor, now=utcnow())
+    return _detail(db, reservation)
+
+
+@router.post("/reservations/{code}/cancel", response_model=ReservationDetail)
+def cancel_reservation(body: CancelIn, caller: Operator, reservation: PathReservation, db: DbSession) -> dict:
+    booking.operator_cancel(
+        db, reservation=reservation, reason=body.reason, refund=body.refund, actor=caller.actor, now=utcnow()
+    )
+    return _detail(db, reservation)
+
+
+@router.post("/reservations/{code}/notes", response_model=NoteRead, status_code=201)
+def add_note(body: NoteIn, caller: Worker, reservation: PathReservation, db: DbSession):
+    return operations.add_note(db, reservation=reservation, body=body.body, actor=caller.actor, now=utcnow())
+
+
+# --- the requester's cancellation link (no login: the signed token is the credential) ---------------
+
+
+REQUESTER = EventActor("requester", "cancel-url")
+
+
+@router.get("/cancel/{code}", response_class=HTMLResponse)
+def cancel_page(code: str, token: Annotated[str, Query(max_length=100)], db: DbSession) -> HTMLResponse:
+    reservation = booking.for_requester(db, code=code, token=token)
+    deadline_passed = utcnow() >= reservation.cancel_deadline_at
+    return HTMLResponse(pages.cancel_form(reservation, token, deadline_passed=deadline_passed))
+
+
+@router.post("/cancel/{code}", response_class=HTMLResponse)
+def cancel_by_link(code: str, token: Annotated[str, Form(max_length=100)], db: DbSession) -> HTMLResponse:
+    """Cancels before the deadline; after it, says to call support (and opens the late-cancellation operation)."""
+    try:
+        reservation = booking.cancel_by_requester(
+            db, code=code, token=token, actor=REQUESTER, reason=labels.REASONS["cancel_url"], now=utcnow()
+        )
+    except Conflict as refused:
+        if refused.code not in ("cancel_deadline_passed", "already_cancelled"):
+            raise
+        return HTMLResponse(pages.cancel_result(booking.get_by_code(db, code), refused.message), status_code=409)
+    return HTMLResponse(pages.cancel_result(reservation, labels.CANCEL_DONE))
+
+
+# --- sandbox checkout: lets a person "pay" a sandbox payment link when no real provider is set ----------
+
+
+def _sandbox_only() -> None:
+    settings = get_settings()
+    if settings.payment_provider != "sandbox" or settings.env == "production":
+        raise NotFound("サンドボックス決済は無効です", code="sandbox_disabled")
+
+
+@router.get("/sandbox/checkout/{session_id}", response_class=HTMLResponse, dependencies=[Depends(_sandbox_only)])
+def sandbox_checkout(session_id: str, db: DbSession) -> HTMLResponse:
+    payment = payments.by_session(db, session_id)
+    return HTMLResponse(pages.sandbox_checkout(session_id, payment.amount, paid=payment.paid_at is not None))
+
+
+@router.post("/sandbox/checkout/{session_id}", response_class=HTMLResponse, dependencies=[Depends(_sandbox_only)])
+def sandbox_pay(session_id: str, db: DbSession) -> HTMLResponse:
+    payments.by_session(db, session_id)  # 404 for a session that is not ours
+    now = utcnow()
+    payment = payments.paid(
+        db,
+        session_id=session_id,
+        paid_at=now,
+        payment_intent=f"pi_sandbox_{session_id}",
+        actor=EventActor("webhook", "sandbox"),
+        provider_ids={},
+        now=now,
+    )
+    return HTMLResponse(pages.sandbox_checkout(session_id, payment.amount, paid=True))
+
+
+# --- catalogue: service types and shops ----------------------------------------------------------
+
+
+@router.get("/services", response_model=list[ServiceTypeRead])
+def list_services(_: Reader, db: DbSession, active_only: bool = False) -> list:
+    return catalog.list_services(db, active_only=active_only)
+
+
+@router.post("/services", response_model=ServiceTypeRead, status_code=201)
+def create_service(body: ServiceTypeCreate, caller: Operator, db: DbSession):
+    return catalog.create_service(db, data=body, actor=caller.actor, now=utcnow())
+
+
+@router.patch("/services/{service_id}", response_model=ServiceTypeRead)
+def update_service(body: ServiceTypeUpdate, caller: Operator, service: PathService, db: DbSession):
+    catalog.update_service(db, service=service, data=body, actor=caller.actor, now=utcnow())
+    return service
+
+
+@router.delete("/services/{service_id}", status_code=204)
+def delete_service(caller: Operator, service: PathService, db: DbSession) -> None:
+    catalog.delete_service(db, service=service, actor=caller.actor, now=utcnow())
+
+
+@router.get("/shops", response_model=Page[ShopRead])
+def list_shops(
+    _: Worker,
+    db: DbSession,
+    paging: Paging,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    service_type_id: int | None = None,
+    active: bool | None = None,
+) -> Page:
+    rows, total = catalog.list_shops(
+        db, q=q, service_type_id=service_type_id, active=active, offset=paging.offset, limit=paging.page_size
+    )
+    return _page([ShopRead.model_validate(s) for s in rows], total, paging)
+
+
+@router.get("/shops/export")
+def export_shops(_: Worker, db: DbSession) -> Response:
+    return Response(
+        catalog.export_shops(db),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="qrv-shops.csv"'},
+    )
+
+
+@router.post("/shops/import", response_model=ShopImportResult)
+def import_shops(caller: Operator, db: DbSession, file: Annotated[UploadFile, File()]) -> dict:
+    """Create or update shops by name from the same CSV the export writes; one bad row imports nothing."""
+    return catalog.import_shops(db, data=file.file.read(), actor=caller.actor, now=utcnow())
+
+
+@router.post("/shops", response_model=ShopRead, status_code=201)
+def create_shop(body: ShopCreate, caller: Operator, db: DbSession):
+    return catalog.create_shop(db, data=body, actor=caller.actor, now=utcnow())
+
+
+@router.get("/shops/{shop_id}", response_model=ShopRead)
+def get_shop(_: Worker, shop: PathShop):
+    return shop
+
+
+@router.patch("/shops/{shop_id}", response_model=ShopRead)
+def update_shop(body: ShopUpdate, caller: Operator, shop: PathShop, db: DbSession):
+    catalog.update_shop(db, shop=shop, data=body, actor=caller.actor, now=utcnow())
+    return shop
+
+
+@router.delete("/shops/{shop_id}", status_code=204)
+def delete_shop(caller: Operator, shop: PathShop, db: DbSession) -> None:
+    catalog.delete_shop(db, shop=shop, actor=caller.actor, now=utcnow())
+
+
+# --- incidents ---------------------------------------------------------------------------------
+
+
+@router.get("/incidents", response_model=Page[IncidentRead])
+def list_incidents(
+    _: Reader, db: DbSession, paging: Paging, level: IncidentLevel | None = None, open_only: bool = False
+) -> Page:
+    rows, total = incidents.list_incidents(
+        db, level=level, open_only=open_only, offset=paging.offset, limit=paging.page_size
+    )
+    return _page([IncidentRead.model_validate(i) for i in rows], total, paging)
+
+
+@router.post("/incidents", response_model=IncidentRead, status_code=201)
+def create_incident(body: IncidentCreate, caller: Worker, db: DbSession):
+    return incidents.create_incident(db, data=body, actor=caller.actor, now=utcnow())
+
+
+@router.get("/incidents/{incident_id}", response_model=IncidentRead)
+def get_incident(_: Reader, incident: PathIncident):
+    return incident
+
+
+@router.patch("/incidents/{incident_id}", response_model=IncidentRead)
+def update_incident(body: IncidentUpdate, caller: Worker, incident: PathIncident, db: DbSession):
+    incidents.update_incident(db, incident=incident, data=body, actor=caller.actor, now=utcnow())
+    return incident
+
+
+# --- MCP clients -------------------------------------------------------------------------------
+
+
+@router.get("/mcp-clients", response_model=list[McpClientRead])
+def list_mcp_clients(_: Operator, db: DbSession) -> list:
+    return clients.list_clients(db)
+
+
+@router.post("/mcp-clients", response_model=McpClientCreated, status_code=201)
+def create_mcp_client(body: McpClientCreate, caller: Operator, db: DbSession) -> McpClientCreated:
+    """A new client and its API key, shown this once."""
+    client, key = clients.create_client(db, name=body.name, actor=caller.actor, now=utcnow())
+    return McpClientCreated.model_validate(client).model_copy(update={"api_key": key})
+
+
+@router.post("/mcp-clients/{client_id}/revoke", response_model=McpClientRead)
+def revoke_mcp_client(caller: Operator, client: PathClient, db: DbSession):
+    clients.revoke_client(db, client=client, actor=caller.actor, now=utcnow())
+    return client
+
+
+# --- executive ---------------------------------------------------------------------------------
+
+
+@router.get("/executive/summary", response_model=ExecutiveSummary)
+def executive_summary(_: ReportReader, db: DbSession, months: Annotated[int, Query(ge=1, le=36)] = 12) -> dict:
+    """Monthly reservations and revenue, service-type share and the shop ranking (from the nightly summary)."""
+    return executive.summary(db, now=utcnow(), months=months)
+
+
+@router.get("/executive/report")
+def executive_report(
+    _: ReportReader, db: DbSession, month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")]
+) -> Response:
+    """The monthly PDF report."""
+    chosen = executive.parse_month(month, utcnow())
+    return Response(
+        executive.report_pdf(db, month=chosen),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="qrv-report-{month}.pdf"'},
+    )

@@ -1,0 +1,403 @@
+"""Request and response bodies of the reservations API and the MCP tools."""
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic_core import PydanticCustomError
+
+from service.config import get_settings
+from service.reservations import labels
+from service.reservations.phones import PhoneFormatError, normalise_phone
+
+
+def _phone(value: str) -> str:
+    try:
+        return normalise_phone(value)
+    except PhoneFormatError as exc:
+        raise PydanticCustomError(
+            "phone_format", "電話番号はE.164（+819012345678）または日本の形式（090-1234-5678）で入力してください"
+        ) from exc
+
+
+def local_datetime(value: datetime) -> datetime:
+    """A time without a zone is read in the service's time zone (Asia/Tokyo)."""
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(get_settings().timezone))
+
+
+Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_phone)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Text = Annotated[str, StringConstraints(max_length=2000)]
+OptionalEmail = EmailStr | Literal[""]
+LocalDateTime = Annotated[datetime, AfterValidator(local_datetime)]
+OperationType = Literal[tuple(labels.OPERATION_TYPES)]  # type: ignore[valid-type]
+ReservationStatus = Literal[tuple(labels.STATUSES)]  # type: ignore[valid-type]
+OperationStatus = Literal[tuple(labels.OPERATION_STATUSES)]  # type: ignore[valid-type]
+Priority = Literal[tuple(labels.PRIORITIES)]  # type: ignore[valid-type]
+IncidentLevel = Literal[tuple(labels.INCIDENT_LEVELS)]  # type: ignore[valid-type]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Read(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- catalogue ---------------------------------------------------------------------------------
+
+
+class ServiceTypeCreate(Strict):
+    name: Name
+    description: Text = ""
+    price: int = Field(ge=0, le=10_000_000)
+    duration_minutes: int = Field(ge=1, le=24 * 60)
+    active: bool = True
+
+
+class ServiceTypeUpdate(Strict):
+    name: Name | None = None
+    description: Text | None = None
+    price: int | None = Field(default=None, ge=0, le=10_000_000)
+    duration_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
+    active: bool | None = None
+
+
+class ServiceTypeRead(Read):
+    id: int
+    name: str
+    description: str
+    price: int
+    duration_minutes: int
+    active: bool
+
+
+class ServiceOption(Read):
+    id: int
+    name: str
+
+
+class ShopCreate(Strict):
+    name: Name
+    phone: Phone
+    email: OptionalEmail = ""
+    service_type_ids: list[int] = Field(default_factory=list, max_length=200)
+    call_order: int = Field(default=100, ge=0, le=100_000)
+    active: bool = True
+    notes: Text = ""
+
+
+class ShopUpdate(Strict):
+    name: Name | None = None
+    phone: Phone | None = None
+    email: OptionalEmail | None = None
+    service_type_ids: list[int] | None = Field(default=None, max_length=200)
+    call_order: int | None = Field(default=None, ge=0, le=100_000)
+    active: bool | None = None
+    notes: Text | None = None
+
+
+class ShopRead(Read):
+    id: int
+    name: str
+    phone: str
+    email: str
+    call_order: int
+    active: bool
+    notes: str
+    services: list[ServiceOption]
+
+
+class ShopImportResult(BaseModel):
+    created: int
+    updated: int
+
+
+# --- reservations ------------------------------------------------------------------------------
+
+
+class ReservationCreate(Strict):
+    service_type_id: int
+    requester_name: Name
+    requester_phone: Phone
+    requester_email: OptionalEmail = ""
+    desired_at: LocalDateTime
+    details: Text = ""
+
+
+class ReservationUpdate(Strict):
+    requester_name: Name | None = None
+    requester_phone: Phone | None = None
+    requester_email: OptionalEmail | None = None
+    desired_at: LocalDateTime | None = None
+    details: Text | None = None
+
+
+class ReservationRead(Read):
+    code: str
+    status: str
+    status_label: str
+    requester_name: str
+    requester_phone: str
+    requester_email: str
+    service_type_id: int
+    service_name: str
+    shop_id: int | None
+    shop_name: str | None
+    desired_at: datetime
+    amount: int
+    cancel_deadline_at: datetime
+    status_changed_at: datetime
+    created_at: datetime
+
+
+class EventRead(Read):
+    from_status: str | None
+    to_status: str
+    to_label: str
+    actor_type: str
+    actor_label: str
+    reason: str
+    provider_ids: dict[str, Any]
+    occurred_at: datetime
+
+
+class CallRead(Read):
+    id: int
+    shop_id: int
+    shop_name: str
+    round: int
+    status: str
+    outcome: str | None
+    outcome_label: str | None
+    summary: str
+    transcript: str
+    created_at: datetime
+    answered_at: datetime | None
+
+
+class PaymentRead(Read):
+    id: int
+    amount: int
+    status: str
+    status_label: str
+    checkout_session_id: str | None
+    checkout_url: str
+    expires_at: datetime | None
+    paid_at: datetime | None
+    refunded_at: datetime | None
+    created_at: datetime
+
+
+class NoteRead(Read):
+    id: int
+    author: str
+    body: str
+    created_at: datetime
+
+
+class OperationRead(Read):
+    id: int
+    reservation_code: str
+    reservation_status: str
+    requester_name: str
+    op_type: str
+    type_label: str
+    priority: str
+    priority_label: str
+    status: str
+    status_label: str
+    reason: str
+    due_at: datetime
+    overdue: bool
+    assignee_id: int | None
+    assignee_name: str | None
+    resolution: str
+    resolved_by: str
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+class ReservationDetail(ReservationRead):
+    details: str
+    cancel_url: str
+    events: list[EventRead]
+    calls: list[CallRead]
+    payments: list[PaymentRead]
+    operations: list[OperationRead]
+    notes: list[NoteRead]
+
+
+class AcceptIn(Strict):
+    shop_id: int | None = None
+
+
+class CancelIn(Strict):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    refund: bool = True
+
+
+class NoteIn(Strict):
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class OperationCreate(Strict):
+    reservation_code: str = Field(max_length=10)
+    op_type: OperationType
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class OperationAssign(Strict):
+    assignee_id: int | None = None
+
+
+class OperationResolve(Strict):
+    resolution: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class AssigneeOption(BaseModel):
+    id: int
+    name: str
+    role: str
+
+
+# --- console and KPIs --------------------------------------------------------------------------
+
+
+class StatusCount(BaseModel):
+    status: str
+    label: str
+    count: int
+
+
+class OperationCount(BaseModel):
+    op_type: str
+    label: str
+    count: int
+
+
+class ConsoleToday(BaseModel):
+    day: date
+    reservations_total: int
+    reservations_by_status: list[StatusCount]
+    operations_created: int
+    operations_open: int
+    operations_overdue: int
+    operations_by_type: list[OperationCount]
+
+
+class DailyRate(BaseModel):
+    day: date
+    requests: int
+    booked: int
+    booking_success_pct: float | None
+    payment_links: int
+    paid: int
+    payment_success_pct: float | None
+
+
+class WeeklyKpis(BaseModel):
+    start: date
+    end: date
+    days: list[DailyRate]
+    booking_success_pct: float | None
+    payment_success_pct: float | None
+
+
+class NotificationRead(Read):
+    id: int
+    kind: str
+    kind_label: str
+    reservation_code: str | None
+    message: str
+    created_at: datetime
+
+
+# --- incidents ---------------------------------------------------------------------------------
+
+
+class IncidentCreate(Strict):
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    level: IncidentLevel
+    occurred_at: LocalDateTime
+    impact: Text = ""
+    cause: Text = ""
+    response: Text = ""
+    recovered_at: LocalDateTime | None = None
+    prevention: Text = ""
+
+
+class IncidentUpdate(Strict):
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    level: IncidentLevel | None = None
+    occurred_at: LocalDateTime | None = None
+    impact: Text | None = None
+    cause: Text | None = None
+    response: Text | None = None
+    recovered_at: LocalDateTime | None = None
+    prevention: Text | None = None
+
+
+class IncidentRead(Read):
+    id: int
+    title: str
+    level: str
+    occurred_at: datetime
+    impact: str
+    cause: str
+    response: str
+    recovered_at: datetime | None
+    prevention: str
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+# --- MCP clients -------------------------------------------------------------------------------
+
+
+class McpClientCreate(Strict):
+    name: Name
+
+
+class McpClientRead(Read):
+    id: int
+    name: str
+    key_prefix: str
+    active: bool
+    created_by: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class McpClientCreated(McpClientRead):
+    api_key: str = Field(description="shown once; only its hash is stored")
+
+
+# --- executive ---------------------------------------------------------------------------------
+
+
+class MonthRow(BaseModel):
+    month: str
+    reservations: int
+    confirmed: int
+    cancelled: int
+    revenue: int
+
+
+class ShareRow(BaseModel):
+    id: int
+    name: str
+    reservations: int
+    confirmed: int
+    share_pct: float
+
+
+class ExecutiveSummary(BaseModel):
+    months: list[MonthRow]
+    services: list[ShareRow]
+    shops: list[ShareRow]
+    computed_at: datetime | None

@@ -1,0 +1,259 @@
+"""The automated path through the real outbox (sandbox providers, hooks in the delivery transaction) and the sweeper:
+confirmation SMS, calls in order over two rounds, payment link, Stripe webhook, timeouts, reminders, manual cases."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from service.database import session_scope, utcnow
+from service.reservations import payments, sweeper
+from service.reservations.models import CallAttempt, ManualOperation, Notification, Reservation, ReservationEvent
+from tests.service.reservations.conftest import (
+    answer_calls,
+    book,
+    count,
+    deliver_due,
+    messages,
+    pay,
+    payment_of,
+    state,
+)
+
+
+def events(code: str) -> list[tuple[str | None, str, str]]:
+    with session_scope() as db:
+        rid = db.scalar(select(Reservation.id).where(Reservation.code == code))
+        return [
+            (e.from_status, e.to_status, e.actor_type)
+            for e in db.scalars(
+                select(ReservationEvent).where(ReservationEvent.reservation_id == rid).order_by(ReservationEvent.id)
+            )
+        ]
+
+
+def calls(code: str) -> list[tuple[str, int, str | None]]:
+    """(shop name, round, outcome) in the order the shops were called."""
+    with session_scope() as db:
+        rid = db.scalar(select(Reservation.id).where(Reservation.code == code))
+        attempts = db.scalars(select(CallAttempt).where(CallAttempt.reservation_id == rid).order_by(CallAttempt.id))
+        from service.reservations.models import Shop
+
+        return [(db.get(Shop, a.shop_id).name, a.round, a.outcome) for a in attempts]
+
+
+def sweep(now):
+    with session_scope() as db:
+        for step in sweeper.STEPS.values():
+            step(db, now=now)
+
+
+def operations(code: str) -> list[tuple[str, str, str]]:
+    with session_scope() as db:
+        rid = db.scalar(select(Reservation.id).where(Reservation.code == code))
+        return [
+            (o.op_type, o.priority, o.status)
+            for o in db.scalars(select(ManualOperation).where(ManualOperation.reservation_id == rid))
+        ]
+
+
+def slack(code: str) -> list[str]:
+    return [m.body for m in messages("slack", code)]
+
+
+def test_accepted_paid_confirmed_with_emails_and_the_event_log(client, catalog):
+    code = book(catalog["service_id"])
+    assert state(code) == "calling"
+    deliver_due()
+    assert state(code) == "awaiting_payment"
+    assert calls(code) == [("提携店1", 1, "accept")]
+    sms = [m.body for m in messages("sms", code)]
+    assert len(sms) == 2 and "受け付けました" in sms[0] and "/sandbox/checkout/" in sms[1] and "10分以内" in sms[1]
+    payment = payment_of(code)
+    assert payment.status == "open" and payment.amount == 8000
+    assert payment.expires_at - payment.created_at >= timedelta(minutes=10) - timedelta(seconds=5)
+
+    assert pay(client, payment.checkout_session_id, event_id="evt_1").json()["duplicate"] is False
+    assert state(code) == "confirmed"
+    replay = pay(client, payment.checkout_session_id, event_id="evt_1")
+    assert replay.json()["duplicate"] is True
+    emails = {m.recipient: m.subject for m in messages("email") if code in m.subject}
+    assert set(emails) == {"guest@example.jp", "shop1@example.jp"}
+    assert events(code) == [
+        (None, "received", "ai"),
+        ("received", "calling", "ai"),
+        ("calling", "calling_success", "ai"),
+        ("calling_success", "awaiting_payment", "system"),
+        ("awaiting_payment", "confirmed", "webhook"),
+    ]
+
+
+def test_an_unsigned_or_forged_payment_webhook_changes_nothing(client, catalog):
+    code = book(catalog["service_id"])
+    deliver_due()
+    session_id = payment_of(code).checkout_session_id
+    body = b'{"id": "evt_x", "type": "checkout.session.completed", "data": {"object": {"id": "%s"}}}' % (
+        session_id.encode()
+    )
+    for headers in ({}, {"Stripe-Signature": "t=1,v1=deadbeef"}):
+        answer = client.post("/api/webhooks/stripe", content=body, headers=headers)
+        assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_signature"
+    assert state(code) == "awaiting_payment"
+
+
+def test_declines_call_every_shop_once_then_all_declined_is_a_manual_operation(monkeypatch, catalog):
+    answer_calls(monkeypatch, "decline")
+    code = book(catalog["service_id"])
+    deliver_due()
+    assert calls(code) == [("提携店1", 1, "decline"), ("提携店2", 1, "decline"), ("提携店3", 1, "decline")]
+    assert state(code) == "all_declined"
+    assert operations(code) == [("all_shops_declined", "high", "open")]
+    assert slack(code) == [f"予約ID: {code} が全店NG"]
+    assert any("予約できませんでした" in m.body for m in messages("sms", code))
+    with session_scope() as db:
+        notification = db.scalar(select(Notification))
+        assert notification.message == f"予約ID: {code} が全店NG" and notification.outbox_message_id
+
+
+def test_shops_that_did_not_answer_are_called_again_in_round_two(monkeypatch, catalog):
+    answer_calls(monkeypatch, "no_answer")
+    code = book(catalog["service_id"])
+    deliver_due()
+    assert [(shop, rnd) for shop, rnd, _ in calls(code)] == [
+        ("提携店1", 1),
+        ("提携店2", 1),
+        ("提携店3", 1),
+        ("提携店1", 2),
+        ("提携店2", 2),
+        ("提携店3", 2),
+    ]
+    assert state(code) == "all_declined"
+
+
+def test_an_ambiguous_answer_waits_for_an_operator_within_the_hour(monkeypatch, catalog):
+    answer_calls(monkeypatch, "ambiguous")
+    code = book(catalog["service_id"])
+    deliver_due()
+    assert state(code) == "pending_shop_response"
+    assert operations(code) == [("ambiguous_answer", "high", "open")]
+    assert slack(code) == [f"予約ID: {code} が曖昧な回答"]
+    with session_scope() as db:
+        operation = db.scalar(select(ManualOperation))
+        assert operation.due_at - operation.created_at == timedelta(hours=1)
+
+
+def test_a_change_request_is_a_medium_operation(monkeypatch, catalog):
+    answer_calls(monkeypatch, "change_request")
+    code = book(catalog["service_id"])
+    deliver_due()
+    assert state(code) == "change_requested"
+    assert operations(code) == [("change_request", "medium", "open")]
+    assert slack(code) == [f"予約ID: {code} で変更依頼"]
+
+
+def test_sms_that_fails_every_retry_is_an_urgent_operation(catalog):
+    code = book(catalog["service_id"], phone="+15005550001")  # Twilio's magic invalid number: a permanent failure
+    deliver_due()
+    assert ("sms_failed", "urgent", "open") in operations(code)
+    assert f"予約ID: {code} のSMS送信が全て失敗" in slack(code)
+
+
+def test_the_service_expires_the_payment_at_ten_minutes(catalog):
+    code = book(catalog["service_id"])
+    deliver_due()
+    sweep(utcnow() + timedelta(minutes=9))
+    assert payment_of(code).status == "open"
+    later = utcnow() + timedelta(minutes=10, seconds=1)
+    sweep(later)
+    assert payment_of(code).status == "expiring"
+    expire = [m for m in messages("payment_link", code) if m.payload.get("action") == "expire"]
+    assert len(expire) == 1
+    deliver_due(now=later)
+    assert state(code) == "payment_timeout" and payment_of(code).status == "expired"
+    assert any("決済期限が切れました" in m.body for m in messages("sms", code))
+    assert [m.recipient for m in messages("email") if code in m.subject and "キャンセル" in m.subject] == [
+        "shop1@example.jp"
+    ]
+    sweep(later)
+    assert len([m for m in messages("payment_link", code) if m.payload.get("action") == "expire"]) == 1
+
+
+def test_a_payment_completed_while_expiring_counts_as_paid(client, catalog):
+    code = book(catalog["service_id"])
+    deliver_due()
+    payment = payment_of(code)
+    sweep(utcnow() + timedelta(minutes=11))
+    assert payment_of(code).status == "expiring"
+    pay(client, payment.checkout_session_id)
+    assert state(code) == "confirmed" and payment_of(code).status == "paid"
+    deliver_due(now=utcnow() + timedelta(minutes=11))  # the provider's answer to the expiry comes afterwards
+    assert state(code) == "confirmed"
+
+
+def test_a_payment_made_within_the_window_but_reported_after_the_timeout_counts_as_paid(client, catalog):
+    code = book(catalog["service_id"])
+    deliver_due()
+    payment = payment_of(code)
+    later = utcnow() + timedelta(minutes=11)
+    sweep(later)
+    deliver_due(now=later)
+    assert state(code) == "payment_timeout"
+    pay(client, payment.checkout_session_id, paid_at=payment.expires_at - timedelta(seconds=30))
+    assert state(code) == "confirmed"
+
+
+def test_a_payment_after_expiry_is_refunded(client, catalog):
+    code = book(catalog["service_id"])
+    deliver_due()
+    payment = payment_of(code)
+    later = utcnow() + timedelta(minutes=11)
+    sweep(later)
+    deliver_due(now=later)
+    pay(client, payment.checkout_session_id, paid_at=later, intent="pi_late")
+    assert state(code) == "payment_timeout"
+    assert payment_of(code).status == "refund_requested"
+    [refund] = [m for m in messages("payment_link", code) if m.payload.get("action") == "refund"]
+    assert refund.payload["payment_intent"] == "pi_late" and refund.payload["amount"] == 8000
+    deliver_due(now=later)
+    assert payment_of(code).status == "refunded"
+    with session_scope() as db:
+        assert db.scalar(select(Notification.kind).order_by(Notification.id.desc())) == "late_payment"
+
+
+def test_reminder_the_day_before_is_sent_once_and_the_reservation_completes_afterwards(client, catalog):
+    code = book(catalog["service_id"], days=3)
+    deliver_due()
+    pay(client, payment_of(code).checkout_session_id)
+    with session_scope() as db:
+        reservation = db.scalar(select(Reservation).where(Reservation.code == code))
+        due, desired = reservation.reminder_due_at, reservation.desired_at
+    assert due == payments.reminder_due(desired) and timedelta(hours=14) <= desired - due <= timedelta(hours=38)
+    sweep(due - timedelta(minutes=1))
+    assert not [m for m in messages("sms", code) if "明日" in m.body]
+    sweep(due)
+    sweep(due + timedelta(minutes=5))
+    assert len([m for m in messages("sms", code) if "明日" in m.body]) == 1
+    sweep(desired + timedelta(minutes=119))
+    assert state(code) == "confirmed"
+    sweep(desired + timedelta(minutes=121))
+    assert state(code) == "completed"
+
+
+def test_a_call_left_unanswered_counts_as_no_answer_after_the_timeout(catalog):
+    code = book(catalog["service_id"])
+    sweep(utcnow() + timedelta(minutes=16))
+    assert calls(code)[0][2] == "no_answer"
+    assert [shop for shop, _, _ in calls(code)] == ["提携店1", "提携店2"]
+
+
+def test_no_sms_is_sent_twice_when_hooks_and_sweeps_run_again(client, catalog):
+    code = book(catalog["service_id"])
+    deliver_due()
+    deliver_due()
+    later = utcnow() + timedelta(minutes=11)
+    sweep(later)
+    sweep(later)
+    deliver_due(now=later)
+    deliver_due(now=later)
+    bodies = [m.body for m in messages("sms", code)]
+    assert len(bodies) == len(set(bodies)) == 3
+    assert count(CallAttempt) == 1
