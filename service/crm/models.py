@@ -290,6 +290,6 @@ class Choice(Base):
     __tablename__ = "crm_choice"
 
     kind: Mapped[str] = mapped_column(String(30), primary_key=True)
-    code: Mapped[str] = mapped_column(String(3), primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
     label: Mapped[str] = mapped_column(String(50))
     sort_order: Mapped[int] = mapped_column(default=0)

@@ -65,7 +65,7 @@ def upgrade() -> None:
     op.create_table(
         "crm_choice",
         sa.Column("kind", sa.String(length=30), nullable=False),
-        sa.Column("code", sa.String(length=3), nullable=False),
+        sa.Column("code", sa.String(length=10), nullable=False),
         sa.Column("label", sa.String(length=50), nullable=False),
         sa.Column("sort_order", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("kind", "code", name=op.f("pk_crm_choice")),
