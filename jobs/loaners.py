@@ -1,9 +1,26 @@
 """代替機 tasks: the 4-weekly rotation of old submissions and the import of Google Forms response sheets."""
 
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
 from jobs.celery_app import app
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.loaners import imports, rotation
+
+
+def in_transactions(step: Callable[[Session], bool], fail: Callable[[Session, str], None]) -> None:
+    """Run `step` in one short transaction after another while it says there is more; record an error with `fail`."""
+    try:
+        while True:
+            with session_scope() as db:
+                if not step(db):
+                    return
+    except Exception as exc:
+        with session_scope() as db:
+            fail(db, f"{exc.__class__.__name__}: {exc}")
+        raise
 
 
 @app.task(name="loaners.rotate_submissions", acks_late=True)
@@ -20,33 +37,20 @@ def rotate_submissions(run_id: int | None = None) -> dict:
 
 
 def run_rotation(run_id: int) -> int:
-    """Archive batch by batch, one short transaction each, then close the run (as failed if a batch broke off)."""
-    batch, archived = get_settings().loaners_rotation_batch, 0
-    try:
-        while True:
-            with session_scope() as db:
-                count = rotation.archive_batch(db, run_id=run_id, limit=batch)
-            archived += count
-            if count < batch:
-                break
-    except Exception as exc:
-        with session_scope() as db:
-            rotation.finish(db, run_id=run_id, now=utcnow(), error=f"{exc.__class__.__name__}: {exc}")
-        raise
+    """Archive batch by batch (one short transaction each), then close the run; returns how many were archived."""
+    batch = get_settings().loaners_rotation_batch
+    in_transactions(
+        lambda db: rotation.archive_batch(db, run_id=run_id, limit=batch) == batch,
+        lambda db, error: rotation.finish(db, run_id=run_id, now=utcnow(), error=error),
+    )
     with session_scope() as db:
-        rotation.finish(db, run_id=run_id, now=utcnow())
-    return archived
+        return rotation.finish(db, run_id=run_id, now=utcnow()).archived_rows
 
 
 @app.task(name="loaners.import_submissions", acks_late=True)
 def import_submissions(import_id: int) -> None:
     """Work through a response sheet chunk by chunk, committing progress after each so the page can poll it."""
-    more = True
-    try:
-        while more:
-            with session_scope() as db:
-                more = imports.process_chunk(db, import_id=import_id, now=utcnow())
-    except Exception:
-        with session_scope() as db:
-            imports.mark_failed(db, import_id=import_id, now=utcnow())
-        raise
+    in_transactions(
+        lambda db: imports.process_chunk(db, import_id=import_id, now=utcnow()),
+        lambda db, error: imports.mark_failed(db, import_id=import_id, now=utcnow(), error=error),
+    )

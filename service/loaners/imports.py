@@ -217,8 +217,8 @@ def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHU
     return job.status != "done"
 
 
-def mark_failed(db: Session, *, import_id: int, now: datetime) -> None:
-    """The job broke off (a bad row is rejected, not this); the page shows 失敗 with the rows done so far."""
+def mark_failed(db: Session, *, import_id: int, now: datetime, error: str) -> None:
+    """The job broke off (a bad row is rejected, not this): the page shows 失敗, why, and the rows done so far."""
     job = db.get(SubmissionImport, import_id)
     if job is not None and job.status != "done":
-        job.status, job.finished_at = "failed", now
+        job.status, job.finished_at, job.error = "failed", now, error[:500]

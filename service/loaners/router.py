@@ -50,6 +50,21 @@ Text50 = Annotated[str | None, Query(max_length=50)]
 Text100 = Annotated[str | None, Query(max_length=100)]
 
 
+def view_filter(
+    jurisdiction: Text50 = None,
+    location_id: Text50 = None,
+    kind: Kind | None = None,
+    status: Text100 = None,
+    held_status: Text100 = None,
+    q: Text100 = None,
+) -> views.ViewFilter:
+    """The list filters: 管轄, location, kind, 0-4 status, 預かり機のステータス, and part of the 拠点管理番号."""
+    return views.ViewFilter(jurisdiction, location_id, kind, status, held_status, q)
+
+
+Filters = Annotated[views.ViewFilter, Depends(view_filter)]
+
+
 def _page(items: list, total: int, paging: PageParams) -> Page:
     return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
 
@@ -208,20 +223,8 @@ def update_question(kind: Kind, question_id: int, body: QuestionUpdate, caller: 
 
 
 @router.get("/devices", response_model=Page[DeviceRead])
-def list_devices(
-    _: Staff,
-    scope: Scope,
-    db: DbSession,
-    paging: Paging,
-    jurisdiction: Text50 = None,
-    location_id: Text50 = None,
-    kind: Kind | None = None,
-    status: Text100 = None,
-    held_status: Text100 = None,
-    q: Text100 = None,
-) -> Page:
+def list_devices(_: Staff, scope: Scope, db: DbSession, paging: Paging, flt: Filters) -> Page:
     """The device register with each device's current status (filters as in the views)."""
-    flt = views.ViewFilter(jurisdiction, location_id, kind, status, held_status, q)
     rows, total = views.device_page(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size)
     now = utcnow()
     return _page([devices.device_read(d, loc, m, now) for d, loc, m, _ in rows], total, paging)
@@ -289,20 +292,8 @@ def submit_status(body: SubmissionIn, caller: Staff, device: ScopedDevice, db: D
 
 
 @router.get("/views/normal", response_model=NormalPage)
-def normal_view(
-    _: Staff,
-    scope: Scope,
-    db: DbSession,
-    paging: Paging,
-    jurisdiction: Text50 = None,
-    location_id: Text50 = None,
-    kind: Kind | None = None,
-    status: Text100 = None,
-    held_status: Text100 = None,
-    q: Text100 = None,
-) -> NormalPage:
+def normal_view(_: Staff, scope: Scope, db: DbSession, paging: Paging, flt: Filters) -> NormalPage:
     """NORMAL (通常データ): base columns + the columns each row's status shows (prefix rule, nested 3-X-* rule)."""
-    flt = views.ViewFilter(jurisdiction, location_id, kind, status, held_status, q)
     result = views.normal_view(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size)
     return NormalPage(**result, page=paging.page, page_size=paging.page_size)
 

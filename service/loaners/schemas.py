@@ -363,6 +363,7 @@ class ImportRead(BaseModel):
     created_devices: int
     rejected: list[dict[str, Any]]
     ignored_columns: list[str]
+    error: str
     created_by: str
     created_at: datetime
     finished_at: datetime | None

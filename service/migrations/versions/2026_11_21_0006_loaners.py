@@ -63,6 +63,7 @@ def upgrade() -> None:
     sa.Column('created_devices', sa.Integer(), nullable=False),
     sa.Column('rejected', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('ignored_columns', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('error', sa.String(length=500), nullable=False),
     sa.Column('created_by', sa.String(length=100), nullable=False),
     sa.Column('created_at', service.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('finished_at', service.database.UTCDateTime(timezone=True), nullable=True),

@@ -2,8 +2,10 @@
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
+from jobs.loaners import in_transactions
 from service.database import utcnow
 from service.loaners import imports
 from service.loaners.models import Device, Submission
@@ -94,3 +96,18 @@ def test_importing_the_same_sheet_twice_adds_nothing_the_second_time(client, db)
     device = db.scalar(select(Device).where(Device.management_number == "KOBE_Laptop_ThinkPad-X1-Carbon_S9_001"))
     assert (device.kind, device.serial_number, device.status) == ("terminal", "S9", "1.貸出中")
     assert db.scalar(select(func.count()).select_from(Submission)) == 1
+
+
+def test_an_import_that_breaks_off_is_marked_failed_with_the_reason(client, db):
+    admin = headers(db, "admin1", "admin")
+    db.commit()
+    job = upload(client, admin, HEADER + ROWS[0] + "\n").json()
+
+    def broken_step(_session):
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        in_transactions(broken_step, lambda session, error: imports.mark_failed(session, import_id=job["id"], now=utcnow(),
+                                                                                error=error))
+    failed = client.get(f"/api/loaners/imports/{job['id']}", headers=admin).json()
+    assert (failed["status"], failed["status_label"], failed["error"]) == ("failed", "失敗", "RuntimeError: disk full")
