@@ -38,13 +38,30 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 def corporation(**overrides) -> dict:
     base = {
-        "customer_type": "2", "corporation_number": "7000012050002", "last_name": "株式会社テスト商事",
-        "last_name_kana": "カブシキガイシャテストショウジ", "representative_last_name": "山田", "representative_first_name": "太郎",
-        "representative_last_name_kana": "ヤマダ", "representative_first_name_kana": "タロウ", "zip_code": "150-0001",
-        "prefecture": "東京都", "city": "渋谷区", "town": "神宮前", "street": "1-2-3", "building_name": "テストビル5F",
-        "phone1": "03-1234-5678", "mail_address": "info@example.jp", "job_type": "1", "payment_type": "1",
-        "credit_card_number": "4111111111111111", "credit_card_expire_month": "12", "credit_card_expire_year": "2030",
-        "credit_card_name": "TARO YAMADA", "credit_card_security_code": "123", "sales_channel_id": "1",
+        "customer_type": "2",
+        "corporation_number": "7000012050002",
+        "last_name": "株式会社テスト商事",
+        "last_name_kana": "カブシキガイシャテストショウジ",
+        "representative_last_name": "山田",
+        "representative_first_name": "太郎",
+        "representative_last_name_kana": "ヤマダ",
+        "representative_first_name_kana": "タロウ",
+        "zip_code": "150-0001",
+        "prefecture": "東京都",
+        "city": "渋谷区",
+        "town": "神宮前",
+        "street": "1-2-3",
+        "building_name": "テストビル5F",
+        "phone1": "03-1234-5678",
+        "mail_address": "info@example.jp",
+        "job_type": "1",
+        "payment_type": "1",
+        "credit_card_number": "4111111111111111",
+        "credit_card_expire_month": "12",
+        "credit_card_expire_year": "2030",
+        "credit_card_name": "TARO YAMADA",
+        "credit_card_security_code": "123",
+        "sales_channel_id": "1",
     }
     return base | overrides
 
@@ -94,7 +111,10 @@ def world(db) -> World:
     db.add(Profile(user_id=users["sales_b"].id, agency_id=b.id, sales_staff_code="LCK0B0BY", l_code="L0002"))
     db.commit()
     return World(
-        agency_a=a.id, agency_b=b.id, **{k: auth_headers(u) for k, u in users.items()}, ids={k: u.id for k, u in users.items()}
+        agency_a=a.id,
+        agency_b=b.id,
+        **{k: auth_headers(u) for k, u in users.items()},
+        ids={k: u.id for k, u in users.items()},
     )
 
 
@@ -105,7 +125,8 @@ def add_site(client, world, request_id: int, **fields) -> dict:
 
 def set_status(client, world, site: dict, status: str, reason: str = "", headers=None) -> dict:
     response = client.post(
-        f"/api/crm/sites/{site['id']}/status", json={"status": status, "version": site["version"], "reason": reason},
+        f"/api/crm/sites/{site['id']}/status",
+        json={"status": status, "version": site["version"], "reason": reason},
         headers=headers or world.operator,
     )
     return made(response)

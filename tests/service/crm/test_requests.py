@@ -31,7 +31,9 @@ def test_a_new_request_stores_the_corporation_and_its_images_as_files(client, db
     assert detail["corporation"]["credit_card_number_masked"] == "**** **** **** 1111"
     assert "credit_card_number" not in detail["corporation"]
     assert [(i["file_name"], i["content_type"]) for i in detail["images"]] == [
-        ("電気代.png", "image/png"), ("gas.jpg", "image/jpeg"), ("scan.pdf", "application/pdf"),
+        ("電気代.png", "image/png"),
+        ("gas.jpg", "image/jpeg"),
+        ("scan.pdf", "application/pdf"),
     ]
     assert len(stored_files(storage_root)) == 6  # each image and its thumbnail
     image = detail["images"][0]
@@ -85,7 +87,9 @@ BAD_FIELDS = [
 
 
 @pytest.mark.parametrize(("change", "field", "rule"), BAD_FIELDS)
-def test_bad_fields_are_422_naming_field_and_rule_and_nothing_is_stored(client, db, world, storage_root, change, field, rule):
+def test_bad_fields_are_422_naming_field_and_rule_and_nothing_is_stored(
+    client, db, world, storage_root, change, field, rule
+):
     before = counts(db)
     response = submit(client, world.sales_a, corporation=corporation(**change))
     assert response.status_code == 422, response.text
@@ -117,7 +121,10 @@ def test_an_image_over_the_size_limit_is_422(client, db, world, storage_root, mo
     monkeypatch.setattr(get_settings(), "crm_max_image_bytes", 2000)
     big = picture("PNG", (300, 300)) + bytes(3000)
     response = submit(client, world.sales_a, files=[("images", ("big.png", big, "image/png"))])
-    assert response.status_code == 422 and response.json()["error"]["details"] == {"field": "images[0]", "rule": "image_max_bytes"}
+    assert response.status_code == 422 and response.json()["error"]["details"] == {
+        "field": "images[0]",
+        "rule": "image_max_bytes",
+    }
     assert stored_files(storage_root) == []
 
 
@@ -151,13 +158,23 @@ def test_kana_fields_accept_half_width_and_hiragana_and_store_full_width(client,
 def test_more_images_while_open_and_not_once_closed_for_sales(client, world):
     request_id = made(submit(client, world.sales_a, files=[]))["request"]["id"]
     added = client.post(
-        f"/api/crm/requests/{request_id}/images", files=[("images", ("more.png", picture(), "image/png"))], headers=world.sales_a
+        f"/api/crm/requests/{request_id}/images",
+        files=[("images", ("more.png", picture(), "image/png"))],
+        headers=world.sales_a,
     )
     assert added.status_code == 201 and added.json()[0]["file_name"] == "more.png"
     detail = made(client.get(f"/api/crm/requests/{request_id}", headers=world.sales_a))
-    made(client.post(f"/api/crm/requests/{request_id}/cancel", json={"version": detail["request"]["version"]}, headers=world.sales_a))
+    made(
+        client.post(
+            f"/api/crm/requests/{request_id}/cancel",
+            json={"version": detail["request"]["version"]},
+            headers=world.sales_a,
+        )
+    )
     again = client.post(
-        f"/api/crm/requests/{request_id}/images", files=[("images", ("late.png", picture(), "image/png"))], headers=world.sales_a
+        f"/api/crm/requests/{request_id}/images",
+        files=[("images", ("late.png", picture(), "image/png"))],
+        headers=world.sales_a,
     )
     assert again.status_code == 409 and again.json()["error"]["code"] == "request_closed"
 

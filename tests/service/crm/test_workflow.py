@@ -15,20 +15,20 @@ from service.database import session_scope
 from service.errors import Conflict
 from tests.service.crm.conftest import add_site, made, picture, set_status, submit
 
-D, I, S, C = "deficient", "in_progress", "submitted", "cancelled"
+D, P, S, C = "deficient", "in_progress", "submitted", "cancelled"
 
 
 @pytest.mark.parametrize(
     ("sites", "whole", "cancelled", "expected"),
     [
-        ([I, D, S], False, False, D),  # いずれかの地点が「不備」 → 不備
-        ([I, I], False, False, I),  # 全地点が「対応中」 → 対応中
+        ([P, D, S], False, False, D),  # いずれかの地点が「不備」 → 不備
+        ([P, P], False, False, P),  # 全地点が「対応中」 → 対応中
         ([S, S], False, False, S),  # 全地点が「投入済」 → 投入済
         ([C, C], False, False, C),  # 全地点が「キャンセル」 → キャンセル
-        ([I, S], False, False, I),  # 混在（不備なし） → 対応中
+        ([P, S], False, False, P),  # 混在（不備なし） → 対応中
         ([S, C], False, False, S),  # a withdrawn site does not hold the rest open
         ([S, S], True, False, D),  # a deficiency on the whole request
-        ([], False, False, I),  # no sites yet
+        ([], False, False, P),  # no sites yet
         ([], True, False, D),
         ([], False, True, C),
     ],
@@ -51,10 +51,14 @@ def test_only_the_spec_transitions_are_allowed(client, world):
     request_id, (site, _) = request_with_sites(client, world)
     done = set_status(client, world, site, S)
     assert done["status"] == S and done["submitted_at"] is not None
-    back = client.post(f"/api/crm/sites/{site['id']}/status", json={"status": I, "version": done["version"]}, headers=world.operator)
+    back = client.post(
+        f"/api/crm/sites/{site['id']}/status", json={"status": P, "version": done["version"]}, headers=world.operator
+    )
     assert back.status_code == 409 and back.json()["error"]["code"] == "transition_not_allowed"
     assert back.json()["error"]["details"]["allowed"] == []
-    operator_cancel = client.post(f"/api/crm/sites/{site['id']}/status", json={"status": C, "version": done["version"]}, headers=world.operator)
+    operator_cancel = client.post(
+        f"/api/crm/sites/{site['id']}/status", json={"status": C, "version": done["version"]}, headers=world.operator
+    )
     assert operator_cancel.status_code == 403
 
 
@@ -62,28 +66,40 @@ def test_the_request_status_follows_its_sites_in_the_same_transaction(client, wo
     request_id, (one, two) = request_with_sites(client, world)
     one = set_status(client, world, one, D, reason="お客様番号が読めません")
     assert detail(client, world, request_id)["request"]["status"] == D
-    one = set_status(client, world, one, I)
-    assert detail(client, world, request_id)["request"]["status"] == I
+    one = set_status(client, world, one, P)
+    assert detail(client, world, request_id)["request"]["status"] == P
     set_status(client, world, one, S)
-    assert detail(client, world, request_id)["request"]["status"] == I
+    assert detail(client, world, request_id)["request"]["status"] == P
     set_status(client, world, two, S)
     assert detail(client, world, request_id)["request"]["status"] == S
 
 
 def test_a_deficiency_needs_a_reason(client, world):
     request_id, (site, _) = request_with_sites(client, world)
-    no_reason = client.post(f"/api/crm/sites/{site['id']}/status", json={"status": D, "version": site["version"]}, headers=world.operator)
-    assert no_reason.status_code == 422 and no_reason.json()["error"]["details"] == {"field": "message", "rule": "required"}
-    blank = client.post(f"/api/crm/requests/{request_id}/deficiencies", json={"message": "   ", "version": 1}, headers=world.operator)
+    no_reason = client.post(
+        f"/api/crm/sites/{site['id']}/status", json={"status": D, "version": site["version"]}, headers=world.operator
+    )
+    assert no_reason.status_code == 422 and no_reason.json()["error"]["details"] == {
+        "field": "message",
+        "rule": "required",
+    }
+    blank = client.post(
+        f"/api/crm/requests/{request_id}/deficiencies", json={"message": "   ", "version": 1}, headers=world.operator
+    )
     assert blank.status_code == 422
-    assert detail(client, world, request_id)["request"]["status"] == I
+    assert detail(client, world, request_id)["request"]["status"] == P
 
 
 def test_a_deficiency_notifies_the_sales_person_and_the_badge_clears_when_read(client, world):
     request_id, _ = request_with_sites(client, world, count=0)
     version = detail(client, world, request_id)["request"]["version"]
-    made(client.post(f"/api/crm/requests/{request_id}/deficiencies", json={"message": "明細画像が不鮮明です", "version": version},
-                     headers=world.operator))
+    made(
+        client.post(
+            f"/api/crm/requests/{request_id}/deficiencies",
+            json={"message": "明細画像が不鮮明です", "version": version},
+            headers=world.operator,
+        )
+    )
     assert client.get("/api/crm/notifications/unread-count", headers=world.sales_a).json() == {"unread": 1}
     assert client.get("/api/crm/notifications/unread-count", headers=world.sales_a2).json() == {"unread": 0}
     mine = client.get("/api/crm/requests", params={"mine": True}, headers=world.sales_a).json()["items"]
@@ -91,30 +107,53 @@ def test_a_deficiency_notifies_the_sales_person_and_the_badge_clears_when_read(c
     note = client.get("/api/crm/notifications", headers=world.sales_a).json()["items"][0]
     assert note["kind"] == "deficiency" and "明細画像が不鮮明です" in note["message"]
     timeline = detail(client, world, request_id, world.sales_a)["comments"]
-    assert [(c["type"], c["type_label"], c["audience"], c["is_read"]) for c in timeline] == [("deficiency", "不備通知", "sales", False)]
+    assert [(c["type"], c["type_label"], c["audience"], c["is_read"]) for c in timeline] == [
+        ("deficiency", "不備通知", "sales", False)
+    ]
     assert client.post(f"/api/crm/requests/{request_id}/read", headers=world.sales_a).json() == {"unread": 0}
-    assert client.get("/api/crm/requests", params={"mine": True}, headers=world.sales_a).json()["items"][0]["unread"] is False
+    assert (
+        client.get("/api/crm/requests", params={"mine": True}, headers=world.sales_a).json()["items"][0]["unread"]
+        is False
+    )
 
 
 def test_a_resubmission_returns_the_sites_to_work_and_shows_what_changed(client, world):
     request_id, (site, other) = request_with_sites(client, world)
     set_status(client, world, site, D, reason="電話番号と画像を確認してください")
     corporation = detail(client, world, request_id, world.sales_a)["corporation"]
-    made(client.patch(f"/api/crm/corporations/{corporation['id']}",
-                      json={"phone1": "03-9999-0000", "credit_card_number": "5555555555554444", "version": corporation["version"]},
-                      headers=world.sales_a))
-    made(client.post(f"/api/crm/requests/{request_id}/images", files=[("images", ("new.png", picture(), "image/png"))],
-                     headers=world.sales_a))
+    made(
+        client.patch(
+            f"/api/crm/corporations/{corporation['id']}",
+            json={
+                "phone1": "03-9999-0000",
+                "credit_card_number": "5555555555554444",
+                "version": corporation["version"],
+            },
+            headers=world.sales_a,
+        )
+    )
+    made(
+        client.post(
+            f"/api/crm/requests/{request_id}/images",
+            files=[("images", ("new.png", picture(), "image/png"))],
+            headers=world.sales_a,
+        )
+    )
     version = detail(client, world, request_id, world.sales_a)["request"]["version"]
-    note = made(client.post(f"/api/crm/requests/{request_id}/resubmit", json={"message": "修正しました", "version": version},
-                            headers=world.sales_a))
+    note = made(
+        client.post(
+            f"/api/crm/requests/{request_id}/resubmit",
+            json={"message": "修正しました", "version": version},
+            headers=world.sales_a,
+        )
+    )
     assert note["type"] == "resubmission" and note["audience"] == "back_office"
     changes = note["changes"]
     assert changes["corporation"]["phone1"] == {"before": "03-1234-5678", "after": "03-9999-0000"}
     assert changes["corporation"]["credit_card_number"] == {"before": "[REDACTED]", "after": "[REDACTED]"}
     assert [i["file_name"] for i in changes["images_added"]] == ["new.png"]
     after = detail(client, world, request_id)
-    assert after["request"]["status"] == I and {s["status"] for s in after["sites"]} == {I}
+    assert after["request"]["status"] == P and {s["status"] for s in after["sites"]} == {P}
     queue = client.get("/api/crm/requests", params={"unread": True}, headers=world.operator).json()["items"]
     assert [r["id"] for r in queue] == [request_id]
     assert "5555555555554444" not in str(after) and "4444" in after["corporation"]["credit_card_number_masked"]
@@ -134,17 +173,23 @@ def test_cancel_only_by_the_requester_or_an_admin_and_only_while_open(client, wo
     for headers in (world.sales_a2, world.operator):
         refused = client.post(f"/api/crm/requests/{request_id}/cancel", json={"version": version}, headers=headers)
         assert refused.status_code == 403
-    cancelled = made(client.post(f"/api/crm/requests/{request_id}/cancel", json={"version": version}, headers=world.sales_a))
+    cancelled = made(
+        client.post(f"/api/crm/requests/{request_id}/cancel", json={"version": version}, headers=world.sales_a)
+    )
     assert {s["id"]: s["status"] for s in cancelled["sites"]} == {site["id"]: C, other["id"]: S}
     assert cancelled["request"]["status"] == S
-    again = client.post(f"/api/crm/requests/{request_id}/cancel", json={"version": cancelled["request"]["version"]}, headers=world.admin)
+    again = client.post(
+        f"/api/crm/requests/{request_id}/cancel", json={"version": cancelled["request"]["version"]}, headers=world.admin
+    )
     assert again.status_code == 409 and again.json()["error"]["code"] == "not_cancellable"
 
 
 def test_an_admin_cancels_a_request_without_sites(client, world):
     request_id, _ = request_with_sites(client, world, count=0)
     version = detail(client, world, request_id)["request"]["version"]
-    cancelled = made(client.post(f"/api/crm/requests/{request_id}/cancel", json={"version": version}, headers=world.admin))
+    cancelled = made(
+        client.post(f"/api/crm/requests/{request_id}/cancel", json={"version": version}, headers=world.admin)
+    )
     assert cancelled["request"]["status"] == C and cancelled["request"]["status_label"] == "キャンセル"
     refused = client.post(f"/api/crm/requests/{request_id}/sites", json={}, headers=world.operator)
     assert refused.status_code == 409
@@ -152,7 +197,9 @@ def test_an_admin_cancels_a_request_without_sites(client, world):
 
 def test_a_single_site_is_cancelled_by_its_requester(client, world):
     request_id, (site, other) = request_with_sites(client, world)
-    cancelled = made(client.post(f"/api/crm/sites/{site['id']}/cancel", json={"version": site["version"]}, headers=world.sales_a))
+    cancelled = made(
+        client.post(f"/api/crm/sites/{site['id']}/cancel", json={"version": site["version"]}, headers=world.sales_a)
+    )
     assert cancelled["status"] == C
     set_status(client, world, other, S)
     assert detail(client, world, request_id)["request"]["status"] == S
@@ -172,8 +219,14 @@ def test_the_security_code_is_deleted_when_the_request_is_done(client, db, world
 
 def test_a_stale_edit_is_409_with_the_current_version(client, world):
     request_id, (site,) = request_with_sites(client, world, count=1)
-    first = made(client.patch(f"/api/crm/sites/{site['id']}", json={"note": "一回目", "version": site["version"]}, headers=world.operator))
-    stale = client.patch(f"/api/crm/sites/{site['id']}", json={"note": "古い画面から", "version": site["version"]}, headers=world.admin)
+    first = made(
+        client.patch(
+            f"/api/crm/sites/{site['id']}", json={"note": "一回目", "version": site["version"]}, headers=world.operator
+        )
+    )
+    stale = client.patch(
+        f"/api/crm/sites/{site['id']}", json={"note": "古い画面から", "version": site["version"]}, headers=world.admin
+    )
     assert stale.status_code == 409
     assert stale.json()["error"]["code"] == "stale_version"
     assert stale.json()["error"]["details"]["current_version"] == first["version"] == site["version"] + 1
@@ -189,7 +242,9 @@ def test_of_two_concurrent_edits_of_one_version_exactly_one_wins(client, world):
         try:
             with session_scope() as db:
                 corporation = db.get(Corporation, corporation_id)
-                corporations.update_corporation(db, corporation=corporation, data=CorporationUpdate(city=city, version=1), actor=Actor(type="user"))
+                corporations.update_corporation(
+                    db, corporation=corporation, data=CorporationUpdate(city=city, version=1), actor=Actor(type="user")
+                )
             outcomes.append("ok")
         except Conflict as exc:
             outcomes.append(exc.details["current_version"])
@@ -204,8 +259,13 @@ def test_of_two_concurrent_edits_of_one_version_exactly_one_wins(client, world):
 
 def test_every_change_is_audited_with_before_and_after(client, db, world):
     request_id, (site,) = request_with_sites(client, world, count=1)
-    made(client.patch(f"/api/crm/sites/{site['id']}", json={"power_customer_number": "1234-5678", "version": site["version"]},
-                      headers=world.operator))
+    made(
+        client.patch(
+            f"/api/crm/sites/{site['id']}",
+            json={"power_customer_number": "1234-5678", "version": site["version"]},
+            headers=world.operator,
+        )
+    )
     entries = db.scalars(select(AuditEntry).where(AuditEntry.domain == "crm").order_by(AuditEntry.seq)).all()
     actions = [(e.action, e.target_type) for e in entries]
     assert actions[:4] == [("create", "corporation"), ("create", "request"), ("create", "image"), ("create", "site")]
@@ -216,10 +276,18 @@ def test_every_change_is_audited_with_before_and_after(client, db, world):
 
 def test_sales_comments_show_as_unread_for_the_back_office(client, world):
     request_id, _ = request_with_sites(client, world, count=0)
-    made(client.post(f"/api/crm/requests/{request_id}/comments", json={"message": "至急お願いします"}, headers=world.sales_a))
+    made(
+        client.post(
+            f"/api/crm/requests/{request_id}/comments", json={"message": "至急お願いします"}, headers=world.sales_a
+        )
+    )
     assert client.get("/api/crm/requests", headers=world.operator).json()["items"][0]["unread"] is True
     assert client.get("/api/crm/requests", headers=world.sales_a).json()["items"][0]["unread"] is False
     client.post(f"/api/crm/requests/{request_id}/read", headers=world.operator)
     assert client.get("/api/crm/requests", headers=world.operator).json()["items"][0]["unread"] is False
-    made(client.post(f"/api/crm/requests/{request_id}/comments", json={"message": "確認しました"}, headers=world.operator))
+    made(
+        client.post(
+            f"/api/crm/requests/{request_id}/comments", json={"message": "確認しました"}, headers=world.operator
+        )
+    )
     assert client.get("/api/crm/notifications/unread-count", headers=world.sales_a).json() == {"unread": 1}

@@ -1,0 +1,187 @@
+"""The carrier export (元フィールド names) and 獲得案件一覧 (grouped by corporation, searchable, CSV)."""
+
+import csv
+import io
+from datetime import timedelta
+
+from service.crm.export import HEADER
+from service.crm.periods import local_today
+from service.database import utcnow
+from tests.service.crm.conftest import add_site, corporation, made, set_status, submit
+
+
+def rows(response) -> list[dict]:
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+SITE = {
+    "pps_business_number": "PPS001",
+    "application_type": "1",
+    "power_plan_name": "低圧電力プランA",
+    "contract_capacity": "30kVA",
+    "power_supplier_type": "03",
+    "power_area": "03",
+    "power_customer_number": "12-3456-7890",
+    "power_customer_location_number": "0300111234567890123456",
+    "power_zip_code": "1500002",
+    "power_prefecture": "東京都",
+    "power_city": "渋谷区",
+    "power_town": "渋谷",
+    "power_street": "2-21-1",
+    "power_building": "ヒカリエ",
+    "power_room_number": "101",
+    "power_branch_name": "=渋谷店",
+    "power_customer_name": "株式会社テスト商事",
+    "power_customer_name_kana": "カブシキガイシャテストショウジ",
+    "latest_charges": 123456,
+    "latest_power_usage": 4321,
+    "latest_date": "2026/01",
+    "option_plans": ["OPT013234", "OPT055248"],
+    "moving_in_date": "2026-03-01",
+    "note": "営業時間外に連絡",
+}
+
+
+def test_a_site_exports_in_the_carrier_screens_field_names(client, world):
+    request = made(submit(client, world.sales_a, corporation=corporation(birthday="1980-04-05", street="1-2-3")))
+    site = add_site(client, world, request["request"]["id"], **SITE)
+    assert site["latest_date"] == "2026-01" and site["power_zip_code"] == "150-0002"
+    [row] = rows(client.get(f"/api/crm/sites/{site['id']}/carrier.csv", headers=world.operator))
+    assert list(row) == HEADER
+    for name in (
+        "customer_type",
+        "corporation_number",
+        "last_name_kana",
+        "zip_code1",
+        "zip_code2",
+        "street_number_1",
+        "phone1",
+        "phone2",
+        "phone3",
+        "phone2_1",
+        "birthday_year",
+        "payment_location_address_type",
+        "payment_zip_code1",
+        "contract_capacity_form",
+        "power_zip_code1",
+        "power_street_1",
+        "power_building_1",
+        "latest_electricity_charges",
+        "latest_electricity_power_usage",
+        "latest_electricity_date_year",
+        "moving_in_year",
+        "referral_shop_code",
+    ):
+        assert name in row, name
+    expected = {
+        "customer_type": "2",
+        "corporation_number": "7000012050002",
+        "zip_code1": "150",
+        "zip_code2": "0001",
+        "street_number_1": "1",
+        "street_number_2": "2",
+        "street_number_3": "3",
+        "phone1": "03",
+        "phone2": "1234",
+        "phone3": "5678",
+        "birthday_year": "1980",
+        "birthday_month": "04",
+        "birthday_day": "05",
+        "payment_type": "1",
+        "credit_card_number": "**** **** **** 1111",
+        "referral_shop_code": "RS-A",
+        "referral_shop_name": "AAA紹介店",
+        "l_code": "L0001",
+        "sales_staff_code": "LCK0A0AY",
+        "contract_capacity_form": "30kVA",
+        "power_zip_code1": "150",
+        "power_zip_code2": "0002",
+        "power_street_1": "2",
+        "power_street_2": "21",
+        "latest_electricity_charges": "123456",
+        "latest_electricity_date_year": "2026",
+        "latest_electricity_date_month": "01",
+        "option_plans": "OPT013234 OPT055248",
+        "moving_in_year": "2026",
+        "moving_in_month": "03",
+        "power_branch_name": "'=渋谷店",
+    }
+    assert {k: row[k] for k in expected} == expected
+    both = rows(client.get(f"/api/crm/requests/{request['request']['id']}/carrier.csv", headers=world.operator))
+    assert [r["power_branch_name"] for r in both] == ["'=渋谷店"]
+
+
+def test_site_fields_use_the_masters(client, world):
+    request_id = made(submit(client, world.sales_a))["request"]["id"]
+    for body, field, rule in (
+        ({"application_type": "3"}, "application_type", "choice"),
+        ({"power_supplier_type": "11"}, "power_supplier_type", "choice"),
+        ({"option_plans": ["OPT999999"]}, "option_plans", "option_code"),
+    ):
+        response = client.post(f"/api/crm/requests/{request_id}/sites", json=body, headers=world.operator)
+        assert response.status_code == 422 and response.json()["error"]["details"]["field"] == field, body
+        assert response.json()["error"]["details"]["rule"] == rule
+    bad_kana = client.post(
+        f"/api/crm/requests/{request_id}/sites", json={"power_customer_name_kana": "株式会社"}, headers=world.operator
+    )
+    assert bad_kana.status_code == 422 and bad_kana.json()["error"]["details"][0]["rule"] == "katakana"
+    masters = client.get("/api/crm/masters", headers=world.sales_a).json()
+    assert len(masters["options"]) == 11 and masters["options"][2]["is_support_pack"] is True
+    assert [c["label"] for c in masters["choices"]["application_type"]] == [
+        "他社からの切替",
+        "ご入居",
+        "移転",
+        "他社からの切替(開業)",
+    ]
+    assert len(masters["choices"]["power_company"]) == 11 and len(masters["prefectures"]) == 47
+
+
+def acquired_world(client, world):
+    first = made(submit(client, world.sales_a))
+    second = made(
+        submit(client, world.sales_a, corporation=corporation(last_name="有限会社XYZ", corporation_number=""))
+    )
+    for name in ("渋谷店", "新宿店", "池袋店"):
+        set_status(client, world, add_site(client, world, first["request"]["id"], power_branch_name=name), "submitted")
+    add_site(client, world, first["request"]["id"], power_branch_name="準備中店")
+    set_status(
+        client,
+        world,
+        add_site(client, world, second["request"]["id"], power_branch_name="本社", service_type="gas"),
+        "submitted",
+    )
+    return first, second
+
+
+def test_acquired_sites_are_grouped_by_corporation(client, world):
+    first, second = acquired_world(client, world)
+    page = client.get("/api/crm/acquired", headers=world.sales_a).json()
+    assert page["total"] == 2
+    groups = {g["corporation_name"]: g for g in page["items"]}
+    assert groups["株式会社テスト商事"]["site_count"] == 3
+    assert sorted(s["power_branch_name"] for s in groups["株式会社テスト商事"]["sites"]) == [
+        "新宿店",
+        "池袋店",
+        "渋谷店",
+    ]
+    assert [(s["power_branch_name"], s["service_type_label"]) for s in groups["有限会社XYZ"]["sites"]] == [
+        ("本社", "ガス")
+    ]
+    assert page["items"][0]["corporation_name"] == "有限会社XYZ"  # the latest 投入 first
+    by_branch = client.get("/api/crm/acquired", params={"q": "池袋"}, headers=world.operator).json()
+    assert [(g["corporation_name"], g["site_count"]) for g in by_branch["items"]] == [("株式会社テスト商事", 1)]
+    by_name = client.get("/api/crm/acquired", params={"q": "XYZ"}, headers=world.operator).json()
+    assert [g["corporation_name"] for g in by_name["items"]] == ["有限会社XYZ"]
+    tomorrow = (local_today(utcnow()) + timedelta(days=1)).isoformat()
+    assert client.get("/api/crm/acquired", params={"since": tomorrow}, headers=world.operator).json()["total"] == 0
+    exported = rows(client.get("/api/crm/acquired.csv", headers=world.operator))
+    assert ("有限会社XYZ", "本社") in {(r["法人名"], r["店舗名"]) for r in exported}
+    assert len(exported) == 4 and {r["投入完了日"] for r in exported} == {local_today(utcnow()).isoformat()}
+
+
+def test_a_period_with_the_end_before_the_start_is_422(client, world):
+    response = client.get(
+        "/api/crm/acquired", params={"since": "2026-02-10", "until": "2026-02-01"}, headers=world.operator
+    )
+    assert response.status_code == 422 and response.json()["error"]["details"]["rule"] == "since_before_until"

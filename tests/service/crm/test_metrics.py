@@ -1,0 +1,78 @@
+"""代理店別数値 (§3.6): requests, by status, acquired sites and 不備率 per agency, by month or day; the dashboard."""
+
+from datetime import timedelta
+
+from service.crm.periods import local_today
+from service.database import utcnow
+from tests.service.crm.conftest import add_site, made, set_status, submit
+
+
+def file_requests(client, world):
+    """Agency A: 4 requests (1 不備, 1 投入済 with 2 sites, 1 キャンセル, 1 対応中); agency B: 1 request 対応中."""
+    ids = [made(submit(client, world.sales_a, files=[]))["request"]["id"] for _ in range(4)]
+    set_status(client, world, add_site(client, world, ids[0]), "deficient", reason="画像不鮮明")
+    for _ in range(2):
+        set_status(client, world, add_site(client, world, ids[1]), "submitted")
+    version = made(client.get(f"/api/crm/requests/{ids[2]}", headers=world.sales_a))["request"]["version"]
+    made(client.post(f"/api/crm/requests/{ids[2]}/cancel", json={"version": version}, headers=world.sales_a))
+    made(submit(client, world.sales_b, files=[]))
+    return ids
+
+
+def test_agency_metrics_count_requests_by_status_sites_and_deficiency_rate(client, world):
+    file_requests(client, world)
+    metrics = client.get("/api/crm/metrics/agencies", headers=world.operator).json()
+    rows = {r["agency_name"]: r for r in metrics["agencies"]}
+    a = rows["株式会社AAA代理店"]
+    assert (a["requests"], a["deficient"], a["in_progress"], a["submitted"], a["cancelled"]) == (4, 1, 1, 1, 1)
+    assert (a["acquired_sites"], a["deficiency_rate"], a["ever_deficient"]) == (2, 0.25, 1)
+    b = rows["株式会社BBB代理店"]
+    assert (b["requests"], b["in_progress"], b["acquired_sites"], b["deficiency_rate"]) == (1, 1, 0, 0.0)
+    assert (metrics["total"]["requests"], metrics["total"]["acquired_sites"]) == (5, 2)
+    only_b = client.get(
+        "/api/crm/metrics/agencies", params={"agency_id": world.agency_b}, headers=world.operator
+    ).json()
+    assert [r["agency_id"] for r in only_b["agencies"]] == [world.agency_b]
+    tomorrow = (local_today(utcnow()) + timedelta(days=1)).isoformat()
+    later = client.get("/api/crm/metrics/agencies", params={"since": tomorrow}, headers=world.operator).json()
+    assert later["total"]["requests"] == 0 and len(later["agencies"]) == 2
+
+
+def test_the_series_by_month_and_by_day_for_the_chart(client, world):
+    file_requests(client, world)
+    today = local_today(utcnow())
+    daily = client.get(
+        "/api/crm/metrics/series", params={"granularity": "day", "agency_id": world.agency_a}, headers=world.admin
+    ).json()
+    assert len(daily["points"]) == 31 and daily["points"][-1]["period"] == today.isoformat()
+    last = daily["points"][-1]
+    assert (last["requests"], last["deficient"], last["submitted"], last["acquired_sites"]) == (4, 1, 1, 2)
+    assert sum(p["requests"] for p in daily["points"]) == 4
+    monthly = client.get("/api/crm/metrics/series", headers=world.operator).json()
+    assert len(monthly["points"]) == 12 and monthly["points"][-1]["period"] == today.strftime("%Y-%m")
+    assert monthly["points"][-1]["requests"] == 5
+    too_long = client.get(
+        "/api/crm/metrics/series",
+        params={"granularity": "day", "since": "2024-01-01", "until": "2026-01-01"},
+        headers=world.operator,
+    )
+    assert too_long.status_code == 422 and too_long.json()["error"]["details"]["rule"] == "max_days"
+
+
+def test_drill_down_lists_that_agencys_requests(client, world):
+    ids = file_requests(client, world)
+    drill = client.get(
+        "/api/crm/requests",
+        params={"agency_id": world.agency_a, "status": ["deficient", "in_progress"]},
+        headers=world.operator,
+    ).json()
+    assert sorted(r["id"] for r in drill["items"]) == sorted([ids[0], ids[3]])
+
+
+def test_the_admin_dashboard(client, world):
+    file_requests(client, world)
+    board = client.get("/api/crm/dashboard", headers=world.admin).json()
+    assert board["requests_by_status"] == {"deficient": 1, "in_progress": 2, "submitted": 1, "cancelled": 1}
+    assert (board["requests_today"], board["requests_this_month"], board["acquired_sites_this_month"]) == (5, 5, 2)
+    assert (board["active_agencies"], board["sales_users"]) == (2, 3)
+    assert board["top_agencies"][0]["agency_name"] == "株式会社AAA代理店"
