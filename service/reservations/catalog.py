@@ -194,6 +194,12 @@ def spreadsheet_safe(text: str) -> str:
     return "'" + text if text[:1] in FORMULA_STARTS else text
 
 
+def _cell(text: str) -> str:
+    """A cell as written by export_shops: the apostrophe that kept it from running as a formula is dropped."""
+    text = text.strip()
+    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_STARTS else text
+
+
 def export_shops(db: Session) -> bytes:
     """Every shop in call order, UTF-8 with BOM, the same columns the import reads."""
     out = io.StringIO()
@@ -234,7 +240,7 @@ def _rows(data: bytes) -> list[dict[str, str]]:
             "CSVに必須の列がありません", details={"field": "file", "rule": "columns", "missing": missing}
         )
     rows = [
-        {k: v.strip() for k, v in zip(header, row, strict=False) if k} for row in reader if any(c.strip() for c in row)
+        {k: _cell(v) for k, v in zip(header, row, strict=False) if k} for row in reader if any(c.strip() for c in row)
     ]
     if len(rows) > MAX_IMPORT_ROWS:
         raise ValidationFailed(

@@ -404,7 +404,7 @@ def list_mcp_clients(_: Operator, db: DbSession) -> list:
 def create_mcp_client(body: McpClientCreate, caller: Operator, db: DbSession) -> McpClientCreated:
     """A new client and its API key, shown this once."""
     client, key = clients.create_client(db, name=body.name, actor=caller.actor, now=utcnow())
-    return McpClientCreated.model_validate(client).model_copy(update={"api_key": key})
+    return McpClientCreated(**McpClientRead.model_validate(client).model_dump(), api_key=key)
 
 
 @router.post("/mcp-clients/{client_id}/revoke", response_model=McpClientRead)

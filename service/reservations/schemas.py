@@ -1,6 +1,6 @@
 """Request and response bodies of the reservations API and the MCP tools."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -22,8 +22,8 @@ def _phone(value: str) -> str:
 
 
 def local_datetime(value: datetime) -> datetime:
-    """A time without a zone is read in the service's time zone (Asia/Tokyo)."""
-    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(get_settings().timezone))
+    """A time without a zone is read in the service's time zone (Asia/Tokyo); kept in UTC."""
+    return (value if value.tzinfo else value.replace(tzinfo=ZoneInfo(get_settings().timezone))).astimezone(UTC)
 
 
 Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_phone)]

@@ -23,6 +23,7 @@ from service.reservations.models import Payment, Reservation, ServiceType, Shop
 from service.reservations.schemas import ReservationCreate
 from service.reservations.state_machine import EventActor
 from tests.factories import auth_headers, make_user
+from tests.support.live_server import live_api  # noqa: F401  (the fixture)
 
 STRIPE_SECRET = "whsec_reservations_tests"
 AI = EventActor("ai", "test-chat")

@@ -1,0 +1,102 @@
+"""The requester's cancellation link: signed, cancels before the frozen 48-hour deadline (refunding a payment),
+and after it sends the requester to support and opens a late-cancellation operation."""
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from service.database import session_scope
+from service.reservations import labels
+from service.reservations.messages import cancel_token, cancel_url
+from service.reservations.models import ManualOperation, Reservation
+from tests.service.reservations.conftest import book, count, deliver_due, messages, pay, payment_of, state
+
+
+def link(code: str) -> str:
+    """The path and query of the cancellation URL the requester got."""
+    return urlsplit(cancel_url(code))._replace(scheme="", netloc="").geturl()
+
+
+def test_the_link_shows_the_reservation_and_a_cancel_button(client, catalog):
+    code = book(catalog["service_id"])
+    page = client.get(link(code))
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert code in page.text and labels.CANCEL_BUTTON in page.text
+    assert state(code) == "calling"  # opening the link changes nothing
+
+
+def test_cancelling_before_the_deadline_refunds_a_payment_and_tells_the_shop(client, catalog):
+    code = book(catalog["service_id"])
+    deliver_due()
+    pay(client, payment_of(code).checkout_session_id, intent="pi_paid")
+    assert state(code) == "confirmed"
+    answer = client.post(f"/api/reservations/cancel/{code}", data={"token": cancel_token(code)})
+    assert answer.status_code == 200 and labels.CANCEL_DONE in answer.text
+    assert state(code) == "cancelled"
+    assert payment_of(code).status == "refund_requested"
+    deliver_due()
+    assert payment_of(code).status == "refunded"
+    assert [m.recipient for m in messages("email") if "キャンセル" in m.subject] == ["shop1@example.jp"]
+    assert any("返金" in m.body for m in messages("sms", code))
+
+
+def test_cancelling_an_unpaid_link_expires_it(client, catalog):
+    code = book(catalog["service_id"])
+    deliver_due()
+    client.post(f"/api/reservations/cancel/{code}", data={"token": cancel_token(code)})
+    assert payment_of(code).status == "expiring"
+    deliver_due()
+    assert payment_of(code).status == "expired" and state(code) == "cancelled"
+
+
+def test_after_the_deadline_the_requester_is_sent_to_support_and_an_operation_opens(client, catalog):
+    code = book(catalog["service_id"], days=1.5)  # inside the 48 hours from the start
+    page = client.get(link(code))
+    assert labels.CANCEL_DEADLINE_PASSED in page.text and labels.CANCEL_BUTTON not in page.text
+    answer = client.post(f"/api/reservations/cancel/{code}", data={"token": cancel_token(code)})
+    assert answer.status_code == 409 and labels.CANCEL_DEADLINE_PASSED in answer.text
+    assert state(code) == "calling"
+    with session_scope() as db:
+        assert [(o.op_type, o.priority) for o in db.scalars(select(ManualOperation))] == [
+            ("late_cancellation", "medium")
+        ]
+    client.post(f"/api/reservations/cancel/{code}", data={"token": cancel_token(code)})
+    assert count(ManualOperation) == 1
+    assert [m.body for m in messages("slack", code)] == [
+        f"予約ID: {code} で手動対応が必要（キャンセル期限超過後のキャンセル依頼）"
+    ]
+
+
+def test_the_deadline_is_frozen_at_booking(client, catalog):
+    code = book(catalog["service_id"], days=5)
+    with session_scope() as db:
+        reservation = db.scalar(select(Reservation).where(Reservation.code == code))
+        assert reservation.desired_at - reservation.cancel_deadline_at == timedelta(hours=48)
+        frozen = reservation.cancel_deadline_at
+        reservation.desired_at += timedelta(days=1)
+    with session_scope() as db:
+        assert db.scalar(select(Reservation.cancel_deadline_at).where(Reservation.code == code)) == frozen
+
+
+def test_a_wrong_token_an_unknown_id_and_a_second_cancel_are_refused_in_the_error_shape(client, catalog):
+    code = book(catalog["service_id"])
+    wrong = client.post(f"/api/reservations/cancel/{code}", data={"token": "forged"})
+    assert wrong.status_code == 403 and wrong.json()["error"]["code"] == "invalid_cancel_token"
+    assert client.get(f"/api/reservations/cancel/{code}", params={"token": "forged"}).status_code == 403
+    other = book(catalog["service_id"])
+    assert client.post(f"/api/reservations/cancel/{code}", data={"token": cancel_token(other)}).status_code == 403
+    unknown = client.post("/api/reservations/cancel/QRV-ZZZZZZ", data={"token": cancel_token("QRV-ZZZZZZ")})
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
+    assert state(code) == "calling"
+    client.post(f"/api/reservations/cancel/{code}", data={"token": cancel_token(code)})
+    again = client.post(f"/api/reservations/cancel/{code}", data={"token": cancel_token(code)})
+    assert again.status_code == 409 and labels.ALREADY_CANCELLED in again.text
+    assert len([m for m in messages("sms", code) if "キャンセルしました" in m.body]) == 1
+
+
+def test_a_late_shop_answer_after_cancelling_changes_nothing(client, catalog):
+    code = book(catalog["service_id"])
+    client.post(f"/api/reservations/cancel/{code}", data={"token": cancel_token(code)})
+    deliver_due()
+    assert state(code) == "cancelled" and payment_of(code) is None

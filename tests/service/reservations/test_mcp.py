@@ -1,0 +1,129 @@
+"""The MCP endpoint as an AI-chat client sees it: the official SDK's streamable HTTP client against the app served by
+uvicorn. Each client needs its own API key; errors come back in the API's error shape; a client sees its own
+reservations only."""
+
+import json
+from datetime import timedelta
+
+import httpx
+import httpx2
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from sqlalchemy import select
+
+from service.database import session_scope, utcnow
+from service.reservations import clients
+from service.reservations.models import Reservation
+from tests.service.reservations.conftest import TESTER, make_mcp_client, state
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
+
+
+def connect(live_api: str, key: str) -> Client:
+    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=30)
+    return Client(streamable_http_client(f"{live_api}/mcp", http_client=http))
+
+
+def error_of(result) -> dict:
+    """The error shape in a failed tool call's text (the SDK puts "Error executing tool …: " before it)."""
+    assert result.is_error
+    text = result.content[0].text
+    return json.loads(text[text.index("{") :])["error"]
+
+
+def when(days: float = 5) -> str:
+    return (utcnow() + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+@pytest.fixture
+def key(catalog) -> str:
+    return make_mcp_client()[1]
+
+
+def booking_args(catalog, **overrides) -> dict:
+    return {
+        "service_id": catalog["service_id"],
+        "requester_name": "山田太郎",
+        "requester_phone": "090-1234-5678",
+        "desired_at": when(),
+        "details": "3LDK",
+    } | overrides
+
+
+def test_requests_without_a_valid_key_are_refused(live_api, key):
+    for headers in ({}, {"Authorization": "Bearer qrv_not-a-key"}):
+        answer = httpx.post(f"{live_api}/mcp", json=INITIALIZE, headers={"Accept": "application/json", **headers})
+        assert answer.status_code == 401 and "Bearer" in answer.headers["www-authenticate"]
+    with session_scope() as db:
+        client = clients.list_clients(db)[0]
+        clients.revoke_client(db, client=client, actor=TESTER, now=utcnow())
+    revoked = httpx.post(
+        f"{live_api}/mcp",
+        json=INITIALIZE,
+        headers={"Accept": "application/json, text/event-stream", "Authorization": f"Bearer {key}"},
+    )
+    assert revoked.status_code == 401
+
+
+async def test_book_follow_and_cancel_through_the_sdk(live_api, key, catalog):
+    async with connect(live_api, key) as mcp:
+        tools = {tool.name for tool in (await mcp.list_tools()).tools}
+        assert tools == {"list_services", "create_reservation", "get_reservation_status", "cancel_reservation"}
+        services = (await mcp.call_tool("list_services", {})).structured_content["result"]
+        assert [(s["name"], s["price_yen"]) for s in services] == [("ハウスクリーニング", 8000)]
+
+        created = await mcp.call_tool("create_reservation", booking_args(catalog))
+        assert not created.is_error, created.content
+        booked = created.structured_content
+        code = booked["reservation_id"]
+        assert code.startswith("QRV-") and len(code) == 10 and booked["status"] == "calling"
+        assert booked["cancel_url"].endswith(booked["cancel_token"])
+
+        status = (await mcp.call_tool("get_reservation_status", {"reservation_id": code})).structured_content
+        assert status["status_label"] == "電話代行中"
+
+        wrong = await mcp.call_tool("cancel_reservation", {"reservation_id": code, "cancel_token": "guess"})
+        assert error_of(wrong)["code"] == "invalid_cancel_token"
+        cancelled = await mcp.call_tool(
+            "cancel_reservation", {"reservation_id": code, "cancel_token": booked["cancel_token"]}
+        )
+        assert cancelled.structured_content["status"] == "cancelled"
+    assert state(code) == "cancelled"
+    with session_scope() as db:
+        reservation = db.scalar(select(Reservation).where(Reservation.code == code))
+        assert reservation.requester_phone == "+819012345678" and reservation.mcp_client_id is not None
+
+
+async def test_bad_input_is_an_error_in_the_api_shape_and_books_nothing(live_api, key, catalog):
+    async with connect(live_api, key) as mcp:
+        bad_phone = error_of(await mcp.call_tool("create_reservation", booking_args(catalog, requester_phone="12")))
+        assert bad_phone["code"] == "validation_failed" and bad_phone["details"][0]["rule"] == "phone_format"
+        unknown = error_of(await mcp.call_tool("create_reservation", booking_args(catalog, service_id=999)))
+        assert unknown["details"] == {"field": "service_type_id", "rule": "unknown_service"}
+        past = error_of(await mcp.call_tool("create_reservation", booking_args(catalog, desired_at="2020-01-01T10:00")))
+        assert past["details"]["rule"] == "future"
+        missing = error_of(await mcp.call_tool("get_reservation_status", {"reservation_id": "QRV-AAAAAA"}))
+        assert missing["code"] == "not_found"
+    with session_scope() as db:
+        assert db.scalar(select(Reservation.id)) is None
+
+
+async def test_a_client_cannot_see_or_cancel_another_clients_reservation(live_api, key, catalog):
+    async with connect(live_api, key) as mcp:
+        booked = (await mcp.call_tool("create_reservation", booking_args(catalog))).structured_content
+    other_key = make_mcp_client("other-chat")[1]
+    async with connect(live_api, other_key) as other:
+        seen = await other.call_tool("get_reservation_status", {"reservation_id": booked["reservation_id"]})
+        assert error_of(seen)["code"] == "not_found"
+        cancel = await other.call_tool(
+            "cancel_reservation",
+            {"reservation_id": booked["reservation_id"], "cancel_token": booked["cancel_token"]},
+        )
+        assert error_of(cancel)["code"] == "not_found"
+    assert state(booked["reservation_id"]) == "calling"

@@ -1,0 +1,190 @@
+"""The manual-operation queue and the operators' actions on reservations, through the API: who may act, what each
+action does to the reservation, its operations and the audit log, and what is refused (409 with from/to)."""
+
+from sqlalchemy import select
+
+from service.audit.models import AuditEntry
+from service.database import session_scope
+from service.reservations.models import Note
+from tests.service.reservations.conftest import (
+    answer_calls,
+    book,
+    count,
+    deliver_due,
+    headers_for,
+    messages,
+    pay,
+    payment_of,
+    state,
+)
+
+
+def queue(client, headers, **params) -> list[dict]:
+    answer = client.get("/api/reservations/manual-operations", params=params, headers=headers)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["items"]
+
+
+def test_the_queue_is_ordered_by_priority_then_target_time(client, db, catalog, monkeypatch):
+    operator = headers_for(db, "operator")
+    answer_calls(monkeypatch, "change_request")
+    change = book(catalog["service_id"])
+    deliver_due()
+    answer_calls(monkeypatch, "ambiguous")
+    ambiguous = book(catalog["service_id"])
+    deliver_due()
+    failed_sms = book(catalog["service_id"], phone="+15005550001")
+    deliver_due()
+    items = queue(client, operator)
+    assert [(i["reservation_code"], i["op_type"], i["priority_label"]) for i in items] == [
+        (failed_sms, "sms_failed", "緊急"),
+        (ambiguous, "ambiguous_answer", "高"),
+        (failed_sms, "ambiguous_answer", "高"),  # its shop call was answered ambiguously too
+        (change, "change_request", "中"),
+    ]
+    assert all(i["status_label"] == "未対応" and not i["overdue"] for i in items)
+    assert [i["op_type"] for i in queue(client, operator, priority="medium")] == ["change_request"]
+
+
+def test_an_operator_accepts_an_ambiguous_answer_and_the_payment_link_goes_out(client, db, catalog, monkeypatch):
+    operator = headers_for(db, "operator")
+    answer_calls(monkeypatch, "ambiguous")
+    code = book(catalog["service_id"])
+    deliver_due()
+    detail = client.post(f"/api/reservations/reservations/{code}/accept", json={}, headers=operator)
+    assert detail.status_code == 200, detail.text
+    body = detail.json()
+    assert body["status"] == "calling_success" and body["shop_name"] == "提携店1"
+    assert body["operations"][0]["status"] == "resolved" and "決済リンク" in body["operations"][0]["resolution"]
+    assert body["events"][-1]["actor_type"] == "operator" and body["events"][-1]["to_status"] == "calling_success"
+    deliver_due()
+    assert state(code) == "awaiting_payment"
+    assert queue(client, operator) == []
+    with session_scope() as db2:
+        entry = db2.scalar(select(AuditEntry).where(AuditEntry.action == "accept_reservation"))
+        assert entry.target_id == code and entry.changes["status"]["after"] == "calling_success"
+
+
+def test_resuming_calls_the_next_shop(client, db, catalog, monkeypatch):
+    operator = headers_for(db, "operator")
+    answer_calls(monkeypatch, "change_request")
+    code = book(catalog["service_id"])
+    deliver_due()
+    answer_calls(monkeypatch, "accept")
+    assert client.post(f"/api/reservations/reservations/{code}/resume-calling", headers=operator).status_code == 200
+    deliver_due()
+    detail = client.get(f"/api/reservations/reservations/{code}", headers=operator).json()
+    assert [(c["shop_name"], c["outcome"]) for c in detail["calls"]] == [
+        ("提携店1", "change_request"),
+        ("提携店2", "accept"),
+    ]
+    assert detail["status"] == "awaiting_payment"
+
+
+def test_an_illegal_action_is_409_with_from_and_to_and_changes_nothing(client, db, catalog):
+    operator = headers_for(db, "operator")
+    code = book(catalog["service_id"])
+    deliver_due()
+    pay(client, payment_of(code).checkout_session_id)
+    before = count(AuditEntry)
+    refused = client.post(f"/api/reservations/reservations/{code}/resume-calling", headers=operator)
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "illegal_transition"
+    assert refused.json()["error"]["details"] == {"reservation": code, "from": "confirmed", "to": "calling"}
+    assert state(code) == "confirmed" and count(AuditEntry) == before
+
+
+def test_operator_cancel_after_the_deadline_without_refund(client, db, catalog):
+    operator = headers_for(db, "operator")
+    code = book(catalog["service_id"], days=1)
+    deliver_due()
+    pay(client, payment_of(code).checkout_session_id)
+    answer = client.post(
+        f"/api/reservations/reservations/{code}/cancel",
+        json={"reason": "提携店が拒否したため返金なし", "refund": False},
+        headers=operator,
+    )
+    assert answer.status_code == 200 and answer.json()["status"] == "cancelled"
+    assert payment_of(code).status == "paid"
+    assert not [m for m in messages("payment_link", code) if m.payload.get("action") == "refund"]
+
+
+def test_editing_a_reservation_is_audited_and_a_past_date_is_refused(client, db, catalog, monkeypatch):
+    operator = headers_for(db, "operator")
+    answer_calls(monkeypatch, "change_request")
+    code = book(catalog["service_id"])
+    deliver_due()
+    changed = client.patch(
+        f"/api/reservations/reservations/{code}",
+        json={"details": "30分遅らせて14:30から", "requester_phone": "080 1111 2222"},
+        headers=operator,
+    )
+    assert changed.status_code == 200
+    assert changed.json()["details"] == "30分遅らせて14:30から" and changed.json()["requester_phone"] == "+818011112222"
+    past = client.patch(
+        f"/api/reservations/reservations/{code}", json={"desired_at": "2020-01-01T10:00:00+09:00"}, headers=operator
+    )
+    assert past.status_code == 422 and past.json()["error"]["details"]["rule"] == "future"
+    with session_scope() as db2:
+        entry = db2.scalar(select(AuditEntry).where(AuditEntry.action == "update_reservation"))
+        assert set(entry.changes) == {"details", "requester_phone"}
+
+
+def test_support_notes_and_opens_an_operation_but_cannot_act(client, db, catalog):
+    support = headers_for(db, "support")
+    code = book(catalog["service_id"])
+    note = client.post(f"/api/reservations/reservations/{code}/notes", json={"body": "依頼者から電話"}, headers=support)
+    assert note.status_code == 201 and note.json()["author"] == "resv-support"
+    opened = client.post(
+        "/api/reservations/manual-operations",
+        json={"reservation_code": code, "op_type": "payment_timeout", "reason": "決済期限切れの問い合わせ"},
+        headers=support,
+    )
+    assert opened.status_code == 201 and opened.json()["priority"] == "low"
+    assert client.post(f"/api/reservations/reservations/{code}/resume-calling", headers=support).status_code == 403
+    resolve = client.post(
+        f"/api/reservations/manual-operations/{opened.json()['id']}/resolve", json={"resolution": "x"}, headers=support
+    )
+    assert resolve.status_code == 403
+    assert count(Note) == 1
+
+
+def test_assign_and_resolve(client, db, catalog, monkeypatch):
+    operator = headers_for(db, "operator")
+    headers_for(db, "support")
+    answer_calls(monkeypatch, "ambiguous")
+    book(catalog["service_id"])
+    deliver_due()
+    [item] = queue(client, operator)
+    options = client.get("/api/reservations/assignees", headers=operator).json()
+    support_id = next(o["id"] for o in options if o["role"] == "support")
+    assigned = client.post(
+        f"/api/reservations/manual-operations/{item['id']}/assign", json={"assignee_id": support_id}, headers=operator
+    ).json()
+    assert assigned["status"] == "in_progress" and assigned["assignee_name"] == "resv-support"
+    nobody = client.post(
+        f"/api/reservations/manual-operations/{item['id']}/assign", json={"assignee_id": 999}, headers=operator
+    )
+    assert nobody.status_code == 422
+    done = client.post(
+        f"/api/reservations/manual-operations/{item['id']}/resolve",
+        json={"resolution": "店舗に電話で確認"},
+        headers=operator,
+    ).json()
+    assert done["status"] == "resolved" and done["resolved_by"] == "resv-operator"
+    assert queue(client, operator) == []
+    assert len(queue(client, operator, include_resolved=True)) == 1
+    again = client.post(
+        f"/api/reservations/manual-operations/{item['id']}/resolve", json={"resolution": "x"}, headers=operator
+    )
+    assert again.status_code == 409
+
+
+def test_executives_read_numbers_but_not_reservations(client, db, catalog):
+    executive = headers_for(db, "executive")
+    code = book(catalog["service_id"])
+    assert client.get("/api/reservations/console/today", headers=executive).status_code == 200
+    assert client.get("/api/reservations/executive/summary", headers=executive).status_code == 200
+    assert client.get(f"/api/reservations/reservations/{code}", headers=executive).status_code == 403
+    assert client.get("/api/reservations/manual-operations", headers=executive).status_code == 403
+    assert client.get("/api/reservations/console/today").status_code == 401
