@@ -1,4 +1,4 @@
-"""tools/run.py: starts the API, the worker and the dashboards, and leaves no process behind when it stops."""
+"""tools/run.py: starts the API, the worker, the dashboards and the demo agents, and leaves no process behind."""
 
 import os
 import queue
@@ -16,12 +16,17 @@ import psutil
 import pytest
 
 from service.config import REPO_ROOT
+from service.demo.platform import ADMIN_LOGIN, ADMIN_PASSWORD
+from tests.support.waiting import wait_until
+from tools import run
 
 pytestmark = pytest.mark.slow
 
 START_TIMEOUT = 120
 STOP_TIMEOUT = 60
+AGENTS_TIMEOUT = 120  # enrolment, then a first heartbeat within one 30 s interval
 BANNER = "Daichō is running"
+NEW_STORE = "横浜みなとみらい店"  # the demo's terminals that no agent holds yet
 
 
 def free_port() -> int:
@@ -49,15 +54,15 @@ class Launcher:
             "APP_DASHBOARD_PORT": str(self.dashboard_port),
         }
 
-    def start(self) -> None:
+    def prepare(self, *argv: str) -> None:
+        subprocess.run([sys.executable, *argv], cwd=REPO_ROOT, env=self.environment(), check=True, capture_output=True)
+
+    def start(self, demo: str = "") -> None:
+        """Migrate, load these demo hooks (none by default), then start tools.run."""
         env = self.environment()
-        subprocess.run(
-            [sys.executable, "-m", "alembic", "upgrade", "heads"],
-            cwd=REPO_ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        self.prepare("-m", "alembic", "upgrade", "heads")
+        if demo:
+            self.prepare("-m", "service.cli", "demo", "load", "--only", demo)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tools.run"],
             cwd=REPO_ROOT,
@@ -74,8 +79,9 @@ class Launcher:
             self.lines.put(line)
         self.lines.put(None)
 
-    def wait_for_line(self, text: str, timeout: float) -> bool:
-        """Read output until a line contains text (True) or the output ends or the deadline passes (False)."""
+    def wait_for_line(self, text: str | None, timeout: float) -> bool:
+        """Read output until a line contains text (True) or the output ends or the deadline passes (False);
+        with None, read to the end."""
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0:
             try:
@@ -85,12 +91,25 @@ class Launcher:
             if line is None:
                 return False
             self.output.append(line)
-            if text in line:
+            if text is not None and text in line:
                 return True
         return False
 
     def log(self) -> str:
         return "".join(self.output[-60:])
+
+    def api(self, path: str, **params) -> dict:
+        base = f"http://127.0.0.1:{self.api_port}"
+        login = httpx.post(f"{base}/api/auth/login", json={"login_id": ADMIN_LOGIN, "password": ADMIN_PASSWORD})
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        return httpx.get(f"{base}{path}", params=params, headers=headers).json()
+
+    def stop(self) -> int:
+        """Ctrl-C, then the exit code; the output up to the end is kept."""
+        self.process.send_signal(signal.SIGINT)
+        code = self.process.wait(timeout=STOP_TIMEOUT)
+        self.wait_for_line(None, timeout=5)
+        return code
 
 
 def processes_of(data_dir: Path) -> list[psutil.Process]:
@@ -116,17 +135,42 @@ def launcher(tmp_path: Path) -> Iterator[Launcher]:
         straggler.kill()
 
 
-def test_everything_answers_and_ctrl_c_stops_every_process(launcher: Launcher):
-    launcher.start()
+def test_everything_answers_the_demo_agents_heartbeat_and_ctrl_c_stops_every_process(launcher: Launcher):
+    launcher.start(demo="platform,fleet")
     assert launcher.wait_for_line(BANNER, START_TIMEOUT), launcher.log()
     assert httpx.get(f"http://127.0.0.1:{launcher.api_port}/api/health").json() == {"status": "ok"}
     assert httpx.get(f"http://127.0.0.1:{launcher.dashboard_port}/").status_code == 200
+
+    def agents_online() -> bool:
+        return launcher.api("/api/fleet/terminals", q=NEW_STORE, status="online")["total"] == run.DEMO_AGENTS
+
+    wait_until(agents_online, AGENTS_TIMEOUT, interval=1, message="the demo agents' terminals online")
     started = processes_of(launcher.data_dir)
     names = " ".join(" ".join(proc.cmdline()) for proc in started)
-    assert "uvicorn" in names and "celery" in names and "streamlit" in names
-    launcher.process.send_signal(signal.SIGINT)
-    assert launcher.process.wait(timeout=STOP_TIMEOUT) == 0, launcher.log()
+    assert "uvicorn" in names and "celery" in names and "streamlit" in names and "agent.simulate" in names
+    assert ADMIN_PASSWORD not in names
+    assert launcher.stop() == 0, launcher.log()
     assert processes_of(launcher.data_dir) == []
+    assert '"heartbeats_ok"' in launcher.log()  # the agents said goodbye with their summary
+
+
+def test_a_dead_demo_agent_is_logged_and_the_platform_keeps_running(launcher: Launcher):
+    launcher.start()  # no demo data: the agents cannot log in and give up
+    assert launcher.wait_for_line("[run] agents exited with code 1: the platform keeps running", START_TIMEOUT), (
+        launcher.log()
+    )
+    assert httpx.get(f"http://127.0.0.1:{launcher.api_port}/api/health").json() == {"status": "ok"}
+    assert launcher.process.poll() is None
+    assert launcher.stop() == 0, launcher.log()
+    assert processes_of(launcher.data_dir) == []
+
+
+def test_app_demo_agents_0_leaves_the_agents_out_and_their_password_stays_off_the_command_line(monkeypatch):
+    agents = run.demo_agents(8000)
+    assert ADMIN_PASSWORD not in agents.argv and agents.env["DAICHO_SIM_ADMIN_PASSWORD"] == ADMIN_PASSWORD
+    assert not agents.essential and run.demo_agents_wanted()
+    monkeypatch.setenv("APP_DEMO_AGENTS", "0")
+    assert not run.demo_agents_wanted()
 
 
 def test_a_child_that_dies_stops_the_others_and_fails(launcher: Launcher):

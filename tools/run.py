@@ -1,7 +1,9 @@
-"""Start the whole product locally: the API, one Celery worker with beat, and the dashboards.
+"""Start the whole product locally: the API, one Celery worker with beat, the dashboards, and a few simulated agents.
 
 Each child runs in its own process group. Ctrl-C or SIGTERM stops every group (SIGTERM, then SIGKILL
-after a grace period) and exits 0; if one child dies on its own, the others are stopped and the exit is 1.
+after a grace period) and exits 0; if the API, the worker or the dashboards dies on its own, the others are stopped
+and the exit is 1. The simulated agents (`python -m agent.simulate`, started once the API answers) only make the
+demo move: if they die, that is logged and the platform keeps running. APP_DEMO_AGENTS=0 leaves them out.
 Ports: APP_API_PORT (8000) and APP_DASHBOARD_PORT (8501).
 """
 
@@ -11,9 +13,10 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import psutil
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +24,9 @@ HOST = "127.0.0.1"
 TICK_SECONDS = 0.2
 GRACE_SECONDS = 15.0
 READY_TIMEOUT_SECONDS = 120.0
+DEMO_AGENTS = 5
+DEMO_AGENT_INTERVAL_SECONDS = 30
+DEMO_AGENT_ERROR_RATE = 0.01  # now and then a simulated terminal reports an error, and recovers
 
 
 @dataclass
@@ -28,6 +34,8 @@ class Child:
     name: str
     argv: list[str]
     process: subprocess.Popen | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    essential: bool = True  # when an essential child dies, everything stops; any other is only logged
 
     @property
     def pgid(self) -> int:
@@ -70,12 +78,63 @@ def children(api_port: int, dashboard_port: int) -> list[Child]:
     ]
 
 
+def demo_agents_wanted() -> bool:
+    return os.environ.get("APP_DEMO_AGENTS", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def agents_home() -> Path:
+    from service.config import get_settings
+
+    return get_settings().data_dir / "demo-agents"
+
+
+def agents_state_file() -> Path:
+    return agents_home() / "state.json"
+
+
+def demo_agents(api_port: int) -> Child:
+    """A handful of simulated TC-200 agents: they enrol terminals no agent holds yet, then heartbeat every 30 s.
+
+    Their tokens are kept under the data dir, so a restart brings back the same terminals."""
+    from service.demo.platform import ADMIN_LOGIN, ADMIN_PASSWORD
+
+    argv = [
+        sys.executable, "-m", "agent.simulate", "--server", f"http://{HOST}:{api_port}",
+        "--terminals", str(DEMO_AGENTS), "--interval", str(DEMO_AGENT_INTERVAL_SECONDS), "--duration", "0",
+        "--admin-login", ADMIN_LOGIN, "--state-file", str(agents_state_file()),
+        "--work-dir", str(agents_home() / "work"), "--error-rate", str(DEMO_AGENT_ERROR_RATE),
+    ]
+    # The password goes through the environment, not the command line (which `ps` shows to everyone).
+    return Child("agents", argv, env={"DAICHO_SIM_ADMIN_PASSWORD": ADMIN_PASSWORD}, essential=False)
+
+
+def forget_stale_agents(state_file: Path, api_url: str) -> None:
+    """Tokens saved against an earlier database (after `make clean`) are unknown to this one: drop them, so the
+    agents enrol afresh instead of being refused."""
+    from agent.client import HEARTBEAT_PATH, bearer, heartbeat_body
+    from agent.device import DeviceStatus, HostLoad
+    from agent.simulate import load_state_file
+
+    saved = load_state_file(state_file)
+    if not saved:
+        return
+    token = next(iter(saved.values()))["token"]
+    body = heartbeat_body(status=DeviceStatus("online"), firmware_version="1.0.0", load=HostLoad(0, 0, 0), events=[])
+    try:
+        answer = httpx.post(f"{api_url}{HEARTBEAT_PATH}/validate", json=body, headers=bearer(token), timeout=5.0)
+    except httpx.HTTPError:
+        return
+    if answer.status_code == 401:
+        print("[run] the saved demo agents belong to another database: enrolling new ones", flush=True)
+        state_file.unlink(missing_ok=True)
+
+
 def child_environment(api_port: int) -> dict[str, str]:
     return os.environ | {"APP_API_URL": f"http://{HOST}:{api_port}", "PYTHONUNBUFFERED": "1"}
 
 
 def start(child: Child, env: dict[str, str]) -> None:
-    child.process = subprocess.Popen(child.argv, cwd=REPO_ROOT, env=env, process_group=0)
+    child.process = subprocess.Popen(child.argv, cwd=REPO_ROOT, env=child.env | env, process_group=0)
 
 
 def group_members(pgid: int) -> list[psutil.Process]:
@@ -121,8 +180,6 @@ def alive(child: Child) -> bool:
 
 
 def answers(url: str) -> bool:
-    import httpx
-
     try:
         return httpx.get(url, timeout=1.0).status_code == 200
     except httpx.HTTPError:
@@ -135,10 +192,15 @@ def port_open(port: int) -> bool:
         return sock.connect_ex((HOST, port)) == 0
 
 
-def banner(api_port: int, dashboard_port: int) -> str:
+def banner(api_port: int, dashboard_port: int, agents: bool) -> str:
     from service.demo.platform import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_PASSWORD, demo_accounts
 
     others = ", ".join(a.login_id for a in demo_accounts() if a.login_id != ADMIN_LOGIN)
+    simulated = (
+        f"{DEMO_AGENTS} simulated terminals heartbeat every {DEMO_AGENT_INTERVAL_SECONDS} s (APP_DEMO_AGENTS=0: none)"
+        if agents
+        else "none (APP_DEMO_AGENTS=0)"
+    )
     return "\n".join(
         [
             "",
@@ -147,6 +209,7 @@ def banner(api_port: int, dashboard_port: int) -> str:
             f"  API         http://{HOST}:{api_port}/api   (docs: http://{HOST}:{api_port}/docs)",
             f"  Demo logins {ADMIN_LOGIN} / {ADMIN_PASSWORD} (platform admin)",
             f"              {others} / {DEMO_PASSWORD}",
+            f"  Demo agents {simulated}",
             "",
         ]
     )
@@ -167,17 +230,41 @@ class Stop:
         cls.requested = True
 
 
-def supervise(running: list[Child], api_port: int, dashboard_port: int) -> int:
-    """Wait for a stop request (exit 0) or a child's death (exit 1); print the banner once everything answers."""
+def start_late(waiting: list[Child], running: list[Child], env: dict[str, str]) -> None:
+    """Start the children that need the API (the demo agents enrol through it)."""
+    for child in waiting:
+        if child.name == "agents":
+            forget_stale_agents(agents_state_file(), env["APP_API_URL"])
+        start(child, env)
+        running.append(child)
+    waiting.clear()
+
+
+def supervise(
+    running: list[Child], api_port: int, dashboard_port: int, waiting: list[Child], env: dict[str, str]
+) -> int:
+    """Wait for a stop request (exit 0) or an essential child's death (exit 1); start the waiting children once the
+    API answers, and print the banner once everything answers."""
     ready_deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    agents = bool(waiting)
     announced = False
     while not Stop.requested:
         dead = next((child for child in running if child.process.poll() is not None), None)
         if dead is not None:
-            print(f"[run] {dead.name} exited with code {dead.process.returncode}: stopping the others", flush=True)
-            return 1
-        if not announced and answers(f"http://{HOST}:{api_port}/api/health") and port_open(dashboard_port):
-            print(banner(api_port, dashboard_port), flush=True)
+            exited = f"[run] {dead.name} exited with code {dead.process.returncode}"
+            if dead.essential:
+                print(f"{exited}: stopping the others", flush=True)
+                return 1
+            # Not part of the platform (the demo agents): say so and carry on without it.
+            print(f"{exited}: the platform keeps running", flush=True)
+            running.remove(dead)
+            stop_all([dead])  # whatever it left in its process group
+            continue
+        api_up = not announced and answers(f"http://{HOST}:{api_port}/api/health")
+        if api_up and waiting:
+            start_late(waiting, running, env)
+        if api_up and port_open(dashboard_port):
+            print(banner(api_port, dashboard_port, agents), flush=True)
             announced = True
         elif not announced and time.monotonic() > ready_deadline:
             print(f"[run] still waiting for the API on :{api_port} and the dashboards on :{dashboard_port}", flush=True)
@@ -192,12 +279,13 @@ def main() -> int:
     Stop.install()
     env = child_environment(api_port)
     running: list[Child] = []
+    waiting = [demo_agents(api_port)] if demo_agents_wanted() else []
     code = 1
     try:
         for child in children(api_port, dashboard_port):
             start(child, env)
             running.append(child)
-        code = supervise(running, api_port, dashboard_port)
+        code = supervise(running, api_port, dashboard_port, waiting, env)
     finally:
         stop_all(running)
     print(f"[run] all stopped (exit {code})", flush=True)

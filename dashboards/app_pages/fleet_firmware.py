@@ -23,7 +23,6 @@ PROGRESS_PARTS = (
     ("queued", "待機中", "#9e9e9e"),
     ("cancelled", "中止", "#d7d7d7"),
 )
-PAUSE_REASONS = {"manual": "手動で一時停止", "failure_threshold": "失敗率がしきい値を超えたため自動で一時停止"}
 TARGET_KINDS = {"customer": "顧客", "terminals": "端末ID指定", "filter": "条件"}
 ACTIONS = {"pause": "一時停止", "resume": "再開", "cancel": "中止"}
 ALLOWED_ACTIONS = {"running": ("pause", "cancel"), "paused": ("resume", "cancel")}
@@ -100,7 +99,7 @@ def rollout_panel(rollout_id: int) -> None:
     st.subheader(f"ロールアウト #{rollout['id']}: バージョン {rollout['version']}")
     fleet_common.status_badge(fleet_labels.ROLLOUT_STATUSES, fleet_common.ROLLOUT_STATUS_COLOURS, rollout["status"])
     if rollout["status"] == "paused":
-        st.warning(labels.label(PAUSE_REASONS, rollout["paused_reason"]) or "一時停止中")
+        st.warning(labels.label(fleet_labels.PAUSE_REASONS, rollout["paused_reason"]) or "一時停止中")
     counts = totals(rollout)
     done = counts["succeeded"] / counts["total"] if counts["total"] else 0.0
     st.progress(done, text=f"成功 {counts['succeeded']:,} / {counts['total']:,}台（失敗 {counts['failed']:,}台）")

@@ -32,6 +32,14 @@ TASK_STATUSES = {
     "cancelled": "中止",
 }
 IMPORT_STATUSES = {"queued": "待機中", "running": "処理中", "done": "完了", "failed": "失敗"}
+PAUSE_REASONS = {"manual": "手動で一時停止", "failure_threshold": "失敗率がしきい値を超えたため自動で一時停止"}
+EVENT_LEVELS = {"info": "情報", "warning": "警告", "error": "エラー"}
+COMMAND_TYPES = {
+    "firmware_update": "ファームウェア更新",
+    "collect_diagnostics": "診断ログ取得",
+    "set_interval": "通信間隔の変更",
+}
+COMMAND_STATUSES = {"pending": "配信待ち", "sent": "配信済み", "done": "完了", "failed": "失敗", "cancelled": "中止"}
 
 # §4.2 障害対応フロー: step, label, minutes from detection.
 SLA_STEPS = (
