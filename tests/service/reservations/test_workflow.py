@@ -3,11 +3,23 @@ confirmation SMS, calls in order over two rounds, payment link, Stripe webhook, 
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+from service.config import get_settings
 from service.database import session_scope, utcnow
+from service.outbox.models import OutboxMessage
+from service.outbox.signatures import signed_voice_event
 from service.reservations import payments, sweeper
-from service.reservations.models import CallAttempt, ManualOperation, Notification, Reservation, ReservationEvent
+from service.reservations.models import (
+    CallAttempt,
+    ManualOperation,
+    Notification,
+    Reservation,
+    ReservationEvent,
+    Shop,
+)
+from tests.service.outbox.fake_api import serve
 from tests.service.reservations.conftest import (
     answer_calls,
     book,
@@ -18,6 +30,8 @@ from tests.service.reservations.conftest import (
     payment_of,
     state,
 )
+
+VOICE_SECRET = "voice-secret-for-tests"
 
 
 def events(code: str) -> list[tuple[str | None, str, str]]:
@@ -36,8 +50,6 @@ def calls(code: str) -> list[tuple[str, int, str | None]]:
     with session_scope() as db:
         rid = db.scalar(select(Reservation.id).where(Reservation.code == code))
         attempts = db.scalars(select(CallAttempt).where(CallAttempt.reservation_id == rid).order_by(CallAttempt.id))
-        from service.reservations.models import Shop
-
         return [(db.get(Shop, a.shop_id).name, a.round, a.outcome) for a in attempts]
 
 
@@ -257,3 +269,61 @@ def test_no_sms_is_sent_twice_when_hooks_and_sweeps_run_again(client, catalog):
     bodies = [m.body for m in messages("sms", code)]
     assert len(bodies) == len(set(bodies)) == 3
     assert count(CallAttempt) == 1
+
+
+def test_the_provider_saying_the_session_was_already_paid_counts_as_paid(catalog):
+    code = book(catalog["service_id"])
+    deliver_due()
+    later = utcnow() + timedelta(minutes=11)
+    sweep(later)
+    with session_scope() as db:  # the provider's answer: Stripe found the session completed, not open
+        expire = db.get(OutboxMessage, messages("payment_link", code)[-1].id)
+        expire.payload = {**expire.payload, "sandbox_outcome": "complete"}
+    deliver_due(now=later)
+    assert state(code) == "confirmed" and payment_of(code).status == "paid"
+
+
+def test_a_payment_link_the_provider_refuses_is_an_urgent_operation(catalog):
+    code = book(catalog["service_id"], email="invalid@example.jp")  # the sandbox refuses this recipient
+    deliver_due()
+    assert state(code) == "calling_success" and payment_of(code).status == "failed"
+    assert ("payment_timeout", "urgent", "open") in operations(code)
+
+
+class TestRealVoiceProvider:
+    """An HTTP voice API answers with a call id; the outcome arrives later by the signed voice webhook."""
+
+    @pytest.fixture(autouse=True)
+    def voice_api(self, monkeypatch):
+        settings = get_settings()
+        with serve() as api:
+            api.answer(201, {"id": "call-1", "status": "queued"})
+            for name, value in (
+                ("voice_provider", "http"),
+                ("voice_api_url", api.url),
+                ("voice_api_key", "k"),
+                ("voice_webhook_secret", VOICE_SECRET),
+            ):
+                monkeypatch.setattr(settings, name, value)
+            yield api
+
+    def result(self, client, event_id: str, **fields):
+        event = {"id": event_id, "type": "call.completed", "call_id": "call-1", **fields}
+        body, headers = signed_voice_event(event, secret=VOICE_SECRET)
+        return client.post("/api/webhooks/voice", content=body, headers=headers)
+
+    def test_the_transcript_is_classified_when_the_result_arrives(self, client, catalog):
+        code = book(catalog["service_id"])
+        deliver_due(channel="voice")
+        assert state(code) == "calling" and calls(code) == [("提携店1", 1, None)]
+        self.result(client, "ev-ringing", status="ringing")
+        assert calls(code) == [("提携店1", 1, None)]
+        self.result(client, "ev-1", status="completed", transcript="はい、大丈夫です。お待ちしております")
+        assert state(code) == "calling_success" and calls(code) == [("提携店1", 1, "accept")]
+        assert self.result(client, "ev-1", status="completed").json()["duplicate"] is True
+
+    def test_no_answer_moves_on_to_the_next_shop(self, client, catalog):
+        code = book(catalog["service_id"])
+        deliver_due(channel="voice")
+        self.result(client, "ev-2", status="no_answer")
+        assert [(shop, outcome) for shop, _, outcome in calls(code)] == [("提携店1", "no_answer"), ("提携店2", None)]
