@@ -108,13 +108,15 @@ def _write(db: Session, relative: str, data: bytes) -> None:
     os.replace(temporary, target)
 
 
-def store(db: Session, upload: CheckedUpload, *, agency_id: int, request_id: int) -> tuple[str, str]:
-    """Write the file and its thumbnail; returns their paths relative to the storage root."""
+def store(
+    db: Session, upload: CheckedUpload, *, agency_id: int, request_id: int, thumbnail: bytes | None = None
+) -> tuple[str, str]:
+    """Write the file and its thumbnail (made here unless given); returns their paths relative to the storage root."""
     stem = f"{agency_id}/{request_id}/{uuid.uuid4().hex}"
-    original, thumbnail = f"{stem}.{upload.extension}", f"{stem}.thumb.jpg"
+    original, thumbnail_path = f"{stem}.{upload.extension}", f"{stem}.thumb.jpg"
     _write(db, original, upload.data)
-    _write(db, thumbnail, make_thumbnail(upload))
-    return original, thumbnail
+    _write(db, thumbnail_path, thumbnail or make_thumbnail(upload))
+    return original, thumbnail_path
 
 
 def make_thumbnail(upload: CheckedUpload) -> bytes:

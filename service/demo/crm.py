@@ -1,0 +1,433 @@
+"""Demo data for 代理店CRM: three agencies with sales staff, two operators, 360 requests in every status, bill images.
+
+Logins (password `daicho-demo`): crm-sales (営業, デモ第一代理店), crm-sales-1-1 … crm-sales-3-2, crm-operator,
+crm-operator-2, crm-admin. Requests are inserted in bulk (one summary audit entry); agencies and users go through the
+services and are audited one by one. Loading twice adds nothing: the first agency's code marks the data as present.
+"""
+
+import io
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from PIL import Image as PilImage
+from PIL import ImageDraw, ImageFont
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from service.crm import agencies, auditing, crypto, storage, users
+from service.crm.masters import ensure_masters
+from service.crm.models import (
+    BACK_OFFICE,
+    CANCELLED,
+    COMMENT,
+    DEFICIENCY,
+    DEFICIENT,
+    IN_PROGRESS,
+    RESUBMISSION,
+    SALES_SIDE,
+    SUBMITTED,
+    Agency,
+    Comment,
+    Corporation,
+    Image,
+    Notification,
+    Request,
+    Site,
+)
+from service.crm.schemas import AgencyFields
+from service.crm.storage import CheckedUpload
+from service.crm.validation import check_digit
+from service.database import utcnow
+from service.demo.framework import DemoProgress, demo_hook, ensure_demo_user, grant_demo_user
+from service.demo.platform import DEMO_PASSWORD
+from service.entry_logs.cards import japanese_font_path
+
+SEED = 20260212
+REQUESTS_PER_AGENCY = 120
+DAYS = 120
+AGENCIES = (
+    ("DEMO1", "デモ第一代理店株式会社", "RS1001", "第一紹介店", "佐藤 一郎"),
+    ("DEMO2", "株式会社デモ第二代理店", "RS1002", "第二紹介店", "鈴木 花子"),
+    ("DEMO3", "個人 デモ田中代理店", "RS1003", "田中紹介店", "田中 次郎"),
+)
+SALES_PER_AGENCY = 2
+OPERATORS = (("crm-operator-2", "デモ 投入担当者 2"),)
+# status of the request -> weight
+MIX = ((IN_PROGRESS, 35), (DEFICIENT, 20), (SUBMITTED, 35), (CANCELLED, 10))
+COMPANIES = (
+    "サクラ",
+    "アオバ",
+    "ミドリ",
+    "ヒカリ",
+    "ソラ",
+    "ウミ",
+    "ヤマト",
+    "ミナト",
+    "ハルカ",
+    "コスモ",
+    "ツバサ",
+    "アサヒ",
+)
+COMPANY_KANJI = ("桜", "青葉", "緑", "光", "空", "海", "大和", "港", "遥", "コスモ", "翼", "朝日")
+KINDS = (("株式会社", "カブシキガイシャ"), ("有限会社", "ユウゲンガイシャ"), ("合同会社", "ゴウドウガイシャ"))
+TRADES = (
+    ("食品", "ショクヒン", "1"),
+    ("商事", "ショウジ", "2"),
+    ("サービス", "サービス", "3"),
+    ("不動産", "フドウサン", "8"),
+)
+PLACES = (
+    ("東京都", "渋谷区", "神宮前", "150-0001"),
+    ("大阪府", "大阪市北区", "梅田", "530-0001"),
+    ("愛知県", "名古屋市中区", "栄", "460-0008"),
+    ("福岡県", "福岡市博多区", "博多駅前", "812-0011"),
+)
+BRANCHES = ("本店", "駅前店", "第二工場", "倉庫", "北口店", "南口店", "事務所")
+PLANS = ("低圧電力プランA", "従量電灯B", "動力プラン", "ガス一般契約")
+DEFICIENCY_REASONS = (
+    "明細画像が不鮮明で供給地点特定番号が読めません",
+    "お客様番号が明細と一致しません",
+    "法人番号が登記と異なります",
+)
+AREA_OF = {"東京都": "03", "大阪府": "06", "愛知県": "04", "福岡県": "09"}
+
+
+@dataclass
+class Batch:
+    """Rows of one agency's requests, gathered before the bulk inserts."""
+
+    corporations: list[dict] = field(default_factory=list)
+    requests: list[dict] = field(default_factory=list)
+    sites: list[list[dict]] = field(default_factory=list)
+    comments: list[list[dict]] = field(default_factory=list)
+    images: list[int] = field(default_factory=list)
+
+
+def _font(size: int) -> Any:
+    try:
+        return ImageFont.truetype(str(japanese_font_path()), size)
+    except (OSError, RuntimeError):
+        return ImageFont.load_default()
+
+
+def sample_bills() -> list[tuple[CheckedUpload, bytes]]:
+    """Six small statement images (電気・ガスのご使用量のお知らせ), PNG and JPEG, with their thumbnails."""
+    bills = []
+    for i, (title, amount, usage) in enumerate(
+        (
+            ("電気ご使用量のお知らせ", 48210, 1520),
+            ("電気ご使用量のお知らせ", 128400, 4210),
+            ("ガスご使用量のお知らせ", 22150, 310),
+            ("電気ご使用量のお知らせ", 9870, 260),
+            ("電気料金請求書", 310500, 9800),
+            ("ガス料金のお知らせ", 15400, 190),
+        )
+    ):
+        picture = PilImage.new("RGB", (480, 640), "white")
+        draw = ImageDraw.Draw(picture)
+        draw.rectangle((10, 10, 469, 629), outline="#1f4e79", width=4)
+        draw.text((30, 40), title, fill="#1f4e79", font=_font(26))
+        lines = (
+            f"ご請求金額  {amount:,} 円",
+            f"ご使用量  {usage:,} kWh",
+            f"お客様番号  {1000 + i}-{2000 + i * 7}",
+            f"供給地点特定番号  03{i:02d} 1112 2233 3444 5556 66",
+            "2026年01月分",
+        )
+        for row, line in enumerate(lines):
+            draw.text((30, 120 + row * 50), line, fill="black", font=_font(20))
+        out = io.BytesIO()
+        kind, content_type, extension = ("PNG", storage.PNG, "png") if i % 2 else ("JPEG", storage.JPEG, "jpg")
+        picture.save(out, kind)
+        upload = CheckedUpload(f"明細_{i + 1}.{extension}", out.getvalue(), content_type, extension, 480, 640)
+        bills.append((upload, storage.make_thumbnail(upload)))
+    return bills
+
+
+def _corporation_number(rng: random.Random) -> str:
+    base = str(rng.randrange(10**11, 10**12))
+    return f"{check_digit(base)}{base}"
+
+
+def _corporation(rng: random.Random, agency_id: int, now: datetime, closed: bool) -> dict:
+    index = rng.randrange(len(COMPANIES))
+    kind, kind_kana = rng.choice(KINDS)
+    trade, trade_kana, job = rng.choice(TRADES)
+    prefecture, city, town, zip_code = rng.choice(PLACES)
+    card = rng.random() < 0.4
+    number = "4111111111111111" if card else ""
+    name = f"{kind}{COMPANY_KANJI[index]}{trade}"
+    return {
+        "agency_id": agency_id,
+        "display_name": name,
+        "customer_type": "2",
+        "corporation_number": _corporation_number(rng),
+        "last_name": name,
+        "first_name": "",
+        "last_name_kana": f"{kind_kana}{COMPANIES[index]}{trade_kana}",
+        "first_name_kana": "",
+        "representative_last_name": rng.choice(("山田", "佐藤", "高橋", "伊藤")),
+        "representative_first_name": rng.choice(("太郎", "花子", "健")),
+        "representative_last_name_kana": "ヤマダ",
+        "representative_first_name_kana": "タロウ",
+        "zip_code": zip_code,
+        "prefecture": prefecture,
+        "city": city,
+        "town": town,
+        "street": f"{rng.randrange(1, 5)}-{rng.randrange(1, 30)}-{rng.randrange(1, 20)}",
+        "building_name": "",
+        "phone1": f"03-{rng.randrange(1000, 9999)}-{rng.randrange(1000, 9999)}",
+        "phone2": "",
+        "mail_address": f"info{rng.randrange(10000)}@example.jp",
+        "job_type": job,
+        "payment_type": "1" if card else rng.choice("23"),
+        "card_number_encrypted": crypto.encrypt(number) if card else None,
+        "card_last4": number[-4:],
+        "card_security_code_encrypted": crypto.encrypt("123") if card and not closed else None,
+        "card_revision": 2 if card else 0,
+        "credit_card_expire_month": "12" if card else "",
+        "credit_card_expire_year": "2030" if card else "",
+        "credit_card_name": "DEMO TARO" if card else "",
+        "invoice": "0",
+        "payment_certificate": "0",
+        "billing_address_same": True,
+        "sales_channel_id": rng.choice("123567"),
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _site(rng: random.Random, status: str, corporation: dict, created: datetime, done: datetime) -> dict:
+    gas = rng.random() < 0.15
+    return {
+        "status": status,
+        "submitted_at": done if status == SUBMITTED else None,
+        "pps_business_number": "PPS-GAS" if gas else "PPS-ELEC",
+        "application_type": rng.choice("1245"),
+        "power_plan_name": PLANS[3] if gas else rng.choice(PLANS[:3]),
+        "contract_capacity": f"{rng.choice((6, 10, 30, 50))}kVA",
+        "power_area": AREA_OF[corporation["prefecture"]],
+        "power_supplier_type": AREA_OF[corporation["prefecture"]],
+        "power_customer_number": f"{rng.randrange(10**9, 10**10)}",
+        "power_customer_location_number": f"{rng.randrange(10**21, 10**22)}",
+        "power_zip_code": corporation["zip_code"],
+        "power_prefecture": corporation["prefecture"],
+        "power_city": corporation["city"],
+        "power_town": corporation["town"],
+        "power_street": corporation["street"],
+        "power_branch_name": rng.choice(BRANCHES),
+        "power_customer_name": corporation["display_name"],
+        "power_customer_name_kana": corporation["last_name_kana"],
+        "latest_charges": rng.randrange(5000, 400000),
+        "latest_power_usage": rng.randrange(100, 12000),
+        "latest_date": "2026-01",
+        "service_type": "gas" if gas else "electric",
+        "option_plans": rng.sample(("OPT013234", "OPT032000", "OPT055248", "OPT030245"), rng.randrange(0, 3)),
+        "created_at": created,
+        "updated_at": done,
+    }
+
+
+def _comment(kind: str, audience: str, author: int, message: str, at: datetime, read: bool, **extra: Any) -> dict:
+    return {
+        "type": kind,
+        "audience": audience,
+        "author_id": author,
+        "message": message,
+        "created_at": at,
+        "is_read": read,
+    } | extra
+
+
+def _request(rng: random.Random, batch: Batch, agency_id: int, sales: list[int], operator: int, now: datetime) -> None:
+    """One request of a random status with its corporation, sites and comment history."""
+    status = rng.choices([s for s, _ in MIX], weights=[w for _, w in MIX])[0]
+    created = now - timedelta(days=rng.uniform(0, DAYS))
+    done = min(now, created + timedelta(days=rng.uniform(0.2, 6)))
+    corporation = _corporation(rng, agency_id, created, closed=status in (SUBMITTED, CANCELLED))
+    count = rng.choice((1, 1, 1, 2, 3))
+    requested_by = rng.choice(sales)
+    site_statuses = {
+        IN_PROGRESS: [IN_PROGRESS] * count if rng.random() < 0.7 else [],
+        DEFICIENT: [DEFICIENT] + [IN_PROGRESS] * (count - 1) if rng.random() < 0.7 else [],
+        SUBMITTED: [SUBMITTED] * count,
+        CANCELLED: [CANCELLED] * count if rng.random() < 0.6 else [],
+    }[status]
+    comments = []
+    resubmitted = status in (IN_PROGRESS, SUBMITTED) and rng.random() < 0.15
+    if status == DEFICIENT or resubmitted:
+        reason = rng.choice(DEFICIENCY_REASONS)
+        comments.append(
+            _comment(
+                DEFICIENCY,
+                SALES_SIDE,
+                operator,
+                reason,
+                created + timedelta(hours=3),
+                resubmitted or rng.random() < 0.5,
+            )
+        )
+    if resubmitted:
+        changes = {"corporation": {}, "request": {}, "images_added": [], "images_removed": []}
+        comments.append(
+            _comment(
+                RESUBMISSION,
+                BACK_OFFICE,
+                requested_by,
+                "画像を差し替えました",
+                created + timedelta(hours=20),
+                True,
+                changes=changes,
+            )
+        )
+    if rng.random() < 0.2:
+        comments.append(
+            _comment(
+                COMMENT,
+                BACK_OFFICE,
+                requested_by,
+                "お急ぎでお願いします",
+                created + timedelta(minutes=5),
+                rng.random() < 0.5,
+            )
+        )
+    batch.corporations.append(corporation)
+    batch.requests.append(
+        {
+            "agency_id": agency_id,
+            "requested_by": requested_by,
+            "status": status,
+            "whole_deficiency": status == DEFICIENT and not site_statuses,
+            "ever_deficient": status == DEFICIENT or resubmitted,
+            "cancelled_at": done if status == CANCELLED else None,
+            "remarks": rng.choice(("", "支払は分割でお願いします", "明細画像がない地点は備考に記載")),
+            "site_count": max(1, count),
+            "created_at": created,
+            "updated_at": done,
+        }
+    )
+    batch.sites.append([_site(rng, s, corporation, created, done) for s in site_statuses])
+    batch.comments.append(comments)
+    batch.images.append(rng.choice((1, 1, 2)))
+
+
+def _insert(db: Session, model: type, rows: list[dict]) -> list[int]:
+    if not rows:
+        return []
+    return list(db.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows))
+
+
+def _store(db: Session, batch: Batch, agency_id: int, bills: list, rng: random.Random) -> int:
+    """Insert one agency's batch; returns how many requests were added."""
+    corporation_ids = _insert(db, Corporation, batch.corporations)
+    request_ids = _insert(
+        db, Request, [r | {"corporation_id": c} for r, c in zip(batch.requests, corporation_ids, strict=True)]
+    )
+    site_rows, comment_rows, image_rows, notes = [], [], [], []
+    for request_id, corporation_id, sites, comments, images, request in zip(
+        request_ids, corporation_ids, batch.sites, batch.comments, batch.images, batch.requests, strict=True
+    ):
+        site_rows += [
+            s | {"request_id": request_id, "corporation_id": corporation_id, "agency_id": agency_id} for s in sites
+        ]
+        comment_rows += [c | {"request_id": request_id, "agency_id": agency_id} for c in comments]
+        notes += [(request["requested_by"], request_id, c) for c in comments if c["type"] == DEFICIENCY]
+        for _ in range(images):
+            upload, thumbnail = rng.choice(bills)
+            stored, thumb = storage.store(db, upload, agency_id=agency_id, request_id=request_id, thumbnail=thumbnail)
+            image_rows.append(
+                {
+                    "request_id": request_id,
+                    "agency_id": agency_id,
+                    "file_name": upload.file_name,
+                    "stored_path": stored,
+                    "thumbnail_path": thumb,
+                    "content_type": upload.content_type,
+                    "size_bytes": len(upload.data),
+                    "width": upload.width,
+                    "height": upload.height,
+                    "sha256": upload.sha256,
+                    "uploaded_by": request["requested_by"],
+                    "uploaded_at": request["created_at"],
+                }
+            )
+    _insert(db, Site, site_rows)
+    _insert(db, Image, image_rows)
+    comment_ids = _insert(db, Comment, comment_rows)
+    by_key = {(row["request_id"], row["created_at"]): cid for row, cid in zip(comment_rows, comment_ids, strict=True)}
+    _insert(
+        db,
+        Notification,
+        [
+            {
+                "user_id": user,
+                "request_id": rid,
+                "comment_id": by_key[(rid, c["created_at"])],
+                "kind": DEFICIENCY,
+                "message": f"依頼 #{rid} に不備があります: {c['message']}",
+                "read_at": c["created_at"] if c["is_read"] else None,
+                "created_at": c["created_at"],
+            }
+            for user, rid, c in notes
+        ],
+    )
+    return len(request_ids)
+
+
+def _agency(db: Session, spec: tuple, progress: DemoProgress) -> Agency:
+    code, name, shop_code, shop_name, contact = spec
+    agency = db.scalar(select(Agency).where(Agency.code == code))
+    if agency is None:
+        data = AgencyFields(
+            name=name, code=code, referral_shop_code=shop_code, referral_shop_name=shop_name, contact_name=contact
+        )
+        agency = agencies.create_agency(db, data=data, actor=progress.actor)
+    return agency
+
+
+def _sales_staff(db: Session, agency: Agency, number: int, progress: DemoProgress) -> list[int]:
+    """The agency's sales people (the first agency also gets the documented crm-sales login)."""
+    logins = [f"crm-sales-{number}-{i}" for i in range(1, SALES_PER_AGENCY + 1)] + (
+        ["crm-sales"] if number == 1 else []
+    )
+    ids = []
+    for i, login in enumerate(logins):
+        user = ensure_demo_user(
+            db, login, name=f"{agency.name} 営業{i + 1}", password=DEMO_PASSWORD, actor=progress.actor
+        )
+        grant_demo_user(db, login, "crm", "sales", scope=str(agency.id), actor=progress.actor)
+        code = f"LCK{number}{i:02d}DM"
+        users.ensure_profile(
+            db, user=user, agency_id=agency.id, sales_staff_code=code, l_code=f"L{number}{i:03d}", actor=progress.actor
+        )
+        ids.append(user.id)
+    return ids
+
+
+@demo_hook("crm")
+def load_crm(db: Session, progress: DemoProgress) -> None:
+    progress.start("代理店CRM", total=len(AGENCIES))
+    ensure_masters(db)
+    fresh = db.scalar(select(Agency.id).where(Agency.code == AGENCIES[0][0])) is None
+    operator = ensure_demo_user(
+        db, "crm-operator", name="デモ 代理店CRM 投入担当者", password=DEMO_PASSWORD, actor=progress.actor
+    )
+    for login, name in (("crm-operator", operator.name), *OPERATORS):
+        ensure_demo_user(db, login, name=name, password=DEMO_PASSWORD, actor=progress.actor)
+        grant_demo_user(db, login, "crm", "operator", actor=progress.actor)
+    rng, bills, now, added = random.Random(SEED), sample_bills() if fresh else [], utcnow(), 0
+    for number, spec in enumerate(AGENCIES, start=1):
+        agency = _agency(db, spec, progress)
+        sales = _sales_staff(db, agency, number, progress)
+        if fresh:
+            batch = Batch()
+            for _ in range(REQUESTS_PER_AGENCY):
+                _request(rng, batch, agency.id, sales, operator.id, now)
+            added += _store(db, batch, agency.id, bills, rng)
+        progress.advance()
+    if added:
+        auditing.record(
+            db, progress.actor, "demo_load", "request", None, {"requests": added, "agencies": len(AGENCIES)}
+        )

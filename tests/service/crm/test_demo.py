@@ -1,0 +1,51 @@
+"""The CRM demo: three agencies, sales staff scoped to their agency, hundreds of requests in every status, bill images."""
+
+from sqlalchemy import func, select
+
+from service.audit.models import AuditEntry
+from service.audit.service import Actor
+from service.config import get_settings
+from service.crm.models import Agency, Image, Request, Site
+from service.crm.statuses import aggregate
+from service.database import session_scope
+from service.demo.framework import load_demo
+from service.demo.platform import DEMO_PASSWORD
+from service.identity.models import Grant
+
+ACTOR = Actor(type="cli", label="test")
+
+
+def load() -> tuple[int, int, int]:
+    with session_scope() as db:
+        load_demo(db, actor=ACTOR, only=["platform", "crm"])
+    with session_scope() as db:
+        return tuple(db.scalar(select(func.count()).select_from(m)) for m in (Request, Image, AuditEntry))
+
+
+def test_demo_has_every_status_images_and_consistent_statuses(client):
+    requests, images, _ = load()
+    with session_scope() as db:
+        assert [a.code for a in db.scalars(select(Agency).order_by(Agency.code))] == ["DEMO1", "DEMO2", "DEMO3"]
+        by_status = dict(db.execute(select(Request.status, func.count()).group_by(Request.status)).tuples().all())
+        assert requests == 360 and set(by_status) == {"in_progress", "deficient", "submitted", "cancelled"}
+        assert min(by_status.values()) >= 20
+        for request in db.scalars(select(Request)):
+            sites = db.scalars(select(Site.status).where(Site.request_id == request.id)).all()
+            expected = aggregate(sites, whole_deficiency=request.whole_deficiency, cancelled=request.cancelled_at is not None)
+            assert request.status == expected, request.id
+        paths = db.scalars(select(Image.stored_path)).all()
+        first_agency = db.scalar(select(Agency.id).where(Agency.code == "DEMO1"))
+        grant = db.scalar(select(Grant).join(Grant.user).where(Grant.domain == "crm", Grant.user.has(login_id="crm-sales")))
+        assert (grant.role, grant.scope) == ("sales", str(first_agency))
+    root = get_settings().crm_storage_root
+    assert len(paths) == images and all((root / p).is_file() for p in paths)
+    token = client.post("/api/auth/login", json={"login_id": "crm-sales", "password": DEMO_PASSWORD}).json()["access_token"]
+    mine = client.get("/api/crm/requests", params={"page_size": 100}, headers={"Authorization": f"Bearer {token}"}).json()
+    assert 0 < mine["total"] < requests and {r["agency_id"] for r in mine["items"]} == {first_agency}
+    deficient = client.get("/api/crm/requests", params={"status": "deficient"}, headers={"Authorization": f"Bearer {token}"})
+    assert deficient.json()["total"] > 0
+
+
+def test_loading_twice_adds_nothing():
+    first = load()
+    assert load() == first
