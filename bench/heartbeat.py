@@ -12,17 +12,19 @@ import argparse
 import asyncio
 import hashlib
 import json
-import os
 import random
 import statistics
 import time
 
 from common import (
+    CpuMeter,
     HttpConnection,
     fresh_bench_database,
+    load_average,
     post_request,
     print_result,
     remove,
+    run,
     run_load,
     start_server,
     temp_dir,
@@ -117,47 +119,32 @@ async def probe_visibility(port: int, token: str, probe_id: int, jwt: str, stop:
     return delays
 
 
-def server_cpu_seconds(pid: int) -> float:
-    """CPU time used so far by the server's process tree (master and workers)."""
-    import psutil
-
-    root = psutil.Process(pid)
-    total = 0.0
-    for process in [root, *root.children(recursive=True)]:
-        try:
-            times = process.cpu_times()
-            total += times.user + times.system
-        except psutil.NoSuchProcess:
-            continue
-    return total
-
-
 async def measure(port: int, tokens: list[str], jwt: str, probe_id: int, pid: int, args) -> dict:
     rng = random.Random(7)
     load_tokens = tokens[:-1]
     validate = [post_request(VALIDATE, body(rng.uniform(5, 60)), t) for t in load_tokens]
     heartbeat = [post_request(HEARTBEAT, body(rng.uniform(5, 60)), t) for t in load_tokens]
+    meter = CpuMeter(pid)
     await run_load(port, validate, concurrency=args.concurrency, seconds=2)  # warm-up: token caches, connections
-    cpu = server_cpu_seconds(pid)
-    checked = await run_load(port, validate, concurrency=args.concurrency, seconds=args.seconds)
-    checked.cpu_seconds, cpu = server_cpu_seconds(pid) - cpu, server_cpu_seconds(pid)
+    checked = await run_load(port, validate, concurrency=args.concurrency, seconds=args.seconds, meter=meter)
     stop = asyncio.Event()
     probe = asyncio.create_task(probe_visibility(port, tokens[-1], probe_id, jwt, stop))
-    stored = await run_load(port, heartbeat, concurrency=args.concurrency, seconds=args.seconds)
-    stored.cpu_seconds = server_cpu_seconds(pid) - cpu
+    stored = await run_load(port, heartbeat, concurrency=args.concurrency, seconds=args.seconds, meter=meter)
     stop.set()
     delays = await probe
     return {"validate": checked, "heartbeat": stored, "visibility": delays}
 
 
-def stored_samples() -> int:
-    from sqlalchemy import func, select
+def stored_samples() -> tuple[int, int]:
+    """Samples stored, and the transactions that stored them (a batch's samples share one timestamp)."""
+    from sqlalchemy import distinct, func, select
 
     from service.database import session_scope
     from service.fleet.models import MetricSample
 
     with session_scope() as db:
-        return db.scalar(select(func.count()).select_from(MetricSample)) or 0
+        row = db.execute(select(func.count(), func.count(distinct(MetricSample.recorded_at)))).one()
+    return row[0], row[1]
 
 
 def main() -> None:
@@ -169,18 +156,19 @@ def main() -> None:
     args = parser.parse_args()
     data_dir = temp_dir("daicho-bench-heartbeat-")
     use_bench_database(data_dir)
+    load_before = load_average()
     server = None
     try:
         fresh_bench_database()
         tokens, jwt, probe_id = seed(args.terminals)
         server = start_server(data_dir, workers=args.workers)
-        runs = asyncio.run(measure(server.port, tokens, jwt, probe_id, server.process.pid, args))
+        runs = run(measure(server.port, tokens, jwt, probe_id, server.process.pid, args))
     finally:
         if server is not None:
             server.stop()
         remove(data_dir)
     beats, checks, delays = runs["heartbeat"], runs["validate"], runs["visibility"]
-    samples = stored_samples()
+    samples, transactions = stored_samples()
     print_result(
         {
             "bench": "heartbeat",
@@ -195,13 +183,14 @@ def main() -> None:
             "validate_per_s": round(checks.rate),
             "validate_p99_ms": round(checks.percentile(0.99), 1),
             "ratio": round(beats.rate / checks.rate, 2) if checks.rate else None,
-            "server_cpu_ms_per_heartbeat": round(1000 * beats.cpu_seconds / max(beats.ok, 1), 3),
-            "server_cpu_ms_per_validate": round(1000 * checks.cpu_seconds / max(checks.ok, 1), 3),
-            "load_average_1m": round(os.getloadavg()[0], 1),
+            "cpu_ms_per_heartbeat": beats.cpu_ms_per_request(),
+            "cpu_ms_per_validate": checks.cpu_ms_per_request(),
+            "load_average_1m": {"before": load_before, "after": load_average()},
             "visibility_p50_s": round(statistics.median(delays), 3) if delays else None,
             "visibility_max_s": round(max(delays), 3) if delays else None,
             "visibility_probes": len(delays),
             "stored_samples": samples,
+            "heartbeats_per_transaction": round(samples / max(transactions, 1), 1),
             "acknowledged": beats.ok + len(delays),
             "targets": {"heartbeats_per_s": 5000, "p99_ms": 50, "ratio": 0.5, "visibility_s": 5},
         }

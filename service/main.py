@@ -7,6 +7,7 @@ from sqlalchemy import text
 from service.config import get_settings
 from service.database import get_engine
 from service.errors import error_response, install_error_handlers
+from service.fleet.agent_router import AgentLane
 from service.observability import GuardMiddleware, MetricsMiddleware, configure_logging, metrics_response, register_queue_collector
 from service.reservations.mcp_server import mount_mcp
 from service.routers import all_routers
@@ -54,6 +55,7 @@ def create_app() -> FastAPI:
     app.add_api_route("/metrics", metrics_response, include_in_schema=False)
     mount_mcp(app)  # reservations: the MCP server for AI-chat clients at /mcp
     register_queue_collector()
+    app.add_middleware(AgentLane, prefix=api.prefix)  # innermost: behind the guard and the metrics
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(GuardMiddleware)
     if settings.cors_origins:

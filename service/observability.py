@@ -3,8 +3,8 @@
 import json
 import logging
 import time
-import uuid
 from contextvars import ContextVar
+from random import getrandbits
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
@@ -50,15 +50,12 @@ def configure_logging(level: int = logging.INFO) -> None:
     root.setLevel(level)
 
 
-def _header(scope: Scope, name: bytes) -> bytes | None:
-    for key, value in scope.get("headers", []):
-        if key == name:
-            return value
-    return None
+def _new_request_id() -> str:
+    """32 hex digits; unique, not secret (the random module reseeds itself in a forked worker)."""
+    return f"{getrandbits(128):032x}"
 
 
 async def _send_error(send: Send, status: int, code: str, message: str, request_id: str) -> None:
-
     body = json.dumps(error_body(code, message), ensure_ascii=False).encode()
     await send(
         {
@@ -75,7 +72,7 @@ async def _send_error(send: Send, status: int, code: str, message: str, request_
 
 
 class GuardMiddleware:
-    """Rejects oversized bodies and NUL bytes before any handler sees them, and tags every response with a request id."""
+    """Rejects oversized bodies and NUL bytes before any handler sees them; tags every response with a request id."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -87,21 +84,28 @@ class GuardMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = _header(scope, b"x-request-id")
-        request_id = incoming.decode("latin-1")[:64] if incoming and incoming.isascii() else uuid.uuid4().hex
+        incoming = content_type = declared = None
+        for key, value in scope["headers"]:  # one pass: this runs on every request, the agents' heartbeats included
+            if key == b"x-request-id" and incoming is None:
+                incoming = value
+            elif key == b"content-type" and content_type is None:
+                content_type = value.lower()
+            elif key == b"content-length" and declared is None:
+                declared = value
+        request_id = incoming.decode("latin-1")[:64] if incoming and incoming.isascii() else _new_request_id()
         token = request_id_var.set(request_id)
         try:
-            await self._guarded(scope, receive, send, request_id)
+            await self._guarded(scope, receive, send, request_id, content_type or b"", declared)
         finally:
             request_id_var.reset(token)
 
-    async def _guarded(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
-        if b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", ""):
+    async def _guarded(
+        self, scope: Scope, receive: Receive, send: Send, request_id: str, content_type: bytes, declared: bytes | None
+    ) -> None:
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
             await _send_error(send, 400, "nul_byte", "NUL文字は使用できません", request_id)
             return
-        content_type = (_header(scope, b"content-type") or b"").lower()
         limit = self.max_upload if content_type.startswith(b"multipart/form-data") else self.max_body
-        declared = _header(scope, b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _send_error(send, 413, "payload_too_large", "リクエストが大きすぎます", request_id)
             return
@@ -141,9 +145,11 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 def _with_request_id(send: Send, request_id: str) -> Send:
+    header = (b"x-request-id", request_id.encode())
+
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
-            message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            message["headers"] = [*message.get("headers", ()), header]
         await send(message)
 
     return wrapped
@@ -155,11 +161,14 @@ ACCESS_LOG = logging.getLogger("daicho.access")
 class MetricsMiddleware:
     """Counts requests and observes latency per route template (never per raw path).
 
-    The label is the template within the /api router (e.g. /admin/users/{user_id}), as FastAPI records it.
+    The label is the template within the /api router (e.g. /admin/users/{user_id}), as FastAPI records it. Labelled
+    series are looked up once per (method, route, status) and kept: prometheus_client's labels() is not free.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.counters: dict[tuple[str, str, int], Any] = {}
+        self.latencies: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -177,14 +186,22 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, observe)
         finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
-            method = scope["method"]
-            elapsed = time.perf_counter() - started
-            REQUESTS.labels(method, route, str(status)).inc()
-            LATENCY.labels(method, route).observe(elapsed)
-            ACCESS_LOG.info("%s %s %s %.1fms", method, scope["path"], status, elapsed * 1000)
-            if status >= 500:
-                ERRORS.labels(method, route).inc()
+            self._record(scope, status, time.perf_counter() - started)
+
+    def _record(self, scope: Scope, status: int, elapsed: float) -> None:
+        route = getattr(scope.get("route"), "path", "unmatched")
+        method = scope["method"]
+        counter = self.counters.get((method, route, status))
+        if counter is None:
+            counter = self.counters[(method, route, status)] = REQUESTS.labels(method, route, str(status))
+        latency = self.latencies.get((method, route))
+        if latency is None:
+            latency = self.latencies[(method, route)] = LATENCY.labels(method, route)
+        counter.inc()
+        latency.observe(elapsed)
+        ACCESS_LOG.info("%s %s %s %.1fms", method, scope["path"], status, elapsed * 1000)
+        if status >= 500:
+            ERRORS.labels(method, route).inc()
 
 
 class QueueLengthCollector:
@@ -193,7 +210,9 @@ class QueueLengthCollector:
     def collect(self) -> Any:
         from jobs.monitoring import queue_length
 
-        gauge = GaugeMetricFamily("daicho_celery_queue_length", "Messages waiting in the Celery queue", labels=["queue"])
+        gauge = GaugeMetricFamily(
+            "daicho_celery_queue_length", "Messages waiting in the Celery queue", labels=["queue"]
+        )
         try:
             gauge.add_metric(["celery"], queue_length())
         except Exception:  # an unreachable broker must not break /metrics

@@ -51,12 +51,17 @@ ScopedAlert = Annotated[Alert, Depends(valid_alert)]
 ScopedRollout = Annotated[Rollout, Depends(valid_rollout)]
 
 
-async def bearer_token_hash(request: Request) -> str:
-    """The sha256 of the terminal token in the Authorization header (else 401; async: no thread hop)."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+def token_hash_of(authorization: str) -> str:
+    """The sha256 of the terminal token in an Authorization header value (else 401)."""
+    scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.startswith(agents.TOKEN_PREFIX):
         raise Unauthorized("端末トークンが必要です", code="invalid_terminal_token")
     return agents.hash_secret(token)
+
+
+async def bearer_token_hash(request: Request) -> str:
+    """The sha256 of the request's terminal token (async: no thread hop)."""
+    return token_hash_of(request.headers.get("authorization", ""))
 
 
 def _lookup_many(token_hashes: list[str]) -> list[TerminalIdentity | Exception]:
@@ -64,10 +69,14 @@ def _lookup_many(token_hashes: list[str]) -> list[TerminalIdentity | Exception]:
         return agents.lookup_hashes(db, token_hashes)
 
 
-async def current_terminal(token_hash: Annotated[str, Depends(bearer_token_hash)]) -> TerminalIdentity:
+async def terminal_holding(token_hash: str) -> TerminalIdentity:
     """The terminal holding the token: from the short-lived cache, else one query shared with concurrent callers."""
     cached = agents.token_cache.get(token_hash)
     return cached if cached is not None else await heartbeats.runner("read", _lookup_many).submit(token_hash)
+
+
+async def current_terminal(token_hash: Annotated[str, Depends(bearer_token_hash)]) -> TerminalIdentity:
+    return await terminal_holding(token_hash)
 
 
 AgentTerminal = Annotated[TerminalIdentity, Depends(current_terminal)]

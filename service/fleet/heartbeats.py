@@ -10,8 +10,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -104,12 +105,13 @@ class Snapshot:
     last_ingest_at: datetime | None
 
 
-def _snapshot(db: Session, token_hashes: list[str]) -> Snapshot:
-    """Authenticate, lock and read in one round trip; open alert types are fetched only for terminals that have some."""
+@cache
+def _snapshot_query() -> Select:
+    """Built once: the batch's terminals by token hash, locked in id order, with what the rules need to know."""
     has_commands = select(Command.id).where(Command.terminal_id == Terminal.id, Command.status == "pending").exists()
     has_alerts = select(Alert.id).where(Alert.terminal_id == Terminal.id, Alert.status != RESOLVED).exists()
     last_ingest = select(FleetState.last_ingest_at).where(FleetState.id == 1).scalar_subquery()
-    rows = db.execute(
+    return (
         select(
             Terminal.id,
             Terminal.customer_id,
@@ -122,10 +124,15 @@ def _snapshot(db: Session, token_hashes: list[str]) -> Snapshot:
             has_alerts.label("has_alerts"),
             last_ingest.label("last_ingest_at"),
         )
-        .where(Terminal.token_hash.in_(token_hashes))
+        .where(Terminal.token_hash.in_(bindparam("token_hashes", expanding=True)))
         .order_by(Terminal.id)
         .with_for_update(of=Terminal)
-    ).all()
+    )
+
+
+def _snapshot(db: Session, token_hashes: list[str]) -> Snapshot:
+    """Authenticate, lock and read in one round trip; open alert types are fetched only for terminals that have some."""
+    rows = db.connection().execute(_snapshot_query(), {"token_hashes": token_hashes}).all()
     by_id = {
         r.id: TerminalState(r.id, r.customer_id, r.status, r.high_cpu_streak, r.high_memory_streak, r.interval_seconds)
         for r in rows

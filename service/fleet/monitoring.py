@@ -4,12 +4,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, func, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
 from service.fleet import labels
-from service.fleet.alerts import RESOLVED, WORKER_ROLES, NewAlert, open_alerts, with_places
+from service.fleet.alerts import RESOLVED, WORKER_ROLES, with_places
 from service.fleet.models import Alert, Customer, Digest, FleetState, Incident, Terminal
 from service.fleet.sql import insert_rows
 from service.identity.models import Grant, User
@@ -78,25 +79,42 @@ def sweep_offline(db: Session, *, now: datetime) -> SweepResult:
         return SweepResult(0, 0, skipped="ingest_gap")
     if state.grace_until is not None and now < state.grace_until:
         return SweepResult(0, 0, skipped="grace_period")
-    gone = db.execute(
+    gone = db.scalars(
         update(Terminal)
         .where(Terminal.status.in_(ALIVE), Terminal.offline_deadline_at < now)
         .values(status="offline", offline_since=now, high_cpu_streak=0, high_memory_streak=0)
-        .returning(Terminal.id, Terminal.customer_id, Terminal.last_heartbeat_at)
+        .returning(Terminal.customer_id)
         .execution_options(synchronize_session=False)
     ).all()
     if not gone:
         return SweepResult(0, 0)
-    open_alerts(
-        db,
-        (
-            NewAlert(t.id, t.customer_id, "offline", labels.OFFLINE_MESSAGE.format(last=_local(t.last_heartbeat_at)))
-            for t in gone
-        ),
-        now=now,
-    )
-    incidents = group_incidents(db, customer_ids={t.customer_id for t in gone}, now=now)
+    _open_offline_alerts(db, now=now)
+    incidents = group_incidents(db, customer_ids=set(gone), now=now)
     return SweepResult(len(gone), incidents)
+
+
+def _open_offline_alerts(db: Session, *, now: datetime) -> None:
+    """One INSERT … SELECT over the terminals this sweep marked (they stay locked until commit): no row goes through
+    Python, which at 10,000 terminals costs more than the database's own work. An open offline alert is kept."""
+    before, _, after = labels.OFFLINE_MESSAGE.partition("{last}")
+    message = literal(before) + func.coalesce(_local_sql(db, Terminal.last_heartbeat_at, now), "-") + literal(after)
+    swept = select(Terminal.id, Terminal.customer_id, literal("offline"), message, literal(now, Alert.created_at.type))
+    columns = ["terminal_id", "customer_id", "alert_type", "message", "created_at"]
+    dialect_insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    db.execute(
+        dialect_insert(Alert)
+        .from_select(columns, swept.where(Terminal.status == "offline", Terminal.offline_since == now))
+        .on_conflict_do_nothing()
+    )
+
+
+def _local_sql(db: Session, column, now: datetime):
+    """SQL for `_local`: PostgreSQL converts with the zone's rules; SQLite, which has no zones, with today's offset."""
+    zone = get_settings().timezone
+    if db.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone(zone, column), "YYYY-MM-DD HH24:MI")
+    offset = int(now.astimezone(ZoneInfo(zone)).utcoffset().total_seconds())
+    return func.strftime("%Y-%m-%d %H:%M", column, f"{offset:+d} seconds")
 
 
 def _local(at: datetime | None) -> str:
