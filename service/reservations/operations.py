@@ -56,14 +56,18 @@ def open_operation(
     )
     db.add(operation)
     db.flush()
-    template = labels.SLACK_MESSAGES.get(op_type)
-    message = (
-        template.format(code=reservation.code)
-        if template
-        else labels.SLACK_MANUAL.format(code=reservation.code, kind=labels.OPERATION_TYPES[op_type])
+    notify_slack(
+        db, kind="manual_operation", message=slack_message(reservation, op_type), reservation=reservation, now=now
     )
-    notify_slack(db, kind="manual_operation", message=message, reservation=reservation, now=now)
     return operation
+
+
+def slack_message(reservation: Reservation, op_type: str) -> str:
+    """The spec's Slack wording for the case (§2.2), else the generic one of §4.3.1."""
+    template = labels.SLACK_MESSAGES.get(op_type)
+    if template:
+        return template.format(code=reservation.code)
+    return labels.SLACK_MANUAL.format(code=reservation.code, kind=labels.OPERATION_TYPES[op_type])
 
 
 def resolve_open(
