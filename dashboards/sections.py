@@ -69,7 +69,20 @@ SECTIONS: tuple[Section, ...] = (
         "entry_logs", "入退管理",
         "保育園に通う園児の保護者の送り迎え時の入退園を記録・管理し、"
         "園のセキュリティ向上と引き渡し記録の正確化に役立てます。",
-        (PageSpec("app_pages/entry_logs_home.py", "概要", "entry-logs", icon=":material/door_front:"),),
+        (
+            PageSpec("app_pages/entry_logs_logs.py", "入退管理ログ", "entry-logs", icon=":material/door_front:"),
+            PageSpec("app_pages/entry_logs_attendance.py", "出欠表管理", "entry-logs-attendance",
+                     icon=":material/fact_check:"),
+            PageSpec("app_pages/entry_logs_present.py", "園内にいる保護者", "entry-logs-present",
+                     icon=":material/groups:"),
+            PageSpec("app_pages/entry_logs_heatmap.py", "混雑時間帯", "entry-logs-heatmap", icon=":material/grid_on:"),
+            PageSpec("app_pages/entry_logs_roster.py", "保護者・園児管理", "entry-logs-roster",
+                     icon=":material/family_restroom:"),
+            PageSpec("app_pages/entry_logs_cards.py", "バーコードカード", "entry-logs-cards",
+                     icon=":material/barcode:"),
+            PageSpec("app_pages/entry_logs_settings.py", "園情報編集", "entry-logs-settings",
+                     icon=":material/settings:"),
+        ),
     ),
     Section(
         PLATFORM, "管理",

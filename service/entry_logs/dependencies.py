@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
@@ -80,11 +80,24 @@ def parse_bound(value: str | None, *, field: str, end: bool) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=local_zone())
 
 
+SORT_DESCRIPTION = "-timestamp: newest first (the default); timestamp: oldest first"
+
+
+def oldest_first(
+    sort: Annotated[Literal["-timestamp", "timestamp"], Query(description=SORT_DESCRIPTION)] = "-timestamp",
+) -> bool:
+    return sort == "timestamp"
+
+
+OldestFirst = Annotated[bool, Depends(oldest_first)]
+
+
 @dataclass(frozen=True)
 class ListQuery:
     flt: LogFilter
     page: int
     page_size: int
+    oldest_first: bool = False
 
 
 def log_filter(
@@ -111,7 +124,8 @@ Filters = Annotated[LogFilter, Depends(log_filter)]
 
 def list_query(
     flt: Filters,
+    order: OldestFirst,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=100)] = 50,
 ) -> ListQuery:
-    return ListQuery(flt=flt, page=page, page_size=page_size)
+    return ListQuery(flt=flt, page=page, page_size=page_size, oldest_first=order)

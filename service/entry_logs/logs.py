@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Select, and_, delete, or_, select
+from sqlalchemy import ColumnElement, Select, and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
@@ -58,13 +58,30 @@ def _rows(db: Session, stmt: Select) -> list[LogRow]:
     return [LogRow(*r, child_names=names.get(r[1], [])) for r in fetched]
 
 
-def list_logs(db: Session, *, flt: LogFilter, scope: TenantScope, offset: int, limit: int) -> tuple[list[LogRow], int]:
-    """One page of logs, newest first, and how many match in all."""
-    newest_first = (EntryLog.occurred_at.desc(), EntryLog.id.desc())
+def _order(oldest_first: bool) -> tuple:
+    """Time order (ties by id): newest first unless asked for the oldest first."""
+    if oldest_first:
+        return EntryLog.occurred_at.asc(), EntryLog.id.asc()
+    return EntryLog.occurred_at.desc(), EntryLog.id.desc()
+
+
+def _after(row: LogRow, oldest_first: bool) -> ColumnElement[bool]:
+    """The logs that come after this row in the chosen time order (keyset paging)."""
+    same_time = EntryLog.occurred_at == row.timestamp
+    if oldest_first:
+        return or_(EntryLog.occurred_at > row.timestamp, and_(same_time, EntryLog.id > row.id))
+    return or_(EntryLog.occurred_at < row.timestamp, and_(same_time, EntryLog.id < row.id))
+
+
+def list_logs(
+    db: Session, *, flt: LogFilter, scope: TenantScope, offset: int, limit: int, oldest_first: bool = False
+) -> tuple[list[LogRow], int]:
+    """One page of logs, newest first (or oldest first), and how many match in all."""
+    order = _order(oldest_first)
     total = counts.count_logs(db, flt=flt, scope=scope)
     # Page through ids on the covering index first, then join the names for just those rows.
-    ids = filtered(select(EntryLog.id), flt, scope).order_by(*newest_first).offset(offset).limit(limit)
-    return _rows(db, _row_select().where(EntryLog.id.in_(ids.scalar_subquery())).order_by(*newest_first)), total
+    ids = filtered(select(EntryLog.id), flt, scope).order_by(*order).offset(offset).limit(limit)
+    return _rows(db, _row_select().where(EntryLog.id.in_(ids.scalar_subquery())).order_by(*order)), total
 
 
 def csv_line(values: list | tuple) -> str:
@@ -85,20 +102,20 @@ def _csv_values(row: LogRow) -> list[str]:
     return [local, str(row.parent_id), parent_name, labels.ENTRY_TYPE_LABELS[row.entry_type], children, nursery_name, station]
 
 
-def export_csv(*, flt: LogFilter, scope: TenantScope, batch: int) -> Iterator[str]:
-    """The matching logs as CSV (BOM, header, newest first), read in keyset batches, each in a short session of its own."""
+def export_csv(*, flt: LogFilter, scope: TenantScope, batch: int, oldest_first: bool = False) -> Iterator[str]:
+    """The matching logs as CSV (BOM, header, newest or oldest first) in keyset batches, each in a short session."""
     yield "\ufeff" + csv_line(labels.CSV_HEADER)
-    after: tuple[datetime, int] | None = None
+    last: LogRow | None = None
     while True:
         stmt = filtered(_row_select(), flt, scope)
-        if after is not None:
-            stmt = stmt.where(or_(EntryLog.occurred_at < after[0], and_(EntryLog.occurred_at == after[0], EntryLog.id < after[1])))
+        if last is not None:
+            stmt = stmt.where(_after(last, oldest_first))
         with session_scope() as db:
-            rows = _rows(db, stmt.order_by(EntryLog.occurred_at.desc(), EntryLog.id.desc()).limit(batch))
+            rows = _rows(db, stmt.order_by(*_order(oldest_first)).limit(batch))
         if not rows:
             return
         yield "".join(csv_line(_csv_values(row)) for row in rows)
-        after = (rows[-1].timestamp, rows[-1].id)
+        last = rows[-1]
 
 
 def delete_log(

@@ -8,6 +8,10 @@ Scan (POST /entry-exit-logs) beyond appendix A:
 - `scannedAt` (optional, with a time zone, within the last 24 hours) is when a queued offline scan happened.
 - The same parent and type within 10 seconds is a double scan: 200 with the earlier log and duplicate=true.
 - 201 when a log was written.
+- The answer's `clientScanId` is that of the log it returns: the request's own when this request (or an earlier try of
+  it) wrote the log, null when it had none; an earlier scan's (or null) for a double scan. A station compares it with
+  the id it sent to tell its own replayed request from a double scan.
+GET /entry-exit-logs and /entry-exit-logs/export take `sort`: -timestamp (newest first, the default) or timestamp.
 DELETE /entry-exit-logs/{id} takes `reason` as a query parameter (the body guard does not read DELETE bodies);
 `physical=true` is for platform admins only.
 """
@@ -24,8 +28,8 @@ from service.database import utcnow
 from service.deps import DbSession
 from service.entry_logs import attendance, cards, insights, labels, logs, roster, scans, station
 from service.entry_logs.dependencies import (
-    CurrentStation, DomainAdmin, Filters, ListQuery, PathChild, PathNursery, PathParent, QueryNursery, StaffCaller, StaffScope,
-    list_query,
+    CurrentStation, DomainAdmin, Filters, ListQuery, OldestFirst, PathChild, PathNursery, PathParent, QueryNursery,
+    StaffCaller, StaffScope, list_query,
 )
 from service.entry_logs.lookups import local_today, local_zone
 from service.entry_logs.models import Child, Nursery, Parent
@@ -84,6 +88,7 @@ def scan(body: ScanIn, current: CurrentStation, db: DbSession, response: Respons
     return ScanOut(
         id=log.id, parent_id=log.parent_id, parent_name=result.parent.name, nursery_id=log.nursery_id,
         entry_type=log.entry_type, timestamp=log.occurred_at, child_names=result.parent.child_names, duplicate=result.duplicate,
+        client_scan_id=log.client_scan_id,
     )
 
 
@@ -92,14 +97,17 @@ def scan(body: ScanIn, current: CurrentStation, db: DbSession, response: Respons
 
 @station_router.get("/entry-exit-logs", response_model=LogPage)
 def list_logs(query: Annotated[ListQuery, Depends(list_query)], scope: StaffScope, db: DbSession) -> LogPage:
-    rows, total = logs.list_logs(db, flt=query.flt, scope=scope, offset=(query.page - 1) * query.page_size, limit=query.page_size)
+    offset = (query.page - 1) * query.page_size
+    rows, total = logs.list_logs(
+        db, flt=query.flt, scope=scope, offset=offset, limit=query.page_size, oldest_first=query.oldest_first
+    )
     return LogPage(logs=[LogRead.model_validate(r) for r in rows], total_count=total, page=query.page, page_size=query.page_size)
 
 
 @station_router.get("/entry-exit-logs/export", response_class=CsvStream)
-def export_logs(flt: Filters, scope: StaffScope) -> CsvStream:
-    """The filtered logs as a UTF-8 CSV (with BOM for Excel), streamed."""
-    stream = logs.export_csv(flt=flt, scope=scope, batch=get_settings().entry_logs_export_batch)
+def export_logs(flt: Filters, scope: StaffScope, order: OldestFirst) -> CsvStream:
+    """The filtered logs as a UTF-8 CSV (with BOM for Excel), streamed in the list's order."""
+    stream = logs.export_csv(flt=flt, scope=scope, batch=get_settings().entry_logs_export_batch, oldest_first=order)
     filename = f"entry_exit_logs_{local_today(utcnow()):%Y%m%d}.csv"
     return CsvStream(stream, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

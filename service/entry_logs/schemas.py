@@ -61,6 +61,11 @@ class ScanOut(CamelModel):
     timestamp: UtcSeconds
     child_names: list[str]
     duplicate: bool = Field(description="true when nothing new was written: a replayed clientScanId or a double scan")
+    client_scan_id: str | None = Field(
+        default=None,
+        description="the returned log's clientScanId: the request's own for its own (replayed) write; "
+        "another scan's, or null, for a double scan",
+    )
 
 
 # Log list ----------------------------------------------------------------------------------------

@@ -46,6 +46,13 @@ def test_list_is_newest_first_with_names_and_total(client, staff, history, sakur
     }
 
 
+def test_list_sorts_oldest_first_on_request_and_pages_in_that_order(client, staff, history):
+    stamps = [log["timestamp"] for log in get_logs(client, staff, sort="timestamp", pageSize=4)["logs"]]
+    second = [log["timestamp"] for log in get_logs(client, staff, sort="timestamp", pageSize=4, page=2)["logs"]]
+    assert stamps + second == sorted(stamps + second) and len(set(stamps + second)) == 6
+    assert client.get("/api/entry-exit-logs", params={"sort": "parentName"}, headers=staff).status_code == 422
+
+
 def test_list_pages(client, staff, history):
     second = get_logs(client, staff, page=2, pageSize=4)
     assert second["totalCount"] == 6 and len(second["logs"]) == 2
@@ -124,6 +131,15 @@ def test_csv_export_crosses_batches(client, db, staff, sakura, monkeypatch):
     response = client.get("/api/entry-exit-logs/export", headers=staff)
     rows = list(csv.reader(io.StringIO(response.content.decode().lstrip("\ufeff"))))
     assert len(rows) == 8 and len({r[0] for r in rows[1:]}) == 7
+
+
+def test_csv_export_follows_the_sort_across_batches(client, db, staff, history, monkeypatch):
+    from service.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "entry_logs_export_batch", 4)
+    response = client.get("/api/entry-exit-logs/export", params={"sort": "timestamp"}, headers=staff)
+    times = [r[0] for r in csv.reader(io.StringIO(response.content.decode().lstrip("\ufeff")))][1:]
+    assert times == sorted(times) and len(times) == 6
 
 
 def test_staff_without_grant_and_anonymous_callers_are_refused(client, db, history):

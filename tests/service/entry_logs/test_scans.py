@@ -119,3 +119,15 @@ def test_scanned_at_needs_a_time_zone(client, db, sakura):
     response = scan(client, sakura, sakura.parents[0].id, scannedAt="2026-01-14T09:15:32")
     assert response.status_code == 422 and "タイムゾーン" in response.json()["error"]["message"]
     assert log_count(db) == 0
+
+
+def test_the_answer_carries_the_client_scan_id_of_the_log_it_returns(client, sakura):
+    parent_id = sakura.parents[0].id
+    written = scan(client, sakura, parent_id, clientScanId="kiosk-1")
+    replayed = scan(client, sakura, parent_id, clientScanId="kiosk-1")
+    double = scan(client, sakura, parent_id, clientScanId="kiosk-2")
+    anonymous = scan(client, sakura, sakura.parents[1].id)
+    assert [(r.status_code, r.json()["clientScanId"]) for r in (written, replayed, double, anonymous)] == [
+        (201, "kiosk-1"), (200, "kiosk-1"), (200, "kiosk-1"), (201, None),
+    ]
+    assert double.json()["duplicate"] is True and double.json()["id"] == written.json()["id"]

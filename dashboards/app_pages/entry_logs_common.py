@@ -1,0 +1,78 @@
+"""What the 入退管理 pages share: which nursery a page works on, the ↓/↑ marks and their colours, times, validation."""
+
+import re
+from datetime import date, datetime
+
+import streamlit as st
+
+from dashboards import components, entry_logs_api, sections
+from service.entry_logs import labels as entry_labels
+
+DOMAIN = "entry_logs"
+NURSERY_KEY = "entry_logs_nursery_id"
+# Tailwind green-600 / orange-500: the station's 入/出 colours (UI-ER-002), dark enough for text on white.
+COLOURS = {"Entry": "#16a34a", "Exit": "#f97316"}
+ARROWS = {"Entry": "↓", "Exit": "↑"}
+DIRECTIONS = {"Entry": "入（登園）", "Exit": "出（降園）"}
+TYPE_LABELS = entry_labels.ENTRY_TYPE_LABELS
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+NAME_MAX = 100
+ADD_NURSERY_HINT = "「園情報編集」から保育園を追加してください。"
+ASK_ADMIN_HINT = "管理者に登録を依頼してください。"
+
+
+def unrestricted(user: dict) -> bool:
+    """True for platform admins and domain admins, who work across nurseries; staff are limited to one."""
+    grant = sections.grants_by_domain(user).get(DOMAIN)
+    return sections.is_platform_admin(user) or grant is None or not grant.get("scope")
+
+
+def is_domain_admin(user: dict) -> bool:
+    return sections.can_view(user, DOMAIN, ("admin",))
+
+
+def nursery_label(nursery: dict) -> str:
+    return f"{nursery['name']}（{nursery['code']}）"
+
+
+def nursery_choice(user: dict, page_key: str) -> dict | None:
+    """The nursery the page works on: a staff member's own; admins pick one, remembered from page to page."""
+    found = entry_logs_api.nurseries()
+    if not found:
+        hint = ADD_NURSERY_HINT if is_domain_admin(user) else ASK_ADMIN_HINT
+        st.info(f"保育園が登録されていません。{hint}")
+        return None
+    by_id = {nursery["id"]: nursery for nursery in found}
+    if not unrestricted(user) or len(by_id) == 1:
+        nursery = next(iter(by_id.values()))
+        st.caption(f"保育園: {nursery_label(nursery)}")
+        return nursery
+    ids = list(by_id)
+    remembered = st.session_state.get(NURSERY_KEY)
+    chosen = st.selectbox(
+        "保育園", ids, index=ids.index(remembered) if remembered in by_id else 0, key=f"{page_key}_nursery",
+        format_func=lambda i: nursery_label(by_id[i]),
+    )
+    st.session_state[NURSERY_KEY] = chosen
+    return by_id[chosen]
+
+
+def mark(entry_type: str, at: str | None = None) -> str:
+    """e.g. ↓ 入, or ↓ 09:15 when a time is given."""
+    return f"{ARROWS[entry_type]} {TYPE_LABELS[entry_type] if at is None else at}"
+
+
+def local(value: str) -> datetime:
+    """An API timestamp (UTC, ...Z) in Japan time."""
+    return datetime.fromisoformat(value).astimezone(components.LOCAL_TZ)
+
+
+def today() -> date:
+    return datetime.now(components.LOCAL_TZ).date()
+
+
+def name_errors(value: str, label: str) -> list[str]:
+    """The API's rule for a name: 1-100 characters without control characters."""
+    if not 1 <= len(value) <= NAME_MAX or CONTROL_CHARACTERS.search(value):
+        return [f"{label}は1〜{NAME_MAX}文字で入力してください（改行などの制御文字は使えません）。"]
+    return []

@@ -1,0 +1,189 @@
+"""入退管理 › 入退管理ログ (§3.4, §6.3): the filter card, 50 logs a page by time, CSV export, deleting a bad scan."""
+
+import math
+from collections.abc import Callable
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import auth, components, entry_logs_api, labels
+from dashboards.app_pages import entry_logs_common as common
+from dashboards.app_pages import fleet_common
+
+PAGE = "entry_logs_logs"
+PAGE_SIZE = 50
+APPLIED_KEY = f"{PAGE}_applied"
+PAGE_KEY = f"{PAGE}_page"
+SORTS = {"-timestamp": "新しい順", "timestamp": "古い順"}
+REASON_MAX = 200
+RANGE_REVERSED = "期間の開始が終了より後になっています。"
+PART = "名前の一部"
+
+
+def filter_errors(start: date | None, end: date | None) -> list[str]:
+    return [RANGE_REVERSED] if start and end and start > end else []
+
+
+def nursery_filter() -> int | None:
+    """All nurseries or one, for users who work across nurseries (staff see their own nursery's logs only)."""
+    by_id = {n["id"]: n for n in entry_logs_api.nurseries()}
+    return st.selectbox(
+        "保育園", [None, *by_id], key=f"{PAGE}_nursery",
+        format_func=lambda i: labels.ALL_LABEL if i is None else common.nursery_label(by_id[i]),
+    )
+
+
+def filter_card(user: dict) -> dict:
+    """The §6.3 filter card; its values apply when 検索 is pressed and the dates are in order."""
+    with st.container(border=True):
+        st.markdown("**フィルター**")
+        with st.form(f"{PAGE}_filters", border=False):
+            top = st.columns([1, 1, 2, 1])
+            start = top[0].date_input("期間（開始）", value=None, key=f"{PAGE}_from", format="YYYY-MM-DD")
+            end = top[1].date_input("期間（終了）", value=None, key=f"{PAGE}_to", format="YYYY-MM-DD")
+            parent = top[2].text_input("保護者名", key=f"{PAGE}_parent", max_chars=100, placeholder=PART).strip()
+            with top[3]:
+                entry_type = components.code_select("入/出", common.TYPE_LABELS, f"{PAGE}_type")
+            across = common.unrestricted(user)
+            bottom = st.columns([2, 2, 1] if across else [4, 1], vertical_alignment="bottom")
+            child = bottom[0].text_input("園児名", key=f"{PAGE}_child", max_chars=100, placeholder=PART).strip()
+            nursery_id = None
+            if across:
+                with bottom[1]:
+                    nursery_id = nursery_filter()
+            submitted = bottom[-1].form_submit_button("検索", type="primary", icon=":material/search:")
+    if submitted and not components.show_errors(filter_errors(start, end)):
+        st.session_state[APPLIED_KEY] = {
+            "from": start.isoformat() if start else None, "to": end.isoformat() if end else None,
+            "parentName": parent, "entryType": entry_type, "childName": child, "nurseryId": nursery_id,
+        }
+    return st.session_state.get(APPLIED_KEY, {})
+
+
+def current_page(query: dict) -> int:
+    """The page shown, back to 1 whenever the filters or the order change."""
+    signature = tuple(sorted((k, v) for k, v in query.items() if v))
+    if st.session_state.get(f"{PAGE}_signature") != signature:
+        st.session_state[f"{PAGE}_signature"] = signature
+        st.session_state[PAGE_KEY] = 1
+    return st.session_state[PAGE_KEY]
+
+
+def turn_page(step: int) -> None:
+    st.session_state[PAGE_KEY] += step
+
+
+def log_frame(logs: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame([
+        {
+            "日時": components.local_time(log["timestamp"]),
+            "保護者名": log["parentName"],
+            "入/出": common.mark(log["entryType"]),
+            "関連園児": "、".join(log["childNames"]),
+            "保育園名": log["nurseryName"],
+        }
+        for log in logs
+    ])
+
+
+def coloured(frame: pd.DataFrame, logs: list[dict]):
+    """The 入/出 column in green (↓ 入) or orange (↑ 出)."""
+    marks = [f"color: {common.COLOURS[log['entryType']]}; font-weight: 700" for log in logs]
+    return frame.style.apply(lambda _: marks, subset=["入/出"])
+
+
+def pager(total: int, page: int) -> None:
+    """[前へ] 1 / 10 [次へ]"""
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    with st.container(horizontal=True, horizontal_alignment="center", vertical_alignment="center"):
+        st.button("前へ", key=f"{PAGE}_prev", disabled=page <= 1, on_click=turn_page, args=(-1,),
+                  icon=":material/chevron_left:")
+        st.markdown(f"{page:,} / {pages:,}", width="content")
+        st.button("次へ", key=f"{PAGE}_next", disabled=page >= pages, on_click=turn_page, args=(1,),
+                  icon=":material/chevron_right:")
+
+
+def log_table(query: dict) -> list[dict]:
+    """One page of logs as the API orders them; returns the logs shown."""
+    page = current_page(query)
+    result = entry_logs_api.list_logs(page=page, page_size=PAGE_SIZE, **query)
+    if page > 1 and not result["logs"]:
+        st.session_state[PAGE_KEY] = page = max(1, math.ceil(result["totalCount"] / PAGE_SIZE))
+        result = entry_logs_api.list_logs(page=page, page_size=PAGE_SIZE, **query)
+    logs = result["logs"]
+    if not logs:
+        st.info("該当する入退ログはありません。")
+        return []
+    first = (page - 1) * PAGE_SIZE + 1
+    st.caption(f"全{result['totalCount']:,}件中 {first:,}〜{first + len(logs) - 1:,}件目（↓ 入 = 緑、↑ 出 = オレンジ）")
+    st.dataframe(coloured(log_frame(logs), logs), hide_index=True, height="content", key=f"{PAGE}_table")
+    pager(result["totalCount"], page)
+    return logs
+
+
+def log_text(log: dict, shown: Callable[[str], str] = str) -> str:
+    """e.g. 2026-01-14 09:15:32 山田花子 ↓ 入; shown makes the name safe where it goes (labels.plain for Markdown)."""
+    return f"{components.local_time(log['timestamp'])} {shown(log['parentName'])} {common.mark(log['entryType'])}"
+
+
+def reason_errors(reason: str) -> list[str]:
+    """The API's rule for a deletion reason: required, up to 200 characters, no control characters."""
+    if not reason:
+        return ["削除の理由を入力してください。"]
+    if len(reason) > REASON_MAX or common.CONTROL_CHARACTERS.search(reason):
+        return [f"削除の理由は{REASON_MAX}文字以内で入力してください（改行などの制御文字は使えません）。"]
+    return []
+
+
+def cancel_delete() -> None:
+    st.session_state[f"{PAGE}_delete"] = None
+
+
+def confirm_delete(log: dict) -> None:
+    """Ask for the reason and a second click before the log is deleted."""
+    with st.form(f"{PAGE}_delete_{log['id']}", border=True):
+        st.warning(
+            f"次の入退ログを削除します: **{log_text(log, labels.plain)}**  \n"
+            "削除したログは一覧・CSV・集計に表示されなくなります（誰がいつ何のために削除したかは記録されます）。"
+        )
+        reason = st.text_input("削除の理由（必須）", key=f"{PAGE}_reason_{log['id']}", max_chars=REASON_MAX,
+                               placeholder="例: 誤スキャン").strip()
+        with st.container(horizontal=True):
+            confirmed = st.form_submit_button("削除する", type="primary", icon=":material/delete:")
+            st.form_submit_button("キャンセル", on_click=cancel_delete)
+    if confirmed and not components.show_errors(reason_errors(reason)):
+        fleet_common.act(PAGE, lambda: entry_logs_api.delete_log(log["id"], reason),
+                         f"入退ログ（{log_text(log, labels.plain)}）を削除しました。理由: {labels.plain(reason)}")
+
+
+def delete_panel(logs: list[dict]) -> None:
+    by_id = {log["id"]: log for log in logs}
+    chosen = st.selectbox(
+        "削除するログ（誤スキャンの削除）", list(by_id), index=None, key=f"{PAGE}_delete",
+        placeholder="このページのログから選択", format_func=lambda i: log_text(by_id[i]),
+    )
+    if chosen is not None:
+        confirm_delete(by_id[chosen])
+
+
+def export_button(query: dict) -> None:
+    st.download_button(
+        "CSVエクスポート", entry_logs_api.export_logs(**query), mime="text/csv", key=f"{PAGE}_csv",
+        file_name=f"entry_exit_logs_{common.today():%Y%m%d}.csv", icon=":material/download:", on_click="ignore",
+        help="フィルターに一致するすべてのログ（表示中の並び順）をCSVでダウンロードします。",
+    )
+
+
+user = auth.require_page(__file__)
+heading, export = st.columns([4, 1], vertical_alignment="bottom")
+heading.title("入退管理ログ")
+components.show_flash(PAGE)
+applied = filter_card(user)
+order = st.radio("日時の並び順", list(SORTS), format_func=SORTS.get, horizontal=True, key=f"{PAGE}_sort")
+query = applied | {"sort": order}
+with export:
+    export_button(query)
+shown = log_table(query)
+if shown:
+    delete_panel(shown)

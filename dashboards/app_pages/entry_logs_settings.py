@@ -1,0 +1,110 @@
+"""入退管理 › 園情報編集: the nursery's name and entry-exit password (set, change, clear); admins add nurseries."""
+
+import re
+
+import streamlit as st
+
+from dashboards import auth, components, entry_logs_api, labels
+from dashboards.app_pages import entry_logs_common as common
+from dashboards.app_pages import fleet_common
+
+PAGE = "entry_logs_settings"
+PASSWORD_MIN, PASSWORD_MAX = 8, 72
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def password_errors(password: str, repeated: str) -> list[str]:
+    """The API's password rule (8-72 characters), and the two entries must match."""
+    errors = []
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        errors.append(f"パスワードは{PASSWORD_MIN}〜{PASSWORD_MAX}文字で入力してください。")
+    if password != repeated:
+        errors.append("確認用のパスワードが一致しません。")
+    return errors
+
+
+def overview(nursery: dict) -> None:
+    enabled = nursery["entryExitEnabled"]
+    state = ":green-badge[入退登録: 有効]" if enabled else ":gray-badge[入退登録: 無効（パスワード未設定）]"
+    st.markdown(f"**{labels.plain(nursery['name'])}**　保育園コード: `{nursery['code']}`　{state}")
+    st.caption("入退登録端末は、保育園コードとこのパスワードでログインします（パスワードが未設定の園では入退登録を利用できません）。")
+
+
+def rename_form(nursery: dict) -> None:
+    with st.form(f"{PAGE}_rename_{nursery['id']}"):
+        name = st.text_input("保育園名", value=nursery["name"], key=f"{PAGE}_name_{nursery['id']}",
+                             max_chars=100).strip()
+        submitted = st.form_submit_button("保存")
+    if not submitted or components.show_errors(common.name_errors(name, "保育園名")):
+        return
+    if name == nursery["name"]:
+        st.info("変更はありません。")
+        return
+    fleet_common.act(PAGE, lambda: entry_logs_api.rename_nursery(nursery["id"], name),
+                     f"保育園名を「{labels.plain(name)}」にしました。")
+
+
+def password_form(nursery: dict) -> None:
+    verb = "変更" if nursery["entryExitEnabled"] else "設定"
+    with st.form(f"{PAGE}_password_{nursery['id']}", clear_on_submit=True):
+        password = st.text_input("新しいパスワード", type="password", key=f"{PAGE}_password", max_chars=PASSWORD_MAX,
+                                 help=f"{PASSWORD_MIN}〜{PASSWORD_MAX}文字")
+        repeated = st.text_input("新しいパスワード（確認）", type="password", key=f"{PAGE}_password_again",
+                                 max_chars=PASSWORD_MAX)
+        submitted = st.form_submit_button(f"パスワードを{verb}", type="primary", icon=":material/key:")
+    if submitted and not components.show_errors(password_errors(password, repeated)):
+        fleet_common.act(PAGE, lambda: entry_logs_api.set_password(nursery["id"], password),
+                         f"入退パスワードを{verb}しました。入退登録端末では新しいパスワードで再度ログインしてください。")
+    if nursery["entryExitEnabled"]:
+        st.caption(f"{verb}すると、ログイン中の入退登録端末はログアウトされます。")
+
+
+def clear_panel(nursery: dict) -> None:
+    if not nursery["entryExitEnabled"]:
+        return
+    confirmed = st.checkbox("パスワードを解除して入退登録を無効にする", key=f"{PAGE}_clear_ok",
+                            help="解除すると、この園の入退登録端末はログアウトされ、スキャンできなくなります。")
+    if st.button("パスワードを解除", key=f"{PAGE}_clear", disabled=not confirmed, icon=":material/key_off:"):
+        fleet_common.act(PAGE, lambda: entry_logs_api.clear_password(nursery["id"]),
+                         "入退パスワードを解除しました。この園の入退登録は無効です。")
+
+
+def create_errors(code: str, name: str, password: str) -> list[str]:
+    errors = [] if CODE_PATTERN.match(code) else ["保育園コードは半角英数字と「_ -」で1〜32文字にしてください。"]
+    errors += common.name_errors(name, "保育園名")
+    if password:
+        errors += password_errors(password, password)
+    return errors
+
+
+def create_form() -> None:
+    with st.expander("保育園を追加", icon=":material/add_home:"):
+        with st.form(f"{PAGE}_create", clear_on_submit=False):
+            code = st.text_input("保育園コード", key=f"{PAGE}_new_code", max_chars=32, placeholder="例: sakura").strip()
+            name = st.text_input("保育園名", key=f"{PAGE}_new_name", max_chars=100,
+                                 placeholder="例: さくら保育園").strip()
+            password = st.text_input("入退パスワード（任意）", type="password", key=f"{PAGE}_new_password",
+                                     max_chars=PASSWORD_MAX, help="後から設定することもできます。")
+            submitted = st.form_submit_button("追加", type="primary")
+    if submitted and not components.show_errors(create_errors(code, name, password)):
+        data = {"code": code, "name": name, "entryExitPassword": password or None}
+        fleet_common.act(PAGE, lambda: entry_logs_api.create_nursery(data),
+                         f"保育園「{labels.plain(name)}」を追加しました。")
+
+
+user = auth.require_page(__file__)
+st.title("園情報編集")
+components.show_flash(PAGE)
+nursery = common.nursery_choice(user, PAGE)
+if nursery is not None:
+    overview(nursery)
+    columns = st.columns(2, gap="large")
+    with columns[0]:
+        st.subheader("園の情報")
+        rename_form(nursery)
+    with columns[1]:
+        st.subheader("入退パスワード")
+        password_form(nursery)
+        clear_panel(nursery)
+if common.is_domain_admin(user):
+    create_form()

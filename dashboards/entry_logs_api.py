@@ -1,0 +1,136 @@
+"""入退管理: every call the entry-log pages make, built on api.py's cached reads, writes, uploads and downloads.
+
+The API names its query parameters in camelCase (spec appendix A): callers pass them as they are, e.g. {"from": ...,
+"parentName": ...}.
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from dashboards import api
+from dashboards.api import download, fetch, read, write
+
+# Nurseries
+
+
+def nurseries() -> list[dict]:
+    """The nurseries the signed-in user may see: a staff member's own, or all of them."""
+    return read("/entry-logs/nurseries")
+
+
+def create_nursery(data: dict) -> dict:
+    return write("POST", "/entry-logs/nurseries", data)
+
+
+def rename_nursery(nursery_id: int, name: str) -> dict:
+    return write("PATCH", f"/entry-logs/nurseries/{nursery_id}", {"name": name})
+
+
+def set_password(nursery_id: int, password: str) -> None:
+    write("PUT", f"/entry-logs/nurseries/{nursery_id}/entry-exit-password", {"password": password})
+
+
+def clear_password(nursery_id: int) -> None:
+    write("DELETE", f"/entry-logs/nurseries/{nursery_id}/entry-exit-password")
+
+
+def classes(nursery_id: int) -> list[str]:
+    return read(f"/entry-logs/nurseries/{nursery_id}/classes")
+
+
+# Logs
+
+
+def list_logs(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    """One page of {logs, totalCount, page, pageSize}.
+
+    Filters: from, to, parentName, entryType, childName, nurseryId, and sort (-timestamp or timestamp).
+    """
+    return read("/entry-exit-logs", page=page, pageSize=page_size, **filters)
+
+
+def export_logs(**filters: Any) -> Callable[[], bytes]:
+    """The filtered logs as the API's CSV, fetched when the download button is clicked."""
+    return download("/entry-exit-logs/export", **filters)
+
+
+def delete_log(log_id: int, reason: str) -> None:
+    """Soft-delete a mistaken scan; the API takes the reason in the query string."""
+    try:
+        api._send(api.base_url(), "DELETE", f"/entry-exit-logs/{log_id}", bearer=api.token(), params={"reason": reason})
+    finally:
+        api.clear_cache()
+
+
+# Attendance and live views
+
+
+def attendance(nursery_id: int, day: date, class_name: str = "", *, fresh: bool = False) -> dict:
+    """Every child with the day's 出席/欠席 and 送り迎え times; fresh skips the cache (a live panel's refresh)."""
+    get = fetch if fresh else read
+    return get("/attendance", nurseryId=nursery_id, date=day.isoformat(), className=class_name or None)
+
+
+def set_attendance(child_id: int, day: date, status: str, note: str) -> dict:
+    return write("PUT", f"/attendance/{child_id}/{day.isoformat()}", {"status": status, "note": note})
+
+
+def clear_attendance(child_id: int, day: date) -> None:
+    write("DELETE", f"/attendance/{child_id}/{day.isoformat()}")
+
+
+def present_parents(nursery_id: int) -> list[dict]:
+    """園内にいる保護者 now (uncached: the panel refreshes it)."""
+    return fetch(f"/entry-logs/nurseries/{nursery_id}/present-parents")
+
+
+def heatmap(nursery_id: int, **filters: Any) -> dict:
+    """Scans per weekday and hour within the filters (from, to, entryType, ...), counted by the API."""
+    return read(f"/entry-logs/nurseries/{nursery_id}/heatmap", **filters)
+
+
+def cards_pdf(nursery_id: int, class_name: str = "") -> bytes:
+    """The printable barcode cards of a class (or of the whole nursery) as PDF bytes."""
+    return download(f"/entry-logs/nurseries/{nursery_id}/cards.pdf", className=class_name or None)()
+
+
+# Parents and children
+
+
+def list_parents(*, nursery_id: int, page: int = 1, page_size: int = 50, q: str = "") -> dict:
+    return read("/entry-logs/parents", nurseryId=nursery_id, page=page, page_size=page_size, q=q)
+
+
+def create_parent(data: dict) -> dict:
+    return write("POST", "/entry-logs/parents", data)
+
+
+def update_parent(parent_id: int, changes: dict) -> dict:
+    return write("PATCH", f"/entry-logs/parents/{parent_id}", changes)
+
+
+def delete_parent(parent_id: int) -> None:
+    write("DELETE", f"/entry-logs/parents/{parent_id}")
+
+
+def list_children(*, nursery_id: int, page: int = 1, page_size: int = 50, class_name: str = "", q: str = "") -> dict:
+    return read("/entry-logs/children", nurseryId=nursery_id, page=page, page_size=page_size, className=class_name, q=q)
+
+
+def create_child(data: dict) -> dict:
+    return write("POST", "/entry-logs/children", data)
+
+
+def update_child(child_id: int, changes: dict) -> dict:
+    return write("PATCH", f"/entry-logs/children/{child_id}", changes)
+
+
+def delete_child(child_id: int) -> None:
+    write("DELETE", f"/entry-logs/children/{child_id}")
+
+
+def import_roster(nursery_id: int, file_name: str, content: bytes) -> dict:
+    """Send a roster CSV (保護者名,電話番号,園児名,クラス); the answer counts what was added and lists rejected rows."""
+    upload = {"file": (file_name, content, "text/csv")}
+    return write("POST", f"/entry-logs/nurseries/{nursery_id}/roster-import", files=upload)

@@ -1,0 +1,124 @@
+"""入退管理 in a real browser: a staff member's log list (with its CSV) and the attendance page's hover history.
+
+Screenshots of each page are saved under the test's tmp_path (run with --basetemp to keep them).
+"""
+
+import csv
+import io
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from service.audit.service import SYSTEM
+from service.entry_logs import attendance
+from service.entry_logs.models import Child, Nursery, Parent
+from tests.browser.conftest import browser, dashboards_url  # noqa: F401 - the real Streamlit server and Chromium
+from tests.dashboards.test_fleet_browser import choose, open_from_sidebar, screenshot
+from tests.factories import DEFAULT_PASSWORD, cached_hash, make_user
+from tests.service.entry_logs.world import World, add_log
+
+pytestmark = pytest.mark.slow
+TIMEOUT_MS = 30_000
+TOKYO = ZoneInfo("Asia/Tokyo")
+FAMILIES = (
+    ("山田花子", "山田太郎", "きりん組"), ("佐藤次郎", "佐藤さくら", "きりん組"), ("鈴木一郎", "鈴木花子", "ぱんだ組"),
+    ("高橋美咲", "高橋陽向", "ぱんだ組"), ("田中健", "田中葵", "きりん組"),
+)
+
+
+@pytest.fixture
+def nursery(db) -> World:
+    """さくら保育園: five families, a week of drop-offs and pick-ups, and this morning's drop-offs."""
+    place = Nursery(code="sakura", name="さくら保育園", entry_exit_password_hash=cached_hash("station-pass-1"))
+    db.add(place)
+    db.flush()
+    parents, children = [], []
+    for parent_name, child_name, class_name in FAMILIES:
+        parent = Parent(nursery_id=place.id, name=parent_name, phone="090-0000-0000")
+        child = Child(nursery_id=place.id, name=child_name, class_name=class_name, parents=[parent])
+        db.add_all([parent, child])
+        parents.append(parent)
+        children.append(child)
+    db.flush()
+    world = World(place, parents, children)
+    today = datetime.now(TOKYO).date()
+    for days_ago in range(7, 0, -1):
+        day = today - timedelta(days=days_ago)
+        for n, parent in enumerate(parents):
+            add_log(db, world, parent, "Entry", datetime.combine(day, time(8, 5 + 7 * n, 12), tzinfo=TOKYO))
+            add_log(db, world, parent, "Exit", datetime.combine(day, time(17, 40 - 6 * n, 48), tzinfo=TOKYO))
+    midnight = datetime.combine(today, time.min, tzinfo=TOKYO)
+    elapsed = datetime.now(TOKYO) - midnight
+    for n, parent in enumerate(parents[:3]):
+        add_log(db, world, parent, "Entry", midnight + elapsed * (0.3 + 0.1 * n))
+    add_log(db, world, parents[0], "Exit", midnight + elapsed * 0.7)
+    attendance.set_attendance(db, child=children[4], day=today, status="absent", note="風邪のため", actor=SYSTEM)
+    make_user(db, "hoiku", name="保育 花子", grants={"entry_logs": ("staff", str(place.id))})
+    db.commit()
+    return world
+
+
+def sign_in(page: Page, url: str) -> None:
+    page.goto(url)
+    page.get_by_label("ログインID").fill("hoiku")
+    page.get_by_label("パスワード").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    expect(page.get_by_role("heading", name="入退管理ログ")).to_be_visible()
+
+
+def test_log_list_and_its_csv(nursery, dashboards_url, browser, tmp_path: Path):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1400, "height": 2100}, locale="ja-JP", accept_downloads=True)
+    expect.set_options(timeout=TIMEOUT_MS)
+    sign_in(page, dashboards_url)
+
+    expect(page.get_by_text("全74件中 1〜50件目（↓ 入 = 緑、↑ 出 = オレンジ）")).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+    expect(page.get_by_role("button", name="次へ")).to_be_enabled()
+    screenshot(page, tmp_path / "entry_logs_list.png")
+
+    page.get_by_label("保護者名").fill("山田")
+    page.get_by_role("button", name="検索").click()
+    expect(page.get_by_text("全16件中 1〜16件目（↓ 入 = 緑、↑ 出 = オレンジ）")).to_be_visible()
+    with page.expect_download() as exported:
+        page.get_by_role("button", name="CSVエクスポート").click()
+    rows = list(csv.reader(io.StringIO(Path(exported.value.path()).read_bytes().decode("utf-8-sig"))))
+    assert rows[0][:4] == ["日時", "保護者ID", "保護者名", "入/出"]
+    assert len(rows) == 17 and {row[2] for row in rows[1:]} == {"山田花子"}
+
+    choose(page, "削除するログ（誤スキャンの削除）", rows[1][0])
+    expect(page.get_by_role("button", name="削除する")).to_be_visible()
+    screenshot(page, tmp_path / "entry_logs_list_delete.png")
+
+
+def test_attendance_shows_the_days_history_on_hover(nursery, dashboards_url, browser, tmp_path: Path):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="ja-JP")
+    expect.set_options(timeout=TIMEOUT_MS)
+    sign_in(page, dashboards_url)
+    open_from_sidebar(page, "出欠表管理")
+
+    times = page.locator(".el-times").first
+    expect(times).to_be_visible()
+    tooltip = times.locator(".el-tip")
+    expect(tooltip).to_be_hidden()
+    times.hover()
+    expect(tooltip).to_be_visible()
+    expect(tooltip).to_contain_text("送り迎え履歴:")
+    expect(tooltip).to_contain_text("保護者: 山田花子")
+    screenshot(page, tmp_path / "entry_logs_attendance.png")
+
+    open_from_sidebar(page, "園内にいる保護者")
+    expect(page.get_by_test_id("stMetric")).to_contain_text("2人")
+    screenshot(page, tmp_path / "entry_logs_present.png")
+
+    open_from_sidebar(page, "混雑時間帯")
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(2)
+    screenshot(page, tmp_path / "entry_logs_heatmap.png")
+
+    for title, last_part in (("保護者・園児管理", "保護者を追加"), ("バーコードカード", "カードのPDFを作成"),
+                             ("園情報編集", "パスワードを解除")):
+        open_from_sidebar(page, title)
+        expect(page.get_by_text(last_part).first).to_be_visible()
+        screenshot(page, tmp_path / f"entry_logs_{title}.png")

@@ -1,0 +1,221 @@
+"""入退管理 › 入退管理ログ: the filter card, 50 a page by time, ↓ green / ↑ orange, deleting with a reason, the CSV."""
+
+import csv
+import io
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from streamlit.runtime.media_file_manager import MediaFileManager
+
+from service.entry_logs.models import EntryLog
+from tests.dashboards.conftest import button, texts
+from tests.dashboards.test_fleet_dashboard import open_page
+from tests.factories import make_user
+from tests.service.entry_logs.conftest import himawari, sakura  # noqa: F401 - fixtures, shared with the other pages' tests
+from tests.service.entry_logs.world import World, add_log
+
+LOGS = "app_pages/entry_logs_logs.py"
+# 2026-01-14 09:15:00 in Tokyo.
+MORNING = datetime(2026, 1, 14, 0, 15, tzinfo=UTC)
+GREEN, ORANGE = "#16a34a", "#f97316"
+
+
+def staff_of(db, world: World, login_id: str = "sakura-staff"):
+    user = make_user(db, login_id, grants={"entry_logs": ("staff", str(world.nursery.id))})
+    db.commit()
+    return user
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict[str, Any]:
+    """What each download button a page renders delivers, by file name: its bytes, or the callable run on click.
+
+    A spy on Streamlit's media file manager (the real methods still run): AppTest keeps no files of its own.
+    """
+    files: dict[str, Any] = {}
+    add, add_deferred = MediaFileManager.add, MediaFileManager.add_deferred
+
+    def spy_add(self, data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+        files[file_name] = data
+        return add(self, data, mimetype, coordinates, file_name, is_for_static_download)
+
+    def spy_add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        files[file_name] = data_callable
+        return add_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add", spy_add)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", spy_add_deferred)
+    return files
+
+
+def table(at) -> list[dict]:
+    return at.dataframe[0].value.to_dict("records")
+
+
+def arrow_colours(at) -> list[str]:
+    """The colour of each shown row's 入/出 cell (column 2), from the Styler's CSS."""
+    by_row = {}
+    for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", at.dataframe[0].proto.arrow_data.styler.styles):
+        colour = re.search(r"(?<![-\w])color: *(#[0-9a-f]{6})", body)
+        for row in re.findall(r"_row(\d+)_col2\b", selectors):
+            by_row[int(row)] = colour.group(1) if colour else None
+    return [by_row.get(row) for row in range(len(at.dataframe[0].value))]
+
+
+@pytest.fixture
+def month(db, sakura) -> World:  # noqa: F811
+    """55 logs: parent 0 enters at 09:15 each morning and parent 1 leaves at 17:15; 5 more for parent 2."""
+    p0, p1, p2 = sakura.parents
+    for day in range(25):
+        at = MORNING + timedelta(days=day)
+        add_log(db, sakura, p0, "Entry", at)
+        add_log(db, sakura, p1, "Exit", at + timedelta(hours=8))
+    for day in range(5):
+        add_log(db, sakura, p2, "Entry", MORNING + timedelta(days=day, minutes=5))
+    db.commit()
+    return sakura
+
+
+def set_filters(at, **values) -> Any:
+    for key, value in values.items():
+        widget = at.date_input(key=f"entry_logs_logs_{key}") if key in ("from", "to") else None
+        if widget is not None:
+            widget.set_value(value)
+        elif key == "type":
+            at.selectbox(key="entry_logs_logs_type").select(value)
+        else:
+            at.text_input(key=f"entry_logs_logs_{key}").input(value)
+    return button(at, "検索").click().run()
+
+
+def test_fifty_a_page_newest_first_with_green_and_orange_arrows(db, month, open_app):
+    at = open_page(open_app, staff_of(db, month), LOGS)
+
+    assert texts(at.title) == ["入退管理ログ"]
+    assert "全55件中 1〜50件目（↓ 入 = 緑、↑ 出 = オレンジ）" in texts(at.caption)
+    rows = table(at)
+    assert len(rows) == 50
+    assert rows[0] == {
+        "日時": "2026-02-07 17:15:00", "保護者名": "sakura保護者1", "入/出": "↑ 出", "関連園児": "sakura園児1",
+        "保育園名": "さくら保育園",
+    }
+    assert rows[1] == {
+        "日時": "2026-02-07 09:15:00", "保護者名": "sakura保護者0", "入/出": "↓ 入",
+        "関連園児": "sakura園児0、sakura園児3", "保育園名": "さくら保育園",
+    }
+    assert arrow_colours(at)[:2] == [ORANGE, GREEN]
+    assert "1 / 2" in texts(at.markdown)
+    assert button(at, "前へ").disabled
+
+    at = button(at, "次へ").click().run()
+
+    assert "全55件中 51〜55件目（↓ 入 = 緑、↑ 出 = オレンジ）" in texts(at.caption)
+    assert [row["日時"] for row in table(at)] == [
+        "2026-01-15 09:20:00", "2026-01-15 09:15:00", "2026-01-14 17:15:00", "2026-01-14 09:20:00",
+        "2026-01-14 09:15:00",
+    ]
+    assert "2 / 2" in texts(at.markdown)
+    assert button(at, "次へ").disabled
+
+
+def test_oldest_first_on_request(db, month, open_app):
+    at = open_page(open_app, staff_of(db, month), LOGS)
+
+    at.radio(key="entry_logs_logs_sort").set_value("timestamp").run()
+
+    oldest = ["2026-01-14 09:15:00", "2026-01-14 09:20:00", "2026-01-14 17:15:00"]
+    assert [row["日時"] for row in table(at)][:3] == oldest
+
+
+def test_filters_apply_on_search_and_go_back_to_page_one(db, month, open_app):
+    at = open_page(open_app, staff_of(db, month), LOGS)
+    at = button(at, "次へ").click().run()
+
+    at = set_filters(at, type="Exit", parent="保護者1")
+    assert "全25件中 1〜25件目（↓ 入 = 緑、↑ 出 = オレンジ）" in texts(at.caption)
+    assert {row["入/出"] for row in table(at)} == {"↑ 出"}
+    assert set(arrow_colours(at)) == {ORANGE}
+
+    period = {"from": date(2026, 1, 15), "to": date(2026, 1, 16)}
+    at = set_filters(at, type="", parent="", child="園児3", **period)
+    assert [row["日時"] for row in table(at)] == ["2026-01-16 09:15:00", "2026-01-15 09:15:00"]
+
+
+def test_a_reversed_period_is_refused_before_asking_the_api(db, month, open_app):
+    at = open_page(open_app, staff_of(db, month), LOGS)
+
+    at = set_filters(at, **{"from": date(2026, 1, 20), "to": date(2026, 1, 15)})
+
+    assert texts(at.error) == ["期間の開始が終了より後になっています。"]
+    assert len(table(at)) == 50
+
+
+def test_deleting_needs_a_reason_then_hides_the_log(db, month, open_app):
+    at = open_page(open_app, staff_of(db, month), LOGS)
+    newest = db.scalar(select(EntryLog).order_by(EntryLog.occurred_at.desc()))
+    db.commit()
+
+    at.selectbox(key="entry_logs_logs_delete").select(newest.id).run()
+    assert "2026-02-07 17:15:00 sakura保護者1 ↑ 出" in at.warning[0].value
+    at = button(at, "削除する").click().run()
+    assert texts(at.error) == ["削除の理由を入力してください。"]
+    db.refresh(newest)
+    assert newest.deleted_at is None
+    db.commit()
+
+    at.text_input(key=f"entry_logs_logs_reason_{newest.id}").input("誤スキャン")
+    at = button(at, "削除する").click().run()
+
+    assert texts(at.success) == ["入退ログ（2026-02-07 17:15:00 sakura保護者1 ↑ 出）を削除しました。理由: 誤スキャン"]
+    assert "全54件中 1〜50件目（↓ 入 = 緑、↑ 出 = オレンジ）" in texts(at.caption)
+    assert table(at)[0]["日時"] == "2026-02-07 09:15:00"
+    db.refresh(newest)
+    assert (newest.delete_reason, newest.deleted_by) == ("誤スキャン", "sakura-staff")
+    db.commit()
+
+
+def test_cancel_closes_the_confirmation(db, month, open_app):
+    at = open_page(open_app, staff_of(db, month), LOGS)
+    at.selectbox(key="entry_logs_logs_delete").select_index(0).run()
+
+    at = button(at, "キャンセル").click().run()
+
+    assert at.selectbox(key="entry_logs_logs_delete").value is None
+    assert not at.warning
+
+
+def test_csv_export_holds_every_filtered_log_in_the_chosen_order(db, month, open_app, downloads):
+    at = open_page(open_app, staff_of(db, month), LOGS)
+    at = set_filters(at, type="Entry")
+    at.radio(key="entry_logs_logs_sort").set_value("timestamp").run()
+
+    [name] = [n for n in downloads if n.startswith("entry_exit_logs_")]
+    rows = list(csv.reader(io.StringIO(downloads[name]().decode("utf-8-sig"))))
+
+    assert rows[0] == ["日時", "保護者ID", "保護者名", "入/出", "関連園児", "保育園", "端末"]
+    assert len(rows) == 31
+    assert rows[1] == [
+        "2026-01-14 09:15:00", str(month.parents[0].id), "sakura保護者0", "入", "sakura園児0、sakura園児3",
+        "さくら保育園", "",
+    ]
+    assert [r[0] for r in rows[1:]] == sorted(r[0] for r in rows[1:])
+
+
+def test_staff_see_only_their_nursery_and_admins_pick_one(db, sakura, himawari, open_app):  # noqa: F811
+    add_log(db, sakura, sakura.parents[0], "Entry", MORNING)
+    add_log(db, himawari, himawari.parents[0], "Entry", MORNING + timedelta(minutes=1))
+    admin = make_user(db, "el-admin", grants={"entry_logs": "admin"})
+    db.commit()
+
+    staff_view = open_page(open_app, staff_of(db, sakura), LOGS)
+    assert [row["保育園名"] for row in table(staff_view)] == ["さくら保育園"]
+    assert "entry_logs_logs_nursery" not in [s.key for s in staff_view.selectbox]
+
+    at = open_page(open_app, admin, LOGS)
+    assert [row["保育園名"] for row in table(at)] == ["ひまわり保育園", "さくら保育園"]
+    at.selectbox(key="entry_logs_logs_nursery").select(himawari.nursery.id)
+    at = button(at, "検索").click().run()
+    assert [row["保護者名"] for row in table(at)] == ["himawari保護者0"]

@@ -1,0 +1,156 @@
+"""入退管理 › 保護者・園児管理 and バーコードカード: forms checked before sending, the roster import, the cards."""
+
+from sqlalchemy import select
+
+from service.database import utcnow
+from service.entry_logs.models import Child, Parent
+from tests.dashboards.conftest import button, texts
+from tests.dashboards.test_entry_logs_logs import downloads, sakura, staff_of  # noqa: F401 - fixtures
+from tests.dashboards.test_fleet_dashboard import open_page
+from tests.service.entry_logs.world import add_log
+
+ROSTER = "app_pages/entry_logs_roster.py"
+CARDS = "app_pages/entry_logs_cards.py"
+
+
+def submit(at, form: str, label: str):
+    """Press a form's submit button (several forms on the page share a label)."""
+    return at.button(key=f"FormSubmitter:entry_logs_roster_{form}_form-{label}").click().run()
+
+
+def fill(at, prefix: str, **values: str) -> None:
+    for field, value in values.items():
+        at.text_input(key=f"entry_logs_roster_{prefix}_{field}").input(value)
+
+
+def stored(db, model, **where) -> list[tuple]:
+    rows = [tuple(row) for row in db.execute(select(model.name, *where.values()).order_by(model.id))]
+    db.commit()
+    return rows
+
+
+def upload(at, content: bytes):
+    at.file_uploader(key="entry_logs_roster_import_file").set_value(("roster.csv", content, "text/csv"))
+    return button(at, "取込").click().run()
+
+
+def table(at, index: int) -> list[dict]:
+    return at.dataframe[index].value.to_dict("records")
+
+
+def test_a_parent_is_added_after_the_form_checks_it(db, sakura, open_app):  # noqa: F811
+    at = open_page(open_app, staff_of(db, sakura), ROSTER)
+
+    fill(at, "new_parent", name="山田花子", phone="090-ABCD")
+    at = submit(at, "new_parent", "追加")
+    assert texts(at.error) == ["電話番号は数字と「+ - ( )」・空白で20文字以内にしてください。"]
+    assert ("山田花子",) not in stored(db, Parent)
+
+    fill(at, "new_parent", phone="090-1234-5678")
+    at = submit(at, "new_parent", "追加")
+
+    assert texts(at.success) == ["保護者「山田花子」を追加しました。"]
+    added = table(at, 0)[-1]
+    assert (added["保護者名"], added["電話番号"], added["園児"]) == ("山田花子", "090-1234-5678", "")
+    assert stored(db, Parent, phone=Parent.phone)[-1] == ("山田花子", "090-1234-5678")
+
+
+def test_a_child_is_added_with_its_parents(db, sakura, open_app):  # noqa: F811
+    at = open_page(open_app, staff_of(db, sakura), ROSTER)
+    first, second, _ = sakura.parents
+
+    at = submit(at, "new_child", "追加")
+    assert texts(at.error) == ["園児名は1〜100文字で入力してください（改行などの制御文字は使えません）。"]
+
+    fill(at, "new_child", name="山田太郎", **{"class": "きりん組"})
+    at.multiselect(key="entry_logs_roster_new_child_parents").select(first.id).select(second.id)
+    at = submit(at, "new_child", "追加")
+
+    assert texts(at.success) == ["園児「山田太郎」を追加しました。"]
+    child = db.scalar(select(Child).where(Child.name == "山田太郎"))
+    assert (child.class_name, [p.id for p in child.parents]) == ("きりん組", [first.id, second.id])
+    db.commit()
+    children = {row["園児名"]: row for row in table(at, 1)}
+    assert children["山田太郎"]["保護者"] == "sakura保護者0、sakura保護者1"
+    assert "きりん組" in at.selectbox(key="entry_logs_roster_child_class").options
+
+
+def test_a_parent_picked_from_the_page_is_edited(db, sakura, open_app):  # noqa: F811
+    parent = sakura.parents[1]
+    at = open_page(open_app, staff_of(db, sakura), ROSTER)
+    at.selectbox(key="entry_logs_roster_parent").select(parent.id).run()
+
+    fill(at, f"parent_{parent.id}", name="sakura保護者1（母）", phone="")
+    at = submit(at, f"parent_{parent.id}", "保存")
+
+    assert texts(at.success) == ["保護者「sakura保護者1（母）」を保存しました。"]
+    assert stored(db, Parent, phone=Parent.phone)[1] == ("sakura保護者1（母）", "")
+
+
+def test_a_parent_with_logs_is_not_deleted_and_the_api_says_why(db, sakura, open_app):  # noqa: F811
+    add_log(db, sakura, sakura.parents[0], "Entry", utcnow())
+    db.commit()
+    at = open_page(open_app, staff_of(db, sakura), ROSTER)
+    at.selectbox(key="entry_logs_roster_parent").select(sakura.parents[0].id).run()
+    prefix = f"entry_logs_roster_parent_{sakura.parents[0].id}_delete"
+
+    at.checkbox(key=f"{prefix}_ok").check().run()
+    at = at.button(key=prefix).click().run()
+
+    assert texts(at.error) == ["入退ログがある保護者は削除できません（ログは保持されます）"]
+    assert len(stored(db, Parent)) == 3
+
+
+ROSTER_CSV = (
+    "保護者名,電話番号,園児名,クラス\n"
+    "佐藤花子,090-1111-2222,佐藤一郎,きりん組\n"
+    "佐藤花子,090-1111-2222,佐藤二郎,ひよこ組\n"
+    "佐藤太郎,090-1111-3333,佐藤一郎,きりん組\n"
+    "鈴木次郎,電話なし,鈴木花子,ぞう組\n"
+    ",,名無し,ぞう組\n"
+)
+
+
+def test_the_roster_import_adds_what_is_new_and_lists_the_rejected_rows(db, sakura, open_app):  # noqa: F811
+    at = open_page(open_app, staff_of(db, sakura), ROSTER)
+
+    at = upload(at, ROSTER_CSV.encode("cp932"))
+
+    assert texts(at.success) == [
+        "取込が完了しました: 5行のうち 3行を取り込みました（保護者 2人・園児 2人を追加、紐付け 3件）。"
+    ]
+    assert texts(at.warning) == ["2行は取り込めませんでした。内容を直して、その行だけ再度取り込んでください。"]
+    rejected = at.dataframe[-1].value.to_dict("records")
+    assert [(row["行"], row["理由"].split(":")[0]) for row in rejected] == [(5, "電話番号"), (6, "保護者名")]
+    assert rejected[0]["内容"] == "保護者名: 鈴木次郎、電話番号: 電話なし、園児名: 鈴木花子、クラス: ぞう組"
+    assert stored(db, Parent)[3:] == [("佐藤花子",), ("佐藤太郎",)]
+    ichiro = db.scalar(select(Child).where(Child.name == "佐藤一郎"))
+    assert [p.name for p in ichiro.parents] == ["佐藤花子", "佐藤太郎"]
+    db.commit()
+
+
+def test_only_csv_files_are_taken_and_one_without_the_required_columns_is_refused(db, sakura, open_app):  # noqa: F811
+    at = open_page(open_app, staff_of(db, sakura), ROSTER)
+    assert list(at.file_uploader(key="entry_logs_roster_import_file").proto.type) == [".csv"]
+
+    at = upload(at, "氏名,クラス\n山田,きりん組\n".encode())
+    assert texts(at.error) == ["CSVの見出し行に必要な列がありません（不足している列: 保護者名、園児名）"]
+    assert len(stored(db, Parent)) == 3
+
+
+def test_cards_of_a_class_download_as_a_pdf(db, sakura, open_app, downloads):  # noqa: F811
+    db.add(Child(nursery_id=sakura.nursery.id, name="ひとりの園児", class_name="ぞう組"))
+    db.commit()
+    at = open_page(open_app, staff_of(db, sakura), CARDS)
+
+    at.selectbox(key="entry_logs_cards_class").select("ひよこ組").run()
+    at = at.button(key="entry_logs_cards_make").click().run()
+
+    assert not at.error
+    assert downloads["entry_exit_cards_sakura_ひよこ組.pdf"].startswith(b"%PDF")
+    assert [b.label for b in at.get("download_button")] == ["PDFをダウンロード"]
+
+    at.selectbox(key="entry_logs_cards_class").select("ぞう組").run()
+    at = at.button(key="entry_logs_cards_make").click().run()
+    assert texts(at.error) == ["このクラスにはカードを作る保護者がいません"]
+    assert not at.get("download_button")

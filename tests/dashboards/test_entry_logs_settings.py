@@ -1,0 +1,92 @@
+"""入退管理 › 園情報編集: the entry-exit password set and cleared after the form's checks; admins add nurseries."""
+
+import httpx
+from sqlalchemy import select
+
+from service.entry_logs.models import Nursery
+from tests.dashboards.conftest import button, texts
+from tests.dashboards.test_entry_logs_logs import sakura, staff_of  # noqa: F401 - fixtures
+from tests.dashboards.test_fleet_dashboard import open_page
+from tests.factories import make_user
+
+SETTINGS = "app_pages/entry_logs_settings.py"
+
+
+def station_login(live_api: str, code: str, password: str) -> int:
+    body = {"nurseryCode": code, "password": password}
+    return httpx.post(f"{live_api}/api/auth/entry-exit-login", json=body).status_code
+
+
+def enter_password(at, password: str, again: str, verb: str = "変更"):
+    at.text_input(key="entry_logs_settings_password").input(password)
+    at.text_input(key="entry_logs_settings_password_again").input(again)
+    return button(at, f"パスワードを{verb}").click().run()
+
+
+def test_staff_change_the_password_after_the_form_checks_it(db, sakura, open_app, live_api):  # noqa: F811
+    at = open_page(open_app, staff_of(db, sakura), SETTINGS)
+    assert any("入退登録: 有効" in text for text in texts(at.markdown))
+
+    at = enter_password(at, "short", "short")
+    assert texts(at.error) == ["パスワードは8〜72文字で入力してください。"]
+    at = enter_password(at, "long-enough-1", "long-enough-2")
+    assert texts(at.error) == ["確認用のパスワードが一致しません。"]
+    assert station_login(live_api, "sakura", "long-enough-1") == 401
+
+    at = enter_password(at, "long-enough-1", "long-enough-1")
+
+    assert texts(at.success) == [
+        "入退パスワードを変更しました。入退登録端末では新しいパスワードで再度ログインしてください。"
+    ]
+    assert station_login(live_api, "sakura", "long-enough-1") == 200
+
+
+def test_clearing_the_password_needs_a_tick_and_disables_entry_exit(db, sakura, open_app, live_api):  # noqa: F811
+    at = open_page(open_app, staff_of(db, sakura), SETTINGS)
+    assert button(at, "パスワードを解除").disabled
+
+    at.checkbox(key="entry_logs_settings_clear_ok").check().run()
+    at = button(at, "パスワードを解除").click().run()
+
+    assert texts(at.success) == ["入退パスワードを解除しました。この園の入退登録は無効です。"]
+    assert any("入退登録: 無効（パスワード未設定）" in text for text in texts(at.markdown))
+    assert "パスワードを設定" in [b.label for b in at.button]
+    db.refresh(sakura.nursery)
+    assert sakura.nursery.entry_exit_password_hash is None
+    db.commit()
+
+    enter_password(at, "brand-new-pass", "brand-new-pass", verb="設定")
+    assert station_login(live_api, "sakura", "brand-new-pass") == 200
+
+
+def test_staff_rename_their_nursery_but_cannot_add_one(db, sakura, open_app):  # noqa: F811
+    at = open_page(open_app, staff_of(db, sakura), SETTINGS)
+    assert not [e for e in at.expander if e.label == "保育園を追加"]
+
+    at.text_input(key=f"entry_logs_settings_name_{sakura.nursery.id}").input("さくら第二保育園")
+    at = button(at, "保存").click().run()
+
+    assert texts(at.success) == ["保育園名を「さくら第二保育園」にしました。"]
+    assert "保育園: さくら第二保育園（sakura）" in texts(at.caption)
+
+
+def test_an_admin_adds_a_nursery_and_picks_it(db, sakura, open_app):  # noqa: F811
+    admin = make_user(db, "el-admin", grants={"entry_logs": "admin"})
+    db.commit()
+    at = open_page(open_app, admin, SETTINGS)
+
+    at.text_input(key="entry_logs_settings_new_code").input("bad code")
+    at.text_input(key="entry_logs_settings_new_name").input("ひまわり保育園")
+    at = button(at, "追加").click().run()
+    assert texts(at.error) == ["保育園コードは半角英数字と「_ -」で1〜32文字にしてください。"]
+
+    at.text_input(key="entry_logs_settings_new_code").input("himawari")
+    at = button(at, "追加").click().run()
+
+    assert texts(at.success) == ["保育園「ひまわり保育園」を追加しました。"]
+    picker = at.selectbox(key="entry_logs_settings_nursery")
+    assert picker.options == ["ひまわり保育園（himawari）", "さくら保育園（sakura）"]
+    created = db.scalar(select(Nursery.id).where(Nursery.code == "himawari"))
+    db.commit()
+    at = picker.select(created).run()
+    assert any("入退登録: 無効（パスワード未設定）" in text for text in texts(at.markdown))
