@@ -128,8 +128,9 @@ def series(
 ) -> SeriesRead:
     """Requests by status and acquired sites per local month or day (for the chart)."""
     since, until = _default_range(granularity, since, until, periods.local_today(now))
-    req_bucket = periods.bucket(db, Request.created_at, granularity)
-    site_bucket = periods.bucket(db, Site.submitted_at, granularity)
+    grid = periods.buckets(since, until, granularity)
+    req_bucket, req_label = periods.bucket_of(db, Request.created_at, grid)
+    site_bucket, site_label = periods.bucket_of(db, Site.submitted_at, grid)
     requests = _in_period(
         scoped(select(req_bucket, *_status_counts()), scope, Request.agency_id), Request.created_at, since, until
     )
@@ -141,11 +142,14 @@ def series(
     )
     if agency_id is not None:
         requests, acquired = requests.where(Request.agency_id == agency_id), acquired.where(Site.agency_id == agency_id)
-    counts = {row[0]: tuple(int(v or 0) for v in row[1:]) for row in db.execute(requests.group_by(req_bucket))}
-    sites = dict(db.execute(acquired.group_by(site_bucket)).tuples().all())
+    counts = {
+        req_label(row[0]): tuple(int(v or 0) for v in row[1:]) for row in db.execute(requests.group_by(req_bucket))
+    }
+    sites = {site_label(key): count for key, count in db.execute(acquired.group_by(site_bucket))}
+    zero = (0,) * (len(COUNTED) + 2)
     points = []
-    for period in _periods(since, until, granularity):
-        requests_n, deficient, in_progress, submitted, cancelled, _ = counts.get(period, (0,) * (len(COUNTED) + 2))
+    for period in grid.labels:
+        requests_n, deficient, in_progress, submitted, cancelled, _ = counts.get(period, zero)
         points.append(
             SeriesPoint(
                 period=period,
@@ -158,16 +162,6 @@ def series(
             )
         )
     return SeriesRead(granularity=granularity, agency_id=agency_id, points=points)
-
-
-def _periods(since: date, until: date, granularity: str) -> list[str]:
-    if granularity == "day":
-        return [(since + timedelta(days=i)).isoformat() for i in range((until - since).days + 1)]
-    months, cursor = [], since.replace(day=1)
-    while cursor <= until:
-        months.append(cursor.strftime("%Y-%m"))
-        cursor = (cursor + timedelta(days=32)).replace(day=1)
-    return months
 
 
 def _requests_since(db: Session, since: date) -> int:

@@ -67,6 +67,19 @@ class Corporation(Base):
     __table_args__ = (
         Index("ix_crm_corporation_agency_name", "agency_id", "display_name"),
         Index("ix_crm_corporation_corporation_number", "corporation_number"),
+        # Trigram indexes for the name searches (PostgreSQL; SQLite builds plain indexes the searches do not use).
+        Index(
+            "ix_crm_corporation_name_trgm",
+            "display_name",
+            postgresql_using="gin",
+            postgresql_ops={"display_name": "gin_trgm_ops"},
+        ),
+        Index(
+            "ix_crm_corporation_kana_trgm",
+            "last_name_kana",
+            postgresql_using="gin",
+            postgresql_ops={"last_name_kana": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,10 +1,13 @@
 """Local dates (APP_TIMEZONE) for period filters and the month/day buckets of the metrics, in SQL."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, literal
+from sqlalchemy import DateTime, bindparam, func
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
@@ -31,12 +34,35 @@ def bounds(since: date | None, until: date | None) -> tuple[datetime | None, dat
     return start, end
 
 
-def bucket(db: Session, column: Any, granularity: str) -> Any:
-    """The local month ('2026-02') or day ('2026-02-10') of a UTC timestamp column, as text."""
-    zone = get_settings().timezone
+@dataclass(frozen=True)
+class Buckets:
+    """Consecutive local months or days: their labels ('2026-02' / '2026-02-10') and UTC start instants."""
+
+    granularity: str
+    labels: list[str]
+    starts: list[datetime]
+
+
+def buckets(since: date, until: date, granularity: str) -> Buckets:
+    zone = local_zone()
+    days: list[date] = []
+    cursor = since if granularity == "day" else since.replace(day=1)
+    while cursor <= until:
+        days.append(cursor)
+        cursor = cursor + timedelta(days=1) if granularity == "day" else (cursor + timedelta(days=32)).replace(day=1)
+    labels = [d.isoformat() if granularity == "day" else d.strftime("%Y-%m") for d in days]
+    return Buckets(granularity, labels, [datetime.combine(d, time.min, tzinfo=zone) for d in days])
+
+
+def bucket_of(db: Session, column: Any, grid: Buckets) -> tuple[Any, Callable[[Any], str]]:
+    """An SQL expression placing a UTC timestamp in its bucket, and the function turning its value into the label.
+
+    PostgreSQL: width_bucket over the buckets' UTC starts (exact across DST changes, cheap per row). SQLite: the
+    local date as text with the zone's current offset (exact for zones without DST, such as Asia/Tokyo).
+    """
     if db.get_bind().dialect.name == "postgresql":
-        pattern = "YYYY-MM" if granularity == "month" else "YYYY-MM-DD"
-        return func.to_char(func.timezone(literal(zone), column), pattern)
-    offset = datetime.now(ZoneInfo(zone)).utcoffset() or timedelta()
-    pattern = "%Y-%m" if granularity == "month" else "%Y-%m-%d"
-    return func.strftime(pattern, column, f"{int(offset.total_seconds())} seconds")
+        starts = bindparam("bucket_starts", grid.starts, type_=ARRAY(DateTime(timezone=True)))
+        return func.width_bucket(column, starts), lambda index: grid.labels[index - 1]
+    offset = datetime.now(local_zone()).utcoffset() or timedelta()
+    pattern = "%Y-%m" if grid.granularity == "month" else "%Y-%m-%d"
+    return func.strftime(pattern, column, f"{int(offset.total_seconds())} seconds"), str

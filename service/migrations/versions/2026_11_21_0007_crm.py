@@ -45,6 +45,8 @@ def _insert_masters() -> None:
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")  # trusted since PostgreSQL 13: no superuser needed
     op.create_table(
         "crm_agency",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -137,6 +139,13 @@ def upgrade() -> None:
     with op.batch_alter_table("crm_corporation", schema=None) as batch_op:
         batch_op.create_index("ix_crm_corporation_agency_name", ["agency_id", "display_name"], unique=False)
         batch_op.create_index("ix_crm_corporation_corporation_number", ["corporation_number"], unique=False)
+        for name, column in (
+            ("ix_crm_corporation_name_trgm", "display_name"),
+            ("ix_crm_corporation_kana_trgm", "last_name_kana"),
+        ):
+            batch_op.create_index(
+                name, [column], unique=False, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"}
+            )
 
     op.create_table(
         "crm_profile",
@@ -424,6 +433,8 @@ def downgrade() -> None:
 
     op.drop_table("crm_profile")
     with op.batch_alter_table("crm_corporation", schema=None) as batch_op:
+        batch_op.drop_index("ix_crm_corporation_kana_trgm")
+        batch_op.drop_index("ix_crm_corporation_name_trgm")
         batch_op.drop_index("ix_crm_corporation_corporation_number")
         batch_op.drop_index("ix_crm_corporation_agency_name")
 
