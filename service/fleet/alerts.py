@@ -1,5 +1,6 @@
 """Alerts: opening and auto-resolving them, the people's workflow and §4.2 SLA timers."""
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -58,7 +59,10 @@ def resolve_alerts(db: Session, pairs: Iterable[tuple[int, str]], *, now: dateti
     pairs = list(pairs)
     if not pairs:
         return 0
-    condition = or_(*(and_(Alert.terminal_id == t, Alert.alert_type == kind) for t, kind in pairs))
+    by_kind: dict[str, set[int]] = defaultdict(set)
+    for terminal_id, kind in pairs:
+        by_kind[kind].add(terminal_id)
+    condition = or_(*(and_(Alert.alert_type == kind, Alert.terminal_id.in_(ids)) for kind, ids in by_kind.items()))
     incident_ids = db.scalars(
         update(Alert)
         .where(Alert.status != RESOLVED, condition)

@@ -1,6 +1,6 @@
 """Alert rules on the heartbeat path: error, high cpu/memory on consecutive beats, recovery, maintenance."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from service.database import utcnow
 from service.fleet.agents import hash_secret
@@ -89,3 +89,18 @@ def test_one_batch_with_an_error_and_its_recovery_leaves_no_open_alert(db):
     assert [r.interval_seconds for r in replies] == [300, 300]
     db.commit()
     assert alerts_of(db, terminal.id) == []
+
+
+def test_resolving_alerts_of_thousands_of_terminals_at_once(db):
+    from sqlalchemy import insert
+
+    from service.fleet.alerts import NewAlert, open_alerts, resolve_alerts
+    from service.fleet.models import Terminal
+
+    customer = make_customer(db)
+    db.execute(insert(Terminal), [{"serial_number": f"BULK-{n:05d}", "customer_id": customer.id, "store_name": "店"}
+                                  for n in range(1500)])
+    ids = db.scalars(select(Terminal.id)).all()
+    open_alerts(db, [NewAlert(t, customer.id, kind, "x") for t in ids for kind in ("offline", "update_failed")], now=utcnow())
+    assert resolve_alerts(db, [(t, "offline") for t in ids], now=utcnow()) == 1500
+    assert db.scalar(select(func.count()).select_from(Alert).where(Alert.status != "resolved")) == 1500
