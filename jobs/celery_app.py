@@ -11,6 +11,7 @@ TASK_MODULES = [
     "jobs.fleet",
     "jobs.reservations",
     "jobs.loaners",
+    "jobs.crm",
 ]
 
 

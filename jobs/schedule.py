@@ -17,4 +17,5 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "reservations.check_operations": {"task": "reservations.check_operations", "schedule": timedelta(minutes=1)},
     "reservations.summarize_months": {"task": "reservations.summarize_months", "schedule": crontab(hour=3, minute=0)},
     "loaners.rotate_submissions": {"task": "loaners.rotate_submissions", "schedule": timedelta(days=1)},
+    "crm.sweep_orphan_files": {"task": "crm.sweep_orphan_files", "schedule": timedelta(hours=6)},
 }

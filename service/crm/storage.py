@@ -10,14 +10,16 @@ import os
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from PIL import Image as PilImage
 from PIL import ImageDraw, ImageOps, UnidentifiedImageError
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from service.config import get_settings
+from service.crm.models import Image
 from service.errors import NotFound, ValidationFailed
 
 JPEG, PNG, PDF = "image/jpeg", "image/png", "application/pdf"
@@ -158,3 +160,27 @@ def _ended(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         _unlink(session.info.pop(PENDING, []))
         session.info.pop(DOOMED, None)
+
+
+def sweep_orphans(db: Session, *, older_than: datetime) -> int:
+    """Remove files (older than the cutoff) that no image row names: leftovers of a process that died mid-upload.
+
+    Walks one request folder at a time and asks for that request's paths, so memory stays small at any size.
+    """
+    base = root()
+    removed = 0
+    if not base.is_dir():
+        return 0
+    cutoff = older_than.timestamp()
+    for folder in sorted(p for p in base.glob("*/*") if p.is_dir()):
+        request_id = int(folder.name) if folder.name.isdigit() else None
+        known = set()
+        if request_id is not None:
+            rows = db.execute(select(Image.stored_path, Image.thumbnail_path).where(Image.request_id == request_id))
+            known = {path for row in rows for path in row}
+        for path in folder.iterdir():
+            relative = path.relative_to(base).as_posix()
+            if path.is_file() and relative not in known and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
