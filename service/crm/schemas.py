@@ -44,6 +44,21 @@ def optional_fields(model: type[BaseModel], name: str, **extra: Any) -> type[Bas
     return create_model(name, __config__=model.model_config, **fields, **extra)
 
 
+def _required(spec: Any) -> tuple:
+    """A create_model field: (type, default) as given, or a bare type made required."""
+    return spec if isinstance(spec, tuple) else (spec, ...)
+
+
+def read_model(
+    model: type[BaseModel], name: str, *, exclude: tuple[str, ...] = (), first: dict[str, Any], last: dict[str, Any]
+) -> type[BaseModel]:
+    """A response model read from rows: `first`, the input model's fields as plain required types, then `last`."""
+    fields = {key: _required(spec) for key, spec in first.items()}
+    fields |= {field: (info.annotation, ...) for field, info in model.model_fields.items() if field not in exclude}
+    fields |= {key: _required(spec) for key, spec in last.items()}
+    return create_model(name, __config__=ConfigDict(from_attributes=True), **fields)
+
+
 # --- corporations (§2.4) -----------------------------------------------------------------------------------
 
 
@@ -96,54 +111,19 @@ class CorporationFields(BaseModel):
 CorporationUpdate = optional_fields(CorporationFields, "CorporationUpdate", version=(Version, ...))
 
 
-class CorporationRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    agency_id: int
-    display_name: str
-    customer_type: str
-    corporation_number: str
-    last_name: str
-    first_name: str
-    last_name_kana: str
-    first_name_kana: str
-    representative_last_name: str
-    representative_first_name: str
-    representative_last_name_kana: str
-    representative_first_name_kana: str
-    zip_code: str
-    prefecture: str
-    city: str
-    town: str
-    street: str
-    building_name: str
-    phone1: str
-    phone2: str
-    mail_address: str
-    birthday: date | None
-    representative_birthday: date | None
-    job_type: str
-    payment_type: str
-    credit_card_number_masked: str = ""
-    has_security_code: bool = False
-    credit_card_expire_month: str
-    credit_card_expire_year: str
-    credit_card_name: str
-    invoice: str
-    payment_certificate: str
-    billing_address_same: bool
-    billing_zip_code: str
-    billing_prefecture: str
-    billing_city: str
-    billing_town: str
-    billing_street: str
-    billing_building: str
-    billing_customer_name: str
-    sales_channel_id: str
-    version: int
-    created_at: datetime
-    updated_at: datetime
+CorporationRead = read_model(
+    CorporationFields,
+    "CorporationRead",
+    exclude=("credit_card_number", "credit_card_security_code"),
+    first={"id": int, "agency_id": int, "display_name": str},
+    last={
+        "credit_card_number_masked": (str, ""),
+        "has_security_code": (bool, False),
+        "version": int,
+        "created_at": datetime,
+        "updated_at": datetime,
+    },
+)
 
 
 class CorporationSummary(BaseModel):
@@ -429,22 +409,12 @@ class AgencyFields(BaseModel):
 AgencyUpdate = optional_fields(AgencyFields, "AgencyUpdate", version=(Version, ...))
 
 
-class AgencyRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    name: str
-    code: str
-    referral_shop_code: str
-    referral_shop_name: str
-    contact_name: str
-    phone: str
-    mail_address: str
-    is_active: bool
-    sales_count: int = 0
-    version: int
-    created_at: datetime
-    updated_at: datetime
+AgencyRead = read_model(
+    AgencyFields,
+    "AgencyRead",
+    first={"id": int},
+    last={"sales_count": (int, 0), "version": int, "created_at": datetime, "updated_at": datetime},
+)
 
 
 class CrmUserCreate(BaseModel):
