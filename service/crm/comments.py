@@ -53,12 +53,13 @@ def add_comment(
     return comment
 
 
-def notify(
-    db: Session, *, user_id: int, request: Request, kind: str, message: str, comment: Comment | None, now: datetime
+def notify_requester(
+    db: Session, *, request: Request, kind: str, message: str, comment: Comment | None = None, now: datetime
 ) -> None:
+    """An in-app notification (the badge) for the request's sales person."""
     db.add(
         Notification(
-            user_id=user_id,
+            user_id=request.requested_by,
             request_id=request.id,
             comment_id=comment.id if comment else None,
             kind=kind,
@@ -85,9 +86,8 @@ def post_comment(
         now=now,
     )
     if audience == SALES_SIDE and request.requested_by != author_id:
-        notify(
+        notify_requester(
             db,
-            user_id=request.requested_by,
             request=request,
             kind=COMMENT,
             message=labels.comment_notice(request.id, message),

@@ -68,14 +68,8 @@ def refresh_status(db: Session, request: Request, *, by: Actorship, now: datetim
         corporation = db.get(Corporation, request.corporation_id, with_for_update=True)
         corporations.purge_security_code(db, corporation=corporation, request_id=request.id, actor=by.actor)
     if after == SUBMITTED:
-        comments.notify(
-            db,
-            user_id=request.requested_by,
-            request=request,
-            kind=SUBMITTED,
-            message=labels.submitted_notice(request.id),
-            comment=None,
-            now=now,
+        comments.notify_requester(
+            db, request=request, kind=SUBMITTED, message=labels.submitted_notice(request.id), now=now
         )
     return after
 
@@ -137,9 +131,8 @@ def raise_deficiency(
         snapshot=resubmission_state(db, request),
         now=now,
     )
-    comments.notify(
+    comments.notify_requester(
         db,
-        user_id=request.requested_by,
         request=request,
         kind=DEFICIENCY,
         message=labels.deficiency_notice(request.id, message),
