@@ -51,17 +51,12 @@ ScopedAlert = Annotated[Alert, Depends(valid_alert)]
 ScopedRollout = Annotated[Rollout, Depends(valid_rollout)]
 
 
-def token_hash_of(authorization: str) -> str:
-    """The sha256 of the terminal token in an Authorization header value (else 401)."""
-    scheme, _, token = authorization.partition(" ")
+async def bearer_token_hash(request: Request) -> str:
+    """The sha256 of the terminal token in the Authorization header (else 401; async: no thread hop)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.startswith(agents.TOKEN_PREFIX):
         raise Unauthorized("端末トークンが必要です", code="invalid_terminal_token")
     return agents.hash_secret(token)
-
-
-async def bearer_token_hash(request: Request) -> str:
-    """The sha256 of the request's terminal token (async: no thread hop)."""
-    return token_hash_of(request.headers.get("authorization", ""))
 
 
 def _lookup_many(token_hashes: list[str]) -> list[TerminalIdentity | Exception]:
