@@ -433,7 +433,7 @@ class CrmUserCreate(BaseModel):
 
 
 class CrmUserUpdate(BaseModel):
-    """Role, agency and codes; name and active flag; a new password only for users whose only grant is crm."""
+    """Role, agency and codes; name; active flag and password only for users whose only grant is crm."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -1,8 +1,8 @@
 """ユーザー管理: the CRM profile of users (agency, 営業担当者コード, Lコード), kept in step with their crm grant.
 
 The role is the user's crm grant (sales grants are scoped to the agency id); the profile holds the codes the
-carrier screens need. A CRM admin manages crm grants and profiles only: passwords can be set here only for users
-whose sole grant is crm, so a CRM admin cannot take over an account of another domain.
+carrier screens need. A CRM admin manages crm grants and profiles only: passwords and the active flag are set
+here only for users whose sole grant is crm, so a CRM admin cannot take over (or lock out) another domain's account.
 """
 
 from dataclasses import dataclass
@@ -126,8 +126,10 @@ def update_user(db: Session, *, crm_user: CrmUser, data: CrmUserUpdate, actor: A
     role = data.role or (grant.role if grant else None)
     agency_id = None if data.clear_agency else (data.agency_id or profile.agency_id)
     _check_agency(db, role, agency_id)
-    if data.password and any(g.domain != DOMAIN for g in user.grants):
-        raise Forbidden("他の業務の権限を持つユーザーのパスワードはここでは変更できません", code="foreign_account")
+    if (data.password or data.is_active is not None) and any(g.domain != DOMAIN for g in user.grants):
+        raise Forbidden(
+            "他の業務の権限を持つユーザーのパスワード・有効/無効はここでは変更できません", code="foreign_account"
+        )
     identity.update_user(
         db, user=user, data=UserUpdate(name=data.name, is_active=data.is_active, password=data.password), actor=actor
     )

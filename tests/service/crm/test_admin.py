@@ -82,6 +82,8 @@ def test_user_rules(client, db, world):
     db.commit()
     takeover = client.patch(f"/api/crm/users/{fleet_admin.id}", json={"password": "hijacked-123"}, headers=world.admin)
     assert takeover.status_code == 403 and takeover.json()["error"]["code"] == "foreign_account"
+    lockout = client.patch(f"/api/crm/users/{fleet_admin.id}", json={"is_active": False}, headers=world.admin)
+    assert lockout.status_code == 403
     outsider = make_user(db, "fleet-only", grants={"fleet": "viewer"})
     db.commit()
     assert client.get(f"/api/crm/users/{outsider.id}", headers=world.admin).status_code == 404
