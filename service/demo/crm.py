@@ -42,7 +42,7 @@ from service.crm.validation import check_digit
 from service.database import utcnow
 from service.demo.framework import DemoProgress, demo_hook, ensure_demo_user, grant_demo_user
 from service.demo.platform import DEMO_PASSWORD
-from service.entry_logs.cards import japanese_font_path
+from service.documents import japanese_font_path
 
 SEED = 20260212
 REQUESTS_PER_AGENCY = 120

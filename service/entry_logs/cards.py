@@ -1,9 +1,6 @@
 """Printable barcode cards: one per parent, Code128 of the parent id, the name above and the id below."""
 
-import importlib.util
 import io
-from functools import lru_cache
-from pathlib import Path
 
 from barcode import Code128
 from barcode.writer import ImageWriter
@@ -11,6 +8,7 @@ from fpdf import FPDF
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.documents import FONT, japanese_pdf
 from service.entry_logs import labels
 from service.entry_logs.models import Child, Guardian, Nursery, Parent
 from service.errors import NotFound
@@ -18,16 +16,6 @@ from service.errors import NotFound
 CARD_W, CARD_H = 91.0, 55.0
 COLUMNS, ROWS = 2, 5
 MARGIN_X, MARGIN_Y = 12.0, 10.0
-FONT = "ipaexg"
-
-
-@lru_cache
-def japanese_font_path() -> Path:
-    """IPAex Gothic shipped by matplotlib-fontja, found without importing that package (it would pull in matplotlib)."""
-    spec = importlib.util.find_spec("matplotlib_fontja")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("matplotlib-fontja is not installed: it ships the Japanese font the cards need")
-    return Path(next(iter(spec.submodule_search_locations))) / "fonts" / "ipaexg.ttf"
 
 
 def barcode_png(parent_id: int) -> io.BytesIO:
@@ -72,9 +60,8 @@ def cards_pdf(db: Session, *, nursery: Nursery, class_name: str | None) -> bytes
     parents = card_parents(db, nursery=nursery, class_name=class_name)
     if not parents:
         raise NotFound(labels.NO_PARENTS_FOR_CARDS, code="no_parents", details={"className": class_name})
-    pdf = FPDF(format="A4")
+    pdf = japanese_pdf(format="A4")
     pdf.set_auto_page_break(False)
-    pdf.add_font(FONT, fname=str(japanese_font_path()))
     pdf.set_title(f"{nursery.name} 入退管理バーコード {class_name or ''}".strip())
     per_page = COLUMNS * ROWS
     for index, parent in enumerate(parents):

@@ -1,17 +1,16 @@
 """The dashboard's numbers and the monthly customer report (JSON, CSV, PDF), every aggregate computed in SQL."""
 
 import csv
-import importlib.util
 import io
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
-from service.errors import ServiceUnavailable, ValidationFailed
+from service.documents import FONT, japanese_pdf
+from service.errors import ValidationFailed
 from service.fleet import labels
 from service.fleet.alerts import RESOLVED, with_places
 from service.fleet.models import Alert, Customer, Incident, Terminal
@@ -188,25 +187,12 @@ def report_csv(report: MonthlyReport) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def japanese_font() -> Path:
-    """IPAex Gothic shipped by matplotlib-fontja, found without importing the package."""
-    spec = importlib.util.find_spec("matplotlib_fontja")
-    for folder in (spec.submodule_search_locations or []) if spec else []:
-        path = Path(folder) / "fonts" / "ipaexg.ttf"
-        if path.exists():
-            return path
-    raise ServiceUnavailable("PDF用の日本語フォントが見つかりません（matplotlib-fontja）", code="font_missing")
-
-
 def report_pdf(report: MonthlyReport) -> bytes:
-    from fpdf import FPDF
-
-    pdf = FPDF()
+    pdf = japanese_pdf()
     pdf.add_page()
-    pdf.add_font("ipaexg", fname=str(japanese_font()))
-    pdf.set_font("ipaexg", size=18)
+    pdf.set_font(FONT, size=18)
     pdf.cell(0, 14, f"{labels.REPORT_TITLE} {report.company_name} {report.month}", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("ipaexg", size=11)
+    pdf.set_font(FONT, size=11)
     for name, value in _rows(report):
         pdf.cell(90, 9, name, border=1)
         pdf.cell(0, 9, value, border=1, new_x="LMARGIN", new_y="NEXT")
