@@ -5,6 +5,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from jobs.celery_app import app
+from service.audit.service import SYSTEM
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.loaners import imports, rotation
@@ -29,7 +30,7 @@ def rotate_submissions(run_id: int | None = None) -> dict:
     if run_id is None:
         with session_scope() as db:
             now = utcnow()
-            run = rotation.start(db, now=now, started_by="system") if rotation.is_due(db, now=now) else None
+            run = rotation.start(db, now=now, actor=SYSTEM) if rotation.is_due(db, now=now) else None
             if run is None:
                 return {"run_id": None, "archived": 0}
             run_id = run.id

@@ -108,8 +108,14 @@ class Device(Base):
 
     __tablename__ = "loaners_device"
     __table_args__ = (
-        Index("ix_loaners_device_location_number", "location_id", "management_number"),
-        Index("ix_loaners_device_held", "held_status", "location_id", postgresql_where=HELD, sqlite_where=HELD),
+        # Counts and page ids of a 管轄 / location / kind / status read this index only.
+        Index("ix_loaners_device_place", "location_id", "kind", "status", "management_number", "id"),
+        # Part-of-number search (ILIKE '%…%') reads trigrams on PostgreSQL; on SQLite the index is empty (WHERE 0).
+        Index("ix_loaners_device_number_trgm", "management_number", postgresql_using="gin",
+              postgresql_ops={"management_number": "gin_trgm_ops"}, sqlite_where=text("0")),
+        # Covers the summary (counts, longest held) so it reads the index only, never the scattered device rows.
+        Index("ix_loaners_device_held", "held_status", "held_since", "id", "location_id", "model_id",
+              postgresql_where=HELD, sqlite_where=HELD),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -385,7 +385,7 @@ def list_rotations(_: Admin, db: DbSession, limit: Annotated[int, Query(ge=1, le
 @router.post("/rotations", response_model=RotationRead, status_code=202)
 def start_rotation(caller: Admin, db: DbSession, background: BackgroundTasks) -> RotationRead:
     """Run the rotation now (it also runs by itself every 4 weeks); 409 while one is running."""
-    run = rotation.start(db, now=utcnow(), started_by=caller.actor.label)
+    run = rotation.start(db, now=utcnow(), actor=caller.actor)
     if run is None:
         raise Conflict(labels.ROTATION_RUNNING, code="rotation_running")
     background.add_task(_send, "loaners.rotate_submissions", run.id)

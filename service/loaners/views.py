@@ -44,7 +44,7 @@ def _filtered(stmt: Select, flt: ViewFilter) -> Select:
         if value:
             stmt = stmt.where(column == value)
     if flt.q:
-        stmt = stmt.where(func.lower(Device.management_number).contains(flt.q.strip().lower(), autoescape=True))
+        stmt = stmt.where(Device.management_number.icontains(flt.q.strip(), autoescape=True))
     return stmt
 
 
@@ -53,20 +53,31 @@ def local_text(at: datetime | None) -> str | None:
     return None if at is None else at.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y/%m/%d %H:%M:%S")
 
 
+def _matching(stmt: Select, scope: TenantScope, flt: ViewFilter, kinds: tuple[str, ...] | None) -> Select:
+    """Devices matching the filters within the caller's 管轄; the location is joined only when a 管轄 limits them."""
+    if not scope.unrestricted or flt.jurisdiction:
+        stmt = scoped(stmt.join(Location, Location.id == Device.location_id), scope, Location.jurisdiction)
+    stmt = _filtered(stmt, flt)
+    return stmt.where(Device.kind.in_(kinds)) if kinds else stmt
+
+
 def device_page(db: Session, *, scope: TenantScope, flt: ViewFilter, offset: int, limit: int,
                 kinds: tuple[str, ...] | None = None) -> tuple[list[Any], int]:
-    """One page of devices with location, model and current submission, and how many match."""
-    count = _filtered(with_places(select(func.count(Device.id)), scope), flt)
-    stmt = _filtered(
-        with_places(select(Device, Location, Model, Submission), scope).outerjoin(
-            Submission, Submission.id == Device.current_submission_id
-        ),
-        flt,
-    )
-    if kinds:
-        count, stmt = count.where(Device.kind.in_(kinds)), stmt.where(Device.kind.in_(kinds))
-    total = db.scalar(count) or 0
-    rows = db.execute(stmt.order_by(Device.management_number).offset(offset).limit(limit)).all()
+    """One page of devices with location, model and current submission (its latest), and how many match.
+
+    The page's ids are found on the device table alone (a deferred join), then only those rows are joined.
+    """
+    total = db.scalar(_matching(select(func.count()).select_from(Device), scope, flt, kinds)) or 0
+    ids = (_matching(select(Device.id, Device.management_number), scope, flt, kinds)
+           .order_by(Device.management_number).offset(offset).limit(limit).subquery())
+    rows = db.execute(
+        select(Device, Location, Model, Submission)
+        .join(ids, ids.c.id == Device.id)
+        .join(Location, Location.id == Device.location_id)
+        .join(Model, Model.id == Device.model_id)
+        .outerjoin(Submission, Submission.id == Device.current_submission_id)
+        .order_by(ids.c.management_number)
+    ).all()
     return list(rows), total
 
 
@@ -182,20 +193,12 @@ def _held_device(device: Device, location: Location, model: Model, now: datetime
 
 
 def _longest(db: Session, scope: TenantScope, jurisdiction: str | None, now: datetime) -> dict[str, list[dict]]:
-    """The few longest-held devices of every held status, in one query (a window per status)."""
-    rank = func.row_number().over(partition_by=Device.held_status, order_by=(Device.held_since, Device.id))
-    ranked = _held(select(Device.id.label("device_id"), rank.label("rank")), scope, jurisdiction).subquery()
-    stmt = (
-        select(Device, Location, Model)
-        .join(ranked, ranked.c.device_id == Device.id)
-        .join(Location, Location.id == Device.location_id)
-        .join(Model, Model.id == Device.model_id)
-        .where(ranked.c.rank <= LONGEST_PER_CARD)
-        .order_by(Device.held_status, ranked.c.rank)
-    )
+    """The few longest-held devices of every held status (each an ordered scan of the held-devices index)."""
     longest: dict[str, list[dict]] = {}
-    for device, location, model in db.execute(stmt):
-        longest.setdefault(device.held_status, []).append(_held_device(device, location, model, now))
+    for held_status in labels.HELD_STATUSES:
+        stmt = _held(select(Device, Location, Model), scope, jurisdiction).where(Device.held_status == held_status)
+        rows = db.execute(stmt.order_by(Device.held_since, Device.id).limit(LONGEST_PER_CARD))
+        longest[held_status] = [_held_device(device, location, model, now) for device, location, model in rows]
     return longest
 
 

@@ -137,11 +137,15 @@ def upgrade() -> None:
     sa.UniqueConstraint('management_number', name=op.f('uq_loaners_device_management_number'))
     )
     with op.batch_alter_table('loaners_device', schema=None) as batch_op:
-        batch_op.create_index('ix_loaners_device_held', ['held_status', 'location_id'], unique=False, postgresql_where=sa.text('held_status IS NOT NULL'), sqlite_where=sa.text('held_status IS NOT NULL'))
+        batch_op.create_index('ix_loaners_device_held', ['held_status', 'held_since', 'id', 'location_id', 'model_id'], unique=False, postgresql_where=sa.text('held_status IS NOT NULL'), sqlite_where=sa.text('held_status IS NOT NULL'))
         batch_op.create_index(batch_op.f('ix_loaners_device_kind'), ['kind'], unique=False)
-        batch_op.create_index('ix_loaners_device_location_number', ['location_id', 'management_number'], unique=False)
+        batch_op.create_index('ix_loaners_device_place', ['location_id', 'kind', 'status', 'management_number', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_loaners_device_model_id'), ['model_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_loaners_device_status'), ['status'], unique=False)
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')  # a trusted extension: the database owner may create it
+    op.create_index('ix_loaners_device_number_trgm', 'loaners_device', ['management_number'], unique=False,
+                    postgresql_using='gin', postgresql_ops={'management_number': 'gin_trgm_ops'}, sqlite_where=sa.text('0'))
 
     question = op.create_table('loaners_question',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -221,7 +225,7 @@ def downgrade() -> None:
     with op.batch_alter_table('loaners_device', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_loaners_device_status'))
         batch_op.drop_index(batch_op.f('ix_loaners_device_model_id'))
-        batch_op.drop_index('ix_loaners_device_location_number')
+        batch_op.drop_index('ix_loaners_device_place')
         batch_op.drop_index(batch_op.f('ix_loaners_device_kind'))
         batch_op.drop_index('ix_loaners_device_held', postgresql_where=sa.text('held_status IS NOT NULL'), sqlite_where=sa.text('held_status IS NOT NULL'))
 

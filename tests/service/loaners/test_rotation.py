@@ -8,10 +8,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from jobs.loaners import rotate_submissions
+from service.audit.models import AuditEntry
 from service.database import session_scope, utcnow
 from service.loaners import rotation
 from service.loaners.models import Rotation, Submission
-from tests.service.loaners.conftest import IN_HOUSE, LENT, answer, headers, make_device
+from tests.service.loaners.conftest import ACTOR, IN_HOUSE, LENT, answer, headers, make_device
 
 YEAR = timedelta(days=365)
 
@@ -38,7 +39,7 @@ def archived_records(folder: str) -> list[dict]:
 
 def test_old_submissions_are_archived_and_removed_keeping_each_devices_latest(db):
     removed, kept = history(db)
-    run = rotation.start(db, now=utcnow(), started_by="test")
+    run = rotation.start(db, now=utcnow(), actor=ACTOR)
     db.commit()
     counts = []
     while True:
@@ -64,11 +65,11 @@ def test_the_job_runs_once_per_interval_and_two_runs_never_overlap(db):
     assert first["archived"] == 4
     assert rotate_submissions() == {"run_id": None, "archived": 0}  # done less than 4 weeks ago
     with session_scope() as session:
-        assert rotation.start(session, now=utcnow(), started_by="a") is not None
-        assert rotation.start(session, now=utcnow(), started_by="b") is None
+        assert rotation.start(session, now=utcnow(), actor=ACTOR) is not None
+        assert rotation.start(session, now=utcnow(), actor=ACTOR) is None
     with session_scope() as session:
         later = utcnow() + timedelta(hours=7)  # the first run's worker is gone: its run is marked failed
-        assert rotation.start(session, now=later, started_by="c") is not None
+        assert rotation.start(session, now=later, actor=ACTOR) is not None
         assert [r.status for r in session.scalars(select(Rotation).order_by(Rotation.id))] == ["done", "failed", "running"]
 
 
@@ -79,3 +80,5 @@ def test_admins_start_a_rotation_and_see_its_runs(client, db):
     assert (started.status_code, started.json()["status"], started.json()["status_label"]) == (202, "running", "実行中")
     assert client.post("/api/loaners/rotations", headers=admin).status_code == 409
     assert [r["id"] for r in client.get("/api/loaners/rotations", headers=admin).json()] == [started.json()["id"]]
+    entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "start_rotation"))
+    assert (entry.actor_label, entry.target_id, started.json()["started_by"]) == ("admin1", str(started.json()["id"]), "admin1")
