@@ -6,8 +6,9 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
@@ -66,11 +67,16 @@ class TokenCache:
 token_cache = TokenCache()
 
 
+@cache
+def _holders_query() -> Select:
+    """Built once: the terminals holding a set of token hashes."""
+    holding = Terminal.token_hash.in_(bindparam("token_hashes", expanding=True))
+    return select(Terminal.id, Terminal.customer_id, Terminal.token_hash).where(holding)
+
+
 def lookup_hashes(db: Session, token_hashes: list[str]) -> list[TerminalIdentity | Exception]:
     """The terminals holding these token hashes (cached); a 401 for each unknown, revoked or rotated-away token."""
-    rows = db.execute(
-        select(Terminal.id, Terminal.customer_id, Terminal.token_hash).where(Terminal.token_hash.in_(set(token_hashes)))
-    ).all()
+    rows = db.connection().execute(_holders_query(), {"token_hashes": sorted(set(token_hashes))}).all()
     found = {r.token_hash: TerminalIdentity(r.id, r.customer_id, r.token_hash) for r in rows}
     for identity in found.values():
         token_cache.put(identity)
