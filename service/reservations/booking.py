@@ -6,12 +6,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from service.reservations import calls, labels, messages, operations, payments
-from service.reservations.messages import DOMAIN
+from service.reservations import auditing, calls, labels, messages, operations, payments
 from service.reservations.models import CallAttempt, McpClient, Reservation, ServiceType, Shop
 from service.reservations.schemas import ReservationCreate, ReservationUpdate
 from service.reservations.state_machine import EventActor, locked, record_event, require_transition, transition
@@ -149,16 +147,8 @@ def operator_actor(actor: Actor) -> EventActor:
 
 
 def _audit_status(db: Session, reservation: Reservation, actor: Actor, action: str, before: str, now: datetime) -> None:
-    audit.record(
-        db,
-        actor=actor,
-        action=action,
-        domain=DOMAIN,
-        target_type="reservation",
-        target_id=reservation.code,
-        changes=audit.diff({"status": before}, {"status": reservation.status}),
-        at=now,
-    )
+    after = {"status": reservation.status}
+    auditing.record(db, actor, action, ("reservation", reservation.code), {"status": before}, after, now)
 
 
 def _shop_for(db: Session, reservation: Reservation, shop_id: int | None) -> Shop:
@@ -245,17 +235,13 @@ def edit(db: Session, *, reservation: Reservation, data: ReservationUpdate, acto
     changes = {name: value for name, value in data.model_dump(exclude_unset=True).items() if value is not None}
     if "desired_at" in changes:
         changes["desired_at"] = _future(changes["desired_at"], now)
-    before = audit.snapshot(reservation, EDIT_FIELDS)
-    for name, value in changes.items():
-        setattr(reservation, name, value)
-    reservation.updated_at = now
-    audit.record(
+    auditing.update(
         db,
+        reservation,
+        changes,
+        EDIT_FIELDS,
         actor=actor,
         action="update_reservation",
-        domain=DOMAIN,
-        target_type="reservation",
-        target_id=reservation.code,
-        changes=audit.diff(before, audit.snapshot(reservation, EDIT_FIELDS)),
-        at=now,
+        target=("reservation", reservation.code),
+        now=now,
     )

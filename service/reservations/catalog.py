@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
-from service.errors import Conflict, NotFound, ValidationFailed
-from service.reservations import labels
-from service.reservations.messages import DOMAIN
-from service.reservations.models import CallAttempt, Reservation, ServiceType, Shop
+from service.errors import Conflict, ValidationFailed
+from service.fleet.imports import decode  # UTF-8 or Shift_JIS, as Japanese tools export CSV
+from service.reservations import auditing, labels
+from service.reservations.models import CallAttempt, Reservation, ServiceType, Shop, get_or_404
 from service.reservations.schemas import ServiceTypeCreate, ServiceTypeUpdate, ShopCreate, ShopUpdate
 
 SERVICE_FIELDS = ("name", "description", "price", "duration_minutes", "active")
@@ -22,19 +22,6 @@ SHOP_FIELDS = ("name", "phone", "email", "call_order", "active", "notes", "servi
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_IMPORT_ROWS = 5000
 SERVICE_SEPARATORS = ("|", "、", ";")
-
-
-def _audit(db: Session, actor: Actor, action: str, kind: str, target_id: Any, before, after, now: datetime) -> None:
-    audit.record(
-        db,
-        actor=actor,
-        action=action,
-        domain=DOMAIN,
-        target_type=kind,
-        target_id=target_id,
-        changes=audit.diff(before, after),
-        at=now,
-    )
 
 
 def _name_taken(db: Session, model: type, name: str, own_id: int | None) -> None:
@@ -53,10 +40,7 @@ def list_services(db: Session, *, active_only: bool = False) -> list[ServiceType
 
 
 def get_service(db: Session, service_id: int) -> ServiceType:
-    service = db.get(ServiceType, service_id)
-    if service is None:
-        raise NotFound("指定されたサービスは見つかりません", details={"resource": "service_type", "id": service_id})
-    return service
+    return get_or_404(db, ServiceType, service_id, "サービス")
 
 
 def create_service(db: Session, *, data: ServiceTypeCreate, actor: Actor, now: datetime) -> ServiceType:
@@ -64,28 +48,29 @@ def create_service(db: Session, *, data: ServiceTypeCreate, actor: Actor, now: d
     service = ServiceType(**data.model_dump(), created_at=now, updated_at=now)
     db.add(service)
     db.flush()
-    _audit(db, actor, "create_service_type", "service_type", service.id, None, data.model_dump(), now)
+    auditing.record(db, actor, "create_service_type", ("service_type", service.id), None, data.model_dump(), now)
     return service
 
 
 def update_service(db: Session, *, service: ServiceType, data: ServiceTypeUpdate, actor: Actor, now: datetime) -> None:
-    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    changes = _changes(data)
     if "name" in changes:
         _name_taken(db, ServiceType, changes["name"], service.id)
-    before = audit.snapshot(service, SERVICE_FIELDS)
-    for name, value in changes.items():
-        setattr(service, name, value)
-    service.updated_at = now
-    _audit(
+    auditing.update(
         db,
-        actor,
-        "update_service_type",
-        "service_type",
-        service.id,
-        before,
-        audit.snapshot(service, SERVICE_FIELDS),
-        now,
+        service,
+        changes,
+        SERVICE_FIELDS,
+        actor=actor,
+        action="update_service_type",
+        target=("service_type", service.id),
+        now=now,
     )
+
+
+def _changes(data) -> dict[str, Any]:
+    """The fields a PATCH body sets (an explicit null leaves a field as it is)."""
+    return {name: value for name, value in data.model_dump(exclude_unset=True).items() if value is not None}
 
 
 def delete_service(db: Session, *, service: ServiceType, actor: Actor, now: datetime) -> None:
@@ -96,9 +81,8 @@ def delete_service(db: Session, *, service: ServiceType, actor: Actor, now: date
             code="service_in_use",
             details={"id": service.id},
         )
-    _audit(
-        db, actor, "delete_service_type", "service_type", service.id, audit.snapshot(service, SERVICE_FIELDS), None, now
-    )
+    before = audit.snapshot(service, SERVICE_FIELDS)
+    auditing.record(db, actor, "delete_service_type", ("service_type", service.id), before, None, now)
     db.delete(service)
 
 
@@ -143,10 +127,7 @@ def list_shops(
 
 
 def get_shop(db: Session, shop_id: int) -> Shop:
-    shop = db.get(Shop, shop_id)
-    if shop is None:
-        raise NotFound("指定された提携店は見つかりません", details={"resource": "shop", "id": shop_id})
-    return shop
+    return get_or_404(db, Shop, shop_id, "提携店")
 
 
 def create_shop(db: Session, *, data: ShopCreate, actor: Actor, now: datetime) -> Shop:
@@ -155,12 +136,12 @@ def create_shop(db: Session, *, data: ShopCreate, actor: Actor, now: datetime) -
     shop = Shop(**fields, services=_services_by_id(db, data.service_type_ids), created_at=now, updated_at=now)
     db.add(shop)
     db.flush()
-    _audit(db, actor, "create_shop", "shop", shop.id, None, shop_snapshot(shop), now)
+    auditing.record(db, actor, "create_shop", ("shop", shop.id), None, shop_snapshot(shop), now)
     return shop
 
 
 def update_shop(db: Session, *, shop: Shop, data: ShopUpdate, actor: Actor, now: datetime) -> None:
-    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    changes = _changes(data)
     if "name" in changes:
         _name_taken(db, Shop, changes["name"], shop.id)
     before = shop_snapshot(shop)
@@ -170,7 +151,7 @@ def update_shop(db: Session, *, shop: Shop, data: ShopUpdate, actor: Actor, now:
         setattr(shop, name, value)
     shop.updated_at = now
     db.flush()
-    _audit(db, actor, "update_shop", "shop", shop.id, before, shop_snapshot(shop), now)
+    auditing.record(db, actor, "update_shop", ("shop", shop.id), before, shop_snapshot(shop), now)
 
 
 def delete_shop(db: Session, *, shop: Shop, actor: Actor, now: datetime) -> None:
@@ -182,7 +163,7 @@ def delete_shop(db: Session, *, shop: Shop, actor: Actor, now: datetime) -> None
         raise Conflict(
             "電話履歴のある提携店は削除できません。無効にしてください", code="shop_in_use", details={"id": shop.id}
         )
-    _audit(db, actor, "delete_shop", "shop", shop.id, shop_snapshot(shop), None, now)
+    auditing.record(db, actor, "delete_shop", ("shop", shop.id), shop_snapshot(shop), None, now)
     db.delete(shop)
 
 
@@ -220,19 +201,8 @@ def export_shops(db: Session) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationFailed(
-        "CSVの文字コードを判別できません（UTF-8またはShift_JIS）", details={"field": "file", "rule": "encoding"}
-    )
-
-
 def _rows(data: bytes) -> list[dict[str, str]]:
-    reader = csv.reader(io.StringIO(_decode(data)))
+    reader = csv.reader(io.StringIO(decode(data)))
     header = [labels.SHOP_CSV_FIELDS.get(h.strip(), "") for h in next(reader, [])]
     missing = [h for h, f in labels.SHOP_CSV_FIELDS.items() if f in ("name", "phone") and f not in header]
     if missing:

@@ -7,11 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from service.audit import service as audit
 from service.audit.service import Actor
-from service.errors import Conflict, NotFound
-from service.reservations.messages import DOMAIN
-from service.reservations.models import McpClient
+from service.errors import Conflict
+from service.reservations import auditing
+from service.reservations.models import McpClient, get_or_404
 
 KEY_PREFIX = "qrv_"
 USE_MARK = timedelta(minutes=1)
@@ -30,10 +29,7 @@ def list_clients(db: Session) -> list[McpClient]:
 
 
 def get_client(db: Session, client_id: int) -> McpClient:
-    client = db.get(McpClient, client_id)
-    if client is None:
-        raise NotFound("指定されたMCPクライアントは見つかりません", details={"resource": "mcp_client", "id": client_id})
-    return client
+    return get_or_404(db, McpClient, client_id, "MCPクライアント")
 
 
 def create_client(
@@ -48,16 +44,8 @@ def create_client(
     client = McpClient(name=name, key_prefix=key[:12], key_hash=hash_key(key), created_by=actor.label, created_at=now)
     db.add(client)
     db.flush()
-    audit.record(
-        db,
-        actor=actor,
-        action="create_mcp_client",
-        domain=DOMAIN,
-        target_type="mcp_client",
-        target_id=client.id,
-        changes=audit.diff(None, {"name": name, "key_prefix": client.key_prefix}),
-        at=now,
-    )
+    created = {"name": name, "key_prefix": client.key_prefix}
+    auditing.record(db, actor, "create_mcp_client", ("mcp_client", client.id), None, created, now)
     return client, key
 
 
@@ -66,16 +54,7 @@ def revoke_client(db: Session, *, client: McpClient, actor: Actor, now: datetime
         return
     client.active = False
     client.revoked_at = now
-    audit.record(
-        db,
-        actor=actor,
-        action="revoke_mcp_client",
-        domain=DOMAIN,
-        target_type="mcp_client",
-        target_id=client.id,
-        changes=audit.diff({"active": True}, {"active": False}),
-        at=now,
-    )
+    auditing.record(db, actor, "revoke_mcp_client", ("mcp_client", client.id), {"active": True}, {"active": False}, now)
 
 
 def authenticate(db: Session, key: str, *, now: datetime) -> McpClient | None:

@@ -8,6 +8,7 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
+from service.documents import FONT, japanese_pdf
 from service.errors import ValidationFailed
 from service.reservations import labels
 from service.reservations.models import MonthlyStat, Payment, Reservation, ServiceType, Shop
@@ -192,16 +193,11 @@ def parse_month(text: str, now: datetime) -> date:
 
 def report_pdf(db: Session, *, month: date) -> bytes:
     """The month's numbers, the 12-month trend, service share and shop ranking, as a Japanese PDF."""
-    from fpdf import FPDF
-
-    from service.fleet.reports import japanese_font  # the one shared Japanese-font lookup
-
     data = summary_between(db, first=add_months(month, -11), last=month)
     names = labels.REPORT_LABELS
-    pdf = FPDF()
+    pdf = japanese_pdf()
     pdf.add_page()
-    pdf.add_font("ipaexg", fname=str(japanese_font()))
-    pdf.set_font("ipaexg", size=18)
+    pdf.set_font(FONT, size=18)
     pdf.cell(0, 14, f"{labels.REPORT_TITLE} {month:%Y-%m}", new_x="LMARGIN", new_y="NEXT")
     current = data["months"][-1]
     _table(
@@ -240,13 +236,13 @@ def report_pdf(db: Session, *, month: date) -> bytes:
 
 def _heading(pdf, text: str) -> None:
     pdf.ln(4)
-    pdf.set_font("ipaexg", size=13)
+    pdf.set_font(FONT, size=13)
     pdf.cell(0, 10, text, new_x="LMARGIN", new_y="NEXT")
 
 
 def _table(pdf, header: list[str], rows: list[list]) -> None:
     width = (pdf.w - pdf.l_margin - pdf.r_margin) / len(header)
-    pdf.set_font("ipaexg", size=10)
+    pdf.set_font(FONT, size=10)
     for line in [header, *rows]:
         for value in line:
             pdf.cell(width, 8, str(value), border=1)

@@ -7,9 +7,9 @@ from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
-from service.errors import NotFound, ValidationFailed
-from service.reservations.messages import DOMAIN
-from service.reservations.models import Incident
+from service.errors import ValidationFailed
+from service.reservations import auditing
+from service.reservations.models import Incident, get_or_404
 from service.reservations.schemas import IncidentCreate, IncidentUpdate
 
 FIELDS = ("title", "level", "occurred_at", "impact", "cause", "response", "recovered_at", "prevention")
@@ -43,10 +43,7 @@ def list_incidents(
 
 
 def get_incident(db: Session, incident_id: int) -> Incident:
-    incident = db.get(Incident, incident_id)
-    if incident is None:
-        raise NotFound("指定されたインシデントは見つかりません", details={"resource": "incident", "id": incident_id})
-    return incident
+    return get_or_404(db, Incident, incident_id, "インシデント")
 
 
 def create_incident(db: Session, *, data: IncidentCreate, actor: Actor, now: datetime) -> Incident:
@@ -54,33 +51,16 @@ def create_incident(db: Session, *, data: IncidentCreate, actor: Actor, now: dat
     _check_times(incident)
     db.add(incident)
     db.flush()
-    audit.record(
-        db,
-        actor=actor,
-        action="create_incident",
-        domain=DOMAIN,
-        target_type="incident",
-        target_id=incident.id,
-        changes=audit.diff(None, audit.snapshot(incident, FIELDS)),
-        at=now,
+    auditing.record(
+        db, actor, "create_incident", ("incident", incident.id), None, audit.snapshot(incident, FIELDS), now
     )
     return incident
 
 
 def update_incident(db: Session, *, incident: Incident, data: IncidentUpdate, actor: Actor, now: datetime) -> None:
-    before = audit.snapshot(incident, FIELDS)
-    for name, value in data.model_dump(exclude_unset=True).items():
-        if value is not None or name == "recovered_at":
-            setattr(incident, name, value)
-    _check_times(incident)
-    incident.updated_at = now
-    audit.record(
-        db,
-        actor=actor,
-        action="update_incident",
-        domain=DOMAIN,
-        target_type="incident",
-        target_id=incident.id,
-        changes=audit.diff(before, audit.snapshot(incident, FIELDS)),
-        at=now,
+    """Set the fields given; recovered_at may be set back to null (the incident is open again)."""
+    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None or k == "recovered_at"}
+    auditing.update(
+        db, incident, changes, FIELDS, actor=actor, action="update_incident", target=("incident", incident.id), now=now
     )
+    _check_times(incident)

@@ -2,14 +2,16 @@
 notifications, incidents, MCP clients and the executive monthly summary."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Table, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from service.database import Base, utcnow
+from service.errors import NotFound
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+B = TypeVar("B", bound=Base)
 
 
 class ServiceType(Base):
@@ -261,3 +263,11 @@ class MonthlyStat(Base):
 def as_dict(row: Base) -> dict[str, Any]:
     """The row's columns by name, to which an API answer adds a few computed fields."""
     return {column.key: getattr(row, column.key) for column in row.__table__.columns}
+
+
+def get_or_404(db: Session, model: type[B], object_id: Any, what: str) -> B:
+    """The row with this primary key, else 404 naming what was looked for."""
+    row = db.get(model, object_id)
+    if row is None:
+        raise NotFound(f"指定された{what}は見つかりません", details={"resource": model.__tablename__, "id": object_id})
+    return row

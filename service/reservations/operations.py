@@ -7,13 +7,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from service.audit import service as audit
 from service.audit.service import Actor
-from service.errors import Conflict, NotFound, ValidationFailed
+from service.errors import Conflict, ValidationFailed
 from service.identity.models import Grant, User
-from service.reservations import labels
+from service.reservations import auditing, labels
 from service.reservations.messages import DOMAIN, notify_slack
-from service.reservations.models import ManualOperation, Note, Reservation, as_dict
+from service.reservations.models import ManualOperation, Note, Reservation, as_dict, get_or_404
 
 PRIORITY_BY_TYPE = {
     "sms_failed": "urgent",
@@ -87,39 +86,18 @@ def resolve_open(
         stmt = stmt.where(ManualOperation.op_type.in_(tuple(types)))
     operations = list(db.scalars(stmt))
     for operation in operations:
-        _close(operation, resolution=resolution, by=by, now=now)
+        for name, value in (_closed(resolution, by, now) | {"updated_at": now}).items():
+            setattr(operation, name, value)
     return len(operations)
 
 
-def _close(operation: ManualOperation, *, resolution: str, by: str, now: datetime) -> None:
-    operation.status = "resolved"
-    operation.resolution = resolution
-    operation.resolved_by = by[:100]
-    operation.resolved_at = now
-    operation.updated_at = now
+def _closed(resolution: str, by: str, now: datetime) -> dict:
+    """The fields of a resolved operation."""
+    return {"status": "resolved", "resolution": resolution, "resolved_by": by[:100], "resolved_at": now}
 
 
 def get_operation(db: Session, operation_id: int) -> ManualOperation:
-    operation = db.get(ManualOperation, operation_id)
-    if operation is None:
-        raise NotFound(
-            "指定されたマニュアルオペレーションは見つかりません",
-            details={"resource": "manual_operation", "id": operation_id},
-        )
-    return operation
-
-
-def _audited(db: Session, operation: ManualOperation, actor: Actor, action: str, before: dict, now: datetime) -> None:
-    audit.record(
-        db,
-        actor=actor,
-        action=action,
-        domain=DOMAIN,
-        target_type="manual_operation",
-        target_id=operation.id,
-        changes=audit.diff(before, audit.snapshot(operation, AUDIT_FIELDS)),
-        at=now,
-    )
+    return get_or_404(db, ManualOperation, operation_id, "マニュアルオペレーション")
 
 
 def create_operation(
@@ -127,16 +105,8 @@ def create_operation(
 ) -> ManualOperation:
     """A person opens an operation, e.g. support after a requester's call about an expired payment link."""
     operation = open_operation(db, reservation, op_type, reason=reason, now=now)
-    audit.record(
-        db,
-        actor=actor,
-        action="create_manual_operation",
-        domain=DOMAIN,
-        target_type="manual_operation",
-        target_id=operation.id,
-        changes=audit.diff(None, {"reservation": reservation.code, "op_type": op_type, "reason": reason}),
-        at=now,
-    )
+    created = {"reservation": reservation.code, "op_type": op_type, "reason": reason}
+    auditing.record(db, actor, "create_manual_operation", ("manual_operation", operation.id), None, created, now)
     return operation
 
 
@@ -148,19 +118,31 @@ def assign(db: Session, *, operation: ManualOperation, assignee_id: int, actor: 
             "担当者は予約の運営担当者またはサポート担当から選んでください",
             details={"field": "assignee_id", "rule": "reservations_worker"},
         )
-    before = audit.snapshot(operation, AUDIT_FIELDS)
-    operation.assignee_id = assignee_id
-    operation.status = "in_progress"
-    operation.updated_at = now
-    _audited(db, operation, actor, "assign_manual_operation", before, now)
+    auditing.update(
+        db,
+        operation,
+        {"assignee_id": assignee_id, "status": "in_progress"},
+        AUDIT_FIELDS,
+        actor=actor,
+        action="assign_manual_operation",
+        target=("manual_operation", operation.id),
+        now=now,
+    )
 
 
 def resolve(db: Session, *, operation: ManualOperation, resolution: str, actor: Actor, now: datetime) -> None:
     if operation.status == "resolved":
         raise Conflict("対応済みのオペレーションです", code="operation_resolved", details={"id": operation.id})
-    before = audit.snapshot(operation, AUDIT_FIELDS)
-    _close(operation, resolution=resolution, by=actor.label, now=now)
-    _audited(db, operation, actor, "resolve_manual_operation", before, now)
+    auditing.update(
+        db,
+        operation,
+        _closed(resolution, actor.label, now),
+        AUDIT_FIELDS,
+        actor=actor,
+        action="resolve_manual_operation",
+        target=("manual_operation", operation.id),
+        now=now,
+    )
 
 
 def assignees(db: Session) -> list[dict]:
@@ -201,7 +183,8 @@ def operation_rows() -> Select:
 
 
 def queue(db: Session, *, flt: OperationFilter, offset: int, limit: int) -> tuple[list, int]:
-    """The queue: most urgent priority first, then the earliest target time."""
+    """The queue of waiting operations: most urgent priority first, then the earliest target time; with resolved ones
+    (all, or status=resolved), newest first."""
     conditions = []
     if flt.status:
         conditions.append(ManualOperation.status == flt.status)
@@ -212,10 +195,13 @@ def queue(db: Session, *, flt: OperationFilter, offset: int, limit: int) -> tupl
     if flt.priority:
         conditions.append(ManualOperation.priority == flt.priority)
     total = db.scalar(select(func.count()).select_from(ManualOperation).where(*conditions)) or 0
+    queue_order = (PRIORITY_ORDER, ManualOperation.due_at, ManualOperation.id)
+    history_order = (ManualOperation.created_at.desc(), ManualOperation.id.desc())
+    waiting = flt.open_only and flt.status in (None, *OPEN_STATUSES)
     rows = db.execute(
         operation_rows()
         .where(*conditions)
-        .order_by(PRIORITY_ORDER, ManualOperation.due_at, ManualOperation.id)
+        .order_by(*(queue_order if waiting else history_order))
         .offset(offset)
         .limit(limit)
     ).all()
@@ -242,14 +228,5 @@ def add_note(db: Session, *, reservation: Reservation, body: str, actor: Actor, 
     note = Note(reservation_id=reservation.id, author=actor.label[:100], body=body, created_at=now)
     db.add(note)
     db.flush()
-    audit.record(
-        db,
-        actor=actor,
-        action="add_note",
-        domain=DOMAIN,
-        target_type="reservation",
-        target_id=reservation.code,
-        changes=audit.diff(None, {"note": body}),
-        at=now,
-    )
+    auditing.record(db, actor, "add_note", ("reservation", reservation.code), None, {"note": body}, now)
     return note

@@ -106,20 +106,19 @@ def link_created(db: Session, message: OutboxMessage, now: datetime) -> None:
 
 
 def link_failed(db: Session, message: OutboxMessage, now: datetime) -> None:
-    """The provider would not make a link: a payment-system problem for a person, urgently (§2.3.2)."""
+    """The provider would not make a link."""
+    _payment_problem(db, message, "failed", "決済リンクを作成できませんでした", now)
+
+
+def _payment_problem(db: Session, message: OutboxMessage, status: str, what: str, now: datetime) -> None:
+    """A payment-system failure is a manual operation for a person, urgently (§2.3.2)."""
     found = _payment_and_reservation(db, message)
     if found is None:
         return
     payment, reservation = found
-    payment.status = "failed"
-    operations.open_operation(
-        db,
-        reservation,
-        "payment_timeout",
-        reason=f"決済リンクを作成できませんでした: {message.last_error}",
-        now=now,
-        priority="urgent",
-    )
+    payment.status = status
+    reason = f"{what}（{payment.amount}円）: {message.last_error}"
+    operations.open_operation(db, reservation, "payment_timeout", reason=reason, now=now, priority="urgent")
 
 
 def start_expiry(db: Session, payment: Payment, reservation: Reservation) -> None:
@@ -298,20 +297,7 @@ def refund_done(db: Session, message: OutboxMessage, now: datetime) -> None:
 
 
 def refund_failed(db: Session, message: OutboxMessage, now: datetime) -> None:
-    """A refund the provider refused is a payment-system problem for a person, urgently."""
-    found = _payment_and_reservation(db, message)
-    if found is None:
-        return
-    payment, reservation = found
-    payment.status = "refund_failed"
-    operations.open_operation(
-        db,
-        reservation,
-        "payment_timeout",
-        reason=f"返金に失敗しました（{payment.amount}円）: {message.last_error}",
-        now=now,
-        priority="urgent",
-    )
+    _payment_problem(db, message, "refund_failed", "返金に失敗しました", now)
 
 
 def settle_on_cancel(db: Session, reservation: Reservation, *, refund: bool) -> bool:

@@ -119,7 +119,8 @@ def list_operations(
     priority: Priority | None = None,
     include_resolved: bool = False,
 ) -> Page:
-    """The queue: open and in-progress operations (all with include_resolved), most urgent, earliest target first."""
+    """The queue: open and in-progress operations, most urgent and earliest target first (include_resolved: every
+    operation, newest first)."""
     flt = operations.OperationFilter(status=status, op_type=op_type, priority=priority, open_only=not include_resolved)
     rows, total = operations.queue(db, flt=flt, offset=paging.offset, limit=paging.page_size)
     now = utcnow()
