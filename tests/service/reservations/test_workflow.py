@@ -1,9 +1,12 @@
 """The automated path through the real outbox (sandbox providers, hooks in the delivery transaction) and the sweeper:
 confirmation SMS, calls in order over two rounds, payment link, Stripe webhook, timeouts, reminders, manual cases."""
 
+import json
+import time
 from datetime import timedelta
 
 import pytest
+import stripe
 from sqlalchemy import select
 
 from service.config import get_settings
@@ -21,6 +24,7 @@ from service.reservations.models import (
 )
 from tests.service.outbox.fake_api import serve
 from tests.service.reservations.conftest import (
+    STRIPE_SECRET,
     answer_calls,
     book,
     count,
@@ -110,6 +114,22 @@ def test_an_unsigned_or_forged_payment_webhook_changes_nothing(client, catalog):
         answer = client.post("/api/webhooks/stripe", content=body, headers=headers)
         assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_signature"
     assert state(code) == "awaiting_payment"
+
+
+def test_a_replayed_payment_webhook_is_refused_or_changes_nothing(client, catalog):
+    """A copy sent again later fails Stripe's 5-minute signature tolerance; a re-delivery within it is a duplicate."""
+    code = book(catalog["service_id"])
+    deliver_due()
+    session_id = payment_of(code).checkout_session_id
+    event = {"id": "evt_old", "type": "checkout.session.completed", "data": {"object": {"id": session_id}}}
+    body = json.dumps(event)
+    stale = stripe.WebhookSignature.generate_signature_header(body, STRIPE_SECRET, timestamp=int(time.time()) - 600)
+    answer = client.post("/api/webhooks/stripe", content=body.encode(), headers={"Stripe-Signature": stale})
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_signature"
+    assert state(code) == "awaiting_payment"
+    assert pay(client, session_id, event_id="evt_twice").json()["duplicate"] is False
+    assert pay(client, session_id, event_id="evt_twice").json()["duplicate"] is True
+    assert state(code) == "confirmed" and len([m for m in messages("email") if "確定" in m.subject]) == 2
 
 
 def test_declines_call_every_shop_once_then_all_declined_is_a_manual_operation(monkeypatch, catalog):
