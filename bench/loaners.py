@@ -13,7 +13,6 @@ Targets: list page ≤ 200 ms, SUMMARY ≤ 300 ms, rotation ≤ 30 s.
 import argparse
 import statistics
 import time
-from datetime import timedelta
 
 from common import fresh_bench_database, print_result, remove, start_server, temp_dir, use_bench_database
 
@@ -54,7 +53,8 @@ SEED_SQL = {
                    '0-1.担当者', '担当' || (d.id % 7), '0-4.ステータス', r.status,
                    '1-1.貸出先', CASE WHEN r.s = 1 THEN '取引先' || (d.id % 97) END,
                    '1-2.貸出日', CASE WHEN r.s = 1 THEN to_char(r.at, 'YYYY-MM-DD') END,
-                   '1-4.ユーザー機の預り有無', CASE WHEN r.s = 1 THEN CASE WHEN r.custody THEN '有り' ELSE '無し' END END,
+                   '1-4.ユーザー機の預り有無',
+                   CASE WHEN r.s = 1 THEN CASE WHEN r.custody THEN '有り' ELSE '無し' END END,
                    '預かり機のステータス', CASE WHEN r.custody AND r.h > 0 THEN (CAST(:held AS text[]))[r.h] END,
                    '2-1.回収日', CASE WHEN r.s = 2 THEN to_char(r.at, 'YYYY-MM-DD') END,
                    '2-2.回収時の状態', CASE WHEN r.s = 2 THEN '正常' END,
@@ -87,8 +87,13 @@ def seed(devices: int, per_device: int, years: float) -> dict[str, float]:
     from service.loaners.labels import HELD_STATUSES
 
     params = {
-        "now": utcnow(), "locations": LOCATIONS, "jurisdictions": list(JURISDICTIONS), "devices": devices,
-        "per_device": per_device, "span": years * 365 * 86400, "held": list(HELD_STATUSES),
+        "now": utcnow(),
+        "locations": LOCATIONS,
+        "jurisdictions": list(JURISDICTIONS),
+        "devices": devices,
+        "per_device": per_device,
+        "span": years * 365 * 86400,
+        "held": list(HELD_STATUSES),
         "statuses": ["1.貸出中", "2.回収後社内保管", "3.社内にて保管中", "4.廃棄済み"],
     }
     timings = {}
@@ -112,7 +117,9 @@ def tokens() -> dict[str, str]:
     found = {}
     with session_scope() as db:
         for login, role, scope in (("bench-admin", "admin", None), ("bench-kansai", "staff", "関西")):
-            user = User(login_id=login, name=login, email=f"{login}@example.jp", password_hash=hash_password("bench-pass-1"))
+            user = User(
+                login_id=login, name=login, email=f"{login}@example.jp", password_hash=hash_password("bench-pass-1")
+            )
             user.grants.append(Grant(domain="loaners", role=role, scope=scope))
             db.add(user)
             db.flush()
@@ -131,8 +138,11 @@ def timed(client, path: str, token: str, runs: int, params: dict | None = None) 
         samples.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (path, response.text[:200])
     samples.sort()
-    return {"p50": round(statistics.median(samples), 1), "p95": round(samples[int(len(samples) * 0.95) - 1], 1),
-            "max": round(samples[-1], 1)}
+    return {
+        "p50": round(statistics.median(samples), 1),
+        "p95": round(samples[int(len(samples) * 0.95) - 1], 1),
+        "max": round(samples[-1], 1),
+    }
 
 
 def measure_http(data_dir, runs: int) -> dict:
@@ -152,7 +162,9 @@ def measure_http(data_dir, runs: int) -> dict:
         with httpx.Client(base_url=f"http://127.0.0.1:{server.port}", timeout=60) as client:
             return {
                 "normal_first_page": timed(client, f"{base}/views/normal", admin, runs),
-                "normal_status_filter": timed(client, f"{base}/views/normal", admin, runs, {"status": "1.貸出中", "location_id": "loc7"}),
+                "normal_status_filter": timed(
+                    client, f"{base}/views/normal", admin, runs, {"status": "1.貸出中", "location_id": "loc7"}
+                ),
                 "normal_page_1000": timed(client, f"{base}/views/normal", admin, runs, {"page": 1000}),
                 "normal_scoped_kansai": timed(client, f"{base}/views/normal", kansai, runs),
                 "normal_search": timed(client, f"{base}/views/normal", admin, runs, {"q": "_s4242_"}),
@@ -186,18 +198,27 @@ def measure_rotation() -> dict:
     with session_scope() as db:
         after = db.scalar(select(func.count()).select_from(Submission))
         lost_current = db.scalar(
-            select(func.count()).select_from(Device).outerjoin(Submission, Submission.id == Device.current_submission_id)
+            select(func.count())
+            .select_from(Device)
+            .outerjoin(Submission, Submission.id == Device.current_submission_id)
             .where(Submission.id.is_(None))
         )
         old_left = db.scalar(select(func.count()).select_from(Submission).where(Submission.submitted_at < cutoff))
         old_current = db.scalar(
-            select(func.count()).select_from(Device).join(Submission, Submission.id == Device.current_submission_id)
+            select(func.count())
+            .select_from(Device)
+            .join(Submission, Submission.id == Device.current_submission_id)
             .where(Submission.submitted_at < cutoff)
         )
     return {
-        "seconds": round(seconds, 1), "before": before, "archived": archived, "after": after,
+        "seconds": round(seconds, 1),
+        "before": before,
+        "archived": archived,
+        "after": after,
         "rows_per_second": round(archived / seconds) if seconds else None,
-        "devices_without_current": lost_current, "old_rows_left": old_left, "old_rows_that_are_current": old_current,
+        "devices_without_current": lost_current,
+        "old_rows_left": old_left,
+        "old_rows_that_are_current": old_current,
     }
 
 
@@ -221,15 +242,22 @@ def main() -> None:
 
     worst_list = max(v["p95"] for k, v in http.items() if k.startswith("normal") or k.startswith("audit"))
     worst_summary = max(v["p95"] for k, v in http.items() if k.startswith("summary"))
-    print_result({
-        "bench": "loaners", "devices": args.devices, "submissions": args.devices * args.per_device,
-        "seed_seconds": seeding, "http_ms": http, "rotation": rotation, "load_average": round(os.getloadavg()[0], 1),
-        "targets": {
-            "list_page_p95_ms": [worst_list, 200, worst_list <= 200],
-            "summary_p95_ms": [worst_summary, 300, worst_summary <= 300],
-            "rotation_s": [rotation["seconds"], 30, rotation["seconds"] <= 30],
-        },
-    })
+    print_result(
+        {
+            "bench": "loaners",
+            "devices": args.devices,
+            "submissions": args.devices * args.per_device,
+            "seed_seconds": seeding,
+            "http_ms": http,
+            "rotation": rotation,
+            "load_average": round(os.getloadavg()[0], 1),
+            "targets": {
+                "list_page_p95_ms": [worst_list, 200, worst_list <= 200],
+                "summary_p95_ms": [worst_summary, 300, worst_summary <= 300],
+                "rotation_s": [rotation["seconds"], 30, rotation["seconds"] <= 30],
+            },
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -24,9 +24,17 @@ from service.tenancy import TenantScope
 SEED = 20240702
 DEVICES_PER_LOCATION = 60
 EXTRA_LOCATIONS = (
-    LocationCreate(id="tokyo", code="TOKYO", name="東京", jurisdiction="関東", group_email="kanto-group@example.com",
-                   notify_status_change=True),
-    LocationCreate(id="yokohama", code="YOKOHAMA", name="横浜", jurisdiction="関東", group_email="kanto-group@example.com"),
+    LocationCreate(
+        id="tokyo",
+        code="TOKYO",
+        name="東京",
+        jurisdiction="関東",
+        group_email="kanto-group@example.com",
+        notify_status_change=True,
+    ),
+    LocationCreate(
+        id="yokohama", code="YOKOHAMA", name="横浜", jurisdiction="関東", group_email="kanto-group@example.com"
+    ),
 )
 EXTRA_MODELS = (
     ModelCreate(name="PowerEdge-T150", maker="Dell", category="Server"),
@@ -34,7 +42,12 @@ EXTRA_MODELS = (
 )
 PEOPLE = ("山田太郎", "佐藤花子", "鈴木一郎", "高橋美咲", "田中健", "伊藤由美")
 CUSTOMERS = ("○○商事株式会社", "△△工業株式会社", "□□病院", "株式会社サンプル物流", "みなと会計事務所", "ひかり歯科")
-HELD = ("1.返却可能", "2.商談や金額の問題で返却不可", "3.お客様による返却拒否", "4.HW延長保守中(OS入れ替えやサービス終了を含む)")
+HELD = (
+    "1.返却可能",
+    "2.商談や金額の問題で返却不可",
+    "3.お客様による返却拒否",
+    "4.HW延長保守中(OS入れ替えやサービス終了を含む)",
+)
 IN_HOUSE = ("1.貸出可能", "2.初期化待ち", "3.修理中")
 ALL = TenantScope("loaners", "jurisdiction", None)
 
@@ -45,8 +58,12 @@ def _answers(rng: random.Random, status: str, at: datetime, kind: str) -> dict[s
     day = at.date().isoformat()
     if status == "1.貸出中":
         custody = rng.random() < 0.7
-        answers |= {"1-1.貸出先": rng.choice(CUSTOMERS), "1-2.貸出日": day, "1-4.ユーザー機の預り有無": "有り" if custody else "無し",
-                    "1-5.お預かり証No.": f"R-{rng.randrange(10000):04d}"}
+        answers |= {
+            "1-1.貸出先": rng.choice(CUSTOMERS),
+            "1-2.貸出日": day,
+            "1-4.ユーザー機の預り有無": "有り" if custody else "無し",
+            "1-5.お預かり証No.": f"R-{rng.randrange(10000):04d}",
+        }
         if custody and rng.random() < 0.85:
             answers["預かり機のステータス"] = rng.choice(HELD)
     elif status == "2.回収後社内保管":
@@ -55,7 +72,9 @@ def _answers(rng: random.Random, status: str, at: datetime, kind: str) -> dict[s
     elif status == "3.社内にて保管中":
         inner = rng.choice(IN_HOUSE)
         answers |= {"3-0.社内ステータス": inner}
-        answers |= {"3-3-1.修理依頼先": "メーカー修理センター", "3-3-2.修理依頼日": day} if inner.startswith("3.") else {}
+        answers |= (
+            {"3-3-1.修理依頼先": "メーカー修理センター", "3-3-2.修理依頼日": day} if inner.startswith("3.") else {}
+        )
         answers |= {"3-1-1.保管場所": rng.choice(("倉庫A", "倉庫B", "事務所"))} if inner.startswith("1.") else {}
     else:
         answers |= {"4-1.廃棄日": day, "4-2.廃棄理由": "経年劣化"}
@@ -86,14 +105,21 @@ def _masters(db: Session, progress: DemoProgress) -> tuple[list[Location], list[
     return places, list(db.scalars(select(Model).order_by(Model.id)))
 
 
-def _register(db: Session, progress: DemoProgress, rng: random.Random, place: Location, models: list[Model]) -> list[Device]:
+def _register(
+    db: Session, progress: DemoProgress, rng: random.Random, place: Location, models: list[Model]
+) -> list[Device]:
     registered = []
     for index in range(DEVICES_PER_LOCATION):
         model = models[(index + rng.randrange(len(models))) % len(models)]
         serial = f"{model.number_section[:3].upper()}{rng.randrange(10**6):06d}"
-        data = DeviceCreate(location_id=place.id, model_id=model.id, serial_number=serial,
-                            asset_number=f"ASSET-{place.code[:3]}-{index:04d}", software=rng.choice(("", "Office 2021")),
-                            os=rng.choice(("Windows 11", "Windows 10")) if model.category in ("Laptop", "Desktop") else "")
+        data = DeviceCreate(
+            location_id=place.id,
+            model_id=model.id,
+            serial_number=serial,
+            asset_number=f"ASSET-{place.code[:3]}-{index:04d}",
+            software=rng.choice(("", "Office 2021")),
+            os=rng.choice(("Windows 11", "Windows 10")) if model.category in ("Laptop", "Desktop") else "",
+        )
         registered.append(devices.create_device(db, data=data, scope=ALL, actor=progress.actor))
     progress.advance()
     return registered
@@ -109,9 +135,16 @@ def _history(db: Session, registered: list[Device], rng: random.Random, now: dat
         times = sorted(start + (now - start) * rng.random() for _ in range(count))
         for at, status in zip(times, _statuses(rng, count), strict=True):
             answers = forms.clean_answers(question_sets[device.kind], _answers(rng, status, at, device.kind))
-            rows.append(submissions.submission_row(device_id=device.id, form_id=form_ids[device.kind], answers=answers,
-                                                   submitted_at=at, email=f"{rng.choice(('osaka', 'kobe', 'tokyo'))}-staff@example.jp",
-                                                   created_at=at))
+            rows.append(
+                submissions.submission_row(
+                    device_id=device.id,
+                    form_id=form_ids[device.kind],
+                    answers=answers,
+                    submitted_at=at,
+                    email=f"{rng.choice(('osaka', 'kobe', 'tokyo'))}-staff@example.jp",
+                    created_at=at,
+                )
+            )
     db.execute(insert(Submission), rows)
     submissions.recompute_states(db, (device.id for device in registered))
 

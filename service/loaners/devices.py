@@ -14,8 +14,17 @@ from service.loaners.models import Device, Location, Model, Submission
 from service.loaners.schemas import CurrentState, DeviceCreate, DeviceDetail, DeviceRead, DeviceUpdate
 from service.tenancy import TenantScope, scoped
 
-DEVICE_FIELDS = ("id", "management_number", "location_id", "model_id", "kind", "serial_number", "asset_number",
-                 "software", "os")
+DEVICE_FIELDS = (
+    "id",
+    "management_number",
+    "location_id",
+    "model_id",
+    "kind",
+    "serial_number",
+    "asset_number",
+    "software",
+    "os",
+)
 DAY_SECONDS = 86_400
 
 

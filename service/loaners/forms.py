@@ -24,13 +24,23 @@ KEY = re.compile(r"^(\d{1,3})-(\d{1,3})(?:-(\d{1,3}))?\.\S")
 VALUE_PREFIX = re.compile(r"^(\d{1,3})\.")
 DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
 TEXT_LIMITS = {"text": 200, "textarea": 2000}
-QUESTION_FIELDS = ("key", "type", "choices", "required", "status_prefix", "nested_prefix", "condition", "help_text",
-                   "position", "active")
+QUESTION_FIELDS = (
+    "key",
+    "type",
+    "choices",
+    "required",
+    "status_prefix",
+    "nested_prefix",
+    "condition",
+    "help_text",
+    "position",
+    "active",
+)
 ALIASES = {alias: labels.HELD_KEY for alias in labels.HELD_KEY_ALIASES}
 
 
 def key_prefixes(key: str) -> tuple[str | None, str | None]:
-    """(status prefix, nested prefix) of a numbered key: "1-4.x" -> ("1", None), "3-2-1.x" -> ("3", "2"), "0-1.x" -> (None, None)."""
+    """(status prefix, nested prefix) of a numbered key: "1-4.x" -> ("1", None), "3-2-1.x" -> ("3", "2")."""
     match = KEY.match(key)
     if match is None or match.group(1) == "0":
         return None, None
@@ -38,14 +48,14 @@ def key_prefixes(key: str) -> tuple[str | None, str | None]:
 
 
 def value_prefix(value: str | None) -> str | None:
-    """"1.貸出中" -> "1"."""
+    """ "1.貸出中" -> "1"."""
     match = VALUE_PREFIX.match(value or "")
     return match.group(1) if match else None
 
 
 @dataclass
 class QuestionSet:
-    """The active questions of one form (or of all forms, for the views) with the visibility rules applied to answers."""
+    """The active questions of one form (or of all, for the views) and the visibility rules applied to answers."""
 
     questions: list[Question]
     by_key: dict[str, Question] = field(init=False)
@@ -92,7 +102,9 @@ def _checked_value(question: Question, text: str) -> tuple[str, dict | None]:
     key = question.key
     if question.type == "choice":
         if text not in question.choices:
-            return text, _error(key, "not_a_choice", labels.NOT_A_CHOICE.format(key=key, value=text), allowed=question.choices)
+            return text, _error(
+                key, "not_a_choice", labels.NOT_A_CHOICE.format(key=key, value=text), allowed=question.choices
+            )
         return text, None
     if question.type == "date":
         match = DATE.match(text)
@@ -117,7 +129,9 @@ def _condition_error(question: Question) -> dict[str, Any]:
     if question.key == labels.HELD_KEY:
         return _error(question.key, "held_status_not_allowed", labels.HELD_NOT_ALLOWED)
     condition = "、".join(f"「{k}」が「{v}」" for k, v in question.condition.items())
-    return _error(question.key, "condition_not_met", labels.CONDITION_NOT_MET.format(key=question.key, condition=condition))
+    return _error(
+        question.key, "condition_not_met", labels.CONDITION_NOT_MET.format(key=question.key, condition=condition)
+    )
 
 
 def answer_errors(questions: QuestionSet, raw: dict[str, Any]) -> tuple[dict[str, str], list[dict[str, Any]]]:
@@ -195,9 +209,18 @@ def _question_prefixes(key: str, status_prefix: str | None) -> tuple[str | None,
     return key_prefixes(key) if KEY.match(key) else (status_prefix, None)
 
 
-def _check_question(question: Question) -> None:
+def _check_question(db: Session, question: Question) -> None:
+    """A choice question has choices; a condition names the form's choice questions and one of their choices."""
     if question.type == "choice" and not question.choices:
         raise ValidationFailed(labels.CHOICES_NEEDED, details={"field": "choices", "rule": "choices_required"})
+    others = {q.key: q for q in db.scalars(select(Question).where(Question.form_id == question.form_id))}
+    for key, value in (question.condition or {}).items():
+        other = others.get(key)
+        if other is None or other.type != "choice" or value not in other.choices:
+            raise ValidationFailed(
+                labels.CONDITION_UNKNOWN.format(key=key, value=value),
+                details={"field": "condition", "rule": "condition_unknown"},
+            )
 
 
 def add_question(db: Session, *, form: Form, data: dict[str, Any], actor: Actor) -> Question:
@@ -208,11 +231,18 @@ def add_question(db: Session, *, form: Form, data: dict[str, Any], actor: Actor)
     if data.get("position") is None:
         data["position"] = (db.scalar(select(func.max(Question.position)).where(Question.form_id == form.id)) or 0) + 10
     question = Question(form_id=form.id, status_prefix=status_prefix, nested_prefix=nested_prefix, **data)
-    _check_question(question)
+    _check_question(db, question)
     db.add(question)
     db.flush()
-    audit.record(db, actor=actor, action="create", domain=labels.DOMAIN, target_type="question", target_id=question.id,
-                 changes=audit.diff({}, audit.snapshot(question, QUESTION_FIELDS) | {"form": form.kind}))
+    audit.record(
+        db,
+        actor=actor,
+        action="create",
+        domain=labels.DOMAIN,
+        target_type="question",
+        target_id=question.id,
+        changes=audit.diff({}, audit.snapshot(question, QUESTION_FIELDS) | {"form": form.kind}),
+    )
     return question
 
 
@@ -221,12 +251,19 @@ def update_question(db: Session, *, question: Question, data: dict[str, Any], ac
     before = audit.snapshot(question, QUESTION_FIELDS)
     for name, value in data.items():
         setattr(question, name, value)
-    _check_question(question)
+    _check_question(db, question)
     db.flush()
     changes = audit.diff(before, audit.snapshot(question, QUESTION_FIELDS))
     if changes:
-        audit.record(db, actor=actor, action="update", domain=labels.DOMAIN, target_type="question",
-                     target_id=question.id, changes=changes)
+        audit.record(
+            db,
+            actor=actor,
+            action="update",
+            domain=labels.DOMAIN,
+            target_type="question",
+            target_id=question.id,
+            changes=changes,
+        )
     return question
 
 

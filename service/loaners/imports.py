@@ -52,33 +52,61 @@ def _records(content: str, start: int, size: int) -> list[dict[str, str]]:
     header = _header(content)
     next(reader, None)
     rows = (row for row in reader if any(cell.strip() for cell in row))
-    return [dict(zip(header, (c.strip() for c in row), strict=False)) for row in itertools.islice(rows, start, start + size)]
+    return [
+        dict(zip(header, (c.strip() for c in row), strict=False)) for row in itertools.islice(rows, start, start + size)
+    ]
 
 
 def _row_count(content: str) -> int:
     return sum(1 for row in itertools.islice(csv.reader(io.StringIO(content)), 1, None) if any(c.strip() for c in row))
 
 
-def create_import(db: Session, *, form: Form, filename: str, data: bytes, actor: Actor, now: datetime) -> SubmissionImport:
+def create_import(
+    db: Session, *, form: Form, filename: str, data: bytes, actor: Actor, now: datetime
+) -> SubmissionImport:
     """Check the file's shape now (encoding, required columns, size); the rows are checked by the job."""
     content = decode(data)
-    header = _header(content)
+    try:
+        header, total = _header(content), _row_count(content)
+    except csv.Error as exc:
+        raise ValidationFailed(
+            labels.IMPORT_NOT_CSV.format(reason=exc), details={"field": "file", "rule": "csv_format"}
+        ) from exc
     missing = [name for name in (labels.IMPORT_TIMESTAMP, labels.IMPORT_NUMBER) if name not in header]
     if missing:
-        raise ValidationFailed(labels.IMPORT_REQUIRED_COLUMN, details={"field": "file", "rule": "columns", "missing": missing})
-    total = _row_count(content)
+        raise ValidationFailed(
+            labels.IMPORT_REQUIRED_COLUMN, details={"field": "file", "rule": "columns", "missing": missing}
+        )
     if total > MAX_ROWS:
-        raise ValidationFailed(labels.IMPORT_TOO_MANY_ROWS.format(limit=MAX_ROWS), details={"field": "file", "rule": "max_rows"})
+        raise ValidationFailed(
+            labels.IMPORT_TOO_MANY_ROWS.format(limit=MAX_ROWS), details={"field": "file", "rule": "max_rows"}
+        )
     known = set(forms.question_set(db, form.kind).keys) | set(FIXED_COLUMNS)
     job = SubmissionImport(
-        form_kind=form.kind, filename=filename[:200], content=content, total_rows=total, created_by=actor.label,
-        ignored_columns=[name for name in header if name and name not in known], created_at=now,
+        form_kind=form.kind,
+        filename=filename[:200],
+        content=content,
+        total_rows=total,
+        created_by=actor.label,
+        ignored_columns=[name for name in header if name and name not in known],
+        created_at=now,
     )
     db.add(job)
     db.flush()
-    audit.record(db, actor=actor, action="import_submissions", domain=labels.DOMAIN, target_type="import",
-                 target_id=job.id, changes={"filename": {"before": None, "after": filename},
-                                            "rows": {"before": None, "after": total}, "form": {"before": None, "after": form.kind}}, at=now)
+    audit.record(
+        db,
+        actor=actor,
+        action="import_submissions",
+        domain=labels.DOMAIN,
+        target_type="import",
+        target_id=job.id,
+        changes={
+            "filename": {"before": None, "after": filename},
+            "rows": {"before": None, "after": total},
+            "form": {"before": None, "after": form.kind},
+        },
+        at=now,
+    )
     return job
 
 
@@ -128,13 +156,19 @@ def _load_chunk(db: Session, job: SubmissionImport, records: list[dict[str, str]
             )
         ).tuples()
     )
-    return Chunk(job=job, form=form, questions=forms.question_set(db, form.kind), devices=devices, taken=taken,
-                 places={p.code: p for p in db.scalars(select(Location))},
-                 models={m.number_section: m for m in db.scalars(select(Model))})
+    return Chunk(
+        job=job,
+        form=form,
+        questions=forms.question_set(db, form.kind),
+        devices=devices,
+        taken=taken,
+        places={p.code: p for p in db.scalars(select(Location))},
+        models={m.number_section: m for m in db.scalars(select(Model))},
+    )
 
 
 def _register_device(db: Session, chunk: Chunk, number: str) -> Device:
-    """A device named by a row but not registered: from its number's sections, when they name a known location and model."""
+    """Register a device a row names: from its number's sections, when they name a known location and model."""
     parsed = numbering.parse(number)
     location, model = chunk.places.get(parsed.location_code), chunk.models.get(parsed.model_section)
     if location is None:
@@ -144,8 +178,13 @@ def _register_device(db: Session, chunk: Chunk, number: str) -> Device:
     if kind_of(model.category) != chunk.form.kind:
         raise ValidationFailed(labels.IMPORT_WRONG_FORM.format(kind=labels.KINDS[kind_of(model.category)]))
     numbering.claim_sequence(db, parsed.prefix, parsed.sequence)
-    device = Device(management_number=number, location_id=location.id, model_id=model.id,
-                    kind=kind_of(model.category), serial_number=parsed.serial_number)
+    device = Device(
+        management_number=number,
+        location_id=location.id,
+        model_id=model.id,
+        kind=kind_of(model.category),
+        serial_number=parsed.serial_number,
+    )
     db.add(device)
     db.flush()
     chunk.devices[number], chunk.created = device, chunk.created + 1
@@ -166,7 +205,7 @@ def _device(db: Session, chunk: Chunk, number: str) -> Device:
 
 
 def _check_row(db: Session, chunk: Chunk, record: dict[str, str]) -> dict[str, Any] | list[str]:
-    """A submission row ready to insert, or the reasons the row is rejected (checked before any device is registered)."""
+    """A submission row ready to insert, or the reasons the row is rejected (checked before registering a device)."""
     raw = {k: v for k, v in record.items() if k in chunk.questions.by_key}
     answers, errors = forms.answer_errors(chunk.questions, raw)
     try:
@@ -182,13 +221,23 @@ def _check_row(db: Session, chunk: Chunk, record: dict[str, str]) -> dict[str, A
     if (device.id, submitted_at) in chunk.taken:
         return [labels.IMPORT_DUPLICATE]
     chunk.taken.add((device.id, submitted_at))
-    return submission_row(device_id=device.id, form_id=chunk.form.id, answers=answers, submitted_at=submitted_at,
-                          email=record.get(labels.IMPORT_EMAIL, "")[:254], source="import", import_id=chunk.job.id)
+    return submission_row(
+        device_id=device.id,
+        form_id=chunk.form.id,
+        answers=answers,
+        submitted_at=submitted_at,
+        email=record.get(labels.IMPORT_EMAIL, "")[:254],
+        source="import",
+        import_id=chunk.job.id,
+    )
 
 
 def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHUNK) -> bool:
-    """Check and insert the next chunk of rows, then bring the devices' current state up to date; returns whether rows remain."""
-    job = db.get(SubmissionImport, import_id)
+    """Check and insert the next chunk of rows, then update the devices' current state; returns whether rows remain.
+
+    The job's row is locked for the chunk: a task delivered twice waits, then continues after the rows already done.
+    """
+    job = db.scalar(select(SubmissionImport).where(SubmissionImport.id == import_id).with_for_update())
     if job is None or job.status in ("done", "failed"):
         return False
     start = job.processed_rows
@@ -202,7 +251,9 @@ def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHU
             continue
         job.rejected_rows += 1
         if len(rejected) < MAX_REPORTED:
-            rejected.append({"row": number, "management_number": record.get(labels.IMPORT_NUMBER, ""), "errors": checked})
+            rejected.append(
+                {"row": number, "management_number": record.get(labels.IMPORT_NUMBER, ""), "errors": checked}
+            )
     if accepted:
         db.execute(insert(Submission), accepted)
         recompute_states(db, (row["device_id"] for row in accepted))

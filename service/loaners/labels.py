@@ -45,8 +45,19 @@ COL_SERIAL = "製造番号"
 COL_TIMESTAMP = "タイムスタンプ"
 NORMAL_BASE_COLUMNS = (COL_NUMBER, COL_KIND, COL_MODEL, COL_SERIAL, COL_TIMESTAMP)
 AUDIT_COLUMNS = (
-    "担当者", "資産管理番号", "拠点管理番号", "機種名", "製造番号", "ソフトウェア", "OS",
-    "ステータス", "貸出先", "貸出日", "ユーザー預り機有", "お預かり証No.", "備考",
+    "担当者",
+    "資産管理番号",
+    "拠点管理番号",
+    "機種名",
+    "製造番号",
+    "ソフトウェア",
+    "OS",
+    "ステータス",
+    "貸出先",
+    "貸出日",
+    "ユーザー預り機有",
+    "お預かり証No.",
+    "備考",
 )
 
 # Import (Google Forms response sheets, §2.1.2).
@@ -60,6 +71,7 @@ IMPORT_UNKNOWN_DEVICE = "拠点管理番号が台帳になく、登録もでき�
 IMPORT_WRONG_FORM = "この拠点管理番号は{kind}の機器です（取込先のフォームと違います）"
 IMPORT_DUPLICATE = "同じ機器・同じタイムスタンプの回答は既に登録されています"
 IMPORT_TOO_MANY_ROWS = "一度に取り込めるのは{limit}行までです"
+IMPORT_NOT_CSV = "CSVとして読めません: {reason}"
 IMPORT_ENCODING = "CSVの文字コードを判別できません（UTF-8またはShift_JIS）"
 
 # Messages.
@@ -77,7 +89,8 @@ BAD_DATE = "「{key}」は日付（yyyy-MM-dd）で入力してください"
 BAD_NUMBER = "「{key}」は数値で入力してください"
 TOO_LONG = "「{key}」は{limit}文字以内で入力してください"
 HELD_NOT_ALLOWED = (
-    "預かり機のステータスは「0-4.ステータス」が「1.貸出中」かつ「1-4.ユーザー機の預り有無」が「有り」の場合のみ設定できます"
+    "預かり機のステータスは「0-4.ステータス」が「1.貸出中」かつ"
+    "「1-4.ユーザー機の預り有無」が「有り」の場合のみ設定できます"
 )
 CONDITION_NOT_MET = "「{key}」は{condition}の場合のみ回答できます"
 ANSWERS_INVALID = "回答内容に誤りがあります"
@@ -92,6 +105,7 @@ DATA_TYPE_ORDER_TAKEN = "この表示順序は既に使われています"
 DATA_TYPE_INACTIVE = "このデータタイプは無効です"
 DATA_TYPE_BUILT_IN = "標準のデータタイプは削除できません（無効にはできます）"
 QUESTION_KEY_TAKEN = "この質問キーはフォームに既にあります"
+CONDITION_UNKNOWN = "条件の質問「{key}」がフォームにないか、値「{value}」がその選択肢にありません"
 CHOICES_NEEDED = "選択式の質問には選択肢が必要です"
 UNIQUE_TAKEN = "{field}は既に使われています"
 TOO_MANY_LABELS = "一度に印刷できるラベルは{limit}枚までです"

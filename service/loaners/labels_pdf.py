@@ -26,7 +26,9 @@ FONT = "ipaexg"
 def _font_file() -> str:
     """IPAex Gothic from matplotlib-fontja, located without importing that package (it would load matplotlib)."""
     spec = importlib.util.find_spec("matplotlib_fontja")
-    candidates = [Path(folder) / "fonts" / "ipaexg.ttf" for folder in (spec.submodule_search_locations or [])] if spec else []
+    candidates = (
+        [Path(folder) / "fonts" / "ipaexg.ttf" for folder in (spec.submodule_search_locations or [])] if spec else []
+    )
     found = next((path for path in candidates if path.exists()), None)
     if found is None:
         raise ServiceUnavailable(labels.FONT_MISSING, code="font_missing")
@@ -71,7 +73,9 @@ def label_sheet(db: Session, *, location: Location, kind: str | None) -> bytes:
     if not devices:
         raise NotFound(labels.NO_DEVICES_FOR_LABELS, code="no_devices")
     if len(devices) > MAX_LABELS:
-        raise ValidationFailed(labels.TOO_MANY_LABELS.format(limit=MAX_LABELS), details={"field": "kind", "rule": "max_labels"})
+        raise ValidationFailed(
+            labels.TOO_MANY_LABELS.format(limit=MAX_LABELS), details={"field": "kind", "rule": "max_labels"}
+        )
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margins(0, 0)

@@ -11,13 +11,28 @@ from service.audit.service import Actor
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.loaners import labels, numbering
 from service.loaners.models import DataType, Device, Location, Model
-from service.loaners.schemas import DataTypeCreate, DataTypeUpdate, LocationCreate, LocationUpdate, ModelCreate, ModelUpdate
+from service.loaners.schemas import (
+    DataTypeCreate,
+    DataTypeUpdate,
+    LocationCreate,
+    LocationUpdate,
+    ModelCreate,
+    ModelUpdate,
+)
 from service.tenancy import TenantScope, scoped
 
 LOCATION_FIELDS = ("id", "code", "name", "jurisdiction", "group_email", "notify_status_change", "status")
 MODEL_FIELDS = ("id", "name", "maker", "category", "number_section", "note")
-DATA_TYPE_FIELDS = ("id", "name", "description", "display_order", "filter_condition", "source_settings",
-                    "display_settings", "status")
+DATA_TYPE_FIELDS = (
+    "id",
+    "name",
+    "description",
+    "display_order",
+    "filter_condition",
+    "source_settings",
+    "display_settings",
+    "status",
+)
 BUILT_IN_DATA_TYPES = ("NORMAL", "AUDIT", "SUMMARY")
 
 
@@ -27,8 +42,15 @@ BUILT_IN_DATA_TYPES = ("NORMAL", "AUDIT", "SUMMARY")
 def record(db: Session, actor: Actor, action: str, obj: Any, changes: dict[str, Any]) -> None:
     target_type = obj.__tablename__.removeprefix("loaners_")
     target_id = obj.__mapper__.primary_key_from_instance(obj)[0]
-    audit.record(db, actor=actor, action=action, domain=labels.DOMAIN, target_type=target_type, target_id=target_id,
-                 changes=changes)
+    audit.record(
+        db,
+        actor=actor,
+        action=action,
+        domain=labels.DOMAIN,
+        target_type=target_type,
+        target_id=target_id,
+        changes=changes,
+    )
 
 
 def created(db: Session, obj: Any, fields: Iterable[str], actor: Actor) -> Any:
@@ -130,7 +152,7 @@ def get_model(db: Session, model_id: str) -> Model:
 
 
 def _number_section(db: Session, name: str, *, keep: str | None = None) -> str:
-    """The model's section of management numbers: not empty, and no other model's (or import could not tell them apart)."""
+    """The model's section of management numbers: not empty and no other model's (imports must tell them apart)."""
     section = numbering.model_section(name)
     if not section:
         raise ValidationFailed(labels.MODEL_SECTION_EMPTY, details={"field": "name", "rule": "model_section_empty"})
@@ -211,4 +233,3 @@ def delete_data_type(db: Session, *, data_type: DataType, actor: Actor) -> None:
     if data_type.id in BUILT_IN_DATA_TYPES:
         raise Conflict(labels.DATA_TYPE_BUILT_IN, code="built_in_data_type")
     deleted(db, data_type, DATA_TYPE_FIELDS, actor)
-

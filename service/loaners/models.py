@@ -74,7 +74,7 @@ class Form(Base):
 
 
 class Question(Base):
-    """A form question keyed like the spec ("1-4.ユーザー機の預り有無"); the status prefix that shows it comes from its key.
+    """A form question keyed like the spec ("1-4.ユーザー機の預り有無"); its key gives the status prefix showing it.
 
     status_prefix None: always shown. nested_prefix X (keys N-X-*): shown when the answer to N-0.* starts with "X.".
     condition {key: value, ...}: may be answered only when those answers hold (預かり機のステータス, §2.6.2).
@@ -111,11 +111,24 @@ class Device(Base):
         # Counts and page ids of a 管轄 / location / kind / status read this index only.
         Index("ix_loaners_device_place", "location_id", "kind", "status", "management_number", "id"),
         # Part-of-number search (ILIKE '%…%') reads trigrams on PostgreSQL; on SQLite the index is empty (WHERE 0).
-        Index("ix_loaners_device_number_trgm", "management_number", postgresql_using="gin",
-              postgresql_ops={"management_number": "gin_trgm_ops"}, sqlite_where=text("0")),
+        Index(
+            "ix_loaners_device_number_trgm",
+            "management_number",
+            postgresql_using="gin",
+            postgresql_ops={"management_number": "gin_trgm_ops"},
+            sqlite_where=text("0"),
+        ),
         # Covers the summary (counts, longest held) so it reads the index only, never the scattered device rows.
-        Index("ix_loaners_device_held", "held_status", "held_since", "id", "location_id", "model_id",
-              postgresql_where=HELD, sqlite_where=HELD),
+        Index(
+            "ix_loaners_device_held",
+            "held_status",
+            "held_since",
+            "id",
+            "location_id",
+            "model_id",
+            postgresql_where=HELD,
+            sqlite_where=HELD,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -122,7 +122,9 @@ def generate_number(db: Session, *, location: Location, model: Model, serial_num
     prefix = number_prefix(location, model, serial_number)
     sequence = next_sequence(db, prefix)
     if sequence > MAX_SEQUENCE:
-        raise ValidationFailed(labels.NUMBER_EXHAUSTED, details={"field": "management_number", "rule": "number_sequence_exhausted"})
+        raise ValidationFailed(
+            labels.NUMBER_EXHAUSTED, details={"field": "management_number", "rule": "number_sequence_exhausted"}
+        )
     return format_number(prefix, sequence)
 
 

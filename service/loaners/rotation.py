@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Text, any_, bindparam, delete, literal_column, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -25,8 +25,17 @@ from service.loaners import labels
 from service.loaners.models import Device, Rotation, Submission
 
 STALE_AFTER = timedelta(hours=6)
-ARCHIVE_COLUMNS = ("id", "device_id", "form_id", "submitted_at", "submitter_email", "status", "held_status", "source",
-                   "answers")
+ARCHIVE_COLUMNS = (
+    "id",
+    "device_id",
+    "form_id",
+    "submitted_at",
+    "submitter_email",
+    "status",
+    "held_status",
+    "source",
+    "answers",
+)
 COMPRESS_LEVEL = 3  # cold archives: speed over the last few percent of size
 
 
@@ -52,7 +61,7 @@ def is_due(db: Session, *, now: datetime) -> bool:
 
 
 def start(db: Session, *, now: datetime, actor: Actor) -> Rotation | None:
-    """Open a run (audited), or None while another one runs (the unique `running` flag settles a race between two starts)."""
+    """Open a run (audited), or None while another runs (the unique `running` flag settles a race of two starts)."""
     db.execute(
         update(Rotation)
         .where(Rotation.running == 1, Rotation.started_at < now - STALE_AFTER)
@@ -67,8 +76,16 @@ def start(db: Session, *, now: datetime, actor: Actor) -> Rotation | None:
         return None
     run.archive_folder = str(archive_root() / f"rotation_{run.id:05d}_{now:%Y%m%dT%H%M%S}")
     db.flush()
-    audit.record(db, actor=actor, action="start_rotation", domain=labels.DOMAIN, target_type="rotation", target_id=run.id,
-                 changes={"cutoff": {"before": None, "after": run.cutoff.isoformat()}}, at=now)
+    audit.record(
+        db,
+        actor=actor,
+        action="start_rotation",
+        domain=labels.DOMAIN,
+        target_type="rotation",
+        target_id=run.id,
+        changes={"cutoff": {"before": None, "after": run.cutoff.isoformat()}},
+        at=now,
+    )
     return run
 
 
@@ -87,8 +104,10 @@ def _json_record_pg(element: json_record, compiler: Any, **kw: Any) -> str:
 
 @compiles(json_record, "sqlite")
 def _json_record_sqlite(element: json_record, compiler: Any, **kw: Any) -> str:
-    parts = [f"json({compiler.process(c, **kw)})" if isinstance(c.type, JSON) else compiler.process(c, **kw)
-             for c in element.clauses]
+    parts = [
+        f"json({compiler.process(c, **kw)})" if isinstance(c.type, JSON) else compiler.process(c, **kw)
+        for c in element.clauses
+    ]
     return f"json_object({', '.join(parts)})"
 
 
@@ -128,13 +147,17 @@ def archive_batch(db: Session, *, run_id: int, limit: int) -> int:
     if run.running is None:
         return 0
     s, d = Submission.__table__.c, Device.__table__.c
-    rows = db.connection().execute(
-        select(s.id, _archive_record())
-        .join_from(Submission.__table__, Device.__table__, d.id == s.device_id)
-        .where(s.id > run.last_id, s.submitted_at < run.cutoff, d.current_submission_id != s.id)
-        .order_by(s.id)
-        .limit(limit)
-    ).all()
+    rows = (
+        db.connection()
+        .execute(
+            select(s.id, _archive_record())
+            .join_from(Submission.__table__, Device.__table__, d.id == s.device_id)
+            .where(s.id > run.last_id, s.submitted_at < run.cutoff, d.current_submission_id != s.id)
+            .order_by(s.id)
+            .limit(limit)
+        )
+        .all()
+    )
     if not rows:
         return 0
     ids = [row[0] for row in rows]

@@ -94,8 +94,14 @@ def _form_read(db: DbSession, form: StatusForm, *, include_inactive: bool = Fals
 def list_categories(_: Staff) -> list[CategoryRead]:
     """The 8 fixed categories (§2.2.3) with their number section, kind and summary device type."""
     return [
-        CategoryRead(category=c, label=label, number_section=section, kind=kind, kind_label=labels.KINDS[kind],
-                     device_type=device_type)
+        CategoryRead(
+            category=c,
+            label=label,
+            number_section=section,
+            kind=kind,
+            kind_label=labels.KINDS[kind],
+            device_type=device_type,
+        )
         for c, (label, section, kind, device_type) in labels.CATEGORIES.items()
     ]
 
@@ -107,7 +113,11 @@ def list_jurisdictions(_: Staff, scope: Scope, db: DbSession) -> list[str]:
 
 @router.get("/locations", response_model=list[LocationRead])
 def list_locations(
-    _: Staff, scope: Scope, db: DbSession, jurisdiction: Text50 = None, status: Literal["active", "inactive"] | None = None
+    _: Staff,
+    scope: Scope,
+    db: DbSession,
+    jurisdiction: Text50 = None,
+    status: Literal["active", "inactive"] | None = None,
 ) -> list:
     return masters.list_locations(db, scope=scope, jurisdiction=jurisdiction, status=status)
 
@@ -137,7 +147,9 @@ def location_labels(_: Staff, location: ScopedLocation, db: DbSession, kind: Kin
     """Printable A4 label sheets: QR code + 拠点管理番号 + 機種名 of every device at the location."""
     body = labels_pdf.label_sheet(db, location=location, kind=kind)
     name = f"loaners-labels-{location.id}{'-' + kind if kind else ''}.pdf"
-    return Response(body, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        body, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @router.get("/models", response_model=list[ModelRead])
@@ -285,7 +297,9 @@ def submit_status(body: SubmissionIn, caller: Staff, device: ScopedDevice, db: D
     """Append a status answer set; 422 naming the rule when an answer breaks one (nothing is stored then)."""
     user = db.get(User, caller.user_id)
     email = (user.email if user else "") or caller.login_id
-    return submissions.submit(db, device=device, raw_answers=body.answers, email=email, actor=caller.actor, now=utcnow())
+    return submissions.submit(
+        db, device=device, raw_answers=body.answers, email=email, actor=caller.actor, now=utcnow()
+    )
 
 
 # --- views ---------------------------------------------------------------------------------------------------
@@ -327,8 +341,15 @@ def summary_devices(
 ) -> Page:
     """The devices behind a summary card or cell, longest held first, with the days each has been held."""
     rows, total = views.held_devices(
-        db, scope=scope, jurisdiction=jurisdiction, held_status=held_status, location_id=location_id,
-        device_type=device_type, offset=paging.offset, limit=paging.page_size, now=utcnow(),
+        db,
+        scope=scope,
+        jurisdiction=jurisdiction,
+        held_status=held_status,
+        location_id=location_id,
+        device_type=device_type,
+        offset=paging.offset,
+        limit=paging.page_size,
+        now=utcnow(),
     )
     return _page(rows, total, paging)
 
@@ -354,10 +375,14 @@ def import_sheet(
     form_kind: Annotated[Kind, Form()],
     file: Annotated[UploadFile, File()],
 ) -> ImportRead:
-    """Accept a Google Forms response sheet (CSV) for one form; a job checks and stores the rows (poll GET /imports/{id})."""
+    """Accept a Google Forms response sheet (CSV) for one form; a job stores the rows (poll GET /imports/{id})."""
     job = imports.create_import(
-        db, form=forms.get_form(db, form_kind), filename=file.filename or "responses.csv", data=file.file.read(),
-        actor=caller.actor, now=utcnow(),
+        db,
+        form=forms.get_form(db, form_kind),
+        filename=file.filename or "responses.csv",
+        data=file.file.read(),
+        actor=caller.actor,
+        now=utcnow(),
     )
     background.add_task(_send, "loaners.import_submissions", job.id)
     return _import_read(job)

@@ -219,7 +219,9 @@ class FormRead(BaseModel):
     title: str
     description: str
     status_key: str
-    nested_keys: dict[str, str] = Field(description="status prefix -> the N-0 question whose answer picks the N-X-* ones")
+    nested_keys: dict[str, str] = Field(
+        description="status prefix -> the N-0 question whose answer picks the N-X-* ones"
+    )
     questions: list[QuestionRead]
 
 

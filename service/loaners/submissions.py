@@ -60,7 +60,9 @@ def _is_latest(device: Device, submission: Submission) -> bool:
 def _advance(device: Device, submission: Submission) -> None:
     """Make a newer submission the current state; a custody run that continues keeps its start."""
     still_held = submission.in_custody and device.held_since is not None
-    device.held_since = device.held_since if still_held else (submission.submitted_at if submission.in_custody else None)
+    device.held_since = (
+        device.held_since if still_held else (submission.submitted_at if submission.in_custody else None)
+    )
     device.current_submission_id = submission.id
     device.status = submission.status
     device.held_status = submission.held_status
@@ -73,8 +75,14 @@ def recompute_states(db: Session, device_ids: Iterable[int]) -> None:
     if not ids:
         return
     rows = db.execute(
-        select(Submission.device_id, Submission.id, Submission.submitted_at, Submission.status,
-               Submission.held_status, Submission.in_custody)
+        select(
+            Submission.device_id,
+            Submission.id,
+            Submission.submitted_at,
+            Submission.status,
+            Submission.held_status,
+            Submission.in_custody,
+        )
         .where(Submission.device_id.in_(ids))
         .order_by(Submission.device_id, Submission.submitted_at.desc(), Submission.id.desc())
     ).all()
@@ -83,8 +91,13 @@ def recompute_states(db: Session, device_ids: Iterable[int]) -> None:
         state = states.get(device_id)
         if state is None:
             states[device_id] = {
-                "id": device_id, "current_submission_id": sub_id, "status": status, "held_status": held,
-                "last_submitted_at": at, "held_since": at if custody else None, "open": custody,
+                "id": device_id,
+                "current_submission_id": sub_id,
+                "status": status,
+                "held_status": held,
+                "last_submitted_at": at,
+                "held_since": at if custody else None,
+                "open": custody,
             }
         elif state["open"] and custody:
             state["held_since"] = at
@@ -112,8 +125,16 @@ def submit(
     else:
         recompute_states(db, [device.id])
     db.flush()
-    audit.record(db, actor=actor, action="submit_status", domain=labels.DOMAIN, target_type="device",
-                 target_id=device.id, changes=audit.diff(before, audit.snapshot(device, STATE_FIELDS)), at=now)
+    audit.record(
+        db,
+        actor=actor,
+        action="submit_status",
+        domain=labels.DOMAIN,
+        target_type="device",
+        target_id=device.id,
+        changes=audit.diff(before, audit.snapshot(device, STATE_FIELDS)),
+        at=now,
+    )
     if before["status"] != device.status:
         notify_status_change(db, device=device, before=before["status"], submission=submission)
     return submission
@@ -167,4 +188,3 @@ def timeline(db: Session, *, device: Device, offset: int, limit: int) -> tuple[l
         changed = older is None or older.status != row.status
         items.append({c.key: getattr(row, c.key) for c in Submission.__table__.columns} | {"status_changed": changed})
     return items, total
-

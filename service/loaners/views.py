@@ -61,15 +61,21 @@ def _matching(stmt: Select, scope: TenantScope, flt: ViewFilter, kinds: tuple[st
     return stmt.where(Device.kind.in_(kinds)) if kinds else stmt
 
 
-def device_page(db: Session, *, scope: TenantScope, flt: ViewFilter, offset: int, limit: int,
-                kinds: tuple[str, ...] | None = None) -> tuple[list[Any], int]:
+def device_page(
+    db: Session, *, scope: TenantScope, flt: ViewFilter, offset: int, limit: int, kinds: tuple[str, ...] | None = None
+) -> tuple[list[Any], int]:
     """One page of devices with location, model and current submission (its latest), and how many match.
 
     The page's ids are found on the device table alone (a deferred join), then only those rows are joined.
     """
     total = db.scalar(_matching(select(func.count()).select_from(Device), scope, flt, kinds)) or 0
-    ids = (_matching(select(Device.id, Device.management_number), scope, flt, kinds)
-           .order_by(Device.management_number).offset(offset).limit(limit).subquery())
+    ids = (
+        _matching(select(Device.id, Device.management_number), scope, flt, kinds)
+        .order_by(Device.management_number)
+        .offset(offset)
+        .limit(limit)
+        .subquery()
+    )
     rows = db.execute(
         select(Device, Location, Model, Submission)
         .join(ids, ids.c.id == Device.id)
@@ -100,14 +106,16 @@ def normal_view(db: Session, *, scope: TenantScope, flt: ViewFilter, offset: int
     for device, _location, model, submission in rows:
         answers = submission.answers if submission else {}
         visible = questions.visible_keys(answers)
-        items.append({
-            "device_id": device.id,
-            "location_id": device.location_id,
-            "status": device.status,
-            "held_status": device.held_status,
-            "columns": [*labels.NORMAL_BASE_COLUMNS, *visible],
-            "values": _base_values(device, model, submission) | {key: answers.get(key) for key in visible},
-        })
+        items.append(
+            {
+                "device_id": device.id,
+                "location_id": device.location_id,
+                "status": device.status,
+                "held_status": device.held_status,
+                "columns": [*labels.NORMAL_BASE_COLUMNS, *visible],
+                "values": _base_values(device, model, submission) | {key: answers.get(key) for key in visible},
+            }
+        )
     return {"columns": [*labels.NORMAL_BASE_COLUMNS, *questions.keys], "items": items, "total": total}
 
 
@@ -161,9 +169,18 @@ def _categories_of(device_type: str) -> list[str]:
     return [category for category, entry in labels.CATEGORIES.items() if entry[3] == device_type]
 
 
-def held_devices(db: Session, *, scope: TenantScope, jurisdiction: str | None, held_status: str | None,
-                 location_id: str | None, device_type: str | None, offset: int, limit: int,
-                 now: datetime) -> tuple[list[dict[str, Any]], int]:
+def held_devices(
+    db: Session,
+    *,
+    scope: TenantScope,
+    jurisdiction: str | None,
+    held_status: str | None,
+    location_id: str | None,
+    device_type: str | None,
+    offset: int,
+    limit: int,
+    now: datetime,
+) -> tuple[list[dict[str, Any]], int]:
     """The devices a summary card counts, longest held first, with how many days each has been held."""
     stmt = _held(select(Device, Location, Model), scope, jurisdiction)
     if held_status:
@@ -206,8 +223,11 @@ def summary_view(db: Session, *, scope: TenantScope, jurisdiction: str | None, n
     """SUMMARY: a card per held status with counts per location x SV/CL/プリンタ/その他 and totals, within 管轄."""
     settings = active_data_type(db, "SUMMARY").display_settings.get("categories", {})
     counts = db.execute(
-        _held(select(Device.held_status, Device.location_id, Model.category, func.count(), func.min(Device.held_since)),
-              scope, jurisdiction).group_by(Device.held_status, Device.location_id, Model.category)
+        _held(
+            select(Device.held_status, Device.location_id, Model.category, func.count(), func.min(Device.held_since)),
+            scope,
+            jurisdiction,
+        ).group_by(Device.held_status, Device.location_id, Model.category)
     ).all()
     locations = scoped(select(Location), scope, Location.jurisdiction)
     if jurisdiction:
@@ -228,11 +248,23 @@ def summary_view(db: Session, *, scope: TenantScope, jurisdiction: str | None, n
     }
 
 
-def _card(held_status: str, category: str, look: dict, places: list[Location], cells: list[Any],
-          longest: list[dict], now: datetime) -> dict[str, Any]:
+def _card(
+    held_status: str,
+    category: str,
+    look: dict,
+    places: list[Location],
+    cells: list[Any],
+    longest: list[dict],
+    now: datetime,
+) -> dict[str, Any]:
     rows = {
-        place.id: {"location_id": place.id, "location_name": place.name, "counts": dict.fromkeys(labels.DEVICE_TYPES, 0),
-                   "total": 0, "since": None}
+        place.id: {
+            "location_id": place.id,
+            "location_name": place.name,
+            "counts": dict.fromkeys(labels.DEVICE_TYPES, 0),
+            "total": 0,
+            "since": None,
+        }
         for place in places
     }
     for _, location_id, model_category, count, since in cells:

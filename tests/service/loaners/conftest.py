@@ -15,8 +15,13 @@ from tests.factories import auth_headers, make_user
 
 ACTOR = Actor(type="user", id="0", label="tester")
 ALL = TenantScope("loaners", "jurisdiction", None)
-LENT = {"0-1.担当者": "山田太郎", "0-4.ステータス": "1.貸出中", "1-1.貸出先": "○○商事株式会社", "1-2.貸出日": "2024-07-01",
-        "1-4.ユーザー機の預り有無": "有り"}
+LENT = {
+    "0-1.担当者": "山田太郎",
+    "0-4.ステータス": "1.貸出中",
+    "1-1.貸出先": "○○商事株式会社",
+    "1-2.貸出日": "2024-07-01",
+    "1-4.ユーザー機の預り有無": "有り",
+}
 IN_HOUSE = {"0-1.担当者": "佐藤", "0-4.ステータス": "3.社内にて保管中", "3-0.社内ステータス": "1.貸出可能"}
 
 
@@ -33,14 +38,22 @@ def headers(db, login_id: str, role: str = "staff", scope: str | None = None) ->
 
 
 def add_location(db, location_id: str, jurisdiction: str, **fields) -> Location:
-    location = Location(id=location_id, code=location_id.upper(), name=fields.pop("name", location_id),
-                        jurisdiction=jurisdiction, group_email=f"{location_id}@example.com", **fields)
+    location = Location(
+        id=location_id,
+        code=location_id.upper(),
+        name=fields.pop("name", location_id),
+        jurisdiction=jurisdiction,
+        group_email=f"{location_id}@example.com",
+        **fields,
+    )
     db.add(location)
     db.flush()
     return location
 
 
-def make_device(db, location_id: str = "osaka", model_id: str = "MODEL_001", serial: str = "ABC123", **fields) -> Device:
+def make_device(
+    db, location_id: str = "osaka", model_id: str = "MODEL_001", serial: str = "ABC123", **fields
+) -> Device:
     data = DeviceCreate(location_id=location_id, model_id=model_id, serial_number=serial, **fields)
     return devices.create_device(db, data=data, scope=ALL, actor=ACTOR)
 

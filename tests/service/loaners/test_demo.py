@@ -24,7 +24,9 @@ def test_demo_has_every_status_with_history_and_loads_once(db):
     assert {"1.貸出中", "2.回収後社内保管", "3.社内にて保管中", "4.廃棄済み"} <= statuses
     assert set(labels.HELD_STATUSES) <= set(db.scalars(select(Device.held_status).distinct()))
     assert db.scalar(select(func.count()).select_from(Device).where(Device.current_submission_id.is_(None))) == 0
-    newer = select(Submission.id).where(Submission.device_id == Device.id, Submission.submitted_at > Device.last_submitted_at)
+    newer = select(Submission.id).where(
+        Submission.device_id == Device.id, Submission.submitted_at > Device.last_submitted_at
+    )
     assert db.scalar(select(func.count()).select_from(Device).where(newer.exists())) == 0
     db.commit()
     with session_scope() as session:

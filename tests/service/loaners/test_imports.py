@@ -1,4 +1,4 @@
-"""Import of Google Forms response sheets: timestamps kept, devices registered from their numbers, rejected rows reported."""
+"""Import of Google Forms response sheets: timestamps kept, devices registered from numbers, bad rows reported."""
 
 from datetime import UTC, datetime
 
@@ -11,16 +11,19 @@ from service.loaners import imports
 from service.loaners.models import Device, Submission
 from tests.service.loaners.conftest import headers, make_device
 
-HEADER = ("タイムスタンプ,メールアドレス,0-1.担当者,0-2.拠点管理番号,0-3.機種名,0-4.ステータス,1-1.貸出先,1-2.貸出日,"
-          "1-4.ユーザー機の預り有無,預り機のステータス,3-0.社内ステータス,旧メモ\n")
+HEADER = (
+    "タイムスタンプ,メールアドレス,0-1.担当者,0-2.拠点管理番号,0-3.機種名,0-4.ステータス,1-1.貸出先,1-2.貸出日,"
+    "1-4.ユーザー機の預り有無,預り機のステータス,3-0.社内ステータス,旧メモ\n"
+)
+LAPTOP = "OSAKA_Laptop_ThinkPad-X1-Carbon"
 ROWS = [
-    "2024/07/01 09:00:00,a@example.com,山田,OSAKA_Laptop_ThinkPad-X1-Carbon_ABC123_001,ThinkPad X1,1.貸出中,○○商事,2024/07/01,有り,1.返却可能,,x",
-    "2024/06/01 09:00:00,a@example.com,山田,OSAKA_Laptop_ThinkPad-X1-Carbon_ABC123_001,,3.社内にて保管中,,,,,1.貸出可能,",
+    f"2024/07/01 09:00:00,a@example.com,山田,{LAPTOP}_ABC123_001,X1,1.貸出中,○○商事,2024/07/01,有り,1.返却可能,,x",
+    f"2024/06/01 09:00:00,a@example.com,山田,{LAPTOP}_ABC123_001,,3.社内にて保管中,,,,,1.貸出可能,",
     "2024/07/02 10:00:00,b@example.com,佐藤,KOBE_Laptop_ThinkPad-X1-Carbon_S9_001,,1.貸出中,△△,2024/07/02,無し,,,",
     "2024/07/03 10:00:00,b@example.com,佐藤,NAGOYA_Laptop_ThinkPad-X1-Carbon_S1_001,,1.貸出中,△△,2024/07/02,無し,,,",
-    "2024/07/03 10:00:00,b@example.com,佐藤,OSAKA_Laptop_ThinkPad-X1-Carbon_S2_001,,1.貸出中,△△,2024/07/02,無し,1.返却可能,,",
-    "7月3日,b@example.com,佐藤,OSAKA_Laptop_ThinkPad-X1-Carbon_S3_001,,1.貸出中,△△,2024/07/02,無し,,,",
-    "2024/07/01 09:00:00,a@example.com,山田,OSAKA_Laptop_ThinkPad-X1-Carbon_ABC123_001,,1.貸出中,○○商事,2024/07/01,有り,,,",
+    f"2024/07/03 10:00:00,b@example.com,佐藤,{LAPTOP}_S2_001,,1.貸出中,△△,2024/07/02,無し,1.返却可能,,",
+    f"7月3日,b@example.com,佐藤,{LAPTOP}_S3_001,,1.貸出中,△△,2024/07/02,無し,,,",
+    f"2024/07/01 09:00:00,a@example.com,山田,{LAPTOP}_ABC123_001,,1.貸出中,○○商事,2024/07/01,有り,,,",
     "2024/07/04 10:00:00,c@example.com,鈴木,OSAKA_Printer_imageClass-MF644Cdw_P1_001,,1.貸出中,△△,2024/07/02,無し,,,",
     "2024/07/05 10:00:00,c@example.com,鈴木,OSAKA_Laptop_Think_Pad_1_001,,1.貸出中,△△,2024/07/02,無し,,,",
 ]
@@ -47,9 +50,13 @@ def test_rows_keep_their_timestamps_and_bad_rows_are_reported(client, db):
     run(db, job["id"])
     db.commit()
     done = client.get(f"/api/loaners/imports/{job['id']}", headers=admin).json()
-    assert (done["status"], done["processed_rows"], done["accepted_rows"], done["rejected_rows"], done["created_devices"]) == (
-        "done", 9, 3, 6, 1
-    )
+    assert (
+        done["status"],
+        done["processed_rows"],
+        done["accepted_rows"],
+        done["rejected_rows"],
+        done["created_devices"],
+    ) == ("done", 9, 3, 6, 1)
     assert [r["row"] for r in done["rejected"]] == [5, 6, 7, 8, 9, 10]
     reasons = [r["errors"][0] for r in done["rejected"]]
     assert "拠点が見つかりません" in reasons[0]
@@ -58,16 +65,26 @@ def test_rows_keep_their_timestamps_and_bad_rows_are_reported(client, db):
     db.expire_all()
     device = db.get(Device, existing.id)
     assert (device.status, device.held_status, device.last_submitted_at) == (
-        "1.貸出中", "1.返却可能", datetime(2024, 7, 1, 0, 0, tzinfo=UTC)
+        "1.貸出中",
+        "1.返却可能",
+        datetime(2024, 7, 1, 0, 0, tzinfo=UTC),
     )
-    history = db.scalars(select(Submission).where(Submission.device_id == existing.id).order_by(Submission.submitted_at)).all()
+    history = db.scalars(
+        select(Submission).where(Submission.device_id == existing.id).order_by(Submission.submitted_at)
+    ).all()
     assert [(s.status, s.source, s.submitter_email) for s in history] == [
-        ("3.社内にて保管中", "import", "a@example.com"), ("1.貸出中", "import", "a@example.com")
+        ("3.社内にて保管中", "import", "a@example.com"),
+        ("1.貸出中", "import", "a@example.com"),
     ]
-    assert history[1].answers["1-2.貸出日"] == "2024-07-01" and history[1].answers["預かり機のステータス"] == "1.返却可能"
+    assert (
+        history[1].answers["1-2.貸出日"] == "2024-07-01" and history[1].answers["預かり機のステータス"] == "1.返却可能"
+    )
     registered = db.scalar(select(Device).where(Device.management_number == "KOBE_Laptop_ThinkPad-X1-Carbon_S9_001"))
     assert (registered.location_id, registered.model_id, registered.serial_number, registered.status) == (
-        "kobe", "MODEL_001", "S9", "1.貸出中"
+        "kobe",
+        "MODEL_001",
+        "S9",
+        "1.貸出中",
     )
     assert db.scalar(select(func.count()).select_from(Device)) == 2
 
@@ -76,12 +93,28 @@ def test_a_file_without_the_key_columns_or_in_an_unknown_encoding_is_refused(cli
     admin = headers(db, "admin1", "admin")
     db.commit()
     missing = upload(client, admin, "メールアドレス,0-4.ステータス\na@example.com,1.貸出中\n")
-    assert (missing.status_code, missing.json()["error"]["details"]["missing"]) == (422, ["タイムスタンプ", "0-2.拠点管理番号"])
-    garbage = client.post("/api/loaners/imports", data={"form_kind": "terminal"},
-                          files={"file": ("x.csv", b"\xff\xfe\x00\x81\x00", "text/csv")}, headers=admin)
+    assert (missing.status_code, missing.json()["error"]["details"]["missing"]) == (
+        422,
+        ["タイムスタンプ", "0-2.拠点管理番号"],
+    )
+    garbage = client.post(
+        "/api/loaners/imports",
+        data={"form_kind": "terminal"},
+        files={"file": ("x.csv", b"\xff\xfe\x00\x81\x00", "text/csv")},
+        headers=admin,
+    )
     assert (garbage.status_code, garbage.json()["error"]["details"]["rule"]) == (422, "encoding")
-    assert client.post("/api/loaners/imports", data={"form_kind": "phone"},
-                       files={"file": ("x.csv", b"a", "text/csv")}, headers=admin).status_code == 422
+    huge_cell = upload(client, admin, HEADER + "2024/07/01 09:00:00,a@example.com," + "x" * 140_000 + "\n")
+    assert (huge_cell.status_code, huge_cell.json()["error"]["details"]["rule"]) == (422, "csv_format")
+    assert (
+        client.post(
+            "/api/loaners/imports",
+            data={"form_kind": "phone"},
+            files={"file": ("x.csv", b"a", "text/csv")},
+            headers=admin,
+        ).status_code
+        == 422
+    )
 
 
 def test_importing_the_same_sheet_twice_adds_nothing_the_second_time(client, db):
@@ -107,7 +140,9 @@ def test_an_import_that_breaks_off_is_marked_failed_with_the_reason(client, db):
         raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError):
-        in_transactions(broken_step, lambda session, error: imports.mark_failed(session, import_id=job["id"], now=utcnow(),
-                                                                                error=error))
+        in_transactions(
+            broken_step,
+            lambda session, error: imports.mark_failed(session, import_id=job["id"], now=utcnow(), error=error),
+        )
     failed = client.get(f"/api/loaners/imports/{job['id']}", headers=admin).json()
     assert (failed["status"], failed["status_label"], failed["error"]) == ("failed", "失敗", "RuntimeError: disk full")

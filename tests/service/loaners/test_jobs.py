@@ -25,11 +25,19 @@ def test_import_and_rotation_are_run_by_the_worker(client, db, start_worker):  #
     db.commit()
     start_worker()
     job = upload(client, admin, HEADER + "\n".join(ROWS) + "\n").json()
-    done = wait_until(lambda: finished(client.get(f"/api/loaners/imports/{job['id']}", headers=admin).json()),
-                      timeout=60, message="the import to finish")
+    done = wait_until(
+        lambda: finished(client.get(f"/api/loaners/imports/{job['id']}", headers=admin).json()),
+        timeout=60,
+        message="the import to finish",
+    )
     assert (done["processed_rows"], done["accepted_rows"], done["rejected_rows"]) == (9, 3, 6)
     run_id = client.post("/api/loaners/rotations", headers=admin).json()["id"]
-    run = wait_until(lambda: finished(next(r for r in client.get("/api/loaners/rotations", headers=admin).json()
-                                           if r["id"] == run_id)), timeout=60, message="the rotation to finish")
+    run = wait_until(
+        lambda: finished(
+            next(r for r in client.get("/api/loaners/rotations", headers=admin).json() if r["id"] == run_id)
+        ),
+        timeout=60,
+        message="the rotation to finish",
+    )
     assert (run["status"], run["archived_rows"]) == ("done", 1)
     assert db.scalar(select(func.count()).select_from(Submission).where(Submission.device_id == device.id)) == 1

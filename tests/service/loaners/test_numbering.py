@@ -54,7 +54,11 @@ def test_parse_names_the_broken_rule(number, rule):
 def test_parse_reads_the_five_sections():
     parsed = numbering.parse("HIMEJI_Router_WXR-6000AX12S_JKL44444_012")
     assert (parsed.location_code, parsed.category, parsed.model_section, parsed.serial_number, parsed.sequence) == (
-        "HIMEJI", "Router", "WXR-6000AX12S", "JKL44444", 12
+        "HIMEJI",
+        "Router",
+        "WXR-6000AX12S",
+        "JKL44444",
+        12,
     )
 
 
@@ -62,8 +66,11 @@ def test_a_given_number_is_checked_kept_and_counted_after(client, db):
     staff = headers(db, "staff1")
     db.commit()
     body = {"location_id": "osaka", "model_id": "MODEL_001", "serial_number": "ABC123"}
-    given = client.post("/api/loaners/devices", json=body | {"management_number": "OSAKA_Laptop_ThinkPad-X1-Carbon_ABC123_007"},
-                        headers=staff)
+    given = client.post(
+        "/api/loaners/devices",
+        json=body | {"management_number": "OSAKA_Laptop_ThinkPad-X1-Carbon_ABC123_007"},
+        headers=staff,
+    )
     assert given.status_code == 201
     assert client.post("/api/loaners/devices", json=body, headers=staff).json()["management_number"].endswith("_008")
     for number, rule in (
@@ -94,8 +101,9 @@ def test_unknown_model_or_location_and_a_bad_serial_are_422_and_store_nothing(cl
 def test_model_ids_are_generated_after_the_initial_models(client, db):
     admin = headers(db, "admin1", "admin")
     db.commit()
-    created = client.post("/api/loaners/models", json={"name": "OptiPlex-3000", "maker": "Dell", "category": "Desktop"},
-                          headers=admin)
+    created = client.post(
+        "/api/loaners/models", json={"name": "OptiPlex-3000", "maker": "Dell", "category": "Desktop"}, headers=admin
+    )
     assert (created.status_code, created.json()["id"]) == (201, "MODEL_007")
 
 

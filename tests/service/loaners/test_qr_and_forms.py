@@ -13,7 +13,9 @@ def qr_matrix_of(png: bytes, box: int = 8) -> list[list[bool]]:
     """Read the dark modules back from the PNG (the image is drawn with box_size 8, border 2)."""
     image = Image.open(io.BytesIO(png)).convert("L")
     modules = image.width // box
-    return [[image.getpixel((c * box + box // 2, r * box + box // 2)) < 128 for c in range(modules)] for r in range(modules)]
+    return [
+        [image.getpixel((c * box + box // 2, r * box + box // 2)) < 128 for c in range(modules)] for r in range(modules)
+    ]
 
 
 def expected_matrix(url: str) -> list[list[bool]]:
@@ -31,10 +33,17 @@ def test_the_form_of_a_device_comes_with_its_current_answers_and_what_they_show(
     body = client.get(f"/api/loaners/devices/{device.id}/form", headers=staff).json()
     assert body["device"]["management_number"] == device.management_number
     assert body["device"]["form_url"] == f"http://127.0.0.1:8501/loaners_status_form?device={device.id}"
-    assert (body["form"]["kind"], body["form"]["title"], body["form"]["status_key"]) == ("terminal", "端末ステータス", "0-4.ステータス")
+    assert (body["form"]["kind"], body["form"]["title"], body["form"]["status_key"]) == (
+        "terminal",
+        "端末ステータス",
+        "0-4.ステータス",
+    )
     assert body["form"]["nested_keys"] == {"3": "3-0.社内ステータス"}
     held = next(q for q in body["form"]["questions"] if q["key"] == "預かり機のステータス")
-    assert held["condition"] == {"0-4.ステータス": "1.貸出中", "1-4.ユーザー機の預り有無": "有り"} and held["status_prefix"] == "1"
+    assert (
+        held["condition"] == {"0-4.ステータス": "1.貸出中", "1-4.ユーザー機の預り有無": "有り"}
+        and held["status_prefix"] == "1"
+    )
     assert body["prefill"] == LENT | {"預かり機のステータス": "1.返却可能"}
     assert "1-1.貸出先" in body["visible_keys"] and "3-0.社内ステータス" not in body["visible_keys"]
     printer = make_device(db, model_id="MODEL_003", serial="P1")

@@ -21,7 +21,10 @@ def history(db):
     """A: four answers (three older than 3 years); B: one 5-year-old answer; C: two, both older than 3 years."""
     now = utcnow()
     a, b, c = (make_device(db, serial=s) for s in ("A", "B", "C"))
-    old_a = [answer(db, a, LENT if i % 2 else IN_HOUSE, at=now - age).id for i, age in enumerate((5 * YEAR, 4 * YEAR, 3 * YEAR + timedelta(days=30)))]
+    old_a = [
+        answer(db, a, LENT if i % 2 else IN_HOUSE, at=now - age).id
+        for i, age in enumerate((5 * YEAR, 4 * YEAR, 3 * YEAR + timedelta(days=30)))
+    ]
     kept_a = answer(db, a, LENT, at=now - YEAR).id
     only_b = answer(db, b, IN_HOUSE, at=now - 5 * YEAR).id
     old_c = answer(db, c, IN_HOUSE, at=now - 6 * YEAR).id
@@ -55,7 +58,11 @@ def test_old_submissions_are_archived_and_removed_keeping_each_devices_latest(db
     records = archived_records(run.archive_folder)
     assert sorted(r["id"] for r in records) == sorted(removed)
     first = next(r for r in records if r["id"] == removed[0])
-    assert first["management_number"].endswith("_A_001") and first["answers"] == IN_HOUSE and first["status"] == "3.社内にて保管中"
+    assert (
+        first["management_number"].endswith("_A_001")
+        and first["answers"] == IN_HOUSE
+        and first["status"] == "3.社内にて保管中"
+    )
 
 
 def test_the_job_runs_once_per_interval_and_two_runs_never_overlap(db):
@@ -70,7 +77,11 @@ def test_the_job_runs_once_per_interval_and_two_runs_never_overlap(db):
     with session_scope() as session:
         later = utcnow() + timedelta(hours=7)  # the first run's worker is gone: its run is marked failed
         assert rotation.start(session, now=later, actor=ACTOR) is not None
-        assert [r.status for r in session.scalars(select(Rotation).order_by(Rotation.id))] == ["done", "failed", "running"]
+        assert [r.status for r in session.scalars(select(Rotation).order_by(Rotation.id))] == [
+            "done",
+            "failed",
+            "running",
+        ]
 
 
 def test_admins_start_a_rotation_and_see_its_runs(client, db):
@@ -81,4 +92,8 @@ def test_admins_start_a_rotation_and_see_its_runs(client, db):
     assert client.post("/api/loaners/rotations", headers=admin).status_code == 409
     assert [r["id"] for r in client.get("/api/loaners/rotations", headers=admin).json()] == [started.json()["id"]]
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "start_rotation"))
-    assert (entry.actor_label, entry.target_id, started.json()["started_by"]) == ("admin1", str(started.json()["id"]), "admin1")
+    assert (entry.actor_label, entry.target_id, started.json()["started_by"]) == (
+        "admin1",
+        str(started.json()["id"]),
+        "admin1",
+    )

@@ -30,14 +30,19 @@ def test_every_answer_is_appended_and_the_latest_is_the_current_state(client, db
     assert detail["current"]["answers"] == IN_HOUSE
     assert detail["current"]["submitter_email"] == "staff1@example.jp"
     timeline = client.get(f"/api/loaners/devices/{device.id}/submissions", headers=staff).json()
-    assert [(s["status"], s["status_changed"]) for s in timeline["items"]] == [("3.社内にて保管中", True), ("1.貸出中", True)]
+    assert [(s["status"], s["status_changed"]) for s in timeline["items"]] == [
+        ("3.社内にて保管中", True),
+        ("1.貸出中", True),
+    ]
     assert timeline["items"][1]["answers"]["預かり機のステータス"] == HELD
     assert db.scalar(select(func.count()).select_from(Submission)) == 2
 
 
 def test_answers_hidden_by_the_status_are_dropped_and_dates_normalised(db):
     device = make_device(db)
-    submission = answer(db, device, LENT | {"1-2.貸出日": "2024/7/1", "3-0.社内ステータス": "1.貸出可能", "2-1.回収日": ""})
+    submission = answer(
+        db, device, LENT | {"1-2.貸出日": "2024/7/1", "3-0.社内ステータス": "1.貸出可能", "2-1.回収日": ""}
+    )
     assert submission.answers == LENT | {"1-2.貸出日": "2024-07-01"}
 
 
@@ -47,7 +52,11 @@ def test_bad_answers_are_422_naming_the_rule_and_nothing_is_stored(client, db):
     db.commit()
     cases = (
         (LENT | {"0-4.ステータス": "9.行方不明"}, "not_a_choice", "0-4.ステータス"),
-        (LENT | {"1-4.ユーザー機の預り有無": "無し", "預かり機のステータス": HELD}, "held_status_not_allowed", "預かり機のステータス"),
+        (
+            LENT | {"1-4.ユーザー機の預り有無": "無し", "預かり機のステータス": HELD},
+            "held_status_not_allowed",
+            "預かり機のステータス",
+        ),
         (IN_HOUSE | {"預かり機のステータス": HELD}, "held_status_not_allowed", "預かり機のステータス"),
         (LENT | {"預かり機のステータス": "5.紛失"}, "not_a_choice", "預かり機のステータス"),
         ({k: v for k, v in LENT.items() if k != "1-1.貸出先"}, "required", "1-1.貸出先"),
@@ -58,7 +67,10 @@ def test_bad_answers_are_422_naming_the_rule_and_nothing_is_stored(client, db):
     for answers, rule, field in cases:
         response = post(client, device.id, answers, staff)
         assert response.status_code == 422, rule
-        assert (response.json()["error"]["details"]["rule"], response.json()["error"]["details"]["field"]) == (rule, field)
+        assert (response.json()["error"]["details"]["rule"], response.json()["error"]["details"]["field"]) == (
+            rule,
+            field,
+        )
     assert db.scalar(select(func.count()).select_from(Submission)) == 0
     db.refresh(device)
     assert (device.status, device.current_submission_id) == (None, None)
@@ -90,8 +102,12 @@ def test_a_status_change_mails_the_location_group_only_when_it_opted_in(client, 
     assert post(client, device.id, IN_HOUSE, staff).status_code == 201
     assert post(client, quiet.id, LENT, staff).status_code == 201
     mails = db.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-    assert [(m.recipient, m.domain, m.ref_type) for m in mails] == [("osaka-group@example.com", "loaners", "submission")] * 2
-    assert "「3.社内にて保管中」" in mails[1].subject and "OSAKA_Laptop_ThinkPad-X1-Carbon_ABC123_001" in mails[1].subject
+    assert [(m.recipient, m.domain, m.ref_type) for m in mails] == [
+        ("osaka-group@example.com", "loaners", "submission")
+    ] * 2
+    assert (
+        "「3.社内にて保管中」" in mails[1].subject and "OSAKA_Laptop_ThinkPad-X1-Carbon_ABC123_001" in mails[1].subject
+    )
     assert "変更前: 1.貸出中" in mails[1].body
 
 

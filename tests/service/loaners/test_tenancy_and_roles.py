@@ -28,8 +28,11 @@ def test_scoped_staff_gets_404_for_another_jurisdictions_ids(client, db):
     submitted = client.post(f"/api/loaners/devices/{theirs.id}/submissions", json={"answers": LENT}, headers=kansai)
     assert submitted.status_code == 404
     assert client.patch(f"/api/loaners/devices/{theirs.id}", json={"os": "x"}, headers=kansai).status_code == 404
-    created = client.post("/api/loaners/devices", json={"location_id": "tokyo", "model_id": "MODEL_001", "serial_number": "X1"},
-                          headers=kansai)
+    created = client.post(
+        "/api/loaners/devices",
+        json={"location_id": "tokyo", "model_id": "MODEL_001", "serial_number": "X1"},
+        headers=kansai,
+    )
     assert (created.status_code, created.json()["error"]["details"]["rule"]) == (422, "unknown_location")
     assert client.get(f"/api/loaners/devices/{mine.id}", headers=kansai).status_code == 200
     assert client.get(f"/api/loaners/devices/{mine.id}/qr.png", headers=kansai).status_code == 200
@@ -40,9 +43,17 @@ def test_scoped_staff_lists_views_and_summary_cover_only_their_jurisdiction(clie
     kansai = headers(db, "kansai-staff", "staff", "関西")
     db.commit()
     assert client.get("/api/loaners/jurisdictions", headers=kansai).json() == ["関西"]
-    assert {loc["id"] for loc in client.get("/api/loaners/locations", headers=kansai).json()} == {"osaka", "kobe", "himeji"}
-    for path in ("/api/loaners/devices", "/api/loaners/views/normal", "/api/loaners/views/audit",
-                 "/api/loaners/views/summary/devices"):
+    assert {loc["id"] for loc in client.get("/api/loaners/locations", headers=kansai).json()} == {
+        "osaka",
+        "kobe",
+        "himeji",
+    }
+    for path in (
+        "/api/loaners/devices",
+        "/api/loaners/views/normal",
+        "/api/loaners/views/audit",
+        "/api/loaners/views/summary/devices",
+    ):
         page = client.get(path, headers=kansai).json()
         assert [row["device_id"] if "device_id" in row else row["id"] for row in page["items"]] == [mine.id], path
     for asked in ({}, {"jurisdiction": "関東"}):
