@@ -10,7 +10,7 @@ from service.audit.service import Actor
 from service.config import get_settings
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.reservations import auditing, calls, labels, messages, operations, payments
-from service.reservations.models import CallAttempt, McpClient, Reservation, ServiceType, Shop
+from service.reservations.models import CallAttempt, McpClient, Payment, Reservation, ServiceType, Shop
 from service.reservations.schemas import ReservationCreate, ReservationUpdate
 from service.reservations.state_machine import EventActor, locked, record_event, require_transition, transition
 
@@ -211,6 +211,27 @@ def resume_calling(db: Session, *, reservation: Reservation, actor: Actor, now: 
     )
     calls.start_calling(db, reservation, actor=operator_actor(actor), reason=labels.REASONS["resume"], now=now)
     _audit_status(db, reservation, actor, "resume_calling", before, now)
+
+
+def resend_payment_link(db: Session, *, reservation: Reservation, actor: Actor, now: datetime) -> None:
+    """After the provider refused the link (or the requester's contact was corrected): ask for a new one."""
+    reservation = locked(db, reservation.id)
+    pending = db.scalar(
+        select(Payment.id).where(Payment.reservation_id == reservation.id, Payment.status.in_(("creating", "open")))
+    )
+    if reservation.status != "calling_success" or pending is not None:
+        raise Conflict(
+            "決済リンクを送り直せるのは、リンクの作成に失敗した予約だけです",
+            code="payment_link_not_failed",
+            details={"reservation": reservation.code, "status": reservation.status},
+        )
+    payments.request_link(db, reservation, now=now)
+    operations.resolve_open(
+        db, reservation, types=("payment_timeout",), resolution="決済リンクを再送", by=actor.label, now=now
+    )
+    auditing.record(
+        db, actor, "resend_payment_link", ("reservation", reservation.code), None, {"payment_link": "requested"}, now
+    )
 
 
 def operator_cancel(

@@ -218,6 +218,13 @@ def resume_calling(caller: Operator, reservation: PathReservation, db: DbSession
     return _detail(db, reservation)
 
 
+@router.post("/reservations/{code}/payment-link", response_model=ReservationDetail)
+def resend_payment_link(caller: Operator, reservation: PathReservation, db: DbSession) -> dict:
+    """Ask for a new payment link when the provider refused the last one (e.g. after correcting the email)."""
+    booking.resend_payment_link(db, reservation=reservation, actor=caller.actor, now=utcnow())
+    return _detail(db, reservation)
+
+
 @router.post("/reservations/{code}/cancel", response_model=ReservationDetail)
 def cancel_reservation(body: CancelIn, caller: Operator, reservation: PathReservation, db: DbSession) -> dict:
     booking.operator_cancel(

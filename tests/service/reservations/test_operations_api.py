@@ -188,3 +188,22 @@ def test_executives_read_numbers_but_not_reservations(client, db, catalog):
     assert client.get(f"/api/reservations/reservations/{code}", headers=executive).status_code == 403
     assert client.get("/api/reservations/manual-operations", headers=executive).status_code == 403
     assert client.get("/api/reservations/console/today").status_code == 401
+
+
+def test_a_refused_payment_link_is_sent_again_after_the_email_is_corrected(client, db, catalog):
+    operator = headers_for(db, "operator")
+    code = book(catalog["service_id"], email="invalid@example.jp")  # the sandbox refuses this recipient
+    deliver_due()
+    assert payment_of(code).status == "failed"
+    assert client.post(f"/api/reservations/reservations/{code}/payment-link", headers=operator).status_code == 200
+    deliver_due()
+    assert payment_of(code).status == "failed"  # the same address is refused again
+    client.patch(
+        f"/api/reservations/reservations/{code}", json={"requester_email": "fixed@example.jp"}, headers=operator
+    )
+    assert client.post(f"/api/reservations/reservations/{code}/payment-link", headers=operator).status_code == 200
+    twice = client.post(f"/api/reservations/reservations/{code}/payment-link", headers=operator)
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "payment_link_not_failed"
+    deliver_due()
+    assert state(code) == "awaiting_payment" and payment_of(code).status == "open"
+    assert queue(client, operator) == []
