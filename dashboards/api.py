@@ -1,7 +1,16 @@
 """The only module that calls the service: every read and write of the dashboards goes through here.
 
 Reads are cached for a short time under the caller's token (one user's data is never served under another's key);
-every write clears those caches so the next read sees it.
+every write clears those caches so the next read sees it. A domain's own module (fleet_api.py, ...) is built on
+the four public calls and never on anything private here:
+
+- read(path, **params): a cached GET (params left empty are left out), e.g. read("/fleet/customers", q=q).
+- fetch(path, **params): the same GET uncached, for what must be current (a job's progress, a live panel).
+- download(path, **params): a callable returning the file's bytes, for st.download_button's deferred data.
+- write(method, path, json=None, *, params=None, files=None, data=None): POST/PUT/PATCH/DELETE with a JSON body,
+  query parameters and/or a multipart upload; it clears the read caches.
+
+Each raises ApiError with the API's Japanese message (or one saying the API could not be reached).
 """
 
 import os
@@ -99,18 +108,17 @@ def download(path: str, **params: Any) -> Callable[[], bytes]:
 
 
 def write(
-    method: str, path: str, json: Any = None, *, files: Mapping[str, Any] | None = None,
-    data: Mapping[str, Any] | None = None,
+    method: str, path: str, json: Any = None, *, params: Mapping[str, Any] | None = None,
+    files: Mapping[str, Any] | None = None, data: Mapping[str, Any] | None = None,
 ) -> Any:
-    """A POST/PUT/PATCH/DELETE as the signed-in user, with JSON or a multipart upload; clears the read caches."""
+    """A POST/PUT/PATCH/DELETE as the signed-in user, with JSON, query parameters or a multipart upload.
+
+    The read caches are cleared whatever the answer, so the next read sees what the write did.
+    """
     try:
-        return _send(base_url(), method, path, bearer=token(), json=json, files=files, data=data)
+        return _send(base_url(), method, path, bearer=token(), params=params, json=json, files=files, data=data)
     finally:
-        clear_cache()
-
-
-def clear_cache() -> None:
-    _cached_get.clear()
+        _cached_get.clear()
 
 
 # Authentication
@@ -125,6 +133,27 @@ def logout() -> None:
 
 def me() -> dict:
     return read("/auth/me")
+
+
+# Where a domain's API lists the tenants the caller may see (only their own for a scoped grant): path, name field.
+TENANT_LISTS = {
+    "fleet": ("/fleet/reports/customers", "company_name"),
+    "crm": ("/crm/agencies", "name"),
+    "entry_logs": ("/entry-logs/nurseries", "name"),
+}
+
+
+def scope_name(domain: str, scope: str) -> str | None:
+    """The name of the tenant (customer, agency, nursery) a scoped grant is limited to; None where none is found.
+
+    Domains whose scope is already a name (loaners' jurisdictions) have no list here.
+    """
+    if domain not in TENANT_LISTS:
+        return None
+    path, field = TENANT_LISTS[domain]
+    answer = read(path)
+    tenants = answer["items"] if isinstance(answer, dict) else answer
+    return next((tenant[field] for tenant in tenants if str(tenant["id"]) == scope), None)
 
 
 # Platform administration

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from dashboards import api
 from dashboards.api import download, fetch, read, write
 
 # Nurseries
@@ -43,11 +42,13 @@ def classes(nursery_id: int) -> list[str]:
 
 
 def list_logs(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
-    """One page of {logs, totalCount, page, pageSize}.
+    """One page of logs as {items, total, page, page_size} (the API's logs, totalCount, pageSize), for paginated_table.
 
     Filters: from, to, parentName, entryType, childName, nurseryId, and sort (-timestamp or timestamp).
     """
-    return read("/entry-exit-logs", page=page, pageSize=page_size, **filters)
+    answer = read("/entry-exit-logs", page=page, pageSize=page_size, **filters)
+    return {"items": answer["logs"], "total": answer["totalCount"], "page": answer["page"],
+            "page_size": answer["pageSize"]}
 
 
 def export_logs(**filters: Any) -> Callable[[], bytes]:
@@ -57,10 +58,7 @@ def export_logs(**filters: Any) -> Callable[[], bytes]:
 
 def delete_log(log_id: int, reason: str) -> None:
     """Soft-delete a mistaken scan; the API takes the reason in the query string."""
-    try:
-        api._send(api.base_url(), "DELETE", f"/entry-exit-logs/{log_id}", bearer=api.token(), params={"reason": reason})
-    finally:
-        api.clear_cache()
+    write("DELETE", f"/entry-exit-logs/{log_id}", params={"reason": reason})
 
 
 # Attendance and live views

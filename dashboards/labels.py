@@ -87,9 +87,10 @@ def yes_no(value: Any) -> str:
 
 
 def role_text(grant: dict) -> str:
-    """e.g. 閲覧のみ（範囲: A社）, the scope escaped for Markdown."""
+    """e.g. 閲覧のみ（範囲: A社）: the scope's name when known (auth.with_scope_name), else the scope, escaped."""
     role = grant.get("role_label") or grant["role"]
-    return f"{role}（範囲: {plain(grant['scope'])}）" if grant.get("scope") else role
+    scope = grant.get("scope_name") or grant.get("scope")
+    return f"{role}（範囲: {plain(scope)}）" if scope else role
 
 
 def grant_label(grant: dict) -> str:

@@ -25,7 +25,9 @@ FEEDBACK_KINDS = ("ok", "error", "pending")
 MAX_PASSWORD_CHARS = 200
 W = TypeVar("W", bound=Widget)
 ENTRY_TYPE_STYLES = {"Entry": "bold #22c55e", "Exit": "bold #f97316"}
-STATUS_STYLES = {"success": "bold #22c55e", "pending": "bold #f59e0b", "failed": "bold #ef4444", "duplicate": "bold #38bdf8"}
+STATUS_STYLES = {
+    "success": "bold #22c55e", "pending": "bold #f59e0b", "failed": "bold #ef4444", "duplicate": "bold #38bdf8",
+}
 
 
 class ScanInput(Input):

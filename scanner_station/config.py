@@ -2,9 +2,9 @@
 
     python -m scanner_station --server https://daicho.example.jp --state-dir /var/lib/daicho-station --station-id gate-1
 
-Every field can also be set as DAICHO_STATION_<FIELD> (e.g. DAICHO_STATION_SERVER_URL, DAICHO_STATION_HEARTBEAT_SECONDS);
-a flag wins over the environment. The headless mode's password is read from DAICHO_STATION_PASSWORD only, never
-from a flag (a flag shows in the process list).
+Every field can also be set as DAICHO_STATION_<FIELD> (e.g. DAICHO_STATION_SERVER_URL,
+DAICHO_STATION_HEARTBEAT_SECONDS); a flag wins over the environment. The headless mode's password is read from
+DAICHO_STATION_PASSWORD only, never from a flag (a flag shows in the process list).
 """
 
 import argparse
@@ -23,7 +23,7 @@ from clientkit.config import ConfigError, check, check_server_url, convert
 ENV_PREFIX = "DAICHO_STATION_"
 PASSWORD_ENV = ENV_PREFIX + "PASSWORD"
 MAX_STATION_ID_CHARS = 64
-STATION_ID = re.compile(r"[\x21-\x7e]{1,%d}" % MAX_STATION_ID_CHARS)
+STATION_ID = re.compile(rf"[\x21-\x7e]{{1,{MAX_STATION_ID_CHARS}}}")
 MAX_NURSERY_CODE_CHARS = 32
 MAX_QUEUE = 100
 ENTRY_TYPES = {"in": "Entry", "out": "Exit"}
@@ -99,7 +99,8 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m scanner_station",
         description="入退登録端末: the nursery scan-station kiosk (Textual), or --headless for scripting.",
         epilog="Every setting can also come from DAICHO_STATION_<NAME> (e.g. DAICHO_STATION_SERVER_URL). "
-        "Headless exit status: 0 when every scan got an answer, 1 when some are still queued, 2 on a login or setup error.",
+        "Headless exit status: 0 when every scan got an answer, 1 when some are still queued, "
+        "2 on a login or setup error.",
     )
     p.add_argument("--server", dest="server_url", help="service base URL (default http://127.0.0.1:8000)")
     p.add_argument("--state-dir", type=Path, help="where the queue and the session token are kept")

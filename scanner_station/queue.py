@@ -43,7 +43,9 @@ CREATE TABLE IF NOT EXISTS session (
     expires_at TEXT NOT NULL
 );
 """
-COLUMNS = "seq, client_scan_id, nursery_id, parent_id, entry_type, scanned_at, status, attempts, parent_name, message, log_id"
+COLUMNS = (
+    "seq, client_scan_id, nursery_id, parent_id, entry_type, scanned_at, status, attempts, parent_name, message, log_id"
+)
 
 
 class QueueFull(Exception):
@@ -113,7 +115,8 @@ class ScanQueue:
             if self.pending_count() >= self.max_pending:
                 raise QueueFull(self.max_pending)
             self.db.execute(
-                "INSERT INTO scan (client_scan_id, nursery_id, parent_id, entry_type, scanned_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO scan (client_scan_id, nursery_id, parent_id, entry_type, scanned_at) "
+                "VALUES (?, ?, ?, ?, ?)",
                 (scan_id, nursery_id, parent_id, entry_type, scanned_at),
             )
         return self.get(scan_id)
@@ -133,7 +136,8 @@ class ScanQueue:
 
     def oldest_pending(self, nursery_id: int) -> Scan | None:
         row = self.db.execute(
-            f"SELECT {COLUMNS} FROM scan WHERE status = 'pending' AND nursery_id = ? ORDER BY seq LIMIT 1", (nursery_id,)
+            f"SELECT {COLUMNS} FROM scan WHERE status = 'pending' AND nursery_id = ? ORDER BY seq LIMIT 1",
+            (nursery_id,),
         ).fetchone()
         return Scan.from_row(row) if row else None
 

@@ -5,7 +5,8 @@ then delivered: pending scans of the logged-in nursery go out oldest first, each
 `retries` times with a doubling backoff. A definitive answer (recorded, double scan, not found, refused) finishes
 the scan; when every try fails the scan stays pending and delivery stops until the next reconnect (a heartbeat
 that gets through, a new scan, a new login). The service deduplicates by client scan id, so resending after a
-lost answer writes nothing twice.
+lost answer writes nothing twice; its answer carries the client scan id of the record it returns, which tells the
+scan's own record (success) from an earlier scan's (a double scan).
 """
 
 import asyncio
@@ -20,7 +21,7 @@ from typing import TypeVar
 from scanner_station import labels
 from scanner_station.client import ApiError, ServiceUnreachable, StationClient
 from scanner_station.config import StationConfig
-from scanner_station.queue import Scan, ScanQueue, open_database
+from scanner_station.queue import Scan, ScanQueue, Status, open_database
 from scanner_station.session import Session, SessionStore
 from service.entry_logs.schemas import ScanOut
 
@@ -65,14 +66,10 @@ def parse_barcode(raw: str, *, control_seen: bool = False) -> int:
     return int(text)
 
 
-def is_own_record(scan: Scan, answer: ScanOut) -> bool:
-    """Whether a duplicate answer is this scan's own earlier record rather than a double scan.
-
-    When an earlier try reached the service but its answer was lost, the resend is answered as a duplicate of the
-    record that try wrote. That record carries the scan's own time (to the second), which a double scan's does not
-    (it is an earlier scan's).
-    """
-    return scan.attempts > 0 and answer.timestamp == scan.scanned_at.replace(microsecond=0)
+def answer_status(scan: Scan, answer: ScanOut) -> Status:
+    """success when the answer's record is this scan's own (written now, or by an earlier try whose answer was lost);
+    duplicate when it is an earlier scan's (a double scan)."""
+    return "success" if answer.client_scan_id == scan.client_scan_id else "duplicate"
 
 
 class StationListener:
@@ -236,9 +233,8 @@ class Station:
         else:
             if answer is None:
                 return False
-            tried = self.queue.get(scan.client_scan_id)
-            status = "duplicate" if answer.duplicate and not is_own_record(tried, answer) else "success"
-            finished = self.queue.finish(scan.client_scan_id, status, parent_name=answer.parent_name, log_id=answer.id)
+            finished = self.queue.finish(scan.client_scan_id, answer_status(scan, answer),
+                                         parent_name=answer.parent_name, log_id=answer.id)
         log.info("scan %s: %s", scan.client_scan_id, finished.status)
         self.listener.scan_finished(finished)
         return True

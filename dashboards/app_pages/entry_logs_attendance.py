@@ -7,7 +7,6 @@ import streamlit as st
 
 from dashboards import auth, components, entry_logs_api, labels
 from dashboards.app_pages import entry_logs_common as common
-from dashboards.app_pages import fleet_common
 from service.entry_logs import labels as entry_labels
 
 PAGE = "entry_logs_attendance"
@@ -45,7 +44,7 @@ def tooltip_lines(child: dict) -> list[str]:
         if log["parentName"] != parent:
             parent = log["parentName"]
             lines.append(f"保護者: {parent}")
-        lines.append(f"{common.local(log['timestamp']):%H:%M:%S} {common.DIRECTIONS[log['entryType']]}")
+        lines.append(f"{components.local_datetime(log['timestamp']):%H:%M:%S} {common.DIRECTIONS[log['entryType']]}")
     return lines
 
 
@@ -56,7 +55,7 @@ def times_cell(child: dict) -> str:
         return ""
     marks = "".join(
         f'<div class="el-mark" style="color: {common.COLOURS[log["entryType"]]}">'
-        f"{common.mark(log['entryType'], common.local(log['timestamp']).strftime('%H:%M'))}</div>"
+        f"{common.mark(log['entryType'], components.local_datetime(log['timestamp']).strftime('%H:%M'))}</div>"
         for log in latest
     )
     title, *history = (escape(line) for line in tooltip_lines(child))
@@ -89,7 +88,7 @@ def attendance_table(nursery_id: int, day: date, class_name: str) -> None:
         st.info("園児が登録されていません。「保護者・園児管理」から登録してください。")
         return
     st.html(attendance_html(data["children"]))
-    live = "1分ごとに自動で更新されます。" if day == common.today() else ""
+    live = "1分ごとに自動で更新されます。" if day == components.local_today() else ""
     st.caption(f"送り迎え時刻にマウスを重ねると、保護者と当日の記録（最大5件）を表示します。{live}")
 
 
@@ -114,11 +113,11 @@ def record_form(nursery_id: int, day: date, class_name: str) -> None:
                 clear = st.form_submit_button("記録を消す")
     name = labels.plain(children[child_id]["childName"])
     if save:
-        fleet_common.act(PAGE, lambda: entry_logs_api.set_attendance(child_id, day, status, note),
-                         f"{name}の{day:%m/%d}の出席状態を「{entry_labels.ATTENDANCE_LABELS[status]}」にしました。")
+        components.act(PAGE, lambda: entry_logs_api.set_attendance(child_id, day, status, note),
+                       f"{name}の{day:%m/%d}の出席状態を「{entry_labels.ATTENDANCE_LABELS[status]}」にしました。")
     elif clear:
-        fleet_common.act(PAGE, lambda: entry_logs_api.clear_attendance(child_id, day),
-                         f"{name}の{day:%m/%d}の記録を消しました。")
+        components.act(PAGE, lambda: entry_logs_api.clear_attendance(child_id, day),
+                       f"{name}の{day:%m/%d}の記録を消しました。")
 
 
 def class_choice(nursery_id: int) -> str:
@@ -134,9 +133,9 @@ nursery = common.nursery_choice(user, PAGE)
 if nursery is not None:
     picker = st.columns([1, 1, 2])
     with picker[0]:
-        chosen_day = st.date_input("日付", value=common.today(), key=f"{PAGE}_date", format="YYYY-MM-DD")
+        chosen_day = st.date_input("日付", value=components.local_today(), key=f"{PAGE}_date", format="YYYY-MM-DD")
     with picker[1]:
         chosen_class = class_choice(nursery["id"])
-    live = REFRESH_SECONDS if chosen_day == common.today() else None
+    live = REFRESH_SECONDS if chosen_day == components.local_today() else None
     st.fragment(attendance_table, run_every=live)(nursery["id"], chosen_day, chosen_class)
     record_form(nursery["id"], chosen_day, chosen_class)

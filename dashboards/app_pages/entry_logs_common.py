@@ -1,11 +1,13 @@
-"""What the 入退管理 pages share: which nursery a page works on, the ↓/↑ marks and their colours, times, validation."""
+"""What the 入退管理 pages share: which nursery a page works on, the ↓/↑ marks and their colours, validation.
+
+What any page could use (act, times, the paged table) is in dashboards/components.py.
+"""
 
 import re
-from datetime import date, datetime
 
 import streamlit as st
 
-from dashboards import components, entry_logs_api, sections
+from dashboards import auth, entry_logs_api, sections
 from service.entry_logs import labels as entry_labels
 
 DOMAIN = "entry_logs"
@@ -23,8 +25,7 @@ ASK_ADMIN_HINT = "管理者に登録を依頼してください。"
 
 def unrestricted(user: dict) -> bool:
     """True for platform admins and domain admins, who work across nurseries; staff are limited to one."""
-    grant = sections.grants_by_domain(user).get(DOMAIN)
-    return sections.is_platform_admin(user) or grant is None or not grant.get("scope")
+    return auth.tenant_scope(user, DOMAIN) is None
 
 
 def is_domain_admin(user: dict) -> bool:
@@ -60,15 +61,6 @@ def nursery_choice(user: dict, page_key: str) -> dict | None:
 def mark(entry_type: str, at: str | None = None) -> str:
     """e.g. ↓ 入, or ↓ 09:15 when a time is given."""
     return f"{ARROWS[entry_type]} {TYPE_LABELS[entry_type] if at is None else at}"
-
-
-def local(value: str) -> datetime:
-    """An API timestamp (UTC, ...Z) in Japan time."""
-    return datetime.fromisoformat(value).astimezone(components.LOCAL_TZ)
-
-
-def today() -> date:
-    return datetime.now(components.LOCAL_TZ).date()
 
 
 def name_errors(value: str, label: str) -> list[str]:

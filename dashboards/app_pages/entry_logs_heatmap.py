@@ -46,7 +46,7 @@ def peak(heat: dict) -> str:
 
 
 def period() -> tuple[date, date] | None:
-    today = common.today()
+    today = components.local_today()
     columns = st.columns([1, 1, 2])
     start = columns[0].date_input("期間（開始）", value=today - timedelta(days=DEFAULT_DAYS - 1), key=f"{PAGE}_from",
                                   format="YYYY-MM-DD")

@@ -1,24 +1,23 @@
 """入退管理 › 入退管理ログ (§3.4, §6.3): the filter card, 50 logs a page by time, CSV export, deleting a bad scan."""
 
-import math
 from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from dashboards import auth, components, entry_logs_api, labels
 from dashboards.app_pages import entry_logs_common as common
-from dashboards.app_pages import fleet_common
 
 PAGE = "entry_logs_logs"
 PAGE_SIZE = 50
 APPLIED_KEY = f"{PAGE}_applied"
-PAGE_KEY = f"{PAGE}_page"
 SORTS = {"-timestamp": "新しい順", "timestamp": "古い順"}
 REASON_MAX = 200
 RANGE_REVERSED = "期間の開始が終了より後になっています。"
 PART = "名前の一部"
+MARK_COLOURS = {common.mark(entry_type): colour for entry_type, colour in common.COLOURS.items()}
 
 
 def filter_errors(start: date | None, end: date | None) -> list[str]:
@@ -61,65 +60,28 @@ def filter_card(user: dict) -> dict:
     return st.session_state.get(APPLIED_KEY, {})
 
 
-def current_page(query: dict) -> int:
-    """The page shown, back to 1 whenever the filters or the order change."""
-    signature = tuple(sorted((k, v) for k, v in query.items() if v))
-    if st.session_state.get(f"{PAGE}_signature") != signature:
-        st.session_state[f"{PAGE}_signature"] = signature
-        st.session_state[PAGE_KEY] = 1
-    return st.session_state[PAGE_KEY]
+def log_row(log: dict) -> dict:
+    return {
+        "日時": components.local_time(log["timestamp"]),
+        "保護者名": log["parentName"],
+        "入/出": common.mark(log["entryType"]),
+        "関連園児": "、".join(log["childNames"]),
+        "保育園名": log["nurseryName"],
+    }
 
 
-def turn_page(step: int) -> None:
-    st.session_state[PAGE_KEY] += step
-
-
-def log_frame(logs: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame([
-        {
-            "日時": components.local_time(log["timestamp"]),
-            "保護者名": log["parentName"],
-            "入/出": common.mark(log["entryType"]),
-            "関連園児": "、".join(log["childNames"]),
-            "保育園名": log["nurseryName"],
-        }
-        for log in logs
-    ])
-
-
-def coloured(frame: pd.DataFrame, logs: list[dict]):
+def coloured(frame: pd.DataFrame) -> Styler:
     """The 入/出 column in green (↓ 入) or orange (↑ 出)."""
-    marks = [f"color: {common.COLOURS[log['entryType']]}; font-weight: 700" for log in logs]
-    return frame.style.apply(lambda _: marks, subset=["入/出"])
-
-
-def pager(total: int, page: int) -> None:
-    """[前へ] 1 / 10 [次へ]"""
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    with st.container(horizontal=True, horizontal_alignment="center", vertical_alignment="center"):
-        st.button("前へ", key=f"{PAGE}_prev", disabled=page <= 1, on_click=turn_page, args=(-1,),
-                  icon=":material/chevron_left:")
-        st.markdown(f"{page:,} / {pages:,}", width="content")
-        st.button("次へ", key=f"{PAGE}_next", disabled=page >= pages, on_click=turn_page, args=(1,),
-                  icon=":material/chevron_right:")
+    return frame.style.map(lambda mark: f"color: {MARK_COLOURS[mark]}; font-weight: 700", subset=["入/出"])
 
 
 def log_table(query: dict) -> list[dict]:
-    """One page of logs as the API orders them; returns the logs shown."""
-    page = current_page(query)
-    result = entry_logs_api.list_logs(page=page, page_size=PAGE_SIZE, **query)
-    if page > 1 and not result["logs"]:
-        st.session_state[PAGE_KEY] = page = max(1, math.ceil(result["totalCount"] / PAGE_SIZE))
-        result = entry_logs_api.list_logs(page=page, page_size=PAGE_SIZE, **query)
-    logs = result["logs"]
-    if not logs:
-        st.info("該当する入退ログはありません。")
-        return []
-    first = (page - 1) * PAGE_SIZE + 1
-    st.caption(f"全{result['totalCount']:,}件中 {first:,}〜{first + len(logs) - 1:,}件目（↓ 入 = 緑、↑ 出 = オレンジ）")
-    st.dataframe(coloured(log_frame(logs), logs), hide_index=True, height="content", key=f"{PAGE}_table")
-    pager(result["totalCount"], page)
-    return logs
+    """One page of 50 logs in the API's order (a new filter or order goes back to page 1); returns the logs shown."""
+    shown = components.paginated_table(
+        PAGE, entry_logs_api.list_logs, log_row, filters=query, file_name=None, page_size=PAGE_SIZE, style=coloured,
+        note="（↓ 入 = 緑、↑ 出 = オレンジ）",
+    )
+    return shown["items"]
 
 
 def log_text(log: dict, shown: Callable[[str], str] = str) -> str:
@@ -153,8 +115,8 @@ def confirm_delete(log: dict) -> None:
             confirmed = st.form_submit_button("削除する", type="primary", icon=":material/delete:")
             st.form_submit_button("キャンセル", on_click=cancel_delete)
     if confirmed and not components.show_errors(reason_errors(reason)):
-        fleet_common.act(PAGE, lambda: entry_logs_api.delete_log(log["id"], reason),
-                         f"入退ログ（{log_text(log, labels.plain)}）を削除しました。理由: {labels.plain(reason)}")
+        components.act(PAGE, lambda: entry_logs_api.delete_log(log["id"], reason),
+                       f"入退ログ（{log_text(log, labels.plain)}）を削除しました。理由: {labels.plain(reason)}")
 
 
 def delete_panel(logs: list[dict]) -> None:
@@ -170,7 +132,8 @@ def delete_panel(logs: list[dict]) -> None:
 def export_button(query: dict) -> None:
     st.download_button(
         "CSVエクスポート", entry_logs_api.export_logs(**query), mime="text/csv", key=f"{PAGE}_csv",
-        file_name=f"entry_exit_logs_{common.today():%Y%m%d}.csv", icon=":material/download:", on_click="ignore",
+        file_name=f"entry_exit_logs_{components.local_today():%Y%m%d}.csv", icon=":material/download:",
+        on_click="ignore",
         help="フィルターに一致するすべてのログ（表示中の並び順）をCSVでダウンロードします。",
     )
 

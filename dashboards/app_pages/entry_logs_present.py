@@ -19,7 +19,7 @@ def stay(entered: datetime, now: datetime) -> str:
 
 
 def present_row(parent: dict, now: datetime) -> dict:
-    entered = common.local(parent["enteredAt"])
+    entered = components.local_datetime(parent["enteredAt"])
     return {
         "保護者名": parent["parentName"],
         "入園時刻": f"{entered:%H:%M:%S}",

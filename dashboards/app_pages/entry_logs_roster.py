@@ -10,7 +10,6 @@ import streamlit as st
 
 from dashboards import api, auth, components, entry_logs_api, labels
 from dashboards.app_pages import entry_logs_common as common
-from dashboards.app_pages import fleet_common
 from service.entry_logs import labels as entry_labels
 
 PAGE = "entry_logs_roster"
@@ -111,14 +110,7 @@ def save_form(kind: Kind, prefix: str, item: dict | None, call: Callable[[dict],
         values = kind.fields(prefix, item)
         submitted = st.form_submit_button(verb, type="primary")
     if submitted and not components.show_errors(kind.errors(values)):
-        fleet_common.act(PAGE, lambda: call(values), f"{kind.word}「{labels.plain(values['name'])}」を{verb}しました。")
-
-
-def delete_control(key: str, what: str, call: Callable[[], Any]) -> None:
-    """A delete button that needs a tick first."""
-    confirmed = st.checkbox(f"{what}を削除する", key=f"{key}_ok")
-    if st.button("削除", key=key, disabled=not confirmed, icon=":material/delete:"):
-        fleet_common.act(PAGE, call, f"{labels.plain(what)}を削除しました。")
+        components.act(PAGE, lambda: call(values), f"{kind.word}「{labels.plain(values['name'])}」を{verb}しました。")
 
 
 def manage(kind: Kind, nursery_id: int, shown: list[dict]) -> None:
@@ -133,7 +125,10 @@ def manage(kind: Kind, nursery_id: int, shown: list[dict]) -> None:
         return
     item, prefix = by_id[chosen], f"{PAGE}_{kind.key}_{chosen}"
     save_form(kind, prefix, item, lambda values: kind.update(chosen, values), "保存")
-    delete_control(f"{prefix}_delete", f"{kind.word}「{item['name']}」", lambda: kind.delete(chosen))
+    what = f"{kind.word}「{item['name']}」"
+    components.confirm_then_act(PAGE, f"{prefix}_delete", confirm=f"{what}を削除する", label="削除",
+                                call=lambda: kind.delete(chosen), success=f"{labels.plain(what)}を削除しました。",
+                                icon=":material/delete:")
 
 
 def parents_tab(nursery_id: int) -> None:
@@ -175,8 +170,7 @@ def start_import(nursery_id: int, upload) -> None:
     try:
         st.session_state[RESULT_KEY] = (nursery_id, entry_logs_api.import_roster(nursery_id, upload.name, content))
     except api.ApiError as exc:
-        missing = exc.details.get("missing") if isinstance(exc.details, dict) else None
-        st.error(f"{exc.message}（不足している列: {'、'.join(missing)}）" if missing else exc.message)
+        components.api_error(exc)
 
 
 def import_result(report: dict) -> None:

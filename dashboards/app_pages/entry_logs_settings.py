@@ -6,7 +6,6 @@ import streamlit as st
 
 from dashboards import auth, components, entry_logs_api, labels
 from dashboards.app_pages import entry_logs_common as common
-from dashboards.app_pages import fleet_common
 
 PAGE = "entry_logs_settings"
 PASSWORD_MIN, PASSWORD_MAX = 8, 72
@@ -37,11 +36,8 @@ def rename_form(nursery: dict) -> None:
         submitted = st.form_submit_button("保存")
     if not submitted or components.show_errors(common.name_errors(name, "保育園名")):
         return
-    if name == nursery["name"]:
-        st.info("変更はありません。")
-        return
-    fleet_common.act(PAGE, lambda: entry_logs_api.rename_nursery(nursery["id"], name),
-                     f"保育園名を「{labels.plain(name)}」にしました。")
+    components.act(PAGE, lambda: entry_logs_api.rename_nursery(nursery["id"], name),
+                   f"保育園名を「{labels.plain(name)}」にしました。", changed=name != nursery["name"])
 
 
 def password_form(nursery: dict) -> None:
@@ -53,8 +49,8 @@ def password_form(nursery: dict) -> None:
                                  max_chars=PASSWORD_MAX)
         submitted = st.form_submit_button(f"パスワードを{verb}", type="primary", icon=":material/key:")
     if submitted and not components.show_errors(password_errors(password, repeated)):
-        fleet_common.act(PAGE, lambda: entry_logs_api.set_password(nursery["id"], password),
-                         f"入退パスワードを{verb}しました。入退登録端末では新しいパスワードで再度ログインしてください。")
+        components.act(PAGE, lambda: entry_logs_api.set_password(nursery["id"], password),
+                       f"入退パスワードを{verb}しました。入退登録端末では新しいパスワードで再度ログインしてください。")
     if nursery["entryExitEnabled"]:
         st.caption(f"{verb}すると、ログイン中の入退登録端末はログアウトされます。")
 
@@ -62,11 +58,12 @@ def password_form(nursery: dict) -> None:
 def clear_panel(nursery: dict) -> None:
     if not nursery["entryExitEnabled"]:
         return
-    confirmed = st.checkbox("パスワードを解除して入退登録を無効にする", key=f"{PAGE}_clear_ok",
-                            help="解除すると、この園の入退登録端末はログアウトされ、スキャンできなくなります。")
-    if st.button("パスワードを解除", key=f"{PAGE}_clear", disabled=not confirmed, icon=":material/key_off:"):
-        fleet_common.act(PAGE, lambda: entry_logs_api.clear_password(nursery["id"]),
-                         "入退パスワードを解除しました。この園の入退登録は無効です。")
+    components.confirm_then_act(
+        PAGE, f"{PAGE}_clear", confirm="パスワードを解除して入退登録を無効にする", label="パスワードを解除",
+        call=lambda: entry_logs_api.clear_password(nursery["id"]),
+        success="入退パスワードを解除しました。この園の入退登録は無効です。", icon=":material/key_off:",
+        help="解除すると、この園の入退登録端末はログアウトされ、スキャンできなくなります。",
+    )
 
 
 def create_errors(code: str, name: str, password: str) -> list[str]:
@@ -88,8 +85,8 @@ def create_form() -> None:
             submitted = st.form_submit_button("追加", type="primary")
     if submitted and not components.show_errors(create_errors(code, name, password)):
         data = {"code": code, "name": name, "entryExitPassword": password or None}
-        fleet_common.act(PAGE, lambda: entry_logs_api.create_nursery(data),
-                         f"保育園「{labels.plain(name)}」を追加しました。")
+        components.act(PAGE, lambda: entry_logs_api.create_nursery(data),
+                       f"保育園「{labels.plain(name)}」を追加しました。")
 
 
 user = auth.require_page(__file__)

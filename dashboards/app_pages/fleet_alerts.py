@@ -74,8 +74,8 @@ def alert_panel(alert_id: int) -> None:
     alert = fleet_api.get_alert(alert_id)
     place = f"{labels.plain(alert['company_name'])} - {labels.plain(alert['store_name'])}"
     st.subheader(f"#{alert['id']} {place}: {alert['alert_type_label']}")
-    fleet_common.status_badge(fleet_labels.ALERT_STATUSES, fleet_common.ALERT_STATUS_COLOURS, alert["status"])
-    created = f"{components.local_time(alert['created_at'])}（{fleet_common.relative_time(alert['created_at'])}）"
+    components.status_badge(alert["status"], alert["status_label"], colours=fleet_common.ALERT_STATUS_COLOURS)
+    created = f"{components.local_time(alert['created_at'])}（{components.relative_time(alert['created_at'])}）"
     st.markdown(
         f"**発生**: {created}　**担当者**: {labels.plain(alert['assignee_name'] or '未割り当て')}"
         f"　**シリアル番号**: {labels.plain(alert['serial_number'])}"
@@ -102,8 +102,8 @@ def step_buttons(user: dict, alert: dict) -> None:
     for column, (step, _, label, _) in zip(st.columns(max(len(allowed), 1)), allowed, strict=False):
         with column:
             if st.button(label, key=f"{PAGE}_{step}_{alert['id']}", icon=":material/check:"):
-                fleet_common.act(PAGE, lambda step=step: fleet_api.alert_step(alert["id"], step),
-                                 f"アラート #{alert['id']} に「{label}」を記録しました。")
+                components.act(PAGE, lambda step=step: fleet_api.alert_step(alert["id"], step),
+                               f"アラート #{alert['id']} に「{label}」を記録しました。")
 
 
 def assign_form(user: dict, alert: dict) -> None:
@@ -114,13 +114,10 @@ def assign_form(user: dict, alert: dict) -> None:
         assignee = st.selectbox("担当者", list(choices), index=list(choices).index(alert["assignee_id"]),
                                 format_func=choices.get, key=f"{PAGE}_assignee_{alert['id']}")
         submitted = st.form_submit_button("担当者を設定")
-    if not submitted:
-        return
-    if assignee == alert["assignee_id"]:
-        st.info("担当者は変わっていません。")
-        return
-    fleet_common.act(PAGE, lambda: fleet_api.assign_alert(alert["id"], assignee),
-                     f"アラート #{alert['id']} の担当者を「{labels.plain(choices[assignee])}」にしました。")
+    if submitted:
+        components.act(PAGE, lambda: fleet_api.assign_alert(alert["id"], assignee),
+                       f"アラート #{alert['id']} の担当者を「{labels.plain(choices[assignee])}」にしました。",
+                       changed=assignee != alert["assignee_id"])
 
 
 def note_form(alert: dict) -> None:
@@ -132,7 +129,7 @@ def note_form(alert: dict) -> None:
     if not body:
         st.error("メモを入力してください。")
         return
-    fleet_common.act(PAGE, lambda: fleet_api.add_note(alert["id"], body), "対応メモを追加しました。")
+    components.act(PAGE, lambda: fleet_api.add_note(alert["id"], body), "対応メモを追加しました。")
 
 
 def resolve_form(alert: dict) -> None:
@@ -141,8 +138,8 @@ def resolve_form(alert: dict) -> None:
                             placeholder="例: 店舗に連絡し、端末を再起動して復旧を確認").strip()
         submitted = st.form_submit_button("解決済みにする", type="primary")
     if submitted:
-        fleet_common.act(PAGE, lambda: fleet_api.resolve_alert(alert["id"], note),
-                         f"アラート #{alert['id']} を解決済みにしました。")
+        components.act(PAGE, lambda: fleet_api.resolve_alert(alert["id"], note),
+                       f"アラート #{alert['id']} を解決済みにしました。")
 
 
 def work_on(user: dict, alert_id: int) -> None:

@@ -1,12 +1,13 @@
-"""What the 端末管理 pages share: who may do what (§5.1), the customer picker, times, SLA colours, write-then-rerun."""
+"""What the 端末管理 pages share: who may do what (§5.1), the customer picker, status and SLA colours.
 
-from collections.abc import Callable
+What any page could use (act, times, badges, the paged table) is in dashboards/components.py.
+"""
+
 from datetime import UTC, datetime
-from typing import Any
 
 import streamlit as st
 
-from dashboards import api, components, fleet_api, labels, sections
+from dashboards import auth, components, fleet_api, labels, sections
 
 DOMAIN = "fleet"
 REFRESH_SECONDS = 60
@@ -31,28 +32,7 @@ def may(user: dict, roles: tuple[str, ...]) -> bool:
 
 def unrestricted(user: dict) -> bool:
     """True unless the user's fleet grant is limited to one customer."""
-    grant = sections.grants_by_domain(user).get(DOMAIN)
-    return sections.is_platform_admin(user) or grant is None or not grant.get("scope")
-
-
-def relative_time(value: str | None, now: datetime | None = None) -> str:
-    """An API timestamp as 'たった今', '10分前', '3時間前' or '2日前'."""
-    if not value:
-        return ""
-    seconds = ((now or datetime.now(UTC)) - datetime.fromisoformat(value)).total_seconds()
-    minutes = max(0, int(seconds // 60))
-    if minutes < 1:
-        return "たった今"
-    if minutes < 60:
-        return f"{minutes}分前"
-    if minutes < 24 * 60:
-        return f"{minutes // 60}時間前"
-    return f"{minutes // (24 * 60)}日前"
-
-
-def local_datetime(value: str) -> datetime:
-    """An API timestamp (UTC) as a datetime in Japan time, for chart axes."""
-    return datetime.fromisoformat(value).astimezone(components.LOCAL_TZ)
+    return auth.tenant_scope(user, DOMAIN) is None
 
 
 def terminal_label(terminal: dict) -> str:
@@ -76,21 +56,6 @@ def customer_select(label: str, key: str, *, include_all: bool = True) -> int | 
         label, options, key=key, format_func=lambda i: labels.ALL_LABEL if i is None else names.get(i, str(i)),
         index=0 if options else None, placeholder="顧客がありません",
     )
-
-
-def act(page_key: str, call: Callable[[], Any], success: str) -> None:
-    """Run one write; on success keep the message for after the rerun and rerun, else show the API's refusal."""
-    try:
-        call()
-    except api.ApiError as exc:
-        components.api_error(exc)
-        return
-    components.flash(page_key, success)
-    st.rerun()
-
-
-def status_badge(mapping: dict[str, str], colours: dict[str, str], code: str) -> None:
-    st.badge(mapping.get(code, code), color=colours.get(code, "gray"))
 
 
 # Alerts and their §4.2 SLA steps, shown the same way on the alert list and a terminal's alert tab.

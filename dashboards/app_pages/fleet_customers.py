@@ -73,8 +73,8 @@ def create_form() -> None:
             values = customer_fields(f"{PAGE}_new")
             submitted = st.form_submit_button("追加", type="primary")
     if submitted and not components.show_errors(validate(values)):
-        fleet_common.act(PAGE, lambda: fleet_api.create_customer(values),
-                         f"顧客「{labels.plain(values['company_name'])}」を追加しました。")
+        components.act(PAGE, lambda: fleet_api.create_customer(values),
+                       f"顧客「{labels.plain(values['company_name'])}」を追加しました。")
 
 
 def edit_form(customer: dict) -> None:
@@ -84,11 +84,8 @@ def edit_form(customer: dict) -> None:
     if not submitted or components.show_errors(validate(values)):
         return
     changes = {field: value for field, value in values.items() if value != customer[field]}
-    if not changes:
-        st.info("変更はありません。")
-        return
-    fleet_common.act(PAGE, lambda: fleet_api.update_customer(customer["id"], changes),
-                     f"顧客「{labels.plain(values['company_name'])}」を保存しました。")
+    components.act(PAGE, lambda: fleet_api.update_customer(customer["id"], changes),
+                   f"顧客「{labels.plain(values['company_name'])}」を保存しました。", changed=bool(changes))
 
 
 def contact_card(customer: dict) -> None:
@@ -123,8 +120,7 @@ def start_import(upload) -> None:
     try:
         job = fleet_api.start_import(upload.name, content)
     except api.ApiError as exc:
-        missing = exc.details.get("missing") if isinstance(exc.details, dict) else None
-        st.error(f"{exc.message}（不足している列: {', '.join(missing)}）" if missing else exc.message)
+        components.api_error(exc)
         return
     st.session_state[IMPORT_KEY] = job["id"]
     st.rerun()

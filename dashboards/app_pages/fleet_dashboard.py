@@ -53,7 +53,7 @@ def critical_alerts(data: dict) -> None:
         st.caption("未解決のアラートはありません。")
     for alert in alerts:
         place = f"{labels.plain(alert['company_name'])} - {labels.plain(alert['store_name'])}"
-        when = fleet_common.relative_time(alert["created_at"])
+        when = components.relative_time(alert["created_at"])
         st.markdown(f":orange[⚠] **{place}**: {alert['alert_type_label']}（{when}）")
     st.page_link(fleet_common.ALERTS_PAGE, label="アラート一覧を開く", icon=":material/arrow_forward:")
 

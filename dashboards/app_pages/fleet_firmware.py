@@ -97,7 +97,7 @@ def progress_chart(rollout: dict) -> go.Figure:
 def rollout_panel(rollout_id: int) -> None:
     rollout = fleet_api.get_rollout(rollout_id)
     st.subheader(f"ロールアウト #{rollout['id']}: バージョン {rollout['version']}")
-    fleet_common.status_badge(fleet_labels.ROLLOUT_STATUSES, fleet_common.ROLLOUT_STATUS_COLOURS, rollout["status"])
+    components.status_badge(rollout["status"], rollout["status_label"], colours=fleet_common.ROLLOUT_STATUS_COLOURS)
     if rollout["status"] == "paused":
         st.warning(labels.label(fleet_labels.PAUSE_REASONS, rollout["paused_reason"]) or "一時停止中")
     counts = totals(rollout)
@@ -122,8 +122,8 @@ def rollout_actions(rollout: dict) -> None:
         with column:
             if st.button(ACTIONS[action], key=f"{PAGE}_{action}_{rollout['id']}",
                          disabled=action == "cancel" and not confirm):
-                fleet_common.act(PAGE, lambda action=action: fleet_api.change_rollout(rollout["id"], action),
-                                 f"ロールアウト #{rollout['id']} を{ACTIONS[action]}しました。")
+                components.act(PAGE, lambda action=action: fleet_api.change_rollout(rollout["id"], action),
+                               f"ロールアウト #{rollout['id']} を{ACTIONS[action]}しました。")
 
 
 def rollouts(user: dict) -> None:
@@ -215,8 +215,8 @@ def rollout_form() -> None:
         return
     data = {"release_id": release_id, "target": target, "waves": waves, "failure_threshold_pct": threshold,
             "timeout_minutes": int(timeout) if timeout else None}
-    fleet_common.act(PAGE, lambda: fleet_api.create_rollout(data),
-                     f"バージョン {by_id[release_id]['version']} のロールアウトを開始しました。")
+    components.act(PAGE, lambda: fleet_api.create_rollout(data),
+                   f"バージョン {by_id[release_id]['version']} のロールアウトを開始しました。")
 
 
 def validate_release(content: bytes, version: str, sha256: str, notes: str) -> list[str]:
@@ -247,9 +247,9 @@ def upload_form() -> None:
     content = upload.getvalue() if upload else b""
     if components.show_errors(validate_release(content, version, sha256, notes)):
         return
-    fleet_common.act(PAGE, lambda: fleet_api.upload_release(file_name=upload.name, content=content, version=version,
-                                                            sha256=sha256, notes=notes),
-                     f"ファームウェア {labels.plain(version)} を登録しました。")
+    components.act(PAGE, lambda: fleet_api.upload_release(file_name=upload.name, content=content, version=version,
+                                                          sha256=sha256, notes=notes),
+                   f"ファームウェア {labels.plain(version)} を登録しました。")
 
 
 def releases(user: dict) -> None:

@@ -1,11 +1,11 @@
 """端末管理 › レポート: a customer's month (availability, alerts by type, mean time to resolve), also as CSV and PDF."""
 
-from datetime import date, datetime
+from datetime import date
 
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import auth, components, fleet_api, sections
+from dashboards import auth, components, fleet_api
 from dashboards.app_pages import fleet_common
 from service.fleet import labels as fleet_labels
 
@@ -30,9 +30,9 @@ def month_label(month: str) -> str:
 
 def report_customer(user: dict) -> int | None:
     """A user limited to one customer reports on that customer; others pick one."""
-    if fleet_common.unrestricted(user):
+    scope = auth.tenant_scope(user, fleet_common.DOMAIN)
+    if scope is None:
         return fleet_common.customer_select("顧客", f"{PAGE}_customer", include_all=False)
-    scope = sections.grants_by_domain(user)[fleet_common.DOMAIN]["scope"]
     return int(scope) if scope.isdigit() else None
 
 
@@ -81,7 +81,7 @@ def downloads(customer_id: int, month: str) -> None:
 
 user = auth.require_page(__file__)
 st.title("レポート")
-months = recent_months(datetime.now(components.LOCAL_TZ).date())
+months = recent_months(components.local_today())
 picker = st.columns(2)
 with picker[0]:
     customer_id = report_customer(user)

@@ -50,7 +50,7 @@ def state(terminal: dict) -> None:
     columns = st.columns(4)
     last = terminal["last_heartbeat_at"]
     with columns[0]:
-        components.kpi_card("最終通信", fleet_common.relative_time(last) or "未通信", help=components.local_time(last))
+        components.kpi_card("最終通信", components.relative_time(last) or "未通信", help=components.local_time(last))
     for column, (key, label) in zip(columns[1:], METRICS.items(), strict=True):
         with column:
             components.kpi_card(label, fleet_common.percent(terminal[f"{key}_usage"]))
@@ -66,7 +66,7 @@ def state(terminal: dict) -> None:
 
 def metric_figure(points: list[dict], key: str, hourly: bool) -> go.Figure:
     """One metric over time in Japan time; hourly series also show each hour's maximum."""
-    times = [fleet_common.local_datetime(p["at"]) for p in points]
+    times = [components.local_datetime(p["at"]) for p in points]
     figure = go.Figure()
     colour = METRIC_COLOURS[key]
     figure.add_scatter(x=times, y=[p[key] for p in points], mode="lines", name="平均" if hourly else "計測値",
@@ -180,7 +180,7 @@ def diagnostics_form(terminal: dict) -> None:
                                 key=f"{PAGE}_diagnostic_lines")
         submitted = st.form_submit_button("診断ログを取得", icon=":material/troubleshoot:")
     if submitted:
-        fleet_common.act(
+        components.act(
             PAGE, lambda: fleet_api.request_diagnostics(terminal["id"], int(lines)),
             "診断ログの取得を依頼しました。端末の次回の通信で送られます。",
         )
@@ -191,7 +191,7 @@ def maintenance(terminal: dict) -> None:
     label = "メンテナンスを開始" if entering else "メンテナンスを終了"
     st.caption("メンテナンス中は監視の対象外となり、未解決のアラートは解決済みになります。")
     if st.button(label, key=f"{PAGE}_maintenance", icon=":material/build:"):
-        fleet_common.act(PAGE, lambda: fleet_api.set_maintenance(terminal["id"], entering), f"{label}しました。")
+        components.act(PAGE, lambda: fleet_api.set_maintenance(terminal["id"], entering), f"{label}しました。")
 
 
 def enrollment(terminal: dict) -> None:
@@ -211,10 +211,11 @@ def enrollment(terminal: dict) -> None:
         st.rerun()
     if not terminal["enrolled"]:
         return
-    confirmed = st.checkbox("トークンの失効を確認", key=f"{PAGE}_revoke_ok",
-                            help="失効させると、この端末は登録コードで再登録するまで通信できません。")
-    if st.button("トークンを失効", key=f"{PAGE}_revoke", disabled=not confirmed, icon=":material/block:"):
-        fleet_common.act(PAGE, lambda: fleet_api.revoke_token(terminal["id"]), "端末トークンを失効させました。")
+    components.confirm_then_act(
+        PAGE, f"{PAGE}_revoke", confirm="トークンの失効を確認", label="トークンを失効",
+        call=lambda: fleet_api.revoke_token(terminal["id"]), success="端末トークンを失効させました。",
+        icon=":material/block:", help="失効させると、この端末は登録コードで再登録するまで通信できません。",
+    )
 
 
 def operations(terminal: dict) -> None:

@@ -101,7 +101,7 @@ def create_form() -> None:
         "serial_number": serial, "customer_id": customer_id, "store_name": store, "firmware_version": version,
         "installed_date": installed.isoformat() if installed else None,
     }
-    fleet_common.act(PAGE, lambda: fleet_api.create_terminal(data), f"端末「{labels.plain(serial)}」を登録しました。")
+    components.act(PAGE, lambda: fleet_api.create_terminal(data), f"端末「{labels.plain(serial)}」を登録しました。")
 
 
 user = auth.require_page(__file__)

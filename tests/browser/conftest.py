@@ -1,12 +1,18 @@
-"""Browser tests: the real Streamlit server, run as a subprocess against the live API, driven by headless Chromium."""
+"""Browser tests: the real Streamlit server, run as a subprocess against the live API, driven by headless Chromium.
+
+Fixtures: dashboards_url (the server), browser (Chromium) and new_page (a Japanese page, expect() waiting up to
+TIMEOUT_MS). Helpers: sign_in, submit_login, choose (a selectbox option), open_from_sidebar, screenshot.
+Browser tests outside this folder import the fixtures they use from here.
+"""
 
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page, expect
 
 from tests.support import live_server
 from tests.support.live_server import answers, free_port
@@ -19,6 +25,8 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 START_TIMEOUT_SECONDS = 60.0
+TIMEOUT_MS = 30_000
+PAGE_WIDTH = 1400
 
 live_api = live_server.live_api
 
@@ -69,3 +77,48 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture
+def new_page(browser) -> Callable[..., Page]:
+    """new_page(height, **options): a 1400 px wide page in Japanese; options go to browser.new_page."""
+    expect.set_options(timeout=TIMEOUT_MS)
+
+    def _new(height: int = 900, **options) -> Page:
+        return browser.new_page(viewport={"width": PAGE_WIDTH, "height": height}, locale="ja-JP", **options)
+
+    return _new
+
+
+def submit_login(page: Page, login_id: str, password: str) -> None:
+    page.get_by_label("ログインID").fill(login_id)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()
+
+
+def sign_in(page: Page, url: str, login_id: str, password: str, heading: str) -> None:
+    """Open the dashboards, sign in, and wait for the first page's heading."""
+    page.goto(url)
+    submit_login(page, login_id, password)
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick an option of a Streamlit selectbox by its label."""
+    page.get_by_label(label).click()
+    page.get_by_role("option", name=option).click()
+
+
+def open_from_sidebar(page: Page, title: str, url_path: str | None = None) -> None:
+    """Click the page's link in the sidebar; url_path picks one where two sections have a page of that title."""
+    link = page.get_by_test_id("stSidebar").get_by_role("link", name=title)
+    if url_path:
+        link = link.and_(page.locator(f"a[href$='/{url_path}']"))
+    link.click()
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+
+
+def screenshot(page: Page, path: Path) -> None:
+    """A full-page screenshot once the run has finished (no element left over from the previous run)."""
+    expect(page.locator("[data-stale='true']")).to_have_count(0)
+    page.screenshot(path=path, full_page=True)

@@ -15,13 +15,11 @@ from playwright.sync_api import Page, expect
 from service.audit.service import SYSTEM
 from service.entry_logs import attendance
 from service.entry_logs.models import Child, Nursery, Parent
-from tests.browser.conftest import browser, dashboards_url  # noqa: F401 - the real Streamlit server and Chromium
-from tests.dashboards.test_fleet_browser import choose, open_from_sidebar, screenshot
+from tests.browser.conftest import choose, open_from_sidebar, screenshot, sign_in
 from tests.factories import DEFAULT_PASSWORD, cached_hash, make_user
 from tests.service.entry_logs.world import World, add_log
 
 pytestmark = pytest.mark.slow
-TIMEOUT_MS = 30_000
 TOKYO = ZoneInfo("Asia/Tokyo")
 FAMILIES = (
     ("山田花子", "山田太郎", "きりん組"), ("佐藤次郎", "佐藤さくら", "きりん組"), ("鈴木一郎", "鈴木花子", "ぱんだ組"),
@@ -61,22 +59,17 @@ def nursery(db) -> World:
     return world
 
 
-def sign_in(page: Page, url: str) -> None:
-    page.goto(url)
-    page.get_by_label("ログインID").fill("hoiku")
-    page.get_by_label("パスワード").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    expect(page.get_by_role("heading", name="入退管理ログ")).to_be_visible()
+def sign_in_as_staff(page: Page, url: str) -> None:
+    sign_in(page, url, "hoiku", DEFAULT_PASSWORD, "入退管理ログ")
 
 
-def test_log_list_and_its_csv(nursery, dashboards_url, browser, tmp_path: Path):  # noqa: F811
-    page = browser.new_page(viewport={"width": 1400, "height": 2100}, locale="ja-JP", accept_downloads=True)
-    expect.set_options(timeout=TIMEOUT_MS)
-    sign_in(page, dashboards_url)
+def test_log_list_and_its_csv(nursery, dashboards_url, new_page, tmp_path: Path):
+    page = new_page(2100, accept_downloads=True)
+    sign_in_as_staff(page, dashboards_url)
 
     expect(page.get_by_text("全74件中 1〜50件目（↓ 入 = 緑、↑ 出 = オレンジ）")).to_be_visible()
     expect(page.get_by_test_id("stDataFrame")).to_be_visible()
-    expect(page.get_by_role("button", name="次へ")).to_be_enabled()
+    expect(page.get_by_test_id("stPagination")).to_be_visible()
     screenshot(page, tmp_path / "entry_logs_list.png")
 
     page.get_by_label("保護者名").fill("山田")
@@ -93,10 +86,9 @@ def test_log_list_and_its_csv(nursery, dashboards_url, browser, tmp_path: Path):
     screenshot(page, tmp_path / "entry_logs_list_delete.png")
 
 
-def test_attendance_shows_the_days_history_on_hover(nursery, dashboards_url, browser, tmp_path: Path):  # noqa: F811
-    page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="ja-JP")
-    expect.set_options(timeout=TIMEOUT_MS)
-    sign_in(page, dashboards_url)
+def test_attendance_shows_the_days_history_on_hover(nursery, dashboards_url, new_page, tmp_path: Path):
+    page = new_page()
+    sign_in_as_staff(page, dashboards_url)
     open_from_sidebar(page, "出欠表管理")
 
     times = page.locator(".el-times").first

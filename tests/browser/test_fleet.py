@@ -11,12 +11,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from service.fleet.models import Alert, MetricSample
-from tests.browser.conftest import browser, dashboards_url  # noqa: F401 - the real Streamlit server and Chromium
+from tests.browser.conftest import choose, open_from_sidebar, screenshot, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 
 pytestmark = pytest.mark.slow
-TIMEOUT_MS = 30_000
 TOKYO = ZoneInfo("Asia/Tokyo")
 STORES = ("新宿店", "渋谷店", "池袋店", "上野店", "品川店", "横浜店")
 
@@ -48,35 +47,13 @@ def fleet(db):
     return first
 
 
-def sign_in(page: Page, url: str) -> None:
-    page.goto(url)
-    page.get_by_label("ログインID").fill("root")
-    page.get_by_label("パスワード").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    expect(page.get_by_role("heading", name="ダッシュボード")).to_be_visible()
+def sign_in_as_admin(page: Page, url: str) -> None:
+    sign_in(page, url, "root", DEFAULT_PASSWORD, "ダッシュボード")
 
 
-def choose(page: Page, label: str, option: str) -> None:
-    """Pick an option of a Streamlit selectbox by its label."""
-    page.get_by_label(label).click()
-    page.get_by_role("option", name=option).click()
-
-
-def open_from_sidebar(page: Page, title: str) -> None:
-    page.get_by_test_id("stSidebar").get_by_role("link", name=title).click()
-    expect(page.get_by_role("heading", name=title)).to_be_visible()
-
-
-def screenshot(page: Page, path: Path) -> None:
-    """A full-page screenshot once the run has finished (no element left over from the previous run)."""
-    expect(page.locator("[data-stale='true']")).to_have_count(0)
-    page.screenshot(path=path, full_page=True)
-
-
-def test_an_admins_rounds_dashboard_alerts_and_a_terminal(fleet, dashboards_url, browser, tmp_path: Path):  # noqa: F811
-    page = browser.new_page(viewport={"width": 1400, "height": 2200}, locale="ja-JP")
-    expect.set_options(timeout=TIMEOUT_MS)
-    sign_in(page, dashboards_url)
+def test_an_admins_rounds_dashboard_alerts_and_a_terminal(fleet, dashboards_url, new_page, tmp_path: Path):
+    page = new_page(2200)
+    sign_in_as_admin(page, dashboards_url)
 
     expect(page.get_by_test_id("stMetric").first).to_contain_text("総端末数")
     expect(page.get_by_text("稼働率: 66.7%")).to_be_visible()
@@ -105,10 +82,9 @@ def test_an_admins_rounds_dashboard_alerts_and_a_terminal(fleet, dashboards_url,
         screenshot(page, tmp_path / f"fleet_{title}.png")
 
 
-def test_the_report_downloads_as_csv_and_pdf(fleet, dashboards_url, browser, tmp_path: Path):  # noqa: F811
-    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="ja-JP", accept_downloads=True)
-    expect.set_options(timeout=TIMEOUT_MS)
-    sign_in(page, dashboards_url)
+def test_the_report_downloads_as_csv_and_pdf(fleet, dashboards_url, new_page, tmp_path: Path):
+    page = new_page(1000, accept_downloads=True)
+    sign_in_as_admin(page, dashboards_url)
     open_from_sidebar(page, "レポート")
     now = datetime.now(TOKYO)
     choose(page, "対象月", f"{now.year}年{now.month}月")

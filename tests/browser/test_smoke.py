@@ -5,40 +5,34 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import open_from_sidebar, screenshot, submit_login
 from tests.factories import DEFAULT_PASSWORD, make_user
-
-TIMEOUT_MS = 30_000
 
 
 @pytest.mark.slow
-def test_admin_signs_in_and_opens_user_administration(db, dashboards_url: str, browser, tmp_path: Path):
+def test_admin_signs_in_and_opens_user_administration(db, dashboards_url: str, new_page, tmp_path: Path):
     make_user(db, "root", name="管理者 太郎", grants={"platform": "admin"})
     make_user(db, "viewer", name="閲覧 花子", grants={"fleet": "viewer"})
     db.commit()
-    page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="ja-JP")
-    expect.set_options(timeout=TIMEOUT_MS)
+    page = new_page()
 
     page.goto(dashboards_url)
     expect(page.get_by_role("heading", name="ログイン")).to_be_visible()
-    page.get_by_label("ログインID").fill("root")
-    page.get_by_label("パスワード").fill("wrong-password")
-    page.get_by_role("button", name="ログイン").click()
+    submit_login(page, "root", "wrong-password")
     expect(page.get_by_text("ログインIDまたはパスワードが正しくありません（あと4回失敗するとロックされます）")).to_be_visible()
-    page.get_by_label("パスワード").fill(DEFAULT_PASSWORD)
     page.screenshot(path=tmp_path / "login.png")
-    page.get_by_role("button", name="ログイン").click()
+    submit_login(page, "root", DEFAULT_PASSWORD)
 
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_text("管理者 太郎")).to_be_visible()
     for section in ("端末管理", "予約", "代替機", "代理店CRM", "入退管理", "管理"):
         expect(sidebar.get_by_text(section, exact=True)).to_be_visible()
-    sidebar.get_by_role("link", name="ユーザー管理").click()
+    open_from_sidebar(page, "ユーザー管理", "admin-users")
 
-    expect(page.get_by_role("heading", name="ユーザー管理")).to_be_visible()
     expect(page.get_by_text("全2件中 1〜2件目")).to_be_visible()
     expect(page.get_by_text("ユーザーを追加")).to_be_visible()
     expect(page.get_by_test_id("stDataFrame")).to_be_visible()
     expect(page.get_by_role("button", name="CSVダウンロード")).to_be_visible()
     expect(page.get_by_text("表示件数")).to_be_visible()
     assert page.url.endswith("/admin-users")
-    page.screenshot(path=tmp_path / "admin_users.png", full_page=True)
+    screenshot(page, tmp_path / "admin_users.png")

@@ -1,9 +1,15 @@
-"""Dashboard tests run the real Streamlit app with AppTest against the real API served on a free port."""
+"""Dashboard tests run the real Streamlit app with AppTest against the real API served on a free port.
 
-from collections.abc import Callable
+Helpers for every page's tests: open_page (a page as a user, with query parameters or session state set first),
+button, texts, turn_page (the shared table's pager) and the `downloads` fixture (what download buttons deliver).
+"""
+
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from dashboards import api
@@ -30,6 +36,21 @@ def open_app(live_api: str) -> Callable[..., AppTest]:
     return _open
 
 
+def open_page(open_app, user, page: str, *, state: Mapping[str, Any] | None = None, **query: str) -> AppTest:
+    """Open one page (e.g. "app_pages/fleet_alerts.py") as the user and check that it ran without an exception.
+
+    query: ?name=value parameters of the address; state: session-state values set before the page runs.
+    """
+    at = open_app(user)
+    for name, value in (state or {}).items():
+        at.session_state[name] = value
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
 def button(at: AppTest, label: str):
     """The one button (or form submit button) with this label."""
     matches = [b for b in at.button if b.label == label]
@@ -39,3 +60,30 @@ def button(at: AppTest, label: str):
 
 def texts(elements) -> list[str]:
     return [element.value for element in elements]
+
+
+def turn_page(at: AppTest, number: int) -> AppTest:
+    """Go to page `number` of the (first) shared paginated table."""
+    return at.get("pagination")[0].set_value(number).run()
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict[str, Any]:
+    """What each download button a page renders delivers, by file name: its bytes, or the callable run on click.
+
+    A spy on Streamlit's media file manager (the real methods still run): AppTest keeps no files of its own.
+    """
+    files: dict[str, Any] = {}
+    add, add_deferred = MediaFileManager.add, MediaFileManager.add_deferred
+
+    def spy_add(self, data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+        files[file_name] = data
+        return add(self, data, mimetype, coordinates, file_name, is_for_static_download)
+
+    def spy_add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        files[file_name] = data_callable
+        return add_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add", spy_add)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", spy_add_deferred)
+    return files

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from tests.dashboards.conftest import button, texts
+from tests.dashboards.conftest import button, open_page, texts, turn_page
 from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
 
 USERS = "app_pages/admin_users.py"
@@ -15,13 +15,6 @@ def admin(db):
     user = make_user(db, "root", name="管理者", grants={"platform": "admin"})
     db.commit()
     return user
-
-
-def open_page(open_app, user, page: str):
-    at = open_app(user)
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def fill_new_user(at, *, login_id: str, name: str, email: str, password: str):
@@ -125,13 +118,11 @@ def test_the_user_list_pages_on_the_server(admin, db, open_app):
     for n in range(30):
         make_user(db, f"user{n:02d}")
     db.commit()
-    at = open_app(admin)
-    at.session_state["admin_users_page_size"] = 25
-    at.switch_page(USERS).run()
+    at = open_page(open_app, admin, USERS, state={"admin_users_page_size": 25})
 
     assert "全31件中 1〜25件目" in texts(at.caption)
     assert len(at.dataframe[0].value) == 25
-    at.get("pagination")[0].set_value(2).run()
+    turn_page(at, 2)
 
     assert "全31件中 26〜31件目" in texts(at.caption)
     assert at.dataframe[0].value["ログインID"].tolist() == [f"user{n}" for n in range(24, 30)]

@@ -6,8 +6,11 @@ import httpx
 import pytest
 
 from dashboards import api, sections
+from service.crm.models import Agency
 from tests.dashboards.conftest import DASHBOARDS, button, texts
 from tests.factories import DEFAULT_PASSWORD, make_user, token_for
+from tests.service.entry_logs.world import make_world
+from tests.service.fleet.conftest import make_customer
 from tests.support.live_server import free_port
 
 SIX_SECTIONS = ["端末管理", "予約", "代替機", "代理店CRM", "入退管理", "管理"]
@@ -45,6 +48,29 @@ def test_a_good_password_signs_in_and_shows_the_users_section(db, open_app):
     assert texts(at.title) == ["レポート"]
     assert "**佐藤 アリス**（alice）" in texts(at.sidebar.markdown)
     assert texts(at.sidebar.caption) == ["端末管理: 閲覧のみ"]
+
+
+def test_the_sidebar_names_the_tenant_each_scoped_grant_is_limited_to(db, open_app):
+    agency = Agency(name="株式会社AAA代理店", code="AAA")
+    db.add(agency)
+    customer = make_customer(db, "ABC商事")
+    nursery = make_world(db, "sakura", name="さくら保育園").nursery
+    scoped = make_user(db, "scoped", grants={
+        "fleet": ("viewer", str(customer.id)), "crm": ("sales", str(agency.id)),
+        "entry_logs": ("staff", str(nursery.id)),
+    })
+    unknown = make_user(db, "unknown", grants={"fleet": ("viewer", "999999"), "loaners": ("staff", "関東")})
+    db.commit()
+
+    assert sorted(texts(open_app(scoped).sidebar.caption)) == [
+        "代理店CRM: 営業担当者（範囲: 株式会社AAA代理店）",
+        "入退管理: 園スタッフ（範囲: さくら保育園）",
+        "端末管理: 閲覧のみ（範囲: ABC商事）",
+    ]
+    # A customer the API does not know shows the scope as stored; a jurisdiction's scope is its name already.
+    assert sorted(texts(open_app(unknown).sidebar.caption)) == [
+        "代替機: 拠点担当者（範囲: 関東）", "端末管理: 閲覧のみ（範囲: 999999）",
+    ]
 
 
 def test_fleet_viewer_navigation_holds_only_the_fleet_section(db, open_app):

@@ -1,6 +1,10 @@
 """Shared components rendered on their own."""
 
+from datetime import UTC, datetime, timedelta
+
 from streamlit.testing.v1 import AppTest
+
+from dashboards.components import relative_time
 
 
 def badges_and_cards() -> None:
@@ -20,3 +24,40 @@ def test_kpi_card_and_status_badges_colour_by_status():
     badges = [m.value for m in at.markdown]
     assert badges == [":red-badge[失敗]", ":green-badge[送信済み]", ":gray-badge[something-new]"]
     assert [e.value for e in at.error] == ["一つ目", "二つ目"]
+
+
+def coloured_list() -> None:
+    from dashboards import api, components
+
+    def fetch(page: int, page_size: int, **filters) -> dict:
+        numbers = list(range(1, 8))
+        return {"items": numbers[(page - 1) * page_size:page * page_size], "total": len(numbers)}
+
+    components.paginated_table(
+        "numbers", fetch, lambda n: {"番号": n, "偶奇": "偶" if n % 2 == 0 else "奇"}, file_name=None, page_size=3,
+        style=lambda frame: frame.style.map(lambda v: "color: #f97316" if v == "偶" else "", subset=["偶奇"]),
+        note="（偶数 = オレンジ）",
+    )
+    components.api_error(api.ApiError(422, "missing_columns", "CSVの列が足りません", {"missing": ["氏名", "電話"]}))
+
+
+def test_a_paginated_table_with_a_fixed_size_a_style_and_no_csv():
+    at = AppTest.from_function(coloured_list).run()
+
+    assert [c.value for c in at.caption] == ["全7件中 1〜3件目（偶数 = オレンジ）"]
+    assert at.dataframe[0].value["番号"].tolist() == [1, 2, 3]
+    assert "color: #f97316" in at.dataframe[0].proto.arrow_data.styler.styles
+    assert not at.selectbox, "a fixed page size has no 表示件数"
+    assert not at.get("download_button")
+    assert at.get("pagination")[0].num_pages == 3
+    assert [e.value for e in at.error] == ["CSVの列が足りません（不足している列: 氏名、電話）"]
+
+    at.get("pagination")[0].set_value(3).run()
+    assert [c.value for c in at.caption] == ["全7件中 7〜7件目（偶数 = オレンジ）"]
+
+
+def test_relative_time_counts_minutes_hours_and_days():
+    now = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+    ago = {seconds: (now - timedelta(seconds=seconds)).isoformat() for seconds in (30, 600, 3 * 3600, 2 * 86400)}
+    assert [relative_time(value, now) for value in ago.values()] == ["たった今", "10分前", "3時間前", "2日前"]
+    assert relative_time(None, now) == ""

@@ -8,9 +8,8 @@ import pytest
 from dashboards import sections
 from service.audit.service import SYSTEM
 from service.entry_logs import attendance
-from tests.dashboards.conftest import DASHBOARDS, texts
+from tests.dashboards.conftest import DASHBOARDS, open_page, texts
 from tests.dashboards.test_entry_logs_logs import himawari, sakura, staff_of  # noqa: F401 - fixtures
-from tests.dashboards.test_fleet_dashboard import open_page
 from tests.factories import make_user
 from tests.service.entry_logs.world import add_log
 

@@ -9,9 +9,8 @@ import pytest
 from service.audit.service import SYSTEM
 from service.entry_logs import attendance
 from service.entry_logs.models import Parent
-from tests.dashboards.conftest import button, texts
+from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_entry_logs_logs import himawari, sakura, staff_of  # noqa: F401 - fixtures
-from tests.dashboards.test_fleet_dashboard import open_page
 from tests.service.entry_logs.world import World, add_log
 
 ATTENDANCE = "app_pages/entry_logs_attendance.py"

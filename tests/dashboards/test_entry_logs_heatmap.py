@@ -4,9 +4,8 @@ import json
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.dashboards.conftest import texts
+from tests.dashboards.conftest import open_page, texts
 from tests.dashboards.test_entry_logs_logs import sakura, staff_of  # noqa: F401 - fixtures
-from tests.dashboards.test_fleet_dashboard import open_page
 from tests.service.entry_logs.world import add_log
 
 HEATMAP = "app_pages/entry_logs_heatmap.py"

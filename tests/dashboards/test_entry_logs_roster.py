@@ -4,9 +4,8 @@ from sqlalchemy import select
 
 from service.database import utcnow
 from service.entry_logs.models import Child, Parent
-from tests.dashboards.conftest import button, texts
-from tests.dashboards.test_entry_logs_logs import downloads, sakura, staff_of  # noqa: F401 - fixtures
-from tests.dashboards.test_fleet_dashboard import open_page
+from tests.dashboards.conftest import button, open_page, texts
+from tests.dashboards.test_entry_logs_logs import sakura, staff_of  # noqa: F401 - fixtures
 from tests.service.entry_logs.world import add_log
 
 ROSTER = "app_pages/entry_logs_roster.py"

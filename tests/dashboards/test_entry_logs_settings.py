@@ -4,9 +4,8 @@ import httpx
 from sqlalchemy import select
 
 from service.entry_logs.models import Nursery
-from tests.dashboards.conftest import button, texts
+from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_entry_logs_logs import sakura, staff_of  # noqa: F401 - fixtures
-from tests.dashboards.test_fleet_dashboard import open_page
 from tests.factories import make_user
 
 SETTINGS = "app_pages/entry_logs_settings.py"

@@ -4,8 +4,7 @@ import httpx
 import pytest
 
 from service.fleet.models import Alert
-from tests.dashboards.conftest import button, texts
-from tests.dashboards.test_fleet_dashboard import open_page
+from tests.dashboards.conftest import button, open_page, texts
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 

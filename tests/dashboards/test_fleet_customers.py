@@ -3,8 +3,7 @@
 import httpx
 import pytest
 
-from tests.dashboards.conftest import button, texts
-from tests.dashboards.test_fleet_dashboard import open_page
+from tests.dashboards.conftest import button, open_page, texts
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import make_customer
 from tests.support.waiting import wait_until
@@ -120,4 +119,4 @@ def test_a_csv_without_the_required_columns_is_refused_with_the_missing_ones(adm
     at.file_uploader(key="fleet_customers_import_file").set_value(("x.csv", content, "text/csv"))
     at = button(at, "取込を開始").click().run()
 
-    assert texts(at.error) == ["CSVに必須の列がありません（不足している列: customer, store_name）"]
+    assert texts(at.error) == ["CSVに必須の列がありません（不足している列: customer、store_name）"]

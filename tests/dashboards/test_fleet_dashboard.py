@@ -4,7 +4,7 @@ import pytest
 
 from dashboards import sections
 from service.fleet.models import Alert
-from tests.dashboards.conftest import DASHBOARDS, texts
+from tests.dashboards.conftest import DASHBOARDS, open_page, texts
 from tests.factories import make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 
@@ -31,16 +31,6 @@ def fleet(db):
     open_alert(db, shinjuku, "error", 90, status="resolved")
     db.commit()
     return abc, xyz
-
-
-def open_page(open_app, user, page: str, **query: str):
-    """Open one page as the user (with ?name=value query parameters) and check that it ran without an exception."""
-    at = open_app(user)
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_cards_availability_alerts_and_customer_table(fleet, db, open_app):

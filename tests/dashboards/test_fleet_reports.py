@@ -7,8 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from service.fleet.models import Alert
-from tests.dashboards.conftest import texts
-from tests.dashboards.test_fleet_dashboard import open_page
+from tests.dashboards.conftest import open_page, texts
 from tests.factories import make_user
 from tests.service.fleet.conftest import make_customer, make_terminal
 

@@ -5,8 +5,7 @@ import pytest
 from sqlalchemy import insert
 
 from service.fleet.models import MetricHourly, MetricSample, Terminal, TerminalEvent
-from tests.dashboards.conftest import button, texts
-from tests.dashboards.test_fleet_dashboard import open_page
+from tests.dashboards.conftest import button, open_page, texts, turn_page
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 
@@ -32,13 +31,11 @@ def fleet(db):
 
 def test_the_list_pages_on_the_server(fleet, open_app):
     *_, operator = fleet
-    at = open_app(operator)
-    at.session_state["fleet_terminals_page_size"] = 50
-    at.switch_page(TERMINALS).run()
+    at = open_page(open_app, operator, TERMINALS, state={"fleet_terminals_page_size": 50})
 
     assert "全121件中 1〜50件目" in texts(at.caption)
     assert len(at.dataframe[0].value) == 50
-    at.get("pagination")[0].set_value(3).run()
+    turn_page(at, 3)
 
     assert "全121件中 101〜121件目" in texts(at.caption)
     assert at.dataframe[0].value["シリアル番号"].tolist()[-1] == "XYZ-001"

@@ -20,8 +20,8 @@ from service.audit.service import SYSTEM
 from service.database import session_scope, utcnow
 from service.entry_logs import roster
 from service.entry_logs.models import EntryLog, Nursery
-from service.entry_logs.station import issue_station_token
 from service.entry_logs.schemas import ChildCreate, NurseryCreate, ParentCreate
+from service.entry_logs.station import issue_station_token
 from tests.factories import cached_hash
 from tests.support.live_server import live_api  # noqa: F401  (the fixture)
 
@@ -49,22 +49,25 @@ def kiosk_world() -> KioskWorld:
     """さくら保育園 with a station password and two parents (each with a child), and a parent of another nursery."""
     with session_scope() as db:
         sakura = roster.create_nursery(db, data=NurseryCreate(code="sakura", name="さくら保育園"), actor=SYSTEM)
-        sakura.entry_exit_password_hash = cached_hash(STATION_PASSWORD)  # what set_entry_exit_password stores, hashed once
+        # What set_entry_exit_password stores, hashed once for the whole run.
+        sakura.entry_exit_password_hash = cached_hash(STATION_PASSWORD)
         other = roster.create_nursery(db, data=NurseryCreate(code="himawari", name="ひまわり保育園"), actor=SYSTEM)
         parents = [
             roster.create_parent(db, nursery=sakura, data=ParentCreate(nursery_id=sakura.id, name=name), actor=SYSTEM)
             for name in ("山田 花子", "佐藤 太郎")
         ]
         for parent, child in zip(parents, ("山田 太郎", "佐藤 次郎"), strict=True):
-            roster.create_child(db, nursery=sakura, data=ChildCreate(nursery_id=sakura.id, name=child, parent_ids=[parent.id]),
-                                actor=SYSTEM)
-        stranger = roster.create_parent(db, nursery=other, data=ParentCreate(nursery_id=other.id, name="鈴木 次郎"), actor=SYSTEM)
+            data = ChildCreate(nursery_id=sakura.id, name=child, parent_ids=[parent.id])
+            roster.create_child(db, nursery=sakura, data=data, actor=SYSTEM)
+        stranger = roster.create_parent(
+            db, nursery=other, data=ParentCreate(nursery_id=other.id, name="鈴木 次郎"), actor=SYSTEM
+        )
         return KioskWorld(sakura.id, sakura.code, sakura.name, [Person(p.id, p.name) for p in parents],
                           Person(stranger.id, stranger.name))
 
 
 def store_session(config: StationConfig, world: KioskWorld) -> None:
-    """Leave a logged-in session in the state directory, as an earlier run of the station would (token from the service)."""
+    """Leave a logged-in session in the state directory, as an earlier run of the station would (a service token)."""
     with session_scope() as db:
         nursery = db.get(Nursery, world.nursery_id)
         issued = issue_station_token(nursery, now=utcnow())

@@ -35,6 +35,11 @@ def text_of(app: StationApp, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).content)
 
 
+def login_enabled(app: StationApp) -> bool:
+    """The login button is back (the answer to the last try has come)."""
+    return not app.screen.query_one("#login", Button).disabled
+
+
 def history(app: StationApp) -> list[list[str]]:
     table = app.screen.query_one("#history", DataTable)
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
@@ -65,11 +70,11 @@ async def test_locked_login_says_how_long_until_unlock(station_config, kiosk_wor
     async with app.run_test(size=SIZE) as pilot:
         for attempt in range(1, 6):
             await log_in(pilot, "" if attempt > 1 else kiosk_world.code, f"wrong-{attempt}")
-            await eventually(lambda: not app.screen.query_one("#login", Button).disabled and text_of(app, "#login-error"),
+            await eventually(lambda: login_enabled(app) and text_of(app, "#login-error"),
                              f"the answer to attempt {attempt}")
         await pilot.click("#password")
         await pilot.press(*STATION_PASSWORD, "enter")
-        await eventually(lambda: not app.screen.query_one("#login", Button).disabled, "the answer to the right password")
+        await eventually(lambda: login_enabled(app), "the answer to the right password")
         assert isinstance(app.screen, LoginScreen), "a locked code must not log in, even with the right password"
         assert "ロック" in text_of(app, "#login-error")
         assert "あと10分後" in text_of(app, "#login-error")

@@ -8,8 +8,8 @@ import sys
 
 from scanner_station import labels
 from scanner_station.config import PASSWORD_ENV
-from service.config import REPO_ROOT
 from scanner_station.headless import run_headless, split_line
+from service.config import REPO_ROOT
 from tests.scanner_station.conftest import STATION_PASSWORD, recorded_logs
 
 
@@ -56,7 +56,8 @@ async def test_without_a_session_or_password_it_refuses_to_start(station_config,
 async def test_offline_scans_are_queued_and_sent_by_a_later_run(station_config, kiosk_world, dead_url):
     login = station_config(nursery_code=kiosk_world.code)
     assert (await run(login, "", {PASSWORD_ENV: STATION_PASSWORD}))[0] == 0
-    code, results = await run(station_config(server_url=dead_url), f"{kiosk_world.parents[0].id}\n{kiosk_world.parents[1].id}\n")
+    scans = f"{kiosk_world.parents[0].id}\n{kiosk_world.parents[1].id}\n"
+    code, results = await run(station_config(server_url=dead_url), scans)
     assert code == 1
     assert [r["status"] for r in results] == ["pending", "pending"]
     assert results[0]["message"] == labels.SAVED_OFFLINE
@@ -69,8 +70,9 @@ async def test_offline_scans_are_queued_and_sent_by_a_later_run(station_config, 
 
 def test_python_m_scanner_station_headless(station_config, kiosk_world, live_api, tmp_path):
     env = os.environ | {PASSWORD_ENV: STATION_PASSWORD}
-    argv = [sys.executable, "-m", "scanner_station", "--headless", "--server", live_api, "--state-dir", str(tmp_path / "cli"),
-            "--station-id", "cli-gate", "--nursery-code", kiosk_world.code, "--type", "out"]
+    argv = [sys.executable, "-m", "scanner_station", "--headless", "--server", live_api,
+            "--state-dir", str(tmp_path / "cli"), "--station-id", "cli-gate", "--nursery-code", kiosk_world.code,
+            "--type", "out"]
     done = subprocess.run(argv, input=f"{kiosk_world.parents[0].id}\nx\n", capture_output=True, text=True, env=env,
                           cwd=REPO_ROOT, timeout=60)
     assert done.returncode == 0, done.stderr

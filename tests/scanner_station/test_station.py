@@ -1,5 +1,7 @@
 """The station without its screens: the scan rules, the durable queue, retries and resends against the live service."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from scanner_station import labels
@@ -105,6 +107,22 @@ async def test_a_resend_after_a_lost_answer_is_the_scans_own_record_not_a_double
     assert station.queue.get(scan.client_scan_id).status == "success"
     await station.close()
     assert len(recorded_logs(kiosk_world.nursery_id)) == 1
+
+
+async def test_a_double_scan_in_the_same_second_after_a_lost_answer_is_still_a_double_scan(station_config,
+                                                                                          kiosk_world):
+    """What tells them apart is whose record the answer returns, not its time: both scans carry the same second."""
+    moment = datetime.now(UTC).replace(microsecond=0)
+    station = Station(station_config(), now=lambda: moment)
+    await station.login(kiosk_world.code, STATION_PASSWORD)
+    first = station.accept(str(kiosk_world.parents[0].id), "Entry")
+    await station.deliver_pending()
+    second = station.accept(str(kiosk_world.parents[0].id), "Entry")
+    station.queue.count_attempt(second.client_scan_id)  # as if a try had got through and its answer been lost
+    await station.deliver_pending()
+    assert [station.queue.get(scan.client_scan_id).status for scan in (first, second)] == ["success", "duplicate"]
+    await station.close()
+    assert [log.client_scan_id for log in recorded_logs(kiosk_world.nursery_id)] == [first.client_scan_id]
 
 
 async def test_login_refusals_carry_the_services_reason(station_config, kiosk_world, dead_url):
