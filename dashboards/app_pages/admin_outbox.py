@@ -54,13 +54,7 @@ def filters() -> dict[str, str]:
 
 
 def retry(message: dict) -> None:
-    try:
-        api.retry_outbox(message["id"])
-    except api.ApiError as exc:
-        components.api_error(exc)
-        return
-    components.flash(PAGE, f"ID {message['id']} を再送の待ち行列に戻しました。")
-    st.rerun()
+    components.act(PAGE, lambda: api.retry_outbox(message["id"]), f"ID {message['id']} を再送の待ち行列に戻しました。")
 
 
 def message_detail(shown: list[dict]) -> None:

@@ -59,14 +59,11 @@ def create_form() -> None:
     if components.show_errors(errors):
         return
     data = {"login_id": login_id, "name": name, "email": email or None, "password": password, "is_active": active}
-    try:
-        user = api.create_user(data)
-    except api.ApiError as exc:
-        components.api_error(exc)
-        return
-    st.session_state[f"{PAGE}_selected"] = user["id"]
-    components.flash(PAGE, f"ユーザー「{labels.plain(login_id)}」を作成しました。続けて権限を設定してください。")
-    st.rerun()
+
+    def create() -> None:
+        st.session_state[f"{PAGE}_selected"] = api.create_user(data)["id"]
+
+    components.act(PAGE, create, f"ユーザー「{labels.plain(login_id)}」を作成しました。続けて権限を設定してください。")
 
 
 def pick_user(shown: list[dict]) -> dict | None:
@@ -107,16 +104,10 @@ def edit_form(user: dict) -> None:
         return
     if password:
         changes["password"] = password
-    if not changes:
-        st.info("変更はありません。")
-        return
-    try:
-        api.update_user(uid, changes)
-    except api.ApiError as exc:
-        components.api_error(exc)
-        return
-    components.flash(PAGE, f"ユーザー「{labels.plain(user['login_id'])}」を保存しました。")
-    st.rerun()
+    components.act(
+        PAGE, lambda: api.update_user(uid, changes), f"ユーザー「{labels.plain(user['login_id'])}」を保存しました。",
+        changed=bool(changes),
+    )
 
 
 def grant_row(user_id: int, entry: dict, grant: dict | None) -> tuple[str, str]:
