@@ -81,6 +81,11 @@ class Reservation(Base):
         Index("ix_reservations_reservation_status_created", "status", "created_at"),
         Index("ix_reservations_reservation_status_desired", "status", "desired_at"),
         Index("ix_reservations_reservation_status_reminder", "status", "reminder_due_at"),
+        Index(  # name-prefix search (LIKE 'name%') by support when a requester calls
+            "ix_reservations_reservation_requester_name",
+            "requester_name",
+            postgresql_ops={"requester_name": "varchar_pattern_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -121,6 +121,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_reservations_reservation_status_created', ['status', 'created_at'], unique=False)
         batch_op.create_index('ix_reservations_reservation_status_desired', ['status', 'desired_at'], unique=False)
         batch_op.create_index('ix_reservations_reservation_status_reminder', ['status', 'reminder_due_at'], unique=False)
+        batch_op.create_index('ix_reservations_reservation_requester_name', ['requester_name'], unique=False, postgresql_ops={'requester_name': 'varchar_pattern_ops'})
 
     op.create_table('reservations_shop_service',
     sa.Column('shop_id', sa.Integer(), nullable=False),
@@ -284,6 +285,7 @@ def downgrade() -> None:
     op.drop_table('reservations_shop_service')
     with op.batch_alter_table('reservations_reservation', schema=None) as batch_op:
         batch_op.drop_index('ix_reservations_reservation_status_reminder')
+        batch_op.drop_index('ix_reservations_reservation_requester_name')
         batch_op.drop_index('ix_reservations_reservation_status_desired')
         batch_op.drop_index('ix_reservations_reservation_status_created')
         batch_op.drop_index(batch_op.f('ix_reservations_reservation_requester_phone'))
