@@ -46,7 +46,10 @@ def _database_ok() -> bool:
 def create_app() -> FastAPI:
     settings = get_settings()
     configure_logging()
-    app = FastAPI(title="Daichō API", version="0.1.0", docs_url="/docs", openapi_url="/api/openapi.json")
+    app = FastAPI(
+        title="Daichō API", version="0.1.0", docs_url="/docs", openapi_url="/api/openapi.json",
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
     install_error_handlers(app)
     api = APIRouter(prefix="/api")
     for router in (_system_router(), *all_routers()):
