@@ -74,7 +74,7 @@ def start(db: Session, *, now: datetime, actor: Actor) -> Rotation | None:
             db.flush()
     except IntegrityError:
         return None
-    run.archive_folder = str(archive_root() / f"rotation_{run.id:05d}_{now:%Y%m%dT%H%M%S}")
+    run.archive_folder = str(archive_root() / f"rotation_{run.id:05d}_{now:%Y%m%dT%H%M%S%f}")
     db.flush()
     audit.record(
         db,
