@@ -13,7 +13,17 @@ from service.audit import service as audit
 from service.audit.service import Actor
 from service.entry_logs import labels
 from service.entry_logs.models import Child, EntryLog, Nursery, Parent
-from service.entry_logs.schemas import ChildCreate, ChildUpdate, ClassName, Name, NurseryCreate, NurseryUpdate, ParentCreate, ParentUpdate, Phone
+from service.entry_logs.schemas import (
+    ChildCreate,
+    ChildUpdate,
+    ClassName,
+    Name,
+    NurseryCreate,
+    NurseryUpdate,
+    ParentCreate,
+    ParentUpdate,
+    Phone,
+)
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.identity.security import hash_password
 from service.tenancy import TenantScope, get_scoped, scoped
@@ -209,15 +219,6 @@ class ImportOutcome:
     children_created: int = 0
     links_created: int = 0
     rejected: list[dict] = field(default_factory=list)
-
-
-def decode_csv(content: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationFailed(labels.CSV_UNREADABLE, code="csv_unreadable")
 
 
 def _column_map(header: list[str]) -> dict[str, int]:

@@ -24,19 +24,53 @@ from fastapi.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from service.config import get_settings
+from service.csvtools import decode_csv
 from service.database import utcnow
 from service.deps import DbSession
 from service.entry_logs import attendance, cards, insights, labels, logs, roster, scans, station
 from service.entry_logs.dependencies import (
-    CurrentStation, DomainAdmin, Filters, ListQuery, OldestFirst, PathChild, PathNursery, PathParent, QueryNursery,
-    StaffCaller, StaffScope, list_query,
+    CurrentStation,
+    DomainAdmin,
+    Filters,
+    ListQuery,
+    OldestFirst,
+    PathChild,
+    PathNursery,
+    PathParent,
+    QueryNursery,
+    StaffCaller,
+    StaffScope,
+    list_query,
 )
 from service.entry_logs.lookups import local_today, local_zone
 from service.entry_logs.models import Child, Nursery, Parent
 from service.entry_logs.schemas import (
-    AttendanceDay, AttendanceRecord, AttendanceUpdate, ChildAttendance, ChildCreate, ChildRead, ChildUpdate, DayLog,
-    EntryExitLoginIn, EntryExitLoginOut, HeartbeatOut, Heatmap, HeatmapCell, ImportReport, LogPage, LogRead, NurseryCreate,
-    NurseryRead, NurseryUpdate, ParentCreate, ParentRead, ParentUpdate, PasswordIn, PresentParent, ScanIn, ScanOut,
+    AttendanceDay,
+    AttendanceRecord,
+    AttendanceUpdate,
+    ChildAttendance,
+    ChildCreate,
+    ChildRead,
+    ChildUpdate,
+    DayLog,
+    EntryExitLoginIn,
+    EntryExitLoginOut,
+    HeartbeatOut,
+    Heatmap,
+    HeatmapCell,
+    ImportReport,
+    LogPage,
+    LogRead,
+    NurseryCreate,
+    NurseryRead,
+    NurseryUpdate,
+    ParentCreate,
+    ParentRead,
+    ParentUpdate,
+    PasswordIn,
+    PresentParent,
+    ScanIn,
+    ScanOut,
 )
 from service.identity.router import request_actor
 from service.pagination import Page, PageParams, page_params
@@ -212,7 +246,7 @@ def barcode_cards(
 @admin_router.post("/nurseries/{nursery_id}/roster-import", response_model=ImportReport)
 def import_roster(nursery: PathNursery, caller: StaffCaller, db: DbSession, file: Annotated[UploadFile, File()]) -> ImportReport:
     """CSV rows 保護者名,電話番号,園児名,クラス; creates what is missing, links parent and child, reports rejected rows."""
-    outcome = roster.import_roster(db, nursery=nursery, text=roster.decode_csv(file.file.read()), actor=caller.actor)
+    outcome = roster.import_roster(db, nursery=nursery, text=decode_csv(file.file.read()), actor=caller.actor)
     return ImportReport.model_validate(outcome)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
+from service.csvtools import decode_csv
 from service.errors import NotFound, ValidationFailed
 from service.fleet import auditing, labels
 from service.fleet.models import Customer, Terminal, TerminalImport
@@ -21,18 +22,6 @@ CHUNK = 500
 FIELDS = ("serial_number", "customer", "store_name", "installed_date", "firmware_version")
 HEADERS = {name: name for name in FIELDS} | labels.IMPORT_HEADERS
 REQUIRED = ("serial_number", "customer", "store_name")
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM) or Shift_JIS, as exports from Japanese tools come."""
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationFailed(
-        "CSVの文字コードを判別できません（UTF-8またはShift_JIS）", details={"field": "file", "rule": "encoding"}
-    )
 
 
 def _records(content: str) -> list[dict[str, str]]:
@@ -52,7 +41,7 @@ def create_import(
     db: Session, *, filename: str, data: bytes, scope: TenantScope, actor: Actor, now: datetime
 ) -> TerminalImport:
     """Check the file's shape now (encoding, columns, size); the rows are checked by the job."""
-    content = decode(data)
+    content = decode_csv(data)
     rows = _records(content)
     if len(rows) > MAX_ROWS:
         raise ValidationFailed(

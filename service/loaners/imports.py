@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
+from service.csvtools import decode_csv
 from service.errors import DomainError, NotFound, ValidationFailed
 from service.loaners import forms, labels, numbering
 from service.loaners.devices import kind_of
@@ -30,16 +31,6 @@ CHUNK = 1000
 MAX_REPORTED = 1000
 TIMESTAMP_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M")
 FIXED_COLUMNS = (labels.IMPORT_TIMESTAMP, labels.IMPORT_EMAIL, labels.IMPORT_NUMBER, labels.IMPORT_MODEL)
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM) or Shift_JIS, as Japanese spreadsheet exports come."""
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationFailed(labels.IMPORT_ENCODING, details={"field": "file", "rule": "encoding"})
 
 
 def _header(content: str) -> list[str]:
@@ -65,7 +56,7 @@ def create_import(
     db: Session, *, form: Form, filename: str, data: bytes, actor: Actor, now: datetime
 ) -> SubmissionImport:
     """Check the file's shape now (encoding, required columns, size); the rows are checked by the job."""
-    content = decode(data)
+    content = decode_csv(data)
     try:
         header, total = _header(content), _row_count(content)
     except csv.Error as exc:
