@@ -1,7 +1,7 @@
 """loaners (代替機): masters, status forms as data, append-only submissions, imports, rotations; §8.1 initial data
 
 Revision ID: 0006_loaners
-Revises: 0004_fleet
+Revises: 0005_reservations
 Create Date: 2026-11-21 09:10:17.178654
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import service.database
 
 revision: str = '0006_loaners'
-down_revision: str | None = '0004_fleet'
+down_revision: str | None = '0005_reservations'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """crm: agencies, CRM profiles, corporations, requests, sites, images, comments, notifications and the masters
 
 Revision ID: 0007_crm
-Revises: 0004_fleet
+Revises: 0006_loaners
 Create Date: 2026-11-21 12:00:00.000000
 
 The option services (§8) and choice masters (§9) are inserted here, from service.crm.masters (the one copy of that
@@ -18,7 +18,7 @@ import service.database
 from service.crm.masters import choice_rows, option_rows
 
 revision: str = "0007_crm"
-down_revision: str | None = "0004_fleet"
+down_revision: str | None = "0006_loaners"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
