@@ -57,7 +57,18 @@ SECTIONS: tuple[Section, ...] = (
         "loaners", "代替機",
         "代替機（預り機）の状況をステータス送信の履歴から管理し、"
         "ステータス別・拠点別・デバイスタイプ別の台数を集計します。",
-        (PageSpec("app_pages/loaners_home.py", "概要", "loaners", icon=":material/swap_horiz:"),),
+        (
+            PageSpec("app_pages/loaners_devices.py", "通常データ", "loaners", icon=":material/swap_horiz:"),
+            PageSpec("app_pages/loaners_summary.py", "サマリー", "loaners-summary", icon=":material/dashboard:"),
+            PageSpec("app_pages/loaners_audit.py", "監査データ", "loaners-audit", icon=":material/fact_check:"),
+            PageSpec("app_pages/loaners_device.py", "機器詳細", "loaners-device", icon=":material/devices:"),
+            PageSpec("app_pages/loaners_status_form.py", "ステータス送信", "loaners_status_form",
+                     icon=":material/edit_note:"),
+            PageSpec("app_pages/loaners_masters.py", "マスタ管理", "loaners-masters", ("admin",),
+                     ":material/settings:"),
+            PageSpec("app_pages/loaners_import.py", "回答シート取込", "loaners-import", ("admin",),
+                     ":material/upload_file:"),
+        ),
     ),
     Section(
         "crm", "代理店CRM",

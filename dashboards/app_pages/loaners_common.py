@@ -1,0 +1,79 @@
+"""What the 代替機 pages share: roles, the 管轄 and location pickers, the form's visibility rules (§2.3.4).
+
+What any page could use (act, times, badges, the paged table) is in dashboards/components.py.
+"""
+
+import re
+
+import streamlit as st
+
+from dashboards import auth, labels, loaners_api, sections
+from service.loaners import labels as loaner_labels
+
+DOMAIN = "loaners"
+ADMIN = ("admin",)
+DEVICE_PAGE = "app_pages/loaners_device.py"
+FORM_PAGE = "app_pages/loaners_status_form.py"
+VALUE_PREFIX = re.compile(r"^\s*(\d{1,3})\.")
+
+
+def is_admin(user: dict) -> bool:
+    return sections.can_view(user, DOMAIN, ADMIN)
+
+
+def jurisdiction_select(user: dict, key: str) -> str:
+    """The 管轄 filter; a user whose grant names one 管轄 sees only that one (and no choice)."""
+    scope = auth.tenant_scope(user, DOMAIN)
+    if scope:
+        st.caption(f"管轄: {labels.plain(scope)}")
+        return scope
+    options = ["", *loaners_api.jurisdictions()]
+    return st.selectbox("管轄", options, key=key, format_func=lambda j: j or labels.ALL_LABEL)
+
+
+def location_select(label: str, key: str, *, jurisdiction: str = "", include_all: bool = True) -> str:
+    """A location picker within the 管轄 (the caller's scope applies on the API); returns the 拠点ID or ''."""
+    places = {loc["id"]: f"{loc['name']}（{loc['id']}）" for loc in loaners_api.locations(jurisdiction=jurisdiction)}
+    options = ["", *places] if include_all else list(places)
+    return st.selectbox(label, options, key=key, format_func=lambda i: places.get(i, labels.ALL_LABEL)) or ""
+
+
+def status_choices() -> list[str]:
+    """The 0-4.ステータス choices of the terminal form (every form shares them)."""
+    form = loaners_api.form("terminal")
+    return next(q["choices"] for q in form["questions"] if q["key"] == form["status_key"])
+
+
+def value_prefix(value: str | None) -> str | None:
+    """ "1.貸出中" -> "1"."""
+    match = VALUE_PREFIX.match(value or "")
+    return match.group(1) if match else None
+
+
+def shown(question: dict, form: dict, answers: dict) -> bool:
+    """The API's rule: a numbered question shows under its status; an N-X-* one only when N-0 starts with X."""
+    prefix = question["status_prefix"]
+    if prefix is None:
+        return True
+    if value_prefix(answers.get(form["status_key"])) != prefix:
+        return False
+    nested = question["nested_prefix"]
+    return nested is None or value_prefix(answers.get(form["nested_keys"].get(prefix))) == nested
+
+
+def condition_met(question: dict, answers: dict) -> bool:
+    return all(answers.get(key) == value for key, value in question["condition"].items())
+
+
+def device_link(device_id: int, number: str) -> None:
+    st.page_link(DEVICE_PAGE, label=f"{number} の詳細を開く", icon=":material/open_in_new:",
+                 query_params={"id": str(device_id)})
+
+
+def form_link(device_id: int, number: str) -> None:
+    st.page_link(FORM_PAGE, label=f"{number} のステータスを送信", icon=":material/edit_note:",
+                 query_params={"device": str(device_id)})
+
+
+def held_label(held_status: str | None) -> str:
+    return loaner_labels.HELD_STATUSES.get(held_status or "", held_status or "")

@@ -1,5 +1,0 @@
-"""代替機 › 概要."""
-
-from dashboards import components
-
-components.section_home(__file__)

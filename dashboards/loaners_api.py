@@ -1,0 +1,122 @@
+"""代替機: every call the loaners pages make, built on api.py's cached reads, writes, uploads and downloads."""
+
+from collections.abc import Callable
+from typing import Any
+
+from dashboards.api import download, fetch, read, write
+
+# Masters
+
+
+def jurisdictions() -> list[str]:
+    """The 管轄 the signed-in user may see (only their own for a scoped grant)."""
+    return read("/loaners/jurisdictions")
+
+
+def locations(**filters: Any) -> list[dict]:
+    return read("/loaners/locations", **filters)
+
+
+def create_location(data: dict) -> dict:
+    return write("POST", "/loaners/locations", data)
+
+
+def update_location(location_id: str, changes: dict) -> dict:
+    return write("PATCH", f"/loaners/locations/{location_id}", changes)
+
+
+def categories() -> list[dict]:
+    return read("/loaners/categories")
+
+
+def models() -> list[dict]:
+    return read("/loaners/models")
+
+
+def create_model(data: dict) -> dict:
+    return write("POST", "/loaners/models", data)
+
+
+def update_model(model_id: str, changes: dict) -> dict:
+    return write("PATCH", f"/loaners/models/{model_id}", changes)
+
+
+def data_types() -> list[dict]:
+    return read("/loaners/data-types", include_inactive=True)
+
+
+def update_data_type(data_type_id: str, changes: dict) -> dict:
+    return write("PATCH", f"/loaners/data-types/{data_type_id}", changes)
+
+
+def label_sheet(location_id: str, kind: str = "") -> Callable[[], bytes]:
+    """The location's QR label sheet (PDF), fetched when the download button is clicked."""
+    return download(f"/loaners/locations/{location_id}/labels.pdf", kind=kind or None)
+
+
+# Forms and devices
+
+
+def form(kind: str) -> dict:
+    return read(f"/loaners/forms/{kind}")
+
+
+def list_devices(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    return read("/loaners/devices", page=page, page_size=page_size, **filters)
+
+
+def create_device(data: dict) -> dict:
+    return write("POST", "/loaners/devices", data)
+
+
+def get_device(device_id: int) -> dict:
+    return read(f"/loaners/devices/{device_id}")
+
+
+def device_form(device_id: int) -> dict:
+    """The device, its status form, the current answers to prefill and the keys they show."""
+    return read(f"/loaners/devices/{device_id}/form")
+
+
+def timeline(device_id: int, *, page: int = 1, page_size: int = 50) -> dict:
+    return read(f"/loaners/devices/{device_id}/submissions", page=page, page_size=page_size)
+
+
+def submit(device_id: int, answers: dict) -> dict:
+    return write("POST", f"/loaners/devices/{device_id}/submissions", {"answers": answers})
+
+
+def qr_png(device_id: int) -> bytes:
+    return download(f"/loaners/devices/{device_id}/qr.png")()
+
+
+# Views
+
+
+def normal_view(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    return read("/loaners/views/normal", page=page, page_size=page_size, **filters)
+
+
+def audit_view(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    return read("/loaners/views/audit", page=page, page_size=page_size, **filters)
+
+
+def summary(jurisdiction: str = "") -> dict:
+    return read("/loaners/views/summary", jurisdiction=jurisdiction)
+
+
+def held_devices(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    return read("/loaners/views/summary/devices", page=page, page_size=page_size, **filters)
+
+
+# Imports
+
+
+def start_import(form_kind: str, file_name: str, content: bytes) -> dict:
+    """Send a Google Forms response sheet (CSV); a job stores the rows (follow it with import_progress)."""
+    return write("POST", "/loaners/imports", files={"file": (file_name, content, "text/csv")},
+                 data={"form_kind": form_kind})
+
+
+def import_progress(import_id: int) -> dict:
+    return fetch(f"/loaners/imports/{import_id}")
