@@ -9,6 +9,11 @@ from pathlib import Path
 PLATFORM = "platform"
 # 端末管理 §5.1: every fleet role but 閲覧のみ (viewer), who reads reports only.
 FLEET_STAFF = ("admin", "operator", "support")
+# 代理店CRM §3/§5: each role sees only its pages; the first page a role sees is its home (§3.0).
+CRM_ALL = ("sales", "operator", "admin")
+CRM_SALES_SIDE = ("sales", "admin")
+CRM_BACK_OFFICE = ("operator", "admin")
+CRM_ADMIN = ("admin",)
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,24 @@ SECTIONS: tuple[Section, ...] = (
         "crm", "代理店CRM",
         "営業担当者が提出した投入依頼を、投入担当者がキャリア管理画面へ投入するまで"
         "（不備・差し戻し・投入済）の業務フローを管理します。",
-        (PageSpec("app_pages/crm_home.py", "概要", "crm", icon=":material/handshake:"),),
+        (
+            PageSpec("app_pages/crm_dashboard.py", "ダッシュボード", "crm", CRM_ADMIN, ":material/dashboard:"),
+            PageSpec("app_pages/crm_my_requests.py", "マイ依頼一覧", "crm-my-requests", CRM_SALES_SIDE,
+                     ":material/inbox:"),
+            PageSpec("app_pages/crm_new_request.py", "新規投入依頼", "crm-new-request", CRM_SALES_SIDE,
+                     ":material/note_add:"),
+            PageSpec("app_pages/crm_add_site.py", "既存法人に地点追加", "crm-add-site", CRM_SALES_SIDE,
+                     ":material/add_location_alt:"),
+            PageSpec("app_pages/crm_fix.py", "不備確認・修正", "crm-fix", CRM_SALES_SIDE, ":material/edit_note:"),
+            PageSpec("app_pages/crm_queue.py", "投入案件一覧", "crm-queue", CRM_BACK_OFFICE, ":material/list_alt:"),
+            PageSpec("app_pages/crm_case.py", "案件詳細", "crm-case", CRM_BACK_OFFICE, ":material/assignment:"),
+            PageSpec("app_pages/crm_acquired.py", "獲得案件一覧", "crm-acquired", CRM_ALL, ":material/verified:"),
+            PageSpec("app_pages/crm_metrics.py", "代理店別数値", "crm-metrics", CRM_BACK_OFFICE,
+                     ":material/bar_chart:"),
+            PageSpec("app_pages/crm_agencies.py", "代理店管理", "crm-agencies", CRM_ADMIN, ":material/store:"),
+            PageSpec("app_pages/crm_users.py", "ユーザー管理", "crm-users", CRM_ADMIN, ":material/manage_accounts:"),
+            PageSpec("app_pages/crm_audit.py", "監査ログ", "crm-audit", CRM_ADMIN, ":material/history:"),
+        ),
     ),
     Section(
         "entry_logs", "入退管理",

@@ -1,0 +1,240 @@
+"""代理店CRM: every call the CRM pages make, built on api.py's cached reads, writes, uploads and downloads.
+
+Edits send the `version` they read; a stale one is an ApiError with status 409 and code `stale_version`.
+Uploads are (file name, bytes, content type) triples sent as the multipart field `images`.
+"""
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from dashboards.api import download, fetch, read, write
+
+Upload = tuple[str, bytes, str]
+
+
+def _images(uploads: Sequence[Upload]) -> list[tuple[str, Upload]]:
+    return [("images", upload) for upload in uploads]
+
+
+# The caller, masters, notifications
+
+
+def me() -> dict:
+    """The caller's CRM role, agency, codes and the page to open first."""
+    return read("/crm/me")
+
+
+def masters() -> dict:
+    return read("/crm/masters")
+
+
+def unread_count() -> int:
+    """The unread badge: always current, since another person's action raises it."""
+    return fetch("/crm/notifications/unread-count")["unread"]
+
+
+def list_notifications(*, page: int = 1, page_size: int = 20, unread: bool = False) -> dict:
+    return fetch("/crm/notifications", page=page, page_size=page_size, unread=unread or None)
+
+
+def read_all_notifications() -> dict:
+    return write("POST", "/crm/notifications/read-all")
+
+
+def my_summary() -> dict:
+    return read("/crm/my/summary")
+
+
+# Corporations
+
+
+def search_corporations(*, q: str = "", page: int = 1, page_size: int = 20) -> dict:
+    return read("/crm/corporations", q=q, page=page, page_size=page_size)
+
+
+def get_corporation(corporation_id: int) -> dict:
+    return fetch(f"/crm/corporations/{corporation_id}")
+
+
+def update_corporation(corporation_id: int, changes: dict) -> dict:
+    return write("PATCH", f"/crm/corporations/{corporation_id}", changes)
+
+
+def reveal_card(corporation_id: int) -> dict:
+    """The full card number (and security code while kept); the API audits every reveal."""
+    return write("POST", f"/crm/corporations/{corporation_id}/card/reveal")
+
+
+# Requests
+
+
+def create_request(payload: dict, uploads: Sequence[Upload]) -> dict:
+    """新規投入依頼 (payload.corporation) or 既存法人に地点追加 (payload.corporation_id) with the statement images."""
+    return write(
+        "POST", "/crm/requests", data={"payload": json.dumps(payload, ensure_ascii=False)}, files=_images(uploads)
+    )
+
+
+def list_requests(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    """Filters: mine, status, corporation, requested_by, agency_id, since, until (local dates), unread."""
+    return read("/crm/requests", page=page, page_size=page_size, **filters)
+
+
+def get_request(request_id: int) -> dict:
+    """The request as it is now (never cached: an edit must start from the current version)."""
+    return fetch(f"/crm/requests/{request_id}")
+
+
+def update_request(request_id: int, changes: dict) -> dict:
+    return write("PATCH", f"/crm/requests/{request_id}", changes)
+
+
+def mark_read(request_id: int) -> dict:
+    return write("POST", f"/crm/requests/{request_id}/read")
+
+
+def add_images(request_id: int, uploads: Sequence[Upload]) -> list[dict]:
+    return write("POST", f"/crm/requests/{request_id}/images", files=_images(uploads))
+
+
+def resubmit(request_id: int, message: str, version: int) -> dict:
+    return write("POST", f"/crm/requests/{request_id}/resubmit", {"message": message, "version": version})
+
+
+def cancel_request(request_id: int, version: int) -> dict:
+    return write("POST", f"/crm/requests/{request_id}/cancel", {"version": version})
+
+
+def raise_deficiency(request_id: int, message: str, version: int, site_id: int | None = None) -> dict:
+    """不備あり on one site (its version) or on the whole request (the request's version)."""
+    body = {"message": message, "version": version, "site_id": site_id}
+    return write("POST", f"/crm/requests/{request_id}/deficiencies", body)
+
+
+def post_comment(request_id: int, message: str, site_id: int | None = None) -> dict:
+    return write("POST", f"/crm/requests/{request_id}/comments", {"message": message, "site_id": site_id})
+
+
+def request_carrier_csv(request_id: int) -> Callable[[], bytes]:
+    return download(f"/crm/requests/{request_id}/carrier.csv")
+
+
+# Sites and images
+
+
+def create_site(request_id: int, fields: dict) -> dict:
+    return write("POST", f"/crm/requests/{request_id}/sites", fields)
+
+
+def get_site(site_id: int) -> dict:
+    return fetch(f"/crm/sites/{site_id}")
+
+
+def update_site(site_id: int, changes: dict) -> dict:
+    return write("PATCH", f"/crm/sites/{site_id}", changes)
+
+
+def change_site_status(site_id: int, status: str, version: int, reason: str = "") -> dict:
+    return write("POST", f"/crm/sites/{site_id}/status", {"status": status, "version": version, "reason": reason})
+
+
+def cancel_site(site_id: int, version: int) -> dict:
+    return write("POST", f"/crm/sites/{site_id}/cancel", {"version": version})
+
+
+def delete_site(site_id: int, version: int) -> None:
+    write("DELETE", f"/crm/sites/{site_id}", params={"version": version})
+
+
+def site_carrier_csv(site_id: int) -> Callable[[], bytes]:
+    """The site in the carrier entry screen's field names, fetched when the button is clicked."""
+    return download(f"/crm/sites/{site_id}/carrier.csv")
+
+
+def image_bytes(image_id: int, *, thumbnail: bool = False) -> bytes:
+    return download(f"/crm/images/{image_id}/{'thumbnail' if thumbnail else 'file'}")()
+
+
+def image_file(image_id: int) -> Callable[[], bytes]:
+    return download(f"/crm/images/{image_id}/file")
+
+
+def link_image(image_id: int, site_id: int | None) -> dict:
+    return write("PATCH", f"/crm/images/{image_id}", {"site_id": site_id})
+
+
+def delete_image(image_id: int) -> None:
+    write("DELETE", f"/crm/images/{image_id}")
+
+
+# 獲得案件一覧, 代理店別数値, dashboard
+
+
+def list_acquired(*, page: int = 1, page_size: int = 20, **filters: Any) -> dict:
+    """投入済 sites by corporation; filters q, since, until, agency_id."""
+    return read("/crm/acquired", page=page, page_size=page_size, **filters)
+
+
+def acquired_csv(**filters: Any) -> Callable[[], bytes]:
+    return download("/crm/acquired.csv", **filters)
+
+
+def agency_metrics(**filters: Any) -> dict:
+    """Per agency: requests, by status, acquired sites, 不備率; filters since, until, agency_id."""
+    return read("/crm/metrics/agencies", **filters)
+
+
+def metrics_series(granularity: str, **filters: Any) -> dict:
+    return read("/crm/metrics/series", granularity=granularity, **filters)
+
+
+def dashboard() -> dict:
+    return read("/crm/dashboard")
+
+
+# 代理店管理, ユーザー管理, 監査ログ
+
+
+def list_agencies(*, page: int = 1, page_size: int = 100, **filters: Any) -> dict:
+    return read("/crm/agencies", page=page, page_size=page_size, **filters)
+
+
+def get_agency(agency_id: int) -> dict:
+    return fetch(f"/crm/agencies/{agency_id}")
+
+
+def create_agency(data: dict) -> dict:
+    return write("POST", "/crm/agencies", data)
+
+
+def update_agency(agency_id: int, changes: dict) -> dict:
+    return write("PATCH", f"/crm/agencies/{agency_id}", changes)
+
+
+def sales_staff(*, agency_id: int | None = None, q: str = "", page_size: int = 100) -> dict:
+    return read("/crm/sales-staff", agency_id=agency_id, q=q, page_size=page_size)
+
+
+def list_users(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    return read("/crm/users", page=page, page_size=page_size, **filters)
+
+
+def get_user(user_id: int) -> dict:
+    return fetch(f"/crm/users/{user_id}")
+
+
+def create_user(data: dict) -> dict:
+    return write("POST", "/crm/users", data)
+
+
+def update_user(user_id: int, changes: dict) -> dict:
+    return write("PATCH", f"/crm/users/{user_id}", changes)
+
+
+def remove_user(user_id: int) -> None:
+    write("DELETE", f"/crm/users/{user_id}")
+
+
+def list_audit(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    return read("/crm/audit", page=page, page_size=page_size, **filters)

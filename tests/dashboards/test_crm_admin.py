@@ -1,0 +1,80 @@
+"""代理店CRM admin pages: 代理店管理 (register, check before sending, deactivate), ユーザー管理 (a sales person needs an
+agency; add, edit) and 監査ログ (the CRM's entries with their Japanese names)."""
+
+from sqlalchemy import select
+
+from service.crm.models import Agency, Profile
+from service.identity.models import Grant, User
+from tests.dashboards.conftest import button, open_page, texts
+from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
+from tests.service.crm.conftest import made, submit
+
+AGENCIES = "app_pages/crm_agencies.py"
+USERS = "app_pages/crm_users.py"
+AUDIT = "app_pages/crm_audit.py"
+
+
+def test_an_admin_registers_an_agency_and_deactivates_it(db, world, open_app):  # noqa: F811
+    at = open_page(open_app, as_user(db, world, "admin"), AGENCIES)
+    assert at.dataframe[0].value["代理店名"].tolist() == ["株式会社AAA代理店", "株式会社BBB代理店"]
+
+    new = "crm_agencies_new_0"
+    at.text_input(key=f"{new}_name").input("株式会社CCC代理店")
+    at.text_input(key=f"{new}_code").input("C C")
+    at.text_input(key=f"{new}_phone").input("0120")
+    button(at, "登録").click().run()
+    assert texts(at.error) == [
+        "代理店コード: 使用できない文字が含まれています（半角英数字で入力してください）",
+        "電話番号: 電話番号は0から始まる10桁または11桁（例: 03-1234-5678）で入力してください",
+    ]
+    at.text_input(key=f"{new}_code").input("CCC")
+    at.text_input(key=f"{new}_phone").input("03-1111-2222")
+    button(at, "登録").click().run()
+    assert texts(at.success) == ["代理店「株式会社CCC代理店」を登録しました。"]
+    created = db.scalar(select(Agency).where(Agency.code == "CCC"))
+    db.commit()
+
+    at.selectbox(key="crm_agencies_chosen").select(created.id).run()
+    at.checkbox(key="crm_agencies_edit_0_is_active").uncheck()
+    button(at, "保存").click().run()
+    assert texts(at.success) == ["代理店「株式会社CCC代理店」を保存しました。"]
+    listed = at.dataframe[0].value.set_index("代理店コード")["ステータス"].to_dict()
+    assert listed == {"AAA": "有効", "BBB": "有効", "CCC": "無効"}
+
+
+def test_an_admin_adds_a_sales_person_who_needs_an_agency(db, world, open_app):  # noqa: F811
+    at = open_page(open_app, as_user(db, world, "admin"), USERS)
+    new = "crm_users_new"
+    at.text_input(key=f"{new}_login_id").input("sales-c")
+    at.text_input(key=f"{new}_name").input("営業C")
+    at.text_input(key=f"{new}_password").input("long-enough-pass")
+    at.text_input(key=f"{new}_0_sales_staff_code").input("LCK0C0CY")
+    button(at, "追加").click().run()
+    assert texts(at.error) == ["営業担当者には代理店の指定が必要です。"]
+
+    at.selectbox(key=f"{new}_0_agency_id").select(world.agency_b)
+    button(at, "追加").click().run()
+
+    assert texts(at.success) == ["ユーザー「営業C」を追加しました。"]
+    user = db.scalar(select(User).where(User.login_id == "sales-c"))
+    grant = db.scalar(select(Grant).where(Grant.user_id == user.id))
+    profile = db.get(Profile, user.id)
+    assert (grant.role, grant.scope, profile.agency_id, profile.sales_staff_code) == (
+        "sales", str(world.agency_b), world.agency_b, "LCK0C0CY")
+    db.commit()
+    row = at.dataframe[0].value.set_index("ログインID").loc["sales-c"]
+    assert (row["役割"], row["代理店"]) == ("営業担当者", "株式会社BBB代理店")
+
+
+def test_the_audit_log_lists_the_crms_changes_in_japanese(db, world, client, open_app):  # noqa: F811
+    request = made(submit(client, world.sales_a))
+    made(client.post(f"/api/crm/corporations/{request['corporation']['id']}/card/reveal", headers=world.operator))
+
+    at = open_page(open_app, as_user(db, world, "admin"), AUDIT)
+    at.selectbox(key="crm_audit_action").select("reveal_card").run()
+
+    rows = at.dataframe[0].value.to_dict("records")
+    assert [(r["操作者"], r["操作"], r["対象"]) for r in rows] == [
+        ("op", "カード番号の全桁表示", f"法人 {request['corporation']['id']}")
+    ]
+    assert "4111111111111111" not in rows[0]["変更内容"] and "1111" in rows[0]["変更内容"]

@@ -1,0 +1,102 @@
+"""代理店CRM numbers: 獲得案件一覧 grouped by corporation with its CSV, 代理店別数値 with the chart and the
+drill-down, and the admin's ダッシュボード."""
+
+import csv
+import io
+import json
+
+import pytest
+
+from dashboards.components import local_today
+from tests.dashboards.conftest import open_page, texts
+from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
+from tests.service.crm.conftest import add_site, corporation, made, set_status, submit
+
+ACQUIRED = "app_pages/crm_acquired.py"
+METRICS = "app_pages/crm_metrics.py"
+QUEUE = "app_pages/crm_queue.py"
+DASHBOARD = "app_pages/crm_dashboard.py"
+
+
+@pytest.fixture
+def numbers(client, world) -> dict[str, int]:  # noqa: F811
+    """Agency A: テスト商事 with two 投入済 sites and a request sent back (不備); B: ヒカリ物産, one 投入済 site."""
+    acquired = made(submit(client, world.sales_a))["request"]["id"]
+    for branch in ("渋谷店", "新宿店"):
+        set_status(client, world, add_site(client, world, acquired, power_branch_name=branch), "submitted")
+    deficient = made(submit(client, world.sales_a, corporation=corporation(last_name="株式会社ミドリ商事")))
+    made(client.post(f"/api/crm/requests/{deficient['request']['id']}/deficiencies", headers=world.operator,
+                     json={"message": "明細がありません", "version": deficient["request"]["version"]}))
+    b = made(submit(client, world.sales_b, corporation=corporation(last_name="株式会社ヒカリ物産")))["request"]["id"]
+    set_status(client, world, add_site(client, world, b, power_branch_name="梅田店"), "submitted")
+    return {"acquired": acquired, "deficient": deficient["request"]["id"], "b": b}
+
+
+def csv_rows(downloads) -> list[dict]:
+    data = downloads[f"acquired_{local_today():%Y%m%d}.csv"]()
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_acquired_sites_are_grouped_by_corporation_and_exported(db, world, numbers, open_app, downloads):  # noqa: F811
+    today = f"{local_today():%Y-%m-%d}"
+    at = open_page(open_app, as_user(db, world, "operator"), ACQUIRED)
+
+    assert [e.label for e in at.expander] == [
+        f"株式会社ヒカリ物産（1地点） 最終投入日 {today} ／ 株式会社BBB代理店",
+        f"株式会社テスト商事（2地点） 最終投入日 {today} ／ 株式会社AAA代理店",
+    ]
+    assert at.expander[1].dataframe[0].value["店舗名"].tolist() == ["新宿店", "渋谷店"]
+    assert sorted(row["店舗名"] for row in csv_rows(downloads)) == ["新宿店", "梅田店", "渋谷店"]
+
+    at.text_input(key="crm_acquired_q").input("渋谷").run()
+    assert [e.label.split("（")[0] for e in at.expander] == ["株式会社テスト商事"]
+
+
+def test_a_sales_person_sees_and_exports_only_their_agencys_acquired_sites(db, world, numbers, open_app, downloads):  # noqa: F811
+    at = open_page(open_app, as_user(db, world, "sales_a"), ACQUIRED)
+
+    assert [e.label for e in at.expander] == [f"株式会社テスト商事（2地点） 最終投入日 {local_today():%Y-%m-%d}"]
+    assert {row["代理店"] for row in csv_rows(downloads)} == {"株式会社AAA代理店"}
+    assert not [w for w in at.selectbox if w.key == "crm_acquired_agency"]
+
+
+def test_agency_metrics_show_the_numbers_a_chart_and_drill_down_to_the_agencys_requests(db, world, numbers, open_app):  # noqa: F811
+    operator = as_user(db, world, "operator")
+    at = open_page(open_app, operator, METRICS)
+
+    table = at.dataframe[0].value.to_dict("records")
+    columns = ("代理店名", "依頼件数", "不備", "対応中", "投入済", "獲得地点", "不備率")
+    assert [tuple(row[c] for c in columns) for row in table] == [
+        ("株式会社AAA代理店", 2, 1, 0, 1, 2, "50.0%"),
+        ("株式会社BBB代理店", 1, 0, 0, 1, 1, "0.0%"),
+        ("合計", 3, 1, 0, 2, 3, "33.3%"),
+    ]
+    assert [m.value for m in at.metric][:2] == ["3", "3"]
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    month = f"{local_today():%Y-%m}"
+    bars = {trace["name"]: dict(zip(trace["x"], trace["y"], strict=True)) for trace in chart["data"]}
+    assert (bars["不備"][month], bars["投入済"][month], bars["獲得地点"][month]) == (1, 2, 3)
+
+    at.segmented_control(key="crm_metrics_granularity").set_value("day").run()
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert chart["data"][-1]["x"][-1] == f"{local_today():%Y-%m-%d}" and chart["data"][-1]["y"][-1] == 3
+
+    at.selectbox(key="crm_metrics_drill").select(world.agency_a).run()
+    drilled = at.dataframe[1].value
+    assert drilled["依頼ID"].tolist() == [numbers["deficient"], numbers["acquired"]]
+    assert [link.value for link in at.get("page_link")] == ["株式会社AAA代理店 の案件を投入案件一覧で開く"]
+
+    queue = open_page(open_app, operator, QUEUE, agency_id=str(world.agency_a))
+    assert queue.dataframe[0].value["依頼ID"].tolist() == [numbers["deficient"], numbers["acquired"]]
+
+
+def test_the_admin_dashboard_counts_requests_sites_and_agencies(db, world, numbers, open_app):  # noqa: F811
+    at = open_page(open_app, as_user(db, world, "admin"), DASHBOARD)
+
+    metrics = {m.label: m.value for m in at.metric}
+    by_status = (metrics["🔴 不備"], metrics["🟡 対応中"], metrics["🟢 投入済"], metrics["⚪ キャンセル"])
+    assert by_status == ("1", "0", "2", "0")
+    assert (metrics["本日の投入依頼"], metrics["今月の獲得地点"], metrics["有効な代理店"], metrics["営業担当者"]) == (
+        "3", "3", "2", "3")
+    assert at.dataframe[0].value["代理店名"].tolist() == ["株式会社AAA代理店", "株式会社BBB代理店"]
+    assert texts(at.title) == ["ダッシュボード"]
