@@ -6,6 +6,8 @@ import pytest
 from tests.dashboards.conftest import DASHBOARDS, button, open_page, texts
 from tests.factories import auth_headers, make_user
 from tests.service.loaners.conftest import initial_data  # noqa: F401
+from tests.support.waiting import wait_until
+from tests.support.worker import start_worker  # noqa: F401 - the real Celery worker fixture
 
 MASTERS = "app_pages/loaners_masters.py"
 IMPORT = "app_pages/loaners_import.py"
@@ -47,3 +49,32 @@ def test_staff_cannot_open_the_masters(db, open_app):
     at = open_app(staff, script=DASHBOARDS / MASTERS)
     assert not at.exception
     assert texts(at.error) == ["「代替機 › マスタ管理」を表示する権限がありません。必要な場合は管理者に権限の付与を依頼してください。"]
+
+
+@pytest.mark.slow
+def test_import_shows_progress_then_the_rejected_rows(admin, open_app, live_api, start_worker):  # noqa: F811
+    header = "タイムスタンプ,メールアドレス,0-1.担当者,0-2.拠点管理番号,0-4.ステータス,3-0.社内ステータス\n"
+    rows = (
+        "2024/07/01 09:00:00,a@example.com,山田,OSAKA_Laptop_ThinkPad-X1-Carbon_S1_001,3.社内にて保管中,1.貸出可能\n"
+        "2024/07/02 09:00:00,a@example.com,山田,NAGOYA_Laptop_ThinkPad-X1-Carbon_S2_001,3.社内にて保管中,1.貸出可能\n"
+        "2024/07/03 09:00:00,a@example.com,山田,OSAKA_Laptop_ThinkPad-X1-Carbon_S1_001,9.不明,\n"
+    )
+    at = open_page(open_app, admin, IMPORT)
+    at.file_uploader(key="loaners_import_file").set_value(("responses.csv", (header + rows).encode(), "text/csv"))
+    at = button(at, "取込を開始").click().run()
+    assert [bar.proto.text for bar in at.get("progress")] == ["待機中: 0 / 3行"]
+
+    start_worker()
+
+    def finished():
+        at.run()
+        return any(text.startswith("取込が完了しました: 全3行のうち 1行を登録しました") for text in texts(at.success))
+
+    wait_until(finished, timeout=60, message="the import job to finish and the page to show it")
+    assert texts(at.warning) == ["2行は取り込めませんでした。"]
+    rejected = at.dataframe[0].value
+    assert rejected["行"].tolist() == [3, 4]
+    assert "拠点が見つかりません" in rejected["理由"][0]
+    assert "9.不明" in rejected["理由"][1]
+    device = httpx.get(f"{live_api}/api/loaners/devices", params={"q": "S1"}, headers=auth_headers(admin)).json()
+    assert device["items"][0]["last_submitted_at"].startswith("2024-07-01T00:00:00")
