@@ -115,6 +115,12 @@ class Settings(BaseSettings):
     entry_logs_archive_batch: int = 5000
     entry_logs_export_batch: int = 1000
 
+    # loaners
+    dashboard_url: str = "http://127.0.0.1:8501"
+    loaners_rotation_years: int = 3
+    loaners_rotation_interval_days: int = 28
+    loaners_rotation_batch: int = 10000
+
     # reservations
     reservations_payment_window_seconds: int = 600
     reservations_cancel_deadline_hours: int = 48
@@ -126,12 +132,6 @@ class Settings(BaseSettings):
     reservations_error_rate_window_minutes: int = 5
     reservations_error_rate_min_attempts: int = 20
     reservations_alert_repeat_minutes: int = 30
-
-    # loaners
-    dashboard_url: str = "http://127.0.0.1:8501"
-    loaners_rotation_years: int = 3
-    loaners_rotation_interval_days: int = 28
-    loaners_rotation_batch: int = 10000
 
     # crm
     crm_storage_dir: Path | None = None

@@ -8,6 +8,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("daicho.errors")
@@ -131,6 +132,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _operational(_: Request, exc: OperationalError) -> JSONResponse:
         log.error("database unavailable: %s", exc.orig)
         return error_response(503, "unavailable", "データベースに接続できません。しばらくしてから再度お試しください")
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_timeout(_: Request, exc: PoolTimeout) -> JSONResponse:
+        log.error("database connection pool exhausted: %s", exc)
+        return error_response(503, "unavailable", "混み合っています。しばらくしてから再度お試しください", headers={"Retry-After": "5"})
 
     @app.exception_handler(OverflowError)
     async def _overflow(_: Request, exc: OverflowError) -> JSONResponse:

@@ -172,7 +172,12 @@ def test_bootstrap_admin_will_not_promote_an_existing_plain_admin_account(settin
 
 
 def test_demo_load_is_refused_in_production_unless_asked(settings_env, capsys):
-    settings_env(APP_ENV="production", APP_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    from cryptography.fernet import Fernet
+
+    settings_env(
+        APP_ENV="production", APP_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none",
+        APP_CRM_CARD_KEY=Fernet.generate_key().decode(),
+    )
     assert main(["demo", "load"]) == 1
     assert "--allow-production" in capsys.readouterr().err
 

@@ -8,7 +8,16 @@ from service.deps import DbSession, client_address, current_request_id
 from service.identity import service as identity
 from service.identity.dependencies import CurrentCaller, PlatformAdmin
 from service.identity.roles import DOMAINS
-from service.identity.schemas import GrantIn, GrantRead, LoginIn, RoleCatalogueEntry, TokenOut, UserCreate, UserRead, UserUpdate
+from service.identity.schemas import (
+    GrantIn,
+    GrantRead,
+    LoginIn,
+    RoleCatalogueEntry,
+    TokenOut,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
 from service.pagination import Page, PageParams, page_params
 
 auth_router = APIRouter(prefix="/auth", tags=["auth"])

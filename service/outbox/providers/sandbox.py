@@ -101,7 +101,7 @@ class SandboxProvider:
             return SendResult(sandbox_id, {"refund_id": sandbox_id, "status": "succeeded"}, delivery_status="succeeded")
         if self.channel == "payment_link":
             terms = payment_terms(message, self.settings.public_base_url)
-            url = f"{self.settings.public_base_url.rstrip('/')}/sandbox/checkout/{sandbox_id}"
+            url = f"{self.settings.public_base_url.rstrip('/')}/api/reservations/sandbox/checkout/{sandbox_id}"
             data = {"url": url, "session_id": sandbox_id, "expires_at": terms["expires_at"].isoformat()}
             return SendResult(sandbox_id, data, delivery_status="open")
         if self.channel == "voice":
