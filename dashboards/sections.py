@@ -14,6 +14,11 @@ CRM_ALL = ("sales", "operator", "admin")
 CRM_SALES_SIDE = ("sales", "admin")
 CRM_BACK_OFFICE = ("operator", "admin")
 CRM_ADMIN = ("admin",)
+# 予約 §2.3.1/§4.2: operators and support run the console (support reads, notes, incidents, opens operations);
+# executives read the executive dashboard only.
+RESV_STAFF = ("operator", "support")
+RESV_OPERATOR = ("operator",)
+RESV_REPORTS = ("operator", "executive")
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,22 @@ SECTIONS: tuple[Section, ...] = (
         "reservations", "予約",
         "AIチャット（MCP）経由の予約リクエストを受け付け、SMS・提携店への電話代行・決済を自動で進めます。"
         "自動処理できない場面は運営担当者が手動で対応し、運用状況を監視します。",
-        (PageSpec("app_pages/reservations_home.py", "概要", "reservations", icon=":material/event:"),),
+        (
+            PageSpec("app_pages/reservations_console.py", "運営コンソール", "reservations", RESV_STAFF,
+                     ":material/monitor_heart:"),
+            PageSpec("app_pages/reservations_queue.py", "手動対応キュー", "reservations-queue", RESV_STAFF,
+                     ":material/support_agent:"),
+            PageSpec("app_pages/reservations_detail.py", "予約詳細", "reservations-detail", RESV_STAFF,
+                     ":material/event_note:"),
+            PageSpec("app_pages/reservations_executive.py", "経営ダッシュボード", "reservations-executive",
+                     RESV_REPORTS, ":material/monitoring:"),
+            PageSpec("app_pages/reservations_catalog.py", "提携店舗・サービス管理", "reservations-catalog", RESV_STAFF,
+                     ":material/storefront:"),
+            PageSpec("app_pages/reservations_incidents.py", "インシデント", "reservations-incidents", RESV_STAFF,
+                     ":material/report:"),
+            PageSpec("app_pages/reservations_clients.py", "MCPクライアント", "reservations-mcp-clients",
+                     RESV_OPERATOR, ":material/key:"),
+        ),
     ),
     Section(
         "loaners", "代替機",

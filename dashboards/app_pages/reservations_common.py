@@ -1,0 +1,181 @@
+"""What the 予約 pages share: who may do what (§2.3.1), status colours, the reservation row, and the forms that act on
+one reservation (accept, resume calling, edit, cancel, note) used by both the queue and the detail page.
+
+Status names and messages come from service/reservations/labels.py (the spec's wording), like every domain's pages.
+"""
+
+from datetime import datetime, time
+
+import streamlit as st
+
+from dashboards import components, reservations_api, sections
+from service.reservations.state_machine import TRANSITIONS
+
+DOMAIN = "reservations"
+REFRESH_SECONDS = 300
+DETAIL_PAGE = "app_pages/reservations_detail.py"
+TEXT_MAX = 2000
+REASON_MAX = 500
+
+STATUS_COLOURS = {
+    "received": "blue", "calling": "blue", "calling_success": "blue", "awaiting_payment": "orange",
+    "pending_shop_response": "red", "change_requested": "red", "all_declined": "red",
+    "payment_timeout": "gray", "confirmed": "green", "completed": "green", "cancelled": "gray",
+}
+PRIORITY_MARKS = {"urgent": "🔴", "high": "🟠", "medium": "🟡", "low": "⚪"}
+
+
+def may_operate(user: dict) -> bool:
+    """Operators (and platform admins) act on reservations and operations; support only reads and adds notes."""
+    return sections.can_view(user, DOMAIN, sections.RESV_OPERATOR)
+
+
+def yen(amount: int | None) -> str:
+    return "-" if amount is None else f"¥{amount:,}"
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}%"
+
+
+def reservation_row(item: dict) -> dict:
+    return {
+        "予約ID": item["code"],
+        "状態": item["status_label"],
+        "依頼者": item["requester_name"],
+        "電話番号": item["requester_phone"],
+        "サービス": item["service_name"],
+        "提携店": item["shop_name"] or "",
+        "希望日時": components.local_time(item["desired_at"])[:16],
+        "金額": yen(item["amount"]),
+        "受付日時": components.local_time(item["created_at"])[:16],
+    }
+
+
+def detail_link(code: str) -> None:
+    st.page_link(DETAIL_PAGE, label=f"{code} の詳細を開く", icon=":material/open_in_new:", query_params={"code": code})
+
+
+# Forms acting on one reservation -------------------------------------------------------------------
+
+
+def can_move(reservation: dict, target: str) -> bool:
+    return target in TRANSITIONS.get(reservation["status"], frozenset())
+
+
+def accept_form(page: str, reservation: dict) -> None:
+    """§2.2.4/2.2.5: a shop said yes to a person: calling_success and the payment link by SMS."""
+    shops = {call["shop_id"]: call["shop_name"] for call in reservation["calls"]}
+    with st.form(f"{page}_accept_{reservation['code']}"):
+        st.markdown("**予約OK → 決済リンク送信**")
+        shop_id = st.selectbox(
+            "予約OKの提携店", list(shops), format_func=shops.get, index=len(shops) - 1 if shops else None,
+            key=f"{page}_accept_shop_{reservation['code']}", placeholder="電話した提携店がありません",
+        )
+        submitted = st.form_submit_button("予約OKにして決済リンクを送信", type="primary")
+    if submitted:
+        components.act(page, lambda: reservations_api.accept(reservation["code"], shop_id),
+                       f"{reservation['code']} を「予約OK」にし、決済リンクを送信しました。")
+
+
+def resume_button(page: str, reservation: dict) -> None:
+    if st.button("次の提携店に電話代行を再開", key=f"{page}_resume_{reservation['code']}", icon=":material/call:"):
+        components.act(page, lambda: reservations_api.resume_calling(reservation["code"]),
+                       f"{reservation['code']} の電話代行を次の提携店から再開しました。")
+
+
+def resend_button(page: str, reservation: dict) -> None:
+    """After the payment provider refused the link (e.g. a corrected email): ask for a new one."""
+    if st.button("決済リンクを再送", key=f"{page}_resend_{reservation['code']}", icon=":material/link:"):
+        components.act(page, lambda: reservations_api.resend_payment_link(reservation["code"]),
+                       f"{reservation['code']} の決済リンクを再送しました。")
+
+
+def edit_form(page: str, reservation: dict) -> None:
+    """§2.2.5: change what was agreed with the requester; only the changed fields are sent."""
+    code = reservation["code"]
+    desired = components.local_datetime(reservation["desired_at"])
+    with st.form(f"{page}_edit_{code}"):
+        st.markdown("**予約内容の変更**")
+        name = st.text_input("依頼者名", reservation["requester_name"], max_chars=100, key=f"{page}_edit_name_{code}")
+        phone = st.text_input("電話番号", reservation["requester_phone"], max_chars=40, key=f"{page}_edit_phone_{code}")
+        email = st.text_input("メールアドレス", reservation["requester_email"], key=f"{page}_edit_email_{code}")
+        day = st.date_input("希望日", desired.date(), key=f"{page}_edit_day_{code}")
+        at = st.time_input("希望時刻", desired.time().replace(second=0, microsecond=0), step=900,
+                           key=f"{page}_edit_time_{code}")
+        details = st.text_area("依頼内容", reservation["details"], max_chars=TEXT_MAX,
+                               key=f"{page}_edit_details_{code}")
+        submitted = st.form_submit_button("変更を保存")
+    if not submitted:
+        return
+    wanted = {"requester_name": name.strip(), "requester_phone": phone.strip(), "requester_email": email.strip(),
+              "details": details}
+    changes = {field: value for field, value in wanted.items() if value != reservation[field]}
+    when = datetime.combine(day, time(at.hour, at.minute), tzinfo=components.LOCAL_TZ)
+    if when != desired.replace(second=0, microsecond=0):
+        changes["desired_at"] = when.isoformat()
+    components.act(page, lambda: reservations_api.update_reservation(code, changes),
+                   f"{code} の予約内容を変更しました。", changed=bool(changes))
+
+
+def cancel_form(page: str, reservation: dict) -> None:
+    """Cancel as agreed with the requester and the shop (also after the deadline, §2.2.6), with or without refund."""
+    code = reservation["code"]
+    with st.form(f"{page}_cancel_{code}"):
+        st.markdown("**キャンセル処理**")
+        reason = st.text_input("キャンセル理由", max_chars=REASON_MAX, key=f"{page}_cancel_reason_{code}").strip()
+        refund = st.checkbox("支払い済みの場合は返金する", value=True, key=f"{page}_cancel_refund_{code}")
+        confirmed = st.checkbox("この予約をキャンセルします（元に戻せません）", key=f"{page}_cancel_ok_{code}")
+        submitted = st.form_submit_button("キャンセルする")
+    if not submitted:
+        return
+    if not reason or not confirmed:
+        st.error("キャンセル理由を入力し、確認のチェックを入れてください。")
+        return
+    components.act(page, lambda: reservations_api.cancel(code, reason, refund), f"{code} をキャンセルしました。")
+
+
+def note_form(page: str, reservation: dict) -> None:
+    code = reservation["code"]
+    with st.form(f"{page}_note_{code}", clear_on_submit=True):
+        body = st.text_area("対応メモ", max_chars=TEXT_MAX, key=f"{page}_note_body_{code}").strip()
+        submitted = st.form_submit_button("メモを追加")
+    if not submitted:
+        return
+    if not body:
+        st.error("メモを入力してください。")
+        return
+    components.act(page, lambda: reservations_api.add_note(code, body), "対応メモを追加しました。")
+
+
+def reservation_actions(page: str, user: dict, reservation: dict) -> None:
+    """The forms a person may use on this reservation in its current status; support gets the note form only."""
+    if not may_operate(user):
+        note_form(page, reservation)
+        return
+    if can_move(reservation, "calling_success"):
+        accept_form(page, reservation)
+    if can_move(reservation, "calling") and reservation["status"] != "received":
+        resume_button(page, reservation)
+    if reservation["status"] == "calling_success":
+        resend_button(page, reservation)
+    left, right = st.columns(2, gap="large")
+    with left:
+        if reservation["status"] not in ("cancelled", "completed"):
+            edit_form(page, reservation)
+    with right:
+        if can_move(reservation, "cancelled"):
+            cancel_form(page, reservation)
+        note_form(page, reservation)
+
+
+def status_badge(reservation: dict) -> None:
+    components.status_badge(reservation["status"], reservation["status_label"], colours=STATUS_COLOURS)
+
+
+def operation_label(operation: dict) -> str:
+    """e.g. 🔴 緊急 QRV-ABC123 SMS送信が全リトライ失敗（未対応）."""
+    mark = PRIORITY_MARKS.get(operation["priority"], "")
+    return (f"{mark} {operation['priority_label']} {operation['reservation_code']} {operation['type_label']}"
+            f"（{operation['status_label']}）")
+

@@ -1,0 +1,95 @@
+"""予約 › 運営コンソール (§4.2.1): today's reservations by status, today's manual operations, this week's booking and
+payment success rates, the latest Slack posts; refreshed every 5 minutes without reloading the page."""
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboards import auth, components, labels, reservations_api
+from dashboards.app_pages import reservations_common as common
+
+PAGE = "reservations_console"
+RATE_CHARTS = (
+    ("booking_success_pct", "今週の予約成功率", "予約成功率", "#1565c0"),
+    ("payment_success_pct", "今週の決済成功率", "決済成功率", "#2e7d32"),
+)
+
+
+def today_cards(today: dict) -> None:
+    columns = st.columns(4)
+    cards = (
+        ("今日の予約件数", today["reservations_total"], "今日受け付けた予約リクエスト"),
+        ("今日のマニュアルオペ", today["operations_created"], "今日発生したマニュアルオペレーション"),
+        ("未対応の手動対応", today["operations_open"], "未対応・対応中のマニュアルオペレーション（全期間）"),
+        ("対応時間目標超過", today["operations_overdue"], "§2.3.2 の対応時間目標を過ぎた未解決の手動対応"),
+    )
+    for column, (label, value, help_text) in zip(columns, cards, strict=True):
+        with column:
+            components.kpi_card(label, f"{value:,}", help=help_text)
+
+
+def status_table(today: dict) -> None:
+    st.subheader("今日の予約件数（ステータス別）")
+    rows = [{"ステータス": row["label"], "件数": row["count"]} for row in today["reservations_by_status"]]
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+def operations_table(today: dict) -> None:
+    st.subheader("今日のマニュアルオペレーション")
+    rows = [{"種別": row["label"], "件数": row["count"]} for row in today["operations_by_type"]]
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.page_link("app_pages/reservations_queue.py", label="手動対応キューを開く", icon=":material/arrow_forward:")
+
+
+def rate_chart(week: dict, field: str, name: str, colour: str) -> go.Figure:
+    """One bar per day of the week: the day's success rate (no bar on a day with nothing to count)."""
+    days = [row["day"] for row in week["days"]]
+    values = [row[field] for row in week["days"]]
+    figure = go.Figure(go.Bar(
+        x=days, y=values, marker_color=colour, name=name,
+        text=[common.percent(v) if v is not None else "" for v in values], textposition="outside",
+        hovertemplate=f"%{{x}}<br>{name}: %{{y:.1f}}%<extra></extra>",
+    ))
+    figure.update_layout(
+        height=280, margin={"l": 0, "r": 0, "t": 10, "b": 0}, yaxis={"range": [0, 110], "ticksuffix": "%"},
+        xaxis={"type": "category", "tickformat": "%m/%d"},
+    )
+    return figure
+
+
+def weekly_charts(week: dict) -> None:
+    for column, (field, title, name, colour) in zip(st.columns(2), RATE_CHARTS, strict=True):
+        with column:
+            st.subheader(title)
+            st.caption(f"{week['start']}〜{week['end']}　週合計: {common.percent(week[field])}")
+            st.plotly_chart(rate_chart(week, field, name, colour), key=f"{PAGE}_{field}",
+                            config={"displayModeBar": False})
+
+
+def notification_list() -> None:
+    st.subheader("直近のSlack通知（#qrv-alerts）")
+    posts = reservations_api.notifications(limit=10)
+    if not posts:
+        st.caption("通知はまだありません。")
+    for post in posts:
+        when = f"{components.local_time(post['created_at'])[5:16]}（{components.relative_time(post['created_at'])}）"
+        st.markdown(f"- **{post['kind_label']}** {labels.plain(post['message'])}　:gray[{when}]")
+
+
+@st.fragment(run_every=common.REFRESH_SECONDS)
+def panels() -> None:
+    today = reservations_api.console_today()
+    today_cards(today)
+    left, right = st.columns(2, gap="large")
+    with left:
+        status_table(today)
+    with right:
+        operations_table(today)
+    weekly_charts(reservations_api.weekly_kpis())
+    notification_list()
+    st.caption(f"{today['day']} の集計です。この画面は5分ごとに自動で更新されます。")
+
+
+auth.require_page(__file__)
+st.title("運営コンソール")
+panels()

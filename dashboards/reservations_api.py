@@ -1,0 +1,167 @@
+"""予約: every call the reservations pages make, built on api.py's cached reads, writes, uploads and downloads."""
+
+from collections.abc import Callable
+from typing import Any
+
+from dashboards.api import download, fetch, read, write
+
+ROOT = "/reservations"
+
+# Console (live panels read uncached: they refresh themselves)
+
+
+def console_today() -> dict:
+    return fetch(f"{ROOT}/console/today")
+
+
+def weekly_kpis() -> dict:
+    return fetch(f"{ROOT}/kpis/weekly")
+
+
+def notifications(limit: int = 20) -> list[dict]:
+    return fetch(f"{ROOT}/notifications", limit=limit)
+
+
+def assignees() -> list[dict]:
+    return read(f"{ROOT}/assignees")
+
+
+# Manual operations
+
+
+def list_operations(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    return read(f"{ROOT}/manual-operations", page=page, page_size=page_size, **filters)
+
+
+def create_operation(reservation_code: str, op_type: str, reason: str) -> dict:
+    return write("POST", f"{ROOT}/manual-operations",
+                 {"reservation_code": reservation_code, "op_type": op_type, "reason": reason})
+
+
+def assign_operation(operation_id: int, assignee_id: int | None) -> dict:
+    return write("POST", f"{ROOT}/manual-operations/{operation_id}/assign", {"assignee_id": assignee_id})
+
+
+def resolve_operation(operation_id: int, resolution: str) -> dict:
+    return write("POST", f"{ROOT}/manual-operations/{operation_id}/resolve", {"resolution": resolution})
+
+
+# Reservations
+
+
+def list_reservations(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    return read(f"{ROOT}/reservations", page=page, page_size=page_size, **filters)
+
+
+def get_reservation(code: str) -> dict:
+    return read(f"{ROOT}/reservations/{code}")
+
+
+def update_reservation(code: str, changes: dict) -> dict:
+    return write("PATCH", f"{ROOT}/reservations/{code}", changes)
+
+
+def accept(code: str, shop_id: int | None) -> dict:
+    """Mark calling_success (a shop said yes to a person) and send the payment link."""
+    return write("POST", f"{ROOT}/reservations/{code}/accept", {"shop_id": shop_id})
+
+
+def resume_calling(code: str) -> dict:
+    return write("POST", f"{ROOT}/reservations/{code}/resume-calling")
+
+
+def resend_payment_link(code: str) -> dict:
+    return write("POST", f"{ROOT}/reservations/{code}/payment-link")
+
+
+def cancel(code: str, reason: str, refund: bool) -> dict:
+    return write("POST", f"{ROOT}/reservations/{code}/cancel", {"reason": reason, "refund": refund})
+
+
+def add_note(code: str, body: str) -> dict:
+    return write("POST", f"{ROOT}/reservations/{code}/notes", {"body": body})
+
+
+# Catalogue
+
+
+def list_services(*, active_only: bool = False) -> list[dict]:
+    return read(f"{ROOT}/services", active_only=active_only or None)
+
+
+def create_service(data: dict) -> dict:
+    return write("POST", f"{ROOT}/services", data)
+
+
+def update_service(service_id: int, changes: dict) -> dict:
+    return write("PATCH", f"{ROOT}/services/{service_id}", changes)
+
+
+def delete_service(service_id: int) -> None:
+    write("DELETE", f"{ROOT}/services/{service_id}")
+
+
+def list_shops(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    return read(f"{ROOT}/shops", page=page, page_size=page_size, **filters)
+
+
+def create_shop(data: dict) -> dict:
+    return write("POST", f"{ROOT}/shops", data)
+
+
+def update_shop(shop_id: int, changes: dict) -> dict:
+    return write("PATCH", f"{ROOT}/shops/{shop_id}", changes)
+
+
+def delete_shop(shop_id: int) -> None:
+    write("DELETE", f"{ROOT}/shops/{shop_id}")
+
+
+def export_shops() -> Callable[[], bytes]:
+    return download(f"{ROOT}/shops/export")
+
+
+def import_shops(file_name: str, content: bytes) -> dict:
+    return write("POST", f"{ROOT}/shops/import", files={"file": (file_name, content, "text/csv")})
+
+
+# Incidents
+
+
+def list_incidents(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    return read(f"{ROOT}/incidents", page=page, page_size=page_size, **filters)
+
+
+def create_incident(data: dict) -> dict:
+    return write("POST", f"{ROOT}/incidents", data)
+
+
+def update_incident(incident_id: int, changes: dict) -> dict:
+    return write("PATCH", f"{ROOT}/incidents/{incident_id}", changes)
+
+
+# MCP clients
+
+
+def list_mcp_clients() -> list[dict]:
+    return read(f"{ROOT}/mcp-clients")
+
+
+def create_mcp_client(name: str) -> dict:
+    return write("POST", f"{ROOT}/mcp-clients", {"name": name})
+
+
+def revoke_mcp_client(client_id: int) -> dict:
+    return write("POST", f"{ROOT}/mcp-clients/{client_id}/revoke")
+
+
+# Executive
+
+
+def executive_summary(months: int = 12) -> dict:
+    return read(f"{ROOT}/executive/summary", months=months)
+
+
+def executive_report(month: str) -> Callable[[], bytes]:
+    """The monthly PDF (YYYY-MM), fetched when the person clicks the download button."""
+    return download(f"{ROOT}/executive/report", month=month)
