@@ -1,5 +1,124 @@
-"""placeholder while the page is written."""
+"""予約 › 手動対応キュー (§2.2, §2.3.2): open manual operations, most urgent and earliest target time first, and the
+forms that settle them (予約OK → 決済リンク, 電話代行を再開, 予約内容の変更, キャンセル, メモ, 担当者, 対応済み)."""
 
-from dashboards import auth
+from datetime import UTC, datetime
 
-auth.require_page(__file__)
+import streamlit as st
+
+from dashboards import auth, components, labels, reservations_api
+from dashboards.app_pages import reservations_common as common
+from service.reservations import labels as resv_labels
+
+PAGE = "reservations_queue"
+
+
+def operation_row(operation: dict) -> dict:
+    return {
+        "ID": operation["id"],
+        "優先度": f"{common.PRIORITY_MARKS.get(operation['priority'], '')} {operation['priority_label']}",
+        "対応時間目標": components.local_time(operation["due_at"])[5:16],
+        "超過": "超過" if operation["overdue"] else "",
+        "種別": operation["type_label"],
+        "予約ID": operation["reservation_code"],
+        "依頼者": operation["requester_name"],
+        "状態": operation["status_label"],
+        "担当者": operation["assignee_name"] or "",
+        "発生日時": components.local_time(operation["created_at"])[5:16],
+        "理由": operation["reason"],
+    }
+
+
+def filters() -> dict:
+    columns = st.columns([1, 1, 2, 1])
+    with columns[0]:
+        priority = components.code_select("優先度", resv_labels.PRIORITIES, f"{PAGE}_priority")
+    with columns[1]:
+        status = components.code_select("対応状況", resv_labels.OPERATION_STATUSES, f"{PAGE}_status")
+    with columns[2]:
+        op_type = components.code_select("種別", resv_labels.OPERATION_TYPES, f"{PAGE}_type")
+    with columns[3]:
+        history = st.checkbox("対応済みも表示（新しい順）", key=f"{PAGE}_history")
+    return {"priority": priority, "status": status, "op_type": op_type, "include_resolved": history or None}
+
+
+def pick_operation(shown: list[dict]) -> dict | None:
+    by_id = {operation["id"]: operation for operation in shown}
+    chosen = st.selectbox("対応する手動対応", list(by_id), index=None, key=f"{PAGE}_selected",
+                          placeholder="手動対応を選択", format_func=lambda i: common.operation_label(by_id[i]))
+    return by_id.get(chosen)
+
+
+def assign_form(user: dict, operation: dict) -> None:
+    people = {person["id"]: person["name"] for person in reservations_api.assignees()}
+    people.setdefault(user["id"], user["name"])
+    current = operation["assignee_id"] if operation["assignee_id"] in people else user["id"]
+    with st.form(f"{PAGE}_assign_{operation['id']}"):
+        assignee = st.selectbox("担当者", list(people), index=list(people).index(current), format_func=people.get,
+                                key=f"{PAGE}_assignee_{operation['id']}")
+        submitted = st.form_submit_button("担当者を設定")
+    if submitted:
+        components.act(PAGE, lambda: reservations_api.assign_operation(operation["id"], assignee),
+                       f"担当者を「{labels.plain(people[assignee])}」にしました。",
+                       changed=assignee != operation["assignee_id"])
+
+
+def resolve_form(operation: dict) -> None:
+    with st.form(f"{PAGE}_resolve_{operation['id']}"):
+        resolution = st.text_area("対応内容", max_chars=common.TEXT_MAX, key=f"{PAGE}_resolution_{operation['id']}",
+                                  placeholder="例: 依頼者に電話し、別日時を提案して了承を得た").strip()
+        submitted = st.form_submit_button("対応済みにする", type="primary")
+    if not submitted:
+        return
+    if not resolution:
+        st.error("対応内容を入力してください。")
+        return
+    components.act(PAGE, lambda: reservations_api.resolve_operation(operation["id"], resolution),
+                   f"{operation['reservation_code']} の手動対応を対応済みにしました。")
+
+
+def summary(operation: dict, reservation: dict) -> None:
+    st.subheader(common.operation_label(operation))
+    common.status_badge(reservation)
+    due = components.local_time(operation["due_at"])[:16]
+    late = "（超過）" if operation["overdue"] else f"（{remaining(operation['due_at'])}）"
+    st.markdown(
+        f"**対応時間目標**: {due}{late}　**担当者**: {labels.plain(operation['assignee_name'] or '未割り当て')}\n\n"
+        f"**理由**: {labels.plain(operation['reason'])}\n\n"
+        f"**依頼者**: {labels.plain(reservation['requester_name'])}（{labels.plain(reservation['requester_phone'])}）"
+        f"　**サービス**: {labels.plain(reservation['service_name'])}"
+        f"　**希望日時**: {components.local_time(reservation['desired_at'])[:16]}"
+        f"　**提携店**: {labels.plain(reservation['shop_name'] or '未定')}"
+    )
+    common.detail_link(reservation["code"])
+
+
+def remaining(due_at: str) -> str:
+    minutes = int((datetime.fromisoformat(due_at) - datetime.now(UTC)).total_seconds() // 60)
+    return f"残り{minutes}分"
+
+
+def work_on(user: dict, operation: dict) -> None:
+    reservation = reservations_api.get_reservation(operation["reservation_code"])
+    summary(operation, reservation)
+    if operation["status"] == "resolved":
+        when = components.local_time(operation["resolved_at"])
+        st.caption(f"{when} に {operation['resolved_by']} が対応済みにしました: {operation['resolution']}")
+    elif common.may_operate(user):
+        left, right = st.columns(2, gap="large")
+        with left:
+            assign_form(user, operation)
+        with right:
+            resolve_form(operation)
+    else:
+        st.info("サポート担当は対応メモを追加できます。予約の操作と対応済みの登録は運営担当者が行います。")
+    common.reservation_actions(PAGE, user, reservation)
+
+
+user = auth.require_page(__file__)
+st.title("手動対応キュー")
+components.show_flash(PAGE)
+listed = components.paginated_table(PAGE, reservations_api.list_operations, operation_row, filters=filters(),
+                                    file_name="manual-operations")
+chosen = pick_operation(listed["items"]) if listed["items"] else None
+if chosen is not None:
+    work_on(user, chosen)
