@@ -32,8 +32,10 @@ def summary(device: dict) -> None:
     st.markdown(
         f"**{labels.plain(device['management_number'])}**  \n"
         f"拠点: {labels.plain(device['location_name'])}（{labels.plain(device['jurisdiction'])}）　"
-        f"機器種別: {device['kind_label']}　機種名: {labels.plain(device['model_name'])}（{labels.plain(device['maker'])}）  \n"
-        f"製造番号: {labels.plain(device['serial_number'])}　資産管理番号: {labels.plain(device['asset_number'] or '-')}　"
+        f"機器種別: {device['kind_label']}　"
+        f"機種名: {labels.plain(device['model_name'])}（{labels.plain(device['maker'])}）  \n"
+        f"製造番号: {labels.plain(device['serial_number'])}　"
+        f"資産管理番号: {labels.plain(device['asset_number'] or '-')}　"
         f"ソフトウェア: {labels.plain(device['software'] or '-')}　OS: {labels.plain(device['os'] or '-')}"
     )
 
@@ -43,7 +45,8 @@ def current_answers(device: dict) -> None:
     if current is None:
         st.info("まだステータスの回答がありません。")
         return
-    st.caption(f"最新の回答: {components.local_time(current['submitted_at'])}（{labels.plain(current['submitter_email'])}）")
+    at, email = components.local_time(current["submitted_at"]), labels.plain(current["submitter_email"])
+    st.caption(f"最新の回答: {at}（{email}）")
     st.table({"質問": list(current["answers"]), "回答": list(current["answers"].values())})
 
 

@@ -13,6 +13,7 @@ LOCATION_ID = re.compile(r"^[a-z0-9]{1,20}$")
 LOCATION_CODE = re.compile(r"^[A-Z]{1,20}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MODEL_NAME = re.compile(r"^[^\s_\u3000]{1,100}$")
+MODEL_NAME_RULE = "機種名はスペース・アンダースコア（_）を使わず、ハイフン（-）でつないでください。"
 
 
 def location_errors(values: dict) -> list[str]:
@@ -88,7 +89,8 @@ def locations_tab() -> None:
 def model_row(model: dict) -> dict:
     return {
         "機種ID": model["id"], "機種名": model["name"], "メーカー": model["maker"],
-        "カテゴリ": f"{model['category']}（{model['category_label']}）", "機器種別": loaner_labels.KINDS.get(model["kind"], ""),
+        "カテゴリ": f"{model['category']}（{model['category_label']}）",
+        "機器種別": loaner_labels.KINDS.get(model["kind"], ""),
         "管理番号のモデル部分": model["number_section"], "備考": model["note"],
         "更新日": components.local_time(model["updated_at"]),
     }
@@ -107,24 +109,31 @@ def models_tab() -> None:
                 "note": st.text_input("備考", key=f"{PAGE}_model_note").strip(),
             }
             submitted = st.form_submit_button("機種を追加", type="primary")
-    errors = [] if MODEL_NAME.match(values["name"]) else ["機種名はスペース・アンダースコア（_）を使わず、ハイフン（-）でつないでください。"]
+    errors = [] if MODEL_NAME.match(values["name"]) else [MODEL_NAME_RULE]
     errors += [] if values["maker"] else ["メーカーを入力してください。"]
     if submitted and not components.show_errors(errors):
-        components.act(PAGE, lambda: loaners_api.create_model(values), f"機種「{labels.plain(values['name'])}」を追加しました。")
+        components.act(PAGE, lambda: loaners_api.create_model(values),
+                       f"機種「{labels.plain(values['name'])}」を追加しました。")
+
+
+def data_type_line(data_type: dict) -> None:
+    """One data type with a button turning it on or off (NORMAL / AUDIT / SUMMARY can be switched off, not deleted)."""
+    active = data_type["status"] == "active"
+    status = "inactive" if active else "active"
+    columns = st.columns([3, 1], vertical_alignment="center")
+    with columns[0]:
+        state = loaner_labels.LOCATION_STATUSES[data_type["status"]]
+        st.markdown(f"**{data_type['id']}** {labels.plain(data_type['name'])}（表示順序 {data_type['display_order']}・"
+                    f"{state}）  \n{labels.plain(data_type['description'])}")
+    with columns[1]:
+        if st.button("無効にする" if active else "有効にする", key=f"{PAGE}_dt_{data_type['id']}"):
+            success = f"データタイプ「{data_type['name']}」を{loaner_labels.LOCATION_STATUSES[status]}にしました。"
+            components.act(PAGE, lambda: loaners_api.update_data_type(data_type["id"], {"status": status}), success)
 
 
 def data_types_tab() -> None:
     for data_type in loaners_api.data_types():
-        active = data_type["status"] == "active"
-        columns = st.columns([3, 1], vertical_alignment="center")
-        with columns[0]:
-            st.markdown(f"**{data_type['id']}** {labels.plain(data_type['name'])}（表示順序 {data_type['display_order']}）"
-                        f"  \n{labels.plain(data_type['description'])}")
-        with columns[1]:
-            if st.button("無効にする" if active else "有効にする", key=f"{PAGE}_dt_{data_type['id']}"):
-                status = "inactive" if active else "active"
-                components.act(PAGE, lambda: loaners_api.update_data_type(data_type["id"], {"status": status}),
-                               f"データタイプ「{data_type['name']}」を{loaner_labels.LOCATION_STATUSES[status]}にしました。")
+        data_type_line(data_type)
 
 
 auth.require_page(__file__)

@@ -48,7 +48,9 @@ def test_staff_cannot_open_the_masters(db, open_app):
     db.commit()
     at = open_app(staff, script=DASHBOARDS / MASTERS)
     assert not at.exception
-    assert texts(at.error) == ["「代替機 › マスタ管理」を表示する権限がありません。必要な場合は管理者に権限の付与を依頼してください。"]
+    assert texts(at.error) == [
+        "「代替機 › マスタ管理」を表示する権限がありません。必要な場合は管理者に権限の付与を依頼してください。"
+    ]
 
 
 @pytest.mark.slow

@@ -4,6 +4,7 @@ import pytest
 
 from dashboards import labels
 from service.database import session_scope
+from service.loaners import labels as loaner_labels
 from tests.dashboards.conftest import button, open_page, texts
 from tests.factories import make_user
 from tests.service.loaners.conftest import IN_HOUSE, LENT, add_location, answer, initial_data, make_device  # noqa: F401
@@ -79,7 +80,8 @@ def test_a_held_status_where_it_is_not_allowed_is_refused_with_the_rule(staff, o
     at.selectbox(key=key_of(at, "1-4.ユーザー機の預り有無")).select("無し").run()
     at = button(at, "送信").click().run()
 
-    assert "預かり機のステータスは「0-4.ステータス」が「1.貸出中」かつ「1-4.ユーザー機の預り有無」が「有り」の場合のみ設定できます" in texts(at.error)
+    assert loaner_labels.HELD_NOT_ALLOWED in texts(at.error)
+    assert loaner_labels.HELD_NOT_ALLOWED.startswith("預かり機のステータスは「0-4.ステータス」が「1.貸出中」かつ")
     detail = open_page(open_app, staff, DETAIL, id=str(device_id))
     assert len(detail.dataframe[0].value) == 1
 

@@ -1,0 +1,44 @@
+"""代替機 in a real browser: the NORMAL view, and the status form at phone width (390 px) as a QR code opens it.
+
+Screenshots are saved under the test's tmp_path (run with --basetemp to keep them).
+"""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from service.database import session_scope
+from tests.browser.conftest import screenshot, sign_in
+from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.service.loaners.conftest import IN_HOUSE, LENT, answer, initial_data, make_device  # noqa: F401
+
+pytestmark = pytest.mark.slow
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def lent_device(db) -> int:
+    make_user(db, "loanstaff", name="拠点 花子", grants={"loaners": "staff"})
+    db.commit()
+    with session_scope() as session:
+        device = make_device(session, serial="ABC123")
+        answer(session, device, {**LENT, "預かり機のステータス": "1.返却可能"})
+        answer(session, make_device(session, serial="XYZ9"), IN_HOUSE)
+        return device.id
+
+
+def test_normal_view_and_the_status_form_on_a_phone(dashboards_url, browser, new_page, lent_device, tmp_path: Path):
+    page = new_page()
+    sign_in(page, dashboards_url, "loanstaff", DEFAULT_PASSWORD, "通常データ")
+    expect(page.get_by_text("全2件中 1〜2件目")).to_be_visible()
+    screenshot(page, tmp_path / "loaners_normal.png")
+
+    phone = browser.new_page(viewport=PHONE, locale="ja-JP", is_mobile=True, has_touch=True)
+    sign_in(phone, f"{dashboards_url}/loaners_status_form?device={lent_device}", "loanstaff", DEFAULT_PASSWORD,
+            "ステータス送信")
+    expect(phone.get_by_label("1-1.貸出先（必須）")).to_have_value("○○商事株式会社")
+    phone.get_by_text("3.社内にて保管中").click()
+    expect(phone.get_by_text("3-0.社内ステータス（必須）")).to_be_visible()
+    expect(phone.get_by_label("1-1.貸出先（必須）")).to_have_count(0)
+    screenshot(phone, tmp_path / "loaners_status_form_phone.png")
