@@ -61,15 +61,17 @@ def db():
         yield session
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def app():
+    """One application for the run: building its ~250 routes costs half a second, and it keeps no per-test state."""
     from service.main import create_app
 
     return create_app()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def client(app):
+    """One client whose lifespan (MCP session manager, heartbeat batchers) spans the run; tables are emptied per test."""
     from fastapi.testclient import TestClient
 
     with TestClient(app) as test_client:

@@ -159,7 +159,7 @@ def test_each_session_sees_its_own_user(db, open_app):
     assert "**一人目**（first）" in texts(open_app(first).sidebar.markdown)
     at = open_app(second)
     assert "**二人目**（second）" in texts(at.sidebar.markdown)
-    assert texts(at.title) == ["代理店CRM"]
+    assert texts(at.title) == ["ダッシュボード"]
 
 
 def test_an_unreachable_api_is_a_japanese_message_not_a_traceback(db, open_app, monkeypatch):
