@@ -1,5 +1,162 @@
-"""placeholder while the page is written."""
+"""予約 › 提携店舗・サービス管理: partner shops (call order, services, CSV import/export) and service types.
 
-from dashboards import auth
+Operators add, edit and delete; support reads the lists and downloads the CSV.
+"""
 
-auth.require_page(__file__)
+import streamlit as st
+
+from dashboards import api, auth, components, labels, reservations_api
+from dashboards.app_pages import reservations_common as common
+
+PAGE = "reservations_catalog"
+PICKER_SIZE = 100
+
+
+def shop_row(shop: dict) -> dict:
+    return {
+        "ID": shop["id"], "架電順": shop["call_order"], "店舗名": shop["name"], "電話番号": shop["phone"],
+        "メールアドレス": shop["email"], "対応サービス": "、".join(s["name"] for s in shop["services"]),
+        "有効": labels.yes_no(shop["active"]), "備考": shop["notes"],
+    }
+
+
+def shop_filters(services: dict[int, str]) -> dict:
+    columns = st.columns([2, 2, 1])
+    with columns[0]:
+        q = st.text_input("店舗名で検索", key=f"{PAGE}_shop_q").strip()
+    with columns[1]:
+        service = st.selectbox("対応サービス", [None, *services], key=f"{PAGE}_shop_service",
+                               format_func=lambda i: labels.ALL_LABEL if i is None else services[i])
+    with columns[2]:
+        active = st.selectbox("有効", [None, True, False], key=f"{PAGE}_shop_active",
+                              format_func=lambda v: labels.ALL_LABEL if v is None else labels.yes_no(v))
+    return {"q": q, "service_type_id": service, "active": active}
+
+
+def shop_fields(key: str, services: dict[int, str], shop: dict | None = None) -> dict:
+    """The shop form's fields (empty for a new shop); returns the body the API takes."""
+    shop = shop or {"name": "", "phone": "", "email": "", "services": [], "call_order": 100, "active": True,
+                    "notes": ""}
+    chosen = [s["id"] for s in shop["services"] if s["id"] in services]
+    return {
+        "name": st.text_input("店舗名", shop["name"], max_chars=100, key=f"{key}_name").strip(),
+        "phone": st.text_input("電話番号", shop["phone"], max_chars=40, key=f"{key}_phone").strip(),
+        "email": st.text_input("メールアドレス", shop["email"], key=f"{key}_email").strip(),
+        "service_type_ids": st.multiselect("対応サービス", list(services), chosen, format_func=services.get,
+                                           key=f"{key}_services"),
+        "call_order": st.number_input("架電順", 0, 100_000, shop["call_order"], key=f"{key}_order"),
+        "active": st.checkbox("有効", shop["active"], key=f"{key}_active"),
+        "notes": st.text_area("備考", shop["notes"], max_chars=common.TEXT_MAX, key=f"{key}_notes"),
+    }
+
+
+def changed_fields(wanted: dict, current: dict) -> dict:
+    return {name: value for name, value in wanted.items() if value != current.get(name)}
+
+
+def shop_forms(services: dict[int, str], shown: list[dict]) -> None:
+    with st.expander("提携店舗を追加"), st.form(f"{PAGE}_new_shop", clear_on_submit=True):
+        body = shop_fields(f"{PAGE}_new_shop", services)
+        if st.form_submit_button("店舗を追加", type="primary"):
+            components.act(PAGE, lambda: reservations_api.create_shop(body), f"「{body['name']}」を追加しました。")
+    by_id = {shop["id"]: shop for shop in shown}
+    chosen = st.selectbox("編集する提携店舗", list(by_id), index=None, key=f"{PAGE}_shop_selected",
+                          format_func=lambda i: by_id[i]["name"], placeholder="表示中の店舗から選択")
+    if chosen is None:
+        return
+    shop = by_id[chosen]
+    with st.form(f"{PAGE}_edit_shop_{chosen}"):
+        body = shop_fields(f"{PAGE}_edit_shop_{chosen}", services, shop)
+        submitted = st.form_submit_button("変更を保存")
+    if submitted:
+        current = shop | {"service_type_ids": [s["id"] for s in shop["services"]]}
+        changes = changed_fields(body, current)
+        components.act(PAGE, lambda: reservations_api.update_shop(chosen, changes),
+                       f"「{shop['name']}」を更新しました。", changed=bool(changes))
+    components.confirm_then_act(PAGE, f"{PAGE}_delete_shop_{chosen}", confirm="この提携店舗を削除します",
+                                label="削除", call=lambda: reservations_api.delete_shop(chosen),
+                                success=f"「{shop['name']}」を削除しました。", icon=":material/delete:")
+
+
+def csv_tools(operator: bool) -> None:
+    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    with left:
+        st.download_button("CSVエクスポート", reservations_api.export_shops(), file_name="qrv-shops.csv",
+                           mime="text/csv", key=f"{PAGE}_export", icon=":material/download:")
+    if not operator:
+        return
+    with right, st.form(f"{PAGE}_import", clear_on_submit=True):
+        upload = st.file_uploader("CSVインポート（エクスポートと同じ列。店舗名が同じ行は更新）", type=["csv"],
+                                  key=f"{PAGE}_import_file")
+        submitted = st.form_submit_button("取り込む")
+    if submitted and upload is not None:
+        try:
+            result = reservations_api.import_shops(upload.name, upload.getvalue())
+        except api.ApiError as exc:
+            components.api_error(exc)
+            return
+        components.flash(PAGE, f"CSVを取り込みました（追加 {result['created']}件、更新 {result['updated']}件）。")
+        st.rerun()
+
+
+def shops_tab(operator: bool, services: dict[int, str]) -> None:
+    csv_tools(operator)
+    listed = components.paginated_table(f"{PAGE}_shops", reservations_api.list_shops, shop_row,
+                                        filters=shop_filters(services), file_name=None)
+    if operator:
+        shop_forms(services, listed["items"])
+
+
+def service_fields(key: str, service: dict | None = None) -> dict:
+    service = service or {"name": "", "description": "", "price": 0, "duration_minutes": 60, "active": True}
+    return {
+        "name": st.text_input("サービス名", service["name"], max_chars=100, key=f"{key}_name").strip(),
+        "price": st.number_input("料金（円）", 0, 10_000_000, service["price"], step=500, key=f"{key}_price"),
+        "duration_minutes": st.number_input("所要時間（分）", 1, 24 * 60, service["duration_minutes"],
+                                            key=f"{key}_duration"),
+        "description": st.text_area("説明", service["description"], max_chars=common.TEXT_MAX, key=f"{key}_desc"),
+        "active": st.checkbox("有効", service["active"], key=f"{key}_active"),
+    }
+
+
+def services_tab(operator: bool, services: list[dict]) -> None:
+    rows = [{"ID": s["id"], "サービス名": s["name"], "料金": common.yen(s["price"]),
+             "所要時間": f"{s['duration_minutes']}分", "有効": labels.yes_no(s["active"]), "説明": s["description"]}
+            for s in services]
+    if rows:
+        st.dataframe(rows, hide_index=True)
+    else:
+        st.info(components.NO_ROWS)
+    if not operator:
+        return
+    with st.expander("サービスを追加"), st.form(f"{PAGE}_new_service", clear_on_submit=True):
+        body = service_fields(f"{PAGE}_new_service")
+        if st.form_submit_button("サービスを追加", type="primary"):
+            components.act(PAGE, lambda: reservations_api.create_service(body), f"「{body['name']}」を追加しました。")
+    by_id = {s["id"]: s for s in services}
+    chosen = st.selectbox("編集するサービス", list(by_id), index=None, key=f"{PAGE}_service_selected",
+                          format_func=lambda i: by_id[i]["name"], placeholder="サービスを選択")
+    if chosen is None:
+        return
+    with st.form(f"{PAGE}_edit_service_{chosen}"):
+        body = service_fields(f"{PAGE}_edit_service_{chosen}", by_id[chosen])
+        submitted = st.form_submit_button("変更を保存")
+    if submitted:
+        changes = changed_fields(body, by_id[chosen])
+        components.act(PAGE, lambda: reservations_api.update_service(chosen, changes),
+                       f"「{by_id[chosen]['name']}」を更新しました。", changed=bool(changes))
+    components.confirm_then_act(PAGE, f"{PAGE}_delete_service_{chosen}", confirm="このサービスを削除します",
+                                label="削除", call=lambda: reservations_api.delete_service(chosen),
+                                success=f"「{by_id[chosen]['name']}」を削除しました。", icon=":material/delete:")
+
+
+user = auth.require_page(__file__)
+st.title("提携店舗・サービス管理")
+components.show_flash(PAGE)
+operator = common.may_operate(user)
+all_services = reservations_api.list_services()
+shops, service_types = st.tabs(["提携店舗", "サービス"])
+with shops:
+    shops_tab(operator, {s["id"]: s["name"] for s in all_services})
+with service_types:
+    services_tab(operator, all_services)

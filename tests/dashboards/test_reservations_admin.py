@@ -1,0 +1,59 @@
+"""予約 › 提携店舗・サービス管理, インシデント and MCPクライアント through their forms; support reads the catalogue."""
+
+from service.reservations.models import Incident, McpClient, Shop
+from tests.dashboards.conftest import button, open_page, texts
+from tests.dashboards.test_reservations_console import person
+from tests.service.reservations.conftest import catalog, count, sandbox  # noqa: F401  (fixtures)
+
+CATALOG = "app_pages/reservations_catalog.py"
+INCIDENTS = "app_pages/reservations_incidents.py"
+CLIENTS = "app_pages/reservations_clients.py"
+
+
+def test_an_operator_adds_a_shop_and_exports_the_csv(catalog, db, open_app, downloads):  # noqa: F811
+    at = open_page(open_app, person(db, "operator"), CATALOG)
+    assert at.dataframe[0].value["店舗名"].tolist() == ["提携店1", "提携店2", "提携店3"]
+    key = "reservations_catalog_new_shop"
+    at.text_input(key=f"{key}_name").input("新宿クリーン")
+    at.text_input(key=f"{key}_phone").input("03-1234-5678")
+    at.multiselect(key=f"{key}_services").select(catalog["service_id"])
+    at.number_input(key=f"{key}_order").set_value(4)
+    button(at, "店舗を追加").click().run()
+
+    assert texts(at.success) == ["「新宿クリーン」を追加しました。"]
+    assert at.dataframe[0].value["店舗名"].tolist()[-1] == "新宿クリーン"
+    assert at.dataframe[0].value["電話番号"].tolist()[-1] == "+81312345678"
+    assert "新宿クリーン" in downloads["qrv-shops.csv"]().decode("utf-8-sig")
+
+
+def test_support_reads_the_catalogue_without_forms(catalog, db, open_app):  # noqa: F811
+    at = open_page(open_app, person(db, "support"), CATALOG)
+    assert len(at.dataframe[0].value) == 3
+    assert "店舗を追加" not in [b.label for b in at.button] and not at.get("file_uploader")
+    assert count(Shop) == 3
+
+
+def test_support_records_an_incident(db, open_app):
+    at = open_page(open_app, person(db, "support"), INCIDENTS)
+    at.text_input(key="reservations_incidents_new_title").input("SMS送信の遅延")
+    at.selectbox(key="reservations_incidents_new_level").select("high")
+    at.text_area(key="reservations_incidents_new_impact").input("確認SMSが最大10分遅延")
+    button(at, "記録する").click().run()
+
+    assert texts(at.success) == ["インシデント「SMS送信の遅延」を記録しました。"]
+    row = at.dataframe[0].value.to_dict("records")[0]
+    shown = (row["件名"], row["レベル"], row["影響範囲"], row["復旧日時"])
+    assert shown == ("SMS送信の遅延", "High", "確認SMSが最大10分遅延", "")
+    assert count(Incident) == 1
+
+
+def test_an_operator_issues_an_mcp_key_shown_once(db, open_app):
+    at = open_page(open_app, person(db, "operator"), CLIENTS)
+    at.text_input(key="reservations_clients_name").input("社内AIチャット")
+    button(at, "APIキーを発行").click().run()
+
+    assert texts(at.success) == ["「社内AIチャット」のAPIキーを発行しました。このキーは今回だけ表示されます。"]
+    assert at.code[0].value.startswith("qrv_")
+    assert at.dataframe[0].value["名前"].tolist() == ["社内AIチャット"]
+    assert not at.run().code
+    assert count(McpClient) == 1
