@@ -29,21 +29,21 @@ def today_cards(today: dict) -> None:
 
 
 def status_table(today: dict) -> None:
-    st.subheader("今日の予約件数（ステータス別）")
+    st.markdown("#### 今日の予約件数（ステータス別）")
     rows = [{"ステータス": row["label"], "件数": row["count"]} for row in today["reservations_by_status"]]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, height="content")
 
 
 def operations_table(today: dict) -> None:
-    st.subheader("今日のマニュアルオペレーション")
+    st.markdown("#### 今日のマニュアルオペレーション")
     rows = [{"種別": row["label"], "件数": row["count"]} for row in today["operations_by_type"]]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, height="content")
     st.page_link("app_pages/reservations_queue.py", label="手動対応キューを開く", icon=":material/arrow_forward:")
 
 
 def rate_chart(week: dict, field: str, name: str, colour: str) -> go.Figure:
     """One bar per day of the week: the day's success rate (no bar on a day with nothing to count)."""
-    days = [row["day"] for row in week["days"]]
+    days = [f"{row['day'][5:7]}/{row['day'][8:]}" for row in week["days"]]
     values = [row[field] for row in week["days"]]
     figure = go.Figure(go.Bar(
         x=days, y=values, marker_color=colour, name=name,
@@ -52,7 +52,7 @@ def rate_chart(week: dict, field: str, name: str, colour: str) -> go.Figure:
     ))
     figure.update_layout(
         height=280, margin={"l": 0, "r": 0, "t": 10, "b": 0}, yaxis={"range": [0, 110], "ticksuffix": "%"},
-        xaxis={"type": "category", "tickformat": "%m/%d"},
+        xaxis={"type": "category"},
     )
     return figure
 
@@ -60,14 +60,14 @@ def rate_chart(week: dict, field: str, name: str, colour: str) -> go.Figure:
 def weekly_charts(week: dict) -> None:
     for column, (field, title, name, colour) in zip(st.columns(2), RATE_CHARTS, strict=True):
         with column:
-            st.subheader(title)
+            st.markdown(f"#### {title}")
             st.caption(f"{week['start']}〜{week['end']}　週合計: {common.percent(week[field])}")
             st.plotly_chart(rate_chart(week, field, name, colour), key=f"{PAGE}_{field}",
                             config={"displayModeBar": False})
 
 
 def notification_list() -> None:
-    st.subheader("直近のSlack通知（#qrv-alerts）")
+    st.markdown("#### 直近のSlack通知（#qrv-alerts）")
     posts = reservations_api.notifications(limit=10)
     if not posts:
         st.caption("通知はまだありません。")
