@@ -3,6 +3,10 @@
 Operators add, edit and delete; support reads the lists and downloads the CSV.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 import streamlit as st
 
 from dashboards import api, auth, components, labels, reservations_api
@@ -54,28 +58,41 @@ def changed_fields(wanted: dict, current: dict) -> dict:
     return {name: value for name, value in wanted.items() if value != current.get(name)}
 
 
-def shop_forms(services: dict[int, str], shown: list[dict]) -> None:
-    with st.expander("提携店舗を追加"), st.form(f"{PAGE}_new_shop", clear_on_submit=True):
-        body = shop_fields(f"{PAGE}_new_shop", services)
-        if st.form_submit_button("店舗を追加", type="primary"):
-            components.act(PAGE, lambda: reservations_api.create_shop(body), f"「{body['name']}」を追加しました。")
-    by_id = {shop["id"]: shop for shop in shown}
-    chosen = st.selectbox("編集する提携店舗", list(by_id), index=None, key=f"{PAGE}_shop_selected",
-                          format_func=lambda i: by_id[i]["name"], placeholder="表示中の店舗から選択")
+@dataclass(frozen=True)
+class Kind:
+    """One catalogue record kind: its words, its form's fields and its API calls."""
+
+    name: str  # 提携店舗 / サービス
+    key: str
+    fields: Callable[..., dict]
+    create: Callable[[dict], Any]
+    update: Callable[[int, dict], Any]
+    delete: Callable[[int], Any]
+    stored: Callable[[dict], dict] = lambda item: item  # the record as the form's fields compare it
+
+
+def editor(kind: Kind, items: list[dict]) -> None:
+    """Add one, then edit or delete one of `items`: the same forms for shops and services."""
+    with st.expander(f"{kind.name}を追加"), st.form(f"{PAGE}_new_{kind.key}", clear_on_submit=True):
+        body = kind.fields(f"{PAGE}_new_{kind.key}")
+        if st.form_submit_button(f"{kind.name}を追加", type="primary"):
+            components.act(PAGE, lambda: kind.create(body), f"「{body['name']}」を追加しました。")
+    by_id = {item["id"]: item for item in items}
+    chosen = st.selectbox(f"編集する{kind.name}", list(by_id), index=None, key=f"{PAGE}_{kind.key}_selected",
+                          format_func=lambda i: by_id[i]["name"], placeholder="表示中の一覧から選択")
     if chosen is None:
         return
-    shop = by_id[chosen]
-    with st.form(f"{PAGE}_edit_shop_{chosen}"):
-        body = shop_fields(f"{PAGE}_edit_shop_{chosen}", services, shop)
+    item = by_id[chosen]
+    with st.form(f"{PAGE}_edit_{kind.key}_{chosen}"):
+        body = kind.fields(f"{PAGE}_edit_{kind.key}_{chosen}", item)
         submitted = st.form_submit_button("変更を保存")
     if submitted:
-        current = shop | {"service_type_ids": [s["id"] for s in shop["services"]]}
-        changes = changed_fields(body, current)
-        components.act(PAGE, lambda: reservations_api.update_shop(chosen, changes),
-                       f"「{shop['name']}」を更新しました。", changed=bool(changes))
-    components.confirm_then_act(PAGE, f"{PAGE}_delete_shop_{chosen}", confirm="この提携店舗を削除します",
-                                label="削除", call=lambda: reservations_api.delete_shop(chosen),
-                                success=f"「{shop['name']}」を削除しました。", icon=":material/delete:")
+        changes = changed_fields(body, kind.stored(item))
+        components.act(PAGE, lambda: kind.update(chosen, changes), f"「{item['name']}」を更新しました。",
+                       changed=bool(changes))
+    components.confirm_then_act(PAGE, f"{PAGE}_delete_{kind.key}_{chosen}", confirm=f"この{kind.name}を削除します",
+                                label="削除", call=lambda: kind.delete(chosen),
+                                success=f"「{item['name']}」を削除しました。", icon=":material/delete:")
 
 
 def csv_tools(operator: bool) -> None:
@@ -104,7 +121,10 @@ def shops_tab(operator: bool, services: dict[int, str]) -> None:
     listed = components.paginated_table(f"{PAGE}_shops", reservations_api.list_shops, shop_row,
                                         filters=shop_filters(services), file_name=None)
     if operator:
-        shop_forms(services, listed["items"])
+        editor(Kind("提携店舗", "shop", lambda key, shop=None: shop_fields(key, services, shop),
+                    reservations_api.create_shop, reservations_api.update_shop, reservations_api.delete_shop,
+                    lambda shop: shop | {"service_type_ids": [s["id"] for s in shop["services"]]}),
+               listed["items"])
 
 
 def service_fields(key: str, service: dict | None = None) -> dict:
@@ -129,25 +149,8 @@ def services_tab(operator: bool, services: list[dict]) -> None:
         st.info(components.NO_ROWS)
     if not operator:
         return
-    with st.expander("サービスを追加"), st.form(f"{PAGE}_new_service", clear_on_submit=True):
-        body = service_fields(f"{PAGE}_new_service")
-        if st.form_submit_button("サービスを追加", type="primary"):
-            components.act(PAGE, lambda: reservations_api.create_service(body), f"「{body['name']}」を追加しました。")
-    by_id = {s["id"]: s for s in services}
-    chosen = st.selectbox("編集するサービス", list(by_id), index=None, key=f"{PAGE}_service_selected",
-                          format_func=lambda i: by_id[i]["name"], placeholder="サービスを選択")
-    if chosen is None:
-        return
-    with st.form(f"{PAGE}_edit_service_{chosen}"):
-        body = service_fields(f"{PAGE}_edit_service_{chosen}", by_id[chosen])
-        submitted = st.form_submit_button("変更を保存")
-    if submitted:
-        changes = changed_fields(body, by_id[chosen])
-        components.act(PAGE, lambda: reservations_api.update_service(chosen, changes),
-                       f"「{by_id[chosen]['name']}」を更新しました。", changed=bool(changes))
-    components.confirm_then_act(PAGE, f"{PAGE}_delete_service_{chosen}", confirm="このサービスを削除します",
-                                label="削除", call=lambda: reservations_api.delete_service(chosen),
-                                success=f"「{by_id[chosen]['name']}」を削除しました。", icon=":material/delete:")
+    editor(Kind("サービス", "service", service_fields, reservations_api.create_service,
+                reservations_api.update_service, reservations_api.delete_service), services)
 
 
 user = auth.require_page(__file__)

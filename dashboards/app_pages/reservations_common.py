@@ -4,7 +4,9 @@ one reservation (accept, resume calling, edit, cancel, note) used by both the qu
 Status names and messages come from service/reservations/labels.py (the spec's wording), like every domain's pages.
 """
 
+from collections.abc import Callable
 from datetime import datetime, time
+from typing import Any
 
 import streamlit as st
 
@@ -135,17 +137,24 @@ def cancel_form(page: str, reservation: dict) -> None:
     components.act(page, lambda: reservations_api.cancel(code, reason, refund), f"{code} をキャンセルしました。")
 
 
-def note_form(page: str, reservation: dict) -> None:
-    code = reservation["code"]
-    with st.form(f"{page}_note_{code}", clear_on_submit=True):
-        body = st.text_area("対応メモ", max_chars=TEXT_MAX, key=f"{page}_note_body_{code}").strip()
-        submitted = st.form_submit_button("メモを追加")
+def text_form(page: str, key: str, *, label: str, button: str, call: Callable[[str], Any], success: str,
+              placeholder: str = "") -> None:
+    """One required text and a submit button: the note and resolution forms."""
+    with st.form(key, clear_on_submit=True):
+        text = st.text_area(label, max_chars=TEXT_MAX, key=f"{key}_body", placeholder=placeholder).strip()
+        submitted = st.form_submit_button(button)
     if not submitted:
         return
-    if not body:
-        st.error("メモを入力してください。")
+    if not text:
+        st.error(f"{label}を入力してください。")
         return
-    components.act(page, lambda: reservations_api.add_note(code, body), "対応メモを追加しました。")
+    components.act(page, lambda: call(text), success)
+
+
+def note_form(page: str, reservation: dict) -> None:
+    code = reservation["code"]
+    text_form(page, f"{page}_note_{code}", label="対応メモ", button="メモを追加",
+              call=lambda body: reservations_api.add_note(code, body), success="対応メモを追加しました。")
 
 
 def reservation_actions(page: str, user: dict, reservation: dict) -> None:

@@ -63,17 +63,10 @@ def assign_form(user: dict, operation: dict) -> None:
 
 
 def resolve_form(operation: dict) -> None:
-    with st.form(f"{PAGE}_resolve_{operation['id']}"):
-        resolution = st.text_area("対応内容", max_chars=common.TEXT_MAX, key=f"{PAGE}_resolution_{operation['id']}",
-                                  placeholder="例: 依頼者に電話し、別日時を提案して了承を得た").strip()
-        submitted = st.form_submit_button("対応済みにする", type="primary")
-    if not submitted:
-        return
-    if not resolution:
-        st.error("対応内容を入力してください。")
-        return
-    components.act(PAGE, lambda: reservations_api.resolve_operation(operation["id"], resolution),
-                   f"{operation['reservation_code']} の手動対応を対応済みにしました。")
+    common.text_form(PAGE, f"{PAGE}_resolve_{operation['id']}", label="対応内容", button="対応済みにする",
+                     call=lambda text: reservations_api.resolve_operation(operation["id"], text),
+                     success=f"{operation['reservation_code']} の手動対応を対応済みにしました。",
+                     placeholder="例: 依頼者に電話し、別日時を提案して了承を得た")
 
 
 def summary(operation: dict, reservation: dict) -> None:

@@ -18,7 +18,7 @@ def test_an_operator_adds_a_shop_and_exports_the_csv(catalog, db, open_app, down
     at.text_input(key=f"{key}_phone").input("03-1234-5678")
     at.multiselect(key=f"{key}_services").select(catalog["service_id"])
     at.number_input(key=f"{key}_order").set_value(4)
-    button(at, "店舗を追加").click().run()
+    button(at, "提携店舗を追加").click().run()
 
     assert texts(at.success) == ["「新宿クリーン」を追加しました。"]
     assert at.dataframe[0].value["店舗名"].tolist()[-1] == "新宿クリーン"
@@ -29,7 +29,7 @@ def test_an_operator_adds_a_shop_and_exports_the_csv(catalog, db, open_app, down
 def test_support_reads_the_catalogue_without_forms(catalog, db, open_app):  # noqa: F811
     at = open_page(open_app, person(db, "support"), CATALOG)
     assert len(at.dataframe[0].value) == 3
-    assert "店舗を追加" not in [b.label for b in at.button] and not at.get("file_uploader")
+    assert "提携店舗を追加" not in [b.label for b in at.button] and not at.get("file_uploader")
     assert count(Shop) == 3
 
 
