@@ -41,6 +41,10 @@ def update_model(model_id: str, changes: dict) -> dict:
     return write("PATCH", f"/loaners/models/{model_id}", changes)
 
 
+def delete_model(model_id: str) -> None:
+    write("DELETE", f"/loaners/models/{model_id}")
+
+
 def data_types() -> list[dict]:
     return read("/loaners/data-types", include_inactive=True)
 
@@ -59,6 +63,10 @@ def label_sheet(location_id: str, kind: str = "") -> Callable[[], bytes]:
 
 def form(kind: str) -> dict:
     return read(f"/loaners/forms/{kind}")
+
+
+def add_question(kind: str, data: dict) -> dict:
+    return write("POST", f"/loaners/forms/{kind}/questions", data)
 
 
 def list_devices(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:

@@ -87,6 +87,8 @@ SECTIONS: tuple[Section, ...] = (
             PageSpec("app_pages/loaners_summary.py", "サマリー", "loaners-summary", icon=":material/dashboard:"),
             PageSpec("app_pages/loaners_audit.py", "監査データ", "loaners-audit", icon=":material/fact_check:"),
             PageSpec("app_pages/loaners_device.py", "機器詳細", "loaners-device", icon=":material/devices:"),
+            PageSpec("app_pages/loaners_device_register.py", "機器登録", "loaners-register",
+                     icon=":material/add_circle:"),
             PageSpec("app_pages/loaners_status_form.py", "ステータス送信", "loaners_status_form",
                      icon=":material/edit_note:"),
             PageSpec("app_pages/loaners_masters.py", "マスタ管理", "loaners-masters", ("admin",),

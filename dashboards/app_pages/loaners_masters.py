@@ -1,4 +1,5 @@
-"""代替機 › マスタ管理: 拠点マスタ, 機種マスタ and データタイプマスタ (admin), with the API's rules checked first."""
+"""代替機 › マスタ管理 (admin): 拠点, 機種 (add, edit, delete), データタイプ and the status forms' questions, with
+the API's rules checked first."""
 
 import re
 
@@ -14,6 +15,7 @@ LOCATION_CODE = re.compile(r"^[A-Z]{1,20}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MODEL_NAME = re.compile(r"^[^\s_\u3000]{1,100}$")
 MODEL_NAME_RULE = "機種名はスペース・アンダースコア（_）を使わず、ハイフン（-）でつないでください。"
+QUESTION_PREFIX = re.compile(r"^\d{1,3}$")
 
 
 def location_errors(values: dict) -> list[str]:
@@ -96,24 +98,95 @@ def model_row(model: dict) -> dict:
     }
 
 
+def model_fields(prefix: str, categories: dict[str, str], current: dict | None = None) -> dict:
+    """The model inputs (inside a form), prefilled when editing."""
+    current = current or {}
+    options = list(categories)
+    return {
+        "name": st.text_input("機種名", value=current.get("name", ""), key=f"{prefix}_name",
+                              placeholder="ThinkPad-X1-Carbon").strip(),
+        "maker": st.text_input("メーカー", value=current.get("maker", ""), key=f"{prefix}_maker").strip(),
+        "category": st.selectbox("カテゴリ", options, index=options.index(current.get("category", options[0])),
+                                 format_func=categories.get, key=f"{prefix}_category"),
+        "note": st.text_input("備考", value=current.get("note", ""), key=f"{prefix}_note").strip(),
+    }
+
+
+def model_errors(values: dict) -> list[str]:
+    """§2.2.2 checked before sending."""
+    errors = [] if MODEL_NAME.match(values["name"]) else [MODEL_NAME_RULE]
+    return errors + ([] if values["maker"] else ["メーカーを入力してください。"])
+
+
+def edit_model(model: dict, categories: dict[str, str]) -> None:
+    """Edit a model (the API keeps 機種名 and カテゴリ of a model used in management numbers) or delete it."""
+    prefix = f"{PAGE}_model_edit_{model['id']}"
+    with st.form(prefix):
+        values = model_fields(prefix, categories, model)
+        submitted = st.form_submit_button("保存", type="primary")
+    if submitted and not components.show_errors(model_errors(values)):
+        changes = {k: v for k, v in values.items() if v != model[k]}
+        components.act(PAGE, lambda: loaners_api.update_model(model["id"], changes),
+                       f"機種「{labels.plain(values['name'])}」を保存しました。", changed=bool(changes))
+    components.confirm_then_act(
+        PAGE, f"{PAGE}_model_delete_{model['id']}", confirm="この機種を削除する（元に戻せません）",
+        label="機種を削除", call=lambda: loaners_api.delete_model(model["id"]), icon=":material/delete:",
+        success=f"機種「{labels.plain(model['name'])}」を削除しました。",
+        help="機器が登録されている機種は削除できません。",
+    )
+
+
 def models_tab() -> None:
-    st.dataframe(pd.DataFrame([model_row(m) for m in loaners_api.models()]), hide_index=True)
+    models = loaners_api.models()
+    st.dataframe(pd.DataFrame([model_row(m) for m in models]), hide_index=True)
     categories = {c["category"]: f"{c['category']}（{c['label']}）" for c in loaners_api.categories()}
     with st.expander("機種を追加", icon=":material/add:"):
         with st.form(f"{PAGE}_model_new"):
-            values = {
-                "name": st.text_input("機種名", key=f"{PAGE}_model_name", placeholder="ThinkPad-X1-Carbon").strip(),
-                "maker": st.text_input("メーカー", key=f"{PAGE}_model_maker").strip(),
-                "category": st.selectbox("カテゴリ", list(categories), format_func=categories.get,
-                                         key=f"{PAGE}_model_category"),
-                "note": st.text_input("備考", key=f"{PAGE}_model_note").strip(),
-            }
+            values = model_fields(f"{PAGE}_model", categories)
             submitted = st.form_submit_button("機種を追加", type="primary")
-    errors = [] if MODEL_NAME.match(values["name"]) else [MODEL_NAME_RULE]
-    errors += [] if values["maker"] else ["メーカーを入力してください。"]
-    if submitted and not components.show_errors(errors):
+    if submitted and not components.show_errors(model_errors(values)):
         components.act(PAGE, lambda: loaners_api.create_model(values),
                        f"機種「{labels.plain(values['name'])}」を追加しました。")
+    by_id = {m["id"]: m for m in models}
+    chosen = st.selectbox("編集・削除する機種", list(by_id), index=None, key=f"{PAGE}_model_chosen",
+                          format_func=lambda i: f"{by_id[i]['name']}（{i}）", placeholder="機種を選択")
+    if chosen is not None:
+        edit_model(by_id[chosen], categories)
+
+
+def question_errors(values: dict) -> list[str]:
+    """What the API would refuse first: a key, and choices for a choice question."""
+    errors = [] if values["key"] else ["質問のキーを入力してください（例: 1-6.返却予定日）。"]
+    if values["type"] == "choice" and not values["choices"]:
+        errors.append("選択式の質問には選択肢を1つ以上入力してください。")
+    if values["status_prefix"] and not QUESTION_PREFIX.match(values["status_prefix"]):
+        errors.append("表示するステータスの番号は数字3桁以内で入力してください。")
+    return errors
+
+
+def questions_tab() -> None:
+    """Add a question to a status form (shown, checked and listed as a column from the next request on)."""
+    kind = st.selectbox("フォーム", list(loaner_labels.KINDS), format_func=loaner_labels.KINDS.get,
+                        key=f"{PAGE}_question_kind")
+    form = loaners_api.form(kind)
+    st.dataframe(pd.DataFrame([{"キー": q["key"], "形式": loaner_labels.QUESTION_TYPES.get(q["type"], q["type"]),
+                                "選択肢": "、".join(q["choices"]), "必須": "○" if q["required"] else ""}
+                               for q in form["questions"]]), hide_index=True)
+    with st.form(f"{PAGE}_question_new"):
+        key = st.text_input("キー", key=f"{PAGE}_question_key", placeholder="1-6.返却予定日",
+                            help="番号付きのキーは、その番号のステータスのときに表示されます。").strip()
+        kind_of = st.selectbox("形式", list(loaner_labels.QUESTION_TYPES), format_func=loaner_labels.QUESTION_TYPES.get,
+                               key=f"{PAGE}_question_type")
+        choices = st.text_area("選択肢（1行に1つ）", key=f"{PAGE}_question_choices")
+        prefix = st.text_input("表示するステータスの番号（番号のないキーのみ）", key=f"{PAGE}_question_prefix",
+                               placeholder="1").strip()
+        required = st.checkbox("必須", key=f"{PAGE}_question_required")
+        submitted = st.form_submit_button("質問を追加", type="primary")
+    values = {"key": key, "type": kind_of, "choices": [c.strip() for c in choices.splitlines() if c.strip()],
+              "status_prefix": prefix or None, "required": required}
+    if submitted and not components.show_errors(question_errors(values)):
+        components.act(PAGE, lambda: loaners_api.add_question(kind, values),
+                       f"「{form['title']}」に質問「{labels.plain(key)}」を追加しました。")
 
 
 def data_type_line(data_type: dict) -> None:
@@ -139,10 +212,12 @@ def data_types_tab() -> None:
 auth.require_page(__file__)
 st.title("マスタ管理")
 components.show_flash(PAGE)
-locations, models, data_types = st.tabs(["拠点マスタ", "機種マスタ", "データタイプマスタ"])
+locations, models, data_types, questions = st.tabs(["拠点マスタ", "機種マスタ", "データタイプマスタ", "フォームの質問"])
 with locations:
     locations_tab()
 with models:
     models_tab()
 with data_types:
     data_types_tab()
+with questions:
+    questions_tab()
