@@ -52,6 +52,18 @@ def migrated_database() -> Iterator[None]:
 def clean_tables(migrated_database: None) -> Iterator[None]:
     yield
     truncate_all(get_engine(), metadata)
+    restore_reference_data()
+
+
+def restore_reference_data() -> None:
+    """Put back the rows the migrations install (loaners §8.1 masters and forms, CRM masters), as on a fresh install."""
+    from service.crm.masters import ensure_masters
+    from service.database import utcnow
+    from service.loaners.seed import ensure_initial_data
+
+    with session_scope() as db:
+        ensure_initial_data(db, now=utcnow())
+        ensure_masters(db)
 
 
 @pytest.fixture
