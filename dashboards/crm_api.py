@@ -29,6 +29,17 @@ def masters() -> dict:
     return read("/crm/masters")
 
 
+def vocabulary() -> dict:
+    """Status colours, notification kinds and the status rules (transitions {from: [to]}, cancellable, closed)."""
+    return read("/crm/vocabulary")
+
+
+def validate(kind: str, values: dict) -> None:
+    """A dry run of the API's schema for a form (corporation, site, request, agency, user_create, user_update):
+    nothing is stored; a refusal is an ApiError 422 whose details.errors name each field, rule and ctx."""
+    write("POST", f"/crm/validate/{kind}", values)
+
+
 def unread_count() -> int:
     """The unread badge: always current, since another person's action raises it."""
     return fetch("/crm/notifications/unread-count")["unread"]

@@ -8,7 +8,6 @@ import streamlit as st
 from dashboards import components, crm_api, labels
 from dashboards.app_pages import crm_common as common
 from dashboards.app_pages.crm_labels import AGENCY_FIELDS
-from service.crm.schemas import AgencyFields
 
 PAGE = "crm_agencies"
 EDIT = f"{PAGE}_edit"
@@ -44,7 +43,7 @@ def create_form() -> None:
         with st.form(f"{PAGE}_create"):
             values = fields(f"{PAGE}_new", None)
             submitted = st.form_submit_button("登録", type="primary")
-    if submitted and not components.show_errors(common.schema_errors(AgencyFields, values)):
+    if submitted and not components.show_errors(common.schema_errors("agency", values)):
         components.act(PAGE, lambda: crm_api.create_agency(values),
                        f"代理店「{labels.plain(values['name'])}」を登録しました。")
 
@@ -60,7 +59,7 @@ def edit_form(shown: list[dict]) -> None:
     with st.form(f"{EDIT}_form"):
         values = fields(EDIT, base)
         submitted = st.form_submit_button("保存", type="primary", icon=":material/save:")
-    if not submitted or components.show_errors(common.schema_errors(AgencyFields, values)):
+    if not submitted or components.show_errors(common.schema_errors("agency", values)):
         return
     changes = common.changes_from(base, values)
     common.save(PAGE, EDIT, changes, lambda: crm_api.update_agency(chosen, changes | {"version": base["version"]}),

@@ -12,7 +12,6 @@ import streamlit as st
 from dashboards import api, components, crm_api
 from dashboards.app_pages import crm_common as common
 from dashboards.app_pages import crm_detail, crm_forms
-from service.crm.statuses import BACK_OFFICE_TRANSITIONS, CLOSED
 
 PAGE = "crm_case"
 CORPORATION = f"{PAGE}_corporation"
@@ -114,7 +113,7 @@ def add_site(request_id: int) -> None:
 
 def status_actions(site: dict) -> None:
     """ステータス変更 along §4.1's arrows, 不備 with its reason (the sales person is notified)."""
-    moves = [after for before, after in BACK_OFFICE_TRANSITIONS if before == site["status"]]
+    moves = crm_api.vocabulary()["transitions"].get(site["status"], [])
     with st.container(horizontal=True):
         for after in sorted(moves):
             if after not in STATUS_BUTTONS:
@@ -182,7 +181,7 @@ def site_tools(site: dict) -> None:
 
 def site_panel(site: dict) -> None:
     common.status_badge(site["status"], site["status_label"])
-    if site["status"] in CLOSED:
+    if site["status"] in crm_api.vocabulary()["closed"]:
         st.dataframe(pd.DataFrame(list(crm_forms.site_view(site).items()), columns=["項目", "内容"]), hide_index=True)
     else:
         status_actions(site)

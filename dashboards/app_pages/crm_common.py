@@ -1,5 +1,6 @@
 """What the 代理店CRM pages share: the page start (guard, title, unread badge), status marks, request rows and links,
-checks before sending (the API's own schemas), and edits under optimistic locking (a 409 shows the current values).
+checks before sending (the API's dry runs of its own schemas), and edits under optimistic locking (a 409 shows the
+current values).
 
 What any page could use (act, times, the paged table) is in dashboards/components.py.
 """
@@ -10,11 +11,9 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from pydantic import BaseModel, ValidationError
 
 from dashboards import api, auth, components, crm_api, labels, sections
 from dashboards.app_pages import crm_labels
-from service.crm import labels as service_labels
 
 SALES, OPERATOR, ADMIN = "sales", "operator", "admin"
 MY_PAGE = "app_pages/crm_my_requests.py"
@@ -86,12 +85,12 @@ def status_text(status: str, label: str) -> str:
 
 
 def status_badge(status: str, label: str) -> None:
-    components.status_badge(status, label, colours=service_labels.STATUS_COLOURS)
+    components.status_badge(status, label, colours=crm_api.vocabulary()["status_colours"])
 
 
 def status_markdown(status: str, label: str) -> str:
     """A status badge inside a line of Markdown."""
-    return f":{service_labels.STATUS_COLOURS.get(status, 'gray')}-badge[{label}]"
+    return f":{crm_api.vocabulary()['status_colours'].get(status, 'gray')}-badge[{label}]"
 
 
 def choices(kind: str) -> dict[str, str]:
@@ -227,16 +226,18 @@ def field_label(location: Any) -> str:
     return crm_labels.FIELD_LABELS.get(name, name)
 
 
-def schema_errors(model: type[BaseModel], data: Mapping[str, Any]) -> list[str]:
-    """The API's own field rules (its pydantic schema), checked before sending: one message per field."""
+def schema_errors(kind: str, data: Mapping[str, Any]) -> list[str]:
+    """The API's own field rules for a form (its dry run: nothing stored), checked before sending: one message per
+    field. kind: corporation, site, request, agency, user_create or user_update."""
     try:
-        model.model_validate(dict(data))
-    except ValidationError as exc:
+        crm_api.validate(kind, dict(data))
+    except api.ApiError as exc:
+        if exc.status != 422 or not isinstance(exc.details, dict):
+            raise
         seen: dict[str, str] = {}
-        for error in exc.errors(include_url=False):
-            field = str(error["loc"][0]) if error["loc"] else ""
-            rule = RULE_MESSAGES.get(error["type"])
-            seen.setdefault(field, rule(error.get("ctx") or {}) if rule else error["msg"])
+        for error in exc.details.get("errors", []):
+            rule = RULE_MESSAGES.get(error["rule"])
+            seen.setdefault(error["field"].split(".")[0], rule(error["ctx"]) if rule else error["message"])
         return [f"{field_label(field)}: {message}" for field, message in seen.items()]
     return []
 

@@ -7,7 +7,6 @@ import streamlit as st
 from dashboards import components, crm_api, labels
 from dashboards.app_pages import crm_common as common
 from dashboards.app_pages import crm_detail, crm_forms
-from service.crm.statuses import CANCELLABLE
 
 PAGE = "crm_fix"
 CORPORATION = f"{PAGE}_corporation"
@@ -41,7 +40,7 @@ def sites(detail: dict, may_cancel: bool) -> None:
         for s in detail["sites"]
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True)
-    open_sites = {s["id"]: s for s in detail["sites"] if s["status"] in CANCELLABLE}
+    open_sites = {s["id"]: s for s in detail["sites"] if s["status"] in crm_api.vocabulary()["cancellable"]}
     if not may_cancel or not open_sites:
         return
     with st.expander("地点をキャンセル", icon=":material/cancel:"):

@@ -1,6 +1,6 @@
 """代理店CRM forms: the corporation (1page・2page, §3.1), a site's every field (5page, §3.2), statement image uploads,
 and the corporation shown read-only. Each form returns the values as the API takes them; checks are in
-corporation_errors / site_errors (the API's own schemas, plus its rules across fields).
+corporation_errors / site_errors (the API's dry runs of its schemas, plus its rules across fields).
 """
 
 from dataclasses import dataclass
@@ -13,7 +13,6 @@ import streamlit as st
 from dashboards import components, crm_api, labels
 from dashboards.app_pages import crm_common as common
 from dashboards.app_pages.crm_labels import CORPORATION_FIELDS, SITE_FIELDS, SITE_GROUPS
-from service.crm.schemas import CorporationFields, RequestUpdate, SiteUpdate
 
 CREDIT_CARD = "1"
 IMAGE_TYPES = ["jpg", "jpeg", "png", "pdf"]
@@ -176,7 +175,7 @@ def _missing(values: dict[str, Any], names: tuple[str, ...], message: str) -> li
 def corporation_errors(values: dict[str, Any], base: dict | None) -> list[str]:
     """The API's rules for a corporation (new or edited, all its values): each field's by the API's schema, then the
     card and billing address rules across fields."""
-    errors = common.schema_errors(CorporationFields, values)
+    errors = common.schema_errors("corporation", values)
     if values["payment_type"] == CREDIT_CARD:
         has_card = values["credit_card_number"] or _value(base, "credit_card_number_masked")
         card = values | {"credit_card_number": has_card}
@@ -279,7 +278,7 @@ def site_form(key: str, base: dict) -> dict[str, Any]:
 
 
 def site_errors(changes: dict[str, Any], version: int) -> list[str]:
-    return common.schema_errors(SiteUpdate, changes | {"version": version})
+    return common.schema_errors("site", changes | {"version": version})
 
 
 def site_view(site: dict) -> dict[str, str]:
@@ -318,7 +317,7 @@ class RequestInput:
 
     def errors(self) -> list[str]:
         """The API's rules for 備考 and 地点数, and §3.1's: no image means the statement goes in 備考."""
-        errors = common.schema_errors(RequestUpdate, self.payload() | {"version": 1})
+        errors = common.schema_errors("request", self.payload() | {"version": 1})
         return errors + ([] if self.files or self.remarks else [NO_IMAGE])
 
 

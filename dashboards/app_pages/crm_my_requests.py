@@ -7,7 +7,6 @@ import streamlit as st
 
 from dashboards import components, crm_api, labels
 from dashboards.app_pages import crm_common as common
-from service.crm.labels import NOTIFICATION_KIND_LABELS
 
 PAGE = common.MY_PAGE_KEY
 
@@ -31,7 +30,7 @@ def notifications() -> None:
     with st.container(border=True):
         st.markdown(f":red-badge[🔴 未読の通知 {found['total']}件]")
         for note in found["items"]:
-            kind = labels.label(NOTIFICATION_KIND_LABELS, note["kind"])
+            kind = labels.label(crm_api.vocabulary()["notification_kind_labels"], note["kind"])
             line, link = st.columns([4, 1], vertical_alignment="center")
             line.markdown(
                 f"**{kind}** {components.local_time(note['created_at'])} — {labels.plain(note['message'])}"

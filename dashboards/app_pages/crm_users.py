@@ -8,7 +8,6 @@ import streamlit as st
 from dashboards import components, crm_api, labels
 from dashboards.app_pages import crm_common as common
 from dashboards.app_pages.crm_labels import ROLE_LABELS
-from service.crm.schemas import CrmUserCreate, CrmUserUpdate
 
 PAGE = "crm_users"
 EDIT = f"{PAGE}_edit"
@@ -61,7 +60,7 @@ def create_form() -> None:
             }
             values |= role_fields(f"{PAGE}_new", None)
             submitted = st.form_submit_button("追加", type="primary")
-    if submitted and not components.show_errors(common.schema_errors(CrmUserCreate, values) + agency_errors(values)):
+    if submitted and not components.show_errors(common.schema_errors("user_create", values) + agency_errors(values)):
         components.act(PAGE, lambda: crm_api.create_user(values),
                        f"ユーザー「{labels.plain(values['name'])}」を追加しました。")
 
@@ -89,7 +88,7 @@ def edit_form(shown: list[dict]) -> None:
 
 def save_user(base: dict, values: dict[str, Any], password: str) -> None:
     changes = common.changes_from(base, values) | ({"password": password} if password else {})
-    if components.show_errors(common.schema_errors(CrmUserUpdate, changes) + agency_errors(values)):
+    if components.show_errors(common.schema_errors("user_update", changes) + agency_errors(values)):
         return
     user_id = base["user_id"]
     common.save(PAGE, EDIT, changes, lambda: crm_api.update_user(user_id, changes | {"version": base["version"]}),

@@ -10,10 +10,10 @@ Roles: sales (営業担当者, one agency), operator (投入担当者, all agenc
 """
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -32,6 +32,7 @@ from service.crm import (
     periods,
     requests,
     sites,
+    statuses,
     storage,
     users,
     workflow,
@@ -55,9 +56,10 @@ from service.crm.dependencies import (
     crm_role,
     scoped_site_or_none,
 )
-from service.crm.labels import STATUS_LABELS
+from service.crm.labels import NOTIFICATION_KIND_LABELS, STATUS_COLOURS, STATUS_LABELS
 from service.crm.models import Profile
 from service.crm.schemas import (
+    VALIDATED,
     AcquiredCorporation,
     AgencyFields,
     AgencyRead,
@@ -91,7 +93,9 @@ from service.crm.schemas import (
     Status,
     StatusChange,
     UnreadCount,
+    ValidatedKind,
     VersionIn,
+    VocabularyRead,
 )
 from service.crm.storage import CheckedUpload
 from service.database import utcnow
@@ -136,18 +140,26 @@ def _checked_uploads(files: list[UploadFile] | None) -> list[CheckedUpload]:
     ]
 
 
+def _refusal(exc: ValidationError) -> ValidationFailed:
+    """pydantic's errors as one 422 naming each field and rule (ctx: the rule's numbers, e.g. max_length)."""
+    errors = [
+        {
+            "field": ".".join(str(p) for p in e["loc"]) or "payload",
+            "rule": e["type"],
+            "message": e["msg"],
+            "ctx": {k: v for k, v in (e.get("ctx") or {}).items() if isinstance(v, int | float | str)},
+        }
+        for e in exc.errors(include_url=False, include_input=False)
+    ]
+    return ValidationFailed(f"{errors[0]['field']}: {errors[0]['message']}", details={**errors[0], "errors": errors})
+
+
 def _parse_payload(payload: str) -> RequestCreate:
-    """The JSON form field, with pydantic's errors turned into one 422 naming each field and rule."""
+    """The JSON form field, checked by its schema."""
     try:
         return RequestCreate.model_validate_json(payload)
     except ValidationError as exc:
-        errors = [
-            {"field": ".".join(str(p) for p in e["loc"]) or "payload", "rule": e["type"], "message": e["msg"]}
-            for e in exc.errors(include_url=False, include_input=False)
-        ]
-        raise ValidationFailed(
-            f"{errors[0]['field']}: {errors[0]['message']}", details={**errors[0], "errors": errors}
-        ) from None
+        raise _refusal(exc) from None
 
 
 def _comment(db: DbSession, request_id: int, comment_id: int) -> CommentRead:
@@ -188,6 +200,31 @@ def get_masters(_: AnyRole, db: DbSession) -> MastersRead:
         prefectures=list(masters.PREFECTURES),
         statuses=STATUS_LABELS,
     )
+
+
+@router.get("/vocabulary", response_model=VocabularyRead)
+def vocabulary(_: AnyRole) -> VocabularyRead:
+    """Status colours, notification kinds and §4.1's back-office transitions, as the pages show and mirror them."""
+    return VocabularyRead(
+        status_colours=STATUS_COLOURS,
+        notification_kind_labels=NOTIFICATION_KIND_LABELS,
+        transitions={
+            before: [after for after in statuses.STATUS_ORDER if (before, after) in statuses.BACK_OFFICE_TRANSITIONS]
+            for before in statuses.STATUS_ORDER
+        },
+        cancellable=[s for s in statuses.STATUS_ORDER if s in statuses.CANCELLABLE],
+        closed=[s for s in statuses.STATUS_ORDER if s in statuses.CLOSED],
+    )
+
+
+@router.post("/validate/{kind}", status_code=204)
+def validate(kind: ValidatedKind, _: AnyRole, body: Annotated[dict[str, Any], Body()]) -> Response:
+    """A dry run of a form's schema: 204 when the API would take it, else the 422 naming each field; nothing stored."""
+    try:
+        VALIDATED[kind].model_validate(body)
+    except ValidationError as exc:
+        raise _refusal(exc) from None
+    return Response(status_code=204)
 
 
 @router.get("/notifications", response_model=Page[NotificationRead])

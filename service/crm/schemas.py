@@ -551,3 +551,27 @@ class DashboardRead(BaseModel):
     active_agencies: int
     sales_users: int
     top_agencies: list[AgencyMetrics]
+
+
+# --- the pages' vocabulary and dry runs --------------------------------------------------------------------
+
+
+class VocabularyRead(BaseModel):
+    """The wording and status rules the CRM pages show and mirror (from labels.py and statuses.py)."""
+
+    status_colours: dict[str, str]
+    notification_kind_labels: dict[str, str]
+    transitions: dict[str, list[str]] = Field(description="back-office status changes: from -> [to, ...]")
+    cancellable: list[str]
+    closed: list[str]
+
+
+ValidatedKind = Literal["corporation", "site", "request", "agency", "user_create", "user_update"]
+VALIDATED: dict[str, type[BaseModel]] = {
+    "corporation": CorporationFields,
+    "site": SiteUpdate,
+    "request": RequestUpdate,
+    "agency": AgencyFields,
+    "user_create": CrmUserCreate,
+    "user_update": CrmUserUpdate,
+}

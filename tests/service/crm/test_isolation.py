@@ -140,6 +140,8 @@ def walk(b: dict) -> list[tuple[str, str, dict, dict, str]]:
 OWN_DATA_ONLY = {
     ("GET", "/crm/me"),
     ("GET", "/crm/masters"),
+    ("GET", "/crm/vocabulary"),
+    ("POST", "/crm/validate/{kind}"),
     ("GET", "/crm/notifications"),
     ("GET", "/crm/notifications/unread-count"),
     ("POST", "/crm/notifications/read-all"),

@@ -1,0 +1,62 @@
+"""GET /api/crm/vocabulary (what the pages show and mirror) and POST /api/crm/validate/{kind} (dry runs)."""
+
+from sqlalchemy import func, select
+
+from service.crm.models import Agency, Corporation
+from tests.factories import auth_headers, make_user
+from tests.service.crm.conftest import corporation
+
+
+def test_the_vocabulary_gives_colours_notification_kinds_and_the_status_rules(client, world):
+    body = client.get("/api/crm/vocabulary", headers=world.sales_a).json()
+    assert body["status_colours"] == {
+        "deficient": "red",
+        "in_progress": "yellow",
+        "submitted": "green",
+        "cancelled": "grey",
+    }
+    assert body["notification_kind_labels"] == {
+        "deficiency": "不備通知",
+        "comment": "コメント",
+        "submitted": "投入完了",
+    }
+    assert body["transitions"] == {
+        "deficient": ["in_progress"],
+        "in_progress": ["deficient", "submitted"],
+        "submitted": [],
+        "cancelled": [],
+    }
+    assert body["cancellable"] == ["deficient", "in_progress"]
+    assert body["closed"] == ["submitted", "cancelled"]
+
+
+def test_the_vocabulary_and_dry_runs_need_a_crm_grant(client, db):
+    outsider = auth_headers(make_user(db, "outsider", grants={"fleet": "admin"}))
+    db.commit()
+    for method, path in (("GET", "/api/crm/vocabulary"), ("POST", "/api/crm/validate/agency")):
+        assert client.request(method, path, json={}).status_code == 401
+        assert client.request(method, path, json={}, headers=outsider).status_code == 403
+
+
+def test_a_dry_run_takes_good_values_and_stores_nothing(client, db, world):
+    assert client.post("/api/crm/validate/corporation", json=corporation(), headers=world.sales_a).status_code == 204
+    agency = {"name": "株式会社CCC", "code": "CCC"}
+    assert client.post("/api/crm/validate/agency", json=agency, headers=world.admin).status_code == 204
+    assert db.scalar(select(func.count()).select_from(Agency)) == 2
+    assert db.scalar(select(func.count()).select_from(Corporation)) == 0
+
+
+def test_a_dry_run_names_each_refused_field_and_rule(client, world):
+    bad = corporation(corporation_number="7000012050003", zip_code="1500001x", last_name="あ" * 51)
+    response = client.post("/api/crm/validate/corporation", json=bad, headers=world.sales_a)
+    assert response.status_code == 422 and response.json()["error"]["code"] == "validation_failed"
+    errors = {e["field"]: e for e in response.json()["error"]["details"]["errors"]}
+    assert errors["corporation_number"]["rule"] == "corporation_number_check_digit"
+    assert errors["zip_code"]["rule"] == "postal_code"
+    assert errors["last_name"]["rule"] == "string_too_long" and errors["last_name"]["ctx"] == {"max_length": 50}
+    request = client.post("/api/crm/validate/request", json={"site_count": 0}, headers=world.sales_a)
+    assert {e["field"] for e in request.json()["error"]["details"]["errors"]} == {"site_count", "version"}
+
+
+def test_an_unknown_kind_is_refused(client, world):
+    assert client.post("/api/crm/validate/invoice", json={}, headers=world.admin).status_code == 422
