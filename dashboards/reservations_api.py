@@ -7,6 +7,11 @@ from dashboards.api import download, fetch, read, write
 
 ROOT = "/reservations"
 
+
+def vocabulary() -> dict:
+    """The domain's labels (code -> Japanese, in display order), status transitions and form limits."""
+    return read(f"{ROOT}/vocabulary")
+
 # Console (live panels read uncached: they refresh themselves)
 
 

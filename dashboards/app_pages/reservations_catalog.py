@@ -50,7 +50,7 @@ def shop_fields(key: str, services: dict[int, str], shop: dict | None = None) ->
                                            key=f"{key}_services"),
         "call_order": st.number_input("架電順", 0, 100_000, shop["call_order"], key=f"{key}_order"),
         "active": st.checkbox("有効", shop["active"], key=f"{key}_active"),
-        "notes": st.text_area("備考", shop["notes"], max_chars=common.TEXT_MAX, key=f"{key}_notes"),
+        "notes": st.text_area("備考", shop["notes"], max_chars=common.text_max(), key=f"{key}_notes"),
     }
 
 
@@ -134,7 +134,7 @@ def service_fields(key: str, service: dict | None = None) -> dict:
         "price": st.number_input("料金（円）", 0, 10_000_000, service["price"], step=500, key=f"{key}_price"),
         "duration_minutes": st.number_input("所要時間（分）", 1, 24 * 60, service["duration_minutes"],
                                             key=f"{key}_duration"),
-        "description": st.text_area("説明", service["description"], max_chars=common.TEXT_MAX, key=f"{key}_desc"),
+        "description": st.text_area("説明", service["description"], max_chars=common.text_max(), key=f"{key}_desc"),
         "active": st.checkbox("有効", service["active"], key=f"{key}_active"),
     }
 

@@ -1,7 +1,7 @@
 """What the 予約 pages share: who may do what (§2.3.1), status colours, the reservation row, and the forms that act on
 one reservation (accept, resume calling, edit, cancel, note) used by both the queue and the detail page.
 
-Status names and messages come from service/reservations/labels.py (the spec's wording), like every domain's pages.
+Status names, transitions and form limits come from the API's vocabulary (the service's labels, the spec's wording).
 """
 
 from collections.abc import Callable
@@ -11,13 +11,10 @@ from typing import Any
 import streamlit as st
 
 from dashboards import components, reservations_api, sections
-from service.reservations.state_machine import TRANSITIONS
 
 DOMAIN = "reservations"
 REFRESH_SECONDS = 300
 DETAIL_PAGE = "app_pages/reservations_detail.py"
-TEXT_MAX = 2000
-REASON_MAX = 500
 
 STATUS_COLOURS = {
     "received": "blue", "calling": "blue", "calling_success": "blue", "awaiting_payment": "orange",
@@ -25,6 +22,19 @@ STATUS_COLOURS = {
     "payment_timeout": "gray", "confirmed": "green", "completed": "green", "cancelled": "gray",
 }
 PRIORITY_MARKS = {"urgent": "🔴", "high": "🟠", "medium": "🟡", "low": "⚪"}
+
+
+def vocab() -> dict:
+    """The domain's labels, transitions and limits as the API serves them (cached per user)."""
+    return reservations_api.vocabulary()
+
+
+def text_max() -> int:
+    return vocab()["limits"]["text"]
+
+
+def reason_max() -> int:
+    return vocab()["limits"]["reason"]
 
 
 def may_operate(user: dict) -> bool:
@@ -62,7 +72,7 @@ def detail_link(code: str) -> None:
 
 
 def can_move(reservation: dict, target: str) -> bool:
-    return target in TRANSITIONS.get(reservation["status"], frozenset())
+    return target in vocab()["transitions"].get(reservation["status"], [])
 
 
 def accept_form(page: str, reservation: dict) -> None:
@@ -105,7 +115,7 @@ def edit_form(page: str, reservation: dict) -> None:
         day = st.date_input("希望日", desired.date(), key=f"{page}_edit_day_{code}")
         at = st.time_input("希望時刻", desired.time().replace(second=0, microsecond=0), step=900,
                            key=f"{page}_edit_time_{code}")
-        details = st.text_area("依頼内容", reservation["details"], max_chars=TEXT_MAX,
+        details = st.text_area("依頼内容", reservation["details"], max_chars=text_max(),
                                key=f"{page}_edit_details_{code}")
         submitted = st.form_submit_button("変更を保存")
     if not submitted:
@@ -125,7 +135,7 @@ def cancel_form(page: str, reservation: dict) -> None:
     code = reservation["code"]
     with st.form(f"{page}_cancel_{code}"):
         st.markdown("**キャンセル処理**")
-        reason = st.text_input("キャンセル理由", max_chars=REASON_MAX, key=f"{page}_cancel_reason_{code}").strip()
+        reason = st.text_input("キャンセル理由", max_chars=reason_max(), key=f"{page}_cancel_reason_{code}").strip()
         refund = st.checkbox("支払い済みの場合は返金する", value=True, key=f"{page}_cancel_refund_{code}")
         confirmed = st.checkbox("この予約をキャンセルします（元に戻せません）", key=f"{page}_cancel_ok_{code}")
         submitted = st.form_submit_button("キャンセルする")
@@ -141,7 +151,7 @@ def text_form(page: str, key: str, *, label: str, button: str, call: Callable[[s
               placeholder: str = "") -> None:
     """One required text and a submit button: the note and resolution forms."""
     with st.form(key, clear_on_submit=True):
-        text = st.text_area(label, max_chars=TEXT_MAX, key=f"{key}_body", placeholder=placeholder).strip()
+        text = st.text_area(label, max_chars=text_max(), key=f"{key}_body", placeholder=placeholder).strip()
         submitted = st.form_submit_button(button)
     if not submitted:
         return

@@ -6,7 +6,6 @@ import streamlit as st
 
 from dashboards import api, auth, components, labels, reservations_api
 from dashboards.app_pages import reservations_common as common
-from service.reservations import labels as resv_labels
 
 PAGE = "reservations_detail"
 
@@ -16,7 +15,7 @@ def filters() -> dict:
     with columns[0]:
         q = st.text_input("検索", key=f"{PAGE}_q", placeholder="予約ID（QRV-XXXXXX）、電話番号、氏名の先頭").strip()
     with columns[1]:
-        status = components.code_select("ステータス", resv_labels.STATUSES, f"{PAGE}_status")
+        status = components.code_select("ステータス", common.vocab()["statuses"], f"{PAGE}_status")
     return {"q": q, "status": status}
 
 
@@ -53,7 +52,7 @@ def header(reservation: dict) -> None:
 
 def actor(event: dict) -> str:
     """e.g. 運営担当者（山田）: who made the change, by kind, and its name."""
-    kind = resv_labels.ACTOR_TYPES.get(event["actor_type"], event["actor_type"])
+    kind = common.vocab()["actor_types"].get(event["actor_type"], event["actor_type"])
     return f"{kind}（{event['actor_label']}）" if event["actor_label"] else kind
 
 
@@ -61,7 +60,7 @@ def timeline(reservation: dict) -> None:
     st.markdown("**イベント履歴**")
     rows = [
         {"日時": components.local_time(event["occurred_at"]),
-         "変更前": resv_labels.STATUSES.get(event["from_status"] or "", ""),
+         "変更前": common.vocab()["statuses"].get(event["from_status"] or "", ""),
          "変更後": event["to_label"],
          "実行者": actor(event),
          "理由": event["reason"]}
@@ -118,9 +117,9 @@ def open_operation_form(reservation: dict) -> None:
     code = reservation["code"]
     with st.form(f"{PAGE}_operation_{code}"):
         st.markdown("**手動対応を登録**")
-        op_type = st.selectbox("種別", list(resv_labels.OPERATION_TYPES), format_func=resv_labels.OPERATION_TYPES.get,
-                               key=f"{PAGE}_op_type_{code}")
-        reason = st.text_input("理由", max_chars=common.REASON_MAX, key=f"{PAGE}_op_reason_{code}",
+        types = common.vocab()["operation_types"]
+        op_type = st.selectbox("種別", list(types), format_func=types.get, key=f"{PAGE}_op_type_{code}")
+        reason = st.text_input("理由", max_chars=common.reason_max(), key=f"{PAGE}_op_reason_{code}",
                                placeholder="例: 依頼者から電話。期限後のキャンセル希望（入院のため）").strip()
         submitted = st.form_submit_button("手動対応を登録")
     if not submitted:
@@ -129,7 +128,7 @@ def open_operation_form(reservation: dict) -> None:
         st.error("理由を入力してください。")
         return
     components.act(PAGE, lambda: reservations_api.create_operation(code, op_type, reason),
-                   f"{code} の手動対応（{resv_labels.OPERATION_TYPES[op_type]}）を登録しました。")
+                   f"{code} の手動対応（{types[op_type]}）を登録しました。")
 
 
 def show(user: dict, code: str) -> None:

@@ -6,10 +6,9 @@ from datetime import datetime
 import streamlit as st
 
 from dashboards import auth, components, reservations_api
-from service.reservations import labels as resv_labels
+from dashboards.app_pages import reservations_common as common
 
 PAGE = "reservations_incidents"
-TEXT_MAX = 2000
 LEVEL_HELP = {
     "critical": "システム全体停止、決済システム障害（30分以内）",
     "high": "一部機能停止、外部API障害（1時間以内）",
@@ -21,7 +20,7 @@ LEVEL_HELP = {
 def incident_row(incident: dict) -> dict:
     return {
         "ID": incident["id"], "発生日時": components.local_time(incident["occurred_at"])[:16],
-        "レベル": resv_labels.INCIDENT_LEVELS[incident["level"]], "件名": incident["title"],
+        "レベル": common.vocab()["incident_levels"][incident["level"]], "件名": incident["title"],
         "影響範囲": incident["impact"], "原因": incident["cause"], "対応内容": incident["response"],
         "復旧日時": components.local_time(incident["recovered_at"])[:16], "再発防止策": incident["prevention"],
         "記録者": incident["created_by"],
@@ -42,19 +41,21 @@ def moment(key: str, label: str, value: datetime | None, *, optional: bool) -> s
 def incident_fields(key: str, incident: dict | None = None) -> dict:
     incident = incident or {"title": "", "level": "medium", "impact": "", "cause": "", "response": "",
                             "prevention": "", "occurred_at": None, "recovered_at": None}
-    levels = list(resv_labels.INCIDENT_LEVELS)
+    levels = common.vocab()["incident_levels"]
+    title_max = common.vocab()["limits"]["title"]
     body = {
-        "title": st.text_input("件名", incident["title"], max_chars=200, key=f"{key}_title").strip(),
-        "level": st.selectbox("レベル", levels, levels.index(incident["level"]), key=f"{key}_level",
-                              format_func=lambda lv: f"{resv_labels.INCIDENT_LEVELS[lv]}: {LEVEL_HELP[lv]}"),
+        "title": st.text_input("件名", incident["title"], max_chars=title_max, key=f"{key}_title").strip(),
+        "level": st.selectbox("レベル", list(levels), list(levels).index(incident["level"]), key=f"{key}_level",
+                              format_func=lambda lv: f"{levels[lv]}: {LEVEL_HELP[lv]}"),
     }
     occurred = incident["occurred_at"] and components.local_datetime(incident["occurred_at"])
     recovered = incident["recovered_at"] and components.local_datetime(incident["recovered_at"])
     body["occurred_at"] = moment(f"{key}_occurred", "発生日時", occurred or None, optional=False)
     for field, label in (("impact", "影響範囲"), ("cause", "原因"), ("response", "対応内容")):
-        body[field] = st.text_area(label, incident[field], max_chars=TEXT_MAX, key=f"{key}_{field}")
+        body[field] = st.text_area(label, incident[field], max_chars=common.text_max(), key=f"{key}_{field}")
     body["recovered_at"] = moment(f"{key}_recovered", "復旧日時", recovered or None, optional=True)
-    body["prevention"] = st.text_area("再発防止策", incident["prevention"], max_chars=TEXT_MAX, key=f"{key}_prevention")
+    body["prevention"] = st.text_area("再発防止策", incident["prevention"], max_chars=common.text_max(),
+                                      key=f"{key}_prevention")
     return body
 
 
@@ -98,7 +99,7 @@ auth.require_page(__file__)
 st.title("インシデント")
 components.show_flash(PAGE)
 new_incident()
-level = components.code_select("レベル", resv_labels.INCIDENT_LEVELS, f"{PAGE}_level")
+level = components.code_select("レベル", common.vocab()["incident_levels"], f"{PAGE}_level")
 open_only = st.checkbox("未復旧のみ", key=f"{PAGE}_open_only")
 listed = components.paginated_table(PAGE, reservations_api.list_incidents, incident_row,
                                     filters={"level": level, "open_only": open_only or None}, file_name="incidents")

@@ -7,7 +7,6 @@ import streamlit as st
 
 from dashboards import auth, components, labels, reservations_api
 from dashboards.app_pages import reservations_common as common
-from service.reservations import labels as resv_labels
 
 PAGE = "reservations_queue"
 
@@ -31,11 +30,11 @@ def operation_row(operation: dict) -> dict:
 def filters() -> dict:
     columns = st.columns([1, 1, 2, 1])
     with columns[0]:
-        priority = components.code_select("優先度", resv_labels.PRIORITIES, f"{PAGE}_priority")
+        priority = components.code_select("優先度", common.vocab()["priorities"], f"{PAGE}_priority")
     with columns[1]:
-        status = components.code_select("対応状況", resv_labels.OPERATION_STATUSES, f"{PAGE}_status")
+        status = components.code_select("対応状況", common.vocab()["operation_statuses"], f"{PAGE}_status")
     with columns[2]:
-        op_type = components.code_select("種別", resv_labels.OPERATION_TYPES, f"{PAGE}_type")
+        op_type = components.code_select("種別", common.vocab()["operation_types"], f"{PAGE}_type")
     with columns[3]:
         history = st.checkbox("対応済みも表示（新しい順）", key=f"{PAGE}_history")
     return {"priority": priority, "status": status, "op_type": op_type, "include_resolved": history or None}

@@ -38,6 +38,9 @@ from service.reservations.dependencies import (
     Worker,
 )
 from service.reservations.schemas import (
+    REASON_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
     AcceptIn,
     AssigneeOption,
     CancelIn,
@@ -71,9 +74,10 @@ from service.reservations.schemas import (
     ShopImportResult,
     ShopRead,
     ShopUpdate,
+    Vocabulary,
     WeeklyKpis,
 )
-from service.reservations.state_machine import EventActor
+from service.reservations.state_machine import TRANSITIONS, EventActor
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -81,6 +85,28 @@ Paging = Annotated[PageParams, Depends(page_params)]
 
 def _page(items: list, total: int, paging: PageParams) -> Page:
     return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
+
+
+# --- vocabulary --------------------------------------------------------------------------------
+
+
+@router.get("/vocabulary", response_model=Vocabulary)
+def vocabulary(_: Reader) -> dict:
+    """The labels, status transitions and form limits the dashboards mirror, from the service's own modules."""
+    return {
+        "statuses": labels.STATUSES,
+        "actor_types": labels.ACTOR_TYPES,
+        "operation_types": labels.OPERATION_TYPES,
+        "priorities": labels.PRIORITIES,
+        "operation_statuses": labels.OPERATION_STATUSES,
+        "incident_levels": labels.INCIDENT_LEVELS,
+        "transitions": {
+            status: [target for target in labels.STATUSES if target in targets]
+            for status, targets in TRANSITIONS.items()
+            if status is not None
+        },
+        "limits": {"text": TEXT_MAX, "reason": REASON_MAX, "title": TITLE_MAX},
+    }
 
 
 # --- console -----------------------------------------------------------------------------------

@@ -26,9 +26,12 @@ def local_datetime(value: datetime) -> datetime:
     return (value if value.tzinfo else value.replace(tzinfo=ZoneInfo(get_settings().timezone))).astimezone(UTC)
 
 
+TEXT_MAX = 2000
+REASON_MAX = 500
+TITLE_MAX = 200
 Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_phone)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Text = Annotated[str, StringConstraints(max_length=2000)]
+Text = Annotated[str, StringConstraints(max_length=TEXT_MAX)]
 OptionalEmail = EmailStr | Literal[""]
 LocalDateTime = Annotated[datetime, AfterValidator(local_datetime)]
 OperationType = Literal[tuple(labels.OPERATION_TYPES)]  # type: ignore[valid-type]
@@ -235,18 +238,18 @@ class AcceptIn(Strict):
 
 
 class CancelIn(Strict):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX)]
     refund: bool = True
 
 
 class NoteIn(Strict):
-    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX)]
 
 
 class OperationCreate(Strict):
     reservation_code: str = Field(max_length=10)
     op_type: OperationType
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX)]
 
 
 class OperationAssign(Strict):
@@ -254,7 +257,7 @@ class OperationAssign(Strict):
 
 
 class OperationResolve(Strict):
-    resolution: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    resolution: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX)]
 
 
 class AssigneeOption(BaseModel):
@@ -319,7 +322,7 @@ class NotificationRead(Read):
 
 
 class IncidentCreate(Strict):
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
     level: IncidentLevel
     occurred_at: LocalDateTime
     impact: Text = ""
@@ -330,7 +333,7 @@ class IncidentCreate(Strict):
 
 
 class IncidentUpdate(Strict):
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)] | None = None
     level: IncidentLevel | None = None
     occurred_at: LocalDateTime | None = None
     impact: Text | None = None
@@ -401,3 +404,20 @@ class ExecutiveSummary(BaseModel):
     services: list[ShareRow]
     shops: list[ShareRow]
     computed_at: datetime | None
+
+
+# --- vocabulary --------------------------------------------------------------------------------
+
+
+class Vocabulary(BaseModel):
+    """What the dashboards' pages show and mirror: labels (code -> Japanese, in display order), the status
+    transitions ({from: [to, ...]}) and the text limits of the forms."""
+
+    statuses: dict[str, str]
+    actor_types: dict[str, str]
+    operation_types: dict[str, str]
+    priorities: dict[str, str]
+    operation_statuses: dict[str, str]
+    incident_levels: dict[str, str]
+    transitions: dict[str, list[str]]
+    limits: dict[str, int]
