@@ -5,6 +5,12 @@ from typing import Any
 
 from dashboards.api import download, fetch, read, write
 
+
+def vocabulary() -> dict:
+    """The domain's labels (code -> Japanese, in display order), form keys and the form check's messages."""
+    return read("/loaners/vocabulary")
+
+
 # Masters
 
 

@@ -8,7 +8,6 @@ import re
 import streamlit as st
 
 from dashboards import auth, labels, loaners_api, sections
-from service.loaners import labels as loaner_labels
 
 DOMAIN = "loaners"
 ADMIN = ("admin",)
@@ -76,4 +75,4 @@ def form_link(device_id: int, number: str) -> None:
 
 
 def held_label(held_status: str | None) -> str:
-    return loaner_labels.HELD_STATUSES.get(held_status or "", held_status or "")
+    return loaners_api.vocabulary()["held_statuses"].get(held_status or "", held_status or "")

@@ -6,7 +6,6 @@ import streamlit as st
 
 from dashboards import auth, components, labels, loaners_api
 from dashboards.app_pages import loaners_common
-from service.loaners import labels as loaner_labels
 
 PAGE = "loaners_devices"
 
@@ -19,7 +18,7 @@ def filters(user: dict) -> dict[str, Any]:
     with columns[1]:
         location_id = loaners_common.location_select("拠点", f"{PAGE}_location", jurisdiction=jurisdiction)
     with columns[2]:
-        kind = components.code_select("機器種別", loaner_labels.KINDS, f"{PAGE}_kind")
+        kind = components.code_select("機器種別", loaners_api.vocabulary()["kinds"], f"{PAGE}_kind")
     with columns[3]:
         status = st.selectbox("0-4.ステータス", ["", *loaners_common.status_choices()], key=f"{PAGE}_status",
                               format_func=lambda s: s or labels.ALL_LABEL)
@@ -46,7 +45,7 @@ class NormalTable:
 
 
 def open_device(items: list[dict]) -> None:
-    by_id = {item["device_id"]: item["values"][loaner_labels.COL_NUMBER] for item in items}
+    by_id = {item["device_id"]: item["values"][loaners_api.vocabulary()["number_column"]] for item in items}
     chosen = st.selectbox("機器を選択", list(by_id), index=None, key=f"{PAGE}_chosen", placeholder="機器を選択",
                           format_func=by_id.get)
     if chosen is not None:
@@ -61,7 +60,7 @@ def label_sheets(jurisdiction: str) -> None:
             location_id = loaners_common.location_select(
                 "拠点", f"{PAGE}_labels_location", jurisdiction=jurisdiction, include_all=False)
         with columns[1]:
-            kind = components.code_select("機器種別", loaner_labels.KINDS, f"{PAGE}_labels_kind")
+            kind = components.code_select("機器種別", loaners_api.vocabulary()["kinds"], f"{PAGE}_labels_kind")
         if location_id:
             st.download_button(
                 "ラベルPDFをダウンロード", loaners_api.label_sheet(location_id, kind),

@@ -4,12 +4,15 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import api, auth, components, labels, loaners_api
-from service.loaners import labels as loaner_labels
 
 PAGE = "loaners_import"
 POLL_SECONDS = 1
 IMPORT_KEY = f"{PAGE}_id"
-SHEETS = {kind: f"{label}ステータス収集" for kind, label in loaner_labels.KINDS.items()}
+
+
+def sheets() -> dict[str, str]:
+    """Form kind -> the name of its Google Forms response sheet."""
+    return {kind: f"{label}ステータス収集" for kind, label in loaners_api.vocabulary()["kinds"].items()}
 
 
 def start(form_kind: str, upload) -> None:
@@ -69,7 +72,8 @@ st.caption(
     "取り込まれません。"
 )
 with st.form(f"{PAGE}_form", clear_on_submit=True):
-    kind = st.selectbox("取込先のフォーム", list(SHEETS), format_func=SHEETS.get, key=f"{PAGE}_kind")
+    named = sheets()
+    kind = st.selectbox("取込先のフォーム", list(named), format_func=named.get, key=f"{PAGE}_kind")
     upload = st.file_uploader("CSVファイル", type=["csv"], key=f"{PAGE}_file")
     submitted = st.form_submit_button("取込を開始", type="primary")
 if submitted:

@@ -7,23 +7,35 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import auth, components, labels, loaners_api
-from service.loaners import labels as loaner_labels
 
 PAGE = "loaners_masters"
-LOCATION_ID = re.compile(r"^[a-z0-9]{1,20}$")
-LOCATION_CODE = re.compile(r"^[A-Z]{1,20}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MODEL_NAME = re.compile(r"^[^\s_\u3000]{1,100}$")
 MODEL_NAME_RULE = "機種名はスペース・アンダースコア（_）を使わず、ハイフン（-）でつないでください。"
-QUESTION_PREFIX = re.compile(r"^\d{1,3}$")
+
+
+def location_statuses() -> dict[str, str]:
+    return loaners_api.vocabulary()["location_statuses"]
+
+
+def kinds() -> dict[str, str]:
+    return loaners_api.vocabulary()["kinds"]
+
+
+def question_types() -> dict[str, str]:
+    return loaners_api.vocabulary()["question_types"]
+
+
+def matches(rule: str, value: str) -> bool:
+    """The value follows the API's pattern of that name (from the vocabulary)."""
+    return re.match(loaners_api.vocabulary()["patterns"][rule], value) is not None
 
 
 def location_errors(values: dict) -> list[str]:
     """§3.1.2 checked before sending."""
     errors = []
-    if "id" in values and not LOCATION_ID.match(values["id"]):
+    if "id" in values and not matches("location_id", values["id"]):
         errors.append("拠点IDは小文字英数字のみ・20文字以内で入力してください。")
-    if not LOCATION_CODE.match(values["code"]):
+    if not matches("location_code", values["code"]):
         errors.append("拠点コードは大文字英語のみ・20文字以内で入力してください。")
     if not values["name"]:
         errors.append("拠点名を入力してください。")
@@ -38,7 +50,7 @@ def location_fields(prefix: str, current: dict | None = None) -> dict:
     """The location inputs (inside a form); the 拠点ID only when creating."""
     current = current or {}
     values = {} if current else {"id": st.text_input("拠点ID", key=f"{prefix}_id", placeholder="osaka").strip()}
-    statuses = list(loaner_labels.LOCATION_STATUSES)
+    statuses = list(location_statuses())
     return values | {
         "code": st.text_input("拠点コード", value=current.get("code", ""), key=f"{prefix}_code",
                               placeholder="OSAKA").strip(),
@@ -50,7 +62,7 @@ def location_fields(prefix: str, current: dict | None = None) -> dict:
         "notify_status_change": st.checkbox("ステータス変更通知", value=current.get("notify_status_change", False),
                                             key=f"{prefix}_notify"),
         "status": st.selectbox("ステータス", statuses, index=statuses.index(current.get("status", "active")),
-                               format_func=loaner_labels.LOCATION_STATUSES.get, key=f"{prefix}_status"),
+                               format_func=location_statuses().get, key=f"{prefix}_status"),
     }
 
 
@@ -59,7 +71,7 @@ def location_row(location: dict) -> dict:
         "拠点ID": location["id"], "拠点コード": location["code"], "拠点名": location["name"],
         "管轄": location["jurisdiction"], "グループメールアドレス": location["group_email"],
         "ステータス変更通知": "ON" if location["notify_status_change"] else "OFF",
-        "ステータス": labels.label(loaner_labels.LOCATION_STATUSES, location["status"]),
+        "ステータス": labels.label(location_statuses(), location["status"]),
         "更新日": components.local_time(location["updated_at"]),
     }
 
@@ -92,7 +104,7 @@ def model_row(model: dict) -> dict:
     return {
         "機種ID": model["id"], "機種名": model["name"], "メーカー": model["maker"],
         "カテゴリ": f"{model['category']}（{model['category_label']}）",
-        "機器種別": loaner_labels.KINDS.get(model["kind"], ""),
+        "機器種別": kinds().get(model["kind"], ""),
         "管理番号のモデル部分": model["number_section"], "備考": model["note"],
         "更新日": components.local_time(model["updated_at"]),
     }
@@ -114,7 +126,7 @@ def model_fields(prefix: str, categories: dict[str, str], current: dict | None =
 
 def model_errors(values: dict) -> list[str]:
     """§2.2.2 checked before sending."""
-    errors = [] if MODEL_NAME.match(values["name"]) else [MODEL_NAME_RULE]
+    errors = [] if matches("model_name", values["name"]) else [MODEL_NAME_RULE]
     return errors + ([] if values["maker"] else ["メーカーを入力してください。"])
 
 
@@ -159,23 +171,23 @@ def question_errors(values: dict) -> list[str]:
     errors = [] if values["key"] else ["質問のキーを入力してください（例: 1-6.返却予定日）。"]
     if values["type"] == "choice" and not values["choices"]:
         errors.append("選択式の質問には選択肢を1つ以上入力してください。")
-    if values["status_prefix"] and not QUESTION_PREFIX.match(values["status_prefix"]):
+    if values["status_prefix"] and not matches("status_prefix", values["status_prefix"]):
         errors.append("表示するステータスの番号は数字3桁以内で入力してください。")
     return errors
 
 
 def questions_tab() -> None:
     """Add a question to a status form (shown, checked and listed as a column from the next request on)."""
-    kind = st.selectbox("フォーム", list(loaner_labels.KINDS), format_func=loaner_labels.KINDS.get,
+    kind = st.selectbox("フォーム", list(kinds()), format_func=kinds().get,
                         key=f"{PAGE}_question_kind")
     form = loaners_api.form(kind)
-    st.dataframe(pd.DataFrame([{"キー": q["key"], "形式": loaner_labels.QUESTION_TYPES.get(q["type"], q["type"]),
+    st.dataframe(pd.DataFrame([{"キー": q["key"], "形式": question_types().get(q["type"], q["type"]),
                                 "選択肢": "、".join(q["choices"]), "必須": "○" if q["required"] else ""}
                                for q in form["questions"]]), hide_index=True)
     with st.form(f"{PAGE}_question_new"):
         key = st.text_input("キー", key=f"{PAGE}_question_key", placeholder="1-6.返却予定日",
                             help="番号付きのキーは、その番号のステータスのときに表示されます。").strip()
-        kind_of = st.selectbox("形式", list(loaner_labels.QUESTION_TYPES), format_func=loaner_labels.QUESTION_TYPES.get,
+        kind_of = st.selectbox("形式", list(question_types()), format_func=question_types().get,
                                key=f"{PAGE}_question_type")
         choices = st.text_area("選択肢（1行に1つ）", key=f"{PAGE}_question_choices")
         prefix = st.text_input("表示するステータスの番号（番号のないキーのみ）", key=f"{PAGE}_question_prefix",
@@ -195,12 +207,12 @@ def data_type_line(data_type: dict) -> None:
     status = "inactive" if active else "active"
     columns = st.columns([3, 1], vertical_alignment="center")
     with columns[0]:
-        state = loaner_labels.LOCATION_STATUSES[data_type["status"]]
+        state = location_statuses()[data_type["status"]]
         st.markdown(f"**{data_type['id']}** {labels.plain(data_type['name'])}（表示順序 {data_type['display_order']}・"
                     f"{state}）  \n{labels.plain(data_type['description'])}")
     with columns[1]:
         if st.button("無効にする" if active else "有効にする", key=f"{PAGE}_dt_{data_type['id']}"):
-            success = f"データタイプ「{data_type['name']}」を{loaner_labels.LOCATION_STATUSES[status]}にしました。"
+            success = f"データタイプ「{data_type['name']}」を{location_statuses()[status]}にしました。"
             components.act(PAGE, lambda: loaners_api.update_data_type(data_type["id"], {"status": status}), success)
 
 

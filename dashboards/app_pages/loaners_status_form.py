@@ -10,7 +10,6 @@ import streamlit as st
 
 from dashboards import api, auth, components, labels, loaners_api
 from dashboards.app_pages import loaners_common
-from service.loaners import labels as loaner_labels
 
 PAGE = "loaners_status_form"
 ERRORS_KEY = f"{PAGE}_errors"
@@ -47,7 +46,7 @@ def ask(device_id: int, question: dict, answers: dict) -> Any:
         if current and current not in options:
             options.append(current)  # a stale answer stays visible so the check can name it
         disabled = bool(question["condition"]) and not current and not loaners_common.condition_met(question, answers)
-        if question["key"] == loaner_labels.STATUS_KEY:
+        if question["key"] == loaners_api.vocabulary()["status_key"]:
             return st.radio(label, options, key=key, help=help_text, **empty)
         return st.selectbox(label, options, key=key, placeholder="選択してください", help=help_text,
                             disabled=disabled, **empty)
@@ -72,18 +71,19 @@ def as_text(value: Any) -> str:
 
 def check(form: dict, answers: dict[str, str]) -> dict[str, str]:
     """The API's rules checked before sending: choices, required answers, the held-device rule; field -> message."""
-    errors = {}
+    vocabulary, errors = loaners_api.vocabulary(), {}
+    messages = vocabulary["messages"]
     for question in form["questions"]:
         key, value = question["key"], answers.get(question["key"], "")
         if not loaners_common.shown(question, form, answers):
             continue
         if value and question["type"] == "choice" and value not in question["choices"]:
-            errors[key] = loaner_labels.NOT_A_CHOICE.format(key=key, value=value)
+            errors[key] = messages["not_a_choice"].format(key=key, value=value)
         elif value and not loaners_common.condition_met(question, answers):
-            errors[key] = loaner_labels.HELD_NOT_ALLOWED if key == loaner_labels.HELD_KEY else (
-                loaner_labels.CONDITION_NOT_MET.format(key=key, condition=question["condition"]))
+            errors[key] = messages["held_not_allowed"] if key == vocabulary["held_key"] else (
+                messages["condition_not_met"].format(key=key, condition=question["condition"]))
         elif not value and question["required"] and loaners_common.condition_met(question, answers):
-            errors[key] = loaner_labels.REQUIRED.format(key=key)
+            errors[key] = messages["required"].format(key=key)
     return errors
 
 
@@ -114,7 +114,7 @@ def send(device: dict, form: dict, answers: dict[str, str]) -> None:
 def form_body(device: dict, form: dict) -> None:
     errors: dict[str, str] = st.session_state.get(ERRORS_KEY, {})
     if errors:
-        st.error(loaner_labels.ANSWERS_INVALID)
+        st.error(loaners_api.vocabulary()["messages"]["answers_invalid"])
     if errors.get(""):
         st.error(errors[""])
     answers: dict[str, str] = {}

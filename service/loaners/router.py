@@ -13,6 +13,7 @@ from service.loaners import devices, forms, imports, labels, labels_pdf, masters
 from service.loaners.dependencies import Admin, Scope, ScopedDevice, ScopedLocation, Staff
 from service.loaners.models import Form as StatusForm
 from service.loaners.schemas import (
+    PATTERNS,
     AuditPage,
     CategoryRead,
     DataTypeCreate,
@@ -41,6 +42,7 @@ from service.loaners.schemas import (
     SubmissionIn,
     SubmissionRead,
     SummaryRead,
+    VocabularyRead,
 )
 from service.pagination import Page, PageParams, page_params
 
@@ -104,6 +106,28 @@ def list_categories(_: Staff) -> list[CategoryRead]:
         )
         for c, (label, section, kind, device_type) in labels.CATEGORIES.items()
     ]
+
+
+@router.get("/vocabulary", response_model=VocabularyRead)
+def vocabulary(_: Staff) -> VocabularyRead:
+    """The labels, form keys and check messages the pages show, from labels.py (the one source)."""
+    return VocabularyRead(
+        kinds=labels.KINDS,
+        location_statuses=labels.LOCATION_STATUSES,
+        question_types=labels.QUESTION_TYPES,
+        held_statuses=labels.HELD_STATUSES,
+        status_key=labels.STATUS_KEY,
+        held_key=labels.HELD_KEY,
+        number_column=labels.COL_NUMBER,
+        patterns=PATTERNS,
+        messages={
+            "not_a_choice": labels.NOT_A_CHOICE,
+            "held_not_allowed": labels.HELD_NOT_ALLOWED,
+            "condition_not_met": labels.CONDITION_NOT_MET,
+            "required": labels.REQUIRED,
+            "answers_invalid": labels.ANSWERS_INVALID,
+        },
+    )
 
 
 @router.get("/jurisdictions", response_model=list[str])

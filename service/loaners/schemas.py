@@ -9,12 +9,19 @@ Status = Literal["active", "inactive"]
 Kind = Literal["terminal", "printer", "other"]
 Category = Literal["Desktop", "Laptop", "Server", "Tablet", "Printer", "Router", "Hub", "Other"]
 QuestionType = Literal["text", "textarea", "date", "number", "choice"]
-LocationId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9]{1,20}$")]
-LocationCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z]{1,20}$")]
+# The patterns the dashboards' forms mirror (served by GET /loaners/vocabulary).
+PATTERNS = {
+    "location_id": r"^[a-z0-9]{1,20}$",
+    "location_code": r"^[A-Z]{1,20}$",
+    "model_name": r"^[^\s_\u3000]{1,100}$",  # §2.2.2: no spaces (half or full width), no underscore
+    "status_prefix": r"^\d{1,3}$",
+}
+LocationId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PATTERNS["location_id"])]
+LocationCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PATTERNS["location_code"])]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Jurisdiction = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-# §2.2.2: no spaces (half or full width), no underscore; hyphens join the words.
-ModelName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[^\s_\u3000]{1,100}$")]
+# §2.2.2: hyphens join the words.
+ModelName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PATTERNS["model_name"])]
 Serial = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{1,20}$")]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 DataTypeId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Z_]{0,29}$")]
@@ -97,6 +104,20 @@ class CategoryRead(BaseModel):
     kind: str
     kind_label: str
     device_type: str
+
+
+class VocabularyRead(BaseModel):
+    """The words and rules the pages mirror: labels (code -> Japanese, display order), form keys, messages."""
+
+    kinds: dict[str, str]
+    location_statuses: dict[str, str]
+    question_types: dict[str, str]
+    held_statuses: dict[str, str]
+    status_key: str
+    held_key: str
+    number_column: str
+    patterns: dict[str, str]
+    messages: dict[str, str]
 
 
 class DataTypeCreate(BaseModel):
@@ -230,7 +251,7 @@ class QuestionCreate(BaseModel):
     type: QuestionType
     choices: Annotated[list[Choice], Field(max_length=50)] = []
     required: bool = False
-    status_prefix: Annotated[str, StringConstraints(pattern=r"^\d{1,3}$")] | None = Field(
+    status_prefix: Annotated[str, StringConstraints(pattern=PATTERNS["status_prefix"])] | None = Field(
         None, description="only for an un-numbered key: the status whose number shows it"
     )
     condition: dict[QuestionKey, Choice] = {}
