@@ -5,6 +5,19 @@ from typing import Any
 
 from dashboards.api import download, fetch, read, write
 
+# Wording
+
+
+def vocabulary() -> dict:
+    """The fleet wording tables (code -> Japanese label, in display order) from GET /fleet/vocabulary."""
+    return read("/fleet/vocabulary")
+
+
+def words(table: str) -> dict[str, str]:
+    """One wording table of the vocabulary, e.g. words("terminal_statuses")["online"] == "オンライン"."""
+    return vocabulary()[table]
+
+
 # Dashboard
 
 

@@ -6,7 +6,6 @@ import streamlit as st
 
 from dashboards import auth, components, fleet_api, labels
 from dashboards.app_pages import fleet_common
-from service.fleet import labels as fleet_labels
 
 PAGE = "fleet_alerts"
 NOTE_MAX = 2000
@@ -31,9 +30,9 @@ def summary() -> None:
 def filters() -> dict:
     columns = st.columns([1, 1, 2, 1])
     with columns[0]:
-        status = components.code_select("状態", fleet_labels.ALERT_STATUSES, f"{PAGE}_status")
+        status = components.code_select("状態", fleet_api.words("alert_statuses"), f"{PAGE}_status")
     with columns[1]:
-        alert_type = components.code_select("アラート種別", fleet_labels.ALERT_TYPES, f"{PAGE}_type")
+        alert_type = components.code_select("アラート種別", fleet_api.words("alert_types"), f"{PAGE}_type")
     with columns[2]:
         customer_id = fleet_common.customer_select("顧客企業", f"{PAGE}_customer")
     with columns[3]:

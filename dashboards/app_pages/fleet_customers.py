@@ -7,7 +7,6 @@ import streamlit as st
 
 from dashboards import api, auth, components, fleet_api, labels
 from dashboards.app_pages import fleet_common
-from service.fleet import labels as fleet_labels
 
 PAGE = "fleet_customers"
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -50,7 +49,8 @@ def validate(values: dict) -> list[str]:
 def customer_fields(prefix: str, customer: dict | None = None) -> dict:
     """The customer inputs (inside a form), prefilled when editing; returns the stripped values."""
     current = customer or {}
-    contracts = list(fleet_labels.CONTRACT_TYPES)
+    contract_types = fleet_api.words("contract_types")
+    contracts = list(contract_types)
     return {
         "company_name": st.text_input("会社名", value=current.get("company_name", ""), key=f"{prefix}_name").strip(),
         "contact_person": st.text_input(
@@ -62,7 +62,7 @@ def customer_fields(prefix: str, customer: dict | None = None) -> dict:
         ).strip(),
         "contract_type": st.selectbox(
             "契約種別", contracts, index=contracts.index(current.get("contract_type", "basic")),
-            format_func=fleet_labels.CONTRACT_TYPES.get, key=f"{prefix}_contract",
+            format_func=contract_types.get, key=f"{prefix}_contract",
         ),
     }
 
@@ -149,7 +149,7 @@ def import_progress(import_id: int) -> None:
     finished = job["status"] in ("done", "failed")
     if not finished:
         done = job["processed_rows"] / job["total_rows"] if job["total_rows"] else 0.0
-        status = labels.label(fleet_labels.IMPORT_STATUSES, job["status"])
+        status = labels.label(fleet_api.words("import_statuses"), job["status"])
         st.progress(done, text=f"{status}: {job['processed_rows']:,} / {job['total_rows']:,}行")
     elif job["status"] == "failed":
         st.error("取込に失敗しました。ファイルを確認して再度お試しください。")

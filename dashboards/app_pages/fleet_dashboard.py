@@ -6,7 +6,6 @@ import streamlit as st
 
 from dashboards import auth, components, fleet_api, labels
 from dashboards.app_pages import fleet_common
-from service.fleet import labels as fleet_labels
 
 PAGE = "fleet_dashboard"
 STATUS_BAR_COLOURS = {"online": "#2e7d32", "offline": "#c62828", "error": "#ef6c00", "maintenance": "#9e9e9e"}
@@ -25,7 +24,7 @@ def cards(data: dict) -> None:
 def status_chart(data: dict) -> go.Figure:
     """One stacked bar: how many terminals are in each state."""
     figure = go.Figure()
-    for status, label in fleet_labels.TERMINAL_STATUSES.items():
+    for status, label in fleet_api.words("terminal_statuses").items():
         figure.add_bar(
             y=["端末"], x=[data[status]], name=label, orientation="h", marker_color=STATUS_BAR_COLOURS[status],
             text=[f"{label} {data[status]:,}"], textposition="inside",

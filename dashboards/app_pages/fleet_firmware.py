@@ -8,7 +8,6 @@ import streamlit as st
 
 from dashboards import auth, components, fleet_api, labels
 from dashboards.app_pages import fleet_common
-from service.fleet import labels as fleet_labels
 
 PAGE = "fleet_firmware"
 VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,19}$")
@@ -48,7 +47,7 @@ def target_text(target: dict) -> str:
         return f"端末ID指定（{len(target['terminal_ids']):,}台）"
     flt = target.get("filter", {})
     parts = [
-        f"状態: {labels.label(fleet_labels.TERMINAL_STATUSES, flt.get('status'))}" if flt.get("status") else "",
+        f"状態: {labels.label(fleet_api.words('terminal_statuses'), flt.get('status'))}" if flt.get("status") else "",
         f"顧客 ID {flt['customer_id']}" if flt.get("customer_id") else "",
         f"ファームウェア {flt['firmware_version']}" if flt.get("firmware_version") else "",
         f"検索「{flt['q']}」" if flt.get("q") else "",
@@ -99,7 +98,7 @@ def rollout_panel(rollout_id: int) -> None:
     st.subheader(f"ロールアウト #{rollout['id']}: バージョン {rollout['version']}")
     components.status_badge(rollout["status"], rollout["status_label"], colours=fleet_common.ROLLOUT_STATUS_COLOURS)
     if rollout["status"] == "paused":
-        st.warning(labels.label(fleet_labels.PAUSE_REASONS, rollout["paused_reason"]) or "一時停止中")
+        st.warning(labels.label(fleet_api.words("pause_reasons"), rollout["paused_reason"]) or "一時停止中")
     counts = totals(rollout)
     done = counts["succeeded"] / counts["total"] if counts["total"] else 0.0
     st.progress(done, text=f"成功 {counts['succeeded']:,} / {counts['total']:,}台（失敗 {counts['failed']:,}台）")
@@ -169,7 +168,7 @@ def target_inputs(kind: str) -> tuple[dict | None, list[str]]:
         return {"terminal_ids": ids}, []
     columns = st.columns(4)
     with columns[0]:
-        status = components.code_select("状態", fleet_labels.TERMINAL_STATUSES, f"{PAGE}_target_status")
+        status = components.code_select("状態", fleet_api.words("terminal_statuses"), f"{PAGE}_target_status")
     with columns[1]:
         customer_id = fleet_common.customer_select("顧客企業", f"{PAGE}_target_filter_customer")
     with columns[2]:

@@ -7,7 +7,6 @@ import streamlit as st
 
 from dashboards import auth, components, fleet_api
 from dashboards.app_pages import fleet_common
-from service.fleet import labels as fleet_labels
 
 PAGE = "fleet_reports"
 MONTHS_SHOWN = 12
@@ -52,8 +51,9 @@ def alerts_chart(report: dict) -> go.Figure:
 
 
 def show(report: dict) -> None:
-    names = fleet_labels.REPORT_LABELS
-    st.subheader(f"{fleet_labels.REPORT_TITLE}: {report['company_name']} {month_label(report['month'])}")
+    names = fleet_api.words("report_labels")
+    title = fleet_api.vocabulary()["report_title"]
+    st.subheader(f"{title}: {report['company_name']} {month_label(report['month'])}")
     mttr = report["mean_time_to_resolve_minutes"]
     cards = (
         (names["availability"], f"{report['availability_pct']:.2f}%"),

@@ -6,7 +6,6 @@ import streamlit as st
 
 from dashboards import api, auth, components, fleet_api, labels
 from dashboards.app_pages import fleet_common
-from service.fleet import labels as fleet_labels
 
 PAGE = "fleet_terminal"
 RANGES = {"24h": "24時間", "7d": "7日間", "30d": "30日間"}
@@ -107,7 +106,7 @@ def live_panel(terminal_id: int) -> None:
 def event_row(event: dict) -> dict:
     return {
         "発生日時": components.local_time(event["occurred_at"]),
-        "レベル": labels.label(fleet_labels.EVENT_LEVELS, event["level"]),
+        "レベル": labels.label(fleet_api.words("event_levels"), event["level"]),
         "種類": event["kind"],
         "メッセージ": event["message"],
         "受信日時": components.local_time(event["received_at"]),
@@ -115,7 +114,7 @@ def event_row(event: dict) -> dict:
 
 
 def events(terminal_id: int) -> None:
-    level = components.code_select("レベル", fleet_labels.EVENT_LEVELS, f"{PAGE}_event_level")
+    level = components.code_select("レベル", fleet_api.words("event_levels"), f"{PAGE}_event_level")
     components.paginated_table(
         f"{PAGE}_events", fleet_api.list_events, event_row, filters={"terminal_id": terminal_id, "level": level},
         file_name=f"terminal_{terminal_id}_events",
@@ -137,10 +136,10 @@ def update_tasks(terminal_id: int) -> None:
 
 
 def commands(terminal_id: int) -> None:
+    types, statuses = fleet_api.words("command_types"), fleet_api.words("command_statuses")
     rows = [
-        {"ID": c["id"], "種類": labels.label(fleet_labels.COMMAND_TYPES, c["type"]),
-         "状態": labels.label(fleet_labels.COMMAND_STATUSES, c["status"]), "進捗": f"{c['progress']}%",
-         "メッセージ": c["message"],
+        {"ID": c["id"], "種類": labels.label(types, c["type"]), "状態": labels.label(statuses, c["status"]),
+         "進捗": f"{c['progress']}%", "メッセージ": c["message"],
          "依頼日時": components.local_time(c["created_at"]), "配信日時": components.local_time(c["sent_at"]),
          "完了日時": components.local_time(c["finished_at"])}
         for c in fleet_api.list_commands(terminal_id)

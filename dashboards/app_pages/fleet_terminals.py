@@ -8,7 +8,6 @@ import streamlit as st
 
 from dashboards import auth, components, fleet_api, labels
 from dashboards.app_pages import fleet_common
-from service.fleet import labels as fleet_labels
 
 PAGE = "fleet_terminals"
 SORTS = {
@@ -46,7 +45,7 @@ def filters() -> dict[str, Any]:
     query = st.text_input("検索", key=f"{PAGE}_q", placeholder="シリアル番号・設置店舗名・会社名の一部").strip()
     columns = st.columns(4)
     with columns[0]:
-        status = components.code_select("状態", fleet_labels.TERMINAL_STATUSES, f"{PAGE}_status")
+        status = components.code_select("状態", fleet_api.words("terminal_statuses"), f"{PAGE}_status")
     with columns[1]:
         customer_id = fleet_common.customer_select("顧客企業", f"{PAGE}_customer")
     with columns[2]:

@@ -56,6 +56,7 @@ from service.fleet.schemas import (
     TerminalUpdate,
     UpdateTaskRead,
     Version,
+    Vocabulary,
 )
 from service.pagination import Page, PageParams, page_params
 from service.tenancy import scoped
@@ -66,6 +67,12 @@ Paging = Annotated[PageParams, Depends(page_params)]
 
 def _page(items: list, total: int, paging: PageParams) -> Page:
     return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
+
+
+@router.get("/vocabulary", response_model=Vocabulary)
+def vocabulary(_: ReportReader) -> Vocabulary:
+    """The fleet wording tables (labels.py), for the dashboards: any fleet role."""
+    return Vocabulary.current()
 
 
 @router.get("/dashboard", response_model=DashboardRead)

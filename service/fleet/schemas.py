@@ -507,3 +507,24 @@ class ImportRead(Labelled):
 def columns_of(row: Any) -> dict[str, Any]:
     """An ORM object's column values, to combine with computed fields when building a read model."""
     return {column.key: getattr(row, column.key) for column in row.__table__.columns}
+
+
+class Vocabulary(BaseModel):
+    """The wording tables the dashboards show, taken from labels.py (code -> Japanese label, in display order)."""
+
+    contract_types: dict[str, str]
+    terminal_statuses: dict[str, str]
+    alert_types: dict[str, str]
+    alert_statuses: dict[str, str]
+    import_statuses: dict[str, str]
+    pause_reasons: dict[str, str]
+    event_levels: dict[str, str]
+    command_types: dict[str, str]
+    command_statuses: dict[str, str]
+    report_title: str
+    report_labels: dict[str, str]
+
+    @classmethod
+    def current(cls) -> "Vocabulary":
+        """Each field is the labels.py constant of the same name in capitals."""
+        return cls(**{name: getattr(labels, name.upper()) for name in cls.model_fields})
