@@ -10,6 +10,19 @@ from typing import Any
 
 from dashboards.api import download, fetch, read, write
 
+# Wording and form rules
+
+
+def vocabulary() -> dict:
+    """The 入退管理 labels (entryTypes, attendanceStatuses, rosterColumns) and the API's form rules (rules)."""
+    return read("/entry-logs/vocabulary")
+
+
+def rules() -> dict:
+    """The limits and patterns the API checks: nameMax, noControlCharacters, phonePattern, passwordMin, ..."""
+    return vocabulary()["rules"]
+
+
 # Nurseries
 
 

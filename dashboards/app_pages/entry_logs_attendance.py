@@ -7,11 +7,9 @@ import streamlit as st
 
 from dashboards import auth, components, entry_logs_api, labels
 from dashboards.app_pages import entry_logs_common as common
-from service.entry_logs import labels as entry_labels
 
 PAGE = "entry_logs_attendance"
 REFRESH_SECONDS = 60
-NOTE_MAX = 200
 STYLE = """
 <style>
 table.el-attendance { width: 100%; border-collapse: collapse; font-size: 0.95rem; }
@@ -101,20 +99,22 @@ def record_form(nursery_id: int, day: date, class_name: str) -> None:
     children = {c["childId"]: c for c in entry_logs_api.attendance(nursery_id, day, class_name)["children"]}
     if not children:
         return
+    statuses = entry_logs_api.vocabulary()["attendanceStatuses"]
     with st.expander("出席状態を記録", icon=":material/edit_note:"):
         with st.form(f"{PAGE}_record"):
             child_id = st.selectbox("園児", list(children), key=f"{PAGE}_child",
                                     format_func=lambda i: child_label(children[i]))
-            status = st.radio("出席状態", list(entry_labels.ATTENDANCE_LABELS), horizontal=True, key=f"{PAGE}_status",
-                              format_func=entry_labels.ATTENDANCE_LABELS.get)
-            note = st.text_input("備考", key=f"{PAGE}_note", max_chars=NOTE_MAX, placeholder="例: 風邪のため").strip()
+            status = st.radio("出席状態", list(statuses), horizontal=True, key=f"{PAGE}_status",
+                              format_func=statuses.get)
+            note = st.text_input("備考", key=f"{PAGE}_note", max_chars=entry_logs_api.rules()["noteMax"],
+                                 placeholder="例: 風邪のため").strip()
             with st.container(horizontal=True):
                 save = st.form_submit_button("記録する", type="primary")
                 clear = st.form_submit_button("記録を消す")
     name = labels.plain(children[child_id]["childName"])
     if save:
         components.act(PAGE, lambda: entry_logs_api.set_attendance(child_id, day, status, note),
-                       f"{name}の{day:%m/%d}の出席状態を「{entry_labels.ATTENDANCE_LABELS[status]}」にしました。")
+                       f"{name}の{day:%m/%d}の出席状態を「{statuses[status]}」にしました。")
     elif clear:
         components.act(PAGE, lambda: entry_logs_api.clear_attendance(child_id, day),
                        f"{name}の{day:%m/%d}の記録を消しました。")

@@ -8,7 +8,6 @@ import re
 import streamlit as st
 
 from dashboards import auth, entry_logs_api, sections
-from service.entry_logs import labels as entry_labels
 
 DOMAIN = "entry_logs"
 NURSERY_KEY = "entry_logs_nursery_id"
@@ -16,9 +15,6 @@ NURSERY_KEY = "entry_logs_nursery_id"
 COLOURS = {"Entry": "#16a34a", "Exit": "#f97316"}
 ARROWS = {"Entry": "↓", "Exit": "↑"}
 DIRECTIONS = {"Entry": "入（登園）", "Exit": "出（降園）"}
-TYPE_LABELS = entry_labels.ENTRY_TYPE_LABELS
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-NAME_MAX = 100
 ADD_NURSERY_HINT = "「園情報編集」から保育園を追加してください。"
 ASK_ADMIN_HINT = "管理者に登録を依頼してください。"
 
@@ -58,13 +54,24 @@ def nursery_choice(user: dict, page_key: str) -> dict | None:
     return by_id[chosen]
 
 
+def type_labels() -> dict[str, str]:
+    """入/出 by entry type (Entry, Exit), as the API words them."""
+    return entry_logs_api.vocabulary()["entryTypes"]
+
+
 def mark(entry_type: str, at: str | None = None) -> str:
     """e.g. ↓ 入, or ↓ 09:15 when a time is given."""
-    return f"{ARROWS[entry_type]} {TYPE_LABELS[entry_type] if at is None else at}"
+    return f"{ARROWS[entry_type]} {type_labels()[entry_type] if at is None else at}"
+
+
+def fits(value: str, limit: int) -> bool:
+    """The API's rule for free text: at most `limit` characters, no control characters."""
+    return len(value) <= limit and re.fullmatch(entry_logs_api.rules()["noControlCharacters"], value) is not None
 
 
 def name_errors(value: str, label: str) -> list[str]:
-    """The API's rule for a name: 1-100 characters without control characters."""
-    if not 1 <= len(value) <= NAME_MAX or CONTROL_CHARACTERS.search(value):
-        return [f"{label}は1〜{NAME_MAX}文字で入力してください（改行などの制御文字は使えません）。"]
+    """The API's rule for a name: 1 to nameMax characters without control characters."""
+    limit = entry_logs_api.rules()["nameMax"]
+    if not value or not fits(value, limit):
+        return [f"{label}は1〜{limit}文字で入力してください（改行などの制御文字は使えません）。"]
     return []

@@ -14,10 +14,8 @@ PAGE = "entry_logs_logs"
 PAGE_SIZE = 50
 APPLIED_KEY = f"{PAGE}_applied"
 SORTS = {"-timestamp": "新しい順", "timestamp": "古い順"}
-REASON_MAX = 200
 RANGE_REVERSED = "期間の開始が終了より後になっています。"
 PART = "名前の一部"
-MARK_COLOURS = {common.mark(entry_type): colour for entry_type, colour in common.COLOURS.items()}
 
 
 def filter_errors(start: date | None, end: date | None) -> list[str]:
@@ -43,7 +41,7 @@ def filter_card(user: dict) -> dict:
             end = top[1].date_input("期間（終了）", value=None, key=f"{PAGE}_to", format="YYYY-MM-DD")
             parent = top[2].text_input("保護者名", key=f"{PAGE}_parent", max_chars=100, placeholder=PART).strip()
             with top[3]:
-                entry_type = components.code_select("入/出", common.TYPE_LABELS, f"{PAGE}_type")
+                entry_type = components.code_select("入/出", common.type_labels(), f"{PAGE}_type")
             across = common.unrestricted(user)
             bottom = st.columns([2, 2, 1] if across else [4, 1], vertical_alignment="bottom")
             child = bottom[0].text_input("園児名", key=f"{PAGE}_child", max_chars=100, placeholder=PART).strip()
@@ -72,7 +70,8 @@ def log_row(log: dict) -> dict:
 
 def coloured(frame: pd.DataFrame) -> Styler:
     """The 入/出 column in green (↓ 入) or orange (↑ 出)."""
-    return frame.style.map(lambda mark: f"color: {MARK_COLOURS[mark]}; font-weight: 700", subset=["入/出"])
+    colours = {common.mark(entry_type): colour for entry_type, colour in common.COLOURS.items()}
+    return frame.style.map(lambda mark: f"color: {colours[mark]}; font-weight: 700", subset=["入/出"])
 
 
 def log_table(query: dict) -> list[dict]:
@@ -90,11 +89,12 @@ def log_text(log: dict, shown: Callable[[str], str] = str) -> str:
 
 
 def reason_errors(reason: str) -> list[str]:
-    """The API's rule for a deletion reason: required, up to 200 characters, no control characters."""
+    """The API's rule for a deletion reason: required, up to noteMax characters, no control characters."""
     if not reason:
         return ["削除の理由を入力してください。"]
-    if len(reason) > REASON_MAX or common.CONTROL_CHARACTERS.search(reason):
-        return [f"削除の理由は{REASON_MAX}文字以内で入力してください（改行などの制御文字は使えません）。"]
+    limit = entry_logs_api.rules()["noteMax"]
+    if not common.fits(reason, limit):
+        return [f"削除の理由は{limit}文字以内で入力してください（改行などの制御文字は使えません）。"]
     return []
 
 
@@ -109,7 +109,8 @@ def confirm_delete(log: dict) -> None:
             f"次の入退ログを削除します: **{log_text(log, labels.plain)}**  \n"
             "削除したログは一覧・CSV・集計に表示されなくなります（誰がいつ何のために削除したかは記録されます）。"
         )
-        reason = st.text_input("削除の理由（必須）", key=f"{PAGE}_reason_{log['id']}", max_chars=REASON_MAX,
+        reason = st.text_input("削除の理由（必須）", key=f"{PAGE}_reason_{log['id']}",
+                               max_chars=entry_logs_api.rules()["noteMax"],
                                placeholder="例: 誤スキャン").strip()
         with st.container(horizontal=True):
             confirmed = st.form_submit_button("削除する", type="primary", icon=":material/delete:")
@@ -121,9 +122,10 @@ def confirm_delete(log: dict) -> None:
 
 def delete_panel(logs: list[dict]) -> None:
     by_id = {log["id"]: log for log in logs}
+    texts = {log_id: log_text(log) for log_id, log in by_id.items()}
     chosen = st.selectbox(
         "削除するログ（誤スキャンの削除）", list(by_id), index=None, key=f"{PAGE}_delete",
-        placeholder="このページのログから選択", format_func=lambda i: log_text(by_id[i]),
+        placeholder="このページのログから選択", format_func=texts.__getitem__,
     )
     if chosen is not None:
         confirm_delete(by_id[chosen])

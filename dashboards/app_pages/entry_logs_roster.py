@@ -10,11 +10,8 @@ import streamlit as st
 
 from dashboards import api, auth, components, entry_logs_api, labels
 from dashboards.app_pages import entry_logs_common as common
-from service.entry_logs import labels as entry_labels
 
 PAGE = "entry_logs_roster"
-PHONE_PATTERN = re.compile(r"^[0-9+\-() ]{0,20}$")
-CLASS_MAX = 50
 PARENTS_MAX = 10
 PICKER_PAGE = 100
 RESULT_KEY = f"{PAGE}_import_result"
@@ -42,15 +39,17 @@ def child_row(child: dict) -> dict:
 def parent_errors(values: dict) -> list[str]:
     """The API's rules for a parent: a name, and a phone number of digits and + - ( ) or spaces."""
     errors = common.name_errors(values["name"], "保護者名")
-    if not PHONE_PATTERN.match(values["phone"]):
-        errors.append("電話番号は数字と「+ - ( )」・空白で20文字以内にしてください。")
+    rules = entry_logs_api.rules()
+    if len(values["phone"]) > rules["phoneMax"] or not re.fullmatch(rules["phonePattern"], values["phone"]):
+        errors.append(f"電話番号は数字と「+ - ( )」・空白で{rules['phoneMax']}文字以内にしてください。")
     return errors
 
 
 def child_errors(values: dict) -> list[str]:
     errors = common.name_errors(values["name"], "園児名")
-    if len(values["className"]) > CLASS_MAX or common.CONTROL_CHARACTERS.search(values["className"]):
-        errors.append(f"クラスは{CLASS_MAX}文字以内で入力してください。")
+    limit = entry_logs_api.rules()["classNameMax"]
+    if not common.fits(values["className"], limit):
+        errors.append(f"クラスは{limit}文字以内で入力してください。")
     if len(values["parentIds"]) > PARENTS_MAX:
         errors.append(f"保護者は{PARENTS_MAX}人まで選べます。")
     return errors
@@ -69,21 +68,23 @@ def all_parents(nursery_id: int) -> dict[int, str]:
 
 
 def parent_fields(prefix: str, parent: dict | None = None) -> dict:
-    current = parent or {}
+    current, rules = parent or {}, entry_logs_api.rules()
     return {
-        "name": st.text_input("保護者名", value=current.get("name", ""), key=f"{prefix}_name", max_chars=100).strip(),
-        "phone": st.text_input("電話番号（任意）", value=current.get("phone", ""), key=f"{prefix}_phone", max_chars=20,
-                               placeholder="090-1234-5678").strip(),
+        "name": st.text_input("保護者名", value=current.get("name", ""), key=f"{prefix}_name",
+                              max_chars=rules["nameMax"]).strip(),
+        "phone": st.text_input("電話番号（任意）", value=current.get("phone", ""), key=f"{prefix}_phone",
+                               max_chars=rules["phoneMax"], placeholder="090-1234-5678").strip(),
     }
 
 
 def child_fields(prefix: str, parents: dict[int, str], child: dict | None = None) -> dict:
-    current = child or {}
+    current, rules = child or {}, entry_logs_api.rules()
     chosen = [p["id"] for p in current.get("parents", []) if p["id"] in parents]
     return {
-        "name": st.text_input("園児名", value=current.get("name", ""), key=f"{prefix}_name", max_chars=100).strip(),
+        "name": st.text_input("園児名", value=current.get("name", ""), key=f"{prefix}_name",
+                              max_chars=rules["nameMax"]).strip(),
         "className": st.text_input("クラス（任意）", value=current.get("className", ""), key=f"{prefix}_class",
-                                   max_chars=CLASS_MAX, placeholder="例: きりん組").strip(),
+                                   max_chars=rules["classNameMax"], placeholder="例: きりん組").strip(),
         "parentIds": st.multiselect("保護者", list(parents), default=chosen, key=f"{prefix}_parents",
                                     format_func=lambda i: f"{parents[i]}（ID {i}）", placeholder="保護者を選択"),
     }
@@ -190,7 +191,7 @@ def import_result(report: dict) -> None:
 
 
 def import_tab(nursery_id: int) -> None:
-    columns = "・".join(entry_labels.ROSTER_COLUMNS.values())
+    columns = "・".join(entry_logs_api.vocabulary()["rosterColumns"].values())
     st.caption(
         f"列: {columns}（保護者名・園児名は必須）。1行に保護者と園児の組を1つ書きます。"
         "同じ保護者（氏名と電話番号）・園児（氏名とクラス）が既にいれば追加せず、紐付けだけ行います。"

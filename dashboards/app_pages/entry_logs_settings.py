@@ -8,15 +8,20 @@ from dashboards import auth, components, entry_logs_api, labels
 from dashboards.app_pages import entry_logs_common as common
 
 PAGE = "entry_logs_settings"
-PASSWORD_MIN, PASSWORD_MAX = 8, 72
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def password_limits() -> tuple[int, int]:
+    """The API's shortest and longest entry-exit password."""
+    rules = entry_logs_api.rules()
+    return rules["passwordMin"], rules["passwordMax"]
 
 
 def password_errors(password: str, repeated: str) -> list[str]:
-    """The API's password rule (8-72 characters), and the two entries must match."""
+    """The API's password rule (passwordMin-passwordMax characters), and the two entries must match."""
     errors = []
-    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        errors.append(f"パスワードは{PASSWORD_MIN}〜{PASSWORD_MAX}文字で入力してください。")
+    low, high = password_limits()
+    if not low <= len(password) <= high:
+        errors.append(f"パスワードは{low}〜{high}文字で入力してください。")
     if password != repeated:
         errors.append("確認用のパスワードが一致しません。")
     return errors
@@ -32,7 +37,7 @@ def overview(nursery: dict) -> None:
 def rename_form(nursery: dict) -> None:
     with st.form(f"{PAGE}_rename_{nursery['id']}"):
         name = st.text_input("保育園名", value=nursery["name"], key=f"{PAGE}_name_{nursery['id']}",
-                             max_chars=100).strip()
+                             max_chars=entry_logs_api.rules()["nameMax"]).strip()
         submitted = st.form_submit_button("保存")
     if not submitted or components.show_errors(common.name_errors(name, "保育園名")):
         return
@@ -42,11 +47,12 @@ def rename_form(nursery: dict) -> None:
 
 def password_form(nursery: dict) -> None:
     verb = "変更" if nursery["entryExitEnabled"] else "設定"
+    low, high = password_limits()
     with st.form(f"{PAGE}_password_{nursery['id']}", clear_on_submit=True):
-        password = st.text_input("新しいパスワード", type="password", key=f"{PAGE}_password", max_chars=PASSWORD_MAX,
-                                 help=f"{PASSWORD_MIN}〜{PASSWORD_MAX}文字")
+        password = st.text_input("新しいパスワード", type="password", key=f"{PAGE}_password", max_chars=high,
+                                 help=f"{low}〜{high}文字")
         repeated = st.text_input("新しいパスワード（確認）", type="password", key=f"{PAGE}_password_again",
-                                 max_chars=PASSWORD_MAX)
+                                 max_chars=high)
         submitted = st.form_submit_button(f"パスワードを{verb}", type="primary", icon=":material/key:")
     if submitted and not components.show_errors(password_errors(password, repeated)):
         components.act(PAGE, lambda: entry_logs_api.set_password(nursery["id"], password),
@@ -67,7 +73,10 @@ def clear_panel(nursery: dict) -> None:
 
 
 def create_errors(code: str, name: str, password: str) -> list[str]:
-    errors = [] if CODE_PATTERN.match(code) else ["保育園コードは半角英数字と「_ -」で1〜32文字にしてください。"]
+    rules = entry_logs_api.rules()
+    limit = rules["nurseryCodeMax"]
+    valid = 1 <= len(code) <= limit and re.fullmatch(rules["nurseryCodePattern"], code)
+    errors = [] if valid else [f"保育園コードは半角英数字と「_ -」で1〜{limit}文字にしてください。"]
     errors += common.name_errors(name, "保育園名")
     if password:
         errors += password_errors(password, password)
@@ -75,13 +84,15 @@ def create_errors(code: str, name: str, password: str) -> list[str]:
 
 
 def create_form() -> None:
+    rules = entry_logs_api.rules()
     with st.expander("保育園を追加", icon=":material/add_home:"):
         with st.form(f"{PAGE}_create", clear_on_submit=False):
-            code = st.text_input("保育園コード", key=f"{PAGE}_new_code", max_chars=32, placeholder="例: sakura").strip()
-            name = st.text_input("保育園名", key=f"{PAGE}_new_name", max_chars=100,
+            code = st.text_input("保育園コード", key=f"{PAGE}_new_code", max_chars=rules["nurseryCodeMax"],
+                                 placeholder="例: sakura").strip()
+            name = st.text_input("保育園名", key=f"{PAGE}_new_name", max_chars=rules["nameMax"],
                                  placeholder="例: さくら保育園").strip()
             password = st.text_input("入退パスワード（任意）", type="password", key=f"{PAGE}_new_password",
-                                     max_chars=PASSWORD_MAX, help="後から設定することもできます。")
+                                     max_chars=rules["passwordMax"], help="後から設定することもできます。")
             submitted = st.form_submit_button("追加", type="primary")
     if submitted and not components.show_errors(create_errors(code, name, password)):
         data = {"code": code, "name": name, "entryExitPassword": password or None}

@@ -45,6 +45,7 @@ from service.entry_logs.dependencies import (
 from service.entry_logs.lookups import local_today, local_zone
 from service.entry_logs.models import Child, Nursery, Parent
 from service.entry_logs.schemas import (
+    NOTE_MAX,
     AttendanceDay,
     AttendanceRecord,
     AttendanceUpdate,
@@ -71,6 +72,7 @@ from service.entry_logs.schemas import (
     PresentParent,
     ScanIn,
     ScanOut,
+    Vocabulary,
 )
 from service.identity.router import request_actor
 from service.pagination import Page, PageParams, page_params
@@ -90,7 +92,7 @@ class CsvStream(StreamingResponse):
 admin_router = APIRouter(prefix="/entry-logs", tags=["entry_logs"])
 router = APIRouter()
 
-Reason = Annotated[str, Query(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$", description="why the log is deleted")]
+Reason = Annotated[str, Query(min_length=1, max_length=NOTE_MAX, pattern=r"^[^\x00-\x1f\x7f]+$", description="why the log is deleted")]
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
@@ -201,6 +203,12 @@ def _nursery_read(nursery: Nursery) -> NurseryRead:
         id=nursery.id, code=nursery.code, name=nursery.name,
         entry_exit_enabled=bool(nursery.entry_exit_password_hash), created_at=nursery.created_at,
     )
+
+
+@admin_router.get("/vocabulary", response_model=Vocabulary)
+def vocabulary(_: StaffCaller) -> Vocabulary:
+    """The 入退管理 wording and form rules, for the dashboards: any entry_logs role."""
+    return Vocabulary()
 
 
 @admin_router.get("/nurseries", response_model=list[NurseryRead])

@@ -6,14 +6,30 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictInt, StrictStr, StringConstraints
 from pydantic.alias_generators import to_camel
 
+from service.entry_logs.labels import ATTENDANCE_LABELS, ENTRY_TYPE_LABELS, ROSTER_COLUMNS
+
 EntryType = Literal["Entry", "Exit"]
 AttendanceStatus = Literal["present", "absent"]
 UtcSeconds = Annotated[datetime, PlainSerializer(lambda v: v.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), return_type=str)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20, pattern=r"^[0-9+\-() ]*$")]
-ClassName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50, pattern=r"^[^\x00-\x1f\x7f]*$")]
-NurseryCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
-EntryExitPassword = Annotated[str, StringConstraints(min_length=8, max_length=72)]
+
+# The form rules, also served to the dashboards by GET /entry-logs/vocabulary (Vocabulary.rules).
+NAME_MAX = 100
+PHONE_MAX = 20
+CLASS_NAME_MAX = 50
+NURSERY_CODE_MAX = 32
+PASSWORD_MIN, PASSWORD_MAX = 8, 72
+NOTE_MAX = 200
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+PHONE_PATTERN = r"^[0-9+\-() ]*$"
+NURSERY_CODE_PATTERN = r"^[A-Za-z0-9_-]+$"
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX, pattern=NO_CONTROL_CHARACTERS)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=PHONE_MAX, pattern=PHONE_PATTERN)]
+ClassName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=CLASS_NAME_MAX, pattern=NO_CONTROL_CHARACTERS)]
+NurseryCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NURSERY_CODE_MAX, pattern=NURSERY_CODE_PATTERN)
+]
+EntryExitPassword = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")]
 
 
@@ -128,7 +144,7 @@ class AttendanceDay(CamelModel):
 
 class AttendanceUpdate(CamelModel):
     status: AttendanceStatus
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTE_MAX)] = ""
 
 
 # Nurseries, parents, children ------------------------------------------------------------------
@@ -242,3 +258,33 @@ class Heatmap(CamelModel):
     timezone: str
     total: int
     cells: list[HeatmapCell]
+
+
+# The dashboards' wording and form rules ----------------------------------------------------------
+
+
+class FormRules(CamelModel):
+    """The limits and patterns (Python regular expressions) the API checks, for the forms to check first.
+
+    note_max bounds an attendance note and a deletion reason.
+    """
+
+    name_max: int = NAME_MAX
+    phone_max: int = PHONE_MAX
+    class_name_max: int = CLASS_NAME_MAX
+    nursery_code_max: int = NURSERY_CODE_MAX
+    password_min: int = PASSWORD_MIN
+    password_max: int = PASSWORD_MAX
+    note_max: int = NOTE_MAX
+    no_control_characters: str = NO_CONTROL_CHARACTERS
+    phone_pattern: str = PHONE_PATTERN
+    nursery_code_pattern: str = NURSERY_CODE_PATTERN
+
+
+class Vocabulary(CamelModel):
+    """The wording tables of labels.py (code -> Japanese label, in display order) and the form rules."""
+
+    entry_types: dict[str, str] = ENTRY_TYPE_LABELS
+    attendance_statuses: dict[str, str] = ATTENDANCE_LABELS
+    roster_columns: dict[str, str] = ROSTER_COLUMNS
+    rules: FormRules = Field(default_factory=FormRules)

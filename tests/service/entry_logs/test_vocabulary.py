@@ -1,0 +1,44 @@
+"""GET /api/entry-logs/vocabulary: the wording and form rules the dashboards show and check."""
+
+import re
+
+from tests.factories import auth_headers, make_user
+
+URL = "/api/entry-logs/vocabulary"
+
+
+def test_staff_get_the_labels_and_the_rules_the_api_checks(client, db, staff, sakura):
+    answer = client.get(URL, headers=staff)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["entryTypes"] == {"Entry": "入", "Exit": "出"}
+    assert body["attendanceStatuses"] == {"present": "出席", "absent": "欠席"}
+    assert list(body["rosterColumns"].values()) == ["保護者名", "電話番号", "園児名", "クラス"]
+    rules = body["rules"]
+    assert re.fullmatch(rules["nurseryCodePattern"], "sakura_2-b")
+    assert not re.fullmatch(rules["nurseryCodePattern"], "bad code!")
+    assert not re.fullmatch(rules["noControlCharacters"], "改行\nあり")
+    assert re.fullmatch(rules["phonePattern"], "03-1234-5678")
+    parent = {"nurseryId": sakura.nursery.id, "name": "あ" * rules["nameMax"]}
+    assert client.post("/api/entry-logs/parents", json=parent, headers=staff).status_code == 201
+    too_long = parent | {"name": "あ" * (rules["nameMax"] + 1)}
+    assert client.post("/api/entry-logs/parents", json=too_long, headers=staff).status_code == 422
+    url = f"/api/entry-logs/nurseries/{sakura.nursery.id}/entry-exit-password"
+    short = "x" * (rules["passwordMin"] - 1)
+    assert client.put(url, json={"password": short}, headers=staff).status_code == 422
+    assert client.put(url, json={"password": short + "x"}, headers=staff).status_code == 204
+
+
+def test_platform_admins_may_read_it(client, db):
+    admin = auth_headers(make_user(db, "root", grants={"platform": "admin"}))
+    db.commit()
+    assert client.get(URL, headers=admin).status_code == 200
+
+
+def test_callers_without_an_entry_logs_grant_are_refused(client, db):
+    assert client.get(URL).status_code == 401
+    outsider = auth_headers(make_user(db, "fleet-only", grants={"fleet": ("viewer", None)}))
+    db.commit()
+    refused = client.get(URL, headers=outsider)
+    assert refused.status_code == 403
+    assert set(refused.json()["error"]) == {"code", "message", "details"}
