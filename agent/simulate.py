@@ -89,6 +89,7 @@ class SimTerminal:
     pending: list[Event] = field(default_factory=list)
     device_state: str | None = None
     revoked: bool = False
+    enrolled_now: bool = False  # enrolled by this run: reports at once, as a real agent does after enrolment
 
 
 @dataclass
@@ -154,7 +155,7 @@ class Simulation:
                 return None
         self.stats.enrolled += 1
         return SimTerminal(serial, enrollment.terminal_id, enrollment.token, device,
-                           self.interval_for(enrollment.interval_seconds))
+                           self.interval_for(enrollment.interval_seconds), enrolled_now=True)
 
     def restore(self, saved: dict[str, dict[str, Any]]) -> list[SimTerminal]:
         """Terminals enrolled by an earlier run, from the state file."""
@@ -212,9 +213,12 @@ class Simulation:
                              firmware_dir=home / "firmware", log_path=None, record_event=terminal.pending.append)
 
     async def run_terminal(self, terminal: SimTerminal) -> None:
-        """Heartbeat on the terminal's own schedule until the simulation stops; a beat under way is finished."""
+        """Heartbeat on the terminal's own schedule until the simulation stops; a beat under way is finished.
+
+        A terminal enrolled just now reports at once; the others spread their first beat over one interval."""
         splay = self.options.splay if self.options.splay is not None else terminal.interval / 10
-        if await self._pause(self.rng.uniform(0, terminal.interval)):
+        first_wait = 0.0 if terminal.enrolled_now else self.rng.uniform(0, terminal.interval)
+        if await self._pause(first_wait):
             return
         terminal.pending.append(new_event("info", "agent_started", "シミュレーションエージェントが起動しました"))
         while not terminal.revoked:

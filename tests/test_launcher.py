@@ -20,7 +20,7 @@ from service.demo.platform import ADMIN_LOGIN, ADMIN_PASSWORD
 from tests.support.waiting import wait_until
 from tools import run
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]  # tools.run always starts the embedded defaults
 
 START_TIMEOUT = 120
 STOP_TIMEOUT = 60

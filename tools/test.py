@@ -1,5 +1,7 @@
-"""`make test`: the whole suite on SQLite, then again on PostgreSQL + Redis when they are reachable.
+"""`make test`: the whole suite on SQLite and, at the same time, on PostgreSQL + Redis when they are reachable.
 
+The two passes share nothing (each has its own data dir, database and broker) and spend much of their time waiting
+on subprocesses, so they run side by side on the two cores; every output line is prefixed with its pass's name.
 Installs Debian's chromium for the browser tests when it is missing and apt-get can be used.
 Extra arguments are handed to pytest (`make test ARGS="-k login"`). Exits non-zero if any pass failed;
 ends with one line per pass and a total line.
@@ -10,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
@@ -76,17 +79,40 @@ def count_results(report: Path, result: PassResult) -> None:
         result.passed += tests - failed - skipped
 
 
-def run_pass(name: str, env: dict[str, str], pytest_args: list[str]) -> PassResult:
-    print(f"\n===== {name} pass =====", flush=True)
-    result = PassResult(name)
-    with tempfile.TemporaryDirectory(prefix=f"daicho-{name}-") as folder:
-        report = Path(folder) / "junit.xml"
-        started = time.monotonic()
-        command = [sys.executable, "-m", "pytest", f"--junitxml={report}", *pytest_args]
-        result.exit_code = subprocess.run(command, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL).returncode
-        result.seconds = time.monotonic() - started
-        count_results(report, result)
-    return result
+class RunningPass:
+    """One pytest run in a subprocess whose output lines are printed with the pass's name in front."""
+
+    def __init__(self, name: str, env: dict[str, str], pytest_args: list[str]) -> None:
+        self.result = PassResult(name)
+        self.folder = tempfile.TemporaryDirectory(prefix=f"daicho-{name}-")
+        self.report = Path(self.folder.name) / "junit.xml"
+        print(f"===== {name} pass started =====", flush=True)
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pytest", f"--junitxml={self.report}", *pytest_args],
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
+        self.printer = threading.Thread(target=self._print_lines, daemon=True)
+        self.printer.start()
+
+    def _print_lines(self) -> None:
+        prefix = f"[{self.result.name}] "
+        for line in self.process.stdout:
+            print(prefix + line, end="", flush=True)
+
+    def wait(self) -> PassResult:
+        self.result.exit_code = self.process.wait()
+        self.printer.join()
+        self.result.seconds = time.monotonic() - self.started
+        count_results(self.report, self.result)
+        self.folder.cleanup()
+        return self.result
 
 
 def postgres_problem(database_url: str) -> str | None:
@@ -129,7 +155,8 @@ def shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def postgres_pass(pytest_args: list[str]) -> PassResult:
+def postgres_pass(pytest_args: list[str]) -> RunningPass | PassResult:
+    """The PostgreSQL + Redis pass under way, or a skipped result saying plainly what could not be reached."""
     database_url = os.environ.get("APP_TEST_DATABASE_URL", DEFAULT_DATABASE_URL)
     redis_url = os.environ.get("APP_TEST_REDIS_URL", DEFAULT_REDIS_URL)
     problems = [p for p in (postgres_problem(database_url), redis_problem(redis_url)) if p]
@@ -142,13 +169,13 @@ def postgres_pass(pytest_args: list[str]) -> PassResult:
         "APP_TEST_DATABASE_URL": database_url,
         "APP_TEST_REDIS_URL": redis_url,
     }
-    return run_pass("postgres", env, pytest_args)
+    return RunningPass("postgres", env, pytest_args)
 
 
 def main(argv: list[str]) -> int:
     ensure_chromium()
-    results = [run_pass("sqlite", os.environ | {"DAICHO_TEST_BACKEND": "sqlite"}, argv)]
-    results.append(postgres_pass(argv))
+    passes = [RunningPass("sqlite", os.environ | {"DAICHO_TEST_BACKEND": "sqlite"}, argv), postgres_pass(argv)]
+    results = [p.wait() if isinstance(p, RunningPass) else p for p in passes]
     print("\n===== summary =====")
     for result in results:
         print(result.summary())
