@@ -254,6 +254,15 @@ class LoadResult:
     seconds: float = 0.0
     cpu: dict[str, float] = field(default_factory=dict)
 
+    def add(self, other: "LoadResult") -> None:
+        """Fold another run of the same requests into this one."""
+        self.ok += other.ok
+        self.failed += other.failed
+        self.latencies += other.latencies
+        self.seconds += other.seconds
+        for name, seconds in other.cpu.items():
+            self.cpu[name] = self.cpu.get(name, 0.0) + seconds
+
     def cpu_ms_per_request(self) -> dict[str, float]:
         """CPU milliseconds per successful request, by consumer: the figure that holds on a shared machine."""
         return {name: round(1000 * seconds / max(self.ok, 1), 3) for name, seconds in self.cpu.items()}

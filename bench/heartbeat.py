@@ -1,10 +1,10 @@
 """Heartbeat ingest: N simulated terminals with concurrency C against the service on PostgreSQL.
 
-    .venv/bin/python bench/heartbeat.py [--terminals 20000] [--concurrency 64] [--seconds 15] [--workers 2]
+    .venv/bin/python bench/heartbeat.py [--terminals 20000] [--concurrency 64] [--seconds 15] [--workers 2] [--rounds 3]
 
 Creates and migrates the `bench` database, seeds enrolled terminals, starts uvicorn with N workers, measures the
-validation-only endpoint and then the real heartbeat endpoint in the same run, probes how soon a heartbeat's state
-is visible through the API, stops the server and prints ONE final JSON line. Next to the rates it reports the CPU
+validation-only endpoint and the real heartbeat endpoint in the same run (alternating rounds), probes how soon a
+heartbeat's state is visible through the API, stops the server and prints ONE final JSON line. Next to the rates it reports the CPU
 milliseconds per request spent by the server's processes, by the PostgreSQL backends serving the bench database and
 by this load generator, the load average before and after, and how many heartbeats shared a transaction: on a shared
 machine the CPU per request is the figure that holds when the rates swing with the neighbours' load.
@@ -22,6 +22,7 @@ import time
 from common import (
     CpuMeter,
     HttpConnection,
+    LoadResult,
     fresh_bench_database,
     load_average,
     post_request,
@@ -123,18 +124,22 @@ async def probe_visibility(port: int, token: str, probe_id: int, jwt: str, stop:
 
 
 async def measure(port: int, tokens: list[str], jwt: str, probe_id: int, pid: int, args) -> dict:
+    """Validation-only and storing heartbeats in alternating rounds, so a drift in the shared machine's speed
+    weighs on both rates alike; the visibility probe runs beside the storing rounds."""
     rng = random.Random(7)
     load_tokens = tokens[:-1]
     validate = [post_request(VALIDATE, body(rng.uniform(5, 60)), t) for t in load_tokens]
     heartbeat = [post_request(HEARTBEAT, body(rng.uniform(5, 60)), t) for t in load_tokens]
-    meter = CpuMeter(pid)
     await run_load(port, validate, concurrency=args.concurrency, seconds=2)  # warm-up: token caches, connections
-    checked = await run_load(port, validate, concurrency=args.concurrency, seconds=args.seconds, meter=meter)
-    stop = asyncio.Event()
-    probe = asyncio.create_task(probe_visibility(port, tokens[-1], probe_id, jwt, stop))
-    stored = await run_load(port, heartbeat, concurrency=args.concurrency, seconds=args.seconds, meter=meter)
-    stop.set()
-    delays = await probe
+    checked, stored, delays = LoadResult(), LoadResult(), []
+    seconds = args.seconds / args.rounds
+    for _ in range(args.rounds):
+        checked.add(await run_load(port, validate, concurrency=args.concurrency, seconds=seconds, meter=CpuMeter(pid)))
+        stop = asyncio.Event()
+        probe = asyncio.create_task(probe_visibility(port, tokens[-1], probe_id, jwt, stop))
+        stored.add(await run_load(port, heartbeat, concurrency=args.concurrency, seconds=seconds, meter=CpuMeter(pid)))
+        stop.set()
+        delays += await probe
     return {"validate": checked, "heartbeat": stored, "visibility": delays}
 
 
@@ -156,6 +161,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating validate/heartbeat rounds")
     args = parser.parse_args()
     data_dir = temp_dir("daicho-bench-heartbeat-")
     use_bench_database(data_dir)
@@ -179,6 +185,7 @@ def main() -> None:
             "concurrency": args.concurrency,
             "workers": args.workers,
             "seconds": args.seconds,
+            "rounds": args.rounds,
             "heartbeats_per_s": round(beats.rate),
             "p50_ms": round(beats.percentile(0.5), 1),
             "p99_ms": round(beats.percentile(0.99), 1),

@@ -3,12 +3,19 @@
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from starlette.types import Receive, Scope, Send
 
 from service.config import get_settings
 from service.database import get_engine
 from service.errors import error_response, install_error_handlers
 from service.fleet.agent_router import AgentLane
-from service.observability import GuardMiddleware, MetricsMiddleware, configure_logging, metrics_response, register_queue_collector
+from service.observability import (
+    GuardMiddleware,
+    MetricsMiddleware,
+    configure_logging,
+    metrics_response,
+    register_queue_collector,
+)
 from service.reservations.mcp_server import mount_mcp
 from service.routers import all_routers
 
@@ -43,10 +50,20 @@ def _database_ok() -> bool:
         return False
 
 
+class DaichoAPI(FastAPI):
+    """FastAPI with the agents' heartbeat lane served before the middleware stack (see AgentLane)."""
+
+    lane: AgentLane | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.lane is None or not await self.lane.serve(scope, receive, send):
+            await super().__call__(scope, receive, send)
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     configure_logging()
-    app = FastAPI(
+    app = DaichoAPI(
         title="Daichō API", version="0.1.0", docs_url="/docs", openapi_url="/api/openapi.json",
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
@@ -58,7 +75,7 @@ def create_app() -> FastAPI:
     app.add_api_route("/metrics", metrics_response, include_in_schema=False)
     mount_mcp(app)  # reservations: the MCP server for AI-chat clients at /mcp
     register_queue_collector()
-    app.add_middleware(AgentLane, prefix=api.prefix)  # innermost: behind the guard and the metrics
+    app.lane = AgentLane(app, prefix=api.prefix)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(GuardMiddleware)
     if settings.cors_origins:

@@ -4,6 +4,7 @@ import json
 import logging
 import time
 from contextvars import ContextVar
+from dataclasses import dataclass
 from random import getrandbits
 from typing import Any
 
@@ -13,7 +14,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.config import get_settings
-from service.errors import error_body
+from service.errors import DomainError, TooLarge, error_body
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
@@ -55,7 +56,7 @@ def _new_request_id() -> str:
     return f"{getrandbits(128):032x}"
 
 
-async def _send_error(send: Send, status: int, code: str, message: str, request_id: str) -> None:
+async def send_error(send: Send, status: int, code: str, message: str, request_id: str) -> None:
     body = json.dumps(error_body(code, message), ensure_ascii=False).encode()
     await send(
         {
@@ -71,63 +72,100 @@ async def _send_error(send: Send, status: int, code: str, message: str, request_
     await send({"type": "http.response.body", "body": body})
 
 
-class GuardMiddleware:
-    """Rejects oversized bodies and NUL bytes before any handler sees them; tags every response with a request id."""
+@dataclass(slots=True)
+class RequestHead:
+    """What the guard reads from a request's headers, in one pass over them (this runs on every request)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        settings = get_settings()
-        self.max_body = settings.max_body_bytes
-        self.max_upload = settings.max_upload_bytes
+    request_id: str
+    content_type: bytes
+    declared_length: bytes | None
+    authorization: str
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = content_type = declared = None
-        for key, value in scope["headers"]:  # one pass: this runs on every request, the agents' heartbeats included
+    @classmethod
+    def of(cls, scope: Scope) -> "RequestHead":
+        incoming = content_type = declared = authorization = None
+        for key, value in scope["headers"]:
             if key == b"x-request-id" and incoming is None:
                 incoming = value
             elif key == b"content-type" and content_type is None:
                 content_type = value.lower()
             elif key == b"content-length" and declared is None:
                 declared = value
-        request_id = incoming.decode("latin-1")[:64] if incoming and incoming.isascii() else _new_request_id()
-        token = request_id_var.set(request_id)
-        try:
-            await self._guarded(scope, receive, send, request_id, content_type or b"", declared)
-        finally:
-            request_id_var.reset(token)
+            elif key == b"authorization" and authorization is None:
+                authorization = value
+        return cls(
+            request_id=incoming.decode("latin-1")[:64] if incoming and incoming.isascii() else _new_request_id(),
+            content_type=content_type or b"",
+            declared_length=declared,
+            authorization=authorization.decode("latin-1") if authorization else "",
+        )
 
-    async def _guarded(
-        self, scope: Scope, receive: Receive, send: Send, request_id: str, content_type: bytes, declared: bytes | None
-    ) -> None:
+
+NUL_BYTE = "NUL文字は使用できません"
+TOO_LARGE = "リクエストが大きすぎます"
+
+
+class BodyGuard:
+    """Reads a request's body within the size limits and refuses NUL bytes (400 nul_byte, 413 payload_too_large)."""
+
+    def __init__(self) -> None:
+        settings = get_settings()
+        self.max_body = settings.max_body_bytes
+        self.max_upload = settings.max_upload_bytes
+
+    async def read(self, scope: Scope, receive: Receive, head: RequestHead) -> bytes | None:
+        """The whole body, or None when the client went away; a DomainError when the request breaks a limit."""
         if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
-            await _send_error(send, 400, "nul_byte", "NUL文字は使用できません", request_id)
-            return
-        limit = self.max_upload if content_type.startswith(b"multipart/form-data") else self.max_body
+            raise DomainError(NUL_BYTE, code="nul_byte")
+        limit = self.max_upload if head.content_type.startswith(b"multipart/form-data") else self.max_body
+        declared = head.declared_length
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await _send_error(send, 413, "payload_too_large", "リクエストが大きすぎます", request_id)
-            return
+            raise TooLarge(TOO_LARGE)
         chunks: list[bytes] = []
         size = 0
         more = scope["method"] not in ("GET", "HEAD", "DELETE", "OPTIONS")
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":
-                return
+                return None
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _send_error(send, 413, "payload_too_large", "リクエストが大きすぎます", request_id)
-                return
+                raise TooLarge(TOO_LARGE)
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if content_type.startswith(TEXT_TYPES) and (b"\x00" in body or b"\\u0000" in body):
-            await _send_error(send, 400, "nul_byte", "NUL文字は使用できません", request_id)
+        if head.content_type.startswith(TEXT_TYPES) and (b"\x00" in body or b"\\u0000" in body):
+            raise DomainError(NUL_BYTE, code="nul_byte")
+        return body
+
+
+class GuardMiddleware:
+    """Rejects oversized bodies and NUL bytes before any handler sees them; tags every response with a request id."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.guard = BodyGuard()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
             return
-        await self.app(scope, _replay(body, receive), _with_request_id(send, request_id))
+        head = RequestHead.of(scope)
+        token = request_id_var.set(head.request_id)
+        try:
+            await self._guarded(scope, receive, send, head)
+        finally:
+            request_id_var.reset(token)
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send, head: RequestHead) -> None:
+        try:
+            body = await self.guard.read(scope, receive, head)
+        except DomainError as refused:
+            await send_error(send, refused.status_code, refused.code, refused.message, head.request_id)
+            return
+        if body is not None:
+            await self.app(scope, _replay(body, receive), _with_request_id(send, head.request_id))
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
@@ -158,17 +196,42 @@ def _with_request_id(send: Send, request_id: str) -> Send:
 ACCESS_LOG = logging.getLogger("daicho.access")
 
 
-class MetricsMiddleware:
-    """Counts requests and observes latency per route template (never per raw path).
+class RequestMetrics:
+    """Counts requests and observes latency per route template (never per raw path), and writes the access log.
 
     The label is the template within the /api router (e.g. /admin/users/{user_id}), as FastAPI records it. Labelled
     series are looked up once per (method, route, status) and kept: prometheus_client's labels() is not free.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self) -> None:
         self.counters: dict[tuple[str, str, int], Any] = {}
         self.latencies: dict[tuple[str, str], Any] = {}
+
+    def record(
+        self, method: str, route: str, path: str, status: int, elapsed: float, *, log_success: bool = True
+    ) -> None:
+        counter = self.counters.get((method, route, status))
+        if counter is None:
+            counter = self.counters[(method, route, status)] = REQUESTS.labels(method, route, str(status))
+        latency = self.latencies.get((method, route))
+        if latency is None:
+            latency = self.latencies[(method, route)] = LATENCY.labels(method, route)
+        counter.inc()
+        latency.observe(elapsed)
+        if log_success or status >= 400:
+            ACCESS_LOG.info("%s %s %s %.1fms", method, path, status, elapsed * 1000)
+        if status >= 500:
+            ERRORS.labels(method, route).inc()
+
+
+request_metrics = RequestMetrics()
+
+
+class MetricsMiddleware:
+    """Feeds every HTTP request to `request_metrics`, labelled with the route FastAPI matched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -186,22 +249,8 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, observe)
         finally:
-            self._record(scope, status, time.perf_counter() - started)
-
-    def _record(self, scope: Scope, status: int, elapsed: float) -> None:
-        route = getattr(scope.get("route"), "path", "unmatched")
-        method = scope["method"]
-        counter = self.counters.get((method, route, status))
-        if counter is None:
-            counter = self.counters[(method, route, status)] = REQUESTS.labels(method, route, str(status))
-        latency = self.latencies.get((method, route))
-        if latency is None:
-            latency = self.latencies[(method, route)] = LATENCY.labels(method, route)
-        counter.inc()
-        latency.observe(elapsed)
-        ACCESS_LOG.info("%s %s %s %.1fms", method, scope["path"], status, elapsed * 1000)
-        if status >= 500:
-            ERRORS.labels(method, route).inc()
+            route = getattr(scope.get("route"), "path", "unmatched")
+            request_metrics.record(scope["method"], route, scope["path"], status, time.perf_counter() - started)
 
 
 class QueueLengthCollector:

@@ -1,24 +1,28 @@
 """The store agent's API: enrolment, heartbeats, command progress, firmware, diagnostics, token rotation.
 
 The two heartbeat routes are the hot path (every terminal, every few minutes): they read the raw body with pydantic's
-JSON parser and are served by `AgentLane` straight from the middleware stack. They stay ordinary routes too: declared
-here, listed in OpenAPI, reachable through FastAPI's routing, and their errors rendered by the app's handlers.
+JSON parser and are served by `AgentLane` before the request enters the middleware stack. They stay ordinary routes
+too: declared here, listed in OpenAPI, reachable through FastAPI's routing, and their errors rendered by the app's
+handlers.
 """
 
+import time
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from service.audit.service import Actor
 from service.database import utcnow
 from service.deps import DbSession, client_address, current_request_id
 from service.fleet import agents, firmware, heartbeats, terminals
-from service.fleet.dependencies import AgentTerminal, bearer_token_hash, terminal_holding
+from service.fleet.dependencies import AgentTerminal, terminal_holding, token_hash_of
 from service.fleet.schemas import DiagnosticsIn, EnrollIn, EnrollOut, HeartbeatIn, HeartbeatReply, ProgressIn, TokenOut
+from service.observability import BodyGuard, RequestHead, request_id_var, request_metrics
 
 router = APIRouter(prefix="/fleet/agent", tags=["fleet-agent"])
 JSON = "application/json"
@@ -70,6 +74,7 @@ def _inline_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 HEARTBEAT_BODY = {"requestBody": {"required": True, "content": {JSON: {"schema": _inline_schema(HeartbeatIn)}}}}
 VALID = b'{"valid":true}'
+reply_json = HeartbeatReply.__pydantic_serializer__.to_json
 
 
 def heartbeat_body(raw: bytes) -> HeartbeatIn:
@@ -81,47 +86,92 @@ def heartbeat_body(raw: bytes) -> HeartbeatIn:
         raise RequestValidationError([error | {"loc": ("body", *error["loc"])} for error in errors]) from None
 
 
+async def store_heartbeat(authorization: str, raw: bytes) -> bytes:
+    """Authenticated and stored durably in one group-committed transaction; the answer carries the waiting commands."""
+    token_hash = token_hash_of(authorization)
+    return reply_json(await heartbeats.record(heartbeats.Beat(token_hash, heartbeat_body(raw))))
+
+
+async def check_heartbeat(authorization: str, raw: bytes) -> bytes:
+    """The same checks as storing, storing nothing."""
+    await terminal_holding(token_hash_of(authorization))
+    heartbeat_body(raw)
+    return VALID
+
+
+async def _answer(handler: Callable[[str, bytes], Awaitable[bytes]], request: Request) -> Response:
+    return Response(await handler(request.headers.get("authorization", ""), await request.body()), media_type=JSON)
+
+
 @router.post("/heartbeat", response_model=HeartbeatReply, openapi_extra=HEARTBEAT_BODY)
 async def heartbeat(request: Request) -> Response:
     """Authenticated and stored durably in one group-committed transaction; the answer carries the waiting commands."""
-    token_hash = await bearer_token_hash(request)
-    body = heartbeat_body(await request.body())
-    reply = await heartbeats.record(heartbeats.Beat(token_hash, body))
-    return Response(reply.model_dump_json(), media_type=JSON)
+    return await _answer(store_heartbeat, request)
 
 
 @router.post("/heartbeat/validate", openapi_extra=HEARTBEAT_BODY)
 async def validate_heartbeat(request: Request) -> Response:
     """The same checks as /heartbeat, storing nothing: a dry run for agents and the bench's baseline."""
-    await terminal_holding(await bearer_token_hash(request))
-    heartbeat_body(await request.body())
-    return Response(VALID, media_type=JSON)
+    return await _answer(check_heartbeat, request)
 
 
 class AgentLane:
-    """Serves the heartbeat routes past FastAPI's routing, dependency solving and exception middleware.
+    """Serves the heartbeat routes ahead of the middleware stack, FastAPI's routing and dependency solving.
 
-    Mounted innermost, so the request id, body guard and metrics still apply; the endpoint and route object are the
-    declared ones (the metrics label is the route's template), and an error is rendered by the app's own handler.
+    The platform's request id, body guard, metrics (labelled with the declared route's template) and error handlers
+    apply as on every route. A heartbeat that succeeds is counted but not written to the access log, which would
+    otherwise carry thousands of lines a second; refused ones are logged. CORS does not apply: agents are no browsers.
     """
 
-    def __init__(self, app: ASGIApp, prefix: str = "/api") -> None:
+    def __init__(self, app: FastAPI, prefix: str) -> None:
         self.app = app
-        lean = (heartbeat, validate_heartbeat)
-        self.routes = {prefix + r.path: r for r in router.routes if getattr(r, "endpoint", None) in lean}
+        self.guard = BodyGuard()
+        handlers = {heartbeat: store_heartbeat, validate_heartbeat: check_heartbeat}
+        self.routes = {
+            prefix + r.path: (r.path, handlers[r.endpoint])
+            for r in router.routes
+            if getattr(r, "endpoint", None) in handlers
+        }
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = self.routes.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
-        if route is None:
-            await self.app(scope, receive, send)
-            return
-        scope["route"] = route
-        request = Request(scope, receive, send)
+    async def serve(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Answer the request when it is a heartbeat route's; False (nothing read) for any other request."""
+        lane = self.routes.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
+        if lane is None:
+            return False
+        started = time.perf_counter()
+        head = RequestHead.of(scope)
+        token = request_id_var.set(head.request_id)
+        status = 500
         try:
-            response = await route.endpoint(request)
+            status = await self._answer(scope, receive, send, head, lane[1])
+        finally:
+            request_id_var.reset(token)
+            request_metrics.record(
+                "POST", lane[0], scope["path"], status, time.perf_counter() - started, log_success=False
+            )
+        return True
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, head: RequestHead, handler) -> int:
+        """Run the handler on the guarded body and send its answer (or the app's rendering of its error); the status."""
+        try:
+            raw = await self.guard.read(scope, receive, head)
+            if raw is None:
+                return 499  # the client went away before its body arrived
+            body = await handler(head.authorization, raw)
         except Exception as exc:
-            response = await _error_response(scope["app"], request, exc)
-        await response(scope, receive, send)
+            scope["app"] = self.app
+            response = await _error_response(self.app, Request(scope, receive, send), exc)
+            response.headers["x-request-id"] = head.request_id
+            await response(scope, receive, send)
+            return response.status_code
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", b"%d" % len(body)),
+            (b"x-request-id", head.request_id.encode()),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        return 200
 
 
 async def _error_response(app: FastAPI, request: Request, exc: Exception) -> Response:

@@ -1,5 +1,6 @@
 """Who may do what in the fleet domain, and lookups that turn another customer's id into a 404."""
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -51,12 +52,17 @@ ScopedAlert = Annotated[Alert, Depends(valid_alert)]
 ScopedRollout = Annotated[Rollout, Depends(valid_rollout)]
 
 
-async def bearer_token_hash(request: Request) -> str:
-    """The sha256 of the terminal token in the Authorization header (else 401; async: no thread hop)."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+def token_hash_of(authorization: str) -> str:
+    """The sha256 of the terminal token in an Authorization header's value (else 401)."""
+    scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.startswith(agents.TOKEN_PREFIX):
         raise Unauthorized("端末トークンが必要です", code="invalid_terminal_token")
     return agents.hash_secret(token)
+
+
+async def bearer_token_hash(request: Request) -> str:
+    """The terminal token's sha256 from the request (async: no thread hop)."""
+    return token_hash_of(request.headers.get("authorization", ""))
 
 
 def _lookup_many(token_hashes: list[str]) -> list[TerminalIdentity | Exception]:
@@ -64,10 +70,14 @@ def _lookup_many(token_hashes: list[str]) -> list[TerminalIdentity | Exception]:
         return agents.lookup_hashes(db, token_hashes)
 
 
+def _threaded_lookup(executor: ThreadPoolExecutor) -> heartbeats.Work:
+    return heartbeats.in_thread(_lookup_many, executor)
+
+
 async def terminal_holding(token_hash: str) -> TerminalIdentity:
     """The terminal holding the token: from the short-lived cache, else one query shared with concurrent callers."""
     cached = agents.token_cache.get(token_hash)
-    return cached if cached is not None else await heartbeats.runner("read", _lookup_many).submit(token_hash)
+    return cached if cached is not None else await heartbeats.runner("read", _threaded_lookup).submit(token_hash)
 
 
 async def current_terminal(token_hash: Annotated[str, Depends(bearer_token_hash)]) -> TerminalIdentity:

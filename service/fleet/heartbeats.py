@@ -5,25 +5,25 @@ A request is answered only after the transaction holding its heartbeat committed
 
 import asyncio
 import logging
+import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
-from service.database import session_scope, utcnow
+from service.database import get_engine, utcnow
 from service.errors import Unauthorized
-from service.fleet import labels, monitoring
+from service.fleet import heartbeat_store, labels, monitoring
 from service.fleet.alerts import RESOLVED, NewAlert, open_alerts, resolve_alerts
-from service.fleet.models import Alert, Command, FleetState, MetricSample, Terminal, TerminalEvent
+from service.fleet.models import Alert, Command, TerminalEvent
 from service.fleet.schemas import CommandOut, HeartbeatIn, HeartbeatReply
-from service.fleet.sql import insert_rows, update_rows
+from service.fleet.sql import insert_rows
 
 log = logging.getLogger("daicho.fleet.heartbeats")
 CONDITION_ALERTS = frozenset({"offline", "error", "high_cpu", "high_memory"})
@@ -102,52 +102,36 @@ class Snapshot:
 
     states: dict[str, TerminalState]
     with_commands: set[int]
+    with_alerts: list[int]
     last_ingest_at: datetime | None
 
-
-@cache
-def _snapshot_query() -> Select:
-    """Built once: the batch's terminals by token hash, locked in id order, with what the rules need to know."""
-    has_commands = select(Command.id).where(Command.terminal_id == Terminal.id, Command.status == "pending").exists()
-    has_alerts = select(Alert.id).where(Alert.terminal_id == Terminal.id, Alert.status != RESOLVED).exists()
-    last_ingest = select(FleetState.last_ingest_at).where(FleetState.id == 1).scalar_subquery()
-    return (
-        select(
-            Terminal.id,
-            Terminal.customer_id,
-            Terminal.status,
-            Terminal.high_cpu_streak,
-            Terminal.high_memory_streak,
-            Terminal.interval_seconds,
-            Terminal.token_hash,
-            has_commands.label("has_commands"),
-            has_alerts.label("has_alerts"),
-            last_ingest.label("last_ingest_at"),
+    @classmethod
+    def of(cls, rows: list[heartbeat_store.SnapshotRow]) -> "Snapshot":
+        return cls(
+            states={
+                r.token_hash: TerminalState(
+                    r.id, r.customer_id, r.status, r.high_cpu_streak, r.high_memory_streak, r.interval_seconds
+                )
+                for r in rows
+            },
+            with_commands={r.id for r in rows if r.has_commands},
+            with_alerts=[r.id for r in rows if r.has_alerts],
+            last_ingest_at=rows[0].last_ingest_at if rows else None,
         )
-        .where(Terminal.token_hash.in_(bindparam("token_hashes", expanding=True)))
-        .order_by(Terminal.id)
-        .with_for_update(of=Terminal)
-    )
 
 
 def _snapshot(db: Session, token_hashes: list[str]) -> Snapshot:
-    """Authenticate, lock and read in one round trip; open alert types are fetched only for terminals that have some."""
-    rows = db.connection().execute(_snapshot_query(), {"token_hashes": token_hashes}).all()
-    by_id = {
-        r.id: TerminalState(r.id, r.customer_id, r.status, r.high_cpu_streak, r.high_memory_streak, r.interval_seconds)
-        for r in rows
-    }
-    alerting = [r.id for r in rows if r.has_alerts]
-    if alerting:
+    """Authenticate, lock and read the batch; open alert types are fetched only for terminals that have some."""
+    snapshot = Snapshot.of(heartbeat_store.snapshot_rows(db, token_hashes))
+    if snapshot.with_alerts:
+        by_id = {state.terminal_id: state for state in snapshot.states.values()}
         for terminal_id, kind in db.execute(
-            select(Alert.terminal_id, Alert.alert_type).where(Alert.terminal_id.in_(alerting), Alert.status != RESOLVED)
+            select(Alert.terminal_id, Alert.alert_type).where(
+                Alert.terminal_id.in_(snapshot.with_alerts), Alert.status != RESOLVED
+            )
         ):
             by_id[terminal_id].open_types.add(kind)
-    return Snapshot(
-        states={r.token_hash: by_id[r.id] for r in rows},
-        with_commands={r.id for r in rows if r.has_commands},
-        last_ingest_at=rows[0].last_ingest_at if rows else None,
-    )
+    return snapshot
 
 
 def _deliver_commands(db: Session, terminal_ids: list[int], now: datetime) -> dict[int, list[CommandOut]]:
@@ -165,10 +149,30 @@ def _deliver_commands(db: Session, terminal_ids: list[int], now: datetime) -> di
     return out
 
 
-def write_batch(db: Session, beats: list[Beat], *, now: datetime) -> list[HeartbeatReply | Exception]:
-    """Store a batch of heartbeats: state, samples, new events, alert changes; return each beat's reply."""
+@dataclass
+class BatchPlan:
+    """What the rules decided a batch writes: terminal states, samples, events and alert changes."""
+
+    states: list[dict]
+    samples: list[dict]
+    events: list[dict]
+    changes: AlertChanges
+
+    def is_plain(self, snapshot: Snapshot, now: datetime) -> bool:
+        """Nothing to write but states and samples: no events, alerts, commands, nor a due ingest mark."""
+        return not (
+            self.events
+            or self.changes.opening
+            or self.changes.resolving
+            or snapshot.with_commands
+            or snapshot.with_alerts
+            or monitoring.ingest_mark_due(now=now, last_ingest_at=snapshot.last_ingest_at)
+        )
+
+
+def plan_batch(snapshot: Snapshot, beats: list[Beat], *, now: datetime) -> BatchPlan:
+    """Apply the rules to each beat in order, as if they had arrived one by one."""
     settings = get_settings()
-    snapshot = _snapshot(db, sorted({b.token_hash for b in beats}))
     states = snapshot.states
     updates: dict[int, dict] = {}
     samples, events, changes = [], [], AlertChanges()
@@ -200,15 +204,7 @@ def write_batch(db: Session, beats: list[Beat], *, now: datetime) -> list[Heartb
             "error_message": body.error_message or "",
             "offline_deadline_at": deadline,
         }
-        samples.append(
-            {
-                "terminal_id": state.terminal_id,
-                "recorded_at": now,
-                "cpu": body.cpu,
-                "memory": body.memory,
-                "disk": body.disk,
-            }
-        )
+        samples.append({"terminal_id": state.terminal_id, "cpu": body.cpu, "memory": body.memory, "disk": body.disk})
         events += [
             {
                 "terminal_id": state.terminal_id,
@@ -221,21 +217,27 @@ def write_batch(db: Session, beats: list[Beat], *, now: datetime) -> list[Heartb
             }
             for e in body.events
         ]
-    if updates:
-        update_rows(
-            db,
-            Terminal.__table__,
-            list(updates.values()),
-            constants={"last_heartbeat_at": now, "offline_since": None, "updated_at": now},
-        )
-        insert_rows(db, MetricSample, samples)
-    insert_rows(db, TerminalEvent, events, ignore_conflicts=True)
-    resolve_alerts(db, changes.resolving, now=now)
-    open_alerts(db, changes.opening.values(), now=now)
+    return BatchPlan(list(updates.values()), samples, events, changes)
+
+
+def write_batch(db: Session, beats: list[Beat], *, now: datetime) -> list[HeartbeatReply | Exception]:
+    """Store a batch of heartbeats: state, samples, new events, alert changes; return each beat's reply."""
+    snapshot = _snapshot(db, sorted({b.token_hash for b in beats}))
+    plan = plan_batch(snapshot, beats, now=now)
+    heartbeat_store.store_states_and_samples(db, plan.states, plan.samples, now=now)
+    insert_rows(db, TerminalEvent, plan.events, ignore_conflicts=True)
+    resolve_alerts(db, plan.changes.resolving, now=now)
+    open_alerts(db, plan.changes.opening.values(), now=now)
     commands = _deliver_commands(db, list(snapshot.with_commands), now) if snapshot.with_commands else {}
-    if updates:
+    if plan.states:
         monitoring.mark_ingest(db, now=now, last_ingest_at=snapshot.last_ingest_at)
-    return [_reply(states.get(b.token_hash), commands) for b in beats]
+    return _replies(snapshot, beats, commands)
+
+
+def _replies(
+    snapshot: Snapshot, beats: list[Beat], commands: dict[int, list[CommandOut]]
+) -> list[HeartbeatReply | Exception]:
+    return [_reply(snapshot.states.get(b.token_hash), commands) for b in beats]
 
 
 def _reply(state: TerminalState | None, commands: dict[int, list[CommandOut]]) -> HeartbeatReply | Exception:
@@ -244,9 +246,28 @@ def _reply(state: TerminalState | None, commands: dict[int, list[CommandOut]]) -
     return HeartbeatReply(interval_seconds=state.interval_seconds, commands=commands.get(state.terminal_id, []))
 
 
+_writer = threading.local()
+
+
+def _writer_connection() -> Connection:
+    """The writer thread's own connection, kept from batch to batch: no pool checkout and no ping per batch."""
+    connection: Connection | None = getattr(_writer, "connection", None)
+    engine = get_engine()
+    if connection is None or connection.closed or connection.invalidated or connection.engine is not engine:
+        connection = _writer.connection = engine.connect()
+    return connection
+
+
 def _write_in_transaction(beats: list[Beat]) -> list[HeartbeatReply | Exception]:
-    with session_scope() as db:
-        return write_batch(db, beats, now=utcnow())
+    """One transaction on the writer's connection; after any failure the connection is replaced (it may be broken)."""
+    connection = _writer_connection()
+    try:
+        with Session(bind=connection, expire_on_commit=False) as db, db.begin():
+            return write_batch(db, beats, now=utcnow())
+    except Exception:
+        connection.invalidate()
+        connection.close()
+        raise
 
 
 def write_with_fallback(beats: list[Beat]) -> list[HeartbeatReply | Exception]:
@@ -273,21 +294,68 @@ def _single(beat: Beat) -> HeartbeatReply | Exception:
         return exc
 
 
+Work = Callable[[list], Awaitable[list]]
+
+
+def in_thread(work: Callable[[list], list], executor: ThreadPoolExecutor) -> Work:
+    """Blocking work as a coroutine run on the executor's threads."""
+
+    async def threaded(items: list) -> list:
+        return await asyncio.get_running_loop().run_in_executor(executor, work, items)
+
+    return threaded
+
+
+class BatchWriter:
+    """Writes a batch of beats; on PostgreSQL a plain batch (states and samples only, the usual case) is written
+    straight from the event loop on the loop's own async connection, every other batch by the thread path.
+
+    The plain path spares the thread hand-off and the ORM: under load it is most of what a heartbeat costs the
+    service beyond checking it. Whatever goes wrong there is left to the thread path, which retries and narrows
+    failures down.
+    """
+
+    def __init__(self, executor: ThreadPoolExecutor) -> None:
+        self.threaded = in_thread(write_with_fallback, executor)
+        self.postgres = heartbeat_store.is_postgres_engine()
+        self.connection: heartbeat_store.AsyncConnection | None = None
+
+    async def __call__(self, beats: list[Beat]) -> list[HeartbeatReply | Exception]:
+        written = await self._plain(beats) if self.postgres else None
+        return written if written is not None else await self.threaded(beats)
+
+    async def _plain(self, beats: list[Beat]) -> list[HeartbeatReply | Exception] | None:
+        """The replies, or None when the batch is not plain or the attempt failed (nothing was written)."""
+        try:
+            if self.connection is None or self.connection.closed:
+                self.connection = await heartbeat_store.connect_async()
+            return await heartbeat_store.write_plain(self.connection, beats, self._plan_if_plain)
+        except Exception:
+            log.warning("plain heartbeat batch of %d handed to the thread path", len(beats), exc_info=True)
+            if self.connection is not None:
+                await self.connection.close()
+                self.connection = None
+            return None
+
+    @staticmethod
+    def _plan_if_plain(rows: list, beats: list[Beat], now: datetime) -> tuple[BatchPlan, list] | None:
+        snapshot = Snapshot.of(rows)
+        plan = plan_batch(snapshot, beats, now=now)
+        return (plan, _replies(snapshot, beats, {})) if plan.is_plain(snapshot, now) else None
+
+
 class GroupRunner:
     """Runs `work` over everything submitted on one event loop while its earlier calls were running (group commit).
 
-    Under load many requests share one database round trip; alone, a request waits for nobody. Up to `IN_FLIGHT`
-    calls overlap, so one batch's round trips do not leave the next batch waiting.
+    Under load many requests share one database round trip; alone, a request waits for nobody. One call runs at a
+    time, so the batch grows while the database works on the previous one.
     """
 
-    IN_FLIGHT = 2
-
-    def __init__(self, work: Callable[[list], list], executor: ThreadPoolExecutor) -> None:
+    def __init__(self, work: Work) -> None:
         self.loop = asyncio.get_running_loop()
-        self.work, self.executor = work, executor
+        self.work = work
         self.queue: list[tuple[object, asyncio.Future]] = []
         self.wakeup = asyncio.Event()
-        self.slots = asyncio.Semaphore(self.IN_FLIGHT)
         self.max_batch = get_settings().fleet_batch_max
         self.task = self.loop.create_task(self._run())
 
@@ -302,17 +370,14 @@ class GroupRunner:
             await self.wakeup.wait()
             self.wakeup.clear()
             while self.queue:
-                await self.slots.acquire()
                 batch, self.queue = self.queue[: self.max_batch], self.queue[self.max_batch :]
-                self.loop.create_task(self._call(batch))
+                await self._call(batch)
 
     async def _call(self, batch: list[tuple[object, asyncio.Future]]) -> None:
         try:
-            results = await self.loop.run_in_executor(self.executor, self.work, [item for item, _ in batch])
+            results = await self.work([item for item, _ in batch])
         except Exception as exc:
             results = [exc] * len(batch)
-        finally:
-            self.slots.release()
         for (_, future), result in zip(batch, results, strict=True):
             if future.done():
                 continue
@@ -323,22 +388,19 @@ class GroupRunner:
 
 
 _runners: dict[tuple[int, str], GroupRunner] = {}
-_executors = {
-    name: ThreadPoolExecutor(max_workers=GroupRunner.IN_FLIGHT, thread_name_prefix=f"fleet-{name}")
-    for name in ("write", "read")
-}
+_executors = {name: ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"fleet-{name}") for name in ("write", "read")}
 
 
-def runner(name: str, work: Callable[[list], list]) -> GroupRunner:
+def runner(name: str, make_work: Callable[[ThreadPoolExecutor], Work]) -> GroupRunner:
     """The group runner of the running event loop for this kind of work (one per worker; a test client gets its own)."""
     loop = asyncio.get_running_loop()
     key = (id(loop), name)
     current = _runners.get(key)
     if current is None or current.loop is not loop or current.task.done():
-        current = _runners[key] = GroupRunner(work, _executors[name])
+        current = _runners[key] = GroupRunner(make_work(_executors[name]))
     return current
 
 
 async def record(beat: Beat) -> HeartbeatReply:
     """Store one heartbeat durably, sharing a transaction with whatever else arrived meanwhile."""
-    return await runner("write", write_with_fallback).submit(beat)
+    return await runner("write", BatchWriter).submit(beat)

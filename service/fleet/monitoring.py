@@ -46,11 +46,16 @@ def is_ingest_gap(db: Session, *, last_ingest_at: datetime | None, now: datetime
     return expected >= settings.fleet_ingest_gap_expected_heartbeats
 
 
+def ingest_mark_due(*, now: datetime, last_ingest_at: datetime | None) -> bool:
+    """Whether the ingest mark is stale enough to be written again (every few seconds at most)."""
+    return last_ingest_at is None or now - last_ingest_at >= timedelta(seconds=INGEST_MARK_SECONDS)
+
+
 def mark_ingest(db: Session, *, now: datetime, last_ingest_at: datetime | None) -> None:
     """Note that heartbeats are arriving (every few seconds at most); the first after a gap starts a grace period."""
-    fresh = timedelta(seconds=INGEST_MARK_SECONDS)
-    if last_ingest_at is not None and now - last_ingest_at < fresh:
+    if not ingest_mark_due(now=now, last_ingest_at=last_ingest_at):
         return
+    fresh = timedelta(seconds=INGEST_MARK_SECONDS)
     values: dict = {"last_ingest_at": now}
     if is_ingest_gap(db, last_ingest_at=last_ingest_at, now=now):
         values["grace_until"] = now + offline_threshold()

@@ -27,7 +27,7 @@ def _epoch_sqlite(element: epoch, compiler: Any, **kw: Any) -> str:
     return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
 
 
-def _is_postgres(db: Session) -> bool:
+def is_postgres(db: Session) -> bool:
     return db.get_bind().dialect.name == "postgresql"
 
 
@@ -48,7 +48,7 @@ def insert_rows(db: Session, model: type, rows: list[dict[str, Any]], *, ignore_
         return
     table: Table = model.__table__
     names = list(rows[0])
-    if _is_postgres(db):
+    if is_postgres(db):
         conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
         db.execute(
             text(f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM {_arrays(db, table, names)}{conflict}"),
@@ -62,7 +62,7 @@ def insert_rows(db: Session, model: type, rows: list[dict[str, Any]], *, ignore_
 def update_rows(db: Session, table: Table, rows: list[dict[str, Any]], *, constants: dict[str, Any]) -> None:
     """Update many rows by id: one UPDATE … FROM unnest(arrays) on PostgreSQL, an executemany elsewhere."""
     names = [name for name in rows[0] if name != "id"]
-    if _is_postgres(db):
+    if is_postgres(db):
         assignments = ", ".join([f"{n} = v.{n}" for n in names] + [f"{n} = :const_{n}" for n in constants])
         stmt = text(
             f"UPDATE {table.name} AS t SET {assignments} FROM {_arrays(db, table, ['id', *names])} "

@@ -1,5 +1,7 @@
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
+from service.database import get_engine
 from service.fleet.models import Alert, Command, MetricSample, Terminal, TerminalEvent
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import agent_headers, beat, make_customer, make_terminal, send, user_headers
@@ -188,3 +190,23 @@ def test_concurrent_heartbeats_share_transactions_and_every_acknowledged_one_is_
     assert statuses == [200] * 80
     assert db.scalar(select(func.count()).select_from(MetricSample)) == 80
     assert db.scalar(select(func.count()).select_from(Terminal).where(Terminal.cpu_usage == 12.5)) == 40
+
+
+@pytest.mark.postgres_only
+def test_heartbeats_are_stored_after_the_database_dropped_every_connection(client, db):
+    """The event loop's connection for plain batches and the writer thread's connection both die; the next beats
+    are stored all the same (the first through the thread path, which reconnects)."""
+    _, token = make_terminal(db, make_customer(db))
+    db.commit()
+    assert send(client, token, cpu=11.0).status_code == 200
+    with get_engine().connect() as connection:
+        dropped = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar()
+    assert dropped >= 1
+    assert [send(client, token, cpu=cpu).status_code for cpu in (22.0, 33.0)] == [200, 200]
+    assert db.scalars(select(MetricSample.cpu).order_by(MetricSample.id)).all() == [11.0, 22.0, 33.0]
+    assert db.scalar(select(Terminal.cpu_usage)) == 33.0

@@ -1,0 +1,183 @@
+"""A heartbeat batch's two statements: the locked snapshot of its terminals, then their new state with the samples.
+
+This is the service's hottest path (thousands of beats a second). On PostgreSQL both statements are compiled once and
+sent as driver SQL, the new states and samples travelling as two JSON documents unpacked by json_to_recordset: one
+round trip and no per-row parameter work in Python. A plain batch (nothing but states and samples) is written with
+the same two statements on an async psycopg connection, from the event loop. SQLite runs the same snapshot and an
+executemany through SQLAlchemy.
+"""
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any, NamedTuple
+
+import psycopg
+from psycopg import AsyncConnection
+from pydantic_core import to_json
+from sqlalchemy import Select, any_, bindparam, make_url, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
+
+from service.config import get_settings
+from service.database import get_engine, utcnow
+from service.fleet.alerts import RESOLVED
+from service.fleet.models import Alert, Command, FleetState, MetricSample, Terminal
+from service.fleet.sql import insert_rows, is_postgres, update_rows
+
+# The columns a beat writes, besides the constants below; `updates` rows carry them and the id.
+STATE_COLUMNS = (
+    "status",
+    "reported_status",
+    "firmware_version",
+    "agent_version",
+    "cpu_usage",
+    "memory_usage",
+    "disk_usage",
+    "high_cpu_streak",
+    "high_memory_streak",
+    "error_message",
+    "offline_deadline_at",
+)
+SAMPLE_COLUMNS = ("terminal_id", "cpu", "memory", "disk")
+
+
+class SnapshotRow(NamedTuple):
+    id: int
+    customer_id: int
+    status: str
+    high_cpu_streak: int
+    high_memory_streak: int
+    interval_seconds: int
+    token_hash: str
+    has_commands: bool
+    has_alerts: bool
+    last_ingest_at: datetime | None
+
+
+@cache
+def _snapshot_select(postgres: bool) -> Select:
+    """The batch's terminals by token hash, locked in id order, with what the rules need to know."""
+    has_commands = select(Command.id).where(Command.terminal_id == Terminal.id, Command.status == "pending").exists()
+    has_alerts = select(Alert.id).where(Alert.terminal_id == Terminal.id, Alert.status != RESOLVED).exists()
+    last_ingest = select(FleetState.last_ingest_at).where(FleetState.id == 1).scalar_subquery()
+    held = (
+        Terminal.token_hash == any_(bindparam("token_hashes"))
+        if postgres
+        else Terminal.token_hash.in_(bindparam("token_hashes", expanding=True))
+    )
+    return (
+        select(
+            Terminal.id,
+            Terminal.customer_id,
+            Terminal.status,
+            Terminal.high_cpu_streak,
+            Terminal.high_memory_streak,
+            Terminal.interval_seconds,
+            Terminal.token_hash,
+            has_commands.label("has_commands"),
+            has_alerts.label("has_alerts"),
+            last_ingest.label("last_ingest_at"),
+        )
+        .where(held)
+        .order_by(Terminal.id)
+        .with_for_update(of=Terminal)
+    )
+
+
+class DriverStatement(NamedTuple):
+    sql: str
+    defaults: dict[str, Any]
+
+
+@cache
+def _compiled_snapshot() -> DriverStatement:
+    compiled = _snapshot_select(True).compile(dialect=postgresql.psycopg.dialect())
+    return DriverStatement(str(compiled), dict(compiled.params))
+
+
+def snapshot_rows(db: Session, token_hashes: list[str]) -> list[SnapshotRow]:
+    """Authenticate, lock and read a batch's terminals in one round trip."""
+    if is_postgres(db):
+        statement = _compiled_snapshot()
+        params = statement.defaults | {"token_hashes": token_hashes}
+        rows = db.connection().exec_driver_sql(statement.sql, params).all()
+    else:
+        rows = db.connection().execute(_snapshot_select(False), {"token_hashes": token_hashes}).all()
+    return [SnapshotRow(*row) for row in rows]
+
+
+@cache
+def _store_sql() -> str:
+    """UPDATE the terminals from one JSON document and INSERT the samples from another, in one statement."""
+    dialect = postgresql.psycopg.dialect()
+    terminal, sample = Terminal.__table__, MetricSample.__table__
+
+    def record(table, names: Sequence[str]) -> str:
+        return ", ".join(f"{n} {table.c[n].type.compile(dialect)}" for n in names)
+
+    assignments = ", ".join(f"{n} = v.{n}" for n in STATE_COLUMNS)
+    return (
+        f"WITH updated AS (UPDATE {terminal.name} AS t SET {assignments}, last_heartbeat_at = %(now)s, "
+        f"offline_since = NULL, updated_at = %(now)s "
+        f"FROM json_to_recordset(%(states)s::json) AS v(id INTEGER, {record(terminal, STATE_COLUMNS)}) "
+        f"WHERE t.id = v.id) "
+        f"INSERT INTO {sample.name} ({', '.join(SAMPLE_COLUMNS)}, recorded_at) "
+        f"SELECT {', '.join('s.' + n for n in SAMPLE_COLUMNS)}, %(now)s "
+        f"FROM json_to_recordset(%(samples)s::json) AS s({record(sample, SAMPLE_COLUMNS)})"
+    )
+
+
+def _json(rows: list[dict[str, Any]]) -> str:
+    """pydantic-core's encoder: datetimes natively, a third of the json module's time with a `default` hook."""
+    return to_json(rows).decode()
+
+
+def store_states_and_samples(
+    db: Session, states: list[dict[str, Any]], samples: list[dict[str, Any]], *, now: datetime
+) -> None:
+    """The terminals' new state (rows of `id` + STATE_COLUMNS) and one metric sample per beat (SAMPLE_COLUMNS)."""
+    if not states:
+        return
+    if is_postgres(db):
+        params = {"now": now, "states": _json(states), "samples": _json(samples)}
+        db.connection().exec_driver_sql(_store_sql(), params)
+        return
+    constants = {"last_heartbeat_at": now, "offline_since": None, "updated_at": now}
+    update_rows(db, Terminal.__table__, states, constants=constants)
+    insert_rows(db, MetricSample, [sample | {"recorded_at": now} for sample in samples])
+
+
+def is_postgres_engine() -> bool:
+    return get_engine().dialect.name == "postgresql"
+
+
+async def connect_async() -> AsyncConnection:
+    """An autocommit async connection to the service's PostgreSQL database (transactions are explicit blocks)."""
+    url = make_url(get_settings().effective_database_url).set(drivername="postgresql")
+    return await AsyncConnection.connect(url.render_as_string(hide_password=False), autocommit=True)
+
+
+Decide = Callable[[list[SnapshotRow], list, datetime], tuple[Any, list] | None]
+
+
+async def write_plain(connection: AsyncConnection, beats: list, decide: Decide) -> list | None:
+    """Lock and read the batch's terminals, let `decide` plan the batch, write its states and samples and commit.
+
+    `decide` answers (plan, replies) for a plain batch, else None: the transaction is then rolled back, nothing is
+    written, and None is returned.
+    """
+    now = utcnow()
+    snapshot = _compiled_snapshot()
+    decided = None
+    async with connection.transaction():
+        token_hashes = sorted({beat.token_hash for beat in beats})
+        cursor = await connection.execute(snapshot.sql, snapshot.defaults | {"token_hashes": token_hashes})
+        decided = decide([SnapshotRow(*row) for row in await cursor.fetchall()], beats, now)
+        if decided is None:
+            raise psycopg.Rollback()
+        plan, _ = decided
+        if plan.states:
+            params = {"now": now, "states": _json(plan.states), "samples": _json(plan.samples)}
+            await connection.execute(_store_sql(), params)
+    return decided[1] if decided is not None else None
