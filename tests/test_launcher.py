@@ -44,6 +44,7 @@ class Launcher:
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.output: list[str] = []
         self.process: subprocess.Popen | None = None
+        self.admin_token: str | None = None
 
     def environment(self) -> dict[str, str]:
         return os.environ | {
@@ -96,12 +97,20 @@ class Launcher:
         return False
 
     def log(self) -> str:
+        """The last lines of the output read so far, and of whatever else is already waiting to be read."""
+        while not self.lines.empty():
+            line = self.lines.get()
+            if line is not None:
+                self.output.append(line)
         return "".join(self.output[-60:])
 
     def api(self, path: str, **params) -> dict:
+        """GET as the demo admin (signed in once: a bcrypt check per poll would load the machine under test)."""
         base = f"http://127.0.0.1:{self.api_port}"
-        login = httpx.post(f"{base}/api/auth/login", json={"login_id": ADMIN_LOGIN, "password": ADMIN_PASSWORD})
-        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        if self.admin_token is None:
+            login = httpx.post(f"{base}/api/auth/login", json={"login_id": ADMIN_LOGIN, "password": ADMIN_PASSWORD})
+            self.admin_token = login.json()["access_token"]
+        headers = {"Authorization": f"Bearer {self.admin_token}"}
         return httpx.get(f"{base}{path}", params=params, headers=headers).json()
 
     def stop(self) -> int:
@@ -144,7 +153,11 @@ def test_everything_answers_the_demo_agents_heartbeat_and_ctrl_c_stops_every_pro
     def agents_online() -> bool:
         return launcher.api("/api/fleet/terminals", q=NEW_STORE, status="online")["total"] == run.DEMO_AGENTS
 
-    wait_until(agents_online, AGENTS_TIMEOUT, interval=1, message="the demo agents' terminals online")
+    try:
+        wait_until(agents_online, AGENTS_TIMEOUT, interval=1, message="the demo agents' terminals online")
+    except AssertionError:
+        launcher.stop()
+        raise AssertionError(f"the demo agents' terminals are not online:\n{launcher.log()}") from None
     started = processes_of(launcher.data_dir)
     names = " ".join(" ".join(proc.cmdline()) for proc in started)
     assert "uvicorn" in names and "celery" in names and "streamlit" in names and "agent.simulate" in names
