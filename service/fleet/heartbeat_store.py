@@ -170,7 +170,7 @@ async def write_plain(connection: AsyncConnection, beats: list, decide: Decide) 
     now = utcnow()
     snapshot = _compiled_snapshot()
     decided = None
-    async with connection.transaction():
+    async with connection.pipeline(), connection.transaction():
         token_hashes = sorted({beat.token_hash for beat in beats})
         cursor = await connection.execute(snapshot.sql, snapshot.defaults | {"token_hashes": token_hashes})
         decided = decide([SnapshotRow(*row) for row in await cursor.fetchall()], beats, now)
