@@ -36,6 +36,7 @@ from agent.client import (
     MAX_EVENTS_PER_HEARTBEAT,
     AgentClient,
     AgentError,
+    ServerUnreachable,
     TokenRejected,
     bearer,
     check_response,
@@ -56,6 +57,8 @@ T = TypeVar("T")
 PAGE_SIZE = 100  # the API's largest page
 # Enrolment and operator calls are audited writes the service serialises; more of them at once only queue up.
 SETUP_CONCURRENCY = 8
+ENROLL_ATTEMPTS = 4  # a busy (5xx) or unreachable server is asked again, after 2, 4, then 6 seconds
+ENROLL_RETRY_SECONDS = 2.0
 
 
 @dataclass
@@ -144,18 +147,30 @@ class Simulation:
         return self.options.interval or server_interval
 
     async def enroll(self, serial: str, code: str) -> SimTerminal | None:
+        """Trade the code for a token; a busy or unreachable server is asked again, a refusal is final."""
         device = self.new_device(serial)
         body = enroll_body(code=code, serial_number=serial, firmware_version=device.firmware_version())
-        async with self.setup_gate:
+        for attempt in range(1, ENROLL_ATTEMPTS + 1):
             try:
-                enrollment = parse_enrollment(check_response(await self.http.post(ENROLL_PATH, json=body)))
-            except (AgentError, httpx.TransportError) as exc:
-                log.error("enrolment of %s failed: %s", serial, exc)
-                self.stats.failures["enroll"] += 1
-                return None
+                async with self.setup_gate:
+                    enrollment = parse_enrollment(check_response(await self.http.post(ENROLL_PATH, json=body)))
+                break
+            except (ServerUnreachable, httpx.TransportError) as exc:
+                if attempt == ENROLL_ATTEMPTS:
+                    return self._enrol_failed(serial, exc)
+                log.warning("enrolment of %s: %s; asking again in %.0f s", serial, exc, ENROLL_RETRY_SECONDS * attempt)
+                if await self._pause(ENROLL_RETRY_SECONDS * attempt):
+                    return self._enrol_failed(serial, exc)
+            except AgentError as exc:
+                return self._enrol_failed(serial, exc)
         self.stats.enrolled += 1
         return SimTerminal(serial, enrollment.terminal_id, enrollment.token, device,
                            self.interval_for(enrollment.interval_seconds), enrolled_now=True)
+
+    def _enrol_failed(self, serial: str, exc: Exception) -> None:
+        log.error("enrolment of %s failed: %s", serial, exc)
+        self.stats.failures["enroll"] += 1
+        return None
 
     def restore(self, saved: dict[str, dict[str, Any]]) -> list[SimTerminal]:
         """Terminals enrolled by an earlier run, from the state file."""

@@ -5,6 +5,7 @@ import json
 import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,19 @@ def test_runs_until_sigterm_then_prints_its_summary(fleet: Fleet, service: LiveS
     assert process.returncode == 0
     summary = json.loads(out.strip().splitlines()[-1])
     assert summary["terminals"] == 1 and summary["heartbeats_ok"] >= 2
+
+
+def test_enrolment_is_asked_again_while_the_server_is_away(fleet: Fleet, service: LiveService, tmp_path: Path,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    serial = "TC200-R0001"
+    (tmp_path / "codes.csv").write_text(f"serial,code\n{serial},{fleet.enrollment_code(fleet.new_terminal(serial))}\n")
+    options = SimOptions(server=service.url, terminals=1, interval=0.2, duration=0.5, seed=4,
+                         enroll_from=tmp_path / "codes.csv", work_dir=tmp_path / "w")
+    service.stop()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        running = pool.submit(asyncio.run, simulate(options))
+        wait_until(lambda: "asking again" in caplog.text, timeout=30, message="a second enrolment attempt announced")
+        service.start()
+        summary = running.result(timeout=60)
+    assert (summary["enrolled"], summary["heartbeats_failed"]) == (1, 0) and summary["heartbeats_ok"] >= 1
+    assert _terminals_by_serial(fleet)[serial]["status"] == "online"
