@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, Str
 
 from service.crm import validation
 from service.crm.models import STATUSES
+from service.schemas import optional_fields
 
 Status = Literal["in_progress", "deficient", "submitted", "cancelled"]
 assert set(Status.__args__) == set(STATUSES)  # type: ignore[attr-defined]
@@ -33,15 +34,6 @@ Prefecture = ruled(4, validation.prefecture)
 Birthday = Annotated[date | None, AfterValidator(validation.past_date)]
 Message = text(2000, min_length=1)
 Version = Annotated[int, Field(ge=1, description="the version you read; a stale one is refused with 409")]
-
-
-def optional_fields(model: type[BaseModel], name: str, **extra: Any) -> type[BaseModel]:
-    """A copy of `model` whose fields are all optional (None = leave unchanged), plus `extra` fields."""
-    fields: dict[str, Any] = {}
-    for field, info in model.model_fields.items():
-        annotation = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
-        fields[field] = (annotation | None, None)
-    return create_model(name, __config__=model.model_config, **fields, **extra)
 
 
 def _required(spec: Any) -> tuple:

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictInt, S
 from pydantic.alias_generators import to_camel
 
 from service.entry_logs.labels import ATTENDANCE_LABELS, ENTRY_TYPE_LABELS, ROSTER_COLUMNS
+from service.schemas import optional_fields
 
 EntryType = Literal["Entry", "Exit"]
 AttendanceStatus = Literal["present", "absent"]
@@ -156,8 +157,7 @@ class NurseryCreate(CamelModel):
     entry_exit_password: EntryExitPassword | None = None
 
 
-class NurseryUpdate(CamelModel):
-    name: Name | None = None
+NurseryUpdate = optional_fields(NurseryCreate, "NurseryUpdate", exclude=("code", "entry_exit_password"))
 
 
 class NurseryRead(CamelModel):
@@ -189,9 +189,7 @@ class ParentCreate(CamelModel):
     phone: Phone = ""
 
 
-class ParentUpdate(CamelModel):
-    name: Name | None = None
-    phone: Phone | None = None
+ParentUpdate = optional_fields(ParentCreate, "ParentUpdate", exclude=("nursery_id",))
 
 
 class ParentRead(CamelModel):
@@ -209,10 +207,7 @@ class ChildCreate(CamelModel):
     parent_ids: list[StrictInt] = Field(default_factory=list, max_length=10)
 
 
-class ChildUpdate(CamelModel):
-    name: Name | None = None
-    class_name: ClassName | None = None
-    parent_ids: list[StrictInt] | None = Field(default=None, max_length=10)
+ChildUpdate = optional_fields(ChildCreate, "ChildUpdate", exclude=("nursery_id",))
 
 
 class ChildRead(CamelModel):

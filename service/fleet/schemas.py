@@ -6,6 +6,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 from service.fleet import labels
+from service.schemas import optional_fields
 
 MAX_EVENTS = 500
 MAX_DIAGNOSTIC_LINES = 2000
@@ -120,12 +121,7 @@ class CustomerCreate(BaseModel):
     contract_type: ContractType = "basic"
 
 
-class CustomerUpdate(BaseModel):
-    company_name: Text100 | None = None
-    contact_person: Person | None = None
-    contact_email: Email | None = None
-    contact_phone: Phone | None = None
-    contract_type: ContractType | None = None
+CustomerUpdate = optional_fields(CustomerCreate, "CustomerUpdate")
 
 
 class CustomerRead(Labelled):
@@ -154,10 +150,7 @@ class TerminalCreate(BaseModel):
     installed_date: date | None = None
 
 
-class TerminalUpdate(BaseModel):
-    store_name: Text100 | None = None
-    installed_date: date | None = None
-    customer_id: int | None = None
+TerminalUpdate = optional_fields(TerminalCreate, "TerminalUpdate", exclude=("serial_number", "firmware_version"))
 
 
 class TerminalRead(Labelled):

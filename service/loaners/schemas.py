@@ -5,6 +5,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from service.schemas import optional_fields
+
 Status = Literal["active", "inactive"]
 Kind = Literal["terminal", "printer", "other"]
 Category = Literal["Desktop", "Laptop", "Server", "Tablet", "Printer", "Router", "Hub", "Other"]
@@ -45,13 +47,7 @@ class LocationCreate(BaseModel):
     status: Status = "active"
 
 
-class LocationUpdate(BaseModel):
-    code: LocationCode | None = None
-    name: Name | None = None
-    jurisdiction: Jurisdiction | None = None
-    group_email: EmailStr | None = None
-    notify_status_change: bool | None = None
-    status: Status | None = None
+LocationUpdate = optional_fields(LocationCreate, "LocationUpdate", exclude=("id",))
 
 
 class LocationRead(BaseModel):
@@ -75,11 +71,7 @@ class ModelCreate(BaseModel):
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
 
 
-class ModelUpdate(BaseModel):
-    name: ModelName | None = None
-    maker: Name | None = None
-    category: Category | None = None
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+ModelUpdate = optional_fields(ModelCreate, "ModelUpdate")
 
 
 class ModelRead(BaseModel):
@@ -131,14 +123,7 @@ class DataTypeCreate(BaseModel):
     status: Status = "active"
 
 
-class DataTypeUpdate(BaseModel):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] | None = None
-    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-    display_order: Annotated[int, Field(ge=1, le=10_000)] | None = None
-    filter_condition: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
-    source_settings: dict[str, Any] | None = None
-    display_settings: dict[str, Any] | None = None
-    status: Status | None = None
+DataTypeUpdate = optional_fields(DataTypeCreate, "DataTypeUpdate", exclude=("id",))
 
 
 class DataTypeRead(BaseModel):
@@ -171,10 +156,9 @@ class DeviceCreate(BaseModel):
     )
 
 
-class DeviceUpdate(BaseModel):
-    asset_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = None
-    software: Short | None = None
-    os: Short | None = None
+DeviceUpdate = optional_fields(
+    DeviceCreate, "DeviceUpdate", exclude=("location_id", "model_id", "serial_number", "management_number")
+)
 
 
 class DeviceRead(BaseModel):
@@ -259,13 +243,9 @@ class QuestionCreate(BaseModel):
     position: Annotated[int, Field(ge=0, le=100_000)] | None = None
 
 
-class QuestionUpdate(BaseModel):
-    choices: Annotated[list[Choice], Field(max_length=50)] | None = None
-    required: bool | None = None
-    condition: dict[QuestionKey, Choice] | None = None
-    help_text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-    position: Annotated[int, Field(ge=0, le=100_000)] | None = None
-    active: bool | None = None
+QuestionUpdate = optional_fields(
+    QuestionCreate, "QuestionUpdate", exclude=("key", "type", "status_prefix"), active=(bool | None, None)
+)
 
 
 class DeviceForm(BaseModel):

@@ -10,6 +10,7 @@ from pydantic_core import PydanticCustomError
 from service.config import get_settings
 from service.reservations import labels
 from service.reservations.phones import PhoneFormatError, normalise_phone
+from service.schemas import optional_fields
 
 
 def _phone(value: str) -> str:
@@ -60,12 +61,7 @@ class ServiceTypeCreate(Strict):
     active: bool = True
 
 
-class ServiceTypeUpdate(Strict):
-    name: Name | None = None
-    description: Text | None = None
-    price: int | None = Field(default=None, ge=0, le=10_000_000)
-    duration_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
-    active: bool | None = None
+ServiceTypeUpdate = optional_fields(ServiceTypeCreate, "ServiceTypeUpdate")
 
 
 class ServiceTypeRead(Read):
@@ -92,14 +88,7 @@ class ShopCreate(Strict):
     notes: Text = ""
 
 
-class ShopUpdate(Strict):
-    name: Name | None = None
-    phone: Phone | None = None
-    email: OptionalEmail | None = None
-    service_type_ids: list[int] | None = Field(default=None, max_length=200)
-    call_order: int | None = Field(default=None, ge=0, le=100_000)
-    active: bool | None = None
-    notes: Text | None = None
+ShopUpdate = optional_fields(ShopCreate, "ShopUpdate")
 
 
 class ShopRead(Read):
@@ -130,12 +119,7 @@ class ReservationCreate(Strict):
     details: Text = ""
 
 
-class ReservationUpdate(Strict):
-    requester_name: Name | None = None
-    requester_phone: Phone | None = None
-    requester_email: OptionalEmail | None = None
-    desired_at: LocalDateTime | None = None
-    details: Text | None = None
+ReservationUpdate = optional_fields(ReservationCreate, "ReservationUpdate", exclude=("service_type_id",))
 
 
 class ReservationRead(Read):
@@ -332,15 +316,7 @@ class IncidentCreate(Strict):
     prevention: Text = ""
 
 
-class IncidentUpdate(Strict):
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)] | None = None
-    level: IncidentLevel | None = None
-    occurred_at: LocalDateTime | None = None
-    impact: Text | None = None
-    cause: Text | None = None
-    response: Text | None = None
-    recovered_at: LocalDateTime | None = None
-    prevention: Text | None = None
+IncidentUpdate = optional_fields(IncidentCreate, "IncidentUpdate")
 
 
 class IncidentRead(Read):
