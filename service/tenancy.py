@@ -5,12 +5,15 @@ aggregate query passes its statement through `scoped()`; detail lookups use `get
 another tenant's id is indistinguishable from an unknown one: 404.
 """
 
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, false, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from service.deps import DbSession
 from service.errors import NotFound
 
 M = TypeVar("M")
@@ -59,6 +62,31 @@ def get_scoped(db: Session, model: type[M], object_id: Any, scope: TenantScope, 
     if row is None:
         raise _not_found(model, object_id)
     return row
+
+
+def scoped_lookup(
+    model: type[M], tenant_column: InstrumentedAttribute, scope_dependency: Any, *, path_param: str, id_type: type = int
+) -> Callable[..., M]:
+    """A FastAPI dependency: the `model` row named by the path parameter `path_param`, in the caller's scope, else 404.
+
+    Its signature is `(<path_param>: id_type, scope: scope_dependency, db: DbSession)`, so FastAPI reads the same
+    path parameter (name, type) as a hand-written `def valid_x(x_id: int, scope: Scope, db: DbSession)`.
+    """
+
+    def lookup(**arguments: Any) -> M:
+        return get_scoped(arguments["db"], model, arguments[path_param], arguments["scope"], tenant_column)
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    lookup.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(path_param, keyword, annotation=id_type),
+            inspect.Parameter("scope", keyword, annotation=scope_dependency),
+            inspect.Parameter("db", keyword, annotation=DbSession),
+        ],
+        return_annotation=model,
+    )
+    lookup.__name__ = lookup.__qualname__ = f"valid_{model.__tablename__}"  # type: ignore[attr-defined]
+    return lookup
 
 
 def _not_found(model: type, object_id: Any) -> NotFound:

@@ -15,7 +15,7 @@ from service.deps import DbSession
 from service.errors import NotFound
 from service.identity.dependencies import Caller, CurrentCaller, require
 from service.identity.models import Grant
-from service.tenancy import TenantScope, get_scoped
+from service.tenancy import TenantScope, get_scoped, scoped_lookup
 
 DOMAIN = "crm"
 SALES, OPERATOR, ADMIN = "sales", "operator", "admin"
@@ -38,24 +38,11 @@ def crm_scope(caller: CurrentCaller) -> TenantScope:
 Scope = Annotated[TenantScope, Depends(crm_scope)]
 
 
-def valid_request(request_id: int, scope: Scope, db: DbSession) -> Request:
-    return get_scoped(db, Request, request_id, scope, Request.agency_id)
-
-
-def valid_corporation(corporation_id: int, scope: Scope, db: DbSession) -> Corporation:
-    return get_scoped(db, Corporation, corporation_id, scope, Corporation.agency_id)
-
-
-def valid_site(site_id: int, scope: Scope, db: DbSession) -> Site:
-    return get_scoped(db, Site, site_id, scope, Site.agency_id)
-
-
-def valid_image(image_id: int, scope: Scope, db: DbSession) -> Image:
-    return get_scoped(db, Image, image_id, scope, Image.agency_id)
-
-
-def valid_agency(agency_id: int, scope: Scope, db: DbSession) -> Agency:
-    return get_scoped(db, Agency, agency_id, scope, Agency.id)
+valid_request = scoped_lookup(Request, Request.agency_id, Scope, path_param="request_id")
+valid_corporation = scoped_lookup(Corporation, Corporation.agency_id, Scope, path_param="corporation_id")
+valid_site = scoped_lookup(Site, Site.agency_id, Scope, path_param="site_id")
+valid_image = scoped_lookup(Image, Image.agency_id, Scope, path_param="image_id")
+valid_agency = scoped_lookup(Agency, Agency.id, Scope, path_param="agency_id")
 
 
 def own_notification(notification_id: int, caller: AnyRole, db: DbSession) -> Notification:

@@ -6,13 +6,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from service.database import session_scope
-from service.deps import DbSession
 from service.errors import Unauthorized
 from service.fleet import agents, heartbeats
 from service.fleet.agents import TerminalIdentity
 from service.fleet.models import Alert, Customer, Rollout, Terminal
 from service.identity.dependencies import Caller, CurrentCaller, require
-from service.tenancy import TenantScope, get_scoped
+from service.tenancy import TenantScope, scoped_lookup
 
 DOMAIN = "fleet"
 # §5.1: admin everything; operator monitoring and operations; support reading, alerts, customer contact;
@@ -30,20 +29,10 @@ def fleet_scope(caller: CurrentCaller) -> TenantScope:
 Scope = Annotated[TenantScope, Depends(fleet_scope)]
 
 
-def valid_terminal(terminal_id: int, scope: Scope, db: DbSession) -> Terminal:
-    return get_scoped(db, Terminal, terminal_id, scope, Terminal.customer_id)
-
-
-def valid_customer(customer_id: int, scope: Scope, db: DbSession) -> Customer:
-    return get_scoped(db, Customer, customer_id, scope, Customer.id)
-
-
-def valid_alert(alert_id: int, scope: Scope, db: DbSession) -> Alert:
-    return get_scoped(db, Alert, alert_id, scope, Alert.customer_id)
-
-
-def valid_rollout(rollout_id: int, scope: Scope, db: DbSession) -> Rollout:
-    return get_scoped(db, Rollout, rollout_id, scope, Rollout.customer_id)
+valid_terminal = scoped_lookup(Terminal, Terminal.customer_id, Scope, path_param="terminal_id")
+valid_customer = scoped_lookup(Customer, Customer.id, Scope, path_param="customer_id")
+valid_alert = scoped_lookup(Alert, Alert.customer_id, Scope, path_param="alert_id")
+valid_rollout = scoped_lookup(Rollout, Rollout.customer_id, Scope, path_param="rollout_id")
 
 
 ScopedTerminal = Annotated[Terminal, Depends(valid_terminal)]

@@ -4,11 +4,10 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from service.deps import DbSession
 from service.identity.dependencies import Caller, CurrentCaller, require
 from service.loaners.labels import DOMAIN
 from service.loaners.models import Device, Location
-from service.tenancy import TenantScope, get_scoped
+from service.tenancy import TenantScope, scoped_lookup
 
 # staff (拠点担当者, optionally limited to one 管轄): views, devices, status forms, QR labels.
 # admin (管理者): all of that everywhere, plus masters, forms, imports and rotation.
@@ -23,12 +22,8 @@ def loaners_scope(caller: CurrentCaller) -> TenantScope:
 Scope = Annotated[TenantScope, Depends(loaners_scope)]
 
 
-def valid_device(device_id: int, scope: Scope, db: DbSession) -> Device:
-    return get_scoped(db, Device, device_id, scope, Device.jurisdiction)
-
-
-def valid_location(location_id: str, scope: Scope, db: DbSession) -> Location:
-    return get_scoped(db, Location, location_id, scope, Location.jurisdiction)
+valid_device = scoped_lookup(Device, Device.jurisdiction, Scope, path_param="device_id")
+valid_location = scoped_lookup(Location, Location.jurisdiction, Scope, path_param="location_id", id_type=str)
 
 
 ScopedDevice = Annotated[Device, Depends(valid_device)]
