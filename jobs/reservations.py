@@ -8,8 +8,12 @@ the worker has them.
 from jobs.celery_app import app
 from jobs.monitoring import queue_length
 from service.database import session_scope, utcnow
-from service.reservations import executive, monitoring, sweeper
-from service.reservations import hooks  # noqa: F401  (registers the outbox hooks in the worker)
+from service.reservations import (
+    executive,
+    hooks,  # noqa: F401  (registers the outbox hooks in the worker)
+    monitoring,
+    sweeper,
+)
 
 
 @app.task(name="reservations.sweep_deadlines")

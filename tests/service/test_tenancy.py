@@ -31,9 +31,9 @@ def test_malformed_ids_are_not_found_not_errors(db):
 
 
 def test_caller_scope_follows_grants(client, db):
-    from service.identity.dependencies import Caller, GrantInfo
     from service.audit.service import SYSTEM
     from service.database import utcnow
+    from service.identity.dependencies import Caller, GrantInfo
 
     def caller(grants):
         return Caller(1, "x", "x", grants, SYSTEM, "jti", utcnow())

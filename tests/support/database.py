@@ -5,8 +5,8 @@ from alembic.config import Config
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Engine
 
-from service.config import REPO_ROOT
 from service.audit.service import GENESIS_HASH
+from service.config import REPO_ROOT
 
 
 def alembic_config(connection=None) -> Config:

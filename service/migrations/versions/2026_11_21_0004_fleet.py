@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import service.database
-from sqlalchemy.dialects import postgresql
 
 revision: str = '0004_fleet'
 down_revision: str | None = '0003_entry_logs'

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import service.database
-from sqlalchemy.dialects import postgresql
 
 revision: str = '0005_reservations'
 down_revision: str | None = '0004_fleet'

@@ -98,7 +98,7 @@ def test_roster_import_creates_links_and_reports_rejected_rows(client, db, staff
     assert report["rejected"][0]["values"]["園児名"] == "名無し"
     again = client.post(url, files=files, headers=staff).json()
     assert (again["parentsCreated"], again["childrenCreated"], again["linksCreated"]) == (0, 0, 0)
-    bad = client.post(url, files={"file": ("x.csv", "name,phone\nA,1\n".encode(), "text/csv")}, headers=staff)
+    bad = client.post(url, files={"file": ("x.csv", b"name,phone\nA,1\n", "text/csv")}, headers=staff)
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "csv_missing_columns"
 
 
