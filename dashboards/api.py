@@ -136,26 +136,6 @@ def me() -> dict:
 
 
 # Where a domain's API lists the tenants the caller may see (only their own for a scoped grant): path, name field.
-TENANT_LISTS = {
-    "fleet": ("/fleet/reports/customers", "company_name"),
-    "crm": ("/crm/agencies", "name"),
-    "entry_logs": ("/entry-logs/nurseries", "name"),
-}
-
-
-def scope_name(domain: str, scope: str) -> str | None:
-    """The name of the tenant (customer, agency, nursery) a scoped grant is limited to; None where none is found.
-
-    Domains whose scope is already a name (loaners' jurisdictions) have no list here.
-    """
-    if domain not in TENANT_LISTS:
-        return None
-    path, field = TENANT_LISTS[domain]
-    answer = read(path)
-    tenants = answer["items"] if isinstance(answer, dict) else answer
-    return next((tenant[field] for tenant in tenants if str(tenant["id"]) == scope), None)
-
-
 # Platform administration
 
 def roles() -> list[dict]:

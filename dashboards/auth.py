@@ -1,7 +1,7 @@
 """Signing in and out, the signed-in user, and the guard every page calls before it shows anything.
 
 Pages call require_page(__file__) first; tenant_scope(user, domain) says which tenant (customer, nursery, ...) a
-scoped grant limits the user to, and with_scope_name(grant) adds that tenant's name for display.
+scoped grant limits the user to (GET /auth/me gives each scoped grant its tenant's `scope_name` for display).
 """
 
 import streamlit as st
@@ -64,17 +64,6 @@ def tenant_scope(user: dict, domain: str) -> str | None:
     return grant.get("scope") or None
 
 
-def with_scope_name(grant: dict) -> dict:
-    """The grant with `scope_name`, the name of the tenant its scope names, where the domain's API gives one."""
-    if not grant.get("scope"):
-        return grant
-    try:
-        name = api.scope_name(grant["domain"], grant["scope"])
-    except api.ApiError:
-        return grant  # shown with the scope as stored: the sidebar never stops a page
-    return grant | {"scope_name": name} if name else grant
-
-
 def login_page() -> None:
     _, middle, _ = st.columns([1, 2, 1])
     with middle:
@@ -109,7 +98,7 @@ def sidebar(user: dict) -> None:
     with st.sidebar:
         st.markdown(f"**{labels.plain(user['name'])}**（{labels.plain(user['login_id'])}）")
         for grant in user.get("grants", []):
-            st.caption(labels.grant_label(with_scope_name(grant)))
+            st.caption(labels.grant_label(grant))
         if st.button("ログアウト", key="sidebar_logout", icon=":material/logout:"):
             sign_out()
             st.rerun()

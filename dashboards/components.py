@@ -206,7 +206,7 @@ def section_home(page_file: str) -> None:
     st.write(section.summary)
     grant = sections.grants_by_domain(user).get(section.domain)
     if grant:
-        st.info(f"この区分でのあなたの役割: **{labels.role_text(auth.with_scope_name(grant))}**")
+        st.info(f"この区分でのあなたの役割: **{labels.role_text(grant)}**")
     else:
         st.info("プラットフォーム管理者として、この区分のすべての画面を表示できます。")
     st.caption(f"{section.label}の各画面は、{section.label}の機能の開発とともにこの区分に追加されます。")

@@ -87,7 +87,7 @@ def yes_no(value: Any) -> str:
 
 
 def role_text(grant: dict) -> str:
-    """e.g. 閲覧のみ（範囲: A社）: the scope's name when known (auth.with_scope_name), else the scope, escaped."""
+    """e.g. 閲覧のみ（範囲: A社）: the scope's name when known (GET /auth/me), else the scope, escaped."""
     role = grant.get("role_label") or grant["role"]
     scope = grant.get("scope_name") or grant.get("scope")
     return f"{role}（範囲: {plain(scope)}）" if scope else role

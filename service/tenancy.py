@@ -33,6 +33,25 @@ class TenantScope:
         return self.value is None or str(tenant_value) == self.value
 
 
+_tenant_names: dict[str, tuple[InstrumentedAttribute, InstrumentedAttribute]] = {}
+
+
+def register_tenant_name(domain: str, id_column: InstrumentedAttribute, name_column: InstrumentedAttribute) -> None:
+    """How a domain whose scope holds a tenant's id names that tenant (shown with the grant, e.g. in /auth/me)."""
+    _tenant_names[domain] = (id_column, name_column)
+
+
+def scope_name(db: Session, domain: str, scope: str | None) -> str | None:
+    """The name of the tenant a grant's scope holds; None when unscoped, unknown, or the scope is a name already."""
+    if scope is None or domain not in _tenant_names:
+        return None
+    id_column, name_column = _tenant_names[domain]
+    try:
+        return db.scalar(select(name_column).where(id_column == _coerced(id_column, scope)))
+    except (TypeError, ValueError):
+        return None
+
+
 def _coerced(column: InstrumentedAttribute, value: str) -> Any:
     try:
         python_type = column.type.python_type

@@ -15,7 +15,7 @@ from service.deps import DbSession
 from service.errors import NotFound
 from service.identity.dependencies import Caller, CurrentCaller, require
 from service.identity.models import Grant
-from service.tenancy import TenantScope, get_scoped, scoped_lookup
+from service.tenancy import TenantScope, get_scoped, register_tenant_name, scoped_lookup
 
 DOMAIN = "crm"
 SALES, OPERATOR, ADMIN = "sales", "operator", "admin"
@@ -36,6 +36,7 @@ def crm_scope(caller: CurrentCaller) -> TenantScope:
 
 
 Scope = Annotated[TenantScope, Depends(crm_scope)]
+register_tenant_name(DOMAIN, Agency.id, Agency.name)
 
 
 valid_request = scoped_lookup(Request, Request.agency_id, Scope, path_param="request_id")

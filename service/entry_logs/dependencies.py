@@ -16,7 +16,7 @@ from service.entry_logs.schemas import EntryType
 from service.entry_logs.station import Station
 from service.errors import Unauthorized, ValidationFailed
 from service.identity.dependencies import Caller, bearer, require
-from service.tenancy import TenantScope
+from service.tenancy import TenantScope, register_tenant_name
 
 DOMAIN = "entry_logs"
 StaffCaller = Annotated[Caller, Depends(require(DOMAIN))]
@@ -39,6 +39,7 @@ def staff_scope(caller: StaffCaller) -> TenantScope:
 
 
 StaffScope = Annotated[TenantScope, Depends(staff_scope)]
+register_tenant_name(DOMAIN, Nursery.id, Nursery.name)
 
 
 def nursery_param(db: DbSession, scope: StaffScope, nursery_id: Annotated[int | None, Query(alias="nurseryId", ge=1)] = None) -> Nursery:

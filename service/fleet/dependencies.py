@@ -11,7 +11,7 @@ from service.fleet import agents, heartbeats
 from service.fleet.agents import TerminalIdentity
 from service.fleet.models import Alert, Customer, Rollout, Terminal
 from service.identity.dependencies import Caller, CurrentCaller, require
-from service.tenancy import TenantScope, scoped_lookup
+from service.tenancy import TenantScope, register_tenant_name, scoped_lookup
 
 DOMAIN = "fleet"
 # §5.1: admin everything; operator monitoring and operations; support reading, alerts, customer contact;
@@ -27,6 +27,7 @@ def fleet_scope(caller: CurrentCaller) -> TenantScope:
 
 
 Scope = Annotated[TenantScope, Depends(fleet_scope)]
+register_tenant_name(DOMAIN, Customer.id, Customer.company_name)
 
 
 valid_terminal = scoped_lookup(Terminal, Terminal.customer_id, Scope, path_param="terminal_id")

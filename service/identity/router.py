@@ -19,6 +19,7 @@ from service.identity.schemas import (
     UserUpdate,
 )
 from service.pagination import Page, PageParams, page_params
+from service.tenancy import scope_name
 
 auth_router = APIRouter(prefix="/auth", tags=["auth"])
 admin_router = APIRouter(prefix="/admin", tags=["admin"])
@@ -41,7 +42,10 @@ def logout(caller: CurrentCaller, db: DbSession) -> None:
 
 @auth_router.get("/me", response_model=UserRead)
 def me(caller: CurrentCaller, db: DbSession) -> UserRead:
-    return UserRead.model_validate(identity.get_user(db, caller.user_id))
+    """The signed-in user, each scoped grant with the name of its tenant."""
+    user = UserRead.model_validate(identity.get_user(db, caller.user_id))
+    grants = [g.model_copy(update={"scope_name": scope_name(db, g.domain, g.scope)}) for g in user.grants]
+    return user.model_copy(update={"grants": grants})
 
 
 @admin_router.get("/roles", response_model=list[RoleCatalogueEntry])

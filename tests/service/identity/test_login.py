@@ -107,3 +107,27 @@ def test_password_is_never_in_the_audit_log(client, db):
     dumped = " ".join(str(r.changes) for r in rows)
     assert "secret-pass-123" not in dumped and "bad-password-x" not in dumped
     assert "$2b$" not in dumped
+
+
+def test_me_names_the_tenant_of_each_scoped_grant(client, db):
+    from service.crm.models import Agency
+    from service.fleet.models import Customer
+
+    customer, agency = Customer(company_name="東都リテール"), Agency(code="AG01", name="みなと代理店")
+    db.add_all([customer, agency])
+    db.flush()
+    grants = {
+        "fleet": ("viewer", str(customer.id)),
+        "crm": ("sales", str(agency.id)),
+        "loaners": ("staff", "関東"),
+        "reservations": "operator",
+    }
+    user = make_user(db, "scoped", grants=grants)
+    db.commit()
+    me = client.get("/api/auth/me", headers=auth_headers(user)).json()
+    assert {g["domain"]: g["scope_name"] for g in me["grants"]} == {
+        "fleet": "東都リテール",
+        "crm": "みなと代理店",
+        "loaners": None,  # the scope is the jurisdiction's name already
+        "reservations": None,
+    }
