@@ -4,10 +4,10 @@
 
 Creates and migrates the `bench` database, seeds enrolled terminals, starts uvicorn with N workers, measures the
 validation-only endpoint and the real heartbeat endpoint in the same run (alternating rounds), probes how soon a
-heartbeat's state is visible through the API, stops the server and prints ONE final JSON line. Next to the rates it reports the CPU
-milliseconds per request spent by the server's processes, by the PostgreSQL backends serving the bench database and
-by this load generator, the load average before and after, and how many heartbeats shared a transaction: on a shared
-machine the CPU per request is the figure that holds when the rates swing with the neighbours' load.
+heartbeat's state is visible through the API, stops the server and prints ONE final JSON line. Next to the rates it
+reports the CPU milliseconds per request spent by the server's processes, by the PostgreSQL backends serving the bench
+database and by this load generator, the load average before and after, and how many heartbeats shared a transaction:
+on a shared machine the CPU per request is the figure that holds when the rates swing with the neighbours' load.
 Targets (2-core machine): ≥ 5,000 heartbeats/s, p99 ≤ 50 ms, ratio heartbeat/validate ≥ 0.5, visibility ≤ 5 s.
 """
 

@@ -56,7 +56,7 @@ def _new_request_id() -> str:
     return f"{getrandbits(128):032x}"
 
 
-async def send_error(send: Send, status: int, code: str, message: str, request_id: str) -> None:
+async def _send_error(send: Send, status: int, code: str, message: str, request_id: str) -> None:
     body = json.dumps(error_body(code, message), ensure_ascii=False).encode()
     await send(
         {
@@ -162,7 +162,7 @@ class GuardMiddleware:
         try:
             body = await self.guard.read(scope, receive, head)
         except DomainError as refused:
-            await send_error(send, refused.status_code, refused.code, refused.message, head.request_id)
+            await _send_error(send, refused.status_code, refused.code, refused.message, head.request_id)
             return
         if body is not None:
             await self.app(scope, _replay(body, receive), _with_request_id(send, head.request_id))

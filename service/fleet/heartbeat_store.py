@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
-from service.database import get_engine, utcnow
+from service.database import utcnow
 from service.fleet.alerts import RESOLVED
 from service.fleet.models import Alert, Command, FleetState, MetricSample, Terminal
 from service.fleet.sql import insert_rows, is_postgres, update_rows
@@ -128,9 +128,10 @@ def _store_sql() -> str:
     )
 
 
-def _json(rows: list[dict[str, Any]]) -> str:
-    """pydantic-core's encoder: datetimes natively, a third of the json module's time with a `default` hook."""
-    return to_json(rows).decode()
+def _store_params(states: list[dict[str, Any]], samples: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+    """The store statement's parameters; pydantic-core encodes datetimes natively, in a third of the json module's
+    time with a `default` hook."""
+    return {"now": now, "states": to_json(states).decode(), "samples": to_json(samples).decode()}
 
 
 def store_states_and_samples(
@@ -140,16 +141,11 @@ def store_states_and_samples(
     if not states:
         return
     if is_postgres(db):
-        params = {"now": now, "states": _json(states), "samples": _json(samples)}
-        db.connection().exec_driver_sql(_store_sql(), params)
+        db.connection().exec_driver_sql(_store_sql(), _store_params(states, samples, now))
         return
     constants = {"last_heartbeat_at": now, "offline_since": None, "updated_at": now}
     update_rows(db, Terminal.__table__, states, constants=constants)
     insert_rows(db, MetricSample, [sample | {"recorded_at": now} for sample in samples])
-
-
-def is_postgres_engine() -> bool:
-    return get_engine().dialect.name == "postgresql"
 
 
 async def connect_async() -> AsyncConnection:
@@ -178,6 +174,5 @@ async def write_plain(connection: AsyncConnection, beats: list, decide: Decide) 
             raise psycopg.Rollback()
         plan, _ = decided
         if plan.states:
-            params = {"now": now, "states": _json(plan.states), "samples": _json(plan.samples)}
-            await connection.execute(_store_sql(), params)
+            await connection.execute(_store_sql(), _store_params(plan.states, plan.samples, now))
     return decided[1] if decided is not None else None

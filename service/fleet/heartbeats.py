@@ -317,7 +317,7 @@ class BatchWriter:
 
     def __init__(self, executor: ThreadPoolExecutor) -> None:
         self.threaded = in_thread(write_with_fallback, executor)
-        self.postgres = heartbeat_store.is_postgres_engine()
+        self.postgres = not get_settings().is_sqlite
         self.connection: heartbeat_store.AsyncConnection | None = None
 
     async def __call__(self, beats: list[Beat]) -> list[HeartbeatReply | Exception]:
