@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from pydantic_core import to_jsonable_python
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
@@ -49,12 +50,29 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+def to_json(value: Any) -> Any:
+    """The plain JSON form of a value (dates and datetimes as ISO 8601, decimals as exact strings, enums as their
+    values): what every JSON column stores, so what is compared with a stored value is encoded the same way."""
+    return to_jsonable_python(value)
+
+
+class JSONType(TypeDecorator):
+    """JSON (JSONB on PostgreSQL) whose values all pass through `to_json` on the way in."""
+
+    impl = JSON
+    cache_ok = True
+    should_evaluate_none = True  # None is stored as JSON null, as plain JSON columns do
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        return dialect.type_descriptor(JSONB() if dialect.name == "postgresql" else JSON())
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        return None if value is None else to_json(value)
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSONType, list[Any]: JSONType}
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSONType(), list[Any]: JSONType()}
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -29,6 +29,7 @@ from service.crm.models import (
     Request,
     Site,
 )
+from service.database import to_json
 from service.errors import Conflict, Forbidden, ValidationFailed
 
 ADMIN = "admin"
@@ -84,14 +85,17 @@ def _set_site_status(db: Session, site: Site, after: str, *, by: Actorship, now:
 
 
 def resubmission_state(db: Session, request: Request) -> dict[str, Any]:
-    """What a resubmission is compared with: the corporation, the request's own fields and its images."""
+    """What a resubmission is compared with: the corporation, the request's own fields and its images, in their JSON
+    form (as the deficiency's snapshot stores them)."""
     corporation = db.get(Corporation, request.corporation_id)
     images = dict(db.execute(select(Image.id, Image.file_name).where(Image.request_id == request.id)).tuples().all())
-    return {
-        "corporation": corporations.state(corporation),
-        "request": auditing.snapshot(request, REQUEST_EDIT_FIELDS),
-        "images": {str(k): v for k, v in images.items()},
-    }
+    return to_json(
+        {
+            "corporation": corporations.state(corporation),
+            "request": auditing.snapshot(request, REQUEST_EDIT_FIELDS),
+            "images": {str(k): v for k, v in images.items()},
+        }
+    )
 
 
 def raise_deficiency(

@@ -1,10 +1,13 @@
-from datetime import datetime
+import enum
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
 
 from service.database import get_engine, utcnow
 from service.identity.models import User
+from service.outbox.models import OutboxMessage
 
 
 def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(backend):
@@ -37,3 +40,28 @@ def test_request_id_appears_in_log_lines(client, caplog):
     records = [r for r in caplog.records if r.name == "daicho.access"]
     assert records and records[-1].request_id == "trace-me-42"
     assert "/api/health 200" in records[-1].getMessage()
+
+
+class Colour(enum.Enum):
+    RED = "red"
+
+
+def test_json_columns_store_dates_decimals_and_enums_in_their_json_form(db):
+    payload = {
+        "day": date(1980, 4, 5),
+        "at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        "amount": Decimal("1234.50"),
+        "colour": Colour.RED,
+        "nested": [{"day": date(2000, 1, 1)}],
+    }
+    message = OutboxMessage(channel="email", recipient="a@example.jp", payload=payload)
+    db.add(message)
+    db.commit()
+    db.expire_all()
+    assert db.get(OutboxMessage, message.id).payload == {
+        "day": "1980-04-05",
+        "at": "2026-01-02T03:04:05Z",
+        "amount": "1234.50",
+        "colour": "red",
+        "nested": [{"day": "2000-01-01"}],
+    }

@@ -14,6 +14,7 @@ from service.crm.statuses import aggregate
 from service.database import session_scope
 from service.errors import Conflict
 from tests.service.crm.conftest import add_site, made, picture, set_status, submit
+from tests.service.crm.conftest import corporation as corporation_fields
 
 D, P, S, C = "deficient", "in_progress", "submitted", "cancelled"
 
@@ -291,3 +292,48 @@ def test_sales_comments_show_as_unread_for_the_back_office(client, world):
         )
     )
     assert client.get("/api/crm/notifications/unread-count", headers=world.sales_a).json() == {"unread": 1}
+
+
+def test_a_deficiency_and_resubmission_with_every_field_type_filled(client, world):
+    """Dates (生年月日), booleans, codes and text in the snapshot; the diff names only what changed."""
+    filled = corporation_fields(
+        birthday="1980-04-05",
+        representative_birthday="1975-12-31",
+        billing_address_same=False,
+        billing_zip_code="100-0001",
+        billing_prefecture="東京都",
+        billing_city="千代田区",
+        billing_customer_name="テスト商事 経理部",
+        invoice="3",
+    )
+    request = made(submit(client, world.sales_a, corporation=filled))
+    request_id = request["request"]["id"]
+    version = detail(client, world, request_id)["request"]["version"]
+    made(
+        client.post(
+            f"/api/crm/requests/{request_id}/deficiencies",
+            json={"message": "生年月日を確認してください", "version": version},
+            headers=world.operator,
+        )
+    )
+    corp = detail(client, world, request_id, world.sales_a)["corporation"]
+    made(
+        client.patch(
+            f"/api/crm/corporations/{corp['id']}",
+            json={"birthday": "1981-04-05", "billing_address_same": True, "version": corp["version"]},
+            headers=world.sales_a,
+        )
+    )
+    version = detail(client, world, request_id, world.sales_a)["request"]["version"]
+    note = made(
+        client.post(
+            f"/api/crm/requests/{request_id}/resubmit",
+            json={"message": "修正しました", "version": version},
+            headers=world.sales_a,
+        )
+    )
+    changed = note["changes"]["corporation"]
+    assert changed["birthday"] == {"before": "1980-04-05", "after": "1981-04-05"}
+    assert changed["billing_address_same"] == {"before": False, "after": True}
+    assert changed["billing_city"] == {"before": "千代田区", "after": ""}
+    assert "representative_birthday" not in changed and "invoice" not in changed
