@@ -2,14 +2,14 @@
 
 from datetime import timedelta
 
-from jobs.celery_app import app
+from jobs.single_flight import periodic
 from service.crm import storage
 from service.database import session_scope, utcnow
 
 ORPHAN_AGE = timedelta(hours=6)
 
 
-@app.task(name="crm.sweep_orphan_files")
+@periodic("crm.sweep_orphan_files")
 def sweep_orphan_files() -> int:
     """Idempotent: a second run (or two at once) finds nothing more to remove."""
     with session_scope() as db:

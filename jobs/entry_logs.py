@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from jobs.celery_app import app
+from jobs.single_flight import periodic
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.entry_logs import logs
@@ -12,7 +12,7 @@ def archive_folder() -> Path:
     return get_settings().data_dir / "archive" / "entry_logs"
 
 
-@app.task(name="entry_logs.archive_old_logs", acks_late=True)
+@periodic("entry_logs.archive_old_logs", acks_late=True)
 def archive_old_logs() -> int:
     """Write logs past the retention to gzip JSON-lines files and delete them, one committed batch at a time."""
     settings = get_settings()

@@ -1,36 +1,37 @@
 """Fleet tasks: the offline sweep, the alert digest, rollout waves, metric rollups, history pruning and CSV imports."""
 
 from jobs.celery_app import app
+from jobs.single_flight import periodic
 from service.database import session_scope, utcnow
 from service.fleet import firmware, imports, monitoring, retention
 
 
-@app.task(name="fleet.mark_offline_terminals")
+@periodic("fleet.mark_offline_terminals")
 def mark_offline_terminals() -> dict:
     with session_scope() as db:
         result = monitoring.sweep_offline(db, now=utcnow())
     return {"marked_offline": result.marked_offline, "incidents": result.incidents, "skipped": result.skipped}
 
 
-@app.task(name="fleet.send_alert_digest")
+@periodic("fleet.send_alert_digest")
 def send_alert_digest() -> int:
     with session_scope() as db:
         return monitoring.send_digest(db, now=utcnow())
 
 
-@app.task(name="fleet.advance_rollouts")
+@periodic("fleet.advance_rollouts")
 def advance_rollouts() -> int:
     with session_scope() as db:
         return firmware.advance_all(db, now=utcnow())
 
 
-@app.task(name="fleet.rollup_metrics")
+@periodic("fleet.rollup_metrics")
 def rollup_metrics() -> int:
     with session_scope() as db:
         return retention.rollup_hours(db, now=utcnow())
 
 
-@app.task(name="fleet.prune_history")
+@periodic("fleet.prune_history")
 def prune_history() -> dict:
     """Delete old history batch by batch, one short transaction each."""
     with session_scope() as db:

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from jobs.celery_app import app
+from jobs.single_flight import periodic
 from service.audit.service import SYSTEM
 from service.config import get_settings
 from service.database import session_scope, utcnow
@@ -24,7 +25,7 @@ def in_transactions(step: Callable[[Session], bool], fail: Callable[[Session, st
         raise
 
 
-@app.task(name="loaners.rotate_submissions", acks_late=True)
+@periodic("loaners.rotate_submissions", acks_late=True)
 def rotate_submissions(run_id: int | None = None) -> dict:
     """Run a rotation started from the API (run_id), or start one when the last is 4 weeks old (the daily beat)."""
     if run_id is None:

@@ -1,6 +1,7 @@
 """Platform tasks: outbox delivery and its safety-net dispatch, token housekeeping."""
 
 from jobs.celery_app import app
+from jobs.single_flight import periodic
 from jobs.monitoring import queue_length
 from service.config import get_settings
 from service.database import session_scope, utcnow
@@ -8,7 +9,7 @@ from service.identity import service as identity
 from service.outbox import delivery
 
 
-@app.task(name="platform.purge_revoked_tokens")
+@periodic("platform.purge_revoked_tokens")
 def purge_revoked_tokens() -> int:
     with session_scope() as db:
         return identity.purge_revoked_tokens(db, now=utcnow())
@@ -20,7 +21,7 @@ def deliver_message(message_id: int) -> str:
     return delivery.deliver(session_scope, message_id, now=utcnow()).outcome
 
 
-@app.task(name="platform.dispatch_outbox")
+@periodic("platform.dispatch_outbox")
 def dispatch_outbox() -> int:
     """Queue a delivery for every due message (new, retry due, or lease expired) unless a backlog is already waiting."""
     limit = get_settings().outbox_dispatch_limit

@@ -5,7 +5,7 @@ domain's reactions to their outcomes are the hooks registered by service.reserva
 the worker has them.
 """
 
-from jobs.celery_app import app
+from jobs.single_flight import periodic
 from jobs.monitoring import queue_length
 from service.database import session_scope, utcnow
 from service.reservations import (
@@ -16,7 +16,7 @@ from service.reservations import (
 )
 
 
-@app.task(name="reservations.sweep_deadlines")
+@periodic("reservations.sweep_deadlines")
 def sweep_deadlines() -> dict[str, int]:
     """Payment windows, unanswered calls, day-before reminders, past reservations: one transaction per step."""
     done = {}
@@ -26,7 +26,7 @@ def sweep_deadlines() -> dict[str, int]:
     return done
 
 
-@app.task(name="reservations.check_operations")
+@periodic("reservations.check_operations")
 def check_operations() -> list[str]:
     """§4.3: queue length over 100 or error rate over 5% → #qrv-alerts (not repeated while it lasts)."""
     length = queue_length()
@@ -34,7 +34,7 @@ def check_operations() -> list[str]:
         return monitoring.check(db, queue_length=length, now=utcnow())
 
 
-@app.task(name="reservations.summarize_months")
+@periodic("reservations.summarize_months")
 def summarize_months() -> int:
     """The nightly batch behind the executive page."""
     with session_scope() as db:

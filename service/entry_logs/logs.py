@@ -172,22 +172,30 @@ def _write_gzip_lines(path: Path, records: list[dict]) -> None:
     partial.replace(path)
 
 
-def archive_batch(db: Session, *, now: datetime, retention_days: int, folder: Path, limit: int) -> ArchiveBatch:
-    """Move up to `limit` logs older than the retention into one gzip JSON-lines file, then delete them."""
-    cutoff = now - timedelta(days=retention_days)
-    rows = db.execute(
-        select(EntryLog, Parent.name, Nursery.code)
-        .join(Parent, Parent.id == EntryLog.parent_id)
-        .join(Nursery, Nursery.id == EntryLog.nursery_id)
-        .where(EntryLog.occurred_at < cutoff)
-        .order_by(EntryLog.id)
-        .limit(limit)
+def _claim_archivable(db: Session, *, cutoff: datetime, limit: int) -> list[EntryLog]:
+    """Delete and return up to `limit` logs older than `cutoff`; a concurrent run skips rows claimed here."""
+    due = (
+        select(EntryLog.id).where(EntryLog.occurred_at < cutoff).order_by(EntryLog.id).limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = db.scalars(
+        delete(EntryLog).where(EntryLog.id.in_(due.scalar_subquery())).returning(EntryLog)
+        .execution_options(synchronize_session=False)
     ).all()
-    if not rows:
+    return sorted(claimed, key=lambda log: log.id)
+
+
+def archive_batch(db: Session, *, now: datetime, retention_days: int, folder: Path, limit: int) -> ArchiveBatch:
+    """Move up to `limit` logs older than the retention into one gzip JSON-lines file (rolled back if it cannot be written).
+
+    The rows are claimed by the delete itself, so overlapping runs never write a row twice nor uncount it twice.
+    """
+    claimed = _claim_archivable(db, cutoff=now - timedelta(days=retention_days), limit=limit)
+    if not claimed:
         return ArchiveBatch(0, None)
-    ids = [log.id for log, _, _ in rows]
-    path = folder / f"entry_logs_{now:%Y%m%dT%H%M%S}_{ids[0]}-{ids[-1]}.jsonl.gz"
-    _write_gzip_lines(path, [_archive_record(*row) for row in rows])
-    db.execute(delete(EntryLog).where(EntryLog.id.in_(ids)))
-    counts.add(db, [(log.nursery_id, log.occurred_at, log.entry_type) for log, _, _ in rows if log.deleted_at is None], by=-1)
-    return ArchiveBatch(len(ids), path)
+    parents = dict(db.execute(select(Parent.id, Parent.name).where(Parent.id.in_({log.parent_id for log in claimed}))).all())
+    codes = dict(db.execute(select(Nursery.id, Nursery.code).where(Nursery.id.in_({log.nursery_id for log in claimed}))).all())
+    path = folder / f"entry_logs_{now:%Y%m%dT%H%M%S}_{claimed[0].id}-{claimed[-1].id}.jsonl.gz"
+    _write_gzip_lines(path, [_archive_record(log, parents[log.parent_id], codes[log.nursery_id]) for log in claimed])
+    counts.add(db, [(log.nursery_id, log.occurred_at, log.entry_type) for log in claimed if log.deleted_at is None], by=-1)
+    return ArchiveBatch(len(claimed), path)
