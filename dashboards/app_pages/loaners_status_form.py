@@ -34,29 +34,42 @@ def prefill(device_id: int, form: dict, answers: dict[str, str]) -> None:
     st.session_state.pop(ERRORS_KEY, None)
 
 
+def condition_rule(question: dict) -> str:
+    """Why a conditional question cannot be answered now (the held-device rule in the spec's wording)."""
+    vocabulary = loaners_api.vocabulary()
+    if question["key"] == vocabulary["held_key"]:
+        return vocabulary["messages"]["held_not_allowed"]
+    condition = "、".join(f"「{k}」が「{v}」" for k, v in question["condition"].items())
+    return vocabulary["messages"]["condition_not_met"].format(key=question["key"], condition=condition)
+
+
 def ask(device_id: int, question: dict, answers: dict) -> Any:
-    """One question's widget; the held-device status is greyed out while its condition does not hold."""
+    """One question's widget; a conditional one (the held-device status) is emptied and greyed out while its
+    condition does not hold (§2.6.2: cleared when 0-4 leaves 1.貸出中 or 1-4 becomes 無し)."""
     key, label, help_text = widget_key(device_id, question), question["key"], question["help_text"] or None
     label += "（必須）" if question["required"] else ""
     kind = question["type"]
+    allowed = loaners_common.condition_met(question, answers)
+    if not allowed:
+        st.session_state[key] = None
+        help_text = condition_rule(question)
     empty = {} if key in st.session_state else {"index" if kind == "choice" else "value": None}
     if kind == "choice":
         options = list(question["choices"])
         current = st.session_state.get(key)
         if current and current not in options:
             options.append(current)  # a stale answer stays visible so the check can name it
-        disabled = bool(question["condition"]) and not current and not loaners_common.condition_met(question, answers)
         if question["key"] == loaners_api.vocabulary()["status_key"]:
             return st.radio(label, options, key=key, help=help_text, **empty)
         return st.selectbox(label, options, key=key, placeholder="選択してください", help=help_text,
-                            disabled=disabled, **empty)
+                            disabled=not allowed, **empty)
     if kind == "date":
-        return st.date_input(label, key=key, format="YYYY/MM/DD", help=help_text, **empty)
+        return st.date_input(label, key=key, format="YYYY/MM/DD", help=help_text, disabled=not allowed, **empty)
     if kind == "number":
-        return st.number_input(label, key=key, help=help_text, **empty)
+        return st.number_input(label, key=key, help=help_text, disabled=not allowed, **empty)
     if kind == "textarea":
-        return st.text_area(label, key=key, help=help_text)
-    return st.text_input(label, key=key, help=help_text)
+        return st.text_area(label, key=key, help=help_text, disabled=not allowed)
+    return st.text_input(label, key=key, help=help_text, disabled=not allowed)
 
 
 def as_text(value: Any) -> str:
@@ -70,18 +83,14 @@ def as_text(value: Any) -> str:
 
 
 def check(form: dict, answers: dict[str, str]) -> dict[str, str]:
-    """The API's rules checked before sending: choices, required answers, the held-device rule; field -> message."""
-    vocabulary, errors = loaners_api.vocabulary(), {}
-    messages = vocabulary["messages"]
+    """The API's rules checked before sending: choices and required answers; field -> message."""
+    messages, errors = loaners_api.vocabulary()["messages"], {}
     for question in form["questions"]:
         key, value = question["key"], answers.get(question["key"], "")
         if not loaners_common.shown(question, form, answers):
             continue
         if value and question["type"] == "choice" and value not in question["choices"]:
             errors[key] = messages["not_a_choice"].format(key=key, value=value)
-        elif value and not loaners_common.condition_met(question, answers):
-            errors[key] = messages["held_not_allowed"] if key == vocabulary["held_key"] else (
-                messages["condition_not_met"].format(key=key, condition=question["condition"]))
         elif not value and question["required"] and loaners_common.condition_met(question, answers):
             errors[key] = messages["required"].format(key=key)
     return errors

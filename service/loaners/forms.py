@@ -125,20 +125,12 @@ def _checked_value(question: Question, text: str) -> tuple[str, dict | None]:
     return text, None
 
 
-def _condition_error(question: Question) -> dict[str, Any]:
-    if question.key == labels.HELD_KEY:
-        return _error(question.key, "held_status_not_allowed", labels.HELD_NOT_ALLOWED)
-    condition = "、".join(f"「{k}」が「{v}」" for k, v in question.condition.items())
-    return _error(
-        question.key, "condition_not_met", labels.CONDITION_NOT_MET.format(key=question.key, condition=condition)
-    )
-
-
 def answer_errors(questions: QuestionSet, raw: dict[str, Any]) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """The answers to store (the visible ones, normalised) and every rule the answer set breaks.
 
     An empty answer counts as unanswered. Answers to questions the chosen status hides are dropped (as a form
-    skips a section); an answer whose condition does not hold (預かり機のステータス) is an error.
+    skips a section), and so is an answer whose condition no longer holds: §2.6.2 clears 預かり機のステータス when
+    0-4 leaves 1.貸出中 or 1-4 becomes 無し.
     """
     values: dict[str, str] = {}
     errors: list[dict[str, Any]] = []
@@ -155,12 +147,11 @@ def answer_errors(questions: QuestionSet, raw: dict[str, Any]) -> tuple[dict[str
             errors += [error] if error else []
     kept: dict[str, str] = {}
     for question in questions.by_key.values():
-        value, shown = values.get(question.key), questions.visible(question, values)
-        if value is not None and not condition_met(question, values):
-            errors.append(_condition_error(question))
-        elif value is None and shown and question.required and condition_met(question, values):
+        value = values.get(question.key)
+        asked = questions.visible(question, values) and condition_met(question, values)
+        if value is None and asked and question.required:
             errors.append(_error(question.key, "required", labels.REQUIRED.format(key=question.key)))
-        elif value is not None and shown:
+        elif value is not None and asked:
             kept[question.key] = value
     return kept, errors
 

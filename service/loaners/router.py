@@ -321,9 +321,11 @@ def submit_status(body: SubmissionIn, caller: Staff, device: ScopedDevice, db: D
     """Append a status answer set; 422 naming the rule when an answer breaks one (nothing is stored then)."""
     user = db.get(User, caller.user_id)
     email = (user.email if user else "") or caller.login_id
-    return submissions.submit(
+    submission = submissions.submit(
         db, device=device, raw_answers=body.answers, email=email, actor=caller.actor, now=utcnow()
     )
+    changed = submissions.status_changed(db, submission)
+    return SubmissionRead.model_validate(submission).model_copy(update={"status_changed": changed})
 
 
 # --- views ---------------------------------------------------------------------------------------------------

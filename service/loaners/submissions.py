@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
@@ -138,6 +138,20 @@ def submit(
     if before["status"] != device.status:
         notify_status_change(db, device=device, before=before["status"], submission=submission)
     return submission
+
+
+def status_changed(db: Session, submission: Submission) -> bool:
+    """Whether the submission's 0-4.ステータス differs from that of the one before it in the device's history."""
+    earlier = db.execute(
+        select(Submission.status)
+        .where(
+            Submission.device_id == submission.device_id,
+            tuple_(Submission.submitted_at, Submission.id) < (submission.submitted_at, submission.id),
+        )
+        .order_by(Submission.submitted_at.desc(), Submission.id.desc())
+        .limit(1)
+    ).first()
+    return earlier is None or earlier.status != submission.status
 
 
 def notify_status_change(db: Session, *, device: Device, before: str | None, submission: Submission) -> None:

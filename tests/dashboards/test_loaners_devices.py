@@ -5,6 +5,7 @@ import pytest
 from dashboards import labels
 from service.database import session_scope
 from service.loaners import labels as loaner_labels
+from service.loaners.models import Device
 from tests.dashboards.conftest import button, open_page, texts
 from tests.factories import make_user
 from tests.service.loaners.conftest import IN_HOUSE, LENT, add_location, answer, initial_data, make_device  # noqa: F401
@@ -71,19 +72,22 @@ def test_the_form_opened_from_a_qr_code_is_prefilled_and_a_change_joins_the_time
     assert "3-1-1.保管場所: 倉庫A" in timeline["回答"][0]
 
 
-def test_a_held_status_where_it_is_not_allowed_is_refused_with_the_rule(staff, open_app):
+def test_switching_custody_to_none_clears_the_held_status_and_the_form_is_sent(staff, open_app):
+    """§2.6.2: 1-4 = 無し empties 預かり機のステータス and greys it out; the answer set is accepted."""
     device_id, _ = device_with({**LENT, "預かり機のステータス": "1.返却可能"})
     at = open_page(open_app, staff, FORM, device=str(device_id))
-    held = at.selectbox(key=key_of(at, "預かり機のステータス"))
-    assert held.value == "1.返却可能"
+    assert at.selectbox(key=key_of(at, "預かり機のステータス")).value == "1.返却可能"
 
     at.selectbox(key=key_of(at, "1-4.ユーザー機の預り有無")).select("無し").run()
+    held = at.selectbox(key=key_of(at, "預かり機のステータス"))
+    assert (held.value, held.disabled, held.help) == (None, True, loaner_labels.HELD_NOT_ALLOWED)
     at = button(at, "送信").click().run()
 
-    assert loaner_labels.HELD_NOT_ALLOWED in texts(at.error)
-    assert loaner_labels.HELD_NOT_ALLOWED.startswith("預かり機のステータスは「0-4.ステータス」が「1.貸出中」かつ")
+    assert not texts(at.error)
     detail = open_page(open_app, staff, DETAIL, id=str(device_id))
-    assert len(detail.dataframe[0].value) == 1
+    assert len(detail.dataframe[0].value) == 2
+    with session_scope() as db:
+        assert db.get(Device, device_id).held_status is None
 
 
 def key_of(at, question_key: str) -> str:

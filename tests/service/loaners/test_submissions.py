@@ -5,6 +5,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from service.database import utcnow
+from service.loaners import submissions
 from service.loaners.models import Submission
 from service.outbox.models import OutboxMessage
 from tests.service.loaners.conftest import IN_HOUSE, LENT, answer, headers, make_device
@@ -52,12 +53,6 @@ def test_bad_answers_are_422_naming_the_rule_and_nothing_is_stored(client, db):
     db.commit()
     cases = (
         (LENT | {"0-4.ステータス": "9.行方不明"}, "not_a_choice", "0-4.ステータス"),
-        (
-            LENT | {"1-4.ユーザー機の預り有無": "無し", "預かり機のステータス": HELD},
-            "held_status_not_allowed",
-            "預かり機のステータス",
-        ),
-        (IN_HOUSE | {"預かり機のステータス": HELD}, "held_status_not_allowed", "預かり機のステータス"),
         (LENT | {"預かり機のステータス": "5.紛失"}, "not_a_choice", "預かり機のステータス"),
         ({k: v for k, v in LENT.items() if k != "1-1.貸出先"}, "required", "1-1.貸出先"),
         (LENT | {"1-2.貸出日": "7月1日"}, "date_format", "1-2.貸出日"),
@@ -88,6 +83,33 @@ def test_held_status_is_cleared_when_the_status_or_the_custody_answer_changes(db
     assert device.held_since == start + timedelta(days=3)
     answer(db, device, IN_HOUSE, at=start + timedelta(days=4))
     assert (device.status, device.held_status, device.held_since) == ("3.社内にて保管中", None, None)
+
+
+def test_switching_custody_to_none_clears_the_held_status_and_status_changed_follows_0_4(client, db):
+    """§2.6.2: the form sends its prefilled 預かり機のステータス with 1-4 = 無し (or 0-4 left 1.貸出中): it is cleared."""
+    device = make_device(db)
+    staff = headers(db, "staff1")
+    db.commit()
+    first = post(client, device.id, LENT | {"預かり機のステータス": HELD}, staff)
+    assert (first.status_code, first.json()["status_changed"]) == (201, True)
+    released = post(client, device.id, LENT | {"1-4.ユーザー機の預り有無": "無し", "預かり機のステータス": HELD}, staff)
+    assert released.status_code == 201, released.text
+    assert (released.json()["held_status"], released.json()["status_changed"]) == (None, False)
+    assert "預かり機のステータス" not in released.json()["answers"]
+    stored = post(client, device.id, IN_HOUSE | {"預かり機のステータス": HELD}, staff)
+    assert stored.status_code == 201, stored.text
+    assert (stored.json()["held_status"], stored.json()["status_changed"]) == (None, True)
+    detail = client.get(f"/api/loaners/devices/{device.id}", headers=staff).json()
+    assert (detail["status"], detail["held_status"], detail["held_since"]) == ("3.社内にて保管中", None, None)
+
+
+def test_a_late_answer_reports_status_changed_against_the_one_before_it(db):
+    device = make_device(db)
+    now = utcnow()
+    answer(db, device, LENT, at=now - timedelta(hours=2))
+    answer(db, device, IN_HOUSE, at=now)
+    late = answer(db, device, LENT, at=now - timedelta(hours=1))
+    assert submissions.status_changed(db, late) is False
 
 
 def test_a_status_change_mails_the_location_group_only_when_it_opted_in(client, db):
