@@ -1,8 +1,15 @@
-"""Reading CSV files uploaded from Japanese tools."""
+"""Reading CSV files uploaded from Japanese tools: one decoder and one record reader for every import."""
+
+import csv
+import io
+from collections.abc import Iterator
 
 from service.errors import ValidationFailed
 
 ENCODINGS = ("utf-8-sig", "cp932")
+CSV_FORMAT = "CSVの{row}行目・{column}列目を読めません: {reason}"
+LONE_CR = "改行文字（CR）だけの改行があります（改行を含むセルは「\"」で囲んでください）"
+TOO_LONG = "セルが長すぎます（{limit}文字まで）"
 
 
 def decode_csv(data: bytes) -> str:
@@ -17,3 +24,46 @@ def decode_csv(data: bytes) -> str:
         details={"field": "file", "rule": "encoding"},
         code="csv_unreadable",
     )
+
+
+def csv_rows(text: str) -> Iterator[list[str]]:
+    """The records of a decoded CSV; one the csv module cannot read is a 422 naming its row (line) and column."""
+    lines = text.split("\n")
+    reader = csv.reader(io.StringIO(text))
+    while True:
+        first_line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _unreadable(lines, first_line, reader.line_num, exc) from exc
+        yield row
+
+
+def _unreadable(lines: list[str], first_line: int, line: int, exc: csv.Error) -> ValidationFailed:
+    """The 422 for a record the csv module refused: a lone carriage return, a cell over the size limit."""
+    record = "\n".join(lines[first_line - 1 : line])
+    column, reason = _problem(record)
+    return ValidationFailed(
+        CSV_FORMAT.format(row=line, column=column, reason=reason or str(exc)),
+        details={"field": "file", "rule": "csv_format", "row": line, "column": column},
+        code="csv_unreadable",
+    )
+
+
+def _problem(record: str) -> tuple[int, str]:
+    """The 1-based column of the first unquoted lone CR or over-long cell in one record's text, and what it is."""
+    column, length, quoted, limit = 1, 0, False, csv.field_size_limit()
+    for index, char in enumerate(record):
+        if char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            column, length = column + 1, 0
+            continue
+        elif char == "\r" and not quoted and record[index + 1 : index + 2] not in ("\n", ""):
+            return column, LONE_CR
+        length += 1
+        if length > limit:
+            return column, TOO_LONG.format(limit=limit)
+    return column, ""

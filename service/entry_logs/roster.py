@@ -1,7 +1,5 @@
 """Nurseries (with their entry-exit password), parents and children, and the roster CSV import."""
 
-import csv
-import io
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -11,6 +9,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
+from service.csvtools import csv_rows
 from service.entry_logs import labels
 from service.entry_logs.models import Child, EntryLog, Nursery, Parent
 from service.entry_logs.schemas import (
@@ -245,7 +244,7 @@ def _row_values(row: list[str], columns: dict[str, int]) -> dict[str, str]:
 
 def import_roster(db: Session, *, nursery: Nursery, text: str, actor: Actor) -> ImportOutcome:
     """One row per parent-child pair; parents match on name + phone, children on name + class; rejected rows are reported."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv_rows(text)
     header = next(reader, [])
     columns = _column_map(header)
     outcome = ImportOutcome()

@@ -1,7 +1,5 @@
 """CSV import of terminals from the current vendor, run as a job in chunks so the page can poll its progress."""
 
-import csv
-import io
 import re
 from datetime import date, datetime
 
@@ -10,7 +8,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
-from service.csvtools import decode_csv
+from service.csvtools import csv_rows, decode_csv
 from service.errors import NotFound, ValidationFailed
 from service.fleet import auditing, labels
 from service.fleet.models import Customer, Terminal, TerminalImport
@@ -25,7 +23,7 @@ REQUIRED = ("serial_number", "customer", "store_name")
 
 
 def _records(content: str) -> list[dict[str, str]]:
-    reader = csv.reader(io.StringIO(content))
+    reader = csv_rows(content)
     header = [HEADERS.get(h.strip().lower(), HEADERS.get(h.strip(), "")) for h in next(reader, [])]
     missing = [h for h in REQUIRED if h not in header]
     if missing:

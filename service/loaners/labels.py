@@ -71,7 +71,6 @@ IMPORT_UNKNOWN_DEVICE = "拠点管理番号が台帳になく、登録もでき�
 IMPORT_WRONG_FORM = "この拠点管理番号は{kind}の機器です（取込先のフォームと違います）"
 IMPORT_DUPLICATE = "同じ機器・同じタイムスタンプの回答は既に登録されています"
 IMPORT_TOO_MANY_ROWS = "一度に取り込めるのは{limit}行までです"
-IMPORT_NOT_CSV = "CSVとして読めません: {reason}"
 IMPORT_ENCODING = "CSVの文字コードを判別できません（UTF-8またはShift_JIS）"
 
 # Messages.

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
-from service.csvtools import decode_csv
+from service.csvtools import csv_rows, decode_csv
 from service.errors import Conflict, ValidationFailed
 from service.reservations import auditing, labels
 from service.reservations.models import CallAttempt, Reservation, ServiceType, Shop, get_or_404
@@ -202,7 +202,7 @@ def export_shops(db: Session) -> bytes:
 
 
 def _rows(data: bytes) -> list[dict[str, str]]:
-    reader = csv.reader(io.StringIO(decode_csv(data)))
+    reader = csv_rows(decode_csv(data))
     header = [labels.SHOP_CSV_FIELDS.get(h.strip(), "") for h in next(reader, [])]
     missing = [h for h, f in labels.SHOP_CSV_FIELDS.items() if f in ("name", "phone") and f not in header]
     if missing:

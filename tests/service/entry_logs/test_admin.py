@@ -5,7 +5,7 @@ from sqlalchemy import select
 from service.audit.models import AuditEntry
 from service.database import utcnow
 from service.entry_logs import insights
-from service.entry_logs.models import Nursery
+from service.entry_logs.models import Nursery, Parent
 from tests.factories import auth_headers, make_user
 from tests.service.entry_logs.world import add_log
 
@@ -139,3 +139,12 @@ def test_heatmap_counts_scans_per_local_weekday_and_hour(client, db, staff, saku
     assert body["cells"] == [{"weekday": 2, "hour": 9, "count": 3}, {"weekday": 6, "hour": 17, "count": 1}]
     exits = client.get(url, params={"entryType": "Exit"}, headers=staff).json()
     assert exits["cells"] == [{"weekday": 6, "hour": 17, "count": 1}]
+
+
+def test_roster_import_with_a_lone_carriage_return_is_a_422_and_stores_nothing(client, db, staff, sakura):
+    url = f"/api/entry-logs/nurseries/{sakura.nursery.id}/roster-import"
+    csv_text = "保護者名,電話番号,園児名,クラス\n山田花子,090-1111-2222,山田太郎,ひよこ組\n佐藤,090-3333-4444,佐藤\r子,ひよこ組\n"
+    response = client.post(url, files={"file": ("roster.csv", csv_text.encode(), "text/csv")}, headers=staff)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["details"] == {"field": "file", "rule": "csv_format", "row": 3, "column": 3}
+    assert db.scalar(select(Parent.id).where(Parent.name == "山田花子")) is None

@@ -86,3 +86,14 @@ def test_a_broken_off_import_is_marked_failed(client, db):
     db.commit()
     assert client.get(f"/api/fleet/imports/{job['id']}", headers=admin).json()["status_label"] == "失敗"
     assert imports.process_chunk(db, import_id=job["id"], now=utcnow()) is False
+
+
+def test_a_lone_carriage_return_is_a_422_naming_its_row_and_column(client, db):
+    make_customer(db, "ABC商事")
+    admin = user_headers(db, "admin1", "admin")
+    db.commit()
+    content = "シリアル番号,会社名,設置店舗名\nTC-100,ABC商事,新宿店\rレジ1番\n".encode()
+    response = client.post("/api/fleet/imports", files={"file": ("x.csv", content, "text/csv")}, headers=admin)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["details"] == {"field": "file", "rule": "csv_format", "row": 2, "column": 3}
+    assert "2行目・3列目" in response.json()["error"]["message"]

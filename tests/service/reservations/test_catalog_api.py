@@ -128,3 +128,13 @@ def test_support_reads_shops_but_cannot_change_them(client, db, catalog):
     assert client.get("/api/reservations/shops", headers=support).status_code == 200
     refused = client.post("/api/reservations/shops", json={"name": "x", "phone": "090-1111-2222"}, headers=support)
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+
+
+def test_a_lone_carriage_return_in_the_shop_csv_is_a_422_naming_its_row_and_column(client, db, catalog):
+    operator = headers_for(db, "operator")
+    before = count(Shop)
+    content = f"{HEADER}\r\n良い店,090-1111-2222,\r,ハウスクリーニング,1,1,\r\n".encode()
+    answer = client.post("/api/reservations/shops/import", files={"file": ("shops.csv", content)}, headers=operator)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["details"] == {"field": "file", "rule": "csv_format", "row": 2, "column": 3}
+    assert count(Shop) == before

@@ -1,0 +1,30 @@
+"""The one CSV reader of every import: records as lists, unreadable records a 422 naming their line and column."""
+
+import csv
+
+import pytest
+
+from service.csvtools import csv_rows
+from service.errors import ValidationFailed
+
+
+def refusal(text: str) -> ValidationFailed:
+    with pytest.raises(ValidationFailed) as caught:
+        list(csv_rows(text))
+    return caught.value
+
+
+def test_crlf_and_quoted_line_breaks_are_read():
+    assert list(csv_rows('a,b\r\n1,"x\r\ny"\r\n2,"p\rq"\n')) == [["a", "b"], ["1", "x\r\ny"], ["2", "p\rq"]]
+
+
+def test_a_lone_carriage_return_names_its_line_and_column():
+    error = refusal('a,b,c\n1,"multi\nline",ok\n2,x,y\rz\n')
+    assert (error.code, error.details) == ("csv_unreadable", {"field": "file", "rule": "csv_format", "row": 4, "column": 3})
+    assert error.message.startswith("CSVの4行目・3列目を読めません: 改行文字（CR）")
+
+
+def test_an_over_long_cell_names_its_line_and_column():
+    error = refusal("a,b\n1," + "x" * (csv.field_size_limit() + 1) + "\n")
+    assert error.details == {"field": "file", "rule": "csv_format", "row": 2, "column": 2}
+    assert "セルが長すぎます" in error.message
