@@ -75,8 +75,8 @@ def resume_calling(code: str) -> dict:
     return write("POST", f"{ROOT}/reservations/{code}/resume-calling")
 
 
-def resend_payment_link(code: str) -> dict:
-    return write("POST", f"{ROOT}/reservations/{code}/payment-link")
+def resend_payment_link(code: str, channel: str) -> dict:
+    return write("POST", f"{ROOT}/reservations/{code}/payment-link", {"channel": channel})
 
 
 def cancel(code: str, reason: str, refund: bool) -> dict:

@@ -96,11 +96,21 @@ def resume_button(page: str, reservation: dict) -> None:
                        f"{reservation['code']} の電話代行を次の提携店から再開しました。")
 
 
-def resend_button(page: str, reservation: dict) -> None:
-    """After the payment provider refused the link (e.g. a corrected email): ask for a new one."""
-    if st.button("決済リンクを再送", key=f"{page}_resend_{reservation['code']}", icon=":material/link:"):
-        components.act(page, lambda: reservations_api.resend_payment_link(reservation["code"]),
-                       f"{reservation['code']} の決済リンクを再送しました。")
+LINK_CHANNELS = {"sms": "SMS", "email": "メール"}
+
+
+def resend_form(page: str, reservation: dict) -> None:
+    """Send the payment link again by SMS or email (e.g. after its SMS failed), or a new one after the provider
+    refused it; the requester's payment window starts when the link reaches them."""
+    code = reservation["code"]
+    with st.form(f"{page}_resend_{code}"):
+        st.markdown("**決済リンクの再送**")
+        channel = st.radio("送信方法", list(LINK_CHANNELS), format_func=LINK_CHANNELS.get, horizontal=True,
+                           key=f"{page}_resend_channel_{code}")
+        submitted = st.form_submit_button("決済リンクを再送", icon=":material/link:")
+    if submitted:
+        components.act(page, lambda: reservations_api.resend_payment_link(code, channel),
+                       f"{code} の決済リンクを{LINK_CHANNELS[channel]}で再送しました。")
 
 
 def edit_form(page: str, reservation: dict) -> None:
@@ -176,8 +186,8 @@ def reservation_actions(page: str, user: dict, reservation: dict) -> None:
         accept_form(page, reservation)
     if can_move(reservation, "calling") and reservation["status"] != "received":
         resume_button(page, reservation)
-    if reservation["status"] == "calling_success":
-        resend_button(page, reservation)
+    if reservation["status"] in ("calling_success", "awaiting_payment"):
+        resend_form(page, reservation)
     left, right = st.columns(2, gap="large")
     with left:
         if reservation["status"] not in ("cancelled", "completed"):

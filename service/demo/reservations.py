@@ -276,7 +276,7 @@ def _write(db: Session, plans: list[Plan]) -> None:
         for status, actor, at in plan.steps:
             events.append(_event(reservation.id, previous, status, actor, at))
             previous = status
-        attempts += [_attempt(reservation.id, *call) for call in plan.calls]
+        attempts += [_attempt(reservation, *call) for call in plan.calls]
         statuses = [status for status, _, _ in plan.steps]
         if "awaiting_payment" in statuses:
             payment_rows.append(_payment(reservation, PAYMENT_BY_END.get(statuses[-1], "open"), plan.steps))
@@ -308,11 +308,12 @@ def _event(reservation_id: int, previous: str | None, status: str, actor: str, a
     }
 
 
-def _attempt(reservation_id: int, shop_id: int, outcome: str | None, at: datetime) -> dict[str, Any]:
+def _attempt(reservation: Reservation, shop_id: int, outcome: str | None, at: datetime) -> dict[str, Any]:
     return {
-        "reservation_id": reservation_id,
+        "reservation_id": reservation.id,
         "shop_id": shop_id,
         "round": 1,
+        "desired_at": reservation.desired_at,
         "created_at": at,
         "status": "answered" if outcome else "calling",
         "outcome": outcome,

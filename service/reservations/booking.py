@@ -197,9 +197,15 @@ def accept(db: Session, *, reservation: Reservation, shop_id: int | None, actor:
 
 
 def resume_calling(db: Session, *, reservation: Reservation, actor: Actor, now: datetime) -> None:
-    """A shop said no after all (or the change was refused): call the next shop."""
+    """A shop said no after all (or the change was refused, or the date changed): call the next shop."""
     reservation = locked(db, reservation.id)
     require_transition(reservation, "calling")
+    if reservation.status == "all_declined" and calls.next_shop(db, reservation) is None:
+        raise Conflict(
+            "この日時で電話できる提携店は残っていません。希望日時を変更してから再開してください",
+            code="no_shop_to_call",
+            details={"reservation": reservation.code, "rule": "change_the_date_first"},
+        )
     before = reservation.status
     operations.resolve_open(
         db,
@@ -213,25 +219,47 @@ def resume_calling(db: Session, *, reservation: Reservation, actor: Actor, now: 
     _audit_status(db, reservation, actor, "resume_calling", before, now)
 
 
-def resend_payment_link(db: Session, *, reservation: Reservation, actor: Actor, now: datetime) -> None:
-    """After the provider refused the link (or the requester's contact was corrected): ask for a new one."""
+def resend_payment_link(db: Session, *, reservation: Reservation, channel: str, actor: Actor, now: datetime) -> None:
+    """Send the open link again by SMS or email (e.g. after its SMS failed), or ask for a new one after the provider
+    refused the last (e.g. after correcting the email)."""
     reservation = locked(db, reservation.id)
-    pending = db.scalar(
-        select(Payment.id).where(Payment.reservation_id == reservation.id, Payment.status.in_(("creating", "open")))
+    if channel == "email" and not reservation.requester_email:
+        raise ValidationFailed(
+            "メールで送るには依頼者のメールアドレスを登録してください",
+            details={"field": "requester_email", "rule": "required_for_email"},
+        )
+    payment = db.scalar(
+        select(Payment)
+        .where(Payment.reservation_id == reservation.id, Payment.status.in_(("creating", "open")))
+        .order_by(Payment.id.desc())
+        .limit(1)
     )
-    if reservation.status != "calling_success" or pending is not None:
+    if reservation.status == "awaiting_payment" and payment is not None and payment.status == "open":
+        _require_fresh(reservation, payment, now)
+        payments.send_link(db, payment, reservation, channels=(channel,), key=f":resend:{now.isoformat()}")
+    elif reservation.status == "calling_success" and payment is None:
+        payments.request_link(db, reservation, now=now, channels=(channel,))
+        operations.resolve_open(
+            db, reservation, types=("payment_timeout",), resolution="決済リンクを再送", by=actor.label, now=now
+        )
+    else:
         raise Conflict(
-            "決済リンクを送り直せるのは、リンクの作成に失敗した予約だけです",
-            code="payment_link_not_failed",
+            "決済リンクを送り直せるのは、決済待ちの予約か、リンクの作成に失敗した予約だけです",
+            code="payment_link_not_resendable",
             details={"reservation": reservation.code, "status": reservation.status},
         )
-    payments.request_link(db, reservation, now=now)
-    operations.resolve_open(
-        db, reservation, types=("payment_timeout",), resolution="決済リンクを再送", by=actor.label, now=now
-    )
-    auditing.record(
-        db, actor, "resend_payment_link", ("reservation", reservation.code), None, {"payment_link": "requested"}, now
-    )
+    after = {"payment_link": channel}
+    auditing.record(db, actor, "resend_payment_link", ("reservation", reservation.code), None, after, now)
+
+
+def _require_fresh(reservation: Reservation, payment: Payment, now: datetime) -> None:
+    """A link re-sent now must stay payable for the whole window after it arrives."""
+    if now + payments.window() > payment.created_at + timedelta(minutes=payments.LINK_MINUTES):
+        raise Conflict(
+            "決済リンクの有効期限が近いため再送できません。予約をキャンセルし、再度の予約をご案内ください",
+            code="payment_link_stale",
+            details={"reservation": reservation.code, "created_at": payment.created_at.isoformat()},
+        )
 
 
 def operator_cancel(

@@ -2,8 +2,10 @@
 
 Round 1 calls every active shop offering the service, in call order; round 2 calls again the shops that could not
 be reached in round 1 (no answer, or the call could not be placed). Shops added later are called when their turn
-comes. The voice provider's outcome arrives in the outbox on_sent hook (the sandbox answers at once) or by the voice
-webhook (a real provider); either way `apply_outcome` classifies it and moves the reservation on.
+comes. Each call asks about one date: only the calls about the reservation's current date count, so a changed date
+starts a new calling round over all shops. The voice provider's outcome arrives in the outbox on_sent hook (the
+sandbox answers at once) or by the voice webhook (a real provider); either way `apply_outcome` classifies it and moves
+the reservation on.
 """
 
 import re
@@ -59,10 +61,10 @@ def eligible_shops(db: Session, service_type_id: int) -> list[Shop]:
 
 
 def next_shop(db: Session, reservation: Reservation) -> tuple[Shop, int] | None:
-    """The next (shop, round) to call, or None when both rounds are exhausted."""
+    """The next (shop, round) to call about the reservation's date, or None when both rounds are exhausted."""
     attempts = db.execute(
         select(CallAttempt.shop_id, CallAttempt.round, CallAttempt.outcome).where(
-            CallAttempt.reservation_id == reservation.id
+            CallAttempt.reservation_id == reservation.id, CallAttempt.desired_at == reservation.desired_at
         )
     ).all()
     called: dict[int, list] = {}
@@ -86,7 +88,13 @@ def place_next_call(db: Session, reservation: Reservation, *, now: datetime) -> 
         declined(db, reservation, now=now)
         return None
     shop, round_number = found
-    attempt = CallAttempt(reservation_id=reservation.id, shop_id=shop.id, round=round_number, created_at=now)
+    attempt = CallAttempt(
+        reservation_id=reservation.id,
+        shop_id=shop.id,
+        round=round_number,
+        desired_at=reservation.desired_at,
+        created_at=now,
+    )
     db.add(attempt)
     db.flush()
     script = labels.CALL_SCRIPT.format(

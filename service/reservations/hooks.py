@@ -39,6 +39,12 @@ def _link_failed(db: Session, message: OutboxMessage) -> None:
     payments.link_failed(db, message, utcnow())
 
 
+@on_sent(DOMAIN, "sms")
+@on_sent(DOMAIN, "email")
+def _message_delivered(db: Session, message: OutboxMessage) -> None:
+    payments.link_delivered(db, message)
+
+
 @on_sent(DOMAIN, "payment_expiry")
 def _expiry_answered(db: Session, message: OutboxMessage) -> None:
     payments.expiry_answered(db, message, utcnow())

@@ -57,13 +57,16 @@ def summary(reservation: Reservation) -> str:
     )
 
 
-def sms_to_requester(db: Session, reservation: Reservation, key: str, body: str) -> OutboxMessage:
+def sms_to_requester(
+    db: Session, reservation: Reservation, key: str, body: str, *, payload: dict | None = None
+) -> OutboxMessage:
     """An SMS to the requester; ref_type "sms" so that giving up on it opens the SMS-failure operation."""
     return enqueue(
         db,
         channel="sms",
         recipient=reservation.requester_phone,
         body=body,
+        payload=payload,
         domain=DOMAIN,
         ref_type="sms",
         ref_id=reservation.id,
@@ -71,7 +74,16 @@ def sms_to_requester(db: Session, reservation: Reservation, key: str, body: str)
     )
 
 
-def email(db: Session, reservation: Reservation, recipient: str, key: str, subject: str, body: str) -> None:
+def email(
+    db: Session,
+    reservation: Reservation,
+    recipient: str,
+    key: str,
+    subject: str,
+    body: str,
+    *,
+    payload: dict | None = None,
+) -> None:
     if recipient:
         enqueue(
             db,
@@ -79,6 +91,7 @@ def email(db: Session, reservation: Reservation, recipient: str, key: str, subje
             recipient=recipient,
             subject=subject,
             body=body,
+            payload=payload,
             domain=DOMAIN,
             ref_type="email",
             ref_id=reservation.id,

@@ -132,7 +132,7 @@ class ReservationEvent(Base):
 
 
 class CallAttempt(Base):
-    """One automated call to one shop (round 1 or 2) and its classified outcome."""
+    """One automated call to one shop (round 1 or 2) about one date (desired_at) and its classified outcome."""
 
     __tablename__ = "reservations_call_attempt"
     __table_args__ = (
@@ -144,6 +144,7 @@ class CallAttempt(Base):
     reservation_id: Mapped[int] = mapped_column(BigId, ForeignKey("reservations_reservation.id", ondelete="CASCADE"))
     shop_id: Mapped[int] = mapped_column(ForeignKey("reservations_shop.id", ondelete="RESTRICT"))
     round: Mapped[int]
+    desired_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(20), default="calling")
     outcome: Mapped[str | None] = mapped_column(String(20))
     summary: Mapped[str] = mapped_column(Text, default="")

@@ -1,11 +1,13 @@
 """Payment links, the service's own 10-minute expiry, payments from the Stripe webhook, and refunds.
 
-Stripe Checkout's shortest expiry is 30 minutes, so the link is created for 30 and the sweeper expires the session
-itself when the service's window (APP_RESERVATIONS_PAYMENT_WINDOW_SECONDS, 10 minutes) has passed: the payment goes
-to `expiring` and an outbox message asks the provider to expire the session. A payment that completes while expiring
-(the webhook arrives first, or the provider answers that the session is already complete) counts as paid; a payment
-completed after the window is refunded. Expiry and refunds are outbox messages of channel payment_link with
-payload["action"] "expire" / "refund", so they are retried, deduplicated and never done twice.
+The service's window (APP_RESERVATIONS_PAYMENT_WINDOW_SECONDS, 10 minutes) starts when the link reaches the requester
+(the first SMS or email carrying it is delivered), so a link whose SMS failed waits for an operator to send it again by
+SMS or email. The Checkout Session is created for Stripe's longest expiry and the sweeper expires it itself when the
+window has passed: the payment goes to `expiring` and an outbox message asks the provider to expire the session. A
+payment that completes while expiring (the webhook arrives first, or the provider answers that the session is already
+complete) counts as paid; a payment completed after the window is refunded. Expiry and refunds are outbox messages of
+channel payment_link with payload["action"] "expire" / "refund", so they are retried, deduplicated and never done
+twice.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -23,7 +25,8 @@ from service.reservations.messages import DOMAIN
 from service.reservations.models import Payment, Reservation
 from service.reservations.state_machine import SYSTEM_ACTOR, EventActor, locked, transition
 
-LINK_MINUTES = 30  # Stripe's shortest Checkout Session expiry
+LINK_MINUTES = 24 * 60  # Stripe's longest Checkout Session expiry; the service's window starts on delivery
+LINK_CHANNELS = ("sms", "email")
 STRIPE_ACTOR = EventActor("webhook", "stripe")
 SETTLED = ("paid", "refund_requested", "refunded", "refund_failed")
 BATCH = 200
@@ -47,13 +50,15 @@ def _payment_message(db: Session, payment: Payment, reservation: Reservation, *,
     )
 
 
-def request_link(db: Session, reservation: Reservation, *, now: datetime) -> Payment:
-    """Ask the payment provider for a Checkout link for the reservation's amount."""
+def request_link(
+    db: Session, reservation: Reservation, *, now: datetime, channels: tuple[str, ...] = LINK_CHANNELS
+) -> Payment:
+    """Ask the payment provider for a Checkout link for the reservation's amount, to be sent on these channels."""
     payment = Payment(reservation_id=reservation.id, amount=reservation.amount, status="creating", created_at=now)
     db.add(payment)
     db.flush()
     terms = {"amount": reservation.amount, "currency": "jpy", "expires_in_minutes": LINK_MINUTES}
-    _payment_message(db, payment, reservation, ref_type="payment", payload=terms)
+    _payment_message(db, payment, reservation, ref_type="payment", payload=terms | {"send_by": list(channels)})
     return payment
 
 
@@ -65,16 +70,16 @@ def _payment_and_reservation(db: Session, message: OutboxMessage) -> tuple[Payme
 
 
 def link_created(db: Session, message: OutboxMessage, now: datetime) -> None:
-    """The link exists: start the service's window and send it to the requester (SMS, and email when known)."""
+    """The link exists: send it to the requester (SMS, and email when known); its delivery starts the window."""
     found = _payment_and_reservation(db, message)
     if found is None:
         return
     payment, reservation = found
-    result = (message.payload or {}).get("result") or {}
+    payload = message.payload or {}
+    result = payload.get("result") or {}
     payment.checkout_session_id = result.get("session_id") or message.provider_message_id
     payment.checkout_url = str(result.get("url") or "")[:1000]
     payment.status = "open"
-    payment.expires_at = now + window()
     if reservation.status != "calling_success":  # cancelled while the link was being made
         start_expiry(db, payment, reservation)
         return
@@ -87,22 +92,36 @@ def link_created(db: Session, message: OutboxMessage, now: datetime) -> None:
         reason=labels.REASONS["payment_link_sent"],
         provider_ids={"checkout_session_id": payment.checkout_session_id, "outbox_message_id": message.id},
     )
-    minutes = max(1, round(window().total_seconds() / 60))
+    send_link(db, payment, reservation, channels=tuple(payload.get("send_by") or LINK_CHANNELS), key="")
+
+
+def send_link(db: Session, payment: Payment, reservation: Reservation, *, channels: tuple[str, ...], key: str) -> None:
+    """The link to the requester by SMS and/or email (when known); key tells a re-sent link from the first one."""
     text = labels.SMS_PAYMENT_LINK.format(
         shop=reservation.shop.name if reservation.shop else "",
         code=reservation.code,
-        minutes=minutes,
+        minutes=max(1, round(window().total_seconds() / 60)),
         url=payment.checkout_url,
     )
-    messages.sms_to_requester(db, reservation, f"payment:{payment.id}", text)
-    messages.email(
-        db,
-        reservation,
-        reservation.requester_email,
-        f"payment:{payment.id}",
-        labels.EMAIL_PAYMENT_LINK_SUBJECT.format(code=reservation.code),
-        text,
-    )
+    logical = f"payment:{payment.id}{key}"
+    marker = {"payment_id": payment.id}
+    if "sms" in channels:
+        messages.sms_to_requester(db, reservation, logical, text, payload=marker)
+    if "email" in channels:
+        subject = labels.EMAIL_PAYMENT_LINK_SUBJECT.format(code=reservation.code)
+        messages.email(db, reservation, reservation.requester_email, logical, subject, text, payload=marker)
+
+
+def link_delivered(db: Session, message: OutboxMessage) -> None:
+    """An SMS or email carrying a payment link was delivered: the first delivery starts the service's window."""
+    payment_id = (message.payload or {}).get("payment_id")
+    payment = db.get(Payment, int(payment_id)) if payment_id else None
+    if payment is None:
+        return
+    locked(db, payment.reservation_id)
+    db.refresh(payment)
+    if payment.status == "open" and payment.expires_at is None:
+        payment.expires_at = message.sent_at + window()
 
 
 def link_failed(db: Session, message: OutboxMessage, now: datetime) -> None:

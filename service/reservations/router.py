@@ -4,7 +4,7 @@ and the requester's cancellation link. Thin handlers; the rules live in the serv
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from service.config import get_settings
@@ -62,6 +62,7 @@ from service.reservations.schemas import (
     OperationResolve,
     OperationStatus,
     OperationType,
+    PaymentLinkIn,
     Priority,
     ReservationDetail,
     ReservationRead,
@@ -245,9 +246,12 @@ def resume_calling(caller: Operator, reservation: PathReservation, db: DbSession
 
 
 @router.post("/reservations/{code}/payment-link", response_model=ReservationDetail)
-def resend_payment_link(caller: Operator, reservation: PathReservation, db: DbSession) -> dict:
-    """Ask for a new payment link when the provider refused the last one (e.g. after correcting the email)."""
-    booking.resend_payment_link(db, reservation=reservation, actor=caller.actor, now=utcnow())
+def resend_payment_link(
+    caller: Operator, reservation: PathReservation, db: DbSession, body: Annotated[PaymentLinkIn | None, Body()] = None
+) -> dict:
+    """Send the payment link again by SMS or email, or ask for a new one when the provider refused the last."""
+    channel = (body or PaymentLinkIn()).channel
+    booking.resend_payment_link(db, reservation=reservation, channel=channel, actor=caller.actor, now=utcnow())
     return _detail(db, reservation)
 
 

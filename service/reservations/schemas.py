@@ -221,6 +221,10 @@ class AcceptIn(Strict):
     shop_id: int | None = None
 
 
+class PaymentLinkIn(Strict):
+    channel: Literal["sms", "email"] = "sms"
+
+
 class CancelIn(Strict):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX)]
     refund: bool = True

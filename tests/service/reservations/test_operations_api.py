@@ -1,10 +1,13 @@
 """The manual-operation queue and the operators' actions on reservations, through the API: who may act, what each
 action does to the reservation, its operations and the audit log, and what is refused (409 with from/to)."""
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
-from service.database import session_scope
+from service.database import session_scope, utcnow
+from service.reservations import sweeper
 from service.reservations.models import Note
 from tests.service.reservations.conftest import (
     answer_calls,
@@ -203,7 +206,87 @@ def test_a_refused_payment_link_is_sent_again_after_the_email_is_corrected(clien
     )
     assert client.post(f"/api/reservations/reservations/{code}/payment-link", headers=operator).status_code == 200
     twice = client.post(f"/api/reservations/reservations/{code}/payment-link", headers=operator)
-    assert twice.status_code == 409 and twice.json()["error"]["code"] == "payment_link_not_failed"
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "payment_link_not_resendable"
     deliver_due()
     assert state(code) == "awaiting_payment" and payment_of(code).status == "open"
     assert queue(client, operator) == []
+
+
+def test_a_changed_date_calls_every_shop_again_and_all_declined_is_told_once(client, db, catalog, monkeypatch):
+    operator = headers_for(db, "operator")
+    answer_calls(monkeypatch, "decline")
+    code = book(catalog["service_id"])
+    deliver_due()
+    assert state(code) == "all_declined"
+    same_date = client.post(f"/api/reservations/reservations/{code}/resume-calling", headers=operator)
+    assert same_date.status_code == 409 and same_date.json()["error"]["code"] == "no_shop_to_call"
+    answer_calls(monkeypatch, "accept")
+    moved = client.patch(
+        f"/api/reservations/reservations/{code}", json={"desired_at": "2099-04-01T10:00:00+09:00"}, headers=operator
+    )
+    assert moved.status_code == 200
+    assert client.post(f"/api/reservations/reservations/{code}/resume-calling", headers=operator).status_code == 200
+    deliver_due()
+    detail = client.get(f"/api/reservations/reservations/{code}", headers=operator).json()
+    assert [(c["shop_name"], c["round"], c["outcome"]) for c in detail["calls"]] == [
+        ("提携店1", 1, "decline"),
+        ("提携店2", 1, "decline"),
+        ("提携店3", 1, "decline"),
+        ("提携店1", 1, "accept"),
+    ]
+    assert detail["status"] == "awaiting_payment"
+    assert len([m for m in messages("sms", code) if "予約できませんでした" in m.body]) == 1
+
+
+def sweep(now) -> None:
+    with session_scope() as db:
+        for step in sweeper.STEPS.values():
+            step(db, now=now)
+
+
+def test_the_payment_window_starts_when_the_link_is_delivered(client, db, catalog):
+    operator = headers_for(db, "operator")
+    code = book(catalog["service_id"], phone="+15005550801", email="")  # the sandbox fails its first attempt
+    created = utcnow() + timedelta(minutes=5)
+    deliver_due()
+    deliver_due(now=created)  # the link is made; its SMS fails once and waits for a retry
+    assert state(code) == "awaiting_payment" and payment_of(code).expires_at is None
+    sweep(created + timedelta(minutes=15))
+    assert payment_of(code).status == "open"
+    by_email = client.post(
+        f"/api/reservations/reservations/{code}/payment-link", json={"channel": "email"}, headers=operator
+    )
+    assert by_email.status_code == 422 and by_email.json()["error"]["details"]["rule"] == "required_for_email"
+    delivered = created + timedelta(minutes=20)
+    deliver_due(now=delivered)
+    [sms] = [m for m in messages("sms", code) if payment_of(code).checkout_url in m.body]
+    assert sms.status == "sent" and payment_of(code).expires_at == sms.sent_at + timedelta(minutes=10)
+    sweep(delivered + timedelta(minutes=9))
+    assert payment_of(code).status == "open"
+    sweep(delivered + timedelta(minutes=10, seconds=1))
+    assert payment_of(code).status == "expiring"
+
+
+def test_a_link_whose_sms_failed_is_sent_again_by_email_or_sms(client, db, catalog):
+    operator = headers_for(db, "operator")
+    code = book(catalog["service_id"], phone="+15005550001")  # Twilio's magic invalid number
+    deliver_due()
+    assert state(code) == "awaiting_payment"
+    url = payment_of(code).checkout_url
+    client.patch(
+        f"/api/reservations/reservations/{code}", json={"requester_email": "found@example.jp"}, headers=operator
+    )
+    by_email = client.post(
+        f"/api/reservations/reservations/{code}/payment-link", json={"channel": "email"}, headers=operator
+    )
+    assert by_email.status_code == 200, by_email.text
+    client.patch(f"/api/reservations/reservations/{code}", json={"requester_phone": "090-8765-4321"}, headers=operator)
+    assert client.post(f"/api/reservations/reservations/{code}/payment-link", headers=operator).status_code == 200
+    deliver_due()
+    assert [m.status for m in messages("email", code) if url in m.body and m.recipient == "found@example.jp"] == [
+        "sent"
+    ]
+    assert [m.status for m in messages("sms", code) if url in m.body and m.recipient == "+819087654321"] == ["sent"]
+    with session_scope() as db2:
+        entries = db2.scalars(select(AuditEntry).where(AuditEntry.action == "resend_payment_link"))
+        assert [e.changes["payment_link"]["after"] for e in entries] == ["email", "sms"]
