@@ -39,7 +39,8 @@ def cancel_token(code: str) -> str:
 
 
 def cancel_token_valid(code: str, token: str | None) -> bool:
-    return bool(token) and hmac.compare_digest(cancel_token(code), token)
+    """Compared as bytes: compare_digest refuses non-ASCII strings, and a token may be any text a requester sends."""
+    return bool(token) and hmac.compare_digest(cancel_token(code).encode(), token.encode("utf-8", "surrogatepass"))
 
 
 def cancel_url(code: str) -> str:

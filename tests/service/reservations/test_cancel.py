@@ -95,6 +95,15 @@ def test_a_wrong_token_an_unknown_id_and_a_second_cancel_are_refused_in_the_erro
     assert len([m for m in messages("sms", code) if "キャンセルしました" in m.body]) == 1
 
 
+def test_a_non_ascii_token_is_a_wrong_token_not_an_error(client, catalog):
+    code = book(catalog["service_id"])
+    page = client.get(f"/api/reservations/cancel/{code}", params={"token": "キャンセル"})
+    assert page.status_code == 403 and page.json()["error"]["code"] == "invalid_cancel_token"
+    posted = client.post(f"/api/reservations/cancel/{code}", data={"token": "é" + cancel_token(code)[1:]})
+    assert posted.status_code == 403 and posted.json()["error"]["code"] == "invalid_cancel_token"
+    assert state(code) == "calling"
+
+
 def test_a_late_shop_answer_after_cancelling_changes_nothing(client, catalog):
     code = book(catalog["service_id"])
     client.post(f"/api/reservations/cancel/{code}", data={"token": cancel_token(code)})

@@ -114,6 +114,16 @@ async def test_bad_input_is_an_error_in_the_api_shape_and_books_nothing(live_api
         assert db.scalar(select(Reservation.id)) is None
 
 
+async def test_a_non_ascii_cancel_token_is_refused_as_a_wrong_token(live_api, key, catalog):
+    async with connect(live_api, key) as mcp:
+        booked = (await mcp.call_tool("create_reservation", booking_args(catalog))).structured_content
+        refused = await mcp.call_tool(
+            "cancel_reservation", {"reservation_id": booked["reservation_id"], "cancel_token": "キャンセル"}
+        )
+        assert error_of(refused)["code"] == "invalid_cancel_token"
+    assert state(booked["reservation_id"]) == "calling"
+
+
 async def test_a_client_cannot_see_or_cancel_another_clients_reservation(live_api, key, catalog):
     async with connect(live_api, key) as mcp:
         booked = (await mcp.call_tool("create_reservation", booking_args(catalog))).structured_content
