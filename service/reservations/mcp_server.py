@@ -6,8 +6,9 @@ Tools: list_services, create_reservation (answers the QRV id at once; SMS, calls
 get_reservation_status, cancel_reservation (with the requester's cancellation token).
 """
 
+import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -25,13 +26,15 @@ from starlette.routing import Route
 
 from service.config import get_settings
 from service.database import session_scope, utcnow
-from service.errors import DomainError, NotFound, Unauthorized, error_body
+from service.errors import DomainError, NotFound, Unauthorized, ValidationFailed, error_body
+from service.observability import NUL_BYTE, OWN_NUL_CHECK
 from service.reservations import booking, catalog, clients, labels, messages
 from service.reservations.models import Reservation
 from service.reservations.schemas import ReservationCreate
 from service.reservations.state_machine import EventActor
 
 PATH = "/mcp"
+INT64 = (-(2**63), 2**63 - 1)
 INSTRUCTIONS = (
     "QRV (Qualfia Reservation) books services at partner shops for a requester. Call list_services, then "
     "create_reservation with the requester's name, phone number (E.164 or Japanese format) and desired date and "
@@ -76,6 +79,27 @@ def _as_tool_errors() -> Iterator[None]:
         details = [{"loc": [str(p) for p in e["loc"]], "rule": e["type"], "message": e["msg"]} for e in exc.errors()]
         body = error_body("validation_failed", "入力内容に誤りがあります", details)
         raise ToolError(json.dumps(body, ensure_ascii=False)) from exc
+
+
+def _check_argument(name: str, value: Any) -> None:
+    """The rules the REST API enforces on every request: no NUL byte in text, integers within 64 bits."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValidationFailed(NUL_BYTE, details={"field": name, "rule": "nul_byte"})
+    if isinstance(value, int) and not INT64[0] <= value <= INT64[1]:
+        raise ValidationFailed("数値が大きすぎます", details={"field": name, "rule": "number_too_large"})
+
+
+def _checked(tool: Callable[..., Any]) -> Callable[..., Any]:
+    """The tool, answering a tool error that names the argument and the rule it broke before anything runs."""
+
+    @functools.wraps(tool)
+    def run(**arguments: Any) -> Any:
+        with _as_tool_errors():
+            for name, value in arguments.items():
+                _check_argument(name, value)
+        return tool(**arguments)
+
+    return run
 
 
 def _own(db, client_id: int, reservation_id: str) -> Reservation:
@@ -184,7 +208,7 @@ def build_server() -> MCPServer:
         log_level="WARNING",
     )
     for tool in (list_services, create_reservation, get_reservation_status, cancel_reservation):
-        server.tool()(tool)
+        server.tool()(_checked(tool))
     return server
 
 
@@ -208,6 +232,7 @@ def mount_mcp(app: FastAPI) -> None:
         streamable_http_path=PATH, stateless_http=True, json_response=True, transport_security=_transport_security()
     )
     app.router.routes.append(Route(PATH, endpoint=endpoint))
+    OWN_NUL_CHECK.add(PATH)  # NUL bytes in arguments are tool errors naming the argument, not an HTTP 400
     outer = app.router.lifespan_context
 
     @asynccontextmanager

@@ -114,6 +114,18 @@ async def test_bad_input_is_an_error_in_the_api_shape_and_books_nothing(live_api
         assert db.scalar(select(Reservation.id)) is None
 
 
+async def test_a_huge_number_or_a_nul_byte_is_a_tool_error_naming_the_argument(live_api, key, catalog):
+    async with connect(live_api, key) as mcp:
+        huge = error_of(await mcp.call_tool("create_reservation", booking_args(catalog, service_id=2**70)))
+        assert huge["details"] == {"field": "service_id", "rule": "number_too_large"}
+        nul = error_of(await mcp.call_tool("create_reservation", booking_args(catalog, requester_name="山田\x00太郎")))
+        assert nul["details"] == {"field": "requester_name", "rule": "nul_byte"}
+        status = error_of(await mcp.call_tool("get_reservation_status", {"reservation_id": "QRV-\x00"}))
+        assert status["details"] == {"field": "reservation_id", "rule": "nul_byte"}
+    with session_scope() as db:
+        assert db.scalar(select(Reservation.id)) is None
+
+
 async def test_a_non_ascii_cancel_token_is_refused_as_a_wrong_token(live_api, key, catalog):
     async with connect(live_api, key) as mcp:
         booked = (await mcp.call_tool("create_reservation", booking_args(catalog))).structured_content
