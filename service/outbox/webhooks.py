@@ -41,14 +41,19 @@ def _malformed(message: str) -> DomainError:
     return DomainError(message, code="malformed_event")
 
 
-def _receive_json_event(db: Session, provider: str, body: bytes) -> dict[str, Any]:
-    """A verified JSON event with an id and a type, stored and handled once."""
+def _json_event(body: bytes) -> dict[str, Any]:
+    """A verified body as a JSON object with an id and a type, or a 400 malformed_event."""
     try:
         event = json.loads(body)
         if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
             raise ValueError("an event needs id and type")
     except ValueError as exc:
         raise _malformed("イベントの形式が不正です（id と type が必要です）") from exc
+    return event
+
+
+def _receive_json_event(db: Session, provider: str, event: dict[str, Any]) -> dict[str, Any]:
+    """A verified JSON event, stored and handled once."""
     return inbound.receive(
         db, provider=provider, event_id=str(event["id"]), event_type=str(event["type"]), payload=event
     )
@@ -58,7 +63,10 @@ def _receive_json_event(db: Session, provider: str, body: bytes) -> dict[str, An
 def stripe_webhook(body: RawBody, db: DbSession, stripe_signature: Annotated[str | None, Header()] = None) -> dict:
     secret = _secret(get_settings().stripe_webhook_secret, "APP_STRIPE_WEBHOOK_SECRET")
     _require_signature(stripe_event_verified(body, stripe_signature, secret))
-    return _receive_json_event(db, "stripe", body)
+    event = _json_event(body)
+    if not isinstance(event.get("data"), dict) or not isinstance(event["data"].get("object"), dict):
+        raise _malformed("Stripeイベントの形式が不正です（data.object が必要です）")
+    return _receive_json_event(db, "stripe", event)
 
 
 @router.post("/twilio")
@@ -89,4 +97,4 @@ def twilio_webhook(
 def voice_webhook(body: RawBody, db: DbSession, x_voice_signature: Annotated[str | None, Header()] = None) -> dict:
     secret = _secret(get_settings().voice_webhook_secret, "APP_VOICE_WEBHOOK_SECRET")
     _require_signature(voice_signature_valid(body, x_voice_signature, secret))
-    return _receive_json_event(db, "voice", body)
+    return _receive_json_event(db, "voice", _json_event(body))

@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 import pytest
+import stripe
 from sqlalchemy import func, select
 
 from service.config import get_settings
@@ -87,6 +88,25 @@ class TestStripe:
     def test_a_missing_signature_is_rejected(self, client):
         body, _ = signed_stripe_event("checkout.session.expired", {"id": "cs_x"}, secret=STRIPE_SECRET)
         assert_rejected(client.post("/api/webhooks/stripe", content=body, headers={"Content-Type": "application/json"}))
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            b"[1, 2]",
+            b'"checkout.session.completed"',
+            b"12",
+            b"null",
+            b"not json",
+            b'{"id": "evt_x"}',
+            b'{"id": "evt_x", "type": "checkout.session.completed", "data": [1]}',
+            b'{"id": "evt_x", "type": "checkout.session.completed", "data": {"object": "cs_x"}}',
+        ],
+    )
+    def test_a_signed_body_that_is_not_an_event_object_is_a_400(self, client, body):
+        header = stripe.WebhookSignature.generate_signature_header(body.decode(), STRIPE_SECRET)
+        response = client.post("/api/webhooks/stripe", content=body, headers={"Stripe-Signature": header})
+        assert (response.status_code, response.json()["error"]["code"]) == (400, "malformed_event")
+        assert stored_events() == []
 
     def test_without_a_configured_secret_nothing_is_accepted(self, client, secrets, monkeypatch):
         monkeypatch.setattr(secrets, "stripe_webhook_secret", "")
