@@ -186,16 +186,17 @@ def _claim_archivable(db: Session, *, cutoff: datetime, limit: int) -> list[Entr
 
 
 def archive_batch(db: Session, *, now: datetime, retention_days: int, folder: Path, limit: int) -> ArchiveBatch:
-    """Move up to `limit` logs older than the retention into one gzip JSON-lines file (rolled back if it cannot be written).
+    """Move up to `limit` logs older than the retention into one gzip JSON-lines file (all undone if it is not written).
 
     The rows are claimed by the delete itself, so overlapping runs never write a row twice nor uncount it twice.
     """
     claimed = _claim_archivable(db, cutoff=now - timedelta(days=retention_days), limit=limit)
     if not claimed:
         return ArchiveBatch(0, None)
-    parents = dict(db.execute(select(Parent.id, Parent.name).where(Parent.id.in_({log.parent_id for log in claimed}))).all())
-    codes = dict(db.execute(select(Nursery.id, Nursery.code).where(Nursery.id.in_({log.nursery_id for log in claimed}))).all())
+    parent_ids, nursery_ids = {r.parent_id for r in claimed}, {r.nursery_id for r in claimed}
+    parents = dict(db.execute(select(Parent.id, Parent.name).where(Parent.id.in_(parent_ids))).all())
+    codes = dict(db.execute(select(Nursery.id, Nursery.code).where(Nursery.id.in_(nursery_ids))).all())
     path = folder / f"entry_logs_{now:%Y%m%dT%H%M%S}_{claimed[0].id}-{claimed[-1].id}.jsonl.gz"
     _write_gzip_lines(path, [_archive_record(log, parents[log.parent_id], codes[log.nursery_id]) for log in claimed])
-    counts.add(db, [(log.nursery_id, log.occurred_at, log.entry_type) for log in claimed if log.deleted_at is None], by=-1)
+    counts.add(db, [(r.nursery_id, r.occurred_at, r.entry_type) for r in claimed if r.deleted_at is None], by=-1)
     return ArchiveBatch(len(claimed), path)

@@ -36,6 +36,7 @@ log = logging.getLogger("daicho.outbox")
 Hook = Callable[[Session, OutboxMessage], None]
 DbFactory = Callable[[], AbstractContextManager[Session]]
 JITTER_SHARE = 0.1
+UNKNOWN_OUTCOME = "outcome unknown, provider may have accepted"  # the worker stopped between the call and its record
 PROVIDER_ID_MAX, DELIVERY_STATUS_MAX = 200, 40  # column sizes: an overlong answer must not fail the outcome's commit
 
 _sent_hooks: dict[tuple[str, str | None], list[Hook]] = defaultdict(list)
@@ -139,7 +140,9 @@ def _abandon_unfinished(db: Session, message_id: int, now: datetime) -> None:
         update(OutboxAttempt)
         .where(OutboxAttempt.message_id == message_id, OutboxAttempt.outcome == "started")
         .values(
-            outcome="abandoned", finished_at=now, error="worker stopped before the provider answered; lease expired"
+            outcome="abandoned",
+            finished_at=now,
+            error=f"{UNKNOWN_OUTCOME}: the worker stopped before recording an answer; lease expired",
         )
     )
 
@@ -162,7 +165,7 @@ def _claim(db: Session, message_id: int, now: datetime, settings: Settings) -> C
     message = db.get(OutboxMessage, message_id, populate_existing=True)
     _abandon_unfinished(db, message_id, now)
     if message.attempts > settings.outbox_max_attempts:
-        _give_up(db, message, "interrupted on its last attempt (lease expired); not sent again")
+        _give_up(db, message, f"{UNKNOWN_OUTCOME} on the last attempt (lease expired); not sent again")
         return DeliveryOutcome(message_id, "failed", message.attempts - 1)
     number = (db.scalar(select(func.max(OutboxAttempt.number)).where(OutboxAttempt.message_id == message_id)) or 0) + 1
     db.add(OutboxAttempt(message_id=message_id, number=number, started_at=now, outcome="started"))

@@ -130,7 +130,7 @@ def test_three_overlapping_archive_runs_archive_each_log_once(db, aged_logs, tmp
 
 @pytest.mark.postgres_only
 def test_overlapping_archive_batches_claim_different_rows(db, aged_logs, tmp_path, monkeypatch):
-    """Without the job lock too (a retried batch, a manual call): each batch deletes, writes and uncounts its own rows."""
+    """Without the job lock too (a retried batch, a manual call), each batch deletes, writes, uncounts its own rows."""
     old, recent = aged_logs
 
     def batch() -> int:

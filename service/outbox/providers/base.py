@@ -32,6 +32,11 @@ class Outgoing:
     ref_id: str | None = None
 
 
+def idempotency_key(message: Outgoing) -> str:
+    """The key every attempt at one outbox row carries, so a provider that dedupes recognises a resend."""
+    return f"outbox-{message.id}"
+
+
 @dataclass(frozen=True)
 class SendResult:
     provider_message_id: str

@@ -19,6 +19,7 @@ from service.outbox.providers.base import (
     SendResult,
     TransientDeliveryError,
     classify_http_status,
+    idempotency_key,
 )
 from service.outbox.providers.terms import payment_terms
 
@@ -70,7 +71,7 @@ class StripePaymentLinkProvider:
         }
         if "@" in message.recipient:
             params["customer_email"] = message.recipient
-        session = self.client.v1.checkout.sessions.create(params, {"idempotency_key": f"outbox-{message.id}"})
+        session = self.client.v1.checkout.sessions.create(params, {"idempotency_key": idempotency_key(message)})
         expires_at = datetime.fromtimestamp(session.expires_at, UTC).isoformat()
         return SendResult(
             provider_message_id=session.id,
@@ -82,7 +83,7 @@ class StripePaymentLinkProvider:
         session_id = _required(message, "session_id")
         try:
             session = self.client.v1.checkout.sessions.expire(
-                session_id, options={"idempotency_key": f"outbox-{message.id}"}
+                session_id, options={"idempotency_key": idempotency_key(message)}
             )
         except stripe.InvalidRequestError:  # no longer open: completed (paid) or already expired
             session = self.client.v1.checkout.sessions.retrieve(session_id)
@@ -93,7 +94,7 @@ class StripePaymentLinkProvider:
         params: dict[str, Any] = {"payment_intent": _required(message, "payment_intent")}
         if message.payload.get("amount"):
             params["amount"] = message.payload["amount"]
-        refund = self.client.v1.refunds.create(params, {"idempotency_key": f"outbox-{message.id}"})
+        refund = self.client.v1.refunds.create(params, {"idempotency_key": idempotency_key(message)})
         data = {"refund_id": refund.id, "status": refund.status}
         return SendResult(provider_message_id=refund.id, data=data, delivery_status=refund.status)
 

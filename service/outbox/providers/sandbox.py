@@ -9,19 +9,32 @@ Outcomes are deterministic by recipient:
   with the outbox id as seed, so a message always gets the same answer;
 - a payment link's "expire" action answers status payload["sandbox_outcome"] (default "expired"), a "refund"
   action succeeds.
+
+Like the real providers, the email, payment and voice sandboxes dedupe by the outbox row's idempotency key: a resend
+(a worker killed after the provider accepted, before the outcome was recorded) gets the first answer back, logged as
+"replayed", so one payment never has two checkout sessions. SMS and Slack, like Twilio and Slack, take no key.
 """
 
+import hashlib
 import json
+import os
 import random
 import re
 import threading
 import uuid
 from pathlib import Path
+from dataclasses import asdict
 from typing import Any
 
 from service.config import VOICE_OUTCOMES, Settings, parse_odds
 from service.database import utcnow
-from service.outbox.providers.base import Outgoing, PermanentDeliveryError, SendResult, TransientDeliveryError
+from service.outbox.providers.base import (
+    Outgoing,
+    PermanentDeliveryError,
+    SendResult,
+    TransientDeliveryError,
+    idempotency_key,
+)
 from service.outbox.providers.terms import payment_terms
 
 MAGIC_NUMBERS = {
@@ -33,6 +46,7 @@ MAGIC_NUMBERS = {
 }
 FLAKY_PHONE_PREFIX = "+1500555080"
 FLAKY_MARKER = re.compile(r"flaky(\d+)")
+DEDUPING_CHANNELS = frozenset({"email", "payment_link", "voice"})  # Message-ID, Stripe's and the voice API's keys
 _write_lock = threading.Lock()
 
 
@@ -66,6 +80,18 @@ def simulated_failure(message: Outgoing) -> Exception | None:
     return None
 
 
+def request_fingerprint(message: Outgoing) -> str:
+    """What makes two sends the same request, as a provider compares a reused idempotency key's parameters."""
+    request = [message.channel, message.recipient, message.subject, message.body, message.payload]
+    return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def stored_answer(path: Path, message: Outgoing) -> SendResult | None:
+    """The answer kept at `path`, when it was kept for this same request."""
+    kept = json.loads(path.read_text(encoding="utf-8"))
+    return SendResult(**kept["answer"]) if kept["request"] == request_fingerprint(message) else None
+
+
 def voice_outcome(message: Outgoing, odds: dict[str, int]) -> str:
     forced = message.payload.get("sandbox_outcome")
     if forced in VOICE_OUTCOMES:
@@ -82,13 +108,52 @@ class SandboxProvider:
         self.settings = settings
 
     def send(self, message: Outgoing) -> SendResult:
+        answered = self._answered(message)
+        if answered is not None:
+            self._record(message, outcome="replayed", sandbox_id=answered.provider_message_id, data=answered.data)
+            return answered
         failure = simulated_failure(message)
         if failure is not None:
             self._record(message, outcome=type(failure).__name__, error=str(failure))
             raise failure
         sandbox_id = f"sandbox-{uuid.uuid4().hex}"
-        result = self._result(message, sandbox_id)
-        self._record(message, outcome="sent", sandbox_id=sandbox_id, data=result.data)
+        fresh = self._result(message, sandbox_id)
+        kept = self._keep_first(message, fresh)
+        outcome = "sent" if kept is fresh else "replayed"
+        self._record(message, outcome=outcome, sandbox_id=kept.provider_message_id, data=kept.data)
+        return kept
+
+    def _answer_path(self, message: Outgoing) -> Path | None:
+        if self.channel not in DEDUPING_CHANNELS:
+            return None
+        return sandbox_dir(self.settings) / "idempotency" / self.channel / f"{idempotency_key(message)}.json"
+
+    def _answered(self, message: Outgoing) -> SendResult | None:
+        """The answer an earlier send of the same request with the same idempotency key got, if any."""
+        path = self._answer_path(message)
+        return stored_answer(path, message) if path is not None and path.exists() else None
+
+    def _keep_first(self, message: Outgoing, result: SendResult) -> SendResult:
+        """Keep the answer under the idempotency key; when a concurrent send kept one first, that one stands.
+
+        A kept answer for another request (an outbox id reused after the database was reset) is replaced.
+        """
+        path = self._answer_path(message)
+        if path is None:
+            return result
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.partial")
+        kept = {"request": request_fingerprint(message), "answer": asdict(result)}
+        partial.write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
+        try:
+            os.link(partial, path)  # atomic, and refuses to replace an answer already kept
+        except FileExistsError:
+            earlier = stored_answer(path, message)
+            if earlier is not None:
+                return earlier
+            partial.replace(path)
+        finally:
+            partial.unlink(missing_ok=True)
         return result
 
     def _result(self, message: Outgoing, sandbox_id: str) -> SendResult:

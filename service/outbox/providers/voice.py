@@ -9,6 +9,7 @@ from service.outbox.providers.base import (
     SendResult,
     TransientDeliveryError,
     classify_http_status,
+    idempotency_key,
 )
 
 VOICE_CALLBACK_PATH = "/api/webhooks/voice"
@@ -24,9 +25,9 @@ class HttpVoiceProvider:
             "to": message.recipient,
             "script": message.body,
             "callback_url": s.public_base_url.rstrip("/") + VOICE_CALLBACK_PATH,
-            "reference": f"outbox-{message.id}",
+            "reference": idempotency_key(message),
         }
-        headers = {"Authorization": f"Bearer {s.voice_api_key}", "Idempotency-Key": f"outbox-{message.id}"}
+        headers = {"Authorization": f"Bearer {s.voice_api_key}", "Idempotency-Key": idempotency_key(message)}
         try:
             response = httpx.post(
                 s.voice_api_url.rstrip("/") + "/calls",

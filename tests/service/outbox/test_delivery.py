@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from service.database import session_scope, utcnow
 from service.outbox.delivery import backoff_seconds, deliver, dispatch_due, on_failed, on_sent
 from service.outbox.models import OutboxAttempt, OutboxMessage
+from service.outbox.providers import Outgoing, provider_for
 from service.outbox.providers.sandbox import read_sandbox_log
 from service.outbox.service import enqueue
 from tests.service.outbox.helpers import enqueue_committed, outcomes, read
@@ -177,6 +178,30 @@ def test_a_worker_that_died_on_the_last_attempt_leaves_the_message_failed_not_re
     assert read(message_id).status == "failed"
     assert read_sandbox_log(settings, "sms") == []
     assert calls == [("failed", message_id, "failed")]
+    assert read(message_id).last_error.startswith("outcome unknown, provider may have accepted")
+
+
+def _sent_by_the_dead_worker(message_id, settings):
+    """The killed worker's provider call went through; only recording its answer did not happen."""
+    row = read(message_id)
+    fields = {"subject": row.subject, "body": row.body, "payload": row.payload, "attempt": row.attempts}
+    outgoing = Outgoing(id=row.id, channel=row.channel, recipient=row.recipient, **fields)
+    return provider_for(row.channel, settings).send(outgoing)
+
+
+@pytest.mark.parametrize(("channel", "payload"), [("payment_link", {"amount": 5000}), ("voice", {}), ("email", {})])
+def test_a_resend_after_a_worker_died_gets_what_the_provider_answered_the_first_time(settings, channel, payload):
+    message_id = enqueue_committed(channel=channel, payload=payload)
+    now = utcnow()
+    _leave_as_a_dead_worker_would(message_id, lease_expires_at=now)
+    first = _sent_by_the_dead_worker(message_id, settings)
+
+    assert run(message_id, settings, now + timedelta(seconds=1)).outcome == "sent"
+    row = read(message_id)
+    assert (row.provider_message_id, row.payload.get("result", {})) == (first.provider_message_id, first.data)
+    assert [line["outcome"] for line in read_sandbox_log(settings, channel)] == ["sent", "replayed"]
+    assert [a.outcome for a in row.attempt_log] == ["abandoned", "sent"]
+    assert row.attempt_log[0].error.startswith("outcome unknown, provider may have accepted")
 
 
 def test_dispatch_lists_due_and_lease_expired_messages_only(settings):

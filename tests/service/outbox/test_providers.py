@@ -154,6 +154,16 @@ class TestSandbox:
             [line] = read_sandbox_log(settings, channel)
             assert (line["outbox_id"], line["outcome"], line["sandbox_id"]) == (7, "sent", result.provider_message_id)
 
+    def test_a_resend_under_the_same_idempotency_key_gets_the_first_answer(self, settings):
+        provider = SandboxProvider("payment_link", settings)
+        first = provider.send(outgoing("payment_link", payload={"amount": 1000}))
+        assert provider.send(outgoing("payment_link", attempt=2, payload={"amount": 1000})) == first
+        reused = provider.send(outgoing("payment_link", payload={"amount": 2000}))  # id 7 again, after a database reset
+        assert reused.provider_message_id != first.provider_message_id
+        assert [line["outcome"] for line in read_sandbox_log(settings, "payment_link")] == ["sent", "replayed", "sent"]
+        sms = SandboxProvider("sms", settings)  # Twilio takes no idempotency key
+        assert sms.send(outgoing("sms")) != sms.send(outgoing("sms"))
+
     def test_twilio_magic_numbers_and_invalid_recipients_fail_permanently(self, settings):
         provider = SandboxProvider("sms", settings)
         for recipient in ("+15005550001", "+15005550009", "invalid@example.jp"):
