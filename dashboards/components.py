@@ -1,6 +1,7 @@
 """Shared pieces every page uses, so a domain's pages never write their own.
 
-Display: kpi_card, status_badge(status, label, colours=...), code_select (a filter over known codes, すべて first).
+Display: kpi_card, status_badge(status, label, colours=...), code_select (a filter over known codes, すべて first),
+record_picker (choose one record by id, whatever its shown label becomes after a write).
 Times (the API speaks UTC, people read Japan time): local_time -> "2026-01-05 09:30:00", local_datetime (for chart
 axes), local_today, relative_time -> "10分前".
 Writes: act(page_key, call, success, changed=...) runs one write and reruns with the success message
@@ -136,6 +137,36 @@ def code_select(label: str, mapping: dict[str, str], key: str) -> str:
     """A filter select over known codes shown by their labels, すべて first; returns the code or ''."""
     options = ["", *mapping]
     return st.selectbox(label, options, format_func=lambda code: mapping.get(code, labels.ALL_LABEL), key=key)
+
+
+def record_picker(
+    label: str, options: Mapping[Hashable, str], key: str, *, default: Hashable | None = None,
+    placeholder: str | None = None,
+) -> Any:
+    """A select of records shown by their labels; returns the chosen record's id (or None).
+
+    Streamlit sends a choice back as the label it showed, so a write that changes a label (a status, a name) would
+    drop the choice and the next form on that record would silently do nothing. The choice is kept by id under
+    `{key}_id` (set it to choose a record from code) and handed to the widget (key `key`) on every run, so labels
+    may change freely; `default` is chosen while nothing shown is.
+    """
+    memory = f"{key}_id"
+    chosen = st.session_state.get(memory)
+    if chosen not in options:
+        chosen = default if default in options else None
+    st.session_state[memory] = st.session_state[key] = chosen
+    st.selectbox(
+        label, list(options), key=key, format_func=options.__getitem__, placeholder=placeholder,
+        on_change=_remember_choice, args=(key, tuple(options)),
+    )
+    return chosen
+
+
+def _remember_choice(key: str, ids: tuple) -> None:
+    """Keep a person's new choice by id; a label the browser held from before a write names no record."""
+    value = st.session_state[key]
+    if value is None or value in ids:
+        st.session_state[f"{key}_id"] = value
 
 
 def _pager_key(key: str, signature: Hashable, *, restart: bool = False) -> str:

@@ -1,5 +1,6 @@
 """管理 › ユーザー管理: search and list users, add one, edit one and set their roles per domain."""
 
+import contextlib
 import re
 
 import streamlit as st
@@ -61,7 +62,7 @@ def create_form() -> None:
     data = {"login_id": login_id, "name": name, "email": email or None, "password": password, "is_active": active}
 
     def create() -> None:
-        st.session_state[f"{PAGE}_selected"] = api.create_user(data)["id"]
+        st.session_state[f"{PAGE}_selected_id"] = api.create_user(data)["id"]
 
     components.act(PAGE, create, f"ユーザー「{labels.plain(login_id)}」を作成しました。続けて権限を設定してください。")
 
@@ -69,17 +70,15 @@ def create_form() -> None:
 def pick_user(shown: list[dict]) -> dict | None:
     """The user being edited: one of the shown rows, or the one just created even when it is on another page."""
     users = {user["id"]: user for user in shown}
-    selected = st.session_state.get(f"{PAGE}_selected")
+    selected = st.session_state.get(f"{PAGE}_selected_id")
     if selected is not None and selected not in users:
-        try:
+        with contextlib.suppress(api.ApiError):
             users = {selected: api.get_user(selected)} | users
-        except api.ApiError:
-            st.session_state.pop(f"{PAGE}_selected")
     if not users:
         return None
-    choice = st.selectbox(
-        "編集するユーザー", list(users), index=None, key=f"{PAGE}_selected", placeholder="ユーザーを選択してください",
-        format_func=lambda user_id: f"{users[user_id]['login_id']}（{users[user_id]['name']}）",
+    choice = components.record_picker(
+        "編集するユーザー", {i: f"{user['login_id']}（{user['name']}）" for i, user in users.items()}, f"{PAGE}_selected",
+        placeholder="ユーザーを選択してください",
     )
     return users.get(choice)
 

@@ -51,8 +51,10 @@ def create_form() -> None:
 def edit_form(shown: list[dict]) -> None:
     """編集 / 無効化 of one agency of the page, from the version first read."""
     by_id = {agency["id"]: agency for agency in shown}
-    chosen = st.selectbox("編集する代理店", list(by_id), index=None, key=f"{PAGE}_chosen", placeholder="代理店を選択",
-                          format_func=lambda i: f"{by_id[i]['name']}（{by_id[i]['code']}）")
+    chosen = components.record_picker(
+        "編集する代理店", {i: f"{agency['name']}（{agency['code']}）" for i, agency in by_id.items()}, f"{PAGE}_chosen",
+        placeholder="代理店を選択",
+    )
     if chosen is None:
         return
     base = common.editing_base(EDIT, crm_api.get_agency(chosen))

@@ -197,8 +197,8 @@ def sites(detail: dict) -> None:
         return
     site_table(detail["sites"])
     by_id = {site["id"]: site for site in detail["sites"]}
-    chosen = st.selectbox("入力する地点", list(by_id), key=f"{PAGE}_site",
-                          format_func=lambda i: f"{crm_detail.site_name(by_id[i])}（{by_id[i]['status_label']}）")
+    shown_as = {i: f"{crm_detail.site_name(site)}（{site['status_label']}）" for i, site in by_id.items()}
+    chosen = components.record_picker("入力する地点", shown_as, f"{PAGE}_site", default=next(iter(by_id)))
     site_panel(by_id[chosen])
 
 

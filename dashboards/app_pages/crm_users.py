@@ -67,9 +67,9 @@ def create_form() -> None:
 
 def edit_form(shown: list[dict]) -> None:
     by_id = {user["user_id"]: user for user in shown}
-    chosen = st.selectbox(
-        "編集するユーザー", list(by_id), index=None, key=f"{PAGE}_chosen", placeholder="ユーザーを選択",
-        format_func=lambda i: f"{by_id[i]['name']}（{by_id[i]['login_id']}）",
+    chosen = components.record_picker(
+        "編集するユーザー", {i: f"{user['name']}（{user['login_id']}）" for i, user in by_id.items()}, f"{PAGE}_chosen",
+        placeholder="ユーザーを選択",
     )
     if chosen is None:
         return

@@ -45,12 +45,12 @@ def filters() -> dict:
 
 
 def pick_alert(shown: list[dict]) -> int | None:
-    by_id = {alert["id"]: alert for alert in shown}
-    return st.selectbox(
-        "対応するアラート", list(by_id), index=None, key=f"{PAGE}_selected", placeholder="アラートを選択",
-        format_func=lambda i: (f"#{i} {by_id[i]['company_name']} - {by_id[i]['store_name']}: "
-                               f"{by_id[i]['alert_type_label']}（{by_id[i]['status_label']}）"),
-    )
+    shown_as = {
+        alert["id"]: f"#{alert['id']} {alert['company_name']} - {alert['store_name']}: "
+                     f"{alert['alert_type_label']}（{alert['status_label']}）"
+        for alert in shown
+    }
+    return components.record_picker("対応するアラート", shown_as, f"{PAGE}_selected", placeholder="アラートを選択")
 
 
 def step_badge(step: dict, resolved: bool, now: datetime) -> None:

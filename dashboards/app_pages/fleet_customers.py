@@ -100,9 +100,9 @@ def contact_card(customer: dict) -> None:
 
 def customer_detail(user: dict, shown: list[dict]) -> None:
     by_id = {customer["id"]: customer for customer in shown}
-    chosen = st.selectbox(
-        "顧客を選択", list(by_id), index=None, key=f"{PAGE}_selected", placeholder="顧客を選択",
-        format_func=lambda i: by_id[i]["company_name"],
+    chosen = components.record_picker(
+        "顧客を選択", {i: customer["company_name"] for i, customer in by_id.items()}, f"{PAGE}_selected",
+        placeholder="顧客を選択",
     )
     if chosen is None:
         return

@@ -130,10 +130,8 @@ def rollouts(user: dict) -> None:
     by_id = {rollout["id"]: rollout for rollout in listed["items"]}
     if not by_id:
         return
-    chosen = st.selectbox(
-        "進捗を表示するロールアウト", list(by_id), index=0, key=f"{PAGE}_rollout",
-        format_func=lambda i: f"#{i} バージョン {by_id[i]['version']}（{by_id[i]['status_label']}）",
-    )
+    shown_as = {i: f"#{i} バージョン {rollout['version']}（{rollout['status_label']}）" for i, rollout in by_id.items()}
+    chosen = components.record_picker("進捗を表示するロールアウト", shown_as, f"{PAGE}_rollout", default=next(iter(by_id)))
     rollout_panel(chosen)
     if fleet_common.may(user, fleet_common.OPERATOR):
         rollout_actions(by_id[chosen])

@@ -25,11 +25,10 @@ def pick(shown: list[dict]) -> str | None:
     if wanted and wanted not in codes:
         codes.insert(0, wanted)
     by_code = {item["code"]: item for item in shown}
-    return st.selectbox(
-        "予約", codes, index=codes.index(wanted) if wanted else None, key=f"{PAGE}_code", placeholder="予約を選択",
-        format_func=lambda c: f"{c} {by_code[c]['requester_name']}（{by_code[c]['status_label']}）" if c in by_code
-        else c,
-    )
+    shown_as = {
+        c: f"{c} {by_code[c]['requester_name']}（{by_code[c]['status_label']}）" if c in by_code else c for c in codes
+    }
+    return components.record_picker("予約", shown_as, f"{PAGE}_code", default=wanted, placeholder="予約を選択")
 
 
 def header(reservation: dict) -> None:

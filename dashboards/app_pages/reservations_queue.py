@@ -42,8 +42,8 @@ def filters() -> dict:
 
 def pick_operation(shown: list[dict]) -> dict | None:
     by_id = {operation["id"]: operation for operation in shown}
-    chosen = st.selectbox("対応する手動対応", list(by_id), index=None, key=f"{PAGE}_selected",
-                          placeholder="手動対応を選択", format_func=lambda i: common.operation_label(by_id[i]))
+    shown_as = {i: common.operation_label(operation) for i, operation in by_id.items()}
+    chosen = components.record_picker("対応する手動対応", shown_as, f"{PAGE}_selected", placeholder="手動対応を選択")
     return by_id.get(chosen)
 
 

@@ -1,7 +1,8 @@
 """Dashboard tests run the real Streamlit app with AppTest against the real API served on a free port.
 
 Helpers for every page's tests: open_page (a page as a user, with query parameters or session state set first),
-button, texts, turn_page (the shared table's pager) and the `downloads` fixture (what download buttons deliver).
+button, texts, turn_page (the shared table's pager), the `downloads` fixture (what download buttons deliver) and the
+`browser_selects` fixture (selectboxes send back the label a browser holds).
 """
 
 from collections.abc import Callable, Mapping
@@ -9,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import InitialValue, Selectbox
 
 from dashboards import api
 from tests.factories import token_for
@@ -87,3 +90,26 @@ def downloads(monkeypatch) -> dict[str, Any]:
     monkeypatch.setattr(MediaFileManager, "add", spy_add)
     monkeypatch.setattr(MediaFileManager, "add_deferred", spy_add_deferred)
     return files
+
+
+@pytest.fixture
+def browser_selects(monkeypatch) -> None:
+    """Selectboxes send back the label the browser holds, as Streamlit's frontend does: the one last picked or last
+    set by the server. AppTest instead sends the chosen value's label as of the last run, which hides a choice lost
+    when a write changed its label.
+    """
+    held: dict[str, str | None] = {}
+
+    def widget_state(self: Selectbox) -> WidgetState:
+        if not isinstance(self._value, InitialValue):
+            held[self.id] = None if self.index is None else self.options[self.index]
+        elif self.proto.set_value:
+            held[self.id] = self.proto.raw_value if self.proto.HasField("raw_value") else None
+        elif self.id not in held:
+            held[self.id] = self.options[self.proto.default] if self.proto.HasField("default") else None
+        state = WidgetState(id=self.id)
+        if held[self.id] is not None:
+            state.string_value = held[self.id]
+        return state
+
+    monkeypatch.setattr(Selectbox, "_widget_state", property(widget_state))
