@@ -32,6 +32,11 @@ def list_customers(*, page: int = 1, page_size: int = 50, q: str = "") -> dict:
     return read("/fleet/customers", page=page, page_size=page_size, q=q)
 
 
+def report_customers() -> list[dict]:
+    """The customers a report can be made for: [{id, company_name}], by name (viewers may call it too)."""
+    return read("/fleet/reports/customers")
+
+
 def get_customer(customer_id: int) -> dict:
     return read(f"/fleet/customers/{customer_id}")
 

@@ -28,10 +28,14 @@ def month_label(month: str) -> str:
 
 
 def report_customer(user: dict) -> int | None:
-    """A user limited to one customer reports on that customer; others pick one."""
+    """A user limited to one customer reports on that customer; others pick one of those a report can be made for
+    (the route viewers may call too: they may not list the customer register)."""
     scope = auth.tenant_scope(user, fleet_common.DOMAIN)
     if scope is None:
-        return fleet_common.customer_select("顧客", f"{PAGE}_customer", include_all=False)
+        names = {customer["id"]: customer["company_name"] for customer in fleet_api.report_customers()}
+        return components.record_picker(
+            "顧客", names, f"{PAGE}_customer", default=next(iter(names), None), placeholder="顧客がありません"
+        )
     return int(scope) if scope.isdigit() else None
 
 

@@ -82,3 +82,16 @@ def test_a_viewer_reads_their_own_customers_report_without_a_picker(month_of_wor
     assert "fleet_reports_customer" not in [s.key for s in at.selectbox]
     assert at.subheader[0].value.startswith("月次報告書: ABC商事")
     assert [m.value for m in at.metric][2] == "2件"
+
+
+def test_a_viewer_of_every_customer_picks_a_customers_report(month_of_work, db, open_app):
+    viewer = make_user(db, "viewer1", grants={"fleet": "viewer"})
+    db.commit()
+
+    at = open_app(viewer)
+    assert texts(at.title) == ["レポート"]
+    assert not at.error, texts(at.error)
+    at.selectbox(key="fleet_reports_customer").select_index(1).run()
+
+    assert not at.error, texts(at.error)
+    assert at.subheader[0].value.startswith("月次報告書: XYZ商店")
