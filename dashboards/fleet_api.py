@@ -124,6 +124,11 @@ def list_notes(alert_id: int) -> list[dict]:
     return read(f"/fleet/alerts/{alert_id}/notes")
 
 
+def alert_assignees(alert_id: int) -> list[dict]:
+    """The fleet staff the alert can be handed to: [{id, name}]."""
+    return read(f"/fleet/alerts/{alert_id}/assignees")
+
+
 def alert_step(alert_id: int, step: str) -> dict:
     """Record a workflow step: acknowledge, diagnosed or customer-contacted."""
     return write("POST", f"/fleet/alerts/{alert_id}/{step}")

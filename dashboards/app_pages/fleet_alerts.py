@@ -106,7 +106,8 @@ def step_buttons(user: dict, alert: dict) -> None:
 
 
 def assign_form(user: dict, alert: dict) -> None:
-    choices = {None: "未割り当て", user["id"]: f"{user['name']}（自分）"}
+    staff = {person["id"]: person["name"] for person in fleet_api.alert_assignees(alert["id"])}
+    choices = {None: "未割り当て"} | {i: f"{name}（自分）" if i == user["id"] else name for i, name in staff.items()}
     if alert["assignee_id"] is not None:
         choices.setdefault(alert["assignee_id"], alert["assignee_name"] or f"ユーザー {alert['assignee_id']}")
     with st.form(f"{PAGE}_assign_{alert['id']}"):

@@ -235,26 +235,26 @@ def mark_step(db: Session, *, alert: Alert, step: str, actor: Actor, now: dateti
     return _audited(db, alert, actor, f"mark_{step}", now, change)
 
 
-def assignees(db: Session, *, scope: TenantScope) -> list[tuple[int, str]]:
-    """People an alert can be assigned to: active fleet admins, operators and support staff who can see the customer."""
+def assignees(db: Session, *, alert: Alert) -> list[tuple[int, str]]:
+    """People the alert can be handed to: active fleet admins, operators and support staff who can see its customer
+    (those of every customer and those limited to this one; never viewers, never another customer's people)."""
     stmt = (
         select(User.id, User.name)
         .join(Grant, Grant.user_id == User.id)
-        .where(User.is_active, Grant.domain == "fleet", Grant.role.in_(WORKER_ROLES))
+        .where(
+            User.is_active, Grant.domain == "fleet", Grant.role.in_(WORKER_ROLES),
+            or_(Grant.scope.is_(None), Grant.scope == str(alert.customer_id)),
+        )
     )
-    if not scope.unrestricted:
-        stmt = stmt.where(or_(Grant.scope.is_(None), Grant.scope == scope.value))
-    return [(i, name) for i, name in db.execute(stmt.order_by(User.name))]
+    return [(i, name) for i, name in db.execute(stmt.order_by(User.name, User.id))]
 
 
 def assign(db: Session, *, alert: Alert, assignee_id: int | None, actor: Actor, now: datetime) -> Alert:
-    if assignee_id is not None:
-        user = db.get(User, assignee_id)
-        if user is None or not user.is_active or not any(g.domain == "fleet" for g in user.grants):
-            raise ValidationFailed(
-                "担当者は端末管理の権限を持つ有効なユーザーを指定してください",
-                details={"field": "assignee_id", "rule": "fleet_user"},
-            )
+    if assignee_id is not None and assignee_id not in dict(assignees(db, alert=alert)):
+        raise ValidationFailed(
+            "担当者は、このアラートの顧客を担当できる端末管理の管理者・運用オペレーター・サポート担当から選んでください",
+            details={"field": "assignee_id", "rule": "alert_assignee"},
+        )
 
     def change() -> None:
         alert.assignee_id = assignee_id

@@ -305,9 +305,10 @@ def resolve(body: ResolveIn, caller: Reader, alert: ScopedAlert, scope: Scope, d
     return alerts.read_alert(db, alert_id=alert.id, scope=scope, now=utcnow())
 
 
-@router.get("/assignees", response_model=list[AssigneeOption])
-def list_assignees(_: Reader, scope: Scope, db: DbSession) -> list:
-    return [AssigneeOption(id=i, name=name) for i, name in alerts.assignees(db, scope=scope)]
+@router.get("/alerts/{alert_id}/assignees", response_model=list[AssigneeOption])
+def list_assignees(_: Reader, alert: ScopedAlert, db: DbSession) -> list:
+    """The fleet staff the alert can be handed to (§4.2): anyone who works alerts and can see its customer."""
+    return [AssigneeOption(id=i, name=name) for i, name in alerts.assignees(db, alert=alert)]
 
 
 @router.get("/incidents", response_model=Page[IncidentRead])

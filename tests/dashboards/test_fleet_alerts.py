@@ -100,3 +100,20 @@ def test_an_operator_records_the_remote_diagnosis(alerts, db, open_app, live_api
     diagnosed = api_alert(live_api, operator, fresh.id)
     assert (diagnosed["diagnosed_by"], diagnosed["acknowledged_by"]) == ("op1", "op1")
     assert "初動確認" not in [b.label for b in at.button]
+
+
+def test_an_operator_hands_an_alert_to_another_staff_member(alerts, db, open_app, live_api):
+    late, _, support = alerts
+    operator = make_user(db, "op1", name="運用 一郎", grants={"fleet": "operator"})
+    make_user(db, "viewer1", name="閲覧 四郎", grants={"fleet": "viewer"})
+    db.commit()
+    at = open_page(open_app, operator, ALERTS)
+    at.selectbox(key="fleet_alerts_selected").select(late.id).run()
+    assignee = at.selectbox(key=f"fleet_alerts_assignee_{late.id}")
+    assert set(assignee.options) == {"未割り当て", "運用 一郎（自分）", "佐藤"}
+
+    assignee.select(support.id)
+    at = button(at, "担当者を設定").click().run()
+
+    assert f"アラート #{late.id} の担当者を「佐藤」にしました。" in texts(at.success)
+    assert api_alert(live_api, operator, late.id)["assignee_name"] == "佐藤"

@@ -30,7 +30,7 @@ def test_workflow_records_who_and_when_and_is_audited(client, db):
     assert client.post(f"{base}/diagnosed", headers=auth_headers(operator)).json()["diagnosed_by"] == "op1"
     contacted = client.post(f"{base}/customer-contacted", headers=auth_headers(support)).json()
     assert contacted["customer_contacted_by"] == "support1"
-    options = client.get("/api/fleet/assignees", headers=auth_headers(operator)).json()
+    options = client.get(f"{base}/assignees", headers=auth_headers(operator)).json()
     assert [o["name"] for o in options] == ["op1", "support1"]
     assigned = client.post(f"{base}/assign", json={"assignee_id": support.id}, headers=auth_headers(operator)).json()
     assert assigned["assignee_name"] == "support1"
@@ -58,6 +58,31 @@ def test_assignee_must_be_a_fleet_user(client, db):
         f"/api/fleet/alerts/{alert_id}/assign", json={"assignee_id": outsider.id}, headers=auth_headers(operator)
     )
     assert response.status_code == 422
+
+
+def test_an_alert_goes_to_staff_who_can_see_its_customer(client, db):
+    alert_id = an_alert(db)
+    mine = db.get(Alert, alert_id).customer_id
+    other = make_customer(db, "XYZ商店")
+    operator = make_user(db, "op1", name="運用 一郎", grants={"fleet": "operator"})
+    make_user(db, "admin1", name="管理 花子", grants={"fleet": "admin"})
+    local = make_user(db, "support1", name="サポート 次郎", grants={"fleet": ("support", str(mine))})
+    elsewhere = make_user(db, "support2", name="サポート 三郎", grants={"fleet": ("support", str(other.id))})
+    viewer = make_user(db, "viewer1", name="閲覧 四郎", grants={"fleet": "viewer"})
+    make_user(db, "gone", name="退職 五郎", grants={"fleet": "operator"}, is_active=False)
+    db.commit()
+    base = f"/api/fleet/alerts/{alert_id}"
+
+    for caller in (operator, local):
+        options = client.get(f"{base}/assignees", headers=auth_headers(caller)).json()
+        assert {o["name"] for o in options} == {"運用 一郎", "管理 花子", "サポート 次郎"}
+    assigned = client.post(f"{base}/assign", json={"assignee_id": local.id}, headers=auth_headers(operator))
+    assert assigned.json()["assignee_name"] == "サポート 次郎"
+    for refused in (elsewhere, viewer):
+        response = client.post(f"{base}/assign", json={"assignee_id": refused.id}, headers=auth_headers(operator))
+        assert response.status_code == 422
+        assert response.json()["error"]["details"]["rule"] == "alert_assignee"
+    assert db.scalar(select(Alert.assignee_id).where(Alert.id == alert_id)) == local.id
 
 
 def test_sla_steps_go_overdue_in_order(client, db):
