@@ -161,6 +161,9 @@ def test_everything_answers_the_demo_agents_heartbeat_and_ctrl_c_stops_every_pro
     started = processes_of(launcher.data_dir)
     names = " ".join(" ".join(proc.cmdline()) for proc in started)
     assert "uvicorn" in names and "celery" in names and "streamlit" in names and "agent.simulate" in names
+    children = [proc.environ() for proc in started if proc.pid != launcher.process.pid]
+    links = {(env["APP_PUBLIC_BASE_URL"], env["APP_DASHBOARD_URL"]) for env in children}
+    assert links == {(f"http://127.0.0.1:{launcher.api_port}", f"http://127.0.0.1:{launcher.dashboard_port}")}
     assert ADMIN_PASSWORD not in names
     assert launcher.stop() == 0, launcher.log()
     assert processes_of(launcher.data_dir) == []
@@ -184,6 +187,17 @@ def test_app_demo_agents_0_leaves_the_agents_out_and_their_password_stays_off_th
     assert not agents.essential and run.demo_agents_wanted()
     monkeypatch.setenv("APP_DEMO_AGENTS", "0")
     assert not run.demo_agents_wanted()
+
+
+def test_public_links_follow_moved_ports_unless_set_explicitly(monkeypatch):
+    monkeypatch.delenv("APP_PUBLIC_BASE_URL", raising=False)
+    monkeypatch.delenv("APP_DASHBOARD_URL", raising=False)
+    env = run.child_environment(9100, 9601)
+    assert (env["APP_API_URL"], env["APP_PUBLIC_BASE_URL"]) == ("http://127.0.0.1:9100", "http://127.0.0.1:9100")
+    assert env["APP_DASHBOARD_URL"] == "http://127.0.0.1:9601"  # loaner QR codes
+    monkeypatch.setenv("APP_PUBLIC_BASE_URL", "https://qrv.example.jp")
+    env = run.child_environment(9100, 9601)
+    assert (env["APP_PUBLIC_BASE_URL"], env["APP_DASHBOARD_URL"]) == ("https://qrv.example.jp", "http://127.0.0.1:9601")
 
 
 def test_a_child_that_dies_stops_the_others_and_fails(launcher: Launcher):

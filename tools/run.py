@@ -4,7 +4,9 @@ Each child runs in its own process group. Ctrl-C or SIGTERM stops every group (S
 after a grace period) and exits 0; if the API, the worker or the dashboards dies on its own, the others are stopped
 and the exit is 1. The simulated agents (`python -m agent.simulate`, started once the API answers) only make the
 demo move: if they die, that is logged and the platform keeps running. APP_DEMO_AGENTS=0 leaves them out.
-Ports: APP_API_PORT (8000) and APP_DASHBOARD_PORT (8501).
+Ports: APP_API_PORT (8000) and APP_DASHBOARD_PORT (8501). The public URLs the children put in links (SMS and email
+links, payment links, MCP cancel URLs, loaner QR codes) follow those ports unless APP_PUBLIC_BASE_URL or
+APP_DASHBOARD_URL is set explicitly (in the environment or .env).
 """
 
 import os
@@ -129,8 +131,18 @@ def forget_stale_agents(state_file: Path, api_url: str) -> None:
         state_file.unlink(missing_ok=True)
 
 
-def child_environment(api_port: int) -> dict[str, str]:
-    return os.environ | {"APP_API_URL": f"http://{HOST}:{api_port}", "PYTHONUNBUFFERED": "1"}
+def public_urls(api_port: int, dashboard_port: int) -> dict[str, str]:
+    """APP_PUBLIC_BASE_URL and APP_DASHBOARD_URL for the ports in use, leaving out those set explicitly."""
+    from service.config import Settings
+
+    explicit = Settings().model_fields_set
+    derived = {"public_base_url": f"http://{HOST}:{api_port}", "dashboard_url": f"http://{HOST}:{dashboard_port}"}
+    return {f"APP_{name.upper()}": url for name, url in derived.items() if name not in explicit}
+
+
+def child_environment(api_port: int, dashboard_port: int) -> dict[str, str]:
+    internal = {"APP_API_URL": f"http://{HOST}:{api_port}", "PYTHONUNBUFFERED": "1"}
+    return os.environ | public_urls(api_port, dashboard_port) | internal
 
 
 def start(child: Child, env: dict[str, str]) -> None:
@@ -277,7 +289,7 @@ def supervise(
 def main() -> int:
     api_port, dashboard_port = ports()
     Stop.install()
-    env = child_environment(api_port)
+    env = child_environment(api_port, dashboard_port)
     running: list[Child] = []
     waiting = [demo_agents(api_port)] if demo_agents_wanted() else []
     code = 1
