@@ -1,9 +1,51 @@
-"""Schema helpers shared by the domains: an all-optional PATCH model derived from a create model."""
+"""Schema helpers shared by the domains: strict booleans, ISO-only dates and times, bounded client timestamps, and
+an all-optional PATCH model derived from a create model."""
 
+import re
 from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, create_model
+from pydantic import AfterValidator, BaseModel, BeforeValidator, create_model
+from pydantic_core import PydanticCustomError
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?")
+EARLIEST_CLIENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+CLIENT_CLOCK_AHEAD = timedelta(days=1)
+
+
+def _iso_date(value: Any) -> Any:
+    """Only a date or an ISO 8601 date string (2024-07-01): not a number, a timestamp or another format."""
+    if (isinstance(value, date) and not isinstance(value, datetime)) or (
+        isinstance(value, str) and ISO_DATE.fullmatch(value)
+    ):
+        return value
+    raise PydanticCustomError("iso_date", "日付はYYYY-MM-DD形式の文字列で指定してください")
+
+
+def _iso_datetime(value: Any) -> Any:
+    """Only a datetime or an ISO 8601 string (2024-07-01T09:00:00+09:00): not a number of seconds since 1970."""
+    if isinstance(value, datetime) or (isinstance(value, str) and ISO_DATETIME.fullmatch(value)):
+        return value
+    raise PydanticCustomError("iso_datetime", "日時はISO 8601形式の文字列で指定してください")
+
+
+def _client_time(value: datetime) -> datetime:
+    """Not before 2000-01-01, not more than a day ahead of now (a naive time is read as UTC for the check)."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not EARLIEST_CLIENT_TIME <= aware <= datetime.now(UTC) + CLIENT_CLOCK_AHEAD:
+        raise PydanticCustomError(
+            "client_time_range",
+            "日時は2000-01-01以降、現在から1日後までの範囲で指定してください",
+            {"earliest": EARLIEST_CLIENT_TIME.isoformat(), "latest_ahead": "P1D"},
+        )
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+IsoDatetime = Annotated[datetime, BeforeValidator(_iso_datetime)]
+ClientTimestamp = Annotated[IsoDatetime, AfterValidator(_client_time)]
 
 
 def optional_fields(model: type[BaseModel], name: str, *, exclude: Iterable[str] = (), **extra: Any) -> type[BaseModel]:

@@ -1,4 +1,3 @@
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -8,6 +7,7 @@ from service.audit.schemas import AuditEntryRead, ChainReportRead
 from service.deps import DbSession
 from service.identity.dependencies import PlatformAdmin
 from service.pagination import Page, PageParams, page_params
+from service.schemas import IsoDatetime
 
 router = APIRouter(prefix="/admin/audit", tags=["admin"])
 
@@ -24,8 +24,8 @@ def list_audit(
     domain: Text = None,
     target_type: Text = None,
     target_id: Text = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: IsoDatetime | None = None,
+    until: IsoDatetime | None = None,
 ) -> Page[AuditEntryRead]:
     flt = audit.AuditFilter(actor_id, action, domain, target_type, target_id, since, until)
     rows, total = audit.list_entries(db, flt=flt, offset=paging.offset, limit=paging.page_size)

@@ -9,7 +9,6 @@ Roles: sales (営業担当者, one agency), operator (投入担当者, all agenc
 - Another agency's id is a 404 for a sales caller, on every path and every filter.
 """
 
-from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -104,12 +103,13 @@ from service.errors import ValidationFailed
 from service.identity.dependencies import Caller
 from service.identity.roles import role_label
 from service.pagination import Page, PageParams, page_params
+from service.schemas import IsoDate
 
 router = APIRouter(prefix="/crm", tags=["crm"])
 Paging = Annotated[PageParams, Depends(page_params)]
 Text = Annotated[str | None, Query(max_length=100)]
 Files = Annotated[list[UploadFile] | None, File(description="statement images: JPEG, PNG or PDF")]
-Period = Annotated[date | None, Query(description="local date, inclusive")]
+Period = Annotated[IsoDate | None, Query(description="local date, inclusive (YYYY-MM-DD)")]
 HOME = {"sales": "マイ依頼一覧", "operator": "投入案件一覧", "admin": "ダッシュボード"}
 
 

@@ -7,11 +7,11 @@ Field names are the spec's (§2). Free text is trimmed and length-limited; rule-
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints, create_model
 
 from service.crm import validation
 from service.crm.models import STATUSES
-from service.schemas import optional_fields
+from service.schemas import IsoDate, optional_fields
 
 Status = Literal["in_progress", "deficient", "submitted", "cancelled"]
 assert set(Status.__args__) == set(STATUSES)  # type: ignore[attr-defined]
@@ -31,7 +31,7 @@ Kana = ruled(100, validation.katakana)
 PostalCode = ruled(10, validation.postal_code)
 Phone = ruled(15, validation.phone_number)
 Prefecture = ruled(4, validation.prefecture)
-Birthday = Annotated[date | None, AfterValidator(validation.past_date)]
+Birthday = Annotated[IsoDate | None, AfterValidator(validation.past_date)]
 Message = text(2000, min_length=1)
 Version = Annotated[int, Field(ge=1, description="the version you read; a stale one is refused with 409")]
 
@@ -89,7 +89,7 @@ class CorporationFields(BaseModel):
     credit_card_security_code: ruled(4, validation.security_code) = ""
     invoice: Literal["0", "3"] = "0"
     payment_certificate: Literal["0", "1"] = "0"
-    billing_address_same: bool = True
+    billing_address_same: StrictBool = True
     billing_zip_code: PostalCode = ""
     billing_prefecture: Prefecture = ""
     billing_city: text(50) = ""
@@ -299,7 +299,7 @@ class SiteFields(BaseModel):
     latest_power_usage: int | None = Field(default=None, ge=0, le=1_000_000_000)
     latest_date: ruled(7, validation.year_month) = ""
     option_plans: list[text(20)] = Field(default_factory=list, max_length=20)
-    moving_in_date: date | None = None
+    moving_in_date: IsoDate | None = None
     note: text(2000) = ""
     service_type: Literal["electric", "gas"] = "electric"
     contract_corporation_type: text(30) = ""
@@ -395,7 +395,7 @@ class AgencyFields(BaseModel):
     contact_name: text(100) = ""
     phone: Phone = ""
     mail_address: EmailStr | Literal[""] = ""
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
 AgencyUpdate = optional_fields(AgencyFields, "AgencyUpdate", version=(Version, ...))
@@ -430,11 +430,11 @@ class CrmUserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: text(100, min_length=1) | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
     password: Annotated[str, StringConstraints(min_length=8, max_length=72)] | None = None
     role: Role | None = None
     agency_id: int | None = Field(default=None, ge=1)
-    clear_agency: bool = False
+    clear_agency: StrictBool = False
     sales_staff_code: (
         Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{0,20}$")] | None
     ) = None

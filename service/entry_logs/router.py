@@ -16,7 +16,6 @@ DELETE /entry-exit-logs/{id} takes `reason` as a query parameter (the body guard
 `physical=true` is for platform admins only.
 """
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
@@ -76,6 +75,7 @@ from service.entry_logs.schemas import (
 )
 from service.identity.router import request_actor
 from service.pagination import Page, PageParams, page_params
+from service.schemas import IsoDate
 
 station_router = APIRouter(tags=["entry_logs"])
 
@@ -175,7 +175,7 @@ def _child_attendance(day: attendance.ChildDay) -> ChildAttendance:
 @station_router.get("/attendance", response_model=AttendanceDay)
 def attendance_page(
     nursery: QueryNursery, db: DbSession,
-    day: Annotated[date | None, Query(alias="date")] = None,
+    day: Annotated[IsoDate | None, Query(alias="date")] = None,
     class_name: Annotated[str | None, Query(alias="className", max_length=50)] = None,
 ) -> AttendanceDay:
     """Children with their attendance and the day's entry/exit logs (spec §3.5.3)."""
@@ -185,13 +185,13 @@ def attendance_page(
 
 
 @station_router.put("/attendance/{child_id}/{day}", response_model=AttendanceRecord)
-def set_attendance(child: PathChild, day: date, body: AttendanceUpdate, caller: StaffCaller, db: DbSession) -> AttendanceRecord:
+def set_attendance(child: PathChild, day: IsoDate, body: AttendanceUpdate, caller: StaffCaller, db: DbSession) -> AttendanceRecord:
     record = attendance.set_attendance(db, child=child, day=day, status=body.status, note=body.note, actor=caller.actor)
     return AttendanceRecord(date=day, status=record.status, status_label=labels.ATTENDANCE_LABELS[record.status], note=record.note)
 
 
 @station_router.delete("/attendance/{child_id}/{day}", status_code=204)
-def clear_attendance(child: PathChild, day: date, caller: StaffCaller, db: DbSession) -> None:
+def clear_attendance(child: PathChild, day: IsoDate, caller: StaffCaller, db: DbSession) -> None:
     attendance.clear_attendance(db, child=child, day=day, actor=caller.actor)
 
 

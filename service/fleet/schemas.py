@@ -3,10 +3,19 @@
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
 
 from service.fleet import labels
-from service.schemas import optional_fields
+from service.schemas import ClientTimestamp, IsoDate, optional_fields
 
 MAX_EVENTS = 500
 MAX_DIAGNOSTIC_LINES = 2000
@@ -43,7 +52,7 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+AgentTimestamp = Annotated[ClientTimestamp, AfterValidator(_aware)]
 
 
 # --- agent contract -------------------------------------------------------------------------
@@ -65,14 +74,14 @@ class EnrollOut(BaseModel):
 
 class EventIn(BaseModel):
     client_event_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    occurred_at: AwareDatetime
+    occurred_at: AgentTimestamp
     level: Literal["info", "warning", "error"]
     kind: Annotated[str, StringConstraints(min_length=1, max_length=50)]
     message: Annotated[str, StringConstraints(max_length=2000)] = ""
 
 
 class HeartbeatIn(BaseModel):
-    sent_at: AwareDatetime
+    sent_at: AgentTimestamp
     status: Literal["online", "error"]
     firmware_version: Version
     cpu: Percent
@@ -102,7 +111,7 @@ class ProgressIn(BaseModel):
 
 class DiagnosticsIn(BaseModel):
     command_id: int
-    collected_at: AwareDatetime
+    collected_at: AgentTimestamp
     lines: Annotated[list[Annotated[str, StringConstraints(max_length=2000)]], Field(max_length=MAX_DIAGNOSTIC_LINES)]
 
 
@@ -147,7 +156,7 @@ class TerminalCreate(BaseModel):
     customer_id: int
     store_name: Text100
     firmware_version: Version = "1.0.0"
-    installed_date: date | None = None
+    installed_date: IsoDate | None = None
 
 
 TerminalUpdate = optional_fields(TerminalCreate, "TerminalUpdate", exclude=("serial_number", "firmware_version"))
@@ -177,7 +186,7 @@ class TerminalRead(Labelled):
 
 
 class MaintenanceIn(BaseModel):
-    enabled: bool
+    enabled: StrictBool
 
 
 class IntervalIn(BaseModel):

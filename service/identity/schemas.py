@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints, model_validator
 
 from service.identity.roles import DOMAINS
 
@@ -64,14 +64,14 @@ class UserCreate(BaseModel):
     name: Name
     email: EmailStr | None = None
     password: Password
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
 class UserUpdate(BaseModel):
     name: Name | None = None
     email: EmailStr | None = None
     password: Password | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class RoleCatalogueEntry(BaseModel):

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints
 
 from service.schemas import optional_fields
 
@@ -43,7 +43,7 @@ class LocationCreate(BaseModel):
     name: Name
     jurisdiction: Jurisdiction
     group_email: EmailStr
-    notify_status_change: bool = False
+    notify_status_change: StrictBool = False
     status: Status = "active"
 
 
@@ -234,7 +234,7 @@ class QuestionCreate(BaseModel):
     key: QuestionKey = Field(description='numbered like the spec ("1-6.返却予定日", "3-4-1.…"); the prefix is derived')
     type: QuestionType
     choices: Annotated[list[Choice], Field(max_length=50)] = []
-    required: bool = False
+    required: StrictBool = False
     status_prefix: Annotated[str, StringConstraints(pattern=PATTERNS["status_prefix"])] | None = Field(
         None, description="only for an un-numbered key: the status whose number shows it"
     )
@@ -244,7 +244,7 @@ class QuestionCreate(BaseModel):
 
 
 QuestionUpdate = optional_fields(
-    QuestionCreate, "QuestionUpdate", exclude=("key", "type", "status_prefix"), active=(bool | None, None)
+    QuestionCreate, "QuestionUpdate", exclude=("key", "type", "status_prefix"), active=(StrictBool | None, None)
 )
 
 

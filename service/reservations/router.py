@@ -1,7 +1,6 @@
 """The reservations API: the operator console, executive numbers, the catalogue, incidents, MCP client keys,
 and the requester's cancellation link. Thin handlers; the rules live in the service modules."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile
@@ -79,6 +78,7 @@ from service.reservations.schemas import (
     WeeklyKpis,
 )
 from service.reservations.state_machine import TRANSITIONS, EventActor
+from service.schemas import IsoDate
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -194,10 +194,10 @@ def list_reservations(
     service_type_id: int | None = None,
     shop_id: int | None = None,
     q: Annotated[str | None, Query(max_length=100, description="QRV-XXXXXX, a phone number or a name's start")] = None,
-    created_from: date | None = None,
-    created_to: date | None = None,
-    desired_from: date | None = None,
-    desired_to: date | None = None,
+    created_from: IsoDate | None = None,
+    created_to: IsoDate | None = None,
+    desired_from: IsoDate | None = None,
+    desired_to: IsoDate | None = None,
 ) -> Page:
     """Newest first, filtered by status, service, shop, requester and booking or reservation dates."""
     flt = console.ReservationFilter(

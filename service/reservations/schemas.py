@@ -4,13 +4,13 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from service.config import get_settings
 from service.reservations import labels
 from service.reservations.phones import PhoneFormatError, normalise_phone
-from service.schemas import optional_fields
+from service.schemas import ClientTimestamp, IsoDatetime, optional_fields
 
 
 def _phone(value: str) -> str:
@@ -34,7 +34,8 @@ Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_phone)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Text = Annotated[str, StringConstraints(max_length=TEXT_MAX)]
 OptionalEmail = EmailStr | Literal[""]
-LocalDateTime = Annotated[datetime, AfterValidator(local_datetime)]
+LocalDateTime = Annotated[IsoDatetime, AfterValidator(local_datetime)]
+ClientLocalDateTime = Annotated[ClientTimestamp, AfterValidator(local_datetime)]  # when something happened
 OperationType = Literal[tuple(labels.OPERATION_TYPES)]  # type: ignore[valid-type]
 ReservationStatus = Literal[tuple(labels.STATUSES)]  # type: ignore[valid-type]
 OperationStatus = Literal[tuple(labels.OPERATION_STATUSES)]  # type: ignore[valid-type]
@@ -58,7 +59,7 @@ class ServiceTypeCreate(Strict):
     description: Text = ""
     price: int = Field(ge=0, le=10_000_000)
     duration_minutes: int = Field(ge=1, le=24 * 60)
-    active: bool = True
+    active: StrictBool = True
 
 
 ServiceTypeUpdate = optional_fields(ServiceTypeCreate, "ServiceTypeUpdate")
@@ -84,7 +85,7 @@ class ShopCreate(Strict):
     email: OptionalEmail = ""
     service_type_ids: list[int] = Field(default_factory=list, max_length=200)
     call_order: int = Field(default=100, ge=0, le=100_000)
-    active: bool = True
+    active: StrictBool = True
     notes: Text = ""
 
 
@@ -227,7 +228,7 @@ class PaymentLinkIn(Strict):
 
 class CancelIn(Strict):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX)]
-    refund: bool = True
+    refund: StrictBool = True
 
 
 class NoteIn(Strict):
@@ -312,11 +313,11 @@ class NotificationRead(Read):
 class IncidentCreate(Strict):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
     level: IncidentLevel
-    occurred_at: LocalDateTime
+    occurred_at: ClientLocalDateTime
     impact: Text = ""
     cause: Text = ""
     response: Text = ""
-    recovered_at: LocalDateTime | None = None
+    recovered_at: ClientLocalDateTime | None = None
     prevention: Text = ""
 
 

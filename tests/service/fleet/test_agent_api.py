@@ -121,6 +121,32 @@ def test_bad_metrics_are_422_and_nothing_is_stored(client, db):
     assert db.scalar(select(Terminal.last_heartbeat_at).where(Terminal.id == terminal.id)) is None
 
 
+@pytest.mark.parametrize(
+    ("occurred_at", "rule"),
+    [
+        ("0001-01-01T00:00:00+09:00", "client_time_range"),
+        ("9999-12-31T23:59:59-09:00", "client_time_range"),
+        ("1999-12-31T23:59:59Z", "client_time_range"),
+        (0, "iso_datetime"),
+        ("1700000000", "iso_datetime"),
+    ],
+)
+def test_event_times_outside_2000_to_tomorrow_or_not_iso_are_422(client, db, occurred_at, rule):
+    terminal, token = make_terminal(db, make_customer(db))
+    db.commit()
+    event = {"client_event_id": "e-1", "occurred_at": occurred_at, "level": "info", "kind": "k"}
+    for response in (send(client, token, events=[event]), send(client, token, sent_at=occurred_at)):
+        assert response.status_code == 422, response.text
+        assert [d["rule"] for d in response.json()["error"]["details"]] == [rule]
+    assert db.scalar(select(func.count()).select_from(TerminalEvent)) == 0
+    reader = user_headers(db)
+    db.commit()
+    ok = send(client, token, events=[event | {"occurred_at": "2000-01-01T09:00:00+09:00"}])
+    assert ok.status_code == 200
+    events = client.get(f"/api/fleet/terminals/{terminal.id}/events", headers=reader)
+    assert events.status_code == 200 and events.json()["items"][0]["occurred_at"].startswith("2000-01-01T00:00:00")
+
+
 def test_validate_endpoint_checks_but_stores_nothing(client, db):
     terminal, token = make_terminal(db, make_customer(db))
     db.commit()
