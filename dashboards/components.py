@@ -38,8 +38,11 @@ STATUS_COLOURS = {
 }
 
 
-def kpi_card(label: str, value: Any, *, help: str | None = None, delta: Any = None) -> None:
-    st.metric(label, value, delta=delta, help=help, border=True)
+def kpi_card(
+    label: str, value: Any, *, help: str | None = None, delta: Any = None, delta_color: str = "normal"
+) -> None:
+    """A number card; delta_color="inverse" shows a fall in green and a rise in red (for what is better lower)."""
+    st.metric(label, value, delta=delta, delta_color=delta_color, help=help, border=True)
 
 
 def status_badge(status: str, label: str | None = None, *, colours: Mapping[str, str] = STATUS_COLOURS) -> None:

@@ -13,23 +13,25 @@ MONTH_CHOICES = (6, 12, 24, 36)
 CHART_MARGIN = {"l": 0, "r": 0, "t": 10, "b": 0}
 
 
-def cards(months: list[dict]) -> None:
-    latest = months[-1]
-    previous = months[-2] if len(months) > 1 else None
+# The month-so-far cards: field, label, shown value, and whether a fall is the good news (fewer cancellations).
+CARDS = (
+    ("reservations", "今月の予約件数", lambda n: f"{n:,}件", False),
+    ("confirmed", "今月の確定件数", lambda n: f"{n:,}件", False),
+    ("cancelled", "今月のキャンセル件数", lambda n: f"{n:,}件", True),
+    ("revenue", "今月の売上", common.yen, False),
+)
 
-    def delta(field: str) -> int | None:
-        return latest[field] - previous[field] if previous else None
 
-    columns = st.columns(4)
-    values = (
-        ("今月の予約件数", f"{latest['reservations']:,}件", delta("reservations")),
-        ("今月の確定件数", f"{latest['confirmed']:,}件", delta("confirmed")),
-        ("今月のキャンセル件数", f"{latest['cancelled']:,}件", delta("cancelled")),
-        ("今月の売上", common.yen(latest["revenue"]), delta("revenue")),
-    )
-    for column, (label, value, change) in zip(columns, values, strict=True):
+def cards(so_far: dict) -> None:
+    """This month so far, each with its change against the same days of the previous month."""
+    current, previous = so_far["current"], so_far["previous"]
+    compared = f"今月1日〜{so_far['days']}日と前月1日〜{so_far['previous_days']}日（同じ期間）の比較です。"
+    for column, (field, label, shown, fall_is_good) in zip(st.columns(len(CARDS)), CARDS, strict=True):
         with column:
-            components.kpi_card(label, value, delta=None if change is None else f"{change:+,}（前月比）")
+            components.kpi_card(
+                label, shown(current[field]), delta=f"{current[field] - previous[field]:+,}（前月同期比）",
+                delta_color="inverse" if fall_is_good else "normal", help=compared,
+            )
 
 
 def monthly_chart(months: list[dict]) -> go.Figure:
@@ -101,7 +103,7 @@ if not months:
     st.stop()
 computed = components.local_time(summary["computed_at"])[:16] if summary["computed_at"] else "未集計"
 st.caption(f"集計日時: {computed}（毎晩の集計で更新されます）")
-cards(months)
+cards(summary["month_to_date"])
 left, right = st.columns(2, gap="large")
 with left:
     st.subheader("月間予約件数推移")

@@ -1,5 +1,6 @@
 """The executive view (§4.2.2): monthly reservations, revenue, service-type share and the shop ranking, computed by
-a nightly job into reservations_monthly_stat, and the monthly PDF report."""
+a nightly job into reservations_monthly_stat, the month so far against the same days of the previous month, and the
+monthly PDF report."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -34,19 +35,32 @@ def _bounds(month: date) -> tuple[datetime, datetime]:
     return start, datetime(following.year, following.month, 1, tzinfo=zone)
 
 
-def _counts(group_column):
+def _tallies():
+    """Reservations, and the confirmed and the cancelled among them."""
     return (
-        group_column,
         func.count(),
-        func.sum(case((Reservation.status.in_(CONFIRMED), 1), else_=0)),
-        func.sum(case((Reservation.status == "cancelled", 1), else_=0)),
+        func.coalesce(func.sum(case((Reservation.status.in_(CONFIRMED), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((Reservation.status == "cancelled", 1), else_=0)), 0),
     )
+
+
+def _paid(start: datetime, end: datetime) -> tuple:
+    return Payment.status == "paid", Payment.paid_at >= start, Payment.paid_at < end
+
+
+def _totals(db: Session, start: datetime, end: datetime) -> dict[str, int]:
+    """Reservations made in [start, end) (the confirmed and cancelled among them) and the revenue paid in it."""
+    reservations, confirmed, cancelled = db.execute(
+        select(*_tallies()).where(Reservation.created_at >= start, Reservation.created_at < end)
+    ).one()
+    revenue = db.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(*_paid(start, end)))
+    return {"reservations": reservations, "confirmed": confirmed, "cancelled": cancelled, "revenue": revenue or 0}
 
 
 def _month_rows(db: Session, month: date, now: datetime) -> list[MonthlyStat]:
     start, end = _bounds(month)
     created = (Reservation.created_at >= start, Reservation.created_at < end)
-    paid = (Payment.status == "paid", Payment.paid_at >= start, Payment.paid_at < end)
+    paid = _paid(start, end)
     revenue_by = {
         name: dict(
             db.execute(
@@ -64,7 +78,7 @@ def _month_rows(db: Session, month: date, now: datetime) -> list[MonthlyStat]:
         ("shop", Reservation.shop_id, dict(db.execute(select(Shop.id, Shop.name)).all())),
     ):
         for key, count, confirmed, cancelled in db.execute(
-            select(*_counts(column)).where(*created, column.is_not(None)).group_by(column)
+            select(column, *_tallies()).where(*created, column.is_not(None)).group_by(column)
         ):
             rows.append(
                 MonthlyStat(
@@ -79,20 +93,8 @@ def _month_rows(db: Session, month: date, now: datetime) -> list[MonthlyStat]:
                     computed_at=now,
                 )
             )
-    services = [r for r in rows if r.dimension == "service"]
-    rows.append(
-        MonthlyStat(
-            month=month,
-            dimension="total",
-            key_id=0,
-            label="",
-            reservations=sum(r.reservations for r in services),
-            confirmed=sum(r.confirmed for r in services),
-            cancelled=sum(r.cancelled for r in services),
-            revenue=db.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(*paid)) or 0,
-            computed_at=now,
-        )
-    )
+    rows.append(MonthlyStat(month=month, dimension="total", key_id=0, label="", computed_at=now,
+                            **_totals(db, start, end)))
     return rows
 
 
@@ -122,9 +124,33 @@ def months_to_recompute(db: Session, now: datetime) -> list[date]:
 
 
 def summary(db: Session, *, now: datetime, months: int) -> dict:
-    """The last `months` months from the summary table: totals per month, service share and shop ranking."""
+    """The last `months` months from the summary table: totals per month, service share and shop ranking; and this
+    month so far against the same days of the previous month, both counted up to the nightly computation."""
     current = month_start(now.astimezone(ZoneInfo(get_settings().timezone)).date())
-    return summary_between(db, first=add_months(current, 1 - months), last=current)
+    computed = db.scalar(
+        select(MonthlyStat.computed_at).where(MonthlyStat.month == current, MonthlyStat.dimension == "total")
+    )
+    return summary_between(db, first=add_months(current, 1 - months), last=current) | {
+        "month_to_date": month_to_date(db, through=computed or now)
+    }
+
+
+def month_to_date(db: Session, *, through: datetime) -> dict:
+    """This month up to `through` and the same stretch of the previous month (as long from its first day, never past
+    its end), so a month in progress is never compared with a whole month."""
+    zone = ZoneInfo(get_settings().timezone)
+    local = through.astimezone(zone)
+    this_month = month_start(local.date())
+    start, _ = _bounds(this_month)
+    previous_start, previous_end = _bounds(add_months(this_month, -1))
+    previous_through = min(previous_start + (local - start), previous_end)
+    return {
+        "through": through,
+        "days": local.day,
+        "previous_days": min(local.day, (previous_end - previous_start).days),
+        "current": _totals(db, start, local),
+        "previous": _totals(db, previous_start, previous_through),
+    }
 
 
 def summary_between(db: Session, *, first: date, last: date) -> dict:

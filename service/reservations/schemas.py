@@ -380,11 +380,29 @@ class ShareRow(BaseModel):
     share_pct: float
 
 
+class Totals(BaseModel):
+    reservations: int
+    confirmed: int
+    cancelled: int
+    revenue: int
+
+
+class MonthToDate(BaseModel):
+    """This month up to `through` (its first `days` days) and the previous month's first `previous_days` days."""
+
+    through: datetime
+    days: int
+    previous_days: int
+    current: Totals
+    previous: Totals
+
+
 class ExecutiveSummary(BaseModel):
     months: list[MonthRow]
     services: list[ShareRow]
     shops: list[ShareRow]
     computed_at: datetime | None
+    month_to_date: MonthToDate
 
 
 # --- vocabulary --------------------------------------------------------------------------------

@@ -1,11 +1,18 @@
 """予約 › 経営ダッシュボード: the numbers of a known nightly summary, the four charts, and the monthly PDF."""
 
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
+
 from dashboards import components
 from service.database import session_scope, utcnow
 from service.reservations import executive
+from service.reservations.models import ServiceType
 from tests.dashboards.conftest import open_page, texts
 from tests.dashboards.test_reservations_console import outcomes, person  # noqa: F401  (outcomes: a fixture)
 from tests.service.reservations.conftest import catalog, sandbox  # noqa: F401  (fixtures)
+from tests.service.reservations.test_executive import made_at
 
 EXECUTIVE = "app_pages/reservations_executive.py"
 
@@ -31,3 +38,23 @@ def test_the_executive_page_shows_the_summary_and_downloads_the_pdf(outcomes, db
     assert month == utcnow().astimezone(components.LOCAL_TZ).strftime("%Y-%m")
     assert downloads[f"qrv-report-{month}.pdf"]().startswith(b"%PDF")
 
+
+
+def test_the_cards_compare_the_month_so_far_with_the_same_days_of_the_previous_month(
+    outcomes, db, open_app  # noqa: F811
+):
+    this_month = datetime.now(components.LOCAL_TZ).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    previous_month = (this_month - timedelta(days=1)).replace(day=1)
+    made_at(db, db.scalars(select(ServiceType)).one(), previous_month, "cancelled")
+    db.commit()
+    with session_scope() as session:
+        executive.recompute(session, now=utcnow())
+
+    at = open_page(open_app, person(db, "executive"), EXECUTIVE)
+
+    assert [(m.label, m.proto.delta) for m in at.metric] == [
+        ("今月の予約件数", "+2（前月同期比）"), ("今月の確定件数", "+1（前月同期比）"),
+        ("今月のキャンセル件数", "-1（前月同期比）"), ("今月の売上", "+8,000（前月同期比）"),
+    ]
+    assert {m.proto.color for m in at.metric} == {MetricProto.GREEN}, "fewer cancellations is good news"
+    assert at.metric[0].proto.help.startswith("今月1日〜")
