@@ -120,8 +120,8 @@ def manage(kind: Kind, nursery_id: int, shown: list[dict]) -> None:
         save_form(kind, f"{PAGE}_new_{kind.key}", None,
                   lambda values: kind.create({"nurseryId": nursery_id, **values}), "追加")
     by_id = {item["id"]: item for item in shown}
-    chosen = st.selectbox(f"編集する{kind.word}", list(by_id), index=None, key=f"{PAGE}_{kind.key}",
-                          placeholder="このページから選択", format_func=lambda i: kind.option(by_id[i]))
+    chosen = components.record_picker(f"編集する{kind.word}", {i: kind.option(item) for i, item in by_id.items()},
+                                      f"{PAGE}_{kind.key}", placeholder="このページから選択")
     if chosen is None:
         return
     item, prefix = by_id[chosen], f"{PAGE}_{kind.key}_{chosen}"

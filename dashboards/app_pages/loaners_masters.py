@@ -87,8 +87,8 @@ def locations_tab() -> None:
         components.act(PAGE, lambda: loaners_api.create_location(values),
                        f"拠点「{labels.plain(values['name'])}」を追加しました。")
     by_id = {p["id"]: p for p in places}
-    chosen = st.selectbox("編集する拠点", list(by_id), index=None, key=f"{PAGE}_location_chosen",
-                          format_func=lambda i: by_id[i]["name"], placeholder="拠点を選択")
+    chosen = components.record_picker("編集する拠点", {i: p["name"] for i, p in by_id.items()},
+                                      f"{PAGE}_location_chosen", placeholder="拠点を選択")
     if chosen is None:
         return
     with st.form(f"{PAGE}_location_edit_{chosen}"):
@@ -160,8 +160,8 @@ def models_tab() -> None:
         components.act(PAGE, lambda: loaners_api.create_model(values),
                        f"機種「{labels.plain(values['name'])}」を追加しました。")
     by_id = {m["id"]: m for m in models}
-    chosen = st.selectbox("編集・削除する機種", list(by_id), index=None, key=f"{PAGE}_model_chosen",
-                          format_func=lambda i: f"{by_id[i]['name']}（{i}）", placeholder="機種を選択")
+    chosen = components.record_picker("編集・削除する機種", {i: f"{m['name']}（{i}）" for i, m in by_id.items()},
+                                      f"{PAGE}_model_chosen", placeholder="機種を選択")
     if chosen is not None:
         edit_model(by_id[chosen], categories)
 

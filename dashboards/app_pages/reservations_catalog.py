@@ -78,8 +78,10 @@ def editor(kind: Kind, items: list[dict]) -> None:
         if st.form_submit_button(f"{kind.name}を追加", type="primary"):
             components.act(PAGE, lambda: kind.create(body), f"「{body['name']}」を追加しました。")
     by_id = {item["id"]: item for item in items}
-    chosen = st.selectbox(f"編集する{kind.name}", list(by_id), index=None, key=f"{PAGE}_{kind.key}_selected",
-                          format_func=lambda i: by_id[i]["name"], placeholder="表示中の一覧から選択")
+    chosen = components.record_picker(
+        f"編集する{kind.name}", {i: item["name"] for i, item in by_id.items()}, f"{PAGE}_{kind.key}_selected",
+        placeholder="表示中の一覧から選択",
+    )
     if chosen is None:
         return
     item = by_id[chosen]

@@ -72,8 +72,10 @@ def new_incident() -> None:
 
 def edit_incident(shown: list[dict]) -> None:
     by_id = {incident["id"]: incident for incident in shown}
-    chosen = st.selectbox("更新するインシデント", list(by_id), index=None, key=f"{PAGE}_selected",
-                          format_func=lambda i: f"#{i} {by_id[i]['title']}", placeholder="インシデントを選択")
+    chosen = components.record_picker(
+        "更新するインシデント", {i: f"#{i} {incident['title']}" for i, incident in by_id.items()}, f"{PAGE}_selected",
+        placeholder="インシデントを選択",
+    )
     if chosen is None:
         return
     incident = by_id[chosen]

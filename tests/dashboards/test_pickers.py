@@ -5,20 +5,31 @@ selectboxes sending back what a browser holds (browser_selects), and checks both
 import httpx
 import pytest
 
+from service.entry_logs.models import Parent
 from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_admin_pages import USERS as ADMIN_USERS
 from tests.dashboards.test_admin_pages import admin, api_user  # noqa: F401 - fixture
 from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
-from tests.dashboards.test_crm_admin import AGENCIES, USERS as CRM_USERS
+from tests.dashboards.test_crm_admin import AGENCIES
+from tests.dashboards.test_crm_admin import USERS as CRM_USERS
+from tests.dashboards.test_entry_logs_logs import sakura, staff_of  # noqa: F401 - fixture
+from tests.dashboards.test_entry_logs_roster import ROSTER, stored, submit
+from tests.dashboards.test_entry_logs_roster import fill as fill_roster
 from tests.dashboards.test_fleet_alerts import ALERTS, alerts  # noqa: F401 - fixture
 from tests.dashboards.test_fleet_customers import CUSTOMERS, api_customers, fill
 from tests.dashboards.test_fleet_firmware import FIRMWARE, api_rollout, fleet, upload  # noqa: F401 - fixture
+from tests.dashboards.test_loaners_masters import EDIT as MODEL_EDIT
+from tests.dashboards.test_loaners_masters import MASTERS
+from tests.dashboards.test_loaners_masters import admin as loaners_admin  # noqa: F401 - fixture
+from tests.dashboards.test_reservations_admin import CATALOG, INCIDENTS
 from tests.dashboards.test_reservations_console import person
 from tests.dashboards.test_reservations_detail import DETAIL
 from tests.dashboards.test_reservations_queue import QUEUE, ambiguous  # noqa: F401 - fixture
 from tests.factories import auth_headers, make_user
-from tests.service.crm.conftest import add_site, made, submit
+from tests.service.crm.conftest import add_site, made
+from tests.service.crm.conftest import submit as submit_request
 from tests.service.fleet.conftest import make_customer, make_terminal
+from tests.service.loaners.conftest import initial_data  # noqa: F401 - fixture
 from tests.service.reservations.conftest import book, catalog, deliver_due, sandbox, state  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.usefixtures("browser_selects")
@@ -120,7 +131,7 @@ def test_a_cancelled_reservation_takes_a_manual_operation(catalog, db, open_app,
 
 
 def test_a_site_sent_back_stays_chosen_for_its_next_move(db, world, client, open_app):  # noqa: F811
-    request_id = made(submit(client, world.sales_a))["request"]["id"]
+    request_id = made(submit_request(client, world.sales_a))["request"]["id"]
     first, second = (add_site(client, world, request_id, power_branch_name=name) for name in ("渋谷店", "新宿店"))
     at = open_page(open_app, as_user(db, world, "operator"), "app_pages/crm_case.py", id=str(request_id))
     at.selectbox(key="crm_case_site").select(second["id"]).run()
@@ -178,3 +189,66 @@ def test_a_renamed_user_takes_a_grant(admin, db, open_app, live_api):  # noqa: F
     saved = api_user(live_api, admin, "tanaka")
     assert saved["name"] == "田中 花子"
     assert [(g["domain"], g["role"]) for g in saved["grants"]] == [("fleet", "operator")]
+
+
+def test_a_renamed_shop_takes_a_second_edit(catalog, db, open_app, live_api):  # noqa: F811
+    operator = person(db, "operator")
+    shop_id = catalog["shop_ids"][0]
+    at = open_page(open_app, operator, CATALOG)
+    at.selectbox(key="reservations_catalog_shop_selected").select(shop_id).run()
+    edit = f"reservations_catalog_edit_shop_{shop_id}"
+    at.text_input(key=f"{edit}_name").input("新宿クリーン")
+    at = button(at, "変更を保存").click().run()
+    assert texts(at.success) == ["「提携店1」を更新しました。"]
+
+    at.text_input(key=f"{edit}_email").input("shinjuku@example.jp")
+    at = button(at, "変更を保存").click().run()
+
+    shops = httpx.get(f"{live_api}/api/reservations/shops", headers=auth_headers(operator)).json()["items"]
+    assert {(s["name"], s["email"]) for s in shops if s["id"] == shop_id} == {("新宿クリーン", "shinjuku@example.jp")}
+
+
+def test_a_retitled_incident_takes_a_second_update(db, open_app, live_api):
+    support = person(db, "support")
+    at = open_page(open_app, support, INCIDENTS)
+    at.text_input(key="reservations_incidents_new_title").input("SMS送信の遅延")
+    at = button(at, "記録する").click().run()
+    incident_id = at.dataframe[0].value["ID"][0]
+    at.selectbox(key="reservations_incidents_selected").select(incident_id).run()
+    at.text_input(key=f"reservations_incidents_edit_{incident_id}_title").input("SMS送信の遅延（復旧済み）")
+    at = button(at, "更新する").click().run()
+    assert texts(at.success) == [f"インシデント #{incident_id} を更新しました。"]
+
+    at.text_area(key=f"reservations_incidents_edit_{incident_id}_cause").input("送信業者の障害")
+    at = button(at, "更新する").click().run()
+
+    [incident] = httpx.get(f"{live_api}/api/reservations/incidents", headers=auth_headers(support)).json()["items"]
+    assert (incident["title"], incident["cause"]) == ("SMS送信の遅延（復旧済み）", "送信業者の障害")
+
+
+def test_a_renamed_model_takes_a_second_edit(loaners_admin, open_app, live_api):  # noqa: F811
+    at = open_page(open_app, loaners_admin, MASTERS)
+    at.selectbox(key="loaners_masters_model_chosen").set_value("MODEL_002").run()
+    at.text_input(key=f"{MODEL_EDIT.format('MODEL_002')}_name").input("OptiPlex-7090-Plus")
+    at = button(at, "保存").click().run()
+    assert texts(at.success) == ["機種「OptiPlex\\-7090\\-Plus」を保存しました。"]
+
+    at.text_input(key=f"{MODEL_EDIT.format('MODEL_002')}_maker").input("Dell Technologies")
+    at = button(at, "保存").click().run()
+
+    model = httpx.get(f"{live_api}/api/loaners/models/MODEL_002", headers=auth_headers(loaners_admin)).json()
+    assert (model["name"], model["maker"]) == ("OptiPlex-7090-Plus", "Dell Technologies")
+
+
+def test_a_renamed_parent_takes_a_second_edit(db, sakura, open_app):  # noqa: F811
+    parent = sakura.parents[1]
+    at = open_page(open_app, staff_of(db, sakura), ROSTER)
+    at.selectbox(key="entry_logs_roster_parent").select(parent.id).run()
+    fill_roster(at, f"parent_{parent.id}", name="sakura保護者1（母）")
+    at = submit(at, f"parent_{parent.id}", "保存")
+    assert texts(at.success) == ["保護者「sakura保護者1（母）」を保存しました。"]
+
+    fill_roster(at, f"parent_{parent.id}", phone="")
+    at = submit(at, f"parent_{parent.id}", "保存")
+
+    assert stored(db, Parent, phone=Parent.phone)[1] == ("sakura保護者1（母）", "")
