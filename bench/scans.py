@@ -1,12 +1,13 @@
 """Scan stations: N stations posting scans while heartbeat load runs, an offline-queue replay, and the log list at 1M rows.
 
     .venv/bin/python bench/scans.py [--stations 50] [--scan-interval 0.5] [--heartbeat-rate 100] [--seconds 20]
-                                    [--workers 2] [--logs 1000000]
+                                    [--workers 2] [--logs 1000000] [--rounds 3]
 
 Creates and migrates the `bench` database (APP_BENCH_DATABASE_URL overrides), seeds one nursery per station with
 500 parents each, starts uvicorn, then:
   1. every station scans a random parent of its nursery every --scan-interval seconds (open loop) while station
-     heartbeats (POST /api/auth/heartbeat) arrive at --heartbeat-rate per second;
+     heartbeats (POST /api/auth/heartbeat) arrive at --heartbeat-rate per second (latency, the target); in --rounds
+     rounds alternating with scans alone and heartbeats alone, whose server/database/client CPU per request is shown;
   2. replays 100 queued scans with 30 re-sent client scan ids shuffled in, 10 at a time, and counts the rows;
   3. loads --logs logs into one nursery and times GET /api/entry-exit-logs pages with and without filters.
 Stops the server, removes its temp folder and prints ONE final JSON line.
@@ -24,6 +25,7 @@ import uuid
 from datetime import timedelta
 
 from common import (
+    CpuMeter,
     HttpConnection,
     LoadResult,
     fresh_bench_database,
@@ -132,19 +134,44 @@ async def heartbeat_loop(port: int, tokens: list[str], *, rate: float, stop_at: 
     await asyncio.gather(*(lane(i) for i in range(lanes)))
 
 
-async def mixed_load(port: int, stations: list[dict], args: argparse.Namespace) -> tuple[LoadResult, LoadResult]:
-    """A short unmeasured warm-up (workers' first connections and imports), then the measured run."""
-    warm_until = time.perf_counter() + WARM_UP_SECONDS
-    await asyncio.gather(*(station_loop(port, s, interval=args.scan_interval, stop_at=warm_until, result=LoadResult()) for s in stations))
-    scans, heartbeats = LoadResult(), LoadResult()
-    stop_at = time.perf_counter() + args.seconds
+async def scan_round(port: int, stations: list[dict], args: argparse.Namespace, seconds: float, result: LoadResult) -> None:
+    stop_at = time.perf_counter() + seconds
+    await asyncio.gather(*(station_loop(port, s, interval=args.scan_interval, stop_at=stop_at, result=result) for s in stations))
+
+
+async def heartbeat_round(port: int, stations: list[dict], args: argparse.Namespace, seconds: float, result: LoadResult) -> None:
+    stop_at = time.perf_counter() + seconds
+    await heartbeat_loop(port, [s["token"] for s in stations], rate=args.heartbeat_rate, stop_at=stop_at, result=result)
+
+
+async def metered(meter: CpuMeter, result: LoadResult, load) -> None:
+    """Run one round, adding its duration and the CPU it cost to `result`."""
+    meter.begin()
     began = time.perf_counter()
-    await asyncio.gather(
-        *(station_loop(port, s, interval=args.scan_interval, stop_at=stop_at, result=scans) for s in stations),
-        heartbeat_loop(port, [s["token"] for s in stations], rate=args.heartbeat_rate, stop_at=stop_at, result=heartbeats),
-    )
-    scans.seconds = heartbeats.seconds = time.perf_counter() - began
-    return scans, heartbeats
+    await load
+    result.add(LoadResult(seconds=time.perf_counter() - began, cpu=meter.end()))
+
+
+async def measure(port: int, pid: int, stations: list[dict], args: argparse.Namespace) -> dict[str, LoadResult]:
+    """A short warm-up, then rounds of: scans and heartbeats together (latency, the target), scans alone and
+    heartbeats alone (CPU per request). Alternating spreads the shared machine's speed swings over all figures."""
+    await scan_round(port, stations, args, WARM_UP_SECONDS, LoadResult())
+    figures = {name: LoadResult() for name in ("mixed_scans", "mixed_heartbeats", "scans", "heartbeats")}
+    mixed = args.seconds / args.rounds
+    for _ in range(args.rounds):
+        scans, beats = LoadResult(), LoadResult()
+        began = time.perf_counter()
+        await asyncio.gather(scan_round(port, stations, args, mixed, scans), heartbeat_round(port, stations, args, mixed, beats))
+        scans.seconds = beats.seconds = time.perf_counter() - began
+        figures["mixed_scans"].add(scans)
+        figures["mixed_heartbeats"].add(beats)
+        alone = LoadResult()
+        await metered(CpuMeter(pid), alone, scan_round(port, stations, args, mixed / 2, alone))
+        figures["scans"].add(alone)
+        alone = LoadResult()
+        await metered(CpuMeter(pid), alone, heartbeat_round(port, stations, args, mixed / 2, alone))
+        figures["heartbeats"].add(alone)
+    return figures
 
 
 async def replay_queue(port: int, station: dict) -> dict:
@@ -255,6 +282,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--logs", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds: together, scans alone, heartbeats alone")
     args = parser.parse_args()
 
     data_dir = temp_dir("daicho-bench-scans-")
@@ -263,7 +291,7 @@ def main() -> None:
     stations, staff_jwt = seed(args.stations)
     server = start_server(data_dir, workers=args.workers)
     try:
-        scans, heartbeats = asyncio.run(mixed_load(server.port, stations, args))
+        figures = asyncio.run(measure(server.port, server.process.pid, stations, args))
         replay = asyncio.run(replay_queue(server.port, stations[1 % len(stations)]))
         load_seconds = load_logs(stations[0]["nursery_id"], stations[0]["parents"], args.logs)
         lists = time_list_queries(server.port, staff_jwt)
@@ -274,20 +302,23 @@ def main() -> None:
         "bench": "scans",
         "stations": args.stations,
         "workers": args.workers,
-        "scan_rate_per_s": round(scans.rate, 1),
-        "scans_ok": scans.ok,
-        "scans_failed": scans.failed,
-        "scan_p50_ms": round(scans.percentile(0.50), 1),
-        "scan_p99_ms": round(scans.percentile(0.99), 1),
-        "heartbeats_per_s": round(heartbeats.rate, 1),
-        "heartbeats_failed": heartbeats.failed,
+        "rounds": args.rounds,
+        "scan_rate_per_s": round(figures["mixed_scans"].rate, 1),
+        "scans_ok": figures["mixed_scans"].ok,
+        "scans_failed": figures["mixed_scans"].failed + figures["scans"].failed,
+        "scan_p50_ms": round(figures["mixed_scans"].percentile(0.50), 1),
+        "scan_p99_ms": round(figures["mixed_scans"].percentile(0.99), 1),
+        "heartbeats_per_s": round(figures["mixed_heartbeats"].rate, 1),
+        "heartbeats_failed": figures["mixed_heartbeats"].failed + figures["heartbeats"].failed,
+        "cpu_ms_per_scan": figures["scans"].cpu_ms_per_request(),
+        "cpu_ms_per_heartbeat": figures["heartbeats"].cpu_ms_per_request(),
         "replay": replay,
         "logs_loaded": args.logs,
         "logs_load_seconds": round(load_seconds, 1),
         "list_queries": lists,
         "list_worst_median_ms": max(t["median_ms"] for t in lists.values()),
         "load_average_1m_at_end": round(os.getloadavg()[0], 2),
-        "targets": {"scan_p99_ms": 50, "duplicate_rows": 0, "list_page_ms": 100},
+        "targets": {"scan_p99_ms": 50, "duplicate_rows": 0, "list_page_ms": 100, "cpu_ms_per_scan": 1.5, "cpu_ms_per_heartbeat": 0.5},
     })
 
 

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     cors_origins: str = ""
 
     # Outbox and providers: "sandbox" records and simulates; the others talk to the real thing.
+    # PostgreSQL connections per API worker for the fast lanes' database work (service/lanes.py)
+    lane_connections: int = 4
     outbox_max_attempts: int = 8
     outbox_backoff_base_seconds: int = 30
     outbox_backoff_cap_seconds: int = 3600

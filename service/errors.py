@@ -3,6 +3,7 @@
 import logging
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -118,20 +119,26 @@ def install_error_handlers(app: FastAPI) -> None:
         code = HTTP_CODES.get(exc.status_code, "error")
         return error_response(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
 
-    @app.exception_handler(IntegrityError)
-    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
-        log.warning("integrity error: %s", exc.orig)
+    # SQLAlchemy's errors, and psycopg's own from the fast lanes' driver connections (service/lanes.py)
+    async def _integrity(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("integrity error: %s", getattr(exc, "orig", exc))
         return error_response(409, "conflict", "既に登録されているか、関連するデータと矛盾しています")
 
-    @app.exception_handler(DataError)
-    async def _data(_: Request, exc: DataError) -> JSONResponse:
-        log.warning("data error: %s", exc.orig)
+    async def _data(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("data error: %s", getattr(exc, "orig", exc))
         return error_response(422, "validation_failed", "値がデータベースの制約を満たしません")
 
-    @app.exception_handler(OperationalError)
-    async def _operational(_: Request, exc: OperationalError) -> JSONResponse:
-        log.error("database unavailable: %s", exc.orig)
+    async def _operational(_: Request, exc: Exception) -> JSONResponse:
+        log.error("database unavailable: %s", getattr(exc, "orig", exc))
         return error_response(503, "unavailable", "データベースに接続できません。しばらくしてから再度お試しください")
+
+    for handler, errors in (
+        (_integrity, (IntegrityError, psycopg.IntegrityError)),
+        (_data, (DataError, psycopg.DataError)),
+        (_operational, (OperationalError, psycopg.OperationalError)),
+    ):
+        for error in errors:
+            app.add_exception_handler(error, handler)
 
     @app.exception_handler(PoolTimeout)
     async def _pool_timeout(_: Request, exc: PoolTimeout) -> JSONResponse:

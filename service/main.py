@@ -8,7 +8,7 @@ from starlette.types import Receive, Scope, Send
 from service.config import get_settings
 from service.database import get_engine
 from service.errors import error_response, install_error_handlers
-from service.fleet.agent_router import AgentLane
+from service.lanes import Lanes
 from service.observability import (
     GuardMiddleware,
     MetricsMiddleware,
@@ -17,7 +17,7 @@ from service.observability import (
     register_queue_collector,
 )
 from service.reservations.mcp_server import mount_mcp
-from service.routers import all_routers
+from service.routers import all_lane_routes, all_routers
 
 
 def _system_router() -> APIRouter:
@@ -51,9 +51,9 @@ def _database_ok() -> bool:
 
 
 class DaichoAPI(FastAPI):
-    """FastAPI with the agents' heartbeat lane served before the middleware stack (see AgentLane)."""
+    """FastAPI with the hot routes served before the middleware stack (see service/lanes.py)."""
 
-    lane: AgentLane | None = None
+    lane: Lanes | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.lane is None or not await self.lane.serve(scope, receive, send):
@@ -75,7 +75,7 @@ def create_app() -> FastAPI:
     app.add_api_route("/metrics", metrics_response, include_in_schema=False)
     mount_mcp(app)  # reservations: the MCP server for AI-chat clients at /mcp
     register_queue_collector()
-    app.lane = AgentLane(app, prefix=api.prefix)
+    app.lane = Lanes(app, prefix=api.prefix, routes=all_lane_routes())
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(GuardMiddleware)
     if settings.cors_origins:

@@ -8,13 +8,16 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Select, String, cast, delete, func, insert, literal, select
+from sqlalchemy import Insert, Select, String, bindparam, cast, delete, func, insert, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from service.config import get_settings
 from service.entry_logs.filters import LogFilter, filtered
 from service.entry_logs.models import EntryLog, LogHourCount
+from service.lanes import Query
 from service.tenancy import TenantScope, scoped
 
 HOUR = timedelta(hours=1)
@@ -29,18 +32,35 @@ def _next_hour(at: datetime) -> datetime:
     return start if start == at else start + HOUR
 
 
-def add(db: Session, changes: Iterable[tuple[int, datetime, str]], *, by: int) -> None:
-    """Add `by` (+1 written, -1 deleted) to the count of each (nursery_id, occurred_at, entry_type), in one upsert per hour."""
-    grouped = Counter((nursery_id, hour_of(at), entry_type) for nursery_id, at, entry_type in changes)
+@cache
+def _count_upsert(dialect_name: str) -> Insert:
+    """One hour's count raised by `by`: inserted, or added to the existing row (built once per dialect)."""
     table = LogHourCount.__table__
-    upsert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    upsert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    stmt = upsert(table).values(
+        nursery_id=bindparam("nursery_id"),
+        hour_start=bindparam("hour_start", type_=table.c.hour_start.type),
+        entry_type=bindparam("entry_type"),
+        live_count=bindparam("by"),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["nursery_id", "hour_start", "entry_type"], set_={"live_count": table.c.live_count + stmt.excluded.live_count}
+    )
+
+
+def counted(nursery_id: int, at: datetime, entry_type: str, *, by: int) -> Query:
+    """The upsert adding `by` to the count of the hour holding `at`."""
+    dialect_name = "sqlite" if get_settings().is_sqlite else "postgresql"
+    parameters = {"nursery_id": nursery_id, "hour_start": hour_of(at), "entry_type": entry_type, "by": by}
+    return Query(_count_upsert(dialect_name), parameters, fetch="none")
+
+
+def add(db: Session, changes: Iterable[tuple[int, datetime, str]], *, by: int) -> None:
+    """Add `by` (+1 written, -1 deleted) to the count of each (nursery_id, occurred_at, entry_type), one upsert per hour."""
+    grouped = Counter((nursery_id, hour_of(at), entry_type) for nursery_id, at, entry_type in changes)
     for (nursery_id, hour, entry_type), times in sorted(grouped.items()):
-        stmt = upsert(table).values(nursery_id=nursery_id, hour_start=hour, entry_type=entry_type, live_count=by * times)
-        db.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["nursery_id", "hour_start", "entry_type"], set_={"live_count": table.c.live_count + by * times}
-            )
-        )
+        query = counted(nursery_id, hour, entry_type, by=by * times)
+        db.execute(query.statement, query.params)
 
 
 def _hour_expression(db: Session):

@@ -4,34 +4,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Annotated, Literal
 
-from fastapi import Depends, Path, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials
+from fastapi import Depends, Path, Query
 
-from service.deps import DbSession, client_address, current_request_id
-from service.entry_logs import roster, station
+from service.deps import DbSession
+from service.entry_logs import roster
 from service.entry_logs.filters import LogFilter
 from service.entry_logs.lookups import day_bounds, local_zone
 from service.entry_logs.models import Child, Nursery, Parent
 from service.entry_logs.schemas import EntryType
-from service.entry_logs.station import Station
-from service.errors import Unauthorized, ValidationFailed
-from service.identity.dependencies import Caller, bearer, require
+from service.errors import ValidationFailed
+from service.identity.dependencies import Caller, require
 from service.tenancy import TenantScope, register_tenant_name
 
 DOMAIN = "entry_logs"
 StaffCaller = Annotated[Caller, Depends(require(DOMAIN))]
 DomainAdmin = Annotated[Caller, Depends(require(DOMAIN, "admin"))]
-
-
-def current_station(
-    request: Request, db: DbSession, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> Station:
-    if credentials is None:
-        raise Unauthorized("ログインが必要です", code="not_authenticated")
-    return station.authenticate(db, token=credentials.credentials, client_address=client_address(request), request_id=current_request_id())
-
-
-CurrentStation = Annotated[Station, Depends(current_station)]
 
 
 def staff_scope(caller: StaffCaller) -> TenantScope:

@@ -28,7 +28,6 @@ from service.database import utcnow
 from service.deps import DbSession
 from service.entry_logs import attendance, cards, insights, labels, logs, roster, scans, station
 from service.entry_logs.dependencies import (
-    CurrentStation,
     DomainAdmin,
     Filters,
     ListQuery,
@@ -73,7 +72,9 @@ from service.entry_logs.schemas import (
     ScanOut,
     Vocabulary,
 )
+from service.identity.dependencies import bearer
 from service.identity.router import request_actor
+from service.lanes import LaneDatabase, LaneRequest, LaneRoute, answer_route, body_schema, parse_body
 from service.pagination import Page, PageParams, page_params
 from service.schemas import IsoDate
 
@@ -105,27 +106,44 @@ def entry_exit_login(body: EntryExitLoginIn, db: DbSession, request: Request) ->
     return EntryExitLoginOut(token=result.token.token, nursery_id=result.nursery.id, nursery_name=result.nursery.name, expires_at=result.token.expires_at)
 
 
-@station_router.post("/auth/heartbeat", response_model=HeartbeatOut)
-def heartbeat(current: CurrentStation, db: DbSession) -> HeartbeatOut:
-    token = station.heartbeat(db, station=current, now=utcnow())
-    return HeartbeatOut(token=token.token, expires_at=token.expires_at)
+station_lane = LaneDatabase("entry_logs")
 
 
-@station_router.post("/entry-exit-logs", response_model=ScanOut, status_code=201)
-def scan(body: ScanIn, current: CurrentStation, db: DbSession, response: Response) -> ScanOut:
+async def station_heartbeat(request: LaneRequest) -> tuple[int, bytes]:
+    """A fresh 8-hour token while the nursery's entry-exit password is the one the station's token was issued under."""
+    claims = station.station_claims(request.head.authorization)
+    token = await station_lane.read(station.heartbeat, claims, utcnow())
+    return 200, HeartbeatOut(token=token.token, expires_at=token.expires_at).model_dump_json(by_alias=True).encode()
+
+
+async def record_scan(request: LaneRequest) -> tuple[int, bytes]:
     """Record a scan: 201 when written, 200 with duplicate=true when it repeats an earlier one (nothing written)."""
-    result = scans.record_scan(
-        db, station=current, parent_id=body.parent_id, entry_type=body.entry_type, nursery_id=body.nursery_id,
-        client_scan_id=body.client_scan_id, station_id=body.station_id, scanned_at=body.scanned_at, now=utcnow(),
+    claims = station.station_claims(request.head.authorization)
+    body = parse_body(ScanIn, request.body)
+    result = await station_lane.run(scans.record_scan, claims, body, utcnow())
+    log, parent = result.log, result.parent
+    answer = ScanOut(
+        id=log.id, parent_id=log.parent_id, parent_name=parent.name, nursery_id=log.nursery_id, entry_type=log.entry_type,
+        timestamp=log.occurred_at, child_names=parent.child_names, duplicate=result.duplicate, client_scan_id=log.client_scan_id,
     )
-    if result.duplicate:
-        response.status_code = 200
-    log = result.log
-    return ScanOut(
-        id=log.id, parent_id=log.parent_id, parent_name=result.parent.name, nursery_id=log.nursery_id,
-        entry_type=log.entry_type, timestamp=log.occurred_at, child_names=result.parent.child_names, duplicate=result.duplicate,
-        client_scan_id=log.client_scan_id,
-    )
+    return (200 if result.duplicate else 201), answer.model_dump_json(by_alias=True).encode()
+
+
+@station_router.post("/auth/heartbeat", response_model=HeartbeatOut, dependencies=[Depends(bearer)])
+async def heartbeat(request: Request) -> Response:
+    """A fresh 8-hour token while the nursery's entry-exit password is the one the station's token was issued under."""
+    return await answer_route(station_heartbeat, request)
+
+
+@station_router.post(
+    "/entry-exit-logs", response_model=ScanOut, status_code=201, openapi_extra=body_schema(ScanIn), dependencies=[Depends(bearer)]
+)
+async def scan(request: Request) -> Response:
+    """Record a scan: 201 when written, 200 with duplicate=true when it repeats an earlier one (nothing written)."""
+    return await answer_route(record_scan, request)
+
+
+LANE_ROUTES = (LaneRoute("/auth/heartbeat", station_heartbeat), LaneRoute("/entry-exit-logs", record_scan))
 
 
 # Staff: logs and attendance ----------------------------------------------------------------------

@@ -2,17 +2,18 @@
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, insert, or_, select
 
 from service.config import get_settings
 from service.entry_logs import counts, labels
-from service.entry_logs.models import Child, EntryLog, Guardian, Parent
-from service.entry_logs.station import Station
+from service.entry_logs.models import Child, EntryLog, Guardian, Nursery, Parent
+from service.entry_logs.schemas import ScanIn
+from service.entry_logs.station import StationClaims, admit, admitted_password_hash
 from service.errors import Conflict, NotFound, ValidationFailed
-from service.tenancy import scoped
+from service.lanes import Query, Work
+from service.tenancy import scoped_by_parameter, tenant_parameter
 
 PARENT_ID_PATTERN = re.compile(r"[0-9]{1,10}")
 
@@ -26,8 +27,18 @@ class ScannedParent:
 
 
 @dataclass(frozen=True)
+class ScannedLog:
+    id: int
+    parent_id: int
+    nursery_id: int
+    entry_type: str
+    occurred_at: datetime
+    client_scan_id: str | None
+
+
+@dataclass(frozen=True)
 class ScanResult:
-    log: EntryLog
+    log: ScannedLog
     parent: ScannedParent
     duplicate: bool
 
@@ -54,64 +65,84 @@ def scan_time(scanned_at: datetime | None, now: datetime) -> datetime:
     return min(scanned_at, now)
 
 
-def _locked_parent(db: Session, parent_id: int, station: Station) -> ScannedParent:
-    """The parent within the station's nursery with its children's names, row-locked so scans of one parent queue up."""
-    stmt = (
-        select(Parent.id, Parent.name, Parent.nursery_id, Child.name)
-        .outerjoin(Guardian, Guardian.parent_id == Parent.id)
-        .outerjoin(Child, Child.id == Guardian.child_id)
-        .where(Parent.id == parent_id)
-        .order_by(Child.id)
-        .with_for_update(of=Parent)
-    )
-    rows = db.execute(scoped(stmt, station.scope, Parent.nursery_id)).all()
+_LOCKED_PARENT = scoped_by_parameter(
+    select(Parent.id, Parent.name, Parent.nursery_id, Child.name, Nursery.entry_exit_password_hash)
+    .join(Nursery, Nursery.id == Parent.nursery_id)
+    .outerjoin(Guardian, Guardian.parent_id == Parent.id)
+    .outerjoin(Child, Child.id == Guardian.child_id)
+    .where(Parent.id == bindparam("parent_id"))
+    .order_by(Child.id)
+    .with_for_update(of=Parent),
+    Parent.nursery_id,
+)
+
+
+def _admitted_parent(claims: StationClaims, parent_id: int) -> Work[ScannedParent]:
+    """The station admitted, then the parent within its nursery with the children's names, row-locked so scans of
+    one parent queue up (one query; the nursery alone is read only when the parent is not there)."""
+    parameters = {"parent_id": parent_id, **tenant_parameter(claims.scope, Parent.nursery_id)}
+    rows = yield Query(_LOCKED_PARENT, parameters)
     if not rows:
+        yield from admitted_password_hash(claims)
         raise NotFound(labels.PARENT_NOT_FOUND, code="parent_not_found", details={"parentId": str(parent_id)})
     first = rows[0]
+    admit(claims, first[4])
     return ScannedParent(first[0], first[1], first[2], [row[3] for row in rows if row[3] is not None])
 
 
-def _earlier_scan(db: Session, *, parent: ScannedParent, entry_type: str, client_scan_id: str | None, at: datetime) -> EntryLog | None:
+_LOG_COLUMNS = (
+    EntryLog.id, EntryLog.parent_id, EntryLog.nursery_id, EntryLog.entry_type, EntryLog.occurred_at, EntryLog.client_scan_id,
+)
+_EARLIER_SCANS = (
+    select(*_LOG_COLUMNS)
+    .where(
+        or_(
+            and_(
+                EntryLog.nursery_id == bindparam("nursery_id"),
+                EntryLog.client_scan_id == bindparam("client_scan_id"),
+            ),
+            and_(
+                EntryLog.parent_id == bindparam("parent_id"),
+                EntryLog.entry_type == bindparam("entry_type"),
+                EntryLog.deleted_at.is_(None),
+                EntryLog.occurred_at > bindparam("window_start"),
+                EntryLog.occurred_at < bindparam("window_end"),
+            ),
+        )
+    )
+    .order_by(EntryLog.occurred_at.desc())
+)
+_NEW_LOG = ("parent_id", "nursery_id", "entry_type", "occurred_at", "created_at", "station_id", "client_scan_id")
+_INSERT_LOG = insert(EntryLog).values({name: bindparam(name, type_=EntryLog.__table__.c[name].type) for name in _NEW_LOG})
+_INSERT_LOG = _INSERT_LOG.returning(EntryLog.id)
+
+
+def _earlier_scan(parent: ScannedParent, entry_type: str, client_scan_id: str | None, at: datetime) -> Work[ScannedLog | None]:
     """The log this scan repeats: the same client scan id, or the same parent and type within the double-scan window (one query)."""
     window = timedelta(seconds=get_settings().entry_logs_double_scan_seconds)
-    double_scan = and_(
-        EntryLog.parent_id == parent.id, EntryLog.entry_type == entry_type, EntryLog.deleted_at.is_(None),
-        EntryLog.occurred_at > at - window, EntryLog.occurred_at < at + window,
-    )
-    same_id = and_(EntryLog.nursery_id == parent.nursery_id, EntryLog.client_scan_id == client_scan_id) if client_scan_id else false()
-    candidates = db.scalars(select(EntryLog).where(or_(same_id, double_scan)).order_by(EntryLog.occurred_at.desc())).all()
+    parameters = {
+        "nursery_id": parent.nursery_id, "client_scan_id": client_scan_id, "parent_id": parent.id,
+        "entry_type": entry_type, "window_start": at - window, "window_end": at + window,
+    }
+    candidates = [ScannedLog(*row[:4], row[4].astimezone(UTC), row[5]) for row in (yield Query(_EARLIER_SCANS, parameters))]
     resent = next((log for log in candidates if client_scan_id and log.client_scan_id == client_scan_id), None)
     if resent is not None and (resent.parent_id, resent.entry_type) != (parent.id, entry_type):
         raise Conflict(labels.SCAN_ID_REUSED, code="client_scan_id_reused", details={"clientScanId": client_scan_id})
     return resent or next(iter(candidates), None)
 
 
-def record_scan(
-    db: Session,
-    *,
-    station: Station,
-    parent_id: int | str,
-    entry_type: str,
-    nursery_id: int | None = None,
-    client_scan_id: str | None = None,
-    station_id: str | None = None,
-    scanned_at: datetime | None = None,
-    now: datetime,
-) -> ScanResult:
-    """Write one entry/exit log, or return the earlier one when this scan repeats it."""
-    number = parse_parent_id(parent_id)
-    if nursery_id is not None and nursery_id != station.nursery_id:
+def record_scan(claims: StationClaims, scan: ScanIn, now: datetime) -> Work[ScanResult]:
+    """Write one entry/exit log, or return the earlier one when this scan repeats it; the station is checked first."""
+    number = parse_parent_id(scan.parent_id)
+    if scan.nursery_id is not None and scan.nursery_id != claims.nursery_id:
         raise ValidationFailed(labels.NURSERY_MISMATCH, code="nursery_mismatch", details={"field": "nurseryId"})
-    at = scan_time(scanned_at, now)
-    parent = _locked_parent(db, number, station)
-    earlier = _earlier_scan(db, parent=parent, entry_type=entry_type, client_scan_id=client_scan_id, at=at)
+    at = scan_time(scan.scanned_at, now)
+    parent = yield from _admitted_parent(claims, number)
+    earlier = yield from _earlier_scan(parent, scan.entry_type, scan.client_scan_id, at)
     if earlier is not None:
         return ScanResult(log=earlier, parent=parent, duplicate=True)
-    log = EntryLog(
-        parent_id=parent.id, nursery_id=parent.nursery_id, entry_type=entry_type, occurred_at=at,
-        created_at=now, station_id=station_id, client_scan_id=client_scan_id,
-    )
-    db.add(log)
-    db.flush()
-    counts.add(db, [(log.nursery_id, at, entry_type)], by=1)
+    yield counts.counted(parent.nursery_id, at, scan.entry_type, by=1)
+    values = dict(zip(_NEW_LOG, (parent.id, parent.nursery_id, scan.entry_type, at, now, scan.station_id, scan.client_scan_id), strict=True))
+    log_id = yield Query(_INSERT_LOG, values, fetch="scalar")
+    log = ScannedLog(log_id, parent.id, parent.nursery_id, scan.entry_type, at, scan.client_scan_id)
     return ScanResult(log=log, parent=parent, duplicate=False)

@@ -4,7 +4,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
@@ -16,6 +16,7 @@ from service.errors import Unauthorized
 from service.identity import lockout
 from service.identity.roles import DOMAINS
 from service.identity.security import IssuedToken, burn_password_check, decode_token, issue_token, verify_password
+from service.lanes import Query, Work
 from service.tenancy import TenantScope
 
 TOKEN_KIND = "station"
@@ -25,13 +26,15 @@ DOMAIN = "entry_logs"
 
 
 @dataclass(frozen=True)
-class Station:
-    """An authenticated scan station: it may act for its one nursery only."""
+class StationClaims:
+    """What a station token says: its nursery, and the fingerprint of the password it was issued under."""
 
     nursery_id: int
-    nursery_name: str
-    scope: TenantScope
-    actor: Actor
+    pwf: str
+
+    @property
+    def scope(self) -> TenantScope:
+        return station_scope(self.nursery_id)
 
 
 @dataclass(frozen=True)
@@ -44,14 +47,19 @@ def station_scope(nursery_id: int) -> TenantScope:
     return TenantScope(DOMAIN, DOMAINS[DOMAIN].scope_kind, str(nursery_id))
 
 
-def password_fingerprint(nursery: Nursery) -> str:
+def password_fingerprint(password_hash: str | None) -> str:
     """Changes whenever the password is set again or cleared, so older station tokens stop working."""
-    return hashlib.sha256((nursery.entry_exit_password_hash or "").encode()).hexdigest()[:16]
+    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
+
+
+def _token(nursery_id: int, password_hash: str | None, now: datetime) -> IssuedToken:
+    minutes = get_settings().entry_logs_token_hours * 60
+    pwf = password_fingerprint(password_hash)
+    return issue_token(subject=str(nursery_id), kind=TOKEN_KIND, now=now, minutes=minutes, pwf=pwf)
 
 
 def issue_station_token(nursery: Nursery, *, now: datetime) -> IssuedToken:
-    minutes = get_settings().entry_logs_token_hours * 60
-    return issue_token(subject=str(nursery.id), kind=TOKEN_KIND, now=now, minutes=minutes, pwf=password_fingerprint(nursery))
+    return _token(nursery.id, nursery.entry_exit_password_hash, now)
 
 
 def _audit_login(db: Session, *, actor: Actor, action: str, code: str, nursery: Nursery | None, reason: str, now: datetime) -> None:
@@ -88,23 +96,32 @@ def login(db: Session, *, nursery_code: str, password: str, actor: Actor, now: d
     return StationLogin(nursery=nursery, token=issue_station_token(nursery, now=now))
 
 
-def authenticate(db: Session, *, token: str, client_address: str | None, request_id: str | None) -> Station:
-    """The station a token belongs to, as long as its nursery still has the same entry-exit password."""
-    claims = decode_station_claims(token)
-    nursery = db.get(Nursery, claims["nursery_id"])
-    if nursery is None or not nursery.entry_exit_password_hash or claims.get("pwf") != password_fingerprint(nursery):
-        raise Unauthorized(labels.STATION_DISABLED, code="station_disabled")
-    actor = Actor(type="station", id=str(nursery.id), label=nursery.code, client_address=client_address, request_id=request_id)
-    return Station(nursery_id=nursery.id, nursery_name=nursery.name, scope=station_scope(nursery.id), actor=actor)
-
-
-def decode_station_claims(token: str) -> dict:
-    claims = decode_token(token, kind=TOKEN_KIND)
+def station_claims(authorization: str) -> StationClaims:
+    """The claims of the station token in an Authorization header's value (401 when missing or invalid)."""
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("ログインが必要です", code="not_authenticated")
+    claims = decode_token(token.strip(), kind=TOKEN_KIND)
     if not str(claims["sub"]).isdigit():
         raise Unauthorized("認証トークンが不正です", code="invalid_token")
-    return claims | {"nursery_id": int(claims["sub"])}
+    return StationClaims(nursery_id=int(claims["sub"]), pwf=str(claims.get("pwf", "")))
 
 
-def heartbeat(db: Session, *, station: Station, now: datetime) -> IssuedToken:
+_NURSERY_PASSWORD = select(Nursery.entry_exit_password_hash).where(Nursery.id == bindparam("nursery_id"))
+
+
+def admit(claims: StationClaims, password_hash: str | None) -> str:
+    """The nursery's password hash, as long as the token was issued under it (else 401 station_disabled)."""
+    if not password_hash or claims.pwf != password_fingerprint(password_hash):
+        raise Unauthorized(labels.STATION_DISABLED, code="station_disabled")
+    return password_hash
+
+
+def admitted_password_hash(claims: StationClaims) -> Work[str]:
+    """Read the nursery's password hash and admit the station under it."""
+    return admit(claims, (yield Query(_NURSERY_PASSWORD, {"nursery_id": claims.nursery_id}, fetch="scalar")))
+
+
+def heartbeat(claims: StationClaims, now: datetime) -> Work[IssuedToken]:
     """A fresh 8-hour token for a station that is still allowed in."""
-    return issue_station_token(db.get(Nursery, station.nursery_id), now=now)
+    return _token(claims.nursery_id, (yield from admitted_password_hash(claims)), now)

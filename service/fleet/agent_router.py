@@ -1,20 +1,13 @@
 """The store agent's API: enrolment, heartbeats, command progress, firmware, diagnostics, token rotation.
 
 The two heartbeat routes are the hot path (every terminal, every few minutes): they read the raw body with pydantic's
-JSON parser and are served by `AgentLane` before the request enters the middleware stack. They stay ordinary routes
-too: declared here, listed in OpenAPI, reachable through FastAPI's routing, and their errors rendered by the app's
-handlers.
+JSON parser and are served by the fast lane (service/lanes.py) before the request enters the middleware stack.
 """
 
-import time
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
-from starlette.types import Receive, Scope, Send
 
 from service.audit.service import Actor
 from service.database import utcnow
@@ -22,10 +15,9 @@ from service.deps import DbSession, client_address, current_request_id
 from service.fleet import agents, firmware, heartbeats, terminals
 from service.fleet.dependencies import AgentTerminal, terminal_holding, token_hash_of
 from service.fleet.schemas import DiagnosticsIn, EnrollIn, EnrollOut, HeartbeatIn, HeartbeatReply, ProgressIn, TokenOut
-from service.observability import BodyGuard, RequestHead, request_id_var, request_metrics
+from service.lanes import LaneRequest, LaneRoute, answer_route, body_schema, parse_body
 
 router = APIRouter(prefix="/fleet/agent", tags=["fleet-agent"])
-JSON = "application/json"
 
 
 def terminal_actor(request: Request, terminal: AgentTerminal) -> Actor:
@@ -55,132 +47,41 @@ def enroll(body: EnrollIn, db: DbSession, actor: Annotated[Actor, Depends(anonym
     )
 
 
-def _inline_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The model's JSON schema with nested models written in place (a route's openapi_extra cannot add components)."""
-    schema = model.model_json_schema()
-    definitions = schema.pop("$defs", {})
-
-    def expand(node: Any) -> Any:
-        if isinstance(node, list):
-            return [expand(item) for item in node]
-        if not isinstance(node, dict):
-            return node
-        if "$ref" in node:
-            return expand(definitions[node["$ref"].removeprefix("#/$defs/")])
-        return {key: expand(value) for key, value in node.items()}
-
-    return expand(schema)
-
-
-HEARTBEAT_BODY = {"requestBody": {"required": True, "content": {JSON: {"schema": _inline_schema(HeartbeatIn)}}}}
+HEARTBEAT_BODY = body_schema(HeartbeatIn)
 VALID = b'{"valid":true}'
 reply_json = HeartbeatReply.__pydantic_serializer__.to_json
 
 
-def heartbeat_body(raw: bytes) -> HeartbeatIn:
-    """The body parsed by pydantic's JSON parser; errors as FastAPI reports a body (400 malformed JSON, else 422)."""
-    try:
-        return HeartbeatIn.model_validate_json(raw)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_context=False, include_input=False)
-        raise RequestValidationError([error | {"loc": ("body", *error["loc"])} for error in errors]) from None
-
-
-async def store_heartbeat(authorization: str, raw: bytes) -> bytes:
+async def store_heartbeat(request: LaneRequest) -> tuple[int, bytes]:
     """Authenticated and stored durably in one group-committed transaction; the answer carries the waiting commands."""
-    token_hash = token_hash_of(authorization)
-    return reply_json(await heartbeats.record(heartbeats.Beat(token_hash, heartbeat_body(raw))))
+    token_hash = token_hash_of(request.head.authorization)
+    beat = heartbeats.Beat(token_hash, parse_body(HeartbeatIn, request.body))
+    return 200, reply_json(await heartbeats.record(beat))
 
 
-async def check_heartbeat(authorization: str, raw: bytes) -> bytes:
+async def check_heartbeat(request: LaneRequest) -> tuple[int, bytes]:
     """The same checks as storing, storing nothing."""
-    await terminal_holding(token_hash_of(authorization))
-    heartbeat_body(raw)
-    return VALID
-
-
-async def _answer(handler: Callable[[str, bytes], Awaitable[bytes]], request: Request) -> Response:
-    return Response(await handler(request.headers.get("authorization", ""), await request.body()), media_type=JSON)
+    await terminal_holding(token_hash_of(request.head.authorization))
+    parse_body(HeartbeatIn, request.body)
+    return 200, VALID
 
 
 @router.post("/heartbeat", response_model=HeartbeatReply, openapi_extra=HEARTBEAT_BODY)
 async def heartbeat(request: Request) -> Response:
     """Authenticated and stored durably in one group-committed transaction; the answer carries the waiting commands."""
-    return await _answer(store_heartbeat, request)
+    return await answer_route(store_heartbeat, request)
 
 
 @router.post("/heartbeat/validate", openapi_extra=HEARTBEAT_BODY)
 async def validate_heartbeat(request: Request) -> Response:
     """The same checks as /heartbeat, storing nothing: a dry run for agents and the bench's baseline."""
-    return await _answer(check_heartbeat, request)
+    return await answer_route(check_heartbeat, request)
 
 
-class AgentLane:
-    """Serves the heartbeat routes ahead of the middleware stack, FastAPI's routing and dependency solving.
-
-    The platform's request id, body guard, metrics (labelled with the declared route's template) and error handlers
-    apply as on every route. A heartbeat that succeeds is counted but not written to the access log, which would
-    otherwise carry thousands of lines a second; refused ones are logged. CORS does not apply: agents are no browsers.
-    """
-
-    def __init__(self, app: FastAPI, prefix: str) -> None:
-        self.app = app
-        self.guard = BodyGuard()
-        handlers = {heartbeat: store_heartbeat, validate_heartbeat: check_heartbeat}
-        self.routes = {
-            prefix + r.path: (r.path, handlers[r.endpoint])
-            for r in router.routes
-            if getattr(r, "endpoint", None) in handlers
-        }
-
-    async def serve(self, scope: Scope, receive: Receive, send: Send) -> bool:
-        """Answer the request when it is a heartbeat route's; False (nothing read) for any other request."""
-        lane = self.routes.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
-        if lane is None:
-            return False
-        started = time.perf_counter()
-        head = RequestHead.of(scope)
-        token = request_id_var.set(head.request_id)
-        status = 500
-        try:
-            status = await self._answer(scope, receive, send, head, lane[1])
-        finally:
-            request_id_var.reset(token)
-            request_metrics.record(
-                "POST", lane[0], scope["path"], status, time.perf_counter() - started, log_success=False
-            )
-        return True
-
-    async def _answer(self, scope: Scope, receive: Receive, send: Send, head: RequestHead, handler) -> int:
-        """Run the handler on the guarded body and send its answer (or the app's rendering of its error); the status."""
-        try:
-            raw = await self.guard.read(scope, receive, head)
-            if raw is None:
-                return 499  # the client went away before its body arrived
-            body = await handler(head.authorization, raw)
-        except Exception as exc:
-            scope["app"] = self.app
-            response = await _error_response(self.app, Request(scope, receive, send), exc)
-            response.headers["x-request-id"] = head.request_id
-            await response(scope, receive, send)
-            return response.status_code
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", b"%d" % len(body)),
-            (b"x-request-id", head.request_id.encode()),
-        ]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
-        return 200
-
-
-async def _error_response(app: FastAPI, request: Request, exc: Exception) -> Response:
-    """What the app's exception handler for this error (or its nearest base class) answers."""
-    for kind in type(exc).__mro__:
-        handler = app.exception_handlers.get(kind)
-        if handler is not None:
-            return await handler(request, exc)
-    raise exc
+LANE_ROUTES = (
+    LaneRoute(router.prefix + "/heartbeat", store_heartbeat),
+    LaneRoute(router.prefix + "/heartbeat/validate", check_heartbeat),
+)
 
 
 @router.post("/commands/{command_id}/progress", status_code=204)

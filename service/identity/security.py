@@ -1,5 +1,6 @@
 """Password hashing and JWT tokens."""
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -8,6 +9,7 @@ from typing import Any
 
 import bcrypt
 import jwt
+from jwt.algorithms import HMACAlgorithm
 
 from service.config import get_settings
 from service.errors import Unauthorized
@@ -37,6 +39,20 @@ def burn_password_check(password: str) -> None:
     bcrypt.checkpw(password.encode()[:MAX_PASSWORD_BYTES], _dummy_hash())
 
 
+class _PreparedHMAC(HMACAlgorithm):
+    """HMAC whose secret is checked (not a PEM, SSH, DER or JWK key) once per secret instead of on every token:
+    those checks cost more than signing a token, and stations and agents present tokens many times a minute."""
+
+    @lru_cache(maxsize=8)  # noqa: B019 (the three registered instances live as long as the process)
+    def prepare_key(self, key: str | bytes) -> bytes:
+        return super().prepare_key(key)
+
+
+for _name, _hash in (("HS256", HMACAlgorithm.SHA256), ("HS384", HMACAlgorithm.SHA384), ("HS512", HMACAlgorithm.SHA512)):
+    jwt.unregister_algorithm(_name)
+    jwt.register_algorithm(_name, _PreparedHMAC(_hash))
+
+
 @dataclass(frozen=True)
 class IssuedToken:
     token: str
@@ -54,19 +70,25 @@ def issue_token(*, subject: str, kind: str, now: datetime, minutes: int | None =
 
 
 def decode_token(token: str, *, kind: str) -> dict[str, Any]:
+    """The token's claims once its signature, required claims and expiry are checked (401 otherwise)."""
     settings = get_settings()
+    claims = _verified_claims(token, settings.secret_key, settings.jwt_algorithm, settings.jwt_leeway_seconds)
+    if claims["exp"] + settings.jwt_leeway_seconds <= time.time():
+        raise Unauthorized("トークンの有効期限が切れています。再度ログインしてください", code="token_expired")
+    if claims.get("kind") != kind:
+        raise Unauthorized("認証トークンが不正です", code="invalid_token")
+    return dict(claims)
+
+
+@lru_cache(maxsize=8192)
+def _verified_claims(token: str, secret_key: str, algorithm: str, leeway: int) -> dict[str, Any]:
+    """Signature and claims checked once per token string: stations and agents present the same token many times,
+    and PyJWT re-validates the key on every call. Expiry is checked again by the caller on every use."""
     try:
-        claims = jwt.decode(
-            token,
-            settings.secret_key,
-            algorithms=[settings.jwt_algorithm],
-            leeway=settings.jwt_leeway_seconds,
-            options={"require": ["exp", "iat", "sub", "jti"]},
+        return jwt.decode(
+            token, secret_key, algorithms=[algorithm], leeway=leeway, options={"require": ["exp", "iat", "sub", "jti"]}
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("トークンの有効期限が切れています。再度ログインしてください", code="token_expired") from exc
     except jwt.InvalidTokenError as exc:
         raise Unauthorized("認証トークンが不正です", code="invalid_token") from exc
-    if claims.get("kind") != kind:
-        raise Unauthorized("認証トークンが不正です", code="invalid_token")
-    return claims

@@ -66,3 +66,14 @@ def truncate_all(engine: Engine, metadata: MetaData) -> None:
 
 def _has_sqlite_sequence(conn) -> bool:
     return conn.execute(text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")).first() is not None
+
+
+def drop_other_connections(engine: Engine) -> int:
+    """Terminate every other session on the PostgreSQL test database, as a restart would; how many were dropped."""
+    with engine.connect() as connection:
+        return connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar()

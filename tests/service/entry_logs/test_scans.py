@@ -4,9 +4,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from service.database import utcnow
+from service.database import get_engine, utcnow
 from service.entry_logs.models import EntryLog
 from tests.service.entry_logs.world import scan
+from tests.support.database import drop_other_connections
 
 
 def log_count(db) -> int:
@@ -131,3 +132,17 @@ def test_the_answer_carries_the_client_scan_id_of_the_log_it_returns(client, sak
         (201, "kiosk-1"), (200, "kiosk-1"), (200, "kiosk-1"), (201, None),
     ]
     assert double.json()["duplicate"] is True and double.json()["id"] == written.json()["id"]
+
+
+@pytest.mark.postgres_only
+def test_scans_and_heartbeats_go_on_after_the_database_dropped_every_connection(client, db, sakura):
+    """The station lane's connections die with the others (a database restart); the next requests are served on new
+    ones, and nothing is written twice."""
+    first = scan(client, sakura, sakura.parents[0].id, clientScanId="before-drop")
+    assert first.status_code == 201
+    assert drop_other_connections(get_engine()) >= 1
+    assert client.post("/api/auth/heartbeat", headers=sakura.station_headers).status_code == 200
+    assert scan(client, sakura, sakura.parents[1].id, clientScanId="after-drop").status_code == 201
+    assert scan(client, sakura, sakura.parents[0].id, clientScanId="before-drop").json()["duplicate"] is True
+    stored = db.scalars(select(EntryLog.client_scan_id).order_by(EntryLog.id)).all()
+    assert stored == ["before-drop", "after-drop"]

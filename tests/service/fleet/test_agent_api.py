@@ -1,10 +1,11 @@
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from service.database import get_engine
 from service.fleet.models import Alert, Command, MetricSample, Terminal, TerminalEvent
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import agent_headers, beat, make_customer, make_terminal, send, user_headers
+from tests.support.database import drop_other_connections
 
 ENROLL = "/api/fleet/agent/enroll"
 
@@ -225,14 +226,7 @@ def test_heartbeats_are_stored_after_the_database_dropped_every_connection(clien
     _, token = make_terminal(db, make_customer(db))
     db.commit()
     assert send(client, token, cpu=11.0).status_code == 200
-    with get_engine().connect() as connection:
-        dropped = connection.execute(
-            text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        ).scalar()
-    assert dropped >= 1
+    assert drop_other_connections(get_engine()) >= 1
     assert [send(client, token, cpu=cpu).status_code for cpu in (22.0, 33.0)] == [200, 200]
     assert db.scalars(select(MetricSample.cpu).order_by(MetricSample.id)).all() == [11.0, 22.0, 33.0]
     assert db.scalar(select(Terminal.cpu_usage)) == 33.0

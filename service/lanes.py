@@ -1,0 +1,319 @@
+"""Fast lanes: the few hot routes (agent heartbeats, station scans and heartbeats) answered before the middleware stack.
+
+A lane route is declared twice over: as an ordinary FastAPI route (listed in OpenAPI, reachable through the routing,
+its errors rendered by the app's handlers) and as a `LaneRoute` whose handler takes the raw request and answers bytes.
+`Lanes` serves the latter ahead of the middleware stack, FastAPI's routing and dependency solving, which cost several
+times the handler's own work on these paths. The platform's request id, body guard, metrics (labelled with the
+declared route's template) and error rendering apply as on every route. A request that succeeds is counted but not
+written to the access log, which would otherwise carry hundreds of lines a second; refused ones are logged. CORS does
+not apply: agents and stations are no cross-origin browsers.
+
+A lane's database work is written once as a generator of prepared statements (`Work`) and driven by `LaneDatabase`:
+on PostgreSQL from the event loop on a few async psycopg connections, on SQLite on one thread. (psycopg's pipeline
+mode was measured slower for these short transactions: it polls the socket several times per statement.)
+"""
+
+import asyncio
+import threading
+import time
+from collections.abc import Awaitable, Callable, Generator, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple, TypeVar
+
+import psycopg
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from psycopg import AsyncConnection
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Connection, Executable, make_url
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import DBAPIError
+from starlette.types import Receive, Scope, Send
+
+from service.config import get_settings
+from service.database import get_engine
+from service.observability import BodyGuard, RequestHead, request_id_var, request_metrics
+
+JSON = "application/json"
+Model = TypeVar("Model", bound=BaseModel)
+Result = TypeVar("Result")
+
+
+@dataclass(frozen=True, slots=True)
+class LaneRequest:
+    scope: Scope
+    head: RequestHead
+    body: bytes
+
+    @property
+    def client_address(self) -> str:
+        client = self.scope.get("client")
+        return client[0] if client else "unknown"
+
+
+Handler = Callable[[LaneRequest], Awaitable[tuple[int, bytes]]]
+
+
+@dataclass(frozen=True)
+class LaneRoute:
+    """A POST route (its path within the API prefix, as declared on its router) answered by `handler`."""
+
+    path: str
+    handler: Handler
+
+
+def parse_body(model: type[Model], raw: bytes) -> Model:
+    """The body parsed by pydantic's JSON parser; errors as FastAPI reports a body (400 malformed JSON, else 422)."""
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
+        raise RequestValidationError([error | {"loc": ("body", *error["loc"])} for error in errors]) from None
+
+
+def body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """A lane route's `openapi_extra`: its JSON body, the model's schema with nested models written in place
+    (a route's openapi_extra cannot add components)."""
+    schema = model.model_json_schema(by_alias=True)
+    definitions = schema.pop("$defs", {})
+
+    def expand(node: Any) -> Any:
+        if isinstance(node, list):
+            return [expand(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            return expand(definitions[node["$ref"].removeprefix("#/$defs/")])
+        return {key: expand(value) for key, value in node.items()}
+
+    return {"requestBody": {"required": True, "content": {JSON: {"schema": expand(schema)}}}}
+
+
+async def answer_route(handler: Handler, request: Request) -> Response:
+    """The ordinary route's body: the lane handler run on a Request that went through the routing."""
+    lane_request = LaneRequest(request.scope, RequestHead.of(request.scope), await request.body())
+    status, body = await handler(lane_request)
+    return Response(body, status_code=status, media_type=JSON)
+
+
+class Lanes:
+    """Answers the lane routes' POST requests ahead of the middleware stack; everything else goes on to the app."""
+
+    def __init__(self, app: FastAPI, prefix: str, routes: Iterable[LaneRoute]) -> None:
+        self.app = app
+        self.guard = BodyGuard()
+        self.routes = {prefix + route.path: route for route in routes}
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Answer the request when it is a lane route's; False (nothing read) for any other request."""
+        route = self.routes.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
+        if route is None:
+            return False
+        started = time.perf_counter()
+        head = RequestHead.of(scope)
+        token = request_id_var.set(head.request_id)
+        status = 500
+        try:
+            status = await self._answer(scope, receive, send, head, route.handler)
+        finally:
+            request_id_var.reset(token)
+            elapsed = time.perf_counter() - started
+            request_metrics.record("POST", route.path, scope["path"], status, elapsed, log_success=False)
+        return True
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, head: RequestHead, handler: Handler) -> int:
+        """Run the handler on the guarded body and send its answer (or the app's rendering of its error); the status."""
+        try:
+            raw = await self.guard.read(scope, receive, head)
+            if raw is None:
+                return 499  # the client went away before its body arrived
+            status, body = await handler(LaneRequest(scope, head, raw))
+        except Exception as exc:
+            scope["app"] = self.app
+            response = await _error_response(self.app, Request(scope, receive, send), exc)
+            response.headers["x-request-id"] = head.request_id
+            await response(scope, receive, send)
+            return response.status_code
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", b"%d" % len(body)),
+            (b"x-request-id", head.request_id.encode()),
+        ]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        return status
+
+
+async def _error_response(app: FastAPI, request: Request, exc: Exception) -> Response:
+    """What the app's exception handler for this error (or its nearest base class) answers."""
+    for kind in type(exc).__mro__:
+        handler = app.exception_handlers.get(kind)
+        if handler is not None:
+            return await handler(request, exc)
+    raise exc
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """One statement of a lane's database work: built once at import, run with `params`.
+
+    `fetch` says what the work gets back: "all" rows, the first column of the first row ("scalar"), or nothing.
+    """
+
+    statement: Executable
+    params: dict[str, Any]
+    fetch: Literal["all", "scalar", "none"] = "all"
+
+
+# A lane's database work, written once for both backends: a generator that yields its queries and receives their
+# answers, and returns its result. It never touches a connection itself.
+Work = Generator[Query, Any, Result]
+
+
+class DriverStatement(NamedTuple):
+    sql: str
+    defaults: dict[str, Any]
+
+
+_driver_statements: dict[int, tuple[Executable, DriverStatement]] = {}
+
+
+def driver_statement(statement: Executable) -> DriverStatement:
+    """The statement compiled once for psycopg: SQL text with %(name)s parameters and the compiled defaults."""
+    known = _driver_statements.get(id(statement))
+    if known is None or known[0] is not statement:
+        compiled = statement.compile(dialect=postgresql.psycopg.dialect())
+        known = _driver_statements[id(statement)] = (statement, DriverStatement(str(compiled), dict(compiled.params)))
+    return known[1]
+
+
+async def connect_async() -> AsyncConnection:
+    """An autocommit async connection to the service's PostgreSQL database (transactions are explicit blocks)."""
+    url = make_url(get_settings().effective_database_url).set(drivername="postgresql")
+    return await AsyncConnection.connect(url.render_as_string(hide_password=False), autocommit=True)
+
+
+def run_on_connection(connection: Connection, work: Work[Result]) -> Result:
+    """Drive the work on a SQLAlchemy connection (the caller holds the transaction)."""
+    answer = None
+    while True:
+        try:
+            query = work.send(answer)
+        except StopIteration as done:
+            return done.value
+        result = connection.execute(query.statement, query.params)
+        answer = result.all() if query.fetch == "all" else result.scalar() if query.fetch == "scalar" else None
+
+
+async def run_on_driver(connection: AsyncConnection, work: Work[Result]) -> Result:
+    """Drive the work on a psycopg connection."""
+    answer = None
+    while True:
+        try:
+            query = work.send(answer)
+        except StopIteration as done:
+            return done.value
+        statement = driver_statement(query.statement)
+        cursor = await connection.execute(statement.sql, statement.defaults | query.params)
+        answer = None
+        if query.fetch == "all":
+            answer = await cursor.fetchall()
+        elif query.fetch == "scalar":
+            row = await cursor.fetchone()
+            answer = row[0] if row else None
+
+
+class LaneDatabase:
+    """Runs lane work in one transaction: on PostgreSQL from the event loop on a few async psycopg connections per
+    worker; on SQLite on one thread keeping its own SQLAlchemy connection. No pool checkout, ping, ORM session or
+    (on PostgreSQL) thread hop per request. A broken connection is replaced and the work run once more on a new one:
+    lane work is safe to repeat (an idempotency key, or nothing written)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.executor: ThreadPoolExecutor | None = None
+        self.local = threading.local()
+        self.pools: dict[int, _DriverPool] = {}
+
+    async def run(self, work: Callable[..., Work[Result]], *args: Any) -> Result:
+        """`work(*args)` inside one transaction: committed, or rolled back when it raises."""
+        return await self._run(work, args, transaction=True)
+
+    async def read(self, work: Callable[..., Work[Result]], *args: Any) -> Result:
+        """`work(*args)` when it only reads, in one statement: on PostgreSQL no transaction block around it."""
+        return await self._run(work, args, transaction=False)
+
+    async def _run(self, work: Callable[..., Work[Result]], args: tuple[Any, ...], *, transaction: bool) -> Result:
+        if get_settings().is_sqlite:
+            return await asyncio.get_running_loop().run_in_executor(self._thread(), self._in_thread, work, args)
+        return await self._pool().run(work, args, transaction=transaction)
+
+    def _pool(self) -> "_DriverPool":
+        loop = asyncio.get_running_loop()
+        pool = self.pools.get(id(loop))
+        if pool is None or pool.loop is not loop:
+            pool = self.pools[id(loop)] = _DriverPool(loop, get_settings().lane_connections)
+        return pool
+
+    def _thread(self) -> ThreadPoolExecutor:
+        if self.executor is None:
+            self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"lane-{self.name}")
+        return self.executor
+
+    def _connection(self) -> Connection:
+        connection: Connection | None = getattr(self.local, "connection", None)
+        engine = get_engine()
+        if connection is None or connection.closed or connection.invalidated or connection.engine is not engine:
+            connection = self.local.connection = engine.connect()
+        return connection
+
+    def _in_thread(self, work: Callable[..., Work[Result]], args: tuple[Any, ...]) -> Result:
+        for attempt in (1, 2):
+            connection = self._connection()
+            try:
+                with connection.begin():
+                    return run_on_connection(connection, work(*args))
+            except DBAPIError as exc:
+                if not exc.connection_invalidated or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+
+class _DriverPool:
+    """Up to `size` autocommit psycopg connections of one event loop, each serving one transaction at a time."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, size: int) -> None:
+        self.loop = loop
+        self.slots = asyncio.Semaphore(size)
+        self.idle: list[AsyncConnection] = []
+
+    async def run(self, work: Callable[..., Work[Result]], args: tuple[Any, ...], *, transaction: bool) -> Result:
+        async with self.slots:
+            for attempt in (1, 2):
+                connection = self.idle.pop() if self.idle else await connect_async()
+                try:
+                    if transaction:
+                        async with connection.transaction():
+                            result = await run_on_driver(connection, work(*args))
+                    else:
+                        result = await run_on_driver(connection, work(*args))
+                except psycopg.OperationalError:
+                    # Broken (a restart breaks the idle ones too) or a deadlock: the work runs again on a new connection.
+                    for stale in [connection, *self.idle]:
+                        await stale.close()
+                    self.idle.clear()
+                    if attempt == 2:
+                        raise
+                    continue
+                except BaseException:
+                    self._give_back(connection)
+                    raise
+                self._give_back(connection)
+                return result
+        raise AssertionError("unreachable")
+
+    def _give_back(self, connection: AsyncConnection) -> None:
+        if not connection.closed and connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            self.idle.append(connection)
