@@ -42,8 +42,13 @@ class Event:
     message: str
 
     def as_json(self) -> dict[str, str]:
-        return {"client_event_id": self.client_event_id, "occurred_at": self.occurred_at, "level": self.level,
-                "kind": self.kind, "message": self.message}
+        return {
+            "client_event_id": self.client_event_id,
+            "occurred_at": self.occurred_at,
+            "level": self.level,
+            "kind": self.kind,
+            "message": self.message,
+        }
 
 
 def new_event(level: Level, kind: str, message: str, now: datetime | None = None) -> Event:
@@ -82,8 +87,9 @@ class EventBuffer:
             )
             overflow = self._count() - self.max_events
             if overflow > 0:
-                self._db.execute("DELETE FROM event WHERE seq IN (SELECT seq FROM event ORDER BY seq LIMIT ?)",
-                                 (overflow,))
+                self._db.execute(
+                    "DELETE FROM event WHERE seq IN (SELECT seq FROM event ORDER BY seq LIMIT ?)", (overflow,)
+                )
                 self._db.execute(
                     "INSERT INTO counter (name, value) VALUES ('dropped', ?) "
                     "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",

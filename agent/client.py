@@ -88,16 +88,26 @@ def now_iso(now: datetime | None = None) -> str:
 
 
 def enroll_body(*, code: str, serial_number: str, firmware_version: str) -> dict[str, str]:
-    return {"enrollment_code": code, "serial_number": serial_number, "firmware_version": firmware_version,
-            "agent_version": AGENT_VERSION}
+    return {
+        "enrollment_code": code,
+        "serial_number": serial_number,
+        "firmware_version": firmware_version,
+        "agent_version": AGENT_VERSION,
+    }
 
 
-def heartbeat_body(*, status: DeviceStatus, firmware_version: str, load: HostLoad, events: list[Event],
-                   now: datetime | None = None) -> dict[str, Any]:
+def heartbeat_body(
+    *, status: DeviceStatus, firmware_version: str, load: HostLoad, events: list[Event], now: datetime | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "sent_at": now_iso(now), "status": status.state, "firmware_version": firmware_version,
-        "cpu": _percent(load.cpu), "memory": _percent(load.memory), "disk": _percent(load.disk),
-        "agent_version": AGENT_VERSION, "events": [e.as_json() for e in events[:MAX_EVENTS_PER_HEARTBEAT]],
+        "sent_at": now_iso(now),
+        "status": status.state,
+        "firmware_version": firmware_version,
+        "cpu": _percent(load.cpu),
+        "memory": _percent(load.memory),
+        "disk": _percent(load.disk),
+        "agent_version": AGENT_VERSION,
+        "events": [e.as_json() for e in events[:MAX_EVENTS_PER_HEARTBEAT]],
     }
     if status.state == "error":
         body["error_message"] = (status.error_message or "terminal error")[:500]
@@ -109,8 +119,11 @@ def _percent(value: float) -> float:
 
 
 def progress_body(*, state: str, progress: int, message: str) -> dict[str, Any]:
-    return {"state": state, "progress": max(0, min(100, int(progress))),
-            "message": message[:MAX_PROGRESS_MESSAGE_CHARS]}
+    return {
+        "state": state,
+        "progress": max(0, min(100, int(progress))),
+        "message": message[:MAX_PROGRESS_MESSAGE_CHARS],
+    }
 
 
 def check_response(response: httpx.Response) -> Any:
@@ -164,8 +177,10 @@ def parse_interval(value: Any) -> int:
 
 def parse_enrollment(data: Any) -> Enrollment:
     return Enrollment(
-        terminal_id=_field(data, "terminal_id", int), serial_number=_field(data, "serial_number", str),
-        token=_field(data, "token", str), interval_seconds=parse_interval(_field(data, "interval_seconds", int)),
+        terminal_id=_field(data, "terminal_id", int),
+        serial_number=_field(data, "serial_number", str),
+        token=_field(data, "token", str),
+        interval_seconds=parse_interval(_field(data, "interval_seconds", int)),
     )
 
 
@@ -228,8 +243,11 @@ class AgentClient:
         self._call("POST", f"{API}/commands/{command_id}/progress", json=body)
 
     def upload_diagnostics(self, command_id: str, lines: list[str]) -> None:
-        self._call("POST", DIAGNOSTICS_PATH, json={"command_id": _id_value(command_id), "collected_at": now_iso(),
-                                                   "lines": lines})
+        self._call(
+            "POST",
+            DIAGNOSTICS_PATH,
+            json={"command_id": _id_value(command_id), "collected_at": now_iso(), "lines": lines},
+        )
 
     def rotate_token(self) -> str:
         token = _field(self._call("POST", ROTATE_PATH), "token", str)

@@ -73,8 +73,16 @@ def tail_lines(paths: list[Path], n: int) -> list[str]:
 class CommandRunner:
     """Carries out one command at a time and reports its progress."""
 
-    def __init__(self, *, client: AgentClient, device: TC200Device, store: StateStore, firmware_dir: Path,
-                 log_path: Path | None, record_event: Callable[[Event], None]) -> None:
+    def __init__(
+        self,
+        *,
+        client: AgentClient,
+        device: TC200Device,
+        store: StateStore,
+        firmware_dir: Path,
+        log_path: Path | None,
+        record_event: Callable[[Event], None],
+    ) -> None:
         self.client = client
         self.device = device
         self.store = store
@@ -123,8 +131,12 @@ class CommandRunner:
         level_no = logging.INFO if state == "succeeded" else logging.ERROR
         log.log(level_no, "command %s %s: %s", command.id, state, message)
         self.record_event(new_event(level, f"command_{state}", f"{command.type} #{command.id}: {message}"))
-        report = {"state": state, "progress": 100 if state == "succeeded" else 0, "message": message,
-                  "reported": reported}
+        report = {
+            "state": state,
+            "progress": 100 if state == "succeeded" else 0,
+            "message": message,
+            "reported": reported,
+        }
         self.store.state.commands[command.id] = report
         self.store.save()
         if not reported:
@@ -132,8 +144,9 @@ class CommandRunner:
 
     def _send_final(self, command_id: str, report: dict) -> None:
         try:
-            self.client.report_progress(command_id, state=report["state"], progress=report["progress"],
-                                        message=report["message"])
+            self.client.report_progress(
+                command_id, state=report["state"], progress=report["progress"], message=report["message"]
+            )
         except Rejected as exc:
             log.warning("server refused the final report of command %s: %s", command_id, exc)
         except AgentError as exc:
@@ -174,19 +187,22 @@ class CommandRunner:
         size = image.stat().st_size
         if size != params.size:
             raise CommandFailed(
-                f"サイズが一致しません（期待 {params.size} バイト、受信 {size} バイト）。インストールしません")
+                f"サイズが一致しません（期待 {params.size} バイト、受信 {size} バイト）。インストールしません"
+            )
         actual = sha256_of(image)
         if actual != params.sha256:
-            log.error("firmware %s rejected: sha256 %s does not match the announced %s", params.version, actual,
-                      params.sha256)
+            log.error(
+                "firmware %s rejected: sha256 %s does not match the announced %s", params.version, actual, params.sha256
+            )
             raise CommandFailed(f"sha256 が一致しません（受信 {actual[:12]}…）。インストールしません")
 
     def _install(self, command: Command, params: FirmwareParams, image: Path) -> None:
         message = f"ファームウェア {params.version} をインストール中"
         self._progress(command, "installing", 0, message)
         try:
-            self.device.install_firmware(image, params.version,
-                                         lambda pct: self._progress(command, "installing", pct, message))
+            self.device.install_firmware(
+                image, params.version, lambda pct: self._progress(command, "installing", pct, message)
+            )
         except DeviceError as exc:
             raise CommandFailed(f"端末がインストールに失敗しました: {exc}") from None
 

@@ -67,12 +67,17 @@ class AgentConfig:
 
     def __post_init__(self) -> None:
         check(self.device in DEVICE_KINDS, "device", f"must be one of {', '.join(DEVICE_KINDS)}")
-        check(MIN_INTERVAL_SECONDS <= self.interval_seconds <= MAX_INTERVAL_SECONDS, "interval_seconds",
-               f"must be between {MIN_INTERVAL_SECONDS} and {MAX_INTERVAL_SECONDS}")
-        check(self.interval_override_seconds == 0
-               or MIN_INTERVAL_SECONDS <= self.interval_override_seconds <= MAX_INTERVAL_SECONDS,
-               "interval_override_seconds",
-               f"must be 0 (follow the server) or {MIN_INTERVAL_SECONDS}-{MAX_INTERVAL_SECONDS}")
+        check(
+            MIN_INTERVAL_SECONDS <= self.interval_seconds <= MAX_INTERVAL_SECONDS,
+            "interval_seconds",
+            f"must be between {MIN_INTERVAL_SECONDS} and {MAX_INTERVAL_SECONDS}",
+        )
+        check(
+            self.interval_override_seconds == 0
+            or MIN_INTERVAL_SECONDS <= self.interval_override_seconds <= MAX_INTERVAL_SECONDS,
+            "interval_override_seconds",
+            f"must be 0 (follow the server) or {MIN_INTERVAL_SECONDS}-{MAX_INTERVAL_SECONDS}",
+        )
         for name in ("splay_seconds", "backoff_initial_seconds", "backoff_max_seconds", "token_rotate_days"):
             check(getattr(self, name) >= 0, name, "must not be negative")
         for name in ("request_timeout_seconds", "serial_timeout_seconds", "buffer_max_events", "log_max_bytes"):

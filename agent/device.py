@@ -102,8 +102,13 @@ class SimulatedBehaviour:
 class SimulatedTC200(TC200Device):
     """A TC-200 in memory, with a log of what happened to it."""
 
-    def __init__(self, serial_number: str, firmware_version: str = "1.0.0",
-                 behaviour: SimulatedBehaviour | None = None, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        serial_number: str,
+        firmware_version: str = "1.0.0",
+        behaviour: SimulatedBehaviour | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         self._serial = serial_number
         self._version = firmware_version
         self.behaviour = behaviour or SimulatedBehaviour()
@@ -130,8 +135,9 @@ class SimulatedTC200(TC200Device):
 
     def _load(self) -> HostLoad:
         cpu = self._rng.uniform(91, 99) if self.behaviour.high_cpu else self._rng.uniform(3, 30)
-        return HostLoad(cpu=round(cpu, 1), memory=round(self._rng.uniform(30, 60), 1),
-                        disk=round(self._rng.uniform(40, 70), 1))
+        return HostLoad(
+            cpu=round(cpu, 1), memory=round(self._rng.uniform(30, 60), 1), disk=round(self._rng.uniform(40, 70), 1)
+        )
 
     def install_firmware(self, path: Path, version: str, progress: ProgressCallback) -> None:
         digest = sha256_of(path)
@@ -261,8 +267,13 @@ class SerialResponder:
     _handlers: dict[str, Callable[[list[str]], None]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self._handlers = {"SERIAL": self._serial, "VERSION": self._version, "STATUS": self._status,
-                          "LOGS": self._logs, "INSTALL": self._install}
+        self._handlers = {
+            "SERIAL": self._serial,
+            "VERSION": self._version,
+            "STATUS": self._status,
+            "LOGS": self._logs,
+            "INSTALL": self._install,
+        }
 
     def _write(self, line: str) -> None:
         self.stream.write((line + "\n").encode())

@@ -82,8 +82,14 @@ def configure_logging(config: AgentConfig) -> None:
 class Agent:
     """One store PC's agent, driven a cycle at a time by run_once() or continuously by run()."""
 
-    def __init__(self, config: AgentConfig, *, device: TC200Device | None = None, http: httpx.Client | None = None,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        config: AgentConfig,
+        *,
+        device: TC200Device | None = None,
+        http: httpx.Client | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         self.config = config
         config.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.store = StateStore(config.token_path, config.state_path)
@@ -91,9 +97,14 @@ class Agent:
         self.device = device or open_device(config)
         self.http = http or new_http_client(config)
         self.client = AgentClient(self.http, self.store.token())
-        self.commands = CommandRunner(client=self.client, device=self.device, store=self.store,
-                                      firmware_dir=config.firmware_dir, log_path=config.log_path,
-                                      record_event=self.buffer.append)
+        self.commands = CommandRunner(
+            client=self.client,
+            device=self.device,
+            store=self.store,
+            firmware_dir=config.firmware_dir,
+            log_path=config.log_path,
+            record_event=self.buffer.append,
+        )
         self._rng = rng or random.Random()
         self._failures = 0
         self._device_state: str | None = None
@@ -104,13 +115,15 @@ class Agent:
     @property
     def interval(self) -> int:
         """A pinned override, else the server's interval once it named one, else the configured one."""
-        return (self.config.interval_override_seconds or self.store.state.interval_seconds
-                or self.config.interval_seconds)
+        return (
+            self.config.interval_override_seconds or self.store.state.interval_seconds or self.config.interval_seconds
+        )
 
     def enroll(self, code: str) -> Enrollment:
         """Trade a one-time code for this terminal's own token and remember it."""
-        enrollment = self.client.enroll(code=code, serial_number=self.device.serial_number(),
-                                        firmware_version=self._firmware_version())
+        enrollment = self.client.enroll(
+            code=code, serial_number=self.device.serial_number(), firmware_version=self._firmware_version()
+        )
         state = self.store.state
         state.terminal_id, state.serial_number = enrollment.terminal_id, enrollment.serial_number
         state.interval_seconds = enrollment.interval_seconds
@@ -138,8 +151,12 @@ class Agent:
         self._device_state = status.state
         self._note_dropped_events()
         events = self.buffer.peek(MAX_EVENTS_PER_HEARTBEAT)
-        body = heartbeat_body(status=status, firmware_version=self._firmware_version(),
-                              load=status.load or host_load(self.config.state_dir), events=events)
+        body = heartbeat_body(
+            status=status,
+            firmware_version=self._firmware_version(),
+            load=status.load or host_load(self.config.state_dir),
+            events=events,
+        )
         try:
             reply = self.client.heartbeat(body)
         except TokenRejected:
@@ -204,12 +221,15 @@ class Agent:
     def _note_dropped_events(self) -> None:
         dropped = self.buffer.take_dropped()
         if dropped:
-            self.buffer.append(new_event("warning", "events_dropped",
-                                         f"バッファ上限のため古いイベント {dropped} 件を破棄しました"))
+            self.buffer.append(
+                new_event("warning", "events_dropped", f"バッファ上限のため古いイベント {dropped} 件を破棄しました")
+            )
 
     def _token_revoked(self) -> float:
-        log.error("the server rejected this terminal's token (revoked): heartbeats stop until the terminal is "
-                  "enrolled again with `python -m agent enroll --code <code>`")
+        log.error(
+            "the server rejected this terminal's token (revoked): heartbeats stop until the terminal is "
+            "enrolled again with `python -m agent enroll --code <code>`"
+        )
         self.store.forget_token()
         self.client.token = None
         self._told_waiting = True
@@ -221,8 +241,13 @@ class Agent:
         base = min(self.config.backoff_max_seconds, self.config.backoff_initial_seconds * 2 ** (self._failures - 1))
         delay = base * self._rng.uniform(0.5, 1.0)
         if exc is not None:
-            log.warning("heartbeat failed (%s, attempt %d); next try in %.0f s; %d events buffered",
-                        exc, self._failures, delay, len(self.buffer))
+            log.warning(
+                "heartbeat failed (%s, attempt %d); next try in %.0f s; %d events buffered",
+                exc,
+                self._failures,
+                delay,
+                len(self.buffer),
+            )
         return delay
 
     def _next_delay(self) -> float:
@@ -280,8 +305,12 @@ def _dispatch(agent: Agent, args: argparse.Namespace) -> int:
     command = args.command or "run"
     if command == "status":
         state = dataclasses.asdict(agent.store.state)
-        print(json.dumps({**state, "enrolled": agent.store.token() is not None, "buffered_events": len(agent.buffer)},
-                         ensure_ascii=False))
+        print(
+            json.dumps(
+                {**state, "enrolled": agent.store.token() is not None, "buffered_events": len(agent.buffer)},
+                ensure_ascii=False,
+            )
+        )
         return 0
     if command == "run":
         stop = threading.Event()

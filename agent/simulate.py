@@ -112,9 +112,14 @@ class Stats:
             return round(lat[min(len(lat) - 1, int(p * len(lat)))], 1) if lat else None
 
         return {
-            "terminals": terminals, "enrolled": self.enrolled, "reused_tokens": self.reused,
-            "heartbeats_ok": self.heartbeats, "heartbeats_failed": sum(self.failures.values()),
-            "failures": dict(self.failures), "events_sent": self.events_sent, "commands": dict(self.commands),
+            "terminals": terminals,
+            "enrolled": self.enrolled,
+            "reused_tokens": self.reused,
+            "heartbeats_ok": self.heartbeats,
+            "heartbeats_failed": sum(self.failures.values()),
+            "failures": dict(self.failures),
+            "events_sent": self.events_sent,
+            "commands": dict(self.commands),
             "duration_seconds": round(elapsed, 1),
             "heartbeats_per_second": round(self.heartbeats / elapsed, 2) if elapsed else 0.0,
             "latency_ms": {"p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99), "max": lat[-1] if lat else None},
@@ -139,8 +144,11 @@ class Simulation:
 
     def new_device(self, serial: str) -> SimulatedTC200:
         fails = self.rng.random() < self.options.fail_install_rate
-        behaviour = SimulatedBehaviour(report_load=True, high_cpu=self.rng.random() < self.options.high_cpu_rate,
-                                       fail_install="書き込みエラー（シミュレーション）" if fails else None)
+        behaviour = SimulatedBehaviour(
+            report_load=True,
+            high_cpu=self.rng.random() < self.options.high_cpu_rate,
+            fail_install="書き込みエラー（シミュレーション）" if fails else None,
+        )
         return SimulatedTC200(serial, "1.0.0", behaviour, rng=self.rng)
 
     def interval_for(self, server_interval: float) -> float:
@@ -164,8 +172,14 @@ class Simulation:
             except AgentError as exc:
                 return self._enrol_failed(serial, exc)
         self.stats.enrolled += 1
-        return SimTerminal(serial, enrollment.terminal_id, enrollment.token, device,
-                           self.interval_for(enrollment.interval_seconds), enrolled_now=True)
+        return SimTerminal(
+            serial,
+            enrollment.terminal_id,
+            enrollment.token,
+            device,
+            self.interval_for(enrollment.interval_seconds),
+            enrolled_now=True,
+        )
 
     def _enrol_failed(self, serial: str, exc: Exception) -> None:
         log.error("enrolment of %s failed: %s", serial, exc)
@@ -175,8 +189,16 @@ class Simulation:
     def restore(self, saved: dict[str, dict[str, Any]]) -> list[SimTerminal]:
         """Terminals enrolled by an earlier run, from the state file."""
         self.stats.reused += len(saved)
-        return [SimTerminal(serial, int(s["terminal_id"]), str(s["token"]), self.new_device(serial),
-                            self.interval_for(float(s.get("interval_seconds", 300)))) for serial, s in saved.items()]
+        return [
+            SimTerminal(
+                serial,
+                int(s["terminal_id"]),
+                str(s["token"]),
+                self.new_device(serial),
+                self.interval_for(float(s.get("interval_seconds", 300))),
+            )
+            for serial, s in saved.items()
+        ]
 
     # --- heartbeats -------------------------------------------------------------------------
 
@@ -194,8 +216,9 @@ class Simulation:
         terminal.pending += status_events(terminal.device_state, status)
         terminal.device_state = status.state
         events = terminal.pending[:MAX_EVENTS_PER_HEARTBEAT]
-        body = heartbeat_body(status=status, firmware_version=terminal.device.firmware_version(),
-                              load=status.load, events=events)
+        body = heartbeat_body(
+            status=status, firmware_version=terminal.device.firmware_version(), load=status.load, events=events
+        )
         async with self.gate:
             started = time.perf_counter()
             try:
@@ -212,7 +235,7 @@ class Simulation:
             self.stats.latencies_ms.append((time.perf_counter() - started) * 1000)
         self.stats.heartbeats += 1
         self.stats.events_sent += len(events)
-        del terminal.pending[:len(events)]
+        del terminal.pending[: len(events)]
         terminal.interval = self.interval_for(reply.interval_seconds)
         for command in reply.commands:
             self.stats.commands[command.type] += 1
@@ -224,8 +247,14 @@ class Simulation:
             self._sync_http = httpx.Client(base_url=self.options.server, timeout=self.options.timeout)
         home = self.work_dir / terminal.serial
         store = StateStore(home / "token", home / "state.json")
-        return CommandRunner(client=AgentClient(self._sync_http, terminal.token), device=terminal.device, store=store,
-                             firmware_dir=home / "firmware", log_path=None, record_event=terminal.pending.append)
+        return CommandRunner(
+            client=AgentClient(self._sync_http, terminal.token),
+            device=terminal.device,
+            store=store,
+            firmware_dir=home / "firmware",
+            log_path=None,
+            record_event=terminal.pending.append,
+        )
 
     async def run_terminal(self, terminal: SimTerminal) -> None:
         """Heartbeat on the terminal's own schedule until the simulation stops; a beat under way is finished.
@@ -266,17 +295,22 @@ def read_codes_csv(path: Path) -> list[tuple[str, str]]:
     return [(row[0].strip(), row[1].strip()) for row in rows]
 
 
-async def admin_codes(http: httpx.AsyncClient, options: SimOptions, skip: set[str], want: int,
-                      gate: asyncio.Semaphore) -> list[tuple[str, str]]:
+async def admin_codes(
+    http: httpx.AsyncClient, options: SimOptions, skip: set[str], want: int, gate: asyncio.Semaphore
+) -> list[tuple[str, str]]:
     """Log in as an admin and ask for codes for terminals no agent holds yet; create SIM terminals when too few."""
-    login = check_response(await http.post("/api/auth/login",
-                                           json={"login_id": options.admin_login, "password": options.admin_password}))
+    login = check_response(
+        await http.post("/api/auth/login", json={"login_id": options.admin_login, "password": options.admin_password})
+    )
     headers = bearer(login["access_token"])
     terminals, taken = await _free_terminals(http, headers, skip, want)
     if len(terminals) < want and options.customer_id is not None:
-        created = await asyncio.gather(*(
-            _setup_call(gate, _create_terminal(http, headers, options.customer_id, serial), f"creating {serial}")
-            for serial in _new_serials(taken | skip, want - len(terminals))))
+        created = await asyncio.gather(
+            *(
+                _setup_call(gate, _create_terminal(http, headers, options.customer_id, serial), f"creating {serial}")
+                for serial in _new_serials(taken | skip, want - len(terminals))
+            )
+        )
         terminals += [t for t in created if t is not None]
 
     async def code_for(serial: str, terminal_id: int) -> tuple[str, str]:
@@ -297,18 +331,23 @@ async def _setup_call(gate: asyncio.Semaphore, call: Awaitable[T], what: str) ->
             return None
 
 
-async def _free_terminals(http: httpx.AsyncClient, headers: dict[str, str], skip: set[str],
-                          want: int) -> tuple[list[tuple[str, int]], set[str]]:
+async def _free_terminals(
+    http: httpx.AsyncClient, headers: dict[str, str], skip: set[str], want: int
+) -> tuple[list[tuple[str, int]], set[str]]:
     """Up to `want` terminals no agent holds (serial, id), and every serial seen on the way."""
     found: list[tuple[str, int]] = []
     seen: set[str] = set()
     page = 1
     while len(found) < want:
-        data = check_response(await http.get("/api/fleet/terminals", headers=headers,
-                                             params={"page": page, "page_size": PAGE_SIZE}))
+        data = check_response(
+            await http.get("/api/fleet/terminals", headers=headers, params={"page": page, "page_size": PAGE_SIZE})
+        )
         seen |= {t["serial_number"] for t in data["items"]}
-        found += [(t["serial_number"], t["id"]) for t in data["items"]
-                  if t["serial_number"] not in skip and not t.get("enrolled")]
+        found += [
+            (t["serial_number"], t["id"])
+            for t in data["items"]
+            if t["serial_number"] not in skip and not t.get("enrolled")
+        ]
         if page * PAGE_SIZE >= data["total"]:
             break
         page += 1
@@ -325,8 +364,9 @@ def _new_serials(taken: set[str], count: int) -> list[str]:
     return serials
 
 
-async def _create_terminal(http: httpx.AsyncClient, headers: dict[str, str], customer_id: int,
-                           serial: str) -> tuple[str, int]:
+async def _create_terminal(
+    http: httpx.AsyncClient, headers: dict[str, str], customer_id: int, serial: str
+) -> tuple[str, int]:
     body = {"serial_number": serial, "customer_id": customer_id, "store_name": f"シミュレーション店舗 {serial}"}
     return serial, check_response(await http.post("/api/fleet/terminals", json=body, headers=headers))["id"]
 
@@ -339,8 +379,13 @@ def load_state_file(path: Path | None) -> dict[str, dict[str, Any]]:
 
 def save_state_file(path: Path, server: str, terminals: list[SimTerminal]) -> None:
     """Tokens of the simulated terminals, owner-readable only, so the next run can skip enrolment."""
-    data = {"server": server, "terminals": {t.serial: {"terminal_id": t.terminal_id, "token": t.token,
-                                                       "interval_seconds": t.interval} for t in terminals}}
+    data = {
+        "server": server,
+        "terminals": {
+            t.serial: {"terminal_id": t.terminal_id, "token": t.token, "interval_seconds": t.interval}
+            for t in terminals
+        },
+    }
     write_private(path, json.dumps(data))
 
 
@@ -350,7 +395,7 @@ def save_state_file(path: Path, server: str, terminals: list[SimTerminal]) -> No
 async def prepare(sim: Simulation) -> list[SimTerminal]:
     """Reuse saved tokens, then enrol as many more terminals as --terminals asks for."""
     options = sim.options
-    terminals = sim.restore(dict(list(load_state_file(options.state_file).items())[:options.terminals]))
+    terminals = sim.restore(dict(list(load_state_file(options.state_file).items())[: options.terminals]))
     missing = options.terminals - len(terminals)
     if missing > 0:
         known = {t.serial for t in terminals}

@@ -59,8 +59,9 @@ def prepare_database(env: dict[str, str]) -> None:
     from tests.support.database import ensure_postgres_database
 
     ensure_postgres_database(env["APP_DATABASE_URL"])
-    subprocess.run([sys.executable, "-m", "alembic", "upgrade", "heads"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "heads"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
 
 
 def enrolment_code() -> str:
@@ -78,19 +79,39 @@ def enrolment_code() -> str:
     with session_scope() as db:
         terminal = db.scalar(select(Terminal).where(Terminal.serial_number == SERIAL))
         if terminal is None:
-            customer = db.scalar(select(Customer).where(Customer.company_name == "ベンチ顧客")) or \
-                customers.create_customer(db, data=CustomerCreate(company_name="ベンチ顧客"), actor=actor)
+            customer = db.scalar(
+                select(Customer).where(Customer.company_name == "ベンチ顧客")
+            ) or customers.create_customer(db, data=CustomerCreate(company_name="ベンチ顧客"), actor=actor)
             terminal = terminals.create_terminal(
-                db, data=TerminalCreate(serial_number=SERIAL, customer_id=customer.id, store_name="ベンチ店舗"),
-                scope=TenantScope("fleet", "customer", None), actor=actor)
+                db,
+                data=TerminalCreate(serial_number=SERIAL, customer_id=customer.id, store_name="ベンチ店舗"),
+                scope=TenantScope("fleet", "customer", None),
+                actor=actor,
+            )
         code, _ = agents.create_enrollment_code(db, terminal=terminal, actor=actor, now=utcnow())
     return code
 
 
 def start_service(env: dict[str, str], port: int, log_file) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "service.main:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env, stdout=log_file, stderr=log_file)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "service.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log_file,
+        stderr=log_file,
+    )
 
     def up() -> bool:
         if proc.poll() is not None:
@@ -106,10 +127,16 @@ def start_service(env: dict[str, str], port: int, log_file) -> subprocess.Popen:
 
 def agent_env(state_dir: Path, port: int, interval: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("APP_", "DAICHO_AGENT_"))}
-    return {**env, "PYTHONPATH": str(ROOT), "DAICHO_AGENT_SERVER_URL": f"http://127.0.0.1:{port}",
-            "DAICHO_AGENT_STATE_DIR": str(state_dir), "DAICHO_AGENT_DEVICE": "simulated",
-            "DAICHO_AGENT_SIMULATED_SERIAL_NUMBER": SERIAL, "DAICHO_AGENT_INTERVAL_OVERRIDE_SECONDS": str(interval),
-            "DAICHO_AGENT_SPLAY_SECONDS": "0"}
+    return {
+        **env,
+        "PYTHONPATH": str(ROOT),
+        "DAICHO_AGENT_SERVER_URL": f"http://127.0.0.1:{port}",
+        "DAICHO_AGENT_STATE_DIR": str(state_dir),
+        "DAICHO_AGENT_DEVICE": "simulated",
+        "DAICHO_AGENT_SIMULATED_SERIAL_NUMBER": SERIAL,
+        "DAICHO_AGENT_INTERVAL_OVERRIDE_SECONDS": str(interval),
+        "DAICHO_AGENT_SPLAY_SECONDS": "0",
+    }
 
 
 def sample(proc: psutil.Process, seconds: float) -> dict[str, float]:
@@ -122,8 +149,11 @@ def sample(proc: psutil.Process, seconds: float) -> dict[str, float]:
         pause.wait(1.0)
     cpu = sum(proc.cpu_times()[:2]) - cpu_start
     wall = time.monotonic() - wall_start
-    return {"agent_rss_mb": round(max(rss) / 2**20, 1), "agent_rss_mb_avg": round(sum(rss) / len(rss) / 2**20, 1),
-            "agent_cpu_percent_avg": round(100 * cpu / wall, 2)}
+    return {
+        "agent_rss_mb": round(max(rss) / 2**20, 1),
+        "agent_rss_mb_avg": round(sum(rss) / len(rss) / 2**20, 1),
+        "agent_cpu_percent_avg": round(100 * cpu / wall, 2),
+    }
 
 
 def heartbeats_since(since) -> int:
@@ -134,8 +164,12 @@ def heartbeats_since(since) -> int:
     from service.fleet.models import MetricSample, Terminal
 
     with session_scope() as db:
-        stmt = (select(func.count()).select_from(MetricSample).join(Terminal, Terminal.id == MetricSample.terminal_id)
-                .where(Terminal.serial_number == SERIAL, MetricSample.recorded_at >= since))
+        stmt = (
+            select(func.count())
+            .select_from(MetricSample)
+            .join(Terminal, Terminal.id == MetricSample.terminal_id)
+            .where(Terminal.serial_number == SERIAL, MetricSample.recorded_at >= since)
+        )
         return db.scalar(stmt) or 0
 
 
@@ -164,11 +198,22 @@ def main() -> int:
             service = start_service(env, port, service_log)
             state_dir = work / "agent"
             a_env = agent_env(state_dir, port, args.interval)
-            subprocess.run([sys.executable, "-m", "agent", "enroll", "--code", enrolment_code()], cwd=ROOT,
-                           env=a_env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(
+                [sys.executable, "-m", "agent", "enroll", "--code", enrolment_code()],
+                cwd=ROOT,
+                env=a_env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             started = datetime.now(UTC)
-            agent = subprocess.Popen([sys.executable, "-m", "agent", "run"], cwd=ROOT, env=a_env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            agent = subprocess.Popen(
+                [sys.executable, "-m", "agent", "run"],
+                cwd=ROOT,
+                env=a_env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             wait_until(lambda: heartbeats_since(started) > 0, START_TIMEOUT, "the agent's first heartbeat")
             result = sample(psutil.Process(agent.pid), args.seconds)
             if agent.poll() is not None:

@@ -1,4 +1,4 @@
-"""Scan stations: N stations posting scans while heartbeat load runs, an offline-queue replay, and the log list at 1M rows.
+"""Scan stations: N stations scanning while station heartbeats run, an offline-queue replay, the log list at 1M rows.
 
     .venv/bin/python bench/scans.py [--stations 50] [--scan-interval 0.5] [--heartbeat-rate 100] [--seconds 20]
                                     [--workers 2] [--logs 1000000] [--rounds 3]
@@ -64,11 +64,25 @@ def seed(stations: int) -> tuple[list[dict], str]:
             nursery = Nursery(code=f"bench{n:03d}", name=f"ベンチ保育園{n}", entry_exit_password_hash=password_hash)
             db.add(nursery)
             db.flush()
-            rows = [{"nursery_id": nursery.id, "name": f"保護者{n}-{i}", "phone": "", "created_at": now, "updated_at": now} for i in range(PARENTS_PER_NURSERY)]
+            rows = [
+                {"nursery_id": nursery.id, "name": f"保護者{n}-{i}", "phone": "", "created_at": now, "updated_at": now}
+                for i in range(PARENTS_PER_NURSERY)
+            ]
             parent_ids = list(db.scalars(insert(Parent).returning(Parent.id, sort_by_parameter_order=True), rows))
-            child_rows = [{"nursery_id": nursery.id, "name": f"園児{n}-{i}", "class_name": f"{i % 5}組", "created_at": now, "updated_at": now} for i in range(PARENTS_PER_NURSERY)]
+            child_rows = [
+                {
+                    "nursery_id": nursery.id,
+                    "name": f"園児{n}-{i}",
+                    "class_name": f"{i % 5}組",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in range(PARENTS_PER_NURSERY)
+            ]
             child_ids = list(db.scalars(insert(Child).returning(Child.id, sort_by_parameter_order=True), child_rows))
-            db.execute(insert(Guardian), [{"child_id": c, "parent_id": p} for c, p in zip(child_ids, parent_ids, strict=True)])
+            db.execute(
+                insert(Guardian), [{"child_id": c, "parent_id": p} for c, p in zip(child_ids, parent_ids, strict=True)]
+            )
             token = issue_station_token(nursery, now=now).token
             seeded.append({"nursery_id": nursery.id, "parents": parent_ids, "token": token})
         staff = make_user(db, "bench-staff", grants={"entry_logs": ("staff", str(seeded[0]["nursery_id"]))})
@@ -92,7 +106,11 @@ async def station_loop(port: int, station: dict, *, interval: float, stop_at: fl
         while next_at < stop_at:
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
             next_at += interval
-            raw = post_request(SCAN, scan_body(rng.choice(station["parents"]), rng.choice(("Entry", "Exit")), uuid.uuid4().hex), station["token"])
+            raw = post_request(
+                SCAN,
+                scan_body(rng.choice(station["parents"]), rng.choice(("Entry", "Exit")), uuid.uuid4().hex),
+                station["token"],
+            )
             started = time.perf_counter()
             try:
                 status, _ = await connection.request(raw)
@@ -134,12 +152,18 @@ async def heartbeat_loop(port: int, tokens: list[str], *, rate: float, stop_at: 
     await asyncio.gather(*(lane(i) for i in range(lanes)))
 
 
-async def scan_round(port: int, stations: list[dict], args: argparse.Namespace, seconds: float, result: LoadResult) -> None:
+async def scan_round(
+    port: int, stations: list[dict], args: argparse.Namespace, seconds: float, result: LoadResult
+) -> None:
     stop_at = time.perf_counter() + seconds
-    await asyncio.gather(*(station_loop(port, s, interval=args.scan_interval, stop_at=stop_at, result=result) for s in stations))
+    await asyncio.gather(
+        *(station_loop(port, s, interval=args.scan_interval, stop_at=stop_at, result=result) for s in stations)
+    )
 
 
-async def heartbeat_round(port: int, stations: list[dict], args: argparse.Namespace, seconds: float, result: LoadResult) -> None:
+async def heartbeat_round(
+    port: int, stations: list[dict], args: argparse.Namespace, seconds: float, result: LoadResult
+) -> None:
     stop_at = time.perf_counter() + seconds
     await heartbeat_loop(port, [s["token"] for s in stations], rate=args.heartbeat_rate, stop_at=stop_at, result=result)
 
@@ -161,7 +185,9 @@ async def measure(port: int, pid: int, stations: list[dict], args: argparse.Name
     for _ in range(args.rounds):
         scans, beats = LoadResult(), LoadResult()
         began = time.perf_counter()
-        await asyncio.gather(scan_round(port, stations, args, mixed, scans), heartbeat_round(port, stations, args, mixed, beats))
+        await asyncio.gather(
+            scan_round(port, stations, args, mixed, scans), heartbeat_round(port, stations, args, mixed, beats)
+        )
         scans.seconds = beats.seconds = time.perf_counter() - began
         figures["mixed_scans"].add(scans)
         figures["mixed_heartbeats"].add(beats)
@@ -212,13 +238,17 @@ def replay_rows() -> dict:
 
     with session_scope() as db:
         stored = db.scalar(select(func.count()).select_from(EntryLog).where(EntryLog.client_scan_id.like("replay-%")))
-        per_id = select(EntryLog.client_scan_id).where(EntryLog.client_scan_id.like("replay-%")).group_by(EntryLog.client_scan_id)
+        per_id = (
+            select(EntryLog.client_scan_id)
+            .where(EntryLog.client_scan_id.like("replay-%"))
+            .group_by(EntryLog.client_scan_id)
+        )
         duplicated = db.scalar(select(func.count()).select_from(per_id.having(func.count() > 1).subquery()))
     return {"rows_stored": stored, "duplicate_rows": duplicated}
 
 
 def load_logs(nursery_id: int, parent_ids: list[int], total: int) -> float:
-    """`total` logs for one nursery spread over the past year, generated inside PostgreSQL, counted; then VACUUM ANALYZE."""
+    """`total` logs for one nursery over the past year, generated inside PostgreSQL, counted; then VACUUM ANALYZE."""
     from sqlalchemy import text
 
     from service.database import get_engine, session_scope
@@ -261,7 +291,9 @@ def time_list_queries(port: int, staff_jwt: str) -> dict:
         "exits_page_1_size_100": {"entryType": "Exit", "pageSize": 100},
     }
     timings: dict[str, dict] = {}
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {staff_jwt}"}, timeout=30) as client:
+    with httpx.Client(
+        base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {staff_jwt}"}, timeout=30
+    ) as client:
         for name, params in shapes.items():
             samples, total = [], 0
             for _ in range(LIST_RUNS):
@@ -270,7 +302,11 @@ def time_list_queries(port: int, staff_jwt: str) -> dict:
                 samples.append((time.perf_counter() - started) * 1000)
                 response.raise_for_status()
                 total = response.json()["totalCount"]
-            timings[name] = {"median_ms": round(statistics.median(samples), 1), "max_ms": round(max(samples), 1), "total_count": total}
+            timings[name] = {
+                "median_ms": round(statistics.median(samples), 1),
+                "max_ms": round(max(samples), 1),
+                "total_count": total,
+            }
     return timings
 
 
@@ -282,7 +318,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--logs", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds: together, scans alone, heartbeats alone")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating rounds: together, scans alone, heartbeats alone"
+    )
     args = parser.parse_args()
 
     data_dir = temp_dir("daicho-bench-scans-")
@@ -298,28 +336,36 @@ def main() -> None:
     finally:
         server.stop()
         remove(data_dir)
-    print_result({
-        "bench": "scans",
-        "stations": args.stations,
-        "workers": args.workers,
-        "rounds": args.rounds,
-        "scan_rate_per_s": round(figures["mixed_scans"].rate, 1),
-        "scans_ok": figures["mixed_scans"].ok,
-        "scans_failed": figures["mixed_scans"].failed + figures["scans"].failed,
-        "scan_p50_ms": round(figures["mixed_scans"].percentile(0.50), 1),
-        "scan_p99_ms": round(figures["mixed_scans"].percentile(0.99), 1),
-        "heartbeats_per_s": round(figures["mixed_heartbeats"].rate, 1),
-        "heartbeats_failed": figures["mixed_heartbeats"].failed + figures["heartbeats"].failed,
-        "cpu_ms_per_scan": figures["scans"].cpu_ms_per_request(),
-        "cpu_ms_per_heartbeat": figures["heartbeats"].cpu_ms_per_request(),
-        "replay": replay,
-        "logs_loaded": args.logs,
-        "logs_load_seconds": round(load_seconds, 1),
-        "list_queries": lists,
-        "list_worst_median_ms": max(t["median_ms"] for t in lists.values()),
-        "load_average_1m_at_end": round(os.getloadavg()[0], 2),
-        "targets": {"scan_p99_ms": 50, "duplicate_rows": 0, "list_page_ms": 100, "cpu_ms_per_scan": 1.5, "cpu_ms_per_heartbeat": 0.5},
-    })
+    print_result(
+        {
+            "bench": "scans",
+            "stations": args.stations,
+            "workers": args.workers,
+            "rounds": args.rounds,
+            "scan_rate_per_s": round(figures["mixed_scans"].rate, 1),
+            "scans_ok": figures["mixed_scans"].ok,
+            "scans_failed": figures["mixed_scans"].failed + figures["scans"].failed,
+            "scan_p50_ms": round(figures["mixed_scans"].percentile(0.50), 1),
+            "scan_p99_ms": round(figures["mixed_scans"].percentile(0.99), 1),
+            "heartbeats_per_s": round(figures["mixed_heartbeats"].rate, 1),
+            "heartbeats_failed": figures["mixed_heartbeats"].failed + figures["heartbeats"].failed,
+            "cpu_ms_per_scan": figures["scans"].cpu_ms_per_request(),
+            "cpu_ms_per_heartbeat": figures["heartbeats"].cpu_ms_per_request(),
+            "replay": replay,
+            "logs_loaded": args.logs,
+            "logs_load_seconds": round(load_seconds, 1),
+            "list_queries": lists,
+            "list_worst_median_ms": max(t["median_ms"] for t in lists.values()),
+            "load_average_1m_at_end": round(os.getloadavg()[0], 2),
+            "targets": {
+                "scan_p99_ms": 50,
+                "duplicate_rows": 0,
+                "list_page_ms": 100,
+                "cpu_ms_per_scan": 1.5,
+                "cpu_ms_per_heartbeat": 0.5,
+            },
+        }
+    )
 
 
 if __name__ == "__main__":

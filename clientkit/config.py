@@ -18,8 +18,11 @@ def check_server_url(url: str, allow_insecure_http: bool) -> None:
     parts = urlsplit(url)
     check(parts.scheme in ("https", "http") and bool(parts.hostname), "server_url", "must be an http(s) URL")
     if parts.scheme == "http" and not allow_insecure_http:
-        check(is_loopback(parts.hostname or ""), "server_url",
-               "must use https (plain http only for localhost or with allow_insecure_http)")
+        check(
+            is_loopback(parts.hostname or ""),
+            "server_url",
+            "must use https (plain http only for localhost or with allow_insecure_http)",
+        )
 
 
 def is_loopback(host: str) -> bool:

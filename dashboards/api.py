@@ -64,8 +64,16 @@ def _error_from(response: httpx.Response) -> ApiError:
 
 
 def _send(
-    url: str, method: str, path: str, *, bearer: str | None, params: Mapping[str, Any] | None = None, json: Any = None,
-    files: Mapping[str, Any] | None = None, data: Mapping[str, Any] | None = None, raw: bool = False,
+    url: str,
+    method: str,
+    path: str,
+    *,
+    bearer: str | None,
+    params: Mapping[str, Any] | None = None,
+    json: Any = None,
+    files: Mapping[str, Any] | None = None,
+    data: Mapping[str, Any] | None = None,
+    raw: bool = False,
 ) -> Any:
     """One call to the API: the parsed JSON answer (or the body's bytes when raw), or an ApiError."""
     headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
@@ -108,8 +116,13 @@ def download(path: str, **params: Any) -> Callable[[], bytes]:
 
 
 def write(
-    method: str, path: str, json: Any = None, *, params: Mapping[str, Any] | None = None,
-    files: Mapping[str, Any] | None = None, data: Mapping[str, Any] | None = None,
+    method: str,
+    path: str,
+    json: Any = None,
+    *,
+    params: Mapping[str, Any] | None = None,
+    files: Mapping[str, Any] | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> Any:
     """A POST/PUT/PATCH/DELETE as the signed-in user, with JSON, query parameters or a multipart upload.
 
@@ -122,6 +135,7 @@ def write(
 
 
 # Authentication
+
 
 def login(login_id: str, password: str) -> dict:
     return _send(base_url(), "POST", "/auth/login", bearer=None, json={"login_id": login_id, "password": password})
@@ -137,6 +151,7 @@ def me() -> dict:
 
 # Where a domain's API lists the tenants the caller may see (only their own for a scoped grant): path, name field.
 # Platform administration
+
 
 def roles() -> list[dict]:
     return read("/admin/roles")

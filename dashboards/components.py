@@ -32,9 +32,16 @@ NO_ROWS = "該当するデータはありません。"
 NO_CHANGES = "変更はありません。"
 
 STATUS_COLOURS = {
-    "sent": "green", "ok": "green", "online": "green", "active": "green",
-    "pending": "blue", "sending": "orange", "warning": "orange",
-    "failed": "red", "error": "red", "offline": "red",
+    "sent": "green",
+    "ok": "green",
+    "online": "green",
+    "active": "green",
+    "pending": "blue",
+    "sending": "orange",
+    "warning": "orange",
+    "failed": "red",
+    "error": "red",
+    "offline": "red",
 }
 
 
@@ -127,8 +134,15 @@ def act(page_key: str, call: Callable[[], Any], success: str, *, changed: bool =
 
 
 def confirm_then_act(
-    page_key: str, key: str, *, confirm: str, label: str, call: Callable[[], Any], success: str,
-    icon: str | None = None, help: str | None = None,
+    page_key: str,
+    key: str,
+    *,
+    confirm: str,
+    label: str,
+    call: Callable[[], Any],
+    success: str,
+    icon: str | None = None,
+    help: str | None = None,
 ) -> None:
     """A button that stays disabled until its tick box (key `{key}_ok`) is ticked, then runs the write like act()."""
     confirmed = st.checkbox(confirm, key=f"{key}_ok", help=help)
@@ -143,7 +157,11 @@ def code_select(label: str, mapping: dict[str, str], key: str) -> str:
 
 
 def record_picker(
-    label: str, options: Mapping[Hashable, str], key: str, *, default: Hashable | None = None,
+    label: str,
+    options: Mapping[Hashable, str],
+    key: str,
+    *,
+    default: Hashable | None = None,
     placeholder: str | None = None,
 ) -> Any:
     """A select of records shown by their labels; returns the chosen record's id (or None).
@@ -159,8 +177,13 @@ def record_picker(
         chosen = default if default in options else None
     st.session_state[memory] = st.session_state[key] = chosen
     st.selectbox(
-        label, list(options), key=key, format_func=options.__getitem__, placeholder=placeholder,
-        on_change=_remember_choice, args=(key, tuple(options)),
+        label,
+        list(options),
+        key=key,
+        format_func=options.__getitem__,
+        placeholder=placeholder,
+        on_change=_remember_choice,
+        args=(key, tuple(options)),
     )
     return chosen
 
@@ -225,8 +248,11 @@ def paginated_table(
     if file_name:
         with controls[2]:
             st.download_button(
-                "CSVダウンロード", frame.to_csv(index=False).encode("utf-8-sig"),
-                file_name=f"{file_name}_p{current}.csv", mime="text/csv", key=f"{key}_csv",
+                "CSVダウンロード",
+                frame.to_csv(index=False).encode("utf-8-sig"),
+                file_name=f"{file_name}_p{current}.csv",
+                mime="text/csv",
+                key=f"{key}_csv",
                 icon=":material/download:",
             )
     return result

@@ -60,8 +60,12 @@ def list_logs(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
     Filters: from, to, parentName, entryType, childName, nurseryId, and sort (-timestamp or timestamp).
     """
     answer = read("/entry-exit-logs", page=page, pageSize=page_size, **filters)
-    return {"items": answer["logs"], "total": answer["totalCount"], "page": answer["page"],
-            "page_size": answer["pageSize"]}
+    return {
+        "items": answer["logs"],
+        "total": answer["totalCount"],
+        "page": answer["page"],
+        "page_size": answer["pageSize"],
+    }
 
 
 def export_logs(**filters: Any) -> Callable[[], bytes]:

@@ -155,7 +155,9 @@ def list_releases(*, page: int = 1, page_size: int = 50) -> dict:
 
 def upload_release(*, file_name: str, content: bytes, version: str, sha256: str, notes: str) -> dict:
     return write(
-        "POST", "/fleet/firmware/releases", files={"file": (file_name, content, "application/octet-stream")},
+        "POST",
+        "/fleet/firmware/releases",
+        files={"file": (file_name, content, "application/octet-stream")},
         data={"version": version, "sha256": sha256, "notes": notes},
     )
 

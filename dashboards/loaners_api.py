@@ -128,8 +128,9 @@ def held_devices(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
 
 def start_import(form_kind: str, file_name: str, content: bytes) -> dict:
     """Send a Google Forms response sheet (CSV); a job stores the rows (follow it with import_progress)."""
-    return write("POST", "/loaners/imports", files={"file": (file_name, content, "text/csv")},
-                 data={"form_kind": form_kind})
+    return write(
+        "POST", "/loaners/imports", files={"file": (file_name, content, "text/csv")}, data={"form_kind": form_kind}
+    )
 
 
 def import_progress(import_id: int) -> dict:

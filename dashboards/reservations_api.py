@@ -12,6 +12,7 @@ def vocabulary() -> dict:
     """The domain's labels (code -> Japanese, in display order), status transitions and form limits."""
     return read(f"{ROOT}/vocabulary")
 
+
 # Console (live panels read uncached: they refresh themselves)
 
 
@@ -39,8 +40,11 @@ def list_operations(*, page: int = 1, page_size: int = 50, **filters: Any) -> di
 
 
 def create_operation(reservation_code: str, op_type: str, reason: str) -> dict:
-    return write("POST", f"{ROOT}/manual-operations",
-                 {"reservation_code": reservation_code, "op_type": op_type, "reason": reason})
+    return write(
+        "POST",
+        f"{ROOT}/manual-operations",
+        {"reservation_code": reservation_code, "op_type": op_type, "reason": reason},
+    )
 
 
 def assign_operation(operation_id: int, assignee_id: int | None) -> dict:

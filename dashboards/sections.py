@@ -44,7 +44,8 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section(
-        "fleet", "端末管理",
+        "fleet",
+        "端末管理",
         "全顧客のTC-200端末と店舗PCのエージェントを一元管理し、稼働状況・アラート・障害対応を追跡します。",
         (
             PageSpec("app_pages/fleet_dashboard.py", "ダッシュボード", "fleet", FLEET_STAFF, ":material/dashboard:"),
@@ -52,34 +53,76 @@ SECTIONS: tuple[Section, ...] = (
             PageSpec("app_pages/fleet_terminals.py", "端末一覧", "fleet-terminals", FLEET_STAFF, ":material/devices:"),
             PageSpec("app_pages/fleet_alerts.py", "アラート一覧", "fleet-alerts", FLEET_STAFF, ":material/warning:"),
             PageSpec("app_pages/fleet_terminal.py", "端末詳細", "fleet-terminal", FLEET_STAFF, ":material/memory:"),
-            PageSpec("app_pages/fleet_firmware.py", "ファームウェア管理", "fleet-firmware", FLEET_STAFF,
-                     ":material/system_update:"),
+            PageSpec(
+                "app_pages/fleet_firmware.py",
+                "ファームウェア管理",
+                "fleet-firmware",
+                FLEET_STAFF,
+                ":material/system_update:",
+            ),
             PageSpec("app_pages/fleet_reports.py", "レポート", "fleet-reports", icon=":material/summarize:"),
         ),
     ),
     Section(
-        "reservations", "予約",
+        "reservations",
+        "予約",
         "AIチャット（MCP）経由の予約リクエストを受け付け、SMS・提携店への電話代行・決済を自動で進めます。"
         "自動処理できない場面は運営担当者が手動で対応し、運用状況を監視します。",
         (
-            PageSpec("app_pages/reservations_console.py", "運営コンソール", "reservations", RESV_STAFF,
-                     ":material/monitor_heart:"),
-            PageSpec("app_pages/reservations_queue.py", "手動対応キュー", "reservations-queue", RESV_STAFF,
-                     ":material/support_agent:"),
-            PageSpec("app_pages/reservations_detail.py", "予約詳細", "reservations-detail", RESV_STAFF,
-                     ":material/event_note:"),
-            PageSpec("app_pages/reservations_executive.py", "経営ダッシュボード", "reservations-executive",
-                     RESV_REPORTS, ":material/monitoring:"),
-            PageSpec("app_pages/reservations_catalog.py", "提携店舗・サービス管理", "reservations-catalog", RESV_STAFF,
-                     ":material/storefront:"),
-            PageSpec("app_pages/reservations_incidents.py", "インシデント", "reservations-incidents", RESV_STAFF,
-                     ":material/report:"),
-            PageSpec("app_pages/reservations_clients.py", "MCPクライアント", "reservations-mcp-clients",
-                     RESV_OPERATOR, ":material/key:"),
+            PageSpec(
+                "app_pages/reservations_console.py",
+                "運営コンソール",
+                "reservations",
+                RESV_STAFF,
+                ":material/monitor_heart:",
+            ),
+            PageSpec(
+                "app_pages/reservations_queue.py",
+                "手動対応キュー",
+                "reservations-queue",
+                RESV_STAFF,
+                ":material/support_agent:",
+            ),
+            PageSpec(
+                "app_pages/reservations_detail.py",
+                "予約詳細",
+                "reservations-detail",
+                RESV_STAFF,
+                ":material/event_note:",
+            ),
+            PageSpec(
+                "app_pages/reservations_executive.py",
+                "経営ダッシュボード",
+                "reservations-executive",
+                RESV_REPORTS,
+                ":material/monitoring:",
+            ),
+            PageSpec(
+                "app_pages/reservations_catalog.py",
+                "提携店舗・サービス管理",
+                "reservations-catalog",
+                RESV_STAFF,
+                ":material/storefront:",
+            ),
+            PageSpec(
+                "app_pages/reservations_incidents.py",
+                "インシデント",
+                "reservations-incidents",
+                RESV_STAFF,
+                ":material/report:",
+            ),
+            PageSpec(
+                "app_pages/reservations_clients.py",
+                "MCPクライアント",
+                "reservations-mcp-clients",
+                RESV_OPERATOR,
+                ":material/key:",
+            ),
         ),
     ),
     Section(
-        "loaners", "代替機",
+        "loaners",
+        "代替機",
         "代替機（預り機）の状況をステータス送信の履歴から管理し、"
         "ステータス別・拠点別・デバイスタイプ別の台数を集計します。",
         (
@@ -87,60 +130,86 @@ SECTIONS: tuple[Section, ...] = (
             PageSpec("app_pages/loaners_summary.py", "サマリー", "loaners-summary", icon=":material/dashboard:"),
             PageSpec("app_pages/loaners_audit.py", "監査データ", "loaners-audit", icon=":material/fact_check:"),
             PageSpec("app_pages/loaners_device.py", "機器詳細", "loaners-device", icon=":material/devices:"),
-            PageSpec("app_pages/loaners_device_register.py", "機器登録", "loaners-register",
-                     icon=":material/add_circle:"),
-            PageSpec("app_pages/loaners_status_form.py", "ステータス送信", "loaners_status_form",
-                     icon=":material/edit_note:"),
-            PageSpec("app_pages/loaners_masters.py", "マスタ管理", "loaners-masters", ("admin",),
-                     ":material/settings:"),
-            PageSpec("app_pages/loaners_import.py", "回答シート取込", "loaners-import", ("admin",),
-                     ":material/upload_file:"),
+            PageSpec(
+                "app_pages/loaners_device_register.py", "機器登録", "loaners-register", icon=":material/add_circle:"
+            ),
+            PageSpec(
+                "app_pages/loaners_status_form.py", "ステータス送信", "loaners_status_form", icon=":material/edit_note:"
+            ),
+            PageSpec(
+                "app_pages/loaners_masters.py", "マスタ管理", "loaners-masters", ("admin",), ":material/settings:"
+            ),
+            PageSpec(
+                "app_pages/loaners_import.py", "回答シート取込", "loaners-import", ("admin",), ":material/upload_file:"
+            ),
         ),
     ),
     Section(
-        "crm", "代理店CRM",
+        "crm",
+        "代理店CRM",
         "営業担当者が提出した投入依頼を、投入担当者がキャリア管理画面へ投入するまで"
         "（不備・差し戻し・投入済）の業務フローを管理します。",
         (
             PageSpec("app_pages/crm_dashboard.py", "ダッシュボード", "crm", CRM_ADMIN, ":material/dashboard:"),
-            PageSpec("app_pages/crm_my_requests.py", "マイ依頼一覧", "crm-my-requests", CRM_SALES_SIDE,
-                     ":material/inbox:"),
-            PageSpec("app_pages/crm_new_request.py", "新規投入依頼", "crm-new-request", CRM_SALES_SIDE,
-                     ":material/note_add:"),
-            PageSpec("app_pages/crm_add_site.py", "既存法人に地点追加", "crm-add-site", CRM_SALES_SIDE,
-                     ":material/add_location_alt:"),
+            PageSpec(
+                "app_pages/crm_my_requests.py", "マイ依頼一覧", "crm-my-requests", CRM_SALES_SIDE, ":material/inbox:"
+            ),
+            PageSpec(
+                "app_pages/crm_new_request.py", "新規投入依頼", "crm-new-request", CRM_SALES_SIDE, ":material/note_add:"
+            ),
+            PageSpec(
+                "app_pages/crm_add_site.py",
+                "既存法人に地点追加",
+                "crm-add-site",
+                CRM_SALES_SIDE,
+                ":material/add_location_alt:",
+            ),
             PageSpec("app_pages/crm_fix.py", "不備確認・修正", "crm-fix", CRM_SALES_SIDE, ":material/edit_note:"),
             PageSpec("app_pages/crm_queue.py", "投入案件一覧", "crm-queue", CRM_BACK_OFFICE, ":material/list_alt:"),
             PageSpec("app_pages/crm_case.py", "案件詳細", "crm-case", CRM_BACK_OFFICE, ":material/assignment:"),
             PageSpec("app_pages/crm_acquired.py", "獲得案件一覧", "crm-acquired", CRM_ALL, ":material/verified:"),
-            PageSpec("app_pages/crm_metrics.py", "代理店別数値", "crm-metrics", CRM_BACK_OFFICE,
-                     ":material/bar_chart:"),
+            PageSpec(
+                "app_pages/crm_metrics.py", "代理店別数値", "crm-metrics", CRM_BACK_OFFICE, ":material/bar_chart:"
+            ),
             PageSpec("app_pages/crm_agencies.py", "代理店管理", "crm-agencies", CRM_ADMIN, ":material/store:"),
             PageSpec("app_pages/crm_users.py", "ユーザー管理", "crm-users", CRM_ADMIN, ":material/manage_accounts:"),
             PageSpec("app_pages/crm_audit.py", "監査ログ", "crm-audit", CRM_ADMIN, ":material/history:"),
         ),
     ),
     Section(
-        "entry_logs", "入退管理",
+        "entry_logs",
+        "入退管理",
         "保育園に通う園児の保護者の送り迎え時の入退園を記録・管理し、"
         "園のセキュリティ向上と引き渡し記録の正確化に役立てます。",
         (
             PageSpec("app_pages/entry_logs_logs.py", "入退管理ログ", "entry-logs", icon=":material/door_front:"),
-            PageSpec("app_pages/entry_logs_attendance.py", "出欠表管理", "entry-logs-attendance",
-                     icon=":material/fact_check:"),
-            PageSpec("app_pages/entry_logs_present.py", "園内にいる保護者", "entry-logs-present",
-                     icon=":material/groups:"),
+            PageSpec(
+                "app_pages/entry_logs_attendance.py",
+                "出欠表管理",
+                "entry-logs-attendance",
+                icon=":material/fact_check:",
+            ),
+            PageSpec(
+                "app_pages/entry_logs_present.py", "園内にいる保護者", "entry-logs-present", icon=":material/groups:"
+            ),
             PageSpec("app_pages/entry_logs_heatmap.py", "混雑時間帯", "entry-logs-heatmap", icon=":material/grid_on:"),
-            PageSpec("app_pages/entry_logs_roster.py", "保護者・園児管理", "entry-logs-roster",
-                     icon=":material/family_restroom:"),
-            PageSpec("app_pages/entry_logs_cards.py", "バーコードカード", "entry-logs-cards",
-                     icon=":material/barcode:"),
-            PageSpec("app_pages/entry_logs_settings.py", "園情報編集", "entry-logs-settings",
-                     icon=":material/settings:"),
+            PageSpec(
+                "app_pages/entry_logs_roster.py",
+                "保護者・園児管理",
+                "entry-logs-roster",
+                icon=":material/family_restroom:",
+            ),
+            PageSpec(
+                "app_pages/entry_logs_cards.py", "バーコードカード", "entry-logs-cards", icon=":material/barcode:"
+            ),
+            PageSpec(
+                "app_pages/entry_logs_settings.py", "園情報編集", "entry-logs-settings", icon=":material/settings:"
+            ),
         ),
     ),
     Section(
-        PLATFORM, "管理",
+        PLATFORM,
+        "管理",
         "ユーザーと権限、監査ログ、送信履歴を管理します。",
         (
             PageSpec("app_pages/admin_users.py", "ユーザー管理", "admin-users", ("admin",), ":material/group:"),

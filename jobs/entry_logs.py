@@ -20,7 +20,11 @@ def archive_old_logs() -> int:
     while True:
         with session_scope() as db:
             batch = logs.archive_batch(
-                db, now=now, retention_days=settings.entry_logs_retention_days, folder=archive_folder(), limit=settings.entry_logs_archive_batch
+                db,
+                now=now,
+                retention_days=settings.entry_logs_retention_days,
+                folder=archive_folder(),
+                limit=settings.entry_logs_archive_batch,
             )
         total += batch.rows
         if batch.rows < settings.entry_logs_archive_batch:

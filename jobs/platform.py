@@ -1,8 +1,8 @@
 """Platform tasks: outbox delivery and its safety-net dispatch, token housekeeping."""
 
 from jobs.celery_app import app
-from jobs.single_flight import periodic
 from jobs.monitoring import queue_length
+from jobs.single_flight import periodic
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.identity import service as identity

@@ -26,7 +26,10 @@ MAX_PASSWORD_CHARS = 200
 W = TypeVar("W", bound=Widget)
 ENTRY_TYPE_STYLES = {"Entry": "bold #22c55e", "Exit": "bold #f97316"}
 STATUS_STYLES = {
-    "success": "bold #22c55e", "pending": "bold #f59e0b", "failed": "bold #ef4444", "duplicate": "bold #38bdf8",
+    "success": "bold #22c55e",
+    "pending": "bold #f59e0b",
+    "failed": "bold #ef4444",
+    "duplicate": "bold #38bdf8",
 }
 
 
@@ -302,8 +305,12 @@ class MainScreen(Screen):
     def history_row(self, scan: Scan) -> tuple[str, str, Text, Text]:
         when = scan.scanned_at.astimezone(self.config.zone).strftime("%H:%M:%S")
         name = scan.parent_name or labels.UNKNOWN_PARENT_NAME.format(parent_id=scan.parent_id)
-        return (when, name, Text(labels.ENTRY_TYPE_ARROW[scan.entry_type], style=ENTRY_TYPE_STYLES[scan.entry_type]),
-                Text(labels.STATUS_LABEL[scan.status], style=STATUS_STYLES[scan.status]))
+        return (
+            when,
+            name,
+            Text(labels.ENTRY_TYPE_ARROW[scan.entry_type], style=ENTRY_TYPE_STYLES[scan.entry_type]),
+            Text(labels.STATUS_LABEL[scan.status], style=STATUS_STYLES[scan.status]),
+        )
 
 
 class StationApp(App, StationListener):

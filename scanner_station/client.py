@@ -56,8 +56,12 @@ class StationClient:
         payload = _json(response)
         if response.status_code >= 400:
             error = payload.get("error") if isinstance(payload.get("error"), dict) else {}
-            raise ApiError(response.status_code, str(error.get("code", "error")),
-                           str(error.get("message", f"HTTP {response.status_code}")), error.get("details"))
+            raise ApiError(
+                response.status_code,
+                str(error.get("code", "error")),
+                str(error.get("message", f"HTTP {response.status_code}")),
+                error.get("details"),
+            )
         return payload
 
     async def login(self, nursery_code: str, password: str) -> EntryExitLoginOut:
@@ -72,12 +76,25 @@ class StationClient:
             return HeartbeatOut.model_validate(data)
 
     async def record_scan(
-        self, token: str, *, client_scan_id: str, station_id: str, nursery_id: int, parent_id: int, entry_type: str,
+        self,
+        token: str,
+        *,
+        client_scan_id: str,
+        station_id: str,
+        nursery_id: int,
+        parent_id: int,
+        entry_type: str,
         scanned_at: datetime,
     ) -> ScanOut:
         """POST one scan; the same client_scan_id sent again returns the first record (duplicate) and writes nothing."""
-        body = ScanIn(parent_id=parent_id, entry_type=entry_type, nursery_id=nursery_id, client_scan_id=client_scan_id,
-                      station_id=station_id, scanned_at=scanned_at)
+        body = ScanIn(
+            parent_id=parent_id,
+            entry_type=entry_type,
+            nursery_id=nursery_id,
+            client_scan_id=client_scan_id,
+            station_id=station_id,
+            scanned_at=scanned_at,
+        )
         data = await self._post("/entry-exit-logs", token=token, body=body.model_dump(mode="json", by_alias=True))
         with _expected_answer():
             return ScanOut.model_validate(data)

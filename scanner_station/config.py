@@ -61,12 +61,24 @@ class StationConfig:
 
     def __post_init__(self) -> None:
         check_server_url(self.server_url, self.allow_insecure_http)
-        check(STATION_ID.fullmatch(self.station_id) is not None, "station_id",
-               f"must be 1 to {MAX_STATION_ID_CHARS} printable ASCII characters without spaces")
-        check(len(self.nursery_code) <= MAX_NURSERY_CODE_CHARS, "nursery_code",
-               f"must be at most {MAX_NURSERY_CODE_CHARS} characters")
-        for name in ("request_timeout_seconds", "heartbeat_seconds", "queue_max", "history_size",
-                     "flash_seconds", "greeting_seconds"):
+        check(
+            STATION_ID.fullmatch(self.station_id) is not None,
+            "station_id",
+            f"must be 1 to {MAX_STATION_ID_CHARS} printable ASCII characters without spaces",
+        )
+        check(
+            len(self.nursery_code) <= MAX_NURSERY_CODE_CHARS,
+            "nursery_code",
+            f"must be at most {MAX_NURSERY_CODE_CHARS} characters",
+        )
+        for name in (
+            "request_timeout_seconds",
+            "heartbeat_seconds",
+            "queue_max",
+            "history_size",
+            "flash_seconds",
+            "greeting_seconds",
+        ):
             check(getattr(self, name) > 0, name, "must be positive")
         for name in ("retries", "retry_backoff_seconds"):
             check(getattr(self, name) >= 0, name, "must not be negative")
@@ -106,10 +118,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--state-dir", type=Path, help="where the queue and the session token are kept")
     p.add_argument("--station-id", help="this station's name, sent with every scan (default: the host name)")
     p.add_argument("--allow-insecure-http", action="store_const", const=True, help="allow http:// to another machine")
-    p.add_argument("--headless", action="store_const", const=True,
-                   help='read scans from standard input, one per line ("123", "in 123" or "out 123"), print JSON lines')
-    p.add_argument("--type", dest="entry_type", choices=sorted(ENTRY_TYPES),
-                   help="headless: 入 (in) or 出 (out) for lines without a prefix (default in)")
+    p.add_argument(
+        "--headless",
+        action="store_const",
+        const=True,
+        help='read scans from standard input, one per line ("123", "in 123" or "out 123"), print JSON lines',
+    )
+    p.add_argument(
+        "--type",
+        dest="entry_type",
+        choices=sorted(ENTRY_TYPES),
+        help="headless: 入 (in) or 出 (out) for lines without a prefix (default in)",
+    )
     p.add_argument("--nursery-code", help=f"headless: log in with this code and the password in {PASSWORD_ENV}")
     return p
 
@@ -119,7 +139,8 @@ def load_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | None
     env = os.environ if env is None else env
     values: dict[str, object] = {
         name: convert(ENV_PREFIX + name.upper(), FIELD_TYPES[name], env[ENV_PREFIX + name.upper()])
-        for name in FIELD_TYPES if ENV_PREFIX + name.upper() in env
+        for name in FIELD_TYPES
+        if ENV_PREFIX + name.upper() in env
     }
     flags = vars(parser().parse_args(argv))
     values.update({name: value for name, value in flags.items() if value is not None})

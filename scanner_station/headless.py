@@ -43,8 +43,13 @@ def split_line(line: str, default_type: str) -> tuple[str, str]:
 
 def scan_result(raw: str, scan: Scan) -> dict[str, Any]:
     return {
-        "input": raw, "status": scan.status, "label": labels.STATUS_LABEL[scan.status], "entryType": scan.entry_type,
-        "parentId": scan.parent_id, "parentName": scan.parent_name, "clientScanId": scan.client_scan_id,
+        "input": raw,
+        "status": scan.status,
+        "label": labels.STATUS_LABEL[scan.status],
+        "entryType": scan.entry_type,
+        "parentId": scan.parent_id,
+        "parentName": scan.parent_name,
+        "clientScanId": scan.client_scan_id,
         "scannedAt": scan.scanned_at.isoformat(),
         "message": labels.SAVED_OFFLINE if scan.status == "pending" else scan.message,
     }

@@ -19,8 +19,9 @@ def configure_logging(config: StationConfig) -> None:
         handler: logging.Handler = logging.StreamHandler(sys.stderr)
     else:
         config.state_dir.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(config.state_dir / "station.log", maxBytes=LOG_MAX_BYTES,
-                                      backupCount=LOG_BACKUPS, encoding="utf-8")
+        handler = RotatingFileHandler(
+            config.state_dir / "station.log", maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+        )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("scanner_station")
     root.addHandler(handler)

@@ -145,8 +145,13 @@ class ScanQueue:
         self.db.execute("UPDATE scan SET attempts = attempts + 1 WHERE client_scan_id = ?", (client_scan_id,))
 
     def finish(
-        self, client_scan_id: str, status: Status, *, parent_name: str | None = None,
-        message: str | None = None, log_id: int | None = None,
+        self,
+        client_scan_id: str,
+        status: Status,
+        *,
+        parent_name: str | None = None,
+        message: str | None = None,
+        log_id: int | None = None,
     ) -> Scan:
         """The service answered: keep the answer as a history row and prune the history beyond keep_finished."""
         if status not in FINISHED:

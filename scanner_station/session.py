@@ -35,8 +35,13 @@ class SessionStore:
             "VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET token = excluded.token, "
             "nursery_id = excluded.nursery_id, nursery_name = excluded.nursery_name, "
             "nursery_code = excluded.nursery_code, expires_at = excluded.expires_at",
-            (session.token, session.nursery_id, session.nursery_name, session.nursery_code,
-             session.expires_at.isoformat()),
+            (
+                session.token,
+                session.nursery_id,
+                session.nursery_name,
+                session.nursery_code,
+                session.expires_at.isoformat(),
+            ),
         )
 
     def clear(self) -> None:

@@ -92,8 +92,9 @@ def utc_now() -> datetime:
 class Station:
     """One station: its queue, its session and its connection to the service."""
 
-    def __init__(self, config: StationConfig, *, client: StationClient | None = None,
-                 now: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self, config: StationConfig, *, client: StationClient | None = None, now: Callable[[], datetime] = utc_now
+    ) -> None:
         self.config = config
         self.now = now
         self.client = client or StationClient(config.server_url, config.request_timeout_seconds)
@@ -188,8 +189,9 @@ class Station:
         parent_id = parse_barcode(raw, control_seen=control_seen)
         if self.session is None:
             raise NotLoggedIn()
-        return self.queue.add(nursery_id=self.session.nursery_id, parent_id=parent_id, entry_type=entry_type,
-                              now=self.now())
+        return self.queue.add(
+            nursery_id=self.session.nursery_id, parent_id=parent_id, entry_type=entry_type, now=self.now()
+        )
 
     def history(self) -> list[Scan]:
         if self.session is None:
@@ -220,27 +222,38 @@ class Station:
 
         async def send(session: Session) -> ScanOut:
             return await self.client.record_scan(
-                session.token, client_scan_id=scan.client_scan_id, station_id=self.config.station_id,
-                nursery_id=scan.nursery_id, parent_id=scan.parent_id, entry_type=scan.entry_type,
+                session.token,
+                client_scan_id=scan.client_scan_id,
+                station_id=self.config.station_id,
+                nursery_id=scan.nursery_id,
+                parent_id=scan.parent_id,
+                entry_type=scan.entry_type,
                 scanned_at=scan.scanned_at,
             )
 
         try:
-            answer = await self._call(send, nursery_id=scan.nursery_id,
-                                      on_unreachable=lambda: self.queue.count_attempt(scan.client_scan_id))
+            answer = await self._call(
+                send, nursery_id=scan.nursery_id, on_unreachable=lambda: self.queue.count_attempt(scan.client_scan_id)
+            )
         except ApiError as exc:
             finished = self.queue.finish(scan.client_scan_id, "failed", message=exc.message)
         else:
             if answer is None:
                 return False
-            finished = self.queue.finish(scan.client_scan_id, answer_status(scan, answer),
-                                         parent_name=answer.parent_name, log_id=answer.id)
+            finished = self.queue.finish(
+                scan.client_scan_id, answer_status(scan, answer), parent_name=answer.parent_name, log_id=answer.id
+            )
         log.info("scan %s: %s", scan.client_scan_id, finished.status)
         self.listener.scan_finished(finished)
         return True
 
-    async def _call(self, request: Callable[[Session], Awaitable[T]], *, nursery_id: int | None = None,
-                    on_unreachable: Callable[[], None] | None = None) -> T | None:
+    async def _call(
+        self,
+        request: Callable[[Session], Awaitable[T]],
+        *,
+        nursery_id: int | None = None,
+        on_unreachable: Callable[[], None] | None = None,
+    ) -> T | None:
         """Run a request with the current token: one try and up to `retries` more with backoff.
 
         None when no try got through or the session ended (401) or changed nursery meanwhile; ApiError for any

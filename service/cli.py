@@ -130,7 +130,8 @@ def audit_verify(db: Session, args: argparse.Namespace) -> str:
     report = verify_chain(db)
     if not report.ok:
         raise CommandFailed(
-            f"audit chain BROKEN at entry {report.first_bad_seq}: {report.problem} ({report.checked} entries verified before it)"
+            f"audit chain BROKEN at entry {report.first_bad_seq}: {report.problem} "
+            f"({report.checked} entries verified before it)"
         )
     return f"audit chain intact: {report.checked} entries verified"
 
@@ -162,7 +163,8 @@ def bootstrap_admin(db: Session, args: argparse.Namespace) -> str:
         raise CommandFailed("no platform admin exists yet: set APP_ADMIN_PASSWORD to a real password (8+ characters)")
     if identity.find_user_by_login(db, ADMIN_LOGIN) is not None:
         raise CommandFailed(
-            f"user {ADMIN_LOGIN!r} exists without the platform admin role: grant it with `grants set {ADMIN_LOGIN} platform admin`"
+            f"user {ADMIN_LOGIN!r} exists without the platform admin role: "
+            f"grant it with `grants set {ADMIN_LOGIN} platform admin`"
         )
     data = UserCreate(login_id=ADMIN_LOGIN, name="プラットフォーム管理者", password=password)
     user = identity.create_user(db, data=data, actor=cli_actor())

@@ -26,7 +26,9 @@ def parse_odds(text: str) -> dict[str, int]:
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, _, weight = part.partition("=")
         if name.strip() not in VOICE_OUTCOMES or not weight.strip().isdigit():
-            raise ValueError(f"APP_SANDBOX_VOICE_ODDS: '{part}' is not outcome=weight with outcome one of {VOICE_OUTCOMES}")
+            raise ValueError(
+                f"APP_SANDBOX_VOICE_ODDS: '{part}' is not outcome=weight with outcome one of {VOICE_OUTCOMES}"
+            )
         odds[name.strip()] = int(weight)
     if not any(odds.values()):
         raise ValueError("APP_SANDBOX_VOICE_ODDS needs at least one outcome with a weight above zero")
@@ -150,7 +152,9 @@ class Settings(BaseSettings):
         try:
             keys = parse_keys(self.crm_card_key)
         except ValueError as exc:
-            raise ValueError("APP_CRM_CARD_KEY must be Fernet keys (32 url-safe base64 bytes), comma-separated") from exc
+            raise ValueError(
+                "APP_CRM_CARD_KEY must be Fernet keys (32 url-safe base64 bytes), comma-separated"
+            ) from exc
         if self.env == "production" and not keys:
             raise ValueError("APP_CRM_CARD_KEY must be set in production (card data is encrypted with it)")
         return self
@@ -164,7 +168,7 @@ class Settings(BaseSettings):
     def _normalise_database_url(cls, value: str) -> str:
         for prefix in ("postgres://", "postgresql://"):
             if value.startswith(prefix):
-                return "postgresql+psycopg://" + value[len(prefix):]
+                return "postgresql+psycopg://" + value[len(prefix) :]
         return value
 
     @field_validator("sandbox_voice_odds")
@@ -176,9 +180,13 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check_outbox(self) -> "Settings":
         if self.outbox_send_timeout_seconds >= self.outbox_lease_seconds:
-            raise ValueError("APP_OUTBOX_LEASE_SECONDS must exceed APP_OUTBOX_SEND_TIMEOUT_SECONDS, or a slow send is sent twice")
+            raise ValueError(
+                "APP_OUTBOX_LEASE_SECONDS must exceed APP_OUTBOX_SEND_TIMEOUT_SECONDS, or a slow send is sent twice"
+            )
         for (choice, value), needed in PROVIDER_CREDENTIALS.items():
-            missing = [f"APP_{name.upper()}" for name in needed if getattr(self, choice) == value and not getattr(self, name)]
+            missing = [
+                f"APP_{name.upper()}" for name in needed if getattr(self, choice) == value and not getattr(self, name)
+            ]
             if missing:
                 raise ValueError(f"APP_{choice.upper()}={value} needs {', '.join(missing)}")
         return self

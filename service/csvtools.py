@@ -8,7 +8,7 @@ from service.errors import ValidationFailed
 
 ENCODINGS = ("utf-8-sig", "cp932")
 CSV_FORMAT = "CSVの{row}行目・{column}列目を読めません: {reason}"
-LONE_CR = "改行文字（CR）だけの改行があります（改行を含むセルは「\"」で囲んでください）"
+LONE_CR = '改行文字（CR）だけの改行があります（改行を含むセルは「"」で囲んでください）'
 TOO_LONG = "セルが長すぎます（{limit}文字まで）"
 
 

@@ -76,7 +76,7 @@ class Base(DeclarativeBase):
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    """WAL, foreign keys, a busy timeout, and write-intent transactions so concurrent writers queue instead of failing."""
+    """WAL, foreign keys, a busy timeout, and write-intent transactions: concurrent writers queue instead of failing."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -144,7 +144,7 @@ _request_gates: dict[int, asyncio.Semaphore] = {}
 
 
 def _request_gate() -> asyncio.Semaphore:
-    """Per event loop: how many requests may hold a session at once (one writer for SQLite, the pool's size for PostgreSQL).
+    """Per event loop: how many requests may hold a session at once (one writer on SQLite, the pool size on PostgreSQL).
 
     Requests wait here, in the event loop, instead of in worker threads: a thread blocked on the SQLite write lock or
     on an empty pool would otherwise starve the request that holds the lock of the thread it needs to finish.

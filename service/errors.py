@@ -91,14 +91,18 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": jsonable_encoder(details)}}
 
 
-def error_response(status: int, code: str, message: str, details: Any = None, headers: dict | None = None) -> JSONResponse:
+def error_response(
+    status: int, code: str, message: str, details: Any = None, headers: dict | None = None
+) -> JSONResponse:
     return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
 
 
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     details = []
     for err in exc.errors():
-        details.append({"loc": [str(p) for p in err.get("loc", ())], "rule": err.get("type"), "message": err.get("msg")})
+        details.append(
+            {"loc": [str(p) for p in err.get("loc", ())], "rule": err.get("type"), "message": err.get("msg")}
+        )
     return details
 
 
@@ -143,7 +147,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PoolTimeout)
     async def _pool_timeout(_: Request, exc: PoolTimeout) -> JSONResponse:
         log.error("database connection pool exhausted: %s", exc)
-        return error_response(503, "unavailable", "混み合っています。しばらくしてから再度お試しください", headers={"Retry-After": "5"})
+        return error_response(
+            503, "unavailable", "混み合っています。しばらくしてから再度お試しください", headers={"Retry-After": "5"}
+        )
 
     @app.exception_handler(OverflowError)
     async def _overflow(_: Request, exc: OverflowError) -> JSONResponse:

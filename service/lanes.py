@@ -300,7 +300,7 @@ class _DriverPool:
                     else:
                         result = await run_on_driver(connection, work(*args))
                 except psycopg.OperationalError:
-                    # Broken (a restart breaks the idle ones too) or a deadlock: the work runs again on a new connection.
+                    # Broken (a restart breaks the idle ones too) or a deadlock: the work runs again on a new one.
                     for stale in [connection, *self.idle]:
                         await stale.close()
                     self.idle.clear()

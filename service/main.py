@@ -64,7 +64,10 @@ def create_app() -> FastAPI:
     settings = get_settings()
     configure_logging()
     app = DaichoAPI(
-        title="Daichō API", version="0.1.0", docs_url="/docs", openapi_url="/api/openapi.json",
+        title="Daichō API",
+        version="0.1.0",
+        docs_url="/docs",
+        openapi_url="/api/openapi.json",
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_error_handlers(app)
@@ -81,5 +84,7 @@ def create_app() -> FastAPI:
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins.split(","), allow_methods=["*"], allow_headers=["*"])
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins.split(","), allow_methods=["*"], allow_headers=["*"]
+        )
     return app

@@ -1,4 +1,4 @@
-"""Every router the API serves, one line each, in the order they appear in /docs; and the hot routes served by the fast lane."""
+"""Every router the API serves, one line each, in the order they appear in /docs; and the fast lane's hot routes."""
 
 from fastapi import APIRouter
 

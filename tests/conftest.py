@@ -36,7 +36,8 @@ from tests.support.database import ensure_postgres_database, migrate_fresh, trun
 
 
 def pytest_report_header() -> str:
-    return f"daicho backend: {BACKEND} ({os.environ['APP_DATABASE_URL']}), broker: {os.environ['APP_REDIS_URL'] or 'filesystem'}"
+    broker = os.environ["APP_REDIS_URL"] or "filesystem"
+    return f"daicho backend: {BACKEND} ({os.environ['APP_DATABASE_URL']}), broker: {broker}"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -83,7 +84,7 @@ def app():
 
 @pytest.fixture(scope="session")
 def client(app):
-    """One client whose lifespan (MCP session manager, heartbeat batchers) spans the run; tables are emptied per test."""
+    """One client whose lifespan (MCP session manager, heartbeat batchers) spans the run; tables emptied per test."""
     from fastapi.testclient import TestClient
 
     with TestClient(app) as test_client:
@@ -106,4 +107,3 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if elsewhere in item.keywords:
             item.add_marker(pytest.mark.skip(reason=f"{elsewhere}: runs in the other pass of `make test`"))
-

@@ -28,8 +28,11 @@ def make_user(
 ) -> User:
     """Create a user; grants map domain -> role or (role, scope)."""
     user = User(
-        login_id=login_id, name=name or login_id, email=email or f"{login_id}@example.jp",
-        password_hash=cached_hash(password), is_active=is_active,
+        login_id=login_id,
+        name=name or login_id,
+        email=email or f"{login_id}@example.jp",
+        password_hash=cached_hash(password),
+        is_active=is_active,
     )
     for domain, grant in (grants or {}).items():
         role, scope = (grant, None) if isinstance(grant, str) else grant

@@ -175,7 +175,8 @@ def test_demo_load_is_refused_in_production_unless_asked(settings_env, capsys):
     from cryptography.fernet import Fernet
 
     settings_env(
-        APP_ENV="production", APP_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none",
+        APP_ENV="production",
+        APP_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none",
         APP_CRM_CARD_KEY=Fernet.generate_key().decode(),
     )
     assert main(["demo", "load"]) == 1

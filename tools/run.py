@@ -101,10 +101,25 @@ def demo_agents(api_port: int) -> Child:
     from service.demo.platform import ADMIN_LOGIN, ADMIN_PASSWORD
 
     argv = [
-        sys.executable, "-m", "agent.simulate", "--server", f"http://{HOST}:{api_port}",
-        "--terminals", str(DEMO_AGENTS), "--interval", str(DEMO_AGENT_INTERVAL_SECONDS), "--duration", "0",
-        "--admin-login", ADMIN_LOGIN, "--state-file", str(agents_state_file()),
-        "--work-dir", str(agents_home() / "work"), "--error-rate", str(DEMO_AGENT_ERROR_RATE),
+        sys.executable,
+        "-m",
+        "agent.simulate",
+        "--server",
+        f"http://{HOST}:{api_port}",
+        "--terminals",
+        str(DEMO_AGENTS),
+        "--interval",
+        str(DEMO_AGENT_INTERVAL_SECONDS),
+        "--duration",
+        "0",
+        "--admin-login",
+        ADMIN_LOGIN,
+        "--state-file",
+        str(agents_state_file()),
+        "--work-dir",
+        str(agents_home() / "work"),
+        "--error-rate",
+        str(DEMO_AGENT_ERROR_RATE),
     ]
     # The password goes through the environment, not the command line (which `ps` shows to everyone).
     return Child("agents", argv, env={"DAICHO_SIM_ADMIN_PASSWORD": ADMIN_PASSWORD}, essential=False)

@@ -47,7 +47,8 @@ class PassResult:
             if self.ok
             else f"FAILED (pytest exit {self.exit_code}{', no tests ran' if self.exit_code == PYTEST_NO_TESTS else ''})"
         )
-        return f"{self.name} pass: {self.passed} passed, {self.failed} failed, {self.skipped} skipped in {self.seconds:.0f}s: {verdict}"
+        counts = f"{self.passed} passed, {self.failed} failed, {self.skipped} skipped"
+        return f"{self.name} pass: {counts} in {self.seconds:.0f}s: {verdict}"
 
 
 def ensure_chromium() -> None:
@@ -181,7 +182,8 @@ def main(argv: list[str]) -> int:
         print(result.summary())
     ran = [r for r in results if not r.skip_reason]
     print(
-        f"total: {sum(r.passed for r in ran)} passed, {sum(r.failed for r in ran)} failed, {sum(r.skipped for r in ran)} skipped"
+        f"total: {sum(r.passed for r in ran)} passed, {sum(r.failed for r in ran)} failed, "
+        f"{sum(r.skipped for r in ran)} skipped"
     )
     return 0 if all(r.ok for r in results) else 1
 

@@ -76,8 +76,13 @@ def filters() -> dict[str, Any]:
     with bottom[3]:
         until = st.date_input("終了日", value=None, key=f"{PAGE}_until")
     return {
-        "actor_id": actor_id, "action": action, "domain": domain, "target_type": target_type, "target_id": target_id,
-        "since": day_start(since), "until": day_start(until, days_after=1),
+        "actor_id": actor_id,
+        "action": action,
+        "domain": domain,
+        "target_type": target_type,
+        "target_id": target_id,
+        "since": day_start(since),
+        "until": day_start(until, days_after=1),
     }
 
 

@@ -60,7 +60,11 @@ def retry(message: dict) -> None:
 def message_detail(shown: list[dict]) -> None:
     by_id = {message["id"]: message for message in shown}
     chosen = st.selectbox(
-        "詳細を表示する送信（ID）", list(by_id), index=None, key=f"{PAGE}_detail", placeholder="IDを選択",
+        "詳細を表示する送信（ID）",
+        list(by_id),
+        index=None,
+        key=f"{PAGE}_detail",
+        placeholder="IDを選択",
         format_func=lambda i: f"{i}: {by_id[i]['recipient']} {by_id[i]['subject']}".strip(),
     )
     if chosen is None:

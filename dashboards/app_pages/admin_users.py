@@ -77,7 +77,9 @@ def pick_user(shown: list[dict]) -> dict | None:
     if not users:
         return None
     choice = components.record_picker(
-        "編集するユーザー", {i: f"{user['login_id']}（{user['name']}）" for i, user in users.items()}, f"{PAGE}_selected",
+        "編集するユーザー",
+        {i: f"{user['login_id']}（{user['name']}）" for i, user in users.items()},
+        f"{PAGE}_selected",
         placeholder="ユーザーを選択してください",
     )
     return users.get(choice)
@@ -104,7 +106,9 @@ def edit_form(user: dict) -> None:
     if password:
         changes["password"] = password
     components.act(
-        PAGE, lambda: api.update_user(uid, changes), f"ユーザー「{labels.plain(user['login_id'])}」を保存しました。",
+        PAGE,
+        lambda: api.update_user(uid, changes),
+        f"ユーザー「{labels.plain(user['login_id'])}」を保存しました。",
         changed=bool(changes),
     )
 
@@ -115,16 +119,21 @@ def grant_row(user_id: int, entry: dict, grant: dict | None) -> tuple[str, str]:
     options = ["", *roles]
     left, right = st.columns(2)
     role = left.selectbox(
-        entry["label"], options, index=options.index(grant["role"]) if grant else 0,
-        format_func=lambda r: roles.get(r, labels.NONE_LABEL), key=f"{PAGE}_role_{user_id}_{domain}",
+        entry["label"],
+        options,
+        index=options.index(grant["role"]) if grant else 0,
+        format_func=lambda r: roles.get(r, labels.NONE_LABEL),
+        key=f"{PAGE}_role_{user_id}_{domain}",
     )
     if role not in entry["scoped_roles"]:
         return role, ""
     required = role in entry["scope_required_roles"]
     kind = labels.label(labels.SCOPE_KIND_LABELS, entry["scope_kind"])
     scope = right.text_input(
-        f"{entry['label']}の範囲（{kind}）{'・必須' if required else ''}", value=(grant or {}).get("scope") or "",
-        key=f"{PAGE}_scope_{user_id}_{domain}", placeholder="必須" if required else "空欄なら全体",
+        f"{entry['label']}の範囲（{kind}）{'・必須' if required else ''}",
+        value=(grant or {}).get("scope") or "",
+        key=f"{PAGE}_scope_{user_id}_{domain}",
+        placeholder="必須" if required else "空欄なら全体",
     )
     return role, scope.strip()
 

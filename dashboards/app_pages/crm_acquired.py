@@ -26,13 +26,21 @@ def filters(back_office: bool) -> dict[str, Any]:
 
 
 def site_rows(corporation: dict) -> pd.DataFrame:
-    return pd.DataFrame([
-        {"店舗名": s["power_branch_name"], "サービス種別": s["service_type_label"], "契約プラン": s["power_plan_name"],
-         "供給地点特定番号": s["power_customer_location_number"],
-         "投入完了日": components.local_datetime(s["submitted_at"]).strftime("%Y-%m-%d") if s["submitted_at"] else "",
-         "依頼ID": s["request_id"]}
-        for s in corporation["sites"]
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "店舗名": s["power_branch_name"],
+                "サービス種別": s["service_type_label"],
+                "契約プラン": s["power_plan_name"],
+                "供給地点特定番号": s["power_customer_location_number"],
+                "投入完了日": components.local_datetime(s["submitted_at"]).strftime("%Y-%m-%d")
+                if s["submitted_at"]
+                else "",
+                "依頼ID": s["request_id"],
+            }
+            for s in corporation["sites"]
+        ]
+    )
 
 
 def corporation_group(corporation: dict, back_office: bool) -> None:
@@ -65,8 +73,13 @@ profile = common.start(__file__)
 back_office = common.is_back_office(profile)
 applied = filters(back_office)
 st.download_button(
-    "CSV出力", crm_api.acquired_csv(**applied), file_name=f"acquired_{components.local_today():%Y%m%d}.csv",
-    mime="text/csv", key=f"{PAGE}_csv", on_click="ignore", icon=":material/download:",
+    "CSV出力",
+    crm_api.acquired_csv(**applied),
+    file_name=f"acquired_{components.local_today():%Y%m%d}.csv",
+    mime="text/csv",
+    key=f"{PAGE}_csv",
+    on_click="ignore",
+    icon=":material/download:",
     help="検索条件に一致するすべての投入済地点をCSVで出力します。",
 )
 groups(applied, back_office)

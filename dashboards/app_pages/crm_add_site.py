@@ -22,8 +22,9 @@ def corporation_label(corporation: dict) -> str:
 
 def search() -> int | None:
     """The corporation picked from a search; None until one is."""
-    query = st.text_input("法人名・法人番号・電話番号で検索", key=f"{PAGE}_q", max_chars=100,
-                          placeholder="例: テスト商事 / 7000012050002").strip()
+    query = st.text_input(
+        "法人名・法人番号・電話番号で検索", key=f"{PAGE}_q", max_chars=100, placeholder="例: テスト商事 / 7000012050002"
+    ).strip()
     if not query:
         st.info("地点を追加する法人を、法人名・法人番号・電話番号で検索してください。")
         return None
@@ -34,8 +35,14 @@ def search() -> int | None:
     if found["total"] > SHOWN:
         st.caption(f"全{found['total']:,}件中 {SHOWN}件を表示しています。検索語を詳しくすると絞り込めます。")
     by_id = {corporation["id"]: corporation for corporation in found["items"]}
-    return st.selectbox("法人", list(by_id), index=None, key=f"{PAGE}_corporation",
-                        placeholder="検索結果から法人を選択", format_func=lambda i: corporation_label(by_id[i]))
+    return st.selectbox(
+        "法人",
+        list(by_id),
+        index=None,
+        key=f"{PAGE}_corporation",
+        placeholder="検索結果から法人を選択",
+        format_func=lambda i: corporation_label(by_id[i]),
+    )
 
 
 def send(corporation_id: int, request: crm_forms.RequestInput) -> None:

@@ -18,10 +18,16 @@ REQUIRED = {"name", "code"}
 
 def agency_row(agency: dict) -> dict:
     return {
-        "ID": agency["id"], "代理店名": agency["name"], "代理店コード": agency["code"],
-        "担当者名": agency["contact_name"], "所属営業担当数": agency["sales_count"],
-        "ステータス": "有効" if agency["is_active"] else "無効", "紹介店コード": agency["referral_shop_code"],
-        "紹介店名": agency["referral_shop_name"], "電話番号": agency["phone"], "メールアドレス": agency["mail_address"],
+        "ID": agency["id"],
+        "代理店名": agency["name"],
+        "代理店コード": agency["code"],
+        "担当者名": agency["contact_name"],
+        "所属営業担当数": agency["sales_count"],
+        "ステータス": "有効" if agency["is_active"] else "無効",
+        "紹介店コード": agency["referral_shop_code"],
+        "紹介店名": agency["referral_shop_name"],
+        "電話番号": agency["phone"],
+        "メールアドレス": agency["mail_address"],
     }
 
 
@@ -31,10 +37,12 @@ def fields(key: str, base: dict | None) -> dict[str, Any]:
     for i, (field, label) in enumerate(TEXT_FIELDS.items()):
         shown = f"{label}（必須）" if field in REQUIRED else label
         with columns[i % 2]:
-            values[field] = st.text_input(shown, value=(base or {}).get(field, ""),
-                                          key=common.widget_key(key, field)).strip()
-    values["is_active"] = st.checkbox("有効", value=(base or {}).get("is_active", True),
-                                      key=common.widget_key(key, "is_active"))
+            values[field] = st.text_input(
+                shown, value=(base or {}).get(field, ""), key=common.widget_key(key, field)
+            ).strip()
+    values["is_active"] = st.checkbox(
+        "有効", value=(base or {}).get("is_active", True), key=common.widget_key(key, "is_active")
+    )
     return values
 
 
@@ -44,15 +52,18 @@ def create_form() -> None:
             values = fields(f"{PAGE}_new", None)
             submitted = st.form_submit_button("登録", type="primary")
     if submitted and not components.show_errors(common.schema_errors("agency", values)):
-        components.act(PAGE, lambda: crm_api.create_agency(values),
-                       f"代理店「{labels.plain(values['name'])}」を登録しました。")
+        components.act(
+            PAGE, lambda: crm_api.create_agency(values), f"代理店「{labels.plain(values['name'])}」を登録しました。"
+        )
 
 
 def edit_form(shown: list[dict]) -> None:
     """編集 / 無効化 of one agency of the page, from the version first read."""
     by_id = {agency["id"]: agency for agency in shown}
     chosen = components.record_picker(
-        "編集する代理店", {i: f"{agency['name']}（{agency['code']}）" for i, agency in by_id.items()}, f"{PAGE}_chosen",
+        "編集する代理店",
+        {i: f"{agency['name']}（{agency['code']}）" for i, agency in by_id.items()},
+        f"{PAGE}_chosen",
         placeholder="代理店を選択",
     )
     if chosen is None:
@@ -64,8 +75,14 @@ def edit_form(shown: list[dict]) -> None:
     if not submitted or components.show_errors(common.schema_errors("agency", values)):
         return
     changes = common.changes_from(base, values)
-    common.save(PAGE, EDIT, changes, lambda: crm_api.update_agency(chosen, changes | {"version": base["version"]}),
-                f"代理店「{labels.plain(values['name'])}」を保存しました。", current=lambda: crm_api.get_agency(chosen))
+    common.save(
+        PAGE,
+        EDIT,
+        changes,
+        lambda: crm_api.update_agency(chosen, changes | {"version": base["version"]}),
+        f"代理店「{labels.plain(values['name'])}」を保存しました。",
+        current=lambda: crm_api.get_agency(chosen),
+    )
 
 
 common.start(__file__)
@@ -74,8 +91,9 @@ columns = st.columns([2, 1])
 query = columns[0].text_input("検索（代理店名・コード）", key=f"{PAGE}_q", max_chars=100).strip()
 with columns[1]:
     active = components.code_select("ステータス", ACTIVE, f"{PAGE}_active")
-listed = components.paginated_table(PAGE, crm_api.list_agencies, agency_row, filters={"q": query, "active": active},
-                                    file_name="agencies")
+listed = components.paginated_table(
+    PAGE, crm_api.list_agencies, agency_row, filters={"q": query, "active": active}, file_name="agencies"
+)
 if listed["items"]:
     edit_form(listed["items"])
 create_form()

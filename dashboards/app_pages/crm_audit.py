@@ -19,8 +19,13 @@ def change_rows(changes: dict) -> list[dict]:
     for field, value in sorted(changes.items()):
         paired = isinstance(value, dict) and set(value) <= {"before", "after"}
         before, after = (value.get("before"), value.get("after")) if paired else (None, value)
-        rows.append({"項目": common.field_label(field), "変更前": common.shown_value(field, before) if paired else "",
-                     "変更後": common.shown_value(field, after)})
+        rows.append(
+            {
+                "項目": common.field_label(field),
+                "変更前": common.shown_value(field, before) if paired else "",
+                "変更後": common.shown_value(field, after),
+            }
+        )
     return rows
 
 
@@ -30,11 +35,13 @@ def entry_row(entry: dict) -> dict:
         for row in change_rows(entry["changes"])
     )
     return {
-        "番号": entry["seq"], "日時": components.local_time(entry["occurred_at"]),
+        "番号": entry["seq"],
+        "日時": components.local_time(entry["occurred_at"]),
         "操作者": entry["actor_label"] or labels.label(labels.ACTOR_TYPE_LABELS, entry["actor_type"]),
         "操作": labels.label(ACTION_LABELS, entry["action"]),
         "対象": f"{labels.label(TARGET_TYPE_LABELS, entry['target_type'])} {entry['target_id'] or ''}".strip(),
-        "変更内容": changes, "接続元": entry["client_address"] or "",
+        "変更内容": changes,
+        "接続元": entry["client_address"] or "",
     }
 
 
@@ -47,14 +54,21 @@ def filters() -> dict[str, Any]:
         target_type = components.code_select("対象の種類", TARGET_TYPE_LABELS, f"{PAGE}_target_type")
     target_id = top[3].text_input("対象ID", key=f"{PAGE}_target_id").strip()
     since, until = common.period_inputs(PAGE)
-    return {"actor_id": actor_id, "action": action, "target_type": target_type, "target_id": target_id,
-            "since": common.iso(since), "until": common.iso(until)}
+    return {
+        "actor_id": actor_id,
+        "action": action,
+        "target_type": target_type,
+        "target_id": target_id,
+        "since": common.iso(since),
+        "until": common.iso(until),
+    }
 
 
 def entry_detail(entries: list[dict]) -> None:
     by_seq = {entry["seq"]: entry for entry in entries}
-    seq = st.selectbox("詳細を表示する記録（番号）", list(by_seq), index=None, key=f"{PAGE}_detail",
-                       placeholder="番号を選択")
+    seq = st.selectbox(
+        "詳細を表示する記録（番号）", list(by_seq), index=None, key=f"{PAGE}_detail", placeholder="番号を選択"
+    )
     if seq is not None:
         st.dataframe(pd.DataFrame(change_rows(by_seq[seq]["changes"])), hide_index=True)
 

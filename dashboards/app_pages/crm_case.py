@@ -17,7 +17,8 @@ PAGE = "crm_case"
 CORPORATION = f"{PAGE}_corporation"
 # The back office's status buttons (§4.1); 不備 goes through the reason form.
 STATUS_BUTTONS = {
-    "submitted": ("投入済にする", ":material/task_alt:"), "in_progress": ("対応中に戻す", ":material/undo:"),
+    "submitted": ("投入済にする", ":material/task_alt:"),
+    "in_progress": ("対応中に戻す", ":material/undo:"),
 }
 
 
@@ -46,8 +47,12 @@ def card(corporation: dict) -> None:
     if not masked:
         return
     st.markdown(f"**クレジットカード番号** {masked}")
-    if not st.button("全桁を表示", key=f"{PAGE}_reveal", icon=":material/visibility:",
-                     help="キャリア管理画面への入力用です。表示したことは監査ログに記録されます。"):
+    if not st.button(
+        "全桁を表示",
+        key=f"{PAGE}_reveal",
+        icon=":material/visibility:",
+        help="キャリア管理画面への入力用です。表示したことは監査ログに記録されます。",
+    ):
         return
     try:
         revealed = crm_api.reveal_card(corporation["id"])
@@ -78,14 +83,20 @@ def link_tool(detail: dict):
         options = [None, *sites]
         with st.form(f"{PAGE}_link_{image['id']}", border=False):
             site_id = st.selectbox(
-                "この画像の地点", options, index=options.index(image["site_id"]) if image["site_id"] in sites else 0,
+                "この画像の地点",
+                options,
+                index=options.index(image["site_id"]) if image["site_id"] in sites else 0,
                 key=f"{PAGE}_link_site_{image['id']}",
                 format_func=lambda i: "（紐づけなし）" if i is None else crm_detail.site_name(sites[i]),
             )
             linked = st.form_submit_button("紐づけを保存", icon=":material/link:")
         if linked:
-            components.act(PAGE, lambda: crm_api.link_image(image["id"], site_id),
-                           f"{image['file_name']} の紐づけを保存しました。", changed=site_id != image["site_id"])
+            components.act(
+                PAGE,
+                lambda: crm_api.link_image(image["id"], site_id),
+                f"{image['file_name']} の紐づけを保存しました。",
+                changed=site_id != image["site_id"],
+            )
 
     return tool
 
@@ -96,10 +107,14 @@ def link_tool(detail: dict):
 def site_table(sites: list[dict]) -> None:
     services = common.choices("service_type")
     rows = [
-        {"地点ID": s["id"], "店舗名": s["power_branch_name"],
-         "ステータス": common.status_text(s["status"], s["status_label"]),
-         "サービス種別": services.get(s["service_type"], ""), "紐づけ画像": len(s["image_ids"]),
-         "投入完了日": components.local_time(s["submitted_at"])}
+        {
+            "地点ID": s["id"],
+            "店舗名": s["power_branch_name"],
+            "ステータス": common.status_text(s["status"], s["status_label"]),
+            "サービス種別": services.get(s["service_type"], ""),
+            "紐づけ画像": len(s["image_ids"]),
+            "投入完了日": components.local_time(s["submitted_at"]),
+        }
         for s in sites
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True)
@@ -107,8 +122,11 @@ def site_table(sites: list[dict]) -> None:
 
 def add_site(request_id: int) -> None:
     if st.button("＋地点を追加", key=f"{PAGE}_add_site", type="primary"):
-        components.act(PAGE, lambda: crm_api.create_site(request_id, {}),
-                       "地点を追加しました。明細画像を見ながら入力してください。")
+        components.act(
+            PAGE,
+            lambda: crm_api.create_site(request_id, {}),
+            "地点を追加しました。明細画像を見ながら入力してください。",
+        )
 
 
 def status_actions(site: dict) -> None:
@@ -121,12 +139,18 @@ def status_actions(site: dict) -> None:
             label, icon = STATUS_BUTTONS[after]
             if st.button(label, key=f"{site_key(site)}_{after}", icon=icon):
                 move = partial(crm_api.change_site_status, site["id"], after, site["version"])
-                components.act(PAGE, common.reloading(site_key(site), move),
-                               f"{crm_detail.site_name(site)} を「{common.status_choices()[after]}」にしました。")
+                components.act(
+                    PAGE,
+                    common.reloading(site_key(site), move),
+                    f"{crm_detail.site_name(site)} を「{common.status_choices()[after]}」にしました。",
+                )
     if "deficient" in moves:
-        deficiency_form(f"{site_key(site)}_deficiency", "この地点に不備あり",
-                        partial(crm_api.change_site_status, site["id"], "deficient", site["version"]),
-                        editing=site_key(site))
+        deficiency_form(
+            f"{site_key(site)}_deficiency",
+            "この地点に不備あり",
+            partial(crm_api.change_site_status, site["id"], "deficient", site["version"]),
+            editing=site_key(site),
+        )
 
 
 def deficiency_form(key: str, title: str, call: Callable[[str], Any], *, editing: str | None = None) -> None:
@@ -142,8 +166,9 @@ def deficiency_form(key: str, title: str, call: Callable[[str], Any], *, editing
             st.error("不備理由を入力してください。")
             return
         write = partial(call, reason)
-        components.act(PAGE, common.reloading(editing, write) if editing else write,
-                       "不備を登録し、営業担当者に通知しました。")
+        components.act(
+            PAGE, common.reloading(editing, write) if editing else write, "不備を登録し、営業担当者に通知しました。"
+        )
 
 
 def site_editor(site: dict) -> None:
@@ -159,23 +184,36 @@ def site_editor(site: dict) -> None:
     if components.show_errors(crm_forms.site_errors(changes, base["version"])):
         return
     common.save(
-        PAGE, key, changes, lambda: crm_api.update_site(site["id"], changes | {"version": base["version"]}),
-        f"{crm_detail.site_name(base | changes)} を保存しました。", current=lambda: crm_api.get_site(site["id"]),
+        PAGE,
+        key,
+        changes,
+        lambda: crm_api.update_site(site["id"], changes | {"version": base["version"]}),
+        f"{crm_detail.site_name(base | changes)} を保存しました。",
+        current=lambda: crm_api.get_site(site["id"]),
     )
 
 
 def site_tools(site: dict) -> None:
     with st.container(horizontal=True):
         st.download_button(
-            "キャリア投入用CSV", crm_api.site_carrier_csv(site["id"]), file_name=f"carrier_site_{site['id']}.csv",
-            mime="text/csv", key=f"{site_key(site)}_csv", on_click="ignore", icon=":material/download:",
+            "キャリア投入用CSV",
+            crm_api.site_carrier_csv(site["id"]),
+            file_name=f"carrier_site_{site['id']}.csv",
+            mime="text/csv",
+            key=f"{site_key(site)}_csv",
+            on_click="ignore",
+            icon=":material/download:",
             help="キャリア管理画面のフィールド名（元フィールド）の列で、この地点を出力します。",
         )
     if site["status"] == "in_progress":
         components.confirm_then_act(
-            PAGE, f"{site_key(site)}_delete", confirm="誤って追加した地点を削除します", label="地点を削除",
+            PAGE,
+            f"{site_key(site)}_delete",
+            confirm="誤って追加した地点を削除します",
+            label="地点を削除",
             call=lambda: crm_api.delete_site(site["id"], site["version"]),
-            success=f"地点 #{site['id']} を削除しました。", icon=":material/delete:",
+            success=f"地点 #{site['id']} を削除しました。",
+            icon=":material/delete:",
         )
 
 
@@ -206,14 +244,21 @@ def request_tools(detail: dict) -> None:
     item = detail["request"]
     with st.container(horizontal=True):
         st.download_button(
-            "全地点のキャリア投入用CSV", crm_api.request_carrier_csv(item["id"]),
-            file_name=f"carrier_request_{item['id']}.csv", mime="text/csv", key=f"{PAGE}_request_csv",
-            on_click="ignore", icon=":material/download:",
+            "全地点のキャリア投入用CSV",
+            crm_api.request_carrier_csv(item["id"]),
+            file_name=f"carrier_request_{item['id']}.csv",
+            mime="text/csv",
+            key=f"{PAGE}_request_csv",
+            on_click="ignore",
+            icon=":material/download:",
         )
         st.page_link(common.QUEUE_PAGE, label="投入案件一覧に戻る", icon=":material/arrow_back:")
     if item["status"] in ("in_progress", "deficient"):
-        deficiency_form(f"{PAGE}_whole_deficiency", "不備あり（法人全体）",
-                        lambda reason: crm_api.raise_deficiency(item["id"], reason, item["version"]))
+        deficiency_form(
+            f"{PAGE}_whole_deficiency",
+            "不備あり（法人全体）",
+            lambda reason: crm_api.raise_deficiency(item["id"], reason, item["version"]),
+        )
 
 
 def show(detail: dict) -> None:

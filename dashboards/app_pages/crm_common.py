@@ -105,14 +105,28 @@ def status_choices() -> dict[str, str]:
 def request_row(item: dict, *, back_office: bool) -> dict:
     """One request in the spec's column order: マイ依頼一覧 (§3.4) or 投入案件一覧 (§3.2, with the agency)."""
     status = status_text(item["status"], item["status_label"])
-    counts = {"依頼ID": item["id"], "法人名": item["corporation_name"], "地点数": item["sites_total"],
-              "申告地点数": item["site_count"]}
+    counts = {
+        "依頼ID": item["id"],
+        "法人名": item["corporation_name"],
+        "地点数": item["sites_total"],
+        "申告地点数": item["site_count"],
+    }
     created = components.local_time(item["created_at"])
     if back_office:
-        return {"ステータス": status, **counts, "営業担当者": item["requested_by_name"], "代理店": item["agency_name"],
-                "投入依頼日": created, "未読通知": crm_labels.NEWS_MARK if item["unread"] else ""}
-    return {**counts, "ステータス": status, "不備通知": crm_labels.UNREAD_MARK if item["unread"] else "",
-            "投入依頼日": created}
+        return {
+            "ステータス": status,
+            **counts,
+            "営業担当者": item["requested_by_name"],
+            "代理店": item["agency_name"],
+            "投入依頼日": created,
+            "未読通知": crm_labels.NEWS_MARK if item["unread"] else "",
+        }
+    return {
+        **counts,
+        "ステータス": status,
+        "不備通知": crm_labels.UNREAD_MARK if item["unread"] else "",
+        "投入依頼日": created,
+    }
 
 
 def percent(rate: float) -> str:
@@ -122,9 +136,14 @@ def percent(rate: float) -> str:
 def metrics_row(row: dict) -> dict:
     """One line of §3.6's 代理店別サマリ."""
     return {
-        "代理店名": row["agency_name"], "依頼件数": row["requests"], "不備": row["deficient"],
-        "対応中": row["in_progress"], "投入済": row["submitted"], "キャンセル": row["cancelled"],
-        "獲得地点": row["acquired_sites"], "不備率": percent(row["deficiency_rate"]),
+        "代理店名": row["agency_name"],
+        "依頼件数": row["requests"],
+        "不備": row["deficient"],
+        "対応中": row["in_progress"],
+        "投入済": row["submitted"],
+        "キャンセル": row["cancelled"],
+        "獲得地点": row["acquired_sites"],
+        "不備率": percent(row["deficiency_rate"]),
         "差し戻し率": percent(row["ever_deficient_rate"]),
     }
 
@@ -138,12 +157,18 @@ def open_request(items: list[dict], page_path: str, key: str, *, action: str) ->
     """Pick one of the shown requests and link to its page (?id=…)."""
     by_id = {item["id"]: item for item in items}
     chosen = st.selectbox(
-        f"{action}依頼", list(by_id), index=None, key=key, placeholder="依頼を選択",
+        f"{action}依頼",
+        list(by_id),
+        index=None,
+        key=key,
+        placeholder="依頼を選択",
         format_func=lambda i: request_label(by_id[i]),
     )
     if chosen is not None:
         st.page_link(
-            page_path, label=f"依頼 #{chosen} を{action}", icon=":material/open_in_new:",
+            page_path,
+            label=f"依頼 #{chosen} を{action}",
+            icon=":material/open_in_new:",
             query_params={"id": str(chosen)},
         )
 
@@ -209,7 +234,10 @@ def agency_select(label: str, key: str, *, include_all: bool = True, preset: int
     if preset in names and st.session_state.get(f"{key}_preset") != preset:
         st.session_state[key] = st.session_state[f"{key}_preset"] = preset
     return st.selectbox(
-        label, options, key=key, placeholder="代理店がありません",
+        label,
+        options,
+        key=key,
+        placeholder="代理店がありません",
         format_func=lambda i: labels.ALL_LABEL if i is None else names.get(i, str(i)),
     )
 
@@ -291,7 +319,8 @@ def reloading(key: str, call: Callable[[], Any]) -> Callable[[], Any]:
 def changes_from(base: dict, values: dict) -> dict:
     """The fields whose value differs from the record the person started from (secrets: only when typed)."""
     return {
-        field: value for field, value in values.items()
+        field: value
+        for field, value in values.items()
         if (value if field in SECRET_FIELDS else value != base.get(field))
     }
 
@@ -310,13 +339,17 @@ def conflict(key: str, mine: dict, current: dict) -> None:
     """他のユーザーが更新しました: the person's input beside the current values, and a button to reload."""
     st.error(crm_labels.CONFLICT)
     rows = [
-        {"項目": field_label(field), "あなたの入力": shown_value(field, value),
-         "現在の値": shown_value(field, current.get(field))}
+        {
+            "項目": field_label(field),
+            "あなたの入力": shown_value(field, value),
+            "現在の値": shown_value(field, current.get(field)),
+        }
         for field, value in mine.items()
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True)
-    st.button(crm_labels.RELOAD, key=f"{key}_reload", on_click=reload, args=(key,), type="primary",
-              icon=":material/refresh:")
+    st.button(
+        crm_labels.RELOAD, key=f"{key}_reload", on_click=reload, args=(key,), type="primary", icon=":material/refresh:"
+    )
 
 
 def save(
@@ -337,4 +370,3 @@ def save(
     reload(key)
     components.flash(page, success)
     st.rerun()
-

@@ -16,9 +16,12 @@ for column, (status, label) in zip(st.columns(len(statuses)), statuses.items(), 
         components.kpi_card(common.status_text(status, label), f"{board['requests_by_status'].get(status, 0):,}")
 st.markdown("**今日・今月**")
 cards = {
-    "本日の投入依頼": board["requests_today"], "今月の投入依頼": board["requests_this_month"],
-    "今月の獲得地点": board["acquired_sites_this_month"], "未読コメント": board["unread_comments"],
-    "有効な代理店": board["active_agencies"], "営業担当者": board["sales_users"],
+    "本日の投入依頼": board["requests_today"],
+    "今月の投入依頼": board["requests_this_month"],
+    "今月の獲得地点": board["acquired_sites_this_month"],
+    "未読コメント": board["unread_comments"],
+    "有効な代理店": board["active_agencies"],
+    "営業担当者": board["sales_users"],
 }
 for column, (label, value) in zip(st.columns(len(cards)), cards.items(), strict=True):
     with column:

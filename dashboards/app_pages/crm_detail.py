@@ -75,15 +75,22 @@ def images(detail: dict, key: str, *, tools: Callable[[dict], None] | None = Non
     thumbnails(shown, sites)
     by_id = {image["id"]: image for image in shown}
     left, middle = st.columns([2, 2], vertical_alignment="bottom")
-    chosen = left.selectbox("拡大表示する画像", list(by_id), key=f"{key}_image",
-                            format_func=lambda i: by_id[i]["file_name"])
+    chosen = left.selectbox(
+        "拡大表示する画像", list(by_id), key=f"{key}_image", format_func=lambda i: by_id[i]["file_name"]
+    )
     low, high, start, step = ZOOM
     zoom = middle.slider("拡大率（%）", low, high, start, step, key=f"{key}_zoom")
     image = by_id[chosen]
     zoomed(image, zoom)
-    st.download_button("元の画像をダウンロード", crm_api.image_file(image["id"]), file_name=image["file_name"],
-                       mime=image["content_type"], key=f"{key}_download_{image['id']}", on_click="ignore",
-                       icon=":material/download:")
+    st.download_button(
+        "元の画像をダウンロード",
+        crm_api.image_file(image["id"]),
+        file_name=image["file_name"],
+        mime=image["content_type"],
+        key=f"{key}_download_{image['id']}",
+        on_click="ignore",
+        icon=":material/download:",
+    )
     if tools:
         tools(image)
 
@@ -103,9 +110,13 @@ def _shown(field: str, value) -> str:
 def change_rows(changes: dict) -> list[dict]:
     """What a resubmission changed since the deficiency: fields before/after, images added and removed."""
     rows = [
-        {"項目": common.field_label(field), "変更前": _shown(field, diff.get("before")),
-         "変更後": _shown(field, diff.get("after"))}
-        for part in ("corporation", "request") for field, diff in (changes.get(part) or {}).items()
+        {
+            "項目": common.field_label(field),
+            "変更前": _shown(field, diff.get("before")),
+            "変更後": _shown(field, diff.get("after")),
+        }
+        for part in ("corporation", "request")
+        for field, diff in (changes.get(part) or {}).items()
     ]
     added, removed = changes.get("images_added", []), changes.get("images_removed", [])
     rows += [{"項目": "明細画像（追加）", "変更前": "", "変更後": image["file_name"]} for image in added]

@@ -33,10 +33,13 @@ def sites(detail: dict, may_cancel: bool) -> None:
         st.caption("投入担当者が明細画像から地点を作成すると、ここに表示されます。")
         return
     rows = [
-        {"地点ID": s["id"], "店舗名": s["power_branch_name"],
-         "ステータス": common.status_text(s["status"], s["status_label"]),
-         "供給地点特定番号": s["power_customer_location_number"],
-         "投入完了日": components.local_time(s["submitted_at"])}
+        {
+            "地点ID": s["id"],
+            "店舗名": s["power_branch_name"],
+            "ステータス": common.status_text(s["status"], s["status_label"]),
+            "供給地点特定番号": s["power_customer_location_number"],
+            "投入完了日": components.local_time(s["submitted_at"]),
+        }
         for s in detail["sites"]
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True)
@@ -44,10 +47,17 @@ def sites(detail: dict, may_cancel: bool) -> None:
     if not may_cancel or not open_sites:
         return
     with st.expander("地点をキャンセル", icon=":material/cancel:"):
-        site_id = st.selectbox("キャンセルする地点", list(open_sites), key=f"{PAGE}_cancel_site",
-                               format_func=lambda i: crm_detail.site_name(open_sites[i]))
+        site_id = st.selectbox(
+            "キャンセルする地点",
+            list(open_sites),
+            key=f"{PAGE}_cancel_site",
+            format_func=lambda i: crm_detail.site_name(open_sites[i]),
+        )
         components.confirm_then_act(
-            PAGE, f"{PAGE}_cancel_site_go", confirm="この地点の投入依頼を取り消します", label="地点をキャンセル",
+            PAGE,
+            f"{PAGE}_cancel_site_go",
+            confirm="この地点の投入依頼を取り消します",
+            label="地点をキャンセル",
             call=common.reloading(REQUEST, lambda: crm_api.cancel_site(site_id, open_sites[site_id]["version"])),
             success=f"地点 #{site_id} をキャンセルしました。",
         )
@@ -56,8 +66,12 @@ def sites(detail: dict, may_cancel: bool) -> None:
 def request_fields(detail: dict) -> dict:
     """What the sales side edits of the request itself, with its version."""
     item = detail["request"]
-    return {"id": item["id"], "version": item["version"], "remarks": detail["remarks"],
-            "site_count": item["site_count"]}
+    return {
+        "id": item["id"],
+        "version": item["version"],
+        "remarks": detail["remarks"],
+        "site_count": item["site_count"],
+    }
 
 
 def request_editor(detail: dict) -> None:
@@ -65,16 +79,22 @@ def request_editor(detail: dict) -> None:
     request_id = detail["request"]["id"]
     base = common.editing_base(REQUEST, request_fields(detail))
     with st.form(f"{REQUEST}_form"):
-        remarks = st.text_area("備考", value=base["remarks"], key=common.widget_key(REQUEST, "remarks"),
-                               max_chars=2000).strip()
-        count = st.number_input("地点数（申告）", 1, 100, base["site_count"],
-                                key=common.widget_key(REQUEST, "site_count"))
+        remarks = st.text_area(
+            "備考", value=base["remarks"], key=common.widget_key(REQUEST, "remarks"), max_chars=2000
+        ).strip()
+        count = st.number_input(
+            "地点数（申告）", 1, 100, base["site_count"], key=common.widget_key(REQUEST, "site_count")
+        )
         submitted = st.form_submit_button("備考・地点数を保存", icon=":material/save:")
     if submitted:
         changes = common.changes_from(base, {"remarks": remarks, "site_count": int(count)})
         common.save(
-            PAGE, REQUEST, changes, lambda: crm_api.update_request(request_id, changes | {"version": base["version"]}),
-            "備考・地点数を保存しました。", current=lambda: request_fields(crm_api.get_request(request_id)),
+            PAGE,
+            REQUEST,
+            changes,
+            lambda: crm_api.update_request(request_id, changes | {"version": base["version"]}),
+            "備考・地点数を保存しました。",
+            current=lambda: request_fields(crm_api.get_request(request_id)),
         )
     with st.form(f"{PAGE}_images", clear_on_submit=True):
         files = crm_forms.uploads(f"{PAGE}_new_images", "明細画像を追加（JPEG・PNG・PDF）")
@@ -86,8 +106,12 @@ def request_editor(detail: dict) -> None:
 def remove_image(image: dict) -> None:
     """A wrong or unreadable statement image is removed while the request is open (then a better one added)."""
     components.confirm_then_act(
-        PAGE, f"{PAGE}_remove_{image['id']}", confirm=f"{image['file_name']} を削除します", label="この画像を削除",
-        call=lambda: crm_api.delete_image(image["id"]), success=f"{image['file_name']} を削除しました。",
+        PAGE,
+        f"{PAGE}_remove_{image['id']}",
+        confirm=f"{image['file_name']} を削除します",
+        label="この画像を削除",
+        call=lambda: crm_api.delete_image(image["id"]),
+        success=f"{image['file_name']} を削除しました。",
         icon=":material/delete:",
     )
 
@@ -96,21 +120,31 @@ def resubmit(detail: dict) -> None:
     item = detail["request"]
     with st.form(f"{PAGE}_resubmit"):
         st.markdown("**修正して再提出**")
-        message = st.text_area("投入担当者への連絡（任意）", key=f"{PAGE}_resubmit_message", max_chars=2000,
-                               placeholder="例: 明細画像を鮮明なものに差し替えました").strip()
+        message = st.text_area(
+            "投入担当者への連絡（任意）",
+            key=f"{PAGE}_resubmit_message",
+            max_chars=2000,
+            placeholder="例: 明細画像を鮮明なものに差し替えました",
+        ).strip()
         submitted = st.form_submit_button("修正して再提出", type="primary", icon=":material/send:")
     if submitted:
-        components.act(PAGE, common.reloading(REQUEST, lambda: crm_api.resubmit(item["id"], message, item["version"])),
-                       f"依頼 #{item['id']} を再提出しました。投入担当者に変更点が伝わります。")
+        components.act(
+            PAGE,
+            common.reloading(REQUEST, lambda: crm_api.resubmit(item["id"], message, item["version"])),
+            f"依頼 #{item['id']} を再提出しました。投入担当者に変更点が伝わります。",
+        )
 
 
 def cancel(detail: dict) -> None:
     item = detail["request"]
     components.confirm_then_act(
-        PAGE, f"{PAGE}_cancel", confirm="この投入依頼を取り消します（投入済の地点はそのまま残ります）",
+        PAGE,
+        f"{PAGE}_cancel",
+        confirm="この投入依頼を取り消します（投入済の地点はそのまま残ります）",
         label="投入依頼をキャンセル",
         call=common.reloading(REQUEST, lambda: crm_api.cancel_request(item["id"], item["version"])),
-        success=f"依頼 #{item['id']} をキャンセルしました。", icon=":material/cancel:",
+        success=f"依頼 #{item['id']} をキャンセルしました。",
+        icon=":material/cancel:",
     )
 
 

@@ -20,9 +20,15 @@ CARD_REQUIRED = ("credit_card_expire_month", "credit_card_expire_year", "credit_
 BILLING_REQUIRED = ("billing_zip_code", "billing_prefecture", "billing_city")
 OPTIONAL_CHOICES = ("job_type", "sales_channel_id")
 CHOICE_KINDS = {
-    "customer_type": "customer_type", "job_type": "job_type", "sales_channel_id": "sales_channel",
-    "payment_type": "payment_type", "invoice": "invoice", "payment_certificate": "payment_certificate",
-    "service_type": "service_type", "application_type": "application_type", "power_area": "power_area",
+    "customer_type": "customer_type",
+    "job_type": "job_type",
+    "sales_channel_id": "sales_channel",
+    "payment_type": "payment_type",
+    "invoice": "invoice",
+    "payment_certificate": "payment_certificate",
+    "service_type": "service_type",
+    "application_type": "application_type",
+    "power_area": "power_area",
     "power_supplier_type": "power_company",
 }
 NUMBER_FIELDS = ("latest_charges", "latest_power_usage")
@@ -42,8 +48,11 @@ def _choice(key: str, field: str, label: str, base: dict | None, *, blank: bool)
     options = ["", *mapping] if blank else list(mapping)
     current = _value(base, field, next(iter(options), ""))
     return st.selectbox(
-        label, options, index=options.index(current) if current in options else 0,
-        key=common.widget_key(key, field), format_func=lambda code: mapping.get(code, "（未選択）"),
+        label,
+        options,
+        index=options.index(current) if current in options else 0,
+        key=common.widget_key(key, field),
+        format_func=lambda code: mapping.get(code, "（未選択）"),
     )
 
 
@@ -51,8 +60,11 @@ def _prefecture(key: str, field: str, label: str, base: dict | None) -> str:
     options = ["", *crm_api.masters()["prefectures"]]
     current = _value(base, field)
     return st.selectbox(
-        label, options, index=options.index(current) if current in options else 0,
-        key=common.widget_key(key, field), format_func=lambda name: name or "（未選択）",
+        label,
+        options,
+        index=options.index(current) if current in options else 0,
+        key=common.widget_key(key, field),
+        format_func=lambda name: name or "（未選択）",
     )
 
 
@@ -60,8 +72,11 @@ def _date(key: str, field: str, label: str, base: dict | None, *, past: bool) ->
     current = _value(base, field, None)
     limits = {"min_value": OLDEST_BIRTHDAY, "max_value": components.local_today()} if past else {}
     chosen = st.date_input(
-        label, value=date.fromisoformat(current) if current else None, key=common.widget_key(key, field),
-        format="YYYY-MM-DD", **limits,
+        label,
+        value=date.fromisoformat(current) if current else None,
+        key=common.widget_key(key, field),
+        format="YYYY-MM-DD",
+        **limits,
     )
     return chosen.isoformat() if chosen else None
 
@@ -102,9 +117,12 @@ def corporation_form(key: str, base: dict | None) -> dict[str, Any]:
     values |= _fields(key, base, _pick("last_name first_name last_name_kana first_name_kana"))
     st.markdown("**代表者名（法人・屋号の場合）**")
     values |= _fields(
-        key, base,
-        _pick("representative_last_name representative_first_name representative_last_name_kana "
-              "representative_first_name_kana"),
+        key,
+        base,
+        _pick(
+            "representative_last_name representative_first_name representative_last_name_kana "
+            "representative_first_name_kana"
+        ),
     )
     st.markdown("**住所**")
     left, right = st.columns(2)
@@ -148,12 +166,15 @@ def payment_form(key: str, base: dict | None) -> dict[str, Any]:
         ).strip()
     with right:
         values["credit_card_security_code"] = st.text_input(
-            f"セキュリティコード{keep}", key=common.widget_key(key, "credit_card_security_code"), type="password",
+            f"セキュリティコード{keep}",
+            key=common.widget_key(key, "credit_card_security_code"),
+            type="password",
             max_chars=4,
         ).strip()
     values |= _fields(key, base, _pick("credit_card_expire_month credit_card_expire_year credit_card_name"))
     values["billing_address_same"] = st.checkbox(
-        "請求書送付先は契約者住所と同じ", value=_value(base, "billing_address_same", True),
+        "請求書送付先は契約者住所と同じ",
+        value=_value(base, "billing_address_same", True),
         key=common.widget_key(key, "billing_address_same"),
     )
     st.caption("請求書送付先（契約者住所と異なる場合のみ入力）")
@@ -179,8 +200,9 @@ def corporation_errors(values: dict[str, Any], base: dict | None) -> list[str]:
     if values["payment_type"] == CREDIT_CARD:
         has_card = values["credit_card_number"] or _value(base, "credit_card_number_masked")
         card = values | {"credit_card_number": has_card}
-        errors += _missing(card, ("credit_card_number", *CARD_REQUIRED),
-                           "クレジットカード払いではカード番号・有効期限・名義が必要です")
+        errors += _missing(
+            card, ("credit_card_number", *CARD_REQUIRED), "クレジットカード払いではカード番号・有効期限・名義が必要です"
+        )
     if not values["billing_address_same"]:
         errors += _missing(values, BILLING_REQUIRED, "請求書送付先が契約者住所と異なる場合は送付先の入力が必要です")
     return errors
@@ -196,8 +218,12 @@ def corporation_editor(page: str, key: str, corporation: dict) -> None:
         return
     changes = common.changes_from(base, values)
     common.save(
-        page, key, changes, lambda: crm_api.update_corporation(base["id"], changes | {"version": base["version"]}),
-        "法人情報を保存しました。", current=lambda: crm_api.get_corporation(base["id"]),
+        page,
+        key,
+        changes,
+        lambda: crm_api.update_corporation(base["id"], changes | {"version": base["version"]}),
+        "法人情報を保存しました。",
+        current=lambda: crm_api.get_corporation(base["id"]),
     )
 
 
@@ -243,8 +269,13 @@ def _site_field(key: str, field: str, label: str, base: dict) -> Any:
         return _date(key, field, label, base, past=False)
     if field == "latest_date":
         options = _months(base.get(field) or "")
-        return st.selectbox(label, options, index=options.index(base.get(field) or ""),
-                            key=common.widget_key(key, field), format_func=lambda m: m or "（未選択）")
+        return st.selectbox(
+            label,
+            options,
+            index=options.index(base.get(field) or ""),
+            key=common.widget_key(key, field),
+            format_func=lambda m: m or "（未選択）",
+        )
     return _text(key, field, label, base)
 
 
@@ -256,8 +287,12 @@ def options_form(key: str, base: dict) -> list[str]:
     for i, option in enumerate(crm_api.masters()["options"]):
         with columns[i % 2]:
             pack = "・サポートパック" if option["is_support_pack"] else ""
-            if st.checkbox(option["name"], value=option["code"] in chosen, help=f"{option['price_label']}{pack}",
-                           key=common.widget_key(key, f"option_{option['code']}")):
+            if st.checkbox(
+                option["name"],
+                value=option["code"] in chosen,
+                help=f"{option['price_label']}{pack}",
+                key=common.widget_key(key, f"option_{option['code']}"),
+            ):
                 picked.append(option["code"])
     return picked
 

@@ -115,10 +115,27 @@ USER_FIELDS = {
 }
 # Every field name a CRM form or audit entry may carry, for messages and the change lists.
 FIELD_LABELS = (
-    labels.FIELD_LABELS | CORPORATION_FIELDS | SITE_FIELDS | REQUEST_FIELDS | AGENCY_FIELDS | USER_FIELDS
-    | {"status": "ステータス", "site_id": "地点", "message": "内容", "images": "明細画像", "version": "版",
-       "revealed": "表示した項目", "last4": "カード番号下4桁", "request_id": "依頼", "comment_id": "コメント",
-       "changed": "変更内容", "corporation_id": "法人", "requested_by": "依頼者", "agency_id": "代理店"}
+    labels.FIELD_LABELS
+    | CORPORATION_FIELDS
+    | SITE_FIELDS
+    | REQUEST_FIELDS
+    | AGENCY_FIELDS
+    | USER_FIELDS
+    | {
+        "status": "ステータス",
+        "site_id": "地点",
+        "message": "内容",
+        "images": "明細画像",
+        "version": "版",
+        "revealed": "表示した項目",
+        "last4": "カード番号下4桁",
+        "request_id": "依頼",
+        "comment_id": "コメント",
+        "changed": "変更内容",
+        "corporation_id": "法人",
+        "requested_by": "依頼者",
+        "agency_id": "代理店",
+    }
 )
 
 # §4.1's colours as marks for tables, and as badge colours.

@@ -32,12 +32,14 @@ def notifications() -> None:
         for note in found["items"]:
             kind = labels.label(crm_api.vocabulary()["notification_kind_labels"], note["kind"])
             line, link = st.columns([4, 1], vertical_alignment="center")
-            line.markdown(
-                f"**{kind}** {components.local_time(note['created_at'])} — {labels.plain(note['message'])}"
-            )
+            line.markdown(f"**{kind}** {components.local_time(note['created_at'])} — {labels.plain(note['message'])}")
             with link:
-                st.page_link(common.FIX_PAGE, label="確認する", icon=":material/open_in_new:",
-                             query_params={"id": str(note["request_id"])})
+                st.page_link(
+                    common.FIX_PAGE,
+                    label="確認する",
+                    icon=":material/open_in_new:",
+                    query_params={"id": str(note["request_id"])},
+                )
         if st.button("すべて既読にする", key=f"{PAGE}_read_all", icon=":material/done_all:"):
             components.act(PAGE, crm_api.read_all_notifications, "通知をすべて既読にしました。")
 
@@ -59,7 +61,10 @@ summary()
 notifications()
 status = components.code_select("ステータス", common.status_choices(), f"{PAGE}_status")
 listed = components.paginated_table(
-    PAGE, my_requests, partial(common.request_row, back_office=False), filters={"status": status},
+    PAGE,
+    my_requests,
+    partial(common.request_row, back_office=False),
+    filters={"status": status},
     file_name="my_requests",
 )
 if listed["items"]:

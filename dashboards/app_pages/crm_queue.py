@@ -18,8 +18,12 @@ PAGE = "crm_queue"
 def sales_select(agency_id: int | None) -> int | None:
     found = crm_api.sales_staff(agency_id=agency_id)["items"]
     staff = {user["user_id"]: f"{user['name']}（{user['agency_name']}）" for user in found}
-    return st.selectbox("営業担当者", [None, *staff], key=f"{PAGE}_sales",
-                        format_func=lambda i: labels.ALL_LABEL if i is None else staff.get(i, str(i)))
+    return st.selectbox(
+        "営業担当者",
+        [None, *staff],
+        key=f"{PAGE}_sales",
+        format_func=lambda i: labels.ALL_LABEL if i is None else staff.get(i, str(i)),
+    )
 
 
 def filters() -> dict[str, Any]:
@@ -28,8 +32,9 @@ def filters() -> dict[str, Any]:
     with top[0]:
         status = components.code_select("ステータス", common.status_choices(), f"{PAGE}_status")
     with top[1]:
-        corporation = st.text_input("法人名", key=f"{PAGE}_corporation", max_chars=100,
-                                    placeholder="法人名の一部").strip()
+        corporation = st.text_input(
+            "法人名", key=f"{PAGE}_corporation", max_chars=100, placeholder="法人名の一部"
+        ).strip()
     with top[2]:
         agency_id = common.agency_select("代理店", f"{PAGE}_agency", preset=int(start) if start.isdigit() else None)
     with top[3]:
@@ -39,15 +44,24 @@ def filters() -> dict[str, Any]:
         since, until = common.period_inputs(PAGE)
     unread = bottom[1].checkbox("未読ありのみ", key=f"{PAGE}_unread")
     return {
-        "status": status, "corporation": corporation, "agency_id": agency_id, "requested_by": requested_by,
-        "since": common.iso(since), "until": common.iso(until), "unread": unread or None,
+        "status": status,
+        "corporation": corporation,
+        "agency_id": agency_id,
+        "requested_by": requested_by,
+        "since": common.iso(since),
+        "until": common.iso(until),
+        "unread": unread or None,
     }
 
 
 common.start(__file__)
 listed = components.paginated_table(
-    PAGE, crm_api.list_requests, partial(common.request_row, back_office=True), filters=filters(),
-    file_name="requests", note="（● 未読 = 営業担当者からの新しいコメント・再提出）",
+    PAGE,
+    crm_api.list_requests,
+    partial(common.request_row, back_office=True),
+    filters=filters(),
+    file_name="requests",
+    note="（● 未読 = 営業担当者からの新しいコメント・再提出）",
 )
 if listed["items"]:
     common.open_request(listed["items"], common.CASE_PAGE, f"{PAGE}_open", action="開く")

@@ -16,10 +16,15 @@ AGENCY_REQUIRED = "営業担当者には代理店の指定が必要です。"
 
 def user_row(user: dict) -> dict:
     return {
-        "ID": user["user_id"], "ログインID": user["login_id"], "氏名": user["name"],
-        "役割": user["role_label"] or labels.NONE_LABEL, "代理店": user["agency_name"],
-        "営業担当者コード": user["sales_staff_code"], "Lコード": user["l_code"],
-        "状態": "有効" if user["is_active"] else "無効", "最終ログイン": components.local_time(user["last_login_at"]),
+        "ID": user["user_id"],
+        "ログインID": user["login_id"],
+        "氏名": user["name"],
+        "役割": user["role_label"] or labels.NONE_LABEL,
+        "代理店": user["agency_name"],
+        "営業担当者コード": user["sales_staff_code"],
+        "Lコード": user["l_code"],
+        "状態": "有効" if user["is_active"] else "無効",
+        "最終ログイン": components.local_time(user["last_login_at"]),
     }
 
 
@@ -30,12 +35,19 @@ def role_fields(key: str, base: dict | None) -> dict[str, Any]:
     names = common.agency_names()
     agencies = [None, *names]
     columns = st.columns(4)
-    role = columns[0].selectbox("役割", roles, index=roles.index(base.get("role") or "sales"),
-                                key=common.widget_key(key, "role"), format_func=ROLE_LABELS.get)
+    role = columns[0].selectbox(
+        "役割",
+        roles,
+        index=roles.index(base.get("role") or "sales"),
+        key=common.widget_key(key, "role"),
+        format_func=ROLE_LABELS.get,
+    )
     agency_id = columns[1].selectbox(
-        "代理店（営業担当者は必須）", agencies,
+        "代理店（営業担当者は必須）",
+        agencies,
         index=agencies.index(base.get("agency_id")) if base.get("agency_id") in agencies else 0,
-        key=common.widget_key(key, "agency_id"), format_func=lambda i: labels.NONE_LABEL if i is None else names[i],
+        key=common.widget_key(key, "agency_id"),
+        format_func=lambda i: labels.NONE_LABEL if i is None else names[i],
     )
     codes = {
         field: columns[i].text_input(label, value=base.get(field, ""), key=common.widget_key(key, field)).strip()
@@ -61,14 +73,17 @@ def create_form() -> None:
             values |= role_fields(f"{PAGE}_new", None)
             submitted = st.form_submit_button("追加", type="primary")
     if submitted and not components.show_errors(common.schema_errors("user_create", values) + agency_errors(values)):
-        components.act(PAGE, lambda: crm_api.create_user(values),
-                       f"ユーザー「{labels.plain(values['name'])}」を追加しました。")
+        components.act(
+            PAGE, lambda: crm_api.create_user(values), f"ユーザー「{labels.plain(values['name'])}」を追加しました。"
+        )
 
 
 def edit_form(shown: list[dict]) -> None:
     by_id = {user["user_id"]: user for user in shown}
     chosen = components.record_picker(
-        "編集するユーザー", {i: f"{user['name']}（{user['login_id']}）" for i, user in by_id.items()}, f"{PAGE}_chosen",
+        "編集するユーザー",
+        {i: f"{user['name']}（{user['login_id']}）" for i, user in by_id.items()},
+        f"{PAGE}_chosen",
         placeholder="ユーザーを選択",
     )
     if chosen is None:
@@ -78,8 +93,9 @@ def edit_form(shown: list[dict]) -> None:
         name = st.text_input("氏名", value=base["name"], key=common.widget_key(EDIT, "name")).strip()
         values = {"name": name} | role_fields(EDIT, base)
         values["is_active"] = st.checkbox("有効", value=base["is_active"], key=common.widget_key(EDIT, "is_active"))
-        password = st.text_input("新しいパスワード（変更する場合のみ）", type="password",
-                                 key=common.widget_key(EDIT, "password"))
+        password = st.text_input(
+            "新しいパスワード（変更する場合のみ）", type="password", key=common.widget_key(EDIT, "password")
+        )
         submitted = st.form_submit_button("保存", type="primary", icon=":material/save:")
     if submitted:
         save_user(base, values, password)
@@ -91,15 +107,23 @@ def save_user(base: dict, values: dict[str, Any], password: str) -> None:
     if components.show_errors(common.schema_errors("user_update", changes) + agency_errors(values)):
         return
     user_id = base["user_id"]
-    common.save(PAGE, EDIT, changes, lambda: crm_api.update_user(user_id, changes | {"version": base["version"]}),
-                f"ユーザー「{labels.plain(values['name'])}」を保存しました。",
-                current=lambda: crm_api.get_user(user_id))
+    common.save(
+        PAGE,
+        EDIT,
+        changes,
+        lambda: crm_api.update_user(user_id, changes | {"version": base["version"]}),
+        f"ユーザー「{labels.plain(values['name'])}」を保存しました。",
+        current=lambda: crm_api.get_user(user_id),
+    )
 
 
 def remove(user: dict) -> None:
     components.confirm_then_act(
-        PAGE, f"{PAGE}_remove", confirm=f"{user['name']} の代理店CRMの役割を外します（ログインは残ります）",
-        label="CRMの役割を外す", call=lambda: crm_api.remove_user(user["user_id"]),
+        PAGE,
+        f"{PAGE}_remove",
+        confirm=f"{user['name']} の代理店CRMの役割を外します（ログインは残ります）",
+        label="CRMの役割を外す",
+        call=lambda: crm_api.remove_user(user["user_id"]),
         success=f"ユーザー「{labels.plain(user['name'])}」の代理店CRMの役割を外しました。",
         icon=":material/person_remove:",
     )
@@ -114,7 +138,10 @@ with columns[1]:
 with columns[2]:
     agency_filter = common.agency_select("代理店", f"{PAGE}_agency")
 listed = components.paginated_table(
-    PAGE, crm_api.list_users, user_row, filters={"q": query, "role": role_filter, "agency_id": agency_filter},
+    PAGE,
+    crm_api.list_users,
+    user_row,
+    filters={"q": query, "role": role_filter, "agency_id": agency_filter},
     file_name="crm_users",
 )
 if listed["items"]:

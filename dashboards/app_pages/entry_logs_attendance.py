@@ -69,7 +69,11 @@ def status_cell(child: dict) -> str:
 def child_row(child: dict) -> str:
     note = child["attendances"][0]["note"] if child["attendances"] else ""
     cells = (
-        escape(child["childName"]), escape(child["className"]), status_cell(child), times_cell(child), escape(note),
+        escape(child["childName"]),
+        escape(child["className"]),
+        status_cell(child),
+        times_cell(child),
+        escape(note),
     )
     return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
 
@@ -102,28 +106,34 @@ def record_form(nursery_id: int, day: date, class_name: str) -> None:
     statuses = entry_logs_api.vocabulary()["attendanceStatuses"]
     with st.expander("出席状態を記録", icon=":material/edit_note:"):
         with st.form(f"{PAGE}_record"):
-            child_id = st.selectbox("園児", list(children), key=f"{PAGE}_child",
-                                    format_func=lambda i: child_label(children[i]))
-            status = st.radio("出席状態", list(statuses), horizontal=True, key=f"{PAGE}_status",
-                              format_func=statuses.get)
-            note = st.text_input("備考", key=f"{PAGE}_note", max_chars=entry_logs_api.rules()["noteMax"],
-                                 placeholder="例: 風邪のため").strip()
+            child_id = st.selectbox(
+                "園児", list(children), key=f"{PAGE}_child", format_func=lambda i: child_label(children[i])
+            )
+            status = st.radio(
+                "出席状態", list(statuses), horizontal=True, key=f"{PAGE}_status", format_func=statuses.get
+            )
+            note = st.text_input(
+                "備考", key=f"{PAGE}_note", max_chars=entry_logs_api.rules()["noteMax"], placeholder="例: 風邪のため"
+            ).strip()
             with st.container(horizontal=True):
                 save = st.form_submit_button("記録する", type="primary")
                 clear = st.form_submit_button("記録を消す")
     name = labels.plain(children[child_id]["childName"])
     if save:
-        components.act(PAGE, lambda: entry_logs_api.set_attendance(child_id, day, status, note),
-                       f"{name}の{day:%m/%d}の出席状態を「{statuses[status]}」にしました。")
+        components.act(
+            PAGE,
+            lambda: entry_logs_api.set_attendance(child_id, day, status, note),
+            f"{name}の{day:%m/%d}の出席状態を「{statuses[status]}」にしました。",
+        )
     elif clear:
-        components.act(PAGE, lambda: entry_logs_api.clear_attendance(child_id, day),
-                       f"{name}の{day:%m/%d}の記録を消しました。")
+        components.act(
+            PAGE, lambda: entry_logs_api.clear_attendance(child_id, day), f"{name}の{day:%m/%d}の記録を消しました。"
+        )
 
 
 def class_choice(nursery_id: int) -> str:
     names = [name for name in entry_logs_api.classes(nursery_id) if name]
-    return st.selectbox("クラス", ["", *names], key=f"{PAGE}_class",
-                        format_func=lambda c: c or labels.ALL_LABEL) or ""
+    return st.selectbox("クラス", ["", *names], key=f"{PAGE}_class", format_func=lambda c: c or labels.ALL_LABEL) or ""
 
 
 user = auth.require_page(__file__)

@@ -33,13 +33,22 @@ st.caption(
 nursery = common.nursery_choice(user, PAGE)
 if nursery is not None:
     classes = [name for name in entry_logs_api.classes(nursery["id"]) if name]
-    class_name = st.columns([1, 2])[0].selectbox("クラス", ["", *classes], key=f"{PAGE}_class",
-                                                 format_func=lambda c: c or f"{labels.ALL_LABEL}（園のすべての保護者）")
+    class_name = st.columns([1, 2])[0].selectbox(
+        "クラス",
+        ["", *classes],
+        key=f"{PAGE}_class",
+        format_func=lambda c: c or f"{labels.ALL_LABEL}（園のすべての保護者）",
+    )
     if st.button("カードのPDFを作成", key=f"{PAGE}_make", type="primary", icon=":material/picture_as_pdf:"):
         make_pdf(nursery, class_name)
     made = st.session_state.get(PDF_KEY)
     if made and (made["nursery"], made["class"]) == (nursery["id"], class_name):
         st.download_button(
-            "PDFをダウンロード", made["content"], file_name=file_name(nursery, class_name), mime="application/pdf",
-            key=f"{PAGE}_download", icon=":material/download:", on_click="ignore",
+            "PDFをダウンロード",
+            made["content"],
+            file_name=file_name(nursery, class_name),
+            mime="application/pdf",
+            key=f"{PAGE}_download",
+            icon=":material/download:",
+            on_click="ignore",
         )

@@ -47,7 +47,10 @@ def nursery_choice(user: dict, page_key: str) -> dict | None:
     ids = list(by_id)
     remembered = st.session_state.get(NURSERY_KEY)
     chosen = st.selectbox(
-        "保育園", ids, index=ids.index(remembered) if remembered in by_id else 0, key=f"{page_key}_nursery",
+        "保育園",
+        ids,
+        index=ids.index(remembered) if remembered in by_id else 0,
+        key=f"{page_key}_nursery",
         format_func=lambda i: nursery_label(by_id[i]),
     )
     st.session_state[NURSERY_KEY] = chosen

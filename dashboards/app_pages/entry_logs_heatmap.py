@@ -25,14 +25,24 @@ def heat_figure(heat: dict, entry_type: str, hours: list[int]) -> go.Figure:
     """A weekday x hour grid of one kind of scan, white (none) to the kind's colour (most)."""
     counts = {(cell["weekday"], cell["hour"]): cell["count"] for cell in heat["cells"]}
     z = [[counts.get((weekday, hour), 0) for hour in hours] for weekday in range(len(WEEKDAYS))]
-    figure = go.Figure(go.Heatmap(
-        z=z, x=[f"{hour}時" for hour in hours], y=list(WEEKDAYS), xgap=2, ygap=2, zmin=0,
-        colorscale=[[0, "#ffffff"], [1, common.COLOURS[entry_type]]], colorbar={"title": {"text": "件"}},
-        hovertemplate="%{y}曜 %{x}台: %{z}件<extra></extra>",
-    ))
+    figure = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[f"{hour}時" for hour in hours],
+            y=list(WEEKDAYS),
+            xgap=2,
+            ygap=2,
+            zmin=0,
+            colorscale=[[0, "#ffffff"], [1, common.COLOURS[entry_type]]],
+            colorbar={"title": {"text": "件"}},
+            hovertemplate="%{y}曜 %{x}台: %{z}件<extra></extra>",
+        )
+    )
     figure.update_layout(
         title={"text": f"{common.ARROWS[entry_type]} {KINDS[entry_type]}（{heat['total']:,}件）", "font": {"size": 15}},
-        height=330, margin={"l": 0, "r": 0, "t": 40, "b": 0}, yaxis={"autorange": "reversed"},
+        height=330,
+        margin={"l": 0, "r": 0, "t": 40, "b": 0},
+        yaxis={"autorange": "reversed"},
     )
     return figure
 
@@ -48,8 +58,9 @@ def peak(heat: dict) -> str:
 def period() -> tuple[date, date] | None:
     today = components.local_today()
     columns = st.columns([1, 1, 2])
-    start = columns[0].date_input("期間（開始）", value=today - timedelta(days=DEFAULT_DAYS - 1), key=f"{PAGE}_from",
-                                  format="YYYY-MM-DD")
+    start = columns[0].date_input(
+        "期間（開始）", value=today - timedelta(days=DEFAULT_DAYS - 1), key=f"{PAGE}_from", format="YYYY-MM-DD"
+    )
     end = columns[1].date_input("期間（終了）", value=today, key=f"{PAGE}_to", format="YYYY-MM-DD")
     if start is None or end is None or start > end:
         st.error("期間の開始と終了を、開始が終了より前になるように指定してください。")
@@ -63,8 +74,9 @@ def show(nursery_id: int, start: date, end: date) -> None:
     cards = st.columns(len(KINDS))
     for column, (kind, heat) in zip(cards, heats.items(), strict=True):
         with column:
-            components.kpi_card(f"{KINDS[kind]}のピーク", peak(heat),
-                                help=f"期間中の{KINDS[kind]}: {heat['total']:,}件")
+            components.kpi_card(
+                f"{KINDS[kind]}のピーク", peak(heat), help=f"期間中の{KINDS[kind]}: {heat['total']:,}件"
+            )
     hours = hours_shown([cell for heat in heats.values() for cell in heat["cells"]])
     for kind, heat in heats.items():
         st.plotly_chart(heat_figure(heat, kind, hours), key=f"{PAGE}_{kind}", config={"displayModeBar": False})

@@ -26,7 +26,9 @@ def nursery_filter() -> int | None:
     """All nurseries or one, for users who work across nurseries (staff see their own nursery's logs only)."""
     by_id = {n["id"]: n for n in entry_logs_api.nurseries()}
     return st.selectbox(
-        "保育園", [None, *by_id], key=f"{PAGE}_nursery",
+        "保育園",
+        [None, *by_id],
+        key=f"{PAGE}_nursery",
         format_func=lambda i: labels.ALL_LABEL if i is None else common.nursery_label(by_id[i]),
     )
 
@@ -52,8 +54,12 @@ def filter_card(user: dict) -> dict:
             submitted = bottom[-1].form_submit_button("検索", type="primary", icon=":material/search:")
     if submitted and not components.show_errors(filter_errors(start, end)):
         st.session_state[APPLIED_KEY] = {
-            "from": start.isoformat() if start else None, "to": end.isoformat() if end else None,
-            "parentName": parent, "entryType": entry_type, "childName": child, "nurseryId": nursery_id,
+            "from": start.isoformat() if start else None,
+            "to": end.isoformat() if end else None,
+            "parentName": parent,
+            "entryType": entry_type,
+            "childName": child,
+            "nurseryId": nursery_id,
         }
     return st.session_state.get(APPLIED_KEY, {})
 
@@ -77,7 +83,13 @@ def coloured(frame: pd.DataFrame) -> Styler:
 def log_table(query: dict) -> list[dict]:
     """One page of 50 logs in the API's order (a new filter or order goes back to page 1); returns the logs shown."""
     shown = components.paginated_table(
-        PAGE, entry_logs_api.list_logs, log_row, filters=query, file_name=None, page_size=PAGE_SIZE, style=coloured,
+        PAGE,
+        entry_logs_api.list_logs,
+        log_row,
+        filters=query,
+        file_name=None,
+        page_size=PAGE_SIZE,
+        style=coloured,
         note="（↓ 入 = 緑、↑ 出 = オレンジ）",
     )
     return shown["items"]
@@ -109,23 +121,33 @@ def confirm_delete(log: dict) -> None:
             f"次の入退ログを削除します: **{log_text(log, labels.plain)}**  \n"
             "削除したログは一覧・CSV・集計に表示されなくなります（誰がいつ何のために削除したかは記録されます）。"
         )
-        reason = st.text_input("削除の理由（必須）", key=f"{PAGE}_reason_{log['id']}",
-                               max_chars=entry_logs_api.rules()["noteMax"],
-                               placeholder="例: 誤スキャン").strip()
+        reason = st.text_input(
+            "削除の理由（必須）",
+            key=f"{PAGE}_reason_{log['id']}",
+            max_chars=entry_logs_api.rules()["noteMax"],
+            placeholder="例: 誤スキャン",
+        ).strip()
         with st.container(horizontal=True):
             confirmed = st.form_submit_button("削除する", type="primary", icon=":material/delete:")
             st.form_submit_button("キャンセル", on_click=cancel_delete)
     if confirmed and not components.show_errors(reason_errors(reason)):
-        components.act(PAGE, lambda: entry_logs_api.delete_log(log["id"], reason),
-                       f"入退ログ（{log_text(log, labels.plain)}）を削除しました。理由: {labels.plain(reason)}")
+        components.act(
+            PAGE,
+            lambda: entry_logs_api.delete_log(log["id"], reason),
+            f"入退ログ（{log_text(log, labels.plain)}）を削除しました。理由: {labels.plain(reason)}",
+        )
 
 
 def delete_panel(logs: list[dict]) -> None:
     by_id = {log["id"]: log for log in logs}
     texts = {log_id: log_text(log) for log_id, log in by_id.items()}
     chosen = st.selectbox(
-        "削除するログ（誤スキャンの削除）", list(by_id), index=None, key=f"{PAGE}_delete",
-        placeholder="このページのログから選択", format_func=texts.__getitem__,
+        "削除するログ（誤スキャンの削除）",
+        list(by_id),
+        index=None,
+        key=f"{PAGE}_delete",
+        placeholder="このページのログから選択",
+        format_func=texts.__getitem__,
     )
     if chosen is not None:
         confirm_delete(by_id[chosen])
@@ -133,8 +155,12 @@ def delete_panel(logs: list[dict]) -> None:
 
 def export_button(query: dict) -> None:
     st.download_button(
-        "CSVエクスポート", entry_logs_api.export_logs(**query), mime="text/csv", key=f"{PAGE}_csv",
-        file_name=f"entry_exit_logs_{components.local_today():%Y%m%d}.csv", icon=":material/download:",
+        "CSVエクスポート",
+        entry_logs_api.export_logs(**query),
+        mime="text/csv",
+        key=f"{PAGE}_csv",
+        file_name=f"entry_exit_logs_{components.local_today():%Y%m%d}.csv",
+        icon=":material/download:",
         on_click="ignore",
         help="フィルターに一致するすべてのログ（表示中の並び順）をCSVでダウンロードします。",
     )

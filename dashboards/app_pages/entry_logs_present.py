@@ -33,8 +33,9 @@ def present_row(parent: dict, now: datetime) -> dict:
 def present_panel(nursery_id: int) -> None:
     parents = entry_logs_api.present_parents(nursery_id)
     now = datetime.now(components.LOCAL_TZ)
-    components.kpi_card("園内にいる保護者", f"{len(parents)}人",
-                        help="今日「入」を記録し、まだ「出」を記録していない保護者")
+    components.kpi_card(
+        "園内にいる保護者", f"{len(parents)}人", help="今日「入」を記録し、まだ「出」を記録していない保護者"
+    )
     if parents:
         st.dataframe(pd.DataFrame([present_row(p, now) for p in parents]), hide_index=True, height="content")
     else:

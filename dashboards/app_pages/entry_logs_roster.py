@@ -24,14 +24,18 @@ TEMPLATE = (
 
 def parent_row(parent: dict) -> dict:
     return {
-        "保護者ID": parent["id"], "保護者名": parent["name"], "電話番号": parent["phone"],
+        "保護者ID": parent["id"],
+        "保護者名": parent["name"],
+        "電話番号": parent["phone"],
         "園児": "、".join(child["name"] for child in parent["children"]),
     }
 
 
 def child_row(child: dict) -> dict:
     return {
-        "園児ID": child["id"], "園児名": child["name"], "クラス": child["className"],
+        "園児ID": child["id"],
+        "園児名": child["name"],
+        "クラス": child["className"],
         "保護者": "、".join(parent["name"] for parent in child["parents"]),
     }
 
@@ -70,10 +74,16 @@ def all_parents(nursery_id: int) -> dict[int, str]:
 def parent_fields(prefix: str, parent: dict | None = None) -> dict:
     current, rules = parent or {}, entry_logs_api.rules()
     return {
-        "name": st.text_input("保護者名", value=current.get("name", ""), key=f"{prefix}_name",
-                              max_chars=rules["nameMax"]).strip(),
-        "phone": st.text_input("電話番号（任意）", value=current.get("phone", ""), key=f"{prefix}_phone",
-                               max_chars=rules["phoneMax"], placeholder="090-1234-5678").strip(),
+        "name": st.text_input(
+            "保護者名", value=current.get("name", ""), key=f"{prefix}_name", max_chars=rules["nameMax"]
+        ).strip(),
+        "phone": st.text_input(
+            "電話番号（任意）",
+            value=current.get("phone", ""),
+            key=f"{prefix}_phone",
+            max_chars=rules["phoneMax"],
+            placeholder="090-1234-5678",
+        ).strip(),
     }
 
 
@@ -81,12 +91,24 @@ def child_fields(prefix: str, parents: dict[int, str], child: dict | None = None
     current, rules = child or {}, entry_logs_api.rules()
     chosen = [p["id"] for p in current.get("parents", []) if p["id"] in parents]
     return {
-        "name": st.text_input("園児名", value=current.get("name", ""), key=f"{prefix}_name",
-                              max_chars=rules["nameMax"]).strip(),
-        "className": st.text_input("クラス（任意）", value=current.get("className", ""), key=f"{prefix}_class",
-                                   max_chars=rules["classNameMax"], placeholder="例: きりん組").strip(),
-        "parentIds": st.multiselect("保護者", list(parents), default=chosen, key=f"{prefix}_parents",
-                                    format_func=lambda i: f"{parents[i]}（ID {i}）", placeholder="保護者を選択"),
+        "name": st.text_input(
+            "園児名", value=current.get("name", ""), key=f"{prefix}_name", max_chars=rules["nameMax"]
+        ).strip(),
+        "className": st.text_input(
+            "クラス（任意）",
+            value=current.get("className", ""),
+            key=f"{prefix}_class",
+            max_chars=rules["classNameMax"],
+            placeholder="例: きりん組",
+        ).strip(),
+        "parentIds": st.multiselect(
+            "保護者",
+            list(parents),
+            default=chosen,
+            key=f"{prefix}_parents",
+            format_func=lambda i: f"{parents[i]}（ID {i}）",
+            placeholder="保護者を選択",
+        ),
     }
 
 
@@ -117,28 +139,55 @@ def save_form(kind: Kind, prefix: str, item: dict | None, call: Callable[[dict],
 def manage(kind: Kind, nursery_id: int, shown: list[dict]) -> None:
     """Add one; or pick one on the shown page to edit or delete."""
     with st.expander(f"{kind.word}を追加", icon=kind.icon):
-        save_form(kind, f"{PAGE}_new_{kind.key}", None,
-                  lambda values: kind.create({"nurseryId": nursery_id, **values}), "追加")
+        save_form(
+            kind,
+            f"{PAGE}_new_{kind.key}",
+            None,
+            lambda values: kind.create({"nurseryId": nursery_id, **values}),
+            "追加",
+        )
     by_id = {item["id"]: item for item in shown}
-    chosen = components.record_picker(f"編集する{kind.word}", {i: kind.option(item) for i, item in by_id.items()},
-                                      f"{PAGE}_{kind.key}", placeholder="このページから選択")
+    chosen = components.record_picker(
+        f"編集する{kind.word}",
+        {i: kind.option(item) for i, item in by_id.items()},
+        f"{PAGE}_{kind.key}",
+        placeholder="このページから選択",
+    )
     if chosen is None:
         return
     item, prefix = by_id[chosen], f"{PAGE}_{kind.key}_{chosen}"
     save_form(kind, prefix, item, lambda values: kind.update(chosen, values), "保存")
     what = f"{kind.word}「{item['name']}」"
-    components.confirm_then_act(PAGE, f"{prefix}_delete", confirm=f"{what}を削除する", label="削除",
-                                call=lambda: kind.delete(chosen), success=f"{labels.plain(what)}を削除しました。",
-                                icon=":material/delete:")
+    components.confirm_then_act(
+        PAGE,
+        f"{prefix}_delete",
+        confirm=f"{what}を削除する",
+        label="削除",
+        call=lambda: kind.delete(chosen),
+        success=f"{labels.plain(what)}を削除しました。",
+        icon=":material/delete:",
+    )
 
 
 def parents_tab(nursery_id: int) -> None:
     query = st.text_input("検索", key=f"{PAGE}_parent_q", placeholder="保護者名・電話番号の一部", max_chars=100).strip()
-    listed = components.paginated_table(f"{PAGE}_parents", entry_logs_api.list_parents, parent_row,
-                                        filters={"nursery_id": nursery_id, "q": query}, file_name="parents")
+    listed = components.paginated_table(
+        f"{PAGE}_parents",
+        entry_logs_api.list_parents,
+        parent_row,
+        filters={"nursery_id": nursery_id, "q": query},
+        file_name="parents",
+    )
     kind = Kind(
-        "parent", "保護者", ":material/person_add:", parent_fields, parent_errors, entry_logs_api.create_parent,
-        entry_logs_api.update_parent, entry_logs_api.delete_parent, lambda p: f"{p['name']}（ID {p['id']}）",
+        "parent",
+        "保護者",
+        ":material/person_add:",
+        parent_fields,
+        parent_errors,
+        entry_logs_api.create_parent,
+        entry_logs_api.update_parent,
+        entry_logs_api.delete_parent,
+        lambda p: f"{p['name']}（ID {p['id']}）",
     )
     manage(kind, nursery_id, listed["items"])
     st.caption("入退ログがある保護者は削除できません（ログは証跡として保持されます）。")
@@ -147,17 +196,27 @@ def parents_tab(nursery_id: int) -> None:
 def children_tab(nursery_id: int) -> None:
     filters = st.columns([1, 2])
     classes = [name for name in entry_logs_api.classes(nursery_id) if name]
-    class_name = filters[0].selectbox("クラス", ["", *classes], key=f"{PAGE}_child_class",
-                                      format_func=lambda c: c or labels.ALL_LABEL)
+    class_name = filters[0].selectbox(
+        "クラス", ["", *classes], key=f"{PAGE}_child_class", format_func=lambda c: c or labels.ALL_LABEL
+    )
     query = filters[1].text_input("検索", key=f"{PAGE}_child_q", placeholder="園児名の一部", max_chars=100).strip()
     listed = components.paginated_table(
-        f"{PAGE}_children", entry_logs_api.list_children, child_row,
-        filters={"nursery_id": nursery_id, "class_name": class_name, "q": query}, file_name="children",
+        f"{PAGE}_children",
+        entry_logs_api.list_children,
+        child_row,
+        filters={"nursery_id": nursery_id, "class_name": class_name, "q": query},
+        file_name="children",
     )
     parents = all_parents(nursery_id)
     kind = Kind(
-        "child", "園児", ":material/child_care:", lambda prefix, child: child_fields(prefix, parents, child),
-        child_errors, entry_logs_api.create_child, entry_logs_api.update_child, entry_logs_api.delete_child,
+        "child",
+        "園児",
+        ":material/child_care:",
+        lambda prefix, child: child_fields(prefix, parents, child),
+        child_errors,
+        entry_logs_api.create_child,
+        entry_logs_api.update_child,
+        entry_logs_api.delete_child,
         lambda c: f"{c['name']}（{c['className'] or 'クラスなし'}）",
     )
     manage(kind, nursery_id, listed["items"])
@@ -197,8 +256,14 @@ def import_tab(nursery_id: int) -> None:
         "同じ保護者（氏名と電話番号）・園児（氏名とクラス）が既にいれば追加せず、紐付けだけ行います。"
         "文字コードはUTF-8またはShift_JIS。"
     )
-    st.download_button("ひな形CSV", TEMPLATE.encode("utf-8-sig"), file_name="roster_template.csv", mime="text/csv",
-                       key=f"{PAGE}_template", icon=":material/download:")
+    st.download_button(
+        "ひな形CSV",
+        TEMPLATE.encode("utf-8-sig"),
+        file_name="roster_template.csv",
+        mime="text/csv",
+        key=f"{PAGE}_template",
+        icon=":material/download:",
+    )
     with st.form(f"{PAGE}_import", clear_on_submit=True):
         upload = st.file_uploader("CSVファイル", type=["csv"], key=f"{PAGE}_import_file")
         submitted = st.form_submit_button("取込", type="primary", icon=":material/upload_file:")

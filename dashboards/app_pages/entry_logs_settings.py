@@ -31,32 +31,47 @@ def overview(nursery: dict) -> None:
     enabled = nursery["entryExitEnabled"]
     state = ":green-badge[入退登録: 有効]" if enabled else ":gray-badge[入退登録: 無効（パスワード未設定）]"
     st.markdown(f"**{labels.plain(nursery['name'])}**　保育園コード: `{nursery['code']}`　{state}")
-    st.caption("入退登録端末は、保育園コードとこのパスワードでログインします（パスワードが未設定の園では入退登録を利用できません）。")
+    st.caption(
+        "入退登録端末は、保育園コードとこのパスワードでログインします（パスワードが未設定の園では入退登録を利用できません）。"
+    )
 
 
 def rename_form(nursery: dict) -> None:
     with st.form(f"{PAGE}_rename_{nursery['id']}"):
-        name = st.text_input("保育園名", value=nursery["name"], key=f"{PAGE}_name_{nursery['id']}",
-                             max_chars=entry_logs_api.rules()["nameMax"]).strip()
+        name = st.text_input(
+            "保育園名",
+            value=nursery["name"],
+            key=f"{PAGE}_name_{nursery['id']}",
+            max_chars=entry_logs_api.rules()["nameMax"],
+        ).strip()
         submitted = st.form_submit_button("保存")
     if not submitted or components.show_errors(common.name_errors(name, "保育園名")):
         return
-    components.act(PAGE, lambda: entry_logs_api.rename_nursery(nursery["id"], name),
-                   f"保育園名を「{labels.plain(name)}」にしました。", changed=name != nursery["name"])
+    components.act(
+        PAGE,
+        lambda: entry_logs_api.rename_nursery(nursery["id"], name),
+        f"保育園名を「{labels.plain(name)}」にしました。",
+        changed=name != nursery["name"],
+    )
 
 
 def password_form(nursery: dict) -> None:
     verb = "変更" if nursery["entryExitEnabled"] else "設定"
     low, high = password_limits()
     with st.form(f"{PAGE}_password_{nursery['id']}", clear_on_submit=True):
-        password = st.text_input("新しいパスワード", type="password", key=f"{PAGE}_password", max_chars=high,
-                                 help=f"{low}〜{high}文字")
-        repeated = st.text_input("新しいパスワード（確認）", type="password", key=f"{PAGE}_password_again",
-                                 max_chars=high)
+        password = st.text_input(
+            "新しいパスワード", type="password", key=f"{PAGE}_password", max_chars=high, help=f"{low}〜{high}文字"
+        )
+        repeated = st.text_input(
+            "新しいパスワード（確認）", type="password", key=f"{PAGE}_password_again", max_chars=high
+        )
         submitted = st.form_submit_button(f"パスワードを{verb}", type="primary", icon=":material/key:")
     if submitted and not components.show_errors(password_errors(password, repeated)):
-        components.act(PAGE, lambda: entry_logs_api.set_password(nursery["id"], password),
-                       f"入退パスワードを{verb}しました。入退登録端末では新しいパスワードで再度ログインしてください。")
+        components.act(
+            PAGE,
+            lambda: entry_logs_api.set_password(nursery["id"], password),
+            f"入退パスワードを{verb}しました。入退登録端末では新しいパスワードで再度ログインしてください。",
+        )
     if nursery["entryExitEnabled"]:
         st.caption(f"{verb}すると、ログイン中の入退登録端末はログアウトされます。")
 
@@ -65,9 +80,13 @@ def clear_panel(nursery: dict) -> None:
     if not nursery["entryExitEnabled"]:
         return
     components.confirm_then_act(
-        PAGE, f"{PAGE}_clear", confirm="パスワードを解除して入退登録を無効にする", label="パスワードを解除",
+        PAGE,
+        f"{PAGE}_clear",
+        confirm="パスワードを解除して入退登録を無効にする",
+        label="パスワードを解除",
         call=lambda: entry_logs_api.clear_password(nursery["id"]),
-        success="入退パスワードを解除しました。この園の入退登録は無効です。", icon=":material/key_off:",
+        success="入退パスワードを解除しました。この園の入退登録は無効です。",
+        icon=":material/key_off:",
         help="解除すると、この園の入退登録端末はログアウトされ、スキャンできなくなります。",
     )
 
@@ -87,17 +106,25 @@ def create_form() -> None:
     rules = entry_logs_api.rules()
     with st.expander("保育園を追加", icon=":material/add_home:"):
         with st.form(f"{PAGE}_create", clear_on_submit=False):
-            code = st.text_input("保育園コード", key=f"{PAGE}_new_code", max_chars=rules["nurseryCodeMax"],
-                                 placeholder="例: sakura").strip()
-            name = st.text_input("保育園名", key=f"{PAGE}_new_name", max_chars=rules["nameMax"],
-                                 placeholder="例: さくら保育園").strip()
-            password = st.text_input("入退パスワード（任意）", type="password", key=f"{PAGE}_new_password",
-                                     max_chars=rules["passwordMax"], help="後から設定することもできます。")
+            code = st.text_input(
+                "保育園コード", key=f"{PAGE}_new_code", max_chars=rules["nurseryCodeMax"], placeholder="例: sakura"
+            ).strip()
+            name = st.text_input(
+                "保育園名", key=f"{PAGE}_new_name", max_chars=rules["nameMax"], placeholder="例: さくら保育園"
+            ).strip()
+            password = st.text_input(
+                "入退パスワード（任意）",
+                type="password",
+                key=f"{PAGE}_new_password",
+                max_chars=rules["passwordMax"],
+                help="後から設定することもできます。",
+            )
             submitted = st.form_submit_button("追加", type="primary")
     if submitted and not components.show_errors(create_errors(code, name, password)):
         data = {"code": code, "name": name, "entryExitPassword": password or None}
-        components.act(PAGE, lambda: entry_logs_api.create_nursery(data),
-                       f"保育園「{labels.plain(name)}」を追加しました。")
+        components.act(
+            PAGE, lambda: entry_logs_api.create_nursery(data), f"保育園「{labels.plain(name)}」を追加しました。"
+        )
 
 
 user = auth.require_page(__file__)

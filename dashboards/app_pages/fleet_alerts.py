@@ -39,7 +39,10 @@ def filters() -> dict:
         overdue = st.checkbox("SLA超過のみ", key=f"{PAGE}_overdue")
         open_only = st.checkbox("未解決のみ", key=f"{PAGE}_open_only")
     return {
-        "status": status, "alert_type": alert_type, "customer_id": customer_id, "overdue": True if overdue else None,
+        "status": status,
+        "alert_type": alert_type,
+        "customer_id": customer_id,
+        "overdue": True if overdue else None,
         "open_only": open_only or None,
     }
 
@@ -47,7 +50,7 @@ def filters() -> dict:
 def pick_alert(shown: list[dict]) -> int | None:
     shown_as = {
         alert["id"]: f"#{alert['id']} {alert['company_name']} - {alert['store_name']}: "
-                     f"{alert['alert_type_label']}（{alert['status_label']}）"
+        f"{alert['alert_type_label']}（{alert['status_label']}）"
         for alert in shown
     }
     return components.record_picker("対応するアラート", shown_as, f"{PAGE}_selected", placeholder="アラートを選択")
@@ -81,8 +84,12 @@ def alert_panel(alert_id: int) -> None:
     )
     if alert["message"]:
         st.markdown(f"**詳細メッセージ**: {labels.plain(alert['message'])}")
-    st.page_link(fleet_common.TERMINAL_PAGE, label="端末詳細を開く", icon=":material/open_in_new:",
-                 query_params={"id": str(alert["terminal_id"])})
+    st.page_link(
+        fleet_common.TERMINAL_PAGE,
+        label="端末詳細を開く",
+        icon=":material/open_in_new:",
+        query_params={"id": str(alert["terminal_id"])},
+    )
     st.markdown("**障害対応フロー（§4.2 の時間目標）**")
     now = datetime.now(UTC)
     for column, step in zip(st.columns(len(alert["sla"])), alert["sla"], strict=True):
@@ -92,8 +99,10 @@ def alert_panel(alert_id: int) -> None:
     if notes:
         st.markdown("**対応メモ**")
     for note in notes:
-        st.markdown(f"- {components.local_time(note['created_at'])} {labels.plain(note['author'])}: "
-                    f"{labels.plain(note['body'])}")
+        st.markdown(
+            f"- {components.local_time(note['created_at'])} {labels.plain(note['author'])}: "
+            f"{labels.plain(note['body'])}"
+        )
 
 
 def step_buttons(user: dict, alert: dict) -> None:
@@ -101,8 +110,11 @@ def step_buttons(user: dict, alert: dict) -> None:
     for column, (step, _, label, _) in zip(st.columns(max(len(allowed), 1)), allowed, strict=False):
         with column:
             if st.button(label, key=f"{PAGE}_{step}_{alert['id']}", icon=":material/check:"):
-                components.act(PAGE, lambda step=step: fleet_api.alert_step(alert["id"], step),
-                               f"アラート #{alert['id']} に「{label}」を記録しました。")
+                components.act(
+                    PAGE,
+                    lambda step=step: fleet_api.alert_step(alert["id"], step),
+                    f"アラート #{alert['id']} に「{label}」を記録しました。",
+                )
 
 
 def assign_form(user: dict, alert: dict) -> None:
@@ -111,13 +123,21 @@ def assign_form(user: dict, alert: dict) -> None:
     if alert["assignee_id"] is not None:
         choices.setdefault(alert["assignee_id"], alert["assignee_name"] or f"ユーザー {alert['assignee_id']}")
     with st.form(f"{PAGE}_assign_{alert['id']}"):
-        assignee = st.selectbox("担当者", list(choices), index=list(choices).index(alert["assignee_id"]),
-                                format_func=choices.get, key=f"{PAGE}_assignee_{alert['id']}")
+        assignee = st.selectbox(
+            "担当者",
+            list(choices),
+            index=list(choices).index(alert["assignee_id"]),
+            format_func=choices.get,
+            key=f"{PAGE}_assignee_{alert['id']}",
+        )
         submitted = st.form_submit_button("担当者を設定")
     if submitted:
-        components.act(PAGE, lambda: fleet_api.assign_alert(alert["id"], assignee),
-                       f"アラート #{alert['id']} の担当者を「{labels.plain(choices[assignee])}」にしました。",
-                       changed=assignee != alert["assignee_id"])
+        components.act(
+            PAGE,
+            lambda: fleet_api.assign_alert(alert["id"], assignee),
+            f"アラート #{alert['id']} の担当者を「{labels.plain(choices[assignee])}」にしました。",
+            changed=assignee != alert["assignee_id"],
+        )
 
 
 def note_form(alert: dict) -> None:
@@ -134,12 +154,17 @@ def note_form(alert: dict) -> None:
 
 def resolve_form(alert: dict) -> None:
     with st.form(f"{PAGE}_resolve_{alert['id']}"):
-        note = st.text_area("対応内容（任意）", key=f"{PAGE}_resolve_note_{alert['id']}", max_chars=NOTE_MAX,
-                            placeholder="例: 店舗に連絡し、端末を再起動して復旧を確認").strip()
+        note = st.text_area(
+            "対応内容（任意）",
+            key=f"{PAGE}_resolve_note_{alert['id']}",
+            max_chars=NOTE_MAX,
+            placeholder="例: 店舗に連絡し、端末を再起動して復旧を確認",
+        ).strip()
         submitted = st.form_submit_button("解決済みにする", type="primary")
     if submitted:
-        components.act(PAGE, lambda: fleet_api.resolve_alert(alert["id"], note),
-                       f"アラート #{alert['id']} を解決済みにしました。")
+        components.act(
+            PAGE, lambda: fleet_api.resolve_alert(alert["id"], note), f"アラート #{alert['id']} を解決済みにしました。"
+        )
 
 
 def work_on(user: dict, alert_id: int) -> None:

@@ -53,8 +53,12 @@ def customer_select(label: str, key: str, *, include_all: bool = True) -> int | 
     names = {c["id"]: c["company_name"] for c in found["items"]}
     options: list[int | None] = [None, *names] if include_all else list(names)
     return st.selectbox(
-        label, options, key=key, format_func=lambda i: labels.ALL_LABEL if i is None else names.get(i, str(i)),
-        index=0 if options else None, placeholder="顧客がありません",
+        label,
+        options,
+        key=key,
+        format_func=lambda i: labels.ALL_LABEL if i is None else names.get(i, str(i)),
+        index=0 if options else None,
+        placeholder="顧客がありません",
     )
 
 

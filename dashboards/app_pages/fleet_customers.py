@@ -15,8 +15,7 @@ FIELDS = ("company_name", "contact_person", "contact_email", "contact_phone", "c
 IMPORT_POLL_SECONDS = 1
 IMPORT_KEY = f"{PAGE}_import_id"
 TEMPLATE = (
-    "シリアル番号,顧客企業,設置店舗名,設置日,ファームウェア\n"
-    "TC200-000001,ABC商事,新宿店 レジ1番,2025-04-01,1.0.0\n"
+    "シリアル番号,顧客企業,設置店舗名,設置日,ファームウェア\nTC200-000001,ABC商事,新宿店 レジ1番,2025-04-01,1.0.0\n"
 )
 
 
@@ -54,15 +53,20 @@ def customer_fields(prefix: str, customer: dict | None = None) -> dict:
     return {
         "company_name": st.text_input("会社名", value=current.get("company_name", ""), key=f"{prefix}_name").strip(),
         "contact_person": st.text_input(
-            "担当者", value=current.get("contact_person", ""), key=f"{prefix}_person").strip(),
+            "担当者", value=current.get("contact_person", ""), key=f"{prefix}_person"
+        ).strip(),
         "contact_email": st.text_input(
-            "連絡先メール", value=current.get("contact_email", ""), key=f"{prefix}_email").strip(),
+            "連絡先メール", value=current.get("contact_email", ""), key=f"{prefix}_email"
+        ).strip(),
         "contact_phone": st.text_input(
             "電話番号", value=current.get("contact_phone", ""), key=f"{prefix}_phone", placeholder="03-1234-5678"
         ).strip(),
         "contract_type": st.selectbox(
-            "契約種別", contracts, index=contracts.index(current.get("contract_type", "basic")),
-            format_func=contract_types.get, key=f"{prefix}_contract",
+            "契約種別",
+            contracts,
+            index=contracts.index(current.get("contract_type", "basic")),
+            format_func=contract_types.get,
+            key=f"{prefix}_contract",
         ),
     }
 
@@ -73,8 +77,11 @@ def create_form() -> None:
             values = customer_fields(f"{PAGE}_new")
             submitted = st.form_submit_button("追加", type="primary")
     if submitted and not components.show_errors(validate(values)):
-        components.act(PAGE, lambda: fleet_api.create_customer(values),
-                       f"顧客「{labels.plain(values['company_name'])}」を追加しました。")
+        components.act(
+            PAGE,
+            lambda: fleet_api.create_customer(values),
+            f"顧客「{labels.plain(values['company_name'])}」を追加しました。",
+        )
 
 
 def edit_form(customer: dict) -> None:
@@ -84,8 +91,12 @@ def edit_form(customer: dict) -> None:
     if not submitted or components.show_errors(validate(values)):
         return
     changes = {field: value for field, value in values.items() if value != customer[field]}
-    components.act(PAGE, lambda: fleet_api.update_customer(customer["id"], changes),
-                   f"顧客「{labels.plain(values['company_name'])}」を保存しました。", changed=bool(changes))
+    components.act(
+        PAGE,
+        lambda: fleet_api.update_customer(customer["id"], changes),
+        f"顧客「{labels.plain(values['company_name'])}」を保存しました。",
+        changed=bool(changes),
+    )
 
 
 def contact_card(customer: dict) -> None:
@@ -101,7 +112,9 @@ def contact_card(customer: dict) -> None:
 def customer_detail(user: dict, shown: list[dict]) -> None:
     by_id = {customer["id"]: customer for customer in shown}
     chosen = components.record_picker(
-        "顧客を選択", {i: customer["company_name"] for i, customer in by_id.items()}, f"{PAGE}_selected",
+        "顧客を選択",
+        {i: customer["company_name"] for i, customer in by_id.items()},
+        f"{PAGE}_selected",
         placeholder="顧客を選択",
     )
     if chosen is None:
@@ -138,8 +151,12 @@ def import_result(job: dict) -> None:
     frame = pd.DataFrame(rows)
     st.dataframe(frame, hide_index=True)
     st.download_button(
-        "取り込めなかった行（CSV）", frame.to_csv(index=False).encode("utf-8-sig"),
-        file_name=f"rejected_{job['id']}.csv", mime="text/csv", key=f"{PAGE}_rejected_csv", icon=":material/download:",
+        "取り込めなかった行（CSV）",
+        frame.to_csv(index=False).encode("utf-8-sig"),
+        file_name=f"rejected_{job['id']}.csv",
+        mime="text/csv",
+        key=f"{PAGE}_rejected_csv",
+        icon=":material/download:",
     )
 
 
@@ -161,14 +178,23 @@ def import_progress(import_id: int) -> None:
 
 
 def import_panel() -> None:
-    with st.expander("端末のCSV取込（現行ベンダーからの移行）", icon=":material/upload_file:",
-                     expanded=IMPORT_KEY in st.session_state):
+    with st.expander(
+        "端末のCSV取込（現行ベンダーからの移行）",
+        icon=":material/upload_file:",
+        expanded=IMPORT_KEY in st.session_state,
+    ):
         st.caption(
             "列: シリアル番号・顧客企業（会社名または顧客ID）・設置店舗名（必須）、設置日・ファームウェア（任意）。"
             "文字コードはUTF-8またはShift_JIS。一度に50,000行まで。"
         )
-        st.download_button("ひな形CSV", TEMPLATE.encode("utf-8-sig"), file_name="terminals_template.csv",
-                           mime="text/csv", key=f"{PAGE}_template", icon=":material/download:")
+        st.download_button(
+            "ひな形CSV",
+            TEMPLATE.encode("utf-8-sig"),
+            file_name="terminals_template.csv",
+            mime="text/csv",
+            key=f"{PAGE}_template",
+            icon=":material/download:",
+        )
         with st.form(f"{PAGE}_import", clear_on_submit=True):
             upload = st.file_uploader("CSVファイル", type=["csv"], key=f"{PAGE}_import_file")
             submitted = st.form_submit_button("取込を開始", type="primary")
@@ -186,8 +212,9 @@ user = auth.require_page(__file__)
 st.title("顧客一覧")
 components.show_flash(PAGE)
 query = st.text_input("検索", key=f"{PAGE}_q", placeholder="会社名の一部").strip()
-listed = components.paginated_table(PAGE, fleet_api.list_customers, customer_row, filters={"q": query},
-                                    file_name="customers")
+listed = components.paginated_table(
+    PAGE, fleet_api.list_customers, customer_row, filters={"q": query}, file_name="customers"
+)
 if listed["items"]:
     customer_detail(user, listed["items"])
 if fleet_common.may(user, fleet_common.ADMIN):

@@ -26,13 +26,22 @@ def status_chart(data: dict) -> go.Figure:
     figure = go.Figure()
     for status, label in fleet_api.words("terminal_statuses").items():
         figure.add_bar(
-            y=["端末"], x=[data[status]], name=label, orientation="h", marker_color=STATUS_BAR_COLOURS[status],
-            text=[f"{label} {data[status]:,}"], textposition="inside",
+            y=["端末"],
+            x=[data[status]],
+            name=label,
+            orientation="h",
+            marker_color=STATUS_BAR_COLOURS[status],
+            text=[f"{label} {data[status]:,}"],
+            textposition="inside",
             hovertemplate=f"{label}: %{{x:,}}台<extra></extra>",
         )
     figure.update_layout(
-        barmode="stack", height=60, margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False,
-        xaxis={"visible": False, "range": [0, data["total"]]}, yaxis={"visible": False},
+        barmode="stack",
+        height=60,
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        showlegend=False,
+        xaxis={"visible": False, "range": [0, data["total"]]},
+        yaxis={"visible": False},
     )
     return figure
 
@@ -63,8 +72,14 @@ def customer_table(data: dict) -> None:
         st.caption("端末が登録された顧客はまだありません。")
         return
     rows = [
-        {"顧客名": c["company_name"], "端末数": c["terminals"], "オンライン": c["online"], "オフライン": c["offline"],
-         "エラー": c["error"], "メンテナンス中": c["maintenance"]}
+        {
+            "顧客名": c["company_name"],
+            "端末数": c["terminals"],
+            "オンライン": c["online"],
+            "オフライン": c["offline"],
+            "エラー": c["error"],
+            "メンテナンス中": c["maintenance"],
+        }
         for c in data["customers"]
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True)

@@ -83,11 +83,21 @@ def progress_chart(rollout: dict) -> go.Figure:
     names = [f"第{w['wave']}波（{w['percent']:g}%）" for w in rollout["waves"]]
     figure = go.Figure()
     for part, label, colour in PROGRESS_PARTS:
-        figure.add_bar(y=names, x=[w[part] for w in rollout["waves"]], name=label, orientation="h",
-                       marker_color=colour, hovertemplate=f"{label}: %{{x:,}}台<extra></extra>")
+        figure.add_bar(
+            y=names,
+            x=[w[part] for w in rollout["waves"]],
+            name=label,
+            orientation="h",
+            marker_color=colour,
+            hovertemplate=f"{label}: %{{x:,}}台<extra></extra>",
+        )
     figure.update_layout(
-        barmode="stack", height=80 + 50 * len(names), margin={"l": 0, "r": 0, "t": 10, "b": 0},
-        yaxis={"autorange": "reversed"}, xaxis={"title": "台数"}, legend={"orientation": "h", "y": -0.35},
+        barmode="stack",
+        height=80 + 50 * len(names),
+        margin={"l": 0, "r": 0, "t": 10, "b": 0},
+        yaxis={"autorange": "reversed"},
+        xaxis={"title": "台数"},
+        legend={"orientation": "h", "y": -0.35},
     )
     return figure
 
@@ -119,10 +129,14 @@ def rollout_actions(rollout: dict) -> None:
     )
     for column, action in zip(st.columns(len(allowed) + 2), allowed, strict=False):
         with column:
-            if st.button(ACTIONS[action], key=f"{PAGE}_{action}_{rollout['id']}",
-                         disabled=action == "cancel" and not confirm):
-                components.act(PAGE, lambda action=action: fleet_api.change_rollout(rollout["id"], action),
-                               f"ロールアウト #{rollout['id']} を{ACTIONS[action]}しました。")
+            if st.button(
+                ACTIONS[action], key=f"{PAGE}_{action}_{rollout['id']}", disabled=action == "cancel" and not confirm
+            ):
+                components.act(
+                    PAGE,
+                    lambda action=action: fleet_api.change_rollout(rollout["id"], action),
+                    f"ロールアウト #{rollout['id']} を{ACTIONS[action]}しました。",
+                )
 
 
 def rollouts(user: dict) -> None:
@@ -131,7 +145,9 @@ def rollouts(user: dict) -> None:
     if not by_id:
         return
     shown_as = {i: f"#{i} バージョン {rollout['version']}（{rollout['status_label']}）" for i, rollout in by_id.items()}
-    chosen = components.record_picker("進捗を表示するロールアウト", shown_as, f"{PAGE}_rollout", default=next(iter(by_id)))
+    chosen = components.record_picker(
+        "進捗を表示するロールアウト", shown_as, f"{PAGE}_rollout", default=next(iter(by_id))
+    )
     rollout_panel(chosen)
     if fleet_common.may(user, fleet_common.OPERATOR):
         rollout_actions(by_id[chosen])
@@ -158,8 +174,9 @@ def target_inputs(kind: str) -> tuple[dict | None, list[str]]:
         customer_id = fleet_common.customer_select("対象の顧客", f"{PAGE}_target_customer", include_all=False)
         return ({"customer_id": customer_id}, []) if customer_id else (None, ["対象の顧客を選択してください。"])
     if kind == "terminals":
-        text = st.text_area("端末ID（カンマまたは改行区切り）", key=f"{PAGE}_target_ids",
-                            help="端末一覧のID列の値です。")
+        text = st.text_area(
+            "端末ID（カンマまたは改行区切り）", key=f"{PAGE}_target_ids", help="端末一覧のID列の値です。"
+        )
         ids = parse_ids(text)
         if ids is None or len(ids) > MAX_TARGET_TERMINALS:
             return None, [f"端末IDを数字で1〜{MAX_TARGET_TERMINALS:,}件入力してください。"]
@@ -173,8 +190,11 @@ def target_inputs(kind: str) -> tuple[dict | None, list[str]]:
         version = st.text_input("現在のファームウェア", key=f"{PAGE}_target_version").strip()
     with columns[3]:
         query = st.text_input("検索", key=f"{PAGE}_target_q", placeholder="シリアル・店舗・会社名").strip()
-    flt = {k: v for k, v in {"status": status, "customer_id": customer_id, "firmware_version": version,
-                             "q": query}.items() if v}
+    flt = {
+        k: v
+        for k, v in {"status": status, "customer_id": customer_id, "firmware_version": version, "q": query}.items()
+        if v
+    }
     matching = fleet_api.list_terminals(page_size=1, **flt)["total"]
     st.caption(
         f"条件に一致する端末: {matching:,}台"
@@ -189,20 +209,40 @@ def rollout_form() -> None:
         st.caption("先に「リリース」タブでファームウェアを登録してください。")
         return
     by_id = {release["id"]: release for release in releases}
-    release_id = st.selectbox("配信するファームウェア", list(by_id), key=f"{PAGE}_release",
-                              format_func=lambda i: f"{by_id[i]['version']}（{by_id[i]['filename']}）")
+    release_id = st.selectbox(
+        "配信するファームウェア",
+        list(by_id),
+        key=f"{PAGE}_release",
+        format_func=lambda i: f"{by_id[i]['version']}（{by_id[i]['filename']}）",
+    )
     kind = st.radio("対象", list(TARGET_KINDS), format_func=TARGET_KINDS.get, horizontal=True, key=f"{PAGE}_kind")
     target, errors = target_inputs(kind)
     columns = st.columns(3)
     with columns[0]:
-        waves_text = st.text_input("波（累積%）", value="1, 10, 100", key=f"{PAGE}_waves",
-                                   help="例: 1, 10, 100 は 1% → 10% → 全台 の順に配信します。")
+        waves_text = st.text_input(
+            "波（累積%）",
+            value="1, 10, 100",
+            key=f"{PAGE}_waves",
+            help="例: 1, 10, 100 は 1% → 10% → 全台 の順に配信します。",
+        )
     with columns[1]:
-        threshold = st.number_input("失敗率のしきい値（%）", min_value=0.0, max_value=100.0, value=None,
-                                    key=f"{PAGE}_threshold", placeholder="空欄で既定値")
+        threshold = st.number_input(
+            "失敗率のしきい値（%）",
+            min_value=0.0,
+            max_value=100.0,
+            value=None,
+            key=f"{PAGE}_threshold",
+            placeholder="空欄で既定値",
+        )
     with columns[2]:
-        timeout = st.number_input("1台の制限時間（分）", min_value=1, max_value=7 * 24 * 60, value=None,
-                                  key=f"{PAGE}_timeout", placeholder="空欄で既定値")
+        timeout = st.number_input(
+            "1台の制限時間（分）",
+            min_value=1,
+            max_value=7 * 24 * 60,
+            value=None,
+            key=f"{PAGE}_timeout",
+            placeholder="空欄で既定値",
+        )
     if not st.button("ロールアウトを作成", type="primary", key=f"{PAGE}_create_rollout"):
         return
     waves = parse_waves(waves_text)
@@ -210,10 +250,18 @@ def rollout_form() -> None:
         errors.append("波は0より大きく増えていく累積パーセントで、最後を100にしてください（例: 1, 10, 100）。")
     if components.show_errors(errors):
         return
-    data = {"release_id": release_id, "target": target, "waves": waves, "failure_threshold_pct": threshold,
-            "timeout_minutes": int(timeout) if timeout else None}
-    components.act(PAGE, lambda: fleet_api.create_rollout(data),
-                   f"バージョン {by_id[release_id]['version']} のロールアウトを開始しました。")
+    data = {
+        "release_id": release_id,
+        "target": target,
+        "waves": waves,
+        "failure_threshold_pct": threshold,
+        "timeout_minutes": int(timeout) if timeout else None,
+    }
+    components.act(
+        PAGE,
+        lambda: fleet_api.create_rollout(data),
+        f"バージョン {by_id[release_id]['version']} のロールアウトを開始しました。",
+    )
 
 
 def validate_release(content: bytes, version: str, sha256: str, notes: str) -> list[str]:
@@ -244,9 +292,13 @@ def upload_form() -> None:
     content = upload.getvalue() if upload else b""
     if components.show_errors(validate_release(content, version, sha256, notes)):
         return
-    components.act(PAGE, lambda: fleet_api.upload_release(file_name=upload.name, content=content, version=version,
-                                                          sha256=sha256, notes=notes),
-                   f"ファームウェア {labels.plain(version)} を登録しました。")
+    components.act(
+        PAGE,
+        lambda: fleet_api.upload_release(
+            file_name=upload.name, content=content, version=version, sha256=sha256, notes=notes
+        ),
+        f"ファームウェア {labels.plain(version)} を登録しました。",
+    )
 
 
 def releases(user: dict) -> None:

@@ -41,13 +41,20 @@ def report_customer(user: dict) -> int | None:
 
 def alerts_chart(report: dict) -> go.Figure:
     types = report["alerts_by_type"]
-    figure = go.Figure(go.Bar(
-        x=[t["label"] for t in types], y=[t["count"] for t in types], marker_color="#1f5fa8",
-        text=[t["count"] for t in types], textposition="outside", hovertemplate="%{x}: %{y}件<extra></extra>",
-    ))
+    figure = go.Figure(
+        go.Bar(
+            x=[t["label"] for t in types],
+            y=[t["count"] for t in types],
+            marker_color="#1f5fa8",
+            text=[t["count"] for t in types],
+            textposition="outside",
+            hovertemplate="%{x}: %{y}件<extra></extra>",
+        )
+    )
     top = max([t["count"] for t in types] + [1])
     figure.update_layout(
-        title={"text": "アラート種別ごとの件数", "font": {"size": 14}}, height=320,
+        title={"text": "アラート種別ごとの件数", "font": {"size": 14}},
+        height=320,
         margin={"l": 0, "r": 0, "t": 40, "b": 0},
         yaxis={"title": "件数", "range": [0, top * 1.2], "dtick": 1 if top < 5 else None},
     )
@@ -77,9 +84,13 @@ def downloads(customer_id: int, month: str) -> None:
     with st.container(horizontal=True):
         for file_format, (label, mime) in FILE_FORMATS.items():
             st.download_button(
-                label, fleet_api.report_file(customer_id, month, file_format), mime=mime,
-                file_name=f"fleet-report-{customer_id}-{month}.{file_format}", key=f"{PAGE}_{file_format}",
-                icon=":material/download:", on_click="ignore",
+                label,
+                fleet_api.report_file(customer_id, month, file_format),
+                mime=mime,
+                file_name=f"fleet-report-{customer_id}-{month}.{file_format}",
+                key=f"{PAGE}_{file_format}",
+                icon=":material/download:",
+                on_click="ignore",
             )
 
 

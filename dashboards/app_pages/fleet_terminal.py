@@ -29,7 +29,12 @@ def chosen_terminal_id() -> int | None:
             st.caption("該当する端末はありません。")
         if by_id:
             st.selectbox(
-                "端末", list(by_id), index=None, key=f"{PAGE}_pick", on_change=_show_picked, placeholder="端末を選択",
+                "端末",
+                list(by_id),
+                index=None,
+                key=f"{PAGE}_pick",
+                on_change=_show_picked,
+                placeholder="端末を選択",
                 format_func=lambda i: fleet_common.terminal_label(by_id[i]),
             )
     return int(raw) if raw.isdigit() else None
@@ -68,15 +73,25 @@ def metric_figure(points: list[dict], key: str, hourly: bool) -> go.Figure:
     times = [components.local_datetime(p["at"]) for p in points]
     figure = go.Figure()
     colour = METRIC_COLOURS[key]
-    figure.add_scatter(x=times, y=[p[key] for p in points], mode="lines", name="平均" if hourly else "計測値",
-                       line={"color": colour})
+    figure.add_scatter(
+        x=times, y=[p[key] for p in points], mode="lines", name="平均" if hourly else "計測値", line={"color": colour}
+    )
     if hourly:
-        figure.add_scatter(x=times, y=[p[f"{key}_max"] for p in points], mode="lines", name="最大",
-                           line={"color": colour, "dash": "dot"})
+        figure.add_scatter(
+            x=times,
+            y=[p[f"{key}_max"] for p in points],
+            mode="lines",
+            name="最大",
+            line={"color": colour, "dash": "dot"},
+        )
     figure.update_layout(
-        title={"text": METRICS[key], "font": {"size": 14}}, height=260, margin={"l": 0, "r": 0, "t": 40, "b": 0},
-        xaxis={"tickformat": "%m/%d %H:%M"}, yaxis={"range": [0, 100], "ticksuffix": "%"},
-        legend={"orientation": "h", "y": -0.2}, hovermode="x unified",
+        title={"text": METRICS[key], "font": {"size": 14}},
+        height=260,
+        margin={"l": 0, "r": 0, "t": 40, "b": 0},
+        xaxis={"tickformat": "%m/%d %H:%M"},
+        yaxis={"range": [0, 100], "ticksuffix": "%"},
+        legend={"orientation": "h", "y": -0.2},
+        hovermode="x unified",
     )
     return figure
 
@@ -116,7 +131,10 @@ def event_row(event: dict) -> dict:
 def events(terminal_id: int) -> None:
     level = components.code_select("レベル", fleet_api.words("event_levels"), f"{PAGE}_event_level")
     components.paginated_table(
-        f"{PAGE}_events", fleet_api.list_events, event_row, filters={"terminal_id": terminal_id, "level": level},
+        f"{PAGE}_events",
+        fleet_api.list_events,
+        event_row,
+        filters={"terminal_id": terminal_id, "level": level},
         file_name=f"terminal_{terminal_id}_events",
     )
 
@@ -127,9 +145,17 @@ def update_tasks(terminal_id: int) -> None:
         st.caption("ファームウェア更新の履歴はありません。")
         return
     rows = [
-        {"ロールアウト": t["rollout_id"], "バージョン": t["version"], "波": t["wave"], "状態": t["status_label"],
-         "進捗": f"{t['progress']}%", "メッセージ": t["message"], "開始": components.local_time(t["started_at"]),
-         "期限": components.local_time(t["deadline_at"]), "完了": components.local_time(t["finished_at"])}
+        {
+            "ロールアウト": t["rollout_id"],
+            "バージョン": t["version"],
+            "波": t["wave"],
+            "状態": t["status_label"],
+            "進捗": f"{t['progress']}%",
+            "メッセージ": t["message"],
+            "開始": components.local_time(t["started_at"]),
+            "期限": components.local_time(t["deadline_at"]),
+            "完了": components.local_time(t["finished_at"]),
+        }
         for t in tasks
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True)
@@ -138,10 +164,16 @@ def update_tasks(terminal_id: int) -> None:
 def commands(terminal_id: int) -> None:
     types, statuses = fleet_api.words("command_types"), fleet_api.words("command_statuses")
     rows = [
-        {"ID": c["id"], "種類": labels.label(types, c["type"]), "状態": labels.label(statuses, c["status"]),
-         "進捗": f"{c['progress']}%", "メッセージ": c["message"],
-         "依頼日時": components.local_time(c["created_at"]), "配信日時": components.local_time(c["sent_at"]),
-         "完了日時": components.local_time(c["finished_at"])}
+        {
+            "ID": c["id"],
+            "種類": labels.label(types, c["type"]),
+            "状態": labels.label(statuses, c["status"]),
+            "進捗": f"{c['progress']}%",
+            "メッセージ": c["message"],
+            "依頼日時": components.local_time(c["created_at"]),
+            "配信日時": components.local_time(c["sent_at"]),
+            "完了日時": components.local_time(c["finished_at"]),
+        }
         for c in fleet_api.list_commands(terminal_id)
     ]
     if rows:
@@ -160,7 +192,10 @@ def history(terminal_id: int) -> None:
         events(terminal_id)
     with tabs[1]:
         components.paginated_table(
-            f"{PAGE}_alerts", fleet_api.list_alerts, fleet_common.alert_row, filters={"terminal_id": terminal_id},
+            f"{PAGE}_alerts",
+            fleet_api.list_alerts,
+            fleet_common.alert_row,
+            filters={"terminal_id": terminal_id},
             file_name=f"terminal_{terminal_id}_alerts",
         )
     with tabs[2]:
@@ -175,12 +210,14 @@ def diagnostics_form(terminal: dict) -> None:
         return
     low, high, default = DIAGNOSTIC_LINES
     with st.form(f"{PAGE}_diagnostics"):
-        lines = st.number_input("取得する行数", min_value=low, max_value=high, value=default, step=100,
-                                key=f"{PAGE}_diagnostic_lines")
+        lines = st.number_input(
+            "取得する行数", min_value=low, max_value=high, value=default, step=100, key=f"{PAGE}_diagnostic_lines"
+        )
         submitted = st.form_submit_button("診断ログを取得", icon=":material/troubleshoot:")
     if submitted:
         components.act(
-            PAGE, lambda: fleet_api.request_diagnostics(terminal["id"], int(lines)),
+            PAGE,
+            lambda: fleet_api.request_diagnostics(terminal["id"], int(lines)),
             "診断ログの取得を依頼しました。端末の次回の通信で送られます。",
         )
 
@@ -199,8 +236,12 @@ def enrollment(terminal: dict) -> None:
         expires = components.local_time(issued["expires_at"])
         st.success(f"登録コード（有効期限 {expires}）。この画面でのみ表示されます。")
         st.code(issued["code"], language=None)
-    if st.button("登録コードを発行", key=f"{PAGE}_enroll", icon=":material/key:",
-                 help="エージェントの初回登録に使う一回限りのコードです。以前の未使用のコードは無効になります。"):
+    if st.button(
+        "登録コードを発行",
+        key=f"{PAGE}_enroll",
+        icon=":material/key:",
+        help="エージェントの初回登録に使う一回限りのコードです。以前の未使用のコードは無効になります。",
+    ):
         try:
             result = fleet_api.issue_enrollment_code(terminal["id"])
         except api.ApiError as exc:
@@ -211,9 +252,14 @@ def enrollment(terminal: dict) -> None:
     if not terminal["enrolled"]:
         return
     components.confirm_then_act(
-        PAGE, f"{PAGE}_revoke", confirm="トークンの失効を確認", label="トークンを失効",
-        call=lambda: fleet_api.revoke_token(terminal["id"]), success="端末トークンを失効させました。",
-        icon=":material/block:", help="失効させると、この端末は登録コードで再登録するまで通信できません。",
+        PAGE,
+        f"{PAGE}_revoke",
+        confirm="トークンの失効を確認",
+        label="トークンを失効",
+        call=lambda: fleet_api.revoke_token(terminal["id"]),
+        success="端末トークンを失効させました。",
+        icon=":material/block:",
+        help="失効させると、この端末は登録コードで再登録するまで通信できません。",
     )
 
 

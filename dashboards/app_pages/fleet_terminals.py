@@ -53,21 +53,30 @@ def filters() -> dict[str, Any]:
     with columns[3]:
         sort = st.selectbox("並び順", list(SORTS), format_func=SORTS.get, key=f"{PAGE}_sort")
     return {
-        "q": query, "status": status, "customer_id": customer_id,
-        "firmware_version": version, "sort": sort,
+        "q": query,
+        "status": status,
+        "customer_id": customer_id,
+        "firmware_version": version,
+        "sort": sort,
     }
 
 
 def open_detail(shown: list[dict]) -> None:
     by_id = {terminal["id"]: terminal for terminal in shown}
     chosen = st.selectbox(
-        "詳細を表示する端末", list(by_id), index=None, key=f"{PAGE}_detail", placeholder="端末を選択",
+        "詳細を表示する端末",
+        list(by_id),
+        index=None,
+        key=f"{PAGE}_detail",
+        placeholder="端末を選択",
         format_func=lambda i: fleet_common.terminal_label(by_id[i]),
     )
     if chosen is not None:
         st.page_link(
-            fleet_common.TERMINAL_PAGE, label=f"{by_id[chosen]['serial_number']} の端末詳細を開く",
-            icon=":material/open_in_new:", query_params={"id": str(chosen)},
+            fleet_common.TERMINAL_PAGE,
+            label=f"{by_id[chosen]['serial_number']} の端末詳細を開く",
+            icon=":material/open_in_new:",
+            query_params={"id": str(chosen)},
         )
 
 
@@ -97,7 +106,10 @@ def create_form() -> None:
     if not submitted or components.show_errors(validate_new(serial, customer_id, store, version)):
         return
     data = {
-        "serial_number": serial, "customer_id": customer_id, "store_name": store, "firmware_version": version,
+        "serial_number": serial,
+        "customer_id": customer_id,
+        "store_name": store,
+        "firmware_version": version,
         "installed_date": installed.isoformat() if installed else None,
     }
     components.act(PAGE, lambda: fleet_api.create_terminal(data), f"端末「{labels.plain(serial)}」を登録しました。")

@@ -32,6 +32,10 @@ with columns[0]:
 with columns[1]:
     location_id = loaners_common.location_select("拠点", f"{PAGE}_location", jurisdiction=jurisdiction)
 table = AuditTable()
-components.paginated_table(PAGE, table.fetch, table.row, filters={"jurisdiction": jurisdiction,
-                                                                  "location_id": location_id},
-                           file_name="loaners_audit")
+components.paginated_table(
+    PAGE,
+    table.fetch,
+    table.row,
+    filters={"jurisdiction": jurisdiction, "location_id": location_id},
+    file_name="loaners_audit",
+)

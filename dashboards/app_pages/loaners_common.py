@@ -65,13 +65,23 @@ def condition_met(question: dict, answers: dict) -> bool:
 
 
 def device_link(device_id: int, number: str) -> None:
-    st.page_link(DEVICE_PAGE, label="機器詳細を開く", help=number, icon=":material/open_in_new:",
-                 query_params={"id": str(device_id)})
+    st.page_link(
+        DEVICE_PAGE,
+        label="機器詳細を開く",
+        help=number,
+        icon=":material/open_in_new:",
+        query_params={"id": str(device_id)},
+    )
 
 
 def form_link(device_id: int, number: str) -> None:
-    st.page_link(FORM_PAGE, label="ステータスを送信する", help=number, icon=":material/edit_note:",
-                 query_params={"device": str(device_id)})
+    st.page_link(
+        FORM_PAGE,
+        label="ステータスを送信する",
+        help=number,
+        icon=":material/edit_note:",
+        query_params={"device": str(device_id)},
+    )
 
 
 def held_label(held_status: str | None) -> str:

@@ -76,5 +76,9 @@ with details:
 with qr:
     st.image(loaners_api.qr_png(device["id"]), caption="ステータス送信フォームのQRコード", width=160)
 st.subheader("送信履歴")
-components.paginated_table(f"{PAGE}_timeline", lambda **p: loaners_api.timeline(device["id"], **p), timeline_row,
-                           file_name=f"loaners_timeline_{device['id']}")
+components.paginated_table(
+    f"{PAGE}_timeline",
+    lambda **p: loaners_api.timeline(device["id"], **p),
+    timeline_row,
+    file_name=f"loaners_timeline_{device['id']}",
+)

@@ -22,33 +22,42 @@ def register_errors(values: dict) -> list[str]:
     errors += [] if values["model_id"] else ["機種を選択してください。"]
     if not SERIAL.match(values["serial_number"]):
         errors.append("製造番号は英数字・ハイフンのみ・20文字以内で入力してください。")
-    errors += [f"{label}は{limit}文字以内で入力してください。"
-               for field, (label, limit) in LIMITS.items() if len(values[field]) > limit]
+    errors += [
+        f"{label}は{limit}文字以内で入力してください。"
+        for field, (label, limit) in LIMITS.items()
+        if len(values[field]) > limit
+    ]
     number = values.get("management_number")
     if number and (not NUMBER.match(number) or len(number.split("_")) != 5):
-        errors.append("拠点管理番号は英数字・アンダースコア・ハイフンのみ・100文字以内で、"
-                      "拠点コード_カテゴリ_モデル_製造番号_連番 の5つの部分で入力してください。")
+        errors.append(
+            "拠点管理番号は英数字・アンダースコア・ハイフンのみ・100文字以内で、"
+            "拠点コード_カテゴリ_モデル_製造番号_連番 の5つの部分で入力してください。"
+        )
     return errors
 
 
 def register_fields() -> dict:
     """The registration inputs (inside a form): active locations the caller may use, every model."""
-    places = {p["id"]: f"{p['name']}（{p['jurisdiction']}・{p['id']}）"
-              for p in loaners_api.locations(status="active")}
+    places = {p["id"]: f"{p['name']}（{p['jurisdiction']}・{p['id']}）" for p in loaners_api.locations(status="active")}
     models = {m["id"]: f"{m['name']}（{m['maker']}・{m['category_label']}）" for m in loaners_api.models()}
     return {
-        "location_id": st.selectbox("拠点", list(places), index=None, format_func=places.get,
-                                    key=f"{PAGE}_location", placeholder="拠点を選択"),
-        "model_id": st.selectbox("機種", list(models), index=None, format_func=models.get, key=f"{PAGE}_model",
-                                 placeholder="機種を選択"),
+        "location_id": st.selectbox(
+            "拠点", list(places), index=None, format_func=places.get, key=f"{PAGE}_location", placeholder="拠点を選択"
+        ),
+        "model_id": st.selectbox(
+            "機種", list(models), index=None, format_func=models.get, key=f"{PAGE}_model", placeholder="機種を選択"
+        ),
         "serial_number": st.text_input("製造番号", key=f"{PAGE}_serial", placeholder="ABC123").strip(),
         "asset_number": st.text_input("資産管理番号", key=f"{PAGE}_asset", placeholder="ASSET_001").strip(),
         "software": st.text_input("ソフトウェア", key=f"{PAGE}_software").strip(),
         "os": st.text_input("OS", key=f"{PAGE}_os").strip(),
         "management_number": st.text_input(
-            "拠点管理番号（既存のラベルがある場合のみ）", key=f"{PAGE}_number",
+            "拠点管理番号（既存のラベルがある場合のみ）",
+            key=f"{PAGE}_number",
             help="空欄なら拠点コード・カテゴリ・機種名・製造番号から自動で採番します。",
-            placeholder="OSAKA_Laptop_ThinkPad-X1-Carbon_ABC123_001").strip() or None,
+            placeholder="OSAKA_Laptop_ThinkPad-X1-Carbon_ABC123_001",
+        ).strip()
+        or None,
     }
 
 

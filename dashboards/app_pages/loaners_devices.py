@@ -20,8 +20,12 @@ def filters(user: dict) -> dict[str, Any]:
     with columns[2]:
         kind = components.code_select("機器種別", loaners_api.vocabulary()["kinds"], f"{PAGE}_kind")
     with columns[3]:
-        status = st.selectbox("0-4.ステータス", ["", *loaners_common.status_choices()], key=f"{PAGE}_status",
-                              format_func=lambda s: s or labels.ALL_LABEL)
+        status = st.selectbox(
+            "0-4.ステータス",
+            ["", *loaners_common.status_choices()],
+            key=f"{PAGE}_status",
+            format_func=lambda s: s or labels.ALL_LABEL,
+        )
     return {"q": query, "jurisdiction": jurisdiction, "location_id": location_id, "kind": kind, "status": status}
 
 
@@ -46,8 +50,9 @@ class NormalTable:
 
 def open_device(items: list[dict]) -> None:
     by_id = {item["device_id"]: item["values"][loaners_api.vocabulary()["number_column"]] for item in items}
-    chosen = st.selectbox("機器を選択", list(by_id), index=None, key=f"{PAGE}_chosen", placeholder="機器を選択",
-                          format_func=by_id.get)
+    chosen = st.selectbox(
+        "機器を選択", list(by_id), index=None, key=f"{PAGE}_chosen", placeholder="機器を選択", format_func=by_id.get
+    )
     if chosen is not None:
         loaners_common.device_link(chosen, by_id[chosen])
         loaners_common.form_link(chosen, by_id[chosen])
@@ -58,20 +63,26 @@ def label_sheets(jurisdiction: str) -> None:
         columns = st.columns(2)
         with columns[0]:
             location_id = loaners_common.location_select(
-                "拠点", f"{PAGE}_labels_location", jurisdiction=jurisdiction, include_all=False)
+                "拠点", f"{PAGE}_labels_location", jurisdiction=jurisdiction, include_all=False
+            )
         with columns[1]:
             kind = components.code_select("機器種別", loaners_api.vocabulary()["kinds"], f"{PAGE}_labels_kind")
         if location_id:
             st.download_button(
-                "ラベルPDFをダウンロード", loaners_api.label_sheet(location_id, kind),
-                file_name=f"loaners-labels-{location_id}{'-' + kind if kind else ''}.pdf", mime="application/pdf",
-                key=f"{PAGE}_labels", icon=":material/download:",
+                "ラベルPDFをダウンロード",
+                loaners_api.label_sheet(location_id, kind),
+                file_name=f"loaners-labels-{location_id}{'-' + kind if kind else ''}.pdf",
+                mime="application/pdf",
+                key=f"{PAGE}_labels",
+                icon=":material/download:",
             )
 
 
 user = auth.require_page(__file__)
 st.title("通常データ")
-st.caption("基本列と、各機器の「0-4.ステータス」の番号に合う列だけを表示します（3.社内にて保管中は3-0.社内ステータスの番号で3-X-*列）。")
+st.caption(
+    "基本列と、各機器の「0-4.ステータス」の番号に合う列だけを表示します（3.社内にて保管中は3-0.社内ステータスの番号で3-X-*列）。"
+)
 components.show_flash(PAGE)
 chosen_filters = filters(user)
 table = NormalTable()

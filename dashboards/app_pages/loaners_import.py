@@ -33,14 +33,21 @@ def rejected_rows(job: dict) -> None:
     if not job["rejected"]:
         return
     st.warning(f"{job['rejected_rows']:,}行は取り込めませんでした。")
-    frame = pd.DataFrame([
-        {"行": row["row"], "拠点管理番号": row["management_number"], "理由": "、".join(row["errors"])}
-        for row in job["rejected"]
-    ])
+    frame = pd.DataFrame(
+        [
+            {"行": row["row"], "拠点管理番号": row["management_number"], "理由": "、".join(row["errors"])}
+            for row in job["rejected"]
+        ]
+    )
     st.dataframe(frame, hide_index=True)
-    st.download_button("取り込めなかった行（CSV）", frame.to_csv(index=False).encode("utf-8-sig"),
-                       file_name=f"loaners_rejected_{job['id']}.csv", mime="text/csv", key=f"{PAGE}_rejected_csv",
-                       icon=":material/download:")
+    st.download_button(
+        "取り込めなかった行（CSV）",
+        frame.to_csv(index=False).encode("utf-8-sig"),
+        file_name=f"loaners_rejected_{job['id']}.csv",
+        mime="text/csv",
+        key=f"{PAGE}_rejected_csv",
+        icon=":material/download:",
+    )
 
 
 def progress(import_id: int) -> None:
@@ -53,8 +60,10 @@ def progress(import_id: int) -> None:
     elif job["status"] == "failed":
         st.error(f"取込に失敗しました: {labels.plain(job['error'])}")
     else:
-        st.success(f"取込が完了しました: 全{job['total_rows']:,}行のうち {job['accepted_rows']:,}行を登録しました"
-                   f"（新しく登録した機器 {job['created_devices']:,}台）。")
+        st.success(
+            f"取込が完了しました: 全{job['total_rows']:,}行のうち {job['accepted_rows']:,}行を登録しました"
+            f"（新しく登録した機器 {job['created_devices']:,}台）。"
+        )
     if job["ignored_columns"]:
         st.caption(f"フォームにない列は無視しました: {'、'.join(job['ignored_columns'])}")
     if finished:

@@ -52,24 +52,36 @@ def location_fields(prefix: str, current: dict | None = None) -> dict:
     values = {} if current else {"id": st.text_input("拠点ID", key=f"{prefix}_id", placeholder="osaka").strip()}
     statuses = list(location_statuses())
     return values | {
-        "code": st.text_input("拠点コード", value=current.get("code", ""), key=f"{prefix}_code",
-                              placeholder="OSAKA").strip(),
+        "code": st.text_input(
+            "拠点コード", value=current.get("code", ""), key=f"{prefix}_code", placeholder="OSAKA"
+        ).strip(),
         "name": st.text_input("拠点名", value=current.get("name", ""), key=f"{prefix}_name").strip(),
-        "jurisdiction": st.text_input("管轄", value=current.get("jurisdiction", ""), key=f"{prefix}_jurisdiction",
-                                      placeholder="関西").strip(),
-        "group_email": st.text_input("グループメールアドレス", value=current.get("group_email", ""),
-                                     key=f"{prefix}_email").strip(),
-        "notify_status_change": st.checkbox("ステータス変更通知", value=current.get("notify_status_change", False),
-                                            key=f"{prefix}_notify"),
-        "status": st.selectbox("ステータス", statuses, index=statuses.index(current.get("status", "active")),
-                               format_func=location_statuses().get, key=f"{prefix}_status"),
+        "jurisdiction": st.text_input(
+            "管轄", value=current.get("jurisdiction", ""), key=f"{prefix}_jurisdiction", placeholder="関西"
+        ).strip(),
+        "group_email": st.text_input(
+            "グループメールアドレス", value=current.get("group_email", ""), key=f"{prefix}_email"
+        ).strip(),
+        "notify_status_change": st.checkbox(
+            "ステータス変更通知", value=current.get("notify_status_change", False), key=f"{prefix}_notify"
+        ),
+        "status": st.selectbox(
+            "ステータス",
+            statuses,
+            index=statuses.index(current.get("status", "active")),
+            format_func=location_statuses().get,
+            key=f"{prefix}_status",
+        ),
     }
 
 
 def location_row(location: dict) -> dict:
     return {
-        "拠点ID": location["id"], "拠点コード": location["code"], "拠点名": location["name"],
-        "管轄": location["jurisdiction"], "グループメールアドレス": location["group_email"],
+        "拠点ID": location["id"],
+        "拠点コード": location["code"],
+        "拠点名": location["name"],
+        "管轄": location["jurisdiction"],
+        "グループメールアドレス": location["group_email"],
         "ステータス変更通知": "ON" if location["notify_status_change"] else "OFF",
         "ステータス": labels.label(location_statuses(), location["status"]),
         "更新日": components.local_time(location["updated_at"]),
@@ -84,11 +96,13 @@ def locations_tab() -> None:
             values = location_fields(f"{PAGE}_location_new")
             submitted = st.form_submit_button("拠点を追加", type="primary")
     if submitted and not components.show_errors(location_errors(values)):
-        components.act(PAGE, lambda: loaners_api.create_location(values),
-                       f"拠点「{labels.plain(values['name'])}」を追加しました。")
+        components.act(
+            PAGE, lambda: loaners_api.create_location(values), f"拠点「{labels.plain(values['name'])}」を追加しました。"
+        )
     by_id = {p["id"]: p for p in places}
-    chosen = components.record_picker("編集する拠点", {i: p["name"] for i, p in by_id.items()},
-                                      f"{PAGE}_location_chosen", placeholder="拠点を選択")
+    chosen = components.record_picker(
+        "編集する拠点", {i: p["name"] for i, p in by_id.items()}, f"{PAGE}_location_chosen", placeholder="拠点を選択"
+    )
     if chosen is None:
         return
     with st.form(f"{PAGE}_location_edit_{chosen}"):
@@ -96,16 +110,23 @@ def locations_tab() -> None:
         submitted = st.form_submit_button("保存", type="primary")
     if submitted and not components.show_errors(location_errors(values)):
         changes = {k: v for k, v in values.items() if v != by_id[chosen][k]}
-        components.act(PAGE, lambda: loaners_api.update_location(chosen, changes),
-                       f"拠点「{labels.plain(values['name'])}」を保存しました。", changed=bool(changes))
+        components.act(
+            PAGE,
+            lambda: loaners_api.update_location(chosen, changes),
+            f"拠点「{labels.plain(values['name'])}」を保存しました。",
+            changed=bool(changes),
+        )
 
 
 def model_row(model: dict) -> dict:
     return {
-        "機種ID": model["id"], "機種名": model["name"], "メーカー": model["maker"],
+        "機種ID": model["id"],
+        "機種名": model["name"],
+        "メーカー": model["maker"],
         "カテゴリ": f"{model['category']}（{model['category_label']}）",
         "機器種別": kinds().get(model["kind"], ""),
-        "管理番号のモデル部分": model["number_section"], "備考": model["note"],
+        "管理番号のモデル部分": model["number_section"],
+        "備考": model["note"],
         "更新日": components.local_time(model["updated_at"]),
     }
 
@@ -115,11 +136,17 @@ def model_fields(prefix: str, categories: dict[str, str], current: dict | None =
     current = current or {}
     options = list(categories)
     return {
-        "name": st.text_input("機種名", value=current.get("name", ""), key=f"{prefix}_name",
-                              placeholder="ThinkPad-X1-Carbon").strip(),
+        "name": st.text_input(
+            "機種名", value=current.get("name", ""), key=f"{prefix}_name", placeholder="ThinkPad-X1-Carbon"
+        ).strip(),
         "maker": st.text_input("メーカー", value=current.get("maker", ""), key=f"{prefix}_maker").strip(),
-        "category": st.selectbox("カテゴリ", options, index=options.index(current.get("category", options[0])),
-                                 format_func=categories.get, key=f"{prefix}_category"),
+        "category": st.selectbox(
+            "カテゴリ",
+            options,
+            index=options.index(current.get("category", options[0])),
+            format_func=categories.get,
+            key=f"{prefix}_category",
+        ),
         "note": st.text_input("備考", value=current.get("note", ""), key=f"{prefix}_note").strip(),
     }
 
@@ -138,11 +165,19 @@ def edit_model(model: dict, categories: dict[str, str]) -> None:
         submitted = st.form_submit_button("保存", type="primary")
     if submitted and not components.show_errors(model_errors(values)):
         changes = {k: v for k, v in values.items() if v != model[k]}
-        components.act(PAGE, lambda: loaners_api.update_model(model["id"], changes),
-                       f"機種「{labels.plain(values['name'])}」を保存しました。", changed=bool(changes))
+        components.act(
+            PAGE,
+            lambda: loaners_api.update_model(model["id"], changes),
+            f"機種「{labels.plain(values['name'])}」を保存しました。",
+            changed=bool(changes),
+        )
     components.confirm_then_act(
-        PAGE, f"{PAGE}_model_delete_{model['id']}", confirm="この機種を削除する（元に戻せません）",
-        label="機種を削除", call=lambda: loaners_api.delete_model(model["id"]), icon=":material/delete:",
+        PAGE,
+        f"{PAGE}_model_delete_{model['id']}",
+        confirm="この機種を削除する（元に戻せません）",
+        label="機種を削除",
+        call=lambda: loaners_api.delete_model(model["id"]),
+        icon=":material/delete:",
         success=f"機種「{labels.plain(model['name'])}」を削除しました。",
         help="機器が登録されている機種は削除できません。",
     )
@@ -157,11 +192,16 @@ def models_tab() -> None:
             values = model_fields(f"{PAGE}_model", categories)
             submitted = st.form_submit_button("機種を追加", type="primary")
     if submitted and not components.show_errors(model_errors(values)):
-        components.act(PAGE, lambda: loaners_api.create_model(values),
-                       f"機種「{labels.plain(values['name'])}」を追加しました。")
+        components.act(
+            PAGE, lambda: loaners_api.create_model(values), f"機種「{labels.plain(values['name'])}」を追加しました。"
+        )
     by_id = {m["id"]: m for m in models}
-    chosen = components.record_picker("編集・削除する機種", {i: f"{m['name']}（{i}）" for i, m in by_id.items()},
-                                      f"{PAGE}_model_chosen", placeholder="機種を選択")
+    chosen = components.record_picker(
+        "編集・削除する機種",
+        {i: f"{m['name']}（{i}）" for i, m in by_id.items()},
+        f"{PAGE}_model_chosen",
+        placeholder="機種を選択",
+    )
     if chosen is not None:
         edit_model(by_id[chosen], categories)
 
@@ -178,27 +218,51 @@ def question_errors(values: dict) -> list[str]:
 
 def questions_tab() -> None:
     """Add a question to a status form (shown, checked and listed as a column from the next request on)."""
-    kind = st.selectbox("フォーム", list(kinds()), format_func=kinds().get,
-                        key=f"{PAGE}_question_kind")
+    kind = st.selectbox("フォーム", list(kinds()), format_func=kinds().get, key=f"{PAGE}_question_kind")
     form = loaners_api.form(kind)
-    st.dataframe(pd.DataFrame([{"キー": q["key"], "形式": question_types().get(q["type"], q["type"]),
-                                "選択肢": "、".join(q["choices"]), "必須": "○" if q["required"] else ""}
-                               for q in form["questions"]]), hide_index=True)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "キー": q["key"],
+                    "形式": question_types().get(q["type"], q["type"]),
+                    "選択肢": "、".join(q["choices"]),
+                    "必須": "○" if q["required"] else "",
+                }
+                for q in form["questions"]
+            ]
+        ),
+        hide_index=True,
+    )
     with st.form(f"{PAGE}_question_new"):
-        key = st.text_input("キー", key=f"{PAGE}_question_key", placeholder="1-6.返却予定日",
-                            help="番号付きのキーは、その番号のステータスのときに表示されます。").strip()
-        kind_of = st.selectbox("形式", list(question_types()), format_func=question_types().get,
-                               key=f"{PAGE}_question_type")
+        key = st.text_input(
+            "キー",
+            key=f"{PAGE}_question_key",
+            placeholder="1-6.返却予定日",
+            help="番号付きのキーは、その番号のステータスのときに表示されます。",
+        ).strip()
+        kind_of = st.selectbox(
+            "形式", list(question_types()), format_func=question_types().get, key=f"{PAGE}_question_type"
+        )
         choices = st.text_area("選択肢（1行に1つ）", key=f"{PAGE}_question_choices")
-        prefix = st.text_input("表示するステータスの番号（番号のないキーのみ）", key=f"{PAGE}_question_prefix",
-                               placeholder="1").strip()
+        prefix = st.text_input(
+            "表示するステータスの番号（番号のないキーのみ）", key=f"{PAGE}_question_prefix", placeholder="1"
+        ).strip()
         required = st.checkbox("必須", key=f"{PAGE}_question_required")
         submitted = st.form_submit_button("質問を追加", type="primary")
-    values = {"key": key, "type": kind_of, "choices": [c.strip() for c in choices.splitlines() if c.strip()],
-              "status_prefix": prefix or None, "required": required}
+    values = {
+        "key": key,
+        "type": kind_of,
+        "choices": [c.strip() for c in choices.splitlines() if c.strip()],
+        "status_prefix": prefix or None,
+        "required": required,
+    }
     if submitted and not components.show_errors(question_errors(values)):
-        components.act(PAGE, lambda: loaners_api.add_question(kind, values),
-                       f"「{form['title']}」に質問「{labels.plain(key)}」を追加しました。")
+        components.act(
+            PAGE,
+            lambda: loaners_api.add_question(kind, values),
+            f"「{form['title']}」に質問「{labels.plain(key)}」を追加しました。",
+        )
 
 
 def data_type_line(data_type: dict) -> None:
@@ -208,8 +272,10 @@ def data_type_line(data_type: dict) -> None:
     columns = st.columns([3, 1], vertical_alignment="center")
     with columns[0]:
         state = location_statuses()[data_type["status"]]
-        st.markdown(f"**{data_type['id']}** {labels.plain(data_type['name'])}（表示順序 {data_type['display_order']}・"
-                    f"{state}）  \n{labels.plain(data_type['description'])}")
+        st.markdown(
+            f"**{data_type['id']}** {labels.plain(data_type['name'])}（表示順序 {data_type['display_order']}・"
+            f"{state}）  \n{labels.plain(data_type['description'])}"
+        )
     with columns[1]:
         if st.button("無効にする" if active else "有効にする", key=f"{PAGE}_dt_{data_type['id']}"):
             success = f"データタイプ「{data_type['name']}」を{location_statuses()[status]}にしました。"

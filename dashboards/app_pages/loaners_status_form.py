@@ -61,8 +61,9 @@ def ask(device_id: int, question: dict, answers: dict) -> Any:
             options.append(current)  # a stale answer stays visible so the check can name it
         if question["key"] == loaners_api.vocabulary()["status_key"]:
             return st.radio(label, options, key=key, help=help_text, **empty)
-        return st.selectbox(label, options, key=key, placeholder="選択してください", help=help_text,
-                            disabled=not allowed, **empty)
+        return st.selectbox(
+            label, options, key=key, placeholder="選択してください", help=help_text, disabled=not allowed, **empty
+        )
     if kind == "date":
         return st.date_input(label, key=key, format="YYYY/MM/DD", help=help_text, disabled=not allowed, **empty)
     if kind == "number":
@@ -147,8 +148,14 @@ def choose_device() -> int | None:
         st.info("QRコードから開くか、拠点管理番号で機器を検索してください。")
         return None
     found = {d["id"]: d["management_number"] for d in loaners_api.list_devices(q=query, page_size=20)["items"]}
-    return st.selectbox("機器", list(found), index=None, key=f"{PAGE}_device", format_func=found.get,
-                        placeholder="機器を選択" if found else "該当する機器がありません")
+    return st.selectbox(
+        "機器",
+        list(found),
+        index=None,
+        key=f"{PAGE}_device",
+        format_func=found.get,
+        placeholder="機器を選択" if found else "該当する機器がありません",
+    )
 
 
 def device_from_address() -> int | None:
@@ -168,8 +175,10 @@ except api.ApiError as exc:
     components.api_error(exc)
     st.stop()
 chosen = loaded["device"]
-st.markdown(f"**{labels.plain(chosen['management_number'])}**  \n"
-            f"{chosen['kind_label']}・{labels.plain(chosen['model_name'])}・{labels.plain(chosen['location_name'])}")
+st.markdown(
+    f"**{labels.plain(chosen['management_number'])}**  \n"
+    f"{chosen['kind_label']}・{labels.plain(chosen['model_name'])}・{labels.plain(chosen['location_name'])}"
+)
 if loaded["current"]:
     st.caption(f"現在: {chosen['status'] or '-'}（{components.local_time(loaded['current']['submitted_at'])}）")
 prefill(device_id, loaded["form"], loaded["prefill"])

@@ -14,12 +14,17 @@ LONGEST = "最長保有日数"
 
 def card_frame(card: dict, device_types: list[str]) -> pd.DataFrame:
     rows = [
-        {"拠点": row["location_name"], **{t: row["counts"].get(t, 0) for t in device_types}, TOTAL: row["total"],
-         LONGEST: "" if row["longest_held_days"] is None else f"{row['longest_held_days']}日"}
+        {
+            "拠点": row["location_name"],
+            **{t: row["counts"].get(t, 0) for t in device_types},
+            TOTAL: row["total"],
+            LONGEST: "" if row["longest_held_days"] is None else f"{row['longest_held_days']}日",
+        }
         for row in card["rows"]
     ]
-    rows.append({"拠点": TOTAL, **{t: card["totals"].get(t, 0) for t in device_types}, TOTAL: card["total"],
-                 LONGEST: ""})
+    rows.append(
+        {"拠点": TOTAL, **{t: card["totals"].get(t, 0) for t in device_types}, TOTAL: card["total"], LONGEST: ""}
+    )
     return pd.DataFrame(rows)
 
 
@@ -28,8 +33,10 @@ def longest_held(card: dict) -> None:
         return
     st.caption("保有期間の長い機器")
     for device in card["longest"]:
-        st.markdown(f"- {labels.plain(device['management_number'])}（{labels.plain(device['location_name'])}）"
-                    f" {device['held_days'] or 0}日")
+        st.markdown(
+            f"- {labels.plain(device['management_number'])}（{labels.plain(device['location_name'])}）"
+            f" {device['held_days'] or 0}日"
+        )
 
 
 def show_card(card: dict, device_types: list[str]) -> None:
@@ -43,7 +50,9 @@ def show_card(card: dict, device_types: list[str]) -> None:
 
 user = auth.require_page(__file__)
 st.title("サマリー")
-st.caption("「0-4.ステータス」が1.貸出中・「1-4.ユーザー機の預り有無」が有りで、預かり機のステータスがある機器の台数です。")
+st.caption(
+    "「0-4.ステータス」が1.貸出中・「1-4.ユーザー機の預り有無」が有りで、預かり機のステータスがある機器の台数です。"
+)
 jurisdiction = loaners_common.jurisdiction_select(user, f"{PAGE}_jurisdiction")
 summary = loaners_api.summary(jurisdiction)
 components.kpi_card("預かり機の合計", f"{summary['total']}台")

@@ -18,9 +18,14 @@ PICKER_SIZE = 100
 
 def shop_row(shop: dict) -> dict:
     return {
-        "ID": shop["id"], "架電順": shop["call_order"], "店舗名": shop["name"], "電話番号": shop["phone"],
-        "メールアドレス": shop["email"], "対応サービス": "、".join(s["name"] for s in shop["services"]),
-        "有効": labels.yes_no(shop["active"]), "備考": shop["notes"],
+        "ID": shop["id"],
+        "架電順": shop["call_order"],
+        "店舗名": shop["name"],
+        "電話番号": shop["phone"],
+        "メールアドレス": shop["email"],
+        "対応サービス": "、".join(s["name"] for s in shop["services"]),
+        "有効": labels.yes_no(shop["active"]),
+        "備考": shop["notes"],
     }
 
 
@@ -29,25 +34,41 @@ def shop_filters(services: dict[int, str]) -> dict:
     with columns[0]:
         q = st.text_input("店舗名で検索", key=f"{PAGE}_shop_q").strip()
     with columns[1]:
-        service = st.selectbox("対応サービス", [None, *services], key=f"{PAGE}_shop_service",
-                               format_func=lambda i: labels.ALL_LABEL if i is None else services[i])
+        service = st.selectbox(
+            "対応サービス",
+            [None, *services],
+            key=f"{PAGE}_shop_service",
+            format_func=lambda i: labels.ALL_LABEL if i is None else services[i],
+        )
     with columns[2]:
-        active = st.selectbox("有効", [None, True, False], key=f"{PAGE}_shop_active",
-                              format_func=lambda v: labels.ALL_LABEL if v is None else labels.yes_no(v))
+        active = st.selectbox(
+            "有効",
+            [None, True, False],
+            key=f"{PAGE}_shop_active",
+            format_func=lambda v: labels.ALL_LABEL if v is None else labels.yes_no(v),
+        )
     return {"q": q, "service_type_id": service, "active": active}
 
 
 def shop_fields(key: str, services: dict[int, str], shop: dict | None = None) -> dict:
     """The shop form's fields (empty for a new shop); returns the body the API takes."""
-    shop = shop or {"name": "", "phone": "", "email": "", "services": [], "call_order": 100, "active": True,
-                    "notes": ""}
+    shop = shop or {
+        "name": "",
+        "phone": "",
+        "email": "",
+        "services": [],
+        "call_order": 100,
+        "active": True,
+        "notes": "",
+    }
     chosen = [s["id"] for s in shop["services"] if s["id"] in services]
     return {
         "name": st.text_input("店舗名", shop["name"], max_chars=100, key=f"{key}_name").strip(),
         "phone": st.text_input("電話番号", shop["phone"], max_chars=40, key=f"{key}_phone").strip(),
         "email": st.text_input("メールアドレス", shop["email"], key=f"{key}_email").strip(),
-        "service_type_ids": st.multiselect("対応サービス", list(services), chosen, format_func=services.get,
-                                           key=f"{key}_services"),
+        "service_type_ids": st.multiselect(
+            "対応サービス", list(services), chosen, format_func=services.get, key=f"{key}_services"
+        ),
         "call_order": st.number_input("架電順", 0, 100_000, shop["call_order"], key=f"{key}_order"),
         "active": st.checkbox("有効", shop["active"], key=f"{key}_active"),
         "notes": st.text_area("備考", shop["notes"], max_chars=common.text_max(), key=f"{key}_notes"),
@@ -79,7 +100,9 @@ def editor(kind: Kind, items: list[dict]) -> None:
             components.act(PAGE, lambda: kind.create(body), f"「{body['name']}」を追加しました。")
     by_id = {item["id"]: item for item in items}
     chosen = components.record_picker(
-        f"編集する{kind.name}", {i: item["name"] for i, item in by_id.items()}, f"{PAGE}_{kind.key}_selected",
+        f"編集する{kind.name}",
+        {i: item["name"] for i, item in by_id.items()},
+        f"{PAGE}_{kind.key}_selected",
         placeholder="表示中の一覧から選択",
     )
     if chosen is None:
@@ -90,23 +113,37 @@ def editor(kind: Kind, items: list[dict]) -> None:
         submitted = st.form_submit_button("変更を保存")
     if submitted:
         changes = changed_fields(body, kind.stored(item))
-        components.act(PAGE, lambda: kind.update(chosen, changes), f"「{item['name']}」を更新しました。",
-                       changed=bool(changes))
-    components.confirm_then_act(PAGE, f"{PAGE}_delete_{kind.key}_{chosen}", confirm=f"この{kind.name}を削除します",
-                                label="削除", call=lambda: kind.delete(chosen),
-                                success=f"「{item['name']}」を削除しました。", icon=":material/delete:")
+        components.act(
+            PAGE, lambda: kind.update(chosen, changes), f"「{item['name']}」を更新しました。", changed=bool(changes)
+        )
+    components.confirm_then_act(
+        PAGE,
+        f"{PAGE}_delete_{kind.key}_{chosen}",
+        confirm=f"この{kind.name}を削除します",
+        label="削除",
+        call=lambda: kind.delete(chosen),
+        success=f"「{item['name']}」を削除しました。",
+        icon=":material/delete:",
+    )
 
 
 def csv_tools(operator: bool) -> None:
     left, right = st.columns([1, 2], vertical_alignment="bottom")
     with left:
-        st.download_button("CSVエクスポート", reservations_api.export_shops(), file_name="qrv-shops.csv",
-                           mime="text/csv", key=f"{PAGE}_export", icon=":material/download:")
+        st.download_button(
+            "CSVエクスポート",
+            reservations_api.export_shops(),
+            file_name="qrv-shops.csv",
+            mime="text/csv",
+            key=f"{PAGE}_export",
+            icon=":material/download:",
+        )
     if not operator:
         return
     with right, st.form(f"{PAGE}_import", clear_on_submit=True):
-        upload = st.file_uploader("CSVインポート（エクスポートと同じ列。店舗名が同じ行は更新）", type=["csv"],
-                                  key=f"{PAGE}_import_file")
+        upload = st.file_uploader(
+            "CSVインポート（エクスポートと同じ列。店舗名が同じ行は更新）", type=["csv"], key=f"{PAGE}_import_file"
+        )
         submitted = st.form_submit_button("取り込む")
     if submitted and upload is not None:
         try:
@@ -120,13 +157,22 @@ def csv_tools(operator: bool) -> None:
 
 def shops_tab(operator: bool, services: dict[int, str]) -> None:
     csv_tools(operator)
-    listed = components.paginated_table(f"{PAGE}_shops", reservations_api.list_shops, shop_row,
-                                        filters=shop_filters(services), file_name=None)
+    listed = components.paginated_table(
+        f"{PAGE}_shops", reservations_api.list_shops, shop_row, filters=shop_filters(services), file_name=None
+    )
     if operator:
-        editor(Kind("提携店舗", "shop", lambda key, shop=None: shop_fields(key, services, shop),
-                    reservations_api.create_shop, reservations_api.update_shop, reservations_api.delete_shop,
-                    lambda shop: shop | {"service_type_ids": [s["id"] for s in shop["services"]]}),
-               listed["items"])
+        editor(
+            Kind(
+                "提携店舗",
+                "shop",
+                lambda key, shop=None: shop_fields(key, services, shop),
+                reservations_api.create_shop,
+                reservations_api.update_shop,
+                reservations_api.delete_shop,
+                lambda shop: shop | {"service_type_ids": [s["id"] for s in shop["services"]]},
+            ),
+            listed["items"],
+        )
 
 
 def service_fields(key: str, service: dict | None = None) -> dict:
@@ -134,25 +180,43 @@ def service_fields(key: str, service: dict | None = None) -> dict:
     return {
         "name": st.text_input("サービス名", service["name"], max_chars=100, key=f"{key}_name").strip(),
         "price": st.number_input("料金（円）", 0, 10_000_000, service["price"], step=500, key=f"{key}_price"),
-        "duration_minutes": st.number_input("所要時間（分）", 1, 24 * 60, service["duration_minutes"],
-                                            key=f"{key}_duration"),
+        "duration_minutes": st.number_input(
+            "所要時間（分）", 1, 24 * 60, service["duration_minutes"], key=f"{key}_duration"
+        ),
         "description": st.text_area("説明", service["description"], max_chars=common.text_max(), key=f"{key}_desc"),
         "active": st.checkbox("有効", service["active"], key=f"{key}_active"),
     }
 
 
 def services_tab(operator: bool, services: list[dict]) -> None:
-    rows = [{"ID": s["id"], "サービス名": s["name"], "料金": common.yen(s["price"]),
-             "所要時間": f"{s['duration_minutes']}分", "有効": labels.yes_no(s["active"]), "説明": s["description"]}
-            for s in services]
+    rows = [
+        {
+            "ID": s["id"],
+            "サービス名": s["name"],
+            "料金": common.yen(s["price"]),
+            "所要時間": f"{s['duration_minutes']}分",
+            "有効": labels.yes_no(s["active"]),
+            "説明": s["description"],
+        }
+        for s in services
+    ]
     if rows:
         st.dataframe(rows, hide_index=True)
     else:
         st.info(components.NO_ROWS)
     if not operator:
         return
-    editor(Kind("サービス", "service", service_fields, reservations_api.create_service,
-                reservations_api.update_service, reservations_api.delete_service), services)
+    editor(
+        Kind(
+            "サービス",
+            "service",
+            service_fields,
+            reservations_api.create_service,
+            reservations_api.update_service,
+            reservations_api.delete_service,
+        ),
+        services,
+    )
 
 
 user = auth.require_page(__file__)

@@ -10,8 +10,11 @@ NEW_KEY = f"{PAGE}_new_key"
 
 def client_row(client: dict) -> dict:
     return {
-        "ID": client["id"], "名前": client["name"], "キー（先頭）": f"{client['key_prefix']}…",
-        "状態": "有効" if client["active"] else "無効", "作成者": client["created_by"],
+        "ID": client["id"],
+        "名前": client["name"],
+        "キー（先頭）": f"{client['key_prefix']}…",
+        "状態": "有効" if client["active"] else "無効",
+        "作成者": client["created_by"],
         "作成日時": components.local_time(client["created_at"])[:16],
         "最終利用": components.local_time(client["last_used_at"])[:16] or "未使用",
         "無効化日時": components.local_time(client["revoked_at"])[:16],
@@ -20,8 +23,9 @@ def client_row(client: dict) -> dict:
 
 def create_form() -> None:
     with st.form(f"{PAGE}_create", clear_on_submit=True):
-        name = st.text_input("クライアント名", max_chars=100, key=f"{PAGE}_name",
-                             placeholder="例: 社内AIチャット（Claude Desktop）").strip()
+        name = st.text_input(
+            "クライアント名", max_chars=100, key=f"{PAGE}_name", placeholder="例: 社内AIチャット（Claude Desktop）"
+        ).strip()
         submitted = st.form_submit_button("APIキーを発行", type="primary")
     if not submitted:
         return
@@ -48,20 +52,31 @@ def revoke(clients: list[dict]) -> None:
     active = {client["id"]: client["name"] for client in clients if client["active"]}
     if not active:
         return
-    chosen = st.selectbox("無効にするクライアント", list(active), index=None, format_func=active.get,
-                          key=f"{PAGE}_revoke_id", placeholder="クライアントを選択")
+    chosen = st.selectbox(
+        "無効にするクライアント",
+        list(active),
+        index=None,
+        format_func=active.get,
+        key=f"{PAGE}_revoke_id",
+        placeholder="クライアントを選択",
+    )
     if chosen is not None:
         components.confirm_then_act(
-            PAGE, f"{PAGE}_revoke", confirm="このクライアントのAPIキーを無効にします（元に戻せません）",
-            label="無効にする", call=lambda: reservations_api.revoke_mcp_client(chosen),
-            success=f"「{active[chosen]}」のAPIキーを無効にしました。", icon=":material/key_off:",
+            PAGE,
+            f"{PAGE}_revoke",
+            confirm="このクライアントのAPIキーを無効にします（元に戻せません）",
+            label="無効にする",
+            call=lambda: reservations_api.revoke_mcp_client(chosen),
+            success=f"「{active[chosen]}」のAPIキーを無効にしました。",
+            icon=":material/key_off:",
         )
 
 
 auth.require_page(__file__)
 st.title("MCPクライアント")
-st.caption("AIチャット（MCPクライアント）ごとにAPIキーを発行します。"
-           "MCPエンドポイント: /mcp（Authorization: Bearer <APIキー>）")
+st.caption(
+    "AIチャット（MCPクライアント）ごとにAPIキーを発行します。MCPエンドポイント: /mcp（Authorization: Bearer <APIキー>）"
+)
 components.show_flash(PAGE)
 show_new_key()
 create_form()

@@ -17,9 +17,17 @@ REFRESH_SECONDS = 300
 DETAIL_PAGE = "app_pages/reservations_detail.py"
 
 STATUS_COLOURS = {
-    "received": "blue", "calling": "blue", "calling_success": "blue", "awaiting_payment": "orange",
-    "pending_shop_response": "red", "change_requested": "red", "all_declined": "red",
-    "payment_timeout": "gray", "confirmed": "green", "completed": "green", "cancelled": "gray",
+    "received": "blue",
+    "calling": "blue",
+    "calling_success": "blue",
+    "awaiting_payment": "orange",
+    "pending_shop_response": "red",
+    "change_requested": "red",
+    "all_declined": "red",
+    "payment_timeout": "gray",
+    "confirmed": "green",
+    "completed": "green",
+    "cancelled": "gray",
 }
 PRIORITY_MARKS = {"urgent": "🔴", "high": "🟠", "medium": "🟡", "low": "⚪"}
 
@@ -81,19 +89,29 @@ def accept_form(page: str, reservation: dict) -> None:
     with st.form(f"{page}_accept_{reservation['code']}"):
         st.markdown("**予約OK → 決済リンク送信**")
         shop_id = st.selectbox(
-            "予約OKの提携店", list(shops), format_func=shops.get, index=len(shops) - 1 if shops else None,
-            key=f"{page}_accept_shop_{reservation['code']}", placeholder="電話した提携店がありません",
+            "予約OKの提携店",
+            list(shops),
+            format_func=shops.get,
+            index=len(shops) - 1 if shops else None,
+            key=f"{page}_accept_shop_{reservation['code']}",
+            placeholder="電話した提携店がありません",
         )
         submitted = st.form_submit_button("予約OKにして決済リンクを送信", type="primary")
     if submitted:
-        components.act(page, lambda: reservations_api.accept(reservation["code"], shop_id),
-                       f"{reservation['code']} を「予約OK」にし、決済リンクを送信しました。")
+        components.act(
+            page,
+            lambda: reservations_api.accept(reservation["code"], shop_id),
+            f"{reservation['code']} を「予約OK」にし、決済リンクを送信しました。",
+        )
 
 
 def resume_button(page: str, reservation: dict) -> None:
     if st.button("次の提携店に電話代行を再開", key=f"{page}_resume_{reservation['code']}", icon=":material/call:"):
-        components.act(page, lambda: reservations_api.resume_calling(reservation["code"]),
-                       f"{reservation['code']} の電話代行を次の提携店から再開しました。")
+        components.act(
+            page,
+            lambda: reservations_api.resume_calling(reservation["code"]),
+            f"{reservation['code']} の電話代行を次の提携店から再開しました。",
+        )
 
 
 LINK_CHANNELS = {"sms": "SMS", "email": "メール"}
@@ -105,12 +123,20 @@ def resend_form(page: str, reservation: dict) -> None:
     code = reservation["code"]
     with st.form(f"{page}_resend_{code}"):
         st.markdown("**決済リンクの再送**")
-        channel = st.radio("送信方法", list(LINK_CHANNELS), format_func=LINK_CHANNELS.get, horizontal=True,
-                           key=f"{page}_resend_channel_{code}")
+        channel = st.radio(
+            "送信方法",
+            list(LINK_CHANNELS),
+            format_func=LINK_CHANNELS.get,
+            horizontal=True,
+            key=f"{page}_resend_channel_{code}",
+        )
         submitted = st.form_submit_button("決済リンクを再送", icon=":material/link:")
     if submitted:
-        components.act(page, lambda: reservations_api.resend_payment_link(code, channel),
-                       f"{code} の決済リンクを{LINK_CHANNELS[channel]}で再送しました。")
+        components.act(
+            page,
+            lambda: reservations_api.resend_payment_link(code, channel),
+            f"{code} の決済リンクを{LINK_CHANNELS[channel]}で再送しました。",
+        )
 
 
 def edit_form(page: str, reservation: dict) -> None:
@@ -123,21 +149,31 @@ def edit_form(page: str, reservation: dict) -> None:
         phone = st.text_input("電話番号", reservation["requester_phone"], max_chars=40, key=f"{page}_edit_phone_{code}")
         email = st.text_input("メールアドレス", reservation["requester_email"], key=f"{page}_edit_email_{code}")
         day = st.date_input("希望日", desired.date(), key=f"{page}_edit_day_{code}")
-        at = st.time_input("希望時刻", desired.time().replace(second=0, microsecond=0), step=900,
-                           key=f"{page}_edit_time_{code}")
-        details = st.text_area("依頼内容", reservation["details"], max_chars=text_max(),
-                               key=f"{page}_edit_details_{code}")
+        at = st.time_input(
+            "希望時刻", desired.time().replace(second=0, microsecond=0), step=900, key=f"{page}_edit_time_{code}"
+        )
+        details = st.text_area(
+            "依頼内容", reservation["details"], max_chars=text_max(), key=f"{page}_edit_details_{code}"
+        )
         submitted = st.form_submit_button("変更を保存")
     if not submitted:
         return
-    wanted = {"requester_name": name.strip(), "requester_phone": phone.strip(), "requester_email": email.strip(),
-              "details": details}
+    wanted = {
+        "requester_name": name.strip(),
+        "requester_phone": phone.strip(),
+        "requester_email": email.strip(),
+        "details": details,
+    }
     changes = {field: value for field, value in wanted.items() if value != reservation[field]}
     when = datetime.combine(day, time(at.hour, at.minute), tzinfo=components.LOCAL_TZ)
     if when != desired.replace(second=0, microsecond=0):
         changes["desired_at"] = when.isoformat()
-    components.act(page, lambda: reservations_api.update_reservation(code, changes),
-                   f"{code} の予約内容を変更しました。", changed=bool(changes))
+    components.act(
+        page,
+        lambda: reservations_api.update_reservation(code, changes),
+        f"{code} の予約内容を変更しました。",
+        changed=bool(changes),
+    )
 
 
 def cancel_form(page: str, reservation: dict) -> None:
@@ -157,8 +193,9 @@ def cancel_form(page: str, reservation: dict) -> None:
     components.act(page, lambda: reservations_api.cancel(code, reason, refund), f"{code} をキャンセルしました。")
 
 
-def text_form(page: str, key: str, *, label: str, button: str, call: Callable[[str], Any], success: str,
-              placeholder: str = "") -> None:
+def text_form(
+    page: str, key: str, *, label: str, button: str, call: Callable[[str], Any], success: str, placeholder: str = ""
+) -> None:
     """One required text and a submit button: the note and resolution forms."""
     with st.form(key, clear_on_submit=True):
         text = st.text_area(label, max_chars=text_max(), key=f"{key}_body", placeholder=placeholder).strip()
@@ -173,8 +210,14 @@ def text_form(page: str, key: str, *, label: str, button: str, call: Callable[[s
 
 def note_form(page: str, reservation: dict) -> None:
     code = reservation["code"]
-    text_form(page, f"{page}_note_{code}", label="対応メモ", button="メモを追加",
-              call=lambda body: reservations_api.add_note(code, body), success="対応メモを追加しました。")
+    text_form(
+        page,
+        f"{page}_note_{code}",
+        label="対応メモ",
+        button="メモを追加",
+        call=lambda body: reservations_api.add_note(code, body),
+        success="対応メモを追加しました。",
+    )
 
 
 def reservation_actions(page: str, user: dict, reservation: dict) -> None:
@@ -205,6 +248,7 @@ def status_badge(reservation: dict) -> None:
 def operation_label(operation: dict) -> str:
     """e.g. 🔴 緊急 QRV-ABC123 SMS送信が全リトライ失敗（未対応）."""
     mark = PRIORITY_MARKS.get(operation["priority"], "")
-    return (f"{mark} {operation['priority_label']} {operation['reservation_code']} {operation['type_label']}"
-            f"（{operation['status_label']}）")
-
+    return (
+        f"{mark} {operation['priority_label']} {operation['reservation_code']} {operation['type_label']}"
+        f"（{operation['status_label']}）"
+    )

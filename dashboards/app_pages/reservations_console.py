@@ -45,13 +45,21 @@ def rate_chart(week: dict, field: str, name: str, colour: str) -> go.Figure:
     """One bar per day of the week: the day's success rate (no bar on a day with nothing to count)."""
     days = [f"{row['day'][5:7]}/{row['day'][8:]}" for row in week["days"]]
     values = [row[field] for row in week["days"]]
-    figure = go.Figure(go.Bar(
-        x=days, y=values, marker_color=colour, name=name,
-        text=[common.percent(v) if v is not None else "" for v in values], textposition="outside",
-        hovertemplate=f"%{{x}}<br>{name}: %{{y:.1f}}%<extra></extra>",
-    ))
+    figure = go.Figure(
+        go.Bar(
+            x=days,
+            y=values,
+            marker_color=colour,
+            name=name,
+            text=[common.percent(v) if v is not None else "" for v in values],
+            textposition="outside",
+            hovertemplate=f"%{{x}}<br>{name}: %{{y:.1f}}%<extra></extra>",
+        )
+    )
     figure.update_layout(
-        height=280, margin={"l": 0, "r": 0, "t": 10, "b": 0}, yaxis={"range": [0, 110], "ticksuffix": "%"},
+        height=280,
+        margin={"l": 0, "r": 0, "t": 10, "b": 0},
+        yaxis={"range": [0, 110], "ticksuffix": "%"},
         xaxis={"type": "category"},
     )
     return figure
@@ -62,8 +70,9 @@ def weekly_charts(week: dict) -> None:
         with column:
             st.markdown(f"#### {title}")
             st.caption(f"{week['start']}〜{week['end']}　週合計: {common.percent(week[field])}")
-            st.plotly_chart(rate_chart(week, field, name, colour), key=f"{PAGE}_{field}",
-                            config={"displayModeBar": False})
+            st.plotly_chart(
+                rate_chart(week, field, name, colour), key=f"{PAGE}_{field}", config={"displayModeBar": False}
+            )
 
 
 def notification_list() -> None:

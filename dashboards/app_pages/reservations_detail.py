@@ -58,11 +58,13 @@ def actor(event: dict) -> str:
 def timeline(reservation: dict) -> None:
     st.markdown("**イベント履歴**")
     rows = [
-        {"日時": components.local_time(event["occurred_at"]),
-         "変更前": common.vocab()["statuses"].get(event["from_status"] or "", ""),
-         "変更後": event["to_label"],
-         "実行者": actor(event),
-         "理由": event["reason"]}
+        {
+            "日時": components.local_time(event["occurred_at"]),
+            "変更前": common.vocab()["statuses"].get(event["from_status"] or "", ""),
+            "変更後": event["to_label"],
+            "実行者": actor(event),
+            "理由": event["reason"],
+        }
         for event in reservation["events"]
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True)
@@ -73,8 +75,10 @@ def call_summaries(reservation: dict) -> None:
     if not reservation["calls"]:
         st.caption("電話代行の記録はありません。")
     for call in reservation["calls"]:
-        title = (f"{components.local_time(call['created_at'])[5:16]} {call['shop_name']}（{call['round']}周目）: "
-                 f"{call['outcome_label'] or call['status']}")
+        title = (
+            f"{components.local_time(call['created_at'])[5:16]} {call['shop_name']}（{call['round']}周目）: "
+            f"{call['outcome_label'] or call['status']}"
+        )
         with st.expander(title):
             st.markdown(labels.plain(call["summary"]) or "要約はありません。")
             if call["transcript"]:
@@ -86,9 +90,14 @@ def payments(reservation: dict) -> None:
         return
     st.markdown("**決済**")
     rows = [
-        {"作成日時": components.local_time(p["created_at"])[:16], "金額": common.yen(p["amount"]),
-         "状態": p["status_label"], "期限": components.local_time(p["expires_at"])[:16],
-         "支払日時": components.local_time(p["paid_at"])[:16], "返金日時": components.local_time(p["refunded_at"])[:16]}
+        {
+            "作成日時": components.local_time(p["created_at"])[:16],
+            "金額": common.yen(p["amount"]),
+            "状態": p["status_label"],
+            "期限": components.local_time(p["expires_at"])[:16],
+            "支払日時": components.local_time(p["paid_at"])[:16],
+            "返金日時": components.local_time(p["refunded_at"])[:16],
+        }
         for p in reservation["payments"]
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True)
@@ -97,18 +106,30 @@ def payments(reservation: dict) -> None:
 def operations_and_notes(reservation: dict) -> None:
     if reservation["operations"]:
         st.markdown("**マニュアルオペレーション**")
-        st.dataframe(pd.DataFrame([
-            {"発生日時": components.local_time(o["created_at"])[:16], "優先度": o["priority_label"],
-             "種別": o["type_label"], "状況": o["status_label"], "担当者": o["assignee_name"] or "",
-             "対応内容": o["resolution"]}
-            for o in reservation["operations"]
-        ]), hide_index=True)
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "発生日時": components.local_time(o["created_at"])[:16],
+                        "優先度": o["priority_label"],
+                        "種別": o["type_label"],
+                        "状況": o["status_label"],
+                        "担当者": o["assignee_name"] or "",
+                        "対応内容": o["resolution"],
+                    }
+                    for o in reservation["operations"]
+                ]
+            ),
+            hide_index=True,
+        )
     st.markdown("**対応メモ**")
     if not reservation["notes"]:
         st.caption("メモはありません。")
     for note in reservation["notes"]:
-        st.markdown(f"- {components.local_time(note['created_at'])[:16]} {labels.plain(note['author'])}: "
-                    f"{labels.plain(note['body'])}")
+        st.markdown(
+            f"- {components.local_time(note['created_at'])[:16]} {labels.plain(note['author'])}: "
+            f"{labels.plain(note['body'])}"
+        )
 
 
 def open_operation_form(reservation: dict) -> None:
@@ -118,16 +139,23 @@ def open_operation_form(reservation: dict) -> None:
         st.markdown("**手動対応を登録**")
         types = common.vocab()["operation_types"]
         op_type = st.selectbox("種別", list(types), format_func=types.get, key=f"{PAGE}_op_type_{code}")
-        reason = st.text_input("理由", max_chars=common.reason_max(), key=f"{PAGE}_op_reason_{code}",
-                               placeholder="例: 依頼者から電話。期限後のキャンセル希望（入院のため）").strip()
+        reason = st.text_input(
+            "理由",
+            max_chars=common.reason_max(),
+            key=f"{PAGE}_op_reason_{code}",
+            placeholder="例: 依頼者から電話。期限後のキャンセル希望（入院のため）",
+        ).strip()
         submitted = st.form_submit_button("手動対応を登録")
     if not submitted:
         return
     if not reason:
         st.error("理由を入力してください。")
         return
-    components.act(PAGE, lambda: reservations_api.create_operation(code, op_type, reason),
-                   f"{code} の手動対応（{types[op_type]}）を登録しました。")
+    components.act(
+        PAGE,
+        lambda: reservations_api.create_operation(code, op_type, reason),
+        f"{code} の手動対応（{types[op_type]}）を登録しました。",
+    )
 
 
 def show(user: dict, code: str) -> None:
@@ -148,8 +176,9 @@ def show(user: dict, code: str) -> None:
 user = auth.require_page(__file__)
 st.title("予約詳細")
 components.show_flash(PAGE)
-listed = components.paginated_table(PAGE, reservations_api.list_reservations, common.reservation_row,
-                                    filters=filters(), file_name="reservations")
+listed = components.paginated_table(
+    PAGE, reservations_api.list_reservations, common.reservation_row, filters=filters(), file_name="reservations"
+)
 chosen = pick(listed["items"])
 if chosen:
     try:

@@ -29,8 +29,11 @@ def cards(so_far: dict) -> None:
     for column, (field, label, shown, fall_is_good) in zip(st.columns(len(CARDS)), CARDS, strict=True):
         with column:
             components.kpi_card(
-                label, shown(current[field]), delta=f"{current[field] - previous[field]:+,}（前月同期比）",
-                delta_color="inverse" if fall_is_good else "normal", help=compared,
+                label,
+                shown(current[field]),
+                delta=f"{current[field] - previous[field]:+,}（前月同期比）",
+                delta_color="inverse" if fall_is_good else "normal",
+                help=compared,
             )
 
 
@@ -39,31 +42,50 @@ def monthly_chart(months: list[dict]) -> go.Figure:
     figure = go.Figure()
     figure.add_bar(x=labels, y=[m["reservations"] for m in months], name="予約件数", marker_color="#90caf9")
     figure.add_bar(x=labels, y=[m["confirmed"] for m in months], name="確定件数", marker_color="#1565c0")
-    figure.update_layout(height=300, margin=CHART_MARGIN, barmode="group", xaxis={"type": "category"},
-                         legend={"orientation": "h", "y": -0.2})
+    figure.update_layout(
+        height=300,
+        margin=CHART_MARGIN,
+        barmode="group",
+        xaxis={"type": "category"},
+        legend={"orientation": "h", "y": -0.2},
+    )
     return figure
 
 
 def revenue_chart(months: list[dict]) -> go.Figure:
-    figure = go.Figure(go.Scatter(
-        x=[m["month"] for m in months], y=[m["revenue"] for m in months], mode="lines+markers", name="売上",
-        line={"color": "#2e7d32"}, hovertemplate="%{x}<br>売上: ¥%{y:,}<extra></extra>",
-    ))
+    figure = go.Figure(
+        go.Scatter(
+            x=[m["month"] for m in months],
+            y=[m["revenue"] for m in months],
+            mode="lines+markers",
+            name="売上",
+            line={"color": "#2e7d32"},
+            hovertemplate="%{x}<br>売上: ¥%{y:,}<extra></extra>",
+        )
+    )
     figure.update_layout(height=300, margin=CHART_MARGIN, xaxis={"type": "category"}, yaxis={"tickprefix": "¥"})
     return figure
 
 
 def share_chart(services: list[dict]) -> go.Figure:
-    figure = go.Figure(go.Pie(labels=[s["name"] for s in services], values=[s["reservations"] for s in services],
-                              hole=0.4, sort=False))
+    figure = go.Figure(
+        go.Pie(labels=[s["name"] for s in services], values=[s["reservations"] for s in services], hole=0.4, sort=False)
+    )
     figure.update_layout(height=320, margin=CHART_MARGIN)
     return figure
 
 
 def ranking_chart(shops: list[dict]) -> go.Figure:
     ranked = list(reversed(shops))
-    figure = go.Figure(go.Bar(x=[s["reservations"] for s in ranked], y=[s["name"] for s in ranked], orientation="h",
-                              marker_color="#ef6c00", text=[f"{s['reservations']:,}" for s in ranked]))
+    figure = go.Figure(
+        go.Bar(
+            x=[s["reservations"] for s in ranked],
+            y=[s["name"] for s in ranked],
+            orientation="h",
+            marker_color="#ef6c00",
+            text=[f"{s['reservations']:,}" for s in ranked],
+        )
+    )
     figure.update_layout(height=max(200, 36 * len(ranked)), margin=CHART_MARGIN)
     return figure
 
@@ -73,11 +95,18 @@ def chart(figure: go.Figure, name: str) -> None:
 
 
 def share_rows(rows: list[dict], name_column: str) -> pd.DataFrame:
-    return pd.DataFrame([
-        {"順位": rank, name_column: row["name"], "予約件数": row["reservations"], "確定件数": row["confirmed"],
-         "割合": common.percent(row["share_pct"])}
-        for rank, row in enumerate(rows, start=1)
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "順位": rank,
+                name_column: row["name"],
+                "予約件数": row["reservations"],
+                "確定件数": row["confirmed"],
+                "割合": common.percent(row["share_pct"]),
+            }
+            for rank, row in enumerate(rows, start=1)
+        ]
+    )
 
 
 def report_download(months: list[dict]) -> None:
@@ -87,15 +116,22 @@ def report_download(months: list[dict]) -> None:
     with left:
         month = st.selectbox("対象月", choices, key=f"{PAGE}_report_month")
     with right:
-        st.download_button("PDFをダウンロード", reservations_api.executive_report(month),
-                           file_name=f"qrv-report-{month}.pdf", mime="application/pdf", key=f"{PAGE}_report",
-                           icon=":material/picture_as_pdf:")
+        st.download_button(
+            "PDFをダウンロード",
+            reservations_api.executive_report(month),
+            file_name=f"qrv-report-{month}.pdf",
+            mime="application/pdf",
+            key=f"{PAGE}_report",
+            icon=":material/picture_as_pdf:",
+        )
 
 
 auth.require_page(__file__)
 st.title("経営ダッシュボード")
-span = st.segmented_control("期間", MONTH_CHOICES, default=12, format_func=lambda n: f"直近{n}か月",
-                            key=f"{PAGE}_months") or 12
+span = (
+    st.segmented_control("期間", MONTH_CHOICES, default=12, format_func=lambda n: f"直近{n}か月", key=f"{PAGE}_months")
+    or 12
+)
 summary = reservations_api.executive_summary(span)
 months = summary["months"]
 if not months:

@@ -19,10 +19,15 @@ LEVEL_HELP = {
 
 def incident_row(incident: dict) -> dict:
     return {
-        "ID": incident["id"], "発生日時": components.local_time(incident["occurred_at"])[:16],
-        "レベル": common.vocab()["incident_levels"][incident["level"]], "件名": incident["title"],
-        "影響範囲": incident["impact"], "原因": incident["cause"], "対応内容": incident["response"],
-        "復旧日時": components.local_time(incident["recovered_at"])[:16], "再発防止策": incident["prevention"],
+        "ID": incident["id"],
+        "発生日時": components.local_time(incident["occurred_at"])[:16],
+        "レベル": common.vocab()["incident_levels"][incident["level"]],
+        "件名": incident["title"],
+        "影響範囲": incident["impact"],
+        "原因": incident["cause"],
+        "対応内容": incident["response"],
+        "復旧日時": components.local_time(incident["recovered_at"])[:16],
+        "再発防止策": incident["prevention"],
         "記録者": incident["created_by"],
     }
 
@@ -39,14 +44,27 @@ def moment(key: str, label: str, value: datetime | None, *, optional: bool) -> s
 
 
 def incident_fields(key: str, incident: dict | None = None) -> dict:
-    incident = incident or {"title": "", "level": "medium", "impact": "", "cause": "", "response": "",
-                            "prevention": "", "occurred_at": None, "recovered_at": None}
+    incident = incident or {
+        "title": "",
+        "level": "medium",
+        "impact": "",
+        "cause": "",
+        "response": "",
+        "prevention": "",
+        "occurred_at": None,
+        "recovered_at": None,
+    }
     levels = common.vocab()["incident_levels"]
     title_max = common.vocab()["limits"]["title"]
     body = {
         "title": st.text_input("件名", incident["title"], max_chars=title_max, key=f"{key}_title").strip(),
-        "level": st.selectbox("レベル", list(levels), list(levels).index(incident["level"]), key=f"{key}_level",
-                              format_func=lambda lv: f"{levels[lv]}: {LEVEL_HELP[lv]}"),
+        "level": st.selectbox(
+            "レベル",
+            list(levels),
+            list(levels).index(incident["level"]),
+            key=f"{key}_level",
+            format_func=lambda lv: f"{levels[lv]}: {LEVEL_HELP[lv]}",
+        ),
     }
     occurred = incident["occurred_at"] and components.local_datetime(incident["occurred_at"])
     recovered = incident["recovered_at"] and components.local_datetime(incident["recovered_at"])
@@ -54,8 +72,9 @@ def incident_fields(key: str, incident: dict | None = None) -> dict:
     for field, label in (("impact", "影響範囲"), ("cause", "原因"), ("response", "対応内容")):
         body[field] = st.text_area(label, incident[field], max_chars=common.text_max(), key=f"{key}_{field}")
     body["recovered_at"] = moment(f"{key}_recovered", "復旧日時", recovered or None, optional=True)
-    body["prevention"] = st.text_area("再発防止策", incident["prevention"], max_chars=common.text_max(),
-                                      key=f"{key}_prevention")
+    body["prevention"] = st.text_area(
+        "再発防止策", incident["prevention"], max_chars=common.text_max(), key=f"{key}_prevention"
+    )
     return body
 
 
@@ -66,14 +85,17 @@ def new_incident() -> None:
             if not body["title"]:
                 st.error("件名を入力してください。")
                 return
-            components.act(PAGE, lambda: reservations_api.create_incident(body),
-                           f"インシデント「{body['title']}」を記録しました。")
+            components.act(
+                PAGE, lambda: reservations_api.create_incident(body), f"インシデント「{body['title']}」を記録しました。"
+            )
 
 
 def edit_incident(shown: list[dict]) -> None:
     by_id = {incident["id"]: incident for incident in shown}
     chosen = components.record_picker(
-        "更新するインシデント", {i: f"#{i} {incident['title']}" for i, incident in by_id.items()}, f"{PAGE}_selected",
+        "更新するインシデント",
+        {i: f"#{i} {incident['title']}" for i, incident in by_id.items()},
+        f"{PAGE}_selected",
         placeholder="インシデントを選択",
     )
     if chosen is None:
@@ -82,8 +104,12 @@ def edit_incident(shown: list[dict]) -> None:
     body = incident_fields(f"{PAGE}_edit_{chosen}", incident)
     if st.button("更新する", key=f"{PAGE}_update_{chosen}"):
         changes = {name: value for name, value in body.items() if not same(name, value, incident[name])}
-        components.act(PAGE, lambda: reservations_api.update_incident(chosen, changes),
-                       f"インシデント #{chosen} を更新しました。", changed=bool(changes))
+        components.act(
+            PAGE,
+            lambda: reservations_api.update_incident(chosen, changes),
+            f"インシデント #{chosen} を更新しました。",
+            changed=bool(changes),
+        )
 
 
 def same(name: str, value, current) -> bool:
@@ -103,6 +129,11 @@ components.show_flash(PAGE)
 new_incident()
 level = components.code_select("レベル", common.vocab()["incident_levels"], f"{PAGE}_level")
 open_only = st.checkbox("未復旧のみ", key=f"{PAGE}_open_only")
-listed = components.paginated_table(PAGE, reservations_api.list_incidents, incident_row,
-                                    filters={"level": level, "open_only": open_only or None}, file_name="incidents")
+listed = components.paginated_table(
+    PAGE,
+    reservations_api.list_incidents,
+    incident_row,
+    filters={"level": level, "open_only": open_only or None},
+    file_name="incidents",
+)
 edit_incident(listed["items"])

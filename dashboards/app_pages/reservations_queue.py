@@ -52,20 +52,33 @@ def assign_form(user: dict, operation: dict) -> None:
     people.setdefault(user["id"], user["name"])
     current = operation["assignee_id"] if operation["assignee_id"] in people else user["id"]
     with st.form(f"{PAGE}_assign_{operation['id']}"):
-        assignee = st.selectbox("担当者", list(people), index=list(people).index(current), format_func=people.get,
-                                key=f"{PAGE}_assignee_{operation['id']}")
+        assignee = st.selectbox(
+            "担当者",
+            list(people),
+            index=list(people).index(current),
+            format_func=people.get,
+            key=f"{PAGE}_assignee_{operation['id']}",
+        )
         submitted = st.form_submit_button("担当者を設定")
     if submitted:
-        components.act(PAGE, lambda: reservations_api.assign_operation(operation["id"], assignee),
-                       f"担当者を「{labels.plain(people[assignee])}」にしました。",
-                       changed=assignee != operation["assignee_id"])
+        components.act(
+            PAGE,
+            lambda: reservations_api.assign_operation(operation["id"], assignee),
+            f"担当者を「{labels.plain(people[assignee])}」にしました。",
+            changed=assignee != operation["assignee_id"],
+        )
 
 
 def resolve_form(operation: dict) -> None:
-    common.text_form(PAGE, f"{PAGE}_resolve_{operation['id']}", label="対応内容", button="対応済みにする",
-                     call=lambda text: reservations_api.resolve_operation(operation["id"], text),
-                     success=f"{operation['reservation_code']} の手動対応を対応済みにしました。",
-                     placeholder="例: 依頼者に電話し、別日時を提案して了承を得た")
+    common.text_form(
+        PAGE,
+        f"{PAGE}_resolve_{operation['id']}",
+        label="対応内容",
+        button="対応済みにする",
+        call=lambda text: reservations_api.resolve_operation(operation["id"], text),
+        success=f"{operation['reservation_code']} の手動対応を対応済みにしました。",
+        placeholder="例: 依頼者に電話し、別日時を提案して了承を得た",
+    )
 
 
 def summary(operation: dict, reservation: dict) -> None:
@@ -109,8 +122,9 @@ def work_on(user: dict, operation: dict) -> None:
 user = auth.require_page(__file__)
 st.title("手動対応キュー")
 components.show_flash(PAGE)
-listed = components.paginated_table(PAGE, reservations_api.list_operations, operation_row, filters=filters(),
-                                    file_name="manual-operations")
+listed = components.paginated_table(
+    PAGE, reservations_api.list_operations, operation_row, filters=filters(), file_name="manual-operations"
+)
 chosen = pick_operation(listed["items"]) if listed["items"] else None
 if chosen is not None:
     work_on(user, chosen)

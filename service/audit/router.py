@@ -29,10 +29,17 @@ def list_audit(
 ) -> Page[AuditEntryRead]:
     flt = audit.AuditFilter(actor_id, action, domain, target_type, target_id, since, until)
     rows, total = audit.list_entries(db, flt=flt, offset=paging.offset, limit=paging.page_size)
-    return Page(items=[AuditEntryRead.model_validate(r) for r in rows], total=total, page=paging.page, page_size=paging.page_size)
+    return Page(
+        items=[AuditEntryRead.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )
 
 
 @router.get("/verify", response_model=ChainReportRead)
 def verify(_: PlatformAdmin, db: DbSession) -> ChainReportRead:
     report = audit.verify_chain(db)
-    return ChainReportRead(ok=report.ok, checked=report.checked, first_bad_seq=report.first_bad_seq, problem=report.problem)
+    return ChainReportRead(
+        ok=report.ok, checked=report.checked, first_bad_seq=report.first_bad_seq, problem=report.problem
+    )

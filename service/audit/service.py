@@ -52,7 +52,10 @@ def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> d
         if old == new:
             continue
         if is_secret_field(name):
-            changes[name] = {"before": REDACTED if old is not None else None, "after": REDACTED if new is not None else None}
+            changes[name] = {
+                "before": REDACTED if old is not None else None,
+                "after": REDACTED if new is not None else None,
+            }
         else:
             changes[name] = {"before": _plain(old), "after": _plain(new)}
     return changes
@@ -86,7 +89,10 @@ def _advance_head(db: Session) -> tuple[int, str]:
     """Take the next sequence number; the row lock on the head orders concurrent writers."""
     head = AuditChainHead.__table__
     row = db.execute(
-        update(head).where(head.c.id == 1).values(last_seq=head.c.last_seq + 1).returning(head.c.last_seq, head.c.last_hash)
+        update(head)
+        .where(head.c.id == 1)
+        .values(last_seq=head.c.last_seq + 1)
+        .returning(head.c.last_seq, head.c.last_hash)
     ).first()
     if row is None:
         db.add(AuditChainHead(id=1, last_seq=1, last_hash=GENESIS_HASH))
@@ -143,7 +149,9 @@ def verify_chain(db: Session, *, batch: int = 5000) -> ChainReport:
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
     last_seq = 0
     while True:
-        rows = db.scalars(select(AuditEntry).where(AuditEntry.seq > last_seq).order_by(AuditEntry.seq).limit(batch)).all()
+        rows = db.scalars(
+            select(AuditEntry).where(AuditEntry.seq > last_seq).order_by(AuditEntry.seq).limit(batch)
+        ).all()
         if not rows:
             break
         for entry in rows:
@@ -192,5 +200,7 @@ def _filtered(stmt: Select, flt: AuditFilter) -> Select:
 
 def list_entries(db: Session, *, flt: AuditFilter, offset: int, limit: int) -> tuple[list[AuditEntry], int]:
     total = db.scalar(_filtered(select(func.count()).select_from(AuditEntry), flt)) or 0
-    rows = db.scalars(_filtered(select(AuditEntry), flt).order_by(AuditEntry.seq.desc()).offset(offset).limit(limit)).all()
+    rows = db.scalars(
+        _filtered(select(AuditEntry), flt).order_by(AuditEntry.seq.desc()).offset(offset).limit(limit)
+    ).all()
     return list(rows), total

@@ -1,4 +1,5 @@
-"""Demo data for 入退管理: さくら保育園 (code `sakura`, entry-exit password `sakura-demo`), 45 parents, 55 children, three weeks of scans."""
+"""Demo data for 入退管理: さくら保育園 (code `sakura`, entry-exit password `sakura-demo`),
+45 parents, 55 children, three weeks of scans."""
 
 import random
 from datetime import date, datetime, time, timedelta
@@ -24,9 +25,48 @@ DAYS = 21
 SEED = 20260114
 STATION = "demo-gate"
 
-SURNAMES = ("山田", "佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "中村", "小林", "加藤", "吉田", "山本", "松本", "井上", "木村",
-            "林", "斎藤", "清水", "山口", "森", "池田", "橋本", "阿部", "石川", "前田", "藤田", "後藤", "岡田", "長谷川", "村上",
-            "近藤", "石井", "坂本", "遠藤", "青木", "藤井", "西村", "福田", "太田", "三浦")
+SURNAMES = (
+    "山田",
+    "佐藤",
+    "鈴木",
+    "高橋",
+    "田中",
+    "伊藤",
+    "渡辺",
+    "中村",
+    "小林",
+    "加藤",
+    "吉田",
+    "山本",
+    "松本",
+    "井上",
+    "木村",
+    "林",
+    "斎藤",
+    "清水",
+    "山口",
+    "森",
+    "池田",
+    "橋本",
+    "阿部",
+    "石川",
+    "前田",
+    "藤田",
+    "後藤",
+    "岡田",
+    "長谷川",
+    "村上",
+    "近藤",
+    "石井",
+    "坂本",
+    "遠藤",
+    "青木",
+    "藤井",
+    "西村",
+    "福田",
+    "太田",
+    "三浦",
+)
 MOTHERS = ("花子", "美咲", "陽子", "由美", "恵", "真由美", "智子", "直美", "裕子", "愛")
 FATHERS = ("太郎", "健一", "誠", "大輔", "拓也")
 CHILDREN = ("陽翔", "結衣", "蓮", "陽葵", "湊", "凛", "蒼", "紬", "樹", "咲良", "大和", "芽依")
@@ -38,15 +78,24 @@ def _roster(db: Session, nursery: Nursery, progress: DemoProgress) -> list[list[
     """Forty families: a parent each (five with two), one child each (fifteen with a sibling)."""
     families = []
     for i, surname in enumerate(SURNAMES[:FAMILIES]):
-        names = [f"{surname} {MOTHERS[i % len(MOTHERS)]}"] + ([f"{surname} {FATHERS[i]}"] if i < TWO_PARENT_FAMILIES else [])
+        names = [f"{surname} {MOTHERS[i % len(MOTHERS)]}"] + (
+            [f"{surname} {FATHERS[i]}"] if i < TWO_PARENT_FAMILIES else []
+        )
         parents = [
-            roster.create_parent(db, nursery=nursery, data=ParentCreate(nursery_id=nursery.id, name=n, phone=f"090-{1000 + i:04d}-{5000 + j:04d}"), actor=progress.actor)
+            roster.create_parent(
+                db,
+                nursery=nursery,
+                data=ParentCreate(nursery_id=nursery.id, name=n, phone=f"090-{1000 + i:04d}-{5000 + j:04d}"),
+                actor=progress.actor,
+            )
             for j, n in enumerate(names)
         ]
         for k in range(2 if i < SIBLING_FAMILIES else 1):
             child = ChildCreate(
-                nursery_id=nursery.id, name=f"{surname} {CHILDREN[(i + 5 * k) % len(CHILDREN)]}",
-                class_name=CLASSES[(i + 2 * k) % len(CLASSES)], parent_ids=[p.id for p in parents],
+                nursery_id=nursery.id,
+                name=f"{surname} {CHILDREN[(i + 5 * k) % len(CHILDREN)]}",
+                class_name=CLASSES[(i + 2 * k) % len(CLASSES)],
+                parent_ids=[p.id for p in parents],
             )
             roster.create_child(db, nursery=nursery, data=child, actor=progress.actor)
         families.append(parents)
@@ -61,8 +110,10 @@ def _at(day: date, hour: int, minute: int, rng: random.Random) -> datetime:
 def _visit(parent: Parent, nursery: Nursery, enter: datetime, stay_minutes: int) -> list[dict]:
     common = {"parent_id": parent.id, "nursery_id": nursery.id, "station_id": STATION}
     leave = enter + timedelta(minutes=stay_minutes, seconds=17)
-    return [common | {"entry_type": ENTRY, "occurred_at": enter, "created_at": enter},
-            common | {"entry_type": EXIT, "occurred_at": leave, "created_at": leave}]
+    return [
+        common | {"entry_type": ENTRY, "occurred_at": enter, "created_at": enter},
+        common | {"entry_type": EXIT, "occurred_at": leave, "created_at": leave},
+    ]
 
 
 def _day(nursery: Nursery, families: list[list[Parent]], day: date, rng: random.Random) -> tuple[list[dict], set[int]]:
@@ -79,7 +130,9 @@ def _day(nursery: Nursery, families: list[list[Parent]], day: date, rng: random.
     return logs, absent
 
 
-def _attendance(db: Session, nursery: Nursery, families: list[list[Parent]], day: date, absent: set[int], rng: random.Random) -> None:
+def _attendance(
+    db: Session, nursery: Nursery, families: list[list[Parent]], day: date, absent: set[int], rng: random.Random
+) -> None:
     for index, parents in enumerate(families):
         for child in parents[0].children:
             status = ABSENT if index in absent else PRESENT
@@ -109,7 +162,9 @@ def load_entry_logs(db: Session, progress: DemoProgress) -> None:
     nursery = db.scalar(select(Nursery).where(Nursery.code == CODE))
     progress.start("入退管理", total=FAMILIES + 1)
     if nursery is None:
-        nursery = roster.create_nursery(db, data=NurseryCreate(code=CODE, name=NAME, entry_exit_password=PASSWORD), actor=progress.actor)
+        nursery = roster.create_nursery(
+            db, data=NurseryCreate(code=CODE, name=NAME, entry_exit_password=PASSWORD), actor=progress.actor
+        )
         families = _roster(db, nursery, progress)
         db.expire_all()
         _history(db, nursery, families, utcnow())
@@ -117,4 +172,3 @@ def load_entry_logs(db: Session, progress: DemoProgress) -> None:
         progress.advance(FAMILIES)
     grant_demo_user(db, STAFF_LOGIN, "entry_logs", "staff", scope=str(nursery.id), actor=progress.actor)
     progress.advance()
-

@@ -89,27 +89,90 @@ class CustomerSpec:
 CUSTOMERS = (
     CustomerSpec("ABC商事", "佐藤 健一", "sato@abc-shoji.example.jp", "03-5201-1180", "premium", 760, "レジ"),
     CustomerSpec("XYZ商店", "鈴木 由美", "suzuki@xyz-shoten.example.jp", "06-6345-2201", "standard", 520, "レジ"),
-    CustomerSpec("さくらドラッグ株式会社", "高橋 誠", "takahashi@sakura-drug.example.jp", "03-3981-4410",
-                 "premium", 480, "レジ"),
-    CustomerSpec("北斗フードサービス株式会社", "伊藤 真由美", "ito@hokuto-food.example.jp", "011-221-3305",
-                 "standard", 340, "会計"),
-    CustomerSpec("青葉ホームセンター株式会社", "渡辺 大輔", "watanabe@aoba-hc.example.jp", "022-262-7781",
-                 "standard", 300, "レジ"),
-    CustomerSpec("富士見ベーカリー株式会社", "中村 恵", "nakamura@fujimi-bakery.example.jp", "045-314-6620",
-                 "basic", 180, "レジ"),
+    CustomerSpec(
+        "さくらドラッグ株式会社", "高橋 誠", "takahashi@sakura-drug.example.jp", "03-3981-4410", "premium", 480, "レジ"
+    ),
+    CustomerSpec(
+        "北斗フードサービス株式会社",
+        "伊藤 真由美",
+        "ito@hokuto-food.example.jp",
+        "011-221-3305",
+        "standard",
+        340,
+        "会計",
+    ),
+    CustomerSpec(
+        "青葉ホームセンター株式会社",
+        "渡辺 大輔",
+        "watanabe@aoba-hc.example.jp",
+        "022-262-7781",
+        "standard",
+        300,
+        "レジ",
+    ),
+    CustomerSpec(
+        "富士見ベーカリー株式会社", "中村 恵", "nakamura@fujimi-bakery.example.jp", "045-314-6620", "basic", 180, "レジ"
+    ),
     CustomerSpec("みなと書店", "小林 拓也", "kobayashi@minato-shoten.example.jp", "078-391-5512", "basic", 120, "レジ"),
     CustomerSpec("田中ストア", "田中 一郎", "tanaka@tanaka-store.example.jp", "092-711-0034", "basic", 89, "レジ"),
-    CustomerSpec("東和モータース株式会社", "山本 浩二", "yamamoto@towa-motors.example.jp", "052-951-8870",
-                 "premium", 60, "受付"),
+    CustomerSpec(
+        "東和モータース株式会社", "山本 浩二", "yamamoto@towa-motors.example.jp", "052-951-8870", "premium", 60, "受付"
+    ),
 )
 NEW_STORE = (0, "横浜みなとみらい店", 8)  # customer index, store, tills: installed today, no agent yet
 PAUSED_CUSTOMER = 2  # さくらドラッグ tries 1.3.0 first
 INCIDENT_CUSTOMER = 8  # 東和モータース loses a group of stores at once
 
-AREAS = ("新宿", "渋谷", "池袋", "品川", "上野", "銀座", "秋葉原", "吉祥寺", "立川", "町田", "八王子", "横浜", "川崎",
-         "武蔵小杉", "大宮", "浦和", "千葉", "船橋", "柏", "札幌", "仙台", "宇都宮", "高崎", "新潟", "金沢", "静岡",
-         "浜松", "名古屋", "栄", "岐阜", "京都", "四条河原町", "梅田", "なんば", "天王寺", "堺", "神戸三宮", "姫路",
-         "岡山", "広島", "高松", "松山", "福岡天神", "博多", "小倉", "熊本", "鹿児島", "那覇")
+AREAS = (
+    "新宿",
+    "渋谷",
+    "池袋",
+    "品川",
+    "上野",
+    "銀座",
+    "秋葉原",
+    "吉祥寺",
+    "立川",
+    "町田",
+    "八王子",
+    "横浜",
+    "川崎",
+    "武蔵小杉",
+    "大宮",
+    "浦和",
+    "千葉",
+    "船橋",
+    "柏",
+    "札幌",
+    "仙台",
+    "宇都宮",
+    "高崎",
+    "新潟",
+    "金沢",
+    "静岡",
+    "浜松",
+    "名古屋",
+    "栄",
+    "岐阜",
+    "京都",
+    "四条河原町",
+    "梅田",
+    "なんば",
+    "天王寺",
+    "堺",
+    "神戸三宮",
+    "姫路",
+    "岡山",
+    "広島",
+    "高松",
+    "松山",
+    "福岡天神",
+    "博多",
+    "小倉",
+    "熊本",
+    "鹿児島",
+    "那覇",
+)
 BRANCHES = ("店", "駅前店", "東口店", "西口店", "北店", "南店", "中央店")
 
 RELEASES = (
@@ -122,8 +185,13 @@ PAUSED_ROLLOUT_DAYS_AGO = 2
 COMING_BACK_PER_MINUTE = 500  # terminals verified in one run of the rollout job
 INSTALL_FAILURE = "書き込みエラー: フラッシュ領域の検証に失敗しました"
 
-ERROR_DETAILS = ("カードリーダー応答なし", "レシートプリンター用紙切れ", "ICチップ読み取りエラーが連続しています",
-                 "決済センターとの通信がタイムアウトしました", "タッチパネル応答なし")
+ERROR_DETAILS = (
+    "カードリーダー応答なし",
+    "レシートプリンター用紙切れ",
+    "ICチップ読み取りエラーが連続しています",
+    "決済センターとの通信がタイムアウトしました",
+    "タッチパネル応答なし",
+)
 
 
 @dataclass(frozen=True)
@@ -140,7 +208,10 @@ class Work:
 
 # Problems at load time: (minutes since they began, how they have been worked).
 OFFLINE_NOW = (
-    (3, None), (9, None), (16, None), (22, Work("fleet-support", 4)),
+    (3, None),
+    (9, None),
+    (16, None),
+    (22, Work("fleet-support", 4)),
     (48, Work("fleet-support", 3, contacted=20, note="店舗に電話。停電のため復旧待ちとのこと")),
     (95, Work("fleet-operator", 5, 14, 28, note="店舗PCの電源断。店長様に再起動を依頼済み")),
     (240, Work("fleet-support", 8, 18, 35, note="改装工事のため一時休業中（店舗より連絡あり）")),
@@ -149,31 +220,54 @@ OFFLINE_NOW = (
     (4300, Work("fleet-support", 7, 25, 50, note="店舗移転に伴い撤去予定。顧客と撤去日を調整中")),
 )
 ERRORS_NOW = (
-    (2, None), (7, None), (18, Work("fleet-support", 3)),
+    (2, None),
+    (7, None),
+    (18, Work("fleet-support", 3)),
     (45, Work("fleet-operator", 4, 11, note="リモート診断で決済センターへの経路断を確認。ルーター再起動を依頼")),
     (130, Work("fleet-support", 6, 14, 25, note="カードリーダーの交換品を発送手配済み")),
     (300, Work("fleet-support", 9, 20, 41, note="現地保守員の訪問を手配（本日17時予定）")),
 )
 HIGH_CPU_NOW = (
-    (4, None), (9, None), (26, Work("fleet-operator", 3, 12, note="診断ログで決済連携プロセスの高負荷を確認")),
+    (4, None),
+    (9, None),
+    (26, Work("fleet-operator", 3, 12, note="診断ログで決済連携プロセスの高負荷を確認")),
 )
 HIGH_MEMORY_NOW = ((14, None), (48, Work("fleet-operator", 5, 16, 30, note="既知のメモリリーク。閉店後に再起動予定")))
 INCIDENT_MINUTES_AGO = 35
-INCIDENT_WORK = Work("fleet-support", 4, contacted=12,
-                     note="東和モータース様本社に連絡済み。同一回線事業者の障害の可能性")
-UPDATE_FAILED_WORK = Work("fleet-operator", 20, 45,
-                          note="1.3.0 の書き込みエラーをメーカーに問い合わせ中。ロールアウトは停止のまま")
+INCIDENT_WORK = Work(
+    "fleet-support", 4, contacted=12, note="東和モータース様本社に連絡済み。同一回線事業者の障害の可能性"
+)
+UPDATE_FAILED_WORK = Work(
+    "fleet-operator", 20, 45, note="1.3.0 の書き込みエラーをメーカーに問い合わせ中。ロールアウトは停止のまま"
+)
 TIMED_OUT_WORK = Work("fleet-support", 15, 40, 90, 240, note="店舗が休業日で電源断。次回の配信で対応")
 MAINTENANCE_TERMINALS = 40
 
 # Past problems: type, how often, and what whoever worked them wrote.
 PAST_KINDS = (
-    ("offline", 45, ("店舗PCのLANケーブル抜けを店長様に確認いただき復旧",
-                     "回線工事による一時的な切断。工事後に自動復旧", "閉店後の電源断。開店時に復旧を確認")),
-    ("error", 20, ("リモート診断でカードリーダーの応答なしを確認。再接続で復旧", "端末再起動で復旧。再発時は交換を検討",
-                   "レシートプリンターの用紙補充で解消")),
-    ("high_cpu", 25, ("夜間バッチと営業時間の重なりによる高負荷。バッチ時刻を変更",
-                      "セキュリティスキャンの実行時刻を閉店後に変更")),
+    (
+        "offline",
+        45,
+        (
+            "店舗PCのLANケーブル抜けを店長様に確認いただき復旧",
+            "回線工事による一時的な切断。工事後に自動復旧",
+            "閉店後の電源断。開店時に復旧を確認",
+        ),
+    ),
+    (
+        "error",
+        20,
+        (
+            "リモート診断でカードリーダーの応答なしを確認。再接続で復旧",
+            "端末再起動で復旧。再発時は交換を検討",
+            "レシートプリンターの用紙補充で解消",
+        ),
+    ),
+    (
+        "high_cpu",
+        25,
+        ("夜間バッチと営業時間の重なりによる高負荷。バッチ時刻を変更", "セキュリティスキャンの実行時刻を閉店後に変更"),
+    ),
     ("high_memory", 10, ("既知のメモリリーク。再起動で解消、1.3.0 で修正予定",)),
 )
 STAFF = ("fleet-support", "fleet-operator", "fleet-admin")
@@ -304,8 +398,13 @@ def _staff(db: Session) -> dict[str, tuple[Actor, int | None]]:
 
 def _customers(db: Session, fleet: Fleet, progress: DemoProgress) -> None:
     for spec in CUSTOMERS:
-        data = CustomerCreate(company_name=spec.name, contact_person=spec.person, contact_email=spec.email,
-                              contact_phone=spec.phone, contract_type=spec.contract)
+        data = CustomerCreate(
+            company_name=spec.name,
+            contact_person=spec.person,
+            contact_email=spec.email,
+            contact_phone=spec.phone,
+            contract_type=spec.contract,
+        )
         fleet.customer_ids.append(customers.create_customer(db, data=data, actor=fleet.actor).id)
         progress.advance()
 
@@ -341,12 +440,17 @@ def _terminals(db: Session, fleet: Fleet) -> None:
     serials = [row["serial_number"] for row in rows]
     ids = dict(db.execute(select(Terminal.serial_number, Terminal.id).where(Terminal.serial_number.in_(serials))).all())
     fleet.terminals = [
-        DemoTerminal(ids[row["serial_number"]], owner, row["token_hash"] is not None,
-                     random.Random(f"{SEED}-{row['serial_number']}"))
+        DemoTerminal(
+            ids[row["serial_number"]],
+            owner,
+            row["token_hash"] is not None,
+            random.Random(f"{SEED}-{row['serial_number']}"),
+        )
         for row, owner in zip(rows, owners, strict=True)
     ]
-    auditing.record(db, fleet.actor, "demo_load", "terminal", None, {"terminals": {"before": 0, "after": len(rows)}},
-                    at=fleet.now)
+    auditing.record(
+        db, fleet.actor, "demo_load", "terminal", None, {"terminals": {"before": 0, "after": len(rows)}}, at=fleet.now
+    )
 
 
 def _terminal_row(fleet: Fleet, customer: int, serial: int, store: str, installed: date, *, enrolled: bool) -> dict:
@@ -383,14 +487,21 @@ def firmware_image(version: str) -> bytes:
 def _release(db: Session, fleet: Fleet, version: str, days_ago: int, notes: str) -> FirmwareRelease:
     data = firmware_image(version)
     return firmware.create_release(
-        db, version=version, sha256=hashlib.sha256(data).hexdigest(), notes=notes, filename=f"tc200-{version}.bin",
-        data=data, actor=fleet.worker("fleet-admin")[0], now=fleet.now - timedelta(days=days_ago),
+        db,
+        version=version,
+        sha256=hashlib.sha256(data).hexdigest(),
+        notes=notes,
+        filename=f"tc200-{version}.bin",
+        data=data,
+        actor=fleet.worker("fleet-admin")[0],
+        now=fleet.now - timedelta(days=days_ago),
     )
 
 
 def _wave_tasks(rollout: Rollout):
     return select(UpdateTask.terminal_id, UpdateTask.command_id).where(
-        UpdateTask.rollout_id == rollout.id, UpdateTask.wave == rollout.current_wave,
+        UpdateTask.rollout_id == rollout.id,
+        UpdateTask.wave == rollout.current_wave,
         UpdateTask.status.in_(firmware.ACTIVE),
     )
 
@@ -398,15 +509,22 @@ def _wave_tasks(rollout: Rollout):
 def _deliver(db: Session, rollout: Rollout, at: datetime) -> None:
     """The current wave's commands reach their terminals."""
     commands = select(_wave_tasks(rollout).subquery().c.command_id)
-    db.execute(update(Command).where(Command.id.in_(commands)).values(status="sent", sent_at=at)
-               .execution_options(synchronize_session=False))
+    db.execute(
+        update(Command)
+        .where(Command.id.in_(commands))
+        .values(status="sent", sent_at=at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _come_back(db: Session, terminal_ids: list[int], version: str, at: datetime) -> None:
     """Terminals heartbeat again after installing: online, on the new version."""
-    db.execute(update(Terminal).where(Terminal.id.in_(terminal_ids))
-               .values(firmware_version=version, status="online", last_heartbeat_at=at)
-               .execution_options(synchronize_session=False))
+    db.execute(
+        update(Terminal)
+        .where(Terminal.id.in_(terminal_ids))
+        .values(firmware_version=version, status="online", last_heartbeat_at=at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _full_rollout(db: Session, fleet: Fleet, release: FirmwareRelease) -> None:
@@ -415,8 +533,13 @@ def _full_rollout(db: Session, fleet: Fleet, release: FirmwareRelease) -> None:
     Terminals come back a few hundred a minute, and the rollout job verifies them as they do."""
     at = fleet.now - timedelta(days=FULL_ROLLOUT_DAYS_AGO)
     target = RolloutTarget(filter=TerminalFilter())
-    rollout = firmware.create_rollout(db, data=RolloutCreate(release_id=release.id, target=target), scope=EVERYONE,
-                                      actor=fleet.worker("fleet-admin")[0], now=at)
+    rollout = firmware.create_rollout(
+        db,
+        data=RolloutCreate(release_id=release.id, target=target),
+        scope=EVERYONE,
+        actor=fleet.worker("fleet-admin")[0],
+        now=at,
+    )
     while rollout.status == "running":
         started = at
         wave = list(db.scalars(select(_wave_tasks(rollout).subquery().c.terminal_id)))
@@ -426,7 +549,7 @@ def _full_rollout(db: Session, fleet: Fleet, release: FirmwareRelease) -> None:
         back = [t for t in wave if t not in failing]
         for minute, first in enumerate(range(0, len(back), COMING_BACK_PER_MINUTE)):
             at = started + timedelta(minutes=10 + minute)
-            _come_back(db, back[first:first + COMING_BACK_PER_MINUTE], release.version, at - timedelta(minutes=1))
+            _come_back(db, back[first : first + COMING_BACK_PER_MINUTE], release.version, at - timedelta(minutes=1))
             firmware.advance(db, rollout=rollout, now=at)
         if failing:
             at = started + timedelta(minutes=rollout.timeout_minutes + 5)
@@ -441,18 +564,23 @@ def _paused_rollout(db: Session, fleet: Fleet, release: FirmwareRelease) -> list
     at = fleet.now - timedelta(days=PAUSED_ROLLOUT_DAYS_AGO)
     target = RolloutTarget(customer_id=fleet.customer_ids[PAUSED_CUSTOMER])
     rollout = firmware.create_rollout(
-        db, data=RolloutCreate(release_id=release.id, target=target, waves=[5, 25, 100]), scope=EVERYONE,
-        actor=fleet.worker("fleet-admin")[0], now=at,
+        db,
+        data=RolloutCreate(release_id=release.id, target=target, waves=[5, 25, 100]),
+        scope=EVERYONE,
+        actor=fleet.worker("fleet-admin")[0],
+        now=at,
     )
     wave = db.execute(_wave_tasks(rollout)).all()
     failing = fleet.rng.sample(wave, max(1, len(wave) // 6))
     _deliver(db, rollout, at + timedelta(minutes=2))
-    _come_back(db, [task.terminal_id for task in wave if task not in failing], release.version,
-               at + timedelta(minutes=12))
+    _come_back(
+        db, [task.terminal_id for task in wave if task not in failing], release.version, at + timedelta(minutes=12)
+    )
     for task in failing:
         body = ProgressIn(state="failed", message=INSTALL_FAILURE)
-        firmware.report_progress(db, terminal_id=task.terminal_id, command_id=task.command_id, body=body,
-                                 now=at + timedelta(minutes=14))
+        firmware.report_progress(
+            db, terminal_id=task.terminal_id, command_id=task.command_id, body=body, now=at + timedelta(minutes=14)
+        )
     firmware.advance(db, rollout=rollout, now=at + timedelta(minutes=20))
     fleet.taken |= {task.terminal_id for task in failing}
     return list(db.scalars(select(Alert).where(Alert.alert_type == "update_failed", Alert.status != alerts.RESOLVED)))
@@ -464,9 +592,9 @@ def _paused_rollout(db: Session, fleet: Fleet, release: FirmwareRelease) -> list
 def _open(db: Session, fleet: Fleet, terminal: DemoTerminal, kind: str, message: str, at: datetime) -> Alert:
     new = alerts.NewAlert(terminal.id, fleet.customer_ids[terminal.customer], kind, message)
     alerts.open_alerts(db, [new], now=at)
-    return db.scalar(select(Alert).where(
-        Alert.terminal_id == terminal.id, Alert.alert_type == kind, Alert.status != alerts.RESOLVED
-    ))
+    return db.scalar(
+        select(Alert).where(Alert.terminal_id == terminal.id, Alert.alert_type == kind, Alert.status != alerts.RESOLVED)
+    )
 
 
 def _work(db: Session, fleet: Fleet, alert: Alert, work: Work) -> None:
@@ -498,9 +626,12 @@ def _message(fleet: Fleet, kind: str, detail: str, at: datetime) -> str:
     if kind == "error":
         return labels.ERROR_MESSAGE.format(detail=detail)
     settings = get_settings()
-    return labels.HIGH_USAGE_MESSAGE.format(label=labels.USAGE_LABELS[kind], value=fleet.rng.uniform(90.5, 97),
-                                            count=settings.fleet_high_usage_consecutive,
-                                            threshold=settings.fleet_high_usage_percent)
+    return labels.HIGH_USAGE_MESSAGE.format(
+        label=labels.USAGE_LABELS[kind],
+        value=fleet.rng.uniform(90.5, 97),
+        count=settings.fleet_high_usage_consecutive,
+        threshold=settings.fleet_high_usage_percent,
+    )
 
 
 def _past_work(fleet: Fleet, notes: tuple[str, ...]) -> Work | None:
@@ -546,8 +677,12 @@ def _problems(fleet: Fleet) -> list[DemoTerminal]:
     for number, terminal in enumerate(incident):
         terminal.problem = Problem("offline", since, INCIDENT_WORK if number == 0 else None)
     troubled = list(incident)
-    for kind, plan in (("offline", OFFLINE_NOW), ("error", ERRORS_NOW), ("high_cpu", HIGH_CPU_NOW),
-                       ("high_memory", HIGH_MEMORY_NOW)):
+    for kind, plan in (
+        ("offline", OFFLINE_NOW),
+        ("error", ERRORS_NOW),
+        ("high_cpu", HIGH_CPU_NOW),
+        ("high_memory", HIGH_MEMORY_NOW),
+    ):
         for terminal, (minutes, work) in zip(fleet.pick(len(plan)), plan, strict=False):
             detail = fleet.rng.choice(ERROR_DETAILS) if kind == "error" else ""
             terminal.problem = Problem(kind, fleet.now - timedelta(minutes=minutes), work, detail)
@@ -575,11 +710,18 @@ def _current_alerts(db: Session, fleet: Fleet, update_failed: list[Alert]) -> No
         if problem.kind == "offline":
             alert = db.scalar(select(Alert).where(Alert.terminal_id == terminal.id, Alert.status != alerts.RESOLVED))
         else:
-            alert = _open(db, fleet, terminal, problem.kind, _message(fleet, problem.kind, problem.detail,
-                                                                      problem.since), problem.since)
+            alert = _open(
+                db,
+                fleet,
+                terminal,
+                problem.kind,
+                _message(fleet, problem.kind, problem.detail, problem.since),
+                problem.since,
+            )
         if problem.kind == "error":
-            fleet.events.append(_event(fleet, terminal.id, problem.since, "error", "device_error",
-                                       f"端末エラー: {problem.detail}"))
+            fleet.events.append(
+                _event(fleet, terminal.id, problem.since, "error", "device_error", f"端末エラー: {problem.detail}")
+            )
         if problem.work is not None:
             _work(db, fleet, alert, problem.work)
     for number, alert in enumerate(update_failed):
@@ -619,13 +761,19 @@ def _reading(fleet: Fleet, terminal: DemoTerminal, at: datetime, noise: float = 
 def _hourly(fleet: Fleet, terminal: DemoTerminal, hour: datetime) -> dict:
     cpu, memory, disk = _reading(fleet, terminal, hour + timedelta(minutes=30), noise=0.5)
     rng = terminal.rng
-    spread = {"cpu": (rng.uniform(2, 6), rng.uniform(4, 20)), "memory": (rng.uniform(0.5, 3), rng.uniform(1, 5)),
-              "disk": (0.1, 0.1)}
+    spread = {
+        "cpu": (rng.uniform(2, 6), rng.uniform(4, 20)),
+        "memory": (rng.uniform(0.5, 3), rng.uniform(1, 5)),
+        "disk": (0.1, 0.1),
+    }
     row = {"terminal_id": terminal.id, "hour": hour, "samples": 60 // SAMPLE_MINUTES}
     for name, avg in (("cpu", cpu), ("memory", memory), ("disk", disk)):
         below, above = spread[name]
-        row |= {f"{name}_min": round(max(avg - below, 0.0), 1), f"{name}_avg": avg,
-                f"{name}_max": round(min(avg + above, 100.0), 1)}
+        row |= {
+            f"{name}_min": round(max(avg - below, 0.0), 1),
+            f"{name}_avg": avg,
+            f"{name}_max": round(min(avg + above, 100.0), 1),
+        }
     return row
 
 
@@ -666,17 +814,23 @@ def _snapshot(db: Session, fleet: Fleet, history: set[int]) -> None:
         problem = terminal.problem.kind if terminal.problem else ""
         offline = problem == "offline"
         cpu, memory, disk = terminal.reading
-        rows.append({
-            "id": terminal.id, "status": "error" if problem == "error" else "online",
-            "reported_status": "error" if problem == "error" else "online",
-            "error_message": terminal.problem.detail if problem == "error" else "",
-            "last_heartbeat_at": terminal.last_seen,
-            "offline_deadline_at": terminal.last_seen + monitoring.offline_threshold() if offline
-            else fleet.now + ONLINE_DEADLINE,
-            "cpu_usage": cpu, "memory_usage": memory, "disk_usage": disk,
-            "high_cpu_streak": terminal.streak if problem == "high_cpu" else 0,
-            "high_memory_streak": terminal.streak if problem == "high_memory" else 0,
-        })
+        rows.append(
+            {
+                "id": terminal.id,
+                "status": "error" if problem == "error" else "online",
+                "reported_status": "error" if problem == "error" else "online",
+                "error_message": terminal.problem.detail if problem == "error" else "",
+                "last_heartbeat_at": terminal.last_seen,
+                "offline_deadline_at": terminal.last_seen + monitoring.offline_threshold()
+                if offline
+                else fleet.now + ONLINE_DEADLINE,
+                "cpu_usage": cpu,
+                "memory_usage": memory,
+                "disk_usage": disk,
+                "high_cpu_streak": terminal.streak if problem == "high_cpu" else 0,
+                "high_memory_streak": terminal.streak if problem == "high_memory" else 0,
+            }
+        )
     update_rows(db, Terminal.__table__, rows, constants={"updated_at": fleet.now})
     db.expire_all()
 
@@ -691,9 +845,15 @@ def _metrics(db: Session, fleet: Fleet) -> None:
 
 
 def _event(fleet: Fleet, terminal_id: int, at: datetime, level: str, kind: str, message: str) -> dict:
-    return {"terminal_id": terminal_id, "client_event_id": f"{fleet.rng.getrandbits(128):032x}", "occurred_at": at,
-            "received_at": at + timedelta(seconds=fleet.rng.randint(1, 290)), "level": level, "kind": kind,
-            "message": message}
+    return {
+        "terminal_id": terminal_id,
+        "client_event_id": f"{fleet.rng.getrandbits(128):032x}",
+        "occurred_at": at,
+        "received_at": at + timedelta(seconds=fleet.rng.randint(1, 290)),
+        "level": level,
+        "kind": kind,
+        "message": message,
+    }
 
 
 def _events(db: Session, fleet: Fleet, history: list[DemoTerminal]) -> None:
@@ -707,8 +867,13 @@ def _events(db: Session, fleet: Fleet, history: list[DemoTerminal]) -> None:
             if fleet.now - timedelta(days=HOURLY_DAYS) <= at <= terminal.last_seen:
                 fleet.events.append(_event(fleet, terminal.id, at, "info", "agent_started", started))
     tasks = db.execute(
-        select(UpdateTask.terminal_id, UpdateTask.command_id, UpdateTask.status, UpdateTask.started_at,
-               FirmwareRelease.version)
+        select(
+            UpdateTask.terminal_id,
+            UpdateTask.command_id,
+            UpdateTask.status,
+            UpdateTask.started_at,
+            FirmwareRelease.version,
+        )
         .join(Rollout, Rollout.id == UpdateTask.rollout_id)
         .join(FirmwareRelease, FirmwareRelease.id == Rollout.release_id)
         .where(UpdateTask.status.in_(("succeeded", "failed")))

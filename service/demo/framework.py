@@ -132,7 +132,7 @@ def ensure_demo_user(db: Session, login_id: str, *, name: str, password: str, ac
 def grant_demo_user(
     db: Session, login_id: str, domain: str, role: str, *, scope: str | None = None, actor: Actor
 ) -> Grant | None:
-    """Give a demo user a role (scoped to a tenant when the role needs one) unless they already hold a role in that domain.
+    """Give a demo user a role (scoped to a tenant when the role needs one) unless they hold a role in that domain.
 
     Returns None when the user does not exist (it was deleted) or already has a grant there (kept as it is).
     """

@@ -42,19 +42,32 @@ def _day_logs(db: Session, *, nursery_id: int, day: date) -> dict[int, list]:
     newest_first = (EntryLog.occurred_at.desc(), EntryLog.id.desc())
     ranked = (
         select(
-            Guardian.child_id.label("child_id"), EntryLog.id.label("log_id"), EntryLog.entry_type, EntryLog.occurred_at,
-            Parent.id.label("parent_id"), Parent.name.label("parent_name"),
+            Guardian.child_id.label("child_id"),
+            EntryLog.id.label("log_id"),
+            EntryLog.entry_type,
+            EntryLog.occurred_at,
+            Parent.id.label("parent_id"),
+            Parent.name.label("parent_name"),
             func.row_number().over(partition_by=Guardian.child_id, order_by=newest_first).label("rank"),
-            func.row_number().over(partition_by=(Guardian.child_id, EntryLog.entry_type), order_by=newest_first).label("type_rank"),
+            func.row_number()
+            .over(partition_by=(Guardian.child_id, EntryLog.entry_type), order_by=newest_first)
+            .label("type_rank"),
             func.count().over(partition_by=Guardian.child_id).label("total"),
         )
         .join(Guardian, Guardian.parent_id == EntryLog.parent_id)
         .join(Parent, Parent.id == EntryLog.parent_id)
-        .where(EntryLog.nursery_id == nursery_id, EntryLog.deleted_at.is_(None), EntryLog.occurred_at >= start, EntryLog.occurred_at < end)
+        .where(
+            EntryLog.nursery_id == nursery_id,
+            EntryLog.deleted_at.is_(None),
+            EntryLog.occurred_at >= start,
+            EntryLog.occurred_at < end,
+        )
         .subquery()
     )
     rows = db.execute(
-        select(ranked).where(or_(ranked.c.rank <= TOOLTIP_LOGS, ranked.c.type_rank == 1)).order_by(ranked.c.child_id, ranked.c.occurred_at, ranked.c.log_id)
+        select(ranked)
+        .where(or_(ranked.c.rank <= TOOLTIP_LOGS, ranked.c.type_rank == 1))
+        .order_by(ranked.c.child_id, ranked.c.occurred_at, ranked.c.log_id)
     )
     grouped: dict[int, list] = defaultdict(list)
     for row in rows:
@@ -85,7 +98,9 @@ def attendance_day(db: Session, *, nursery: Nursery, day: date, class_name: str 
     children = list(db.scalars(stmt.order_by(Child.class_name, Child.id)))
     records = {
         a.child_id: a
-        for a in db.scalars(select(Attendance).where(Attendance.nursery_id == nursery.id, Attendance.attendance_date == day))
+        for a in db.scalars(
+            select(Attendance).where(Attendance.nursery_id == nursery.id, Attendance.attendance_date == day)
+        )
     }
     logs = _day_logs(db, nursery_id=nursery.id, day=day)
     return [_child_day(child, records.get(child.id), logs.get(child.id, [])) for child in children]
@@ -104,13 +119,23 @@ def set_attendance(db: Session, *, child: Child, day: date, status: str, note: s
     record = _record(db, child, day)
     before = _snapshot(record)
     if record is None:
-        record = Attendance(child_id=child.id, nursery_id=child.nursery_id, attendance_date=day, status=status, note=note)
+        record = Attendance(
+            child_id=child.id, nursery_id=child.nursery_id, attendance_date=day, status=status, note=note
+        )
         db.add(record)
     record.status, record.note = status, note
     db.flush()
     changes = audit.diff(before, _snapshot(record))
     if changes:
-        audit.record(db, actor=actor, action="set_attendance", domain=DOMAIN, target_type="attendance", target_id=f"{child.id}:{day}", changes=changes)
+        audit.record(
+            db,
+            actor=actor,
+            action="set_attendance",
+            domain=DOMAIN,
+            target_type="attendance",
+            target_id=f"{child.id}:{day}",
+            changes=changes,
+        )
     return record
 
 
@@ -118,4 +143,12 @@ def clear_attendance(db: Session, *, child: Child, day: date, actor: Actor) -> N
     before = _snapshot(_record(db, child, day))
     db.execute(delete(Attendance).where(Attendance.child_id == child.id, Attendance.attendance_date == day))
     if before:
-        audit.record(db, actor=actor, action="clear_attendance", domain=DOMAIN, target_type="attendance", target_id=f"{child.id}:{day}", changes=audit.diff(before, {}))
+        audit.record(
+            db,
+            actor=actor,
+            action="clear_attendance",
+            domain=DOMAIN,
+            target_type="attendance",
+            target_id=f"{child.id}:{day}",
+            changes=audit.diff(before, {}),
+        )

@@ -21,8 +21,15 @@ MARGIN_X, MARGIN_Y = 12.0, 10.0
 def barcode_png(parent_id: int) -> io.BytesIO:
     """Code128 of the parent id, black on white, without the human-readable line (the card prints it)."""
     buffer = io.BytesIO()
-    options = {"write_text": False, "module_height": 12.0, "module_width": 0.3, "quiet_zone": 3.0, "dpi": 300,
-               "background": "white", "foreground": "black"}
+    options = {
+        "write_text": False,
+        "module_height": 12.0,
+        "module_width": 0.3,
+        "quiet_zone": 3.0,
+        "dpi": 300,
+        "background": "white",
+        "foreground": "black",
+    }
     Code128(str(parent_id), writer=ImageWriter()).write(buffer, options=options)
     buffer.seek(0)
     return buffer
@@ -68,5 +75,11 @@ def cards_pdf(db: Session, *, nursery: Nursery, class_name: str | None) -> bytes
         if index % per_page == 0:
             pdf.add_page()
         slot = index % per_page
-        _draw_card(pdf, MARGIN_X + (slot % COLUMNS) * (CARD_W + 4), MARGIN_Y + (slot // COLUMNS) * (CARD_H + 1), parent, nursery)
+        _draw_card(
+            pdf,
+            MARGIN_X + (slot % COLUMNS) * (CARD_W + 4),
+            MARGIN_Y + (slot // COLUMNS) * (CARD_H + 1),
+            parent,
+            nursery,
+        )
     return bytes(pdf.output())

@@ -1,4 +1,4 @@
-"""Live-log counts per nursery, UTC hour and type, kept up to date by every write, so totalCount stays cheap at a million logs.
+"""Live-log counts per nursery, UTC hour and type, kept up to date by every write: totalCount stays cheap at 1M logs.
 
 Counting a year of one nursery's logs scans hundreds of thousands of index entries; summing its hourly counts reads at
 most 2 x 8,760 small rows. Only the partial hours at the edges of a time range are counted from the logs themselves.
@@ -44,7 +44,8 @@ def _count_upsert(dialect_name: str) -> Insert:
         live_count=bindparam("by"),
     )
     return stmt.on_conflict_do_update(
-        index_elements=["nursery_id", "hour_start", "entry_type"], set_={"live_count": table.c.live_count + stmt.excluded.live_count}
+        index_elements=["nursery_id", "hour_start", "entry_type"],
+        set_={"live_count": table.c.live_count + stmt.excluded.live_count},
     )
 
 
@@ -56,7 +57,7 @@ def counted(nursery_id: int, at: datetime, entry_type: str, *, by: int) -> Query
 
 
 def add(db: Session, changes: Iterable[tuple[int, datetime, str]], *, by: int) -> None:
-    """Add `by` (+1 written, -1 deleted) to the count of each (nursery_id, occurred_at, entry_type), one upsert per hour."""
+    """Add `by` (+1 written, -1 deleted) to each (nursery_id, occurred_at, entry_type)'s count, one upsert per hour."""
     grouped = Counter((nursery_id, hour_of(at), entry_type) for nursery_id, at, entry_type in changes)
     for (nursery_id, hour, entry_type), times in sorted(grouped.items()):
         query = counted(nursery_id, hour, entry_type, by=by * times)

@@ -29,7 +29,9 @@ StaffScope = Annotated[TenantScope, Depends(staff_scope)]
 register_tenant_name(DOMAIN, Nursery.id, Nursery.name)
 
 
-def nursery_param(db: DbSession, scope: StaffScope, nursery_id: Annotated[int | None, Query(alias="nurseryId", ge=1)] = None) -> Nursery:
+def nursery_param(
+    db: DbSession, scope: StaffScope, nursery_id: Annotated[int | None, Query(alias="nurseryId", ge=1)] = None
+) -> Nursery:
     """?nurseryId=, defaulting to a scoped caller's own nursery."""
     return roster.nursery_in_scope(db, scope=scope, nursery_id=nursery_id)
 
@@ -63,7 +65,8 @@ def parse_bound(value: str | None, *, field: str, end: bool) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
         raise ValidationFailed(
-            f"{field} は YYYY-MM-DD または日時（ISO 8601）で指定してください", details={"field": field, "rule": "date_or_datetime"}
+            f"{field} は YYYY-MM-DD または日時（ISO 8601）で指定してください",
+            details={"field": field, "rule": "date_or_datetime"},
         ) from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=local_zone())
 
@@ -102,8 +105,12 @@ def log_filter(
     if only_nursery is not None:
         roster.nursery_by_id(db, scope=scope, nursery_id=only_nursery)
     return LogFilter(
-        start=parse_bound(start, field="from", end=False), end=parse_bound(end, field="to", end=True),
-        parent_name=parent_name or None, entry_type=entry_type, child_name=child_name or None, nursery_id=only_nursery,
+        start=parse_bound(start, field="from", end=False),
+        end=parse_bound(end, field="to", end=True),
+        parent_name=parent_name or None,
+        entry_type=entry_type,
+        child_name=child_name or None,
+        nursery_id=only_nursery,
     )
 
 

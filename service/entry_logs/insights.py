@@ -25,10 +25,19 @@ def present_parents(db: Session, *, nursery: Nursery, now: datetime) -> list[Pre
     start, _ = day_bounds(local_today(now))
     latest = (
         select(
-            EntryLog.parent_id, EntryLog.entry_type, EntryLog.occurred_at,
-            func.row_number().over(partition_by=EntryLog.parent_id, order_by=(EntryLog.occurred_at.desc(), EntryLog.id.desc())).label("rank"),
+            EntryLog.parent_id,
+            EntryLog.entry_type,
+            EntryLog.occurred_at,
+            func.row_number()
+            .over(partition_by=EntryLog.parent_id, order_by=(EntryLog.occurred_at.desc(), EntryLog.id.desc()))
+            .label("rank"),
         )
-        .where(EntryLog.nursery_id == nursery.id, EntryLog.deleted_at.is_(None), EntryLog.occurred_at >= start, EntryLog.occurred_at <= now)
+        .where(
+            EntryLog.nursery_id == nursery.id,
+            EntryLog.deleted_at.is_(None),
+            EntryLog.occurred_at >= start,
+            EntryLog.occurred_at <= now,
+        )
         .subquery()
     )
     rows = db.execute(
@@ -52,9 +61,19 @@ def _local_parts(db: Session, *, at: datetime) -> tuple:
     return (cast(func.strftime("%w", local), Integer) + 6) % 7, cast(func.strftime("%H", local), Integer)
 
 
-def heatmap(db: Session, *, nursery: Nursery, flt: LogFilter, scope: TenantScope, now: datetime) -> list[tuple[int, int, int]]:
+def heatmap(
+    db: Session, *, nursery: Nursery, flt: LogFilter, scope: TenantScope, now: datetime
+) -> list[tuple[int, int, int]]:
     """(weekday, hour, scans) for every cell with scans, counted in SQL."""
     weekday, hour = _local_parts(db, at=flt.start or now)
-    cells = filtered(select(weekday.label("weekday"), hour.label("hour")), flt, scope).where(EntryLog.nursery_id == nursery.id).subquery()
-    stmt = select(cells.c.weekday, cells.c.hour, func.count()).group_by(cells.c.weekday, cells.c.hour).order_by(cells.c.weekday, cells.c.hour)
+    cells = (
+        filtered(select(weekday.label("weekday"), hour.label("hour")), flt, scope)
+        .where(EntryLog.nursery_id == nursery.id)
+        .subquery()
+    )
+    stmt = (
+        select(cells.c.weekday, cells.c.hour, func.count())
+        .group_by(cells.c.weekday, cells.c.hour)
+        .order_by(cells.c.weekday, cells.c.hour)
+    )
     return [(int(w), int(h), int(c)) for w, h, c in db.execute(stmt)]

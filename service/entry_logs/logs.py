@@ -25,7 +25,17 @@ from service.tenancy import TenantScope, get_scoped
 
 DOMAIN = "entry_logs"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-LOG_FIELDS = ("parent_id", "nursery_id", "entry_type", "occurred_at", "station_id", "client_scan_id", "deleted_at", "deleted_by", "delete_reason")
+LOG_FIELDS = (
+    "parent_id",
+    "nursery_id",
+    "entry_type",
+    "occurred_at",
+    "station_id",
+    "client_scan_id",
+    "deleted_at",
+    "deleted_by",
+    "delete_reason",
+)
 
 
 @dataclass(frozen=True)
@@ -44,8 +54,14 @@ class LogRow:
 def _row_select() -> Select:
     return (
         select(
-            EntryLog.id, EntryLog.parent_id, Parent.name, EntryLog.nursery_id, Nursery.name,
-            EntryLog.entry_type, EntryLog.occurred_at, EntryLog.station_id,
+            EntryLog.id,
+            EntryLog.parent_id,
+            Parent.name,
+            EntryLog.nursery_id,
+            Nursery.name,
+            EntryLog.entry_type,
+            EntryLog.occurred_at,
+            EntryLog.station_id,
         )
         .join(Parent, Parent.id == EntryLog.parent_id)
         .join(Nursery, Nursery.id == EntryLog.nursery_id)
@@ -99,7 +115,15 @@ def _csv_values(row: LogRow) -> list[str]:
     local = row.timestamp.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M:%S")
     texts = (row.parent_name, "、".join(row.child_names), row.nursery_name, row.station_id or "")
     parent_name, children, nursery_name, station = (spreadsheet_safe(t) for t in texts)
-    return [local, str(row.parent_id), parent_name, labels.ENTRY_TYPE_LABELS[row.entry_type], children, nursery_name, station]
+    return [
+        local,
+        str(row.parent_id),
+        parent_name,
+        labels.ENTRY_TYPE_LABELS[row.entry_type],
+        children,
+        nursery_name,
+        station,
+    ]
 
 
 def export_csv(*, flt: LogFilter, scope: TenantScope, batch: int, oldest_first: bool = False) -> Iterator[str]:
@@ -119,7 +143,15 @@ def export_csv(*, flt: LogFilter, scope: TenantScope, batch: int, oldest_first: 
 
 
 def delete_log(
-    db: Session, *, log_id: int, scope: TenantScope, reason: str, physical: bool, platform_admin: bool, actor: Actor, now: datetime
+    db: Session,
+    *,
+    log_id: int,
+    scope: TenantScope,
+    reason: str,
+    physical: bool,
+    platform_admin: bool,
+    actor: Actor,
+    now: datetime,
 ) -> None:
     """Soft-delete a mistaken scan with who/when/why; platform admins alone may remove a log for good."""
     if physical and not platform_admin:
@@ -138,8 +170,14 @@ def delete_log(
         after = audit.snapshot(log, LOG_FIELDS)
     db.flush()
     audit.record(
-        db, actor=actor, action="delete" if physical else "soft_delete", domain=DOMAIN, target_type="entry_exit_log",
-        target_id=log_id, changes=audit.diff(before, after) | {"reason": {"before": None, "after": reason}}, at=now,
+        db,
+        actor=actor,
+        action="delete" if physical else "soft_delete",
+        domain=DOMAIN,
+        target_type="entry_exit_log",
+        target_id=log_id,
+        changes=audit.diff(before, after) | {"reason": {"before": None, "after": reason}},
+        at=now,
     )
 
 
@@ -151,10 +189,18 @@ class ArchiveBatch:
 
 def _archive_record(log: EntryLog, parent_name: str, nursery_code: str) -> dict:
     return {
-        "id": log.id, "parent_id": log.parent_id, "parent_name": parent_name, "nursery_id": log.nursery_id,
-        "nursery_code": nursery_code, "entry_type": log.entry_type, "timestamp": log.occurred_at.isoformat(),
-        "created_at": log.created_at.isoformat(), "station_id": log.station_id, "client_scan_id": log.client_scan_id,
-        "deleted_at": log.deleted_at.isoformat() if log.deleted_at else None, "deleted_by": log.deleted_by,
+        "id": log.id,
+        "parent_id": log.parent_id,
+        "parent_name": parent_name,
+        "nursery_id": log.nursery_id,
+        "nursery_code": nursery_code,
+        "entry_type": log.entry_type,
+        "timestamp": log.occurred_at.isoformat(),
+        "created_at": log.created_at.isoformat(),
+        "station_id": log.station_id,
+        "client_scan_id": log.client_scan_id,
+        "deleted_at": log.deleted_at.isoformat() if log.deleted_at else None,
+        "deleted_by": log.deleted_by,
         "delete_reason": log.delete_reason,
     }
 
@@ -175,11 +221,16 @@ def _write_gzip_lines(path: Path, records: list[dict]) -> None:
 def _claim_archivable(db: Session, *, cutoff: datetime, limit: int) -> list[EntryLog]:
     """Delete and return up to `limit` logs older than `cutoff`; a concurrent run skips rows claimed here."""
     due = (
-        select(EntryLog.id).where(EntryLog.occurred_at < cutoff).order_by(EntryLog.id).limit(limit)
+        select(EntryLog.id)
+        .where(EntryLog.occurred_at < cutoff)
+        .order_by(EntryLog.id)
+        .limit(limit)
         .with_for_update(skip_locked=True)
     )
     claimed = db.scalars(
-        delete(EntryLog).where(EntryLog.id.in_(due.scalar_subquery())).returning(EntryLog)
+        delete(EntryLog)
+        .where(EntryLog.id.in_(due.scalar_subquery()))
+        .returning(EntryLog)
         .execution_options(synchronize_session=False)
     ).all()
     return sorted(claimed, key=lambda log: log.id)

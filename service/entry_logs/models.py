@@ -37,7 +37,9 @@ class Guardian(Base):
     __tablename__ = "entry_logs_guardian"
 
     child_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_child.id", ondelete="CASCADE"), primary_key=True)
-    parent_id: Mapped[int] = mapped_column(BigId, ForeignKey("entry_logs_parent.id", ondelete="CASCADE"), primary_key=True, index=True)
+    parent_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("entry_logs_parent.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class Parent(Base):
@@ -97,11 +99,25 @@ class EntryLog(Base):
         CheckConstraint("entry_type IN ('Entry', 'Exit')", name="entry_type"),
         UniqueConstraint("nursery_id", "client_scan_id"),
         # A parent's logs (double-scan check, name filters, the FK): covering, so their counts need no table reads.
-        Index("ix_entry_logs_log_parent_occurred", "parent_id", "occurred_at", "id", "entry_type", "nursery_id", "deleted_at"),
-        # The list, its count, attendance, 園内にいる保護者 and the heatmap read live logs only from this covering index.
         Index(
-            "ix_entry_logs_log_nursery_occurred", "nursery_id", "occurred_at", "id", "entry_type", "parent_id",
-            postgresql_where=text("deleted_at IS NULL"), sqlite_where=text("deleted_at IS NULL"),
+            "ix_entry_logs_log_parent_occurred",
+            "parent_id",
+            "occurred_at",
+            "id",
+            "entry_type",
+            "nursery_id",
+            "deleted_at",
+        ),
+        # The list, its count, attendance, 園内にいる保護者 and the heatmap read live logs from this covering index.
+        Index(
+            "ix_entry_logs_log_nursery_occurred",
+            "nursery_id",
+            "occurred_at",
+            "id",
+            "entry_type",
+            "parent_id",
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
         ),
         Index("ix_entry_logs_log_occurred_at", "occurred_at"),
     )
@@ -120,7 +136,7 @@ class EntryLog(Base):
 
 
 class LogHourCount(Base):
-    """How many live (not deleted) logs a nursery has per UTC hour and type: totalCount without scanning a year of logs."""
+    """How many live (not deleted) logs a nursery has per UTC hour and type: totalCount without a year's scan."""
 
     __tablename__ = "entry_logs_hour_count"
 

@@ -34,13 +34,25 @@ PARENT_FIELDS = ("nursery_id", "name", "phone")
 CHILD_FIELDS = ("nursery_id", "name", "class_name", "parent_ids")
 
 
-def _audit(db: Session, *, actor: Actor, action: str, target_type: str, target_id: int, before: dict, after: dict) -> None:
+def _audit(
+    db: Session, *, actor: Actor, action: str, target_type: str, target_id: int, before: dict, after: dict
+) -> None:
     changes = audit.diff(before, after)
     if changes:
-        audit.record(db, actor=actor, action=action, domain=DOMAIN, target_type=target_type, target_id=target_id, changes=changes)
+        audit.record(
+            db, actor=actor, action=action, domain=DOMAIN, target_type=target_type, target_id=target_id, changes=changes
+        )
 
 
-def _in_scope(db: Session, model: type[M], object_id: int, scope: TenantScope, column: InstrumentedAttribute, message: str, code: str) -> M:
+def _in_scope(
+    db: Session,
+    model: type[M],
+    object_id: int,
+    scope: TenantScope,
+    column: InstrumentedAttribute,
+    message: str,
+    code: str,
+) -> M:
     """get_scoped with the domain's own wording for the 404."""
     try:
         return get_scoped(db, model, object_id, scope, column)
@@ -76,7 +88,9 @@ def create_nursery(db: Session, *, data: NurseryCreate, actor: Actor) -> Nursery
         nursery.entry_exit_password_hash = hash_password(data.entry_exit_password)
     db.add(nursery)
     db.flush()
-    after = audit.snapshot(nursery, NURSERY_FIELDS) | {"entry_exit_password": "set" if data.entry_exit_password else None}
+    after = audit.snapshot(nursery, NURSERY_FIELDS) | {
+        "entry_exit_password": "set" if data.entry_exit_password else None
+    }
     _audit(db, actor=actor, action="create", target_type="nursery", target_id=nursery.id, before={}, after=after)
     return nursery
 
@@ -86,18 +100,40 @@ def update_nursery(db: Session, *, nursery: Nursery, data: NurseryUpdate, actor:
     if data.name is not None:
         nursery.name = data.name
     db.flush()
-    _audit(db, actor=actor, action="update", target_type="nursery", target_id=nursery.id, before=before, after=audit.snapshot(nursery, NURSERY_FIELDS))
+    _audit(
+        db,
+        actor=actor,
+        action="update",
+        target_type="nursery",
+        target_id=nursery.id,
+        before=before,
+        after=audit.snapshot(nursery, NURSERY_FIELDS),
+    )
     return nursery
 
 
 def set_entry_exit_password(db: Session, *, nursery: Nursery, password: str | None, actor: Actor) -> None:
-    """Set (bcrypt, cost from settings: 12) or clear the password; clearing disables scanning, and either ends older station tokens."""
+    """Set (bcrypt, cost from settings: 12) or clear the password; clearing disables scanning.
+
+    Either ends older station tokens."""
     before = {"entry_exit_password": "set" if nursery.entry_exit_password_hash else None}
     nursery.entry_exit_password_hash = hash_password(password) if password else None
     db.flush()
-    after = {"entry_exit_password": "changed" if password and before["entry_exit_password"] else ("set" if password else None)}
+    after = {
+        "entry_exit_password": "changed"
+        if password and before["entry_exit_password"]
+        else ("set" if password else None)
+    }
     action = "set_entry_exit_password" if password else "clear_entry_exit_password"
-    audit.record(db, actor=actor, action=action, domain=DOMAIN, target_type="nursery", target_id=nursery.id, changes=audit.diff(before, after))
+    audit.record(
+        db,
+        actor=actor,
+        action=action,
+        domain=DOMAIN,
+        target_type="nursery",
+        target_id=nursery.id,
+        changes=audit.diff(before, after),
+    )
 
 
 # Parents -----------------------------------------------------------------------------------------
@@ -119,7 +155,15 @@ def create_parent(db: Session, *, nursery: Nursery, data: ParentCreate, actor: A
     parent = Parent(nursery_id=nursery.id, name=data.name, phone=data.phone)
     db.add(parent)
     db.flush()
-    _audit(db, actor=actor, action="create", target_type="parent", target_id=parent.id, before={}, after=audit.snapshot(parent, PARENT_FIELDS))
+    _audit(
+        db,
+        actor=actor,
+        action="create",
+        target_type="parent",
+        target_id=parent.id,
+        before={},
+        after=audit.snapshot(parent, PARENT_FIELDS),
+    )
     return parent
 
 
@@ -129,7 +173,15 @@ def update_parent(db: Session, *, parent: Parent, data: ParentUpdate, actor: Act
         if value is not None:
             setattr(parent, name, value)
     db.flush()
-    _audit(db, actor=actor, action="update", target_type="parent", target_id=parent.id, before=before, after=audit.snapshot(parent, PARENT_FIELDS))
+    _audit(
+        db,
+        actor=actor,
+        action="update",
+        target_type="parent",
+        target_id=parent.id,
+        before=before,
+        after=audit.snapshot(parent, PARENT_FIELDS),
+    )
     return parent
 
 
@@ -156,14 +208,20 @@ def _child_snapshot(child: Child) -> dict:
 
 def _parents_of_nursery(db: Session, nursery_id: int, parent_ids: list[int]) -> list[Parent]:
     wanted = sorted(set(parent_ids))
-    found = list(db.scalars(select(Parent).where(Parent.id.in_(wanted), Parent.nursery_id == nursery_id).order_by(Parent.id)))
+    found = list(
+        db.scalars(select(Parent).where(Parent.id.in_(wanted), Parent.nursery_id == nursery_id).order_by(Parent.id))
+    )
     if len(found) != len(wanted):
         missing = sorted(set(wanted) - {p.id for p in found})
-        raise NotFound(labels.PARENTS_OF_OTHER_NURSERY, code="parent_not_found", details={"field": "parentIds", "ids": missing})
+        raise NotFound(
+            labels.PARENTS_OF_OTHER_NURSERY, code="parent_not_found", details={"field": "parentIds", "ids": missing}
+        )
     return found
 
 
-def list_children(db: Session, *, nursery: Nursery, class_name: str | None, q: str | None, offset: int, limit: int) -> tuple[list[Child], int]:
+def list_children(
+    db: Session, *, nursery: Nursery, class_name: str | None, q: str | None, offset: int, limit: int
+) -> tuple[list[Child], int]:
     stmt: Select = select(Child).where(Child.nursery_id == nursery.id)
     if class_name:
         stmt = stmt.where(Child.class_name == class_name)
@@ -174,7 +232,9 @@ def list_children(db: Session, *, nursery: Nursery, class_name: str | None, q: s
 
 
 def class_names(db: Session, *, nursery: Nursery) -> list[str]:
-    return list(db.scalars(select(Child.class_name).where(Child.nursery_id == nursery.id).distinct().order_by(Child.class_name)))
+    return list(
+        db.scalars(select(Child.class_name).where(Child.nursery_id == nursery.id).distinct().order_by(Child.class_name))
+    )
 
 
 def create_child(db: Session, *, nursery: Nursery, data: ChildCreate, actor: Actor) -> Child:
@@ -182,7 +242,15 @@ def create_child(db: Session, *, nursery: Nursery, data: ChildCreate, actor: Act
     child.parents = _parents_of_nursery(db, nursery.id, data.parent_ids)
     db.add(child)
     db.flush()
-    _audit(db, actor=actor, action="create", target_type="child", target_id=child.id, before={}, after=_child_snapshot(child))
+    _audit(
+        db,
+        actor=actor,
+        action="create",
+        target_type="child",
+        target_id=child.id,
+        before={},
+        after=_child_snapshot(child),
+    )
     return child
 
 
@@ -195,7 +263,15 @@ def update_child(db: Session, *, child: Child, data: ChildUpdate, actor: Actor) 
     if data.parent_ids is not None:
         child.parents = _parents_of_nursery(db, child.nursery_id, data.parent_ids)
     db.flush()
-    _audit(db, actor=actor, action="update", target_type="child", target_id=child.id, before=before, after=_child_snapshot(child))
+    _audit(
+        db,
+        actor=actor,
+        action="update",
+        target_type="child",
+        target_id=child.id,
+        before=before,
+        after=_child_snapshot(child),
+    )
     return child
 
 
@@ -208,7 +284,12 @@ def delete_child(db: Session, *, child: Child, actor: Actor) -> None:
 
 # Roster CSV import -------------------------------------------------------------------------------
 
-ROW_TYPES = {"parent_name": TypeAdapter(Name), "phone": TypeAdapter(Phone), "child_name": TypeAdapter(Name), "class_name": TypeAdapter(ClassName)}
+ROW_TYPES = {
+    "parent_name": TypeAdapter(Name),
+    "phone": TypeAdapter(Phone),
+    "child_name": TypeAdapter(Name),
+    "class_name": TypeAdapter(ClassName),
+}
 
 
 @dataclass
@@ -226,7 +307,11 @@ def _column_map(header: list[str]) -> dict[str, int]:
     found = {key: positions.get(label, positions.get(key)) for key, label in labels.ROSTER_COLUMNS.items()}
     missing = [labels.ROSTER_COLUMNS[key] for key in ("parent_name", "child_name") if found[key] is None]
     if missing:
-        raise ValidationFailed(labels.CSV_MISSING_COLUMNS, code="csv_missing_columns", details={"missing": missing, "expected": list(labels.ROSTER_COLUMNS.values())})
+        raise ValidationFailed(
+            labels.CSV_MISSING_COLUMNS,
+            code="csv_missing_columns",
+            details={"missing": missing, "expected": list(labels.ROSTER_COLUMNS.values())},
+        )
     return {key: pos for key, pos in found.items() if pos is not None}
 
 
@@ -243,7 +328,7 @@ def _row_values(row: list[str], columns: dict[str, int]) -> dict[str, str]:
 
 
 def import_roster(db: Session, *, nursery: Nursery, text: str, actor: Actor) -> ImportOutcome:
-    """One row per parent-child pair; parents match on name + phone, children on name + class; rejected rows are reported."""
+    """One row per parent-child pair; parents match on name + phone, children on name + class; rejects reported."""
     reader = csv_rows(text)
     header = next(reader, [])
     columns = _column_map(header)
@@ -261,12 +346,22 @@ def import_roster(db: Session, *, nursery: Nursery, text: str, actor: Actor) -> 
             continue
         parent = parents.get((values["parent_name"], values["phone"]))
         if parent is None:
-            parent = create_parent(db, nursery=nursery, data=ParentCreate(nursery_id=nursery.id, name=values["parent_name"], phone=values["phone"]), actor=actor)
+            parent = create_parent(
+                db,
+                nursery=nursery,
+                data=ParentCreate(nursery_id=nursery.id, name=values["parent_name"], phone=values["phone"]),
+                actor=actor,
+            )
             parents[(parent.name, parent.phone)] = parent
             outcome.parents_created += 1
         child = children.get((values["child_name"], values["class_name"]))
         if child is None:
-            child = create_child(db, nursery=nursery, data=ChildCreate(nursery_id=nursery.id, name=values["child_name"], class_name=values["class_name"]), actor=actor)
+            child = create_child(
+                db,
+                nursery=nursery,
+                data=ChildCreate(nursery_id=nursery.id, name=values["child_name"], class_name=values["class_name"]),
+                actor=actor,
+            )
             children[(child.name, child.class_name)] = child
             outcome.children_created += 1
         if parent not in child.parents:
@@ -274,8 +369,18 @@ def import_roster(db: Session, *, nursery: Nursery, text: str, actor: Actor) -> 
             db.flush()
             outcome.links_created += 1
     audit.record(
-        db, actor=actor, action="import_roster", domain=DOMAIN, target_type="nursery", target_id=nursery.id,
-        changes={"rows": outcome.rows, "parents_created": outcome.parents_created, "children_created": outcome.children_created,
-                 "links_created": outcome.links_created, "rejected": len(outcome.rejected)},
+        db,
+        actor=actor,
+        action="import_roster",
+        domain=DOMAIN,
+        target_type="nursery",
+        target_id=nursery.id,
+        changes={
+            "rows": outcome.rows,
+            "parents_created": outcome.parents_created,
+            "children_created": outcome.children_created,
+            "links_created": outcome.links_created,
+            "rejected": len(outcome.rejected),
+        },
     )
     return outcome

@@ -90,10 +90,14 @@ class CsvStream(StreamingResponse):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.stream_response(send)
+
+
 admin_router = APIRouter(prefix="/entry-logs", tags=["entry_logs"])
 router = APIRouter()
 
-Reason = Annotated[str, Query(min_length=1, max_length=NOTE_MAX, pattern=r"^[^\x00-\x1f\x7f]+$", description="why the log is deleted")]
+Reason = Annotated[
+    str, Query(min_length=1, max_length=NOTE_MAX, pattern=r"^[^\x00-\x1f\x7f]+$", description="why the log is deleted")
+]
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
@@ -102,8 +106,15 @@ Paging = Annotated[PageParams, Depends(page_params)]
 
 @station_router.post("/auth/entry-exit-login", response_model=EntryExitLoginOut)
 def entry_exit_login(body: EntryExitLoginIn, db: DbSession, request: Request) -> EntryExitLoginOut:
-    result = station.login(db, nursery_code=body.nursery_code, password=body.password, actor=request_actor(request), now=utcnow())
-    return EntryExitLoginOut(token=result.token.token, nursery_id=result.nursery.id, nursery_name=result.nursery.name, expires_at=result.token.expires_at)
+    result = station.login(
+        db, nursery_code=body.nursery_code, password=body.password, actor=request_actor(request), now=utcnow()
+    )
+    return EntryExitLoginOut(
+        token=result.token.token,
+        nursery_id=result.nursery.id,
+        nursery_name=result.nursery.name,
+        expires_at=result.token.expires_at,
+    )
 
 
 station_lane = LaneDatabase("entry_logs")
@@ -123,8 +134,15 @@ async def record_scan(request: LaneRequest) -> tuple[int, bytes]:
     result = await station_lane.run(scans.record_scan, claims, body, utcnow())
     log, parent = result.log, result.parent
     answer = ScanOut(
-        id=log.id, parent_id=log.parent_id, parent_name=parent.name, nursery_id=log.nursery_id, entry_type=log.entry_type,
-        timestamp=log.occurred_at, child_names=parent.child_names, duplicate=result.duplicate, client_scan_id=log.client_scan_id,
+        id=log.id,
+        parent_id=log.parent_id,
+        parent_name=parent.name,
+        nursery_id=log.nursery_id,
+        entry_type=log.entry_type,
+        timestamp=log.occurred_at,
+        child_names=parent.child_names,
+        duplicate=result.duplicate,
+        client_scan_id=log.client_scan_id,
     )
     return (200 if result.duplicate else 201), answer.model_dump_json(by_alias=True).encode()
 
@@ -136,7 +154,11 @@ async def heartbeat(request: Request) -> Response:
 
 
 @station_router.post(
-    "/entry-exit-logs", response_model=ScanOut, status_code=201, openapi_extra=body_schema(ScanIn), dependencies=[Depends(bearer)]
+    "/entry-exit-logs",
+    response_model=ScanOut,
+    status_code=201,
+    openapi_extra=body_schema(ScanIn),
+    dependencies=[Depends(bearer)],
 )
 async def scan(request: Request) -> Response:
     """Record a scan: 201 when written, 200 with duplicate=true when it repeats an earlier one (nothing written)."""
@@ -155,7 +177,9 @@ def list_logs(query: Annotated[ListQuery, Depends(list_query)], scope: StaffScop
     rows, total = logs.list_logs(
         db, flt=query.flt, scope=scope, offset=offset, limit=query.page_size, oldest_first=query.oldest_first
     )
-    return LogPage(logs=[LogRead.model_validate(r) for r in rows], total_count=total, page=query.page, page_size=query.page_size)
+    return LogPage(
+        logs=[LogRead.model_validate(r) for r in rows], total_count=total, page=query.page, page_size=query.page_size
+    )
 
 
 @station_router.get("/entry-exit-logs/export", response_class=CsvStream)
@@ -163,14 +187,26 @@ def export_logs(flt: Filters, scope: StaffScope, order: OldestFirst) -> CsvStrea
     """The filtered logs as a UTF-8 CSV (with BOM for Excel), streamed in the list's order."""
     stream = logs.export_csv(flt=flt, scope=scope, batch=get_settings().entry_logs_export_batch, oldest_first=order)
     filename = f"entry_exit_logs_{local_today(utcnow()):%Y%m%d}.csv"
-    return CsvStream(stream, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return CsvStream(
+        stream,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @station_router.delete("/entry-exit-logs/{log_id}", status_code=204)
-def delete_log(log_id: int, reason: Reason, caller: StaffCaller, scope: StaffScope, db: DbSession, physical: bool = False) -> None:
+def delete_log(
+    log_id: int, reason: Reason, caller: StaffCaller, scope: StaffScope, db: DbSession, physical: bool = False
+) -> None:
     logs.delete_log(
-        db, log_id=log_id, scope=scope, reason=reason, physical=physical,
-        platform_admin=caller.is_platform_admin, actor=caller.actor, now=utcnow(),
+        db,
+        log_id=log_id,
+        scope=scope,
+        reason=reason,
+        physical=physical,
+        platform_admin=caller.is_platform_admin,
+        actor=caller.actor,
+        now=utcnow(),
     )
 
 
@@ -180,32 +216,53 @@ def _day_log(log: attendance.DayLog | None) -> DayLog | None:
 
 def _child_attendance(day: attendance.ChildDay) -> ChildAttendance:
     record = day.attendance
-    records = [] if record is None else [
-        AttendanceRecord(date=record.attendance_date, status=record.status, status_label=labels.ATTENDANCE_LABELS[record.status], note=record.note)
-    ]
+    records = (
+        []
+        if record is None
+        else [
+            AttendanceRecord(
+                date=record.attendance_date,
+                status=record.status,
+                status_label=labels.ATTENDANCE_LABELS[record.status],
+                note=record.note,
+            )
+        ]
+    )
     return ChildAttendance(
-        child_id=day.child.id, child_name=day.child.name, class_name=day.child.class_name, attendances=records,
-        entry_exit_logs=[DayLog.model_validate(log) for log in day.logs], entry_exit_log_count=day.log_count,
-        latest_entry=_day_log(day.latest_entry), latest_exit=_day_log(day.latest_exit),
+        child_id=day.child.id,
+        child_name=day.child.name,
+        class_name=day.child.class_name,
+        attendances=records,
+        entry_exit_logs=[DayLog.model_validate(log) for log in day.logs],
+        entry_exit_log_count=day.log_count,
+        latest_entry=_day_log(day.latest_entry),
+        latest_exit=_day_log(day.latest_exit),
     )
 
 
 @station_router.get("/attendance", response_model=AttendanceDay)
 def attendance_page(
-    nursery: QueryNursery, db: DbSession,
+    nursery: QueryNursery,
+    db: DbSession,
     day: Annotated[IsoDate | None, Query(alias="date")] = None,
     class_name: Annotated[str | None, Query(alias="className", max_length=50)] = None,
 ) -> AttendanceDay:
     """Children with their attendance and the day's entry/exit logs (spec §3.5.3)."""
     day = day or local_today(utcnow())
     rows = attendance.attendance_day(db, nursery=nursery, day=day, class_name=class_name)
-    return AttendanceDay(date=day, nursery_id=nursery.id, nursery_name=nursery.name, children=[_child_attendance(r) for r in rows])
+    return AttendanceDay(
+        date=day, nursery_id=nursery.id, nursery_name=nursery.name, children=[_child_attendance(r) for r in rows]
+    )
 
 
 @station_router.put("/attendance/{child_id}/{day}", response_model=AttendanceRecord)
-def set_attendance(child: PathChild, day: IsoDate, body: AttendanceUpdate, caller: StaffCaller, db: DbSession) -> AttendanceRecord:
+def set_attendance(
+    child: PathChild, day: IsoDate, body: AttendanceUpdate, caller: StaffCaller, db: DbSession
+) -> AttendanceRecord:
     record = attendance.set_attendance(db, child=child, day=day, status=body.status, note=body.note, actor=caller.actor)
-    return AttendanceRecord(date=day, status=record.status, status_label=labels.ATTENDANCE_LABELS[record.status], note=record.note)
+    return AttendanceRecord(
+        date=day, status=record.status, status_label=labels.ATTENDANCE_LABELS[record.status], note=record.note
+    )
 
 
 @station_router.delete("/attendance/{child_id}/{day}", status_code=204)
@@ -218,8 +275,11 @@ def clear_attendance(child: PathChild, day: IsoDate, caller: StaffCaller, db: Db
 
 def _nursery_read(nursery: Nursery) -> NurseryRead:
     return NurseryRead(
-        id=nursery.id, code=nursery.code, name=nursery.name,
-        entry_exit_enabled=bool(nursery.entry_exit_password_hash), created_at=nursery.created_at,
+        id=nursery.id,
+        code=nursery.code,
+        name=nursery.name,
+        entry_exit_enabled=bool(nursery.entry_exit_password_hash),
+        created_at=nursery.created_at,
     )
 
 
@@ -262,16 +322,24 @@ def clear_password(nursery: PathNursery, caller: StaffCaller, db: DbSession) -> 
 
 @admin_router.get("/nurseries/{nursery_id}/cards.pdf", response_class=Response)
 def barcode_cards(
-    nursery: PathNursery, db: DbSession, class_name: Annotated[str | None, Query(alias="className", max_length=50)] = None
+    nursery: PathNursery,
+    db: DbSession,
+    class_name: Annotated[str | None, Query(alias="className", max_length=50)] = None,
 ) -> Response:
     """Printable barcode cards for the parents of one class (or of the whole nursery)."""
     pdf = cards.cards_pdf(db, nursery=nursery, class_name=class_name)
-    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": 'attachment; filename="entry_exit_cards.pdf"'})
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="entry_exit_cards.pdf"'},
+    )
 
 
 @admin_router.post("/nurseries/{nursery_id}/roster-import", response_model=ImportReport)
-def import_roster(nursery: PathNursery, caller: StaffCaller, db: DbSession, file: Annotated[UploadFile, File()]) -> ImportReport:
-    """CSV rows 保護者名,電話番号,園児名,クラス; creates what is missing, links parent and child, reports rejected rows."""
+def import_roster(
+    nursery: PathNursery, caller: StaffCaller, db: DbSession, file: Annotated[UploadFile, File()]
+) -> ImportReport:
+    """CSV rows 保護者名,電話番号,園児名,クラス: creates what is missing, links parent and child, reports rejects."""
     outcome = roster.import_roster(db, nursery=nursery, text=decode_csv(file.file.read()), actor=caller.actor)
     return ImportReport.model_validate(outcome)
 
@@ -292,7 +360,9 @@ def heatmap(nursery: PathNursery, flt: Filters, scope: StaffScope, db: DbSession
     """Scans per weekday and hour (local time) within the filters."""
     cells = insights.heatmap(db, nursery=nursery, flt=flt, scope=scope, now=utcnow())
     return Heatmap(
-        nursery_id=nursery.id, timezone=local_zone().key, total=sum(c for _, _, c in cells),
+        nursery_id=nursery.id,
+        timezone=local_zone().key,
+        total=sum(c for _, _, c in cells),
         cells=[HeatmapCell(weekday=w, hour=h, count=c) for w, h, c in cells],
     )
 
@@ -301,9 +371,13 @@ def heatmap(nursery: PathNursery, flt: Filters, scope: StaffScope, db: DbSession
 
 
 @admin_router.get("/parents", response_model=Page[ParentRead])
-def list_parents(nursery: QueryNursery, db: DbSession, paging: Paging, q: Annotated[str | None, Query(max_length=100)] = None) -> Page[ParentRead]:
+def list_parents(
+    nursery: QueryNursery, db: DbSession, paging: Paging, q: Annotated[str | None, Query(max_length=100)] = None
+) -> Page[ParentRead]:
     rows, total = roster.list_parents(db, nursery=nursery, q=q, offset=paging.offset, limit=paging.page_size)
-    return Page(items=[ParentRead.model_validate(p) for p in rows], total=total, page=paging.page, page_size=paging.page_size)
+    return Page(
+        items=[ParentRead.model_validate(p) for p in rows], total=total, page=paging.page, page_size=paging.page_size
+    )
 
 
 @admin_router.post("/parents", response_model=ParentRead, status_code=201)
@@ -329,12 +403,18 @@ def delete_parent(parent: PathParent, caller: StaffCaller, db: DbSession) -> Non
 
 @admin_router.get("/children", response_model=Page[ChildRead])
 def list_children(
-    nursery: QueryNursery, db: DbSession, paging: Paging,
+    nursery: QueryNursery,
+    db: DbSession,
+    paging: Paging,
     class_name: Annotated[str | None, Query(alias="className", max_length=50)] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Page[ChildRead]:
-    rows, total = roster.list_children(db, nursery=nursery, class_name=class_name, q=q, offset=paging.offset, limit=paging.page_size)
-    return Page(items=[ChildRead.model_validate(c) for c in rows], total=total, page=paging.page, page_size=paging.page_size)
+    rows, total = roster.list_children(
+        db, nursery=nursery, class_name=class_name, q=q, offset=paging.offset, limit=paging.page_size
+    )
+    return Page(
+        items=[ChildRead.model_validate(c) for c in rows], total=total, page=paging.page, page_size=paging.page_size
+    )
 
 
 @admin_router.post("/children", response_model=ChildRead, status_code=201)

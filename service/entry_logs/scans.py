@@ -58,10 +58,14 @@ def scan_time(scanned_at: datetime | None, now: datetime) -> datetime:
     if scanned_at is None:
         return now
     if scanned_at.tzinfo is None:
-        raise ValidationFailed(labels.SCANNED_AT_NEEDS_ZONE, details={"field": "scannedAt", "rule": "timezone_required"})
+        raise ValidationFailed(
+            labels.SCANNED_AT_NEEDS_ZONE, details={"field": "scannedAt", "rule": "timezone_required"}
+        )
     oldest = now - timedelta(hours=get_settings().entry_logs_scan_max_age_hours)
     if not oldest <= scanned_at <= now + timedelta(minutes=1):
-        raise ValidationFailed(labels.SCANNED_AT_OUT_OF_RANGE, details={"field": "scannedAt", "rule": "within_last_day"})
+        raise ValidationFailed(
+            labels.SCANNED_AT_OUT_OF_RANGE, details={"field": "scannedAt", "rule": "within_last_day"}
+        )
     return min(scanned_at, now)
 
 
@@ -91,7 +95,12 @@ def _admitted_parent(claims: StationClaims, parent_id: int) -> Work[ScannedParen
 
 
 _LOG_COLUMNS = (
-    EntryLog.id, EntryLog.parent_id, EntryLog.nursery_id, EntryLog.entry_type, EntryLog.occurred_at, EntryLog.client_scan_id,
+    EntryLog.id,
+    EntryLog.parent_id,
+    EntryLog.nursery_id,
+    EntryLog.entry_type,
+    EntryLog.occurred_at,
+    EntryLog.client_scan_id,
 )
 _EARLIER_SCANS = (
     select(*_LOG_COLUMNS)
@@ -113,18 +122,28 @@ _EARLIER_SCANS = (
     .order_by(EntryLog.occurred_at.desc())
 )
 _NEW_LOG = ("parent_id", "nursery_id", "entry_type", "occurred_at", "created_at", "station_id", "client_scan_id")
-_INSERT_LOG = insert(EntryLog).values({name: bindparam(name, type_=EntryLog.__table__.c[name].type) for name in _NEW_LOG})
+_INSERT_LOG = insert(EntryLog).values(
+    {name: bindparam(name, type_=EntryLog.__table__.c[name].type) for name in _NEW_LOG}
+)
 _INSERT_LOG = _INSERT_LOG.returning(EntryLog.id)
 
 
-def _earlier_scan(parent: ScannedParent, entry_type: str, client_scan_id: str | None, at: datetime) -> Work[ScannedLog | None]:
-    """The log this scan repeats: the same client scan id, or the same parent and type within the double-scan window (one query)."""
+def _earlier_scan(
+    parent: ScannedParent, entry_type: str, client_scan_id: str | None, at: datetime
+) -> Work[ScannedLog | None]:
+    """The log this scan repeats: the same client scan id, or the same parent and type within the double-scan window."""
     window = timedelta(seconds=get_settings().entry_logs_double_scan_seconds)
     parameters = {
-        "nursery_id": parent.nursery_id, "client_scan_id": client_scan_id, "parent_id": parent.id,
-        "entry_type": entry_type, "window_start": at - window, "window_end": at + window,
+        "nursery_id": parent.nursery_id,
+        "client_scan_id": client_scan_id,
+        "parent_id": parent.id,
+        "entry_type": entry_type,
+        "window_start": at - window,
+        "window_end": at + window,
     }
-    candidates = [ScannedLog(*row[:4], row[4].astimezone(UTC), row[5]) for row in (yield Query(_EARLIER_SCANS, parameters))]
+    candidates = [
+        ScannedLog(*row[:4], row[4].astimezone(UTC), row[5]) for row in (yield Query(_EARLIER_SCANS, parameters))
+    ]
     resent = next((log for log in candidates if client_scan_id and log.client_scan_id == client_scan_id), None)
     if resent is not None and (resent.parent_id, resent.entry_type) != (parent.id, entry_type):
         raise Conflict(labels.SCAN_ID_REUSED, code="client_scan_id_reused", details={"clientScanId": client_scan_id})
@@ -142,7 +161,13 @@ def record_scan(claims: StationClaims, scan: ScanIn, now: datetime) -> Work[Scan
     if earlier is not None:
         return ScanResult(log=earlier, parent=parent, duplicate=True)
     yield counts.counted(parent.nursery_id, at, scan.entry_type, by=1)
-    values = dict(zip(_NEW_LOG, (parent.id, parent.nursery_id, scan.entry_type, at, now, scan.station_id, scan.client_scan_id), strict=True))
+    values = dict(
+        zip(
+            _NEW_LOG,
+            (parent.id, parent.nursery_id, scan.entry_type, at, now, scan.station_id, scan.client_scan_id),
+            strict=True,
+        )
+    )
     log_id = yield Query(_INSERT_LOG, values, fetch="scalar")
     log = ScannedLog(log_id, parent.id, parent.nursery_id, scan.entry_type, at, scan.client_scan_id)
     return ScanResult(log=log, parent=parent, duplicate=False)

@@ -11,7 +11,9 @@ from service.schemas import optional_fields
 
 EntryType = Literal["Entry", "Exit"]
 AttendanceStatus = Literal["present", "absent"]
-UtcSeconds = Annotated[datetime, PlainSerializer(lambda v: v.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), return_type=str)]
+UtcSeconds = Annotated[
+    datetime, PlainSerializer(lambda v: v.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), return_type=str)
+]
 
 # The form rules, also served to the dashboards by GET /entry-logs/vocabulary (Vocabulary.rules).
 NAME_MAX = 100
@@ -24,11 +26,16 @@ NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
 PHONE_PATTERN = r"^[0-9+\-() ]*$"
 NURSERY_CODE_PATTERN = r"^[A-Za-z0-9_-]+$"
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX, pattern=NO_CONTROL_CHARACTERS)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX, pattern=NO_CONTROL_CHARACTERS)
+]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=PHONE_MAX, pattern=PHONE_PATTERN)]
-ClassName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=CLASS_NAME_MAX, pattern=NO_CONTROL_CHARACTERS)]
+ClassName = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=CLASS_NAME_MAX, pattern=NO_CONTROL_CHARACTERS)
+]
 NurseryCode = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NURSERY_CODE_MAX, pattern=NURSERY_CODE_PATTERN)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=NURSERY_CODE_MAX, pattern=NURSERY_CODE_PATTERN),
 ]
 EntryExitPassword = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")]
@@ -66,7 +73,9 @@ class ScanIn(CamelModel):
     nursery_id: StrictInt | None = None
     client_scan_id: Token | None = None
     station_id: Token | None = None
-    scanned_at: datetime | None = Field(default=None, description="when the scan happened (queued offline scans); default now")
+    scanned_at: datetime | None = Field(
+        default=None, description="when the scan happened (queued offline scans); default now"
+    )
 
 
 class ScanOut(CamelModel):

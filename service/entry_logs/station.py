@@ -62,11 +62,19 @@ def issue_station_token(nursery: Nursery, *, now: datetime) -> IssuedToken:
     return _token(nursery.id, nursery.entry_exit_password_hash, now)
 
 
-def _audit_login(db: Session, *, actor: Actor, action: str, code: str, nursery: Nursery | None, reason: str, now: datetime) -> None:
+def _audit_login(
+    db: Session, *, actor: Actor, action: str, code: str, nursery: Nursery | None, reason: str, now: datetime
+) -> None:
     changes = {"nursery_code": code} | ({"reason": reason} if reason else {})
     audit.record(
-        db, actor=actor, action=action, domain=DOMAIN, target_type="nursery",
-        target_id=nursery.id if nursery else None, changes=changes, at=now,
+        db,
+        actor=actor,
+        action=action,
+        domain=DOMAIN,
+        target_type="nursery",
+        target_id=nursery.id if nursery else None,
+        changes=changes,
+        at=now,
     )
 
 
@@ -85,13 +93,25 @@ def login(db: Session, *, nursery_code: str, password: str, actor: Actor, now: d
     failed = Actor(type="anonymous", label=code[:100], client_address=actor.client_address, request_id=actor.request_id)
 
     def refuse(reason: str) -> None:
-        _audit_login(db, actor=failed, action="station_login_failed", code=code, nursery=nursery, reason=reason, now=now)
+        _audit_login(
+            db, actor=failed, action="station_login_failed", code=code, nursery=nursery, reason=reason, now=now
+        )
 
     lockout.attempt(
-        db, keys=keys, now=now, verify=lambda: None if _password_ok(nursery, password) else "bad_credentials",
-        refuse=refuse, bad_credentials=labels.BAD_CREDENTIALS,
+        db,
+        keys=keys,
+        now=now,
+        verify=lambda: None if _password_ok(nursery, password) else "bad_credentials",
+        refuse=refuse,
+        bad_credentials=labels.BAD_CREDENTIALS,
     )
-    station_actor = Actor(type="station", id=str(nursery.id), label=nursery.code, client_address=actor.client_address, request_id=actor.request_id)
+    station_actor = Actor(
+        type="station",
+        id=str(nursery.id),
+        label=nursery.code,
+        client_address=actor.client_address,
+        request_id=actor.request_id,
+    )
     _audit_login(db, actor=station_actor, action="station_login", code=code, nursery=nursery, reason="", now=now)
     return StationLogin(nursery=nursery, token=issue_station_token(nursery, now=now))
 

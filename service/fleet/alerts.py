@@ -242,7 +242,9 @@ def assignees(db: Session, *, alert: Alert) -> list[tuple[int, str]]:
         select(User.id, User.name)
         .join(Grant, Grant.user_id == User.id)
         .where(
-            User.is_active, Grant.domain == "fleet", Grant.role.in_(WORKER_ROLES),
+            User.is_active,
+            Grant.domain == "fleet",
+            Grant.role.in_(WORKER_ROLES),
             or_(Grant.scope.is_(None), Grant.scope == str(alert.customer_id)),
         )
     )

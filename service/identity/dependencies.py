@@ -68,8 +68,11 @@ def _caller_from_user(user: User, claims: dict, request: Request) -> Caller:
         name=user.name,
         grants={g.domain: GrantInfo(g.role, g.scope) for g in user.grants},
         actor=Actor(
-            type="user", id=str(user.id), label=user.login_id,
-            client_address=client_address(request), request_id=current_request_id(),
+            type="user",
+            id=str(user.id),
+            label=user.login_id,
+            client_address=client_address(request),
+            request_id=current_request_id(),
         ),
         token_jti=claims["jti"],
         token_expires_at=datetime.fromtimestamp(claims["exp"], UTC),

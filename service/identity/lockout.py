@@ -36,7 +36,8 @@ def minutes_left(locked_until: datetime, now: datetime) -> int:
 
 
 def locked_message(locked_until: datetime, now: datetime) -> str:
-    return f"ログイン試行回数の上限に達したため、ロックされています。あと{minutes_left(locked_until, now)}分後に再度お試しください"
+    minutes = minutes_left(locked_until, now)
+    return f"ログイン試行回数の上限に達したため、ロックされています。あと{minutes}分後に再度お試しください"
 
 
 def locked_error(locked_until: datetime, now: datetime) -> Locked:
@@ -49,7 +50,9 @@ def locked_error(locked_until: datetime, now: datetime) -> Locked:
 
 def ensure_not_locked(db: Session, *, kind: str, key: str, now: datetime) -> None:
     """Raise Locked with the time left when the key is locked now."""
-    locked_until = db.scalar(select(LoginThrottle.locked_until).where(LoginThrottle.kind == kind, LoginThrottle.key == key))
+    locked_until = db.scalar(
+        select(LoginThrottle.locked_until).where(LoginThrottle.kind == kind, LoginThrottle.key == key)
+    )
     if locked_until is not None and locked_until > now:
         raise locked_error(locked_until, now)
 

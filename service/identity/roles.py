@@ -21,7 +21,12 @@ DOMAINS: dict[str, DomainRoles] = {
         DomainRoles(
             "fleet",
             "端末管理",
-            {"admin": "システム管理者", "operator": "運用オペレーター", "support": "サポート担当", "viewer": "閲覧のみ"},
+            {
+                "admin": "システム管理者",
+                "operator": "運用オペレーター",
+                "support": "サポート担当",
+                "viewer": "閲覧のみ",
+            },
             scope_kind="customer",
             scoped_roles=frozenset({"admin", "operator", "support", "viewer"}),
         ),

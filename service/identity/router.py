@@ -32,7 +32,9 @@ def request_actor(request: Request) -> Actor:
 @auth_router.post("/login", response_model=TokenOut)
 def login(body: LoginIn, db: DbSession, actor: Annotated[Actor, Depends(request_actor)]) -> TokenOut:
     result = identity.authenticate(db, login_id=body.login_id, password=body.password, actor=actor, now=utcnow())
-    return TokenOut(access_token=result.token.token, expires_at=result.token.expires_at, user=UserRead.model_validate(result.user))
+    return TokenOut(
+        access_token=result.token.token, expires_at=result.token.expires_at, user=UserRead.model_validate(result.user)
+    )
 
 
 @auth_router.post("/logout", status_code=204)
@@ -52,8 +54,12 @@ def me(caller: CurrentCaller, db: DbSession) -> UserRead:
 def roles(_: PlatformAdmin) -> list[RoleCatalogueEntry]:
     return [
         RoleCatalogueEntry(
-            domain=d.domain, label=d.label, roles=d.roles, scope_kind=d.scope_kind,
-            scoped_roles=sorted(d.scoped_roles), scope_required_roles=sorted(d.scope_required_roles),
+            domain=d.domain,
+            label=d.label,
+            roles=d.roles,
+            scope_kind=d.scope_kind,
+            scoped_roles=sorted(d.scoped_roles),
+            scope_required_roles=sorted(d.scope_required_roles),
         )
         for d in DOMAINS.values()
     ]
@@ -61,11 +67,15 @@ def roles(_: PlatformAdmin) -> list[RoleCatalogueEntry]:
 
 @admin_router.get("/users", response_model=Page[UserRead])
 def list_users(
-    _: PlatformAdmin, db: DbSession, paging: Annotated[PageParams, Depends(page_params)],
+    _: PlatformAdmin,
+    db: DbSession,
+    paging: Annotated[PageParams, Depends(page_params)],
     q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Page[UserRead]:
     rows, total = identity.list_users(db, q=q, offset=paging.offset, limit=paging.page_size)
-    return Page(items=[UserRead.model_validate(u) for u in rows], total=total, page=paging.page, page_size=paging.page_size)
+    return Page(
+        items=[UserRead.model_validate(u) for u in rows], total=total, page=paging.page, page_size=paging.page_size
+    )
 
 
 @admin_router.post("/users", response_model=UserRead, status_code=201)

@@ -93,8 +93,9 @@ def _month_rows(db: Session, month: date, now: datetime) -> list[MonthlyStat]:
                     computed_at=now,
                 )
             )
-    rows.append(MonthlyStat(month=month, dimension="total", key_id=0, label="", computed_at=now,
-                            **_totals(db, start, end)))
+    rows.append(
+        MonthlyStat(month=month, dimension="total", key_id=0, label="", computed_at=now, **_totals(db, start, end))
+    )
     return rows
 
 

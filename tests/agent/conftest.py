@@ -34,8 +34,9 @@ class LiveService:
         return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
-        config = uvicorn.Config("service.main:create_app", factory=True, host="127.0.0.1", port=self.port,
-                                log_level="warning")
+        config = uvicorn.Config(
+            "service.main:create_app", factory=True, host="127.0.0.1", port=self.port, log_level="warning"
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="agent-test-api", daemon=True)
         self._thread.start()
@@ -129,9 +130,16 @@ def make_agent(service: LiveService, tmp_path: Path) -> Iterator[AgentFactory]:
     made: list[Agent] = []
 
     def make(serial: str, device: SimulatedTC200 | None = None, **overrides: Any) -> Agent:
-        settings = {"server_url": service.url, "state_dir": tmp_path / serial, "device": "simulated",
-                    "splay_seconds": 0, "backoff_initial_seconds": 0.01, "backoff_max_seconds": 0.05,
-                    "token_rotate_days": 0, **overrides}
+        settings = {
+            "server_url": service.url,
+            "state_dir": tmp_path / serial,
+            "device": "simulated",
+            "splay_seconds": 0,
+            "backoff_initial_seconds": 0.01,
+            "backoff_max_seconds": 0.05,
+            "token_rotate_days": 0,
+            **overrides,
+        }
         agent = Agent(AgentConfig(**settings), device=device or SimulatedTC200(serial), rng=random.Random(3))
         made.append(agent)
         return agent

@@ -53,8 +53,9 @@ def test_enrolment_codes_are_one_time(fleet: Fleet, make_agent: AgentFactory, tm
     assert wrong.value.status == 401
 
 
-def test_events_survive_an_outage_and_a_restart_and_arrive_once(fleet: Fleet, service: LiveService,
-                                                                 make_agent: AgentFactory, enrolled) -> None:
+def test_events_survive_an_outage_and_a_restart_and_arrive_once(
+    fleet: Fleet, service: LiveService, make_agent: AgentFactory, enrolled
+) -> None:
     agent, terminal_id = enrolled
     agent.run_once()
     service.stop()
@@ -162,16 +163,22 @@ def test_diagnostics_upload_recent_agent_and_terminal_logs(fleet: Fleet, enrolle
 
     [diagnostic] = fleet.call("GET", f"/terminals/{terminal_id}/diagnostics")
     lines = diagnostic["lines"]
-    assert lines[:5] == ["agent | old line 27", "agent | old line 28", "agent | old line 29",
-                         "agent | new line 1", "agent | new line 2"]
+    assert lines[:5] == [
+        "agent | old line 27",
+        "agent | old line 28",
+        "agent | old line 29",
+        "agent | new line 1",
+        "agent | new line 2",
+    ]
     assert lines[5].startswith("device | ") and "boot firmware=1.0.0" in lines[5]
     command = next(iter(fleet.commands(terminal_id).values()))
     assert (command["status"], command["state"]) == ("done", "succeeded")
     assert agent.store.state.commands[str(command["id"])]["reported"]
 
 
-def test_revoked_token_stops_heartbeats_until_enrolled_again(fleet: Fleet, enrolled, make_agent: AgentFactory,
-                                                            caplog) -> None:
+def test_revoked_token_stops_heartbeats_until_enrolled_again(
+    fleet: Fleet, enrolled, make_agent: AgentFactory, caplog
+) -> None:
     agent, terminal_id = enrolled
     agent.run_once()
     fleet.call("POST", f"/terminals/{terminal_id}/revoke-token", 204)

@@ -10,8 +10,11 @@ from agent.config import AgentConfig, ConfigError, load_config
 def test_toml_file_then_environment_overrides(tmp_path: Path) -> None:
     path = tmp_path / "agent.toml"
     path.write_text('server_url = "https://tms.example.jp"\ninterval_seconds = 120\ndevice = "simulated"\n')
-    env = {"DAICHO_AGENT_INTERVAL_SECONDS": "60", "DAICHO_AGENT_STATE_DIR": str(tmp_path / "state"),
-           "DAICHO_AGENT_ALLOW_INSECURE_HTTP": "false"}
+    env = {
+        "DAICHO_AGENT_INTERVAL_SECONDS": "60",
+        "DAICHO_AGENT_STATE_DIR": str(tmp_path / "state"),
+        "DAICHO_AGENT_ALLOW_INSECURE_HTTP": "false",
+    }
 
     config = load_config(path, env)
 

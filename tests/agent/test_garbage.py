@@ -77,8 +77,15 @@ def broken() -> Iterator[BrokenServer]:
 
 @pytest.fixture
 def agent(broken: BrokenServer, tmp_path: Path) -> Iterator[Agent]:
-    config = AgentConfig(server_url=broken.url, state_dir=tmp_path / "state", device="simulated", splay_seconds=0,
-                         backoff_initial_seconds=0.01, backoff_max_seconds=0.05, token_rotate_days=0)
+    config = AgentConfig(
+        server_url=broken.url,
+        state_dir=tmp_path / "state",
+        device="simulated",
+        splay_seconds=0,
+        backoff_initial_seconds=0.01,
+        backoff_max_seconds=0.05,
+        token_rotate_days=0,
+    )
     agent = Agent(config, device=SimulatedTC200("TC200-0001"), rng=random.Random(7))
     agent.store.store_token("tct_garbage-test")
     yield agent
@@ -98,8 +105,9 @@ def agent(broken: BrokenServer, tmp_path: Path) -> Iterator[Agent]:
         (404, b"not found"),
     ],
 )
-def test_garbage_heartbeat_reply_keeps_events_and_the_loop_going(agent: Agent, broken: BrokenServer, status: int,
-                                                                  body: bytes, caplog) -> None:
+def test_garbage_heartbeat_reply_keeps_events_and_the_loop_going(
+    agent: Agent, broken: BrokenServer, status: int, body: bytes, caplog
+) -> None:
     agent.buffer.append(new_event("info", "probe", "kept until acknowledged"))
     broken.script.append((status, body))
     caplog.set_level(logging.WARNING)
@@ -120,9 +128,17 @@ def test_malformed_commands_are_refused_one_by_one(agent: Agent, broken: BrokenS
         {"type": "set_interval"},
         {"id": 5, "type": "reboot", "params": {}},
         {"id": 6, "type": "firmware_update", "params": {"sha256": "zz", "size": -1}},
-        {"id": 7, "type": "firmware_update", "params": {
-            "release_id": 1, "version": "2.0.0", "sha256": "a" * 64, "size": 10,
-            "download_url": "https://elsewhere.example/fw.bin"}},
+        {
+            "id": 7,
+            "type": "firmware_update",
+            "params": {
+                "release_id": 1,
+                "version": "2.0.0",
+                "sha256": "a" * 64,
+                "size": 10,
+                "download_url": "https://elsewhere.example/fw.bin",
+            },
+        },
         {"id": 8, "type": "set_interval", "params": {"interval_seconds": "fast"}},
         {"id": 9, "type": "collect_diagnostics", "params": {"max_lines": True}},
         {"id": 10, "type": "set_interval", "params": {"interval_seconds": 120}},
@@ -146,8 +162,11 @@ def test_running_loop_survives_a_stream_of_garbage(agent: Agent, broken: BrokenS
     thread = threading.Thread(target=agent.run, args=(stop,), daemon=True)
     thread.start()
 
-    wait_until(lambda: broken.paths().count("/api/fleet/agent/heartbeat") >= 5, timeout=10,
-               message="five heartbeats answered with garbage")
+    wait_until(
+        lambda: broken.paths().count("/api/fleet/agent/heartbeat") >= 5,
+        timeout=10,
+        message="five heartbeats answered with garbage",
+    )
     assert thread.is_alive()
     stop.set()
     thread.join(timeout=5)

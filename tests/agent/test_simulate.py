@@ -26,8 +26,16 @@ def test_codes_from_csv_then_saved_tokens_and_a_command(fleet: Fleet, service: L
     serials = [f"TC200-S{n:04d}" for n in range(3)]
     rows = ["serial,code"] + [f"{s},{fleet.enrollment_code(fleet.new_terminal(s))}" for s in serials]
     (tmp_path / "codes.csv").write_text("\n".join(rows) + "\n")
-    options = SimOptions(server=service.url, terminals=3, interval=0.2, duration=1.5, seed=1,
-                         enroll_from=tmp_path / "codes.csv", state_file=tmp_path / "sim.json", work_dir=tmp_path / "w")
+    options = SimOptions(
+        server=service.url,
+        terminals=3,
+        interval=0.2,
+        duration=1.5,
+        seed=1,
+        enroll_from=tmp_path / "codes.csv",
+        state_file=tmp_path / "sim.json",
+        work_dir=tmp_path / "w",
+    )
 
     first = asyncio.run(simulate(options))
 
@@ -39,8 +47,19 @@ def test_codes_from_csv_then_saved_tokens_and_a_command(fleet: Fleet, service: L
 
     target = terminals[serials[0]]["id"]
     fleet.call("POST", f"/terminals/{target}/diagnostics", 201, json={"max_lines": 5})
-    second = asyncio.run(simulate(SimOptions(server=service.url, terminals=3, interval=0.2, duration=1.5, seed=2,
-                                             state_file=tmp_path / "sim.json", work_dir=tmp_path / "w")))
+    second = asyncio.run(
+        simulate(
+            SimOptions(
+                server=service.url,
+                terminals=3,
+                interval=0.2,
+                duration=1.5,
+                seed=2,
+                state_file=tmp_path / "sim.json",
+                work_dir=tmp_path / "w",
+            )
+        )
+    )
 
     assert (second["reused_tokens"], second["enrolled"], second["heartbeats_failed"]) == (3, 0, 0)
     assert second["commands"] == {"collect_diagnostics": 1}
@@ -52,9 +71,18 @@ def test_admin_login_creates_terminals_and_codes(fleet: Fleet, service: LiveServ
     with session_scope() as db:
         make_user(db, "sim-admin", grants={"fleet": "admin"})
     customer_id = fleet.call("POST", "/customers", 201, json={"company_name": "シミュレーション商事"})["id"]
-    options = SimOptions(server=service.url, terminals=2, interval=0.2, duration=1.0, seed=3, error_rate=1.0,
-                         admin_login="sim-admin", admin_password=DEFAULT_PASSWORD, customer_id=customer_id,
-                         work_dir=tmp_path / "w")
+    options = SimOptions(
+        server=service.url,
+        terminals=2,
+        interval=0.2,
+        duration=1.0,
+        seed=3,
+        error_rate=1.0,
+        admin_login="sim-admin",
+        admin_password=DEFAULT_PASSWORD,
+        customer_id=customer_id,
+        work_dir=tmp_path / "w",
+    )
 
     summary = asyncio.run(simulate(options))
 
@@ -71,9 +99,26 @@ def test_runs_until_sigterm_then_prints_its_summary(fleet: Fleet, service: LiveS
     terminal_id = fleet.new_terminal("TC200-S0100")
     (tmp_path / "codes.csv").write_text(f"TC200-S0100,{fleet.enrollment_code(terminal_id)}\n")
     process = subprocess.Popen(
-        [sys.executable, "-m", "agent.simulate", "--server", service.url, "--terminals", "1", "--interval", "0.2",
-         "--duration", "0", "--enroll-from", str(tmp_path / "codes.csv")],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "agent.simulate",
+            "--server",
+            service.url,
+            "--terminals",
+            "1",
+            "--interval",
+            "0.2",
+            "--duration",
+            "0",
+            "--enroll-from",
+            str(tmp_path / "codes.csv"),
+        ],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         wait_until(lambda: fleet.heartbeats(terminal_id) >= 2, timeout=30, message="heartbeats from the simulator")
         process.send_signal(signal.SIGTERM)
@@ -87,12 +132,20 @@ def test_runs_until_sigterm_then_prints_its_summary(fleet: Fleet, service: LiveS
     assert summary["terminals"] == 1 and summary["heartbeats_ok"] >= 2
 
 
-def test_enrolment_is_asked_again_while_the_server_is_away(fleet: Fleet, service: LiveService, tmp_path: Path,
-                                                            caplog: pytest.LogCaptureFixture) -> None:
+def test_enrolment_is_asked_again_while_the_server_is_away(
+    fleet: Fleet, service: LiveService, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     serial = "TC200-R0001"
     (tmp_path / "codes.csv").write_text(f"serial,code\n{serial},{fleet.enrollment_code(fleet.new_terminal(serial))}\n")
-    options = SimOptions(server=service.url, terminals=1, interval=0.2, duration=0.5, seed=4,
-                         enroll_from=tmp_path / "codes.csv", work_dir=tmp_path / "w")
+    options = SimOptions(
+        server=service.url,
+        terminals=1,
+        interval=0.2,
+        duration=0.5,
+        seed=4,
+        enroll_from=tmp_path / "codes.csv",
+        work_dir=tmp_path / "w",
+    )
     service.stop()
     with ThreadPoolExecutor(max_workers=1) as pool:
         running = pool.submit(asyncio.run, simulate(options))

@@ -21,8 +21,14 @@ from tests.support.waiting import wait_until
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 START_TIMEOUT_SECONDS = 60.0
 TIMEOUT_MS = 30_000
@@ -37,8 +43,17 @@ def dashboards_url(live_api: str, tmp_path: Path) -> Iterator[str]:
     port = free_port()
     streamlit = Path(sys.executable).parent / "streamlit"
     command = [
-        str(streamlit), "run", "dashboards/streamlit_app.py", "--server.headless", "true", "--server.port", str(port),
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        str(streamlit),
+        "run",
+        "dashboards/streamlit_app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
     ]
     log_path = tmp_path / "streamlit.log"
     with log_path.open("w") as log:

@@ -22,8 +22,11 @@ from tests.service.entry_logs.world import World, add_log
 pytestmark = pytest.mark.slow
 TOKYO = ZoneInfo("Asia/Tokyo")
 FAMILIES = (
-    ("山田花子", "山田太郎", "きりん組"), ("佐藤次郎", "佐藤さくら", "きりん組"), ("鈴木一郎", "鈴木花子", "ぱんだ組"),
-    ("高橋美咲", "高橋陽向", "ぱんだ組"), ("田中健", "田中葵", "きりん組"),
+    ("山田花子", "山田太郎", "きりん組"),
+    ("佐藤次郎", "佐藤さくら", "きりん組"),
+    ("鈴木一郎", "鈴木花子", "ぱんだ組"),
+    ("高橋美咲", "高橋陽向", "ぱんだ組"),
+    ("田中健", "田中葵", "きりん組"),
 )
 
 
@@ -109,8 +112,11 @@ def test_attendance_shows_the_days_history_on_hover(nursery, dashboards_url, new
     expect(page.get_by_test_id("stPlotlyChart")).to_have_count(2)
     screenshot(page, tmp_path / "entry_logs_heatmap.png")
 
-    for title, last_part in (("保護者・園児管理", "保護者を追加"), ("バーコードカード", "カードのPDFを作成"),
-                             ("園情報編集", "パスワードを解除")):
+    for title, last_part in (
+        ("保護者・園児管理", "保護者を追加"),
+        ("バーコードカード", "カードのPDFを作成"),
+        ("園情報編集", "パスワードを解除"),
+    ):
         open_from_sidebar(page, title)
         expect(page.get_by_text(last_part).first).to_be_visible()
         screenshot(page, tmp_path / f"entry_logs_{title}.png")

@@ -29,19 +29,40 @@ def fleet(db):
         customer = make_customer(db, name, contact_phone="03-1234-567" + str(c))
         for s, store in enumerate(STORES):
             terminal, _ = make_terminal(
-                db, customer, f"TC200-{c}{s:03d}", store_name=store, status=statuses[s],
-                cpu_usage=20.0 + 10 * s, memory_usage=40.0 + 5 * s, disk_usage=55.0, last_heartbeat_at=ago(minutes=s),
+                db,
+                customer,
+                f"TC200-{c}{s:03d}",
+                store_name=store,
+                status=statuses[s],
+                cpu_usage=20.0 + 10 * s,
+                memory_usage=40.0 + 5 * s,
+                disk_usage=55.0,
+                last_heartbeat_at=ago(minutes=s),
                 created_at=ago(days=60),
             )
             first = first or terminal
             if statuses[s] != "online":
-                db.add(Alert(terminal_id=terminal.id, customer_id=customer.id, alert_type=statuses[s],
-                             message="端末からの通信が途絶えました", created_at=ago(minutes=3 + 7 * s + c)))
-    db.add_all([
-        MetricSample(terminal_id=first.id, recorded_at=ago(minutes=5 * n), cpu=25 + (n * 7) % 40,
-                     memory=45 + (n * 3) % 20, disk=55 + n / 100)
-        for n in range(288)
-    ])
+                db.add(
+                    Alert(
+                        terminal_id=terminal.id,
+                        customer_id=customer.id,
+                        alert_type=statuses[s],
+                        message="端末からの通信が途絶えました",
+                        created_at=ago(minutes=3 + 7 * s + c),
+                    )
+                )
+    db.add_all(
+        [
+            MetricSample(
+                terminal_id=first.id,
+                recorded_at=ago(minutes=5 * n),
+                cpu=25 + (n * 7) % 40,
+                memory=45 + (n * 3) % 20,
+                disk=55 + n / 100,
+            )
+            for n in range(288)
+        ]
+    )
     make_user(db, "root", name="運用 太郎", grants={"fleet": "admin"})
     db.commit()
     return first

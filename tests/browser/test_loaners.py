@@ -35,8 +35,13 @@ def test_normal_view_and_the_status_form_on_a_phone(dashboards_url, browser, new
     screenshot(page, tmp_path / "loaners_normal.png")
 
     phone = browser.new_page(viewport=PHONE, locale="ja-JP", is_mobile=True, has_touch=True)
-    sign_in(phone, f"{dashboards_url}/loaners_status_form?device={lent_device}", "loanstaff", DEFAULT_PASSWORD,
-            "ステータス送信")
+    sign_in(
+        phone,
+        f"{dashboards_url}/loaners_status_form?device={lent_device}",
+        "loanstaff",
+        DEFAULT_PASSWORD,
+        "ステータス送信",
+    )
     expect(phone.get_by_label("1-1.貸出先（必須）")).to_have_value("○○商事株式会社")
     phone.get_by_text("3.社内にて保管中").click()
     expect(phone.get_by_text("3-0.社内ステータス（必須）")).to_be_visible()

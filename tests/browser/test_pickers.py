@@ -16,8 +16,13 @@ pytestmark = pytest.mark.slow
 def test_a_note_after_the_first_look_lands_on_the_same_alert(db, live_api, dashboards_url, new_page):
     customer = make_customer(db, "ABC商事")
     terminal, _ = make_terminal(db, customer, "TC-0001", store_name="新宿店", status="offline")
-    alert = Alert(terminal_id=terminal.id, customer_id=customer.id, alert_type="offline", message="通信途絶",
-                  created_at=ago(minutes=3))
+    alert = Alert(
+        terminal_id=terminal.id,
+        customer_id=customer.id,
+        alert_type="offline",
+        message="通信途絶",
+        created_at=ago(minutes=3),
+    )
     db.add(alert)
     support = make_user(db, "support1", name="佐藤", grants={"fleet": "support"})
     db.commit()

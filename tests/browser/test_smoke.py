@@ -19,7 +19,9 @@ def test_admin_signs_in_and_opens_user_administration(db, dashboards_url: str, n
     page.goto(dashboards_url)
     expect(page.get_by_role("heading", name="ログイン")).to_be_visible()
     submit_login(page, "root", "wrong-password")
-    expect(page.get_by_text("ログインIDまたはパスワードが正しくありません（あと4回失敗するとロックされます）")).to_be_visible()
+    expect(
+        page.get_by_text("ログインIDまたはパスワードが正しくありません（あと4回失敗するとロックされます）")
+    ).to_be_visible()
     page.screenshot(path=tmp_path / "login.png")
     submit_login(page, "root", DEFAULT_PASSWORD)
 

@@ -17,8 +17,13 @@ OUTBOX = "app_pages/admin_outbox.py"
 def messages(db):
     admin = make_user(db, "root", grants={"platform": "admin"})
     failed = OutboxMessage(
-        channel="email", recipient="taro@example.jp", subject="予約確認", body="ご予約ありがとうございます。",
-        status="failed", attempts=1, last_error="550 mailbox unavailable",
+        channel="email",
+        recipient="taro@example.jp",
+        subject="予約確認",
+        body="ご予約ありがとうございます。",
+        status="failed",
+        attempts=1,
+        last_error="550 mailbox unavailable",
     )
     failed.attempt_log.append(
         OutboxAttempt(number=1, outcome="permanent_error", error="550 mailbox unavailable", finished_at=utcnow())

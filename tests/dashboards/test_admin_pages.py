@@ -143,8 +143,11 @@ def test_the_search_filters_the_user_list(admin, db, open_app):
 def test_audit_log_lists_entries_readably_and_the_chain_checks_out(admin, open_app, live_api):
     for password in ("wrong-password", DEFAULT_PASSWORD):
         httpx.post(f"{live_api}/api/auth/login", json={"login_id": "root", "password": password})
-    httpx.post(f"{live_api}/api/admin/users", headers=auth_headers(admin),
-               json={"login_id": "kimura", "name": "木村", "password": "long-enough-1"}).raise_for_status()
+    httpx.post(
+        f"{live_api}/api/admin/users",
+        headers=auth_headers(admin),
+        json={"login_id": "kimura", "name": "木村", "password": "long-enough-1"},
+    ).raise_for_status()
 
     at = open_page(open_app, admin, AUDIT)
 

@@ -55,10 +55,15 @@ def test_the_sidebar_names_the_tenant_each_scoped_grant_is_limited_to(db, open_a
     db.add(agency)
     customer = make_customer(db, "ABC商事")
     nursery = make_world(db, "sakura", name="さくら保育園").nursery
-    scoped = make_user(db, "scoped", grants={
-        "fleet": ("viewer", str(customer.id)), "crm": ("sales", str(agency.id)),
-        "entry_logs": ("staff", str(nursery.id)),
-    })
+    scoped = make_user(
+        db,
+        "scoped",
+        grants={
+            "fleet": ("viewer", str(customer.id)),
+            "crm": ("sales", str(agency.id)),
+            "entry_logs": ("staff", str(nursery.id)),
+        },
+    )
     unknown = make_user(db, "unknown", grants={"fleet": ("viewer", "999999"), "loaners": ("staff", "関東")})
     db.commit()
 
@@ -69,7 +74,8 @@ def test_the_sidebar_names_the_tenant_each_scoped_grant_is_limited_to(db, open_a
     ]
     # A customer the API does not know shows the scope as stored; a jurisdiction's scope is its name already.
     assert sorted(texts(open_app(unknown).sidebar.caption)) == [
-        "代替機: 拠点担当者（範囲: 関東）", "端末管理: 閲覧のみ（範囲: 999999）",
+        "代替機: 拠点担当者（範囲: 関東）",
+        "端末管理: 閲覧のみ（範囲: 999999）",
     ]
 
 

@@ -31,10 +31,14 @@ def coloured_list() -> None:
 
     def fetch(page: int, page_size: int, **filters) -> dict:
         numbers = list(range(1, 8))
-        return {"items": numbers[(page - 1) * page_size:page * page_size], "total": len(numbers)}
+        return {"items": numbers[(page - 1) * page_size : page * page_size], "total": len(numbers)}
 
     components.paginated_table(
-        "numbers", fetch, lambda n: {"番号": n, "偶奇": "偶" if n % 2 == 0 else "奇"}, file_name=None, page_size=3,
+        "numbers",
+        fetch,
+        lambda n: {"番号": n, "偶奇": "偶" if n % 2 == 0 else "奇"},
+        file_name=None,
+        page_size=3,
         style=lambda frame: frame.style.map(lambda v: "color: #f97316" if v == "偶" else "", subset=["偶奇"]),
         note="（偶数 = オレンジ）",
     )

@@ -17,8 +17,18 @@ CRM_PAGES = {page.title: page for section in sections.SECTIONS if section.domain
 SALES_PAGES = ["マイ依頼一覧", "新規投入依頼", "既存法人に地点追加", "不備確認・修正", "獲得案件一覧"]
 OPERATOR_PAGES = ["投入案件一覧", "案件詳細", "獲得案件一覧", "代理店別数値"]
 ADMIN_PAGES = [
-    "ダッシュボード", "マイ依頼一覧", "新規投入依頼", "既存法人に地点追加", "不備確認・修正", "投入案件一覧",
-    "案件詳細", "獲得案件一覧", "代理店別数値", "代理店管理", "ユーザー管理", "監査ログ",
+    "ダッシュボード",
+    "マイ依頼一覧",
+    "新規投入依頼",
+    "既存法人に地点追加",
+    "不備確認・修正",
+    "投入案件一覧",
+    "案件詳細",
+    "獲得案件一覧",
+    "代理店別数値",
+    "代理店管理",
+    "ユーザー管理",
+    "監査ログ",
 ]
 B_NAME = "株式会社BBB秘密商事"
 B_NUMBER = "7000012050002"
@@ -45,24 +55,34 @@ def as_user(db, world, name: str) -> User:  # noqa: F811
 
 @pytest.fixture
 def requests(client, world) -> Requests:  # noqa: F811
-    mine = made(submit(client, world.sales_a, corporation=corporation(last_name="株式会社AAA商事",
-                                                                      corporation_number=B_NUMBER)))
+    mine = made(
+        submit(client, world.sales_a, corporation=corporation(last_name="株式会社AAA商事", corporation_number=B_NUMBER))
+    )
     set_status(client, world, add_site(client, world, mine["request"]["id"], power_branch_name="A店"), "submitted")
-    b_corporation = corporation(last_name=B_NAME, last_name_kana="ビービービーヒミツショウジ",
-                                corporation_number=B_NUMBER)
+    b_corporation = corporation(
+        last_name=B_NAME, last_name_kana="ビービービーヒミツショウジ", corporation_number=B_NUMBER
+    )
     acquired = made(submit(client, world.sales_b, corporation=b_corporation))
     site = add_site(client, world, acquired["request"]["id"], power_branch_name="B秘密店")
     set_status(client, world, site, "submitted")
     deficient = made(submit(client, world.sales_b, corporation=b_corporation | {"last_name": "株式会社BBB不備商事"}))
-    made(client.post(f"/api/crm/requests/{deficient['request']['id']}/deficiencies",
-                     json={"message": "B社の不備", "version": deficient["request"]["version"]}, headers=world.operator))
+    made(
+        client.post(
+            f"/api/crm/requests/{deficient['request']['id']}/deficiencies",
+            json={"message": "B社の不備", "version": deficient["request"]["version"]},
+            headers=world.operator,
+        )
+    )
     return Requests(mine, acquired, deficient)
 
 
 def shown_text(at) -> str:
     """Everything a page put on screen as text: words, tables, charts, expanders, and every option offered."""
-    parts = [element.value for kind in ("title", "subheader", "markdown", "caption", "info", "success", "warning",
-                                        "error", "code") for element in getattr(at, kind)]
+    parts = [
+        element.value
+        for kind in ("title", "subheader", "markdown", "caption", "info", "success", "warning", "error", "code")
+        for element in getattr(at, kind)
+    ]
     parts += [frame.value.to_csv() for frame in at.dataframe]
     parts += [element.proto.spec for element in at.get("plotly_chart")]
     parts += [str(metric.value) for metric in at.metric]
@@ -73,8 +93,11 @@ def shown_text(at) -> str:
 
 @pytest.mark.parametrize(
     ("role", "home", "visible"),
-    [("sales_a", "マイ依頼一覧", SALES_PAGES), ("operator", "投入案件一覧", OPERATOR_PAGES),
-     ("admin", "ダッシュボード", ADMIN_PAGES)],
+    [
+        ("sales_a", "マイ依頼一覧", SALES_PAGES),
+        ("operator", "投入案件一覧", OPERATOR_PAGES),
+        ("admin", "ダッシュボード", ADMIN_PAGES),
+    ],
 )
 def test_each_role_starts_on_its_home_and_sees_exactly_its_pages(db, world, open_app, role, home, visible):  # noqa: F811
     at = open_app(as_user(db, world, role))
@@ -105,8 +128,13 @@ def test_a_sales_person_opening_a_back_office_page_directly_is_refused(db, world
 
 @pytest.mark.parametrize("title", SALES_PAGES)
 def test_a_sales_person_of_agency_a_never_sees_agency_b(db, world, requests, open_app, title):  # noqa: F811
-    at = open_page(open_app, as_user(db, world, "sales_a"), CRM_PAGES[title].path,
-                   state={"crm_add_site_q": B_NUMBER}, id=str(requests.b_deficient["request"]["id"]))
+    at = open_page(
+        open_app,
+        as_user(db, world, "sales_a"),
+        CRM_PAGES[title].path,
+        state={"crm_add_site_q": B_NUMBER},
+        id=str(requests.b_deficient["request"]["id"]),
+    )
 
     text = shown_text(at)
     assert "AAA" in text
@@ -116,7 +144,10 @@ def test_a_sales_person_of_agency_a_never_sees_agency_b(db, world, requests, ope
 
 
 def test_another_agencys_request_by_its_id_is_not_found_and_its_corporations_are_not_found(
-    db, world, requests, open_app  # noqa: F811
+    db,
+    world,
+    requests,
+    open_app,  # noqa: F811
 ):
     sales_a = as_user(db, world, "sales_a")
 

@@ -60,7 +60,11 @@ def test_an_admin_adds_a_sales_person_who_needs_an_agency(db, world, open_app): 
     grant = db.scalar(select(Grant).where(Grant.user_id == user.id))
     profile = db.get(Profile, user.id)
     assert (grant.role, grant.scope, profile.agency_id, profile.sales_staff_code) == (
-        "sales", str(world.agency_b), world.agency_b, "LCK0C0CY")
+        "sales",
+        str(world.agency_b),
+        world.agency_b,
+        "LCK0C0CY",
+    )
     db.commit()
     row = at.dataframe[0].value.set_index("ログインID").loc["sales-c"]
     assert (row["役割"], row["代理店"]) == ("営業担当者", "株式会社BBB代理店")

@@ -33,17 +33,30 @@ def three_requests(client, world) -> dict[str, int]:  # noqa: F811
     """Sales A's アオバ (sent back: 不備) and ミドリ (with a comment from sales A), sales B's ヒカリ."""
     aoba = made(submit(client, world.sales_a, corporation=corporation(last_name="株式会社アオバ食品")))
     site = add_site(client, world, aoba["request"]["id"])
-    made(client.post(f"/api/crm/sites/{site['id']}/status", headers=world.operator,
-                     json={"status": "deficient", "version": site["version"], "reason": "画像が不鮮明です"}))
+    made(
+        client.post(
+            f"/api/crm/sites/{site['id']}/status",
+            headers=world.operator,
+            json={"status": "deficient", "version": site["version"], "reason": "画像が不鮮明です"},
+        )
+    )
     midori = made(submit(client, world.sales_a, corporation=corporation(last_name="株式会社ミドリ商事")))
-    made(client.post(f"/api/crm/requests/{midori['request']['id']}/comments", json={"message": "急ぎでお願いします"},
-                     headers=world.sales_a))
+    made(
+        client.post(
+            f"/api/crm/requests/{midori['request']['id']}/comments",
+            json={"message": "急ぎでお願いします"},
+            headers=world.sales_a,
+        )
+    )
     hikari = made(submit(client, world.sales_b, corporation=corporation(last_name="株式会社ヒカリ物産")))
     return {"aoba": aoba["request"]["id"], "midori": midori["request"]["id"], "hikari": hikari["request"]["id"]}
 
 
 def test_the_operator_filters_the_queue_by_status_corporation_sales_person_period_and_unread(
-    db, world, three_requests, open_app  # noqa: F811
+    db,
+    world,
+    three_requests,
+    open_app,  # noqa: F811
 ):
     at = open_page(open_app, as_user(db, world, "operator"), QUEUE)
     ids = three_requests
@@ -74,7 +87,10 @@ def test_the_operator_filters_the_queue_by_status_corporation_sales_person_perio
 
 
 def test_the_operator_adds_sites_enters_them_links_an_image_and_moves_them_through_the_statuses(
-    db, world, client, open_app  # noqa: F811
+    db,
+    world,
+    client,
+    open_app,  # noqa: F811
 ):
     images = [("images", ("bill1.png", picture(), "image/png")), ("images", ("bill2.png", picture(), "image/png"))]
     request_id = made(submit(client, world.sales_a, files=images))["request"]["id"]
@@ -99,9 +115,14 @@ def test_the_operator_adds_sites_enters_them_links_an_image_and_moves_them_throu
     button(at, "地点を保存").click().run()
     assert texts(at.success) == [f"地点 #{first} 渋谷店 を保存しました。"]
     saved = db.get(Site, first)
-    assert (saved.power_branch_name, saved.power_customer_location_number, saved.application_type,
-            saved.power_supplier_type, saved.latest_charges, saved.option_plans) == (
-        "渋谷店", LOCATION, "1", "03", 48210, ["OPT013234"])
+    assert (
+        saved.power_branch_name,
+        saved.power_customer_location_number,
+        saved.application_type,
+        saved.power_supplier_type,
+        saved.latest_charges,
+        saved.option_plans,
+    ) == ("渋谷店", LOCATION, "1", "03", 48210, ["OPT013234"])
     db.commit()
 
     image_id = at.selectbox(key="crm_case_image").value
@@ -118,9 +139,13 @@ def test_the_operator_adds_sites_enters_them_links_an_image_and_moves_them_throu
     assert texts(at.success) == ["不備を登録し、営業担当者に通知しました。"]
     db.expire_all()
     assert (db.get(Site, first).status, db.get(Site, second).status, db.get(Request, request_id).status) == (
-        "submitted", "deficient", "deficient")
+        "submitted",
+        "deficient",
+        "deficient",
+    )
     assert db.scalar(select(Notification.message).where(Notification.kind == "deficiency")) == (
-        f"依頼 #{request_id} に不備があります: 2枚目の明細が読めません")
+        f"依頼 #{request_id} に不備があります: 2枚目の明細が読めません"
+    )
     db.commit()
 
     button(at, "対応中に戻す").click().run()
@@ -155,8 +180,13 @@ def test_a_stale_site_edit_shows_the_current_values_and_reloads_them(db, world, 
     at = open_page(open_app, as_user(db, world, "operator"), CASE, id=str(request_id))
     key = f"crm_case_site_{site['id']}"
     at.text_input(key=f"{key}_0_power_branch_name").input("新宿店")
-    made(client.patch(f"/api/crm/sites/{site['id']}", headers=world.admin,
-                      json={"power_branch_name": "池袋店", "version": site["version"]}))
+    made(
+        client.patch(
+            f"/api/crm/sites/{site['id']}",
+            headers=world.admin,
+            json={"power_branch_name": "池袋店", "version": site["version"]},
+        )
+    )
 
     button(at, "地点を保存").click().run()
 

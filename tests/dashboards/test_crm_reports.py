@@ -25,8 +25,13 @@ def numbers(client, world) -> dict[str, int]:  # noqa: F811
     for branch in ("渋谷店", "新宿店"):
         set_status(client, world, add_site(client, world, acquired, power_branch_name=branch), "submitted")
     deficient = made(submit(client, world.sales_a, corporation=corporation(last_name="株式会社ミドリ商事")))
-    made(client.post(f"/api/crm/requests/{deficient['request']['id']}/deficiencies", headers=world.operator,
-                     json={"message": "明細がありません", "version": deficient["request"]["version"]}))
+    made(
+        client.post(
+            f"/api/crm/requests/{deficient['request']['id']}/deficiencies",
+            headers=world.operator,
+            json={"message": "明細がありません", "version": deficient["request"]["version"]},
+        )
+    )
     b = made(submit(client, world.sales_b, corporation=corporation(last_name="株式会社ヒカリ物産")))["request"]["id"]
     set_status(client, world, add_site(client, world, b, power_branch_name="梅田店"), "submitted")
     return {"acquired": acquired, "deficient": deficient["request"]["id"], "b": b}
@@ -97,6 +102,10 @@ def test_the_admin_dashboard_counts_requests_sites_and_agencies(db, world, numbe
     by_status = (metrics["🔴 不備"], metrics["🟡 対応中"], metrics["🟢 投入済"], metrics["⚪ キャンセル"])
     assert by_status == ("1", "0", "2", "0")
     assert (metrics["本日の投入依頼"], metrics["今月の獲得地点"], metrics["有効な代理店"], metrics["営業担当者"]) == (
-        "3", "3", "2", "3")
+        "3",
+        "3",
+        "2",
+        "3",
+    )
     assert at.dataframe[0].value["代理店名"].tolist() == ["株式会社AAA代理店", "株式会社BBB代理店"]
     assert texts(at.title) == ["ダッシュボード"]

@@ -36,8 +36,16 @@ def badge(at) -> list[str]:
 def test_a_sales_person_files_a_new_request_with_an_image_and_sees_it_listed(db, world, open_app):  # noqa: F811
     at = open_page(open_app, as_user(db, world, "sales_a"), NEW)
     assert texts(at.caption)[0] == "代理店: 株式会社AAA代理店"
-    fill(at, FORM, {"last_name": "株式会社サクラ商事", "last_name_kana": "かぶしきがいしゃさくらしょうじ",
-                    "zip_code": "1500001", "phone1": "03-1234-5678"})
+    fill(
+        at,
+        FORM,
+        {
+            "last_name": "株式会社サクラ商事",
+            "last_name_kana": "かぶしきがいしゃさくらしょうじ",
+            "zip_code": "1500001",
+            "phone1": "03-1234-5678",
+        },
+    )
     at.selectbox(key=f"{FORM}_0_payment_type").select("2")
     at.file_uploader(key=f"{FORM}_images").upload("bill.png", picture(), "image/png")
     button(at, "投入依頼を送信").click().run()
@@ -48,14 +56,27 @@ def test_a_sales_person_files_a_new_request_with_an_image_and_sees_it_listed(db,
     assert texts(at.success) == [f"投入依頼 #{request.id}（株式会社サクラ商事）を送信しました（明細画像 1枚）。"]
     row = at.dataframe[0].value.iloc[0]
     assert (row["依頼ID"], row["法人名"], row["ステータス"], row["不備通知"]) == (
-        request.id, "株式会社サクラ商事", "🟡 対応中", "")
+        request.id,
+        "株式会社サクラ商事",
+        "🟡 対応中",
+        "",
+    )
     assert db.scalar(select(Image.file_name)) == "bill.png"
 
 
 def test_the_form_checks_the_apis_rules_before_sending_and_stores_nothing(db, world, open_app):  # noqa: F811
     at = open_page(open_app, as_user(db, world, "sales_a"), NEW)
-    fill(at, FORM, {"corporation_number": "1234567890123", "last_name": "株式会社テスト", "last_name_kana": "abc",
-                    "zip_code": "12-345", "phone1": "123"})
+    fill(
+        at,
+        FORM,
+        {
+            "corporation_number": "1234567890123",
+            "last_name": "株式会社テスト",
+            "last_name_kana": "abc",
+            "zip_code": "12-345",
+            "phone1": "123",
+        },
+    )
     button(at, "投入依頼を送信").click().run()
 
     assert texts(at.error) == [
@@ -87,17 +108,23 @@ def test_sites_are_added_to_an_existing_corporation_found_by_its_number(db, worl
     assert not at.error, texts(at.error)
     assert texts(at.title) == ["マイ依頼一覧"]
     added = db.scalars(select(Request).order_by(Request.id)).all()
-    assert [(r.corporation_id, r.site_count) for r in added] == [(first["corporation"]["id"], 1),
-                                                                 (first["corporation"]["id"], 2)]
+    assert [(r.corporation_id, r.site_count) for r in added] == [
+        (first["corporation"]["id"], 1),
+        (first["corporation"]["id"], 2),
+    ]
 
 
 def test_a_deficiency_is_badged_fixed_resubmitted_and_the_operator_sees_what_changed(db, world, client, open_app):  # noqa: F811
     request = made(submit(client, world.sales_a))
     request_id = request["request"]["id"]
     site = add_site(client, world, request_id)
-    made(client.post(f"/api/crm/sites/{site['id']}/status",
-                     json={"status": "deficient", "version": site["version"], "reason": REASON},
-                     headers=world.operator))
+    made(
+        client.post(
+            f"/api/crm/sites/{site['id']}/status",
+            json={"status": "deficient", "version": site["version"], "reason": REASON},
+            headers=world.operator,
+        )
+    )
     sales = as_user(db, world, "sales_a")
 
     home = open_app(sales)

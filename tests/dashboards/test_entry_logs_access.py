@@ -20,8 +20,11 @@ NO_NURSERY = "保育園が登録されていません。「園情報編集」か
 
 def shown_text(at) -> str:
     """Everything a page put on screen as text: words, tables, the HTML table, charts, and every option offered."""
-    parts = [element.value for kind in ("title", "markdown", "caption", "info", "success", "warning", "error")
-             for element in getattr(at, kind)]
+    parts = [
+        element.value
+        for kind in ("title", "markdown", "caption", "info", "success", "warning", "error")
+        for element in getattr(at, kind)
+    ]
     parts += [element.proto.body for element in at.get("html")]
     parts += [element.proto.spec for element in at.get("plotly_chart")]
     parts += [frame.value.to_csv() for frame in at.dataframe]

@@ -35,8 +35,14 @@ def day_of_pickups(db, sakura) -> World:  # noqa: F811
     add_log(db, sakura, p0, "Exit", at_tokyo(DAY - timedelta(days=1), "16:00:00"))
     add_log(db, sakura, p0, "Entry", at_tokyo(DAY, "09:15:32"))
     add_log(db, sakura, p0, "Exit", at_tokyo(DAY, "15:30:15"))
-    for parent, clock, kind in ((p1, "08:50:00", "Entry"), (p1, "09:00:00", "Exit"), (p1, "12:00:00", "Entry"),
-                                (p1, "12:10:00", "Exit"), (p2, "16:00:00", "Entry"), (p2, "17:45:05", "Exit")):
+    for parent, clock, kind in (
+        (p1, "08:50:00", "Entry"),
+        (p1, "09:00:00", "Exit"),
+        (p1, "12:00:00", "Entry"),
+        (p1, "12:10:00", "Exit"),
+        (p2, "16:00:00", "Entry"),
+        (p2, "17:45:05", "Exit"),
+    ):
         add_log(db, sakura, parent, kind, at_tokyo(DAY, clock))
     attendance.set_attendance(db, child=child2, day=DAY, status="absent", note="風邪のため", actor=SYSTEM)
     attendance.set_attendance(db, child=child0, day=DAY, status="present", note="", actor=SYSTEM)
@@ -73,16 +79,30 @@ def test_pickup_times_show_the_latest_of_each_in_colour_with_the_days_records_on
     rows = attendance_rows(at)
     assert list(rows) == ["sakura園児1", "sakura園児0", "sakura園児2", "sakura園児3"]
     assert rows["sakura園児0"] == {
-        "class": "ひよこ組", "status": "出席", "marks": [(GREEN, "↓ 09:15"), (ORANGE, "↑ 15:30")],
-        "tooltip": ["送り迎え履歴:", "保護者: sakura保護者0", "09:15:32 入（登園）", "15:30:15 出（降園）"], "note": "",
+        "class": "ひよこ組",
+        "status": "出席",
+        "marks": [(GREEN, "↓ 09:15"), (ORANGE, "↑ 15:30")],
+        "tooltip": ["送り迎え履歴:", "保護者: sakura保護者0", "09:15:32 入（登園）", "15:30:15 出（降園）"],
+        "note": "",
     }
     assert rows["sakura園児1"]["marks"] == [(GREEN, "↓ 16:00"), (ORANGE, "↑ 17:45")]
     assert rows["sakura園児1"]["tooltip"] == [
-        "送り迎え履歴:", "（全6件中 最新5件）", "保護者: sakura保護者1", "09:00:00 出（降園）", "12:00:00 入（登園）",
-        "12:10:00 出（降園）", "保護者: sakura祖母", "16:00:00 入（登園）", "17:45:05 出（降園）",
+        "送り迎え履歴:",
+        "（全6件中 最新5件）",
+        "保護者: sakura保護者1",
+        "09:00:00 出（降園）",
+        "12:00:00 入（登園）",
+        "12:10:00 出（降園）",
+        "保護者: sakura祖母",
+        "16:00:00 入（登園）",
+        "17:45:05 出（降園）",
     ]
     assert rows["sakura園児2"] == {
-        "class": "ひよこ組", "status": "欠席", "marks": [], "tooltip": [], "note": "風邪のため",
+        "class": "ひよこ組",
+        "status": "欠席",
+        "marks": [],
+        "tooltip": [],
+        "note": "風邪のため",
     }
     assert rows["sakura園児3"]["status"] == "未記録"
     assert rows["sakura園児3"]["marks"] == [(GREEN, "↓ 09:15"), (ORANGE, "↑ 15:30")]
@@ -107,7 +127,8 @@ def test_recording_attendance_shows_in_the_table(db, day_of_pickups, open_app):
 
     assert texts(at.success) == ["sakura園児3の01/14の出席状態を「欠席」にしました。"]
     assert {k: v for k, v in attendance_rows(at)["sakura園児3"].items() if k in ("status", "note")} == {
-        "status": "欠席", "note": "通院",
+        "status": "欠席",
+        "note": "通院",
     }
 
 

@@ -22,7 +22,8 @@ def charts(at) -> dict[str, dict]:
         cells = {
             (weekday, hour): count
             for weekday, row in zip(heat["y"], heat["z"], strict=True)
-            for hour, count in zip(heat["x"], row, strict=True) if count
+            for hour, count in zip(heat["x"], row, strict=True)
+            if count
         }
         shown[spec["layout"]["title"]["text"]] = cells
     return shown

@@ -79,12 +79,18 @@ def test_fifty_a_page_newest_first_with_green_and_orange_arrows(db, month, open_
     rows = table(at)
     assert len(rows) == 50
     assert rows[0] == {
-        "日時": "2026-02-07 17:15:00", "保護者名": "sakura保護者1", "入/出": "↑ 出", "関連園児": "sakura園児1",
+        "日時": "2026-02-07 17:15:00",
+        "保護者名": "sakura保護者1",
+        "入/出": "↑ 出",
+        "関連園児": "sakura園児1",
         "保育園名": "さくら保育園",
     }
     assert rows[1] == {
-        "日時": "2026-02-07 09:15:00", "保護者名": "sakura保護者0", "入/出": "↓ 入",
-        "関連園児": "sakura園児0、sakura園児3", "保育園名": "さくら保育園",
+        "日時": "2026-02-07 09:15:00",
+        "保護者名": "sakura保護者0",
+        "入/出": "↓ 入",
+        "関連園児": "sakura園児0、sakura園児3",
+        "保育園名": "さくら保育園",
     }
     assert arrow_colours(at)[:2] == [ORANGE, GREEN]
     assert (pager(at).value, pager(at).num_pages) == (1, 2)
@@ -94,7 +100,10 @@ def test_fifty_a_page_newest_first_with_green_and_orange_arrows(db, month, open_
 
     assert "全55件中 51〜55件目（↓ 入 = 緑、↑ 出 = オレンジ）" in texts(at.caption)
     assert [row["日時"] for row in table(at)] == [
-        "2026-01-15 09:20:00", "2026-01-15 09:15:00", "2026-01-14 17:15:00", "2026-01-14 09:20:00",
+        "2026-01-15 09:20:00",
+        "2026-01-15 09:15:00",
+        "2026-01-14 17:15:00",
+        "2026-01-14 09:20:00",
         "2026-01-14 09:15:00",
     ]
     assert pager(at).value == 2
@@ -176,8 +185,13 @@ def test_csv_export_holds_every_filtered_log_in_the_chosen_order(db, month, open
     assert rows[0] == ["日時", "保護者ID", "保護者名", "入/出", "関連園児", "保育園", "端末"]
     assert len(rows) == 31
     assert rows[1] == [
-        "2026-01-14 09:15:00", str(month.parents[0].id), "sakura保護者0", "入", "sakura園児0、sakura園児3",
-        "さくら保育園", "",
+        "2026-01-14 09:15:00",
+        str(month.parents[0].id),
+        "sakura保護者0",
+        "入",
+        "sakura園児0、sakura園児3",
+        "さくら保育園",
+        "",
     ]
     assert [r[0] for r in rows[1:]] == sorted(r[0] for r in rows[1:])
 

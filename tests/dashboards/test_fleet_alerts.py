@@ -13,8 +13,13 @@ ALERTS = "app_pages/fleet_alerts.py"
 
 def add_alert(db, terminal, kind: str, *, minutes: int, **fields) -> Alert:
     fields.setdefault("message", "通信途絶")
-    alert = Alert(terminal_id=terminal.id, customer_id=terminal.customer_id, alert_type=kind,
-                  created_at=ago(minutes=minutes), **fields)
+    alert = Alert(
+        terminal_id=terminal.id,
+        customer_id=terminal.customer_id,
+        alert_type=kind,
+        created_at=ago(minutes=minutes),
+        **fields,
+    )
     db.add(alert)
     db.flush()
     return alert
@@ -28,8 +33,16 @@ def alerts(db):
     shibuya, _ = make_terminal(db, customer, "TC-0002", store_name="渋谷店")
     late = add_alert(db, shinjuku, "offline", minutes=20)
     fresh = add_alert(db, shibuya, "high_cpu", minutes=1, message="CPU使用率が95%です")
-    add_alert(db, shibuya, "error", minutes=300, status="resolved", acknowledged_at=ago(minutes=298),
-              resolved_at=ago(minutes=270), resolved_by="op1")
+    add_alert(
+        db,
+        shibuya,
+        "error",
+        minutes=300,
+        status="resolved",
+        acknowledged_at=ago(minutes=298),
+        resolved_at=ago(minutes=270),
+        resolved_by="op1",
+    )
     support = make_user(db, "support1", name="佐藤", grants={"fleet": "support"})
     db.commit()
     return late, fresh, support

@@ -40,8 +40,14 @@ def test_admin_adds_a_customer_after_the_form_checks_it(admin, open_app, live_ap
     ]
     assert api_customers(live_api, admin, "田中") == []
 
-    fill(at, "fleet_customers_new", name="田中ストア", person="田中 一郎", email="tanaka@example.jp",
-         phone="03-1234-5678")
+    fill(
+        at,
+        "fleet_customers_new",
+        name="田中ストア",
+        person="田中 一郎",
+        email="tanaka@example.jp",
+        phone="03-1234-5678",
+    )
     at.selectbox(key="fleet_customers_new_contract").select("premium")
     at = button(at, "追加").click().run()
 

@@ -13,8 +13,16 @@ FLEET_PAGES = [page for section in sections.SECTIONS if section.domain == "fleet
 
 
 def open_alert(db, terminal, kind: str, minutes: int, status: str = "open") -> None:
-    db.add(Alert(terminal_id=terminal.id, customer_id=terminal.customer_id, alert_type=kind, message="", status=status,
-                 created_at=ago(minutes=minutes)))
+    db.add(
+        Alert(
+            terminal_id=terminal.id,
+            customer_id=terminal.customer_id,
+            alert_type=kind,
+            message="",
+            status=status,
+            created_at=ago(minutes=minutes),
+        )
+    )
 
 
 @pytest.fixture

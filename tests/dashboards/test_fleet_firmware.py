@@ -15,7 +15,8 @@ IMAGE = b"TC-200 firmware image 1.2.0" * 100
 
 def upload(live_api: str, admin, version: str = "1.2.0") -> dict:
     answer = httpx.post(
-        f"{live_api}/api/fleet/firmware/releases", headers=auth_headers(admin),
+        f"{live_api}/api/fleet/firmware/releases",
+        headers=auth_headers(admin),
         data={"version": version, "sha256": hashlib.sha256(IMAGE).hexdigest(), "notes": "印字の不具合を修正"},
         files={"file": ("tc200.bin", IMAGE, "application/octet-stream")},
     )
@@ -43,8 +44,11 @@ def fleet(db):
 def rollout(fleet, live_api):
     customer, admin, _ = fleet
     release = upload(live_api, admin)
-    answer = httpx.post(f"{live_api}/api/fleet/rollouts", headers=auth_headers(admin),
-                        json={"release_id": release["id"], "target": {"customer_id": customer.id}, "waves": [50, 100]})
+    answer = httpx.post(
+        f"{live_api}/api/fleet/rollouts",
+        headers=auth_headers(admin),
+        json={"release_id": release["id"], "target": {"customer_id": customer.id}, "waves": [50, 100]},
+    )
     answer.raise_for_status()
     return answer.json()
 
@@ -86,7 +90,10 @@ def test_admin_creates_a_rollout_for_a_customer(fleet, open_app, live_api):
     assert "バージョン 1.2.0 のロールアウトを開始しました。" in texts(at.success)
     [created] = httpx.get(f"{live_api}/api/fleet/rollouts", headers=auth_headers(admin)).json()["items"]
     assert (created["status"], created["failure_threshold_pct"], [w["total"] for w in created["waves"]]) == (
-        "running", 20.0, [2, 1])
+        "running",
+        20.0,
+        [2, 1],
+    )
     assert at.get("progress")[0].proto.text == "成功 0 / 3台（失敗 0台）"
     assert len(at.get("plotly_chart")) == 1
 

@@ -31,8 +31,17 @@ def month_of_work(db):
     terminal, _ = make_terminal(db, abc, "TC-1", created_at=start - timedelta(days=30))
     for kind, day, minutes in (("offline", 2, 90), ("error", 5, 30)):
         created = start + timedelta(days=day)
-        db.add(Alert(terminal_id=terminal.id, customer_id=abc.id, alert_type=kind, message="", status="resolved",
-                     created_at=created, resolved_at=created + timedelta(minutes=minutes)))
+        db.add(
+            Alert(
+                terminal_id=terminal.id,
+                customer_id=abc.id,
+                alert_type=kind,
+                message="",
+                status="resolved",
+                created_at=created,
+                resolved_at=created + timedelta(minutes=minutes),
+            )
+        )
     db.commit()
     availability = 100 * (1 - 90 * 60 / (end - start).total_seconds())
     return abc, month, availability
@@ -48,12 +57,19 @@ def test_the_monthly_report_shows_availability_alerts_by_type_and_mttr(month_of_
     assert at.selectbox(key="fleet_reports_customer").value == abc.id
     assert at.selectbox(key="fleet_reports_month").value == month
     assert [(m.label, m.value) for m in at.metric] == [
-        ("稼働率", f"{availability:.2f}%"), ("端末数", "1台"), ("アラート件数", "2件"), ("解決件数", "2件"),
+        ("稼働率", f"{availability:.2f}%"),
+        ("端末数", "1台"),
+        ("アラート件数", "2件"),
+        ("解決件数", "2件"),
         ("平均解決時間", "60.0分"),
     ]
     [bars] = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
     assert dict(zip(bars["x"], bars["y"], strict=True)) == {
-        "オフライン": 1, "エラー": 1, "CPU使用率高": 0, "メモリ使用率高": 0, "更新失敗": 0,
+        "オフライン": 1,
+        "エラー": 1,
+        "CPU使用率高": 0,
+        "メモリ使用率高": 0,
+        "更新失敗": 0,
     }
     buttons = at.get("download_button")
     assert [b.label for b in buttons] == ["CSVダウンロード", "PDFダウンロード"]

@@ -18,11 +18,19 @@ MANY = 120
 def fleet(db):
     """120 terminals of ABC商事 (every 10th in error, on firmware 1.1.0 from the 60th) and one of XYZ商店."""
     abc, xyz = make_customer(db, "ABC商事"), make_customer(db, "XYZ商店")
-    db.execute(insert(Terminal), [
-        {"serial_number": f"ABC-{i:03d}", "customer_id": abc.id, "store_name": f"新宿{i}号店",
-         "status": "error" if i % 10 == 0 else "online", "firmware_version": "1.1.0" if i >= 60 else "1.0.0"}
-        for i in range(MANY)
-    ])
+    db.execute(
+        insert(Terminal),
+        [
+            {
+                "serial_number": f"ABC-{i:03d}",
+                "customer_id": abc.id,
+                "store_name": f"新宿{i}号店",
+                "status": "error" if i % 10 == 0 else "online",
+                "firmware_version": "1.1.0" if i >= 60 else "1.0.0",
+            }
+            for i in range(MANY)
+        ],
+    )
     make_terminal(db, xyz, "XYZ-001", store_name="渋谷店", status="offline")
     operator = make_user(db, "op1", grants={"fleet": "operator"})
     db.commit()
@@ -113,18 +121,46 @@ def test_an_operator_registers_a_terminal_after_the_form_checks_it(fleet, open_a
 def watched(db):
     """One enrolled terminal with 24 h of samples, a week of hourly rollups, an event and an open alert."""
     customer = make_customer(db, "ABC商事")
-    terminal, _ = make_terminal(db, customer, "TC-0001", status="online", cpu_usage=42.0, memory_usage=55.0,
-                                disk_usage=61.0, last_heartbeat_at=ago(minutes=3))
-    db.add_all([MetricSample(terminal_id=terminal.id, recorded_at=ago(minutes=5 * n), cpu=20 + n, memory=50, disk=60)
-                for n in range(1, 13)])
-    db.add_all([
-        MetricHourly(terminal_id=terminal.id, hour=ago(hours=24 + h).replace(minute=0, second=0, microsecond=0),
-                     samples=12, cpu_min=10, cpu_avg=30, cpu_max=80, memory_min=40, memory_avg=50, memory_max=60,
-                     disk_min=60, disk_avg=60, disk_max=61)
-        for h in range(1, 6)
-    ])
-    db.add(TerminalEvent(terminal_id=terminal.id, occurred_at=ago(minutes=30), level="error", kind="printer",
-                         message="用紙切れ"))
+    terminal, _ = make_terminal(
+        db,
+        customer,
+        "TC-0001",
+        status="online",
+        cpu_usage=42.0,
+        memory_usage=55.0,
+        disk_usage=61.0,
+        last_heartbeat_at=ago(minutes=3),
+    )
+    db.add_all(
+        [
+            MetricSample(terminal_id=terminal.id, recorded_at=ago(minutes=5 * n), cpu=20 + n, memory=50, disk=60)
+            for n in range(1, 13)
+        ]
+    )
+    db.add_all(
+        [
+            MetricHourly(
+                terminal_id=terminal.id,
+                hour=ago(hours=24 + h).replace(minute=0, second=0, microsecond=0),
+                samples=12,
+                cpu_min=10,
+                cpu_avg=30,
+                cpu_max=80,
+                memory_min=40,
+                memory_avg=50,
+                memory_max=60,
+                disk_min=60,
+                disk_avg=60,
+                disk_max=61,
+            )
+            for h in range(1, 6)
+        ]
+    )
+    db.add(
+        TerminalEvent(
+            terminal_id=terminal.id, occurred_at=ago(minutes=30), level="error", kind="printer", message="用紙切れ"
+        )
+    )
     operator = make_user(db, "op1", grants={"fleet": "operator"})
     db.commit()
     return terminal, operator
@@ -138,7 +174,10 @@ def test_detail_shows_state_charts_and_history(watched, open_app):
     assert texts(at.title) == ["端末詳細"]
     assert "TC\\-0001（ABC商事 - 新宿店）" in texts(at.subheader)
     assert [(m.label, m.value) for m in at.metric] == [
-        ("最終通信", "3分前"), ("CPU使用率", "42.0%"), ("メモリ使用率", "55.0%"), ("ディスク使用率", "61.0%"),
+        ("最終通信", "3分前"),
+        ("CPU使用率", "42.0%"),
+        ("メモリ使用率", "55.0%"),
+        ("ディスク使用率", "61.0%"),
     ]
     assert len(at.get("plotly_chart")) == 3
     events = at.dataframe[0].value

@@ -41,11 +41,23 @@ def test_normal_view_shows_only_the_columns_of_the_status_and_its_nested_status(
     at = open_page(open_app, staff, NORMAL)
 
     assert shown_columns(at, lent) == [
-        *BASE, "0-4.ステータス", "1-1.貸出先", "1-2.貸出日", "1-3.ユーザー情報", "1-4.ユーザー機の預り有無",
-        "1-5.お預かり証No.", "預かり機のステータス", "0-5.備考",
+        *BASE,
+        "0-4.ステータス",
+        "1-1.貸出先",
+        "1-2.貸出日",
+        "1-3.ユーザー情報",
+        "1-4.ユーザー機の預り有無",
+        "1-5.お預かり証No.",
+        "預かり機のステータス",
+        "0-5.備考",
     ]
     assert shown_columns(at, repairing) == [
-        *BASE, "0-4.ステータス", "3-0.社内ステータス", "3-3-1.修理依頼先", "3-3-2.修理依頼日", "0-5.備考",
+        *BASE,
+        "0-4.ステータス",
+        "3-0.社内ステータス",
+        "3-3-1.修理依頼先",
+        "3-3-2.修理依頼日",
+        "0-5.備考",
     ]
     assert at.dataframe[0].value["3-3-1.修理依頼先"].tolist() == ["メーカー"]
 

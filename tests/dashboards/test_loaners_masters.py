@@ -36,7 +36,10 @@ def test_admin_edits_a_model_but_not_the_name_of_one_in_management_numbers(db, a
     assert texts(at.success) == [f"機種「{plain('OptiPlex-7090-Plus')}」を保存しました。"]
     model = httpx.get(f"{live_api}/api/loaners/models/MODEL_002", headers=auth_headers(admin)).json()
     assert (model["name"], model["maker"], model["number_section"]) == (
-        "OptiPlex-7090-Plus", "Dell Technologies", "OptiPlex-7090-Plus")
+        "OptiPlex-7090-Plus",
+        "Dell Technologies",
+        "OptiPlex-7090-Plus",
+    )
 
     at = edit_model(at, "MODEL_001", name="ThinkPad-X1-Carbon-Gen9")
     assert texts(at.error) == [loaner_labels.MODEL_FIXED]
@@ -105,8 +108,9 @@ def test_staff_registers_a_device_in_their_jurisdiction_and_sees_its_number(kans
 
     assert texts(at.success) == ["機器を登録しました。"]
     assert f"拠点管理番号: **{plain('OSAKA_Laptop_ThinkPad-X1-Carbon_SN-1_001')}**" in texts(at.markdown)
-    found = httpx.get(f"{live_api}/api/loaners/devices", params={"q": "SN-1"},
-                      headers=auth_headers(kansai_staff)).json()["items"]
+    found = httpx.get(
+        f"{live_api}/api/loaners/devices", params={"q": "SN-1"}, headers=auth_headers(kansai_staff)
+    ).json()["items"]
     assert [d["management_number"] for d in found] == ["OSAKA_Laptop_ThinkPad-X1-Carbon_SN-1_001"]
     links = {link.proto.label: link.proto for link in at.get("page_link")}
     assert links["ステータスを送信する"].query_string == f"device={found[0]['id']}"
@@ -122,7 +126,10 @@ def test_staff_cannot_register_in_another_jurisdiction(kansai_staff, open_app, l
     at = fill_registration(at, "osaka", "MODEL_001", "SN2", number="TOKYO_Laptop_ThinkPad-X1-Carbon_SN2_001")
     assert len(texts(at.error)) == 1 and texts(at.error)[0].startswith("拠点管理番号が規則に合いません")
 
-    refused = httpx.post(f"{live_api}/api/loaners/devices", headers=auth_headers(kansai_staff),
-                         json={"location_id": "tokyo", "model_id": "MODEL_001", "serial_number": "SN2"})
+    refused = httpx.post(
+        f"{live_api}/api/loaners/devices",
+        headers=auth_headers(kansai_staff),
+        json={"location_id": "tokyo", "model_id": "MODEL_001", "serial_number": "SN2"},
+    )
     assert (refused.status_code, refused.json()["error"]["details"]["rule"]) == (422, "unknown_location")
     assert httpx.get(f"{live_api}/api/loaners/devices", headers=auth_headers(kansai_staff)).json()["total"] == 0

@@ -19,8 +19,12 @@ def held_devices():
     """関西: osaka a Laptop and a Printer returnable, kobe a Laptop refused; 関東: tokyo a Laptop returnable."""
     with session_scope() as db:
         add_location(db, "tokyo", "関東", name="東京")
-        placed = [("osaka", "MODEL_001", "A1", RETURNABLE), ("osaka", "MODEL_003", "P1", RETURNABLE),
-                  ("kobe", "MODEL_001", "K1", REFUSED), ("tokyo", "MODEL_001", "T1", RETURNABLE)]
+        placed = [
+            ("osaka", "MODEL_001", "A1", RETURNABLE),
+            ("osaka", "MODEL_003", "P1", RETURNABLE),
+            ("kobe", "MODEL_001", "K1", REFUSED),
+            ("tokyo", "MODEL_001", "T1", RETURNABLE),
+        ]
         for location_id, model_id, serial, held in placed:
             device = make_device(db, location_id=location_id, model_id=model_id, serial=serial)
             answer(db, device, {**LENT, "預かり機のステータス": held})
@@ -64,8 +68,21 @@ def test_audit_shows_the_thirteen_columns_within_the_jurisdiction(db, open_app, 
     at.selectbox(key="loaners_audit_jurisdiction").select("関東").run()
 
     frame = at.dataframe[0].value
-    assert list(frame.columns) == ["担当者", "資産管理番号", "拠点管理番号", "機種名", "製造番号", "ソフトウェア", "OS",
-                                   "ステータス", "貸出先", "貸出日", "ユーザー預り機有", "お預かり証No.", "備考"]
+    assert list(frame.columns) == [
+        "担当者",
+        "資産管理番号",
+        "拠点管理番号",
+        "機種名",
+        "製造番号",
+        "ソフトウェア",
+        "OS",
+        "ステータス",
+        "貸出先",
+        "貸出日",
+        "ユーザー預り機有",
+        "お預かり証No.",
+        "備考",
+    ]
     assert frame["拠点管理番号"].tolist() == ["TOKYO_Laptop_ThinkPad-X1-Carbon_T1_001"]
     assert frame["ユーザー預り機有"].tolist() == ["有り"]
 

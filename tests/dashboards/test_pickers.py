@@ -97,8 +97,11 @@ def test_a_paused_rollout_that_is_not_the_first_can_be_resumed(fleet, db, open_a
     rollouts = []
     for customer, version in ((abc, "1.2.0"), (xyz, "1.3.0")):
         release = upload(live_api, admin_user, version)
-        answer = httpx.post(f"{live_api}/api/fleet/rollouts", headers=auth_headers(admin_user),
-                            json={"release_id": release["id"], "target": {"customer_id": customer.id}, "waves": [100]})
+        answer = httpx.post(
+            f"{live_api}/api/fleet/rollouts",
+            headers=auth_headers(admin_user),
+            json={"release_id": release["id"], "target": {"customer_id": customer.id}, "waves": [100]},
+        )
         rollouts.append(answer.raise_for_status().json()["id"])
     at = open_page(open_app, operator, FIRMWARE)
     chosen = next(i for i in rollouts if i != at.selectbox(key="fleet_firmware_rollout").value)
@@ -141,8 +144,10 @@ def test_a_site_sent_back_stays_chosen_for_its_next_move(db, world, client, open
 
     at = button(at, "対応中に戻す").click().run()
 
-    sites = {s["id"]: s["status"] for s in made(client.get(f"/api/crm/requests/{request_id}",
-                                                            headers=world.operator))["sites"]}
+    sites = {
+        s["id"]: s["status"]
+        for s in made(client.get(f"/api/crm/requests/{request_id}", headers=world.operator))["sites"]
+    }
     assert sites == {first["id"]: first["status"], second["id"]: "in_progress"}
 
 

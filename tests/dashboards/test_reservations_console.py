@@ -32,7 +32,10 @@ def test_console_counts_today_and_charts_the_week(outcomes, db, open_app):
 
     assert texts(at.title) == ["運営コンソール"]
     assert [(m.label, m.value) for m in at.metric] == [
-        ("今日の予約件数", "3"), ("今日のマニュアルオペ", "1"), ("未対応の手動対応", "1"), ("対応時間目標超過", "0"),
+        ("今日の予約件数", "3"),
+        ("今日のマニュアルオペ", "1"),
+        ("未対応の手動対応", "1"),
+        ("対応時間目標超過", "0"),
     ]
     by_status = dict(zip(at.dataframe[0].value["ステータス"], at.dataframe[0].value["件数"], strict=True))
     shown = (by_status["予約確定"], by_status["決済待ち"], by_status["全店予約NG"], by_status["電話代行中"])

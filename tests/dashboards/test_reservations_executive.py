@@ -26,7 +26,10 @@ def test_the_executive_page_shows_the_summary_and_downloads_the_pdf(outcomes, db
     assert texts(at.title) == ["経営ダッシュボード"]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {
-        "今月の予約件数": "3件", "今月の確定件数": "1件", "今月のキャンセル件数": "0件", "今月の売上": "¥8,000",
+        "今月の予約件数": "3件",
+        "今月の確定件数": "1件",
+        "今月のキャンセル件数": "0件",
+        "今月の売上": "¥8,000",
     }
     assert len(at.get("plotly_chart")) == 4
     services, shops = at.dataframe[0].value, at.dataframe[1].value
@@ -39,9 +42,10 @@ def test_the_executive_page_shows_the_summary_and_downloads_the_pdf(outcomes, db
     assert downloads[f"qrv-report-{month}.pdf"]().startswith(b"%PDF")
 
 
-
 def test_the_cards_compare_the_month_so_far_with_the_same_days_of_the_previous_month(
-    outcomes, db, open_app  # noqa: F811
+    outcomes,
+    db,
+    open_app,  # noqa: F811
 ):
     this_month = datetime.now(components.LOCAL_TZ).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     previous_month = (this_month - timedelta(days=1)).replace(day=1)
@@ -53,8 +57,10 @@ def test_the_cards_compare_the_month_so_far_with_the_same_days_of_the_previous_m
     at = open_page(open_app, person(db, "executive"), EXECUTIVE)
 
     assert [(m.label, m.proto.delta) for m in at.metric] == [
-        ("今月の予約件数", "+2（前月同期比）"), ("今月の確定件数", "+1（前月同期比）"),
-        ("今月のキャンセル件数", "-1（前月同期比）"), ("今月の売上", "+8,000（前月同期比）"),
+        ("今月の予約件数", "+2（前月同期比）"),
+        ("今月の確定件数", "+1（前月同期比）"),
+        ("今月のキャンセル件数", "-1（前月同期比）"),
+        ("今月の売上", "+8,000（前月同期比）"),
     ]
     assert {m.proto.color for m in at.metric} == {MetricProto.GREEN}, "fewer cancellations is good news"
     assert at.metric[0].proto.help.startswith("今月1日〜")

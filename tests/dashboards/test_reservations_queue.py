@@ -113,8 +113,14 @@ def test_support_reads_and_notes_but_cannot_act(ambiguous, db, open_app):
 
     labels = [b.label for b in at.button]
     assert "メモを追加" in labels
-    for action in ("予約OKにして決済リンクを送信", "次の提携店に電話代行を再開", "キャンセルする", "担当者を設定",
-                   "対応済みにする", "変更を保存"):
+    for action in (
+        "予約OKにして決済リンクを送信",
+        "次の提携店に電話代行を再開",
+        "キャンセルする",
+        "担当者を設定",
+        "対応済みにする",
+        "変更を保存",
+    ):
         assert action not in labels
     button(at, "メモを追加")
     assert state(ambiguous) == "pending_shop_response"

@@ -62,8 +62,13 @@ def kiosk_world() -> KioskWorld:
         stranger = roster.create_parent(
             db, nursery=other, data=ParentCreate(nursery_id=other.id, name="鈴木 次郎"), actor=SYSTEM
         )
-        return KioskWorld(sakura.id, sakura.code, sakura.name, [Person(p.id, p.name) for p in parents],
-                          Person(stranger.id, stranger.name))
+        return KioskWorld(
+            sakura.id,
+            sakura.code,
+            sakura.name,
+            [Person(p.id, p.name) for p in parents],
+            Person(stranger.id, stranger.name),
+        )
 
 
 def store_session(config: StationConfig, world: KioskWorld) -> None:
@@ -100,8 +105,13 @@ def station_config(tmp_path: Path, live_api: str) -> Callable[..., StationConfig
     up for a minute so that a test can look at them without racing their timers.
     """
     base = StationConfig(
-        server_url=live_api, state_dir=tmp_path / "station", station_id="gate-1", heartbeat_seconds=3600,
-        retry_backoff_seconds=0.01, flash_seconds=60, greeting_seconds=60,
+        server_url=live_api,
+        state_dir=tmp_path / "station",
+        station_id="gate-1",
+        heartbeat_seconds=3600,
+        retry_backoff_seconds=0.01,
+        flash_seconds=60,
+        greeting_seconds=60,
     )
 
     def make(**overrides) -> StationConfig:

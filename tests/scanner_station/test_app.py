@@ -70,8 +70,9 @@ async def test_locked_login_says_how_long_until_unlock(station_config, kiosk_wor
     async with app.run_test(size=SIZE) as pilot:
         for attempt in range(1, 6):
             await log_in(pilot, "" if attempt > 1 else kiosk_world.code, f"wrong-{attempt}")
-            await eventually(lambda: login_enabled(app) and text_of(app, "#login-error"),
-                             f"the answer to attempt {attempt}")
+            await eventually(
+                lambda: login_enabled(app) and text_of(app, "#login-error"), f"the answer to attempt {attempt}"
+            )
         await pilot.click("#password")
         await pilot.press(*STATION_PASSWORD, "enter")
         await eventually(lambda: login_enabled(app), "the answer to the right password")
@@ -161,7 +162,8 @@ async def test_a_scan_is_recorded_with_a_greeting_and_a_green_flash(station_conf
 
     logs = recorded_logs(kiosk_world.nursery_id)
     assert [(log.parent_id, log.entry_type, log.station_id) for log in logs] == [
-        (hanako.id, "Entry", "gate-1"), (taro.id, "Exit", "gate-1"),
+        (hanako.id, "Entry", "gate-1"),
+        (taro.id, "Exit", "gate-1"),
     ]
     assert all(log.client_scan_id for log in logs)
 
@@ -275,8 +277,9 @@ async def test_the_history_shows_the_last_ten_newest_first(station_config, kiosk
 # Offline -----------------------------------------------------------------------------------------------------------
 
 
-async def test_an_offline_scan_is_pending_and_delivered_when_the_service_returns(station_config, kiosk_world, dead_url,
-                                                                                 live_api):
+async def test_an_offline_scan_is_pending_and_delivered_when_the_service_returns(
+    station_config, kiosk_world, dead_url, live_api
+):
     config = station_config(heartbeat_seconds=0.2)
     store_session(config, kiosk_world)
     app = StationApp(config)
@@ -313,8 +316,9 @@ async def test_pending_scans_survive_a_restart_of_the_kiosk(station_config, kios
     async with offline.run_test(size=SIZE) as pilot:
         for parent in kiosk_world.parents:
             await scan(pilot, *str(parent.id))
-        await eventually(lambda: statuses(offline) == ["保留", "保留"] and offline.station.online is False,
-                         "two pending scans")
+        await eventually(
+            lambda: statuses(offline) == ["保留", "保留"] and offline.station.online is False, "two pending scans"
+        )
     assert recorded_logs(kiosk_world.nursery_id) == []
 
     restarted = StationApp(station_config(server_url=live_api))
@@ -358,8 +362,9 @@ async def test_the_heartbeat_renews_the_stored_token(station_config, kiosk_world
         assert isinstance(app.screen, MainScreen)
 
 
-async def test_a_refused_token_returns_to_the_login_and_the_queue_waits_for_it(station_config, kiosk_world, dead_url,
-                                                                               live_api):
+async def test_a_refused_token_returns_to_the_login_and_the_queue_waits_for_it(
+    station_config, kiosk_world, dead_url, live_api
+):
     config = station_config()
     store_session(config, kiosk_world)
     app = StationApp(config)

@@ -6,8 +6,11 @@ from scanner_station.config import ConfigError, load_config
 
 
 def test_flags_win_over_the_environment_which_wins_over_defaults(tmp_path):
-    env = {"DAICHO_STATION_SERVER_URL": "https://env.example.jp", "DAICHO_STATION_STATION_ID": "env-gate",
-           "DAICHO_STATION_HEARTBEAT_SECONDS": "12.5"}
+    env = {
+        "DAICHO_STATION_SERVER_URL": "https://env.example.jp",
+        "DAICHO_STATION_STATION_ID": "env-gate",
+        "DAICHO_STATION_HEARTBEAT_SECONDS": "12.5",
+    }
     config = load_config(["--station-id", "flag-gate", "--state-dir", str(tmp_path), "--type", "out"], env)
     assert config.server_url == "https://env.example.jp"
     assert config.station_id == "flag-gate"

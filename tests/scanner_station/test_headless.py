@@ -33,8 +33,13 @@ async def test_each_line_gets_one_result(station_config, kiosk_world):
     code, results = await run(config, lines, {PASSWORD_ENV: STATION_PASSWORD})
     assert code == 0
     assert [(r["input"], r["status"]) for r in results] == [
-        (str(hanako.id), "success"), (str(taro.id), "success"), ("abc", "invalid"), ("987654", "failed"),
-        ("", "invalid"), (str(kiosk_world.other_nursery_parent.id), "failed"), (str(hanako.id), "duplicate"),
+        (str(hanako.id), "success"),
+        (str(taro.id), "success"),
+        ("abc", "invalid"),
+        ("987654", "failed"),
+        ("", "invalid"),
+        (str(kiosk_world.other_nursery_parent.id), "failed"),
+        (str(hanako.id), "duplicate"),
     ]
     assert results[0]["parentName"] == "山田 花子" and results[0]["label"] == "成功"
     assert results[1]["entryType"] == "Exit"
@@ -70,11 +75,31 @@ async def test_offline_scans_are_queued_and_sent_by_a_later_run(station_config, 
 
 def test_python_m_scanner_station_headless(station_config, kiosk_world, live_api, tmp_path):
     env = os.environ | {PASSWORD_ENV: STATION_PASSWORD}
-    argv = [sys.executable, "-m", "scanner_station", "--headless", "--server", live_api,
-            "--state-dir", str(tmp_path / "cli"), "--station-id", "cli-gate", "--nursery-code", kiosk_world.code,
-            "--type", "out"]
-    done = subprocess.run(argv, input=f"{kiosk_world.parents[0].id}\nx\n", capture_output=True, text=True, env=env,
-                          cwd=REPO_ROOT, timeout=60)
+    argv = [
+        sys.executable,
+        "-m",
+        "scanner_station",
+        "--headless",
+        "--server",
+        live_api,
+        "--state-dir",
+        str(tmp_path / "cli"),
+        "--station-id",
+        "cli-gate",
+        "--nursery-code",
+        kiosk_world.code,
+        "--type",
+        "out",
+    ]
+    done = subprocess.run(
+        argv,
+        input=f"{kiosk_world.parents[0].id}\nx\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     results = [json.loads(line) for line in done.stdout.splitlines()]
     assert [(r["status"], r["entryType"]) for r in results] == [("success", "Exit"), ("invalid", "Exit")]

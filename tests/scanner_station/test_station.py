@@ -99,8 +99,13 @@ async def test_a_resend_after_a_lost_answer_is_the_scans_own_record_not_a_double
     scan = station.accept(str(kiosk_world.parents[0].id), "Entry")
     # A try that reached the service but whose answer never came back:
     await station.client.record_scan(
-        session.token, client_scan_id=scan.client_scan_id, station_id="gate-1", nursery_id=scan.nursery_id,
-        parent_id=scan.parent_id, entry_type=scan.entry_type, scanned_at=scan.scanned_at,
+        session.token,
+        client_scan_id=scan.client_scan_id,
+        station_id="gate-1",
+        nursery_id=scan.nursery_id,
+        parent_id=scan.parent_id,
+        entry_type=scan.entry_type,
+        scanned_at=scan.scanned_at,
     )
     station.queue.count_attempt(scan.client_scan_id)
     await station.deliver_pending()
@@ -109,8 +114,7 @@ async def test_a_resend_after_a_lost_answer_is_the_scans_own_record_not_a_double
     assert len(recorded_logs(kiosk_world.nursery_id)) == 1
 
 
-async def test_a_double_scan_in_the_same_second_after_a_lost_answer_is_still_a_double_scan(station_config,
-                                                                                          kiosk_world):
+async def test_a_double_scan_in_the_same_second_after_a_lost_answer_is_still_a_double_scan(station_config, kiosk_world):
     """What tells them apart is whose record the answer returns, not its time: both scans carry the same second."""
     moment = datetime.now(UTC).replace(microsecond=0)
     station = Station(station_config(), now=lambda: moment)

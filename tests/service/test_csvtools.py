@@ -20,7 +20,10 @@ def test_crlf_and_quoted_line_breaks_are_read():
 
 def test_a_lone_carriage_return_names_its_line_and_column():
     error = refusal('a,b,c\n1,"multi\nline",ok\n2,x,y\rz\n')
-    assert (error.code, error.details) == ("csv_unreadable", {"field": "file", "rule": "csv_format", "row": 4, "column": 3})
+    assert (error.code, error.details) == (
+        "csv_unreadable",
+        {"field": "file", "rule": "csv_format", "row": 4, "column": 3},
+    )
     assert error.message.startswith("CSVの4行目・3列目を読めません: 改行文字（CR）")
 
 

@@ -27,7 +27,9 @@ def test_wrong_types_name_the_field_and_rule(client):
     assert all(d["rule"] for d in response.json()["error"]["details"])
 
 
-@pytest.mark.parametrize("payload", [b'{"login_id": "a\\u0000b", "password": "x"}', b'{"login_id": "a\x00b", "password": "x"}'])
+@pytest.mark.parametrize(
+    "payload", [b'{"login_id": "a\\u0000b", "password": "x"}', b'{"login_id": "a\x00b", "password": "x"}']
+)
 def test_nul_bytes_are_refused(client, payload):
     response = client.post("/api/auth/login", content=payload, headers={"content-type": "application/json"})
     assert_error_shape(response, 400, "nul_byte")
@@ -38,7 +40,9 @@ def test_nul_in_query_is_refused(client):
 
 
 def test_oversized_body_is_413(client):
-    response = client.post("/api/auth/login", content=b"x" * (11 * 1024 * 1024), headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/auth/login", content=b"x" * (11 * 1024 * 1024), headers={"content-type": "application/json"}
+    )
     assert_error_shape(response, 413, "payload_too_large")
 
 

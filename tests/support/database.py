@@ -39,7 +39,12 @@ def migrate_fresh(engine: Engine) -> None:
             conn.execute(text("CREATE SCHEMA public"))
     else:
         with engine.begin() as conn:
-            tables = [r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"))]
+            tables = [
+                r[0]
+                for r in conn.execute(
+                    text("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
+                )
+            ]
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
             for table in tables:
                 conn.execute(text(f'DROP TABLE IF EXISTS "{table}"'))

@@ -22,8 +22,8 @@ import random
 import re
 import threading
 import uuid
-from pathlib import Path
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from service.config import VOICE_OUTCOMES, Settings, parse_odds

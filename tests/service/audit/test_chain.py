@@ -13,8 +13,15 @@ ACTOR = audit.Actor(type="user", id="7", label="tester", client_address="203.0.1
 def write_entries(count: int) -> None:
     for n in range(count):
         with session_scope() as db:
-            audit.record(db, actor=ACTOR, action="update", domain="fleet", target_type="terminal", target_id=n,
-                         changes=audit.diff({"status": "online"}, {"status": "offline"}))
+            audit.record(
+                db,
+                actor=ACTOR,
+                action="update",
+                domain="fleet",
+                target_type="terminal",
+                target_id=n,
+                changes=audit.diff({"status": "online"}, {"status": "offline"}),
+            )
 
 
 def test_entries_chain_and_verify(db):
@@ -59,7 +66,9 @@ def test_concurrent_writers_keep_one_unbroken_chain(db):
 
 
 def test_secrets_are_redacted_in_diffs():
-    changes = audit.diff({"card_number": "4242424242424242", "name": "a"}, {"card_number": "4000000000000002", "name": "b"})
+    changes = audit.diff(
+        {"card_number": "4242424242424242", "name": "a"}, {"card_number": "4000000000000002", "name": "b"}
+    )
     assert changes["card_number"] == {"before": "[REDACTED]", "after": "[REDACTED]"}
     assert changes["name"] == {"before": "a", "after": "b"}
 

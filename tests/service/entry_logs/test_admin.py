@@ -23,7 +23,13 @@ def test_nurseries_are_created_by_domain_admins_only(client, db, staff):
     assert client.post("/api/entry-logs/nurseries", json=body, headers=staff).status_code == 403
     created = client.post("/api/entry-logs/nurseries", json=body, headers=admin)
     assert created.status_code == 201
-    assert created.json() | {"id": 0, "createdAt": ""} == {"id": 0, "code": "himawari", "name": "ひまわり保育園", "entryExitEnabled": True, "createdAt": ""}
+    assert created.json() | {"id": 0, "createdAt": ""} == {
+        "id": 0,
+        "code": "himawari",
+        "name": "ひまわり保育園",
+        "entryExitEnabled": True,
+        "createdAt": "",
+    }
     assert client.post("/api/entry-logs/nurseries", json=body | {"code": "HIMAWARI"}, headers=admin).status_code == 409
     assert client.post("/api/entry-logs/nurseries", json=body | {"code": "bad code!"}, headers=admin).status_code == 422
 
@@ -38,8 +44,12 @@ def test_setting_and_clearing_the_password_is_audited_without_it(client, db, sta
     login = client.post("/api/auth/entry-exit-login", json={"nurseryCode": "sakura", "password": "new-secret-99"})
     assert login.status_code == 200
     assert client.delete(url, headers=staff).status_code == 204
-    assert client.get(f"/api/entry-logs/nurseries/{sakura.nursery.id}", headers=staff).json()["entryExitEnabled"] is False
-    changes = [e.changes for e in audit_rows(db, "set_entry_exit_password") + audit_rows(db, "clear_entry_exit_password")]
+    assert (
+        client.get(f"/api/entry-logs/nurseries/{sakura.nursery.id}", headers=staff).json()["entryExitEnabled"] is False
+    )
+    changes = [
+        e.changes for e in audit_rows(db, "set_entry_exit_password") + audit_rows(db, "clear_entry_exit_password")
+    ]
     assert changes == [
         {"entry_exit_password": {"before": "[REDACTED]", "after": "[REDACTED]"}},
         {"entry_exit_password": {"before": "[REDACTED]", "after": None}},
@@ -49,27 +59,43 @@ def test_setting_and_clearing_the_password_is_audited_without_it(client, db, sta
 
 def test_parents_and_children_crud(client, db, staff, sakura):
     nursery = sakura.nursery.id
-    parent = client.post("/api/entry-logs/parents", json={"nurseryId": nursery, "name": "山田花子", "phone": "090-1234-5678"}, headers=staff)
+    parent = client.post(
+        "/api/entry-logs/parents",
+        json={"nurseryId": nursery, "name": "山田花子", "phone": "090-1234-5678"},
+        headers=staff,
+    )
     assert parent.status_code == 201
     parent_id = parent.json()["id"]
     child = client.post(
-        "/api/entry-logs/children", json={"nurseryId": nursery, "name": "山田太郎", "className": "きりん組", "parentIds": [parent_id]}, headers=staff
+        "/api/entry-logs/children",
+        json={"nurseryId": nursery, "name": "山田太郎", "className": "きりん組", "parentIds": [parent_id]},
+        headers=staff,
     ).json()
     assert child["parents"] == [{"id": parent_id, "name": "山田花子"}]
     read = client.get(f"/api/entry-logs/parents/{parent_id}", headers=staff).json()
     assert read["children"] == [{"id": child["id"], "name": "山田太郎", "className": "きりん組"}]
     renamed = client.patch(f"/api/entry-logs/parents/{parent_id}", json={"name": "山田はなこ"}, headers=staff).json()
     assert renamed["name"] == "山田はなこ" and renamed["phone"] == "090-1234-5678"
-    moved = client.patch(f"/api/entry-logs/children/{child['id']}", json={"className": "ぞう組", "parentIds": []}, headers=staff).json()
+    moved = client.patch(
+        f"/api/entry-logs/children/{child['id']}", json={"className": "ぞう組", "parentIds": []}, headers=staff
+    ).json()
     assert (moved["className"], moved["parents"]) == ("ぞう組", [])
     listed = client.get("/api/entry-logs/children", params={"className": "ぞう組"}, headers=staff).json()
     assert listed["total"] == 1
     assert "ぞう組" in client.get(f"/api/entry-logs/nurseries/{nursery}/classes", headers=staff).json()
     assert client.get("/api/entry-logs/parents", params={"q": "はなこ"}, headers=staff).json()["total"] == 1
-    assert client.post("/api/entry-logs/parents", json={"nurseryId": nursery, "name": "x", "phone": "abc"}, headers=staff).status_code == 422
+    assert (
+        client.post(
+            "/api/entry-logs/parents", json={"nurseryId": nursery, "name": "x", "phone": "abc"}, headers=staff
+        ).status_code
+        == 422
+    )
     assert client.delete(f"/api/entry-logs/children/{child['id']}", headers=staff).status_code == 204
     assert client.delete(f"/api/entry-logs/parents/{parent_id}", headers=staff).status_code == 204
-    assert client.get(f"/api/entry-logs/parents/{parent_id}", headers=staff).json()["error"]["message"] == "保護者が見つかりません"
+    assert (
+        client.get(f"/api/entry-logs/parents/{parent_id}", headers=staff).json()["error"]["message"]
+        == "保護者が見つかりません"
+    )
     assert [e.target_type for e in audit_rows(db, "delete")] == ["child", "parent"]
 
 
@@ -93,7 +119,13 @@ def test_roster_import_creates_links_and_reports_rejected_rows(client, db, staff
     url = f"/api/entry-logs/nurseries/{sakura.nursery.id}/roster-import"
     files = {"file": ("roster.csv", csv_text.encode("cp932"), "text/csv")}
     report = client.post(url, files=files, headers=staff).json()
-    assert report | {"rejected": []} == {"rows": 5, "parentsCreated": 2, "childrenCreated": 2, "linksCreated": 3, "rejected": []}
+    assert report | {"rejected": []} == {
+        "rows": 5,
+        "parentsCreated": 2,
+        "childrenCreated": 2,
+        "linksCreated": 3,
+        "rejected": [],
+    }
     assert [(r["row"], r["reason"].split(":")[0]) for r in report["rejected"]] == [(5, "保護者名"), (6, "電話番号")]
     assert report["rejected"][0]["values"]["園児名"] == "名無し"
     again = client.post(url, files=files, headers=staff).json()
@@ -122,7 +154,10 @@ def test_present_parents_are_those_who_entered_today_and_did_not_leave(client, d
     db.commit()
     present = insights.present_parents(db, nursery=sakura.nursery, now=noon)
     db.commit()
-    assert [(p.parent_name, p.child_names) for p in present] == [("sakura保護者2", ["sakura園児2"]), ("sakura保護者0", ["sakura園児0", "sakura園児3"])]
+    assert [(p.parent_name, p.child_names) for p in present] == [
+        ("sakura保護者2", ["sakura園児2"]),
+        ("sakura保護者0", ["sakura園児0", "sakura園児3"]),
+    ]
     response = client.get(f"/api/entry-logs/nurseries/{sakura.nursery.id}/present-parents", headers=staff)
     assert response.status_code == 200 and response.json() == []
 
@@ -143,7 +178,10 @@ def test_heatmap_counts_scans_per_local_weekday_and_hour(client, db, staff, saku
 
 def test_roster_import_with_a_lone_carriage_return_is_a_422_and_stores_nothing(client, db, staff, sakura):
     url = f"/api/entry-logs/nurseries/{sakura.nursery.id}/roster-import"
-    csv_text = "保護者名,電話番号,園児名,クラス\n山田花子,090-1111-2222,山田太郎,ひよこ組\n佐藤,090-3333-4444,佐藤\r子,ひよこ組\n"
+    csv_text = (
+        "保護者名,電話番号,園児名,クラス\n山田花子,090-1111-2222,山田太郎,ひよこ組\n"
+        "佐藤,090-3333-4444,佐藤\r子,ひよこ組\n"
+    )
     response = client.post(url, files={"file": ("roster.csv", csv_text.encode(), "text/csv")}, headers=staff)
     assert response.status_code == 422, response.text
     assert response.json()["error"]["details"] == {"field": "file", "rule": "csv_format", "row": 3, "column": 3}

@@ -15,7 +15,12 @@ def test_attendance_page_has_each_childs_attendance_and_pickup_times(client, db,
         add_log(db, sakura, p0, "Entry" if i % 2 == 0 else "Exit", DAY_START + timedelta(hours=i, seconds=5))
     add_log(db, sakura, p1, "Entry", DAY_START - timedelta(hours=8))  # 23:00 the evening before, local time
     db.commit()
-    assert client.put(f"/api/attendance/{sakura.children[0].id}/2026-01-14", json={"status": "present"}, headers=staff).status_code == 200
+    assert (
+        client.put(
+            f"/api/attendance/{sakura.children[0].id}/2026-01-14", json={"status": "present"}, headers=staff
+        ).status_code
+        == 200
+    )
     body = client.get("/api/attendance", params={"date": "2026-01-14"}, headers=staff).json()
     assert body["date"] == "2026-01-14" and body["nurseryName"] == "さくら保育園"
     rows = {row["childName"]: row for row in body["children"]}
@@ -26,13 +31,23 @@ def test_attendance_page_has_each_childs_attendance_and_pickup_times(client, db,
     assert [log["timestamp"] for log in first["entryExitLogs"]] == [
         (DAY_START + timedelta(hours=h, seconds=5)).strftime("%Y-%m-%dT%H:%M:%SZ") for h in range(2, 7)
     ]
-    assert first["latestEntry"]["timestamp"] == "2026-01-14T04:00:05Z" and first["latestEntry"]["parentName"] == "sakura保護者0"
+    assert (
+        first["latestEntry"]["timestamp"] == "2026-01-14T04:00:05Z"
+        and first["latestEntry"]["parentName"] == "sakura保護者0"
+    )
     assert first["latestExit"]["timestamp"] == "2026-01-14T03:00:05Z"
     assert set(first["entryExitLogs"][0]) == {"logId", "entryType", "timestamp", "parentId", "parentName"}
     assert rows["sakura園児3"]["entryExitLogCount"] == 7
     second = rows["sakura園児1"]
-    assert (second["attendances"], second["entryExitLogs"], second["latestEntry"], second["latestExit"]) == ([], [], None, None)
-    by_class = client.get("/api/attendance", params={"date": "2026-01-14", "className": "うさぎ組"}, headers=staff).json()
+    assert (second["attendances"], second["entryExitLogs"], second["latestEntry"], second["latestExit"]) == (
+        [],
+        [],
+        None,
+        None,
+    )
+    by_class = client.get(
+        "/api/attendance", params={"date": "2026-01-14", "className": "うさぎ組"}, headers=staff
+    ).json()
     assert [c["childName"] for c in by_class["children"]] == ["sakura園児1"]
 
 
@@ -46,6 +61,9 @@ def test_editing_attendance_is_audited_and_can_be_cleared(client, db, staff, sak
     assert client.delete(url, headers=staff).status_code == 204
     body = client.get("/api/attendance", params={"date": "2026-01-14"}, headers=staff).json()
     assert all(row["attendances"] == [] for row in body["children"])
-    actions = [e.action for e in db.scalars(select(AuditEntry).where(AuditEntry.target_type == "attendance").order_by(AuditEntry.seq))]
+    actions = [
+        e.action
+        for e in db.scalars(select(AuditEntry).where(AuditEntry.target_type == "attendance").order_by(AuditEntry.seq))
+    ]
     db.commit()
     assert actions == ["set_attendance", "set_attendance", "clear_attendance"]

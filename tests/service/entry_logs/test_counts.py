@@ -18,26 +18,42 @@ def exact(db, flt: LogFilter, scope: TenantScope) -> int:
 
 
 def table(db) -> list[tuple]:
-    return sorted(db.execute(select(LogHourCount.nursery_id, LogHourCount.hour_start, LogHourCount.entry_type, LogHourCount.live_count)
-                             .where(LogHourCount.live_count != 0)).all())
+    return sorted(
+        db.execute(
+            select(
+                LogHourCount.nursery_id, LogHourCount.hour_start, LogHourCount.entry_type, LogHourCount.live_count
+            ).where(LogHourCount.live_count != 0)
+        ).all()
+    )
 
 
 @pytest.fixture
 def spread(db, sakura, himawari, client, staff):
     """Logs every 17 minutes over two days in two nurseries, two of them then deleted through the API."""
-    logs = [add_log(db, world, world.parents[i % 3], ("Entry", "Exit")[i % 2], START + timedelta(minutes=17 * i))
-            for world in (sakura, himawari) for i in range(170)]
+    logs = [
+        add_log(db, world, world.parents[i % 3], ("Entry", "Exit")[i % 2], START + timedelta(minutes=17 * i))
+        for world in (sakura, himawari)
+        for i in range(170)
+    ]
     db.commit()
     for log in logs[3:5]:
-        assert client.delete(f"/api/entry-exit-logs/{log.id}", params={"reason": "誤スキャン"}, headers=staff).status_code == 204
+        assert (
+            client.delete(f"/api/entry-exit-logs/{log.id}", params={"reason": "誤スキャン"}, headers=staff).status_code
+            == 204
+        )
     return logs
 
 
 @pytest.mark.parametrize(
     "bounds",
-    [(None, None), (START + timedelta(minutes=7), None), (None, START + timedelta(hours=20, minutes=5)),
-     (START + timedelta(minutes=7), START + timedelta(minutes=50)), (START + timedelta(hours=3), START + timedelta(hours=30)),
-     (START + timedelta(minutes=1), START + timedelta(hours=40, seconds=1))],
+    [
+        (None, None),
+        (START + timedelta(minutes=7), None),
+        (None, START + timedelta(hours=20, minutes=5)),
+        (START + timedelta(minutes=7), START + timedelta(minutes=50)),
+        (START + timedelta(hours=3), START + timedelta(hours=30)),
+        (START + timedelta(minutes=1), START + timedelta(hours=40, seconds=1)),
+    ],
 )
 @pytest.mark.parametrize("entry_type", [None, "Exit"])
 def test_counts_agree_with_counting_the_logs(db, sakura, spread, bounds, entry_type):

@@ -29,10 +29,13 @@ def test_demo_nursery_is_loaded_once_and_its_staff_can_use_it(client, db):
     login = client.post("/api/auth/entry-exit-login", json={"nurseryCode": "sakura", "password": "sakura-demo"})
     assert login.status_code == 200 and login.json()["nurseryName"] == "さくら保育園"
     scan = client.post(
-        "/api/entry-exit-logs", json={"parentId": str(parent_id), "entryType": "Exit", "clientScanId": "demo-check"},
+        "/api/entry-exit-logs",
+        json={"parentId": str(parent_id), "entryType": "Exit", "clientScanId": "demo-check"},
         headers={"Authorization": f"Bearer {login.json()['token']}"},
     )
     assert scan.status_code in (200, 201) and scan.json()["childNames"]
-    staff = client.post("/api/auth/login", json={"login_id": "nursery-staff", "password": "daicho-demo"}).json()["access_token"]
+    staff = client.post("/api/auth/login", json={"login_id": "nursery-staff", "password": "daicho-demo"}).json()[
+        "access_token"
+    ]
     listed = client.get("/api/entry-exit-logs", headers={"Authorization": f"Bearer {staff}"}).json()
     assert listed["totalCount"] >= first["EntryLog"] and len(listed["logs"]) == 50

@@ -22,7 +22,10 @@ def history(db, sakura):
     for day in range(2):
         at = MORNING + timedelta(days=day)
         logs += [add_log(db, sakura, p0, "Entry", at), add_log(db, sakura, p1, "Exit", at + timedelta(hours=8))]
-    logs += [add_log(db, sakura, p2, "Entry", MORNING + timedelta(days=2)), add_log(db, sakura, p0, "Exit", MORNING + timedelta(days=2, hours=1))]
+    logs += [
+        add_log(db, sakura, p2, "Entry", MORNING + timedelta(days=2)),
+        add_log(db, sakura, p0, "Exit", MORNING + timedelta(days=2, hours=1)),
+    ]
     db.commit()
     return logs
 
@@ -40,9 +43,15 @@ def test_list_is_newest_first_with_names_and_total(client, staff, history, sakur
     assert stamps == sorted(stamps, reverse=True)
     newest = body["logs"][0]
     assert newest == {
-        "id": history[-1].id, "parentId": sakura.parents[0].id, "parentName": "sakura保護者0", "nurseryId": sakura.nursery.id,
-        "nurseryName": "さくら保育園", "entryType": "Exit", "timestamp": "2026-01-16T01:15:32Z",
-        "childNames": ["sakura園児0", "sakura園児3"], "stationId": None,
+        "id": history[-1].id,
+        "parentId": sakura.parents[0].id,
+        "parentName": "sakura保護者0",
+        "nurseryId": sakura.nursery.id,
+        "nurseryName": "さくら保育園",
+        "entryType": "Exit",
+        "timestamp": "2026-01-16T01:15:32Z",
+        "childNames": ["sakura園児0", "sakura園児3"],
+        "stationId": None,
     }
 
 
@@ -76,7 +85,9 @@ def test_list_filters(client, staff, history, params, expected):
     assert get_logs(client, staff, **params)["totalCount"] == expected
 
 
-@pytest.mark.parametrize("params", [{"from": "yesterday"}, {"entryType": "In"}, {"from": "2026-01-16", "to": "2026-01-15"}, {"page": 0}])
+@pytest.mark.parametrize(
+    "params", [{"from": "yesterday"}, {"entryType": "In"}, {"from": "2026-01-16", "to": "2026-01-15"}, {"page": 0}]
+)
 def test_bad_list_parameters_are_422(client, staff, params):
     response = client.get("/api/entry-exit-logs", params=params, headers=staff)
     assert response.status_code == 422
@@ -94,16 +105,28 @@ def test_soft_delete_keeps_the_row_with_who_when_why(client, db, staff, history)
     audit = db.scalar(select(AuditEntry).where(AuditEntry.action == "soft_delete"))
     db.commit()
     assert audit.target_id == str(target.id) and audit.changes["delete_reason"]["after"] == "誤スキャン"
-    assert client.delete(f"/api/entry-exit-logs/{target.id}", params={"reason": "again"}, headers=staff).status_code == 404
+    assert (
+        client.delete(f"/api/entry-exit-logs/{target.id}", params={"reason": "again"}, headers=staff).status_code == 404
+    )
 
 
 def test_delete_needs_a_reason_and_physical_delete_needs_a_platform_admin(client, db, staff, history):
     target = history[0].id
     assert client.delete(f"/api/entry-exit-logs/{target}", headers=staff).status_code == 422
-    assert client.delete(f"/api/entry-exit-logs/{target}", params={"reason": "x", "physical": True}, headers=staff).status_code == 403
+    assert (
+        client.delete(
+            f"/api/entry-exit-logs/{target}", params={"reason": "x", "physical": True}, headers=staff
+        ).status_code
+        == 403
+    )
     admin = auth_headers(make_user(db, "root", grants={"platform": "admin"}))
     db.commit()
-    assert client.delete(f"/api/entry-exit-logs/{target}", params={"reason": "重複", "physical": True}, headers=admin).status_code == 204
+    assert (
+        client.delete(
+            f"/api/entry-exit-logs/{target}", params={"reason": "重複", "physical": True}, headers=admin
+        ).status_code
+        == 204
+    )
     assert db.scalar(select(EntryLog.id).where(EntryLog.id == target)) is None
     db.commit()
 
@@ -151,9 +174,13 @@ def test_staff_without_grant_and_anonymous_callers_are_refused(client, db, histo
 
 def test_csv_export_never_writes_a_formula(client, db, staff, sakura):
     parent = sakura.parents[0]
-    parent.name = "=HYPERLINK(\"http://x\")"
+    parent.name = '=HYPERLINK("http://x")'
     db.merge(parent)
     add_log(db, sakura, parent, "Entry", MORNING)
     db.commit()
-    rows = list(csv.reader(io.StringIO(client.get("/api/entry-exit-logs/export", headers=staff).content.decode().lstrip("\ufeff"))))
-    assert rows[1][2] == "'=HYPERLINK(\"http://x\")"
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get("/api/entry-exit-logs/export", headers=staff).content.decode().lstrip("\ufeff"))
+        )
+    )
+    assert rows[1][2] == '\'=HYPERLINK("http://x")'

@@ -33,7 +33,9 @@ def test_parent_id_may_be_a_number(client, sakura):
     assert scan(client, sakura, sakura.parents[1].id, "Exit").status_code == 201
 
 
-@pytest.mark.parametrize("bad", ["12a", "", "12345678901", "123\n", "\t12", "１２３", " 12", "-1", -1, 12345678901, 1.5, True, None])
+@pytest.mark.parametrize(
+    "bad", ["12a", "", "12345678901", "123\n", "\t12", "１２３", " 12", "-1", -1, 12345678901, 1.5, True, None]
+)
 def test_bad_parent_ids_are_422_and_nothing_is_stored(client, db, sakura, bad):
     response = scan(client, sakura, bad)
     assert response.status_code == 422
@@ -97,7 +99,9 @@ def test_double_scan_window_is_per_parent_and_type(client, db, sakura):
     first = scan(client, sakura, parent_id, scannedAt=(now - timedelta(seconds=30)).isoformat())
     within = scan(client, sakura, parent_id, scannedAt=(now - timedelta(seconds=21)).isoformat())
     assert within.json()["duplicate"] is True and within.json()["id"] == first.json()["id"]
-    assert scan(client, sakura, parent_id, "Exit", scannedAt=(now - timedelta(seconds=20)).isoformat()).status_code == 201
+    assert (
+        scan(client, sakura, parent_id, "Exit", scannedAt=(now - timedelta(seconds=20)).isoformat()).status_code == 201
+    )
     assert scan(client, sakura, parent_id, scannedAt=(now - timedelta(seconds=19)).isoformat()).status_code == 201
     assert scan(client, sakura, sakura.parents[1].id).status_code == 201
     assert log_count(db) == 4
@@ -129,7 +133,10 @@ def test_the_answer_carries_the_client_scan_id_of_the_log_it_returns(client, sak
     double = scan(client, sakura, parent_id, clientScanId="kiosk-2")
     anonymous = scan(client, sakura, sakura.parents[1].id)
     assert [(r.status_code, r.json()["clientScanId"]) for r in (written, replayed, double, anonymous)] == [
-        (201, "kiosk-1"), (200, "kiosk-1"), (200, "kiosk-1"), (201, None),
+        (201, "kiosk-1"),
+        (200, "kiosk-1"),
+        (200, "kiosk-1"),
+        (201, None),
     ]
     assert double.json()["duplicate"] is True and double.json()["id"] == written.json()["id"]
 

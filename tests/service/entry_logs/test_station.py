@@ -12,7 +12,9 @@ from tests.service.entry_logs.world import STATION_PASSWORD, make_world, scan
 
 def login(client, code="sakura", password=STATION_PASSWORD, address="10.0.0.1"):
     return client.post(
-        "/api/auth/entry-exit-login", json={"nurseryCode": code, "password": password}, headers={"X-Forwarded-For": address}
+        "/api/auth/entry-exit-login",
+        json={"nurseryCode": code, "password": password},
+        headers={"X-Forwarded-For": address},
     )
 
 
@@ -26,7 +28,9 @@ def test_login_returns_a_station_token_for_the_nursery(client, sakura):
     claims = decode_token(body["token"], kind="station")
     assert claims["exp"] - claims["iat"] == 8 * 3600
     headers = {"Authorization": f"Bearer {body['token']}"}
-    ok = client.post("/api/entry-exit-logs", json={"parentId": sakura.parents[0].id, "entryType": "Entry"}, headers=headers)
+    ok = client.post(
+        "/api/entry-exit-logs", json={"parentId": sakura.parents[0].id, "entryType": "Entry"}, headers=headers
+    )
     assert ok.status_code == 201
 
 
@@ -63,7 +67,9 @@ def test_address_lockout_holds_under_concurrent_tries_across_codes(client, db, s
         make_world(db, f"n{i}", parents=1)
     db.commit()
     with ThreadPoolExecutor(max_workers=8) as pool:
-        statuses = list(pool.map(lambda i: login(client, code=f"n{i}", password="nope", address="10.9.9.9").status_code, range(8)))
+        statuses = list(
+            pool.map(lambda i: login(client, code=f"n{i}", password="nope", address="10.9.9.9").status_code, range(8))
+        )
     assert statuses.count(401) <= 4 and set(statuses) <= {401, 423}
     assert login(client, code="sakura", address="10.9.9.9").status_code == 423
     assert login(client, code="sakura", address="10.9.9.8").status_code == 200
@@ -87,12 +93,18 @@ def test_heartbeat_renews_the_token(client, sakura):
     assert set(body) == {"token", "expiresAt"}
     renewed = decode_token(body["token"], kind="station")
     assert renewed["exp"] - decode_token(old, kind="station")["exp"] >= 7 * 3600 - 5
-    assert scan(client, sakura, sakura.parents[0].id, headers={"Authorization": f"Bearer {body['token']}"}).status_code == 201
+    assert (
+        scan(client, sakura, sakura.parents[0].id, headers={"Authorization": f"Bearer {body['token']}"}).status_code
+        == 201
+    )
 
 
 def test_heartbeat_refuses_expired_user_and_missing_tokens(client, db, sakura):
     expired = issue_station_token(sakura.nursery, now=utcnow() - timedelta(hours=9)).token
-    assert client.post("/api/auth/heartbeat", headers={"Authorization": f"Bearer {expired}"}).json()["error"]["code"] == "token_expired"
+    assert (
+        client.post("/api/auth/heartbeat", headers={"Authorization": f"Bearer {expired}"}).json()["error"]["code"]
+        == "token_expired"
+    )
     user_token = issue_token(subject="1", kind="user", now=utcnow()).token
     assert client.post("/api/auth/heartbeat", headers={"Authorization": f"Bearer {user_token}"}).status_code == 401
     assert client.post("/api/auth/heartbeat").status_code == 401

@@ -65,7 +65,12 @@ def test_staff_of_one_nursery_gets_404_for_every_id_of_another(client, db, sakur
     for method, path, kwargs in other_nursery_requests(sakura, himawari, b_log):
         response = client.request(method, path, headers=staff, **kwargs)
         assert response.status_code == 404, (method, path, response.text)
-        assert response.json()["error"]["code"] in {"not_found", "nursery_not_found", "parent_not_found", "child_not_found"}
+        assert response.json()["error"]["code"] in {
+            "not_found",
+            "nursery_not_found",
+            "parent_not_found",
+            "child_not_found",
+        }
     assert b_state(db, himawari) == before
 
 
@@ -76,7 +81,9 @@ def test_lists_only_show_the_callers_nursery(client, db, sakura, himawari, staff
     logs = client.get("/api/entry-exit-logs", headers=staff).json()
     assert [log["nurseryId"] for log in logs["logs"]] == [sakura.nursery.id]
     assert [n["code"] for n in client.get("/api/entry-logs/nurseries", headers=staff).json()] == ["sakura"]
-    assert {p["nurseryId"] for p in client.get("/api/entry-logs/parents", headers=staff).json()["items"]} == {sakura.nursery.id}
+    assert {p["nurseryId"] for p in client.get("/api/entry-logs/parents", headers=staff).json()["items"]} == {
+        sakura.nursery.id
+    }
 
 
 @pytest.mark.parametrize("path", ["/api/attendance", "/api/entry-logs/parents"])

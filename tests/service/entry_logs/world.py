@@ -30,7 +30,15 @@ def make_world(db: Session, code: str, *, name: str | None = None, parents: int 
     people = [Parent(nursery_id=nursery.id, name=f"{code}保護者{i}", phone=f"090-0000-000{i}") for i in range(parents)]
     db.add_all(people)
     db.flush()
-    kids = [Child(nursery_id=nursery.id, name=f"{code}園児{i}", class_name="ひよこ組" if i % 2 == 0 else "うさぎ組", parents=[p]) for i, p in enumerate(people)]
+    kids = [
+        Child(
+            nursery_id=nursery.id,
+            name=f"{code}園児{i}",
+            class_name="ひよこ組" if i % 2 == 0 else "うさぎ組",
+            parents=[p],
+        )
+        for i, p in enumerate(people)
+    ]
     kids.append(Child(nursery_id=nursery.id, name=f"{code}園児{parents}", class_name="ひよこ組", parents=[people[0]]))
     db.add_all(kids)
     db.flush()

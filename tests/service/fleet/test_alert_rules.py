@@ -98,9 +98,13 @@ def test_resolving_alerts_of_thousands_of_terminals_at_once(db):
     from service.fleet.models import Terminal
 
     customer = make_customer(db)
-    db.execute(insert(Terminal), [{"serial_number": f"BULK-{n:05d}", "customer_id": customer.id, "store_name": "店"}
-                                  for n in range(1500)])
+    db.execute(
+        insert(Terminal),
+        [{"serial_number": f"BULK-{n:05d}", "customer_id": customer.id, "store_name": "店"} for n in range(1500)],
+    )
     ids = db.scalars(select(Terminal.id)).all()
-    open_alerts(db, [NewAlert(t, customer.id, kind, "x") for t in ids for kind in ("offline", "update_failed")], now=utcnow())
+    open_alerts(
+        db, [NewAlert(t, customer.id, kind, "x") for t in ids for kind in ("offline", "update_failed")], now=utcnow()
+    )
     assert resolve_alerts(db, [(t, "offline") for t in ids], now=utcnow()) == 1500
     assert db.scalar(select(func.count()).select_from(Alert).where(Alert.status != "resolved")) == 1500

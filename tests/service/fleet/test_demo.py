@@ -25,8 +25,20 @@ from service.fleet.models import (
 )
 from service.outbox.models import OutboxMessage
 
-COUNTED = (Customer, Terminal, FirmwareRelease, Rollout, Alert, AlertNote, Incident, MetricHourly, MetricSample,
-           TerminalEvent, OutboxMessage, AuditEntry)
+COUNTED = (
+    Customer,
+    Terminal,
+    FirmwareRelease,
+    Rollout,
+    Alert,
+    AlertNote,
+    Incident,
+    MetricHourly,
+    MetricSample,
+    TerminalEvent,
+    OutboxMessage,
+    AuditEntry,
+)
 SMALL = Size(share=0.1, history_terminals=45, raw_days=1, past_alerts=20)
 PROGRESS = DemoProgress(actor=SYSTEM)
 
@@ -70,8 +82,10 @@ def test_the_demo_is_a_state_the_service_itself_would_leave(db):
     assert retention.rollup_hours(db, now=now) == 0
     assert firmware.advance_all(db, now=now) == 0
     open_by_terminal = {
-        (terminal_id, kind) for terminal_id, kind in db.execute(
-            select(Alert.terminal_id, Alert.alert_type).where(Alert.status != "resolved"))
+        (terminal_id, kind)
+        for terminal_id, kind in db.execute(
+            select(Alert.terminal_id, Alert.alert_type).where(Alert.status != "resolved")
+        )
     }
     for terminal in db.scalars(select(Terminal)):
         if terminal.status in ("offline", "error") and terminal.last_heartbeat_at is not None:
@@ -87,8 +101,9 @@ def test_the_demo_is_a_state_the_service_itself_would_leave(db):
 def test_support_sees_the_demo_through_the_api(client, db):
     load_accounts(db, PROGRESS)
     build_fleet(db, PROGRESS, SMALL)
-    history = db.scalar(select(MetricSample.terminal_id).group_by(MetricSample.terminal_id)
-                        .order_by(func.count().desc()).limit(1))
+    history = db.scalar(
+        select(MetricSample.terminal_id).group_by(MetricSample.terminal_id).order_by(func.count().desc()).limit(1)
+    )
     db.commit()
     login = client.post("/api/auth/login", json={"login_id": "fleet-support", "password": DEMO_PASSWORD})
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}

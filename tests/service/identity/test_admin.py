@@ -12,8 +12,11 @@ def setup_admin(db):
 
 def test_admin_creates_user_grants_role_and_it_is_audited(client, db):
     headers = setup_admin(db)
-    created = client.post("/api/admin/users", json={"login_id": "sato", "name": "佐藤", "email": "sato@example.jp",
-                                                     "password": "password-123"}, headers=headers)
+    created = client.post(
+        "/api/admin/users",
+        json={"login_id": "sato", "name": "佐藤", "email": "sato@example.jp", "password": "password-123"},
+        headers=headers,
+    )
     assert created.status_code == 201
     user_id = created.json()["id"]
     grant = client.put(f"/api/admin/users/{user_id}/grants/crm", json={"role": "sales", "scope": "3"}, headers=headers)
@@ -40,7 +43,10 @@ def test_grant_rules(client, db):
     user = make_user(db, "suzuki")
     db.commit()
     url = f"/api/admin/users/{user.id}/grants"
-    assert client.put(f"{url}/crm", json={"role": "sales"}, headers=headers).json()["error"]["details"]["rule"] == "scope_required"
+    assert (
+        client.put(f"{url}/crm", json={"role": "sales"}, headers=headers).json()["error"]["details"]["rule"]
+        == "scope_required"
+    )
     assert client.put(f"{url}/crm", json={"role": "operator", "scope": "1"}, headers=headers).status_code == 422
     assert client.put(f"{url}/fleet", json={"role": "king"}, headers=headers).status_code == 422
     assert client.put(f"{url}/nowhere", json={"role": "admin"}, headers=headers).status_code == 404
@@ -51,9 +57,13 @@ def test_duplicate_login_id_and_bad_fields(client, db):
     headers = setup_admin(db)
     make_user(db, "taken")
     db.commit()
-    dup = client.post("/api/admin/users", json={"login_id": "TAKEN", "name": "x", "password": "password-123"}, headers=headers)
+    dup = client.post(
+        "/api/admin/users", json={"login_id": "TAKEN", "name": "x", "password": "password-123"}, headers=headers
+    )
     assert dup.status_code == 409
-    bad = client.post("/api/admin/users", json={"login_id": "a b", "name": "", "email": "nope", "password": "short"}, headers=headers)
+    bad = client.post(
+        "/api/admin/users", json={"login_id": "a b", "name": "", "email": "nope", "password": "short"}, headers=headers
+    )
     assert bad.status_code == 422
     fields = {d["loc"][-1] for d in bad.json()["error"]["details"]}
     assert fields == {"login_id", "name", "email", "password"}

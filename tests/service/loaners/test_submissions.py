@@ -86,7 +86,7 @@ def test_held_status_is_cleared_when_the_status_or_the_custody_answer_changes(db
 
 
 def test_switching_custody_to_none_clears_the_held_status_and_status_changed_follows_0_4(client, db):
-    """§2.6.2: the form sends its prefilled 預かり機のステータス with 1-4 = 無し (or 0-4 left 1.貸出中): it is cleared."""
+    """§2.6.2: the form sends its prefilled 預かり機のステータス with 1-4 = 無し (or 0-4 off 1.貸出中): cleared."""
     device = make_device(db)
     staff = headers(db, "staff1")
     db.commit()

@@ -20,8 +20,11 @@ def test_staff_get_the_labels_in_display_order_and_the_form_rules(client, db):
     assert list(body["location_statuses"]) == ["active", "inactive"]
     assert body["question_types"]["choice"] == "選択式"
     assert body["held_statuses"]["4.HW延長保守中(OS入れ替えやサービス終了を含む)"] == "HW延長保守中"
-    assert (body["status_key"], body["held_key"], body["number_column"]) == ("0-4.ステータス", "預かり機のステータス",
-                                                                           "拠点管理番号")
+    assert (body["status_key"], body["held_key"], body["number_column"]) == (
+        "0-4.ステータス",
+        "預かり機のステータス",
+        "拠点管理番号",
+    )
     patterns = body["patterns"]
     assert re.match(patterns["location_id"], "osaka") and not re.match(patterns["location_id"], "Osaka")
     assert re.match(patterns["model_name"], "ThinkPad-X1") and not re.match(patterns["model_name"], "ThinkPad\u3000X1")

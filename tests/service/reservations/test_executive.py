@@ -15,9 +15,15 @@ _codes = count(1)
 def made_at(db, service, created_at: datetime, status: str = "received", *, paid: int = 0) -> Reservation:
     """A reservation created at that moment (and paid then, when `paid` is an amount)."""
     reservation = Reservation(
-        code=f"QRV-T{next(_codes):05d}", requester_name="山田太郎", requester_phone="090-1234-5678",
-        service_type_id=service.id, desired_at=created_at + timedelta(days=5), amount=8000, status=status,
-        cancel_deadline_at=created_at + timedelta(days=4), created_at=created_at,
+        code=f"QRV-T{next(_codes):05d}",
+        requester_name="山田太郎",
+        requester_phone="090-1234-5678",
+        service_type_id=service.id,
+        desired_at=created_at + timedelta(days=5),
+        amount=8000,
+        status=status,
+        cancel_deadline_at=created_at + timedelta(days=4),
+        created_at=created_at,
     )
     db.add(reservation)
     db.flush()
