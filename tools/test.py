@@ -1,5 +1,7 @@
-"""`make test`: the whole suite on SQLite and, at the same time, on PostgreSQL + Redis when they are reachable.
+"""`make test`: the lint stage, then the whole suite on SQLite and, at the same time, on PostgreSQL + Redis.
 
+The lint stage runs once first: `ruff check .`, `ruff format --check .` and `lint-imports` (the import contracts in
+pyproject.toml); a failure there fails the run, but the test passes still run so one run shows everything.
 The two passes share nothing (each has its own data dir, database and broker) and spend much of their time waiting
 on subprocesses, so they run side by side on the two cores; every output line is prefixed with its pass's name.
 Installs Debian's chromium for the browser tests when it is missing and apt-get can be used.
@@ -23,6 +25,12 @@ CHROMIUM = Path("/usr/bin/chromium")
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 PYTEST_NO_TESTS = 5
+BIN = Path(sys.executable).parent  # the venv's scripts (not resolved: a venv's python is a symlink)
+LINT_STEPS = (
+    ("ruff check", [str(BIN / "ruff"), "check", "--no-cache", "."]),
+    ("ruff format --check", [str(BIN / "ruff"), "format", "--check", "--no-cache", "."]),
+    ("lint-imports", [str(BIN / "lint-imports"), "--no-cache"]),
+)
 
 
 @dataclass
@@ -116,6 +124,34 @@ class RunningPass:
         return self.result
 
 
+@dataclass
+class LintResult:
+    failed_steps: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed_steps
+
+    def summary(self) -> str:
+        if self.ok:
+            return "lint: OK"
+        return f"lint: FAILED ({', '.join(self.failed_steps)}; `ruff format .` and `ruff check --fix .` fix most of it)"
+
+
+def lint(root: Path = REPO_ROOT) -> LintResult:
+    """Run each lint step over the tree at root, printing its output with a [lint] prefix."""
+    print("===== lint stage =====", flush=True)
+    failed = []
+    for name, command in LINT_STEPS:
+        done = subprocess.run(command, cwd=root, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        for line in (done.stdout + done.stderr).splitlines():
+            print(f"[lint] {line}", flush=True)
+        if done.returncode != 0:
+            failed.append(name)
+            print(f"[lint] {name}: FAILED", flush=True)
+    return LintResult(failed)
+
+
 def postgres_problem(database_url: str) -> str | None:
     """Why the PostgreSQL server cannot be used, or None when it answers."""
     import psycopg
@@ -175,9 +211,11 @@ def postgres_pass(pytest_args: list[str]) -> RunningPass | PassResult:
 
 def main(argv: list[str]) -> int:
     ensure_chromium()
+    linted = lint()
     passes = [RunningPass("sqlite", os.environ | {"DAICHO_TEST_BACKEND": "sqlite"}, argv), postgres_pass(argv)]
     results = [p.wait() if isinstance(p, RunningPass) else p for p in passes]
     print("\n===== summary =====")
+    print(linted.summary())
     for result in results:
         print(result.summary())
     ran = [r for r in results if not r.skip_reason]
@@ -185,7 +223,7 @@ def main(argv: list[str]) -> int:
         f"total: {sum(r.passed for r in ran)} passed, {sum(r.failed for r in ran)} failed, "
         f"{sum(r.skipped for r in ran)} skipped"
     )
-    return 0 if all(r.ok for r in results) else 1
+    return 0 if linted.ok and all(r.ok for r in results) else 1
 
 
 if __name__ == "__main__":

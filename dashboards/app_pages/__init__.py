@@ -1,0 +1,1 @@
+"""Dashboard pages, run by Streamlit as scripts (a package so the import contracts see them)."""

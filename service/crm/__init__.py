@@ -1,0 +1,1 @@
+"""代理店CRM: agency sales CRM for electricity and gas applications."""

@@ -1,0 +1,58 @@
+"""`make test`'s lint stage (tools/test.py): ruff and the import contracts fail the run on a copy of the tree."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from service.config import REPO_ROOT
+from tools import test as make_test
+
+PACKAGES = ("service", "jobs", "dashboards", "agent", "scanner_station", "clientkit", "tools")
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A copy of the first-party packages and pyproject.toml, to plant a broken rule in."""
+    for package in PACKAGES:
+        shutil.copytree(REPO_ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
+
+
+def test_a_dashboard_importing_the_service_fails_the_import_contracts(tree: Path, capsys) -> None:
+    (tree / "dashboards" / "shortcut.py").write_text('"""Reads the database directly."""\n\nimport service.database\n')
+    result = make_test.lint(tree)
+    assert "lint-imports" in result.failed_steps
+    assert "dashboards.shortcut -> service.database" in capsys.readouterr().out
+    assert result.summary().startswith("lint: FAILED")
+
+
+def test_the_service_importing_a_job_fails_the_import_contracts(tree: Path, capsys) -> None:
+    (tree / "service" / "shortcut.py").write_text('"""Queues a task itself."""\n\nimport jobs.celery_app\n')
+    assert "lint-imports" in make_test.lint(tree).failed_steps
+    assert "service.shortcut -> jobs.celery_app" in capsys.readouterr().out
+
+
+def test_one_domain_importing_another_fails_the_import_contracts(tree: Path, capsys) -> None:
+    (tree / "service" / "fleet" / "shortcut.py").write_text('"""Reads a CRM table."""\n\nimport service.crm.models\n')
+    assert "lint-imports" in make_test.lint(tree).failed_steps
+    assert "service.fleet.shortcut -> service.crm.models" in capsys.readouterr().out
+
+
+def test_the_agent_importing_the_service_fails_the_import_contracts(tree: Path, capsys) -> None:
+    (tree / "agent" / "shortcut.py").write_text('"""Shares a schema."""\n\nimport service.schemas\n')
+    assert "lint-imports" in make_test.lint(tree).failed_steps
+    assert "agent.shortcut -> service.schemas" in capsys.readouterr().out
+
+
+def test_an_unformatted_file_fails_ruff_format(tree: Path, capsys) -> None:
+    (tree / "tools" / "crammed.py").write_text('"""Crammed."""\n\nx = {"a":1}\n')
+    assert "ruff format --check" in make_test.lint(tree).failed_steps
+    assert "--> tools/crammed.py" in capsys.readouterr().out
+
+
+def test_an_unused_import_fails_ruff_check(tree: Path, capsys) -> None:
+    (tree / "tools" / "unused.py").write_text('"""Unused."""\n\nimport os\n')
+    assert "ruff check" in make_test.lint(tree).failed_steps
+    assert "F401" in capsys.readouterr().out
