@@ -11,6 +11,7 @@ from service.crm import labels, masters, periods
 from service.crm.export import csv_bytes
 from service.crm.models import SUBMITTED, Agency, Corporation, Site
 from service.crm.schemas import AcquiredCorporation, AcquiredSite
+from service.search import contains
 from service.tenancy import TenantScope, scoped
 
 SERVICE_TYPE_LABELS = dict(masters.CHOICES["service_type"])
@@ -34,9 +35,8 @@ def _sites(stmt: Select, scope: TenantScope, flt: AcquiredFilter) -> Select:
     if end is not None:
         stmt = stmt.where(Site.submitted_at < end)
     if flt.q and flt.q.strip():
-        like = f"%{flt.q.strip()}%"
-        names = select(Corporation.id).where(Corporation.display_name.ilike(like))
-        stmt = stmt.where(or_(Site.power_branch_name.ilike(like), Site.corporation_id.in_(names)))
+        names = select(Corporation.id).where(contains(flt.q, Corporation.display_name))
+        stmt = stmt.where(or_(contains(flt.q, Site.power_branch_name), Site.corporation_id.in_(names)))
     return stmt
 
 

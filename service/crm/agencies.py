@@ -9,6 +9,7 @@ from service.crm.models import Agency
 from service.crm.schemas import AgencyFields
 from service.errors import Conflict
 from service.identity.models import Grant
+from service.search import contains
 from service.tenancy import TenantScope, scoped
 
 AGENCY_FIELDS = tuple(AgencyFields.model_fields)
@@ -39,8 +40,7 @@ def list_agencies(
 ) -> tuple[list[Agency], int]:
     stmt = scoped(select(Agency), scope, Agency.id)
     if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(Agency.name.ilike(like) | Agency.code.ilike(like))
+        stmt = stmt.where(contains(q, Agency.name, Agency.code))
     if active is not None:
         stmt = stmt.where(Agency.is_active.is_(active))
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0

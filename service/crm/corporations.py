@@ -15,6 +15,7 @@ from service.crm import auditing, crypto, locking, masters
 from service.crm.models import Corporation
 from service.crm.schemas import CardReveal, CorporationFields, CorporationRead
 from service.errors import ValidationFailed
+from service.search import contains
 from service.tenancy import TenantScope, scoped
 
 CARD_NUMBER, SECURITY_CODE = "credit_card_number", "credit_card_security_code"
@@ -146,11 +147,9 @@ def search(
         stmt = stmt.where(Corporation.agency_id == agency_id)
     if q and q.strip():
         term = q.strip()
-        like = f"%{term}%"
         stmt = stmt.where(
             or_(
-                Corporation.display_name.ilike(like),
-                Corporation.last_name_kana.ilike(like),
+                contains(term, Corporation.display_name, Corporation.last_name_kana),
                 Corporation.corporation_number == term.replace("-", ""),
                 Corporation.phone1 == term,
             )

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from service.crm import agencies, auditing, comments, corporations, images, labels, locking, periods, sites, statuses
@@ -22,6 +22,7 @@ from service.crm.storage import CheckedUpload
 from service.crm.workflow import ADMIN, REQUEST_EDIT_FIELDS, Actorship
 from service.errors import Conflict, ValidationFailed
 from service.identity.models import User
+from service.search import contains
 from service.tenancy import TenantScope, get_scoped, scoped
 
 SALES = "sales"
@@ -115,9 +116,8 @@ def _filtered(stmt: Select, flt: RequestFilter) -> Select:
     if end is not None:
         stmt = stmt.where(Request.created_at < end)
     if flt.corporation:
-        like = f"%{flt.corporation.strip()}%"
         matching = select(Corporation.id).where(
-            or_(Corporation.display_name.ilike(like), Corporation.last_name_kana.ilike(like))
+            contains(flt.corporation, Corporation.display_name, Corporation.last_name_kana)
         )
         stmt = stmt.where(Request.corporation_id.in_(matching))
     return stmt

@@ -19,6 +19,7 @@ from service.errors import Forbidden, NotFound, ValidationFailed
 from service.identity import service as identity
 from service.identity.models import Grant, User
 from service.identity.schemas import UserCreate, UserUpdate
+from service.search import contains
 
 PROFILE_FIELDS = ("agency_id", "sales_staff_code", "l_code")
 
@@ -57,8 +58,7 @@ def list_users(
     if agency_id is not None:
         stmt = stmt.where(or_(Profile.agency_id == agency_id, Grant.scope == str(agency_id)))
     if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(User.login_id.ilike(like) | User.name.ilike(like) | Profile.sales_staff_code.ilike(like))
+        stmt = stmt.where(contains(q, User.login_id, User.name, Profile.sales_staff_code))
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.execute(stmt.order_by(User.login_id).offset(offset).limit(limit)).tuples()
     return [_row(db, user, profile) for user, profile in rows], total

@@ -8,6 +8,7 @@ from sqlalchemy import Select, select
 from service.entry_logs import labels
 from service.entry_logs.models import Child, EntryLog, Guardian, Parent
 from service.errors import ValidationFailed
+from service.search import contains
 from service.tenancy import TenantScope, scoped
 
 
@@ -38,14 +39,10 @@ def filtered(stmt: Select, flt: LogFilter, scope: TenantScope) -> Select:
         stmt = stmt.where(EntryLog.entry_type == flt.entry_type)
     if flt.parent_name:
         parents = scoped(select(Parent.id), scope, Parent.nursery_id)
-        stmt = stmt.where(
-            EntryLog.parent_id.in_(parents.where(Parent.name.icontains(flt.parent_name, autoescape=True)))
-        )
+        stmt = stmt.where(EntryLog.parent_id.in_(parents.where(contains(flt.parent_name, Parent.name))))
     if flt.child_name:
         guardians = scoped(
             select(Guardian.parent_id).join(Child, Child.id == Guardian.child_id), scope, Child.nursery_id
         )
-        stmt = stmt.where(
-            EntryLog.parent_id.in_(guardians.where(Child.name.icontains(flt.child_name, autoescape=True)))
-        )
+        stmt = stmt.where(EntryLog.parent_id.in_(guardians.where(contains(flt.child_name, Child.name))))
     return stmt

@@ -25,6 +25,7 @@ from service.entry_logs.schemas import (
 )
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.identity.security import hash_password
+from service.search import contains
 from service.tenancy import TenantScope, get_scoped, scoped
 
 DOMAIN = "entry_logs"
@@ -146,7 +147,7 @@ def parent_in_scope(db: Session, *, scope: TenantScope, parent_id: int) -> Paren
 def list_parents(db: Session, *, nursery: Nursery, q: str | None, offset: int, limit: int) -> tuple[list[Parent], int]:
     stmt: Select = select(Parent).where(Parent.nursery_id == nursery.id)
     if q:
-        stmt = stmt.where(Parent.name.icontains(q, autoescape=True) | Parent.phone.icontains(q, autoescape=True))
+        stmt = stmt.where(contains(q, Parent.name, Parent.phone))
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     return list(db.scalars(stmt.order_by(Parent.id).offset(offset).limit(limit))), total
 
@@ -226,7 +227,7 @@ def list_children(
     if class_name:
         stmt = stmt.where(Child.class_name == class_name)
     if q:
-        stmt = stmt.where(Child.name.icontains(q, autoescape=True))
+        stmt = stmt.where(contains(q, Child.name))
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     return list(db.scalars(stmt.order_by(Child.class_name, Child.id).offset(offset).limit(limit))), total
 

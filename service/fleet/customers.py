@@ -9,6 +9,7 @@ from service.errors import Conflict
 from service.fleet import auditing
 from service.fleet.models import Customer, Terminal
 from service.fleet.schemas import CustomerCreate, CustomerUpdate
+from service.search import contains
 from service.tenancy import TenantScope, scoped
 
 CUSTOMER_FIELDS = ("company_name", "contact_person", "contact_email", "contact_phone", "contract_type")
@@ -27,7 +28,7 @@ def list_customers(
 ) -> tuple[list[Customer], int]:
     stmt = scoped(select(Customer), scope, Customer.id)
     if q:
-        stmt = stmt.where(Customer.company_name.ilike(f"%{q.strip()}%"))
+        stmt = stmt.where(contains(q, Customer.company_name))
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     return list(db.scalars(stmt.order_by(Customer.company_name).offset(offset).limit(limit)).all()), total
 

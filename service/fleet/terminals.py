@@ -29,6 +29,7 @@ from service.fleet.schemas import (
     TerminalRead,
     TerminalUpdate,
 )
+from service.search import contains
 from service.tenancy import TenantScope, get_scoped, scoped
 
 TERMINAL_FIELDS = ("serial_number", "customer_id", "store_name", "installed_date", "status", "firmware_version")
@@ -56,10 +57,9 @@ def filtered_terminals(stmt: Select, flt: TerminalFilter | None) -> Select:
     if flt.firmware_version:
         stmt = stmt.where(Terminal.firmware_version == flt.firmware_version)
     if flt.q:
-        like = f"%{flt.q.strip()}%"
-        company = select(Customer.id).where(Customer.company_name.ilike(like))
+        company = select(Customer.id).where(contains(flt.q, Customer.company_name))
         stmt = stmt.where(
-            or_(Terminal.serial_number.ilike(like), Terminal.store_name.ilike(like), Terminal.customer_id.in_(company))
+            or_(contains(flt.q, Terminal.serial_number, Terminal.store_name), Terminal.customer_id.in_(company))
         )
     return stmt
 

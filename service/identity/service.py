@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
@@ -14,6 +14,7 @@ from service.identity.models import Grant, RevokedToken, User
 from service.identity.roles import DOMAINS
 from service.identity.schemas import UserCreate, UserUpdate
 from service.identity.security import IssuedToken, burn_password_check, hash_password, issue_token, verify_password
+from service.search import contains
 
 USER_KIND = "user"
 USER_FIELDS = ("login_id", "name", "email", "is_active")
@@ -108,8 +109,7 @@ def get_user(db: Session, user_id: int) -> User:
 def list_users(db: Session, *, q: str | None, offset: int, limit: int) -> tuple[list[User], int]:
     stmt = select(User)
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(User.login_id.ilike(like), User.name.ilike(like), User.email.ilike(like)))
+        stmt = stmt.where(contains(q, User.login_id, User.name, User.email))
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.scalars(stmt.order_by(User.login_id).offset(offset).limit(limit)).all()
     return list(rows), total

@@ -17,6 +17,7 @@ from service.loaners import forms, labels
 from service.loaners.devices import device_type_of, held_days, with_places
 from service.loaners.masters import active_data_type
 from service.loaners.models import Device, Location, Model, Submission
+from service.search import contains
 from service.tenancy import TenantScope, scoped
 
 AUDIT_KINDS = ("terminal", "printer")  # AUDIT's sourceSheets: 端末ステータス収集, プリンタステータス収集
@@ -44,7 +45,7 @@ def _filtered(stmt: Select, flt: ViewFilter) -> Select:
         if value:
             stmt = stmt.where(column == value)
     if flt.q:
-        stmt = stmt.where(Device.management_number.icontains(flt.q.strip(), autoescape=True))
+        stmt = stmt.where(contains(flt.q, Device.management_number))
     return stmt
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
@@ -16,6 +16,7 @@ from service.errors import Conflict, ValidationFailed
 from service.reservations import auditing, labels
 from service.reservations.models import CallAttempt, Reservation, ServiceType, Shop, get_or_404
 from service.reservations.schemas import ServiceTypeCreate, ServiceTypeUpdate, ShopCreate, ShopUpdate
+from service.search import contains
 
 SERVICE_FIELDS = ("name", "description", "price", "duration_minutes", "active")
 SHOP_FIELDS = ("name", "phone", "email", "call_order", "active", "notes", "service_type_ids")
@@ -116,7 +117,7 @@ def list_shops(
     """Shops in call order."""
     stmt = select(Shop)
     if q:
-        stmt = stmt.where(or_(Shop.name.contains(q, autoescape=True), Shop.phone.contains(q, autoescape=True)))
+        stmt = stmt.where(contains(q, Shop.name, Shop.phone))
     if service_type_id is not None:
         stmt = stmt.where(Shop.services.any(ServiceType.id == service_type_id))
     if active is not None:

@@ -23,6 +23,7 @@ from service.reservations.models import (
     as_dict,
 )
 from service.reservations.phones import PhoneFormatError, normalise_phone
+from service.search import starts_with
 
 WEEK_DAYS = 7
 REACHED = ("calling_success", "awaiting_payment", "confirmed")
@@ -187,7 +188,7 @@ def _search(q: str):
     try:
         return Reservation.requester_phone == normalise_phone(text)
     except PhoneFormatError:
-        return Reservation.requester_name.startswith(text, autoescape=True)
+        return starts_with(text, Reservation.requester_name)
 
 
 def _filtered(stmt: Select, flt: ReservationFilter) -> Select:
