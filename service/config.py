@@ -114,7 +114,7 @@ class Settings(BaseSettings):
     # entry_logs
     entry_logs_token_hours: int = 8
     entry_logs_double_scan_seconds: int = 10
-    entry_logs_scan_max_age_hours: int = 24
+    entry_logs_late_minutes: int = 10
     entry_logs_retention_days: int = 365
     entry_logs_archive_batch: int = 5000
     entry_logs_export_batch: int = 1000

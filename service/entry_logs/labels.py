@@ -12,7 +12,7 @@ BAD_CREDENTIALS = "保育園コードまたはパスワードが正しくあり�
 STATION_DISABLED = "入退登録が無効になりました。管理画面で設定を確認し、再度ログインしてください"
 NURSERY_MISMATCH = "この端末の保育園と異なる保育園IDが指定されました"
 SCAN_ID_REUSED = "このスキャンIDは別の保護者または入/出で使用済みです"
-SCANNED_AT_OUT_OF_RANGE = "スキャン時刻が古すぎるか未来の時刻です（24時間以内の時刻を指定してください）"
+SCANNED_AT_OUT_OF_RANGE = "スキャン時刻が保存期間より前か、未来の時刻です"
 SCANNED_AT_NEEDS_ZONE = "スキャン時刻にはタイムゾーン（例: +09:00 または Z）を付けてください"
 NURSERY_REQUIRED = "保育園を指定してください（nurseryId）"
 CODE_TAKEN = "この保育園コードは既に使われています"
@@ -26,5 +26,6 @@ NO_PARENTS_FOR_CARDS = "このクラスにはカードを作る保護者がい�
 
 CARD_USAGE = "保育園の入退登録端末のスキャナーにかざしてください"
 
-CSV_HEADER = ("日時", "保護者ID", "保護者名", "入/出", "関連園児", "保育園", "端末")
+CSV_HEADER = ("日時", "保護者ID", "保護者名", "入/出", "関連園児", "保育園", "端末", "登録日時", "遅延登録")
+LATE_MARK = "遅延"
 ROSTER_COLUMNS = {"parent_name": "保護者名", "phone": "電話番号", "child_name": "園児名", "class_name": "クラス"}

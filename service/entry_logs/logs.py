@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
+from service.config import get_settings
 from service.database import session_scope
 from service.entry_logs import counts, labels
 from service.entry_logs.filters import LogFilter, filtered
@@ -48,7 +49,13 @@ class LogRow:
     entry_type: str
     timestamp: datetime
     station_id: str | None
+    received_at: datetime
     child_names: list[str]
+
+    @property
+    def late(self) -> bool:
+        """Stored well after it happened: a scan queued by a station while it was offline."""
+        return self.received_at - self.timestamp > timedelta(minutes=get_settings().entry_logs_late_minutes)
 
 
 def _row_select() -> Select:
@@ -62,6 +69,7 @@ def _row_select() -> Select:
             EntryLog.entry_type,
             EntryLog.occurred_at,
             EntryLog.station_id,
+            EntryLog.created_at,
         )
         .join(Parent, Parent.id == EntryLog.parent_id)
         .join(Nursery, Nursery.id == EntryLog.nursery_id)
@@ -112,7 +120,9 @@ def spreadsheet_safe(text: str) -> str:
 
 
 def _csv_values(row: LogRow) -> list[str]:
-    local = row.timestamp.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M:%S")
+    local, received = (
+        at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M:%S") for at in (row.timestamp, row.received_at)
+    )
     texts = (row.parent_name, "、".join(row.child_names), row.nursery_name, row.station_id or "")
     parent_name, children, nursery_name, station = (spreadsheet_safe(t) for t in texts)
     return [
@@ -123,6 +133,8 @@ def _csv_values(row: LogRow) -> list[str]:
         children,
         nursery_name,
         station,
+        received,
+        labels.LATE_MARK if row.late else "",
     ]
 
 

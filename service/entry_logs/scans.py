@@ -54,18 +54,21 @@ def parse_parent_id(raw: int | str) -> int:
 
 
 def scan_time(scanned_at: datetime | None, now: datetime) -> datetime:
-    """When the scan happened: now, or a queued scan's own time within the last day (never in the future)."""
+    """When the scan happened: now, or a queued scan's own time within the retention period (never in the future).
+
+    A scan is a fact: a station that was offline over a weekend sends Friday's scans on Monday, and they are kept
+    (flagged as late in the list and the CSV) rather than refused.
+    """
     if scanned_at is None:
         return now
     if scanned_at.tzinfo is None:
         raise ValidationFailed(
             labels.SCANNED_AT_NEEDS_ZONE, details={"field": "scannedAt", "rule": "timezone_required"}
         )
-    oldest = now - timedelta(hours=get_settings().entry_logs_scan_max_age_hours)
+    oldest = now - timedelta(days=get_settings().entry_logs_retention_days)
     if not oldest <= scanned_at <= now + timedelta(minutes=1):
-        raise ValidationFailed(
-            labels.SCANNED_AT_OUT_OF_RANGE, details={"field": "scannedAt", "rule": "within_last_day"}
-        )
+        details = {"field": "scannedAt", "rule": "within_retention_period"}
+        raise ValidationFailed(labels.SCANNED_AT_OUT_OF_RANGE, details=details)
     return min(scanned_at, now)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictInt, StrictStr, StringConstraints
 from pydantic.alias_generators import to_camel
 
-from service.entry_logs.labels import ATTENDANCE_LABELS, ENTRY_TYPE_LABELS, ROSTER_COLUMNS
+from service.entry_logs.labels import ATTENDANCE_LABELS, ENTRY_TYPE_LABELS, LATE_MARK, ROSTER_COLUMNS
 from service.schemas import optional_fields
 
 EntryType = Literal["Entry", "Exit"]
@@ -107,6 +107,8 @@ class LogRead(CamelModel):
     timestamp: UtcSeconds
     child_names: list[str]
     station_id: str | None
+    received_at: UtcSeconds = Field(description="when the service stored it")
+    late: bool = Field(description="stored well after it happened (a scan queued offline): APP_ENTRY_LOGS_LATE_MINUTES")
 
 
 class LogPage(CamelModel):
@@ -291,4 +293,5 @@ class Vocabulary(CamelModel):
     entry_types: dict[str, str] = ENTRY_TYPE_LABELS
     attendance_statuses: dict[str, str] = ATTENDANCE_LABELS
     roster_columns: dict[str, str] = ROSTER_COLUMNS
+    late_mark: str = Field(default=LATE_MARK, description="shown with a log stored well after it happened")
     rules: FormRules = Field(default_factory=FormRules)

@@ -107,11 +107,31 @@ def test_double_scan_window_is_per_parent_and_type(client, db, sakura):
     assert log_count(db) == 4
 
 
-@pytest.mark.parametrize("offset", [timedelta(hours=25), timedelta(minutes=-5)])
-def test_scanned_at_must_be_within_the_last_day(client, db, sakura, offset):
+@pytest.mark.parametrize("offset", [timedelta(days=366), timedelta(minutes=-5)])
+def test_scanned_at_must_be_within_the_retention_period_and_not_ahead(client, db, sakura, offset):
     response = scan(client, sakura, sakura.parents[0].id, scannedAt=(utcnow() - offset).isoformat())
     assert response.status_code == 422
+    assert response.json()["error"]["details"]["rule"] == "within_retention_period"
     assert log_count(db) == 0
+
+
+def test_a_weekend_of_queued_scans_is_kept_with_its_own_time_and_flagged_late(client, db, sakura, staff):
+    """A station offline from Friday evening sends its queue on Monday: every scan is stored as it happened."""
+    friday = utcnow() - timedelta(days=3)
+    sent = [
+        scan(client, sakura, p.id, clientScanId=f"fri-{p.id}", scannedAt=friday.isoformat()) for p in sakura.parents
+    ]
+    assert [r.status_code for r in sent] == [201] * len(sakura.parents)
+    assert scan(client, sakura, sakura.parents[0].id, "Exit").status_code == 201
+    listed = client.get("/api/entry-exit-logs", params={"sort": "timestamp"}, headers=staff).json()["logs"]
+    assert [(log["timestamp"][:16], log["late"]) for log in listed] == [
+        *[(friday.strftime("%Y-%m-%dT%H:%M"), True)] * len(sakura.parents),
+        (listed[-1]["timestamp"][:16], False),
+    ]
+    exported = client.get("/api/entry-exit-logs/export", params={"sort": "timestamp"}, headers=staff).text
+    rows = [line.split(",") for line in exported.lstrip("\ufeff").splitlines()]
+    assert rows[0][-2:] == ["登録日時", "遅延登録"]
+    assert [row[-1] for row in rows[1:]] == ["遅延"] * len(sakura.parents) + [""]
 
 
 def test_scanning_needs_a_station_token(client, db, sakura, staff):

@@ -48,7 +48,9 @@ def make_world(db: Session, code: str, *, name: str | None = None, parents: int 
 
 def add_log(db: Session, world: World, parent: Parent, entry_type: str, at: datetime) -> EntryLog:
     """A log written as a scan would be (with its hourly count), at any time."""
-    log = EntryLog(parent_id=parent.id, nursery_id=world.nursery.id, entry_type=entry_type, occurred_at=at)
+    log = EntryLog(
+        parent_id=parent.id, nursery_id=world.nursery.id, entry_type=entry_type, occurred_at=at, created_at=at
+    )
     db.add(log)
     db.flush()
     counts.add(db, [(log.nursery_id, at, entry_type)], by=1)
