@@ -1,5 +1,5 @@
-"""The heartbeat routes served by AgentLane: the platform's request id, guards, metrics and error shape still apply,
-the routes stay documented, and FastAPI's own routing answers the same when the lane is not mounted."""
+"""The heartbeat routes served by the fast lane (service/lanes.py): the platform's request id, guards, metrics and
+error shape still apply, the routes stay documented, and FastAPI's own routing answers the same without the lane."""
 
 import pytest
 from fastapi import FastAPI
