@@ -1,0 +1,327 @@
+"""Tenant isolation is structural: every route of fleet, loaners, entry_logs and crm, read from the app's route table,
+is called by a user of tenant A with tenant B's ids and must refuse (404 or 403; 422 when the id is a body field) or,
+for a list, show nothing of B. Nothing of B changes. A route that no walk calls and no exemption names fails the test.
+
+The CRM walk and the 入退管理 walk are the domains' own (tests/service/crm/test_isolation.py,
+tests/service/entry_logs/test_tenancy.py); the fleet and loaners walks live here.
+"""
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+from sqlalchemy import func, select
+
+from service.audit.service import SYSTEM
+from service.crm.models import Notification
+from service.database import utcnow
+from service.fleet import imports
+from service.fleet.alerts import NewAlert, open_alerts
+from service.fleet.models import Alert
+from service.models import metadata
+from service.tenancy import TenantScope
+from tests.factories import auth_headers, make_user
+from tests.service.crm import test_isolation as crm_walk
+from tests.service.crm.conftest import World as CrmWorld
+from tests.service.crm.conftest import world  # noqa: F401 (the CRM fixture, used by the crm walk)
+from tests.service.entry_logs import test_tenancy as entry_logs_walk
+from tests.service.entry_logs.world import add_log, make_world, staff_headers
+from tests.service.fleet.conftest import agent_headers, make_customer, make_terminal
+from tests.service.loaners.conftest import LENT, add_location, answer, make_device
+
+NOT_FOUND, FORBIDDEN, REFUSED, HIDDEN = 404, 403, 422, "hidden"
+DOMAINS = ("fleet", "loaners", "entry_logs", "crm")
+
+
+@dataclass
+class Walk:
+    """What tenant A's user calls with tenant B's ids, and what B's data looks like in a response body."""
+
+    headers: dict[str, str]
+    calls: list[tuple[str, str, dict, int | str]]
+    markers: tuple[str, ...]
+    exempt: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+def domain_routes(app, domain: str) -> list[tuple[str, re.Pattern, str]]:
+    """(method, path pattern, path template) of every route whose endpoint lives in service.<domain>."""
+    routes = []
+    for context in iter_route_contexts(app.routes):
+        if not isinstance(context.original_route, APIRoute):
+            continue
+        if context.endpoint.__module__.split(".")[1] != domain:
+            continue
+        pattern = re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", context.path) + "$")
+        routes.extend((method, pattern, context.path) for method in context.methods)
+    return routes
+
+
+def route_of(routes, method: str, path: str) -> tuple[str, str] | None:
+    """The route the router would pick for a call, as (method, template)."""
+    return next(((m, template) for m, pattern, template in routes if m == method and pattern.match(path)), None)
+
+
+def table_counts(db) -> dict[str, int]:
+    """Rows per table (audit entries included: every change a person makes is audited)."""
+    counts = {table.name: db.scalar(select(func.count()).select_from(table)) for table in metadata.sorted_tables}
+    db.commit()
+    return counts
+
+
+# ---------------------------------------------------------------- fleet: a customer-scoped admin
+
+
+def fleet_walk(client, db) -> Walk:
+    mine, theirs = make_customer(db, "ABC商事"), make_customer(db, "XYZ商店")
+    my_terminal, my_token = make_terminal(db, mine, serial="MINE-1")
+    their_terminal, _ = make_terminal(db, theirs, serial="THEIRS-1")
+    open_alerts(db, [NewAlert(their_terminal.id, theirs.id, "error", "y")], now=utcnow())
+    alert = db.scalar(select(Alert.id).where(Alert.customer_id == theirs.id))
+    job = imports.create_import(
+        db,
+        filename="x.csv",
+        data="serial_number,customer,store_name\nS-1,XYZ商店,店\n".encode(),
+        scope=TenantScope("fleet", "customer", str(theirs.id)),
+        actor=SYSTEM,
+        now=utcnow(),
+    )
+    admin = auth_headers(make_user(db, "fleet-admin", grants={"fleet": "admin"}))
+    scoped = auth_headers(make_user(db, "scoped-admin", grants={"fleet": ("admin", str(mine.id))}))
+    db.commit()
+    blob = b"TC-200 firmware 2.0.0"
+    release = client.post(
+        "/api/fleet/firmware/releases",
+        data={"version": "2.0.0", "sha256": hashlib.sha256(blob).hexdigest()},
+        files={"file": ("fw.bin", blob, "application/octet-stream")},
+        headers=admin,
+    ).json()["id"]
+    rollout_body = {"release_id": release, "target": {"customer_id": theirs.id}, "waves": [100]}
+    rollout = client.post("/api/fleet/rollouts", json=rollout_body, headers=admin).json()["id"]
+    command = client.post(f"/api/fleet/terminals/{their_terminal.id}/diagnostics", json={}, headers=admin).json()["id"]
+    c, t, a, r = theirs.id, their_terminal.id, alert, rollout
+    agent = {"headers": agent_headers(my_token)}
+    calls = [
+        ("GET", "/api/fleet/dashboard", {}, HIDDEN),
+        ("GET", "/api/fleet/customers", {"params": {"q": "XYZ"}}, HIDDEN),
+        ("GET", f"/api/fleet/customers/{c}", {}, NOT_FOUND),
+        ("PATCH", f"/api/fleet/customers/{c}", {"json": {"company_name": "x"}}, NOT_FOUND),
+        ("DELETE", f"/api/fleet/customers/{c}", {}, NOT_FOUND),
+        ("GET", "/api/fleet/terminals", {"params": {"customer_id": c}}, HIDDEN),
+        (
+            "POST",
+            "/api/fleet/terminals",
+            {"json": {"serial_number": "N-1", "customer_id": c, "store_name": "店"}},
+            REFUSED,
+        ),
+        ("GET", f"/api/fleet/terminals/{t}", {}, NOT_FOUND),
+        ("PATCH", f"/api/fleet/terminals/{t}", {"json": {"store_name": "x"}}, NOT_FOUND),
+        ("PATCH", f"/api/fleet/terminals/{my_terminal.id}", {"json": {"customer_id": c}}, REFUSED),
+        ("POST", f"/api/fleet/terminals/{t}/maintenance", {"json": {"enabled": True}}, NOT_FOUND),
+        ("POST", f"/api/fleet/terminals/{t}/enrollment-code", {}, NOT_FOUND),
+        ("POST", f"/api/fleet/terminals/{t}/revoke-token", {}, NOT_FOUND),
+        ("POST", f"/api/fleet/terminals/{t}/diagnostics", {"json": {}}, NOT_FOUND),
+        ("GET", f"/api/fleet/terminals/{t}/diagnostics", {}, NOT_FOUND),
+        ("POST", f"/api/fleet/terminals/{t}/interval", {"json": {"interval_seconds": 60}}, NOT_FOUND),
+        ("GET", f"/api/fleet/terminals/{t}/commands", {}, NOT_FOUND),
+        ("GET", f"/api/fleet/terminals/{t}/metrics", {}, NOT_FOUND),
+        ("GET", f"/api/fleet/terminals/{t}/events", {}, NOT_FOUND),
+        ("GET", f"/api/fleet/terminals/{t}/update-tasks", {}, NOT_FOUND),
+        ("GET", "/api/fleet/alerts", {"params": {"customer_id": c}}, HIDDEN),
+        ("GET", "/api/fleet/alerts", {"params": {"terminal_id": t}}, HIDDEN),
+        ("GET", f"/api/fleet/alerts/{a}", {}, NOT_FOUND),
+        ("GET", f"/api/fleet/alerts/{a}/notes", {}, NOT_FOUND),
+        ("POST", f"/api/fleet/alerts/{a}/notes", {"json": {"body": "x"}}, NOT_FOUND),
+        ("POST", f"/api/fleet/alerts/{a}/acknowledge", {}, NOT_FOUND),
+        ("POST", f"/api/fleet/alerts/{a}/diagnosed", {}, NOT_FOUND),
+        ("POST", f"/api/fleet/alerts/{a}/customer-contacted", {}, NOT_FOUND),
+        ("POST", f"/api/fleet/alerts/{a}/assign", {"json": {"assignee_id": None}}, NOT_FOUND),
+        ("POST", f"/api/fleet/alerts/{a}/resolve", {"json": {}}, NOT_FOUND),
+        ("GET", f"/api/fleet/alerts/{a}/assignees", {}, NOT_FOUND),
+        ("GET", "/api/fleet/incidents", {}, HIDDEN),
+        ("GET", "/api/fleet/rollouts", {}, HIDDEN),
+        ("POST", "/api/fleet/rollouts", {"json": rollout_body}, REFUSED),
+        ("GET", f"/api/fleet/rollouts/{r}", {}, NOT_FOUND),
+        ("POST", f"/api/fleet/rollouts/{r}/pause", {}, NOT_FOUND),
+        ("GET", "/api/fleet/reports/customers", {}, HIDDEN),
+        ("GET", f"/api/fleet/reports/monthly/{c}", {"params": {"month": "2026-11"}}, NOT_FOUND),
+        ("GET", f"/api/fleet/imports/{job.id}", {}, NOT_FOUND),
+        (
+            "POST",
+            f"/api/fleet/agent/commands/{command}/progress",
+            agent | {"json": {"state": "downloading"}},
+            NOT_FOUND,
+        ),
+        (
+            "POST",
+            "/api/fleet/agent/diagnostics",
+            agent | {"json": {"command_id": command, "collected_at": utcnow().isoformat(), "lines": ["x"]}},
+            NOT_FOUND,
+        ),
+    ]
+    own = "names no tenant: the caller's own customer or terminal is implied"
+    exempt = {
+        ("GET", "/api/fleet/vocabulary"): "labels only",
+        ("POST", "/api/fleet/customers"): own,
+        ("GET", "/api/fleet/firmware/releases"): "firmware is shared by every customer",
+        ("POST", "/api/fleet/firmware/releases"): "firmware is shared by every customer",
+        ("POST", "/api/fleet/imports"): own + " (tests/service/fleet/test_imports.py)",
+        ("POST", "/api/fleet/agent/enroll"): "an enrolment code names one terminal",
+        ("POST", "/api/fleet/agent/heartbeat"): own,
+        ("POST", "/api/fleet/agent/heartbeat/validate"): own,
+        ("GET", "/api/fleet/agent/firmware/{release_id}"): "firmware is shared by every customer",
+        ("POST", "/api/fleet/agent/token/rotate"): own,
+    }
+    return Walk(scoped, calls, ("XYZ商店", "THEIRS-1"), exempt)
+
+
+# ---------------------------------------------------------------- loaners: staff scoped to 関西
+
+
+def loaners_walk(client, db) -> Walk:
+    add_location(db, "tokyo", "関東", name="東京")
+    theirs = make_device(db, "tokyo", serial="THEIRS1")
+    answer(db, theirs, LENT)
+    kansai = auth_headers(make_user(db, "kansai-staff", grants={"loaners": ("staff", "関西")}))
+    db.commit()
+    d, kanto = theirs.id, {"params": {"jurisdiction": "関東"}}
+    calls = [
+        ("GET", "/api/loaners/jurisdictions", {}, HIDDEN),
+        ("GET", "/api/loaners/locations", kanto, HIDDEN),
+        ("GET", "/api/loaners/locations/tokyo", {}, NOT_FOUND),
+        ("PATCH", "/api/loaners/locations/tokyo", {"json": {"name": "x"}}, FORBIDDEN),
+        ("DELETE", "/api/loaners/locations/tokyo", {}, FORBIDDEN),
+        ("GET", "/api/loaners/locations/tokyo/labels.pdf", {}, NOT_FOUND),
+        ("GET", "/api/loaners/devices", {"params": {"location_id": "tokyo"}}, HIDDEN),
+        (
+            "POST",
+            "/api/loaners/devices",
+            {"json": {"location_id": "tokyo", "model_id": "MODEL_001", "serial_number": "X1"}},
+            REFUSED,
+        ),
+        ("GET", f"/api/loaners/devices/{d}", {}, NOT_FOUND),
+        ("PATCH", f"/api/loaners/devices/{d}", {"json": {"os": "x"}}, NOT_FOUND),
+        ("DELETE", f"/api/loaners/devices/{d}", {}, FORBIDDEN),
+        ("GET", f"/api/loaners/devices/{d}/qr.png", {}, NOT_FOUND),
+        ("GET", f"/api/loaners/devices/{d}/form", {}, NOT_FOUND),
+        ("GET", f"/api/loaners/devices/{d}/submissions", {}, NOT_FOUND),
+        ("POST", f"/api/loaners/devices/{d}/submissions", {"json": {"answers": LENT}}, NOT_FOUND),
+        ("GET", "/api/loaners/views/normal", kanto, HIDDEN),
+        ("GET", "/api/loaners/views/audit", {"params": {"location_id": "tokyo"}}, HIDDEN),
+        ("GET", "/api/loaners/views/summary", kanto, HIDDEN),
+        ("GET", "/api/loaners/views/summary/devices", kanto, HIDDEN),
+    ]
+    shared = "master data or admin job shared by every 管轄"
+    exempt = {
+        (method, path): shared
+        for method, path in (
+            ("GET", "/api/loaners/categories"),
+            ("GET", "/api/loaners/vocabulary"),
+            ("POST", "/api/loaners/locations"),
+            ("GET", "/api/loaners/models"),
+            ("POST", "/api/loaners/models"),
+            ("GET", "/api/loaners/models/{model_id}"),
+            ("PATCH", "/api/loaners/models/{model_id}"),
+            ("DELETE", "/api/loaners/models/{model_id}"),
+            ("GET", "/api/loaners/data-types"),
+            ("POST", "/api/loaners/data-types"),
+            ("GET", "/api/loaners/data-types/{data_type_id}"),
+            ("PATCH", "/api/loaners/data-types/{data_type_id}"),
+            ("DELETE", "/api/loaners/data-types/{data_type_id}"),
+            ("GET", "/api/loaners/forms"),
+            ("GET", "/api/loaners/forms/{kind}"),
+            ("POST", "/api/loaners/forms/{kind}/questions"),
+            ("PATCH", "/api/loaners/forms/{kind}/questions/{question_id}"),
+            ("POST", "/api/loaners/imports"),
+            ("GET", "/api/loaners/imports"),
+            ("GET", "/api/loaners/imports/{import_id}"),
+            ("GET", "/api/loaners/rotations"),
+            ("POST", "/api/loaners/rotations"),
+        )
+    }
+    return Walk(kansai, calls, ("THEIRS1", "東京"), exempt)
+
+
+# ---------------------------------------------------------------- 入退管理: staff and the station of one nursery
+
+
+def entry_logs_walk_of(client, db) -> Walk:
+    sakura, himawari = make_world(db, "sakura", name="さくら保育園"), make_world(db, "himawari", name="ひまわり保育園")
+    b_log = add_log(db, himawari, himawari.parents[0], "Entry", datetime(2026, 1, 14, tzinfo=UTC)).id
+    db.commit()
+    staff = staff_headers(db, sakura)
+    scan = {"parentId": himawari.parents[0].id, "nurseryId": himawari.nursery.id, "entryType": "Entry"}
+    calls = [
+        (method, path, kwargs, NOT_FOUND)
+        for method, path, kwargs in entry_logs_walk.other_nursery_requests(sakura, himawari, b_log)
+    ] + [
+        ("GET", "/api/entry-logs/nurseries", {}, HIDDEN),
+        ("POST", "/api/entry-logs/nurseries", {"json": {"code": "x", "name": "x"}}, FORBIDDEN),
+        ("POST", "/api/entry-exit-logs", {"json": scan, "headers": sakura.station_headers}, REFUSED),
+        (
+            "POST",
+            "/api/entry-exit-logs",
+            {"json": scan | {"nurseryId": sakura.nursery.id}, "headers": sakura.station_headers},
+            NOT_FOUND,
+        ),
+    ]
+    exempt = {
+        ("GET", "/api/entry-logs/vocabulary"): "labels only",
+        ("POST", "/api/auth/entry-exit-login"): "a station logs in with its own nursery's password",
+        ("POST", "/api/auth/heartbeat"): "the station token names its own nursery",
+    }
+    return Walk(staff, calls, ("himawari", "ひまわり"), exempt)
+
+
+# ---------------------------------------------------------------- 代理店CRM: a sales user of agency A
+
+
+def crm_walk_of(client, db, crm_world: CrmWorld) -> Walk:
+    b = crm_walk.agency_b_world(client, crm_world)
+    b["notification"] = db.scalar(select(Notification.id).where(Notification.user_id == crm_world.ids["sales_b"]))
+    db.commit()
+    calls = [
+        (method, "/api" + template.format(**ids), kwargs, int(expected))
+        for method, template, ids, kwargs, expected in crm_walk.walk(b)
+    ]
+    exempt = {(m, "/api" + p): "shows only the caller's own data" for m, p in crm_walk.OWN_DATA_ONLY}
+    return Walk(crm_world.sales_a, calls, ("BBB", "営業B"), exempt)
+
+
+WALKS: dict[str, Callable[..., Walk]] = {
+    "fleet": fleet_walk,
+    "loaners": loaners_walk,
+    "entry_logs": entry_logs_walk_of,
+}
+
+
+def walk_for(domain: str, client, db, request) -> Walk:
+    if domain == "crm":
+        return crm_walk_of(client, db, request.getfixturevalue("world"))
+    return WALKS[domain](client, db)
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_every_route_refuses_another_tenants_ids(app, client, db, domain, request):
+    walk = walk_for(domain, client, db, request)
+    routes = domain_routes(app, domain)
+    before = table_counts(db)
+    walked = set()
+    for method, path, kwargs, expected in walk.calls:
+        route = route_of(routes, method, path)
+        assert route is not None, f"{method} {path} is not a route of {domain}"
+        walked.add(route)
+        response = client.request(method, path, **({"headers": walk.headers} | kwargs))
+        if expected == HIDDEN:
+            assert response.status_code == 200, (method, path, response.text)
+        else:
+            assert response.status_code == expected, (method, path, response.text)
+            assert set(response.json()["error"]) == {"code", "message", "details"}
+        assert not any(marker in response.text for marker in walk.markers), (method, path, response.text)
+    assert table_counts(db) == before
+    every = {(method, template) for method, _, template in routes}
+    assert every - walked - set(walk.exempt) == set(), "routes no walk calls: add them to the walk"
+    assert set(walk.exempt) <= every, "exemptions for routes that no longer exist"
