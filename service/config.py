@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Tokyo"
     api_url: str = "http://127.0.0.1:8000"
     cors_origins: str = ""
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or CIDRs, comma-separated)
+    trusted_proxies: str = ""
 
     # Outbox and providers: "sandbox" records and simulates; the others talk to the real thing.
     # PostgreSQL connections per API worker for the fast lanes' database work (service/lanes.py)
@@ -158,6 +160,10 @@ class Settings(BaseSettings):
         if self.env == "production" and not keys:
             raise ValueError("APP_CRM_CARD_KEY must be set in production (card data is encrypted with it)")
         return self
+
+    @property
+    def trusted_proxy_hosts(self) -> list[str]:
+        return [host.strip() for host in self.trusted_proxies.split(",") if host.strip()]
 
     @property
     def crm_storage_root(self) -> Path:

@@ -12,11 +12,8 @@ DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def client_address(request: Request) -> str:
-    """The caller's address: the first X-Forwarded-For hop behind a proxy, else the socket peer."""
-    forwarded = request.headers.get("x-forwarded-for", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip()[:64]
-    return request.client.host if request.client else "unknown"
+    """The caller's address: the socket peer, or what a trusted proxy forwarded (see service.main, trusted_proxies)."""
+    return request.client.host[:64] if request.client else "unknown"
 
 
 def current_request_id() -> str:

@@ -4,6 +4,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from starlette.types import Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from service.config import get_settings
 from service.database import get_engine
@@ -51,11 +52,16 @@ def _database_ok() -> bool:
 
 
 class DaichoAPI(FastAPI):
-    """FastAPI with the hot routes served before the middleware stack (see service/lanes.py)."""
+    """FastAPI with the hot routes served before the middleware stack (see service/lanes.py), both behind the
+    forwarded-header handling that believes only the configured proxies (the socket peer otherwise)."""
 
     lane: Lanes | None = None
+    proxies: ProxyHeadersMiddleware | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await (self.proxies or self._serve)(scope, receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.lane is None or not await self.lane.serve(scope, receive, send):
             await super().__call__(scope, receive, send)
 
@@ -79,6 +85,7 @@ def create_app() -> FastAPI:
     mount_mcp(app)  # reservations: the MCP server for AI-chat clients at /mcp
     register_queue_collector()
     app.lane = Lanes(app, prefix=api.prefix, routes=all_lane_routes())
+    app.proxies = ProxyHeadersMiddleware(app._serve, trusted_hosts=settings.trusted_proxy_hosts)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(GuardMiddleware)
     if settings.cors_origins:

@@ -18,6 +18,7 @@ def _configure_environment() -> None:
     os.environ["APP_ENV"] = "test"
     os.environ["APP_DATA_DIR"] = str(DATA_DIR)
     os.environ["APP_SECRET_KEY"] = "test-secret-key-that-is-long-enough-1234"
+    os.environ["APP_TRUSTED_PROXIES"] = "testclient"  # the test client stands in for a reverse proxy (X-Forwarded-For)
     if BACKEND == "postgres":
         os.environ["APP_DATABASE_URL"] = os.environ.get(
             "APP_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
