@@ -3,6 +3,7 @@
 from celery import Celery
 
 from jobs.schedule import BEAT_SCHEDULE
+from service.broker import broker_options
 from service.config import Settings, get_settings
 
 TASK_MODULES = [
@@ -13,24 +14,6 @@ TASK_MODULES = [
     "jobs.loaners",
     "jobs.crm",
 ]
-
-
-def broker_options(settings: Settings) -> dict:
-    if settings.redis_url:
-        return {"broker_url": settings.redis_url, "broker_transport_options": {"visibility_timeout": 3600}}
-    folder = settings.broker_dir
-    for sub in ("queue", "processed", "control"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    return {
-        "broker_url": "filesystem://",
-        "broker_transport_options": {
-            "data_folder_in": str(folder / "queue"),
-            "data_folder_out": str(folder / "queue"),
-            "processed_folder": str(folder / "processed"),
-            "control_folder": str(folder / "control"),
-            "store_processed": False,
-        },
-    }
 
 
 def make_celery(settings: Settings | None = None) -> Celery:

@@ -1,8 +1,8 @@
-"""Platform tasks: outbox delivery and its safety-net dispatch, token housekeeping."""
+"""Platform tasks: outbox delivery and its safety-net dispatch, lost task sends, token housekeeping."""
 
 from jobs.celery_app import app
-from jobs.monitoring import queue_length
 from jobs.single_flight import periodic
+from service import broker
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.identity import service as identity
@@ -25,10 +25,17 @@ def deliver_message(message_id: int) -> str:
 def dispatch_outbox() -> int:
     """Queue a delivery for every due message (new, retry due, or lease expired) unless a backlog is already waiting."""
     limit = get_settings().outbox_dispatch_limit
-    if queue_length() >= limit:
+    if broker.queue_length() >= limit:
         return 0
     with session_scope() as db:
         message_ids = delivery.dispatch_due(db, now=utcnow(), limit=limit)
     for message_id in message_ids:
         deliver_message.delay(message_id)
     return len(message_ids)
+
+
+@periodic("platform.send_pending_tasks")
+def send_pending_tasks() -> int:
+    """Send the tasks requests recorded whose after-commit send was lost (the broker was down, the process died)."""
+    with session_scope() as db:
+        return broker.send_pending(db)

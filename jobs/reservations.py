@@ -5,8 +5,8 @@ domain's reactions to their outcomes are the hooks registered by service.reserva
 the worker has them.
 """
 
-from jobs.monitoring import queue_length
 from jobs.single_flight import periodic
+from service.broker import queue_length
 from service.database import session_scope, utcnow
 from service.reservations import (
     executive,

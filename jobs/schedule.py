@@ -6,6 +6,7 @@ from celery.schedules import crontab
 
 BEAT_SCHEDULE: dict[str, dict] = {
     "platform.dispatch_outbox": {"task": "platform.dispatch_outbox", "schedule": timedelta(seconds=10)},
+    "platform.send_pending_tasks": {"task": "platform.send_pending_tasks", "schedule": timedelta(seconds=30)},
     "platform.purge_revoked_tokens": {"task": "platform.purge_revoked_tokens", "schedule": timedelta(hours=1)},
     "entry_logs.archive_old_logs": {"task": "entry_logs.archive_old_logs", "schedule": timedelta(days=1)},
     "fleet.mark_offline_terminals": {"task": "fleet.mark_offline_terminals", "schedule": timedelta(minutes=1)},

@@ -6,6 +6,7 @@ from sqlalchemy import text
 from starlette.types import Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from service.broker import broker_reachable
 from service.config import get_settings
 from service.database import get_engine
 from service.errors import error_response, install_error_handlers
@@ -32,8 +33,6 @@ def _system_router() -> APIRouter:
     @router.get("/ready")
     def ready() -> JSONResponse:
         """Readiness: the database and the broker answer."""
-        from jobs.monitoring import broker_reachable
-
         checks = {"database": _database_ok(), "broker": broker_reachable()}
         if all(checks.values()):
             return JSONResponse({"status": "ready", "checks": checks})

@@ -1,5 +1,6 @@
 """Imports every model module so that metadata (and Alembic) sees all tables."""
 
+from service import broker  # noqa: F401  (PendingTask)
 from service.audit import models as audit_models  # noqa: F401
 from service.crm import models as crm_models  # noqa: F401
 from service.database import Base

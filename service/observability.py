@@ -13,6 +13,7 @@ from prometheus_client.core import GaugeMetricFamily
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.broker import queue_length
 from service.config import get_settings
 from service.errors import DomainError, TooLarge, error_body
 
@@ -260,8 +261,6 @@ class QueueLengthCollector:
     """Reports the Celery queue length at scrape time."""
 
     def collect(self) -> Any:
-        from jobs.monitoring import queue_length
-
         gauge = GaugeMetricFamily(
             "daicho_celery_queue_length", "Messages waiting in the Celery queue", labels=["queue"]
         )

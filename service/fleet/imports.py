@@ -123,8 +123,11 @@ def _check_row(record: dict[str, str], customers: dict[str, int]) -> dict | list
 
 
 def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHUNK) -> bool:
-    """Check and insert the next chunk of rows; returns whether rows remain."""
-    job = db.get(TerminalImport, import_id)
+    """Check and insert the next chunk of rows; returns whether rows remain.
+
+    The job's row is locked for the chunk: a task delivered twice waits, then continues after the rows already done.
+    """
+    job = db.scalar(select(TerminalImport).where(TerminalImport.id == import_id).with_for_update())
     if job is None or job.status in ("done", "failed"):
         return False
     records = _records(job.content)

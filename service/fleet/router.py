@@ -2,10 +2,11 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
+from service.broker import queue_task
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import Forbidden
@@ -411,16 +412,8 @@ def monthly_report(
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def _start_import(import_id: int) -> None:
-    from jobs.celery_app import app
-
-    app.send_task("fleet.import_terminals", args=[import_id])
-
-
 @router.post("/imports", response_model=ImportRead, status_code=202)
-def import_terminals(
-    caller: Admin, scope: Scope, db: DbSession, background: BackgroundTasks, file: Annotated[UploadFile, File()]
-) -> ImportRead:
+def import_terminals(caller: Admin, scope: Scope, db: DbSession, file: Annotated[UploadFile, File()]) -> ImportRead:
     """Accept a CSV of terminals; a job checks and inserts the rows (poll GET /imports/{id})."""
     job = imports.create_import(
         db,
@@ -430,7 +423,7 @@ def import_terminals(
         actor=caller.actor,
         now=utcnow(),
     )
-    background.add_task(_start_import, job.id)
+    queue_task(db, "fleet.import_terminals", job.id)
     return ImportRead.model_validate(job)
 
 

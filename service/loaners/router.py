@@ -2,9 +2,10 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
+from service.broker import queue_task
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import Conflict
@@ -383,12 +384,6 @@ def summary_devices(
 # --- imports and rotation (admin) ------------------------------------------------------------------------------
 
 
-def _send(task: str, *args: int) -> None:
-    from jobs.celery_app import app
-
-    app.send_task(task, args=list(args))
-
-
 def _import_read(job) -> ImportRead:
     return ImportRead.model_validate(job).model_copy(update={"status_label": labels.IMPORT_STATUSES[job.status]})
 
@@ -397,7 +392,6 @@ def _import_read(job) -> ImportRead:
 def import_sheet(
     caller: Admin,
     db: DbSession,
-    background: BackgroundTasks,
     form_kind: Annotated[Kind, Form()],
     file: Annotated[UploadFile, File()],
 ) -> ImportRead:
@@ -410,7 +404,7 @@ def import_sheet(
         actor=caller.actor,
         now=utcnow(),
     )
-    background.add_task(_send, "loaners.import_submissions", job.id)
+    queue_task(db, "loaners.import_submissions", job.id)
     return _import_read(job)
 
 
@@ -434,10 +428,10 @@ def list_rotations(_: Admin, db: DbSession, limit: Annotated[int, Query(ge=1, le
 
 
 @router.post("/rotations", response_model=RotationRead, status_code=202)
-def start_rotation(caller: Admin, db: DbSession, background: BackgroundTasks) -> RotationRead:
+def start_rotation(caller: Admin, db: DbSession) -> RotationRead:
     """Run the rotation now (it also runs by itself every 4 weeks); 409 while one is running."""
     run = rotation.start(db, now=utcnow(), actor=caller.actor)
     if run is None:
         raise Conflict(labels.ROTATION_RUNNING, code="rotation_running")
-    background.add_task(_send, "loaners.rotate_submissions", run.id)
+    queue_task(db, "loaners.rotate_submissions", run.id)
     return _rotation_read(run)

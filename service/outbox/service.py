@@ -1,22 +1,18 @@
 """Writing outgoing messages in the caller's transaction and the operator's view of them; sending is in delivery.py."""
 
-import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, event, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from service.audit.service import Actor, diff, record, snapshot
+from service.broker import send_after_commit
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.outbox.models import CHANNELS, OutboxMessage
 
-log = logging.getLogger("daicho.outbox")
-
 DELIVER_TASK = "platform.deliver_message"
-KICK_KEY = "outbox_deliver_after_commit"
-FAIL_FAST = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
 RETRY_AUDIT_FIELDS = ("status", "attempts", "next_attempt_at", "last_error")
 
 
@@ -56,41 +52,8 @@ def enqueue(
     )
     db.add(message)
     db.flush()
-    deliver_after_commit(db, message.id)
+    send_after_commit(db, DELIVER_TASK, message.id)  # dispatch_outbox covers a lost send
     return message
-
-
-def deliver_after_commit(db: Session, message_id: int) -> None:
-    """Queue a delivery task once this session commits; the dispatch job covers it if the broker is down."""
-    db.info.setdefault(KICK_KEY, set()).add(message_id)
-
-
-def _queue_deliveries(message_ids: list[int]) -> None:
-    """Best effort and fast: one quick connection attempt, so a down broker never holds up the request."""
-    try:
-        from jobs.celery_app import app
-
-        with app.connection_for_write(transport_options=FAIL_FAST) as connection:
-            for message_id in message_ids:
-                app.send_task(DELIVER_TASK, args=[message_id], retry=False, connection=connection)
-    except Exception as exc:
-        log.warning(
-            "could not queue outbox delivery for %s (%s); platform.dispatch_outbox will",
-            message_ids,
-            exc.__class__.__name__,
-        )
-
-
-@event.listens_for(Session, "after_commit")
-def _kick_after_commit(session: Session) -> None:
-    message_ids = session.info.pop(KICK_KEY, None)
-    if message_ids:
-        _queue_deliveries(sorted(message_ids))
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(KICK_KEY, None)
 
 
 @dataclass(frozen=True)
@@ -149,5 +112,5 @@ def retry_failed(db: Session, *, message_id: int, actor: Actor, now: datetime) -
         at=now,
     )
     db.flush()
-    deliver_after_commit(db, message.id)
+    send_after_commit(db, DELIVER_TASK, message.id)  # dispatch_outbox covers a lost send
     return message

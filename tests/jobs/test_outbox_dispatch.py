@@ -1,7 +1,7 @@
 """platform.dispatch_outbox, run as beat would run it: one delivery task per due message, none while a backlog waits."""
 
-from jobs.monitoring import queue_length
 from jobs.platform import dispatch_outbox
+from service.broker import queue_length
 from service.config import get_settings
 from tests.service.outbox.helpers import enqueue_committed
 from tests.support.worker import purge_queue
