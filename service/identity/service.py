@@ -11,7 +11,7 @@ from service.audit.service import Actor
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.identity import lockout
 from service.identity.models import Grant, RevokedToken, User
-from service.identity.roles import DOMAINS
+from service.identity.roles import DOMAINS, PLATFORM
 from service.identity.schemas import UserCreate, UserUpdate
 from service.identity.security import IssuedToken, burn_password_check, hash_password, issue_token, verify_password
 from service.search import contains
@@ -19,6 +19,7 @@ from service.search import contains
 USER_KIND = "user"
 USER_FIELDS = ("login_id", "name", "email", "is_active")
 BAD_CREDENTIALS = "ログインIDまたはパスワードが正しくありません"
+LAST_ADMIN = "最後の有効なプラットフォーム管理者は無効化・権限削除できません。先に別の管理者を用意してください"
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,8 @@ def create_user(db: Session, *, data: UserCreate, actor: Actor, password_hash: s
 
 
 def update_user(db: Session, *, user: User, data: UserUpdate, actor: Actor) -> User:
+    if data.is_active is False:
+        ensure_not_last_admin(db, user)
     before = audit.snapshot(user, USER_FIELDS)
     fields = data.model_dump(exclude_unset=True, exclude={"password"})
     for name, value in fields.items():
@@ -212,6 +215,8 @@ def remove_grant(db: Session, *, user: User, domain: str, actor: Actor) -> None:
     grant = next((g for g in user.grants if g.domain == domain), None)
     if grant is None:
         raise NotFound("この権限は付与されていません", details={"domain": domain})
+    if domain == PLATFORM:
+        ensure_not_last_admin(db, user)
     before = {"role": grant.role, "scope": grant.scope}
     user.grants.remove(grant)
     db.flush()
@@ -224,3 +229,17 @@ def remove_grant(db: Session, *, user: User, domain: str, actor: Actor) -> None:
         target_id=f"{user.id}:{domain}",
         changes=audit.diff(before, {}),
     )
+
+
+def ensure_not_last_admin(db: Session, user: User) -> None:
+    """Refuse (409) taking away the last active platform admin; the other admins' rows are locked meanwhile."""
+    if not user.is_active or all(g.domain != PLATFORM for g in user.grants):
+        return
+    others = db.scalars(
+        select(User.id)
+        .join(Grant, Grant.user_id == User.id)
+        .where(Grant.domain == PLATFORM, Grant.role == "admin", User.is_active, User.id != user.id)
+        .with_for_update(of=User)
+    ).all()
+    if not others:
+        raise Conflict(LAST_ADMIN, details={"rule": "last_platform_admin", "user_id": user.id})
