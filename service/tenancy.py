@@ -5,8 +5,10 @@ aggregate query passes its statement through `scoped()`; detail lookups use `get
 another tenant's id is indistinguishable from an unknown one: 404.
 """
 
+import importlib
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -15,6 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.deps import DbSession
 from service.errors import NotFound
+from service.openapi import declares
 
 M = TypeVar("M")
 
@@ -33,23 +36,64 @@ class TenantScope:
         return self.value is None or str(tenant_value) == self.value
 
 
-_tenant_names: dict[str, tuple[InstrumentedAttribute, InstrumentedAttribute]] = {}
+_tenant_names: dict[str, tuple[InstrumentedAttribute, InstrumentedAttribute | None]] = {}
 
 
-def register_tenant_name(domain: str, id_column: InstrumentedAttribute, name_column: InstrumentedAttribute) -> None:
-    """How a domain whose scope holds a tenant's id names that tenant (shown with the grant, e.g. in /auth/me)."""
+def register_tenant_name(
+    domain: str, id_column: InstrumentedAttribute, name_column: InstrumentedAttribute | None
+) -> None:
+    """Where a domain's tenants live: the column a grant's scope holds and the tenant's name (None: the scope is one).
+
+    Each scoped domain registers in its `service.<domain>.dependencies`; grants check their scope against it and show
+    the tenant's name (`scope_name`).
+    """
     _tenant_names[domain] = (id_column, name_column)
 
 
-def scope_name(db: Session, domain: str, scope: str | None) -> str | None:
-    """The name of the tenant a grant's scope holds; None when unscoped, unknown, or the scope is a name already."""
-    if scope is None or domain not in _tenant_names:
-        return None
-    id_column, name_column = _tenant_names[domain]
+def _tenant_columns(domain: str) -> tuple[InstrumentedAttribute, InstrumentedAttribute | None] | None:
+    """The domain's registration, loading its dependencies module first when nothing imported it yet (the CLI)."""
+    if domain not in _tenant_names:
+        with suppress(ModuleNotFoundError):
+            importlib.import_module(f"service.{domain}.dependencies")
+    return _tenant_names.get(domain)
+
+
+def tenant_exists(db: Session, domain: str, scope: str) -> bool:
+    """Whether the scope names one of the domain's tenants (a domain without tenants has none)."""
+    columns = _tenant_columns(domain)
+    if columns is None:
+        return False
     try:
-        return db.scalar(select(name_column).where(id_column == _coerced(id_column, scope)))
+        value = _coerced(columns[0], scope)
     except (TypeError, ValueError):
-        return None
+        return False
+    return db.scalar(select(columns[0]).where(columns[0] == value).limit(1)) is not None
+
+
+def scope_names(db: Session, grants: Iterable[tuple[str, str | None]]) -> dict[tuple[str, str], str]:
+    """The tenants' names for (domain, scope) pairs, one query per domain; a scope that is a name already has none."""
+    wanted: dict[str, set[str]] = {}
+    for domain, scope in grants:
+        if scope is not None:
+            wanted.setdefault(domain, set()).add(scope)
+    names: dict[tuple[str, str], str] = {}
+    for domain, scopes in wanted.items():
+        columns = _tenant_columns(domain)
+        if columns is None or columns[1] is None:
+            continue
+        id_column, name_column = columns
+        values = {_coerced(id_column, s): s for s in scopes if _coercible(id_column, s)}
+        for tenant_id, name in db.execute(select(id_column, name_column).where(id_column.in_(values))).tuples():
+            names[(domain, values[tenant_id])] = name
+    return names
+
+
+def _coercible(column: InstrumentedAttribute, value: str) -> bool:
+    try:
+        _coerced(column, value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _coerced(column: InstrumentedAttribute, value: str) -> Any:
@@ -111,6 +155,7 @@ def scoped_lookup(
     path parameter (name, type) as a hand-written `def valid_x(x_id: int, scope: Scope, db: DbSession)`.
     """
 
+    @declares(404)
     def lookup(**arguments: Any) -> M:
         return get_scoped(arguments["db"], model, arguments[path_param], arguments["scope"], tenant_column)
 

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from service.audit.models import AuditEntry
 from service.cli import main
 from service.config import REPO_ROOT, get_settings
+from service.crm.models import Agency
 from service.database import session_scope
 from service.identity.models import User
 
@@ -65,7 +66,12 @@ def test_user_and_grant_made_by_the_cli_can_log_in_with_that_role(client, passwo
 
 def test_cli_changes_are_audited_as_the_os_user(password_on_stdin):
     create_alice(password_on_stdin)
-    assert main(["grants", "set", "alice", "crm", "sales", "--scope", "7"]) == 0
+    with session_scope() as db:
+        agency = Agency(code="AG07", name="みなと代理店")
+        db.add(agency)
+        db.flush()
+        agency_id = agency.id
+    assert main(["grants", "set", "alice", "crm", "sales", "--scope", str(agency_id)]) == 0
     assert main(["grants", "remove", "alice", "crm"]) == 0
     with session_scope() as db:
         rows = db.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
@@ -88,13 +94,13 @@ def test_deactivate_activate_and_set_password(client, password_on_stdin):
 
 def test_users_list_shows_grants_and_state(password_on_stdin, capsys):
     create_alice(password_on_stdin)
-    main(["grants", "set", "alice", "loaners", "staff", "--scope", "東京"])
+    main(["grants", "set", "alice", "loaners", "staff", "--scope", "関西"])
     main(["users", "deactivate", "alice"])
     capsys.readouterr()
     assert main(["users", "list", "--query", "ali"]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1
-    assert out[0].startswith("alice") and "inactive" in out[0] and "loaners:staff@東京" in out[0]
+    assert out[0].startswith("alice") and "inactive" in out[0] and "loaners:staff@関西" in out[0]
 
 
 @pytest.mark.parametrize(

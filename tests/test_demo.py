@@ -6,6 +6,7 @@ from service.audit.models import AuditEntry
 from service.audit.service import Actor
 from service.cli import main
 from service.config import REPO_ROOT
+from service.crm.models import Agency
 from service.database import session_scope
 from service.demo.framework import discover_hooks, grant_demo_user, load_demo
 from service.demo.platform import ADMIN_PASSWORD, DEMO_PASSWORD, demo_accounts
@@ -81,12 +82,16 @@ def test_each_distinct_password_is_hashed_once():
 def test_a_domain_hook_grants_a_tenant_role_once_its_tenant_exists():
     main(["demo", "load", "--only", "platform"])
     with session_scope() as db:
-        grant = grant_demo_user(db, "crm-sales", "crm", "sales", scope="3", actor=DEMO_ACTOR)
-        assert (grant.role, grant.scope) == ("sales", "3")
+        agency = Agency(code="AG03", name="みなと代理店")
+        db.add(agency)
+        db.flush()
+        scope = str(agency.id)
+        grant = grant_demo_user(db, "crm-sales", "crm", "sales", scope=scope, actor=DEMO_ACTOR)
+        assert (grant.role, grant.scope) == ("sales", scope)
     before = counts()
     with session_scope() as db:
-        assert grant_demo_user(db, "crm-sales", "crm", "sales", scope="3", actor=DEMO_ACTOR) is None
-        assert grant_demo_user(db, "nobody", "crm", "sales", scope="3", actor=DEMO_ACTOR) is None
+        assert grant_demo_user(db, "crm-sales", "crm", "sales", scope=scope, actor=DEMO_ACTOR) is None
+        assert grant_demo_user(db, "nobody", "crm", "sales", scope=scope, actor=DEMO_ACTOR) is None
     assert counts() == before
 
 

@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -7,6 +8,7 @@ from service.database import utcnow
 from service.deps import DbSession, client_address, current_request_id
 from service.identity import service as identity
 from service.identity.dependencies import CurrentCaller, PlatformAdmin
+from service.identity.models import User
 from service.identity.roles import DOMAINS
 from service.identity.schemas import (
     GrantIn,
@@ -18,11 +20,23 @@ from service.identity.schemas import (
     UserRead,
     UserUpdate,
 )
+from service.openapi import declares
 from service.pagination import Page, PageParams, page_params
-from service.tenancy import scope_name
+from service.tenancy import scope_names
 
 auth_router = APIRouter(prefix="/auth", tags=["auth"])
 admin_router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+def named(db: DbSession, users: Sequence[User]) -> list[UserRead]:
+    """Users as the API returns them: each scoped grant with its tenant's name (`scope_name`)."""
+    reads = [UserRead.model_validate(u) for u in users]
+    names = scope_names(db, ((g.domain, g.scope) for u in reads for g in u.grants))
+    return [u.model_copy(update={"grants": [with_name(g, names) for g in u.grants]}) for u in reads]
+
+
+def with_name(grant: GrantRead, names: dict[tuple[str, str], str]) -> GrantRead:
+    return grant.model_copy(update={"scope_name": names.get((grant.domain, grant.scope))})
 
 
 def request_actor(request: Request) -> Actor:
@@ -30,10 +44,11 @@ def request_actor(request: Request) -> Actor:
 
 
 @auth_router.post("/login", response_model=TokenOut)
+@declares(401, 423)
 def login(body: LoginIn, db: DbSession, actor: Annotated[Actor, Depends(request_actor)]) -> TokenOut:
     result = identity.authenticate(db, login_id=body.login_id, password=body.password, actor=actor, now=utcnow())
     return TokenOut(
-        access_token=result.token.token, expires_at=result.token.expires_at, user=UserRead.model_validate(result.user)
+        access_token=result.token.token, expires_at=result.token.expires_at, user=named(db, [result.user])[0]
     )
 
 
@@ -45,9 +60,7 @@ def logout(caller: CurrentCaller, db: DbSession) -> None:
 @auth_router.get("/me", response_model=UserRead)
 def me(caller: CurrentCaller, db: DbSession) -> UserRead:
     """The signed-in user, each scoped grant with the name of its tenant."""
-    user = UserRead.model_validate(identity.get_user(db, caller.user_id))
-    grants = [g.model_copy(update={"scope_name": scope_name(db, g.domain, g.scope)}) for g in user.grants]
-    return user.model_copy(update={"grants": grants})
+    return named(db, [identity.get_user(db, caller.user_id)])[0]
 
 
 @admin_router.get("/roles", response_model=list[RoleCatalogueEntry])
@@ -73,32 +86,30 @@ def list_users(
     q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Page[UserRead]:
     rows, total = identity.list_users(db, q=q, offset=paging.offset, limit=paging.page_size)
-    return Page(
-        items=[UserRead.model_validate(u) for u in rows], total=total, page=paging.page, page_size=paging.page_size
-    )
+    return Page(items=named(db, rows), total=total, page=paging.page, page_size=paging.page_size)
 
 
 @admin_router.post("/users", response_model=UserRead, status_code=201)
 def create_user(body: UserCreate, caller: PlatformAdmin, db: DbSession) -> UserRead:
-    return UserRead.model_validate(identity.create_user(db, data=body, actor=caller.actor))
+    return named(db, [identity.create_user(db, data=body, actor=caller.actor)])[0]
 
 
 @admin_router.get("/users/{user_id}", response_model=UserRead)
 def get_user(user_id: int, _: PlatformAdmin, db: DbSession) -> UserRead:
-    return UserRead.model_validate(identity.get_user(db, user_id))
+    return named(db, [identity.get_user(db, user_id)])[0]
 
 
 @admin_router.patch("/users/{user_id}", response_model=UserRead)
 def update_user(user_id: int, body: UserUpdate, caller: PlatformAdmin, db: DbSession) -> UserRead:
     user = identity.update_user(db, user=identity.get_user(db, user_id), data=body, actor=caller.actor)
-    return UserRead.model_validate(user)
+    return named(db, [user])[0]
 
 
 @admin_router.put("/users/{user_id}/grants/{domain}", response_model=GrantRead)
 def set_grant(user_id: int, domain: str, body: GrantIn, caller: PlatformAdmin, db: DbSession) -> GrantRead:
     user = identity.get_user(db, user_id)
     grant = identity.set_grant(db, user=user, domain=domain, role=body.role, scope=body.scope, actor=caller.actor)
-    return GrantRead.model_validate(grant)
+    return with_name(GrantRead.model_validate(grant), scope_names(db, [(domain, grant.scope)]))
 
 
 @admin_router.delete("/users/{user_id}/grants/{domain}", status_code=204)

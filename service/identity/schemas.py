@@ -28,7 +28,7 @@ class GrantRead(BaseModel):
     scope: str | None
     domain_label: str = ""
     role_label: str = ""
-    scope_name: str | None = None  # the tenant's name, in /auth/me (None where the scope is a name already)
+    scope_name: str | None = None  # the tenant's name (None where the scope is a name already)
 
     @model_validator(mode="after")
     def _labels(self) -> "GrantRead":

@@ -15,6 +15,7 @@ from service.identity.roles import DOMAINS, PLATFORM
 from service.identity.schemas import UserCreate, UserUpdate
 from service.identity.security import IssuedToken, burn_password_check, hash_password, issue_token, verify_password
 from service.search import contains
+from service.tenancy import tenant_exists
 
 USER_KIND = "user"
 USER_FIELDS = ("login_id", "name", "email", "is_active")
@@ -167,7 +168,7 @@ def update_user(db: Session, *, user: User, data: UserUpdate, actor: Actor) -> U
     return user
 
 
-def _validate_grant(domain: str, role: str, scope: str | None) -> None:
+def _validate_grant(db: Session, domain: str, role: str, scope: str | None) -> None:
     entry = DOMAINS.get(domain)
     if entry is None:
         raise NotFound("ドメインが見つかりません", details={"domain": domain})
@@ -184,11 +185,16 @@ def _validate_grant(domain: str, role: str, scope: str | None) -> None:
             f"この役割には範囲（{entry.scope_kind}）の指定が必要です",
             details={"field": "scope", "rule": "scope_required"},
         )
+    if scope and not tenant_exists(db, domain, scope):
+        raise ValidationFailed(
+            f"範囲（{entry.scope_kind}）「{scope}」は存在しません",
+            details={"field": "scope", "rule": "scope_exists", "scope_kind": entry.scope_kind, "scope": scope},
+        )
 
 
 def set_grant(db: Session, *, user: User, domain: str, role: str, scope: str | None, actor: Actor) -> Grant:
     """Give the user this role in the domain, replacing any role they had there."""
-    _validate_grant(domain, role, scope)
+    _validate_grant(db, domain, role, scope)
     grant = next((g for g in user.grants if g.domain == domain), None)
     before = {"role": grant.role, "scope": grant.scope} if grant else {}
     if grant is None:

@@ -7,7 +7,7 @@ from fastapi import Depends
 from service.identity.dependencies import Caller, CurrentCaller, require
 from service.loaners.labels import DOMAIN
 from service.loaners.models import Device, Location
-from service.tenancy import TenantScope, scoped_lookup
+from service.tenancy import TenantScope, register_tenant_name, scoped_lookup
 
 # staff (拠点担当者, optionally limited to one 管轄): views, devices, status forms, QR labels.
 # admin (管理者): all of that everywhere, plus masters, forms, imports and rotation.
@@ -20,6 +20,7 @@ def loaners_scope(caller: CurrentCaller) -> TenantScope:
 
 
 Scope = Annotated[TenantScope, Depends(loaners_scope)]
+register_tenant_name(DOMAIN, Location.jurisdiction, None)  # a staff grant's scope is the 管轄's name
 
 
 valid_device = scoped_lookup(Device, Device.jurisdiction, Scope, path_param="device_id")

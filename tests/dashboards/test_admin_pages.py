@@ -3,6 +3,7 @@
 import httpx
 import pytest
 
+from service.fleet.models import Customer
 from tests.dashboards.conftest import button, open_page, texts, turn_page
 from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
 
@@ -30,7 +31,10 @@ def api_user(live_api: str, admin, login_id: str) -> dict | None:
     return next((u for u in page["items"] if u["login_id"] == login_id), None)
 
 
-def test_admin_creates_a_user_and_sets_a_grant_through_the_forms(admin, open_app, live_api):
+def test_admin_creates_a_user_and_sets_a_grant_through_the_forms(admin, db, open_app, live_api):
+    customer = Customer(company_name="A社")
+    db.add(customer)
+    db.commit()
     at = open_page(open_app, admin, USERS)
 
     at = fill_new_user(at, login_id="sato.k", name="佐藤 健", email="sato@example.jp", password="long-enough-1")
@@ -44,13 +48,13 @@ def test_admin_creates_a_user_and_sets_a_grant_through_the_forms(admin, open_app
     role = at.selectbox(key=f"admin_users_role_{created['id']}_fleet")
     assert role.options[0] == "なし"
     role.select("operator").run()
-    at.text_input(key=f"admin_users_scope_{created['id']}_fleet").input("A社")
+    at.text_input(key=f"admin_users_scope_{created['id']}_fleet").input(str(customer.id))
     at = button(at, "権限を保存").click().run()
 
     assert not at.error, texts(at.error)
     assert "ユーザー「sato\\.k」の権限を保存しました（端末管理）。" in texts(at.success)
     grants = api_user(live_api, admin, "sato.k")["grants"]
-    assert [(g["domain"], g["role"], g["scope"]) for g in grants] == [("fleet", "operator", "A社")]
+    assert [(g["domain"], g["role"], g["scope_name"]) for g in grants] == [("fleet", "operator", "A社")]
 
 
 def test_the_create_form_refuses_bad_input_before_sending_it(admin, open_app, live_api):

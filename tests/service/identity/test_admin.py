@@ -1,6 +1,7 @@
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
+from service.crm.models import Agency
 from tests.factories import auth_headers, make_user
 
 
@@ -19,7 +20,11 @@ def test_admin_creates_user_grants_role_and_it_is_audited(client, db):
     )
     assert created.status_code == 201
     user_id = created.json()["id"]
-    grant = client.put(f"/api/admin/users/{user_id}/grants/crm", json={"role": "sales", "scope": "3"}, headers=headers)
+    agency = Agency(code="AG03", name="みなと代理店")
+    db.add(agency)
+    db.commit()
+    body = {"role": "sales", "scope": str(agency.id)}
+    grant = client.put(f"/api/admin/users/{user_id}/grants/crm", json=body, headers=headers)
     assert grant.status_code == 200
     assert grant.json()["role_label"] == "営業担当者"
     fetched = client.get(f"/api/admin/users/{user_id}", headers=headers).json()
