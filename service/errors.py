@@ -12,6 +12,8 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.openapi import allowed_methods
+
 log = logging.getLogger("daicho.errors")
 
 
@@ -119,9 +121,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "validation_failed", "入力内容に誤りがあります", details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, "error")
-        return error_response(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": allowed_methods(request.app.routes, request.scope["path"])}
+        return error_response(exc.status_code, code, str(exc.detail), headers=headers)
 
     # SQLAlchemy's errors, and psycopg's own from the fast lanes' driver connections (service/lanes.py)
     async def _integrity(_: Request, exc: Exception) -> JSONResponse:

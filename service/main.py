@@ -18,6 +18,7 @@ from service.observability import (
     metrics_response,
     register_queue_collector,
 )
+from service.openapi import install_openapi
 from service.reservations.mcp_server import mount_mcp
 from service.routers import all_lane_routes, all_routers
 
@@ -80,6 +81,7 @@ def create_app() -> FastAPI:
     for router in (_system_router(), *all_routers()):
         api.include_router(router)
     app.include_router(api)
+    install_openapi(app)  # every operation declares the common error model (service/openapi.py)
     app.add_api_route("/metrics", metrics_response, include_in_schema=False)
     mount_mcp(app)  # reservations: the MCP server for AI-chat clients at /mcp
     register_queue_collector()

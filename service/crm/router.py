@@ -102,6 +102,7 @@ from service.deps import DbSession
 from service.errors import ValidationFailed
 from service.identity.dependencies import Caller
 from service.identity.roles import role_label
+from service.openapi import media
 from service.pagination import Page, PageParams, page_params
 from service.schemas import IsoDate
 
@@ -427,7 +428,7 @@ def create_site(body: SiteFields, caller: BackOffice, request: ScopedRequest, db
     return sites.read(sites.create_site(db, request=request, data=body, by=_by(caller), now=utcnow()), [])
 
 
-@router.get("/requests/{request_id}/carrier.csv")
+@router.get("/requests/{request_id}/carrier.csv", **media("text/csv"))
 def request_carrier_csv(_: BackOffice, request: ScopedRequest, db: DbSession) -> Response:
     """Every site of the request in the carrier entry screen's field names."""
     return _csv(export.carrier_csv(db, request_id=request.id), f"carrier_request_{request.id}.csv")
@@ -444,13 +445,13 @@ def _file(relative: str, media_type: str, filename: str) -> Response:
     return Response(storage.path_of(relative).read_bytes(), media_type=media_type, headers=headers)
 
 
-@router.get("/images/{image_id}/file")
+@router.get("/images/{image_id}/file", **media("image/jpeg", "image/png", "application/pdf"))
 def image_file(_: AnyRole, image: ScopedImage) -> Response:
     """The statement image as uploaded (for the zoomable preview)."""
     return _file(image.stored_path, image.content_type, image.file_name)
 
 
-@router.get("/images/{image_id}/thumbnail")
+@router.get("/images/{image_id}/thumbnail", **media("image/jpeg"))
 def image_thumbnail(_: AnyRole, image: ScopedImage) -> Response:
     return _file(image.thumbnail_path, "image/jpeg", f"thumb_{image.id}.jpg")
 
@@ -506,7 +507,7 @@ def cancel_site(body: VersionIn, caller: SalesSide, site: ScopedSite, db: DbSess
     return _site(db, workflow.cancel_site(db, site=site, version=body.version, by=_by(caller), now=utcnow()))
 
 
-@router.get("/sites/{site_id}/carrier.csv")
+@router.get("/sites/{site_id}/carrier.csv", **media("text/csv"))
 def site_carrier_csv(_: BackOffice, site: ScopedSite, db: DbSession) -> Response:
     """The site in the carrier entry screen's field names (元フィールド), for the operator's entry work."""
     return _csv(export.carrier_csv(db, request_id=site.request_id, site_id=site.id), f"carrier_site_{site.id}.csv")
@@ -531,7 +532,7 @@ def list_acquired(_: AnyRole, scope: Scope, db: DbSession, paging: Paging, flt: 
     return _page(rows, total, paging)
 
 
-@router.get("/acquired.csv")
+@router.get("/acquired.csv", **media("text/csv"))
 def acquired_csv(_: AnyRole, scope: Scope, db: DbSession, flt: AcquiredQuery) -> Response:
     return _csv(acquired.acquired_csv(db, scope=scope, flt=flt), f"acquired_{utcnow():%Y%m%d}.csv")
 

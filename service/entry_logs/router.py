@@ -75,6 +75,7 @@ from service.entry_logs.schemas import (
 from service.identity.dependencies import bearer
 from service.identity.router import request_actor
 from service.lanes import LaneDatabase, LaneRequest, LaneRoute, answer_route, body_schema, parse_body
+from service.openapi import declares, file_response, media
 from service.pagination import Page, PageParams, page_params
 from service.schemas import IsoDate
 
@@ -105,6 +106,7 @@ Paging = Annotated[PageParams, Depends(page_params)]
 
 
 @station_router.post("/auth/entry-exit-login", response_model=EntryExitLoginOut)
+@declares(401, 423)
 def entry_exit_login(body: EntryExitLoginIn, db: DbSession, request: Request) -> EntryExitLoginOut:
     result = station.login(
         db, nursery_code=body.nursery_code, password=body.password, actor=request_actor(request), now=utcnow()
@@ -182,7 +184,7 @@ def list_logs(query: Annotated[ListQuery, Depends(list_query)], scope: StaffScop
     )
 
 
-@station_router.get("/entry-exit-logs/export", response_class=CsvStream)
+@station_router.get("/entry-exit-logs/export", response_class=CsvStream, responses={200: file_response("text/csv")})
 def export_logs(flt: Filters, scope: StaffScope, order: OldestFirst) -> CsvStream:
     """The filtered logs as a UTF-8 CSV (with BOM for Excel), streamed in the list's order."""
     stream = logs.export_csv(flt=flt, scope=scope, batch=get_settings().entry_logs_export_batch, oldest_first=order)
@@ -194,7 +196,7 @@ def export_logs(flt: Filters, scope: StaffScope, order: OldestFirst) -> CsvStrea
     )
 
 
-@station_router.delete("/entry-exit-logs/{log_id}", status_code=204)
+@station_router.delete("/entry-exit-logs/{log_id:int}", status_code=204)
 def delete_log(
     log_id: int, reason: Reason, caller: StaffCaller, scope: StaffScope, db: DbSession, physical: bool = False
 ) -> None:
@@ -320,7 +322,7 @@ def clear_password(nursery: PathNursery, caller: StaffCaller, db: DbSession) -> 
     roster.set_entry_exit_password(db, nursery=nursery, password=None, actor=caller.actor)
 
 
-@admin_router.get("/nurseries/{nursery_id}/cards.pdf", response_class=Response)
+@admin_router.get("/nurseries/{nursery_id}/cards.pdf", **media("application/pdf"))
 def barcode_cards(
     nursery: PathNursery,
     db: DbSession,

@@ -15,7 +15,9 @@ from service.deps import DbSession, client_address, current_request_id
 from service.fleet import agents, firmware, heartbeats, terminals
 from service.fleet.dependencies import AgentTerminal, terminal_holding, token_hash_of
 from service.fleet.schemas import DiagnosticsIn, EnrollIn, EnrollOut, HeartbeatIn, HeartbeatReply, ProgressIn, TokenOut
+from service.identity.dependencies import bearer
 from service.lanes import LaneRequest, LaneRoute, answer_route, body_schema, parse_body
+from service.openapi import media
 
 router = APIRouter(prefix="/fleet/agent", tags=["fleet-agent"])
 
@@ -66,13 +68,13 @@ async def check_heartbeat(request: LaneRequest) -> tuple[int, bytes]:
     return 200, VALID
 
 
-@router.post("/heartbeat", response_model=HeartbeatReply, openapi_extra=HEARTBEAT_BODY)
+@router.post("/heartbeat", response_model=HeartbeatReply, openapi_extra=HEARTBEAT_BODY, dependencies=[Depends(bearer)])
 async def heartbeat(request: Request) -> Response:
     """Authenticated and stored durably in one group-committed transaction; the answer carries the waiting commands."""
     return await answer_route(store_heartbeat, request)
 
 
-@router.post("/heartbeat/validate", openapi_extra=HEARTBEAT_BODY)
+@router.post("/heartbeat/validate", openapi_extra=HEARTBEAT_BODY, dependencies=[Depends(bearer)])
 async def validate_heartbeat(request: Request) -> Response:
     """The same checks as /heartbeat, storing nothing: a dry run for agents and the bench's baseline."""
     return await answer_route(check_heartbeat, request)
@@ -89,7 +91,7 @@ def command_progress(command_id: int, body: ProgressIn, terminal: AgentTerminal,
     firmware.report_progress(db, terminal_id=terminal.terminal_id, command_id=command_id, body=body, now=utcnow())
 
 
-@router.get("/firmware/{release_id}")
+@router.get("/firmware/{release_id}", **media("application/octet-stream"))
 def download_firmware(release_id: int, terminal: AgentTerminal, db: DbSession) -> Response:
     """The file in one body: a streamed FileResponse is cut short by the platform's body-replaying guard middleware."""
     release = firmware.firmware_for_terminal(db, terminal_id=terminal.terminal_id, release_id=release_id)

@@ -11,6 +11,7 @@ from service.fleet import agents, heartbeats
 from service.fleet.agents import TerminalIdentity
 from service.fleet.models import Alert, Customer, Rollout, Terminal
 from service.identity.dependencies import Caller, CurrentCaller, require
+from service.openapi import declares
 from service.tenancy import TenantScope, register_tenant_name, scoped_lookup
 
 DOMAIN = "fleet"
@@ -50,6 +51,7 @@ def token_hash_of(authorization: str) -> str:
     return agents.hash_secret(token)
 
 
+@declares(401)
 async def bearer_token_hash(request: Request) -> str:
     """The terminal token's sha256 from the request (async: no thread hop)."""
     return token_hash_of(request.headers.get("authorization", ""))

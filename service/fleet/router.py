@@ -59,6 +59,7 @@ from service.fleet.schemas import (
     Version,
     Vocabulary,
 )
+from service.openapi import file_response
 from service.pagination import Page, PageParams, page_params
 from service.tenancy import scoped
 
@@ -392,7 +393,11 @@ def report_customers(_: ReportReader, scope: Scope, db: DbSession) -> list:
     return [CustomerOption(id=i, company_name=name) for i, name in db.execute(stmt)]
 
 
-@router.get("/reports/monthly/{customer_id}", response_model=MonthlyReport)
+@router.get(
+    "/reports/monthly/{customer_id}",
+    response_model=MonthlyReport,
+    responses={200: file_response("text/csv", "application/pdf")},
+)
 def monthly_report(
     _: ReportReader,
     customer: ScopedCustomer,

@@ -15,9 +15,10 @@ from service.identity import service as identity
 from service.identity.models import User
 from service.identity.roles import DOMAINS, PLATFORM
 from service.identity.security import decode_token
+from service.openapi import declares
 from service.tenancy import TenantScope
 
-bearer = HTTPBearer(auto_error=False)
+bearer = declares(401)(HTTPBearer(auto_error=False))
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ def _caller_from_user(user: User, claims: dict, request: Request) -> Caller:
     )
 
 
+@declares(401)
 def current_caller(
     request: Request,
     db: DbSession,
@@ -104,6 +106,7 @@ CurrentCaller = Annotated[Caller, Depends(current_caller)]
 def require(domain: str, *roles: str) -> Callable[[Caller], Caller]:
     """A dependency that admits callers holding one of these roles in the domain (any role when none are named)."""
 
+    @declares(403)
     def dependency(caller: CurrentCaller) -> Caller:
         if not caller.has_role(domain, *roles):
             raise Forbidden("この操作を行う権限がありません", details={"domain": domain, "roles": list(roles)})

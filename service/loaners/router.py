@@ -45,6 +45,7 @@ from service.loaners.schemas import (
     SummaryRead,
     VocabularyRead,
 )
+from service.openapi import media
 from service.pagination import Page, PageParams, page_params
 
 router = APIRouter(prefix="/loaners", tags=["loaners"])
@@ -167,7 +168,7 @@ def delete_location(caller: Admin, location: ScopedLocation, db: DbSession) -> N
     masters.delete_location(db, location=location, actor=caller.actor)
 
 
-@router.get("/locations/{location_id}/labels.pdf")
+@router.get("/locations/{location_id}/labels.pdf", **media("application/pdf"))
 def location_labels(_: Staff, location: ScopedLocation, db: DbSession, kind: Kind | None = None) -> Response:
     """Printable A4 label sheets: QR code + 拠点管理番号 + 機種名 of every device at the location."""
     body = labels_pdf.label_sheet(db, location=location, kind=kind)
@@ -290,7 +291,7 @@ def delete_device(caller: Admin, device: ScopedDevice, db: DbSession) -> None:
     devices.delete_device(db, device=device, actor=caller.actor)
 
 
-@router.get("/devices/{device_id}/qr.png")
+@router.get("/devices/{device_id}/qr.png", **media("image/png"))
 def device_qr(_: Staff, device: ScopedDevice) -> Response:
     """The QR code that opens the device's status form with the device chosen."""
     return Response(labels_pdf.device_qr(device.id), media_type="image/png")

@@ -10,6 +10,7 @@ from service.config import get_settings
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import Conflict, NotFound
+from service.openapi import media
 from service.pagination import Page, PageParams, page_params
 from service.reservations import (
     booking,
@@ -365,7 +366,7 @@ def list_shops(
     return _page([ShopRead.model_validate(s) for s in rows], total, paging)
 
 
-@router.get("/shops/export")
+@router.get("/shops/export", **media("text/csv"))
 def export_shops(_: Worker, db: DbSession) -> Response:
     return Response(
         catalog.export_shops(db),
@@ -385,18 +386,18 @@ def create_shop(body: ShopCreate, caller: Operator, db: DbSession):
     return catalog.create_shop(db, data=body, actor=caller.actor, now=utcnow())
 
 
-@router.get("/shops/{shop_id}", response_model=ShopRead)
+@router.get("/shops/{shop_id:int}", response_model=ShopRead)
 def get_shop(_: Worker, shop: PathShop):
     return shop
 
 
-@router.patch("/shops/{shop_id}", response_model=ShopRead)
+@router.patch("/shops/{shop_id:int}", response_model=ShopRead)
 def update_shop(body: ShopUpdate, caller: Operator, shop: PathShop, db: DbSession):
     catalog.update_shop(db, shop=shop, data=body, actor=caller.actor, now=utcnow())
     return shop
 
 
-@router.delete("/shops/{shop_id}", status_code=204)
+@router.delete("/shops/{shop_id:int}", status_code=204)
 def delete_shop(caller: Operator, shop: PathShop, db: DbSession) -> None:
     catalog.delete_shop(db, shop=shop, actor=caller.actor, now=utcnow())
 
@@ -460,7 +461,7 @@ def executive_summary(_: ReportReader, db: DbSession, months: Annotated[int, Que
     return executive.summary(db, now=utcnow(), months=months)
 
 
-@router.get("/executive/report")
+@router.get("/executive/report", **media("application/pdf"))
 def executive_report(
     _: ReportReader, db: DbSession, month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")]
 ) -> Response:
