@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from jobs.celery_app import app
 from service.config import get_settings
 from service.database import get_engine
+from service.dialect import is_postgres
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def _file_lock(name: str) -> Iterator[bool]:
 def single_flight(name: str) -> Iterator[bool]:
     """Hold the job lock `name` for the with-block if no other run holds it; yields whether it was taken."""
     engine = get_engine()
-    lock = _advisory_lock(engine, name) if engine.dialect.name == "postgresql" else _file_lock(name)
+    lock = _advisory_lock(engine, name) if is_postgres(engine) else _file_lock(name)
     with lock as taken:
         yield taken
 

@@ -4,6 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from cryptography.fernet import Fernet
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -18,6 +19,14 @@ PROVIDER_CREDENTIALS = {
 }
 
 VOICE_OUTCOMES = ("accept", "decline", "ambiguous", "change_request", "no_answer")
+
+
+def parse_fernet_keys(setting: str) -> list[bytes]:
+    """The comma-separated Fernet keys of a setting (APP_CRM_CARD_KEY); raises ValueError for a malformed one."""
+    keys = [part.strip().encode() for part in setting.split(",") if part.strip()]
+    for key in keys:
+        Fernet(key)
+    return keys
 
 
 def parse_odds(text: str) -> dict[str, int]:
@@ -149,10 +158,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_crm_card_key(self) -> "Settings":
-        from service.crm.crypto import parse_keys
-
         try:
-            keys = parse_keys(self.crm_card_key)
+            keys = parse_fernet_keys(self.crm_card_key)
         except ValueError as exc:
             raise ValueError(
                 "APP_CRM_CARD_KEY must be Fernet keys (32 url-safe base64 bytes), comma-separated"

@@ -9,13 +9,13 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 from starlette.concurrency import run_in_threadpool
 
 from service.config import get_settings
+from service.dialect import json_impl
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -64,7 +64,7 @@ class JSONType(TypeDecorator):
     should_evaluate_none = True  # None is stored as JSON null, as plain JSON columns do
 
     def load_dialect_impl(self, dialect: Any) -> Any:
-        return dialect.type_descriptor(JSONB() if dialect.name == "postgresql" else JSON())
+        return json_impl(dialect)
 
     def process_bind_param(self, value: Any, dialect: Any) -> Any:
         return None if value is None else to_json(value)

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from service.config import get_settings
+from service.config import get_settings, parse_fernet_keys
 
 DEV_ONLY_KEY_MATERIAL = b"daicho development-only CRM card key - NOT SECRET"
 
@@ -20,17 +20,9 @@ def dev_only_key() -> bytes:
     return base64.urlsafe_b64encode(hashlib.sha256(DEV_ONLY_KEY_MATERIAL).digest())
 
 
-def parse_keys(setting: str) -> list[bytes]:
-    """The Fernet keys named by the setting; raises ValueError for a malformed one."""
-    keys = [part.strip().encode() for part in setting.split(",") if part.strip()]
-    for key in keys:
-        Fernet(key)
-    return keys
-
-
 @lru_cache
 def _cipher() -> MultiFernet:
-    keys = parse_keys(get_settings().crm_card_key) or [dev_only_key()]
+    keys = parse_fernet_keys(get_settings().crm_card_key) or [dev_only_key()]
     return MultiFernet([Fernet(key) for key in keys])
 
 

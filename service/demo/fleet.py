@@ -32,6 +32,7 @@ from service.audit.service import Actor
 from service.config import get_settings
 from service.database import utcnow
 from service.demo.framework import DemoProgress, demo_hook
+from service.dialect import insert_rows, update_rows
 from service.fleet import alerts, auditing, customers, firmware, labels, monitoring, retention
 from service.fleet.agents import hash_secret
 from service.fleet.models import (
@@ -47,7 +48,6 @@ from service.fleet.models import (
     UpdateTask,
 )
 from service.fleet.schemas import CustomerCreate, ProgressIn, RolloutCreate, RolloutTarget, TerminalFilter
-from service.fleet.sql import insert_rows, update_rows
 from service.fleet.terminals import set_maintenance
 from service.identity import service as identity
 from service.identity.roles import DOMAINS

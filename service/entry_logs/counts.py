@@ -10,11 +10,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Insert, Select, String, bindparam, cast, delete, func, insert, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Insert, Select, bindparam, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
+from service.dialect import insert_for, utc_hour
 from service.entry_logs.filters import LogFilter, filtered
 from service.entry_logs.models import EntryLog, LogHourCount
 from service.lanes import Query
@@ -36,8 +36,7 @@ def _next_hour(at: datetime) -> datetime:
 def _count_upsert(dialect_name: str) -> Insert:
     """One hour's count raised by `by`: inserted, or added to the existing row (built once per dialect)."""
     table = LogHourCount.__table__
-    upsert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
-    stmt = upsert(table).values(
+    stmt = insert_for(dialect_name, table).values(
         nursery_id=bindparam("nursery_id"),
         hour_start=bindparam("hour_start", type_=table.c.hour_start.type),
         entry_type=bindparam("entry_type"),
@@ -64,16 +63,10 @@ def add(db: Session, changes: Iterable[tuple[int, datetime, str]], *, by: int) -
         db.execute(query.statement, query.params)
 
 
-def _hour_expression(db: Session):
-    if db.get_bind().dialect.name == "postgresql":
-        return func.timezone("UTC", func.date_trunc("hour", func.timezone("UTC", EntryLog.occurred_at)))
-    return cast(func.strftime("%Y-%m-%d %H:00:00.000000", EntryLog.occurred_at), String)
-
-
 def rebuild(db: Session, *, nursery_id: int) -> None:
     """Recount one nursery's hours from its logs (after bulk loads that bypass add())."""
     db.execute(delete(LogHourCount).where(LogHourCount.nursery_id == nursery_id))
-    hour = _hour_expression(db)
+    hour = utc_hour(db, EntryLog.occurred_at)
     grouped = (
         select(literal(nursery_id), hour, EntryLog.entry_type, func.count())
         .where(EntryLog.nursery_id == nursery_id, EntryLog.deleted_at.is_(None))

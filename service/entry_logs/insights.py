@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.dialect import local_weekday_hour
 from service.entry_logs.filters import LogFilter, filtered
-from service.entry_logs.lookups import child_names_for, day_bounds, local_today, local_zone
+from service.entry_logs.lookups import child_names_for, day_bounds, local_today
 from service.entry_logs.models import ENTRY, EntryLog, Nursery, Parent
 from service.tenancy import TenantScope
 
@@ -50,22 +51,11 @@ def present_parents(db: Session, *, nursery: Nursery, now: datetime) -> list[Pre
     return [PresentParent(pid, name, at, names.get(pid, [])) for pid, name, at in rows]
 
 
-def _local_parts(db: Session, *, at: datetime) -> tuple:
-    """(weekday 0=Monday, hour) of a log's time in the service's time zone, as SQL expressions."""
-    zone = local_zone()
-    if db.get_bind().dialect.name == "postgresql":
-        local = func.timezone(zone.key, EntryLog.occurred_at)
-        return cast(func.extract("isodow", local), Integer) - 1, cast(func.extract("hour", local), Integer)
-    offset_minutes = int(at.astimezone(zone).utcoffset().total_seconds() // 60)
-    local = func.datetime(EntryLog.occurred_at, f"{offset_minutes:+d} minutes")
-    return (cast(func.strftime("%w", local), Integer) + 6) % 7, cast(func.strftime("%H", local), Integer)
-
-
 def heatmap(
     db: Session, *, nursery: Nursery, flt: LogFilter, scope: TenantScope, now: datetime
 ) -> list[tuple[int, int, int]]:
     """(weekday, hour, scans) for every cell with scans, counted in SQL."""
-    weekday, hour = _local_parts(db, at=flt.start or now)
+    weekday, hour = local_weekday_hour(db, EntryLog.occurred_at, at=flt.start or now)
     cells = (
         filtered(select(weekday.label("weekday"), hour.label("hour")), flt, scope)
         .where(EntryLog.nursery_id == nursery.id)

@@ -2,13 +2,13 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base, utcnow
+from service.dialect import BigId
 
-# Parent ids are what the barcode carries: up to 10 digits, so 64-bit (plain INTEGER on SQLite keeps its rowid alias).
-BigId = BigInteger().with_variant(Integer(), "sqlite")
+# Parent ids are what the barcode carries: up to 10 digits, so 64-bit BigId (plain INTEGER on SQLite, its rowid alias).
 
 ENTRY = "Entry"
 EXIT = "Exit"

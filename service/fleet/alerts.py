@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
+from service.dialect import insert_rows
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.fleet import auditing, labels
 from service.fleet.models import Alert, AlertNote, Customer, Incident, Terminal
 from service.fleet.schemas import AlertRead, SlaStep, columns_of
-from service.fleet.sql import insert_rows
 from service.identity.models import Grant, User
 from service.tenancy import TenantScope, scoped
 

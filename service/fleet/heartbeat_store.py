@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from service.config import get_settings
 from service.database import utcnow
+from service.dialect import insert_rows, is_postgres, update_rows
 from service.fleet.alerts import RESOLVED
 from service.fleet.models import Alert, Command, FleetState, MetricSample, Terminal
-from service.fleet.sql import insert_rows, is_postgres, update_rows
 
 # The columns a beat writes, besides the constants below; `updates` rows carry them and the id.
 STATE_COLUMNS = (

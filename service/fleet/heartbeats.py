@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 
 from service.config import get_settings
 from service.database import get_engine, utcnow
+from service.dialect import insert_rows
 from service.errors import Unauthorized
 from service.fleet import heartbeat_store, labels, monitoring
 from service.fleet.alerts import RESOLVED, NewAlert, open_alerts, resolve_alerts
 from service.fleet.models import Alert, Command, TerminalEvent
 from service.fleet.schemas import CommandOut, HeartbeatIn, HeartbeatReply
-from service.fleet.sql import insert_rows
 
 log = logging.getLogger("daicho.fleet.heartbeats")
 CONDITION_ALERTS = frozenset({"offline", "error", "high_cpu", "high_memory"})

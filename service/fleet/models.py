@@ -3,13 +3,13 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.config import get_settings
 from service.database import Base, utcnow
+from service.dialect import BigId
 
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 OPEN_ALERT = text("status <> 'resolved'")
 ACTIVE_TASK = text("status IN ('pending', 'in_progress', 'installed')")
 

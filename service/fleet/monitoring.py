@@ -5,19 +5,19 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
+from service.dialect import insert, insert_rows, local_text
 from service.fleet import labels
 from service.fleet.alerts import RESOLVED, WORKER_ROLES, with_places
 from service.fleet.models import Alert, Customer, Digest, FleetState, Incident, Terminal
-from service.fleet.sql import insert_rows
 from service.identity.models import Grant, User
 from service.outbox.service import enqueue
 
 INGEST_MARK_SECONDS = 5
 ALIVE = ("online", "error")
+LOCAL_MINUTE = "%Y-%m-%d %H:%M"  # how the support team reads a time
 
 
 def fleet_state(db: Session) -> FleetState:
@@ -102,29 +102,23 @@ def _open_offline_alerts(db: Session, *, now: datetime) -> None:
     """One INSERT … SELECT over the terminals this sweep marked (they stay locked until commit): no row goes through
     Python, which at 10,000 terminals costs more than the database's own work. An open offline alert is kept."""
     before, _, after = labels.OFFLINE_MESSAGE.partition("{last}")
-    message = literal(before) + func.coalesce(_local_sql(db, Terminal.last_heartbeat_at, now), "-") + literal(after)
+    message = (
+        literal(before)
+        + func.coalesce(local_text(db, Terminal.last_heartbeat_at, LOCAL_MINUTE, at=now), "-")
+        + literal(after)
+    )
     swept = select(Terminal.id, Terminal.customer_id, literal("offline"), message, literal(now, Alert.created_at.type))
     columns = ["terminal_id", "customer_id", "alert_type", "message", "created_at"]
-    dialect_insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
     db.execute(
-        dialect_insert(Alert)
+        insert(db, Alert)
         .from_select(columns, swept.where(Terminal.status == "offline", Terminal.offline_since == now))
         .on_conflict_do_nothing()
     )
 
 
-def _local_sql(db: Session, column, now: datetime):
-    """SQL for `_local`: PostgreSQL converts with the zone's rules; SQLite, which has no zones, with today's offset."""
-    zone = get_settings().timezone
-    if db.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone(zone, column), "YYYY-MM-DD HH24:MI")
-    offset = int(now.astimezone(ZoneInfo(zone)).utcoffset().total_seconds())
-    return func.strftime("%Y-%m-%d %H:%M", column, f"{offset:+d} seconds")
-
-
 def _local(at: datetime | None) -> str:
     """A timestamp as the support team reads it: local time, to the minute."""
-    return at.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M") if at else "-"
+    return at.astimezone(ZoneInfo(get_settings().timezone)).strftime(LOCAL_MINUTE) if at else "-"
 
 
 def group_incidents(db: Session, *, customer_ids: set[int], now: datetime) -> int:

@@ -9,13 +9,13 @@ from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
+from service.dialect import epoch
 from service.documents import FONT, japanese_pdf
 from service.errors import ValidationFailed
 from service.fleet import labels
 from service.fleet.alerts import RESOLVED, with_places
 from service.fleet.models import Alert, Customer, Incident, Terminal
 from service.fleet.schemas import AlertTypeCount, CriticalAlert, CustomerStatus, DashboardRead, MonthlyReport
-from service.fleet.sql import epoch
 from service.tenancy import TenantScope, scoped
 
 STATUSES = ("online", "offline", "error", "maintenance")

@@ -6,9 +6,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
+from service.dialect import insert_rows
 from service.fleet.models import Diagnostic, MetricHourly, MetricSample, TerminalEvent
 from service.fleet.monitoring import fleet_state
-from service.fleet.sql import insert_rows
 
 ROLLUP_LAG = timedelta(minutes=5)
 MAX_HOURS_PER_RUN = 24

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
 from service.database import UTCDateTime
+from service.dialect import insert
 from service.errors import Locked, Unauthorized
 from service.identity.models import LoginThrottle
 
@@ -61,10 +61,9 @@ def register_failure(db: Session, *, kind: str, key: str, now: datetime) -> Fail
     """Count one failure atomically; the failure that reaches the limit sets the lock."""
     max_failures, lock_for = _limits()
     table = LoginThrottle.__table__
-    insert = (postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
     expired = table.c.locked_until.is_not(None) & (table.c.locked_until <= now)
     new_count = case((expired, 1), else_=table.c.failed_count + 1)
-    stmt = insert.values(kind=kind, key=key, failed_count=1, locked_until=None, updated_at=now)
+    stmt = insert(db, table).values(kind=kind, key=key, failed_count=1, locked_until=None, updated_at=now)
     stmt = stmt.on_conflict_do_update(
         index_elements=["kind", "key"],
         set_={

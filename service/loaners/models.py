@@ -3,12 +3,12 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from service.database import Base, utcnow
+from service.dialect import BigId
 
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 HELD = text("held_status IS NOT NULL")
 
 

@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import case, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from service.dialect import insert
 from service.errors import ValidationFailed
 from service.loaners import labels
 from service.loaners.models import Counter, Device, Location, Model
@@ -99,8 +99,7 @@ def check_matches(parsed: ParsedNumber, *, location: Location, model: Model, ser
 
 def _upsert(db: Session, prefix: str, value: int, *, increment: bool) -> int:
     """One statement that creates or advances the counter row and returns its value; the row lock orders writers."""
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(Counter).values(prefix=prefix, last_value=value)
+    stmt = insert(db, Counter).values(prefix=prefix, last_value=value)
     table = Counter.__table__
     current, proposed = table.c.last_value, stmt.excluded.last_value
     new_value = current + 1 if increment else case((current < proposed, proposed), else_=current)

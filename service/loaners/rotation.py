@@ -9,18 +9,15 @@ import gzip
 import os
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Text, any_, bindparam, delete, literal_column, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import delete, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
 
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
+from service.dialect import id_in, json_record
 from service.loaners import labels
 from service.loaners.models import Device, Rotation, Submission
 
@@ -89,28 +86,6 @@ def start(db: Session, *, now: datetime, actor: Actor) -> Rotation | None:
     return run
 
 
-class json_record(FunctionElement):
-    """A row as JSON text, built by the database from alternating key literals and values (JSON values embedded)."""
-
-    type = Text()
-    inherit_cache = True
-    name = "json_record"
-
-
-@compiles(json_record, "postgresql")
-def _json_record_pg(element: json_record, compiler: Any, **kw: Any) -> str:
-    return f"CAST(json_build_object({compiler.process(element.clauses, **kw)}) AS TEXT)"
-
-
-@compiles(json_record, "sqlite")
-def _json_record_sqlite(element: json_record, compiler: Any, **kw: Any) -> str:
-    parts = [
-        f"json({compiler.process(c, **kw)})" if isinstance(c.type, JSON) else compiler.process(c, **kw)
-        for c in element.clauses
-    ]
-    return f"json_object({', '.join(parts)})"
-
-
 def _archive_record() -> json_record:
     s, d = Submission.__table__.c, Device.__table__.c
     columns = [s[name] for name in ARCHIVE_COLUMNS] + [d.management_number]
@@ -127,15 +102,6 @@ def _write(path: Path, rows: list[tuple]) -> None:
         raw.flush()
         os.fsync(raw.fileno())
     partial.replace(path)
-
-
-def _delete(db: Session, ids: list[int]) -> None:
-    """Delete by id: one array parameter on PostgreSQL (a 10,000-item IN list costs more to plan than to run)."""
-    table = Submission.__table__
-    if db.get_bind().dialect.name == "postgresql":
-        db.connection().execute(delete(table).where(table.c.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))))
-    else:
-        db.connection().execute(delete(table).where(table.c.id.in_(ids)))
 
 
 def archive_batch(db: Session, *, run_id: int, limit: int) -> int:
@@ -162,7 +128,8 @@ def archive_batch(db: Session, *, run_id: int, limit: int) -> int:
         return 0
     ids = [row[0] for row in rows]
     _write(Path(run.archive_folder) / f"submissions_{ids[0]:012d}-{ids[-1]:012d}.jsonl.gz", rows)
-    _delete(db, ids)
+    table = Submission.__table__
+    db.connection().execute(delete(table).where(id_in(db, table.c.id, ids)))
     run.archived_rows += len(ids)
     run.last_id = ids[-1]
     return len(ids)

@@ -4,13 +4,13 @@ notifications, incidents, MCP clients and the executive monthly summary."""
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from service.database import Base, utcnow
+from service.dialect import BigId
 from service.errors import NotFound
 
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 B = TypeVar("B", bound=Base)
 
 
