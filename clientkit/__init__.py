@@ -1,1 +1,1 @@
-"""Pieces shared by the thin clients (store agent, scan station); imports nothing heavier than the stdlib."""
+"""Pieces shared by the thin clients: config (stdlib only) and station_api (the station's wire models, pydantic)."""

@@ -1,4 +1,4 @@
-"""The service's scan-station API (entry-logs.md appendix A, §3.6.3) over httpx, with the service's own schemas.
+"""The service's scan-station API (entry-logs.md appendix A, §3.6.3) over httpx, with clientkit's wire models.
 
 The client only speaks HTTP: a definitive answer is returned or raised as ApiError (any 4xx, with the service's
 {"error": {code, message, details}} body); anything that means "try again later" (no connection, a timeout, a 5xx,
@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from service.entry_logs.schemas import EntryExitLoginIn, EntryExitLoginOut, HeartbeatOut, ScanIn, ScanOut
+from clientkit.station_api import EntryExitLoginIn, EntryExitLoginOut, HeartbeatOut, ScanIn, ScanOut
 
 RETRY_LATER_STATUSES = {408, 429}
 

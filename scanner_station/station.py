@@ -18,12 +18,12 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from clientkit.station_api import ScanOut
 from scanner_station import labels
 from scanner_station.client import ApiError, ServiceUnreachable, StationClient
 from scanner_station.config import StationConfig
 from scanner_station.queue import Scan, ScanQueue, Status, open_database
 from scanner_station.session import Session, SessionStore
-from service.entry_logs.schemas import ScanOut
 
 log = logging.getLogger("scanner_station")
 

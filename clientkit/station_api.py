@@ -1,0 +1,58 @@
+"""The scan-station API's wire models (entry-logs.md appendix A, §3.6.3) as the station sends and reads them.
+
+They mirror service.entry_logs.schemas for the station's five bodies, so a tablet needs pydantic, not the service;
+tests/scanner_station/test_wire_models.py keeps the two in step.
+"""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, StringConstraints
+from pydantic.alias_generators import to_camel
+
+EntryType = Literal["Entry", "Exit"]
+Token = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")]
+
+
+class CamelModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class EntryExitLoginIn(CamelModel):
+    nursery_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class EntryExitLoginOut(CamelModel):
+    token: str
+    nursery_id: int
+    nursery_name: str
+    expires_at: datetime
+
+
+class HeartbeatOut(CamelModel):
+    token: str
+    expires_at: datetime
+
+
+class ScanIn(CamelModel):
+    """A scan; parentId is the scanned text or a number, checked as 1-10 ASCII digits by the service."""
+
+    parent_id: StrictInt | StrictStr
+    entry_type: EntryType
+    nursery_id: StrictInt | None = None
+    client_scan_id: Token | None = None
+    station_id: Token | None = None
+    scanned_at: datetime | None = None
+
+
+class ScanOut(CamelModel):
+    id: int
+    parent_id: int
+    parent_name: str
+    nursery_id: int
+    entry_type: EntryType
+    timestamp: datetime
+    child_names: list[str]
+    duplicate: bool
+    client_scan_id: str | None = None
