@@ -14,7 +14,7 @@ from service.errors import Forbidden, Unauthorized
 from service.identity import service as identity
 from service.identity.models import User
 from service.identity.roles import DOMAINS, PLATFORM
-from service.identity.security import decode_token
+from service.identity.security import decode_token, issued_before
 from service.openapi import declares
 from service.tenancy import TenantScope
 
@@ -97,6 +97,8 @@ def current_caller(
         user = None
     if user is None or not user.is_active:
         raise Unauthorized("このアカウントは利用できません", code="account_inactive")
+    if user.password_changed_at is not None and issued_before(claims, user.password_changed_at):
+        raise Unauthorized("パスワードが変更されました。再度ログインしてください", code="token_revoked")
     return _caller_from_user(user, claims, request)
 
 

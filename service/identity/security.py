@@ -3,7 +3,7 @@
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -15,6 +15,7 @@ from service.config import get_settings
 from service.errors import Unauthorized
 
 MAX_PASSWORD_BYTES = 72
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def hash_password(password: str, rounds: int | None = None) -> str:
@@ -64,9 +65,27 @@ def issue_token(*, subject: str, kind: str, now: datetime, minutes: int | None =
     settings = get_settings()
     expires_at = now + timedelta(minutes=minutes or settings.jwt_expiry_minutes)
     jti = uuid.uuid4().hex
-    payload = {"sub": subject, "kind": kind, "jti": jti, "iat": now, "exp": expires_at, **claims}
+    payload = {
+        "sub": subject,
+        "kind": kind,
+        "jti": jti,
+        "iat": now,
+        "iat_us": epoch_microseconds(now),
+        "exp": expires_at,
+        **claims,
+    }
     token = jwt.encode(payload, settings.secret_key, algorithm=settings.jwt_algorithm)
     return IssuedToken(token=token, jti=jti, expires_at=expires_at)
+
+
+def epoch_microseconds(moment: datetime) -> int:
+    """Exact, unlike a float timestamp: `iat` has whole seconds, too coarse to tell a token from a password change."""
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def issued_before(claims: dict[str, Any], moment: datetime) -> bool:
+    """Whether the token was issued before this moment (to the microsecond; to the second for older tokens)."""
+    return claims.get("iat_us", claims["iat"] * 1_000_000) < epoch_microseconds(moment)
 
 
 def decode_token(token: str, *, kind: str) -> dict[str, Any]:

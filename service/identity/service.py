@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
+from service.database import utcnow
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.identity import lockout
 from service.identity.models import Grant, RevokedToken, User
@@ -159,6 +160,7 @@ def update_user(db: Session, *, user: User, data: UserUpdate, actor: Actor) -> U
     changes = audit.diff(before, audit.snapshot(user, USER_FIELDS))
     if data.password:
         user.password_hash = hash_password(data.password)
+        user.password_changed_at = utcnow()  # every login token issued before now stops working
         changes |= audit.diff({"password": "old"}, {"password": "new"})
     if changes:
         db.flush()
