@@ -92,8 +92,7 @@ def _is_json(type_: TypeEngine) -> bool:
 @compiles(json_record, "sqlite")
 def _json_record_sqlite(element: json_record, compiler: Any, **kw: Any) -> str:
     parts = [
-        f"json({compiler.process(c, **kw)})" if _is_json(c.type) else compiler.process(c, **kw)
-        for c in element.clauses
+        f"json({compiler.process(c, **kw)})" if _is_json(c.type) else compiler.process(c, **kw) for c in element.clauses
     ]
     return f"json_object({', '.join(parts)})"
 
