@@ -25,6 +25,14 @@ CSV_MISSING_COLUMNS = "CSVの見出し行に必要な列がありません"
 NO_PARENTS_FOR_CARDS = "このクラスにはカードを作る保護者がいません"
 
 CARD_USAGE = "保育園の入退登録端末のスキャナーにかざしてください"
+CARD_QR_HINT = "スマホ用バーコード"
+
+# The parent's phone barcode page (§6.1)
+PARENT_PAGE_TITLE = "入退管理バーコード"
+PARENT_PAGE_NAME = "{name} 様"
+PARENT_PAGE_USAGE_TITLE = "使い方:"
+PARENT_PAGE_BRIGHTNESS = "読み取りにくいときは、画面の明るさを最大にしてください"
+PARENT_LINK_INVALID = "このリンクは無効です。保育園に新しいリンクの発行を依頼してください"
 
 CSV_HEADER = ("日時", "保護者ID", "保護者名", "入/出", "関連園児", "保育園", "端末", "登録日時", "遅延登録")
 LATE_MARK = "遅延"

@@ -26,7 +26,7 @@ from service.config import get_settings
 from service.csvtools import decode_csv
 from service.database import utcnow
 from service.deps import DbSession
-from service.entry_logs import attendance, cards, insights, labels, logs, roster, scans, station
+from service.entry_logs import attendance, cards, insights, labels, logs, pages, roster, scans, station
 from service.entry_logs.dependencies import (
     DomainAdmin,
     Filters,
@@ -442,3 +442,4 @@ def delete_child(child: PathChild, caller: StaffCaller, db: DbSession) -> None:
 
 router.include_router(station_router)
 router.include_router(admin_router)
+router.include_router(pages.router)

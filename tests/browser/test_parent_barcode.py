@@ -1,0 +1,72 @@
+"""The parent's phone barcode page in Chromium at phone size: barcode, name and nursery, still shown offline after
+the first visit; a revoked link shows why it stopped working, and a reissued one works again."""
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from service.database import session_scope
+from service.entry_logs import parent_links
+from service.entry_logs.models import Parent
+from tests.browser.conftest import TIMEOUT_MS
+from tests.service.entry_logs.world import World, make_world, staff_headers
+
+pytestmark = pytest.mark.slow
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
+INVALID = "このリンクは無効です。保育園に新しいリンクの発行を依頼してください"
+
+
+@pytest.fixture
+def family(db) -> tuple[World, dict[str, str]]:
+    world = make_world(db, "sakura", name="さくら保育園", parents=2)
+    headers = staff_headers(db, world)
+    db.commit()
+    return world, headers
+
+
+@pytest.fixture
+def phone(browser) -> Page:
+    expect.set_options(timeout=TIMEOUT_MS)
+    context = browser.new_context(locale="ja-JP", **PHONE)
+    yield context.new_page()
+    context.close()
+
+
+def page_url(live_api: str, parent_id: int) -> str:
+    with session_scope() as db:
+        return f"{live_api}/api/parent-barcode/{parent_links.link_token(db.get(Parent, parent_id))}"
+
+
+def test_barcode_page_offline_revoke_and_reissue(family, phone: Page, live_api: str):
+    world, headers = family
+    parent = world.parents[0]
+    first_url = page_url(live_api, parent.id)
+
+    phone.goto(first_url)
+    expect(phone.get_by_role("heading", name=f"{parent.name} 様")).to_be_visible()
+    expect(phone.get_by_text("さくら保育園")).to_be_visible()
+    expect(phone.get_by_text(str(parent.id), exact=True)).to_be_visible()
+    expect(phone.get_by_text("画面の明るさを最大にしてください")).to_be_visible()
+    barcode = phone.get_by_role("img", name=str(parent.id))
+    expect(barcode).to_be_visible()
+    box = barcode.bounding_box()
+    assert box["width"] >= 0.7 * 390 and box["height"] >= 120
+
+    phone.wait_for_function("navigator.serviceWorker.controller !== null")
+    phone.context.set_offline(True)
+    phone.reload()
+    expect(phone.get_by_role("heading", name=f"{parent.name} 様")).to_be_visible()
+    expect(barcode).to_be_visible()
+    phone.context.set_offline(False)
+
+    link = f"{live_api}/api/entry-logs/parents/{parent.id}/barcode-link"
+    revoked = httpx.delete(link, headers=headers)
+    assert revoked.status_code == 200 and revoked.json() == {"parentId": parent.id, "url": None, "active": False}
+    phone.reload()
+    expect(phone.get_by_role("alert")).to_have_text(INVALID)
+
+    assert httpx.post(link, headers=headers).json()["active"] is True
+    phone.goto(first_url)
+    expect(phone.get_by_role("alert")).to_have_text(INVALID)
+    phone.goto(page_url(live_api, parent.id))
+    expect(phone.get_by_role("heading", name=f"{parent.name} 様")).to_be_visible()

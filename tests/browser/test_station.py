@@ -1,0 +1,137 @@
+"""The browser scan station (/api/station/) in real Chromium: login, 入/出 scans with their greetings, a double scan,
+a refused scan kept as 保留, five scans while offline that survive a reload and are replayed exactly once, the lockout
+message, and the token renewed by the 30-second heartbeat.
+"""
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
+
+from service.database import session_scope
+from service.entry_logs.models import EntryLog
+from tests.service.entry_logs.world import STATION_PASSWORD, World, make_world
+
+pytestmark = pytest.mark.slow
+SESSION = "JSON.parse(localStorage.getItem('daicho.station.session'))"
+
+
+@pytest.fixture
+def nursery(db) -> World:
+    world = make_world(db, "sakura", name="さくら保育園", parents=7)
+    db.commit()
+    return world
+
+
+@pytest.fixture
+def station(live_api: str, new_page: Callable[..., Page]) -> Callable[..., Page]:
+    """station(**options): a tablet-sized page on the station, not logged in yet."""
+
+    def _open(**options) -> Page:
+        page = new_page(**options)
+        page.goto(f"{live_api}/api/station/")
+        expect(page.get_by_role("heading", name="入退登録システム")).to_be_visible()
+        return page
+
+    return _open
+
+
+def log_in(page: Page, code: str, password: str) -> None:
+    page.get_by_label("保育園コード").fill(code)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()
+
+
+def scan(page: Page, parent_id: int) -> None:
+    """What a keyboard-wedge reader does: the digits and Enter, into whatever has the focus."""
+    page.keyboard.type(f"{parent_id}\n")
+
+
+def log_count(world: World) -> int:
+    with session_scope() as db:
+        return db.scalar(select(func.count()).select_from(EntryLog).where(EntryLog.nursery_id == world.nursery.id))
+
+
+def test_scans_online_offline_and_after_a_reload(nursery: World, station):
+    page = station()
+    parents = nursery.parents
+    log_in(page, "sakura", STATION_PASSWORD)
+    expect(page.get_by_text("さくら保育園")).to_be_visible()
+    expect(page.locator("#type-entry")).to_have_attribute("aria-pressed", "true")
+    message, unsent = page.locator("#message"), page.locator("#unsent")
+
+    scan(page, parents[0].id)
+    expect(message).to_have_text(f"{parents[0].name}さん。\nおはようございます。")
+    page.get_by_role("button", name="出", exact=True).click()
+    scan(page, parents[1].id)
+    expect(message).to_have_text(f"{parents[1].name}さん。\nお疲れ様でした。")
+    scan(page, parents[1].id)
+    expect(message).to_contain_text("既に記録されています（二重スキャン）")
+    scan(page, 9999999)
+    expect(message).to_have_text("保護者が見つかりません")
+    scan(page, "12a")
+    expect(message).to_contain_text("保護者IDは数字のみです")
+
+    rows = page.locator("#history tbody tr")
+    expect(rows).to_have_count(4)
+    expect(rows.nth(0)).to_contain_text("ID 9999999")
+    expect(rows.nth(0)).to_contain_text("保留保護者が見つかりません")
+    expect(rows.nth(1)).to_contain_text("二重")
+    expect(rows.nth(2)).to_contain_text("↑ 出")
+    expect(rows.nth(3)).to_contain_text(f"{parents[0].name}↓ 入成功")
+    expect(unsent).to_have_text("保留 1件")
+    assert log_count(nursery) == 2
+
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.context.set_offline(True)
+    page.get_by_role("button", name="入", exact=True).click()
+    for parent in parents[2:7]:
+        scan(page, parent.id)
+        expect(message).to_contain_text("スキャンを保存しました（保留）")
+    expect(unsent).to_have_text("保留 6件")
+
+    page.reload()
+    expect(page.get_by_text("さくら保育園")).to_be_visible()
+    expect(page.locator("#connection")).to_have_text("● オフライン")
+    expect(unsent).to_have_text("保留 6件")
+    expect(rows.filter(has_text="保留")).to_have_count(6)
+    assert log_count(nursery) == 2
+
+    page.context.set_offline(False)
+    expect(unsent).to_have_text("保留 1件")
+    expect(rows.filter(has_text="成功")).to_have_count(7)
+    assert log_count(nursery) == 7
+    with session_scope() as db:
+        replayed = db.scalars(select(EntryLog).where(EntryLog.parent_id.in_([p.id for p in parents[2:7]]))).all()
+    assert sorted(log.parent_id for log in replayed) == sorted(p.id for p in parents[2:7])
+    assert {log.entry_type for log in replayed} == {"Entry"} and all(log.client_scan_id for log in replayed)
+
+
+def test_wrong_password_five_times_locks_with_minutes_left(nursery: World, station):
+    page = station()
+    error = page.get_by_role("alert")
+    log_in(page, "", "")
+    expect(error).to_have_text("保育園コードとパスワードを入力してください")
+    for left in (4, 3, 2, 1):
+        log_in(page, "sakura", "wrong-password")
+        expect(error).to_contain_text(f"あと{left}回失敗するとロックされます")
+    log_in(page, "sakura", "wrong-password")
+    expect(error).to_have_text("ログイン試行回数の上限に達したため、ロックされています。あと10分後に再度お試しください")
+    log_in(page, "sakura", STATION_PASSWORD)
+    expect(error).to_contain_text("ロックされています")
+
+
+def test_the_heartbeat_renews_the_token_and_logout_keeps_the_queue(nursery: World, station):
+    page = station()
+    page.clock.install()
+    page.reload()
+    log_in(page, "sakura", STATION_PASSWORD)
+    expect(page.get_by_role("button", name="ログアウト")).to_be_visible()
+    first = page.evaluate(f"{SESSION}.token")
+    page.clock.run_for("00:31")
+    page.wait_for_function(f"{SESSION}.token !== {first!r}")
+
+    page.get_by_role("button", name="ログアウト").click()
+    expect(page.get_by_label("保育園コード")).to_have_value("sakura")
+    assert page.evaluate("localStorage.getItem('daicho.station.session')") is None
