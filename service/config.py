@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     jwt_leeway_seconds: int = 10
     bcrypt_rounds: int = 12
     login_max_failures: int = 5
+    login_address_max_failures: int = 20
     login_lockout_minutes: int = 10
     admin_password: str = ""
     max_body_bytes: int = 10 * 1024 * 1024

@@ -5,7 +5,7 @@ failure nor slip a success past a lock that another attempt has just set.
 """
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,9 +26,14 @@ class FailureOutcome:
     locked_until: datetime | None
 
 
-def _limits() -> tuple[int, timedelta]:
+ADDRESS_KIND = "login_address"
+
+
+def _limits(kind: str) -> tuple[int, timedelta]:
+    """An account locks after login_max_failures; a client address of /auth/login after login_address_max_failures."""
     settings = get_settings()
-    return settings.login_max_failures, timedelta(minutes=settings.login_lockout_minutes)
+    failures = settings.login_address_max_failures if kind == ADDRESS_KIND else settings.login_max_failures
+    return failures, timedelta(minutes=settings.login_lockout_minutes)
 
 
 def minutes_left(locked_until: datetime, now: datetime) -> int:
@@ -59,7 +64,7 @@ def ensure_not_locked(db: Session, *, kind: str, key: str, now: datetime) -> Non
 
 def register_failure(db: Session, *, kind: str, key: str, now: datetime) -> FailureOutcome:
     """Count one failure atomically; the failure that reaches the limit sets the lock."""
-    max_failures, lock_for = _limits()
+    max_failures, lock_for = _limits(kind)
     table = LoginThrottle.__table__
     expired = table.c.locked_until.is_not(None) & (table.c.locked_until <= now)
     new_count = case((expired, 1), else_=table.c.failed_count + 1)
@@ -100,12 +105,14 @@ def attempt(
     verify: Callable[[], str | None],
     refuse: Callable[[str], None],
     bad_credentials: str,
+    throttles: Sequence[tuple[str, str]] = (),
 ) -> None:
     """One login attempt under the lockout of every (kind, key): verify() returns None when the credentials are good,
     else the reason they are not. A refusal is recorded with refuse(reason) and raised as Locked (with the time left)
-    or Unauthorized (with the attempts left); either way the counters and the record are kept (keep_changes)."""
+    or Unauthorized (with the attempts left); either way the counters and the record are kept (keep_changes).
+    Throttles count and lock like keys, but a success does not clear them (one good account cannot reset them)."""
     try:
-        for kind, key in keys:
+        for kind, key in [*keys, *throttles]:
             ensure_not_locked(db, kind=kind, key=key, now=now)
         reason = verify()
         if reason is None:
@@ -118,7 +125,7 @@ def attempt(
     if reason is None:
         return
     refuse(reason)
-    outcomes = [register_failure(db, kind=kind, key=key, now=now) for kind, key in keys]
+    outcomes = [register_failure(db, kind=kind, key=key, now=now) for kind, key in [*keys, *throttles]]
     locks = [o.locked_until for o in outcomes if o.locked_until is not None]
     if locks:
         error = locked_error(max(locks), now)

@@ -64,7 +64,15 @@ def authenticate(db: Session, *, login_id: str, password: str, actor: Actor, now
     def refuse(reason: str) -> None:
         _audit_login(db, actor=failed, action="login_failed", login_id=login_id, user=user, reason=reason, now=now)
 
-    lockout.attempt(db, keys=[(USER_KIND, key)], now=now, verify=verify, refuse=refuse, bad_credentials=BAD_CREDENTIALS)
+    lockout.attempt(
+        db,
+        keys=[(USER_KIND, key)],
+        throttles=[(lockout.ADDRESS_KIND, actor.client_address or "unknown")],
+        now=now,
+        verify=verify,
+        refuse=refuse,
+        bad_credentials=BAD_CREDENTIALS,
+    )
     user.last_login_at = now
     token = issue_token(subject=str(user.id), kind="user", now=now)
     _audit_login(db, actor=actor_for(user, actor), action="login", login_id=login_id, user=user, now=now)

@@ -40,7 +40,9 @@ def test_with_a_second_active_admin_either_may_step_down(client, db):
     headers = auth_headers(admin)
     assert client.delete(f"/api/admin/users/{other.id}/grants/platform", headers=headers).status_code == 204
     assert_last_admin_refused(client.patch(f"/api/admin/users/{admin.id}", json={"is_active": False}, headers=headers))
-    assert client.put(f"/api/admin/users/{other.id}/grants/platform", json={"role": "admin"}, headers=headers).is_success
+    assert client.put(
+        f"/api/admin/users/{other.id}/grants/platform", json={"role": "admin"}, headers=headers
+    ).is_success
     assert client.patch(f"/api/admin/users/{admin.id}", json={"is_active": False}, headers=headers).status_code == 200
 
 

@@ -25,7 +25,9 @@ def test_an_admin_password_change_revokes_the_users_older_tokens(client, db):
     db.commit()
     stolen = auth_headers(victim)
     assert me(client, stolen).status_code == 200
-    changed = client.patch(f"/api/admin/users/{victim.id}", json={"password": NEW_PASSWORD}, headers=auth_headers(admin))
+    changed = client.patch(
+        f"/api/admin/users/{victim.id}", json={"password": NEW_PASSWORD}, headers=auth_headers(admin)
+    )
     assert changed.status_code == 200
     refused = me(client, stolen)
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "token_revoked"
