@@ -1,4 +1,5 @@
-"""入退管理 › バーコードカード: printable cards of the parents' barcodes (Code128 of the id, name above, id below)."""
+"""入退管理 › バーコードカード: printable cards of the parents' barcodes (Code128 of the id, name above, id below,
+and the QR code of the phone barcode link)."""
 
 import streamlit as st
 
@@ -27,8 +28,9 @@ def file_name(nursery: dict, class_name: str) -> str:
 user = auth.require_page(__file__)
 st.title("バーコードカード")
 st.caption(
-    "保護者ごとに、保護者名・保護者IDのバーコード（Code128）・保護者IDを載せたカードを作ります。"
-    "A4用紙1枚に10枚（91×55mm）。印刷して切り離し、保護者に配ってください。"
+    "保護者ごとに、保護者名・保護者IDのバーコード（Code128）・保護者IDと、スマホ用バーコードのリンクのQRコードを"
+    "載せたカードを作ります。A4用紙1枚に10枚（91×55mm）。印刷して切り離し、保護者に配ってください。"
+    "リンクの無効化・再発行は「保護者・園児管理」で行えます。"
 )
 nursery = common.nursery_choice(user, PAGE)
 if nursery is not None:

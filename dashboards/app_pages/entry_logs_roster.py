@@ -136,8 +136,8 @@ def save_form(kind: Kind, prefix: str, item: dict | None, call: Callable[[dict],
         components.act(PAGE, lambda: call(values), f"{kind.word}「{labels.plain(values['name'])}」を{verb}しました。")
 
 
-def manage(kind: Kind, nursery_id: int, shown: list[dict]) -> None:
-    """Add one; or pick one on the shown page to edit or delete."""
+def manage(kind: Kind, nursery_id: int, shown: list[dict]) -> int | None:
+    """Add one; or pick one on the shown page to edit or delete; returns the picked one's id."""
     with st.expander(f"{kind.word}を追加", icon=kind.icon):
         save_form(
             kind,
@@ -154,7 +154,7 @@ def manage(kind: Kind, nursery_id: int, shown: list[dict]) -> None:
         placeholder="このページから選択",
     )
     if chosen is None:
-        return
+        return None
     item, prefix = by_id[chosen], f"{PAGE}_{kind.key}_{chosen}"
     save_form(kind, prefix, item, lambda values: kind.update(chosen, values), "保存")
     what = f"{kind.word}「{item['name']}」"
@@ -167,6 +167,42 @@ def manage(kind: Kind, nursery_id: int, shown: list[dict]) -> None:
         success=f"{labels.plain(what)}を削除しました。",
         icon=":material/delete:",
     )
+    return chosen
+
+
+def barcode_link(parent_id: int) -> None:
+    """The parent's phone barcode link (also on the printed card as a QR code): revoke it, or reissue a new one."""
+    path = f"/entry-logs/parents/{parent_id}/barcode-link"
+    link = api.fetch(path)
+    st.markdown("**スマホ用バーコードのリンク**")
+    if link["active"]:
+        st.code(link["url"], language=None)
+        st.caption("保護者のスマホで開くとバーコードが表示されます（一度開けばオフラインでも表示できます）。")
+    else:
+        st.info("リンクは無効化されています。再発行すると新しいリンクが使えるようになります。")
+    revoke, reissue = st.columns(2)
+    prefix = f"{PAGE}_link_{parent_id}"
+    with revoke:
+        if link["active"]:
+            components.confirm_then_act(
+                PAGE,
+                f"{prefix}_revoke",
+                confirm="このリンクを無効化する",
+                label="リンクを無効化",
+                call=lambda: api.write("DELETE", path),
+                success="リンクを無効化しました。",
+                icon=":material/link_off:",
+            )
+    with reissue:
+        components.confirm_then_act(
+            PAGE,
+            f"{prefix}_reissue",
+            confirm="新しいリンクを発行する（今のリンクは使えなくなります）",
+            label="リンクを再発行",
+            call=lambda: api.write("POST", path),
+            success="新しいリンクを発行しました。カードを印刷し直して渡してください。",
+            icon=":material/link:",
+        )
 
 
 def parents_tab(nursery_id: int) -> None:
@@ -189,8 +225,10 @@ def parents_tab(nursery_id: int) -> None:
         entry_logs_api.delete_parent,
         lambda p: f"{p['name']}（ID {p['id']}）",
     )
-    manage(kind, nursery_id, listed["items"])
+    chosen = manage(kind, nursery_id, listed["items"])
     st.caption("入退ログがある保護者は削除できません（ログは証跡として保持されます）。")
+    if chosen is not None:
+        barcode_link(chosen)
 
 
 def children_tab(nursery_id: int) -> None:

@@ -8,7 +8,8 @@ from playwright.sync_api import Page, expect
 from service.database import session_scope
 from service.entry_logs import parent_links
 from service.entry_logs.models import Parent
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, choose, open_from_sidebar, sign_in
+from tests.factories import DEFAULT_PASSWORD
 from tests.service.entry_logs.world import World, make_world, staff_headers
 
 pytestmark = pytest.mark.slow
@@ -70,3 +71,29 @@ def test_barcode_page_offline_revoke_and_reissue(family, phone: Page, live_api: 
     expect(phone.get_by_role("alert")).to_have_text(INVALID)
     phone.goto(page_url(live_api, parent.id))
     expect(phone.get_by_role("heading", name=f"{parent.name} 様")).to_be_visible()
+
+
+def test_staff_revoke_and_reissue_from_the_parents_page(family, dashboards_url: str, new_page):
+    world, _ = family
+    parent = world.parents[1]
+    page = new_page()
+    sign_in(page, dashboards_url, "staff-a", DEFAULT_PASSWORD, "入退管理ログ")
+    open_from_sidebar(page, "保護者・園児管理")
+    choose(page, "編集する保護者", f"{parent.name}（ID {parent.id}）")
+    expect(page.get_by_text("/api/parent-barcode/")).to_be_visible()
+
+    page.get_by_text("このリンクを無効化する").click()
+    page.get_by_role("button", name="リンクを無効化").click()
+    expect(page.get_by_text("リンクを無効化しました。")).to_be_visible()
+    expect(page.get_by_text("リンクは無効化されています。")).to_be_visible()
+    with session_scope() as db:
+        assert db.get(Parent, parent.id).link_revoked is True
+
+    page.get_by_text("新しいリンクを発行する（今のリンクは使えなくなります）").click()
+    page.get_by_role("button", name="リンクを再発行").click()
+    expect(page.get_by_text("新しいリンクを発行しました。")).to_be_visible()
+    with session_scope() as db:
+        reissued = db.get(Parent, parent.id)
+        assert (reissued.link_revoked, reissued.link_version) == (False, 3)
+        token = parent_links.link_token(reissued)
+    expect(page.get_by_text(token)).to_be_visible()
