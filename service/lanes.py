@@ -34,7 +34,7 @@ from starlette.types import Receive, Scope, Send
 
 from service.config import get_settings
 from service.database import get_engine
-from service.observability import BodyGuard, RequestHead, request_id_var, request_metrics
+from service.observability import SECURITY_HEADERS, BodyGuard, RequestHead, request_id_var, request_metrics
 
 JSON = "application/json"
 Model = TypeVar("Model", bound=BaseModel)
@@ -134,12 +134,14 @@ class Lanes:
             scope["app"] = self.app
             response = await _error_response(self.app, Request(scope, receive, send), exc)
             response.headers["x-request-id"] = head.request_id
+            response.raw_headers.extend(SECURITY_HEADERS)
             await response(scope, receive, send)
             return response.status_code
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", b"%d" % len(body)),
             (b"x-request-id", head.request_id.encode()),
+            *SECURITY_HEADERS,
         ]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
