@@ -309,7 +309,7 @@ class MainScreen(Screen):
             when,
             name,
             Text(labels.ENTRY_TYPE_ARROW[scan.entry_type], style=ENTRY_TYPE_STYLES[scan.entry_type]),
-            Text(labels.STATUS_LABEL[scan.status], style=STATUS_STYLES[scan.status]),
+            Text(labels.status_text(scan.status, scan.message), style=STATUS_STYLES[scan.status]),
         )
 
 

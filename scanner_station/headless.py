@@ -45,7 +45,7 @@ def scan_result(raw: str, scan: Scan) -> dict[str, Any]:
     return {
         "input": raw,
         "status": scan.status,
-        "label": labels.STATUS_LABEL[scan.status],
+        "label": labels.status_text(scan.status, scan.message),
         "entryType": scan.entry_type,
         "parentId": scan.parent_id,
         "parentName": scan.parent_name,

@@ -27,7 +27,16 @@ SAVED_OFFLINE = "サーバーに接続できないため、スキャンを保存
 HISTORY_TITLE = "最近のスキャン履歴"
 HISTORY_COLUMNS = ("時刻", "保護者名", "入/出", "ステータス")
 UNKNOWN_PARENT_NAME = "ID {parent_id}"
-STATUS_LABEL = {"success": "成功", "pending": "保留", "failed": "失敗", "duplicate": "二重"}
+STATUS_LABEL = {"success": "成功", "pending": "保留", "failed": "保留", "duplicate": "二重"}
+# A refused scan is kept, with the service's reason, for staff to record by hand
+HELD_REASON = "保留（{reason}）"
+
+
+def status_text(status: str, message: str | None) -> str:
+    """e.g. 成功, or 保留（保護者が見つかりません） for a scan the service refused."""
+    return HELD_REASON.format(reason=message) if status == "failed" and message else STATUS_LABEL[status]
+
+
 ONLINE = "● オンライン"
 OFFLINE = "● オフライン"
 PENDING_COUNT = "保留 {n}件"

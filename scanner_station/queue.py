@@ -3,7 +3,8 @@
 A scan is written here the moment it is read, before anything is sent, so a crash or an unreachable service loses
 nothing. It stays 'pending' until the service gave a definitive answer (recorded, double scan, or refused), then keeps
 that status as a history row. Pending scans are never dropped: at `max_pending` new scans are refused instead.
-Each nursery keeps its latest `keep_finished` finished rows; older ones are pruned.
+A scan the service refused ('failed', shown as 保留 with the service's reason) is never dropped either: staff see it
+until they record it by hand. Each nursery keeps its latest `keep_finished` answered rows; older ones are pruned.
 """
 
 import os
@@ -164,15 +165,17 @@ class ScanQueue:
             )
             scan = self.get(client_scan_id)
             self.db.execute(
-                "DELETE FROM scan WHERE status != 'pending' AND nursery_id = ? AND seq NOT IN "
+                "DELETE FROM scan WHERE status IN ('success', 'duplicate') AND nursery_id = ? AND seq NOT IN "
                 "(SELECT seq FROM scan WHERE status != 'pending' AND nursery_id = ? ORDER BY seq DESC LIMIT ?)",
                 (scan.nursery_id, scan.nursery_id, self.keep_finished),
             )
         return scan
 
     def recent(self, nursery_id: int, limit: int) -> list[Scan]:
-        """The latest scans of one nursery, newest first, pending ones included."""
+        """The latest scans of one nursery, newest first, pending ones included, and every refused one however old."""
         rows = self.db.execute(
-            f"SELECT {COLUMNS} FROM scan WHERE nursery_id = ? ORDER BY seq DESC LIMIT ?", (nursery_id, limit)
+            f"SELECT {COLUMNS} FROM scan WHERE nursery_id = ? AND (status = 'failed' OR seq IN "
+            "(SELECT seq FROM scan WHERE nursery_id = ? ORDER BY seq DESC LIMIT ?)) ORDER BY seq DESC",
+            (nursery_id, nursery_id, limit),
         ).fetchall()
         return [Scan.from_row(row) for row in rows]

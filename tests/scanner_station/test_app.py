@@ -215,13 +215,14 @@ async def test_unknown_and_other_nurserys_parents_are_not_found(station_config, 
     app = StationApp(config)
     async with app.run_test(size=SIZE) as pilot:
         await scan(pilot, *"987654")
-        await eventually(lambda: statuses(app) == ["失敗"], "the unknown parent's failed row")
+        held = labels.HELD_REASON.format(reason=labels.PARENT_NOT_FOUND)
+        await eventually(lambda: statuses(app) == [held], "the unknown parent's row held with the reason")
         assert text_of(app, "#feedback") == labels.PARENT_NOT_FOUND
         assert app.screen.has_class("-flash-error")
         assert history(app)[0][1] == "ID 987654"
 
         await scan(pilot, *str(kiosk_world.other_nursery_parent.id))
-        await eventually(lambda: statuses(app) == ["失敗", "失敗"], "the other nursery's parent's failed row")
+        await eventually(lambda: statuses(app) == [held, held], "the other nursery's parent's row held")
         assert text_of(app, "#feedback") == labels.PARENT_NOT_FOUND
         assert app.station.pending_count() == 0
     assert recorded_logs(kiosk_world.nursery_id) == []
@@ -264,7 +265,7 @@ async def test_the_history_shows_the_last_ten_newest_first(station_config, kiosk
     earlier = Station(config)
     for n in range(1, 12):
         done = earlier.queue.add(nursery_id=kiosk_world.nursery_id, parent_id=900000 + n, entry_type="Entry")
-        earlier.queue.finish(done.client_scan_id, "failed", message=labels.PARENT_NOT_FOUND)
+        earlier.queue.finish(done.client_scan_id, "duplicate")
     await earlier.close()
     app = StationApp(config)
     async with app.run_test(size=SIZE) as pilot:

@@ -64,6 +64,19 @@ def test_the_queue_keeps_pending_scans_in_order_and_refuses_the_one_over_the_lim
     assert [(s.parent_id, s.status) for s in queue.recent(1, 10)] == [(14, "pending"), (12, "success"), (11, "success")]
 
 
+def test_a_scan_the_service_refused_is_never_pruned_and_stays_shown_with_its_reason(tmp_path):
+    """A weekend of refusals is not lost under newer scans: staff still see each one, with why, to record by hand."""
+    queue = ScanQueue(open_database(tmp_path / "q.sqlite3"), max_pending=5, keep_finished=2)
+    refused = queue.add(nursery_id=1, parent_id=99, entry_type="Entry")
+    queue.finish(refused.client_scan_id, "failed", message=labels.PARENT_NOT_FOUND)
+    for parent_id in (10, 11, 12, 13):
+        scan = queue.add(nursery_id=1, parent_id=parent_id, entry_type="Entry")
+        queue.finish(scan.client_scan_id, "success", parent_name=f"p{parent_id}", log_id=parent_id)
+    shown = queue.recent(1, 2)
+    assert [(s.parent_id, s.status) for s in shown] == [(13, "success"), (12, "success"), (99, "failed")]
+    assert labels.status_text(shown[-1].status, shown[-1].message) == "保留（保護者が見つかりません）"
+
+
 def test_the_queue_survives_reopening(tmp_path):
     path = tmp_path / "q.sqlite3"
     first = open_database(path)
