@@ -30,7 +30,7 @@ def test_import_and_rotation_are_run_by_the_worker(client, db, start_worker):  #
         timeout=60,
         message="the import to finish",
     )
-    assert (done["processed_rows"], done["accepted_rows"], done["rejected_rows"]) == (9, 3, 6)
+    assert (done["processed_rows"], done["accepted_rows"], done["rejected_rows"]) == (9, 4, 5)
     run_id = client.post("/api/loaners/rotations", headers=admin).json()["id"]
     run = wait_until(
         lambda: finished(
