@@ -47,11 +47,6 @@ class LaneRequest:
     head: RequestHead
     body: bytes
 
-    @property
-    def client_address(self) -> str:
-        client = self.scope.get("client")
-        return client[0] if client else "unknown"
-
 
 Handler = Callable[[LaneRequest], Awaitable[tuple[int, bytes]]]
 
