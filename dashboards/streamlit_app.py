@@ -11,6 +11,9 @@ import streamlit as st  # noqa: E402
 
 from dashboards import api, auth, sections  # noqa: E402
 
+# Served by Streamlit itself: a :material/…: page icon would make every page fetch the favicon from Google's CDN
+FAVICON = str(ROOT / "dashboards" / "assets" / "favicon.png")
+
 
 def _navigation(user: dict):
     pages = {
@@ -31,7 +34,7 @@ def _login_navigation():
 
 
 def main() -> None:
-    st.set_page_config(page_title="台帳", page_icon=":material/inventory_2:", layout="wide")
+    st.set_page_config(page_title="台帳", page_icon=FAVICON, layout="wide")
     try:
         user = auth.current_user()
         if user is None:
