@@ -2,10 +2,11 @@
 //
 // A scan is checked (digits only, 1 to 10), stored in IndexedDB with its clientScanId and scannedAt before anything
 // is sent, then delivered oldest first. An answer finishes it (成功, or 二重 for a double scan); a refusal (4xx other
-// than 401/408/429) keeps it as 保留 with the reason; no answer (offline, timeout, 5xx, 408, 429) leaves it pending
-// until the next reconnect (the browser's online event, a heartbeat that gets through, a new scan, a login).
-// Unsent scans are never dropped: at the cap (§7.3, 100) a new scan is refused instead. The service deduplicates
-// by clientScanId, so a replay writes nothing twice. The token is renewed by the 30-second heartbeat.
+// than 401/408/429) is 'failed', shown as 保留 with the reason and never pruned, for staff to record by hand; no
+// answer (offline, timeout, 5xx, 408, 429) leaves it pending until the next reconnect (the browser's online event, a
+// heartbeat that gets through, a new scan, a login). Pending scans are never dropped: at the cap (§7.3, 100) a new
+// scan is refused instead. The service deduplicates by clientScanId, so a replay writes nothing twice. The token is
+// renewed by the 30-second heartbeat.
 "use strict";
 
 const API = new URL("..", location.href).pathname.replace(/\/$/, "");
@@ -69,25 +70,26 @@ async function nurseryScans(nurseryId) {
   return all.filter((scan) => scan.nurseryId === nurseryId);
 }
 
-const isUnsent = (scan) => scan.status === "pending" || scan.status === "held";
+const isPending = (scan) => scan.status === "pending";
+const isAnswered = (scan) => scan.status === "success" || scan.status === "duplicate";
 
-/** Store a new scan unless queue_max unsent ones are waiting (checked and written in one transaction). */
+/** Store a new scan unless queue_max pending ones are waiting (checked and written in one transaction). */
 async function addScan(scan) {
   return withStore("readwrite", async (store) => {
     const all = await asPromise(store.getAll());
-    if (all.filter(isUnsent).length >= R.queue_max) return null;
+    if (all.filter(isPending).length >= R.queue_max) return null;
     scan.seq = await asPromise(store.add(scan));
     return scan;
   });
 }
 
-/** Save a scan's answer and prune the nursery's finished scans beyond history_size. */
+/** Save a scan's answer and prune the nursery's answered scans beyond history_size (refused ones stay). */
 async function saveScan(scan) {
   await withStore("readwrite", async (store) => {
     store.put(scan);
     const all = await asPromise(store.getAll());
-    const finished = all.filter((s) => s.nurseryId === scan.nurseryId && !isUnsent(s));
-    finished.slice(0, Math.max(0, finished.length - R.history_size)).forEach((s) => store.delete(s.seq));
+    const answered = all.filter((s) => s.nurseryId === scan.nurseryId && isAnswered(s));
+    answered.slice(0, Math.max(0, answered.length - R.history_size)).forEach((s) => store.delete(s.seq));
   });
 }
 
@@ -318,7 +320,7 @@ async function deliverOne(scan) {
     scan.status = answer.data.clientScanId === scan.clientScanId ? "success" : "duplicate";
     scan.parentName = answer.data.parentName;
   } else {
-    scan.status = "held";
+    scan.status = "failed";
     scan.message = errorMessage(answer);
   }
   await saveScan(scan);
@@ -373,24 +375,20 @@ function tick() {
 
 function statusCell(scan) {
   const cell = document.createElement("td");
-  const status = scan.status === "held" ? "pending" : scan.status;
-  cell.textContent = L.STATUS_LABEL[status];
-  if (scan.message) {
-    const reason = document.createElement("span");
-    reason.className = "reason";
-    reason.textContent = scan.message;
-    cell.append(reason);
-  }
+  const refused = scan.status === "failed" && scan.message;
+  cell.textContent = refused ? format(L.HELD_REASON, { reason: scan.message }) : L.STATUS_LABEL[scan.status];
+  if (refused) cell.className = "refused";
   return cell;
 }
 
 async function renderHistory() {
   if (!session) return;
   const scans = await nurseryScans(session.nurseryId);
-  const unsent = scans.filter(isUnsent).length;
-  $("unsent").textContent = unsent ? format(L.PENDING_COUNT, { n: unsent }) : "";
+  const pending = scans.filter(isPending).length;
+  $("unsent").textContent = pending ? format(L.PENDING_COUNT, { n: pending }) : "";
+  const recent = new Set(scans.slice(-R.history_size));
   const rows = scans
-    .slice(-R.history_size)
+    .filter((scan) => recent.has(scan) || scan.status === "failed")
     .reverse()
     .map((scan) => {
       const row = document.createElement("tr");
