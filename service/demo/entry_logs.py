@@ -1,24 +1,38 @@
-"""Demo data for 入退管理: さくら保育園 (code `sakura`, entry-exit password `sakura-demo`),
-45 parents, 55 children, three weeks of scans."""
+"""Demo data for 入退管理: two nurseries, each with its parents, children, three weeks of scans and its own staff login,
+so tenant isolation can be seen: さくら保育園 (code `sakura`, entry-exit password `sakura-demo`, 45 parents, 55
+children, staff `nursery-staff`) and もみじ保育園 (`momiji` / `momiji-demo`, 12 families, staff `nursery-staff-2`)."""
 
 import random
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from service.database import utcnow
-from service.demo.framework import DemoProgress, demo_hook, grant_demo_user
+from service.demo.framework import DemoProgress, demo_hook, ensure_demo_user, grant_demo_user
+from service.demo.platform import DEMO_PASSWORD
 from service.entry_logs import counts, roster
 from service.entry_logs.lookups import local_today, local_zone
 from service.entry_logs.models import ABSENT, ENTRY, EXIT, PRESENT, Attendance, EntryLog, Nursery, Parent
 from service.entry_logs.schemas import ChildCreate, NurseryCreate, ParentCreate
 
-CODE = "sakura"
-NAME = "さくら保育園"
-PASSWORD = "sakura-demo"
-STAFF_LOGIN = "nursery-staff"
-FAMILIES = 40
+
+@dataclass(frozen=True)
+class DemoNursery:
+    code: str
+    name: str
+    password: str
+    staff_login: str
+    staff_name: str
+    families: int
+    first_surname: int  # the families' surnames are SURNAMES from here on
+
+
+NURSERIES = (
+    DemoNursery("sakura", "さくら保育園", "sakura-demo", "nursery-staff", "デモ さくら保育園 スタッフ", 40, 0),
+    DemoNursery("momiji", "もみじ保育園", "momiji-demo", "nursery-staff-2", "デモ もみじ保育園 スタッフ", 12, 40),
+)
 TWO_PARENT_FAMILIES = 5
 SIBLING_FAMILIES = 15
 DAYS = 21
@@ -66,6 +80,18 @@ SURNAMES = (
     "福田",
     "太田",
     "三浦",
+    "藤原",
+    "岡本",
+    "松田",
+    "中川",
+    "中野",
+    "原田",
+    "小野",
+    "田村",
+    "竹内",
+    "金子",
+    "和田",
+    "中山",
 )
 MOTHERS = ("花子", "美咲", "陽子", "由美", "恵", "真由美", "智子", "直美", "裕子", "愛")
 FATHERS = ("太郎", "健一", "誠", "大輔", "拓也")
@@ -74,10 +100,11 @@ CLASSES = ("ひよこ組", "うさぎ組", "きりん組", "ぞう組", "ぱん�
 ABSENCE_NOTES = ("風邪のため", "家庭の都合", "通院のため")
 
 
-def _roster(db: Session, nursery: Nursery, progress: DemoProgress) -> list[list[Parent]]:
-    """Forty families: a parent each (five with two), one child each (fifteen with a sibling)."""
+def _roster(db: Session, nursery: Nursery, spec: DemoNursery, progress: DemoProgress) -> list[list[Parent]]:
+    """The nursery's families: a parent each (the first five with two), one child each (the first fifteen with a
+    sibling)."""
     families = []
-    for i, surname in enumerate(SURNAMES[:FAMILIES]):
+    for i, surname in enumerate(SURNAMES[spec.first_surname : spec.first_surname + spec.families]):
         names = [f"{surname} {MOTHERS[i % len(MOTHERS)]}"] + (
             [f"{surname} {FATHERS[i]}"] if i < TWO_PARENT_FAMILIES else []
         )
@@ -157,18 +184,25 @@ def _history(db: Session, nursery: Nursery, families: list[list[Parent]], now: d
     counts.rebuild(db, nursery_id=nursery.id)
 
 
-@demo_hook("entry_logs")
-def load_entry_logs(db: Session, progress: DemoProgress) -> None:
-    nursery = db.scalar(select(Nursery).where(Nursery.code == CODE))
-    progress.start("入退管理", total=FAMILIES + 1)
+def _nursery(db: Session, spec: DemoNursery, progress: DemoProgress) -> Nursery:
+    """The demo nursery with its roster and history, created the first time only; its staff login scoped to it."""
+    nursery = db.scalar(select(Nursery).where(Nursery.code == spec.code))
     if nursery is None:
-        nursery = roster.create_nursery(
-            db, data=NurseryCreate(code=CODE, name=NAME, entry_exit_password=PASSWORD), actor=progress.actor
-        )
-        families = _roster(db, nursery, progress)
+        data = NurseryCreate(code=spec.code, name=spec.name, entry_exit_password=spec.password)
+        nursery = roster.create_nursery(db, data=data, actor=progress.actor)
+        families = _roster(db, nursery, spec, progress)
         db.expire_all()
         _history(db, nursery, families, utcnow())
     else:
-        progress.advance(FAMILIES)
-    grant_demo_user(db, STAFF_LOGIN, "entry_logs", "staff", scope=str(nursery.id), actor=progress.actor)
+        progress.advance(spec.families)
+    ensure_demo_user(db, spec.staff_login, name=spec.staff_name, password=DEMO_PASSWORD, actor=progress.actor)
+    grant_demo_user(db, spec.staff_login, "entry_logs", "staff", scope=str(nursery.id), actor=progress.actor)
+    return nursery
+
+
+@demo_hook("entry_logs")
+def load_entry_logs(db: Session, progress: DemoProgress) -> None:
+    progress.start("入退管理", total=sum(spec.families for spec in NURSERIES) + 1)
+    for spec in NURSERIES:
+        _nursery(db, spec, progress)
     progress.advance()
