@@ -10,7 +10,6 @@ Roles: sales (営業担当者, one agency), operator (投入担当者, all agenc
 """
 
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
@@ -440,7 +439,7 @@ def request_carrier_csv(_: BackOffice, request: ScopedRequest, db: DbSession) ->
 def _file(relative: str, media_type: str, filename: str) -> Response:
     headers = {
         "Cache-Control": "private, max-age=300",
-        "Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}",
+        "Content-Disposition": storage.content_disposition(media_type, filename),
     }
     return Response(storage.path_of(relative).read_bytes(), media_type=media_type, headers=headers)
 

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from PIL import Image as PilImage
 from PIL import ImageDraw, ImageOps, UnidentifiedImageError
@@ -19,6 +20,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from service.config import get_settings
+from service.crm import pdf_content
 from service.crm.models import Image
 from service.errors import NotFound, ValidationFailed
 
@@ -28,6 +30,7 @@ MAGIC = (
     (b"\x89PNG\r\n\x1a\n", PNG, "png", "PNG"),
     (b"%PDF-", PDF, "pdf", None),
 )
+INLINE = {JPEG, PNG}
 PENDING = "crm_files_written"
 DOOMED = "crm_files_doomed"
 UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
@@ -67,11 +70,35 @@ def check_upload(file_name: str | None, data: bytes, *, field: str) -> CheckedUp
         raise _reject(field, "image_type", f"{name}: JPEG・PNG・PDFのいずれかを選んでください")
     _, content_type, extension, pil_format = kind
     if pil_format is None:
-        if b"%%EOF" not in data[-2048:]:
-            raise _reject(field, "image_corrupt", f"{name}: PDFが壊れているか途中までしかありません")
+        _check_pdf(data, name=name, field=field)
         return CheckedUpload(name, data, content_type, extension, None, None)
     width, height = _decode(data, pil_format, name=name, field=field, max_pixels=settings.crm_max_image_pixels)
     return CheckedUpload(name, data, content_type, extension, width, height)
+
+
+def _check_pdf(data: bytes, *, name: str, field: str) -> None:
+    """Whole, readable without a password, and free of JavaScript, OpenAction, Launch and embedded files."""
+    corrupt = _reject(field, "image_corrupt", f"{name}: PDFが壊れているか途中までしかありません")
+    if b"%%EOF" not in data[-2048:]:
+        raise corrupt
+    try:
+        found = pdf_content.active_content(data)
+    except pdf_content.UnreadablePdf as exc:
+        raise corrupt from exc
+    except pdf_content.EncryptedPdf as exc:
+        raise _reject(field, "pdf_encrypted", f"{name}: パスワード付きのPDFはアップロードできません") from exc
+    if found:
+        kinds = "・".join(pdf_content.LABELS[kind] for kind in found)
+        raise ValidationFailed(
+            f"{name}: {kinds}を含むPDFは安全のためアップロードできません",
+            details={"field": field, "rule": "pdf_active_content", "found": found},
+        )
+
+
+def content_disposition(content_type: str, file_name: str) -> str:
+    """Pictures are shown inline; anything else (a PDF) is only ever downloaded, never opened in the API's origin."""
+    kind = "inline" if content_type in INLINE else "attachment"
+    return f"{kind}; filename*=UTF-8''{quote(file_name)}"
 
 
 def _decode(data: bytes, pil_format: str, *, name: str, field: str, max_pixels: int) -> tuple[int, int]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from PIL import Image
+from pypdf import PdfWriter
 
 from service.config import get_settings
 from service.crm.masters import ensure_masters
@@ -33,7 +34,15 @@ def picture(kind: str = "PNG", size: tuple[int, int] = (60, 40), colour: str = "
     return out.getvalue()
 
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+def blank_pdf() -> bytes:
+    """A one-page PDF written by pypdf (the upload check reads every PDF with it)."""
+    writer, out = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(595, 842)
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF = blank_pdf()
 
 
 def corporation(**overrides) -> dict:

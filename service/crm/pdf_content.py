@@ -1,0 +1,85 @@
+"""What an uploaded PDF carries besides pages: JavaScript, an opening action, Launch actions and embedded files.
+
+pypdf reads the file (names decoded, object streams and encryption handled); every object reachable from the
+trailer is looked at once, without decoding any content stream.
+"""
+
+import io
+
+from pypdf import PdfReader
+from pypdf.errors import FileNotDecryptedError, PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject
+
+JAVASCRIPT, OPEN_ACTION, LAUNCH, EMBEDDED_FILE = "javascript", "open_action", "launch", "embedded_file"
+LABELS = {
+    JAVASCRIPT: "JavaScript",
+    OPEN_ACTION: "開いたときの自動実行（OpenAction）",
+    LAUNCH: "外部プログラムの起動（Launch）",
+    EMBEDDED_FILE: "埋め込みファイル",
+}
+UNREADABLE = (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError)
+
+
+class EncryptedPdf(Exception):
+    """The PDF cannot be opened without a password."""
+
+
+class UnreadablePdf(Exception):
+    """pypdf could not read the file as a PDF."""
+
+
+def active_content(data: bytes) -> list[str]:
+    """The kinds of active content the PDF carries (empty for a plain document), in LABELS' order."""
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        found = _walk(reader.trailer)
+        if isinstance(_resolved(reader.trailer["/Root"], "/OpenAction"), DictionaryObject):
+            found.add(OPEN_ACTION)  # an action run on opening; a plain destination (the page to show) is fine
+    except FileNotDecryptedError as exc:
+        raise EncryptedPdf from exc
+    except UNREADABLE as exc:
+        raise UnreadablePdf from exc
+    return [kind for kind in LABELS if kind in found]
+
+
+def _resolved(node: DictionaryObject, key: str) -> PdfObject | None:
+    """The entry with any reference followed (pypdf's item access resolves; `get` would not)."""
+    return node[key] if key in node else None
+
+
+def _walk(start: PdfObject) -> set[str]:
+    """Visit every object reachable from `start` (each indirect object once) and collect what it carries."""
+    found: set[str] = set()
+    seen: set[tuple[int, int]] = set()
+    stack = [start]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            if (node.idnum, node.generation) in seen:
+                continue
+            seen.add((node.idnum, node.generation))
+            node = node.get_object()
+        if isinstance(node, DictionaryObject):
+            found |= _kinds(node)
+            stack.extend(node.values())
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
+    return found
+
+
+def _kinds(node: DictionaryObject) -> set[str]:
+    """What one dictionary is: a JavaScript or Launch action, a JavaScript name tree, or an embedded file."""
+    action = _resolved(node, "/S")
+    kinds = set()
+    if action == "/JavaScript" or "/JS" in node or "/JavaScript" in node:
+        kinds.add(JAVASCRIPT)
+    if action == "/Launch":
+        kinds.add(LAUNCH)
+    if (
+        "/EmbeddedFiles" in node
+        or "/EF" in node
+        or _resolved(node, "/Type") == "/EmbeddedFile"
+        or _resolved(node, "/Subtype") == "/FileAttachment"
+    ):
+        kinds.add(EMBEDDED_FILE)
+    return kinds
