@@ -113,7 +113,8 @@ class Settings(BaseSettings):
     fleet_ingest_gap_seconds: int = 120
     fleet_ingest_gap_expected_heartbeats: int = 20
     fleet_alert_recipients: str = ""
-    fleet_digest_minutes: int = 10
+    fleet_alert_group_wait_seconds: int = 30
+    fleet_alert_group_interval_seconds: int = 300
     fleet_token_cache_seconds: float = 5.0
     fleet_enrollment_code_hours: int = 24
     fleet_batch_max: int = 500

@@ -49,7 +49,7 @@ SLA_STEPS = (
     ("resolved", "対応実施", 60),
 )
 
-DIGEST_SUBJECT = "【TMS】新規アラート {count}件"
+DIGEST_SUBJECT = "【TMS】アラート 新規{new}件・解決{resolved}件"
 INCIDENT_MESSAGE = "{company}: 端末{count}台が{minutes}分以内にオフラインになりました（全{total}台）"
 OFFLINE_MESSAGE = "端末からの通信が途絶えました（最終通信 {last}）"
 HIGH_USAGE_MESSAGE = "{label}が{value:.0f}%です（{count}回連続で{threshold:.0f}%以上）"
@@ -60,6 +60,8 @@ USAGE_LABELS = {"high_cpu": "CPU使用率", "high_memory": "メモリ使用率"}
 TIMEOUT_MESSAGE = "制限時間内に新しいバージョンで正常に通信しませんでした"
 TIMEOUT_DETAIL = "タイムアウト"
 INCIDENT_DIGEST_LINE = "【顧客単位の障害】{message}"
+RESOLVED_MARK = "【解決】"
+RESOLVED_LINE = "{mark}{line}（解決 {resolved}）"
 
 # CSV import: the vendor's Japanese column names, and why a row is rejected.
 IMPORT_HEADERS = {

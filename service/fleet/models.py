@@ -11,6 +11,7 @@ from service.database import Base, utcnow
 from service.dialect import BigId
 
 OPEN_ALERT = text("status <> 'resolved'")
+UNMAILED_RESOLUTION = text("status = 'resolved' AND resolved_digest_id IS NULL")
 ACTIVE_TASK = text("status IN ('pending', 'in_progress', 'installed')")
 
 
@@ -93,6 +94,12 @@ class Incident(Base):
             postgresql_where=OPEN_ALERT,
             sqlite_where=OPEN_ALERT,
         ),
+        Index(
+            "ix_fleet_incident_unmailed_resolution",
+            "resolved_at",
+            postgresql_where=UNMAILED_RESOLUTION,
+            sqlite_where=UNMAILED_RESOLUTION,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,12 +109,13 @@ class Incident(Base):
     terminal_count: Mapped[int] = mapped_column(default=0)
     message: Mapped[str] = mapped_column(Text, default="")
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_digest.id", ondelete="SET NULL"), index=True)
+    resolved_digest_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_digest.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
 
 
 class Digest(Base):
-    """One batch of alert emails: the digest job sends at most one per fleet_digest_minutes."""
+    """One batch of alert emails: new and resolved alerts grouped as in Alertmanager (group wait, group interval)."""
 
     __tablename__ = "fleet_digest"
 
@@ -133,6 +141,12 @@ class Alert(Base):
         Index("ix_fleet_alert_customer_created", "customer_id", "created_at"),
         Index("ix_fleet_alert_status_created", "status", "created_at"),
         Index("ix_fleet_alert_undigested", "digest_id", "created_at"),
+        Index(
+            "ix_fleet_alert_unmailed_resolution",
+            "resolved_at",
+            postgresql_where=UNMAILED_RESOLUTION,
+            sqlite_where=UNMAILED_RESOLUTION,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -140,6 +154,7 @@ class Alert(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("fleet_customer.id", ondelete="CASCADE"))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_incident.id", ondelete="SET NULL"), index=True)
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_digest.id", ondelete="SET NULL"))
+    resolved_digest_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_digest.id", ondelete="SET NULL"))
     alert_type: Mapped[str] = mapped_column(String(20))
     message: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="open")

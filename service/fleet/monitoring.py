@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, literal, or_, select, update
+from sqlalchemy import and_, case, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
@@ -196,12 +196,32 @@ def recipients(db: Session) -> list[Recipient]:
     return sorted(found.values(), key=lambda r: r.email)
 
 
-def send_digest(db: Session, *, now: datetime) -> int:
-    """Email new alerts and incidents, at most one email per recipient per digest window; returns emails enqueued."""
-    window = timedelta(minutes=get_settings().fleet_digest_minutes)
+def _mail_due(db: Session, *, now: datetime) -> bool:
+    """Alertmanager's grouping: news waits group_wait (to gather what comes with it), mails group_interval apart."""
+    settings = get_settings()
     last = db.scalar(select(func.max(Digest.sent_at)))
-    if last is not None and now - last < window:
-        return 0
+    if last is not None and now - last < timedelta(seconds=settings.fleet_alert_group_interval_seconds):
+        return False
+    oldest = [
+        db.scalar(select(func.min(model.created_at)).where(model.digest_id.is_(None))) for model in (Alert, Incident)
+    ] + [
+        db.scalar(select(func.min(model.resolved_at)).where(_unmailed_resolution(model))) for model in (Alert, Incident)
+    ]
+    pending = [at for at in oldest if at is not None]
+    return bool(pending) and now - min(pending) >= timedelta(seconds=settings.fleet_alert_group_wait_seconds)
+
+
+def _unmailed_resolution(model):
+    return and_(model.status == RESOLVED, model.resolved_digest_id.is_(None))
+
+
+def _news(model):
+    """Rows of alerts or incidents never mailed, or resolved since they were."""
+    return or_(model.digest_id.is_(None), _unmailed_resolution(model))
+
+
+def _news_rows(db: Session) -> tuple[list, list]:
+    """The alerts and incidents a digest would carry, with what their lines show."""
     alerts = db.execute(
         with_places(
             Alert.id,
@@ -210,24 +230,54 @@ def send_digest(db: Session, *, now: datetime) -> int:
             Alert.message,
             Alert.status,
             Alert.incident_id,
+            Alert.digest_id,
             Alert.created_at,
+            Alert.resolved_at,
             Terminal.serial_number,
             Terminal.store_name,
             Customer.company_name,
         )
-        .where(Alert.digest_id.is_(None))
+        .where(_news(Alert))
         .order_by(Alert.created_at, Alert.id)
     ).all()
     incidents = db.execute(
-        select(Incident.id, Incident.customer_id, Incident.message, Incident.status)
-        .where(Incident.digest_id.is_(None))
+        select(
+            Incident.id,
+            Incident.customer_id,
+            Incident.message,
+            Incident.status,
+            Incident.digest_id,
+            Incident.resolved_at,
+        )
+        .where(_news(Incident))
         .order_by(Incident.id)
     ).all()
-    if not alerts and not incidents:
-        return 0
-    digest = Digest(sent_at=now)
+    return alerts, incidents
+
+
+def _new_digest(db: Session, *, at: datetime, alerts: list, incidents: list) -> Digest:
+    """A digest that carries these rows: each row's news is marked mailed by it."""
+    digest = Digest(sent_at=at, alert_count=len(alerts) + len(incidents))
     db.add(digest)
     db.flush()
+    for model, rows in ((Alert, alerts), (Incident, incidents)):
+        _mark_mailed(db, model, [r.id for r in rows if r.digest_id is None], digest_id=digest.id)
+        _mark_mailed(db, model, [r.id for r in rows if r.status == RESOLVED], digest_id=digest.id, resolution=True)
+    return digest
+
+
+def record_as_mailed(db: Session, *, at: datetime) -> None:
+    """Count every alert and incident as mailed at `at` (history loaded from elsewhere, like the demo's past)."""
+    alerts, incidents = _news_rows(db)
+    _new_digest(db, at=at, alerts=alerts, incidents=incidents)
+
+
+def send_digest(db: Session, *, now: datetime) -> int:
+    """Email new alerts and incidents and those resolved since the last email, grouped; returns emails enqueued."""
+    if not _mail_due(db, now=now):
+        return 0
+    alerts, incidents = _news_rows(db)
+    digest = _new_digest(db, at=now, alerts=alerts, incidents=incidents)
     sent = 0
     for person in recipients(db):
         lines = _digest_lines(person, alerts, incidents)
@@ -236,7 +286,10 @@ def send_digest(db: Session, *, now: datetime) -> int:
                 db,
                 channel="email",
                 recipient=person.email,
-                subject=labels.DIGEST_SUBJECT.format(count=len(lines)),
+                subject=labels.DIGEST_SUBJECT.format(
+                    new=sum(not line.startswith(labels.RESOLVED_MARK) for line in lines),
+                    resolved=sum(line.startswith(labels.RESOLVED_MARK) for line in lines),
+                ),
                 body="\n".join(lines),
                 domain="fleet",
                 ref_type="fleet_digest",
@@ -244,31 +297,42 @@ def send_digest(db: Session, *, now: datetime) -> int:
                 dedupe_key=f"fleet-digest:{digest.id}:{person.email.lower()}",
             )
             sent += 1
-    digest.alert_count, digest.recipient_count = len(alerts) + len(incidents), sent
-    for model, ids in ((Alert, [a.id for a in alerts]), (Incident, [i.id for i in incidents])):
-        if ids:
-            db.execute(
-                update(model)
-                .where(model.id.in_(ids))
-                .values(digest_id=digest.id)
-                .execution_options(synchronize_session=False)
-            )
+    digest.recipient_count = sent
     return sent
 
 
+def _mark_mailed(db: Session, model, ids: list[int], *, digest_id: int, resolution: bool = False) -> None:
+    if ids:
+        column = "resolved_digest_id" if resolution else "digest_id"
+        db.execute(
+            update(model)
+            .where(model.id.in_(ids))
+            .values({column: digest_id})
+            .execution_options(synchronize_session=False)
+        )
+
+
 def _digest_lines(person: Recipient, alerts, incidents) -> list[str]:
+    """One line per incident and per alert outside an incident; resolved ones marked 【解決】 with the time."""
+
     def visible(customer_id: int) -> bool:
         return person.customer_scope is None or person.customer_scope == str(customer_id)
 
+    def line(row, text: str) -> str:
+        if row.status != RESOLVED:
+            return text
+        return labels.RESOLVED_LINE.format(mark=labels.RESOLVED_MARK, line=text, resolved=_local(row.resolved_at))
+
     lines = [
-        labels.INCIDENT_DIGEST_LINE.format(message=i.message)
-        for i in incidents
-        if i.status != RESOLVED and visible(i.customer_id)
+        line(i, labels.INCIDENT_DIGEST_LINE.format(message=i.message)) for i in incidents if visible(i.customer_id)
     ]
     lines += [
-        f"{a.company_name} - {a.store_name}（{a.serial_number}）: {labels.ALERT_TYPES.get(a.alert_type, a.alert_type)} "
-        f"{_local(a.created_at)} {a.message}"
+        line(
+            a,
+            f"{a.company_name} - {a.store_name}（{a.serial_number}）: "
+            f"{labels.ALERT_TYPES.get(a.alert_type, a.alert_type)} {_local(a.created_at)} {a.message}",
+        )
         for a in alerts
-        if a.incident_id is None and a.status != RESOLVED and visible(a.customer_id)
+        if a.incident_id is None and visible(a.customer_id)
     ]
     return lines

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from jobs.fleet import mark_offline_terminals, prune_history, send_alert_digest
 from service.database import session_scope, utcnow
@@ -65,6 +65,8 @@ def test_sweep_digest_and_prune_run_in_the_worker(db, start_worker):
         lambda: scalar(select(Terminal.status)) == "offline", timeout=30, message="the sweep to mark the terminal"
     )
     assert scalar(select(Alert.alert_type)) == "offline"
+    with session_scope() as session:  # older than the digest's group wait
+        session.execute(update(Alert).values(created_at=utcnow() - timedelta(minutes=1)))
     send_alert_digest.delay()
     wait_until(lambda: scalar(select(OutboxMessage.recipient)), timeout=30, message="the digest email")
     prune_history.delay()

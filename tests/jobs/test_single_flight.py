@@ -147,6 +147,7 @@ def test_three_overlapping_digest_runs_send_one_email_per_recipient(db, monkeypa
     fleet(db, make_customer(db), 2, silent_for=timedelta(minutes=20))
     db.commit()
     fleet_jobs.mark_offline_terminals()
+    monkeypatch.setattr(get_settings(), "fleet_alert_group_wait_seconds", 0)
     results = Overlap(monkeypatch, fleet_monitoring, "recipients").run(fleet_jobs.send_alert_digest)
     assert only_one_ran(results) == 2
     recipients = db.scalars(select(OutboxMessage.recipient).where(OutboxMessage.ref_type == "fleet_digest")).all()

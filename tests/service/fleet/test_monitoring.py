@@ -11,6 +11,8 @@ from service.outbox.models import OutboxMessage
 from tests.factories import make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal, send
 
+GROUP_WAIT = timedelta(seconds=30)
+
 
 def fleet(db, customer, count, *, silent_for=None, prefix="T"):
     """`count` online terminals; those with silent_for last heartbeated that long ago."""
@@ -66,7 +68,7 @@ def test_many_offline_at_once_make_one_incident_with_one_digest_line(client, db)
     incident = db.scalar(select(Incident))
     assert (incident.customer_id, incident.terminal_count, incident.status) == (big.id, 6, "open")
     assert db.scalar(select(func.count()).select_from(Alert).where(Alert.incident_id == incident.id)) == 6
-    assert monitoring.send_digest(db, now=utcnow()) == 1
+    assert monitoring.send_digest(db, now=utcnow() + GROUP_WAIT) == 1
     db.commit()
     email = db.scalar(select(OutboxMessage))
     lines = email.body.splitlines()
@@ -122,7 +124,7 @@ def test_a_small_quiet_fleet_is_not_mistaken_for_an_outage(db):
     assert monitoring.sweep_offline(db, now=utcnow()).marked_offline == 2
 
 
-def test_digest_sends_at_most_one_email_per_recipient_per_window(db):
+def test_the_first_alert_of_a_quiet_period_is_mailed_after_the_group_wait_then_news_is_grouped(db):
     customer = make_customer(db)
     other = make_customer(db, "XYZ商店")
     make_user(db, "op", grants={"fleet": "operator"}, email="op@example.jp")
@@ -132,16 +134,43 @@ def test_digest_sends_at_most_one_email_per_recipient_per_window(db):
     db.commit()
     now = utcnow()
     monitoring.sweep_offline(db, now=now)
-    assert monitoring.send_digest(db, now=now) == 1
+    assert monitoring.send_digest(db, now=now + GROUP_WAIT - timedelta(seconds=1)) == 0
+    assert monitoring.send_digest(db, now=now + GROUP_WAIT) == 1
     fleet(db, customer, 1, silent_for=timedelta(minutes=20), prefix="L")
     monitoring.sweep_offline(db, now=now + timedelta(minutes=1))
     assert monitoring.send_digest(db, now=now + timedelta(minutes=5)) == 0
-    assert monitoring.send_digest(db, now=now + timedelta(minutes=10)) == 1
+    assert monitoring.send_digest(db, now=now + GROUP_WAIT + timedelta(minutes=5)) == 1
     db.commit()
     emails = db.execute(select(OutboxMessage.recipient, OutboxMessage.body).order_by(OutboxMessage.id)).all()
     assert [e.recipient for e in emails] == ["op@example.jp", "op@example.jp"]
     assert [len(e.body.splitlines()) for e in emails] == [2, 1]
     assert monitoring.send_digest(db, now=now + timedelta(minutes=30)) == 0
+
+
+def test_alerts_resolved_since_the_last_email_are_mailed_even_if_never_mailed_open(client, db):
+    customer = make_customer(db)
+    make_user(db, "op", grants={"fleet": "operator"}, email="op@example.jp")
+    ((mailed, mailed_token),) = fleet(db, customer, 1, silent_for=timedelta(minutes=20))
+    db.commit()
+    now = utcnow()
+    monitoring.sweep_offline(db, now=now)
+    assert monitoring.send_digest(db, now=now + GROUP_WAIT) == 1
+    ((brief, brief_token),) = fleet(db, customer, 1, silent_for=timedelta(minutes=20), prefix="B")
+    monitoring.sweep_offline(db, now=now + timedelta(minutes=1))
+    db.commit()
+    send(client, mailed_token)  # back online: its mailed offline alert resolves
+    send(client, brief_token)  # back before any email said it was gone
+    db.expire_all()
+    later = now + timedelta(minutes=10)
+    assert monitoring.send_digest(db, now=later) == 1
+    db.commit()
+    email = db.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+    assert email.subject == "【TMS】アラート 新規0件・解決2件"
+    lines = email.body.splitlines()
+    assert [line.startswith("【解決】") for line in lines] == [True, True]
+    assert {mailed.serial_number in lines[0], brief.serial_number in lines[1]} == {True}
+    assert all("（解決 " in line for line in lines)
+    assert monitoring.send_digest(db, now=later + timedelta(minutes=10)) == 0
 
 
 def test_configured_recipients_get_the_digest(db, monkeypatch):
@@ -151,4 +180,4 @@ def test_configured_recipients_get_the_digest(db, monkeypatch):
     fleet(db, make_customer(db), 1, silent_for=timedelta(minutes=20))
     db.commit()
     monitoring.sweep_offline(db, now=utcnow())
-    assert monitoring.send_digest(db, now=utcnow()) == 2
+    assert monitoring.send_digest(db, now=utcnow() + GROUP_WAIT) == 2
