@@ -161,12 +161,12 @@ def delete_log(
     scope: TenantScope,
     reason: str,
     physical: bool,
-    platform_admin: bool,
+    domain_admin: bool,
     actor: Actor,
     now: datetime,
 ) -> None:
-    """Soft-delete a mistaken scan with who/when/why; platform admins alone may remove a log for good."""
-    if physical and not platform_admin:
+    """Soft-delete a mistaken scan with who/when/why; only 入退管理 admins may remove a log for good (SEC-006)."""
+    if physical and not domain_admin:
         raise Forbidden(labels.PHYSICAL_DELETE_FORBIDDEN, code="physical_delete_forbidden")
     log = get_scoped(db, EntryLog, log_id, scope, EntryLog.nursery_id)
     before = audit.snapshot(log, LOG_FIELDS)

@@ -13,7 +13,7 @@ Scan (POST /entry-exit-logs) beyond appendix A:
   the id it sent to tell its own replayed request from a double scan.
 GET /entry-exit-logs and /entry-exit-logs/export take `sort`: -timestamp (newest first, the default) or timestamp.
 DELETE /entry-exit-logs/{id} takes `reason` as a query parameter (the body guard does not read DELETE bodies);
-`physical=true` is for platform admins only.
+`physical=true` is for the 入退管理 管理者 role (and platform admins) only (SEC-006).
 """
 
 from typing import Annotated
@@ -28,6 +28,7 @@ from service.database import utcnow
 from service.deps import DbSession
 from service.entry_logs import attendance, cards, insights, labels, logs, pages, roster, scans, station
 from service.entry_logs.dependencies import (
+    DOMAIN,
     DomainAdmin,
     Filters,
     ListQuery,
@@ -206,7 +207,7 @@ def delete_log(
         scope=scope,
         reason=reason,
         physical=physical,
-        platform_admin=caller.is_platform_admin,
+        domain_admin=caller.has_role(DOMAIN, "admin"),
         actor=caller.actor,
         now=utcnow(),
     )
@@ -322,6 +323,12 @@ def clear_password(nursery: PathNursery, caller: StaffCaller, db: DbSession) -> 
     roster.set_entry_exit_password(db, nursery=nursery, password=None, actor=caller.actor)
 
 
+@admin_router.post("/nurseries/{nursery_id}/stations/sign-out", status_code=204)
+def sign_out_stations(nursery: PathNursery, caller: StaffCaller, db: DbSession) -> None:
+    """Sign out every scan station of the nursery without changing its entry-exit password."""
+    roster.sign_out_stations(db, nursery=nursery, actor=caller.actor)
+
+
 @admin_router.get("/nurseries/{nursery_id}/cards.pdf", **media("application/pdf"))
 def barcode_cards(
     nursery: PathNursery,
@@ -383,6 +390,7 @@ def list_parents(
 
 
 @admin_router.post("/parents", response_model=ParentRead, status_code=201)
+@declares(404)  # body nurseryId
 def create_parent(body: ParentCreate, caller: StaffCaller, scope: StaffScope, db: DbSession) -> Parent:
     nursery = roster.nursery_by_id(db, scope=scope, nursery_id=body.nursery_id)
     return roster.create_parent(db, nursery=nursery, data=body, actor=caller.actor)
@@ -420,6 +428,7 @@ def list_children(
 
 
 @admin_router.post("/children", response_model=ChildRead, status_code=201)
+@declares(404)  # body nurseryId
 def create_child(body: ChildCreate, caller: StaffCaller, scope: StaffScope, db: DbSession) -> Child:
     nursery = roster.nursery_by_id(db, scope=scope, nursery_id=body.nursery_id)
     return roster.create_child(db, nursery=nursery, data=body, actor=caller.actor)

@@ -80,7 +80,8 @@ def downloads(monkeypatch) -> dict[str, Any]:
     add, add_deferred = MediaFileManager.add, MediaFileManager.add_deferred
 
     def spy_add(self, data, mimetype, coordinates, file_name=None, is_for_static_download=False):
-        files[file_name] = data
+        if file_name:  # images (the page icon) are media files too, without a name
+            files[file_name] = data
         return add(self, data, mimetype, coordinates, file_name, is_for_static_download)
 
     def spy_add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):

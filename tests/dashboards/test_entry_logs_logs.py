@@ -84,6 +84,7 @@ def test_fifty_a_page_newest_first_with_green_and_orange_arrows(db, month, open_
         "入/出": "↑ 出",
         "関連園児": "sakura園児1",
         "保育園名": "さくら保育園",
+        "遅延登録": "",
     }
     assert rows[1] == {
         "日時": "2026-02-07 09:15:00",
@@ -91,6 +92,7 @@ def test_fifty_a_page_newest_first_with_green_and_orange_arrows(db, month, open_
         "入/出": "↓ 入",
         "関連園児": "sakura園児0、sakura園児3",
         "保育園名": "さくら保育園",
+        "遅延登録": "",
     }
     assert arrow_colours(at)[:2] == [ORANGE, GREEN]
     assert (pager(at).value, pager(at).num_pages) == (1, 2)
@@ -182,7 +184,7 @@ def test_csv_export_holds_every_filtered_log_in_the_chosen_order(db, month, open
     [name] = [n for n in downloads if n.startswith("entry_exit_logs_")]
     rows = list(csv.reader(io.StringIO(downloads[name]().decode("utf-8-sig"))))
 
-    assert rows[0] == ["日時", "保護者ID", "保護者名", "入/出", "関連園児", "保育園", "端末"]
+    assert rows[0] == ["日時", "保護者ID", "保護者名", "入/出", "関連園児", "保育園", "端末", "登録日時", "遅延登録"]
     assert len(rows) == 31
     assert rows[1] == [
         "2026-01-14 09:15:00",
@@ -191,6 +193,8 @@ def test_csv_export_holds_every_filtered_log_in_the_chosen_order(db, month, open
         "入",
         "sakura園児0、sakura園児3",
         "さくら保育園",
+        "",
+        "2026-01-14 09:15:00",
         "",
     ]
     assert [r[0] for r in rows[1:]] == sorted(r[0] for r in rows[1:])

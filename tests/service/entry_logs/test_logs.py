@@ -112,7 +112,7 @@ def test_soft_delete_keeps_the_row_with_who_when_why(client, db, staff, history)
     )
 
 
-def test_delete_needs_a_reason_and_physical_delete_needs_a_platform_admin(client, db, staff, history):
+def test_delete_needs_a_reason_and_physical_delete_needs_an_entry_logs_admin(client, db, staff, history):
     target = history[0].id
     assert client.delete(f"/api/entry-exit-logs/{target}", headers=staff).status_code == 422
     assert (
@@ -121,7 +121,7 @@ def test_delete_needs_a_reason_and_physical_delete_needs_a_platform_admin(client
         ).status_code
         == 403
     )
-    admin = auth_headers(make_user(db, "root", grants={"platform": "admin"}))
+    admin = auth_headers(make_user(db, "nursery-admin", grants={"entry_logs": "admin"}))
     db.commit()
     assert (
         client.delete(
