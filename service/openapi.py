@@ -8,7 +8,8 @@ without hand work:
 - a path parameter: 404 (it may name nothing in the caller's scope); a write: 409 (a unique key, a stale version,
   a state that no longer allows it);
 - and whatever a function in its dependency tree (the endpoint included) declares with `declares`: authentication
-  401, a role 403, a scoped lookup 404, a login lockout 423.
+  401, a role 403, a scoped lookup 404 (a path, a query filter or an id in the body), a login lockout 423, a
+  setting the operation needs (a webhook secret) 503.
 
 A status the route declares itself (its `responses`, e.g. an HTML page answering 409) is left as it is.
 """
@@ -46,6 +47,7 @@ ERRORS = {
     413: ("PayloadTooLarge", "The body is over the size limit"),
     422: ("ValidationFailed", "An input breaks a rule, named in details"),
     423: ("Locked", "Too many failed logins: locked for a while"),
+    503: ("ServiceUnavailable", "A setting the operation needs is missing"),
 }
 WRITES = {"post", "put", "patch", "delete"}
 MARK = "openapi_errors"

@@ -15,6 +15,7 @@ from service.deps import DbSession
 from service.errors import NotFound
 from service.identity.dependencies import Caller, CurrentCaller, require
 from service.identity.models import Grant
+from service.openapi import declares
 from service.tenancy import TenantScope, get_scoped, register_tenant_name, scoped_lookup
 
 DOMAIN = "crm"
@@ -54,6 +55,7 @@ def own_notification(notification_id: int, caller: AnyRole, db: DbSession) -> No
     return notification
 
 
+@declares(404)
 def agency_filter(scope: Scope, db: DbSession, agency_id: int | None = None) -> int | None:
     """An ?agency_id= filter: it must be an agency the caller may see (else 404)."""
     if agency_id is not None:
@@ -75,6 +77,7 @@ def scoped_site_or_none(db: Session, scope: TenantScope, site_id: int | None) ->
     return None if site_id is None else get_scoped(db, Site, site_id, scope, Site.agency_id)
 
 
+@declares(404)
 def scoped_corporation_id(scope: Scope, db: DbSession, corporation_id: int | None = None) -> int | None:
     """A ?corporation_id= filter within the caller's scope (else 404)."""
     if corporation_id is not None:

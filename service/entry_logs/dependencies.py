@@ -14,6 +14,7 @@ from service.entry_logs.models import Child, Nursery, Parent
 from service.entry_logs.schemas import EntryType
 from service.errors import ValidationFailed
 from service.identity.dependencies import Caller, require
+from service.openapi import declares
 from service.tenancy import TenantScope, register_tenant_name
 
 DOMAIN = "entry_logs"
@@ -29,6 +30,7 @@ StaffScope = Annotated[TenantScope, Depends(staff_scope)]
 register_tenant_name(DOMAIN, Nursery.id, Nursery.name)
 
 
+@declares(404)
 def nursery_param(
     db: DbSession, scope: StaffScope, nursery_id: Annotated[int | None, Query(alias="nurseryId", ge=1)] = None
 ) -> Nursery:

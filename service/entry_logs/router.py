@@ -391,6 +391,7 @@ def list_parents(
 
 @admin_router.post("/parents", response_model=ParentRead, status_code=201)
 @declares(404)  # body nurseryId
+@declares(404)  # body nurseryId
 def create_parent(body: ParentCreate, caller: StaffCaller, scope: StaffScope, db: DbSession) -> Parent:
     nursery = roster.nursery_by_id(db, scope=scope, nursery_id=body.nursery_id)
     return roster.create_parent(db, nursery=nursery, data=body, actor=caller.actor)
@@ -428,6 +429,7 @@ def list_children(
 
 
 @admin_router.post("/children", response_model=ChildRead, status_code=201)
+@declares(404)  # body nurseryId
 @declares(404)  # body nurseryId
 def create_child(body: ChildCreate, caller: StaffCaller, scope: StaffScope, db: DbSession) -> Child:
     nursery = roster.nursery_by_id(db, scope=scope, nursery_id=body.nursery_id)

@@ -17,7 +17,7 @@ from service.fleet.dependencies import AgentTerminal, terminal_holding, token_ha
 from service.fleet.schemas import DiagnosticsIn, EnrollIn, EnrollOut, HeartbeatIn, HeartbeatReply, ProgressIn, TokenOut
 from service.identity.dependencies import bearer
 from service.lanes import LaneRequest, LaneRoute, answer_route, body_schema, parse_body
-from service.openapi import media
+from service.openapi import declares, media
 
 router = APIRouter(prefix="/fleet/agent", tags=["fleet-agent"])
 
@@ -39,6 +39,7 @@ def anonymous_actor(request: Request) -> Actor:
 
 
 @router.post("/enroll", response_model=EnrollOut, status_code=201)
+@declares(401)  # a wrong or expired enrollment code
 def enroll(body: EnrollIn, db: DbSession, actor: Annotated[Actor, Depends(anonymous_actor)]) -> EnrollOut:
     terminal, token = agents.enroll(db, body=body, actor=actor, now=utcnow())
     return EnrollOut(

@@ -11,6 +11,7 @@ from starlette.datastructures import ImmutableMultiDict
 from service.config import get_settings
 from service.deps import DbSession
 from service.errors import DomainError, ServiceUnavailable
+from service.openapi import declares
 from service.outbox import inbound
 from service.outbox.signatures import stripe_event_verified, twilio_request_valid, voice_signature_valid
 
@@ -60,6 +61,7 @@ def _receive_json_event(db: Session, provider: str, event: dict[str, Any]) -> di
 
 
 @router.post("/stripe")
+@declares(503)  # its secret unset
 def stripe_webhook(body: RawBody, db: DbSession, stripe_signature: Annotated[str | None, Header()] = None) -> dict:
     secret = _secret(get_settings().stripe_webhook_secret, "APP_STRIPE_WEBHOOK_SECRET")
     _require_signature(stripe_event_verified(body, stripe_signature, secret))
@@ -70,6 +72,7 @@ def stripe_webhook(body: RawBody, db: DbSession, stripe_signature: Annotated[str
 
 
 @router.post("/twilio")
+@declares(503)  # its secret unset
 def twilio_webhook(
     request: Request, body: RawBody, db: DbSession, x_twilio_signature: Annotated[str | None, Header()] = None
 ) -> dict:
@@ -94,6 +97,7 @@ def twilio_webhook(
 
 
 @router.post("/voice")
+@declares(503)  # its secret unset
 def voice_webhook(body: RawBody, db: DbSession, x_voice_signature: Annotated[str | None, Header()] = None) -> dict:
     secret = _secret(get_settings().voice_webhook_secret, "APP_VOICE_WEBHOOK_SECRET")
     _require_signature(voice_signature_valid(body, x_voice_signature, secret))

@@ -10,7 +10,7 @@ from service.config import get_settings
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import Conflict, NotFound
-from service.openapi import media
+from service.openapi import declares, media
 from service.pagination import Page, PageParams, page_params
 from service.reservations import (
     booking,
@@ -156,6 +156,7 @@ def list_operations(
 
 
 @router.post("/manual-operations", response_model=OperationRead, status_code=201)
+@declares(404)  # body reservation_code
 def create_operation(body: OperationCreate, caller: Worker, db: DbSession) -> dict:
     now = utcnow()
     reservation = booking.get_by_code(db, body.reservation_code)
