@@ -244,13 +244,14 @@ def request_tools(detail: dict) -> None:
     item = detail["request"]
     with st.container(horizontal=True):
         st.download_button(
-            "全地点のキャリア投入用CSV",
+            "未投入の地点のキャリア投入用CSV",
             crm_api.request_carrier_csv(item["id"]),
             file_name=f"carrier_request_{item['id']}.csv",
             mime="text/csv",
             key=f"{PAGE}_request_csv",
             on_click="ignore",
             icon=":material/download:",
+            help="「対応中」「不備」の地点（投入済・キャンセルを除く）を、ステータス列付きで出力します。",
         )
         st.page_link(common.QUEUE_PAGE, label="投入案件一覧に戻る", icon=":material/arrow_back:")
     if item["status"] in ("in_progress", "deficient"):

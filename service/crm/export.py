@@ -4,7 +4,9 @@ Where the spec's 元フィールド is a family (`zip_code1`+`zip_code2`, `phone
 the value is split into its parts: postal codes 3+4 digits, phone numbers at their hyphens, dates into
 _year/_month/_day, street numbers at their hyphens (丁目・番地・号). Fields without a 元フィールド keep the
 spec's column name (referral_shop_code, referral_shop_name, l_code, sales_staff_code). Card data never leaves
-masked: the card number column holds the masked number and the security code is not exported.
+masked: the card number column holds the masked number and the security code is not exported. The first column,
+`status`, is the site's status in the spec's words (対応中, 不備 …); a request's export lists only the sites still to be
+entered (対応中 and 不備), one site's export is that site whatever its status.
 """
 
 import csv
@@ -16,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.crm import crypto
+from service.crm import crypto, labels, statuses
 from service.crm.models import Agency, Corporation, Profile, Request, Site
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -137,7 +139,8 @@ PAGE5 = [
     *_family(["moving_in_year", "moving_in_month", "moving_in_day"], lambda c: _date(c.site.moving_in_date)),
     *_plain(_site, "note contract_corporation_type saisan_gas_yoto ecolog_gas_yoto power_amounts_form"),
 ]
-COLUMNS = PAGE1 + PAGE2 + PAGE5
+STATUS = [("status", lambda c: labels.STATUS_LABELS[c.site.status])]
+COLUMNS = STATUS + PAGE1 + PAGE2 + PAGE5
 HEADER = [name for name, _ in COLUMNS]
 
 
@@ -152,9 +155,9 @@ def _contexts(db: Session, sites: list[Site]) -> list[Context]:
 
 
 def carrier_csv(db: Session, *, request_id: int, site_id: int | None = None) -> bytes:
-    """One row per site (one site, or every site of the request) in the carrier screen's field names."""
+    """One row per site in the carrier screen's field names: the one site, or the request's sites still to be entered
+    (対応中 and 不備; 投入済 ones are in the carrier system already, キャンセル ones never go there)."""
     stmt = select(Site).where(Site.request_id == request_id).order_by(Site.id)
-    if site_id is not None:
-        stmt = stmt.where(Site.id == site_id)
+    stmt = stmt.where(Site.id == site_id) if site_id is not None else stmt.where(Site.status.in_(statuses.OPEN))
     contexts = _contexts(db, list(db.scalars(stmt)))
     return csv_bytes(HEADER, ([getter(c) for _, getter in COLUMNS] for c in contexts))

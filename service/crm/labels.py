@@ -28,6 +28,27 @@ ACQUIRED_CSV_HEADER = (
     "地点ID",
 )
 
+# §2.5 / §3.2 names of the fields a site needs before 投入済 (service.crm.completeness).
+SITE_FIELD_LABELS = {
+    "pps_business_number": "PPS番号",
+    "application_type": "申込区分",
+    "power_plan_name": "契約プラン",
+    "contract_capacity": "契約容量",
+    "power_supplier_type": "現在の電力会社",
+    "power_customer_number": "お客様番号",
+    "power_customer_location_number": "供給地点特定番号",
+    "power_zip_code": "使用場所郵便番号",
+    "power_prefecture": "使用場所都道府県",
+    "power_city": "使用場所市区町村",
+    "power_street": "使用場所番地",
+    "power_customer_name": "名義",
+    "power_customer_name_kana": "名義カナ",
+    "latest_charges": "最新の明細料金（円）",
+    "latest_power_usage": "最新の電力使用量（kWh）",
+    "latest_date": "最新の明細年月",
+    "moving_in_date": "入居日/開業日",
+}
+
 STALE = "他のユーザーが先に更新しました。最新の内容を読み込んでから、もう一度操作してください"
 TRANSITION_NOT_ALLOWED = "「{before}」から「{after}」へは変更できません"
 CANCEL_NOT_ALLOWED = "キャンセルできるのは「対応中」または「不備」の依頼・地点だけです"
@@ -38,6 +59,12 @@ NOT_DEFICIENT = "不備の依頼だけが修正再提出できます"
 DEFICIENCY_NOT_ALLOWED = "不備を登録できるのは「対応中」または「不備」の依頼・地点だけです"
 INACTIVE_AGENCY = "無効な代理店では投入依頼を作成できません"
 REASON_REQUIRED = "不備理由を入力してください"
+
+
+def incomplete_site(missing: list[str]) -> str:
+    return "投入済にするには、キャリア管理画面の必須項目を入力してください: " + "、".join(
+        SITE_FIELD_LABELS[name] for name in missing
+    )
 
 
 def deficiency_notice(request_id: int, message: str) -> str:

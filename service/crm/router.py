@@ -429,7 +429,7 @@ def create_site(body: SiteFields, caller: BackOffice, request: ScopedRequest, db
 
 @router.get("/requests/{request_id}/carrier.csv", **media("text/csv"))
 def request_carrier_csv(_: BackOffice, request: ScopedRequest, db: DbSession) -> Response:
-    """Every site of the request in the carrier entry screen's field names."""
+    """The request's sites still to be entered (対応中, 不備) in carrier field names, with their status."""
     return _csv(export.carrier_csv(db, request_id=request.id), f"carrier_request_{request.id}.csv")
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
-from service.crm import auditing, comments, corporations, labels, locking, statuses
+from service.crm import auditing, comments, completeness, corporations, labels, locking, statuses
 from service.crm.models import (
     BACK_OFFICE,
     CANCELLED,
@@ -215,7 +215,8 @@ def resubmit(db: Session, *, request: Request, message: str, version: int, by: A
 def change_site_status(
     db: Session, *, site: Site, status: str, version: int, reason: str, by: Actorship, now: datetime
 ) -> Site:
-    """The back office's ステータス変更: 対応中 → 投入済, 対応中 ⇄ 不備 (不備 needs a reason and notifies)."""
+    """The back office's ステータス変更: 対応中 → 投入済 (once the carrier's required fields are filled), 対応中 ⇄ 不備
+    (不備 needs a reason and notifies)."""
     request = db.get(Request, site.request_id)
     if status == CANCELLED:
         return cancel_site(db, site=site, version=version, by=by, now=now)
@@ -226,9 +227,21 @@ def change_site_status(
     lock_request(db, request)
     site = locking.lock_version(db, site, version)
     statuses.check_transition(site.status, status)
+    if status == SUBMITTED:
+        _check_complete(site)
     _set_site_status(db, site, status, by=by, now=now, reason=reason)
     refresh_status(db, request, by=by, now=now)
     return site
+
+
+def _check_complete(site: Site) -> None:
+    missing = completeness.missing_fields(site)
+    if missing:
+        raise ValidationFailed(
+            labels.incomplete_site(missing),
+            code="site_incomplete",
+            details={"field": missing[0], "rule": "required_for_submission", "missing": missing},
+        )
 
 
 def _check_canceller(request: Request, by: Actorship) -> None:

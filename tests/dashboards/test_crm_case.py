@@ -13,7 +13,7 @@ from service.audit.models import AuditEntry
 from service.crm.models import Image, Notification, Request, Site
 from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
-from tests.service.crm.conftest import add_site, corporation, made, picture, submit
+from tests.service.crm.conftest import COMPLETE_SITE, add_site, corporation, made, picture, submit
 
 QUEUE = "app_pages/crm_queue.py"
 CASE = "app_pages/crm_case.py"
@@ -132,6 +132,11 @@ def test_the_operator_adds_sites_enters_them_links_an_image_and_moves_them_throu
     db.commit()
 
     button(at, "投入済にする").click().run()
+    assert any("キャリア管理画面の必須項目を入力してください: PPS番号、契約プラン" in e for e in texts(at.error))
+    rest = {k: v for k, v in COMPLETE_SITE.items() if k not in ("power_branch_name", "application_type")}
+    made(client.patch(f"/api/crm/sites/{first}", json=rest | {"version": saved.version}, headers=world.operator))
+    at.run()
+    button(at, "投入済にする").click().run()
     assert texts(at.success) == [f"地点 #{first} 渋谷店 を「投入済」にしました。"]
     at.selectbox(key="crm_case_site").select(second).run()
     at.text_area(key=f"crm_case_site_{second}_deficiency_reason").input("2枚目の明細が読めません")
@@ -224,7 +229,7 @@ def test_each_site_exports_the_carrier_csv(db, world, client, open_app, download
 
     text = downloads[f"carrier_site_{site['id']}.csv"]().decode("utf-8-sig")
     header, line = text.splitlines()
-    assert header.startswith("customer_type,corporation_number,last_name,")
+    assert header.startswith("status,customer_type,corporation_number,last_name,") and line.startswith("対応中,")
     assert {"zip_code1", "power_customer_location_number", "option_plans"} <= set(header.split(","))
     assert LOCATION in line and "**** **** **** 1111" in line and "4111111111111111" not in line
     assert db.scalar(select(func.count(AuditEntry.seq)).where(AuditEntry.action == "reveal_card")) == 0

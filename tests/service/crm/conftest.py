@@ -127,8 +127,30 @@ def world(db) -> World:
     )
 
 
+COMPLETE_SITE = {
+    "power_branch_name": "渋谷店",
+    "pps_business_number": "PPS001",
+    "application_type": "1",
+    "power_plan_name": "低圧電力プランA",
+    "contract_capacity": "30kVA",
+    "power_supplier_type": "03",
+    "power_customer_number": "12-3456-7890",
+    "power_customer_location_number": "0300111234567890123456",
+    "power_zip_code": "1500002",
+    "power_prefecture": "東京都",
+    "power_city": "渋谷区",
+    "power_street": "2-21-1",
+    "power_customer_name": "株式会社テスト商事",
+    "power_customer_name_kana": "カブシキガイシャテストショウジ",
+    "latest_charges": 12000,
+    "latest_power_usage": 800,
+    "latest_date": "2026-01",
+}
+
+
 def add_site(client, world, request_id: int, **fields) -> dict:
-    body = {"power_branch_name": "渋谷店", "application_type": "1", "power_supplier_type": "03"} | fields
+    """A site with every field the carrier needs (so it can be marked 投入済), overridden by fields."""
+    body = COMPLETE_SITE | fields
     return made(client.post(f"/api/crm/requests/{request_id}/sites", json=body, headers=world.operator))
 
 

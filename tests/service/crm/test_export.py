@@ -185,3 +185,22 @@ def test_a_period_with_the_end_before_the_start_is_422(client, world):
         "/api/crm/acquired", params={"since": "2026-02-10", "until": "2026-02-01"}, headers=world.operator
     )
     assert response.status_code == 422 and response.json()["error"]["details"]["rule"] == "since_before_until"
+
+
+def test_the_request_export_lists_only_the_sites_still_to_be_entered_with_their_status(client, world):
+    request_id = made(submit(client, world.sales_a))["request"]["id"]
+    open_site = add_site(client, world, request_id, power_branch_name="対応中店")
+    deficient = set_status(
+        client, world, add_site(client, world, request_id, power_branch_name="不備店"), "deficient", "明細が不鮮明"
+    )
+    done = set_status(client, world, add_site(client, world, request_id, power_branch_name="投入済店"), "submitted")
+    cancelled = add_site(client, world, request_id, power_branch_name="取消店")
+    cancel = client.post(
+        f"/api/crm/sites/{cancelled['id']}/cancel", json={"version": cancelled["version"]}, headers=world.sales_a
+    )
+    assert cancel.status_code == 200
+    listed = rows(client.get(f"/api/crm/requests/{request_id}/carrier.csv", headers=world.operator))
+    assert [(r["status"], r["power_branch_name"]) for r in listed] == [("対応中", "対応中店"), ("不備", "不備店")]
+    assert HEADER[0] == "status" and open_site["id"] != deficient["id"]
+    [one] = rows(client.get(f"/api/crm/sites/{done['id']}/carrier.csv", headers=world.operator))
+    assert (one["status"], one["power_branch_name"]) == ("投入済", "投入済店")

@@ -263,7 +263,7 @@ def test_every_change_is_audited_with_before_and_after(client, db, world):
     made(
         client.patch(
             f"/api/crm/sites/{site['id']}",
-            json={"power_customer_number": "1234-5678", "version": site["version"]},
+            json={"power_customer_number": "9876-5432", "version": site["version"]},
             headers=world.operator,
         )
     )
@@ -272,7 +272,7 @@ def test_every_change_is_audited_with_before_and_after(client, db, world):
     assert actions[:4] == [("create", "corporation"), ("create", "request"), ("create", "image"), ("create", "site")]
     update = entries[-1]
     assert (update.action, update.target_type, update.actor_label) == ("update", "site", "op")
-    assert update.changes == {"power_customer_number": {"before": "", "after": "1234-5678"}}
+    assert update.changes == {"power_customer_number": {"before": "12-3456-7890", "after": "9876-5432"}}
 
 
 def test_sales_comments_show_as_unread_for_the_back_office(client, world):
@@ -337,3 +337,25 @@ def test_a_deficiency_and_resubmission_with_every_field_type_filled(client, worl
     assert changed["billing_address_same"] == {"before": False, "after": True}
     assert changed["billing_city"] == {"before": "千代田区", "after": ""}
     assert "representative_birthday" not in changed and "invoice" not in changed
+
+
+def test_a_site_is_marked_submitted_only_with_the_carriers_required_fields(client, world):
+    request_id = made(submit(client, world.sales_a))["request"]["id"]
+    empty = made(client.post(f"/api/crm/requests/{request_id}/sites", json={}, headers=world.operator))
+    refused = client.post(
+        f"/api/crm/sites/{empty['id']}/status", json={"status": "submitted", "version": 1}, headers=world.operator
+    )
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "site_incomplete" and error["details"]["rule"] == "required_for_submission"
+    assert error["details"]["missing"][:2] == ["pps_business_number", "application_type"]
+    assert "PPS番号、申込区分、契約プラン" in error["message"]
+    assert client.get(f"/api/crm/sites/{empty['id']}", headers=world.operator).json()["status"] == "in_progress"
+    move_in = add_site(client, world, request_id, application_type="2", latest_charges=None, moving_in_date=None)
+    response = client.post(
+        f"/api/crm/sites/{move_in['id']}/status", json={"status": "submitted", "version": 1}, headers=world.operator
+    )
+    assert response.json()["error"]["details"]["missing"] == ["moving_in_date"]
+    assert "入居日/開業日" in response.json()["error"]["message"]
+    done = set_status(client, world, add_site(client, world, request_id), "submitted")
+    assert done["status"] == "submitted"
