@@ -1,10 +1,11 @@
-"""Platform tasks: outbox delivery and its safety-net dispatch, lost task sends, token housekeeping."""
+"""Platform tasks: outbox delivery and its safety-net dispatch, lost task sends, token housekeeping, backups."""
 
 from jobs.celery_app import app
 from jobs.single_flight import periodic
 from service import broker
+from service.backup import service as backups
 from service.config import get_settings
-from service.database import session_scope, utcnow
+from service.database import get_engine, session_scope, utcnow
 from service.identity import service as identity
 from service.outbox import delivery
 
@@ -39,3 +40,11 @@ def send_pending_tasks() -> int:
     """Send the tasks requests recorded whose after-commit send was lost (the broker was down, the process died)."""
     with session_scope() as db:
         return broker.send_pending(db)
+
+
+@periodic("platform.backup")
+def backup() -> str:
+    """The daily backup into APP_BACKUP_DIR, then retention (APP_BACKUP_KEEP_DAILY, APP_BACKUP_KEEP_WEEKLY)."""
+    path = backups.create_backup(get_engine(), now=utcnow())
+    backups.prune_backups()
+    return path.name

@@ -7,6 +7,7 @@
     python -m service.cli grants set LOGIN DOMAIN ROLE [--scope TENANT]
     python -m service.cli grants remove LOGIN DOMAIN
     python -m service.cli audit verify
+    python -m service.cli backup create [--to DIR] | list | verify FILE | restore FILE [--force]
     python -m service.cli demo load [--only platform,crm] [--first-run] [--allow-production]
     python -m service.cli bootstrap-admin
 
@@ -18,15 +19,17 @@ import getpass
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from service.audit.service import Actor, verify_chain
+from service.audit.service import Actor, diff, record, verify_chain
+from service.backup import service as backups
 from service.config import PLACEHOLDER_SECRETS, get_settings
-from service.database import session_scope
+from service.database import get_engine, session_scope, utcnow
 from service.demo.framework import load_demo
 from service.demo.platform import ADMIN_LOGIN
 from service.errors import DomainError, NotFound
@@ -136,6 +139,34 @@ def audit_verify(db: Session, args: argparse.Namespace) -> str:
     return f"audit chain intact: {report.checked} entries verified"
 
 
+def backup_create(db: Session, args: argparse.Namespace) -> str:
+    path = backups.create_backup(get_engine(), folder=args.to, now=utcnow())
+    return f"backup written: {path} ({path.stat().st_size / 1e6:.1f} MB)"
+
+
+def backup_list(db: Session, args: argparse.Namespace) -> str:
+    found = backups.list_backups()
+    lines = [f"{b.path}  {b.created_at.isoformat()}  {b.size / 1e6:.1f} MB" for b in found]
+    return "\n".join(lines) or f"no backups in {get_settings().backup_root}"
+
+
+def backup_verify(db: Session, args: argparse.Namespace) -> str:
+    return f"backup {args.file} is intact: {backups.verify_backup(args.file).summary}"
+
+
+def backup_restore(db: Session, args: argparse.Namespace) -> str:
+    """Replace the database and files with the backup's, audit that, then verify the restored audit chain."""
+    restored = backups.restore_backup(args.file, get_engine(), force=args.force)
+    facts = {"file": args.file.name, "created_at": restored.manifest["created_at"], "rows": sum(restored.rows.values())}
+    record(
+        db, actor=cli_actor(), action="restore", domain="platform", target_type="database", changes=diff(None, facts)
+    )
+    return (
+        f"restored {args.file} ({len(restored.rows)} tables, {facts['rows']} rows match the manifest)\n"
+        + audit_verify(db, args)
+    )
+
+
 def demo_load(db: Session, args: argparse.Namespace) -> str:
     if get_settings().env == "production" and not args.allow_production:
         raise CommandFailed(
@@ -219,6 +250,21 @@ def _grants_commands(top: argparse._SubParsersAction) -> None:
     remove.add_argument("domain")
 
 
+def _backup_commands(top: argparse._SubParsersAction) -> None:
+    group = top.add_parser("backup", help="back up and restore the database and the uploaded files")
+    backup = group.add_subparsers(dest="action", required=True)
+    _command(backup, "create", backup_create, "write a backup (database and files, with SHA-256 sums)").add_argument(
+        "--to", type=Path, help="folder to write it to (default APP_BACKUP_DIR)"
+    )
+    _command(backup, "list", backup_list, "list the backups in APP_BACKUP_DIR, newest first")
+    _command(backup, "verify", backup_verify, "check a backup's SHA-256 sums and database dump").add_argument(
+        "file", type=Path
+    )
+    restore = _command(backup, "restore", backup_restore, "replace the database and files with a backup's")
+    restore.add_argument("file", type=Path)
+    restore.add_argument("--force", action="store_true", help="replace a database that already holds data")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m service.cli", description="Daichō operator commands")
     top = parser.add_subparsers(dest="command", required=True)
@@ -226,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     _grants_commands(top)
     audit = top.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)
     _command(audit, "verify", audit_verify, "recompute the audit hash chain; exit 1 when it is broken")
+    _backup_commands(top)
     demo = top.add_parser("demo", help="demo data").add_subparsers(dest="action", required=True)
     load = _command(demo, "load", demo_load, "load the demo accounts and records (idempotent)")
     load.add_argument("--only", type=hook_names, help="comma-separated demo hooks to run (default: all)")

@@ -150,6 +150,12 @@ class Settings(BaseSettings):
     reservations_error_rate_min_attempts: int = 20
     reservations_alert_repeat_minutes: int = 30
 
+    # backups (service/backup)
+    backup_dir: Path | None = None
+    backup_keep_daily: int = 7
+    backup_keep_weekly: int = 4
+    backup_pg_bin_dir: Path | None = None
+
     # crm
     crm_storage_dir: Path | None = None
     crm_max_image_bytes: int = 10 * 1024 * 1024
@@ -173,6 +179,10 @@ class Settings(BaseSettings):
     @property
     def trusted_proxy_hosts(self) -> list[str]:
         return [host.strip() for host in self.trusted_proxies.split(",") if host.strip()]
+
+    @property
+    def backup_root(self) -> Path:
+        return self.backup_dir or self.data_dir / "backups"
 
     @property
     def crm_storage_root(self) -> Path:

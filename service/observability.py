@@ -2,6 +2,7 @@
 
 import json
 import logging
+import math
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -13,8 +14,10 @@ from prometheus_client.core import GaugeMetricFamily
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.backup.service import last_good_backup_age
 from service.broker import queue_length
 from service.config import get_settings
+from service.database import utcnow
 from service.errors import DomainError, TooLarge, error_body
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -283,13 +286,27 @@ class QueueLengthCollector:
         yield gauge
 
 
+class BackupAgeCollector:
+    """Reports the age of the newest complete backup at scrape time (+Inf when there is none)."""
+
+    def collect(self) -> Any:
+        age = last_good_backup_age(utcnow())
+        yield GaugeMetricFamily(
+            "daicho_backup_last_success_age_seconds",
+            "Seconds since the newest complete backup in APP_BACKUP_DIR was made",
+            value=math.inf if age is None else age,
+        )
+
+
 _collector_registered = False
 
 
 def register_queue_collector() -> None:
+    """Register the scrape-time collectors (queue length, backup age) once per process."""
     global _collector_registered
     if not _collector_registered:
         REGISTRY.register(QueueLengthCollector())
+        REGISTRY.register(BackupAgeCollector())
         _collector_registered = True
 
 
