@@ -22,6 +22,7 @@ import streamlit as st
 
 DEFAULT_API_URL = "http://127.0.0.1:8000"
 TOKEN_KEY = "auth_token"
+RENEWED_TOKEN_HEADER = "X-Renewed-Token"  # a fresh token after a write that ended the caller's own (a password change)
 READ_TTL_SECONDS = 30
 TIMEOUT = httpx.Timeout(15.0, connect=3.0)
 
@@ -88,9 +89,17 @@ def _send(
         raise ApiError(0, "unreachable", message) from None
     if response.is_error:
         raise _error_from(response)
+    _keep_renewed_token(response)
     if raw:
         return response.content
     return response.json() if response.content else None
+
+
+def _keep_renewed_token(response: httpx.Response) -> None:
+    """Changing one's own password ends one's token and the API answers with a fresh one: sign on with it."""
+    renewed = response.headers.get(RENEWED_TOKEN_HEADER)
+    if renewed:
+        st.session_state[TOKEN_KEY] = renewed
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)

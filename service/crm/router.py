@@ -21,6 +21,7 @@ from service.config import get_settings
 from service.crm import (
     acquired,
     agencies,
+    auditing,
     comments,
     corporations,
     export,
@@ -99,7 +100,7 @@ from service.crm.storage import CheckedUpload
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import ValidationFailed
-from service.identity.dependencies import Caller
+from service.identity.dependencies import Caller, renew_own_session
 from service.identity.roles import role_label
 from service.openapi import media
 from service.pagination import Page, PageParams, page_params
@@ -665,8 +666,11 @@ def get_user(user_id: int, _: Admin, db: DbSession) -> CrmUserRead:
 
 
 @router.patch("/users/{user_id}", response_model=CrmUserRead)
-def update_user(user_id: int, body: CrmUserUpdate, caller: Admin, db: DbSession) -> CrmUserRead:
-    return _user(users.update_user(db, crm_user=users.get_user(db, user_id), data=body, actor=caller.actor))
+def update_user(user_id: int, body: CrmUserUpdate, caller: Admin, db: DbSession, response: Response) -> CrmUserRead:
+    """A new password ends the user's sessions; admins changing their own get a fresh token in X-Renewed-Token."""
+    crm_user = users.update_user(db, crm_user=users.get_user(db, user_id), data=body, actor=caller.actor)
+    renew_own_session(response, caller, crm_user.user, password_changed=bool(body.password))
+    return _user(crm_user)
 
 
 @router.delete("/users/{user_id}", status_code=204)
@@ -690,8 +694,9 @@ def list_audit(
     since: Period = None,
     until: Period = None,
 ) -> Page:
-    """The platform audit log, limited to the crm domain (who changed what, when, before/after)."""
+    """The platform audit log, limited to the crm domain and crm users' logins and logouts (who changed what, when,
+    before/after)."""
     start, end = periods.bounds(since, until)
-    flt = audit.AuditFilter(actor_id, action, DOMAIN, target_type, target_id, start, end)
+    flt = audit.AuditFilter(actor_id, action, None, target_type, target_id, start, end, auditing.log_entries())
     rows, total = audit.list_entries(db, flt=flt, offset=paging.offset, limit=paging.page_size)
     return _page([AuditEntryRead.model_validate(r) for r in rows], total, paging)

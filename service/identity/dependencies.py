@@ -5,20 +5,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.audit.service import Actor
+from service.database import utcnow
 from service.deps import DbSession, client_address, current_request_id
 from service.errors import Forbidden, Unauthorized
 from service.identity import service as identity
 from service.identity.models import User
 from service.identity.roles import DOMAINS, PLATFORM
-from service.identity.security import decode_token, issued_before
+from service.identity.security import decode_token, issue_token, issued_before
 from service.openapi import declares
 from service.tenancy import TenantScope
 
 bearer = declares(401)(HTTPBearer(auto_error=False))
+RENEWED_TOKEN_HEADER = "X-Renewed-Token"
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,12 @@ def current_caller(
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
+
+
+def renew_own_session(response: Response, caller: Caller, user: User, *, password_changed: bool) -> None:
+    """Callers who changed their own password ended the session they did it from too: hand back a fresh token."""
+    if password_changed and user.id == caller.user_id and user.is_active:
+        response.headers[RENEWED_TOKEN_HEADER] = issue_token(subject=str(user.id), kind="user", now=utcnow()).token
 
 
 def require(domain: str, *roles: str) -> Callable[[Caller], Caller]:

@@ -1,13 +1,13 @@
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from service.audit.service import Actor
 from service.database import utcnow
 from service.deps import DbSession, client_address, current_request_id
 from service.identity import service as identity
-from service.identity.dependencies import CurrentCaller, PlatformAdmin
+from service.identity.dependencies import CurrentCaller, PlatformAdmin, renew_own_session
 from service.identity.models import User
 from service.identity.roles import DOMAINS
 from service.identity.schemas import (
@@ -100,8 +100,10 @@ def get_user(user_id: int, _: PlatformAdmin, db: DbSession) -> UserRead:
 
 
 @admin_router.patch("/users/{user_id}", response_model=UserRead)
-def update_user(user_id: int, body: UserUpdate, caller: PlatformAdmin, db: DbSession) -> UserRead:
+def update_user(user_id: int, body: UserUpdate, caller: PlatformAdmin, db: DbSession, response: Response) -> UserRead:
+    """A new password ends the user's sessions; admins changing their own get a fresh token in X-Renewed-Token."""
     user = identity.update_user(db, user=identity.get_user(db, user_id), data=body, actor=caller.actor)
+    renew_own_session(response, caller, user, password_changed=bool(body.password))
     return named(db, [user])[0]
 
 
