@@ -14,7 +14,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, DataTable, Input, Label, Static
 
-from scanner_station import labels
+from clientkit import station_labels as labels
 from scanner_station.config import MAX_NURSERY_CODE_CHARS, StationConfig
 from scanner_station.queue import QueueFull, Scan
 from scanner_station.station import InvalidScan, LoginRefused, NotLoggedIn, Station, StationListener

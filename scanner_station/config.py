@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # The thin clients share one rule for the server URL (HTTPS, SEC-009) and one way of reading settings.
 from clientkit.config import ConfigError, check, check_server_url, convert
+from clientkit.station_labels import RULES
 
 ENV_PREFIX = "DAICHO_STATION_"
 PASSWORD_ENV = ENV_PREFIX + "PASSWORD"
@@ -46,14 +47,14 @@ class StationConfig:
     state_dir: Path = field(default_factory=default_state_dir)
     station_id: str = field(default_factory=default_station_id)
     allow_insecure_http: bool = False
-    request_timeout_seconds: float = 5.0
-    heartbeat_seconds: float = 30.0
-    retries: int = 3
-    retry_backoff_seconds: float = 1.0
-    queue_max: int = 100
-    history_size: int = 10
-    flash_seconds: float = 0.2
-    greeting_seconds: float = 3.0
+    request_timeout_seconds: float = RULES.request_timeout_seconds
+    heartbeat_seconds: float = RULES.heartbeat_seconds
+    retries: int = RULES.retries
+    retry_backoff_seconds: float = RULES.retry_backoff_seconds
+    queue_max: int = RULES.queue_max
+    history_size: int = RULES.history_size
+    flash_seconds: float = RULES.flash_seconds
+    greeting_seconds: float = RULES.greeting_seconds
     timezone: str = "Asia/Tokyo"
     headless: bool = False
     entry_type: str = "Entry"

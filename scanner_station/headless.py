@@ -22,7 +22,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from scanner_station import labels
+from clientkit import station_labels as labels
 from scanner_station.config import ENTRY_TYPES, PASSWORD_ENV, StationConfig
 from scanner_station.queue import QueueFull, Scan
 from scanner_station.station import InvalidScan, LoginRefused, NotLoggedIn, Station

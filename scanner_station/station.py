@@ -18,8 +18,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from clientkit import station_labels as labels
 from clientkit.station_api import ScanOut
-from scanner_station import labels
 from scanner_station.client import ApiError, ServiceUnreachable, StationClient
 from scanner_station.config import StationConfig
 from scanner_station.queue import Scan, ScanQueue, Status, open_database

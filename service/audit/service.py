@@ -179,6 +179,7 @@ class AuditFilter:
     target_id: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    where: Any = None  # one more SQL condition, e.g. a domain's own view of which entries are its
 
 
 def _filtered(stmt: Select, flt: AuditFilter) -> Select:
@@ -195,6 +196,8 @@ def _filtered(stmt: Select, flt: AuditFilter) -> Select:
         stmt = stmt.where(AuditEntry.occurred_at >= flt.since)
     if flt.until:
         stmt = stmt.where(AuditEntry.occurred_at < flt.until)
+    if flt.where is not None:
+        stmt = stmt.where(flt.where)
     return stmt
 
 

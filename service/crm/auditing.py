@@ -1,14 +1,23 @@
-"""The CRM's audit entries: every change a person makes, with before/after (card data is redacted by audit.diff)."""
+"""The CRM's audit entries: every change a person makes, with before/after (card data is redacted by audit.diff).
+
+The CRM 監査ログ (§2.8) is those entries plus the logins and logouts of the people who hold a crm role (recorded by
+the platform's login, domain `platform`).
+"""
 
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import String, and_, cast, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from service.audit import service as audit
+from service.audit.models import AuditEntry
 from service.audit.service import Actor
+from service.identity.models import Grant
 
 DOMAIN = "crm"
+SESSION_ACTIONS = ("login", "logout")
 
 
 def record(
@@ -31,3 +40,17 @@ def record_change(
 
 def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
     return audit.snapshot(obj, fields)
+
+
+def log_entries() -> ColumnElement[bool]:
+    """Which audit entries the CRM 監査ログ shows: the crm domain's, and crm users' logins and logouts."""
+    crm_users = select(cast(Grant.user_id, String)).where(Grant.domain == DOMAIN)
+    return or_(
+        AuditEntry.domain == DOMAIN,
+        and_(
+            AuditEntry.domain == "platform",
+            AuditEntry.action.in_(SESSION_ACTIONS),
+            AuditEntry.target_type == "user",
+            AuditEntry.target_id.in_(crm_users),
+        ),
+    )

@@ -21,6 +21,7 @@ from service.config import get_settings
 from service.crm import (
     acquired,
     agencies,
+    auditing,
     comments,
     corporations,
     export,
@@ -693,8 +694,9 @@ def list_audit(
     since: Period = None,
     until: Period = None,
 ) -> Page:
-    """The platform audit log, limited to the crm domain (who changed what, when, before/after)."""
+    """The platform audit log, limited to the crm domain and crm users' logins and logouts (who changed what, when,
+    before/after)."""
     start, end = periods.bounds(since, until)
-    flt = audit.AuditFilter(actor_id, action, DOMAIN, target_type, target_id, start, end)
+    flt = audit.AuditFilter(actor_id, action, None, target_type, target_id, start, end, auditing.log_entries())
     rows, total = audit.list_entries(db, flt=flt, offset=paging.offset, limit=paging.page_size)
     return _page([AuditEntryRead.model_validate(r) for r in rows], total, paging)

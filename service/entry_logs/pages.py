@@ -8,7 +8,7 @@
 """
 
 import html
-from dataclasses import fields
+from dataclasses import asdict
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -16,8 +16,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse
 
-from scanner_station import labels as kiosk_labels
-from scanner_station.config import StationConfig
+from clientkit import station_labels as kiosk_labels
 from service.database import utcnow
 from service.deps import DbSession
 from service.entry_logs import cards, labels, parent_links
@@ -36,16 +35,6 @@ STATION_FILES = {
     "manifest.webmanifest": "application/manifest+json",
     "icon.svg": "image/svg+xml",
 }
-STATION_RULES = (
-    "heartbeat_seconds",
-    "retries",
-    "retry_backoff_seconds",
-    "request_timeout_seconds",
-    "queue_max",
-    "history_size",
-    "flash_seconds",
-    "greeting_seconds",
-)
 PARENT_PAGE = Template((STATIC / "parent" / "barcode.html").read_text(encoding="utf-8"))
 PARENT_CARD = Template((STATIC / "parent" / "card.html").read_text(encoding="utf-8"))
 
@@ -75,10 +64,9 @@ def station_page() -> FileResponse:
 
 @pages_router.get("/station/vocabulary.json")
 def station_vocabulary() -> dict[str, Any]:
-    """The Textual kiosk's wording (scanner_station/labels.py) and its queue, retry and screen timings."""
-    words = {name: value for name, value in vars(kiosk_labels).items() if name.isupper()}
-    defaults = {f.name: f.default for f in fields(StationConfig) if f.name in STATION_RULES}
-    return {"labels": words, "rules": defaults}
+    """The stations' wording and their queue, retry and screen timings (clientkit/station_labels.py)."""
+    words = {name: value for name, value in vars(kiosk_labels).items() if name.isupper() and name != "RULES"}
+    return {"labels": words, "rules": asdict(kiosk_labels.RULES)}
 
 
 @pages_router.get("/station/{name}")

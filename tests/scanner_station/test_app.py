@@ -7,7 +7,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Static
 
-from scanner_station import labels
+from clientkit import station_labels as labels
 from scanner_station.app import LoginScreen, MainScreen, StationApp
 from scanner_station.station import Station
 from tests.scanner_station.conftest import STATION_PASSWORD, eventually, recorded_logs, store_session

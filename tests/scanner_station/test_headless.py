@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from scanner_station import labels
+from clientkit import station_labels as labels
 from scanner_station.config import PASSWORD_ENV
 from scanner_station.headless import run_headless, split_line
 from service.config import REPO_ROOT

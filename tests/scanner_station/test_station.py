@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scanner_station import labels
+from clientkit import station_labels as labels
 from scanner_station.queue import QueueFull, ScanQueue, open_database
 from scanner_station.station import InvalidScan, LoginRefused, Station, parse_barcode
 from tests.scanner_station.conftest import STATION_PASSWORD, recorded_logs

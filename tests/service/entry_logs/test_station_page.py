@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-import scanner_station.labels as kiosk_labels
+import clientkit.station_labels as kiosk_labels
 from service.audit.models import AuditEntry
 from service.entry_logs import parent_links
 from service.entry_logs.models import Parent

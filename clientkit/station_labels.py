@@ -1,4 +1,25 @@
-"""Every Japanese string the scan station shows, in one place (wording from entry-logs.md §3.2, §3.3, §6.2)."""
+"""Every Japanese string a scan station shows, in one place (wording from entry-logs.md §3.2, §3.3, §6.2), and the
+rules every station follows (queue cap, retries, timings): shared by the Textual kiosk and the browser station the
+service serves at /api/station/."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class StationRules:
+    """Timings and limits every station follows (§7.3: at most 100 queued scans, up to 3 retries)."""
+
+    request_timeout_seconds: float = 5.0
+    heartbeat_seconds: float = 30.0
+    retries: int = 3
+    retry_backoff_seconds: float = 1.0
+    queue_max: int = 100
+    history_size: int = 10
+    flash_seconds: float = 0.2
+    greeting_seconds: float = 3.0
+
+
+RULES = StationRules()
 
 APP_TITLE = "入退登録システム"
 
