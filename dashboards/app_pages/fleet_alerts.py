@@ -15,6 +15,7 @@ STEP_BUTTONS = (
     ("diagnosed", "diagnosed_at", "リモート診断済み", fleet_common.OPERATOR),
     ("customer-contacted", "customer_contacted_at", "顧客連絡済み", fleet_common.READER),
 )
+REPORT_BUTTON = ("reported", "reported_at", "完了報告済み", fleet_common.READER)
 
 
 @st.fragment(run_every=fleet_common.REFRESH_SECONDS)
@@ -61,7 +62,9 @@ def step_badge(step: dict, resolved: bool, now: datetime) -> None:
     done = step["done_at"]
     if done:
         colour, words = ("orange" if step["overdue"] else "green"), f"完了 {components.local_time(done)[11:16]}"
-    elif resolved:
+    elif not step["required"]:
+        colour, words = "gray", "不要（自動復旧）"
+    elif resolved and step["step"] != REPORT_BUTTON[0]:
         colour, words = "gray", "記録なし"
     elif step["overdue"]:
         colour, words = "red", "期限超過"
@@ -69,6 +72,19 @@ def step_badge(step: dict, resolved: bool, now: datetime) -> None:
         colour, words = "blue", f"残り{fleet_common.minutes_left(step['due_at'], now)}分"
     st.badge(f"{step['label']}: {words}", color=colour)
     st.caption(f"期限 {components.local_time(step['due_at'])[11:16]}")
+
+
+def customer_contact(alert: dict) -> None:
+    """Whom to call for 顧客連絡 and 完了報告: the customer's contact person, phone and e-mail."""
+    parts = [
+        f"**{label}**: {labels.plain(alert[key]) or '未登録'}"
+        for key, label in (
+            ("contact_person", "担当者"),
+            ("contact_phone", "電話番号"),
+            ("contact_email", "連絡先メール"),
+        )
+    ]
+    st.markdown(f"**顧客連絡先**（{labels.plain(alert['company_name'])}）　" + "　".join(parts))
 
 
 @st.fragment(run_every=fleet_common.REFRESH_SECONDS)
@@ -84,6 +100,7 @@ def alert_panel(alert_id: int) -> None:
     )
     if alert["message"]:
         st.markdown(f"**詳細メッセージ**: {labels.plain(alert['message'])}")
+    customer_contact(alert)
     st.page_link(
         fleet_common.TERMINAL_PAGE,
         label="端末詳細を開く",
@@ -105,8 +122,8 @@ def alert_panel(alert_id: int) -> None:
         )
 
 
-def step_buttons(user: dict, alert: dict) -> None:
-    allowed = [step for step in STEP_BUTTONS if fleet_common.may(user, step[3]) and alert[step[1]] is None]
+def step_buttons(user: dict, alert: dict, buttons=STEP_BUTTONS) -> None:
+    allowed = [step for step in buttons if fleet_common.may(user, step[3]) and alert[step[1]] is None]
     for column, (step, _, label, _) in zip(st.columns(max(len(allowed), 1)), allowed, strict=False):
         with column:
             if st.button(label, key=f"{PAGE}_{step}_{alert['id']}", icon=":material/check:"):
@@ -172,6 +189,7 @@ def work_on(user: dict, alert_id: int) -> None:
     alert = fleet_api.get_alert(alert_id)
     if alert["status"] == "resolved":
         st.caption(f"{components.local_time(alert['resolved_at'])} に {alert['resolved_by']} が解決済みにしました。")
+        step_buttons(user, alert, (REPORT_BUTTON,))
         return
     step_buttons(user, alert)
     forms = st.columns(3, gap="large")

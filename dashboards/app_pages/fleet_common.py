@@ -78,10 +78,17 @@ def sla_state(alert: dict, now: datetime | None = None) -> tuple[str, str]:
     """(colour, words) for where the alert stands against §4.2: the next step's time left, or how the work went."""
     now = now or datetime.now(UTC)
     steps = alert["sla"]
-    if alert["status"] == "resolved":
+    report = steps[-1]  # 完了報告, owed after the resolution
+    if alert["status"] == "resolved" and not (report["required"] and report["done_at"] is None):
         late = any(step["done_at"] and step["overdue"] for step in steps)
         return ("orange", "期限超過あり（解決済み）") if late else ("green", "期限内に解決")
-    step = next(step for step in steps if step["done_at"] is None)
+    if alert["status"] == "resolved":
+        return step_state(report, now)
+    return step_state(next(step for step in steps if step["done_at"] is None), now)
+
+
+def step_state(step: dict, now: datetime) -> tuple[str, str]:
+    """(colour, words) for a step still to be done: overdue, due soon, or in time."""
     left = minutes_left(step["due_at"], now)
     if step["overdue"] or left < 0:
         return "red", f"超過 {step['label']}（{max(-left, 0)}分超過）"

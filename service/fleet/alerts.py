@@ -23,7 +23,15 @@ ACKNOWLEDGED = "acknowledged"
 RESOLVED = "resolved"
 SYSTEM_LABEL = "system"
 WORKER_ROLES = ("admin", "operator", "support")
-WORKFLOW_FIELDS = ("status", "assignee_id", "acknowledged_at", "diagnosed_at", "customer_contacted_at", "resolved_at")
+WORKFLOW_FIELDS = (
+    "status",
+    "assignee_id",
+    "acknowledged_at",
+    "diagnosed_at",
+    "customer_contacted_at",
+    "resolved_at",
+    "reported_at",
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ def open_alerts(db: Session, alerts: Iterable[NewAlert], *, now: datetime) -> No
             "diagnosed_by": "",
             "customer_contacted_by": "",
             "resolved_by": "",
+            "reported_by": "",
         }
         for a in alerts
     ]
@@ -95,6 +104,7 @@ def resolve_all_for_terminal(db: Session, *, terminal_id: int, now: datetime, by
 
 
 def sla_steps(alert: Alert, now: datetime) -> list[SlaStep]:
+    """§4.2 steps 2–6: the first four due from detection, 完了報告 from the resolution (or its deadline)."""
     steps = []
     for step, label, minutes in labels.SLA_STEPS:
         due = alert.created_at + timedelta(minutes=minutes)
@@ -102,16 +112,32 @@ def sla_steps(alert: Alert, now: datetime) -> list[SlaStep]:
         if step == "acknowledged" and done is None and alert.status == RESOLVED:
             done = alert.resolved_at
         steps.append(SlaStep(step=step, label=label, due_at=due, done_at=done, overdue=(done or now) > due))
+    step, label, minutes = labels.REPORT_STEP
+    due = (alert.resolved_at or steps[-1].due_at) + timedelta(minutes=minutes)
+    needed = _report_needed(alert)
+    late = needed and (alert.reported_at or now) > due
+    steps.append(SlaStep(step=step, label=label, due_at=due, done_at=alert.reported_at, overdue=late, required=needed))
     return steps
 
 
+def _report_needed(alert: Alert) -> bool:
+    """完了報告 is owed unless the system resolved the alert (the terminal recovered) before the customer was told."""
+    return alert.status != RESOLVED or alert.resolved_by != SYSTEM_LABEL or alert.customer_contacted_at is not None
+
+
 def overdue_condition(now: datetime):
-    """SQL for "some §4.2 step is past due and not done" on an unresolved alert."""
+    """SQL for "some §4.2 step is past due and not done": steps 2–5 of an open alert, 完了報告 of a resolved one."""
     late = [
         and_(getattr(Alert, f"{step}_at").is_(None), Alert.created_at < now - timedelta(minutes=minutes))
         for step, _, minutes in labels.SLA_STEPS
     ]
-    return and_(Alert.status != RESOLVED, or_(*late))
+    report_late = and_(
+        Alert.status == RESOLVED,
+        Alert.reported_at.is_(None),
+        or_(Alert.resolved_by != SYSTEM_LABEL, Alert.customer_contacted_at.is_not(None)),
+        Alert.resolved_at < now - timedelta(minutes=labels.REPORT_STEP[2]),
+    )
+    return or_(and_(Alert.status != RESOLVED, or_(*late)), report_late)
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -126,21 +152,29 @@ def with_places(*columns) -> Select:
     )
 
 
+PLACE_COLUMNS = (
+    Terminal.serial_number,
+    Terminal.store_name,
+    Customer.company_name,
+    Customer.contact_person,
+    Customer.contact_phone,
+    Customer.contact_email,
+)
+
+
 def _alert_rows(scope: TenantScope) -> Select:
-    stmt = with_places(Alert, Terminal.serial_number, Terminal.store_name, Customer.company_name, User.name)
+    stmt = with_places(Alert, *PLACE_COLUMNS, User.name.label("assignee_name"))
     return scoped(stmt.outerjoin(User, User.id == Alert.assignee_id), scope, Alert.customer_id)
 
 
 def to_read(row, now: datetime) -> AlertRead:
-    """(alert, serial, store, company, assignee name) → the read model with its SLA steps."""
-    alert, serial, store, company, assignee = row
+    """(alert, its place and customer contact, assignee name) → the read model with its SLA steps."""
+    alert = row.Alert
+    details = {key: value for key, value in row._asdict().items() if key != "Alert"}
     steps = sla_steps(alert, now)
-    overdue = alert.status != RESOLVED and any(s.overdue and s.done_at is None for s in steps)
-    return AlertRead.model_validate(
-        columns_of(alert)
-        | {"serial_number": serial, "store_name": store, "company_name": company, "assignee_name": assignee}
-        | {"sla": steps, "overdue": overdue}
-    )
+    owed = steps if alert.status != RESOLVED else steps[-1:]
+    overdue = any(s.overdue and s.done_at is None for s in owed)
+    return AlertRead.model_validate(columns_of(alert) | details | {"sla": steps, "overdue": overdue})
 
 
 @dataclass(frozen=True)
@@ -198,9 +232,12 @@ def list_notes(db: Session, *, alert: Alert) -> list[AlertNote]:
 # --- the people's workflow ------------------------------------------------------------------
 
 
-def _audited(db: Session, alert: Alert, actor: Actor, action: str, now: datetime, change) -> Alert:
-    if alert.status == RESOLVED:
+def _audited(db: Session, alert: Alert, actor: Actor, action: str, now: datetime, change, *, after_fix=False) -> Alert:
+    """Apply a workflow change and audit it; only 完了報告 (after_fix) comes after the resolution."""
+    if alert.status == RESOLVED and not after_fix:
         raise Conflict("解決済みのアラートは変更できません", code="alert_resolved")
+    if alert.status != RESOLVED and after_fix:
+        raise Conflict("完了報告は対応実施（解決済みにする）の後に記録してください", code="alert_not_resolved")
     before = audit.snapshot(alert, WORKFLOW_FIELDS)
     change()
     db.flush()
@@ -233,6 +270,16 @@ def mark_step(db: Session, *, alert: Alert, step: str, actor: Actor, now: dateti
         alert.status = ACKNOWLEDGED
 
     return _audited(db, alert, actor, f"mark_{step}", now, change)
+
+
+def report(db: Session, *, alert: Alert, actor: Actor, now: datetime) -> Alert:
+    """完了報告 (§4.2 step 6): support told the customer the fix is done; recorded once, after the resolution."""
+
+    def change() -> None:
+        if alert.reported_at is None:
+            alert.reported_at, alert.reported_by = now, actor.label
+
+    return _audited(db, alert, actor, "mark_reported", now, change, after_fix=True)
 
 
 def assignees(db: Session, *, alert: Alert) -> list[tuple[int, str]]:

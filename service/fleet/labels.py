@@ -48,6 +48,8 @@ SLA_STEPS = (
     ("customer_contacted", "顧客連絡", 30),
     ("resolved", "対応実施", 60),
 )
+# Step 6 完了報告 「対応後即時」: due this many minutes after 対応実施 (the resolution).
+REPORT_STEP = ("reported", "完了報告", 15)
 
 DIGEST_SUBJECT = "【TMS】アラート 新規{new}件・解決{resolved}件"
 INCIDENT_MESSAGE = "{company}: 端末{count}台が{minutes}分以内にオフラインになりました（全{total}台）"

@@ -167,6 +167,8 @@ class Alert(Base):
     customer_contacted_by: Mapped[str] = mapped_column(String(100), default="")
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str] = mapped_column(String(100), default="")
+    reported_at: Mapped[datetime | None]
+    reported_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -290,6 +290,13 @@ def mark_customer_contacted(caller: Reader, alert: ScopedAlert, scope: Scope, db
     return alerts.read_alert(db, alert_id=alert.id, scope=scope, now=utcnow())
 
 
+@router.post("/alerts/{alert_id}/reported", response_model=AlertRead)
+def mark_reported(caller: Reader, alert: ScopedAlert, scope: Scope, db: DbSession) -> AlertRead:
+    """完了報告 (§4.2 step 6), after the alert was resolved."""
+    alerts.report(db, alert=alert, actor=caller.actor, now=utcnow())
+    return alerts.read_alert(db, alert_id=alert.id, scope=scope, now=utcnow())
+
+
 @router.post("/alerts/{alert_id}/assign", response_model=AlertRead)
 def assign(body: AssignIn, caller: Reader, alert: ScopedAlert, scope: Scope, db: DbSession) -> AlertRead:
     alerts.assign(db, alert=alert, assignee_id=body.assignee_id, actor=caller.actor, now=utcnow())

@@ -264,6 +264,7 @@ class SlaStep(BaseModel):
     due_at: datetime
     done_at: datetime | None
     overdue: bool
+    required: bool = True
 
 
 class AlertRead(Labelled):
@@ -275,6 +276,9 @@ class AlertRead(Labelled):
     store_name: str
     customer_id: int
     company_name: str
+    contact_person: str
+    contact_phone: str
+    contact_email: str
     incident_id: int | None
     alert_type: str
     alert_type_label: str = ""
@@ -291,6 +295,8 @@ class AlertRead(Labelled):
     customer_contacted_by: str
     resolved_at: datetime | None
     resolved_by: str
+    reported_at: datetime | None
+    reported_by: str
     created_at: datetime
     sla: list[SlaStep]
     overdue: bool

@@ -42,6 +42,8 @@ def alerts(db):
         acknowledged_at=ago(minutes=298),
         resolved_at=ago(minutes=270),
         resolved_by="op1",
+        reported_at=ago(minutes=268),
+        reported_by="support1",
     )
     support = make_user(db, "support1", name="佐藤", grants={"fleet": "support"})
     db.commit()
@@ -71,6 +73,10 @@ def test_support_acknowledges_assigns_notes_and_resolves_through_the_forms(alert
     late, _, support = alerts
     at = open_page(open_app, support, ALERTS)
     at.selectbox(key="fleet_alerts_selected").select(late.id).run()
+    assert (
+        "**顧客連絡先**（ABC商事）　**担当者**: 田中　**電話番号**: 未登録　**連絡先メール**: tanaka@example\\.jp"
+        in texts(at.markdown)
+    )
     assert "リモート診断済み" not in [b.label for b in at.button]
     badges = [m for m in texts(at.markdown) if "-badge[" in m]
     assert badges[:3] == [":red-badge[未対応]", ":red-badge[初動確認: 期限超過]", ":red-badge[リモート診断: 期限超過]"]
@@ -99,6 +105,13 @@ def test_support_acknowledges_assigns_notes_and_resolves_through_the_forms(alert
     notes = httpx.get(f"{live_api}/api/fleet/alerts/{late.id}/notes", headers=auth_headers(support)).json()
     assert [n["body"] for n in notes] == ["店舗に電話、電源が抜けていた", "電源を接続し復旧を確認"]
     assert "解決済みにする" not in [b.label for b in at.button]
+    assert any(m.startswith(":blue-badge[完了報告: 残り1") for m in texts(at.markdown))  # 14 or 15 minutes
+
+    at = button(at, "完了報告済み").click().run()
+
+    assert f"アラート #{late.id} に「完了報告済み」を記録しました。" in texts(at.success)
+    assert api_alert(live_api, support, late.id)["reported_by"] == "support1"
+    assert "完了報告済み" not in [b.label for b in at.button]
 
 
 def test_an_operator_records_the_remote_diagnosis(alerts, db, open_app, live_api):

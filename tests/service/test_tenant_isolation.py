@@ -138,6 +138,7 @@ def fleet_walk(client, db) -> Walk:
         ("POST", f"/api/fleet/alerts/{a}/acknowledge", {}, NOT_FOUND),
         ("POST", f"/api/fleet/alerts/{a}/diagnosed", {}, NOT_FOUND),
         ("POST", f"/api/fleet/alerts/{a}/customer-contacted", {}, NOT_FOUND),
+        ("POST", f"/api/fleet/alerts/{a}/reported", {}, NOT_FOUND),
         ("POST", f"/api/fleet/alerts/{a}/assign", {"json": {"assignee_id": None}}, NOT_FOUND),
         ("POST", f"/api/fleet/alerts/{a}/resolve", {"json": {}}, NOT_FOUND),
         ("GET", f"/api/fleet/alerts/{a}/assignees", {}, NOT_FOUND),

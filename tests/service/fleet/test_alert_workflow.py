@@ -2,11 +2,11 @@
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from service.audit.models import AuditEntry
 from service.fleet.alerts import NewAlert, open_alerts
-from service.fleet.models import Alert
+from service.fleet.models import Alert, Customer
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 
@@ -95,6 +95,7 @@ def test_sla_steps_go_overdue_in_order(client, db):
         ("リモート診断", True),
         ("顧客連絡", False),
         ("対応実施", False),
+        ("完了報告", False),
     ]
     assert body["overdue"] is True
     overdue = client.get("/api/fleet/alerts", params={"overdue": True}, headers=auth_headers(operator)).json()
@@ -115,3 +116,52 @@ def test_a_fresh_alert_is_not_overdue_and_lists_with_filters(client, db):
     assert client.get("/api/fleet/alerts", params={"alert_type": "offline"}, headers=headers).json()["total"] == 0
     assert client.get("/api/fleet/alerts", params={"alert_type": "bogus"}, headers=headers).status_code == 422
     assert client.get(f"/api/fleet/alerts/{alert_id + 99}", headers=headers).status_code == 404
+
+
+def test_completion_report_is_step_six_recorded_after_the_fix_and_the_page_shows_whom_to_call(client, db):
+    alert_id = an_alert(db, age=timedelta(minutes=40))
+    customer = db.get(Alert, alert_id).customer_id
+    db.execute(update(Customer).where(Customer.id == customer).values(contact_phone="03-1234-5678"))
+    support = make_user(db, "support1", grants={"fleet": "support"})
+    db.commit()
+    base, headers = f"/api/fleet/alerts/{alert_id}", auth_headers(support)
+    shown = client.get(base, headers=headers).json()
+    assert (shown["contact_person"], shown["contact_phone"], shown["contact_email"]) == (
+        "田中",
+        "03-1234-5678",
+        "tanaka@example.jp",
+    )
+    early = client.post(f"{base}/reported", headers=headers)
+    assert early.status_code == 409 and early.json()["error"]["code"] == "alert_not_resolved"
+    client.post(f"{base}/resolve", json={"note": ""}, headers=headers)
+    reported = client.post(f"{base}/reported", headers=headers).json()
+    assert (reported["reported_by"], reported["reported_at"] is not None) == ("support1", True)
+    step = reported["sla"][-1]
+    assert (step["step"], step["label"], step["done_at"], step["overdue"]) == (
+        "reported",
+        "完了報告",
+        reported["reported_at"],
+        False,
+    )
+    actions = db.scalars(select(AuditEntry.action).where(AuditEntry.target_type == "alert")).all()
+    assert actions[-1] == "mark_reported"
+
+
+def test_an_unreported_fix_goes_overdue_but_a_terminal_that_recovered_by_itself_owes_no_report(client, db):
+    worked = an_alert(db)
+    customer = db.get(Alert, worked).customer_id
+    terminal, _ = make_terminal(db, db.get(Customer, customer), serial="TC200-0002")
+    open_alerts(db, [NewAlert(terminal.id, customer, "offline", "")], now=ago(minutes=30))
+    recovered = db.scalar(select(Alert.id).where(Alert.terminal_id == terminal.id))
+    fixed_at = ago(minutes=16)
+    db.execute(update(Alert).values(status="resolved", resolved_at=fixed_at, resolved_by="system"))
+    db.execute(update(Alert).where(Alert.id == worked).values(resolved_by="support1"))
+    operator = make_user(db, "op1", grants={"fleet": "operator"})
+    db.commit()
+    headers = auth_headers(operator)
+    assert client.get(f"/api/fleet/alerts/{worked}", headers=headers).json()["overdue"] is True
+    assert client.get(f"/api/fleet/alerts/{recovered}", headers=headers).json()["overdue"] is False
+    overdue = client.get("/api/fleet/alerts", params={"overdue": True}, headers=headers).json()
+    assert [a["id"] for a in overdue["items"]] == [worked]
+    client.post(f"/api/fleet/alerts/{worked}/reported", headers=headers)
+    assert client.get("/api/fleet/alerts", params={"overdue": True}, headers=headers).json()["total"] == 0
