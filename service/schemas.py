@@ -1,5 +1,5 @@
-"""Schema helpers shared by the domains: strict booleans, ISO-only dates and times, bounded client timestamps, and
-an all-optional PATCH model derived from a create model."""
+"""Schema helpers shared by the domains: text without control characters, strict booleans, ISO-only dates and times,
+bounded client timestamps, and an all-optional PATCH model derived from a create model."""
 
 import re
 from collections.abc import Iterable
@@ -13,6 +13,38 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?")
 EARLIEST_CLIENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 CLIENT_CLOCK_AHEAD = timedelta(days=1)
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_CHARACTERS_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # tab and newline pass
+
+
+def _refuse(value: str, rule: re.Pattern[str], multiline: bool) -> str:
+    found = rule.search(value)
+    if found:
+        raise PydanticCustomError(
+            "control_character",
+            "制御文字（{character}）は使用できません",
+            {"character": f"U+{ord(found.group()):04X}", "multiline": multiline},
+        )
+    return value
+
+
+def single_line(value: str) -> str:
+    """No control character at all (U+0000-U+001F, U+007F)."""
+    return _refuse(value, CONTROL_CHARACTERS, False)
+
+
+def multi_line(value: str) -> str:
+    """No control character but tab and newline."""
+    return _refuse(value, CONTROL_CHARACTERS_BUT_LINES, True)
+
+
+# Every text field of a request schema ends with one of these, after its length and pattern constraints (so those
+# keep pydantic's own rules): Annotated[str, StringConstraints(max_length=100), SingleLine]. Text and MultilineText
+# are the bare types.
+SingleLine = AfterValidator(single_line)
+MultiLine = AfterValidator(multi_line)
+Text = Annotated[str, SingleLine]
+MultilineText = Annotated[str, MultiLine]
 
 
 def _iso_date(value: Any) -> Any:

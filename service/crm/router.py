@@ -104,7 +104,7 @@ from service.identity.dependencies import Caller, renew_own_session
 from service.identity.roles import role_label
 from service.openapi import media
 from service.pagination import Page, PageParams, page_params
-from service.schemas import IsoDate
+from service.schemas import IsoDate, MultiLine
 
 router = APIRouter(prefix="/crm", tags=["crm"])
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -301,7 +301,7 @@ def create_request(
     caller: SalesSide,
     scope: Scope,
     db: DbSession,
-    payload: Annotated[str, Form(max_length=100_000, description="JSON of RequestCreate")],
+    payload: Annotated[str, Form(max_length=100_000, description="JSON of RequestCreate"), MultiLine],
     images: Files = None,
 ) -> RequestDetail:
     """新規投入依頼 (payload.corporation) or 既存法人に地点追加 (payload.corporation_id), with the statement images."""

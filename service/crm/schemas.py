@@ -11,19 +11,20 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, Str
 
 from service.crm import validation
 from service.crm.models import STATUSES
-from service.schemas import IsoDate, optional_fields
+from service.schemas import IsoDate, MultiLine, SingleLine, optional_fields
 
 Status = Literal["in_progress", "deficient", "submitted", "cancelled"]
 assert set(Status.__args__) == set(STATUSES)  # type: ignore[attr-defined]
 Role = Literal["sales", "operator", "admin"]
 
 
-def text(max_length: int, *, min_length: int = 0) -> Any:
-    return Annotated[str, StringConstraints(strip_whitespace=True, max_length=max_length, min_length=min_length)]
+def text(max_length: int, *, min_length: int = 0, multiline: bool = False) -> Any:
+    constraints = StringConstraints(strip_whitespace=True, max_length=max_length, min_length=min_length)
+    return Annotated[str, constraints, MultiLine if multiline else SingleLine]
 
 
 def ruled(max_length: int, check: Any) -> Any:
-    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(check)]
+    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(check), SingleLine]
 
 
 Code = text(3)
@@ -32,7 +33,8 @@ PostalCode = ruled(10, validation.postal_code)
 Phone = ruled(15, validation.phone_number)
 Prefecture = ruled(4, validation.prefecture)
 Birthday = Annotated[IsoDate | None, AfterValidator(validation.past_date)]
-Message = text(2000, min_length=1)
+Message = text(2000, min_length=1, multiline=True)
+LongText = text(2000, multiline=True)
 Version = Annotated[int, Field(ge=1, description="the version you read; a stale one is refused with 409")]
 
 
@@ -149,14 +151,14 @@ class RequestCreate(BaseModel):
     corporation: CorporationFields | None = None
     corporation_id: int | None = Field(default=None, ge=1)
     agency_id: int | None = Field(default=None, ge=1, description="admins only: the agency of a new corporation")
-    remarks: text(2000) = ""
+    remarks: LongText = ""
     site_count: int = Field(default=1, ge=1, le=100)
 
 
 class RequestUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    remarks: text(2000) | None = None
+    remarks: LongText | None = None
     site_count: int | None = Field(default=None, ge=1, le=100)
     version: Version
 
@@ -166,7 +168,7 @@ class VersionIn(BaseModel):
 
 
 class ResubmitIn(BaseModel):
-    message: text(2000) = ""
+    message: LongText = ""
     version: Version
 
 
@@ -300,7 +302,7 @@ class SiteFields(BaseModel):
     latest_date: ruled(7, validation.year_month) = ""
     option_plans: list[text(20)] = Field(default_factory=list, max_length=20)
     moving_in_date: IsoDate | None = None
-    note: text(2000) = ""
+    note: LongText = ""
     service_type: Literal["electric", "gas"] = "electric"
     contract_corporation_type: text(30) = ""
     saisan_gas_yoto: text(30) = ""
@@ -330,7 +332,7 @@ class SiteRead(SiteFields):
 class StatusChange(BaseModel):
     status: Status
     version: Version
-    reason: text(2000) = ""
+    reason: LongText = ""
 
 
 class ImageLink(BaseModel):
@@ -389,7 +391,7 @@ class AgencyFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: text(100, min_length=1)
-    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_-]{1,30}$")]
+    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_-]{1,30}$"), SingleLine]
     referral_shop_code: text(30) = ""
     referral_shop_name: text(100) = ""
     contact_name: text(100) = ""
@@ -414,14 +416,16 @@ class CrmUserCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    login_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._@-]{3,64}$")]
+    login_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._@-]{3,64}$"), SingleLine]
     name: text(100, min_length=1)
     email: EmailStr | None = None
-    password: Annotated[str, StringConstraints(min_length=8, max_length=72)]
+    password: Annotated[str, StringConstraints(min_length=8, max_length=72), SingleLine]
     role: Role
     agency_id: int | None = Field(default=None, ge=1)
-    sales_staff_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{0,20}$")] = ""
-    l_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{0,20}$")] = ""
+    sales_staff_code: Annotated[
+        str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{0,20}$"), SingleLine
+    ] = ""
+    l_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{0,20}$"), SingleLine] = ""
 
 
 class CrmUserUpdate(BaseModel):
@@ -431,14 +435,16 @@ class CrmUserUpdate(BaseModel):
 
     name: text(100, min_length=1) | None = None
     is_active: StrictBool | None = None
-    password: Annotated[str, StringConstraints(min_length=8, max_length=72)] | None = None
+    password: Annotated[str, StringConstraints(min_length=8, max_length=72), SingleLine] | None = None
     role: Role | None = None
     agency_id: int | None = Field(default=None, ge=1)
     clear_agency: StrictBool = False
     sales_staff_code: (
-        Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{0,20}$")] | None
+        Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{0,20}$"), SingleLine] | None
     ) = None
-    l_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{0,20}$")] | None = None
+    l_code: (
+        Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{0,20}$"), SingleLine] | None
+    ) = None
     version: Version | None = None
 
 

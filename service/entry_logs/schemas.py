@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictInt, S
 from pydantic.alias_generators import to_camel
 
 from service.entry_logs.labels import ATTENDANCE_LABELS, ENTRY_TYPE_LABELS, LATE_MARK, ROSTER_COLUMNS
-from service.schemas import optional_fields
+from service.schemas import MultiLine, SingleLine, optional_fields
 
 EntryType = Literal["Entry", "Exit"]
 AttendanceStatus = Literal["present", "absent"]
@@ -27,18 +27,23 @@ PHONE_PATTERN = r"^[0-9+\-() ]*$"
 NURSERY_CODE_PATTERN = r"^[A-Za-z0-9_-]+$"
 
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX, pattern=NO_CONTROL_CHARACTERS)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX, pattern=NO_CONTROL_CHARACTERS),
+    SingleLine,
 ]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=PHONE_MAX, pattern=PHONE_PATTERN)]
+Phone = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=PHONE_MAX, pattern=PHONE_PATTERN), SingleLine
+]
 ClassName = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=CLASS_NAME_MAX, pattern=NO_CONTROL_CHARACTERS)
+    str, StringConstraints(strip_whitespace=True, max_length=CLASS_NAME_MAX, pattern=NO_CONTROL_CHARACTERS), SingleLine
 ]
 NurseryCode = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=NURSERY_CODE_MAX, pattern=NURSERY_CODE_PATTERN),
+    SingleLine,
 ]
-EntryExitPassword = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
-Token = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")]
+EntryExitPassword = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX), SingleLine]
+Token = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$"), SingleLine]
 
 
 class CamelModel(BaseModel):
@@ -49,8 +54,8 @@ class CamelModel(BaseModel):
 
 
 class EntryExitLoginIn(CamelModel):
-    nursery_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
-    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    nursery_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32), SingleLine]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200), SingleLine]
 
 
 class EntryExitLoginOut(CamelModel):
@@ -156,7 +161,7 @@ class AttendanceDay(CamelModel):
 
 class AttendanceUpdate(CamelModel):
     status: AttendanceStatus
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTE_MAX)] = ""
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTE_MAX), MultiLine] = ""
 
 
 # Nurseries, parents, children ------------------------------------------------------------------

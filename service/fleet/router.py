@@ -61,6 +61,7 @@ from service.fleet.schemas import (
 )
 from service.openapi import file_response
 from service.pagination import Page, PageParams, page_params
+from service.schemas import MultiLine, SingleLine
 from service.tenancy import scoped
 
 router = APIRouter(prefix="/fleet", tags=["fleet"])
@@ -347,9 +348,9 @@ def upload_release(
     caller: Admin,
     db: DbSession,
     version: Annotated[Version, Form()],
-    sha256: Annotated[str, Form(pattern=r"^[0-9a-fA-F]{64}$")],
+    sha256: Annotated[str, Form(pattern=r"^[0-9a-fA-F]{64}$"), SingleLine],
     file: Annotated[UploadFile, File()],
-    notes: Annotated[str, Form(max_length=2000)] = "",
+    notes: Annotated[str, Form(max_length=2000), MultiLine] = "",
 ) -> ReleaseRead:
     release = firmware.create_release(
         db,

@@ -15,18 +15,22 @@ from pydantic import (
 )
 
 from service.fleet import labels
-from service.schemas import ClientTimestamp, IsoDate, optional_fields
+from service.schemas import ClientTimestamp, IsoDate, MultiLine, SingleLine, Text, optional_fields
 
 MAX_EVENTS = 500
 MAX_DIAGNOSTIC_LINES = 2000
 
 Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
-Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Version = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,19}$")]
-Serial = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z_-]{0,49}$")]
+Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
+Version = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,19}$"), SingleLine
+]
+Serial = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z_-]{0,49}$"), SingleLine
+]
 ContractType = Literal["basic", "standard", "premium"]
-Person = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+() -]{0,20}$")]
+Person = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50), SingleLine]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+() -]{0,20}$"), SingleLine]
 Email = EmailStr | Literal[""]
 TerminalStatus = Literal["online", "offline", "error", "maintenance"]
 AlertType = Literal["offline", "error", "high_cpu", "high_memory", "update_failed"]
@@ -59,10 +63,10 @@ AgentTimestamp = Annotated[ClientTimestamp, AfterValidator(_aware)]
 
 
 class EnrollIn(BaseModel):
-    enrollment_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    enrollment_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), SingleLine]
     serial_number: Serial
     firmware_version: Version
-    agent_version: Annotated[str, StringConstraints(max_length=20)] = ""
+    agent_version: Annotated[str, StringConstraints(max_length=20), SingleLine] = ""
 
 
 class EnrollOut(BaseModel):
@@ -73,11 +77,11 @@ class EnrollOut(BaseModel):
 
 
 class EventIn(BaseModel):
-    client_event_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    client_event_id: Annotated[str, StringConstraints(min_length=1, max_length=64), SingleLine]
     occurred_at: AgentTimestamp
     level: Literal["info", "warning", "error"]
-    kind: Annotated[str, StringConstraints(min_length=1, max_length=50)]
-    message: Annotated[str, StringConstraints(max_length=2000)] = ""
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=50), SingleLine]
+    message: Annotated[str, StringConstraints(max_length=2000), MultiLine] = ""
 
 
 class HeartbeatIn(BaseModel):
@@ -87,8 +91,8 @@ class HeartbeatIn(BaseModel):
     cpu: Percent
     memory: Percent
     disk: Percent
-    agent_version: Annotated[str, StringConstraints(max_length=20)] = ""
-    error_message: Annotated[str, StringConstraints(max_length=500)] | None = None
+    agent_version: Annotated[str, StringConstraints(max_length=20), SingleLine] = ""
+    error_message: Annotated[str, StringConstraints(max_length=500), MultiLine] | None = None
     events: Annotated[list[EventIn], Field(max_length=MAX_EVENTS)] = []
 
 
@@ -106,13 +110,15 @@ class HeartbeatReply(BaseModel):
 class ProgressIn(BaseModel):
     state: Literal["downloading", "verifying", "installing", "succeeded", "failed"]
     progress: Annotated[int, Field(ge=0, le=100)] = 0
-    message: Annotated[str, StringConstraints(max_length=500)] = ""
+    message: Annotated[str, StringConstraints(max_length=500), SingleLine] = ""
 
 
 class DiagnosticsIn(BaseModel):
     command_id: int
     collected_at: AgentTimestamp
-    lines: Annotated[list[Annotated[str, StringConstraints(max_length=2000)]], Field(max_length=MAX_DIAGNOSTIC_LINES)]
+    lines: Annotated[
+        list[Annotated[str, StringConstraints(max_length=2000), SingleLine]], Field(max_length=MAX_DIAGNOSTIC_LINES)
+    ]
 
 
 class TokenOut(BaseModel):
@@ -303,7 +309,7 @@ class AlertRead(Labelled):
 
 
 class NoteIn(BaseModel):
-    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), MultiLine]
 
 
 class NoteRead(BaseModel):
@@ -325,7 +331,7 @@ class AssignIn(BaseModel):
 
 
 class ResolveIn(BaseModel):
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), MultiLine] = ""
 
 
 class IncidentRead(BaseModel):
@@ -360,8 +366,8 @@ class ReleaseRead(BaseModel):
 class TerminalFilter(BaseModel):
     customer_id: int | None = None
     status: TerminalStatus | None = None
-    firmware_version: str | None = None
-    q: Annotated[str, StringConstraints(max_length=100)] | None = None
+    firmware_version: Text | None = None
+    q: Annotated[str, StringConstraints(max_length=100), SingleLine] | None = None
 
 
 def _cumulative_waves(waves: list[float]) -> list[float]:
@@ -450,6 +456,7 @@ class CriticalAlert(Labelled):
     serial_number: str
     alert_type: str
     alert_type_label: str = ""
+    summary: str  # what the dashboard says, with the value for usage alerts: CPU使用率95%
     created_at: datetime
     minutes_ago: int
 

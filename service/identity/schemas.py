@@ -4,20 +4,23 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints, model_validator
 
 from service.identity.roles import DOMAINS
+from service.schemas import SingleLine, Text
 
-LoginId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._@-]{3,64}$")]
-Password = Annotated[str, StringConstraints(min_length=8, max_length=72)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+LoginId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._@-]{3,64}$"), SingleLine]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=72), SingleLine]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
 
 
 class LoginIn(BaseModel):
-    login_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    login_id: Annotated[str, StringConstraints(min_length=1, max_length=64), SingleLine]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200), SingleLine]
 
 
 class GrantIn(BaseModel):
-    role: str
-    scope: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    role: Text
+    scope: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine] | None = (
+        None
+    )
 
 
 class GrantRead(BaseModel):

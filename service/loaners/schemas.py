@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints
 
-from service.schemas import optional_fields
+from service.schemas import MultiLine, SingleLine, Text, optional_fields
 
 Status = Literal["active", "inactive"]
 Kind = Literal["terminal", "printer", "other"]
@@ -18,18 +18,18 @@ PATTERNS = {
     "model_name": r"^[^\s_\u3000]{1,100}$",  # §2.2.2: no spaces (half or full width), no underscore
     "status_prefix": r"^\d{1,3}$",
 }
-LocationId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PATTERNS["location_id"])]
-LocationCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PATTERNS["location_code"])]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Jurisdiction = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+LocationId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PATTERNS["location_id"]), SingleLine]
+LocationCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PATTERNS["location_code"]), SingleLine]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
+Jurisdiction = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), SingleLine]
 # §2.2.2: hyphens join the words.
-ModelName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PATTERNS["model_name"])]
-Serial = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{1,20}$")]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
-DataTypeId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Z_]{0,29}$")]
-QuestionKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Choice = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-AnswerValue = Annotated[str, StringConstraints(max_length=2000)] | int | float | None
+ModelName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PATTERNS["model_name"]), SingleLine]
+Serial = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{1,20}$"), SingleLine]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), SingleLine]
+DataTypeId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Z_]{0,29}$"), SingleLine]
+QuestionKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
+Choice = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
+AnswerValue = Annotated[str, StringConstraints(max_length=2000), MultiLine] | int | float | None
 
 ORM = ConfigDict(from_attributes=True)
 
@@ -68,7 +68,7 @@ class ModelCreate(BaseModel):
     name: ModelName
     maker: Name
     category: Category
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), SingleLine] = ""
 
 
 ModelUpdate = optional_fields(ModelCreate, "ModelUpdate")
@@ -114,12 +114,12 @@ class VocabularyRead(BaseModel):
 
 class DataTypeCreate(BaseModel):
     id: DataTypeId
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), SingleLine]
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), SingleLine] = ""
     display_order: Annotated[int, Field(ge=1, le=10_000)]
-    filter_condition: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
-    source_settings: dict[str, Any] = {}
-    display_settings: dict[str, Any] = {}
+    filter_condition: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), SingleLine] = ""
+    source_settings: dict[Text, Any] = {}
+    display_settings: dict[Text, Any] = {}
     status: Status = "active"
 
 
@@ -145,14 +145,14 @@ class DataTypeRead(BaseModel):
 
 
 class DeviceCreate(BaseModel):
-    location_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
-    model_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    location_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), SingleLine]
+    model_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), SingleLine]
     serial_number: Serial
-    asset_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
+    asset_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50), SingleLine] = ""
     software: Short = ""
     os: Short = ""
-    management_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
-        None, description="Keep an existing label's number (checked against §4); generated when left out"
+    management_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), SingleLine] | None = (
+        Field(None, description="Keep an existing label's number (checked against §4); generated when left out")
     )
 
 
@@ -235,11 +235,11 @@ class QuestionCreate(BaseModel):
     type: QuestionType
     choices: Annotated[list[Choice], Field(max_length=50)] = []
     required: StrictBool = False
-    status_prefix: Annotated[str, StringConstraints(pattern=PATTERNS["status_prefix"])] | None = Field(
+    status_prefix: Annotated[str, StringConstraints(pattern=PATTERNS["status_prefix"]), SingleLine] | None = Field(
         None, description="only for an un-numbered key: the status whose number shows it"
     )
     condition: dict[QuestionKey, Choice] = {}
-    help_text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    help_text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), SingleLine] = ""
     position: Annotated[int, Field(ge=0, le=100_000)] | None = None
 
 

@@ -22,6 +22,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import Field, ValidationError
+from pydantic_core import PydanticCustomError
 from starlette.routing import Route
 
 from service.config import get_settings
@@ -32,6 +33,7 @@ from service.reservations import booking, catalog, clients, labels, messages
 from service.reservations.models import Reservation
 from service.reservations.schemas import ReservationCreate
 from service.reservations.state_machine import EventActor
+from service.schemas import multi_line
 
 PATH = "/mcp"
 INT64 = (-(2**63), 2**63 - 1)
@@ -82,9 +84,15 @@ def _as_tool_errors() -> Iterator[None]:
 
 
 def _check_argument(name: str, value: Any) -> None:
-    """The rules the REST API enforces on every request: no NUL byte in text, integers within 64 bits."""
+    """The rules the REST API enforces on every request: no NUL byte nor other control character in text (the
+    shared multi-line rule here; each field's own rule in the request schema after), integers within 64 bits."""
     if isinstance(value, str) and "\x00" in value:
         raise ValidationFailed(NUL_BYTE, details={"field": name, "rule": "nul_byte"})
+    if isinstance(value, str):
+        try:
+            multi_line(value)
+        except PydanticCustomError as exc:
+            raise ValidationFailed(exc.message(), details={"field": name, "rule": exc.type}) from exc
     if isinstance(value, int) and not INT64[0] <= value <= INT64[1]:
         raise ValidationFailed("数値が大きすぎます", details={"field": name, "rule": "number_too_large"})
 

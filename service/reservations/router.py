@@ -79,7 +79,7 @@ from service.reservations.schemas import (
     WeeklyKpis,
 )
 from service.reservations.state_machine import TRANSITIONS, EventActor
-from service.schemas import IsoDate
+from service.schemas import IsoDate, SingleLine
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -284,7 +284,7 @@ def cancel_page(code: str, token: Annotated[str, Query(max_length=100)], db: DbS
 
 
 @router.post("/cancel/{code}", response_class=HTMLResponse)
-def cancel_by_link(code: str, token: Annotated[str, Form(max_length=100)], db: DbSession) -> HTMLResponse:
+def cancel_by_link(code: str, token: Annotated[str, Form(max_length=100), SingleLine], db: DbSession) -> HTMLResponse:
     """Cancels before the deadline; after it, says to call support (and opens the late-cancellation operation)."""
     try:
         reservation = booking.cancel_by_requester(

@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 from service.config import get_settings
 from service.reservations import labels
 from service.reservations.phones import PhoneFormatError, normalise_phone
-from service.schemas import ClientTimestamp, IsoDatetime, optional_fields
+from service.schemas import ClientTimestamp, IsoDatetime, MultiLine, SingleLine, optional_fields
 
 
 def _phone(value: str) -> str:
@@ -30,9 +30,9 @@ def local_datetime(value: datetime) -> datetime:
 TEXT_MAX = 2000
 REASON_MAX = 500
 TITLE_MAX = 200
-Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_phone)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Text = Annotated[str, StringConstraints(max_length=TEXT_MAX)]
+Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_phone), SingleLine]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
+LongText = Annotated[str, StringConstraints(max_length=TEXT_MAX), MultiLine]
 OptionalEmail = EmailStr | Literal[""]
 LocalDateTime = Annotated[IsoDatetime, AfterValidator(local_datetime)]
 ClientLocalDateTime = Annotated[ClientTimestamp, AfterValidator(local_datetime)]  # when something happened
@@ -56,7 +56,7 @@ class Read(BaseModel):
 
 class ServiceTypeCreate(Strict):
     name: Name
-    description: Text = ""
+    description: LongText = ""
     price: int = Field(ge=0, le=10_000_000)
     duration_minutes: int = Field(ge=1, le=24 * 60)
     active: StrictBool = True
@@ -86,7 +86,7 @@ class ShopCreate(Strict):
     service_type_ids: list[int] = Field(default_factory=list, max_length=200)
     call_order: int = Field(default=100, ge=0, le=100_000)
     active: StrictBool = True
-    notes: Text = ""
+    notes: LongText = ""
 
 
 ShopUpdate = optional_fields(ShopCreate, "ShopUpdate")
@@ -117,7 +117,7 @@ class ReservationCreate(Strict):
     requester_phone: Phone
     requester_email: OptionalEmail = ""
     desired_at: LocalDateTime
-    details: Text = ""
+    details: LongText = ""
 
 
 ReservationUpdate = optional_fields(ReservationCreate, "ReservationUpdate", exclude=("service_type_id",))
@@ -227,18 +227,18 @@ class PaymentLinkIn(Strict):
 
 
 class CancelIn(Strict):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX), MultiLine]
     refund: StrictBool = True
 
 
 class NoteIn(Strict):
-    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX)]
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX), MultiLine]
 
 
 class OperationCreate(Strict):
-    reservation_code: str = Field(max_length=10)
+    reservation_code: Annotated[str, StringConstraints(max_length=10), SingleLine]
     op_type: OperationType
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX), MultiLine]
 
 
 class OperationAssign(Strict):
@@ -246,7 +246,7 @@ class OperationAssign(Strict):
 
 
 class OperationResolve(Strict):
-    resolution: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX)]
+    resolution: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX), MultiLine]
 
 
 class AssigneeOption(BaseModel):
@@ -311,14 +311,14 @@ class NotificationRead(Read):
 
 
 class IncidentCreate(Strict):
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX), SingleLine]
     level: IncidentLevel
     occurred_at: ClientLocalDateTime
-    impact: Text = ""
-    cause: Text = ""
-    response: Text = ""
+    impact: LongText = ""
+    cause: LongText = ""
+    response: LongText = ""
     recovered_at: ClientLocalDateTime | None = None
-    prevention: Text = ""
+    prevention: LongText = ""
 
 
 IncidentUpdate = optional_fields(IncidentCreate, "IncidentUpdate")

@@ -1,0 +1,121 @@
+"""Issue 12 item 8: control characters are refused by one shared text type in every request schema and MCP argument."""
+
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from pydantic import EmailStr, TypeAdapter
+from sqlalchemy import func, select
+
+from service.reservations.models import Reservation, ServiceType
+from service.routers import all_routers
+from service.schemas import multi_line, single_line
+from tests.factories import auth_headers, make_user
+from tests.service.reservations.conftest import catalog, make_mcp_client  # noqa: F401 - fixtures
+from tests.service.reservations.test_mcp import booking_args, connect, error_of
+from tests.support.live_server import live_api  # noqa: F401 - fixture
+
+GUARDS = {single_line, multi_line}
+DRY_RUN = "/crm/validate/{kind}"  # takes any object and validates it with the request schemas checked here
+
+
+def _functions(schema: Any) -> list[Any]:
+    """Every validator function anywhere in a core schema."""
+    if isinstance(schema, list):
+        return [f for item in schema for f in _functions(item)]
+    if not isinstance(schema, dict):
+        return []
+    own = [schema["function"]["function"]] if isinstance(schema.get("function"), dict) else []
+    return own + [f for value in schema.values() if isinstance(value, dict | list) for f in _functions(value)]
+
+
+def _guarded(schema: dict, guards: set) -> bool:
+    return schema.get("type") in ("function-after", "function-plain") and schema["function"]["function"] in guards
+
+
+def unguarded_strings(schema: Any, path: str, definitions: dict, guards: set, seen: set) -> list[str]:
+    """Paths of the text values in a core schema that no guard validates."""
+    if isinstance(schema, list):
+        return [p for item in schema for p in unguarded_strings(item, path, definitions, guards, seen)]
+    if not isinstance(schema, dict):
+        return []
+    kind = schema.get("type")
+    if _guarded(schema, guards) or (kind == "chain" and guards & set(_functions(schema))):
+        return []
+    if kind == "str":
+        return [path]
+    if kind == "definition-ref":
+        ref = schema["schema_ref"]
+        if ref in seen:
+            return []
+        seen.add(ref)
+        return unguarded_strings(definitions[ref], path, definitions, guards, seen)
+    if kind == "model-fields":
+        fields = schema["fields"].items()
+        return [p for name, f in fields for p in unguarded_strings(f, f"{path}.{name}", definitions, guards, seen)]
+    parts = (v for k, v in schema.items() if k not in ("metadata", "serialization", "definitions"))
+    return [p for part in parts for p in unguarded_strings(part, path, definitions, guards, seen)]
+
+
+def _definitions(schema: Any, found: dict) -> dict:
+    if isinstance(schema, dict):
+        if schema.get("type") == "definitions":
+            found |= {d["ref"]: d for d in schema["definitions"]}
+        for value in schema.values():
+            _definitions(value, found)
+    elif isinstance(schema, list):
+        for value in schema:
+            _definitions(value, found)
+    return found
+
+
+def test_every_text_field_of_every_request_body_refuses_control_characters():
+    email = set(_functions(TypeAdapter(EmailStr).core_schema))  # email-validator refuses them itself (asserted below)
+    missing = []
+    for router in all_routers():
+        for route in router.routes:
+            if not isinstance(route, APIRoute) or route.body_field is None or route.path.endswith(DRY_RUN):
+                continue
+            schema = TypeAdapter(route.body_field.field_info.annotation).core_schema
+            missing += unguarded_strings(schema, route.path, _definitions(schema, {}), GUARDS | email, set())
+    assert missing == []
+    with pytest.raises(ValueError):
+        TypeAdapter(EmailStr).validate_python("a\x07b@example.jp")
+
+
+@pytest.fixture
+def operator(db) -> dict[str, str]:
+    headers = auth_headers(make_user(db, "operator", grants={"reservations": "operator"}))
+    db.commit()
+    return headers
+
+
+@pytest.mark.parametrize("character", ["\x07", "\x1b", "\x7f", "\n", "\t"])
+def test_a_service_name_with_a_control_character_is_refused_naming_the_rule(client, db, operator, character):
+    body = {"name": f"出張{character}クリーニング", "price": 5000, "duration_minutes": 60}
+    response = client.post("/api/reservations/services", json=body, headers=operator)
+    assert response.status_code == 422
+    assert "control_character" in response.text and "制御文字" in response.text
+    assert db.scalar(select(func.count()).select_from(ServiceType)) == 0
+
+
+def test_a_multi_line_field_keeps_tab_and_newline_but_no_other_control_character(client, db, operator):
+    body = {"name": "出張クリーニング", "price": 5000, "duration_minutes": 60}
+    refused = client.post("/api/reservations/services", json=body | {"description": "1行目\x0b2行目"}, headers=operator)
+    assert refused.status_code == 422 and "control_character" in refused.text
+    kept = client.post("/api/reservations/services", json=body | {"description": "1行目\n\t2行目"}, headers=operator)
+    assert kept.status_code == 201, kept.text
+    assert kept.json()["description"] == "1行目\n\t2行目"
+
+
+async def test_mcp_arguments_with_control_characters_are_tool_errors_naming_the_argument(live_api, catalog):  # noqa: F811
+    key = make_mcp_client()[1]
+    async with connect(live_api, key) as mcp:
+        details = error_of(await mcp.call_tool("create_reservation", booking_args(catalog, details="3LDK\x1b[2J")))
+        assert details["details"] == {"field": "details", "rule": "control_character"}
+        name = error_of(await mcp.call_tool("create_reservation", booking_args(catalog, requester_name="山田\n太郎")))
+        assert name["code"] == "validation_failed" and name["details"][0]["rule"] == "control_character"
+    from service.database import session_scope
+
+    with session_scope() as db:
+        assert db.scalar(select(Reservation.id)) is None
