@@ -27,6 +27,8 @@ class Nursery(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     entry_exit_password_hash: Mapped[str | None] = mapped_column(String(100))
+    # raised to sign out every station of the nursery; enters the station tokens' password fingerprint
+    station_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

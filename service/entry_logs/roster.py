@@ -137,6 +137,22 @@ def set_entry_exit_password(db: Session, *, nursery: Nursery, password: str | No
     )
 
 
+def sign_out_stations(db: Session, *, nursery: Nursery, actor: Actor) -> None:
+    """End every station token of the nursery (its password stays): the stations log in again."""
+    before = nursery.station_generation
+    nursery.station_generation = before + 1
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="sign_out_stations",
+        domain=DOMAIN,
+        target_type="nursery",
+        target_id=nursery.id,
+        changes=audit.diff({"station_generation": before}, {"station_generation": nursery.station_generation}),
+    )
+
+
 # Parents -----------------------------------------------------------------------------------------
 
 

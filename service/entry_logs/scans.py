@@ -73,7 +73,14 @@ def scan_time(scanned_at: datetime | None, now: datetime) -> datetime:
 
 
 _LOCKED_PARENT = scoped_by_parameter(
-    select(Parent.id, Parent.name, Parent.nursery_id, Child.name, Nursery.entry_exit_password_hash)
+    select(
+        Parent.id,
+        Parent.name,
+        Parent.nursery_id,
+        Child.name,
+        Nursery.entry_exit_password_hash,
+        Nursery.station_generation,
+    )
     .join(Nursery, Nursery.id == Parent.nursery_id)
     .outerjoin(Guardian, Guardian.parent_id == Parent.id)
     .outerjoin(Child, Child.id == Guardian.child_id)
@@ -93,7 +100,7 @@ def _admitted_parent(claims: StationClaims, parent_id: int) -> Work[ScannedParen
         yield from admitted_password_hash(claims)
         raise NotFound(labels.PARENT_NOT_FOUND, code="parent_not_found", details={"parentId": str(parent_id)})
     first = rows[0]
-    admit(claims, first[4])
+    admit(claims, first[4], first[5])
     return ScannedParent(first[0], first[1], first[2], [row[3] for row in rows if row[3] is not None])
 
 

@@ -23,6 +23,7 @@ TOKEN_KIND = "station"
 CODE_KIND = "entry_exit_code"
 ADDRESS_KIND = "entry_exit_address"
 DOMAIN = "entry_logs"
+Admitted = tuple[str, int]  # the nursery's password hash and station generation a station token was issued under
 
 
 @dataclass(frozen=True)
@@ -47,19 +48,21 @@ def station_scope(nursery_id: int) -> TenantScope:
     return TenantScope(DOMAIN, DOMAINS[DOMAIN].scope_kind, str(nursery_id))
 
 
-def password_fingerprint(password_hash: str | None) -> str:
-    """Changes whenever the password is set again or cleared, so older station tokens stop working."""
-    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
+def password_fingerprint(password_hash: str | None, generation: int = 0) -> str:
+    """Changes whenever the password is set again or cleared, or the stations are signed out (a new generation), so
+    older station tokens stop working."""
+    seed = (password_hash or "") + (f":{generation}" if generation else "")
+    return hashlib.sha256(seed.encode()).hexdigest()[:16]
 
 
-def _token(nursery_id: int, password_hash: str | None, now: datetime) -> IssuedToken:
+def _token(nursery_id: int, admitted: Admitted, now: datetime) -> IssuedToken:
     minutes = get_settings().entry_logs_token_hours * 60
-    pwf = password_fingerprint(password_hash)
+    pwf = password_fingerprint(*admitted)
     return issue_token(subject=str(nursery_id), kind=TOKEN_KIND, now=now, minutes=minutes, pwf=pwf)
 
 
 def issue_station_token(nursery: Nursery, *, now: datetime) -> IssuedToken:
-    return _token(nursery.id, nursery.entry_exit_password_hash, now)
+    return _token(nursery.id, (nursery.entry_exit_password_hash, nursery.station_generation), now)
 
 
 def _audit_login(
@@ -127,19 +130,23 @@ def station_claims(authorization: str) -> StationClaims:
     return StationClaims(nursery_id=int(claims["sub"]), pwf=str(claims.get("pwf", "")))
 
 
-_NURSERY_PASSWORD = select(Nursery.entry_exit_password_hash).where(Nursery.id == bindparam("nursery_id"))
+_NURSERY_PASSWORD = select(Nursery.entry_exit_password_hash, Nursery.station_generation).where(
+    Nursery.id == bindparam("nursery_id")
+)
 
 
-def admit(claims: StationClaims, password_hash: str | None) -> str:
-    """The nursery's password hash, as long as the token was issued under it (else 401 station_disabled)."""
-    if not password_hash or claims.pwf != password_fingerprint(password_hash):
+def admit(claims: StationClaims, password_hash: str | None, generation: int) -> Admitted:
+    """The nursery's password hash and station generation, as long as the token was issued under both (else 401
+    station_disabled: the password was changed or cleared, or the stations were signed out)."""
+    if not password_hash or claims.pwf != password_fingerprint(password_hash, generation):
         raise Unauthorized(labels.STATION_DISABLED, code="station_disabled")
-    return password_hash
+    return password_hash, generation
 
 
-def admitted_password_hash(claims: StationClaims) -> Work[str]:
-    """Read the nursery's password hash and admit the station under it."""
-    return admit(claims, (yield Query(_NURSERY_PASSWORD, {"nursery_id": claims.nursery_id}, fetch="scalar")))
+def admitted_password_hash(claims: StationClaims) -> Work[Admitted]:
+    """Read the nursery's password hash and station generation (one query) and admit the station under them."""
+    rows = yield Query(_NURSERY_PASSWORD, {"nursery_id": claims.nursery_id})
+    return admit(claims, *(rows[0] if rows else (None, 0)))
 
 
 def heartbeat(claims: StationClaims, now: datetime) -> Work[IssuedToken]:
