@@ -110,14 +110,14 @@ def site_table(sites: list[dict]) -> None:
         {
             "地点ID": s["id"],
             "店舗名": s["power_branch_name"],
-            "ステータス": common.status_text(s["status"], s["status_label"]),
+            "ステータス": s["status_label"],
             "サービス種別": services.get(s["service_type"], ""),
             "紐づけ画像": len(s["image_ids"]),
             "投入完了日": components.local_time(s["submitted_at"]),
         }
         for s in sites
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    common.status_table(rows)
 
 
 def add_site(request_id: int) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from dashboards import api, auth, components, crm_api, labels, sections
 from dashboards.app_pages import crm_labels
@@ -79,9 +80,19 @@ def is_back_office(profile: dict) -> bool:
 # --- statuses, choices, rows ----------------------------------------------------------------------------------
 
 
-def status_text(status: str, label: str) -> str:
-    """e.g. 🔴 不備 (§4.1's colours)."""
-    return f"{crm_labels.STATUS_MARKS.get(status, '')} {label}".strip()
+def status_style(frame: pd.DataFrame) -> Styler:
+    """§4.1's colours on a table's ステータス column (and its unread marks in red), by the status names shown."""
+    colours = crm_api.vocabulary()["status_colours"]
+    by_label = {label: crm_labels.CELL_STYLES.get(colours.get(code), "") for code, label in status_choices().items()}
+    styled = frame.style
+    if crm_labels.STATUS_COLUMN in frame:
+        styled = styled.map(lambda value: by_label.get(value, ""), subset=[crm_labels.STATUS_COLUMN])
+    unread = [column for column in crm_labels.UNREAD_COLUMNS if column in frame]
+    return styled.map(lambda value: crm_labels.CELL_STYLES["red"] if value else "", subset=unread)
+
+
+def status_table(rows: list[dict]) -> None:
+    st.dataframe(status_style(pd.DataFrame(rows)), hide_index=True)
 
 
 def status_badge(status: str, label: str) -> None:
@@ -104,7 +115,7 @@ def status_choices() -> dict[str, str]:
 
 def request_row(item: dict, *, back_office: bool) -> dict:
     """One request in the spec's column order: マイ依頼一覧 (§3.4) or 投入案件一覧 (§3.2, with the agency)."""
-    status = status_text(item["status"], item["status_label"])
+    status = item["status_label"]
     counts = {
         "依頼ID": item["id"],
         "法人名": item["corporation_name"],

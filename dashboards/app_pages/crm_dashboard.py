@@ -13,7 +13,7 @@ statuses = common.status_choices()
 st.markdown("**投入依頼（全期間・ステータス別）**")
 for column, (status, label) in zip(st.columns(len(statuses)), statuses.items(), strict=True):
     with column:
-        components.kpi_card(common.status_text(status, label), f"{board['requests_by_status'].get(status, 0):,}")
+        components.kpi_card(common.status_markdown(status, label), f"{board['requests_by_status'].get(status, 0):,}")
 st.markdown("**今日・今月**")
 cards = {
     "本日の投入依頼": board["requests_today"],

@@ -1,7 +1,6 @@
 """代理店CRM › 不備確認・修正 (§3.4): a request of the sales person's — its 不備 reasons, the sites' status, fixing the
 corporation, remarks and images, then 修正して再提出; cancelling while 対応中 or 不備."""
 
-import pandas as pd
 import streamlit as st
 
 from dashboards import components, crm_api, labels
@@ -36,13 +35,13 @@ def sites(detail: dict, may_cancel: bool) -> None:
         {
             "地点ID": s["id"],
             "店舗名": s["power_branch_name"],
-            "ステータス": common.status_text(s["status"], s["status_label"]),
+            "ステータス": s["status_label"],
             "供給地点特定番号": s["power_customer_location_number"],
             "投入完了日": components.local_time(s["submitted_at"]),
         }
         for s in detail["sites"]
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    common.status_table(rows)
     open_sites = {s["id"]: s for s in detail["sites"] if s["status"] in crm_api.vocabulary()["cancellable"]}
     if not may_cancel or not open_sites:
         return

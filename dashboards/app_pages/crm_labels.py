@@ -138,11 +138,18 @@ FIELD_LABELS = (
     }
 )
 
-# §4.1's colours as marks for tables, and as badge colours.
-STATUS_MARKS = {"deficient": "🔴", "in_progress": "🟡", "submitted": "🟢", "cancelled": "⚪"}
-STATUS_COLOURS = {"deficient": "red", "in_progress": "orange", "submitted": "green", "cancelled": "gray"}
-UNREAD_MARK = "🔴 未読あり"
-NEWS_MARK = "● 未読"
+# §4.1's colours (赤/黄/緑/グレー) as real colours of a table cell beside the status name: no emoji, so every browser
+# shows them. Keys are the API's status_colours.
+CELL_STYLES = {
+    "red": "background-color: #ffd6d6; color: #8a1c1c; font-weight: 700",
+    "yellow": "background-color: #fff3bf; color: #6b5200; font-weight: 700",
+    "green": "background-color: #d3f9d8; color: #1e5e2b; font-weight: 700",
+    "grey": "background-color: #e9ecef; color: #495057; font-weight: 700",
+}
+STATUS_COLUMN = "ステータス"
+UNREAD_COLUMNS = ("不備通知", "未読通知")
+UNREAD_MARK = "未読あり"
+NEWS_MARK = "未読"
 
 ROLE_LABELS = {"sales": "営業担当者", "operator": "投入担当者", "admin": "管理者"}
 ACTION_LABELS = labels.ACTION_LABELS | {

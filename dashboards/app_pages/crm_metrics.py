@@ -124,6 +124,7 @@ def drill_down(metrics: dict, flt: dict[str, Any]) -> None:
         f"{PAGE}_requests",
         crm_api.list_requests,
         partial(common.request_row, back_office=True),
+        style=common.status_style,
         filters={"agency_id": agency_id} | period,
         file_name=f"requests_agency_{agency_id}",
     )

@@ -1,4 +1,4 @@
-"""代理店CRM › マイ依頼一覧 (§3.4, the sales person's home): their requests with status and 🔴 unread deficiency
+"""代理店CRM › マイ依頼一覧 (§3.4, the sales person's home): their requests with status and unread deficiency
 notices, the unread notifications, and the way to 新規投入依頼, 既存法人に地点追加 and 不備確認・修正."""
 
 from functools import partial
@@ -17,7 +17,7 @@ def summary() -> None:
     columns = st.columns(len(statuses) + 1)
     for column, (status, label) in zip(columns, statuses.items(), strict=False):
         with column:
-            components.kpi_card(common.status_text(status, label), counts.get(status, 0))
+            components.kpi_card(common.status_markdown(status, label), counts.get(status, 0))
     with columns[-1]:
         components.kpi_card("未読の通知がある依頼", counts["unread"])
 
@@ -28,7 +28,7 @@ def notifications() -> None:
     if not found["items"]:
         return
     with st.container(border=True):
-        st.markdown(f":red-badge[🔴 未読の通知 {found['total']}件]")
+        st.markdown(f":red-badge[未読の通知 {found['total']}件]")
         for note in found["items"]:
             kind = labels.label(crm_api.vocabulary()["notification_kind_labels"], note["kind"])
             line, link = st.columns([4, 1], vertical_alignment="center")
@@ -64,6 +64,7 @@ listed = components.paginated_table(
     PAGE,
     my_requests,
     partial(common.request_row, back_office=False),
+    style=common.status_style,
     filters={"status": status},
     file_name="my_requests",
 )

@@ -59,9 +59,10 @@ listed = components.paginated_table(
     PAGE,
     crm_api.list_requests,
     partial(common.request_row, back_office=True),
+    style=common.status_style,
     filters=filters(),
     file_name="requests",
-    note="（● 未読 = 営業担当者からの新しいコメント・再提出）",
+    note="（未読 = 営業担当者からの新しいコメント・再提出）",
 )
 if listed["items"]:
     common.open_request(listed["items"], common.CASE_PAGE, f"{PAGE}_open", action="開く")

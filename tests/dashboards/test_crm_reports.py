@@ -99,7 +99,10 @@ def test_the_admin_dashboard_counts_requests_sites_and_agencies(db, world, numbe
     at = open_page(open_app, as_user(db, world, "admin"), DASHBOARD)
 
     metrics = {m.label: m.value for m in at.metric}
-    by_status = (metrics["🔴 不備"], metrics["🟡 対応中"], metrics["🟢 投入済"], metrics["⚪ キャンセル"])
+    by_status = tuple(
+        metrics[f":{colour}-badge[{label}]"]
+        for colour, label in (("red", "不備"), ("yellow", "対応中"), ("green", "投入済"), ("grey", "キャンセル"))
+    )
     assert by_status == ("1", "0", "2", "0")
     assert (metrics["本日の投入依頼"], metrics["今月の獲得地点"], metrics["有効な代理店"], metrics["営業担当者"]) == (
         "3",

@@ -58,7 +58,7 @@ def test_a_sales_person_files_a_new_request_with_an_image_and_sees_it_listed(db,
     assert (row["依頼ID"], row["法人名"], row["ステータス"], row["不備通知"]) == (
         request.id,
         "株式会社サクラ商事",
-        "🟡 対応中",
+        "対応中",
         "",
     )
     assert db.scalar(select(Image.file_name)) == "bill.png"
@@ -131,7 +131,7 @@ def test_a_deficiency_is_badged_fixed_resubmitted_and_the_operator_sees_what_cha
     assert texts(home.title) == ["マイ依頼一覧"]
     assert badge(home) == [":red-badge[:material/notifications: 未読の通知 1件]"]
     row = home.dataframe[0].value.iloc[0]
-    assert (row["ステータス"], row["不備通知"]) == ("🔴 不備", "🔴 未読あり")
+    assert (row["ステータス"], row["不備通知"]) == ("不備", "未読あり")
     assert any(REASON in m.value for m in home.markdown)
 
     fix = open_page(open_app, sales, FIX, id=str(request_id))
@@ -149,7 +149,7 @@ def test_a_deficiency_is_badged_fixed_resubmitted_and_the_operator_sees_what_cha
 
     operator = as_user(db, world, "operator")
     queue = open_page(open_app, operator, QUEUE)
-    assert queue.dataframe[0].value.iloc[0]["未読通知"] == "● 未読"
+    assert queue.dataframe[0].value.iloc[0]["未読通知"] == "未読"
     case = open_page(open_app, operator, CASE, id=str(request_id))
     resubmission = [m.value for m in case.markdown if "修正再提出" in m.value]
     assert len(resubmission) == 1 and "営業A" in resubmission[0]
