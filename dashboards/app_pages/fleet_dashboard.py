@@ -62,7 +62,7 @@ def critical_alerts(data: dict) -> None:
     for alert in alerts:
         place = f"{labels.plain(alert['company_name'])} - {labels.plain(alert['store_name'])}"
         when = components.relative_time(alert["created_at"])
-        st.markdown(f":orange[⚠] **{place}**: {alert['alert_type_label']}（{when}）")
+        st.markdown(f":orange[⚠] **{place}**: {labels.plain(alert['summary'])}（{when}）")
     st.page_link(fleet_common.ALERTS_PAGE, label="アラート一覧を開く", icon=":material/arrow_forward:")
 
 

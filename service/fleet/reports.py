@@ -50,23 +50,9 @@ def dashboard(db: Session, *, scope: TenantScope, now: datetime) -> DashboardRea
         or 0
     )
     monitored = total - counts.get("maintenance", 0)
-    critical = db.execute(
-        scoped(
-            with_places(
-                Alert.id,
-                Customer.company_name,
-                Terminal.store_name,
-                Terminal.serial_number,
-                Alert.alert_type,
-                Alert.created_at,
-            ).where(Alert.status != RESOLVED),
-            scope,
-            Alert.customer_id,
-        )
-        .order_by(Alert.created_at.desc())
-        .limit(CRITICAL_LIMIT)
-    ).mappings()
-    critical = [dict(a) for a in critical]
+    critical = [
+        dict(a) | {"summary": _summary(a)} for a in db.execute(_critical(scope).limit(CRITICAL_LIMIT)).mappings()
+    ]
     terminals = func.count(Terminal.id)
     customers = db.execute(
         scoped(
@@ -96,6 +82,36 @@ def dashboard(db: Session, *, scope: TenantScope, now: datetime) -> DashboardRea
         ],
         customers=[CustomerStatus.model_validate(dict(c)) for c in customers],
     )
+
+
+def _critical(scope: TenantScope):
+    """重要アラート: errors and offline terminals first, then resource alerts, then the rest; within each, the
+    unacknowledged before the acknowledged, oldest first."""
+    importance = case(
+        (Alert.alert_type.in_(("error", "offline")), 0),
+        (Alert.alert_type.in_(("high_cpu", "high_memory")), 1),
+        else_=2,
+    )
+    stmt = with_places(
+        Alert.id,
+        Customer.company_name,
+        Terminal.store_name,
+        Terminal.serial_number,
+        Alert.alert_type,
+        Alert.created_at,
+        Terminal.cpu_usage,
+        Terminal.memory_usage,
+    ).where(Alert.status != RESOLVED)
+    acknowledged = case((Alert.status == "open", 0), else_=1)
+    return scoped(stmt, scope, Alert.customer_id).order_by(importance, acknowledged, Alert.created_at, Alert.id)
+
+
+def _summary(alert) -> str:
+    """The alert as §3.2 shows it: «CPU使用率95%» for a resource alert, else its type."""
+    usage = {"high_cpu": alert["cpu_usage"], "high_memory": alert["memory_usage"]}.get(alert["alert_type"])
+    if usage is None:
+        return labels.ALERT_TYPES.get(alert["alert_type"], alert["alert_type"])
+    return f"{labels.USAGE_LABELS[alert['alert_type']]}{usage:.0f}%"
 
 
 # --- monthly report -----------------------------------------------------------------------------

@@ -32,7 +32,7 @@ def fleet(db):
     shinjuku, _ = make_terminal(db, abc, "TC-A1", store_name="新宿店", status="online")
     make_terminal(db, abc, "TC-A2", store_name="池袋店", status="online")
     make_terminal(db, abc, "TC-A3", store_name="上野店", status="error")
-    shibuya, _ = make_terminal(db, xyz, "TC-X1", store_name="渋谷店", status="online")
+    shibuya, _ = make_terminal(db, xyz, "TC-X1", store_name="渋谷店", status="online", cpu_usage=95.0)
     make_terminal(db, xyz, "TC-X2", store_name="原宿店", status="maintenance")
     open_alert(db, shinjuku, "offline", 10)
     open_alert(db, shibuya, "high_cpu", 5)
@@ -52,8 +52,8 @@ def test_cards_availability_alerts_and_customer_table(fleet, db, open_app):
     assert at.get("progress")[0].proto.text == "稼働率: 75.0%"
     lines = [m for m in texts(at.markdown) if m.startswith(":orange[⚠]")]
     assert lines == [
-        ":orange[⚠] **XYZ商店 - 渋谷店**: CPU使用率高（5分前）",
         ":orange[⚠] **ABC商事 - 新宿店**: オフライン（10分前）",
+        ":orange[⚠] **XYZ商店 - 渋谷店**: CPU使用率95%（5分前）",
     ]
     table = at.dataframe[0].value
     assert table.to_dict("records") == [

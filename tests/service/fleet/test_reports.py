@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import update
+
 from service.fleet.models import Alert
 from tests.service.fleet.conftest import make_customer, make_terminal, user_headers
 
@@ -85,4 +87,30 @@ def test_dashboard_cards_and_customer_table(client, db):
     assert [(c["company_name"], c["terminals"], c["online"], c["error"]) for c in body["customers"]] == [
         ("ABC商事", 4, 2, 1),
         ("XYZ商店", 1, 0, 0),
+    ]
+
+
+def test_critical_alerts_come_by_importance_then_unacknowledged_oldest_first_with_the_value(client, db):
+    customer = make_customer(db)
+    now = datetime.now(UTC)
+    kinds = [
+        ("U", "update_failed", 300, "open", {}),
+        ("M", "high_memory", 60, "open", {"memory_usage": 93.4}),
+        ("A", "error", 120, "acknowledged", {}),
+        ("O", "offline", 5, "open", {}),
+        ("E", "error", 30, "open", {}),
+    ]
+    for serial, kind, minutes, status, usage in kinds:
+        terminal, _ = make_terminal(db, customer, serial=serial, store_name=f"{serial}店", **usage)
+        alert(db, terminal, kind, now - timedelta(minutes=minutes))
+        db.execute(update(Alert).where(Alert.terminal_id == terminal.id).values(status=status))
+    headers = user_headers(db)
+    db.commit()
+    critical = client.get("/api/fleet/dashboard", headers=headers).json()["critical_alerts"]
+    assert [(a["serial_number"], a["summary"]) for a in critical] == [
+        ("E", "エラー"),
+        ("O", "オフライン"),
+        ("A", "エラー"),
+        ("M", "メモリ使用率93%"),
+        ("U", "更新失敗"),
     ]
