@@ -23,6 +23,8 @@ import streamlit as st
 DEFAULT_API_URL = "http://127.0.0.1:8000"
 TOKEN_KEY = "auth_token"
 RENEWED_TOKEN_HEADER = "X-Renewed-Token"  # a fresh token after a write that ended the caller's own (a password change)
+SESSION_COOKIE = "daicho_session"  # the browser's copy of the token, set and cleared by POST /api/auth/session(/end)
+COOKIE_CHANGE_KEY = "auth_cookie_change"
 READ_TTL_SECONDS = 30
 TIMEOUT = httpx.Timeout(15.0, connect=3.0)
 
@@ -44,6 +46,17 @@ def base_url() -> str:
 
 def token() -> str | None:
     return st.session_state.get(TOKEN_KEY)
+
+
+def keep_in_browser(bearer: str | None) -> None:
+    """Have the browser's session cookie follow this token (None: forget it); auth.sync_cookie sends it next run."""
+    st.session_state[COOKIE_CHANGE_KEY] = ("/auth/session", {"token": bearer}) if bearer else ("/auth/session/end", {})
+
+
+def browser_url(path: str) -> str:
+    """An API route's address as the browser reaches it: the public one (APP_PUBLIC_BASE_URL), else APP_API_URL."""
+    public = os.environ.get("APP_PUBLIC_BASE_URL") or base_url()
+    return f"{public.rstrip('/')}/api{path}"
 
 
 @st.cache_resource(show_spinner=False)
@@ -100,6 +113,7 @@ def _keep_renewed_token(response: httpx.Response) -> None:
     renewed = response.headers.get(RENEWED_TOKEN_HEADER)
     if renewed:
         st.session_state[TOKEN_KEY] = renewed
+        keep_in_browser(renewed)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
@@ -154,8 +168,9 @@ def logout() -> None:
     write("POST", "/auth/logout")
 
 
-def me() -> dict:
-    return read("/auth/me")
+def me(*, fresh: bool = False) -> dict:
+    """The signed-in user; fresh skips the read cache (a token taken from the cookie may have been revoked since)."""
+    return fetch("/auth/me") if fresh else read("/auth/me")
 
 
 # Where a domain's API lists the tenants the caller may see (only their own for a scoped grant): path, name field.

@@ -2,22 +2,30 @@
 
 Pages call require_page(__file__) first; tenant_scope(user, domain) says which tenant (customer, nursery, ...) a
 scoped grant limits the user to (GET /auth/me gives each scoped grant its tenant's `scope_name` for display).
+
+A sign-in outlives the Streamlit session: the browser keeps the token in an HttpOnly cookie that the service sets
+(POST /api/auth/session) and clears (POST /api/auth/session/end); a new session (a reload, a second tab) resumes
+with the cookie's token once GET /auth/me accepts it.
 """
+
+import json
 
 import streamlit as st
 
 from dashboards import api, labels, sections
 
 NOTICE_KEY = "auth_notice"
+COOKIE_READ_KEY = "auth_cookie_read"
 SESSION_EXPIRED = "セッションの有効期限が切れました。再度ログインしてください。"
 
 
 def current_user() -> dict | None:
     """The signed-in user with their grants, or None when nobody is (an expired token signs the session out)."""
+    resumed = _resume_from_cookie()
     if not api.token():
         return None
     try:
-        return api.me()
+        return api.me(fresh=resumed)
     except api.ApiError as exc:
         if exc.status == 401:
             end_session(SESSION_EXPIRED)
@@ -25,11 +33,42 @@ def current_user() -> dict | None:
         raise
 
 
+def _resume_from_cookie() -> bool:
+    """On a new session, take the token the browser kept; True when this run took it.
+
+    The cookie is read once: a session that ended (logout, expiry) never takes it again.
+    """
+    if st.session_state.get(COOKIE_READ_KEY):
+        return False
+    st.session_state[COOKIE_READ_KEY] = True
+    kept = st.context.cookies.get(api.SESSION_COOKIE)
+    if not kept or api.token():
+        return False
+    st.session_state[api.TOKEN_KEY] = kept
+    return True
+
+
 def end_session(notice: str | None = None) -> None:
-    """Forget everything this browser session held, leaving a message for the login page."""
+    """Forget everything this browser session held, and the browser's cookie, leaving a message for the login page."""
     st.session_state.clear()
+    st.session_state[COOKIE_READ_KEY] = True
+    api.keep_in_browser(None)
     if notice:
         st.session_state[NOTICE_KEY] = notice
+
+
+def sync_cookie() -> None:
+    """Have the browser post a pending sign-in, renewal or sign-out to the service, which sets or clears the cookie."""
+    change = st.session_state.pop(api.COOKIE_CHANGE_KEY, None)
+    if change is None:
+        return
+    path, form = change
+    request = {"method": "POST", "mode": "no-cors", "credentials": "include"}
+    st.html(
+        f"<script>fetch({json.dumps(api.browser_url(path))}, "
+        f"{{...{json.dumps(request)}, body: new URLSearchParams({json.dumps(form)})}});</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def sign_out() -> None:
@@ -69,6 +108,7 @@ def login_page() -> None:
     with middle:
         st.title("台帳")
         st.subheader("ログイン")
+        sync_cookie()
         notice = st.session_state.pop(NOTICE_KEY, None)
         if notice:
             st.info(notice)
@@ -90,6 +130,7 @@ def _sign_in(login_id: str, password: str) -> None:
         st.error(exc.message)
         return
     st.session_state[api.TOKEN_KEY] = result["access_token"]
+    api.keep_in_browser(result["access_token"])
     st.rerun()
 
 
@@ -102,3 +143,4 @@ def sidebar(user: dict) -> None:
         if st.button("ログアウト", key="sidebar_logout", icon=":material/logout:"):
             sign_out()
             st.rerun()
+        sync_cookie()

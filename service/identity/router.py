@@ -1,13 +1,16 @@
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
 
 from service.audit.service import Actor
+from service.config import Settings, get_settings
 from service.database import utcnow
 from service.deps import DbSession, client_address, current_request_id
+from service.errors import Forbidden
 from service.identity import service as identity
-from service.identity.dependencies import CurrentCaller, PlatformAdmin, renew_own_session
+from service.identity.dependencies import CurrentCaller, PlatformAdmin, current_caller, renew_own_session
 from service.identity.models import User
 from service.identity.roles import DOMAINS
 from service.identity.schemas import (
@@ -22,9 +25,12 @@ from service.identity.schemas import (
 )
 from service.openapi import declares
 from service.pagination import Page, PageParams, page_params
+from service.schemas import SingleLine
 from service.tenancy import scope_names
 
 auth_router = APIRouter(prefix="/auth", tags=["auth"])
+# The dashboards' sign-in, kept by the browser across reloads and tabs; read by the dashboards, never by this API
+SESSION_COOKIE = "daicho_session"
 admin_router = APIRouter(prefix="/admin", tags=["admin"])
 
 
@@ -55,6 +61,39 @@ def login(body: LoginIn, db: DbSession, actor: Annotated[Actor, Depends(request_
 @auth_router.post("/logout", status_code=204)
 def logout(caller: CurrentCaller, db: DbSession) -> None:
     identity.logout(db, jti=caller.token_jti, expires_at=caller.token_expires_at, actor=caller.actor, now=utcnow())
+
+
+def refuse_cross_site(request: Request) -> None:
+    """Only the dashboards' own pages (same site) may set or clear the session cookie: no login CSRF."""
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        raise Forbidden("他のサイトからはログイン状態を変更できません", code="cross_site")
+
+
+def session_cookie_options(settings: Settings) -> dict:
+    return {"path": "/", "httponly": True, "samesite": "lax", "secure": settings.env == "production"}
+
+
+@auth_router.post("/session", status_code=204)
+@declares(401, 403)
+def remember_session(
+    token: Annotated[str, Form(min_length=1, max_length=4000), SingleLine],
+    request: Request,
+    response: Response,
+    db: DbSession,
+) -> None:
+    """Keep a valid login token as the dashboards' HttpOnly session cookie, for as long as the token lives."""
+    refuse_cross_site(request)
+    caller = current_caller(request, db, HTTPAuthorizationCredentials(scheme="Bearer", credentials=token))
+    lifetime = int((caller.token_expires_at - utcnow()).total_seconds())
+    response.set_cookie(SESSION_COOKIE, token, max_age=lifetime, **session_cookie_options(get_settings()))
+
+
+@auth_router.post("/session/end", status_code=204)
+@declares(403)
+def forget_session(request: Request, response: Response) -> None:
+    """Clear the dashboards' session cookie (the token itself is revoked by POST /auth/logout)."""
+    refuse_cross_site(request)
+    response.delete_cookie(SESSION_COOKIE, **session_cookie_options(get_settings()))
 
 
 @auth_router.get("/me", response_model=UserRead)

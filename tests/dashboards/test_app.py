@@ -7,7 +7,7 @@ import pytest
 
 from dashboards import api, sections
 from service.crm.models import Agency
-from tests.dashboards.conftest import DASHBOARDS, button, texts
+from tests.dashboards.conftest import DASHBOARDS, button, open_page, texts
 from tests.factories import DEFAULT_PASSWORD, make_user, token_for
 from tests.service.entry_logs.world import make_world
 from tests.service.fleet.conftest import make_customer
@@ -192,3 +192,57 @@ def test_an_expired_session_goes_back_to_login(db, open_app, live_api):
 
     assert texts(at.subheader) == ["ログイン"]
     assert texts(at.info) == ["セッションの有効期限が切れました。再度ログインしてください。"]
+
+
+def cookie_requests(at) -> list[str]:
+    """The scripts a run left for the browser: each posts to the service's session-cookie routes."""
+    return [element.proto.body for element in at.get("html")]
+
+
+def test_signing_in_has_the_browser_keep_the_token_once(db, open_app, live_api):
+    make_user(db, "alice", grants={"fleet": "viewer"})
+    db.commit()
+
+    at = sign_in(open_app(), "alice", DEFAULT_PASSWORD)
+
+    token = at.session_state[api.TOKEN_KEY]
+    [script] = cookie_requests(at)
+    assert f'fetch("{live_api}/api/auth/session", ' in script
+    assert f'new URLSearchParams({{"token": "{token}"}})' in script
+    assert '"credentials": "include"' in script
+    assert cookie_requests(at.run()) == []
+
+
+def test_logout_and_an_expired_token_have_the_browser_forget_the_token(db, open_app, live_api):
+    viewer = make_user(db, "viewer", grants={"fleet": "viewer"})
+    db.commit()
+    at = open_app(viewer)
+    token = at.session_state[api.TOKEN_KEY]
+
+    button(at.sidebar, "ログアウト").click().run()
+
+    [script] = cookie_requests(at)
+    assert f'fetch("{live_api}/api/auth/session/end", ' in script
+    assert token not in script
+
+    expired = open_app()
+    expired.session_state[api.TOKEN_KEY] = token
+    expired.run()
+    assert texts(expired.info) == ["セッションの有効期限が切れました。再度ログインしてください。"]
+    assert [f"{live_api}/api/auth/session/end" in s for s in cookie_requests(expired)] == [True]
+
+
+def test_changing_ones_own_password_has_the_browser_keep_the_renewed_token(db, open_app, live_api):
+    root = make_user(db, "root", grants={"platform": "admin"})
+    db.commit()
+    at = open_page(open_app, root, "app_pages/admin_users.py", state={"admin_users_selected_id": root.id})
+    old = at.session_state[api.TOKEN_KEY]
+
+    at.text_input(key=f"admin_users_edit_password_{root.id}").input("a-new-password-1")
+    button(at, "保存").click().run()
+
+    renewed = at.session_state[api.TOKEN_KEY]
+    assert renewed != old
+    [script] = cookie_requests(at)
+    assert f'fetch("{live_api}/api/auth/session", ' in script
+    assert f'new URLSearchParams({{"token": "{renewed}"}})' in script

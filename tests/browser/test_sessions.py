@@ -1,0 +1,86 @@
+"""A sign-in outlives the Streamlit session: a reload and a second tab stay signed in through the HttpOnly cookie;
+logging out, or a password change, ends it everywhere."""
+
+import httpx
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from dashboards import api
+from tests.browser.conftest import PAGE_WIDTH, TIMEOUT_MS, open_from_sidebar, sign_in
+from tests.factories import DEFAULT_PASSWORD, make_user, token_for
+from tests.support.waiting import wait_until
+
+
+def session_cookie(context: BrowserContext) -> dict | None:
+    return next((c for c in context.cookies() if c["name"] == api.SESSION_COOKIE), None)
+
+
+def wait_for_cookie(context: BrowserContext, present: bool) -> dict | None:
+    """The browser stores (or drops) the cookie when the service's answer arrives, just after the page changed."""
+    wait_until(lambda: (session_cookie(context) is not None) == present, message=f"the session cookie {present=}")
+    return session_cookie(context)
+
+
+def tabs(browser) -> BrowserContext:
+    """One browser window (a context: its tabs share cookies), in Japanese."""
+    expect.set_options(timeout=TIMEOUT_MS)
+    return browser.new_context(viewport={"width": PAGE_WIDTH, "height": 900}, locale="ja-JP")
+
+
+def expect_signed_in(page: Page, name: str, heading: str) -> None:
+    expect(page.get_by_test_id("stSidebar").get_by_text(name)).to_be_visible()
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+
+
+@pytest.mark.slow
+def test_reload_and_a_second_tab_stay_signed_in_until_logout(db, dashboards_url: str, browser):
+    make_user(db, "root", name="管理者 太郎", grants={"platform": "admin"})
+    db.commit()
+    page = tabs(browser).new_page()
+    sign_in(page, dashboards_url, "root", DEFAULT_PASSWORD, "ダッシュボード")
+    open_from_sidebar(page, "ユーザー管理", "admin-users")
+
+    cookie = wait_for_cookie(page.context, present=True)
+    assert (cookie["httpOnly"], cookie["sameSite"], cookie["secure"]) == (True, "Lax", False)
+    page.reload()
+    expect_signed_in(page, "管理者 太郎", "ユーザー管理")
+    assert page.url.endswith("/admin-users")
+
+    second = page.context.new_page()
+    second.goto(dashboards_url)
+    expect_signed_in(second, "管理者 太郎", "ダッシュボード")
+
+    page.get_by_test_id("stSidebar").get_by_role("button", name="ログアウト").click()
+    expect(page.get_by_text("ログアウトしました。")).to_be_visible()
+    wait_for_cookie(page.context, present=False)
+    for tab in (page, second):
+        tab.reload()
+        expect(tab.get_by_role("heading", name="ログイン")).to_be_visible()
+        expect(tab.get_by_test_id("stSidebar")).to_have_count(0)
+
+
+@pytest.mark.slow
+def test_a_password_change_sends_the_next_reload_to_the_login_page_with_a_message(
+    db, dashboards_url: str, live_api: str, new_page
+):
+    user = make_user(db, "viewer", name="閲覧 花子", grants={"fleet": "viewer"})
+    admin = make_user(db, "root", grants={"platform": "admin"})
+    db.commit()
+    page = new_page()
+    sign_in(page, dashboards_url, "viewer", DEFAULT_PASSWORD, "レポート")
+    wait_for_cookie(page.context, present=True)
+
+    changed = httpx.patch(
+        f"{live_api}/api/admin/users/{user.id}",
+        json={"password": "a-new-password-1"},
+        headers={"Authorization": f"Bearer {token_for(admin)}"},
+    )
+    changed.raise_for_status()
+    page.reload()
+
+    expect(page.get_by_role("heading", name="ログイン")).to_be_visible()
+    expect(page.get_by_text("セッションの有効期限が切れました。再度ログインしてください。")).to_be_visible()
+    wait_for_cookie(page.context, present=False)
+    page.reload()
+    expect(page.get_by_role("heading", name="ログイン")).to_be_visible()
+    expect(page.get_by_text("セッションの有効期限が切れました。再度ログインしてください。")).to_have_count(0)

@@ -1,0 +1,96 @@
+"""The dashboards' session cookie: set from a valid login token for the token's lifetime, HttpOnly and SameSite=Lax,
+Secure in production; cleared on request; never set from a refused token or from another site's page."""
+
+import httpx
+import pytest
+
+from service.config import get_settings
+from service.identity.router import SESSION_COOKIE, session_cookie_options
+from tests.factories import DEFAULT_PASSWORD, make_user, token_for
+
+SAME_SITE = {"Sec-Fetch-Site": "same-site"}
+
+
+def remember(client, token: str, headers=SAME_SITE) -> httpx.Response:
+    client.cookies.clear()
+    return client.post("/api/auth/session", data={"token": token}, headers=headers)
+
+
+def cookie_attributes(response: httpx.Response) -> dict[str, str]:
+    """The Set-Cookie header's attributes by lower-case name (the cookie itself under its name)."""
+    parts = [part.strip() for part in response.headers["set-cookie"].split(";")]
+    return {name.lower(): value for name, _, value in (part.partition("=") for part in parts)}
+
+
+def test_a_login_token_becomes_an_httponly_lax_cookie_living_as_long_as_the_token(client, db):
+    make_user(db, "alice", grants={"fleet": "viewer"})
+    db.commit()
+    login = client.post("/api/auth/login", json={"login_id": "alice", "password": DEFAULT_PASSWORD}).json()
+
+    response = remember(client, login["access_token"])
+
+    assert response.status_code == 204
+    cookie = cookie_attributes(response)
+    assert cookie[SESSION_COOKIE] == login["access_token"]
+    assert "httponly" in cookie
+    assert cookie["samesite"] == "lax"
+    assert cookie["path"] == "/"
+    assert "secure" not in cookie  # served over plain HTTP outside production
+    lifetime = get_settings().jwt_expiry_minutes * 60
+    assert lifetime - 60 <= int(cookie["max-age"]) <= lifetime
+
+
+@pytest.mark.parametrize("how", ["logged_out", "password_changed", "garbage"])
+def test_a_token_the_service_refuses_sets_no_cookie(client, db, how):
+    user = make_user(db, "alice", grants={"fleet": "viewer"})
+    admin = make_user(db, "root", grants={"platform": "admin"})
+    db.commit()
+    token = token_for(user)
+    if how == "logged_out":
+        client.post("/api/auth/logout", headers={"Authorization": f"Bearer {token}"}).raise_for_status()
+    elif how == "password_changed":
+        changed = client.patch(
+            f"/api/admin/users/{user.id}",
+            json={"password": "a-new-password-1"},
+            headers={"Authorization": f"Bearer {token_for(admin)}"},
+        )
+        changed.raise_for_status()
+    else:
+        token = "not-a-token"
+
+    response = remember(client, token)
+
+    assert response.status_code == 401
+    assert "set-cookie" not in response.headers
+
+
+def test_another_sites_page_can_neither_set_nor_clear_the_cookie(client, db):
+    user = make_user(db, "alice", grants={"fleet": "viewer"})
+    db.commit()
+    cross_site = {"Sec-Fetch-Site": "cross-site"}
+
+    answers = [
+        remember(client, token_for(user), headers=cross_site),
+        client.post("/api/auth/session/end", headers=cross_site),
+    ]
+
+    assert [a.status_code for a in answers] == [403, 403]
+    assert answers[0].json()["error"]["code"] == "cross_site"
+    assert all("set-cookie" not in a.headers for a in answers)
+
+
+def test_ending_the_session_expires_the_cookie(client):
+    response = client.post("/api/auth/session/end", headers=SAME_SITE)
+
+    assert response.status_code == 204
+    cookie = cookie_attributes(response)
+    assert cookie[SESSION_COOKIE] in ('""', "")
+    assert cookie["max-age"] == "0"
+    assert "httponly" in cookie
+
+
+def test_the_cookie_is_secure_in_production():
+    production = get_settings().model_copy(update={"env": "production"})
+
+    assert session_cookie_options(production)["secure"] is True
+    assert session_cookie_options(get_settings())["secure"] is False
