@@ -122,7 +122,7 @@ def event_row(event: dict) -> dict:
     return {
         "発生日時": components.local_time(event["occurred_at"]),
         "レベル": labels.label(fleet_api.words("event_levels"), event["level"]),
-        "種類": event["kind"],
+        "種類": labels.label(fleet_api.words("event_kinds"), event["kind"]),
         "メッセージ": event["message"],
         "受信日時": components.local_time(event["received_at"]),
     }

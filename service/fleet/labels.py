@@ -34,6 +34,16 @@ TASK_STATUSES = {
 IMPORT_STATUSES = {"queued": "待機中", "running": "処理中", "done": "完了", "failed": "失敗"}
 PAUSE_REASONS = {"manual": "手動で一時停止", "failure_threshold": "失敗率がしきい値を超えたため自動で一時停止"}
 EVENT_LEVELS = {"info": "情報", "warning": "警告", "error": "エラー"}
+# What agents and the service report as an event's kind (an unknown kind is shown as sent).
+EVENT_KINDS = {
+    "agent_started": "エージェント起動",
+    "enrolled": "端末登録",
+    "device_error": "端末エラー",
+    "device_recovered": "端末復旧",
+    "command_succeeded": "コマンド成功",
+    "command_failed": "コマンド失敗",
+    "events_dropped": "イベント欠落",
+}
 COMMAND_TYPES = {
     "firmware_update": "ファームウェア更新",
     "collect_diagnostics": "診断ログ取得",

@@ -534,6 +534,7 @@ class Vocabulary(BaseModel):
     import_statuses: dict[str, str]
     pause_reasons: dict[str, str]
     event_levels: dict[str, str]
+    event_kinds: dict[str, str]
     command_types: dict[str, str]
     command_statuses: dict[str, str]
     report_title: str

@@ -161,6 +161,11 @@ def watched(db):
             terminal_id=terminal.id, occurred_at=ago(minutes=30), level="error", kind="printer", message="用紙切れ"
         )
     )
+    db.add(
+        TerminalEvent(
+            terminal_id=terminal.id, occurred_at=ago(minutes=40), level="info", kind="agent_started", message="起動"
+        )
+    )
     operator = make_user(db, "op1", grants={"fleet": "operator"})
     db.commit()
     return terminal, operator
@@ -182,7 +187,8 @@ def test_detail_shows_state_charts_and_history(watched, open_app):
     assert len(at.get("plotly_chart")) == 3
     events = at.dataframe[0].value
     assert events[["レベル", "種類", "メッセージ"]].to_dict("records") == [
-        {"レベル": "エラー", "種類": "printer", "メッセージ": "用紙切れ"}
+        {"レベル": "エラー", "種類": "printer", "メッセージ": "用紙切れ"},
+        {"レベル": "情報", "種類": "エージェント起動", "メッセージ": "起動"},
     ]
 
     at.get("button_group")[0].set_value("7d").run()
