@@ -3,6 +3,7 @@
 from jobs.celery_app import app
 from jobs.single_flight import periodic
 from service import broker
+from service.audit import service as audit
 from service.backup import service as backups
 from service.config import get_settings
 from service.database import get_engine, session_scope, utcnow
@@ -40,6 +41,14 @@ def send_pending_tasks() -> int:
     """Send the tasks requests recorded whose after-commit send was lost (the broker was down, the process died)."""
     with session_scope() as db:
         return broker.send_pending(db)
+
+
+@periodic("platform.publish_audit_head")
+def publish_audit_head() -> int:
+    """Publish the audit chain's head to the log, outside the database, so a later rewrite of the chain shows."""
+    with session_scope() as db:
+        head = audit.publish_head(db)
+    return head.seq if head else 0
 
 
 @periodic("platform.backup")

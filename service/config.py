@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "dev-secret-change-me", "secret"}
 DEV_SECRET = "dev-secret-change-me"
+DEV_AUDIT_KEY = "dev-audit-key-change-me"
 PROVIDER_CREDENTIALS = {
     ("sms_provider", "twilio"): ("twilio_account_sid", "twilio_auth_token", "twilio_from_number"),
     ("slack_provider", "webhook"): ("slack_webhook_url",),
@@ -54,6 +55,7 @@ class Settings(BaseSettings):
     database_url: str = ""
     redis_url: str = ""
     secret_key: str = DEV_SECRET
+    audit_key: str = DEV_AUDIT_KEY  # keys the audit chain's HMAC; kept outside the database
     jwt_algorithm: Literal["HS256"] = "HS256"
     jwt_expiry_minutes: int = 8 * 60
     jwt_leeway_seconds: int = 10
@@ -221,6 +223,10 @@ class Settings(BaseSettings):
         if self.env == "production":
             if self.secret_key in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
                 raise ValueError("APP_SECRET_KEY must be a real secret of 32+ characters in production")
+            if self.audit_key in PLACEHOLDER_SECRETS | {DEV_AUDIT_KEY} or len(self.audit_key) < 32:
+                raise ValueError("APP_AUDIT_KEY must be a real secret of 32+ characters in production")
+            if self.audit_key == self.secret_key:
+                raise ValueError("APP_AUDIT_KEY must differ from APP_SECRET_KEY")
             if not self.database_url.startswith("postgresql"):
                 raise ValueError("APP_DATABASE_URL must point at PostgreSQL in production")
         return self

@@ -184,6 +184,7 @@ def test_demo_load_is_refused_in_production_unless_asked(settings_env, capsys):
         APP_ENV="production",
         APP_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none",
         APP_CRM_CARD_KEY=Fernet.generate_key().decode(),
+        APP_AUDIT_KEY="audit-key-kept-outside-the-database-1234",
     )
     assert main(["demo", "load"]) == 1
     assert "--allow-production" in capsys.readouterr().err

@@ -1,7 +1,9 @@
 """Writing, reading and verifying the hash-chained audit log."""
 
 import hashlib
+import hmac
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,11 +13,13 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from service.audit.models import AuditChainHead, AuditEntry
+from service.config import get_settings
 from service.database import utcnow
 
 GENESIS_HASH = "0" * 64
 REDACTED = "[REDACTED]"
 SECRET_MARKERS = ("password", "token", "secret", "card_number", "security_code", "cvv", "api_key")
+log = logging.getLogger("daicho.audit")
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in fields}
 
 
-def _entry_hash(entry: AuditEntry) -> str:
+def _canonical(entry: AuditEntry) -> bytes:
     material = {
         "seq": entry.seq,
         "occurred_at": entry.occurred_at.isoformat(),
@@ -81,8 +85,12 @@ def _entry_hash(entry: AuditEntry) -> str:
         "changes": entry.changes,
         "prev_hash": entry.prev_hash,
     }
-    canonical = json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _entry_hash(entry: AuditEntry) -> str:
+    """HMAC-SHA256 under APP_AUDIT_KEY: without the key no one can recompute the chain after changing a row."""
+    return hmac.new(get_settings().audit_key.encode(), _canonical(entry), hashlib.sha256).hexdigest()
 
 
 def _advance_head(db: Session) -> tuple[int, str]:
@@ -137,6 +145,27 @@ def record(
 
 
 @dataclass(frozen=True)
+class ChainHead:
+    """The newest entry's sequence number and hash: once published, no rewrite up to it can match it again."""
+
+    seq: int
+    hash: str
+
+
+def chain_head(db: Session) -> ChainHead | None:
+    head = db.get(AuditChainHead, 1)
+    return None if head is None else ChainHead(head.last_seq, head.last_hash)
+
+
+def publish_head(db: Session) -> ChainHead | None:
+    """Write the head to the log, outside the database (beat does it every 15 minutes; backups carry it too)."""
+    head = chain_head(db)
+    if head is not None:
+        log.info("audit chain head seq=%d hash=%s", head.seq, head.hash)
+    return head
+
+
+@dataclass(frozen=True)
 class ChainReport:
     ok: bool
     checked: int
@@ -144,8 +173,9 @@ class ChainReport:
     problem: str | None = None
 
 
-def verify_chain(db: Session, *, batch: int = 5000) -> ChainReport:
-    """Recompute every hash in sequence order; report the first entry that does not match."""
+def verify_chain(db: Session, *, published: ChainHead | None = None, batch: int = 5000) -> ChainReport:
+    """Recompute every HMAC in sequence order; report the first entry that does not match, or that differs from a
+    head published earlier (what catches a rewrite by someone holding the key)."""
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
     last_seq = 0
     while True:
@@ -161,12 +191,16 @@ def verify_chain(db: Session, *, batch: int = 5000) -> ChainReport:
                 return ChainReport(False, checked, entry.seq, "broken link to the previous entry")
             if _entry_hash(entry) != entry.entry_hash:
                 return ChainReport(False, checked, entry.seq, "entry altered after it was written")
+            if published is not None and entry.seq == published.seq and entry.entry_hash != published.hash:
+                return ChainReport(False, checked, entry.seq, "entry differs from the published head")
             expected_prev, expected_seq, checked = entry.entry_hash, entry.seq + 1, checked + 1
         last_seq = rows[-1].seq
         db.expunge_all()
     head = db.get(AuditChainHead, 1)
     if head is not None and checked and (head.last_seq != checked or head.last_hash != expected_prev):
         return ChainReport(False, checked, head.last_seq, "entries removed from the end")
+    if published is not None and checked < published.seq:
+        return ChainReport(False, checked, published.seq, "entries removed before the published head")
     return ChainReport(True, checked)
 
 

@@ -20,7 +20,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
+from service.audit import service as audit
 from service.backup.databases import BackupFailed, backend_for, check_dump, count_rows, holds_data
 from service.config import Settings, get_settings
 
@@ -92,6 +94,8 @@ def create_backup(engine: Engine, *, folder: Path | None = None, now: datetime) 
         raise BackupFailed(f"{final} exists already: one backup per second")
     backend = backend_for(engine)
     partial = folder / f".{final.name}.partial"
+    with Session(engine) as db:
+        head = audit.chain_head(db)  # read before the dump, which therefore holds the entry it names
     try:
         with tempfile.TemporaryDirectory(dir=folder, prefix=".dump-") as scratch:
             dump = Path(scratch) / backend.dump_name
@@ -113,6 +117,7 @@ def create_backup(engine: Engine, *, folder: Path | None = None, now: datetime) 
                         "database": database,
                         "files": files,
                         "rows": rows,
+                        "audit_head": None if head is None else {"seq": head.seq, "hash": head.hash},
                     },
                 )
         os.replace(partial, final)

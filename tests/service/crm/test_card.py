@@ -86,7 +86,12 @@ def test_switching_away_from_card_payment_drops_the_card_data(client, db, world)
 
 
 def test_production_refuses_to_start_without_a_real_card_key():
-    production = {"env": "production", "secret_key": "x" * 40, "database_url": "postgresql://db/daicho"}
+    production = {
+        "env": "production",
+        "secret_key": "x" * 40,
+        "database_url": "postgresql://db/daicho",
+        "audit_key": "a" * 40,
+    }
     with pytest.raises(ValidationError, match="APP_CRM_CARD_KEY must be set in production"):
         Settings(**production)
     with pytest.raises(ValidationError, match="Fernet keys"):
