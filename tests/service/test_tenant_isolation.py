@@ -273,6 +273,11 @@ def entry_logs_walk_of(client, db) -> Walk:
         ("GET", "/api/entry-logs/vocabulary"): "labels only",
         ("POST", "/api/auth/entry-exit-login"): "a station logs in with its own nursery's password",
         ("POST", "/api/auth/heartbeat"): "the station token names its own nursery",
+        ("GET", "/api/station/"): "the browser station's page: a static file",
+        ("GET", "/api/station/{name}"): "the browser station's static files",
+        ("GET", "/api/station/vocabulary.json"): "the stations' wording and rules",
+        ("GET", "/api/parent-barcode/sw.js"): "the barcode page's service worker: a static file",
+        ("GET", "/api/parent-barcode/{token}"): "a signed link names its own parent; another parent needs another token",
     }
     return Walk(staff, calls, ("himawari", "ひまわり"), exempt)
 

@@ -42,6 +42,10 @@ def other_nursery_requests(a, b, b_log):
         ("PATCH", f"/api/entry-logs/children/{c}", {"json": {"name": "改ざん"}}),
         ("PATCH", f"/api/entry-logs/children/{a.children[0].id}", {"json": {"parentIds": [p]}}),
         ("DELETE", f"/api/entry-logs/children/{c}", {}),
+        ("GET", f"/api/entry-logs/parents/{p}/barcode-link", {}),
+        ("POST", f"/api/entry-logs/parents/{p}/barcode-link", {}),
+        ("DELETE", f"/api/entry-logs/parents/{p}/barcode-link", {}),
+        ("POST", f"/api/entry-logs/nurseries/{n}/stations/sign-out", {}),
     ]
 
 
