@@ -7,7 +7,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
-from service.config import get_settings
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.reservations import auditing, calls, labels, messages, operations, payments
 from service.reservations.models import CallAttempt, McpClient, Payment, Reservation, ServiceType, Shop
@@ -16,7 +15,7 @@ from service.reservations.state_machine import EventActor, locked, record_event,
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 SHOP_ENGAGED = ("calling_success", "awaiting_payment", "confirmed")
-EDIT_FIELDS = ("requester_name", "requester_phone", "requester_email", "desired_at", "details")
+EDIT_FIELDS = ("requester_name", "requester_phone", "requester_email", "desired_at", "cancel_deadline_at", "details")
 
 
 def new_code(db: Session) -> str:
@@ -64,7 +63,7 @@ def create_reservation(
         details=data.details,
         amount=service.price,
         status="received",
-        cancel_deadline_at=desired_at - timedelta(hours=get_settings().reservations_cancel_deadline_hours),
+        cancel_deadline_at=messages.cancel_deadline(desired_at),
         status_changed_at=now,
         created_at=now,
         updated_at=now,
@@ -84,7 +83,7 @@ def create_reservation(
         code=reservation.code,
         service=service.name,
         when=messages.when_text(desired_at),
-        cancel_url=messages.cancel_url(reservation.code),
+        cancel=messages.cancel_part(reservation, now),
     )
     messages.sms_to_requester(db, reservation, "confirmation", confirmation)
     calls.start_calling(db, reservation, actor=actor, reason=labels.REASONS["calling"], now=now)
@@ -121,13 +120,13 @@ def for_requester(db: Session, *, code: str, token: str | None) -> Reservation:
 def cancel_by_requester(
     db: Session, *, code: str, token: str | None, actor: EventActor, reason: str, now: datetime
 ) -> Reservation:
-    """The requester's cancellation (link or MCP tool): before the frozen deadline it cancels (with a refund);
+    """The requester's cancellation (link or MCP tool): before the deadline it cancels (with a refund);
     after it, the requester is sent to support and a late-cancellation operation is opened."""
     reservation = locked(db, for_requester(db, code=code, token=token).id)
     if reservation.status == "cancelled":
         raise Conflict(labels.ALREADY_CANCELLED, code="already_cancelled", details={"reservation": reservation.code})
     require_transition(reservation, "cancelled")
-    if now >= reservation.cancel_deadline_at:
+    if not messages.free_cancellation(reservation, now):
         operations.open_operation(db, reservation, "late_cancellation", reason=labels.CANCEL_DEADLINE_PASSED, now=now)
         raise Conflict(
             labels.CANCEL_DEADLINE_PASSED,
@@ -273,7 +272,8 @@ def operator_cancel(
 
 
 def edit(db: Session, *, reservation: Reservation, data: ReservationUpdate, actor: Actor, now: datetime) -> None:
-    """§2.2.5: change what was agreed with the requester; the cancellation deadline stays as frozen at booking."""
+    """§2.2.5: change what was agreed with the requester; a new date moves the cancellation deadline (and the
+    reminder) with it, and the requester is told both by SMS."""
     reservation = locked(db, reservation.id)
     if reservation.status in ("cancelled", "completed"):
         raise Conflict(
@@ -284,6 +284,9 @@ def edit(db: Session, *, reservation: Reservation, data: ReservationUpdate, acto
     changes = {name: value for name, value in data.model_dump(exclude_unset=True).items() if value is not None}
     if "desired_at" in changes:
         changes["desired_at"] = _future(changes["desired_at"], now)
+    moved = changes.get("desired_at", reservation.desired_at) != reservation.desired_at
+    if moved:
+        changes["cancel_deadline_at"] = messages.cancel_deadline(changes["desired_at"])
     auditing.update(
         db,
         reservation,
@@ -294,3 +297,18 @@ def edit(db: Session, *, reservation: Reservation, data: ReservationUpdate, acto
         target=("reservation", reservation.code),
         now=now,
     )
+    if moved:
+        _date_changed(db, reservation, now)
+
+
+def _date_changed(db: Session, reservation: Reservation, now: datetime) -> None:
+    """The reminder follows the new date; the requester gets the new date and what it means for cancelling."""
+    if reservation.reminder_due_at is not None:
+        reservation.reminder_due_at = payments.reminder_due(reservation.desired_at)
+        reservation.reminder_sent_at = None
+    text = labels.SMS_DATE_CHANGED.format(
+        when=messages.when_text(reservation.desired_at),
+        code=reservation.code,
+        cancel=messages.cancel_part(reservation, now),
+    )
+    messages.sms_to_requester(db, reservation, f"date-changed:{now.isoformat()}", text)

@@ -80,19 +80,28 @@ SLACK_LATE_PAYMENT = "予約ID: {code} で決済期限切れ後またはキャ�
 # SMS and email to the requester and the shop.
 SMS_CONFIRMATION = (
     "【QRV】ご予約リクエストを受け付けました（予約ID: {code}）。{service} {when}。"
-    "提携店に確認のうえ、改めてご連絡します。キャンセル: {cancel_url}"
+    "提携店に確認のうえ、改めてご連絡します。{cancel}"
 )
+CANCEL_PART = "無料キャンセルは{deadline}まで: {url}"
+NO_FREE_CANCEL = (
+    "予約日時の{hours}時間前を過ぎているため、無料キャンセルはできません。ご相談はカスタマーサポートまでご連絡ください"
+)
+SMS_DATE_CHANGED = "【QRV】ご予約日時を{when}に変更しました（予約ID: {code}）。{cancel}"
 ALL_DECLINED = "現在、予約できませんでした。別の日時をご検討いただくか、カスタマーサポートまでご連絡ください"
 SMS_ALL_DECLINED = "【QRV】" + ALL_DECLINED + "（予約ID: {code}）"
 SMS_PAYMENT_LINK = (
     "【QRV】{shop}でご予約を確保しました（予約ID: {code}）。{minutes}分以内にお支払いを完了してください: {url}"
 )
 SMS_PAYMENT_TIMEOUT = "【QRV】決済期限が切れました。再度予約をお願いします（予約ID: {code}）"
-SMS_REMINDER = "【QRV】明日 {when} に{shop}でのご予約があります（予約ID: {code}）。キャンセル: {cancel_url}"
+SMS_REMINDER = "【QRV】明日 {when} に{shop}でのご予約があります（予約ID: {code}）。{cancel}"
 SMS_CANCELLED = "【QRV】ご予約をキャンセルしました（予約ID: {code}）。{refund}"
 REFUND_NOTE = "お支払い済みの金額は返金します。"
+SMS_LATE_PAYMENT_REFUND = (
+    "【QRV】決済期限切れ後またはキャンセル後にお支払いが完了したため、ご予約は確定していません。"
+    "お支払いの{amount:,}円は返金します（予約ID: {code}）"
+)
 EMAIL_CONFIRMED_SUBJECT = "【QRV】ご予約が確定しました（{code}）"
-EMAIL_CONFIRMED_BODY = "{name} 様\n\n以下のご予約が確定しました。\n\n{summary}\n\nキャンセル: {cancel_url}\n"
+EMAIL_CONFIRMED_BODY = "{name} 様\n\n以下のご予約が確定しました。\n\n{summary}\n\n{cancel}\n"
 EMAIL_SHOP_CONFIRMED_SUBJECT = "【QRV】予約確定のお知らせ（{code}）"
 EMAIL_SHOP_CONFIRMED_BODY = "{shop} 御中\n\n以下のご予約が確定しました。ご対応をお願いいたします。\n\n{summary}\n"
 EMAIL_SHOP_CANCEL_SUBJECT = "【QRV】仮予約キャンセルのお知らせ（{code}）"
@@ -130,6 +139,7 @@ CANCEL_PAGE_TITLE = "ご予約のキャンセル"
 SANDBOX_CHECKOUT_TITLE = "テスト決済（サンドボックス）"
 SANDBOX_PAY_BUTTON = "支払う"
 SANDBOX_PAID = "お支払いが完了しました。"
+SANDBOX_EXPIRED = "この決済リンクは有効期限が切れています。"
 
 # Shop CSV (import and export use the same Japanese columns).
 SHOP_CSV_HEADER = ("店舗名", "電話番号", "メールアドレス", "対応サービス", "架電順", "有効", "備考")

@@ -42,7 +42,8 @@ INSTRUCTIONS = (
     "create_reservation with the requester's name, phone number (E.164 or Japanese format) and desired date and "
     "time (ISO 8601; without a zone it is Japan time). The answer has the reservation id (QRV-XXXXXX) at once; "
     "the requester gets an SMS, shops are called and a payment link follows by SMS. Tell the requester the id "
-    "and the cancellation URL. get_reservation_status follows it; cancel_reservation needs the cancellation token."
+    "and the cancellation URL, or, when free_cancellation is false (booked less than 48 hours ahead), that it cannot "
+    "be cancelled free. get_reservation_status follows it; cancel_reservation needs the cancellation token."
 )
 
 
@@ -119,6 +120,7 @@ def _own(db, client_id: int, reservation_id: str) -> Reservation:
 
 
 def _status(reservation: Reservation) -> dict[str, Any]:
+    """Where it stands, with whether it can still be cancelled free (the deadline follows a date change)."""
     return {
         "reservation_id": reservation.code,
         "status": reservation.status,
@@ -126,6 +128,7 @@ def _status(reservation: Reservation) -> dict[str, Any]:
         "service": reservation.service_type.name,
         "desired_at": reservation.desired_at.isoformat(),
         "cancel_deadline": reservation.cancel_deadline_at.isoformat(),
+        "free_cancellation": messages.free_cancellation(reservation, utcnow()),
     }
 
 
@@ -152,7 +155,8 @@ def create_reservation(
     details: Annotated[str, Field(description="what the requester wants, for the shop")] = "",
     requester_email: Annotated[str, Field(description="optional; confirmations are emailed too")] = "",
 ) -> dict[str, Any]:
-    """Book a service: answers the reservation id (QRV-XXXXXX) at once, with the cancellation URL and token."""
+    """Book a service: answers the reservation id (QRV-XXXXXX) at once, with the cancellation token and URL; booked
+    less than 48 hours ahead, the message says at once that it cannot be cancelled free and no URL is given."""
     with _as_tool_errors():
         client_id, name = _caller()
         data = ReservationCreate(
@@ -168,11 +172,14 @@ def create_reservation(
             reservation = booking.create_reservation(
                 db, data=data, client=client, actor=EventActor("ai", name), now=utcnow()
             )
-            return _status(reservation) | {
-                "message": labels.MCP_CREATED,
-                "cancel_url": messages.cancel_url(reservation.code),
-                "cancel_token": messages.cancel_token(reservation.code),
-            }
+            return _created(reservation)
+
+
+def _created(reservation: Reservation) -> dict[str, Any]:
+    answer = _status(reservation) | {"cancel_token": messages.cancel_token(reservation.code)}
+    if answer["free_cancellation"]:
+        return answer | {"message": labels.MCP_CREATED, "cancel_url": messages.cancel_url(reservation.code)}
+    return answer | {"message": labels.MCP_CREATED + messages.no_free_cancellation()}
 
 
 def get_reservation_status(

@@ -7,7 +7,7 @@ so a hook or a sweeper that runs twice never sends the same SMS twice.
 import base64
 import hashlib
 import hmac
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -46,6 +46,28 @@ def cancel_token_valid(code: str, token: str | None) -> bool:
 def cancel_url(code: str) -> str:
     base = get_settings().public_base_url.rstrip("/")
     return f"{base}/api/reservations/cancel/{code}?token={cancel_token(code)}"
+
+
+def cancel_deadline(desired_at: datetime) -> datetime:
+    """Free cancellation ends this many hours (48) before the reservation; it follows the date when that changes."""
+    return desired_at - timedelta(hours=get_settings().reservations_cancel_deadline_hours)
+
+
+def free_cancellation(reservation: Reservation, now: datetime) -> bool:
+    return now < reservation.cancel_deadline_at
+
+
+def no_free_cancellation() -> str:
+    return labels.NO_FREE_CANCEL.format(hours=get_settings().reservations_cancel_deadline_hours)
+
+
+def cancel_part(reservation: Reservation, now: datetime) -> str:
+    """What a message to the requester says about cancelling: the link and its deadline while free cancellation is
+    open, else that it is not (never a link that would only say the deadline has passed)."""
+    if not free_cancellation(reservation, now):
+        return no_free_cancellation()
+    deadline = when_text(reservation.cancel_deadline_at)
+    return labels.CANCEL_PART.format(deadline=deadline, url=cancel_url(reservation.code))
 
 
 def summary(reservation: Reservation) -> str:

@@ -74,7 +74,7 @@ class McpClient(Base):
 
 
 class Reservation(Base):
-    """予約: one request, QRV-XXXXXX, moved by the state machine; the cancellation deadline is frozen at booking."""
+    """予約: one request, QRV-XXXXXX, moved by the state machine; the cancellation deadline follows its date."""
 
     __tablename__ = "reservations_reservation"
     __table_args__ = (

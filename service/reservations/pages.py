@@ -51,10 +51,12 @@ def cancel_result(reservation: Reservation, message: str) -> str:
     return page(labels.CANCEL_PAGE_TITLE, _notice(message) + _facts(reservation))
 
 
-def sandbox_checkout(session_id: str, amount: int, *, paid: bool) -> str:
-    body = f"<p>{amount:,}円</p>" + (
-        _notice(labels.SANDBOX_PAID)
-        if paid
-        else f'<form method="post"><button>{escape(labels.SANDBOX_PAY_BUTTON)}</button></form>'
-    )
-    return page(labels.SANDBOX_CHECKOUT_TITLE, f"<p>{escape(session_id)}</p>" + body)
+def sandbox_checkout(session_id: str, amount: int, *, paid: bool, expired: bool) -> str:
+    """The test checkout: a pay button, or that it was paid, or (as Stripe's page says) that the link expired."""
+    if paid:
+        action = _notice(labels.SANDBOX_PAID)
+    elif expired:
+        action = _notice(labels.SANDBOX_EXPIRED)
+    else:
+        action = f'<form method="post"><button>{escape(labels.SANDBOX_PAY_BUTTON)}</button></form>'
+    return page(labels.SANDBOX_CHECKOUT_TITLE, f"<p>{escape(session_id)}</p><p>{amount:,}円</p>" + action)

@@ -247,9 +247,11 @@ def record_paid(
     payment.status = "paid"
     if in_time and reservation.status in ("awaiting_payment", "payment_timeout"):
         transition(db, reservation, "confirmed", actor=actor, now=now, reason=reason, provider_ids=provider_ids)
-        confirmed(db, reservation)
+        confirmed(db, reservation, now)
         return
     request_refund(db, payment, reservation)
+    text = labels.SMS_LATE_PAYMENT_REFUND.format(amount=payment.amount, code=reservation.code)
+    messages.sms_to_requester(db, reservation, f"late-refund:{payment.id}", text)
     messages.notify_slack(
         db,
         kind="late_payment",
@@ -259,13 +261,13 @@ def record_paid(
     )
 
 
-def confirmed(db: Session, reservation: Reservation) -> None:
+def confirmed(db: Session, reservation: Reservation, now: datetime) -> None:
     """After confirmation: the day-before reminder is scheduled; requester and shop get an email."""
     reservation.reminder_due_at = reminder_due(reservation.desired_at)
     summary = messages.summary(reservation)
-    url = messages.cancel_url(reservation.code)
+    cancel = messages.cancel_part(reservation, now)
     subject = labels.EMAIL_CONFIRMED_SUBJECT.format(code=reservation.code)
-    body = labels.EMAIL_CONFIRMED_BODY.format(name=reservation.requester_name, summary=summary, cancel_url=url)
+    body = labels.EMAIL_CONFIRMED_BODY.format(name=reservation.requester_name, summary=summary, cancel=cancel)
     if reservation.requester_email:
         messages.email(db, reservation, reservation.requester_email, "confirmed", subject, body)
     else:
@@ -329,6 +331,13 @@ def settle_on_cancel(db: Session, reservation: Reservation, *, refund: bool) -> 
             request_refund(db, payment, reservation)
             refunding = True
     return refunding
+
+
+def checkout_expired(payment: Payment, now: datetime) -> bool:
+    """The provider's session no longer takes a payment: its window passed, or it is being (or was) expired."""
+    if payment.paid_at is not None:
+        return False
+    return payment.status in ("expiring", "expired") or (payment.expires_at is not None and now >= payment.expires_at)
 
 
 def by_session(db: Session, session_id: str) -> Payment:

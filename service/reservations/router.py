@@ -1,6 +1,7 @@
 """The reservations API: the operator console, executive numbers, the catalogue, incidents, MCP client keys,
 and the requester's cancellation link. Thin handlers; the rules live in the service modules."""
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile
@@ -37,6 +38,7 @@ from service.reservations.dependencies import (
     ReportReader,
     Worker,
 )
+from service.reservations.models import Payment
 from service.reservations.schemas import (
     REASON_MAX,
     TEXT_MAX,
@@ -309,13 +311,26 @@ def _sandbox_only() -> None:
 @router.get("/sandbox/checkout/{session_id}", response_class=HTMLResponse, dependencies=[Depends(_sandbox_only)])
 def sandbox_checkout(session_id: str, db: DbSession) -> HTMLResponse:
     payment = payments.by_session(db, session_id)
-    return HTMLResponse(pages.sandbox_checkout(session_id, payment.amount, paid=payment.paid_at is not None))
+    return _checkout_page(payment, utcnow())
+
+
+def _checkout_page(payment: Payment, now: datetime, *, status_code: int = 200) -> HTMLResponse:
+    page = pages.sandbox_checkout(
+        payment.checkout_session_id,
+        payment.amount,
+        paid=payment.paid_at is not None,
+        expired=payments.checkout_expired(payment, now),
+    )
+    return HTMLResponse(page, status_code=status_code)
 
 
 @router.post("/sandbox/checkout/{session_id}", response_class=HTMLResponse, dependencies=[Depends(_sandbox_only)])
 def sandbox_pay(session_id: str, db: DbSession) -> HTMLResponse:
-    payments.by_session(db, session_id)  # 404 for a session that is not ours
+    """Pays the session as Stripe would: an expired one takes no payment and says so (410)."""
     now = utcnow()
+    unpaid = payments.by_session(db, session_id)  # 404 for a session that is not ours
+    if payments.checkout_expired(unpaid, now):
+        return _checkout_page(unpaid, now, status_code=410)
     payment = payments.paid(
         db,
         session_id=session_id,
@@ -325,7 +340,7 @@ def sandbox_pay(session_id: str, db: DbSession) -> HTMLResponse:
         provider_ids={},
         now=now,
     )
-    return HTMLResponse(pages.sandbox_checkout(session_id, payment.amount, paid=True))
+    return _checkout_page(payment, now)
 
 
 # --- catalogue: service types and shops ----------------------------------------------------------

@@ -35,7 +35,7 @@ def send_reminders(db: Session, *, now: datetime) -> int:
             when=messages.when_text(reservation.desired_at),
             shop=reservation.shop.name if reservation.shop else "",
             code=reservation.code,
-            cancel_url=messages.cancel_url(reservation.code),
+            cancel=messages.cancel_part(reservation, now),
         )
         messages.sms_to_requester(db, reservation, "reminder", text)
         reservation.reminder_sent_at = now

@@ -1,16 +1,27 @@
-"""The requester's cancellation link: signed, cancels before the frozen 48-hour deadline (refunding a payment),
-and after it sends the requester to support and opens a late-cancellation operation."""
+"""The requester's cancellation link: signed, cancels before the 48-hour deadline (refunding a payment), and after it
+sends the requester to support and opens a late-cancellation operation. The deadline follows an operator's date
+change; messages carry the link only while free cancellation is open."""
 
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from service.database import session_scope
+from service.audit.models import AuditEntry
+from service.database import session_scope, utcnow
 from service.reservations import labels
-from service.reservations.messages import cancel_token, cancel_url
+from service.reservations.messages import cancel_token, cancel_url, no_free_cancellation, when_text
 from service.reservations.models import ManualOperation, Reservation
-from tests.service.reservations.conftest import book, count, deliver_due, messages, pay, payment_of, state
+from tests.service.reservations.conftest import (
+    book,
+    count,
+    deliver_due,
+    headers_for,
+    messages,
+    pay,
+    payment_of,
+    state,
+)
 
 
 def link(code: str) -> str:
@@ -68,15 +79,47 @@ def test_after_the_deadline_the_requester_is_sent_to_support_and_an_operation_op
     ]
 
 
-def test_the_deadline_is_frozen_at_booking(client, catalog):
+def sms_bodies(code: str) -> list[str]:
+    return [m.body for m in messages("sms", code)]
+
+
+def test_a_booking_less_than_48_hours_ahead_says_at_once_it_cannot_be_cancelled_free(catalog):
+    ahead = book(catalog["service_id"], days=5)
+    [confirmation] = sms_bodies(ahead)
+    with session_scope() as db:
+        deadline = db.scalar(select(Reservation.cancel_deadline_at).where(Reservation.code == ahead))
+    assert f"無料キャンセルは{when_text(deadline)}まで: {cancel_url(ahead)}" in confirmation
+    late = book(catalog["service_id"], days=1.5)
+    [confirmation] = sms_bodies(late)
+    assert no_free_cancellation() in confirmation and "48時間前" in confirmation
+    assert "/cancel/" not in confirmation
+
+
+def test_an_operator_date_change_moves_the_deadline_and_the_sms_says_so(client, db, catalog):
+    operator = headers_for(db, "operator")
     code = book(catalog["service_id"], days=5)
-    with session_scope() as db:
-        reservation = db.scalar(select(Reservation).where(Reservation.code == code))
-        assert reservation.desired_at - reservation.cancel_deadline_at == timedelta(hours=48)
-        frozen = reservation.cancel_deadline_at
-        reservation.desired_at += timedelta(days=1)
-    with session_scope() as db:
-        assert db.scalar(select(Reservation.cancel_deadline_at).where(Reservation.code == code)) == frozen
+    new_date = utcnow().replace(microsecond=0) + timedelta(days=8)
+    changed = client.patch(
+        f"/api/reservations/reservations/{code}", json={"desired_at": new_date.isoformat()}, headers=operator
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["cancel_deadline_at"].startswith((new_date - timedelta(hours=48)).isoformat()[:19])
+    notice = sms_bodies(code)[-1]
+    deadline = when_text(new_date - timedelta(hours=48))
+    assert f"ご予約日時を{when_text(new_date)}に変更しました" in notice and f"無料キャンセルは{deadline}まで" in notice
+    with session_scope() as session:
+        [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "update_reservation")).all()
+        assert {"desired_at", "cancel_deadline_at"} <= set(entry.changes)
+
+    soon = utcnow() + timedelta(days=1)
+    client.patch(f"/api/reservations/reservations/{code}", json={"desired_at": soon.isoformat()}, headers=operator)
+    notice = sms_bodies(code)[-1]
+    assert no_free_cancellation() in notice and "/cancel/" not in notice
+    page = client.get(link(code))
+    assert labels.CANCEL_DEADLINE_PASSED in page.text and labels.CANCEL_BUTTON not in page.text
+
+    client.patch(f"/api/reservations/reservations/{code}", json={"details": "4LDK"}, headers=operator)
+    assert len(sms_bodies(code)) == 3  # confirmation and two date changes: other edits send nothing
 
 
 def test_a_wrong_token_an_unknown_id_and_a_second_cancel_are_refused_in_the_error_shape(client, catalog):

@@ -100,6 +100,16 @@ async def test_book_follow_and_cancel_through_the_sdk(live_api, key, catalog):
         assert reservation.requester_phone == "+819012345678" and reservation.mcp_client_id is not None
 
 
+async def test_a_booking_less_than_48_hours_ahead_answers_that_it_cannot_be_cancelled_free(live_api, key, catalog):
+    async with connect(live_api, key) as mcp:
+        ahead = (await mcp.call_tool("create_reservation", booking_args(catalog))).structured_content
+        assert ahead["free_cancellation"] is True and "無料キャンセル" not in ahead["message"]
+        soon = await mcp.call_tool("create_reservation", booking_args(catalog, desired_at=when(1.5)))
+        booked = soon.structured_content
+    assert booked["free_cancellation"] is False and "cancel_url" not in booked
+    assert "48時間前を過ぎているため、無料キャンセルはできません" in booked["message"]
+
+
 async def test_bad_input_is_an_error_in_the_api_shape_and_books_nothing(live_api, key, catalog):
     async with connect(live_api, key) as mcp:
         bad_phone = error_of(await mcp.call_tool("create_reservation", booking_args(catalog, requester_phone="12")))

@@ -4,6 +4,7 @@ confirmation SMS, calls in order over two rounds, payment link, Stripe webhook, 
 import json
 import time
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 import stripe
@@ -13,7 +14,7 @@ from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.outbox.models import OutboxMessage
 from service.outbox.signatures import signed_voice_event
-from service.reservations import payments, sweeper
+from service.reservations import labels, payments, sweeper
 from service.reservations.models import (
     CallAttempt,
     ManualOperation,
@@ -249,6 +250,33 @@ def test_a_payment_after_expiry_is_refunded(client, catalog):
     assert payment_of(code).status == "refunded"
     with session_scope() as db:
         assert db.scalar(select(Notification.kind).order_by(Notification.id.desc())) == "late_payment"
+    [told] = [m.body for m in messages("sms", code) if "返金" in m.body]
+    assert "8,000円は返金します" in told and "確定していません" in told
+
+
+def checkout(code: str) -> str:
+    """The path of the sandbox checkout page the requester's payment link opens."""
+    return urlsplit(payment_of(code).checkout_url).path
+
+
+def test_the_sandbox_checkout_pays_in_time_and_after_expiry_says_the_link_expired(client, catalog):
+    in_time, too_late = book(catalog["service_id"]), book(catalog["service_id"])
+    deliver_due()
+    assert labels.SANDBOX_PAY_BUTTON in client.get(checkout(in_time)).text
+    paid = client.post(checkout(in_time))
+    assert paid.status_code == 200 and labels.SANDBOX_PAID in paid.text and state(in_time) == "confirmed"
+
+    later = utcnow() + timedelta(minutes=11)
+    sweep(later)
+    deliver_due(now=later)
+    page = client.get(checkout(too_late))
+    assert labels.SANDBOX_EXPIRED in page.text and labels.SANDBOX_PAY_BUTTON not in page.text
+    refused = client.post(checkout(too_late))
+    assert refused.status_code == 410 and labels.SANDBOX_EXPIRED in refused.text
+    assert payment_of(too_late).status == "expired" and payment_of(too_late).paid_at is None
+    assert state(too_late) == "payment_timeout"
+    assert not [m for m in messages("payment_link", too_late) if m.payload.get("action") == "refund"]
+    assert not [m for m in messages("sms", too_late) if "返金" in m.body]
 
 
 def test_reminder_the_day_before_is_sent_once_and_the_reservation_completes_afterwards(client, catalog):
