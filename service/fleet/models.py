@@ -310,7 +310,7 @@ class Command(Base):
     progress: Mapped[int] = mapped_column(default=0)
     message: Mapped[str] = mapped_column(String(500), default="")
     created_by: Mapped[str] = mapped_column(String(100), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
@@ -328,7 +328,7 @@ class UpdateTask(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     rollout_id: Mapped[int] = mapped_column(ForeignKey("fleet_rollout.id", ondelete="CASCADE"))
     terminal_id: Mapped[int] = mapped_column(ForeignKey("fleet_terminal.id", ondelete="CASCADE"))
-    command_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_command.id", ondelete="SET NULL"))
+    command_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_command.id", ondelete="SET NULL"), index=True)
     wave: Mapped[int]
     status: Mapped[str] = mapped_column(String(20), default="queued")
     progress: Mapped[int] = mapped_column(default=0)
@@ -345,7 +345,7 @@ class Diagnostic(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     terminal_id: Mapped[int] = mapped_column(ForeignKey("fleet_terminal.id", ondelete="CASCADE"), index=True)
-    command_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_command.id", ondelete="SET NULL"))
+    command_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_command.id", ondelete="SET NULL"), index=True)
     collected_at: Mapped[datetime]
     lines: Mapped[list[Any]] = mapped_column(default=list)
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -2,12 +2,23 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
 from service.dialect import insert_rows
-from service.fleet.models import Diagnostic, MetricHourly, MetricSample, TerminalEvent
+from service.fleet.models import (
+    Alert,
+    AlertNote,
+    Command,
+    Diagnostic,
+    Incident,
+    MetricHourly,
+    MetricSample,
+    Rollout,
+    TerminalEvent,
+    UpdateTask,
+)
 from service.fleet.monitoring import fleet_state
 
 ROLLUP_LAG = timedelta(minutes=5)
@@ -75,26 +86,54 @@ def _rollup_one(db: Session, hour: datetime) -> None:
     )
 
 
+def _prunable_alert(before: datetime):
+    """A resolved alert whose resolution is older than `before`; created_at is implied and lets its index serve."""
+    return and_(Alert.status == "resolved", Alert.created_at < before, Alert.resolved_at < before)
+
+
+def _finished_rollout(before: datetime):
+    return and_(Rollout.finished_at.is_not(None), Rollout.finished_at < before)
+
+
+# Children go before their parents, so deleting a parent cascades nothing and each batch stays short.
 PRUNABLE = {
-    "metric_sample": (MetricSample, MetricSample.recorded_at),
-    "metric_hourly": (MetricHourly, MetricHourly.hour),
-    "terminal_event": (TerminalEvent, TerminalEvent.received_at),
-    "diagnostic": (Diagnostic, Diagnostic.received_at),
+    "metric_sample": (MetricSample, lambda before: MetricSample.recorded_at < before),
+    "metric_hourly": (MetricHourly, lambda before: MetricHourly.hour < before),
+    "terminal_event": (TerminalEvent, lambda before: TerminalEvent.received_at < before),
+    "diagnostic": (Diagnostic, lambda before: Diagnostic.received_at < before),
+    "alert_note": (
+        AlertNote,
+        lambda before: select(Alert.id).where(Alert.id == AlertNote.alert_id, _prunable_alert(before)).exists(),
+    ),
+    "alert": (Alert, _prunable_alert),
+    "incident": (Incident, lambda before: and_(Incident.status == "resolved", Incident.resolved_at < before)),
+    "update_task": (
+        UpdateTask,
+        lambda before: (
+            select(Rollout.id).where(Rollout.id == UpdateTask.rollout_id, _finished_rollout(before)).exists()
+        ),
+    ),
+    "rollout": (Rollout, _finished_rollout),
+    "command": (Command, lambda before: and_(Command.created_at < before, Command.status != "pending")),
 }
 
 
 def cutoffs(db: Session, *, now: datetime) -> dict[str, datetime]:
-    """How far back each kind of history is kept; raw samples go only once they are rolled up."""
+    """How far back each kind of history is kept; raw samples go only once they are rolled up.
+
+    Alerts (with their notes), incidents and rollouts (with their update tasks) go a year after they were resolved or
+    finished, never while open; commands a year after they were queued, unless still waiting for delivery.
+    """
     settings = get_settings()
     history = now - timedelta(days=settings.fleet_history_days)
     raw = now - timedelta(days=settings.fleet_raw_metric_days)
     rolled = fleet_state(db).rolled_until
     raw = min(raw, rolled) if rolled is not None else history
-    return {"metric_sample": raw, "metric_hourly": history, "terminal_event": history, "diagnostic": history}
+    return {kind: raw if kind == "metric_sample" else history for kind in PRUNABLE}
 
 
 def prune_batch(db: Session, *, kind: str, before: datetime, limit: int | None = None) -> int:
     """Delete up to `limit` rows older than `before`; the caller commits between batches."""
-    model, column = PRUNABLE[kind]
-    ids = select(model.id).where(column < before).limit(limit or get_settings().fleet_prune_batch)
+    model, older = PRUNABLE[kind]
+    ids = select(model.id).where(older(before)).limit(limit or get_settings().fleet_prune_batch)
     return db.execute(delete(model).where(model.id.in_(ids)).execution_options(synchronize_session=False)).rowcount or 0
