@@ -20,6 +20,7 @@ from service.observability import (
 )
 from service.openapi import install_openapi
 from service.reservations.mcp_server import mount_mcp
+from service.reservations.watchdog import start as start_watchdog
 from service.routers import all_lane_routes, all_routers
 
 
@@ -85,6 +86,7 @@ def create_app() -> FastAPI:
     app.add_api_route("/metrics", metrics_response, include_in_schema=False)
     mount_mcp(app)  # reservations: the MCP server for AI-chat clients at /mcp
     register_queue_collector()
+    start_watchdog()  # reservations §4.3: worker or beat stopped, outbox backlog → Slack (not under tests)
     app.lane = Lanes(app, prefix=api.prefix, routes=all_lane_routes())
     app.proxies = ProxyHeadersMiddleware(app._serve, trusted_hosts=settings.trusted_proxy_hosts)
     app.add_middleware(MetricsMiddleware)

@@ -6,19 +6,23 @@ import math
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from random import getrandbits
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.backup.service import last_good_backup_age
 from service.broker import queue_length
 from service.config import get_settings
-from service.database import utcnow
+from service.database import session_scope, utcnow
 from service.errors import DomainError, TooLarge, error_body
+from service.outbox.models import OutboxAttempt, OutboxMessage
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
@@ -298,15 +302,60 @@ class BackupAgeCollector:
         )
 
 
+FAILED_OUTCOMES = ("transient_error", "permanent_error", "abandoned")
+
+
+def delivery_attempts(db: Session, *, since: datetime, domain: str | None = None) -> tuple[int, int]:
+    """(failed, finished) outbox delivery attempts since `since`, of one domain or of all."""
+    conditions = [OutboxAttempt.finished_at >= since]
+    if domain is not None:
+        conditions.append(OutboxMessage.domain == domain)
+    failed, finished = db.execute(
+        select(func.coalesce(func.sum(case((OutboxAttempt.outcome.in_(FAILED_OUTCOMES), 1), else_=0)), 0), func.count())
+        .join(OutboxMessage, OutboxMessage.id == OutboxAttempt.message_id)
+        .where(*conditions)
+    ).one()
+    return failed, finished
+
+
+def recent_delivery_attempts(now: datetime) -> tuple[int, int]:
+    since = now - timedelta(minutes=get_settings().reservations_error_rate_window_minutes)
+    with session_scope() as db:
+        return delivery_attempts(db, since=since)
+
+
+class DeliveryAttemptsCollector:
+    """Reports the outbox delivery attempts finished in the error-rate window, all and failed, at scrape time.
+
+    With the API's 5xx counters they make §4.3's error rate (ops/prometheus/rules.yml, QrvErrorRate).
+    """
+
+    def collect(self) -> Any:
+        gauge = GaugeMetricFamily(
+            "daicho_delivery_attempts_recent",
+            "Outbox delivery attempts finished in the last APP_RESERVATIONS_ERROR_RATE_WINDOW_MINUTES",
+            labels=["result"],
+        )
+        try:
+            failed, finished = recent_delivery_attempts(utcnow())
+        except Exception:  # an unreachable database must not break /metrics
+            logging.getLogger("daicho.metrics").warning("delivery attempts unavailable", exc_info=True)
+        else:
+            gauge.add_metric(["failed"], failed)
+            gauge.add_metric(["all"], finished)
+        yield gauge
+
+
 _collector_registered = False
 
 
 def register_queue_collector() -> None:
-    """Register the scrape-time collectors (queue length, backup age) once per process."""
+    """Register the scrape-time collectors (queue length, backup age, delivery attempts) once per process."""
     global _collector_registered
     if not _collector_registered:
         REGISTRY.register(QueueLengthCollector())
         REGISTRY.register(BackupAgeCollector())
+        REGISTRY.register(DeliveryAttemptsCollector())
         _collector_registered = True
 
 

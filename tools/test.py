@@ -4,7 +4,8 @@ The lint stage runs once first: `ruff check .`, `ruff format --check .` and `lin
 pyproject.toml); a failure there fails the run, but the test passes still run so one run shows everything.
 The two passes share nothing (each has its own data dir, database and broker) and spend much of their time waiting
 on subprocesses, so they run side by side on the two cores; every output line is prefixed with its pass's name.
-Installs Debian's chromium for the browser tests when it is missing and apt-get can be used.
+Installs Debian's chromium for the browser tests and Debian's prometheus (for promtool, which checks
+ops/prometheus/rules.yml) when they are missing and apt-get can be used.
 Extra arguments are handed to pytest (`make test ARGS="-k login"`). Exits non-zero if any pass failed;
 ends with one line per pass and a total line.
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
+PROMTOOL = Path("/usr/bin/promtool")
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 PYTEST_NO_TESTS = 5
@@ -59,18 +61,18 @@ class PassResult:
         return f"{self.name} pass: {counts} in {self.seconds:.0f}s: {verdict}"
 
 
-def ensure_chromium() -> None:
-    """Install Debian's chromium for the Playwright tests if it is missing; say plainly when that is impossible."""
-    if CHROMIUM.exists():
+def ensure_debian_package(binary: Path, package: str, needed_by: str) -> None:
+    """Install Debian's `package` when `binary` is missing; say plainly when that is impossible."""
+    if binary.exists():
         return
     if shutil.which("apt-get") is None or os.geteuid() != 0:
-        print(f"{CHROMIUM} is missing and apt-get cannot be used here: the browser test will be skipped", flush=True)
+        print(f"{binary} is missing and apt-get cannot be used here: {needed_by} will be skipped", flush=True)
         return
-    print(f"{CHROMIUM} is missing: installing Debian's chromium", flush=True)
+    print(f"{binary} is missing: installing Debian's {package}", flush=True)
     env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium"]):
+    for command in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", package]):
         if subprocess.run(command, env=env, stdin=subprocess.DEVNULL).returncode != 0:
-            print(f"`{' '.join(command)}` failed: the browser test will be skipped", flush=True)
+            print(f"`{' '.join(command)}` failed: {needed_by} will be skipped", flush=True)
             return
 
 
@@ -210,7 +212,8 @@ def postgres_pass(pytest_args: list[str]) -> RunningPass | PassResult:
 
 
 def main(argv: list[str]) -> int:
-    ensure_chromium()
+    ensure_debian_package(CHROMIUM, "chromium", "the browser test")
+    ensure_debian_package(PROMTOOL, "prometheus", "the alert rules check (promtool check rules)")
     linted = lint()
     passes = [RunningPass("sqlite", os.environ | {"DAICHO_TEST_BACKEND": "sqlite"}, argv), postgres_pass(argv)]
     results = [p.wait() if isinstance(p, RunningPass) else p for p in passes]

@@ -63,6 +63,9 @@ NOTIFICATION_KINDS = {
     "queue_length": "キュー長超過",
     "error_rate": "エラー率高",
     "late_payment": "期限後の決済",
+    "worker_down": "ワーカー停止",
+    "beat_down": "定期処理停止",
+    "outbox_backlog": "送信滞留",
 }
 
 # Slack #qrv-alerts (§2.2 and §4.3.1).
@@ -74,6 +77,9 @@ SLACK_MESSAGES = {
 }
 SLACK_MANUAL = "予約ID: {code} で手動対応が必要（{kind}）"
 SLACK_QUEUE = "予約キューが溜まっています（{count}件）"
+SLACK_WORKER_DOWN = "Celeryワーカーが応答しません（予約処理・送信が止まっています）"
+SLACK_BEAT_DOWN = "定期処理（beat）が動いていません（期限切れの決済リンク{count}件が{minutes}分以上処理されていません）"
+SLACK_OUTBOX_BACKLOG = "送信が滞留しています（{minutes}分以上送られていないメッセージ{count}件）"
 SLACK_ERROR_RATE = "エラーが多発しています（直近{minutes}分 {rate:.1f}%、{errors}/{total}件）"
 SLACK_LATE_PAYMENT = "予約ID: {code} で決済期限切れ後またはキャンセル後に決済が完了したため返金します"
 

@@ -1,36 +1,27 @@
 """§4.3 alerts to Slack #qrv-alerts: the Celery queue longer than 100, and an error rate above 5%.
 
-The error rate is what the service can measure itself: the share of failed delivery attempts (SMS, calls, payment
+The error rate here is what the worker can measure itself: the share of failed delivery attempts (SMS, calls, payment
 links, emails) of this domain in the last few minutes, counted once enough attempts were made to mean something.
+Prometheus's QrvErrorRate (ops/prometheus/rules.yml) adds the API's 5xx, which only the API processes count.
 An alert of one kind is repeated at most every APP_RESERVATIONS_ALERT_REPEAT_MINUTES while the condition lasts.
 """
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
-from service.outbox.models import OutboxAttempt, OutboxMessage
+from service.observability import delivery_attempts
 from service.reservations import labels
 from service.reservations.messages import DOMAIN, notify_slack
 from service.reservations.models import Notification
-
-FAILED_OUTCOMES = ("transient_error", "permanent_error", "abandoned")
 
 
 def error_rate(db: Session, *, now: datetime) -> tuple[int, int]:
     """(failed, finished) delivery attempts of this domain within the window."""
     since = now - timedelta(minutes=get_settings().reservations_error_rate_window_minutes)
-    failed, total = db.execute(
-        select(
-            func.coalesce(func.sum(case((OutboxAttempt.outcome.in_(FAILED_OUTCOMES), 1), else_=0)), 0),
-            func.count(),
-        )
-        .join(OutboxMessage, OutboxMessage.id == OutboxAttempt.message_id)
-        .where(OutboxMessage.domain == DOMAIN, OutboxAttempt.finished_at >= since)
-    ).one()
-    return failed, total
+    return delivery_attempts(db, since=since, domain=DOMAIN)
 
 
 def _recently_alerted(db: Session, kind: str, now: datetime) -> bool:
@@ -41,18 +32,18 @@ def _recently_alerted(db: Session, kind: str, now: datetime) -> bool:
     )
 
 
-def _alert(db: Session, kind: str, message: str, now: datetime) -> bool:
+def alert(db: Session, kind: str, message: str, now: datetime) -> Notification | None:
+    """Post to #qrv-alerts unless an alert of this kind went out within the repeat window."""
     if _recently_alerted(db, kind, now):
-        return False
-    notify_slack(db, kind=kind, message=message, reservation=None, now=now)
-    return True
+        return None
+    return notify_slack(db, kind=kind, message=message, reservation=None, now=now)
 
 
 def check(db: Session, *, queue_length: int, now: datetime) -> list[str]:
     """Post the alerts whose condition holds (and was not posted recently); returns their kinds."""
     settings = get_settings()
     posted = []
-    if queue_length > settings.reservations_queue_alert_threshold and _alert(
+    if queue_length > settings.reservations_queue_alert_threshold and alert(
         db, "queue_length", labels.SLACK_QUEUE.format(count=queue_length), now
     ):
         posted.append("queue_length")
@@ -62,6 +53,6 @@ def check(db: Session, *, queue_length: int, now: datetime) -> list[str]:
         message = labels.SLACK_ERROR_RATE.format(
             minutes=settings.reservations_error_rate_window_minutes, rate=rate, errors=failed, total=total
         )
-        if _alert(db, "error_rate", message, now):
+        if alert(db, "error_rate", message, now):
             posted.append("error_rate")
     return posted
