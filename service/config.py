@@ -8,6 +8,8 @@ from cryptography.fernet import Fernet
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service.access import parse_networks, split_list
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "dev-secret-change-me", "secret"}
 DEV_SECRET = "dev-secret-change-me"
@@ -71,6 +73,9 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or CIDRs, comma-separated)
     trusted_proxies: str = ""
+    # §5.1 access restriction, off when empty: host names answered, client networks (CIDR) let in (service/access.py)
+    allowed_hosts: str = ""
+    allowed_ips: str = ""
 
     # Outbox and providers: "sandbox" records and simulates; the others talk to the real thing.
     # PostgreSQL connections per API worker for the fast lanes' database work (service/lanes.py)
@@ -151,6 +156,8 @@ class Settings(BaseSettings):
     reservations_error_rate_window_minutes: int = 5
     reservations_error_rate_min_attempts: int = 20
     reservations_alert_repeat_minutes: int = 30
+    # §4.2.1 「社内IPのみ」: internal networks (CIDR) the operator console is reached from; empty: no restriction
+    reservations_console_ips: str = ""
 
     # backups (service/backup)
     backup_dir: Path | None = None
@@ -196,6 +203,12 @@ class Settings(BaseSettings):
         for prefix in ("postgres://", "postgresql://"):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @field_validator("allowed_ips", "reservations_console_ips")
+    @classmethod
+    def _check_networks(cls, value: str) -> str:
+        parse_networks(split_list(value))
         return value
 
     @field_validator("sandbox_voice_odds")

@@ -6,6 +6,7 @@ from sqlalchemy import text
 from starlette.types import Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from service.access import access_guard
 from service.broker import broker_reachable
 from service.config import get_settings
 from service.database import get_engine
@@ -88,7 +89,8 @@ def create_app() -> FastAPI:
     register_queue_collector()
     start_watchdog()  # reservations §4.3: worker or beat stopped, outbox backlog → Slack (not under tests)
     app.lane = Lanes(app, prefix=api.prefix, routes=all_lane_routes())
-    app.proxies = ProxyHeadersMiddleware(app._serve, trusted_hosts=settings.trusted_proxy_hosts)
+    guarded = access_guard(app._serve, settings)  # §5.1 ALLOWED_HOSTS / ALLOWED_IPS, after the forwarded address
+    app.proxies = ProxyHeadersMiddleware(guarded, trusted_hosts=settings.trusted_proxy_hosts)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(GuardMiddleware)
     if settings.cors_origins:

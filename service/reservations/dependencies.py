@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 
+from service.access import require_network
 from service.deps import DbSession
 from service.identity.dependencies import Caller, require
 from service.reservations import booking, catalog, clients, incidents, operations
@@ -19,6 +20,8 @@ Worker = Annotated[Caller, Depends(require(DOMAIN, "operator", "support"))]
 Reader = Annotated[Caller, Depends(require(DOMAIN, "operator", "support", "executive"))]
 ReportReader = Annotated[Caller, Depends(require(DOMAIN, "operator", "executive"))]
 CODE_PATTERN = r"^[Qq][Rr][Vv]-[A-Za-z0-9]{6}$"
+# §4.2.1 「社内IPのみ」: the console's and manual operations' routes answer only APP_RESERVATIONS_CONSOLE_IPS
+CONSOLE_ONLY = [Depends(require_network("reservations_console_ips"))]
 
 
 def valid_reservation(db: DbSession, code: Annotated[str, Path(pattern=CODE_PATTERN)]) -> Reservation:

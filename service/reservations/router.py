@@ -27,6 +27,7 @@ from service.reservations import (
     payments,
 )
 from service.reservations.dependencies import (
+    CONSOLE_ONLY,
     Operator,
     PathClient,
     PathIncident,
@@ -116,22 +117,22 @@ def vocabulary(_: Reader) -> dict:
 # --- console -----------------------------------------------------------------------------------
 
 
-@router.get("/console/today", response_model=ConsoleToday)
+@router.get("/console/today", response_model=ConsoleToday, dependencies=CONSOLE_ONLY)
 def console_today(_: Reader, db: DbSession) -> dict:
     return console.console_today(db, now=utcnow())
 
 
-@router.get("/kpis/weekly", response_model=WeeklyKpis)
+@router.get("/kpis/weekly", response_model=WeeklyKpis, dependencies=CONSOLE_ONLY)
 def weekly_kpis(_: Reader, db: DbSession) -> dict:
     return console.weekly_kpis(db, now=utcnow())
 
 
-@router.get("/notifications", response_model=list[NotificationRead])
+@router.get("/notifications", response_model=list[NotificationRead], dependencies=CONSOLE_ONLY)
 def notifications(_: Worker, db: DbSession, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict]:
     return console.latest_notifications(db, limit=limit)
 
 
-@router.get("/assignees", response_model=list[AssigneeOption])
+@router.get("/assignees", response_model=list[AssigneeOption], dependencies=CONSOLE_ONLY)
 def assignee_options(_: Worker, db: DbSession) -> list[dict]:
     return operations.assignees(db)
 
@@ -139,7 +140,7 @@ def assignee_options(_: Worker, db: DbSession) -> list[dict]:
 # --- manual operations -------------------------------------------------------------------------
 
 
-@router.get("/manual-operations", response_model=Page[OperationRead])
+@router.get("/manual-operations", response_model=Page[OperationRead], dependencies=CONSOLE_ONLY)
 def list_operations(
     _: Worker,
     db: DbSession,
@@ -157,7 +158,7 @@ def list_operations(
     return _page([operations.operation_read(row, now) for row in rows], total, paging)
 
 
-@router.post("/manual-operations", response_model=OperationRead, status_code=201)
+@router.post("/manual-operations", response_model=OperationRead, status_code=201, dependencies=CONSOLE_ONLY)
 @declares(404)  # body reservation_code
 def create_operation(body: OperationCreate, caller: Worker, db: DbSession) -> dict:
     now = utcnow()
@@ -173,14 +174,14 @@ def _operation(db: DbSession, operation_id: int) -> dict:
     return operations.operation_read(row, utcnow())
 
 
-@router.post("/manual-operations/{operation_id}/assign", response_model=OperationRead)
+@router.post("/manual-operations/{operation_id}/assign", response_model=OperationRead, dependencies=CONSOLE_ONLY)
 def assign_operation(body: OperationAssign, caller: Operator, operation: PathOperation, db: DbSession) -> dict:
     assignee = body.assignee_id if body.assignee_id is not None else caller.user_id
     operations.assign(db, operation=operation, assignee_id=assignee, actor=caller.actor, now=utcnow())
     return _operation(db, operation.id)
 
 
-@router.post("/manual-operations/{operation_id}/resolve", response_model=OperationRead)
+@router.post("/manual-operations/{operation_id}/resolve", response_model=OperationRead, dependencies=CONSOLE_ONLY)
 def resolve_operation(body: OperationResolve, caller: Operator, operation: PathOperation, db: DbSession) -> dict:
     operations.resolve(db, operation=operation, resolution=body.resolution, actor=caller.actor, now=utcnow())
     return _operation(db, operation.id)

@@ -1,0 +1,151 @@
+"""Network access rules (fleet §5.1 ALLOWED_HOSTS / ALLOWED_IPS, the reservations console's internal networks).
+
+The caller's address is the one `service.main` settled on: the socket peer, or what a trusted proxy forwarded
+(APP_TRUSTED_PROXIES). Networks and host names are parsed once, when the rule is built; a check is a few
+comparisons. An empty rule lets everyone in.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from service.errors import Forbidden, error_response
+
+
+def split_list(value: str) -> list[str]:
+    """A comma-separated setting as its non-empty items."""
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def parse_networks(items: Iterable[str]) -> tuple[IPv4Network | IPv6Network, ...]:
+    """CIDR networks (a bare address is a /32 or /128); a malformed one raises ValueError naming it."""
+    networks = []
+    for item in items:
+        try:
+            networks.append(ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"{item!r} is not an IP address or CIDR network") from None
+    return tuple(networks)
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkRule:
+    """Client networks allowed in; no networks means no restriction."""
+
+    networks: tuple[IPv4Network | IPv6Network, ...] = ()
+
+    @classmethod
+    def of(cls, setting: str) -> "NetworkRule":
+        return cls(parse_networks(split_list(setting)))
+
+    def admits(self, client: str | None) -> bool:
+        if not self.networks:
+            return True
+        try:
+            address = ip_address(client or "")
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
+
+
+@dataclass(frozen=True, slots=True)
+class HostRule:
+    """Host names the service answers to (`*.example.jp` matches its subdomains); none means any."""
+
+    names: frozenset[str] = frozenset()
+    suffixes: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, setting: str) -> "HostRule":
+        items = [item.lower() for item in split_list(setting)]
+        return cls(
+            frozenset(item for item in items if not item.startswith("*.")),
+            tuple(item[1:] for item in items if item.startswith("*.")),
+        )
+
+    def admits(self, host_header: str | None) -> bool:
+        if not self.names and not self.suffixes:
+            return True
+        host = _host_name(host_header or "")
+        return host in self.names or host.endswith(self.suffixes)
+
+
+def _host_name(header: str) -> str:
+    """The Host header without its port ("[::1]:8000" → "[::1]", "tms.example.jp:443" → "tms.example.jp")."""
+    header = header.lower()
+    if header.startswith("["):
+        return header.split("]", 1)[0] + "]"
+    return header.rsplit(":", 1)[0] if ":" in header else header
+
+
+def scope_host(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"host":
+            return value.decode("latin-1")
+    return None
+
+
+def scope_client(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return client[0] if client else None
+
+
+HOST_RULE = {"rule": "allowed_hosts"}
+ADDRESS_MESSAGE = "このネットワークからはアクセスできません"
+
+
+def address_refused(rule: str = "allowed_ips") -> JSONResponse:
+    """403 in the common error shape, naming the setting whose networks the caller is outside of."""
+    return error_response(403, "address_not_allowed", ADDRESS_MESSAGE, {"rule": rule})
+
+
+class AccessGuard:
+    """ASGI wrapper refusing requests to a host not in ALLOWED_HOSTS (400) or from outside ALLOWED_IPS (403).
+
+    It sits right behind the forwarded-header handling, ahead of the fast lanes and the middleware stack, so every
+    route (API, fast lane, /metrics, /mcp) is covered. Lifespan events pass through.
+    """
+
+    def __init__(self, app: ASGIApp, *, hosts: HostRule, networks: NetworkRule) -> None:
+        self.app, self.hosts, self.networks = app, hosts, networks
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            return await self.app(scope, receive, send)
+        if not self.hosts.admits(scope_host(scope)):
+            refusal = error_response(400, "host_not_allowed", "このホスト名ではアクセスできません", HOST_RULE)
+        elif not self.networks.admits(scope_client(scope)):
+            refusal = address_refused()
+        else:
+            return await self.app(scope, receive, send)
+        if scope["type"] == "websocket":
+            return await send({"type": "websocket.close", "code": 1008})
+        await refusal(scope, receive, send)
+
+
+def access_guard(app: ASGIApp, settings) -> ASGIApp:
+    """`app` behind APP_ALLOWED_HOSTS / APP_ALLOWED_IPS, or `app` itself when neither is set (the default)."""
+    if not (settings.allowed_hosts or settings.allowed_ips):
+        return app
+    return AccessGuard(app, hosts=HostRule.of(settings.allowed_hosts), networks=NetworkRule.of(settings.allowed_ips))
+
+
+@lru_cache(maxsize=8)
+def _rule_of(setting: str) -> NetworkRule:
+    return NetworkRule.of(setting)
+
+
+def require_network(setting: str) -> Callable[[Request], None]:
+    """A route dependency admitting only callers from the networks in the named setting (empty: everyone)."""
+    from service.config import get_settings  # the settings validate their networks with this module
+
+    def check(request: Request) -> None:
+        if not _rule_of(getattr(get_settings(), setting)).admits(request.client.host if request.client else None):
+            raise Forbidden(ADDRESS_MESSAGE, code="address_not_allowed", details={"rule": setting})
+
+    return check
