@@ -7,6 +7,7 @@
     python -m service.cli grants set LOGIN DOMAIN ROLE [--scope TENANT]
     python -m service.cli grants remove LOGIN DOMAIN
     python -m service.cli audit verify
+    python -m service.cli audit rekey --old-key-env VAR
     python -m service.cli backup create [--to DIR] | list | verify FILE | restore FILE [--force]
     python -m service.cli demo load [--only platform,crm] [--first-run] [--allow-production]
     python -m service.cli bootstrap-admin
@@ -26,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from service.audit.service import Actor, diff, record, verify_chain
+from service.audit.service import Actor, ChainBroken, diff, keyed, publish_head, record, rehash_chain, verify_chain
 from service.backup import service as backups
 from service.config import PLACEHOLDER_SECRETS, get_settings
 from service.database import get_engine, session_scope, utcnow
@@ -137,6 +138,33 @@ def audit_verify(db: Session, args: argparse.Namespace) -> str:
             f"({report.checked} entries verified before it)"
         )
     return f"audit chain intact: {report.checked} entries verified"
+
+
+def audit_rekey(db: Session, args: argparse.Namespace) -> str:
+    """Verify the chain under the old key (read from the variable named), then rehash it under APP_AUDIT_KEY."""
+    old_key, new_key = os.environ.get(args.old_key_env, ""), get_settings().audit_key
+    if not old_key:
+        raise CommandFailed(f"set {args.old_key_env} to the audit key the chain was written with")
+    if old_key == new_key:
+        raise CommandFailed(f"{args.old_key_env} holds the current APP_AUDIT_KEY: set APP_AUDIT_KEY to the new key")
+    try:
+        rehashed = rehash_chain(db, written_with=(keyed(old_key),), new=keyed(new_key))
+    except ChainBroken as exc:
+        raise CommandFailed(f"{exc} (is {args.old_key_env} the key it was written with?)") from exc
+    entries = rehashed.seq if rehashed else 0
+    record(
+        db,
+        actor=cli_actor(),
+        action="rekey",
+        domain="platform",
+        target_type="audit_chain",
+        changes=diff(None, {"entries": entries}),
+    )
+    head = publish_head(db)
+    return (
+        f"audit chain rehashed under the new key: {entries} entries; new head seq={head.seq} hash={head.hash} "
+        "(heads published before no longer match: keep this one)"
+    )
 
 
 def backup_create(db: Session, args: argparse.Namespace) -> str:
@@ -272,6 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
     _grants_commands(top)
     audit = top.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)
     _command(audit, "verify", audit_verify, "recompute the audit hash chain; exit 1 when it is broken")
+    _command(
+        audit, "rekey", audit_rekey, "verify the chain under an old key, then rehash it under APP_AUDIT_KEY"
+    ).add_argument("--old-key-env", required=True, metavar="VAR", help="environment variable holding the old key")
     _backup_commands(top)
     demo = top.add_parser("demo", help="demo data").add_subparsers(dest="action", required=True)
     load = _command(demo, "load", demo_load, "load the demo accounts and records (idempotent)")

@@ -4,12 +4,13 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from service.audit.models import AuditChainHead, AuditEntry
@@ -69,28 +70,43 @@ def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in fields}
 
 
-def _canonical(entry: AuditEntry) -> bytes:
-    material = {
-        "seq": entry.seq,
-        "occurred_at": entry.occurred_at.isoformat(),
-        "actor_type": entry.actor_type,
-        "actor_id": entry.actor_id,
-        "actor_label": entry.actor_label,
-        "client_address": entry.client_address,
-        "request_id": entry.request_id,
-        "action": entry.action,
-        "domain": entry.domain,
-        "target_type": entry.target_type,
-        "target_id": entry.target_id,
-        "changes": entry.changes,
-        "prev_hash": entry.prev_hash,
-    }
+CANONICAL_FIELDS = (
+    "seq",
+    "occurred_at",
+    "actor_type",
+    "actor_id",
+    "actor_label",
+    "client_address",
+    "request_id",
+    "action",
+    "domain",
+    "target_type",
+    "target_id",
+    "changes",
+    "prev_hash",
+)
+Hasher = Callable[[Any], str]
+
+
+def _canonical(entry: Any) -> bytes:
+    """The hashed form of an entry (a model or a row): its fields as sorted, compact JSON."""
+    material = {name: getattr(entry, name) for name in CANONICAL_FIELDS}
+    material["occurred_at"] = entry.occurred_at.isoformat()
     return json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _entry_hash(entry: AuditEntry) -> str:
-    """HMAC-SHA256 under APP_AUDIT_KEY: without the key no one can recompute the chain after changing a row."""
-    return hmac.new(get_settings().audit_key.encode(), _canonical(entry), hashlib.sha256).hexdigest()
+def keyed(key: str) -> Hasher:
+    """HMAC-SHA256 under `key`: without the key no one can recompute the chain after changing a row."""
+    return lambda entry: hmac.new(key.encode(), _canonical(entry), hashlib.sha256).hexdigest()
+
+
+def unkeyed(entry: Any) -> str:
+    """Plain SHA-256, the chain's hash before it was keyed; only read, to upgrade such a chain."""
+    return hashlib.sha256(_canonical(entry)).hexdigest()
+
+
+def _entry_hash(entry: Any) -> str:
+    return keyed(get_settings().audit_key)(entry)
 
 
 def _advance_head(db: Session) -> tuple[int, str]:
@@ -173,35 +189,85 @@ class ChainReport:
     problem: str | None = None
 
 
-def verify_chain(db: Session, *, published: ChainHead | None = None, batch: int = 5000) -> ChainReport:
-    """Recompute every HMAC in sequence order; report the first entry that does not match, or that differs from a
-    head published earlier (what catches a rewrite by someone holding the key)."""
-    expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
+Db = Session | Connection
+CHAIN_HEAD = AuditChainHead.__table__
+CHAIN_COLUMNS = [AuditEntry.__table__.c[name] for name in ("id", *CANONICAL_FIELDS, "entry_hash")]
+
+
+def _entries(db: Db, batch: int) -> Iterator[Row]:
+    """Every entry in sequence order, read `batch` rows at a time (only the chained columns, so migrations can too)."""
     last_seq = 0
-    while True:
-        rows = db.scalars(
-            select(AuditEntry).where(AuditEntry.seq > last_seq).order_by(AuditEntry.seq).limit(batch)
-        ).all()
-        if not rows:
-            break
-        for entry in rows:
-            if entry.seq != expected_seq:
-                return ChainReport(False, checked, expected_seq, "missing entry")
-            if entry.prev_hash != expected_prev:
-                return ChainReport(False, checked, entry.seq, "broken link to the previous entry")
-            if _entry_hash(entry) != entry.entry_hash:
-                return ChainReport(False, checked, entry.seq, "entry altered after it was written")
-            if published is not None and entry.seq == published.seq and entry.entry_hash != published.hash:
-                return ChainReport(False, checked, entry.seq, "entry differs from the published head")
-            expected_prev, expected_seq, checked = entry.entry_hash, entry.seq + 1, checked + 1
+    while rows := db.execute(
+        select(*CHAIN_COLUMNS).where(AuditEntry.seq > last_seq).order_by(AuditEntry.seq).limit(batch)
+    ).all():
+        yield from rows
         last_seq = rows[-1].seq
-        db.expunge_all()
-    head = db.get(AuditChainHead, 1)
+
+
+def _scheme(entry: Row, hashers: Sequence[Hasher], start: int) -> int | None:
+    """Index of the first hasher from `start` on that reproduces the entry's hash: a chain moves to later ones only."""
+    return next((i for i in range(start, len(hashers)) if hashers[i](entry) == entry.entry_hash), None)
+
+
+def _check(db: Db, hashers: Sequence[Hasher], published: ChainHead | None, batch: int) -> ChainReport:
+    expected_prev, checked, scheme = GENESIS_HASH, 0, 0
+    for entry in _entries(db, batch):
+        if entry.seq != checked + 1:
+            return ChainReport(False, checked, checked + 1, "missing entry")
+        if entry.prev_hash != expected_prev:
+            return ChainReport(False, checked, entry.seq, "broken link to the previous entry")
+        scheme = _scheme(entry, hashers, scheme)
+        if scheme is None:
+            return ChainReport(False, checked, entry.seq, "entry altered after it was written")
+        if published is not None and entry.seq == published.seq and entry.entry_hash != published.hash:
+            return ChainReport(False, checked, entry.seq, "entry differs from the published head")
+        expected_prev, checked = entry.entry_hash, checked + 1
+    head = db.execute(select(CHAIN_HEAD.c.last_seq, CHAIN_HEAD.c.last_hash).where(CHAIN_HEAD.c.id == 1)).first()
     if head is not None and checked and (head.last_seq != checked or head.last_hash != expected_prev):
         return ChainReport(False, checked, head.last_seq, "entries removed from the end")
     if published is not None and checked < published.seq:
         return ChainReport(False, checked, published.seq, "entries removed before the published head")
     return ChainReport(True, checked)
+
+
+def verify_chain(db: Db, *, published: ChainHead | None = None, batch: int = 5000) -> ChainReport:
+    """Recompute every HMAC in sequence order; report the first entry that does not match, or that differs from a
+    head published earlier (what catches a rewrite by someone holding the key)."""
+    return _check(db, (_entry_hash,), published, batch)
+
+
+class ChainBroken(Exception):
+    """The chain does not verify under the hashes it was said to be written with; nothing was rewritten."""
+
+
+def rehash_chain(db: Db, *, written_with: Sequence[Hasher], new: Hasher, batch: int = 5000) -> ChainHead | None:
+    """Verify the chain under the hashers it was written with (in the order it switched between them), then rewrite
+    every entry's hash under `new` in sequence order, `batch` rows at a time, and move the head to the new tip.
+    Heads published before no longer match: the new head is logged like a published one."""
+    report = _check(db, written_with, None, batch)
+    if not report.ok:
+        raise ChainBroken(
+            f"audit chain broken at entry {report.first_bad_seq}: {report.problem} "
+            f"({report.checked} entries verified before it); nothing was rehashed"
+        )
+    table = AuditEntry.__table__
+    rewrite = update(table).where(table.c.id == bindparam("row_id"))
+    rewrite = rewrite.values(prev_hash=bindparam("new_prev"), entry_hash=bindparam("new_hash"))
+    prev, pending = GENESIS_HASH, []
+    for entry in _entries(db, batch):
+        new_hash = new(SimpleNamespace(**{**entry._mapping, "prev_hash": prev}))
+        pending.append({"row_id": entry.id, "new_prev": prev, "new_hash": new_hash})
+        prev = new_hash
+        if len(pending) == batch:
+            db.execute(rewrite, pending)
+            pending = []
+    if pending:
+        db.execute(rewrite, pending)
+    if not report.checked:
+        return None
+    db.execute(update(CHAIN_HEAD).where(CHAIN_HEAD.c.id == 1).values(last_hash=prev))
+    log.info("audit chain rehashed: %d entries; head seq=%d hash=%s", report.checked, report.checked, prev)
+    return ChainHead(report.checked, prev)
 
 
 @dataclass(frozen=True)
