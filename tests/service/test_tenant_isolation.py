@@ -277,7 +277,7 @@ def entry_logs_walk_of(client, db) -> Walk:
         ("GET", "/api/station/{name}"): "the browser station's static files",
         ("GET", "/api/station/vocabulary.json"): "the stations' wording and rules",
         ("GET", "/api/parent-barcode/sw.js"): "the barcode page's service worker: a static file",
-        ("GET", "/api/parent-barcode/{token}"): "a signed link names its own parent; another parent needs another token",
+        ("GET", "/api/parent-barcode/{token}"): "a signed link names its own parent; another needs another token",
     }
     return Walk(staff, calls, ("himawari", "ひまわり"), exempt)
 
