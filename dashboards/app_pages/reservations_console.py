@@ -12,6 +12,7 @@ PAGE = "reservations_console"
 RATE_CHARTS = (
     ("booking_success_pct", "今週の予約成功率", "予約成功率", "#1565c0"),
     ("payment_success_pct", "今週の決済成功率", "決済成功率", "#2e7d32"),
+    ("cancel_pct", "今週のキャンセル率", "キャンセル率", "#c62828"),
 )
 
 
@@ -66,10 +67,10 @@ def rate_chart(week: dict, field: str, name: str, colour: str) -> go.Figure:
 
 
 def weekly_charts(week: dict) -> None:
-    for column, (field, title, name, colour) in zip(st.columns(2), RATE_CHARTS, strict=True):
+    for column, (field, title, name, colour) in zip(st.columns(len(RATE_CHARTS)), RATE_CHARTS, strict=True):
         with column:
             st.markdown(f"#### {title}")
-            st.caption(f"{week['start']}〜{week['end']}　週合計: {common.percent(week[field])}")
+            st.caption(f"今週（月〜日）{week['start']}〜{week['end']}　週合計: {common.percent(week[field])}")
             st.plotly_chart(
                 rate_chart(week, field, name, colour), key=f"{PAGE}_{field}", config={"displayModeBar": False}
             )

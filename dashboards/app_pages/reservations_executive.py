@@ -13,12 +13,20 @@ MONTH_CHOICES = (6, 12, 24, 36)
 CHART_MARGIN = {"l": 0, "r": 0, "t": 10, "b": 0}
 
 
-# The month-so-far cards: field, label, shown value, and whether a fall is the good news (fewer cancellations).
+def rate_change(current: float | None, previous: float | None) -> str:
+    """The change of a rate in points, or a dash when either side has nothing to count."""
+    if current is None or previous is None:
+        return "-"
+    return f"{current - previous:+.1f}ポイント"
+
+
+# The month-so-far cards: field, label, shown value, its change, and whether a fall is the good news (cancellations).
 CARDS = (
-    ("reservations", "今月の予約件数", lambda n: f"{n:,}件", False),
-    ("confirmed", "今月の確定件数", lambda n: f"{n:,}件", False),
-    ("cancelled", "今月のキャンセル件数", lambda n: f"{n:,}件", True),
-    ("revenue", "今月の売上", common.yen, False),
+    ("reservations", "今月の予約件数", lambda n: f"{n:,}件", lambda a, b: f"{a - b:+,}", False),
+    ("confirmed", "今月の確定件数", lambda n: f"{n:,}件", lambda a, b: f"{a - b:+,}", False),
+    ("cancelled", "今月のキャンセル件数", lambda n: f"{n:,}件", lambda a, b: f"{a - b:+,}", True),
+    ("cancel_pct", "今月のキャンセル率", common.percent, rate_change, True),
+    ("revenue", "今月の売上", common.yen, lambda a, b: f"{a - b:+,}", False),
 )
 
 
@@ -26,12 +34,12 @@ def cards(so_far: dict) -> None:
     """This month so far, each with its change against the same days of the previous month."""
     current, previous = so_far["current"], so_far["previous"]
     compared = f"今月1日〜{so_far['days']}日と前月1日〜{so_far['previous_days']}日（同じ期間）の比較です。"
-    for column, (field, label, shown, fall_is_good) in zip(st.columns(len(CARDS)), CARDS, strict=True):
+    for column, (field, label, shown, change, fall_is_good) in zip(st.columns(len(CARDS)), CARDS, strict=True):
         with column:
             components.kpi_card(
                 label,
                 shown(current[field]),
-                delta=f"{current[field] - previous[field]:+,}（前月同期比）",
+                delta=f"{change(current[field], previous[field])}（前月同期比）",
                 delta_color="inverse" if fall_is_good else "normal",
                 help=compared,
             )

@@ -26,7 +26,7 @@ from service.reservations.phones import PhoneFormatError, normalise_phone
 from service.search import starts_with
 
 WEEK_DAYS = 7
-REACHED = ("calling_success", "awaiting_payment", "confirmed")
+REACHED = ("calling_success", "awaiting_payment", "confirmed", "cancelled")
 
 
 def _zone() -> ZoneInfo:
@@ -84,10 +84,12 @@ def console_today(db: Session, *, now: datetime) -> dict:
 
 
 def weekly_kpis(db: Session, *, now: datetime) -> dict:
-    """Per day of the last 7 (by the day each request arrived): how many found a shop (予約成功率) and how many
-    payment links were paid (決済成功率); computed from the event log in two index range scans joined by id."""
-    last = today(now)
-    days = [last - timedelta(days=offset) for offset in range(WEEK_DAYS - 1, -1, -1)]
+    """Per day of this calendar week (Monday to Sunday in APP_TIMEZONE, by the day each request arrived): how many found
+    a shop (予約成功率), how many payment links were paid (決済成功率) and how many were cancelled (キャンセル率);
+    computed from the event log in two index range scans joined by id."""
+    monday = today(now) - timedelta(days=today(now).weekday())
+    days = [monday + timedelta(days=offset) for offset in range(WEEK_DAYS)]
+    last = days[-1]
     bounds = [day_start(d) for d in days] + [day_start(last + timedelta(days=1))]
     bucket = case(*((ReservationEvent.occurred_at < bound, index) for index, bound in enumerate(bounds[1:])))
     in_week = (ReservationEvent.occurred_at >= bounds[0], ReservationEvent.occurred_at < bounds[-1])
@@ -115,6 +117,7 @@ def weekly_kpis(db: Session, *, now: datetime) -> dict:
                 reaching("calling_success").label("booked"),
                 reaching("awaiting_payment").label("links"),
                 reaching("confirmed").label("paid"),
+                reaching("cancelled").label("cancelled"),
             )
             .select_from(cohort.outerjoin(reached, reached.c.rid == cohort.c.rid))
             .group_by(cohort.c.day)
@@ -123,7 +126,9 @@ def weekly_kpis(db: Session, *, now: datetime) -> dict:
     series = []
     for index, day in enumerate(days):
         row = rows.get(index)
-        requests, booked, links, paid = (row.requests, row.booked, row.links, row.paid) if row else (0, 0, 0, 0)
+        requests, booked, links, paid, cancelled = (
+            (row.requests, row.booked, row.links, row.paid, row.cancelled) if row else (0, 0, 0, 0, 0)
+        )
         series.append(
             {
                 "day": day,
@@ -133,15 +138,19 @@ def weekly_kpis(db: Session, *, now: datetime) -> dict:
                 "payment_links": links,
                 "paid": paid,
                 "payment_success_pct": _pct(paid, links),
+                "cancelled": cancelled,
+                "cancel_pct": _pct(cancelled, requests),
             }
         )
-    total = {key: sum(day[key] for day in series) for key in ("requests", "booked", "payment_links", "paid")}
+    keys = ("requests", "booked", "payment_links", "paid", "cancelled")
+    total = {key: sum(day[key] for day in series) for key in keys}
     return {
         "start": days[0],
         "end": days[-1],
         "days": series,
         "booking_success_pct": _pct(total["booked"], total["requests"]),
         "payment_success_pct": _pct(total["paid"], total["payment_links"]),
+        "cancel_pct": _pct(total["cancelled"], total["requests"]),
     }
 
 

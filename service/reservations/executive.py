@@ -48,13 +48,24 @@ def _paid(start: datetime, end: datetime) -> tuple:
     return Payment.status == "paid", Payment.paid_at >= start, Payment.paid_at < end
 
 
-def _totals(db: Session, start: datetime, end: datetime) -> dict[str, int]:
+def cancel_pct(cancelled: int, reservations: int) -> float | None:
+    """キャンセル率: the cancelled share of the reservations made (§4.1.2)."""
+    return round(100 * cancelled / reservations, 1) if reservations else None
+
+
+def _totals(db: Session, start: datetime, end: datetime) -> dict:
     """Reservations made in [start, end) (the confirmed and cancelled among them) and the revenue paid in it."""
     reservations, confirmed, cancelled = db.execute(
         select(*_tallies()).where(Reservation.created_at >= start, Reservation.created_at < end)
     ).one()
     revenue = db.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(*_paid(start, end)))
-    return {"reservations": reservations, "confirmed": confirmed, "cancelled": cancelled, "revenue": revenue or 0}
+    return {
+        "reservations": reservations,
+        "confirmed": confirmed,
+        "cancelled": cancelled,
+        "cancel_pct": cancel_pct(cancelled, reservations),
+        "revenue": revenue or 0,
+    }
 
 
 def _month_rows(db: Session, month: date, now: datetime) -> list[MonthlyStat]:
@@ -94,7 +105,14 @@ def _month_rows(db: Session, month: date, now: datetime) -> list[MonthlyStat]:
                 )
             )
     rows.append(
-        MonthlyStat(month=month, dimension="total", key_id=0, label="", computed_at=now, **_totals(db, start, end))
+        MonthlyStat(
+            month=month,
+            dimension="total",
+            key_id=0,
+            label="",
+            computed_at=now,
+            **{k: v for k, v in _totals(db, start, end).items() if k != "cancel_pct"},
+        )
     )
     return rows
 
@@ -169,6 +187,7 @@ def summary_between(db: Session, *, first: date, last: date) -> dict:
                 "reservations": row.reservations if row else 0,
                 "confirmed": row.confirmed if row else 0,
                 "cancelled": row.cancelled if row else 0,
+                "cancel_pct": cancel_pct(row.cancelled, row.reservations) if row else None,
                 "revenue": row.revenue if row else 0,
             }
         )

@@ -288,14 +288,19 @@ class DailyRate(BaseModel):
     payment_links: int
     paid: int
     payment_success_pct: float | None
+    cancelled: int
+    cancel_pct: float | None
 
 
 class WeeklyKpis(BaseModel):
+    """This calendar week, Monday to Sunday (APP_TIMEZONE)."""
+
     start: date
     end: date
     days: list[DailyRate]
     booking_success_pct: float | None
     payment_success_pct: float | None
+    cancel_pct: float | None
 
 
 class NotificationRead(Read):
@@ -369,6 +374,7 @@ class MonthRow(BaseModel):
     reservations: int
     confirmed: int
     cancelled: int
+    cancel_pct: float | None
     revenue: int
 
 
@@ -384,6 +390,7 @@ class Totals(BaseModel):
     reservations: int
     confirmed: int
     cancelled: int
+    cancel_pct: float | None
     revenue: int
 
 

@@ -42,9 +42,9 @@ def test_console_counts_today_and_charts_the_week(outcomes, db, open_app):
     assert shown == (1, 1, 1, 0)
     by_type = dict(zip(at.dataframe[1].value["種別"], at.dataframe[1].value["件数"], strict=True))
     assert by_type["全店舗予約NG"] == 1
-    assert len(at.get("plotly_chart")) == 2
-    captions = texts(at.caption)
-    assert any(c.endswith("週合計: 66.7%") for c in captions) and any(c.endswith("週合計: 50.0%") for c in captions)
+    assert len(at.get("plotly_chart")) == 3
+    captions = [c for c in texts(at.caption) if c.startswith("今週（月〜日）")]
+    assert [c.rsplit("週合計: ", 1)[1] for c in captions] == ["66.7%", "50.0%", "0.0%"]
     posts = [m for m in texts(at.markdown) if m.startswith("- **マニュアルオペ**")]
     assert len(posts) == 1 and labels.plain(f"予約ID: {outcomes['all_declined']} が全店NG") in posts[0]
 

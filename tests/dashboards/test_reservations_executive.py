@@ -29,6 +29,7 @@ def test_the_executive_page_shows_the_summary_and_downloads_the_pdf(outcomes, db
         "今月の予約件数": "3件",
         "今月の確定件数": "1件",
         "今月のキャンセル件数": "0件",
+        "今月のキャンセル率": "0.0%",
         "今月の売上": "¥8,000",
     }
     assert len(at.get("plotly_chart")) == 4
@@ -60,6 +61,7 @@ def test_the_cards_compare_the_month_so_far_with_the_same_days_of_the_previous_m
         ("今月の予約件数", "+2（前月同期比）"),
         ("今月の確定件数", "+1（前月同期比）"),
         ("今月のキャンセル件数", "-1（前月同期比）"),
+        ("今月のキャンセル率", "-100.0ポイント（前月同期比）"),
         ("今月の売上", "+8,000（前月同期比）"),
     ]
     assert {m.proto.color for m in at.metric} == {MetricProto.GREEN}, "fewer cancellations is good news"

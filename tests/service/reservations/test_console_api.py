@@ -1,10 +1,11 @@
 """The console's numbers (today by status, today's operations, the week's success rates from the event log, latest
 Slack posts), reservation lists and detail, incidents, MCP client keys, and the executive summary and PDF."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from service.database import session_scope, utcnow
 from service.reservations import executive
+from service.reservations.messages import cancel_token
 from tests.service.reservations.conftest import (
     answer_calls,
     book,
@@ -37,11 +38,23 @@ def test_today_and_the_week_from_the_event_log(client, db, catalog, monkeypatch)
     assert today["operations_created"] == 1 and today["operations_open"] == 1 and today["operations_overdue"] == 0
     assert {r["op_type"]: r["count"] for r in today["operations_by_type"]}["all_shops_declined"] == 1
     week = client.get("/api/reservations/kpis/weekly", headers=operator).json()
-    assert len(week["days"]) == 7 and week["days"][-1]["day"] == today["day"]
-    last = week["days"][-1]
+    monday = date.fromisoformat(today["day"]) - timedelta(days=date.fromisoformat(today["day"]).weekday())
+    assert [row["day"] for row in week["days"]] == [str(monday + timedelta(days=n)) for n in range(7)]
+    [last] = [row for row in week["days"] if row["day"] == today["day"]]
     assert (last["requests"], last["booked"], last["payment_links"], last["paid"]) == (3, 2, 2, 1)
     assert week["booking_success_pct"] == 66.7 and week["payment_success_pct"] == 50.0
-    assert week["days"][0]["booking_success_pct"] is None
+    assert last["cancelled"] == 0 and week["cancel_pct"] == 0.0
+    assert [row["booking_success_pct"] for row in week["days"] if row["day"] != today["day"]] == [None] * 6
+
+
+def test_the_week_counts_cancellations_as_the_cancel_rate(client, db, catalog):
+    operator = headers_for(db, "operator")
+    book(catalog["service_id"])
+    cancelled = book(catalog["service_id"])
+    answer = client.post(f"/api/reservations/cancel/{cancelled}", data={"token": cancel_token(cancelled)})
+    assert answer.status_code == 200
+    week = client.get("/api/reservations/kpis/weekly", headers=operator).json()
+    assert week["cancel_pct"] == 50.0 and sum(row["cancelled"] for row in week["days"]) == 1
 
 
 def test_latest_notifications_name_the_reservation(client, db, catalog, monkeypatch):

@@ -47,8 +47,14 @@ def test_the_month_so_far_is_compared_with_the_same_days_of_the_previous_month(d
     so_far = executive.month_to_date(db, through=datetime(2026, 3, 15, 12, tzinfo=TOKYO))
 
     assert (so_far["days"], so_far["previous_days"]) == (15, 15)
-    assert so_far["current"] == {"reservations": 2, "confirmed": 1, "cancelled": 1, "revenue": 8000}
-    assert so_far["previous"] == {"reservations": 3, "confirmed": 1, "cancelled": 2, "revenue": 5000}
+    assert so_far["current"] == {"reservations": 2, "confirmed": 1, "cancelled": 1, "cancel_pct": 50.0, "revenue": 8000}
+    assert so_far["previous"] == {
+        "reservations": 3,
+        "confirmed": 1,
+        "cancelled": 2,
+        "cancel_pct": 66.7,
+        "revenue": 5000,
+    }
 
 
 def test_a_longer_month_so_far_is_compared_with_the_whole_of_a_shorter_previous_month(db):
