@@ -21,6 +21,14 @@ PROVIDER_CREDENTIALS = {
     ("voice_provider", "http"): ("voice_api_url", "voice_api_key"),
 }
 
+# The secrets each kind of process holds and checks at start-up in production: docker-compose.yml gives each container
+# only its own. Beat and Flower (`scheduler`) only schedule and watch tasks: they never sign, encrypt or audit anything.
+PROCESS_SECRETS = {
+    "api": ("database_url", "secret_key", "audit_key", "crm_card_key"),
+    "worker": ("database_url", "secret_key", "audit_key"),
+    "scheduler": (),
+}
+
 VOICE_OUTCOMES = ("accept", "decline", "ambiguous", "change_request", "no_answer")
 
 
@@ -53,6 +61,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="APP_", env_file=".env", extra="ignore")
 
     env: Literal["development", "test", "production"] = "development"
+    process: Literal["api", "worker", "scheduler"] = "api"
     data_dir: Path = REPO_ROOT / "var"
     database_url: str = ""
     redis_url: str = ""
@@ -181,9 +190,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 "APP_CRM_CARD_KEY must be Fernet keys (32 url-safe base64 bytes), comma-separated"
             ) from exc
-        if self.env == "production" and not keys:
+        if self.env == "production" and not keys and self.holds("crm_card_key"):
             raise ValueError("APP_CRM_CARD_KEY must be set in production (card data is encrypted with it)")
         return self
+
+    def holds(self, secret: str) -> bool:
+        """Whether this process needs a real value of the secret in production (its kind uses it, or it was given)."""
+        return secret in PROCESS_SECRETS[self.process] or secret in self.model_fields_set
 
     @property
     def trusted_proxy_hosts(self) -> list[str]:
@@ -234,13 +247,14 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> "Settings":
         if self.env == "production":
-            if self.secret_key in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
+            if self.holds("secret_key") and (self.secret_key in PLACEHOLDER_SECRETS or len(self.secret_key) < 32):
                 raise ValueError("APP_SECRET_KEY must be a real secret of 32+ characters in production")
-            if self.audit_key in PLACEHOLDER_SECRETS | {DEV_AUDIT_KEY} or len(self.audit_key) < 32:
+            placeholder = self.audit_key in PLACEHOLDER_SECRETS | {DEV_AUDIT_KEY} or len(self.audit_key) < 32
+            if self.holds("audit_key") and placeholder:
                 raise ValueError("APP_AUDIT_KEY must be a real secret of 32+ characters in production")
-            if self.audit_key == self.secret_key:
+            if self.holds("audit_key") and self.audit_key == self.secret_key:
                 raise ValueError("APP_AUDIT_KEY must differ from APP_SECRET_KEY")
-            if not self.database_url.startswith("postgresql"):
+            if self.holds("database_url") and not self.database_url.startswith("postgresql"):
                 raise ValueError("APP_DATABASE_URL must point at PostgreSQL in production")
         return self
 

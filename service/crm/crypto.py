@@ -22,8 +22,11 @@ def dev_only_key() -> bytes:
 
 @lru_cache
 def _cipher() -> MultiFernet:
-    keys = parse_fernet_keys(get_settings().crm_card_key) or [dev_only_key()]
-    return MultiFernet([Fernet(key) for key in keys])
+    settings = get_settings()
+    keys = parse_fernet_keys(settings.crm_card_key)
+    if not keys and settings.env == "production":
+        raise RuntimeError(f"APP_CRM_CARD_KEY is not given to this process (APP_PROCESS={settings.process})")
+    return MultiFernet([Fernet(key) for key in keys or [dev_only_key()]])
 
 
 def encrypt(plain: str) -> str:

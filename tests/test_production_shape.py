@@ -1,0 +1,240 @@
+"""The production shape without Docker: docker-compose.yml's own commands and environments, started natively with
+APP_ENV=production against the test PostgreSQL and Redis (api with two uvicorn workers, worker, beat, dashboards),
+driven through a login, an agent heartbeat, a scan, an MCP booking up to its SMS in the sandbox outbox and a dashboard
+page, then stopped. Start-up refuses placeholder secrets; the compose file's structure is checked against this run."""
+
+import asyncio
+import os
+import secrets
+import socket
+import subprocess
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import httpx2
+import pytest
+from cryptography.fernet import Fernet
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from sqlalchemy import select
+
+from service.database import session_scope, utcnow
+from service.fleet.models import Terminal
+from service.outbox.models import OutboxMessage
+from tests.service.entry_logs.world import make_world, scan
+from tests.service.fleet.conftest import make_customer, make_terminal, send
+from tests.service.reservations.conftest import make_mcp_client, make_service, make_shop
+from tests.support.compose import NativeService, interpolate, load_compose, service_environment
+from tests.support.live_server import answers, free_port
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.postgres_only
+
+APP_SERVICES = ("api", "worker", "beat", "dashboards", "flower")
+NATIVE_SERVICES = ("api", "worker", "beat", "dashboards")
+DATA_SERVICES = ("api", "worker", "beat")  # those that read or write APP_DATA_DIR
+SECRETS = ("APP_SECRET_KEY", "APP_AUDIT_KEY", "APP_CRM_CARD_KEY", "APP_ADMIN_PASSWORD", "APP_DATABASE_URL")
+START_TIMEOUT = 90
+COMPOSE = load_compose()
+
+
+def secret_values() -> dict[str, str]:
+    """What an operator puts in .env; the login secret is the test run's, so tokens made here are the service's."""
+    return {
+        "POSTGRES_PASSWORD": "unused-natively",
+        "APP_SECRET_KEY": os.environ["APP_SECRET_KEY"],
+        "APP_AUDIT_KEY": secrets.token_urlsafe(40),
+        "APP_CRM_CARD_KEY": Fernet.generate_key().decode(),
+        "APP_ADMIN_PASSWORD": secrets.token_urlsafe(16),
+        "APP_PUBLIC_BASE_URL": "https://daicho.example.jp",
+        "APP_DASHBOARD_URL": "https://daicho.example.jp",
+        "FLOWER_BASIC_AUTH": "admin:" + secrets.token_urlsafe(12),
+        "API_WORKERS": "2",
+    }
+
+
+def native(text: str, ports: dict[int, int]) -> str:
+    """A compose command or health check as run on this machine: loopback only, each port moved to a free one."""
+    text = text.replace("0.0.0.0", "127.0.0.1")
+    for compose_port, port in ports.items():
+        text = text.replace(str(compose_port), str(port))
+    return text
+
+
+class Shape:
+    """The compose services started natively with one .env's values."""
+
+    def __init__(self, values: dict[str, str], data_dir: Path, log_dir: Path) -> None:
+        self.values = values
+        self.data_dir = data_dir
+        self.ports = {8000: free_port(), 8501: free_port()}
+        self.api_url = f"http://127.0.0.1:{self.ports[8000]}"
+        self.dashboards_url = f"http://127.0.0.1:{self.ports[8501]}"
+        self.log_dir = log_dir
+        self.services: dict[str, NativeService] = {}
+
+    def environment(self, name: str) -> dict[str, str]:
+        """The service's compose environment; what points at a container points here (same keys, nothing added)."""
+        env = service_environment(COMPOSE["services"][name], self.values)
+        local = {
+            "APP_DATABASE_URL": os.environ["APP_DATABASE_URL"],
+            "APP_REDIS_URL": os.environ["APP_REDIS_URL"],
+            "APP_API_URL": self.api_url,
+        }
+        env |= {key: value for key, value in local.items() if key in env}
+        return env | {"APP_DATA_DIR": str(self.data_dir), "HOSTNAME": socket.gethostname()}  # as the image sets
+
+    def command(self, name: str) -> list[str]:
+        return [native(part, self.ports) for part in interpolate(COMPOSE["services"][name]["command"], self.values)]
+
+    def start(self, name: str) -> NativeService:
+        service = NativeService(name, self.command(name), self.environment(name), self.log_dir).start()
+        self.services[name] = service
+        return service
+
+    def healthy(self, name: str) -> bool:
+        """The service's own compose health check, run natively, passes (and the service still runs)."""
+        self.services[name].running()
+        test = COMPOSE["services"][name]["healthcheck"]["test"]
+        command = ["sh", "-c", test[1]] if test[0] == "CMD-SHELL" else test[1:]
+        command = [native(part.replace("$$", "$"), self.ports) for part in command]
+        env = self.services[name].env
+        return subprocess.run(command, env=env, capture_output=True, timeout=30).returncode == 0
+
+    def stop(self) -> None:
+        for service in reversed(self.services.values()):
+            service.stop()
+
+
+@pytest.fixture
+def shape(tmp_path: Path) -> Iterator[Shape]:
+    data_dir = tmp_path / "app-data"
+    data_dir.mkdir()
+    running = Shape(secret_values(), data_dir, tmp_path)
+    yield running
+    running.stop()
+
+
+def api_worker_processes(api: NativeService) -> int:
+    """How many uvicorn worker processes the api's master runs."""
+    children = Path(f"/proc/{api.process.pid}/task/{api.process.pid}/children").read_text().split()
+    return sum(b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes() for pid in children)
+
+
+async def book_through_mcp(api_url: str, key: str, service_id: int) -> str:
+    http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=30)
+    async with Client(streamable_http_client(f"{api_url}/mcp", http_client=http)) as mcp:
+        desired = (utcnow() + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        arguments = {
+            "service_id": service_id,
+            "requester_name": "山田太郎",
+            "requester_phone": "090-1234-5678",
+            "desired_at": desired,
+            "details": "3LDK",
+        }
+        result = await mcp.call_tool("create_reservation", arguments)
+        assert not result.is_error, result.content
+        return result.structured_content["reservation_id"]
+
+
+def sms_sent(code: str) -> bool:
+    with session_scope() as db:
+        rows = db.scalars(select(OutboxMessage).where(OutboxMessage.channel == "sms")).all()
+        return any(m.status == "sent" and code in (m.body or "") for m in rows)
+
+
+def seed() -> dict:
+    """A terminal with its agent token, a nursery with a station, a service two shops offer, an MCP client key."""
+    with session_scope() as db:
+        _, agent_token = make_terminal(db, make_customer(db))
+        world = make_world(db, "prod")
+        service = make_service(db)
+        for order in (1, 2):
+            make_shop(db, f"提携店{order}", [service], order=order)
+        seeded = {"agent": agent_token, "world": world, "parent": world.parents[0].id, "service": service.id}
+    return seeded | {"mcp_key": make_mcp_client()[1]}
+
+
+def test_the_compose_services_run_natively_in_production_and_do_each_main_job(shape):
+    seeded = seed()
+    api = shape.start("api")
+    wait_until(lambda: api.running() and answers(f"{shape.api_url}/api/ready"), timeout=START_TIMEOUT, interval=0.5)
+    assert shape.healthy("api")
+    for name in ("worker", "beat", "dashboards"):
+        shape.start(name)
+    assert api_worker_processes(api) == 2
+
+    with httpx.Client(base_url=shape.api_url, timeout=30) as http:
+        login = http.post("/api/auth/login", json={"login_id": "admin", "password": shape.values["APP_ADMIN_PASSWORD"]})
+        assert login.status_code == 200, login.text  # bootstrap-admin made `admin` from APP_ADMIN_PASSWORD
+        me = http.get("/api/auth/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"})
+        assert me.status_code == 200 and me.json()["login_id"] == "admin"
+        assert send(http, seeded["agent"]).status_code == 200
+        scanned = scan(http, seeded["world"], str(seeded["parent"]))
+        assert scanned.status_code == 201 and scanned.json()["duplicate"] is False
+
+    with session_scope() as db:
+        assert db.scalar(select(Terminal.last_heartbeat_at)) is not None
+    code = asyncio.run(book_through_mcp(shape.api_url, seeded["mcp_key"], seeded["service"]))
+    wait_until(lambda: sms_sent(code), timeout=START_TIMEOUT, message="the worker to send the booking's SMS")
+
+    for name in ("worker", "beat", "dashboards"):
+        wait_until(lambda name=name: shape.healthy(name), timeout=START_TIMEOUT, interval=1, message=f"{name} healthy")
+    page = httpx.get(shape.dashboards_url, timeout=10)
+    assert page.status_code == 200 and "<noscript>" in page.text  # the Streamlit app's page
+
+    shape.stop()
+    assert all(service.process.returncode is not None for service in shape.services.values())
+
+
+@pytest.mark.parametrize(
+    ("name", "secret", "refusal"),
+    [
+        ("api", "APP_SECRET_KEY", "APP_SECRET_KEY must be a real secret"),
+        ("api", "APP_CRM_CARD_KEY", "APP_CRM_CARD_KEY must be"),
+        ("worker", "APP_AUDIT_KEY", "APP_AUDIT_KEY must be a real secret"),
+    ],
+)
+def test_start_up_refuses_a_placeholder_secret(shape, name, secret, refusal):
+    shape.values[secret] = "change-me"
+    service = shape.start(name)
+    assert service.wait(timeout=START_TIMEOUT) != 0
+    assert refusal in service.log_path.read_text()
+
+
+def test_compose_refuses_to_start_without_a_secret():
+    values = secret_values()
+    del values["APP_SECRET_KEY"]
+    with pytest.raises(ValueError, match="set APP_SECRET_KEY in .env"):
+        service_environment(COMPOSE["services"]["api"], values)
+
+
+def test_the_compose_file_has_the_shape_this_test_ran():
+    services = COMPOSE["services"]
+    assert set(services) == {"postgres", "redis", *APP_SERVICES}
+    assert all("healthcheck" in services[name] for name in services)
+    for name in APP_SERVICES:
+        assert services[name]["image"] == "daicho:latest" and "env_file" not in services[name]
+        needs = services[name]["depends_on"]
+        assert needs["postgres"]["condition"] == needs["redis"]["condition"] == "service_healthy"
+        assert name == "api" or needs["api"]["condition"] == "service_healthy"
+    values = secret_values()
+    env = {name: service_environment(services[name], values) for name in APP_SERVICES}
+    assert all(env[name].get("APP_ENV") == "production" for name in APP_SERVICES if name != "dashboards")
+    assert [env[name].get("APP_PROCESS") for name in APP_SERVICES] == ["api", "worker", "scheduler", None, "scheduler"]
+    held = {name: {secret for secret in SECRETS if secret in env[name]} for name in APP_SERVICES}
+    assert held == {
+        "api": set(SECRETS),
+        "worker": {"APP_SECRET_KEY", "APP_AUDIT_KEY", "APP_DATABASE_URL"},
+        "beat": set(),
+        "dashboards": set(),
+        "flower": set(),
+    }
+    data_mounts = {name: services[name].get("volumes") for name in APP_SERVICES}
+    assert data_mounts == {**dict.fromkeys(DATA_SERVICES, ["app-data:/app/var"]), "dashboards": None, "flower": None}
+    assert "app-data" in COMPOSE["volumes"]
+    published = [port for name in APP_SERVICES for port in services[name].get("ports", [])]
+    assert published and all(port.startswith("127.0.0.1:") for port in published)  # /metrics and Flower stay local
+    assert services["worker"]["stop_grace_period"]
