@@ -55,6 +55,11 @@ def data_types() -> list[dict]:
     return read("/loaners/data-types", include_inactive=True)
 
 
+def active_data_types() -> list[dict]:
+    """The views the pages offer, in 表示順序 (an admin's change shows at the next read: writes clear the cache)."""
+    return read("/loaners/data-types")
+
+
 def update_data_type(data_type_id: str, changes: dict) -> dict:
     return write("PATCH", f"/loaners/data-types/{data_type_id}", changes)
 

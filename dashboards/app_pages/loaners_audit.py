@@ -24,7 +24,7 @@ class AuditTable:
 
 
 user = auth.require_page(__file__)
-st.title("監査データ")
+loaners_common.view_header("AUDIT")
 st.caption("端末・プリンタの監査・検査用データ。管轄に属する拠点の機器だけを表示します。")
 columns = st.columns(2)
 with columns[0]:

@@ -13,11 +13,30 @@ DOMAIN = "loaners"
 ADMIN = ("admin",)
 DEVICE_PAGE = "app_pages/loaners_device.py"
 FORM_PAGE = "app_pages/loaners_status_form.py"
+VIEW_PAGES = {
+    "NORMAL": "app_pages/loaners_devices.py",
+    "AUDIT": "app_pages/loaners_audit.py",
+    "SUMMARY": "app_pages/loaners_summary.py",
+}
 VALUE_PREFIX = re.compile(r"^\s*(\d{1,3})\.")
 
 
 def is_admin(user: dict) -> bool:
     return sections.can_view(user, DOMAIN, ADMIN)
+
+
+def view_header(data_type_id: str) -> None:
+    """The view's title (its データタイプ名) and links to the active views in 表示順序 (§2.3.3)."""
+    views = [view for view in loaners_api.active_data_types() if view["id"] in VIEW_PAGES]
+    current = next((view for view in views if view["id"] == data_type_id), None)
+    st.title(current["name"] if current else data_type_id)
+    columns = st.columns(max(len(views), 1))
+    for column, view in zip(columns, views, strict=False):
+        with column:
+            st.page_link(VIEW_PAGES[view["id"]], label=view["name"], disabled=view["id"] == data_type_id)
+    if current is None:
+        st.info("このデータタイプは無効です。")
+        st.stop()
 
 
 def jurisdiction_select(user: dict, key: str) -> str:

@@ -79,7 +79,7 @@ def label_sheets(jurisdiction: str) -> None:
 
 
 user = auth.require_page(__file__)
-st.title("通常データ")
+loaners_common.view_header("NORMAL")
 st.caption(
     "基本列と、各機器の「0-4.ステータス」の番号に合う列だけを表示します（3.社内にて保管中は3-0.社内ステータスの番号で3-X-*列）。"
 )

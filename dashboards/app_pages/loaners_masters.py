@@ -1,6 +1,7 @@
 """代替機 › マスタ管理 (admin): 拠点, 機種 (add, edit, delete), データタイプ and the status forms' questions, with
 the API's rules checked first."""
 
+import json
 import re
 
 import pandas as pd
@@ -10,6 +11,8 @@ from dashboards import auth, components, labels, loaners_api
 
 PAGE = "loaners_masters"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DATA_TYPE_SETTINGS = {"source_settings": "データソース設定", "display_settings": "表示列設定"}
+FILTER_HELP = "例: status=1.貸出中&kind=terminal（キーは kind・status・held_status・location_id・jurisdiction）"
 MODEL_NAME_RULE = "機種名はスペース・アンダースコア（_）を使わず、ハイフン（-）でつないでください。"
 
 
@@ -282,9 +285,55 @@ def data_type_line(data_type: dict) -> None:
             components.act(PAGE, lambda: loaners_api.update_data_type(data_type["id"], {"status": status}), success)
 
 
+def json_errors(texts: dict[str, str]) -> tuple[dict[str, dict], list[str]]:
+    """The settings' JSON texts parsed into objects, and an error for each that is not a JSON object."""
+    parsed, errors = {}, []
+    for name, text in texts.items():
+        try:
+            value = json.loads(text or "{}")
+        except ValueError:
+            value = None
+        if isinstance(value, dict):
+            parsed[name] = value
+        else:
+            errors.append(f"{DATA_TYPE_SETTINGS[name]}はJSONのオブジェクト（{{…}}）で入力してください。")
+    return parsed, errors
+
+
+def data_type_form(data_type: dict) -> None:
+    """表示順序, フィルタ条件, データソース設定 and 表示列設定: the views follow them from the next read on."""
+    key = f"{PAGE}_dtf_{data_type['id']}"
+    with st.expander(f"{data_type['id']} の表示設定を編集"), st.form(key):
+        order = st.number_input(
+            "表示順序", min_value=1, max_value=10_000, value=data_type["display_order"], key=f"{key}_order"
+        )
+        condition = st.text_input(
+            "フィルタ条件", value=data_type["filter_condition"], help=FILTER_HELP, key=f"{key}_filter"
+        )
+        texts = {
+            name: st.text_area(
+                label,
+                value=json.dumps(data_type[name], ensure_ascii=False, indent=2),
+                height=200,
+                key=f"{key}_{name}",
+            )
+            for name, label in DATA_TYPE_SETTINGS.items()
+        }
+        if not st.form_submit_button("表示設定を保存"):
+            return
+    parsed, errors = json_errors(texts)
+    if components.show_errors(errors):
+        return
+    values = {"display_order": int(order), "filter_condition": condition.strip(), **parsed}
+    changes = {name: value for name, value in values.items() if value != data_type[name]}
+    success = f"データタイプ「{data_type['name']}」の表示設定を保存しました。"
+    components.act(PAGE, lambda: loaners_api.update_data_type(data_type["id"], changes), success, changed=bool(changes))
+
+
 def data_types_tab() -> None:
     for data_type in loaners_api.data_types():
         data_type_line(data_type)
+        data_type_form(data_type)
 
 
 auth.require_page(__file__)

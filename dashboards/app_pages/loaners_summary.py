@@ -49,7 +49,7 @@ def show_card(card: dict, device_types: list[str]) -> None:
 
 
 user = auth.require_page(__file__)
-st.title("サマリー")
+loaners_common.view_header("SUMMARY")
 st.caption(
     "「0-4.ステータス」が1.貸出中・「1-4.ユーザー機の預り有無」が有りで、預かり機のステータスがある機器の台数です。"
 )

@@ -55,7 +55,7 @@ def value_prefix(value: str | None) -> str | None:
 
 @dataclass
 class QuestionSet:
-    """The active questions of one form (or of all, for the views) and the visibility rules applied to answers."""
+    """The active questions of one form and the visibility rules applied to answers."""
 
     questions: list[Question]
     by_key: dict[str, Question] = field(init=False)
@@ -184,12 +184,18 @@ def form_questions(db: Session, form: Form, *, include_inactive: bool = False) -
     return list(db.scalars(stmt.order_by(Question.position, Question.id)))
 
 
-def question_set(db: Session, kind: str | None = None) -> QuestionSet:
-    """The active questions of one kind's form, or of every form (the views' union of columns), in form order."""
-    stmt = select(Question).join(Form).where(Question.active.is_(True))
-    if kind is not None:
-        stmt = stmt.where(Form.kind == kind)
-    return QuestionSet(list(db.scalars(stmt.order_by(Question.position, Form.id, Question.id))))
+def question_set(db: Session, kind: str) -> QuestionSet:
+    """The active questions of one kind's form, in form order."""
+    stmt = select(Question).join(Form).where(Question.active.is_(True), Form.kind == kind)
+    return QuestionSet(list(db.scalars(stmt.order_by(Question.position, Question.id))))
+
+
+def question_sets(db: Session) -> dict[str, QuestionSet]:
+    """Each kind's form's active questions (one query): a device's answers are read against its own form."""
+    rows = db.execute(
+        select(Form.kind, Question).join(Form).where(Question.active.is_(True)).order_by(Question.position, Question.id)
+    ).all()
+    return {kind: QuestionSet([q for k, q in rows if k == kind]) for kind in labels.KINDS}
 
 
 # --- changing forms (admin) ----------------------------------------------------------------------

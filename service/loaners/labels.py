@@ -59,6 +59,7 @@ AUDIT_COLUMNS = (
     "お預かり証No.",
     "備考",
 )
+VIEW_COLUMNS = (*NORMAL_BASE_COLUMNS, *AUDIT_COLUMNS)  # any view may show these, and any question's key
 
 # Import (Google Forms response sheets, §2.1.2).
 IMPORT_TIMESTAMP = "タイムスタンプ"
@@ -102,6 +103,11 @@ MODEL_SECTION_TAKEN = "拠点管理番号のモデル部分「{section}」が既
 DEVICE_HAS_HISTORY = "ステータスの回答がある機器は削除できません（回答は追記のみで消せません）"
 DATA_TYPE_ORDER_TAKEN = "この表示順序は既に使われています"
 DATA_TYPE_INACTIVE = "このデータタイプは無効です"
+BAD_SOURCE_SHEETS = "データソース設定の sourceSheets は次のシートから選んでください: {known}"
+BAD_FILTER_CONDITION = (
+    "フィルタ条件はJSONか key=値 を&でつないだ形で、キーは kind・status・held_status・location_id・jurisdiction です"
+)
+BAD_COLUMNS = "表示列設定の列「{column}」は表示できません（ビューの列かフォームの質問キーを指定してください）"
 DATA_TYPE_BUILT_IN = "標準のデータタイプは削除できません（無効にはできます）"
 QUESTION_KEY_TAKEN = "この質問キーはフォームに既にあります"
 CONDITION_UNKNOWN = "条件の質問「{key}」がフォームにないか、値「{value}」がその選択肢にありません"

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.errors import Conflict, NotFound, ValidationFailed
-from service.loaners import labels, numbering
+from service.loaners import labels, numbering, view_settings
 from service.loaners.models import DataType, Device, Location, Model
 from service.loaners.schemas import (
     DataTypeCreate,
@@ -219,13 +219,16 @@ def active_data_type(db: Session, data_type_id: str) -> DataType:
 def create_data_type(db: Session, *, data: DataTypeCreate, actor: Actor) -> DataType:
     ensure_free(db, DataType.id, data.id, field="id")
     ensure_free(db, DataType.display_order, data.display_order, field="display_order")
-    return created(db, DataType(**data.model_dump()), DATA_TYPE_FIELDS, actor)
+    data_type = DataType(**data.model_dump())
+    view_settings.check(db, data_type)
+    return created(db, data_type, DATA_TYPE_FIELDS, actor)
 
 
 def update_data_type(db: Session, *, data_type: DataType, data: DataTypeUpdate, actor: Actor) -> DataType:
     values = _changes(data)
     if "display_order" in values:
         ensure_free(db, DataType.display_order, values["display_order"], field="display_order", keep=data_type.id)
+    view_settings.check(db, DataType(**{name: getattr(data_type, name) for name in DATA_TYPE_FIELDS} | values))
     return updated(db, data_type, values, DATA_TYPE_FIELDS, actor)
 
 

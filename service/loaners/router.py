@@ -344,7 +344,7 @@ def normal_view(_: Staff, scope: Scope, db: DbSession, paging: Paging, flt: Filt
 def audit_view(
     _: Staff, scope: Scope, db: DbSession, paging: Paging, jurisdiction: Text50 = None, location_id: Text50 = None
 ) -> AuditPage:
-    """AUDIT (監査データ): the 13 columns for terminals and printers, filtered by 管轄."""
+    """AUDIT (監査データ): the columns and sheets its data type names (the 13 of §2.3.4), filtered by 管轄."""
     flt = views.ViewFilter(jurisdiction=jurisdiction, location_id=location_id)
     result = views.audit_view(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size)
     return AuditPage(**result, page=paging.page, page_size=paging.page_size)

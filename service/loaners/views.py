@@ -13,14 +13,14 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
-from service.loaners import forms, labels
+from service.loaners import forms, labels, view_settings
 from service.loaners.devices import device_type_of, held_days, with_places
 from service.loaners.masters import active_data_type
 from service.loaners.models import Device, Location, Model, Submission
+from service.loaners.view_settings import ViewSettings
 from service.search import contains
 from service.tenancy import TenantScope, scoped
 
-AUDIT_KINDS = ("terminal", "printer")  # AUDIT's sourceSheets: 端末ステータス収集, プリンタステータス収集
 LONGEST_PER_CARD = 5
 
 
@@ -49,29 +49,45 @@ def _filtered(stmt: Select, flt: ViewFilter) -> Select:
     return stmt
 
 
+def _chosen(stmt: Select, flt: ViewFilter, settings: ViewSettings | None) -> Select:
+    """The caller's filters, then the data type's: its source kinds and its フィルタ条件."""
+    stmt = _filtered(stmt, flt)
+    if settings is None:
+        return stmt
+    if settings.kinds is not None and len(settings.kinds) < len(labels.KINDS):
+        stmt = stmt.where(Device.kind.in_(settings.kinds))
+    return _filtered(stmt, ViewFilter(**settings.condition))
+
+
 def local_text(at: datetime | None) -> str | None:
     """§7: yyyy/MM/dd HH:mm:ss in the service's time zone."""
     return None if at is None else at.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y/%m/%d %H:%M:%S")
 
 
-def _matching(stmt: Select, scope: TenantScope, flt: ViewFilter, kinds: tuple[str, ...] | None) -> Select:
+def _matching(stmt: Select, scope: TenantScope, flt: ViewFilter, settings: ViewSettings | None) -> Select:
     """Devices matching the filters within the caller's 管轄; the location is joined only when a 管轄 limits them."""
-    if not scope.unrestricted or flt.jurisdiction:
+    by_jurisdiction = flt.jurisdiction or (settings and settings.condition.get("jurisdiction"))
+    if not scope.unrestricted or by_jurisdiction:
         stmt = scoped(stmt.join(Location, Location.id == Device.location_id), scope, Location.jurisdiction)
-    stmt = _filtered(stmt, flt)
-    return stmt.where(Device.kind.in_(kinds)) if kinds else stmt
+    return _chosen(stmt, flt, settings)
 
 
 def device_page(
-    db: Session, *, scope: TenantScope, flt: ViewFilter, offset: int, limit: int, kinds: tuple[str, ...] | None = None
+    db: Session,
+    *,
+    scope: TenantScope,
+    flt: ViewFilter,
+    offset: int,
+    limit: int,
+    settings: ViewSettings | None = None,
 ) -> tuple[list[Any], int]:
     """One page of devices with location, model and current submission (its latest), and how many match.
 
     The page's ids are found on the device table alone (a deferred join), then only those rows are joined.
     """
-    total = db.scalar(_matching(select(func.count()).select_from(Device), scope, flt, kinds)) or 0
+    total = db.scalar(_matching(select(func.count()).select_from(Device), scope, flt, settings)) or 0
     ids = (
-        _matching(select(Device.id, Device.management_number), scope, flt, kinds)
+        _matching(select(Device.id, Device.management_number), scope, flt, settings)
         .order_by(Device.management_number)
         .offset(offset)
         .limit(limit)
@@ -88,52 +104,22 @@ def device_page(
     return list(rows), total
 
 
-def _base_values(device: Device, model: Model, submission: Submission | None) -> dict[str, str | None]:
-    return {
-        labels.COL_NUMBER: device.management_number,
-        labels.COL_KIND: labels.KINDS[device.kind],
-        labels.COL_MODEL: model.name,
-        labels.COL_SERIAL: device.serial_number,
-        labels.COL_TIMESTAMP: local_text(submission.submitted_at if submission else None),
-    }
+def _answer(key: str) -> Callable[[Device, Model, Submission | None], str | None]:
+    return lambda _device, _model, submission: (submission.answers if submission else {}).get(key)
 
 
-def normal_view(db: Session, *, scope: TenantScope, flt: ViewFilter, offset: int, limit: int) -> dict[str, Any]:
-    """NORMAL: base columns plus, per row, only the answers its status shows (prefix rule and nested 3-X-* rule)."""
-    active_data_type(db, "NORMAL")
-    questions = forms.question_set(db)
-    rows, total = device_page(db, scope=scope, flt=flt, offset=offset, limit=limit)
-    items = []
-    for device, _location, model, submission in rows:
-        answers = submission.answers if submission else {}
-        visible = questions.visible_keys(answers)
-        items.append(
-            {
-                "device_id": device.id,
-                "location_id": device.location_id,
-                "status": device.status,
-                "held_status": device.held_status,
-                "columns": [*labels.NORMAL_BASE_COLUMNS, *visible],
-                "values": _base_values(device, model, submission) | {key: answers.get(key) for key in visible},
-            }
-        )
-    return {"columns": [*labels.NORMAL_BASE_COLUMNS, *questions.keys], "items": items, "total": total}
+def _attribute(name: str) -> Callable[[Device, Model, Submission | None], str | None]:
+    return lambda device, _model, _submission: getattr(device, name) or None
 
 
-def _answer(key: str) -> Callable[[Device, Model, dict[str, str]], str | None]:
-    return lambda _device, _model, answers: answers.get(key)
-
-
-def _attribute(name: str) -> Callable[[Device, Model, dict[str, str]], str | None]:
-    return lambda device, _model, _answers: getattr(device, name) or None
-
-
-AUDIT_SOURCES: dict[str, Callable[[Device, Model, dict[str, str]], str | None]] = {
+COLUMN_SOURCES: dict[str, Callable[[Device, Model, Submission | None], str | None]] = {
+    labels.COL_NUMBER: _attribute("management_number"),
+    labels.COL_KIND: lambda device, _model, _submission: labels.KINDS[device.kind],
+    labels.COL_MODEL: lambda _device, model, _submission: model.name,
+    labels.COL_SERIAL: _attribute("serial_number"),
+    labels.COL_TIMESTAMP: lambda _device, _model, submission: local_text(submission and submission.submitted_at),
     "担当者": _answer(labels.PERSON_KEY),
     "資産管理番号": _attribute("asset_number"),
-    "拠点管理番号": _attribute("management_number"),
-    "機種名": lambda _device, model, _answers: model.name,
-    "製造番号": _attribute("serial_number"),
     "ソフトウェア": _attribute("software"),
     "OS": _attribute("os"),
     "ステータス": _answer(labels.STATUS_KEY),
@@ -145,25 +131,63 @@ AUDIT_SOURCES: dict[str, Callable[[Device, Model, dict[str, str]], str | None]] 
 }
 
 
-def audit_view(db: Session, *, scope: TenantScope, flt: ViewFilter, offset: int, limit: int) -> dict[str, Any]:
-    """AUDIT: the 13 columns of §2.3.4 for terminals and printers, filtered by 管轄."""
-    active_data_type(db, "AUDIT")
-    rows, total = device_page(db, scope=scope, flt=flt, offset=offset, limit=limit, kinds=AUDIT_KINDS)
+def _value(column: str, device: Device, model: Model, submission: Submission | None) -> str | None:
+    """A view column's value: a named column of the register, else the answer to the question of that key."""
+    source = COLUMN_SOURCES.get(column) or _answer(column)
+    return source(device, model, submission)
+
+
+def view_settings_of(db: Session, data_type_id: str) -> ViewSettings:
+    """The settings of an active data type (a view is served only while its type is active)."""
+    return view_settings.settings_of(active_data_type(db, data_type_id))
+
+
+def normal_view(db: Session, *, scope: TenantScope, flt: ViewFilter, offset: int, limit: int) -> dict[str, Any]:
+    """NORMAL: 表示列設定's base columns plus, per row, the answers its status shows on its own kind's form."""
+    settings = view_settings_of(db, "NORMAL")
+    forms_by_kind = forms.question_sets(db)
+    rows, total = device_page(db, scope=scope, flt=flt, offset=offset, limit=limit, settings=settings)
+    base = list(settings.columns)
     items = []
     for device, _location, model, submission in rows:
         answers = submission.answers if submission else {}
-        values = {column: AUDIT_SOURCES[column](device, model, answers) for column in labels.AUDIT_COLUMNS}
-        items.append({"device_id": device.id, "values": values})
-    return {"columns": list(labels.AUDIT_COLUMNS), "items": items, "total": total}
+        own = [key for key in forms_by_kind[device.kind].visible_keys(answers) if key not in base]
+        items.append(
+            {
+                "device_id": device.id,
+                "location_id": device.location_id,
+                "status": device.status,
+                "held_status": device.held_status,
+                "columns": [*base, *own],
+                "values": {column: _value(column, device, model, submission) for column in [*base, *own]},
+            }
+        )
+    kinds = [k for k in (settings.kinds or labels.KINDS) if not flt.kind or k == flt.kind]
+    keys = dict.fromkeys(key for kind in kinds for key in forms_by_kind[kind].keys if key not in base)
+    return {"columns": [*base, *keys], "items": items, "total": total}
+
+
+def audit_view(db: Session, *, scope: TenantScope, flt: ViewFilter, offset: int, limit: int) -> dict[str, Any]:
+    """AUDIT: 表示列設定's columns (§2.3.4's 13) for the kinds of its sheets, filtered by 管轄."""
+    settings = view_settings_of(db, "AUDIT")
+    rows, total = device_page(db, scope=scope, flt=flt, offset=offset, limit=limit, settings=settings)
+    items = [
+        {"device_id": device.id, "values": {c: _value(c, device, model, submission) for c in settings.columns}}
+        for device, _location, model, submission in rows
+    ]
+    return {"columns": list(settings.columns), "items": items, "total": total}
 
 
 # --- SUMMARY ---------------------------------------------------------------------------------------------
 
 
-def _held(stmt: Select, scope: TenantScope, jurisdiction: str | None) -> Select:
-    """§3.1.1: lent out, the user's device in our keeping, and a held status set (the last implies the other two)."""
+def _held(stmt: Select, scope: TenantScope, jurisdiction: str | None, settings: ViewSettings) -> Select:
+    """§3.1.1: lent out, the user's device in our keeping, and a held status set (the last implies the other two).
+
+    The SUMMARY data type's sheets and フィルタ条件 limit the devices counted.
+    """
     stmt = with_places(stmt, scope).where(Device.held_status.is_not(None))
-    return stmt.where(Location.jurisdiction == jurisdiction) if jurisdiction else stmt
+    return _chosen(stmt, ViewFilter(jurisdiction=jurisdiction), settings)
 
 
 def _categories_of(device_type: str) -> list[str]:
@@ -183,7 +207,7 @@ def held_devices(
     now: datetime,
 ) -> tuple[list[dict[str, Any]], int]:
     """The devices a summary card counts, longest held first, with how many days each has been held."""
-    stmt = _held(select(Device, Location, Model), scope, jurisdiction)
+    stmt = _held(select(Device, Location, Model), scope, jurisdiction, view_settings_of(db, "SUMMARY"))
     if held_status:
         stmt = stmt.where(Device.held_status == held_status)
     if location_id:
@@ -210,11 +234,14 @@ def _held_device(device: Device, location: Location, model: Model, now: datetime
     }
 
 
-def _longest(db: Session, scope: TenantScope, jurisdiction: str | None, now: datetime) -> dict[str, list[dict]]:
+def _longest(
+    db: Session, scope: TenantScope, jurisdiction: str | None, settings: ViewSettings, now: datetime
+) -> dict[str, list[dict]]:
     """The few longest-held devices of every held status (each an ordered scan of the held-devices index)."""
     longest: dict[str, list[dict]] = {}
     for held_status in labels.HELD_STATUSES:
-        stmt = _held(select(Device, Location, Model), scope, jurisdiction).where(Device.held_status == held_status)
+        stmt = _held(select(Device, Location, Model), scope, jurisdiction, settings)
+        stmt = stmt.where(Device.held_status == held_status)
         rows = db.execute(stmt.order_by(Device.held_since, Device.id).limit(LONGEST_PER_CARD))
         longest[held_status] = [_held_device(device, location, model, now) for device, location, model in rows]
     return longest
@@ -222,12 +249,15 @@ def _longest(db: Session, scope: TenantScope, jurisdiction: str | None, now: dat
 
 def summary_view(db: Session, *, scope: TenantScope, jurisdiction: str | None, now: datetime) -> dict[str, Any]:
     """SUMMARY: a card per held status with counts per location x SV/CL/プリンタ/その他 and totals, within 管轄."""
-    settings = active_data_type(db, "SUMMARY").display_settings.get("categories", {})
+    data_type = active_data_type(db, "SUMMARY")
+    chosen = view_settings.settings_of(data_type)
+    settings = data_type.display_settings.get("categories", {})
     counts = db.execute(
         _held(
             select(Device.held_status, Device.location_id, Model.category, func.count(), func.min(Device.held_since)),
             scope,
             jurisdiction,
+            chosen,
         ).group_by(Device.held_status, Device.location_id, Model.category)
     ).all()
     locations = scoped(select(Location), scope, Location.jurisdiction)
@@ -235,7 +265,7 @@ def summary_view(db: Session, *, scope: TenantScope, jurisdiction: str | None, n
         locations = locations.where(Location.jurisdiction == jurisdiction)
     holding = {row[1] for row in counts}
     places = [p for p in db.scalars(locations.order_by(Location.id)) if p.status == "active" or p.id in holding]
-    longest = _longest(db, scope, jurisdiction, now)
+    longest = _longest(db, scope, jurisdiction, chosen, now)
     cards = []
     for held_status, category in labels.HELD_STATUSES.items():
         cells = [row for row in counts if row[0] == held_status]

@@ -3,6 +3,7 @@
 import pytest
 
 from service.database import session_scope
+from service.loaners.models import DataType
 from tests.dashboards.conftest import open_page
 from tests.factories import make_user
 from tests.service.loaners.conftest import LENT, add_location, answer, initial_data, make_device  # noqa: F401
@@ -10,6 +11,7 @@ from tests.service.loaners.conftest import LENT, add_location, answer, initial_d
 SUMMARY = "app_pages/loaners_summary.py"
 AUDIT = "app_pages/loaners_audit.py"
 NORMAL = "app_pages/loaners_devices.py"
+MASTERS = "app_pages/loaners_masters.py"
 RETURNABLE = "1.返却可能"
 REFUSED = "3.お客様による返却拒否"
 
@@ -98,3 +100,23 @@ def test_a_staff_user_scoped_to_one_jurisdiction_never_sees_another(db, open_app
     summary = open_page(open_app, kanto, SUMMARY)
     assert list(by_location(cards(summary)["返却可能"])) == ["東京", "合計"]
     assert summary.metric[0].value == "1台"
+
+
+def test_the_view_links_follow_the_display_order_and_an_admins_columns_show_at_once(db, open_app, held_devices):
+    with session_scope() as session:
+        session.get(DataType, "NORMAL").display_order = 9
+    staff = user(db, "viewer")
+    admin = make_user(db, "dtadmin", grants={"loaners": ("admin", None)})
+    db.commit()
+    audit = open_page(open_app, staff, AUDIT)
+    assert [link.proto.label for link in audit.get("page_link")][:3] == ["監査データ", "サマリー", "通常データ"]
+    masters = open_page(open_app, admin, MASTERS)
+    masters.text_area(key="loaners_masters_dtf_AUDIT_display_settings").set_value('{"columns": ["拠点管理番号", "OS"]}')
+    masters.text_input(key="loaners_masters_dtf_AUDIT_filter").set_value("location_id=tokyo")
+    next(b for b in masters.button if b.proto.form_id == "loaners_masters_dtf_AUDIT").click().run()
+    assert not masters.exception and not masters.error
+    frame = open_page(open_app, staff, AUDIT).dataframe[0].value
+    assert (list(frame.columns), frame["拠点管理番号"].tolist()) == (
+        ["拠点管理番号", "OS"],
+        ["TOKYO_Laptop_ThinkPad-X1-Carbon_T1_001"],
+    )
