@@ -3,6 +3,7 @@
 The widgets live outside st.form so a change of 0-4.ステータス (or of 3-0.社内ステータス) shows its questions at once.
 """
 
+import re
 from datetime import date
 from typing import Any
 
@@ -19,14 +20,15 @@ def widget_key(device_id: int, question: dict) -> str:
     return f"{PAGE}_{device_id}_{question['id']}"
 
 
-def prefill(device_id: int, form: dict, answers: dict[str, str]) -> None:
-    """Put the current answers in the widgets once per device (later runs keep what the person changed)."""
+def prefill(device_id: int, form: dict, answers: dict[str, str], person: str) -> None:
+    """Put the current answers in the widgets once per device (later runs keep what the person changed); 担当者 is
+    the signed-in person, who is answering now."""
     if st.session_state.get(f"{PAGE}_prefilled") == device_id:
         return
     for question in form["questions"]:
-        value: Any = answers.get(question["key"])
+        value: Any = person if question["key"] == form["person_key"] else answers.get(question["key"])
         if value is not None and question["type"] == "date":
-            value = date.fromisoformat(value)
+            value = date(*map(int, re.split("[-/]", value)))
         elif value is not None and question["type"] == "number":
             value = float(value)
         st.session_state[widget_key(device_id, question)] = value
@@ -77,7 +79,7 @@ def as_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, date):
-        return value.isoformat()
+        return f"{value:%Y/%m/%d}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
@@ -163,7 +165,7 @@ def device_from_address() -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-auth.require_page(__file__)
+user = auth.require_page(__file__)
 st.title("ステータス送信")
 components.show_flash(PAGE)
 device_id = device_from_address() or choose_device()
@@ -181,6 +183,6 @@ st.markdown(
 )
 if loaded["current"]:
     st.caption(f"現在: {chosen['status'] or '-'}（{components.local_time(loaded['current']['submitted_at'])}）")
-prefill(device_id, loaded["form"], loaded["prefill"])
+prefill(device_id, loaded["form"], loaded["prefill"], user["name"])
 form_body(chosen, loaded["form"])
 loaners_common.device_link(chosen["id"], chosen["management_number"])

@@ -132,9 +132,18 @@ def assign_number(db: Session, *, location: Location, model: Model, serial_numbe
     return given
 
 
+def ensure_asset_number(kind: str, asset_number: str | None) -> None:
+    """§2.4: a terminal (端末マスタ) has a 資産管理番号."""
+    if kind == "terminal" and not asset_number:
+        raise ValidationFailed(
+            labels.ASSET_NUMBER_REQUIRED, details={"field": "asset_number", "rule": "asset_number_required"}
+        )
+
+
 def create_device(db: Session, *, data: DeviceCreate, scope: TenantScope, actor: Actor) -> Device:
     location = usable_location(db, data.location_id, scope)
     model = known_model(db, data.model_id)
+    ensure_asset_number(kind_of(model.category), data.asset_number)
     number = assign_number(
         db, location=location, model=model, serial_number=data.serial_number, given=data.management_number
     )
@@ -149,6 +158,7 @@ def create_device(db: Session, *, data: DeviceCreate, scope: TenantScope, actor:
 def update_device(db: Session, *, device: Device, data: DeviceUpdate, actor: Actor) -> Device:
     """Asset number, software and OS; the sections of the management number never change."""
     values = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    ensure_asset_number(device.kind, values.get("asset_number", device.asset_number))
     return updated(db, device, values, DEVICE_FIELDS, actor)
 
 

@@ -109,7 +109,7 @@ def _checked_value(question: Question, text: str) -> tuple[str, dict | None]:
     if question.type == "date":
         match = DATE.match(text)
         try:
-            return date(*(int(g) for g in match.groups())).isoformat(), None  # type: ignore[union-attr]
+            return f"{date(*(int(g) for g in match.groups())):%Y/%m/%d}", None  # type: ignore[union-attr]
         except (AttributeError, ValueError):
             return text, _error(key, "date_format", labels.BAD_DATE.format(key=key))
     if question.type == "number":

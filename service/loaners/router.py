@@ -86,6 +86,7 @@ def _form_read(db: DbSession, form: StatusForm, *, include_inactive: bool = Fals
         title=form.title,
         description=form.description,
         status_key=labels.STATUS_KEY,
+        person_key=labels.PERSON_KEY,
         nested_keys=forms.QuestionSet([q for q in questions if q.active]).nested_keys,
         questions=[QuestionRead.model_validate(q) for q in questions],
     )

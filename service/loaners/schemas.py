@@ -224,6 +224,7 @@ class FormRead(BaseModel):
     title: str
     description: str
     status_key: str
+    person_key: str = Field(description="the 担当者 question, which the page prefills with the signed-in user")
     nested_keys: dict[str, str] = Field(
         description="status prefix -> the N-0 question whose answer picks the N-X-* ones"
     )

@@ -66,7 +66,7 @@ def test_the_form_opened_from_a_qr_code_is_prefilled_and_a_change_joins_the_time
     device_id, number = device_with(LENT)
     at = open_page(open_app, staff, FORM, device=str(device_id))
 
-    assert at.text_input(key=key_of(at, "0-1.担当者")).value == "山田太郎"
+    assert at.text_input(key=key_of(at, "0-1.担当者")).value == staff.name  # the signed-in person answers now
     assert at.radio[0].value == "1.貸出中"
     assert "1-1.貸出先（必須）" in [w.label for w in at.text_input]
 

@@ -94,6 +94,7 @@ def fill_registration(at, location_id: str, model_id: str, serial: str, number: 
     at.selectbox(key="loaners_device_register_location").set_value(location_id)
     at.selectbox(key="loaners_device_register_model").set_value(model_id)
     at.text_input(key="loaners_device_register_serial").input(serial)
+    at.text_input(key="loaners_device_register_asset").input(f"ASSET-{serial}")
     at.text_input(key="loaners_device_register_number").input(number)
     return button(at, "機器を登録").click().run()
 

@@ -84,3 +84,22 @@ def test_the_view_list_follows_the_display_order(client, db):
     assert client.patch("/api/loaners/data-types/NORMAL", json={"display_order": 9}, headers=admin).status_code == 200
     listed = [d["id"] for d in client.get("/api/loaners/data-types", headers=staff).json()]
     assert listed == ["AUDIT", "SUMMARY", "NORMAL"]
+
+
+def test_a_terminal_needs_its_asset_number_and_dates_are_stored_as_yyyy_mm_dd(client, db):
+    staff = headers(db, "staff1")
+    db.commit()
+    body = {"location_id": "osaka", "model_id": "MODEL_001", "serial_number": "N1"}
+    refused = client.post("/api/loaners/devices", json=body, headers=staff)
+    assert (refused.status_code, refused.json()["error"]["details"]["rule"]) == (422, "asset_number_required")
+    printer = client.post("/api/loaners/devices", json=body | {"model_id": "MODEL_003"}, headers=staff)
+    assert printer.status_code == 201  # a printer has no asset number (§2.5)
+    laptop = client.post("/api/loaners/devices", json=body | {"asset_number": "ASSET-9"}, headers=staff).json()
+    cleared = client.patch(f"/api/loaners/devices/{laptop['id']}", json={"asset_number": ""}, headers=staff)
+    assert (cleared.status_code, cleared.json()["error"]["details"]["rule"]) == (422, "asset_number_required")
+    sent = client.post(
+        f"/api/loaners/devices/{laptop['id']}/submissions",
+        json={"answers": LENT | {"1-2.貸出日": "2024-7-1"}},
+        headers=staff,
+    )
+    assert sent.json()["answers"]["1-2.貸出日"] == "2024/07/01"

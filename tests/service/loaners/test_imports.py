@@ -76,7 +76,7 @@ def test_rows_keep_their_timestamps_and_bad_rows_are_reported(client, db):
         ("1.貸出中", "import", "a@example.com"),
     ]
     assert (
-        history[1].answers["1-2.貸出日"] == "2024-07-01" and history[1].answers["預かり機のステータス"] == "1.返却可能"
+        history[1].answers["1-2.貸出日"] == "2024/07/01" and history[1].answers["預かり機のステータス"] == "1.返却可能"
     )
     registered = db.scalar(select(Device).where(Device.management_number == "KOBE_Laptop_ThinkPad-X1-Carbon_S9_001"))
     assert (registered.location_id, registered.model_id, registered.serial_number, registered.status) == (

@@ -65,7 +65,7 @@ def test_parse_reads_the_five_sections():
 def test_a_given_number_is_checked_kept_and_counted_after(client, db):
     staff = headers(db, "staff1")
     db.commit()
-    body = {"location_id": "osaka", "model_id": "MODEL_001", "serial_number": "ABC123"}
+    body = {"location_id": "osaka", "model_id": "MODEL_001", "serial_number": "ABC123", "asset_number": "A-1"}
     given = client.post(
         "/api/loaners/devices",
         json=body | {"management_number": "OSAKA_Laptop_ThinkPad-X1-Carbon_ABC123_007"},
@@ -86,7 +86,7 @@ def test_a_given_number_is_checked_kept_and_counted_after(client, db):
 def test_unknown_model_or_location_and_a_bad_serial_are_422_and_store_nothing(client, db):
     staff = headers(db, "staff1")
     db.commit()
-    body = {"location_id": "osaka", "model_id": "MODEL_001", "serial_number": "ABC123"}
+    body = {"location_id": "osaka", "model_id": "MODEL_001", "serial_number": "ABC123", "asset_number": "A-1"}
     for change, rule in (
         ({"model_id": "MODEL_999"}, "unknown_model"),
         ({"location_id": "nagoya"}, "unknown_location"),

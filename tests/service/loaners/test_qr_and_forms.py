@@ -44,7 +44,7 @@ def test_the_form_of_a_device_comes_with_its_current_answers_and_what_they_show(
         held["condition"] == {"0-4.ステータス": "1.貸出中", "1-4.ユーザー機の預り有無": "有り"}
         and held["status_prefix"] == "1"
     )
-    assert body["prefill"] == LENT | {"預かり機のステータス": "1.返却可能"}
+    assert body["prefill"] == LENT | {"預かり機のステータス": "1.返却可能", "1-2.貸出日": "2024/07/01"}
     assert "1-1.貸出先" in body["visible_keys"] and "3-0.社内ステータス" not in body["visible_keys"]
     printer = make_device(db, model_id="MODEL_003", serial="P1")
     db.commit()

@@ -44,7 +44,7 @@ def test_answers_hidden_by_the_status_are_dropped_and_dates_normalised(db):
     submission = answer(
         db, device, LENT | {"1-2.貸出日": "2024/7/1", "3-0.社内ステータス": "1.貸出可能", "2-1.回収日": ""}
     )
-    assert submission.answers == LENT | {"1-2.貸出日": "2024-07-01"}
+    assert submission.answers == LENT | {"1-2.貸出日": "2024/07/01"}  # §7: stored as yyyy/MM/dd
 
 
 def test_bad_answers_are_422_naming_the_rule_and_nothing_is_stored(client, db):

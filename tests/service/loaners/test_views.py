@@ -88,7 +88,7 @@ def test_a_question_added_to_a_form_shows_validates_and_becomes_a_column_without
     )
     assert ok.status_code == 201
     row = client.get("/api/loaners/views/normal", headers=staff).json()["items"][0]
-    assert row["values"]["1-6.返却予定日"] == "2024-08-01" and "1-6.返却予定日" in row["columns"]
+    assert row["values"]["1-6.返却予定日"] == "2024/08/01" and "1-6.返却予定日" in row["columns"]
     nested = client.post(
         "/api/loaners/forms/terminal/questions", headers=admin, json={"key": "3-4-1.貸出先候補", "type": "text"}
     )
@@ -124,7 +124,7 @@ def test_audit_view_has_the_13_columns_for_terminals_and_printers_filtered_by_ju
         "OS": "Windows 11",
         "ステータス": "1.貸出中",
         "貸出先": "○○商事株式会社",
-        "貸出日": "2024-07-01",
+        "貸出日": "2024/07/01",
         "ユーザー預り機有": "有り",
         "お預かり証No.": "R-77",
         "備考": "急ぎ",
