@@ -162,7 +162,9 @@ async def heartbeat(request: Request) -> Response:
     status_code=201,
     openapi_extra=body_schema(ScanIn),
     dependencies=[Depends(bearer)],
+    responses={200: {"model": ScanOut, "description": "a repeat of an earlier scan: nothing written"}},
 )
+@declares(404)  # a parent unknown to the station's nursery
 async def scan(request: Request) -> Response:
     """Record a scan: 201 when written, 200 with duplicate=true when it repeats an earlier one (nothing written)."""
     return await answer_route(record_scan, request)
@@ -391,7 +393,6 @@ def list_parents(
 
 @admin_router.post("/parents", response_model=ParentRead, status_code=201)
 @declares(404)  # body nurseryId
-@declares(404)  # body nurseryId
 def create_parent(body: ParentCreate, caller: StaffCaller, scope: StaffScope, db: DbSession) -> Parent:
     nursery = roster.nursery_by_id(db, scope=scope, nursery_id=body.nursery_id)
     return roster.create_parent(db, nursery=nursery, data=body, actor=caller.actor)
@@ -429,7 +430,6 @@ def list_children(
 
 
 @admin_router.post("/children", response_model=ChildRead, status_code=201)
-@declares(404)  # body nurseryId
 @declares(404)  # body nurseryId
 def create_child(body: ChildCreate, caller: StaffCaller, scope: StaffScope, db: DbSession) -> Child:
     nursery = roster.nursery_by_id(db, scope=scope, nursery_id=body.nursery_id)
