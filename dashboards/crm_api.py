@@ -249,3 +249,35 @@ def remove_user(user_id: int) -> None:
 
 def list_audit(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
     return read("/crm/audit", page=page, page_size=page_size, **filters)
+
+
+# マスタ管理 (admins, §8-9)
+
+
+def manage_masters() -> dict:
+    """Every option and editable choice kind, inactive ones too, with in_use counts and the kinds' names."""
+    return read("/crm/masters/manage")
+
+
+def create_option(data: dict) -> dict:
+    return write("POST", "/crm/masters/options", data)
+
+
+def update_option(code: str, changes: dict) -> dict:
+    return write("PATCH", f"/crm/masters/options/{code}", changes)
+
+
+def delete_option(code: str, version: int) -> None:
+    write("DELETE", f"/crm/masters/options/{code}", params={"version": version})
+
+
+def create_choice(kind: str, data: dict) -> dict:
+    return write("POST", f"/crm/masters/choices/{kind}", data)
+
+
+def update_choice(kind: str, code: str, changes: dict) -> dict:
+    return write("PATCH", f"/crm/masters/choices/{kind}/{code}", changes)
+
+
+def delete_choice(kind: str, code: str, version: int) -> None:
+    write("DELETE", f"/crm/masters/choices/{kind}/{code}", params={"version": version})

@@ -173,7 +173,9 @@ SECTIONS: tuple[Section, ...] = (
             ),
             PageSpec("app_pages/crm_agencies.py", "代理店管理", "crm-agencies", CRM_ADMIN, ":material/store:"),
             PageSpec("app_pages/crm_users.py", "ユーザー管理", "crm-users", CRM_ADMIN, ":material/manage_accounts:"),
+            PageSpec("app_pages/crm_masters.py", "マスタ管理", "crm-masters", CRM_ADMIN, ":material/tune:"),
             PageSpec("app_pages/crm_audit.py", "監査ログ", "crm-audit", CRM_ADMIN, ":material/history:"),
+            PageSpec("app_pages/crm_help.py", "ヘルプ", "crm-help", CRM_ALL, ":material/help:"),
         ),
     ),
     Section(

@@ -6,6 +6,7 @@ import streamlit as st
 from dashboards import api, components, crm_api
 from dashboards.app_pages import crm_common as common
 from dashboards.app_pages import crm_forms
+from dashboards.app_pages.crm_labels import SECURITY_CODE_AGAIN
 
 PAGE = "crm_add_site"
 FORM = f"{PAGE}_form"
@@ -45,11 +46,22 @@ def search() -> int | None:
     )
 
 
-def send(corporation_id: int, request: crm_forms.RequestInput) -> None:
+def security_code(corporation: dict) -> str:
+    """The card's security code, asked again when an earlier request's completion deleted it (PCI rule)."""
+    if not corporation["security_code_needed"]:
+        return ""
+    st.warning(SECURITY_CODE_AGAIN, icon=":material/credit_card:")
+    return st.text_input(
+        "セキュリティコード（必須）", type="password", max_chars=4, key=f"{FORM}_security_code"
+    ).strip()
+
+
+def send(corporation_id: int, request: crm_forms.RequestInput, code: str) -> None:
     if components.show_errors(request.errors()):
         return
+    extra = {"corporation_id": corporation_id} | ({"credit_card_security_code": code} if code else {})
     try:
-        created = crm_api.create_request(request.payload() | {"corporation_id": corporation_id}, request.files)
+        created = crm_api.create_request(request.payload() | extra, request.files)
     except api.ApiError as exc:
         common.show_api_error(exc)
         return
@@ -59,10 +71,12 @@ def send(corporation_id: int, request: crm_forms.RequestInput) -> None:
 common.start(__file__)
 chosen = search()
 if chosen is not None:
+    corporation = crm_api.get_corporation(chosen)
     with st.expander("法人情報（表示のみ）", expanded=True, icon=":material/domain:"):
-        crm_forms.corporation_view(crm_api.get_corporation(chosen))
+        crm_forms.corporation_view(corporation)
     with st.form(FORM):
+        code = security_code(corporation)
         request = crm_forms.request_input(FORM)
         submitted = st.form_submit_button("投入依頼を送信", type="primary", icon=":material/send:")
     if submitted:
-        send(chosen, request)
+        send(chosen, request, code)

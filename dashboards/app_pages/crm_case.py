@@ -12,6 +12,7 @@ import streamlit as st
 from dashboards import api, components, crm_api
 from dashboards.app_pages import crm_common as common
 from dashboards.app_pages import crm_detail, crm_forms
+from dashboards.app_pages.crm_labels import SECURITY_CODE_NEEDED
 
 PAGE = "crm_case"
 CORPORATION = f"{PAGE}_corporation"
@@ -264,6 +265,8 @@ def request_tools(detail: dict) -> None:
 
 def show(detail: dict) -> None:
     crm_detail.header(detail)
+    if detail["security_code_needed"]:
+        st.warning(SECURITY_CODE_NEEDED, icon=":material/credit_card_off:")
     request_tools(detail)
     left, right = st.columns([2, 3], gap="large")
     with left:

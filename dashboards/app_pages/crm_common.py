@@ -109,6 +109,12 @@ def choices(kind: str) -> dict[str, str]:
     return {row["code"]: row["label"] for row in crm_api.masters()["choices"].get(kind, [])}
 
 
+def offered_choices(kind: str, current: str) -> dict[str, str]:
+    """The codes a form offers: the active ones, and the stored one even when an admin has deactivated it."""
+    rows = crm_api.masters()["choices"].get(kind, [])
+    return {row["code"]: row["label"] for row in rows if row["is_active"] or row["code"] == current}
+
+
 def status_choices() -> dict[str, str]:
     return crm_api.masters()["statuses"]
 

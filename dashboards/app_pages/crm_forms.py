@@ -44,7 +44,7 @@ def _value(base: dict | None, field: str, default: Any = "") -> Any:
 
 
 def _choice(key: str, field: str, label: str, base: dict | None, *, blank: bool) -> str:
-    mapping = common.choices(CHOICE_KINDS[field])
+    mapping = common.offered_choices(CHOICE_KINDS[field], _value(base, field))
     options = ["", *mapping] if blank else list(mapping)
     current = _value(base, field, next(iter(options), ""))
     return st.selectbox(
@@ -280,11 +280,12 @@ def _site_field(key: str, field: str, label: str, base: dict) -> Any:
 
 
 def options_form(key: str, base: dict) -> list[str]:
-    """オプションサービス: the 11 options of §8 as check boxes."""
+    """オプションサービス: the active options of §8 as check boxes, and those the site has even when deactivated."""
     chosen = set(base.get("option_plans") or [])
+    offered = [o for o in crm_api.masters()["options"] if o["is_active"] or o["code"] in chosen]
     picked = []
     columns = st.columns(2)
-    for i, option in enumerate(crm_api.masters()["options"]):
+    for i, option in enumerate(offered):
         with columns[i % 2]:
             pack = "・サポートパック" if option["is_support_pack"] else ""
             if st.checkbox(

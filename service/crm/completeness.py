@@ -25,6 +25,13 @@ ELECTRIC = ("contract_capacity",)
 SWITCH = ("power_customer_number", "latest_charges", "latest_power_usage", "latest_date")
 SWITCH_ELECTRIC = ("power_supplier_type",)
 MOVE_IN = ("moving_in_date",)
+REQUIRED_GROUPS = {
+    "always": ALWAYS,
+    "electric": ELECTRIC,
+    "switch": SWITCH,
+    "switch_electric": SWITCH_ELECTRIC,
+    "move_in": MOVE_IN,
+}
 SWITCH_TYPES = frozenset({"1", "5"})
 MOVE_IN_TYPES = frozenset({"2", "4", "5"})
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
-from service.crm import auditing, crypto, locking, masters
+from service.crm import auditing, crypto, labels, locking, masters
 from service.crm.models import Corporation
 from service.crm.schemas import CardReveal, CorporationFields, CorporationRead
 from service.errors import ValidationFailed
@@ -25,12 +25,7 @@ CARD_FIELDS = ("credit_card_expire_month", "credit_card_expire_year", "credit_ca
 BILLING_FIELDS = tuple(name for name in PLAIN_FIELDS if name.startswith("billing_") and name != "billing_address_same")
 NULLABLE_FIELDS = ("birthday", "representative_birthday")
 CREDIT_CARD = "1"
-CHOICE_FIELDS = {
-    "customer_type": "customer_type",
-    "job_type": "job_type",
-    "payment_type": "payment_type",
-    "sales_channel_id": "sales_channel",
-}
+CHOICE_FIELDS = masters.CORPORATION_CHOICE_FIELDS
 
 
 def state(corporation: Corporation) -> dict[str, Any]:
@@ -47,6 +42,7 @@ def read(corporation: Corporation) -> CorporationRead:
         update={
             "credit_card_number_masked": crypto.mask(corporation.card_last4),
             "has_security_code": corporation.card_security_code_encrypted is not None,
+            "security_code_needed": security_code_needed(corporation),
         }
     )
 
@@ -84,9 +80,11 @@ def _required(corporation: Corporation, names: tuple[str, ...], rule: str, messa
         raise ValidationFailed(message, details={"field": missing[0], "rule": rule, "missing": missing})
 
 
-def _check(db: Session, corporation: Corporation) -> None:
-    """Rules across fields: masters' codes, card data for card payment, a billing address when it differs."""
-    masters.check_choices(db, {field: (kind, getattr(corporation, field)) for field, kind in CHOICE_FIELDS.items()})
+def _check(db: Session, corporation: Corporation, stored: dict[str, Any] | None = None) -> None:
+    """Rules across fields: masters' codes (new ones active), card data for card payment, a billing address when it
+    differs."""
+    values = {field: (kind, getattr(corporation, field)) for field, kind in CHOICE_FIELDS.items()}
+    masters.check_choices(db, values, stored=stored)
     _required(corporation, ("last_name",), "required", "契約者名（姓）を入力してください")
     if corporation.payment_type == CREDIT_CARD:
         _required(
@@ -130,7 +128,7 @@ def update_corporation(db: Session, *, corporation: Corporation, data: Any, acto
     before = state(corporation)
     _apply(corporation, data.model_dump(exclude_unset=True, exclude={"version"}))
     try:
-        _check(db, corporation)
+        _check(db, corporation, stored=before)
     except ValidationFailed as exc:
         raise _rename_missing(exc) from None
     db.flush()
@@ -181,6 +179,33 @@ def reveal_card(db: Session, *, corporation: Corporation, actor: Actor) -> CardR
         credit_card_number=crypto.decrypt(corporation.card_number_encrypted),
         credit_card_security_code=crypto.decrypt(code) if code else None,
     )
+
+
+def security_code_needed(corporation: Corporation) -> bool:
+    """Card payment with no security code held: the carrier entry needs it from the sales person again."""
+    return corporation.payment_type == CREDIT_CARD and corporation.card_security_code_encrypted is None
+
+
+def supply_security_code(db: Session, *, corporation: Corporation, code: str, actor: Actor) -> None:
+    """既存法人に地点追加: the security code asked again when the last request's completion purged it.
+
+    Required while it is needed, accepted only for card payment; audited as a change marker, never the digits."""
+    if code and corporation.payment_type != CREDIT_CARD:
+        raise ValidationFailed(
+            labels.SECURITY_CODE_NOT_CARD, details={"field": SECURITY_CODE, "rule": "credit_card_only"}
+        )
+    if not code:
+        if security_code_needed(corporation):
+            raise ValidationFailed(
+                labels.SECURITY_CODE_AGAIN, details={"field": SECURITY_CODE, "rule": "security_code_required"}
+            )
+        return
+    corporation = locking.lock(db, corporation)
+    before = state(corporation)
+    _set_card(corporation, None, code)
+    db.flush()
+    changes = {SECURITY_CODE: audit.diff(before, state(corporation))[SECURITY_CODE]}
+    auditing.record(db, actor, "supply_security_code", "corporation", corporation.id, changes)
 
 
 def purge_security_code(db: Session, *, corporation: Corporation, request_id: int, actor: Actor) -> None:

@@ -14,6 +14,16 @@ STATUS_LABELS = {DEFICIENT: "不備", IN_PROGRESS: "対応中", SUBMITTED: "投�
 STATUS_COLOURS = {DEFICIENT: "red", IN_PROGRESS: "yellow", SUBMITTED: "green", CANCELLED: "grey"}
 COMMENT_TYPE_LABELS = {DEFICIENCY: "不備通知", COMMENT: "コメント", RESUBMISSION: "修正再提出"}
 NOTIFICATION_KIND_LABELS = {DEFICIENCY: "不備通知", COMMENT: "コメント", SUBMITTED: "投入完了"}
+# §9 選択肢マスタ: the kinds' names.
+CHOICE_KIND_LABELS = {
+    "sales_channel": "営業チャネル",
+    "customer_type": "契約者区分",
+    "payment_type": "支払方法",
+    "application_type": "申込区分",
+    "power_company": "電力会社",
+    "power_area": "電力供給エリア",
+    "job_type": "業種",
+}
 
 ACQUIRED_CSV_HEADER = (
     "法人名",
@@ -57,6 +67,12 @@ CLOSED_REQUEST = "投入済・キャンセルの依頼は変更できません"
 CLOSED_SITE = "投入済・キャンセルの地点は編集できません"
 NOT_DEFICIENT = "不備の依頼だけが修正再提出できます"
 DEFICIENCY_NOT_ALLOWED = "不備を登録できるのは「対応中」または「不備」の依頼・地点だけです"
+SECURITY_CODE_AGAIN = (
+    "セキュリティコードは前回の依頼の投入完了時に削除されています。クレジットカード払いの法人に地点を追加するには、"
+    "セキュリティコードをもう一度入力してください"
+)
+SECURITY_CODE_NOT_CARD = "セキュリティコードはクレジットカード払いの法人にだけ入力できます"
+SECURITY_CODE_NEW_CORPORATION = "新規法人のセキュリティコードは法人情報（corporation）の中で入力してください"
 INACTIVE_AGENCY = "無効な代理店では投入依頼を作成できません"
 REASON_REQUIRED = "不備理由を入力してください"
 

@@ -1,13 +1,38 @@
-"""The option services master (§8) and the choice masters (§9): data loaded on a fresh install, read from the database.
+"""The option services master (§8) and the choice masters (§9): loaded on a fresh install, then kept by admins.
 
-The migration inserts these rows; `ensure_masters` puts back any that are missing (demo loader, tests).
+The migration inserts these rows; `ensure_masters` puts back any that are missing (demo loader, tests). Admins add,
+edit, deactivate and delete options and the choices of the kinds a form field takes from the master (`EDITABLE_KINDS`;
+請求書・支払証明書・サービス種別 are fixed by the carrier's format). A code in use is never deleted, only
+deactivated: an inactive code is no longer offered for new entries and stays valid where it is already stored.
 """
 
-from sqlalchemy import select
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
-from service.crm.models import Choice, OptionService
-from service.errors import ValidationFailed
+from service.audit.service import Actor
+from service.crm import auditing, locking
+from service.crm.models import Choice, Corporation, OptionService, Site
+from service.errors import Conflict, NotFound, ValidationFailed
+
+# Which stored field takes its code from which choice kind.
+CORPORATION_CHOICE_FIELDS = {
+    "customer_type": "customer_type",
+    "job_type": "job_type",
+    "payment_type": "payment_type",
+    "sales_channel_id": "sales_channel",
+}
+SITE_CHOICE_FIELDS = {
+    "application_type": "application_type",
+    "power_supplier_type": "power_company",
+    "power_area": "power_area",
+}
+EDITABLE_KINDS = (*CORPORATION_CHOICE_FIELDS.values(), *SITE_CHOICE_FIELDS.values())
+OPTION_FIELDS = ("name", "price_label", "is_support_pack", "sort_order", "is_active")
+CHOICE_FIELDS = ("label", "sort_order", "is_active")
+IN_USE = "使用中の{what}は削除できません（{count}件で使用中）。無効にしてください"
 
 OPTION_SERVICES: tuple[tuple[str, str, str, bool], ...] = (
     ("OPT001002", "トラブル解決レスキューforBiz_年額", "5,500円/年(税込)", False),
@@ -131,7 +156,7 @@ def option_rows() -> list[dict]:
 
 def choice_rows() -> list[dict]:
     return [
-        {"kind": kind, "code": code, "label": label, "sort_order": i}
+        {"kind": kind, "code": code, "label": label, "sort_order": i, "is_active": True}
         for kind, entries in CHOICES.items()
         for i, (code, label) in enumerate(entries)
     ]
@@ -159,28 +184,170 @@ def options(db: Session) -> list[OptionService]:
     return list(db.scalars(select(OptionService).order_by(OptionService.sort_order)))
 
 
-def check_choices(db: Session, values: dict[str, tuple[str, str]]) -> None:
-    """values: field -> (master kind, code); empty codes pass. Unknown codes are a 422 naming the field."""
-    wanted = {(kind, code) for kind, code in values.values() if code}
+def check_choices(db: Session, values: dict[str, tuple[str, str]], *, stored: Mapping[str, Any] | None = None) -> None:
+    """values: field -> (master kind, code); empty codes and codes already stored in the field (`stored`) pass.
+    A code not in the master, or deactivated, is a 422 naming the field."""
+    stored = stored or {}
+    wanted = {(kind, code) for field, (kind, code) in values.items() if code and code != stored.get(field)}
     if not wanted:
         return
     kinds = {kind for kind, _ in wanted}
-    known = set(db.execute(select(Choice.kind, Choice.code).where(Choice.kind.in_(kinds))).tuples().all())
+    active = select(Choice.kind, Choice.code).where(Choice.kind.in_(kinds), Choice.is_active)
+    known = set(db.execute(active).tuples().all())
     for field, (kind, code) in values.items():
-        if code and (kind, code) not in known:
+        if (kind, code) in wanted and (kind, code) not in known:
             raise ValidationFailed(
-                f"{field} の値 '{code}' は選択肢マスタ（{kind}）にありません",
+                f"{field} の値 '{code}' は選択肢マスタ（{kind}）にないか、無効になっています",
                 details={"field": field, "rule": "choice", "kind": kind, "value": code},
             )
 
 
-def check_options(db: Session, codes: list[str], *, field: str = "option_plans") -> None:
-    if not codes:
+def check_options(
+    db: Session, codes: list[str], *, stored: list[str] | None = None, field: str = "option_plans"
+) -> None:
+    """Codes new to the field must be active options; codes already stored (`stored`) stay valid."""
+    new = [code for code in codes if code not in (stored or [])]
+    if not new:
         return
-    known = set(db.scalars(select(OptionService.code).where(OptionService.is_active, OptionService.code.in_(codes))))
-    unknown = [code for code in codes if code not in known]
+    known = set(db.scalars(select(OptionService.code).where(OptionService.is_active, OptionService.code.in_(new))))
+    unknown = [code for code in new if code not in known]
     if unknown:
         raise ValidationFailed(
             f"オプションサービスマスタにないコードです: {', '.join(unknown)}",
             details={"field": field, "rule": "option_code", "value": unknown},
         )
+
+
+# --- admin upkeep (§8, §9) ------------------------------------------------------------------------------------
+
+
+def option_use_count(db: Session, code: str) -> int:
+    """How many sites list the option."""
+    listed = cast(Site.option_plans, String).contains(f'"{code}"', autoescape=True)
+    return db.scalar(select(func.count()).select_from(Site).where(listed)) or 0
+
+
+def choice_use_counts(db: Session) -> dict[tuple[str, str], int]:
+    """(kind, code) -> how many corporations and sites store it, over every editable kind."""
+    counts: dict[tuple[str, str], int] = {}
+    for model, fields in ((Corporation, CORPORATION_CHOICE_FIELDS), (Site, SITE_CHOICE_FIELDS)):
+        for field, kind in fields.items():
+            column = getattr(model, field)
+            for code, count in db.execute(select(column, func.count()).where(column != "").group_by(column)):
+                counts[(kind, code)] = counts.get((kind, code), 0) + count
+    return counts
+
+
+def option_use_counts(db: Session) -> dict[str, int]:
+    return {option.code: option_use_count(db, option.code) for option in options(db)}
+
+
+def _option(db: Session, code: str) -> OptionService:
+    option = db.get(OptionService, code)
+    if option is None:
+        raise NotFound("オプションサービスが見つかりません")
+    return option
+
+
+def _choice(db: Session, kind: str, code: str) -> Choice:
+    choice = db.get(Choice, (kind, code)) if kind in EDITABLE_KINDS else None
+    if choice is None:
+        raise NotFound("選択肢が見つかりません")
+    return choice
+
+
+def _editable_kind(kind: str) -> None:
+    if kind not in EDITABLE_KINDS:
+        raise ValidationFailed(
+            f"選択肢マスタ（{kind}）は編集できません",
+            details={"field": "kind", "rule": "editable_kind", "value": kind, "allowed": list(EDITABLE_KINDS)},
+        )
+
+
+def _unique(exists: bool, what: str) -> None:
+    if exists:
+        raise Conflict(f"この{what}のコードは既に使われています", details={"field": "code", "rule": "unique"})
+
+
+def _apply(db: Session, row: Any, fields: Mapping[str, Any], version: int, names: tuple[str, ...]) -> dict:
+    """Lock under the version read, set what was sent (None leaves a field), return the before snapshot."""
+    row = locking.lock_version(db, row, version)
+    before = auditing.snapshot(row, names)
+    for name, value in fields.items():
+        if value is not None:
+            setattr(row, name, value)
+    db.flush()
+    return before
+
+
+def _in_use(count: int, what: str) -> None:
+    if count:
+        raise Conflict(IN_USE.format(what=what, count=count), code="in_use", details={"rule": "in_use", "count": count})
+
+
+def create_option(db: Session, *, fields: Mapping[str, Any], actor: Actor) -> OptionService:
+    _unique(db.get(OptionService, fields["code"]) is not None, "オプション")
+    option = OptionService(**fields, is_active=True)
+    db.add(option)
+    db.flush()
+    auditing.record_change(
+        db, actor, "create", "option_service", option.code, {}, auditing.snapshot(option, ("code", *OPTION_FIELDS))
+    )
+    return option
+
+
+def update_option(db: Session, *, code: str, fields: Mapping[str, Any], version: int, actor: Actor) -> OptionService:
+    """Edit or deactivate (is_active=false) an option."""
+    option = _option(db, code)
+    before = _apply(db, option, fields, version, OPTION_FIELDS)
+    auditing.record_change(
+        db, actor, "update", "option_service", code, before, auditing.snapshot(option, OPTION_FIELDS)
+    )
+    return option
+
+
+def delete_option(db: Session, *, code: str, version: int, actor: Actor) -> None:
+    """Delete an option no site lists (409 `in_use` otherwise: deactivate it instead)."""
+    option = locking.lock(db, _option(db, code))
+    locking.check_version(option, version)
+    _in_use(option_use_count(db, code), "オプション")
+    before = auditing.snapshot(option, ("code", *OPTION_FIELDS))
+    db.delete(option)
+    db.flush()
+    auditing.record_change(db, actor, "delete", "option_service", code, before, {})
+
+
+def create_choice(db: Session, *, kind: str, fields: Mapping[str, Any], actor: Actor) -> Choice:
+    _editable_kind(kind)
+    _unique(db.get(Choice, (kind, fields["code"])) is not None, "選択肢")
+    choice = Choice(kind=kind, **fields, is_active=True)
+    db.add(choice)
+    db.flush()
+    target = f"{kind}:{choice.code}"
+    auditing.record_change(
+        db, actor, "create", "choice", target, {}, auditing.snapshot(choice, ("code", *CHOICE_FIELDS))
+    )
+    return choice
+
+
+def update_choice(
+    db: Session, *, kind: str, code: str, fields: Mapping[str, Any], version: int, actor: Actor
+) -> Choice:
+    """Edit or deactivate (is_active=false) a choice."""
+    choice = _choice(db, kind, code)
+    before = _apply(db, choice, fields, version, CHOICE_FIELDS)
+    auditing.record_change(
+        db, actor, "update", "choice", f"{kind}:{code}", before, auditing.snapshot(choice, CHOICE_FIELDS)
+    )
+    return choice
+
+
+def delete_choice(db: Session, *, kind: str, code: str, version: int, actor: Actor) -> None:
+    """Delete a choice nothing stores (409 `in_use` otherwise: deactivate it instead)."""
+    choice = locking.lock(db, _choice(db, kind, code))
+    locking.check_version(choice, version)
+    _in_use(choice_use_counts(db).get((kind, code), 0), "選択肢")
+    before = auditing.snapshot(choice, ("code", *CHOICE_FIELDS))
+    db.delete(choice)
+    db.flush()
+    auditing.record_change(db, actor, "delete", "choice", f"{kind}:{code}", before, {})

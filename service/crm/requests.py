@@ -66,7 +66,16 @@ def create_request(
     if not agency.is_active:
         raise Conflict(labels.INACTIVE_AGENCY, code="agency_inactive", details={"agency_id": agency.id})
     if data.corporation is not None:
+        if data.credit_card_security_code:
+            raise ValidationFailed(
+                labels.SECURITY_CODE_NEW_CORPORATION,
+                details={"field": "credit_card_security_code", "rule": "only_with_corporation_id"},
+            )
         corporation = corporations.create_corporation(db, agency_id=agency.id, data=data.corporation, actor=by.actor)
+    else:
+        corporations.supply_security_code(
+            db, corporation=corporation, code=data.credit_card_security_code, actor=by.actor
+        )
     request = Request(
         agency_id=agency.id,
         corporation_id=corporation.id,
@@ -214,6 +223,7 @@ def detail(db: Session, *, request: Request, by: Actorship) -> RequestDetail:
         sites=_site_views(db, request, back_office=by.role != SALES),
         comments=comments.comments_of(db, request.id),
         actions=actions(request, by),
+        security_code_needed=request.status not in statuses.CLOSED and corporations.security_code_needed(corporation),
     )
 
 

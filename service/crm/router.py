@@ -23,6 +23,7 @@ from service.crm import (
     agencies,
     auditing,
     comments,
+    completeness,
     corporations,
     export,
     images,
@@ -55,7 +56,13 @@ from service.crm.dependencies import (
     crm_role,
     scoped_site_or_none,
 )
-from service.crm.labels import NOTIFICATION_KIND_LABELS, STATUS_COLOURS, STATUS_LABELS
+from service.crm.labels import (
+    CHOICE_KIND_LABELS,
+    NOTIFICATION_KIND_LABELS,
+    SITE_FIELD_LABELS,
+    STATUS_COLOURS,
+    STATUS_LABELS,
+)
 from service.crm.models import Profile
 from service.crm.schemas import (
     VALIDATED,
@@ -64,6 +71,8 @@ from service.crm.schemas import (
     AgencyRead,
     AgencyUpdate,
     CardReveal,
+    ChoiceFields,
+    ChoiceUpdate,
     CommentIn,
     CommentRead,
     CorporationRead,
@@ -76,10 +85,15 @@ from service.crm.schemas import (
     DeficiencyIn,
     ImageLink,
     ImageRead,
+    MasterChoiceRead,
+    MasterOptionRead,
+    MastersManageRead,
     MastersRead,
     MeRead,
     MetricsRead,
     NotificationRead,
+    OptionFields,
+    OptionUpdate,
     RequestCreate,
     RequestDetail,
     RequestItem,
@@ -203,6 +217,80 @@ def get_masters(_: AnyRole, db: DbSession) -> MastersRead:
     )
 
 
+# --- マスタ管理 (admin, §8-9) ---------------------------------------------------------------------------------
+
+
+@router.get("/masters/manage", response_model=MastersManageRead)
+def manage_masters(_: Admin, db: DbSession) -> MastersManageRead:
+    """Every option and editable choice, inactive ones too, each with how many rows use it."""
+    option_uses, choice_uses = masters.option_use_counts(db), masters.choice_use_counts(db)
+    grouped = masters.choices(db)
+    return MastersManageRead(
+        options=[
+            MasterOptionRead.model_validate(o).model_copy(update={"in_use": option_uses.get(o.code, 0)})
+            for o in masters.options(db)
+        ],
+        choices={
+            kind: [
+                MasterChoiceRead.model_validate(c).model_copy(update={"in_use": choice_uses.get((kind, c.code), 0)})
+                for c in grouped.get(kind, [])
+            ]
+            for kind in masters.EDITABLE_KINDS
+        },
+        kind_labels=CHOICE_KIND_LABELS,
+    )
+
+
+def _option_read(db: DbSession, option) -> MasterOptionRead:
+    return MasterOptionRead.model_validate(option).model_copy(
+        update={"in_use": masters.option_use_count(db, option.code)}
+    )
+
+
+def _choice_read(db: DbSession, choice) -> MasterChoiceRead:
+    uses = masters.choice_use_counts(db).get((choice.kind, choice.code), 0)
+    return MasterChoiceRead.model_validate(choice).model_copy(update={"in_use": uses})
+
+
+@router.post("/masters/options", response_model=MasterOptionRead, status_code=201)
+def create_option(body: OptionFields, caller: Admin, db: DbSession) -> MasterOptionRead:
+    return _option_read(db, masters.create_option(db, fields=body.model_dump(), actor=caller.actor))
+
+
+@router.patch("/masters/options/{code}", response_model=MasterOptionRead)
+def update_option(code: str, body: OptionUpdate, caller: Admin, db: DbSession) -> MasterOptionRead:
+    """編集 / 無効化 (is_active=false)."""
+    fields = body.model_dump(exclude_unset=True, exclude={"version"})
+    return _option_read(
+        db, masters.update_option(db, code=code, fields=fields, version=body.version, actor=caller.actor)
+    )
+
+
+@router.delete("/masters/options/{code}", status_code=204)
+def delete_option(code: str, caller: Admin, db: DbSession, version: Annotated[int, Query(ge=1)]) -> None:
+    """Only an option no site lists; one in use is 409 `in_use` (deactivate it instead)."""
+    masters.delete_option(db, code=code, version=version, actor=caller.actor)
+
+
+@router.post("/masters/choices/{kind}", response_model=MasterChoiceRead, status_code=201)
+def create_choice(kind: str, body: ChoiceFields, caller: Admin, db: DbSession) -> MasterChoiceRead:
+    return _choice_read(db, masters.create_choice(db, kind=kind, fields=body.model_dump(), actor=caller.actor))
+
+
+@router.patch("/masters/choices/{kind}/{code}", response_model=MasterChoiceRead)
+def update_choice(kind: str, code: str, body: ChoiceUpdate, caller: Admin, db: DbSession) -> MasterChoiceRead:
+    """編集 / 無効化 (is_active=false)."""
+    fields = body.model_dump(exclude_unset=True, exclude={"version"})
+    choice = masters.update_choice(db, kind=kind, code=code, fields=fields, version=body.version, actor=caller.actor)
+    return _choice_read(db, choice)
+
+
+@router.delete("/masters/choices/{kind}/{code}", status_code=204)
+def delete_choice(kind: str, code: str, caller: Admin, db: DbSession, version: Annotated[int, Query(ge=1)]) -> None:
+    """Only a choice nothing stores; one in use is 409 `in_use` (deactivate it instead)."""
+    masters.delete_choice(db, kind=kind, code=code, version=version, actor=caller.actor)
+
+
 @router.get("/vocabulary", response_model=VocabularyRead)
 def vocabulary(_: AnyRole) -> VocabularyRead:
     """Status colours, notification kinds and §4.1's back-office transitions, as the pages show and mirror them."""
@@ -215,6 +303,11 @@ def vocabulary(_: AnyRole) -> VocabularyRead:
         },
         cancellable=[s for s in statuses.STATUS_ORDER if s in statuses.CANCELLABLE],
         closed=[s for s in statuses.STATUS_ORDER if s in statuses.CLOSED],
+        status_labels=STATUS_LABELS,
+        submission_required={
+            group: [SITE_FIELD_LABELS[field] for field in fields]
+            for group, fields in completeness.REQUIRED_GROUPS.items()
+        },
     )
 
 

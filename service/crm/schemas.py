@@ -113,6 +113,7 @@ CorporationRead = read_model(
     last={
         "credit_card_number_masked": (str, ""),
         "has_security_code": (bool, False),
+        "security_code_needed": (bool, False),
         "version": int,
         "created_at": datetime,
         "updated_at": datetime,
@@ -153,6 +154,11 @@ class RequestCreate(BaseModel):
     agency_id: int | None = Field(default=None, ge=1, description="admins only: the agency of a new corporation")
     remarks: LongText = ""
     site_count: int = Field(default=1, ge=1, le=100)
+    credit_card_security_code: ruled(4, validation.security_code) = Field(
+        default="",
+        description="既存法人に地点追加 only: the card's security code, asked again once an earlier request's "
+        "completion purged it (security_code_needed on the corporation)",
+    )
 
 
 class RequestUpdate(BaseModel):
@@ -268,6 +274,10 @@ class RequestDetail(BaseModel):
     sites: list[dict[str, Any]]
     comments: list[CommentRead]
     actions: RequestActions
+    security_code_needed: bool = Field(
+        description="card payment and no security code held (purged when an earlier request finished): the back "
+        "office needs it from the sales person"
+    )
 
 
 # --- sites (§2.5) ------------------------------------------------------------------------------------------
@@ -362,10 +372,13 @@ class UnreadCount(BaseModel):
 
 
 class ChoiceRead(BaseModel):
+    """A choice; an inactive one is not offered for new entries but still names the stored code."""
+
     model_config = ConfigDict(from_attributes=True)
 
     code: str
     label: str
+    is_active: bool
 
 
 class OptionRead(BaseModel):
@@ -375,6 +388,62 @@ class OptionRead(BaseModel):
     name: str
     price_label: str
     is_support_pack: bool
+    is_active: bool
+
+
+MasterCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_-]{1,10}$"), SingleLine]
+
+
+class OptionFields(BaseModel):
+    """オプションサービスマスタ (§8), as an admin adds one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_-]{1,20}$"), SingleLine]
+    name: text(100, min_length=1)
+    price_label: text(50)
+    is_support_pack: StrictBool = False
+    sort_order: Annotated[int, Field(ge=0, le=9999)] = 0
+
+
+OptionUpdate = optional_fields(
+    OptionFields, "OptionUpdate", exclude=("code",), is_active=(StrictBool | None, None), version=(Version, ...)
+)
+
+
+class ChoiceFields(BaseModel):
+    """選択肢マスタ (§9), as an admin adds one to a kind."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: MasterCode
+    label: text(50, min_length=1)
+    sort_order: Annotated[int, Field(ge=0, le=9999)] = 0
+
+
+ChoiceUpdate = optional_fields(
+    ChoiceFields, "ChoiceUpdate", exclude=("code",), is_active=(StrictBool | None, None), version=(Version, ...)
+)
+
+
+class MasterOptionRead(OptionRead):
+    sort_order: int
+    version: int
+    in_use: int = Field(0, description="sites listing the option")
+
+
+class MasterChoiceRead(ChoiceRead):
+    sort_order: int
+    version: int
+    in_use: int = Field(0, description="corporations and sites storing the code")
+
+
+class MastersManageRead(BaseModel):
+    """Every option and every editable choice kind (inactive ones too), with how often each is used."""
+
+    options: list[MasterOptionRead]
+    choices: dict[str, list[MasterChoiceRead]]
+    kind_labels: dict[str, str]
 
 
 class MastersRead(BaseModel):
@@ -562,6 +631,11 @@ class VocabularyRead(BaseModel):
     transitions: dict[str, list[str]] = Field(description="back-office status changes: from -> [to, ...]")
     cancellable: list[str]
     closed: list[str]
+    status_labels: dict[str, str]
+    submission_required: dict[str, list[str]] = Field(
+        description="the names of the site fields 投入済 needs: always, electric, switch (申込区分 1, 5), "
+        "switch_electric, move_in (申込区分 2, 4, 5)"
+    )
 
 
 ValidatedKind = Literal["corporation", "site", "request", "agency", "user_create", "user_update"]

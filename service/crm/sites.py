@@ -15,11 +15,7 @@ from service.errors import Conflict
 
 SITE_FIELDS = tuple(SiteFields.model_fields)
 NULLABLE_FIELDS = ("latest_charges", "latest_power_usage", "moving_in_date")
-CHOICE_FIELDS = {
-    "application_type": "application_type",
-    "power_supplier_type": "power_company",
-    "power_area": "power_area",
-}
+CHOICE_FIELDS = masters.SITE_CHOICE_FIELDS
 
 
 def read(site: Site, image_ids: list[int]) -> SiteRead:
@@ -39,10 +35,14 @@ def image_ids_by_site(db: Session, site_ids: list[int]) -> dict[int, list[int]]:
 
 
 def _apply(db: Session, site: Site, fields: dict[str, Any]) -> None:
-    """Set what was sent after checking codes; None leaves a field (but clears the numbers and the date)."""
-    masters.check_choices(db, {f: (kind, fields[f]) for f, kind in CHOICE_FIELDS.items() if fields.get(f)})
+    """Set what was sent after checking codes (new ones active); None leaves a field (but clears the numbers and the
+    date)."""
+    stored = {f: getattr(site, f) for f in CHOICE_FIELDS}
+    masters.check_choices(
+        db, {f: (kind, fields[f]) for f, kind in CHOICE_FIELDS.items() if fields.get(f)}, stored=stored
+    )
     if fields.get("option_plans"):
-        masters.check_options(db, fields["option_plans"])
+        masters.check_options(db, fields["option_plans"], stored=site.option_plans)
     for name, value in fields.items():
         if value is not None or name in NULLABLE_FIELDS:
             setattr(site, name, list(dict.fromkeys(value)) if name == "option_plans" else value)

@@ -14,8 +14,8 @@ from tests.dashboards.conftest import DASHBOARDS, open_page, texts
 from tests.service.crm.conftest import add_site, corporation, made, masters_and_storage, set_status, submit, world  # noqa: F401 - fixtures
 
 CRM_PAGES = {page.title: page for section in sections.SECTIONS if section.domain == "crm" for page in section.pages}
-SALES_PAGES = ["マイ依頼一覧", "新規投入依頼", "既存法人に地点追加", "不備確認・修正", "獲得案件一覧"]
-OPERATOR_PAGES = ["投入案件一覧", "案件詳細", "獲得案件一覧", "代理店別数値"]
+SALES_PAGES = ["マイ依頼一覧", "新規投入依頼", "既存法人に地点追加", "不備確認・修正", "獲得案件一覧", "ヘルプ"]
+OPERATOR_PAGES = ["投入案件一覧", "案件詳細", "獲得案件一覧", "代理店別数値", "ヘルプ"]
 ADMIN_PAGES = [
     "ダッシュボード",
     "マイ依頼一覧",
@@ -28,7 +28,9 @@ ADMIN_PAGES = [
     "代理店別数値",
     "代理店管理",
     "ユーザー管理",
+    "マスタ管理",
     "監査ログ",
+    "ヘルプ",
 ]
 B_NAME = "株式会社BBB秘密商事"
 B_NUMBER = "7000012050002"

@@ -3,10 +3,11 @@ deficiency's round trip — the badge, 不備確認・修正, the resubmission, 
 
 from sqlalchemy import func, select
 
+from dashboards.app_pages.crm_labels import SECURITY_CODE_AGAIN, SECURITY_CODE_NEEDED
 from service.crm.models import Image, Notification, Request
 from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
-from tests.service.crm.conftest import add_site, made, picture, submit
+from tests.service.crm.conftest import add_site, made, picture, set_status, submit
 
 NEW = "app_pages/crm_new_request.py"
 ADD_SITE = "app_pages/crm_add_site.py"
@@ -175,3 +176,33 @@ def test_a_sales_person_removes_a_wrong_image_and_cancels_the_request(db, world,
     assert texts(fix.success) == [f"依頼 #{request_id} をキャンセルしました。"]
     assert db.get(Request, request_id).status == "cancelled"
     assert not [b for b in fix.button if b.label in ("投入依頼をキャンセル", "修正して再提出")]
+
+
+def test_a_later_add_site_asks_again_for_the_purged_security_code(db, world, client, open_app):  # noqa: F811
+    first = made(submit(client, world.sales_a))
+    corporation_id = first["corporation"]["id"]
+    set_status(client, world, add_site(client, world, first["request"]["id"]), "submitted")  # purges the code
+    at = open_page(open_app, as_user(db, world, "sales_a"), ADD_SITE)
+    at.text_input(key="crm_add_site_q").input("7000012050002").run()
+    at.selectbox(key="crm_add_site_corporation").select(corporation_id).run()
+    assert texts(at.warning) == [SECURITY_CODE_AGAIN]
+    at.file_uploader(key="crm_add_site_form_images").upload("second.jpg", picture("JPEG"), "image/jpeg")
+    button(at, "投入依頼を送信").click().run()
+    assert "もう一度入力してください" in texts(at.error)[0] and request_count(db) == 1
+
+    at.text_input(key="crm_add_site_form_security_code").input("4321")
+    button(at, "投入依頼を送信").click().run()
+    assert not at.error, texts(at.error)
+    assert request_count(db) == 2
+    revealed = made(client.post(f"/api/crm/corporations/{corporation_id}/card/reveal", headers=world.operator))
+    assert revealed["credit_card_security_code"] == "4321"
+
+
+def test_the_operator_is_told_the_security_code_is_needed(db, world, client, open_app):  # noqa: F811
+    first = made(submit(client, world.sales_a))
+    second = made(submit(client, world.sales_a, corporation_id=first["corporation"]["id"]))
+    set_status(client, world, add_site(client, world, first["request"]["id"]), "submitted")
+    at = open_page(open_app, as_user(db, world, "operator"), CASE, id=str(second["request"]["id"]))
+    assert SECURITY_CODE_NEEDED in texts(at.warning)
+    done = open_page(open_app, as_user(db, world, "operator"), CASE, id=str(first["request"]["id"]))
+    assert SECURITY_CODE_NEEDED not in texts(done.warning)

@@ -12,7 +12,7 @@ from service.audit.models import AuditEntry
 from service.config import Settings
 from service.crm import crypto
 from service.crm.models import Corporation
-from tests.service.crm.conftest import add_site, made, set_status, submit
+from tests.service.crm.conftest import add_site, corporation, made, set_status, submit
 
 NUMBER, CODE = "4111111111111111", "123"
 
@@ -112,3 +112,53 @@ def test_a_rotated_key_still_reads_data_written_with_the_old_one(monkeypatch):
     finally:
         monkeypatch.undo()
         crypto._cipher.cache_clear()
+
+
+def test_a_later_add_site_request_asks_for_the_security_code_again(client, db, world):
+    first = made(submit(client, world.sales_a))
+    corporation_id = first["corporation"]["id"]
+    assert first["security_code_needed"] is False
+    set_status(client, world, add_site(client, world, first["request"]["id"]), "submitted")  # purges the code
+    assert db.get(Corporation, corporation_id).card_security_code_encrypted is None
+    db.commit()
+
+    missing = submit(client, world.sales_a, corporation_id=corporation_id)
+    assert missing.status_code == 422
+    error = missing.json()["error"]
+    assert error["details"] == {"field": "credit_card_security_code", "rule": "security_code_required"}
+    assert "もう一度入力してください" in error["message"]
+    bad = submit(client, world.sales_a, corporation_id=corporation_id, credit_card_security_code="12")
+    assert bad.status_code == 422 and bad.json()["error"]["details"]["rule"] == "security_code_format"
+
+    second = made(submit(client, world.sales_a, corporation_id=corporation_id, credit_card_security_code="4321"))
+    assert second["security_code_needed"] is False and second["corporation"]["has_security_code"] is True
+    revealed = made(client.post(f"/api/crm/corporations/{corporation_id}/card/reveal", headers=world.operator))
+    assert revealed["credit_card_security_code"] == "4321"
+    supplied = db.scalars(
+        select(AuditEntry).where(
+            AuditEntry.action == "supply_security_code", AuditEntry.target_id == str(corporation_id)
+        )
+    ).one()
+    assert supplied.changes == {"credit_card_security_code": {"before": None, "after": "[REDACTED]"}}
+    assert "4321" not in str(supplied.changes)
+
+
+def test_the_back_office_sees_that_the_security_code_is_needed(client, db, world):
+    first = made(submit(client, world.sales_a))
+    second = made(submit(client, world.sales_a, corporation_id=first["corporation"]["id"]))  # code still held
+    set_status(client, world, add_site(client, world, first["request"]["id"]), "submitted")
+    shown = made(client.get(f"/api/crm/requests/{second['request']['id']}", headers=world.operator))
+    assert shown["security_code_needed"] is True and shown["corporation"]["has_security_code"] is False
+    done = made(client.get(f"/api/crm/requests/{first['request']['id']}", headers=world.operator))
+    assert done["security_code_needed"] is False
+
+
+def test_the_security_code_goes_with_an_existing_card_corporation_only(client, world):
+    new = submit(client, world.sales_a, credit_card_security_code="123")
+    assert new.status_code == 422 and new.json()["error"]["details"]["rule"] == "only_with_corporation_id"
+    bank = made(submit(client, world.sales_a, corporation=corporation(payment_type="2")))
+    refused = submit(client, world.sales_a, corporation_id=bank["corporation"]["id"], credit_card_security_code="123")
+    assert refused.status_code == 422 and refused.json()["error"]["details"]["rule"] == "credit_card_only"
+    assert (
+        made(submit(client, world.sales_a, corporation_id=bank["corporation"]["id"]))["security_code_needed"] is False
+    )

@@ -151,6 +151,14 @@ OWN_DATA_ONLY = {
     ("POST", "/crm/agencies"),
     ("POST", "/crm/users"),
     ("GET", "/crm/audit"),
+    # マスタ管理: masters are shared by every agency (admins only, tested in test_masters.py).
+    ("GET", "/crm/masters/manage"),
+    ("POST", "/crm/masters/options"),
+    ("PATCH", "/crm/masters/options/{code}"),
+    ("DELETE", "/crm/masters/options/{code}"),
+    ("POST", "/crm/masters/choices/{kind}"),
+    ("PATCH", "/crm/masters/choices/{kind}/{code}"),
+    ("DELETE", "/crm/masters/choices/{kind}/{code}"),
 }
 
 

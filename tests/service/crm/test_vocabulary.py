@@ -60,3 +60,17 @@ def test_a_dry_run_names_each_refused_field_and_rule(client, world):
 
 def test_an_unknown_kind_is_refused(client, world):
     assert client.post("/api/crm/validate/invoice", json={}, headers=world.admin).status_code == 422
+
+
+def test_the_vocabulary_names_the_statuses_and_the_fields_submission_needs(client, world):
+    body = client.get("/api/crm/vocabulary", headers=world.sales_a).json()
+    assert body["status_labels"] == {
+        "deficient": "不備",
+        "in_progress": "対応中",
+        "submitted": "投入済",
+        "cancelled": "キャンセル",
+    }
+    required = body["submission_required"]
+    assert required["always"][:3] == ["PPS番号", "申込区分", "契約プラン"]
+    assert required["electric"] == ["契約容量"] and required["move_in"] == ["入居日/開業日"]
+    assert required["switch_electric"] == ["現在の電力会社"]
