@@ -93,6 +93,7 @@ class ListQuery:
     oldest_first: bool = False
 
 
+@declares(404)  # a nurseryId outside the caller's scope
 def log_filter(
     scope: StaffScope,
     db: DbSession,

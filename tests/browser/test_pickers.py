@@ -30,6 +30,7 @@ def test_a_note_after_the_first_look_lands_on_the_same_alert(db, live_api, dashb
     sign_in(page, dashboards_url, "support1", DEFAULT_PASSWORD, "ダッシュボード")
     open_from_sidebar(page, "アラート一覧")
     choose(page, "対応するアラート", f"#{alert.id} ABC商事 - 新宿店: オフライン（未対応）")
+    expect(page.get_by_role("heading", name=f"#{alert.id} ABC商事 - 新宿店: オフライン")).to_be_visible()
 
     page.get_by_role("button", name="初動確認").click()
     expect(page.get_by_text(f"アラート #{alert.id} に「初動確認」を記録しました。")).to_be_visible()
