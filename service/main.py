@@ -3,7 +3,7 @@
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from service.access import access_guard
@@ -58,10 +58,10 @@ class DaichoAPI(FastAPI):
     forwarded-header handling that believes only the configured proxies (the socket peer otherwise)."""
 
     lane: Lanes | None = None
-    proxies: ProxyHeadersMiddleware | None = None
+    entry: ASGIApp | None = None  # _serve behind the access rules and the proxy headers, where configured
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await (self.proxies or self._serve)(scope, receive, send)
+        await (self.entry or self._serve)(scope, receive, send)
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.lane is None or not await self.lane.serve(scope, receive, send):
@@ -89,8 +89,9 @@ def create_app() -> FastAPI:
     register_queue_collector()
     start_watchdog()  # reservations §4.3: worker or beat stopped, outbox backlog → Slack (not under tests)
     app.lane = Lanes(app, prefix=api.prefix, routes=all_lane_routes())
-    guarded = access_guard(app._serve, settings)  # §5.1 ALLOWED_HOSTS / ALLOWED_IPS, after the forwarded address
-    app.proxies = ProxyHeadersMiddleware(guarded, trusted_hosts=settings.trusted_proxy_hosts)
+    app.entry = access_guard(app._serve, settings)  # §5.1 ALLOWED_HOSTS / ALLOWED_IPS, after the forwarded address
+    if settings.trusted_proxy_hosts:  # with none, every request keeps its socket peer: no layer to pass through
+        app.entry = ProxyHeadersMiddleware(app.entry, trusted_hosts=settings.trusted_proxy_hosts)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(GuardMiddleware)
     if settings.cors_origins:

@@ -45,7 +45,7 @@ def test_a_network_that_is_not_cidr_is_refused_at_start():
 
 
 def test_only_listed_hosts_and_networks_reach_the_api_and_the_fast_lane(restricted_app):
-    assert isinstance(restricted_app.proxies.app, AccessGuard)
+    assert isinstance(getattr(restricted_app.entry, "app", restricted_app.entry), AccessGuard)
     office = TestClient(restricted_app, client=(OFFICE, 40000), base_url="http://tms.example.jp")
     outside = TestClient(restricted_app, client=(OUTSIDE, 40000), base_url="http://tms.example.jp")
     assert office.get("/api/health").status_code == 200
