@@ -35,6 +35,7 @@ from service.main import create_app
 from service.models import metadata
 from tests.conftest import restore_reference_data
 from tests.factories import cached_hash, make_user, token_for
+from tests.service.crm.conftest import corporation
 from tests.support.database import truncate_all
 from tests.support.live_server import live_api  # noqa: F401 (fixture)
 from tests.test_fuzz_api import CALLERS, CHECKS, SEED
@@ -43,31 +44,7 @@ SCENARIOS = 8
 MAX_STEPS = 8
 SCAN = ("POST", "/api/entry-exit-logs")
 NEW_REQUEST = {
-    "corporation": {
-        "customer_type": "2",
-        "corporation_number": "7000012050002",
-        "last_name": "株式会社ファズ商事",
-        "last_name_kana": "カブシキガイシャファズショウジ",
-        "representative_last_name": "山田",
-        "representative_first_name": "太郎",
-        "representative_last_name_kana": "ヤマダ",
-        "representative_first_name_kana": "タロウ",
-        "zip_code": "150-0001",
-        "prefecture": "東京都",
-        "city": "渋谷区",
-        "town": "神宮前",
-        "street": "1-2-3",
-        "phone1": "03-1234-5678",
-        "mail_address": "info@example.jp",
-        "job_type": "1",
-        "payment_type": "1",
-        "credit_card_number": "4111111111111111",
-        "credit_card_expire_month": "12",
-        "credit_card_expire_year": "2030",
-        "credit_card_name": "TARO YAMADA",
-        "credit_card_security_code": "123",
-        "sales_channel_id": "1",
-    },
+    "corporation": corporation(last_name="株式会社ファズ商事", last_name_kana="カブシキガイシャファズショウジ"),
     "remarks": "ファズ",
 }
 REQUEST = "/api/crm/requests/{request_id}"

@@ -19,7 +19,8 @@ from tests.browser.conftest import choose, open_from_sidebar, screenshot, sign_i
 from tests.factories import DEFAULT_PASSWORD, cached_hash, make_user
 from tests.service.entry_logs.world import World, add_log
 
-pytestmark = pytest.mark.slow
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (README)
+pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
 TOKYO = ZoneInfo("Asia/Tokyo")
 FAMILIES = (
     ("山田花子", "山田太郎", "きりん組"),

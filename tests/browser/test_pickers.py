@@ -10,7 +10,8 @@ from tests.browser.conftest import choose, open_from_sidebar, sign_in
 from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 
-pytestmark = pytest.mark.slow
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (README)
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
 
 
 def test_a_note_after_the_first_look_lands_on_the_same_alert(db, live_api, dashboards_url, new_page):

@@ -10,6 +10,9 @@ from tests.browser.conftest import PAGE_WIDTH, TIMEOUT_MS, open_from_sidebar, si
 from tests.factories import DEFAULT_PASSWORD, make_user, token_for
 from tests.support.waiting import wait_until
 
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (README)
+pytestmark = pytest.mark.embedded_only
+
 
 def session_cookie(context: BrowserContext) -> dict | None:
     return next((c for c in context.cookies() if c["name"] == api.SESSION_COOKIE), None)

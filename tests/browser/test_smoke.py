@@ -8,6 +8,9 @@ from playwright.sync_api import expect
 from tests.browser.conftest import open_from_sidebar, screenshot, submit_login
 from tests.factories import DEFAULT_PASSWORD, make_user
 
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (README)
+pytestmark = pytest.mark.embedded_only
+
 
 @pytest.mark.slow
 def test_admin_signs_in_and_opens_user_administration(db, dashboards_url: str, new_page, tmp_path: Path):

@@ -13,7 +13,8 @@ from service.database import session_scope
 from service.entry_logs.models import EntryLog
 from tests.service.entry_logs.world import STATION_PASSWORD, World, make_world
 
-pytestmark = pytest.mark.slow
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (README)
+pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
 SESSION = "JSON.parse(localStorage.getItem('daicho.station.session'))"
 
 

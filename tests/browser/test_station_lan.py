@@ -11,7 +11,8 @@ from tests.browser.conftest import open_from_sidebar, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.entry_logs.world import make_world
 
-pytestmark = pytest.mark.slow
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (README)
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
 LOCAL = {"127.0.0.1", "localhost"}
 
 

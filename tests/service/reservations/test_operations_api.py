@@ -288,5 +288,7 @@ def test_a_link_whose_sms_failed_is_sent_again_by_email_or_sms(client, db, catal
     ]
     assert [m.status for m in messages("sms", code) if url in m.body and m.recipient == "+819087654321"] == ["sent"]
     with session_scope() as db2:
-        entries = db2.scalars(select(AuditEntry).where(AuditEntry.action == "resend_payment_link"))
+        entries = db2.scalars(
+            select(AuditEntry).where(AuditEntry.action == "resend_payment_link").order_by(AuditEntry.seq)
+        )
         assert [e.changes["payment_link"]["after"] for e in entries] == ["email", "sms"]
