@@ -161,9 +161,9 @@ def _seed_statements() -> list[str]:
            FROM bench_plan p JOIN (VALUES {_values(chains)}) AS c(status, seq, prev, next, actor)
               ON c.status = p.status""",
         f"""INSERT INTO reservations_call_attempt (reservation_id, shop_id, round, status, outcome, summary, transcript,
-              created_at, answered_at)
+              created_at, answered_at, desired_at)
            SELECT g, 1 + g % 8, 1, 'answered', COALESCE(o.outcome, 'accept'), '', '', created + interval '1 minute',
-              created + interval '2 minutes'
+              created + interval '2 minutes', desired
            FROM bench_plan p LEFT JOIN (VALUES {_values(list(OUTCOME.items()))}) AS o(status, outcome)
               ON o.status = p.status""",
         f"""INSERT INTO reservations_payment (reservation_id, amount, status, checkout_session_id, checkout_url,
