@@ -15,10 +15,11 @@ CRM_SALES_SIDE = ("sales", "admin")
 CRM_BACK_OFFICE = ("operator", "admin")
 CRM_ADMIN = ("admin",)
 # 予約 §2.3.1/§4.2: operators and support run the console (support reads, notes, incidents, opens operations);
-# executives read the executive dashboard only.
+# executives read the executive dashboard and the incident records (§5.3.2 アクセス権限: 運営担当者、経営陣).
 RESV_STAFF = ("operator", "support")
 RESV_OPERATOR = ("operator",)
 RESV_REPORTS = ("operator", "executive")
+RESV_INCIDENTS = ("operator", "support", "executive")
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ SECTIONS: tuple[Section, ...] = (
                 "app_pages/reservations_incidents.py",
                 "インシデント",
                 "reservations-incidents",
-                RESV_STAFF,
+                RESV_INCIDENTS,
                 ":material/report:",
             ),
             PageSpec(
