@@ -245,6 +245,18 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _check_fleet_offline_threshold(self) -> "Settings":
+        """An intake stall must be recognised before terminals go offline, or it marks the whole fleet offline."""
+        threshold = self.fleet_heartbeat_interval_seconds * self.fleet_offline_missed_intervals
+        if threshold < self.fleet_ingest_gap_seconds:
+            raise ValueError(
+                "APP_FLEET_HEARTBEAT_INTERVAL_SECONDS × APP_FLEET_OFFLINE_MISSED_INTERVALS (the offline threshold, "
+                f"{threshold} s) must be at least APP_FLEET_INGEST_GAP_SECONDS ({self.fleet_ingest_gap_seconds} s): "
+                "a shorter threshold marks every terminal offline before a stalled heartbeat intake is recognised"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> "Settings":
         if self.env == "production":
             if self.holds("secret_key") and (self.secret_key in PLACEHOLDER_SECRETS or len(self.secret_key) < 32):
