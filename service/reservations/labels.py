@@ -58,6 +58,20 @@ OPERATION_TYPES = {
 PRIORITIES = {"urgent": "緊急", "high": "高", "medium": "中", "low": "低"}
 OPERATION_STATUSES = {"open": "未対応", "in_progress": "対応中", "resolved": "対応済み"}
 INCIDENT_LEVELS = {"critical": "Critical", "high": "High", "medium": "Medium", "low": "Low"}
+# §5.1 定義, 対応時間目標 and エスカレーション per level (the minutes are in incidents.POLICIES).
+INCIDENT_DEFINITIONS = {
+    "critical": "システム全体停止、決済システム障害",
+    "high": "一部機能停止、外部API障害",
+    "medium": "パフォーマンス劣化、マニュアルオペ多発",
+    "low": "軽微な不具合、一時的なエラー",
+}
+INCIDENT_TARGETS = {"critical": "30分以内", "high": "1時間以内", "medium": "2時間以内", "low": "24時間以内"}
+INCIDENT_ESCALATIONS = {
+    "critical": "即座に経営陣に報告",
+    "high": "2時間以内に経営陣に報告",
+    "medium": "24時間以内に報告",
+    "low": "週次報告で共有",
+}
 NOTIFICATION_KINDS = {
     "manual_operation": "マニュアルオペ",
     "queue_length": "キュー長超過",
@@ -66,6 +80,7 @@ NOTIFICATION_KINDS = {
     "worker_down": "ワーカー停止",
     "beat_down": "定期処理停止",
     "outbox_backlog": "送信滞留",
+    "incident": "インシデント",
 }
 
 # Slack #qrv-alerts (§2.2 and §4.3.1).
@@ -81,6 +96,13 @@ SLACK_WORKER_DOWN = "Celeryワーカーが応答しません（予約処理・�
 SLACK_BEAT_DOWN = "定期処理（beat）が動いていません（期限切れの決済リンク{count}件が{minutes}分以上処理されていません）"
 SLACK_OUTBOX_BACKLOG = "送信が滞留しています（{minutes}分以上送られていないメッセージ{count}件）"
 SLACK_ERROR_RATE = "エラーが多発しています（直近{minutes}分 {rate:.1f}%、{errors}/{total}件）"
+SLACK_INCIDENT = "【{level}】インシデント #{id}: {title}（{escalation}）"
+EMAIL_INCIDENT_SUBJECT = "【QRV】{level}インシデントのご報告: {title}"
+EMAIL_INCIDENT_BODY = (
+    "経営陣各位\n\nインシデントをご報告します（{escalation}）。\n\n"
+    "インシデント: #{id} {title}\nレベル: {level}（{definition}）\n発生日時: {occurred}\n"
+    "対応時間目標: {target}\n影響範囲: {impact}\n原因: {cause}\n対応内容: {response}\n"
+)
 SLACK_LATE_PAYMENT = "予約ID: {code} で決済期限切れ後またはキャンセル後に決済が完了したため返金します"
 
 # SMS and email to the requester and the shop.
