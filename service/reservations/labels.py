@@ -190,3 +190,4 @@ REPORT_LABELS = {
     "share": "割合",
     "yen": "円",
 }
+REPORT_MAIL_BODY = "{name} 様\n\n{month:%Y年%m月}の月次レポート（PDF）をお送りします。\n\nQRV 予約システム"
