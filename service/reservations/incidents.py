@@ -1,36 +1,122 @@
-"""Incident records (§5.3.1): created and updated by operators and support, read by executives too; audited."""
+"""Incident records (§5.3.1) with each level's target response time and escalation (§5.1): created and updated by
+operators and support, read by executives too; audited.
 
-from datetime import datetime
+A level's target runs from occurred_at: an incident neither responded to (responded_at, 応急処置・対応) nor recovered
+within it is overdue, computed in SQL on read. Escalation tells the executives by e-mail (every active reservations
+executive) and #qrv-alerts through the outbox: a Critical incident at once when it is recorded (or raised to
+Critical); High and Medium when a person reports it, or by the sweeper when the level's deadline (2 hours, 24 hours)
+arrives unreported; Low is not sent on its own (shared in the weekly report, from the incident list).
+"""
 
-from sqlalchemy import func, select
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
-from service.errors import ValidationFailed
-from service.reservations import auditing
-from service.reservations.models import Incident, get_or_404
+from service.errors import Conflict, ValidationFailed
+from service.identity.models import Grant, User
+from service.outbox.service import enqueue
+from service.reservations import auditing, labels, messages
+from service.reservations.messages import DOMAIN
+from service.reservations.models import Incident, as_dict, get_or_404
 from service.reservations.schemas import IncidentCreate, IncidentUpdate
 
-FIELDS = ("title", "level", "occurred_at", "impact", "cause", "response", "recovered_at", "prevention")
+FIELDS = (
+    "title",
+    "level",
+    "occurred_at",
+    "impact",
+    "cause",
+    "response",
+    "responded_at",
+    "recovered_at",
+    "prevention",
+)
+SYSTEM_LABEL = "system"
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class LevelPolicy:
+    """§5.1: minutes from occurrence to the target response, and to the executives' report (None: weekly report)."""
+
+    response_minutes: int
+    escalation_minutes: int | None
+
+
+POLICIES = {
+    "critical": LevelPolicy(30, 0),
+    "high": LevelPolicy(60, 120),
+    "medium": LevelPolicy(120, 24 * 60),
+    "low": LevelPolicy(24 * 60, None),
+}
 
 
 def _check_times(incident: Incident) -> None:
-    if incident.recovered_at is not None and incident.recovered_at < incident.occurred_at:
-        raise ValidationFailed(
-            "復旧日時は発生日時より後にしてください", details={"field": "recovered_at", "rule": "after_occurred_at"}
-        )
+    for field, label in (("responded_at", "対応日時"), ("recovered_at", "復旧日時")):
+        moment = getattr(incident, field)
+        if moment is not None and moment < incident.occurred_at:
+            raise ValidationFailed(
+                f"{label}は発生日時より後にしてください", details={"field": field, "rule": "after_occurred_at"}
+            )
+
+
+def overdue_condition(now: datetime):
+    """SQL for "not responded to nor recovered within its level's target"."""
+    past_target = [
+        and_(Incident.level == level, Incident.occurred_at < now - timedelta(minutes=policy.response_minutes))
+        for level, policy in POLICIES.items()
+    ]
+    return and_(Incident.responded_at.is_(None), Incident.recovered_at.is_(None), or_(*past_target))
+
+
+def escalation_due_condition(now: datetime):
+    """SQL for "the executives are owed a report now": not escalated and the level's escalation deadline arrived."""
+    due = [
+        and_(Incident.level == level, Incident.occurred_at <= now - timedelta(minutes=policy.escalation_minutes))
+        for level, policy in POLICIES.items()
+        if policy.escalation_minutes is not None
+    ]
+    return and_(Incident.escalated_at.is_(None), or_(*due))
+
+
+def incident_read(incident: Incident, now: datetime) -> dict:
+    """The record with its level's targets, deadlines and flags."""
+    policy = POLICIES[incident.level]
+    response_due = incident.occurred_at + timedelta(minutes=policy.response_minutes)
+    escalation_due = (
+        None
+        if policy.escalation_minutes is None
+        else incident.occurred_at + timedelta(minutes=policy.escalation_minutes)
+    )
+    handled = incident.responded_at or incident.recovered_at
+    return {
+        **as_dict(incident),
+        "level_label": labels.INCIDENT_LEVELS[incident.level],
+        "target_label": labels.INCIDENT_TARGETS[incident.level],
+        "escalation_label": labels.INCIDENT_ESCALATIONS[incident.level],
+        "response_due_at": response_due,
+        "escalation_due_at": escalation_due,
+        "overdue": handled is None and now > response_due,
+        "responded_late": handled is not None and handled > response_due,
+        "escalation_overdue": incident.escalated_at is None and escalation_due is not None and now > escalation_due,
+    }
 
 
 def list_incidents(
-    db: Session, *, level: str | None, open_only: bool, offset: int, limit: int
+    db: Session, *, level: str | None, open_only: bool, overdue: bool | None, now: datetime, offset: int, limit: int
 ) -> tuple[list[Incident], int]:
-    """Newest first; open means not recovered yet."""
+    """Newest first; open means not recovered yet; overdue as overdue_condition."""
     conditions = []
     if level:
         conditions.append(Incident.level == level)
     if open_only:
         conditions.append(Incident.recovered_at.is_(None))
+    if overdue is not None:
+        conditions.append(overdue_condition(now) if overdue else ~overdue_condition(now))
     total = db.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
     rows = db.scalars(
         select(Incident)
@@ -47,6 +133,7 @@ def get_incident(db: Session, incident_id: int) -> Incident:
 
 
 def create_incident(db: Session, *, data: IncidentCreate, actor: Actor, now: datetime) -> Incident:
+    """Record an incident; a Critical one is reported to the executives at once."""
     incident = Incident(**data.model_dump(), created_by=actor.label, created_at=now, updated_at=now)
     _check_times(incident)
     db.add(incident)
@@ -54,13 +141,89 @@ def create_incident(db: Session, *, data: IncidentCreate, actor: Actor, now: dat
     auditing.record(
         db, actor, "create_incident", ("incident", incident.id), None, audit.snapshot(incident, FIELDS), now
     )
+    _escalate_if_immediate(db, incident, now)
     return incident
 
 
 def update_incident(db: Session, *, incident: Incident, data: IncidentUpdate, actor: Actor, now: datetime) -> None:
-    """Set the fields given; recovered_at may be set back to null (the incident is open again)."""
-    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None or k == "recovered_at"}
+    """Set the fields given; responded_at and recovered_at may be set back to null. Raised to Critical, an incident
+    not yet reported is reported at once."""
+    clearable = ("responded_at", "recovered_at")
+    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None or k in clearable}
     auditing.update(
         db, incident, changes, FIELDS, actor=actor, action="update_incident", target=("incident", incident.id), now=now
     )
     _check_times(incident)
+    _escalate_if_immediate(db, incident, now)
+
+
+def _escalate_if_immediate(db: Session, incident: Incident, now: datetime) -> None:
+    if incident.escalated_at is None and POLICIES[incident.level].escalation_minutes == 0:
+        escalate(db, incident, by=SYSTEM_LABEL, now=now)
+
+
+def report(db: Session, *, incident: Incident, actor: Actor, now: datetime) -> None:
+    """A person reports the incident to the executives (経営陣に報告) before its level's deadline."""
+    if incident.escalated_at is not None:
+        raise Conflict(
+            "このインシデントは経営陣に報告済みです",
+            code="incident_escalated",
+            details={"id": incident.id, "escalated_at": incident.escalated_at.isoformat()},
+        )
+    escalate(db, incident, by=actor.label, now=now)
+    after = {"escalated_at": incident.escalated_at, "escalated_by": incident.escalated_by}
+    auditing.record(db, actor, "escalate_incident", ("incident", incident.id), None, after, now)
+
+
+def escalate(db: Session, incident: Incident, *, by: str, now: datetime) -> None:
+    """E-mail every active reservations executive and post to #qrv-alerts (both through the outbox)."""
+    level = labels.INCIDENT_LEVELS[incident.level]
+    escalation = labels.INCIDENT_ESCALATIONS[incident.level]
+    subject = labels.EMAIL_INCIDENT_SUBJECT.format(level=level, title=incident.title)
+    body = labels.EMAIL_INCIDENT_BODY.format(
+        escalation=escalation,
+        id=incident.id,
+        title=incident.title,
+        level=level,
+        definition=labels.INCIDENT_DEFINITIONS[incident.level],
+        occurred=messages.when_text(incident.occurred_at),
+        target=labels.INCIDENT_TARGETS[incident.level],
+        impact=incident.impact or "-",
+        cause=incident.cause or "-",
+        response=incident.response or "-",
+    )
+    for user_id, address in executives(db):
+        enqueue(
+            db,
+            channel="email",
+            recipient=address,
+            subject=subject,
+            body=body,
+            domain=DOMAIN,
+            ref_type="incident",
+            ref_id=incident.id,
+            dedupe_key=f"qrv:incident:{incident.id}:executive:{user_id}",
+        )
+    slack = labels.SLACK_INCIDENT.format(level=level, id=incident.id, title=incident.title, escalation=escalation)
+    messages.notify_slack(db, kind="incident", message=slack, reservation=None, now=now)
+    incident.escalated_at = now
+    incident.escalated_by = by[:100]
+
+
+def executives(db: Session) -> list[tuple[int, str]]:
+    """(user id, e-mail) of the active people holding the reservations executive role."""
+    rows = db.execute(
+        select(User.id, User.email)
+        .join(Grant, Grant.user_id == User.id)
+        .where(Grant.domain == DOMAIN, Grant.role == "executive", User.is_active, User.email != "")
+        .order_by(User.id)
+    ).all()
+    return [(row.id, row.email) for row in rows]
+
+
+def escalate_due(db: Session, *, now: datetime) -> int:
+    """Sweeper: incidents whose level's report deadline arrived unreported are reported by the system."""
+    due = list(db.scalars(select(Incident).where(escalation_due_condition(now)).order_by(Incident.id).limit(BATCH)))
+    for incident in due:
+        escalate(db, incident, by=SYSTEM_LABEL, now=now)
+    return len(due)

@@ -232,7 +232,8 @@ class Notification(Base):
 
 
 class Incident(Base):
-    """インシデント記録 (§5.3.1): when, level, impact, cause, response, recovery and prevention."""
+    """インシデント記録 (§5.3.1): when, level, impact, cause, response, recovery and prevention; when it was responded
+    to and when executives were told (§5.1: each level's target response time and escalation)."""
 
     __tablename__ = "reservations_incident"
 
@@ -245,6 +246,9 @@ class Incident(Base):
     response: Mapped[str] = mapped_column(Text, default="")
     recovered_at: Mapped[datetime | None]
     prevention: Mapped[str] = mapped_column(Text, default="")
+    responded_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    escalated_by: Mapped[str] = mapped_column(String(100), default="")
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

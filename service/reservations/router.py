@@ -105,6 +105,14 @@ def vocabulary(_: Reader) -> dict:
         "priorities": labels.PRIORITIES,
         "operation_statuses": labels.OPERATION_STATUSES,
         "incident_levels": labels.INCIDENT_LEVELS,
+        "incident_policies": {
+            level: {
+                "definition": labels.INCIDENT_DEFINITIONS[level],
+                "target": labels.INCIDENT_TARGETS[level],
+                "escalation": labels.INCIDENT_ESCALATIONS[level],
+            }
+            for level in labels.INCIDENT_LEVELS
+        },
         "transitions": {
             status: [target for target in labels.STATUSES if target in targets]
             for status, targets in TRANSITIONS.items()
@@ -424,28 +432,44 @@ def delete_shop(caller: Operator, shop: PathShop, db: DbSession) -> None:
 
 @router.get("/incidents", response_model=Page[IncidentRead])
 def list_incidents(
-    _: Reader, db: DbSession, paging: Paging, level: IncidentLevel | None = None, open_only: bool = False
+    _: Reader,
+    db: DbSession,
+    paging: Paging,
+    level: IncidentLevel | None = None,
+    open_only: bool = False,
+    overdue: bool | None = None,
 ) -> Page:
+    """Newest first; overdue: not responded to nor recovered within the level's target response time (§5.1)."""
+    now = utcnow()
     rows, total = incidents.list_incidents(
-        db, level=level, open_only=open_only, offset=paging.offset, limit=paging.page_size
+        db, level=level, open_only=open_only, overdue=overdue, now=now, offset=paging.offset, limit=paging.page_size
     )
-    return _page([IncidentRead.model_validate(i) for i in rows], total, paging)
+    return _page([incidents.incident_read(i, now) for i in rows], total, paging)
 
 
 @router.post("/incidents", response_model=IncidentRead, status_code=201)
-def create_incident(body: IncidentCreate, caller: Worker, db: DbSession):
-    return incidents.create_incident(db, data=body, actor=caller.actor, now=utcnow())
+def create_incident(body: IncidentCreate, caller: Worker, db: DbSession) -> dict:
+    """Record an incident; a Critical one is reported to the executives at once (e-mail and #qrv-alerts)."""
+    incident = incidents.create_incident(db, data=body, actor=caller.actor, now=utcnow())
+    return incidents.incident_read(incident, utcnow())
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentRead)
-def get_incident(_: Reader, incident: PathIncident):
-    return incident
+def get_incident(_: Reader, incident: PathIncident) -> dict:
+    return incidents.incident_read(incident, utcnow())
 
 
 @router.patch("/incidents/{incident_id}", response_model=IncidentRead)
-def update_incident(body: IncidentUpdate, caller: Worker, incident: PathIncident, db: DbSession):
+def update_incident(body: IncidentUpdate, caller: Worker, incident: PathIncident, db: DbSession) -> dict:
     incidents.update_incident(db, incident=incident, data=body, actor=caller.actor, now=utcnow())
-    return incident
+    return incidents.incident_read(incident, utcnow())
+
+
+@router.post("/incidents/{incident_id}/escalate", response_model=IncidentRead)
+def escalate_incident(caller: Worker, incident: PathIncident, db: DbSession) -> dict:
+    """Report the incident to the executives now (e-mail and #qrv-alerts); 409 when already reported."""
+    incidents.report(db, incident=incident, actor=caller.actor, now=utcnow())
+    return incidents.incident_read(incident, utcnow())
 
 
 # --- MCP clients -------------------------------------------------------------------------------

@@ -322,6 +322,7 @@ class IncidentCreate(Strict):
     impact: LongText = ""
     cause: LongText = ""
     response: LongText = ""
+    responded_at: ClientLocalDateTime | None = None
     recovered_at: ClientLocalDateTime | None = None
     prevention: LongText = ""
 
@@ -330,15 +331,28 @@ IncidentUpdate = optional_fields(IncidentCreate, "IncidentUpdate")
 
 
 class IncidentRead(Read):
+    """The record (§5.3.1) with its level's target response time and escalation (§5.1) and whether they were met."""
+
     id: int
     title: str
     level: str
+    level_label: str
     occurred_at: datetime
     impact: str
     cause: str
     response: str
+    responded_at: datetime | None
     recovered_at: datetime | None
     prevention: str
+    target_label: str
+    escalation_label: str
+    response_due_at: datetime
+    escalation_due_at: datetime | None
+    escalated_at: datetime | None
+    escalated_by: str
+    overdue: bool
+    responded_late: bool
+    escalation_overdue: bool
     created_by: str
     created_at: datetime
     updated_at: datetime
@@ -425,5 +439,6 @@ class Vocabulary(BaseModel):
     priorities: dict[str, str]
     operation_statuses: dict[str, str]
     incident_levels: dict[str, str]
+    incident_policies: dict[str, dict[str, str]]
     transitions: dict[str, list[str]]
     limits: dict[str, int]

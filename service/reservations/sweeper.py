@@ -1,12 +1,13 @@
 """The periodic sweep: every deadline is read from the database (payment windows, unanswered calls, day-before
-reminders, reservations whose time has passed); nothing waits in a countdown. Each step is safe to run twice."""
+reminders, reservations whose time has passed, incidents owed to the executives); nothing waits in a countdown.
+Each step is safe to run twice."""
 
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.reservations import calls, labels, messages, payments
+from service.reservations import calls, incidents, labels, messages, payments
 from service.reservations.models import Reservation, ServiceType
 from service.reservations.state_machine import SYSTEM_ACTOR, locked, transition
 
@@ -67,4 +68,5 @@ STEPS = {
     "timed_out_calls": calls.time_out_calls,
     "reminders": send_reminders,
     "completed": complete_past,
+    "escalated_incidents": incidents.escalate_due,
 }
