@@ -9,6 +9,7 @@
     python -m service.cli audit verify
     python -m service.cli audit rekey --old-key-env VAR
     python -m service.cli backup create [--to DIR] | list | verify FILE | restore FILE [--force]
+    python -m service.cli crm reencrypt-cards [--old-key-env VAR] [--batch-size N]
     python -m service.cli demo load [--only platform,crm] [--first-run] [--allow-production]
     python -m service.cli bootstrap-admin
 
@@ -29,7 +30,8 @@ from sqlalchemy.orm import Session
 
 from service.audit.service import Actor, ChainBroken, diff, keyed, publish_head, record, rehash_chain, verify_chain
 from service.backup import service as backups
-from service.config import PLACEHOLDER_SECRETS, get_settings
+from service.config import PLACEHOLDER_SECRETS, get_settings, parse_fernet_keys
+from service.crm import crypto as card_crypto
 from service.database import get_engine, session_scope, utcnow
 from service.demo.framework import load_demo
 from service.demo.platform import ADMIN_LOGIN
@@ -195,6 +197,33 @@ def backup_restore(db: Session, args: argparse.Namespace) -> str:
     )
 
 
+def crm_reencrypt_cards(db: Session, args: argparse.Namespace) -> str:
+    """Re-encrypt the stored card data under APP_CRM_CARD_KEY's first key (the old keys decrypt), in one transaction."""
+    old_keys = old_card_keys(args.old_key_env)
+    try:
+        done = card_crypto.reencrypt_cards(db, old_keys=old_keys, actor=cli_actor(), batch_size=args.batch_size)
+    except card_crypto.CardKeyMissing as exc:
+        raise CommandFailed(f"{exc}; nothing was changed") from exc
+    return (
+        f"card data re-encrypted under the first APP_CRM_CARD_KEY: {done.fields} fields of {done.corporations} "
+        f"corporations; {done.current} already under it. Once every process runs with the new key alone, "
+        "drop the old one (backups made before keep needing it)"
+    )
+
+
+def old_card_keys(variable: str | None) -> list[bytes]:
+    """The old Fernet keys in the named environment variable (comma-separated), if one was named."""
+    if variable is None:
+        return []
+    try:
+        keys = parse_fernet_keys(os.environ.get(variable, ""))
+    except ValueError as exc:
+        raise CommandFailed(f"{variable} must hold Fernet keys, comma-separated") from exc
+    if not keys:
+        raise CommandFailed(f"set {variable} to the card key the data was encrypted with")
+    return keys
+
+
 def demo_load(db: Session, args: argparse.Namespace) -> str:
     if get_settings().env == "production" and not args.allow_production:
         raise CommandFailed(
@@ -293,6 +322,25 @@ def _backup_commands(top: argparse._SubParsersAction) -> None:
     restore.add_argument("--force", action="store_true", help="replace a database that already holds data")
 
 
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0")
+    return int(text)
+
+
+def _crm_commands(top: argparse._SubParsersAction) -> None:
+    crm = top.add_parser("crm", help="CRM card data").add_subparsers(dest="action", required=True)
+    reencrypt = _command(
+        crm, "reencrypt-cards", crm_reencrypt_cards, "re-encrypt stored card data under APP_CRM_CARD_KEY's first key"
+    )
+    reencrypt.add_argument(
+        "--old-key-env", metavar="VAR", help="environment variable holding old keys not kept in APP_CRM_CARD_KEY"
+    )
+    reencrypt.add_argument(
+        "--batch-size", type=positive_int, default=500, help="rows locked and re-encrypted at a time"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m service.cli", description="Daichō operator commands")
     top = parser.add_subparsers(dest="command", required=True)
@@ -304,6 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
         audit, "rekey", audit_rekey, "verify the chain under an old key, then rehash it under APP_AUDIT_KEY"
     ).add_argument("--old-key-env", required=True, metavar="VAR", help="environment variable holding the old key")
     _backup_commands(top)
+    _crm_commands(top)
     demo = top.add_parser("demo", help="demo data").add_subparsers(dest="action", required=True)
     load = _command(demo, "load", demo_load, "load the demo accounts and records (idempotent)")
     load.add_argument("--only", type=hook_names, help="comma-separated demo hooks to run (default: all)")

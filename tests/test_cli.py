@@ -7,12 +7,14 @@ import subprocess
 import sys
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import select, update
 
 from service.audit.models import AuditEntry
 from service.cli import main
 from service.config import REPO_ROOT, get_settings
-from service.crm.models import Agency
+from service.crm import crypto as card_crypto
+from service.crm.models import Agency, Corporation
 from service.database import session_scope
 from service.identity.models import User
 
@@ -208,3 +210,108 @@ def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as exited:
         main(["users", "fly"])
     assert exited.value.code == 2
+
+
+CARDS = {"4111111111111111": "123", "5500000000000004": None, "340000000000009": "9876"}
+
+
+@pytest.fixture
+def card_key(settings_env):
+    """card_key(keys, **more) sets APP_CRM_CARD_KEY (and other variables) and rebuilds the card cipher."""
+
+    def apply(keys: str, **more: str) -> None:
+        settings_env(APP_CRM_CARD_KEY=keys, **more)
+        card_crypto._cipher.cache_clear()
+
+    yield apply
+    card_crypto._cipher.cache_clear()
+
+
+def stored_cards() -> list[tuple]:
+    with session_scope() as db:
+        columns = (Corporation.id, *card_crypto.CARD_COLUMNS, Corporation.version, Corporation.updated_at)
+        return [tuple(row) for row in db.execute(select(*columns).order_by(Corporation.id))]
+
+
+def make_card_holders() -> None:
+    """Three corporations with card data under the current key, one paying by transfer (no card data)."""
+    with session_scope() as db:
+        agency = Agency(code="AG-CARD", name="カード代理店")
+        db.add(agency)
+        db.flush()
+        for number, code in [*CARDS.items(), (None, None)]:
+            db.add(
+                Corporation(
+                    agency_id=agency.id,
+                    display_name="株式会社カード",
+                    customer_type="01",
+                    last_name="カード",
+                    payment_type="02" if number else "01",
+                    card_number_encrypted=card_crypto.encrypt(number) if number else None,
+                    card_last4=number[-4:] if number else "",
+                    card_security_code_encrypted=card_crypto.encrypt(code) if code else None,
+                )
+            )
+
+
+def reencrypt_audits() -> list[AuditEntry]:
+    with session_scope() as db:
+        return db.scalars(select(AuditEntry).where(AuditEntry.action == "reencrypt_cards")).all()
+
+
+def test_reencrypt_cards_moves_card_data_to_the_new_key_once_audited_without_card_data(card_key, capsys):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    card_key(old)
+    make_card_holders()
+    before = stored_cards()
+    card_key(new, OLD_CARD_KEY=old)  # the new key alone: the old one is given to the command only
+
+    assert main(["crm", "reencrypt-cards", "--old-key-env", "OLD_CARD_KEY", "--batch-size", "2"]) == 0
+    assert "5 fields of 3 corporations; 0 already" in capsys.readouterr().out
+    after = stored_cards()
+    under_new = Fernet(new.encode())
+    plain = [
+        (under_new.decrypt(n.encode()).decode(), c and under_new.decrypt(c.encode()).decode())
+        for _, n, c, *_ in after[:3]
+    ]
+    assert plain == list(CARDS.items())
+    assert after[3][1:3] == (None, None)
+    assert [(row[0], row[3], row[4]) for row in after] == [(row[0], row[3], row[4]) for row in before]  # not an edit
+    [entry] = reencrypt_audits()
+    assert entry.actor_type == "cli" and entry.domain == "crm"
+    assert entry.changes == {
+        "already_current": {"before": None, "after": 0},
+        "corporations": {"before": None, "after": 3},
+        "fields": {"before": None, "after": 5},
+    }
+    written = str(entry.changes)
+    assert not any(secret in written for row in before for secret in row[1:3] if secret)
+
+    assert main(["crm", "reencrypt-cards"]) == 0  # a re-run, without the old key: nothing left to move
+    assert "0 fields of 0 corporations; 5 already" in capsys.readouterr().out
+    assert stored_cards() == after and len(reencrypt_audits()) == 1
+    assert main(["audit", "verify"]) == 0
+
+
+def test_reencrypt_cards_without_the_old_key_changes_nothing(card_key, capsys):
+    card_key(Fernet.generate_key().decode())
+    make_card_holders()
+    before = stored_cards()
+    card_key(Fernet.generate_key().decode(), OLD_CARD_KEY="")
+    assert main(["crm", "reencrypt-cards"]) == 1
+    assert "is under none of the keys given" in capsys.readouterr().err
+    assert main(["crm", "reencrypt-cards", "--old-key-env", "OLD_CARD_KEY"]) == 1
+    assert "set OLD_CARD_KEY to the card key" in capsys.readouterr().err
+    assert stored_cards() == before and reencrypt_audits() == []
+
+
+def test_reencrypt_cards_with_both_keys_in_the_setting_keeps_the_api_reading_throughout(card_key, capsys):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    card_key(old)
+    make_card_holders()
+    card_key(f"{new},{old}")  # the .env.example way: new first, old after it
+    assert main(["crm", "reencrypt-cards"]) == 0
+    card_key(new)
+    with session_scope() as db:
+        numbers = db.scalars(select(Corporation.card_number_encrypted).order_by(Corporation.id)).all()
+    assert [card_crypto.decrypt(n) for n in numbers if n] == list(CARDS)
