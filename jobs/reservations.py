@@ -1,4 +1,5 @@
-"""Reservations tasks: the deadline sweeper, the §4.3 monitoring alerts and the nightly executive summary.
+"""Reservations tasks: the deadline sweeper, the §4.3 monitoring alerts, the nightly executive summary and the
+monthly PDF report e-mailed to executives.
 
 The workflow itself (confirmation SMS, shop calls, payment links, emails) runs in the outbox delivery tasks; the
 domain's reactions to their outcomes are the hooks registered by service.reservations.hooks, imported here so that
@@ -39,3 +40,10 @@ def summarize_months() -> int:
     """The nightly batch behind the executive page."""
     with session_scope() as db:
         return executive.recompute(db, now=utcnow())
+
+
+@periodic("reservations.send_monthly_report")
+def send_monthly_report() -> int:
+    """§4.2.2 PDFレポート送信: the previous month's report to every executive, once per month."""
+    with session_scope() as db:
+        return executive.send_monthly_report(db, now=utcnow())

@@ -55,6 +55,7 @@ class Profile(Base):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("crm_agency.id", ondelete="RESTRICT"), index=True)
     sales_staff_code: Mapped[str] = mapped_column(String(20), default="")
     l_code: Mapped[str] = mapped_column(String(20), default="")
+    is_sales_manager: Mapped[bool] = mapped_column(default=False)  # a sales person who sees the whole agency's cases
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

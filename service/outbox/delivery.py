@@ -21,8 +21,10 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.config import Settings, get_settings
+from service.outbox import attachments as files
 from service.outbox.models import OutboxAttempt, OutboxMessage
 from service.outbox.providers import (
+    Attachment,
     DeliveryError,
     Outgoing,
     PermanentDeliveryError,
@@ -119,7 +121,7 @@ def dispatch_due(db: Session, *, now: datetime, limit: int) -> list[int]:
     return list(db.scalars(stmt))
 
 
-def _snapshot(message: OutboxMessage) -> Outgoing:
+def _snapshot(message: OutboxMessage, attachments: tuple[Attachment, ...]) -> Outgoing:
     return Outgoing(
         id=message.id,
         channel=message.channel,
@@ -131,6 +133,7 @@ def _snapshot(message: OutboxMessage) -> Outgoing:
         domain=message.domain,
         ref_type=message.ref_type,
         ref_id=message.ref_id,
+        attachments=attachments,
     )
 
 
@@ -167,9 +170,13 @@ def _claim(db: Session, message_id: int, now: datetime, settings: Settings) -> C
     if message.attempts > settings.outbox_max_attempts:
         _give_up(db, message, f"{UNKNOWN_OUTCOME} on the last attempt (lease expired); not sent again")
         return DeliveryOutcome(message_id, "failed", message.attempts - 1)
+    attachments = files.load(db, message.payload or {})
+    if attachments is None:
+        _give_up(db, message, "an attachment's file is missing from outbox_file; not sent")
+        return DeliveryOutcome(message_id, "failed", message.attempts - 1)
     number = (db.scalar(select(func.max(OutboxAttempt.number)).where(OutboxAttempt.message_id == message_id)) or 0) + 1
     db.add(OutboxAttempt(message_id=message_id, number=number, started_at=now, outcome="started"))
-    return Claim(_snapshot(message), token, number)
+    return Claim(_snapshot(message, attachments), token, number)
 
 
 def _call_provider(outgoing: Outgoing, settings: Settings) -> SendResult | DeliveryError:

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base, utcnow
@@ -55,6 +55,21 @@ class OutboxAttempt(Base):
     provider_message_id: Mapped[str | None] = mapped_column(String(200))
 
     message: Mapped[OutboxMessage] = relationship(back_populates="attempt_log")
+
+
+class OutboxFile(Base):
+    """An e-mail attachment's bytes, stored once by content and named from the rows' payload["attachments"].
+
+    Written in the transaction that enqueues the message, so a retry after a restart sends the very same file; one
+    monthly report sent to five executives is one row.
+    """
+
+    __tablename__ = "outbox_file"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int]
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class InboundEvent(Base):

@@ -1,5 +1,6 @@
 """Writing outgoing messages in the caller's transaction and the operator's view of them; sending is in delivery.py."""
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -10,7 +11,9 @@ from sqlalchemy.orm import Session, selectinload
 from service.audit.service import Actor, diff, record, snapshot
 from service.broker import send_after_commit
 from service.errors import Conflict, NotFound, ValidationFailed
+from service.outbox import attachments as files
 from service.outbox.models import CHANNELS, OutboxMessage
+from service.outbox.providers import Attachment
 
 DELIVER_TASK = "platform.deliver_message"
 RETRY_AUDIT_FIELDS = ("status", "attempts", "next_attempt_at", "last_error")
@@ -28,13 +31,17 @@ def enqueue(
     ref_type: str | None = None,
     ref_id: Any = None,
     dedupe_key: str | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> OutboxMessage:
     """Add a message to the outbox; it is sent only if the surrounding transaction commits.
 
-    With a dedupe_key, enqueuing the same logical message twice returns the first row.
+    With a dedupe_key, enqueuing the same logical message twice returns the first row. An e-mail's attachments are
+    stored with the row (payload["attachments"] names them), so each attempt sends the same files.
     """
     if channel not in CHANNELS:
         raise ValidationFailed("未対応の送信チャネルです", details={"field": "channel", "allowed": list(CHANNELS)})
+    if attachments:
+        files.check(channel, attachments)
     if dedupe_key:
         existing = db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
         if existing is not None:
@@ -44,7 +51,7 @@ def enqueue(
         recipient=recipient,
         subject=subject,
         body=body,
-        payload=payload or {},
+        payload={**(payload or {}), "attachments": files.store(db, attachments)} if attachments else payload or {},
         domain=domain,
         ref_type=ref_type,
         ref_id=None if ref_id is None else str(ref_id),

@@ -1,6 +1,6 @@
 """The executive view (§4.2.2): monthly reservations, revenue, service-type share and the shop ranking, computed by
 a nightly job into reservations_monthly_stat, the month so far against the same days of the previous month, and the
-monthly PDF report."""
+monthly PDF report, e-mailed to every executive on the 1st."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -11,12 +11,18 @@ from sqlalchemy.orm import Session
 from service.config import get_settings
 from service.documents import FONT, japanese_pdf
 from service.errors import ValidationFailed
+from service.identity.models import Grant, User
+from service.outbox.models import OutboxMessage
+from service.outbox.providers import Attachment
+from service.outbox.service import enqueue
 from service.reservations import labels
 from service.reservations.models import MonthlyStat, Payment, Reservation, ServiceType, Shop
 
 RECOMPUTE_MONTHS = 13  # a reservation's status can change until its date; a year back covers it
 CONFIRMED = ("confirmed", "completed")
 RANKING = 10
+DOMAIN = "reservations"
+REPORT_REF = "executive_report"
 
 
 def month_start(day: date) -> date:
@@ -293,3 +299,42 @@ def _table(pdf, header: list[str], rows: list[list]) -> None:
         for value in line:
             pdf.cell(width, 8, str(value), border=1)
         pdf.ln(8)
+
+
+def report_recipients(db: Session) -> list[User]:
+    """Active users with the reservations executive role and an e-mail address."""
+    stmt = (
+        select(User)
+        .join(Grant, Grant.user_id == User.id)
+        .where(Grant.domain == DOMAIN, Grant.role == "executive", User.is_active, User.email != "")
+        .order_by(User.id)
+    )
+    return list(db.scalars(stmt))
+
+
+def send_monthly_report(db: Session, *, now: datetime) -> int:
+    """Queue the previous month's PDF report to every executive, once per month: a month whose report was queued
+    already sends nothing more (executives added since included). Returns how many e-mails were queued."""
+    month = add_months(month_start(now.astimezone(ZoneInfo(get_settings().timezone)).date()), -1)
+    ref = (OutboxMessage.domain == DOMAIN, OutboxMessage.ref_type == REPORT_REF, OutboxMessage.ref_id == f"{month}")
+    if db.scalar(select(OutboxMessage.id).where(*ref).limit(1)) is not None:
+        return 0
+    recipients = report_recipients(db)
+    if not recipients:
+        return 0
+    recompute(db, now=now, months=[month])  # its last days, even when last night's batch did not run
+    pdf = Attachment(f"qrv-report-{month:%Y-%m}.pdf", "application/pdf", report_pdf(db, month=month))
+    for user in recipients:
+        enqueue(
+            db,
+            channel="email",
+            recipient=user.email,
+            subject=f"{labels.REPORT_TITLE} {month:%Y-%m}",
+            body=labels.REPORT_MAIL_BODY.format(name=user.name, month=month),
+            domain=DOMAIN,
+            ref_type=REPORT_REF,
+            ref_id=month,
+            dedupe_key=f"{DOMAIN}:{REPORT_REF}:{month}:{user.id}",
+            attachments=[pdf],
+        )
+    return len(recipients)

@@ -4,6 +4,7 @@ from importlib import import_module
 
 from service.config import Settings
 from service.outbox.providers.base import (
+    Attachment,
     DeliveryError,
     Outgoing,
     PermanentDeliveryError,
@@ -14,6 +15,7 @@ from service.outbox.providers.base import (
 from service.outbox.providers.sandbox import SandboxProvider
 
 __all__ = [
+    "Attachment",
     "DeliveryError",
     "Outgoing",
     "PermanentDeliveryError",

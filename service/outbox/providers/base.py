@@ -17,6 +17,15 @@ class PermanentDeliveryError(DeliveryError):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with an e-mail."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Outgoing:
     """A snapshot of one outbox row, handed to a provider outside any transaction."""
 
@@ -30,6 +39,7 @@ class Outgoing:
     domain: str = "platform"
     ref_type: str | None = None
     ref_id: str | None = None
+    attachments: tuple[Attachment, ...] = ()
 
 
 def idempotency_key(message: Outgoing) -> str:

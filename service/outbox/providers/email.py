@@ -1,4 +1,5 @@
-"""Email over SMTP with the standard library: optional STARTTLS and login, a Message-ID derived from the outbox id."""
+"""Email over SMTP with the standard library: optional STARTTLS and login, a Message-ID derived from the outbox id,
+the outbox row's attachments as MIME parts."""
 
 import smtplib
 import ssl
@@ -26,6 +27,9 @@ def build_email(message: Outgoing, sender: str) -> EmailMessage:
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = message_id_for(message.id, sender)
     email.set_content(message.body)
+    for attachment in message.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        email.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename)
     return email
 
 

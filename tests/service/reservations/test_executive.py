@@ -1,12 +1,24 @@
-"""The executive numbers: the month so far is compared with the same days of the previous month, not all of it."""
+"""The executive numbers: the month so far is compared with the same days of the previous month, not all of it; the
+monthly PDF report reaches each executive once a month over SMTP."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import count
 from zoneinfo import ZoneInfo
 
+from celery.schedules import crontab
+from sqlalchemy import func, select
+
+from jobs import reservations as reservation_jobs
+from jobs.schedule import BEAT_SCHEDULE
+from service.config import get_settings
+from service.database import session_scope, utcnow
+from service.outbox.delivery import deliver
+from service.outbox.models import OutboxFile, OutboxMessage
 from service.reservations import executive
 from service.reservations.models import Payment, Reservation
+from tests.factories import make_user
 from tests.service.reservations.conftest import make_service
+from tests.support.smtp import free_port, smtp_sink  # noqa: F401  (the fixture)
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 _codes = count(1)
@@ -67,3 +79,59 @@ def test_a_longer_month_so_far_is_compared_with_the_whole_of_a_shorter_previous_
 
     assert (so_far["days"], so_far["previous_days"]) == (31, 28)
     assert (so_far["current"]["reservations"], so_far["previous"]["reservations"]) == (1, 1)
+
+
+def report_mails(month: str) -> tuple[list[OutboxMessage], int]:
+    """The month's report e-mails, and how many files the outbox keeps."""
+    with session_scope() as db:
+        stmt = select(OutboxMessage).where(OutboxMessage.ref_id == month).order_by(OutboxMessage.recipient)
+        return list(db.scalars(stmt)), db.scalar(select(func.count()).select_from(OutboxFile))
+
+
+def test_the_monthly_report_reaches_each_executive_once_a_month_as_a_pdf_over_smtp(db, smtp_sink):
+    sink, port = smtp_sink
+    made_at(db, make_service(db), datetime(2026, 2, 10, tzinfo=TOKYO), "confirmed", paid=8000)
+    make_user(db, "exec-a", name="経営 一郎", grants={"reservations": "executive"})
+    make_user(db, "exec-b", grants={"reservations": "executive"})
+    make_user(db, "exec-gone", grants={"reservations": "executive"}, is_active=False)
+    make_user(db, "resv-operator", grants={"reservations": "operator"})
+    db.commit()
+    first_of_march = datetime(2026, 2, 28, 21, 30, tzinfo=UTC)  # 06:30 on 1 March in Tokyo: February's report
+
+    assert executive.send_monthly_report(db, now=first_of_march) == 2
+    db.commit()
+    make_user(db, "exec-late", grants={"reservations": "executive"})
+    assert executive.send_monthly_report(db, now=first_of_march + timedelta(hours=1)) == 0  # the same month: nothing
+    db.commit()
+
+    mails, files = report_mails("2026-02-01")
+    assert [m.recipient for m in mails] == ["exec-a@example.jp", "exec-b@example.jp"]
+    assert files == 1  # one PDF, kept once for both
+    down = get_settings().model_copy(update={"email_provider": "smtp", "smtp_port": free_port()})
+    first = deliver(session_scope, mails[0].id, now=utcnow(), settings=down)
+    assert first.outcome == "retry"  # the server is not there yet; the retry sends the stored file
+    smtp = down.model_copy(update={"smtp_port": port})
+    assert deliver(session_scope, mails[0].id, now=first.next_attempt_at, settings=smtp).outcome == "sent"
+    assert deliver(session_scope, mails[1].id, now=utcnow(), settings=smtp).outcome == "sent"
+
+    assert [m["To"] for m in sink.messages] == ["exec-a@example.jp", "exec-b@example.jp"]
+    received = sink.messages[0]
+    assert received["Subject"] == "QRV 月次レポート 2026-02"
+    assert "経営 一郎 様" in received.get_body(("plain",)).get_content()
+    [attachment] = received.iter_attachments()
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_filename() == "qrv-report-2026-02.pdf"
+    assert attachment.get_content().startswith(b"%PDF-")
+    assert [a.get_content() for a in sink.messages[1].iter_attachments()] == [attachment.get_content()]
+
+    assert executive.send_monthly_report(db, now=datetime(2026, 4, 1, 6, tzinfo=TOKYO)) == 3  # March's, to all three
+
+
+def test_the_beat_runs_the_report_task_on_the_first_and_a_second_run_sends_nothing(db):
+    make_user(db, "exec-a", grants={"reservations": "executive"})
+    db.commit()
+    assert BEAT_SCHEDULE["reservations.send_monthly_report"]["schedule"] == crontab(
+        minute=0, hour="6-23", day_of_month=1
+    )
+    assert reservation_jobs.send_monthly_report() == 1
+    assert reservation_jobs.send_monthly_report() == 0
