@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     process: Literal["api", "worker", "scheduler"] = "api"
     data_dir: Path = REPO_ROOT / "var"
     database_url: str = ""
+    # A read-only copy (streaming replica) for the dashboards' aggregate and list reads; empty: the primary
+    database_read_url: str = ""
     redis_url: str = ""
     secret_key: str = DEV_SECRET
     audit_key: str = DEV_AUDIT_KEY  # keys the audit chain's HMAC; kept outside the database
@@ -210,7 +212,7 @@ class Settings(BaseSettings):
     def crm_storage_root(self) -> Path:
         return self.crm_storage_dir or self.data_dir / "crm"
 
-    @field_validator("database_url")
+    @field_validator("database_url", "database_read_url")
     @classmethod
     def _normalise_database_url(cls, value: str) -> str:
         for prefix in ("postgres://", "postgresql://"):
@@ -268,6 +270,8 @@ class Settings(BaseSettings):
                 raise ValueError("APP_AUDIT_KEY must differ from APP_SECRET_KEY")
             if self.holds("database_url") and not self.database_url.startswith("postgresql"):
                 raise ValueError("APP_DATABASE_URL must point at PostgreSQL in production")
+            if self.database_read_url and not self.database_read_url.startswith("postgresql"):
+                raise ValueError("APP_DATABASE_READ_URL must point at PostgreSQL (a replica) in production")
         return self
 
     @property
