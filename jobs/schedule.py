@@ -19,6 +19,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "reservations.sweep_deadlines": {"task": "reservations.sweep_deadlines", "schedule": timedelta(seconds=15)},
     "reservations.check_operations": {"task": "reservations.check_operations", "schedule": timedelta(minutes=1)},
     "reservations.summarize_months": {"task": "reservations.summarize_months", "schedule": crontab(hour=3, minute=0)},
+    # The 1st (beat's timezone, Asia/Tokyo) from 06:00, hourly: a failed run is retried; the first that queues wins.
+    "reservations.send_monthly_report": {
+        "task": "reservations.send_monthly_report",
+        "schedule": crontab(minute=0, hour="6-23", day_of_month=1),
+    },
     "loaners.rotate_submissions": {"task": "loaners.rotate_submissions", "schedule": timedelta(days=1)},
     "crm.sweep_orphan_files": {"task": "crm.sweep_orphan_files", "schedule": timedelta(hours=6)},
 }
