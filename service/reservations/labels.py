@@ -115,6 +115,12 @@ NO_FREE_CANCEL = (
     "予約日時の{hours}時間前を過ぎているため、無料キャンセルはできません。ご相談はカスタマーサポートまでご連絡ください"
 )
 SMS_DATE_CHANGED = "【QRV】ご予約日時を{when}に変更しました（予約ID: {code}）。{cancel}"
+SMS_AMOUNT_CHANGED = "【QRV】ご予約の金額を{before:,}円から{after:,}円に変更しました（予約ID: {code}）。{link}"
+NEW_LINK_NOTE = "以前の決済リンクではお支払いできません。新しい金額の決済リンクをお送りします。"
+SMS_REPLACED_LINK_REFUND = (
+    "【QRV】金額変更前の決済リンクでお支払いいただいた{amount:,}円は返金します（予約ID: {code}）。"
+    "新しい決済リンクがある場合はそちらからお支払いください。"
+)
 ALL_DECLINED = "現在、予約できませんでした。別の日時をご検討いただくか、カスタマーサポートまでご連絡ください"
 SMS_ALL_DECLINED = "【QRV】" + ALL_DECLINED + "（予約ID: {code}）"
 SMS_PAYMENT_LINK = (
