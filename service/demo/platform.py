@@ -11,6 +11,8 @@ ADMIN_LOGIN = "admin"
 ADMIN_PASSWORD = "daicho-admin"
 DEMO_PASSWORD = "daicho-demo"
 LOGIN_PREFIX = {"fleet": "fleet", "reservations": "resv", "loaners": "loaners", "crm": "crm", "entry_logs": "nursery"}
+# Roles that may go unscoped but whose demo account shows one tenant's view (its domain's hook gives the grant).
+SCOPED_DEMO_ROLES = frozenset({("loaners", "staff")})
 
 
 @dataclass(frozen=True)
@@ -23,8 +25,8 @@ class DemoAccount:
 
     @property
     def needs_tenant(self) -> bool:
-        """Roles that must be scoped to a tenant get their grant from their domain's hook, once the tenants exist."""
-        return self.role in DOMAINS[self.domain].scope_required_roles
+        """Accounts scoped to a tenant get their grant from their domain's hook, once the tenants exist."""
+        return self.role in DOMAINS[self.domain].scope_required_roles or (self.domain, self.role) in SCOPED_DEMO_ROLES
 
 
 def demo_accounts() -> list[DemoAccount]:
