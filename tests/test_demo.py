@@ -46,20 +46,22 @@ def test_first_run_flag_loads_only_into_a_database_without_admin(capsys):
     assert "already exists" in capsys.readouterr().out
 
 
-def test_every_role_of_every_domain_has_an_account_and_tenant_roles_wait_for_a_scope():
+def test_every_role_of_every_domain_has_an_account_and_tenant_accounts_wait_for_a_scope():
     main(["demo", "load", "--only", "platform"])
     granted = grants_by_role()
     assert granted[(PLATFORM, "admin")] == ("admin", None)
+    accounts = {(account.domain, account.role): account for account in demo_accounts()}
     for domain in DOMAINS.values():
         for role in domain.roles if domain.domain != PLATFORM else ():
-            grant = granted.get((domain.domain, role))
-            if role in domain.scope_required_roles:
+            account, grant = accounts[(domain.domain, role)], granted.get((domain.domain, role))
+            if account.needs_tenant:
                 assert grant is None or grant[1], f"{domain.domain}/{role} granted without a tenant"
             else:
-                assert grant is not None, f"{domain.domain}/{role} has no demo account"
+                assert grant is not None, f"{domain.domain}/{role} has no grant"
+    assert accounts[("loaners", "staff")].needs_tenant, "the README promises a loaners-staff scoped to one 管轄"
     with session_scope() as db:
         logins = set(db.scalars(select(User.login_id)))
-    assert {account.login_id for account in demo_accounts()} <= logins
+    assert set(account.login_id for account in accounts.values()) <= logins
 
 
 def test_admin_and_a_role_account_log_in_with_the_documented_passwords(client):

@@ -3,8 +3,9 @@ about 300 devices, and up to four years of status answers ending in every status
 
 Masters and devices go through the service (numbers generated, audited); the answers are checked against the forms
 and bulk-inserted with their past timestamps, then every device's current state is computed from its history.
-Some answers are older than three years, so the rotation has something to archive. `loaners-staff` keeps the
-unscoped grant the platform hook gives it (all 管轄); a scoped staff user sees only their 管轄's locations.
+Some answers are older than three years, so the rotation has something to archive. `loaners-staff` is granted the
+staff role scoped to 関西 (the §8.1 locations): it sees none of 関東's (東京, 横浜) locations and devices, which
+`loaners-admin` sees next to them.
 """
 
 import random
@@ -14,7 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from service.database import utcnow
-from service.demo.framework import DemoProgress, demo_hook
+from service.demo.framework import DemoProgress, demo_hook, grant_demo_user
 from service.loaners import devices, forms, masters, submissions
 from service.loaners.models import Device, Form, Location, Model, Submission
 from service.loaners.schemas import DeviceCreate, LocationCreate, ModelCreate
@@ -49,6 +50,7 @@ HELD = (
     "4.HW延長保守中(OS入れ替えやサービス終了を含む)",
 )
 IN_HOUSE = ("1.貸出可能", "2.初期化待ち", "3.修理中")
+STAFF_LOGIN, STAFF_JURISDICTION = "loaners-staff", "関西"
 ALL = TenantScope("loaners", "jurisdiction", None)
 
 
@@ -153,6 +155,7 @@ def _history(db: Session, registered: list[Device], rng: random.Random, now: dat
 def load_loaners(db: Session, progress: DemoProgress) -> None:
     now = utcnow()
     ensure_initial_data(db, now=now)
+    grant_demo_user(db, STAFF_LOGIN, "loaners", "staff", scope=STAFF_JURISDICTION, actor=progress.actor)
     if db.scalar(select(Device.id).limit(1)) is not None:
         progress.start("代替機", total=1)
         progress.advance()
