@@ -213,13 +213,15 @@ def paginated_table(
     page_size: int | None = None,
     style: Callable[[pd.DataFrame], Styler] | None = None,
     note: str = "",
+    table: Callable[[pd.DataFrame | Styler, list[dict]], None] | None = None,
 ) -> dict:
     """Show one page of a list endpoint with page controls and a CSV of the shown rows; returns the Page dict.
 
     fetch(page=, page_size=, **filters) returns {items, total, ...}: the total comes from the API, so nothing
     downloads a whole table to count it; a change of filters goes back to page 1. Session-state keys start with
     `key`. page_size fixes the size (else the person picks 25/50/100); file_name=None leaves the CSV out (for a
-    page with an export of its own); style turns the shown frame into a Styler (colours); note follows the count.
+    page with an export of its own); style turns the shown frame into a Styler (colours); note follows the count;
+    table draws the frame, given the page's items, instead of a plain st.dataframe (e.g. with rows to select).
     """
     filters = filters or {}
     size = page_size or st.session_state.setdefault(f"{key}_page_size", DEFAULT_PAGE_SIZE)
@@ -238,7 +240,11 @@ def paginated_table(
     first = (current - 1) * size + 1
     st.caption(f"全{result['total']:,}件中 {first:,}〜{first + len(rows) - 1:,}件目{note}")
     frame = pd.DataFrame(rows)
-    st.dataframe(style(frame) if style else frame, hide_index=True)
+    shown = style(frame) if style else frame
+    if table:
+        table(shown, result["items"])
+    else:
+        st.dataframe(shown, hide_index=True)
     controls = st.columns([3, 1, 1], vertical_alignment="bottom")
     with controls[0]:
         st.pagination(pages, default=current, key=pager)
