@@ -1,7 +1,7 @@
 """Engine, sessions and the declarative base shared by every domain."""
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 
 from service.config import get_settings
 from service.dialect import json_impl
@@ -75,8 +76,9 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSONType(), list[Any]: JSONType()}
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    """WAL, foreign keys, a busy timeout, and write-intent transactions: concurrent writers queue instead of failing."""
+def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
+    """WAL, foreign keys, a busy timeout, and write-intent transactions: concurrent writers queue instead of failing.
+    A read-only engine refuses every write (query_only) and starts plain transactions that take no write lock."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -86,21 +88,26 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def build_engine(url: str, **kwargs: Any) -> Engine:
+def build_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
+    """An engine for the URL; a read-only one refuses every write (PostgreSQL: default_transaction_read_only)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, read_only=read_only)
         return engine
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
+    if read_only:
+        kwargs["connect_args"] = {**kwargs.get("connect_args", {}), "options": "-c default_transaction_read_only=on"}
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
@@ -115,6 +122,33 @@ def get_engine() -> Engine:
 @lru_cache
 def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
+
+
+@lru_cache
+def get_read_engine() -> Engine:
+    """The read-only engine of the dashboards' reads on APP_DATABASE_READ_URL (a replica); the primary's when unset."""
+    url = get_settings().database_read_url
+    return build_engine(url, read_only=True) if url else get_engine()
+
+
+@lru_cache
+def get_read_sessionmaker() -> sessionmaker[Session]:
+    return sessionmaker(bind=get_read_engine(), expire_on_commit=False)
+
+
+READ_REPLICA_MARK = "_daicho_reads_from_replica"
+
+
+def serve_from_read_replica(*endpoints: Callable[..., Any]) -> None:
+    """Mark route endpoints whose requests only read (the dashboards' aggregates and lists): `get_db` gives them a
+    session on the read engine. One declaration, service/routers.py's DASHBOARD_READS, marks them all."""
+    for endpoint in endpoints:
+        setattr(endpoint, READ_REPLICA_MARK, True)
+
+
+def reads_from_replica(scope: Mapping[str, Any]) -> bool:
+    """Whether the request's matched route was marked by `serve_from_read_replica`."""
+    return getattr(getattr(scope.get("route"), "endpoint", None), READ_REPLICA_MARK, False)
 
 
 def _finish(db: Session, exc: BaseException | None) -> None:
@@ -158,10 +192,11 @@ def _request_gate() -> asyncio.Semaphore:
     return gate
 
 
-async def get_db() -> AsyncIterator[Session]:
-    """FastAPI dependency: one session per request, committed at the end of the endpoint, rolled back on error."""
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """FastAPI dependency: one session per request, committed at the end of the endpoint, rolled back on error; on
+    the read engine for the routes marked read-only (the caller's identity and tenancy are read there too)."""
     async with _request_gate():
-        db = get_sessionmaker()()
+        db = (get_read_sessionmaker() if reads_from_replica(request.scope) else get_sessionmaker())()
         try:
             yield db
         except BaseException as exc:

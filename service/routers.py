@@ -1,19 +1,27 @@
-"""Every router the API serves, one line each, in the order they appear in /docs; and the fast lane's hot routes."""
+"""Every router the API serves, one line each, in the order they appear in /docs; the fast lane's hot routes; and
+the dashboards' reads served from the read replica (APP_DATABASE_READ_URL)."""
 
 from fastapi import APIRouter
 
+from service.audit import router as audit_routes
 from service.audit.router import router as audit_router
+from service.crm import router as crm_routes
 from service.crm.router import router as crm_router
+from service.database import serve_from_read_replica
+from service.entry_logs import router as entry_logs_routes
 from service.entry_logs.router import LANE_ROUTES as ENTRY_LOGS_LANE
 from service.entry_logs.router import router as entry_logs_router
+from service.fleet import router as fleet_routes
 from service.fleet.agent_router import LANE_ROUTES as FLEET_LANE
 from service.fleet.agent_router import router as fleet_agent_router
 from service.fleet.router import router as fleet_router
 from service.identity.router import admin_router, auth_router
 from service.lanes import LaneRoute
+from service.loaners import router as loaners_routes
 from service.loaners.router import router as loaners_router
 from service.outbox.router import router as outbox_admin_router
 from service.outbox.webhooks import router as webhooks_router
+from service.reservations import router as reservations_routes
 from service.reservations.router import router as reservations_router
 
 
@@ -36,3 +44,41 @@ def all_routers() -> list[APIRouter]:
 def all_lane_routes() -> list[LaneRoute]:
     """Agents' heartbeats, stations' scans and heartbeats (see service/lanes.py)."""
     return [*FLEET_LANE, *ENTRY_LOGS_LANE]
+
+
+# The dashboards' aggregates and lists: GET routes that only read, so a replica a little behind the primary serves
+# them (service/database.py's read engine; the primary when APP_DATABASE_READ_URL is unset). Work queues, single
+# records opened to be edited, exports and anything audited or written stay on the primary.
+DASHBOARD_READS = (
+    fleet_routes.dashboard,
+    fleet_routes.list_customers,
+    fleet_routes.list_terminals,
+    fleet_routes.list_alerts,
+    fleet_routes.list_incidents,
+    fleet_routes.list_rollouts,
+    reservations_routes.console_today,
+    reservations_routes.weekly_kpis,
+    reservations_routes.list_reservations,
+    reservations_routes.list_incidents,
+    reservations_routes.executive_summary,
+    loaners_routes.list_devices,
+    loaners_routes.normal_view,
+    loaners_routes.audit_view,
+    loaners_routes.summary_view,
+    loaners_routes.summary_devices,
+    crm_routes.dashboard,
+    crm_routes.my_summary,
+    crm_routes.search_corporations,
+    crm_routes.list_requests,
+    crm_routes.list_acquired,
+    crm_routes.agency_metrics,
+    crm_routes.metrics_series,
+    crm_routes.list_agencies,
+    crm_routes.list_audit,
+    entry_logs_routes.list_logs,
+    entry_logs_routes.attendance_page,
+    entry_logs_routes.list_parents,
+    entry_logs_routes.list_children,
+    audit_routes.list_audit,
+)
+serve_from_read_replica(*DASHBOARD_READS)
