@@ -61,6 +61,21 @@ SLA_STEPS = (
 # Step 6 完了報告 「対応後即時」: due this many minutes after 対応実施 (the resolution).
 REPORT_STEP = ("reported", "完了報告", 15)
 
+# A stalled heartbeat intake (no heartbeat from any terminal for longer than the gap window): a platform alert.
+STALL_SUBJECT = "【TMS】ハートビート受信停止"
+STALL_BODY = (
+    "全端末からのハートビートが {since} 以降届いていません（{minutes}分間）。"
+    "プロキシや証明書など受信経路を確認してください。受信が再開するまでオフライン検知を停止しています。"
+)
+STALL_RECOVERED_SUBJECT = "【TMS】ハートビート受信再開"
+STALL_RECOVERED_BODY = (
+    "{since} 以降停止していたハートビートの受信が再開しました（{now} 確認）。"
+    "再開後{grace}分間はオフライン判定を保留します。"
+)
+STALL_BANNER = (
+    "ハートビートの受信が停止しています（最終受信 {since}、{minutes}分前）。"
+    "受信が再開するまでオフライン検知は停止しており、端末の状態は最終受信時点のものです。"
+)
 DIGEST_SUBJECT = "【TMS】アラート 新規{new}件・解決{resolved}件"
 INCIDENT_MESSAGE = "{company}: 端末{count}台が{minutes}分以内にオフラインになりました（全{total}台）"
 OFFLINE_MESSAGE = "端末からの通信が途絶えました（最終通信 {last}）"

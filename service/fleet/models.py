@@ -244,13 +244,17 @@ class MetricHourly(Base):
 
 
 class FleetState(Base):
-    """Single-row bookkeeping: the last ingest, the ingest-gap grace period and the rollup watermark."""
+    """Single-row bookkeeping: the last ingest, the ingest-gap grace period, the stall alert and the rollup watermark.
+
+    `ingest_stalled_since` is the last heartbeat before an intake stall that was alerted (mailed), until the recovery.
+    """
 
     __tablename__ = "fleet_state"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     last_ingest_at: Mapped[datetime | None]
     grace_until: Mapped[datetime | None]
+    ingest_stalled_since: Mapped[datetime | None]
     rolled_until: Mapped[datetime | None]
 
 

@@ -1,4 +1,5 @@
-"""Fleet-wide monitoring: ingest-gap detection, the offline sweep, customer incidents and the alert email digest."""
+"""Fleet-wide monitoring: ingest-gap detection and the stall alert, the offline sweep, customer incidents and the
+alert email digest."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -80,7 +81,9 @@ class SweepResult:
 def sweep_offline(db: Session, *, now: datetime) -> SweepResult:
     """Mark terminals that missed their intervals offline, with alerts, unless the service itself was deaf."""
     state = fleet_state(db)
-    if is_ingest_gap(db, last_ingest_at=state.last_ingest_at, now=now):
+    stalled = is_ingest_gap(db, last_ingest_at=state.last_ingest_at, now=now)
+    note_ingest_stall(db, state, stalled=stalled, now=now)
+    if stalled:
         return SweepResult(0, 0, skipped="ingest_gap")
     if state.grace_until is not None and now < state.grace_until:
         return SweepResult(0, 0, skipped="grace_period")
@@ -96,6 +99,62 @@ def sweep_offline(db: Session, *, now: datetime) -> SweepResult:
     _open_offline_alerts(db, now=now)
     incidents = group_incidents(db, customer_ids=set(gone), now=now)
     return SweepResult(len(gone), incidents)
+
+
+# --- the ingest stall: a platform alert ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IngestStatus:
+    last_heartbeat_at: datetime | None
+    silence_seconds: float | None
+    stalled: bool
+
+
+def ingest_status(db: Session, *, now: datetime) -> IngestStatus:
+    """Seconds since the last heartbeat of any terminal (to the ingest mark's few seconds), and whether that silence
+    is an intake stall (offline detection paused)."""
+    last = db.scalar(select(FleetState.last_ingest_at).where(FleetState.id == 1))
+    silence = None if last is None else max((now - last).total_seconds(), 0.0)
+    return IngestStatus(last, silence, is_ingest_gap(db, last_ingest_at=last, now=now))
+
+
+def stall_banner(status: IngestStatus) -> str:
+    """The dashboards' banner while the intake is stalled ("" otherwise)."""
+    if not status.stalled:
+        return ""
+    return labels.STALL_BANNER.format(since=_local(status.last_heartbeat_at), minutes=int(status.silence_seconds // 60))
+
+
+def note_ingest_stall(db: Session, state: FleetState, *, stalled: bool, now: datetime) -> None:
+    """Mail the support team once when a stall begins, and once when heartbeats resume."""
+    if stalled and state.ingest_stalled_since is None:
+        state.ingest_stalled_since = state.last_ingest_at
+        minutes = int((now - state.last_ingest_at).total_seconds() // 60)
+        body = labels.STALL_BODY.format(since=_local(state.last_ingest_at), minutes=minutes)
+        _mail_team(db, "stalled", labels.STALL_SUBJECT, body, since=state.last_ingest_at)
+    elif not stalled and state.ingest_stalled_since is not None:
+        grace = int(offline_threshold().total_seconds() // 60)
+        since = state.ingest_stalled_since
+        body = labels.STALL_RECOVERED_BODY.format(since=_local(since), now=_local(now), grace=grace)
+        _mail_team(db, "recovered", labels.STALL_RECOVERED_SUBJECT, body, since=since)
+        state.ingest_stalled_since = None
+    db.flush()
+
+
+def _mail_team(db: Session, kind: str, subject: str, body: str, *, since: datetime) -> None:
+    """One email per recipient, at most once per stall (its last heartbeat names it) and kind."""
+    for person in recipients(db):
+        enqueue(
+            db,
+            channel="email",
+            recipient=person.email,
+            subject=subject,
+            body=body,
+            domain="fleet",
+            ref_type="fleet_ingest_stall",
+            dedupe_key=f"fleet-ingest-{kind}:{since.isoformat()}:{person.email.lower()}",
+        )
 
 
 def _open_offline_alerts(db: Session, *, now: datetime) -> None:

@@ -10,7 +10,7 @@ from service.broker import queue_task
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import Forbidden
-from service.fleet import agents, alerts, customers, firmware, imports, reports, terminals
+from service.fleet import agents, alerts, customers, firmware, imports, monitoring, reports, terminals
 from service.fleet.dependencies import (
     Admin,
     Operator,
@@ -40,6 +40,7 @@ from service.fleet.schemas import (
     EventRead,
     ImportRead,
     IncidentRead,
+    IngestRead,
     IntervalIn,
     MaintenanceIn,
     MetricSeries,
@@ -81,6 +82,13 @@ def vocabulary(_: ReportReader) -> Vocabulary:
 @router.get("/dashboard", response_model=DashboardRead)
 def dashboard(_: Reader, scope: Scope, db: DbSession) -> DashboardRead:
     return reports.dashboard(db, scope=scope, now=utcnow())
+
+
+@router.get("/ingest", response_model=IngestRead)
+def ingest(_: Reader, db: DbSession) -> IngestRead:
+    """Seconds since any terminal's last heartbeat; a stall (none for longer than the gap window) has a banner."""
+    status = monitoring.ingest_status(db, now=utcnow())
+    return IngestRead(**vars(status), banner=monitoring.stall_banner(status))
 
 
 # --- customers ---------------------------------------------------------------------------------

@@ -486,6 +486,15 @@ class DashboardRead(BaseModel):
     customers: list[CustomerStatus]
 
 
+class IngestRead(BaseModel):
+    """Whether heartbeats are arriving: a stall (offline detection paused) comes with the dashboards' banner."""
+
+    last_heartbeat_at: datetime | None
+    silence_seconds: float | None
+    stalled: bool
+    banner: str
+
+
 class AlertTypeCount(BaseModel):
     alert_type: str
     label: str
