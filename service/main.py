@@ -11,6 +11,7 @@ from service.broker import broker_reachable
 from service.config import get_settings
 from service.database import get_engine
 from service.errors import error_response, install_error_handlers
+from service.fleet.metrics import register_collector as register_fleet_collector
 from service.lanes import Lanes
 from service.observability import (
     GuardMiddleware,
@@ -87,6 +88,7 @@ def create_app() -> FastAPI:
     app.add_api_route("/metrics", metrics_response, include_in_schema=False)
     mount_mcp(app)  # reservations: the MCP server for AI-chat clients at /mcp
     register_queue_collector()
+    register_fleet_collector()  # fleet: seconds since the last heartbeat, intake stalled (fleet_rules.yml)
     start_watchdog()  # reservations §4.3: worker or beat stopped, outbox backlog → Slack (not under tests)
     app.lane = Lanes(app, prefix=api.prefix, routes=all_lane_routes())
     app.entry = access_guard(app._serve, settings)  # §5.1 ALLOWED_HOSTS / ALLOWED_IPS, after the forwarded address
