@@ -166,6 +166,7 @@ def fleet_walk(client, db) -> Walk:
     own = "names no tenant: the caller's own customer or terminal is implied"
     exempt = {
         ("GET", "/api/fleet/vocabulary"): "labels only",
+        ("GET", "/api/fleet/ingest"): "the platform's heartbeat intake, no customer's data",
         ("POST", "/api/fleet/customers"): own,
         ("GET", "/api/fleet/firmware/releases"): "firmware is shared by every customer",
         ("POST", "/api/fleet/firmware/releases"): "firmware is shared by every customer",
