@@ -15,7 +15,25 @@ from service.reservations.state_machine import EventActor, locked, record_event,
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 SHOP_ENGAGED = ("calling_success", "awaiting_payment", "confirmed")
-EDIT_FIELDS = ("requester_name", "requester_phone", "requester_email", "desired_at", "cancel_deadline_at", "details")
+EDIT_FIELDS = (
+    "requester_name",
+    "requester_phone",
+    "requester_email",
+    "desired_at",
+    "cancel_deadline_at",
+    "details",
+    "amount",
+)
+# Until it is paid (or its link timed out) a reservation's amount may change; the payment link follows it.
+REPRICEABLE = (
+    "received",
+    "calling",
+    "pending_shop_response",
+    "change_requested",
+    "all_declined",
+    "calling_success",
+    "awaiting_payment",
+)
 
 
 def new_code(db: Session) -> str:
@@ -236,7 +254,7 @@ def resend_payment_link(db: Session, *, reservation: Reservation, channel: str, 
     if reservation.status == "awaiting_payment" and payment is not None and payment.status == "open":
         _require_fresh(reservation, payment, now)
         payments.send_link(db, payment, reservation, channels=(channel,), key=f":resend:{now.isoformat()}")
-    elif reservation.status == "calling_success" and payment is None:
+    elif payment is None and (reservation.status == "calling_success" or _reissue_failed(db, reservation)):
         payments.request_link(db, reservation, now=now, channels=(channel,))
         operations.resolve_open(
             db, reservation, types=("payment_timeout",), resolution="決済リンクを再送", by=actor.label, now=now
@@ -249,6 +267,14 @@ def resend_payment_link(db: Session, *, reservation: Reservation, channel: str, 
         )
     after = {"payment_link": channel}
     auditing.record(db, actor, "resend_payment_link", ("reservation", reservation.code), None, after, now)
+
+
+def _reissue_failed(db: Session, reservation: Reservation) -> bool:
+    """Awaiting payment, but the provider refused the link re-issued for a changed amount."""
+    latest = db.scalar(
+        select(Payment.status).where(Payment.reservation_id == reservation.id).order_by(Payment.id.desc()).limit(1)
+    )
+    return reservation.status == "awaiting_payment" and latest == "failed"
 
 
 def _require_fresh(reservation: Reservation, payment: Payment, now: datetime) -> None:
@@ -273,7 +299,7 @@ def operator_cancel(
 
 def edit(db: Session, *, reservation: Reservation, data: ReservationUpdate, actor: Actor, now: datetime) -> None:
     """§2.2.5: change what was agreed with the requester; a new date moves the cancellation deadline (and the
-    reminder) with it, and the requester is told both by SMS."""
+    reminder) with it, a new amount the payment link, and the requester is told by SMS."""
     reservation = locked(db, reservation.id)
     if reservation.status in ("cancelled", "completed"):
         raise Conflict(
@@ -287,6 +313,14 @@ def edit(db: Session, *, reservation: Reservation, data: ReservationUpdate, acto
     moved = changes.get("desired_at", reservation.desired_at) != reservation.desired_at
     if moved:
         changes["cancel_deadline_at"] = messages.cancel_deadline(changes["desired_at"])
+    before_amount = reservation.amount
+    repriced = changes.get("amount", before_amount) != before_amount
+    if repriced and reservation.status not in REPRICEABLE:
+        raise Conflict(
+            "決済済み・決済期限切れの予約の金額は変更できません",
+            code="amount_not_changeable",
+            details={"reservation": reservation.code, "status": reservation.status, "field": "amount"},
+        )
     auditing.update(
         db,
         reservation,
@@ -299,6 +333,28 @@ def edit(db: Session, *, reservation: Reservation, data: ReservationUpdate, acto
     )
     if moved:
         _date_changed(db, reservation, now)
+    if repriced:
+        _amount_changed(db, reservation, before_amount, actor, now)
+
+
+def _amount_changed(db: Session, reservation: Reservation, before: int, actor: Actor, now: datetime) -> None:
+    """A link already out is replaced by one for the new amount (audited); the requester gets the new amount."""
+    reissued = payments.reissue_link(db, reservation, now=now)
+    text = labels.SMS_AMOUNT_CHANGED.format(
+        before=before, after=reservation.amount, code=reservation.code, link=labels.NEW_LINK_NOTE if reissued else ""
+    )
+    messages.sms_to_requester(db, reservation, f"amount-changed:{now.isoformat()}", text)
+    if reissued:
+        old, new = reissued
+        auditing.record(
+            db,
+            actor,
+            "reissue_payment_link",
+            ("reservation", reservation.code),
+            {"payment_id": old.id, "amount": old.amount},
+            {"payment_id": new.id, "amount": new.amount},
+            now,
+        )
 
 
 def _date_changed(db: Session, reservation: Reservation, now: datetime) -> None:

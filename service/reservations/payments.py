@@ -8,12 +8,17 @@ payment that completes while expiring (the webhook arrives first, or the provide
 complete) counts as paid; a payment completed after the window is refunded. Expiry and refunds are outbox messages of
 channel payment_link with payload["action"] "expire" / "refund", so they are retried, deduplicated and never done
 twice.
+
+When an operator changes the amount (booking.edit), the link follows it (`reissue_link`): the link out (open, or still
+being made) is replaced by a new payment for the new amount. A replaced link is expired like a timed-out one but never
+times the reservation out, is expired as soon as it exists when it was still being made, and a payment completed on
+it is refunded; the new link is sent the way the first one was and its window starts when it arrives.
 """
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
@@ -62,6 +67,30 @@ def request_link(
     return payment
 
 
+def replaced(db: Session, payment: Payment) -> bool:
+    """A newer link was asked for the same reservation (the amount changed): this one may not be paid."""
+    newer = select(Payment.id).where(Payment.reservation_id == payment.reservation_id, Payment.id > payment.id)
+    return bool(db.scalar(select(exists(newer))))
+
+
+def reissue_link(db: Session, reservation: Reservation, *, now: datetime) -> tuple[Payment, Payment] | None:
+    """The amount changed while a link is out (open, or being made): it can no longer be paid and a new link for the
+    new amount is asked for; returns (old, new), or None when no link is out."""
+    if reservation.status not in ("calling_success", "awaiting_payment"):
+        return None
+    current = db.scalar(
+        select(Payment)
+        .where(Payment.reservation_id == reservation.id, Payment.status.in_(("creating", "open")))
+        .order_by(Payment.id.desc())
+        .limit(1)
+    )
+    if current is None:
+        return None
+    if current.status == "open":
+        start_expiry(db, current, reservation)
+    return current, request_link(db, reservation, now=now)  # one still being made is expired when it arrives
+
+
 def _payment_and_reservation(db: Session, message: OutboxMessage) -> tuple[Payment, Reservation] | None:
     payment = db.get(Payment, int(message.ref_id))
     if payment is None:
@@ -80,18 +109,19 @@ def link_created(db: Session, message: OutboxMessage, now: datetime) -> None:
     payment.checkout_session_id = result.get("session_id") or message.provider_message_id
     payment.checkout_url = str(result.get("url") or "")[:1000]
     payment.status = "open"
-    if reservation.status != "calling_success":  # cancelled while the link was being made
-        start_expiry(db, payment, reservation)
+    if reservation.status not in ("calling_success", "awaiting_payment") or replaced(db, payment):
+        start_expiry(db, payment, reservation)  # cancelled, or the amount changed, while the link was being made
         return
-    transition(
-        db,
-        reservation,
-        "awaiting_payment",
-        actor=SYSTEM_ACTOR,
-        now=now,
-        reason=labels.REASONS["payment_link_sent"],
-        provider_ids={"checkout_session_id": payment.checkout_session_id, "outbox_message_id": message.id},
-    )
+    if reservation.status == "calling_success":
+        transition(
+            db,
+            reservation,
+            "awaiting_payment",
+            actor=SYSTEM_ACTOR,
+            now=now,
+            reason=labels.REASONS["payment_link_sent"],
+            provider_ids={"checkout_session_id": payment.checkout_session_id, "outbox_message_id": message.id},
+        )
     send_link(db, payment, reservation, channels=tuple(payload.get("send_by") or LINK_CHANNELS), key="")
 
 
@@ -199,7 +229,7 @@ def finish_expiry(db: Session, payment: Payment, reservation: Reservation, now: 
         return
     payment.status = "expired"
     payment.expired_at = now
-    if reservation.status != "awaiting_payment":
+    if reservation.status != "awaiting_payment" or replaced(db, payment):
         return
     minutes = max(1, round(window().total_seconds() / 60))
     transition(
@@ -236,11 +266,14 @@ def record_paid(
     provider_ids: dict[str, Any],
     now: datetime,
 ) -> None:
-    """A completed payment: confirms the reservation when it was made within the window, else it is refunded."""
+    """A completed payment: confirms the reservation when it was made within the window on the reservation's current
+    link, else it is refunded."""
     if payment.status in SETTLED:
         return
-    in_time = payment.status in ("creating", "open", "expiring") or (
-        payment.expires_at is not None and paid_at <= payment.expires_at
+    superseded = replaced(db, payment)
+    in_time = not superseded and (
+        payment.status in ("creating", "open", "expiring")
+        or (payment.expires_at is not None and paid_at <= payment.expires_at)
     )
     payment.payment_intent = payment_intent or payment.payment_intent
     payment.paid_at = paid_at
@@ -250,6 +283,10 @@ def record_paid(
         confirmed(db, reservation, now)
         return
     request_refund(db, payment, reservation)
+    if superseded:  # paid on a link the amount change replaced: refunded; the new link stays payable
+        text = labels.SMS_REPLACED_LINK_REFUND.format(amount=payment.amount, code=reservation.code)
+        messages.sms_to_requester(db, reservation, f"replaced-refund:{payment.id}", text)
+        return
     text = labels.SMS_LATE_PAYMENT_REFUND.format(amount=payment.amount, code=reservation.code)
     messages.sms_to_requester(db, reservation, f"late-refund:{payment.id}", text)
     messages.notify_slack(

@@ -120,7 +120,11 @@ class ReservationCreate(Strict):
     details: LongText = ""
 
 
-ReservationUpdate = optional_fields(ReservationCreate, "ReservationUpdate", exclude=("service_type_id",))
+# A changed amount (§2.2.5: the shop asked for another size or price) moves the payment link with it (booking.edit).
+Amount = Annotated[int, Field(ge=1, le=10_000_000)]
+ReservationUpdate = optional_fields(
+    ReservationCreate, "ReservationUpdate", exclude=("service_type_id",), amount=(Amount | None, None)
+)
 
 
 class ReservationRead(Read):
