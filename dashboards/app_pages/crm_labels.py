@@ -111,6 +111,7 @@ USER_FIELDS = {
     "agency_id": "代理店",
     "sales_staff_code": "営業担当者コード",
     "l_code": "Lコード",
+    "is_sales_manager": "営業マネージャー",
     "is_active": "有効",
 }
 # Every field name a CRM form or audit entry may carry, for messages and the change lists.

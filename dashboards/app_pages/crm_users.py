@@ -1,5 +1,6 @@
-"""代理店CRM › ユーザー管理 (admins): the CRM's users with role, agency, 営業担当者コード and Lコード; adding one (a
-login with its CRM role), editing one under optimistic locking, and taking the CRM role away."""
+"""代理店CRM › ユーザー管理 (admins): the CRM's users with role, agency, 営業担当者コード, Lコード and the
+営業マネージャー flag (a sales person who sees the whole agency's cases); adding one (a login with its CRM
+role), editing one under optimistic locking, and taking the CRM role away."""
 
 from typing import Any
 
@@ -12,6 +13,8 @@ from dashboards.app_pages.crm_labels import ROLE_LABELS
 PAGE = "crm_users"
 EDIT = f"{PAGE}_edit"
 AGENCY_REQUIRED = "営業担当者には代理店の指定が必要です。"
+MANAGER_SALES_ONLY = "営業マネージャーは営業担当者にのみ設定できます。"
+MANAGER_LABEL = "営業マネージャー（自代理店の全案件を表示）"
 
 
 def user_row(user: dict) -> dict:
@@ -23,13 +26,14 @@ def user_row(user: dict) -> dict:
         "代理店": user["agency_name"],
         "営業担当者コード": user["sales_staff_code"],
         "Lコード": user["l_code"],
+        "営業マネージャー": "○" if user["is_sales_manager"] else "",
         "状態": "有効" if user["is_active"] else "無効",
         "最終ログイン": components.local_time(user["last_login_at"]),
     }
 
 
 def role_fields(key: str, base: dict | None) -> dict[str, Any]:
-    """役割, 代理店 (required for sales) and the codes."""
+    """役割, 代理店 (required for sales), the codes and the 営業マネージャー flag."""
     base = base or {}
     roles = list(ROLE_LABELS)
     names = common.agency_names()
@@ -53,11 +57,21 @@ def role_fields(key: str, base: dict | None) -> dict[str, Any]:
         field: columns[i].text_input(label, value=base.get(field, ""), key=common.widget_key(key, field)).strip()
         for i, (field, label) in enumerate((("sales_staff_code", "営業担当者コード"), ("l_code", "Lコード")), start=2)
     }
-    return {"role": role, "agency_id": agency_id} | codes
+    manager = st.checkbox(
+        MANAGER_LABEL, value=base.get("is_sales_manager", False), key=common.widget_key(key, "is_sales_manager")
+    )
+    return {"role": role, "agency_id": agency_id} | codes | {"is_sales_manager": manager}
 
 
-def agency_errors(values: dict[str, Any]) -> list[str]:
-    return [AGENCY_REQUIRED] if values["role"] == "sales" and values["agency_id"] is None else []
+def role_errors(values: dict[str, Any]) -> list[str]:
+    """What the service would refuse about role, agency and the manager flag, said before sending."""
+    sales = values["role"] == "sales"
+    errors = []
+    if sales and values["agency_id"] is None:
+        errors.append(AGENCY_REQUIRED)
+    if not sales and values["is_sales_manager"]:
+        errors.append(MANAGER_SALES_ONLY)
+    return errors
 
 
 def create_form() -> None:
@@ -72,7 +86,7 @@ def create_form() -> None:
             }
             values |= role_fields(f"{PAGE}_new", None)
             submitted = st.form_submit_button("追加", type="primary")
-    if submitted and not components.show_errors(common.schema_errors("user_create", values) + agency_errors(values)):
+    if submitted and not components.show_errors(common.schema_errors("user_create", values) + role_errors(values)):
         components.act(
             PAGE, lambda: crm_api.create_user(values), f"ユーザー「{labels.plain(values['name'])}」を追加しました。"
         )
@@ -104,7 +118,7 @@ def edit_form(shown: list[dict]) -> None:
 
 def save_user(base: dict, values: dict[str, Any], password: str) -> None:
     changes = common.changes_from(base, values) | ({"password": password} if password else {})
-    if components.show_errors(common.schema_errors("user_update", changes) + agency_errors(values)):
+    if components.show_errors(common.schema_errors("user_update", changes) + role_errors(values)):
         return
     user_id = base["user_id"]
     common.save(

@@ -11,8 +11,8 @@ from service.crm import labels, masters, periods
 from service.crm.export import csv_bytes
 from service.crm.models import SUBMITTED, Agency, Corporation, Site
 from service.crm.schemas import AcquiredCorporation, AcquiredSite
+from service.crm.visibility import CaseView
 from service.search import contains
-from service.tenancy import TenantScope, scoped
 
 SERVICE_TYPE_LABELS = dict(masters.CHOICES["service_type"])
 
@@ -25,8 +25,8 @@ class AcquiredFilter:
     until: date | None = None
 
 
-def _sites(stmt: Select, scope: TenantScope, flt: AcquiredFilter) -> Select:
-    stmt = scoped(stmt.where(Site.status == SUBMITTED), scope, Site.agency_id)
+def _sites(stmt: Select, view: CaseView, flt: AcquiredFilter) -> Select:
+    stmt = view.sites(stmt.where(Site.status == SUBMITTED))
     if flt.agency_id is not None:
         stmt = stmt.where(Site.agency_id == flt.agency_id)
     start, end = periods.bounds(flt.since, flt.until)
@@ -54,10 +54,10 @@ def _site(site: Site) -> AcquiredSite:
 
 
 def list_acquired(
-    db: Session, *, scope: TenantScope, flt: AcquiredFilter, offset: int, limit: int
+    db: Session, *, view: CaseView, flt: AcquiredFilter, offset: int, limit: int
 ) -> tuple[list[AcquiredCorporation], int]:
     """A page of corporations (latest 投入 first), each with its 投入済 sites."""
-    groups = _sites(select(Site.corporation_id, func.count(), func.max(Site.submitted_at)), scope, flt).group_by(
+    groups = _sites(select(Site.corporation_id, func.count(), func.max(Site.submitted_at)), view, flt).group_by(
         Site.corporation_id
     )
     total = db.scalar(select(func.count()).select_from(groups.subquery())) or 0
@@ -79,7 +79,7 @@ def list_acquired(
     }
     by_corporation: dict[int, list[AcquiredSite]] = defaultdict(list)
     for site in db.scalars(
-        _sites(select(Site), scope, flt).where(Site.corporation_id.in_(ids)).order_by(Site.submitted_at.desc(), Site.id)
+        _sites(select(Site), view, flt).where(Site.corporation_id.in_(ids)).order_by(Site.submitted_at.desc(), Site.id)
     ):
         by_corporation[site.corporation_id].append(_site(site))
     return [
@@ -96,10 +96,10 @@ def list_acquired(
     ], total
 
 
-def acquired_csv(db: Session, *, scope: TenantScope, flt: AcquiredFilter) -> bytes:
+def acquired_csv(db: Session, *, view: CaseView, flt: AcquiredFilter) -> bytes:
     """Every matching 投入済 site, one row each, by corporation."""
     rows = db.execute(
-        _sites(select(Site, Corporation.display_name, Corporation.corporation_number, Agency.name), scope, flt)
+        _sites(select(Site, Corporation.display_name, Corporation.corporation_number, Agency.name), view, flt)
         .join(Corporation, Corporation.id == Site.corporation_id)
         .join(Agency, Agency.id == Site.agency_id)
         .order_by(Corporation.display_name, Site.corporation_id, Site.submitted_at, Site.id)

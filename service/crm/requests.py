@@ -19,6 +19,7 @@ from service.crm.schemas import (
     SiteSummary,
 )
 from service.crm.storage import CheckedUpload
+from service.crm.visibility import CaseView
 from service.crm.workflow import ADMIN, REQUEST_EDIT_FIELDS, Actorship
 from service.errors import Conflict, ValidationFailed
 from service.identity.models import User
@@ -133,11 +134,11 @@ def _filtered(stmt: Select, flt: RequestFilter) -> Select:
 
 
 def list_requests(
-    db: Session, *, scope: TenantScope, flt: RequestFilter, role: str, offset: int, limit: int
+    db: Session, *, view: CaseView, flt: RequestFilter, role: str, offset: int, limit: int
 ) -> tuple[list[RequestItem], int]:
     """マイ依頼一覧 and 投入案件一覧: newest first, with the unread mark of the caller's side."""
     unread = comments.unread_clause(role)
-    base = _filtered(scoped(select(Request.id), scope, Request.agency_id), flt)
+    base = _filtered(view.requests(select(Request.id)), flt)
     if flt.unread_only:
         base = base.where(unread)
     total = db.scalar(select(func.count()).select_from(base.subquery())) or 0

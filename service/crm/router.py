@@ -111,6 +111,7 @@ from service.crm.schemas import (
     VocabularyRead,
 )
 from service.crm.storage import CheckedUpload
+from service.crm.visibility import Cases
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import ValidationFailed
@@ -408,7 +409,7 @@ def create_request(
 @router.get("/requests", response_model=Page[RequestItem])
 def list_requests(
     caller: AnyRole,
-    scope: Scope,
+    cases: Cases,
     db: DbSession,
     paging: Paging,
     agency_id: AgencyFilter,
@@ -433,7 +434,7 @@ def list_requests(
         unread_only=unread,
     )
     rows, total = requests.list_requests(
-        db, scope=scope, flt=flt, role=crm_role(caller), offset=paging.offset, limit=paging.page_size
+        db, view=cases, flt=flt, role=crm_role(caller), offset=paging.offset, limit=paging.page_size
     )
     return _page(rows, total, paging)
 
@@ -619,15 +620,16 @@ AcquiredQuery = Annotated[acquired.AcquiredFilter, Depends(acquired_filter)]
 
 
 @router.get("/acquired", response_model=Page[AcquiredCorporation])
-def list_acquired(_: AnyRole, scope: Scope, db: DbSession, paging: Paging, flt: AcquiredQuery) -> Page:
-    """投入済 sites by corporation (法人名, 地点数, 最終投入日, and each site); sales see their agency's only."""
-    rows, total = acquired.list_acquired(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size)
+def list_acquired(_: AnyRole, cases: Cases, db: DbSession, paging: Paging, flt: AcquiredQuery) -> Page:
+    """投入済 sites by corporation (法人名, 地点数, 最終投入日, and each site); sales see their own (a sales manager:
+    the agency's)."""
+    rows, total = acquired.list_acquired(db, view=cases, flt=flt, offset=paging.offset, limit=paging.page_size)
     return _page(rows, total, paging)
 
 
 @router.get("/acquired.csv", **media("text/csv"))
-def acquired_csv(_: AnyRole, scope: Scope, db: DbSession, flt: AcquiredQuery) -> Response:
-    return _csv(acquired.acquired_csv(db, scope=scope, flt=flt), f"acquired_{utcnow():%Y%m%d}.csv")
+def acquired_csv(_: AnyRole, cases: Cases, db: DbSession, flt: AcquiredQuery) -> Response:
+    return _csv(acquired.acquired_csv(db, view=cases, flt=flt), f"acquired_{utcnow():%Y%m%d}.csv")
 
 
 # --- 代理店別数値 and the admin dashboard -----------------------------------------------------------------------
@@ -718,6 +720,7 @@ def _user(row: users.CrmUser) -> CrmUserRead:
         agency_name=row.agency.name if row.agency else "",
         sales_staff_code=row.profile.sales_staff_code if row.profile else "",
         l_code=row.profile.l_code if row.profile else "",
+        is_sales_manager=bool(row.profile and row.profile.is_sales_manager),
         version=row.profile.version if row.profile else 1,
         last_login_at=row.user.last_login_at,
     )

@@ -495,6 +495,7 @@ class CrmUserCreate(BaseModel):
         str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{0,20}$"), SingleLine
     ] = ""
     l_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{0,20}$"), SingleLine] = ""
+    is_sales_manager: StrictBool = False
 
 
 class CrmUserUpdate(BaseModel):
@@ -514,6 +515,7 @@ class CrmUserUpdate(BaseModel):
     l_code: (
         Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{0,20}$"), SingleLine] | None
     ) = None
+    is_sales_manager: StrictBool | None = None
     version: Version | None = None
 
 
@@ -528,6 +530,7 @@ class CrmUserRead(BaseModel):
     agency_name: str
     sales_staff_code: str
     l_code: str
+    is_sales_manager: bool
     version: int
     last_login_at: datetime | None
 

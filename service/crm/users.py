@@ -1,4 +1,5 @@
-"""ユーザー管理: the CRM profile of users (agency, 営業担当者コード, Lコード), kept in step with their crm grant.
+"""ユーザー管理: the CRM profile of users (agency, 営業担当者コード, Lコード, the sales-manager flag), kept in step
+with their crm grant.
 
 The role is the user's crm grant (sales grants are scoped to the agency id); the profile holds the codes the
 carrier screens need. A CRM admin manages crm grants and profiles only: passwords and the active flag are set
@@ -21,7 +22,7 @@ from service.identity.models import Grant, User
 from service.identity.schemas import UserCreate, UserUpdate
 from service.search import contains
 
-PROFILE_FIELDS = ("agency_id", "sales_staff_code", "l_code")
+PROFILE_FIELDS = ("agency_id", "sales_staff_code", "l_code", "is_sales_manager")
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,15 @@ def get_user(db: Session, user_id: int) -> CrmUser:
     return _row(db, user, profile)
 
 
+def _check_manager(role: str | None, is_sales_manager: bool) -> None:
+    """The sales-manager flag (the whole agency's cases, visibility.py) is a sales person's only."""
+    if is_sales_manager and role != SALES:
+        raise ValidationFailed(
+            "営業マネージャーは営業担当者にのみ設定できます",
+            details={"field": "is_sales_manager", "rule": "sales_only"},
+        )
+
+
 def _check_agency(db: Session, role: str | None, agency_id: int | None) -> None:
     if role == SALES and agency_id is None:
         raise ValidationFailed(
@@ -89,6 +99,7 @@ def _set_grant(db: Session, user: User, role: str, agency_id: int | None, actor:
 
 def create_user(db: Session, *, data: CrmUserCreate, actor: Actor) -> CrmUser:
     _check_agency(db, data.role, data.agency_id)
+    _check_manager(data.role, data.is_sales_manager)
     user = identity.create_user(
         db,
         data=UserCreate(login_id=data.login_id, name=data.name, email=data.email, password=data.password),
@@ -96,7 +107,11 @@ def create_user(db: Session, *, data: CrmUserCreate, actor: Actor) -> CrmUser:
     )
     _set_grant(db, user, data.role, data.agency_id, actor)
     profile = Profile(
-        user_id=user.id, agency_id=data.agency_id, sales_staff_code=data.sales_staff_code, l_code=data.l_code
+        user_id=user.id,
+        agency_id=data.agency_id,
+        sales_staff_code=data.sales_staff_code,
+        l_code=data.l_code,
+        is_sales_manager=data.is_sales_manager,
     )
     db.add(profile)
     db.flush()
@@ -105,12 +120,25 @@ def create_user(db: Session, *, data: CrmUserCreate, actor: Actor) -> CrmUser:
 
 
 def ensure_profile(
-    db: Session, *, user: User, agency_id: int | None, sales_staff_code: str, l_code: str, actor: Actor
+    db: Session,
+    *,
+    user: User,
+    agency_id: int | None,
+    sales_staff_code: str,
+    l_code: str,
+    actor: Actor,
+    is_sales_manager: bool = False,
 ) -> Profile:
     """The user's profile, created (audited) when missing."""
     profile = db.get(Profile, user.id)
     if profile is None:
-        profile = Profile(user_id=user.id, agency_id=agency_id, sales_staff_code=sales_staff_code, l_code=l_code)
+        profile = Profile(
+            user_id=user.id,
+            agency_id=agency_id,
+            sales_staff_code=sales_staff_code,
+            l_code=l_code,
+            is_sales_manager=is_sales_manager,
+        )
         db.add(profile)
         db.flush()
         auditing.record_change(db, actor, "create", "profile", user.id, {}, auditing.snapshot(profile, PROFILE_FIELDS))
@@ -124,8 +152,11 @@ def update_user(db: Session, *, crm_user: CrmUser, data: CrmUserUpdate, actor: A
     )
     profile = locking.lock_version(db, profile, data.version)
     role = data.role or (grant.role if grant else None)
-    agency_id = None if data.clear_agency else (data.agency_id or profile.agency_id)
+    current_agency = crm_user.agency.id if crm_user.agency else None  # the profile's, else the sales grant's
+    agency_id = None if data.clear_agency else (data.agency_id or current_agency)
+    is_sales_manager = profile.is_sales_manager if data.is_sales_manager is None else data.is_sales_manager
     _check_agency(db, role, agency_id)
+    _check_manager(role, bool(data.is_sales_manager))
     if (data.password or data.is_active is not None) and any(g.domain != DOMAIN for g in user.grants):
         raise Forbidden(
             "他の業務の権限を持つユーザーのパスワード・有効/無効はここでは変更できません", code="foreign_account"
@@ -137,6 +168,7 @@ def update_user(db: Session, *, crm_user: CrmUser, data: CrmUserUpdate, actor: A
         _set_grant(db, user, role, agency_id, actor)
     before = auditing.snapshot(profile, PROFILE_FIELDS)
     profile.agency_id = agency_id
+    profile.is_sales_manager = is_sales_manager and role == SALES  # a role change away from sales drops it
     for name in ("sales_staff_code", "l_code"):
         if getattr(data, name) is not None:
             setattr(profile, name, getattr(data, name))

@@ -1,8 +1,9 @@
 """Demo data for 代理店CRM: three agencies with sales staff, two operators, 360 requests in every status, bill images.
 
-Logins (password `daicho-demo`): crm-sales (営業, デモ第一代理店), crm-sales-1-1 … crm-sales-3-2, crm-operator,
-crm-operator-2, crm-admin. Requests are inserted in bulk (one summary audit entry); agencies and users go through the
-services and are audited one by one. Loading twice adds nothing: the first agency's code marks the data as present.
+Logins (password `daicho-demo`): crm-sales (営業, デモ第一代理店: sees their own cases), crm-sales-manager
+(営業マネージャー of デモ第一代理店: sees the agency's cases), crm-sales-1-1 … crm-sales-3-2, crm-operator,
+crm-operator-2, crm-admin. Requests are inserted in bulk (one summary audit entry); agencies and users go through
+the services and are audited one by one. Loading twice adds nothing: the first agency's code marks the data as present.
 """
 
 import io
@@ -53,6 +54,7 @@ AGENCIES = (
     ("DEMO3", "個人 デモ田中代理店", "RS1003", "田中紹介店", "田中 次郎"),
 )
 SALES_PER_AGENCY = 2
+SALES_MANAGER = "crm-sales-manager"  # sees the whole agency's cases (visibility.py)
 OPERATORS = (("crm-operator-2", "デモ 投入担当者 2"),)
 # status of the request -> weight
 MIX = ((IN_PROGRESS, 35), (DEFICIENT, 20), (SUBMITTED, 35), (CANCELLED, 10))
@@ -388,9 +390,9 @@ def _agency(db: Session, spec: tuple, progress: DemoProgress) -> Agency:
 
 
 def _sales_staff(db: Session, agency: Agency, number: int, progress: DemoProgress) -> list[int]:
-    """The agency's sales people (the first agency also gets the documented crm-sales login)."""
+    """The agency's sales people (the first agency also gets the documented crm-sales and crm-sales-manager logins)."""
     logins = [f"crm-sales-{number}-{i}" for i in range(1, SALES_PER_AGENCY + 1)] + (
-        ["crm-sales"] if number == 1 else []
+        ["crm-sales", SALES_MANAGER] if number == 1 else []
     )
     ids = []
     for i, login in enumerate(logins):
@@ -400,7 +402,13 @@ def _sales_staff(db: Session, agency: Agency, number: int, progress: DemoProgres
         grant_demo_user(db, login, "crm", "sales", scope=str(agency.id), actor=progress.actor)
         code = f"LCK{number}{i:02d}DM"
         users.ensure_profile(
-            db, user=user, agency_id=agency.id, sales_staff_code=code, l_code=f"L{number}{i:03d}", actor=progress.actor
+            db,
+            user=user,
+            agency_id=agency.id,
+            sales_staff_code=code,
+            l_code=f"L{number}{i:03d}",
+            actor=progress.actor,
+            is_sales_manager=login == SALES_MANAGER,
         )
         ids.append(user.id)
     return ids

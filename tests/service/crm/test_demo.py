@@ -10,7 +10,7 @@ from service.crm.statuses import aggregate
 from service.database import session_scope
 from service.demo.framework import load_demo
 from service.demo.platform import DEMO_PASSWORD
-from service.identity.models import Grant
+from service.identity.models import Grant, User
 
 ACTOR = Actor(type="cli", label="test")
 
@@ -43,17 +43,21 @@ def test_demo_has_every_status_images_and_consistent_statuses(client):
         assert (grant.role, grant.scope) == ("sales", str(first_agency))
     root = get_settings().crm_storage_root
     assert len(paths) == images and all((root / p).is_file() for p in paths)
-    token = client.post("/api/auth/login", json={"login_id": "crm-sales", "password": DEMO_PASSWORD}).json()[
-        "access_token"
-    ]
-    mine = client.get(
-        "/api/crm/requests", params={"page_size": 100}, headers={"Authorization": f"Bearer {token}"}
-    ).json()
+    sales, manager = (login_headers(client, name) for name in ("crm-sales", "crm-sales-manager"))
+    mine = client.get("/api/crm/requests", params={"page_size": 100}, headers=sales).json()
     assert 0 < mine["total"] < requests and {r["agency_id"] for r in mine["items"]} == {first_agency}
-    deficient = client.get(
-        "/api/crm/requests", params={"status": "deficient"}, headers={"Authorization": f"Bearer {token}"}
-    )
+    with session_scope() as db:
+        sales_id = db.scalar(select(User.id).where(User.login_id == "crm-sales"))
+        agency_total = db.scalar(select(func.count()).select_from(Request).where(Request.agency_id == first_agency))
+    assert {r["requested_by"] for r in mine["items"]} == {sales_id}
+    assert client.get("/api/crm/requests", headers=manager).json()["total"] == agency_total > mine["total"]
+    deficient = client.get("/api/crm/requests", params={"status": "deficient"}, headers=sales)
     assert deficient.json()["total"] > 0
+
+
+def login_headers(client, login_id: str) -> dict[str, str]:
+    token = client.post("/api/auth/login", json={"login_id": login_id, "password": DEMO_PASSWORD}).json()
+    return {"Authorization": f"Bearer {token['access_token']}"}
 
 
 def test_loading_twice_adds_nothing():

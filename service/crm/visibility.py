@@ -1,0 +1,53 @@
+"""Which cases a CRM list shows a caller: the one place that decides (§3 獲得案件一覧「自分のみ」, §5 「自代理店のみ」).
+
+Every list is scoped to the caller's tenant first (tenancy.scoped: a sales person's agency, so another agency's
+cases never appear). A sales person then sees only the cases they requested, unless their CRM profile carries the
+sales-manager flag (営業マネージャー): then the whole agency's. Operators and admins see every agency's.
+"""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from service.crm.dependencies import SALES, AnyRole, Scope, crm_role
+from service.crm.models import Profile, Request, Site
+from service.deps import DbSession
+from service.tenancy import TenantScope, scoped
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """The caller's tenant scope and, for a sales person who is no manager, their user id: only their cases."""
+
+    scope: TenantScope
+    owner_id: int | None = None
+
+    def requests(self, stmt: Select) -> Select:
+        """Limit a statement over crm_request to the cases the caller sees."""
+        stmt = scoped(stmt, self.scope, Request.agency_id)
+        return stmt if self.owner_id is None else stmt.where(Request.requested_by == self.owner_id)
+
+    def sites(self, stmt: Select) -> Select:
+        """Limit a statement over crm_site to the sites of the cases the caller sees."""
+        stmt = scoped(stmt, self.scope, Site.agency_id)
+        if self.owner_id is None:
+            return stmt
+        return stmt.where(Site.request_id.in_(select(Request.id).where(Request.requested_by == self.owner_id)))
+
+
+def view_for(db: Session, *, scope: TenantScope, role: str, user_id: int) -> CaseView:
+    """A sales person sees their own cases, a sales manager their agency's; other roles all of their scope."""
+    if role != SALES:
+        return CaseView(scope)
+    manager = db.scalar(select(Profile.is_sales_manager).where(Profile.user_id == user_id))
+    return CaseView(scope, None if manager else user_id)
+
+
+def caller_view(caller: AnyRole, scope: Scope, db: DbSession) -> CaseView:
+    return view_for(db, scope=scope, role=crm_role(caller), user_id=caller.user_id)
+
+
+Cases = Annotated[CaseView, Depends(caller_view)]
