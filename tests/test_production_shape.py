@@ -4,10 +4,6 @@ driven through a login, an agent heartbeat, a scan, an MCP booking up to its SMS
 page, then stopped. Start-up refuses placeholder secrets; the compose file's structure is checked against this run."""
 
 import asyncio
-import os
-import secrets
-import socket
-import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +11,6 @@ from pathlib import Path
 import httpx
 import httpx2
 import pytest
-from cryptography.fernet import Fernet
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from sqlalchemy import select
@@ -26,8 +21,8 @@ from service.outbox.models import OutboxMessage
 from tests.service.entry_logs.world import make_world, scan
 from tests.service.fleet.conftest import make_customer, make_terminal, send
 from tests.service.reservations.conftest import make_mcp_client, make_service, make_shop
-from tests.support.compose import NativeService, interpolate, load_compose, service_environment
-from tests.support.live_server import answers, free_port
+from tests.support.compose import COMPOSE, NativeService, Shape, secret_values, service_environment
+from tests.support.live_server import answers
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.postgres_only
@@ -37,75 +32,6 @@ NATIVE_SERVICES = ("api", "worker", "beat", "dashboards")
 DATA_SERVICES = ("api", "worker", "beat")  # those that read or write APP_DATA_DIR
 SECRETS = ("APP_SECRET_KEY", "APP_AUDIT_KEY", "APP_CRM_CARD_KEY", "APP_ADMIN_PASSWORD", "APP_DATABASE_URL")
 START_TIMEOUT = 90
-COMPOSE = load_compose()
-
-
-def secret_values() -> dict[str, str]:
-    """What an operator puts in .env; the login secret is the test run's, so tokens made here are the service's."""
-    return {
-        "POSTGRES_PASSWORD": "unused-natively",
-        "APP_SECRET_KEY": os.environ["APP_SECRET_KEY"],
-        "APP_AUDIT_KEY": secrets.token_urlsafe(40),
-        "APP_CRM_CARD_KEY": Fernet.generate_key().decode(),
-        "APP_ADMIN_PASSWORD": secrets.token_urlsafe(16),
-        "APP_PUBLIC_BASE_URL": "https://daicho.example.jp",
-        "APP_DASHBOARD_URL": "https://daicho.example.jp",
-        "FLOWER_BASIC_AUTH": "admin:" + secrets.token_urlsafe(12),
-        "API_WORKERS": "2",
-    }
-
-
-def native(text: str, ports: dict[int, int]) -> str:
-    """A compose command or health check as run on this machine: loopback only, each port moved to a free one."""
-    text = text.replace("0.0.0.0", "127.0.0.1")
-    for compose_port, port in ports.items():
-        text = text.replace(str(compose_port), str(port))
-    return text
-
-
-class Shape:
-    """The compose services started natively with one .env's values."""
-
-    def __init__(self, values: dict[str, str], data_dir: Path, log_dir: Path) -> None:
-        self.values = values
-        self.data_dir = data_dir
-        self.ports = {8000: free_port(), 8501: free_port()}
-        self.api_url = f"http://127.0.0.1:{self.ports[8000]}"
-        self.dashboards_url = f"http://127.0.0.1:{self.ports[8501]}"
-        self.log_dir = log_dir
-        self.services: dict[str, NativeService] = {}
-
-    def environment(self, name: str) -> dict[str, str]:
-        """The service's compose environment; what points at a container points here (same keys, nothing added)."""
-        env = service_environment(COMPOSE["services"][name], self.values)
-        local = {
-            "APP_DATABASE_URL": os.environ["APP_DATABASE_URL"],
-            "APP_REDIS_URL": os.environ["APP_REDIS_URL"],
-            "APP_API_URL": self.api_url,
-        }
-        env |= {key: value for key, value in local.items() if key in env}
-        return env | {"APP_DATA_DIR": str(self.data_dir), "HOSTNAME": socket.gethostname()}  # as the image sets
-
-    def command(self, name: str) -> list[str]:
-        return [native(part, self.ports) for part in interpolate(COMPOSE["services"][name]["command"], self.values)]
-
-    def start(self, name: str) -> NativeService:
-        service = NativeService(name, self.command(name), self.environment(name), self.log_dir).start()
-        self.services[name] = service
-        return service
-
-    def healthy(self, name: str) -> bool:
-        """The service's own compose health check, run natively, passes (and the service still runs)."""
-        self.services[name].running()
-        test = COMPOSE["services"][name]["healthcheck"]["test"]
-        command = ["sh", "-c", test[1]] if test[0] == "CMD-SHELL" else test[1:]
-        command = [native(part.replace("$$", "$"), self.ports) for part in command]
-        env = self.services[name].env
-        return subprocess.run(command, env=env, capture_output=True, timeout=30).returncode == 0
-
-    def stop(self) -> None:
-        for service in reversed(self.services.values()):
-            service.stop()
 
 
 @pytest.fixture
