@@ -1,4 +1,4 @@
-"""Command line for operators: users, grants, the audit chain, demo data and the first platform admin.
+"""Operator commands: users, grants, the audit chain, backups, card data, demo data and the first platform admin.
 
     python -m service.cli users create LOGIN --name NAME [--email E] [--inactive] [--password-stdin]
     python -m service.cli users list [--query Q]
