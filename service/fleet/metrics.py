@@ -15,17 +15,14 @@ from service.fleet.monitoring import ingest_status
 
 
 class IngestCollector:
-    """No sample before the first heartbeat ever (a fleet without terminals is not silent)."""
+    """No silence sample before the first heartbeat ever (a fleet without terminals is not silent)."""
+
+    def describe(self) -> Any:
+        """The families without reading the database (registration would otherwise collect once)."""
+        return self._families()
 
     def collect(self) -> Any:
-        silence = GaugeMetricFamily(
-            "daicho_fleet_heartbeat_silence_seconds",
-            "Seconds since the last heartbeat of any fleet terminal (to the ingest mark's few seconds)",
-        )
-        stalled = GaugeMetricFamily(
-            "daicho_fleet_ingest_stalled",
-            "1 while no heartbeat arrives for longer than the ingest gap window (offline detection paused)",
-        )
+        silence, stalled = self._families()
         try:
             with session_scope() as db:
                 status = ingest_status(db, now=utcnow())
@@ -35,8 +32,20 @@ class IngestCollector:
             if status.silence_seconds is not None:
                 silence.add_metric([], status.silence_seconds)
             stalled.add_metric([], 1.0 if status.stalled else 0.0)
-        yield silence
-        yield stalled
+        return [silence, stalled]
+
+    @staticmethod
+    def _families() -> list[GaugeMetricFamily]:
+        return [
+            GaugeMetricFamily(
+                "daicho_fleet_heartbeat_silence_seconds",
+                "Seconds since the last heartbeat of any fleet terminal (to the ingest mark's few seconds)",
+            ),
+            GaugeMetricFamily(
+                "daicho_fleet_ingest_stalled",
+                "1 while no heartbeat arrives for longer than the ingest gap window (offline detection paused)",
+            ),
+        ]
 
 
 _registered = False
