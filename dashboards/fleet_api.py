@@ -25,6 +25,11 @@ def dashboard() -> dict:
     return read("/fleet/dashboard")
 
 
+def ingest() -> dict:
+    """Whether heartbeats arrive: {last_heartbeat_at, silence_seconds, stalled, banner}."""
+    return read("/fleet/ingest")
+
+
 # Customers
 
 

@@ -35,6 +35,26 @@ def unrestricted(user: dict) -> bool:
     return auth.tenant_scope(user, DOMAIN) is None
 
 
+# At 1440 px the wide layout leaves about 980 px beside the open sidebar (300 px, and 80 px padding either side): a
+# table gives each column a width in pixels, their sum within this, so nothing scrolls sideways.
+TABLE_WIDTH_PX = 940
+
+
+def fitted_table(frame, widths: dict[str, int]) -> None:
+    """A table whose columns have these widths (summing within TABLE_WIDTH_PX); long text ends in an ellipsis."""
+    st.dataframe(
+        frame, hide_index=True, column_config={name: st.column_config.Column(width=px) for name, px in widths.items()}
+    )
+
+
+def ingest_banner() -> None:
+    """The platform alert while no heartbeat arrives at all: terminals then keep the state they had (the service's
+    wording says so)."""
+    banner = fleet_api.ingest()["banner"]
+    if banner:
+        st.error(banner, icon=":material/sensors_off:")
+
+
 def terminal_label(terminal: dict) -> str:
     """e.g. TC200-0001（ABC商事 - 新宿店）."""
     return f"{terminal['serial_number']}（{terminal['company_name']} - {terminal['store_name']}）"

@@ -9,6 +9,15 @@ from dashboards.app_pages import fleet_common
 
 PAGE = "fleet_dashboard"
 STATUS_BAR_COLOURS = {"online": "#2e7d32", "offline": "#c62828", "error": "#ef6c00", "maintenance": "#9e9e9e"}
+# 顧客別状況 under 重要アラート, as §3.2 draws them, across the page: every column fits 1440 px.
+CUSTOMER_WIDTHS = {
+    "顧客名": 300,
+    "端末数": 100,
+    "オンライン": 110,
+    "オフライン": 110,
+    "エラー": 100,
+    "メンテナンス中": 140,
+}
 
 
 def cards(data: dict) -> None:
@@ -82,19 +91,17 @@ def customer_table(data: dict) -> None:
         }
         for c in data["customers"]
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    fleet_common.fitted_table(pd.DataFrame(rows), CUSTOMER_WIDTHS)
 
 
 @st.fragment(run_every=fleet_common.REFRESH_SECONDS)
 def panels() -> None:
+    fleet_common.ingest_banner()
     data = fleet_api.dashboard()
     cards(data)
     availability(data)
-    left, right = st.columns([2, 3], gap="large")
-    with left:
-        critical_alerts(data)
-    with right:
-        customer_table(data)
+    critical_alerts(data)
+    customer_table(data)
     st.caption("この画面は1分ごとに自動で更新されます。")
 
 

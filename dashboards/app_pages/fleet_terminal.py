@@ -289,6 +289,7 @@ def load(terminal_id: int) -> dict | None:
 
 user = auth.require_page(__file__)
 st.title("端末詳細")
+fleet_common.ingest_banner()
 components.show_flash(PAGE)
 chosen = chosen_terminal_id()
 terminal = load(chosen) if chosen is not None else None

@@ -117,6 +117,7 @@ def create_form() -> None:
 
 user = auth.require_page(__file__)
 st.title("端末一覧")
+fleet_common.ingest_banner()
 components.show_flash(PAGE)
 listed = components.paginated_table(
     PAGE, fleet_api.list_terminals, terminal_row, filters=filters(), file_name="terminals"

@@ -4,6 +4,7 @@ import httpx
 import pytest
 
 from tests.dashboards.conftest import button, open_page, texts
+from tests.dashboards.test_fleet_dashboard import assert_fits_1440
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import make_customer
 from tests.support.waiting import wait_until
@@ -55,6 +56,7 @@ def test_admin_adds_a_customer_after_the_form_checks_it(admin, open_app, live_ap
     [created] = api_customers(live_api, admin, "田中")
     assert (created["contact_person"], created["contract_type_label"]) == ("田中 一郎", "プレミアム保守")
     assert at.dataframe[0].value["契約種別"].tolist() == ["プレミアム保守"]
+    assert_fits_1440(at.dataframe[0])
 
 
 def test_admin_edits_a_customer_and_a_taken_name_shows_the_apis_message(admin, db, open_app, live_api):

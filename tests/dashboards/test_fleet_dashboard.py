@@ -1,15 +1,30 @@
 """端末管理 › ダッシュボード and who sees which fleet page: counts on a small known data set, roles, customer scope."""
 
+import json
+
 import pytest
 
 from dashboards import sections
-from service.fleet.models import Alert
+from dashboards.app_pages import fleet_common
+from service.fleet.models import Alert, FleetState
 from tests.dashboards.conftest import DASHBOARDS, open_page, texts
 from tests.factories import make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 
 DASHBOARD = "app_pages/fleet_dashboard.py"
 FLEET_PAGES = [page for section in sections.SECTIONS if section.domain == "fleet" for page in section.pages]
+
+
+def column_widths(table) -> dict[str, int]:
+    """The pixel width the page gave each shown column of a table."""
+    config = json.loads(table.proto.columns)
+    return {name: column["width"] for name, column in config.items() if not column.get("hidden")}
+
+
+def assert_fits_1440(table) -> None:
+    widths = column_widths(table)
+    assert list(widths) == list(table.value.columns)
+    assert sum(widths.values()) <= fleet_common.TABLE_WIDTH_PX <= 1440 - 300 - 2 * 80
 
 
 def open_alert(db, terminal, kind: str, minutes: int, status: str = "open") -> None:
@@ -60,6 +75,7 @@ def test_cards_availability_alerts_and_customer_table(fleet, db, open_app):
         {"顧客名": "ABC商事", "端末数": 3, "オンライン": 2, "オフライン": 0, "エラー": 1, "メンテナンス中": 0},
         {"顧客名": "XYZ商店", "端末数": 2, "オンライン": 1, "オフライン": 0, "エラー": 0, "メンテナンス中": 1},
     ]
+    assert_fits_1440(at.dataframe[0])
     assert len(at.get("plotly_chart")) == 1
 
 
@@ -110,3 +126,15 @@ def test_the_guard_refuses_a_viewer_who_opens_the_dashboard_directly(db, open_ap
         "「端末管理 › ダッシュボード」を表示する権限がありません。必要な場合は管理者に権限の付与を依頼してください。"
     ]
     assert not at.metric
+
+
+def test_a_stalled_intake_is_a_banner_over_the_dashboard(fleet, db, open_app):
+    operator = make_user(db, "op1", grants={"fleet": "operator"})
+    db.add(FleetState(id=1, last_ingest_at=ago(minutes=30)))  # 4 live terminals: 24 heartbeats missing
+    db.commit()
+
+    at = open_page(open_app, operator, DASHBOARD)
+
+    (banner,) = texts(at.error)
+    assert banner.startswith("ハートビートの受信が停止しています（最終受信 ") and "、30分前）" in banner
+    assert [m.value for m in at.metric] == ["5", "3", "2"]
