@@ -149,6 +149,11 @@ def update_incident(incident_id: int, changes: dict) -> dict:
     return write("PATCH", f"{ROOT}/incidents/{incident_id}", changes)
 
 
+def escalate_incident(incident_id: int) -> dict:
+    """Report the incident to the executives (e-mail and #qrv-alerts)."""
+    return write("POST", f"{ROOT}/incidents/{incident_id}/escalate")
+
+
 # MCP clients
 
 

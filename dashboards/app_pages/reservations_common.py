@@ -4,6 +4,7 @@ one reservation (accept, resume calling, edit, cancel, note) used by both the qu
 Status names, transitions and form limits come from the API's vocabulary (the service's labels, the spec's wording).
 """
 
+import re
 from collections.abc import Callable
 from datetime import datetime, time
 from typing import Any
@@ -139,10 +140,36 @@ def resend_form(page: str, reservation: dict) -> None:
         )
 
 
+PAID_OR_CLOSED = ("confirmed", "completed", "cancelled", "payment_timeout")
+LINK_OUT = ("calling_success", "awaiting_payment")
+AMOUNT_MAX = 10_000_000
+PHONE_CHARS = re.compile(r"^\+?[0-9][0-9\- ()]{8,}$")
+
+
+def edit_problems(changes: dict, reservation: dict, *, relink_ok: bool) -> list[str]:
+    """What the API would refuse, said before sending: empty name, malformed phone or e-mail, a past date, and a new
+    amount while a payment link is out without ticking that the link is issued again."""
+    problems = []
+    if "requester_name" in changes and not changes["requester_name"]:
+        problems.append("依頼者名を入力してください。")
+    if "requester_phone" in changes and not PHONE_CHARS.match(changes["requester_phone"]):
+        problems.append("電話番号は 090-1234-5678 または +819012345678 の形式で入力してください。")
+    email = changes.get("requester_email")
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        problems.append("メールアドレスの形式が正しくありません。")
+    if "desired_at" in changes and datetime.fromisoformat(changes["desired_at"]) <= datetime.now(components.LOCAL_TZ):
+        problems.append("希望日時は現在より後の日時を指定してください。")
+    if "amount" in changes and reservation["status"] in LINK_OUT and not relink_ok:
+        problems.append("金額を変更すると決済リンクを新しい金額で発行し直します。確認のチェックを入れてください。")
+    return problems
+
+
 def edit_form(page: str, reservation: dict) -> None:
-    """§2.2.5: change what was agreed with the requester; only the changed fields are sent."""
+    """§2.2.5: change what was agreed with the requester (the amount too, until it is paid: the payment link follows
+    it); only the changed fields are sent, after the form's own checks."""
     code = reservation["code"]
     desired = components.local_datetime(reservation["desired_at"])
+    repriceable = reservation["status"] not in PAID_OR_CLOSED
     with st.form(f"{page}_edit_{code}"):
         st.markdown("**予約内容の変更**")
         name = st.text_input("依頼者名", reservation["requester_name"], max_chars=100, key=f"{page}_edit_name_{code}")
@@ -155,6 +182,23 @@ def edit_form(page: str, reservation: dict) -> None:
         details = st.text_area(
             "依頼内容", reservation["details"], max_chars=text_max(), key=f"{page}_edit_details_{code}"
         )
+        amount = reservation["amount"]
+        relink_ok = False
+        if repriceable:
+            amount = st.number_input(
+                "金額（円）",
+                min_value=1,
+                max_value=AMOUNT_MAX,
+                value=reservation["amount"],
+                step=100,
+                key=f"{page}_edit_amount_{code}",
+                help="サイズ・料金の変更依頼を依頼者が承諾したときに変更します。依頼者にSMSでお知らせします。",
+            )
+            if reservation["status"] in LINK_OUT:
+                relink_ok = st.checkbox(
+                    "金額を変更した場合、決済リンクを新しい金額で発行し直す（以前のリンクでは支払えなくなります）",
+                    key=f"{page}_edit_relink_{code}",
+                )
         submitted = st.form_submit_button("変更を保存")
     if not submitted:
         return
@@ -163,11 +207,16 @@ def edit_form(page: str, reservation: dict) -> None:
         "requester_phone": phone.strip(),
         "requester_email": email.strip(),
         "details": details,
+        "amount": int(amount),
     }
     changes = {field: value for field, value in wanted.items() if value != reservation[field]}
     when = datetime.combine(day, time(at.hour, at.minute), tzinfo=components.LOCAL_TZ)
     if when != desired.replace(second=0, microsecond=0):
         changes["desired_at"] = when.isoformat()
+    problems = edit_problems(changes, reservation, relink_ok=relink_ok)
+    if problems:
+        st.error("\n".join(f"- {problem}" for problem in problems))
+        return
     components.act(
         page,
         lambda: reservations_api.update_reservation(code, changes),

@@ -1,28 +1,51 @@
-"""予約 › インシデント (§5.1, §5.3.1): record an incident with the spec's fields, list them by level, and fill in the
-recovery and prevention as they become known."""
+"""予約 › インシデント (§5.1, §5.3.1): record an incident with the spec's fields, list them by level with each level's
+target response time and escalation (overdue ones flagged), fill in the response, recovery and prevention as they
+become known, and report one to the executives. Executives read the records only (§5.3.2)."""
 
 from datetime import datetime
 
 import streamlit as st
 
-from dashboards import auth, components, reservations_api
+from dashboards import auth, components, reservations_api, sections
 from dashboards.app_pages import reservations_common as common
 
 PAGE = "reservations_incidents"
-LEVEL_HELP = {
-    "critical": "システム全体停止、決済システム障害（30分以内）",
-    "high": "一部機能停止、外部API障害（1時間以内）",
-    "medium": "パフォーマンス劣化、マニュアルオペ多発（2時間以内）",
-    "low": "軽微な不具合、一時的なエラー（24時間以内）",
-}
+OVERDUE = "⚠ 期限超過"
+LATE = "目標超過で対応"
+
+
+def level_help(level: str) -> str:
+    """e.g. High: 一部機能停止、外部API障害（対応 1時間以内・2時間以内に経営陣に報告）."""
+    policy = common.vocab()["incident_policies"][level]
+    name = common.vocab()["incident_levels"][level]
+    return f"{name}: {policy['definition']}（対応 {policy['target']}・{policy['escalation']}）"
+
+
+def response_flag(incident: dict) -> str:
+    return OVERDUE if incident["overdue"] else LATE if incident["responded_late"] else ""
+
+
+def escalation_text(incident: dict) -> str:
+    """When the executives were told, or when they are owed the report (Low: the weekly report)."""
+    if incident["escalated_at"]:
+        return f"報告済み {components.local_time(incident['escalated_at'])[:16]}"
+    if incident["escalation_due_at"] is None:
+        return incident["escalation_label"]
+    mark = "⚠ " if incident["escalation_overdue"] else ""
+    return f"{mark}未報告（期限 {components.local_time(incident['escalation_due_at'])[:16]}）"
 
 
 def incident_row(incident: dict) -> dict:
     return {
         "ID": incident["id"],
         "発生日時": components.local_time(incident["occurred_at"])[:16],
-        "レベル": common.vocab()["incident_levels"][incident["level"]],
+        "レベル": incident["level_label"],
         "件名": incident["title"],
+        "対応時間目標": incident["target_label"],
+        "対応期限": components.local_time(incident["response_due_at"])[:16],
+        "対応日時": components.local_time(incident["responded_at"])[:16],
+        "期限超過": response_flag(incident),
+        "経営陣への報告": escalation_text(incident),
         "影響範囲": incident["impact"],
         "原因": incident["cause"],
         "対応内容": incident["response"],
@@ -30,6 +53,11 @@ def incident_row(incident: dict) -> dict:
         "再発防止策": incident["prevention"],
         "記録者": incident["created_by"],
     }
+
+
+def may_record(user: dict) -> bool:
+    """Operators and support record and update incidents; executives read them."""
+    return sections.can_view(user, common.DOMAIN, sections.RESV_STAFF)
 
 
 def moment(key: str, label: str, value: datetime | None, *, optional: bool) -> str | None:
@@ -52,6 +80,7 @@ def incident_fields(key: str, incident: dict | None = None) -> dict:
         "response": "",
         "prevention": "",
         "occurred_at": None,
+        "responded_at": None,
         "recovered_at": None,
     }
     levels = common.vocab()["incident_levels"]
@@ -63,15 +92,20 @@ def incident_fields(key: str, incident: dict | None = None) -> dict:
             list(levels),
             list(levels).index(incident["level"]),
             key=f"{key}_level",
-            format_func=lambda lv: f"{levels[lv]}: {LEVEL_HELP[lv]}",
+            format_func={level: level_help(level) for level in levels}.get,
         ),
     }
-    occurred = incident["occurred_at"] and components.local_datetime(incident["occurred_at"])
-    recovered = incident["recovered_at"] and components.local_datetime(incident["recovered_at"])
-    body["occurred_at"] = moment(f"{key}_occurred", "発生日時", occurred or None, optional=False)
+    stored = {
+        field: incident[field] and components.local_datetime(incident[field])
+        for field in ("occurred_at", "responded_at", "recovered_at")
+    }
+    body["occurred_at"] = moment(f"{key}_occurred", "発生日時", stored["occurred_at"] or None, optional=False)
     for field, label in (("impact", "影響範囲"), ("cause", "原因"), ("response", "対応内容")):
         body[field] = st.text_area(label, incident[field], max_chars=common.text_max(), key=f"{key}_{field}")
-    body["recovered_at"] = moment(f"{key}_recovered", "復旧日時", recovered or None, optional=True)
+    body["responded_at"] = moment(
+        f"{key}_responded", "対応日時（応急処置）", stored["responded_at"] or None, optional=True
+    )
+    body["recovered_at"] = moment(f"{key}_recovered", "復旧日時", stored["recovered_at"] or None, optional=True)
     body["prevention"] = st.text_area(
         "再発防止策", incident["prevention"], max_chars=common.text_max(), key=f"{key}_prevention"
     )
@@ -90,6 +124,18 @@ def new_incident() -> None:
             )
 
 
+def escalate_button(incident: dict) -> None:
+    """経営陣に報告: High and Medium before the sweeper does it at their deadline (Critical is reported at once)."""
+    if incident["escalated_at"] or incident["escalation_due_at"] is None:
+        return
+    if st.button("経営陣に報告", key=f"{PAGE}_escalate_{incident['id']}", icon=":material/campaign:"):
+        components.act(
+            PAGE,
+            lambda: reservations_api.escalate_incident(incident["id"]),
+            f"インシデント #{incident['id']} を経営陣に報告しました。",
+        )
+
+
 def edit_incident(shown: list[dict]) -> None:
     by_id = {incident["id"]: incident for incident in shown}
     chosen = components.record_picker(
@@ -101,6 +147,7 @@ def edit_incident(shown: list[dict]) -> None:
     if chosen is None:
         return
     incident = by_id[chosen]
+    escalate_button(incident)
     body = incident_fields(f"{PAGE}_edit_{chosen}", incident)
     if st.button("更新する", key=f"{PAGE}_update_{chosen}"):
         changes = {name: value for name, value in body.items() if not same(name, value, incident[name])}
@@ -123,17 +170,23 @@ def minute(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp).replace(second=0, microsecond=0)
 
 
-auth.require_page(__file__)
+user = auth.require_page(__file__)
 st.title("インシデント")
 components.show_flash(PAGE)
-new_incident()
+writer = may_record(user)
+if writer:
+    new_incident()
+else:
+    st.caption("インシデント記録の閲覧のみ（記録・更新は運営担当者とサポート担当）")
 level = components.code_select("レベル", common.vocab()["incident_levels"], f"{PAGE}_level")
 open_only = st.checkbox("未復旧のみ", key=f"{PAGE}_open_only")
+overdue_only = st.checkbox("対応期限超過のみ", key=f"{PAGE}_overdue")
 listed = components.paginated_table(
     PAGE,
     reservations_api.list_incidents,
     incident_row,
-    filters={"level": level, "open_only": open_only or None},
+    filters={"level": level, "open_only": open_only or None, "overdue": overdue_only or None},
     file_name="incidents",
 )
-edit_incident(listed["items"])
+if writer:
+    edit_incident(listed["items"])

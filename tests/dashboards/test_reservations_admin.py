@@ -1,5 +1,9 @@
-"""予約 › 提携店舗・サービス管理, インシデント and MCPクライアント through their forms; support reads the catalogue."""
+"""予約 › 提携店舗・サービス管理, インシデント and MCPクライアント through their forms; support reads the catalogue;
+executives read the incidents with their overdue flags."""
 
+from datetime import timedelta
+
+from service.database import session_scope, utcnow
 from service.reservations.models import Incident, McpClient, Shop
 from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_reservations_console import person
@@ -42,9 +46,33 @@ def test_support_records_an_incident(db, open_app):
 
     assert texts(at.success) == ["インシデント「SMS送信の遅延」を記録しました。"]
     row = at.dataframe[0].value.to_dict("records")[0]
-    shown = (row["件名"], row["レベル"], row["影響範囲"], row["復旧日時"])
-    assert shown == ("SMS送信の遅延", "High", "確認SMSが最大10分遅延", "")
+    shown = (row["件名"], row["レベル"], row["影響範囲"], row["復旧日時"], row["対応時間目標"], row["期限超過"])
+    assert shown == ("SMS送信の遅延", "High", "確認SMSが最大10分遅延", "", "1時間以内", "")
+    assert row["経営陣への報告"].startswith("未報告（期限 ")
     assert count(Incident) == 1
+
+    at.selectbox(key="reservations_incidents_selected").select(at.dataframe[0].value["ID"][0])
+    at.run()
+    button(at, "経営陣に報告").click().run()
+    assert texts(at.success)[0].endswith("を経営陣に報告しました。")
+    assert at.dataframe[0].value["経営陣への報告"][0].startswith("報告済み ")
+
+
+def test_executives_read_incidents_with_overdue_flags_and_no_forms(db, open_app):
+    with session_scope() as session:
+        session.add_all(
+            [
+                Incident(title="決済停止", level="critical", occurred_at=utcnow() - timedelta(hours=1)),
+                Incident(title="SMS遅延", level="low", occurred_at=utcnow() - timedelta(hours=1)),
+            ]
+        )
+    at = open_page(open_app, person(db, "executive"), INCIDENTS)
+    flags = dict(zip(at.dataframe[0].value["件名"], at.dataframe[0].value["期限超過"], strict=True))
+    assert flags == {"決済停止": "⚠ 期限超過", "SMS遅延": ""}
+    assert "記録する" not in [b.label for b in at.button]
+    assert "reservations_incidents_selected" not in [box.key for box in at.selectbox]  # no update form
+    at.checkbox(key="reservations_incidents_overdue").check().run()
+    assert at.dataframe[0].value["件名"].tolist() == ["決済停止"]
 
 
 def test_an_operator_issues_an_mcp_key_shown_once(db, open_app):

@@ -1,5 +1,5 @@
 """予約 › 運営コンソール and who sees which 予約 page: counts on a known data set, the week's charts, Slack posts,
-and the roles (an executive sees only the executive page)."""
+and the roles (an executive sees the executive page and the incident records)."""
 
 import pytest
 
@@ -57,7 +57,7 @@ def test_each_role_sees_its_pages(db, open_app):
         return {"grants": [{"domain": g.domain, "role": g.role} for g in user.grants]}
 
     executive, support, operator = person(db, "executive"), person(db, "support"), person(db, "operator")
-    assert visible(executive) == ["経営ダッシュボード"]
+    assert visible(executive) == ["経営ダッシュボード", "インシデント"]
     assert "経営ダッシュボード" not in visible(support) and "MCPクライアント" not in visible(support)
     assert visible(operator) == [page.title for page in RESERVATION_PAGES]
 

@@ -1,11 +1,18 @@
-"""予約 › 予約詳細: the event timeline and call summaries of a reservation opened by ?code=, the search, and a support
-user opening a manual operation."""
+"""予約 › 予約詳細: the event timeline and call summaries of a reservation opened by ?code=, the search, a support
+user opening a manual operation, and an operator changing the amount (checked in the form before it is sent)."""
 
 from dashboards import labels
 from service.reservations.models import ManualOperation
 from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_reservations_console import person
-from tests.service.reservations.conftest import book, catalog, count, deliver_due, sandbox  # noqa: F401
+from tests.service.reservations.conftest import (  # noqa: F401  (catalog, sandbox: fixtures)
+    book,
+    catalog,
+    count,
+    deliver_due,
+    payment_of,
+    sandbox,
+)
 
 DETAIL = "app_pages/reservations_detail.py"
 
@@ -42,3 +49,30 @@ def test_search_by_name_and_support_opens_an_operation(catalog, db, open_app):  
 
     assert texts(at.success) == [f"{wanted} の手動対応（キャンセル期限超過後のキャンセル依頼）を登録しました。"]
     assert count(ManualOperation, ManualOperation.op_type == "late_cancellation") == 1
+
+
+def test_an_operator_changes_the_amount_and_the_form_checks_it_first(catalog, db, open_app):  # noqa: F811
+    code = book(catalog["service_id"])
+    deliver_due()
+    old = payment_of(code)
+    at = open_page(open_app, person(db, "operator"), DETAIL, code=code)
+    key = f"reservations_detail_edit_{{}}_{code}"
+    at.text_input(key=key.format("name")).input(" ")
+    at.text_input(key=key.format("phone")).input("12-ab")
+    at.number_input(key=key.format("amount")).set_value(9500)
+    button(at, "変更を保存").click().run()
+    assert texts(at.error) == [
+        "- 依頼者名を入力してください。\n"
+        "- 電話番号は 090-1234-5678 または +819012345678 の形式で入力してください。\n"
+        "- 金額を変更すると決済リンクを新しい金額で発行し直します。確認のチェックを入れてください。"
+    ]
+    assert payment_of(code).id == old.id  # nothing was sent
+
+    at.text_input(key=key.format("name")).input("山田太郎")
+    at.text_input(key=key.format("phone")).input("090-1234-5678")
+    at.checkbox(key=key.format("relink")).check()
+    button(at, "変更を保存").click().run()
+    assert texts(at.success) == [f"{code} の予約内容を変更しました。"]
+    assert any("**金額**: ¥9,500" in text for text in texts(at.markdown))
+    deliver_due()
+    assert payment_of(code).amount == 9500 and payment_of(code).status == "open"
