@@ -1,11 +1,12 @@
 """Automated calls to partner shops: who is called next (in call order, up to 2 rounds), and what an answer means.
 
-Round 1 calls every active shop offering the service, in call order; round 2 calls again the shops that could not
-be reached in round 1 (no answer, or the call could not be placed). Shops added later are called when their turn
-comes. Each call asks about one date: only the calls about the reservation's current date count, so a changed date
-starts a new calling round over all shops. The voice provider's outcome arrives in the outbox on_sent hook (the
-sandbox answers at once) or by the voice webhook (a real provider); either way `apply_outcome` classifies it and moves
-the reservation on.
+Round 1 calls every active shop offering the service, in call order; round 2 calls again, in the same order, only the
+shops that could not be reached in round 1 (no answer, or the call could not be placed): a shop that answered about
+this date (declined it, or answered in a way a person followed up) is not asked the same date again. Shops added
+later are called when their turn comes. Each call asks about one date: only the calls about the reservation's current
+date count, so a changed date starts a new calling round over all shops. The voice provider's outcome arrives in the
+outbox on_sent hook (the sandbox answers at once) or by the voice webhook (a real provider); either way
+`apply_outcome` classifies it and moves the reservation on.
 """
 
 import re
