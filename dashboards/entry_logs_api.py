@@ -73,9 +73,9 @@ def export_logs(**filters: Any) -> Callable[[], bytes]:
     return download("/entry-exit-logs/export", **filters)
 
 
-def delete_log(log_id: int, reason: str) -> None:
-    """Soft-delete a mistaken scan; the API takes the reason in the query string."""
-    write("DELETE", f"/entry-exit-logs/{log_id}", params={"reason": reason})
+def delete_log(log_id: int, reason: str, *, physical: bool = False) -> None:
+    """Delete a mistaken scan (soft: kept with who/when/why; physical: removed, 管理者 only); reason in the query."""
+    write("DELETE", f"/entry-exit-logs/{log_id}", params={"reason": reason, "physical": physical})
 
 
 # Attendance and live views

@@ -1,6 +1,12 @@
-"""入退管理 › 入退管理ログ (§3.4, §6.3): the filter card, 50 logs a page by time, CSV export, deleting a bad scan."""
+"""入退管理 › 入退管理ログ (§3.4, §6.3): the filter card, 50 logs a page by time, CSV export, deleting a bad scan.
 
-from collections.abc import Callable
+管理者 select a row of the table to delete it (DI-AL-001's アクション); the choice is kept as the log's id. The
+日時 order is the API's (the whole list, every page): Streamlit's header click sorts only the rows in the browser and
+does not tell the page, so the order is the 日時の並び順 control above the table (UI-AL-003).
+"""
+
+import hashlib
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import pandas as pd
@@ -13,7 +19,10 @@ from dashboards.app_pages import entry_logs_common as common
 PAGE = "entry_logs_logs"
 PAGE_SIZE = 50
 APPLIED_KEY = f"{PAGE}_applied"
-SORTS = {"-timestamp": "新しい順", "timestamp": "古い順"}
+CHOSEN_KEY = f"{PAGE}_chosen"
+SORTS = {"-timestamp": "↓ 新しい順", "timestamp": "↑ 古い順"}
+SORT_HELP = "一覧全体（すべてのページ）を日時で並べ替えます。表の見出しのクリックは表示中の行だけを並べ替えます。"
+CHOOSE_HINT = "誤スキャンのログを削除するには、表の左端で行を選択してください。"
 RANGE_REVERSED = "期間の開始が終了より後になっています。"
 PART = "名前の一部"
 
@@ -81,7 +90,33 @@ def coloured(frame: pd.DataFrame) -> Styler:
     return frame.style.map(lambda mark: f"color: {colours[mark]}; font-weight: 700", subset=["入/出"])
 
 
-def log_table(query: dict) -> list[dict]:
+def table_key(ids: Sequence[int]) -> str:
+    """One key per set of rows shown: Streamlit keeps a table's selection by position, so other rows get a new table."""
+    digest = hashlib.blake2b(",".join(map(str, ids)).encode(), digest_size=8).hexdigest()
+    return f"{PAGE}_rows_{digest}"
+
+
+def chosen_log_id(ids: Sequence[int], rows: Sequence[int]) -> int | None:
+    """The log id of the selected row (positions are those of the rows the table was drawn with)."""
+    return ids[rows[0]] if rows else None
+
+
+def selectable_table(frame: pd.DataFrame | Styler, logs: list[dict]) -> None:
+    """The page's logs with one row to select; the choice is kept as the log's id, so new rows never shift it."""
+    ids = [log["id"] for log in logs]
+    chosen = st.session_state.get(CHOSEN_KEY)
+    event = st.dataframe(
+        frame,
+        hide_index=True,
+        key=table_key(ids),
+        on_select="rerun",
+        selection_mode="single-row",
+        selection_default={"selection": {"rows": [ids.index(chosen)] if chosen in ids else []}},
+    )
+    st.session_state[CHOSEN_KEY] = chosen_log_id(ids, event.selection.rows)
+
+
+def log_table(query: dict, *, deletable: bool) -> list[dict]:
     """One page of 50 logs in the API's order (a new filter or order goes back to page 1); returns the logs shown."""
     shown = components.paginated_table(
         PAGE,
@@ -92,6 +127,7 @@ def log_table(query: dict) -> list[dict]:
         page_size=PAGE_SIZE,
         style=coloured,
         note="（↓ 入 = 緑、↑ 出 = オレンジ）",
+        table=selectable_table if deletable else None,
     )
     return shown["items"]
 
@@ -111,12 +147,14 @@ def reason_errors(reason: str) -> list[str]:
     return []
 
 
-def cancel_delete() -> None:
-    st.session_state[f"{PAGE}_delete"] = None
+def cancel_delete(table: str) -> None:
+    """Forget the chosen log and clear the table's selected row."""
+    st.session_state[CHOSEN_KEY] = None
+    st.session_state[table] = {"selection": {"rows": []}}
 
 
-def confirm_delete(log: dict) -> None:
-    """Ask for the reason and a second click before the log is deleted."""
+def confirm_delete(log: dict, table: str) -> None:
+    """Ask for the reason (and whether to remove the log for good) and a second click before the log is deleted."""
     with st.form(f"{PAGE}_delete_{log['id']}", border=True):
         st.warning(
             f"次の入退ログを削除します: **{log_text(log, labels.plain)}**  \n"
@@ -128,30 +166,30 @@ def confirm_delete(log: dict) -> None:
             max_chars=entry_logs_api.rules()["noteMax"],
             placeholder="例: 誤スキャン",
         ).strip()
+        physical = st.checkbox(
+            "ログを完全に削除する（物理削除・元に戻せません）",
+            key=f"{PAGE}_physical_{log['id']}",
+            help="チェックしない場合は論理削除です（ログは残り、一覧・CSV・集計から除かれます）。",
+        )
         with st.container(horizontal=True):
             confirmed = st.form_submit_button("削除する", type="primary", icon=":material/delete:")
-            st.form_submit_button("キャンセル", on_click=cancel_delete)
+            st.form_submit_button("キャンセル", on_click=cancel_delete, args=(table,))
     if confirmed and not components.show_errors(reason_errors(reason)):
+        done = "完全に削除しました" if physical else "削除しました"
         components.act(
             PAGE,
-            lambda: entry_logs_api.delete_log(log["id"], reason),
-            f"入退ログ（{log_text(log, labels.plain)}）を削除しました。理由: {labels.plain(reason)}",
+            lambda: entry_logs_api.delete_log(log["id"], reason, physical=physical),
+            f"入退ログ（{log_text(log, labels.plain)}）を{done}。理由: {labels.plain(reason)}",
         )
 
 
 def delete_panel(logs: list[dict]) -> None:
-    by_id = {log["id"]: log for log in logs}
-    texts = {log_id: log_text(log) for log_id, log in by_id.items()}
-    chosen = st.selectbox(
-        "削除するログ（誤スキャンの削除）",
-        list(by_id),
-        index=None,
-        key=f"{PAGE}_delete",
-        placeholder="このページのログから選択",
-        format_func=texts.__getitem__,
-    )
-    if chosen is not None:
-        confirm_delete(by_id[chosen])
+    """The confirmation for the log chosen in the table, or how to choose one."""
+    log = next((log for log in logs if log["id"] == st.session_state.get(CHOSEN_KEY)), None)
+    if log is None:
+        st.caption(CHOOSE_HINT)
+    else:
+        confirm_delete(log, table_key([row["id"] for row in logs]))
 
 
 def export_button(query: dict) -> None:
@@ -168,14 +206,17 @@ def export_button(query: dict) -> None:
 
 
 user = auth.require_page(__file__)
+admin = common.is_domain_admin(user)
 heading, export = st.columns([4, 1], vertical_alignment="bottom")
 heading.title("入退管理ログ")
 components.show_flash(PAGE)
 applied = filter_card(user)
-order = st.radio("日時の並び順", list(SORTS), format_func=SORTS.get, horizontal=True, key=f"{PAGE}_sort")
+order = st.radio(
+    "日時の並び順", list(SORTS), format_func=SORTS.get, horizontal=True, key=f"{PAGE}_sort", help=SORT_HELP
+)
 query = applied | {"sort": order}
 with export:
     export_button(query)
-shown = log_table(query)
-if shown:
+shown = log_table(query, deletable=admin)
+if shown and admin:
     delete_panel(shown)

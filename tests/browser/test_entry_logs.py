@@ -1,4 +1,5 @@
-"""入退管理 in a real browser: a staff member's log list (with its CSV) and the attendance page's hover history.
+"""入退管理 in a real browser: a staff member's log list (with its CSV), a 管理者 deleting the log of a selected row,
+and the attendance page's hover history.
 
 Screenshots of each page are saved under the test's tmp_path (run with --basetemp to keep them).
 """
@@ -15,13 +16,14 @@ from playwright.sync_api import Page, expect
 from service.audit.service import SYSTEM
 from service.entry_logs import attendance
 from service.entry_logs.models import Child, Nursery, Parent
-from tests.browser.conftest import choose, open_from_sidebar, screenshot, sign_in
+from tests.browser.conftest import open_from_sidebar, screenshot, sign_in
 from tests.factories import DEFAULT_PASSWORD, cached_hash, make_user
 from tests.service.entry_logs.world import World, add_log
 
 # browser tests check pages, not the backend: each module runs in one pass of `make test` (README)
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
 TOKYO = ZoneInfo("Asia/Tokyo")
+ROW_PX = 35  # Streamlit's table: the header and each row
 FAMILIES = (
     ("山田花子", "山田太郎", "きりん組"),
     ("佐藤次郎", "佐藤さくら", "きりん組"),
@@ -67,13 +69,22 @@ def sign_in_as_staff(page: Page, url: str) -> None:
     sign_in(page, url, "hoiku", DEFAULT_PASSWORD, "入退管理ログ")
 
 
-def test_log_list_and_its_csv(nursery, dashboards_url, new_page, tmp_path: Path):
+def click_row(page: Page, row: int) -> None:
+    """Tick a row's selection box: the table is a canvas, its boxes in the first column, one row every 35 px."""
+    box = page.get_by_test_id("stDataFrame").bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + ROW_PX * (row + 1) + ROW_PX / 2)
+
+
+def test_log_list_its_csv_and_an_admin_deleting_the_row_they_select(
+    nursery, db, dashboards_url, new_page, tmp_path: Path
+):
     page = new_page(2100, accept_downloads=True)
     sign_in_as_staff(page, dashboards_url)
 
     expect(page.get_by_text("全74件中 1〜50件目（↓ 入 = 緑、↑ 出 = オレンジ）")).to_be_visible()
     expect(page.get_by_test_id("stDataFrame")).to_be_visible()
     expect(page.get_by_test_id("stPagination")).to_be_visible()
+    expect(page.get_by_text("表の左端で行を選択してください")).to_have_count(0)  # staff have no delete action
     screenshot(page, tmp_path / "entry_logs_list.png")
 
     page.get_by_label("保護者名").fill("山田")
@@ -85,9 +96,18 @@ def test_log_list_and_its_csv(nursery, dashboards_url, new_page, tmp_path: Path)
     assert rows[0][:4] == ["日時", "保護者ID", "保護者名", "入/出"]
     assert len(rows) == 17 and {row[2] for row in rows[1:]} == {"山田花子"}
 
-    choose(page, "削除するログ（誤スキャンの削除）", rows[1][0])
-    expect(page.get_by_role("button", name="削除する")).to_be_visible()
-    screenshot(page, tmp_path / "entry_logs_list_delete.png")
+    make_user(db, "kanri", name="管理 一郎", grants={"entry_logs": "admin"})
+    db.commit()
+    admin = new_page(2100)
+    sign_in(admin, dashboards_url, "kanri", DEFAULT_PASSWORD, "入退管理ログ")
+    expect(admin.get_by_text("全74件中 1〜50件目（↓ 入 = 緑、↑ 出 = オレンジ）")).to_be_visible()
+    click_row(admin, 1)
+    expect(admin.get_by_text("次の入退ログを削除します")).to_be_visible()
+    screenshot(admin, tmp_path / "entry_logs_list_delete.png")
+    admin.get_by_label("削除の理由（必須）").fill("誤スキャン")
+    admin.get_by_role("button", name="削除する", exact=True).click()
+    expect(admin.get_by_text("を削除しました。理由: 誤スキャン")).to_be_visible()
+    expect(admin.get_by_text("全73件中 1〜50件目（↓ 入 = 緑、↑ 出 = オレンジ）")).to_be_visible()
 
 
 def test_attendance_shows_the_days_history_on_hover(nursery, dashboards_url, new_page, tmp_path: Path):

@@ -1,12 +1,15 @@
-"""入退管理 › 入退管理ログ: the filter card, 50 a page by time, ↓ green / ↑ orange, deleting with a reason, the CSV."""
+"""入退管理 › 入退管理ログ: the filter card, 50 a page by time, ↓ green / ↑ orange, 管理者 deleting a selected row with
+a reason, the CSV."""
 
 import csv
 import io
+import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+import streamlit as st
 from sqlalchemy import select
 
 from service.entry_logs.models import EntryLog
@@ -142,15 +145,39 @@ def test_a_reversed_period_is_refused_before_asking_the_api(db, month, open_app)
     assert len(table(at)) == 50
 
 
-def test_deleting_needs_a_reason_then_hides_the_log(db, month, open_app):
-    at = open_page(open_app, staff_of(db, month), LOGS)
+def admin_of(db):
+    user = make_user(db, "el-admin", grants={"entry_logs": "admin"})
+    db.commit()
+    return user
+
+
+def select_row(at, row: int):
+    """What a click on a row's selection box sends (AppTest cannot click a table): the table's selection state."""
+    at.session_state[at.dataframe[0].key] = {"selection": {"rows": [row]}}
+    return at.run()
+
+
+def selected_rows(at) -> list[int]:
+    return json.loads(at.dataframe[0].proto.selection_default or "{}").get("selection", {}).get("rows", [])
+
+
+def test_admins_delete_the_row_they_select_with_a_reason_and_the_choice_follows_the_log(db, month, open_app):
+    at = open_page(open_app, admin_of(db), LOGS)
+    assert "誤スキャンのログを削除するには、表の左端で行を選択してください。" in texts(at.caption)
     newest = db.scalar(select(EntryLog).order_by(EntryLog.occurred_at.desc()))
     db.commit()
 
-    at.selectbox(key="entry_logs_logs_delete").select(newest.id).run()
+    at = select_row(at, 0)
     assert "2026-02-07 17:15:00 sakura保護者1 ↑ 出" in at.warning[0].value
+    add_log(db, month, month.parents[2], "Entry", MORNING + timedelta(days=30))  # a new scan tops the list
+    db.commit()
+    st.cache_data.clear()  # the page's cached read expires
     at = button(at, "削除する").click().run()
     assert texts(at.error) == ["削除の理由を入力してください。"]
+    assert table(at)[1]["日時"] == "2026-02-07 17:15:00" and selected_rows(at) == [1], (
+        "the choice is the log, not row 0"
+    )
+    assert "2026-02-07 17:15:00 sakura保護者1 ↑ 出" in at.warning[0].value
     db.refresh(newest)
     assert newest.deleted_at is None
     db.commit()
@@ -159,21 +186,31 @@ def test_deleting_needs_a_reason_then_hides_the_log(db, month, open_app):
     at = button(at, "削除する").click().run()
 
     assert texts(at.success) == ["入退ログ（2026-02-07 17:15:00 sakura保護者1 ↑ 出）を削除しました。理由: 誤スキャン"]
-    assert "全54件中 1〜50件目（↓ 入 = 緑、↑ 出 = オレンジ）" in texts(at.caption)
-    assert table(at)[0]["日時"] == "2026-02-07 09:15:00"
+    assert "全55件中 1〜50件目（↓ 入 = 緑、↑ 出 = オレンジ）" in texts(at.caption)
+    assert "2026-02-07 17:15:00" not in [row["日時"] for row in table(at)] and selected_rows(at) == []
     db.refresh(newest)
-    assert (newest.delete_reason, newest.deleted_by) == ("誤スキャン", "sakura-staff")
+    assert (newest.delete_reason, newest.deleted_by) == ("誤スキャン", "el-admin")
     db.commit()
 
 
-def test_cancel_closes_the_confirmation(db, month, open_app):
-    at = open_page(open_app, staff_of(db, month), LOGS)
-    at.selectbox(key="entry_logs_logs_delete").select_index(0).run()
-
+def test_cancel_clears_the_selection_and_admins_may_remove_a_log_for_good(db, month, open_app):
+    at = select_row(open_page(open_app, admin_of(db), LOGS), 1)
     at = button(at, "キャンセル").click().run()
+    assert not at.warning and selected_rows(at) == []
 
-    assert at.selectbox(key="entry_logs_logs_delete").value is None
-    assert not at.warning
+    at = select_row(at, 1)
+    chosen = db.scalar(select(EntryLog).order_by(EntryLog.occurred_at.desc()).offset(1))
+    chosen_id = chosen.id
+    db.commit()
+    at.checkbox(key=f"entry_logs_logs_physical_{chosen_id}").check()
+    at.text_input(key=f"entry_logs_logs_reason_{chosen_id}").input("二重登録")
+    at = button(at, "削除する").click().run()
+
+    assert texts(at.success) == [
+        "入退ログ（2026-02-07 09:15:00 sakura保護者0 ↓ 入）を完全に削除しました。理由: 二重登録"
+    ]
+    assert db.get(EntryLog, chosen_id, populate_existing=True) is None
+    db.commit()
 
 
 def test_csv_export_holds_every_filtered_log_in_the_chosen_order(db, month, open_app, downloads):
@@ -209,6 +246,8 @@ def test_staff_see_only_their_nursery_and_admins_pick_one(db, sakura, himawari, 
     staff_view = open_page(open_app, staff_of(db, sakura), LOGS)
     assert [row["保育園名"] for row in table(staff_view)] == ["さくら保育園"]
     assert "entry_logs_logs_nursery" not in [s.key for s in staff_view.selectbox]
+    assert not staff_view.dataframe[0].proto.selection_mode, "staff have no row to select for deletion"
+    assert "削除する" not in [b.label for b in staff_view.button]
 
     at = open_page(open_app, admin, LOGS)
     assert [row["保育園名"] for row in table(at)] == ["ひまわり保育園", "さくら保育園"]
