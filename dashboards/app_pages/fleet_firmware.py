@@ -25,6 +25,7 @@ PROGRESS_PARTS = (
 TARGET_KINDS = {"customer": "顧客", "terminals": "端末ID指定", "filter": "条件"}
 ACTIONS = {"pause": "一時停止", "resume": "再開", "cancel": "中止"}
 ALLOWED_ACTIONS = {"running": ("pause", "cancel"), "paused": ("resume", "cancel")}
+SEVERAL_CUSTOMERS = "複数の顧客"
 
 
 def release_row(release: dict) -> dict:
@@ -40,15 +41,21 @@ def release_row(release: dict) -> dict:
     }
 
 
-def target_text(target: dict) -> str:
+def customer_text(rollout: dict) -> str:
+    """The customer whose terminals the rollout updates (by name), or that they belong to several."""
+    return rollout["company_name"] or SEVERAL_CUSTOMERS
+
+
+def target_text(rollout: dict) -> str:
+    target = rollout["target"]
     if "customer_id" in target:
-        return f"顧客 ID {target['customer_id']}"
+        return f"顧客 {customer_text(rollout)}"
     if "terminal_ids" in target:
         return f"端末ID指定（{len(target['terminal_ids']):,}台）"
     flt = target.get("filter", {})
     parts = [
         f"状態: {labels.label(fleet_api.words('terminal_statuses'), flt.get('status'))}" if flt.get("status") else "",
-        f"顧客 ID {flt['customer_id']}" if flt.get("customer_id") else "",
+        f"顧客 {customer_text(rollout)}" if flt.get("customer_id") else "",
         f"ファームウェア {flt['firmware_version']}" if flt.get("firmware_version") else "",
         f"検索「{flt['q']}」" if flt.get("q") else "",
     ]
@@ -66,7 +73,8 @@ def rollout_row(rollout: dict) -> dict:
     return {
         "ID": rollout["id"],
         "バージョン": rollout["version"],
-        "対象": target_text(rollout["target"]),
+        "顧客企業": customer_text(rollout),
+        "対象": target_text(rollout),
         "状態": rollout["status_label"],
         "現在の波": f"{rollout['current_wave']} / {len(rollout['waves'])}",
         "成功": counts["succeeded"],
@@ -113,7 +121,7 @@ def rollout_panel(rollout_id: int) -> None:
     done = counts["succeeded"] / counts["total"] if counts["total"] else 0.0
     st.progress(done, text=f"成功 {counts['succeeded']:,} / {counts['total']:,}台（失敗 {counts['failed']:,}台）")
     st.caption(
-        f"対象: {labels.plain(target_text(rollout['target']))} ／ "
+        f"顧客企業: {labels.plain(customer_text(rollout))} ／ 対象: {labels.plain(target_text(rollout))} ／ "
         f"失敗率のしきい値 {rollout['failure_threshold_pct']:g}% ／ "
         f"制限時間 {rollout['timeout_minutes']}分 ／ 現在 第{rollout['current_wave']}波"
     )

@@ -14,7 +14,7 @@ from service.config import get_settings
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.fleet import auditing, labels
 from service.fleet.alerts import NewAlert, open_alerts, resolve_alerts
-from service.fleet.models import Command, FirmwareRelease, Rollout, Terminal, UpdateTask
+from service.fleet.models import Command, Customer, FirmwareRelease, Rollout, Terminal, UpdateTask
 from service.fleet.schemas import ProgressIn, RolloutCreate, RolloutRead, UpdateTaskRead, WaveProgress, columns_of
 from service.fleet.terminals import filtered_terminals
 from service.tenancy import TenantScope, scoped
@@ -426,7 +426,11 @@ def rollout_read(db: Session, rollout: Rollout) -> RolloutRead:
             )
         )
     release = db.get(FirmwareRelease, rollout.release_id)
-    return RolloutRead.model_validate(columns_of(rollout) | {"version": release.version, "waves": waves})
+    company = db.get(Customer, rollout.customer_id) if rollout.customer_id is not None else None
+    return RolloutRead.model_validate(
+        columns_of(rollout)
+        | {"version": release.version, "company_name": company and company.company_name, "waves": waves}
+    )
 
 
 def list_rollouts(db: Session, *, scope: TenantScope, offset: int, limit: int) -> tuple[list[Rollout], int]:

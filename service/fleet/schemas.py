@@ -414,7 +414,8 @@ class RolloutRead(Labelled):
     id: int
     release_id: int
     version: str
-    customer_id: int | None
+    customer_id: int | None  # None: its terminals belong to several customers
+    company_name: str | None  # the customer's name, as customer_id
     target: dict[str, Any]
     status: str
     status_label: str = ""

@@ -185,3 +185,22 @@ def test_wave_sizes():
     assert firmware._wave_sizes(3, [1, 10, 100]) == [1, 1, 1]
     assert firmware._wave_sizes(1, [1, 10, 100]) == [1, 0, 0]
     assert SYSTEM.type == "system"
+
+
+def test_a_rollout_names_its_customer_unless_it_spans_several(client, db):
+    customer, [(ours, _), _] = setup_fleet(db, 2)
+    theirs, _ = make_terminal(db, make_customer(db, "XYZ商店"), serial="XYZ-001")
+    headers = user_headers(db, "admin1", "admin")
+    db.commit()
+    release_id = upload(client, headers).json()["id"]
+    both = client.post(
+        "/api/fleet/rollouts",
+        json={"release_id": release_id, "target": {"terminal_ids": [ours.id, theirs.id]}, "waves": [100]},
+        headers=headers,
+    ).json()
+    assert (both["customer_id"], both["company_name"], both["waves"][0]["total"]) == (None, None, 2)
+    one = rollout_of(client, headers, release_id, customer.id).json()  # the terminal left
+    assert (one["customer_id"], one["company_name"]) == (customer.id, "ABC商事")
+    assert client.get(f"/api/fleet/rollouts/{one['id']}", headers=headers).json()["company_name"] == "ABC商事"
+    listed = client.get("/api/fleet/rollouts", headers=headers).json()["items"]
+    assert [r["company_name"] for r in listed] == ["ABC商事", None]
