@@ -53,21 +53,23 @@ def test_an_admin_adds_a_sales_person_who_needs_an_agency(db, world, open_app): 
     assert texts(at.error) == ["営業担当者には代理店の指定が必要です。"]
 
     at.selectbox(key=f"{new}_0_agency_id").select(world.agency_b)
+    at.checkbox(key=f"{new}_0_is_sales_manager").check()
     button(at, "追加").click().run()
 
     assert texts(at.success) == ["ユーザー「営業C」を追加しました。"]
     user = db.scalar(select(User).where(User.login_id == "sales-c"))
     grant = db.scalar(select(Grant).where(Grant.user_id == user.id))
     profile = db.get(Profile, user.id)
-    assert (grant.role, grant.scope, profile.agency_id, profile.sales_staff_code) == (
+    assert (grant.role, grant.scope, profile.agency_id, profile.sales_staff_code, profile.is_sales_manager) == (
         "sales",
         str(world.agency_b),
         world.agency_b,
         "LCK0C0CY",
+        True,
     )
     db.commit()
     row = at.dataframe[0].value.set_index("ログインID").loc["sales-c"]
-    assert (row["役割"], row["代理店"]) == ("営業担当者", "株式会社BBB代理店")
+    assert (row["役割"], row["代理店"], row["営業マネージャー"]) == ("営業担当者", "株式会社BBB代理店", "○")
 
 
 def test_the_audit_log_lists_the_crms_changes_in_japanese(db, world, client, open_app):  # noqa: F811
