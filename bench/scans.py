@@ -83,7 +83,7 @@ def seed(stations: int) -> tuple[list[dict], str]:
             db.execute(
                 insert(Guardian), [{"child_id": c, "parent_id": p} for c, p in zip(child_ids, parent_ids, strict=True)]
             )
-            token = issue_station_token(nursery, now=now).token
+            token = issue_station_token(db, nursery, now=now).token
             seeded.append({"nursery_id": nursery.id, "parents": parent_ids, "token": token})
         staff = make_user(db, "bench-staff", grants={"entry_logs": ("staff", str(seeded[0]["nursery_id"]))})
         staff_jwt = issue_token(subject=str(staff.id), kind="user", now=now, minutes=240).token

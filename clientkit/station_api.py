@@ -21,6 +21,7 @@ class CamelModel(BaseModel):
 class EntryExitLoginIn(CamelModel):
     nursery_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    station_id: Token | None = None
 
 
 class EntryExitLoginOut(CamelModel):

@@ -47,6 +47,19 @@ def clear_password(nursery_id: int) -> None:
     write("DELETE", f"/entry-logs/nurseries/{nursery_id}/entry-exit-password")
 
 
+def signed_in_stations(nursery_id: int) -> list[dict]:
+    """The nursery's signed-in scan stations: id, stationId, clientAddress, signedInAt, lastSeenAt."""
+    return fetch(f"/entry-logs/nurseries/{nursery_id}/stations")
+
+
+def sign_out_station(nursery_id: int, session_id: int) -> None:
+    write("POST", f"/entry-logs/nurseries/{nursery_id}/stations/{session_id}/sign-out")
+
+
+def sign_out_stations(nursery_id: int) -> None:
+    write("POST", f"/entry-logs/nurseries/{nursery_id}/stations/sign-out")
+
+
 def classes(nursery_id: int) -> list[str]:
     return read(f"/entry-logs/nurseries/{nursery_id}/classes")
 

@@ -1,11 +1,14 @@
-"""入退管理 tasks: archiving entry/exit logs older than the retention (one year)."""
+"""入退管理 tasks: archiving entry/exit logs older than the retention (one year), forgetting ended station sessions."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from jobs.single_flight import periodic
 from service.config import get_settings
 from service.database import session_scope, utcnow
-from service.entry_logs import logs
+from service.entry_logs import logs, roster
+
+ENDED_SESSIONS_KEPT = timedelta(days=30)
 
 
 def archive_folder() -> Path:
@@ -29,3 +32,10 @@ def archive_old_logs() -> int:
         total += batch.rows
         if batch.rows < settings.entry_logs_archive_batch:
             return total
+
+
+@periodic("entry_logs.prune_station_sessions")
+def prune_station_sessions() -> int:
+    """Forget station sessions that ended (signed out, or expired unseen) over 30 days ago."""
+    with session_scope() as db:
+        return roster.prune_station_sessions(db, before=utcnow() - ENDED_SESSIONS_KEPT)

@@ -11,6 +11,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "platform.backup": {"task": "platform.backup", "schedule": crontab(hour=2, minute=30)},
     "platform.publish_audit_head": {"task": "platform.publish_audit_head", "schedule": timedelta(minutes=15)},
     "entry_logs.archive_old_logs": {"task": "entry_logs.archive_old_logs", "schedule": timedelta(days=1)},
+    "entry_logs.prune_station_sessions": {"task": "entry_logs.prune_station_sessions", "schedule": timedelta(days=1)},
     "fleet.mark_offline_terminals": {"task": "fleet.mark_offline_terminals", "schedule": timedelta(minutes=1)},
     "fleet.send_alert_digest": {"task": "fleet.send_alert_digest", "schedule": timedelta(seconds=10)},
     "fleet.advance_rollouts": {"task": "fleet.advance_rollouts", "schedule": timedelta(seconds=30)},

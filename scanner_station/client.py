@@ -64,8 +64,8 @@ class StationClient:
             )
         return payload
 
-    async def login(self, nursery_code: str, password: str) -> EntryExitLoginOut:
-        body = EntryExitLoginIn(nursery_code=nursery_code, password=password)
+    async def login(self, nursery_code: str, password: str, station_id: str) -> EntryExitLoginOut:
+        body = EntryExitLoginIn(nursery_code=nursery_code, password=password, station_id=station_id)
         data = await self._post("/auth/entry-exit-login", body=body.model_dump(by_alias=True))
         with _expected_answer():
             return EntryExitLoginOut.model_validate(data)

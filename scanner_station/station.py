@@ -132,7 +132,7 @@ class Station:
         if not code or not password:
             raise LoginRefused(labels.LOGIN_FIELDS_REQUIRED)
         try:
-            answer = await self.client.login(code, password)
+            answer = await self.client.login(code, password, self.config.station_id)
         except ServiceUnreachable as exc:
             log.warning("login: service unreachable (%s)", exc)
             self._set_online(False)

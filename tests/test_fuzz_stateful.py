@@ -164,7 +164,7 @@ def fresh_world(base_url: str) -> World:
         db.add(terminal)
         db.flush()
         admin = token_for(make_user(db, "platform-admin", grants=CALLERS["platform-admin"]))
-        station = issue_station_token(nursery, now=utcnow()).token
+        station = issue_station_token(db, nursery, now=utcnow()).token
         world = World(agency.id, nursery.id, admin, station)
         terminal_id = terminal.id
     open_alert(base_url, terminal_id, admin)

@@ -1,4 +1,5 @@
-"""入退管理 › 園情報編集: the nursery's name and entry-exit password (set, change, clear); admins add nurseries."""
+"""入退管理 › 園情報編集: the nursery's name, entry-exit password (set, change, clear) and signed-in stations (sign one
+or all out); admins add nurseries."""
 
 import re
 
@@ -91,6 +92,54 @@ def clear_panel(nursery: dict) -> None:
     )
 
 
+def station_label(station: dict) -> str:
+    """A station as its sign-in shows it: its id, address and sign-in time (none of which a write changes)."""
+    station_id = station["stationId"] or "（端末ID なし）"
+    return f"{station_id}　{station['clientAddress'] or '-'}　{components.local_time(station['signedInAt'])} ログイン"
+
+
+def stations_panel(nursery: dict) -> None:
+    """The signed-in scan stations, and signing out one of them or all of them (the password stays)."""
+    stations = entry_logs_api.signed_in_stations(nursery["id"])
+    if not stations:
+        st.caption("ログイン中の入退登録端末はありません。")
+        return
+    st.dataframe(
+        [
+            {
+                "端末ID": station["stationId"] or "-",
+                "IPアドレス": station["clientAddress"] or "-",
+                "ログイン日時": components.local_time(station["signedInAt"]),
+                "最終確認": components.relative_time(station["lastSeenAt"]),
+            }
+            for station in stations
+        ],
+        hide_index=True,
+    )
+    chosen = components.record_picker(
+        "ログアウトさせる端末",
+        {station["id"]: station_label(station) for station in stations},
+        f"{PAGE}_station",
+        placeholder="端末を選択",
+    )
+    if st.button("選択した端末をログアウト", key=f"{PAGE}_sign_out_one", disabled=chosen is None):
+        components.act(
+            PAGE,
+            lambda: entry_logs_api.sign_out_station(nursery["id"], chosen),
+            "選択した入退登録端末をログアウトしました。その端末では再度ログインしてください。",
+        )
+    components.confirm_then_act(
+        PAGE,
+        f"{PAGE}_sign_out_all",
+        confirm="この園のすべての入退登録端末をログアウトさせる",
+        label="すべての端末をログアウト",
+        call=lambda: entry_logs_api.sign_out_stations(nursery["id"]),
+        success="この園の入退登録端末をすべてログアウトしました。パスワードは変わりません。",
+        icon=":material/logout:",
+        help="紛失・盗難時など、パスワードを変えずに端末のログインを終わらせます。",
+    )
+
+
 def create_errors(code: str, name: str, password: str) -> list[str]:
     rules = entry_logs_api.rules()
     limit = rules["nurseryCodeMax"]
@@ -141,5 +190,7 @@ if nursery is not None:
         st.subheader("入退パスワード")
         password_form(nursery)
         clear_panel(nursery)
+    st.subheader("ログイン中の入退登録端末")
+    stations_panel(nursery)
 if common.is_domain_admin(user):
     create_form()

@@ -33,6 +33,21 @@ class Nursery(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class StationSession(Base):
+    """A scan station's sign-in: its token carries this id, so one station can be signed out alone."""
+
+    __tablename__ = "entry_logs_station_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), index=True)
+    station_id: Mapped[str] = mapped_column(String(64), default="")
+    client_address: Mapped[str] = mapped_column(String(64), default="")
+    signed_in_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # renewed by the station's heartbeats, at most every STATION_SEEN_EVERY (so a heartbeat rarely writes)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    signed_out_at: Mapped[datetime | None]
+
+
 class Guardian(Base):
     """Links a child to one of its parents."""
 

@@ -1,17 +1,19 @@
 """Nurseries (with their entry-exit password), parents and children, and the roster CSV import."""
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, delete, exists, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
+from service.config import get_settings
 from service.csvtools import csv_rows
 from service.entry_logs import labels
-from service.entry_logs.models import Child, EntryLog, Nursery, Parent
+from service.entry_logs.models import Child, EntryLog, Nursery, Parent, StationSession
 from service.entry_logs.schemas import (
     ChildCreate,
     ChildUpdate,
@@ -23,6 +25,7 @@ from service.entry_logs.schemas import (
     ParentUpdate,
     Phone,
 )
+from service.entry_logs.station import STATION_SEEN_EVERY
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.identity.security import hash_password
 from service.search import contains
@@ -113,13 +116,15 @@ def update_nursery(db: Session, *, nursery: Nursery, data: NurseryUpdate, actor:
     return nursery
 
 
-def set_entry_exit_password(db: Session, *, nursery: Nursery, password: str | None, actor: Actor) -> None:
+def set_entry_exit_password(
+    db: Session, *, nursery: Nursery, password: str | None, actor: Actor, now: datetime
+) -> None:
     """Set (bcrypt, cost from settings: 12) or clear the password; clearing disables scanning.
 
     Either ends older station tokens."""
     before = {"entry_exit_password": "set" if nursery.entry_exit_password_hash else None}
     nursery.entry_exit_password_hash = hash_password(password) if password else None
-    db.flush()
+    _close_station_sessions(db, nursery, now)
     after = {
         "entry_exit_password": "changed"
         if password and before["entry_exit_password"]
@@ -137,11 +142,20 @@ def set_entry_exit_password(db: Session, *, nursery: Nursery, password: str | No
     )
 
 
-def sign_out_stations(db: Session, *, nursery: Nursery, actor: Actor) -> None:
+def _close_station_sessions(db: Session, nursery: Nursery, now: datetime) -> None:
+    db.execute(
+        update(StationSession)
+        .where(StationSession.nursery_id == nursery.id, StationSession.signed_out_at.is_(None))
+        .values(signed_out_at=now)
+    )
+    db.flush()
+
+
+def sign_out_stations(db: Session, *, nursery: Nursery, actor: Actor, now: datetime) -> None:
     """End every station token of the nursery (its password stays): the stations log in again."""
     before = nursery.station_generation
     nursery.station_generation = before + 1
-    db.flush()
+    _close_station_sessions(db, nursery, now)
     audit.record(
         db,
         actor=actor,
@@ -151,6 +165,53 @@ def sign_out_stations(db: Session, *, nursery: Nursery, actor: Actor) -> None:
         target_id=nursery.id,
         changes=audit.diff({"station_generation": before}, {"station_generation": nursery.station_generation}),
     )
+
+
+def signed_in_stations(db: Session, *, nursery: Nursery, now: datetime) -> list[StationSession]:
+    """The nursery's stations whose session is open and whose token may still be valid, latest sign-in first."""
+    live_since = now - timedelta(hours=get_settings().entry_logs_token_hours) - STATION_SEEN_EVERY
+    return list(
+        db.scalars(
+            select(StationSession)
+            .where(
+                StationSession.nursery_id == nursery.id,
+                StationSession.signed_out_at.is_(None),
+                StationSession.last_seen_at >= live_since,
+            )
+            .order_by(StationSession.signed_in_at.desc(), StationSession.id.desc())
+        )
+    )
+
+
+def sign_out_station(db: Session, *, nursery: Nursery, session_id: int, actor: Actor, now: datetime) -> None:
+    """End one station's session (the others and the password stay): that station logs in again."""
+    session = db.scalar(
+        select(StationSession).where(StationSession.id == session_id, StationSession.nursery_id == nursery.id)
+    )
+    if session is None:
+        raise NotFound(labels.STATION_NOT_FOUND, code="station_not_found", details={"stationSessionId": session_id})
+    if session.signed_out_at is not None:
+        return
+    session.signed_out_at = now
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="sign_out_station",
+        domain=DOMAIN,
+        target_type="station_session",
+        target_id=session.id,
+        changes=audit.diff(
+            {"nursery_id": nursery.id, "station_id": session.station_id, "signed_out_at": None},
+            {"nursery_id": nursery.id, "station_id": session.station_id, "signed_out_at": now.isoformat()},
+        ),
+    )
+
+
+def prune_station_sessions(db: Session, *, before: datetime) -> int:
+    """Forget sessions signed out, or last seen, before the cut-off (they can no longer renew a token)."""
+    ended = or_(StationSession.signed_out_at < before, StationSession.last_seen_at < before)
+    return db.execute(delete(StationSession).where(ended)).rowcount or 0
 
 
 # Parents -----------------------------------------------------------------------------------------

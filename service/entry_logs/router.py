@@ -71,6 +71,7 @@ from service.entry_logs.schemas import (
     PresentParent,
     ScanIn,
     ScanOut,
+    StationSessionRead,
     Vocabulary,
 )
 from service.identity.dependencies import bearer
@@ -110,7 +111,12 @@ Paging = Annotated[PageParams, Depends(page_params)]
 @declares(401, 423)
 def entry_exit_login(body: EntryExitLoginIn, db: DbSession, request: Request) -> EntryExitLoginOut:
     result = station.login(
-        db, nursery_code=body.nursery_code, password=body.password, actor=request_actor(request), now=utcnow()
+        db,
+        nursery_code=body.nursery_code,
+        password=body.password,
+        station_id=body.station_id,
+        actor=request_actor(request),
+        now=utcnow(),
     )
     return EntryExitLoginOut(
         token=result.token.token,
@@ -316,19 +322,33 @@ def update_nursery(nursery: PathNursery, body: NurseryUpdate, caller: StaffCalle
 
 @admin_router.put("/nurseries/{nursery_id}/entry-exit-password", status_code=204)
 def set_password(nursery: PathNursery, body: PasswordIn, caller: StaffCaller, db: DbSession) -> None:
-    roster.set_entry_exit_password(db, nursery=nursery, password=body.password, actor=caller.actor)
+    roster.set_entry_exit_password(db, nursery=nursery, password=body.password, actor=caller.actor, now=utcnow())
 
 
 @admin_router.delete("/nurseries/{nursery_id}/entry-exit-password", status_code=204)
 def clear_password(nursery: PathNursery, caller: StaffCaller, db: DbSession) -> None:
     """Clearing the password disables scanning at this nursery and signs its stations out."""
-    roster.set_entry_exit_password(db, nursery=nursery, password=None, actor=caller.actor)
+    roster.set_entry_exit_password(db, nursery=nursery, password=None, actor=caller.actor, now=utcnow())
 
 
 @admin_router.post("/nurseries/{nursery_id}/stations/sign-out", status_code=204)
 def sign_out_stations(nursery: PathNursery, caller: StaffCaller, db: DbSession) -> None:
     """Sign out every scan station of the nursery without changing its entry-exit password."""
-    roster.sign_out_stations(db, nursery=nursery, actor=caller.actor)
+    roster.sign_out_stations(db, nursery=nursery, actor=caller.actor, now=utcnow())
+
+
+@admin_router.get("/nurseries/{nursery_id}/stations", response_model=list[StationSessionRead])
+def signed_in_stations(nursery: PathNursery, db: DbSession) -> list[StationSessionRead]:
+    """The nursery's signed-in scan stations (open sessions whose token may still be valid)."""
+    sessions = roster.signed_in_stations(db, nursery=nursery, now=utcnow())
+    return [StationSessionRead.model_validate(session) for session in sessions]
+
+
+@admin_router.post("/nurseries/{nursery_id}/stations/{session_id}/sign-out", status_code=204)
+@declares(404)  # a session not of this nursery
+def sign_out_station(nursery: PathNursery, session_id: int, caller: StaffCaller, db: DbSession) -> None:
+    """Sign out one scan station; the nursery's other stations and its password stay."""
+    roster.sign_out_station(db, nursery=nursery, session_id=session_id, actor=caller.actor, now=utcnow())
 
 
 @admin_router.get("/nurseries/{nursery_id}/cards.pdf", **media("application/pdf"))

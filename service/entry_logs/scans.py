@@ -8,9 +8,14 @@ from sqlalchemy import and_, bindparam, insert, or_, select
 
 from service.config import get_settings
 from service.entry_logs import counts, labels
-from service.entry_logs.models import Child, EntryLog, Guardian, Nursery, Parent
+from service.entry_logs.models import Child, EntryLog, Guardian, Nursery, Parent, StationSession
 from service.entry_logs.schemas import ScanIn
-from service.entry_logs.station import StationClaims, admit, admitted_password_hash
+from service.entry_logs.station import (
+    StationClaims,
+    admit,
+    admitted_password_hash,
+    open_session_join,
+)
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.lanes import Query, Work
 from service.tenancy import scoped_by_parameter, tenant_parameter
@@ -80,8 +85,10 @@ _LOCKED_PARENT = scoped_by_parameter(
         Child.name,
         Nursery.entry_exit_password_hash,
         Nursery.station_generation,
+        StationSession.id,
     )
     .join(Nursery, Nursery.id == Parent.nursery_id)
+    .outerjoin(StationSession, open_session_join(Parent.nursery_id))
     .outerjoin(Guardian, Guardian.parent_id == Parent.id)
     .outerjoin(Child, Child.id == Guardian.child_id)
     .where(Parent.id == bindparam("parent_id"))
@@ -94,13 +101,17 @@ _LOCKED_PARENT = scoped_by_parameter(
 def _admitted_parent(claims: StationClaims, parent_id: int) -> Work[ScannedParent]:
     """The station admitted, then the parent within its nursery with the children's names, row-locked so scans of
     one parent queue up (one query; the nursery alone is read only when the parent is not there)."""
-    parameters = {"parent_id": parent_id, **tenant_parameter(claims.scope, Parent.nursery_id)}
+    parameters = {
+        "parent_id": parent_id,
+        "session_id": claims.session_id,
+        **tenant_parameter(claims.scope, Parent.nursery_id),
+    }
     rows = yield Query(_LOCKED_PARENT, parameters)
     if not rows:
         yield from admitted_password_hash(claims)
         raise NotFound(labels.PARENT_NOT_FOUND, code="parent_not_found", details={"parentId": str(parent_id)})
     first = rows[0]
-    admit(claims, first[4], first[5])
+    admit(claims, first[4], first[5], first[6])
     return ScannedParent(first[0], first[1], first[2], [row[3] for row in rows if row[3] is not None])
 
 

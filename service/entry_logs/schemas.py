@@ -56,6 +56,7 @@ class CamelModel(BaseModel):
 class EntryExitLoginIn(CamelModel):
     nursery_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32), SingleLine]
     password: Annotated[str, StringConstraints(min_length=1, max_length=200), SingleLine]
+    station_id: Token | None = Field(default=None, description="the station's own id, shown where it can be signed out")
 
 
 class EntryExitLoginOut(CamelModel):
@@ -186,6 +187,16 @@ class NurseryRead(CamelModel):
 
 class PasswordIn(CamelModel):
     password: EntryExitPassword
+
+
+class StationSessionRead(CamelModel):
+    """A signed-in scan station of the nursery."""
+
+    id: int
+    station_id: str
+    client_address: str
+    signed_in_at: UtcSeconds
+    last_seen_at: UtcSeconds
 
 
 class ChildBrief(CamelModel):

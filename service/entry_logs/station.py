@@ -1,17 +1,17 @@
-"""Scan-station login (nursery code + entry-exit password), its lockout, and the 8-hour station token."""
+"""Scan-station login (nursery code + entry-exit password), its lockout, the station's session and its 8-hour token."""
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, bindparam, func, select, update
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
 from service.entry_logs import labels
-from service.entry_logs.models import Nursery
+from service.entry_logs.models import Nursery, StationSession
 from service.errors import Unauthorized
 from service.identity import lockout
 from service.identity.roles import DOMAINS
@@ -24,14 +24,17 @@ CODE_KIND = "entry_exit_code"
 ADDRESS_KIND = "entry_exit_address"
 DOMAIN = "entry_logs"
 Admitted = tuple[str, int]  # the nursery's password hash and station generation a station token was issued under
+STATION_SEEN_EVERY = timedelta(minutes=10)  # a heartbeat renews its session's last_seen_at at most this often
 
 
 @dataclass(frozen=True)
 class StationClaims:
-    """What a station token says: its nursery, and the fingerprint of the password it was issued under."""
+    """What a station token says: its nursery, its session, and the fingerprint of the password it was issued
+    under."""
 
     nursery_id: int
     pwf: str
+    session_id: int
 
     @property
     def scope(self) -> TenantScope:
@@ -55,14 +58,26 @@ def password_fingerprint(password_hash: str | None, generation: int = 0) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:16]
 
 
-def _token(nursery_id: int, admitted: Admitted, now: datetime) -> IssuedToken:
+def _token(nursery_id: int, session_id: int, admitted: Admitted, now: datetime) -> IssuedToken:
     minutes = get_settings().entry_logs_token_hours * 60
     pwf = password_fingerprint(*admitted)
-    return issue_token(subject=str(nursery_id), kind=TOKEN_KIND, now=now, minutes=minutes, pwf=pwf)
+    return issue_token(subject=str(nursery_id), kind=TOKEN_KIND, now=now, minutes=minutes, pwf=pwf, sid=session_id)
 
 
-def issue_station_token(nursery: Nursery, *, now: datetime) -> IssuedToken:
-    return _token(nursery.id, (nursery.entry_exit_password_hash, nursery.station_generation), now)
+def issue_station_token(
+    db: Session, nursery: Nursery, *, now: datetime, station_id: str | None = None, client_address: str | None = None
+) -> IssuedToken:
+    """Open a station session at the nursery and the 8-hour token that carries it."""
+    session = StationSession(
+        nursery_id=nursery.id,
+        station_id=station_id or "",
+        client_address=(client_address or "")[:64],
+        signed_in_at=now,
+        last_seen_at=now,
+    )
+    db.add(session)
+    db.flush()
+    return _token(nursery.id, session.id, (nursery.entry_exit_password_hash, nursery.station_generation), now)
 
 
 def _audit_login(
@@ -88,8 +103,11 @@ def _password_ok(nursery: Nursery | None, password: str) -> bool:
     return verify_password(password, nursery.entry_exit_password_hash)
 
 
-def login(db: Session, *, nursery_code: str, password: str, actor: Actor, now: datetime) -> StationLogin:
-    """Check the entry-exit password under the per-code and per-address lockouts and issue a station token."""
+def login(
+    db: Session, *, nursery_code: str, password: str, station_id: str | None, actor: Actor, now: datetime
+) -> StationLogin:
+    """Check the entry-exit password under the per-code and per-address lockouts, open the station's session and
+    issue its token."""
     code = nursery_code.strip().lower()
     keys = [(CODE_KIND, code), (ADDRESS_KIND, actor.client_address or "unknown")]
     nursery = db.scalar(select(Nursery).where(func.lower(Nursery.code) == code))
@@ -116,7 +134,8 @@ def login(db: Session, *, nursery_code: str, password: str, actor: Actor, now: d
         request_id=actor.request_id,
     )
     _audit_login(db, actor=station_actor, action="station_login", code=code, nursery=nursery, reason="", now=now)
-    return StationLogin(nursery=nursery, token=issue_station_token(nursery, now=now))
+    token = issue_station_token(db, nursery, now=now, station_id=station_id, client_address=actor.client_address)
+    return StationLogin(nursery=nursery, token=token)
 
 
 def station_claims(authorization: str) -> StationClaims:
@@ -125,30 +144,55 @@ def station_claims(authorization: str) -> StationClaims:
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("ログインが必要です", code="not_authenticated")
     claims = decode_token(token.strip(), kind=TOKEN_KIND)
+    session_id = claims.get("sid")
     if not str(claims["sub"]).isdigit():
         raise Unauthorized("認証トークンが不正です", code="invalid_token")
-    return StationClaims(nursery_id=int(claims["sub"]), pwf=str(claims.get("pwf", "")))
+    if not isinstance(session_id, int) or isinstance(session_id, bool):
+        # a token from before station sessions: the station signs in again once
+        raise Unauthorized(labels.STATION_DISABLED, code="station_disabled")
+    return StationClaims(nursery_id=int(claims["sub"]), pwf=str(claims.get("pwf", "")), session_id=session_id)
 
 
-_NURSERY_PASSWORD = select(Nursery.entry_exit_password_hash, Nursery.station_generation).where(
-    Nursery.id == bindparam("nursery_id")
+def open_session_join(nursery_id: QueryableAttribute[int]) -> ColumnElement[bool]:
+    """The join condition to the token's station session, when it is the nursery's and not signed out."""
+    return and_(
+        StationSession.id == bindparam("session_id"),
+        StationSession.nursery_id == nursery_id,
+        StationSession.signed_out_at.is_(None),
+    )
+
+
+_STATION_ADMISSION = (
+    select(Nursery.entry_exit_password_hash, Nursery.station_generation, StationSession.id, StationSession.last_seen_at)
+    .outerjoin(StationSession, open_session_join(Nursery.id))
+    .where(Nursery.id == bindparam("nursery_id"))
 )
+_SEEN = update(StationSession).where(StationSession.id == bindparam("session_id")).values(last_seen_at=bindparam("now"))
 
 
-def admit(claims: StationClaims, password_hash: str | None, generation: int) -> Admitted:
-    """The nursery's password hash and station generation, as long as the token was issued under both (else 401
-    station_disabled: the password was changed or cleared, or the stations were signed out)."""
-    if not password_hash or claims.pwf != password_fingerprint(password_hash, generation):
+def station_parameters(claims: StationClaims) -> dict[str, int]:
+    return {"nursery_id": claims.nursery_id, "session_id": claims.session_id}
+
+
+def admit(claims: StationClaims, password_hash: str | None, generation: int, session_id: int | None) -> Admitted:
+    """The nursery's password hash and station generation, as long as the token was issued under both and its
+    session is open (else 401 station_disabled: the password was changed or cleared, or the station was signed out)."""
+    if not password_hash or session_id is None or claims.pwf != password_fingerprint(password_hash, generation):
         raise Unauthorized(labels.STATION_DISABLED, code="station_disabled")
     return password_hash, generation
 
 
 def admitted_password_hash(claims: StationClaims) -> Work[Admitted]:
-    """Read the nursery's password hash and station generation (one query) and admit the station under them."""
-    rows = yield Query(_NURSERY_PASSWORD, {"nursery_id": claims.nursery_id})
-    return admit(claims, *(rows[0] if rows else (None, 0)))
+    """Read the nursery's password hash, station generation and the open session (one query) and admit the station."""
+    rows = yield Query(_STATION_ADMISSION, station_parameters(claims))
+    return admit(claims, *(rows[0][:3] if rows else (None, 0, None)))
 
 
 def heartbeat(claims: StationClaims, now: datetime) -> Work[IssuedToken]:
-    """A fresh 8-hour token for a station that is still allowed in."""
-    return _token(claims.nursery_id, (yield from admitted_password_hash(claims)), now)
+    """A fresh 8-hour token for a station that is still allowed in; its session is marked seen now and then."""
+    rows = yield Query(_STATION_ADMISSION, station_parameters(claims))
+    password_hash, generation, session_id, last_seen_at = rows[0] if rows else (None, 0, None, None)
+    admitted = admit(claims, password_hash, generation, session_id)
+    if last_seen_at is not None and now - last_seen_at >= STATION_SEEN_EVERY:
+        yield Query(_SEEN, {"session_id": claims.session_id, "now": now}, fetch="none")
+    return _token(claims.nursery_id, claims.session_id, admitted, now)

@@ -7,6 +7,7 @@ from service.entry_logs.models import Nursery
 from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_entry_logs_logs import sakura, staff_of  # noqa: F401 - fixtures
 from tests.factories import make_user
+from tests.service.entry_logs.world import STATION_PASSWORD
 
 SETTINGS = "app_pages/entry_logs_settings.py"
 
@@ -89,3 +90,37 @@ def test_an_admin_adds_a_nursery_and_picks_it(db, sakura, open_app):  # noqa: F8
     db.commit()
     at = picker.select(created).run()
     assert any("入退登録: 無効（パスワード未設定）" in text for text in texts(at.markdown))
+
+
+def signed_in_station(live_api: str, station_id: str) -> dict[str, str]:
+    body = {"nurseryCode": "sakura", "password": STATION_PASSWORD, "stationId": station_id}
+    answer = httpx.post(f"{live_api}/api/auth/entry-exit-login", json=body)
+    assert answer.status_code == 200
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
+def renews(live_api: str, headers: dict[str, str]) -> bool:
+    return httpx.post(f"{live_api}/api/auth/heartbeat", headers=headers).status_code == 200
+
+
+def test_staff_sign_out_one_station_then_all_of_them(db, sakura, open_app, live_api):  # noqa: F811
+    gate, hall = signed_in_station(live_api, "gate-tablet"), signed_in_station(live_api, "hall-tablet")
+    at = open_page(open_app, staff_of(db, sakura), SETTINGS)
+    listed = at.dataframe[0].value
+    assert {"gate-tablet", "hall-tablet"} <= set(listed["端末ID"])
+    assert button(at, "選択した端末をログアウト").disabled
+
+    picker = at.selectbox(key="entry_logs_settings_station")
+    gate_session = next(option for option in picker.options if option.startswith("gate-tablet"))
+    picker.select(gate_session).run()
+    at = button(at, "選択した端末をログアウト").click().run()
+
+    assert texts(at.success) == ["選択した入退登録端末をログアウトしました。その端末では再度ログインしてください。"]
+    assert "gate-tablet" not in set(at.dataframe[0].value["端末ID"])
+    assert not renews(live_api, gate) and renews(live_api, hall)
+
+    at.checkbox(key="entry_logs_settings_sign_out_all_ok").check().run()
+    at = button(at, "すべての端末をログアウト").click().run()
+    assert texts(at.success) == ["この園の入退登録端末をすべてログアウトしました。パスワードは変わりません。"]
+    assert "ログイン中の入退登録端末はありません。" in texts(at.caption)
+    assert not renews(live_api, hall)

@@ -75,10 +75,17 @@ def store_session(config: StationConfig, world: KioskWorld) -> None:
     """Leave a logged-in session in the state directory, as an earlier run of the station would (a service token)."""
     with session_scope() as db:
         nursery = db.get(Nursery, world.nursery_id)
-        issued = issue_station_token(nursery, now=utcnow())
+        issued = issue_station_token(db, nursery, now=utcnow())
     db = open_database(config.database_path)
     SessionStore(db).save(Session(issued.token, world.nursery_id, world.name, world.code, issued.expires_at))
     db.close()
+
+
+def signed_in_station_ids(nursery_id: int) -> list[str]:
+    """The station ids of the nursery's open station sessions, as the admin page lists them."""
+    with session_scope() as db:
+        nursery = db.get(Nursery, nursery_id)
+        return [session.station_id for session in roster.signed_in_stations(db, nursery=nursery, now=utcnow())]
 
 
 def recorded_logs(nursery_id: int) -> list[EntryLog]:

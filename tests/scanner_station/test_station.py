@@ -7,7 +7,7 @@ import pytest
 from clientkit import station_labels as labels
 from scanner_station.queue import QueueFull, ScanQueue, open_database
 from scanner_station.station import InvalidScan, LoginRefused, Station, parse_barcode
-from tests.scanner_station.conftest import STATION_PASSWORD, recorded_logs
+from tests.scanner_station.conftest import STATION_PASSWORD, recorded_logs, signed_in_station_ids
 
 
 @pytest.mark.parametrize(
@@ -109,6 +109,7 @@ async def test_an_unreachable_service_is_tried_once_and_retried_three_times_then
 async def test_a_resend_after_a_lost_answer_is_the_scans_own_record_not_a_double_scan(station_config, kiosk_world):
     station = Station(station_config())
     session = await station.login(kiosk_world.code, STATION_PASSWORD)
+    assert signed_in_station_ids(kiosk_world.nursery_id) == [station.config.station_id]  # listed to be signed out
     scan = station.accept(str(kiosk_world.parents[0].id), "Entry")
     # A try that reached the service but whose answer never came back:
     await station.client.record_scan(

@@ -1,10 +1,12 @@
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from service.audit.models import AuditEntry
 from service.database import utcnow
+from service.entry_logs import roster
+from service.entry_logs.models import StationSession
 from service.entry_logs.station import issue_station_token
 from service.identity.security import decode_token, issue_token
 from tests.service.entry_logs.world import STATION_PASSWORD, make_world, scan
@@ -85,8 +87,9 @@ def test_unknown_code_and_nursery_without_password_look_like_a_wrong_password(cl
         assert response.json()["error"]["code"] == "bad_credentials"
 
 
-def test_heartbeat_renews_the_token(client, sakura):
-    old = issue_station_token(sakura.nursery, now=utcnow() - timedelta(hours=7)).token
+def test_heartbeat_renews_the_token(client, db, sakura):
+    old = issue_station_token(db, sakura.nursery, now=utcnow() - timedelta(hours=7)).token
+    db.commit()
     response = client.post("/api/auth/heartbeat", headers={"Authorization": f"Bearer {old}"})
     assert response.status_code == 200
     body = response.json()
@@ -100,7 +103,8 @@ def test_heartbeat_renews_the_token(client, sakura):
 
 
 def test_heartbeat_refuses_expired_user_and_missing_tokens(client, db, sakura):
-    expired = issue_station_token(sakura.nursery, now=utcnow() - timedelta(hours=9)).token
+    expired = issue_station_token(db, sakura.nursery, now=utcnow() - timedelta(hours=9)).token
+    db.commit()
     assert (
         client.post("/api/auth/heartbeat", headers={"Authorization": f"Bearer {expired}"}).json()["error"]["code"]
         == "token_expired"
@@ -117,3 +121,20 @@ def test_clearing_the_password_signs_stations_out(client, db, sakura, staff):
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "station_disabled"
     assert scan(client, sakura, sakura.parents[0].id).status_code == 401
+
+
+def opened_session(db, nursery, at) -> int:
+    """Sign a station in at `at`; the id of its session."""
+    issue_station_token(db, nursery, now=at)
+    return db.scalar(select(func.max(StationSession.id)))
+
+
+def test_ended_station_sessions_are_forgotten_after_the_cut_off(db, sakura):
+    expired_unseen = opened_session(db, sakura.nursery, utcnow() - timedelta(days=40))
+    signed_out = opened_session(db, sakura.nursery, utcnow() - timedelta(days=20))
+    db.get(StationSession, signed_out).signed_out_at = utcnow() - timedelta(days=35)
+    live = opened_session(db, sakura.nursery, utcnow())
+
+    assert roster.prune_station_sessions(db, before=utcnow() - timedelta(days=30)) == 2
+    remaining = set(db.scalars(select(StationSession.id)))
+    assert live in remaining and not {expired_unseen, signed_out} & remaining

@@ -4,15 +4,22 @@ import pytest
 from sqlalchemy import func, select
 
 from service.entry_logs.models import Attendance, Child, EntryLog, Nursery, Parent
+from service.identity.security import decode_token
 from tests.factories import auth_headers, make_user
 from tests.service.entry_logs.world import add_log
 
 DAY = "2026-01-14"
 
 
+def station_session_id(station_headers: dict[str, str]) -> int:
+    """The station session a world's station token carries."""
+    return decode_token(station_headers["Authorization"].removeprefix("Bearer "), kind="station")["sid"]
+
+
 def other_nursery_requests(a, b, b_log):
     """Every endpoint a staff user of nursery A might point at nursery B's data."""
     n, p, c = b.nursery.id, b.parents[0].id, b.children[0].id
+    b_station = station_session_id(b.station_headers)
     csv_file = {"file": ("roster.csv", "保護者名,園児名\n山田花子,山田太郎\n".encode(), "text/csv")}
     return [
         ("GET", "/api/entry-exit-logs", {"params": {"nurseryId": n}}),
@@ -46,6 +53,9 @@ def other_nursery_requests(a, b, b_log):
         ("POST", f"/api/entry-logs/parents/{p}/barcode-link", {}),
         ("DELETE", f"/api/entry-logs/parents/{p}/barcode-link", {}),
         ("POST", f"/api/entry-logs/nurseries/{n}/stations/sign-out", {}),
+        ("GET", f"/api/entry-logs/nurseries/{n}/stations", {}),
+        ("POST", f"/api/entry-logs/nurseries/{n}/stations/{b_station}/sign-out", {}),
+        ("POST", f"/api/entry-logs/nurseries/{a.nursery.id}/stations/{b_station}/sign-out", {}),
     ]
 
 
@@ -74,6 +84,7 @@ def test_staff_of_one_nursery_gets_404_for_every_id_of_another(client, db, sakur
             "nursery_not_found",
             "parent_not_found",
             "child_not_found",
+            "station_not_found",
         }
     assert b_state(db, himawari) == before
 

@@ -42,7 +42,7 @@ def make_world(db: Session, code: str, *, name: str | None = None, parents: int 
     kids.append(Child(nursery_id=nursery.id, name=f"{code}園児{parents}", class_name="ひよこ組", parents=[people[0]]))
     db.add_all(kids)
     db.flush()
-    token = issue_station_token(nursery, now=utcnow()).token
+    token = issue_station_token(db, nursery, now=utcnow()).token
     return World(nursery, people, kids, {"Authorization": f"Bearer {token}"})
 
 

@@ -26,7 +26,7 @@ def test_routes_errors_and_the_public_cancel_page_cannot_be_framed_or_sniffed(cl
 def test_the_fast_lane_answers_carry_them_too(client, db):
     world = make_world(db, "hardened")
     db.commit()
-    token = issue_station_token(world.nursery, now=utcnow()).token
+    token = issue_station_token(db, world.nursery, now=utcnow()).token
     renewed = client.post("/api/auth/heartbeat", json={}, headers={"Authorization": f"Bearer {token}"})
     assert renewed.status_code == 200
     assert_hardened(renewed)

@@ -102,6 +102,17 @@ function loadSession() {
   }
 }
 
+/** This browser's station id, made once and kept: the admin page lists stations by it and can sign one out. */
+function stationId() {
+  const key = `${SESSION_KEY}.station`;
+  let id = localStorage.getItem(key);
+  if (!id) {
+    id = `browser-${newScanId().slice(0, 8)}`;
+    localStorage.setItem(key, id);
+  }
+  return id;
+}
+
 function saveSession(value) {
   session = value;
   if (value) localStorage.setItem(SESSION_KEY, JSON.stringify(value));
@@ -189,7 +200,7 @@ async function login(event) {
   button.textContent = L.LOGGING_IN;
   error.textContent = "";
   try {
-    const answer = await post("/auth/entry-exit-login", { nurseryCode: code, password });
+    const answer = await post("/auth/entry-exit-login", { nurseryCode: code, password, stationId: stationId() });
     if (answer.status !== 200) {
       error.textContent = errorMessage(answer);
       return;
@@ -310,7 +321,7 @@ async function deliverOne(scan) {
     entryType: scan.entryType,
     nurseryId: scan.nurseryId,
     clientScanId: scan.clientScanId,
-    stationId: "browser",
+    stationId: stationId(),
     scannedAt: scan.scannedAt,
   };
   const saved = () => scan.clientScanId === lastScanId && feedback("pending", L.SAVED_OFFLINE);
