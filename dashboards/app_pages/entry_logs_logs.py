@@ -1,8 +1,9 @@
 """入退管理 › 入退管理ログ (§3.4, §6.3): the filter card, 50 logs a page by time, CSV export, deleting a bad scan.
 
-管理者 select a row of the table to delete it (DI-AL-001's アクション); the choice is kept as the log's id. The
-日時 order is the API's (the whole list, every page): Streamlit's header click sorts only the rows in the browser and
-does not tell the page, so the order is the 日時の並び順 control above the table (UI-AL-003).
+Staff and 管理者 select a row of the table to delete it (FR-AL-006, DI-AL-001's アクション); the choice is kept as
+the log's id. Staff delete softly (the log is kept with who/when/why); only 管理者 get the physical option
+(SEC-006). The 日時 order is the API's (the whole list, every page): Streamlit's header click sorts only the rows in
+the browser and does not tell the page, so the order is the 日時の並び順 control above the table (UI-AL-003).
 """
 
 import hashlib
@@ -23,6 +24,10 @@ CHOSEN_KEY = f"{PAGE}_chosen"
 SORTS = {"-timestamp": "↓ 新しい順", "timestamp": "↑ 古い順"}
 SORT_HELP = "一覧全体（すべてのページ）を日時で並べ替えます。表の見出しのクリックは表示中の行だけを並べ替えます。"
 CHOOSE_HINT = "誤スキャンのログを削除するには、表の左端で行を選択してください。"
+SOFT_NOTE = (
+    "削除したログは一覧・CSV・集計に表示されなくなります。"
+    "ログ自体は残り、誰がいつ何のために削除したかが記録されます（論理削除）。"
+)
 RANGE_REVERSED = "期間の開始が終了より後になっています。"
 PART = "名前の一部"
 
@@ -116,7 +121,7 @@ def selectable_table(frame: pd.DataFrame | Styler, logs: list[dict]) -> None:
     st.session_state[CHOSEN_KEY] = chosen_log_id(ids, event.selection.rows)
 
 
-def log_table(query: dict, *, deletable: bool) -> list[dict]:
+def log_table(query: dict) -> list[dict]:
     """One page of 50 logs in the API's order (a new filter or order goes back to page 1); returns the logs shown."""
     shown = components.paginated_table(
         PAGE,
@@ -127,7 +132,7 @@ def log_table(query: dict, *, deletable: bool) -> list[dict]:
         page_size=PAGE_SIZE,
         style=coloured,
         note="（↓ 入 = 緑、↑ 出 = オレンジ）",
-        table=selectable_table if deletable else None,
+        table=selectable_table,
     )
     return shown["items"]
 
@@ -153,20 +158,17 @@ def cancel_delete(table: str) -> None:
     st.session_state[table] = {"selection": {"rows": []}}
 
 
-def confirm_delete(log: dict, table: str) -> None:
-    """Ask for the reason (and whether to remove the log for good) and a second click before the log is deleted."""
+def confirm_delete(log: dict, table: str, *, may_remove: bool) -> None:
+    """Ask for the reason (and, when may_remove, whether to remove the log for good) and a second click."""
     with st.form(f"{PAGE}_delete_{log['id']}", border=True):
-        st.warning(
-            f"次の入退ログを削除します: **{log_text(log, labels.plain)}**  \n"
-            "削除したログは一覧・CSV・集計に表示されなくなります（誰がいつ何のために削除したかは記録されます）。"
-        )
+        st.warning(f"次の入退ログを削除します: **{log_text(log, labels.plain)}**  \n{SOFT_NOTE}")
         reason = st.text_input(
             "削除の理由（必須）",
             key=f"{PAGE}_reason_{log['id']}",
             max_chars=entry_logs_api.rules()["noteMax"],
             placeholder="例: 誤スキャン",
         ).strip()
-        physical = st.checkbox(
+        physical = may_remove and st.checkbox(
             "ログを完全に削除する（物理削除・元に戻せません）",
             key=f"{PAGE}_physical_{log['id']}",
             help="チェックしない場合は論理削除です（ログは残り、一覧・CSV・集計から除かれます）。",
@@ -183,13 +185,13 @@ def confirm_delete(log: dict, table: str) -> None:
         )
 
 
-def delete_panel(logs: list[dict]) -> None:
-    """The confirmation for the log chosen in the table, or how to choose one."""
+def delete_panel(logs: list[dict], *, may_remove: bool) -> None:
+    """The confirmation for the log chosen in the table, or how to choose one; may_remove offers physical deletion."""
     log = next((log for log in logs if log["id"] == st.session_state.get(CHOSEN_KEY)), None)
     if log is None:
         st.caption(CHOOSE_HINT)
     else:
-        confirm_delete(log, table_key([row["id"] for row in logs]))
+        confirm_delete(log, table_key([row["id"] for row in logs]), may_remove=may_remove)
 
 
 def export_button(query: dict) -> None:
@@ -206,7 +208,6 @@ def export_button(query: dict) -> None:
 
 
 user = auth.require_page(__file__)
-admin = common.is_domain_admin(user)
 heading, export = st.columns([4, 1], vertical_alignment="bottom")
 heading.title("入退管理ログ")
 components.show_flash(PAGE)
@@ -217,6 +218,6 @@ order = st.radio(
 query = applied | {"sort": order}
 with export:
     export_button(query)
-shown = log_table(query, deletable=admin)
-if shown and admin:
-    delete_panel(shown)
+shown = log_table(query)
+if shown:
+    delete_panel(shown, may_remove=common.is_domain_admin(user))

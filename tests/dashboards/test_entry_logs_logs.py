@@ -1,5 +1,5 @@
-"""入退管理 › 入退管理ログ: the filter card, 50 a page by time, ↓ green / ↑ orange, 管理者 deleting a selected row with
-a reason, the CSV."""
+"""入退管理 › 入退管理ログ: the filter card, 50 a page by time, ↓ green / ↑ orange, deleting a selected row with a
+reason (staff softly, 管理者 also for good), the CSV."""
 
 import csv
 import io
@@ -237,17 +237,30 @@ def test_csv_export_holds_every_filtered_log_in_the_chosen_order(db, month, open
     assert [r[0] for r in rows[1:]] == sorted(r[0] for r in rows[1:])
 
 
-def test_staff_see_only_their_nursery_and_admins_pick_one(db, sakura, himawari, open_app):  # noqa: F811
+def test_staff_see_only_their_nursery_and_soft_delete_a_row_and_admins_pick_one(db, sakura, himawari, open_app):  # noqa: F811
     add_log(db, sakura, sakura.parents[0], "Entry", MORNING)
     add_log(db, himawari, himawari.parents[0], "Entry", MORNING + timedelta(minutes=1))
+    mistaken = add_log(db, sakura, sakura.parents[1], "Exit", MORNING + timedelta(minutes=2))
     admin = make_user(db, "el-admin", grants={"entry_logs": "admin"})
     db.commit()
+    mistaken_id = mistaken.id
 
     staff_view = open_page(open_app, staff_of(db, sakura), LOGS)
-    assert [row["保育園名"] for row in table(staff_view)] == ["さくら保育園"]
+    assert [row["保育園名"] for row in table(staff_view)] == ["さくら保育園", "さくら保育園"]
     assert "entry_logs_logs_nursery" not in [s.key for s in staff_view.selectbox]
-    assert not staff_view.dataframe[0].proto.selection_mode, "staff have no row to select for deletion"
-    assert "削除する" not in [b.label for b in staff_view.button]
+    staff_view = select_row(staff_view, 0)
+    assert "ログ自体は残り、誰がいつ何のために削除したかが記録されます（論理削除）" in staff_view.warning[0].value
+    assert not staff_view.checkbox, "only 管理者 may remove a log for good"
+    staff_view.text_input(key=f"entry_logs_logs_reason_{mistaken_id}").input("誤スキャン")
+    staff_view = button(staff_view, "削除する").click().run()
+
+    assert texts(staff_view.success) == [
+        "入退ログ（2026-01-14 09:17:00 sakura保護者1 ↑ 出）を削除しました。理由: 誤スキャン"
+    ]
+    assert [row["保護者名"] for row in table(staff_view)] == ["sakura保護者0"]
+    mistaken = db.get(EntryLog, mistaken_id, populate_existing=True)
+    assert (mistaken.delete_reason, mistaken.deleted_by) == ("誤スキャン", "sakura-staff"), "kept, with who and why"
+    db.commit()
 
     at = open_page(open_app, admin, LOGS)
     assert [row["保育園名"] for row in table(at)] == ["ひまわり保育園", "さくら保育園"]
