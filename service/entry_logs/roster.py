@@ -156,14 +156,15 @@ def sign_out_stations(db: Session, *, nursery: Nursery, actor: Actor, now: datet
     before = nursery.station_generation
     nursery.station_generation = before + 1
     _close_station_sessions(db, nursery, now)
-    audit.record(
+    after = {"station_generation": nursery.station_generation}
+    _audit(
         db,
         actor=actor,
         action="sign_out_stations",
-        domain=DOMAIN,
         target_type="nursery",
         target_id=nursery.id,
-        changes=audit.diff({"station_generation": before}, {"station_generation": nursery.station_generation}),
+        before={"station_generation": before},
+        after=after,
     )
 
 
@@ -194,6 +195,8 @@ def sign_out_station(db: Session, *, nursery: Nursery, session_id: int, actor: A
         return
     session.signed_out_at = now
     db.flush()
+    signed_out = audit.diff({"signed_out_at": None}, {"signed_out_at": now.isoformat()})
+    station = {"nursery_id": nursery.id, "station_id": session.station_id}  # which station, for the reader
     audit.record(
         db,
         actor=actor,
@@ -201,10 +204,7 @@ def sign_out_station(db: Session, *, nursery: Nursery, session_id: int, actor: A
         domain=DOMAIN,
         target_type="station_session",
         target_id=session.id,
-        changes=audit.diff(
-            {"nursery_id": nursery.id, "station_id": session.station_id, "signed_out_at": None},
-            {"nursery_id": nursery.id, "station_id": session.station_id, "signed_out_at": now.isoformat()},
-        ),
+        changes=signed_out | {"station": station},
     )
 
 
