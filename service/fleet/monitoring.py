@@ -127,15 +127,16 @@ def stall_banner(status: IngestStatus) -> str:
 
 
 def note_ingest_stall(db: Session, state: FleetState, *, stalled: bool, now: datetime) -> None:
-    """Mail the support team once when a stall begins, and once when heartbeats resume."""
-    if stalled and state.ingest_stalled_since is None:
+    """Mail the support team once when a stall begins, and once when heartbeats resume (not when the stall merely
+    stops counting as one, e.g. every terminal put into maintenance)."""
+    since = state.ingest_stalled_since
+    if stalled and since is None:
         state.ingest_stalled_since = state.last_ingest_at
         minutes = int((now - state.last_ingest_at).total_seconds() // 60)
         body = labels.STALL_BODY.format(since=_local(state.last_ingest_at), minutes=minutes)
         _mail_team(db, "stalled", labels.STALL_SUBJECT, body, since=state.last_ingest_at)
-    elif not stalled and state.ingest_stalled_since is not None:
+    elif not stalled and since is not None and state.last_ingest_at > since:
         grace = int(offline_threshold().total_seconds() // 60)
-        since = state.ingest_stalled_since
         body = labels.STALL_RECOVERED_BODY.format(since=_local(since), now=_local(now), grace=grace)
         _mail_team(db, "recovered", labels.STALL_RECOVERED_SUBJECT, body, since=since)
         state.ingest_stalled_since = None

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from service.config import Settings
 from service.database import utcnow
 from service.fleet import monitoring
-from service.fleet.models import FleetState
+from service.fleet.models import FleetState, Terminal
 from service.outbox.models import OutboxMessage
 from tests.factories import make_user
 from tests.service.fleet.conftest import ago, make_customer, send, user_headers
@@ -46,6 +46,17 @@ def test_a_stall_is_mailed_once_and_its_recovery_once(client, db):
         db.commit()
     assert [m.subject for m in mails(db)] == ["【TMS】ハートビート受信停止", "【TMS】ハートビート受信再開"]
     assert db.get(FleetState, 1).ingest_stalled_since is None
+
+
+def test_a_stall_that_stops_counting_without_a_heartbeat_is_no_recovery(db):
+    make_user(db, "op", grants={"fleet": "operator"}, email="op@example.jp")
+    stalled_fleet(db)
+    monitoring.sweep_offline(db, now=utcnow())
+    db.execute(update(Terminal).values(status="maintenance"))  # nobody is expected to heartbeat now
+    assert monitoring.sweep_offline(db, now=utcnow()).skipped == ""
+    db.commit()
+    assert [m.subject for m in mails(db)] == ["【TMS】ハートビート受信停止"]
+    assert db.get(FleetState, 1).ingest_stalled_since is not None  # the recovery mail waits for a heartbeat
 
 
 def test_a_quiet_intake_within_the_gap_window_is_no_stall(db):
