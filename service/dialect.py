@@ -9,7 +9,21 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Float, Integer, String, Table, Text, any_, bindparam, cast, func, text, update
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Integer,
+    String,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Connection, Dialect, Engine
@@ -29,6 +43,12 @@ POSTGRES_PATTERNS = {"%Y-%m-%d %H:%M": "YYYY-MM-DD HH24:MI", "%Y-%m-%d": "YYYY-M
 def is_postgres(bind: Session | Engine | Connection) -> bool:
     """Whether a session, engine or connection talks to PostgreSQL (else SQLite)."""
     return (bind.get_bind() if isinstance(bind, Session) else bind).dialect.name == "postgresql"
+
+
+def notify(db: Session, channel: str, payload: str) -> None:
+    """NOTIFY the channel when the transaction commits (PostgreSQL; SQLite has no other process to tell)."""
+    if is_postgres(db):
+        db.execute(select(func.pg_notify(channel, payload)))
 
 
 def json_impl(dialect: Dialect) -> TypeEngine:

@@ -25,7 +25,7 @@ from service.entry_logs.schemas import (
     ParentUpdate,
     Phone,
 )
-from service.entry_logs.station import STATION_SEEN_EVERY
+from service.entry_logs.station import STATION_SEEN_EVERY, forget_admissions
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.identity.security import hash_password
 from service.search import contains
@@ -143,6 +143,7 @@ def set_entry_exit_password(
 
 
 def _close_station_sessions(db: Session, nursery: Nursery, now: datetime) -> None:
+    forget_admissions(db, nursery.id)
     db.execute(
         update(StationSession)
         .where(StationSession.nursery_id == nursery.id, StationSession.signed_out_at.is_(None))
@@ -194,6 +195,7 @@ def sign_out_station(db: Session, *, nursery: Nursery, session_id: int, actor: A
     if session.signed_out_at is not None:
         return
     session.signed_out_at = now
+    forget_admissions(db, nursery.id)
     db.flush()
     signed_out = audit.diff({"signed_out_at": None}, {"signed_out_at": now.isoformat()})
     station = {"nursery_id": nursery.id, "station_id": session.station_id}  # which station, for the reader

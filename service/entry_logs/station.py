@@ -16,6 +16,7 @@ from service.errors import Unauthorized
 from service.identity import lockout
 from service.identity.roles import DOMAINS
 from service.identity.security import IssuedToken, burn_password_check, decode_token, issue_token, verify_password
+from service.invalidation import GroupedCache
 from service.lanes import Query, Work
 from service.tenancy import TenantScope
 
@@ -188,11 +189,44 @@ def admitted_password_hash(claims: StationClaims) -> Work[Admitted]:
     return admit(claims, *(rows[0][:3] if rows else (None, 0, None)))
 
 
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """What a heartbeat read of its station: kept in the process's admission cache until the nursery's stations
+    change (a password set or cleared, a sign-out) or the session is due to be marked seen again."""
+
+    nursery_id: int
+    admitted: Admitted
+    last_seen_at: datetime
+
+
+ADMISSIONS: GroupedCache[Admission] = GroupedCache("daicho_station_admission")
+
+
+def forget_admissions(db: Session, nursery_id: int) -> None:
+    """The nursery's stations changed: no process answers a heartbeat from what it cached before."""
+    ADMISSIONS.invalidate(db, str(nursery_id))
+
+
+def cached_heartbeat(claims: StationClaims, now: datetime) -> IssuedToken | None:
+    """The renewal answered from this process's admission cache without a query, when it holds the session."""
+    if not ADMISSIONS.usable():
+        return None
+    known = ADMISSIONS.get(claims.session_id)
+    if known is None or known.nursery_id != claims.nursery_id or now - known.last_seen_at >= STATION_SEEN_EVERY:
+        return None
+    return _token(claims.nursery_id, claims.session_id, admit(claims, *known.admitted, claims.session_id), now)
+
+
 def heartbeat(claims: StationClaims, now: datetime) -> Work[IssuedToken]:
     """A fresh 8-hour token for a station that is still allowed in; its session is marked seen now and then."""
+    epoch = ADMISSIONS.epoch
     rows = yield Query(_STATION_ADMISSION, station_parameters(claims))
     password_hash, generation, session_id, last_seen_at = rows[0] if rows else (None, 0, None, None)
     admitted = admit(claims, password_hash, generation, session_id)
-    if last_seen_at is not None and now - last_seen_at >= STATION_SEEN_EVERY:
+    if now - last_seen_at >= STATION_SEEN_EVERY:
         yield Query(_SEEN, {"session_id": claims.session_id, "now": now}, fetch="none")
+        last_seen_at = now
+    ADMISSIONS.put(
+        claims.session_id, str(claims.nursery_id), Admission(claims.nursery_id, admitted, last_seen_at), epoch=epoch
+    )
     return _token(claims.nursery_id, claims.session_id, admitted, now)

@@ -1,15 +1,17 @@
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, update
 
 from service.audit.models import AuditEntry
-from service.database import utcnow
+from service.database import get_engine, utcnow
 from service.entry_logs import roster
 from service.entry_logs.models import StationSession
-from service.entry_logs.station import issue_station_token
+from service.entry_logs.station import ADMISSIONS, issue_station_token
 from service.identity.security import decode_token, issue_token
-from tests.service.entry_logs.world import STATION_PASSWORD, make_world, scan
+from tests.service.entry_logs.world import STATION_PASSWORD, make_world, scan, staff_headers
+from tests.support.waiting import wait_until
 
 
 def login(client, code="sakura", password=STATION_PASSWORD, address="10.0.0.1"):
@@ -138,3 +140,36 @@ def test_ended_station_sessions_are_forgotten_after_the_cut_off(db, sakura):
     assert roster.prune_station_sessions(db, before=utcnow() - timedelta(days=30)) == 2
     remaining = set(db.scalars(select(StationSession.id)))
     assert live in remaining and not {expired_unseen, signed_out} & remaining
+
+
+def renewed(client, headers: dict[str, str]) -> bool:
+    return client.post("/api/auth/heartbeat", headers=headers).status_code == 200
+
+
+def session_of(headers: dict[str, str]) -> int:
+    return decode_token(headers["Authorization"].removeprefix("Bearer "), kind="station")["sid"]
+
+
+def cached_after_renewal(client, headers: dict[str, str]) -> bool:
+    """Renew until this process answers from its admission cache (its listener starts on the first heartbeat)."""
+    return renewed(client, headers) and ADMISSIONS.get(session_of(headers)) is not None
+
+
+@pytest.mark.postgres_only
+def test_cached_admissions_are_dropped_by_a_change_here_at_once_and_by_another_process_notify(client, db, sakura):
+    gate = sakura.station_headers
+    wait_until(lambda: cached_after_renewal(client, gate), message="the gate station's admission cached")
+    db.execute(update(StationSession).where(StationSession.id == session_of(gate)).values(signed_out_at=utcnow()))
+    db.commit()
+    assert renewed(client, gate)  # answered from the cache: nothing told this process of that write
+
+    with get_engine().connect() as other_process:  # what another API process's sign-out sends on commit
+        other_process.execute(select(func.pg_notify(ADMISSIONS.channel, str(sakura.nursery.id))))
+        other_process.commit()
+    wait_until(lambda: not renewed(client, gate), message="the notification to drop the nursery's admissions")
+
+    hall = {"Authorization": f"Bearer {login(client).json()['token']}"}
+    wait_until(lambda: cached_after_renewal(client, hall), message="the hall station's admission cached")
+    sign_out = f"/api/entry-logs/nurseries/{sakura.nursery.id}/stations/{session_of(hall)}/sign-out"
+    assert client.post(sign_out, headers=staff_headers(db, sakura)).status_code == 204
+    assert not renewed(client, hall)  # this process dropped it in the sign-out's own request

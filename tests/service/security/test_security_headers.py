@@ -1,7 +1,5 @@
 """Every response carries the browser hardening headers: routes, the guard's refusals and the fast lane alike."""
 
-from service.database import utcnow
-from service.entry_logs.station import issue_station_token
 from tests.service.entry_logs.world import make_world
 
 EXPECTED = {
@@ -26,8 +24,7 @@ def test_routes_errors_and_the_public_cancel_page_cannot_be_framed_or_sniffed(cl
 def test_the_fast_lane_answers_carry_them_too(client, db):
     world = make_world(db, "hardened")
     db.commit()
-    token = issue_station_token(db, world.nursery, now=utcnow()).token
-    renewed = client.post("/api/auth/heartbeat", json={}, headers={"Authorization": f"Bearer {token}"})
+    renewed = client.post("/api/auth/heartbeat", json={}, headers=world.station_headers)
     assert renewed.status_code == 200
     assert_hardened(renewed)
     assert_hardened(client.post("/api/auth/heartbeat", json={}))  # the lane's error answer

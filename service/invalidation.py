@@ -1,0 +1,98 @@
+"""Process-local caches kept true across API processes by PostgreSQL LISTEN/NOTIFY.
+
+A write that makes cached entries wrong calls `GroupedCache.invalidate(db, group)` in its transaction: the entries of
+that group are dropped in this process at once, and a NOTIFY (sent when the transaction commits) drops them in every
+other process, whose listener (one async psycopg connection per event loop, started on first use) receives it within
+milliseconds. A cache answers only while its listener is connected: never on SQLite, not while starting, and not
+after the connection is lost (everything is dropped then and loaded again once it is back).
+"""
+
+import asyncio
+import logging
+import threading
+from collections.abc import Hashable
+from typing import Generic, TypeVar
+
+import psycopg
+from sqlalchemy.orm import Session
+
+from service import dialect
+from service.config import get_settings
+from service.lanes import connect_async
+
+log = logging.getLogger(__name__)
+Value = TypeVar("Value")
+RECONNECT_SECONDS = 1.0
+
+
+class GroupedCache(Generic[Value]):
+    """Entries by key, each in a group (e.g. a nursery's id) that one notification drops as a whole."""
+
+    def __init__(self, channel: str, *, max_entries: int = 100_000) -> None:
+        self.channel = channel
+        self.max_entries = max_entries
+        self.entries: dict[Hashable, tuple[str, Value]] = {}
+        self.groups: dict[str, set[Hashable]] = {}
+        self.epoch = 0  # raised by every drop: an entry read from the database before a drop is not put back
+        self.lock = threading.Lock()
+        self.listener: asyncio.Task | None = None
+        self.listening = False
+
+    def usable(self) -> bool:
+        """Whether the cache may answer on this event loop (its listener is started here on first use)."""
+        if get_settings().is_sqlite:
+            return False
+        loop = asyncio.get_running_loop()
+        if self.listener is None or self.listener.done() or self.listener.get_loop() is not loop:
+            self._drop_all()
+            self.listener = loop.create_task(self._listen(), name=f"listen-{self.channel}")
+        return self.listening
+
+    def get(self, key: Hashable) -> Value | None:
+        entry = self.entries.get(key)
+        return None if entry is None else entry[1]
+
+    def put(self, key: Hashable, group: str, value: Value, *, epoch: int) -> None:
+        """Keep a value read from the database while the cache was at `epoch` (nothing was dropped since)."""
+        with self.lock:
+            if not self.listening or epoch != self.epoch:
+                return
+            if len(self.entries) >= self.max_entries:
+                self.entries.clear()
+                self.groups.clear()
+            self.entries[key] = (group, value)
+            self.groups.setdefault(group, set()).add(key)
+
+    def invalidate(self, db: Session, group: str) -> None:
+        """Drop the group here now and, once `db` commits, in every other process."""
+        self._drop(group)
+        dialect.notify(db, self.channel, group)
+
+    def _drop(self, group: str) -> None:
+        with self.lock:
+            self.epoch += 1
+            for key in self.groups.pop(group, ()):
+                self.entries.pop(key, None)
+
+    def _drop_all(self) -> None:
+        with self.lock:
+            self.epoch += 1
+            self.listening = False
+            self.entries.clear()
+            self.groups.clear()
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with await connect_async() as connection:
+                    await connection.execute(f"LISTEN {self.channel}")
+                    with self.lock:
+                        self.epoch += 1
+                        self.listening = True
+                    async for notification in connection.notifies():
+                        self._drop(notification.payload)
+            except psycopg.Error as exc:
+                log.warning("cache listener on %s lost its connection: %s", self.channel, exc)
+            finally:
+                self._drop_all()
+            await asyncio.sleep(RECONNECT_SECONDS)
