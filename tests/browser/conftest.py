@@ -118,6 +118,11 @@ def sign_in(page: Page, url: str, login_id: str, password: str, heading: str) ->
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
 
 
+def settled(page: Page) -> None:
+    """Wait until the page's script run has finished: a field filled while it still redraws can lose its text."""
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+
+
 def choose(page: Page, label: str, option: str) -> None:
     """Pick an option of a Streamlit selectbox by its label."""
     page.get_by_label(label).click()

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from service.fleet.models import Alert
-from tests.browser.conftest import choose, open_from_sidebar, sign_in
+from tests.browser.conftest import choose, open_from_sidebar, settled, sign_in
 from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 
@@ -35,6 +35,7 @@ def test_a_note_after_the_first_look_lands_on_the_same_alert(db, live_api, dashb
 
     page.get_by_role("button", name="初動確認").click()
     expect(page.get_by_text(f"アラート #{alert.id} に「初動確認」を記録しました。")).to_be_visible()
+    settled(page)
     page.get_by_label("対応メモ").fill("店舗に電話")
     page.get_by_role("button", name="メモを追加").click()
 
