@@ -6,6 +6,7 @@ from service.audit.models import AuditEntry
 from service.database import utcnow
 from service.entry_logs import insights
 from service.entry_logs.models import Nursery, Parent
+from tests.conftest import TEST_BCRYPT_ROUNDS
 from tests.factories import auth_headers, make_user
 from tests.service.entry_logs.world import add_log
 
@@ -40,7 +41,7 @@ def test_setting_and_clearing_the_password_is_audited_without_it(client, db, sta
     assert client.put(url, json={"password": "new-secret-99"}, headers=staff).status_code == 204
     stored = db.scalar(select(Nursery.entry_exit_password_hash).where(Nursery.id == sakura.nursery.id))
     db.commit()
-    assert stored.startswith("$2b$12$")
+    assert stored.startswith(f"$2b${TEST_BCRYPT_ROUNDS:02d}$")  # bcrypt at the configured cost
     login = client.post("/api/auth/entry-exit-login", json={"nurseryCode": "sakura", "password": "new-secret-99"})
     assert login.status_code == 200
     assert client.delete(url, headers=staff).status_code == 204
