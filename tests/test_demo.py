@@ -1,5 +1,6 @@
 """Demo data: idempotent, every role has an account, the documented logins work."""
 
+import pytest
 from sqlalchemy import func, select
 
 from service.audit.models import AuditEntry
@@ -31,6 +32,7 @@ def login(client, login_id: str, password: str):
     return client.post("/api/auth/login", json={"login_id": login_id, "password": password})
 
 
+@pytest.mark.embedded_only  # the embedded default `make run` loads; each domain's demo test loads it on PostgreSQL
 def test_loading_twice_creates_nothing_the_second_time():
     assert main(["demo", "load"]) == 0
     first = counts()

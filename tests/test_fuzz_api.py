@@ -34,7 +34,7 @@ from tests.factories import make_user, token_for
 from tests.support.live_server import live_api  # noqa: F401 (fixture)
 
 SEED = 20261121
-MAX_EXAMPLES = int(os.environ.get("DAICHO_FUZZ_EXAMPLES", "6"))
+MAX_EXAMPLES = int(os.environ.get("DAICHO_FUZZ_EXAMPLES", "4"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

@@ -13,6 +13,9 @@ from service.identity.models import User
 from tests.dashboards.conftest import DASHBOARDS, open_page, texts
 from tests.service.crm.conftest import add_site, corporation, made, masters_and_storage, set_status, submit, world  # noqa: F401 - fixtures
 
+# a page suite module runs in one pass (tests/conftest.py); this one in the SQLite pass, to even the two passes
+pytestmark = pytest.mark.embedded_only
+
 CRM_PAGES = {page.title: page for section in sections.SECTIONS if section.domain == "crm" for page in section.pages}
 SALES_PAGES = ["マイ依頼一覧", "新規投入依頼", "既存法人に地点追加", "不備確認・修正", "獲得案件一覧", "ヘルプ"]
 OPERATOR_PAGES = ["投入案件一覧", "案件詳細", "獲得案件一覧", "代理店別数値", "ヘルプ"]

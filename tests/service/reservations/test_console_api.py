@@ -1,8 +1,10 @@
 """The console's numbers (today by status, today's operations, the week's success rates from the event log, latest
 Slack posts), reservation lists and detail, incidents, MCP client keys, and the executive summary and PDF."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.reservations import executive
 from service.reservations.messages import cancel_token
@@ -79,9 +81,10 @@ def test_lists_filter_by_status_phone_name_and_dates_and_detail_has_the_timeline
     assert found(q="+818022223333") == found(q="080-2222-3333") == [codes["confirmed"]]
     assert found(q="佐藤") == [codes["confirmed"]]
     assert found(q=codes["awaiting_payment"].lower()) == [codes["awaiting_payment"]]
-    tomorrow = (utcnow() + timedelta(days=1)).date().isoformat()
+    local_now = datetime.now(ZoneInfo(get_settings().timezone))  # the service reads dates as its zone's days
+    tomorrow = (local_now + timedelta(days=1)).date().isoformat()
     assert found(created_from=tomorrow) == []
-    assert len(found(desired_from=(utcnow() + timedelta(days=4)).date().isoformat())) == 3
+    assert len(found(desired_from=(local_now + timedelta(days=4)).date().isoformat())) == 3
     assert client.get("/api/reservations/reservations", params={"status": "nope"}, headers=support).status_code == 422
     detail = client.get(f"/api/reservations/reservations/{codes['confirmed']}", headers=support).json()
     assert [e["to_label"] for e in detail["events"]] == [
