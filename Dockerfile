@@ -39,4 +39,4 @@ USER daicho
 
 EXPOSE 8000 8501 5555
 
-CMD ["uvicorn", "service.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--no-proxy-headers"]
+CMD ["python", "-m", "service.serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -88,32 +88,18 @@ class Server:
                 self.process.wait()
 
 
-def start_server(data_dir: Path, *, workers: int = 2, extra_env: dict[str, str] | None = None) -> Server:
-    """uvicorn with N workers against the bench database on a free port; returns once /api/health answers."""
+def start_server(
+    data_dir: Path, *, workers: int = 2, extra_env: dict[str, str] | None = None, app: str | None = None
+) -> Server:
+    """The API (`service.serve`, as in production; or another ASGI `app` with the same options) with N workers against
+    the bench database on a free port; returns once /api/health answers."""
     import httpx
 
     port = free_port()
     env = {**os.environ, **bench_environment(data_dir), "PYTHONPATH": str(ROOT), **(extra_env or {})}
     log_path = data_dir / "server.log"
-    uvicorn = str(Path(sys.executable).with_name("uvicorn"))
-    command = [
-        uvicorn,
-        "service.main:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--loop",
-        "uvloop",
-        "--http",
-        "httptools",
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
+    command = [sys.executable, "-m", "service.serve", "--port", str(port), "--workers", str(workers)]
+    command += ["--log-level", "warning", *(["--app", app] if app else [])]
     with log_path.open("ab") as log:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True

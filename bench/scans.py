@@ -7,7 +7,9 @@ Creates and migrates the `bench` database (APP_BENCH_DATABASE_URL overrides), se
 500 parents each, starts uvicorn, then:
   1. every station scans a random parent of its nursery every --scan-interval seconds (open loop) while station
      heartbeats (POST /api/auth/heartbeat) arrive at --heartbeat-rate per second (latency, the target); in --rounds
-     rounds alternating with scans alone and heartbeats alone, whose server/database/client CPU per request is shown;
+     rounds alternating with scans alone and heartbeats alone, whose server/database/client CPU per request is shown,
+     and with the same heartbeats sent to a bare ASGI app on the same server (bench/floor_app.py): the server's own
+     cost per request on this machine, the floor under both figures;
   2. replays 100 queued scans with 30 re-sent client scan ids shuffled in, 10 at a time, and counts the rows;
   3. loads --logs logs into one nursery and times GET /api/entry-exit-logs pages with and without filters.
 Stops the server, removes its temp folder and prints ONE final JSON line.
@@ -28,6 +30,7 @@ from common import (
     CpuMeter,
     HttpConnection,
     LoadResult,
+    Server,
     fresh_bench_database,
     post_request,
     print_result,
@@ -176,11 +179,16 @@ async def metered(meter: CpuMeter, result: LoadResult, load) -> None:
     result.add(LoadResult(seconds=time.perf_counter() - began, cpu=meter.end()))
 
 
-async def measure(port: int, pid: int, stations: list[dict], args: argparse.Namespace) -> dict[str, LoadResult]:
-    """A short warm-up, then rounds of: scans and heartbeats together (latency, the target), scans alone and
-    heartbeats alone (CPU per request). Alternating spreads the shared machine's speed swings over all figures."""
+async def measure(
+    server: Server, floor: Server, stations: list[dict], args: argparse.Namespace
+) -> dict[str, LoadResult]:
+    """A short warm-up, then rounds of: scans and heartbeats together (latency, the target), scans alone, heartbeats
+    alone and heartbeats to the bare app (CPU per request). Alternating spreads the shared machine's speed swings over
+    all figures."""
+    port, pid = server.port, server.process.pid
     await scan_round(port, stations, args, WARM_UP_SECONDS, LoadResult())
-    figures = {name: LoadResult() for name in ("mixed_scans", "mixed_heartbeats", "scans", "heartbeats")}
+    await heartbeat_round(floor.port, stations, args, WARM_UP_SECONDS, LoadResult())
+    figures = {name: LoadResult() for name in ("mixed_scans", "mixed_heartbeats", "scans", "heartbeats", "floor")}
     mixed = args.seconds / args.rounds
     for _ in range(args.rounds):
         scans, beats = LoadResult(), LoadResult()
@@ -197,6 +205,9 @@ async def measure(port: int, pid: int, stations: list[dict], args: argparse.Name
         alone = LoadResult()
         await metered(CpuMeter(pid), alone, heartbeat_round(port, stations, args, mixed / 2, alone))
         figures["heartbeats"].add(alone)
+        alone = LoadResult()
+        await metered(CpuMeter(floor.process.pid), alone, heartbeat_round(floor.port, stations, args, mixed / 2, alone))
+        figures["floor"].add(alone)
     return figures
 
 
@@ -328,13 +339,15 @@ def main() -> None:
     fresh_bench_database()
     stations, staff_jwt = seed(args.stations)
     server = start_server(data_dir, workers=args.workers)
+    floor = start_server(data_dir, workers=args.workers, app="bench.floor_app:app")
     try:
-        figures = asyncio.run(measure(server.port, server.process.pid, stations, args))
+        figures = asyncio.run(measure(server, floor, stations, args))
         replay = asyncio.run(replay_queue(server.port, stations[1 % len(stations)]))
         load_seconds = load_logs(stations[0]["nursery_id"], stations[0]["parents"], args.logs)
         lists = time_list_queries(server.port, staff_jwt)
     finally:
         server.stop()
+        floor.stop()
         remove(data_dir)
     print_result(
         {
@@ -351,6 +364,7 @@ def main() -> None:
             "heartbeats_failed": figures["mixed_heartbeats"].failed + figures["heartbeats"].failed,
             "cpu_ms_per_scan": figures["scans"].cpu_ms_per_request(),
             "cpu_ms_per_heartbeat": figures["heartbeats"].cpu_ms_per_request(),
+            "server_floor_cpu_ms_per_request": figures["floor"].cpu_ms_per_request()["server"],
             "replay": replay,
             "logs_loaded": args.logs,
             "logs_load_seconds": round(load_seconds, 1),

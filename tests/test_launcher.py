@@ -160,7 +160,7 @@ def test_everything_answers_the_demo_agents_heartbeat_and_ctrl_c_stops_every_pro
         raise AssertionError(f"the demo agents' terminals are not online:\n{launcher.log()}") from None
     started = processes_of(launcher.data_dir)
     names = " ".join(" ".join(proc.cmdline()) for proc in started)
-    assert "uvicorn" in names and "celery" in names and "streamlit" in names and "agent.simulate" in names
+    assert "service.serve" in names and "celery" in names and "streamlit" in names and "agent.simulate" in names
     children = [proc.environ() for proc in started if proc.pid != launcher.process.pid]
     links = {(env["APP_PUBLIC_BASE_URL"], env["APP_DASHBOARD_URL"]) for env in children}
     assert links == {(f"http://127.0.0.1:{launcher.api_port}", f"http://127.0.0.1:{launcher.dashboard_port}")}

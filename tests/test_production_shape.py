@@ -97,7 +97,9 @@ def test_the_compose_services_run_natively_in_production_and_do_each_main_job(sh
         assert login.status_code == 200, login.text  # bootstrap-admin made `admin` from APP_ADMIN_PASSWORD
         me = http.get("/api/auth/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"})
         assert me.status_code == 200 and me.json()["login_id"] == "admin"
-        assert send(http, seeded["agent"]).status_code == 200
+        assert "server" not in me.headers  # service.serve: the software is not advertised
+        heartbeat = send(http, seeded["agent"])
+        assert heartbeat.status_code == 200
         scanned = scan(http, seeded["world"], str(seeded["parent"]))
         assert scanned.status_code == 201 and scanned.json()["duplicate"] is False
 
@@ -113,6 +115,10 @@ def test_the_compose_services_run_natively_in_production_and_do_each_main_job(sh
 
     shape.stop()
     assert all(service.process.returncode is not None for service in shape.services.values())
+    # one access log, the service's own: uvicorn's is off, and the fast lane's successes are counted, not logged
+    assert "daicho.access: GET /api/auth/me 200" in api.log_path.read_text()
+    assert '"GET /api/auth/me HTTP/1.1" 200' not in api.log_path.read_text()
+    assert "/api/fleet/agent/heartbeat" not in api.log_path.read_text()
 
 
 @pytest.mark.parametrize(

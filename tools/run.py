@@ -53,8 +53,7 @@ def children(api_port: int, dashboard_port: int) -> list[Child]:
     return [
         Child(
             "api",
-            [python, "-m", "uvicorn", "service.main:create_app", "--factory", "--host", HOST, "--port", str(api_port)]
-            + ["--no-proxy-headers"],  # the app itself believes forwarded headers only from APP_TRUSTED_PROXIES
+            [python, "-m", "service.serve", "--host", HOST, "--port", str(api_port)],
         ),
         Child(
             "worker",

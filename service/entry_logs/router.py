@@ -73,10 +73,11 @@ from service.entry_logs.schemas import (
     ScanOut,
     StationSessionRead,
     Vocabulary,
+    utc_seconds,
 )
 from service.identity.dependencies import bearer
 from service.identity.router import request_actor
-from service.lanes import LaneDatabase, LaneRequest, LaneRoute, answer_route, body_schema, parse_body
+from service.lanes import JsonAnswer, LaneDatabase, LaneRequest, LaneRoute, answer_route, body_schema, parse_body
 from service.openapi import declares, file_response, media
 from service.pagination import Page, PageParams, page_params
 from service.schemas import IsoDate
@@ -127,13 +128,15 @@ def entry_exit_login(body: EntryExitLoginIn, db: DbSession, request: Request) ->
 
 
 station_lane = LaneDatabase("entry_logs")
+HEARTBEAT_ANSWER = JsonAnswer(HeartbeatOut, utc_seconds)
+SCAN_ANSWER = JsonAnswer(ScanOut, utc_seconds)
 
 
 async def station_heartbeat(request: LaneRequest) -> tuple[int, bytes]:
     """A fresh 8-hour token while the nursery's entry-exit password is the one the station's token was issued under."""
     claims = station.station_claims(request.head.authorization)
     token = station.cached_heartbeat(claims, utcnow()) or await station_lane.read(station.heartbeat, claims, utcnow())
-    return 200, HeartbeatOut(token=token.token, expires_at=token.expires_at).model_dump_json(by_alias=True).encode()
+    return 200, HEARTBEAT_ANSWER.render(token=token.token, expires_at=token.expires_at)
 
 
 async def record_scan(request: LaneRequest) -> tuple[int, bytes]:
@@ -142,7 +145,7 @@ async def record_scan(request: LaneRequest) -> tuple[int, bytes]:
     body = parse_body(ScanIn, request.body)
     result = await station_lane.run(scans.record_scan, claims, body, utcnow())
     log, parent = result.log, result.parent
-    answer = ScanOut(
+    answer = SCAN_ANSWER.render(
         id=log.id,
         parent_id=log.parent_id,
         parent_name=parent.name,
@@ -153,7 +156,7 @@ async def record_scan(request: LaneRequest) -> tuple[int, bytes]:
         duplicate=result.duplicate,
         client_scan_id=log.client_scan_id,
     )
-    return (200 if result.duplicate else 201), answer.model_dump_json(by_alias=True).encode()
+    return (200 if result.duplicate else 201), answer
 
 
 @station_router.post("/auth/heartbeat", response_model=HeartbeatOut, dependencies=[Depends(bearer)])

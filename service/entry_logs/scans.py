@@ -13,7 +13,7 @@ from service.entry_logs.schemas import ScanIn
 from service.entry_logs.station import (
     StationClaims,
     admit,
-    admitted_password_hash,
+    admitted_fingerprint,
     open_session_join,
 )
 from service.errors import Conflict, NotFound, ValidationFailed
@@ -108,7 +108,7 @@ def _admitted_parent(claims: StationClaims, parent_id: int) -> Work[ScannedParen
     }
     rows = yield Query(_LOCKED_PARENT, parameters)
     if not rows:
-        yield from admitted_password_hash(claims)
+        yield from admitted_fingerprint(claims)
         raise NotFound(labels.PARENT_NOT_FOUND, code="parent_not_found", details={"parentId": str(parent_id)})
     first = rows[0]
     admit(claims, first[4], first[5], first[6])

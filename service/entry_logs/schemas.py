@@ -11,9 +11,14 @@ from service.schemas import MultiLine, SingleLine, optional_fields
 
 EntryType = Literal["Entry", "Exit"]
 AttendanceStatus = Literal["present", "absent"]
-UtcSeconds = Annotated[
-    datetime, PlainSerializer(lambda v: v.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), return_type=str)
-]
+
+
+def utc_seconds(moment: datetime) -> str:
+    """A moment as the station API writes it: UTC, whole seconds, "Z"."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+UtcSeconds = Annotated[datetime, PlainSerializer(utc_seconds, return_type=str)]
 
 # The form rules, also served to the dashboards by GET /entry-logs/vocabulary (Vocabulary.rules).
 NAME_MAX = 100

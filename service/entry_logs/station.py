@@ -24,7 +24,7 @@ TOKEN_KIND = "station"
 CODE_KIND = "entry_exit_code"
 ADDRESS_KIND = "entry_exit_address"
 DOMAIN = "entry_logs"
-Admitted = tuple[str, int]  # the nursery's password hash and station generation a station token was issued under
+Admitted = str  # the fingerprint of the password and station generation a station's tokens are issued under
 STATION_SEEN_EVERY = timedelta(minutes=10)  # a heartbeat renews its session's last_seen_at at most this often
 
 
@@ -61,8 +61,7 @@ def password_fingerprint(password_hash: str | None, generation: int = 0) -> str:
 
 def _token(nursery_id: int, session_id: int, admitted: Admitted, now: datetime) -> IssuedToken:
     minutes = get_settings().entry_logs_token_hours * 60
-    pwf = password_fingerprint(*admitted)
-    return issue_token(subject=str(nursery_id), kind=TOKEN_KIND, now=now, minutes=minutes, pwf=pwf, sid=session_id)
+    return issue_token(subject=str(nursery_id), kind=TOKEN_KIND, now=now, minutes=minutes, pwf=admitted, sid=session_id)
 
 
 def issue_station_token(
@@ -78,7 +77,8 @@ def issue_station_token(
     )
     db.add(session)
     db.flush()
-    return _token(nursery.id, session.id, (nursery.entry_exit_password_hash, nursery.station_generation), now)
+    fingerprint = password_fingerprint(nursery.entry_exit_password_hash, nursery.station_generation)
+    return _token(nursery.id, session.id, fingerprint, now)
 
 
 def _audit_login(
@@ -176,14 +176,21 @@ def station_parameters(claims: StationClaims) -> dict[str, int]:
 
 
 def admit(claims: StationClaims, password_hash: str | None, generation: int, session_id: int | None) -> Admitted:
-    """The nursery's password hash and station generation, as long as the token was issued under both and its
-    session is open (else 401 station_disabled: the password was changed or cleared, or the station was signed out)."""
-    if not password_hash or session_id is None or claims.pwf != password_fingerprint(password_hash, generation):
+    """The fingerprint of the nursery's password hash and station generation, as long as the token was issued under
+    both and its session is open (else 401 station_disabled: the password was changed or cleared, or the station was
+    signed out)."""
+    fingerprint = password_fingerprint(password_hash, generation) if password_hash and session_id is not None else ""
+    return admit_fingerprint(claims, fingerprint)
+
+
+def admit_fingerprint(claims: StationClaims, fingerprint: Admitted) -> Admitted:
+    """The fingerprint when the token carries it (an empty one admits nobody); else 401 station_disabled."""
+    if not fingerprint or claims.pwf != fingerprint:
         raise Unauthorized(labels.STATION_DISABLED, code="station_disabled")
-    return password_hash, generation
+    return fingerprint
 
 
-def admitted_password_hash(claims: StationClaims) -> Work[Admitted]:
+def admitted_fingerprint(claims: StationClaims) -> Work[Admitted]:
     """Read the nursery's password hash, station generation and the open session (one query) and admit the station."""
     rows = yield Query(_STATION_ADMISSION, station_parameters(claims))
     return admit(claims, *(rows[0][:3] if rows else (None, 0, None)))
@@ -214,7 +221,7 @@ def cached_heartbeat(claims: StationClaims, now: datetime) -> IssuedToken | None
     known = ADMISSIONS.get(claims.session_id)
     if known is None or known.nursery_id != claims.nursery_id or now - known.last_seen_at >= STATION_SEEN_EVERY:
         return None
-    return _token(claims.nursery_id, claims.session_id, admit(claims, *known.admitted, claims.session_id), now)
+    return _token(claims.nursery_id, claims.session_id, admit_fingerprint(claims, known.admitted), now)
 
 
 def heartbeat(claims: StationClaims, now: datetime) -> Work[IssuedToken]:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 import uvicorn
 
+from service import serve
 from tests.support.waiting import wait_until
 
 START_TIMEOUT_SECONDS = 20.0
@@ -32,7 +33,7 @@ def answers(url: str) -> bool:
 def live_api(migrated_database: None) -> Iterator[str]:
     """The API served by uvicorn against the test database; its base URL is also put in APP_API_URL."""
     port = free_port()
-    config = uvicorn.Config("service.main:create_app", factory=True, host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(serve.APP, factory=True, host="127.0.0.1", port=port, log_level="warning", **serve.OPTIONS)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="live-api", daemon=True)
     thread.start()

@@ -1,0 +1,39 @@
+"""The API server: uvicorn with the service's fixed options. `make run`, the image, docker compose, the benches and
+the tests' live server all start the API through these, so what is measured is what runs in production.
+
+- No proxy headers: the app believes forwarded headers only from APP_TRUSTED_PROXIES (service/main.py), never
+  uvicorn's default trust of 127.0.0.1.
+- No uvicorn access log: the service writes its own (request id, route template, time) and leaves out the fast lanes'
+  successes, hundreds a second from agents and stations (service/lanes.py); they are counted in the metrics.
+- No Server header: the software and its version are not advertised.
+
+    python -m service.serve [--host 127.0.0.1] [--port 8000] [--workers 1] [--log-level info] [--app module:app]
+
+`--app` serves another ASGI app with the same options: `bench/scans.py` measures a bare one to show what the server
+itself costs per request.
+"""
+
+import argparse
+from typing import Any
+
+import uvicorn
+
+APP = "service.main:create_app"
+OPTIONS: dict[str, Any] = {"proxy_headers": False, "access_log": False, "server_header": False}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m service.serve", description="Serve the Daichō API.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (each with its own event loop)")
+    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    parser.add_argument("--app", help="another ASGI app (module:attribute) served with the same options")
+    args = parser.parse_args(argv)
+    app, factory = (args.app, False) if args.app else (APP, True)
+    settings = {"host": args.host, "port": args.port, "workers": args.workers, "log_level": args.log_level}
+    uvicorn.run(app, factory=factory, **settings, **OPTIONS)
+
+
+if __name__ == "__main__":
+    main()

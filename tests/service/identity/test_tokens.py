@@ -1,0 +1,39 @@
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+
+from service.config import get_settings
+from service.identity.security import decode_token, issue_token, sign_hs256
+
+SECRET = "a-secret-key-that-is-long-enough-for-hs256-0123"
+
+
+def test_our_hs256_signature_is_byte_for_byte_pyjwts():
+    payload = {"sub": "7", "kind": "station", "jti": "ab" * 16, "iat": 1795365955, "exp": 1795394755, "名": "保育園"}
+    assert sign_hs256(payload, SECRET) == jwt.encode(payload, SECRET, algorithm="HS256")
+
+
+def test_a_key_pyjwt_refuses_is_refused_here_too():
+    pem = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----"
+    with pytest.raises(jwt.InvalidKeyError):
+        sign_hs256({"sub": "1"}, pem)
+
+
+def test_an_issued_token_carries_whole_second_times_and_the_exact_microsecond():
+    now = datetime(2026, 11, 22, 9, 30, 15, 123456, tzinfo=UTC)
+    issued = issue_token(subject="3", kind="user", now=now, minutes=60, sid=4)
+    unchecked = {"verify_exp": False, "verify_iat": False}
+    claims = jwt.decode(issued.token, get_settings().secret_key, algorithms=["HS256"], options=unchecked)
+    assert claims["iat"] == int(now.timestamp())
+    assert claims["iat_us"] == int(now.timestamp()) * 1_000_000 + 123456
+    assert claims["exp"] == int((now + timedelta(minutes=60)).timestamp())
+    assert (claims["sub"], claims["kind"], claims["jti"], claims["sid"]) == ("3", "user", issued.jti, 4)
+    assert issued.expires_at == now + timedelta(minutes=60)
+
+
+def test_each_issued_token_has_its_own_id():
+    now = datetime.now(UTC)
+    first, second = (issue_token(subject="3", kind="user", now=now) for _ in range(2))
+    assert first.jti != second.jti and first.token != second.token
+    assert decode_token(first.token, kind="user")["jti"] == first.jti
