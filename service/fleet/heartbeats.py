@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import OperationalError
@@ -189,7 +189,7 @@ def plan_batch(snapshot: Snapshot, beats: list[Beat], *, now: datetime) -> Batch
         )
         state.open_types = (state.open_types - verdict.to_resolve) | set(verdict.to_open)
         changes.add(state, verdict)
-        deadline = now + timedelta(seconds=state.interval_seconds * settings.fleet_offline_missed_intervals)
+        deadline = now + monitoring.terminal_offline_threshold(state.interval_seconds, settings)
         updates[state.terminal_id] = {
             "id": state.terminal_id,
             "status": verdict.status,

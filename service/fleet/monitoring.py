@@ -30,8 +30,17 @@ def fleet_state(db: Session) -> FleetState:
 
 
 def offline_threshold(settings=None) -> timedelta:
+    """The offline threshold of a terminal at the configured heartbeat interval."""
     settings = settings or get_settings()
-    return timedelta(seconds=settings.fleet_heartbeat_interval_seconds * settings.fleet_offline_missed_intervals)
+    return terminal_offline_threshold(settings.fleet_heartbeat_interval_seconds, settings)
+
+
+def terminal_offline_threshold(interval_seconds: int, settings=None) -> timedelta:
+    """How long a terminal beating every `interval_seconds` may be silent before it is offline: the missed intervals,
+    never less than the ingest-gap window, so a stalled intake pauses the sweep before it marks anyone offline."""
+    settings = settings or get_settings()
+    missed = interval_seconds * settings.fleet_offline_missed_intervals
+    return timedelta(seconds=max(missed, settings.fleet_ingest_gap_seconds))
 
 
 def is_ingest_gap(db: Session, *, last_ingest_at: datetime | None, now: datetime) -> bool:

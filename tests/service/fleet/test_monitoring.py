@@ -46,6 +46,37 @@ def test_sweep_marks_silent_terminals_offline_and_a_heartbeat_brings_them_back(c
     assert db.get(Terminal, quiet.id).status == "online"
 
 
+def beating_terminal(client, db, *, interval_seconds):
+    """An online terminal with its own interval, after one heartbeat; returns it and when the heartbeat arrived."""
+    ((terminal, token),) = fleet(db, make_customer(db), 1)
+    terminal.interval_seconds = interval_seconds
+    db.commit()
+    send(client, token)
+    db.expire_all()
+    return terminal, db.get(Terminal, terminal.id).last_heartbeat_at
+
+
+def swept_offline_after(db, last_heartbeat_at, silence: timedelta) -> int:
+    """Terminals the sweep marks offline `silence` after the heartbeat, while other terminals' heartbeats flow."""
+    now = last_heartbeat_at + silence
+    db.execute(update(FleetState).values(last_ingest_at=now))
+    marked = monitoring.sweep_offline(db, now=now).marked_offline
+    db.rollback()
+    return marked
+
+
+def test_a_short_interval_terminal_is_not_offline_within_the_ingest_gap_window(client, db):
+    _, last = beating_terminal(client, db, interval_seconds=30)  # 3 missed intervals: 90 s, below the 120 s window
+    assert swept_offline_after(db, last, timedelta(seconds=100)) == 0
+    assert swept_offline_after(db, last, timedelta(seconds=121)) == 1
+
+
+def test_a_long_interval_terminal_is_offline_after_its_missed_intervals(client, db):
+    _, last = beating_terminal(client, db, interval_seconds=3600)
+    assert swept_offline_after(db, last, timedelta(hours=3) - timedelta(seconds=1)) == 0
+    assert swept_offline_after(db, last, timedelta(hours=3, seconds=1)) == 1
+
+
 def test_maintenance_terminals_are_never_swept(db):
     customer = make_customer(db)
     ((terminal, _),) = fleet(db, customer, 1, silent_for=timedelta(hours=2))
