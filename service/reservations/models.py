@@ -81,6 +81,8 @@ class Reservation(Base):
         Index("ix_reservations_reservation_status_created", "status", "created_at"),
         Index("ix_reservations_reservation_status_desired", "status", "desired_at"),
         Index("ix_reservations_reservation_status_reminder", "status", "reminder_due_at"),
+        # reservations made in a period by status (executive summary, month to date) read from the index alone
+        Index("ix_reservations_reservation_created_status", "created_at", "status"),
         Index(  # name-prefix search (LIKE 'name%') by support when a requester calls
             "ix_reservations_reservation_requester_name",
             "requester_name",
@@ -159,7 +161,11 @@ class Payment(Base):
     """A payment link (Checkout Session) for a reservation: amount, status and the service's own 10-minute expiry."""
 
     __tablename__ = "reservations_payment"
-    __table_args__ = (Index("ix_reservations_payment_status_expires", "status", "expires_at"),)
+    __table_args__ = (
+        Index("ix_reservations_payment_status_expires", "status", "expires_at"),
+        # the revenue paid in a period (executive summary, month to date) read from the index alone
+        Index("ix_reservations_payment_status_paid", "status", "paid_at", "amount"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     reservation_id: Mapped[int] = mapped_column(
