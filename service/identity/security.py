@@ -86,8 +86,9 @@ COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))  # PyJWT's payload encodi
 
 
 def sign_hs256(payload: dict[str, Any], secret_key: str) -> str:
-    """The HS256 JWT of a JSON payload, byte for byte what `jwt.encode` makes (tested), at a third of its cost: the
-    header is fixed, the key checked once, and the MAC is OpenSSL's one call. Station heartbeats sign a token each."""
+    """The HS256 JWT of a JSON payload, byte for byte what `jwt.encode` makes (tested), at about half its cost (an
+    issued token: 24 → 13.5 µs): the header is fixed, the key checked once, the MAC one OpenSSL call. Every station
+    heartbeat signs a token."""
     signing_input = HS256_HEADER + b"." + base64url_encode(COMPACT_JSON.encode(payload).encode())
     signature = hmac.digest(_hs256_key(secret_key), signing_input, "sha256")
     return (signing_input + b"." + base64url_encode(signature)).decode()
