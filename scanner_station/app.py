@@ -1,5 +1,7 @@
 """The kiosk: a full-screen Textual app with the login screen and the scan screen (entry-logs.md §3.2, §3.3, §6.2)."""
 
+from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 from typing import TypeVar
 
@@ -7,6 +9,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.events import Key
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -337,10 +340,14 @@ class StationApp(App, StationListener):
     def show_login(self, notice: str = "") -> None:
         self.switch_screen(LoginScreen(notice))
 
-    def _main_screen(self) -> MainScreen | None:
-        """The scan screen when it is on show and mounted (it shows the station's state itself when it mounts)."""
+    def _on_main_screen(self, show: Callable[[MainScreen], None]) -> None:
+        """Show the station's news on the scan screen when it is on show and mounted (it shows the station's state
+        itself when it mounts). An answer can arrive while the app closes: the screen still counts as mounted while its
+        widgets are being removed, and the news is dropped instead of failing the worker that brought it."""
         screen = self.screen
-        return screen if isinstance(screen, MainScreen) and screen.is_mounted else None
+        if isinstance(screen, MainScreen) and screen.is_mounted:
+            with suppress(NoMatches):
+                show(screen)
 
     # Station work runs on the app, so a screen change does not cut a delivery short.
 
@@ -355,12 +362,10 @@ class StationApp(App, StationListener):
     # StationListener
 
     def scan_finished(self, scan: Scan) -> None:
-        if screen := self._main_screen():
-            screen.scan_finished(scan)
+        self._on_main_screen(lambda screen: screen.scan_finished(scan))
 
     def connection_changed(self, online: bool) -> None:
-        if screen := self._main_screen():
-            screen.connection_changed(online)
+        self._on_main_screen(lambda screen: screen.connection_changed(online))
 
     def session_ended(self) -> None:
         if not isinstance(self.screen, LoginScreen):

@@ -112,6 +112,18 @@ async def test_login_opens_the_scan_screen_and_a_restart_skips_the_login(station
         assert text_of(restarted, "#nursery-name") == "さくら保育園"
 
 
+async def test_news_arriving_while_the_scan_screen_is_torn_down_is_dropped(station_config, kiosk_world):
+    """A heartbeat's answer can land while the app closes: the screen still counts as mounted, its widgets are gone."""
+    config = station_config()
+    store_session(config, kiosk_world)
+    app = StationApp(config)
+    async with app.run_test(size=SIZE):
+        await showing(app, MainScreen, "the scan screen")
+        await app.screen.query_one("#connection", Static).remove()
+        app.connection_changed(False)
+        assert isinstance(app.screen, MainScreen) and app.screen.is_mounted
+
+
 async def test_logout_returns_to_the_login_and_forgets_the_token(station_config, kiosk_world):
     config = station_config()
     store_session(config, kiosk_world)
