@@ -24,6 +24,7 @@ import random
 import statistics
 import time
 import uuid
+from contextlib import ExitStack
 from datetime import timedelta
 
 from common import (
@@ -338,17 +339,16 @@ def main() -> None:
     use_bench_database(data_dir)
     fresh_bench_database()
     stations, staff_jwt = seed(args.stations)
-    server = start_server(data_dir, workers=args.workers)
-    floor = start_server(data_dir, workers=args.workers, app="bench.floor_app:app")
-    try:
+    with ExitStack() as cleanup:  # whatever was started is stopped, also when the second server fails to start
+        cleanup.callback(remove, data_dir)
+        server = start_server(data_dir, workers=args.workers)
+        cleanup.callback(server.stop)
+        floor = start_server(data_dir, workers=args.workers, app="bench.floor_app:app")
+        cleanup.callback(floor.stop)
         figures = asyncio.run(measure(server, floor, stations, args))
         replay = asyncio.run(replay_queue(server.port, stations[1 % len(stations)]))
         load_seconds = load_logs(stations[0]["nursery_id"], stations[0]["parents"], args.logs)
         lists = time_list_queries(server.port, staff_jwt)
-    finally:
-        server.stop()
-        floor.stop()
-        remove(data_dir)
     print_result(
         {
             "bench": "scans",
