@@ -40,12 +40,14 @@ class GroupedCache(Generic[Value]):
 
     def usable(self) -> bool:
         """Whether the cache may answer on this event loop (its listener is started here on first use)."""
+        loop = asyncio.get_running_loop()
+        listener = self.listener
+        if listener is not None and listener.get_loop() is loop and not listener.done():
+            return self.listening
         if get_settings().is_sqlite:
             return False
-        loop = asyncio.get_running_loop()
-        if self.listener is None or self.listener.done() or self.listener.get_loop() is not loop:
-            self._drop_all()
-            self.listener = loop.create_task(self._listen(), name=f"listen-{self.channel}")
+        self._drop_all()
+        self.listener = loop.create_task(self._listen(), name=f"listen-{self.channel}")
         return self.listening
 
     def get(self, key: Hashable) -> Value | None:

@@ -1,6 +1,9 @@
 """Request and response bodies; JSON names are camelCase as in the spec's appendix A."""
 
-from datetime import UTC, date, datetime
+import math
+import time
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictInt, StrictStr, StringConstraints
@@ -15,7 +18,14 @@ AttendanceStatus = Literal["present", "absent"]
 
 def utc_seconds(moment: datetime) -> str:
     """A moment as the station API writes it: UTC, whole seconds, "Z"."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _utc_seconds_text(math.floor(moment.timestamp()))
+
+
+@lru_cache(maxsize=256)
+def _utc_seconds_text(epoch_seconds: int) -> str:
+    """Written once per second: the answers given within a second share it (formatting a moment costs more than the
+    rest of a heartbeat's answer)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch_seconds))
 
 
 UtcSeconds = Annotated[datetime, PlainSerializer(utc_seconds, return_type=str)]

@@ -3,6 +3,7 @@
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, select, update
 from sqlalchemy.orm import QueryableAttribute, Session
@@ -15,7 +16,14 @@ from service.entry_logs.models import Nursery, StationSession
 from service.errors import Unauthorized
 from service.identity import lockout
 from service.identity.roles import DOMAINS
-from service.identity.security import IssuedToken, burn_password_check, decode_token, issue_token, verify_password
+from service.identity.security import (
+    IssuedToken,
+    burn_password_check,
+    decode_token,
+    issue_token,
+    refuse_expired,
+    verify_password,
+)
 from service.invalidation import GroupedCache
 from service.lanes import Query, Work
 from service.tenancy import TenantScope
@@ -140,18 +148,28 @@ def login(
 
 
 def station_claims(authorization: str) -> StationClaims:
-    """The claims of the station token in an Authorization header's value (401 when missing or invalid)."""
+    """The claims of the station token in an Authorization header's value (401 when missing, invalid or expired)."""
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("ログインが必要です", code="not_authenticated")
-    claims = decode_token(token.strip(), kind=TOKEN_KIND)
+    claims, expires = _station_token(token.strip(), get_settings().secret_key)
+    refuse_expired(expires)
+    return claims
+
+
+@lru_cache(maxsize=8192)
+def _station_token(token: str, secret_key: str) -> tuple[StationClaims, int]:
+    """A station token read once per token string and secret (a station presents its token many times a minute);
+    its expiry (returned) is checked on every use."""
+    claims = decode_token(token, kind=TOKEN_KIND)
     session_id = claims.get("sid")
     if not str(claims["sub"]).isdigit():
         raise Unauthorized("認証トークンが不正です", code="invalid_token")
     if not isinstance(session_id, int) or isinstance(session_id, bool):
         # a token from before station sessions: the station signs in again once
         raise Unauthorized(labels.STATION_DISABLED, code="station_disabled")
-    return StationClaims(nursery_id=int(claims["sub"]), pwf=str(claims.get("pwf", "")), session_id=session_id)
+    nursery_id, fingerprint = int(claims["sub"]), str(claims.get("pwf", ""))
+    return StationClaims(nursery_id=nursery_id, pwf=fingerprint, session_id=session_id), claims["exp"]
 
 
 def open_session_join(nursery_id: QueryableAttribute[int]) -> ColumnElement[bool]:

@@ -1,7 +1,9 @@
 """Bad input of every kind gets a 4xx in the one error shape, never a 500."""
 
 import pytest
+from prometheus_client import CollectorRegistry
 
+from service.observability import RequestMetrics
 from tests.factories import auth_headers, make_user
 
 
@@ -84,3 +86,24 @@ def test_metrics_count_requests_by_route_and_report_queue_length(client):
     assert 'daicho_http_requests_total{method="GET",route="/health",status="200"}' in text
     assert "daicho_http_request_duration_seconds_bucket" in text
     assert 'daicho_celery_queue_length{queue="celery"}' in text
+
+
+def test_request_metrics_report_cumulative_latency_buckets_and_server_errors():
+    metrics = RequestMetrics()
+    for elapsed in (0.001, 0.005, 0.2, 30.0):
+        metrics.record("POST", "/x", "/api/x", 201, elapsed, log_success=False)
+    metrics.record("POST", "/x", "/api/x", 503, 0.02, log_success=False)
+    registry = CollectorRegistry()
+    registry.register(metrics)
+
+    def sample(name: str, **labels: str) -> float | None:
+        return registry.get_sample_value(name, {"method": "POST", "route": "/x", **labels})
+
+    assert sample("daicho_http_requests_total", status="201") == 4
+    assert sample("daicho_http_requests_total", status="503") == 1
+    assert sample("daicho_http_errors_total") == 1
+    bounds = ("0.005", "0.025", "10.0", "+Inf")
+    buckets = {le: sample("daicho_http_request_duration_seconds_bucket", le=le) for le in bounds}
+    assert buckets == {"0.005": 2, "0.025": 3, "10.0": 4, "+Inf": 5}
+    assert sample("daicho_http_request_duration_seconds_count") == 5
+    assert sample("daicho_http_request_duration_seconds_sum") == pytest.approx(30.226)

@@ -2,15 +2,23 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
+from jwt.utils import base64url_encode
 
 from service.config import get_settings
-from service.identity.security import decode_token, issue_token, sign_hs256
+from service.identity.security import base64url, decode_token, issue_token, sign_hs256
 
 SECRET = "a-secret-key-that-is-long-enough-for-hs256-0123"
 
 
-def test_our_hs256_signature_is_byte_for_byte_pyjwts():
-    payload = {"sub": "7", "kind": "station", "jti": "ab" * 16, "iat": 1795365955, "exp": 1795394755, "名": "保育園"}
+TOKEN = {"sub": "7", "kind": "station", "jti": "ab" * 16, "iat": 1795365955, "exp": 1795394755, "pwf": "0f"}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [TOKEN, TOKEN | {"名": "保育園"}, TOKEN | {"big": 2**70, "none": None, "list": [1, 'a\n"b']}],
+    ids=["ascii", "non-ascii", "beyond-64-bits"],
+)
+def test_our_hs256_signature_is_byte_for_byte_pyjwts(payload):
     assert sign_hs256(payload, SECRET) == jwt.encode(payload, SECRET, algorithm="HS256")
 
 
@@ -37,3 +45,9 @@ def test_each_issued_token_has_its_own_id():
     first, second = (issue_token(subject="3", kind="user", now=now) for _ in range(2))
     assert first.jti != second.jti and first.token != second.token
     assert decode_token(first.token, kind="user")["jti"] == first.jti
+
+
+@pytest.mark.parametrize("size", range(0, 70))
+def test_base64url_is_pyjwts(size):
+    data = bytes((i * 37 + size) % 256 for i in range(size))
+    assert base64url(data) == base64url_encode(data)
