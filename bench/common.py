@@ -89,23 +89,30 @@ class Server:
 
 
 def start_server(
-    data_dir: Path, *, workers: int = 2, extra_env: dict[str, str] | None = None, app: str | None = None
+    data_dir: Path,
+    *,
+    workers: int = 2,
+    extra_env: dict[str, str] | None = None,
+    app: str | None = None,
+    under: tuple[str, ...] = (),
+    start_seconds: float = 60,
 ) -> Server:
     """The API (`service.serve`, as in production; or another ASGI `app` with the same options) with N workers against
-    the bench database on a free port; returns once /api/health answers."""
+    the bench database on a free port, run `under` a tool (e.g. valgrind) when given; returns once /api/health
+    answers."""
     import httpx
 
     port = free_port()
     env = {**os.environ, **bench_environment(data_dir), "PYTHONPATH": str(ROOT), **(extra_env or {})}
     log_path = data_dir / "server.log"
-    command = [sys.executable, "-m", "service.serve", "--port", str(port), "--workers", str(workers)]
+    command = [*under, sys.executable, "-m", "service.serve", "--port", str(port), "--workers", str(workers)]
     command += ["--log-level", "warning", *(["--app", app] if app else [])]
     with log_path.open("ab") as log:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
     server = Server(process, port, log_path)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + start_seconds
     pause = threading.Event()
     while True:
         if process.poll() is not None:
@@ -117,7 +124,7 @@ def start_server(
             pass
         if time.monotonic() > deadline:
             server.stop()
-            raise SystemExit("server did not answer /api/health within 60 s")
+            raise SystemExit(f"server did not answer /api/health within {start_seconds:.0f} s")
         pause.wait(0.2)
 
 
