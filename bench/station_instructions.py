@@ -18,17 +18,7 @@ import subprocess
 from contextlib import ExitStack
 from pathlib import Path
 
-from common import (
-    HttpConnection,
-    Server,
-    fresh_bench_database,
-    post_request,
-    print_result,
-    remove,
-    start_server,
-    temp_dir,
-    use_bench_database,
-)
+import common
 from scans import HEARTBEAT, seed
 
 WARM_UP = 200
@@ -36,10 +26,10 @@ STATIONS = 10
 
 
 async def heartbeats(port: int, tokens: list[str], count: int) -> None:
-    connection = HttpConnection(port)
+    connection = common.HttpConnection(port)
     try:
         for index in range(count):
-            status, _ = await connection.request(post_request(HEARTBEAT, b"", tokens[index % len(tokens)]))
+            status, _ = await connection.request(common.post_request(HEARTBEAT, b"", tokens[index % len(tokens)]))
             if status != 200:
                 raise SystemExit(f"a heartbeat answered {status}")
     finally:
@@ -50,7 +40,7 @@ def callgrind(pid: int, *options: str) -> None:
     subprocess.run(["callgrind_control", *options, str(pid)], check=True, capture_output=True)
 
 
-def instructions_per_heartbeat(server: Server, out: Path, tokens: list[str], count: int) -> int:
+def instructions_per_heartbeat(server: common.Server, out: Path, tokens: list[str], count: int) -> int:
     """Warm the worker, then count the instructions of `count` heartbeats (collection on only around them)."""
     pid = server.process.pid
     asyncio.run(heartbeats(server.port, tokens, WARM_UP))
@@ -66,7 +56,7 @@ def instructions_per_heartbeat(server: Server, out: Path, tokens: list[str], cou
 def measure(data_dir: Path, tokens: list[str], count: int, app: str | None) -> int:
     out = data_dir / ("bare" if app else "api")
     under = ("valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}.%p")
-    server = start_server(data_dir, workers=1, app=app, under=under, start_seconds=600)
+    server = common.start_server(data_dir, workers=1, app=app, under=under, start_seconds=600)
     try:
         return instructions_per_heartbeat(server, out, tokens, count)
     finally:
@@ -77,15 +67,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--heartbeats", type=int, default=500)
     args = parser.parse_args()
-    data_dir = temp_dir("daicho-bench-instructions-")
+    data_dir = common.temp_dir("daicho-bench-instructions-")
     with ExitStack() as cleanup:
-        cleanup.callback(remove, data_dir)
-        use_bench_database(data_dir)
-        fresh_bench_database()
+        cleanup.callback(common.remove, data_dir)
+        common.use_bench_database(data_dir)
+        common.fresh_bench_database()
         tokens = [station["token"] for station in seed(STATIONS)[0]]
         api = measure(data_dir, tokens, args.heartbeats, None)
         bare = measure(data_dir, tokens, args.heartbeats, "bench.floor_app:app")
-    print_result(
+    common.print_result(
         {
             "bench": "station_instructions",
             "heartbeats": args.heartbeats,
