@@ -1,37 +1,53 @@
-"""Instructions per station heartbeat: one API worker under valgrind's callgrind, heartbeats sent one after another.
+"""Instructions per station request: one API worker under valgrind's callgrind, requests sent one after another.
 
-    .venv/bin/python bench/station_instructions.py [--heartbeats 500]
+    .venv/bin/python bench/station_instructions.py [--requests 500]
 
 CPU time per request swings by up to 30 % on this shared machine from one minute to the next; the number of
 instructions a request executes does not (±0.3 % between runs), so this bench tells whether a change to the hot path
 made it cheaper. Seeds stations in the `bench` database, then for the API and for the bare ASGI app
 (`bench/floor_app.py`: the server's own cost per request) starts one worker under callgrind with collection off,
-warms it with 200 heartbeats, counts the instructions of --heartbeats more on one connection, and stops it.
-Prints one JSON line; `above_bare_server` is what the service itself adds. Needs valgrind (on every machine here).
-Instructions under valgrind differ from a native run in one place: valgrind offers no SHA extensions, so the HMAC of
-a token costs more here (about 11,000 instructions) than natively.
+warms it with 200 requests of each kind, counts the instructions of --requests station heartbeats, then (API only) of
+--requests scans of distinct parents, and stops it. Prints one JSON line; `above_bare_server` is what the service
+itself adds. A scan's count is the API worker's own: the database's work is not in it. Needs valgrind (on every
+machine here). Instructions under valgrind differ from a native run in one place: valgrind offers no SHA extensions,
+so the HMAC of a token costs more here (about 11,000 instructions) than natively.
 """
 
 import argparse
 import asyncio
+import itertools
 import subprocess
+import uuid
+from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 import common
-from scans import HEARTBEAT, seed
+from scans import HEARTBEAT, SCAN, scan_body, seed
 
 WARM_UP = 200
 STATIONS = 10
 
 
-async def heartbeats(port: int, tokens: list[str], count: int) -> None:
+def heartbeat_requests(stations: list[dict]) -> Iterator[bytes]:
+    for station in itertools.cycle(stations):
+        yield common.post_request(HEARTBEAT, b"", station["token"])
+
+
+def scan_requests(stations: list[dict]) -> Iterator[bytes]:
+    """New scans: each parent of each nursery once, alternating entries and exits (none repeats an earlier one)."""
+    for index, (parent_index, station) in enumerate(itertools.product(range(len(stations[0]["parents"])), stations)):
+        body = scan_body(station["parents"][parent_index], ("Entry", "Exit")[index % 2], uuid.uuid4().hex)
+        yield common.post_request(SCAN, body, station["token"])
+
+
+async def send(port: int, requests: Iterator[bytes], count: int) -> None:
     connection = common.HttpConnection(port)
     try:
-        for index in range(count):
-            status, _ = await connection.request(common.post_request(HEARTBEAT, b"", tokens[index % len(tokens)]))
-            if status != 200:
-                raise SystemExit(f"a heartbeat answered {status}")
+        for raw in itertools.islice(requests, count):
+            status, answer = await connection.request(raw)
+            if status not in (200, 201):
+                raise SystemExit(f"a station request answered {status}: {answer[:200]!r}")
     finally:
         connection.close()
 
@@ -40,48 +56,54 @@ def callgrind(pid: int, *options: str) -> None:
     subprocess.run(["callgrind_control", *options, str(pid)], check=True, capture_output=True)
 
 
-def instructions_per_heartbeat(server: common.Server, out: Path, tokens: list[str], count: int) -> int:
-    """Warm the worker, then count the instructions of `count` heartbeats (collection on only around them)."""
+def instructions_per_request(server: common.Server, out: Path, requests: Iterator[bytes], count: int) -> int:
+    """Warm the worker, then count the instructions of `count` requests (collection on only around them)."""
     pid = server.process.pid
-    asyncio.run(heartbeats(server.port, tokens, WARM_UP))
+    asyncio.run(send(server.port, requests, WARM_UP))
     callgrind(pid, "-i", "on")
-    asyncio.run(heartbeats(server.port, tokens, count))
+    asyncio.run(send(server.port, requests, count))
     callgrind(pid, "-i", "off")
     callgrind(pid, "-d")
-    dumps = sorted(out.parent.glob(f"{out.name}.{pid}.*"))
+    dumps = sorted(out.parent.glob(f"{out.name}.{pid}.*"), key=lambda dump: int(dump.suffix[1:]))
     totals = [line for line in dumps[-1].read_text().splitlines() if line.startswith("totals:")]
     return int(totals[0].split()[1]) // count
 
 
-def measure(data_dir: Path, tokens: list[str], count: int, app: str | None) -> int:
+def measure(data_dir: Path, stations: list[dict], count: int, app: str | None) -> dict[str, int]:
+    """Instructions per heartbeat and (for the API) per scan, in one worker started under callgrind."""
     out = data_dir / ("bare" if app else "api")
     under = ("valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}.%p")
     server = common.start_server(data_dir, workers=1, app=app, under=under, start_seconds=600)
     try:
-        return instructions_per_heartbeat(server, out, tokens, count)
+        figures = {"heartbeat": instructions_per_request(server, out, heartbeat_requests(stations), count)}
+        if app is None:
+            figures["scan"] = instructions_per_request(server, out, scan_requests(stations), count)
+        return figures
     finally:
         server.stop()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--heartbeats", type=int, default=500)
+    parser.add_argument("--requests", type=int, default=500)
     args = parser.parse_args()
     data_dir = common.temp_dir("daicho-bench-instructions-")
     with ExitStack() as cleanup:
         cleanup.callback(common.remove, data_dir)
         common.use_bench_database(data_dir)
         common.fresh_bench_database()
-        tokens = [station["token"] for station in seed(STATIONS)[0]]
-        api = measure(data_dir, tokens, args.heartbeats, None)
-        bare = measure(data_dir, tokens, args.heartbeats, "bench.floor_app:app")
+        stations = seed(STATIONS)[0]
+        api = measure(data_dir, stations, args.requests, None)
+        bare = measure(data_dir, stations, args.requests, "bench.floor_app:app")["heartbeat"]
     common.print_result(
         {
             "bench": "station_instructions",
-            "heartbeats": args.heartbeats,
-            "instructions_per_heartbeat": api,
+            "requests": args.requests,
+            "instructions_per_heartbeat": api["heartbeat"],
+            "instructions_per_scan": api["scan"],
             "bare_server_instructions_per_request": bare,
-            "above_bare_server": api - bare,
+            "heartbeat_above_bare_server": api["heartbeat"] - bare,
+            "scan_above_bare_server": api["scan"] - bare,
         }
     )
 

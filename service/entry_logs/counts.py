@@ -32,20 +32,35 @@ def _next_hour(at: datetime) -> datetime:
     return start if start == at else start + HOUR
 
 
+COUNT_KEY = ("nursery_id", "hour_start", "entry_type")
+
+
+def _raised(stmt: Insert) -> Insert:
+    """The count insert made an upsert: a row already there has the new count added."""
+    return stmt.on_conflict_do_update(
+        index_elements=list(COUNT_KEY),
+        set_={"live_count": LogHourCount.__table__.c.live_count + stmt.excluded.live_count},
+    )
+
+
 @cache
 def _count_upsert(dialect_name: str) -> Insert:
     """One hour's count raised by `by`: inserted, or added to the existing row (built once per dialect)."""
     table = LogHourCount.__table__
-    stmt = insert_for(dialect_name, table).values(
-        nursery_id=bindparam("nursery_id"),
-        hour_start=bindparam("hour_start", type_=table.c.hour_start.type),
-        entry_type=bindparam("entry_type"),
-        live_count=bindparam("by"),
+    return _raised(
+        insert_for(dialect_name, table).values(
+            nursery_id=bindparam("nursery_id"),
+            hour_start=bindparam("hour_start", type_=table.c.hour_start.type),
+            entry_type=bindparam("entry_type"),
+            live_count=bindparam("by"),
+        )
     )
-    return stmt.on_conflict_do_update(
-        index_elements=["nursery_id", "hour_start", "entry_type"],
-        set_={"live_count": table.c.live_count + stmt.excluded.live_count},
-    )
+
+
+def counted_from(rows: Select) -> Insert:
+    """The upsert adding each of `rows` (nursery_id, hour_start, entry_type, count) to its hour (PostgreSQL: for a
+    data-modifying CTE counting what the statement wrote)."""
+    return _raised(insert_for("postgresql", LogHourCount.__table__).from_select([*COUNT_KEY, "live_count"], rows))
 
 
 def counted(nursery_id: int, at: datetime, entry_type: str, *, by: int) -> Query:

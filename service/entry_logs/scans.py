@@ -1,14 +1,15 @@
 """Recording a scan: validation, tenant check, idempotent client scan ids and the double-scan window."""
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, bindparam, insert, or_, select
+from sqlalchemy import Select, and_, bindparam, false, insert, literal, or_, select, true
 
 from service.config import get_settings
 from service.entry_logs import counts, labels
-from service.entry_logs.models import Child, EntryLog, Guardian, Nursery, Parent, StationSession
+from service.entry_logs.models import Child, EntryLog, Guardian, LogHourCount, Nursery, Parent, StationSession
 from service.entry_logs.schemas import ScanIn
 from service.entry_logs.station import (
     StationClaims,
@@ -143,32 +144,88 @@ _EARLIER_SCANS = (
     .order_by(EntryLog.occurred_at.desc())
 )
 _NEW_LOG = ("parent_id", "nursery_id", "entry_type", "occurred_at", "created_at", "station_id", "client_scan_id")
-_INSERT_LOG = insert(EntryLog).values(
-    {name: bindparam(name, type_=EntryLog.__table__.c[name].type) for name in _NEW_LOG}
-)
-_INSERT_LOG = _INSERT_LOG.returning(EntryLog.id)
+_NEW_LOG_VALUES = [bindparam(name, type_=EntryLog.__table__.c[name].type) for name in _NEW_LOG]
+_INSERT_LOG = insert(EntryLog).values(dict(zip(_NEW_LOG, _NEW_LOG_VALUES, strict=True))).returning(EntryLog.id)
 
 
-def _earlier_scan(
-    parent: ScannedParent, entry_type: str, client_scan_id: str | None, at: datetime
-) -> Work[ScannedLog | None]:
+def _written_unless_repeated() -> Select:
+    """PostgreSQL, in one statement: the earlier logs this scan repeats (written=false) or, when there are none, the
+    new log (written=true), inserted and counted in its hour. One snapshot, taken under the parent's lock."""
+    earlier = _EARLIER_SCANS.cte("earlier")
+    written = (
+        insert(EntryLog)
+        .from_select(_NEW_LOG, select(*_NEW_LOG_VALUES).where(~select(earlier.c.id).exists()))
+        .returning(*_LOG_COLUMNS)
+        .cte("written")
+    )
+    hour = bindparam("hour_start", type_=LogHourCount.__table__.c.hour_start.type)
+    counted = counts.counted_from(select(written.c.nursery_id, hour, written.c.entry_type, literal(1)))
+    return (
+        select(*earlier.c, false().label("written"))
+        .union_all(select(*written.c, true()))
+        .add_cte(counted.cte("counted"))
+        .order_by(EntryLog.occurred_at.desc())
+    )
+
+
+_WRITTEN_UNLESS_REPEATED = _written_unless_repeated()
+
+
+@dataclass(frozen=True)
+class NewScan:
+    parent: ScannedParent
+    entry_type: str
+    client_scan_id: str | None
+    station_id: str | None
+    at: datetime
+    now: datetime
+
+    def parameters(self) -> dict[str, object]:
+        window = timedelta(seconds=get_settings().entry_logs_double_scan_seconds)
+        return {
+            "nursery_id": self.parent.nursery_id,
+            "client_scan_id": self.client_scan_id,
+            "parent_id": self.parent.id,
+            "entry_type": self.entry_type,
+            "window_start": self.at - window,
+            "window_end": self.at + window,
+            "occurred_at": self.at,
+            "created_at": self.now,
+            "station_id": self.station_id,
+            "hour_start": counts.hour_of(self.at),
+        }
+
+    def log(self, log_id: int) -> ScannedLog:
+        return ScannedLog(log_id, self.parent.id, self.parent.nursery_id, self.entry_type, self.at, self.client_scan_id)
+
+
+def _logs(rows: Iterable[Sequence]) -> list[ScannedLog]:
+    return [ScannedLog(*row[:4], row[4].astimezone(UTC), row[5]) for row in rows]
+
+
+def _write_unless_repeated(scan: NewScan) -> Work[tuple[list[ScannedLog], ScannedLog | None]]:
+    """The earlier logs this scan repeats, or none and the log written for it (and counted): on PostgreSQL in one
+    statement, on SQLite (one writer at a time) in three."""
+    parameters = scan.parameters()
+    if not get_settings().is_sqlite:
+        rows = yield Query(_WRITTEN_UNLESS_REPEATED, parameters)
+        written = [row for row in rows if row[6]]
+        return _logs(row for row in rows if not row[6]), next(iter(_logs(written)), None)
+    earlier = _logs((yield Query(_EARLIER_SCANS, parameters)))
+    if earlier:
+        return earlier, None
+    yield counts.counted(scan.parent.nursery_id, scan.at, scan.entry_type, by=1)
+    log_id = yield Query(_INSERT_LOG, parameters, fetch="scalar")
+    return [], scan.log(log_id)
+
+
+def _repeated(scan: NewScan, earlier: list[ScannedLog]) -> ScannedLog:
     """The log this scan repeats: the same client scan id, or the same parent and type within the double-scan window."""
-    window = timedelta(seconds=get_settings().entry_logs_double_scan_seconds)
-    parameters = {
-        "nursery_id": parent.nursery_id,
-        "client_scan_id": client_scan_id,
-        "parent_id": parent.id,
-        "entry_type": entry_type,
-        "window_start": at - window,
-        "window_end": at + window,
-    }
-    candidates = [
-        ScannedLog(*row[:4], row[4].astimezone(UTC), row[5]) for row in (yield Query(_EARLIER_SCANS, parameters))
-    ]
-    resent = next((log for log in candidates if client_scan_id and log.client_scan_id == client_scan_id), None)
-    if resent is not None and (resent.parent_id, resent.entry_type) != (parent.id, entry_type):
+    client_scan_id = scan.client_scan_id
+    resent = next((log for log in earlier if client_scan_id and log.client_scan_id == client_scan_id), None)
+    if resent is not None and (resent.parent_id, resent.entry_type) != (scan.parent.id, scan.entry_type):
         raise Conflict(labels.SCAN_ID_REUSED, code="client_scan_id_reused", details={"clientScanId": client_scan_id})
-    return resent or next(iter(candidates), None)
+    return resent or earlier[0]
 
 
 def record_scan(claims: StationClaims, scan: ScanIn, now: datetime) -> Work[ScanResult]:
@@ -178,17 +235,8 @@ def record_scan(claims: StationClaims, scan: ScanIn, now: datetime) -> Work[Scan
         raise ValidationFailed(labels.NURSERY_MISMATCH, code="nursery_mismatch", details={"field": "nurseryId"})
     at = scan_time(scan.scanned_at, now)
     parent = yield from _admitted_parent(claims, number)
-    earlier = yield from _earlier_scan(parent, scan.entry_type, scan.client_scan_id, at)
-    if earlier is not None:
-        return ScanResult(log=earlier, parent=parent, duplicate=True)
-    yield counts.counted(parent.nursery_id, at, scan.entry_type, by=1)
-    values = dict(
-        zip(
-            _NEW_LOG,
-            (parent.id, parent.nursery_id, scan.entry_type, at, now, scan.station_id, scan.client_scan_id),
-            strict=True,
-        )
-    )
-    log_id = yield Query(_INSERT_LOG, values, fetch="scalar")
-    log = ScannedLog(log_id, parent.id, parent.nursery_id, scan.entry_type, at, scan.client_scan_id)
-    return ScanResult(log=log, parent=parent, duplicate=False)
+    new = NewScan(parent, scan.entry_type, scan.client_scan_id, scan.station_id, at, now)
+    earlier, written = yield from _write_unless_repeated(new)
+    if written is None:
+        return ScanResult(log=_repeated(new, earlier), parent=parent, duplicate=True)
+    return ScanResult(log=written, parent=parent, duplicate=False)

@@ -1,9 +1,10 @@
 """Scan-station login (nursery code + entry-exit password), its lockout, the station's session and its 8-hour token."""
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, select, update
 from sqlalchemy.orm import QueryableAttribute, Session
@@ -17,11 +18,11 @@ from service.errors import Unauthorized
 from service.identity import lockout
 from service.identity.roles import DOMAINS
 from service.identity.security import (
+    INVALID_TOKEN,
     IssuedToken,
     burn_password_check,
-    decode_token,
     issue_token,
-    refuse_expired,
+    read_token,
     verify_password,
 )
 from service.invalidation import GroupedCache
@@ -152,24 +153,18 @@ def station_claims(authorization: str) -> StationClaims:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("ログインが必要です", code="not_authenticated")
-    claims, expires = _station_token(token.strip(), get_settings().secret_key)
-    refuse_expired(expires)
-    return claims
+    return read_token(token.strip(), kind=TOKEN_KIND, interpret=_station_claims)
 
 
-@lru_cache(maxsize=8192)
-def _station_token(token: str, secret_key: str) -> tuple[StationClaims, int]:
-    """A station token read once per token string and secret (a station presents its token many times a minute);
-    its expiry (returned) is checked on every use."""
-    claims = decode_token(token, kind=TOKEN_KIND)
+def _station_claims(claims: Mapping[str, Any]) -> StationClaims:
+    """A station token's checked claims, as the station routes use them (worked out once per token string)."""
     session_id = claims.get("sid")
     if not str(claims["sub"]).isdigit():
-        raise Unauthorized("認証トークンが不正です", code="invalid_token")
+        raise Unauthorized(INVALID_TOKEN, code="invalid_token")
     if not isinstance(session_id, int) or isinstance(session_id, bool):
         # a token from before station sessions: the station signs in again once
         raise Unauthorized(labels.STATION_DISABLED, code="station_disabled")
-    nursery_id, fingerprint = int(claims["sub"]), str(claims.get("pwf", ""))
-    return StationClaims(nursery_id=nursery_id, pwf=fingerprint, session_id=session_id), claims["exp"]
+    return StationClaims(nursery_id=int(claims["sub"]), pwf=str(claims.get("pwf", "")), session_id=session_id)
 
 
 def open_session_join(nursery_id: QueryableAttribute[int]) -> ColumnElement[bool]:

@@ -6,9 +6,11 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any, NamedTuple
+from types import MappingProxyType
+from typing import Any, NamedTuple, TypeVar
 
 import bcrypt
 import jwt
@@ -20,8 +22,10 @@ from service.errors import Unauthorized
 
 MAX_PASSWORD_BYTES = 72
 TOKEN_EXPIRED = "トークンの有効期限が切れています。再度ログインしてください"
+INVALID_TOKEN = "認証トークンが不正です"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MINUTE_US = 60_000_000
+Claims = TypeVar("Claims")
 
 
 def hash_password(password: str, rounds: int | None = None) -> str:
@@ -137,36 +141,47 @@ def epoch_microseconds(moment: datetime) -> int:
     return (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds
 
 
-def issued_before(claims: dict[str, Any], moment: datetime) -> bool:
+def issued_before(claims: Mapping[str, Any], moment: datetime) -> bool:
     """Whether the token was issued before this moment (to the microsecond; to the second for older tokens)."""
     return claims.get("iat_us", claims["iat"] * 1_000_000) < epoch_microseconds(moment)
 
 
-def decode_token(token: str, *, kind: str) -> dict[str, Any]:
-    """The token's claims once its signature, required claims and expiry are checked (401 otherwise)."""
+def decode_token(token: str, *, kind: str) -> Mapping[str, Any]:
+    """The token's claims (read-only) once its signature, required claims, kind and expiry are checked (401
+    otherwise)."""
+    return read_token(token, kind=kind, interpret=MappingProxyType)
+
+
+def read_token(token: str, *, kind: str, interpret: Callable[[Mapping[str, Any]], Claims]) -> Claims:
+    """What `interpret` makes of a token's checked claims (it raises Unauthorized for claims it refuses), worked out
+    once per token string: stations and agents present the same token many times, and PyJWT re-validates the key on
+    every call. The expiry is checked on every use."""
     settings = get_settings()
-    claims = _verified_claims(token, settings.secret_key, settings.jwt_algorithm, settings.jwt_leeway_seconds)
-    refuse_expired(claims["exp"])
-    if claims.get("kind") != kind:
-        raise Unauthorized("認証トークンが不正です", code="invalid_token")
-    return dict(claims)
+    interpreted, expires = _interpreted(
+        token, settings.secret_key, settings.jwt_algorithm, settings.jwt_leeway_seconds, kind, interpret
+    )
+    _refuse_expired(expires)
+    return interpreted
 
 
-def refuse_expired(expires: int) -> None:
+def _refuse_expired(expires: int) -> None:
     """401 token_expired once a token's `exp` (plus the configured leeway) has passed."""
     if expires + get_settings().jwt_leeway_seconds <= time.time():
         raise Unauthorized(TOKEN_EXPIRED, code="token_expired")
 
 
 @lru_cache(maxsize=8192)
-def _verified_claims(token: str, secret_key: str, algorithm: str, leeway: int) -> dict[str, Any]:
-    """Signature and claims checked once per token string: stations and agents present the same token many times,
-    and PyJWT re-validates the key on every call. Expiry is checked again by the caller on every use."""
+def _interpreted(
+    token: str, secret_key: str, algorithm: str, leeway: int, kind: str, interpret: Callable[[Mapping[str, Any]], Any]
+) -> tuple[Any, int]:
     try:
-        return jwt.decode(
+        claims = jwt.decode(
             token, secret_key, algorithms=[algorithm], leeway=leeway, options={"require": ["exp", "iat", "sub", "jti"]}
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized(TOKEN_EXPIRED, code="token_expired") from exc
     except jwt.InvalidTokenError as exc:
-        raise Unauthorized("認証トークンが不正です", code="invalid_token") from exc
+        raise Unauthorized(INVALID_TOKEN, code="invalid_token") from exc
+    if claims.get("kind") != kind:
+        raise Unauthorized(INVALID_TOKEN, code="invalid_token")
+    return interpret(claims), claims["exp"]
