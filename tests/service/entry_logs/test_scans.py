@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import func, select
 
 from service.database import get_engine, utcnow
-from service.entry_logs.models import EntryLog
+from service.entry_logs import counts
+from service.entry_logs.models import EntryLog, LogHourCount
 from tests.service.entry_logs.world import scan
 from tests.support.database import drop_other_connections
 
@@ -74,6 +75,33 @@ def test_client_scan_id_used_for_another_parent_is_a_conflict(client, db, sakura
     response = scan(client, sakura, sakura.parents[1].id, clientScanId="abc-2")
     assert response.status_code == 409
     assert log_count(db) == 1
+
+
+def hour_counts(db, nursery_id: int) -> list[tuple]:
+    rows = db.execute(
+        select(LogHourCount.hour_start, LogHourCount.entry_type, LogHourCount.live_count)
+        .where(LogHourCount.nursery_id == nursery_id)
+        .order_by(LogHourCount.hour_start, LogHourCount.entry_type)
+    ).all()
+    db.commit()
+    return [tuple(row) for row in rows]
+
+
+def test_the_hourly_counts_hold_the_written_scans_only(client, db, sakura):
+    first, second = sakura.parents[0].id, sakura.parents[1].id
+    statuses = [
+        scan(client, sakura, first, clientScanId="count-1").status_code,
+        scan(client, sakura, first, clientScanId="count-1").status_code,  # resent
+        scan(client, sakura, first, clientScanId="count-2").status_code,  # a double scan
+        scan(client, sakura, second, clientScanId="count-1").status_code,  # the id reused for another parent
+        scan(client, sakura, second, "Exit", clientScanId="count-3").status_code,
+    ]
+    assert statuses == [201, 200, 200, 409, 201]
+    kept = hour_counts(db, sakura.nursery.id)
+    assert sorted((entry_type, count) for _, entry_type, count in kept) == [("Entry", 1), ("Exit", 1)]
+    counts.rebuild(db, nursery_id=sakura.nursery.id)
+    db.commit()
+    assert hour_counts(db, sakura.nursery.id) == kept
 
 
 def test_concurrent_duplicate_posts_store_one_row(client, db, sakura):
