@@ -155,19 +155,13 @@ def decode_token(token: str, *, kind: str) -> Mapping[str, Any]:
 def read_token(token: str, *, kind: str, interpret: Callable[[Mapping[str, Any]], Claims]) -> Claims:
     """What `interpret` makes of a token's checked claims (it raises Unauthorized for claims it refuses), worked out
     once per token string: stations and agents present the same token many times, and PyJWT re-validates the key on
-    every call. The expiry is checked on every use."""
+    every call. The expiry (plus the configured leeway) is checked on every use."""
     settings = get_settings()
-    interpreted, expires = _interpreted(
-        token, settings.secret_key, settings.jwt_algorithm, settings.jwt_leeway_seconds, kind, interpret
-    )
-    _refuse_expired(expires)
-    return interpreted
-
-
-def _refuse_expired(expires: int) -> None:
-    """401 token_expired once a token's `exp` (plus the configured leeway) has passed."""
-    if expires + get_settings().jwt_leeway_seconds <= time.time():
+    leeway = settings.jwt_leeway_seconds
+    interpreted, expires = _interpreted(token, settings.secret_key, settings.jwt_algorithm, leeway, kind, interpret)
+    if expires + leeway <= time.time():
         raise Unauthorized(TOKEN_EXPIRED, code="token_expired")
+    return interpreted
 
 
 @lru_cache(maxsize=8192)
