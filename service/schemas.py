@@ -63,10 +63,15 @@ def _iso_datetime(value: Any) -> Any:
     raise PydanticCustomError("iso_datetime", "日時はISO 8601形式の文字列で指定してください")
 
 
-def _client_time(value: datetime) -> datetime:
-    """Not before 2000-01-01, not more than a day ahead of now (a naive time is read as UTC for the check)."""
+def plausible_client_time(value: datetime, now: datetime) -> bool:
+    """Not before 2000-01-01, not more than a day ahead of now (a naive time is read as UTC)."""
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not EARLIEST_CLIENT_TIME <= aware <= datetime.now(UTC) + CLIENT_CLOCK_AHEAD:
+    return EARLIEST_CLIENT_TIME <= aware <= now + CLIENT_CLOCK_AHEAD
+
+
+def _client_time(value: datetime) -> datetime:
+    """A time a person or client gave, within plausible_client_time's range (else 422 client_time_range)."""
+    if not plausible_client_time(value, datetime.now(UTC)):
         raise PydanticCustomError(
             "client_time_range",
             "日時は2000-01-01以降、現在から1日後までの範囲で指定してください",

@@ -209,13 +209,14 @@ def plan_batch(snapshot: Snapshot, beats: list[Beat], *, now: datetime) -> Batch
             {
                 "terminal_id": state.terminal_id,
                 "client_event_id": e.client_event_id,
-                "occurred_at": e.occurred_at,
+                "occurred_at": occurred_at,
                 "received_at": now,
                 "level": e.level,
                 "kind": e.kind,
-                "message": e.message,
+                "message": message,
             }
             for e in body.events
+            for occurred_at, message in [e.stored(now)]
         ]
     return BatchPlan(list(updates.values()), samples, events, changes)
 

@@ -14,6 +14,7 @@ ALERT_TYPES = {
     "high_memory": "メモリ使用率高",
     "update_failed": "更新失敗",
 }
+DEVICE_CLOCK_NOTE = "（端末の時計では {device_time}）"  # appended to an event whose time the device clock got wrong
 ALERT_STATUSES = {"open": "未対応", "acknowledged": "対応中", "resolved": "解決済み"}
 ROLLOUT_STATUSES = {
     "running": "実行中",

@@ -15,7 +15,7 @@ from pydantic import (
 )
 
 from service.fleet import labels
-from service.schemas import ClientTimestamp, IsoDate, MultiLine, SingleLine, Text, optional_fields
+from service.schemas import IsoDate, IsoDatetime, MultiLine, SingleLine, Text, optional_fields, plausible_client_time
 
 MAX_EVENTS = 500
 MAX_DIAGNOSTIC_LINES = 2000
@@ -56,7 +56,15 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
-AgentTimestamp = Annotated[ClientTimestamp, AfterValidator(_aware)]
+# An agent's clock may be wrong (a store PC's battery, a manual setting): its times are taken whatever they say and
+# those outside the plausible range are stored at the moment the service received them (`device_time`), so a wrong
+# clock never has a terminal's heartbeats refused.
+AgentTimestamp = Annotated[IsoDatetime, AfterValidator(_aware)]
+
+
+def device_time(at: datetime, now: datetime) -> datetime:
+    """An agent's time as stored: as it said, or `now` (when the service received it) when its clock cannot be right."""
+    return at if plausible_client_time(at, now) else now
 
 
 # --- agent contract -------------------------------------------------------------------------
@@ -82,6 +90,14 @@ class EventIn(BaseModel):
     level: Literal["info", "warning", "error"]
     kind: Annotated[str, StringConstraints(min_length=1, max_length=50), SingleLine]
     message: Annotated[str, StringConstraints(max_length=2000), MultiLine] = ""
+
+    def stored(self, now: datetime) -> tuple[datetime, str]:
+        """The event's time and message as stored: a time the agent's clock cannot have right is replaced by `now`,
+        and the device's time is kept in the message."""
+        at = device_time(self.occurred_at, now)
+        if at is self.occurred_at:
+            return at, self.message
+        return at, self.message + labels.DEVICE_CLOCK_NOTE.format(device_time=self.occurred_at.isoformat())
 
 
 class HeartbeatIn(BaseModel):

@@ -28,6 +28,7 @@ from service.fleet.schemas import (
     TerminalFilter,
     TerminalRead,
     TerminalUpdate,
+    device_time,
 )
 from service.search import contains
 from service.tenancy import TenantScope, get_scoped, scoped
@@ -202,7 +203,7 @@ def store_diagnostics(db: Session, *, terminal_id: int, body: DiagnosticsIn, now
     diagnostic = Diagnostic(
         terminal_id=terminal_id,
         command_id=command.id,
-        collected_at=body.collected_at,
+        collected_at=device_time(body.collected_at, now),
         lines=body.lines[-max_lines:],
         received_at=now,
     )
