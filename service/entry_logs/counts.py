@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Insert, Select, bindparam, delete, func, insert, literal, select
+from sqlalchemy import CTE, Insert, Select, bindparam, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
@@ -33,6 +33,7 @@ def _next_hour(at: datetime) -> datetime:
 
 
 COUNT_KEY = ("nursery_id", "hour_start", "entry_type")
+HOUR_START = bindparam("hour_start", type_=LogHourCount.__table__.c.hour_start.type)
 
 
 def _raised(stmt: Insert) -> Insert:
@@ -50,16 +51,17 @@ def _count_upsert(dialect_name: str) -> Insert:
     return _raised(
         insert_for(dialect_name, table).values(
             nursery_id=bindparam("nursery_id"),
-            hour_start=bindparam("hour_start", type_=table.c.hour_start.type),
+            hour_start=HOUR_START,
             entry_type=bindparam("entry_type"),
             live_count=bindparam("by"),
         )
     )
 
 
-def counted_from(rows: Select) -> Insert:
-    """The upsert adding each of `rows` (nursery_id, hour_start, entry_type, count) to its hour (PostgreSQL: for a
-    data-modifying CTE counting what the statement wrote)."""
+def counted_rows(written: CTE) -> Insert:
+    """The upsert adding one to the hour `hour_start` (a parameter) for each row of `written` (its nursery_id and
+    entry_type): PostgreSQL, a data-modifying CTE counting the logs its statement wrote."""
+    rows = select(written.c.nursery_id, HOUR_START, written.c.entry_type, literal(1))
     return _raised(insert_for("postgresql", LogHourCount.__table__).from_select([*COUNT_KEY, "live_count"], rows))
 
 

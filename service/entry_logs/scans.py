@@ -1,15 +1,15 @@
 """Recording a scan: validation, tenant check, idempotent client scan ids and the double-scan window."""
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, and_, bindparam, false, insert, literal, or_, select, true
+from sqlalchemy import Select, and_, bindparam, false, insert, or_, select, true
 
 from service.config import get_settings
 from service.entry_logs import counts, labels
-from service.entry_logs.models import Child, EntryLog, Guardian, LogHourCount, Nursery, Parent, StationSession
+from service.entry_logs.models import Child, EntryLog, Guardian, Nursery, Parent, StationSession
 from service.entry_logs.schemas import ScanIn
 from service.entry_logs.station import (
     StationClaims,
@@ -158,12 +158,10 @@ def _written_unless_repeated() -> Select:
         .returning(*_LOG_COLUMNS)
         .cte("written")
     )
-    hour = bindparam("hour_start", type_=LogHourCount.__table__.c.hour_start.type)
-    counted = counts.counted_from(select(written.c.nursery_id, hour, written.c.entry_type, literal(1)))
     return (
         select(*earlier.c, false().label("written"))
         .union_all(select(*written.c, true()))
-        .add_cte(counted.cte("counted"))
+        .add_cte(counts.counted_rows(written).cte("counted"))
         .order_by(EntryLog.occurred_at.desc())
     )
 
@@ -199,7 +197,7 @@ class NewScan:
         return ScannedLog(log_id, self.parent.id, self.parent.nursery_id, self.entry_type, self.at, self.client_scan_id)
 
 
-def _logs(rows: Iterable[Sequence]) -> list[ScannedLog]:
+def _logs(rows: Sequence[Sequence]) -> list[ScannedLog]:
     return [ScannedLog(*row[:4], row[4].astimezone(UTC), row[5]) for row in rows]
 
 
@@ -209,8 +207,9 @@ def _write_unless_repeated(scan: NewScan) -> Work[tuple[list[ScannedLog], Scanne
     parameters = scan.parameters()
     if not get_settings().is_sqlite:
         rows = yield Query(_WRITTEN_UNLESS_REPEATED, parameters)
-        written = [row for row in rows if row[6]]
-        return _logs(row for row in rows if not row[6]), next(iter(_logs(written)), None)
+        if rows and rows[0][6]:  # written: then nothing was earlier
+            return [], _logs(rows)[0]
+        return _logs(rows), None
     earlier = _logs((yield Query(_EARLIER_SCANS, parameters)))
     if earlier:
         return earlier, None

@@ -209,14 +209,12 @@ def plan_batch(snapshot: Snapshot, beats: list[Beat], *, now: datetime) -> Batch
             {
                 "terminal_id": state.terminal_id,
                 "client_event_id": e.client_event_id,
-                "occurred_at": occurred_at,
                 "received_at": now,
                 "level": e.level,
                 "kind": e.kind,
-                "message": message,
+                **e.stored(now),
             }
             for e in body.events
-            for occurred_at, message in [e.stored(now)]
         ]
     return BatchPlan(list(updates.values()), samples, events, changes)
 

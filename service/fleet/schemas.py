@@ -91,13 +91,13 @@ class EventIn(BaseModel):
     kind: Annotated[str, StringConstraints(min_length=1, max_length=50), SingleLine]
     message: Annotated[str, StringConstraints(max_length=2000), MultiLine] = ""
 
-    def stored(self, now: datetime) -> tuple[datetime, str]:
+    def stored(self, now: datetime) -> dict[str, Any]:
         """The event's time and message as stored: a time the agent's clock cannot have right is replaced by `now`,
         and the device's time is kept in the message."""
-        at = device_time(self.occurred_at, now)
-        if at is self.occurred_at:
-            return at, self.message
-        return at, self.message + labels.DEVICE_CLOCK_NOTE.format(device_time=self.occurred_at.isoformat())
+        if plausible_client_time(self.occurred_at, now):
+            return {"occurred_at": self.occurred_at, "message": self.message}
+        note = labels.DEVICE_CLOCK_NOTE.format(device_time=self.occurred_at.isoformat())
+        return {"occurred_at": now, "message": self.message + note}
 
 
 class HeartbeatIn(BaseModel):
