@@ -191,7 +191,7 @@ Work = Generator[Query, Any, Result]
 
 
 class DriverStatement(NamedTuple):
-    sql: str
+    sql: bytes  # bytes, not text: psycopg would encode text on every execution and hash the new bytes for its caches
     defaults: dict[str, Any]
 
 
@@ -199,11 +199,14 @@ _driver_statements: dict[int, tuple[Executable, DriverStatement]] = {}
 
 
 def driver_statement(statement: Executable) -> DriverStatement:
-    """The statement compiled once for psycopg: SQL text with %(name)s parameters and the compiled defaults."""
+    """The statement compiled once for psycopg: SQL with %(name)s parameters and the compiled defaults."""
     known = _driver_statements.get(id(statement))
     if known is None or known[0] is not statement:
         compiled = statement.compile(dialect=postgresql.psycopg.dialect())
-        known = _driver_statements[id(statement)] = (statement, DriverStatement(str(compiled), dict(compiled.params)))
+        known = _driver_statements[id(statement)] = (
+            statement,
+            DriverStatement(str(compiled).encode(), dict(compiled.params)),
+        )
     return known[1]
 
 

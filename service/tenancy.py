@@ -10,6 +10,7 @@ import inspect
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, bindparam, false, select
@@ -97,11 +98,18 @@ def _coercible(column: InstrumentedAttribute, value: str) -> bool:
 
 
 def _coerced(column: InstrumentedAttribute, value: str) -> Any:
+    python_type = _python_type(column)
+    return value if python_type is None else python_type(value)
+
+
+@cache
+def _python_type(column: InstrumentedAttribute) -> type | None:
+    """The column's Python type (None when its type has none), looked up once: an attribute's `type` is found through
+    SQLAlchemy's proxy fallbacks, which raise and format several AttributeErrors on every access (a scan paid six)."""
     try:
-        python_type = column.type.python_type
+        return column.type.python_type
     except NotImplementedError:
-        return value
-    return python_type(value)
+        return None
 
 
 def scoped(stmt: Select, scope: TenantScope, column: InstrumentedAttribute) -> Select:

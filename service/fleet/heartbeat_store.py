@@ -15,15 +15,15 @@ from typing import Any, NamedTuple
 import psycopg
 from psycopg import AsyncConnection
 from pydantic_core import to_json
-from sqlalchemy import Select, any_, bindparam, make_url, select
+from sqlalchemy import Select, any_, bindparam, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from service.config import get_settings
 from service.database import utcnow
 from service.dialect import insert_rows, is_postgres, update_rows
 from service.fleet.alerts import RESOLVED
 from service.fleet.models import Alert, Command, FleetState, MetricSample, Terminal
+from service.lanes import driver_statement
 
 # The columns a beat writes, besides the constants below; `updates` rows carry them and the id.
 STATE_COLUMNS = (
@@ -85,23 +85,12 @@ def _snapshot_select(postgres: bool) -> Select:
     )
 
 
-class DriverStatement(NamedTuple):
-    sql: str
-    defaults: dict[str, Any]
-
-
-@cache
-def _compiled_snapshot() -> DriverStatement:
-    compiled = _snapshot_select(True).compile(dialect=postgresql.psycopg.dialect())
-    return DriverStatement(str(compiled), dict(compiled.params))
-
-
 def snapshot_rows(db: Session, token_hashes: list[str]) -> list[SnapshotRow]:
     """Authenticate, lock and read a batch's terminals in one round trip."""
     if is_postgres(db):
-        statement = _compiled_snapshot()
+        statement = driver_statement(_snapshot_select(True))
         params = statement.defaults | {"token_hashes": token_hashes}
-        rows = db.connection().exec_driver_sql(statement.sql, params).all()
+        rows = db.connection().exec_driver_sql(statement.sql.decode(), params).all()
     else:
         rows = db.connection().execute(_snapshot_select(False), {"token_hashes": token_hashes}).all()
     return [SnapshotRow(*row) for row in rows]
@@ -148,12 +137,6 @@ def store_states_and_samples(
     insert_rows(db, MetricSample, [sample | {"recorded_at": now} for sample in samples])
 
 
-async def connect_async() -> AsyncConnection:
-    """An autocommit async connection to the service's PostgreSQL database (transactions are explicit blocks)."""
-    url = make_url(get_settings().effective_database_url).set(drivername="postgresql")
-    return await AsyncConnection.connect(url.render_as_string(hide_password=False), autocommit=True)
-
-
 Decide = Callable[[list[SnapshotRow], list, datetime], tuple[Any, list] | None]
 
 
@@ -164,7 +147,7 @@ async def write_plain(connection: AsyncConnection, beats: list, decide: Decide) 
     written, and None is returned.
     """
     now = utcnow()
-    snapshot = _compiled_snapshot()
+    snapshot = driver_statement(_snapshot_select(True))
     decided = None
     async with connection.pipeline(), connection.transaction():
         token_hashes = sorted({beat.token_hash for beat in beats})

@@ -24,6 +24,7 @@ from service.fleet import heartbeat_store, labels, monitoring
 from service.fleet.alerts import RESOLVED, NewAlert, open_alerts, resolve_alerts
 from service.fleet.models import Alert, Command, TerminalEvent
 from service.fleet.schemas import CommandOut, HeartbeatIn, HeartbeatReply
+from service.lanes import connect_async
 
 log = logging.getLogger("daicho.fleet.heartbeats")
 CONDITION_ALERTS = frozenset({"offline", "error", "high_cpu", "high_memory"})
@@ -327,7 +328,7 @@ class BatchWriter:
         """The replies, or None when the batch is not plain or the attempt failed (nothing was written)."""
         try:
             if self.connection is None or self.connection.closed:
-                self.connection = await heartbeat_store.connect_async()
+                self.connection = await connect_async()
             return await heartbeat_store.write_plain(self.connection, beats, self._plan_if_plain)
         except Exception:
             log.warning("plain heartbeat batch of %d handed to the thread path", len(beats), exc_info=True)
