@@ -165,6 +165,22 @@ def test_event_times_from_2000_on_are_kept_as_sent(client, db):
     assert stored["occurred_at"].startswith("2000-01-01T00:00:00") and stored["message"] == ""
 
 
+def test_validate_endpoint_checks_but_stores_nothing(client, db):
+    terminal, token = make_terminal(db, make_customer(db))
+    db.commit()
+    ok = client.post("/api/fleet/agent/heartbeat/validate", json=beat(), headers=agent_headers(token))
+    assert ok.status_code == 200 and ok.json() == {"valid": True}
+    assert (
+        client.post("/api/fleet/agent/heartbeat/validate", json=beat(cpu=101), headers=agent_headers(token)).status_code
+        == 422
+    )
+    assert (
+        client.post("/api/fleet/agent/heartbeat/validate", json=beat(), headers=agent_headers("tct_x")).status_code
+        == 401
+    )
+    assert db.scalar(select(func.count()).select_from(MetricSample)) == 0
+
+
 def test_commands_arrive_once_and_diagnostics_come_back(client, db):
     terminal, token = make_terminal(db, make_customer(db))
     headers = user_headers(db)
