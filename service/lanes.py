@@ -9,8 +9,11 @@ written to the access log, which would otherwise carry hundreds of lines a secon
 not apply: agents and stations are no cross-origin browsers.
 
 A lane's database work is written once as a generator of prepared statements (`Work`) and driven by `LaneDatabase`:
-on PostgreSQL from the event loop on a few async psycopg connections, on SQLite on one thread. (psycopg's pipeline
-mode was measured slower for these short transactions: it polls the socket several times per statement.)
+on PostgreSQL from the event loop on a few async psycopg connections, on SQLite on one thread. Statements that must
+run together (a lock and the write under it) are yielded as one `Batch`: on PostgreSQL pipelined, one round trip
+that is its own transaction, instead of four (BEGIN, two statements, COMMIT). A batch's statements cannot depend on
+each other's answers; work that must look before it writes in one transaction is written so that the write's own
+statement checks again. (Pipelining statements one at a time was measured slower than sending them one by one.)
 """
 
 import asyncio
@@ -185,9 +188,18 @@ class Query:
     fetch: Literal["all", "scalar", "none"] = "all"
 
 
-# A lane's database work, written once for both backends: a generator that yields its queries and receives their
-# answers, and returns its result. It never touches a connection itself.
-Work = Generator[Query, Any, Result]
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Statements run in order in one transaction: on PostgreSQL pipelined, one round trip. Each statement sees what
+    committed before it started (READ COMMITTED), so a row lock taken by one holds while the next reads and writes.
+    Answered by the tuple of the statements' answers."""
+
+    queries: tuple[Query, ...]
+
+
+# A lane's database work, written once for both backends: a generator that yields its queries (or batches) and
+# receives their answers, and returns its result. It never touches a connection itself.
+Work = Generator[Query | Batch, Any, Result]
 
 
 class DriverStatement(NamedTuple):
@@ -221,37 +233,81 @@ def run_on_connection(connection: Connection, work: Work[Result]) -> Result:
     answer = None
     while True:
         try:
-            query = work.send(answer)
+            step = work.send(answer)
         except StopIteration as done:
             return done.value
-        result = connection.execute(query.statement, query.params)
-        answer = result.all() if query.fetch == "all" else result.scalar() if query.fetch == "scalar" else None
+        if isinstance(step, Batch):
+            answer = tuple(_executed(connection, query) for query in step.queries)
+        else:
+            answer = _executed(connection, step)
 
 
-async def run_on_driver(cursor: AsyncCursor, work: Work[Result]) -> Result:
-    """Drive the work on a psycopg connection's cursor (kept with the connection: one per request cost as much as
-    a fifth of a round trip)."""
+def _executed(connection: Connection, query: Query) -> Any:
+    result = connection.execute(query.statement, query.params)
+    return result.all() if query.fetch == "all" else result.scalar() if query.fetch == "scalar" else None
+
+
+class DriverConnection:
+    """A lane's psycopg connection and its cursors, kept with it (one per request cost as much as a fifth of a round
+    trip): one per statement of the largest batch run on it."""
+
+    __slots__ = ("connection", "cursors")
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+        self.cursors = [connection.cursor()]
+
+    def cursors_for(self, batch: Batch) -> list[AsyncCursor]:
+        while len(self.cursors) < len(batch.queries):
+            self.cursors.append(self.connection.cursor())
+        return self.cursors[: len(batch.queries)]
+
+
+async def run_on_driver(lane: DriverConnection, work: Work[Result]) -> Result:
+    """Drive the work on a lane's psycopg connection."""
     answer = None
     while True:
         try:
-            query = work.send(answer)
+            step = work.send(answer)
         except StopIteration as done:
             return done.value
-        statement = driver_statement(query.statement)
-        await cursor.execute(statement.sql, statement.defaults | query.params)
-        answer = None
-        if query.fetch == "all":
-            answer = await cursor.fetchall()
-        elif query.fetch == "scalar":
-            row = await cursor.fetchone()
-            answer = row[0] if row else None
+        if isinstance(step, Batch):
+            answer = await _run_batch(lane, step)
+        else:
+            await _execute(lane.cursors[0], step)
+            answer = await _fetched(lane.cursors[0], step)
+
+
+async def _execute(cursor: AsyncCursor, query: Query) -> None:
+    statement = driver_statement(query.statement)
+    await cursor.execute(statement.sql, statement.defaults | query.params)
+
+
+async def _run_batch(lane: DriverConnection, batch: Batch) -> tuple[Any, ...]:
+    """The batch's statements pipelined: sent together and closed by one Sync, so PostgreSQL runs them as one
+    transaction and answers in one round trip (each statement on its own cursor, which keeps its result)."""
+    cursors = lane.cursors_for(batch)
+    async with lane.connection.pipeline():
+        for cursor, query in zip(cursors, batch.queries, strict=True):
+            await _execute(cursor, query)
+    return tuple([await _fetched(cursor, query) for cursor, query in zip(cursors, batch.queries, strict=True)])
+
+
+async def _fetched(cursor: AsyncCursor, query: Query) -> Any:
+    """The answer to the statement the cursor's current result holds, as its query's `fetch` asks."""
+    if query.fetch == "all":
+        return await cursor.fetchall()
+    if query.fetch == "scalar":
+        row = await cursor.fetchone()
+        return row[0] if row else None
+    return None
 
 
 class LaneDatabase:
-    """Runs lane work in one transaction: on PostgreSQL from the event loop on a few async psycopg connections per
-    worker; on SQLite on one thread keeping its own SQLAlchemy connection. No pool checkout, ping, ORM session or
-    (on PostgreSQL) thread hop per request. A broken connection is replaced and the work run once more on a new one:
-    lane work is safe to repeat (an idempotency key, or nothing written)."""
+    """Runs lane work: on PostgreSQL from the event loop on a few async psycopg connections per worker, in
+    autocommit; on SQLite in one transaction on one thread keeping its own SQLAlchemy connection. No pool checkout,
+    ping, ORM session or (on PostgreSQL) thread hop per request. A broken connection is replaced and the work run
+    once more on a new one: lane work is safe to repeat (an idempotency key, or nothing written)."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -260,17 +316,11 @@ class LaneDatabase:
         self.pools: dict[int, _DriverPool] = {}
 
     async def run(self, work: Callable[..., Work[Result]], *args: Any) -> Result:
-        """`work(*args)` inside one transaction: committed, or rolled back when it raises."""
-        return await self._run(work, args, transaction=True)
-
-    async def read(self, work: Callable[..., Work[Result]], *args: Any) -> Result:
-        """`work(*args)` when it only reads, in one statement: on PostgreSQL no transaction block around it."""
-        return await self._run(work, args, transaction=False)
-
-    async def _run(self, work: Callable[..., Work[Result]], args: tuple[Any, ...], *, transaction: bool) -> Result:
+        """`work(*args)`: on PostgreSQL each statement or batch it yields commits on its own (no transaction block:
+        what must hold together is a `Batch`); on SQLite one transaction holds all of it."""
         if get_settings().is_sqlite:
             return await asyncio.get_running_loop().run_in_executor(self._thread(), self._in_thread, work, args)
-        return await self._pool().run(work, args, transaction=transaction)
+        return await self._pool().run(work, args)
 
     def _pool(self) -> "_DriverPool":
         loop = asyncio.get_running_loop()
@@ -310,34 +360,30 @@ class _DriverPool:
     def __init__(self, loop: asyncio.AbstractEventLoop, size: int) -> None:
         self.loop = loop
         self.slots = asyncio.Semaphore(size)
-        self.idle: list[AsyncCursor] = []
+        self.idle: list[DriverConnection] = []
 
-    async def run(self, work: Callable[..., Work[Result]], args: tuple[Any, ...], *, transaction: bool) -> Result:
+    async def run(self, work: Callable[..., Work[Result]], args: tuple[Any, ...]) -> Result:
         async with self.slots:
             for attempt in (1, 2):
-                cursor = self.idle.pop() if self.idle else (await connect_async()).cursor()
+                lane = self.idle.pop() if self.idle else DriverConnection(await connect_async())
                 try:
-                    if transaction:
-                        async with cursor.connection.transaction():
-                            result = await run_on_driver(cursor, work(*args))
-                    else:
-                        result = await run_on_driver(cursor, work(*args))
+                    result = await run_on_driver(lane, work(*args))
                 except psycopg.OperationalError:
                     # Broken (a restart breaks the idle ones too) or a deadlock: the work runs again on a new one.
-                    for stale in [cursor, *self.idle]:
+                    for stale in [lane, *self.idle]:
                         await stale.connection.close()
                     self.idle.clear()
                     if attempt == 2:
                         raise
                     continue
                 except BaseException:
-                    self._give_back(cursor)
+                    self._give_back(lane)
                     raise
-                self._give_back(cursor)
+                self._give_back(lane)
                 return result
         raise AssertionError("unreachable")
 
-    def _give_back(self, cursor: AsyncCursor) -> None:
-        connection = cursor.connection
+    def _give_back(self, lane: DriverConnection) -> None:
+        connection = lane.connection
         if not connection.closed and connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-            self.idle.append(cursor)
+            self.idle.append(lane)

@@ -14,11 +14,13 @@ from service.entry_logs.schemas import ScanIn
 from service.entry_logs.station import (
     StationClaims,
     admit,
+    admit_fingerprint,
     admitted_fingerprint,
+    admitted_in_sql,
     open_session_join,
 )
 from service.errors import Conflict, NotFound, ValidationFailed
-from service.lanes import Query, Work
+from service.lanes import Batch, Query, Work
 from service.tenancy import scoped_by_parameter, tenant_parameter
 
 PARENT_ID_PATTERN = re.compile(r"[0-9]{1,10}")
@@ -99,15 +101,17 @@ _LOCKED_PARENT = scoped_by_parameter(
 )
 
 
-def _admitted_parent(claims: StationClaims, parent_id: int) -> Work[ScannedParent]:
-    """The station admitted, then the parent within its nursery with the children's names, row-locked so scans of
-    one parent queue up (one query; the nursery alone is read only when the parent is not there)."""
-    parameters = {
+def _parent_parameters(claims: StationClaims, parent_id: int) -> dict[str, object]:
+    return {
         "parent_id": parent_id,
         "session_id": claims.session_id,
         **tenant_parameter(claims.scope, Parent.nursery_id),
     }
-    rows = yield Query(_LOCKED_PARENT, parameters)
+
+
+def _admitted_parent(claims: StationClaims, parent_id: int, rows: Sequence[Sequence]) -> Work[ScannedParent]:
+    """The station admitted, then the parent (with the children's names) its locked rows hold; when there are none
+    the nursery alone is read, to tell a station that is not let in (401) from an unknown parent (404)."""
     if not rows:
         yield from admitted_fingerprint(claims)
         raise NotFound(labels.PARENT_NOT_FOUND, code="parent_not_found", details={"parentId": str(parent_id)})
@@ -143,18 +147,27 @@ _EARLIER_SCANS = (
     )
     .order_by(EntryLog.occurred_at.desc())
 )
+# PostgreSQL: the parent is the station's nursery's and the station is still let in (`admit`, in SQL).
+_ADMITTED_PARENT = scoped_by_parameter(
+    select(Parent.id)
+    .join(Nursery, Nursery.id == Parent.nursery_id)
+    .join(StationSession, open_session_join(Parent.nursery_id))
+    .where(Parent.id == bindparam("parent_id"), admitted_in_sql()),
+    Parent.nursery_id,
+).exists()
 _NEW_LOG = ("parent_id", "nursery_id", "entry_type", "occurred_at", "created_at", "station_id", "client_scan_id")
 _NEW_LOG_VALUES = [bindparam(name, type_=EntryLog.__table__.c[name].type) for name in _NEW_LOG]
 _INSERT_LOG = insert(EntryLog).values(dict(zip(_NEW_LOG, _NEW_LOG_VALUES, strict=True))).returning(EntryLog.id)
 
 
 def _written_unless_repeated() -> Select:
-    """PostgreSQL, in one statement: the earlier logs this scan repeats (written=false) or, when there are none, the
-    new log (written=true), inserted and counted in its hour. One snapshot, taken under the parent's lock."""
+    """PostgreSQL, in one statement: the earlier logs this scan repeats (written=false) or, when there are none and
+    the station is let in, the new log (written=true), inserted and counted in its hour. One snapshot, taken under
+    the parent's lock."""
     earlier = _EARLIER_SCANS.cte("earlier")
     written = (
         insert(EntryLog)
-        .from_select(_NEW_LOG, select(*_NEW_LOG_VALUES).where(~select(earlier.c.id).exists()))
+        .from_select(_NEW_LOG, select(*_NEW_LOG_VALUES).where(~select(earlier.c.id).exists(), _ADMITTED_PARENT))
         .returning(*_LOG_COLUMNS)
         .cte("written")
     )
@@ -171,7 +184,8 @@ _WRITTEN_UNLESS_REPEATED = _written_unless_repeated()
 
 @dataclass(frozen=True)
 class NewScan:
-    parent: ScannedParent
+    parent_id: int
+    nursery_id: int
     entry_type: str
     client_scan_id: str | None
     station_id: str | None
@@ -181,9 +195,9 @@ class NewScan:
     def parameters(self) -> dict[str, object]:
         window = timedelta(seconds=get_settings().entry_logs_double_scan_seconds)
         return {
-            "nursery_id": self.parent.nursery_id,
+            "nursery_id": self.nursery_id,
             "client_scan_id": self.client_scan_id,
-            "parent_id": self.parent.id,
+            "parent_id": self.parent_id,
             "entry_type": self.entry_type,
             "window_start": self.at - window,
             "window_end": self.at + window,
@@ -194,35 +208,49 @@ class NewScan:
         }
 
     def log(self, log_id: int) -> ScannedLog:
-        return ScannedLog(log_id, self.parent.id, self.parent.nursery_id, self.entry_type, self.at, self.client_scan_id)
+        return ScannedLog(log_id, self.parent_id, self.nursery_id, self.entry_type, self.at, self.client_scan_id)
 
 
 def _logs(rows: Sequence[Sequence]) -> list[ScannedLog]:
     return [ScannedLog(*row[:4], row[4].astimezone(UTC), row[5]) for row in rows]
 
 
-def _write_unless_repeated(scan: NewScan) -> Work[tuple[list[ScannedLog], ScannedLog | None]]:
-    """The earlier logs this scan repeats, or none and the log written for it (and counted): on PostgreSQL in one
-    statement, on SQLite (one writer at a time) in three."""
+def _locked_and_written(
+    claims: StationClaims, scan: NewScan
+) -> Work[tuple[ScannedParent, list[ScannedLog], ScannedLog | None]]:
+    """PostgreSQL, one batch (one round trip, one transaction): the parent locked, then, seeing what committed before
+    the lock was granted, the earlier logs this scan repeats, or none and the log written for it (and counted)."""
+    lock = Query(_LOCKED_PARENT, _parent_parameters(claims, scan.parent_id))
+    write = Query(_WRITTEN_UNLESS_REPEATED, scan.parameters() | lock.params | {"pwf": claims.pwf})
+    rows, logs = yield Batch((lock, write))
+    parent = yield from _admitted_parent(claims, scan.parent_id, rows)
+    if not logs:  # the station was let in when the parent was locked, no longer when the write looked
+        admit_fingerprint(claims, "")
+    if logs[0][6]:  # written: then nothing was earlier
+        return parent, [], _logs(logs)[0]
+    return parent, _logs(logs), None
+
+
+def _locked_then_written(
+    claims: StationClaims, scan: NewScan
+) -> Work[tuple[ScannedParent, list[ScannedLog], ScannedLog | None]]:
+    """SQLite (one writer at a time): the same in four statements of the lane's transaction."""
+    rows = yield Query(_LOCKED_PARENT, _parent_parameters(claims, scan.parent_id))
+    parent = yield from _admitted_parent(claims, scan.parent_id, rows)
     parameters = scan.parameters()
-    if not get_settings().is_sqlite:
-        rows = yield Query(_WRITTEN_UNLESS_REPEATED, parameters)
-        if rows and rows[0][6]:  # written: then nothing was earlier
-            return [], _logs(rows)[0]
-        return _logs(rows), None
     earlier = _logs((yield Query(_EARLIER_SCANS, parameters)))
     if earlier:
-        return earlier, None
-    yield counts.counted(scan.parent.nursery_id, scan.at, scan.entry_type, by=1)
+        return parent, earlier, None
+    yield counts.counted(scan.nursery_id, scan.at, scan.entry_type, by=1)
     log_id = yield Query(_INSERT_LOG, parameters, fetch="scalar")
-    return [], scan.log(log_id)
+    return parent, [], scan.log(log_id)
 
 
 def _repeated(scan: NewScan, earlier: list[ScannedLog]) -> ScannedLog:
     """The log this scan repeats: the same client scan id, or the same parent and type within the double-scan window."""
     client_scan_id = scan.client_scan_id
     resent = next((log for log in earlier if client_scan_id and log.client_scan_id == client_scan_id), None)
-    if resent is not None and (resent.parent_id, resent.entry_type) != (scan.parent.id, scan.entry_type):
+    if resent is not None and (resent.parent_id, resent.entry_type) != (scan.parent_id, scan.entry_type):
         raise Conflict(labels.SCAN_ID_REUSED, code="client_scan_id_reused", details={"clientScanId": client_scan_id})
     return resent or earlier[0]
 
@@ -233,9 +261,9 @@ def record_scan(claims: StationClaims, scan: ScanIn, now: datetime) -> Work[Scan
     if scan.nursery_id is not None and scan.nursery_id != claims.nursery_id:
         raise ValidationFailed(labels.NURSERY_MISMATCH, code="nursery_mismatch", details={"field": "nurseryId"})
     at = scan_time(scan.scanned_at, now)
-    parent = yield from _admitted_parent(claims, number)
-    new = NewScan(parent, scan.entry_type, scan.client_scan_id, scan.station_id, at, now)
-    earlier, written = yield from _write_unless_repeated(new)
+    new = NewScan(number, claims.nursery_id, scan.entry_type, scan.client_scan_id, scan.station_id, at, now)
+    locked_and_written = _locked_then_written if get_settings().is_sqlite else _locked_and_written
+    parent, earlier, written = yield from locked_and_written(claims, new)
     if written is None:
         return ScanResult(log=_repeated(new, earlier), parent=parent, duplicate=True)
     return ScanResult(log=written, parent=parent, duplicate=False)

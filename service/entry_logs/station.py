@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, select, update
+from sqlalchemy import ColumnElement, String, and_, bindparam, case, cast, func, literal, select, update
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from service.audit import service as audit
@@ -66,6 +66,13 @@ def password_fingerprint(password_hash: str | None, generation: int = 0) -> str:
     older station tokens stop working."""
     seed = (password_hash or "") + (f":{generation}" if generation else "")
     return hashlib.sha256(seed.encode()).hexdigest()[:16]
+
+
+def fingerprint_in_sql(password_hash: ColumnElement[str | None], generation: ColumnElement[int]) -> ColumnElement[str]:
+    """`password_fingerprint` computed by PostgreSQL (a test holds the two equal)."""
+    suffix = case((generation != 0, literal(":") + cast(generation, String)), else_=literal(""))
+    seed = func.coalesce(password_hash, "") + suffix
+    return func.left(func.encode(func.sha256(func.convert_to(seed, "UTF8")), "hex"), 16)
 
 
 def _token(nursery_id: int, session_id: int, admitted: Admitted, now: datetime) -> IssuedToken:
@@ -194,6 +201,13 @@ def admit(claims: StationClaims, password_hash: str | None, generation: int, ses
     signed out)."""
     fingerprint = password_fingerprint(password_hash, generation) if password_hash and session_id is not None else ""
     return admit_fingerprint(claims, fingerprint)
+
+
+def admitted_in_sql() -> ColumnElement[bool]:
+    """`admit` as a PostgreSQL condition on the nursery joined to the open session (`open_session_join`): its
+    password set and fingerprinted as the token's (parameter `pwf`)."""
+    fingerprint = fingerprint_in_sql(Nursery.entry_exit_password_hash, Nursery.station_generation)
+    return and_(Nursery.entry_exit_password_hash != "", fingerprint == bindparam("pwf"))
 
 
 def admit_fingerprint(claims: StationClaims, fingerprint: Admitted) -> Admitted:

@@ -2,13 +2,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
 
 from service.database import get_engine, utcnow
 from service.entry_logs import counts
-from service.entry_logs.models import EntryLog, LogHourCount
+from service.entry_logs.models import EntryLog, LogHourCount, Nursery, Parent
 from tests.service.entry_logs.world import scan
 from tests.support.database import drop_other_connections
+from tests.support.waiting import wait_until
 
 
 def log_count(db) -> int:
@@ -201,3 +202,28 @@ def test_scans_and_heartbeats_go_on_after_the_database_dropped_every_connection(
     assert scan(client, sakura, sakura.parents[0].id, clientScanId="before-drop").json()["duplicate"] is True
     stored = db.scalars(select(EntryLog.client_scan_id).order_by(EntryLog.id)).all()
     assert stored == ["before-drop", "after-drop"]
+
+
+@pytest.mark.postgres_only
+def test_a_station_signed_out_while_its_scan_waits_for_the_parent_lock_writes_nothing(client, db, sakura):
+    """The scan's lock and write are one batch: the lock is granted only after the nursery's stations were signed
+    out, and the write (its own snapshot) sees that, so the scan is refused and stores nothing."""
+    parent_id = sakura.parents[0].id
+    with get_engine().connect() as holder, ThreadPoolExecutor(max_workers=1) as pool:
+        holder.execute(select(Parent.id).where(Parent.id == parent_id).with_for_update())
+        holder.execute(
+            update(Nursery)
+            .where(Nursery.id == sakura.nursery.id)
+            .values(station_generation=Nursery.station_generation + 1)
+        )
+        waiting = pool.submit(scan, client, sakura, parent_id, clientScanId="during-sign-out")
+        wait_until(lambda: lock_waiters(holder), message="the scan waits for the parent's lock")
+        holder.commit()
+        refused = waiting.result()
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "station_disabled"
+    assert log_count(db) == 0
+    assert hour_counts(db, sakura.nursery.id) == []
+
+
+def lock_waiters(connection) -> int:
+    return connection.scalar(text("select count(*) from pg_locks where not granted"))

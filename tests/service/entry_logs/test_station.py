@@ -2,13 +2,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import String, func, literal, select, update
 
 from service.audit.models import AuditEntry
 from service.database import get_engine, utcnow
 from service.entry_logs import roster
 from service.entry_logs.models import StationSession
-from service.entry_logs.station import ADMISSIONS, issue_station_token
+from service.entry_logs.station import ADMISSIONS, fingerprint_in_sql, issue_station_token, password_fingerprint
 from service.identity.security import decode_token, issue_token
 from tests.service.entry_logs.world import STATION_PASSWORD, make_world, scan, staff_headers
 from tests.support.waiting import wait_until
@@ -173,3 +173,13 @@ def test_cached_admissions_are_dropped_by_a_change_here_at_once_and_by_another_p
     sign_out = f"/api/entry-logs/nurseries/{sakura.nursery.id}/stations/{session_of(hall)}/sign-out"
     assert client.post(sign_out, headers=staff_headers(db, sakura)).status_code == 204
     assert not renewed(client, hall)  # this process dropped it in the sign-out's own request
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize(
+    ("password_hash", "generation"), [(None, 0), ("", 0), ("$2b$12$hash", 0), ("$2b$12$hash", 3), ("合言葉", 12)]
+)
+def test_postgresql_fingerprints_a_password_as_python_does(db, password_hash, generation):
+    """A scan's write checks the station in SQL (`fingerprint_in_sql`), its answer in Python: both must agree."""
+    in_sql = db.scalar(select(fingerprint_in_sql(literal(password_hash, String), literal(generation))))
+    assert in_sql == password_fingerprint(password_hash, generation)
