@@ -209,7 +209,7 @@ def test_a_station_signed_out_while_its_scan_waits_for_the_parent_lock_writes_no
     """The scan's lock and write are one batch: the lock is granted only after the nursery's stations were signed
     out, and the write (its own snapshot) sees that, so the scan is refused and stores nothing."""
     parent_id = sakura.parents[0].id
-    with get_engine().connect() as holder, ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=1) as pool, get_engine().connect() as holder:
         holder.execute(select(Parent.id).where(Parent.id == parent_id).with_for_update())
         holder.execute(
             update(Nursery)
@@ -217,7 +217,7 @@ def test_a_station_signed_out_while_its_scan_waits_for_the_parent_lock_writes_no
             .values(station_generation=Nursery.station_generation + 1)
         )
         waiting = pool.submit(scan, client, sakura, parent_id, clientScanId="during-sign-out")
-        wait_until(lambda: lock_waiters(holder), message="the scan waits for the parent's lock")
+        wait_until(lambda: blocked_by(holder), message="the scan waits for the parent's lock")
         holder.commit()
         refused = waiting.result()
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "station_disabled"
@@ -225,5 +225,7 @@ def test_a_station_signed_out_while_its_scan_waits_for_the_parent_lock_writes_no
     assert hour_counts(db, sakura.nursery.id) == []
 
 
-def lock_waiters(connection) -> int:
-    return connection.scalar(text("select count(*) from pg_locks where not granted"))
+def blocked_by(connection) -> int:
+    """How many other sessions wait for a lock this connection holds."""
+    waiting = "select count(*) from pg_locks where not granted and pg_backend_pid() = any(pg_blocking_pids(pid))"
+    return connection.scalar(text(waiting))
