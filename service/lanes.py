@@ -354,8 +354,8 @@ class LaneDatabase:
 
 
 class _DriverPool:
-    """Up to `size` autocommit psycopg connections of one event loop, each serving one transaction at a time
-    (idle ones kept as their cursor)."""
+    """Up to `size` autocommit psycopg connections of one event loop, each serving one request's work at a time
+    (idle ones kept with their cursors)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, size: int) -> None:
         self.loop = loop
