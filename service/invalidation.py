@@ -14,6 +14,7 @@ from collections.abc import Hashable
 from typing import Generic, TypeVar
 
 import psycopg
+from psycopg.pq.abc import PGconn
 from sqlalchemy.orm import Session
 
 from service import dialect
@@ -91,10 +92,27 @@ class GroupedCache(Generic[Value]):
                     with self.lock:
                         self.epoch += 1
                         self.listening = True
-                    async for notification in connection.notifies():
-                        self._drop(notification.payload)
+                    await self._receive(connection.pgconn)
             except psycopg.Error as exc:
                 log.warning("cache listener on %s lost its connection: %s", self.channel, exc)
             finally:
                 self._drop_all()
             await asyncio.sleep(RECONNECT_SECONDS)
+
+    async def _receive(self, pgconn: PGconn) -> None:
+        """Drop the groups that notifications name, woken only when the connection's socket has data. (psycopg's
+        `notifies()` also wakes every 0.1 s to look for an interrupt: ten wake-ups a second in every API process,
+        which cost an idle worker as much CPU as its uvicorn server does; entry_logs README.)"""
+        loop = asyncio.get_running_loop()
+        readable = asyncio.Event()
+        socket = pgconn.socket  # read once: a lost connection no longer tells its socket
+        loop.add_reader(socket, readable.set)
+        try:
+            while True:
+                await readable.wait()
+                readable.clear()
+                pgconn.consume_input()  # OperationalError once the connection is lost
+                while (notification := pgconn.notifies()) is not None:
+                    self._drop(notification.extra.decode())
+        finally:
+            loop.remove_reader(socket)

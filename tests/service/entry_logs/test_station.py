@@ -2,7 +2,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import String, func, literal, select, update
+from sqlalchemy import String, func, literal, select, text, update
 
 from service.audit.models import AuditEntry
 from service.database import get_engine, utcnow
@@ -173,6 +173,25 @@ def test_cached_admissions_are_dropped_by_a_change_here_at_once_and_by_another_p
     sign_out = f"/api/entry-logs/nurseries/{sakura.nursery.id}/stations/{session_of(hall)}/sign-out"
     assert client.post(sign_out, headers=staff_headers(db, sakura)).status_code == 204
     assert not renewed(client, hall)  # this process dropped it in the sign-out's own request
+
+
+@pytest.mark.postgres_only
+def test_a_lost_listener_connection_empties_the_admission_cache_until_it_listens_again(client, db, sakura):
+    gate = sakura.station_headers
+    wait_until(lambda: cached_after_renewal(client, gate), message="the gate station's admission cached")
+    listener = text(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = :q"
+    )
+    assert db.scalar(listener, {"q": f"LISTEN {ADMISSIONS.channel}"})
+    wait_until(lambda: ADMISSIONS.get(session_of(gate)) is None, message="the cache emptied when its listener was lost")
+
+    # a sign-out whose notification the lost listener could not receive
+    db.execute(update(StationSession).where(StationSession.id == session_of(gate)).values(signed_out_at=utcnow()))
+    db.commit()
+    assert not renewed(client, gate)
+
+    hall = {"Authorization": f"Bearer {login(client).json()['token']}"}
+    wait_until(lambda: cached_after_renewal(client, hall), message="the listener back and the hall station cached")
 
 
 @pytest.mark.postgres_only
