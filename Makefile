@@ -33,9 +33,10 @@ run: migrate
 test: $(STAMP)
 	$(PY) -m tools.test $(ARGS)
 
+# Every bench/*.py with a main block; the others (common.py, floor_app.py) are the benches' helpers.
 bench: $(STAMP)
-	@set -- bench/*.py; \
-	if [ ! -e "$$1" ]; then echo "No benchmarks yet: bench/ holds no *.py script."; exit 0; fi; \
+	@set -- $$(grep -l '^if __name__ == "__main__":' bench/*.py 2>/dev/null); \
+	if [ ! -e "$$1" ]; then echo "No benchmarks yet: bench/ holds no runnable script."; exit 0; fi; \
 	for script in "$$@"; do echo "== $$script"; $(PY) "$$script" || exit 1; done
 
 # Removes the embedded database, the broker folder and caches; `rm -rf .venv` resets the environment too.
