@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, create_model
 from pydantic_core import PydanticCustomError
 
@@ -45,6 +46,9 @@ SingleLine = AfterValidator(single_line)
 MultiLine = AfterValidator(multi_line)
 Text = Annotated[str, SingleLine]
 MultilineText = Annotated[str, MultiLine]
+# A text query parameter (a search box, a filter) follows the same rule, after its Query constraints:
+# Annotated[str | None, Query(max_length=50), SingleLine]. QueryText is the common one, at most 100 characters.
+QueryText = Annotated[str | None, Query(max_length=100), SingleLine]
 
 
 def _iso_date(value: Any) -> Any:

@@ -1,17 +1,15 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from service.audit import service as audit
 from service.audit.schemas import AuditEntryRead, ChainReportRead
 from service.deps import DbSession
 from service.identity.dependencies import PlatformAdmin
 from service.pagination import Page, PageParams, page_params
-from service.schemas import IsoDatetime
+from service.schemas import IsoDatetime, QueryText
 
 router = APIRouter(prefix="/admin/audit", tags=["admin"])
-
-Text = Annotated[str | None, Query(max_length=100)]
 
 
 @router.get("", response_model=Page[AuditEntryRead])
@@ -19,11 +17,11 @@ def list_audit(
     _: PlatformAdmin,
     db: DbSession,
     paging: Annotated[PageParams, Depends(page_params)],
-    actor_id: Text = None,
-    action: Text = None,
-    domain: Text = None,
-    target_type: Text = None,
-    target_id: Text = None,
+    actor_id: QueryText = None,
+    action: QueryText = None,
+    domain: QueryText = None,
+    target_type: QueryText = None,
+    target_id: QueryText = None,
     since: IsoDatetime | None = None,
     until: IsoDatetime | None = None,
 ) -> Page[AuditEntryRead]:

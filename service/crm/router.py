@@ -119,11 +119,10 @@ from service.identity.dependencies import Caller, renew_own_session
 from service.identity.roles import role_label
 from service.openapi import media
 from service.pagination import Page, PageParams, page_params
-from service.schemas import IsoDate, MultiLine
+from service.schemas import IsoDate, MultiLine, QueryText
 
 router = APIRouter(prefix="/crm", tags=["crm"])
 Paging = Annotated[PageParams, Depends(page_params)]
-Text = Annotated[str | None, Query(max_length=100)]
 Files = Annotated[list[UploadFile] | None, File(description="statement images: JPEG, PNG or PDF")]
 Period = Annotated[IsoDate | None, Query(description="local date, inclusive (YYYY-MM-DD)")]
 HOME = {"sales": "マイ依頼一覧", "operator": "投入案件一覧", "admin": "ダッシュボード"}
@@ -357,7 +356,7 @@ def my_summary(caller: SalesSide, scope: Scope, db: DbSession) -> dict[str, int]
 
 @router.get("/corporations", response_model=Page[CorporationSummary])
 def search_corporations(
-    _: AnyRole, scope: Scope, db: DbSession, paging: Paging, agency_id: AgencyFilter, q: Text = None
+    _: AnyRole, scope: Scope, db: DbSession, paging: Paging, agency_id: AgencyFilter, q: QueryText = None
 ) -> Page:
     """既存法人に地点追加: search by 法人名（カナ）, 法人番号 or phone number."""
     rows, total = corporations.search(
@@ -416,7 +415,7 @@ def list_requests(
     corporation_id: CorporationIdFilter,
     requested_by: SalesPersonFilter,
     status: Annotated[list[Status] | None, Query()] = None,
-    corporation: Text = None,
+    corporation: QueryText = None,
     since: Period = None,
     until: Period = None,
     mine: bool = False,
@@ -611,7 +610,7 @@ def site_carrier_csv(_: BackOffice, site: ScopedSite, db: DbSession) -> Response
 
 
 def acquired_filter(
-    agency_id: AgencyFilter, q: Text = None, since: Period = None, until: Period = None
+    agency_id: AgencyFilter, q: QueryText = None, since: Period = None, until: Period = None
 ) -> acquired.AcquiredFilter:
     return acquired.AcquiredFilter(q=q, agency_id=agency_id, since=since, until=until)
 
@@ -675,7 +674,7 @@ def _agency(db: DbSession, agency) -> AgencyRead:
 
 @router.get("/agencies", response_model=Page[AgencyRead])
 def list_agencies(
-    _: AnyRole, scope: Scope, db: DbSession, paging: Paging, q: Text = None, active: bool | None = None
+    _: AnyRole, scope: Scope, db: DbSession, paging: Paging, q: QueryText = None, active: bool | None = None
 ) -> Page:
     rows, total = agencies.list_agencies(
         db, scope=scope, q=q, active=active, offset=paging.offset, limit=paging.page_size
@@ -727,7 +726,9 @@ def _user(row: users.CrmUser) -> CrmUserRead:
 
 
 @router.get("/sales-staff", response_model=Page[CrmUserRead])
-def list_sales_staff(_: BackOffice, db: DbSession, paging: Paging, agency_id: AgencyFilter, q: Text = None) -> Page:
+def list_sales_staff(
+    _: BackOffice, db: DbSession, paging: Paging, agency_id: AgencyFilter, q: QueryText = None
+) -> Page:
     """The 営業担当者 choices of the 投入案件一覧 filter."""
     rows, total = users.list_users(
         db, role="sales", agency_id=agency_id, q=q, offset=paging.offset, limit=paging.page_size
@@ -742,7 +743,7 @@ def list_users(
     paging: Paging,
     agency_id: AgencyFilter,
     role: Literal["sales", "operator", "admin"] | None = None,
-    q: Text = None,
+    q: QueryText = None,
 ) -> Page:
     rows, total = users.list_users(
         db, role=role, agency_id=agency_id, q=q, offset=paging.offset, limit=paging.page_size
@@ -783,10 +784,10 @@ def list_audit(
     _: Admin,
     db: DbSession,
     paging: Paging,
-    actor_id: Text = None,
-    action: Text = None,
-    target_type: Text = None,
-    target_id: Text = None,
+    actor_id: QueryText = None,
+    action: QueryText = None,
+    target_type: QueryText = None,
+    target_id: QueryText = None,
     since: Period = None,
     until: Period = None,
 ) -> Page:

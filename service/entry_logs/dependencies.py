@@ -15,6 +15,7 @@ from service.entry_logs.schemas import EntryType
 from service.errors import ValidationFailed
 from service.identity.dependencies import Caller, require
 from service.openapi import declares
+from service.schemas import SingleLine
 from service.tenancy import TenantScope, register_tenant_name
 
 DOMAIN = "entry_logs"
@@ -97,11 +98,11 @@ class ListQuery:
 def log_filter(
     scope: StaffScope,
     db: DbSession,
-    start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
-    end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
-    parent_name: Annotated[str | None, Query(alias="parentName", max_length=100)] = None,
+    start: Annotated[str | None, Query(alias="from", max_length=40), SingleLine] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=40), SingleLine] = None,
+    parent_name: Annotated[str | None, Query(alias="parentName", max_length=100), SingleLine] = None,
     entry_type: Annotated[EntryType | None, Query(alias="entryType")] = None,
-    child_name: Annotated[str | None, Query(alias="childName", max_length=100)] = None,
+    child_name: Annotated[str | None, Query(alias="childName", max_length=100), SingleLine] = None,
     only_nursery: Annotated[int | None, Query(alias="nurseryId", ge=1)] = None,
 ) -> LogFilter:
     """The list/export filters; a named nursery must be within the caller's scope."""

@@ -80,7 +80,7 @@ from service.identity.router import request_actor
 from service.lanes import JsonAnswer, LaneDatabase, LaneRequest, LaneRoute, answer_route, body_schema, parse_body
 from service.openapi import declares, file_response, media
 from service.pagination import Page, PageParams, page_params
-from service.schemas import IsoDate
+from service.schemas import IsoDate, SingleLine
 
 station_router = APIRouter(tags=["entry_logs"])
 
@@ -99,9 +99,7 @@ class CsvStream(StreamingResponse):
 admin_router = APIRouter(prefix="/entry-logs", tags=["entry_logs"])
 router = APIRouter()
 
-Reason = Annotated[
-    str, Query(min_length=1, max_length=NOTE_MAX, pattern=r"^[^\x00-\x1f\x7f]+$", description="why the log is deleted")
-]
+Reason = Annotated[str, Query(min_length=1, max_length=NOTE_MAX, description="why the log is deleted"), SingleLine]
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
@@ -259,7 +257,7 @@ def attendance_page(
     nursery: QueryNursery,
     db: DbSession,
     day: Annotated[IsoDate | None, Query(alias="date")] = None,
-    class_name: Annotated[str | None, Query(alias="className", max_length=50)] = None,
+    class_name: Annotated[str | None, Query(alias="className", max_length=50), SingleLine] = None,
 ) -> AttendanceDay:
     """Children with their attendance and the day's entry/exit logs (spec §3.5.3)."""
     day = day or local_today(utcnow())
@@ -358,7 +356,7 @@ def sign_out_station(nursery: PathNursery, session_id: int, caller: StaffCaller,
 def barcode_cards(
     nursery: PathNursery,
     db: DbSession,
-    class_name: Annotated[str | None, Query(alias="className", max_length=50)] = None,
+    class_name: Annotated[str | None, Query(alias="className", max_length=50), SingleLine] = None,
 ) -> Response:
     """Printable barcode cards for the parents of one class (or of the whole nursery)."""
     pdf = cards.cards_pdf(db, nursery=nursery, class_name=class_name)
@@ -406,7 +404,10 @@ def heatmap(nursery: PathNursery, flt: Filters, scope: StaffScope, db: DbSession
 
 @admin_router.get("/parents", response_model=Page[ParentRead])
 def list_parents(
-    nursery: QueryNursery, db: DbSession, paging: Paging, q: Annotated[str | None, Query(max_length=100)] = None
+    nursery: QueryNursery,
+    db: DbSession,
+    paging: Paging,
+    q: Annotated[str | None, Query(max_length=100), SingleLine] = None,
 ) -> Page[ParentRead]:
     rows, total = roster.list_parents(db, nursery=nursery, q=q, offset=paging.offset, limit=paging.page_size)
     return Page(
@@ -441,8 +442,8 @@ def list_children(
     nursery: QueryNursery,
     db: DbSession,
     paging: Paging,
-    class_name: Annotated[str | None, Query(alias="className", max_length=50)] = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    class_name: Annotated[str | None, Query(alias="className", max_length=50), SingleLine] = None,
+    q: Annotated[str | None, Query(max_length=100), SingleLine] = None,
 ) -> Page[ChildRead]:
     rows, total = roster.list_children(
         db, nursery=nursery, class_name=class_name, q=q, offset=paging.offset, limit=paging.page_size

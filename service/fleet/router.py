@@ -96,7 +96,11 @@ def ingest(_: Reader, db: DbSession) -> IngestRead:
 
 @router.get("/customers", response_model=Page[CustomerRead])
 def list_customers(
-    _: Reader, scope: Scope, db: DbSession, paging: Paging, q: Annotated[str | None, Query(max_length=100)] = None
+    _: Reader,
+    scope: Scope,
+    db: DbSession,
+    paging: Paging,
+    q: Annotated[str | None, Query(max_length=100), SingleLine] = None,
 ) -> Page:
     rows, total = customers.list_customers(db, scope=scope, q=q, offset=paging.offset, limit=paging.page_size)
     return _page([CustomerRead.model_validate(c) for c in rows], total, paging)
@@ -135,9 +139,9 @@ def list_terminals(
     paging: Paging,
     status: TerminalStatus | None = None,
     customer_id: int | None = None,
-    firmware_version: Annotated[str | None, Query(max_length=20)] = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
-    sort: Annotated[str, Query(max_length=30)] = "company_name",
+    firmware_version: Annotated[str | None, Query(max_length=20), SingleLine] = None,
+    q: Annotated[str | None, Query(max_length=100), SingleLine] = None,
+    sort: Annotated[str, Query(max_length=30), SingleLine] = "company_name",
 ) -> Page:
     flt = TerminalFilter(customer_id=customer_id, status=status, firmware_version=firmware_version, q=q)
     rows, total = terminals.list_terminals(
@@ -418,7 +422,7 @@ def monthly_report(
     _: ReportReader,
     customer: ScopedCustomer,
     db: DbSession,
-    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")],
+    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$"), SingleLine],
     format: Literal["json", "csv", "pdf"] = "json",
 ) -> Response:  # noqa: A002 - the query's word
     report = reports.monthly_report(db, customer=customer, month=month, now=utcnow())

@@ -122,7 +122,7 @@ def list_users(
     _: PlatformAdmin,
     db: DbSession,
     paging: Annotated[PageParams, Depends(page_params)],
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[str | None, Query(max_length=100), SingleLine] = None,
 ) -> Page[UserRead]:
     rows, total = identity.list_users(db, q=q, offset=paging.offset, limit=paging.page_size)
     return Page(items=named(db, rows), total=total, page=paging.page, page_size=paging.page_size)

@@ -47,20 +47,20 @@ from service.loaners.schemas import (
 )
 from service.openapi import media
 from service.pagination import Page, PageParams, page_params
+from service.schemas import QueryText, SingleLine
 
 router = APIRouter(prefix="/loaners", tags=["loaners"])
 Paging = Annotated[PageParams, Depends(page_params)]
-Text50 = Annotated[str | None, Query(max_length=50)]
-Text100 = Annotated[str | None, Query(max_length=100)]
+Text50 = Annotated[str | None, Query(max_length=50), SingleLine]
 
 
 def view_filter(
     jurisdiction: Text50 = None,
     location_id: Text50 = None,
     kind: Kind | None = None,
-    status: Text100 = None,
-    held_status: Text100 = None,
-    q: Text100 = None,
+    status: QueryText = None,
+    held_status: QueryText = None,
+    q: QueryText = None,
 ) -> views.ViewFilter:
     """The list filters: 管轄, location, kind, 0-4 status, 預かり機のステータス, and part of the 拠点管理番号."""
     return views.ViewFilter(jurisdiction, location_id, kind, status, held_status, q)
@@ -364,7 +364,7 @@ def summary_devices(
     db: DbSession,
     paging: Paging,
     jurisdiction: Text50 = None,
-    held_status: Text100 = None,
+    held_status: QueryText = None,
     location_id: Text50 = None,
     device_type: Literal["SV", "CL", "プリンタ", "その他"] | None = None,
 ) -> Page:

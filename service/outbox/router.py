@@ -8,6 +8,7 @@ from service.identity.dependencies import PlatformAdmin
 from service.outbox import service as outbox
 from service.outbox.schemas import OutboxMessageDetail, OutboxMessageRead
 from service.pagination import Page, PageParams, page_params
+from service.schemas import SingleLine
 
 router = APIRouter(prefix="/admin/outbox", tags=["admin"])
 
@@ -22,7 +23,7 @@ def list_outbox(
     paging: Annotated[PageParams, Depends(page_params)],
     status: Status | None = None,
     channel: Channel | None = None,
-    domain: Annotated[str | None, Query(max_length=20)] = None,
+    domain: Annotated[str | None, Query(max_length=20), SingleLine] = None,
 ) -> Page[OutboxMessageRead]:
     flt = outbox.OutboxFilter(status=status, channel=channel, domain=domain)
     rows, total = outbox.list_messages(db, flt=flt, offset=paging.offset, limit=paging.page_size)

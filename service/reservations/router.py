@@ -206,7 +206,9 @@ def list_reservations(
     status: ReservationStatus | None = None,
     service_type_id: int | None = None,
     shop_id: int | None = None,
-    q: Annotated[str | None, Query(max_length=100, description="QRV-XXXXXX, a phone number or a name's start")] = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="QRV-XXXXXX, a phone number or a name's start"), SingleLine
+    ] = None,
     created_from: IsoDate | None = None,
     created_to: IsoDate | None = None,
     desired_from: IsoDate | None = None,
@@ -288,7 +290,7 @@ REQUESTER = EventActor("requester", "cancel-url")
 
 
 @router.get("/cancel/{code}", response_class=HTMLResponse)
-def cancel_page(code: str, token: Annotated[str, Query(max_length=100)], db: DbSession) -> HTMLResponse:
+def cancel_page(code: str, token: Annotated[str, Query(max_length=100), SingleLine], db: DbSession) -> HTMLResponse:
     reservation = booking.for_requester(db, code=code, token=token)
     deadline_passed = utcnow() >= reservation.cancel_deadline_at
     return HTMLResponse(pages.cancel_form(reservation, token, deadline_passed=deadline_passed))
@@ -381,7 +383,7 @@ def list_shops(
     _: Worker,
     db: DbSession,
     paging: Paging,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[str | None, Query(max_length=100), SingleLine] = None,
     service_type_id: int | None = None,
     active: bool | None = None,
 ) -> Page:
@@ -504,7 +506,7 @@ def executive_summary(_: ReportReader, db: DbSession, months: Annotated[int, Que
 
 @router.get("/executive/report", **media("application/pdf"))
 def executive_report(
-    _: ReportReader, db: DbSession, month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")]
+    _: ReportReader, db: DbSession, month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$"), SingleLine]
 ) -> Response:
     """The monthly PDF report."""
     chosen = executive.parse_month(month, utcnow())
