@@ -56,3 +56,26 @@ def test_an_unused_import_fails_ruff_check(tree: Path, capsys) -> None:
     (tree / "tools" / "unused.py").write_text('"""Unused."""\n\nimport os\n')
     assert "ruff check" in make_test.lint(tree).failed_steps
     assert "F401" in capsys.readouterr().out
+
+
+def test_the_summary_names_each_pass_s_slowest_test_modules(tmp_path: Path) -> None:
+    report = tmp_path / "junit.xml"
+    cases = [("tests.service.test_a", "1.5"), ("tests.service.test_b", "7.0"), ("tests.service.test_a", "2.0")]
+    cases += [("tests.service.test_c.TestThing", "4.0"), ("tests.service.test_c", "0.5")]
+    testcases = "".join(
+        f'<testcase classname="{module}" name="t{i}" time="{time}"/>' for i, (module, time) in enumerate(cases)
+    )
+    report.write_text(
+        f'<testsuites><testsuite tests="5" skipped="0" failures="0" errors="0">{testcases}</testsuite></testsuites>'
+    )
+    result = make_test.PassResult("sqlite")
+    make_test.count_results(report, result)
+    assert result.passed == 5
+    assert result.slowest == [
+        ("tests.service.test_b", 7.0),
+        ("tests.service.test_c", 4.5),
+        ("tests.service.test_a", 3.5),
+    ]
+    assert result.slowest_line() == (
+        "sqlite pass, slowest test modules: tests.service.test_b 7s, tests.service.test_c 4s, tests.service.test_a 4s"
+    )

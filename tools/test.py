@@ -7,7 +7,7 @@ on subprocesses, so they run side by side on the two cores; every output line is
 Installs Debian's chromium for the browser tests and Debian's prometheus (for promtool, which checks
 ops/prometheus/rules.yml) when they are missing and apt-get can be used.
 Extra arguments are handed to pytest (`make test ARGS="-k login"`). Exits non-zero if any pass failed;
-ends with one line per pass and a total line.
+ends with each pass's slowest test modules, one line per pass and a total line.
 """
 
 import os
@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ElementTree
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +27,7 @@ PROMTOOL = Path("/usr/bin/promtool")
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 PYTEST_NO_TESTS = 5
+SLOWEST_SHOWN = 5  # test modules named per pass, by their summed time: what to look at when the run nears 15 minutes
 BIN = Path(sys.executable).parent  # the venv's scripts (not resolved: a venv's python is a symlink)
 LINT_STEPS = (
     ("ruff check", [str(BIN / "ruff"), "check", "--no-cache", "."]),
@@ -44,6 +45,7 @@ class PassResult:
     skipped: int = 0
     seconds: float = 0.0
     skip_reason: str = ""
+    slowest: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -59,6 +61,10 @@ class PassResult:
         )
         counts = f"{self.passed} passed, {self.failed} failed, {self.skipped} skipped"
         return f"{self.name} pass: {counts} in {self.seconds:.0f}s: {verdict}"
+
+    def slowest_line(self) -> str:
+        modules = ", ".join(f"{module} {seconds:.0f}s" for module, seconds in self.slowest)
+        return f"{self.name} pass, slowest test modules: {modules}"
 
 
 def ensure_debian_package(binary: Path, package: str, needed_by: str) -> None:
@@ -77,10 +83,11 @@ def ensure_debian_package(binary: Path, package: str, needed_by: str) -> None:
 
 
 def count_results(report: Path, result: PassResult) -> None:
-    """Read the totals from pytest's JUnit XML report."""
+    """Read the totals, and the slowest test modules, from pytest's JUnit XML report."""
     if not report.exists():
         return
     root = ElementTree.parse(report).getroot()
+    result.slowest = slowest_modules(root)
     suites = [root] if root.tag == "testsuite" else list(root)
     for suite in suites:
         tests, skipped = int(suite.get("tests", 0)), int(suite.get("skipped", 0))
@@ -211,6 +218,15 @@ def postgres_pass(pytest_args: list[str]) -> RunningPass | PassResult:
     return RunningPass("postgres", env, pytest_args)
 
 
+def slowest_modules(root: ElementTree.Element) -> list[tuple[str, float]]:
+    """The test modules that took longest, their test cases' times summed (setup and teardown included)."""
+    totals: dict[str, float] = {}
+    for case in root.iter("testcase"):
+        module = case.get("classname", "").split(".Test")[0]
+        totals[module] = totals.get(module, 0.0) + float(case.get("time", 0))
+    return sorted(totals.items(), key=lambda item: -item[1])[:SLOWEST_SHOWN]
+
+
 def main(argv: list[str]) -> int:
     ensure_debian_package(CHROMIUM, "chromium", "the browser test")
     ensure_debian_package(PROMTOOL, "prometheus", "the alert rules check (promtool check rules)")
@@ -218,6 +234,9 @@ def main(argv: list[str]) -> int:
     passes = [RunningPass("sqlite", os.environ | {"DAICHO_TEST_BACKEND": "sqlite"}, argv), postgres_pass(argv)]
     results = [p.wait() if isinstance(p, RunningPass) else p for p in passes]
     print("\n===== summary =====")
+    for result in results:
+        if result.slowest:
+            print(result.slowest_line())
     print(linted.summary())
     for result in results:
         print(result.summary())
