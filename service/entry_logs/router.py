@@ -80,7 +80,7 @@ from service.identity.router import request_actor
 from service.lanes import JsonAnswer, LaneDatabase, LaneRequest, LaneRoute, answer_route, body_schema, parse_body
 from service.openapi import declares, file_response, media
 from service.pagination import Page, PageParams, page_params
-from service.schemas import IsoDate, SingleLine
+from service.schemas import IsoDate, QueryText, SingleLine
 
 station_router = APIRouter(tags=["entry_logs"])
 
@@ -407,7 +407,7 @@ def list_parents(
     nursery: QueryNursery,
     db: DbSession,
     paging: Paging,
-    q: Annotated[str | None, Query(max_length=100), SingleLine] = None,
+    q: QueryText = None,
 ) -> Page[ParentRead]:
     rows, total = roster.list_parents(db, nursery=nursery, q=q, offset=paging.offset, limit=paging.page_size)
     return Page(
@@ -443,7 +443,7 @@ def list_children(
     db: DbSession,
     paging: Paging,
     class_name: Annotated[str | None, Query(alias="className", max_length=50), SingleLine] = None,
-    q: Annotated[str | None, Query(max_length=100), SingleLine] = None,
+    q: QueryText = None,
 ) -> Page[ChildRead]:
     rows, total = roster.list_children(
         db, nursery=nursery, class_name=class_name, q=q, offset=paging.offset, limit=paging.page_size

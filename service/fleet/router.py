@@ -62,7 +62,7 @@ from service.fleet.schemas import (
 )
 from service.openapi import file_response
 from service.pagination import Page, PageParams, page_params
-from service.schemas import MultiLine, SingleLine
+from service.schemas import MultiLine, QueryText, SingleLine
 from service.tenancy import scoped
 
 router = APIRouter(prefix="/fleet", tags=["fleet"])
@@ -100,7 +100,7 @@ def list_customers(
     scope: Scope,
     db: DbSession,
     paging: Paging,
-    q: Annotated[str | None, Query(max_length=100), SingleLine] = None,
+    q: QueryText = None,
 ) -> Page:
     rows, total = customers.list_customers(db, scope=scope, q=q, offset=paging.offset, limit=paging.page_size)
     return _page([CustomerRead.model_validate(c) for c in rows], total, paging)
@@ -140,7 +140,7 @@ def list_terminals(
     status: TerminalStatus | None = None,
     customer_id: int | None = None,
     firmware_version: Annotated[str | None, Query(max_length=20), SingleLine] = None,
-    q: Annotated[str | None, Query(max_length=100), SingleLine] = None,
+    q: QueryText = None,
     sort: Annotated[str, Query(max_length=30), SingleLine] = "company_name",
 ) -> Page:
     flt = TerminalFilter(customer_id=customer_id, status=status, firmware_version=firmware_version, q=q)

@@ -1,7 +1,7 @@
 from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from service.audit.service import Actor
@@ -25,7 +25,7 @@ from service.identity.schemas import (
 )
 from service.openapi import declares
 from service.pagination import Page, PageParams, page_params
-from service.schemas import SingleLine
+from service.schemas import QueryText, SingleLine
 from service.tenancy import scope_names
 
 auth_router = APIRouter(prefix="/auth", tags=["auth"])
@@ -122,7 +122,7 @@ def list_users(
     _: PlatformAdmin,
     db: DbSession,
     paging: Annotated[PageParams, Depends(page_params)],
-    q: Annotated[str | None, Query(max_length=100), SingleLine] = None,
+    q: QueryText = None,
 ) -> Page[UserRead]:
     rows, total = identity.list_users(db, q=q, offset=paging.offset, limit=paging.page_size)
     return Page(items=named(db, rows), total=total, page=paging.page, page_size=paging.page_size)

@@ -82,7 +82,7 @@ from service.reservations.schemas import (
     WeeklyKpis,
 )
 from service.reservations.state_machine import TRANSITIONS, EventActor
-from service.schemas import IsoDate, SingleLine
+from service.schemas import IsoDate, QueryText, SingleLine
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -383,7 +383,7 @@ def list_shops(
     _: Worker,
     db: DbSession,
     paging: Paging,
-    q: Annotated[str | None, Query(max_length=100), SingleLine] = None,
+    q: QueryText = None,
     service_type_id: int | None = None,
     active: bool | None = None,
 ) -> Page:
