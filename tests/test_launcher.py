@@ -1,4 +1,5 @@
-"""tools/run.py: starts the API, the worker, the dashboards and the demo agents, and leaves no process behind."""
+"""tools/run.py: starts the API, the worker, the dashboards and the demo agents, and leaves no process behind (what a
+child's death does is checked on stand-ins: tests/support/stand_in_run.py)."""
 
 import os
 import queue
@@ -17,6 +18,7 @@ import pytest
 
 from service.config import REPO_ROOT
 from service.demo.platform import ADMIN_LOGIN, ADMIN_PASSWORD
+from tests.support import stand_in_run
 from tests.support.waiting import wait_until
 from tools import run
 
@@ -27,6 +29,7 @@ STOP_TIMEOUT = 60
 AGENTS_TIMEOUT = 120  # enrolment, then a first heartbeat within one 30 s interval
 BANNER = "Daichō is running"
 NEW_STORE = "横浜みなとみらい店"  # the demo's terminals that no agent holds yet
+STAND_IN_RUN = "tests.support.stand_in_run"  # tools.run supervising stand-ins: what a death does, in a second
 
 
 def free_port() -> int:
@@ -60,14 +63,17 @@ class Launcher:
 
     def start(self, demo: str = "") -> None:
         """Migrate, load these demo hooks (none by default), then start tools.run."""
-        env = self.environment()
         self.prepare("-m", "alembic", "upgrade", "heads")
         if demo:
             self.prepare("-m", "service.cli", "demo", "load", "--only", demo)
+        self.launch("tools.run")
+
+    def launch(self, module: str, **env: str) -> None:
+        """`python -m module` with the launcher's environment and these variables."""
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tools.run"],
+            [sys.executable, "-m", module],
             cwd=REPO_ROOT,
-            env=env,
+            env=self.environment() | env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -171,12 +177,13 @@ def test_everything_answers_the_demo_agents_heartbeat_and_ctrl_c_stops_every_pro
 
 
 def test_a_dead_demo_agent_is_logged_and_the_platform_keeps_running(launcher: Launcher):
-    launcher.start()  # no demo data: the agents cannot log in and give up
+    launcher.launch(STAND_IN_RUN)
     assert launcher.wait_for_line("[run] agents exited with code 1: the platform keeps running", START_TIMEOUT), (
         launcher.log()
     )
-    assert httpx.get(f"http://127.0.0.1:{launcher.api_port}/api/health").json() == {"status": "ok"}
     assert launcher.process.poll() is None
+    still_running = " ".join(" ".join(proc.cmdline()) for proc in processes_of(launcher.data_dir))
+    assert stand_in_run.HEALTH_ONLY_API in still_running and stand_in_run.WITH_HELPER in still_running
     assert launcher.stop() == 0, launcher.log()
     assert processes_of(launcher.data_dir) == []
 
@@ -200,12 +207,8 @@ def test_public_links_follow_moved_ports_unless_set_explicitly(monkeypatch):
     assert (env["APP_PUBLIC_BASE_URL"], env["APP_DASHBOARD_URL"]) == ("https://qrv.example.jp", "http://127.0.0.1:9601")
 
 
-def test_a_child_that_dies_stops_the_others_and_fails(launcher: Launcher):
-    with socket.socket() as squatter:
-        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        squatter.bind(("127.0.0.1", launcher.api_port))
-        squatter.listen()
-        launcher.start()
-        assert launcher.wait_for_line("[run] api exited", START_TIMEOUT), launcher.log()
-        assert launcher.process.wait(timeout=STOP_TIMEOUT) == 1, launcher.log()
+def test_a_child_that_dies_stops_the_others_and_their_helpers_and_fails(launcher: Launcher):
+    launcher.launch(STAND_IN_RUN, **{stand_in_run.EXIT_CODE_ENV: "3"})
+    assert launcher.wait_for_line("[run] api exited with code 3: stopping the others", START_TIMEOUT), launcher.log()
+    assert launcher.process.wait(timeout=STOP_TIMEOUT) == 1, launcher.log()
     assert processes_of(launcher.data_dir) == []

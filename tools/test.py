@@ -105,7 +105,7 @@ class RunningPass:
         self.folder = tempfile.TemporaryDirectory(prefix=f"daicho-{name}-")
         self.report = Path(self.folder.name) / "junit.xml"
         print(f"===== {name} pass started =====", flush=True)
-        self.started = time.monotonic()
+        self.started = self.finished = time.monotonic()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pytest", f"--junitxml={self.report}", *pytest_args],
             cwd=REPO_ROOT,
@@ -123,11 +123,12 @@ class RunningPass:
         prefix = f"[{self.result.name}] "
         for line in self.process.stdout:
             print(prefix + line, end="", flush=True)
+        self.finished = time.monotonic()  # the pass's own end: the other pass may still be running when it is waited on
 
     def wait(self) -> PassResult:
         self.result.exit_code = self.process.wait()
         self.printer.join()
-        self.result.seconds = time.monotonic() - self.started
+        self.result.seconds = self.finished - self.started
         count_results(self.report, self.result)
         self.folder.cleanup()
         return self.result

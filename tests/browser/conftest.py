@@ -1,8 +1,8 @@
 """Browser tests: the real Streamlit server, run as a subprocess against the live API, driven by headless Chromium.
 
-Fixtures: dashboards_url (the server), browser (Chromium) and new_page (a Japanese page, expect() waiting up to
-TIMEOUT_MS). Helpers: sign_in, submit_login, choose (a selectbox option), open_from_sidebar, screenshot.
-Browser tests outside this folder import the fixtures they use from here.
+Fixtures: dashboards_url (the server, started once per run), browser (Chromium) and new_page (a Japanese page,
+expect() waiting up to TIMEOUT_MS). Helpers: sign_in, submit_login, choose (a selectbox option), open_from_sidebar,
+screenshot. Browser tests outside this folder import the fixtures they use from here.
 """
 
 import os
@@ -37,9 +37,11 @@ PAGE_WIDTH = 1400
 live_api = live_server.live_api
 
 
-@pytest.fixture
-def dashboards_url(live_api: str, tmp_path: Path) -> Iterator[str]:
-    """`streamlit run dashboards/streamlit_app.py` on a free port, talking to the live API."""
+@pytest.fixture(scope="session")
+def dashboards_url(live_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`streamlit run dashboards/streamlit_app.py` on a free port, talking to the live API; one server for the run,
+    as in production: each browser page is a Streamlit session of its own, and the server's caches are keyed by the
+    signed-in user's token."""
     port = free_port()
     streamlit = Path(sys.executable).parent / "streamlit"
     command = [
@@ -55,7 +57,7 @@ def dashboards_url(live_api: str, tmp_path: Path) -> Iterator[str]:
         "--server.fileWatcherType",
         "none",
     ]
-    log_path = tmp_path / "streamlit.log"
+    log_path = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
             command, cwd=REPO_ROOT, env=os.environ | {"APP_API_URL": live_api}, stdout=log, stderr=subprocess.STDOUT

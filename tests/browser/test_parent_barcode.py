@@ -13,7 +13,7 @@ from tests.factories import DEFAULT_PASSWORD
 from tests.service.entry_logs.world import World, make_world, staff_headers
 
 # browser tests check pages, not the backend: each module runs in one pass of `make test` (README)
-pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
 INVALID = "このリンクは無効です。保育園に新しいリンクの発行を依頼してください"
 

@@ -32,7 +32,8 @@ from tests.service.fleet.conftest import make_customer, make_terminal
 from tests.service.loaners.conftest import initial_data  # noqa: F401 - fixture
 from tests.service.reservations.conftest import book, catalog, deliver_due, sandbox, state  # noqa: F401 - fixtures
 
-pytestmark = pytest.mark.usefixtures("browser_selects")
+# pinned to the SQLite pass, which has the lighter share of the slow modules (see `make test`'s summary)
+pytestmark = [pytest.mark.usefixtures("browser_selects"), pytest.mark.embedded_only]
 
 
 def edit_field(at, form: str, label: str):

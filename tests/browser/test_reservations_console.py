@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import browser, dashboards_url, new_page, screenshot, sign_in  # noqa: F401  (fixtures)
+from tests.browser.conftest import screenshot, sign_in
 from tests.dashboards.test_reservations_console import outcomes  # noqa: F401  (a fixture)
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.reservations.conftest import catalog, sandbox  # noqa: F401  (fixtures)
