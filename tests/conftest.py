@@ -3,6 +3,7 @@
 The backend comes from DAICHO_TEST_BACKEND (sqlite | postgres); `make test` runs the suite once per backend.
 """
 
+import functools
 import os
 import tempfile
 import zlib
@@ -37,7 +38,14 @@ _configure_environment()
 
 from service.database import get_engine, session_scope  # noqa: E402
 from service.models import metadata  # noqa: E402
-from tests.support.database import ensure_postgres_database, migrate_fresh, truncate_all  # noqa: E402
+from tests.support.database import (  # noqa: E402
+    Snapshot,
+    ensure_postgres_database,
+    migrate_fresh,
+    restore_snapshot,
+    take_snapshot,
+    truncate_all,
+)
 
 
 def pytest_report_header() -> str:
@@ -50,6 +58,7 @@ def migrated_database() -> Iterator[None]:
     if BACKEND == "postgres":
         ensure_postgres_database(os.environ["APP_DATABASE_URL"])
     migrate_fresh(get_engine())
+    fresh_install()
     yield
     get_engine().dispose()
 
@@ -57,8 +66,20 @@ def migrated_database() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def clean_tables(migrated_database: None) -> Iterator[None]:
     yield
+    reset_database()
+
+
+@functools.cache
+def fresh_install() -> Snapshot:
+    """The database as a fresh install leaves it, taken once right after migrating."""
     truncate_all(get_engine(), metadata)
     restore_reference_data()
+    return take_snapshot(get_engine(), metadata)
+
+
+def reset_database() -> None:
+    """Back to a fresh install: its rows only, the ids restarting where a fresh install's next ones are."""
+    restore_snapshot(get_engine(), metadata, fresh_install())
 
 
 def restore_reference_data() -> None:

@@ -27,16 +27,14 @@ from schemathesis.core.transport import Response
 from schemathesis.specs.openapi.checks import ensure_resource_availability, use_after_free
 
 from service.crm.models import Agency
-from service.database import get_engine, session_scope, utcnow
+from service.database import session_scope, utcnow
 from service.entry_logs.models import Nursery
 from service.entry_logs.station import issue_station_token
 from service.fleet.models import Customer, Terminal
 from service.main import create_app
-from service.models import metadata
-from tests.conftest import restore_reference_data
+from tests.conftest import reset_database
 from tests.factories import cached_hash, make_user, token_for
 from tests.service.crm.conftest import corporation
-from tests.support.database import truncate_all
 from tests.support.live_server import live_api  # noqa: F401 (fixture)
 from tests.test_fuzz_api import CALLERS, CHECKS, SEED
 
@@ -150,8 +148,7 @@ def fresh_world(base_url: str) -> World:
 
     Each scenario starts from this same state (the ids restart too), so the same choices meet the same answers.
     """
-    truncate_all(get_engine(), metadata)
-    restore_reference_data()
+    reset_database()
     with session_scope() as db:
         agency = Agency(
             name="株式会社ファズ代理店", code="FZZ", referral_shop_code="RS-F", referral_shop_name="ファズ紹介店"
