@@ -6,7 +6,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, Select, Table, text
 from sqlalchemy.engine import Connection, Engine
 
 from service.audit.service import GENESIS_HASH
@@ -79,7 +79,8 @@ class Snapshot:
 def take_snapshot(engine: Engine, metadata: MetaData) -> Snapshot:
     with engine.connect() as conn:
         rows = {
-            table.name: [dict(row._mapping) for row in conn.execute(table.select())] for table in metadata.sorted_tables
+            table.name: [dict(row._mapping) for row in conn.execute(_in_order(table))]
+            for table in metadata.sorted_tables
         }
         if engine.dialect.name == "postgresql":
             sequences = conn.execute(text(_PG_SEQUENCES)).mappings().all()
@@ -90,6 +91,11 @@ def take_snapshot(engine: Engine, metadata: MetaData) -> Snapshot:
                 else []
             )
     return Snapshot({name: found for name, found in rows.items() if found}, [dict(s) for s in sequences])
+
+
+def _in_order(table: Table) -> Select:
+    """The table's rows by primary key: snapshots compare equal whatever order the rows were stored in."""
+    return table.select().order_by(*(table.primary_key.columns or table.columns))
 
 
 def restore_snapshot(engine: Engine, metadata: MetaData, snapshot: Snapshot) -> None:
@@ -109,7 +115,7 @@ def restore_snapshot(engine: Engine, metadata: MetaData, snapshot: Snapshot) -> 
 
 _PG_SEQUENCES = (
     "SELECT format('%I.%I', schemaname, sequencename) AS name, coalesce(last_value, 1) AS value,"
-    " last_value IS NOT NULL AS called FROM pg_sequences"
+    " last_value IS NOT NULL AS called FROM pg_sequences ORDER BY 1"
 )
 _PG_SET_SEQUENCES = (
     "SELECT setval(s.name::regclass, s.value, s.called)"
