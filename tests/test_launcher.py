@@ -61,11 +61,10 @@ class Launcher:
     def prepare(self, *argv: str) -> None:
         subprocess.run([sys.executable, *argv], cwd=REPO_ROOT, env=self.environment(), check=True, capture_output=True)
 
-    def start(self, demo: str = "") -> None:
-        """Migrate, load these demo hooks (none by default), then start tools.run."""
+    def start(self) -> None:
+        """Migrate, load the demo accounts and a small fleet demo (tests/support/small_demo.py), start tools.run."""
         self.prepare("-m", "alembic", "upgrade", "heads")
-        if demo:
-            self.prepare("-m", "service.cli", "demo", "load", "--only", demo)
+        self.prepare("-m", "tests.support.small_demo")
         self.launch("tools.run")
 
     def launch(self, module: str, **env: str) -> None:
@@ -151,7 +150,7 @@ def launcher(tmp_path: Path) -> Iterator[Launcher]:
 
 
 def test_everything_answers_the_demo_agents_heartbeat_and_ctrl_c_stops_every_process(launcher: Launcher):
-    launcher.start(demo="platform,fleet")
+    launcher.start()
     assert launcher.wait_for_line(BANNER, START_TIMEOUT), launcher.log()
     assert httpx.get(f"http://127.0.0.1:{launcher.api_port}/api/health").json() == {"status": "ok"}
     assert httpx.get(f"http://127.0.0.1:{launcher.dashboard_port}/").status_code == 200

@@ -5,10 +5,9 @@ import hashlib
 from sqlalchemy import func, select
 
 from service.audit.models import AuditEntry
-from service.audit.service import SYSTEM, verify_chain
+from service.audit.service import verify_chain
 from service.database import utcnow
-from service.demo.fleet import CUSTOMERS, Size, build_fleet, load_fleet
-from service.demo.framework import DemoProgress
+from service.demo.fleet import CUSTOMERS, load_fleet
 from service.demo.platform import DEMO_PASSWORD, load_accounts
 from service.fleet import firmware, monitoring, retention
 from service.fleet.models import (
@@ -24,6 +23,7 @@ from service.fleet.models import (
     TerminalEvent,
 )
 from service.outbox.models import OutboxMessage
+from tests.support.small_demo import PROGRESS, load_small_fleet
 
 COUNTED = (
     Customer,
@@ -39,8 +39,6 @@ COUNTED = (
     OutboxMessage,
     AuditEntry,
 )
-SMALL = Size(share=0.1, history_terminals=45, raw_days=1, past_alerts=20)
-PROGRESS = DemoProgress(actor=SYSTEM)
 
 
 def counts(db) -> dict[str, int]:
@@ -75,8 +73,7 @@ def test_the_full_demo_holds_a_few_thousand_terminals_with_a_month_of_history_an
 
 
 def test_the_demo_is_a_state_the_service_itself_would_leave(db):
-    load_accounts(db, PROGRESS)
-    build_fleet(db, PROGRESS, SMALL)
+    load_small_fleet(db)
     now = utcnow()
     assert monitoring.sweep_offline(db, now=now).marked_offline == 0
     assert retention.rollup_hours(db, now=now) == 0
@@ -99,8 +96,7 @@ def test_the_demo_is_a_state_the_service_itself_would_leave(db):
 
 
 def test_support_sees_the_demo_through_the_api(client, db):
-    load_accounts(db, PROGRESS)
-    build_fleet(db, PROGRESS, SMALL)
+    load_small_fleet(db)
     history = db.scalar(
         select(MetricSample.terminal_id).group_by(MetricSample.terminal_id).order_by(func.count().desc()).limit(1)
     )
