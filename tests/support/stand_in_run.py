@@ -4,7 +4,7 @@ tests/test_launcher.py starts the real platform once; what tools.run does when a
 exit 1 for an essential one, log and carry on for the demo agents) is checked on these stand-ins, which start in
 milliseconds instead of the platform's half minute. The API stand-in answers /api/health, or exits at once with
 STAND_IN_API_EXIT when that is set; the worker's stand-in leaves a helper in its process group, as Celery's pool and
-beat do; the agents' stand-in exits 1, as agents that cannot sign in do.
+beat do; each runs until tools.run signals it; the agents' stand-in exits 1, as agents that cannot sign in do.
 """
 
 import os
@@ -13,7 +13,7 @@ import sys
 from tools import run
 
 EXIT_CODE_ENV = "STAND_IN_API_EXIT"
-SLEEPER = "import time; time.sleep(600)"
+SLEEPER = "import signal; signal.pause()"  # runs until a signal stops it, as the real programs do
 WITH_HELPER = f"import subprocess, sys; subprocess.Popen([sys.executable, '-c', {SLEEPER!r}]); {SLEEPER}"
 HEALTH_ONLY_API = """
 import http.server, sys
