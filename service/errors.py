@@ -60,6 +60,12 @@ class ValidationFailed(DomainError):
     code = "validation_failed"
 
 
+def unknown_reference(message: str, field: str) -> ValidationFailed:
+    """A body names a record that does not exist or lies outside the caller's tenant: 422 on that field, not 404
+    (the route's own resource is there; its input is wrong)."""
+    return ValidationFailed(message, details={"field": field, "rule": "exists"})
+
+
 class Locked(DomainError):
     status_code = 423
     code = "locked"

@@ -16,7 +16,7 @@ from service.crm import auditing, locking
 from service.crm.dependencies import DOMAIN, SALES
 from service.crm.models import Agency, Profile
 from service.crm.schemas import CrmUserCreate, CrmUserUpdate
-from service.errors import Forbidden, NotFound, ValidationFailed
+from service.errors import Forbidden, NotFound, ValidationFailed, unknown_reference
 from service.identity import service as identity
 from service.identity.models import Grant, User
 from service.identity.schemas import UserCreate, UserUpdate
@@ -89,7 +89,7 @@ def _check_agency(db: Session, role: str | None, agency_id: int | None) -> None:
             "営業担当者には代理店の指定が必要です", details={"field": "agency_id", "rule": "required_for_sales"}
         )
     if agency_id is not None and db.get(Agency, agency_id) is None:
-        raise ValidationFailed("代理店が見つかりません", details={"field": "agency_id", "rule": "exists"})
+        raise unknown_reference("代理店が見つかりません", "agency_id")
 
 
 def _set_grant(db: Session, user: User, role: str, agency_id: int | None, actor: Actor) -> None:

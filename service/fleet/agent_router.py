@@ -107,6 +107,7 @@ def download_firmware(release_id: int, terminal: AgentTerminal, db: DbSession) -
 
 
 @router.post("/diagnostics", status_code=202)
+@declares(404, 409)  # body command_id: not this terminal's diagnostics command, or already finished
 def upload_diagnostics(body: DiagnosticsIn, terminal: AgentTerminal, db: DbSession) -> dict:
     diagnostic = terminals.store_diagnostics(db, terminal_id=terminal.terminal_id, body=body, now=utcnow())
     return {"id": diagnostic.id, "lines": len(diagnostic.lines)}

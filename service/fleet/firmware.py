@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from service.audit import service as audit
 from service.audit.service import SYSTEM, Actor
 from service.config import get_settings
-from service.errors import Conflict, NotFound, ValidationFailed
+from service.errors import Conflict, NotFound, ValidationFailed, unknown_reference
 from service.fleet import auditing, labels
 from service.fleet.alerts import NewAlert, open_alerts, resolve_alerts
 from service.fleet.models import Command, Customer, FirmwareRelease, Rollout, Terminal, UpdateTask
@@ -67,12 +67,13 @@ def create_release(
     return release
 
 
+RELEASE_NOT_FOUND = "指定されたファームウェアは見つかりません"
+
+
 def get_release(db: Session, release_id: int) -> FirmwareRelease:
     release = db.get(FirmwareRelease, release_id)
     if release is None:
-        raise NotFound(
-            "指定されたファームウェアは見つかりません", details={"resource": "fleet_firmware_release", "id": release_id}
-        )
+        raise NotFound(RELEASE_NOT_FOUND, details={"resource": "fleet_firmware_release", "id": release_id})
     return release
 
 
@@ -103,7 +104,9 @@ def _target_ids(db: Session, data: RolloutCreate, scope: TenantScope, version: s
 def create_rollout(db: Session, *, data: RolloutCreate, scope: TenantScope, actor: Actor, now: datetime) -> Rollout:
     """Split the target terminals into waves and start the first one."""
     settings = get_settings()
-    release = get_release(db, data.release_id)
+    release = db.get(FirmwareRelease, data.release_id)
+    if release is None:
+        raise unknown_reference(RELEASE_NOT_FOUND, "release_id")
     ids = _target_ids(db, data, scope, release.version)
     if not ids:
         raise ValidationFailed(

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
-from service.errors import Conflict, NotFound, ValidationFailed
+from service.errors import Conflict, NotFound, ValidationFailed, unknown_reference
 from service.fleet import auditing
 from service.fleet.alerts import RESOLVED, resolve_all_for_terminal
 from service.fleet.models import (
@@ -117,7 +117,7 @@ def _customer_in_scope(db: Session, customer_id: int, scope: TenantScope) -> Cus
     try:
         return get_scoped(db, Customer, customer_id, scope, Customer.id)
     except NotFound as exc:
-        raise ValidationFailed("顧客が見つかりません", details={"field": "customer_id", "rule": "exists"}) from exc
+        raise unknown_reference("顧客が見つかりません", "customer_id") from exc
 
 
 def create_terminal(db: Session, *, data: TerminalCreate, scope: TenantScope, actor: Actor) -> Terminal:

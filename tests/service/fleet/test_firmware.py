@@ -172,6 +172,11 @@ def test_a_rollout_needs_targets(client, db):
         "/api/fleet/rollouts", json={"release_id": release_id, "target": {"terminal_ids": [999]}}, headers=headers
     )
     assert nobody.status_code == 422 and nobody.json()["error"]["details"]["rule"] == "no_terminals"
+    unknown = rollout_of(client, headers, release_id + 1, customer.id)
+    assert unknown.status_code == 422 and unknown.json()["error"]["details"] == {
+        "field": "release_id",
+        "rule": "exists",
+    }
     by_filter = client.post(
         "/api/fleet/rollouts",
         json={"release_id": release_id, "target": {"filter": {"q": "TC-"}}, "waves": [100]},
