@@ -296,30 +296,51 @@ class MetricsMiddleware:
             request_metrics.record(scope["method"], route, scope["path"], status, time.perf_counter() - started)
 
 
-class QueueLengthCollector:
-    """Reports the Celery queue length at scrape time."""
+class ScrapeTimeGauge:
+    """A gauge whose figures are read at scrape time by `fill`. `describe` names it without reading anything, so
+    registering it at start-up touches neither the broker nor the database (prometheus_client would otherwise
+    collect once to learn the names)."""
+
+    name: str
+    documentation: str
+    labels: tuple[str, ...] = ()
+
+    def family(self) -> GaugeMetricFamily:
+        return GaugeMetricFamily(self.name, self.documentation, labels=list(self.labels))
+
+    def describe(self) -> Any:
+        yield self.family()
 
     def collect(self) -> Any:
-        gauge = GaugeMetricFamily(
-            "daicho_celery_queue_length", "Messages waiting in the Celery queue", labels=["queue"]
-        )
+        gauge = self.family()
+        self.fill(gauge)
+        yield gauge
+
+    def fill(self, gauge: GaugeMetricFamily) -> None:
+        raise NotImplementedError
+
+
+class QueueLengthCollector(ScrapeTimeGauge):
+    """Reports the Celery queue length at scrape time."""
+
+    name, documentation, labels = "daicho_celery_queue_length", "Messages waiting in the Celery queue", ("queue",)
+
+    def fill(self, gauge: GaugeMetricFamily) -> None:
         try:
             gauge.add_metric(["celery"], queue_length())
         except Exception:  # an unreachable broker must not break /metrics
             logging.getLogger("daicho.metrics").warning("queue length unavailable", exc_info=True)
-        yield gauge
 
 
-class BackupAgeCollector:
+class BackupAgeCollector(ScrapeTimeGauge):
     """Reports the age of the newest complete backup at scrape time (+Inf when there is none)."""
 
-    def collect(self) -> Any:
+    name = "daicho_backup_last_success_age_seconds"
+    documentation = "Seconds since the newest complete backup in APP_BACKUP_DIR was made"
+
+    def fill(self, gauge: GaugeMetricFamily) -> None:
         age = last_good_backup_age(utcnow())
-        yield GaugeMetricFamily(
-            "daicho_backup_last_success_age_seconds",
-            "Seconds since the newest complete backup in APP_BACKUP_DIR was made",
-            value=math.inf if age is None else age,
-        )
+        gauge.add_metric([], math.inf if age is None else age)
 
 
 FAILED_OUTCOMES = ("transient_error", "permanent_error", "abandoned")
@@ -344,18 +365,17 @@ def recent_delivery_attempts(now: datetime) -> tuple[int, int]:
         return delivery_attempts(db, since=since)
 
 
-class DeliveryAttemptsCollector:
+class DeliveryAttemptsCollector(ScrapeTimeGauge):
     """Reports the outbox delivery attempts finished in the error-rate window, all and failed, at scrape time.
 
     With the API's 5xx counters they make §4.3's error rate (ops/prometheus/rules.yml, QrvErrorRate).
     """
 
-    def collect(self) -> Any:
-        gauge = GaugeMetricFamily(
-            "daicho_delivery_attempts_recent",
-            "Outbox delivery attempts finished in the last APP_RESERVATIONS_ERROR_RATE_WINDOW_MINUTES",
-            labels=["result"],
-        )
+    name = "daicho_delivery_attempts_recent"
+    documentation = "Outbox delivery attempts finished in the last APP_RESERVATIONS_ERROR_RATE_WINDOW_MINUTES"
+    labels = ("result",)
+
+    def fill(self, gauge: GaugeMetricFamily) -> None:
         try:
             failed, finished = recent_delivery_attempts(utcnow())
         except Exception:  # an unreachable database must not break /metrics
@@ -363,7 +383,6 @@ class DeliveryAttemptsCollector:
         else:
             gauge.add_metric(["failed"], failed)
             gauge.add_metric(["all"], finished)
-        yield gauge
 
 
 _collector_registered = False

@@ -2,8 +2,10 @@
 
 import pytest
 from prometheus_client import CollectorRegistry
+from sqlalchemy import event
 
-from service.observability import RequestMetrics
+from service.database import get_engine
+from service.observability import DeliveryAttemptsCollector, RequestMetrics
 from tests.factories import auth_headers, make_user
 
 
@@ -107,3 +109,21 @@ def test_request_metrics_report_cumulative_latency_buckets_and_server_errors():
     assert buckets == {"0.005": 2, "0.025": 3, "10.0": 4, "+Inf": 5}
     assert sample("daicho_http_request_duration_seconds_count") == 5
     assert sample("daicho_http_request_duration_seconds_sum") == pytest.approx(30.226)
+
+
+def test_scrape_time_gauges_are_registered_without_reading_the_database_and_read_it_at_scrape_time():
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    engine = get_engine()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        registry = CollectorRegistry(auto_describe=True)
+        registry.register(DeliveryAttemptsCollector())
+        assert statements == []
+        assert registry.get_sample_value("daicho_delivery_attempts_recent", {"result": "all"}) == 0
+        assert any("outbox_attempt" in statement for statement in statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
