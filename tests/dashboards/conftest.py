@@ -61,6 +61,13 @@ def button(at: AppTest, label: str):
     return matches[0]
 
 
+def fill(at: AppTest, prefix: str, **values: str) -> AppTest:
+    """Type into the text inputs keyed `{prefix}_{field}`."""
+    for field, value in values.items():
+        at.text_input(key=f"{prefix}_{field}").input(value)
+    return at
+
+
 def texts(elements) -> list[str]:
     return [element.value for element in elements]
 

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from dashboards.app_pages.crm_labels import SECURITY_CODE_AGAIN, SECURITY_CODE_NEEDED
 from service.crm.models import Image, Notification, Request
-from tests.dashboards.conftest import button, open_page, texts
+from tests.dashboards.conftest import button, fill, open_page, texts
 from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
 from tests.service.crm.conftest import add_site, made, picture, set_status, submit
 
@@ -16,12 +16,6 @@ CASE = "app_pages/crm_case.py"
 QUEUE = "app_pages/crm_queue.py"
 FORM = "crm_new_request_form"
 REASON = "お客様番号が明細と一致しません"
-
-
-def fill(at, key: str, values: dict) -> None:
-    """Type into a form's text inputs (keys `{key}_0_{field}`, the form's first round)."""
-    for field, value in values.items():
-        at.text_input(key=f"{key}_0_{field}").input(value)
 
 
 def request_count(db) -> int:
@@ -39,13 +33,11 @@ def test_a_sales_person_files_a_new_request_with_an_image_and_sees_it_listed(db,
     assert texts(at.caption)[0] == "代理店: 株式会社AAA代理店"
     fill(
         at,
-        FORM,
-        {
-            "last_name": "株式会社サクラ商事",
-            "last_name_kana": "かぶしきがいしゃさくらしょうじ",
-            "zip_code": "1500001",
-            "phone1": "03-1234-5678",
-        },
+        f"{FORM}_0",  # the form's first round
+        last_name="株式会社サクラ商事",
+        last_name_kana="かぶしきがいしゃさくらしょうじ",
+        zip_code="1500001",
+        phone1="03-1234-5678",
     )
     at.selectbox(key=f"{FORM}_0_payment_type").select("2")
     at.file_uploader(key=f"{FORM}_images").upload("bill.png", picture(), "image/png")
@@ -69,14 +61,12 @@ def test_the_form_checks_the_apis_rules_before_sending_and_stores_nothing(db, wo
     at = open_page(open_app, as_user(db, world, "sales_a"), NEW)
     fill(
         at,
-        FORM,
-        {
-            "corporation_number": "1234567890123",
-            "last_name": "株式会社テスト",
-            "last_name_kana": "abc",
-            "zip_code": "12-345",
-            "phone1": "123",
-        },
+        f"{FORM}_0",  # the form's first round
+        corporation_number="1234567890123",
+        last_name="株式会社テスト",
+        last_name_kana="abc",
+        zip_code="12-345",
+        phone1="123",
     )
     button(at, "投入依頼を送信").click().run()
 

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from service.database import utcnow
 from service.entry_logs.models import Child, Parent
-from tests.dashboards.conftest import button, open_page, texts
+from tests.dashboards.conftest import button, fill, open_page, texts
 from tests.dashboards.test_entry_logs_logs import sakura, staff_of  # noqa: F401 - fixtures
 from tests.service.entry_logs.world import add_log
 
@@ -15,11 +15,6 @@ CARDS = "app_pages/entry_logs_cards.py"
 def submit(at, form: str, label: str):
     """Press a form's submit button (several forms on the page share a label)."""
     return at.button(key=f"FormSubmitter:entry_logs_roster_{form}_form-{label}").click().run()
-
-
-def fill(at, prefix: str, **values: str) -> None:
-    for field, value in values.items():
-        at.text_input(key=f"entry_logs_roster_{prefix}_{field}").input(value)
 
 
 def stored(db, model, **where) -> list[tuple]:
@@ -40,12 +35,12 @@ def table(at, index: int) -> list[dict]:
 def test_a_parent_is_added_after_the_form_checks_it(db, sakura, open_app):  # noqa: F811
     at = open_page(open_app, staff_of(db, sakura), ROSTER)
 
-    fill(at, "new_parent", name="山田花子", phone="090-ABCD")
+    fill(at, "entry_logs_roster_new_parent", name="山田花子", phone="090-ABCD")
     at = submit(at, "new_parent", "追加")
     assert texts(at.error) == ["電話番号は数字と「+ - ( )」・空白で20文字以内にしてください。"]
     assert ("山田花子",) not in stored(db, Parent)
 
-    fill(at, "new_parent", phone="090-1234-5678")
+    fill(at, "entry_logs_roster_new_parent", phone="090-1234-5678")
     at = submit(at, "new_parent", "追加")
 
     assert texts(at.success) == ["保護者「山田花子」を追加しました。"]
@@ -61,7 +56,7 @@ def test_a_child_is_added_with_its_parents(db, sakura, open_app):  # noqa: F811
     at = submit(at, "new_child", "追加")
     assert texts(at.error) == ["園児名は1〜100文字で入力してください（改行などの制御文字は使えません）。"]
 
-    fill(at, "new_child", name="山田太郎", **{"class": "きりん組"})
+    fill(at, "entry_logs_roster_new_child", name="山田太郎", **{"class": "きりん組"})
     at.multiselect(key="entry_logs_roster_new_child_parents").select(first.id).select(second.id)
     at = submit(at, "new_child", "追加")
 
@@ -79,7 +74,7 @@ def test_a_parent_picked_from_the_page_is_edited(db, sakura, open_app):  # noqa:
     at = open_page(open_app, staff_of(db, sakura), ROSTER)
     at.selectbox(key="entry_logs_roster_parent").select(parent.id).run()
 
-    fill(at, f"parent_{parent.id}", name="sakura保護者1（母）", phone="")
+    fill(at, f"entry_logs_roster_parent_{parent.id}", name="sakura保護者1（母）", phone="")
     at = submit(at, f"parent_{parent.id}", "保存")
 
     assert texts(at.success) == ["保護者「sakura保護者1（母）」を保存しました。"]

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from tests.dashboards.conftest import button, open_page, texts
+from tests.dashboards.conftest import button, fill, open_page, texts
 from tests.dashboards.test_fleet_dashboard import assert_fits_1440
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import make_customer
@@ -18,12 +18,6 @@ def admin(db):
     user = make_user(db, "fleetadmin", grants={"fleet": "admin"})
     db.commit()
     return user
-
-
-def fill(at, prefix: str, **values: str):
-    for field, value in values.items():
-        at.text_input(key=f"{prefix}_{field}").input(value)
-    return at
 
 
 def api_customers(live_api: str, user, q: str) -> list[dict]:

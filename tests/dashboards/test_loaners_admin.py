@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from tests.dashboards.conftest import DASHBOARDS, button, open_page, texts
+from tests.dashboards.conftest import DASHBOARDS, button, fill, open_page, texts
 from tests.factories import auth_headers, make_user
 from tests.service.loaners.conftest import initial_data  # noqa: F401
 from tests.support.waiting import wait_until
@@ -18,12 +18,6 @@ def admin(db):
     user = make_user(db, "loanadmin", grants={"loaners": "admin"})
     db.commit()
     return user
-
-
-def fill(at, prefix: str, **values: str):
-    for field, value in values.items():
-        at.text_input(key=f"{prefix}_{field}").input(value)
-    return at
 
 
 def test_admin_creates_a_location_after_the_form_checks_it(admin, open_app, live_api):

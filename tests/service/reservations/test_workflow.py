@@ -3,7 +3,7 @@ confirmation SMS, calls in order over two rounds, payment link, Stripe webhook, 
 
 import json
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -62,6 +62,14 @@ def sweep(now):
     with session_scope() as db:
         for step in sweeper.STEPS.values():
             step(db, now=now)
+
+
+def past_the_payment_window() -> datetime:
+    """Sweep and deliver as the jobs would a minute after every open payment link expired; that moment."""
+    later = utcnow() + timedelta(minutes=11)
+    sweep(later)
+    deliver_due(now=later)
+    return later
 
 
 def operations(code: str) -> list[tuple[str, str, str]]:
@@ -226,9 +234,7 @@ def test_a_payment_made_within_the_window_but_reported_after_the_timeout_counts_
     code = book(catalog["service_id"])
     deliver_due()
     payment = payment_of(code)
-    later = utcnow() + timedelta(minutes=11)
-    sweep(later)
-    deliver_due(now=later)
+    past_the_payment_window()
     assert state(code) == "payment_timeout"
     pay(client, payment.checkout_session_id, paid_at=payment.expires_at - timedelta(seconds=30))
     assert state(code) == "confirmed"
@@ -238,9 +244,7 @@ def test_a_payment_after_expiry_is_refunded(client, catalog):
     code = book(catalog["service_id"])
     deliver_due()
     payment = payment_of(code)
-    later = utcnow() + timedelta(minutes=11)
-    sweep(later)
-    deliver_due(now=later)
+    later = past_the_payment_window()
     pay(client, payment.checkout_session_id, paid_at=later, intent="pi_late")
     assert state(code) == "payment_timeout"
     assert payment_of(code).status == "refund_requested"
@@ -266,9 +270,7 @@ def test_the_sandbox_checkout_pays_in_time_and_after_expiry_says_the_link_expire
     paid = client.post(checkout(in_time))
     assert paid.status_code == 200 and labels.SANDBOX_PAID in paid.text and state(in_time) == "confirmed"
 
-    later = utcnow() + timedelta(minutes=11)
-    sweep(later)
-    deliver_due(now=later)
+    past_the_payment_window()
     page = client.get(checkout(too_late))
     assert labels.SANDBOX_EXPIRED in page.text and labels.SANDBOX_PAY_BUTTON not in page.text
     refused = client.post(checkout(too_late))
