@@ -40,7 +40,7 @@ class PendingTask(Base):
 
 
 def broker_options(settings: Settings) -> dict:
-    """Redis when configured, else kombu's filesystem transport under the data dir (shared with jobs/celery_app)."""
+    """Redis when configured, else the filesystem transport under the data dir (shared with jobs/celery_app)."""
     if settings.redis_url:
         return {"broker_url": settings.redis_url, "broker_transport_options": {"visibility_timeout": 3600}}
     folder = settings.broker_dir
@@ -48,6 +48,7 @@ def broker_options(settings: Settings) -> dict:
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return {
         "broker_url": "filesystem://",
+        "broker_transport": "service.filesystem_broker:Transport",  # messages appear whole (see that module)
         "broker_transport_options": {
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
