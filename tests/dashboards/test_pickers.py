@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from service.entry_logs.models import Parent
-from tests.dashboards.conftest import button, open_page, texts
+from tests.dashboards.conftest import button, fill, open_page, texts
 from tests.dashboards.test_admin_pages import USERS as ADMIN_USERS
 from tests.dashboards.test_admin_pages import admin, api_user  # noqa: F401 - fixture
 from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
@@ -14,9 +14,8 @@ from tests.dashboards.test_crm_admin import AGENCIES
 from tests.dashboards.test_crm_admin import USERS as CRM_USERS
 from tests.dashboards.test_entry_logs_logs import sakura, staff_of  # noqa: F401 - fixture
 from tests.dashboards.test_entry_logs_roster import ROSTER, stored, submit
-from tests.dashboards.test_entry_logs_roster import fill as fill_roster
 from tests.dashboards.test_fleet_alerts import ALERTS, alerts  # noqa: F401 - fixture
-from tests.dashboards.test_fleet_customers import CUSTOMERS, api_customers, fill
+from tests.dashboards.test_fleet_customers import CUSTOMERS, api_customers
 from tests.dashboards.test_fleet_firmware import FIRMWARE, api_rollout, fleet, upload  # noqa: F401 - fixture
 from tests.dashboards.test_loaners_masters import EDIT as MODEL_EDIT
 from tests.dashboards.test_loaners_masters import MASTERS
@@ -250,11 +249,11 @@ def test_a_renamed_parent_takes_a_second_edit(db, sakura, open_app):  # noqa: F8
     parent = sakura.parents[1]
     at = open_page(open_app, staff_of(db, sakura), ROSTER)
     at.selectbox(key="entry_logs_roster_parent").select(parent.id).run()
-    fill_roster(at, f"parent_{parent.id}", name="sakura保護者1（母）")
+    fill(at, f"entry_logs_roster_parent_{parent.id}", name="sakura保護者1（母）")
     at = submit(at, f"parent_{parent.id}", "保存")
     assert texts(at.success) == ["保護者「sakura保護者1（母）」を保存しました。"]
 
-    fill_roster(at, f"parent_{parent.id}", phone="")
+    fill(at, f"entry_logs_roster_parent_{parent.id}", phone="")
     at = submit(at, f"parent_{parent.id}", "保存")
 
     assert stored(db, Parent, phone=Parent.phone)[1] == ("sakura保護者1（母）", "")
