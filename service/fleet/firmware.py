@@ -67,13 +67,12 @@ def create_release(
     return release
 
 
-RELEASE_NOT_FOUND = "指定されたファームウェアは見つかりません"
-
-
 def get_release(db: Session, release_id: int) -> FirmwareRelease:
     release = db.get(FirmwareRelease, release_id)
     if release is None:
-        raise NotFound(RELEASE_NOT_FOUND, details={"resource": "fleet_firmware_release", "id": release_id})
+        raise NotFound(
+            "指定されたファームウェアは見つかりません", details={"resource": "fleet_firmware_release", "id": release_id}
+        )
     return release
 
 
@@ -104,9 +103,10 @@ def _target_ids(db: Session, data: RolloutCreate, scope: TenantScope, version: s
 def create_rollout(db: Session, *, data: RolloutCreate, scope: TenantScope, actor: Actor, now: datetime) -> Rollout:
     """Split the target terminals into waves and start the first one."""
     settings = get_settings()
-    release = db.get(FirmwareRelease, data.release_id)
-    if release is None:
-        raise unknown_reference(RELEASE_NOT_FOUND, "release_id")
+    try:
+        release = get_release(db, data.release_id)
+    except NotFound as exc:
+        raise unknown_reference(exc.message, "release_id") from exc
     ids = _target_ids(db, data, scope, release.version)
     if not ids:
         raise ValidationFailed(
