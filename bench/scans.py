@@ -6,10 +6,11 @@
 Creates and migrates the `bench` database (APP_BENCH_DATABASE_URL overrides), seeds one nursery per station with
 500 parents each, starts uvicorn, then:
   1. every station scans a random parent of its nursery every --scan-interval seconds (open loop) while station
-     heartbeats (POST /api/auth/heartbeat) arrive at --heartbeat-rate per second (latency, the target); in --rounds
-     rounds alternating with scans alone and heartbeats alone, whose server/database/client CPU per request is shown,
-     and with the same heartbeats sent to a bare ASGI app on the same server (bench/floor_app.py): the server's own
-     cost per request on this machine, the floor under both figures;
+     heartbeats (POST /api/auth/heartbeat) arrive at --heartbeat-rate per second (latency, the target). As a kiosk,
+     a station sends both over its one keep-alive connection and presents the token its last heartbeat renewed. In
+     --rounds rounds alternating with scans alone and heartbeats alone, whose server/database/client CPU per request
+     is shown, and with the same heartbeats sent to a bare ASGI app on the same server (bench/floor_app.py): the
+     server's own cost per request on this machine, the floor under both figures;
   2. replays 100 queued scans with 30 re-sent client scan ids shuffled in, 10 at a time, and counts the rows;
   3. loads --logs logs into one nursery and times GET /api/entry-exit-logs pages with and without filters.
 Stops the server, removes its temp folder and prints ONE final JSON line.
@@ -26,6 +27,7 @@ import time
 import uuid
 from contextlib import ExitStack
 from datetime import timedelta
+from functools import partial
 
 from common import (
     CpuMeter,
@@ -101,75 +103,78 @@ def scan_body(parent_id: int, entry_type: str, client_scan_id: str, scanned_at: 
     return json.dumps(body).encode()
 
 
-async def station_loop(port: int, station: dict, *, interval: float, stop_at: float, result: LoadResult) -> None:
-    """One station: a scan every `interval` seconds (open loop, random phase), latency measured per request."""
-    rng = random.Random(station["nursery_id"])
-    connection = HttpConnection(port)
-    next_at = time.perf_counter() + rng.random() * interval
-    try:
+class StationClient:
+    """A station's one keep-alive connection, used by its scans and heartbeats one request at a time as the kiosk's
+    HTTP client does. It presents the station's current token: with `adopt` (the API), the one its last heartbeat
+    renewed (FR-HB-005), as the kiosk and the browser station do."""
+
+    def __init__(self, port: int, station: dict, *, adopt: bool) -> None:
+        self.connection = HttpConnection(port)
+        self.lock = asyncio.Lock()
+        self.station = station
+        self.adopt = adopt
+        self.rng = random.Random(station["nursery_id"])
+
+    async def send(self, path: str, body: bytes, result: LoadResult) -> None:
+        """One request, its latency (waiting for the connection included) counted in `result` when it succeeds."""
+        started = time.perf_counter()
+        try:
+            async with self.lock:
+                status, answer = await self.connection.request(post_request(path, body, self.station["token"]))
+        except (ConnectionError, asyncio.IncompleteReadError):
+            self.connection.close()
+            result.failed += 1
+            return
+        if status not in (200, 201):
+            result.failed += 1
+            return
+        result.ok += 1
+        result.latencies.append((time.perf_counter() - started) * 1000)
+        if path == HEARTBEAT and self.adopt:
+            self.station["token"] = json.loads(answer)["token"]
+
+    async def scan(self, result: LoadResult) -> None:
+        """A scan of a random parent of the station's nursery."""
+        parent, entry_type = self.rng.choice(self.station["parents"]), self.rng.choice(("Entry", "Exit"))
+        await self.send(SCAN, scan_body(parent, entry_type, uuid.uuid4().hex), result)
+
+    async def every(self, interval: float, phase: float, stop_at: float, action) -> None:
+        """`action()` every `interval` seconds from `phase` (a fraction of it) on until `stop_at` (open loop)."""
+        next_at = time.perf_counter() + phase * interval
         while next_at < stop_at:
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
             next_at += interval
-            raw = post_request(
-                SCAN,
-                scan_body(rng.choice(station["parents"]), rng.choice(("Entry", "Exit")), uuid.uuid4().hex),
-                station["token"],
-            )
-            started = time.perf_counter()
-            try:
-                status, _ = await connection.request(raw)
-            except (ConnectionError, asyncio.IncompleteReadError):
-                connection.close()
-                result.failed += 1
-                continue
-            if status in (200, 201):
-                result.ok += 1
-                result.latencies.append((time.perf_counter() - started) * 1000)
-            else:
-                result.failed += 1
+            await action()
+
+
+async def station_round(
+    port: int,
+    stations: list[dict],
+    args: argparse.Namespace,
+    seconds: float,
+    *,
+    scans: LoadResult | None = None,
+    beats: LoadResult | None = None,
+    adopt: bool = True,
+) -> None:
+    """Every station on its own connection for `seconds`: a scan every --scan-interval from a random phase (into
+    `scans`) and heartbeats, the stations' spread evenly to --heartbeat-rate together (into `beats`); either left out
+    when not given."""
+    stop_at = time.perf_counter() + seconds
+    clients = [StationClient(port, station, adopt=adopt) for station in stations]
+    beat_interval = len(stations) / args.heartbeat_rate
+    loops = []
+    for index, client in enumerate(clients):
+        if scans is not None:
+            loops.append(client.every(args.scan_interval, client.rng.random(), stop_at, partial(client.scan, scans)))
+        if beats is not None:
+            beat = partial(client.send, HEARTBEAT, b"", beats)
+            loops.append(client.every(beat_interval, index / len(clients), stop_at, beat))
+    try:
+        await asyncio.gather(*loops)
     finally:
-        connection.close()
-
-
-async def heartbeat_loop(port: int, tokens: list[str], *, rate: float, stop_at: float, result: LoadResult) -> None:
-    """Station heartbeats at `rate` per second spread over 8 connections."""
-    lanes = 8
-
-    async def lane(offset: int) -> None:
-        connection = HttpConnection(port)
-        interval = lanes / rate
-        next_at = time.perf_counter() + offset * interval / lanes
-        index = offset
-        try:
-            while next_at < stop_at:
-                await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
-                next_at += interval
-                index += lanes
-                status, _ = await connection.request(post_request(HEARTBEAT, b"", tokens[index % len(tokens)]))
-                if status == 200:
-                    result.ok += 1
-                else:
-                    result.failed += 1
-        finally:
-            connection.close()
-
-    await asyncio.gather(*(lane(i) for i in range(lanes)))
-
-
-async def scan_round(
-    port: int, stations: list[dict], args: argparse.Namespace, seconds: float, result: LoadResult
-) -> None:
-    stop_at = time.perf_counter() + seconds
-    await asyncio.gather(
-        *(station_loop(port, s, interval=args.scan_interval, stop_at=stop_at, result=result) for s in stations)
-    )
-
-
-async def heartbeat_round(
-    port: int, stations: list[dict], args: argparse.Namespace, seconds: float, result: LoadResult
-) -> None:
-    stop_at = time.perf_counter() + seconds
-    await heartbeat_loop(port, [s["token"] for s in stations], rate=args.heartbeat_rate, stop_at=stop_at, result=result)
+        for client in clients:
+            client.connection.close()
 
 
 async def metered(meter: CpuMeter, result: LoadResult, load) -> None:
@@ -187,27 +192,26 @@ async def measure(
     alone and heartbeats to the bare app (CPU per request). Alternating spreads the shared machine's speed swings over
     all figures."""
     port, pid = server.port, server.process.pid
-    await scan_round(port, stations, args, WARM_UP_SECONDS, LoadResult())
-    await heartbeat_round(floor.port, stations, args, WARM_UP_SECONDS, LoadResult())
+    await station_round(port, stations, args, WARM_UP_SECONDS, scans=LoadResult(), beats=LoadResult())
+    await station_round(floor.port, stations, args, WARM_UP_SECONDS, beats=LoadResult(), adopt=False)
     figures = {name: LoadResult() for name in ("mixed_scans", "mixed_heartbeats", "scans", "heartbeats", "floor")}
     mixed = args.seconds / args.rounds
     for _ in range(args.rounds):
         scans, beats = LoadResult(), LoadResult()
         began = time.perf_counter()
-        await asyncio.gather(
-            scan_round(port, stations, args, mixed, scans), heartbeat_round(port, stations, args, mixed, beats)
-        )
+        await station_round(port, stations, args, mixed, scans=scans, beats=beats)
         scans.seconds = beats.seconds = time.perf_counter() - began
         figures["mixed_scans"].add(scans)
         figures["mixed_heartbeats"].add(beats)
         alone = LoadResult()
-        await metered(CpuMeter(pid), alone, scan_round(port, stations, args, mixed / 2, alone))
+        await metered(CpuMeter(pid), alone, station_round(port, stations, args, mixed / 2, scans=alone))
         figures["scans"].add(alone)
         alone = LoadResult()
-        await metered(CpuMeter(pid), alone, heartbeat_round(port, stations, args, mixed / 2, alone))
+        await metered(CpuMeter(pid), alone, station_round(port, stations, args, mixed / 2, beats=alone))
         figures["heartbeats"].add(alone)
         alone = LoadResult()
-        await metered(CpuMeter(floor.process.pid), alone, heartbeat_round(floor.port, stations, args, mixed / 2, alone))
+        floor_round = station_round(floor.port, stations, args, mixed / 2, beats=alone, adopt=False)
+        await metered(CpuMeter(floor.process.pid), alone, floor_round)
         figures["floor"].add(alone)
     return figures
 

@@ -7,7 +7,8 @@ instructions a request executes does not (±0.3 % between runs), so this bench t
 made it cheaper. Seeds stations in the `bench` database, then for the API and for the bare ASGI app
 (`bench/floor_app.py`: the server's own cost per request) starts one worker under callgrind with collection off,
 warms it with 200 requests of each kind, counts the instructions of --requests station heartbeats, then (API only) of
---requests scans of distinct parents, and stops it. Prints one JSON line; `above_bare_server` is what the service
+--requests scans of distinct parents, and stops it. Each request presents its station's token as a station does: the
+one its last heartbeat renewed. Prints one JSON line; `above_bare_server` is what the service
 itself adds. A scan's count is the API worker's own: the database's work is not in it. Needs valgrind (on every
 machine here). Instructions under valgrind differ from a native run in one place: valgrind offers no SHA extensions,
 so the HMAC of a token costs more here (about 11,000 instructions) than natively.
@@ -16,6 +17,7 @@ so the HMAC of a token costs more here (about 11,000 instructions) than natively
 import argparse
 import asyncio
 import itertools
+import json
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -29,25 +31,31 @@ WARM_UP = 200
 STATIONS = 10
 
 
-def heartbeat_requests(stations: list[dict]) -> Iterator[bytes]:
+Request = tuple[dict, str, bytes]  # the station, the path, the body: made into a request with the station's token
+
+
+def heartbeat_requests(stations: list[dict]) -> Iterator[Request]:
     for station in itertools.cycle(stations):
-        yield common.post_request(HEARTBEAT, b"", station["token"])
+        yield station, HEARTBEAT, b""
 
 
-def scan_requests(stations: list[dict]) -> Iterator[bytes]:
+def scan_requests(stations: list[dict]) -> Iterator[Request]:
     """New scans: each parent of each nursery once, alternating entries and exits (none repeats an earlier one)."""
     for index, (parent_index, station) in enumerate(itertools.product(range(len(stations[0]["parents"])), stations)):
-        body = scan_body(station["parents"][parent_index], ("Entry", "Exit")[index % 2], uuid.uuid4().hex)
-        yield common.post_request(SCAN, body, station["token"])
+        yield station, SCAN, scan_body(station["parents"][parent_index], ("Entry", "Exit")[index % 2], uuid.uuid4().hex)
 
 
-async def send(port: int, requests: Iterator[bytes], count: int) -> None:
+async def send(port: int, requests: Iterator[Request], count: int, *, adopt: bool) -> None:
+    """The requests one after another, each with its station's current token: with `adopt` (the API, not the bare
+    app), the one its last heartbeat renewed, as a station presents it."""
     connection = common.HttpConnection(port)
     try:
-        for raw in itertools.islice(requests, count):
-            status, answer = await connection.request(raw)
+        for station, path, body in itertools.islice(requests, count):
+            status, answer = await connection.request(common.post_request(path, body, station["token"]))
             if status not in (200, 201):
                 raise SystemExit(f"a station request answered {status}: {answer[:200]!r}")
+            if path == HEARTBEAT and adopt:
+                station["token"] = json.loads(answer)["token"]
     finally:
         connection.close()
 
@@ -56,12 +64,14 @@ def callgrind(pid: int, *options: str) -> None:
     subprocess.run(["callgrind_control", *options, str(pid)], check=True, capture_output=True)
 
 
-def instructions_per_request(server: common.Server, out: Path, requests: Iterator[bytes], count: int) -> int:
+def instructions_per_request(
+    server: common.Server, out: Path, requests: Iterator[Request], count: int, *, adopt: bool
+) -> int:
     """Warm the worker, then count the instructions of `count` requests (collection on only around them)."""
     pid = server.process.pid
-    asyncio.run(send(server.port, requests, WARM_UP))
+    asyncio.run(send(server.port, requests, WARM_UP, adopt=adopt))
     callgrind(pid, "-i", "on")
-    asyncio.run(send(server.port, requests, count))
+    asyncio.run(send(server.port, requests, count, adopt=adopt))
     callgrind(pid, "-i", "off")
     callgrind(pid, "-d")
     dumps = sorted(out.parent.glob(f"{out.name}.{pid}.*"), key=lambda dump: int(dump.suffix[1:]))
@@ -75,9 +85,10 @@ def measure(data_dir: Path, stations: list[dict], count: int, app: str | None) -
     under = ("valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}.%p")
     server = common.start_server(data_dir, workers=1, app=app, under=under, start_seconds=600)
     try:
-        figures = {"heartbeat": instructions_per_request(server, out, heartbeat_requests(stations), count)}
-        if app is None:
-            figures["scan"] = instructions_per_request(server, out, scan_requests(stations), count)
+        api = app is None
+        figures = {"heartbeat": instructions_per_request(server, out, heartbeat_requests(stations), count, adopt=api)}
+        if api:
+            figures["scan"] = instructions_per_request(server, out, scan_requests(stations), count, adopt=api)
         return figures
     finally:
         server.stop()

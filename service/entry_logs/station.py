@@ -4,7 +4,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, String, and_, bindparam, case, cast, func, literal, select, update
 from sqlalchemy.orm import QueryableAttribute, Session
@@ -37,10 +37,9 @@ Admitted = str  # the fingerprint of the password and station generation a stati
 STATION_SEEN_EVERY = timedelta(minutes=10)  # a heartbeat renews its session's last_seen_at at most this often
 
 
-@dataclass(frozen=True)
-class StationClaims:
+class StationClaims(NamedTuple):
     """What a station token says: its nursery, its session, and the fingerprint of the password it was issued
-    under."""
+    under (a tuple: made for every token a heartbeat renews)."""
 
     nursery_id: int
     pwf: str
@@ -77,7 +76,15 @@ def fingerprint_in_sql(password_hash: ColumnElement[str | None], generation: Col
 
 def _token(nursery_id: int, session_id: int, admitted: Admitted, now: datetime) -> IssuedToken:
     minutes = get_settings().entry_logs_token_hours * 60
-    return issue_token(subject=str(nursery_id), kind=TOKEN_KIND, now=now, minutes=minutes, pwf=admitted, sid=session_id)
+    return issue_token(
+        subject=str(nursery_id),
+        kind=TOKEN_KIND,
+        now=now,
+        minutes=minutes,
+        interpret=_station_claims,  # the station presents it next: read without PyJWT's decoding
+        pwf=admitted,
+        sid=session_id,
+    )
 
 
 def issue_station_token(

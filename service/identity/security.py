@@ -6,6 +6,7 @@ import hmac
 import json
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -17,7 +18,7 @@ import jwt
 import orjson
 from jwt.algorithms import HMACAlgorithm
 
-from service.config import get_settings
+from service.config import Settings, get_settings
 from service.errors import Unauthorized
 
 MAX_PASSWORD_BYTES = 72
@@ -70,7 +71,17 @@ class IssuedToken(NamedTuple):
     expires_at: datetime
 
 
-def issue_token(*, subject: str, kind: str, now: datetime, minutes: int | None = None, **claims: Any) -> IssuedToken:
+def issue_token(
+    *,
+    subject: str,
+    kind: str,
+    now: datetime,
+    minutes: int | None = None,
+    interpret: Callable[[Mapping[str, Any]], Any] | None = None,
+    **claims: Any,
+) -> IssuedToken:
+    """A signed token; with `interpret`, what `read_token(token, kind=kind, interpret=interpret)` will answer is
+    worked out now and kept, so the first read of a renewed token costs a lookup, not a verification."""
     settings = get_settings()
     lifetime = minutes or settings.jwt_expiry_minutes
     jti = secrets.token_hex(16)
@@ -85,6 +96,8 @@ def issue_token(*, subject: str, kind: str, now: datetime, minutes: int | None =
         **claims,
     }
     token = sign_hs256(payload, settings.secret_key)
+    if interpret is not None:
+        CHECKED_TOKENS.put(_checked_key(token, settings, kind, interpret), interpret(payload), payload["exp"])
     return IssuedToken(token, jti, now + _minutes(lifetime))
 
 
@@ -154,23 +167,56 @@ def decode_token(token: str, *, kind: str) -> Mapping[str, Any]:
 
 def read_token(token: str, *, kind: str, interpret: Callable[[Mapping[str, Any]], Claims]) -> Claims:
     """What `interpret` makes of a token's checked claims (it raises Unauthorized for claims it refuses), worked out
-    once per token string: stations and agents present the same token many times, and PyJWT re-validates the key on
-    every call. The expiry (plus the configured leeway) is checked on every use."""
+    once per token string (or when it was issued): stations and agents present the same token many times, and PyJWT's
+    decoding costs a fifth of a station heartbeat. The expiry (plus the configured leeway) is checked on every use."""
     settings = get_settings()
-    leeway = settings.jwt_leeway_seconds
-    interpreted, expires = _interpreted(token, settings.secret_key, settings.jwt_algorithm, leeway, kind, interpret)
-    if expires + leeway <= time.time():
+    key = _checked_key(token, settings, kind, interpret)
+    known = CHECKED_TOKENS.entries.get(key)
+    if known is None:
+        claims = _checked_claims(token, settings, kind)
+        known = CHECKED_TOKENS.put(key, interpret(claims), claims["exp"])
+    interpreted, expires = known
+    if expires + settings.jwt_leeway_seconds <= time.time():
         raise Unauthorized(TOKEN_EXPIRED, code="token_expired")
     return interpreted
 
 
-@lru_cache(maxsize=8192)
-def _interpreted(
-    token: str, secret_key: str, algorithm: str, leeway: int, kind: str, interpret: Callable[[Mapping[str, Any]], Any]
-) -> tuple[Any, int]:
+class CheckedTokens:
+    """Tokens this process verified or issued, by (token, secret, algorithm, kind, interpret): what `interpret` made
+    of their claims and their expiry. The oldest entry goes first once `size` are held."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[Any, ...], tuple[Any, int]] = OrderedDict()
+
+    def put(self, key: tuple[Any, ...], interpreted: Any, expires: int) -> tuple[Any, int]:
+        if len(self.entries) >= self.size:
+            try:
+                self.entries.popitem(last=False)
+            except KeyError:  # emptied by another thread meanwhile
+                pass
+        entry = self.entries[key] = (interpreted, expires)
+        return entry
+
+
+CHECKED_TOKENS = CheckedTokens(8192)
+
+
+def _checked_key(
+    token: str, settings: Settings, kind: str, interpret: Callable[[Mapping[str, Any]], Any]
+) -> tuple[Any, ...]:
+    return (token, settings.secret_key, settings.jwt_algorithm, kind, interpret)
+
+
+def _checked_claims(token: str, settings: Settings, kind: str) -> dict[str, Any]:
+    """The token's claims once PyJWT checked its signature, required claims and expiry, and its kind (else 401)."""
     try:
         claims = jwt.decode(
-            token, secret_key, algorithms=[algorithm], leeway=leeway, options={"require": ["exp", "iat", "sub", "jti"]}
+            token,
+            settings.secret_key,
+            algorithms=[settings.jwt_algorithm],
+            leeway=settings.jwt_leeway_seconds,
+            options={"require": ["exp", "iat", "sub", "jti"]},
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized(TOKEN_EXPIRED, code="token_expired") from exc
@@ -178,4 +224,4 @@ def _interpreted(
         raise Unauthorized(INVALID_TOKEN, code="invalid_token") from exc
     if claims.get("kind") != kind:
         raise Unauthorized(INVALID_TOKEN, code="invalid_token")
-    return interpret(claims), claims["exp"]
+    return claims

@@ -5,7 +5,8 @@ import pytest
 from jwt.utils import base64url_encode
 
 from service.config import get_settings
-from service.identity.security import base64url, decode_token, issue_token, sign_hs256
+from service.errors import Unauthorized
+from service.identity.security import CHECKED_TOKENS, base64url, decode_token, issue_token, read_token, sign_hs256
 
 SECRET = "a-secret-key-that-is-long-enough-for-hs256-0123"
 
@@ -51,3 +52,32 @@ def test_each_issued_token_has_its_own_id():
 def test_base64url_is_pyjwts(size):
     data = bytes((i * 37 + size) % 256 for i in range(size))
     assert base64url(data) == base64url_encode(data)
+
+
+def test_a_token_issued_for_reading_back_reads_as_its_decoding_would():
+    issued = issue_token(subject="3", kind="station", now=datetime.now(UTC), interpret=dict, sid=4, pwf="0f")
+    remembered = read_token(issued.token, kind="station", interpret=dict)
+    CHECKED_TOKENS.entries.clear()
+    assert read_token(issued.token, kind="station", interpret=dict) == remembered
+    assert remembered["jti"] == issued.jti and remembered["sid"] == 4
+
+
+def test_a_token_issued_for_reading_back_still_expires_and_keeps_its_kind():
+    long_ago = datetime.now(UTC) - timedelta(hours=2)
+    expired = issue_token(subject="3", kind="station", now=long_ago, minutes=60, interpret=dict)
+    with pytest.raises(Unauthorized) as refused:
+        read_token(expired.token, kind="station", interpret=dict)
+    assert refused.value.code == "token_expired"
+    current = issue_token(subject="3", kind="station", now=datetime.now(UTC), interpret=dict)
+    with pytest.raises(Unauthorized) as refused:
+        read_token(current.token, kind="user", interpret=dict)
+    assert refused.value.code == "invalid_token"
+
+
+def test_a_tampered_token_is_refused_though_its_original_was_issued_for_reading_back():
+    issued = issue_token(subject="3", kind="station", now=datetime.now(UTC), interpret=dict)
+    header, payload, signature = issued.token.split(".")
+    forged = base64url(b'{"sub":"4","kind":"station","jti":"x","iat":1,"exp":9999999999}').decode()
+    with pytest.raises(Unauthorized) as refused:
+        read_token(f"{header}.{forged}.{signature}", kind="station", interpret=dict)
+    assert refused.value.code == "invalid_token"
