@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 from service.database import session_scope
 from service.entry_logs import parent_links
 from service.entry_logs.models import Parent
-from tests.browser.conftest import TIMEOUT_MS, choose, open_from_sidebar, sign_in
+from tests.browser.conftest import TIMEOUT_MS, choose, open_from_sidebar, settled, sign_in
 from tests.factories import DEFAULT_PASSWORD
 from tests.service.entry_logs.world import World, make_world, staff_headers
 
@@ -90,6 +90,7 @@ def test_staff_revoke_and_reissue_from_the_parents_page(family, dashboards_url: 
     with session_scope() as db:
         assert db.get(Parent, parent.id).link_revoked is True
 
+    settled(page)  # until the run ends, the previous run's (disabled) reissue button is still on the page
     page.get_by_text("新しいリンクを発行する（今のリンクは使えなくなります）").click()
     page.get_by_role("button", name="リンクを再発行").click()
     expect(page.get_by_text("新しいリンクを発行しました。")).to_be_visible()
