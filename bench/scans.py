@@ -138,13 +138,14 @@ class StationClient:
         parent, entry_type = self.rng.choice(self.station["parents"]), self.rng.choice(("Entry", "Exit"))
         await self.send(SCAN, scan_body(parent, entry_type, uuid.uuid4().hex), result)
 
-    async def every(self, interval: float, phase: float, stop_at: float, action) -> None:
-        """`action()` every `interval` seconds from `phase` (a fraction of it) on until `stop_at` (open loop)."""
-        next_at = time.perf_counter() + phase * interval
-        while next_at < stop_at:
-            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
-            next_at += interval
-            await action()
+
+async def every(interval: float, phase: float, stop_at: float, action) -> None:
+    """`action()` every `interval` seconds from `phase` (a fraction of it) on until `stop_at` (open loop)."""
+    next_at = time.perf_counter() + phase * interval
+    while next_at < stop_at:
+        await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+        next_at += interval
+        await action()
 
 
 async def station_round(
@@ -166,10 +167,10 @@ async def station_round(
     loops = []
     for index, client in enumerate(clients):
         if scans is not None:
-            loops.append(client.every(args.scan_interval, client.rng.random(), stop_at, partial(client.scan, scans)))
+            loops.append(every(args.scan_interval, client.rng.random(), stop_at, partial(client.scan, scans)))
         if beats is not None:
             beat = partial(client.send, HEARTBEAT, b"", beats)
-            loops.append(client.every(beat_interval, index / len(clients), stop_at, beat))
+            loops.append(every(beat_interval, index / len(clients), stop_at, beat))
     try:
         await asyncio.gather(*loops)
     finally:

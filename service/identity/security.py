@@ -191,10 +191,7 @@ class CheckedTokens:
 
     def put(self, key: tuple[Any, ...], interpreted: Any, expires: int) -> tuple[Any, int]:
         if len(self.entries) >= self.size:
-            try:
-                self.entries.popitem(last=False)
-            except KeyError:  # emptied by another thread meanwhile
-                pass
+            self.entries.popitem(last=False)
         entry = self.entries[key] = (interpreted, expires)
         return entry
 
