@@ -131,6 +131,17 @@ def choose(page: Page, label: str, option: str) -> None:
     page.get_by_role("option", name=option).click()
 
 
+def confirm_then_click(page: Page, confirm: str, label: str) -> None:
+    """Tick a confirm_then_act box, then click its button once the rerun has enabled it.
+
+    While a run draws, the previous run's elements stay on the page (marked stale), moved when the layout above them
+    changed: only the current run's box and enabled button are clicked.
+    """
+    current = page.locator("[data-stale='false']")
+    current.get_by_text(confirm).click()
+    current.get_by_role("button", name=label, disabled=False).click()
+
+
 def open_from_sidebar(page: Page, title: str, url_path: str | None = None) -> None:
     """Click the page's link in the sidebar; url_path picks one where two sections have a page of that title."""
     link = page.get_by_test_id("stSidebar").get_by_role("link", name=title)

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 from service.database import session_scope
 from service.entry_logs import parent_links
 from service.entry_logs.models import Parent
-from tests.browser.conftest import TIMEOUT_MS, choose, open_from_sidebar, settled, sign_in
+from tests.browser.conftest import TIMEOUT_MS, choose, confirm_then_click, open_from_sidebar, sign_in
 from tests.factories import DEFAULT_PASSWORD
 from tests.service.entry_logs.world import World, make_world, staff_headers
 
@@ -83,16 +83,13 @@ def test_staff_revoke_and_reissue_from_the_parents_page(family, dashboards_url: 
     choose(page, "編集する保護者", f"{parent.name}（ID {parent.id}）")
     expect(page.get_by_text("/api/parent-barcode/")).to_be_visible()
 
-    page.get_by_text("このリンクを無効化する").click()
-    page.get_by_role("button", name="リンクを無効化").click()
+    confirm_then_click(page, "このリンクを無効化する", "リンクを無効化")
     expect(page.get_by_text("リンクを無効化しました。")).to_be_visible()
     expect(page.get_by_text("リンクは無効化されています。")).to_be_visible()
     with session_scope() as db:
         assert db.get(Parent, parent.id).link_revoked is True
 
-    settled(page)  # until the run ends, the previous run's (disabled) reissue button is still on the page
-    page.get_by_text("新しいリンクを発行する（今のリンクは使えなくなります）").click()
-    page.get_by_role("button", name="リンクを再発行").click()
+    confirm_then_click(page, "新しいリンクを発行する（今のリンクは使えなくなります）", "リンクを再発行")
     expect(page.get_by_text("新しいリンクを発行しました。")).to_be_visible()
     with session_scope() as db:
         reissued = db.get(Parent, parent.id)
