@@ -6,6 +6,9 @@ the tests' live server all start the API through these, so what is measured is w
 - No uvicorn access log: the service writes its own (request id, route template, time) and leaves out the fast lanes'
   successes, hundreds a second from agents and stations (service/lanes.py); they are counted in the metrics.
 - No Server header: the software and its version are not advertised.
+- Idle keep-alive connections stay open for KEEP_ALIVE_SECONDS, longer than clients keep theirs (httpx: 5 s, the
+  uvicorn default too). With equal times, a client could send on a connection the server was closing, and the request
+  failed as "cannot connect" (seen as a dashboard login refused in a browser test).
 
     python -m service.serve [--host 127.0.0.1] [--port 8000] [--workers 1] [--log-level info] [--app module:app]
 
@@ -19,7 +22,13 @@ from typing import Any
 import uvicorn
 
 APP = "service.main:create_app"
-OPTIONS: dict[str, Any] = {"proxy_headers": False, "access_log": False, "server_header": False}
+KEEP_ALIVE_SECONDS = 75
+OPTIONS: dict[str, Any] = {
+    "proxy_headers": False,
+    "access_log": False,
+    "server_header": False,
+    "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+}
 
 
 def main(argv: list[str] | None = None) -> None:
