@@ -45,6 +45,7 @@ class ScanIn(CamelModel):
     client_scan_id: Token | None = None
     station_id: Token | None = None
     scanned_at: datetime | None = None
+    sent_at: datetime | None = None
 
 
 class ScanOut(CamelModel):

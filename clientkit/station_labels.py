@@ -34,6 +34,10 @@ LOGIN_FIELDS_REQUIRED = "保育園コードとパスワードを入力してく�
 SERVER_UNREACHABLE = "サーバーに接続できません。ネットワークを確認してから再度お試しください"
 HEADLESS_LOGIN_NEEDED = "ログインが必要です。--nursery-code と環境変数 DAICHO_STATION_PASSWORD を指定してください"
 SESSION_ENDED = "ログインの有効期限が切れました。再度ログインしてください（未送信のスキャンはログイン後に送信されます）"
+# A station whose token ended keeps scanning: scans are held and sent after the next login
+RELOGIN_NEEDED = "再ログインしてください（スキャンは保留し、ログイン後に送信します）"
+RELOGIN = "再ログイン"
+BACK_TO_SCANNING = "スキャン画面に戻る"
 
 # Main screen
 LOGOUT = "ログアウト"
@@ -43,6 +47,7 @@ SCAN_PROMPT = "バーコードをスキャンしてください"
 SCAN_PLACEHOLDER = "保護者ID"
 GREETING = {"Entry": "{name}さん。\nおはようございます。", "Exit": "{name}さん。\nお疲れ様でした。"}
 DUPLICATE_SCAN = "{name}さん。\n既に記録されています（二重スキャン）。"
+ACCEPTING = "受付中…"  # shown the moment a scan is read, before the service answers (NFR-U-001)
 PARENT_NOT_FOUND = "保護者が見つかりません"
 SAVED_OFFLINE = "サーバーに接続できないため、スキャンを保存しました（保留）。\n接続が戻りしだい自動で送信します。"
 HISTORY_TITLE = "最近のスキャン履歴"

@@ -13,7 +13,7 @@ STATION_NOT_FOUND = "入退登録端末が見つかりません"
 STATION_DISABLED = "入退登録が無効になりました。管理画面で設定を確認し、再度ログインしてください"
 NURSERY_MISMATCH = "この端末の保育園と異なる保育園IDが指定されました"
 SCAN_ID_REUSED = "このスキャンIDは別の保護者または入/出で使用済みです"
-SCANNED_AT_OUT_OF_RANGE = "スキャン時刻が保存期間より前か、未来の時刻です"
+SCANNED_AT_TOO_OLD = "スキャン時刻が保存期間より前のため、記録できません"
 SCANNED_AT_NEEDS_ZONE = "スキャン時刻にはタイムゾーン（例: +09:00 または Z）を付けてください"
 NURSERY_REQUIRED = "保育園を指定してください（nurseryId）"
 CODE_TAKEN = "この保育園コードは既に使われています"
@@ -35,6 +35,18 @@ PARENT_PAGE_USAGE_TITLE = "使い方:"
 PARENT_PAGE_BRIGHTNESS = "読み取りにくいときは、画面の明るさを最大にしてください"
 PARENT_LINK_INVALID = "このリンクは無効です。保育園に新しいリンクの発行を依頼してください"
 
-CSV_HEADER = ("日時", "保護者ID", "保護者名", "入/出", "関連園児", "保育園", "端末", "登録日時", "遅延登録")
+CSV_HEADER = (
+    "日時",
+    "保護者ID",
+    "保護者名",
+    "入/出",
+    "関連園児",
+    "保育園",
+    "端末",
+    "端末の時刻",
+    "手入力者",
+    "登録日時",
+    "遅延登録",
+)
 LATE_MARK = "遅延"
 ROSTER_COLUMNS = {"parent_name": "保護者名", "phone": "電話番号", "child_name": "園児名", "class_name": "クラス"}

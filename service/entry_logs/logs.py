@@ -50,6 +50,8 @@ class LogRow:
     timestamp: datetime
     station_id: str | None
     received_at: datetime
+    station_time: datetime | None
+    recorded_by: str | None
     child_names: list[str]
 
     @property
@@ -70,6 +72,8 @@ def _row_select() -> Select:
             EntryLog.occurred_at,
             EntryLog.station_id,
             EntryLog.created_at,
+            EntryLog.station_scanned_at,
+            EntryLog.recorded_by,
         )
         .join(Parent, Parent.id == EntryLog.parent_id)
         .join(Nursery, Nursery.id == EntryLog.nursery_id)
@@ -119,21 +123,24 @@ def spreadsheet_safe(text: str) -> str:
     return "'" + text if text[:1] in FORMULA_STARTS else text
 
 
+def _local_text(at: datetime | None) -> str:
+    return at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M:%S") if at else ""
+
+
 def _csv_values(row: LogRow) -> list[str]:
-    local, received = (
-        at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M:%S") for at in (row.timestamp, row.received_at)
-    )
-    texts = (row.parent_name, "、".join(row.child_names), row.nursery_name, row.station_id or "")
-    parent_name, children, nursery_name, station = (spreadsheet_safe(t) for t in texts)
+    texts = (row.parent_name, "、".join(row.child_names), row.nursery_name, row.station_id or "", row.recorded_by or "")
+    parent_name, children, nursery_name, station, recorded_by = (spreadsheet_safe(t) for t in texts)
     return [
-        local,
+        _local_text(row.timestamp),
         str(row.parent_id),
         parent_name,
         labels.ENTRY_TYPE_LABELS[row.entry_type],
         children,
         nursery_name,
         station,
-        received,
+        _local_text(row.station_time),
+        recorded_by,
+        _local_text(row.received_at),
         labels.LATE_MARK if row.late else "",
     ]
 

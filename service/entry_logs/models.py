@@ -1,6 +1,6 @@
 """Nurseries, parents, children, attendance and the parents' entry/exit logs."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -29,6 +29,9 @@ class Nursery(Base):
     entry_exit_password_hash: Mapped[str | None] = mapped_column(String(100))
     # raised to sign out every station of the nursery; enters the station tokens' password fingerprint
     station_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # when the nursery closes (local time): parents still inside then are listed and the admins told once a day
+    closing_time: Mapped[time | None]
+    closing_notice_date: Mapped[date | None]  # the local day the closing-time notice was last sent
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -150,6 +153,9 @@ class EntryLog(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     station_id: Mapped[str | None] = mapped_column(String(64))
     client_scan_id: Mapped[str | None] = mapped_column(String(64))
+    # the station's own clock reading of the scan, kept where it differs from occurred_at (a tablet whose clock drifts)
+    station_scanned_at: Mapped[datetime | None]
+    recorded_by: Mapped[str | None] = mapped_column(String(100))  # staff who recorded the log by hand (no station)
     deleted_at: Mapped[datetime | None]
     deleted_by: Mapped[str | None] = mapped_column(String(100))
     delete_reason: Mapped[str | None] = mapped_column(String(200))

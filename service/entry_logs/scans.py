@@ -1,6 +1,7 @@
 """Recording a scan: validation, tenant check, idempotent client scan ids and the double-scan window."""
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,8 @@ from service.lanes import Batch, Query, Work
 from service.tenancy import scoped_by_parameter, tenant_parameter
 
 PARENT_ID_PATTERN = re.compile(r"[0-9]{1,10}")
+SCANNER_SUFFIXES = " \r\n\t"
+STATION_CLOCK_NOTED = timedelta(minutes=1)  # a station's reading further off than this is kept beside the log
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,14 @@ class ScanResult:
 
 
 def parse_parent_id(raw: int | str) -> int:
-    """The scanned parent id: 1-10 ASCII digits, as text or as a non-negative number."""
+    """The scanned parent id: 1-10 ASCII digits, as text or as a non-negative number.
+
+    Text is read as a scanner sends it: NFKC-normalised (full-width digits typed with the IME on) and without the
+    spaces and CR, LF or Tab a scanner adds as its suffix.
+    """
     text = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw
+    if isinstance(text, str):
+        text = unicodedata.normalize("NFKC", text).strip(SCANNER_SUFFIXES)
     if not isinstance(text, str) or not PARENT_ID_PATTERN.fullmatch(text):
         raise ValidationFailed(
             labels.BAD_PARENT_ID, code="invalid_parent_id", details={"field": "parentId", "rule": "digits_1_to_10"}
@@ -61,23 +70,40 @@ def parse_parent_id(raw: int | str) -> int:
     return int(text)
 
 
-def scan_time(scanned_at: datetime | None, now: datetime) -> datetime:
-    """When the scan happened: now, or a queued scan's own time within the retention period (never in the future).
+@dataclass(frozen=True)
+class ScanTime:
+    """When a scan is recorded, and the station's own reading of it where the two differ (its clock is off)."""
 
-    A scan is a fact: a station that was offline over a weekend sends Friday's scans on Monday, and they are kept
-    (flagged as late in the list and the CSV) rather than refused.
+    at: datetime
+    station_at: datetime | None
+
+
+def _with_zone(moment: datetime, field: str) -> datetime:
+    if moment.tzinfo is None:
+        raise ValidationFailed(labels.SCANNED_AT_NEEDS_ZONE, details={"field": field, "rule": "timezone_required"})
+    return moment
+
+
+def scan_time(scanned_at: datetime | None, sent_at: datetime | None, now: datetime) -> ScanTime:
+    """When the scan happened, by the service's clock: now, less the time the station held it.
+
+    A station's clock can be off by minutes: with `sentAt` (its clock when it sent the scan) only the difference
+    between its two readings counts, so a scan is never refused or misfiled for the tablet's clock. Without it, a
+    scan time ahead of now is taken as now. A scan is a fact: a station that was offline over a weekend sends
+    Friday's scans on Monday, and they are kept (flagged as late in the list and the CSV); only one older than the
+    retention period is refused.
     """
     if scanned_at is None:
-        return now
-    if scanned_at.tzinfo is None:
-        raise ValidationFailed(
-            labels.SCANNED_AT_NEEDS_ZONE, details={"field": "scannedAt", "rule": "timezone_required"}
-        )
-    oldest = now - timedelta(days=get_settings().entry_logs_retention_days)
-    if not oldest <= scanned_at <= now + timedelta(minutes=1):
+        return ScanTime(now, None)
+    scanned_at = _with_zone(scanned_at, "scannedAt")
+    if sent_at is None:
+        at = min(scanned_at, now)
+    else:
+        at = now - max(_with_zone(sent_at, "sentAt") - scanned_at, timedelta(0))
+    if at < now - timedelta(days=get_settings().entry_logs_retention_days):
         details = {"field": "scannedAt", "rule": "within_retention_period"}
-        raise ValidationFailed(labels.SCANNED_AT_OUT_OF_RANGE, details=details)
-    return min(scanned_at, now)
+        raise ValidationFailed(labels.SCANNED_AT_TOO_OLD, details=details)
+    return ScanTime(at, scanned_at if abs(scanned_at - at) > STATION_CLOCK_NOTED else None)
 
 
 _LOCKED_PARENT = scoped_by_parameter(
@@ -155,7 +181,16 @@ _ADMITTED_PARENT = scoped_by_parameter(
     .where(Parent.id == bindparam("parent_id"), admitted_in_sql()),
     Parent.nursery_id,
 ).exists()
-_NEW_LOG = ("parent_id", "nursery_id", "entry_type", "occurred_at", "created_at", "station_id", "client_scan_id")
+_NEW_LOG = (
+    "parent_id",
+    "nursery_id",
+    "entry_type",
+    "occurred_at",
+    "created_at",
+    "station_id",
+    "client_scan_id",
+    "station_scanned_at",
+)
 _NEW_LOG_VALUES = [bindparam(name, type_=EntryLog.__table__.c[name].type) for name in _NEW_LOG]
 _INSERT_LOG = insert(EntryLog).values(dict(zip(_NEW_LOG, _NEW_LOG_VALUES, strict=True))).returning(EntryLog.id)
 
@@ -190,6 +225,7 @@ class NewScan:
     client_scan_id: str | None
     station_id: str | None
     at: datetime
+    station_at: datetime | None
     now: datetime
 
     def parameters(self) -> dict[str, object]:
@@ -204,6 +240,7 @@ class NewScan:
             "occurred_at": self.at,
             "created_at": self.now,
             "station_id": self.station_id,
+            "station_scanned_at": self.station_at,
             "hour_start": counts.hour_of(self.at),
         }
 
@@ -260,8 +297,10 @@ def record_scan(claims: StationClaims, scan: ScanIn, now: datetime) -> Work[Scan
     number = parse_parent_id(scan.parent_id)
     if scan.nursery_id is not None and scan.nursery_id != claims.nursery_id:
         raise ValidationFailed(labels.NURSERY_MISMATCH, code="nursery_mismatch", details={"field": "nurseryId"})
-    at = scan_time(scan.scanned_at, now)
-    new = NewScan(number, claims.nursery_id, scan.entry_type, scan.client_scan_id, scan.station_id, at, now)
+    when = scan_time(scan.scanned_at, scan.sent_at, now)
+    new = NewScan(
+        number, claims.nursery_id, scan.entry_type, scan.client_scan_id, scan.station_id, when.at, when.station_at, now
+    )
     locked_and_written = _locked_then_written if get_settings().is_sqlite else _locked_and_written
     parent, earlier, written = yield from locked_and_written(claims, new)
     if written is None:

@@ -95,7 +95,12 @@ class ScanIn(CamelModel):
     client_scan_id: Token | None = None
     station_id: Token | None = None
     scanned_at: datetime | None = Field(
-        default=None, description="when the scan happened (queued offline scans); default now"
+        default=None, description="when the scan happened, by the station's clock (queued offline scans); default now"
+    )
+    sent_at: datetime | None = Field(
+        default=None,
+        description="the station's clock when this request is sent: the scan is recorded (sentAt - scannedAt) before "
+        "the service's now, so a station's clock that is off misfiles nothing",
     )
 
 
@@ -129,6 +134,10 @@ class LogRead(CamelModel):
     child_names: list[str]
     station_id: str | None
     received_at: UtcSeconds = Field(description="when the service stored it")
+    station_time: UtcSeconds | None = Field(
+        description="the station's own clock reading of the scan, where it was off by more than a minute"
+    )
+    recorded_by: str | None = Field(description="the staff member who recorded it by hand (no station)")
     late: bool = Field(description="stored well after it happened (a scan queued offline): APP_ENTRY_LOGS_LATE_MINUTES")
 
 

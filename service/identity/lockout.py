@@ -26,13 +26,15 @@ class FailureOutcome:
     locked_until: datetime | None
 
 
-ADDRESS_KIND = "login_address"
+ADDRESS_KIND = "login_address"  # a client address of /auth/login
+STATION_ADDRESS_KIND = "entry_exit_address"  # a client address of the scan stations' login
+ADDRESS_KINDS = frozenset({ADDRESS_KIND, STATION_ADDRESS_KIND})
 
 
 def _limits(kind: str) -> tuple[int, timedelta]:
-    """An account locks after login_max_failures; a client address of /auth/login after login_address_max_failures."""
+    """An account or code locks after login_max_failures; a client address after login_address_max_failures."""
     settings = get_settings()
-    failures = settings.login_address_max_failures if kind == ADDRESS_KIND else settings.login_max_failures
+    failures = settings.login_address_max_failures if kind in ADDRESS_KINDS else settings.login_max_failures
     return failures, timedelta(minutes=settings.login_lockout_minutes)
 
 
@@ -60,6 +62,16 @@ def ensure_not_locked(db: Session, *, kind: str, key: str, now: datetime) -> Non
     )
     if locked_until is not None and locked_until > now:
         raise locked_error(locked_until, now)
+
+
+def has_failures(db: Session, *, kind: str, key: str, now: datetime) -> bool:
+    """Whether the key has failures that still count (none once its lock has run out)."""
+    failed_count, locked_until = db.execute(
+        select(LoginThrottle.failed_count, LoginThrottle.locked_until).where(
+            LoginThrottle.kind == kind, LoginThrottle.key == key
+        )
+    ).one_or_none() or (0, None)
+    return failed_count > 0 and (locked_until is None or locked_until > now)
 
 
 def register_failure(db: Session, *, kind: str, key: str, now: datetime) -> FailureOutcome:
@@ -106,13 +118,17 @@ def attempt(
     refuse: Callable[[str], None],
     bad_credentials: str,
     throttles: Sequence[tuple[str, str]] = (),
+    spare_clean_keys: bool = False,
 ) -> None:
     """One login attempt under the lockout of every (kind, key): verify() returns None when the credentials are good,
     else the reason they are not. A refusal is recorded with refuse(reason) and raised as Locked (with the time left)
     or Unauthorized (with the attempts left); either way the counters and the record are kept (keep_changes).
-    Throttles count and lock like keys, but a success does not clear them (one good account cannot reset them)."""
+    Throttles count and lock like keys, but a success does not clear them (one good account cannot reset them).
+    With spare_clean_keys, a locked throttle does not stop an attempt on keys that have no failures of their own:
+    it stops spraying from one address, not the other tenants behind the same NAT address."""
     try:
-        for kind, key in [*keys, *throttles]:
+        clean = spare_clean_keys and not any(has_failures(db, kind=k, key=v, now=now) for k, v in keys)
+        for kind, key in [*keys, *([] if clean else throttles)]:
             ensure_not_locked(db, kind=kind, key=key, now=now)
         reason = verify()
         if reason is None:

@@ -36,7 +36,7 @@ def test_parent_id_may_be_a_number(client, sakura):
 
 
 @pytest.mark.parametrize(
-    "bad", ["12a", "", "12345678901", "123\n", "\t12", "１２３", " 12", "-1", -1, 12345678901, 1.5, True, None]
+    "bad", ["12a", "", "\r\n", "12345678901", "1\n2", "1 2", "-1", -1, 12345678901, 1.5, True, None, "１２a"]
 )
 def test_bad_parent_ids_are_422_and_nothing_is_stored(client, db, sakura, bad):
     response = scan(client, sakura, bad)
@@ -136,12 +136,78 @@ def test_double_scan_window_is_per_parent_and_type(client, db, sakura):
     assert log_count(db) == 4
 
 
-@pytest.mark.parametrize("offset", [timedelta(days=366), timedelta(minutes=-5)])
-def test_scanned_at_must_be_within_the_retention_period_and_not_ahead(client, db, sakura, offset):
-    response = scan(client, sakura, sakura.parents[0].id, scannedAt=(utcnow() - offset).isoformat())
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@pytest.mark.parametrize(
+    "as_sent",
+    [
+        lambda digits: digits.translate(FULL_WIDTH),
+        lambda digits: digits + "\r\n",
+        lambda digits: digits + "\r",
+        lambda digits: digits + "\n",
+        lambda digits: digits + "\t",
+        lambda digits: f" {digits} ",
+    ],
+    ids=["full-width", "crlf", "cr", "lf", "tab", "spaces"],
+)
+def test_scanner_suffixes_and_full_width_digits_are_read_as_the_digits(client, sakura, as_sent):
+    parent_id = sakura.parents[0].id
+    response = scan(client, sakura, as_sent(str(parent_id)))
+    assert response.status_code == 201 and response.json()["parentId"] == parent_id
+
+
+def test_scanned_at_older_than_the_retention_period_is_refused(client, db, sakura):
+    response = scan(client, sakura, sakura.parents[0].id, scannedAt=(utcnow() - timedelta(days=366)).isoformat())
     assert response.status_code == 422
     assert response.json()["error"]["details"]["rule"] == "within_retention_period"
     assert log_count(db) == 0
+
+
+def stored_times(db, response) -> tuple:
+    log = db.get(EntryLog, response.json()["id"])
+    db.commit()
+    return log.occurred_at, log.station_scanned_at
+
+
+@pytest.mark.parametrize("clock", [timedelta(minutes=5), timedelta(minutes=-5), timedelta(days=-400)])
+def test_a_station_clock_that_is_off_records_the_scan_at_the_services_time(client, db, sakura, clock):
+    """A live scan: the station sends its clock's reading twice (scannedAt, sentAt); the service's now decides."""
+    station_now = utcnow() + clock
+    before = utcnow()
+    response = scan(
+        client, sakura, sakura.parents[0].id, scannedAt=station_now.isoformat(), sentAt=station_now.isoformat()
+    )
+    assert response.status_code == 201
+    occurred_at, station_scanned_at = stored_times(db, response)
+    assert before <= occurred_at <= utcnow()
+    assert station_scanned_at == station_now
+
+
+def test_a_queued_scan_keeps_its_age_by_the_stations_clock(client, db, sakura):
+    """Held 40 minutes by a station whose clock runs 5 minutes fast: recorded 40 minutes before the service's now."""
+    station_now = utcnow() + timedelta(minutes=5)
+    scanned = station_now - timedelta(minutes=40)
+    before = utcnow()
+    response = scan(client, sakura, sakura.parents[0].id, scannedAt=scanned.isoformat(), sentAt=station_now.isoformat())
+    occurred_at, station_scanned_at = stored_times(db, response)
+    assert before - timedelta(minutes=40) <= occurred_at <= utcnow() - timedelta(minutes=40)
+    assert station_scanned_at == scanned
+
+
+def test_a_scan_time_ahead_of_now_without_sent_at_is_taken_as_now(client, db, sakura):
+    ahead = utcnow() + timedelta(minutes=5)
+    before = utcnow()
+    response = scan(client, sakura, sakura.parents[0].id, scannedAt=ahead.isoformat())
+    assert response.status_code == 201
+    occurred_at, station_scanned_at = stored_times(db, response)
+    assert before <= occurred_at <= utcnow() and station_scanned_at == ahead
+
+
+def test_a_station_clock_within_a_minute_is_not_kept(client, db, sakura):
+    scanned = utcnow() - timedelta(seconds=20)
+    response = scan(client, sakura, sakura.parents[0].id, scannedAt=scanned.isoformat())
+    assert stored_times(db, response) == (scanned, None)
 
 
 def test_a_weekend_of_queued_scans_is_kept_with_its_own_time_and_flagged_late(client, db, sakura, staff):
@@ -159,7 +225,7 @@ def test_a_weekend_of_queued_scans_is_kept_with_its_own_time_and_flagged_late(cl
     ]
     exported = client.get("/api/entry-exit-logs/export", params={"sort": "timestamp"}, headers=staff).text
     rows = [line.split(",") for line in exported.lstrip("\ufeff").splitlines()]
-    assert rows[0][-2:] == ["登録日時", "遅延登録"]
+    assert rows[0][-4:] == ["端末の時刻", "手入力者", "登録日時", "遅延登録"]
     assert [row[-1] for row in rows[1:]] == ["遅延"] * len(sakura.parents) + [""]
 
 
