@@ -7,7 +7,7 @@ import re
 
 import streamlit as st
 
-from dashboards import auth, entry_logs_api, sections
+from dashboards import auth, components, entry_logs_api, sections
 
 DOMAIN = "entry_logs"
 NURSERY_KEY = "entry_logs_nursery_id"
@@ -78,3 +78,12 @@ def name_errors(value: str, label: str) -> list[str]:
     if not value or not fits(value, limit):
         return [f"{label}は1〜{limit}文字で入力してください（改行などの制御文字は使えません）。"]
     return []
+
+
+def log_note(log: dict) -> str:
+    """Who recorded a log by hand, or the station's own clock where it was off."""
+    if log.get("recordedBy"):
+        return f"手入力（{log['recordedBy']}）"
+    if log.get("stationTime"):
+        return f"端末の時計: {components.local_time(log['stationTime'])}"
+    return ""

@@ -86,6 +86,7 @@ def log_row(log: dict) -> dict:
         "関連園児": "、".join(log["childNames"]),
         "保育園名": log["nurseryName"],
         "遅延登録": entry_logs_api.vocabulary()["lateMark"] if log["late"] else "",
+        "備考": common.log_note(log),
     }
 
 

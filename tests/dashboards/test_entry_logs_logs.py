@@ -88,6 +88,7 @@ def test_fifty_a_page_newest_first_with_green_and_orange_arrows(db, month, open_
         "関連園児": "sakura園児1",
         "保育園名": "さくら保育園",
         "遅延登録": "",
+        "備考": "",
     }
     assert rows[1] == {
         "日時": "2026-02-07 09:15:00",
@@ -96,6 +97,7 @@ def test_fifty_a_page_newest_first_with_green_and_orange_arrows(db, month, open_
         "関連園児": "sakura園児0、sakura園児3",
         "保育園名": "さくら保育園",
         "遅延登録": "",
+        "備考": "",
     }
     assert arrow_colours(at)[:2] == [ORANGE, GREEN]
     assert (pager(at).value, pager(at).num_pages) == (1, 2)
@@ -221,7 +223,10 @@ def test_csv_export_holds_every_filtered_log_in_the_chosen_order(db, month, open
     [name] = [n for n in downloads if n.startswith("entry_exit_logs_")]
     rows = list(csv.reader(io.StringIO(downloads[name]().decode("utf-8-sig"))))
 
-    assert rows[0] == ["日時", "保護者ID", "保護者名", "入/出", "関連園児", "保育園", "端末", "登録日時", "遅延登録"]
+    assert rows[0] == [
+        *("日時", "保護者ID", "保護者名", "入/出", "関連園児", "保育園", "端末"),
+        *("端末の時刻", "手入力者", "登録日時", "遅延登録"),
+    ]
     assert len(rows) == 31
     assert rows[1] == [
         "2026-01-14 09:15:00",
@@ -230,6 +235,8 @@ def test_csv_export_holds_every_filtered_log_in_the_chosen_order(db, month, open
         "入",
         "sakura園児0、sakura園児3",
         "さくら保育園",
+        "",
+        "",
         "",
         "2026-01-14 09:15:00",
         "",
@@ -267,3 +274,11 @@ def test_staff_see_only_their_nursery_and_soft_delete_a_row_and_admins_pick_one(
     at.selectbox(key="entry_logs_logs_nursery").select(himawari.nursery.id)
     at = button(at, "検索").click().run()
     assert [row["保護者名"] for row in table(at)] == ["himawari保護者0"]
+
+
+def test_the_note_says_who_recorded_a_log_by_hand_or_what_the_stations_clock_read():
+    from dashboards.app_pages.entry_logs_common import log_note
+
+    assert log_note({"recordedBy": "staff1", "stationTime": None}) == "手入力（staff1）"
+    assert log_note({"recordedBy": None, "stationTime": "2026-01-14T00:20:11Z"}) == "端末の時計: 2026-01-14 09:20:11"
+    assert log_note({"recordedBy": None, "stationTime": None}) == ""
