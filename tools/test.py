@@ -1,11 +1,13 @@
 """`make test`: the lint stage, then the whole suite on SQLite and, at the same time, on PostgreSQL + Redis.
 
-The lint stage runs once first: `ruff check .`, `ruff format --check .` and `lint-imports` (the import contracts in
-pyproject.toml); a failure there fails the run, but the test passes still run so one run shows everything.
+The lint stage runs once first: `ruff check .`, `ruff format --check .`, `lint-imports` (the import contracts in
+pyproject.toml) and `python -m tools.js_check` (the pages' JavaScript parsed as ES2018 and their JavaScript and CSS
+checked against Safari 12); a failure there fails the run, but the test passes still run so one run shows everything.
 The two passes share nothing (each has its own data dir, database and broker) and spend much of their time waiting
 on subprocesses, so they run side by side on the two cores; every output line is prefixed with its pass's name.
-Installs Debian's chromium for the browser tests and Debian's prometheus (for promtool, which checks
-ops/prometheus/rules.yml) when they are missing and apt-get can be used.
+Installs Debian's chromium for the browser tests, Debian's prometheus (for promtool, which checks
+ops/prometheus/rules.yml) and Debian's nodejs and npm (for the JavaScript check) when they are missing and apt-get
+can be used.
 Extra arguments are handed to pytest (`make test ARGS="-k login"`). Exits non-zero if any pass failed;
 ends with each pass's slowest test modules, one line per pass and a total line.
 """
@@ -24,6 +26,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 PROMTOOL = Path("/usr/bin/promtool")
+NODE = Path("/usr/bin/node")
+NPM = Path("/usr/bin/npm")
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 PYTEST_NO_TESTS = 5
@@ -33,6 +37,7 @@ LINT_STEPS = (
     ("ruff check", [str(BIN / "ruff"), "check", "--no-cache", "."]),
     ("ruff format --check", [str(BIN / "ruff"), "format", "--check", "--no-cache", "."]),
     ("lint-imports", [str(BIN / "lint-imports"), "--no-cache"]),
+    ("js syntax (Safari 12)", [sys.executable, "-m", "tools.js_check"]),
 )
 
 
@@ -72,13 +77,13 @@ def ensure_debian_package(binary: Path, package: str, needed_by: str) -> None:
     if binary.exists():
         return
     if shutil.which("apt-get") is None or os.geteuid() != 0:
-        print(f"{binary} is missing and apt-get cannot be used here: {needed_by} will be skipped", flush=True)
+        print(f"{binary} is missing and apt-get cannot be used here: {needed_by} will not run", flush=True)
         return
     print(f"{binary} is missing: installing Debian's {package}", flush=True)
     env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
     for command in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", package]):
         if subprocess.run(command, env=env, stdin=subprocess.DEVNULL).returncode != 0:
-            print(f"`{' '.join(command)}` failed: {needed_by} will be skipped", flush=True)
+            print(f"`{' '.join(command)}` failed: {needed_by} will not run", flush=True)
             return
 
 
@@ -231,6 +236,8 @@ def slowest_modules(root: ElementTree.Element) -> list[tuple[str, float]]:
 def main(argv: list[str]) -> int:
     ensure_debian_package(CHROMIUM, "chromium", "the browser test")
     ensure_debian_package(PROMTOOL, "prometheus", "the alert rules check (promtool check rules)")
+    ensure_debian_package(NODE, "nodejs", "the JavaScript check (python -m tools.js_check)")
+    ensure_debian_package(NPM, "npm", "the JavaScript check's parser install (npm ci in tools/jscheck)")
     linted = lint()
     passes = [RunningPass("sqlite", os.environ | {"DAICHO_TEST_BACKEND": "sqlite"}, argv), postgres_pass(argv)]
     results = [p.wait() if isinstance(p, RunningPass) else p for p in passes]
