@@ -39,6 +39,11 @@ def rename_nursery(nursery_id: int, name: str) -> dict:
     return write("PATCH", f"/entry-logs/nurseries/{nursery_id}", {"name": name})
 
 
+def set_closing_time(nursery_id: int, closing_time: str | None) -> dict:
+    """Set the nursery's closing time (HH:MM, local) or clear it (None)."""
+    return write("PATCH", f"/entry-logs/nurseries/{nursery_id}", {"closingTime": closing_time})
+
+
 def set_password(nursery_id: int, password: str) -> None:
     write("PUT", f"/entry-logs/nurseries/{nursery_id}/entry-exit-password", {"password": password})
 
@@ -108,9 +113,15 @@ def clear_attendance(child_id: int, day: date) -> None:
     write("DELETE", f"/attendance/{child_id}/{day.isoformat()}")
 
 
-def present_parents(nursery_id: int) -> list[dict]:
-    """園内にいる保護者 now (uncached: the panel refreshes it)."""
+def present_parents(nursery_id: int) -> dict:
+    """園内にいる保護者 now (uncached: the panel refreshes it): closingTime, closingTimePassed and the parents, each
+    with missingExit once the closing time has passed."""
     return fetch(f"/entry-logs/nurseries/{nursery_id}/present-parents")
+
+
+def record_exit(nursery_id: int, parent_id: int) -> dict:
+    """Record now as the exit of a parent who is inside (a forgotten scan); the log names the signed-in user."""
+    return write("POST", f"/entry-logs/nurseries/{nursery_id}/parents/{parent_id}/exit")
 
 
 def heatmap(nursery_id: int, **filters: Any) -> dict:

@@ -1,4 +1,5 @@
-"""入退管理 tasks: archiving entry/exit logs older than the retention (one year), forgetting ended station sessions."""
+"""入退管理 tasks: archiving entry/exit logs older than the retention (one year), forgetting ended station sessions,
+telling the nurseries' admins of parents still inside after the closing time."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -6,7 +7,7 @@ from pathlib import Path
 from jobs.single_flight import periodic
 from service.config import get_settings
 from service.database import session_scope, utcnow
-from service.entry_logs import logs, roster
+from service.entry_logs import closing, logs, roster
 
 ENDED_SESSIONS_KEPT = timedelta(days=30)
 
@@ -39,3 +40,10 @@ def prune_station_sessions() -> int:
     """Forget station sessions that ended (signed out, or expired unseen) over 30 days ago."""
     with session_scope() as db:
         return roster.prune_station_sessions(db, before=utcnow() - ENDED_SESSIONS_KEPT)
+
+
+@periodic("entry_logs.notify_closing_time")
+def notify_closing_time() -> int:
+    """Once a day per nursery, after its closing time: e-mail its admins the parents still inside (退出記録なし)."""
+    with session_scope() as db:
+        return closing.send_closing_notices(db, now=utcnow())

@@ -12,6 +12,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "platform.publish_audit_head": {"task": "platform.publish_audit_head", "schedule": timedelta(minutes=15)},
     "entry_logs.archive_old_logs": {"task": "entry_logs.archive_old_logs", "schedule": timedelta(days=1)},
     "entry_logs.prune_station_sessions": {"task": "entry_logs.prune_station_sessions", "schedule": timedelta(days=1)},
+    "entry_logs.notify_closing_time": {"task": "entry_logs.notify_closing_time", "schedule": timedelta(minutes=5)},
     "fleet.mark_offline_terminals": {"task": "fleet.mark_offline_terminals", "schedule": timedelta(minutes=1)},
     "fleet.send_alert_digest": {"task": "fleet.send_alert_digest", "schedule": timedelta(seconds=10)},
     "fleet.advance_rollouts": {"task": "fleet.advance_rollouts", "schedule": timedelta(seconds=30)},

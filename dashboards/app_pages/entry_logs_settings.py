@@ -1,5 +1,5 @@
-"""入退管理 › 園情報編集: the nursery's name, entry-exit password (set, change, clear) and signed-in stations (sign one
-or all out); admins add nurseries."""
+"""入退管理 › 園情報編集: the nursery's name and closing time, entry-exit password (set, change, clear) and signed-in
+stations (sign one or all out); admins add nurseries."""
 
 import re
 
@@ -53,6 +53,37 @@ def rename_form(nursery: dict) -> None:
         lambda: entry_logs_api.rename_nursery(nursery["id"], name),
         f"保育園名を「{labels.plain(name)}」にしました。",
         changed=name != nursery["name"],
+    )
+
+
+def closing_time_errors(value: str) -> list[str]:
+    """The API's rule for a closing time: HH:MM (24-hour), or empty for none."""
+    if value and not re.fullmatch(entry_logs_api.rules()["hourMinutePattern"], value):
+        return ["閉園時刻は「18:30」のように、24時間表記の HH:MM で入力してください。"]
+    return []
+
+
+def closing_time_form(nursery: dict) -> None:
+    """The closing time: after it, parents still inside are 退出記録なし and the admins get one e-mail a day."""
+    current = nursery["closingTime"] or ""
+    with st.form(f"{PAGE}_closing_{nursery['id']}"):
+        value = st.text_input(
+            "閉園時刻",
+            value=current,
+            key=f"{PAGE}_closing_time_{nursery['id']}",
+            max_chars=5,
+            placeholder="例: 18:30",
+            help="この時刻を過ぎても園内にいる保護者は「退出記録なし」と表示され、管理者にメールで1日1回知らせます。"
+            "空欄にすると設定を解除します。",
+        ).strip()
+        submitted = st.form_submit_button("閉園時刻を保存")
+    if not submitted or components.show_errors(closing_time_errors(value)):
+        return
+    components.act(
+        PAGE,
+        lambda: entry_logs_api.set_closing_time(nursery["id"], value or None),
+        f"閉園時刻を{value}にしました。" if value else "閉園時刻の設定を解除しました。",
+        changed=value != current,
     )
 
 
@@ -186,6 +217,7 @@ if nursery is not None:
     with columns[0]:
         st.subheader("園の情報")
         rename_form(nursery)
+        closing_time_form(nursery)
     with columns[1]:
         st.subheader("入退パスワード")
         password_form(nursery)

@@ -3,12 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Subquery, func, select
 from sqlalchemy.orm import Session
 
 from service.dialect import local_weekday_hour
 from service.entry_logs.filters import LogFilter, filtered
-from service.entry_logs.lookups import child_names_for, day_bounds, local_today
+from service.entry_logs.lookups import child_names_for, closing_passed, day_bounds, local_today
 from service.entry_logs.models import ENTRY, EntryLog, Nursery, Parent
 from service.tenancy import TenantScope
 
@@ -19,28 +19,34 @@ class PresentParent:
     parent_name: str
     entered_at: datetime
     child_names: list[str]
+    missing_exit: bool  # still inside after today's closing time (退出記録なし)
+
+
+def _latest_today(nursery_id: int, now: datetime, parent_id: int | None = None) -> Subquery:
+    """Each parent's live logs of today so far, ranked newest first (rank 1: the latest)."""
+    start, _ = day_bounds(local_today(now))
+    stmt = select(
+        EntryLog.parent_id,
+        EntryLog.entry_type,
+        EntryLog.occurred_at,
+        func.row_number()
+        .over(partition_by=EntryLog.parent_id, order_by=(EntryLog.occurred_at.desc(), EntryLog.id.desc()))
+        .label("rank"),
+    ).where(
+        EntryLog.nursery_id == nursery_id,
+        EntryLog.deleted_at.is_(None),
+        EntryLog.occurred_at >= start,
+        EntryLog.occurred_at <= now,
+    )
+    if parent_id is not None:
+        stmt = stmt.where(EntryLog.parent_id == parent_id)
+    return stmt.subquery()
 
 
 def present_parents(db: Session, *, nursery: Nursery, now: datetime) -> list[PresentParent]:
-    """Parents whose latest log today is an entry: they came in and have not left (園内にいる保護者)."""
-    start, _ = day_bounds(local_today(now))
-    latest = (
-        select(
-            EntryLog.parent_id,
-            EntryLog.entry_type,
-            EntryLog.occurred_at,
-            func.row_number()
-            .over(partition_by=EntryLog.parent_id, order_by=(EntryLog.occurred_at.desc(), EntryLog.id.desc()))
-            .label("rank"),
-        )
-        .where(
-            EntryLog.nursery_id == nursery.id,
-            EntryLog.deleted_at.is_(None),
-            EntryLog.occurred_at >= start,
-            EntryLog.occurred_at <= now,
-        )
-        .subquery()
-    )
+    """Parents whose latest log today is an entry: they came in and have not left (園内にいる保護者); after the
+    nursery's closing time every one of them is missing an exit."""
+    latest = _latest_today(nursery.id, now)
     rows = db.execute(
         select(latest.c.parent_id, Parent.name, latest.c.occurred_at)
         .join(Parent, Parent.id == latest.c.parent_id)
@@ -48,7 +54,14 @@ def present_parents(db: Session, *, nursery: Nursery, now: datetime) -> list[Pre
         .order_by(latest.c.occurred_at.desc())
     ).all()
     names = child_names_for(db, (r[0] for r in rows))
-    return [PresentParent(pid, name, at, names.get(pid, [])) for pid, name, at in rows]
+    missing = closing_passed(nursery.closing_time, now)
+    return [PresentParent(pid, name, at, names.get(pid, []), missing) for pid, name, at in rows]
+
+
+def is_inside(db: Session, *, nursery: Nursery, parent_id: int, now: datetime) -> bool:
+    """Whether the parent's latest log today is an entry."""
+    latest = _latest_today(nursery.id, now, parent_id)
+    return db.scalar(select(latest.c.entry_type).where(latest.c.rank == 1)) == ENTRY
 
 
 def heatmap(

@@ -24,6 +24,18 @@ PARENTS_OF_OTHER_NURSERY = "指定された保護者はこの保育園に登録�
 CSV_UNREADABLE = "CSVファイルを読み込めません（UTF-8 または Shift_JIS のCSVを指定してください）"
 CSV_MISSING_COLUMNS = "CSVの見出し行に必要な列がありません"
 NO_PARENTS_FOR_CARDS = "このクラスにはカードを作る保護者がいません"
+BAD_HOUR_MINUTE = "時刻はHH:MM形式（例: 18:30）で指定してください"
+PARENT_NOT_INSIDE = "この保護者は園内にいないため、退出を記録できません（今日の入園記録がないか、退出済みです）"
+
+# Closing time: parents still inside after it, and the admins' e-mail listing them
+MISSING_EXIT_MARK = "退出記録なし"
+CLOSING_NOTICE_SUBJECT = "【入退管理】{nursery}: 閉園時刻（{closing}）を過ぎても退出記録のない保護者が{count}人います"
+CLOSING_NOTICE_INTRO = (
+    "{nursery}で、閉園時刻（{closing}）を過ぎても退出が記録されていない保護者がいます。\n"
+    "園内にいないことを確かめたうえで、「園内にいる保護者」画面の「退出を記録」で退出を記録してください。"
+)
+CLOSING_NOTICE_LINE = "・{name}（入園 {entered}）園児: {children}"
+CLOSING_NOTICE_LINK = "園内にいる保護者: {url}"
 
 CARD_USAGE = "保育園の入退登録端末のスキャナーにかざしてください"
 CARD_QR_HINT = "スマホ用バーコード"

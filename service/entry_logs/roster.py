@@ -33,7 +33,7 @@ from service.tenancy import TenantScope, get_scoped, scoped
 
 DOMAIN = "entry_logs"
 M = TypeVar("M")
-NURSERY_FIELDS = ("code", "name")
+NURSERY_FIELDS = ("code", "name", "closing_time")
 PARENT_FIELDS = ("nursery_id", "name", "phone")
 CHILD_FIELDS = ("nursery_id", "name", "class_name", "parent_ids")
 
@@ -100,9 +100,12 @@ def create_nursery(db: Session, *, data: NurseryCreate, actor: Actor) -> Nursery
 
 
 def update_nursery(db: Session, *, nursery: Nursery, data: NurseryUpdate, actor: Actor) -> Nursery:
+    """Rename the nursery and set or clear its closing time (an explicit null clears it); audited."""
     before = audit.snapshot(nursery, NURSERY_FIELDS)
     if data.name is not None:
         nursery.name = data.name
+    if "closing_time" in data.model_fields_set:
+        nursery.closing_time = data.closing_time
     db.flush()
     _audit(
         db,

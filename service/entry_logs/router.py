@@ -5,7 +5,12 @@ Scan (POST /entry-exit-logs) beyond appendix A:
 - `nurseryId` is optional; when sent it must be the station token's nursery (else 422 nursery_mismatch, nothing stored).
 - `clientScanId` (≤ 64 printable ASCII) makes a scan idempotent: sent again, the first result comes back (200,
   duplicate=true) and nothing is written. `stationId` is stored with the log.
-- `scannedAt` (optional, with a time zone, within the last 24 hours) is when a queued offline scan happened.
+- `scannedAt` (optional, with a time zone) is when the scan happened by the station's clock, `sentAt` the station's
+  clock when it sent the request: the log is recorded at the service's now less (sentAt - scannedAt), so a tablet
+  whose clock is off misfiles nothing; without `sentAt` a time ahead of now is taken as now. Only a scan older than
+  the retention period is refused (422 within_retention_period). The station's reading is kept beside the log
+  (`stationTime`) where it is off by more than a minute.
+- `parentId` text is read as a scanner sends it: NFKC (full-width digits) and without spaces, CR, LF or Tab around it.
 - The same parent and type within 10 seconds is a double scan: 200 with the earlier log and duplicate=true.
 - 201 when a log was written.
 - The answer's `clientScanId` is that of the log it returns: the request's own when this request (or an earlier try of
@@ -26,12 +31,13 @@ from service.config import get_settings
 from service.csvtools import decode_csv
 from service.database import utcnow
 from service.deps import DbSession
-from service.entry_logs import attendance, cards, insights, labels, logs, pages, roster, scans, station
+from service.entry_logs import attendance, cards, closing, insights, labels, logs, pages, roster, scans, station
 from service.entry_logs.dependencies import (
     DOMAIN,
     DomainAdmin,
     Filters,
     ListQuery,
+    NurseryParent,
     OldestFirst,
     PathChild,
     PathNursery,
@@ -41,7 +47,7 @@ from service.entry_logs.dependencies import (
     StaffScope,
     list_query,
 )
-from service.entry_logs.lookups import local_today, local_zone
+from service.entry_logs.lookups import closing_passed, local_today, local_zone
 from service.entry_logs.models import Child, Nursery, Parent
 from service.entry_logs.schemas import (
     NOTE_MAX,
@@ -69,6 +75,7 @@ from service.entry_logs.schemas import (
     ParentUpdate,
     PasswordIn,
     PresentParent,
+    PresentParents,
     ScanIn,
     ScanOut,
     StationSessionRead,
@@ -291,6 +298,7 @@ def _nursery_read(nursery: Nursery) -> NurseryRead:
         code=nursery.code,
         name=nursery.name,
         entry_exit_enabled=bool(nursery.entry_exit_password_hash),
+        closing_time=nursery.closing_time,
         created_at=nursery.created_at,
     )
 
@@ -381,10 +389,29 @@ def list_classes(nursery: PathNursery, db: DbSession) -> list[str]:
     return roster.class_names(db, nursery=nursery)
 
 
-@admin_router.get("/nurseries/{nursery_id}/present-parents", response_model=list[PresentParent])
-def present_parents(nursery: PathNursery, db: DbSession) -> list[PresentParent]:
-    """園内にいる保護者: entered today and not left yet."""
-    return [PresentParent.model_validate(p) for p in insights.present_parents(db, nursery=nursery, now=utcnow())]
+@admin_router.get("/nurseries/{nursery_id}/present-parents", response_model=PresentParents)
+def present_parents(nursery: PathNursery, db: DbSession) -> PresentParents:
+    """園内にいる保護者: entered today and not left yet; after the closing time each is missingExit (退出記録なし)."""
+    now = utcnow()
+    return PresentParents(
+        closing_time=nursery.closing_time,
+        closing_time_passed=closing_passed(nursery.closing_time, now),
+        parents=[PresentParent.model_validate(p) for p in insights.present_parents(db, nursery=nursery, now=now)],
+    )
+
+
+@admin_router.post("/nurseries/{nursery_id}/parents/{parent_id}/exit", response_model=DayLog, status_code=201)
+@declares(409)  # the parent is not inside
+def record_exit(nursery: PathNursery, parent: NurseryParent, caller: StaffCaller, db: DbSession) -> DayLog:
+    """Record by hand that a parent inside left now (a forgotten scan): an Exit log naming the staff member."""
+    log = closing.record_exit(db, nursery=nursery, parent=parent, actor=caller.actor, now=utcnow())
+    return DayLog(
+        log_id=log.id,
+        entry_type=log.entry_type,
+        timestamp=log.occurred_at,
+        parent_id=parent.id,
+        parent_name=parent.name,
+    )
 
 
 @admin_router.get("/nurseries/{nursery_id}/heatmap", response_model=Heatmap)

@@ -1,15 +1,35 @@
 """Request and response bodies; JSON names are camelCase as in the spec's appendix A."""
 
 import math
+import re
 import time
 from datetime import date, datetime
+from datetime import time as clock_time
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictInt, StrictStr, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    WithJsonSchema,
+)
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
-from service.entry_logs.labels import ATTENDANCE_LABELS, ENTRY_TYPE_LABELS, LATE_MARK, ROSTER_COLUMNS
+from service.entry_logs.labels import (
+    ATTENDANCE_LABELS,
+    BAD_HOUR_MINUTE,
+    ENTRY_TYPE_LABELS,
+    LATE_MARK,
+    MISSING_EXIT_MARK,
+    ROSTER_COLUMNS,
+)
 from service.schemas import MultiLine, SingleLine, optional_fields
 
 EntryType = Literal["Entry", "Exit"]
@@ -40,6 +60,7 @@ NOTE_MAX = 200
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
 PHONE_PATTERN = r"^[0-9+\-() ]*$"
 NURSERY_CODE_PATTERN = r"^[A-Za-z0-9_-]+$"
+HOUR_MINUTE_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 Name = Annotated[
     str,
@@ -59,6 +80,21 @@ NurseryCode = Annotated[
 ]
 EntryExitPassword = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX), SingleLine]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$"), SingleLine]
+
+
+def _hour_minute(value: Any) -> Any:
+    """Only a wall-clock time as HH:MM text (18:30) or a time: no seconds, no zone, no number."""
+    if isinstance(value, clock_time) or (isinstance(value, str) and re.fullmatch(HOUR_MINUTE_PATTERN, value)):
+        return value
+    raise PydanticCustomError("hour_minute", BAD_HOUR_MINUTE)
+
+
+HourMinute = Annotated[
+    clock_time,
+    BeforeValidator(_hour_minute),
+    PlainSerializer(lambda at: at.strftime("%H:%M"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": HOUR_MINUTE_PATTERN}),
+]
 
 
 class CamelModel(BaseModel):
@@ -198,7 +234,15 @@ class NurseryCreate(CamelModel):
     entry_exit_password: EntryExitPassword | None = None
 
 
-NurseryUpdate = optional_fields(NurseryCreate, "NurseryUpdate", exclude=("code", "entry_exit_password"))
+NurseryUpdate = optional_fields(
+    NurseryCreate,
+    "NurseryUpdate",
+    exclude=("code", "entry_exit_password"),
+    closing_time=(
+        HourMinute | None,
+        Field(default=None, description="the nursery's closing time, local HH:MM; null clears it (left out: kept)"),
+    ),
+)
 
 
 class NurseryRead(CamelModel):
@@ -206,6 +250,7 @@ class NurseryRead(CamelModel):
     code: str
     name: str
     entry_exit_enabled: bool
+    closing_time: HourMinute | None = Field(description="the nursery's closing time (local HH:MM), or null")
     created_at: UtcSeconds
 
 
@@ -291,6 +336,15 @@ class PresentParent(CamelModel):
     parent_name: str
     entered_at: UtcSeconds
     child_names: list[str]
+    missing_exit: bool = Field(description="still inside after today's closing time (退出記録なし)")
+
+
+class PresentParents(CamelModel):
+    """園内にいる保護者, and the nursery's closing time for the page to say whether it has passed."""
+
+    closing_time: HourMinute | None = Field(description="the nursery's closing time (local HH:MM), or null")
+    closing_time_passed: bool = Field(description="today's closing time has passed (false without one)")
+    parents: list[PresentParent]
 
 
 class HeatmapCell(CamelModel):
@@ -325,6 +379,7 @@ class FormRules(CamelModel):
     no_control_characters: str = NO_CONTROL_CHARACTERS
     phone_pattern: str = PHONE_PATTERN
     nursery_code_pattern: str = NURSERY_CODE_PATTERN
+    hour_minute_pattern: str = HOUR_MINUTE_PATTERN
 
 
 class Vocabulary(CamelModel):
@@ -334,4 +389,7 @@ class Vocabulary(CamelModel):
     attendance_statuses: dict[str, str] = ATTENDANCE_LABELS
     roster_columns: dict[str, str] = ROSTER_COLUMNS
     late_mark: str = Field(default=LATE_MARK, description="shown with a log stored well after it happened")
+    missing_exit_mark: str = Field(
+        default=MISSING_EXIT_MARK, description="shown with a parent still inside after the closing time"
+    )
     rules: FormRules = Field(default_factory=FormRules)

@@ -1,5 +1,7 @@
 """入退管理 › 園情報編集: the entry-exit password set and cleared after the form's checks; admins add nurseries."""
 
+from datetime import time
+
 import httpx
 from sqlalchemy import select
 
@@ -124,3 +126,23 @@ def test_staff_sign_out_one_station_then_all_of_them(db, sakura, open_app, live_
     assert texts(at.success) == ["この園の入退登録端末をすべてログアウトしました。パスワードは変わりません。"]
     assert "ログイン中の入退登録端末はありません。" in texts(at.caption)
     assert not renews(live_api, hall)
+
+
+def test_staff_set_and_clear_the_closing_time_after_the_form_checks_it(db, sakura, open_app):  # noqa: F811
+    at = open_page(open_app, staff_of(db, sakura), SETTINGS)
+    field = f"entry_logs_settings_closing_time_{sakura.nursery.id}"
+
+    at.text_input(key=field).input("18:3")
+    at = button(at, "閉園時刻を保存").click().run()
+    assert texts(at.error) == ["閉園時刻は「18:30」のように、24時間表記の HH:MM で入力してください。"]
+    at.text_input(key=field).input("18:30")
+    at = button(at, "閉園時刻を保存").click().run()
+    assert texts(at.success) == ["閉園時刻を18:30にしました。"]
+    assert db.scalar(select(Nursery.closing_time)) == time(18, 30)
+    db.commit()
+
+    at.text_input(key=field).input("")
+    at = button(at, "閉園時刻を保存").click().run()
+    assert texts(at.success) == ["閉園時刻の設定を解除しました。"]
+    assert db.scalar(select(Nursery.closing_time)) is None
+    db.commit()

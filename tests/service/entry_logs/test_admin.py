@@ -29,6 +29,7 @@ def test_nurseries_are_created_by_domain_admins_only(client, db, staff):
         "code": "himawari",
         "name": "ひまわり保育園",
         "entryExitEnabled": True,
+        "closingTime": None,
         "createdAt": "",
     }
     assert client.post("/api/entry-logs/nurseries", json=body | {"code": "HIMAWARI"}, headers=admin).status_code == 409
@@ -160,7 +161,8 @@ def test_present_parents_are_those_who_entered_today_and_did_not_leave(client, d
         ("sakura保護者0", ["sakura園児0", "sakura園児3"]),
     ]
     response = client.get(f"/api/entry-logs/nurseries/{sakura.nursery.id}/present-parents", headers=staff)
-    assert response.status_code == 200 and response.json() == []
+    assert response.status_code == 200
+    assert response.json() == {"closingTime": None, "closingTimePassed": False, "parents": []}
 
 
 def test_heatmap_counts_scans_per_local_weekday_and_hour(client, db, staff, sakura):

@@ -1,0 +1,151 @@
+"""Closing time: staff recording by hand the exit of a parent still inside, and the once-a-day e-mail that tells the
+nursery's admins which parents are still inside after the closing time."""
+
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.orm import Session
+
+from service.audit import service as audit
+from service.audit.service import Actor
+from service.config import get_settings
+from service.entry_logs import counts, insights, labels
+from service.entry_logs.lookups import closing_passed, local_today, local_zone
+from service.entry_logs.models import EXIT, EntryLog, Nursery, Parent
+from service.errors import Conflict
+from service.identity.models import Grant, User
+from service.outbox.service import enqueue
+
+DOMAIN = "entry_logs"
+ADMIN_ROLE = "admin"
+EXIT_FIELDS = ("parent_id", "nursery_id", "entry_type", "occurred_at", "station_id", "recorded_by")
+PRESENT_PAGE = "entry-logs-present"  # the 園内にいる保護者 page's address in the dashboards (dashboards/sections.py)
+NOTICE_REF = "entry_logs_closing_notice"
+
+
+def record_exit(db: Session, *, nursery: Nursery, parent: Parent, actor: Actor, now: datetime) -> EntryLog:
+    """Write an Exit at `now` for a parent who is inside (a forgotten scan): counted as a scan is, and audited."""
+    db.execute(select(Parent.id).where(Parent.id == parent.id).with_for_update())  # queue behind the parent's scans
+    if not insights.is_inside(db, nursery=nursery, parent_id=parent.id, now=now):
+        raise Conflict(labels.PARENT_NOT_INSIDE, code="parent_not_inside", details={"parentId": parent.id})
+    log = EntryLog(
+        parent_id=parent.id,
+        nursery_id=nursery.id,
+        entry_type=EXIT,
+        occurred_at=now,
+        created_at=now,
+        recorded_by=actor.label[:100],
+    )
+    db.add(log)
+    db.flush()
+    counts.add(db, [(log.nursery_id, log.occurred_at, log.entry_type)], by=1)
+    audit.record(
+        db,
+        actor=actor,
+        action="record_exit",
+        domain=DOMAIN,
+        target_type="entry_exit_log",
+        target_id=log.id,
+        changes=audit.diff({}, audit.snapshot(log, EXIT_FIELDS)),
+        at=now,
+    )
+    return log
+
+
+def admins(db: Session, *, nursery: Nursery) -> list[User]:
+    """The nursery's 入退管理 admins who have an e-mail: active users granted the admin role for it or for every
+    nursery."""
+    return list(
+        db.scalars(
+            select(User)
+            .join(Grant, Grant.user_id == User.id)
+            .where(
+                Grant.domain == DOMAIN,
+                Grant.role == ADMIN_ROLE,
+                or_(Grant.scope.is_(None), Grant.scope == str(nursery.id)),
+                User.is_active,
+                User.email != "",
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def _not_told(today: date) -> ColumnElement[bool]:
+    return or_(Nursery.closing_notice_date.is_(None), Nursery.closing_notice_date < today)
+
+
+def _due(db: Session, *, now: datetime) -> list[Nursery]:
+    """Nurseries whose closing time has passed today and whose notice for today has not been sent."""
+    candidates = db.scalars(
+        select(Nursery).where(Nursery.closing_time.is_not(None), _not_told(local_today(now))).order_by(Nursery.id)
+    )
+    return [nursery for nursery in candidates if closing_passed(nursery.closing_time, now)]
+
+
+def _claim_day(db: Session, *, nursery: Nursery, today: date) -> bool:
+    """Mark today's notice of the nursery as sent unless another run already did: one run wins each day.
+
+    A concurrent run's UPDATE waits for the row and then finds today's date there (PostgreSQL re-checks the WHERE on
+    the committed row; SQLite has one writer at a time)."""
+    claimed = db.execute(
+        update(Nursery)
+        .where(Nursery.id == nursery.id, _not_told(today))
+        .values(closing_notice_date=today, updated_at=Nursery.updated_at)  # bookkeeping, not an edit of the nursery
+        .execution_options(synchronize_session=False)
+    )
+    return claimed.rowcount == 1
+
+
+def _notice(nursery: Nursery, parents: list[insights.PresentParent]) -> tuple[str, str]:
+    """The e-mail's subject and body: the parents still inside with their entry time and children."""
+    closing = nursery.closing_time.strftime("%H:%M")
+    lines = [
+        labels.CLOSING_NOTICE_INTRO.format(nursery=nursery.name, closing=closing),
+        "",
+        *(
+            labels.CLOSING_NOTICE_LINE.format(
+                name=parent.parent_name,
+                entered=parent.entered_at.astimezone(local_zone()).strftime("%H:%M"),
+                children="、".join(parent.child_names) or "-",
+            )
+            for parent in parents
+        ),
+        "",
+        labels.CLOSING_NOTICE_LINK.format(url=f"{get_settings().dashboard_url.rstrip('/')}/{PRESENT_PAGE}"),
+    ]
+    subject = labels.CLOSING_NOTICE_SUBJECT.format(nursery=nursery.name, closing=closing, count=len(parents))
+    return subject, "\n".join(lines)
+
+
+def _tell_admins(db: Session, *, nursery: Nursery, today: date, now: datetime) -> int:
+    """Queue one e-mail to each of the nursery's admins listing the parents still inside; returns how many."""
+    parents = insights.present_parents(db, nursery=nursery, now=now)
+    if not parents:
+        return 0
+    subject, body = _notice(nursery, parents)
+    recipients = admins(db, nursery=nursery)
+    for admin in recipients:
+        enqueue(
+            db,
+            channel="email",
+            recipient=admin.email,
+            subject=subject,
+            body=body,
+            domain=DOMAIN,
+            ref_type=NOTICE_REF,
+            ref_id=nursery.id,
+            dedupe_key=f"{NOTICE_REF}:{nursery.id}:{today.isoformat()}:{admin.id}",
+        )
+    return len(recipients)
+
+
+def send_closing_notices(db: Session, *, now: datetime) -> int:
+    """For each nursery past today's closing time and not yet told today: claim the day and, when parents are still
+    inside, e-mail its admins the list. Returns the e-mails queued."""
+    today = local_today(now)
+    queued = 0
+    for nursery in _due(db, now=now):
+        if _claim_day(db, nursery=nursery, today=today):
+            queued += _tell_admins(db, nursery=nursery, today=today, now=now)
+    return queued
