@@ -1,49 +1,68 @@
 // The browser scan station: speaks appendix A of entry-logs.md exactly as the Textual kiosk (scanner_station/) does.
 //
-// A scan is checked (digits only, 1 to 10), stored in IndexedDB with its clientScanId and scannedAt before anything
-// is sent, then delivered oldest first. An answer finishes it (成功, or 二重 for a double scan); a refusal (4xx other
-// than 401/408/429) is 'failed', shown as 保留 with the reason and never pruned, for staff to record by hand; no
-// answer (offline, timeout, 5xx, 408, 429) leaves it pending until the next reconnect (the browser's online event, a
-// heartbeat that gets through, a new scan, a login). Pending scans are never dropped: at the cap (§7.3, 100) a new
-// scan is refused instead. The service deduplicates by clientScanId, so a replay writes nothing twice. The token is
-// renewed by the 30-second heartbeat.
+// A scan is checked (digits only, 1 to 10; full-width digits read as digits; an empty read ignored), acknowledged at
+// once (受付中…), stored in IndexedDB with its clientScanId and scannedAt before anything is sent, then delivered
+// oldest first, each try with its own sentAt so the service files it by its own clock. An answer finishes it (成功, or
+// 二重 for a double scan); a refusal (4xx other than 401/408/429) is 'failed', shown as 保留 with the reason; no answer
+// (offline, timeout, 5xx, 408, 429) leaves it pending until the next reconnect (the browser's online event, a
+// heartbeat that gets through, a new scan, a login). Only the scan just read is greeted: one that was shown as held
+// goes out quietly later. Pending scans are never dropped: at the cap (§7.3, 100) a new scan is refused instead. The
+// service deduplicates by clientScanId, so a replay writes nothing twice.
+//
+// The token is renewed by the 30-second heartbeat and on waking. A refused (401) or expired token does not leave the
+// scan screen: scans are held for the nursery and a banner asks staff to log in again; only ログアウト leaves it.
+// The offset of the tablet's clock from the service's (learnt from each answer's Date header) sets the clock shown.
+//
+// Safari 12 runs this file: ES2018 syntax and no newer APIs (checked by `make test`).
 "use strict";
 
 const API = new URL("..", location.href).pathname.replace(/\/$/, "");
 const SESSION_KEY = "daicho.station.session";
+const CODE_KEY = `${SESSION_KEY}.code`;
+const CLOCK_KEY = `${SESSION_KEY}.clockOffset`;
+const ENTRY_TYPE_KEY = `${SESSION_KEY}.entryType`;
 const DB_NAME = "daicho-station";
 const STORE = "scans";
 const RETRY_LATER = new Set([408, 429]);
 const MAX_PARENT_ID_DIGITS = 10;
+const ENTRY_TYPES = ["Entry", "Exit"];
+// a scanner's CR, LF or CR+LF arrive as Enter; the key is "Process" while an IME composes, the code stays
+const TERMINATORS = ["Enter", "NumpadEnter", "Tab"];
+const CLOCK_STEADY_MS = 1000; // the Date header has whole seconds: a smaller change is noise
 
-let L = {}; // the kiosk's wording (scanner_station/labels.py)
+let L = {}; // the kiosk's wording (clientkit/station_labels.py)
 let R = {}; // the kiosk's rules: queue_max, history_size, retries, timings
-let session = null;
+let session = null; // {token, nurseryId, nurseryName, nurseryCode, expiresAt, ended}
 let entryType = "Entry";
 let delivering = false;
 let backingOff = false;
-let lastScanId = null;
-let messageTimer = null;
+let liveScanId = null; // the scan just read, until it is greeted or shown as held
+let submitAfterComposition = false;
+let clockOffset = Number(localStorage.getItem(CLOCK_KEY)) || 0; // the service's clock less the tablet's, in ms
 let dbPromise = null;
+const hideTimers = {};
 
 const $ = (id) => document.getElementById(id);
 const format = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
 const wait = (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+const serverNow = () => new Date(Date.now() + clockOffset);
 
 class Unreachable extends Error {}
 
 // Storage -----------------------------------------------------------------------------------------------------------
 
 function openDb() {
-  dbPromise ??= new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, 1);
-    request.onupgradeneeded = () => {
-      const store = request.result.createObjectStore(STORE, { keyPath: "seq", autoIncrement: true });
-      store.createIndex("clientScanId", "clientScanId", { unique: true });
-    };
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
+  if (!dbPromise) {
+    dbPromise = new Promise((resolve, reject) => {
+      const request = indexedDB.open(DB_NAME, 1);
+      request.onupgradeneeded = () => {
+        const store = request.result.createObjectStore(STORE, { keyPath: "seq", autoIncrement: true });
+        store.createIndex("clientScanId", "clientScanId", { unique: true });
+      };
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  }
   return dbPromise;
 }
 
@@ -71,7 +90,6 @@ async function nurseryScans(nurseryId) {
 }
 
 const isPending = (scan) => scan.status === "pending";
-const isAnswered = (scan) => scan.status === "success" || scan.status === "duplicate";
 
 /** Store a new scan unless queue_max pending ones are waiting (checked and written in one transaction). */
 async function addScan(scan) {
@@ -83,21 +101,21 @@ async function addScan(scan) {
   });
 }
 
-/** Save a scan's answer and prune the nursery's answered scans beyond history_size (refused ones stay). */
+/** Save a scan's answer and prune the nursery's sent scans older than the latest history_size (pending ones stay). */
 async function saveScan(scan) {
   await withStore("readwrite", async (store) => {
     store.put(scan);
-    const all = await asPromise(store.getAll());
-    const answered = all.filter((s) => s.nurseryId === scan.nurseryId && isAnswered(s));
-    answered.slice(0, Math.max(0, answered.length - R.history_size)).forEach((s) => store.delete(s.seq));
+    const all = (await asPromise(store.getAll())).filter((s) => s.nurseryId === scan.nurseryId);
+    const older = all.slice(0, Math.max(0, all.length - R.history_size));
+    older.filter((s) => !isPending(s)).forEach((s) => store.delete(s.seq));
   });
 }
 
 function loadSession() {
   try {
     const saved = JSON.parse(localStorage.getItem(SESSION_KEY));
-    return saved && new Date(saved.expiresAt) > new Date() ? saved : null;
-  } catch {
+    return saved && saved.nurseryId ? saved : null;
+  } catch (e) {
     return null;
   }
 }
@@ -119,45 +137,71 @@ function saveSession(value) {
   else localStorage.removeItem(SESSION_KEY);
 }
 
+function savedEntryType() {
+  const saved = localStorage.getItem(ENTRY_TYPE_KEY);
+  return ENTRY_TYPES.includes(saved) ? saved : "Entry";
+}
+
 // The service -------------------------------------------------------------------------------------------------------
+
+/** The promise's outcome, or a rejection after `seconds` (Safari 12 cannot abort a fetch). */
+function withTimeout(promise, seconds) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error("timed out")), seconds * 1000);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** Learn how far the tablet's clock is from the service's, from an answer's Date header (whole seconds). */
+function learnClock(response, sentMs) {
+  const serverMs = Date.parse(response.headers.get("Date"));
+  if (Number.isNaN(serverMs)) return;
+  const offset = Math.round(serverMs + 500 - (sentMs + Date.now()) / 2);
+  if (Math.abs(offset - clockOffset) < CLOCK_STEADY_MS) return;
+  clockOffset = offset;
+  localStorage.setItem(CLOCK_KEY, String(offset));
+  tick();
+}
 
 /** POST to the API: {status, data} for a definitive answer; Unreachable when it should be tried again later. */
 async function post(path, body, token) {
   const headers = body === undefined ? {} : { "Content-Type": "application/json" };
   if (token) headers.Authorization = `Bearer ${token}`;
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), R.request_timeout_seconds * 1000);
+  const sentMs = Date.now();
   let response;
   try {
-    response = await fetch(API + path, {
+    const request = fetch(API + path, {
       method: "POST",
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: "no-store",
-      signal: abort.signal,
     });
+    response = await withTimeout(request, R.request_timeout_seconds);
   } catch (error) {
     throw new Unreachable(String(error));
-  } finally {
-    clearTimeout(timer);
   }
+  learnClock(response, sentMs);
   if (response.status >= 500 || RETRY_LATER.has(response.status)) throw new Unreachable(`HTTP ${response.status}`);
   let data = {};
   try {
     data = await response.json();
-  } catch {
+  } catch (e) {
     if (response.ok) throw new Unreachable("unexpected answer");
   }
   setOnline(true);
   return { status: response.status, data };
 }
 
-const errorMessage = (answer) => answer.data?.error?.message || `HTTP ${answer.status}`;
+function errorMessage(answer) {
+  const error = answer.data && answer.data.error;
+  return (error && error.message) || `HTTP ${answer.status}`;
+}
 
 /** One request with the current token, tried once and up to R.retries more with a doubling backoff (none while the
- * browser is offline); onUnreachable runs after the first failed try. null when no try got through or the session
- * ended (401). */
-async function call(path, body, onUnreachable = () => {}) {
+ * browser is offline); bodyOf makes each try's body, onUnreachable runs after the first failed try. null when no try
+ * got through or the session ended (401, or its token expired). */
+async function call(path, bodyOf = () => undefined, onUnreachable = () => {}) {
   for (let attempt = 0; attempt <= R.retries; attempt++) {
     if (attempt) {
       if (!navigator.onLine) return null;
@@ -165,10 +209,10 @@ async function call(path, body, onUnreachable = () => {}) {
       await wait(R.retry_backoff_seconds * 2 ** (attempt - 1));
       backingOff = false;
     }
-    const current = session;
+    const current = usableSession();
     if (!current) return null;
     try {
-      const answer = await post(path, body, current.token);
+      const answer = await post(path, bodyOf(), current.token);
       if (answer.status === 401) {
         endSession(current);
         return null;
@@ -206,7 +250,8 @@ async function login(event) {
       return;
     }
     const { token, nurseryId, nurseryName, expiresAt } = answer.data;
-    saveSession({ token, nurseryId, nurseryName, nurseryCode: code, expiresAt });
+    saveSession({ token, nurseryId, nurseryName, nurseryCode: code, expiresAt, ended: false });
+    $("nursery-code").value = "";
     $("password").value = "";
     await showMain();
     deliver();
@@ -220,22 +265,33 @@ async function login(event) {
   }
 }
 
+/** Staff's explicit ログアウト: the plain login screen (unsent scans stay and go out after the next login). */
 function logout() {
   saveSession(null);
-  showLogin("");
+  showLogin();
 }
 
-/** The service refused this session's token: a new login is needed; unsent scans stay and go out after it. */
+/** The session while its token can still be used; a token past its expiry ends it. */
+function usableSession() {
+  const current = session;
+  if (!current || current.ended) return null;
+  if (new Date(current.expiresAt) > serverNow()) return current;
+  endSession(current);
+  return null;
+}
+
+/** The service refused this session's token or it expired: the station keeps scanning for its nursery, holding the
+ * scans, and asks for a new login; the scans go out after it. */
 function endSession(refused) {
   if (session !== refused) return;
-  console.warn("the service refused the token; a new login is needed");
-  saveSession(null);
-  showLogin(L.SESSION_ENDED);
+  console.warn("the token was refused or has expired; scans are held until the next login");
+  saveSession({ ...refused, token: null, ended: true });
+  $("relogin").hidden = false;
 }
 
 /** FR-HB: renew the token; one that gets through is a reconnect, so what waits is sent. */
 async function heartbeat() {
-  const current = session;
+  const current = usableSession();
   if (!current) return;
   const answer = await call("/auth/heartbeat");
   if (!answer) {
@@ -253,11 +309,12 @@ async function heartbeat() {
 
 // Scans -------------------------------------------------------------------------------------------------------------
 
-/** The parent id in what the reader typed (BR-ER-004, SEC-008), or an Error carrying the kiosk's message. */
+/** The parent id in one read of the scanner (BR-ER-004, SEC-008): null for an empty read (the second half of a
+ * CR+LF suffix), else the id, or an Error carrying the kiosk's message. Full-width digits (IME on) count as digits. */
 function parseBarcode(raw) {
-  const text = raw.replace(/^ +| +$/g, "");
+  const text = raw.normalize("NFKC").replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "");
+  if (!text) return null;
   if (/[\u0000-\u001f\u007f-\u009f]/.test(text)) throw new Error(L.SCAN_CONTROL_CHARACTERS);
-  if (!text) throw new Error(L.SCAN_EMPTY);
   if (!/^[0-9]+$/.test(text)) throw new Error(L.SCAN_NOT_DIGITS);
   if (text.length > MAX_PARENT_ID_DIGITS) throw new Error(format(L.SCAN_TOO_LONG, { n: text.length }));
   return Number(text);
@@ -272,6 +329,7 @@ function newScanId() {
 }
 
 async function accept(raw) {
+  if (!session) return;
   let parentId;
   try {
     parentId = parseBarcode(raw);
@@ -279,6 +337,8 @@ async function accept(raw) {
     feedback("error", error.message);
     return;
   }
+  if (parentId === null) return;
+  feedback("accepting", L.ACCEPTING);
   const scan = await addScan({
     clientScanId: newScanId(),
     nurseryId: session.nurseryId,
@@ -288,24 +348,26 @@ async function accept(raw) {
     status: "pending",
     parentName: null,
     message: null,
+    loggedAt: null,
   });
   if (!scan) {
     feedback("error", format(L.QUEUE_FULL, { limit: R.queue_max }));
     return;
   }
-  lastScanId = scan.clientScanId;
+  liveScanId = scan.clientScanId;
   await renderHistory();
-  if (backingOff || !navigator.onLine) feedback("pending", L.SAVED_OFFLINE);
+  if (backingOff || !navigator.onLine || !usableSession()) held(scan);
   deliver();
 }
 
-/** Send the logged-in nursery's pending scans, oldest first, until none is left or the service is gone. */
+/** Send the logged-in nursery's pending scans, oldest first, until none is left, the service is gone or the session
+ * has ended. */
 async function deliver() {
   if (delivering) return;
   delivering = true;
   try {
-    while (session) {
-      const scan = (await nurseryScans(session.nurseryId)).find((s) => s.status === "pending");
+    for (let current = usableSession(); current; current = usableSession()) {
+      const scan = (await nurseryScans(current.nurseryId)).find(isPending);
       if (!scan || !(await deliverOne(scan))) return;
     }
   } finally {
@@ -314,22 +376,28 @@ async function deliver() {
   }
 }
 
+/** What the service is sent for a scan: its time by the tablet's clock when read and when this try is sent. */
+const scanBody = (scan) => ({
+  parentId: scan.parentId,
+  entryType: scan.entryType,
+  nurseryId: scan.nurseryId,
+  clientScanId: scan.clientScanId,
+  stationId: stationId(),
+  scannedAt: scan.scannedAt,
+  sentAt: new Date().toISOString(),
+});
+
 /** One scan with its retries; false when it is still pending afterwards. */
 async function deliverOne(scan) {
-  const body = {
-    parentId: scan.parentId,
-    entryType: scan.entryType,
-    nurseryId: scan.nurseryId,
-    clientScanId: scan.clientScanId,
-    stationId: stationId(),
-    scannedAt: scan.scannedAt,
-  };
-  const saved = () => scan.clientScanId === lastScanId && feedback("pending", L.SAVED_OFFLINE);
-  const answer = await call("/entry-exit-logs", body, saved);
-  if (!answer) return false;
+  const answer = await call("/entry-exit-logs", () => scanBody(scan), () => held(scan));
+  if (!answer) {
+    held(scan);
+    return false;
+  }
   if (answer.status === 200 || answer.status === 201) {
     scan.status = answer.data.clientScanId === scan.clientScanId ? "success" : "duplicate";
     scan.parentName = answer.data.parentName;
+    scan.loggedAt = answer.data.timestamp;
   } else {
     scan.status = "failed";
     scan.message = errorMessage(answer);
@@ -339,9 +407,17 @@ async function deliverOne(scan) {
   return true;
 }
 
-/** Feedback for the scan just read (replayed ones only update the history). */
+/** The scan just read could not be sent now: say it is held; it goes out quietly later. */
+function held(scan) {
+  if (scan.clientScanId !== liveScanId) return;
+  liveScanId = null;
+  feedback("pending", session && session.ended ? L.RELOGIN_NEEDED : L.SAVED_OFFLINE);
+}
+
+/** The answer for the scan just read (a replayed one only updates the history). */
 function announce(scan) {
-  if (scan.clientScanId !== lastScanId) return;
+  if (scan.clientScanId !== liveScanId) return;
+  liveScanId = null;
   if (scan.status === "success") feedback("success", format(L.GREETING[scan.entryType], { name: scan.parentName }));
   else if (scan.status === "duplicate") feedback("success", format(L.DUPLICATE_SCAN, { name: scan.parentName }));
   else feedback("error", scan.message);
@@ -349,17 +425,18 @@ function announce(scan) {
 
 // Screen ------------------------------------------------------------------------------------------------------------
 
+/** Show an element with its kind of feedback for `seconds` (a newer call restarts the time). */
+function showFor(element, kind, seconds) {
+  element.className = `${element.id} ${kind}`;
+  element.hidden = false;
+  clearTimeout(hideTimers[element.id]);
+  hideTimers[element.id] = setTimeout(() => (element.hidden = true), seconds * 1000);
+}
+
 function feedback(kind, text) {
-  const flash = $("flash");
-  flash.className = `flash ${kind}`;
-  flash.hidden = false;
-  setTimeout(() => (flash.hidden = true), R.flash_seconds * 1000);
-  const message = $("message");
-  message.className = `message ${kind}`;
-  message.textContent = text;
-  message.hidden = false;
-  clearTimeout(messageTimer);
-  messageTimer = setTimeout(() => (message.hidden = true), R.greeting_seconds * 1000);
+  $("message").textContent = text;
+  showFor($("flash"), kind, R.flash_seconds);
+  showFor($("message"), kind, R.greeting_seconds);
 }
 
 function setOnline(online) {
@@ -370,6 +447,7 @@ function setOnline(online) {
 
 function setEntryType(type) {
   entryType = type;
+  localStorage.setItem(ENTRY_TYPE_KEY, type);
   for (const button of document.querySelectorAll(".toggle button")) {
     button.setAttribute("aria-pressed", String(button.dataset.type === type));
   }
@@ -380,63 +458,74 @@ const pad = (n) => String(n).padStart(2, "0");
 const localTime = (d) => `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 
 function tick() {
-  const d = new Date();
+  const d = serverNow();
   $("clock").textContent = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${localTime(d)}`;
 }
 
-function statusCell(scan) {
-  const cell = document.createElement("td");
-  const refused = scan.status === "failed" && scan.message;
-  cell.textContent = refused ? format(L.HELD_REASON, { reason: scan.message }) : L.STATUS_LABEL[scan.status];
-  if (refused) cell.className = "refused";
-  return cell;
+/** Replace an element's children (in a way Safari 12 knows). */
+function fill(parent, children) {
+  parent.textContent = "";
+  parent.append(...children);
 }
 
+function element(tag, text, className) {
+  const made = document.createElement(tag);
+  made.textContent = text;
+  if (className) made.className = className;
+  return made;
+}
+
+/** When a scan happened by the service's clock: the log's time once answered, else the tablet's reading corrected. */
+const scanTime = (scan) => (scan.loggedAt ? new Date(scan.loggedAt) : new Date(Date.parse(scan.scannedAt) + clockOffset));
+
+function statusCell(scan) {
+  const refused = scan.status === "failed" && scan.message;
+  if (refused) return element("td", format(L.HELD_REASON, { reason: scan.message }), "refused");
+  return element("td", L.STATUS_LABEL[scan.status]);
+}
+
+function historyRow(scan) {
+  const row = document.createElement("tr");
+  const name = scan.parentName || format(L.UNKNOWN_PARENT_NAME, { parent_id: scan.parentId });
+  const arrow = element("td", L.ENTRY_TYPE_ARROW[scan.entryType], `arrow-${scan.entryType}`);
+  row.append(element("td", localTime(scanTime(scan))), element("td", name), arrow, statusCell(scan));
+  return row;
+}
+
+/** The latest history_size scans, newest first, and how many wait to be sent. */
 async function renderHistory() {
   if (!session) return;
   const scans = await nurseryScans(session.nurseryId);
   const pending = scans.filter(isPending).length;
   $("unsent").textContent = pending ? format(L.PENDING_COUNT, { n: pending }) : "";
-  const recent = new Set(scans.slice(-R.history_size));
-  const rows = scans
-    .filter((scan) => recent.has(scan) || scan.status === "failed")
-    .reverse()
-    .map((scan) => {
-      const row = document.createElement("tr");
-      const name = scan.parentName || format(L.UNKNOWN_PARENT_NAME, { parent_id: scan.parentId });
-      const arrow = document.createElement("td");
-      arrow.className = `arrow-${scan.entryType}`;
-      arrow.textContent = L.ENTRY_TYPE_ARROW[scan.entryType];
-      const cells = [localTime(new Date(scan.scannedAt)), name].map((text) => {
-        const cell = document.createElement("td");
-        cell.textContent = text;
-        return cell;
-      });
-      row.append(...cells, arrow, statusCell(scan));
-      return row;
-    });
-  $("history").tBodies[0].replaceChildren(...rows);
+  fill($("history").tBodies[0], scans.slice(-R.history_size).reverse().map(historyRow));
 }
 
+/** While the station has a nursery, the scanner's keystrokes go to the reader, never into a login field: only staff
+ * who tap a field of the login form type there. */
 function focusReader() {
-  if (!$("main").hidden) $("reader").focus();
+  const active = document.activeElement;
+  const typing = active && active.tagName === "INPUT" && active !== $("reader");
+  if (session && !typing) $("reader").focus();
 }
 
-function showLogin(message) {
+/** The login form: plain after ログアウト, or over a station whose token ended (with a way back to scanning). The
+ * code is filled in; no field takes the focus, so a scan cannot land in one. */
+function showLogin() {
   $("main").hidden = true;
   $("login").hidden = false;
-  $("login-error").textContent = message;
-  $("nursery-code").value = session?.nurseryCode || loadCode();
-  $("nursery-code").focus();
+  $("back-to-scanning").hidden = !session;
+  $("login-error").textContent = "";
+  $("nursery-code").value = session ? session.nurseryCode : localStorage.getItem(CODE_KEY) || "";
+  focusReader();
 }
 
-const loadCode = () => localStorage.getItem(`${SESSION_KEY}.code`) || "";
-
 async function showMain() {
-  localStorage.setItem(`${SESSION_KEY}.code`, session.nurseryCode);
+  localStorage.setItem(CODE_KEY, session.nurseryCode);
   $("login").hidden = true;
   $("main").hidden = false;
   $("nursery-name").textContent = session.nurseryName;
+  $("relogin").hidden = !session.ended;
   setOnline(navigator.onLine);
   setEntryType(entryType);
   await renderHistory();
@@ -444,20 +533,24 @@ async function showMain() {
 
 function fillWords() {
   document.title = L.APP_TITLE;
-  $("app-title").textContent = L.APP_TITLE;
-  $("nursery-code-label").textContent = L.NURSERY_CODE;
-  $("password-label").textContent = L.PASSWORD;
-  $("show-password").textContent = L.SHOW_PASSWORD;
-  $("login-button").textContent = L.LOGIN;
-  $("logout").textContent = L.LOGOUT;
-  $("type-entry").textContent = L.ENTRY_TYPE_LABEL.Entry;
-  $("type-exit").textContent = L.ENTRY_TYPE_LABEL.Exit;
-  $("prompt").textContent = L.SCAN_PROMPT;
+  const words = {
+    "app-title": L.APP_TITLE,
+    "nursery-code-label": L.NURSERY_CODE,
+    "password-label": L.PASSWORD,
+    "show-password": L.SHOW_PASSWORD,
+    "login-button": L.LOGIN,
+    "back-to-scanning": L.BACK_TO_SCANNING,
+    logout: L.LOGOUT,
+    "relogin-text": L.RELOGIN_NEEDED,
+    "relogin-button": L.RELOGIN,
+    "type-entry": L.ENTRY_TYPE_LABEL.Entry,
+    "type-exit": L.ENTRY_TYPE_LABEL.Exit,
+    prompt: L.SCAN_PROMPT,
+    "history-title": L.HISTORY_TITLE,
+  };
+  Object.keys(words).forEach((id) => ($(id).textContent = words[id]));
   $("reader").placeholder = L.SCAN_PLACEHOLDER;
-  $("history-title").textContent = L.HISTORY_TITLE;
-  $("history").tHead.rows[0].replaceChildren(
-    ...L.HISTORY_COLUMNS.map((text) => Object.assign(document.createElement("th"), { textContent: text })),
-  );
+  fill($("history").tHead.rows[0], L.HISTORY_COLUMNS.map((text) => element("th", text)));
 }
 
 function togglePassword() {
@@ -467,22 +560,54 @@ function togglePassword() {
   $("show-password").textContent = shown ? L.SHOW_PASSWORD : L.HIDE_PASSWORD;
 }
 
-function wire() {
-  $("login-form").addEventListener("submit", login);
-  $("show-password").addEventListener("click", togglePassword);
-  $("logout").addEventListener("click", logout);
-  for (const button of document.querySelectorAll(".toggle button")) {
-    button.addEventListener("click", () => setEntryType(button.dataset.type));
-  }
+/** Each read ends with CR, LF, CR+LF or Tab, pressed (neither key does its default: no focus moved on) or arriving
+ * as text; an IME that is composing (full-width input) gets its text committed first. */
+function wireReader() {
   const reader = $("reader");
-  reader.addEventListener("keydown", (event) => {
-    if (event.key !== "Enter") return;
-    event.preventDefault();
+  const submit = () => {
     const raw = reader.value;
     reader.value = "";
     accept(raw);
+  };
+  reader.addEventListener("keydown", (event) => {
+    if (!TERMINATORS.includes(event.key) && !TERMINATORS.includes(event.code)) return;
+    event.preventDefault();
+    if (event.isComposing) submitAfterComposition = true;
+    else submit();
+  });
+  reader.addEventListener("input", () => {
+    const reads = reader.value.split(/[\t\r\n]/);
+    if (reads.length === 1) return;
+    reader.value = reads.pop();
+    reads.forEach((raw) => accept(raw));
+  });
+  reader.addEventListener("compositionend", () => {
+    if (!submitAfterComposition) return;
+    submitAfterComposition = false;
+    submit();
   });
   reader.addEventListener("blur", () => setTimeout(focusReader, 0));
+}
+
+/** A tablet that slept renews its token as it wakes (before the 8 hours are out), and sends what waits. */
+function wireWaking() {
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") heartbeat();
+  });
+  window.addEventListener("pageshow", () => heartbeat());
+}
+
+function wire() {
+  $("login-form").addEventListener("submit", login);
+  $("show-password").addEventListener("click", togglePassword);
+  $("back-to-scanning").addEventListener("click", showMain);
+  $("logout").addEventListener("click", logout);
+  $("relogin-button").addEventListener("click", showLogin);
+  for (const button of document.querySelectorAll(".toggle button")) {
+    button.addEventListener("click", () => setEntryType(button.dataset.type));
+  }
+  wireReader();
+  wireWaking();
   window.addEventListener("online", () => {
     setOnline(true);
     deliver();
@@ -500,14 +625,15 @@ async function start() {
   wire();
   tick();
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("sw.js").catch((e) => console.warn(e));
+  entryType = savedEntryType();
   session = loadSession();
-  if (session) {
-    await showMain();
-    deliver();
-  } else {
+  if (!session) {
     saveSession(null);
-    showLogin("");
+    showLogin();
+    return;
   }
+  await showMain();
+  if (usableSession()) deliver();
 }
 
 start();
