@@ -26,7 +26,7 @@ import statistics
 import time
 import uuid
 from contextlib import ExitStack
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from common import (
@@ -97,9 +97,16 @@ def seed(stations: int) -> tuple[list[dict], str]:
 
 
 def scan_body(parent_id: int, entry_type: str, client_scan_id: str, scanned_at: str | None = None) -> bytes:
-    body = {"parentId": str(parent_id), "entryType": entry_type, "clientScanId": client_scan_id, "stationId": "bench"}
-    if scanned_at:
-        body["scannedAt"] = scanned_at
+    """A scan as the stations send it: their clock's reading of the scan and of the send (now, unless replayed)."""
+    sent_at = datetime.now(UTC).isoformat()
+    body = {
+        "parentId": str(parent_id),
+        "entryType": entry_type,
+        "clientScanId": client_scan_id,
+        "stationId": "bench",
+        "scannedAt": scanned_at or sent_at,
+        "sentAt": sent_at,
+    }
     return json.dumps(body).encode()
 
 
