@@ -20,9 +20,10 @@ from textual.widgets import Button, DataTable, Input, Label, Static
 from clientkit import station_labels as labels
 from scanner_station.config import MAX_NURSERY_CODE_CHARS, StationConfig
 from scanner_station.queue import QueueFull, Scan
-from scanner_station.station import InvalidScan, LoginRefused, NotLoggedIn, Station, StationListener
+from scanner_station.station import EmptyScan, InvalidScan, LoginRefused, NotLoggedIn, Station, StationListener
 
-SUBMIT_KEYS = {"ctrl+j"}  # a scanner configured with an LF suffix; Enter itself is the Input's own binding
+# A scanner's LF or Tab suffix ends a scan (Enter, its CR suffix, is the Input's own binding): "38<Tab>39<Tab>" is two.
+SUBMIT_KEYS = {"ctrl+j", "tab"}
 EDITING_KEYS = {"enter", "backspace", "delete", "left", "right", "home", "end"}
 FEEDBACK_KINDS = ("ok", "error", "pending")
 MAX_PASSWORD_CHARS = 200
@@ -37,7 +38,7 @@ STATUS_STYLES = {
 
 
 class ScanInput(Input):
-    """Where the scanner types (keyboard mode: digits, then Enter).
+    """Where the scanner types (keyboard mode: digits, then Enter, LF or Tab).
 
     A control character is not typed into the value but remembered, so the scan it belongs to is refused
     instead of being read as the digits around it.
@@ -74,29 +75,37 @@ def unfocusable(widget: W) -> W:
 
 
 class LoginScreen(Screen):
-    """入退登録システム: 保育園コード and パスワード (UI-EL-001..005)."""
+    """入退登録システム: 保育園コード and パスワード (UI-EL-001..005).
 
-    AUTO_FOCUS = "#code"
+    Opened from the scan screen's 再ログイン banner it logs in again for the nursery the station scans for: the code
+    is filled in and fixed (a scan read meanwhile cannot land in it), and スキャン画面に戻る goes back without a login.
+    """
 
-    def __init__(self, notice: str = "") -> None:
-        super().__init__()
-        self.notice = notice
+    AUTO_FOCUS = "#code, #password"  # the first that can take the focus: the password when the code is fixed
 
     @property
     def station(self) -> Station:
         return self.app.station
 
     def compose(self) -> ComposeResult:
+        known = self.station.session
         with Vertical(id="login-box"):
             yield Static(labels.APP_TITLE, id="login-title")
             yield Label(f"{labels.NURSERY_CODE}:", classes="field-label")
-            yield Input(id="code", max_length=MAX_NURSERY_CODE_CHARS)
+            code = known.nursery_code if known else ""
+            yield Input(code, id="code", max_length=MAX_NURSERY_CODE_CHARS, disabled=known is not None)
             yield Label(f"{labels.PASSWORD}:", classes="field-label")
             with Horizontal(id="password-row"):
                 yield Input(id="password", password=True, max_length=MAX_PASSWORD_CHARS)
                 yield Button(labels.SHOW_PASSWORD, id="toggle-password")
             yield Button(labels.LOGIN, id="login", variant="primary")
-            yield Static(self.notice, id="login-error", markup=False)
+            if known:
+                yield Button(labels.BACK_TO_SCANNING, id="back")
+            yield Static(id="login-error", markup=False)
+
+    @on(Button.Pressed, "#back")
+    def back_to_scanning(self) -> None:
+        self.app.show_main()
 
     @on(Button.Pressed, "#toggle-password")
     def toggle_password(self) -> None:
@@ -134,7 +143,8 @@ class LoginScreen(Screen):
 
 
 class MainScreen(Screen):
-    """The scan screen: header, 入/出 toggle, scan prompt and feedback, the last scans (§6.2.2)."""
+    """The scan screen: header, 再ログイン banner while the token has ended, 入/出 toggle, scan prompt and feedback, the
+    last scans (§6.2.2)."""
 
     AUTO_FOCUS = "#scan"
     entry_type: reactive[str] = reactive("Entry")
@@ -160,6 +170,9 @@ class MainScreen(Screen):
             yield Static(id="clock")
             yield Static(id="connection", markup=False)
             yield unfocusable(Button(labels.LOGOUT, id="logout"))
+        with Horizontal(id="relogin-banner"):
+            yield Static(labels.RELOGIN_NEEDED, id="relogin-message", markup=False)
+            yield unfocusable(Button(labels.RELOGIN, id="relogin", variant="warning"))
         with Horizontal(id="toggle"):
             yield unfocusable(Button(labels.ENTRY_TYPE_LABEL["Entry"], id="entry", classes="entry-type"))
             yield unfocusable(Button(labels.ENTRY_TYPE_LABEL["Exit"], id="exit", classes="entry-type"))
@@ -172,6 +185,7 @@ class MainScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#history", DataTable).add_columns(*labels.HISTORY_COLUMNS)
+        self.set_reactive(MainScreen.entry_type, self.station.entry_type)
         self.watch_entry_type(self.entry_type)
         self.tick()
         self.set_interval(1, self.tick)
@@ -200,6 +214,11 @@ class MainScreen(Screen):
     def tick(self) -> None:
         now = datetime.now(self.config.zone)
         self.query_one("#clock", Static).update(now.strftime("%Y-%m-%d %H:%M:%S"))
+        self.show_relogin()
+
+    def show_relogin(self) -> None:
+        """The banner while the token has ended (refused, or expired meanwhile): scans are held until a login."""
+        self.query_one("#relogin-banner").display = self.station.needs_login
 
     def show_connection(self) -> None:
         widget = self.query_one("#connection", Static)
@@ -214,11 +233,16 @@ class MainScreen(Screen):
         self.station.logout()
         self.app.show_login()
 
+    @on(Button.Pressed, "#relogin")
+    def log_in_again(self) -> None:
+        self.app.show_login()
+
     # 入/出 toggle ------------------------------------------------------------------------------------------------
 
     @on(Button.Pressed, ".entry-type")
     def choose_entry_type(self, event: Button.Pressed) -> None:
         self.entry_type = "Entry" if event.button.id == "entry" else "Exit"
+        self.station.choose_entry_type(self.entry_type)
 
     def watch_entry_type(self, entry_type: str) -> None:
         self.query_one("#entry").set_class(entry_type == "Entry", "-selected")
@@ -232,6 +256,8 @@ class MainScreen(Screen):
         raw, control_seen = self.query_one("#scan", ScanInput).take()
         try:
             scan = self.station.accept(raw, self.entry_type, control_seen=control_seen)
+        except EmptyScan:
+            return
         except InvalidScan as invalid:
             self.feedback(invalid.message, "error")
             return
@@ -239,11 +265,13 @@ class MainScreen(Screen):
             self.feedback(labels.QUEUE_FULL.format(limit=full.limit), "error")
             return
         except NotLoggedIn:
-            self.app.show_login(labels.SESSION_ENDED)
+            self.app.show_login()
             return
         self.show_history()
         self.show_connection()
-        if self.station.online is False:
+        if self.station.needs_login:
+            self.feedback(labels.RELOGIN_NEEDED, "pending")
+        elif self.station.online is False:
             self.feedback(labels.SAVED_OFFLINE, "pending")
         else:
             self._live_scan = scan.client_scan_id
@@ -265,9 +293,18 @@ class MainScreen(Screen):
 
     def connection_changed(self, online: bool) -> None:
         self.show_connection()
-        if not online and self._live_scan is not None:
+        if not online:
+            self.hold_live_scan(labels.SAVED_OFFLINE)
+
+    def session_ended(self) -> None:
+        self.show_relogin()
+        self.hold_live_scan(labels.RELOGIN_NEEDED)
+
+    def hold_live_scan(self, message: str) -> None:
+        """The scan just read is held instead of answered: say so now, and do not greet it when it goes out later."""
+        if self._live_scan is not None:
             self._live_scan = None
-            self.feedback(labels.SAVED_OFFLINE, "pending")
+            self.feedback(message, "pending")
 
     # Feedback: 200 ms flash, message for 3 s (UI-ER-005, UI-ER-006) ----------------------------------------------
 
@@ -337,8 +374,8 @@ class StationApp(App, StationListener):
     def show_main(self) -> None:
         self.switch_screen(MainScreen())
 
-    def show_login(self, notice: str = "") -> None:
-        self.switch_screen(LoginScreen(notice))
+    def show_login(self) -> None:
+        self.switch_screen(LoginScreen())
 
     def _on_main_screen(self, show: Callable[[MainScreen], None]) -> None:
         """Show the station's news on the scan screen when it is on show and mounted (it shows the station's state
@@ -368,5 +405,4 @@ class StationApp(App, StationListener):
         self._on_main_screen(lambda screen: screen.connection_changed(online))
 
     def session_ended(self) -> None:
-        if not isinstance(self.screen, LoginScreen):
-            self.show_login(labels.SESSION_ENDED)
+        self._on_main_screen(lambda screen: screen.session_ended())

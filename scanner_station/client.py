@@ -85,8 +85,13 @@ class StationClient:
         parent_id: int,
         entry_type: str,
         scanned_at: datetime,
+        sent_at: datetime,
     ) -> ScanOut:
-        """POST one scan; the same client_scan_id sent again returns the first record (duplicate) and writes nothing."""
+        """POST one scan; the same client_scan_id sent again returns the first record (duplicate) and writes nothing.
+
+        scanned_at is the station's clock at the scan, sent_at its clock now: the service records the scan their
+        difference before its own now.
+        """
         body = ScanIn(
             parent_id=parent_id,
             entry_type=entry_type,
@@ -94,6 +99,7 @@ class StationClient:
             client_scan_id=client_scan_id,
             station_id=station_id,
             scanned_at=scanned_at,
+            sent_at=sent_at,
         )
         data = await self._post("/entry-exit-logs", token=token, body=body.model_dump(mode="json", by_alias=True))
         with _expected_answer():

@@ -57,7 +57,7 @@ class StationConfig:
     greeting_seconds: float = RULES.greeting_seconds
     timezone: str = "Asia/Tokyo"
     headless: bool = False
-    entry_type: str = "Entry"
+    entry_type: str = "Entry"  # headless: lines without a prefix; kiosk: the 入/出 until staff first choose one
     nursery_code: str = ""
 
     def __post_init__(self) -> None:
@@ -92,7 +92,7 @@ class StationConfig:
 
     @property
     def database_path(self) -> Path:
-        """The one local file: the scan queue, the recent history and the session token."""
+        """The one local file: the scan queue, the recent history, the session token and the chosen 入/出."""
         return self.state_dir / "station.sqlite3"
 
     @property

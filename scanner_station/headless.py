@@ -66,8 +66,9 @@ class HeadlessStation:
         self.password = password
 
     async def ensure_session(self) -> None:
-        """Keep the stored session, or log in with the configured code and password (LoginRefused if impossible)."""
-        session, code = self.station.session, self.config.nursery_code
+        """Keep the stored session while its token lives, or log in with the configured code and password (LoginRefused
+        if impossible)."""
+        session, code = self.station.live_session(), self.config.nursery_code
         if session is not None and (not code or session.nursery_code == code):
             return
         if not code or not self.password:

@@ -3,8 +3,8 @@
 A scan is written here the moment it is read, before anything is sent, so a crash or an unreachable service loses
 nothing. It stays 'pending' until the service gave a definitive answer (recorded, double scan, or refused), then keeps
 that status as a history row. Pending scans are never dropped: at `max_pending` new scans are refused instead.
-A scan the service refused ('failed', shown as 保留 with the service's reason) is never dropped either: staff see it
-until they record it by hand. Each nursery keeps its latest `keep_finished` answered rows; older ones are pruned.
+Each nursery keeps its latest `keep_finished` answered rows, refused ones ('failed', shown as 保留 with the service's
+reason) included; older ones are pruned, as the browser station does.
 """
 
 import os
@@ -41,7 +41,12 @@ CREATE TABLE IF NOT EXISTS session (
     nursery_id INTEGER NOT NULL,
     nursery_name TEXT NOT NULL,
     nursery_code TEXT NOT NULL,
-    expires_at TEXT NOT NULL
+    expires_at TEXT NOT NULL,
+    ended INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS setting (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 """
 COLUMNS = (
@@ -86,7 +91,14 @@ def open_database(path: Path) -> sqlite3.Connection:
     db.execute("PRAGMA synchronous=FULL")
     db.execute("PRAGMA busy_timeout=5000")
     db.executescript(SCHEMA)
+    add_missing_columns(db)
     return db
+
+
+def add_missing_columns(db: sqlite3.Connection) -> None:
+    """The session's ended flag, for a state file an older station left."""
+    if "ended" not in {row[1] for row in db.execute("PRAGMA table_info(session)")}:
+        db.execute("ALTER TABLE session ADD COLUMN ended INTEGER NOT NULL DEFAULT 0")
 
 
 @contextmanager
@@ -165,17 +177,15 @@ class ScanQueue:
             )
             scan = self.get(client_scan_id)
             self.db.execute(
-                "DELETE FROM scan WHERE status IN ('success', 'duplicate') AND nursery_id = ? AND seq NOT IN "
+                "DELETE FROM scan WHERE status != 'pending' AND nursery_id = ? AND seq NOT IN "
                 "(SELECT seq FROM scan WHERE status != 'pending' AND nursery_id = ? ORDER BY seq DESC LIMIT ?)",
                 (scan.nursery_id, scan.nursery_id, self.keep_finished),
             )
         return scan
 
     def recent(self, nursery_id: int, limit: int) -> list[Scan]:
-        """The latest scans of one nursery, newest first, pending ones included, and every refused one however old."""
+        """The latest `limit` scans of one nursery, newest first, pending and refused ones included."""
         rows = self.db.execute(
-            f"SELECT {COLUMNS} FROM scan WHERE nursery_id = ? AND (status = 'failed' OR seq IN "
-            "(SELECT seq FROM scan WHERE nursery_id = ? ORDER BY seq DESC LIMIT ?)) ORDER BY seq DESC",
-            (nursery_id, nursery_id, limit),
+            f"SELECT {COLUMNS} FROM scan WHERE nursery_id = ? ORDER BY seq DESC LIMIT ?", (nursery_id, limit)
         ).fetchall()
         return [Scan.from_row(row) for row in rows]

@@ -1,8 +1,14 @@
-"""The logged-in nursery and its token, kept in the station's database so a restart resumes without a login."""
+"""The station's nursery and its token, kept in the station's database so a restart resumes without a login.
+
+The row stays when the token ends (the service refused it, or it expired): the station keeps scanning for that
+nursery and holds the scans until staff log in again. Only an explicit logout deletes it.
+"""
 
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+
+from scanner_station.config import ENTRY_TYPES
 
 
 @dataclass(frozen=True)
@@ -12,9 +18,11 @@ class Session:
     nursery_name: str
     nursery_code: str
     expires_at: datetime
+    ended: bool = False  # the service refused the token (401)
 
-    def expired(self, now: datetime) -> bool:
-        return self.expires_at <= now
+    def live(self, now: datetime) -> bool:
+        """Whether the token can still be used."""
+        return not self.ended and self.expires_at > now
 
 
 class SessionStore:
@@ -25,24 +33,43 @@ class SessionStore:
 
     def load(self) -> Session | None:
         row = self.db.execute(
-            "SELECT token, nursery_id, nursery_name, nursery_code, expires_at FROM session WHERE id = 1"
+            "SELECT token, nursery_id, nursery_name, nursery_code, expires_at, ended FROM session WHERE id = 1"
         ).fetchone()
-        return Session(*row[:4], datetime.fromisoformat(row[4])) if row else None
+        return Session(*row[:4], datetime.fromisoformat(row[4]), bool(row[5])) if row else None
 
     def save(self, session: Session) -> None:
         self.db.execute(
-            "INSERT INTO session (id, token, nursery_id, nursery_name, nursery_code, expires_at) "
-            "VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET token = excluded.token, "
+            "INSERT INTO session (id, token, nursery_id, nursery_name, nursery_code, expires_at, ended) "
+            "VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET token = excluded.token, "
             "nursery_id = excluded.nursery_id, nursery_name = excluded.nursery_name, "
-            "nursery_code = excluded.nursery_code, expires_at = excluded.expires_at",
+            "nursery_code = excluded.nursery_code, expires_at = excluded.expires_at, ended = excluded.ended",
             (
                 session.token,
                 session.nursery_id,
                 session.nursery_name,
                 session.nursery_code,
                 session.expires_at.isoformat(),
+                int(session.ended),
             ),
         )
 
     def clear(self) -> None:
         self.db.execute("DELETE FROM session")
+
+
+class Settings:
+    """The station's own choices that outlive a restart and a logout: the 入/出 toggle."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def entry_type(self, default: str) -> str:
+        row = self.db.execute("SELECT value FROM setting WHERE name = 'entry_type'").fetchone()
+        return row[0] if row and row[0] in ENTRY_TYPES.values() else default
+
+    def save_entry_type(self, entry_type: str) -> None:
+        self.db.execute(
+            "INSERT INTO setting (name, value) VALUES ('entry_type', ?) "
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            (entry_type,),
+        )

@@ -6,7 +6,11 @@ then delivered: pending scans of the logged-in nursery go out oldest first, each
 the scan; when every try fails the scan stays pending and delivery stops until the next reconnect (a heartbeat
 that gets through, a new scan, a new login). The service deduplicates by client scan id, so resending after a
 lost answer writes nothing twice; its answer carries the client scan id of the record it returns, which tells the
-scan's own record (success) from an earlier scan's (a double scan).
+scan's own record (success) from an earlier scan's (a double scan). Each try carries the station's clock at the
+scan and at the send, so the service files the scan by its own clock however far the station's is off.
+
+When the token ends (the service refuses it, or it expires) the nursery stays known: scans are still taken and held
+until staff log in again. Only an explicit logout forgets the nursery.
 """
 
 import asyncio
@@ -23,7 +27,7 @@ from clientkit.station_api import ScanOut
 from scanner_station.client import ApiError, ServiceUnreachable, StationClient
 from scanner_station.config import StationConfig
 from scanner_station.queue import Scan, ScanQueue, Status, open_database
-from scanner_station.session import Session, SessionStore
+from scanner_station.session import Session, SessionStore, Settings
 
 log = logging.getLogger("scanner_station")
 
@@ -40,6 +44,13 @@ class InvalidScan(ValueError):
         self.message = message
 
 
+class EmptyScan(InvalidScan):
+    """Nothing but spaces came before the terminator (e.g. the LF of a CR+LF suffix): the kiosk ignores it."""
+
+    def __init__(self) -> None:
+        super().__init__(labels.SCAN_EMPTY)
+
+
 class LoginRefused(Exception):
     """The login did not succeed; the message is for the login screen's error area."""
 
@@ -49,16 +60,23 @@ class LoginRefused(Exception):
 
 
 class NotLoggedIn(Exception):
-    """A scan arrived while no nursery is logged in."""
+    """A scan arrived while no nursery is known (never logged in, or logged out)."""
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether the text holds a C0 or C1 control character (GS, Tab, CR, NUL...)."""
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
 
 
 def parse_barcode(raw: str, *, control_seen: bool = False) -> int:
-    """The parent id in a scan (BR-ER-004, SEC-008): ASCII digits only, 1 to 10 of them; surrounding spaces ignored."""
-    text = raw.strip(" ")
-    if control_seen or any(unicodedata.category(ch) == "Cc" for ch in text):
+    """The parent id in a scan (BR-ER-004, SEC-008): 1 to 10 digits once NFKC-normalised (full-width digits typed
+    with the IME on are read as ASCII ones); surrounding spaces ignored, control characters refused."""
+    text = unicodedata.normalize("NFKC", raw)
+    if control_seen or has_control_characters(raw) or has_control_characters(text):
         raise InvalidScan(labels.SCAN_CONTROL_CHARACTERS)
+    text = text.strip(" ")
     if not text:
-        raise InvalidScan(labels.SCAN_EMPTY)
+        raise EmptyScan()
     if not DIGITS.fullmatch(text):
         raise InvalidScan(labels.SCAN_NOT_DIGITS)
     if len(text) > MAX_PARENT_ID_DIGITS:
@@ -82,7 +100,7 @@ class StationListener:
         """The service became reachable or unreachable."""
 
     def session_ended(self) -> None:
-        """The service refused the token (401): a new login is needed; pending scans stay queued."""
+        """The service refused the token (401): a new login is needed; scans are held until then."""
 
 
 def utc_now() -> datetime:
@@ -101,19 +119,12 @@ class Station:
         self.db = open_database(config.database_path)
         self.queue = ScanQueue(self.db, max_pending=config.queue_max, keep_finished=config.history_size)
         self.sessions = SessionStore(self.db)
-        self.session = self._resume()
+        self.settings = Settings(self.db)
+        self.session = self.sessions.load()
         self.online: bool | None = None
         self.listener = StationListener()
         self._delivering = False
         self._beating = False
-
-    def _resume(self) -> Session | None:
-        """The session a previous run left, unless its token has expired."""
-        session = self.sessions.load()
-        if session is not None and session.expired(self.now()):
-            self.sessions.clear()
-            return None
-        return session
 
     async def close(self) -> None:
         await self.client.close()
@@ -126,6 +137,16 @@ class Station:
             self.listener.connection_changed(online)
 
     # Session -----------------------------------------------------------------------------------------------------
+
+    def live_session(self) -> Session | None:
+        """The session while its token can be used; None when no nursery is known or its token has ended."""
+        session = self.session
+        return session if session is not None and session.live(self.now()) else None
+
+    @property
+    def needs_login(self) -> bool:
+        """A nursery is known but its token has ended: scans are held until staff log in again."""
+        return self.session is not None and self.live_session() is None
 
     async def login(self, nursery_code: str, password: str) -> Session:
         code = nursery_code.strip()
@@ -146,21 +167,24 @@ class Station:
         return self.session
 
     def logout(self) -> None:
-        """Forget the token; pending scans stay and go out after the next login of the same nursery."""
+        """Staff log out: forget the nursery and its token; pending scans stay and go out after the next login of the
+        same nursery."""
         self.session = None
         self.sessions.clear()
 
     def _end_session(self, refused: Session) -> None:
-        """The service refused this session's token; once only, and not for a session that was replaced meanwhile."""
+        """The service refused this session's token: keep the nursery, mark the token ended; once only, and not for a
+        session that was replaced meanwhile."""
         if self.session is not refused:
             return
-        log.warning("the service refused the token; a new login is needed")
-        self.logout()
+        log.warning("the service refused the token; scans are held until the next login")
+        self.session = replace(refused, ended=True)
+        self.sessions.save(self.session)
         self.listener.session_ended()
 
     async def heartbeat(self) -> bool:
         """Renew the token (FR-HB-002), retrying like a scan; True when renewed."""
-        session = self.session
+        session = self.live_session()
         if self._beating or session is None:
             return False
         self._beating = True
@@ -184,8 +208,17 @@ class Station:
 
     # Scans -------------------------------------------------------------------------------------------------------
 
+    @property
+    def entry_type(self) -> str:
+        """The kiosk's 入/出 as staff last chose it (the configured default before that)."""
+        return self.settings.entry_type(self.config.entry_type)
+
+    def choose_entry_type(self, entry_type: str) -> None:
+        self.settings.save_entry_type(entry_type)
+
     def accept(self, raw: str, entry_type: str, *, control_seen: bool = False) -> Scan:
-        """Check a scan and store it as pending (InvalidScan, NotLoggedIn or QueueFull when it cannot be taken)."""
+        """Check a scan and store it as pending, also while the token has ended (InvalidScan, NotLoggedIn when no
+        nursery is known, or QueueFull when it cannot be taken)."""
         parent_id = parse_barcode(raw, control_seen=control_seen)
         if self.session is None:
             raise NotLoggedIn()
@@ -210,8 +243,8 @@ class Station:
             return
         self._delivering = True
         try:
-            while self.session is not None:
-                scan = self.queue.oldest_pending(self.session.nursery_id)
+            while (session := self.live_session()) is not None:
+                scan = self.queue.oldest_pending(session.nursery_id)
                 if scan is None or not await self._deliver(scan):
                     return
         finally:
@@ -229,6 +262,7 @@ class Station:
                 parent_id=scan.parent_id,
                 entry_type=scan.entry_type,
                 scanned_at=scan.scanned_at,
+                sent_at=self.now(),
             )
 
         try:
@@ -256,13 +290,13 @@ class Station:
     ) -> T | None:
         """Run a request with the current token: one try and up to `retries` more with backoff.
 
-        None when no try got through or the session ended (401) or changed nursery meanwhile; ApiError for any
-        other refusal.
+        None when no try got through, the token has ended (401 now or before) or the session changed nursery
+        meanwhile; ApiError for any other refusal.
         """
         for attempt in range(self.config.retries + 1):
             if attempt:
                 await asyncio.sleep(self.config.retry_delay(attempt))
-            session = self.session
+            session = self.live_session()
             if session is None or (nursery_id is not None and session.nursery_id != nursery_id):
                 return None
             try:

@@ -1,13 +1,15 @@
 """The scan station against the real service: a live uvicorn on the test database, a nursery made through the
 service's own roster functions, and a dead address (a bound port that never listens) for "service unreachable".
 
-Only `kiosk_world` and `store_session` need the entry-logs service's code; everything else talks HTTP.
+Only `kiosk_world`, `store_session` and `sign_out_stations` need the entry-logs service's code; everything else talks
+HTTP.
 """
 
 import asyncio
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -71,14 +73,22 @@ def kiosk_world() -> KioskWorld:
         )
 
 
-def store_session(config: StationConfig, world: KioskWorld) -> None:
-    """Leave a logged-in session in the state directory, as an earlier run of the station would (a service token)."""
+def store_session(config: StationConfig, world: KioskWorld, *, expires_at: datetime | None = None) -> None:
+    """Leave a logged-in session in the state directory, as an earlier run of the station would (a service token);
+    with expires_at, one the station takes as expired at that moment."""
     with session_scope() as db:
         nursery = db.get(Nursery, world.nursery_id)
         issued = issue_station_token(db, nursery, now=utcnow())
     db = open_database(config.database_path)
-    SessionStore(db).save(Session(issued.token, world.nursery_id, world.name, world.code, issued.expires_at))
+    expiry = expires_at or issued.expires_at
+    SessionStore(db).save(Session(issued.token, world.nursery_id, world.name, world.code, expiry))
     db.close()
+
+
+def sign_out_stations(nursery_id: int) -> None:
+    """What signing out all stations on the admin page does: every station token of the nursery ends."""
+    with session_scope() as db:
+        roster.sign_out_stations(db, nursery=db.get(Nursery, nursery_id), actor=SYSTEM, now=utcnow())
 
 
 def signed_in_station_ids(nursery_id: int) -> list[str]:

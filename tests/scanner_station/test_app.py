@@ -2,6 +2,7 @@
 
 import stat
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from textual.pilot import Pilot
@@ -10,7 +11,13 @@ from textual.widgets import Button, DataTable, Input, Static
 from clientkit import station_labels as labels
 from scanner_station.app import LoginScreen, MainScreen, StationApp
 from scanner_station.station import Station
-from tests.scanner_station.conftest import STATION_PASSWORD, eventually, recorded_logs, store_session
+from tests.scanner_station.conftest import (
+    STATION_PASSWORD,
+    eventually,
+    recorded_logs,
+    sign_out_stations,
+    store_session,
+)
 
 SIZE = (120, 40)
 
@@ -47,6 +54,41 @@ def history(app: StationApp) -> list[list[str]]:
 
 def statuses(app: StationApp) -> list[str]:
     return [row[3] for row in history(app)]
+
+
+def relogin_banner_shown(app: StationApp) -> bool:
+    return isinstance(app.screen, MainScreen) and app.screen.query_one("#relogin-banner").display
+
+
+def full_width(text: str) -> str:
+    """Digits as a scanner types them with the IME on (１２３)."""
+    return text.translate({ord(digit): ord(digit) + 0xFF10 - ord("0") for digit in "0123456789"})
+
+
+@pytest.fixture
+def feedback_kinds(monkeypatch) -> list[str]:
+    """Every feedback the scan screen gives (ok, error, pending), in order."""
+    kinds: list[str] = []
+    feedback = MainScreen.feedback
+
+    def recording(screen: MainScreen, message: str, kind: str) -> None:
+        kinds.append(kind)
+        feedback(screen, message, kind)
+
+    monkeypatch.setattr(MainScreen, "feedback", recording)
+    return kinds
+
+
+async def log_in_again(app: StationApp, pilot: Pilot, code: str) -> None:
+    """From the banner: the code is filled in and fixed, the password has the focus."""
+    await pilot.pause()  # the banner that has just come is laid out before it is clicked
+    assert await pilot.click("#relogin"), "the click lands on the banner's button"
+    await showing(app, LoginScreen, "the login screen from the banner")
+    code_input = app.screen.query_one("#code", Input)
+    assert (code_input.value, code_input.disabled) == (code, True)
+    assert app.focused is app.screen.query_one("#password")
+    await pilot.press(*STATION_PASSWORD, "enter")
+    await showing(app, MainScreen, "the scan screen after logging in again")
 
 
 # Login ---------------------------------------------------------------------------------------------------------------
@@ -154,6 +196,24 @@ async def test_the_toggle_switches_between_entry_and_exit(station_config, kiosk_
         assert app.screen.entry_type == "Entry"
 
 
+async def test_the_chosen_exit_survives_a_restart(station_config, kiosk_world):
+    config = station_config()
+    store_session(config, kiosk_world)
+    app = StationApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#exit")
+
+    restarted = StationApp(config)
+    async with restarted.run_test(size=SIZE) as pilot:
+        assert restarted.screen.entry_type == "Exit"
+        assert restarted.screen.query_one("#exit").has_class("-selected")
+        assert not restarted.screen.query_one("#entry").has_class("-selected")
+        await scan(pilot, *str(kiosk_world.parents[0].id))
+        await eventually(lambda: statuses(restarted) == ["成功"], "the scan to be recorded")
+        assert text_of(restarted, "#feedback") == "山田 花子さん。\nお疲れ様でした。"
+    assert [log.entry_type for log in recorded_logs(kiosk_world.nursery_id)] == ["Exit"]
+
+
 async def test_a_scan_is_recorded_with_a_greeting_and_a_green_flash(station_config, kiosk_world):
     config = station_config()
     store_session(config, kiosk_world)
@@ -196,11 +256,10 @@ async def test_the_greeting_and_the_flash_end_by_themselves(station_config, kios
     [
         (("1", "2", "a", "4"), labels.SCAN_NOT_DIGITS),
         (tuple("12345678901"), labels.SCAN_TOO_LONG.format(n=11)),
-        ((), labels.SCAN_EMPTY),
+        (tuple(full_width("12345678901")), labels.SCAN_TOO_LONG.format(n=11)),
         (("1", "2", "ctrl+right_square_bracket", "3"), labels.SCAN_CONTROL_CHARACTERS),
-        (("1", "tab", "2"), labels.SCAN_CONTROL_CHARACTERS),
     ],
-    ids=["letters", "eleven-digits", "empty", "group-separator", "tab"],
+    ids=["letters", "eleven-digits", "eleven-full-width-digits", "group-separator"],
 )
 async def test_bad_input_flashes_red_says_why_and_sends_nothing(station_config, kiosk_world, keys, message):
     config = station_config()
@@ -219,6 +278,42 @@ async def test_bad_input_flashes_red_says_why_and_sends_nothing(station_config, 
         await scan(pilot, *str(kiosk_world.parents[0].id))
         await eventually(lambda: statuses(app) == ["成功"], "the next scan to be recorded")
     assert [log.parent_id for log in recorded_logs(kiosk_world.nursery_id)] == [kiosk_world.parents[0].id]
+
+
+@pytest.mark.parametrize(
+    "suffix",
+    [("enter", "ctrl+j"), ("ctrl+j",), ("tab",), ("enter",)],
+    ids=["cr-lf", "lf", "tab", "full-width-cr"],
+)
+async def test_every_scanner_suffix_ends_a_scan_without_an_error(station_config, kiosk_world, feedback_kinds, suffix):
+    """CR+LF, LF and Tab each end a scan ("38<Tab>39<Tab>" is two); the empty scan after CR+LF is ignored."""
+    config = station_config()
+    store_session(config, kiosk_world)
+    hanako, taro = kiosk_world.parents
+    ids = [str(hanako.id), str(taro.id)]
+    typed = [full_width(parent_id) if suffix == ("enter",) else parent_id for parent_id in ids]
+    app = StationApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*typed[0], *suffix, *typed[1], *suffix)
+        await eventually(lambda: statuses(app) == ["成功", "成功"], "both scans to be recorded")
+        assert [row[1] for row in history(app)] == ["佐藤 太郎", "山田 花子"]
+        assert text_of(app, "#feedback") == "佐藤 太郎さん。\nおはようございます。"
+        assert app.screen.query_one("#scan", Input).value == ""
+    assert "error" not in feedback_kinds
+    assert [log.parent_id for log in recorded_logs(kiosk_world.nursery_id)] == [hanako.id, taro.id]
+
+
+async def test_an_empty_scan_is_ignored_silently(station_config, kiosk_world, feedback_kinds):
+    config = station_config()
+    store_session(config, kiosk_world)
+    app = StationApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter", "space", "enter", "ctrl+j", "tab")
+        await pilot.pause()
+        assert text_of(app, "#feedback") == labels.SCAN_PROMPT
+        assert history(app) == []
+        assert app.focused is app.screen.query_one("#scan")
+    assert feedback_kinds == []
 
 
 async def test_unknown_and_other_nurserys_parents_are_not_found(station_config, kiosk_world):
@@ -272,9 +367,12 @@ async def test_the_scan_input_keeps_the_focus_whatever_is_clicked(station_config
 
 
 async def test_the_history_shows_the_last_ten_newest_first(station_config, kiosk_world):
+    """An older refused scan goes as the others do (ID 900000 here)."""
     config = station_config()
     store_session(config, kiosk_world)
     earlier = Station(config)
+    refused = earlier.queue.add(nursery_id=kiosk_world.nursery_id, parent_id=900000, entry_type="Entry")
+    earlier.queue.finish(refused.client_scan_id, "failed", message=labels.PARENT_NOT_FOUND)
     for n in range(1, 12):
         done = earlier.queue.add(nursery_id=kiosk_world.nursery_id, parent_id=900000 + n, entry_type="Entry")
         earlier.queue.finish(done.client_scan_id, "duplicate")
@@ -375,7 +473,7 @@ async def test_the_heartbeat_renews_the_stored_token(station_config, kiosk_world
         assert isinstance(app.screen, MainScreen)
 
 
-async def test_a_refused_token_returns_to_the_login_and_the_queue_waits_for_it(
+async def test_a_token_refused_on_the_heartbeat_keeps_the_scan_screen_and_the_queue_waits(
     station_config, kiosk_world, dead_url, live_api
 ):
     config = station_config()
@@ -388,12 +486,76 @@ async def test_a_refused_token_returns_to_the_login_and_the_queue_waits_for_it(
         app.station.session = replace(app.station.session, token="not-a-valid-token")
         app.station.client.point_at(live_api)
         app.beat()
-        await showing(app, LoginScreen, "the login screen after the refused token")
-        assert text_of(app, "#login-error") == labels.SESSION_ENDED
+        await eventually(lambda: relogin_banner_shown(app), "the banner after the refused token")
         assert app.station.queue.pending_count() == 1
         assert recorded_logs(kiosk_world.nursery_id) == []
 
-        await log_in(pilot, kiosk_world.code, STATION_PASSWORD)
-        await showing(app, MainScreen, "the scan screen")
+        await log_in_again(app, pilot, kiosk_world.code)
         await eventually(lambda: statuses(app) == ["成功"], "the queued scan to be sent after the new login")
+        assert not relogin_banner_shown(app)
+    assert [log.parent_id for log in recorded_logs(kiosk_world.nursery_id)] == [kiosk_world.parents[0].id]
+
+
+async def test_a_signed_out_station_holds_scans_until_staff_log_in_again_from_the_banner(station_config, kiosk_world):
+    config = station_config()
+    store_session(config, kiosk_world)
+    hanako, taro = kiosk_world.parents
+    app = StationApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        assert not relogin_banner_shown(app)
+        sign_out_stations(kiosk_world.nursery_id)
+        await scan(pilot, *str(hanako.id))
+        await eventually(lambda: relogin_banner_shown(app), "the banner after the refused scan")
+        assert statuses(app) == ["保留"]
+        assert text_of(app, "#feedback") == labels.RELOGIN_NEEDED
+        assert text_of(app, "#relogin-message") == labels.RELOGIN_NEEDED
+        await scan(pilot, *str(taro.id))
+
+        await pilot.click("#relogin")
+        await showing(app, LoginScreen, "the login screen from the banner")
+        await pilot.click("#back")
+        await showing(app, MainScreen, "the scan screen again")
+        assert relogin_banner_shown(app)
+        await pilot.click("#exit")
+        await scan(pilot, *str(hanako.id))
+        assert statuses(app) == ["保留", "保留", "保留"]
+        assert text_of(app, "#feedback") == labels.RELOGIN_NEEDED
+        assert recorded_logs(kiosk_world.nursery_id) == []
+
+        await log_in_again(app, pilot, kiosk_world.code)
+        await eventually(lambda: statuses(app) == ["成功"] * 3, "the held scans to be sent after the login")
+        assert not relogin_banner_shown(app)
+    logs = recorded_logs(kiosk_world.nursery_id)
+    assert [(log.parent_id, log.entry_type) for log in logs] == [
+        (hanako.id, "Entry"),
+        (taro.id, "Entry"),
+        (hanako.id, "Exit"),
+    ]
+
+
+async def test_a_token_that_expires_while_the_kiosk_runs_brings_the_banner(station_config, kiosk_world):
+    config = station_config()
+    store_session(config, kiosk_world)
+    clock = [datetime.now(UTC)]
+    app = StationApp(config, Station(config, now=lambda: clock[0]))
+    async with app.run_test(size=SIZE):
+        await showing(app, MainScreen, "the scan screen")
+        assert not relogin_banner_shown(app)
+        clock[0] += timedelta(days=1)  # past the stored token's expiry and any a heartbeat renewed it to
+        await eventually(lambda: relogin_banner_shown(app), "the banner once the token has expired")
+
+
+async def test_a_restart_with_an_expired_token_opens_the_scan_screen_with_the_banner(station_config, kiosk_world):
+    config = station_config()
+    store_session(config, kiosk_world, expires_at=datetime.now(UTC))
+    app = StationApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, MainScreen), "not the login screen"
+        assert relogin_banner_shown(app)
+        assert text_of(app, "#nursery-name") == "さくら保育園"
+        await scan(pilot, *str(kiosk_world.parents[0].id))
+        assert statuses(app) == ["保留"]
+        assert text_of(app, "#feedback") == labels.RELOGIN_NEEDED
+        await log_in_again(app, pilot, kiosk_world.code)
+        await eventually(lambda: statuses(app) == ["成功"], "the held scan to be sent after the login")
     assert [log.parent_id for log in recorded_logs(kiosk_world.nursery_id)] == [kiosk_world.parents[0].id]

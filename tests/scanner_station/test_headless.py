@@ -5,12 +5,14 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 from clientkit import station_labels as labels
 from scanner_station.config import PASSWORD_ENV
 from scanner_station.headless import run_headless, split_line
+from scanner_station.station import Station
 from service.config import REPO_ROOT
-from tests.scanner_station.conftest import STATION_PASSWORD, recorded_logs
+from tests.scanner_station.conftest import STATION_PASSWORD, recorded_logs, store_session
 
 
 async def run(config, text: str, env: dict | None = None) -> tuple[int, list[dict]]:
@@ -56,6 +58,17 @@ async def test_without_a_session_or_password_it_refuses_to_start(station_config,
     assert (code, results) == (2, [])
     code, results = await run(station_config(nursery_code=kiosk_world.code), "123\n", {PASSWORD_ENV: "wrong-password"})
     assert (code, results) == (2, [])
+
+
+async def test_an_expired_session_logs_in_again_and_the_kiosks_choice_leaves_the_default(station_config, kiosk_world):
+    """Lines without a prefix stay 入 (--type) whatever the kiosk last chose in the same state directory."""
+    config = station_config(nursery_code=kiosk_world.code)
+    store_session(config, kiosk_world, expires_at=datetime.now(UTC))
+    kiosk = Station(config)
+    kiosk.choose_entry_type("Exit")
+    await kiosk.close()
+    code, results = await run(config, f"{kiosk_world.parents[0].id}\n", {PASSWORD_ENV: STATION_PASSWORD})
+    assert (code, [(r["status"], r["entryType"]) for r in results]) == (0, [("success", "Entry")])
 
 
 async def test_offline_scans_are_queued_and_sent_by_a_later_run(station_config, kiosk_world, dead_url):

@@ -1,13 +1,21 @@
 """The station without its screens: the scan rules, the durable queue, retries and resends against the live service."""
 
-from datetime import UTC, datetime
+import sqlite3
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from clientkit import station_labels as labels
 from scanner_station.queue import QueueFull, ScanQueue, open_database
-from scanner_station.station import InvalidScan, LoginRefused, Station, parse_barcode
-from tests.scanner_station.conftest import STATION_PASSWORD, recorded_logs, signed_in_station_ids
+from scanner_station.session import SessionStore
+from scanner_station.station import EmptyScan, InvalidScan, LoginRefused, NotLoggedIn, Station, parse_barcode
+from tests.scanner_station.conftest import (
+    STATION_PASSWORD,
+    recorded_logs,
+    sign_out_stations,
+    signed_in_station_ids,
+)
 
 
 @pytest.mark.parametrize(
@@ -19,18 +27,29 @@ def test_parent_ids_are_one_to_ten_ascii_digits(raw, parent_id):
 
 
 @pytest.mark.parametrize(
+    ("raw", "parent_id"),
+    [("１２３", 123), ("\u3000４２\u3000", 42), ("９９９９９９９９９９", 9999999999), ("²", 2)],
+    ids=["full-width", "full-width-spaces", "ten-full-width", "superscript"],
+)
+def test_digits_typed_with_the_ime_on_are_read_as_the_service_reads_them(raw, parent_id):
+    """NFKC, as the service normalises parentId: full-width digits (and their kin) are ASCII digits."""
+    assert parse_barcode(raw) == parent_id
+
+
+@pytest.mark.parametrize(
     ("raw", "message"),
     [
         ("", labels.SCAN_EMPTY),
         ("   ", labels.SCAN_EMPTY),
         ("12a4", labels.SCAN_NOT_DIGITS),
         ("ABC", labels.SCAN_NOT_DIGITS),
-        ("１２３", labels.SCAN_NOT_DIGITS),
+        ("１２ａ", labels.SCAN_NOT_DIGITS),
         ("-12", labels.SCAN_NOT_DIGITS),
         ("1 2", labels.SCAN_NOT_DIGITS),
-        ("²", labels.SCAN_NOT_DIGITS),
         ("12345678901", labels.SCAN_TOO_LONG.format(n=11)),
+        ("１２３４５６７８９０１", labels.SCAN_TOO_LONG.format(n=11)),
         ("12\x1d34", labels.SCAN_CONTROL_CHARACTERS),
+        ("１２\x1d３", labels.SCAN_CONTROL_CHARACTERS),
         ("\t123", labels.SCAN_CONTROL_CHARACTERS),
         ("123\r", labels.SCAN_CONTROL_CHARACTERS),
         ("\x00", labels.SCAN_CONTROL_CHARACTERS),
@@ -40,6 +59,13 @@ def test_anything_else_is_refused_with_the_rule_it_breaks(raw, message):
     with pytest.raises(InvalidScan) as refused:
         parse_barcode(raw)
     assert refused.value.message == message
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "\u3000"])
+def test_a_scan_of_nothing_but_spaces_is_an_empty_scan(raw):
+    """The kiosk ignores it (the LF of a CR+LF suffix); headless reports it."""
+    with pytest.raises(EmptyScan):
+        parse_barcode(raw)
 
 
 def test_a_control_key_seen_by_the_input_refuses_the_scan():
@@ -64,17 +90,34 @@ def test_the_queue_keeps_pending_scans_in_order_and_refuses_the_one_over_the_lim
     assert [(s.parent_id, s.status) for s in queue.recent(1, 10)] == [(14, "pending"), (12, "success"), (11, "success")]
 
 
-def test_a_scan_the_service_refused_is_never_pruned_and_stays_shown_with_its_reason(tmp_path):
-    """A weekend of refusals is not lost under newer scans: staff still see each one, with why, to record by hand."""
+def test_a_refused_scan_is_shown_with_its_reason_until_newer_scans_push_it_out(tmp_path):
+    """The history is the latest scans, refused and pending ones counted among them, as on the browser station."""
     queue = ScanQueue(open_database(tmp_path / "q.sqlite3"), max_pending=5, keep_finished=2)
     refused = queue.add(nursery_id=1, parent_id=99, entry_type="Entry")
     queue.finish(refused.client_scan_id, "failed", message=labels.PARENT_NOT_FOUND)
-    for parent_id in (10, 11, 12, 13):
+    shown = queue.recent(1, 2)
+    assert [(s.parent_id, s.status) for s in shown] == [(99, "failed")]
+    assert labels.status_text(shown[0].status, shown[0].message) == "保留（保護者が見つかりません）"
+    for parent_id in (10, 11):
         scan = queue.add(nursery_id=1, parent_id=parent_id, entry_type="Entry")
         queue.finish(scan.client_scan_id, "success", parent_name=f"p{parent_id}", log_id=parent_id)
-    shown = queue.recent(1, 2)
-    assert [(s.parent_id, s.status) for s in shown] == [(13, "success"), (12, "success"), (99, "failed")]
-    assert labels.status_text(shown[-1].status, shown[-1].message) == "保留（保護者が見つかりません）"
+    assert [(s.parent_id, s.status) for s in queue.recent(1, 10)] == [(11, "success"), (10, "success")], "pruned"
+    queue.add(nursery_id=1, parent_id=12, entry_type="Entry")
+    assert [(s.parent_id, s.status) for s in queue.recent(1, 2)] == [(12, "pending"), (11, "success")]
+
+
+def test_a_state_file_from_an_older_station_gains_the_ended_flag(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE session (id INTEGER PRIMARY KEY CHECK (id = 1), token TEXT NOT NULL, "
+        "nursery_id INTEGER NOT NULL, nursery_name TEXT NOT NULL, nursery_code TEXT NOT NULL, expires_at TEXT NOT NULL)"
+    )
+    old.execute("INSERT INTO session VALUES (1, 't', 7, 'さくら保育園', 'sakura', '2030-01-01T00:00:00+00:00')")
+    old.commit()
+    old.close()
+    session = SessionStore(open_database(path)).load()
+    assert (session.nursery_id, session.ended) == (7, False)
 
 
 def test_the_queue_survives_reopening(tmp_path):
@@ -120,6 +163,7 @@ async def test_a_resend_after_a_lost_answer_is_the_scans_own_record_not_a_double
         parent_id=scan.parent_id,
         entry_type=scan.entry_type,
         scanned_at=scan.scanned_at,
+        sent_at=station.now(),
     )
     station.queue.count_attempt(scan.client_scan_id)
     await station.deliver_pending()
@@ -155,12 +199,98 @@ async def test_login_refusals_carry_the_services_reason(station_config, kiosk_wo
     await station.close()
 
 
-async def test_an_expired_session_is_not_resumed(station_config, kiosk_world):
+def spy_on_sent_at(station: Station) -> dict[str, list[datetime]]:
+    """The sentAt of every try of each scan, by client scan id, as the station's client sends them."""
+    sent_at: dict[str, list[datetime]] = defaultdict(list)
+    record_scan = station.client.record_scan
+
+    async def recording(token: str, **fields):
+        sent_at[fields["client_scan_id"]].append(fields["sent_at"])
+        return await record_scan(token, **fields)
+
+    station.client.record_scan = recording
+    return sent_at
+
+
+@pytest.mark.parametrize("offset", [timedelta(minutes=5), timedelta(minutes=-5)], ids=["fast", "slow"])
+async def test_a_station_clock_that_is_off_files_each_scan_once_by_the_services_clock(
+    station_config, kiosk_world, dead_url, live_api, offset
+):
+    """One scan sent at once, one held offline first: both are stored at the moment they were read, real time; each
+    try says when it was sent."""
+    station = Station(station_config(), now=lambda: datetime.now(UTC) + offset)
+    await station.login(kiosk_world.code, STATION_PASSWORD)
+    sent_at = spy_on_sent_at(station)
+    hanako, taro = kiosk_world.parents
+    before = datetime.now(UTC)
+    sent = station.accept(str(hanako.id), "Entry")
+    await station.deliver_pending()
+    station.client.point_at(dead_url)
+    held = station.accept(str(taro.id), "Exit")
+    await station.deliver_pending()
+    assert station.queue.get(held.client_scan_id).status == "pending"
+    station.client.point_at(live_api)
+    await station.deliver_pending()
+    after = datetime.now(UTC)
+    assert [station.queue.get(scan.client_scan_id).status for scan in (sent, held)] == ["success", "success"]
+    await station.close()
+    tries_of_held = sent_at[held.client_scan_id]
+    assert len(tries_of_held) == 5 and tries_of_held == sorted(set(tries_of_held)), "one sentAt per try, each its own"
+    assert tries_of_held[0] >= held.scanned_at
+
+    logs = recorded_logs(kiosk_world.nursery_id)
+    assert [(log.client_scan_id, log.entry_type) for log in logs] == [
+        (sent.client_scan_id, "Entry"),
+        (held.client_scan_id, "Exit"),
+    ]
+    for log in logs:
+        assert before <= log.occurred_at <= after, f"{log.occurred_at} is not the service's time of the scan"
+
+
+async def test_an_expired_session_keeps_its_nursery_and_holds_scans_until_the_next_login(station_config, kiosk_world):
     config = station_config()
     station = Station(config)
     await station.login(kiosk_world.code, STATION_PASSWORD)
     await station.close()
     later = Station(config, now=lambda: station.session.expires_at)
-    assert later.session is None
-    assert later.sessions.load() is None
+    assert later.session.nursery_id == kiosk_world.nursery_id
+    assert later.needs_login and later.live_session() is None
+    held = later.accept(str(kiosk_world.parents[0].id), "Entry")
+    await later.deliver_pending()
+    waiting = later.queue.get(held.client_scan_id)
+    assert (waiting.status, waiting.attempts) == ("pending", 0), "no try without a live token"
+    assert await later.heartbeat() is False
     await later.close()
+
+
+async def test_a_signed_out_station_holds_scans_and_sends_them_after_logging_in_again(station_config, kiosk_world):
+    config = station_config()
+    station = Station(config)
+    await station.login(kiosk_world.code, STATION_PASSWORD)
+    sign_out_stations(kiosk_world.nursery_id)
+    first = station.accept(str(kiosk_world.parents[0].id), "Entry")
+    await station.deliver_pending()
+    assert station.needs_login and station.sessions.load().ended
+    second = station.accept(str(kiosk_world.parents[1].id), "Entry")
+    assert station.pending_count() == 2
+    await station.close()
+    assert recorded_logs(kiosk_world.nursery_id) == []
+
+    restarted = Station(config)
+    assert restarted.needs_login, "the ended token is not taken for a live one after a restart"
+    await restarted.login(kiosk_world.code, STATION_PASSWORD)
+    await restarted.deliver_pending()
+    assert restarted.pending_count() == 0
+    await restarted.close()
+    logged = [log.client_scan_id for log in recorded_logs(kiosk_world.nursery_id)]
+    assert logged == [first.client_scan_id, second.client_scan_id]
+
+
+async def test_only_a_logout_forgets_the_nursery(station_config, kiosk_world):
+    station = Station(station_config())
+    await station.login(kiosk_world.code, STATION_PASSWORD)
+    station.logout()
+    assert station.sessions.load() is None and not station.needs_login
+    with pytest.raises(NotLoggedIn):
+        station.accept(str(kiosk_world.parents[0].id), "Entry")
+    await station.close()
