@@ -6,7 +6,8 @@
     python -m service.cli users activate|deactivate LOGIN
     python -m service.cli grants set LOGIN DOMAIN ROLE [--scope TENANT]
     python -m service.cli grants remove LOGIN DOMAIN
-    python -m service.cli audit verify
+    python -m service.cli audit verify [--against CHECKPOINT]
+    python -m service.cli audit checkpoint > CHECKPOINT
     python -m service.cli audit rekey --old-key-env VAR
     python -m service.cli backup create [--to DIR] | list | verify FILE | restore FILE [--force]
     python -m service.cli crm reencrypt-cards [--old-key-env VAR] [--batch-size N]
@@ -28,7 +29,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from service.audit.service import Actor, ChainBroken, diff, keyed, publish_head, record, rehash_chain, verify_chain
+from service.audit import checkpoint
+from service.audit.service import (
+    Actor,
+    ChainBroken,
+    ChainHead,
+    diff,
+    keyed,
+    publish_head,
+    record,
+    rehash_chain,
+    verify_chain,
+)
 from service.backup import service as backups
 from service.config import PLACEHOLDER_SECRETS, get_settings, parse_fernet_keys
 from service.crm import crypto as card_crypto
@@ -132,14 +144,34 @@ def grants_remove(db: Session, args: argparse.Namespace) -> str:
     return "revoked " + describe(user)
 
 
-def audit_verify(db: Session, args: argparse.Namespace) -> str:
-    report = verify_chain(db)
+def verified(db: Session, published: ChainHead | None = None) -> str:
+    """Verify the chain against its head (and a published one); refused with where it broke."""
+    report = verify_chain(db, published=published)
     if not report.ok:
         raise CommandFailed(
             f"audit chain BROKEN at entry {report.first_bad_seq}: {report.problem} "
             f"({report.checked} entries verified before it)"
         )
-    return f"audit chain intact: {report.checked} entries verified"
+    reaching = "" if published is None else f", reaching the checkpoint's entry {published.seq}"
+    return f"audit chain intact: {report.checked} entries verified{reaching}"
+
+
+def audit_verify(db: Session, args: argparse.Namespace) -> str:
+    return verified(db, None if args.against is None else read_checkpoint(args.against))
+
+
+def read_checkpoint(path: Path) -> ChainHead:
+    try:
+        return checkpoint.read(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandFailed(f"cannot read {path}: {exc}") from exc
+    except checkpoint.InvalidCheckpoint as exc:
+        raise CommandFailed(f"{path}: {exc.message}") from exc
+
+
+def audit_checkpoint(db: Session, args: argparse.Namespace) -> str:
+    """The chain's head, signed: keep it outside the database and check the chain against it later."""
+    return checkpoint.take(db)
 
 
 def audit_rekey(db: Session, args: argparse.Namespace) -> str:
@@ -191,10 +223,8 @@ def backup_restore(db: Session, args: argparse.Namespace) -> str:
     record(
         db, actor=cli_actor(), action="restore", domain="platform", target_type="database", changes=diff(None, facts)
     )
-    return (
-        f"restored {args.file} ({len(restored.rows)} tables, {facts['rows']} rows match the manifest)\n"
-        + audit_verify(db, args)
-    )
+    summary = f"restored {args.file} ({len(restored.rows)} tables, {facts['rows']} rows match the manifest)"
+    return f"{summary}\n{verified(db, restored.checkpoint)}"
 
 
 def crm_reencrypt_cards(db: Session, args: argparse.Namespace) -> str:
@@ -347,7 +377,10 @@ def build_parser() -> argparse.ArgumentParser:
     _users_commands(top)
     _grants_commands(top)
     audit = top.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)
-    _command(audit, "verify", audit_verify, "recompute the audit hash chain; exit 1 when it is broken")
+    _command(audit, "verify", audit_verify, "recompute the audit hash chain; exit 1 when it is broken").add_argument(
+        "--against", type=Path, metavar="CHECKPOINT", help="a file `audit checkpoint` wrote: the chain must reach it"
+    )
+    _command(audit, "checkpoint", audit_checkpoint, "print the chain's head, signed, to keep outside the database")
     _command(
         audit, "rekey", audit_rekey, "verify the chain under an old key, then rehash it under APP_AUDIT_KEY"
     ).add_argument("--old-key-env", required=True, metavar="VAR", help="environment variable holding the old key")

@@ -1,8 +1,11 @@
-"""Reading CSV files uploaded from Japanese tools: one decoder and one record reader for every import."""
+"""CSV in and out: one decoder and one record reader for every import of files from Japanese tools, and one writer
+for every CSV the service writes, which keeps any cell from running as a spreadsheet formula."""
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import chain
+from typing import Any, TextIO
 
 from service.errors import ValidationFailed
 
@@ -10,6 +13,8 @@ ENCODINGS = ("utf-8-sig", "cp932")
 CSV_FORMAT = "CSVの{row}行目・{column}列目を読めません: {reason}"
 LONE_CR = '改行文字（CR）だけの改行があります（改行を含むセルは「"」で囲んでください）'
 TOO_LONG = "セルが長すぎます（{limit}文字まで）"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_BOM = "\ufeff"  # Excel reads UTF-8 only with it
 
 
 def decode_csv(data: bytes) -> str:
@@ -67,3 +72,30 @@ def _problem(record: str) -> tuple[int, str]:
         if length > limit:
             return column, TOO_LONG.format(limit=limit)
     return column, ""
+
+
+def spreadsheet_safe(value: Any) -> str:
+    """A cell a spreadsheet shows as text and never runs as a formula (CSV injection): text starting with =, +, -, @,
+    a tab or a carriage return gets an apostrophe in front; None is an empty cell."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in FORMULA_STARTS else text
+
+
+def write_rows(out: TextIO, rows: Iterable[Iterable[Any]]) -> None:
+    """Write records with CRLF line ends, every cell through `spreadsheet_safe`."""
+    csv.writer(out, lineterminator="\r\n").writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
+
+
+def csv_line(cells: Iterable[Any]) -> str:
+    """One record as `write_rows` writes it: the piece a streamed export yields."""
+    out = io.StringIO()
+    write_rows(out, [cells])
+    return out.getvalue()
+
+
+def csv_bytes(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> bytes:
+    """A whole CSV file as the service writes every one: UTF-8 with a BOM, CRLF line ends, every cell formula-safe."""
+    out = io.StringIO()
+    out.write(CSV_BOM)
+    write_rows(out, chain([header], rows))
+    return out.getvalue().encode("utf-8")

@@ -15,6 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service.openapi import allowed_methods
 
 log = logging.getLogger("daicho.errors")
+DATABASE_UNAVAILABLE = "データベースに接続できません。しばらくしてから再度お試しください"
+DATABASE_BUSY = "混み合っています。しばらくしてから再度お試しください"
 
 
 class DomainError(Exception):
@@ -145,7 +147,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def _operational(_: Request, exc: Exception) -> JSONResponse:
         log.error("database unavailable: %s", getattr(exc, "orig", exc))
-        return error_response(503, "unavailable", "データベースに接続できません。しばらくしてから再度お試しください")
+        return error_response(503, "unavailable", DATABASE_UNAVAILABLE)
 
     for handler, errors in (
         (_integrity, (IntegrityError, psycopg.IntegrityError)),
@@ -158,9 +160,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PoolTimeout)
     async def _pool_timeout(_: Request, exc: PoolTimeout) -> JSONResponse:
         log.error("database connection pool exhausted: %s", exc)
-        return error_response(
-            503, "unavailable", "混み合っています。しばらくしてから再度お試しください", headers={"Retry-After": "5"}
-        )
+        return error_response(503, "unavailable", DATABASE_BUSY, headers={"Retry-After": "5"})
 
     @app.exception_handler(OverflowError)
     async def _overflow(_: Request, exc: OverflowError) -> JSONResponse:

@@ -1,16 +1,18 @@
 """The operator CLI against the real test database: users, grants, the audit chain and the first admin."""
 
+import base64
 import getpass
 import io
+import json
 import os
 import subprocess
 import sys
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
-from service.audit.models import AuditEntry
+from service.audit.models import AuditChainHead, AuditEntry
 from service.cli import main
 from service.config import REPO_ROOT, get_settings
 from service.crm import crypto as card_crypto
@@ -150,6 +152,63 @@ def test_audit_verify_passes_then_detects_a_tampered_row(password_on_stdin, caps
         db.execute(update(AuditEntry).where(AuditEntry.seq == 1).values(actor_label="someone-else"))
     assert main(["audit", "verify"]) == 1
     assert "BROKEN at entry 1: entry altered" in capsys.readouterr().err
+
+
+def test_audit_verify_fails_on_an_emptied_log(password_on_stdin, capsys):
+    create_alice(password_on_stdin)
+    with session_scope() as db:
+        db.execute(delete(AuditEntry))
+    assert main(["audit", "verify"]) == 1
+    assert "BROKEN at entry 1: entries removed from the end (0 entries verified" in capsys.readouterr().err
+
+
+def cut_after(seq: int) -> None:
+    """Delete the entries after `seq` and move the head back onto it: a log that agrees with its own head."""
+    with session_scope() as db:
+        db.execute(delete(AuditEntry).where(AuditEntry.seq > seq))
+        last = db.scalar(select(AuditEntry.entry_hash).where(AuditEntry.seq == seq))
+        db.execute(update(AuditChainHead).values(last_seq=seq, last_hash=last))
+
+
+def take_checkpoint(capsys, path):
+    capsys.readouterr()
+    assert main(["audit", "checkpoint"]) == 0
+    path.write_text(capsys.readouterr().out)
+    return path
+
+
+def test_a_checkpoint_catches_a_log_cut_off_at_the_end_with_its_head_moved_back(password_on_stdin, capsys, tmp_path):
+    create_alice(password_on_stdin)
+    main(["grants", "set", "alice", "fleet", "viewer"])
+    checkpoint = take_checkpoint(capsys, tmp_path / "checkpoint.jwt")
+    main(["grants", "set", "alice", "fleet", "admin"])
+    capsys.readouterr()
+    assert main(["audit", "verify", "--against", str(checkpoint)]) == 0
+    assert "3 entries verified, reaching the checkpoint's entry 2" in capsys.readouterr().out
+
+    cut_after(1)
+    assert main(["audit", "verify"]) == 0
+    capsys.readouterr()
+    assert main(["audit", "verify", "--against", str(checkpoint)]) == 1
+    assert "BROKEN at entry 2: entries removed before the published head" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("change", ["altered", "another key"])
+def test_a_checkpoint_altered_or_signed_with_another_key_is_refused(
+    password_on_stdin, settings_env, capsys, tmp_path, change
+):
+    create_alice(password_on_stdin)
+    checkpoint = take_checkpoint(capsys, tmp_path / "checkpoint.jwt")
+    if change == "altered":
+        header, payload, signature = checkpoint.read_text().strip().split(".")
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+        forged = base64.urlsafe_b64encode(json.dumps(claims | {"seq": 0}).encode()).decode().rstrip("=")
+        checkpoint.write_text(f"{header}.{forged}.{signature}")
+    else:
+        settings_env(APP_AUDIT_KEY="another-audit-key-kept-outside-the-database")
+
+    assert main(["audit", "verify", "--against", str(checkpoint)]) == 1
+    assert f"error: {checkpoint}: not an audit checkpoint signed with this APP_AUDIT_KEY" in capsys.readouterr().err
 
 
 def test_bootstrap_admin_needs_a_real_password(settings_env, capsys):

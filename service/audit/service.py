@@ -194,11 +194,15 @@ CHAIN_HEAD = AuditChainHead.__table__
 CHAIN_COLUMNS = [AuditEntry.__table__.c[name] for name in ("id", *CANONICAL_FIELDS, "entry_hash")]
 
 
-def _entries(db: Db, batch: int) -> Iterator[Row]:
-    """Every entry in sequence order, read `batch` rows at a time (only the chained columns, so migrations can too)."""
+def _entries(db: Db, batch: int, up_to: int) -> Iterator[Row]:
+    """The entries up to seq `up_to` in sequence order, read `batch` rows at a time (only the chained columns, so
+    migrations can too)."""
     last_seq = 0
     while rows := db.execute(
-        select(*CHAIN_COLUMNS).where(AuditEntry.seq > last_seq).order_by(AuditEntry.seq).limit(batch)
+        select(*CHAIN_COLUMNS)
+        .where(AuditEntry.seq > last_seq, AuditEntry.seq <= up_to)
+        .order_by(AuditEntry.seq)
+        .limit(batch)
     ).all():
         yield from rows
         last_seq = rows[-1].seq
@@ -209,9 +213,24 @@ def _scheme(entry: Row, hashers: Sequence[Hasher], start: int) -> int | None:
     return next((i for i in range(start, len(hashers)) if hashers[i](entry) == entry.entry_hash), None)
 
 
+def _head_row(db: Db) -> Row | None:
+    """The head as committed, with the highest sequence number stored, read in one statement (one snapshot)."""
+    newest = select(func.max(AuditEntry.seq)).scalar_subquery()
+    return db.execute(
+        select(CHAIN_HEAD.c.last_seq, CHAIN_HEAD.c.last_hash, newest.label("newest")).where(CHAIN_HEAD.c.id == 1)
+    ).first()
+
+
 def _check(db: Db, hashers: Sequence[Hasher], published: ChainHead | None, batch: int) -> ChainReport:
+    """Walk the chain up to the head read first (entries written meanwhile are left for the next check), then hold
+    the log against that head and the published one: an emptied or cut-off log no longer matches them."""
+    head = _head_row(db)
+    if head is None:
+        return ChainReport(False, 0, None, "chain head missing")
+    if head.newest is not None and head.newest > head.last_seq:
+        return ChainReport(False, 0, head.last_seq + 1, "entries after the chain head")
     expected_prev, checked, scheme = GENESIS_HASH, 0, 0
-    for entry in _entries(db, batch):
+    for entry in _entries(db, batch, head.last_seq):
         if entry.seq != checked + 1:
             return ChainReport(False, checked, checked + 1, "missing entry")
         if entry.prev_hash != expected_prev:
@@ -222,9 +241,10 @@ def _check(db: Db, hashers: Sequence[Hasher], published: ChainHead | None, batch
         if published is not None and entry.seq == published.seq and entry.entry_hash != published.hash:
             return ChainReport(False, checked, entry.seq, "entry differs from the published head")
         expected_prev, checked = entry.entry_hash, checked + 1
-    head = db.execute(select(CHAIN_HEAD.c.last_seq, CHAIN_HEAD.c.last_hash).where(CHAIN_HEAD.c.id == 1)).first()
-    if head is not None and checked and (head.last_seq != checked or head.last_hash != expected_prev):
-        return ChainReport(False, checked, head.last_seq, "entries removed from the end")
+    if checked < head.last_seq:
+        return ChainReport(False, checked, checked + 1, "entries removed from the end")
+    if expected_prev != head.last_hash:
+        return ChainReport(False, checked, head.last_seq, "last entry differs from the chain head")
     if published is not None and checked < published.seq:
         return ChainReport(False, checked, published.seq, "entries removed before the published head")
     return ChainReport(True, checked)
@@ -254,7 +274,7 @@ def rehash_chain(db: Db, *, written_with: Sequence[Hasher], new: Hasher, batch: 
     rewrite = update(table).where(table.c.id == bindparam("row_id"))
     rewrite = rewrite.values(prev_hash=bindparam("new_prev"), entry_hash=bindparam("new_hash"))
     prev, pending = GENESIS_HASH, []
-    for entry in _entries(db, batch):
+    for entry in _entries(db, batch, report.checked):
         new_hash = new(SimpleNamespace(**{**entry._mapping, "prev_hash": prev}))
         pending.append({"row_id": entry.id, "new_prev": prev, "new_hash": new_hash})
         prev = new_hash

@@ -2,8 +2,9 @@
 
 A backup is one tar file, `daicho-backup-<UTC time>.tar`: the database dump, the uploaded files (CRM statement
 images, firmware, the entry-log and loaner archives) under `files/<root>/`, and `manifest.json` with the SHA-256 and
-size of every member and the row count of every table. It is written under a hidden name and renamed when complete,
-so every file with the final name is a good backup.
+size of every member, the row count of every table and a signed checkpoint of the audit chain's head taken before
+the dump (service/audit/checkpoint.py): a restore checks that the restored log reaches it. It is written under a hidden
+name and renamed when complete, so every file with the final name is a good backup.
 """
 
 import hashlib
@@ -22,11 +23,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from service.audit import checkpoint
 from service.audit import service as audit
 from service.backup.databases import BackupFailed, backend_for, check_dump, count_rows, holds_data
 from service.config import Settings, get_settings
 
-FORMAT = 1
+FORMAT = 2  # 2: the audit head became a signed checkpoint
 MANIFEST = "manifest.json"
 PREFIX = "daicho-backup-"
 SUFFIX = ".tar"
@@ -95,7 +97,7 @@ def create_backup(engine: Engine, *, folder: Path | None = None, now: datetime) 
     backend = backend_for(engine)
     partial = folder / f".{final.name}.partial"
     with Session(engine) as db:
-        head = audit.chain_head(db)  # read before the dump, which therefore holds the entry it names
+        audit_checkpoint = checkpoint.take(db)  # taken before the dump, which therefore holds the entry it names
     try:
         with tempfile.TemporaryDirectory(dir=folder, prefix=".dump-") as scratch:
             dump = Path(scratch) / backend.dump_name
@@ -117,7 +119,7 @@ def create_backup(engine: Engine, *, folder: Path | None = None, now: datetime) 
                         "database": database,
                         "files": files,
                         "rows": rows,
-                        "audit_head": None if head is None else {"seq": head.seq, "hash": head.hash},
+                        "audit_checkpoint": audit_checkpoint,
                     },
                 )
         os.replace(partial, final)
@@ -200,20 +202,24 @@ def _open(path: Path) -> tarfile.TarFile:
 @dataclass(frozen=True)
 class CheckedBackup:
     manifest: dict
+    checkpoint: audit.ChainHead
 
     @property
     def summary(self) -> str:
         rows = sum(self.manifest["rows"].values())
         return (
             f"{self.manifest['backend']} {self.manifest['server_version']} database "
-            f"({len(self.manifest['rows'])} tables, {rows} rows) and {len(self.manifest['files'])} files"
+            f"({len(self.manifest['rows'])} tables, {rows} rows, audit log to entry {self.checkpoint.seq}) "
+            f"and {len(self.manifest['files'])} files"
         )
 
 
 def verify_backup(path: Path) -> CheckedBackup:
-    """Check every member's SHA-256 and size against the manifest, and that the database dump can be read."""
+    """Check every member's SHA-256 and size against the manifest, the audit checkpoint's signature, and that the
+    database dump can be read."""
     with _open(path) as tar:
         manifest = read_manifest(tar)
+        head = _checkpoint_of(manifest, path)
         expected = {item["name"]: item for item in [manifest["database"], *manifest["files"]]}
         problems: list[str] = []
         seen: set[str] = set()
@@ -234,7 +240,14 @@ def verify_backup(path: Path) -> CheckedBackup:
         with tempfile.TemporaryDirectory(prefix=".verify-", dir=path.parent) as scratch:
             dump = _extract(tar, manifest["database"]["name"], Path(scratch))
             check_dump(manifest["backend"], dump, manifest["server_version"])
-    return CheckedBackup(manifest)
+    return CheckedBackup(manifest, head)
+
+
+def _checkpoint_of(manifest: dict, path: Path) -> audit.ChainHead:
+    try:
+        return checkpoint.read(str(manifest.get("audit_checkpoint") or ""))
+    except checkpoint.InvalidCheckpoint as exc:
+        raise BackupFailed(f"backup {path.name} carries no valid audit checkpoint: {exc.message}") from exc
 
 
 def _extract(tar: tarfile.TarFile, name: str, folder: Path) -> Path:
@@ -246,12 +259,15 @@ def _extract(tar: tarfile.TarFile, name: str, folder: Path) -> Path:
 class Restored:
     manifest: dict
     rows: dict[str, int]
+    checkpoint: audit.ChainHead
 
 
 def restore_backup(path: Path, engine: Engine, *, force: bool) -> Restored:
     """Replace the database and the file folders with the backup's, after checking it; refuses a database that holds
-    data unless `force`. The database is replaced all or nothing; the row counts must then match the manifest."""
-    manifest = verify_backup(path).manifest
+    data unless `force`. The database is replaced all or nothing; the row counts must then match the manifest and the
+    restored audit log reach the backup's checkpoint."""
+    checked = verify_backup(path)
+    manifest = checked.manifest
     backend = backend_for(engine)
     if backend.name != manifest["backend"]:
         raise BackupFailed(f"this is a {manifest['backend']} backup and the database here is {backend.name}")
@@ -278,7 +294,19 @@ def restore_backup(path: Path, engine: Engine, *, force: bool) -> Restored:
             name for name in set(rows) | set(manifest["rows"]) if rows.get(name) != manifest["rows"].get(name)
         )
         raise BackupFailed(f"restored, but row counts differ from the manifest in: {', '.join(differ)}", details=differ)
-    return Restored(manifest, rows)
+    _check_audit_log(engine, checked.checkpoint)
+    return Restored(manifest, rows, checked.checkpoint)
+
+
+def _check_audit_log(engine: Engine, head: audit.ChainHead) -> None:
+    with engine.connect() as conn:
+        report = audit.verify_chain(conn, published=head)
+    if not report.ok:
+        raise BackupFailed(
+            f"restored, but its audit log does not verify against the backup's checkpoint (entry {head.seq}): "
+            f"{report.problem} at entry {report.first_bad_seq}. The backup was altered after it was written: "
+            "restore another one"
+        )
 
 
 def _replace_folder(source: Path, target: Path) -> None:

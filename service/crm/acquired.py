@@ -8,10 +8,10 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from service.crm import labels, masters, periods
-from service.crm.export import csv_bytes
 from service.crm.models import SUBMITTED, Agency, Corporation, Site
 from service.crm.schemas import AcquiredCorporation, AcquiredSite
 from service.crm.visibility import CaseView
+from service.csvtools import csv_bytes
 from service.search import contains
 
 SERVICE_TYPE_LABELS = dict(masters.CHOICES["service_type"])

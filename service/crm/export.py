@@ -1,4 +1,4 @@
-"""CSV out: the carrier export (キャリア管理画面のフィールド名, §2.4/§2.5's 元フィールド) and shared CSV helpers.
+"""CSV out: the carrier export (キャリア管理画面のフィールド名, §2.4/§2.5's 元フィールド), written by csvtools.
 
 Where the spec's 元フィールド is a family (`zip_code1`+`zip_code2`, `phone1`〜`phone3`, `birthday_*`, `street_number_*`)
 the value is split into its parts: postal codes 3+4 digits, phone numbers at their hyphens, dates into
@@ -9,9 +9,7 @@ masked: the card number column holds the masked number and the security code is 
 entered (対応中 and 不備), one site's export is that site whatever its status.
 """
 
-import csv
-import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -20,24 +18,9 @@ from sqlalchemy.orm import Session
 
 from service.crm import crypto, labels, statuses
 from service.crm.models import Agency, Corporation, Profile, Request, Site
+from service.csvtools import csv_bytes
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 Getter = Callable[["Context"], Any]
-
-
-def safe(value: Any) -> str:
-    """A cell a spreadsheet shows as text and never runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in FORMULA_STARTS else text
-
-
-def csv_bytes(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> bytes:
-    """UTF-8 with a BOM (Excel), CRLF line ends, every cell formula-safe."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([safe(cell) for cell in row] for row in rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 class Context:

@@ -1,7 +1,5 @@
 """The dashboard's numbers and the monthly customer report (JSON, CSV, PDF), every aggregate computed in SQL."""
 
-import csv
-import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -9,6 +7,7 @@ from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
+from service.csvtools import csv_bytes
 from service.dialect import epoch
 from service.documents import FONT, japanese_pdf
 from service.errors import ValidationFailed
@@ -196,11 +195,7 @@ def _rows(report: MonthlyReport) -> list[tuple[str, str]]:
 
 
 def report_csv(report: MonthlyReport) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(labels.REPORT_CSV_HEADER)
-    writer.writerows(_rows(report))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes(labels.REPORT_CSV_HEADER, _rows(report))
 
 
 def report_pdf(report: MonthlyReport) -> bytes:

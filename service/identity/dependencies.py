@@ -101,6 +101,10 @@ def current_caller(
         raise Unauthorized("このアカウントは利用できません", code="account_inactive")
     if user.password_changed_at is not None and issued_before(claims, user.password_changed_at):
         raise Unauthorized("パスワードが変更されました。再度ログインしてください", code="token_revoked")
+    if user.deactivated_at is not None and issued_before(claims, user.deactivated_at):
+        raise Unauthorized(
+            "アカウントが無効化されたため、このトークンは使えません。再度ログインしてください", code="token_revoked"
+        )
     return _caller_from_user(user, claims, request)
 
 

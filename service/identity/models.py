@@ -19,6 +19,7 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]  # login tokens issued before this are refused
+    deactivated_at: Mapped[datetime | None]  # and before this, even once the account is active again
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -1,5 +1,6 @@
 from collections.abc import Sequence
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
@@ -32,6 +33,8 @@ auth_router = APIRouter(prefix="/auth", tags=["auth"])
 # The dashboards' sign-in, kept by the browser across reloads and tabs; read by the dashboards, never by this API
 SESSION_COOKIE = "daicho_session"
 admin_router = APIRouter(prefix="/admin", tags=["admin"])
+CROSS_SITE = "他のサイトからはログイン状態を変更できません"
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def named(db: DbSession, users: Sequence[User]) -> list[UserRead]:
@@ -63,10 +66,34 @@ def logout(caller: CurrentCaller, db: DbSession) -> None:
     identity.logout(db, jti=caller.token_jti, expires_at=caller.token_expires_at, actor=caller.actor, now=utcnow())
 
 
+def origin_of(url: str) -> str | None:
+    """A URL's origin as a browser writes it (scheme://host[:port], no default port); None when it names none."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.hostname:
+        return None
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    shown_port = "" if port in (None, DEFAULT_PORTS.get(parts.scheme)) else f":{port}"
+    return f"{parts.scheme}://{host}{shown_port}"
+
+
 def refuse_cross_site(request: Request) -> None:
-    """Only the dashboards' own pages (same site) may set or clear the session cookie: no login CSRF."""
+    """Only the dashboards' own pages may set or clear the session cookie: no login CSRF.
+
+    Refused: Fetch Metadata saying cross-site, and an Origin (else a Referer) other than the dashboards' origin
+    (APP_DASHBOARD_URL), which also covers browsers without Fetch Metadata and same-site pages that are not the
+    dashboards' ("null", a privacy-hidden origin, is refused too). Browsers send Origin with every POST, cross-origin
+    ones included, so a request with neither header is no page of another site but a program (curl, a test client),
+    which can set a cookie only in its own jar: it is let through, as before.
+    """
     if request.headers.get("sec-fetch-site") == "cross-site":
-        raise Forbidden("他のサイトからはログイン状態を変更できません", code="cross_site")
+        raise Forbidden(CROSS_SITE, code="cross_site")
+    claimed = request.headers.get("origin") or request.headers.get("referer")
+    if claimed is not None and origin_of(claimed) != origin_of(get_settings().dashboard_url):
+        raise Forbidden(CROSS_SITE, code="cross_site")
 
 
 def session_cookie_options(settings: Settings) -> dict:

@@ -160,6 +160,7 @@ def create_user(db: Session, *, data: UserCreate, actor: Actor, password_hash: s
 def update_user(db: Session, *, user: User, data: UserUpdate, actor: Actor) -> User:
     if data.is_active is False:
         ensure_not_last_admin(db, user)
+        user.deactivated_at = utcnow()  # every login token issued before now stops working, reactivated or not
     before = audit.snapshot(user, USER_FIELDS)
     fields = data.model_dump(exclude_unset=True, exclude={"password"})
     for name, value in fields.items():

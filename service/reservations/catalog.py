@@ -1,7 +1,5 @@
 """Service types and partner shops: CRUD (audited) and the shops' CSV import/export."""
 
-import csv
-import io
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
-from service.csvtools import csv_rows, decode_csv
+from service.csvtools import FORMULA_STARTS, csv_bytes, csv_rows, decode_csv
 from service.errors import Conflict, ValidationFailed
 from service.reservations import auditing, labels
 from service.reservations.models import CallAttempt, Reservation, ServiceType, Shop, get_or_404
@@ -20,7 +18,6 @@ from service.search import contains
 
 SERVICE_FIELDS = ("name", "description", "price", "duration_minutes", "active")
 SHOP_FIELDS = ("name", "phone", "email", "call_order", "active", "notes", "service_type_ids")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_IMPORT_ROWS = 5000
 SERVICE_SEPARATORS = ("|", "、", ";")
 
@@ -171,11 +168,6 @@ def delete_shop(db: Session, *, shop: Shop, actor: Actor, now: datetime) -> None
 # --- CSV ---------------------------------------------------------------------------------------
 
 
-def spreadsheet_safe(text: str) -> str:
-    """Text a spreadsheet shows as text and never runs as a formula (CSV injection)."""
-    return "'" + text if text[:1] in FORMULA_STARTS else text
-
-
 def _cell(text: str) -> str:
     """A cell as written by export_shops: the apostrophe that kept it from running as a formula is dropped."""
     text = text.strip()
@@ -184,22 +176,13 @@ def _cell(text: str) -> str:
 
 def export_shops(db: Session) -> bytes:
     """Every shop in call order, UTF-8 with BOM, the same columns the import reads."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(labels.SHOP_CSV_HEADER)
-    for shop in db.scalars(select(Shop).order_by(Shop.call_order, Shop.id)):
-        services = "|".join(s.name for s in shop.services)
-        values = (
-            shop.name,
-            shop.phone,
-            shop.email,
-            services,
-            str(shop.call_order),
-            "1" if shop.active else "0",
-            shop.notes,
-        )
-        writer.writerow([spreadsheet_safe(v) for v in values])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    shops = db.scalars(select(Shop).order_by(Shop.call_order, Shop.id))
+    return csv_bytes(labels.SHOP_CSV_HEADER, map(_shop_row, shops))
+
+
+def _shop_row(shop: Shop) -> tuple[str, ...]:
+    services = "|".join(s.name for s in shop.services)
+    return (shop.name, shop.phone, shop.email, services, str(shop.call_order), "1" if shop.active else "0", shop.notes)
 
 
 def _rows(data: bytes) -> list[dict[str, str]]:

@@ -8,6 +8,7 @@ get_reservation_status, cancel_reservation (with the requester's cancellation to
 
 import functools
 import json
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated, Any
@@ -23,11 +24,23 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import Field, ValidationError
 from pydantic_core import PydanticCustomError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.applications import Starlette
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from service.config import get_settings
 from service.database import session_scope, utcnow
-from service.errors import DomainError, NotFound, Unauthorized, ValidationFailed, error_body
+from service.errors import (
+    DATABASE_BUSY,
+    DATABASE_UNAVAILABLE,
+    DomainError,
+    NotFound,
+    Unauthorized,
+    ValidationFailed,
+    error_body,
+)
 from service.observability import NUL_BYTE, OWN_NUL_CHECK
 from service.reservations import booking, catalog, clients, labels, messages
 from service.reservations.models import Reservation
@@ -36,6 +49,7 @@ from service.reservations.state_machine import EventActor
 from service.schemas import multi_line
 
 PATH = "/mcp"
+log = logging.getLogger("daicho.reservations.mcp")
 INT64 = (-(2**63), 2**63 - 1)
 INSTRUCTIONS = (
     "QRV (Qualfia Reservation) books services at partner shops for a requester. Call list_services, then "
@@ -71,17 +85,27 @@ def _caller() -> tuple[int, str]:
     return int(token.client_id), token.subject or token.client_id
 
 
+def _tool_error(code: str, message: str, details: Any = None) -> ToolError:
+    return ToolError(json.dumps(error_body(code, message, details), ensure_ascii=False))
+
+
 @contextmanager
 def _as_tool_errors() -> Iterator[None]:
-    """Domain and validation errors reach the model as the API's error shape {"error": {code, message, details}}."""
+    """Domain, validation and database errors reach the model as the API's error shape {"error": {code, message,
+    details}}; a lost or busy database is "unavailable", as the API's 503."""
     try:
         yield
     except DomainError as exc:
-        raise ToolError(json.dumps(error_body(exc.code, exc.message, exc.details), ensure_ascii=False)) from exc
+        raise _tool_error(exc.code, exc.message, exc.details) from exc
     except ValidationError as exc:
         details = [{"loc": [str(p) for p in e["loc"]], "rule": e["type"], "message": e["msg"]} for e in exc.errors()]
-        body = error_body("validation_failed", "入力内容に誤りがあります", details)
-        raise ToolError(json.dumps(body, ensure_ascii=False)) from exc
+        raise _tool_error("validation_failed", "入力内容に誤りがあります", details) from exc
+    except OperationalError as exc:
+        log.error("database unavailable in an MCP tool: %s", exc.orig)
+        raise _tool_error("unavailable", DATABASE_UNAVAILABLE) from exc
+    except PoolTimeout as exc:
+        log.error("database connection pool exhausted in an MCP tool: %s", exc)
+        raise _tool_error("unavailable", DATABASE_BUSY) from exc
 
 
 def _check_argument(name: str, value: Any) -> None:
@@ -240,13 +264,23 @@ def _transport_security() -> TransportSecuritySettings:
     )
 
 
+def _errors_to_the_service(sdk_app: Starlette) -> ASGIApp:
+    """The SDK's app without the error middleware Starlette wraps around every app, which answers a plain 500 before
+    the service sees the error: an error in it (the database lost while the API key is checked) reaches the service's
+    handlers instead, and is answered in the one error shape (a lost database: 503)."""
+    stack: ASGIApp = sdk_app.router
+    for cls, args, kwargs in reversed(sdk_app.user_middleware):
+        stack = cls(stack, *args, **kwargs)
+    return stack
+
+
 def mount_mcp(app: FastAPI) -> None:
     """Serve the MCP endpoint at /mcp and run its session manager within the app's lifespan."""
     server = build_server()
     endpoint = server.streamable_http_app(
         streamable_http_path=PATH, stateless_http=True, json_response=True, transport_security=_transport_security()
     )
-    app.router.routes.append(Route(PATH, endpoint=endpoint))
+    app.router.routes.append(Route(PATH, endpoint=_errors_to_the_service(endpoint)))
     OWN_NUL_CHECK.add(PATH)  # NUL bytes in arguments are tool errors naming the argument, not an HTTP 400
     outer = app.router.lifespan_context
 

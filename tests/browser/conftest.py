@@ -1,8 +1,9 @@
 """Browser tests: the real Streamlit server, run as a subprocess against the live API, driven by headless Chromium.
 
-Fixtures: dashboards_url (the server, started once per run), browser (Chromium) and new_page (a Japanese page,
-expect() waiting up to TIMEOUT_MS). Helpers: sign_in, submit_login, choose (a selectbox option), open_from_sidebar,
-screenshot. Browser tests outside this folder import the fixtures they use from here.
+Fixtures: dashboards_url (the server, started once per run; the service knows it as APP_DASHBOARD_URL), browser
+(Chromium) and new_page (a Japanese page, expect() waiting up to TIMEOUT_MS). Helpers: sign_in, submit_login, choose
+(a selectbox option), open_from_sidebar, screenshot. Browser tests outside this folder import the fixtures they use
+from here.
 """
 
 import os
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from service.config import get_settings
 from tests.support import live_server
 from tests.support.live_server import answers, free_port
 from tests.support.waiting import wait_until
@@ -37,8 +39,16 @@ PAGE_WIDTH = 1400
 live_api = live_server.live_api
 
 
+@pytest.fixture
+def dashboards_url(streamlit_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The dashboards' address, which the service knows as APP_DASHBOARD_URL for the test, as in production: only
+    pages of that origin may set the session cookie (POST /api/auth/session)."""
+    monkeypatch.setattr(get_settings(), "dashboard_url", streamlit_server)
+    return streamlit_server
+
+
 @pytest.fixture(scope="session")
-def dashboards_url(live_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def streamlit_server(live_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`streamlit run dashboards/streamlit_app.py` on a free port, talking to the live API; one server for the run,
     as in production: each browser page is a Streamlit session of its own, and the server's caches are keyed by the
     signed-in user's token."""

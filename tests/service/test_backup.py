@@ -2,15 +2,19 @@
 
 import hashlib
 import io
+import json
 import tarfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import jwt
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
-from service.audit.models import AuditEntry
+from service.audit import checkpoint
+from service.audit.models import AuditChainHead, AuditEntry
+from service.audit.service import GENESIS_HASH
 from service.backup import service as backups
 from service.backup.databases import count_rows
 from service.cli import main
@@ -155,6 +159,49 @@ def test_verify_names_a_damaged_file_and_restore_refuses_it_touching_nothing(dat
     assert main(["backup", "restore", str(backup)]) == 1
     assert "damaged" in capsys.readouterr().err
     assert logins() == [] and file_sums() == {}
+
+
+def replace_checkpoint(backup: Path, token: str | None) -> None:
+    """Put another audit checkpoint (None: none) in the backup's manifest."""
+    with tarfile.open(backup) as tar:
+        manifest = backups.read_manifest(tar)
+    rewrite(backup, {backups.MANIFEST: json.dumps(manifest | {"audit_checkpoint": token}).encode()})
+
+
+def test_restore_reports_a_backup_whose_audit_log_does_not_reach_its_checkpoint(data_folder, capsys):
+    create_user("alice", capsys)
+    create_user("bob", capsys)
+    with session_scope() as db:
+        taken_with_bob = checkpoint.take(db)
+        db.execute(delete(AuditEntry).where(AuditEntry.seq > 1))  # bob's entry cut off, the head moved back onto 1
+        first = db.scalar(select(AuditEntry.entry_hash).where(AuditEntry.seq == 1))
+        db.execute(update(AuditChainHead).values(last_seq=1, last_hash=first))
+    backup = make_backup(capsys)
+    replace_checkpoint(backup, taken_with_bob)  # what the backup carried before its log lost an entry
+
+    wipe()
+    assert main(["backup", "restore", str(backup)]) == 1
+
+    error = capsys.readouterr().err
+    assert (
+        "does not verify against the backup's checkpoint (entry 2): entries removed before the published head" in error
+    )
+    assert "restore another one" in error
+
+
+@pytest.mark.parametrize("forged", [True, False], ids=["signed_with_another_key", "missing"])
+def test_a_backup_without_a_valid_audit_checkpoint_is_refused_touching_nothing(data_folder, capsys, forged):
+    create_user("alice", capsys)
+    backup = make_backup(capsys)
+    other_key = jwt.encode({"seq": 0, "hash": GENESIS_HASH}, b"k" * 32, algorithm="HS256")
+    replace_checkpoint(backup, other_key if forged else None)
+
+    assert main(["backup", "verify", str(backup)]) == 1
+    assert "carries no valid audit checkpoint" in capsys.readouterr().err
+    wipe()
+    assert main(["backup", "restore", str(backup)]) == 1
+    assert "carries no valid audit checkpoint" in capsys.readouterr().err
+    assert logins() == []
 
 
 def test_verify_refuses_what_is_not_a_backup(data_folder, tmp_path, capsys):

@@ -1,10 +1,12 @@
-"""The one CSV reader of every import: records as lists, unreadable records a 422 naming their line and column."""
+"""The one CSV reader of every import (records as lists, unreadable records a 422 naming their line and column) and
+the one writer of every CSV the service writes (no cell runs as a spreadsheet formula)."""
 
 import csv
+import io
 
 import pytest
 
-from service.csvtools import csv_rows
+from service.csvtools import csv_bytes, csv_line, csv_rows
 from service.errors import ValidationFailed
 
 
@@ -31,3 +33,17 @@ def test_an_over_long_cell_names_its_line_and_column():
     error = refusal("a,b\n1," + "x" * (csv.field_size_limit() + 1) + "\n")
     assert error.details == {"field": "file", "rule": "csv_format", "row": 2, "column": 2}
     assert "セルが長すぎます" in error.message
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_the_writer_keeps_every_cell_from_running_as_a_formula(start):
+    text = csv_bytes(["名前", start + "cmd"], [[start + "SUM(A1)", None, 7]]).decode("utf-8")
+    assert text.startswith("\ufeff") and text.endswith("\r\n")
+    assert list(csv.reader(io.StringIO(text[1:]))) == [
+        ["名前", "'" + start + "cmd"],
+        ["'" + start + "SUM(A1)", "", "7"],
+    ]
+
+
+def test_a_streamed_line_is_written_as_the_whole_file_writes_it():
+    assert csv_line(["=1+1", "ok", 'say "hi"']) == '\'=1+1,ok,"say ""hi"""\r\n'

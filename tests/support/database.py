@@ -1,6 +1,9 @@
 """Creating and emptying the test database."""
 
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,8 +12,9 @@ from alembic.config import Config
 from sqlalchemy import MetaData, Select, Table, text
 from sqlalchemy.engine import Connection, Engine
 
+from service import database
 from service.audit.service import GENESIS_HASH
-from service.config import REPO_ROOT
+from service.config import REPO_ROOT, get_settings
 
 
 def alembic_config(connection=None) -> Config:
@@ -147,3 +151,27 @@ def drop_other_connections(engine: Engine) -> int:
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
         ).scalar()
+
+
+@contextmanager
+def unreachable_database() -> Iterator[None]:
+    """The service's engine on a database it cannot reach (PostgreSQL: a closed port; SQLite: a file in a folder that
+    does not exist) until the block ends, then on the test database again."""
+    real = os.environ["APP_DATABASE_URL"]
+    postgres = real.startswith("postgresql")
+    os.environ["APP_DATABASE_URL"] = (
+        "postgresql+psycopg://daicho@127.0.0.1:1/none" if postgres else "sqlite:////none/x.db"
+    )
+    _rebuild_engine()
+    try:
+        yield
+    finally:
+        os.environ["APP_DATABASE_URL"] = real
+        database.get_engine().dispose()
+        _rebuild_engine()
+
+
+def _rebuild_engine() -> None:
+    get_settings.cache_clear()
+    database.get_engine.cache_clear()
+    database.get_sessionmaker.cache_clear()

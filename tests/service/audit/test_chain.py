@@ -3,7 +3,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import delete, select, update
 
 from service.audit import service as audit
-from service.audit.models import AuditEntry
+from service.audit.models import AuditChainHead, AuditEntry
 from service.database import session_scope
 from tests.factories import auth_headers, make_user
 
@@ -56,6 +56,32 @@ def test_truncated_tail_is_detected(db):
     db.execute(delete(AuditEntry).where(AuditEntry.seq == 3))
     db.commit()
     assert audit.verify_chain(db).problem == "entries removed from the end"
+
+
+def test_an_emptied_log_is_detected_against_the_head_it_kept(db):
+    write_entries(3)
+    db.execute(delete(AuditEntry))
+    db.commit()
+    report = audit.verify_chain(db)
+    assert (report.ok, report.checked, report.first_bad_seq) == (False, 0, 1)
+    assert report.problem == "entries removed from the end"
+
+
+def test_an_emptied_log_without_its_head_is_detected(db):
+    write_entries(2)
+    db.execute(delete(AuditEntry))
+    db.execute(delete(AuditChainHead))
+    db.commit()
+    assert audit.verify_chain(db).problem == "chain head missing"
+
+
+def test_entries_left_after_a_head_moved_back_are_detected(db):
+    write_entries(3)
+    second = db.scalar(select(AuditEntry.entry_hash).where(AuditEntry.seq == 2))
+    db.execute(update(AuditChainHead).values(last_seq=2, last_hash=second))
+    db.commit()
+    report = audit.verify_chain(db)
+    assert (report.ok, report.first_bad_seq, report.problem) == (False, 3, "entries after the chain head")
 
 
 def test_concurrent_writers_keep_one_unbroken_chain(db):

@@ -1,5 +1,7 @@
 """Dashboard numbers and the monthly report on a small, known data set."""
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
@@ -69,6 +71,17 @@ def test_report_as_csv_and_pdf(client, db):
     assert client.get(url, params={"month": "2026-13"}, headers=headers).status_code == 422
     assert client.get(url, params={"month": "2999-01"}, headers=headers).status_code == 422
     assert client.get(url, params={"month": "latest"}, headers=headers).status_code == 422
+
+
+def test_the_report_csv_shows_a_customer_name_that_looks_like_a_formula_as_text(client, db):
+    name = '=HYPERLINK("https://evil.example/","請求書")'
+    customer = make_customer(db, name)
+    headers = user_headers(db, "viewer1", "viewer")
+    db.commit()
+    url = f"/api/fleet/reports/monthly/{customer.id}"
+    answer = client.get(url, params={"month": "2026-11", "format": "csv"}, headers=headers)
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert rows[1] == ["顧客名", "'" + name]
 
 
 def test_dashboard_cards_and_customer_table(client, db):

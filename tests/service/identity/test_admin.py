@@ -2,7 +2,7 @@ from sqlalchemy import select
 
 from service.audit.models import AuditEntry
 from service.crm.models import Agency
-from tests.factories import auth_headers, make_user
+from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
 
 
 def setup_admin(db):
@@ -82,6 +82,22 @@ def test_deactivating_a_user_ends_their_access(client, db):
     assert client.get("/api/auth/me", headers=own).status_code == 200
     assert client.patch(f"/api/admin/users/{user.id}", json={"is_active": False}, headers=headers).status_code == 200
     assert client.get("/api/auth/me", headers=own).status_code == 401
+
+
+def test_a_token_issued_before_a_deactivation_stays_refused_once_the_account_is_active_again(client, db):
+    headers = setup_admin(db)
+    user = make_user(db, "returner", grants={"fleet": "viewer"})
+    db.commit()
+    before = auth_headers(user)
+    for active in (False, True):
+        answer = client.patch(f"/api/admin/users/{user.id}", json={"is_active": active}, headers=headers)
+        assert answer.status_code == 200
+
+    refused = client.get("/api/auth/me", headers=before)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (401, "token_revoked")
+    login = client.post("/api/auth/login", json={"login_id": "returner", "password": DEFAULT_PASSWORD})
+    fresh = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    assert client.get("/api/auth/me", headers=fresh).status_code == 200
 
 
 def test_only_platform_admins_reach_admin_routes(client, db):

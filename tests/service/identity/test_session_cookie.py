@@ -79,6 +79,57 @@ def test_another_sites_page_can_neither_set_nor_clear_the_cookie(client, db):
     assert all("set-cookie" not in a.headers for a in answers)
 
 
+@pytest.fixture
+def dashboards(monkeypatch) -> str:
+    """The dashboards served at https://daicho.example.jp (APP_DASHBOARD_URL); their pages' origin."""
+    monkeypatch.setattr(get_settings(), "dashboard_url", "https://daicho.example.jp:443/")
+    return "https://daicho.example.jp"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Referer": "https://evil.example/login.html"},
+        {"Origin": "null"},
+        {"Origin": "http://daicho.example.jp"},
+        {"Origin": "https://daicho.example.jp:8443", "Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://evil.example", "Referer": "https://daicho.example.jp/"},
+    ],
+)
+def test_a_page_of_another_origin_is_refused_without_fetch_metadata_too(client, db, dashboards, headers):
+    user = make_user(db, "alice", grants={"fleet": "viewer"})
+    db.commit()
+
+    answers = [
+        remember(client, token_for(user), headers=headers),
+        client.post("/api/auth/session/end", headers=headers),
+    ]
+
+    assert [(a.status_code, a.json()["error"]["code"]) for a in answers] == [(403, "cross_site")] * 2
+    assert all("set-cookie" not in a.headers for a in answers)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://daicho.example.jp"},
+        {"Origin": "https://DAICHO.example.jp", "Sec-Fetch-Site": "same-origin"},
+        {"Referer": "https://daicho.example.jp/fleet_dashboard?tab=1"},
+        {},
+    ],
+)
+def test_the_dashboards_own_pages_and_programs_without_a_page_keep_the_cookie(client, db, dashboards, headers):
+    user = make_user(db, "alice", grants={"fleet": "viewer"})
+    db.commit()
+    token = token_for(user)
+
+    response = remember(client, token, headers=headers)
+
+    assert response.status_code == 204
+    assert cookie_attributes(response)[SESSION_COOKIE] == token
+
+
 def test_ending_the_session_expires_the_cookie(client):
     response = client.post("/api/auth/session/end", headers=SAME_SITE)
 

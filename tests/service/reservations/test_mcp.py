@@ -10,12 +10,13 @@ import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from service.database import session_scope, utcnow
+from service.database import get_engine, session_scope, utcnow
 from service.reservations import clients
 from service.reservations.models import Reservation
-from tests.service.reservations.conftest import TESTER, make_mcp_client, state
+from tests.service.reservations.conftest import TESTER, make_mcp_client, messages, state
+from tests.support.database import unreachable_database
 
 INITIALIZE = {
     "jsonrpc": "2.0",
@@ -159,3 +160,59 @@ async def test_a_client_cannot_see_or_cancel_another_clients_reservation(live_ap
         )
         assert error_of(cancel)["code"] == "not_found"
     assert state(booked["reservation_id"]) == "calling"
+
+
+def stored_reservations() -> list[str]:
+    with session_scope() as db:
+        return list(db.scalars(select(Reservation.code)))
+
+
+def test_a_booking_while_the_database_is_unreachable_answers_503_and_stores_nothing(live_api, key, catalog):
+    call = {
+        "jsonrpc": "2.0",
+        "id": 2,
+        "method": "tools/call",
+        "params": {"name": "create_reservation", "arguments": booking_args(catalog)},
+    }
+    headers = {"Accept": "application/json, text/event-stream", "Authorization": f"Bearer {key}"}
+
+    with unreachable_database():
+        answer = httpx.post(f"{live_api}/mcp", json=call, headers=headers)
+
+    assert answer.status_code == 503
+    assert answer.json()["error"]["code"] == "unavailable"
+    assert stored_reservations() == []
+
+
+@pytest.fixture
+def connection_dropped_by_a_booking() -> None:
+    """PostgreSQL ends the session of whoever inserts a reservation, in the middle of the statement."""
+    with get_engine().begin() as conn:
+        conn.execute(
+            text(
+                "CREATE FUNCTION drop_own_connection() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE TRIGGER drop_own_connection BEFORE INSERT ON reservations_reservation "
+                "FOR EACH ROW EXECUTE FUNCTION drop_own_connection()"
+            )
+        )
+    yield
+    with get_engine().begin() as conn:
+        conn.execute(text("DROP TRIGGER drop_own_connection ON reservations_reservation"))
+        conn.execute(text("DROP FUNCTION drop_own_connection()"))
+
+
+@pytest.mark.postgres_only
+async def test_a_booking_whose_connection_drops_is_an_unavailable_tool_error_and_stores_nothing(
+    live_api, key, catalog, connection_dropped_by_a_booking
+):
+    async with connect(live_api, key) as mcp:
+        lost = error_of(await mcp.call_tool("create_reservation", booking_args(catalog)))
+
+    assert lost["code"] == "unavailable" and lost["message"].startswith("データベースに接続できません")
+    assert stored_reservations() == []
+    assert messages("sms") == []

@@ -8,6 +8,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select, update
 
+from service.audit import checkpoint
 from service.audit import service as audit
 from service.audit.models import AuditChainHead, AuditEntry
 from service.backup import service as backups
@@ -69,7 +70,7 @@ def test_every_backup_manifest_carries_the_head(db, tmp_path):
     path = backups.create_backup(get_engine(), folder=tmp_path, now=utcnow())
     with tarfile.open(path) as tar:
         manifest = backups.read_manifest(tar)
-    assert manifest["audit_head"] == {"seq": 2, "hash": audit.chain_head(db).hash}
+    assert checkpoint.read(manifest["audit_checkpoint"]) == audit.ChainHead(2, audit.chain_head(db).hash)
 
 
 @pytest.mark.parametrize("key", ["", "dev-audit-key-change-me", "short-key", "s" * 40])
