@@ -1,8 +1,6 @@
 """The admin log list, its CSV export, deleting a mistaken scan, and archiving logs older than the retention."""
 
-import csv
 import gzip
-import io
 import json
 import os
 from collections.abc import Iterator
@@ -16,6 +14,7 @@ from sqlalchemy.orm import Session
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
+from service.csvtools import CSV_BOM, csv_line
 from service.database import session_scope
 from service.entry_logs import counts, labels
 from service.entry_logs.filters import LogFilter, filtered
@@ -25,7 +24,6 @@ from service.errors import Forbidden, NotFound
 from service.tenancy import TenantScope, get_scoped
 
 DOMAIN = "entry_logs"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LOG_FIELDS = (
     "parent_id",
     "nursery_id",
@@ -112,34 +110,21 @@ def list_logs(
     return _rows(db, _row_select().where(EntryLog.id.in_(ids.scalar_subquery())).order_by(*order)), total
 
 
-def csv_line(values: list | tuple) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(values)
-    return buffer.getvalue()
-
-
-def spreadsheet_safe(text: str) -> str:
-    """Text that a spreadsheet shows as text, never runs as a formula (CSV injection)."""
-    return "'" + text if text[:1] in FORMULA_STARTS else text
-
-
 def _local_text(at: datetime | None) -> str:
     return at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M:%S") if at else ""
 
 
 def _csv_values(row: LogRow) -> list[str]:
-    texts = (row.parent_name, "、".join(row.child_names), row.nursery_name, row.station_id or "", row.recorded_by or "")
-    parent_name, children, nursery_name, station, recorded_by = (spreadsheet_safe(t) for t in texts)
     return [
         _local_text(row.timestamp),
         str(row.parent_id),
-        parent_name,
+        row.parent_name,
         labels.ENTRY_TYPE_LABELS[row.entry_type],
-        children,
-        nursery_name,
-        station,
+        "、".join(row.child_names),
+        row.nursery_name,
+        row.station_id or "",
         _local_text(row.station_time),
-        recorded_by,
+        row.recorded_by or "",
         _local_text(row.received_at),
         labels.LATE_MARK if row.late else "",
     ]
@@ -147,7 +132,7 @@ def _csv_values(row: LogRow) -> list[str]:
 
 def export_csv(*, flt: LogFilter, scope: TenantScope, batch: int, oldest_first: bool = False) -> Iterator[str]:
     """The matching logs as CSV (BOM, header, newest or oldest first) in keyset batches, each in a short session."""
-    yield "\ufeff" + csv_line(labels.CSV_HEADER)
+    yield CSV_BOM + csv_line(labels.CSV_HEADER)
     last: LogRow | None = None
     while True:
         stmt = filtered(_row_select(), flt, scope)
