@@ -77,8 +77,10 @@ class Settings(BaseSettings):
     login_address_max_failures: int = 20
     login_lockout_minutes: int = 10
     admin_password: str = ""
+    # Request bodies (service.observability.BodyGuard): every route and every caller without a valid token get
+    # max_body_bytes; an upload route declares its own limit for signed-in callers (`upload_limit`)
     max_body_bytes: int = 10 * 1024 * 1024
-    max_upload_bytes: int = 200 * 1024 * 1024
+    max_upload_bytes: int = 200 * 1024 * 1024  # a firmware file (POST /api/fleet/firmware/releases)
     timezone: str = "Asia/Tokyo"
     api_url: str = "http://127.0.0.1:8000"
     cors_origins: str = ""
@@ -155,6 +157,7 @@ class Settings(BaseSettings):
     loaners_rotation_years: int = 3
     loaners_rotation_interval_days: int = 28
     loaners_rotation_batch: int = 10000
+    loaners_max_sheet_bytes: int = 32 * 1024 * 1024  # a Google Forms export of up to 100,000 rows (imports.MAX_ROWS)
 
     # reservations
     reservations_payment_window_seconds: int = 600
@@ -211,6 +214,11 @@ class Settings(BaseSettings):
     @property
     def crm_storage_root(self) -> Path:
         return self.crm_storage_dir or self.data_dir / "crm"
+
+    @property
+    def crm_max_upload_bytes(self) -> int:
+        """A CRM request's body: the most images it takes, each at its largest, and an ordinary body's worth beside."""
+        return self.crm_max_images_per_upload * self.crm_max_image_bytes + self.max_body_bytes
 
     @field_validator("database_url", "database_read_url")
     @classmethod

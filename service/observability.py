@@ -5,27 +5,33 @@ import logging
 import math
 import time
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import accumulate
 from random import getrandbits
-from typing import Any
+from typing import Any, TypeVar
 
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+from fastapi.security import HTTPAuthorizationCredentials
+from fastapi.security.utils import get_authorization_scheme_param
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.utils import floatToGoString
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.backup.service import last_good_backup_age
 from service.broker import queue_length
-from service.config import get_settings
+from service.config import Settings, get_settings
 from service.database import session_scope, utcnow
-from service.errors import DomainError, TooLarge, error_body
+from service.errors import DomainError, TooLarge, Unauthorized, error_body
 from service.outbox.models import OutboxAttempt, OutboxMessage
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -118,28 +124,75 @@ NUL_BYTE = "NUL文字は使用できません"
 # Paths whose protocol answers bad input in its own shape (the MCP endpoint: tool errors); they refuse NUL themselves.
 OWN_NUL_CHECK: set[str] = set()
 TOO_LARGE = "リクエストが大きすぎます"
+BODILESS = ("GET", "HEAD", "DELETE", "OPTIONS")
+UPLOAD_LIMIT = "upload_limit"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def upload_limit(setting: str) -> Callable[[F], F]:
+    """Mark an upload endpoint: a signed-in caller may send it a body up to the named setting (bytes)."""
+
+    def mark(endpoint: F) -> F:
+        setattr(endpoint, UPLOAD_LIMIT, setting)
+        return endpoint
+
+    return mark
+
+
+def upload_routes(routes: list[Any], settings: Settings) -> tuple[tuple[RouteContext, int], ...]:
+    """The routes (included routers' too) marked with `upload_limit`, each with its limit in bytes."""
+    marked = (
+        route
+        for route in iter_route_contexts(routes)
+        if isinstance(route.original_route, APIRoute) and hasattr(route.endpoint, UPLOAD_LIMIT)
+    )
+    return tuple((route, getattr(settings, getattr(route.endpoint, UPLOAD_LIMIT))) for route in marked)
+
+
+def signed_in(scope: Scope, authorization: str) -> bool:
+    """Whether the Authorization header carries a token the routes' own authentication accepts."""
+    from service.identity.dependencies import current_caller  # it imports this module (request ids)
+
+    scheme, token = get_authorization_scheme_param(authorization)
+    if scheme.lower() != "bearer" or not token:
+        return False
+    try:
+        with session_scope() as db:
+            current_caller(Request(scope), db, HTTPAuthorizationCredentials(scheme=scheme, credentials=token))
+    except Unauthorized:
+        return False
+    return True
 
 
 class BodyGuard:
-    """Reads a request's body within the size limits and refuses NUL bytes (400 nul_byte, 413 payload_too_large)."""
+    """Reads a request's body within its limit and refuses NUL bytes (400 nul_byte, 413 payload_too_large).
+
+    The limit is decided before anything is read, whatever the content type says: max_body_bytes, unless the route
+    is an upload endpoint (`upload_limit`) and the caller is signed in. Only a body that may exceed max_body_bytes (a
+    larger declared length, or none) from a caller with an Authorization header is looked at further, so an ordinary
+    request costs what it did and an anonymous one never gets more than max_body_bytes read.
+    """
 
     def __init__(self) -> None:
-        settings = get_settings()
-        self.max_body = settings.max_body_bytes
-        self.max_upload = settings.max_upload_bytes
+        self.max_body = get_settings().max_body_bytes
+        self.uploads: tuple[tuple[RouteContext, int], ...] | None = None  # read from the app at the first large upload
 
     async def read(self, scope: Scope, receive: Receive, head: RequestHead) -> bytes | None:
         """The whole body, or None when the client went away; a DomainError when the request breaks a limit."""
         # bytes.find, not `in`: `in` first tries its needle as an integer, raising and clearing a TypeError each time
         if scope.get("query_string", b"").find(b"%00") >= 0 or "\x00" in scope["path"]:
             raise DomainError(NUL_BYTE, code="nul_byte")
-        limit = self.max_upload if head.content_type.startswith(b"multipart/form-data") else self.max_body
+        more = scope["method"] not in BODILESS
+        limit = self.max_body
         declared = head.declared_length
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            raise TooLarge(TOO_LARGE)
+        if declared is None or not declared.isdigit() or int(declared) > limit:
+            if more and head.authorization:
+                limit = await self._limit_for(scope, head.authorization)
+            if declared is not None and (not declared.isdigit() or int(declared) > limit):
+                raise TooLarge(TOO_LARGE)
         chunks: list[bytes] = []
         size = 0
-        more = scope["method"] not in ("GET", "HEAD", "DELETE", "OPTIONS")
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":
@@ -155,6 +208,23 @@ class BodyGuard:
         if checked and (body.find(b"\x00") >= 0 or body.find(b"\\u0000") >= 0):
             raise DomainError(NUL_BYTE, code="nul_byte")
         return body
+
+    async def _limit_for(self, scope: Scope, authorization: str) -> int:
+        """The matched upload route's limit when the caller is signed in; max_body_bytes otherwise."""
+        limit = self._route_limit(scope)
+        if limit > self.max_body and await run_in_threadpool(signed_in, scope, authorization):
+            return limit
+        return self.max_body
+
+    def _route_limit(self, scope: Scope) -> int:
+        """The limit the route matching the request declares (max_body_bytes for any other, the fast lane's too)."""
+        app = scope.get("app")  # the fast lane answers before the app sets it: none of its routes takes an upload
+        if app is None:
+            return self.max_body
+        if self.uploads is None:
+            self.uploads = upload_routes(app.routes, get_settings())
+        matched = (limit for route, limit in self.uploads if route.matches(scope)[0] is Match.FULL)
+        return next(matched, self.max_body)
 
 
 class GuardMiddleware:

@@ -117,6 +117,7 @@ from service.deps import DbSession
 from service.errors import ValidationFailed
 from service.identity.dependencies import Caller, renew_own_session
 from service.identity.roles import role_label
+from service.observability import upload_limit
 from service.openapi import media
 from service.pagination import Page, PageParams, page_params
 from service.schemas import IsoDate, MultiLine, QueryText
@@ -390,6 +391,7 @@ def reveal_card(caller: BackOffice, corporation: ScopedCorporation, db: DbSessio
 
 
 @router.post("/requests", response_model=RequestDetail, status_code=201)
+@upload_limit("crm_max_upload_bytes")
 def create_request(
     caller: SalesSide,
     scope: Scope,
@@ -504,6 +506,7 @@ def mark_request_read(caller: AnyRole, request: ScopedRequest, db: DbSession) ->
 
 
 @router.post("/requests/{request_id}/images", response_model=list[ImageRead], status_code=201)
+@upload_limit("crm_max_upload_bytes")
 def upload_images(
     caller: AnyRole, request: ScopedRequest, db: DbSession, files: Annotated[list[UploadFile], File(alias="images")]
 ) -> list:

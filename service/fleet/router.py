@@ -60,6 +60,7 @@ from service.fleet.schemas import (
     Version,
     Vocabulary,
 )
+from service.observability import upload_limit
 from service.openapi import file_response
 from service.pagination import Page, PageParams, page_params
 from service.schemas import MultiLine, QueryText, SingleLine
@@ -356,6 +357,7 @@ def list_releases(_: Reader, db: DbSession, paging: Paging) -> Page:
 
 
 @router.post("/firmware/releases", response_model=ReleaseRead, status_code=201)
+@upload_limit("max_upload_bytes")
 def upload_release(
     caller: Admin,
     db: DbSession,

@@ -45,6 +45,7 @@ from service.loaners.schemas import (
     SummaryRead,
     VocabularyRead,
 )
+from service.observability import upload_limit
 from service.openapi import media
 from service.pagination import Page, PageParams, page_params
 from service.schemas import QueryText, SingleLine
@@ -391,6 +392,7 @@ def _import_read(job) -> ImportRead:
 
 
 @router.post("/imports", response_model=ImportRead, status_code=202)
+@upload_limit("loaners_max_sheet_bytes")
 def import_sheet(
     caller: Admin,
     db: DbSession,
