@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Row, Select, bindparam, event, func, insert, select, update
+from sqlalchemy.orm import Session, SessionTransaction
 
 from service.audit.models import AuditChainHead, AuditEntry
 from service.config import get_settings
@@ -109,20 +109,10 @@ def _entry_hash(entry: Any) -> str:
     return keyed(get_settings().audit_key)(entry)
 
 
-def _advance_head(db: Session) -> tuple[int, str]:
-    """Take the next sequence number; the row lock on the head orders concurrent writers."""
-    head = AuditChainHead.__table__
-    row = db.execute(
-        update(head)
-        .where(head.c.id == 1)
-        .values(last_seq=head.c.last_seq + 1)
-        .returning(head.c.last_seq, head.c.last_hash)
-    ).first()
-    if row is None:
-        db.add(AuditChainHead(id=1, last_seq=1, last_hash=GENESIS_HASH))
-        db.flush()
-        return 1, GENESIS_HASH
-    return row[0], row[1]
+CHAIN_HEAD = AuditChainHead.__table__
+Db = Session | Connection
+STORED = (*CANONICAL_FIELDS, "entry_hash")
+PENDING = "audit_pending_entries"  # session.info: [(entry, the savepoint it was recorded in, or None)]
 
 
 def record(
@@ -136,10 +126,9 @@ def record(
     changes: Mapping[str, Any] | None = None,
     at: datetime | None = None,
 ) -> AuditEntry:
-    """Append one entry, chained to the previous one, inside the caller's transaction."""
-    seq, prev_hash = _advance_head(db)
+    """Prepare one entry in the caller's transaction; it is chained and stored when that transaction commits (the
+    entry returned then carries its seq and hashes; it is stored by a plain INSERT, not through the session)."""
     entry = AuditEntry(
-        seq=seq,
         occurred_at=(at or utcnow()).astimezone(UTC),
         actor_type=actor.type,
         actor_id=actor.id,
@@ -151,13 +140,79 @@ def record(
         target_type=target_type,
         target_id=None if target_id is None else str(target_id),
         changes=_plain(dict(changes or {})),
-        prev_hash=prev_hash,
     )
-    entry.entry_hash = _entry_hash(entry)
-    db.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(last_hash=entry.entry_hash))
-    db.add(entry)
-    db.flush()
+    if not db.in_transaction():
+        db.begin()  # what autobegin does on the next statement: a rollback or close before it drops the entry too
+    db.info.setdefault(PENDING, []).append((entry, db.get_nested_transaction()))
     return entry
+
+
+def pending_entries(db: Session) -> list[AuditEntry]:
+    """The entries this session recorded that its commit has yet to chain, in the order they were recorded."""
+    return [entry for entry, _ in db.info.get(PENDING, ())]
+
+
+def _take_seqs(db: Session, count: int) -> tuple[int, str]:
+    """Reserve `count` sequence numbers: the first one and the hash before it. The row lock taken here on the head
+    orders concurrent writers and is held to COMMIT."""
+    row = db.execute(
+        update(CHAIN_HEAD)
+        .where(CHAIN_HEAD.c.id == 1)
+        .values(last_seq=CHAIN_HEAD.c.last_seq + count)
+        .returning(CHAIN_HEAD.c.last_seq, CHAIN_HEAD.c.last_hash)
+    ).first()
+    if row is None:
+        db.execute(insert(CHAIN_HEAD).values(id=1, last_seq=count, last_hash=GENESIS_HASH))
+        return 1, GENESIS_HASH
+    return row[0] - count + 1, row[1]
+
+
+def link_pending(db: Session) -> None:
+    """Chain and store this session's pending entries now: one head update takes their sequence numbers, the rows
+    go in with one plain INSERT and the head moves to the last one. Runs just before COMMIT, after the session's
+    other changes are flushed, so the head is locked only from here on."""
+    pending = pending_entries(db)
+    db.info.pop(PENDING, None)
+    if not pending:
+        return
+    db.flush()
+    seq, prev_hash = _take_seqs(db, len(pending))
+    hasher = keyed(get_settings().audit_key)
+    for entry in pending:
+        entry.seq, entry.prev_hash = seq, prev_hash
+        entry.entry_hash = prev_hash = hasher(entry)
+        seq += 1
+    db.execute(insert(AuditEntry.__table__), [{name: getattr(entry, name) for name in STORED} for entry in pending])
+    db.execute(update(CHAIN_HEAD).where(CHAIN_HEAD.c.id == 1).values(last_hash=prev_hash))
+
+
+@event.listens_for(Session, "before_commit")
+def _link_on_commit(session: Session) -> None:
+    """Every session's outermost commit chains its pending entries (a savepoint's release leaves them pending)."""
+    if session.get_nested_transaction() is None:
+        link_pending(session)
+
+
+def _recorded_within(savepoint: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    """Whether an entry recorded in `savepoint` (None: outside any) was recorded within the transaction `ended`."""
+    while savepoint is not None and savepoint is not ended:
+        savepoint = savepoint.parent
+    return savepoint is ended
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    """A savepoint rolled back takes the entries recorded within it along."""
+    pending = session.info.get(PENDING)
+    if pending and previous_transaction.nested:
+        session.info[PENDING] = [item for item in pending if not _recorded_within(item[1], previous_transaction)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_uncommitted(session: Session, transaction: SessionTransaction) -> None:
+    """The outermost transaction ended without committing (rolled back or closed): its entries never happened."""
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
 
 
 @dataclass(frozen=True)
@@ -168,8 +223,16 @@ class ChainHead:
     hash: str
 
 
+def _link_own_entries(db: Db) -> None:
+    """A session reading the chain it wrote to sees its own entries: they are linked first (and the head locked)."""
+    if isinstance(db, Session) and db.info.get(PENDING):
+        link_pending(db)
+
+
 def chain_head(db: Session) -> ChainHead | None:
-    head = db.get(AuditChainHead, 1)
+    """The head as committed, or as this session's own pending entries move it."""
+    _link_own_entries(db)
+    head = db.get(AuditChainHead, 1, populate_existing=True)
     return None if head is None else ChainHead(head.last_seq, head.last_hash)
 
 
@@ -189,9 +252,7 @@ class ChainReport:
     problem: str | None = None
 
 
-Db = Session | Connection
-CHAIN_HEAD = AuditChainHead.__table__
-CHAIN_COLUMNS = [AuditEntry.__table__.c[name] for name in ("id", *CANONICAL_FIELDS, "entry_hash")]
+CHAIN_COLUMNS = [AuditEntry.__table__.c[name] for name in ("id", *STORED)]
 
 
 def _entries(db: Db, batch: int, up_to: int) -> Iterator[Row]:
@@ -224,6 +285,7 @@ def _head_row(db: Db) -> Row | None:
 def _check(db: Db, hashers: Sequence[Hasher], published: ChainHead | None, batch: int) -> ChainReport:
     """Walk the chain up to the head read first (entries written meanwhile are left for the next check), then hold
     the log against that head and the published one: an emptied or cut-off log no longer matches them."""
+    _link_own_entries(db)
     head = _head_row(db)
     if head is None:
         return ChainReport(False, 0, None, "chain head missing")

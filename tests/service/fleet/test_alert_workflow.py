@@ -143,7 +143,9 @@ def test_completion_report_is_step_six_recorded_after_the_fix_and_the_page_shows
         reported["reported_at"],
         False,
     )
-    actions = db.scalars(select(AuditEntry.action).where(AuditEntry.target_type == "alert")).all()
+    actions = db.scalars(
+        select(AuditEntry.action).where(AuditEntry.target_type == "alert").order_by(AuditEntry.seq)
+    ).all()
     assert actions[-1] == "mark_reported"
 
 

@@ -52,6 +52,7 @@ def grouped(db, column) -> dict[str, int]:
 def test_the_full_demo_holds_a_few_thousand_terminals_with_a_month_of_history_and_loads_once(db):
     load_accounts(db, PROGRESS)
     load_fleet(db, PROGRESS)
+    db.commit()  # the audit entries are chained and stored at commit
     first = counts(db)
     assert first["Customer"] == len(CUSTOMERS)
     assert set(db.scalars(select(Customer.contract_type))) == {"basic", "standard", "premium"}
@@ -69,6 +70,7 @@ def test_the_full_demo_holds_a_few_thousand_terminals_with_a_month_of_history_an
     assert verify_chain(db).ok
 
     load_fleet(db, PROGRESS)
+    db.commit()
     assert counts(db) == first
 
 
