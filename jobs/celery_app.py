@@ -16,6 +16,9 @@ TASK_MODULES = [
 ]
 
 
+WORKER_MAX_MEMORY_KIB = 400_000
+
+
 def make_celery(settings: Settings | None = None) -> Celery:
     settings = settings or get_settings()
     celery = Celery("daicho", include=TASK_MODULES)
@@ -24,6 +27,8 @@ def make_celery(settings: Settings | None = None) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        # a child that grew past this (a large PDF, an import) is replaced after its task, giving the memory back
+        worker_max_memory_per_child=WORKER_MAX_MEMORY_KIB,
         task_ignore_result=True,
         task_serializer="json",
         accept_content=["json"],

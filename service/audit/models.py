@@ -34,7 +34,7 @@ class AuditEntry(Base):
 
 
 class AuditChainHead(Base):
-    """A single row holding the chain's tip; updating it first serialises concurrent writers."""
+    """A single row holding the chain's tip; each transaction updates it as it commits, which orders the writers."""
 
     __tablename__ = "audit_chain_head"
 
