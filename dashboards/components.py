@@ -276,3 +276,8 @@ def section_home(page_file: str) -> None:
     else:
         st.info("プラットフォーム管理者として、この区分のすべての画面を表示できます。")
     st.caption(f"{section.label}の各画面は、{section.label}の機能の開発とともにこの区分に追加されます。")
+
+
+def job_progress(status: str, done: int, total: int, unit: str = "行") -> None:
+    """A running job's progress bar, e.g. 取込中: 1,200 / 5,000行."""
+    st.progress(done / total if total else 0.0, text=f"{status}: {done:,} / {total:,}{unit}")

@@ -129,9 +129,19 @@ def heatmap(nursery_id: int, **filters: Any) -> dict:
     return read(f"/entry-logs/nurseries/{nursery_id}/heatmap", **filters)
 
 
-def cards_pdf(nursery_id: int, class_name: str = "") -> bytes:
-    """The printable barcode cards of a class (or of the whole nursery) as PDF bytes."""
-    return download(f"/entry-logs/nurseries/{nursery_id}/cards.pdf", className=class_name or None)()
+def request_cards(nursery_id: int, class_name: str = "") -> dict:
+    """Ask for the printable barcode cards of a class (or of the whole nursery): a job the worker makes."""
+    return write("POST", f"/entry-logs/nurseries/{nursery_id}/card-jobs", {"className": class_name})
+
+
+def card_job(nursery_id: int, job_id: int) -> dict:
+    """The card job as it is now (uncached: the page polls it): status, statusLabel, pagesDone, pagesTotal, error."""
+    return fetch(f"/entry-logs/nurseries/{nursery_id}/card-jobs/{job_id}")
+
+
+def card_file(nursery_id: int, job_id: int) -> Callable[[], bytes]:
+    """The ready job's PDF, fetched when the download button is clicked."""
+    return download(f"/entry-logs/nurseries/{nursery_id}/card-jobs/{job_id}/file")
 
 
 # Parents and children
@@ -170,6 +180,11 @@ def delete_child(child_id: int) -> None:
 
 
 def import_roster(nursery_id: int, file_name: str, content: bytes) -> dict:
-    """Send a roster CSV (保護者名,電話番号,園児名,クラス); the answer counts what was added and lists rejected rows."""
+    """Send a roster CSV (保護者名,電話番号,園児名,クラス); a job imports it (follow it with roster_import)."""
     upload = {"file": (file_name, content, "text/csv")}
     return write("POST", f"/entry-logs/nurseries/{nursery_id}/roster-import", files=upload)
+
+
+def roster_import(nursery_id: int, import_id: int) -> dict:
+    """An import's progress (uncached: the page polls it), then what it added and its rejected rows with reasons."""
+    return fetch(f"/entry-logs/nurseries/{nursery_id}/roster-imports/{import_id}")

@@ -1,8 +1,9 @@
-"""Platform tasks: outbox delivery and its safety-net dispatch, lost task sends, token housekeeping, backups."""
+"""Platform tasks: outbox delivery and its safety-net dispatch, lost task sends, token housekeeping, backups, and
+removing generated documents past their retention."""
 
 from jobs.celery_app import app
 from jobs.single_flight import periodic
-from service import broker
+from service import broker, documents
 from service.audit import service as audit
 from service.backup import service as backups
 from service.config import get_settings
@@ -57,3 +58,10 @@ def backup() -> str:
     path = backups.create_backup(get_engine(), now=utcnow())
     backups.prune_backups()
     return path.name
+
+
+@periodic("platform.purge_documents")
+def purge_documents() -> int:
+    """Delete the document jobs past APP_DOCUMENT_RETENTION_HOURS and their files; returns the jobs deleted."""
+    with session_scope() as db:
+        return documents.purge_expired(db, now=utcnow())

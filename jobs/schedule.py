@@ -10,6 +10,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "platform.purge_revoked_tokens": {"task": "platform.purge_revoked_tokens", "schedule": timedelta(hours=1)},
     "platform.backup": {"task": "platform.backup", "schedule": crontab(hour=2, minute=30)},
     "platform.publish_audit_head": {"task": "platform.publish_audit_head", "schedule": timedelta(minutes=15)},
+    "platform.purge_documents": {"task": "platform.purge_documents", "schedule": timedelta(hours=1)},
     "entry_logs.archive_old_logs": {"task": "entry_logs.archive_old_logs", "schedule": timedelta(days=1)},
     "entry_logs.prune_station_sessions": {"task": "entry_logs.prune_station_sessions", "schedule": timedelta(days=1)},
     "entry_logs.notify_closing_time": {"task": "entry_logs.notify_closing_time", "schedule": timedelta(minutes=5)},

@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     # §5.1 access restriction, off when empty: host names answered, client networks (CIDR) let in (service/access.py)
     allowed_hosts: str = ""
     allowed_ips: str = ""
+    # Generated documents (service/documents.py): kept this long after they were asked for
+    document_retention_hours: int = 24
 
     # Outbox and providers: "sandbox" records and simulates; the others talk to the real thing.
     # PostgreSQL connections per API worker for the fast lanes' database work (service/lanes.py)
@@ -151,6 +153,7 @@ class Settings(BaseSettings):
     entry_logs_retention_days: int = 365
     entry_logs_archive_batch: int = 5000
     entry_logs_export_batch: int = 1000
+    entry_logs_cards_batch: int = 200  # parents read per short session while a card PDF is drawn
 
     # loaners
     dashboard_url: str = "http://127.0.0.1:8501"
@@ -184,6 +187,7 @@ class Settings(BaseSettings):
     crm_max_image_bytes: int = 10 * 1024 * 1024
     crm_max_images_per_upload: int = 20
     crm_max_image_pixels: int = 60_000_000
+    crm_max_pixels_per_upload: int = 120_000_000
     crm_thumbnail_px: int = 320
     crm_card_key: str = ""
 

@@ -1,6 +1,9 @@
 """Imports every model module so that metadata (and Alembic) sees all tables."""
 
-from service import broker  # noqa: F401  (PendingTask)
+from service import (
+    broker,  # noqa: F401  (PendingTask)
+    documents,  # noqa: F401  (DocumentJob)
+)
 from service.audit import models as audit_models  # noqa: F401
 from service.crm import models as crm_models  # noqa: F401
 from service.database import Base

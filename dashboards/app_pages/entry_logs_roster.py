@@ -14,7 +14,10 @@ from dashboards.app_pages import entry_logs_common as common
 PAGE = "entry_logs_roster"
 PARENTS_MAX = 10
 PICKER_PAGE = 100
-RESULT_KEY = f"{PAGE}_import_result"
+IMPORT_KEY = f"{PAGE}_import_job"  # (nursery id, import id) of the import this session started last
+POLLING_KEY = f"{PAGE}_import_polling"
+POLL_SECONDS = 1
+FINISHED = ("done", "failed")
 TEMPLATE = (
     "保護者名,電話番号,園児名,クラス\n"
     "山田花子,090-1234-5678,山田太郎,きりん組\n"
@@ -266,25 +269,46 @@ def start_import(nursery_id: int, upload) -> None:
         st.error("取り込むCSVファイルを選択してください。")
         return
     try:
-        st.session_state[RESULT_KEY] = (nursery_id, entry_logs_api.import_roster(nursery_id, upload.name, content))
+        job = entry_logs_api.import_roster(nursery_id, upload.name, content)
     except api.ApiError as exc:
         components.api_error(exc)
-
-
-def import_result(report: dict) -> None:
-    st.success(
-        f"取込が完了しました: {report['rows']:,}行のうち {report['rows'] - len(report['rejected']):,}行を取り込みました"
-        f"（保護者 {report['parentsCreated']:,}人・園児 {report['childrenCreated']:,}人を追加、"
-        f"紐付け {report['linksCreated']:,}件）。"
-    )
-    if not report["rejected"]:
         return
-    st.warning(f"{len(report['rejected']):,}行は取り込めませんでした。内容を直して、その行だけ再度取り込んでください。")
+    st.session_state[IMPORT_KEY] = (nursery_id, job["id"])
+
+
+def rejected_rows(job: dict) -> None:
+    if not job["rejectedRows"]:
+        return
+    st.warning(f"{job['rejectedRows']:,}行は取り込めませんでした。内容を直して、その行だけ再度取り込んでください。")
+    if len(job["rejected"]) < job["rejectedRows"]:
+        st.caption(f"最初の{len(job['rejected']):,}行を表示しています。")
     rows = [
         {"行": row["row"], "理由": row["reason"], "内容": "、".join(f"{k}: {v}" for k, v in row["values"].items())}
-        for row in report["rejected"]
+        for row in job["rejected"]
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"{PAGE}_rejected")
+
+
+def import_progress(nursery_id: int, import_id: int) -> None:
+    """The job's progress bar while it runs, then what it added and the rejected rows with their reasons."""
+    job = entry_logs_api.roster_import(nursery_id, import_id)
+    finished = job["status"] in FINISHED
+    if not finished:
+        components.job_progress(job["statusLabel"], job["processedRows"], job["totalRows"])
+    elif job["status"] == "failed":
+        st.error(f"取込に失敗しました（{job['processedRows']:,}行まで処理済み）: {labels.plain(job['error'])}")
+    else:
+        imported = job["totalRows"] - job["rejectedRows"]
+        st.success(
+            f"取込が完了しました: {job['totalRows']:,}行のうち {imported:,}行を取り込みました"
+            f"（保護者 {job['parentsCreated']:,}人・園児 {job['childrenCreated']:,}人を追加、"
+            f"紐付け {job['linksCreated']:,}件）。"
+        )
+    if finished:
+        rejected_rows(job)
+    if finished and st.session_state.get(POLLING_KEY):
+        st.session_state[POLLING_KEY] = False
+        st.rerun()
 
 
 def import_tab(nursery_id: int) -> None:
@@ -307,9 +331,11 @@ def import_tab(nursery_id: int) -> None:
         submitted = st.form_submit_button("取込", type="primary", icon=":material/upload_file:")
     if submitted:
         start_import(nursery_id, upload)
-    imported_into, report = st.session_state.get(RESULT_KEY, (None, None))
+    imported_into, import_id = st.session_state.get(IMPORT_KEY, (None, None))
     if imported_into == nursery_id:
-        import_result(report)
+        running = entry_logs_api.roster_import(nursery_id, import_id)["status"] not in FINISHED
+        st.session_state[POLLING_KEY] = running
+        st.fragment(import_progress, run_every=POLL_SECONDS if running else None)(nursery_id, import_id)
 
 
 user = auth.require_page(__file__)

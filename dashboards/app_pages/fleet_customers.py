@@ -166,9 +166,8 @@ def import_progress(import_id: int) -> None:
     job = fleet_api.import_progress(import_id)
     finished = job["status"] in ("done", "failed")
     if not finished:
-        done = job["processed_rows"] / job["total_rows"] if job["total_rows"] else 0.0
         status = labels.label(fleet_api.words("import_statuses"), job["status"])
-        st.progress(done, text=f"{status}: {job['processed_rows']:,} / {job['total_rows']:,}行")
+        components.job_progress(status, job["processed_rows"], job["total_rows"])
     elif job["status"] == "failed":
         st.error("取込に失敗しました。ファイルを確認して再度お試しください。")
     else:

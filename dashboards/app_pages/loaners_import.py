@@ -55,8 +55,7 @@ def progress(import_id: int) -> None:
     job = loaners_api.import_progress(import_id)
     finished = job["status"] in ("done", "failed")
     if not finished:
-        done = job["processed_rows"] / job["total_rows"] if job["total_rows"] else 0.0
-        st.progress(done, text=f"{job['status_label']}: {job['processed_rows']:,} / {job['total_rows']:,}行")
+        components.job_progress(job["status_label"], job["processed_rows"], job["total_rows"])
     elif job["status"] == "failed":
         st.error(f"取込に失敗しました: {labels.plain(job['error'])}")
     else:

@@ -35,7 +35,9 @@ def add_images(
     _ensure_open_for_sales(request, by)
     added = []
     for upload in uploads:
-        stored, thumbnail = storage.store(db, upload, agency_id=request.agency_id, request_id=request.id)
+        stored, thumbnail = storage.store(
+            db, upload, agency_id=request.agency_id, request_id=request.id, thumbnail=upload.thumbnail
+        )
         image = Image(
             request_id=request.id,
             agency_id=request.agency_id,

@@ -150,10 +150,7 @@ def _checked_uploads(files: list[UploadFile] | None) -> list[CheckedUpload]:
     settings = get_settings()
     files = [f for f in files or [] if f.filename or f.size]
     images.check_count(len(files), limit=settings.crm_max_images_per_upload)
-    return [
-        storage.check_upload(f.filename, f.file.read(settings.crm_max_image_bytes + 1), field=f"images[{i}]")
-        for i, f in enumerate(files)
-    ]
+    return storage.check_uploads([(f.filename, f.file.read(settings.crm_max_image_bytes + 1)) for f in files])
 
 
 def _refusal(exc: ValidationError) -> ValidationFailed:

@@ -1,5 +1,7 @@
 """Statement images as files under APP_CRM_STORAGE_DIR: checking, storing, thumbnails, and no orphans.
 
+An upload's files are checked from their headers first (size, type, pixels, and the pixels of all its pictures
+together); only then are the pictures decoded whole, in a child process (decoding.py), which makes their thumbnails.
 A file is written when its row is added, but it only survives if the transaction commits: files written in a
 transaction that rolls back are removed, and files of deleted rows are removed only once the deletion commits.
 """
@@ -9,18 +11,18 @@ import io
 import os
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
 from PIL import Image as PilImage
-from PIL import ImageDraw, ImageOps, UnidentifiedImageError
+from PIL import ImageDraw, UnidentifiedImageError
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from service.config import get_settings
-from service.crm import pdf_content
+from service.crm import decoding, pdf_content
 from service.crm.models import Image
 from service.errors import NotFound, ValidationFailed
 
@@ -46,6 +48,7 @@ class CheckedUpload:
     extension: str
     width: int | None
     height: int | None
+    thumbnail: bytes | None = None  # a picture's, made as it was decoded; a PDF's placeholder is drawn on storing
 
     @property
     def sha256(self) -> str:
@@ -56,8 +59,32 @@ def _reject(field: str, rule: str, message: str) -> ValidationFailed:
     return ValidationFailed(message, details={"field": field, "rule": rule})
 
 
-def check_upload(file_name: str | None, data: bytes, *, field: str) -> CheckedUpload:
-    """Size limit, type by magic bytes (JPEG, PNG or PDF), and for pictures a full decode within the pixel limit."""
+def check_uploads(files: list[tuple[str | None, bytes]]) -> list[CheckedUpload]:
+    """Check every (file name, content) of an upload before anything is stored; a 422 names the first bad one."""
+    settings = get_settings()
+    uploads = [_check_file(name, data, field=f"images[{i}]") for i, (name, data) in enumerate(files)]
+    pictures = [(i, upload) for i, upload in enumerate(uploads) if upload.width is not None]
+    if not pictures:
+        return uploads
+    _check_pixels(sum(upload.width * upload.height for _, upload in pictures), settings.crm_max_pixels_per_upload)
+    thumbnails = decoding.decode_in_child([upload.data for _, upload in pictures], size=settings.crm_thumbnail_px)
+    for (i, upload), thumbnail in zip(pictures, thumbnails, strict=True):
+        if thumbnail is None:
+            raise _reject(f"images[{i}]", "image_corrupt", f"{upload.file_name}: 画像が壊れているか読み取れません")
+        uploads[i] = replace(upload, thumbnail=thumbnail)
+    return uploads
+
+
+def _check_pixels(total: int, limit: int) -> None:
+    if total > limit:
+        raise ValidationFailed(
+            f"一度にアップロードできる画像の画素数は合計{limit:,}画素までです（{total:,}画素）。分けてアップロードしてください",
+            details={"field": "images", "rule": "max_pixels_per_upload", "limit": limit, "pixels": total},
+        )
+
+
+def _check_file(file_name: str | None, data: bytes, *, field: str) -> CheckedUpload:
+    """Size limit, type by magic bytes (JPEG, PNG or PDF), a PDF's content, and a picture's size from its header."""
     settings = get_settings()
     name = UNSAFE_NAME.sub("_", os.path.basename(file_name or "")).strip()[:200] or "image"
     if not data:
@@ -72,7 +99,7 @@ def check_upload(file_name: str | None, data: bytes, *, field: str) -> CheckedUp
     if pil_format is None:
         _check_pdf(data, name=name, field=field)
         return CheckedUpload(name, data, content_type, extension, None, None)
-    width, height = _decode(data, pil_format, name=name, field=field, max_pixels=settings.crm_max_image_pixels)
+    width, height = _picture_size(data, pil_format, name=name, field=field, max_pixels=settings.crm_max_image_pixels)
     return CheckedUpload(name, data, content_type, extension, width, height)
 
 
@@ -101,7 +128,8 @@ def content_disposition(content_type: str, file_name: str) -> str:
     return f"{kind}; filename*=UTF-8''{quote(file_name)}"
 
 
-def _decode(data: bytes, pil_format: str, *, name: str, field: str, max_pixels: int) -> tuple[int, int]:
+def _picture_size(data: bytes, pil_format: str, *, name: str, field: str, max_pixels: int) -> tuple[int, int]:
+    """Width and height from the header, nothing decoded."""
     try:
         with PilImage.open(io.BytesIO(data)) as picture:
             if picture.format != pil_format:
@@ -109,7 +137,6 @@ def _decode(data: bytes, pil_format: str, *, name: str, field: str, max_pixels: 
             width, height = picture.size
             if width * height > max_pixels:
                 raise _reject(field, "image_max_pixels", f"{name}: 画像の画素数が大きすぎます")
-            picture.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, PilImage.DecompressionBombError) as exc:
         raise _reject(field, "image_corrupt", f"{name}: 画像が壊れているか読み取れません") from exc
     return width, height
@@ -149,17 +176,15 @@ def store(
 
 
 def make_thumbnail(upload: CheckedUpload) -> bytes:
-    """A JPEG whose longest side is APP_CRM_THUMBNAIL_PX; a labelled placeholder for a PDF."""
+    """A JPEG whose longest side is APP_CRM_THUMBNAIL_PX (decoded in this process); a labelled placeholder for a PDF."""
     size = get_settings().crm_thumbnail_px
-    if upload.content_type == PDF:
-        picture = PilImage.new("RGB", (size * 3 // 4, size), "white")
-        draw = ImageDraw.Draw(picture)
-        draw.rectangle((4, 4, picture.width - 5, picture.height - 5), outline="#b00020", width=3)
-        draw.text((picture.width // 2, picture.height // 2), "PDF", fill="#b00020", anchor="mm", font_size=size // 6)
-    else:
+    if upload.content_type != PDF:
         with PilImage.open(io.BytesIO(upload.data)) as opened:
-            picture = ImageOps.exif_transpose(opened).convert("RGB")
-            picture.thumbnail((size, size))
+            return decoding.thumbnail_of(opened, size)
+    picture = PilImage.new("RGB", (size * 3 // 4, size), "white")
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((4, 4, picture.width - 5, picture.height - 5), outline="#b00020", width=3)
+    draw.text((picture.width // 2, picture.height // 2), "PDF", fill="#b00020", anchor="mm", font_size=size // 6)
     out = io.BytesIO()
     picture.save(out, "JPEG", quality=80)
     return out.getvalue()

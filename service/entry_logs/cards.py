@@ -1,23 +1,35 @@
 """Printable barcode cards: one per parent, Code128 of the parent id, the name above and the id below, and a QR code
-of the parent's phone barcode link (parent_links.py) beside it. The phone page's SVG barcode is drawn here too."""
+of the parent's phone barcode link (parent_links.py) beside it. The phone page's SVG barcode is drawn here too.
+
+A card PDF is a document job (service/documents.py), however few the parents: drawing costs 10-40 ms a parent, and
+a request holding the SQLite session that long holds every other request. `request_cards` only counts the parents in
+the request's transaction; the `entry_logs.render_cards` task claims the job (`start`), reads the parents a batch at
+a time in short transactions (`card_faces`) and draws them outside any (`CardSheet`).
+"""
 
 import io
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 import qrcode
 from barcode import Code128
 from barcode.writer import ImageWriter, SVGWriter
 from fpdf import FPDF
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session, lazyload
 
-from service.documents import FONT, japanese_pdf
+from service import documents
+from service.documents import FONT, DocumentJob, japanese_pdf
 from service.entry_logs import labels, parent_links
 from service.entry_logs.models import Child, Guardian, Nursery, Parent
 from service.errors import NotFound
 
+KIND = "entry_logs.cards"
 CARD_W, CARD_H = 91.0, 55.0
 COLUMNS, ROWS = 2, 5
+PER_PAGE = COLUMNS * ROWS
 MARGIN_X, MARGIN_Y = 12.0, 10.0
 QR_SIZE = 20.0
 BARCODE_OPTIONS = {
@@ -58,58 +70,136 @@ def qr_png(text: str) -> io.BytesIO:
     return buffer
 
 
-def card_parents(db: Session, *, nursery: Nursery, class_name: str | None) -> list[Parent]:
-    """Parents of the nursery, or of the children in one class, in id order."""
-    stmt = select(Parent).where(Parent.nursery_id == nursery.id)
+@dataclass(frozen=True)
+class CardFace:
+    """What one card shows: read in a short transaction, drawn after it."""
+
+    parent_id: int
+    name: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class CardPlan:
+    """What a claimed job draws: the parents selected when it started, up to the highest id among them."""
+
+    job_id: int
+    nursery_id: int
+    nursery_name: str
+    class_name: str | None
+    last_parent_id: int
+
+
+def pages_for(cards: int) -> int:
+    return -(-cards // PER_PAGE)
+
+
+def _selected(nursery_id: int, class_name: str | None) -> list[ColumnElement[bool]]:
+    """Parents of the nursery, or of the children in one class."""
+    conditions = [Parent.nursery_id == nursery_id]
     if class_name:
         in_class = select(Guardian.parent_id).join(Child, Child.id == Guardian.child_id)
-        stmt = stmt.where(Parent.id.in_(in_class.where(Child.nursery_id == nursery.id, Child.class_name == class_name)))
-    return list(db.scalars(stmt.order_by(Parent.id)))
+        conditions.append(Parent.id.in_(in_class.where(Child.nursery_id == nursery_id, Child.class_name == class_name)))
+    return conditions
 
 
-def _draw_card(pdf: FPDF, x: float, y: float, parent: Parent, nursery: Nursery) -> None:
+def request_cards(db: Session, *, nursery: Nursery, class_name: str | None, now: datetime) -> DocumentJob:
+    """Record the job (the caller queues its task); 404 no_parents when the selection is empty."""
+    count = db.scalar(select(func.count()).select_from(Parent).where(*_selected(nursery.id, class_name)))
+    if not count:
+        raise NotFound(labels.NO_PARENTS_FOR_CARDS, code="no_parents", details={"className": class_name})
+    return documents.create_job(
+        db,
+        kind=KIND,
+        tenant=str(nursery.id),
+        params={"class_name": class_name},
+        file_name=f"entry_exit_cards_{nursery.code}_{class_name or 'all'}.pdf",
+        pages_total=pages_for(count),
+        now=now,
+    )
+
+
+def job_of(db: Session, *, nursery: Nursery, job_id: int) -> DocumentJob:
+    """A card job of this nursery; another nursery's is a 404."""
+    return documents.job_of(db, job_id, kind=KIND, tenant=str(nursery.id))
+
+
+def start(db: Session, *, job_id: int, now: datetime) -> CardPlan | None:
+    """Claim the job and fix its parents and page count; None when there is nothing to draw (finished, or no parents
+    left: the job fails saying so)."""
+    job = documents.claim(db, job_id)
+    if job is None:
+        return None
+    nursery, class_name = db.get(Nursery, int(job.tenant)), job.params["class_name"]
+    count, last = db.execute(
+        select(func.count(), func.max(Parent.id)).where(*_selected(int(job.tenant), class_name))
+    ).one()
+    if nursery is None or not count:
+        documents.fail(db, job_id, error=labels.NO_PARENTS_FOR_CARDS, now=now)
+        return None
+    job.pages_total = pages_for(count)
+    return CardPlan(job_id, nursery.id, nursery.name, class_name, last)
+
+
+def card_faces(db: Session, plan: CardPlan, *, after_id: int, limit: int) -> list[CardFace]:
+    """The next `limit` cards of the plan after parent `after_id`, in id order."""
+    parents = db.scalars(
+        select(Parent)
+        .options(lazyload(Parent.children))
+        .where(*_selected(plan.nursery_id, plan.class_name), Parent.id > after_id, Parent.id <= plan.last_parent_id)
+        .order_by(Parent.id)
+        .limit(limit)
+    )
+    return [CardFace(parent.id, parent.name, parent_links.link_url(parent)) for parent in parents]
+
+
+def _draw_card(pdf: FPDF, x: float, y: float, face: CardFace, nursery_name: str) -> None:
     pdf.set_draw_color(180, 180, 180)
     pdf.rect(x, y, CARD_W, CARD_H)
     pdf.set_xy(x, y + 3)
     pdf.set_font(FONT, size=8)
-    pdf.cell(CARD_W, 4, nursery.name, align="C")
+    pdf.cell(CARD_W, 4, nursery_name, align="C")
     pdf.set_xy(x, y + 8)
     pdf.set_font(FONT, size=14)
-    pdf.cell(CARD_W, 7, f"{parent.name} 様", align="C")
-    url = parent_links.link_url(parent)
-    barcode_w = CARD_W - 20 - (QR_SIZE + 2 if url else 0)
-    pdf.image(barcode_png(parent.id), x=x + 6, y=y + 16, w=barcode_w + 4, h=22)
-    if url:
-        pdf.image(qr_png(url), x=x + CARD_W - QR_SIZE - 4, y=y + 15, w=QR_SIZE, h=QR_SIZE)
+    pdf.cell(CARD_W, 7, f"{face.name} 様", align="C")
+    barcode_w = CARD_W - 20 - (QR_SIZE + 2 if face.url else 0)
+    pdf.image(barcode_png(face.parent_id), x=x + 6, y=y + 16, w=barcode_w + 4, h=22)
+    if face.url:
+        pdf.image(qr_png(face.url), x=x + CARD_W - QR_SIZE - 4, y=y + 15, w=QR_SIZE, h=QR_SIZE)
         pdf.set_xy(x + CARD_W - QR_SIZE - 6, y + 15 + QR_SIZE)
         pdf.set_font(FONT, size=6)
         pdf.cell(QR_SIZE + 4, 3, labels.CARD_QR_HINT, align="C")
     pdf.set_xy(x + 6, y + 39)
     pdf.set_font(FONT, size=12)
-    pdf.cell(barcode_w + 4, 6, str(parent.id), align="C")
+    pdf.cell(barcode_w + 4, 6, str(face.parent_id), align="C")
     pdf.set_xy(x, y + 47)
     pdf.set_font(FONT, size=7)
     pdf.cell(CARD_W, 4, labels.CARD_USAGE, align="C")
 
 
-def cards_pdf(db: Session, *, nursery: Nursery, class_name: str | None) -> bytes:
-    """A4 pages of ten cards each, ready to print and cut."""
-    parents = card_parents(db, nursery=nursery, class_name=class_name)
-    if not parents:
-        raise NotFound(labels.NO_PARENTS_FOR_CARDS, code="no_parents", details={"className": class_name})
-    pdf = japanese_pdf(format="A4")
-    pdf.set_auto_page_break(False)
-    pdf.set_title(f"{nursery.name} 入退管理バーコード {class_name or ''}".strip())
-    per_page = COLUMNS * ROWS
-    for index, parent in enumerate(parents):
-        if index % per_page == 0:
-            pdf.add_page()
-        slot = index % per_page
-        _draw_card(
-            pdf,
-            MARGIN_X + (slot % COLUMNS) * (CARD_W + 4),
-            MARGIN_Y + (slot // COLUMNS) * (CARD_H + 1),
-            parent,
-            nursery,
-        )
-    return bytes(pdf.output())
+class CardSheet:
+    """The A4 document a plan draws: ten cards to a page in the order they are added, ready to print and cut."""
+
+    def __init__(self, plan: CardPlan) -> None:
+        self.pdf = japanese_pdf(format="A4")
+        self.pdf.set_auto_page_break(False)
+        self.pdf.set_title(f"{plan.nursery_name} 入退管理バーコード {plan.class_name or ''}".strip())
+        self.nursery_name = plan.nursery_name
+        self.cards = 0
+
+    @property
+    def pages(self) -> int:
+        return self.pdf.pages_count
+
+    def draw(self, faces: Iterable[CardFace]) -> None:
+        for face in faces:
+            slot = self.cards % PER_PAGE
+            if slot == 0:
+                self.pdf.add_page()
+            x = MARGIN_X + (slot % COLUMNS) * (CARD_W + 4)
+            y = MARGIN_Y + (slot // COLUMNS) * (CARD_H + 1)
+            _draw_card(self.pdf, x, y, face, self.nursery_name)
+            self.cards += 1
+
+    def output(self) -> bytes:
+        return bytes(self.pdf.output())

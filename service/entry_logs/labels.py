@@ -23,6 +23,11 @@ RANGE_REVERSED = "期間の開始が終了より後になっています"
 PARENTS_OF_OTHER_NURSERY = "指定された保護者はこの保育園に登録されていません"
 CSV_UNREADABLE = "CSVファイルを読み込めません（UTF-8 または Shift_JIS のCSVを指定してください）"
 CSV_MISSING_COLUMNS = "CSVの見出し行に必要な列がありません"
+CSV_TOO_MANY_ROWS = (
+    "一度に取り込めるのは{limit:,}行までです（このファイルは{rows:,}行）。ファイルを分けて取り込んでください"
+)
+IMPORT_NOT_FOUND = "名簿の取込が見つかりません"
+IMPORT_STATUSES = {"queued": "待機中", "running": "処理中", "done": "完了", "failed": "失敗"}
 NO_PARENTS_FOR_CARDS = "このクラスにはカードを作る保護者がいません"
 BAD_HOUR_MINUTE = "時刻はHH:MM形式（例: 18:30）で指定してください"
 PARENT_NOT_INSIDE = "この保護者は園内にいないため、退出を記録できません（今日の入園記録がないか、退出済みです）"

@@ -1,8 +1,9 @@
 """Nurseries, parents, children, attendance and the parents' entry/exit logs."""
 
 from datetime import date, datetime, time
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base, utcnow
@@ -170,3 +171,29 @@ class LogHourCount(Base):
     hour_start: Mapped[datetime] = mapped_column(primary_key=True)
     entry_type: Mapped[str] = mapped_column(String(10), primary_key=True)
     live_count: Mapped[int] = mapped_column(default=0)
+
+
+class RosterImport(Base):
+    """A roster CSV imported by a job in batches (roster_import.py): its progress, what it added, the rejected rows."""
+
+    __tablename__ = "entry_logs_roster_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    total_rows: Mapped[int] = mapped_column(default=0)
+    # rows done, blank ones not counted: also the index of the row the next batch starts at
+    processed_rows: Mapped[int] = mapped_column(default=0)
+    parents_created: Mapped[int] = mapped_column(default=0)
+    children_created: Mapped[int] = mapped_column(default=0)
+    links_created: Mapped[int] = mapped_column(default=0)
+    rejected_rows: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[list[Any]] = mapped_column(default=list)  # the first MAX_REPORTED: row, reason, values
+    actor: Mapped[dict[str, Any]] = mapped_column(default=dict)  # who uploaded it: the actor of its audit entries
+    # the platform_pending_task row that sends the next batch again should its task be lost
+    pending_task_id: Mapped[int | None]
+    error: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

@@ -1,29 +1,23 @@
-"""Nurseries (with their entry-exit password), parents and children, and the roster CSV import."""
+"""Nurseries (with their entry-exit password), parents and children (the roster CSV import: roster_import.py)."""
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Select, delete, exists, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
-from service.csvtools import csv_rows
 from service.entry_logs import labels
 from service.entry_logs.models import Child, EntryLog, Nursery, Parent, StationSession
 from service.entry_logs.schemas import (
     ChildCreate,
     ChildUpdate,
-    ClassName,
-    Name,
     NurseryCreate,
     NurseryUpdate,
     ParentCreate,
     ParentUpdate,
-    Phone,
 )
 from service.entry_logs.station import STATION_SEEN_EVERY, forget_admissions
 from service.errors import Conflict, NotFound, ValidationFailed
@@ -363,107 +357,3 @@ def delete_child(db: Session, *, child: Child, actor: Actor) -> None:
     db.delete(child)
     db.flush()
     _audit(db, actor=actor, action="delete", target_type="child", target_id=child_id, before=before, after={})
-
-
-# Roster CSV import -------------------------------------------------------------------------------
-
-ROW_TYPES = {
-    "parent_name": TypeAdapter(Name),
-    "phone": TypeAdapter(Phone),
-    "child_name": TypeAdapter(Name),
-    "class_name": TypeAdapter(ClassName),
-}
-
-
-@dataclass
-class ImportOutcome:
-    rows: int = 0
-    parents_created: int = 0
-    children_created: int = 0
-    links_created: int = 0
-    rejected: list[dict] = field(default_factory=list)
-
-
-def _column_map(header: list[str]) -> dict[str, int]:
-    """Where each roster column is; headers may be the Japanese labels or the field names."""
-    positions = {name.strip(): i for i, name in enumerate(header)}
-    found = {key: positions.get(label, positions.get(key)) for key, label in labels.ROSTER_COLUMNS.items()}
-    missing = [labels.ROSTER_COLUMNS[key] for key in ("parent_name", "child_name") if found[key] is None]
-    if missing:
-        raise ValidationFailed(
-            labels.CSV_MISSING_COLUMNS,
-            code="csv_missing_columns",
-            details={"missing": missing, "expected": list(labels.ROSTER_COLUMNS.values())},
-        )
-    return {key: pos for key, pos in found.items() if pos is not None}
-
-
-def _row_values(row: list[str], columns: dict[str, int]) -> dict[str, str]:
-    """The row's cleaned values, or ValueError naming the first column that breaks a rule."""
-    values = {}
-    for key, pos in columns.items():
-        raw = row[pos] if pos < len(row) else ""
-        try:
-            values[key] = ROW_TYPES[key].validate_python(raw)
-        except ValidationError as exc:
-            raise ValueError(f"{labels.ROSTER_COLUMNS[key]}: {exc.errors()[0]['msg']}") from exc
-    return values | {"phone": values.get("phone", ""), "class_name": values.get("class_name", "")}
-
-
-def import_roster(db: Session, *, nursery: Nursery, text: str, actor: Actor) -> ImportOutcome:
-    """One row per parent-child pair; parents match on name + phone, children on name + class; rejects reported."""
-    reader = csv_rows(text)
-    header = next(reader, [])
-    columns = _column_map(header)
-    outcome = ImportOutcome()
-    parents = {(p.name, p.phone): p for p in db.scalars(select(Parent).where(Parent.nursery_id == nursery.id))}
-    children = {(c.name, c.class_name): c for c in db.scalars(select(Child).where(Child.nursery_id == nursery.id))}
-    for number, row in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        outcome.rows += 1
-        try:
-            values = _row_values(row, columns)
-        except ValueError as exc:
-            outcome.rejected.append({"row": number, "reason": str(exc), "values": dict(zip(header, row, strict=False))})
-            continue
-        parent = parents.get((values["parent_name"], values["phone"]))
-        if parent is None:
-            parent = create_parent(
-                db,
-                nursery=nursery,
-                data=ParentCreate(nursery_id=nursery.id, name=values["parent_name"], phone=values["phone"]),
-                actor=actor,
-            )
-            parents[(parent.name, parent.phone)] = parent
-            outcome.parents_created += 1
-        child = children.get((values["child_name"], values["class_name"]))
-        if child is None:
-            child = create_child(
-                db,
-                nursery=nursery,
-                data=ChildCreate(nursery_id=nursery.id, name=values["child_name"], class_name=values["class_name"]),
-                actor=actor,
-            )
-            children[(child.name, child.class_name)] = child
-            outcome.children_created += 1
-        if parent not in child.parents:
-            child.parents.append(parent)
-            db.flush()
-            outcome.links_created += 1
-    audit.record(
-        db,
-        actor=actor,
-        action="import_roster",
-        domain=DOMAIN,
-        target_type="nursery",
-        target_id=nursery.id,
-        changes={
-            "rows": outcome.rows,
-            "parents_created": outcome.parents_created,
-            "children_created": outcome.children_created,
-            "links_created": outcome.links_created,
-            "rejected": len(outcome.rejected),
-        },
-    )
-    return outcome

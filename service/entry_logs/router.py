@@ -22,16 +22,31 @@ DELETE /entry-exit-logs/{id} takes `reason` as a query parameter (the body guard
 """
 
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from service import documents
+from service.broker import queue_task
 from service.config import get_settings
-from service.csvtools import decode_csv
 from service.database import utcnow
 from service.deps import DbSession
-from service.entry_logs import attendance, cards, closing, insights, labels, logs, pages, roster, scans, station
+from service.documents import DocumentJob
+from service.entry_logs import (
+    attendance,
+    cards,
+    closing,
+    insights,
+    labels,
+    logs,
+    pages,
+    roster,
+    roster_import,
+    scans,
+    station,
+)
 from service.entry_logs.dependencies import (
     DOMAIN,
     DomainAdmin,
@@ -48,12 +63,14 @@ from service.entry_logs.dependencies import (
     list_query,
 )
 from service.entry_logs.lookups import closing_passed, local_today, local_zone
-from service.entry_logs.models import Child, Nursery, Parent
+from service.entry_logs.models import Child, Nursery, Parent, RosterImport
 from service.entry_logs.schemas import (
     NOTE_MAX,
     AttendanceDay,
     AttendanceRecord,
     AttendanceUpdate,
+    CardJobRead,
+    CardsIn,
     ChildAttendance,
     ChildCreate,
     ChildRead,
@@ -64,7 +81,6 @@ from service.entry_logs.schemas import (
     HeartbeatOut,
     Heatmap,
     HeatmapCell,
-    ImportReport,
     LogPage,
     LogRead,
     NurseryCreate,
@@ -76,6 +92,7 @@ from service.entry_logs.schemas import (
     PasswordIn,
     PresentParent,
     PresentParents,
+    RosterImportRead,
     ScanIn,
     ScanOut,
     StationSessionRead,
@@ -360,28 +377,58 @@ def sign_out_station(nursery: PathNursery, session_id: int, caller: StaffCaller,
     roster.sign_out_station(db, nursery=nursery, session_id=session_id, actor=caller.actor, now=utcnow())
 
 
-@admin_router.get("/nurseries/{nursery_id}/cards.pdf", **media("application/pdf"))
-def barcode_cards(
-    nursery: PathNursery,
-    db: DbSession,
-    class_name: Annotated[str | None, Query(alias="className", max_length=50), SingleLine] = None,
-) -> Response:
-    """Printable barcode cards for the parents of one class (or of the whole nursery)."""
-    pdf = cards.cards_pdf(db, nursery=nursery, class_name=class_name)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": 'attachment; filename="entry_exit_cards.pdf"'},
+def _card_job(job: DocumentJob) -> CardJobRead:
+    return CardJobRead.model_validate(job).model_copy(
+        update={"status_label": documents.STATUS_LABELS[job.status], "class_name": job.params["class_name"] or ""}
     )
 
 
-@admin_router.post("/nurseries/{nursery_id}/roster-import", response_model=ImportReport)
+@admin_router.post("/nurseries/{nursery_id}/card-jobs", response_model=CardJobRead, status_code=202)
+def request_cards(nursery: PathNursery, body: CardsIn, db: DbSession) -> CardJobRead:
+    """Printable barcode cards for the parents of one class (or of the whole nursery), made by the worker: poll the
+    job, then GET its file."""
+    job = cards.request_cards(db, nursery=nursery, class_name=body.class_name or None, now=utcnow())
+    queue_task(db, "entry_logs.render_cards", job.id)
+    return _card_job(job)
+
+
+@admin_router.get("/nurseries/{nursery_id}/card-jobs/{job_id}", response_model=CardJobRead)
+def card_job(nursery: PathNursery, job_id: Annotated[int, Path(ge=1)], db: DbSession) -> CardJobRead:
+    return _card_job(cards.job_of(db, nursery=nursery, job_id=job_id))
+
+
+@admin_router.get("/nurseries/{nursery_id}/card-jobs/{job_id}/file", **media("application/pdf"))
+@declares(409)  # not ready yet (or failed)
+def card_file(nursery: PathNursery, job_id: Annotated[int, Path(ge=1)], db: DbSession) -> Response:
+    """The job's PDF once it is ready."""
+    job = cards.job_of(db, nursery=nursery, job_id=job_id)
+    return Response(
+        documents.file_of(job).read_bytes(),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(job.file_name)}"},
+    )
+
+
+def _roster_import(job: RosterImport) -> RosterImportRead:
+    return RosterImportRead.model_validate(job).model_copy(update={"status_label": labels.IMPORT_STATUSES[job.status]})
+
+
+@admin_router.post("/nurseries/{nursery_id}/roster-import", response_model=RosterImportRead, status_code=202)
 def import_roster(
     nursery: PathNursery, caller: StaffCaller, db: DbSession, file: Annotated[UploadFile, File()]
-) -> ImportReport:
-    """CSV rows 保護者名,電話番号,園児名,クラス: creates what is missing, links parent and child, reports rejects."""
-    outcome = roster.import_roster(db, nursery=nursery, text=decode_csv(file.file.read()), actor=caller.actor)
-    return ImportReport.model_validate(outcome)
+) -> RosterImportRead:
+    """CSV rows 保護者名,電話番号,園児名,クラス, checked and stored now; a job adds what is missing and links parent and
+    child in batches, reporting rejected rows (follow it with GET roster-imports/{importId})."""
+    job = roster_import.create_import(
+        db, nursery=nursery, filename=file.filename or "", data=file.file.read(), actor=caller.actor, now=utcnow()
+    )
+    return _roster_import(job)
+
+
+@admin_router.get("/nurseries/{nursery_id}/roster-imports/{import_id}", response_model=RosterImportRead)
+def roster_import_progress(nursery: PathNursery, import_id: int, db: DbSession) -> RosterImportRead:
+    """A roster import of the nursery: its progress, then what it added and the rows it rejected."""
+    return _roster_import(roster_import.get_import(db, nursery=nursery, import_id=import_id))
 
 
 @admin_router.get("/nurseries/{nursery_id}/classes", response_model=list[str])

@@ -317,15 +317,48 @@ class ChildRead(CamelModel):
 class RejectedRow(CamelModel):
     row: int
     reason: str
-    values: dict[str, str]
+    # the row's cells by column, in the file's order (kept as [column, cell] pairs: JSONB does not keep key order)
+    values: Annotated[dict[str, str], BeforeValidator(dict)]
 
 
-class ImportReport(CamelModel):
-    rows: int
+class RosterImportRead(CamelModel):
+    """A roster CSV imported by a job in batches: how far it got (processedRows of totalRows), what it added."""
+
+    id: int
+    nursery_id: int
+    filename: str
+    status: Literal["queued", "running", "done", "failed"]
+    status_label: str = ""
+    total_rows: int
+    processed_rows: int
     parents_created: int
     children_created: int
     links_created: int
-    rejected: list[RejectedRow]
+    rejected_rows: int
+    rejected: list[RejectedRow] = Field(description="the first 1,000 rejected rows, each with its reason")
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class CardsIn(CamelModel):
+    class_name: ClassName = Field("", description="one class's parents; empty: every parent of the nursery")
+
+
+class CardJobRead(CamelModel):
+    """A barcode card PDF the worker makes: how far it got, and its file once ready (kept until expiresAt)."""
+
+    id: int
+    status: Literal["queued", "running", "ready", "failed"]
+    status_label: str = ""
+    class_name: str = ""
+    file_name: str
+    pages_done: int
+    pages_total: int
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    expires_at: datetime
 
 
 # Live views and aggregates -----------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""入退管理 › 保護者・園児管理 and バーコードカード: forms checked before sending, the roster import, the cards."""
+"""入退管理 › 保護者・園児管理: forms checked before sending, the roster import."""
 
 from sqlalchemy import select
 
@@ -7,9 +7,10 @@ from service.entry_logs.models import Child, Parent
 from tests.dashboards.conftest import button, fill, open_page, texts
 from tests.dashboards.test_entry_logs_logs import sakura, staff_of  # noqa: F401 - fixtures
 from tests.service.entry_logs.world import add_log
+from tests.support.waiting import wait_until
+from tests.support.worker import start_worker  # noqa: F401 - the real Celery worker fixture
 
 ROSTER = "app_pages/entry_logs_roster.py"
-CARDS = "app_pages/entry_logs_cards.py"
 
 
 def submit(at, form: str, label: str):
@@ -105,14 +106,27 @@ ROSTER_CSV = (
 )
 
 
-def test_the_roster_import_adds_what_is_new_and_lists_the_rejected_rows(db, sakura, open_app):  # noqa: F811
+def test_the_roster_import_shows_its_progress_then_what_it_added_and_the_rejected_rows(
+    db,
+    sakura,  # noqa: F811
+    open_app,
+    start_worker,  # noqa: F811
+):
     at = open_page(open_app, staff_of(db, sakura), ROSTER)
 
     at = upload(at, ROSTER_CSV.encode("cp932"))
+    assert [bar.proto.text for bar in at.get("progress")] == ["待機中: 0 / 5行"]
 
-    assert texts(at.success) == [
+    start_worker()
+
+    def finished():
+        at.run()
+        return texts(at.success)
+
+    assert wait_until(finished, timeout=60, message="the import job to finish and the page to show it") == [
         "取込が完了しました: 5行のうち 3行を取り込みました（保護者 2人・園児 2人を追加、紐付け 3件）。"
     ]
+    assert not at.get("progress")
     assert texts(at.warning) == ["2行は取り込めませんでした。内容を直して、その行だけ再度取り込んでください。"]
     rejected = at.dataframe[-1].value.to_dict("records")
     assert [(row["行"], row["理由"].split(":")[0]) for row in rejected] == [(5, "電話番号"), (6, "保護者名")]
@@ -130,21 +144,3 @@ def test_only_csv_files_are_taken_and_one_without_the_required_columns_is_refuse
     at = upload(at, "氏名,クラス\n山田,きりん組\n".encode())
     assert texts(at.error) == ["CSVの見出し行に必要な列がありません（不足している列: 保護者名、園児名）"]
     assert len(stored(db, Parent)) == 3
-
-
-def test_cards_of_a_class_download_as_a_pdf(db, sakura, open_app, downloads):  # noqa: F811
-    db.add(Child(nursery_id=sakura.nursery.id, name="ひとりの園児", class_name="ぞう組"))
-    db.commit()
-    at = open_page(open_app, staff_of(db, sakura), CARDS)
-
-    at.selectbox(key="entry_logs_cards_class").select("ひよこ組").run()
-    at = at.button(key="entry_logs_cards_make").click().run()
-
-    assert not at.error
-    assert downloads["entry_exit_cards_sakura_ひよこ組.pdf"].startswith(b"%PDF")
-    assert [b.label for b in at.get("download_button")] == ["PDFをダウンロード"]
-
-    at.selectbox(key="entry_logs_cards_class").select("ぞう組").run()
-    at = at.button(key="entry_logs_cards_make").click().run()
-    assert texts(at.error) == ["このクラスにはカードを作る保護者がいません"]
-    assert not at.get("download_button")

@@ -11,6 +11,7 @@ import clientkit.station_labels as kiosk_labels
 from service.audit.models import AuditEntry
 from service.entry_logs import parent_links
 from service.entry_logs.models import Parent
+from tests.service.entry_logs.test_cards import made_cards
 from tests.service.entry_logs.world import make_world, staff_headers
 
 INVALID = "このリンクは無効です。保育園に新しいリンクの発行を依頼してください"
@@ -99,9 +100,7 @@ def test_staff_revoke_and_reissue_a_link_audited_and_only_in_their_nursery(clien
 def test_printed_cards_carry_the_links_qr_code_unless_revoked(client, db):
     world = make_world(db, "sakura", parents=2)
     headers = staff_headers(db, world)
-    url = f"/api/entry-logs/nurseries/{world.nursery.id}/cards.pdf"
-    images = client.get(url, headers=headers).content.count(b"/Subtype /Image")
-    assert images == 4
+    assert made_cards(client, headers, world.nursery.id).count(b"/Subtype /Image") == 4
     client.delete(f"/api/entry-logs/parents/{world.parents[0].id}/barcode-link", headers=headers)
-    assert client.get(url, headers=headers).content.count(b"/Subtype /Image") == 3
+    assert made_cards(client, headers, world.nursery.id).count(b"/Subtype /Image") == 3
     assert db.scalar(select(Parent.link_revoked).where(Parent.id == world.parents[0].id)) is True

@@ -3,6 +3,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from service.audit.service import SYSTEM
+from service.database import session_scope, utcnow
+from service.entry_logs import cards, roster_import
 from service.entry_logs.models import Attendance, Child, EntryLog, Nursery, Parent
 from service.identity.security import decode_token
 from tests.factories import auth_headers, make_user
@@ -16,9 +19,28 @@ def station_session_id(station_headers: dict[str, str]) -> int:
     return decode_token(station_headers["Authorization"].removeprefix("Bearer "), kind="station")["sid"]
 
 
+def card_job_of(world) -> int:
+    """A card PDF job asked for by the nursery (not drawn: the walk only looks it up)."""
+    with session_scope() as db:
+        return cards.request_cards(db, nursery=world.nursery, class_name=None, now=utcnow()).id
+
+
+def roster_import_of(world) -> int:
+    """A roster import of the nursery (not run: the walk only looks it up)."""
+    content = "保護者名,園児名\n山田花子,山田太郎\n".encode()
+    with session_scope() as db:
+        job = roster_import.create_import(
+            db, nursery=world.nursery, filename="roster.csv", data=content, actor=SYSTEM, now=utcnow()
+        )
+        return job.id
+
+
 def other_nursery_requests(a, b, b_log):
     """Every endpoint a staff user of nursery A might point at nursery B's data."""
     n, p, c = b.nursery.id, b.parents[0].id, b.children[0].id
+    b_cards = f"/api/entry-logs/nurseries/{n}/card-jobs"
+    a_cards = f"/api/entry-logs/nurseries/{a.nursery.id}/card-jobs"
+    b_job, b_import = card_job_of(b), roster_import_of(b)
     b_station = station_session_id(b.station_headers)
     csv_file = {"file": ("roster.csv", "保護者名,園児名\n山田花子,山田太郎\n".encode(), "text/csv")}
     return [
@@ -32,8 +54,14 @@ def other_nursery_requests(a, b, b_log):
         ("PATCH", f"/api/entry-logs/nurseries/{n}", {"json": {"name": "乗っ取り"}}),
         ("PUT", f"/api/entry-logs/nurseries/{n}/entry-exit-password", {"json": {"password": "hijacked-1"}}),
         ("DELETE", f"/api/entry-logs/nurseries/{n}/entry-exit-password", {}),
-        ("GET", f"/api/entry-logs/nurseries/{n}/cards.pdf", {}),
+        ("POST", b_cards, {"json": {}}),
+        ("GET", f"{b_cards}/{b_job}", {}),
+        ("GET", f"{b_cards}/{b_job}/file", {}),
+        ("GET", f"{a_cards}/{b_job}", {}),
+        ("GET", f"{a_cards}/{b_job}/file", {}),
         ("POST", f"/api/entry-logs/nurseries/{n}/roster-import", {"files": csv_file}),
+        ("GET", f"/api/entry-logs/nurseries/{n}/roster-imports/{b_import}", {}),
+        ("GET", f"/api/entry-logs/nurseries/{a.nursery.id}/roster-imports/{b_import}", {}),
         ("GET", f"/api/entry-logs/nurseries/{n}/classes", {}),
         ("GET", f"/api/entry-logs/nurseries/{n}/present-parents", {}),
         ("POST", f"/api/entry-logs/nurseries/{n}/parents/{p}/exit", {}),
@@ -87,6 +115,7 @@ def test_staff_of_one_nursery_gets_404_for_every_id_of_another(client, db, sakur
             "parent_not_found",
             "child_not_found",
             "station_not_found",
+            "import_not_found",
         }
     assert b_state(db, himawari) == before
 

@@ -1,0 +1,270 @@
+"""The roster CSV import (保護者名,電話番号,園児名,クラス: one parent-child pair per row) as a job in short batches.
+
+The request checks the file (encoding, CSV format, header, at most MAX_ROWS rows) and stores it; the job imports
+BATCH rows per transaction, so another nursery's scans and logins wait for one batch at most. Parents match on name
++ phone and children on name + class; what is missing is created (each audited), parent and child linked, and a row
+that breaks a rule is rejected with its reason.
+
+Each batch is one delivery of `entry_logs.import_roster` (the import, the row the batch starts at). While rows remain,
+the import keeps one platform_pending_task row naming its next batch, replaced in the transaction that commits a
+batch and sent once it commits: should that send or the batch's task be lost (the broker was down, the worker was
+killed mid-batch), the beat's pending-task sweep sends it again. A copy of a batch that already committed finds the
+import past its row and does nothing, so no batch is applied twice.
+"""
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import datetime
+from itertools import islice
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from service import broker
+from service.audit import service as audit
+from service.audit.service import Actor
+from service.csvtools import csv_rows, decode_csv
+from service.entry_logs import labels
+from service.entry_logs.models import Child, Guardian, Nursery, Parent, RosterImport
+from service.entry_logs.roster import DOMAIN
+from service.entry_logs.schemas import ClassName, Name, Phone
+from service.errors import NotFound, ValidationFailed
+from service.tenancy import TenantScope, get_scoped
+
+TASK = "entry_logs.import_roster"
+MAX_ROWS = 20_000
+BATCH = 200
+MAX_REPORTED = 1000
+FINISHED = ("done", "failed")
+PARENT_KEY = (Parent.name, Parent.phone)
+CHILD_KEY = (Child.name, Child.class_name)
+ROW_TYPES = {
+    "parent_name": TypeAdapter(Name),
+    "phone": TypeAdapter(Phone),
+    "child_name": TypeAdapter(Name),
+    "class_name": TypeAdapter(ClassName),
+}
+
+
+def _column_map(header: list[str]) -> dict[str, int]:
+    """Where each roster column is; headers may be the Japanese labels or the field names."""
+    positions = {name.strip(): i for i, name in enumerate(header)}
+    found = {key: positions.get(label, positions.get(key)) for key, label in labels.ROSTER_COLUMNS.items()}
+    missing = [labels.ROSTER_COLUMNS[key] for key in ("parent_name", "child_name") if found[key] is None]
+    if missing:
+        raise ValidationFailed(
+            labels.CSV_MISSING_COLUMNS,
+            code="csv_missing_columns",
+            details={"missing": missing, "expected": list(labels.ROSTER_COLUMNS.values())},
+        )
+    return {key: pos for key, pos in found.items() if pos is not None}
+
+
+def _row_values(row: list[str], columns: dict[str, int]) -> dict[str, str]:
+    """The row's cleaned values, or ValueError naming the first column that breaks a rule."""
+    values = {}
+    for key, pos in columns.items():
+        raw = row[pos] if pos < len(row) else ""
+        try:
+            values[key] = ROW_TYPES[key].validate_python(raw)
+        except ValidationError as exc:
+            raise ValueError(f"{labels.ROSTER_COLUMNS[key]}: {exc.errors()[0]['msg']}") from exc
+    return values | {"phone": values.get("phone", ""), "class_name": values.get("class_name", "")}
+
+
+def _rows(content: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header, and the rows after it with their record number (the header is 1), blank rows left out."""
+    reader = csv_rows(content)
+    header = next(reader, [])
+    rows = ((number, row) for number, row in enumerate(reader, start=2) if any(cell.strip() for cell in row))
+    return header, rows
+
+
+def create_import(
+    db: Session, *, nursery: Nursery, filename: str, data: bytes, actor: Actor, now: datetime
+) -> RosterImport:
+    """Check the whole file now (encoding, CSV format, header, row limit), store it and queue its first batch."""
+    content = decode_csv(data)
+    header, rows = _rows(content)
+    _column_map(header)
+    total = sum(1 for _ in rows)
+    if total > MAX_ROWS:
+        raise ValidationFailed(
+            labels.CSV_TOO_MANY_ROWS.format(limit=MAX_ROWS, rows=total),
+            code="csv_too_many_rows",
+            details={"field": "file", "rule": "max_rows", "limit": MAX_ROWS, "rows": total},
+        )
+    job = RosterImport(
+        nursery_id=nursery.id,
+        filename=filename[:200],
+        content=content,
+        total_rows=total,
+        actor=dataclasses.asdict(actor),
+        created_at=now,
+    )
+    db.add(job)
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="import_roster",
+        domain=DOMAIN,
+        target_type="roster_import",
+        target_id=job.id,
+        changes=audit.diff({}, {"nursery_id": nursery.id, "filename": job.filename, "rows": total}),
+        at=now,
+    )
+    _queue_batch(db, job)
+    return job
+
+
+def get_import(db: Session, *, nursery: Nursery, import_id: int) -> RosterImport:
+    """One of the nursery's imports; another nursery's id is a 404."""
+    scope = TenantScope(DOMAIN, "nursery", str(nursery.id))
+    try:
+        return get_scoped(db, RosterImport, import_id, scope, RosterImport.nursery_id)
+    except NotFound as exc:
+        raise NotFound(labels.IMPORT_NOT_FOUND, code="import_not_found", details=exc.details) from exc
+
+
+def _queue_batch(db: Session, job: RosterImport) -> None:
+    """Name the next batch in a pending task kept until that batch commits, and send it once this transaction has."""
+    _drop_pending(db, job)
+    pending = broker.PendingTask(task=TASK, args=[job.id, job.processed_rows])
+    db.add(pending)
+    db.flush()
+    job.pending_task_id = pending.id
+    broker.send_after_commit(db, TASK, job.id, job.processed_rows)
+
+
+def _drop_pending(db: Session, job: RosterImport) -> None:
+    if job.pending_task_id is not None:
+        db.execute(delete(broker.PendingTask).where(broker.PendingTask.id == job.pending_task_id))
+        job.pending_task_id = None
+
+
+def import_batch(db: Session, *, import_id: int, start: int, now: datetime, size: int = BATCH) -> None:
+    """Import the `size` rows from row `start` and queue the next batch, or finish; a copy for a batch done is a no-op.
+
+    The import's row is locked for the batch: a copy delivered at the same time waits, then finds the batch done.
+    """
+    job = db.scalar(select(RosterImport).where(RosterImport.id == import_id).with_for_update())
+    if job is None or job.status in FINISHED or job.processed_rows != start:
+        return
+    header, rows = _rows(job.content)
+    columns = _column_map(header)
+    batch = list(islice(rows, start, start + size))
+    accepted, rejected = [], list(job.rejected)
+    for number, row in batch:
+        try:
+            accepted.append(_row_values(row, columns))
+        except ValueError as exc:
+            job.rejected_rows += 1
+            if len(rejected) < MAX_REPORTED:
+                rejected.append({"row": number, "reason": str(exc), "values": list(zip(header, row, strict=False))})
+    _store(db, job, accepted)
+    job.status, job.rejected, job.processed_rows = "running", rejected, start + len(batch)
+    if len(batch) < size or job.processed_rows >= job.total_rows:
+        _finish(db, job, now)
+    else:
+        _queue_batch(db, job)
+    db.flush()
+
+
+def _store(db: Session, job: RosterImport, rows: list[dict[str, str]]) -> None:
+    """Create the rows' missing parents and children (each audited) and link each pair not linked yet."""
+    parent_keys = [(row["parent_name"], row["phone"]) for row in rows]
+    child_keys = [(row["child_name"], row["class_name"]) for row in rows]
+    parents, new_parents = _find_or_create(db, job.nursery_id, PARENT_KEY, parent_keys)
+    children, new_children = _find_or_create(db, job.nursery_id, CHILD_KEY, child_keys)
+    pairs = zip(child_keys, parent_keys, strict=True)
+    links = _link(db, [(children[child], parents[parent]) for child, parent in pairs])
+    _audit_created(db, job, new_parents, new_children, links)
+    job.parents_created += len(new_parents)
+    job.children_created += len(new_children)
+    job.links_created += len(links)
+
+
+def _find_or_create(
+    db: Session, nursery_id: int, key: tuple, wanted: list[tuple[str, str]]
+) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+    """The ids of the nursery's parents (or children) by key (name + phone, or name + class), the missing ones
+    inserted in one statement; and those inserted."""
+    model, unique = key[0].class_, list(dict.fromkeys(wanted))
+    stmt = select(*key, model.id).where(model.nursery_id == nursery_id, key[0].in_({name for name, _ in unique}))
+    found = {(name, other): row_id for name, other, row_id in db.execute(stmt.order_by(model.id))}
+    missing = [pair for pair in unique if pair not in found]
+    if not missing:
+        return found, {}
+    rows = [{"nursery_id": nursery_id, key[0].key: first, key[1].key: second} for first, second in missing]
+    ids = db.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows).all()
+    created = dict(zip(missing, ids, strict=True))
+    return found | created, created
+
+
+def _link(db: Session, pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Link each (child, parent) pair not linked yet; returns the new links."""
+    unique = list(dict.fromkeys(pairs))
+    children = {child for child, _ in unique}
+    stmt = select(Guardian.child_id, Guardian.parent_id).where(Guardian.child_id.in_(children))
+    linked = set(db.execute(stmt).tuples())
+    links = [pair for pair in unique if pair not in linked]
+    if links:
+        db.execute(insert(Guardian), [{"child_id": child, "parent_id": parent} for child, parent in links])
+    return links
+
+
+def _audit_created(db: Session, job: RosterImport, parents: dict, children: dict, links: list[tuple[int, int]]) -> None:
+    """The entries the forms' creates write, one per new parent and child, as the person who uploaded the file."""
+    actor, nursery_id = Actor(**job.actor), job.nursery_id
+    parents_of: dict[int, list[int]] = {}
+    for child, parent in sorted(links, key=lambda link: link[1]):  # the form's snapshot lists them by id
+        parents_of.setdefault(child, []).append(parent)
+    created = [
+        ("parent", parent_id, {"nursery_id": nursery_id, "name": name, "phone": phone})
+        for (name, phone), parent_id in parents.items()
+    ]
+    created += [  # a new child is linked to its rows' parents in the same batch
+        (
+            "child",
+            child_id,
+            {"nursery_id": nursery_id, "name": name, "class_name": cls, "parent_ids": parents_of[child_id]},
+        )
+        for (name, cls), child_id in children.items()
+    ]
+    for target_type, target_id, after in created:
+        audit.record(
+            db,
+            actor=actor,
+            action="create",
+            domain=DOMAIN,
+            target_type=target_type,
+            target_id=target_id,
+            changes=audit.diff({}, after),
+        )
+
+
+def _finish(db: Session, job: RosterImport, now: datetime) -> None:
+    """Done: drop the pending batch and audit what the import added."""
+    _drop_pending(db, job)
+    job.status, job.finished_at = "done", now
+    counts = {"parents_created", "children_created", "links_created", "rejected_rows"}
+    audit.record(
+        db,
+        actor=Actor(**job.actor),
+        action="finish_roster_import",
+        domain=DOMAIN,
+        target_type="roster_import",
+        target_id=job.id,
+        changes=audit.diff({}, {name: getattr(job, name) for name in sorted(counts)}),
+        at=now,
+    )
+
+
+def mark_failed(db: Session, *, import_id: int, now: datetime, error: str) -> None:
+    """The job broke off (a bad row is rejected, not this): the page shows 失敗, why, and the rows done so far."""
+    job = db.get(RosterImport, import_id)
+    if job is not None and job.status not in FINISHED:
+        _drop_pending(db, job)
+        job.status, job.finished_at, job.error = "failed", now, error[:500]

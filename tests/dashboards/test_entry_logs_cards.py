@@ -1,0 +1,47 @@
+"""入退管理 › バーコードカード: the worker makes the PDF while the page shows its progress, then offers the download."""
+
+import pytest
+
+from service.entry_logs.models import Child
+from tests.dashboards.conftest import open_page, texts
+from tests.dashboards.test_entry_logs_logs import sakura, staff_of  # noqa: F401 - fixtures
+from tests.support.waiting import wait_until
+from tests.support.worker import start_worker  # noqa: F401 - the real Celery worker fixture
+
+CARDS = "app_pages/entry_logs_cards.py"
+
+
+def make(at, class_name: str):
+    at.selectbox(key="entry_logs_cards_class").select(class_name).run()
+    return at.button(key="entry_logs_cards_make").click().run()
+
+
+@pytest.mark.slow
+def test_a_class_s_cards_show_progress_then_download_as_a_pdf(db, sakura, open_app, downloads, start_worker):  # noqa: F811
+    at = open_page(open_app, staff_of(db, sakura), CARDS)
+
+    at = make(at, "ひよこ組")
+    assert not at.error
+    assert [bar.proto.text for bar in at.get("progress")] == ["待機中: 0 / 1ページ"]
+    assert not at.get("download_button")
+
+    start_worker()
+
+    def offered() -> bool:
+        at.run()
+        return bool(at.get("download_button"))
+
+    wait_until(offered, timeout=60, message="the worker to make the cards and the page to offer them")
+    assert [b.label for b in at.get("download_button")] == ["PDFをダウンロード"]
+    assert not at.get("progress")
+    assert downloads["entry_exit_cards_sakura_ひよこ組.pdf"]().startswith(b"%PDF")
+
+
+def test_a_class_without_parents_is_refused_at_once(db, sakura, open_app):  # noqa: F811
+    db.add(Child(nursery_id=sakura.nursery.id, name="ひとりの園児", class_name="ぞう組"))
+    db.commit()
+    at = open_page(open_app, staff_of(db, sakura), CARDS)
+
+    at = make(at, "ぞう組")
+    assert texts(at.error) == ["このクラスにはカードを作る保護者がいません"]
+    assert not at.get("progress") and not at.get("download_button")

@@ -1,0 +1,81 @@
+"""Statement pictures: an upload's pixels are bounded from the headers before anything is decoded, and the decoding
+runs in a child process, a fresh one per upload, whose thumbnails are those this process would make."""
+
+import logging
+import os
+import struct
+import zlib
+
+import pytest
+
+from service.crm import storage
+from service.crm.storage import CheckedUpload
+from tests.service.crm.conftest import made, picture, submit
+from tests.service.crm.test_requests import counts, stored_files
+
+DECODER_LOG = "daicho.crm.decoding"
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header says width × height over a single pixel's data: only decoding it would tell."""
+    data = bytearray(picture("PNG", (1, 1)))
+    ihdr = data.index(b"IHDR")  # the chunk's type, then 13 bytes of data (width, height first), then its CRC
+    data[ihdr + 4 : ihdr + 12] = struct.pack(">II", width, height)
+    data[ihdr + 17 : ihdr + 21] = struct.pack(">I", zlib.crc32(bytes(data[ihdr : ihdr + 17])))
+    return bytes(data)
+
+
+def decoder_pids(caplog) -> list[int]:
+    return [record.args[1] for record in caplog.records if record.name == DECODER_LOG]
+
+
+@pytest.fixture
+def decoder_log(caplog):
+    with caplog.at_level(logging.INFO, logger=DECODER_LOG):
+        yield caplog
+
+
+def test_an_upload_over_its_pixel_limit_is_refused_from_the_headers_before_any_decoding(
+    client, db, world, storage_root, decoder_log
+):
+    claims = [("images", (f"{i}.png", png_claiming(7000, 7000), "image/png")) for i in range(3)]  # 49 Mpx each
+    before = counts(db)
+    response = submit(client, world.sales_a, files=claims)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["details"] == {
+        "field": "images",
+        "rule": "max_pixels_per_upload",
+        "limit": 120_000_000,
+        "pixels": 147_000_000,
+    }
+    assert response.json()["error"]["message"] == (
+        "一度にアップロードできる画像の画素数は合計120,000,000画素までです（147,000,000画素）。分けてアップロードしてください"
+    )
+    assert decoder_pids(decoder_log) == []
+    assert counts(db) == before and stored_files(storage_root) == []
+
+
+def test_a_picture_whose_pixels_are_not_there_is_found_corrupt_by_the_child(client, world, decoder_log):
+    files = [
+        ("images", ("ok.png", picture(), "image/png")),
+        ("images", ("cut.png", png_claiming(2000, 1000), "image/png")),
+    ]
+    response = submit(client, world.sales_a, files=files)
+    assert response.status_code == 422 and response.json()["error"]["details"] == {
+        "field": "images[1]",
+        "rule": "image_corrupt",
+    }
+    assert response.json()["error"]["message"] == "cut.png: 画像が壊れているか読み取れません"
+    assert len(decoder_pids(decoder_log)) == 1
+
+
+def test_each_upload_is_decoded_in_a_fresh_child_into_the_thumbnails_this_process_makes(client, world, decoder_log):
+    jpeg = picture("JPEG", (640, 480))
+    uploads = [made(submit(client, world.sales_a, files=[("images", ("bill.jpg", jpeg, "image/jpeg"))])) for _ in "ab"]
+
+    pids = decoder_pids(decoder_log)
+    assert len(pids) == 2 and pids[0] != pids[1] and os.getpid() not in pids
+    thumbnail = client.get(f"/api/crm/images/{uploads[0]['images'][0]['id']}/thumbnail", headers=world.sales_a)
+    in_process = storage.make_thumbnail(CheckedUpload("bill.jpg", jpeg, "image/jpeg", "jpg", 640, 480))
+    assert thumbnail.content == in_process
+    assert (uploads[0]["images"][0]["width"], uploads[0]["images"][0]["height"]) == (640, 480)

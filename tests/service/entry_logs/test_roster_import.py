@@ -1,0 +1,213 @@
+"""The roster CSV import as a job: the file checked and stored by the request, rows imported batch by batch, a batch
+delivered again not applied twice, the next batch kept pending until it commits, another nursery's import a 404."""
+
+import pytest
+from sqlalchemy import func, select
+
+from service import broker
+from service.audit.models import AuditEntry
+from service.database import session_scope, utcnow
+from service.entry_logs import roster_import
+from service.entry_logs.models import Child, Guardian, Parent, RosterImport
+from tests.service.entry_logs.world import staff_headers
+
+ROSTER = (
+    "保護者名,電話番号,園児名,クラス\n"
+    "山田花子,090-1111-2222,山田太郎,ひよこ組\n"
+    "山田花子,090-1111-2222,山田次郎,うさぎ組\n"
+    "山田一郎,,山田太郎,ひよこ組\n"
+    ",090,名無し,ひよこ組\n"
+    "佐藤,電話なし,佐藤子,ひよこ組\n"
+    "\n"
+)
+
+
+def upload(client, headers, nursery_id: int, content: bytes):
+    url = f"/api/entry-logs/nurseries/{nursery_id}/roster-import"
+    return client.post(url, files={"file": ("名簿.csv", content, "text/csv")}, headers=headers)
+
+
+def progress(client, headers, nursery_id: int, import_id: int):
+    return client.get(f"/api/entry-logs/nurseries/{nursery_id}/roster-imports/{import_id}", headers=headers)
+
+
+def run_batch(import_id: int, start: int, size: int) -> None:
+    """One batch in its own transaction, as one delivery of the task runs it."""
+    with session_scope() as db:
+        roster_import.import_batch(db, import_id=import_id, start=start, now=utcnow(), size=size)
+
+
+def run(import_id: int, size: int = roster_import.BATCH) -> int:
+    """Every batch, each in its own transaction as the worker runs them; returns how many ran."""
+    batches = 0
+    while True:
+        with session_scope() as db:
+            job = db.get(RosterImport, import_id)
+            if job.status in roster_import.FINISHED:
+                return batches
+            start = job.processed_rows
+        run_batch(import_id, start, size)
+        batches += 1
+
+
+def pending() -> list[tuple[str, list]]:
+    with session_scope() as db:
+        return [(row.task, row.args) for row in db.scalars(select(broker.PendingTask).order_by(broker.PendingTask.id))]
+
+
+def stored(db, nursery_id: int) -> tuple[list, list, int]:
+    """The nursery's parents and children, and how many links they have."""
+    parents = list(db.execute(select(Parent.name, Parent.phone).where(Parent.nursery_id == nursery_id)).tuples())
+    children = list(db.execute(select(Child.name, Child.class_name).where(Child.nursery_id == nursery_id)).tuples())
+    in_nursery = select(Child.id).where(Child.nursery_id == nursery_id)
+    links = db.scalar(select(func.count()).select_from(Guardian).where(Guardian.child_id.in_(in_nursery)))
+    db.commit()
+    return sorted(parents), sorted(children), links
+
+
+def test_the_file_is_stored_and_imported_in_batches_adding_what_is_new_and_reporting_rejected_rows(
+    client, db, staff, sakura
+):
+    response = upload(client, staff, sakura.nursery.id, ROSTER.encode("cp932"))
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert (job["status"], job["statusLabel"], job["totalRows"], job["processedRows"]) == ("queued", "待機中", 5, 0)
+    assert run(job["id"], size=2) == 3
+
+    done = progress(client, staff, sakura.nursery.id, job["id"]).json()
+    assert {key: done[key] for key in ("status", "statusLabel", "processedRows", "rejectedRows")} == {
+        "status": "done",
+        "statusLabel": "完了",
+        "processedRows": 5,
+        "rejectedRows": 2,
+    }
+    assert (done["parentsCreated"], done["childrenCreated"], done["linksCreated"]) == (2, 2, 3)
+    assert [(r["row"], r["reason"].split(":")[0]) for r in done["rejected"]] == [(5, "保護者名"), (6, "電話番号")]
+    first = done["rejected"][0]["values"]
+    assert first == {"保護者名": "", "電話番号": "090", "園児名": "名無し", "クラス": "ひよこ組"}
+    parents, children, links = stored(db, sakura.nursery.id)
+    assert ("山田花子", "090-1111-2222") in parents and ("山田一郎", "") in parents
+    assert ("山田太郎", "ひよこ組") in children and ("山田次郎", "うさぎ組") in children
+    taro = db.scalar(select(Child).where(Child.name == "山田太郎"))
+    assert [p.name for p in taro.parents] == ["山田花子", "山田一郎"]
+    db.commit()
+
+    again = upload(client, staff, sakura.nursery.id, ROSTER.encode()).json()
+    run(again["id"], size=2)
+    repeat = progress(client, staff, sakura.nursery.id, again["id"]).json()
+    assert (repeat["parentsCreated"], repeat["childrenCreated"], repeat["linksCreated"]) == (0, 0, 0)
+    assert stored(db, sakura.nursery.id) == (parents, children, links)
+
+
+def test_every_created_parent_and_child_and_the_import_itself_are_audited_as_the_uploader(client, db, staff, sakura):
+    job = upload(client, staff, sakura.nursery.id, ROSTER.encode()).json()
+    run(job["id"], size=2)
+    entries = list(
+        db.scalars(select(AuditEntry).where(AuditEntry.domain == "entry_logs").order_by(AuditEntry.seq)).all()
+    )
+    db.commit()
+    assert {entry.actor_label for entry in entries} == {"staff-a"}
+    assert [(e.action, e.target_type) for e in entries] == [
+        ("import_roster", "roster_import"),
+        ("create", "parent"),
+        ("create", "child"),
+        ("create", "child"),
+        ("create", "parent"),
+        ("finish_roster_import", "roster_import"),
+    ]
+    assert entries[0].changes["rows"] == {"before": None, "after": 5}
+    taro = entries[2]
+    assert taro.changes["name"] == {"before": None, "after": "山田太郎"}
+    assert taro.changes["parent_ids"]["after"] == [int(entries[1].target_id)]
+    assert entries[-1].changes["links_created"] == {"before": None, "after": 3}
+
+
+def test_a_batch_delivered_again_or_rolled_back_midway_is_applied_once(client, db, staff, sakura):
+    import_id = upload(client, staff, sakura.nursery.id, ROSTER.encode()).json()["id"]
+    assert pending() == [(roster_import.TASK, [import_id, 0])]
+    run_batch(import_id, 0, 2)
+    assert pending() == [(roster_import.TASK, [import_id, 2])]
+    run_batch(import_id, 0, 2)  # the first batch's task delivered a second time
+    with pytest.raises(RuntimeError), session_scope() as session:  # the worker dies before the batch commits
+        roster_import.import_batch(session, import_id=import_id, start=2, now=utcnow(), size=2)
+        raise RuntimeError("worker lost")
+    assert pending() == [(roster_import.TASK, [import_id, 2])]
+    run(import_id, size=2)
+    run_batch(import_id, 2, 2)  # a late copy once the import is done
+    done = progress(client, staff, sakura.nursery.id, import_id).json()
+    added = (done["parentsCreated"], done["childrenCreated"], done["linksCreated"])
+    assert (done["processedRows"], added) == (5, (2, 2, 3))
+    assert [row["row"] for row in done["rejected"]] == [5, 6]
+    assert stored(db, sakura.nursery.id)[2] == 3 + 4  # the world's four links, and the import's three
+    assert pending() == []
+
+
+def test_a_lost_batch_is_sent_again_by_the_pending_task_sweep(client, db, staff, sakura, monkeypatch):
+    import_id = upload(client, staff, sakura.nursery.id, ROSTER.encode()).json()["id"]
+    run_batch(import_id, 0, 2)
+    sent = []
+    monkeypatch.setattr(broker, "send_tasks", sent.extend)
+    with session_scope() as session:
+        assert broker.send_pending(session) == 1
+    assert sent == [(roster_import.TASK, [import_id, 2])]
+    run_batch(import_id, 2, 2)
+    assert pending() == [(roster_import.TASK, [import_id, 4])]
+
+
+def test_an_import_that_breaks_off_is_marked_failed_and_nothing_stays_pending(client, db, staff, sakura):
+    import_id = upload(client, staff, sakura.nursery.id, ROSTER.encode()).json()["id"]
+    run_batch(import_id, 0, 2)
+    with session_scope() as session:
+        roster_import.mark_failed(session, import_id=import_id, now=utcnow(), error="OperationalError: disk full")
+    failed = progress(client, staff, sakura.nursery.id, import_id).json()
+    assert (failed["status"], failed["statusLabel"], failed["error"], failed["processedRows"]) == (
+        "failed",
+        "失敗",
+        "OperationalError: disk full",
+        2,
+    )
+    assert pending() == []
+    run_batch(import_id, 2, 2)
+    assert progress(client, staff, sakura.nursery.id, import_id).json()["processedRows"] == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "details"),
+    [
+        ("氏名,電話番号\n山田花子,090\n".encode(), "csv_missing_columns", {"missing": ["保護者名", "園児名"]}),
+        (b"\xff\xfe\x00\x81\x00", "csv_unreadable", {"field": "file", "rule": "encoding"}),
+        (
+            "保護者名,電話番号,園児名,クラス\n山田花子,090-1111-2222,山田太郎,ひよこ組\n佐藤,090,佐藤\r子,ひよこ組\n".encode(),
+            "csv_unreadable",
+            {"field": "file", "rule": "csv_format", "row": 3, "column": 3},
+        ),
+        (
+            ("保護者名,園児名\n" + "保護者,園児\n" * (roster_import.MAX_ROWS + 1)).encode(),
+            "csv_too_many_rows",
+            {"field": "file", "rule": "max_rows", "limit": 20_000, "rows": 20_001},
+        ),
+    ],
+    ids=["columns", "encoding", "lone_cr", "too_many_rows"],
+)
+def test_a_bad_file_is_a_422_and_nothing_is_stored(client, db, staff, sakura, content, code, details):
+    response = upload(client, staff, sakura.nursery.id, content)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == code and error["details"].items() >= details.items()
+    counts = [db.scalar(select(func.count()).select_from(table)) for table in (RosterImport, broker.PendingTask)]
+    audited = db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.domain == "entry_logs"))
+    db.commit()
+    assert (counts, audited) == ([0, 0], 0)
+    if code == "csv_too_many_rows":
+        assert error["message"] == (
+            "一度に取り込めるのは20,000行までです（このファイルは20,001行）。ファイルを分けて取り込んでください"
+        )
+
+
+def test_another_nurserys_import_is_a_404(client, db, staff, sakura, himawari):
+    theirs = staff_headers(db, himawari, login_id="staff-b")
+    import_id = upload(client, theirs, himawari.nursery.id, ROSTER.encode()).json()["id"]
+    assert progress(client, theirs, himawari.nursery.id, import_id).status_code == 200
+    under_mine = progress(client, staff, sakura.nursery.id, import_id)
+    assert (under_mine.status_code, under_mine.json()["error"]["code"]) == (404, "import_not_found")
+    assert progress(client, staff, himawari.nursery.id, import_id).status_code == 404
