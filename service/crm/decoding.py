@@ -1,67 +1,48 @@
 """Decoding statement pictures in a child process, so that the memory a decode takes is given back when it exits.
 
 The API process only reads a picture's header (Pillow's open decodes nothing); the full decode that proves a picture
-whole, and the thumbnail made from it, run in a child: a fresh process per upload (max_tasks_per_child=1), forked
-from a server that has loaded this module and Pillow only. At most DECODERS children run at once per API process, so
-concurrent uploads queue for them instead of adding up their memory.
+whole, and the thumbnail made from it, run in a fresh child per upload (`thumbnails.py`). At most DECODERS children
+run at once per API process, so concurrent uploads queue for them instead of adding up their memory.
 """
 
 import io
 import logging
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from functools import lru_cache
+import struct
+import subprocess
+import sys
+import threading
+from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from service.crm import thumbnails
+from service.errors import ServiceUnavailable
 
 log = logging.getLogger("daicho.crm.decoding")
 
 DECODERS = 2
-DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError)
-
-
-def thumbnail_of(picture: Image.Image, size: int) -> bytes:
-    """A JPEG of the picture, turned as its EXIF says, whose longest side is `size`."""
-    thumbnail = ImageOps.exif_transpose(picture).convert("RGB")
-    thumbnail.thumbnail((size, size))
-    out = io.BytesIO()
-    thumbnail.save(out, "JPEG", quality=80)
-    return out.getvalue()
-
-
-def decode_whole(data: bytes, size: int) -> bytes | None:
-    """Decode every pixel; the picture's thumbnail, or None when it is corrupt or cut short."""
-    try:
-        with Image.open(io.BytesIO(data)) as picture:
-            picture.load()
-            return thumbnail_of(picture, size)
-    except DECODE_ERRORS:
-        return None
-
-
-def _decode_all(pictures: list[bytes], size: int) -> tuple[int, list[bytes | None]]:
-    """What the child runs: each picture's thumbnail (None: corrupt), and the child's process id."""
-    return os.getpid(), [decode_whole(data, size) for data in pictures]
-
-
-@lru_cache
-def pool() -> ProcessPoolExecutor:
-    """The API process's decoders, started on the first upload."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    # One task per child, never more: with several, Python 3.11 (and later, until cpython gh-115634 was fixed) can
-    # leave queued work without a child when one exits at its limit; with one, every finished task spawns its successor.
-    return ProcessPoolExecutor(DECODERS, mp_context=context, max_tasks_per_child=1)
+DECODER_FAILED = "画像を処理できませんでした。しばらくしてから再度お試しください"
+SERVICE_ROOT = Path(__file__).resolve().parents[2]  # where `python -m service.crm.thumbnails` finds the package
+CHILD = (sys.executable, "-m", thumbnails.__name__)  # then the thumbnails' size
+_decoders = threading.BoundedSemaphore(DECODERS)
 
 
 def decode_in_child(pictures: list[bytes], *, size: int) -> list[bytes | None]:
-    """Each picture's thumbnail (None where it is corrupt), decoded in a child process that exits afterwards."""
+    """Each picture's thumbnail (None where it is corrupt), decoded in a child process that exits afterwards; 503
+    when the child fails (killed for its memory, say)."""
+    with _decoders:
+        child = subprocess.Popen(
+            [*CHILD, str(size)],
+            cwd=SERVICE_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        answer, errors = child.communicate(thumbnails.framed(list(pictures)))
     try:
-        pid, thumbnails = pool().submit(_decode_all, pictures, size).result()
-    except BrokenProcessPool:
-        pool.cache_clear()  # a child died (killed for its memory, say): the next upload gets a new pool
-        raise
-    log.info("decoded %d pictures in child process %d", len(pictures), pid)
-    return thumbnails
+        if child.returncode != 0:
+            raise ValueError(f"exit status {child.returncode}: {errors.decode(errors='replace')[-500:]}")
+        decoded = list(thumbnails.unframed(io.BytesIO(answer)))
+    except (ValueError, struct.error) as exc:
+        log.error("picture decoder failed: %s", exc)
+        raise ServiceUnavailable(DECODER_FAILED, code="decoder_failed") from None
+    log.info("decoded %d pictures in child process %d", len(pictures), child.pid)
+    return decoded

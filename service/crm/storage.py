@@ -1,7 +1,8 @@
 """Statement images as files under APP_CRM_STORAGE_DIR: checking, storing, thumbnails, and no orphans.
 
 An upload's files are checked from their headers first (size, type, pixels, and the pixels of all its pictures
-together); only then are the pictures decoded whole, in a child process (decoding.py), which makes their thumbnails.
+together); only then are the pictures decoded whole, in a child process (decoding.py, thumbnails.py), which makes
+their thumbnails.
 A file is written when its row is added, but it only survives if the transaction commits: files written in a
 transaction that rolls back are removed, and files of deleted rows are removed only once the deletion commits.
 """
@@ -22,7 +23,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from service.config import get_settings
-from service.crm import decoding, pdf_content
+from service.crm import decoding, pdf_content, thumbnails
 from service.crm.models import Image
 from service.errors import NotFound, ValidationFailed
 
@@ -67,8 +68,8 @@ def check_uploads(files: list[tuple[str | None, bytes]]) -> list[CheckedUpload]:
     if not pictures:
         return uploads
     _check_pixels(sum(upload.width * upload.height for _, upload in pictures), settings.crm_max_pixels_per_upload)
-    thumbnails = decoding.decode_in_child([upload.data for _, upload in pictures], size=settings.crm_thumbnail_px)
-    for (i, upload), thumbnail in zip(pictures, thumbnails, strict=True):
+    decoded = decoding.decode_in_child([upload.data for _, upload in pictures], size=settings.crm_thumbnail_px)
+    for (i, upload), thumbnail in zip(pictures, decoded, strict=True):
         if thumbnail is None:
             raise _reject(f"images[{i}]", "image_corrupt", f"{upload.file_name}: 画像が壊れているか読み取れません")
         uploads[i] = replace(upload, thumbnail=thumbnail)
@@ -180,7 +181,7 @@ def make_thumbnail(upload: CheckedUpload) -> bytes:
     size = get_settings().crm_thumbnail_px
     if upload.content_type != PDF:
         with PilImage.open(io.BytesIO(upload.data)) as opened:
-            return decoding.thumbnail_of(opened, size)
+            return thumbnails.thumbnail_of(opened, size)
     picture = PilImage.new("RGB", (size * 3 // 4, size), "white")
     draw = ImageDraw.Draw(picture)
     draw.rectangle((4, 4, picture.width - 5, picture.height - 5), outline="#b00020", width=3)

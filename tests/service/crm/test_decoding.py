@@ -1,14 +1,16 @@
 """Statement pictures: an upload's pixels are bounded from the headers before anything is decoded, and the decoding
 runs in a child process, a fresh one per upload, whose thumbnails are those this process would make."""
 
+import io
 import logging
 import os
 import struct
+import sys
 import zlib
 
 import pytest
 
-from service.crm import storage
+from service.crm import decoding, storage, thumbnails
 from service.crm.storage import CheckedUpload
 from tests.service.crm.conftest import made, picture, submit
 from tests.service.crm.test_requests import counts, stored_files
@@ -79,3 +81,21 @@ def test_each_upload_is_decoded_in_a_fresh_child_into_the_thumbnails_this_proces
     in_process = storage.make_thumbnail(CheckedUpload("bill.jpg", jpeg, "image/jpeg", "jpg", 640, 480))
     assert thumbnail.content == in_process
     assert (uploads[0]["images"][0]["width"], uploads[0]["images"][0]["height"]) == (640, 480)
+
+
+def test_a_decoder_killed_midway_is_a_503_and_nothing_is_stored(client, db, world, storage_root, monkeypatch):
+    """A child killed for its memory (SIGKILL) leaves the upload refused as unavailable, never a 500."""
+    monkeypatch.setattr(
+        decoding, "CHILD", (sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)")
+    )
+    before = counts(db)
+    response = submit(client, world.sales_a, files=[("images", ("bill.jpg", picture("JPEG", (64, 48)), "image/jpeg"))])
+    assert response.status_code == 503 and response.json()["error"]["code"] == "decoder_failed"
+    assert counts(db) == before and stored_files(storage_root) == []
+
+
+def test_the_childs_frames_carry_every_thumbnail_and_each_corrupt_one():
+    items = [b"first", None, b"", b"x" * 70_000]
+    assert list(thumbnails.unframed(io.BytesIO(thumbnails.framed(items)))) == items
+    with pytest.raises(ValueError):
+        list(thumbnails.unframed(io.BytesIO(thumbnails.framed(items)[:-1])))
