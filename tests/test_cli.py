@@ -315,7 +315,9 @@ def make_card_holders() -> None:
 
 def reencrypt_audits() -> list[AuditEntry]:
     with session_scope() as db:
-        return db.scalars(select(AuditEntry).where(AuditEntry.action == "reencrypt_cards")).all()
+        return db.scalars(
+            select(AuditEntry).where(AuditEntry.action == "reencrypt_cards").order_by(AuditEntry.seq)
+        ).all()
 
 
 def test_reencrypt_cards_moves_card_data_to_the_new_key_once_audited_without_card_data(card_key, capsys):

@@ -216,7 +216,7 @@ def test_the_full_card_number_is_shown_only_on_request_and_the_reveal_is_audited
     button(at, "全桁を表示").click().run()
 
     assert texts(at.code) == ["4111111111111111", "セキュリティコード 123"]
-    reveals = db.scalars(select(AuditEntry).where(AuditEntry.action == "reveal_card")).all()
+    reveals = db.scalars(select(AuditEntry).where(AuditEntry.action == "reveal_card").order_by(AuditEntry.seq)).all()
     assert [(r.actor_label, r.target_type, r.changes["last4"]) for r in reveals] == [("op", "corporation", "1111")]
     db.commit()
     at.run()

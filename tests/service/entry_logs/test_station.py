@@ -44,7 +44,7 @@ def test_wrong_password_tells_attempts_left_and_never_logs_the_password(client, 
     assert response.status_code == 401
     assert response.json()["error"]["details"]["attempts_left"] == 4
     assert "あと4回" in response.json()["error"]["message"]
-    entries = db.scalars(select(AuditEntry).where(AuditEntry.domain == "entry_logs")).all()
+    entries = db.scalars(select(AuditEntry).where(AuditEntry.domain == "entry_logs").order_by(AuditEntry.seq)).all()
     db.commit()
     assert [e.action for e in entries] == ["station_login_failed"]
     assert "wrong-pass-9" not in str([e.changes for e in entries])

@@ -84,7 +84,9 @@ def test_staff_revoke_and_reissue_a_link_audited_and_only_in_their_nursery(clien
     assert client.get(urlsplit(reissued["url"]).path).status_code == 200
     assert client.get(f"/api/parent-barcode/{old}").status_code == 404
 
-    entries = db.scalars(select(AuditEntry).where(AuditEntry.target_id == str(parent.id))).all()
+    entries = db.scalars(
+        select(AuditEntry).where(AuditEntry.target_id == str(parent.id)).order_by(AuditEntry.seq)
+    ).all()
     assert [(e.action, e.changes) for e in entries if e.action.endswith("parent_link")] == [
         (
             "revoke_parent_link",

@@ -102,7 +102,7 @@ def test_password_is_never_in_the_audit_log(client, db):
     )
     assert created.status_code == 201
     login(client, "newbie", "bad-password-x")
-    rows = db.scalars(select(AuditEntry)).all()
+    rows = db.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
     assert rows
     dumped = " ".join(str(r.changes) for r in rows)
     assert "secret-pass-123" not in dumped and "bad-password-x" not in dumped
