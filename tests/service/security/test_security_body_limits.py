@@ -1,4 +1,4 @@
-"""Issue R3 1/7 item 2: a body's limit is decided per route before it is read, and anonymous callers get a small one.
+"""A body's limit is decided per route before it is read, and anonymous callers get a small one.
 
 Requests go through the real app at the ASGI level, so each test sees how much of the body the service took.
 """
