@@ -28,17 +28,9 @@ def day_bounds(first: date, last: date | None = None) -> tuple[datetime, datetim
     return start, end
 
 
-def closing_moment(closing_time: time | None, now: datetime) -> datetime | None:
-    """Today's (local) closing time as a moment, or None for a nursery without one."""
-    if closing_time is None:
-        return None
-    return datetime.combine(local_today(now), closing_time, tzinfo=local_zone())
-
-
 def closing_passed(closing_time: time | None, now: datetime) -> bool:
-    """Whether today's closing time has come (never, for a nursery without one)."""
-    closing = closing_moment(closing_time, now)
-    return closing is not None and now >= closing
+    """Whether today's (local) closing time has come (never, for a nursery without one)."""
+    return closing_time is not None and now >= datetime.combine(local_today(now), closing_time, tzinfo=local_zone())
 
 
 def child_names_for(db: Session, parent_ids: Iterable[int]) -> dict[int, list[str]]:
