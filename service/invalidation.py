@@ -102,7 +102,7 @@ class GroupedCache(Generic[Value]):
     async def _receive(self, pgconn: PGconn) -> None:
         """Drop the groups that notifications name, woken only when the connection's socket has data. (psycopg's
         `notifies()` also wakes every 0.1 s to look for an interrupt: ten wake-ups a second in every API process,
-        which cost an idle worker as much CPU as its uvicorn server does; entry_logs README.)"""
+        which cost an idle worker as much CPU as its uvicorn server does.)"""
         loop = asyncio.get_running_loop()
         readable = asyncio.Event()
         socket = pgconn.socket  # read once: a lost connection no longer tells its socket

@@ -94,7 +94,7 @@ def body_schema(model: type[BaseModel]) -> dict[str, Any]:
 class JsonAnswer:
     """A lane's answer written by orjson from its response model's fields, in the model's order and names (aliases),
     datetimes by `timestamp`. The model stays the route's declared response; a test holds both renderings byte for
-    byte equal. No model is built and validated per answer on the hot path (entry_logs README, profile)."""
+    byte equal. No model is built and validated per answer on the hot path."""
 
     def __init__(self, model: type[BaseModel], timestamp: Callable[[datetime], str]) -> None:
         self.fields = [(name, field.alias or name) for name, field in model.model_fields.items()]

@@ -292,8 +292,7 @@ class RequestMetrics:
 
     The label is the template within the /api router (e.g. /admin/users/{user_id}), as FastAPI records it. Requests
     are recorded on the event loop into plain dicts, which Prometheus reads at scrape time (`collect`): a
-    prometheus_client series takes a lock and several calls per update, a twentieth of a fast-lane request's cost
-    (entry_logs README, profile).
+    prometheus_client series takes a lock and several calls per update, a twentieth of a fast-lane request's cost.
     """
 
     def __init__(self) -> None:

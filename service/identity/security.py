@@ -116,7 +116,7 @@ COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))  # PyJWT's payload encodi
 def sign_hs256(payload: dict[str, Any], secret_key: str) -> str:
     """The HS256 JWT of a JSON payload, byte for byte what `jwt.encode` makes (tested), at a fraction of its cost:
     the header is fixed, the key checked and its HMAC state prepared once, an ASCII payload written by orjson (the
-    same bytes as PyJWT's json.dumps). Every station heartbeat signs a token (entry_logs README, profile)."""
+    same bytes as PyJWT's json.dumps). Every station heartbeat signs a token."""
     signing_input = HS256_HEADER + b"." + base64url(_payload_json(payload))
     mac = _hs256_state(secret_key).copy()
     mac.update(signing_input)
