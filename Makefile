@@ -26,9 +26,10 @@ migrate: $(STAMP)
 demo: migrate
 	$(PY) -m service.cli demo load
 
+# Quiet by default: LOG_LEVEL=info (or debug) shows the children's routine logs, ACCESS_LOG=1 the API's access log.
 run: migrate
 	$(PY) -m service.cli demo load --first-run
-	$(PY) -m tools.run
+	$(if $(ACCESS_LOG),APP_ACCESS_LOG=$(ACCESS_LOG) )$(if $(LOG_LEVEL),APP_RUN_LOG_LEVEL=$(LOG_LEVEL) )$(PY) -m tools.run
 
 test: $(STAMP)
 	$(PY) -m tools.test $(ARGS)

@@ -14,6 +14,10 @@ Serial line protocol (UTF-8, one request at a time, every line ends with "\\n"):
     INSTALL <size> <sha256> <version>     READY, then the agent writes <size> raw bytes; the terminal answers
                                           PROGRESS <0-100> lines and finally OK <version>
     (any request that fails)              ERR <message>
+
+The protocol gives no load figures of the terminal itself: the cpu/memory/disk a heartbeat carries are the store PC's
+(HostLoad, from psutil), and the service labels them so (店舗PC CPU使用率, 店舗PCメモリ使用率). A driver whose terminal
+reports its own load would send it as fields of its own, never in place of the PC's.
 """
 
 import hashlib

@@ -2,11 +2,12 @@
 
 Reads are cached for a short time under the caller's token (one user's data is never served under another's key);
 every write clears those caches so the next read sees it. A domain's own module (fleet_api.py, ...) is built on
-the four public calls and never on anything private here:
+the public calls below and never on anything private here:
 
 - read(path, **params): a cached GET (params left empty are left out), e.g. read("/fleet/customers", q=q).
 - fetch(path, **params): the same GET uncached, for what must be current (a job's progress, a live panel).
 - download(path, **params): a callable returning the file's bytes, for st.download_button's deferred data.
+- export_url(path, **filters): a list's CSV download link (its export route with the filters), for st.link_button.
 - write(method, path, json=None, *, params=None, files=None, data=None): POST/PUT/PATCH/DELETE with a JSON body,
   query parameters and/or a multipart upload; it clears the read caches.
 
@@ -16,6 +17,7 @@ Each raises ApiError with the API's Japanese message (or one saying the API coul
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import streamlit as st
@@ -26,6 +28,7 @@ RENEWED_TOKEN_HEADER = "X-Renewed-Token"  # a fresh token after a write that end
 SESSION_COOKIE = "daicho_session"  # the browser's copy of the token, set and cleared by POST /api/auth/session(/end)
 COOKIE_CHANGE_KEY = "auth_cookie_change"
 READ_TTL_SECONDS = 30
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})  # one machine's names for itself
 TIMEOUT = httpx.Timeout(15.0, connect=3.0)
 
 
@@ -54,9 +57,35 @@ def keep_in_browser(bearer: str | None) -> None:
 
 
 def browser_url(path: str) -> str:
-    """An API route's address as the browser reaches it: the public one (APP_PUBLIC_BASE_URL), else APP_API_URL."""
-    public = os.environ.get("APP_PUBLIC_BASE_URL") or base_url()
-    return f"{public.rstrip('/')}/api{path}"
+    """An API route's address as the browser reaches it, on the host name the browser shows the dashboards under.
+
+    The session cookie belongs to the host the browser posts to, and only the dashboards' own host's cookies reach
+    them: the public address (APP_PUBLIC_BASE_URL) when set, else APP_API_URL's scheme and port under the page's
+    host name; a loopback public address (`make run`) follows the loopback name the page was opened under.
+    """
+    public = os.environ.get("APP_PUBLIC_BASE_URL")
+    address = urlsplit((public or base_url()).rstrip("/"))
+    shown = page_host()
+    if shown and (not public or (address.hostname in LOOPBACK_HOSTS and shown in LOOPBACK_HOSTS)):
+        host = f"[{shown}]" if ":" in shown else shown
+        address = address._replace(netloc=f"{host}:{address.port}" if address.port else host)
+    return f"{urlunsplit(address)}/api{path}"
+
+
+def page_host() -> str | None:
+    """The host name in the browser's address bar (st.context.url, else the Host header); None outside a browser."""
+    shown = st.context.url or f"//{st.context.headers.get('Host', '')}"
+    try:
+        return urlsplit(shown).hostname
+    except ValueError:
+        return None
+
+
+def export_url(path: str, **filters: Any) -> str:
+    """A list's CSV download link: its export route as the browser reaches it, with the filters not left empty, sent
+    as every read sends them (the browser signs the download in with its session cookie)."""
+    query = str(httpx.QueryParams(_clean(filters)))
+    return f"{browser_url(path)}?{query}" if query else browser_url(path)
 
 
 @st.cache_resource(show_spinner=False)
@@ -207,6 +236,11 @@ def remove_grant(user_id: int, domain: str) -> None:
 
 def list_audit(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
     return read("/admin/audit", page=page, page_size=page_size, **filters)
+
+
+def audit_vocabulary() -> dict:
+    """The log filters' codes in words: {domains, actions, target_types} (code -> Japanese)."""
+    return read("/admin/audit/vocabulary")
 
 
 def verify_audit() -> dict:

@@ -87,10 +87,7 @@ def require_page(page_file: str) -> dict:
         st.warning("ログインしてください。")
         st.stop()
     if not sections.can_view(user, section.domain, page.roles):
-        st.error(
-            f"「{section.label} › {page.title}」を表示する権限がありません。"
-            "必要な場合は管理者に権限の付与を依頼してください。"
-        )
+        st.error(sections.refusal(section, page))
         st.stop()
     return user
 

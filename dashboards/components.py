@@ -1,21 +1,31 @@
 """Shared pieces every page uses, so a domain's pages never write their own.
 
-Display: kpi_card, status_badge(status, label, colours=...), code_select (a filter over known codes, すべて first),
-record_picker (choose one record by id, whatever its shown label becomes after a write).
+Display: kpi_card (its text wraps: kpi_style, called once per page run by streamlit_app.py), status_badge(status,
+label, colours=...), code_select (a filter over known codes, すべて first),
+record_picker (choose one record by id, whatever its shown label becomes after a write). Status colours: a badge for
+one value, status_cells(table, column, colours) for a table's status column (the word on a coloured cell), so a state
+reads the same in any font; never an emoji, which shows as an empty box where no emoji font is installed.
 Times (the API speaks UTC, people read Japan time): local_time -> "2026-01-05 09:30:00", local_datetime (for chart
 axes), local_today, relative_time -> "10分前".
 Writes: act(page_key, call, success, changed=...) runs one write and reruns with the success message
 (show_flash(page_key) shows it at the top of the page), shows the API's refusal, or says 変更はありません。 when
 nothing changed; confirm_then_act is the same behind a tick box, for what cannot be undone. show_errors shows a form's
 own validation errors first; api_error shows an ApiError (with the fields or CSV columns it names).
-Lists: paginated_table(key, fetch, to_row, filters=...) pages any list endpoint that answers {items, total} on the
-server, with a CSV of the shown rows; `style` colours the table (a pandas Styler), `page_size` fixes the size.
+Lists: paginated_table(key, fetch, to_row, filters=..., export=...) pages any list endpoint that answers {items,
+total} on the server, with a link to the whole filtered list's CSV (export: the list's GET …/export route; csv_link
+for a page's own list); `style` colours the table (a pandas Styler), `page_size` fixes the size.
+A list whose record opens below it or on its own page opens it on a click on its row: paginated_table(...,
+picker=<the record_picker's key>, open_record=on_page("app_pages/x.py")), or record_table for a list of one call;
+the picker stays the keyboard's way in, and both agree on the open record (kept by id: choose / chosen).
 section_home is a section's 概要 page.
 """
 
+import hashlib
 import math
-from collections.abc import Callable, Hashable, Mapping
+import re
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,11 +36,16 @@ from pandas.io.formats.style import Styler
 from dashboards import api, auth, labels, sections
 
 LOCAL_TZ = ZoneInfo("Asia/Tokyo")
+KPI_STYLE = Path(__file__).resolve().parent / "assets" / "kpi.css"
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 NO_ROWS = "該当するデータはありません。"
 NO_CHANGES = "変更はありません。"
+CSV_LABEL = "CSVダウンロード"
+CSV_HELP = "条件に一致する全{total:,}件をCSVでダウンロードします"
 
+# What a colour says on every page: red needs action (failed, overdue), orange a warning (due soon), yellow what a
+# spec paints yellow, green ok or done, blue in progress, gray inactive. Pages keep their kind's map (code -> colour).
 STATUS_COLOURS = {
     "sent": "green",
     "ok": "green",
@@ -48,14 +63,55 @@ STATUS_COLOURS = {
 def kpi_card(
     label: str, value: Any, *, help: str | None = None, delta: Any = None, delta_color: str = "normal"
 ) -> None:
-    """A number card; delta_color="inverse" shows a fall in green and a rise in red (for what is better lower)."""
+    """A number card; delta_color="inverse" shows a fall in green and a rise in red (for what is better lower).
+    Its label, value and delta wrap rather than being cut short (kpi_style)."""
     st.metric(label, value, delta=delta, delta_color=delta_color, help=help, border=True)
+
+
+def kpi_style() -> None:
+    """The KPI cards' page-wide CSS (assets/kpi.css): their text wraps instead of ending in an ellipsis. Called once
+    per page run by streamlit_app.py."""
+    st.html(KPI_STYLE)
 
 
 def status_badge(status: str, label: str | None = None, *, colours: Mapping[str, str] = STATUS_COLOURS) -> None:
     """A badge coloured by status (by default green for done, blue/orange for in progress, red for failed); grey
     for a status the colours do not name."""
     st.badge(label or status, color=colours.get(status, "gray"))
+
+
+# Each colour as a table cell: a light background and a dark text of the same hue (readable, also when printed).
+CELL_COLOURS = {
+    "red": ("#ffd6d6", "#8a1c1c"),
+    "orange": ("#ffe0b8", "#7a3e00"),
+    "yellow": ("#fff3bf", "#6b5200"),
+    "green": ("#d3f9d8", "#1e5e2b"),
+    "blue": ("#d0e7ff", "#0b4a8b"),
+    "gray": ("#e9ecef", "#495057"),
+}
+CellColours = Mapping[Any, str] | Callable[[Any], str | None]
+
+
+def cell_style(colour: str | None) -> str:
+    """The CSS of a table cell in a badge colour ("grey" is "gray"); '' for no colour."""
+    shades = CELL_COLOURS.get("gray" if colour == "grey" else colour or "")
+    return f"background-color: {shades[0]}; color: {shades[1]}; font-weight: 700" if shades else ""
+
+
+def word_colours(words: Mapping[str, str], colours: Mapping[str, str]) -> dict[str, str]:
+    """Colours by the word a table shows, from a vocabulary (code -> word) and a kind's colours (code -> colour)."""
+    return {word: colours[code] for code, word in words.items() if code in colours}
+
+
+def status_cells(table: pd.DataFrame | Styler, column: str, colours: CellColours) -> Styler:
+    """The table with each cell of `column` coloured as its word says: colours maps a shown word to a colour (see
+    word_colours), or is a function of the word; a word without a colour stays plain, a missing column is skipped.
+    Chain calls for more columns; hand the result to paginated_table's style or st.dataframe."""
+    styler = table if isinstance(table, Styler) else table.style
+    if column not in styler.data.columns:
+        return styler
+    colour_of = colours.get if isinstance(colours, Mapping) else colours
+    return styler.map(lambda word: cell_style(colour_of(word)), subset=[column])
 
 
 def local_datetime(value: str) -> datetime:
@@ -150,6 +206,26 @@ def confirm_then_act(
         act(page_key, call, success)
 
 
+# What the API takes in one upload (service/config.py), in MB: an ordinary request body (a CSV), a firmware file, a
+# loaners answer sheet, and each of a CRM request's statement images (at most CRM_IMAGES of them)
+BODY_MB = 10
+FIRMWARE_MB = 200
+ANSWER_SHEET_MB = 32
+CRM_IMAGE_MB = 10
+CRM_IMAGES = 20
+
+
+def file_uploader(label: str, *, key: str, limit_mb: int, files: int = 1, **options: Any) -> Any:
+    """st.file_uploader that refuses a file over limit_mb itself and says its limit in Japanese: in its help, and in
+    its drop zone in place of Streamlit's English (assets/streamlit_ja.css); files > 1 takes up to that many."""
+    limit = f"1ファイル{limit_mb}MBまで" + (f"・{files}ファイルまで" if files > 1 else "")
+    zone = f".st-key-{re.sub(r'[^a-zA-Z0-9_-]', '-', key)} [data-testid='stFileUploaderDropzoneInstructions'] > div"
+    st.html(f'<style>{zone}::after {{ content: "ここにファイルをドラッグ＆ドロップ（{limit}）"; }}</style>')
+    return st.file_uploader(
+        label, key=key, help=limit, max_upload_size=limit_mb, accept_multiple_files=files > 1, **options
+    )
+
+
 def code_select(label: str, mapping: dict[str, str], key: str) -> str:
     """A filter select over known codes shown by their labels, すべて first; returns the code or ''."""
     options = ["", *mapping]
@@ -168,8 +244,8 @@ def record_picker(
 
     Streamlit sends a choice back as the label it showed, so a write that changes a label (a status, a name) would
     drop the choice and the next form on that record would silently do nothing. The choice is kept by id under
-    `{key}_id` (set it to choose a record from code) and handed to the widget (key `key`) on every run, so labels
-    may change freely; `default` is chosen while nothing shown is.
+    `{key}_id` (choose() chooses a record from code, chosen() reads it) and handed to the widget (key `key`) on every
+    run, so labels may change freely; `default` is chosen while nothing shown is.
     """
     memory = f"{key}_id"
     chosen = st.session_state.get(memory)
@@ -195,6 +271,86 @@ def _remember_choice(key: str, ids: tuple) -> None:
         st.session_state[f"{key}_id"] = value
 
 
+def chosen(key: str) -> Any:
+    """The id last chosen in the record_picker keyed `key` (None before any choice)."""
+    return st.session_state.get(f"{key}_id")
+
+
+def choose(key: str, record_id: Hashable) -> None:
+    """Choose a record in the record_picker keyed `key` from code, e.g. from a clicked row (record_table)."""
+    st.session_state[f"{key}_id"] = record_id
+
+
+def record_table(
+    key: str,
+    frame: pd.DataFrame | Styler,
+    items: Sequence[dict],
+    *,
+    picker: str | None = None,
+    open_record: Callable[[dict], None] | None = None,
+    id_field: str = "id",
+    column_config: Mapping[str, Any] | None = None,
+) -> None:
+    """A table of records (frame's rows are the items') where a click on a row (any cell, or its box) opens its record.
+
+    picker names the record_picker (its key) that keeps the list's open record, so the keyboard has the same way in:
+    a click chooses the row's record there (by its `id_field`), and the record chosen there is the row shown
+    selected. open_record(item) then runs with the clicked row's API item, e.g. st.switch_page to the record's own
+    page. Both run as the click's callback, before the page's next run, so they hold for the whole page.
+
+    Streamlit keeps a table's selection by row position, so the table is keyed by the ids it shows, the open record
+    and the clicks so far: other rows (another page, other filters, a write that moved a row) make a new table, a row
+    chosen before never stands for another record, and only a click opens one. Session-state keys start with `key`.
+    """
+    ids = [item[id_field] for item in items]
+    opened = chosen(picker) if picker else None
+    clicks = f"{key}_clicks"
+    table = f"{key}_rows_{_digest([*ids, opened, st.session_state.get(clicks, 0)])}"
+    selected = [ids.index(opened)] if opened in ids else []
+
+    def open_clicked() -> None:
+        item = _clicked_item(st.session_state[table].selection, items)
+        if item is None:
+            return
+        st.session_state[clicks] = st.session_state.get(clicks, 0) + 1
+        if picker:
+            choose(picker, item[id_field])
+        if open_record:
+            open_record(item)
+
+    st.dataframe(
+        frame,
+        hide_index=True,
+        column_config=column_config,
+        key=table,
+        on_select=open_clicked,
+        selection_mode=["single-row-required" if selected else "single-row", "single-cell"],
+        selection_default={"selection": {"rows": selected}},
+    )
+
+
+def on_page(page: str, *, id_field: str = "id") -> Callable[[dict], None]:
+    """An open_record that opens the clicked record on its own page (?id=…), e.g. app_pages/fleet_terminal.py?id=12.
+
+    The page goes to st.switch_page as the navigation's own Page (same file and address), not as a path: a path is
+    looked up among the pages the current run registered, and a click's callback runs before the run registers any
+    where a session does not keep them from its last run (AppTest)."""
+    _, spec = sections.find_page(page)
+    target = st.Page(spec.path, title=spec.title, url_path=spec.url_path)
+    return lambda item: st.switch_page(target, query_params={"id": str(item[id_field])})
+
+
+def _clicked_item(selection: Any, items: Sequence[dict]) -> dict | None:
+    """The item of the row just clicked: its cell, else its box (a table is drawn anew after each click, so nothing
+    else is selected but the open record's row). Positions are those of the rows the table showed."""
+    rows = [row for row, _ in selection.cells] or selection.rows
+    return items[rows[0]] if rows else None
+
+
+def _digest(values: Sequence[Hashable]) -> str:
+    return hashlib.blake2b(repr(values).encode(), digest_size=8).hexdigest()
+
+
 def _pager_key(key: str, signature: Hashable, *, restart: bool = False) -> str:
     """The page widget's key: a fresh one, back on page 1, whenever the filters or the page size change."""
     if restart or st.session_state.get(f"{key}_signature") != signature:
@@ -209,19 +365,24 @@ def paginated_table(
     to_row: Callable[[dict], dict],
     *,
     filters: dict[str, Any] | None = None,
-    file_name: str | None = "export",
+    export: str | None = None,
     page_size: int | None = None,
     style: Callable[[pd.DataFrame], Styler] | None = None,
     note: str = "",
     table: Callable[[pd.DataFrame | Styler, list[dict]], None] | None = None,
+    picker: str | None = None,
+    open_record: Callable[[dict], None] | None = None,
+    id_field: str = "id",
 ) -> dict:
-    """Show one page of a list endpoint with page controls and a CSV of the shown rows; returns the Page dict.
+    """Show one page of a list endpoint with page controls and a link to the whole list's CSV; returns the Page dict.
 
     fetch(page=, page_size=, **filters) returns {items, total, ...}: the total comes from the API, so nothing
     downloads a whole table to count it; a change of filters goes back to page 1. Session-state keys start with
-    `key`. page_size fixes the size (else the person picks 25/50/100); file_name=None leaves the CSV out (for a
-    page with an export of its own); style turns the shown frame into a Styler (colours); note follows the count;
+    `key`. page_size fixes the size (else the person picks 25/50/100); export is the API path of the list's CSV
+    download (its GET …/export route, given the same filters; None: no CSV); style turns the shown frame into a
+    Styler (colours); note follows the count;
     table draws the frame, given the page's items, instead of a plain st.dataframe (e.g. with rows to select).
+    picker and/or open_record make a click on a row open its record (see record_table).
     """
     filters = filters or {}
     size = page_size or st.session_state.setdefault(f"{key}_page_size", DEFAULT_PAGE_SIZE)
@@ -243,6 +404,8 @@ def paginated_table(
     shown = style(frame) if style else frame
     if table:
         table(shown, result["items"])
+    elif picker or open_record:
+        record_table(key, shown, result["items"], picker=picker, open_record=open_record, id_field=id_field)
     else:
         st.dataframe(shown, hide_index=True)
     controls = st.columns([3, 1, 1], vertical_alignment="bottom")
@@ -251,17 +414,22 @@ def paginated_table(
     if page_size is None:
         with controls[1]:
             st.selectbox("表示件数", PAGE_SIZES, key=f"{key}_page_size")
-    if file_name:
+    if export:
         with controls[2]:
-            st.download_button(
-                "CSVダウンロード",
-                frame.to_csv(index=False).encode("utf-8-sig"),
-                file_name=f"{file_name}_p{current}.csv",
-                mime="text/csv",
-                key=f"{key}_csv",
-                icon=":material/download:",
-            )
+            csv_link(f"{key}_csv", export, filters, help=CSV_HELP.format(total=result["total"]))
     return result
+
+
+def csv_link(key: str, export: str, filters: Mapping[str, Any], *, help: str) -> None:  # noqa: A002 - Streamlit's word
+    """A link to a list's whole CSV: the service streams every row the filters select (the browser signs the
+    download in with its session cookie), however many pages the list has."""
+    st.link_button(
+        CSV_LABEL,
+        api.export_url(export, **filters),
+        help=help,
+        icon=":material/download:",
+        key=key,
+    )
 
 
 def section_home(page_file: str) -> None:

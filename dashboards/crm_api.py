@@ -187,10 +187,6 @@ def list_acquired(*, page: int = 1, page_size: int = 20, **filters: Any) -> dict
     return read("/crm/acquired", page=page, page_size=page_size, **filters)
 
 
-def acquired_csv(**filters: Any) -> Callable[[], bytes]:
-    return download("/crm/acquired.csv", **filters)
-
-
 def agency_metrics(**filters: Any) -> dict:
     """Per agency: requests, by status, acquired sites, 不備率; filters since, until, agency_id."""
     return read("/crm/metrics/agencies", **filters)
@@ -249,6 +245,11 @@ def remove_user(user_id: int) -> None:
 
 def list_audit(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
     return read("/crm/audit", page=page, page_size=page_size, **filters)
+
+
+def audit_vocabulary() -> dict:
+    """The 監査ログ filters' codes in words: {actions, target_types} (code -> Japanese)."""
+    return read("/crm/audit/vocabulary")
 
 
 # マスタ管理 (admins, §8-9)

@@ -86,11 +86,6 @@ def list_logs(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
     }
 
 
-def export_logs(**filters: Any) -> Callable[[], bytes]:
-    """The filtered logs as the API's CSV, fetched when the download button is clicked."""
-    return download("/entry-exit-logs/export", **filters)
-
-
 def delete_log(log_id: int, reason: str, *, physical: bool = False) -> None:
     """Delete a mistaken scan (soft: kept with who/when/why; physical: removed, 管理者 only); reason in the query."""
     write("DELETE", f"/entry-exit-logs/{log_id}", params={"reason": reason, "physical": physical})
@@ -147,8 +142,9 @@ def card_file(nursery_id: int, job_id: int) -> Callable[[], bytes]:
 # Parents and children
 
 
-def list_parents(*, nursery_id: int, page: int = 1, page_size: int = 50, q: str = "") -> dict:
-    return read("/entry-logs/parents", nurseryId=nursery_id, page=page, page_size=page_size, q=q)
+def list_parents(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    """Filters (the API's names, as its CSV download takes them): nurseryId (required), q."""
+    return read("/entry-logs/parents", page=page, page_size=page_size, **filters)
 
 
 def create_parent(data: dict) -> dict:
@@ -163,8 +159,9 @@ def delete_parent(parent_id: int) -> None:
     write("DELETE", f"/entry-logs/parents/{parent_id}")
 
 
-def list_children(*, nursery_id: int, page: int = 1, page_size: int = 50, class_name: str = "", q: str = "") -> dict:
-    return read("/entry-logs/children", nurseryId=nursery_id, page=page, page_size=page_size, className=class_name, q=q)
+def list_children(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    """Filters (the API's names, as its CSV download takes them): nurseryId (required), className, q."""
+    return read("/entry-logs/children", page=page, page_size=page_size, **filters)
 
 
 def create_child(data: dict) -> dict:

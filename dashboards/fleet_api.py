@@ -26,7 +26,7 @@ def dashboard() -> dict:
 
 
 def ingest() -> dict:
-    """Whether heartbeats arrive: {last_heartbeat_at, silence_seconds, stalled, banner}."""
+    """Whether heartbeats arrive: {last_heartbeat_at, silence_seconds, stalled, heartbeats_expected, banner}."""
     return read("/fleet/ingest")
 
 

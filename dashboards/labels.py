@@ -5,20 +5,6 @@ from typing import Any
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
-ACTION_LABELS = {
-    "create": "作成",
-    "update": "更新",
-    "delete": "削除",
-    "login": "ログイン",
-    "login_failed": "ログイン失敗",
-    "logout": "ログアウト",
-    "outbox_retry": "再送",
-}
-
-TARGET_TYPE_LABELS = {"user": "ユーザー", "grant": "権限", "outbox_message": "送信メッセージ"}
-
-ACTOR_TYPE_LABELS = {"user": "ユーザー", "anonymous": "未ログイン", "system": "システム", "device": "端末"}
-
 FIELD_LABELS = {
     "login_id": "ログインID",
     "name": "氏名",
@@ -30,15 +16,6 @@ FIELD_LABELS = {
     "reason": "理由",
 }
 
-# Values of a field shown with words, e.g. why a login failed.
-VALUE_LABELS = {
-    "reason": {
-        "bad_credentials": "ログインIDまたはパスワードの誤り",
-        "inactive": "無効なユーザー",
-        "locked": "ロック中",
-    },
-}
-
 SCOPE_KIND_LABELS = {"customer": "顧客", "jurisdiction": "管轄", "agency": "代理店", "nursery": "園"}
 
 CHAIN_PROBLEM_LABELS = {
@@ -46,6 +23,11 @@ CHAIN_PROBLEM_LABELS = {
     "broken link to the previous entry": "前の記録とのつながりが壊れています",
     "entry altered after it was written": "記録後に内容が書き換えられています",
     "entries removed from the end": "末尾の記録が削除されています",
+    "chain head missing": "連鎖の先頭の記録がありません",
+    "entries after the chain head": "連鎖の先頭より後に記録があります",
+    "last entry differs from the chain head": "最後の記録が連鎖の先頭と一致しません",
+    "entry differs from the published head": "公開済みの先頭と記録が一致しません",
+    "entries removed before the published head": "公開済みの先頭までの記録が削除されています",
 }
 
 OUTBOX_STATUS_LABELS = {"pending": "送信待ち", "sending": "送信中", "sent": "送信済み", "failed": "失敗"}

@@ -126,10 +126,6 @@ def delete_shop(shop_id: int) -> None:
     write("DELETE", f"{ROOT}/shops/{shop_id}")
 
 
-def export_shops() -> Callable[[], bytes]:
-    return download(f"{ROOT}/shops/export")
-
-
 def import_shops(file_name: str, content: bytes) -> dict:
     return write("POST", f"{ROOT}/shops/import", files={"file": (file_name, content, "text/csv")})
 

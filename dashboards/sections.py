@@ -255,6 +255,32 @@ def all_pages() -> list[PageSpec]:
     return [page for section in SECTIONS for page in section.pages]
 
 
+def known_addresses() -> dict[str, tuple[Section, PageSpec]]:
+    """Every address the app answers at -> its section and page: each page's url_path, and the section's domain names
+    (/entry_logs, /platform) for its home, the section's first page."""
+    known = {page.url_path: (section, page) for section in SECTIONS for page in section.pages}
+    for section in SECTIONS:
+        for alias in (section.domain, section.domain.replace("_", "-")):
+            known.setdefault(alias, (section, section.pages[0]))
+    return known
+
+
+def home_instead(user: dict, section: Section, page: PageSpec) -> PageSpec | None:
+    """The page a section's home address opens for a user who may not open the home itself but other pages of the
+    section (a fleet viewer's /fleet opens レポート); None for any other page."""
+    if page != section.pages[0]:
+        return None
+    return next((p for p in section.pages if can_view(user, section.domain, p.roles)), None)
+
+
+def refusal(section: Section, page: PageSpec) -> str:
+    """What a page says to a user who may not open it."""
+    return (
+        f"「{section.label} › {page.title}」を表示する権限がありません。"
+        "必要な場合は管理者に権限の付与を依頼してください。"
+    )
+
+
 def find_page(page_file: str) -> tuple[Section, PageSpec]:
     """The section and page registered for a page file."""
     name = Path(page_file).name

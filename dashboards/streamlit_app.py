@@ -1,40 +1,122 @@
-"""Entrypoint: page config, the login gate, and a navigation built from the signed-in user's grants."""
+"""Entrypoint: page config, the login gate, and a navigation built from the signed-in user's grants.
+
+Every address the app knows answers for every user (sections.known_addresses): a page the user may not open says so
+in Japanese, a section's home opens the user's first page of that section, and an unknown address says that no such
+page exists, so Streamlit's own English 「Page not found」 dialog never shows.
+"""
 
 import sys
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import streamlit as st  # noqa: E402
+from streamlit.runtime.scriptrunner import get_script_run_ctx  # noqa: E402
 
-from dashboards import api, auth, sections  # noqa: E402
+from dashboards import api, auth, components, sections  # noqa: E402
 
 # Served by Streamlit itself: a :material/…: page icon would make every page fetch the favicon from Google's CDN
 FAVICON = str(ROOT / "dashboards" / "assets" / "favicon.png")
+# Japanese in place of the English words of Streamlit's own frontend (the file uploader's, the status widget's)
+JAPANESE_STYLE = ROOT / "dashboards" / "assets" / "streamlit_ja.css"
+NOT_FOUND_TITLE = "ページが見つかりません"
+NOT_FOUND = "このアドレスの画面はありません。サイドバーのメニューから画面を選んでください。"
+NO_PAGES = "表示できる画面がありません。管理者に権限の付与を依頼してください。"
+LOGIN = "login"
+
+
+def requested_address() -> str | None:
+    """The page address the browser asked for when a session starts (a typed or bookmarked URL); None on a rerun,
+    which names its page by the page's hash."""
+    ctx = get_script_run_ctx()
+    return ctx.pages_manager.intended_page_name if ctx else None
+
+
+def unknown_address() -> str | None:
+    """The requested address when the app has no page there (and Streamlit would take it as a page name)."""
+    address = requested_address()
+    if not address or "/" in address or address in sections.known_addresses() or address == LOGIN:
+        return None
+    return address
+
+
+def _not_found() -> None:
+    st.title(NOT_FOUND_TITLE)
+    st.warning(NOT_FOUND)
+
+
+def _no_pages() -> None:
+    st.warning(NO_PAGES)
+
+
+def _refused(section: sections.Section, page: sections.PageSpec) -> None:
+    st.error(sections.refusal(section, page))
+
+
+def _hidden(content, title: str, address: str, **options) -> st.Page:
+    return st.Page(content, title=title, url_path=address, visibility="hidden", **options)
+
+
+def _elsewhere(user: dict, opened: set[str], home: tuple[Any, str]) -> list[st.Page]:
+    """Hidden pages at every address the user's navigation does not show: the root and /login show `home` (the
+    content and title of the user's first page), a section's home address the user's first page there, any other
+    known page says the user may not open it, and an unknown address requested says there is no such page.
+
+    An address shows another page's content rather than switching to it: a switch would drop what the run that
+    signed the user in left for the browser (the session cookie, auth.sync_cookie)."""
+    pages = [_hidden(*home, "", default=True), _hidden(*home, LOGIN)]
+    for address, (section, page) in sections.known_addresses().items():
+        if address in opened:
+            continue
+        instead = sections.home_instead(user, section, page)
+        content = instead.path if instead else partial(_refused, section, page)
+        pages.append(_hidden(content, (instead or page).title, address))
+    unknown = unknown_address()
+    if unknown:
+        pages.append(_hidden(_not_found, NOT_FOUND_TITLE, unknown))
+    return pages
 
 
 def _navigation(user: dict):
+    """The user's pages by section, each at its own address, and the hidden pages of _elsewhere (the root among them:
+    Streamlit answers a default page's own address with its English 「Page not found」, so no listed page is one)."""
+    visible = sections.visible_pages(user)
+    specs = [spec for listed in visible.values() for spec in listed]
+    home = (specs[0].path, specs[0].title) if specs else (_no_pages, "台帳")
+    hidden = _elsewhere(user, {spec.url_path for spec in specs}, home)
+    if not specs:
+        return st.navigation(hidden, position="hidden")
     pages = {
-        label: [st.Page(spec.path, title=spec.title, url_path=spec.url_path, icon=spec.icon) for spec in specs]
-        for label, specs in sections.visible_pages(user).items()
+        label: [st.Page(spec.path, title=spec.title, url_path=spec.url_path, icon=spec.icon) for spec in listed]
+        for label, listed in visible.items()
     }
-    if not pages:
-        st.warning("表示できる画面がありません。管理者に権限の付与を依頼してください。")
-        st.stop()
+    first = next(iter(pages))
+    pages[first] += hidden
     return st.navigation(pages, expanded=True)
 
 
 def _login_navigation():
-    """Only the login page, answering at every page's address too, so a deep link opens that page once signed in."""
-    pages = [st.Page(auth.login_page, title="ログイン", url_path="login", default=True)]
-    pages += [st.Page(auth.login_page, title=spec.title, url_path=spec.url_path) for spec in sections.all_pages()]
+    """Only the login page, answering at every address too, so a deep link opens that page once signed in."""
+    titles = {"": "ログイン", LOGIN: "ログイン"}
+    titles |= {address: page.title for address, (_, page) in sections.known_addresses().items()}
+    unknown = unknown_address()
+    if unknown:
+        titles[unknown] = "ログイン"
+    pages = [
+        st.Page(auth.login_page, title=title, url_path=address, default=not address)
+        for address, title in titles.items()
+    ]
     return st.navigation(pages, position="hidden")
 
 
 def main() -> None:
     st.set_page_config(page_title="台帳", page_icon=FAVICON, layout="wide")
+    st.html(JAPANESE_STYLE)
+    components.kpi_style()
     try:
         user = auth.current_user()
         if user is None:

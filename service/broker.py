@@ -47,7 +47,7 @@ def broker_options(settings: Settings) -> dict:
     for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return {
-        "broker_url": "filesystem://",
+        "broker_url": "filesystem://localhost//",  # with a host name: kombu warns of every connection without one
         "broker_transport": "service.filesystem_broker:Transport",  # messages appear whole (see that module)
         "broker_transport_options": {
             "data_folder_in": str(folder / "queue"),

@@ -5,14 +5,15 @@ from pathlib import Path
 from typing import Literal
 
 from cryptography.fernet import Fernet
-from pydantic import field_validator, model_validator
+from pydantic import PositiveInt, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.access import parse_networks, split_list
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "dev-secret-change-me", "secret"}
-DEV_SECRET = "dev-secret-change-me"
+# 32+ bytes, as PyJWT wants of an HMAC key (it warns otherwise); refused in production all the same
+DEV_SECRET = "dev-secret-change-me-for-local-use-only"
+PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "dev-secret-change-me", "secret", DEV_SECRET}
 DEV_AUDIT_KEY = "dev-audit-key-change-me"
 PROVIDER_CREDENTIALS = {
     ("sms_provider", "twilio"): ("twilio_account_sid", "twilio_auth_token", "twilio_from_number"),
@@ -91,6 +92,14 @@ class Settings(BaseSettings):
     allowed_ips: str = ""
     # Generated documents (service/documents.py): kept this long after they were asked for
     document_retention_hours: int = 24
+    # A list's CSV download (service/exports.py) reads this many rows per short session
+    export_batch: int = 2000
+    # The API's access log (logger daicho.access, service/observability.py: a line per request but the fast lanes'
+    # successes); `make run` turns it off unless APP_ACCESS_LOG=1 is set (or `make run ACCESS_LOG=1`)
+    access_log: bool = True
+    # `make run`'s simulated store agents (tools/run.py); false (APP_DEMO_AGENTS=0): none run, and the fleet
+    # dashboards say that is why no heartbeat arrives instead of reporting a stalled intake
+    demo_agents: bool = True
 
     # Outbox and providers: "sandbox" records and simulates; the others talk to the real thing.
     # PostgreSQL connections per API worker for the fast lanes' database work (service/lanes.py)
@@ -128,7 +137,7 @@ class Settings(BaseSettings):
     fleet_heartbeat_interval_seconds: int = 300
     fleet_offline_missed_intervals: int = 3
     fleet_high_usage_percent: float = 90.0
-    fleet_high_usage_consecutive: int = 2
+    fleet_high_usage_consecutive: PositiveInt = 3  # heartbeats in a row at the threshold before a CPU/memory alert
     fleet_incident_min_terminals: int = 5
     fleet_incident_ratio: float = 0.2
     fleet_incident_window_minutes: int = 10
@@ -152,7 +161,6 @@ class Settings(BaseSettings):
     entry_logs_late_minutes: int = 10
     entry_logs_retention_days: int = 365
     entry_logs_archive_batch: int = 5000
-    entry_logs_export_batch: int = 1000
     entry_logs_cards_batch: int = 200  # parents read per short session while a card PDF is drawn
 
     # loaners

@@ -14,6 +14,7 @@ CSV_FORMAT = "CSVの{row}行目・{column}列目を読めません: {reason}"
 LONE_CR = '改行文字（CR）だけの改行があります（改行を含むセルは「"」で囲んでください）'
 TOO_LONG = "セルが長すぎます（{limit}文字まで）"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START_SET = frozenset(FORMULA_STARTS)
 CSV_BOM = "\ufeff"  # Excel reads UTF-8 only with it
 
 
@@ -78,7 +79,7 @@ def spreadsheet_safe(value: Any) -> str:
     """A cell a spreadsheet shows as text and never runs as a formula (CSV injection): text starting with =, +, -, @,
     a tab or a carriage return gets an apostrophe in front; None is an empty cell."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in FORMULA_STARTS else text
+    return "'" + text if text[:1] in FORMULA_START_SET else text
 
 
 def write_rows(out: TextIO, rows: Iterable[Iterable[Any]]) -> None:
@@ -86,11 +87,16 @@ def write_rows(out: TextIO, rows: Iterable[Iterable[Any]]) -> None:
     csv.writer(out, lineterminator="\r\n").writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
 
 
-def csv_line(cells: Iterable[Any]) -> str:
-    """One record as `write_rows` writes it: the piece a streamed export yields."""
+def csv_lines(rows: Iterable[Iterable[Any]]) -> str:
+    """Records as `write_rows` writes them: the piece a streamed export yields per batch."""
     out = io.StringIO()
-    write_rows(out, [cells])
+    write_rows(out, rows)
     return out.getvalue()
+
+
+def csv_line(cells: Iterable[Any]) -> str:
+    """One record as `write_rows` writes it."""
+    return csv_lines([cells])
 
 
 def csv_bytes(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> bytes:

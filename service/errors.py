@@ -1,6 +1,8 @@
 """Domain errors and the one handler that renders every error as {"error": {code, message, details}}."""
 
 import logging
+import re
+from collections.abc import Iterable
 from typing import Any
 
 import psycopg
@@ -8,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic_core import ErrorDetails
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -95,6 +98,102 @@ HTTP_CODES = {
     422: "validation_failed",
     429: "too_many_requests",
 }
+# Starlette's own refusals (an unknown route, a method the route does not take) come with an English phrase
+HTTP_MESSAGES = {
+    400: "リクエストが正しくありません",
+    401: "認証が必要です",
+    403: "この操作を行う権限がありません",
+    404: "指定されたAPIは存在しません",
+    405: "このAPIはこのメソッドに対応していません",
+    413: "リクエストが大きすぎます",
+    415: "このContent-Typeには対応していません",
+    422: "入力内容に誤りがあります",
+    429: "リクエストが多すぎます。しばらくしてから再度お試しください",
+}
+HTTP_FALLBACK = "リクエストを処理できませんでした"
+
+# pydantic's error types in Japanese; {name} is filled from the error's ctx (a limit, the allowed choices)
+RULE_MESSAGES = {
+    "missing": "必須項目です",
+    "extra_forbidden": "この項目は指定できません",
+    "json_invalid": "JSONの形式が正しくありません",
+    "json_type": "JSONの文字列で指定してください",
+    "none_required": "null を指定してください",
+    "string_type": "文字列で指定してください",
+    "string_unicode": "UTF-8の文字列で指定してください",
+    "string_too_short": "{min_length}文字以上で入力してください",
+    "string_too_long": "{max_length}文字以内で入力してください",
+    "string_pattern_mismatch": "形式が正しくありません（パターン: {pattern}）",
+    "string_not_ascii": "半角英数字・記号で入力してください",
+    "too_short": "{min_length}件以上指定してください",
+    "too_long": "{max_length}件以内で指定してください",
+    "greater_than": "{gt}より大きい値を指定してください",
+    "greater_than_equal": "{ge}以上の値を指定してください",
+    "less_than": "{lt}未満の値を指定してください",
+    "less_than_equal": "{le}以下の値を指定してください",
+    "multiple_of": "{multiple_of}の倍数を指定してください",
+    "finite_number": "有限の数値を指定してください",
+    "int_type": "整数で指定してください",
+    "int_parsing": "整数で指定してください",
+    "int_from_float": "整数で指定してください（小数は指定できません）",
+    "int_parsing_size": "数値が大きすぎます",
+    "float_type": "数値で指定してください",
+    "float_parsing": "数値で指定してください",
+    "decimal_type": "数値で指定してください",
+    "decimal_parsing": "数値で指定してください",
+    "decimal_max_digits": "全体で{max_digits}桁以内の数値を指定してください",
+    "decimal_max_places": "小数点以下{decimal_places}桁以内の数値を指定してください",
+    "decimal_whole_digits": "整数部{whole_digits}桁以内の数値を指定してください",
+    "bool_type": "true または false で指定してください",
+    "bool_parsing": "true または false で指定してください",
+    "enum": "次のいずれかを指定してください: {expected}",
+    "literal_error": "次のいずれかを指定してください: {expected}",
+    "date_type": "日付（YYYY-MM-DD）で指定してください",
+    "date_parsing": "日付（YYYY-MM-DD）で指定してください",
+    "date_from_datetime_parsing": "日付（YYYY-MM-DD）で指定してください",
+    "date_from_datetime_inexact": "時刻を含まない日付（YYYY-MM-DD）で指定してください",
+    "date_past": "過去の日付を指定してください",
+    "date_future": "未来の日付を指定してください",
+    "time_type": "時刻（HH:MM）で指定してください",
+    "time_parsing": "時刻（HH:MM）で指定してください",
+    "datetime_type": "日時（ISO 8601形式）で指定してください",
+    "datetime_parsing": "日時（ISO 8601形式）で指定してください",
+    "datetime_from_date_parsing": "日時（ISO 8601形式）で指定してください",
+    "datetime_object_invalid": "日時（ISO 8601形式）で指定してください",
+    "datetime_past": "過去の日時を指定してください",
+    "datetime_future": "未来の日時を指定してください",
+    "timezone_naive": "タイムゾーンを含まない日時で指定してください",
+    "timezone_aware": "タイムゾーン付きの日時で指定してください",
+    "timezone_offset": "タイムゾーンのオフセットが正しくありません",
+    "time_delta_type": "期間（ISO 8601形式または秒数）で指定してください",
+    "time_delta_parsing": "期間（ISO 8601形式または秒数）で指定してください",
+    "uuid_type": "UUIDで指定してください",
+    "uuid_parsing": "UUIDで指定してください",
+    "uuid_version": "UUIDのバージョンが正しくありません",
+    "url_type": "URLで指定してください",
+    "url_parsing": "URLの形式が正しくありません",
+    "url_syntax_violation": "URLの形式が正しくありません",
+    "url_too_long": "URLは{max_length}文字以内で指定してください",
+    "url_scheme": "URLのスキームは次のいずれかにしてください: {expected_schemes}",
+    "bytes_type": "バイト列で指定してください",
+    "bytes_too_short": "{min_length}バイト以上で指定してください",
+    "bytes_too_long": "{max_length}バイト以内で指定してください",
+    "model_type": "オブジェクトで指定してください",
+    "model_attributes_type": "オブジェクトで指定してください",
+    "dict_type": "オブジェクトで指定してください",
+    "mapping_type": "オブジェクトで指定してください",
+    "list_type": "配列で指定してください",
+    "tuple_type": "配列で指定してください",
+    "set_type": "配列で指定してください",
+    "frozen_set_type": "配列で指定してください",
+    "iterable_type": "配列で指定してください",
+    "union_tag_invalid": "{discriminator} は次のいずれかを指定してください: {expected_tags}",
+    "union_tag_not_found": "{discriminator} を指定してください",
+}
+RULE_FALLBACK = "値が正しくありません"
+EMAIL_MESSAGE = "メールアドレスの形式が正しくありません"
+LOCATIONS = {"body", "query", "path", "header", "cookie"}  # where FastAPI says a field came from
+HAS_JAPANESE = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -107,13 +206,55 @@ def error_response(
     return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
 
 
-def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
-    details = []
-    for err in exc.errors():
-        details.append(
-            {"loc": [str(p) for p in err.get("loc", ())], "rule": err.get("type"), "message": err.get("msg")}
-        )
-    return details
+def _field_name(loc: Iterable[int | str]) -> str:
+    """The field an error's location names, without where it came from: ("body", "sites", 0, "name") -> sites.0.name."""
+    parts = [str(part) for part in loc]
+    if parts and parts[0] in LOCATIONS:
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+def _choices(expected: str) -> str:
+    """pydantic's "'a', 'b' or 'c'" as a Japanese list: 'a'、'b'、'c'."""
+    return "、".join(part.strip() for part in re.split(r", | or ", expected))
+
+
+def rule_message(error: ErrorDetails) -> str:
+    """One pydantic error in Japanese, without the field: our validators' own (Japanese) message, else the rule's."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    own = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind not in RULE_MESSAGES and HAS_JAPANESE.search(own):
+        return own
+    if kind == "value_error" and "email" in own:
+        return EMAIL_MESSAGE
+    template = RULE_MESSAGES.get(kind, RULE_FALLBACK)
+    values = {key: _choices(str(value)) if key == "expected" else value for key, value in ctx.items()}
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError):  # a ctx without the number the template names
+        return RULE_FALLBACK
+
+
+def validation_message(error: ErrorDetails) -> str:
+    """One pydantic error in Japanese, led by the field it names (sites.0.name: 必須項目です); malformed JSON names none
+    (its location is a character position)."""
+    field = _field_name(error["loc"]) if error["type"] != "json_invalid" else ""
+    return f"{field}: {rule_message(error)}" if field else rule_message(error)
+
+
+def validation_details(errors: Iterable[ErrorDetails]) -> list[dict[str, Any]]:
+    """pydantic's errors as the error shape's details: where, the rule (pydantic's type) and a Japanese message."""
+    return [
+        {"loc": [str(p) for p in err.get("loc", ())], "rule": err["type"], "message": validation_message(err)}
+        for err in errors
+    ]
+
+
+def _http_message(status: int, detail: Any) -> str:
+    """A refusal's message: its own when it is Japanese, else the status's Japanese one."""
+    if isinstance(detail, str) and HAS_JAPANESE.search(detail):
+        return detail
+    return HTTP_MESSAGES.get(status, HTTP_FALLBACK)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -123,7 +264,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        details = _validation_details(exc)
+        details = validation_details(exc.errors())
         if any(d["rule"] == "json_invalid" for d in details):
             return error_response(400, "malformed_json", "リクエストのJSONが不正です", details)
         return error_response(422, "validation_failed", "入力内容に誤りがあります", details)
@@ -132,9 +273,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, "error")
         headers = getattr(exc, "headers", None)
+        message = _http_message(exc.status_code, exc.detail)
         if exc.status_code == 405:
-            headers = {**(headers or {}), "Allow": allowed_methods(request.app.routes, request.scope["path"])}
-        return error_response(exc.status_code, code, str(exc.detail), headers=headers)
+            allowed = allowed_methods(request.app.routes, request.scope["path"])
+            headers = {**(headers or {}), "Allow": allowed}
+            message = f"{message}（使用できるメソッド: {allowed}）"
+        return error_response(exc.status_code, code, message, headers=headers)
 
     # SQLAlchemy's errors, and psycopg's own from the fast lanes' driver connections (service/lanes.py)
     async def _integrity(_: Request, exc: Exception) -> JSONResponse:

@@ -7,6 +7,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from service.access import access_guard
+from service.api_docs import install_docs
 from service.broker import broker_reachable
 from service.config import get_settings
 from service.database import get_engine
@@ -71,11 +72,12 @@ class DaichoAPI(FastAPI):
 
 def create_app() -> FastAPI:
     settings = get_settings()
-    configure_logging()
+    configure_logging(access_log=settings.access_log)
     app = DaichoAPI(
         title="Daichō API",
         version="0.1.0",
-        docs_url="/docs",
+        docs_url=None,  # Swagger UI is served at /api/docs with its own assets (service/api_docs.py)
+        redoc_url=None,
         openapi_url="/api/openapi.json",
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
@@ -85,6 +87,7 @@ def create_app() -> FastAPI:
         api.include_router(router)
     app.include_router(api)
     install_openapi(app)  # every operation declares the common error model (service/openapi.py)
+    install_docs(app)
     app.add_api_route("/metrics", metrics_response, include_in_schema=False)
     mount_mcp(app)  # reservations: the MCP server for AI-chat clients at /mcp
     register_queue_collector()

@@ -49,8 +49,9 @@ def _record_with_request_id(*args: Any, **kwargs: Any) -> logging.LogRecord:
     return record
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    """Every log record carries the id of the request that wrote it, whichever logger and handler."""
+def configure_logging(level: int = logging.INFO, *, access_log: bool = True) -> None:
+    """Every log record carries the id of the request that wrote it, whichever logger and handler; without the access
+    log, a request's line is left out."""
     if logging.getLogRecordFactory() is not _record_with_request_id:
         logging.setLogRecordFactory(_record_with_request_id)
     root = logging.getLogger()
@@ -60,6 +61,7 @@ def configure_logging(level: int = logging.INFO) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
         root.addHandler(handler)
     root.setLevel(level)
+    ACCESS_LOG.setLevel(logging.NOTSET if access_log else logging.WARNING)
 
 
 def _new_request_id() -> str:

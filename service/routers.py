@@ -1,4 +1,4 @@
-"""Every router the API serves, one line each, in the order they appear in /docs; the fast lane's hot routes; and
+"""Every router the API serves, one line each, in the order they appear in /api/docs; the fast lane's hot routes; and
 the dashboards' reads served from the read replica (APP_DATABASE_READ_URL)."""
 
 from fastapi import APIRouter

@@ -5,7 +5,7 @@ that nothing answers 500, every status and content type is declared, every body 
 is refused. Each example runs as one of the callers below: a platform admin, each domain's roles (scoped and not) and
 nobody. Operations that can end their caller's session (logout, a user changing or removing itself) get a fresh caller
 for every example instead. A failure names the operation, the caller and a curl to repeat it.
-Run it alone with `make test ARGS="-k fuzz"` (README, "The fuzzer stage").
+Run it alone with `make test ARGS="-k fuzz"` (docs/testing.md, "The fuzzer stage").
 """
 
 import itertools

@@ -3,6 +3,7 @@ child's death does is checked on stand-ins: tests/support/stand_in_run.py)."""
 
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -17,7 +18,8 @@ import psutil
 import pytest
 
 from service.config import REPO_ROOT
-from service.demo.platform import ADMIN_LOGIN, ADMIN_PASSWORD
+from service.demo.framework import demo_logins
+from service.demo.platform import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_PASSWORD
 from tests.support import stand_in_run
 from tests.support.waiting import wait_until
 from tools import run
@@ -28,6 +30,7 @@ START_TIMEOUT = 120
 STOP_TIMEOUT = 60
 AGENTS_TIMEOUT = 120  # enrolment, then a first heartbeat within one 30 s interval
 BANNER = "Daichō is running"
+FIRST_STEPS = "最初に開く: "
 NEW_STORE = "横浜みなとみらい店"  # the demo's terminals that no agent holds yet
 STAND_IN_RUN = "tests.support.stand_in_run"  # tools.run supervising stand-ins: what a death does, in a second
 
@@ -173,6 +176,15 @@ def test_everything_answers_the_demo_agents_heartbeat_and_ctrl_c_stops_every_pro
     assert launcher.stop() == 0, launcher.log()
     assert processes_of(launcher.data_dir) == []
     assert '"heartbeats_ok"' in launcher.log()  # the agents said goodbye with their summary
+    assert "daicho.access" not in launcher.log()  # the agents' logins and enrolments went unlogged
+    assert printed_after_the_banner(launcher.output) == []  # start-up output came before it, quiet logs since
+
+
+def printed_after_the_banner(output: list[str]) -> list[str]:
+    """What was printed after the banner's last line (where to start) and before the launcher began to stop."""
+    lines = [line.strip() for line in output]
+    start = next(i for i, line in enumerate(lines) if line.startswith(FIRST_STEPS))
+    return [line for line in lines[start + 1 : lines.index("[run] stopping")] if line]
 
 
 def test_a_dead_demo_agent_is_logged_and_the_platform_keeps_running(launcher: Launcher):
@@ -193,6 +205,50 @@ def test_app_demo_agents_0_leaves_the_agents_out_and_their_password_stays_off_th
     assert not agents.essential and run.demo_agents_wanted()
     monkeypatch.setenv("APP_DEMO_AGENTS", "0")
     assert not run.demo_agents_wanted()
+
+
+def test_the_banner_names_every_demo_login_and_ends_with_where_to_start():
+    """Every login the demo's hooks declare (tests/test_demo.py: those a full load creates), with its password."""
+    text = run.banner(9100, 9601, agents=True)
+    named = set(re.findall(r"[\w-]+", text))
+    assert {login.login_id for login in demo_logins()} <= named
+    assert f"password {DEMO_PASSWORD}" in text and f"{ADMIN_LOGIN} / {ADMIN_PASSWORD}" in text
+    last = text.strip().splitlines()[-1].strip()
+    assert last == "最初に開く: http://127.0.0.1:9601 → admin / daicho-admin で ログイン → 端末管理 › ダッシュボード"
+
+
+def test_the_children_log_warnings_and_errors_unless_asked_for_more(monkeypatch):
+    def levels() -> dict[str, str]:
+        flags = ("--log-level", "--loglevel", "--logger.level")
+        return {
+            child.name: child.argv[child.argv.index(flag) + 1]
+            for child in run.children(9100, 9601)
+            for flag in flags
+            if flag in child.argv
+        }
+
+    monkeypatch.delenv("APP_RUN_LOG_LEVEL", raising=False)
+    assert levels() == {"api": "warning", "worker": "warning", "dashboards": "warning"}
+    monkeypatch.setenv("APP_RUN_LOG_LEVEL", "INFO")
+    assert levels() == {"api": "info", "worker": "info", "dashboards": "info"}
+    monkeypatch.setenv("APP_RUN_LOG_LEVEL", "chatty")
+    with pytest.raises(SystemExit, match="APP_RUN_LOG_LEVEL must be one of debug, info, warning, error"):
+        run.children(9100, 9601)
+
+
+def test_the_access_log_is_off_unless_asked_for(monkeypatch):
+    monkeypatch.delenv("APP_ACCESS_LOG", raising=False)
+    assert run.child_environment(9100, 9601)["APP_ACCESS_LOG"] == "0"
+    monkeypatch.setenv("APP_ACCESS_LOG", "1")
+    assert run.child_environment(9100, 9601)["APP_ACCESS_LOG"] == "1"
+
+
+def test_make_run_passes_its_access_log_and_log_level_options_on():
+    dry = subprocess.run(
+        ["make", "-n", "run", "ACCESS_LOG=1", "LOG_LEVEL=info"], cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    launch = next(line for line in dry.stdout.splitlines() if line.endswith("-m tools.run"))
+    assert launch.startswith("APP_ACCESS_LOG=1 APP_RUN_LOG_LEVEL=info ")
 
 
 def test_public_links_follow_moved_ports_unless_set_explicitly(monkeypatch):

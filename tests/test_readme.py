@@ -1,17 +1,55 @@
-"""The README's environment table stays complete as settings are added."""
+"""The README's claims: its quick start (ten lines, the two set-up commands, where to start as `make run` says it),
+every demo login, make run's options, and an environment table that stays complete as settings are added."""
 
 import re
 
 from service.config import REPO_ROOT, Settings
+from service.demo.framework import demo_logins
+from tools import run
+
+README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+QUICK_START_LINES = 10
+
+
+def sections(text: str) -> list[tuple[str, str]]:
+    """(heading, body) of each `## ` section, in order."""
+    parts = re.split(r"^## (.+)$", text, flags=re.MULTILINE)
+    return list(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def shell_commands(text: str) -> list[str]:
+    """The commands of every ```sh block, without their comments."""
+    blocks = re.findall(r"^```sh\n(.*?)^```$", text, flags=re.MULTILINE | re.DOTALL)
+    lines = (line.split("#")[0].strip() for block in blocks for line in block.splitlines())
+    return [line for line in lines if line]
 
 
 def test_every_setting_is_in_the_readme_table():
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    documented = set(re.findall(r"^\| `(APP_[A-Z0-9_]+)` \|", readme, flags=re.MULTILINE))
+    documented = set(re.findall(r"^\| `(APP_[A-Z0-9_]+)` \|", README, flags=re.MULTILINE))
     expected = {f"APP_{name.upper()}" for name in Settings.model_fields}
     assert expected - documented == set()
 
 
-def test_readme_shows_the_two_set_up_commands():
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    assert "make run" in readme and "make test" in readme
+def test_the_readme_opens_with_a_ten_line_quick_start_that_says_where_to_begin():
+    assert README.split("\n## ")[0].strip() == "# Daichō (台帳)"  # nothing above the quick start but the title
+    heading, body = sections(README)[0]
+    assert heading == "Quick start"
+    assert len(body.strip("\n").splitlines()) <= QUICK_START_LINES
+    assert shell_commands(body) == ["make run", "make test"]
+    assert run.first_steps(run.DEFAULT_DASHBOARD_PORT) in body  # the banner's last line, word for word
+
+
+def test_the_two_set_up_commands_are_the_only_ones_the_readme_gives():
+    assert shell_commands(README) == ["make run", "make test"]
+
+
+def test_the_moved_guides_are_linked_and_there():
+    for guide in ("docs/testing.md", "docs/operations.md"):
+        assert f"]({guide})" in README and (REPO_ROOT / guide).is_file()
+
+
+def test_every_demo_login_and_make_runs_options_are_in_the_readme():
+    for login in demo_logins():
+        assert f"`{login.login_id}`" in README, login.login_id
+    for option in ("make run ACCESS_LOG=1", "make run LOG_LEVEL=info", "APP_DEMO_AGENTS=0"):
+        assert option in README, option

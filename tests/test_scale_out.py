@@ -1,8 +1,8 @@
-"""Scale-out (README, Scaling out): two API processes and two Celery workers, with the one beat, on one PostgreSQL
-and Redis, each started from docker-compose.yml's own command as `docker compose up --scale api=2 --scale worker=2`
-would. Agents' heartbeats are taken by both APIs, every periodic job that beat sends runs once per tick and a run
-already going holds the others off across processes (jobs/single_flight.py), and each outbox e-mail reaches the SMTP
-server exactly once while the two workers' deliveries and sweeps race for the same rows."""
+"""Scale-out (docs/operations.md, Scaling out): two API processes and two Celery workers, with the one beat, on one
+PostgreSQL and Redis, each started from docker-compose.yml's own command as `docker compose up --scale api=2
+--scale worker=2` would. Agents' heartbeats are taken by both APIs, every periodic job that beat sends runs once per
+tick and a run already going holds the others off across processes (jobs/single_flight.py), and each outbox e-mail
+reaches the SMTP server exactly once while the two workers' deliveries and sweeps race for the same rows."""
 
 import re
 from collections import Counter

@@ -7,14 +7,20 @@ demo move: if they die, that is logged and the platform keeps running. APP_DEMO_
 Ports: APP_API_PORT (8000) and APP_DASHBOARD_PORT (8501). The public URLs the children put in links (SMS and email
 links, payment links, MCP cancel URLs, loaner QR codes) follow those ports unless APP_PUBLIC_BASE_URL or
 APP_DASHBOARD_URL is set explicitly (in the environment or .env).
+
+The children log warnings and errors only (APP_RUN_LOG_LEVEL: info or debug for more; `make run LOG_LEVEL=info`) and
+the API's access log is off unless APP_ACCESS_LOG=1 (`make run ACCESS_LOG=1`), so the banner, printed once the API,
+the dashboards and the worker's beat have started, stays the last thing on the screen: the URLs, every demo login and
+where to start.
 """
 
 import os
 import signal
-import socket
 import subprocess
 import sys
+import textwrap
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +29,13 @@ import psutil
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
+DEFAULT_API_PORT = 8000
+DEFAULT_DASHBOARD_PORT = 8501
+LOG_LEVELS = ("debug", "info", "warning", "error")  # what uvicorn, Celery and Streamlit all understand
+QUIET_LOG_LEVEL = "warning"
+FIRST_PAGE = "app_pages/fleet_dashboard.py"  # where the banner and the README's quick start send a newcomer
+BANNER_WIDTH = 110
+LABEL_WIDTH = 12  # terminal columns of a domain's label in the banner's list of logins
 TICK_SECONDS = 0.2
 GRACE_SECONDS = 15.0
 READY_TIMEOUT_SECONDS = 120.0
@@ -45,19 +58,30 @@ class Child:
 
 
 def ports() -> tuple[int, int]:
-    return int(os.environ.get("APP_API_PORT", "8000")), int(os.environ.get("APP_DASHBOARD_PORT", "8501"))
+    api = int(os.environ.get("APP_API_PORT", DEFAULT_API_PORT))
+    return api, int(os.environ.get("APP_DASHBOARD_PORT", DEFAULT_DASHBOARD_PORT))
+
+
+def log_level() -> str:
+    """The children's log level: APP_RUN_LOG_LEVEL, by default warnings and errors only."""
+    level = os.environ.get("APP_RUN_LOG_LEVEL", QUIET_LOG_LEVEL).strip().lower()
+    if level not in LOG_LEVELS:
+        raise SystemExit(f"APP_RUN_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
+    return level
 
 
 def children(api_port: int, dashboard_port: int) -> list[Child]:
-    python = sys.executable
+    python, level = sys.executable, log_level()
     return [
         Child(
             "api",
-            [python, "-m", "service.serve", "--host", HOST, "--port", str(api_port)],
+            [python, "-m", "service.serve", "--host", HOST, "--port", str(api_port), "--log-level", level],
         ),
         Child(
             "worker",
-            [python, "-m", "celery", "-A", "jobs.celery_app", "worker", "-B", "--concurrency", "2", "-l", "info"],
+            # --quiet: no start-up banner (the task list and the broker's address)
+            [python, "-m", "celery", "-A", "jobs.celery_app", "--quiet", "worker", "-B", "--concurrency", "2"]
+            + ["--loglevel", level],
         ),
         Child(
             "dashboards",
@@ -75,13 +99,28 @@ def children(api_port: int, dashboard_port: int) -> list[Child]:
                 "true",
                 "--browser.gatherUsageStats",
                 "false",
+                "--logger.level",
+                level,
+                "--logger.hideWelcomeMessage",
+                "true",
             ],
         ),
     ]
 
 
 def demo_agents_wanted() -> bool:
-    return os.environ.get("APP_DEMO_AGENTS", "1").strip().lower() not in ("0", "false", "no", "off")
+    """APP_DEMO_AGENTS (environment or .env); the service reads it too, and its fleet dashboards explain the silence."""
+    from service.config import Settings
+
+    return Settings().demo_agents
+
+
+def access_log_wanted() -> bool:
+    """The API's access log is off under `make run` unless APP_ACCESS_LOG is set (environment or .env)."""
+    from service.config import Settings
+
+    settings = Settings()
+    return "access_log" in settings.model_fields_set and settings.access_log
 
 
 def agents_home() -> Path:
@@ -156,7 +195,11 @@ def public_urls(api_port: int, dashboard_port: int) -> dict[str, str]:
 
 
 def child_environment(api_port: int, dashboard_port: int) -> dict[str, str]:
-    internal = {"APP_API_URL": f"http://{HOST}:{api_port}", "PYTHONUNBUFFERED": "1"}
+    internal = {
+        "APP_API_URL": f"http://{HOST}:{api_port}",
+        "APP_ACCESS_LOG": "1" if access_log_wanted() else "0",
+        "PYTHONUNBUFFERED": "1",
+    }
     return os.environ | public_urls(api_port, dashboard_port) | internal
 
 
@@ -213,30 +256,81 @@ def answers(url: str) -> bool:
         return False
 
 
-def port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(1.0)
-        return sock.connect_ex((HOST, port)) == 0
+def beat_started(since: float) -> bool:
+    """Whether the worker's beat has written its schedule file since `since` (as it does when it starts; the compose
+    file's beat health check reads the same file): the worker's start-up output is then behind us."""
+    from service.config import get_settings
+
+    return any(written_since(path, since) for path in get_settings().data_dir.glob("celerybeat-schedule*"))
+
+
+def written_since(path: Path, since: float) -> bool:
+    try:
+        return path.stat().st_mtime >= since
+    except FileNotFoundError:  # beat replaces the schedule's files as it saves them
+        return False
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def first_steps(dashboard_port: int) -> str:
+    """Where a newcomer starts: the dashboards, the demo's platform admin, the fleet dashboard (as README says)."""
+    from dashboards.sections import SECTIONS
+    from service.demo.platform import ADMIN_LOGIN, ADMIN_PASSWORD
+
+    section, page = next((s, p) for s in SECTIONS for p in s.pages if p.path == FIRST_PAGE)
+    login = f"{ADMIN_LOGIN} / {ADMIN_PASSWORD}"
+    return f"最初に開く: http://{HOST}:{dashboard_port} → {login} で ログイン → {section.label} › {page.title}"
+
+
+def login_lines() -> list[str]:
+    """Every login the demo creates (as its hooks declare them), a line per domain; a password other than the common
+    one follows its login."""
+    from service.demo.framework import demo_logins
+    from service.demo.platform import DEMO_PASSWORD
+    from service.identity.roles import DOMAINS
+
+    by_domain: dict[str, list[str]] = {}
+    for login in demo_logins():
+        shown = login.login_id if login.password == DEMO_PASSWORD else f"{login.login_id} / {login.password}"
+        by_domain.setdefault(login.domain, []).append(shown)
+    lines = [f"  Demo logins  password {DEMO_PASSWORD} unless shown"]
+    for domain, logins in by_domain.items():
+        label = DOMAINS[domain].label
+        indent = "    " + label + " " * (LABEL_WIDTH - display_width(label))
+        lines += textwrap.wrap(
+            ", ".join(logins),
+            width=BANNER_WIDTH,
+            initial_indent=indent,
+            subsequent_indent=" " * (4 + LABEL_WIDTH),
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
+    return lines
 
 
 def banner(api_port: int, dashboard_port: int, agents: bool) -> str:
-    from service.demo.platform import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_PASSWORD, demo_accounts
+    from service.api_docs import DOCS_PATH
 
-    others = ", ".join(a.login_id for a in demo_accounts() if a.login_id != ADMIN_LOGIN)
     simulated = (
         f"{DEMO_AGENTS} simulated terminals heartbeat every {DEMO_AGENT_INTERVAL_SECONDS} s (APP_DEMO_AGENTS=0: none)"
         if agents
-        else "none (APP_DEMO_AGENTS=0)"
+        else "none (APP_DEMO_AGENTS=0): the fleet dashboards say why no heartbeat arrives"
     )
+    access = "on" if access_log_wanted() else "off"
     return "\n".join(
         [
             "",
             "  Daichō is running (Ctrl-C stops everything)",
-            f"  Dashboards  http://{HOST}:{dashboard_port}",
-            f"  API         http://{HOST}:{api_port}/api   (docs: http://{HOST}:{api_port}/docs)",
-            f"  Demo logins {ADMIN_LOGIN} / {ADMIN_PASSWORD} (platform admin)",
-            f"              {others} / {DEMO_PASSWORD}",
-            f"  Demo agents {simulated}",
+            f"  Dashboards   http://{HOST}:{dashboard_port}",
+            f"  API          http://{HOST}:{api_port}/api   (docs: http://{HOST}:{api_port}{DOCS_PATH})",
+            f"  Demo agents  {simulated}",
+            f"  Logs         {log_level()} and above, access log {access} (make run LOG_LEVEL=info ACCESS_LOG=1: more)",
+            *login_lines(),
+            "",
+            f"  {first_steps(dashboard_port)}",
             "",
         ]
     )
@@ -267,11 +361,16 @@ def start_late(waiting: list[Child], running: list[Child], env: dict[str, str]) 
     waiting.clear()
 
 
+def ready(dashboard_port: int, since: float) -> bool:
+    """The dashboards answer and the worker's beat has started (the API answers already)."""
+    return answers(f"http://{HOST}:{dashboard_port}/_stcore/health") and beat_started(since)
+
+
 def supervise(
-    running: list[Child], api_port: int, dashboard_port: int, waiting: list[Child], env: dict[str, str]
+    running: list[Child], api_port: int, dashboard_port: int, waiting: list[Child], env: dict[str, str], since: float
 ) -> int:
     """Wait for a stop request (exit 0) or an essential child's death (exit 1); start the waiting children once the
-    API answers, and print the banner once everything answers."""
+    API answers, and print the banner once everything started after `since` has."""
     ready_deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     agents = bool(waiting)
     announced = False
@@ -290,11 +389,12 @@ def supervise(
         api_up = not announced and answers(f"http://{HOST}:{api_port}/api/health")
         if api_up and waiting:
             start_late(waiting, running, env)
-        if api_up and port_open(dashboard_port):
+        if api_up and ready(dashboard_port, since):
             print(banner(api_port, dashboard_port, agents), flush=True)
             announced = True
         elif not announced and time.monotonic() > ready_deadline:
-            print(f"[run] still waiting for the API on :{api_port} and the dashboards on :{dashboard_port}", flush=True)
+            waited = f"the API on :{api_port}, the dashboards on :{dashboard_port} and the worker's beat"
+            print(f"[run] still waiting for {waited}", flush=True)
             ready_deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         time.sleep(TICK_SECONDS)
     print("[run] stopping", flush=True)
@@ -308,11 +408,12 @@ def main() -> int:
     running: list[Child] = []
     waiting = [demo_agents(api_port)] if demo_agents_wanted() else []
     code = 1
+    since = time.time()
     try:
         for child in children(api_port, dashboard_port):
             start(child, env)
             running.append(child)
-        code = supervise(running, api_port, dashboard_port, waiting, env)
+        code = supervise(running, api_port, dashboard_port, waiting, env, since)
     finally:
         stop_all(running)
     print(f"[run] all stopped (exit {code})", flush=True)

@@ -5,7 +5,8 @@ pyproject.toml) and `python -m tools.js_check` (the pages' JavaScript parsed as 
 checked against Safari 12); a failure there fails the run, but the test passes still run so one run shows everything.
 The two passes share nothing (each has its own data dir, database and broker) and spend much of their time waiting
 on subprocesses, so they run side by side on the two cores; every output line is prefixed with its pass's name.
-Installs Debian's chromium for the browser tests, Debian's prometheus (for promtool, which checks
+Installs Debian's chromium and a Japanese font (fonts-ipafont-gothic: the status colours' test runs Chromium with
+Japanese fonts only) for the browser tests, Debian's prometheus (for promtool, which checks
 ops/prometheus/rules.yml) and Debian's nodejs and npm (for the JavaScript check) when they are missing and apt-get
 can be used.
 Extra arguments are handed to pytest (`make test ARGS="-k login"`). Exits non-zero if any pass failed;
@@ -25,6 +26,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
+JAPANESE_FONT = Path("/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf")
 PROMTOOL = Path("/usr/bin/promtool")
 NODE = Path("/usr/bin/node")
 NPM = Path("/usr/bin/npm")
@@ -235,6 +237,7 @@ def slowest_modules(root: ElementTree.Element) -> list[tuple[str, float]]:
 
 def main(argv: list[str]) -> int:
     ensure_debian_package(CHROMIUM, "chromium", "the browser test")
+    ensure_debian_package(JAPANESE_FONT, "fonts-ipafont-gothic", "the status colours' browser test")
     ensure_debian_package(PROMTOOL, "prometheus", "the alert rules check (promtool check rules)")
     ensure_debian_package(NODE, "nodejs", "the JavaScript check (python -m tools.js_check)")
     ensure_debian_package(NPM, "npm", "the JavaScript check's parser install (npm ci in tools/jscheck)")

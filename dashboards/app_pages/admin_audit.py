@@ -1,54 +1,16 @@
-"""管理 › 監査ログ: who changed what and when, with filters, and the tamper check of the hash chain."""
+"""管理 › 監査ログ: who changed what and when, in words (the API's labels), with filters, and the tamper check of the
+hash chain."""
 
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
-from dashboards import api, auth, components, labels, sections
+from dashboards import api, auth, components, labels
+from dashboards.app_pages import audit_common
 
 PAGE = "admin_audit"
-
-
-def shown(field: str, value: Any) -> str:
-    if value is None:
-        return "（なし）"
-    if isinstance(value, bool):
-        return labels.yes_no(value)
-    return labels.label(labels.VALUE_LABELS.get(field, {}), value)
-
-
-def change_pairs(changes: dict) -> list[tuple[str, str, str]]:
-    """(項目, 変更前, 変更後) per field in name order (as every backend stores it); plain facts have no 変更前."""
-    pairs = []
-    for field, value in sorted(changes.items()):
-        name = labels.label(labels.FIELD_LABELS, field)
-        if isinstance(value, dict) and set(value) <= {"before", "after"}:
-            pairs.append((name, shown(field, value.get("before")), shown(field, value.get("after"))))
-        else:
-            pairs.append((name, "", shown(field, value)))
-    return pairs
-
-
-def change_text(changes: dict) -> str:
-    """e.g. 氏名: 山田 → 山田太郎 / 有効: はい → いいえ."""
-    pairs = change_pairs(changes)
-    return " / ".join(f"{name}: {before} → {after}" if before else f"{name}: {after}" for name, before, after in pairs)
-
-
-def entry_row(entry: dict) -> dict:
-    actor = entry["actor_label"] or labels.label(labels.ACTOR_TYPE_LABELS, entry["actor_type"])
-    return {
-        "番号": entry["seq"],
-        "日時": components.local_time(entry["occurred_at"]),
-        "操作者": actor,
-        "操作": labels.label(labels.ACTION_LABELS, entry["action"]),
-        "区分": labels.label(sections.DOMAIN_LABELS, entry["domain"]),
-        "対象": f"{labels.label(labels.TARGET_TYPE_LABELS, entry['target_type'])} {entry['target_id'] or ''}".strip(),
-        "変更内容": change_text(entry["changes"]),
-        "接続元": entry["client_address"] or "",
-    }
 
 
 def day_start(day: date | None, *, days_after: int = 0) -> str | None:
@@ -59,16 +21,17 @@ def day_start(day: date | None, *, days_after: int = 0) -> str | None:
 
 
 def filters() -> dict[str, Any]:
+    words = api.audit_vocabulary()
     top = st.columns(3)
     with top[0]:
         actor_id = st.text_input("操作者（ユーザーID）", key=f"{PAGE}_actor_id").strip()
     with top[1]:
-        action = components.code_select("操作", labels.ACTION_LABELS, f"{PAGE}_action")
+        action = components.code_select("操作", words["actions"], f"{PAGE}_action")
     with top[2]:
-        domain = components.code_select("区分", sections.DOMAIN_LABELS, f"{PAGE}_domain")
+        domain = components.code_select("区分", words["domains"], f"{PAGE}_domain")
     bottom = st.columns(4)
     with bottom[0]:
-        target_type = components.code_select("対象の種類", labels.TARGET_TYPE_LABELS, f"{PAGE}_target_type")
+        target_type = components.code_select("対象の種類", words["target_types"], f"{PAGE}_target_type")
     with bottom[1]:
         target_id = st.text_input("対象ID", key=f"{PAGE}_target_id").strip()
     with bottom[2]:
@@ -101,21 +64,19 @@ def chain_check() -> None:
         )
 
 
-def entry_detail(entries: list[dict]) -> None:
-    by_seq = {entry["seq"]: entry for entry in entries}
-    seq = st.selectbox(
-        "詳細を表示する記録（番号）", list(by_seq), index=None, key=f"{PAGE}_detail", placeholder="番号を選択"
-    )
-    if seq is None:
-        return
-    entry = by_seq[seq]
-    st.dataframe(pd.DataFrame(change_pairs(entry["changes"]), columns=["項目", "変更前", "変更後"]), hide_index=True)
-    st.caption(f"リクエストID: {entry['request_id'] or '-'} ／ ハッシュ: {entry['entry_hash']}")
+def hashes(entry: dict) -> str:
+    return f"リクエストID: {entry['request_id'] or '-'} ／ ハッシュ: {entry['entry_hash']}"
 
 
 auth.require_page(__file__)
 st.title("監査ログ")
 chain_check()
-listed = components.paginated_table(PAGE, api.list_audit, entry_row, filters=filters(), file_name="audit_log")
+listed = components.paginated_table(
+    PAGE,
+    api.list_audit,
+    partial(audit_common.entry_row, with_domain=True),
+    filters=filters(),
+    export="/admin/audit/export",
+)
 if listed["items"]:
-    entry_detail(listed["items"])
+    audit_common.entry_detail(PAGE, listed["items"], caption=hashes)

@@ -2,6 +2,7 @@
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from dashboards import api, auth, components, labels, sections
 
@@ -32,6 +33,12 @@ def message_row(message: dict) -> dict:
         "区分": labels.label(sections.DOMAIN_LABELS, message["domain"]),
         "関連": f"{message.get('ref_type') or ''} {message.get('ref_id') or ''}".strip(),
     }
+
+
+def status_style(frame: pd.DataFrame) -> Styler:
+    """The 状態 cells in colour: 送信済み green, 失敗 red, 送信待ち and 送信中 as the status badge shows them."""
+    states = components.word_colours(labels.OUTBOX_STATUS_LABELS, components.STATUS_COLOURS)
+    return components.status_cells(frame, "状態", states)
 
 
 def attempt_row(attempt: dict) -> dict:
@@ -92,6 +99,8 @@ def message_detail(shown: list[dict]) -> None:
 auth.require_page(__file__)
 st.title("送信履歴")
 components.show_flash(PAGE)
-listed = components.paginated_table(PAGE, api.list_outbox, message_row, filters=filters(), file_name="outbox")
+listed = components.paginated_table(
+    PAGE, api.list_outbox, message_row, filters=filters(), export="/admin/outbox/export", style=status_style
+)
 if listed["items"]:
     message_detail(listed["items"])

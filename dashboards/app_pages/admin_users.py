@@ -8,6 +8,7 @@ import streamlit as st
 from dashboards import api, auth, components, labels
 
 PAGE = "admin_users"
+PICKER = f"{PAGE}_selected"
 LOGIN_ID_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{3,64}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PASSWORD_LENGTH = (8, 72)
@@ -62,7 +63,7 @@ def create_form() -> None:
     data = {"login_id": login_id, "name": name, "email": email or None, "password": password, "is_active": active}
 
     def create() -> None:
-        st.session_state[f"{PAGE}_selected_id"] = api.create_user(data)["id"]
+        components.choose(PICKER, api.create_user(data)["id"])
 
     components.act(PAGE, create, f"ユーザー「{labels.plain(login_id)}」を作成しました。続けて権限を設定してください。")
 
@@ -70,7 +71,7 @@ def create_form() -> None:
 def pick_user(shown: list[dict]) -> dict | None:
     """The user being edited: one of the shown rows, or the one just created even when it is on another page."""
     users = {user["id"]: user for user in shown}
-    selected = st.session_state.get(f"{PAGE}_selected_id")
+    selected = components.chosen(PICKER)
     if selected is not None and selected not in users:
         with contextlib.suppress(api.ApiError):
             users = {selected: api.get_user(selected)} | users
@@ -79,7 +80,7 @@ def pick_user(shown: list[dict]) -> dict | None:
     choice = components.record_picker(
         "編集するユーザー",
         {i: f"{user['login_id']}（{user['name']}）" for i, user in users.items()},
-        f"{PAGE}_selected",
+        PICKER,
         placeholder="ユーザーを選択してください",
     )
     return users.get(choice)
@@ -187,7 +188,9 @@ auth.require_page(__file__)
 st.title("ユーザー管理")
 components.show_flash(PAGE)
 query = st.text_input("検索", key=f"{PAGE}_q", placeholder="ログインID・氏名・メールアドレスの一部").strip()
-listed = components.paginated_table(PAGE, api.list_users, user_row, filters={"q": query}, file_name="users")
+listed = components.paginated_table(
+    PAGE, api.list_users, user_row, filters={"q": query}, export="/admin/users/export", picker=PICKER
+)
 create_form()
 st.subheader("ユーザーの編集")
 chosen = pick_user(listed["items"])

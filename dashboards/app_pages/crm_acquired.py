@@ -72,14 +72,7 @@ def groups(flt: dict[str, Any], back_office: bool) -> None:
 profile = common.start(__file__)
 back_office = common.is_back_office(profile)
 applied = filters(back_office)
-st.download_button(
-    "CSV出力",
-    crm_api.acquired_csv(**applied),
-    file_name=f"acquired_{components.local_today():%Y%m%d}.csv",
-    mime="text/csv",
-    key=f"{PAGE}_csv",
-    on_click="ignore",
-    icon=":material/download:",
-    help="検索条件に一致するすべての投入済地点をCSVで出力します。",
+components.csv_link(
+    f"{PAGE}_csv", "/crm/acquired.csv", applied, help="検索条件に一致するすべての投入済地点をCSVで出力します。"
 )
 groups(applied, back_office)

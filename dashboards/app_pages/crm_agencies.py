@@ -5,11 +5,12 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import components, crm_api, labels
+from dashboards import components, crm_api, formats, labels
 from dashboards.app_pages import crm_common as common
 from dashboards.app_pages.crm_labels import AGENCY_FIELDS
 
 PAGE = "crm_agencies"
+PICKER = f"{PAGE}_chosen"
 EDIT = f"{PAGE}_edit"
 ACTIVE = {"true": "有効", "false": "無効"}
 TEXT_FIELDS = {field: label for field, label in AGENCY_FIELDS.items() if field != "is_active"}
@@ -26,7 +27,7 @@ def agency_row(agency: dict) -> dict:
         "ステータス": "有効" if agency["is_active"] else "無効",
         "紹介店コード": agency["referral_shop_code"],
         "紹介店名": agency["referral_shop_name"],
-        "電話番号": agency["phone"],
+        "電話番号": formats.phone(agency["phone"]),
         "メールアドレス": agency["mail_address"],
     }
 
@@ -63,7 +64,7 @@ def edit_form(shown: list[dict]) -> None:
     chosen = components.record_picker(
         "編集する代理店",
         {i: f"{agency['name']}（{agency['code']}）" for i, agency in by_id.items()},
-        f"{PAGE}_chosen",
+        PICKER,
         placeholder="代理店を選択",
     )
     if chosen is None:
@@ -92,7 +93,12 @@ query = columns[0].text_input("検索（代理店名・コード）", key=f"{PAG
 with columns[1]:
     active = components.code_select("ステータス", ACTIVE, f"{PAGE}_active")
 listed = components.paginated_table(
-    PAGE, crm_api.list_agencies, agency_row, filters={"q": query, "active": active}, file_name="agencies"
+    PAGE,
+    crm_api.list_agencies,
+    agency_row,
+    filters={"q": query, "active": active},
+    export="/crm/agencies/export",
+    picker=PICKER,
 )
 if listed["items"]:
     edit_form(listed["items"])

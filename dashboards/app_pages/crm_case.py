@@ -15,6 +15,7 @@ from dashboards.app_pages import crm_detail, crm_forms
 from dashboards.app_pages.crm_labels import SECURITY_CODE_NEEDED
 
 PAGE = "crm_case"
+SITE_PICKER = f"{PAGE}_site"
 CORPORATION = f"{PAGE}_corporation"
 # The back office's status buttons (§4.1); 不備 goes through the reason form.
 STATUS_BUTTONS = {
@@ -118,7 +119,7 @@ def site_table(sites: list[dict]) -> None:
         }
         for s in sites
     ]
-    common.status_table(rows)
+    components.record_table(f"{PAGE}_sites", common.status_style(pd.DataFrame(rows)), sites, picker=SITE_PICKER)
 
 
 def add_site(request_id: int) -> None:
@@ -237,7 +238,7 @@ def sites(detail: dict) -> None:
     site_table(detail["sites"])
     by_id = {site["id"]: site for site in detail["sites"]}
     shown_as = {i: f"{crm_detail.site_name(site)}（{site['status_label']}）" for i, site in by_id.items()}
-    chosen = components.record_picker("入力する地点", shown_as, f"{PAGE}_site", default=next(iter(by_id)))
+    chosen = components.record_picker("入力する地点", shown_as, SITE_PICKER, default=next(iter(by_id)))
     site_panel(by_id[chosen])
 
 

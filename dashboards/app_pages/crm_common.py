@@ -81,14 +81,13 @@ def is_back_office(profile: dict) -> bool:
 
 
 def status_style(frame: pd.DataFrame) -> Styler:
-    """§4.1's colours on a table's ステータス column (and its unread marks in red), by the status names shown."""
-    colours = crm_api.vocabulary()["status_colours"]
-    by_label = {label: crm_labels.CELL_STYLES.get(colours.get(code), "") for code, label in status_choices().items()}
-    styled = frame.style
-    if crm_labels.STATUS_COLUMN in frame:
-        styled = styled.map(lambda value: by_label.get(value, ""), subset=[crm_labels.STATUS_COLUMN])
-    unread = [column for column in crm_labels.UNREAD_COLUMNS if column in frame]
-    return styled.map(lambda value: crm_labels.CELL_STYLES["red"] if value else "", subset=unread)
+    """§4.1's colours (赤/黄/緑/グレー) on a table's ステータス cells, by the status names shown, and its unread marks
+    in red."""
+    states = components.word_colours(status_choices(), crm_api.vocabulary()["status_colours"])
+    styled = components.status_cells(frame, crm_labels.STATUS_COLUMN, states)
+    for column in crm_labels.UNREAD_COLUMNS:
+        styled = components.status_cells(styled, column, lambda mark: "red" if mark else None)
+    return styled
 
 
 def status_table(rows: list[dict]) -> None:
@@ -171,16 +170,10 @@ def request_label(item: dict) -> str:
 
 
 def open_request(items: list[dict], page_path: str, key: str, *, action: str) -> None:
-    """Pick one of the shown requests and link to its page (?id=…)."""
-    by_id = {item["id"]: item for item in items}
-    chosen = st.selectbox(
-        f"{action}依頼",
-        list(by_id),
-        index=None,
-        key=key,
-        placeholder="依頼を選択",
-        format_func=lambda i: request_label(by_id[i]),
-    )
+    """Pick one of the shown requests and link to its page (?id=…): the keyboard's way to what a click on the list's
+    row opens (the list's picker is `key`)."""
+    shown_as = {item["id"]: request_label(item) for item in items}
+    chosen = components.record_picker(f"{action}依頼", shown_as, key, placeholder="依頼を選択")
     if chosen is not None:
         st.page_link(
             page_path,

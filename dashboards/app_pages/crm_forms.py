@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import components, crm_api, labels
+from dashboards import components, crm_api, formats, labels
 from dashboards.app_pages import crm_common as common
 from dashboards.app_pages.crm_labels import CORPORATION_FIELDS, SITE_FIELDS, SITE_GROUPS
 
@@ -32,6 +32,7 @@ CHOICE_KINDS = {
     "power_supplier_type": "power_company",
 }
 NUMBER_FIELDS = ("latest_charges", "latest_power_usage")
+PHONE_FIELDS = ("phone1", "phone2")
 DATE_FIELDS = ("birthday", "representative_birthday", "moving_in_date")
 LONG_TEXT = ("note",)
 MONTHS_OFFERED = 36
@@ -238,6 +239,8 @@ def corporation_view(corporation: dict) -> None:
             value = "登録あり" if corporation.get("has_security_code") else ""
         elif field in CHOICE_KINDS:
             value = common.choices(CHOICE_KINDS[field]).get(value, value)
+        elif field in PHONE_FIELDS:
+            value = formats.phone(value)
         elif isinstance(value, bool):
             value = labels.yes_no(value)
         if value not in (None, ""):
@@ -336,7 +339,9 @@ def site_view(site: dict) -> dict[str, str]:
 
 
 def uploads(key: str, label: str = "明細画像（JPEG・PNG・PDF、地点数分・複数可）") -> list[tuple[str, bytes, str]]:
-    files = st.file_uploader(label, type=IMAGE_TYPES, accept_multiple_files=True, key=key)
+    files = components.file_uploader(
+        label, type=IMAGE_TYPES, key=key, limit_mb=components.CRM_IMAGE_MB, files=components.CRM_IMAGES
+    )
     return [(f.name, f.getvalue(), f.type or "application/octet-stream") for f in files or []]
 
 

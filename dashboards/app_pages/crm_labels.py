@@ -114,7 +114,7 @@ USER_FIELDS = {
     "is_sales_manager": "営業マネージャー",
     "is_active": "有効",
 }
-# Every field name a CRM form or audit entry may carry, for messages and the change lists.
+# Every field name a CRM form may carry, for messages and the conflict lists.
 FIELD_LABELS = (
     labels.FIELD_LABELS
     | CORPORATION_FIELDS
@@ -139,14 +139,6 @@ FIELD_LABELS = (
     }
 )
 
-# §4.1's colours (赤/黄/緑/グレー) as real colours of a table cell beside the status name: no emoji, so every browser
-# shows them. Keys are the API's status_colours.
-CELL_STYLES = {
-    "red": "background-color: #ffd6d6; color: #8a1c1c; font-weight: 700",
-    "yellow": "background-color: #fff3bf; color: #6b5200; font-weight: 700",
-    "green": "background-color: #d3f9d8; color: #1e5e2b; font-weight: 700",
-    "grey": "background-color: #e9ecef; color: #495057; font-weight: 700",
-}
 STATUS_COLUMN = "ステータス"
 UNREAD_COLUMNS = ("不備通知", "未読通知")
 UNREAD_MARK = "未読あり"
@@ -228,27 +220,6 @@ SUBMISSION_GROUPS = {
 }
 
 ROLE_LABELS = {"sales": "営業担当者", "operator": "投入担当者", "admin": "管理者"}
-ACTION_LABELS = labels.ACTION_LABELS | {
-    "status_change": "ステータス変更",
-    "cancel": "キャンセル",
-    "deficiency": "不備登録",
-    "resubmit": "修正再提出",
-    "link": "画像の紐づけ",
-    "reveal_card": "カード番号の全桁表示",
-    "purge_security_code": "セキュリティコード削除",
-    "supply_security_code": "セキュリティコード再入力",
-    "demo_load": "デモデータ投入",
-}
-TARGET_TYPE_LABELS = {
-    "request": "投入依頼",
-    "corporation": "法人",
-    "site": "地点",
-    "image": "明細画像",
-    "agency": "代理店",
-    "profile": "ユーザー",
-    "option_service": "オプションサービス",
-    "choice": "選択肢",
-}
 
 CONFLICT = (
     "他のユーザーが更新しました。現在の内容は次のとおりです。最新の内容を読み込んでから、もう一度入力してください。"

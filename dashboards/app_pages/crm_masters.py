@@ -29,6 +29,11 @@ class Master:
     pack: bool = False
 
 
+def picker(master: Master) -> str:
+    """The key of the picker of the code to edit, which a click on a row of the master's table chooses in too."""
+    return f"{PAGE}_{master.key}_edit_chosen"
+
+
 def table(master: Master) -> None:
     shown = [
         {
@@ -41,7 +46,9 @@ def table(master: Master) -> None:
         }
         for row in master.rows
     ]
-    st.dataframe(pd.DataFrame(shown), hide_index=True)
+    components.record_table(
+        f"{PAGE}_{master.key}", pd.DataFrame(shown), master.rows, picker=picker(master), id_field="code"
+    )
 
 
 def fields(master: Master, key: str, base: dict | None) -> dict[str, Any]:
@@ -78,7 +85,7 @@ def edit_form(master: Master) -> None:
     chosen = components.record_picker(
         "編集するコード",
         {code: f"{code}：{next(iter(row[f] for f in master.text_fields))}" for code, row in by_code.items()},
-        f"{key}_chosen",
+        picker(master),
         placeholder="コードを選択",
     )
     if chosen is None:

@@ -63,7 +63,7 @@ def summary(metrics: dict) -> None:
         selection_mode="single-row",
     )
     st.caption(
-        "不備率 = 現在「不備」の依頼 ÷ 全依頼（§3.6）。差し戻し率 = 一度でも不備になった依頼 ÷ 全依頼。"
+        "不備率 = 現在「不備」の依頼 ÷ 全依頼。差し戻し率 = 一度でも不備になった依頼 ÷ 全依頼。"
         "依頼件数は投入依頼日、獲得地点は投入完了日で数えます。"
     )
 
@@ -126,7 +126,7 @@ def drill_down(metrics: dict, flt: dict[str, Any]) -> None:
         partial(common.request_row, back_office=True),
         style=common.status_style,
         filters={"agency_id": agency_id} | period,
-        file_name=f"requests_agency_{agency_id}",
+        export="/crm/requests/export",
     )
     st.page_link(
         common.QUEUE_PAGE,

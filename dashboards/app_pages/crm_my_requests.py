@@ -9,6 +9,7 @@ from dashboards import components, crm_api, labels
 from dashboards.app_pages import crm_common as common
 
 PAGE = common.MY_PAGE_KEY
+PICKER = f"{PAGE}_open"
 
 
 def summary() -> None:
@@ -50,10 +51,6 @@ def shortcuts() -> None:
         st.page_link(common.ADD_SITE_PAGE, label="既存法人に地点追加", icon=":material/add_location_alt:")
 
 
-def my_requests(**params) -> dict:
-    return crm_api.list_requests(mine=True, **params)
-
-
 common.start(__file__)
 components.show_flash(PAGE)
 shortcuts()
@@ -62,11 +59,13 @@ notifications()
 status = components.code_select("ステータス", common.status_choices(), f"{PAGE}_status")
 listed = components.paginated_table(
     PAGE,
-    my_requests,
+    crm_api.list_requests,
     partial(common.request_row, back_office=False),
     style=common.status_style,
-    filters={"status": status},
-    file_name="my_requests",
+    filters={"status": status, "mine": True},
+    export="/crm/requests/export",
+    picker=PICKER,
+    open_record=components.on_page(common.FIX_PAGE),
 )
 if listed["items"]:
-    common.open_request(listed["items"], common.FIX_PAGE, f"{PAGE}_open", action="開く")
+    common.open_request(listed["items"], common.FIX_PAGE, PICKER, action="開く")

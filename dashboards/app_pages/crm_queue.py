@@ -13,6 +13,7 @@ from dashboards import components, crm_api, labels
 from dashboards.app_pages import crm_common as common
 
 PAGE = "crm_queue"
+PICKER = f"{PAGE}_open"
 
 
 def sales_select(agency_id: int | None) -> int | None:
@@ -61,8 +62,10 @@ listed = components.paginated_table(
     partial(common.request_row, back_office=True),
     style=common.status_style,
     filters=filters(),
-    file_name="requests",
+    export="/crm/requests/export",
     note="（未読 = 営業担当者からの新しいコメント・再提出）",
+    picker=PICKER,
+    open_record=components.on_page(common.CASE_PAGE),
 )
 if listed["items"]:
-    common.open_request(listed["items"], common.CASE_PAGE, f"{PAGE}_open", action="開く")
+    common.open_request(listed["items"], common.CASE_PAGE, PICKER, action="開く")

@@ -11,6 +11,7 @@ from dashboards.app_pages import crm_common as common
 from dashboards.app_pages.crm_labels import ROLE_LABELS
 
 PAGE = "crm_users"
+PICKER = f"{PAGE}_chosen"
 EDIT = f"{PAGE}_edit"
 AGENCY_REQUIRED = "営業担当者には代理店の指定が必要です。"
 MANAGER_SALES_ONLY = "営業マネージャーは営業担当者にのみ設定できます。"
@@ -97,7 +98,7 @@ def edit_form(shown: list[dict]) -> None:
     chosen = components.record_picker(
         "編集するユーザー",
         {i: f"{user['name']}（{user['login_id']}）" for i, user in by_id.items()},
-        f"{PAGE}_chosen",
+        PICKER,
         placeholder="ユーザーを選択",
     )
     if chosen is None:
@@ -156,7 +157,9 @@ listed = components.paginated_table(
     crm_api.list_users,
     user_row,
     filters={"q": query, "role": role_filter, "agency_id": agency_filter},
-    file_name="crm_users",
+    export="/crm/users/export",
+    picker=PICKER,
+    id_field="user_id",
 )
 if listed["items"]:
     edit_form(listed["items"])

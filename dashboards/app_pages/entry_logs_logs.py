@@ -129,7 +129,7 @@ def log_table(query: dict) -> list[dict]:
         entry_logs_api.list_logs,
         log_row,
         filters=query,
-        file_name=None,
+        export="/entry-exit-logs/export",
         page_size=PAGE_SIZE,
         style=coloured,
         note="（↓ 入 = 緑、↑ 出 = オレンジ）",
@@ -195,30 +195,14 @@ def delete_panel(logs: list[dict], *, may_remove: bool) -> None:
         confirm_delete(log, table_key([row["id"] for row in logs]), may_remove=may_remove)
 
 
-def export_button(query: dict) -> None:
-    st.download_button(
-        "CSVエクスポート",
-        entry_logs_api.export_logs(**query),
-        mime="text/csv",
-        key=f"{PAGE}_csv",
-        file_name=f"entry_exit_logs_{components.local_today():%Y%m%d}.csv",
-        icon=":material/download:",
-        on_click="ignore",
-        help="フィルターに一致するすべてのログ（表示中の並び順）をCSVでダウンロードします。",
-    )
-
-
 user = auth.require_page(__file__)
-heading, export = st.columns([4, 1], vertical_alignment="bottom")
-heading.title("入退管理ログ")
+st.title("入退管理ログ")
 components.show_flash(PAGE)
 applied = filter_card(user)
 order = st.radio(
     "日時の並び順", list(SORTS), format_func=SORTS.get, horizontal=True, key=f"{PAGE}_sort", help=SORT_HELP
 )
 query = applied | {"sort": order}
-with export:
-    export_button(query)
 shown = log_table(query)
 if shown:
     delete_panel(shown, may_remove=common.is_domain_admin(user))

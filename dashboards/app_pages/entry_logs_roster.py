@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import api, auth, components, entry_logs_api, labels
+from dashboards import api, auth, components, entry_logs_api, formats, labels
 from dashboards.app_pages import entry_logs_common as common
 
 PAGE = "entry_logs_roster"
@@ -29,7 +29,7 @@ def parent_row(parent: dict) -> dict:
     return {
         "保護者ID": parent["id"],
         "保護者名": parent["name"],
-        "電話番号": parent["phone"],
+        "電話番号": formats.phone(parent["phone"]),
         "園児": "、".join(child["name"] for child in parent["children"]),
     }
 
@@ -67,7 +67,7 @@ def all_parents(nursery_id: int) -> dict[int, str]:
     found: dict[int, str] = {}
     page = 1
     while True:
-        result = entry_logs_api.list_parents(nursery_id=nursery_id, page=page, page_size=PICKER_PAGE)
+        result = entry_logs_api.list_parents(nurseryId=nursery_id, page=page, page_size=PICKER_PAGE)
         found |= {parent["id"]: parent["name"] for parent in result["items"]}
         if page * PICKER_PAGE >= result["total"]:
             return found
@@ -139,6 +139,11 @@ def save_form(kind: Kind, prefix: str, item: dict | None, call: Callable[[dict],
         components.act(PAGE, lambda: call(values), f"{kind.word}「{labels.plain(values['name'])}」を{verb}しました。")
 
 
+def picker(kind_key: str) -> str:
+    """The key of the picker of a kind's records, which a click on a row of its list chooses in too."""
+    return f"{PAGE}_{kind_key}"
+
+
 def manage(kind: Kind, nursery_id: int, shown: list[dict]) -> int | None:
     """Add one; or pick one on the shown page to edit or delete; returns the picked one's id."""
     with st.expander(f"{kind.word}を追加", icon=kind.icon):
@@ -153,7 +158,7 @@ def manage(kind: Kind, nursery_id: int, shown: list[dict]) -> int | None:
     chosen = components.record_picker(
         f"編集する{kind.word}",
         {i: kind.option(item) for i, item in by_id.items()},
-        f"{PAGE}_{kind.key}",
+        picker(kind.key),
         placeholder="このページから選択",
     )
     if chosen is None:
@@ -214,8 +219,9 @@ def parents_tab(nursery_id: int) -> None:
         f"{PAGE}_parents",
         entry_logs_api.list_parents,
         parent_row,
-        filters={"nursery_id": nursery_id, "q": query},
-        file_name="parents",
+        filters={"nurseryId": nursery_id, "q": query},
+        export="/entry-logs/parents/export",
+        picker=picker("parent"),
     )
     kind = Kind(
         "parent",
@@ -245,8 +251,9 @@ def children_tab(nursery_id: int) -> None:
         f"{PAGE}_children",
         entry_logs_api.list_children,
         child_row,
-        filters={"nursery_id": nursery_id, "class_name": class_name, "q": query},
-        file_name="children",
+        filters={"nurseryId": nursery_id, "className": class_name, "q": query},
+        export="/entry-logs/children/export",
+        picker=picker("child"),
     )
     parents = all_parents(nursery_id)
     kind = Kind(
@@ -327,7 +334,9 @@ def import_tab(nursery_id: int) -> None:
         icon=":material/download:",
     )
     with st.form(f"{PAGE}_import", clear_on_submit=True):
-        upload = st.file_uploader("CSVファイル", type=["csv"], key=f"{PAGE}_import_file")
+        upload = components.file_uploader(
+            "CSVファイル", type=["csv"], key=f"{PAGE}_import_file", limit_mb=components.BODY_MB
+        )
         submitted = st.form_submit_button("取込", type="primary", icon=":material/upload_file:")
     if submitted:
         start_import(nursery_id, upload)

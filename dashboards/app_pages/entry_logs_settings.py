@@ -3,12 +3,14 @@ stations (sign one or all out); admins add nurseries."""
 
 import re
 
+import pandas as pd
 import streamlit as st
 
 from dashboards import auth, components, entry_logs_api, labels
 from dashboards.app_pages import entry_logs_common as common
 
 PAGE = "entry_logs_settings"
+STATION_PICKER = f"{PAGE}_station"
 
 
 def password_limits() -> tuple[int, int]:
@@ -135,22 +137,20 @@ def stations_panel(nursery: dict) -> None:
     if not stations:
         st.caption("ログイン中の入退登録端末はありません。")
         return
-    st.dataframe(
-        [
-            {
-                "端末ID": station["stationId"] or "-",
-                "IPアドレス": station["clientAddress"] or "-",
-                "ログイン日時": components.local_time(station["signedInAt"]),
-                "最終確認": components.relative_time(station["lastSeenAt"]),
-            }
-            for station in stations
-        ],
-        hide_index=True,
-    )
+    rows = [
+        {
+            "端末ID": station["stationId"] or "-",
+            "IPアドレス": station["clientAddress"] or "-",
+            "ログイン日時": components.local_time(station["signedInAt"]),
+            "最終確認": components.relative_time(station["lastSeenAt"]),
+        }
+        for station in stations
+    ]
+    components.record_table(f"{PAGE}_stations", pd.DataFrame(rows), stations, picker=STATION_PICKER)
     chosen = components.record_picker(
         "ログアウトさせる端末",
         {station["id"]: station_label(station) for station in stations},
-        f"{PAGE}_station",
+        STATION_PICKER,
         placeholder="端末を選択",
     )
     if st.button("選択した端末をログアウト", key=f"{PAGE}_sign_out_one", disabled=chosen is None):

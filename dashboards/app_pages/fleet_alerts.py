@@ -4,10 +4,11 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from dashboards import auth, components, fleet_api, labels
+from dashboards import auth, components, fleet_api, formats, labels
 from dashboards.app_pages import fleet_common
 
 PAGE = "fleet_alerts"
+PICKER = f"{PAGE}_selected"
 NOTE_MAX = 2000
 # The buttons for §4.2 steps: API step, button label, who may press it.
 STEP_BUTTONS = (
@@ -22,10 +23,14 @@ REPORT_BUTTON = ("reported", "reported_at", "完了報告済み", fleet_common.R
 def summary() -> None:
     """Counts from the API's totals (one row fetched each), refreshed every minute."""
     columns = st.columns(3)
-    counts = (("未対応", {"status": "open"}), ("対応中", {"status": "acknowledged"}), ("SLA超過", {"overdue": True}))
-    for column, (label, query) in zip(columns, counts, strict=True):
+    counts = (
+        ("未対応", {"status": "open"}, None),
+        ("対応中", {"status": "acknowledged"}, None),
+        ("SLA超過", {"overdue": True, "open_only": True}, fleet_common.SLA_OVERDUE_HELP),
+    )
+    for column, (label, query, help_text) in zip(columns, counts, strict=True):
         with column:
-            components.kpi_card(label, f"{fleet_api.list_alerts(page_size=1, **query)['total']:,}")
+            components.kpi_card(label, f"{fleet_api.list_alerts(page_size=1, **query)['total']:,}", help=help_text)
 
 
 def filters() -> dict:
@@ -54,7 +59,7 @@ def pick_alert(shown: list[dict]) -> int | None:
         f"{alert['alert_type_label']}（{alert['status_label']}）"
         for alert in shown
     }
-    return components.record_picker("対応するアラート", shown_as, f"{PAGE}_selected", placeholder="アラートを選択")
+    return components.record_picker("対応するアラート", shown_as, PICKER, placeholder="アラートを選択")
 
 
 def step_badge(step: dict, resolved: bool, now: datetime) -> None:
@@ -76,8 +81,9 @@ def step_badge(step: dict, resolved: bool, now: datetime) -> None:
 
 def customer_contact(alert: dict) -> None:
     """Whom to call for 顧客連絡 and 完了報告: the customer's contact person, phone and e-mail."""
+    contact = alert | {"contact_phone": formats.phone(alert["contact_phone"])}
     parts = [
-        f"**{label}**: {labels.plain(alert[key]) or '未登録'}"
+        f"**{label}**: {labels.plain(contact[key]) or '未登録'}"
         for key, label in (
             ("contact_person", "担当者"),
             ("contact_phone", "電話番号"),
@@ -107,7 +113,7 @@ def alert_panel(alert_id: int) -> None:
         icon=":material/open_in_new:",
         query_params={"id": str(alert["terminal_id"])},
     )
-    st.markdown("**障害対応フロー（§4.2 の時間目標）**")
+    st.markdown("**障害対応フロー（対応時間の目標）**")
     now = datetime.now(UTC)
     for column, step in zip(st.columns(len(alert["sla"])), alert["sla"], strict=True):
         with column:
@@ -206,7 +212,13 @@ st.title("アラート一覧")
 components.show_flash(PAGE)
 summary()
 listed = components.paginated_table(
-    PAGE, fleet_api.list_alerts, fleet_common.alert_row, filters=filters(), file_name="alerts"
+    PAGE,
+    fleet_api.list_alerts,
+    fleet_common.alert_row,
+    filters=filters(),
+    export="/fleet/alerts/export",
+    style=fleet_common.alert_style,
+    picker=PICKER,
 )
 chosen = pick_alert(listed["items"]) if listed["items"] else None
 if chosen is not None:

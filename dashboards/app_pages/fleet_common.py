@@ -5,12 +5,18 @@ What any page could use (act, times, badges, the paged table) is in dashboards/c
 
 from datetime import UTC, datetime
 
+import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from dashboards import auth, components, fleet_api, labels, sections
 
 DOMAIN = "fleet"
 REFRESH_SECONDS = 60
+SLA_OVERDUE_HELP = (
+    "障害対応フローの期限（初動確認・リモート診断・顧客連絡・対応実施）を過ぎた未解決のアラートの件数。"
+    "解決済みのアラートは含みません。"
+)
 # §5.1: admin everything; operator monitoring and basic operations; support reading, alerts and customer contact.
 ADMIN = ("admin",)
 OPERATOR = ("admin", "operator")
@@ -21,8 +27,19 @@ TERMINAL_PAGE = "app_pages/fleet_terminal.py"
 ALERTS_PAGE = "app_pages/fleet_alerts.py"
 
 STATUS_COLOURS = {"online": "green", "offline": "red", "error": "red", "maintenance": "gray"}
-ALERT_STATUS_COLOURS = {"open": "red", "acknowledged": "orange", "resolved": "green"}
+ALERT_STATUS_COLOURS = {"open": "red", "acknowledged": "blue", "resolved": "green"}
 ROLLOUT_STATUS_COLOURS = {"running": "blue", "paused": "orange", "completed": "green", "cancelled": "gray"}
+TASK_STATUS_COLOURS = {
+    "queued": "gray",
+    "pending": "gray",
+    "in_progress": "blue",
+    "installed": "blue",
+    "succeeded": "green",
+    "failed": "red",
+    "timed_out": "red",
+    "cancelled": "gray",
+}
+COMMAND_STATUS_COLOURS = {"pending": "gray", "sent": "blue", "done": "green", "failed": "red", "cancelled": "gray"}
 
 
 def may(user: dict, roles: tuple[str, ...]) -> bool:
@@ -40,19 +57,24 @@ def unrestricted(user: dict) -> bool:
 TABLE_WIDTH_PX = 940
 
 
+def fitted_columns(widths: dict[str, int]) -> dict:
+    """A table's column_config giving its columns these widths (summing within TABLE_WIDTH_PX); long text ends in an
+    ellipsis."""
+    return {name: st.column_config.Column(width=px) for name, px in widths.items()}
+
+
 def fitted_table(frame, widths: dict[str, int]) -> None:
-    """A table whose columns have these widths (summing within TABLE_WIDTH_PX); long text ends in an ellipsis."""
-    st.dataframe(
-        frame, hide_index=True, column_config={name: st.column_config.Column(width=px) for name, px in widths.items()}
-    )
+    """A table whose columns have these widths (see fitted_columns)."""
+    st.dataframe(frame, hide_index=True, column_config=fitted_columns(widths))
 
 
 def ingest_banner() -> None:
     """The platform alert while no heartbeat arrives at all: terminals then keep the state they had (the service's
-    wording says so)."""
-    banner = fleet_api.ingest()["banner"]
-    if banner:
-        st.error(banner, icon=":material/sensors_off:")
+    wording says so); a notice when nothing is expected to arrive (make run without its demo agents)."""
+    ingest = fleet_api.ingest()
+    if ingest["banner"]:
+        show = st.error if ingest["heartbeats_expected"] else st.info
+        show(ingest["banner"], icon=":material/sensors_off:")
 
 
 def terminal_label(terminal: dict) -> str:
@@ -84,8 +106,17 @@ def customer_select(label: str, key: str, *, include_all: bool = True) -> int | 
 
 # Alerts and their §4.2 SLA steps, shown the same way on the alert list and a terminal's alert tab.
 
-SLA_MARKS = {"red": "🔴", "orange": "🟠", "green": "🟢"}
 SOON_MINUTES = 5
+# An SLA cell starts with its state word, which gives its colour: 超過 (red), 間近 (orange), 期限内 (green).
+OVERDUE, SOON, IN_TIME = "超過", "間近", "期限内"
+RESOLVED_LATE, RESOLVED_IN_TIME = "期限超過あり（解決済み）", "期限内に解決"
+SLA_COLOURS = {
+    OVERDUE: "red",
+    SOON: "orange",
+    IN_TIME: "green",
+    RESOLVED_LATE: "orange",
+    RESOLVED_IN_TIME: "green",
+}
 
 
 def minutes_left(due_at: str, now: datetime) -> int:
@@ -94,32 +125,47 @@ def minutes_left(due_at: str, now: datetime) -> int:
     return int(seconds // 60) if seconds >= 0 else -int(-seconds // 60)
 
 
-def sla_state(alert: dict, now: datetime | None = None) -> tuple[str, str]:
-    """(colour, words) for where the alert stands against §4.2: the next step's time left, or how the work went."""
+def sla_text(alert: dict, now: datetime | None = None) -> str:
+    """Where the alert stands against §4.2, state word first: the next step's time left, or how the work went."""
     now = now or datetime.now(UTC)
     steps = alert["sla"]
     report = steps[-1]  # 完了報告, owed after the resolution
     if alert["status"] == "resolved" and not (report["required"] and report["done_at"] is None):
         late = any(step["done_at"] and step["overdue"] for step in steps)
-        return ("orange", "期限超過あり（解決済み）") if late else ("green", "期限内に解決")
+        return RESOLVED_LATE if late else RESOLVED_IN_TIME
     if alert["status"] == "resolved":
-        return step_state(report, now)
-    return step_state(next(step for step in steps if step["done_at"] is None), now)
+        return step_text(report, now)
+    return step_text(next(step for step in steps if step["done_at"] is None), now)
 
 
-def step_state(step: dict, now: datetime) -> tuple[str, str]:
-    """(colour, words) for a step still to be done: overdue, due soon, or in time."""
+def step_text(step: dict, now: datetime) -> str:
+    """A step still to be done: overdue, due soon, or in time, e.g. 超過 初動確認（3分超過）."""
     left = minutes_left(step["due_at"], now)
     if step["overdue"] or left < 0:
-        return "red", f"超過 {step['label']}（{max(-left, 0)}分超過）"
-    if left <= SOON_MINUTES:
-        return "orange", f"間近 {step['label']}（残り{left}分）"
-    return "green", f"期限内 {step['label']}（残り{left}分）"
+        word, detail = OVERDUE, f"{max(-left, 0)}分超過"
+    elif left <= SOON_MINUTES:
+        word, detail = SOON, f"残り{left}分"
+    else:
+        word, detail = IN_TIME, f"残り{left}分"
+    return f"{word} {step['label']}（{detail}）"
 
 
-def sla_text(alert: dict) -> str:
-    colour, words = sla_state(alert)
-    return f"{SLA_MARKS[colour]} {words}"
+def sla_colour(words: str) -> str | None:
+    """An SLA cell's colour, from the state word it starts with."""
+    return SLA_COLOURS.get(words.split(" ", 1)[0])
+
+
+def alert_style(frame: pd.DataFrame) -> Styler:
+    """The alert table's 状態 and SLA cells in their colours."""
+    states = components.word_colours(fleet_api.words("alert_statuses"), ALERT_STATUS_COLOURS)
+    return components.status_cells(components.status_cells(frame, "状態", states), "SLA", sla_colour)
+
+
+def terminal_style(frame: pd.DataFrame) -> Styler:
+    """A terminal table's 状態 cells in their colours (オンライン green, オフライン/エラー red)."""
+    return components.status_cells(
+        frame, "状態", components.word_colours(fleet_api.words("terminal_statuses"), STATUS_COLOURS)
+    )
 
 
 def alert_row(alert: dict) -> dict:

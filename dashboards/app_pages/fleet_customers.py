@@ -5,10 +5,11 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboards import api, auth, components, fleet_api, labels
+from dashboards import api, auth, components, fleet_api, formats, labels
 from dashboards.app_pages import fleet_common
 
 PAGE = "fleet_customers"
+PICKER = f"{PAGE}_selected"
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_PATTERN = re.compile(r"^[0-9+() -]{0,20}$")
 FIELDS = ("company_name", "contact_person", "contact_email", "contact_phone", "contract_type")
@@ -27,7 +28,7 @@ def customer_row(customer: dict) -> dict:
         "会社名": customer["company_name"],
         "担当者": customer["contact_person"],
         "連絡先メール": customer["contact_email"],
-        "電話番号": customer["contact_phone"],
+        "電話番号": formats.phone(customer["contact_phone"]),
         "契約種別": customer["contract_type_label"],
     }
 
@@ -106,7 +107,7 @@ def contact_card(customer: dict) -> None:
         f"**{labels.plain(customer['company_name'])}**（{customer['contract_type_label']}）  \n"
         f"担当者: {labels.plain(customer['contact_person'] or '-')}　"
         f"メール: {labels.plain(customer['contact_email'] or '-')}　"
-        f"電話: {labels.plain(customer['contact_phone'] or '-')}"
+        f"電話: {labels.plain(formats.phone(customer['contact_phone']) or '-')}"
     )
 
 
@@ -115,7 +116,7 @@ def customer_detail(user: dict, shown: list[dict]) -> None:
     chosen = components.record_picker(
         "顧客を選択",
         {i: customer["company_name"] for i, customer in by_id.items()},
-        f"{PAGE}_selected",
+        PICKER,
         placeholder="顧客を選択",
     )
     if chosen is None:
@@ -196,7 +197,9 @@ def import_panel() -> None:
             icon=":material/download:",
         )
         with st.form(f"{PAGE}_import", clear_on_submit=True):
-            upload = st.file_uploader("CSVファイル", type=["csv"], key=f"{PAGE}_import_file")
+            upload = components.file_uploader(
+                "CSVファイル", type=["csv"], key=f"{PAGE}_import_file", limit_mb=components.BODY_MB
+            )
             submitted = st.form_submit_button("取込を開始", type="primary")
         if submitted:
             start_import(upload)
@@ -217,8 +220,10 @@ listed = components.paginated_table(
     fleet_api.list_customers,
     customer_row,
     filters={"q": query},
-    file_name="customers",
-    table=lambda frame, _items: fleet_common.fitted_table(frame, COLUMN_WIDTHS),
+    export="/fleet/customers/export",
+    table=lambda frame, items: components.record_table(
+        PAGE, frame, items, picker=PICKER, column_config=fleet_common.fitted_columns(COLUMN_WIDTHS)
+    ),
 )
 if listed["items"]:
     customer_detail(user, listed["items"])

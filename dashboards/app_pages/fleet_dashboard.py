@@ -8,6 +8,7 @@ from dashboards import auth, components, fleet_api, labels
 from dashboards.app_pages import fleet_common
 
 PAGE = "fleet_dashboard"
+UNRESOLVED_BADGE = ":red-badge[:material/warning: 未解決]"
 STATUS_BAR_COLOURS = {"online": "#2e7d32", "offline": "#c62828", "error": "#ef6c00", "maintenance": "#9e9e9e"}
 # 顧客別状況 under 重要アラート, as §3.2 draws them, across the page: every column fits 1440 px.
 CUSTOMER_WIDTHS = {
@@ -21,13 +22,15 @@ CUSTOMER_WIDTHS = {
 
 
 def cards(data: dict) -> None:
-    columns = st.columns(3)
+    columns = st.columns(4)
     with columns[0]:
         components.kpi_card("総端末数", f"{data['total']:,}")
     with columns[1]:
         components.kpi_card("オンライン", f"{data['online']:,}")
     with columns[2]:
         components.kpi_card("アラート", f"{data['open_alerts']:,}", help="未解決のアラートの件数")
+    with columns[3]:
+        components.kpi_card("SLA超過", f"{data['sla_overdue']:,}", help=fleet_common.SLA_OVERDUE_HELP)
 
 
 def status_chart(data: dict) -> go.Figure:
@@ -71,7 +74,7 @@ def critical_alerts(data: dict) -> None:
     for alert in alerts:
         place = f"{labels.plain(alert['company_name'])} - {labels.plain(alert['store_name'])}"
         when = components.relative_time(alert["created_at"])
-        st.markdown(f":orange[⚠] **{place}**: {labels.plain(alert['summary'])}（{when}）")
+        st.markdown(f"{UNRESOLVED_BADGE} **{place}**: {labels.plain(alert['summary'])}（{when}）")
     st.page_link(fleet_common.ALERTS_PAGE, label="アラート一覧を開く", icon=":material/arrow_forward:")
 
 

@@ -3,13 +3,16 @@
 import hashlib
 import re
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from dashboards import auth, components, fleet_api, labels
 from dashboards.app_pages import fleet_common
 
 PAGE = "fleet_firmware"
+ROLLOUT_PICKER = f"{PAGE}_rollout"
 VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,19}$")
 SHA256_PATTERN = re.compile(r"^[0-9a-fA-F]{64}$")
 NOTES_MAX = 2000
@@ -86,6 +89,11 @@ def rollout_row(rollout: dict) -> dict:
     }
 
 
+def rollout_style(frame: pd.DataFrame) -> Styler:
+    states = components.word_colours(fleet_api.words("rollout_statuses"), fleet_common.ROLLOUT_STATUS_COLOURS)
+    return components.status_cells(frame, "状態", states)
+
+
 def progress_chart(rollout: dict) -> go.Figure:
     """One stacked bar per wave: succeeded, failed, updating, waiting, cancelled."""
     names = [f"第{w['wave']}波（{w['percent']:g}%）" for w in rollout["waves"]]
@@ -148,14 +156,19 @@ def rollout_actions(rollout: dict) -> None:
 
 
 def rollouts(user: dict) -> None:
-    listed = components.paginated_table(f"{PAGE}_rollouts", fleet_api.list_rollouts, rollout_row, file_name="rollouts")
+    listed = components.paginated_table(
+        f"{PAGE}_rollouts",
+        fleet_api.list_rollouts,
+        rollout_row,
+        export="/fleet/rollouts/export",
+        style=rollout_style,
+        picker=ROLLOUT_PICKER,
+    )
     by_id = {rollout["id"]: rollout for rollout in listed["items"]}
     if not by_id:
         return
     shown_as = {i: f"#{i} バージョン {rollout['version']}（{rollout['status_label']}）" for i, rollout in by_id.items()}
-    chosen = components.record_picker(
-        "進捗を表示するロールアウト", shown_as, f"{PAGE}_rollout", default=next(iter(by_id))
-    )
+    chosen = components.record_picker("進捗を表示するロールアウト", shown_as, ROLLOUT_PICKER, default=next(iter(by_id)))
     rollout_panel(chosen)
     if fleet_common.may(user, fleet_common.OPERATOR):
         rollout_actions(by_id[chosen])
@@ -290,7 +303,9 @@ def validate_release(content: bytes, version: str, sha256: str, notes: str) -> l
 
 def upload_form() -> None:
     with st.form(f"{PAGE}_upload", clear_on_submit=True):
-        upload = st.file_uploader("ファームウェアのファイル", key=f"{PAGE}_file")
+        upload = components.file_uploader(
+            "ファームウェアのファイル", key=f"{PAGE}_file", limit_mb=components.FIRMWARE_MB
+        )
         version = st.text_input("バージョン", key=f"{PAGE}_version", placeholder="例: 1.2.0").strip()
         sha256 = st.text_input("SHA-256", key=f"{PAGE}_sha256", help="配布元が公開している値を入力します。").strip()
         notes = st.text_area("リリースノート", key=f"{PAGE}_notes", max_chars=NOTES_MAX).strip()
@@ -310,7 +325,9 @@ def upload_form() -> None:
 
 
 def releases(user: dict) -> None:
-    components.paginated_table(f"{PAGE}_releases", fleet_api.list_releases, release_row, file_name="releases")
+    components.paginated_table(
+        f"{PAGE}_releases", fleet_api.list_releases, release_row, export="/fleet/firmware/releases/export"
+    )
     if fleet_common.may(user, fleet_common.ADMIN):
         with st.expander("ファームウェアを登録", icon=":material/upload:"):
             upload_form()

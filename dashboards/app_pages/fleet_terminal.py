@@ -9,7 +9,9 @@ from dashboards.app_pages import fleet_common
 
 PAGE = "fleet_terminal"
 RANGES = {"24h": "24時間", "7d": "7日間", "30d": "30日間"}
-METRICS = {"cpu": "CPU使用率", "memory": "メモリ使用率", "disk": "ディスク使用率"}
+# The agent measures the store PC it runs on: the TC-200 reports no load of its own.
+METRICS = {"cpu": "店舗PC CPU使用率", "memory": "店舗PCメモリ使用率", "disk": "店舗PCディスク使用率"}
+PC_LOAD_NOTE = "CPU・メモリ・ディスクは端末を接続した店舗PCの値です（TC-200本体の値ではありません）。"
 METRIC_COLOURS = {"cpu": "#1f5fa8", "memory": "#7b1fa2", "disk": "#00897b"}
 DIAGNOSTIC_LINES = (1, 2000, 500)
 
@@ -64,6 +66,7 @@ def state(terminal: dict) -> None:
         f"通信間隔 {terminal['interval_seconds']}秒 ／ 設置日 {installed} ／ "
         f"最終通信 {components.local_time(last) or '-'}"
     )
+    st.caption(PC_LOAD_NOTE)
     if terminal["error_message"]:
         st.warning(f"端末が報告したエラー: {labels.plain(terminal['error_message'])}")
 
@@ -135,7 +138,7 @@ def events(terminal_id: int) -> None:
         fleet_api.list_events,
         event_row,
         filters={"terminal_id": terminal_id, "level": level},
-        file_name=f"terminal_{terminal_id}_events",
+        export=f"/fleet/terminals/{terminal_id}/events/export",
     )
 
 
@@ -158,7 +161,8 @@ def update_tasks(terminal_id: int) -> None:
         }
         for t in tasks
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    states = components.word_colours(fleet_api.words("task_statuses"), fleet_common.TASK_STATUS_COLOURS)
+    st.dataframe(components.status_cells(pd.DataFrame(rows), "状態", states), hide_index=True)
 
 
 def commands(terminal_id: int) -> None:
@@ -177,7 +181,8 @@ def commands(terminal_id: int) -> None:
         for c in fleet_api.list_commands(terminal_id)
     ]
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
+        states = components.word_colours(statuses, fleet_common.COMMAND_STATUS_COLOURS)
+        st.dataframe(components.status_cells(pd.DataFrame(rows), "状態", states), hide_index=True)
     else:
         st.caption("端末へのコマンドはまだありません。")
     for diagnostic in fleet_api.list_diagnostics(terminal_id):
@@ -196,7 +201,8 @@ def history(terminal_id: int) -> None:
             fleet_api.list_alerts,
             fleet_common.alert_row,
             filters={"terminal_id": terminal_id},
-            file_name=f"terminal_{terminal_id}_alerts",
+            export="/fleet/alerts/export",
+            style=fleet_common.alert_style,
         )
     with tabs[2]:
         update_tasks(terminal_id)

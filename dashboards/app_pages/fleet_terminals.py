@@ -10,6 +10,7 @@ from dashboards import auth, components, fleet_api, labels
 from dashboards.app_pages import fleet_common
 
 PAGE = "fleet_terminals"
+DETAIL = f"{PAGE}_detail"
 SORTS = {
     "company_name": "顧客名",
     "serial_number": "シリアル番号",
@@ -62,15 +63,10 @@ def filters() -> dict[str, Any]:
 
 
 def open_detail(shown: list[dict]) -> None:
+    """The keyboard's way to 端末詳細: pick a shown terminal, then follow its link."""
     by_id = {terminal["id"]: terminal for terminal in shown}
-    chosen = st.selectbox(
-        "詳細を表示する端末",
-        list(by_id),
-        index=None,
-        key=f"{PAGE}_detail",
-        placeholder="端末を選択",
-        format_func=lambda i: fleet_common.terminal_label(by_id[i]),
-    )
+    shown_as = {i: fleet_common.terminal_label(terminal) for i, terminal in by_id.items()}
+    chosen = components.record_picker("詳細を表示する端末", shown_as, DETAIL, placeholder="端末を選択")
     if chosen is not None:
         st.page_link(
             fleet_common.TERMINAL_PAGE,
@@ -120,7 +116,14 @@ st.title("端末一覧")
 fleet_common.ingest_banner()
 components.show_flash(PAGE)
 listed = components.paginated_table(
-    PAGE, fleet_api.list_terminals, terminal_row, filters=filters(), file_name="terminals"
+    PAGE,
+    fleet_api.list_terminals,
+    terminal_row,
+    filters=filters(),
+    export="/fleet/terminals/export",
+    style=fleet_common.terminal_style,
+    picker=DETAIL,
+    open_record=components.on_page(fleet_common.TERMINAL_PAGE),
 )
 if listed["items"]:
     open_detail(listed["items"])

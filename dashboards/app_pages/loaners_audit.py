@@ -37,5 +37,6 @@ components.paginated_table(
     table.fetch,
     table.row,
     filters={"jurisdiction": jurisdiction, "location_id": location_id},
-    file_name="loaners_audit",
+    export="/loaners/views/audit/export",
+    style=loaners_common.status_style,
 )

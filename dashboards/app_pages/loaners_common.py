@@ -5,9 +5,11 @@ What any page could use (act, times, badges, the paged table) is in dashboards/c
 
 import re
 
+import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
-from dashboards import auth, labels, loaners_api, sections
+from dashboards import auth, components, labels, loaners_api, sections
 
 DOMAIN = "loaners"
 ADMIN = ("admin",)
@@ -19,6 +21,12 @@ VIEW_PAGES = {
     "SUMMARY": "app_pages/loaners_summary.py",
 }
 VALUE_PREFIX = re.compile(r"^\s*(\d{1,3})\.")
+# A status's colour by its number (the spec reads statuses by it): 0-4.ステータス 1 lent out (in use), 2 back and
+# still to be checked and wiped, 3 kept in-house (ready), 4 disposed; 預かり機のステータス as SUMMARY's cards colour
+# them (success, warning, danger, info).
+DEVICE_STATUS_COLOURS = {"1": "blue", "2": "orange", "3": "green", "4": "gray"}
+HELD_STATUS_COLOURS = {"1": "green", "2": "orange", "3": "red", "4": "blue"}
+AUDIT_STATUS_COLUMN = "ステータス"
 
 
 def is_admin(user: dict) -> bool:
@@ -100,6 +108,17 @@ def form_link(device_id: int, number: str) -> None:
         help=number,
         icon=":material/edit_note:",
         query_params={"device": str(device_id)},
+    )
+
+
+def status_style(frame: pd.DataFrame) -> Styler:
+    """A device table's 0-4.ステータス (AUDIT: ステータス) and 預かり機のステータス cells in colour, by number."""
+    vocabulary = loaners_api.vocabulary()
+    styled = frame.style
+    for column in (vocabulary["status_key"], AUDIT_STATUS_COLUMN):
+        styled = components.status_cells(styled, column, lambda value: DEVICE_STATUS_COLOURS.get(value_prefix(value)))
+    return components.status_cells(
+        styled, vocabulary["held_key"], lambda value: HELD_STATUS_COLOURS.get(value_prefix(value))
     )
 
 

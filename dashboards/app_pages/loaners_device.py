@@ -80,5 +80,6 @@ components.paginated_table(
     f"{PAGE}_timeline",
     lambda **p: loaners_api.timeline(device["id"], **p),
     timeline_row,
-    file_name=f"loaners_timeline_{device['id']}",
+    export=f"/loaners/devices/{device['id']}/submissions/export",
+    style=loaners_common.status_style,
 )

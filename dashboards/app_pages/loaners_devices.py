@@ -8,6 +8,7 @@ from dashboards import auth, components, labels, loaners_api
 from dashboards.app_pages import loaners_common
 
 PAGE = "loaners_devices"
+PICKER = f"{PAGE}_chosen"
 
 
 def filters(user: dict) -> dict[str, Any]:
@@ -49,10 +50,9 @@ class NormalTable:
 
 
 def open_device(items: list[dict]) -> None:
+    """The keyboard's way to what a click on a row opens: pick a shown device, then follow its links."""
     by_id = {item["device_id"]: item["values"][loaners_api.vocabulary()["number_column"]] for item in items}
-    chosen = st.selectbox(
-        "機器を選択", list(by_id), index=None, key=f"{PAGE}_chosen", placeholder="機器を選択", format_func=by_id.get
-    )
+    chosen = components.record_picker("機器を選択", by_id, PICKER, placeholder="機器を選択")
     if chosen is not None:
         loaners_common.device_link(chosen, by_id[chosen])
         loaners_common.form_link(chosen, by_id[chosen])
@@ -86,7 +86,17 @@ st.caption(
 components.show_flash(PAGE)
 chosen_filters = filters(user)
 table = NormalTable()
-components.paginated_table(PAGE, table.fetch, table.row, filters=chosen_filters, file_name="loaners_normal")
+components.paginated_table(
+    PAGE,
+    table.fetch,
+    table.row,
+    filters=chosen_filters,
+    export="/loaners/views/normal/export",
+    style=loaners_common.status_style,
+    picker=PICKER,
+    open_record=components.on_page(loaners_common.DEVICE_PAGE, id_field="device_id"),
+    id_field="device_id",
+)
 if table.items:
     open_device(table.items)
 label_sheets(chosen_filters["jurisdiction"])

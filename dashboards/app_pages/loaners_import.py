@@ -82,7 +82,9 @@ st.caption(
 with st.form(f"{PAGE}_form", clear_on_submit=True):
     named = sheets()
     kind = st.selectbox("取込先のフォーム", list(named), format_func=named.get, key=f"{PAGE}_kind")
-    upload = st.file_uploader("CSVファイル", type=["csv"], key=f"{PAGE}_file")
+    upload = components.file_uploader(
+        "CSVファイル", type=["csv"], key=f"{PAGE}_file", limit_mb=components.ANSWER_SHEET_MB
+    )
     submitted = st.form_submit_button("取込を開始", type="primary")
 if submitted:
     start(kind, upload)

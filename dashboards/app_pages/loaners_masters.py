@@ -10,6 +10,8 @@ import streamlit as st
 from dashboards import auth, components, labels, loaners_api
 
 PAGE = "loaners_masters"
+LOCATION_PICKER = f"{PAGE}_location_chosen"
+MODEL_PICKER = f"{PAGE}_model_chosen"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DATA_TYPE_SETTINGS = {"source_settings": "データソース設定", "display_settings": "表示列設定"}
 FILTER_HELP = "例: status=1.貸出中&kind=terminal（キーは kind・status・held_status・location_id・jurisdiction）"
@@ -93,7 +95,8 @@ def location_row(location: dict) -> dict:
 
 def locations_tab() -> None:
     places = loaners_api.locations()
-    st.dataframe(pd.DataFrame([location_row(p) for p in places]), hide_index=True)
+    frame = pd.DataFrame([location_row(p) for p in places])
+    components.record_table(f"{PAGE}_locations", frame, places, picker=LOCATION_PICKER)
     with st.expander("拠点を追加", icon=":material/add_location_alt:"):
         with st.form(f"{PAGE}_location_new"):
             values = location_fields(f"{PAGE}_location_new")
@@ -104,7 +107,7 @@ def locations_tab() -> None:
         )
     by_id = {p["id"]: p for p in places}
     chosen = components.record_picker(
-        "編集する拠点", {i: p["name"] for i, p in by_id.items()}, f"{PAGE}_location_chosen", placeholder="拠点を選択"
+        "編集する拠点", {i: p["name"] for i, p in by_id.items()}, LOCATION_PICKER, placeholder="拠点を選択"
     )
     if chosen is None:
         return
@@ -188,7 +191,7 @@ def edit_model(model: dict, categories: dict[str, str]) -> None:
 
 def models_tab() -> None:
     models = loaners_api.models()
-    st.dataframe(pd.DataFrame([model_row(m) for m in models]), hide_index=True)
+    components.record_table(f"{PAGE}_models", pd.DataFrame([model_row(m) for m in models]), models, picker=MODEL_PICKER)
     categories = {c["category"]: f"{c['category']}（{c['label']}）" for c in loaners_api.categories()}
     with st.expander("機種を追加", icon=":material/add:"):
         with st.form(f"{PAGE}_model_new"):
@@ -202,7 +205,7 @@ def models_tab() -> None:
     chosen = components.record_picker(
         "編集・削除する機種",
         {i: f"{m['name']}（{i}）" for i, m in by_id.items()},
-        f"{PAGE}_model_chosen",
+        MODEL_PICKER,
         placeholder="機種を選択",
     )
     if chosen is not None:

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
-from dashboards import api, auth, components, labels, reservations_api
+from dashboards import api, auth, components, formats, labels, reservations_api
 from dashboards.app_pages import reservations_common as common
 
 PAGE = "reservations_catalog"
@@ -21,7 +22,7 @@ def shop_row(shop: dict) -> dict:
         "ID": shop["id"],
         "架電順": shop["call_order"],
         "店舗名": shop["name"],
-        "電話番号": shop["phone"],
+        "電話番号": formats.phone(shop["phone"]),
         "メールアドレス": shop["email"],
         "対応サービス": "、".join(s["name"] for s in shop["services"]),
         "有効": labels.yes_no(shop["active"]),
@@ -64,7 +65,7 @@ def shop_fields(key: str, services: dict[int, str], shop: dict | None = None) ->
     chosen = [s["id"] for s in shop["services"] if s["id"] in services]
     return {
         "name": st.text_input("店舗名", shop["name"], max_chars=100, key=f"{key}_name").strip(),
-        "phone": st.text_input("電話番号", shop["phone"], max_chars=40, key=f"{key}_phone").strip(),
+        "phone": st.text_input("電話番号", formats.phone(shop["phone"]), max_chars=40, key=f"{key}_phone").strip(),
         "email": st.text_input("メールアドレス", shop["email"], key=f"{key}_email").strip(),
         "service_type_ids": st.multiselect(
             "対応サービス", list(services), chosen, format_func=services.get, key=f"{key}_services"
@@ -92,6 +93,11 @@ class Kind:
     stored: Callable[[dict], dict] = lambda item: item  # the record as the form's fields compare it
 
 
+def picker(kind_key: str) -> str:
+    """The key of the picker of the records to edit, which a click on a row of their list chooses in too."""
+    return f"{PAGE}_{kind_key}_selected"
+
+
 def editor(kind: Kind, items: list[dict]) -> None:
     """Add one, then edit or delete one of `items`: the same forms for shops and services."""
     with st.expander(f"{kind.name}を追加"), st.form(f"{PAGE}_new_{kind.key}", clear_on_submit=True):
@@ -102,7 +108,7 @@ def editor(kind: Kind, items: list[dict]) -> None:
     chosen = components.record_picker(
         f"編集する{kind.name}",
         {i: item["name"] for i, item in by_id.items()},
-        f"{PAGE}_{kind.key}_selected",
+        picker(kind.key),
         placeholder="表示中の一覧から選択",
     )
     if chosen is None:
@@ -127,22 +133,13 @@ def editor(kind: Kind, items: list[dict]) -> None:
     )
 
 
-def csv_tools(operator: bool) -> None:
-    left, right = st.columns([1, 2], vertical_alignment="bottom")
-    with left:
-        st.download_button(
-            "CSVエクスポート",
-            reservations_api.export_shops(),
-            file_name="qrv-shops.csv",
-            mime="text/csv",
-            key=f"{PAGE}_export",
-            icon=":material/download:",
-        )
-    if not operator:
-        return
-    with right, st.form(f"{PAGE}_import", clear_on_submit=True):
-        upload = st.file_uploader(
-            "CSVインポート（エクスポートと同じ列。店舗名が同じ行は更新）", type=["csv"], key=f"{PAGE}_import_file"
+def import_form() -> None:
+    with st.form(f"{PAGE}_import", clear_on_submit=True):
+        upload = components.file_uploader(
+            "CSVインポート（CSVダウンロードと同じ列。店舗名が同じ行は更新）",
+            type=["csv"],
+            key=f"{PAGE}_import_file",
+            limit_mb=components.BODY_MB,
         )
         submitted = st.form_submit_button("取り込む")
     if submitted and upload is not None:
@@ -156,9 +153,15 @@ def csv_tools(operator: bool) -> None:
 
 
 def shops_tab(operator: bool, services: dict[int, str]) -> None:
-    csv_tools(operator)
+    if operator:
+        import_form()
     listed = components.paginated_table(
-        f"{PAGE}_shops", reservations_api.list_shops, shop_row, filters=shop_filters(services), file_name=None
+        f"{PAGE}_shops",
+        reservations_api.list_shops,
+        shop_row,
+        filters=shop_filters(services),
+        export="/reservations/shops/export",
+        picker=picker("shop") if operator else None,
     )
     if operator:
         editor(
@@ -169,7 +172,10 @@ def shops_tab(operator: bool, services: dict[int, str]) -> None:
                 reservations_api.create_shop,
                 reservations_api.update_shop,
                 reservations_api.delete_shop,
-                lambda shop: shop | {"service_type_ids": [s["id"] for s in shop["services"]]},
+                lambda shop: (
+                    shop
+                    | {"service_type_ids": [s["id"] for s in shop["services"]], "phone": formats.phone(shop["phone"])}
+                ),
             ),
             listed["items"],
         )
@@ -200,10 +206,12 @@ def services_tab(operator: bool, services: list[dict]) -> None:
         }
         for s in services
     ]
-    if rows:
-        st.dataframe(rows, hide_index=True)
-    else:
+    if not rows:
         st.info(components.NO_ROWS)
+    elif operator:
+        components.record_table(f"{PAGE}_services", pd.DataFrame(rows), services, picker=picker("service"))
+    else:
+        st.dataframe(rows, hide_index=True)
     if not operator:
         return
     editor(

@@ -9,9 +9,11 @@ from collections.abc import Callable
 from datetime import datetime, time
 from typing import Any
 
+import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
-from dashboards import components, reservations_api, sections
+from dashboards import components, formats, reservations_api, sections
 
 DOMAIN = "reservations"
 REFRESH_SECONDS = 300
@@ -30,7 +32,20 @@ STATUS_COLOURS = {
     "completed": "green",
     "cancelled": "gray",
 }
-PRIORITY_MARKS = {"urgent": "🔴", "high": "🟠", "medium": "🟡", "low": "⚪"}
+PRIORITY_COLOURS = {"urgent": "red", "high": "orange", "medium": "yellow", "low": "gray"}
+OPERATION_STATUS_COLOURS = {"open": "red", "in_progress": "blue", "resolved": "green"}
+PAYMENT_STATUS_COLOURS = {
+    "creating": "blue",
+    "open": "orange",
+    "expiring": "orange",
+    "expired": "gray",
+    "paid": "green",
+    "refund_requested": "blue",
+    "refunded": "gray",
+    "refund_failed": "red",
+    "failed": "red",
+}
+OVERDUE = "超過"
 
 
 def vocab() -> dict:
@@ -64,7 +79,7 @@ def reservation_row(item: dict) -> dict:
         "予約ID": item["code"],
         "状態": item["status_label"],
         "依頼者": item["requester_name"],
-        "電話番号": item["requester_phone"],
+        "電話番号": formats.phone(item["requester_phone"]),
         "サービス": item["service_name"],
         "提携店": item["shop_name"] or "",
         "希望日時": components.local_time(item["desired_at"])[:16],
@@ -173,7 +188,8 @@ def edit_form(page: str, reservation: dict) -> None:
     with st.form(f"{page}_edit_{code}"):
         st.markdown("**予約内容の変更**")
         name = st.text_input("依頼者名", reservation["requester_name"], max_chars=100, key=f"{page}_edit_name_{code}")
-        phone = st.text_input("電話番号", reservation["requester_phone"], max_chars=40, key=f"{page}_edit_phone_{code}")
+        shown_phone = formats.phone(reservation["requester_phone"])
+        phone = st.text_input("電話番号", shown_phone, max_chars=40, key=f"{page}_edit_phone_{code}")
         email = st.text_input("メールアドレス", reservation["requester_email"], key=f"{page}_edit_email_{code}")
         day = st.date_input("希望日", desired.date(), key=f"{page}_edit_day_{code}")
         at = st.time_input(
@@ -209,7 +225,8 @@ def edit_form(page: str, reservation: dict) -> None:
         "details": details,
         "amount": int(amount),
     }
-    changes = {field: value for field, value in wanted.items() if value != reservation[field]}
+    shown = reservation | {"requester_phone": shown_phone}
+    changes = {field: value for field, value in wanted.items() if value != shown[field]}
     when = datetime.combine(day, time(at.hour, at.minute), tzinfo=components.LOCAL_TZ)
     if when != desired.replace(second=0, microsecond=0):
         changes["desired_at"] = when.isoformat()
@@ -294,10 +311,27 @@ def status_badge(reservation: dict) -> None:
     components.status_badge(reservation["status"], reservation["status_label"], colours=STATUS_COLOURS)
 
 
+def priority_badge(operation: dict) -> None:
+    """e.g. 優先度: 緊急 in red."""
+    components.status_badge(operation["priority"], f"優先度: {operation['priority_label']}", colours=PRIORITY_COLOURS)
+
+
+def reservation_style(frame: pd.DataFrame, status_column: str = "状態") -> Styler:
+    """A reservation table's status cells in their colours."""
+    return components.status_cells(frame, status_column, components.word_colours(vocab()["statuses"], STATUS_COLOURS))
+
+
+def operation_style(frame: pd.DataFrame, status_column: str = "状態") -> Styler:
+    """A manual-operation table's 優先度, status and 超過 cells in their colours."""
+    priorities = components.word_colours(vocab()["priorities"], PRIORITY_COLOURS)
+    states = components.word_colours(vocab()["operation_statuses"], OPERATION_STATUS_COLOURS)
+    styled = components.status_cells(frame, "優先度", priorities)
+    return components.status_cells(components.status_cells(styled, status_column, states), OVERDUE, {OVERDUE: "red"})
+
+
 def operation_label(operation: dict) -> str:
-    """e.g. 🔴 緊急 QRV-ABC123 SMS送信が全リトライ失敗（未対応）."""
-    mark = PRIORITY_MARKS.get(operation["priority"], "")
+    """e.g. 緊急 QRV-ABC123 SMS送信が全リトライ失敗（未対応）."""
     return (
-        f"{mark} {operation['priority_label']} {operation['reservation_code']} {operation['type_label']}"
+        f"{operation['priority_label']} {operation['reservation_code']} {operation['type_label']}"
         f"（{operation['status_label']}）"
     )

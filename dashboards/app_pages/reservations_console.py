@@ -22,7 +22,7 @@ def today_cards(today: dict) -> None:
         ("今日の予約件数", today["reservations_total"], "今日受け付けた予約リクエスト"),
         ("今日のマニュアルオペ", today["operations_created"], "今日発生したマニュアルオペレーション"),
         ("未対応の手動対応", today["operations_open"], "未対応・対応中のマニュアルオペレーション（全期間）"),
-        ("対応時間目標超過", today["operations_overdue"], "§2.3.2 の対応時間目標を過ぎた未解決の手動対応"),
+        ("対応時間目標超過", today["operations_overdue"], "対応時間目標を過ぎた未解決の手動対応"),
     )
     for column, (label, value, help_text) in zip(columns, cards, strict=True):
         with column:
@@ -32,7 +32,7 @@ def today_cards(today: dict) -> None:
 def status_table(today: dict) -> None:
     st.markdown("#### 今日の予約件数（ステータス別）")
     rows = [{"ステータス": row["label"], "件数": row["count"]} for row in today["reservations_by_status"]]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, height="content")
+    st.dataframe(common.reservation_style(pd.DataFrame(rows), "ステータス"), hide_index=True, height="content")
 
 
 def operations_table(today: dict) -> None:

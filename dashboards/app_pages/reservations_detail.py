@@ -4,10 +4,11 @@ payments, manual operations and notes, with the forms the person's role allows (
 import pandas as pd
 import streamlit as st
 
-from dashboards import api, auth, components, labels, reservations_api
+from dashboards import api, auth, components, formats, labels, reservations_api
 from dashboards.app_pages import reservations_common as common
 
 PAGE = "reservations_detail"
+PICKER = f"{PAGE}_code"
 
 
 def filters() -> dict:
@@ -28,7 +29,7 @@ def pick(shown: list[dict]) -> str | None:
     shown_as = {
         c: f"{c} {by_code[c]['requester_name']}（{by_code[c]['status_label']}）" if c in by_code else c for c in codes
     }
-    return components.record_picker("予約", shown_as, f"{PAGE}_code", default=wanted, placeholder="予約を選択")
+    return components.record_picker("予約", shown_as, PICKER, default=wanted, placeholder="予約を選択")
 
 
 def header(reservation: dict) -> None:
@@ -39,7 +40,7 @@ def header(reservation: dict) -> None:
         "希望日時": components.local_time(reservation["desired_at"])[:16],
         "金額": common.yen(reservation["amount"]),
         "提携店": reservation["shop_name"] or "未定",
-        "電話番号": reservation["requester_phone"],
+        "電話番号": formats.phone(reservation["requester_phone"]),
         "メールアドレス": reservation["requester_email"] or "なし",
         "キャンセル期限": components.local_time(reservation["cancel_deadline_at"])[:16],
         "受付日時": components.local_time(reservation["created_at"])[:16],
@@ -77,7 +78,7 @@ def call_summaries(reservation: dict) -> None:
     for call in reservation["calls"]:
         title = (
             f"{components.local_time(call['created_at'])[5:16]} {call['shop_name']}（{call['round']}周目）: "
-            f"{call['outcome_label'] or call['status']}"
+            f"{call['outcome_label'] or call['status_label']}"
         )
         with st.expander(title):
             st.markdown(labels.plain(call["summary"]) or "要約はありません。")
@@ -100,28 +101,26 @@ def payments(reservation: dict) -> None:
         }
         for p in reservation["payments"]
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    words = {p["status"]: p["status_label"] for p in reservation["payments"]}
+    states = components.word_colours(words, common.PAYMENT_STATUS_COLOURS)
+    st.dataframe(components.status_cells(pd.DataFrame(rows), "状態", states), hide_index=True)
 
 
 def operations_and_notes(reservation: dict) -> None:
     if reservation["operations"]:
         st.markdown("**マニュアルオペレーション**")
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "発生日時": components.local_time(o["created_at"])[:16],
-                        "優先度": o["priority_label"],
-                        "種別": o["type_label"],
-                        "状況": o["status_label"],
-                        "担当者": o["assignee_name"] or "",
-                        "対応内容": o["resolution"],
-                    }
-                    for o in reservation["operations"]
-                ]
-            ),
-            hide_index=True,
-        )
+        rows = [
+            {
+                "発生日時": components.local_time(o["created_at"])[:16],
+                "優先度": o["priority_label"],
+                "種別": o["type_label"],
+                "状況": o["status_label"],
+                "担当者": o["assignee_name"] or "",
+                "対応内容": o["resolution"],
+            }
+            for o in reservation["operations"]
+        ]
+        st.dataframe(common.operation_style(pd.DataFrame(rows), status_column="状況"), hide_index=True)
     st.markdown("**対応メモ**")
     if not reservation["notes"]:
         st.caption("メモはありません。")
@@ -177,7 +176,14 @@ user = auth.require_page(__file__)
 st.title("予約詳細")
 components.show_flash(PAGE)
 listed = components.paginated_table(
-    PAGE, reservations_api.list_reservations, common.reservation_row, filters=filters(), file_name="reservations"
+    PAGE,
+    reservations_api.list_reservations,
+    common.reservation_row,
+    filters=filters(),
+    export="/reservations/reservations/export",
+    style=common.reservation_style,
+    picker=PICKER,
+    id_field="code",
 )
 chosen = pick(listed["items"])
 if chosen:

@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import auth, components, reservations_api
+from dashboards import auth, components, formats, reservations_api
 from dashboards.app_pages import reservations_common as common
 
 PAGE = "reservations_executive"
@@ -21,13 +21,15 @@ def rate_change(current: float | None, previous: float | None) -> str:
 
 
 # The month-so-far cards: field, label, shown value, its change, and whether a fall is the good news (cancellations).
+# Money in 万円, the exact sum in the card's help.
 CARDS = (
     ("reservations", "今月の予約件数", lambda n: f"{n:,}件", lambda a, b: f"{a - b:+,}", False),
     ("confirmed", "今月の確定件数", lambda n: f"{n:,}件", lambda a, b: f"{a - b:+,}", False),
     ("cancelled", "今月のキャンセル件数", lambda n: f"{n:,}件", lambda a, b: f"{a - b:+,}", True),
     ("cancel_pct", "今月のキャンセル率", common.percent, rate_change, True),
-    ("revenue", "今月の売上", common.yen, lambda a, b: f"{a - b:+,}", False),
+    ("revenue", "今月の売上", formats.man_yen, lambda a, b: formats.man_yen_change(a - b), False),
 )
+EXACT = {"revenue": common.yen}
 
 
 def cards(so_far: dict) -> None:
@@ -35,13 +37,16 @@ def cards(so_far: dict) -> None:
     current, previous = so_far["current"], so_far["previous"]
     compared = f"今月1日〜{so_far['days']}日と前月1日〜{so_far['previous_days']}日（同じ期間）の比較です。"
     for column, (field, label, shown, change, fall_is_good) in zip(st.columns(len(CARDS)), CARDS, strict=True):
+        exact = ""
+        if field in EXACT:
+            exact = f"今月: {EXACT[field](current[field])}、前月同期: {EXACT[field](previous[field])}。"
         with column:
             components.kpi_card(
                 label,
                 shown(current[field]),
                 delta=f"{change(current[field], previous[field])}（前月同期比）",
                 delta_color="inverse" if fall_is_good else "normal",
-                help=compared,
+                help=exact + compared,
             )
 
 
@@ -61,18 +66,20 @@ def monthly_chart(months: list[dict]) -> go.Figure:
 
 
 def revenue_chart(months: list[dict]) -> go.Figure:
+    revenue = [m["revenue"] for m in months]
     figure = go.Figure(
         go.Scatter(
             x=[m["month"] for m in months],
-            y=[m["revenue"] for m in months],
+            y=formats.in_man_yen(revenue),
+            customdata=revenue,
             mode="lines+markers",
             name="売上",
             line={"color": "#2e7d32"},
-            hovertemplate="%{x}<br>売上: ¥%{y:,}<extra></extra>",
+            hovertemplate=formats.money_hover("売上"),
         )
     )
-    figure.update_layout(height=300, margin=CHART_MARGIN, xaxis={"type": "category"}, yaxis={"tickprefix": "¥"})
-    return figure
+    figure.update_layout(height=300, margin=CHART_MARGIN, xaxis={"type": "category"})
+    return formats.money_axis(figure, "売上")
 
 
 def share_chart(services: list[dict]) -> go.Figure:

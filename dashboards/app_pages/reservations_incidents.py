@@ -2,16 +2,24 @@
 target response time and escalation (overdue ones flagged), fill in the response, recovery and prevention as they
 become known, and report one to the executives. Executives read the records only (§5.3.2)."""
 
+import re
 from datetime import datetime
 
+import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from dashboards import auth, components, reservations_api, sections
 from dashboards.app_pages import reservations_common as common
 
 PAGE = "reservations_incidents"
-OVERDUE = "⚠ 期限超過"
+PICKER = f"{PAGE}_selected"
+OVERDUE = "期限超過"
 LATE = "目標超過で対応"
+REPORTED, UNREPORTED, UNREPORTED_LATE = "報告済み", "未報告", "未報告・期限超過"
+# The 期限超過 and 経営陣への報告 cells' colours, by their words (a report cell by its first word).
+STATE_WORD = re.compile(r"[^（ ]*")
+FLAG_COLOURS = {OVERDUE: "red", LATE: "orange", REPORTED: "green", UNREPORTED: "orange", UNREPORTED_LATE: "red"}
 
 
 def level_help(level: str) -> str:
@@ -28,11 +36,22 @@ def response_flag(incident: dict) -> str:
 def escalation_text(incident: dict) -> str:
     """When the executives were told, or when they are owed the report (Low: the weekly report)."""
     if incident["escalated_at"]:
-        return f"報告済み {components.local_time(incident['escalated_at'])[:16]}"
+        return f"{REPORTED} {components.local_time(incident['escalated_at'])[:16]}"
     if incident["escalation_due_at"] is None:
         return incident["escalation_label"]
-    mark = "⚠ " if incident["escalation_overdue"] else ""
-    return f"{mark}未報告（期限 {components.local_time(incident['escalation_due_at'])[:16]}）"
+    state = UNREPORTED_LATE if incident["escalation_overdue"] else UNREPORTED
+    return f"{state}（期限 {components.local_time(incident['escalation_due_at'])[:16]}）"
+
+
+def flag_colour(words: str) -> str | None:
+    """A flag cell's colour, by the state word it starts with (e.g. 報告済み in 報告済み 2026-01-05 10:00)."""
+    return FLAG_COLOURS.get(STATE_WORD.match(words).group())
+
+
+def incident_style(frame: pd.DataFrame) -> Styler:
+    """The 期限超過 and 経営陣への報告 cells in colour: red overdue, orange late or still owed, green reported."""
+    flagged = components.status_cells(frame, "期限超過", FLAG_COLOURS)
+    return components.status_cells(flagged, "経営陣への報告", flag_colour)
 
 
 def incident_row(incident: dict) -> dict:
@@ -141,7 +160,7 @@ def edit_incident(shown: list[dict]) -> None:
     chosen = components.record_picker(
         "更新するインシデント",
         {i: f"#{i} {incident['title']}" for i, incident in by_id.items()},
-        f"{PAGE}_selected",
+        PICKER,
         placeholder="インシデントを選択",
     )
     if chosen is None:
@@ -186,7 +205,9 @@ listed = components.paginated_table(
     reservations_api.list_incidents,
     incident_row,
     filters={"level": level, "open_only": open_only or None, "overdue": overdue_only or None},
-    file_name="incidents",
+    export="/reservations/incidents/export",
+    style=incident_style,
+    picker=PICKER if writer else None,
 )
 if writer:
     edit_incident(listed["items"])

@@ -5,18 +5,19 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from dashboards import auth, components, labels, reservations_api
+from dashboards import auth, components, formats, labels, reservations_api
 from dashboards.app_pages import reservations_common as common
 
 PAGE = "reservations_queue"
+PICKER = f"{PAGE}_selected"
 
 
 def operation_row(operation: dict) -> dict:
     return {
         "ID": operation["id"],
-        "優先度": f"{common.PRIORITY_MARKS.get(operation['priority'], '')} {operation['priority_label']}",
+        "優先度": operation["priority_label"],
         "対応時間目標": components.local_time(operation["due_at"])[5:16],
-        "超過": "超過" if operation["overdue"] else "",
+        common.OVERDUE: common.OVERDUE if operation["overdue"] else "",
         "種別": operation["type_label"],
         "予約ID": operation["reservation_code"],
         "依頼者": operation["requester_name"],
@@ -43,7 +44,7 @@ def filters() -> dict:
 def pick_operation(shown: list[dict]) -> dict | None:
     by_id = {operation["id"]: operation for operation in shown}
     shown_as = {i: common.operation_label(operation) for i, operation in by_id.items()}
-    chosen = components.record_picker("対応する手動対応", shown_as, f"{PAGE}_selected", placeholder="手動対応を選択")
+    chosen = components.record_picker("対応する手動対応", shown_as, PICKER, placeholder="手動対応を選択")
     return by_id.get(chosen)
 
 
@@ -83,13 +84,15 @@ def resolve_form(operation: dict) -> None:
 
 def summary(operation: dict, reservation: dict) -> None:
     st.subheader(common.operation_label(operation))
+    common.priority_badge(operation)
     common.status_badge(reservation)
     due = components.local_time(operation["due_at"])[:16]
     late = "（超過）" if operation["overdue"] else f"（{remaining(operation['due_at'])}）"
     st.markdown(
         f"**対応時間目標**: {due}{late}　**担当者**: {labels.plain(operation['assignee_name'] or '未割り当て')}\n\n"
         f"**理由**: {labels.plain(operation['reason'])}\n\n"
-        f"**依頼者**: {labels.plain(reservation['requester_name'])}（{labels.plain(reservation['requester_phone'])}）"
+        f"**依頼者**: {labels.plain(reservation['requester_name'])}"
+        f"（{labels.plain(formats.phone(reservation['requester_phone']))}）"
         f"　**サービス**: {labels.plain(reservation['service_name'])}"
         f"　**希望日時**: {components.local_time(reservation['desired_at'])[:16]}"
         f"　**提携店**: {labels.plain(reservation['shop_name'] or '未定')}"
@@ -123,7 +126,13 @@ user = auth.require_page(__file__)
 st.title("手動対応キュー")
 components.show_flash(PAGE)
 listed = components.paginated_table(
-    PAGE, reservations_api.list_operations, operation_row, filters=filters(), file_name="manual-operations"
+    PAGE,
+    reservations_api.list_operations,
+    operation_row,
+    filters=filters(),
+    export="/reservations/manual-operations/export",
+    style=common.operation_style,
+    picker=PICKER,
 )
 chosen = pick_operation(listed["items"]) if listed["items"] else None
 if chosen is not None:

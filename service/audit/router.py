@@ -2,21 +2,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from service import exports
+from service.audit import csv_exports, vocabulary
+from service.audit import labels as _platform_words  # noqa: F401 - registers the platform's audit wording
 from service.audit import service as audit
-from service.audit.schemas import AuditEntryRead, ChainReportRead
+from service.audit.schemas import AuditEntryRead, AuditVocabularyRead, ChainReportRead
 from service.deps import DbSession
 from service.identity.dependencies import PlatformAdmin
+from service.identity.roles import DOMAINS
 from service.pagination import Page, PageParams, page_params
 from service.schemas import IsoDatetime, QueryText
 
 router = APIRouter(prefix="/admin/audit", tags=["admin"])
 
 
-@router.get("", response_model=Page[AuditEntryRead])
-def list_audit(
-    _: PlatformAdmin,
-    db: DbSession,
-    paging: Annotated[PageParams, Depends(page_params)],
+def audit_filter(
     actor_id: QueryText = None,
     action: QueryText = None,
     domain: QueryText = None,
@@ -24,15 +24,36 @@ def list_audit(
     target_id: QueryText = None,
     since: IsoDatetime | None = None,
     until: IsoDatetime | None = None,
+) -> audit.AuditFilter:
+    return audit.AuditFilter(actor_id, action, domain, target_type, target_id, since, until)
+
+
+Filters = Annotated[audit.AuditFilter, Depends(audit_filter)]
+
+
+@router.get("", response_model=Page[AuditEntryRead])
+def list_audit(
+    _: PlatformAdmin, db: DbSession, paging: Annotated[PageParams, Depends(page_params)], flt: Filters
 ) -> Page[AuditEntryRead]:
-    flt = audit.AuditFilter(actor_id, action, domain, target_type, target_id, since, until)
     rows, total = audit.list_entries(db, flt=flt, offset=paging.offset, limit=paging.page_size)
     return Page(
-        items=[AuditEntryRead.model_validate(r) for r in rows],
+        items=vocabulary.entry_reads(db, rows),
         total=total,
         page=paging.page,
         page_size=paging.page_size,
     )
+
+
+@router.get("/vocabulary", response_model=AuditVocabularyRead)
+def audit_vocabulary(_: PlatformAdmin) -> AuditVocabularyRead:
+    """The filters' codes in words: every domain, action and kind of target the log names."""
+    return AuditVocabularyRead.model_validate(vars(vocabulary.filter_words(DOMAINS)))
+
+
+@router.get("/export", **exports.DOWNLOAD)
+def export_audit(_: PlatformAdmin, flt: Filters) -> exports.CsvStream:
+    """The entries the list's filters select, newest first, as the CSV download."""
+    return exports.download(csv_exports.audit_export(flt, with_domain=True), "audit_log")
 
 
 @router.get("/verify", response_model=ChainReportRead)

@@ -383,9 +383,15 @@ def _filtered(stmt: Select, flt: AuditFilter) -> Select:
     return stmt
 
 
+LIST_ORDER = (AuditEntry.seq.desc(),)
+
+
+def entry_query(flt: AuditFilter) -> Select:
+    """The entries the filters select, listed newest first (`LIST_ORDER`)."""
+    return _filtered(select(AuditEntry), flt)
+
+
 def list_entries(db: Session, *, flt: AuditFilter, offset: int, limit: int) -> tuple[list[AuditEntry], int]:
     total = db.scalar(_filtered(select(func.count()).select_from(AuditEntry), flt)) or 0
-    rows = db.scalars(
-        _filtered(select(AuditEntry), flt).order_by(AuditEntry.seq.desc()).offset(offset).limit(limit)
-    ).all()
+    rows = db.scalars(entry_query(flt).order_by(*LIST_ORDER).offset(offset).limit(limit)).all()
     return list(rows), total

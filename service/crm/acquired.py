@@ -3,15 +3,16 @@
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from service.crm import labels, masters, periods
 from service.crm.models import SUBMITTED, Agency, Corporation, Site
 from service.crm.schemas import AcquiredCorporation, AcquiredSite
 from service.crm.visibility import CaseView
-from service.csvtools import csv_bytes
+from service.exports import Column, ListExport
 from service.search import contains
 
 SERVICE_TYPE_LABELS = dict(masters.CHOICES["service_type"])
@@ -96,30 +97,38 @@ def list_acquired(
     ], total
 
 
-def acquired_csv(db: Session, *, view: CaseView, flt: AcquiredFilter) -> bytes:
-    """Every matching 投入済 site, one row each, by corporation."""
-    rows = db.execute(
+def _submitted_on(row: Row) -> date | None:
+    """The local day the site was 投入済."""
+    at = row.Site.submitted_at
+    return at.astimezone(periods.local_zone()).date() if at else None
+
+
+CSV_COLUMNS = tuple(
+    Column(header, value)
+    for header, value in zip(
+        labels.ACQUIRED_CSV_HEADER,
+        (
+            attrgetter("display_name"),
+            attrgetter("corporation_number"),
+            attrgetter("name"),
+            attrgetter("Site.power_branch_name"),
+            lambda row: SERVICE_TYPE_LABELS.get(row.Site.service_type, row.Site.service_type),
+            attrgetter("Site.power_plan_name"),
+            attrgetter("Site.power_customer_location_number"),
+            _submitted_on,
+            attrgetter("Site.request_id"),
+            attrgetter("Site.id"),
+        ),
+        strict=True,
+    )
+)
+
+
+def acquired_export(*, view: CaseView, flt: AcquiredFilter) -> ListExport:
+    """Every matching 投入済 site, one row each, by corporation (its sites in the order they were made)."""
+    stmt = (
         _sites(select(Site, Corporation.display_name, Corporation.corporation_number, Agency.name), view, flt)
         .join(Corporation, Corporation.id == Site.corporation_id)
         .join(Agency, Agency.id == Site.agency_id)
-        .order_by(Corporation.display_name, Site.corporation_id, Site.submitted_at, Site.id)
-    ).tuples()
-    zone = periods.local_zone()
-    return csv_bytes(
-        labels.ACQUIRED_CSV_HEADER,
-        (
-            (
-                name,
-                number,
-                agency,
-                s.power_branch_name,
-                SERVICE_TYPE_LABELS.get(s.service_type, s.service_type),
-                s.power_plan_name,
-                s.power_customer_location_number,
-                s.submitted_at.astimezone(zone).date().isoformat() if s.submitted_at else "",
-                s.request_id,
-                s.id,
-            )
-            for s, name, number, agency in rows
-        ),
     )
+    return ListExport(stmt, (Corporation.display_name, Site.corporation_id, Site.id), CSV_COLUMNS)

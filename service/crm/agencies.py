@@ -1,6 +1,6 @@
 """代理店管理 (§3.5): register, edit and deactivate agencies; the agency list with its sales staff count."""
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
@@ -35,16 +35,25 @@ def sales_counts(db: Session, agency_ids: list[int]) -> dict[int, int]:
     return {int(scope): count for scope, count in rows}
 
 
-def list_agencies(
-    db: Session, *, scope: TenantScope, q: str | None, active: bool | None, offset: int, limit: int
-) -> tuple[list[Agency], int]:
+AGENCY_ORDER = (Agency.code,)
+
+
+def agency_query(*, scope: TenantScope, q: str | None, active: bool | None) -> Select:
+    """The agencies of the list (name or code containing q, active or not), listed by code (`AGENCY_ORDER`)."""
     stmt = scoped(select(Agency), scope, Agency.id)
     if q:
         stmt = stmt.where(contains(q, Agency.name, Agency.code))
     if active is not None:
         stmt = stmt.where(Agency.is_active.is_(active))
+    return stmt
+
+
+def list_agencies(
+    db: Session, *, scope: TenantScope, q: str | None, active: bool | None, offset: int, limit: int
+) -> tuple[list[Agency], int]:
+    stmt = agency_query(scope=scope, q=q, active=active)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    return list(db.scalars(stmt.order_by(Agency.code).offset(offset).limit(limit))), total
+    return list(db.scalars(stmt.order_by(*AGENCY_ORDER).offset(offset).limit(limit))), total
 
 
 def create_agency(db: Session, *, data: AgencyFields, actor: Actor) -> Agency:

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from service.audit import service as audit
+from service.audit import vocabulary
 from service.audit.models import AuditEntry
 from service.audit.service import Actor
 from service.identity.models import Grant
+from service.identity.roles import PLATFORM
 
 DOMAIN = "crm"
 SESSION_ACTIONS = ("login", "logout")
@@ -54,3 +56,11 @@ def log_entries() -> ColumnElement[bool]:
             AuditEntry.target_id.in_(crm_users),
         ),
     )
+
+
+def log_words() -> vocabulary.FilterWords:
+    """The CRM 監査ログ filters' words: the crm domain's actions and targets, and the users' logins and logouts."""
+    words = vocabulary.filter_words([DOMAIN])
+    words.actions.update({action: vocabulary.action_label(PLATFORM, action) for action in SESSION_ACTIONS})
+    words.target_types["user"] = vocabulary.target_kind(PLATFORM, "user")
+    return words

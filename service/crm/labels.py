@@ -1,5 +1,6 @@
 """代理店CRM wording: status names, comment types and the messages people read (spec's Japanese)."""
 
+from service.audit.vocabulary import Target, Vocabulary, by_column, register
 from service.crm.models import (
     CANCELLED,
     COMMENT,
@@ -75,6 +76,147 @@ SECURITY_CODE_NOT_CARD = "セキュリティコードはクレジットカード
 SECURITY_CODE_NEW_CORPORATION = "新規法人のセキュリティコードは法人情報（corporation）の中で入力してください"
 INACTIVE_AGENCY = "無効な代理店では投入依頼を作成できません"
 REASON_REQUIRED = "不備理由を入力してください"
+
+# §2.4 法人 and §2.5 / §3.2 地点: every field's name, as the audit log shows a change to it.
+CORPORATION_FIELD_LABELS = {
+    "customer_type": "契約者区分",
+    "corporation_number": "法人番号",
+    "last_name": "契約者名（姓）",
+    "first_name": "契約者名（名）",
+    "last_name_kana": "契約者名カナ（セイ）",
+    "first_name_kana": "契約者名カナ（メイ）",
+    "representative_last_name": "代表者名（姓）",
+    "representative_first_name": "代表者名（名）",
+    "representative_last_name_kana": "代表者カナ（セイ）",
+    "representative_first_name_kana": "代表者カナ（メイ）",
+    "zip_code": "郵便番号",
+    "prefecture": "都道府県",
+    "city": "市区町村",
+    "town": "町域",
+    "street": "字・丁目＋番地号",
+    "building_name": "建物名",
+    "phone1": "連絡先番号1",
+    "phone2": "連絡先番号2",
+    "mail_address": "メールアドレス",
+    "birthday": "生年月日",
+    "representative_birthday": "代表者の生年月日",
+    "job_type": "業種",
+    "sales_channel_id": "営業チャネル",
+    "payment_type": "支払方法",
+    "credit_card_number": "クレジットカード番号",
+    "credit_card_expire_month": "カード有効期限（月）",
+    "credit_card_expire_year": "カード有効期限（年）",
+    "credit_card_name": "カード名義",
+    "credit_card_security_code": "セキュリティコード",
+    "invoice": "請求明細",
+    "payment_certificate": "支払証明",
+    "billing_address_same": "請求書送付先が契約者住所と同一",
+    "billing_zip_code": "請求書送付先郵便番号",
+    "billing_prefecture": "請求書送付先都道府県",
+    "billing_city": "請求書送付先市区町村",
+    "billing_town": "請求書送付先町域",
+    "billing_street": "請求書送付先番地",
+    "billing_building": "請求書送付先建物名",
+    "billing_customer_name": "請求書送付先宛名",
+}
+SITE_AUDIT_FIELD_LABELS = SITE_FIELD_LABELS | {
+    "service_type": "サービス種別",
+    "power_area": "電力供給エリア",
+    "power_town": "使用場所町域",
+    "power_building": "使用場所建物",
+    "power_room_number": "部屋番号",
+    "power_building_type": "建物区分",
+    "power_branch_name": "店舗名",
+    "power_amounts_form": "力率",
+    "contract_corporation_type": "契約者法人種別（エコログガス用）",
+    "saisan_gas_yoto": "サイサンガス専用業種",
+    "ecolog_gas_yoto": "エコログガス用途分類",
+    "option_plans": "オプションサービス",
+    "note": "メモ/備考",
+}
+AGENCY_FIELD_LABELS = {
+    "name": "代理店名",
+    "code": "代理店コード",
+    "referral_shop_code": "紹介店コード",
+    "referral_shop_name": "紹介店名",
+    "contact_name": "担当者名",
+    "phone": "電話番号",
+    "mail_address": "メールアドレス",
+    "is_active": "有効",
+}
+
+# The audit log's words for what people do here (service/audit/vocabulary.py).
+AUDIT = register(
+    Vocabulary(
+        "crm",
+        actions={
+            "status_change": "ステータス変更",
+            "cancel": "キャンセル",
+            "deficiency": "不備登録",
+            "resubmit": "修正再提出",
+            "link": "画像の紐づけ",
+            "reveal_card": "カード番号の全桁表示",
+            "purge_security_code": "セキュリティコード削除",
+            "supply_security_code": "セキュリティコード再入力",
+            "reencrypt_cards": "カード情報の再暗号化",
+        },
+        targets={
+            "request": Target("投入依頼"),
+            "corporation": Target("法人", by_column("crm_corporation", "display_name")),
+            "site": Target("地点"),
+            "image": Target("明細画像", by_column("crm_image", "file_name"), name_field="file_name"),
+            "agency": Target("代理店", by_column("crm_agency", "name"), name_field="name", fields=AGENCY_FIELD_LABELS),
+            "profile": Target("ユーザー", by_column("identity_user", "name")),
+            "option_service": Target(
+                "オプションサービス",
+                by_column("crm_option_service", "name", key="code"),
+                name_field="name",
+                fields={"name": "サービス名", "price_label": "料金表示", "is_support_pack": "サポートパック"},
+            ),
+            "choice": Target("選択肢", name_field="label", fields={"label": "表示名"}),
+            "card_data": Target("カード情報"),
+        },
+        fields=CORPORATION_FIELD_LABELS
+        | SITE_AUDIT_FIELD_LABELS
+        | {
+            "remarks": "備考",
+            "site_count": "地点数",
+            "status": "ステータス",
+            "reason": "理由",
+            "message": "内容",
+            "site_id": "地点",
+            "request_id": "依頼",
+            "comment_id": "コメント",
+            "changed": "変更内容",
+            "corporation_id": "法人",
+            "requested_by": "依頼者",
+            "agency_id": "代理店",
+            "sales_staff_code": "営業担当者コード",
+            "l_code": "Lコード",
+            "is_sales_manager": "営業マネージャー",
+            "file_name": "ファイル名",
+            "content_type": "形式",
+            "size_bytes": "サイズ（バイト）",
+            "sha256": "SHA-256",
+            "revealed": "表示した項目",
+            "last4": "カード番号下4桁",
+            "sort_order": "表示順",
+            "is_active": "有効",
+            "corporations": "法人数",
+            "fields": "項目数",
+            "already_current": "再暗号化不要",
+            "requests": "依頼数",
+            "agencies": "代理店数",
+        },
+        values={"status": STATUS_LABELS, "revealed": CORPORATION_FIELD_LABELS},
+        statuses={"crm_request": STATUS_LABELS, "crm_site": STATUS_LABELS},
+        references={
+            "agency_id": by_column("crm_agency", "name"),
+            "corporation_id": by_column("crm_corporation", "display_name"),
+            "requested_by": by_column("identity_user", "name"),
+        },
+    )
+)
 
 
 def incomplete_site(missing: list[str]) -> str:

@@ -133,26 +133,45 @@ def _filtered(stmt: Select, flt: RequestFilter) -> Select:
     return stmt
 
 
+LIST_ORDER = (Request.created_at.desc(), Request.id.desc())
+
+
+def _listed(stmt: Select, view: CaseView, flt: RequestFilter, role: str) -> Select:
+    """The requests the caller sees that match the filters (unread: with a comment unread by the caller's side)."""
+    stmt = _filtered(view.requests(stmt), flt)
+    return stmt.where(comments.unread_clause(role)) if flt.unread_only else stmt
+
+
+def _item_select(role: str) -> Select:
+    """Requests with what `list_item` reads: names, the sites counted, the unread mark of the caller's side."""
+    sites_total = select(func.count(Site.id)).where(Site.request_id == Request.id).scalar_subquery()
+    return (
+        select(Request, Corporation.display_name, Agency.name, User.name, sites_total, comments.unread_clause(role))
+        .join(Corporation, Corporation.id == Request.corporation_id)
+        .join(Agency, Agency.id == Request.agency_id)
+        .join(User, User.id == Request.requested_by)
+    )
+
+
+def item_query(*, view: CaseView, flt: RequestFilter, role: str) -> Select:
+    """The listed requests as rows of `list_item`, shown newest first (`LIST_ORDER`)."""
+    return _listed(_item_select(role), view, flt, role)
+
+
+def list_item(row: Any) -> RequestItem:
+    request, corporation, agency, user, count, unread = row[:6]
+    return _item(request, corporation, agency, user, count, bool(unread))
+
+
 def list_requests(
     db: Session, *, view: CaseView, flt: RequestFilter, role: str, offset: int, limit: int
 ) -> tuple[list[RequestItem], int]:
     """マイ依頼一覧 and 投入案件一覧: newest first, with the unread mark of the caller's side."""
-    unread = comments.unread_clause(role)
-    base = _filtered(view.requests(select(Request.id)), flt)
-    if flt.unread_only:
-        base = base.where(unread)
+    base = _listed(select(Request.id), view, flt, role)
     total = db.scalar(select(func.count()).select_from(base.subquery())) or 0
-    page_ids = base.order_by(Request.created_at.desc(), Request.id.desc()).offset(offset).limit(limit).subquery()
-    sites_total = select(func.count(Site.id)).where(Site.request_id == Request.id).scalar_subquery()
-    rows = db.execute(
-        select(Request, Corporation.display_name, Agency.name, User.name, sites_total, unread)
-        .join(page_ids, page_ids.c.id == Request.id)
-        .join(Corporation, Corporation.id == Request.corporation_id)
-        .join(Agency, Agency.id == Request.agency_id)
-        .join(User, User.id == Request.requested_by)
-        .order_by(Request.created_at.desc(), Request.id.desc())
-    ).tuples()
-    return [_item(r, corp, agency, user, count, bool(flag)) for r, corp, agency, user, count, flag in rows], total
+    page_ids = base.order_by(*LIST_ORDER).offset(offset).limit(limit).subquery()
+    rows = db.execute(_item_select(role).join(page_ids, page_ids.c.id == Request.id).order_by(*LIST_ORDER))
+    return [list_item(row) for row in rows], total
 
 
 def _item(

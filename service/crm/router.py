@@ -15,8 +15,11 @@ from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from service import exports
+from service.audit import csv_exports as audit_exports
 from service.audit import service as audit
-from service.audit.schemas import AuditEntryRead
+from service.audit import vocabulary as audit_words
+from service.audit.schemas import AuditEntryRead, AuditVocabularyRead
 from service.config import get_settings
 from service.crm import (
     acquired,
@@ -25,6 +28,7 @@ from service.crm import (
     comments,
     completeness,
     corporations,
+    csv_exports,
     export,
     images,
     masters,
@@ -39,6 +43,7 @@ from service.crm import (
 )
 from service.crm.dependencies import (
     DOMAIN,
+    SALES,
     Admin,
     AgencyFilter,
     AnyRole,
@@ -114,7 +119,7 @@ from service.crm.storage import CheckedUpload
 from service.crm.visibility import Cases
 from service.database import utcnow
 from service.deps import DbSession
-from service.errors import ValidationFailed
+from service.errors import ValidationFailed, rule_message
 from service.identity.dependencies import Caller, renew_own_session
 from service.identity.roles import role_label
 from service.observability import upload_limit
@@ -159,7 +164,7 @@ def _refusal(exc: ValidationError) -> ValidationFailed:
         {
             "field": ".".join(str(p) for p in e["loc"]) or "payload",
             "rule": e["type"],
-            "message": e["msg"],
+            "message": rule_message(e),
             "ctx": {k: v for k, v in (e.get("ctx") or {}).items() if isinstance(v, int | float | str)},
         }
         for e in exc.errors(include_url=False, include_input=False)
@@ -404,12 +409,8 @@ def create_request(
     return requests.detail(db, request=request, by=by)
 
 
-@router.get("/requests", response_model=Page[RequestItem])
-def list_requests(
+def request_filter(
     caller: AnyRole,
-    cases: Cases,
-    db: DbSession,
-    paging: Paging,
     agency_id: AgencyFilter,
     corporation_id: CorporationIdFilter,
     requested_by: SalesPersonFilter,
@@ -419,9 +420,9 @@ def list_requests(
     until: Period = None,
     mine: bool = False,
     unread: bool = False,
-) -> Page:
-    """マイ依頼一覧 (mine=true) and 投入案件一覧: by status, agency, sales person, corporation, 依頼日, unread."""
-    flt = requests.RequestFilter(
+) -> requests.RequestFilter:
+    """The request list's filters: status, agency, sales person (mine: the caller), corporation, 依頼日, unread."""
+    return requests.RequestFilter(
         statuses=tuple(status or ()),
         agency_id=agency_id,
         requested_by=caller.user_id if mine else requested_by,
@@ -431,19 +432,36 @@ def list_requests(
         until=until,
         unread_only=unread,
     )
+
+
+RequestFilters = Annotated[requests.RequestFilter, Depends(request_filter)]
+
+
+@router.get("/requests", response_model=Page[RequestItem])
+def list_requests(caller: AnyRole, cases: Cases, db: DbSession, paging: Paging, flt: RequestFilters) -> Page:
+    """マイ依頼一覧 (mine=true) and 投入案件一覧: by status, agency, sales person, corporation, 依頼日, unread."""
     rows, total = requests.list_requests(
         db, view=cases, flt=flt, role=crm_role(caller), offset=paging.offset, limit=paging.page_size
     )
     return _page(rows, total, paging)
 
 
-@router.get("/requests/{request_id}", response_model=RequestDetail)
+@router.get("/requests/export", **exports.DOWNLOAD)
+def export_requests(caller: AnyRole, cases: Cases, flt: RequestFilters) -> exports.CsvStream:
+    """The requests the list's filters select, newest first, as the CSV download: マイ依頼一覧's columns for a sales
+    person, 投入案件一覧's for the back office."""
+    role = crm_role(caller)
+    export = csv_exports.request_export(view=cases, flt=flt, role=role, mine=role == SALES)
+    return exports.download(export, "crm_requests")
+
+
+@router.get("/requests/{request_id:int}", response_model=RequestDetail)
 def get_request(caller: AnyRole, request: ScopedRequest, db: DbSession) -> RequestDetail:
     """案件詳細: corporation (card masked), remarks, images, sites (every field for the back office), comments."""
     return requests.detail(db, request=request, by=_by(caller))
 
 
-@router.patch("/requests/{request_id}", response_model=RequestDetail)
+@router.patch("/requests/{request_id:int}", response_model=RequestDetail)
 def update_request(body: RequestUpdate, caller: AnyRole, request: ScopedRequest, db: DbSession) -> RequestDetail:
     by = _by(caller)
     return requests.detail(db, request=requests.update_request(db, request=request, data=body, by=by), by=by)
@@ -626,9 +644,10 @@ def list_acquired(_: AnyRole, cases: Cases, db: DbSession, paging: Paging, flt: 
     return _page(rows, total, paging)
 
 
-@router.get("/acquired.csv", **media("text/csv"))
-def acquired_csv(_: AnyRole, cases: Cases, db: DbSession, flt: AcquiredQuery) -> Response:
-    return _csv(acquired.acquired_csv(db, view=cases, flt=flt), f"acquired_{utcnow():%Y%m%d}.csv")
+@router.get("/acquired.csv", **exports.DOWNLOAD)
+def acquired_csv(_: AnyRole, cases: Cases, flt: AcquiredQuery) -> exports.CsvStream:
+    """Every matching 投入済 site, one row each, by corporation, as the CSV download."""
+    return exports.download(acquired.acquired_export(view=cases, flt=flt), "acquired")
 
 
 # --- 代理店別数値 and the admin dashboard -----------------------------------------------------------------------
@@ -687,17 +706,23 @@ def list_agencies(
     )
 
 
+@router.get("/agencies/export", **exports.DOWNLOAD)
+def export_agencies(_: AnyRole, scope: Scope, q: QueryText = None, active: bool | None = None) -> exports.CsvStream:
+    """The agencies the list's filters select, by code, as the CSV download."""
+    return exports.download(csv_exports.agency_export(scope=scope, q=q, active=active), "crm_agencies")
+
+
 @router.post("/agencies", response_model=AgencyRead, status_code=201)
 def create_agency(body: AgencyFields, caller: Admin, db: DbSession) -> AgencyRead:
     return _agency(db, agencies.create_agency(db, data=body, actor=caller.actor))
 
 
-@router.get("/agencies/{agency_id}", response_model=AgencyRead)
+@router.get("/agencies/{agency_id:int}", response_model=AgencyRead)
 def get_agency(_: AnyRole, agency: ScopedAgency, db: DbSession) -> AgencyRead:
     return _agency(db, agency)
 
 
-@router.patch("/agencies/{agency_id}", response_model=AgencyRead)
+@router.patch("/agencies/{agency_id:int}", response_model=AgencyRead)
 def update_agency(body: AgencyUpdate, caller: Admin, agency: ScopedAgency, db: DbSession) -> AgencyRead:
     """編集 / 無効化 (is_active=false)."""
     return _agency(db, agencies.update_agency(db, agency=agency, data=body, actor=caller.actor))
@@ -751,18 +776,29 @@ def list_users(
     return _page([_user(r) for r in rows], total, paging)
 
 
+@router.get("/users/export", **exports.DOWNLOAD)
+def export_users(
+    _: Admin,
+    agency_id: AgencyFilter,
+    role: Literal["sales", "operator", "admin"] | None = None,
+    q: QueryText = None,
+) -> exports.CsvStream:
+    """The users the list's filters select, by login id, as the CSV download."""
+    return exports.download(csv_exports.user_export(role=role, agency_id=agency_id, q=q), "crm_users")
+
+
 @router.post("/users", response_model=CrmUserRead, status_code=201)
 def create_user(body: CrmUserCreate, caller: Admin, db: DbSession) -> CrmUserRead:
     """A login with a crm role; sales users are bound to their agency."""
     return _user(users.create_user(db, data=body, actor=caller.actor))
 
 
-@router.get("/users/{user_id}", response_model=CrmUserRead)
+@router.get("/users/{user_id:int}", response_model=CrmUserRead)
 def get_user(user_id: int, _: Admin, db: DbSession) -> CrmUserRead:
     return _user(users.get_user(db, user_id))
 
 
-@router.patch("/users/{user_id}", response_model=CrmUserRead)
+@router.patch("/users/{user_id:int}", response_model=CrmUserRead)
 def update_user(user_id: int, body: CrmUserUpdate, caller: Admin, db: DbSession, response: Response) -> CrmUserRead:
     """A new password ends the user's sessions; admins changing their own get a fresh token in X-Renewed-Token."""
     crm_user = users.update_user(db, crm_user=users.get_user(db, user_id), data=body, actor=caller.actor)
@@ -770,7 +806,7 @@ def update_user(user_id: int, body: CrmUserUpdate, caller: Admin, db: DbSession,
     return _user(crm_user)
 
 
-@router.delete("/users/{user_id}", status_code=204)
+@router.delete("/users/{user_id:int}", status_code=204)
 def remove_user(user_id: int, caller: Admin, db: DbSession) -> None:
     """Take away the crm role and profile (the login itself stays)."""
     users.remove_user(db, crm_user=users.get_user(db, user_id), actor=caller.actor)
@@ -779,21 +815,37 @@ def remove_user(user_id: int, caller: Admin, db: DbSession) -> None:
 # --- 監査ログ ----------------------------------------------------------------------------------------------------
 
 
-@router.get("/audit", response_model=Page[AuditEntryRead])
-def list_audit(
-    _: Admin,
-    db: DbSession,
-    paging: Paging,
+def audit_filter(
     actor_id: QueryText = None,
     action: QueryText = None,
     target_type: QueryText = None,
     target_id: QueryText = None,
     since: Period = None,
     until: Period = None,
-) -> Page:
+) -> audit.AuditFilter:
+    """The CRM 監査ログ's filters, within the crm domain's entries and crm users' logins and logouts."""
+    start, end = periods.bounds(since, until)
+    return audit.AuditFilter(actor_id, action, None, target_type, target_id, start, end, auditing.log_entries())
+
+
+AuditFilters = Annotated[audit.AuditFilter, Depends(audit_filter)]
+
+
+@router.get("/audit", response_model=Page[AuditEntryRead])
+def list_audit(_: Admin, db: DbSession, paging: Paging, flt: AuditFilters) -> Page:
     """The platform audit log, limited to the crm domain and crm users' logins and logouts (who changed what, when,
     before/after)."""
-    start, end = periods.bounds(since, until)
-    flt = audit.AuditFilter(actor_id, action, None, target_type, target_id, start, end, auditing.log_entries())
     rows, total = audit.list_entries(db, flt=flt, offset=paging.offset, limit=paging.page_size)
-    return _page([AuditEntryRead.model_validate(r) for r in rows], total, paging)
+    return _page(audit_words.entry_reads(db, rows), total, paging)
+
+
+@router.get("/audit/vocabulary", response_model=AuditVocabularyRead)
+def audit_vocabulary(_: Admin) -> AuditVocabularyRead:
+    """The 監査ログ filters' codes in words: the CRM's actions and targets, and the users' logins and logouts."""
+    return AuditVocabularyRead.model_validate(vars(auditing.log_words()))
+
+
+@router.get("/audit/export", **exports.DOWNLOAD)
+def export_audit(_: Admin, flt: AuditFilters) -> exports.CsvStream:
+    """The entries the list's filters select, newest first, as the CSV download."""
+    return exports.download(audit_exports.audit_export(flt, with_domain=False), "crm_audit_log")

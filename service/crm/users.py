@@ -6,9 +6,10 @@ carrier screens need. A CRM admin manages crm grants and profiles only: password
 here only for users whose sole grant is crm, so a CRM admin cannot take over (or lock out) another domain's account.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
@@ -45,10 +46,11 @@ def _row(db: Session, user: User, profile: Profile | None) -> CrmUser:
     return CrmUser(user, grant, profile, db.get(Agency, agency_id) if agency_id else None)
 
 
-def list_users(
-    db: Session, *, role: str | None, agency_id: int | None, q: str | None, offset: int, limit: int
-) -> tuple[list[CrmUser], int]:
-    """Users holding a crm grant, with their profiles."""
+USER_ORDER = (User.login_id,)
+
+
+def user_query(*, role: str | None, agency_id: int | None, q: str | None) -> Select:
+    """Users holding a crm grant, with their profiles (rows for `crm_users`), listed by login id (`USER_ORDER`)."""
     stmt = (
         select(User, Profile)
         .join(Grant, (Grant.user_id == User.id) & (Grant.domain == DOMAIN))
@@ -60,9 +62,20 @@ def list_users(
         stmt = stmt.where(or_(Profile.agency_id == agency_id, Grant.scope == str(agency_id)))
     if q:
         stmt = stmt.where(contains(q, User.login_id, User.name, Profile.sales_staff_code))
+    return stmt
+
+
+def crm_users(db: Session, rows: Sequence[Row]) -> list[CrmUser]:
+    return [_row(db, user, profile) for user, profile, *_ in rows]
+
+
+def list_users(
+    db: Session, *, role: str | None, agency_id: int | None, q: str | None, offset: int, limit: int
+) -> tuple[list[CrmUser], int]:
+    """Users holding a crm grant, with their profiles."""
+    stmt = user_query(role=role, agency_id=agency_id, q=q)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = db.execute(stmt.order_by(User.login_id).offset(offset).limit(limit)).tuples()
-    return [_row(db, user, profile) for user, profile in rows], total
+    return crm_users(db, db.execute(stmt.order_by(*USER_ORDER).offset(offset).limit(limit)).all()), total
 
 
 def get_user(db: Session, user_id: int) -> CrmUser:

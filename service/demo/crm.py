@@ -41,7 +41,7 @@ from service.crm.schemas import AgencyFields
 from service.crm.storage import CheckedUpload
 from service.crm.validation import check_digit
 from service.database import utcnow
-from service.demo.framework import DemoProgress, demo_hook, ensure_demo_user, grant_demo_user
+from service.demo.framework import DemoLogin, DemoProgress, demo_hook, ensure_demo_user, grant_demo_user
 from service.demo.platform import DEMO_PASSWORD
 from service.documents import japanese_font_path
 
@@ -55,6 +55,7 @@ AGENCIES = (
 )
 SALES_PER_AGENCY = 2
 SALES_MANAGER = "crm-sales-manager"  # sees the whole agency's cases (visibility.py)
+OPERATOR = "crm-operator"
 OPERATORS = (("crm-operator-2", "デモ 投入担当者 2"),)
 # status of the request -> weight
 MIX = ((IN_PROGRESS, 35), (DEFICIENT, 20), (SUBMITTED, 35), (CANCELLED, 10))
@@ -389,13 +390,24 @@ def _agency(db: Session, spec: tuple, progress: DemoProgress) -> Agency:
     return agency
 
 
-def _sales_staff(db: Session, agency: Agency, number: int, progress: DemoProgress) -> list[int]:
-    """The agency's sales people (the first agency also gets the documented crm-sales and crm-sales-manager logins)."""
-    logins = [f"crm-sales-{number}-{i}" for i in range(1, SALES_PER_AGENCY + 1)] + (
+def sales_logins(number: int) -> list[str]:
+    """The logins of agency `number`'s sales people (the first agency's include crm-sales and crm-sales-manager)."""
+    return [f"crm-sales-{number}-{i}" for i in range(1, SALES_PER_AGENCY + 1)] + (
         ["crm-sales", SALES_MANAGER] if number == 1 else []
     )
+
+
+def crm_logins() -> list[DemoLogin]:
+    """Every login load_crm makes: the operators and each agency's sales people."""
+    operators = [OPERATOR, *(login for login, _ in OPERATORS)]
+    sales = [login for number in range(1, len(AGENCIES) + 1) for login in sales_logins(number)]
+    return [DemoLogin(login, "crm", DEMO_PASSWORD) for login in operators + sales]
+
+
+def _sales_staff(db: Session, agency: Agency, number: int, progress: DemoProgress) -> list[int]:
+    """The agency's sales people, with their CRM profiles."""
     ids = []
-    for i, login in enumerate(logins):
+    for i, login in enumerate(sales_logins(number)):
         user = ensure_demo_user(
             db, login, name=f"{agency.name} 営業{i + 1}", password=DEMO_PASSWORD, actor=progress.actor
         )
@@ -414,15 +426,15 @@ def _sales_staff(db: Session, agency: Agency, number: int, progress: DemoProgres
     return ids
 
 
-@demo_hook("crm")
+@demo_hook("crm", logins=crm_logins())
 def load_crm(db: Session, progress: DemoProgress) -> None:
     progress.start("代理店CRM", total=len(AGENCIES))
     ensure_masters(db)
     fresh = db.scalar(select(Agency.id).where(Agency.code == AGENCIES[0][0])) is None
     operator = ensure_demo_user(
-        db, "crm-operator", name="デモ 代理店CRM 投入担当者", password=DEMO_PASSWORD, actor=progress.actor
+        db, OPERATOR, name="デモ 代理店CRM 投入担当者", password=DEMO_PASSWORD, actor=progress.actor
     )
-    for login, name in (("crm-operator", operator.name), *OPERATORS):
+    for login, name in ((OPERATOR, operator.name), *OPERATORS):
         ensure_demo_user(db, login, name=name, password=DEMO_PASSWORD, actor=progress.actor)
         grant_demo_user(db, login, "crm", "operator", actor=progress.actor)
     rng, bills, now, added = random.Random(SEED), sample_bills() if fresh else [], utcnow(), 0

@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from service.database import utcnow
-from service.demo.framework import DemoProgress, demo_hook, ensure_demo_user, grant_demo_user
+from service.demo.framework import DemoLogin, DemoProgress, demo_hook, ensure_demo_user, grant_demo_user
 from service.demo.platform import DEMO_PASSWORD
 from service.entry_logs import counts, roster
 from service.entry_logs.lookups import local_today, local_zone
@@ -200,7 +200,7 @@ def _nursery(db: Session, spec: DemoNursery, progress: DemoProgress) -> Nursery:
     return nursery
 
 
-@demo_hook("entry_logs")
+@demo_hook("entry_logs", logins=(DemoLogin(spec.staff_login, "entry_logs", DEMO_PASSWORD) for spec in NURSERIES))
 def load_entry_logs(db: Session, progress: DemoProgress) -> None:
     progress.start("入退管理", total=sum(spec.families for spec in NURSERIES) + 1)
     for spec in NURSERIES:

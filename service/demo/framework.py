@@ -2,9 +2,10 @@
 
 Each domain adds `service/demo/<domain>.py` with one function registered by `@demo_hook("<domain>")`.
 The function receives the session and a DemoProgress and must be idempotent: running the loader
-again creates nothing new (look a record up by its natural key before creating it).
+again creates nothing new (look a record up by its natural key before creating it). A hook that makes logins
+declares them (`logins=`): `make run`'s banner lists them, and tests/test_demo.py holds them against a full load.
 
-    @demo_hook("crm")
+    @demo_hook("crm", logins=crm_logins())
     def load_crm(db: Session, progress: DemoProgress) -> None:
         progress.start("代理店CRM", total=len(AGENCIES))
         for spec in AGENCIES:
@@ -15,7 +16,7 @@ again creates nothing new (look a record up by its natural key before creating i
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
@@ -67,20 +68,32 @@ DemoHook = Callable[[Session, DemoProgress], None]
 
 
 @dataclass(frozen=True)
+class DemoLogin:
+    """A login a hook creates, declared with the hook: `make run`'s banner lists them without a database."""
+
+    login_id: str
+    domain: str
+    password: str
+
+
+@dataclass(frozen=True)
 class RegisteredHook:
     name: str
     order: int
     load: DemoHook
+    logins: tuple[DemoLogin, ...] = ()
 
 
 _HOOKS: dict[str, RegisteredHook] = {}
 
 
-def demo_hook(name: str, *, order: int = DOMAIN_HOOK_ORDER) -> Callable[[DemoHook], DemoHook]:
-    """Register a domain's demo loader; hooks run by (order, name), the platform's first."""
+def demo_hook(
+    name: str, *, order: int = DOMAIN_HOOK_ORDER, logins: Iterable[DemoLogin] = ()
+) -> Callable[[DemoHook], DemoHook]:
+    """Register a domain's demo loader and the logins it creates; hooks run by (order, name), the platform's first."""
 
     def register(load: DemoHook) -> DemoHook:
-        _HOOKS[name] = RegisteredHook(name, order, load)
+        _HOOKS[name] = RegisteredHook(name, order, load, tuple(logins))
         return load
 
     return register
@@ -94,6 +107,16 @@ def discover_hooks() -> list[RegisteredHook]:
         if module.name != "framework" and not module.name.startswith("_"):
             importlib.import_module(f"{package.__name__}.{module.name}")
     return sorted(_HOOKS.values(), key=lambda hook: (hook.order, hook.name))
+
+
+def demo_logins() -> list[DemoLogin]:
+    """Every login the demo creates, once each, in the order the hooks declare them (tests/test_demo.py holds the list
+    against a full load)."""
+    declared: dict[str, DemoLogin] = {}
+    for hook in discover_hooks():
+        for login in hook.logins:
+            declared.setdefault(login.login_id, login)
+    return list(declared.values())
 
 
 def load_demo(

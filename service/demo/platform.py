@@ -4,7 +4,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from service.demo.framework import PLATFORM_HOOK_ORDER, DemoProgress, demo_hook, ensure_demo_user, grant_demo_user
+from service.demo.framework import (
+    PLATFORM_HOOK_ORDER,
+    DemoLogin,
+    DemoProgress,
+    demo_hook,
+    ensure_demo_user,
+    grant_demo_user,
+)
 from service.identity.roles import DOMAINS, PLATFORM
 
 ADMIN_LOGIN = "admin"
@@ -28,6 +35,10 @@ class DemoAccount:
         """Accounts scoped to a tenant get their grant from their domain's hook, once the tenants exist."""
         return self.role in DOMAINS[self.domain].scope_required_roles or (self.domain, self.role) in SCOPED_DEMO_ROLES
 
+    @property
+    def login(self) -> DemoLogin:
+        return DemoLogin(self.login_id, self.domain, self.password)
+
 
 def demo_accounts() -> list[DemoAccount]:
     admin = DemoAccount(ADMIN_LOGIN, "プラットフォーム管理者", ADMIN_PASSWORD, PLATFORM, "admin")
@@ -38,7 +49,7 @@ def demo_accounts() -> list[DemoAccount]:
     ]
 
 
-@demo_hook("platform", order=PLATFORM_HOOK_ORDER)
+@demo_hook("platform", order=PLATFORM_HOOK_ORDER, logins=(account.login for account in demo_accounts()))
 def load_accounts(db: Session, progress: DemoProgress) -> None:
     accounts = demo_accounts()
     progress.start("アカウント", total=len(accounts))

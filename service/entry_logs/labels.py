@@ -1,5 +1,8 @@
 """Every Japanese word and message of the 入退管理 domain, in one place."""
 
+from service.audit.labels import LOGIN_FAILURES
+from service.audit.vocabulary import Target, Vocabulary, by_column, register
+
 ENTRY_TYPE_LABELS = {"Entry": "入", "Exit": "出"}
 ATTENDANCE_LABELS = {"present": "出席", "absent": "欠席"}
 
@@ -67,3 +70,84 @@ CSV_HEADER = (
 )
 LATE_MARK = "遅延"
 ROSTER_COLUMNS = {"parent_name": "保護者名", "phone": "電話番号", "child_name": "園児名", "class_name": "クラス"}
+
+# The audit log's words for what people and stations do here (service/audit/vocabulary.py).
+AUDIT = register(
+    Vocabulary(
+        "entry_logs",
+        actions={
+            "sign_out_stations": "全端末のログアウト",
+            "sign_out_station": "端末のログアウト",
+            "set_entry_exit_password": "入退パスワードの設定",
+            "clear_entry_exit_password": "入退パスワードの削除",
+            "station_login": "入退登録端末のログイン",
+            "station_login_failed": "入退登録端末のログイン失敗",
+            "import_roster": "名簿CSVの取込",
+            "finish_roster_import": "名簿取込の完了",
+            "reissue_parent_link": "バーコードリンクの再発行",
+            "revoke_parent_link": "バーコードリンクの無効化",
+            "set_attendance": "出欠の記録",
+            "clear_attendance": "出欠の取消",
+            "record_exit": "退出の記録",
+            "soft_delete": "入退ログの削除（記録は保持）",
+        },
+        targets={
+            "nursery": Target(
+                "保育園", by_column("entry_logs_nursery", "name"), name_field="name", fields={"name": "保育園名"}
+            ),
+            "parent": Target(
+                "保護者", by_column("entry_logs_parent", "name"), name_field="name", fields={"name": "保護者名"}
+            ),
+            "child": Target(
+                "園児", by_column("entry_logs_child", "name"), name_field="name", fields={"name": "園児名"}
+            ),
+            "attendance": Target("出欠", values={"status": ATTENDANCE_LABELS}),
+            "entry_exit_log": Target("入退ログ"),
+            "roster_import": Target(
+                "名簿取込", by_column("entry_logs_roster_import", "filename"), name_field="filename"
+            ),
+            "station_session": Target("入退登録端末", by_column("entry_logs_station_session", "station_id")),
+        },
+        fields={
+            "code": "保育園コード",
+            "nursery_code": "保育園コード",
+            "name": "名前",
+            "closing_time": "閉園時刻",
+            "nursery_id": "保育園",
+            "phone": "電話番号",
+            "class_name": "クラス",
+            "parent_ids": "保護者",
+            "station_generation": "端末ログインの世代",
+            "entry_exit_password": "入退パスワード",
+            "link_version": "リンクの版",
+            "link_revoked": "リンク無効",
+            "status": "出欠",
+            "note": "メモ",
+            "parent_id": "保護者",
+            "entry_type": "入/出",
+            "occurred_at": "日時",
+            "station_id": "端末",
+            "station": "端末",
+            "client_scan_id": "スキャンID",
+            "deleted_at": "削除日時",
+            "deleted_by": "削除者",
+            "delete_reason": "削除理由",
+            "reason": "理由",
+            "recorded_by": "手入力者",
+            "filename": "ファイル名",
+            "rows": "行数",
+            "parents_created": "追加した保護者",
+            "children_created": "追加した園児",
+            "links_created": "追加した紐付け",
+            "rejected_rows": "取り込めなかった行",
+            "signed_out_at": "ログアウト日時",
+        },
+        values={"entry_type": ENTRY_TYPE_LABELS, "reason": LOGIN_FAILURES},
+        statuses={"entry_logs_attendance": ATTENDANCE_LABELS, "entry_logs_roster_import": IMPORT_STATUSES},
+        references={
+            "nursery_id": by_column("entry_logs_nursery", "name"),
+            "parent_id": by_column("entry_logs_parent", "name"),
+            "parent_ids": by_column("entry_logs_parent", "name"),
+        },
+    )
+)

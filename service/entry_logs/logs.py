@@ -3,24 +3,24 @@
 import gzip
 import json
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from operator import attrgetter
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, Select, and_, delete, or_, select
+from sqlalchemy import Row, Select, delete, select
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
-from service.csvtools import CSV_BOM, csv_line
-from service.database import session_scope
 from service.entry_logs import counts, labels
 from service.entry_logs.filters import LogFilter, filtered
-from service.entry_logs.lookups import child_names_for, local_zone
+from service.entry_logs.lookups import child_names_for
 from service.entry_logs.models import EntryLog, Nursery, Parent
 from service.errors import Forbidden, NotFound
+from service.exports import Column, ListExport
 from service.tenancy import TenantScope, get_scoped
 
 DOMAIN = "entry_logs"
@@ -58,6 +58,9 @@ class LogRow:
         return self.received_at - self.timestamp > timedelta(minutes=get_settings().entry_logs_late_minutes)
 
 
+ROW_WIDTH = len(fields(LogRow)) - 1  # the columns _row_select reads: all but the children's names
+
+
 def _row_select() -> Select:
     return (
         select(
@@ -79,9 +82,13 @@ def _row_select() -> Select:
 
 
 def _rows(db: Session, stmt: Select) -> list[LogRow]:
-    fetched = db.execute(stmt).all()
+    return _log_rows(db, db.execute(stmt).all())
+
+
+def _log_rows(db: Session, fetched: Sequence[Row]) -> list[LogRow]:
+    """The selected rows (and whatever follows their columns, e.g. an export's keys) with the parents' children."""
     names = child_names_for(db, (r[1] for r in fetched))
-    return [LogRow(*r, child_names=names.get(r[1], [])) for r in fetched]
+    return [LogRow(*r[:ROW_WIDTH], child_names=names.get(r[1], [])) for r in fetched]
 
 
 def _order(oldest_first: bool) -> tuple:
@@ -89,14 +96,6 @@ def _order(oldest_first: bool) -> tuple:
     if oldest_first:
         return EntryLog.occurred_at.asc(), EntryLog.id.asc()
     return EntryLog.occurred_at.desc(), EntryLog.id.desc()
-
-
-def _after(row: LogRow, oldest_first: bool) -> ColumnElement[bool]:
-    """The logs that come after this row in the chosen time order (keyset paging)."""
-    same_time = EntryLog.occurred_at == row.timestamp
-    if oldest_first:
-        return or_(EntryLog.occurred_at > row.timestamp, and_(same_time, EntryLog.id > row.id))
-    return or_(EntryLog.occurred_at < row.timestamp, and_(same_time, EntryLog.id < row.id))
 
 
 def list_logs(
@@ -110,40 +109,31 @@ def list_logs(
     return _rows(db, _row_select().where(EntryLog.id.in_(ids.scalar_subquery())).order_by(*order)), total
 
 
-def _local_text(at: datetime | None) -> str:
-    return at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M:%S") if at else ""
+CSV_COLUMNS = tuple(
+    Column(header, value)
+    for header, value in zip(
+        labels.CSV_HEADER,
+        (
+            attrgetter("timestamp"),
+            attrgetter("parent_id"),
+            attrgetter("parent_name"),
+            lambda row: labels.ENTRY_TYPE_LABELS[row.entry_type],
+            lambda row: "、".join(row.child_names),
+            attrgetter("nursery_name"),
+            attrgetter("station_id"),
+            attrgetter("station_time"),
+            attrgetter("recorded_by"),
+            attrgetter("received_at"),
+            lambda row: labels.LATE_MARK if row.late else "",
+        ),
+        strict=True,
+    )
+)
 
 
-def _csv_values(row: LogRow) -> list[str]:
-    return [
-        _local_text(row.timestamp),
-        str(row.parent_id),
-        row.parent_name,
-        labels.ENTRY_TYPE_LABELS[row.entry_type],
-        "、".join(row.child_names),
-        row.nursery_name,
-        row.station_id or "",
-        _local_text(row.station_time),
-        row.recorded_by or "",
-        _local_text(row.received_at),
-        labels.LATE_MARK if row.late else "",
-    ]
-
-
-def export_csv(*, flt: LogFilter, scope: TenantScope, batch: int, oldest_first: bool = False) -> Iterator[str]:
-    """The matching logs as CSV (BOM, header, newest or oldest first) in keyset batches, each in a short session."""
-    yield CSV_BOM + csv_line(labels.CSV_HEADER)
-    last: LogRow | None = None
-    while True:
-        stmt = filtered(_row_select(), flt, scope)
-        if last is not None:
-            stmt = stmt.where(_after(last, oldest_first))
-        with session_scope() as db:
-            rows = _rows(db, stmt.order_by(*_order(oldest_first)).limit(batch))
-        if not rows:
-            return
-        yield "".join(csv_line(_csv_values(row)) for row in rows)
-        last = rows[-1]
+def log_export(*, flt: LogFilter, scope: TenantScope, oldest_first: bool = False) -> ListExport:
+    """The matching logs as the CSV download, newest (or oldest) first."""
+    return ListExport(filtered(_row_select(), flt, scope), _order(oldest_first), CSV_COLUMNS, _log_rows)
 
 
 def delete_log(

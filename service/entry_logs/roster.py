@@ -220,12 +220,20 @@ def parent_in_scope(db: Session, *, scope: TenantScope, parent_id: int) -> Paren
     return _in_scope(db, Parent, parent_id, scope, Parent.nursery_id, labels.PARENT_NOT_FOUND, "parent_not_found")
 
 
-def list_parents(db: Session, *, nursery: Nursery, q: str | None, offset: int, limit: int) -> tuple[list[Parent], int]:
+PARENT_ORDER = (Parent.id,)
+CHILD_ORDER = (Child.class_name, Child.id)
+
+
+def parent_query(*, nursery: Nursery, q: str | None) -> Select:
+    """The nursery's parents whose name or phone contains q, listed by id (`PARENT_ORDER`)."""
     stmt: Select = select(Parent).where(Parent.nursery_id == nursery.id)
-    if q:
-        stmt = stmt.where(contains(q, Parent.name, Parent.phone))
+    return stmt.where(contains(q, Parent.name, Parent.phone)) if q else stmt
+
+
+def list_parents(db: Session, *, nursery: Nursery, q: str | None, offset: int, limit: int) -> tuple[list[Parent], int]:
+    stmt = parent_query(nursery=nursery, q=q)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    return list(db.scalars(stmt.order_by(Parent.id).offset(offset).limit(limit))), total
+    return list(db.scalars(stmt.order_by(*PARENT_ORDER).offset(offset).limit(limit))), total
 
 
 def create_parent(db: Session, *, nursery: Nursery, data: ParentCreate, actor: Actor) -> Parent:
@@ -296,16 +304,20 @@ def _parents_of_nursery(db: Session, nursery_id: int, parent_ids: list[int]) -> 
     return found
 
 
-def list_children(
-    db: Session, *, nursery: Nursery, class_name: str | None, q: str | None, offset: int, limit: int
-) -> tuple[list[Child], int]:
+def child_query(*, nursery: Nursery, class_name: str | None, q: str | None) -> Select:
+    """The nursery's children of a class whose name contains q, listed by class (`CHILD_ORDER`)."""
     stmt: Select = select(Child).where(Child.nursery_id == nursery.id)
     if class_name:
         stmt = stmt.where(Child.class_name == class_name)
-    if q:
-        stmt = stmt.where(contains(q, Child.name))
+    return stmt.where(contains(q, Child.name)) if q else stmt
+
+
+def list_children(
+    db: Session, *, nursery: Nursery, class_name: str | None, q: str | None, offset: int, limit: int
+) -> tuple[list[Child], int]:
+    stmt = child_query(nursery=nursery, class_name=class_name, q=q)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    return list(db.scalars(stmt.order_by(Child.class_name, Child.id).offset(offset).limit(limit))), total
+    return list(db.scalars(stmt.order_by(*CHILD_ORDER).offset(offset).limit(limit))), total
 
 
 def class_names(db: Session, *, nursery: Nursery) -> list[str]:

@@ -29,7 +29,7 @@ from service.entry_logs import labels
 from service.entry_logs.models import Child, Guardian, Nursery, Parent, RosterImport
 from service.entry_logs.roster import DOMAIN
 from service.entry_logs.schemas import ClassName, Name, Phone
-from service.errors import NotFound, ValidationFailed
+from service.errors import NotFound, ValidationFailed, rule_message
 from service.tenancy import TenantScope, get_scoped
 
 TASK = "entry_logs.import_roster"
@@ -69,7 +69,7 @@ def _row_values(row: list[str], columns: dict[str, int]) -> dict[str, str]:
         try:
             values[key] = ROW_TYPES[key].validate_python(raw)
         except ValidationError as exc:
-            raise ValueError(f"{labels.ROSTER_COLUMNS[key]}: {exc.errors()[0]['msg']}") from exc
+            raise ValueError(f"{labels.ROSTER_COLUMNS[key]}: {rule_message(exc.errors()[0])}") from exc
     return values | {"phone": values.get("phone", ""), "class_name": values.get("class_name", "")}
 
 

@@ -25,12 +25,9 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
-from fastapi.responses import StreamingResponse
-from starlette.types import Receive, Scope, Send
 
-from service import documents
+from service import documents, exports
 from service.broker import queue_task
-from service.config import get_settings
 from service.database import utcnow
 from service.deps import DbSession
 from service.documents import DocumentJob
@@ -38,6 +35,7 @@ from service.entry_logs import (
     attendance,
     cards,
     closing,
+    csv_exports,
     insights,
     labels,
     logs,
@@ -102,28 +100,18 @@ from service.entry_logs.schemas import (
 from service.identity.dependencies import bearer
 from service.identity.router import request_actor
 from service.lanes import JsonAnswer, LaneDatabase, LaneRequest, LaneRoute, answer_route, body_schema, parse_body
-from service.openapi import declares, file_response, media
+from service.openapi import declares, media
 from service.pagination import Page, PageParams, page_params
 from service.schemas import IsoDate, QueryText, SingleLine
 
 station_router = APIRouter(tags=["entry_logs"])
 
 
-class CsvStream(StreamingResponse):
-    """Streams to the end without listening for a disconnect.
-
-    GuardMiddleware's replayed `receive` answers http.disconnect as soon as the body has been read, which makes
-    Starlette cancel a StreamingResponse on ASGI servers below spec 2.4 (uvicorn, TestClient) after zero bytes.
-    """
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.stream_response(send)
-
-
 admin_router = APIRouter(prefix="/entry-logs", tags=["entry_logs"])
 router = APIRouter()
 
 Reason = Annotated[str, Query(min_length=1, max_length=NOTE_MAX, description="why the log is deleted"), SingleLine]
+ClassName = Annotated[str | None, Query(alias="className", max_length=50), SingleLine]
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
@@ -218,16 +206,10 @@ def list_logs(query: Annotated[ListQuery, Depends(list_query)], scope: StaffScop
     )
 
 
-@station_router.get("/entry-exit-logs/export", response_class=CsvStream, responses={200: file_response("text/csv")})
-def export_logs(flt: Filters, scope: StaffScope, order: OldestFirst) -> CsvStream:
-    """The filtered logs as a UTF-8 CSV (with BOM for Excel), streamed in the list's order."""
-    stream = logs.export_csv(flt=flt, scope=scope, batch=get_settings().entry_logs_export_batch, oldest_first=order)
-    filename = f"entry_exit_logs_{local_today(utcnow()):%Y%m%d}.csv"
-    return CsvStream(
-        stream,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+@station_router.get("/entry-exit-logs/export", **exports.DOWNLOAD)
+def export_logs(flt: Filters, scope: StaffScope, order: OldestFirst) -> exports.CsvStream:
+    """The filtered logs as the CSV download, in the list's order."""
+    return exports.download(logs.log_export(flt=flt, scope=scope, oldest_first=order), "entry_exit_logs")
 
 
 @station_router.delete("/entry-exit-logs/{log_id:int}", status_code=204)
@@ -489,6 +471,12 @@ def list_parents(
     )
 
 
+@admin_router.get("/parents/export", **exports.DOWNLOAD)
+def export_parents(nursery: QueryNursery, q: QueryText = None) -> exports.CsvStream:
+    """The nursery's parents the list's search finds, by id, as the CSV download."""
+    return exports.download(csv_exports.parent_export(nursery=nursery, q=q), f"parents_{nursery.id}")
+
+
 @admin_router.post("/parents", response_model=ParentRead, status_code=201)
 @declares(404)  # body nurseryId
 def create_parent(body: ParentCreate, caller: StaffCaller, scope: StaffScope, db: DbSession) -> Parent:
@@ -496,17 +484,17 @@ def create_parent(body: ParentCreate, caller: StaffCaller, scope: StaffScope, db
     return roster.create_parent(db, nursery=nursery, data=body, actor=caller.actor)
 
 
-@admin_router.get("/parents/{parent_id}", response_model=ParentRead)
+@admin_router.get("/parents/{parent_id:int}", response_model=ParentRead)
 def get_parent(parent: PathParent) -> Parent:
     return parent
 
 
-@admin_router.patch("/parents/{parent_id}", response_model=ParentRead)
+@admin_router.patch("/parents/{parent_id:int}", response_model=ParentRead)
 def update_parent(parent: PathParent, body: ParentUpdate, caller: StaffCaller, db: DbSession) -> Parent:
     return roster.update_parent(db, parent=parent, data=body, actor=caller.actor)
 
 
-@admin_router.delete("/parents/{parent_id}", status_code=204)
+@admin_router.delete("/parents/{parent_id:int}", status_code=204)
 def delete_parent(parent: PathParent, caller: StaffCaller, db: DbSession) -> None:
     roster.delete_parent(db, parent=parent, actor=caller.actor)
 
@@ -516,7 +504,7 @@ def list_children(
     nursery: QueryNursery,
     db: DbSession,
     paging: Paging,
-    class_name: Annotated[str | None, Query(alias="className", max_length=50), SingleLine] = None,
+    class_name: ClassName = None,
     q: QueryText = None,
 ) -> Page[ChildRead]:
     rows, total = roster.list_children(
@@ -527,6 +515,13 @@ def list_children(
     )
 
 
+@admin_router.get("/children/export", **exports.DOWNLOAD)
+def export_children(nursery: QueryNursery, class_name: ClassName = None, q: QueryText = None) -> exports.CsvStream:
+    """The nursery's children the list's filters select, by class, as the CSV download."""
+    export = csv_exports.child_export(nursery=nursery, class_name=class_name, q=q)
+    return exports.download(export, f"children_{nursery.id}")
+
+
 @admin_router.post("/children", response_model=ChildRead, status_code=201)
 @declares(404)  # body nurseryId
 def create_child(body: ChildCreate, caller: StaffCaller, scope: StaffScope, db: DbSession) -> Child:
@@ -534,17 +529,17 @@ def create_child(body: ChildCreate, caller: StaffCaller, scope: StaffScope, db: 
     return roster.create_child(db, nursery=nursery, data=body, actor=caller.actor)
 
 
-@admin_router.get("/children/{child_id}", response_model=ChildRead)
+@admin_router.get("/children/{child_id:int}", response_model=ChildRead)
 def get_child(child: PathChild) -> Child:
     return child
 
 
-@admin_router.patch("/children/{child_id}", response_model=ChildRead)
+@admin_router.patch("/children/{child_id:int}", response_model=ChildRead)
 def update_child(child: PathChild, body: ChildUpdate, caller: StaffCaller, db: DbSession) -> Child:
     return roster.update_child(db, child=child, data=body, actor=caller.actor)
 
 
-@admin_router.delete("/children/{child_id}", status_code=204)
+@admin_router.delete("/children/{child_id:int}", status_code=204)
 def delete_child(child: PathChild, caller: StaffCaller, db: DbSession) -> None:
     roster.delete_child(db, child=child, actor=caller.actor)
 

@@ -125,19 +125,24 @@ def _report_needed(alert: Alert) -> bool:
     return alert.status != RESOLVED or alert.resolved_by != SYSTEM_LABEL or alert.customer_contacted_at is not None
 
 
-def overdue_condition(now: datetime):
-    """SQL for "some §4.2 step is past due and not done": steps 2–5 of an open alert, 完了報告 of a resolved one."""
+def open_overdue_condition(now: datetime):
+    """SQL for "an unresolved alert with one of §4.2 steps 2–5 past due and not done": the open work behind time."""
     late = [
         and_(getattr(Alert, f"{step}_at").is_(None), Alert.created_at < now - timedelta(minutes=minutes))
         for step, _, minutes in labels.SLA_STEPS
     ]
+    return and_(Alert.status != RESOLVED, or_(*late))
+
+
+def overdue_condition(now: datetime):
+    """SQL for "some §4.2 step is past due and not done": steps 2–5 of an open alert, 完了報告 of a resolved one."""
     report_late = and_(
         Alert.status == RESOLVED,
         Alert.reported_at.is_(None),
         or_(Alert.resolved_by != SYSTEM_LABEL, Alert.customer_contacted_at.is_not(None)),
         Alert.resolved_at < now - timedelta(minutes=labels.REPORT_STEP[2]),
     )
-    return or_(and_(Alert.status != RESOLVED, or_(*late)), report_late)
+    return or_(open_overdue_condition(now), report_late)
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -203,18 +208,21 @@ def _filtered(stmt: Select, flt: AlertFilter, now: datetime) -> Select:
     return stmt
 
 
+def alert_query(scope: TenantScope, flt: AlertFilter, now: datetime) -> Select:
+    """The alerts of the list with their place and assignee (rows for `to_read`), newest first by `LIST_ORDER`."""
+    return _filtered(_alert_rows(scope), flt, now)
+
+
+LIST_ORDER = (Alert.created_at.desc(), Alert.id.desc())
+
+
 def list_alerts(db: Session, *, scope: TenantScope, flt: AlertFilter, offset: int, limit: int, now: datetime):
     total = db.scalar(
         select(func.count()).select_from(
             _filtered(scoped(select(Alert.id), scope, Alert.customer_id), flt, now).subquery()
         )
     )
-    rows = db.execute(
-        _filtered(_alert_rows(scope), flt, now)
-        .order_by(Alert.created_at.desc(), Alert.id.desc())
-        .offset(offset)
-        .limit(limit)
-    ).all()
+    rows = db.execute(alert_query(scope, flt, now).order_by(*LIST_ORDER).offset(offset).limit(limit)).all()
     return [to_read(r, now) for r in rows], total or 0
 
 

@@ -1,6 +1,6 @@
 """Customers (顧客企業): the register every terminal belongs to."""
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
@@ -23,12 +23,16 @@ def _ensure_unique_name(db: Session, name: str, exclude_id: int | None = None) -
         raise Conflict("この会社名は既に登録されています", details={"field": "company_name", "rule": "unique"})
 
 
+def customer_query(scope: TenantScope, q: str | None) -> Select:
+    """The customers of the list: within the scope, their name containing q."""
+    stmt = scoped(select(Customer), scope, Customer.id)
+    return stmt.where(contains(q, Customer.company_name)) if q else stmt
+
+
 def list_customers(
     db: Session, *, scope: TenantScope, q: str | None, offset: int, limit: int
 ) -> tuple[list[Customer], int]:
-    stmt = scoped(select(Customer), scope, Customer.id)
-    if q:
-        stmt = stmt.where(contains(q, Customer.company_name))
+    stmt = customer_query(scope, q)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     return list(db.scalars(stmt.order_by(Customer.company_name).offset(offset).limit(limit)).all()), total
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from service.audit import service as audit
 from service.audit.service import SYSTEM, Actor
 from service.config import get_settings
+from service.dialect import update_rows
 from service.errors import Conflict, NotFound, ValidationFailed, unknown_reference
 from service.fleet import auditing, labels
 from service.fleet.alerts import NewAlert, open_alerts, resolve_alerts
@@ -263,31 +264,83 @@ def _wave_counts(db: Session, rollout: Rollout, wave: int | None = None) -> dict
     return counts
 
 
-def _verify_updated(db: Session, rollout: Rollout, release: FirmwareRelease, now: datetime) -> None:
-    """A task succeeds when its terminal heartbeats back on the new version with normal cpu/memory."""
-    limit = get_settings().fleet_high_usage_percent
-    healthy = (
+def _back_on(release: FirmwareRelease, reported_status: str):
+    """The task's terminal heartbeated since its update started, on the new version, reporting this status."""
+    return (
         select(Terminal.id)
         .where(
             Terminal.id == UpdateTask.terminal_id,
             Terminal.firmware_version == release.version,
             Terminal.last_heartbeat_at > UpdateTask.started_at,
-            Terminal.status == "online",
-            Terminal.cpu_usage < limit,
-            Terminal.memory_usage < limit,
+            Terminal.status != "offline",
+            Terminal.reported_status == reported_status,
         )
         .exists()
     )
-    done = db.execute(
+
+
+def _finish_tasks(db: Session, rollout: Rollout, judged, values: dict, now: datetime) -> list:
+    """Finish the rollout's active tasks whose terminal meets `judged`; (id, terminal_id, command_id) of each."""
+    return db.execute(
         update(UpdateTask)
-        .where(UpdateTask.rollout_id == rollout.id, UpdateTask.status.in_(ACTIVE), healthy)
-        .values(status="succeeded", progress=100, finished_at=now)
-        .returning(UpdateTask.terminal_id, UpdateTask.command_id)
+        .where(UpdateTask.rollout_id == rollout.id, UpdateTask.status.in_(ACTIVE), judged)
+        .values(values | {"finished_at": now})
+        .returning(UpdateTask.id, UpdateTask.terminal_id, UpdateTask.command_id)
         .execution_options(synchronize_session=False)
     ).all()
+
+
+def _verify_updated(db: Session, rollout: Rollout, release: FirmwareRelease, now: datetime) -> None:
+    """Judge each updated terminal by what it reports: back online on the new version succeeds, an error fails.
+
+    The cpu and memory in a heartbeat are the store PC's, not the terminal's: a busy PC is noted on the task, never
+    taken for a failed update.
+    """
+    done = _finish_tasks(db, rollout, _back_on(release, "online"), {"status": "succeeded", "progress": 100}, now)
     if done:
         _finish_commands(db, [d.command_id for d in done], "done", now)
         resolve_alerts(db, [(d.terminal_id, "update_failed") for d in done], now=now)
+        _note_busy_pcs(db, done)
+    broken = _finish_tasks(db, rollout, _back_on(release, "error"), {"status": "failed"}, now)
+    if broken:
+        _finish_commands(db, [b.command_id for b in broken], "failed", now)
+        details = _error_details(db, [b.terminal_id for b in broken])
+        _set_messages(db, {b.id: details[b.terminal_id] for b in broken})
+        _update_failed_alerts(db, details, release.version, now)
+
+
+def _error_details(db: Session, terminal_ids: list[int]) -> dict[int, str]:
+    """Why each terminal's update failed: the error it reported on the new version."""
+    rows = db.execute(select(Terminal.id, Terminal.error_message).where(Terminal.id.in_(terminal_ids)))
+    return {t: labels.TERMINAL_ERROR_DETAIL.format(detail=message or "-") for t, message in rows}
+
+
+def busy_pc_note(*, cpu: float, memory: float) -> str:
+    """「店舗PCの負荷が高い状態です（CPU 97.7%）」 when the store PC's cpu or memory is at the threshold, else ""."""
+    limit = get_settings().fleet_high_usage_percent
+    figures = [
+        labels.PC_LOAD_FIGURES[kind].format(value=value)
+        for kind, value in (("cpu", cpu), ("memory", memory))
+        if value >= limit
+    ]
+    return labels.BUSY_PC_NOTE.format(figures=labels.PC_LOAD_SEPARATOR.join(figures)) if figures else ""
+
+
+def _note_busy_pcs(db: Session, finished: list) -> None:
+    """Note on each task whose terminal's store PC is under load what that load is."""
+    task_of = {f.terminal_id: f.id for f in finished}
+    loads = db.execute(
+        select(Terminal.id, Terminal.cpu_usage, Terminal.memory_usage).where(Terminal.id.in_(list(task_of)))
+    ).all()
+    notes = {task_of[t.id]: busy_pc_note(cpu=t.cpu_usage, memory=t.memory_usage) for t in loads}
+    _set_messages(db, {task_id: note for task_id, note in notes.items() if note})
+
+
+def _set_messages(db: Session, messages: dict[int, str]) -> None:
+    if messages:
+        update_rows(
+            db, UpdateTask.__table__, [{"id": i, "message": m[:500]} for i, m in messages.items()], constants={}
+        )
 
 
 def _time_out(db: Session, rollout: Rollout, release: FirmwareRelease, now: datetime) -> None:
@@ -300,7 +353,9 @@ def _time_out(db: Session, rollout: Rollout, release: FirmwareRelease, now: date
     ).all()
     if late:
         _finish_commands(db, [t.command_id for t in late], "failed", now)
-        _update_failed_alerts(db, [t.terminal_id for t in late], release.version, labels.TIMEOUT_DETAIL, now)
+        _update_failed_alerts(
+            db, dict.fromkeys((t.terminal_id for t in late), labels.TIMEOUT_DETAIL), release.version, now
+        )
 
 
 def _finish_commands(db: Session, command_ids: list[int | None], status: str, now: datetime) -> None:
@@ -313,17 +368,23 @@ def _finish_commands(db: Session, command_ids: list[int | None], status: str, no
     )
 
 
-def _update_failed_alerts(db: Session, terminal_ids: list[int], version: str, detail: str, now: datetime) -> None:
+def _update_failed_alerts(db: Session, details: dict[int, str], version: str, now: datetime) -> None:
+    """An update_failed alert for each terminal (not in maintenance), with why its update failed."""
     customers = dict(
         db.execute(
             select(Terminal.id, Terminal.customer_id).where(
-                Terminal.id.in_(terminal_ids), Terminal.status != "maintenance"
+                Terminal.id.in_(list(details)), Terminal.status != "maintenance"
             )
         ).all()
     )
-    message = labels.UPDATE_FAILED_MESSAGE.format(version=version, detail=detail)
     open_alerts(
-        db, (NewAlert(t, customers[t], "update_failed", message) for t in terminal_ids if t in customers), now=now
+        db,
+        (
+            NewAlert(t, customers[t], "update_failed", labels.UPDATE_FAILED_MESSAGE.format(version=version, detail=d))
+            for t, d in details.items()
+            if t in customers
+        ),
+        now=now,
     )
 
 
@@ -379,7 +440,7 @@ def _move_task(db: Session, task: UpdateTask, command: Command, body: ProgressIn
     task.progress, task.message = body.progress, body.message
     if body.state == "failed":
         task.status, task.finished_at = "failed", now
-        _update_failed_alerts(db, [task.terminal_id], command.params.get("version", ""), body.message or "-", now)
+        _update_failed_alerts(db, {task.terminal_id: body.message or "-"}, command.params.get("version", ""), now)
     elif body.state == "succeeded":
         task.status = "installed"
     else:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
 from service.csvtools import csv_rows, decode_csv
-from service.errors import NotFound, ValidationFailed
+from service.errors import NotFound, ValidationFailed, validation_message
 from service.fleet import auditing, labels
 from service.fleet.models import Customer, Terminal, TerminalImport
 from service.fleet.schemas import TerminalCreate
@@ -118,7 +118,7 @@ def _check_row(record: dict[str, str], customers: dict[str, int]) -> dict | list
             installed_date=installed,
         )
     except ValidationError as exc:
-        return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        return [validation_message(e) for e in exc.errors()]
     return data.model_dump()
 
 

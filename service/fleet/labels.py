@@ -1,5 +1,7 @@
 """Every Japanese word the fleet domain shows, in one place (the spec's wording)."""
 
+from service.audit.vocabulary import Target, Vocabulary, by_column, register
+
 CONTRACT_TYPES = {"basic": "ベーシック保守", "standard": "スタンダード保守", "premium": "プレミアム保守"}
 TERMINAL_STATUSES = {
     "online": "オンライン",
@@ -10,8 +12,8 @@ TERMINAL_STATUSES = {
 ALERT_TYPES = {
     "offline": "オフライン",
     "error": "エラー",
-    "high_cpu": "CPU使用率高",
-    "high_memory": "メモリ使用率高",
+    "high_cpu": "店舗PC CPU使用率高",
+    "high_memory": "店舗PCメモリ使用率高",
     "update_failed": "更新失敗",
 }
 DEVICE_CLOCK_NOTE = "（端末の時計では {device_time}）"  # appended to an event whose time the device clock got wrong
@@ -77,6 +79,11 @@ STALL_BANNER = (
     "ハートビートの受信が停止しています（最終受信 {since}、{minutes}分前）。"
     "受信が再開するまでオフライン検知は停止しており、端末の状態は最終受信時点のものです。"
 )
+# The same silence while `make run` starts no simulated agents (APP_DEMO_AGENTS=0): expected, and said to be.
+NO_DEMO_AGENTS_BANNER = (
+    "デモの模擬エージェントを起動していないため（APP_DEMO_AGENTS=0）、ハートビートを受信していません"
+    "（最終受信 {since}、{minutes}分前）。オフライン検知は停止しており、端末の状態は最終受信時点のものです。"
+)
 DIGEST_SUBJECT = "【TMS】アラート 新規{new}件・解決{resolved}件"
 INCIDENT_MESSAGE = "{company}: 端末{count}台が{minutes}分以内にオフラインになりました（全{total}台）"
 OFFLINE_MESSAGE = "端末からの通信が途絶えました（最終通信 {last}）"
@@ -84,9 +91,15 @@ HIGH_USAGE_MESSAGE = "{label}が{value:.0f}%です（{count}回連続で{thresho
 ERROR_MESSAGE = "端末がエラーを報告しました: {detail}"
 UPDATE_FAILED_MESSAGE = "ファームウェア {version} への更新に失敗しました: {detail}"
 
-USAGE_LABELS = {"high_cpu": "CPU使用率", "high_memory": "メモリ使用率"}
+# The agent's cpu/memory are the store PC's (psutil): the TC-200's serial protocol reports no load of its own.
+USAGE_LABELS = {"high_cpu": "店舗PC CPU使用率", "high_memory": "店舗PCメモリ使用率"}
 TIMEOUT_MESSAGE = "制限時間内に新しいバージョンで正常に通信しませんでした"
 TIMEOUT_DETAIL = "タイムアウト"
+TERMINAL_ERROR_DETAIL = "更新後に端末がエラーを報告しました: {detail}"
+# Noted on an update task that succeeded while the store PC was busy: the PC's load is no verdict on the update.
+BUSY_PC_NOTE = "店舗PCの負荷が高い状態です（{figures}）"
+PC_LOAD_FIGURES = {"cpu": "CPU {value:.1f}%", "memory": "メモリ {value:.1f}%"}
+PC_LOAD_SEPARATOR = "・"
 INCIDENT_DIGEST_LINE = "【顧客単位の障害】{message}"
 RESOLVED_MARK = "【解決】"
 RESOLVED_LINE = "{mark}{line}（解決 {resolved}）"
@@ -119,3 +132,87 @@ REPORT_LABELS = {
     "mttr": "平均解決時間",
     "minutes": "分",
 }
+
+# The audit log's words for what people and terminals do here (service/audit/vocabulary.py).
+AUDIT = register(
+    Vocabulary(
+        "fleet",
+        actions={
+            "create_enrollment_code": "登録コードの発行",
+            "enroll": "エージェント登録",
+            "rotate_token": "トークンの再発行",
+            "revoke_token": "トークンの失効",
+            "maintenance": "メンテナンスの切り替え",
+            "import_terminals": "端末CSVの取込",
+            "acknowledge": "初動確認",
+            "assign": "担当者の割り当て",
+            "add_note": "メモの追加",
+            "resolve": "対応実施（解決）",
+            **{f"mark_{step}": f"{label}の記録" for step, label, _ in (*SLA_STEPS, REPORT_STEP)},
+            **{f"rollout_{status}": f"ロールアウトの状態変更（{label}）" for status, label in ROLLOUT_STATUSES.items()},
+            **{f"command_{kind}": f"コマンド送信（{label}）" for kind, label in COMMAND_TYPES.items()},
+        },
+        targets={
+            "terminal": Target(
+                "端末",
+                by_column("fleet_terminal", "serial_number"),
+                name_field="serial_number",
+                values={"status": TERMINAL_STATUSES},
+            ),
+            "customer": Target("顧客", by_column("fleet_customer", "company_name"), name_field="company_name"),
+            "alert": Target("アラート", values={"status": ALERT_STATUSES}),
+            "firmware_release": Target(
+                "ファームウェア", by_column("fleet_firmware_release", "version"), name_field="version"
+            ),
+            "rollout": Target("ロールアウト", values={"status": ROLLOUT_STATUSES}),
+            "terminal_import": Target(
+                "端末CSV取込", by_column("fleet_terminal_import", "filename"), name_field="filename"
+            ),
+        },
+        fields={
+            "serial_number": "シリアル番号",
+            "customer_id": "顧客",
+            "customer": "顧客",
+            "store_name": "設置店舗名",
+            "installed_date": "設置日",
+            "status": "状態",
+            "firmware_version": "ファームウェア",
+            "company_name": "会社名",
+            "contact_person": "担当者",
+            "contact_email": "連絡先メール",
+            "contact_phone": "電話番号",
+            "contract_type": "契約種別",
+            "expires_at": "有効期限",
+            "token": "トークン",
+            "enrolled": "エージェント登録",
+            "version": "バージョン",
+            "sha256": "SHA-256",
+            "size": "サイズ（バイト）",
+            "release": "ファームウェア",
+            "terminals": "端末数",
+            "waves": "波（累積%）",
+            "paused_reason": "一時停止の理由",
+            "params": "パラメータ",
+            "interval_seconds": "通信間隔（秒）",
+            "filename": "ファイル名",
+            "rows": "行数",
+            "assignee_id": "担当者",
+            "note": "メモ",
+            **{f"{step}_at": label for step, label, _ in (*SLA_STEPS, REPORT_STEP)},
+        },
+        values={"contract_type": CONTRACT_TYPES, "paused_reason": PAUSE_REASONS},
+        statuses={
+            "fleet_terminal": TERMINAL_STATUSES,
+            "fleet_alert": ALERT_STATUSES,
+            "fleet_incident": ALERT_STATUSES,
+            "fleet_rollout": ROLLOUT_STATUSES,
+            "fleet_update_task": TASK_STATUSES,
+            "fleet_command": COMMAND_STATUSES,
+            "fleet_terminal_import": IMPORT_STATUSES,
+        },
+        references={
+            "customer_id": by_column("fleet_customer", "company_name"),
+            "assignee_id": by_column("identity_user", "name"),
+        },
+    )
+)

@@ -118,6 +118,7 @@ class IngestStatus:
     last_heartbeat_at: datetime | None
     silence_seconds: float | None
     stalled: bool
+    heartbeats_expected: bool = True  # false while `make run`'s demo agents are off (APP_DEMO_AGENTS=0)
 
 
 def ingest_status(db: Session, *, now: datetime) -> IngestStatus:
@@ -125,14 +126,17 @@ def ingest_status(db: Session, *, now: datetime) -> IngestStatus:
     is an intake stall (offline detection paused)."""
     last = db.scalar(select(FleetState.last_ingest_at).where(FleetState.id == 1))
     silence = None if last is None else max((now - last).total_seconds(), 0.0)
-    return IngestStatus(last, silence, is_ingest_gap(db, last_ingest_at=last, now=now))
+    stalled = is_ingest_gap(db, last_ingest_at=last, now=now)
+    return IngestStatus(last, silence, stalled, heartbeats_expected=get_settings().demo_agents)
 
 
 def stall_banner(status: IngestStatus) -> str:
-    """The dashboards' banner while the intake is stalled ("" otherwise)."""
+    """The dashboards' banner while the intake is stalled ("" otherwise); with the demo agents off, it says that is
+    why nothing arrives."""
     if not status.stalled:
         return ""
-    return labels.STALL_BANNER.format(since=_local(status.last_heartbeat_at), minutes=int(status.silence_seconds // 60))
+    template = labels.STALL_BANNER if status.heartbeats_expected else labels.NO_DEMO_AGENTS_BANNER
+    return template.format(since=_local(status.last_heartbeat_at), minutes=int(status.silence_seconds // 60))
 
 
 def note_ingest_stall(db: Session, state: FleetState, *, stalled: bool, now: datetime) -> None:

@@ -12,7 +12,7 @@ from service.dialect import epoch
 from service.documents import FONT, japanese_pdf
 from service.errors import ValidationFailed
 from service.fleet import labels
-from service.fleet.alerts import RESOLVED, with_places
+from service.fleet.alerts import RESOLVED, open_overdue_condition, with_places
 from service.fleet.models import Alert, Customer, Incident, Terminal
 from service.fleet.schemas import AlertTypeCount, CriticalAlert, CustomerStatus, DashboardRead, MonthlyReport
 from service.tenancy import TenantScope, scoped
@@ -25,6 +25,11 @@ def _status_count(status: str):
     return func.coalesce(func.sum(case((Terminal.status == status, 1), else_=0)), 0)
 
 
+def _alert_count(db: Session, scope: TenantScope, condition) -> int:
+    stmt = select(func.count()).select_from(Alert).where(condition)
+    return db.scalar(scoped(stmt, scope, Alert.customer_id)) or 0
+
+
 def dashboard(db: Session, *, scope: TenantScope, now: datetime) -> DashboardRead:
     counts = dict(
         db.execute(
@@ -32,12 +37,8 @@ def dashboard(db: Session, *, scope: TenantScope, now: datetime) -> DashboardRea
         ).all()
     )
     total = sum(counts.values())
-    open_alerts = (
-        db.scalar(
-            scoped(select(func.count()).select_from(Alert).where(Alert.status != RESOLVED), scope, Alert.customer_id)
-        )
-        or 0
-    )
+    open_alerts = _alert_count(db, scope, Alert.status != RESOLVED)
+    sla_overdue = _alert_count(db, scope, open_overdue_condition(now))
     open_incidents = (
         db.scalar(
             scoped(
@@ -71,6 +72,7 @@ def dashboard(db: Session, *, scope: TenantScope, now: datetime) -> DashboardRea
         **{status: counts.get(status, 0) for status in STATUSES},
         total=total,
         open_alerts=open_alerts,
+        sla_overdue=sla_overdue,
         open_incidents=open_incidents,
         availability_pct=round(100 * counts.get("online", 0) / monitored, 1) if monitored else 0.0,
         critical_alerts=[

@@ -6,11 +6,12 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
+from service import exports
 from service.broker import queue_task
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import Forbidden
-from service.fleet import agents, alerts, customers, firmware, imports, monitoring, reports, terminals
+from service.fleet import agents, alerts, csv_exports, customers, firmware, imports, monitoring, reports, terminals
 from service.fleet.dependencies import (
     Admin,
     Operator,
@@ -70,6 +71,38 @@ router = APIRouter(prefix="/fleet", tags=["fleet"])
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
+def terminal_filter(
+    status: TerminalStatus | None = None,
+    customer_id: int | None = None,
+    firmware_version: Annotated[str | None, Query(max_length=20), SingleLine] = None,
+    q: QueryText = None,
+) -> TerminalFilter:
+    """The terminal list's filters: state, customer, firmware, and a search of serial, store or company name."""
+    return TerminalFilter(customer_id=customer_id, status=status, firmware_version=firmware_version, q=q)
+
+
+def alert_filter(
+    status: Literal["open", "acknowledged", "resolved"] | None = None,
+    alert_type: AlertType | None = None,
+    customer_id: int | None = None,
+    terminal_id: int | None = None,
+    overdue: bool | None = None,
+    open_only: bool = False,
+) -> alerts.AlertFilter:
+    return alerts.AlertFilter(
+        status=status,
+        alert_type=alert_type,
+        customer_id=customer_id,
+        terminal_id=terminal_id,
+        overdue=overdue,
+        open_only=open_only,
+    )
+
+
+TerminalFilters = Annotated[TerminalFilter, Depends(terminal_filter)]
+AlertFilters = Annotated[alerts.AlertFilter, Depends(alert_filter)]
+
+
 def _page(items: list, total: int, paging: PageParams) -> Page:
     return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
 
@@ -107,6 +140,12 @@ def list_customers(
     return _page([CustomerRead.model_validate(c) for c in rows], total, paging)
 
 
+@router.get("/customers/export", **exports.DOWNLOAD)
+def export_customers(_: Reader, scope: Scope, q: QueryText = None) -> exports.CsvStream:
+    """The customers the list's search finds, as the CSV download."""
+    return exports.download(csv_exports.customer_export(scope, q), "fleet_customers")
+
+
 @router.post("/customers", response_model=CustomerRead, status_code=201)
 def create_customer(body: CustomerCreate, caller: Admin, scope: Scope, db: DbSession) -> CustomerRead:
     if not scope.unrestricted:
@@ -114,17 +153,17 @@ def create_customer(body: CustomerCreate, caller: Admin, scope: Scope, db: DbSes
     return CustomerRead.model_validate(customers.create_customer(db, data=body, actor=caller.actor))
 
 
-@router.get("/customers/{customer_id}", response_model=CustomerRead)
+@router.get("/customers/{customer_id:int}", response_model=CustomerRead)
 def get_customer(_: Reader, customer: ScopedCustomer) -> CustomerRead:
     return CustomerRead.model_validate(customer)
 
 
-@router.patch("/customers/{customer_id}", response_model=CustomerRead)
+@router.patch("/customers/{customer_id:int}", response_model=CustomerRead)
 def update_customer(body: CustomerUpdate, caller: Admin, customer: ScopedCustomer, db: DbSession) -> CustomerRead:
     return CustomerRead.model_validate(customers.update_customer(db, customer=customer, data=body, actor=caller.actor))
 
 
-@router.delete("/customers/{customer_id}", status_code=204)
+@router.delete("/customers/{customer_id:int}", status_code=204)
 def delete_customer(caller: Admin, customer: ScopedCustomer, db: DbSession) -> None:
     customers.delete_customer(db, customer=customer, actor=caller.actor)
 
@@ -138,17 +177,19 @@ def list_terminals(
     scope: Scope,
     db: DbSession,
     paging: Paging,
-    status: TerminalStatus | None = None,
-    customer_id: int | None = None,
-    firmware_version: Annotated[str | None, Query(max_length=20), SingleLine] = None,
-    q: QueryText = None,
+    flt: TerminalFilters,
     sort: Annotated[str, Query(max_length=30), SingleLine] = "company_name",
 ) -> Page:
-    flt = TerminalFilter(customer_id=customer_id, status=status, firmware_version=firmware_version, q=q)
     rows, total = terminals.list_terminals(
         db, scope=scope, flt=flt, sort=sort, offset=paging.offset, limit=paging.page_size
     )
     return _page(rows, total, paging)
+
+
+@router.get("/terminals/export", **exports.DOWNLOAD)
+def export_terminals(_: Reader, scope: Scope, flt: TerminalFilters) -> exports.CsvStream:
+    """Every terminal the list's filters select, by ID, as the CSV download."""
+    return exports.download(csv_exports.terminal_export(scope, flt), "fleet_terminals")
 
 
 @router.post("/terminals", response_model=TerminalRead, status_code=201)
@@ -157,12 +198,12 @@ def create_terminal(body: TerminalCreate, caller: Operator, scope: Scope, db: Db
     return terminals.terminal_read(db, terminal)
 
 
-@router.get("/terminals/{terminal_id}", response_model=TerminalRead)
+@router.get("/terminals/{terminal_id:int}", response_model=TerminalRead)
 def get_terminal(_: Reader, terminal: ScopedTerminal, db: DbSession) -> TerminalRead:
     return terminals.terminal_read(db, terminal)
 
 
-@router.patch("/terminals/{terminal_id}", response_model=TerminalRead)
+@router.patch("/terminals/{terminal_id:int}", response_model=TerminalRead)
 def update_terminal(
     body: TerminalUpdate, caller: Operator, scope: Scope, terminal: ScopedTerminal, db: DbSession
 ) -> TerminalRead:
@@ -241,6 +282,14 @@ def list_events(
     return _page([EventRead.model_validate(e) for e in rows], total, paging)
 
 
+@router.get("/terminals/{terminal_id}/events/export", **exports.DOWNLOAD)
+def export_events(
+    _: Reader, terminal: ScopedTerminal, level: Literal["info", "warning", "error"] | None = None
+) -> exports.CsvStream:
+    """The terminal's events (of one level when given), newest first, as the CSV download."""
+    return exports.download(csv_exports.event_export(terminal, level), f"fleet_terminal_{terminal.id}_events")
+
+
 @router.get("/terminals/{terminal_id}/update-tasks", response_model=list[UpdateTaskRead])
 def list_update_tasks(_: Reader, terminal: ScopedTerminal, db: DbSession) -> list:
     return firmware.terminal_tasks(db, terminal_id=terminal.id)
@@ -255,28 +304,21 @@ def list_alerts(
     scope: Scope,
     db: DbSession,
     paging: Paging,
-    status: Literal["open", "acknowledged", "resolved"] | None = None,
-    alert_type: AlertType | None = None,
-    customer_id: int | None = None,
-    terminal_id: int | None = None,
-    overdue: bool | None = None,
-    open_only: bool = False,
+    flt: AlertFilters,
 ) -> Page:
-    flt = alerts.AlertFilter(
-        status=status,
-        alert_type=alert_type,
-        customer_id=customer_id,
-        terminal_id=terminal_id,
-        overdue=overdue,
-        open_only=open_only,
-    )
     rows, total = alerts.list_alerts(
         db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size, now=utcnow()
     )
     return _page(rows, total, paging)
 
 
-@router.get("/alerts/{alert_id}", response_model=AlertRead)
+@router.get("/alerts/export", **exports.DOWNLOAD)
+def export_alerts(_: Reader, scope: Scope, flt: AlertFilters) -> exports.CsvStream:
+    """Every alert the list's filters select, newest first, as the CSV download."""
+    return exports.download(csv_exports.alert_export(scope, flt, utcnow()), "fleet_alerts")
+
+
+@router.get("/alerts/{alert_id:int}", response_model=AlertRead)
 def get_alert(_: Reader, alert: ScopedAlert, scope: Scope, db: DbSession) -> AlertRead:
     return alerts.read_alert(db, alert_id=alert.id, scope=scope, now=utcnow())
 
@@ -356,6 +398,11 @@ def list_releases(_: Reader, db: DbSession, paging: Paging) -> Page:
     return _page([ReleaseRead.model_validate(r) for r in rows], total, paging)
 
 
+@router.get("/firmware/releases/export", **exports.DOWNLOAD)
+def export_releases(_: Reader) -> exports.CsvStream:
+    return exports.download(csv_exports.release_export(), "fleet_firmware_releases")
+
+
 @router.post("/firmware/releases", response_model=ReleaseRead, status_code=201)
 @upload_limit("max_upload_bytes")
 def upload_release(
@@ -385,6 +432,11 @@ def list_rollouts(_: Reader, scope: Scope, db: DbSession, paging: Paging) -> Pag
     return _page([firmware.rollout_read(db, r) for r in rows], total, paging)
 
 
+@router.get("/rollouts/export", **exports.DOWNLOAD)
+def export_rollouts(_: Reader, scope: Scope) -> exports.CsvStream:
+    return exports.download(csv_exports.rollout_export(scope), "fleet_rollouts")
+
+
 @router.post("/rollouts", response_model=RolloutRead, status_code=201)
 def create_rollout(body: RolloutCreate, caller: Admin, scope: Scope, db: DbSession) -> RolloutRead:
     return firmware.rollout_read(
@@ -392,7 +444,7 @@ def create_rollout(body: RolloutCreate, caller: Admin, scope: Scope, db: DbSessi
     )
 
 
-@router.get("/rollouts/{rollout_id}", response_model=RolloutRead)
+@router.get("/rollouts/{rollout_id:int}", response_model=RolloutRead)
 def get_rollout(_: Reader, rollout: ScopedRollout, db: DbSession) -> RolloutRead:
     return firmware.rollout_read(db, rollout)
 

@@ -104,9 +104,9 @@ class HeartbeatIn(BaseModel):
     sent_at: AgentTimestamp
     status: Literal["online", "error"]
     firmware_version: Version
-    cpu: Percent
-    memory: Percent
-    disk: Percent
+    cpu: Annotated[Percent, Field(description="CPU use of the store PC the agent runs on (not of the TC-200)")]
+    memory: Annotated[Percent, Field(description="memory use of the store PC the agent runs on (not of the TC-200)")]
+    disk: Annotated[Percent, Field(description="disk use of the store PC the agent runs on (not of the TC-200)")]
     agent_version: Annotated[str, StringConstraints(max_length=20), SingleLine] = ""
     error_message: Annotated[str, StringConstraints(max_length=500), MultiLine] | None = None
     events: Annotated[list[EventIn], Field(max_length=MAX_EVENTS)] = []
@@ -497,6 +497,7 @@ class DashboardRead(BaseModel):
     error: int
     maintenance: int
     open_alerts: int
+    sla_overdue: int  # unresolved alerts with a §4.2 step past due (a resolved alert's late 完了報告 is not counted)
     open_incidents: int
     availability_pct: float
     critical_alerts: list[CriticalAlert]
@@ -509,6 +510,7 @@ class IngestRead(BaseModel):
     last_heartbeat_at: datetime | None
     silence_seconds: float | None
     stalled: bool
+    heartbeats_expected: bool  # false while `make run`'s demo agents are off: the banner then says so
     banner: str
 
 
@@ -563,6 +565,8 @@ class Vocabulary(BaseModel):
     event_kinds: dict[str, str]
     command_types: dict[str, str]
     command_statuses: dict[str, str]
+    rollout_statuses: dict[str, str]
+    task_statuses: dict[str, str]
     report_title: str
     report_labels: dict[str, str]
 

@@ -65,7 +65,8 @@ def filtered_terminals(stmt: Select, flt: TerminalFilter | None) -> Select:
     return stmt
 
 
-def _open_alerts():
+def open_alert_count():
+    """A terminal's unresolved alerts, as a column of a statement selecting terminals."""
     return (
         select(func.count())
         .where(Alert.terminal_id == Terminal.id, Alert.status != RESOLVED)
@@ -91,7 +92,9 @@ def list_terminals(
     order = SORTS[key].desc() if sort.startswith("-") else SORTS[key].asc()
     stmt = filtered_terminals(
         scoped(
-            select(Terminal, Customer.company_name, _open_alerts()).join(Customer, Customer.id == Terminal.customer_id),
+            select(Terminal, Customer.company_name, open_alert_count()).join(
+                Customer, Customer.id == Terminal.customer_id
+            ),
             scope,
             Terminal.customer_id,
         ),
@@ -226,14 +229,19 @@ def list_diagnostics(db: Session, *, terminal: Terminal) -> list[Diagnostic]:
     )
 
 
-def list_events(db: Session, *, terminal: Terminal, level: str | None, offset: int, limit: int):
+EVENT_ORDER = (TerminalEvent.occurred_at.desc(), TerminalEvent.id.desc())
+
+
+def event_query(terminal: Terminal, level: str | None) -> Select:
+    """The terminal's events of the list (of one level when given), shown newest first (`EVENT_ORDER`)."""
     stmt = select(TerminalEvent).where(TerminalEvent.terminal_id == terminal.id)
-    if level:
-        stmt = stmt.where(TerminalEvent.level == level)
+    return stmt.where(TerminalEvent.level == level) if level else stmt
+
+
+def list_events(db: Session, *, terminal: Terminal, level: str | None, offset: int, limit: int):
+    stmt = event_query(terminal, level)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = db.scalars(
-        stmt.order_by(TerminalEvent.occurred_at.desc(), TerminalEvent.id.desc()).offset(offset).limit(limit)
-    )
+    rows = db.scalars(stmt.order_by(*EVENT_ORDER).offset(offset).limit(limit))
     return list(rows), total
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from service.audit.service import Actor
 from service.database import utcnow
@@ -21,6 +21,14 @@ from service.tenancy import TenantScope
 
 bearer = declares(401)(HTTPBearer(auto_error=False))
 RENEWED_TOKEN_HEADER = "X-Renewed-Token"
+# The dashboards' sign-in, kept by the browser across reloads and tabs (set by POST /auth/session); the API reads it
+# only on download links (`download_link`)
+SESSION_COOKIE = "daicho_session"
+session_cookie = APIKeyCookie(
+    name=SESSION_COOKIE, auto_error=False, description="the dashboards' session: download links only"
+)
+COOKIE_TOKEN = "download_link_token"  # request.state attribute: the cookie's token, once download_link accepted it
+CROSS_SITE_DOWNLOAD = "他のサイトからのリンクではダウンロードできません"
 
 
 @dataclass(frozen=True)
@@ -82,12 +90,34 @@ def _caller_from_user(user: User, claims: dict, request: Request) -> Caller:
     )
 
 
+@declares(403)
+def download_link(request: Request, cookie: Annotated[str | None, Depends(session_cookie)]) -> None:
+    """Mark a route as one a plain browser link may fetch (the CSV exports): without an Authorization header, the
+    dashboards' session cookie signs the caller in; a request another site started (Sec-Fetch-Site: cross-site) is
+    refused with its cookie. A route's own dependencies run before its parameters', so current_caller sees the token.
+    """
+    if cookie is None or request.headers.get("authorization"):
+        return
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        raise Forbidden(CROSS_SITE_DOWNLOAD, code="cross_site")
+    setattr(request.state, COOKIE_TOKEN, cookie)
+
+
+def _credentials(request: Request, sent: HTTPAuthorizationCredentials | None) -> HTTPAuthorizationCredentials | None:
+    """The Authorization header's token, else the session cookie's where `download_link` accepted it."""
+    if sent is not None:
+        return sent
+    token = getattr(request.state, COOKIE_TOKEN, None)
+    return None if token is None else HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
+
+
 @declares(401)
 def current_caller(
     request: Request,
     db: DbSession,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    sent: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
+    credentials = _credentials(request, sent)
     if credentials is None:
         raise Unauthorized("ログインが必要です", code="not_authenticated")
     claims = decode_token(credentials.credentials, kind="user")

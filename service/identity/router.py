@@ -5,13 +5,20 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
+from service import exports
 from service.audit.service import Actor
 from service.config import Settings, get_settings
 from service.database import utcnow
 from service.deps import DbSession, client_address, current_request_id
 from service.errors import Forbidden
 from service.identity import service as identity
-from service.identity.dependencies import CurrentCaller, PlatformAdmin, current_caller, renew_own_session
+from service.identity.dependencies import (
+    SESSION_COOKIE,
+    CurrentCaller,
+    PlatformAdmin,
+    current_caller,
+    renew_own_session,
+)
 from service.identity.models import User
 from service.identity.roles import DOMAINS
 from service.identity.schemas import (
@@ -30,11 +37,11 @@ from service.schemas import QueryText, SingleLine
 from service.tenancy import scope_names
 
 auth_router = APIRouter(prefix="/auth", tags=["auth"])
-# The dashboards' sign-in, kept by the browser across reloads and tabs; read by the dashboards, never by this API
-SESSION_COOKIE = "daicho_session"
 admin_router = APIRouter(prefix="/admin", tags=["admin"])
 CROSS_SITE = "他のサイトからはログイン状態を変更できません"
+ACTIVE, INACTIVE, NO_GRANTS = "有効", "無効", "なし"
 DEFAULT_PORTS = {"http": 80, "https": 443}
+LOOPBACK_NAMES = {"localhost": "localhost", "127.0.0.1": "127.0.0.1", "::1": "[::1]"}  # host name: as in a URL
 
 
 def named(db: DbSession, users: Sequence[User]) -> list[UserRead]:
@@ -80,19 +87,33 @@ def origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{host}{shown_port}"
 
 
+def dashboard_origins(dashboard_url: str) -> frozenset[str]:
+    """The origins of the dashboards' pages: APP_DASHBOARD_URL's; on a loopback address, its scheme and port under
+    each loopback name (localhost, 127.0.0.1, [::1]), as the browser shows the one it was given."""
+    origin = origin_of(dashboard_url)
+    if origin is None:
+        return frozenset()
+    parts = urlsplit(origin)
+    if parts.hostname not in LOOPBACK_NAMES:
+        return frozenset({origin})
+    port = f":{parts.port}" if parts.port else ""
+    return frozenset(f"{parts.scheme}://{name}{port}" for name in LOOPBACK_NAMES.values())
+
+
 def refuse_cross_site(request: Request) -> None:
     """Only the dashboards' own pages may set or clear the session cookie: no login CSRF.
 
     Refused: Fetch Metadata saying cross-site, and an Origin (else a Referer) other than the dashboards' origin
-    (APP_DASHBOARD_URL), which also covers browsers without Fetch Metadata and same-site pages that are not the
-    dashboards' ("null", a privacy-hidden origin, is refused too). Browsers send Origin with every POST, cross-origin
-    ones included, so a request with neither header is no page of another site but a program (curl, a test client),
-    which can set a cookie only in its own jar: it is let through, as before.
+    (APP_DASHBOARD_URL, under any loopback name when it is a loopback address), which also covers browsers without
+    Fetch Metadata and same-site pages that are not the dashboards' ("null", a privacy-hidden origin, is refused
+    too). Browsers send Origin with every POST, cross-origin ones included, so a request with neither header is no
+    page of another site but a program (curl, a test client), which can set a cookie only in its own jar: it is let
+    through.
     """
     if request.headers.get("sec-fetch-site") == "cross-site":
         raise Forbidden(CROSS_SITE, code="cross_site")
     claimed = request.headers.get("origin") or request.headers.get("referer")
-    if claimed is not None and origin_of(claimed) != origin_of(get_settings().dashboard_url):
+    if claimed is not None and origin_of(claimed) not in dashboard_origins(get_settings().dashboard_url):
         raise Forbidden(CROSS_SITE, code="cross_site")
 
 
@@ -155,17 +176,44 @@ def list_users(
     return Page(items=named(db, rows), total=total, page=paging.page, page_size=paging.page_size)
 
 
+def grant_text(grant: GrantRead) -> str:
+    """e.g. 端末管理: 閲覧のみ（範囲: A社）."""
+    scope = grant.scope_name or grant.scope
+    role = f"{grant.role_label or grant.role}（範囲: {scope}）" if scope else grant.role_label or grant.role
+    return f"{grant.domain_label or grant.domain}: {role}"
+
+
+USER_COLUMNS = (
+    exports.field("ID", "id"),
+    exports.field("ログインID", "login_id"),
+    exports.field("氏名", "name"),
+    exports.field("メールアドレス", "email"),
+    exports.Column("状態", lambda user: ACTIVE if user.is_active else INACTIVE),
+    exports.Column("権限", lambda user: "、".join(grant_text(g) for g in user.grants) or NO_GRANTS),
+    exports.field("最終ログイン", "last_login_at"),
+)
+
+
+@admin_router.get("/users/export", **exports.DOWNLOAD)
+def export_users(_: PlatformAdmin, q: QueryText = None) -> exports.CsvStream:
+    """The users the list's search finds, by login id, as the CSV download."""
+    export = exports.ListExport(
+        identity.user_query(q), identity.USER_ORDER, USER_COLUMNS, lambda db, rows: named(db, [r[0] for r in rows])
+    )
+    return exports.download(export, "users")
+
+
 @admin_router.post("/users", response_model=UserRead, status_code=201)
 def create_user(body: UserCreate, caller: PlatformAdmin, db: DbSession) -> UserRead:
     return named(db, [identity.create_user(db, data=body, actor=caller.actor)])[0]
 
 
-@admin_router.get("/users/{user_id}", response_model=UserRead)
+@admin_router.get("/users/{user_id:int}", response_model=UserRead)
 def get_user(user_id: int, _: PlatformAdmin, db: DbSession) -> UserRead:
     return named(db, [identity.get_user(db, user_id)])[0]
 
 
-@admin_router.patch("/users/{user_id}", response_model=UserRead)
+@admin_router.patch("/users/{user_id:int}", response_model=UserRead)
 def update_user(user_id: int, body: UserUpdate, caller: PlatformAdmin, db: DbSession, response: Response) -> UserRead:
     """A new password ends the user's sessions; admins changing their own get a fresh token in X-Renewed-Token."""
     user = identity.update_user(db, user=identity.get_user(db, user_id), data=body, actor=caller.actor)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
@@ -117,12 +117,19 @@ def get_user(db: Session, user_id: int) -> User:
     return user
 
 
-def list_users(db: Session, *, q: str | None, offset: int, limit: int) -> tuple[list[User], int]:
+USER_ORDER = (User.login_id,)
+
+
+def user_query(q: str | None) -> Select:
+    """The users of the list: login id, name or e-mail containing q; listed by login id (`USER_ORDER`)."""
     stmt = select(User)
-    if q:
-        stmt = stmt.where(contains(q, User.login_id, User.name, User.email))
+    return stmt.where(contains(q, User.login_id, User.name, User.email)) if q else stmt
+
+
+def list_users(db: Session, *, q: str | None, offset: int, limit: int) -> tuple[list[User], int]:
+    stmt = user_query(q)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = db.scalars(stmt.order_by(User.login_id).offset(offset).limit(limit)).all()
+    rows = db.scalars(stmt.order_by(*USER_ORDER).offset(offset).limit(limit)).all()
     return list(rows), total
 
 

@@ -1,5 +1,7 @@
 """Every Japanese word the loaners (代替機) domain shows and every fixed key of the spec, in one place."""
 
+from service.audit.vocabulary import Target, Vocabulary, by_column, register
+
 DOMAIN = "loaners"
 
 # §2.2.3 カテゴリマスタ: category -> (Japanese name, management-number section, kind, summary device type).
@@ -138,3 +140,97 @@ MAIL_BODY = """{location} ご担当者様
 このメールは代替機管理システムから自動送信されています。
 """
 NO_VALUE = "（なし）"
+
+# The audit log's words for what people do here (service/audit/vocabulary.py).
+AUDIT = register(
+    Vocabulary(
+        DOMAIN,
+        actions={
+            "submit_status": "ステータスの送信",
+            "import_submissions": "回答CSVの取込",
+            "start_rotation": "ローテーションの開始",
+        },
+        targets={
+            "location": Target(
+                "拠点",
+                by_column("loaners_location", "name"),
+                name_field="name",
+                fields={"id": "拠点ID", "name": "拠点名", "status": "ステータス"},
+                values={"status": LOCATION_STATUSES},
+            ),
+            "model": Target(
+                "機種", by_column("loaners_model", "name"), name_field="name", fields={"id": "機種ID", "name": "機種名"}
+            ),
+            "data_type": Target(
+                "データタイプ",
+                by_column("loaners_data_type", "name"),
+                name_field="name",
+                fields={"name": "データタイプ名", "status": "ステータス"},
+                values={"status": LOCATION_STATUSES},
+            ),
+            "question": Target("質問", by_column("loaners_question", "key"), name_field="key"),
+            "device": Target("機器", by_column("loaners_device", "management_number"), name_field="management_number"),
+            "import": Target("回答CSV取込", by_column("loaners_import", "filename"), name_field="filename"),
+            "rotation": Target("ローテーション"),
+        },
+        fields={
+            "id": "ID",
+            "code": "拠点コード",
+            "name": "名前",
+            "jurisdiction": "管轄",
+            "group_email": "グループメールアドレス",
+            "notify_status_change": "ステータス変更通知",
+            "status": STATUS_KEY,
+            "maker": "メーカー",
+            "category": "カテゴリ",
+            "number_section": "管理番号のモデル部分",
+            "note": "備考",
+            "description": "説明",
+            "display_order": "表示順序",
+            "filter_condition": "フィルタ条件",
+            "source_settings": "データソース設定",
+            "display_settings": "表示列設定",
+            "management_number": COL_NUMBER,
+            "location_id": "拠点",
+            "model_id": "機種",
+            "kind": COL_KIND,
+            "serial_number": COL_SERIAL,
+            "asset_number": "資産管理番号",
+            "software": "ソフトウェア",
+            "os": "OS",
+            "key": "キー",
+            "type": "形式",
+            "choices": "選択肢",
+            "required": "必須",
+            "status_prefix": "表示するステータスの番号",
+            "nested_prefix": "表示する回答の番号",
+            "condition": "表示条件",
+            "help_text": "説明文",
+            "position": "表示位置",
+            "active": "有効",
+            "form": "フォーム",
+            "held_status": HELD_KEY,
+            "held_since": "預かり開始日",
+            "current_submission_id": "最新の回答",
+            "filename": "ファイル名",
+            "rows": "行数",
+            "cutoff": "基準日時",
+        },
+        values={
+            "kind": KINDS,
+            "form": KINDS,
+            "type": QUESTION_TYPES,
+            "category": {code: name for code, (name, *_) in CATEGORIES.items()},
+        },
+        statuses={
+            "loaners_location": LOCATION_STATUSES,
+            "loaners_data_type": LOCATION_STATUSES,
+            "loaners_import": IMPORT_STATUSES,
+            "loaners_rotation": ROTATION_STATUSES,
+        },
+        references={
+            "location_id": by_column("loaners_location", "name"),
+            "model_id": by_column("loaners_model", "name"),
+        },
+    )
+)

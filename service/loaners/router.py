@@ -5,12 +5,24 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
+from service import exports
 from service.broker import queue_task
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import Conflict
 from service.identity.models import User
-from service.loaners import devices, forms, imports, labels, labels_pdf, masters, rotation, submissions, views
+from service.loaners import (
+    csv_exports,
+    devices,
+    forms,
+    imports,
+    labels,
+    labels_pdf,
+    masters,
+    rotation,
+    submissions,
+    views,
+)
 from service.loaners.dependencies import Admin, Scope, ScopedDevice, ScopedLocation, Staff
 from service.loaners.models import Form as StatusForm
 from service.loaners.schemas import (
@@ -67,7 +79,13 @@ def view_filter(
     return views.ViewFilter(jurisdiction, location_id, kind, status, held_status, q)
 
 
+def audit_view_filter(jurisdiction: Text50 = None, location_id: Text50 = None) -> views.ViewFilter:
+    """AUDIT's filters: 管轄 and location."""
+    return views.ViewFilter(jurisdiction=jurisdiction, location_id=location_id)
+
+
 Filters = Annotated[views.ViewFilter, Depends(view_filter)]
+AuditFilters = Annotated[views.ViewFilter, Depends(audit_view_filter)]
 
 
 def _page(items: list, total: int, paging: PageParams) -> Page:
@@ -320,6 +338,12 @@ def device_timeline(_: Staff, device: ScopedDevice, db: DbSession, paging: Pagin
     return _page(items, total, paging)
 
 
+@router.get("/devices/{device_id}/submissions/export", **exports.DOWNLOAD)
+def export_timeline(_: Staff, device: ScopedDevice) -> exports.CsvStream:
+    """The device's whole timeline, newest first, as the CSV download."""
+    return exports.download(csv_exports.timeline_export(device), f"loaners_timeline_{device.id}")
+
+
 @router.post("/devices/{device_id}/submissions", response_model=SubmissionRead, status_code=201)
 def submit_status(body: SubmissionIn, caller: Staff, device: ScopedDevice, db: DbSession) -> object:
     """Append a status answer set; 422 naming the rule when an answer breaks one (nothing is stored then)."""
@@ -342,14 +366,22 @@ def normal_view(_: Staff, scope: Scope, db: DbSession, paging: Paging, flt: Filt
     return NormalPage(**result, page=paging.page, page_size=paging.page_size)
 
 
+@router.get("/views/normal/export", **exports.DOWNLOAD)
+def export_normal_view(_: Staff, scope: Scope, db: DbSession, flt: Filters) -> exports.CsvStream:
+    """NORMAL's devices as the CSV download: every column the view can show, each device's own filled."""
+    return exports.download(views.normal_export(db, scope=scope, flt=flt), "loaners_normal")
+
+
 @router.get("/views/audit", response_model=AuditPage)
-def audit_view(
-    _: Staff, scope: Scope, db: DbSession, paging: Paging, jurisdiction: Text50 = None, location_id: Text50 = None
-) -> AuditPage:
+def audit_view(_: Staff, scope: Scope, db: DbSession, paging: Paging, flt: AuditFilters) -> AuditPage:
     """AUDIT (監査データ): the columns and sheets its data type names (the 13 of §2.3.4), filtered by 管轄."""
-    flt = views.ViewFilter(jurisdiction=jurisdiction, location_id=location_id)
     result = views.audit_view(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size)
     return AuditPage(**result, page=paging.page, page_size=paging.page_size)
+
+
+@router.get("/views/audit/export", **exports.DOWNLOAD)
+def export_audit_view(_: Staff, scope: Scope, db: DbSession, flt: AuditFilters) -> exports.CsvStream:
+    return exports.download(views.audit_export(db, scope=scope, flt=flt), "loaners_audit")
 
 
 @router.get("/views/summary", response_model=SummaryRead)

@@ -3,16 +3,17 @@
 Every row's current state is its device's latest submission, joined through the device's pointer to it.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
+from service.exports import Column, ListExport
 from service.loaners import forms, labels, view_settings
 from service.loaners.devices import device_type_of, held_days, with_places
 from service.loaners.masters import active_data_type
@@ -142,6 +143,22 @@ def view_settings_of(db: Session, data_type_id: str) -> ViewSettings:
     return view_settings.settings_of(active_data_type(db, data_type_id))
 
 
+def _normal_values(
+    device: Device, model: Model, submission: Submission | None, base: list[str], forms_by_kind: dict
+) -> dict[str, str | None]:
+    """A NORMAL row: its base columns and the answers its status shows on its own kind's form, in that order."""
+    answers = submission.answers if submission else {}
+    own = [key for key in forms_by_kind[device.kind].visible_keys(answers) if key not in base]
+    return {column: _value(column, device, model, submission) for column in [*base, *own]}
+
+
+def _normal_header(settings: ViewSettings, forms_by_kind: dict, flt: ViewFilter) -> list[str]:
+    """Every column NORMAL can show for the filtered kinds: the base ones, then each form's questions."""
+    base = list(settings.columns)
+    kinds = [k for k in (settings.kinds or labels.KINDS) if not flt.kind or k == flt.kind]
+    return [*base, *dict.fromkeys(key for kind in kinds for key in forms_by_kind[kind].keys if key not in base)]
+
+
 def normal_view(db: Session, *, scope: TenantScope, flt: ViewFilter, offset: int, limit: int) -> dict[str, Any]:
     """NORMAL: 表示列設定's base columns plus, per row, the answers its status shows on its own kind's form."""
     settings = view_settings_of(db, "NORMAL")
@@ -150,21 +167,18 @@ def normal_view(db: Session, *, scope: TenantScope, flt: ViewFilter, offset: int
     base = list(settings.columns)
     items = []
     for device, _location, model, submission in rows:
-        answers = submission.answers if submission else {}
-        own = [key for key in forms_by_kind[device.kind].visible_keys(answers) if key not in base]
+        values = _normal_values(device, model, submission, base, forms_by_kind)
         items.append(
             {
                 "device_id": device.id,
                 "location_id": device.location_id,
                 "status": device.status,
                 "held_status": device.held_status,
-                "columns": [*base, *own],
-                "values": {column: _value(column, device, model, submission) for column in [*base, *own]},
+                "columns": list(values),
+                "values": values,
             }
         )
-    kinds = [k for k in (settings.kinds or labels.KINDS) if not flt.kind or k == flt.kind]
-    keys = dict.fromkeys(key for kind in kinds for key in forms_by_kind[kind].keys if key not in base)
-    return {"columns": [*base, *keys], "items": items, "total": total}
+    return {"columns": _normal_header(settings, forms_by_kind, flt), "items": items, "total": total}
 
 
 def audit_view(db: Session, *, scope: TenantScope, flt: ViewFilter, offset: int, limit: int) -> dict[str, Any]:
@@ -176,6 +190,45 @@ def audit_view(db: Session, *, scope: TenantScope, flt: ViewFilter, offset: int,
         for device, _location, model, submission in rows
     ]
     return {"columns": list(settings.columns), "items": items, "total": total}
+
+
+def _export(scope: TenantScope, flt: ViewFilter, settings: ViewSettings, header: list[str], values: Any) -> ListExport:
+    """A view's download: every matching device by 拠点管理番号 (the views' order), `values(db, rows)` giving each
+    device's {column: value} from its (device, model, current submission)."""
+    stmt = (
+        select(Device, Model, Submission)
+        .join(Model, Model.id == Device.model_id)
+        .outerjoin(Submission, Submission.id == Device.current_submission_id)
+    )
+    columns = [Column(name, lambda row, name=name: row.get(name)) for name in header]
+    return ListExport(_matching(stmt, scope, flt, settings), (Device.management_number,), columns, values)
+
+
+def normal_export(db: Session, *, scope: TenantScope, flt: ViewFilter) -> ListExport:
+    """NORMAL as the CSV download: under every column the view can show, each device's own (the others empty)."""
+    settings = view_settings_of(db, "NORMAL")
+    base = list(settings.columns)
+
+    def values(batch_db: Session, rows: Sequence[Row]) -> list[dict[str, str | None]]:
+        forms_by_kind = forms.question_sets(batch_db)
+        return [
+            _normal_values(device, model, submission, base, forms_by_kind) for device, model, submission, *_ in rows
+        ]
+
+    return _export(scope, flt, settings, _normal_header(settings, forms.question_sets(db), flt), values)
+
+
+def audit_export(db: Session, *, scope: TenantScope, flt: ViewFilter) -> ListExport:
+    """AUDIT as the CSV download: 表示列設定's columns of every matching device."""
+    settings = view_settings_of(db, "AUDIT")
+
+    def values(_db: Session, rows: Sequence[Row]) -> list[dict[str, str | None]]:
+        return [
+            {c: _value(c, device, model, submission) for c in settings.columns}
+            for device, model, submission, *_ in rows
+        ]
+
+    return _export(scope, flt, settings, list(settings.columns), values)
 
 
 # --- SUMMARY ---------------------------------------------------------------------------------------------

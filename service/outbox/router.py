@@ -2,6 +2,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
+from service import exports
 from service.database import utcnow
 from service.deps import DbSession
 from service.identity.dependencies import PlatformAdmin
@@ -16,22 +17,49 @@ Status = Literal["pending", "sending", "sent", "failed"]
 Channel = Literal["email", "sms", "slack", "voice", "payment_link"]
 
 
-@router.get("", response_model=Page[OutboxMessageRead])
-def list_outbox(
-    _: PlatformAdmin,
-    db: DbSession,
-    paging: Annotated[PageParams, Depends(page_params)],
+def outbox_filter(
     status: Status | None = None,
     channel: Channel | None = None,
     domain: Annotated[str | None, Query(max_length=20), SingleLine] = None,
+) -> outbox.OutboxFilter:
+    return outbox.OutboxFilter(status=status, channel=channel, domain=domain)
+
+
+Filters = Annotated[outbox.OutboxFilter, Depends(outbox_filter)]
+MESSAGE_COLUMNS = (
+    exports.field("ID", "id"),
+    exports.field("作成日時", "created_at"),
+    exports.field("チャネル", "channel"),
+    exports.field("宛先", "recipient"),
+    exports.field("件名", "subject"),
+    exports.field("状態", "status"),
+    exports.field("試行回数", "attempts"),
+    exports.field("配信状況", "delivery_status"),
+    exports.field("最後のエラー", "last_error"),
+    exports.field("送信日時", "sent_at"),
+    exports.Column("次回試行", lambda message: message.next_attempt_at if message.status == "pending" else ""),
+    exports.field("区分", "domain"),
+    exports.Column("関連", lambda message: f"{message.ref_type or ''} {message.ref_id or ''}".strip()),
+)
+
+
+@router.get("", response_model=Page[OutboxMessageRead])
+def list_outbox(
+    _: PlatformAdmin, db: DbSession, paging: Annotated[PageParams, Depends(page_params)], flt: Filters
 ) -> Page[OutboxMessageRead]:
-    flt = outbox.OutboxFilter(status=status, channel=channel, domain=domain)
     rows, total = outbox.list_messages(db, flt=flt, offset=paging.offset, limit=paging.page_size)
     items = [OutboxMessageRead.model_validate(r) for r in rows]
     return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
 
 
-@router.get("/{message_id}", response_model=OutboxMessageDetail)
+@router.get("/export", **exports.DOWNLOAD)
+def export_outbox(_: PlatformAdmin, flt: Filters) -> exports.CsvStream:
+    """The messages the list's filters select, newest first, as the CSV download."""
+    export = exports.ListExport(outbox.message_query(flt), outbox.LIST_ORDER, MESSAGE_COLUMNS, exports.entities)
+    return exports.download(export, "outbox")
+
+
+@router.get("/{message_id:int}", response_model=OutboxMessageDetail)
 def get_outbox_message(message_id: int, _: PlatformAdmin, db: DbSession) -> OutboxMessageDetail:
     return OutboxMessageDetail.model_validate(outbox.get_message(db, message_id))
 

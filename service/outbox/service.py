@@ -74,12 +74,18 @@ def _filtered(stmt: Select, flt: OutboxFilter) -> Select:
     return stmt.filter_by(**{name: value for name, value in asdict(flt).items() if value})
 
 
+LIST_ORDER = (OutboxMessage.id.desc(),)
+
+
+def message_query(flt: OutboxFilter) -> Select:
+    """The messages the filters select, listed newest first (`LIST_ORDER`)."""
+    return _filtered(select(OutboxMessage), flt)
+
+
 def list_messages(db: Session, *, flt: OutboxFilter, offset: int, limit: int) -> tuple[list[OutboxMessage], int]:
     """Newest first."""
     total = db.scalar(_filtered(select(func.count()).select_from(OutboxMessage), flt)) or 0
-    rows = db.scalars(
-        _filtered(select(OutboxMessage), flt).order_by(OutboxMessage.id.desc()).offset(offset).limit(limit)
-    )
+    rows = db.scalars(message_query(flt).order_by(*LIST_ORDER).offset(offset).limit(limit))
     return list(rows), total
 
 

@@ -1,16 +1,18 @@
 """Service types and partner shops: CRUD (audited) and the shops' CSV import/export."""
 
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
-from service.csvtools import FORMULA_STARTS, csv_bytes, csv_rows, decode_csv
-from service.errors import Conflict, ValidationFailed
+from service.csvtools import FORMULA_STARTS, csv_rows, decode_csv
+from service.errors import Conflict, ValidationFailed, validation_details
+from service.exports import Column, ListExport, entities
 from service.reservations import auditing, labels
 from service.reservations.models import CallAttempt, Reservation, ServiceType, Shop, get_or_404
 from service.reservations.schemas import ServiceTypeCreate, ServiceTypeUpdate, ShopCreate, ShopUpdate
@@ -112,6 +114,17 @@ def list_shops(
     limit: int = 100,
 ) -> tuple[list[Shop], int]:
     """Shops in call order."""
+    stmt = shop_query(q=q, service_type_id=service_type_id, active=active)
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.scalars(stmt.order_by(*SHOP_ORDER).offset(offset).limit(limit))
+    return list(rows), total
+
+
+SHOP_ORDER = (Shop.call_order, Shop.id)
+
+
+def shop_query(*, q: str | None, service_type_id: int | None, active: bool | None) -> Select:
+    """The shops of the list: name or phone containing q, offering a service, active or not."""
     stmt = select(Shop)
     if q:
         stmt = stmt.where(contains(q, Shop.name, Shop.phone))
@@ -119,9 +132,7 @@ def list_shops(
         stmt = stmt.where(Shop.services.any(ServiceType.id == service_type_id))
     if active is not None:
         stmt = stmt.where(Shop.active == active)
-    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = db.scalars(stmt.order_by(Shop.call_order, Shop.id).offset(offset).limit(limit))
-    return list(rows), total
+    return stmt
 
 
 def get_shop(db: Session, shop_id: int) -> Shop:
@@ -169,20 +180,33 @@ def delete_shop(db: Session, *, shop: Shop, actor: Actor, now: datetime) -> None
 
 
 def _cell(text: str) -> str:
-    """A cell as written by export_shops: the apostrophe that kept it from running as a formula is dropped."""
+    """A cell as written by shop_export: the apostrophe that kept it from running as a formula is dropped."""
     text = text.strip()
     return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_STARTS else text
 
 
-def export_shops(db: Session) -> bytes:
-    """Every shop in call order, UTF-8 with BOM, the same columns the import reads."""
-    shops = db.scalars(select(Shop).order_by(Shop.call_order, Shop.id))
-    return csv_bytes(labels.SHOP_CSV_HEADER, map(_shop_row, shops))
+SHOP_CSV_COLUMNS = tuple(
+    Column(header, value)
+    for header, value in zip(
+        labels.SHOP_CSV_HEADER,
+        (
+            attrgetter("name"),
+            attrgetter("phone"),
+            attrgetter("email"),
+            lambda shop: "|".join(s.name for s in shop.services),
+            attrgetter("call_order"),
+            lambda shop: "1" if shop.active else "0",
+            attrgetter("notes"),
+        ),
+        strict=True,
+    )
+)
 
 
-def _shop_row(shop: Shop) -> tuple[str, ...]:
-    services = "|".join(s.name for s in shop.services)
-    return (shop.name, shop.phone, shop.email, services, str(shop.call_order), "1" if shop.active else "0", shop.notes)
+def shop_export(*, q: str | None, service_type_id: int | None, active: bool | None) -> ListExport:
+    """The listed shops in call order, in the columns the import reads."""
+    stmt = shop_query(q=q, service_type_id=service_type_id, active=active)
+    return ListExport(stmt, SHOP_ORDER, SHOP_CSV_COLUMNS, entities)
 
 
 def _rows(data: bytes) -> list[dict[str, str]]:
@@ -255,7 +279,7 @@ def import_shops(db: Session, *, data: bytes, actor: Actor, now: datetime) -> di
             errors.append(
                 {
                     "row": number,
-                    "errors": [{"loc": list(e["loc"]), "rule": e["type"], "message": e["msg"]} for e in exc.errors()],
+                    "errors": validation_details(exc.errors()),
                 }
             )
         except ValueError as exc:

@@ -222,15 +222,18 @@ def _filtered(stmt: Select, flt: ReservationFilter) -> Select:
     return stmt.where(*conditions)
 
 
+LIST_ORDER = (Reservation.created_at.desc(), Reservation.id.desc())
+
+
+def reservation_query(flt: ReservationFilter) -> Select:
+    """The reservations of the list, shown newest first (`LIST_ORDER`)."""
+    return _filtered(select(Reservation), flt)
+
+
 def list_reservations(db: Session, *, flt: ReservationFilter, offset: int, limit: int) -> tuple[list[dict], int]:
     """Newest first."""
     total = db.scalar(_filtered(select(func.count()).select_from(Reservation), flt)) or 0
-    rows = db.scalars(
-        _filtered(select(Reservation), flt)
-        .order_by(Reservation.created_at.desc(), Reservation.id.desc())
-        .offset(offset)
-        .limit(limit)
-    )
+    rows = db.scalars(reservation_query(flt).order_by(*LIST_ORDER).offset(offset).limit(limit))
     return [reservation_read(r) for r in rows], total
 
 
@@ -270,6 +273,7 @@ def reservation_detail(db: Session, *, reservation: Reservation, now: datetime) 
             {
                 **as_dict(a),
                 "shop_name": shop_name,
+                "status_label": labels.CALL_STATUSES.get(a.status, a.status),
                 "outcome_label": labels.CALL_OUTCOMES.get(a.outcome) if a.outcome else None,
             }
             for a, shop_name in attempts

@@ -7,6 +7,7 @@ answers requesters (notes, new operations) and records incidents; executives rea
 from typing import Annotated
 
 from fastapi import Depends, Path
+from starlette.convertors import Convertor, register_url_convertor
 
 from service.access import require_network
 from service.deps import DbSession
@@ -20,6 +21,22 @@ Worker = Annotated[Caller, Depends(require(DOMAIN, "operator", "support"))]
 Reader = Annotated[Caller, Depends(require(DOMAIN, "operator", "support", "executive"))]
 ReportReader = Annotated[Caller, Depends(require(DOMAIN, "operator", "executive"))]
 CODE_PATTERN = r"^[Qq][Rr][Vv]-[A-Za-z0-9]{6}$"
+
+
+class ReservationCode(Convertor[str]):
+    """A path segment that is a reservation id (QRV-XXXXXX), so `/reservations/{code:reservation_code}` leaves
+    `/reservations/export` to its own route."""
+
+    regex = CODE_PATTERN.strip("^$")
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("reservation_code", ReservationCode())
 # §4.2.1 「社内IPのみ」: the console's and manual operations' routes answer only APP_RESERVATIONS_CONSOLE_IPS
 CONSOLE_ONLY = [Depends(require_network("reservations_console_ips"))]
 

@@ -11,7 +11,7 @@ arrives unreported; Low is not sent on its own (shared in the weekly report, fro
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
@@ -106,25 +106,37 @@ def incident_read(incident: Incident, now: datetime) -> dict:
     }
 
 
-def list_incidents(
-    db: Session, *, level: str | None, open_only: bool, overdue: bool | None, now: datetime, offset: int, limit: int
-) -> tuple[list[Incident], int]:
-    """Newest first; open means not recovered yet; overdue as overdue_condition."""
+@dataclass(frozen=True)
+class IncidentFilter:
+    level: str | None = None
+    open_only: bool = False  # not recovered yet
+    overdue: bool | None = None  # as overdue_condition
+
+
+LIST_ORDER = (Incident.occurred_at.desc(), Incident.id.desc())
+
+
+def _conditions(flt: IncidentFilter, now: datetime) -> list:
     conditions = []
-    if level:
-        conditions.append(Incident.level == level)
-    if open_only:
+    if flt.level:
+        conditions.append(Incident.level == flt.level)
+    if flt.open_only:
         conditions.append(Incident.recovered_at.is_(None))
-    if overdue is not None:
-        conditions.append(overdue_condition(now) if overdue else ~overdue_condition(now))
-    total = db.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0
-    rows = db.scalars(
-        select(Incident)
-        .where(*conditions)
-        .order_by(Incident.occurred_at.desc(), Incident.id.desc())
-        .offset(offset)
-        .limit(limit)
-    )
+    if flt.overdue is not None:
+        conditions.append(overdue_condition(now) if flt.overdue else ~overdue_condition(now))
+    return conditions
+
+
+def incident_query(flt: IncidentFilter, now: datetime) -> Select:
+    """The incidents of the list, shown newest first (`LIST_ORDER`)."""
+    return select(Incident).where(*_conditions(flt, now))
+
+
+def list_incidents(
+    db: Session, *, flt: IncidentFilter, now: datetime, offset: int, limit: int
+) -> tuple[list[Incident], int]:
+    total = db.scalar(select(func.count()).select_from(Incident).where(*_conditions(flt, now))) or 0
+    rows = db.scalars(incident_query(flt, now).order_by(*LIST_ORDER).offset(offset).limit(limit))
     return list(rows), total
 
 

@@ -1,5 +1,7 @@
 """Every Japanese word the reservations domain shows or sends, in one place (the spec's wording)."""
 
+from service.audit.vocabulary import Target, Vocabulary, by_column, register
+
 STATUSES = {
     "received": "受付済み",
     "calling": "電話代行中",
@@ -14,6 +16,7 @@ STATUSES = {
     "cancelled": "キャンセル",
 }
 ACTOR_TYPES = {"system": "システム", "ai": "AI", "operator": "運営担当者", "webhook": "Webhook", "requester": "依頼者"}
+CALL_STATUSES = {"calling": "発信中", "answered": "応答あり"}
 CALL_OUTCOMES = {
     "accept": "予約OK",
     "decline": "予約NG",
@@ -197,3 +200,106 @@ REPORT_LABELS = {
     "yen": "円",
 }
 REPORT_MAIL_BODY = "{name} 様\n\n{month:%Y年%m月}の月次レポート（PDF）をお送りします。\n\nQRV 予約システム"
+
+# The audit log's words for what people do here (service/audit/vocabulary.py).
+AUDIT = register(
+    Vocabulary(
+        "reservations",
+        actions={
+            "create_mcp_client": "MCPクライアントの登録",
+            "revoke_mcp_client": "MCPクライアントの無効化",
+            "create_manual_operation": "マニュアルオペの登録",
+            "assign_manual_operation": "マニュアルオペの担当者割り当て",
+            "resolve_manual_operation": "マニュアルオペの対応完了",
+            "add_note": "メモの追加",
+            "accept_reservation": "予約OKの確認",
+            "resume_calling": "電話代行の再開",
+            "cancel_reservation": "予約のキャンセル",
+            "update_reservation": "予約内容の変更",
+            "resend_payment_link": "決済リンクの再送",
+            "reissue_payment_link": "決済リンクの再発行",
+            "create_service_type": "サービスの登録",
+            "update_service_type": "サービスの更新",
+            "delete_service_type": "サービスの削除",
+            "create_shop": "提携店の登録",
+            "update_shop": "提携店の更新",
+            "delete_shop": "提携店の削除",
+            "create_incident": "インシデントの記録",
+            "update_incident": "インシデントの更新",
+            "escalate_incident": "経営陣への報告",
+        },
+        targets={
+            "reservation": Target("予約", values={"status": STATUSES}),
+            "shop": Target(
+                "提携店", by_column("reservations_shop", "name"), name_field="name", fields={"name": "店舗名"}
+            ),
+            "service_type": Target(
+                "サービス",
+                by_column("reservations_service_type", "name"),
+                name_field="name",
+                fields={"name": "サービス名"},
+            ),
+            "mcp_client": Target("MCPクライアント", by_column("reservations_mcp_client", "name"), name_field="name"),
+            "manual_operation": Target("マニュアルオペ", values={"status": OPERATION_STATUSES}),
+            "incident": Target("インシデント", by_column("reservations_incident", "title"), name_field="title"),
+        },
+        fields={
+            "requester_name": "依頼者名",
+            "requester_phone": "電話番号",
+            "requester_email": "メールアドレス",
+            "desired_at": "予約日時",
+            "cancel_deadline_at": "無料キャンセル期限",
+            "details": "詳細",
+            "amount": "金額（円）",
+            "status": "ステータス",
+            "payment_link": "決済リンクの送り先",
+            "payment_id": "決済",
+            "note": "メモ",
+            "name": "名前",
+            "description": "説明",
+            "price": "料金（円）",
+            "duration_minutes": "所要時間（分）",
+            "active": "有効",
+            "phone": "電話番号",
+            "email": "メールアドレス",
+            "call_order": "架電順",
+            "notes": "備考",
+            "service_type_ids": "対応サービス",
+            "key_prefix": "キーの先頭",
+            "reservation": "予約",
+            "op_type": "種別",
+            "reason": "理由",
+            "assignee_id": "担当者",
+            "resolution": "対応内容",
+            "resolved_by": "対応者",
+            "resolved_at": "対応日時",
+            "title": "件名",
+            "level": "レベル",
+            "occurred_at": "発生日時",
+            "impact": "影響範囲",
+            "cause": "原因",
+            "response": "対応内容",
+            "responded_at": "対応日時（応急処置）",
+            "recovered_at": "復旧日時",
+            "prevention": "再発防止策",
+            "escalated_at": "経営陣への報告日時",
+            "escalated_by": "報告者",
+        },
+        values={
+            "op_type": OPERATION_TYPES,
+            "level": INCIDENT_LEVELS,
+            "priority": PRIORITIES,
+            "payment_link": {"sms": "SMS", "email": "メール"},
+        },
+        statuses={
+            "reservations_reservation": STATUSES,
+            "reservations_payment": PAYMENT_STATUSES,
+            "reservations_manual_operation": OPERATION_STATUSES,
+            "reservations_call_attempt": CALL_STATUSES,
+        },
+        references={
+            "assignee_id": by_column("identity_user", "name"),
+            "service_type_ids": by_column("reservations_service_type", "name"),
+        },
+    )
+)

@@ -40,6 +40,7 @@ from service.errors import (
     Unauthorized,
     ValidationFailed,
     error_body,
+    validation_details,
 )
 from service.observability import NUL_BYTE, OWN_NUL_CHECK
 from service.reservations import booking, catalog, clients, labels, messages
@@ -98,8 +99,7 @@ def _as_tool_errors() -> Iterator[None]:
     except DomainError as exc:
         raise _tool_error(exc.code, exc.message, exc.details) from exc
     except ValidationError as exc:
-        details = [{"loc": [str(p) for p in e["loc"]], "rule": e["type"], "message": e["msg"]} for e in exc.errors()]
-        raise _tool_error("validation_failed", "入力内容に誤りがあります", details) from exc
+        raise _tool_error("validation_failed", "入力内容に誤りがあります", validation_details(exc.errors())) from exc
     except OperationalError as exc:
         log.error("database unavailable in an MCP tool: %s", exc.orig)
         raise _tool_error("unavailable", DATABASE_UNAVAILABLE) from exc

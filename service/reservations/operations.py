@@ -182,9 +182,7 @@ def operation_rows() -> Select:
     )
 
 
-def queue(db: Session, *, flt: OperationFilter, offset: int, limit: int) -> tuple[list, int]:
-    """The queue of waiting operations: most urgent priority first, then the earliest target time; with resolved ones
-    (all, or status=resolved), newest first."""
+def _conditions(flt: OperationFilter) -> list:
     conditions = []
     if flt.status:
         conditions.append(ManualOperation.status == flt.status)
@@ -194,17 +192,26 @@ def queue(db: Session, *, flt: OperationFilter, offset: int, limit: int) -> tupl
         conditions.append(ManualOperation.op_type == flt.op_type)
     if flt.priority:
         conditions.append(ManualOperation.priority == flt.priority)
-    total = db.scalar(select(func.count()).select_from(ManualOperation).where(*conditions)) or 0
-    queue_order = (PRIORITY_ORDER, ManualOperation.due_at, ManualOperation.id)
-    history_order = (ManualOperation.created_at.desc(), ManualOperation.id.desc())
-    waiting = flt.open_only and flt.status in (None, *OPEN_STATUSES)
-    rows = db.execute(
-        operation_rows()
-        .where(*conditions)
-        .order_by(*(queue_order if waiting else history_order))
-        .offset(offset)
-        .limit(limit)
-    ).all()
+    return conditions
+
+
+def queue_order(flt: OperationFilter) -> tuple:
+    """Waiting operations: most urgent priority first, then the earliest target time; with resolved ones (all, or
+    status=resolved), newest first."""
+    if flt.open_only and flt.status in (None, *OPEN_STATUSES):
+        return PRIORITY_ORDER, ManualOperation.due_at, ManualOperation.id
+    return ManualOperation.created_at.desc(), ManualOperation.id.desc()
+
+
+def queue_query(flt: OperationFilter) -> Select:
+    """The operations of the queue, as operation_read() reads them."""
+    return operation_rows().where(*_conditions(flt))
+
+
+def queue(db: Session, *, flt: OperationFilter, offset: int, limit: int) -> tuple[list, int]:
+    """One page of the queue (in `queue_order`) and how many operations it has."""
+    total = db.scalar(select(func.count()).select_from(ManualOperation).where(*_conditions(flt))) or 0
+    rows = db.execute(queue_query(flt).order_by(*queue_order(flt)).offset(offset).limit(limit)).all()
     return rows, total
 
 

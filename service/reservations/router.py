@@ -2,11 +2,12 @@
 and the requester's cancellation link. Thin handlers; the rules live in the service modules."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
+from service import exports
 from service.config import get_settings
 from service.database import utcnow
 from service.deps import DbSession
@@ -18,6 +19,7 @@ from service.reservations import (
     catalog,
     clients,
     console,
+    csv_exports,
     executive,
     hooks,  # noqa: F401  (registers the outbox and webhook handlers in the API process)
     incidents,
@@ -88,6 +90,56 @@ router = APIRouter(prefix="/reservations", tags=["reservations"])
 Paging = Annotated[PageParams, Depends(page_params)]
 
 
+def operation_filter(
+    status: OperationStatus | None = None,
+    op_type: OperationType | None = None,
+    priority: Priority | None = None,
+    include_resolved: bool = False,
+) -> operations.OperationFilter:
+    return operations.OperationFilter(status=status, op_type=op_type, priority=priority, open_only=not include_resolved)
+
+
+def reservation_filter(
+    status: ReservationStatus | None = None,
+    service_type_id: int | None = None,
+    shop_id: int | None = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="QRV-XXXXXX, a phone number or a name's start"), SingleLine
+    ] = None,
+    created_from: IsoDate | None = None,
+    created_to: IsoDate | None = None,
+    desired_from: IsoDate | None = None,
+    desired_to: IsoDate | None = None,
+) -> console.ReservationFilter:
+    return console.ReservationFilter(
+        status=status,
+        service_type_id=service_type_id,
+        shop_id=shop_id,
+        q=q,
+        created_from=created_from,
+        created_to=created_to,
+        desired_from=desired_from,
+        desired_to=desired_to,
+    )
+
+
+def shop_filter(q: QueryText = None, service_type_id: int | None = None, active: bool | None = None) -> dict[str, Any]:
+    """The partner shop list's filters, as catalog.shop_query's arguments."""
+    return {"q": q, "service_type_id": service_type_id, "active": active}
+
+
+def incident_filter(
+    level: IncidentLevel | None = None, open_only: bool = False, overdue: bool | None = None
+) -> incidents.IncidentFilter:
+    return incidents.IncidentFilter(level=level, open_only=open_only, overdue=overdue)
+
+
+OperationFilters = Annotated[operations.OperationFilter, Depends(operation_filter)]
+ReservationFilters = Annotated[console.ReservationFilter, Depends(reservation_filter)]
+ShopFilters = Annotated[dict[str, Any], Depends(shop_filter)]
+IncidentFilters = Annotated[incidents.IncidentFilter, Depends(incident_filter)]
+
+
 def _page(items: list, total: int, paging: PageParams) -> Page:
     return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
 
@@ -149,21 +201,18 @@ def assignee_options(_: Worker, db: DbSession) -> list[dict]:
 
 
 @router.get("/manual-operations", response_model=Page[OperationRead], dependencies=CONSOLE_ONLY)
-def list_operations(
-    _: Worker,
-    db: DbSession,
-    paging: Paging,
-    status: OperationStatus | None = None,
-    op_type: OperationType | None = None,
-    priority: Priority | None = None,
-    include_resolved: bool = False,
-) -> Page:
+def list_operations(_: Worker, db: DbSession, paging: Paging, flt: OperationFilters) -> Page:
     """The queue: open and in-progress operations, most urgent and earliest target first (include_resolved: every
     operation, newest first)."""
-    flt = operations.OperationFilter(status=status, op_type=op_type, priority=priority, open_only=not include_resolved)
     rows, total = operations.queue(db, flt=flt, offset=paging.offset, limit=paging.page_size)
     now = utcnow()
     return _page([operations.operation_read(row, now) for row in rows], total, paging)
+
+
+@router.get("/manual-operations/export", **exports.download_route(*CONSOLE_ONLY))
+def export_operations(_: Worker, flt: OperationFilters) -> exports.CsvStream:
+    """The queue's operations the filters select, in the queue's order, as the CSV download."""
+    return exports.download(csv_exports.operation_export(flt, utcnow()), "qrv_manual_operations")
 
 
 @router.post("/manual-operations", response_model=OperationRead, status_code=201, dependencies=CONSOLE_ONLY)
@@ -199,37 +248,19 @@ def resolve_operation(body: OperationResolve, caller: Operator, operation: PathO
 
 
 @router.get("/reservations", response_model=Page[ReservationRead])
-def list_reservations(
-    _: Worker,
-    db: DbSession,
-    paging: Paging,
-    status: ReservationStatus | None = None,
-    service_type_id: int | None = None,
-    shop_id: int | None = None,
-    q: Annotated[
-        str | None, Query(max_length=100, description="QRV-XXXXXX, a phone number or a name's start"), SingleLine
-    ] = None,
-    created_from: IsoDate | None = None,
-    created_to: IsoDate | None = None,
-    desired_from: IsoDate | None = None,
-    desired_to: IsoDate | None = None,
-) -> Page:
+def list_reservations(_: Worker, db: DbSession, paging: Paging, flt: ReservationFilters) -> Page:
     """Newest first, filtered by status, service, shop, requester and booking or reservation dates."""
-    flt = console.ReservationFilter(
-        status=status,
-        service_type_id=service_type_id,
-        shop_id=shop_id,
-        q=q,
-        created_from=created_from,
-        created_to=created_to,
-        desired_from=desired_from,
-        desired_to=desired_to,
-    )
     rows, total = console.list_reservations(db, flt=flt, offset=paging.offset, limit=paging.page_size)
     return _page(rows, total, paging)
 
 
-@router.get("/reservations/{code}", response_model=ReservationDetail)
+@router.get("/reservations/export", **exports.DOWNLOAD)
+def export_reservations(_: Worker, flt: ReservationFilters) -> exports.CsvStream:
+    """Every reservation the list's filters select, newest first, as the CSV download."""
+    return exports.download(csv_exports.reservation_export(flt), "qrv_reservations")
+
+
+@router.get("/reservations/{code:reservation_code}", response_model=ReservationDetail)
 def get_reservation(_: Worker, reservation: PathReservation, db: DbSession) -> dict:
     return console.reservation_detail(db, reservation=reservation, now=utcnow())
 
@@ -240,7 +271,7 @@ def _detail(db: DbSession, reservation) -> dict:
     return console.reservation_detail(db, reservation=reservation, now=utcnow())
 
 
-@router.patch("/reservations/{code}", response_model=ReservationDetail)
+@router.patch("/reservations/{code:reservation_code}", response_model=ReservationDetail)
 def update_reservation(body: ReservationUpdate, caller: Operator, reservation: PathReservation, db: DbSession) -> dict:
     booking.edit(db, reservation=reservation, data=body, actor=caller.actor, now=utcnow())
     return _detail(db, reservation)
@@ -379,27 +410,15 @@ def delete_service(caller: Operator, service: PathService, db: DbSession) -> Non
 
 
 @router.get("/shops", response_model=Page[ShopRead])
-def list_shops(
-    _: Worker,
-    db: DbSession,
-    paging: Paging,
-    q: QueryText = None,
-    service_type_id: int | None = None,
-    active: bool | None = None,
-) -> Page:
-    rows, total = catalog.list_shops(
-        db, q=q, service_type_id=service_type_id, active=active, offset=paging.offset, limit=paging.page_size
-    )
+def list_shops(_: Worker, db: DbSession, paging: Paging, flt: ShopFilters) -> Page:
+    rows, total = catalog.list_shops(db, **flt, offset=paging.offset, limit=paging.page_size)
     return _page([ShopRead.model_validate(s) for s in rows], total, paging)
 
 
-@router.get("/shops/export", **media("text/csv"))
-def export_shops(_: Worker, db: DbSession) -> Response:
-    return Response(
-        catalog.export_shops(db),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="qrv-shops.csv"'},
-    )
+@router.get("/shops/export", **exports.DOWNLOAD)
+def export_shops(_: Worker, flt: ShopFilters) -> exports.CsvStream:
+    """The listed shops in call order, in the columns POST /shops/import reads."""
+    return exports.download(catalog.shop_export(**flt), "qrv_shops")
 
 
 @router.post("/shops/import", response_model=ShopImportResult)
@@ -433,20 +452,17 @@ def delete_shop(caller: Operator, shop: PathShop, db: DbSession) -> None:
 
 
 @router.get("/incidents", response_model=Page[IncidentRead])
-def list_incidents(
-    _: Reader,
-    db: DbSession,
-    paging: Paging,
-    level: IncidentLevel | None = None,
-    open_only: bool = False,
-    overdue: bool | None = None,
-) -> Page:
+def list_incidents(_: Reader, db: DbSession, paging: Paging, flt: IncidentFilters) -> Page:
     """Newest first; overdue: not responded to nor recovered within the level's target response time (§5.1)."""
     now = utcnow()
-    rows, total = incidents.list_incidents(
-        db, level=level, open_only=open_only, overdue=overdue, now=now, offset=paging.offset, limit=paging.page_size
-    )
+    rows, total = incidents.list_incidents(db, flt=flt, now=now, offset=paging.offset, limit=paging.page_size)
     return _page([incidents.incident_read(i, now) for i in rows], total, paging)
+
+
+@router.get("/incidents/export", **exports.DOWNLOAD)
+def export_incidents(_: Reader, flt: IncidentFilters) -> exports.CsvStream:
+    """Every incident the list's filters select, newest first, as the CSV download."""
+    return exports.download(csv_exports.incident_export(flt, utcnow()), "qrv_incidents")
 
 
 @router.post("/incidents", response_model=IncidentRead, status_code=201)
@@ -456,12 +472,12 @@ def create_incident(body: IncidentCreate, caller: Worker, db: DbSession) -> dict
     return incidents.incident_read(incident, utcnow())
 
 
-@router.get("/incidents/{incident_id}", response_model=IncidentRead)
+@router.get("/incidents/{incident_id:int}", response_model=IncidentRead)
 def get_incident(_: Reader, incident: PathIncident) -> dict:
     return incidents.incident_read(incident, utcnow())
 
 
-@router.patch("/incidents/{incident_id}", response_model=IncidentRead)
+@router.patch("/incidents/{incident_id:int}", response_model=IncidentRead)
 def update_incident(body: IncidentUpdate, caller: Worker, incident: PathIncident, db: DbSession) -> dict:
     incidents.update_incident(db, incident=incident, data=body, actor=caller.actor, now=utcnow())
     return incidents.incident_read(incident, utcnow())

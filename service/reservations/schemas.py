@@ -162,6 +162,7 @@ class CallRead(Read):
     shop_name: str
     round: int
     status: str
+    status_label: str
     outcome: str | None
     outcome_label: str | None
     summary: str

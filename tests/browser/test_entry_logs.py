@@ -6,6 +6,7 @@ Screenshots of each page are saved under the test's tmp_path (run with --basetem
 
 import csv
 import io
+import re
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,7 +21,7 @@ from tests.browser.conftest import open_from_sidebar, screenshot, sign_in
 from tests.factories import DEFAULT_PASSWORD, cached_hash, make_user
 from tests.service.entry_logs.world import World, add_log
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (README)
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
 TOKYO = ZoneInfo("Asia/Tokyo")
 ROW_PX = 35  # Streamlit's table: the header and each row
@@ -90,9 +91,11 @@ def test_log_list_its_csv_and_an_admin_deleting_the_row_they_select(
     page.get_by_label("保護者名").fill("山田")
     page.get_by_role("button", name="検索").click()
     expect(page.get_by_text("全16件中 1〜16件目（↓ 入 = 緑、↑ 出 = オレンジ）")).to_be_visible()
-    with page.expect_download() as exported:
-        page.get_by_role("button", name="CSVエクスポート").click()
-    rows = list(csv.reader(io.StringIO(Path(exported.value.path()).read_bytes().decode("utf-8-sig"))))
+    link = page.get_by_role("link", name="CSVダウンロード")
+    expect(link).to_have_attribute("href", re.compile(r"parentName=%E5%B1%B1%E7%94%B0"))  # 山田: the filter it carries
+    exported = page.request.get(link.get_attribute("href"))  # the browser's cookies: its session signs the link in
+    assert exported.ok and exported.headers["content-disposition"].startswith("attachment")
+    rows = list(csv.reader(io.StringIO(exported.body().decode("utf-8-sig"))))
     assert rows[0][:4] == ["日時", "保護者ID", "保護者名", "入/出"]
     assert len(rows) == 17 and {row[2] for row in rows[1:]} == {"山田花子"}
 

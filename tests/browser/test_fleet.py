@@ -15,7 +15,7 @@ from tests.browser.conftest import choose, open_from_sidebar, screenshot, sign_i
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (README)
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
 TOKYO = ZoneInfo("Asia/Tokyo")
 STORES = ("新宿店", "渋谷店", "池袋店", "上野店", "品川店", "横浜店")

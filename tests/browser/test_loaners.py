@@ -13,7 +13,7 @@ from tests.browser.conftest import screenshot, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.loaners.conftest import IN_HOUSE, LENT, answer, initial_data, make_device  # noqa: F401
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (README)
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
 PHONE = {"width": 390, "height": 844}
 

@@ -12,7 +12,7 @@ from tests.browser.conftest import TIMEOUT_MS, choose, confirm_then_click, open_
 from tests.factories import DEFAULT_PASSWORD
 from tests.service.entry_logs.world import World, make_world, staff_headers
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (README)
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
 INVALID = "このリンクは無効です。保育園に新しいリンクの発行を依頼してください"

@@ -10,7 +10,7 @@ from tests.browser.conftest import choose, open_from_sidebar, settled, sign_in
 from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (README)
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
 
 

@@ -13,7 +13,7 @@ from tests.dashboards.test_reservations_console import outcomes  # noqa: F401  (
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.reservations.conftest import catalog, sandbox  # noqa: F401  (fixtures)
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (README)
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
 
 

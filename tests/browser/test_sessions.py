@@ -1,5 +1,7 @@
-"""A sign-in outlives the Streamlit session: a reload and a second tab stay signed in through the HttpOnly cookie;
-logging out, or a password change, ends it everywhere."""
+"""A sign-in outlives the Streamlit session: a reload and a second tab stay signed in through the HttpOnly cookie,
+under whichever loopback name the dashboards were opened; logging out, or a password change, ends it everywhere."""
+
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -10,7 +12,7 @@ from tests.browser.conftest import PAGE_WIDTH, TIMEOUT_MS, open_from_sidebar, si
 from tests.factories import DEFAULT_PASSWORD, make_user, token_for
 from tests.support.waiting import wait_until
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (README)
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
 pytestmark = pytest.mark.embedded_only
 
 
@@ -30,21 +32,30 @@ def tabs(browser) -> BrowserContext:
     return browser.new_context(viewport={"width": PAGE_WIDTH, "height": 900}, locale="ja-JP")
 
 
+def under_host(url: str, host: str) -> str:
+    """The same address under another host name."""
+    parts = urlsplit(url)
+    return parts._replace(netloc=f"{host}:{parts.port}").geturl()
+
+
 def expect_signed_in(page: Page, name: str, heading: str) -> None:
     expect(page.get_by_test_id("stSidebar").get_by_text(name)).to_be_visible()
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
 
 
 @pytest.mark.slow
-def test_reload_and_a_second_tab_stay_signed_in_until_logout(db, dashboards_url: str, browser):
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_reload_and_a_second_tab_stay_signed_in_until_logout(db, dashboards_url: str, browser, host: str):
+    """The service knows the dashboards as http://127.0.0.1:<port>; opened as localhost they work the same."""
     make_user(db, "root", name="管理者 太郎", grants={"platform": "admin"})
     db.commit()
+    dashboards_url = under_host(dashboards_url, host)
     page = tabs(browser).new_page()
     sign_in(page, dashboards_url, "root", DEFAULT_PASSWORD, "ダッシュボード")
     open_from_sidebar(page, "ユーザー管理", "admin-users")
 
     cookie = wait_for_cookie(page.context, present=True)
-    assert (cookie["httpOnly"], cookie["sameSite"], cookie["secure"]) == (True, "Lax", False)
+    assert (cookie["domain"], cookie["httpOnly"], cookie["sameSite"], cookie["secure"]) == (host, True, "Lax", False)
     page.reload()
     expect_signed_in(page, "管理者 太郎", "ユーザー管理")
     assert page.url.endswith("/admin-users")

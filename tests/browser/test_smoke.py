@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import open_from_sidebar, screenshot, submit_login
 from tests.factories import DEFAULT_PASSWORD, make_user
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (README)
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
 pytestmark = pytest.mark.embedded_only
 
 
@@ -37,7 +37,7 @@ def test_admin_signs_in_and_opens_user_administration(db, dashboards_url: str, n
     expect(page.get_by_text("全2件中 1〜2件目")).to_be_visible()
     expect(page.get_by_text("ユーザーを追加")).to_be_visible()
     expect(page.get_by_test_id("stDataFrame")).to_be_visible()
-    expect(page.get_by_role("button", name="CSVダウンロード")).to_be_visible()
+    expect(page.get_by_role("link", name="CSVダウンロード")).to_be_visible()
     expect(page.get_by_text("表示件数")).to_be_visible()
     assert page.url.endswith("/admin-users")
     screenshot(page, tmp_path / "admin_users.png")

@@ -13,7 +13,7 @@ from service.database import session_scope
 from service.entry_logs.models import EntryLog
 from tests.service.entry_logs.world import STATION_PASSWORD, World, make_world
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (README)
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
 SESSION = "JSON.parse(localStorage.getItem('daicho.station.session'))"
 

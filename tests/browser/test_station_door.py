@@ -22,7 +22,7 @@ from service.entry_logs.models import EntryLog, Parent
 from tests.browser.test_station import SESSION, log_count, log_in, nursery, scan, station  # noqa: F401  (fixtures)
 from tests.service.entry_logs.world import STATION_PASSWORD, World, staff_headers
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (README)
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
 IPAD = {"width": 1024, "height": 768}
 # Every class the flash and the message take and every text the message shows, in order: window.__shown

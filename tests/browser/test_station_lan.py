@@ -1,26 +1,44 @@
-"""Works on a LAN without internet: the dashboards, the scan station and the parent's barcode page request nothing
-from any host but the service's and the dashboards' own (no CDN favicon, font or script, no usage statistics)."""
+"""Works on a LAN without internet: the dashboards, the scan station, the parent's barcode page and the API docs request
+nothing from any host but the service's and the dashboards' own (no CDN favicon, font or script, no usage statistics,
+no schema validator); every other request is refused, as the network would."""
 
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from service.entry_logs import parent_links
 from tests.browser.conftest import open_from_sidebar, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.entry_logs.world import make_world
 
-# browser tests check pages, not the backend: each module runs in one pass of `make test` (README)
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
-LOCAL = {"127.0.0.1", "localhost"}
+LAN_NAME = "daicho.lan"  # the service's name on the office's network: served by this machine
+LOCAL = {"127.0.0.1", "localhost", LAN_NAME}
 
 
-def outside_requests(page: Page) -> list[str]:
-    """Every URL the page's context requests from another host, from now on."""
+def lan_only(page: Page) -> list[str]:
+    """Every URL the page's context requests from now on: those to another host than this machine are refused, and
+    LAN_NAME is answered from 127.0.0.1."""
     seen: list[str] = []
-    page.context.on("request", lambda request: seen.append(request.url))
+
+    def answer(route: Route) -> None:
+        seen.append(route.request.url)
+        address = urlsplit(route.request.url)
+        if address.hostname == LAN_NAME:
+            route.fulfill(response=route.fetch(url=address._replace(netloc=f"127.0.0.1:{address.port}").geturl()))
+        elif address.hostname in LOCAL:
+            route.fallback()
+        else:
+            route.abort("internetdisconnected")
+
+    page.context.route("**/*", answer)
     return seen
+
+
+def outside(requested: list[str]) -> list[str]:
+    return [url for url in requested if urlsplit(url).hostname not in LOCAL and not url.startswith("data:")]
 
 
 def test_nothing_is_fetched_from_the_internet(db, dashboards_url: str, live_api: str, new_page):
@@ -29,7 +47,7 @@ def test_nothing_is_fetched_from_the_internet(db, dashboards_url: str, live_api:
     db.commit()
     token = parent_links.link_token(world.parents[0])
     page = new_page()
-    requested = outside_requests(page)
+    requested = lan_only(page)
 
     sign_in(page, dashboards_url, "root", DEFAULT_PASSWORD, "ダッシュボード")
     for title, url_path in (("入退管理ログ", None), ("保護者・園児管理", None), ("ユーザー管理", "admin-users")):
@@ -41,4 +59,17 @@ def test_nothing_is_fetched_from_the_internet(db, dashboards_url: str, live_api:
     page.wait_for_load_state("networkidle")
 
     assert requested, "the request log recorded nothing"
-    assert [url for url in requested if urlsplit(url).hostname not in LOCAL and not url.startswith("data:")] == []
+    assert outside(requested) == []
+
+
+def test_the_api_docs_render_from_the_service_alone(live_api: str, new_page):
+    page = new_page()
+    requested = lan_only(page)
+
+    page.goto(f"http://{LAN_NAME}:{urlsplit(live_api).port}/api/docs")  # Swagger UI treats loopback specially
+    login = page.locator(".opblock", has=page.locator("[data-path='/api/auth/login']"))
+    expect(login.locator(".opblock-summary-description")).to_have_text("Login")
+    page.wait_for_load_state("networkidle")
+
+    assert f"http://{LAN_NAME}:{urlsplit(live_api).port}/api/openapi.json" in requested
+    assert outside(requested) == []

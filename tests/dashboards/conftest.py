@@ -1,23 +1,29 @@
 """Dashboard tests run the real Streamlit app with AppTest against the real API served on a free port.
 
 Helpers for every page's tests: open_page (a page as a user, with query parameters or session state set first),
-button, texts, turn_page (the shared table's pager), the `downloads` fixture (what download buttons deliver) and the
-`browser_selects` fixture (selectboxes send back the label a browser holds).
+button, texts, turn_page (the shared table's pager), click_row (a click on a table's row), cell_colours (a shown
+table's coloured cells), the `downloads` fixture (what download buttons deliver), csv_link_rows (a list's CSV
+download, followed as a browser follows its link) and the `browser_selects` fixture (selectboxes send back the label a
+browser holds).
 """
 
+import json
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import InitialValue, Selectbox
 
-from dashboards import api
+from dashboards import api, components
 from tests.factories import token_for
 from tests.support import live_server
+from tests.support.downloads import csv_download
 
 DASHBOARDS = Path(__file__).resolve().parents[2] / "dashboards"
 APP = DASHBOARDS / "streamlit_app.py"
@@ -72,9 +78,41 @@ def texts(elements) -> list[str]:
     return [element.value for element in elements]
 
 
+CSS_RULE = re.compile(r"([^{}]+)\{\s*background-color: (#[0-9a-f]{6});[^}]*\}")
+CELL_SELECTOR = re.compile(r"_row(\d+)_col(\d+)$")
+COLOUR_BY_BACKGROUND = {background: colour for colour, (background, _) in components.CELL_COLOURS.items()}
+
+
+def colours_in_css(css: str) -> dict[tuple[int, int], str]:
+    """(row, column) -> colour (components.CELL_COLOURS) of each cell a Styler's CSS colours, from rules naming every
+    cell that shares a style: `#T_x_row0_col1, #T_x_row2_col1 { background-color: …; … }`."""
+    return {
+        tuple(map(int, CELL_SELECTOR.search(selector.strip()).groups())): COLOUR_BY_BACKGROUND.get(background)
+        for selectors, background in CSS_RULE.findall(css)
+        for selector in selectors.split(",")
+    }
+
+
+def cell_colours(table, column: str) -> list[str | None]:
+    """The colour of each cell of a shown table's column, row by row; None when plain."""
+    index = table.value.columns.get_loc(column)
+    colours = colours_in_css(table.proto.arrow_data.styler.styles)
+    return [colours.get((row, index)) for row in range(len(table.value))]
+
+
 def turn_page(at: AppTest, number: int) -> AppTest:
     """Go to page `number` of the (first) shared paginated table."""
     return at.get("pagination")[0].set_value(number).run()
+
+
+def click_row(at: AppTest, row: int, *, table: int = 0) -> AppTest:
+    """Click a cell of row `row` (0 = the first shown) of the page's table number `table` and run, sending what a
+    browser sends (AppTest cannot click a table): the table's selection, with the rest of the page's widgets."""
+    frame = at.dataframe[table]
+    click = {"selection": {"rows": [], "columns": [], "cells": [[row, str(frame.value.columns[0])]]}}
+    states = at._tree.get_widget_states()
+    states.widgets.append(WidgetState(id=frame.proto.id, string_value=json.dumps(click)))
+    return at._run(states)
 
 
 @pytest.fixture
@@ -98,6 +136,14 @@ def downloads(monkeypatch) -> dict[str, Any]:
     monkeypatch.setattr(MediaFileManager, "add", spy_add)
     monkeypatch.setattr(MediaFileManager, "add_deferred", spy_add_deferred)
     return files
+
+
+def csv_link_rows(at: AppTest, user, *, link: int = 0) -> list[list[str]]:
+    """The records (header first) of the page's CSV download number `link`: its link followed with the user's session
+    cookie, as a browser follows it."""
+    links = [button for button in at.get("link_button") if button.proto.label == components.CSV_LABEL]
+    cookie = {"Cookie": f"{api.SESSION_COOKIE}={token_for(user)}"}
+    return csv_download(httpx.get(links[link].proto.url, headers=cookie, timeout=RUN_TIMEOUT_SECONDS))
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pytest
 
 from service.database import utcnow
 from service.outbox.models import OutboxAttempt, OutboxMessage
-from tests.dashboards.conftest import button, texts
+from tests.dashboards.conftest import button, cell_colours, texts
 from tests.factories import auth_headers, make_user
 
 pytest.importorskip("service.outbox.router", reason="the outbox API (/api/admin/outbox) has not landed yet")
@@ -44,6 +44,7 @@ def test_outbox_lists_filters_and_retries_a_failed_message(messages, open_app, l
     table = at.dataframe[0].value
     assert table["ID"].tolist() == [sent_id, failed_id]
     assert table["状態"].tolist() == ["送信済み", "失敗"]
+    assert cell_colours(at.dataframe[0], "状態") == ["green", "red"]
     assert table["チャネル"].tolist() == ["SMS", "メール"]
 
     at.selectbox(key="admin_outbox_status").select("failed").run()

@@ -37,7 +37,6 @@ def coloured_list() -> None:
         "numbers",
         fetch,
         lambda n: {"番号": n, "偶奇": "偶" if n % 2 == 0 else "奇"},
-        file_name=None,
         page_size=3,
         style=lambda frame: frame.style.map(lambda v: "color: #f97316" if v == "偶" else "", subset=["偶奇"]),
         note="（偶数 = オレンジ）",
@@ -52,7 +51,7 @@ def test_a_paginated_table_with_a_fixed_size_a_style_and_no_csv():
     assert at.dataframe[0].value["番号"].tolist() == [1, 2, 3]
     assert "color: #f97316" in at.dataframe[0].proto.arrow_data.styler.styles
     assert not at.selectbox, "a fixed page size has no 表示件数"
-    assert not at.get("download_button")
+    assert not at.get("link_button")
     assert at.get("pagination")[0].num_pages == 3
     assert [e.value for e in at.error] == ["CSVの列が足りません（不足している列: 氏名、電話）"]
 

@@ -11,7 +11,7 @@ from dashboards.app_pages import crm_labels
 from dashboards.components import local_today
 from service.audit.models import AuditEntry
 from service.crm.models import Image, Notification, Request, Site
-from tests.dashboards.conftest import button, open_page, texts
+from tests.dashboards.conftest import button, cell_colours, open_page, texts
 from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
 from tests.service.crm.conftest import COMPLETE_SITE, add_site, corporation, made, picture, submit
 
@@ -66,8 +66,8 @@ def test_the_operator_filters_the_queue_by_status_corporation_sales_person_perio
         ("対応中", "営業A", "株式会社AAA代理店", "未読"),
         ("不備", "営業A", "株式会社AAA代理店", ""),
     ]
-    styles = str(at.dataframe[0].proto)  # the Styler's CSS travels with the table
-    assert "background-color: #fff3bf" in styles and "background-color: #ffd6d6" in styles  # 黄 対応中, 赤 不備
+    assert cell_colours(at.dataframe[0], "ステータス") == ["yellow", "yellow", "red"]  # 黄 対応中, 赤 不備
+    assert cell_colours(at.dataframe[0], "未読通知") == [None, "red", None]
 
     at.selectbox(key="crm_queue_status").select("deficient").run()
     assert queue_ids(at) == [ids["aoba"]]

@@ -1,14 +1,12 @@
 """代理店CRM numbers: 獲得案件一覧 grouped by corporation with its CSV, 代理店別数値 with the chart and the
 drill-down, and the admin's ダッシュボード."""
 
-import csv
-import io
 import json
 
 import pytest
 
 from dashboards.components import local_today
-from tests.dashboards.conftest import open_page, texts
+from tests.dashboards.conftest import csv_link_rows, open_page, texts
 from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
 from tests.service.crm.conftest import add_site, corporation, made, set_status, submit
 
@@ -37,31 +35,33 @@ def numbers(client, world) -> dict[str, int]:  # noqa: F811
     return {"acquired": acquired, "deficient": deficient["request"]["id"], "b": b}
 
 
-def csv_rows(downloads) -> list[dict]:
-    data = downloads[f"acquired_{local_today():%Y%m%d}.csv"]()
-    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+def csv_rows(at, user) -> list[dict]:
+    header, *rows = csv_link_rows(at, user)
+    return [dict(zip(header, row, strict=True)) for row in rows]
 
 
-def test_acquired_sites_are_grouped_by_corporation_and_exported(db, world, numbers, open_app, downloads):  # noqa: F811
+def test_acquired_sites_are_grouped_by_corporation_and_exported(db, world, numbers, open_app):  # noqa: F811
     today = f"{local_today():%Y-%m-%d}"
-    at = open_page(open_app, as_user(db, world, "operator"), ACQUIRED)
+    operator = as_user(db, world, "operator")
+    at = open_page(open_app, operator, ACQUIRED)
 
     assert [e.label for e in at.expander] == [
         f"株式会社ヒカリ物産（1地点） 最終投入日 {today} ／ 株式会社BBB代理店",
         f"株式会社テスト商事（2地点） 最終投入日 {today} ／ 株式会社AAA代理店",
     ]
     assert at.expander[1].dataframe[0].value["店舗名"].tolist() == ["新宿店", "渋谷店"]
-    assert sorted(row["店舗名"] for row in csv_rows(downloads)) == ["新宿店", "梅田店", "渋谷店"]
+    assert sorted(row["店舗名"] for row in csv_rows(at, operator)) == ["新宿店", "梅田店", "渋谷店"]
 
     at.text_input(key="crm_acquired_q").input("渋谷").run()
     assert [e.label.split("（")[0] for e in at.expander] == ["株式会社テスト商事"]
 
 
-def test_a_sales_person_sees_and_exports_only_their_agencys_acquired_sites(db, world, numbers, open_app, downloads):  # noqa: F811
-    at = open_page(open_app, as_user(db, world, "sales_a"), ACQUIRED)
+def test_a_sales_person_sees_and_exports_only_their_agencys_acquired_sites(db, world, numbers, open_app):  # noqa: F811
+    sales = as_user(db, world, "sales_a")
+    at = open_page(open_app, sales, ACQUIRED)
 
     assert [e.label for e in at.expander] == [f"株式会社テスト商事（2地点） 最終投入日 {local_today():%Y-%m-%d}"]
-    assert {row["代理店"] for row in csv_rows(downloads)} == {"株式会社AAA代理店"}
+    assert {row["代理店"] for row in csv_rows(at, sales)} == {"株式会社AAA代理店"}
     assert not [w for w in at.selectbox if w.key == "crm_acquired_agency"]
 
 

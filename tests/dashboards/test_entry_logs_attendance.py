@@ -52,7 +52,7 @@ def day_of_pickups(db, sakura) -> World:  # noqa: F811
 
 def attendance_rows(at) -> dict[str, dict]:
     """Each child's row of the attendance table: cells, the coloured marks and the tooltip's lines."""
-    [table] = at.get("html")
+    [table] = [element for element in at.get("html") if "<table" in element.proto.body]
     rows = {}
     for row in re.findall(r"<tr>(.*?)</tr>", table.proto.body)[1:]:
         cells = re.findall(r"<td>(.*?)</td>", row)

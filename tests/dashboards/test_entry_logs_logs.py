@@ -1,8 +1,6 @@
 """入退管理 › 入退管理ログ: the filter card, 50 a page by time, ↓ green / ↑ orange, deleting a selected row with a
 reason (staff softly, 管理者 also for good), the CSV."""
 
-import csv
-import io
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -13,7 +11,7 @@ import streamlit as st
 from sqlalchemy import select
 
 from service.entry_logs.models import EntryLog
-from tests.dashboards.conftest import button, open_page, texts, turn_page
+from tests.dashboards.conftest import button, csv_link_rows, open_page, texts, turn_page
 from tests.factories import make_user
 from tests.service.entry_logs.conftest import himawari, sakura  # noqa: F401 - fixtures, shared with the other pages' tests
 from tests.service.entry_logs.world import World, add_log
@@ -215,13 +213,13 @@ def test_cancel_clears_the_selection_and_admins_may_remove_a_log_for_good(db, mo
     db.commit()
 
 
-def test_csv_export_holds_every_filtered_log_in_the_chosen_order(db, month, open_app, downloads):
-    at = open_page(open_app, staff_of(db, month), LOGS)
+def test_csv_export_holds_every_filtered_log_in_the_chosen_order(db, month, open_app):
+    staff = staff_of(db, month)
+    at = open_page(open_app, staff, LOGS)
     at = set_filters(at, type="Entry")
     at.radio(key="entry_logs_logs_sort").set_value("timestamp").run()
 
-    [name] = [n for n in downloads if n.startswith("entry_exit_logs_")]
-    rows = list(csv.reader(io.StringIO(downloads[name]().decode("utf-8-sig"))))
+    rows = csv_link_rows(at, staff)
 
     assert rows[0] == [
         *("日時", "保護者ID", "保護者名", "入/出", "関連園児", "保育園", "端末"),

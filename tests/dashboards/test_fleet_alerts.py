@@ -4,7 +4,7 @@ import httpx
 import pytest
 
 from service.fleet.models import Alert
-from tests.dashboards.conftest import button, open_page, texts
+from tests.dashboards.conftest import button, cell_colours, open_page, texts
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 
@@ -60,10 +60,18 @@ def test_the_list_colours_each_alert_by_its_sla(alerts, open_app):
     at = open_page(open_app, support, ALERTS)
 
     assert [(m.label, m.value) for m in at.metric] == [("未対応", "2"), ("対応中", "0"), ("SLA超過", "1")]
-    sla = dict(zip(at.dataframe[0].value["ID"], at.dataframe[0].value["SLA"], strict=True))
-    assert sla[late.id].startswith("🔴 超過 初動確認（")
-    assert sla[fresh.id].startswith("🟠 間近 初動確認（残り")
-    assert list(sla.values())[-1] == "🟢 期限内に解決"
+    table = at.dataframe[0]
+    shown = table.value.assign(SLA色=cell_colours(table, "SLA"), 状態色=cell_colours(table, "状態"))
+    rows = {row["ID"]: row for row in shown.to_dict("records")}
+    assert rows[late.id]["SLA"].startswith("超過 初動確認（") and rows[late.id]["SLA色"] == "red"
+    assert rows[fresh.id]["SLA"].startswith("間近 初動確認（残り") and rows[fresh.id]["SLA色"] == "orange"
+    resolved = shown.iloc[-1]
+    assert (resolved["SLA"], resolved["SLA色"]) == ("期限内に解決", "green")
+    assert [(row["状態"], row["状態色"]) for row in rows.values()] == [
+        ("未対応", "red"),
+        ("未対応", "red"),
+        ("解決済み", "green"),
+    ]
 
     at.checkbox(key="fleet_alerts_overdue").check().run()
     assert at.dataframe[0].value["ID"].tolist() == [late.id]

@@ -6,6 +6,7 @@ import pytest
 
 from dashboards import sections
 from dashboards.app_pages import fleet_common
+from service.config import get_settings
 from service.fleet.models import Alert, FleetState
 from tests.dashboards.conftest import DASHBOARDS, open_page, texts
 from tests.factories import make_user
@@ -42,7 +43,8 @@ def open_alert(db, terminal, kind: str, minutes: int, status: str = "open") -> N
 
 @pytest.fixture
 def fleet(db):
-    """ABC商事: 2 online + 1 error; XYZ商店: 1 online + 1 maintenance; two open alerts and one resolved."""
+    """ABC商事: 2 online + 1 error; XYZ商店: 1 online + 1 maintenance; two open alerts past 初動確認's 5 minutes and
+    one resolved."""
     abc, xyz = make_customer(db, "ABC商事"), make_customer(db, "XYZ商店")
     shinjuku, _ = make_terminal(db, abc, "TC-A1", store_name="新宿店", status="online")
     make_terminal(db, abc, "TC-A2", store_name="池袋店", status="online")
@@ -63,12 +65,17 @@ def test_cards_availability_alerts_and_customer_table(fleet, db, open_app):
     at = open_page(open_app, operator, DASHBOARD)
 
     assert texts(at.title) == ["ダッシュボード"]
-    assert [(m.label, m.value) for m in at.metric] == [("総端末数", "5"), ("オンライン", "3"), ("アラート", "2")]
+    assert [(m.label, m.value) for m in at.metric] == [
+        ("総端末数", "5"),
+        ("オンライン", "3"),
+        ("アラート", "2"),
+        ("SLA超過", "2"),
+    ]
     assert at.get("progress")[0].proto.text == "稼働率: 75.0%"
-    lines = [m for m in texts(at.markdown) if m.startswith(":orange[⚠]")]
+    lines = [m for m in texts(at.markdown) if m.startswith(":red-badge[")]
     assert lines == [
-        ":orange[⚠] **ABC商事 - 新宿店**: オフライン（10分前）",
-        ":orange[⚠] **XYZ商店 - 渋谷店**: CPU使用率95%（5分前）",
+        ":red-badge[:material/warning: 未解決] **ABC商事 - 新宿店**: オフライン（10分前）",
+        ":red-badge[:material/warning: 未解決] **XYZ商店 - 渋谷店**: 店舗PC CPU使用率95%（5分前）",
     ]
     table = at.dataframe[0].value
     assert table.to_dict("records") == [
@@ -86,7 +93,12 @@ def test_a_customer_scoped_user_counts_only_their_customer(fleet, db, open_app):
 
     at = open_page(open_app, support, DASHBOARD)
 
-    assert [(m.label, m.value) for m in at.metric] == [("総端末数", "3"), ("オンライン", "2"), ("アラート", "1")]
+    assert [(m.label, m.value) for m in at.metric] == [
+        ("総端末数", "3"),
+        ("オンライン", "2"),
+        ("アラート", "1"),
+        ("SLA超過", "1"),
+    ]
     assert at.dataframe[0].value["顧客名"].tolist() == ["ABC商事"]
 
 
@@ -96,7 +108,7 @@ def test_an_empty_fleet_says_so_instead_of_failing(db, open_app):
 
     at = open_page(open_app, admin, DASHBOARD)
 
-    assert [m.value for m in at.metric] == ["0", "0", "0"]
+    assert [m.value for m in at.metric] == ["0", "0", "0", "0"]
     assert "未解決のアラートはありません。" in texts(at.caption)
     assert not at.error
 
@@ -137,4 +149,22 @@ def test_a_stalled_intake_is_a_banner_over_the_dashboard(fleet, db, open_app):
 
     (banner,) = texts(at.error)
     assert banner.startswith("ハートビートの受信が停止しています（最終受信 ") and "、30分前）" in banner
-    assert [m.value for m in at.metric] == ["5", "3", "2"]
+    assert [m.value for m in at.metric] == ["5", "3", "2", "2"]
+
+
+def test_without_the_demo_agents_the_silence_is_a_notice_that_says_why(fleet, db, open_app, monkeypatch):
+    operator = make_user(db, "op1", grants={"fleet": "operator"})
+    db.add(FleetState(id=1, last_ingest_at=ago(minutes=30)))
+    db.commit()
+    monkeypatch.setenv("APP_DEMO_AGENTS", "0")  # make run without its simulated agents; the API reads it again
+    get_settings.cache_clear()
+    try:
+        at = open_page(open_app, operator, DASHBOARD)
+    finally:
+        monkeypatch.delenv("APP_DEMO_AGENTS")
+        get_settings.cache_clear()
+
+    assert not at.error
+    (notice,) = texts(at.info)
+    assert notice.startswith("デモの模擬エージェントを起動していないため（APP_DEMO_AGENTS=0）")
+    assert "、30分前）" in notice

@@ -67,8 +67,8 @@ def test_the_monthly_report_shows_availability_alerts_by_type_and_mttr(month_of_
     assert dict(zip(bars["x"], bars["y"], strict=True)) == {
         "オフライン": 1,
         "エラー": 1,
-        "CPU使用率高": 0,
-        "メモリ使用率高": 0,
+        "店舗PC CPU使用率高": 0,
+        "店舗PCメモリ使用率高": 0,
         "更新失敗": 0,
     }
     buttons = at.get("download_button")

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import insert
 
 from service.fleet.models import MetricHourly, MetricSample, Terminal, TerminalEvent
-from tests.dashboards.conftest import button, open_page, texts, turn_page
+from tests.dashboards.conftest import button, cell_colours, open_page, texts, turn_page
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 
@@ -43,6 +43,8 @@ def test_the_list_pages_on_the_server(fleet, open_app):
 
     assert "全121件中 1〜50件目" in texts(at.caption)
     assert len(at.dataframe[0].value) == 50
+    states = zip(at.dataframe[0].value["状態"], cell_colours(at.dataframe[0], "状態"), strict=True)
+    assert set(states) == {("オンライン", "green"), ("エラー", "red")}
     turn_page(at, 3)
 
     assert "全121件中 101〜121件目" in texts(at.caption)
@@ -65,6 +67,7 @@ def test_filters_and_search_are_applied_by_the_api(fleet, open_app):
     at.text_input(key="fleet_terminals_firmware").input("").run()
     at.selectbox(key="fleet_terminals_customer").select(xyz.id).run()
     assert at.dataframe[0].value["シリアル番号"].tolist() == ["XYZ-001"]
+    assert (at.dataframe[0].value["状態"].tolist(), cell_colours(at.dataframe[0], "状態")) == (["オフライン"], ["red"])
 
     at.selectbox(key="fleet_terminals_customer").select(None).run()
     at.text_input(key="fleet_terminals_q").input("新宿7号").run()
@@ -180,10 +183,11 @@ def test_detail_shows_state_charts_and_history(watched, open_app):
     assert "TC\\-0001（ABC商事 - 新宿店）" in texts(at.subheader)
     assert [(m.label, m.value) for m in at.metric] == [
         ("最終通信", "3分前"),
-        ("CPU使用率", "42.0%"),
-        ("メモリ使用率", "55.0%"),
-        ("ディスク使用率", "61.0%"),
+        ("店舗PC CPU使用率", "42.0%"),
+        ("店舗PCメモリ使用率", "55.0%"),
+        ("店舗PCディスク使用率", "61.0%"),
     ]
+    assert "CPU・メモリ・ディスクは端末を接続した店舗PCの値です（TC-200本体の値ではありません）。" in texts(at.caption)
     assert len(at.get("plotly_chart")) == 3
     events = at.dataframe[0].value
     assert events[["レベル", "種類", "メッセージ"]].to_dict("records") == [

@@ -6,7 +6,7 @@ from dashboards import labels
 from service.database import session_scope
 from service.loaners import labels as loaner_labels
 from service.loaners.models import Device
-from tests.dashboards.conftest import button, open_page, texts
+from tests.dashboards.conftest import button, cell_colours, open_page, texts
 from tests.factories import make_user
 from tests.service.loaners.conftest import IN_HOUSE, LENT, add_location, answer, initial_data, make_device  # noqa: F401
 
@@ -81,6 +81,7 @@ def test_the_form_opened_from_a_qr_code_is_prefilled_and_a_change_joins_the_time
     detail = open_page(open_app, staff, DETAIL, id=str(device_id))
     timeline = detail.dataframe[0].value
     assert timeline["0-4.ステータス"].tolist() == ["3.社内にて保管中", "1.貸出中"]
+    assert cell_colours(detail.dataframe[0], "0-4.ステータス") == ["green", "blue"]
     assert "3-1-1.保管場所: 倉庫A" in timeline["回答"][0]
 
 

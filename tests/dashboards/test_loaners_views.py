@@ -4,7 +4,7 @@ import pytest
 
 from service.database import session_scope
 from service.loaners.models import DataType
-from tests.dashboards.conftest import open_page
+from tests.dashboards.conftest import cell_colours, open_page
 from tests.factories import make_user
 from tests.service.loaners.conftest import LENT, add_location, answer, initial_data, make_device  # noqa: F401
 
@@ -87,6 +87,7 @@ def test_audit_shows_the_thirteen_columns_within_the_jurisdiction(db, open_app, 
     ]
     assert frame["拠点管理番号"].tolist() == ["TOKYO_Laptop_ThinkPad-X1-Carbon_T1_001"]
     assert frame["ユーザー預り機有"].tolist() == ["有り"]
+    assert (frame["ステータス"].tolist(), cell_colours(at.dataframe[0], "ステータス")) == (["1.貸出中"], ["blue"])
 
 
 def test_a_staff_user_scoped_to_one_jurisdiction_never_sees_another(db, open_app, held_devices):
@@ -94,6 +95,7 @@ def test_a_staff_user_scoped_to_one_jurisdiction_never_sees_another(db, open_app
 
     normal = open_page(open_app, kanto, NORMAL)
     assert normal.dataframe[0].value["拠点管理番号"].tolist() == ["TOKYO_Laptop_ThinkPad-X1-Carbon_T1_001"]
+    assert cell_colours(normal.dataframe[0], "預かり機のステータス") == ["green"]  # 1.返却可能
     assert [s.key for s in normal.selectbox if s.key == "loaners_devices_jurisdiction"] == []
     audit = open_page(open_app, kanto, AUDIT)
     assert audit.dataframe[0].value["拠点管理番号"].tolist() == ["TOKYO_Laptop_ThinkPad-X1-Carbon_T1_001"]

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from service.database import session_scope, utcnow
 from service.reservations.models import Incident, McpClient, Shop
-from tests.dashboards.conftest import button, open_page, texts
+from tests.dashboards.conftest import button, cell_colours, csv_link_rows, open_page, texts
 from tests.dashboards.test_reservations_console import person
 from tests.service.reservations.conftest import catalog, count, sandbox  # noqa: F401  (fixtures)
 
@@ -14,8 +14,9 @@ INCIDENTS = "app_pages/reservations_incidents.py"
 CLIENTS = "app_pages/reservations_clients.py"
 
 
-def test_an_operator_adds_a_shop_and_exports_the_csv(catalog, db, open_app, downloads):  # noqa: F811
-    at = open_page(open_app, person(db, "operator"), CATALOG)
+def test_an_operator_adds_a_shop_and_exports_the_csv(catalog, db, open_app):  # noqa: F811
+    operator = person(db, "operator")
+    at = open_page(open_app, operator, CATALOG)
     assert at.dataframe[0].value["店舗名"].tolist() == ["提携店1", "提携店2", "提携店3"]
     key = "reservations_catalog_new_shop"
     at.text_input(key=f"{key}_name").input("新宿クリーン")
@@ -26,8 +27,25 @@ def test_an_operator_adds_a_shop_and_exports_the_csv(catalog, db, open_app, down
 
     assert texts(at.success) == ["「新宿クリーン」を追加しました。"]
     assert at.dataframe[0].value["店舗名"].tolist()[-1] == "新宿クリーン"
-    assert at.dataframe[0].value["電話番号"].tolist()[-1] == "+81312345678"
-    assert "新宿クリーン" in downloads["qrv-shops.csv"]().decode("utf-8-sig")
+    assert at.dataframe[0].value["電話番号"].tolist()[-1] == "03-1234-5678"  # stored +81312345678, shown as dialled
+    assert [row[0] for row in csv_link_rows(at, operator)[1:]] == ["提携店1", "提携店2", "提携店3", "新宿クリーン"]
+
+
+def test_a_shops_phone_is_edited_as_dialled_and_unchanged_stays_unchanged(catalog, db, open_app):  # noqa: F811
+    shop_id = catalog["shop_ids"][0]
+    with session_scope() as session:
+        session.get(Shop, shop_id).phone = "+819012345678"
+    at = open_page(open_app, person(db, "operator"), CATALOG)
+    at.selectbox(key="reservations_catalog_shop_selected").select(shop_id).run()
+    key = f"reservations_catalog_edit_shop_{shop_id}"
+
+    assert at.text_input(key=f"{key}_phone").value == "090-1234-5678"
+    button(at, "変更を保存").click().run()
+    assert texts(at.info) == ["変更はありません。"]
+    at.text_input(key=f"{key}_phone").input("03-1234-5678")
+    button(at, "変更を保存").click().run()
+    with session_scope() as session:
+        assert session.get(Shop, shop_id).phone == "+81312345678"
 
 
 def test_support_reads_the_catalogue_without_forms(catalog, db, open_app):  # noqa: F811
@@ -49,6 +67,7 @@ def test_support_records_an_incident(db, open_app):
     shown = (row["件名"], row["レベル"], row["影響範囲"], row["復旧日時"], row["対応時間目標"], row["期限超過"])
     assert shown == ("SMS送信の遅延", "High", "確認SMSが最大10分遅延", "", "1時間以内", "")
     assert row["経営陣への報告"].startswith("未報告（期限 ")
+    assert cell_colours(at.dataframe[0], "経営陣への報告")[0] == "orange"
     assert count(Incident) == 1
 
     at.selectbox(key="reservations_incidents_selected").select(at.dataframe[0].value["ID"][0])
@@ -56,6 +75,7 @@ def test_support_records_an_incident(db, open_app):
     button(at, "経営陣に報告").click().run()
     assert texts(at.success)[0].endswith("を経営陣に報告しました。")
     assert at.dataframe[0].value["経営陣への報告"][0].startswith("報告済み ")
+    assert cell_colours(at.dataframe[0], "経営陣への報告")[0] == "green"
 
 
 def test_executives_read_incidents_with_overdue_flags_and_no_forms(db, open_app):
@@ -67,8 +87,9 @@ def test_executives_read_incidents_with_overdue_flags_and_no_forms(db, open_app)
             ]
         )
     at = open_page(open_app, person(db, "executive"), INCIDENTS)
-    flags = dict(zip(at.dataframe[0].value["件名"], at.dataframe[0].value["期限超過"], strict=True))
-    assert flags == {"決済停止": "⚠ 期限超過", "SMS遅延": ""}
+    table = at.dataframe[0]
+    flags = zip(table.value["件名"], table.value["期限超過"], cell_colours(table, "期限超過"), strict=True)
+    assert set(flags) == {("決済停止", "期限超過", "red"), ("SMS遅延", "", None)}
     assert "記録する" not in [b.label for b in at.button]
     assert "reservations_incidents_selected" not in [box.key for box in at.selectbox]  # no update form
     at.checkbox(key="reservations_incidents_overdue").check().run()

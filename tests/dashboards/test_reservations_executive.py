@@ -1,5 +1,6 @@
 """予約 › 経営ダッシュボード: the numbers of a known nightly summary, the four charts, and the monthly PDF."""
 
+import json
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -30,9 +31,14 @@ def test_the_executive_page_shows_the_summary_and_downloads_the_pdf(outcomes, db
         "今月の確定件数": "1件",
         "今月のキャンセル件数": "0件",
         "今月のキャンセル率": "0.0%",
-        "今月の売上": "¥8,000",
+        "今月の売上": "0.8万円",
     }
-    assert len(at.get("plotly_chart")) == 4
+    assert "今月: ¥8,000、前月同期: ¥0。" in at.metric[4].proto.help
+    charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    assert len(charts) == 4
+    revenue = next(c for c in charts if c["data"][0].get("name") == "売上")
+    assert revenue["layout"]["yaxis"]["title"]["text"] == "売上（万円）"
+    assert revenue["layout"]["yaxis"]["tickformat"] == ",.1~f" and revenue["data"][0]["y"][-1] == 0.8
     services, shops = at.dataframe[0].value, at.dataframe[1].value
     assert services.to_dict("records") == [
         {"順位": 1, "サービス": "ハウスクリーニング", "予約件数": 3, "確定件数": 1, "割合": "100.0%"}
@@ -62,7 +68,7 @@ def test_the_cards_compare_the_month_so_far_with_the_same_days_of_the_previous_m
         ("今月の確定件数", "+1（前月同期比）"),
         ("今月のキャンセル件数", "-1（前月同期比）"),
         ("今月のキャンセル率", "-100.0ポイント（前月同期比）"),
-        ("今月の売上", "+8,000（前月同期比）"),
+        ("今月の売上", "+0.8万円（前月同期比）"),
     ]
     assert {m.proto.color for m in at.metric} == {MetricProto.GREEN}, "fewer cancellations is good news"
     assert at.metric[0].proto.help.startswith("今月1日〜")

@@ -8,7 +8,7 @@ import pytest
 from service.database import session_scope, utcnow
 from service.reservations import booking, operations
 from service.reservations.models import ManualOperation, Note
-from tests.dashboards.conftest import button, open_page, texts
+from tests.dashboards.conftest import button, cell_colours, open_page, texts
 from tests.dashboards.test_reservations_console import person
 from tests.service.reservations.conftest import (  # noqa: F401  (catalog, sandbox: fixtures)
     TESTER,
@@ -61,7 +61,9 @@ def test_the_queue_is_ordered_by_priority_then_target_time(catalog, db, open_app
 
     table = at.dataframe[0].value
     assert table["ID"].tolist() == [sms, declined_early, declined_late, change]
-    assert table["優先度"].tolist() == ["🔴 緊急", "🟠 高", "🟠 高", "🟡 中"]
+    assert table["優先度"].tolist() == ["緊急", "高", "高", "中"]
+    assert cell_colours(at.dataframe[0], "優先度") == ["red", "orange", "orange", "yellow"]
+    assert cell_colours(at.dataframe[0], "状態") == ["red"] * 4
 
 
 def test_accept_from_the_queue_marks_calling_success_and_sends_the_payment_link(ambiguous, db, open_app):

@@ -59,7 +59,9 @@ def test_unknown_and_malformed_ids(client, db):
     admin = make_user(db, "admin", grants={"platform": "admin"})
     db.commit()
     assert_error_shape(client.get("/api/admin/users/999999", headers=auth_headers(admin)), 404, "not_found")
-    assert_error_shape(client.get("/api/admin/users/abc", headers=auth_headers(admin)), 422, "validation_failed")
+    assert_error_shape(client.get("/api/admin/users/abc", headers=auth_headers(admin)), 404, "not_found")
+    malformed = client.delete("/api/admin/users/abc/grants/fleet", headers=auth_headers(admin))
+    assert_error_shape(malformed, 422, "validation_failed")
     assert_error_shape(client.get("/api/admin/users/99999999999999999999999", headers=auth_headers(admin)), 422)
 
 

@@ -1,5 +1,5 @@
-"""Card data (§2.4 + the README's "encrypted card data"): encrypted at rest, masked when read, revealed only by the
-back office (audited), never in logs, audit diffs or exports, and the key is required in production."""
+"""Card data (§2.4 + docs/operations.md's "encrypted card data"): encrypted at rest, masked when read, revealed only by
+the back office (audited), never in logs, audit diffs or exports, and the key is required in production."""
 
 import logging
 

@@ -158,7 +158,7 @@ def test_csv_export_crosses_batches(client, db, staff, sakura, monkeypatch):
     for i in range(7):
         add_log(db, sakura, sakura.parents[i % 3], "Entry", MORNING + timedelta(minutes=i))
     db.commit()
-    monkeypatch.setattr(get_settings(), "entry_logs_export_batch", 3)
+    monkeypatch.setattr(get_settings(), "export_batch", 3)
     response = client.get("/api/entry-exit-logs/export", headers=staff)
     rows = list(csv.reader(io.StringIO(response.content.decode().lstrip("\ufeff"))))
     assert len(rows) == 8 and len({r[0] for r in rows[1:]}) == 7
@@ -167,7 +167,7 @@ def test_csv_export_crosses_batches(client, db, staff, sakura, monkeypatch):
 def test_csv_export_follows_the_sort_across_batches(client, db, staff, history, monkeypatch):
     from service.config import get_settings
 
-    monkeypatch.setattr(get_settings(), "entry_logs_export_batch", 4)
+    monkeypatch.setattr(get_settings(), "export_batch", 4)
     response = client.get("/api/entry-exit-logs/export", params={"sort": "timestamp"}, headers=staff)
     times = [r[0] for r in csv.reader(io.StringIO(response.content.decode().lstrip("\ufeff")))][1:]
     assert times == sorted(times) and len(times) == 6

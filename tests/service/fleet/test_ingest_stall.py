@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import select, update
 
-from service.config import Settings
+from service.config import Settings, get_settings
 from service.database import utcnow
 from service.fleet import monitoring
 from service.fleet.models import FleetState, Terminal
@@ -82,6 +82,25 @@ def test_the_banner_and_the_gauges_say_how_long_no_heartbeat_arrived(client, db)
     flowing = client.get("/api/fleet/ingest", headers=headers).json()
     assert (flowing["stalled"], flowing["banner"]) == (False, "")
     assert "daicho_fleet_ingest_stalled 0.0" in client.get("/metrics").text
+
+
+@pytest.fixture
+def without_demo_agents(monkeypatch):
+    """`make run` with APP_DEMO_AGENTS=0: the settings are read again, and restored afterwards."""
+    monkeypatch.setenv("APP_DEMO_AGENTS", "0")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def test_without_the_demo_agents_the_banner_says_that_is_why_no_heartbeat_arrives(client, db, without_demo_agents):
+    headers = user_headers(db, "support1", "support")
+    stalled_fleet(db)
+    ingest = client.get("/api/fleet/ingest", headers=headers).json()
+    assert (ingest["stalled"], ingest["heartbeats_expected"]) == (True, False)
+    assert ingest["banner"].startswith("デモの模擬エージェントを起動していないため（APP_DEMO_AGENTS=0）")
+    assert "ハートビートの受信が停止しています" not in ingest["banner"] and "10分前" in ingest["banner"]
 
 
 def test_no_silence_gauge_before_the_first_heartbeat(client, db):

@@ -103,6 +103,28 @@ def test_dashboard_cards_and_customer_table(client, db):
     ]
 
 
+def test_sla_overdue_counts_the_open_work_behind_time_only(client, db):
+    """SLA超過: unresolved alerts with a §4.2 step past due; a resolved alert whose 完了報告 is late stays in the list's
+    overdue filter but is not open work, and another customer's alert is not the caller's."""
+    abc, xyz = make_customer(db, "ABC商事"), make_customer(db, "XYZ商店")
+    terminal, _ = make_terminal(db, abc, serial="A1")
+    stranger, _ = make_terminal(db, xyz, serial="X1")
+    now = datetime.now(UTC)
+    alert(db, terminal, "offline", now - timedelta(minutes=10))  # 初動確認 (5 minutes) missed
+    alert(db, terminal, "error", now - timedelta(minutes=2))  # still in time
+    alert(db, terminal, "high_cpu", now - timedelta(hours=3), resolved=now - timedelta(hours=2))
+    db.execute(update(Alert).where(Alert.alert_type == "high_cpu").values(resolved_by="support1"))
+    alert(db, stranger, "offline", now - timedelta(minutes=30))
+    headers = user_headers(db, scope=str(abc.id))
+    db.commit()
+    body = client.get("/api/fleet/dashboard", headers=headers).json()
+    assert (body["open_alerts"], body["sla_overdue"]) == (2, 1)
+    overdue = client.get("/api/fleet/alerts", params={"overdue": True}, headers=headers).json()
+    assert sorted(a["alert_type"] for a in overdue["items"]) == ["high_cpu", "offline"]
+    open_overdue = client.get("/api/fleet/alerts", params={"overdue": True, "open_only": True}, headers=headers).json()
+    assert [a["alert_type"] for a in open_overdue["items"]] == ["offline"]
+
+
 def test_critical_alerts_come_by_importance_then_unacknowledged_oldest_first_with_the_value(client, db):
     customer = make_customer(db)
     now = datetime.now(UTC)
@@ -124,6 +146,6 @@ def test_critical_alerts_come_by_importance_then_unacknowledged_oldest_first_wit
         ("E", "エラー"),
         ("O", "オフライン"),
         ("A", "エラー"),
-        ("M", "メモリ使用率93%"),
+        ("M", "店舗PCメモリ使用率93%"),
         ("U", "更新失敗"),
     ]

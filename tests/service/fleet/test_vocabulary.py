@@ -19,8 +19,9 @@ def test_every_fleet_role_gets_the_labels_in_display_order(client, db, role):
     body = response.json()
     assert list(body["terminal_statuses"].items()) == list(labels.TERMINAL_STATUSES.items())
     assert body["contract_types"] == labels.CONTRACT_TYPES
-    assert body["alert_types"]["high_cpu"] == "CPU使用率高"
+    assert body["alert_types"]["high_cpu"] == "店舗PC CPU使用率高"
     assert body["pause_reasons"] == labels.PAUSE_REASONS
+    assert (body["rollout_statuses"], body["task_statuses"]) == (labels.ROLLOUT_STATUSES, labels.TASK_STATUSES)
     assert body["report_title"] == "月次報告書"
     assert body["report_labels"] == labels.REPORT_LABELS
 

@@ -1,5 +1,6 @@
 """The dashboards' session cookie: set from a valid login token for the token's lifetime, HttpOnly and SameSite=Lax,
-Secure in production; cleared on request; never set from a refused token or from another site's page."""
+Secure in production; cleared on request; never set from a refused token or from another site's page (the
+dashboards on a loopback address are their pages under any loopback name)."""
 
 import httpx
 import pytest
@@ -14,6 +15,11 @@ SAME_SITE = {"Sec-Fetch-Site": "same-site"}
 def remember(client, token: str, headers=SAME_SITE) -> httpx.Response:
     client.cookies.clear()
     return client.post("/api/auth/session", data={"token": token}, headers=headers)
+
+
+def set_and_clear(client, token: str, headers: dict[str, str]) -> list[httpx.Response]:
+    """The answers to setting the cookie, then clearing it, from a page sending these headers."""
+    return [remember(client, token, headers=headers), client.post("/api/auth/session/end", headers=headers)]
 
 
 def cookie_attributes(response: httpx.Response) -> dict[str, str]:
@@ -69,10 +75,7 @@ def test_another_sites_page_can_neither_set_nor_clear_the_cookie(client, db):
     db.commit()
     cross_site = {"Sec-Fetch-Site": "cross-site"}
 
-    answers = [
-        remember(client, token_for(user), headers=cross_site),
-        client.post("/api/auth/session/end", headers=cross_site),
-    ]
+    answers = set_and_clear(client, token_for(user), cross_site)
 
     assert [a.status_code for a in answers] == [403, 403]
     assert answers[0].json()["error"]["code"] == "cross_site"
@@ -95,16 +98,14 @@ def dashboards(monkeypatch) -> str:
         {"Origin": "http://daicho.example.jp"},
         {"Origin": "https://daicho.example.jp:8443", "Sec-Fetch-Site": "same-site"},
         {"Origin": "https://evil.example", "Referer": "https://daicho.example.jp/"},
+        {"Origin": "https://localhost", "Sec-Fetch-Site": "same-origin"},
     ],
 )
 def test_a_page_of_another_origin_is_refused_without_fetch_metadata_too(client, db, dashboards, headers):
     user = make_user(db, "alice", grants={"fleet": "viewer"})
     db.commit()
 
-    answers = [
-        remember(client, token_for(user), headers=headers),
-        client.post("/api/auth/session/end", headers=headers),
-    ]
+    answers = set_and_clear(client, token_for(user), headers)
 
     assert [(a.status_code, a.json()["error"]["code"]) for a in answers] == [(403, "cross_site")] * 2
     assert all("set-cookie" not in a.headers for a in answers)
@@ -128,6 +129,52 @@ def test_the_dashboards_own_pages_and_programs_without_a_page_keep_the_cookie(cl
 
     assert response.status_code == 204
     assert cookie_attributes(response)[SESSION_COOKIE] == token
+
+
+@pytest.mark.parametrize("dashboard_url", ["http://127.0.0.1:8501", "http://localhost:8501/", "http://[::1]:8501"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://localhost:8501", "Sec-Fetch-Site": "same-site"},
+        {"Origin": "http://127.0.0.1:8501"},
+        {"Origin": "http://[::1]:8501"},
+        {"Referer": "http://LOCALHOST:8501/admin-users"},
+    ],
+)
+def test_loopback_dashboards_keep_the_cookie_under_any_loopback_name(client, db, monkeypatch, dashboard_url, headers):
+    """`make run` serves the dashboards on 127.0.0.1: opened as localhost (or [::1]) they are the same pages."""
+    monkeypatch.setattr(get_settings(), "dashboard_url", dashboard_url)
+    user = make_user(db, "alice", grants={"fleet": "viewer"})
+    db.commit()
+    token = token_for(user)
+
+    answers = set_and_clear(client, token, headers)
+
+    assert [a.status_code for a in answers] == [204, 204]
+    assert cookie_attributes(answers[0])[SESSION_COOKIE] == token
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://192.168.1.20:8501",
+        "http://daicho.example.jp:8501",
+        "http://127.0.0.2:8501",
+        "http://localhost.evil.example:8501",
+        "http://localhost:8502",
+        "https://localhost:8501",
+    ],
+)
+def test_loopback_dashboards_refuse_any_other_host_port_or_scheme(client, db, monkeypatch, origin):
+    monkeypatch.setattr(get_settings(), "dashboard_url", "http://127.0.0.1:8501")
+    user = make_user(db, "alice", grants={"fleet": "viewer"})
+    db.commit()
+    headers = {"Origin": origin, "Sec-Fetch-Site": "same-site"}
+
+    answers = set_and_clear(client, token_for(user), headers)
+
+    assert [(a.status_code, a.json()["error"]["code"]) for a in answers] == [(403, "cross_site")] * 2
+    assert all("set-cookie" not in a.headers for a in answers)
 
 
 def test_ending_the_session_expires_the_cookie(client):

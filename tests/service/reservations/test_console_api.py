@@ -95,10 +95,11 @@ def test_lists_filter_by_status_phone_name_and_dates_and_detail_has_the_timeline
         "予約確定",
     ]
     assert detail["calls"][0]["outcome_label"] == "予約OK" and detail["calls"][0]["summary"]
+    assert (detail["calls"][0]["status"], detail["calls"][0]["status_label"]) == ("answered", "応答あり")
     assert detail["payments"][0]["status_label"] == "支払い済み"
     assert detail["cancel_url"].endswith(detail["cancel_url"].split("token=")[1])
     assert client.get("/api/reservations/reservations/QRV-NOPE00", headers=support).status_code == 404
-    assert client.get("/api/reservations/reservations/not-a-code", headers=support).status_code == 422
+    assert client.get("/api/reservations/reservations/not-a-code", headers=support).status_code == 404
 
 
 def test_incidents_are_recorded_by_support_and_read_by_executives(client, db):

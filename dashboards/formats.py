@@ -1,0 +1,61 @@
+"""How the dashboards write numbers people read: phone numbers in national format, money in 万円 (cards and chart
+axes) or in yen, so every page says them the same way.
+
+phone(value) -> "090-1234-5678" (the API stores E.164, "+819012345678"); a number abroad keeps its country code.
+man_yen(amount) -> "12.3万円" and man_yen_change(a - b) -> "+1.2万円" for amounts on cards; money_axis(figure,
+title) puts a Plotly figure's y axis in 万円 (title 「売上（万円）」, thousands separators), in_man_yen(amounts) gives
+the values to plot on it and money_hover(title) its hover text with the exact sum in yen.
+"""
+
+from collections.abc import Iterable
+
+import phonenumbers
+import plotly.graph_objects as go
+
+JAPAN = "JP"
+MAN = 10_000
+MAN_YEN = "万円"
+NO_AMOUNT = "-"
+
+
+def phone(value: str | None) -> str:
+    """A phone number as people dial it: national format in Japan (090-1234-5678, 03-1234-5678), international
+    otherwise (+1 415-555-0123); text that is no phone number as it is."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, JAPAN)
+    except phonenumbers.NumberParseException:
+        return value
+    if not phonenumbers.is_possible_number(number):
+        return value
+    style = phonenumbers.PhoneNumberFormat
+    if phonenumbers.region_code_for_number(number) == JAPAN:
+        return phonenumbers.format_number(number, style.NATIONAL)
+    return phonenumbers.format_number(number, style.INTERNATIONAL)
+
+
+def man_yen(amount: int | float | None) -> str:
+    """A sum in 万円 to one decimal, e.g. 1,234,567 -> 123.5万円."""
+    return NO_AMOUNT if amount is None else f"{amount / MAN:,.1f}{MAN_YEN}"
+
+
+def man_yen_change(change: int | float | None) -> str:
+    """A change of a sum in 万円 with its sign, e.g. +12.3万円 / -0.5万円."""
+    return NO_AMOUNT if change is None else f"{change / MAN:+,.1f}{MAN_YEN}"
+
+
+def in_man_yen(amounts: Iterable[int | float | None]) -> list[float | None]:
+    """Amounts in yen as the values a 万円 axis plots."""
+    return [None if amount is None else amount / MAN for amount in amounts]
+
+
+def money_axis(figure: go.Figure, title: str) -> go.Figure:
+    """The figure's y axis in 万円: its title says so (e.g. 売上（万円）) and its ticks have thousands separators."""
+    figure.update_yaxes(title_text=f"{title}（{MAN_YEN}）", tickformat=",.1~f", rangemode="tozero")
+    return figure
+
+
+def money_hover(title: str) -> str:
+    """The hover text of a point on a 万円 axis, with the exact sum (customdata) beside it."""
+    return f"%{{x}}<br>{title}: %{{y:,.1f}}{MAN_YEN}（%{{customdata:,}}円）<extra></extra>"

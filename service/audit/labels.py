@@ -1,0 +1,78 @@
+"""The platform's audit wording: accounts and grants, sign-ins, the outbox, backups and the log's own key."""
+
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service import documents
+from service.audit.vocabulary import Target, Vocabulary, Words, by_column, domain_label, register
+from service.identity.models import User
+from service.identity.roles import DOMAINS, PLATFORM
+
+LOGIN_FAILURES = {
+    "bad_credentials": "ログインIDまたはパスワードの誤り",
+    "inactive": "無効なユーザー",
+    "locked": "ロック中",
+}
+OUTBOX_STATUSES = {"pending": "送信待ち", "sending": "送信中", "sent": "送信済み", "failed": "失敗"}
+
+
+def grant_names(db: Session, ids: Sequence[str]) -> Mapping[str, str]:
+    """A grant ("user id:domain") as its holder's name and the domain, e.g. 山田 太郎（端末管理）."""
+    users = {target_id: target_id.partition(":")[0] for target_id in ids}
+    wanted = [int(user) for user in users.values() if user.isdigit()]
+    names = dict(db.execute(select(User.id, User.name).where(User.id.in_(wanted)))) if wanted else {}
+    return {
+        target_id: f"{names[int(user)]}（{domain_label(target_id.partition(':')[2])}）"
+        for target_id, user in users.items()
+        if user.isdigit() and int(user) in names
+    }
+
+
+def grant_roles(target_id: str) -> Mapping[str, Words]:
+    """A grant's roles read as its domain names them."""
+    found = DOMAINS.get(target_id.partition(":")[2])
+    return {"role": found.roles} if found else {}
+
+
+PLATFORM_VOCABULARY = register(
+    Vocabulary(
+        PLATFORM,
+        actions={
+            "login": "ログイン",
+            "login_failed": "ログイン失敗",
+            "logout": "ログアウト",
+            "outbox_retry": "再送",
+            "rekey": "監査ログの鍵の更新",
+            "restore": "バックアップからの復元",
+        },
+        targets={
+            "user": Target("ユーザー", by_column("identity_user", "name"), name_field="name"),
+            "grant": Target("権限", grant_names, values_for=grant_roles),
+            "outbox_message": Target("送信メッセージ", by_column("outbox_message", "subject")),
+            "database": Target("データベース"),
+            "audit_chain": Target("監査ログ"),
+        },
+        fields={
+            "login_id": "ログインID",
+            "name": "氏名",
+            "email": "メールアドレス",
+            "is_active": "有効",
+            "password": "パスワード",
+            "role": "役割",
+            "scope": "範囲",
+            "reason": "理由",
+            "status": "状態",
+            "attempts": "試行回数",
+            "next_attempt_at": "次回送信予定",
+            "last_error": "最後のエラー",
+            "entries": "件数",
+            "file": "ファイル",
+            "created_at": "作成日時",
+            "rows": "行数",
+        },
+        values={"reason": LOGIN_FAILURES, "status": OUTBOX_STATUSES},
+        statuses={"outbox_message": OUTBOX_STATUSES, "platform_document_job": documents.STATUS_LABELS},
+    )
+)

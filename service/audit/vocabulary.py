@@ -1,0 +1,345 @@
+"""The audit log in words: each domain registers the Japanese of its actions, targets, fields and values (from its
+labels.py), and the log's reads carry those labels beside the codes, which stay for filtering and programs.
+
+A target is shown as its kind and a readable name (提携店 渋谷クリーン), read for a page of entries in one query per
+kind, or taken from the entry's own changes once the record is gone; without a name, its number (アラート #12). A
+changed field holding another record's id (an agency, an assignee) reads as that record's name, the same way.
+"""
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Integer, select
+from sqlalchemy.orm import Session
+
+from service.audit.schemas import AuditEntryRead
+from service.database import Base
+from service.identity.roles import DOMAINS
+
+Words = Mapping[str, str]
+Names = Callable[[Session, Sequence[str]], Mapping[str, str]]  # target ids -> readable names
+
+COMMON_ACTIONS: Words = {"create": "作成", "update": "更新", "delete": "削除", "demo_load": "デモデータ投入"}
+ACTOR_TYPES: Words = {
+    "user": "ユーザー",
+    "anonymous": "未ログイン",
+    "system": "システム",
+    "cli": "管理コマンド",
+    "terminal": "端末",
+    "station": "入退登録端末",
+}
+NO_VALUE = "（なし）"
+HIDDEN = "（非表示）"
+REDACTED = "[REDACTED]"
+YES, NO = "はい", "いいえ"
+LIST_SEPARATOR = "、"
+CHANGE_SEPARATOR = " / "
+PAIR = {"before", "after"}
+LOCAL_TZ = ZoneInfo("Asia/Tokyo")
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def by_column(table: str, name: str, key: str = "id") -> Names:
+    """Names read from one column of the target's table, for the ids given, in one query."""
+
+    def names(db: Session, ids: Sequence[str]) -> Mapping[str, str]:
+        columns = Base.metadata.tables[table].c
+        numeric = isinstance(columns[key].type, Integer)
+        keys = [int(i) for i in ids if i.isdigit()] if numeric else list(ids)
+        if not keys:
+            return {}
+        rows = db.execute(select(columns[key], columns[name]).where(columns[key].in_(keys)))
+        return {str(k): str(v) for k, v in rows if v}
+
+    return names
+
+
+@dataclass(frozen=True)
+class Target:
+    """One kind of record an entry is about: its name in Japanese and where its readable name is."""
+
+    label: str
+    names: Names | None = None
+    name_field: str | None = None  # the field of an entry's changes that names it (for a record deleted since)
+    fields: Words = field(default_factory=dict)  # field names only this kind has, or says differently
+    values: Mapping[str, Words] = field(default_factory=dict)  # this kind's own value words, by field
+    values_for: Callable[[str], Mapping[str, Words]] | None = None  # value words that depend on the target id
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A domain's audit wording: what its actions, targets, fields and coded values are called."""
+
+    domain: str
+    actions: Words
+    targets: Mapping[str, Target]
+    fields: Words = field(default_factory=dict)
+    values: Mapping[str, Words] = field(default_factory=dict)  # field -> code -> words, for every target
+    statuses: Mapping[str, Words] = field(default_factory=dict)  # table -> what its status column holds, in words
+    references: Mapping[str, Names] = field(default_factory=dict)  # field holding other records' ids -> their names
+
+    def action(self, code: str) -> str | None:
+        return self.actions.get(code) or COMMON_ACTIONS.get(code)
+
+
+VOCABULARIES: dict[str, Vocabulary] = {}
+
+
+def register(vocabulary: Vocabulary) -> Vocabulary:
+    VOCABULARIES[vocabulary.domain] = vocabulary
+    return vocabulary
+
+
+EMPTY = Vocabulary("", {}, {})
+
+
+def vocabulary_of(domain: str) -> Vocabulary:
+    return VOCABULARIES.get(domain, EMPTY)
+
+
+def action_label(domain: str, action: str) -> str:
+    return vocabulary_of(domain).action(action) or action
+
+
+def target_kind(domain: str, target_type: str) -> str:
+    target = vocabulary_of(domain).targets.get(target_type)
+    return target.label if target else target_type
+
+
+def domain_label(domain: str) -> str:
+    found = DOMAINS.get(domain)
+    return found.label if found else domain
+
+
+# --- values and changes in words ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How one entry's fields and values read: its target kind's words first, then its domain's."""
+
+    vocabulary: Vocabulary
+    target: Target | None
+    target_id: str | None
+    named: Mapping[str, Words] = field(default_factory=dict)  # field -> id -> name of the record it refers to
+
+    def field(self, name: str) -> str:
+        own = self.target.fields if self.target else {}
+        return own.get(name) or self.vocabulary.fields.get(name) or name
+
+    def words(self, name: str) -> Words:
+        if name in self.named:
+            return self.named[name]
+        if self.target is None:
+            return self.vocabulary.values.get(name, {})
+        by_id = self.target.values_for(self.target_id or "") if self.target.values_for else {}
+        return by_id.get(name) or self.target.values.get(name) or self.vocabulary.values.get(name, {})
+
+    def value(self, name: str, value: Any) -> str:
+        """e.g. True -> はい, "in_progress" -> 対応中, a UTC timestamp -> Japan time, a list -> joined with 、."""
+        if value is None or value == "":
+            return NO_VALUE
+        if value == REDACTED:
+            return HIDDEN
+        if isinstance(value, bool):
+            return YES if value else NO
+        if isinstance(value, list):
+            return LIST_SEPARATOR.join(self.value(name, item) for item in value) or NO_VALUE
+        if isinstance(value, dict):
+            return self.changes_text(value)
+        words = self.words(name)
+        if str(value) in words:
+            return words[str(value)]
+        return local_timestamp(value) if isinstance(value, str) else str(value)
+
+    def changes(self, changes: Mapping[str, Any]) -> list["ChangeWords"]:
+        """Each field in name order (as every backend stores it); a fact recorded without a before has none."""
+        return [self.change(name, value) for name, value in sorted(changes.items())]
+
+    def change(self, name: str, value: Any) -> "ChangeWords":
+        if isinstance(value, dict) and value and set(value) <= PAIR:
+            before, after = value.get("before"), value.get("after")
+            return ChangeWords(name, self.field(name), before, after, self.value(name, before), self.value(name, after))
+        return ChangeWords(name, self.field(name), None, value, None, self.value(name, value))
+
+    def changes_text(self, changes: Mapping[str, Any]) -> str:
+        """e.g. 有効: はい → いいえ / 理由: 重複."""
+        return CHANGE_SEPARATOR.join(change.text for change in self.changes(changes))
+
+
+def local_timestamp(text: str) -> str:
+    """An ISO timestamp with its zone as Japan time (2026-01-05 09:30); any other text as it is."""
+    if not TIMESTAMP.match(text):
+        return text
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        return text
+    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass(frozen=True)
+class ChangeWords:
+    field: str
+    field_label: str
+    before: Any
+    after: Any
+    before_label: str | None  # None: the entry records a fact, with no before
+    after_label: str
+
+    @property
+    def text(self) -> str:
+        if self.before_label is None:
+            return f"{self.field_label}: {self.after_label}"
+        return f"{self.field_label}: {self.before_label} → {self.after_label}"
+
+
+# --- whole entries -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryWords:
+    """One entry's labels: what was done, to what, by whom, and each change."""
+
+    action_label: str
+    domain_label: str
+    actor_type_label: str
+    target_label: str
+    changes: list[ChangeWords]
+
+    @property
+    def changes_text(self) -> str:
+        return CHANGE_SEPARATOR.join(change.text for change in self.changes)
+
+
+def _target(entry: Any) -> Target | None:
+    return vocabulary_of(entry.domain).targets.get(entry.target_type)
+
+
+def _names(db: Session, entries: Sequence[Any]) -> dict[tuple[str, str], dict[str, str]]:
+    """The readable names of the entries' targets: one query per kind of target that has names."""
+    wanted: dict[tuple[str, str], set[str]] = {}
+    for entry in entries:
+        target = _target(entry)
+        if target is not None and target.names is not None and entry.target_id:
+            wanted.setdefault((entry.domain, entry.target_type), set()).add(entry.target_id)
+    return {
+        (domain, kind): dict(vocabulary_of(domain).targets[kind].names(db, sorted(ids)))
+        for (domain, kind), ids in wanted.items()
+    }
+
+
+def _referred(changes: Mapping[str, Any], fields: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """(field, id) of every record the entry's changes refer to by one of these fields (before, after, in lists)."""
+    for name in fields:
+        value = changes.get(name)
+        values = [value.get("before"), value.get("after")] if isinstance(value, dict) else [value]
+        for item in values:
+            for one in item if isinstance(item, list) else [item]:
+                if one is not None and one != "":
+                    yield name, str(one)
+
+
+def _reference_names(db: Session, entries: Sequence[Any]) -> dict[tuple[str, str], dict[str, str]]:
+    """The names of the records the entries' changes refer to by id (an agency, an assignee): one query per field."""
+    wanted: dict[tuple[str, str], set[str]] = {}
+    for entry in entries:
+        references = vocabulary_of(entry.domain).references
+        for name, record_id in _referred(entry.changes, references):
+            wanted.setdefault((entry.domain, name), set()).add(record_id)
+    return {
+        (domain, name): dict(vocabulary_of(domain).references[name](db, sorted(ids)))
+        for (domain, name), ids in wanted.items()
+    }
+
+
+def _named_in_changes(target: Target | None, changes: Mapping[str, Any]) -> str | None:
+    """The target's name as the entry's own changes give it (after, else before: a deleted record's last name)."""
+    if target is None or target.name_field is None:
+        return None
+    value = changes.get(target.name_field)
+    if isinstance(value, dict) and set(value) <= PAIR:
+        value = value.get("after") or value.get("before")
+    return str(value) if value else None
+
+
+def target_label(kind: str, target_id: str | None, name: str | None) -> str:
+    """e.g. 提携店 渋谷クリーン, アラート #12, 予約 QRV-7K2M9X; the kind alone when the entry names no record."""
+    if name:
+        return f"{kind} {name}"
+    if not target_id:
+        return kind
+    return f"{kind} #{target_id}" if target_id.isdigit() else f"{kind} {target_id}"
+
+
+def entry_words(db: Session, entries: Sequence[Any]) -> list[EntryWords]:
+    """The labels of these entries (models or rows with the entry's columns), target names read in one go."""
+    names, references = _names(db, entries), _reference_names(db, entries)
+    shown = []
+    for entry in entries:
+        vocabulary, target = vocabulary_of(entry.domain), _target(entry)
+        named = {field: references.get((entry.domain, field), {}) for field in vocabulary.references}
+        name = names.get((entry.domain, entry.target_type), {}).get(entry.target_id or "")
+        name = name or _named_in_changes(target, entry.changes)
+        shown.append(
+            EntryWords(
+                action_label=vocabulary.action(entry.action) or entry.action,
+                domain_label=domain_label(entry.domain),
+                actor_type_label=ACTOR_TYPES.get(entry.actor_type, entry.actor_type),
+                target_label=target_label(target.label if target else entry.target_type, entry.target_id, name),
+                changes=Wording(vocabulary, target, entry.target_id, named).changes(entry.changes),
+            )
+        )
+    return shown
+
+
+# --- the words of the filters ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FilterWords:
+    """The codes a log's filters offer, in words: domains, actions and kinds of target."""
+
+    domains: dict[str, str]
+    actions: dict[str, str]
+    target_types: dict[str, str]
+
+
+def filter_words(domains: Iterable[str]) -> FilterWords:
+    """The filters' words over these domains' vocabularies (an action code reads the same in every domain)."""
+    chosen = [vocabulary_of(domain) for domain in domains]
+    actions: dict[str, str] = dict(COMMON_ACTIONS)
+    target_types: dict[str, str] = {}
+    for vocabulary in chosen:
+        for code, label in vocabulary.actions.items():
+            actions.setdefault(code, label)
+        for code, target in vocabulary.targets.items():
+            target_types.setdefault(code, target.label)
+    return FilterWords(
+        domains={vocabulary.domain: domain_label(vocabulary.domain) for vocabulary in chosen},
+        actions=dict(sorted(actions.items(), key=lambda item: item[1])),
+        target_types=dict(sorted(target_types.items(), key=lambda item: item[1])),
+    )
+
+
+def entry_reads(db: Session, entries: Sequence[Any]) -> list[AuditEntryRead]:
+    """The entries as the logs' API answers them: their codes and their words."""
+    return [
+        AuditEntryRead.model_validate(
+            {name: getattr(entry, name) for name in AuditEntryRead.model_fields if hasattr(entry, name)}
+            | {
+                "action_label": words.action_label,
+                "domain_label": words.domain_label,
+                "actor_type_label": words.actor_type_label,
+                "target_label": words.target_label,
+                "changed_fields": [vars(change) for change in words.changes],
+            }
+        )
+        for entry, words in zip(entries, entry_words(db, entries), strict=True)
+    ]

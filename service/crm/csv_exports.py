@@ -1,0 +1,100 @@
+"""The CRM lists as CSV downloads (service/exports.py): the rows each list's filters select among the cases the
+caller sees, with the columns the list shows (獲得案件一覧's download is acquired.acquired_export)."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import Row
+from sqlalchemy.orm import Session
+
+from service.crm import agencies, requests, users
+from service.crm.dependencies import DOMAIN
+from service.crm.schemas import AgencyRead
+from service.crm.visibility import CaseView
+from service.exports import Column, ListExport, entities, field
+from service.identity.roles import role_label
+from service.tenancy import TenantScope
+
+ACTIVE, INACTIVE = "有効", "無効"
+NEWS_MARK, UNREAD_MARK, MANAGER_MARK = "未読", "未読あり", "○"
+
+COUNTS = (
+    field("依頼ID", "id"),
+    field("法人名", "corporation_name"),
+    field("地点数", "sites_total"),
+    field("申告地点数", "site_count"),
+)
+STATUS = field("ステータス", "status_label")
+REQUESTED_ON = field("投入依頼日", "created_at")
+# 投入案件一覧 (§3.2, the back office's) and マイ依頼一覧 (§3.4, the sales person's own)
+QUEUE_COLUMNS = (
+    STATUS,
+    *COUNTS,
+    field("営業担当者", "requested_by_name"),
+    field("代理店", "agency_name"),
+    REQUESTED_ON,
+    Column("未読通知", lambda request: NEWS_MARK if request.unread else ""),
+)
+MINE_COLUMNS = (
+    *COUNTS,
+    STATUS,
+    Column("不備通知", lambda request: UNREAD_MARK if request.unread else ""),
+    REQUESTED_ON,
+)
+AGENCY_COLUMNS = (
+    field("ID", "id"),
+    field("代理店名", "name"),
+    field("代理店コード", "code"),
+    field("担当者名", "contact_name"),
+    field("所属営業担当数", "sales_count"),
+    Column("ステータス", lambda agency: ACTIVE if agency.is_active else INACTIVE),
+    field("紹介店コード", "referral_shop_code"),
+    field("紹介店名", "referral_shop_name"),
+    field("電話番号", "phone"),
+    field("メールアドレス", "mail_address"),
+)
+USER_COLUMNS = (
+    field("ID", "user.id"),
+    field("ログインID", "user.login_id"),
+    field("氏名", "user.name"),
+    Column("役割", lambda row: role_label(DOMAIN, row.grant.role) if row.grant else ""),
+    Column("代理店", lambda row: row.agency.name if row.agency else ""),
+    Column("営業担当者コード", lambda row: row.profile.sales_staff_code if row.profile else ""),
+    Column("Lコード", lambda row: row.profile.l_code if row.profile else ""),
+    Column("営業マネージャー", lambda row: MANAGER_MARK if row.profile and row.profile.is_sales_manager else ""),
+    Column("状態", lambda row: ACTIVE if row.user.is_active else INACTIVE),
+    field("最終ログイン", "user.last_login_at"),
+)
+
+
+def request_export(*, view: CaseView, flt: requests.RequestFilter, role: str, mine: bool) -> ListExport:
+    """Newest first, as the list: マイ依頼一覧's columns for one's own requests (mine), else 投入案件一覧's."""
+    return ListExport(
+        requests.item_query(view=view, flt=flt, role=role),
+        requests.LIST_ORDER,
+        MINE_COLUMNS if mine else QUEUE_COLUMNS,
+        lambda _db, rows: [requests.list_item(row) for row in rows],
+    )
+
+
+def _agencies(db: Session, rows: Sequence[Row]) -> list[AgencyRead]:
+    """The agencies as the list reads them, with how many sales people each has (one count query per batch)."""
+    found = entities(db, rows)
+    counts = agencies.sales_counts(db, [agency.id for agency in found])
+    return [
+        AgencyRead.model_validate(agency).model_copy(update={"sales_count": counts.get(agency.id, 0)})
+        for agency in found
+    ]
+
+
+def agency_export(*, scope: TenantScope, q: str | None, active: bool | None) -> ListExport:
+    """By agency code, as the list."""
+    return ListExport(
+        agencies.agency_query(scope=scope, q=q, active=active), agencies.AGENCY_ORDER, AGENCY_COLUMNS, _agencies
+    )
+
+
+def user_export(*, role: str | None, agency_id: int | None, q: str | None) -> ListExport:
+    """By login id, as the list."""
+    return ListExport(
+        users.user_query(role=role, agency_id=agency_id, q=q), users.USER_ORDER, USER_COLUMNS, users.crm_users
+    )

@@ -1,0 +1,98 @@
+"""The reservations lists as CSV downloads (service/exports.py): the rows each list's filters select, with the columns
+the list shows (the partner shops' download is the import's format: catalog.shop_export)."""
+
+from datetime import datetime
+from typing import Any
+
+from service.exports import Column, ListExport, item
+from service.reservations import console, incidents, operations
+
+OVERDUE, LATE = "期限超過", "目標超過で対応"
+UNREPORTED, UNREPORTED_LATE = "未報告", "未報告・期限超過"
+OPERATION_OVERDUE = "超過"
+
+
+def _response_flag(incident: dict) -> str:
+    return OVERDUE if incident["overdue"] else LATE if incident["responded_late"] else ""
+
+
+def _escalation(incident: dict) -> Any:
+    """When the executives were told, else what is owed them (Low: the weekly report)."""
+    if incident["escalated_at"]:
+        return incident["escalated_at"]
+    if incident["escalation_due_at"] is None:
+        return incident["escalation_label"]
+    return UNREPORTED_LATE if incident["escalation_overdue"] else UNREPORTED
+
+
+INCIDENT_COLUMNS = (
+    item("ID", "id"),
+    item("発生日時", "occurred_at"),
+    item("レベル", "level_label"),
+    item("件名", "title"),
+    item("対応時間目標", "target_label"),
+    item("対応期限", "response_due_at"),
+    item("対応日時", "responded_at"),
+    Column("期限超過", _response_flag),
+    Column("経営陣への報告", _escalation),
+    item("影響範囲", "impact"),
+    item("原因", "cause"),
+    item("対応内容", "response"),
+    item("復旧日時", "recovered_at"),
+    item("再発防止策", "prevention"),
+    item("記録者", "created_by"),
+)
+RESERVATION_COLUMNS = (
+    item("予約ID", "code"),
+    item("状態", "status_label"),
+    item("依頼者", "requester_name"),
+    item("電話番号", "requester_phone"),
+    item("サービス", "service_name"),
+    item("提携店", "shop_name"),
+    item("希望日時", "desired_at"),
+    item("金額", "amount"),
+    item("受付日時", "created_at"),
+)
+OPERATION_COLUMNS = (
+    item("ID", "id"),
+    item("優先度", "priority_label"),
+    item("対応時間目標", "due_at"),
+    Column("超過", lambda operation: OPERATION_OVERDUE if operation["overdue"] else ""),
+    item("種別", "type_label"),
+    item("予約ID", "reservation_code"),
+    item("依頼者", "requester_name"),
+    item("状態", "status_label"),
+    item("担当者", "assignee_name"),
+    item("発生日時", "created_at"),
+    item("理由", "reason"),
+)
+
+
+def incident_export(flt: incidents.IncidentFilter, now: datetime) -> ListExport:
+    """Newest first, as the list, with each level's targets and whether they were kept."""
+    return ListExport(
+        incidents.incident_query(flt, now),
+        incidents.LIST_ORDER,
+        INCIDENT_COLUMNS,
+        lambda _db, rows: [incidents.incident_read(row[0], now) for row in rows],
+    )
+
+
+def reservation_export(flt: console.ReservationFilter) -> ListExport:
+    """Newest first, as the list."""
+    return ListExport(
+        console.reservation_query(flt),
+        console.LIST_ORDER,
+        RESERVATION_COLUMNS,
+        lambda _db, rows: [console.reservation_read(row[0]) for row in rows],
+    )
+
+
+def operation_export(flt: operations.OperationFilter, now: datetime) -> ListExport:
+    """In the queue's order: waiting ones by priority and target time, with resolved ones newest first."""
+    return ListExport(
+        operations.queue_query(flt),
+        operations.queue_order(flt),
+        OPERATION_COLUMNS,
+        lambda _db, rows: [operations.operation_read(row, now) for row in rows],
+    )

@@ -1,0 +1,203 @@
+"""Every page every demo role can open, in a real browser: no English word of Streamlit's own, no spec section number
+(§), no exception and no server error on any of them; and every address answers in Japanese (a page the role may not
+open, a section's home, an unknown address), never with Streamlit's English 「Page not found」 dialog."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Response, expect
+
+from dashboards import sections
+from service.cli import main
+from service.demo.platform import demo_accounts
+from tests.browser.conftest import PAGE_WIDTH, TIMEOUT_MS, settled, sign_in, submit_login
+from tests.factories import DEFAULT_PASSWORD, make_user
+
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
+
+# What Streamlit's frontend says by itself, in English: its dialogs, the file uploader's drop zone, a select box's
+# placeholder, a data editor's and a search box's hints, the status widget, an exception's box.
+STREAMLIT_ENGLISH = (
+    "Page not found",
+    "Running the app's main page",
+    "Drag and drop",
+    "Browse files",
+    "per file",
+    "Upload",
+    "Limit",
+    "No results",
+    "Press Enter to apply",
+    "Something went wrong",
+    "Error",
+    "Traceback",
+    "Uncaught app exception",
+    "Show more",
+    "Search",
+    "Clear",
+    "Choose an option",
+    "Choose options",
+    "No options to select",
+    "Connecting",
+    "Please wait",
+    "Running…",
+    "Running...",
+    "Deploy",
+)
+ENGLISH = re.compile("|".join(rf"(?<![A-Za-z]){re.escape(phrase)}" for phrase in STREAMLIT_ENGLISH))
+# What a page shows when the API failed: its 500's message, or the dashboards' own for an answer it could not read
+SERVER_FAILURES = ("内部エラーが発生しました", "APIでエラーが発生しました")
+
+
+@dataclass
+class Crawl:
+    """What was wrong where: one line per page and problem."""
+
+    problems: list[str] = field(default_factory=list)
+
+    def check(self, page: Page, where: str) -> None:
+        text = page.locator("body").inner_text()
+        for found in sorted(set(ENGLISH.findall(text))):
+            self.problems.append(f"{where}: Streamlit's English {found!r}")
+        if "§" in text:
+            self.problems.append(f"{where}: a section number: {line_with(text, '§')!r}")
+        for failure in SERVER_FAILURES:
+            if failure in text:
+                self.problems.append(f"{where}: {line_with(text, failure)!r}")
+        if page.get_by_test_id("stException").count():
+            self.problems.append(f"{where}: an exception: {page.get_by_test_id('stException').first.inner_text()!r}")
+
+    def server_errors(self, who: str) -> Callable[[Response], None]:
+        def seen(response: Response) -> None:
+            if response.status >= 500:
+                self.problems.append(f"{who}: {response.status} from {response.url}")
+
+        return seen
+
+
+def line_with(text: str, needle: str) -> str:
+    return next(line for line in text.splitlines() if needle in line)
+
+
+def window(browser: Browser) -> BrowserContext:
+    """One browser window per role (its own cookies), in Japanese."""
+    expect.set_options(timeout=TIMEOUT_MS)
+    return browser.new_context(viewport={"width": PAGE_WIDTH, "height": 900}, locale="ja-JP")
+
+
+def signed_in_user(live_api: str, login_id: str, password: str) -> dict:
+    """The account with its grants, as the dashboards see it."""
+    answer = httpx.post(f"{live_api}/api/auth/login", json={"login_id": login_id, "password": password})
+    answer.raise_for_status()
+    return answer.json()["user"]
+
+
+def drawn(page: Page) -> None:
+    """Wait until the page's run has ended and every element is drawn (none left over from the previous run, none
+    still a placeholder while its code loads)."""
+    settled(page)
+    expect(page.locator("[data-stale='true']")).to_have_count(0)
+    expect(page.locator("[data-testid='stSkeletonElement'], [data-testid='stSkeleton']")).to_have_count(0)
+
+
+def open_page(page: Page, spec: sections.PageSpec, first: bool) -> None:
+    """Open a page from the sidebar (the first page is where signing in lands) and wait until it is drawn."""
+    if not first:
+        page.get_by_test_id("stSidebar").locator(f"a[href$='/{spec.url_path}']").click()
+        page.wait_for_url(f"**/{spec.url_path}")
+    drawn(page)
+
+
+def open_expanders(page: Page) -> None:
+    closed = page.locator("[data-testid='stExpander'] details:not([open]) > summary:visible")
+    for _ in range(closed.count()):
+        closed.first.click()
+
+
+def check_all_of(page: Page, crawl: Crawl, where: str) -> None:
+    """Check the page with every expander open, then each of its tabs in turn."""
+    open_expanders(page)
+    crawl.check(page, where)
+    tabs = page.get_by_test_id("stTab")
+    for index in range(1, tabs.count()):
+        tab = tabs.nth(index)
+        name = tab.inner_text()
+        tab.click()
+        drawn(page)
+        open_expanders(page)
+        crawl.check(page, f"{where} ({name})")
+
+
+@pytest.fixture
+def demo(db) -> None:
+    assert main(["demo", "load"]) == 0
+
+
+def test_every_page_of_every_demo_role_speaks_japanese(demo, live_api, dashboards_url, browser):
+    crawl = Crawl()
+    opened = 0
+    for account in demo_accounts():
+        user = signed_in_user(live_api, account.login_id, account.password)
+        specs = [spec for pages in sections.visible_pages(user).values() for spec in pages]
+        context = window(browser)
+        page = context.new_page()
+        page.on("response", crawl.server_errors(account.login_id))
+        sign_in(page, dashboards_url, account.login_id, account.password, specs[0].title)
+        for index, spec in enumerate(specs):
+            open_page(page, spec, first=index == 0)
+            check_all_of(page, crawl, f"{account.login_id} /{spec.url_path}")
+            opened += 1
+        context.close()
+    assert not crawl.problems, "\n".join(crawl.problems)
+    assert opened >= len(sections.all_pages())
+
+
+def expect_page(page: Page, heading: str, address: str) -> None:
+    """The page with this heading at this address, without Streamlit's English dialog."""
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    drawn(page)
+    assert page.url.endswith(address), page.url
+    crawl = Crawl()
+    crawl.check(page, address)
+    assert not crawl.problems
+
+
+def test_every_address_answers_in_japanese_signed_in_or_out(db, dashboards_url, browser):
+    make_user(db, "viewer", grants={"fleet": "viewer", "loaners": "staff"})
+    db.commit()
+    page = window(browser).new_page()
+
+    page.goto(f"{dashboards_url}/loaners-summary")  # a bookmark, signed out: the login page, then the bookmarked page
+    submit_login(page, "viewer", DEFAULT_PASSWORD)
+    expect_page(page, "サマリー", "/loaners-summary")
+
+    for address, heading in [
+        ("/fleet-reports", "レポート"),  # the first page, also at its own address
+        ("/", "レポート"),
+        ("/login", "レポート"),
+        ("/fleet", "レポート"),  # the section's home, which a viewer may not open: their first page of 端末管理
+        ("/loaners/", "通常データ"),  # the server drops the trailing slash
+        ("/no-such-page", "ページが見つかりません"),
+    ]:
+        page.goto(f"{dashboards_url}{address}")
+        expect_page(page, heading, address.rstrip("/") or "/")
+    expect(page.get_by_test_id("stSidebar").get_by_role("link", name="サマリー")).to_be_visible()
+
+    for address, refusal in [
+        ("/admin-users", "「管理 › ユーザー管理」を表示する権限がありません。"),
+        ("/entry_logs", "「入退管理 › 入退管理ログ」を表示する権限がありません。"),
+        ("/fleet-alerts", "「端末管理 › アラート一覧」を表示する権限がありません。"),
+    ]:
+        page.goto(f"{dashboards_url}{address}")
+        expect(page.get_by_text(refusal)).to_be_visible()
+        drawn(page)
+        assert not ENGLISH.search(page.locator("body").inner_text())
+
+
+def test_a_signed_out_unknown_address_shows_the_login_page_without_the_dialog(dashboards_url, browser):
+    page = window(browser).new_page()
+    page.goto(f"{dashboards_url}/no-such-page")
+    expect_page(page, "ログイン", "/no-such-page")

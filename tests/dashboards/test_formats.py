@@ -1,0 +1,47 @@
+"""Numbers as people read them: phone numbers as dialled in Japan, money in 万円 on cards and chart axes."""
+
+import plotly.graph_objects as go
+import pytest
+
+from dashboards import formats
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("+819012345678", "090-1234-5678"),
+        ("+81312345678", "03-1234-5678"),
+        ("+81662345678", "06-6234-5678"),
+        ("+81120123456", "0120-123-456"),
+        ("03-1234-5678", "03-1234-5678"),  # typed and kept as typed (a CRM corporation's number)
+        ("+14155550123", "+1 415-555-0123"),  # abroad: with its country code
+        ("内線12", "内線12"),  # no phone number: as it is
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_phone_numbers_read_as_dialled(stored, shown):
+    assert formats.phone(stored) == shown
+
+
+def test_money_on_cards_is_in_man_yen():
+    assert formats.man_yen(1_234_567) == "123.5万円"
+    assert formats.man_yen(12_345_678_900) == "1,234,567.9万円"
+    assert formats.man_yen(None) == "-"
+    assert (formats.man_yen_change(54_000), formats.man_yen_change(-5_000)) == ("+5.4万円", "-0.5万円")
+
+
+def test_a_money_axis_plots_man_yen_with_the_exact_sum_on_hover():
+    figure = go.Figure(
+        go.Scatter(
+            x=["2026-01"],
+            y=formats.in_man_yen([1_250_000]),
+            customdata=[1_250_000],
+            hovertemplate=formats.money_hover("売上"),
+        )
+    )
+    axis = formats.money_axis(figure, "売上").layout.yaxis
+
+    assert (axis.title.text, axis.tickformat) == ("売上（万円）", ",.1~f")
+    assert figure.data[0].y == (125.0,)
+    assert "%{y:,.1f}万円（%{customdata:,}円）" in figure.data[0].hovertemplate

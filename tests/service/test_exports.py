@@ -1,0 +1,114 @@
+"""Every list's CSV download (service/exports.py): the whole filtered list as one streamed file, and the download
+links a browser follows with the dashboards' session cookie (only those routes take it, never from another site)."""
+
+import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from service.config import get_settings
+from service.exports import CsvStream
+from service.identity.dependencies import SESSION_COOKIE, download_link
+from tests.factories import auth_headers, make_user, token_for
+from tests.service.fleet.conftest import make_customer, make_terminal
+from tests.service.outbox.helpers import enqueue_committed
+from tests.support.downloads import csv_download
+
+TERMINALS = "/api/fleet/terminals"
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    monkeypatch.setattr(get_settings(), "export_batch", 2)
+
+
+def cookie(token: str) -> dict[str, str]:
+    return {"Cookie": f"{SESSION_COOKIE}={token}"}
+
+
+@pytest.fixture
+def operator_token(db) -> str:
+    customer = make_customer(db, "ABC商事")
+    make_terminal(db, customer, serial="TC-1", enrolled=False)
+    user = make_user(db, "fleet-op", grants={"fleet": "operator"})
+    db.commit()
+    return token_for(user)
+
+
+def calls(dependant) -> set:
+    """Every function in a route's dependency tree."""
+    return {dependant.call}.union(*(calls(sub) for sub in dependant.dependencies))
+
+
+def test_only_the_download_routes_take_the_session_cookie(app):
+    takes_cookie, downloads = set(), set()
+    for route in iter_route_contexts(app.routes):
+        if isinstance(route.original_route, APIRoute):
+            if download_link in calls(route.dependant):
+                takes_cookie.add((tuple(route.methods), route.path))
+            if route.original_route.response_class is CsvStream:
+                downloads.add((tuple(route.methods), route.path))
+    assert takes_cookie == downloads and len(downloads) >= 24
+    assert {methods for methods, _ in downloads} == {("GET",)}
+
+
+def test_a_download_link_signs_in_with_the_session_cookie(client, operator_token):
+    rows = csv_download(client.get(f"{TERMINALS}/export", headers=cookie(operator_token)))
+    assert [row[1] for row in rows[1:]] == ["TC-1"]
+    same_site = cookie(operator_token) | {"Sec-Fetch-Site": "same-site"}
+    assert client.get(f"{TERMINALS}/export", headers=same_site).status_code == 200
+
+
+def test_other_routes_ignore_the_session_cookie(client, operator_token):
+    response = client.get(TERMINALS, headers=cookie(operator_token))
+    assert response.status_code == 401 and response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_a_download_another_site_starts_is_refused_with_its_cookie(client, operator_token):
+    response = client.get(f"{TERMINALS}/export", headers=cookie(operator_token) | {"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 403 and response.json()["error"]["code"] == "cross_site"
+
+
+def test_an_authorization_header_wins_over_the_cookie(client, db, operator_token):
+    outsider = auth_headers(make_user(db, "outsider", grants={"crm": "operator"}))
+    db.commit()
+    assert client.get(f"{TERMINALS}/export", headers=outsider | cookie(operator_token)).status_code == 403
+    assert client.get(f"{TERMINALS}/export", headers=cookie("not-a-token")).status_code == 401
+
+
+def test_a_logged_out_cookie_no_longer_downloads(client, operator_token):
+    assert client.post("/api/auth/logout", headers={"Authorization": f"Bearer {operator_token}"}).status_code == 204
+    assert client.get(f"{TERMINALS}/export", headers=cookie(operator_token)).status_code == 401
+
+
+def test_the_user_export_is_every_user_the_search_finds(client, db, small_batches):
+    admin = auth_headers(make_user(db, "root", grants={"platform": "admin"}))
+    for n in range(5):
+        make_user(db, f"staff-{n}", name=f"=職員{n}", grants={"fleet": ("viewer", None)} if n % 2 else None)
+    make_user(db, "other", is_active=False)
+    db.commit()
+    listed = client.get("/api/admin/users", params={"q": "staff"}, headers=admin).json()
+    rows = csv_download(client.get("/api/admin/users/export", params={"q": "staff"}, headers=admin))
+    assert rows[0] == ["ID", "ログインID", "氏名", "メールアドレス", "状態", "権限", "最終ログイン"]
+    assert [row[1] for row in rows[1:]] == [user["login_id"] for user in listed["items"]] and listed["total"] == 5
+    assert rows[1][2:] == ["'=職員0", "staff-0@example.jp", "有効", "なし", ""]
+    assert rows[2][5] == "端末管理: 閲覧のみ"
+
+
+def test_the_audit_and_outbox_exports_follow_their_filters(client, db, small_batches):
+    admin = auth_headers(make_user(db, "root", grants={"platform": "admin"}))
+    db.commit()
+    for n in range(3):
+        enqueue_committed(recipient=f"p{n}@example.jp", domain="entry_logs")
+    enqueue_committed(channel="slack", recipient="#ops", domain="fleet")
+    outbox = csv_download(client.get("/api/admin/outbox/export", params={"channel": "email"}, headers=admin))
+    listed = client.get("/api/admin/outbox", params={"channel": "email"}, headers=admin).json()
+    assert [int(row[0]) for row in outbox[1:]] == [item["id"] for item in listed["items"]] and listed["total"] == 3
+    assert outbox[0][:6] == ["ID", "作成日時", "チャネル", "宛先", "件名", "状態"]
+    for n in range(3):
+        body = {"login_id": f"new{n}", "name": "x", "password": "Long-enough-pass-1"}
+        assert client.post("/api/admin/users", json=body, headers=admin).status_code == 201
+    entries = client.get("/api/admin/audit", params={"action": "create"}, headers=admin).json()
+    audit = csv_download(client.get("/api/admin/audit/export", params={"action": "create"}, headers=admin))
+    assert audit[0] == ["番号", "日時", "操作者", "操作", "区分", "対象", "変更内容", "接続元"]
+    assert [int(row[0]) for row in audit[1:]] == [entry["seq"] for entry in entries["items"]]
+    assert entries["total"] >= 3 and audit[1][2:5] == ["root", "作成", "管理"]
+    assert audit[1][5] == entries["items"][0]["target_label"] == "ユーザー x"
