@@ -18,8 +18,8 @@ SORTS = {
     "status": "状態",
     "-last_heartbeat_at": "最終通信（新しい順）",
     "last_heartbeat_at": "最終通信（古い順）",
-    "-cpu_usage": "CPU使用率（高い順）",
-    "-memory_usage": "メモリ使用率（高い順）",
+    "-cpu_usage": "店舗PC CPU使用率（高い順）",
+    "-memory_usage": "店舗PCメモリ使用率（高い順）",
     "firmware_version": "ファームウェア",
 }
 SERIAL_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,49}$")
@@ -35,9 +35,9 @@ def terminal_row(terminal: dict) -> dict:
         "状態": terminal["status_label"],
         "ファームウェア": terminal["firmware_version"],
         "最終通信": components.local_time(terminal["last_heartbeat_at"]),
-        "CPU": fleet_common.percent(terminal["cpu_usage"]),
-        "メモリ": fleet_common.percent(terminal["memory_usage"]),
-        "ディスク": fleet_common.percent(terminal["disk_usage"]),
+        "店舗PC CPU": fleet_common.percent(terminal["cpu_usage"]),
+        "店舗PCメモリ": fleet_common.percent(terminal["memory_usage"]),
+        "店舗PCディスク": fleet_common.percent(terminal["disk_usage"]),
         "未解決アラート": terminal["open_alerts"],
     }
 

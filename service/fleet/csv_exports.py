@@ -42,9 +42,9 @@ TERMINAL_COLUMNS = (
     labelled("状態", "status", labels.TERMINAL_STATUSES),
     field("ファームウェア", "firmware_version"),
     field("最終通信", "last_heartbeat_at"),
-    _percent("CPU", "cpu_usage"),
-    _percent("メモリ", "memory_usage"),
-    _percent("ディスク", "disk_usage"),
+    _percent("店舗PC CPU", "cpu_usage"),
+    _percent("店舗PCメモリ", "memory_usage"),
+    _percent("店舗PCディスク", "disk_usage"),
     field("未解決アラート", "open_alerts"),
 )
 ALERT_COLUMNS = (

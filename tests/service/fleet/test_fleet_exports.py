@@ -12,7 +12,7 @@ from tests.support.downloads import csv_download
 
 TERMINAL_HEADER = [
     *("ID", "シリアル番号", "顧客企業", "設置店舗名", "状態", "ファームウェア", "最終通信"),
-    *("CPU", "メモリ", "ディスク", "未解決アラート"),
+    *("店舗PC CPU", "店舗PCメモリ", "店舗PCディスク", "未解決アラート"),
 ]
 
 
