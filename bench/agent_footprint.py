@@ -29,6 +29,12 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
 SERIAL = "BENCH-AGENT-0001"
+BENCH_CUSTOMER = {
+    "company_name": "ベンチ顧客",
+    "contact_person": "ベンチ担当",
+    "contact_email": "bench@example.jp",
+    "contact_phone": "03-0000-0000",
+}
 START_TIMEOUT = 60.0
 
 
@@ -80,8 +86,8 @@ def enrolment_code() -> str:
         terminal = db.scalar(select(Terminal).where(Terminal.serial_number == SERIAL))
         if terminal is None:
             customer = db.scalar(
-                select(Customer).where(Customer.company_name == "ベンチ顧客")
-            ) or customers.create_customer(db, data=CustomerCreate(company_name="ベンチ顧客"), actor=actor)
+                select(Customer).where(Customer.company_name == BENCH_CUSTOMER["company_name"])
+            ) or customers.create_customer(db, data=CustomerCreate(**BENCH_CUSTOMER), actor=actor)
             terminal = terminals.create_terminal(
                 db,
                 data=TerminalCreate(serial_number=SERIAL, customer_id=customer.id, store_name="ベンチ店舗"),

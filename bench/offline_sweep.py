@@ -6,8 +6,10 @@
 Creates and migrates the `bench` database, seeds terminals (all online; `--overdue` of them spread over every customer
 missed their intervals, plus `--cluster` more in one customer so a customer incident opens), then times:
 a sweep that finds them (set-based UPDATE … RETURNING, one INSERT … SELECT of alerts, incident grouping), one that finds
-nothing; `--repeat` times on a fresh database, reporting the median (one sweep is at the mercy of a checkpoint or a
-neighbour's load). Prints ONE final JSON line. Target: ≤ 1 s for the sweep over 100,000 terminals.
+nothing; then, on another fresh database with business hours on every customer (half of them closed now), the sweep
+that holds the closed customers' alerts and the one at their opening that raises them; `--repeat` times, reporting the
+median (one sweep is at the mercy of a checkpoint or a neighbour's load). Prints ONE final JSON line. Target: ≤ 1 s
+for the sweep over 100,000 terminals, with business hours too.
 """
 
 import argparse
@@ -65,6 +67,31 @@ def seed(terminals: int, overdue: int, cluster: int, customers: int) -> None:
         db.execute(text("ANALYZE"))
 
 
+def set_business_hours(*, half_closed: bool) -> None:
+    """Hours around the local time on every customer: open now, or (odd ids, if half_closed) opening in an hour."""
+    from datetime import datetime
+
+    from sqlalchemy import case, false, update
+
+    from service.database import session_scope, utcnow
+    from service.fleet import schedules
+    from service.fleet.models import Customer
+
+    local = schedules.local_now(utcnow())
+
+    def at(hours: int):
+        shifted = datetime.combine(local.date(), local.time()) + timedelta(hours=hours)
+        return shifted.time().replace(second=0, microsecond=0)
+
+    closed = (Customer.id % 2 == 1) if half_closed else false()
+    with session_scope() as db:
+        db.execute(
+            update(Customer).values(
+                opens_at=case((closed, at(1)), else_=at(-1)), closes_at=case((closed, at(2)), else_=at(1))
+            )
+        )
+
+
 def timed_sweep() -> tuple[float, object]:
     from service.database import session_scope, utcnow
     from service.fleet import monitoring
@@ -73,6 +100,10 @@ def timed_sweep() -> tuple[float, object]:
     with session_scope() as db:
         result = monitoring.sweep_offline(db, now=utcnow())
     return time.perf_counter() - started, result
+
+
+def median(runs: list[tuple[float, object]]) -> float:
+    return round(statistics.median(seconds for seconds, _ in runs), 3)
 
 
 def main() -> None:
@@ -85,13 +116,19 @@ def main() -> None:
     args = parser.parse_args()
     data_dir = temp_dir("daicho-bench-sweep-")
     use_bench_database(data_dir)
-    busy_runs, idle_runs = [], []
+    busy_runs, idle_runs, hours_runs, opening_runs = [], [], [], []
     try:
         for _ in range(args.repeat):
             fresh_bench_database()
             seed(args.terminals, args.overdue, args.cluster, args.customers)
             busy_runs.append(timed_sweep())
             idle_runs.append(timed_sweep())
+            fresh_bench_database()
+            seed(args.terminals, args.overdue, args.cluster, args.customers)
+            set_business_hours(half_closed=True)
+            hours_runs.append(timed_sweep())
+            set_business_hours(half_closed=False)
+            opening_runs.append(timed_sweep())
     finally:
         remove(data_dir)
     busy, idle = busy_runs[-1][1], idle_runs[-1][1]
@@ -106,6 +143,9 @@ def main() -> None:
             "incidents": busy.incidents,
             "idle_sweep_seconds": round(statistics.median(seconds for seconds, _ in idle_runs), 3),
             "idle_marked_offline": idle.marked_offline,
+            "hours_sweep_seconds": median(hours_runs),
+            "hours_marked_offline": hours_runs[-1][1].marked_offline,
+            "opening_sweep_seconds": median(opening_runs),
             "load_average_1m": load_average(),
             "target_seconds": 1.0,
         }

@@ -151,6 +151,35 @@ def resolve_alert(alert_id: int, note: str) -> dict:
     return write("POST", f"/fleet/alerts/{alert_id}/resolve", {"note": note})
 
 
+# Incidents: one customer's alerts worked as one
+
+
+def list_incidents(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    return read("/fleet/incidents", page=page, page_size=page_size, **filters)
+
+
+def get_incident(incident_id: int) -> dict:
+    return read(f"/fleet/incidents/{incident_id}")
+
+
+def incident_assignees(incident_id: int) -> list[dict]:
+    return read(f"/fleet/incidents/{incident_id}/assignees")
+
+
+def incident_step(incident_id: int, step: str) -> dict:
+    """Record a workflow step for the incident and its alerts: acknowledge, diagnosed, customer-contacted, reported
+    or take (the caller becomes its assignee)."""
+    return write("POST", f"/fleet/incidents/{incident_id}/{step}")
+
+
+def assign_incident(incident_id: int, assignee_id: int | None) -> dict:
+    return write("POST", f"/fleet/incidents/{incident_id}/assign", {"assignee_id": assignee_id})
+
+
+def resolve_incident(incident_id: int, resolution: str) -> dict:
+    return write("POST", f"/fleet/incidents/{incident_id}/resolve", {"resolution": resolution})
+
+
 # Firmware
 
 
@@ -187,10 +216,35 @@ def change_rollout(rollout_id: int, action: str) -> dict:
 # Reports
 
 
-def monthly_report(customer_id: int, month: str) -> dict:
-    return read(f"/fleet/reports/monthly/{customer_id}", month=month)
+def _report_path(customer_id: int | None) -> str:
+    """One customer's report, or (None) the fleet-wide one: every customer the user may see."""
+    return "/fleet/reports/monthly" if customer_id is None else f"/fleet/reports/monthly/{customer_id}"
 
 
-def report_file(customer_id: int, month: str, file_format: str) -> Callable[[], bytes]:
+def monthly_report(customer_id: int | None, month: str) -> dict:
+    return read(_report_path(customer_id), month=month)
+
+
+def report_file(customer_id: int | None, month: str, file_format: str) -> Callable[[], bytes]:
     """The report as CSV or PDF, fetched when the download button is clicked."""
-    return download(f"/fleet/reports/monthly/{customer_id}", month=month, format=file_format)
+    return download(_report_path(customer_id), month=month, format=file_format)
+
+
+# Quiet times: business hours and recurring maintenance windows
+
+
+def set_business_hours(customer_id: int, hours: dict) -> dict:
+    """{opens_at, closes_at ("HH:MM" or None), closed_weekdays: [0..6]} → the customer."""
+    return write("PUT", f"/fleet/customers/{customer_id}/business-hours", hours)
+
+
+def maintenance_windows(customer_id: int) -> list[dict]:
+    return read("/fleet/maintenance-windows", customer_id=customer_id)
+
+
+def create_maintenance_window(data: dict) -> dict:
+    return write("POST", "/fleet/maintenance-windows", data)
+
+
+def delete_maintenance_window(window_id: int) -> None:
+    write("DELETE", f"/fleet/maintenance-windows/{window_id}")

@@ -2,12 +2,15 @@
 axes) or in yen, so every page says them the same way.
 
 phone(value) -> "090-1234-5678" (the API stores E.164, "+819012345678"); a number abroad keeps its country code.
+spec_time(value) -> "2026/11/24 07:04:56": an API timestamp in Japan time as the 代替機 spec writes dates (§7).
 man_yen(amount) -> "12.3万円" and man_yen_change(a - b) -> "+1.2万円" for amounts on cards; money_axis(figure,
 title) puts a Plotly figure's y axis in 万円 (title 「売上（万円）」, thousands separators), in_man_yen(amounts) gives
 the values to plot on it and money_hover(title) its hover text with the exact sum in yen.
 """
 
 from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 import plotly.graph_objects as go
@@ -16,6 +19,8 @@ JAPAN = "JP"
 MAN = 10_000
 MAN_YEN = "万円"
 NO_AMOUNT = "-"
+JAPAN_TIME = ZoneInfo("Asia/Tokyo")
+SPEC_TIME = "%Y/%m/%d %H:%M:%S"  # 代替機 (loaners.md §7): yyyy/MM/dd HH:mm:ss
 
 
 def phone(value: str | None) -> str:
@@ -33,6 +38,11 @@ def phone(value: str | None) -> str:
     if phonenumbers.region_code_for_number(number) == JAPAN:
         return phonenumbers.format_number(number, style.NATIONAL)
     return phonenumbers.format_number(number, style.INTERNATIONAL)
+
+
+def spec_time(value: str | None) -> str:
+    """An API timestamp (ISO 8601, UTC) in Japan time as yyyy/MM/dd HH:mm:ss; nothing for none."""
+    return datetime.fromisoformat(value).astimezone(JAPAN_TIME).strftime(SPEC_TIME) if value else ""
 
 
 def man_yen(amount: int | float | None) -> str:

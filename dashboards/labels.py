@@ -45,6 +45,7 @@ ATTEMPT_OUTCOME_LABELS = {
     "sent": "成功",
     "transient_error": "一時的なエラー（再試行あり）",
     "permanent_error": "恒久的なエラー",
+    "invalid_recipient": "宛先不正（依頼者の入力）",
     "abandoned": "中断（ワーカー停止）",
 }
 

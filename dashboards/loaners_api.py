@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from dashboards.api import download, fetch, read, write
+from dashboards.api import download, export_url, fetch, read, write
 
 
 def vocabulary() -> dict:
@@ -105,6 +105,11 @@ def submit(device_id: int, answers: dict) -> dict:
     return write("POST", f"/loaners/devices/{device_id}/submissions", {"answers": answers})
 
 
+def bulk_submit(device_ids: list[int], answers: dict) -> list[dict]:
+    """一括ステータス変更: the same answers for every device, each its own submission, all or none."""
+    return write("POST", "/loaners/submissions/bulk", {"device_ids": device_ids, "answers": answers})
+
+
 def qr_png(device_id: int) -> bytes:
     return download(f"/loaners/devices/{device_id}/qr.png")()
 
@@ -131,12 +136,37 @@ def held_devices(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
 # Imports
 
 
-def start_import(form_kind: str, file_name: str, content: bytes) -> dict:
-    """Send a Google Forms response sheet (CSV); a job stores the rows (follow it with import_progress)."""
+def check_import(form_kind: str, file_name: str, content: bytes) -> dict:
+    """Send a Google Forms response sheet (CSV) for its dry run: a job says what each row will do (import_progress)."""
     return write(
-        "POST", "/loaners/imports", files={"file": (file_name, content, "text/csv")}, data={"form_kind": form_kind}
+        "POST",
+        "/loaners/imports",
+        files={"file": (file_name, content, "text/csv")},
+        data={"form_kind": form_kind, "dry_run": "true"},
     )
+
+
+def run_import(import_id: int) -> dict:
+    """取り込む: a job stores the checked sheet's rows as history (follow it with import_progress)."""
+    return write("POST", f"/loaners/imports/{import_id}/run")
 
 
 def import_progress(import_id: int) -> dict:
     return fetch(f"/loaners/imports/{import_id}")
+
+
+# Rotation archives (admin)
+
+
+def archives() -> list[dict]:
+    return fetch("/loaners/archives")
+
+
+def search_archive(name: str, **params: Any) -> dict:
+    """The first matches in one archive (the service reads its files as they stream; `complete` false when more)."""
+    return fetch(f"/loaners/archives/{name}/search", **params)
+
+
+def archive_download_url(name: str) -> str:
+    """The archive's file as a plain link (the browser signs the download in with its session cookie)."""
+    return export_url(f"/loaners/archives/{name}/download")

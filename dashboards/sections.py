@@ -53,6 +53,13 @@ SECTIONS: tuple[Section, ...] = (
             PageSpec("app_pages/fleet_customers.py", "顧客一覧", "fleet-customers", FLEET_STAFF, ":material/domain:"),
             PageSpec("app_pages/fleet_terminals.py", "端末一覧", "fleet-terminals", FLEET_STAFF, ":material/devices:"),
             PageSpec("app_pages/fleet_alerts.py", "アラート一覧", "fleet-alerts", FLEET_STAFF, ":material/warning:"),
+            PageSpec(
+                "app_pages/fleet_incidents.py",
+                "インシデント",
+                "fleet-incidents",
+                FLEET_STAFF,
+                ":material/crisis_alert:",
+            ),
             PageSpec("app_pages/fleet_terminal.py", "端末詳細", "fleet-terminal", FLEET_STAFF, ":material/memory:"),
             PageSpec(
                 "app_pages/fleet_firmware.py",
@@ -138,10 +145,16 @@ SECTIONS: tuple[Section, ...] = (
                 "app_pages/loaners_status_form.py", "ステータス送信", "loaners_status_form", icon=":material/edit_note:"
             ),
             PageSpec(
+                "app_pages/loaners_bulk.py", "一括ステータス変更", "loaners-bulk", icon=":material/library_add_check:"
+            ),
+            PageSpec(
                 "app_pages/loaners_masters.py", "マスタ管理", "loaners-masters", ("admin",), ":material/settings:"
             ),
             PageSpec(
                 "app_pages/loaners_import.py", "回答シート取込", "loaners-import", ("admin",), ":material/upload_file:"
+            ),
+            PageSpec(
+                "app_pages/loaners_archives.py", "アーカイブ", "loaners-archives", ("admin",), ":material/inventory_2:"
             ),
         ),
     ),

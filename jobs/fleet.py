@@ -1,22 +1,37 @@
-"""Fleet tasks: the offline sweep, the alert digest, rollout waves, metric rollups, history pruning and CSV imports."""
+"""Fleet tasks: the offline sweep, the alert digest, escalations of overdue §4.2 steps, rollout waves, metric rollups,
+history pruning and CSV imports."""
 
 from jobs.celery_app import app
 from jobs.single_flight import periodic
 from service.database import session_scope, utcnow
-from service.fleet import firmware, imports, monitoring, retention
+from service.fleet import escalations, firmware, imports, maintenance_windows, monitoring, retention
 
 
 @periodic("fleet.mark_offline_terminals")
 def mark_offline_terminals() -> dict:
     with session_scope() as db:
-        result = monitoring.sweep_offline(db, now=utcnow())
-    return {"marked_offline": result.marked_offline, "incidents": result.incidents, "skipped": result.skipped}
+        now = utcnow()
+        result = monitoring.sweep_offline(db, now=now)
+        digests = maintenance_windows.send_window_digests(db, now=now)
+    return {
+        "marked_offline": result.marked_offline,
+        "incidents": result.incidents,
+        "skipped": result.skipped,
+        "window_digests": digests,
+    }
 
 
 @periodic("fleet.send_alert_digest")
 def send_alert_digest() -> int:
     with session_scope() as db:
         return monitoring.send_digest(db, now=utcnow())
+
+
+@periodic("fleet.escalate_overdue")
+def escalate_overdue() -> int:
+    """§4.2 steps of open work past due: each told to the システム管理者 and on Slack once."""
+    with session_scope() as db:
+        return escalations.escalate_due(db, now=utcnow())
 
 
 @periodic("fleet.advance_rollouts")

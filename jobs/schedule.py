@@ -16,6 +16,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "entry_logs.notify_closing_time": {"task": "entry_logs.notify_closing_time", "schedule": timedelta(minutes=5)},
     "fleet.mark_offline_terminals": {"task": "fleet.mark_offline_terminals", "schedule": timedelta(minutes=1)},
     "fleet.send_alert_digest": {"task": "fleet.send_alert_digest", "schedule": timedelta(seconds=10)},
+    "fleet.escalate_overdue": {"task": "fleet.escalate_overdue", "schedule": timedelta(minutes=1)},
     "fleet.advance_rollouts": {"task": "fleet.advance_rollouts", "schedule": timedelta(seconds=30)},
     "fleet.rollup_metrics": {"task": "fleet.rollup_metrics", "schedule": timedelta(minutes=10)},
     "fleet.prune_history": {"task": "fleet.prune_history", "schedule": timedelta(hours=6)},

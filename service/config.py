@@ -154,6 +154,8 @@ class Settings(BaseSettings):
     fleet_prune_batch: int = 5000
     fleet_rollout_timeout_minutes: int = 30
     fleet_rollout_failure_threshold_pct: float = 10.0
+    # §4.2 steps past due are escalated to the fleet admins by e-mail and to this Slack channel (the webhook's)
+    fleet_escalation_slack_channel: str = "#tms-escalations"
 
     # entry_logs
     entry_logs_token_hours: int = 8
@@ -178,6 +180,7 @@ class Settings(BaseSettings):
     reservations_slack_channel: str = "#qrv-alerts"
     reservations_queue_alert_threshold: int = 100
     reservations_error_rate_alert_pct: float = 5.0
+    reservations_memory_alert_pct: float = 80.0  # host memory in use above which QrvHostMemoryHigh fires
     reservations_error_rate_window_minutes: int = 5
     reservations_error_rate_min_attempts: int = 20
     reservations_alert_repeat_minutes: int = 30

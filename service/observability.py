@@ -436,6 +436,16 @@ def recent_delivery_attempts(now: datetime) -> tuple[int, int]:
         return delivery_attempts(db, since=since)
 
 
+class MemoryThresholdCollector(ScrapeTimeGauge):
+    """The configured memory threshold, which ops/prometheus/rules.yml's QrvHostMemoryHigh compares host memory to."""
+
+    name = "daicho_memory_alert_threshold_ratio"
+    documentation = "APP_RESERVATIONS_MEMORY_ALERT_PCT as a ratio (0.8 for 80%)"
+
+    def fill(self, gauge: GaugeMetricFamily) -> None:
+        gauge.add_metric([], get_settings().reservations_memory_alert_pct / 100)
+
+
 class DeliveryAttemptsCollector(ScrapeTimeGauge):
     """Reports the outbox delivery attempts finished in the error-rate window, all and failed, at scrape time.
 
@@ -466,6 +476,7 @@ def register_queue_collector() -> None:
         REGISTRY.register(QueueLengthCollector())
         REGISTRY.register(BackupAgeCollector())
         REGISTRY.register(DeliveryAttemptsCollector())
+        REGISTRY.register(MemoryThresholdCollector())
         _collector_registered = True
 
 

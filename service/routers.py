@@ -15,6 +15,7 @@ from service.fleet import router as fleet_routes
 from service.fleet.agent_router import LANE_ROUTES as FLEET_LANE
 from service.fleet.agent_router import router as fleet_agent_router
 from service.fleet.router import router as fleet_router
+from service.fleet.schedule_router import router as fleet_schedule_router
 from service.identity.router import admin_router, auth_router
 from service.lanes import LaneRoute
 from service.loaners import router as loaners_routes
@@ -34,6 +35,7 @@ def all_routers() -> list[APIRouter]:
         crm_router,
         entry_logs_router,
         fleet_router,
+        fleet_schedule_router,
         loaners_router,
         outbox_admin_router,
         reservations_router,

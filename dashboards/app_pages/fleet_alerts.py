@@ -4,19 +4,13 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from dashboards import auth, components, fleet_api, formats, labels
+from dashboards import api, auth, components, fleet_api, labels
 from dashboards.app_pages import fleet_common
 
 PAGE = "fleet_alerts"
 PICKER = f"{PAGE}_selected"
 NOTE_MAX = 2000
-# The buttons for §4.2 steps: API step, button label, who may press it.
-STEP_BUTTONS = (
-    ("acknowledge", "acknowledged_at", "初動確認", fleet_common.READER),
-    ("diagnosed", "diagnosed_at", "リモート診断済み", fleet_common.OPERATOR),
-    ("customer-contacted", "customer_contacted_at", "顧客連絡済み", fleet_common.READER),
-)
-REPORT_BUTTON = ("reported", "reported_at", "完了報告済み", fleet_common.READER)
+WORK = fleet_common.WorkItem(PAGE, "アラート", fleet_api.alert_step, fleet_api.alert_assignees, fleet_api.assign_alert)
 
 
 @st.fragment(run_every=fleet_common.REFRESH_SECONDS)
@@ -62,35 +56,25 @@ def pick_alert(shown: list[dict]) -> int | None:
     return components.record_picker("対応するアラート", shown_as, PICKER, placeholder="アラートを選択")
 
 
-def step_badge(step: dict, resolved: bool, now: datetime) -> None:
-    """One §4.2 step: done in time (green), done late (orange), overdue (red), still in time (blue)."""
-    done = step["done_at"]
-    if done:
-        colour, words = ("orange" if step["overdue"] else "green"), f"完了 {components.local_time(done)[11:16]}"
-    elif not step["required"]:
-        colour, words = "gray", "不要（自動復旧）"
-    elif resolved and step["step"] != REPORT_BUTTON[0]:
-        colour, words = "gray", "記録なし"
-    elif step["overdue"]:
-        colour, words = "red", "期限超過"
-    else:
-        colour, words = "blue", f"残り{fleet_common.minutes_left(step['due_at'], now)}分"
-    st.badge(f"{step['label']}: {words}", color=colour)
-    st.caption(f"期限 {components.local_time(step['due_at'])[11:16]}")
-
-
-def customer_contact(alert: dict) -> None:
-    """Whom to call for 顧客連絡 and 完了報告: the customer's contact person, phone and e-mail."""
-    contact = alert | {"contact_phone": formats.phone(alert["contact_phone"])}
-    parts = [
-        f"**{label}**: {labels.plain(contact[key]) or '未登録'}"
-        for key, label in (
-            ("contact_person", "担当者"),
-            ("contact_phone", "電話番号"),
-            ("contact_email", "連絡先メール"),
-        )
-    ]
-    st.markdown(f"**顧客連絡先**（{labels.plain(alert['company_name'])}）　" + "　".join(parts))
+def linked_alert(shown: list[dict]) -> list[dict]:
+    """The alert a mail links to (?id=…): chosen when the page opens with it, and offered in the picker even when the
+    table's page does not show it. Another customer's or a missing alert is said to be not found."""
+    raw = st.query_params.get("id", "")
+    if not raw.isdigit():
+        return []
+    alert_id = int(raw)
+    if st.session_state.get(f"{PAGE}_linked") != alert_id:
+        st.session_state[f"{PAGE}_linked"] = alert_id
+        components.choose(PICKER, alert_id)
+    if any(alert["id"] == alert_id for alert in shown):
+        return []
+    try:
+        return [fleet_api.get_alert(alert_id)]
+    except api.ApiError as exc:
+        if exc.status != 404:
+            raise
+        st.warning("指定されたアラートは見つかりません。一覧から選び直してください。")
+        return []
 
 
 @st.fragment(run_every=fleet_common.REFRESH_SECONDS)
@@ -106,18 +90,25 @@ def alert_panel(alert_id: int) -> None:
     )
     if alert["message"]:
         st.markdown(f"**詳細メッセージ**: {labels.plain(alert['message'])}")
-    customer_contact(alert)
+    fleet_common.customer_contact(alert)
     st.page_link(
         fleet_common.TERMINAL_PAGE,
         label="端末詳細を開く",
         icon=":material/open_in_new:",
         query_params={"id": str(alert["terminal_id"])},
     )
+    if alert["incident_id"] is not None:
+        st.page_link(
+            fleet_common.INCIDENTS_PAGE,
+            label=f"インシデント #{alert['incident_id']} の一部です。初動確認から解決まではインシデントで記録します",
+            icon=":material/crisis_alert:",
+            query_params={"id": str(alert["incident_id"])},
+        )
     st.markdown("**障害対応フロー（対応時間の目標）**")
     now = datetime.now(UTC)
     for column, step in zip(st.columns(len(alert["sla"])), alert["sla"], strict=True):
         with column:
-            step_badge(step, alert["status"] == "resolved", now)
+            fleet_common.step_badge(step, alert["status"] == "resolved", now)
     notes = fleet_api.list_notes(alert_id)
     if notes:
         st.markdown("**対応メモ**")
@@ -125,41 +116,6 @@ def alert_panel(alert_id: int) -> None:
         st.markdown(
             f"- {components.local_time(note['created_at'])} {labels.plain(note['author'])}: "
             f"{labels.plain(note['body'])}"
-        )
-
-
-def step_buttons(user: dict, alert: dict, buttons=STEP_BUTTONS) -> None:
-    allowed = [step for step in buttons if fleet_common.may(user, step[3]) and alert[step[1]] is None]
-    for column, (step, _, label, _) in zip(st.columns(max(len(allowed), 1)), allowed, strict=False):
-        with column:
-            if st.button(label, key=f"{PAGE}_{step}_{alert['id']}", icon=":material/check:"):
-                components.act(
-                    PAGE,
-                    lambda step=step: fleet_api.alert_step(alert["id"], step),
-                    f"アラート #{alert['id']} に「{label}」を記録しました。",
-                )
-
-
-def assign_form(user: dict, alert: dict) -> None:
-    staff = {person["id"]: person["name"] for person in fleet_api.alert_assignees(alert["id"])}
-    choices = {None: "未割り当て"} | {i: f"{name}（自分）" if i == user["id"] else name for i, name in staff.items()}
-    if alert["assignee_id"] is not None:
-        choices.setdefault(alert["assignee_id"], alert["assignee_name"] or f"ユーザー {alert['assignee_id']}")
-    with st.form(f"{PAGE}_assign_{alert['id']}"):
-        assignee = st.selectbox(
-            "担当者",
-            list(choices),
-            index=list(choices).index(alert["assignee_id"]),
-            format_func=choices.get,
-            key=f"{PAGE}_assignee_{alert['id']}",
-        )
-        submitted = st.form_submit_button("担当者を設定")
-    if submitted:
-        components.act(
-            PAGE,
-            lambda: fleet_api.assign_alert(alert["id"], assignee),
-            f"アラート #{alert['id']} の担当者を「{labels.plain(choices[assignee])}」にしました。",
-            changed=assignee != alert["assignee_id"],
         )
 
 
@@ -195,12 +151,15 @@ def work_on(user: dict, alert_id: int) -> None:
     alert = fleet_api.get_alert(alert_id)
     if alert["status"] == "resolved":
         st.caption(f"{components.local_time(alert['resolved_at'])} に {alert['resolved_by']} が解決済みにしました。")
-        step_buttons(user, alert, (REPORT_BUTTON,))
+        fleet_common.step_buttons(WORK, user, alert, (fleet_common.REPORT_BUTTON,))
         return
-    step_buttons(user, alert)
+    if alert["incident_id"] is not None:  # worked through its incident (steps, 担当者, 解決); a note stays its own
+        note_form(alert)
+        return
+    fleet_common.step_buttons(WORK, user, alert)
     forms = st.columns(3, gap="large")
     with forms[0]:
-        assign_form(user, alert)
+        fleet_common.assign_form(WORK, user, alert)
     with forms[1]:
         note_form(alert)
     with forms[2]:
@@ -220,6 +179,7 @@ listed = components.paginated_table(
     style=fleet_common.alert_style,
     picker=PICKER,
 )
-chosen = pick_alert(listed["items"]) if listed["items"] else None
+offered = listed["items"] + linked_alert(listed["items"])
+chosen = pick_alert(offered) if offered else None
 if chosen is not None:
     work_on(user, chosen)

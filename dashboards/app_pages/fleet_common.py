@@ -3,13 +3,15 @@
 What any page could use (act, times, badges, the paged table) is in dashboards/components.py.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import auth, components, fleet_api, labels, sections
+from dashboards import auth, components, fleet_api, formats, labels, sections
 
 DOMAIN = "fleet"
 REFRESH_SECONDS = 60
@@ -25,6 +27,7 @@ PICKER_SIZE = 100
 
 TERMINAL_PAGE = "app_pages/fleet_terminal.py"
 ALERTS_PAGE = "app_pages/fleet_alerts.py"
+INCIDENTS_PAGE = "app_pages/fleet_incidents.py"
 
 STATUS_COLOURS = {"online": "green", "offline": "red", "error": "red", "maintenance": "gray"}
 ALERT_STATUS_COLOURS = {"open": "red", "acknowledged": "blue", "resolved": "green"}
@@ -110,6 +113,7 @@ SOON_MINUTES = 5
 # An SLA cell starts with its state word, which gives its colour: 超過 (red), 間近 (orange), 期限内 (green).
 OVERDUE, SOON, IN_TIME = "超過", "間近", "期限内"
 RESOLVED_LATE, RESOLVED_IN_TIME = "期限超過あり（解決済み）", "期限内に解決"
+REPORT_STEP = "reported"  # §4.2 step 6 完了報告, owed after the resolution
 SLA_COLOURS = {
     OVERDUE: "red",
     SOON: "orange",
@@ -150,6 +154,43 @@ def step_text(step: dict, now: datetime) -> str:
     return f"{word} {step['label']}（{detail}）"
 
 
+def step_badge(step: dict, resolved: bool, now: datetime) -> None:
+    """One §4.2 step: done in time (green), done late (orange), overdue (red), still in time (blue)."""
+    done = step["done_at"]
+    if done:
+        colour, words = ("orange" if step["overdue"] else "green"), f"完了 {components.local_time(done)[11:16]}"
+    elif not step["required"]:
+        colour, words = "gray", "不要（自動復旧）"
+    elif resolved and step["step"] != REPORT_STEP:
+        colour, words = "gray", "記録なし"
+    elif step["overdue"]:
+        colour, words = "red", "期限超過"
+    else:
+        colour, words = "blue", f"残り{minutes_left(step['due_at'], now)}分"
+    st.badge(f"{step['label']}: {words}", color=colour)
+    st.caption(f"期限 {components.local_time(step['due_at'])[11:16]}")
+
+
+# §2.1: each customer has them; a customer registered before they were required may lack some.
+CONTACT_LABELS = {"contact_person": "担当者", "contact_email": "連絡先メール", "contact_phone": "電話番号"}
+MISSING = "未入力"
+
+
+def contact(customer: dict, field: str) -> str:
+    """A contact as shown: the phone number as dialled, 未入力 when the customer has none."""
+    value = formats.phone(customer[field]) if field == "contact_phone" else customer[field]
+    return value or MISSING
+
+
+def customer_contact(record: dict) -> None:
+    """Whom to call for 顧客連絡 and 完了報告: the customer's contact person, phone and e-mail."""
+    parts = [
+        f"**{CONTACT_LABELS[key]}**: {labels.plain(contact(record, key))}"
+        for key in ("contact_person", "contact_phone", "contact_email")
+    ]
+    st.markdown(f"**顧客連絡先**（{labels.plain(record['company_name'])}）　" + "　".join(parts))
+
+
 def sla_colour(words: str) -> str | None:
     """An SLA cell's colour, from the state word it starts with."""
     return SLA_COLOURS.get(words.split(" ", 1)[0])
@@ -181,3 +222,60 @@ def alert_row(alert: dict) -> dict:
         "担当者": alert["assignee_name"] or "",
         "詳細メッセージ": alert["message"],
     }
+
+
+# The buttons for §4.2 steps: API step, the field that records it, button label, who may press it.
+STEP_BUTTONS = (
+    ("acknowledge", "acknowledged_at", "初動確認", READER),
+    ("diagnosed", "diagnosed_at", "リモート診断済み", OPERATOR),
+    ("customer-contacted", "customer_contacted_at", "顧客連絡済み", READER),
+)
+REPORT_BUTTON = ("reported", "reported_at", "完了報告済み", READER)
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """What the alert and incident pages work through the §4.2 steps: its page, its name, its API calls."""
+
+    page: str
+    noun: str
+    record_step: Callable[[int, str], object]
+    assignees: Callable[[int], list[dict]]
+    assign: Callable[[int, int | None], object]
+
+
+def step_buttons(item: WorkItem, user: dict, record: dict, buttons=STEP_BUTTONS, also: tuple = ()) -> None:
+    """One button per step this user may record and nobody has yet, then the `also` buttons."""
+    allowed = [step for step in buttons if may(user, step[3]) and record[step[1]] is None] + list(also)
+    for column, (step, _, label, _) in zip(st.columns(max(len(allowed), 1)), allowed, strict=False):
+        with column:
+            if st.button(label, key=f"{item.page}_{step}_{record['id']}", icon=":material/check:"):
+                components.act(
+                    item.page,
+                    lambda step=step: item.record_step(record["id"], step),
+                    f"{item.noun} #{record['id']} に「{label}」を記録しました。",
+                )
+
+
+def assign_form(item: WorkItem, user: dict, record: dict) -> None:
+    """The 担当者 picker (by user id) of an alert or incident."""
+    staff = {person["id"]: person["name"] for person in item.assignees(record["id"])}
+    choices = {None: "未割り当て"} | {i: f"{name}（自分）" if i == user["id"] else name for i, name in staff.items()}
+    if record["assignee_id"] is not None:
+        choices.setdefault(record["assignee_id"], record["assignee_name"] or f"ユーザー {record['assignee_id']}")
+    with st.form(f"{item.page}_assign_{record['id']}"):
+        assignee = st.selectbox(
+            "担当者",
+            list(choices),
+            index=list(choices).index(record["assignee_id"]),
+            format_func=choices.get,
+            key=f"{item.page}_assignee_{record['id']}",
+        )
+        submitted = st.form_submit_button("担当者を設定")
+    if submitted:
+        components.act(
+            item.page,
+            lambda: item.assign(record["id"], assignee),
+            f"{item.noun} #{record['id']} の担当者を「{labels.plain(choices[assignee])}」にしました。",
+            changed=assignee != record["assignee_id"],
+        )

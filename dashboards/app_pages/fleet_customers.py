@@ -5,13 +5,14 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboards import api, auth, components, fleet_api, formats, labels
-from dashboards.app_pages import fleet_common
+from dashboards import api, auth, components, fleet_api, labels
+from dashboards.app_pages import fleet_common, fleet_quiet_times
 
 PAGE = "fleet_customers"
 PICKER = f"{PAGE}_selected"
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE_PATTERN = re.compile(r"^[0-9+() -]{0,20}$")
+PHONE_PATTERN = re.compile(r"^[+() -]*[0-9][0-9+() -]*$")
+PHONE_MAX = 20
 FIELDS = ("company_name", "contact_person", "contact_email", "contact_phone", "contract_type")
 IMPORT_POLL_SECONDS = 1
 IMPORT_KEY = f"{PAGE}_import_id"
@@ -26,9 +27,7 @@ def customer_row(customer: dict) -> dict:
     return {
         "ID": customer["id"],
         "会社名": customer["company_name"],
-        "担当者": customer["contact_person"],
-        "連絡先メール": customer["contact_email"],
-        "電話番号": formats.phone(customer["contact_phone"]),
+        **{label: fleet_common.contact(customer, field) for field, label in fleet_common.CONTACT_LABELS.items()},
         "契約種別": customer["contract_type_label"],
     }
 
@@ -38,11 +37,16 @@ def validate(values: dict) -> list[str]:
     errors = []
     if not 1 <= len(values["company_name"]) <= 100:
         errors.append("会社名は1〜100文字で入力してください。")
+    errors += [
+        f"{label}を入力してください。" for field, label in fleet_common.CONTACT_LABELS.items() if not values[field]
+    ]
     if len(values["contact_person"]) > 50:
         errors.append("担当者は50文字以内で入力してください。")
     if values["contact_email"] and not EMAIL_PATTERN.match(values["contact_email"]):
         errors.append("連絡先メールの形式が正しくありません。")
-    if not PHONE_PATTERN.match(values["contact_phone"]):
+    if values["contact_phone"] and not (
+        PHONE_PATTERN.match(values["contact_phone"]) and len(values["contact_phone"]) <= PHONE_MAX
+    ):
         errors.append("電話番号は数字と「+ ( ) -」・空白で20文字以内にしてください。")
     return errors
 
@@ -87,6 +91,9 @@ def create_form() -> None:
 
 
 def edit_form(customer: dict) -> None:
+    missing = [label for field, label in fleet_common.CONTACT_LABELS.items() if not customer[field]]
+    if missing:
+        st.warning(f"{'・'.join(missing)}が{fleet_common.MISSING}です。入力してから保存してください。")
     with st.form(f"{PAGE}_edit_{customer['id']}"):
         values = customer_fields(f"{PAGE}_edit_{customer['id']}", customer)
         submitted = st.form_submit_button("保存", type="primary")
@@ -105,9 +112,9 @@ def contact_card(customer: dict) -> None:
     """What support needs to call the customer (§4.2 顧客連絡)."""
     st.markdown(
         f"**{labels.plain(customer['company_name'])}**（{customer['contract_type_label']}）  \n"
-        f"担当者: {labels.plain(customer['contact_person'] or '-')}　"
-        f"メール: {labels.plain(customer['contact_email'] or '-')}　"
-        f"電話: {labels.plain(formats.phone(customer['contact_phone']) or '-')}"
+        f"担当者: {labels.plain(fleet_common.contact(customer, 'contact_person'))}　"
+        f"メール: {labels.plain(fleet_common.contact(customer, 'contact_email'))}　"
+        f"電話: {labels.plain(fleet_common.contact(customer, 'contact_phone'))}"
     )
 
 
@@ -123,8 +130,11 @@ def customer_detail(user: dict, shown: list[dict]) -> None:
         return
     if fleet_common.may(user, fleet_common.ADMIN):
         edit_form(by_id[chosen])
+        fleet_quiet_times.business_hours_form(by_id[chosen])
     else:
         contact_card(by_id[chosen])
+        st.markdown(f"**営業時間**（日本時間）: {fleet_quiet_times.hours_text(by_id[chosen])}")
+    fleet_quiet_times.windows_panel(by_id[chosen], may_edit=fleet_common.may(user, fleet_common.OPERATOR))
 
 
 def start_import(upload) -> None:

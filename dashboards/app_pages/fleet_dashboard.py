@@ -4,11 +4,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import auth, components, fleet_api, labels
+from dashboards import auth, components, fleet_api
 from dashboards.app_pages import fleet_common
 
 PAGE = "fleet_dashboard"
 UNRESOLVED_BADGE = ":red-badge[:material/warning: 未解決]"
+CRITICAL_WIDTHS = {"重要アラート": 780, "発生": 160}
 STATUS_BAR_COLOURS = {"online": "#2e7d32", "offline": "#c62828", "error": "#ef6c00", "maintenance": "#9e9e9e"}
 # 顧客別状況 under 重要アラート, as §3.2 draws them, across the page: every column fits 1440 px.
 CUSTOMER_WIDTHS = {
@@ -66,16 +67,38 @@ def availability(data: dict) -> None:
         st.plotly_chart(status_chart(data), key=f"{PAGE}_status_chart", config={"displayModeBar": False})
 
 
+def critical_row(alert: dict) -> dict:
+    """«ABC商事 - 新宿店: オフライン», or an incident's one row «東和モータース 13台オフライン»."""
+    if alert["kind"] == "incident":
+        what = f"{alert['company_name']} {alert['summary']}"
+    else:
+        what = f"{alert['company_name']} - {alert['store_name']}: {alert['summary']}"
+    return {"重要アラート": what, "発生": components.relative_time(alert["created_at"])}
+
+
+def open_critical(item: dict) -> None:
+    """A click on a row: an incident opens on インシデント, an alert on アラート一覧."""
+    page = fleet_common.INCIDENTS_PAGE if item["kind"] == "incident" else fleet_common.ALERTS_PAGE
+    components.on_page(page)(item)
+
+
 def critical_alerts(data: dict) -> None:
     st.subheader("重要アラート")
     alerts = data["critical_alerts"]
     if not alerts:
         st.caption("未解決のアラートはありません。")
-    for alert in alerts:
-        place = f"{labels.plain(alert['company_name'])} - {labels.plain(alert['store_name'])}"
-        when = components.relative_time(alert["created_at"])
-        st.markdown(f"{UNRESOLVED_BADGE} **{place}**: {labels.plain(alert['summary'])}（{when}）")
+    else:
+        st.markdown(f"{UNRESOLVED_BADGE} 重要度の高いものから、新しい順に表示しています。")
+        components.record_table(
+            f"{PAGE}_critical",
+            pd.DataFrame([critical_row(a) for a in alerts]),
+            alerts,
+            open_record=open_critical,
+            column_config=fleet_common.fitted_columns(CRITICAL_WIDTHS),
+        )
+        st.caption("同じ顧客の多数の端末が同時に停止した障害は、インシデントとして1行にまとめています。")
     st.page_link(fleet_common.ALERTS_PAGE, label="アラート一覧を開く", icon=":material/arrow_forward:")
+    st.page_link(fleet_common.INCIDENTS_PAGE, label="インシデントを開く", icon=":material/arrow_forward:")
 
 
 def customer_table(data: dict) -> None:

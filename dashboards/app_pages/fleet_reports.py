@@ -1,4 +1,6 @@
-"""端末管理 › レポート: a customer's month (availability, alerts by type, mean time to resolve), also as CSV and PDF."""
+"""端末管理 › レポート: a customer's month, or every customer's (availability, alerts by type, mean time to resolve,
+SLA compliance), also as CSV and PDF. Every figure is shown as the service wrote it (the report's `lines`), so the
+page and the files agree to the last decimal."""
 
 from datetime import date
 
@@ -11,6 +13,13 @@ from dashboards.app_pages import fleet_common
 PAGE = "fleet_reports"
 MONTHS_SHOWN = 12
 FILE_FORMATS = {"csv": ("CSVダウンロード", "text/csv"), "pdf": ("PDFダウンロード", "application/pdf")}
+RANGES = {"customer": "顧客別", "fleet": "全顧客"}
+CARDS = ("availability", "terminals", "alerts", "resolved", "mttr", "sla")
+SLA_HELP = (
+    "SLA遵守率は、月内に検知したアラートのうち、障害対応フローの各ステップ（初動確認・リモート診断・顧客連絡・"
+    "対応実施・完了報告）を目標時間内に終えたものの割合です。目標時間より前に解決したアラートでは、"
+    "残りのステップは不要として数えます。"
+)
 
 
 def recent_months(today: date, count: int = MONTHS_SHOWN) -> list[str]:
@@ -39,6 +48,14 @@ def report_customer(user: dict) -> int | None:
     return int(scope) if scope.isdigit() else None
 
 
+def fleet_wide(user: dict) -> bool:
+    """Whether the report covers every customer: a choice for those who see more than one customer."""
+    if auth.tenant_scope(user, fleet_common.DOMAIN) is not None:
+        return False
+    chosen = st.radio("範囲", list(RANGES), format_func=RANGES.get, horizontal=True, key=f"{PAGE}_range")
+    return chosen == "fleet"
+
+
 def alerts_chart(report: dict) -> go.Figure:
     types = report["alerts_by_type"]
     figure = go.Figure(
@@ -62,32 +79,27 @@ def alerts_chart(report: dict) -> go.Figure:
 
 
 def show(report: dict) -> None:
-    names = fleet_api.words("report_labels")
+    lines = {line["key"]: line for line in report["lines"]}
     title = fleet_api.vocabulary()["report_title"]
-    st.subheader(f"{title}: {report['company_name']} {month_label(report['month'])}")
-    mttr = report["mean_time_to_resolve_minutes"]
-    cards = (
-        (names["availability"], f"{report['availability_pct']:.2f}%"),
-        (names["terminals"], f"{report['terminals']:,}台"),
-        (names["alerts"], f"{report['alerts_total']:,}件"),
-        ("解決件数", f"{report['resolved']:,}件"),
-        (names["mttr"], "-" if mttr is None else f"{mttr:,.1f}{names['minutes']}"),
-    )
-    for column, (label, value) in zip(st.columns(len(cards)), cards, strict=True):
+    whom = report["company_name"] + (f"（{lines['customers']['value']}）" if "customers" in lines else "")
+    st.subheader(f"{title}: {whom} {month_label(report['month'])}")
+    for column, key in zip(st.columns(len(CARDS)), CARDS, strict=True):
         with column:
-            components.kpi_card(label, value)
+            components.kpi_card(lines[key]["label"], lines[key]["value"])
     st.caption("稼働率は、月内の端末の稼働時間のうちオフラインのアラートが開いていなかった時間の割合です。")
+    st.caption(f"{SLA_HELP}（{lines['sla_met']['label']}: {lines['sla_met']['value']}）")
     st.plotly_chart(alerts_chart(report), key=f"{PAGE}_alerts_chart", config={"displayModeBar": False})
 
 
-def downloads(customer_id: int, month: str) -> None:
+def downloads(customer_id: int | None, month: str) -> None:
+    whom = "all" if customer_id is None else customer_id
     with st.container(horizontal=True):
         for file_format, (label, mime) in FILE_FORMATS.items():
             st.download_button(
                 label,
                 fleet_api.report_file(customer_id, month, file_format),
                 mime=mime,
-                file_name=f"fleet-report-{customer_id}-{month}.{file_format}",
+                file_name=f"fleet-report-{whom}-{month}.{file_format}",
                 key=f"{PAGE}_{file_format}",
                 icon=":material/download:",
                 on_click="ignore",
@@ -97,12 +109,13 @@ def downloads(customer_id: int, month: str) -> None:
 user = auth.require_page(__file__)
 st.title("レポート")
 months = recent_months(components.local_today())
+whole_fleet = fleet_wide(user)
 picker = st.columns(2)
 with picker[0]:
-    customer_id = report_customer(user)
+    customer_id = None if whole_fleet else report_customer(user)
 with picker[1]:
     month = st.selectbox("対象月", months, index=1, format_func=month_label, key=f"{PAGE}_month")
-if customer_id is None:
+if customer_id is None and not whole_fleet:
     st.info("レポートを表示できる顧客がありません。")
 else:
     show(fleet_api.monthly_report(customer_id, month))

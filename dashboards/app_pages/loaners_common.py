@@ -27,6 +27,8 @@ VALUE_PREFIX = re.compile(r"^\s*(\d{1,3})\.")
 DEVICE_STATUS_COLOURS = {"1": "blue", "2": "orange", "3": "green", "4": "gray"}
 HELD_STATUS_COLOURS = {"1": "green", "2": "orange", "3": "red", "4": "blue"}
 AUDIT_STATUS_COLUMN = "ステータス"
+# The one search box of NORMAL and AUDIT: what it finds a device by.
+SEARCH_PLACEHOLDER = "拠点管理番号・資産管理番号・製造番号・機種名・貸出先・担当者・備考などの一部"
 
 
 def is_admin(user: dict) -> bool:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboards import api, auth, components, labels, loaners_api
+from dashboards import api, auth, components, formats, labels, loaners_api
 from dashboards.app_pages import loaners_common
 
 PAGE = "loaners_device"
@@ -10,7 +10,7 @@ PAGE = "loaners_device"
 
 def timeline_row(submission: dict) -> dict:
     return {
-        "タイムスタンプ": components.local_time(submission["submitted_at"]),
+        "タイムスタンプ": formats.spec_time(submission["submitted_at"]),
         "メールアドレス": submission["submitter_email"],
         "0-4.ステータス": submission["status"] or "",
         "預かり機のステータス": submission["held_status"] or "",
@@ -20,7 +20,8 @@ def timeline_row(submission: dict) -> dict:
 
 
 def summary(device: dict) -> None:
-    columns = st.columns(4)
+    # 預かり機のステータス is words (up to 「商談や金額の問題で返却不可」): its card gets room to read them
+    columns = st.columns([1, 2, 1, 1])
     with columns[0]:
         components.kpi_card("0-4.ステータス", device["status"] or "未回答")
     with columns[1]:
@@ -45,7 +46,7 @@ def current_answers(device: dict) -> None:
     if current is None:
         st.info("まだステータスの回答がありません。")
         return
-    at, email = components.local_time(current["submitted_at"]), labels.plain(current["submitter_email"])
+    at, email = formats.spec_time(current["submitted_at"]), labels.plain(current["submitter_email"])
     st.caption(f"最新の回答: {at}（{email}）")
     st.table({"質問": list(current["answers"]), "回答": list(current["answers"].values())})
 

@@ -12,7 +12,7 @@ PICKER = f"{PAGE}_chosen"
 
 
 def filters(user: dict) -> dict[str, Any]:
-    query = st.text_input("拠点管理番号で検索", key=f"{PAGE}_q", placeholder="拠点管理番号の一部").strip()
+    query = st.text_input("検索", key=f"{PAGE}_q", placeholder=loaners_common.SEARCH_PLACEHOLDER).strip()
     columns = st.columns(4)
     with columns[0]:
         jurisdiction = loaners_common.jurisdiction_select(user, f"{PAGE}_jurisdiction")

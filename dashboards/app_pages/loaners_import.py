@@ -1,4 +1,8 @@
-"""代替機 › 回答シート取込: the three Google Forms response sheets (CSV exports), keeping their timestamps (admin)."""
+"""代替機 › 回答シート取込: the three Google Forms response sheets (CSV exports) brought across as history (admin).
+
+The sheet is checked first (a dry run as a job: what each row will do), then 取り込む imports it, keeping timestamps
+and submitters; both show their progress while they run.
+"""
 
 import pandas as pd
 import streamlit as st
@@ -8,6 +12,7 @@ from dashboards import api, auth, components, labels, loaners_api
 PAGE = "loaners_import"
 POLL_SECONDS = 1
 IMPORT_KEY = f"{PAGE}_id"
+RUNNING = ("checking", "queued", "running")
 
 
 def sheets() -> dict[str, str]:
@@ -15,13 +20,13 @@ def sheets() -> dict[str, str]:
     return {kind: f"{label}ステータス収集" for kind, label in loaners_api.vocabulary()["kinds"].items()}
 
 
-def start(form_kind: str, upload) -> None:
+def check(form_kind: str, upload) -> None:
     content = upload.getvalue() if upload else b""
     if not content:
         st.error("取り込むCSVファイルを選択してください。")
         return
     try:
-        job = loaners_api.start_import(form_kind, upload.name, content)
+        job = loaners_api.check_import(form_kind, upload.name, content)
     except api.ApiError as exc:
         components.api_error(exc)
         return
@@ -29,45 +34,93 @@ def start(form_kind: str, upload) -> None:
     st.rerun()
 
 
+def run(import_id: int) -> None:
+    try:
+        loaners_api.run_import(import_id)
+    except api.ApiError as exc:
+        components.api_error(exc)
+        return
+    st.session_state[f"{PAGE}_polling"] = True
+    st.rerun()
+
+
+def table(frame: pd.DataFrame, name: str, job: dict) -> None:
+    st.dataframe(frame, hide_index=True)
+    st.download_button(
+        f"{name}（CSV）",
+        frame.to_csv(index=False).encode("utf-8-sig"),
+        file_name=f"loaners_{name}_{job['id']}.csv",
+        mime="text/csv",
+        key=f"{PAGE}_{name}_csv",
+        icon=":material/download:",
+    )
+
+
+def dry_run(job: dict) -> None:
+    """What each row will do (the first rows of each outcome are listed), then 取り込む."""
+    st.info(
+        f"全{job['total_rows']:,}行: 取り込む {job['planned_rows']:,}行"
+        f"（新しく登録する機器 {job['planned_devices']:,}台）・"
+        f"重複 {job['duplicate_rows']:,}行・読み取れない {job['unreadable_rows']:,}行。"
+        "必須の質問が後から加わった古い行も、回答されたとおり履歴として取り込みます。"
+    )
+    frame = pd.DataFrame(
+        [
+            {
+                "行": row["row"],
+                "タイムスタンプ": row["timestamp"],
+                "拠点管理番号": row["management_number"],
+                "結果": row["outcome_label"],
+                "新規機器": "新規登録" if row["new_device"] else "",
+                "理由・今のフォームとの違い": "、".join(row["reasons"]),
+            }
+            for row in job["plan"]
+        ],
+        columns=["行", "タイムスタンプ", "拠点管理番号", "結果", "新規機器", "理由・今のフォームとの違い"],
+    )
+    table(frame, "取込前確認", job)
+    if st.button("取り込む", type="primary", key=f"{PAGE}_run", disabled=not job["planned_rows"]):
+        run(job["id"])
+
+
 def rejected_rows(job: dict) -> None:
     if not job["rejected"]:
         return
-    st.warning(f"{job['rejected_rows']:,}行は取り込めませんでした。")
+    st.warning(f"{job['rejected_rows']:,}行は取り込みませんでした。")
     frame = pd.DataFrame(
         [
             {"行": row["row"], "拠点管理番号": row["management_number"], "理由": "、".join(row["errors"])}
             for row in job["rejected"]
         ]
     )
-    st.dataframe(frame, hide_index=True)
-    st.download_button(
-        "取り込めなかった行（CSV）",
-        frame.to_csv(index=False).encode("utf-8-sig"),
-        file_name=f"loaners_rejected_{job['id']}.csv",
-        mime="text/csv",
-        key=f"{PAGE}_rejected_csv",
-        icon=":material/download:",
-    )
+    table(frame, "取り込まなかった行", job)
 
 
-def progress(import_id: int) -> None:
-    """The job's progress bar while it runs, then what was stored and the rejected rows."""
-    job = loaners_api.import_progress(import_id)
-    finished = job["status"] in ("done", "failed")
-    if not finished:
-        components.job_progress(job["status_label"], job["processed_rows"], job["total_rows"])
-    elif job["status"] == "failed":
+def finished(job: dict) -> None:
+    if job["status"] == "failed":
         st.error(f"取込に失敗しました: {labels.plain(job['error'])}")
     else:
         st.success(
-            f"取込が完了しました: 全{job['total_rows']:,}行のうち {job['accepted_rows']:,}行を登録しました"
+            f"取込が完了しました: 全{job['total_rows']:,}行のうち {job['accepted_rows']:,}行を履歴に追加しました"
             f"（新しく登録した機器 {job['created_devices']:,}台）。"
         )
+    rejected_rows(job)
+
+
+def progress(import_id: int) -> None:
+    """The job's progress bar while it runs, then the dry run's table or what was stored."""
+    job = loaners_api.import_progress(import_id)
+    if job["status"] == "checking":
+        components.job_progress(job["status_label"], job["checked_rows"], job["total_rows"])
+    elif job["status"] in RUNNING:
+        components.job_progress(job["status_label"], job["processed_rows"], job["total_rows"])
+    elif job["status"] == "checked":
+        dry_run(job)
+    else:
+        finished(job)
     if job["ignored_columns"]:
-        st.caption(f"フォームにない列は無視しました: {'、'.join(job['ignored_columns'])}")
-    if finished:
-        rejected_rows(job)
-    if finished and st.session_state.get(f"{PAGE}_polling"):
+        st.caption(f"フォームにない列は無視します: {'、'.join(job['ignored_columns'])}")
+    if job["status"] not in RUNNING and st.session_state.get(f"{PAGE}_polling"):
         st.session_state[f"{PAGE}_polling"] = False
         st.rerun()
 
@@ -75,9 +128,9 @@ def progress(import_id: int) -> None:
 auth.require_page(__file__)
 st.title("回答シート取込")
 st.caption(
-    "Googleフォームの回答シート（CSV）を取り込みます。列: タイムスタンプ（yyyy/MM/dd HH:mm:ss、日本時間）・"
-    "メールアドレス・0-2.拠点管理番号と各質問の列。タイムスタンプはそのまま履歴に残り、同じ機器・同じタイムスタンプの行は"
-    "取り込まれません。"
+    "Googleフォームの回答シート（CSV）を履歴として取り込みます。列: タイムスタンプ（yyyy/MM/dd HH:mm:ss、日本時間）・"
+    "メールアドレス・0-2.拠点管理番号と各質問の列。まず各行をどう取り込むかを確認し、よければ「取り込む」を押します。"
+    "タイムスタンプと回答者はそのまま残り、同じ機器・同じタイムスタンプの行は重複として取り込まれません。"
 )
 with st.form(f"{PAGE}_form", clear_on_submit=True):
     named = sheets()
@@ -85,10 +138,10 @@ with st.form(f"{PAGE}_form", clear_on_submit=True):
     upload = components.file_uploader(
         "CSVファイル", type=["csv"], key=f"{PAGE}_file", limit_mb=components.ANSWER_SHEET_MB
     )
-    submitted = st.form_submit_button("取込を開始", type="primary")
+    submitted = st.form_submit_button("取込前に確認", type="primary")
 if submitted:
-    start(kind, upload)
+    check(kind, upload)
 if IMPORT_KEY in st.session_state:
-    running = loaners_api.import_progress(st.session_state[IMPORT_KEY])["status"] not in ("done", "failed")
+    running = loaners_api.import_progress(st.session_state[IMPORT_KEY])["status"] in RUNNING
     st.session_state[f"{PAGE}_polling"] = running
     st.fragment(progress, run_every=POLL_SECONDS if running else None)(st.session_state[IMPORT_KEY])

@@ -51,11 +51,18 @@ def show_card(card: dict, device_types: list[str]) -> None:
 user = auth.require_page(__file__)
 loaners_common.view_header("SUMMARY")
 st.caption(
-    "「0-4.ステータス」が1.貸出中・「1-4.ユーザー機の預り有無」が有りで、預かり機のステータスがある機器の台数です。"
+    "「0-4.ステータス」が1.貸出中・「1-4.ユーザー機の預り有無」が有りの機器の台数です（預かり機のステータスが"
+    "空白の機器は未分類）。"
 )
 jurisdiction = loaners_common.jurisdiction_select(user, f"{PAGE}_jurisdiction")
 summary = loaners_api.summary(jurisdiction)
 components.kpi_card("預かり機の合計", f"{summary['total']}台")
+components.csv_link(
+    f"{PAGE}_csv",
+    "/loaners/views/summary/export",
+    {"jurisdiction": jurisdiction},
+    help=components.CSV_HELP.format(total=summary["total"]),
+)
 grid = st.columns(2)
 for index, card in enumerate(summary["cards"]):
     with grid[index % 2]:

@@ -99,18 +99,28 @@ def can_move(reservation: dict, target: str) -> bool:
     return target in vocab()["transitions"].get(reservation["status"], [])
 
 
+def accept_choices(reservation: dict) -> dict[int, str]:
+    """The shops a yes can come from, by id: those called for this reservation (the last one called last), then every
+    other active shop (§2.2.1: one the operator found by phone). Labels carry the id and the name only."""
+    called = {call["shop_id"]: f"#{call['shop_id']} {call['shop_name']}（電話済み）" for call in reservation["calls"]}
+    active = reservations_api.list_shops(active=True, page_size=100)["items"]
+    others = {shop["id"]: f"#{shop['id']} {shop['name']}" for shop in active if shop["id"] not in called}
+    return {**others, **called}
+
+
 def accept_form(page: str, reservation: dict) -> None:
-    """§2.2.4/2.2.5: a shop said yes to a person: calling_success and the payment link by SMS."""
-    shops = {call["shop_id"]: call["shop_name"] for call in reservation["calls"]}
+    """§2.2.4/2.2.5: a shop said yes to a person: calling_success and the payment link by SMS. After 全店NG the shop
+    may be any active one, also one not in the call list."""
+    shops = accept_choices(reservation)
     with st.form(f"{page}_accept_{reservation['code']}"):
         st.markdown("**予約OK → 決済リンク送信**")
         shop_id = st.selectbox(
             "予約OKの提携店",
             list(shops),
             format_func=shops.get,
-            index=len(shops) - 1 if shops else None,
+            index=len(shops) - 1 if reservation["calls"] else None,
             key=f"{page}_accept_shop_{reservation['code']}",
-            placeholder="電話した提携店がありません",
+            placeholder="提携店を選んでください",
         )
         submitted = st.form_submit_button("予約OKにして決済リンクを送信", type="primary")
     if submitted:

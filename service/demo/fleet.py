@@ -33,7 +33,7 @@ from service.config import get_settings
 from service.database import utcnow
 from service.demo.framework import DemoProgress, demo_hook
 from service.dialect import insert_rows, update_rows
-from service.fleet import alerts, auditing, customers, firmware, labels, monitoring, retention
+from service.fleet import alerts, auditing, customers, escalations, firmware, labels, monitoring, retention
 from service.fleet.agents import hash_secret
 from service.fleet.models import (
     Alert,
@@ -364,6 +364,7 @@ def build_fleet(db: Session, progress: DemoProgress, size: Size) -> None:
     progress.advance()
     _past_alerts(db, fleet)
     monitoring.record_as_mailed(db, at=now - timedelta(hours=1))  # the past's emails went out at the time
+    escalations.record_as_escalated(db, at=now)  # and so did its escalations
     progress.advance()
     history = _problems(fleet) + [t for t in fleet.terminals if t.id in {a.terminal_id for a in update_failed}]
     history += fleet.pick(size.history_terminals - len(history))

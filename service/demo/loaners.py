@@ -121,6 +121,7 @@ def _register(
             asset_number=f"ASSET-{place.code[:3]}-{index:04d}",
             software=rng.choice(("", "Office 2021")),
             os=rng.choice(("Windows 11", "Windows 10")) if model.category in ("Laptop", "Desktop") else "",
+            confirm=True,  # random serials may repeat
         )
         registered.append(devices.create_device(db, data=data, scope=ALL, actor=progress.actor))
     progress.advance()

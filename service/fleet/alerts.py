@@ -79,18 +79,18 @@ def resolve_alerts(db: Session, pairs: Iterable[tuple[int, str]], *, now: dateti
         .returning(Alert.incident_id)
         .execution_options(synchronize_session=False)
     ).all()
-    close_finished_incidents(db, {i for i in incident_ids if i is not None}, now=now)
+    close_finished_incidents(db, {i for i in incident_ids if i is not None}, now=now, by=by)
     return len(incident_ids)
 
 
-def close_finished_incidents(db: Session, incident_ids: set[int], *, now: datetime) -> None:
+def close_finished_incidents(db: Session, incident_ids: set[int], *, now: datetime, by: str = SYSTEM_LABEL) -> None:
     if not incident_ids:
         return
     still_open = select(Alert.id).where(Alert.incident_id == Incident.id, Alert.status != RESOLVED).exists()
     db.execute(
         update(Incident)
         .where(Incident.id.in_(incident_ids), Incident.status != RESOLVED, ~still_open)
-        .values(status=RESOLVED, resolved_at=now)
+        .values(status=RESOLVED, resolved_at=now, resolved_by=by)
         .execution_options(synchronize_session=False)
     )
 
@@ -103,8 +103,9 @@ def resolve_all_for_terminal(db: Session, *, terminal_id: int, now: datetime, by
 # --- SLA (§4.2) -------------------------------------------------------------------------
 
 
-def sla_steps(alert: Alert, now: datetime) -> list[SlaStep]:
-    """§4.2 steps 2–6: the first four due from detection, 完了報告 from the resolution (or its deadline)."""
+def sla_steps(alert: Alert | Incident, now: datetime) -> list[SlaStep]:
+    """§4.2 steps 2–6: the first four due from detection, 完了報告 from the resolution (or its deadline); an
+    incident's steps are its alerts' steps, worked once."""
     steps = []
     for step, label, minutes in labels.SLA_STEPS:
         due = alert.created_at + timedelta(minutes=minutes)
@@ -120,7 +121,13 @@ def sla_steps(alert: Alert, now: datetime) -> list[SlaStep]:
     return steps
 
 
-def _report_needed(alert: Alert) -> bool:
+def work_overdue(alert: Alert | Incident, steps: list[SlaStep]) -> bool:
+    """Whether a step still owed is past due: steps 2–5 while open, 完了報告 once resolved."""
+    owed = steps if alert.status != RESOLVED else steps[-1:]
+    return any(s.overdue and s.done_at is None for s in owed)
+
+
+def _report_needed(alert: Alert | Incident) -> bool:
     """完了報告 is owed unless the system resolved the alert (the terminal recovered) before the customer was told."""
     return alert.status != RESOLVED or alert.resolved_by != SYSTEM_LABEL or alert.customer_contacted_at is not None
 
@@ -177,9 +184,7 @@ def to_read(row, now: datetime) -> AlertRead:
     alert = row.Alert
     details = {key: value for key, value in row._asdict().items() if key != "Alert"}
     steps = sla_steps(alert, now)
-    owed = steps if alert.status != RESOLVED else steps[-1:]
-    overdue = any(s.overdue and s.done_at is None for s in owed)
-    return AlertRead.model_validate(columns_of(alert) | details | {"sla": steps, "overdue": overdue})
+    return AlertRead.model_validate(columns_of(alert) | details | {"sla": steps, "overdue": work_overdue(alert, steps)})
 
 
 @dataclass(frozen=True)
@@ -188,6 +193,7 @@ class AlertFilter:
     alert_type: str | None = None
     customer_id: int | None = None
     terminal_id: int | None = None
+    incident_id: int | None = None
     overdue: bool | None = None
     open_only: bool = False
 
@@ -198,6 +204,7 @@ def _filtered(stmt: Select, flt: AlertFilter, now: datetime) -> Select:
         (Alert.alert_type, flt.alert_type),
         (Alert.customer_id, flt.customer_id),
         (Alert.terminal_id, flt.terminal_id),
+        (Alert.incident_id, flt.incident_id),
     ):
         if value is not None:
             stmt = stmt.where(column == value)
@@ -290,7 +297,7 @@ def report(db: Session, *, alert: Alert, actor: Actor, now: datetime) -> Alert:
     return _audited(db, alert, actor, "mark_reported", now, change, after_fix=True)
 
 
-def assignees(db: Session, *, alert: Alert) -> list[tuple[int, str]]:
+def assignees(db: Session, *, alert: Alert | Incident) -> list[tuple[int, str]]:
     """People the alert can be handed to: active fleet admins, operators and support staff who can see its customer
     (those of every customer and those limited to this one; never viewers, never another customer's people)."""
     stmt = (
@@ -306,12 +313,16 @@ def assignees(db: Session, *, alert: Alert) -> list[tuple[int, str]]:
     return [(i, name) for i, name in db.execute(stmt.order_by(User.name, User.id))]
 
 
-def assign(db: Session, *, alert: Alert, assignee_id: int | None, actor: Actor, now: datetime) -> Alert:
+def check_assignee(db: Session, *, alert: Alert | Incident, assignee_id: int | None) -> None:
     if assignee_id is not None and assignee_id not in dict(assignees(db, alert=alert)):
         raise ValidationFailed(
             "担当者は、このアラートの顧客を担当できる端末管理の管理者・運用オペレーター・サポート担当から選んでください",
             details={"field": "assignee_id", "rule": "alert_assignee"},
         )
+
+
+def assign(db: Session, *, alert: Alert, assignee_id: int | None, actor: Actor, now: datetime) -> Alert:
+    check_assignee(db, alert=alert, assignee_id=assignee_id)
 
     def change() -> None:
         alert.assignee_id = assignee_id
@@ -335,5 +346,5 @@ def resolve(db: Session, *, alert: Alert, note: str, actor: Actor, now: datetime
 
     _audited(db, alert, actor, "resolve", now, change)
     if alert.incident_id is not None:
-        close_finished_incidents(db, {alert.incident_id}, now=now)
+        close_finished_incidents(db, {alert.incident_id}, now=now, by=actor.label)
     return alert

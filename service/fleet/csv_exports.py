@@ -9,8 +9,8 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from service.exports import Column, ListExport, entities, field, labelled
-from service.fleet import alerts, customers, firmware, labels, terminals
-from service.fleet.models import Customer, FirmwareRelease, Rollout, Terminal
+from service.fleet import alerts, customers, firmware, incidents, labels, terminals
+from service.fleet.models import Customer, FirmwareRelease, Incident, Rollout, Terminal
 from service.fleet.schemas import RolloutRead, TerminalFilter
 from service.tenancy import TenantScope, scoped
 
@@ -58,6 +58,19 @@ ALERT_COLUMNS = (
     Column("SLA", lambda alert: OVERDUE if alert.overdue else IN_TIME),
     field("担当者", "assignee_name"),
     field("詳細メッセージ", "message"),
+)
+INCIDENT_COLUMNS = (
+    field("ID", "id"),
+    field("発生日時", "created_at"),
+    field("顧客企業", "company_name"),
+    field("種別", "alert_type_label"),
+    field("端末数", "terminal_count"),
+    field("未解決", "open_alerts"),
+    field("状態", "status_label"),
+    Column("SLA", lambda incident: OVERDUE if incident.overdue else IN_TIME),
+    field("担当者", "assignee_name"),
+    field("解決日時", "resolved_at"),
+    field("対応内容", "resolution"),
 )
 EVENT_COLUMNS = (
     field("発生日時", "occurred_at"),
@@ -125,6 +138,16 @@ def alert_export(scope: TenantScope, flt: alerts.AlertFilter, now: datetime) -> 
         alerts.LIST_ORDER,
         ALERT_COLUMNS,
         lambda _db, rows: [alerts.to_read(row, now) for row in rows],
+    )
+
+
+def incident_export(scope: TenantScope, flt: incidents.IncidentFilter, now: datetime) -> ListExport:
+    """Newest first (the list shows the unresolved first)."""
+    return ListExport(
+        incidents.incident_query(scope, flt),
+        (Incident.created_at.desc(), Incident.id.desc()),
+        INCIDENT_COLUMNS,
+        lambda _db, rows: [incidents.to_read(row, now) for row in rows],
     )
 
 

@@ -9,7 +9,7 @@ from service.database import session_scope
 from service.errors import Unauthorized
 from service.fleet import agents, heartbeats
 from service.fleet.agents import TerminalIdentity
-from service.fleet.models import Alert, Customer, Rollout, Terminal
+from service.fleet.models import Alert, Customer, Incident, MaintenanceWindow, Rollout, Terminal
 from service.identity.dependencies import Caller, CurrentCaller, require
 from service.openapi import declares
 from service.tenancy import TenantScope, register_tenant_name, scoped_lookup
@@ -35,12 +35,16 @@ valid_terminal = scoped_lookup(Terminal, Terminal.customer_id, Scope, path_param
 valid_customer = scoped_lookup(Customer, Customer.id, Scope, path_param="customer_id")
 valid_alert = scoped_lookup(Alert, Alert.customer_id, Scope, path_param="alert_id")
 valid_rollout = scoped_lookup(Rollout, Rollout.customer_id, Scope, path_param="rollout_id")
+valid_incident = scoped_lookup(Incident, Incident.customer_id, Scope, path_param="incident_id")
+valid_window = scoped_lookup(MaintenanceWindow, MaintenanceWindow.customer_id, Scope, path_param="window_id")
 
 
 ScopedTerminal = Annotated[Terminal, Depends(valid_terminal)]
 ScopedCustomer = Annotated[Customer, Depends(valid_customer)]
 ScopedAlert = Annotated[Alert, Depends(valid_alert)]
 ScopedRollout = Annotated[Rollout, Depends(valid_rollout)]
+ScopedIncident = Annotated[Incident, Depends(valid_incident)]
+ScopedWindow = Annotated[MaintenanceWindow, Depends(valid_window)]
 
 
 def token_hash_of(authorization: str) -> str:

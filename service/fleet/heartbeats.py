@@ -56,9 +56,10 @@ def evaluate(state: TerminalState, beat: HeartbeatIn) -> Verdict:
     """Apply the alert rules to one beat: error status, cpu/memory at the threshold on N consecutive beats, recovery."""
     settings = get_settings()
     threshold, needed = settings.fleet_high_usage_percent, settings.fleet_high_usage_consecutive
-    cpu_streak = state.high_cpu_streak + 1 if beat.cpu >= threshold else 0
-    memory_streak = state.high_memory_streak + 1 if beat.memory >= threshold else 0
+    cpu_streak = _streak(state.high_cpu_streak, beat.cpu >= threshold, "high_cpu" in state.open_types)
+    memory_streak = _streak(state.high_memory_streak, beat.memory >= threshold, "high_memory" in state.open_types)
     wanted: dict[str, str] = {}
+    kept: set[str] = set()
     if beat.status == "error":
         wanted["error"] = labels.ERROR_MESSAGE.format(detail=beat.error_message or "-")
     for kind, value, streak in (("high_cpu", beat.cpu, cpu_streak), ("high_memory", beat.memory, memory_streak)):
@@ -66,14 +67,23 @@ def evaluate(state: TerminalState, beat: HeartbeatIn) -> Verdict:
             wanted[kind] = labels.HIGH_USAGE_MESSAGE.format(
                 label=labels.USAGE_LABELS[kind], value=value, count=streak, threshold=threshold
             )
+        elif kind in state.open_types and streak > -needed:
+            kept.add(kind)  # an open alert resolves only after as many beats below as it took to open
     in_maintenance = state.status == "maintenance"
     return Verdict(
         status="maintenance" if in_maintenance else beat.status,
         high_cpu_streak=cpu_streak,
         high_memory_streak=memory_streak,
         to_open={} if in_maintenance else {k: m for k, m in wanted.items() if k not in state.open_types},
-        to_resolve=(state.open_types & CONDITION_ALERTS) - set(wanted),
+        to_resolve=(state.open_types & CONDITION_ALERTS) - set(wanted) - kept,
     )
+
+
+def _streak(previous: int, high: bool, alert_open: bool) -> int:
+    """Beats in a row at the threshold (positive), or below it while its alert is open (negative)."""
+    if high:
+        return max(previous, 0) + 1
+    return min(previous, 0) - 1 if alert_open else 0
 
 
 @dataclass

@@ -15,6 +15,7 @@ ALERT_TYPES = {
     "high_cpu": "店舗PC CPU使用率高",
     "high_memory": "店舗PCメモリ使用率高",
     "update_failed": "更新失敗",
+    "store_offline": "店舗オフライン",
 }
 DEVICE_CLOCK_NOTE = "（端末の時計では {device_time}）"  # appended to an event whose time the device clock got wrong
 ALERT_STATUSES = {"open": "未対応", "acknowledged": "対応中", "resolved": "解決済み"}
@@ -86,6 +87,7 @@ NO_DEMO_AGENTS_BANNER = (
 )
 DIGEST_SUBJECT = "【TMS】アラート 新規{new}件・解決{resolved}件"
 INCIDENT_MESSAGE = "{company}: 端末{count}台が{minutes}分以内にオフラインになりました（全{total}台）"
+STORE_OFFLINE_MESSAGE = "{store}の端末{count}台がすべて{minutes}分以内にオフラインになりました"
 OFFLINE_MESSAGE = "端末からの通信が途絶えました（最終通信 {last}）"
 HIGH_USAGE_MESSAGE = "{label}が{value:.0f}%です（{count}回連続で{threshold:.0f}%以上）"
 ERROR_MESSAGE = "端末がエラーを報告しました: {detail}"
@@ -100,9 +102,33 @@ TERMINAL_ERROR_DETAIL = "更新後に端末がエラーを報告しました: {d
 BUSY_PC_NOTE = "店舗PCの負荷が高い状態です（{figures}）"
 PC_LOAD_FIGURES = {"cpu": "CPU {value:.1f}%", "memory": "メモリ {value:.1f}%"}
 PC_LOAD_SEPARATOR = "・"
+# Business hours and recurring maintenance windows (service/fleet/schedules.py, maintenance_windows.py).
+WEEKDAYS = ("月", "火", "水", "木", "金", "土", "日")
+RECURRENCES = {"daily": "毎日", "weekly": "毎週"}
+WINDOW_DIGEST_SUBJECT = "【TMS】定期メンテナンス終了 {customer} {store}（保留{count}件）"
+WINDOW_DIGEST_BODY = "定期メンテナンス（{reason}）{starts}〜{ends} の間に保留したアラート:"
+WINDOW_DIGEST_LINE = "{store}（{serial}）: オフライン {since}{still}"
+WINDOW_STILL_OFFLINE = "（終了時点でも応答なし: アラートを発行します）"
+ALL_STORES = "全店舗"
 INCIDENT_DIGEST_LINE = "【顧客単位の障害】{message}"
+# 重要アラート's one row for an incident: «13台オフライン» (its alerts still open).
+INCIDENT_SUMMARY = "{count}台{kind}"
 RESOLVED_MARK = "【解決】"
 RESOLVED_LINE = "{mark}{line}（解決 {resolved}）"
+LINK_LINE = "  {url}"  # under a mail's line: the record's page in the dashboards
+
+# Escalation: a §4.2 step of open work past due, told once to the fleet's システム管理者 (e-mail) and on Slack.
+ESCALATION_SUBJECTS = {"alert": "アラート #{id}", "incident": "インシデント #{id}"}
+ESCALATION_SUBJECT = "【TMS】エスカレーション: {subject}の{step}が期限超過"
+ESCALATION_BODY = (
+    "{subject}の「{step}」が期限（{due}、検知から{minutes}分）を過ぎても記録されていません。\n"
+    "{place}\n"
+    "検知 {created}　担当者 {assignee}\n\n"
+    "対応状況を確認し、担当者を割り当ててください:\n{url}"
+)
+ESCALATION_SLACK = "【TMS】{subject}の「{step}」が期限（{due}）超過: {place} {url}（通知: {leads}）"
+NO_ASSIGNEE = "未割り当て"
+NO_LEADS = "通知先のシステム管理者なし"
 
 # CSV import: the vendor's Japanese column names, and why a row is rejected.
 IMPORT_HEADERS = {
@@ -123,15 +149,22 @@ REPORT_TITLE = "月次報告書"
 REPORT_CSV_HEADER = ("項目", "値")
 REPORT_LABELS = {
     "customer": "顧客名",
+    "all_customers": "全顧客",
+    "customers": "顧客数",
     "month": "対象月",
     "terminals": "端末数",
     "availability": "稼働率",
     "alerts": "アラート件数",
     "alert_type": "アラート種別",
     "count": "件数",
+    "resolved": "解決件数",
     "mttr": "平均解決時間",
     "minutes": "分",
+    "sla": "SLA遵守率",
+    "sla_met": "SLA目標内の件数",
 }
+# Units after a report's figures (the same text on the page, in the CSV and the PDF).
+REPORT_UNITS = {"customers": "社", "terminals": "台", "alerts": "件"}
 
 # The audit log's words for what people and terminals do here (service/audit/vocabulary.py).
 AUDIT = register(
@@ -143,11 +176,15 @@ AUDIT = register(
             "rotate_token": "トークンの再発行",
             "revoke_token": "トークンの失効",
             "maintenance": "メンテナンスの切り替え",
+            "set_business_hours": "営業時間の変更",
+            "create_maintenance_window": "定期メンテナンスの登録",
+            "delete_maintenance_window": "定期メンテナンスの削除",
             "import_terminals": "端末CSVの取込",
             "acknowledge": "初動確認",
             "assign": "担当者の割り当て",
             "add_note": "メモの追加",
             "resolve": "対応実施（解決）",
+            "escalate": "エスカレーション（期限超過の通知）",
             **{f"mark_{step}": f"{label}の記録" for step, label, _ in (*SLA_STEPS, REPORT_STEP)},
             **{f"rollout_{status}": f"ロールアウトの状態変更（{label}）" for status, label in ROLLOUT_STATUSES.items()},
             **{f"command_{kind}": f"コマンド送信（{label}）" for kind, label in COMMAND_TYPES.items()},
@@ -160,13 +197,25 @@ AUDIT = register(
                 values={"status": TERMINAL_STATUSES},
             ),
             "customer": Target("顧客", by_column("fleet_customer", "company_name"), name_field="company_name"),
+            "maintenance_window": Target("定期メンテナンス", values={"recurrence": RECURRENCES}),
             "alert": Target("アラート", values={"status": ALERT_STATUSES}),
+            "incident": Target("インシデント", values={"status": ALERT_STATUSES}),
             "firmware_release": Target(
                 "ファームウェア", by_column("fleet_firmware_release", "version"), name_field="version"
             ),
             "rollout": Target("ロールアウト", values={"status": ROLLOUT_STATUSES}),
             "terminal_import": Target(
                 "端末CSV取込", by_column("fleet_terminal_import", "filename"), name_field="filename"
+            ),
+            "escalation": Target(
+                "エスカレーション",
+                fields={
+                    "alert_id": "アラート",
+                    "incident_id": "インシデント",
+                    "step": "期限超過の手順",
+                    "recipients": "通知先",
+                },
+                values={"step": {step: label for step, label, _ in SLA_STEPS}},
             ),
         },
         fields={
@@ -198,9 +247,19 @@ AUDIT = register(
             "rows": "行数",
             "assignee_id": "担当者",
             "note": "メモ",
+            "opens_at": "開店時刻",
+            "closes_at": "閉店時刻",
+            "closed_weekdays": "定休日",
+            "recurrence": "繰り返し",
+            "weekday": "曜日",
+            "start_time": "開始時刻",
+            "duration_minutes": "時間（分）",
+            "until": "終了日",
+            "reason": "理由",
+            "resolution": "対応内容",
             **{f"{step}_at": label for step, label, _ in (*SLA_STEPS, REPORT_STEP)},
         },
-        values={"contract_type": CONTRACT_TYPES, "paused_reason": PAUSE_REASONS},
+        values={"contract_type": CONTRACT_TYPES, "paused_reason": PAUSE_REASONS, "recurrence": RECURRENCES},
         statuses={
             "fleet_terminal": TERMINAL_STATUSES,
             "fleet_alert": ALERT_STATUSES,

@@ -1,9 +1,22 @@
 """Fleet (端末管理) tables: customers, terminals, their telemetry, alerts and firmware rollouts."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.config import get_settings
@@ -26,8 +39,15 @@ class Customer(Base):
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     contact_phone: Mapped[str] = mapped_column(String(20), default="")
     contract_type: Mapped[str] = mapped_column(String(20), default="basic")
+    # 営業時間 in local time (Japan): a terminal silent while the stores are closed raises its alert at opening.
+    opens_at: Mapped[time | None] = mapped_column(Time)
+    closes_at: Mapped[time | None] = mapped_column(Time)
+    closed_weekdays: Mapped[list[Any]] = mapped_column(default=list)  # 0 = Monday … 6 = Sunday
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+ALERT_HELD = text("offline_alert_held")
 
 
 class Terminal(Base):
@@ -40,6 +60,8 @@ class Terminal(Base):
     __tablename__ = "fleet_terminal"
     __table_args__ = (
         Index("ix_fleet_terminal_customer_status", "customer_id", "status"),
+        Index("ix_fleet_terminal_customer_store", "customer_id", "store_name"),
+        Index("ix_fleet_terminal_alert_held", "customer_id", postgresql_where=ALERT_HELD, sqlite_where=ALERT_HELD),
         {"postgresql_with": {"fillfactor": 70}},
     )
 
@@ -54,6 +76,9 @@ class Terminal(Base):
     last_heartbeat_at: Mapped[datetime | None]
     offline_deadline_at: Mapped[datetime | None]
     offline_since: Mapped[datetime | None]
+    # Offline while its store was closed or in a maintenance window: the alert waits for opening (or the window's end).
+    offline_alert_held: Mapped[bool] = mapped_column(default=False, server_default=false())
+    offline_alert_at: Mapped[datetime | None]  # when its offline alert was due (raised or folded into a store alert)
     installed_date: Mapped[date | None] = mapped_column(Date)
     cpu_usage: Mapped[float] = mapped_column(Float, default=0)
     memory_usage: Mapped[float] = mapped_column(Float, default=0)
@@ -81,7 +106,22 @@ class EnrollmentCode(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Incident(Base):
+class SlaWork:
+    """The §4.2 steps of an alert or an incident (worked as one, its steps applied to its alerts): who and when."""
+
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id", ondelete="SET NULL"))
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str] = mapped_column(String(100), default="")
+    diagnosed_at: Mapped[datetime | None]
+    diagnosed_by: Mapped[str] = mapped_column(String(100), default="")
+    customer_contacted_at: Mapped[datetime | None]
+    customer_contacted_by: Mapped[str] = mapped_column(String(100), default="")
+    resolved_by: Mapped[str] = mapped_column(String(100), default="")
+    reported_at: Mapped[datetime | None]
+    reported_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class Incident(SlaWork, Base):
     """A customer-level incident: many of one customer's terminals went offline together."""
 
     __tablename__ = "fleet_incident"
@@ -112,6 +152,7 @@ class Incident(Base):
     resolved_digest_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_digest.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str] = mapped_column(Text, default="")
 
 
 class Digest(Base):
@@ -125,7 +166,7 @@ class Digest(Base):
     recipient_count: Mapped[int] = mapped_column(default=0)
 
 
-class Alert(Base):
+class Alert(SlaWork, Base):
     """アラート: one problem on one terminal, worked open → acknowledged → resolved."""
 
     __tablename__ = "fleet_alert"
@@ -158,17 +199,7 @@ class Alert(Base):
     alert_type: Mapped[str] = mapped_column(String(20))
     message: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="open")
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id", ondelete="SET NULL"))
-    acknowledged_at: Mapped[datetime | None]
-    acknowledged_by: Mapped[str] = mapped_column(String(100), default="")
-    diagnosed_at: Mapped[datetime | None]
-    diagnosed_by: Mapped[str] = mapped_column(String(100), default="")
-    customer_contacted_at: Mapped[datetime | None]
-    customer_contacted_by: Mapped[str] = mapped_column(String(100), default="")
     resolved_at: Mapped[datetime | None]
-    resolved_by: Mapped[str] = mapped_column(String(100), default="")
-    reported_at: Mapped[datetime | None]
-    reported_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -256,6 +287,26 @@ class FleetState(Base):
     grace_until: Mapped[datetime | None]
     ingest_stalled_since: Mapped[datetime | None]
     rolled_until: Mapped[datetime | None]
+
+
+class MaintenanceWindow(Base):
+    """A recurring maintenance window of a customer's stores (or one store): daily or weekly, in local time, until a
+    date. The offline alerts it holds back are mailed as a digest when each occurrence ends."""
+
+    __tablename__ = "fleet_maintenance_window"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("fleet_customer.id", ondelete="CASCADE"), index=True)
+    store_name: Mapped[str] = mapped_column(String(100), default="")  # "" = every store of the customer
+    recurrence: Mapped[str] = mapped_column(String(10))  # daily | weekly
+    weekday: Mapped[int | None]  # weekly: 0 = Monday … 6 = Sunday
+    start_time: Mapped[time] = mapped_column(Time)
+    duration_minutes: Mapped[int]
+    until: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200))
+    digested_until: Mapped[datetime | None]  # the end of the last occurrence whose digest was sent
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class FirmwareRelease(Base):
@@ -372,3 +423,23 @@ class TerminalImport(Base):
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+
+class Escalation(Base):
+    """A §4.2 step of an open alert or incident that went past due: its support leads were told once (e-mail and
+    Slack, the outbox rows written in the same transaction as this row)."""
+
+    __tablename__ = "fleet_escalation"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "step"),
+        UniqueConstraint("incident_id", "step"),
+        CheckConstraint("(alert_id IS NULL) <> (incident_id IS NULL)", name="one_subject"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_alert.id", ondelete="CASCADE"))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_incident.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("fleet_customer.id", ondelete="CASCADE"), index=True)
+    step: Mapped[str] = mapped_column(String(30))
+    recipient_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,22 +3,22 @@ alert email digest."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, literal, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, case, func, literal, or_, select, tuple_, update
+from sqlalchemy.orm import Session, aliased
 
 from service.config import get_settings
 from service.dialect import insert, insert_rows, local_text
-from service.fleet import labels
-from service.fleet.alerts import RESOLVED, WORKER_ROLES, with_places
+from service.fleet import labels, links, schedules
+from service.fleet.alerts import OPEN, RESOLVED, WORKER_ROLES, NewAlert, open_alerts, resolve_alerts, with_places
 from service.fleet.models import Alert, Customer, Digest, FleetState, Incident, Terminal
+from service.fleet.schedules import LOCAL_MINUTE, local_minute
 from service.identity.models import Grant, User
 from service.outbox.service import enqueue
 
 INGEST_MARK_SECONDS = 5
 ALIVE = ("online", "error")
-LOCAL_MINUTE = "%Y-%m-%d %H:%M"  # how the support team reads a time
+STORE_MIN_TERMINALS = 2  # a store of one terminal gets that terminal's own alert
 
 
 def fleet_state(db: Session) -> FleetState:
@@ -88,7 +88,10 @@ class SweepResult:
 
 
 def sweep_offline(db: Session, *, now: datetime) -> SweepResult:
-    """Mark terminals that missed their intervals offline, with alerts, unless the service itself was deaf."""
+    """Mark terminals that missed their intervals offline, with alerts, unless the service itself was deaf.
+
+    A terminal whose stores are closed (or in a maintenance window) goes offline with its alert held; the alert comes
+    at opening if it is still silent. A store whose terminals all went silent together gets one store alert."""
     state = fleet_state(db)
     stalled = is_ingest_gap(db, last_ingest_at=state.last_ingest_at, now=now)
     note_ingest_stall(db, state, stalled=stalled, now=now)
@@ -96,17 +99,34 @@ def sweep_offline(db: Session, *, now: datetime) -> SweepResult:
         return SweepResult(0, 0, skipped="ingest_gap")
     if state.grace_until is not None and now < state.grace_until:
         return SweepResult(0, 0, skipped="grace_period")
+    held = schedules.held_condition(db, now=now)
     gone = db.scalars(
         update(Terminal)
         .where(Terminal.status.in_(ALIVE), Terminal.offline_deadline_at < now)
-        .values(status="offline", offline_since=now, high_cpu_streak=0, high_memory_streak=0)
+        .values(
+            status="offline",
+            offline_since=now,
+            high_cpu_streak=0,
+            high_memory_streak=0,
+            offline_alert_held=held,
+            offline_alert_at=case((held, None), else_=now),
+        )
         .returning(Terminal.customer_id)
         .execution_options(synchronize_session=False)
     ).all()
-    if not gone:
+    released = db.scalars(
+        update(Terminal)
+        .where(Terminal.offline_alert_held, ~held)
+        .values(offline_alert_held=False, offline_alert_at=case((Terminal.status == "offline", now)))
+        .returning(Terminal.customer_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    _resolve_store_alerts(db, now=now)
+    if not gone and not released:
         return SweepResult(0, 0)
-    _open_offline_alerts(db, now=now)
-    incidents = group_incidents(db, customer_ids=set(gone), now=now)
+    stores = _open_store_alerts(db, now=now)
+    _open_offline_alerts(db, now=now, excluding=stores)
+    incidents = group_incidents(db, customer_ids=set(gone) | set(released), now=now)
     return SweepResult(len(gone), incidents)
 
 
@@ -136,7 +156,7 @@ def stall_banner(status: IngestStatus) -> str:
     if not status.stalled:
         return ""
     template = labels.STALL_BANNER if status.heartbeats_expected else labels.NO_DEMO_AGENTS_BANNER
-    return template.format(since=_local(status.last_heartbeat_at), minutes=int(status.silence_seconds // 60))
+    return template.format(since=local_minute(status.last_heartbeat_at), minutes=int(status.silence_seconds // 60))
 
 
 def note_ingest_stall(db: Session, state: FleetState, *, stalled: bool, now: datetime) -> None:
@@ -146,11 +166,11 @@ def note_ingest_stall(db: Session, state: FleetState, *, stalled: bool, now: dat
     if stalled and since is None:
         state.ingest_stalled_since = state.last_ingest_at
         minutes = int((now - state.last_ingest_at).total_seconds() // 60)
-        body = labels.STALL_BODY.format(since=_local(state.last_ingest_at), minutes=minutes)
+        body = labels.STALL_BODY.format(since=local_minute(state.last_ingest_at), minutes=minutes)
         _mail_team(db, "stalled", labels.STALL_SUBJECT, body, since=state.last_ingest_at)
     elif not stalled and since is not None and state.last_ingest_at > since:
         grace = int(offline_threshold().total_seconds() // 60)
-        body = labels.STALL_RECOVERED_BODY.format(since=_local(since), now=_local(now), grace=grace)
+        body = labels.STALL_RECOVERED_BODY.format(since=local_minute(since), now=local_minute(now), grace=grace)
         _mail_team(db, "recovered", labels.STALL_RECOVERED_SUBJECT, body, since=since)
         state.ingest_stalled_since = None
     db.flush()
@@ -164,16 +184,17 @@ def _mail_team(db: Session, kind: str, subject: str, body: str, *, since: dateti
             channel="email",
             recipient=person.email,
             subject=subject,
-            body=body,
+            body=f"{body}\n\n{links.page_url(links.DASHBOARD_PAGE)}",
             domain="fleet",
             ref_type="fleet_ingest_stall",
             dedupe_key=f"fleet-ingest-{kind}:{since.isoformat()}:{person.email.lower()}",
         )
 
 
-def _open_offline_alerts(db: Session, *, now: datetime) -> None:
-    """One INSERT … SELECT over the terminals this sweep marked (they stay locked until commit): no row goes through
-    Python, which at 10,000 terminals costs more than the database's own work. An open offline alert is kept."""
+def _open_offline_alerts(db: Session, *, now: datetime, excluding: list[tuple[int, str]]) -> None:
+    """One INSERT … SELECT over the terminals whose alert is due now (they stay locked until commit): no row goes
+    through Python, which at 10,000 terminals costs more than the database's own work. An open offline alert is kept;
+    the terminals of stores given a store alert get none of their own."""
     before, _, after = labels.OFFLINE_MESSAGE.partition("{last}")
     message = (
         literal(before)
@@ -181,24 +202,101 @@ def _open_offline_alerts(db: Session, *, now: datetime) -> None:
         + literal(after)
     )
     swept = select(Terminal.id, Terminal.customer_id, literal("offline"), message, literal(now, Alert.created_at.type))
+    due = swept.where(Terminal.status == "offline", Terminal.offline_alert_at == now)
+    if excluding:
+        due = due.where(tuple_(Terminal.customer_id, Terminal.store_name).not_in(excluding))
     columns = ["terminal_id", "customer_id", "alert_type", "message", "created_at"]
-    db.execute(
-        insert(db, Alert)
-        .from_select(columns, swept.where(Terminal.status == "offline", Terminal.offline_since == now))
-        .on_conflict_do_nothing()
+    db.execute(insert(db, Alert).from_select(columns, due).on_conflict_do_nothing())
+
+
+def _open_store_alerts(db: Session, *, now: datetime) -> list[tuple[int, str]]:
+    """Stores (of ≥ 2 terminals) whose every monitored terminal went silent within the incident window, one being due
+    now: one store_offline alert each, on its first terminal; the store's open offline alerts of the window fold
+    into it. Returns the stores."""
+    window = get_settings().fleet_incident_window_minutes
+    since = now - timedelta(minutes=window)
+    store = tuple_(Terminal.customer_id, Terminal.store_name)
+    due = select(Terminal.customer_id, Terminal.store_name).where(
+        Terminal.status == "offline", Terminal.offline_alert_at == now
+    )
+    silent = case((and_(Terminal.status == "offline", Terminal.offline_alert_at >= since), 1), else_=0)
+    rows = db.execute(
+        select(Terminal.customer_id, Terminal.store_name, func.count(), func.min(Terminal.id))
+        .where(store.in_(due), Terminal.status != "maintenance")
+        .group_by(Terminal.customer_id, Terminal.store_name)
+        .having(func.count() >= STORE_MIN_TERMINALS, func.count() == func.sum(silent))
+    ).all()
+    if not rows:
+        return []
+    stores = [(r[0], r[1]) for r in rows]
+    earlier = db.execute(
+        select(Alert.terminal_id)
+        .join(Terminal, Terminal.id == Alert.terminal_id)
+        .where(store.in_(stores), Alert.alert_type == "offline", Alert.status == OPEN, Alert.created_at >= since)
+    ).scalars()
+    resolve_alerts(db, [(terminal_id, "offline") for terminal_id in earlier], now=now)
+    message = labels.STORE_OFFLINE_MESSAGE
+    open_alerts(
+        db,
+        [
+            NewAlert(first, customer_id, "store_offline", message.format(store=name, count=count, minutes=window))
+            for customer_id, name, count, first in rows
+        ],
+        now=now,
+    )
+    return stores
+
+
+def _stores_with_store_alert(db: Session) -> list[tuple[int, str]]:
+    """The stores with an open store alert (it speaks for their terminals)."""
+    return [
+        (r[0], r[1])
+        for r in db.execute(
+            select(Terminal.customer_id, Terminal.store_name)
+            .join(Alert, Alert.terminal_id == Terminal.id)
+            .where(Alert.alert_type == "store_offline", Alert.status != RESOLVED)
+        )
+    ]
+
+
+def _store_alerts_back() -> Select:
+    """The terminals holding an open store alert whose store has no terminal offline any more (built once: aliases
+    made per call would miss the statement cache)."""
+    anchor, member = aliased(Terminal), aliased(Terminal)
+    down = (
+        select(member.id)
+        .where(
+            member.customer_id == anchor.customer_id,
+            member.store_name == anchor.store_name,
+            member.status == "offline",
+        )
+        .exists()
+    )
+    return (
+        select(Alert.terminal_id)
+        .join(anchor, anchor.id == Alert.terminal_id)
+        .where(Alert.alert_type == "store_offline", Alert.status != RESOLVED, ~down)
     )
 
 
-def _local(at: datetime | None) -> str:
-    """A timestamp as the support team reads it: local time, to the minute."""
-    return at.astimezone(ZoneInfo(get_settings().timezone)).strftime(LOCAL_MINUTE) if at else "-"
+STORE_ALERTS_BACK = _store_alerts_back()
+
+
+def _resolve_store_alerts(db: Session, *, now: datetime) -> None:
+    """A store alert resolves once none of the store's terminals is offline any more."""
+    back = db.scalars(STORE_ALERTS_BACK).all()
+    resolve_alerts(db, [(terminal_id, "store_offline") for terminal_id in back], now=now)
 
 
 def group_incidents(db: Session, *, customer_ids: set[int], now: datetime) -> int:
     """When ≥ ratio (and ≥ N) of a customer's terminals went offline in the window, gather them in one incident."""
     settings = get_settings()
     window_start = now - timedelta(minutes=settings.fleet_incident_window_minutes)
-    recent = case((Terminal.offline_since >= window_start, 1), else_=0)
+    recent_alert = Terminal.offline_alert_at >= window_start
+    alerted = _stores_with_store_alert(db)
+    if alerted:
+        recent_alert = and_(recent_alert, tuple_(Terminal.customer_id, Terminal.store_name).not_in(alerted))
+    recent = case((recent_alert, 1), else_=0)
     rows = db.execute(
         select(Terminal.customer_id, func.count(), func.sum(recent))
         .where(Terminal.customer_id.in_(customer_ids), Terminal.status != "maintenance")
@@ -386,24 +484,29 @@ def _mark_mailed(db: Session, model, ids: list[int], *, digest_id: int, resoluti
 
 
 def _digest_lines(person: Recipient, alerts, incidents) -> list[str]:
-    """One line per incident and per alert outside an incident; resolved ones marked 【解決】 with the time."""
+    """One line per incident and per alert outside an incident, each with its page's address under it; resolved ones
+    marked 【解決】 with the time."""
 
     def visible(customer_id: int) -> bool:
         return person.customer_scope is None or person.customer_scope == str(customer_id)
 
-    def line(row, text: str) -> str:
-        if row.status != RESOLVED:
-            return text
-        return labels.RESOLVED_LINE.format(mark=labels.RESOLVED_MARK, line=text, resolved=_local(row.resolved_at))
+    def line(row, text: str, url: str) -> str:
+        if row.status == RESOLVED:
+            resolved = local_minute(row.resolved_at)
+            text = labels.RESOLVED_LINE.format(mark=labels.RESOLVED_MARK, line=text, resolved=resolved)
+        return f"{text}\n{labels.LINK_LINE.format(url=url)}"
 
     lines = [
-        line(i, labels.INCIDENT_DIGEST_LINE.format(message=i.message)) for i in incidents if visible(i.customer_id)
+        line(i, labels.INCIDENT_DIGEST_LINE.format(message=i.message), links.incident_url(i.id))
+        for i in incidents
+        if visible(i.customer_id)
     ]
     lines += [
         line(
             a,
             f"{a.company_name} - {a.store_name}（{a.serial_number}）: "
-            f"{labels.ALERT_TYPES.get(a.alert_type, a.alert_type)} {_local(a.created_at)} {a.message}",
+            f"{labels.ALERT_TYPES.get(a.alert_type, a.alert_type)} {local_minute(a.created_at)} {a.message}",
+            links.alert_url(a.id),
         )
         for a in alerts
         if a.incident_id is None and visible(a.customer_id)

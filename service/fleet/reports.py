@@ -1,9 +1,25 @@
-"""The dashboard's numbers and the monthly customer report (JSON, CSV, PDF), every aggregate computed in SQL."""
+"""The dashboard's numbers and the monthly report, of one customer or of every customer in the caller's scope (JSON,
+CSV, PDF), every aggregate computed in SQL."""
 
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import (
+    Float,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
@@ -12,13 +28,28 @@ from service.dialect import epoch
 from service.documents import FONT, japanese_pdf
 from service.errors import ValidationFailed
 from service.fleet import labels
-from service.fleet.alerts import RESOLVED, open_overdue_condition, with_places
+from service.fleet.alerts import RESOLVED, SYSTEM_LABEL, open_overdue_condition, with_places
+from service.fleet.incidents import open_members
 from service.fleet.models import Alert, Customer, Incident, Terminal
-from service.fleet.schemas import AlertTypeCount, CriticalAlert, CustomerStatus, DashboardRead, MonthlyReport
+from service.fleet.schemas import (
+    AlertTypeCount,
+    CriticalAlert,
+    CustomerStatus,
+    DashboardRead,
+    MonthlyReport,
+    ReportLine,
+)
+from service.identity.roles import DOMAINS
 from service.tenancy import TenantScope, scoped
 
 STATUSES = ("online", "offline", "error", "maintenance")
 CRITICAL_LIMIT = 10
+TENTH = Decimal("0.1")
+# A figure the month has none of (no alert: no resolution time, no SLA share); not "-", which a CSV cell would
+# have to keep from reading as a formula («'-»).
+NONE_SHOWN = "なし"
+# A step recorded at its due time meets it: SQLite's epoch (julianday) is exact to some 50 µs only.
+SAME_MOMENT = 0.001
 
 
 def _status_count(status: str):
@@ -85,16 +116,20 @@ def dashboard(db: Session, *, scope: TenantScope, now: datetime) -> DashboardRea
     )
 
 
+def _importance(alert_type):
+    """§3.2's order: a terminal (or a store) that cannot take payments first (down, in error, a failed update), then
+    the store PC's load."""
+    return case((alert_type.in_(("high_cpu", "high_memory")), 1), else_=0)
+
+
 def _critical(scope: TenantScope):
-    """重要アラート: errors and offline terminals first, then resource alerts, then the rest; within each, the
-    unacknowledged before the acknowledged, oldest first."""
-    importance = case(
-        (Alert.alert_type.in_(("error", "offline")), 0),
-        (Alert.alert_type.in_(("high_cpu", "high_memory")), 1),
-        else_=2,
-    )
-    stmt = with_places(
+    """重要アラート: open alerts outside an incident, and each open incident as one row standing for its alerts;
+    by importance, then the newest first."""
+    single = with_places(
+        literal_column("'alert'").label("kind"),
         Alert.id,
+        Alert.terminal_id,
+        cast(null(), Integer).label("terminal_count"),
         Customer.company_name,
         Terminal.store_name,
         Terminal.serial_number,
@@ -102,16 +137,39 @@ def _critical(scope: TenantScope):
         Alert.created_at,
         Terminal.cpu_usage,
         Terminal.memory_usage,
-    ).where(Alert.status != RESOLVED)
-    acknowledged = case((Alert.status == "open", 0), else_=1)
-    return scoped(stmt, scope, Alert.customer_id).order_by(importance, acknowledged, Alert.created_at, Alert.id)
+        _importance(Alert.alert_type).label("importance"),
+    ).where(Alert.status != RESOLVED, Alert.incident_id.is_(None))
+    grouped = (
+        select(
+            literal_column("'incident'").label("kind"),
+            Incident.id,
+            cast(null(), Integer).label("terminal_id"),
+            open_members().label("terminal_count"),
+            Customer.company_name,
+            literal_column("''").label("store_name"),
+            literal_column("''").label("serial_number"),
+            Incident.alert_type,
+            Incident.created_at,
+            cast(null(), Float).label("cpu_usage"),
+            cast(null(), Float).label("memory_usage"),
+            _importance(Incident.alert_type).label("importance"),
+        )
+        .join(Customer, Customer.id == Incident.customer_id)
+        .where(Incident.status != RESOLVED)
+    )
+    rows = union_all(scoped(single, scope, Alert.customer_id), scoped(grouped, scope, Incident.customer_id)).subquery()
+    return select(rows).order_by(rows.c.importance, rows.c.created_at.desc(), rows.c.kind, rows.c.id.desc())
 
 
 def _summary(alert) -> str:
-    """The alert as §3.2 shows it: «CPU使用率95%» for a resource alert, else its type."""
+    """The row as §3.2 shows it: «店舗PC CPU使用率95%» for a resource alert, «13台オフライン» for an incident, else
+    its type."""
+    kind = labels.ALERT_TYPES.get(alert["alert_type"], alert["alert_type"])
+    if alert["kind"] == "incident":
+        return labels.INCIDENT_SUMMARY.format(count=alert["terminal_count"], kind=kind)
     usage = {"high_cpu": alert["cpu_usage"], "high_memory": alert["memory_usage"]}.get(alert["alert_type"])
     if usage is None:
-        return labels.ALERT_TYPES.get(alert["alert_type"], alert["alert_type"])
+        return kind
     return f"{labels.USAGE_LABELS[alert['alert_type']]}{usage:.0f}%"
 
 
@@ -139,61 +197,145 @@ def _clipped(column, lower: float, upper: float):
     return case((column.is_(None), upper), (value > upper, upper), (value < lower, lower), else_=value)
 
 
-def monthly_report(db: Session, *, customer: Customer, month: str, now: datetime) -> MonthlyReport:
+def customer_report(db: Session, *, customer: Customer, month: str, now: datetime) -> MonthlyReport:
+    """One customer's month: the fleet-wide report of a fleet of one."""
+    scope = TenantScope("fleet", DOMAINS["fleet"].scope_kind, str(customer.id))
+    return monthly_report(db, scope=scope, month=month, now=now, customer=customer)
+
+
+def one_decimal(value: float) -> float:
+    """A figure rounded half up to one decimal (99.95 → 100.0): the report's rounding, in JSON as on paper."""
+    return float(Decimal(str(value)).quantize(TENTH, rounding=ROUND_HALF_UP))
+
+
+def sla_missed_condition(now: datetime):
+    """SQL for "one of the alert's §4.2 steps missed its target", judged at `now` (see alerts.sla_steps): a step 2–5
+    neither recorded nor made moot by the resolution by its due time, or a 完了報告 owed (not a system resolution
+    before any 顧客連絡) and not made within its minutes of the resolution. An alert still within every target
+    counts as met so far."""
+    at = literal(now.timestamp())
+    detected = epoch(Alert.created_at)
+    late = [
+        func.coalesce(epoch(getattr(Alert, f"{step}_at")), epoch(Alert.resolved_at), at)
+        > detected + minutes * 60 + SAME_MOMENT
+        for step, _, minutes in labels.SLA_STEPS
+    ]
+    report_owed = and_(
+        Alert.resolved_at.is_not(None),
+        or_(Alert.resolved_by != SYSTEM_LABEL, Alert.customer_contacted_at.is_not(None)),
+    )
+    report_late = func.coalesce(epoch(Alert.reported_at), at) > (
+        epoch(Alert.resolved_at) + labels.REPORT_STEP[2] * 60 + SAME_MOMENT
+    )
+    return or_(*late, and_(report_owed, report_late))
+
+
+def monthly_report(
+    db: Session, *, scope: TenantScope, month: str, now: datetime, customer: Customer | None = None
+) -> MonthlyReport:
+    """The month's figures over every customer in `scope`; `customer` names the report when it is one customer's."""
     start, end = month_bounds(month, now)
     s, e = start.timestamp(), end.timestamp()
+    customers = db.scalar(scoped(select(func.count()).select_from(Customer), scope, Customer.id)) or 0
     terminals, terminal_seconds = db.execute(
-        select(func.count(), func.coalesce(func.sum(literal(e) - _clipped(Terminal.created_at, s, e)), 0)).where(
-            Terminal.customer_id == customer.id, Terminal.created_at < end
-        )
+        scoped(
+            select(func.count(), func.coalesce(func.sum(literal(e) - _clipped(Terminal.created_at, s, e)), 0)),
+            scope,
+            Terminal.customer_id,
+        ).where(Terminal.created_at < end)
     ).one()
     offline_seconds = db.scalar(
-        select(func.coalesce(func.sum(_clipped(Alert.resolved_at, s, e) - _clipped(Alert.created_at, s, e)), 0)).where(
-            Alert.customer_id == customer.id,
+        scoped(
+            select(func.coalesce(func.sum(_clipped(Alert.resolved_at, s, e) - _clipped(Alert.created_at, s, e)), 0)),
+            scope,
+            Alert.customer_id,
+        ).where(
             Alert.alert_type == "offline",
             Alert.created_at < end,
             (Alert.resolved_at.is_(None)) | (Alert.resolved_at > start),
         )
     )
-    in_month = (Alert.customer_id == customer.id, Alert.created_at >= start, Alert.created_at < end)
-    by_type = dict(db.execute(select(Alert.alert_type, func.count()).where(*in_month).group_by(Alert.alert_type)).all())
-    resolved, mttr = db.execute(
-        select(func.count(), func.avg(epoch(Alert.resolved_at) - epoch(Alert.created_at))).where(
-            *in_month, Alert.resolved_at.is_not(None)
+    by_type = dict(
+        db.execute(
+            _in_month(select(Alert.alert_type, func.count()), scope, start, end).group_by(Alert.alert_type)
+        ).all()
+    )
+    resolved, mttr, sla_met = db.execute(
+        _in_month(
+            select(
+                func.count(Alert.resolved_at),
+                func.avg(epoch(Alert.resolved_at) - epoch(Alert.created_at)),
+                func.coalesce(func.sum(case((sla_missed_condition(now), 0), else_=1)), 0),
+            ),
+            scope,
+            start,
+            end,
         )
     ).one()
+    alerts_total = sum(by_type.values())
     availability = 100 * (1 - offline_seconds / terminal_seconds) if terminal_seconds else 100.0
-    return MonthlyReport(
-        customer_id=customer.id,
-        company_name=customer.company_name,
+    report = MonthlyReport(
+        customer_id=customer.id if customer else None,
+        company_name=customer.company_name if customer else labels.REPORT_LABELS["all_customers"],
+        customers=customers,
         month=month,
         terminals=terminals,
-        availability_pct=round(max(0.0, availability), 2),
-        alerts_total=sum(by_type.values()),
+        availability_pct=one_decimal(max(0.0, availability)),
+        alerts_total=alerts_total,
         alerts_by_type=[
             AlertTypeCount(alert_type=k, label=v, count=by_type.get(k, 0)) for k, v in labels.ALERT_TYPES.items()
         ],
         resolved=resolved,
-        mean_time_to_resolve_minutes=round(mttr / 60, 1) if mttr is not None else None,
+        mean_time_to_resolve_minutes=one_decimal(mttr / 60) if mttr is not None else None,
+        sla_met=sla_met,
+        sla_compliance_pct=one_decimal(100 * sla_met / alerts_total) if alerts_total else None,
     )
+    return report.model_copy(update={"lines": report_lines(report)})
+
+
+def _in_month(stmt: Select, scope: TenantScope, start: datetime, end: datetime) -> Select:
+    """The alerts detected in [start, end) of the customers in scope."""
+    return scoped(stmt, scope, Alert.customer_id).where(Alert.created_at >= start, Alert.created_at < end)
+
+
+def _count(value: int, unit: str) -> str:
+    return f"{value:,}{labels.REPORT_UNITS[unit]}"
+
+
+def _percent(value: float | None) -> str:
+    return NONE_SHOWN if value is None else f"{value:.1f}%"
+
+
+def report_lines(report: MonthlyReport) -> list[ReportLine]:
+    """The report's figures as text: the one formatting the page, the CSV and the PDF share."""
+    names = labels.REPORT_LABELS
+    mttr = report.mean_time_to_resolve_minutes
+    lines = [
+        ("customer", names["customer"], report.company_name),
+        ("month", names["month"], report.month),
+    ]
+    if report.customer_id is None:
+        lines.append(("customers", names["customers"], _count(report.customers, "customers")))
+    lines += [
+        ("terminals", names["terminals"], _count(report.terminals, "terminals")),
+        ("availability", names["availability"], _percent(report.availability_pct)),
+        ("alerts", names["alerts"], _count(report.alerts_total, "alerts")),
+    ]
+    lines += [
+        (f"alert_type:{t.alert_type}", f"{names['alert_type']}: {t.label}", _count(t.count, "alerts"))
+        for t in report.alerts_by_type
+    ]
+    lines += [
+        ("resolved", names["resolved"], _count(report.resolved, "alerts")),
+        ("mttr", names["mttr"], NONE_SHOWN if mttr is None else f"{mttr:,.1f}{names['minutes']}"),
+        ("sla", names["sla"], _percent(report.sla_compliance_pct)),
+        ("sla_met", names["sla_met"], f"{_count(report.sla_met, 'alerts')} / {_count(report.alerts_total, 'alerts')}"),
+    ]
+    return [ReportLine(key=key, label=label, value=value) for key, label, value in lines]
 
 
 def _rows(report: MonthlyReport) -> list[tuple[str, str]]:
-    names = labels.REPORT_LABELS
-    mttr = (
-        "-"
-        if report.mean_time_to_resolve_minutes is None
-        else f"{report.mean_time_to_resolve_minutes}{names['minutes']}"
-    )
-    rows = [
-        (names["customer"], report.company_name),
-        (names["month"], report.month),
-        (names["terminals"], str(report.terminals)),
-        (names["availability"], f"{report.availability_pct}%"),
-        (names["alerts"], str(report.alerts_total)),
-    ]
-    rows += [(f"{names['alert_type']}: {t.label}", str(t.count)) for t in report.alerts_by_type]
-    return rows + [(names["mttr"], mttr)]
+    return [(line.label, line.value) for line in report.lines]
 
 
 def report_csv(report: MonthlyReport) -> bytes:

@@ -12,6 +12,7 @@ from service.fleet.models import (
     AlertNote,
     Command,
     Diagnostic,
+    Escalation,
     Incident,
     MetricHourly,
     MetricSample,
@@ -91,6 +92,17 @@ def _prunable_alert(before: datetime):
     return and_(Alert.status == "resolved", Alert.created_at < before, Alert.resolved_at < before)
 
 
+def _prunable_incident(before: datetime):
+    return and_(Incident.status == "resolved", Incident.resolved_at < before)
+
+
+def _prunable_escalation(before: datetime):
+    """An escalation goes with its alert or incident."""
+    alert = select(Alert.id).where(Alert.id == Escalation.alert_id, _prunable_alert(before)).exists()
+    incident = select(Incident.id).where(Incident.id == Escalation.incident_id, _prunable_incident(before)).exists()
+    return alert | incident
+
+
 def _finished_rollout(before: datetime):
     return and_(Rollout.finished_at.is_not(None), Rollout.finished_at < before)
 
@@ -105,8 +117,9 @@ PRUNABLE = {
         AlertNote,
         lambda before: select(Alert.id).where(Alert.id == AlertNote.alert_id, _prunable_alert(before)).exists(),
     ),
+    "escalation": (Escalation, _prunable_escalation),
     "alert": (Alert, _prunable_alert),
-    "incident": (Incident, lambda before: and_(Incident.status == "resolved", Incident.resolved_at < before)),
+    "incident": (Incident, _prunable_incident),
     "update_task": (
         UpdateTask,
         lambda before: (

@@ -11,7 +11,18 @@ from service.broker import queue_task
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import Forbidden
-from service.fleet import agents, alerts, csv_exports, customers, firmware, imports, monitoring, reports, terminals
+from service.fleet import (
+    agents,
+    alerts,
+    csv_exports,
+    customers,
+    firmware,
+    imports,
+    incidents,
+    monitoring,
+    reports,
+    terminals,
+)
 from service.fleet.dependencies import (
     Admin,
     Operator,
@@ -20,6 +31,7 @@ from service.fleet.dependencies import (
     Scope,
     ScopedAlert,
     ScopedCustomer,
+    ScopedIncident,
     ScopedRollout,
     ScopedTerminal,
 )
@@ -41,6 +53,7 @@ from service.fleet.schemas import (
     EventRead,
     ImportRead,
     IncidentRead,
+    IncidentResolveIn,
     IngestRead,
     IntervalIn,
     MaintenanceIn,
@@ -86,6 +99,7 @@ def alert_filter(
     alert_type: AlertType | None = None,
     customer_id: int | None = None,
     terminal_id: int | None = None,
+    incident_id: int | None = None,
     overdue: bool | None = None,
     open_only: bool = False,
 ) -> alerts.AlertFilter:
@@ -94,6 +108,7 @@ def alert_filter(
         alert_type=alert_type,
         customer_id=customer_id,
         terminal_id=terminal_id,
+        incident_id=incident_id,
         overdue=overdue,
         open_only=open_only,
     )
@@ -376,14 +391,104 @@ def list_assignees(_: Reader, alert: ScopedAlert, db: DbSession) -> list:
     return [AssigneeOption(id=i, name=name) for i, name in alerts.assignees(db, alert=alert)]
 
 
+# --- incidents: one customer's alerts worked as one ---------------------------------------------
+
+
+def incident_filter(
+    status: Literal["open", "acknowledged", "resolved"] | None = None,
+    customer_id: int | None = None,
+    open_only: bool = False,
+) -> incidents.IncidentFilter:
+    return incidents.IncidentFilter(status=status, customer_id=customer_id, open_only=open_only)
+
+
+IncidentFilters = Annotated[incidents.IncidentFilter, Depends(incident_filter)]
+
+
 @router.get("/incidents", response_model=Page[IncidentRead])
-def list_incidents(_: Reader, scope: Scope, db: DbSession, paging: Paging, open_only: bool = False) -> Page:
-    stmt = scoped(select(Incident), scope, Incident.customer_id)
-    if open_only:
-        stmt = stmt.where(Incident.status != alerts.RESOLVED)
-    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = db.scalars(stmt.order_by(Incident.id.desc()).offset(paging.offset).limit(paging.page_size)).all()
-    return _page([IncidentRead.model_validate(i) for i in rows], total, paging)
+def list_incidents(
+    _: Reader,
+    scope: Scope,
+    db: DbSession,
+    paging: Paging,
+    flt: IncidentFilters,
+) -> Page:
+    """The unresolved first, then the newest."""
+    rows, total = incidents.list_incidents(
+        db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size, now=utcnow()
+    )
+    return _page(rows, total, paging)
+
+
+@router.get("/incidents/export", **exports.DOWNLOAD)
+def export_incidents(_: Reader, scope: Scope, flt: IncidentFilters) -> exports.CsvStream:
+    """Every incident the list's filters select, newest first, as the CSV download."""
+    return exports.download(csv_exports.incident_export(scope, flt, utcnow()), "fleet_incidents")
+
+
+@router.get("/incidents/{incident_id:int}", response_model=IncidentRead)
+def get_incident(_: Reader, incident: ScopedIncident, scope: Scope, db: DbSession) -> IncidentRead:
+    """One incident; its alerts (its terminals) are `GET /alerts?incident_id=`."""
+    return incidents.read_incident(db, incident_id=incident.id, scope=scope, now=utcnow())
+
+
+@router.get("/incidents/{incident_id}/assignees", response_model=list[AssigneeOption])
+def list_incident_assignees(_: Reader, incident: ScopedIncident, db: DbSession) -> list:
+    return [AssigneeOption(id=i, name=name) for i, name in alerts.assignees(db, alert=incident)]
+
+
+def _incident_answer(db: DbSession, incident: Incident, scope) -> IncidentRead:
+    return incidents.read_incident(db, incident_id=incident.id, scope=scope, now=utcnow())
+
+
+@router.post("/incidents/{incident_id}/acknowledge", response_model=IncidentRead)
+def acknowledge_incident(caller: Reader, incident: ScopedIncident, scope: Scope, db: DbSession) -> IncidentRead:
+    """初動確認 for the incident and every alert of it."""
+    incidents.acknowledge(db, incident=incident, actor=caller.actor, now=utcnow())
+    return _incident_answer(db, incident, scope)
+
+
+@router.post("/incidents/{incident_id}/diagnosed", response_model=IncidentRead)
+def incident_diagnosed(caller: Operator, incident: ScopedIncident, scope: Scope, db: DbSession) -> IncidentRead:
+    incidents.mark_step(db, incident=incident, step="diagnosed", actor=caller.actor, now=utcnow())
+    return _incident_answer(db, incident, scope)
+
+
+@router.post("/incidents/{incident_id}/customer-contacted", response_model=IncidentRead)
+def incident_customer_contacted(caller: Reader, incident: ScopedIncident, scope: Scope, db: DbSession) -> IncidentRead:
+    incidents.mark_step(db, incident=incident, step="customer_contacted", actor=caller.actor, now=utcnow())
+    return _incident_answer(db, incident, scope)
+
+
+@router.post("/incidents/{incident_id}/reported", response_model=IncidentRead)
+def incident_reported(caller: Reader, incident: ScopedIncident, scope: Scope, db: DbSession) -> IncidentRead:
+    """完了報告 (§4.2 step 6), after the incident was resolved."""
+    incidents.report(db, incident=incident, actor=caller.actor, now=utcnow())
+    return _incident_answer(db, incident, scope)
+
+
+@router.post("/incidents/{incident_id}/assign", response_model=IncidentRead)
+def assign_incident(
+    body: AssignIn, caller: Reader, incident: ScopedIncident, scope: Scope, db: DbSession
+) -> IncidentRead:
+    incidents.assign(db, incident=incident, assignee_id=body.assignee_id, actor=caller.actor, now=utcnow())
+    return _incident_answer(db, incident, scope)
+
+
+@router.post("/incidents/{incident_id}/take", response_model=IncidentRead)
+def take_incident(caller: Reader, incident: ScopedIncident, scope: Scope, db: DbSession) -> IncidentRead:
+    """The caller takes the incident: its assignee (and its open alerts') becomes them."""
+    incidents.assign(db, incident=incident, assignee_id=caller.user_id, actor=caller.actor, now=utcnow())
+    return _incident_answer(db, incident, scope)
+
+
+@router.post("/incidents/{incident_id}/resolve", response_model=IncidentRead)
+def resolve_incident(
+    body: IncidentResolveIn, caller: Reader, incident: ScopedIncident, scope: Scope, db: DbSession
+) -> IncidentRead:
+    """対応実施: resolves the incident and every alert of it still open."""
+    incidents.resolve(db, incident=incident, resolution=body.resolution, actor=caller.actor, now=utcnow())
+    return _incident_answer(db, incident, scope)
 
 
 # --- firmware ------------------------------------------------------------------------------------
@@ -467,28 +572,38 @@ def report_customers(_: ReportReader, scope: Scope, db: DbSession) -> list:
     return [CustomerOption(id=i, company_name=name) for i, name in db.execute(stmt)]
 
 
-@router.get(
-    "/reports/monthly/{customer_id}",
-    response_model=MonthlyReport,
-    responses={200: file_response("text/csv", "application/pdf")},
-)
-def monthly_report(
-    _: ReportReader,
-    customer: ScopedCustomer,
-    db: DbSession,
-    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$"), SingleLine],
-    format: Literal["json", "csv", "pdf"] = "json",
-) -> Response:  # noqa: A002 - the query's word
-    report = reports.monthly_report(db, customer=customer, month=month, now=utcnow())
-    if format == "json":
+Month = Annotated[str, Query(pattern=r"^\d{4}-\d{2}$"), SingleLine]
+ReportFormat = Literal["json", "csv", "pdf"]
+REPORT_FILES = {"responses": {200: file_response("text/csv", "application/pdf")}}
+
+
+def _report_response(report: MonthlyReport, file_format: ReportFormat, name: str) -> Response:
+    if file_format == "json":
         return Response(report.model_dump_json(), media_type="application/json")
     body, media = (
         (reports.report_csv(report), "text/csv; charset=utf-8")
-        if format == "csv"
+        if file_format == "csv"
         else (reports.report_pdf(report), "application/pdf")
     )
-    name = f"fleet-report-{customer.id}-{month}.{format}"
-    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    filename = f"{name}.{file_format}"
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/reports/monthly", response_model=MonthlyReport, **REPORT_FILES)
+def fleet_monthly_report(
+    _: ReportReader, scope: Scope, db: DbSession, month: Month, format: ReportFormat = "json"
+) -> Response:  # noqa: A002 - the query's word
+    """The month over every customer in the caller's scope, with the §4.2 SLA compliance."""
+    report = reports.monthly_report(db, scope=scope, month=month, now=utcnow())
+    return _report_response(report, format, f"fleet-report-all-{month}")
+
+
+@router.get("/reports/monthly/{customer_id}", response_model=MonthlyReport, **REPORT_FILES)
+def monthly_report(
+    _: ReportReader, customer: ScopedCustomer, db: DbSession, month: Month, format: ReportFormat = "json"
+) -> Response:  # noqa: A002 - the query's word
+    report = reports.customer_report(db, customer=customer, month=month, now=utcnow())
+    return _report_response(report, format, f"fleet-report-{customer.id}-{month}")
 
 
 @router.post("/imports", response_model=ImportRead, status_code=202)

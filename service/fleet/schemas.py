@@ -1,11 +1,12 @@
 """Request and response bodies of the fleet API, including the agent contract."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -13,6 +14,7 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from service.fleet import labels
 from service.schemas import IsoDate, IsoDatetime, MultiLine, SingleLine, Text, optional_fields, plausible_client_time
@@ -29,9 +31,28 @@ Serial = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z_-]{0,49}$"), SingleLine
 ]
 ContractType = Literal["basic", "standard", "premium"]
-Person = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50), SingleLine]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9+() -]{0,20}$"), SingleLine]
-Email = EmailStr | Literal[""]
+
+
+def required(label: str) -> BeforeValidator:
+    """A text that must be given: blank or only spaces is a 422 naming it (rule `required`)."""
+
+    def refuse_blank(value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise PydanticCustomError("required", "{label}を入力してください", {"label": label})
+        return value
+
+    return BeforeValidator(refuse_blank)
+
+
+# A customer's contacts (§2.1: 担当者, 連絡先メール, 電話番号) are required; rows stored before that may hold blanks.
+Person = Annotated[str, required("担当者"), StringConstraints(strip_whitespace=True, max_length=50), SingleLine]
+Phone = Annotated[
+    str,
+    required("電話番号"),
+    StringConstraints(strip_whitespace=True, max_length=20, pattern=r"^[+() -]*[0-9][0-9+() -]*$"),
+    SingleLine,
+]
+Email = Annotated[EmailStr, required("連絡先メール")]
 TerminalStatus = Literal["online", "offline", "error", "maintenance"]
 AlertType = Literal["offline", "error", "high_cpu", "high_memory", "update_failed"]
 
@@ -146,9 +167,9 @@ class TokenOut(BaseModel):
 
 class CustomerCreate(BaseModel):
     company_name: Text100
-    contact_person: Person = ""
-    contact_email: Email = ""
-    contact_phone: Phone = ""
+    contact_person: Person
+    contact_email: Email
+    contact_phone: Phone
     contract_type: ContractType = "basic"
 
 
@@ -165,6 +186,9 @@ class CustomerRead(Labelled):
     contact_phone: str
     contract_type: str
     contract_type_label: str = ""
+    opens_at: time | None = None
+    closes_at: time | None = None
+    closed_weekdays: list[int] = []
     created_at: datetime
 
 
@@ -209,6 +233,52 @@ class TerminalRead(Labelled):
 
 class MaintenanceIn(BaseModel):
     enabled: StrictBool
+
+
+def _local_time(value: time) -> time:
+    if value.tzinfo is not None or value.second or value.microsecond:
+        raise PydanticCustomError("local_time", "時刻は日本時間の時:分（例: 22:00）で指定してください")
+    return value
+
+
+LocalTime = Annotated[time, AfterValidator(_local_time)]
+Weekday = Annotated[int, Field(ge=0, le=6)]  # 0 = Monday … 6 = Sunday
+
+
+class BusinessHoursIn(BaseModel):
+    """営業時間 (Japan time): both times or neither (open all day); closing before opening runs past midnight."""
+
+    opens_at: LocalTime | None = None
+    closes_at: LocalTime | None = None
+    closed_weekdays: list[Weekday] = Field(default_factory=list, max_length=7)
+
+
+class MaintenanceWindowIn(BaseModel):
+    customer_id: int
+    store_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), SingleLine] = ""
+    recurrence: Literal["daily", "weekly"]
+    weekday: Weekday | None = None
+    start_time: LocalTime
+    duration_minutes: int = Field(ge=1, le=1440)
+    until: IsoDate
+    reason: Annotated[str, required("理由"), StringConstraints(strip_whitespace=True, max_length=200), SingleLine]
+
+
+class MaintenanceWindowRead(Labelled):
+    LABELS = {"recurrence": labels.RECURRENCES}
+
+    id: int
+    customer_id: int
+    store_name: str
+    recurrence: str
+    recurrence_label: str = ""
+    weekday: int | None
+    start_time: time
+    duration_minutes: int
+    until: date
+    reason: str
+    created_by: str
+    created_at: datetime
 
 
 class IntervalIn(BaseModel):
@@ -350,17 +420,46 @@ class ResolveIn(BaseModel):
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), MultiLine] = ""
 
 
-class IncidentRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class IncidentRead(Labelled):
+    """A customer incident with its alerts' span (first/last seen, how many still open), who works it and §4.2."""
+
+    LABELS = {"alert_type": labels.ALERT_TYPES, "status": labels.ALERT_STATUSES}
 
     id: int
     customer_id: int
+    company_name: str
+    contact_person: str
+    contact_phone: str
+    contact_email: str
     alert_type: str
+    alert_type_label: str = ""
     status: str
+    status_label: str = ""
     terminal_count: int
+    open_alerts: int
     message: str
     created_at: datetime
+    first_seen: datetime | None
+    last_seen: datetime | None
+    assignee_id: int | None
+    assignee_name: str | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str
+    diagnosed_at: datetime | None
+    diagnosed_by: str
+    customer_contacted_at: datetime | None
+    customer_contacted_by: str
     resolved_at: datetime | None
+    resolved_by: str
+    resolution: str
+    reported_at: datetime | None
+    reported_by: str
+    sla: list[SlaStep]
+    overdue: bool
+
+
+class IncidentResolveIn(BaseModel):
+    resolution: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), MultiLine] = ""
 
 
 # --- firmware ------------------------------------------------------------------------------
@@ -465,9 +564,15 @@ class UpdateTaskRead(Labelled):
 
 
 class CriticalAlert(Labelled):
+    """One row of 重要アラート: an alert, or a customer incident standing for its alerts (kind "incident", its id,
+    terminal_count of them still open)."""
+
     LABELS = {"alert_type": labels.ALERT_TYPES}
 
+    kind: Literal["alert", "incident"] = "alert"
     id: int
+    terminal_id: int | None = None
+    terminal_count: int | None = None
     company_name: str
     store_name: str
     serial_number: str
@@ -520,16 +625,28 @@ class AlertTypeCount(BaseModel):
     count: int
 
 
+class ReportLine(BaseModel):
+    """One figure of the monthly report as the page, the CSV and the PDF all show it (reports.report_lines)."""
+
+    key: str
+    label: str
+    value: str
+
+
 class MonthlyReport(BaseModel):
-    customer_id: int
-    company_name: str
+    customer_id: int | None  # None: the fleet-wide report, every customer in the caller's scope
+    company_name: str  # 全顧客 for the fleet-wide report
+    customers: int
     month: str
     terminals: int
-    availability_pct: float
+    availability_pct: float  # one decimal, as shown
     alerts_total: int
     alerts_by_type: list[AlertTypeCount]
     resolved: int
     mean_time_to_resolve_minutes: float | None
+    sla_met: int  # alerts of the month none of whose §4.2 steps missed its target
+    sla_compliance_pct: float | None  # sla_met of alerts_total, one decimal; None without alerts
+    lines: list[ReportLine] = []
 
 
 class ImportRead(Labelled):

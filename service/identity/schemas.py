@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, StrictBool, StringConstraints, model_validator
 
 from service.identity.roles import DOMAINS
 from service.schemas import SingleLine, Text
@@ -84,7 +84,3 @@ class RoleCatalogueEntry(BaseModel):
     scope_kind: str | None
     scoped_roles: list[str]
     scope_required_roles: list[str]
-
-
-class Msg(BaseModel):
-    message: str = Field(default="")

@@ -5,12 +5,13 @@ from sqlalchemy import select
 
 from service.exports import Column, ListExport, entities, field
 from service.loaners.models import Device, Submission
+from service.loaners.views import local_text
 
 SOURCES = {"import": "取込", "form": "フォーム"}
 ANSWER_SEPARATOR = "／"
 
 TIMELINE_COLUMNS = (
-    field("タイムスタンプ", "submitted_at"),
+    Column("タイムスタンプ", lambda row: local_text(row.submitted_at)),
     field("メールアドレス", "submitter_email"),
     field("0-4.ステータス", "status"),
     field("預かり機のステータス", "held_status"),

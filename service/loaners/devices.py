@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from service.audit.service import Actor
 from service.config import get_settings
 from service.errors import Conflict, ValidationFailed
-from service.loaners import labels, numbering
+from service.loaners import labels, numbering, search_text
 from service.loaners.masters import created, deleted, updated
 from service.loaners.models import Device, Location, Model, Submission
 from service.loaners.schemas import CurrentState, DeviceCreate, DeviceDetail, DeviceRead, DeviceUpdate
@@ -26,6 +26,7 @@ DEVICE_FIELDS = (
     "os",
 )
 DAY_SECONDS = 86_400
+DUPLICATES_NAMED = 10
 
 
 def kind_of(category: str) -> str:
@@ -140,6 +141,29 @@ def ensure_asset_number(kind: str, asset_number: str | None) -> None:
         )
 
 
+def same_serial(db: Session, model: Model, serial_number: str, scope: TenantScope) -> list[dict[str, object]]:
+    """The registered devices (within the caller's 管轄) of this model with this 製造番号, oldest first."""
+    rows = db.execute(
+        with_places(select(Device.id, Device.management_number, Location.name), scope)
+        .where(Device.serial_number == serial_number, Device.model_id == model.id)
+        .order_by(Device.id)
+        .limit(DUPLICATES_NAMED)
+    )
+    return [{"id": id_, "management_number": number, "location_name": place} for id_, number, place in rows]
+
+
+def ensure_new_serial(db: Session, model: Model, serial_number: str, scope: TenantScope) -> None:
+    """A model's 製造番号 already registered is said before a second device (…_002) is made: 409 unless confirmed."""
+    existing = same_serial(db, model, serial_number, scope)
+    if existing:
+        numbers = "、".join(str(device["management_number"]) for device in existing)
+        raise Conflict(
+            labels.DUPLICATE_SERIAL.format(serial=serial_number, numbers=numbers),
+            code="duplicate_serial",
+            details={"field": "serial_number", "rule": "duplicate_serial", "devices": existing},
+        )
+
+
 def create_device(db: Session, *, data: DeviceCreate, scope: TenantScope, actor: Actor) -> Device:
     location = usable_location(db, data.location_id, scope)
     model = known_model(db, data.model_id)
@@ -147,19 +171,25 @@ def create_device(db: Session, *, data: DeviceCreate, scope: TenantScope, actor:
     number = assign_number(
         db, location=location, model=model, serial_number=data.serial_number, given=data.management_number
     )
+    if not data.confirm:
+        ensure_new_serial(db, model, data.serial_number, scope)
     device = Device(
         management_number=number,
         kind=kind_of(model.category),
-        **data.model_dump(exclude={"management_number"}),
+        **data.model_dump(exclude={"management_number", "confirm"}),
     )
-    return created(db, device, DEVICE_FIELDS, actor)
+    created(db, device, DEVICE_FIELDS, actor)
+    search_text.refresh(db, [device.id])
+    return device
 
 
 def update_device(db: Session, *, device: Device, data: DeviceUpdate, actor: Actor) -> Device:
     """Asset number, software and OS; the sections of the management number never change."""
     values = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
     ensure_asset_number(device.kind, values.get("asset_number", device.asset_number))
-    return updated(db, device, values, DEVICE_FIELDS, actor)
+    updated(db, device, values, DEVICE_FIELDS, actor)
+    search_text.refresh(db, [device.id])
+    return device
 
 
 def delete_device(db: Session, *, device: Device, actor: Actor) -> None:

@@ -1,8 +1,11 @@
 """Import of the three Google Forms response sheets (CSV exports), keeping their timestamps, as a job in chunks.
 
 Each row is one submission: タイムスタンプ, メールアドレス, 0-2.拠点管理番号 and the answers, in columns named by the
-form's question keys. A row is checked like a form answer; a device not yet in the register is registered from its
-management number when the number passes §4 and names a known location and model. Rejected rows are reported.
+form's question keys. A row is history: it is stored as it was answered (today's required questions and choices
+apply to new answers, not to the past; where a row differs from them is reported), unless it names no device that
+is or can be registered (from a number that passes §4 and names a known location and model of the sheet's kind),
+has no readable timestamp, or repeats a device and timestamp already stored. A dry run reports what each row will
+do before anything is stored; the import appends submissions and moves a device's current state only to a newer one.
 """
 
 import itertools
@@ -18,7 +21,7 @@ from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
 from service.csvtools import csv_rows, decode_csv
-from service.errors import DomainError, NotFound, ValidationFailed
+from service.errors import Conflict, DomainError, NotFound, ValidationFailed
 from service.loaners import forms, labels, numbering
 from service.loaners.devices import kind_of
 from service.loaners.models import Device, Form, Location, Model, Submission, SubmissionImport
@@ -51,9 +54,10 @@ def _row_count(content: str) -> int:
 
 
 def create_import(
-    db: Session, *, form: Form, filename: str, data: bytes, actor: Actor, now: datetime
+    db: Session, *, form: Form, filename: str, data: bytes, actor: Actor, now: datetime, dry_run: bool = False
 ) -> SubmissionImport:
-    """Check the file's shape now (encoding, required columns, size); the rows are checked by the job."""
+    """Check the file's shape now (encoding, required columns, size); the rows are checked by the job: with
+    dry_run, only to say what each row will do, and 取り込む (start_checked_import) imports them."""
     content = decode_csv(data)
     header, total = _header(content), _row_count(content)
     missing = [name for name in (labels.IMPORT_TIMESTAMP, labels.IMPORT_NUMBER) if name not in header]
@@ -73,6 +77,7 @@ def create_import(
         total_rows=total,
         created_by=actor.label,
         ignored_columns=[name for name in header if name and name not in known],
+        status="checking" if dry_run else "queued",
         created_at=now,
     )
     db.add(job)
@@ -80,7 +85,7 @@ def create_import(
     audit.record(
         db,
         actor=actor,
-        action="import_submissions",
+        action="check_submissions" if dry_run else "import_submissions",
         domain=labels.DOMAIN,
         target_type="import",
         target_id=job.id,
@@ -117,42 +122,74 @@ def parse_timestamp(text: str) -> datetime:
 
 @dataclass
 class Chunk:
-    """What checking one chunk needs: its form, the devices it names, and the (device, time) pairs already taken."""
+    """What checking one chunk needs: its form, the devices it names, and the (number, time) pairs already taken."""
 
     job: SubmissionImport
     form: Form
     questions: forms.QuestionSet
     devices: dict[str, Device]
-    taken: set[tuple[int, datetime]]
+    taken: set[tuple[str, datetime]]
+    write: bool
     created: int = 0
+    planned: set[str] = field(default_factory=set)  # numbers the dry run will register (the chunk's first)
+    seen: set[str] = field(default_factory=set)  # and those an earlier chunk's rows register
     places: dict[str, Location] = field(default_factory=dict)
     models: dict[str, Model] = field(default_factory=dict)
 
 
-def _load_chunk(db: Session, job: SubmissionImport, records: list[dict[str, str]]) -> Chunk:
+@dataclass
+class Verdict:
+    """What one row does: imported (its submission row), a duplicate, or unreadable, with the reasons."""
+
+    outcome: str
+    reasons: list[str]
+    row: dict[str, Any] | None = None
+    new_device: bool = False
+
+
+def _earlier_keys(content: str, start: int, numbers: set[str]) -> set[tuple[str, datetime]]:
+    """(number, time) of the file's rows before `start` naming these numbers: a later repeat is a duplicate. The
+    dry run stores nothing, so it reads them here; the import finds them stored."""
+    header = _header(content)
+    number_at, time_at = header.index(labels.IMPORT_NUMBER), header.index(labels.IMPORT_TIMESTAMP)
+    rows = (row for row in itertools.islice(csv_rows(content), 1, None) if any(cell.strip() for cell in row))
+    keys = set()
+    for row in itertools.islice(rows, start):
+        number = row[number_at].strip() if number_at < len(row) else ""
+        if number in numbers and time_at < len(row):
+            try:
+                keys.add((number, parse_timestamp(row[time_at].strip())))
+            except ValueError:
+                continue
+    return keys
+
+
+def _load_chunk(db: Session, job: SubmissionImport, records: list[dict[str, str]], *, start: int, write: bool) -> Chunk:
     form = forms.get_form(db, job.form_kind)
-    numbers = {r.get(labels.IMPORT_NUMBER, "") for r in records}
+    numbers = {r.get(labels.IMPORT_NUMBER, "") for r in records} - {""}
     devices = {d.management_number: d for d in db.scalars(select(Device).where(Device.management_number.in_(numbers)))}
-    taken = set(
-        db.execute(
-            select(Submission.device_id, Submission.submitted_at).where(
-                Submission.device_id.in_([d.id for d in devices.values()])
-            )
-        ).tuples()
-    )
-    return Chunk(
+    stored = db.execute(
+        select(Device.management_number, Submission.submitted_at)
+        .join(Submission, Submission.device_id == Device.id)
+        .where(Device.management_number.in_(numbers))
+    ).tuples()
+    earlier = set() if write else _earlier_keys(job.content, start, numbers)
+    chunk = Chunk(
         job=job,
         form=form,
         questions=forms.question_set(db, form.kind),
         devices=devices,
-        taken=taken,
+        taken=set(stored) | earlier,
+        write=write,
         places={p.code: p for p in db.scalars(select(Location))},
         models={m.number_section: m for m in db.scalars(select(Model))},
     )
+    chunk.seen = {number for number in {n for n, _ in earlier} - set(devices) if _registrable(chunk, number)}
+    return chunk
 
 
-def _register_device(db: Session, chunk: Chunk, number: str) -> Device:
-    """Register a device a row names: from its number's sections, when they name a known location and model."""
+def _registration(chunk: Chunk, number: str) -> tuple[numbering.ParsedNumber, Location, Model]:
+    """The location and model a number not yet in the register names, or the reason it cannot be registered."""
     parsed = numbering.parse(number)
     location, model = chunk.places.get(parsed.location_code), chunk.models.get(parsed.model_section)
     if location is None:
@@ -161,6 +198,23 @@ def _register_device(db: Session, chunk: Chunk, number: str) -> Device:
         raise ValidationFailed(labels.UNKNOWN_MODEL, details={"rule": "unknown_model"})
     if kind_of(model.category) != chunk.form.kind:
         raise ValidationFailed(labels.IMPORT_WRONG_FORM.format(kind=labels.KINDS[kind_of(model.category)]))
+    return parsed, location, model
+
+
+def _registrable(chunk: Chunk, number: str) -> bool:
+    try:
+        _registration(chunk, number)
+    except DomainError:
+        return False
+    return True
+
+
+def _register_device(db: Session, chunk: Chunk, number: str) -> Device | None:
+    """Register a device a row names (the dry run only notes it will be): from its number's sections."""
+    parsed, location, model = _registration(chunk, number)
+    if not chunk.write:
+        chunk.planned.add(number)
+        return None
     numbering.claim_sequence(db, parsed.prefix, parsed.sequence)
     device = Device(
         management_number=number,
@@ -175,10 +229,15 @@ def _register_device(db: Session, chunk: Chunk, number: str) -> Device:
     return device
 
 
-def _device(db: Session, chunk: Chunk, number: str) -> Device:
-    """The row's device (registered now if need be), or ValueError with the reason it cannot be."""
+def _device(db: Session, chunk: Chunk, number: str) -> Device | None:
+    """The row's device (registered now if need be; None in the dry run when it would be), or ValueError with the
+    reason it cannot be."""
+    if not number:
+        raise ValueError(labels.IMPORT_NO_NUMBER)
     device = chunk.devices.get(number)
     if device is None:
+        if number in chunk.planned or number in chunk.seen:
+            return None
         try:
             return _register_device(db, chunk, number)
         except DomainError as exc:
@@ -188,55 +247,88 @@ def _device(db: Session, chunk: Chunk, number: str) -> Device:
     return device
 
 
-def _check_row(db: Session, chunk: Chunk, record: dict[str, str]) -> dict[str, Any] | list[str]:
-    """A submission row ready to insert, or the reasons the row is rejected (checked before registering a device)."""
-    raw = {k: v for k, v in record.items() if k in chunk.questions.by_key}
-    answers, errors = forms.answer_errors(chunk.questions, raw)
+def _check_row(db: Session, chunk: Chunk, record: dict[str, str]) -> Verdict:
+    """What the row does. A row is history: it is imported as it was, whatever today's form requires (what differs
+    from today's rules is given as its reasons); only a row without a device or a readable time is not."""
+    number = record.get(labels.IMPORT_NUMBER, "")
     try:
         submitted_at = parse_timestamp(record.get(labels.IMPORT_TIMESTAMP, ""))
+        new_device = number not in chunk.devices and number not in chunk.planned | chunk.seen
+        device = _device(db, chunk, number)
     except ValueError as exc:
-        errors.insert(0, {"message": str(exc)})
-    if errors:
-        return [error["message"] for error in errors]
-    try:
-        device = _device(db, chunk, record.get(labels.IMPORT_NUMBER, ""))
-    except ValueError as exc:
-        return [str(exc)]
-    if (device.id, submitted_at) in chunk.taken:
-        return [labels.IMPORT_DUPLICATE]
-    chunk.taken.add((device.id, submitted_at))
-    return submission_row(
-        device_id=device.id,
-        form_id=chunk.form.id,
-        answers=answers,
-        submitted_at=submitted_at,
-        email=record.get(labels.IMPORT_EMAIL, "")[:254],
-        source="import",
-        import_id=chunk.job.id,
+        return Verdict("unreadable", [str(exc)])
+    if (number, submitted_at) in chunk.taken:
+        return Verdict("duplicate", [labels.IMPORT_DUPLICATE])
+    chunk.taken.add((number, submitted_at))
+    answers, differences = forms.answer_errors(
+        chunk.questions, {k: v for k, v in record.items() if k in chunk.questions.by_key}
     )
+    row = None
+    if device is not None:
+        row = submission_row(
+            device_id=device.id,
+            form_id=chunk.form.id,
+            answers=answers,
+            submitted_at=submitted_at,
+            email=record.get(labels.IMPORT_EMAIL, "")[:254],
+            source="import",
+            import_id=chunk.job.id,
+        )
+    return Verdict("import", [d["message"] for d in differences], row, new_device)
 
 
-def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHUNK) -> bool:
-    """Check and insert the next chunk of rows, then update the devices' current state; returns whether rows remain.
+def _plan_entry(number: int, record: dict[str, str], verdict: Verdict) -> dict[str, Any]:
+    return {
+        "row": number,
+        "management_number": record.get(labels.IMPORT_NUMBER, ""),
+        "timestamp": record.get(labels.IMPORT_TIMESTAMP, ""),
+        "outcome": verdict.outcome,
+        "outcome_label": labels.IMPORT_OUTCOMES[verdict.outcome],
+        "new_device": verdict.new_device,
+        "reasons": verdict.reasons,
+    }
 
-    The job's row is locked for the chunk: a task delivered twice waits, then continues after the rows already done.
-    """
-    job = db.scalar(select(SubmissionImport).where(SubmissionImport.id == import_id).with_for_update())
-    if job is None or job.status in ("done", "failed"):
-        return False
+
+def _dry_run_chunk(db: Session, job: SubmissionImport, size: int) -> None:
+    """Say what each row of the next chunk will do, storing nothing but the report."""
+    records = _records(job.content, job.checked_rows, size)
+    chunk = _load_chunk(db, job, records, start=job.checked_rows, write=False)
+    counts = {"import": 0, "duplicate": 0, "unreadable": 0}
+    shown = {outcome: 0 for outcome in counts}
+    for entry in job.plan:
+        shown[entry["outcome"]] += 1
+    plan = list(job.plan)
+    for number, record in enumerate(records, start=job.checked_rows + 2):
+        verdict = _check_row(db, chunk, record)
+        counts[verdict.outcome] += 1
+        if shown[verdict.outcome] < MAX_REPORTED:
+            shown[verdict.outcome] += 1
+            plan.append(_plan_entry(number, record, verdict))
+    job.plan = plan
+    job.planned_rows += counts["import"]
+    job.duplicate_rows += counts["duplicate"]
+    job.unreadable_rows += counts["unreadable"]
+    job.planned_devices += len(chunk.planned)
+    job.checked_rows += len(records)
+    if len(records) < size or job.checked_rows >= job.total_rows:
+        job.status = "checked"
+
+
+def _import_chunk(db: Session, job: SubmissionImport, size: int, now: datetime) -> None:
+    """Insert the next chunk's rows as history, then move each device's current state to its newest submission."""
     start = job.processed_rows
     records = _records(job.content, start, size)
-    chunk = _load_chunk(db, job, records)
+    chunk = _load_chunk(db, job, records, start=start, write=True)
     accepted, rejected = [], list(job.rejected)
     for number, record in enumerate(records, start=start + 2):
-        checked = _check_row(db, chunk, record)
-        if isinstance(checked, dict):
-            accepted.append(checked | {"created_at": now})
+        verdict = _check_row(db, chunk, record)
+        if verdict.row is not None:
+            accepted.append(verdict.row | {"created_at": now})
             continue
         job.rejected_rows += 1
         if len(rejected) < MAX_REPORTED:
             rejected.append(
-                {"row": number, "management_number": record.get(labels.IMPORT_NUMBER, ""), "errors": checked}
+                {"row": number, "management_number": record.get(labels.IMPORT_NUMBER, ""), "errors": verdict.reasons}
             )
     if accepted:
         db.execute(insert(Submission), accepted)
@@ -248,8 +340,42 @@ def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHU
     job.rejected = rejected
     if len(records) < size or job.processed_rows >= job.total_rows:
         job.status, job.finished_at = "done", now
+
+
+def process_chunk(db: Session, *, import_id: int, now: datetime, size: int = CHUNK) -> bool:
+    """The next chunk of the dry run (status checking) or of the import (queued, running); returns whether rows
+    remain. A checked import waits for 取り込む (start_checked_import).
+
+    The job's row is locked for the chunk: a task delivered twice waits, then continues after the rows already done.
+    """
+    job = db.scalar(select(SubmissionImport).where(SubmissionImport.id == import_id).with_for_update())
+    if job is None or job.status not in ("checking", "queued", "running"):
+        return False
+    if job.status == "checking":
+        _dry_run_chunk(db, job, size)
+    else:
+        _import_chunk(db, job, size, now)
     db.flush()
-    return job.status != "done"
+    return job.status in ("checking", "running")
+
+
+def start_checked_import(db: Session, *, job: SubmissionImport, actor: Actor, now: datetime) -> SubmissionImport:
+    """取り込む after the dry run: the same stored file is imported (each row checked again as it is stored)."""
+    if job.status != "checked":
+        raise Conflict(labels.IMPORT_NOT_CHECKED, code="import_not_checked")
+    job.status = "queued"
+    db.flush()
+    audit.record(
+        db,
+        actor=actor,
+        action="import_submissions",
+        domain=labels.DOMAIN,
+        target_type="import",
+        target_id=job.id,
+        changes={"rows": {"before": None, "after": job.planned_rows}},
+        at=now,
+    )
+    return job
 
 
 def mark_failed(db: Session, *, import_id: int, now: datetime, error: str) -> None:

@@ -18,7 +18,16 @@ CATEGORIES: dict[str, tuple[str, str, str, str]] = {
 KINDS = {"terminal": "端末", "printer": "プリンタ", "other": "その他"}
 DEVICE_TYPES = ("SV", "CL", "プリンタ", "その他")
 LOCATION_STATUSES = {"active": "有効", "inactive": "無効"}
-IMPORT_STATUSES = {"queued": "待機中", "running": "処理中", "done": "完了", "failed": "失敗"}
+IMPORT_STATUSES = {
+    "checking": "確認中",
+    "checked": "確認済み",
+    "queued": "待機中",
+    "running": "処理中",
+    "done": "完了",
+    "failed": "失敗",
+}
+# What the dry run says each row of an answer sheet will do.
+IMPORT_OUTCOMES = {"import": "取り込む", "duplicate": "重複（取り込まない）", "unreadable": "読み取れない"}
 ROTATION_STATUSES = {"running": "実行中", "done": "完了", "failed": "失敗", "skipped": "対象なし"}
 QUESTION_TYPES = {"text": "記述式", "textarea": "段落", "date": "日付", "number": "数値", "choice": "選択式"}
 
@@ -38,6 +47,9 @@ HELD_STATUSES = {
     "3.お客様による返却拒否": "お客様による返却拒否",
     "4.HW延長保守中(OS入れ替えやサービス終了を含む)": "HW延長保守中",
 }
+# SUMMARY's cards: the held statuses, and a blank one (預り機ステータス未設定) as 未分類.
+UNCLASSIFIED = "未分類"
+SUMMARY_CATEGORIES = {**HELD_STATUSES, "": UNCLASSIFIED}
 
 # The columns of the views (§2.3.4), which the page shows as headers.
 COL_NUMBER = "拠点管理番号"
@@ -45,6 +57,7 @@ COL_KIND = "機器種別"
 COL_MODEL = "機種名"
 COL_SERIAL = "製造番号"
 COL_TIMESTAMP = "タイムスタンプ"
+COL_EMAIL = "メールアドレス"  # who answered (AUDIT's history)
 NORMAL_BASE_COLUMNS = (COL_NUMBER, COL_KIND, COL_MODEL, COL_SERIAL, COL_TIMESTAMP)
 AUDIT_COLUMNS = (
     "担当者",
@@ -61,6 +74,17 @@ AUDIT_COLUMNS = (
     "お預かり証No.",
     "備考",
 )
+# SUMMARY's CSV: every device its cards count.
+SUMMARY_EXPORT_COLUMNS = {
+    "category": "カテゴリ",
+    "held_status": "預かり機のステータス",
+    "location_name": "拠点",
+    "management_number": "拠点管理番号",
+    "model_name": "機種名",
+    "device_type": "デバイスタイプ",
+    "held_since": "保有開始",
+    "held_days": "保有日数",
+}
 VIEW_COLUMNS = (*NORMAL_BASE_COLUMNS, *AUDIT_COLUMNS)  # any view may show these, and any question's key
 
 # Import (Google Forms response sheets, §2.1.2).
@@ -75,11 +99,19 @@ IMPORT_WRONG_FORM = "この拠点管理番号は{kind}の機器です（取込�
 IMPORT_DUPLICATE = "同じ機器・同じタイムスタンプの回答は既に登録されています"
 IMPORT_TOO_MANY_ROWS = "一度に取り込めるのは{limit}行までです"
 IMPORT_ENCODING = "CSVの文字コードを判別できません（UTF-8またはShift_JIS）"
+IMPORT_NO_NUMBER = "拠点管理番号（機器の識別子）がありません"
+IMPORT_NOT_CHECKED = "取込前の確認が済んだ取込だけを取り込めます"
+BULK_UNKNOWN_DEVICES = "選択した機器が見つかりません: {ids}"
+BULK_DEVICE_INVALID = "{number}: {message}"
 
 # Messages.
 NOT_FOUND = "指定されたデータは見つかりません"
 INVALID_NUMBER = "拠点管理番号が規則に合いません: {reason}"
 NUMBER_TAKEN = "この拠点管理番号は既に使われています"
+PERIOD_ORDER = "期間の開始日は終了日以前にしてください"
+DUPLICATE_SERIAL = (
+    "同じ機種で製造番号「{serial}」の機器は既に登録されています: {numbers}。別の機器なら確認のうえ登録してください"
+)
 NUMBER_EXHAUSTED = "この拠点・機種・製造番号の連番が999に達しました"
 UNKNOWN_LOCATION = "拠点が見つかりません"
 UNKNOWN_MODEL = "機種が見つかりません"
@@ -119,6 +151,8 @@ UNIQUE_TAKEN = "{field}は既に使われています"
 TOO_MANY_LABELS = "一度に印刷できるラベルは{limit}枚までです"
 NO_DEVICES_FOR_LABELS = "ラベルを印刷する機器がありません"
 ROTATION_RUNNING = "ローテーションは実行中です"
+ARCHIVE_NOT_FOUND = "指定されたアーカイブは見つかりません"
+UNKNOWN_DEVICE = "機器が見つかりません"
 FONT_MISSING = "PDF用の日本語フォントが見つかりません（matplotlib-fontja）"
 LABEL_SHEET_TITLE = "{location} 代替機ラベル"
 
@@ -148,6 +182,8 @@ AUDIT = register(
         actions={
             "submit_status": "ステータスの送信",
             "import_submissions": "回答CSVの取込",
+            "check_submissions": "回答CSVの取込前確認",
+            "bulk_submit_status": "ステータスの一括変更",
             "start_rotation": "ローテーションの開始",
         },
         targets={

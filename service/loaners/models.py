@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column
 from service.database import Base, utcnow
 from service.dialect import BigId
 
-HELD = text("held_status IS NOT NULL")
+HELD = text("held_since IS NOT NULL")  # in custody: a held status, or none yet (未分類)
 
 
 class Location(Base):
@@ -136,7 +136,7 @@ class Device(Base):
     location_id: Mapped[str] = mapped_column(ForeignKey("loaners_location.id", ondelete="RESTRICT"))
     model_id: Mapped[str] = mapped_column(ForeignKey("loaners_model.id", ondelete="RESTRICT"), index=True)
     kind: Mapped[str] = mapped_column(String(10), index=True)
-    serial_number: Mapped[str] = mapped_column(String(20))
+    serial_number: Mapped[str] = mapped_column(String(20), index=True)  # duplicates are warned of
     asset_number: Mapped[str] = mapped_column(String(50), default="")
     software: Mapped[str] = mapped_column(String(100), default="")
     os: Mapped[str] = mapped_column(String(100), default="")
@@ -153,6 +153,26 @@ class Device(Base):
         select(Location.jurisdiction).where(Location.id == location_id).correlate_except(Location).scalar_subquery(),
         deferred=True,
     )
+
+
+class DeviceSearch(Base):
+    """A device's identifying and current free-text answers, one per line, for the lists' one search box
+    (search_text.py writes it). A table of its own keeps the device rows narrow for the lists' scans and sorts."""
+
+    __tablename__ = "loaners_device_search"
+    __table_args__ = (
+        # Part-of-text search (ILIKE '%…%') reads trigrams on PostgreSQL; SQLite reads the column (WHERE 0).
+        Index(
+            "ix_loaners_device_search_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+            sqlite_where=text("0"),
+        ),
+    )
+
+    device_id: Mapped[int] = mapped_column(ForeignKey("loaners_device.id", ondelete="CASCADE"), primary_key=True)
+    search_text: Mapped[str] = mapped_column(Text, default="")
 
 
 class Submission(Base):
@@ -200,6 +220,13 @@ class SubmissionImport(Base):
     rejected_rows: Mapped[int] = mapped_column(default=0)
     created_devices: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[list[Any]] = mapped_column(default=list)
+    # The dry run: what each row will do (imported / duplicate / unreadable), counted, the first rows of each listed.
+    checked_rows: Mapped[int] = mapped_column(default=0)
+    planned_rows: Mapped[int] = mapped_column(default=0)
+    duplicate_rows: Mapped[int] = mapped_column(default=0)
+    unreadable_rows: Mapped[int] = mapped_column(default=0)
+    planned_devices: Mapped[int] = mapped_column(default=0)
+    plan: Mapped[list[Any]] = mapped_column(default=list)
     ignored_columns: Mapped[list[Any]] = mapped_column(default=list)
     error: Mapped[str] = mapped_column(String(500), default="")
     created_by: Mapped[str] = mapped_column(String(100))

@@ -1,5 +1,6 @@
 """The loaners (代替機) API the dashboards use: thin handlers, every query limited to the caller's 管轄."""
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
@@ -10,11 +11,15 @@ from service.broker import queue_task
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import Conflict
+from service.identity.dependencies import Caller
 from service.identity.models import User
 from service.loaners import (
+    archive_router,
+    bulk,
     csv_exports,
     devices,
     forms,
+    history,
     imports,
     labels,
     labels_pdf,
@@ -28,6 +33,7 @@ from service.loaners.models import Form as StatusForm
 from service.loaners.schemas import (
     PATTERNS,
     AuditPage,
+    BulkSubmissionIn,
     CategoryRead,
     DataTypeCreate,
     DataTypeRead,
@@ -63,6 +69,7 @@ from service.pagination import Page, PageParams, page_params
 from service.schemas import QueryText, SingleLine
 
 router = APIRouter(prefix="/loaners", tags=["loaners"])
+router.include_router(archive_router.router)  # /archives: the rotation's archives, for admins
 Paging = Annotated[PageParams, Depends(page_params)]
 Text50 = Annotated[str | None, Query(max_length=50), SingleLine]
 
@@ -75,17 +82,25 @@ def view_filter(
     held_status: QueryText = None,
     q: QueryText = None,
 ) -> views.ViewFilter:
-    """The list filters: 管轄, location, kind, 0-4 status, 預かり機のステータス, and part of the 拠点管理番号."""
+    """The list filters: 管轄, location, kind, 0-4 status, 預かり機のステータス, and the search box (search_text.py)."""
     return views.ViewFilter(jurisdiction, location_id, kind, status, held_status, q)
 
 
-def audit_view_filter(jurisdiction: Text50 = None, location_id: Text50 = None) -> views.ViewFilter:
-    """AUDIT's filters: 管轄 and location."""
-    return views.ViewFilter(jurisdiction=jurisdiction, location_id=location_id)
+def audit_view_filter(
+    jurisdiction: Text50 = None,
+    location_id: Text50 = None,
+    status: QueryText = None,
+    q: QueryText = None,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+) -> history.HistoryFilter:
+    """AUDIT's filters: 管轄, location, the answer's 0-4 status, the search box and the period (from/to, both days)."""
+    since, until = history.period(date_from, date_to)
+    return history.HistoryFilter(jurisdiction, location_id, status, q, since, until)
 
 
 Filters = Annotated[views.ViewFilter, Depends(view_filter)]
-AuditFilters = Annotated[views.ViewFilter, Depends(audit_view_filter)]
+AuditFilters = Annotated[history.HistoryFilter, Depends(audit_view_filter)]
 
 
 def _page(items: list, total: int, paging: PageParams) -> Page:
@@ -347,13 +362,42 @@ def export_timeline(_: Staff, device: ScopedDevice) -> exports.CsvStream:
 @router.post("/devices/{device_id}/submissions", response_model=SubmissionRead, status_code=201)
 def submit_status(body: SubmissionIn, caller: Staff, device: ScopedDevice, db: DbSession) -> object:
     """Append a status answer set; 422 naming the rule when an answer breaks one (nothing is stored then)."""
-    user = db.get(User, caller.user_id)
-    email = (user.email if user else "") or caller.login_id
+    email = _submitter_email(db, caller)
     submission = submissions.submit(
-        db, device=device, raw_answers=body.answers, email=email, actor=caller.actor, now=utcnow()
+        db,
+        device=device,
+        raw_answers=body.answers,
+        email=email,
+        actor=caller.actor,
+        now=utcnow(),
     )
+    return _submission_read(db, submission)
+
+
+def _submitter_email(db: DbSession, caller: Caller) -> str:
+    user = db.get(User, caller.user_id)
+    return (user.email if user else "") or caller.login_id
+
+
+def _submission_read(db: DbSession, submission) -> SubmissionRead:
     changed = submissions.status_changed(db, submission)
     return SubmissionRead.model_validate(submission).model_copy(update={"status_changed": changed})
+
+
+@router.post("/submissions/bulk", response_model=list[SubmissionRead], status_code=201)
+def bulk_submit_status(body: BulkSubmissionIn, caller: Staff, scope: Scope, db: DbSession) -> list[SubmissionRead]:
+    """一括ステータス変更: the same answers for every chosen device of the caller's 管轄, each its own submission, in
+    one transaction; a device missing, another 管轄's or refusing the answers is a 422 naming it (nothing stored)."""
+    stored = bulk.bulk_submit(
+        db,
+        device_ids=body.device_ids,
+        raw_answers=body.answers,
+        scope=scope,
+        email=_submitter_email(db, caller),
+        actor=caller.actor,
+        now=utcnow(),
+    )
+    return [_submission_read(db, submission) for submission in stored]
 
 
 # --- views ---------------------------------------------------------------------------------------------------
@@ -374,20 +418,28 @@ def export_normal_view(_: Staff, scope: Scope, db: DbSession, flt: Filters) -> e
 
 @router.get("/views/audit", response_model=AuditPage)
 def audit_view(_: Staff, scope: Scope, db: DbSession, paging: Paging, flt: AuditFilters) -> AuditPage:
-    """AUDIT (監査データ): the columns and sheets its data type names (the 13 of §2.3.4), filtered by 管轄."""
-    result = views.audit_view(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size)
+    """AUDIT (監査データ): the submissions (who reported what, when), newest first, under its data type's columns."""
+    result = history.history_page(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size)
     return AuditPage(**result, page=paging.page, page_size=paging.page_size)
 
 
 @router.get("/views/audit/export", **exports.DOWNLOAD)
 def export_audit_view(_: Staff, scope: Scope, db: DbSession, flt: AuditFilters) -> exports.CsvStream:
-    return exports.download(views.audit_export(db, scope=scope, flt=flt), "loaners_audit")
+    """AUDIT's history as the CSV download: every submission the filters choose, newest first."""
+    return exports.download(history.history_export(db, scope=scope, flt=flt), "loaners_audit")
 
 
 @router.get("/views/summary", response_model=SummaryRead)
 def summary_view(_: Staff, scope: Scope, db: DbSession, jurisdiction: Text50 = None) -> SummaryRead:
     """SUMMARY (サマリー): a card per held status, counts per location x SV/CL/プリンタ/その他, within 管轄."""
     return SummaryRead(**views.summary_view(db, scope=scope, jurisdiction=jurisdiction, now=utcnow()))
+
+
+@router.get("/views/summary/export", **exports.DOWNLOAD)
+def export_summary(_: Staff, scope: Scope, db: DbSession, jurisdiction: Text50 = None) -> exports.CsvStream:
+    """SUMMARY's devices as the CSV download: every device its cards count, longest held first."""
+    export = views.summary_export(db, scope=scope, jurisdiction=jurisdiction, now=utcnow())
+    return exports.download(export, "loaners_summary")
 
 
 @router.get("/views/summary/devices", response_model=Page[HeldDevice])
@@ -430,8 +482,11 @@ def import_sheet(
     db: DbSession,
     form_kind: Annotated[Kind, Form()],
     file: Annotated[UploadFile, File()],
+    dry_run: Annotated[bool, Form()] = False,
 ) -> ImportRead:
-    """Accept a Google Forms response sheet (CSV) for one form; a job stores the rows (poll GET /imports/{id})."""
+    """Accept a Google Forms response sheet (CSV) for one form; a job stores the rows as history (poll
+    GET /imports/{id}). With dry_run, the job only says what each row will do (`plan`); POST /imports/{id}/run
+    then imports them."""
     job = imports.create_import(
         db,
         form=forms.get_form(db, form_kind),
@@ -439,7 +494,16 @@ def import_sheet(
         data=file.file.read(),
         actor=caller.actor,
         now=utcnow(),
+        dry_run=dry_run,
     )
+    queue_task(db, "loaners.import_submissions", job.id)
+    return _import_read(job)
+
+
+@router.post("/imports/{import_id}/run", response_model=ImportRead, status_code=202)
+def run_checked_import(import_id: int, caller: Admin, db: DbSession) -> ImportRead:
+    """取り込む: import a sheet whose dry run has finished (409 before that, or once it was started)."""
+    job = imports.start_checked_import(db, job=imports.get_import(db, import_id), actor=caller.actor, now=utcnow())
     queue_task(db, "loaners.import_submissions", job.id)
     return _import_read(job)
 

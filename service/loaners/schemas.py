@@ -154,10 +154,11 @@ class DeviceCreate(BaseModel):
     management_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), SingleLine] | None = (
         Field(None, description="Keep an existing label's number (checked against §4); generated when left out")
     )
+    confirm: bool = Field(False, description="Register although a device with this serial number exists (else 409)")
 
 
 DeviceUpdate = optional_fields(
-    DeviceCreate, "DeviceUpdate", exclude=("location_id", "model_id", "serial_number", "management_number")
+    DeviceCreate, "DeviceUpdate", exclude=("location_id", "model_id", "serial_number", "management_number", "confirm")
 )
 
 
@@ -263,6 +264,12 @@ class SubmissionIn(BaseModel):
     answers: Annotated[dict[QuestionKey, AnswerValue], Field(max_length=200)]
 
 
+class BulkSubmissionIn(SubmissionIn):
+    """一括ステータス変更: the same answers for every device chosen (each gets its own submission)."""
+
+    device_ids: Annotated[list[Annotated[int, Field(ge=1, le=2_147_483_647)]], Field(min_length=1, max_length=200)]
+
+
 class SubmissionRead(BaseModel):
     model_config = ORM
 
@@ -298,14 +305,19 @@ class NormalPage(BaseModel):
 
 
 class AuditRow(BaseModel):
+    """One submission of the history: who reported what, when (its device's page is one click away)."""
+
+    submission_id: int
     device_id: int
+    submitted_at: datetime
     values: dict[str, str | None]
 
 
 class AuditPage(BaseModel):
     columns: list[str]
     items: list[AuditRow]
-    total: int
+    total: int = Field(description="the submissions the filters choose, counted up to 10,000")
+    more: bool = Field(description="more submissions than `total` match (the CSV has them all)")
     page: int
     page_size: int
 
@@ -367,6 +379,15 @@ class ImportRead(BaseModel):
     created_devices: int
     rejected: list[dict[str, Any]]
     ignored_columns: list[str]
+    checked_rows: int = 0
+    planned_rows: int = 0
+    duplicate_rows: int = 0
+    unreadable_rows: int = 0
+    planned_devices: int = 0
+    plan: list[dict[str, Any]] = Field(
+        default=[],
+        description="the dry run's rows: row, management_number, timestamp, outcome (+ label), new_device, reasons",
+    )
     error: str
     created_by: str
     created_at: datetime
@@ -386,3 +407,33 @@ class RotationRead(BaseModel):
     started_by: str
     started_at: datetime
     finished_at: datetime | None
+
+
+# --- rotation archives --------------------------------------------------------------------------------
+
+
+class ArchiveRead(BaseModel):
+    name: str
+    run_id: int
+    files: int
+    size_bytes: int
+    written_at: datetime
+
+
+class ArchivedSubmission(BaseModel):
+    id: int
+    device_id: int
+    management_number: str
+    submitted_at: datetime
+    submitter_email: str
+    status: str | None
+    held_status: str | None
+    source: str
+    answers: dict[str, Any]
+
+
+class ArchiveSearchRead(BaseModel):
+    archive: str
+    items: list[ArchivedSubmission]
+    scanned_rows: int = Field(description="rows read before the search stopped")
+    complete: bool = Field(description="false when the search stopped at its limit before the end of the archive")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
-from service.loaners import forms, labels
+from service.loaners import forms, labels, search_text
 from service.loaners.models import Device, Location, Model, Submission
 from service.outbox.service import enqueue
 
@@ -105,12 +105,21 @@ def recompute_states(db: Session, device_ids: Iterable[int]) -> None:
             state["open"] = False
     if states:
         db.execute(update(Device), [{k: v for k, v in s.items() if k != "open"} for s in states.values()])
+        search_text.refresh(db, states)
 
 
 def submit(
-    db: Session, *, device: Device, raw_answers: dict[str, Any], email: str, actor: Actor, now: datetime
+    db: Session,
+    *,
+    device: Device,
+    raw_answers: dict[str, Any],
+    email: str,
+    actor: Actor,
+    now: datetime,
+    in_bulk: bool = False,
 ) -> Submission:
-    """Check the answers against the device's form, append them, move the current state, mail a status change."""
+    """Check the answers against the device's form, append them, move the current state, mail a status change;
+    `in_bulk`: one of a bulk status change (audited as such)."""
     device = lock_device(db, device.id)
     form = forms.get_form(db, device.kind)
     answers = forms.clean_answers(forms.question_set(db, device.kind), raw_answers)
@@ -122,13 +131,15 @@ def submit(
     before = audit.snapshot(device, STATE_FIELDS)
     if _is_latest(device, submission):
         _advance(device, submission)
+        db.flush()
+        search_text.refresh(db, [device.id])
     else:
         recompute_states(db, [device.id])
     db.flush()
     audit.record(
         db,
         actor=actor,
-        action="submit_status",
+        action="bulk_submit_status" if in_bulk else "submit_status",
         domain=labels.DOMAIN,
         target_type="device",
         target_id=device.id,

@@ -1,4 +1,4 @@
-"""The three views of §2.3.4 (NORMAL, AUDIT, SUMMARY), computed in SQL and limited to the caller's 管轄.
+"""The views of §2.3.4 NORMAL and SUMMARY (AUDIT, a history, is history.py), in SQL, limited to the caller's 管轄.
 
 Every row's current state is its device's latest submission, joined through the device's pointer to it.
 """
@@ -13,13 +13,12 @@ from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
-from service.exports import Column, ListExport
-from service.loaners import forms, labels, view_settings
+from service.exports import Column, ListExport, item
+from service.loaners import forms, labels, search_text, view_settings
 from service.loaners.devices import device_type_of, held_days, with_places
 from service.loaners.masters import active_data_type
 from service.loaners.models import Device, Location, Model, Submission
 from service.loaners.view_settings import ViewSettings
-from service.search import contains
 from service.tenancy import TenantScope, scoped
 
 LONGEST_PER_CARD = 5
@@ -46,7 +45,7 @@ def _filtered(stmt: Select, flt: ViewFilter) -> Select:
         if value:
             stmt = stmt.where(column == value)
     if flt.q:
-        stmt = stmt.where(contains(flt.q, Device.management_number))
+        stmt = stmt.where(search_text.matches(flt.q))
     return stmt
 
 
@@ -132,7 +131,7 @@ COLUMN_SOURCES: dict[str, Callable[[Device, Model, Submission | None], str | Non
 }
 
 
-def _value(column: str, device: Device, model: Model, submission: Submission | None) -> str | None:
+def column_value(column: str, device: Device, model: Model, submission: Submission | None) -> str | None:
     """A view column's value: a named column of the register, else the answer to the question of that key."""
     source = COLUMN_SOURCES.get(column) or _answer(column)
     return source(device, model, submission)
@@ -149,7 +148,7 @@ def _normal_values(
     """A NORMAL row: its base columns and the answers its status shows on its own kind's form, in that order."""
     answers = submission.answers if submission else {}
     own = [key for key in forms_by_kind[device.kind].visible_keys(answers) if key not in base]
-    return {column: _value(column, device, model, submission) for column in [*base, *own]}
+    return {column: column_value(column, device, model, submission) for column in [*base, *own]}
 
 
 def _normal_header(settings: ViewSettings, forms_by_kind: dict, flt: ViewFilter) -> list[str]:
@@ -181,17 +180,6 @@ def normal_view(db: Session, *, scope: TenantScope, flt: ViewFilter, offset: int
     return {"columns": _normal_header(settings, forms_by_kind, flt), "items": items, "total": total}
 
 
-def audit_view(db: Session, *, scope: TenantScope, flt: ViewFilter, offset: int, limit: int) -> dict[str, Any]:
-    """AUDIT: 表示列設定's columns (§2.3.4's 13) for the kinds of its sheets, filtered by 管轄."""
-    settings = view_settings_of(db, "AUDIT")
-    rows, total = device_page(db, scope=scope, flt=flt, offset=offset, limit=limit, settings=settings)
-    items = [
-        {"device_id": device.id, "values": {c: _value(c, device, model, submission) for c in settings.columns}}
-        for device, _location, model, submission in rows
-    ]
-    return {"columns": list(settings.columns), "items": items, "total": total}
-
-
 def _export(scope: TenantScope, flt: ViewFilter, settings: ViewSettings, header: list[str], values: Any) -> ListExport:
     """A view's download: every matching device by 拠点管理番号 (the views' order), `values(db, rows)` giving each
     device's {column: value} from its (device, model, current submission)."""
@@ -218,29 +206,23 @@ def normal_export(db: Session, *, scope: TenantScope, flt: ViewFilter) -> ListEx
     return _export(scope, flt, settings, _normal_header(settings, forms.question_sets(db), flt), values)
 
 
-def audit_export(db: Session, *, scope: TenantScope, flt: ViewFilter) -> ListExport:
-    """AUDIT as the CSV download: 表示列設定's columns of every matching device."""
-    settings = view_settings_of(db, "AUDIT")
-
-    def values(_db: Session, rows: Sequence[Row]) -> list[dict[str, str | None]]:
-        return [
-            {c: _value(c, device, model, submission) for c in settings.columns}
-            for device, model, submission, *_ in rows
-        ]
-
-    return _export(scope, flt, settings, list(settings.columns), values)
-
-
 # --- SUMMARY ---------------------------------------------------------------------------------------------
 
 
 def _held(stmt: Select, scope: TenantScope, jurisdiction: str | None, settings: ViewSettings) -> Select:
-    """§3.1.1: lent out, the user's device in our keeping, and a held status set (the last implies the other two).
+    """§3.1.1: lent out with the user's device in our keeping (held since), its held status set or blank (未分類).
 
     The SUMMARY data type's sheets and フィルタ条件 limit the devices counted.
     """
-    stmt = with_places(stmt, scope).where(Device.held_status.is_not(None))
+    stmt = with_places(stmt, scope).where(Device.held_since.is_not(None))
     return _chosen(stmt, ViewFilter(jurisdiction=jurisdiction), settings)
+
+
+def _held_status_is(held_status: str) -> Any:
+    """A held status, or none yet ("" or its card's name 未分類)."""
+    if held_status in ("", labels.UNCLASSIFIED):
+        return Device.held_status.is_(None)
+    return Device.held_status == held_status
 
 
 def _categories_of(device_type: str) -> list[str]:
@@ -262,7 +244,7 @@ def held_devices(
     """The devices a summary card counts, longest held first, with how many days each has been held."""
     stmt = _held(select(Device, Location, Model), scope, jurisdiction, view_settings_of(db, "SUMMARY"))
     if held_status:
-        stmt = stmt.where(Device.held_status == held_status)
+        stmt = stmt.where(_held_status_is(held_status))
     if location_id:
         stmt = stmt.where(Device.location_id == location_id)
     if device_type:
@@ -280,11 +262,25 @@ def _held_device(device: Device, location: Location, model: Model, now: datetime
         "location_name": location.name,
         "model_name": model.name,
         "device_type": device_type_of(model.category),
-        "held_status": device.held_status,
-        "category": labels.HELD_STATUSES.get(device.held_status, device.held_status),
+        "held_status": device.held_status or "",
+        "category": labels.SUMMARY_CATEGORIES.get(device.held_status or "", device.held_status),
         "held_since": device.held_since,
         "held_days": held_days(device.held_since, now),
     }
+
+
+def summary_export(db: Session, *, scope: TenantScope, jurisdiction: str | None, now: datetime) -> ListExport:
+    """SUMMARY as the CSV download: every device its cards count, longest held first."""
+    stmt = _held(select(Device, Location, Model), scope, jurisdiction, view_settings_of(db, "SUMMARY"))
+
+    def records(_db: Session, rows: Sequence[Row]) -> list[dict[str, Any]]:
+        return [
+            _held_device(device, location, model, now) | {"held_since": local_text(device.held_since)}
+            for device, location, model, *_ in rows
+        ]
+
+    columns = [item(header, key) for key, header in labels.SUMMARY_EXPORT_COLUMNS.items()]
+    return ListExport(stmt, (Device.held_since, Device.id), columns, records)
 
 
 def _longest(
@@ -292,9 +288,9 @@ def _longest(
 ) -> dict[str, list[dict]]:
     """The few longest-held devices of every held status (each an ordered scan of the held-devices index)."""
     longest: dict[str, list[dict]] = {}
-    for held_status in labels.HELD_STATUSES:
+    for held_status in labels.SUMMARY_CATEGORIES:
         stmt = _held(select(Device, Location, Model), scope, jurisdiction, settings)
-        stmt = stmt.where(Device.held_status == held_status)
+        stmt = stmt.where(_held_status_is(held_status))
         rows = db.execute(stmt.order_by(Device.held_since, Device.id).limit(LONGEST_PER_CARD))
         longest[held_status] = [_held_device(device, location, model, now) for device, location, model in rows]
     return longest
@@ -320,8 +316,8 @@ def summary_view(db: Session, *, scope: TenantScope, jurisdiction: str | None, n
     places = [p for p in db.scalars(locations.order_by(Location.id)) if p.status == "active" or p.id in holding]
     longest = _longest(db, scope, jurisdiction, chosen, now)
     cards = []
-    for held_status, category in labels.HELD_STATUSES.items():
-        cells = [row for row in counts if row[0] == held_status]
+    for held_status, category in labels.SUMMARY_CATEGORIES.items():
+        cells = [row for row in counts if (row[0] or "") == held_status]
         look = settings.get(category, {}) if isinstance(settings, dict) else {}
         cards.append(_card(held_status, category, look, places, cells, longest.get(held_status, []), now))
     return {

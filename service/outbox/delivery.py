@@ -26,6 +26,7 @@ from service.outbox.models import OutboxAttempt, OutboxMessage
 from service.outbox.providers import (
     Attachment,
     DeliveryError,
+    InvalidRecipientError,
     Outgoing,
     PermanentDeliveryError,
     SendResult,
@@ -229,6 +230,15 @@ def _schedule_retry(message: OutboxMessage, error: DeliveryError, now: datetime,
     return message.next_attempt_at
 
 
+def attempt_outcome(result: SendResult | DeliveryError) -> str:
+    """How an attempt ended; an invalid recipient is told apart from our own failures (the error rate skips it)."""
+    if isinstance(result, SendResult):
+        return "sent"
+    if isinstance(result, InvalidRecipientError):
+        return "invalid_recipient"
+    return "permanent_error" if isinstance(result, PermanentDeliveryError) else "transient_error"
+
+
 def _record_outcome(
     db: Session, claim: Claim, result: SendResult | DeliveryError, now: datetime, settings: Settings
 ) -> DeliveryOutcome:
@@ -240,9 +250,7 @@ def _record_outcome(
     sent = isinstance(result, SendResult)
     if attempt is not None:
         attempt.finished_at = now
-        attempt.outcome = (
-            "sent" if sent else ("permanent_error" if isinstance(result, PermanentDeliveryError) else "transient_error")
-        )
+        attempt.outcome = attempt_outcome(result)
         attempt.provider_message_id = result.provider_message_id[:PROVIDER_ID_MAX] if sent else None
         attempt.error = None if sent else str(result)
     if message is None or message.claim_token != claim.token:

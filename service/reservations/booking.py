@@ -120,7 +120,9 @@ def cancel(
     messages.sms_to_requester(
         db, reservation, "cancelled", labels.SMS_CANCELLED.format(code=reservation.code, refund=note)
     )
-    messages.shop_cancellation(db, reservation, shop, "cancelled")
+    messages.shop_cancellation(
+        db, reservation, shop, "cancelled_by_operator" if actor.type == "operator" else "cancelled"
+    )
 
 
 def for_requester(db: Session, *, code: str, token: str | None) -> Reservation:
@@ -169,7 +171,8 @@ def _audit_status(db: Session, reservation: Reservation, actor: Actor, action: s
 
 
 def _shop_for(db: Session, reservation: Reservation, shop_id: int | None) -> Shop:
-    """The shop that said yes: the one named, else the last one called."""
+    """The shop that said yes: the one named (any active shop, also one found by phone outside the call list), else
+    the last one called."""
     if shop_id is None:
         shop_id = db.scalar(
             select(CallAttempt.shop_id)
@@ -180,6 +183,8 @@ def _shop_for(db: Session, reservation: Reservation, shop_id: int | None) -> Sho
     shop = db.get(Shop, shop_id) if shop_id is not None else None
     if shop is None:
         raise ValidationFailed("予約OKの提携店を指定してください", details={"field": "shop_id", "rule": "known_shop"})
+    if not shop.active:
+        raise ValidationFailed("無効な提携店は予約OKにできません", details={"field": "shop_id", "rule": "active_shop"})
     return shop
 
 
@@ -210,7 +215,8 @@ def accept(db: Session, *, reservation: Reservation, shop_id: int | None, actor:
         now=now,
     )
     payments.request_link(db, reservation, now=now)
-    _audit_status(db, reservation, actor, "accept_reservation", before, now)
+    after = {"status": reservation.status, "shop": shop.name}
+    auditing.record(db, actor, "accept_reservation", ("reservation", reservation.code), {"status": before}, after, now)
 
 
 def resume_calling(db: Session, *, reservation: Reservation, actor: Actor, now: datetime) -> None:

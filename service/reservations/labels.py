@@ -145,7 +145,11 @@ EMAIL_SHOP_CANCEL_SUBJECT = "【QRV】仮予約キャンセルのお知らせ（
 EMAIL_SHOP_CANCEL_BODY = "{shop} 御中\n\n以下の仮予約はキャンセルとなりました。\n理由: {reason}\n\n{summary}\n"
 EMAIL_PAYMENT_LINK_SUBJECT = "【QRV】お支払いのお願い（{code}）"
 SUMMARY_LINES = "予約ID: {code}\nサービス: {service}\n日時: {when}\nご依頼者: {name}\n詳細: {details}"
-SHOP_CANCEL_REASONS = {"payment_timeout": "決済期限切れ", "cancelled": "ご依頼者によるキャンセル"}
+SHOP_CANCEL_REASONS = {
+    "payment_timeout": "決済期限切れ",
+    "cancelled": "ご依頼者によるキャンセル",
+    "cancelled_by_operator": "QRV運営担当者によるキャンセル",
+}
 CALL_SCRIPT = (
     "{shop}様、こちらはQRV予約代行です。{when}に「{service}」のご予約をお願いできますでしょうか。ご依頼内容: {details}"
 )
@@ -168,6 +172,7 @@ REASONS = {
 
 MCP_CREATED = "ご予約リクエストを受け付けました。提携店に確認のうえ、SMSでご連絡します。"
 CANCEL_DEADLINE_PASSED = "キャンセル期限を過ぎています。カスタマーサポートまでご連絡ください"
+LATE_CANCEL_TIMED_OUT = "決済期限切れで予約が成立しなかったため、キャンセル対応は不要です"
 CANCEL_DONE = "ご予約をキャンセルしました。"
 CANCEL_CONFIRM = "このご予約をキャンセルしますか？"
 CANCEL_BUTTON = "キャンセルする"
@@ -252,6 +257,7 @@ AUDIT = register(
             "details": "詳細",
             "amount": "金額（円）",
             "status": "ステータス",
+            "shop": "提携店",
             "payment_link": "決済リンクの送り先",
             "payment_id": "決済",
             "note": "メモ",

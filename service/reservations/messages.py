@@ -123,7 +123,8 @@ def email(
 
 
 def shop_cancellation(db: Session, reservation: Reservation, shop: Shop | None, reason: str) -> None:
-    """Tell the shop that held the reservation that it is cancelled (payment timeout or the requester's cancel)."""
+    """Tell the shop that held the reservation that it is cancelled (payment timeout, the requester's or an operator's
+    cancel), saying which."""
     if shop is not None:
         email(
             db,

@@ -224,7 +224,8 @@ def expiry_answered(db: Session, message: OutboxMessage, now: datetime) -> None:
 
 
 def finish_expiry(db: Session, payment: Payment, reservation: Reservation, now: datetime) -> None:
-    """The session is expired: the reservation times out, the requester gets an SMS and the shop a cancellation."""
+    """The session is expired: the reservation times out, the requester gets an SMS and the shop a cancellation; a
+    late-cancellation request has nothing left to cancel and is closed with that reason."""
     if payment.status != "expiring":
         return
     payment.status = "expired"
@@ -245,6 +246,14 @@ def finish_expiry(db: Session, payment: Payment, reservation: Reservation, now: 
         db, reservation, "payment-timeout", labels.SMS_PAYMENT_TIMEOUT.format(code=reservation.code)
     )
     messages.shop_cancellation(db, reservation, reservation.shop, "payment_timeout")
+    operations.resolve_open(
+        db,
+        reservation,
+        types=("late_cancellation",),
+        resolution=labels.LATE_CANCEL_TIMED_OUT,
+        by=SYSTEM_ACTOR.label,
+        now=now,
+    )
 
 
 def expiry_failed(db: Session, message: OutboxMessage, now: datetime) -> None:

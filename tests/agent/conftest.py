@@ -78,10 +78,13 @@ class Fleet:
         assert response.status_code == expect, response.text
         return response.json() if response.content else None
 
+    def new_customer(self, name: str) -> int:
+        body = {"company_name": name, "contact_person": "田中", "contact_email": "tanaka@example.jp"}
+        return self.call("POST", "/customers", 201, json=body | {"contact_phone": "03-1234-5678"})["id"]
+
     def new_terminal(self, serial: str) -> int:
         if self._customer_id is None:
-            customer = self.call("POST", "/customers", 201, json={"company_name": "エージェント試験商事"})
-            self._customer_id = customer["id"]
+            self._customer_id = self.new_customer("エージェント試験商事")
         body = {"serial_number": serial, "customer_id": self._customer_id, "store_name": f"試験店舗 {serial}"}
         return self.call("POST", "/terminals", 201, json=body)["id"]
 

@@ -70,7 +70,7 @@ def test_codes_from_csv_then_saved_tokens_and_a_command(fleet: Fleet, service: L
 def test_admin_login_creates_terminals_and_codes(fleet: Fleet, service: LiveService, tmp_path: Path) -> None:
     with session_scope() as db:
         make_user(db, "sim-admin", grants={"fleet": "admin"})
-    customer_id = fleet.call("POST", "/customers", 201, json={"company_name": "シミュレーション商事"})["id"]
+    customer_id = fleet.new_customer("シミュレーション商事")
     options = SimOptions(
         server=service.url,
         terminals=2,

@@ -82,8 +82,8 @@ def test_support_acknowledges_assigns_notes_and_resolves_through_the_forms(alert
     at = open_page(open_app, support, ALERTS)
     at.selectbox(key="fleet_alerts_selected").select(late.id).run()
     assert (
-        "**顧客連絡先**（ABC商事）　**担当者**: 田中　**電話番号**: 未登録　**連絡先メール**: tanaka@example\\.jp"
-        in texts(at.markdown)
+        "**顧客連絡先**（ABC商事）　**担当者**: 田中　**電話番号**: 03\\-1234\\-5678　"
+        "**連絡先メール**: tanaka@example\\.jp" in texts(at.markdown)
     )
     assert "リモート診断済み" not in [b.label for b in at.button]
     badges = [m for m in texts(at.markdown) if "-badge[" in m]

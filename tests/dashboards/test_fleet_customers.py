@@ -30,6 +30,7 @@ def test_admin_adds_a_customer_after_the_form_checks_it(admin, open_app, live_ap
     fill(at, "fleet_customers_new", name="田中ストア", email="tanaka@", phone="03-1234-ABCD")
     at = button(at, "追加").click().run()
     assert texts(at.error) == [
+        "担当者を入力してください。",
         "連絡先メールの形式が正しくありません。",
         "電話番号は数字と「+ ( ) -」・空白で20文字以内にしてください。",
     ]
@@ -54,7 +55,7 @@ def test_admin_adds_a_customer_after_the_form_checks_it(admin, open_app, live_ap
 
 
 def test_admin_edits_a_customer_and_a_taken_name_shows_the_apis_message(admin, db, open_app, live_api):
-    abc = make_customer(db, "ABC商事")
+    abc = make_customer(db, "ABC商事", contact_phone="03-0000-0000")
     make_customer(db, "XYZ商店")
     db.commit()
     at = open_page(open_app, admin, CUSTOMERS)
@@ -71,6 +72,32 @@ def test_admin_edits_a_customer_and_a_taken_name_shows_the_apis_message(admin, d
     assert "顧客「ABC商事」を保存しました。" in texts(at.success)
     [saved] = api_customers(live_api, admin, "ABC")
     assert (saved["contact_person"], saved["contact_phone"]) == ("鈴木", "045-000-1111")
+
+
+def test_a_customer_registered_without_contacts_shows_them_as_missing_until_given(admin, db, open_app, live_api):
+    old = make_customer(db, "旧データ商事", contact_person="", contact_email="", contact_phone="")
+    db.commit()
+    at = open_page(open_app, admin, CUSTOMERS)
+    row = at.dataframe[0].value.iloc[0]
+    assert (row["担当者"], row["連絡先メール"], row["電話番号"]) == ("未入力", "未入力", "未入力")
+
+    at.selectbox(key="fleet_customers_selected").select(old.id).run()
+    assert texts(at.warning) == ["担当者・連絡先メール・電話番号が未入力です。入力してから保存してください。"]
+    prefix = f"fleet_customers_edit_{old.id}"
+    fill(at, prefix, person="佐藤")
+    at = button(at, "保存").click().run()
+    assert texts(at.error) == ["連絡先メールを入力してください。", "電話番号を入力してください。"]
+    assert api_customers(live_api, admin, "旧データ")[0]["contact_person"] == ""
+
+    fill(at, prefix, person="佐藤", email="sato@example.jp", phone="03-1111-2222")
+    at = button(at, "保存").click().run()
+    assert "顧客「旧データ商事」を保存しました。" in texts(at.success)
+    [saved] = api_customers(live_api, admin, "旧データ")
+    assert (saved["contact_person"], saved["contact_email"], saved["contact_phone"]) == (
+        "佐藤",
+        "sato@example.jp",
+        "03-1111-2222",
+    )
 
 
 def test_support_reads_contacts_but_gets_no_forms(db, open_app):

@@ -1,11 +1,15 @@
-"""端末管理 › レポート: a customer's monthly numbers and chart, the download buttons, a viewer's own customer."""
+"""端末管理 › レポート: a customer's monthly numbers and chart, the download buttons, a viewer's own customer, the
+fleet-wide report whose cards show what its CSV says."""
 
+import csv
+import io
 import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from service.fleet import labels
 from service.fleet.models import Alert
 from tests.dashboards.conftest import open_page, texts
 from tests.factories import make_user
@@ -57,19 +61,17 @@ def test_the_monthly_report_shows_availability_alerts_by_type_and_mttr(month_of_
     assert at.selectbox(key="fleet_reports_customer").value == abc.id
     assert at.selectbox(key="fleet_reports_month").value == month
     assert [(m.label, m.value) for m in at.metric] == [
-        ("稼働率", f"{availability:.2f}%"),
+        ("稼働率", f"{availability:.1f}%"),
         ("端末数", "1台"),
         ("アラート件数", "2件"),
         ("解決件数", "2件"),
         ("平均解決時間", "60.0分"),
+        ("SLA遵守率", "0.0%"),  # no step recorded: 初動確認 missed by both
     ]
     [bars] = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
-    assert dict(zip(bars["x"], bars["y"], strict=True)) == {
+    assert dict(zip(bars["x"], bars["y"], strict=True)) == dict.fromkeys(labels.ALERT_TYPES.values(), 0) | {
         "オフライン": 1,
         "エラー": 1,
-        "店舗PC CPU使用率高": 0,
-        "店舗PCメモリ使用率高": 0,
-        "更新失敗": 0,
     }
     buttons = at.get("download_button")
     assert [b.label for b in buttons] == ["CSVダウンロード", "PDFダウンロード"]
@@ -84,7 +86,7 @@ def test_another_customer_has_its_own_report(month_of_work, db, open_app):
     at.selectbox(key="fleet_reports_customer").select_index(1).run()
 
     assert at.subheader[0].value.startswith("月次報告書: XYZ商店")
-    assert [m.value for m in at.metric][1:] == ["0台", "0件", "0件", "-"]
+    assert [m.value for m in at.metric][1:] == ["0台", "0件", "0件", "なし", "なし"]
 
 
 def test_a_viewer_reads_their_own_customers_report_without_a_picker(month_of_work, db, open_app):
@@ -96,6 +98,7 @@ def test_a_viewer_reads_their_own_customers_report_without_a_picker(month_of_wor
 
     assert texts(at.title) == ["レポート"]
     assert "fleet_reports_customer" not in [s.key for s in at.selectbox]
+    assert not at.radio, "one customer's user has no fleet-wide choice"
     assert at.subheader[0].value.startswith("月次報告書: ABC商事")
     assert [m.value for m in at.metric][2] == "2件"
 
@@ -111,3 +114,41 @@ def test_a_viewer_of_every_customer_picks_a_customers_report(month_of_work, db, 
 
     assert not at.error, texts(at.error)
     assert at.subheader[0].value.startswith("月次報告書: XYZ商店")
+
+
+def test_the_fleet_wide_report_shows_every_customer_with_the_csvs_very_figures(month_of_work, db, open_app, downloads):
+    abc, month, _ = month_of_work
+    xyz_terminal, _ = make_terminal(db, make_customer(db, "みなと書店"), "TC-2")
+    created = datetime.strptime(month, "%Y-%m").replace(day=10, tzinfo=TOKYO)
+    on_time = {
+        f"{step}_at": created + timedelta(minutes=minutes)
+        for step, minutes in (("acknowledged", 2), ("diagnosed", 5), ("customer_contacted", 9), ("resolved", 20))
+    }
+    db.add(
+        Alert(
+            terminal_id=xyz_terminal.id,
+            customer_id=xyz_terminal.customer_id,
+            alert_type="error",
+            message="",
+            status="resolved",
+            created_at=created,
+            resolved_by="support1",
+            reported_at=created + timedelta(minutes=25),
+            **on_time,
+        )
+    )
+    operator = make_user(db, "op1", grants={"fleet": "operator"})
+    db.commit()
+    at = open_page(open_app, operator, REPORTS)
+
+    at.radio(key="fleet_reports_range").set_value("fleet").run()
+
+    assert "fleet_reports_customer" not in [s.key for s in at.selectbox]
+    assert at.subheader[0].value.startswith("月次報告書: 全顧客（3社）")
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["SLA遵守率"] == "33.3%" and shown["アラート件数"] == "3件"  # 1 of 3 in time
+    data = downloads[f"fleet-report-all-{month}.csv"]()
+    written = dict(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert {label: written[label] for label in shown} == shown
+    assert written["SLA目標内の件数"] == "1件 / 3件"
+    assert any("SLA目標内の件数: 1件 / 3件" in caption.value for caption in at.caption)

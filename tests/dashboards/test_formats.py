@@ -1,4 +1,5 @@
-"""Numbers as people read them: phone numbers as dialled in Japan, money in 万円 on cards and chart axes."""
+"""Numbers and times as people read them: phone numbers as dialled in Japan, money in 万円 on cards and chart axes,
+the 代替機 pages' times as loaners.md §7 writes them."""
 
 import plotly.graph_objects as go
 import pytest
@@ -45,3 +46,15 @@ def test_a_money_axis_plots_man_yen_with_the_exact_sum_on_hover():
     assert (axis.title.text, axis.tickformat) == ("売上（万円）", ",.1~f")
     assert figure.data[0].y == (125.0,)
     assert "%{y:,.1f}万円（%{customdata:,}円）" in figure.data[0].hovertemplate
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("2026-11-23T22:04:56+00:00", "2026/11/24 07:04:56"),  # the API's UTC in Japan time, as loaners.md §7 writes it
+        ("2026-11-24T07:04:56+09:00", "2026/11/24 07:04:56"),
+        (None, ""),
+    ],
+)
+def test_spec_time_writes_an_api_timestamp_as_yyyy_mm_dd_hh_mm_ss_in_japan(stored, shown):
+    assert formats.spec_time(stored) == shown

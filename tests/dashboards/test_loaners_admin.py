@@ -48,29 +48,42 @@ def test_staff_cannot_open_the_masters(db, open_app):
 
 
 @pytest.mark.slow
-def test_import_shows_progress_then_the_rejected_rows(admin, open_app, live_api, start_worker):  # noqa: F811
+def test_import_shows_the_dry_run_then_imports_the_rows_as_history(admin, open_app, live_api, start_worker):  # noqa: F811
     header = "タイムスタンプ,メールアドレス,0-1.担当者,0-2.拠点管理番号,0-4.ステータス,3-0.社内ステータス\n"
     rows = (
         "2024/07/01 09:00:00,a@example.com,山田,OSAKA_Laptop_ThinkPad-X1-Carbon_S1_001,3.社内にて保管中,1.貸出可能\n"
         "2024/07/02 09:00:00,a@example.com,山田,NAGOYA_Laptop_ThinkPad-X1-Carbon_S2_001,3.社内にて保管中,1.貸出可能\n"
-        "2024/07/03 09:00:00,a@example.com,山田,OSAKA_Laptop_ThinkPad-X1-Carbon_S1_001,9.不明,\n"
+        "2024/07/03 09:00:00,a@example.com,,OSAKA_Laptop_ThinkPad-X1-Carbon_S1_001,3.社内にて保管中,\n"
     )
     at = open_page(open_app, admin, IMPORT)
     at.file_uploader(key="loaners_import_file").set_value(("responses.csv", (header + rows).encode(), "text/csv"))
-    at = button(at, "取込を開始").click().run()
-    assert [bar.proto.text for bar in at.get("progress")] == ["待機中: 0 / 3行"]
+    at = button(at, "取込前に確認").click().run()
+    assert [bar.proto.text for bar in at.get("progress")] == ["確認中: 0 / 3行"]
 
     start_worker()
 
-    def finished():
-        at.run()
-        return any(text.startswith("取込が完了しました: 全3行のうち 1行を登録しました") for text in texts(at.success))
+    def shown(check):
+        def ready():
+            at.run()
+            return check()
 
-    wait_until(finished, timeout=60, message="the import job to finish and the page to show it")
-    assert texts(at.warning) == ["2行は取り込めませんでした。"]
-    rejected = at.dataframe[0].value
-    assert rejected["行"].tolist() == [3, 4]
-    assert "拠点が見つかりません" in rejected["理由"][0]
-    assert "9.不明" in rejected["理由"][1]
+        return ready
+
+    wait_until(shown(lambda: bool(at.dataframe)), timeout=60, message="the dry run to finish and the page to show it")
+    plan = at.dataframe[0].value
+    assert plan["行"].tolist() == [2, 3, 4]
+    assert plan["結果"].tolist() == ["取り込む", "読み取れない", "取り込む"]
+    assert "拠点が見つかりません" in plan["理由・今のフォームとの違い"][1]
+    assert "「0-1.担当者」は必須です" in plan["理由・今のフォームとの違い"][2]
+    button(at, "取り込む").click().run()
+
+    def finished():
+        return any(
+            text.startswith("取込が完了しました: 全3行のうち 2行を履歴に追加しました") for text in texts(at.success)
+        )
+
+    wait_until(shown(finished), timeout=60, message="the import job to finish and the page to show it")
+    assert texts(at.warning) == ["1行は取り込みませんでした。"]
+    assert at.dataframe[0].value["行"].tolist() == [3]
     device = httpx.get(f"{live_api}/api/loaners/devices", params={"q": "S1"}, headers=auth_headers(admin)).json()
-    assert device["items"][0]["last_submitted_at"].startswith("2024-07-01T00:00:00")
+    assert device["items"][0]["last_submitted_at"].startswith("2024-07-03T00:00:00")

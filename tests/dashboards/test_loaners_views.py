@@ -1,5 +1,7 @@
 """代替機: SUMMARY counts per 管轄, AUDIT's 13 columns, and a staff user scoped to one 管轄 seeing only its devices."""
 
+import re
+
 import pytest
 
 from service.database import session_scope
@@ -65,12 +67,16 @@ def test_summary_counts_per_location_and_device_type_within_the_chosen_jurisdict
     assert at.metric[0].value == "4台"
 
 
-def test_audit_shows_the_thirteen_columns_within_the_jurisdiction(db, open_app, held_devices):
+def test_audit_shows_who_reported_what_when_under_the_thirteen_columns_within_the_jurisdiction(
+    db, open_app, held_devices
+):
     at = open_page(open_app, user(db, "auditor"), AUDIT)
     at.selectbox(key="loaners_audit_jurisdiction").select("関東").run()
 
     frame = at.dataframe[0].value
     assert list(frame.columns) == [
+        "タイムスタンプ",
+        "メールアドレス",
         "担当者",
         "資産管理番号",
         "拠点管理番号",
@@ -86,6 +92,7 @@ def test_audit_shows_the_thirteen_columns_within_the_jurisdiction(db, open_app, 
         "備考",
     ]
     assert frame["拠点管理番号"].tolist() == ["TOKYO_Laptop_ThinkPad-X1-Carbon_T1_001"]
+    assert re.fullmatch(r"\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}", frame["タイムスタンプ"].iloc[0])
     assert frame["ユーザー預り機有"].tolist() == ["有り"]
     assert (frame["ステータス"].tolist(), cell_colours(at.dataframe[0], "ステータス")) == (["1.貸出中"], ["blue"])
 
@@ -118,7 +125,7 @@ def test_the_view_links_follow_the_display_order_and_an_admins_columns_show_at_o
     next(b for b in masters.button if b.proto.form_id == "loaners_masters_dtf_AUDIT").click().run()
     assert not masters.exception and not masters.error
     frame = open_page(open_app, staff, AUDIT).dataframe[0].value
-    assert (list(frame.columns), frame["拠点管理番号"].tolist()) == (
+    assert (list(frame.columns)[2:], frame["拠点管理番号"].tolist()) == (
         ["拠点管理番号", "OS"],
         ["TOKYO_Laptop_ThinkPad-X1-Carbon_T1_001"],
     )

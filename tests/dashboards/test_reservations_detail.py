@@ -6,12 +6,15 @@ from service.reservations.models import ManualOperation
 from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_reservations_console import person
 from tests.service.reservations.conftest import (  # noqa: F401  (catalog, sandbox: fixtures)
+    answer_calls,
     book,
     catalog,
     count,
     deliver_due,
+    make_shop,
     payment_of,
     sandbox,
+    state,
 )
 
 DETAIL = "app_pages/reservations_detail.py"
@@ -76,3 +79,23 @@ def test_an_operator_changes_the_amount_and_the_form_checks_it_first(catalog, db
     assert any("**金額**: ¥9,500" in text for text in texts(at.markdown))
     deliver_due()
     assert payment_of(code).amount == 9500 and payment_of(code).status == "open"
+
+
+def test_after_all_declined_an_operator_books_a_shop_found_by_phone(catalog, db, open_app, monkeypatch):  # noqa: F811
+    answer_calls(monkeypatch, "decline")
+    code = book(catalog["service_id"])
+    deliver_due()
+    found = make_shop(db, "電話で見つけた店", [])
+    make_shop(db, "休止中の店", [], active=False)
+    db.commit()
+    at = open_page(open_app, person(db, "operator"), DETAIL, code=code)
+    picker = at.selectbox(key=f"reservations_detail_accept_shop_{code}")
+    assert picker.options == [
+        f"#{found.id} 電話で見つけた店",
+        *(f"#{shop_id} 提携店{n}（電話済み）" for n, shop_id in enumerate(catalog["shop_ids"], 1)),
+    ]
+    picker.select(found.id)
+    button(at, "予約OKにして決済リンクを送信").click().run()
+    assert texts(at.success) == [f"{code} を「予約OK」にし、決済リンクを送信しました。"]
+    deliver_due()
+    assert state(code) == "awaiting_payment" and payment_of(code).status == "open"

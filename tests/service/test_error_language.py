@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from service.errors import rule_message, validation_message
 from tests.factories import auth_headers, make_user
+from tests.service.fleet.conftest import CONTACTS
 
 JAPANESE = re.compile(r"[ぁ-んァ-ヶ一-龠]")
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -60,7 +61,7 @@ def test_each_broken_rule_is_said_in_japanese(client, admin, field, value, expec
 
 
 def test_a_choice_field_lists_its_choices(client, admin):
-    body = {"company_name": "顧客", "contract_type": "gold"}
+    body = {"company_name": "顧客", **CONTACTS, "contract_type": "gold"}
     response = client.post("/api/fleet/customers", json=body, headers=auth_headers(admin))
     expected = "contract_type: 次のいずれかを指定してください: 'basic'、'standard'、'premium'"
     assert expected in assert_japanese(response)

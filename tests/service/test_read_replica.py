@@ -20,7 +20,7 @@ from service.fleet.models import Customer
 from service.identity.models import Grant, User
 from service.routers import DASHBOARD_READS
 from tests.factories import auth_headers, make_user
-from tests.service.fleet.conftest import make_customer
+from tests.service.fleet.conftest import CONTACTS, make_customer
 from tests.support.database import alembic_config, ensure_postgres_database
 
 NURSERY_PAGES = ("/api/attendance", "/api/entry-logs/children", "/api/entry-logs/parents")  # need a nurseryId
@@ -81,7 +81,7 @@ def test_every_dashboard_read_answers_from_a_read_only_engine_and_writes_stay_on
     assert seen  # the reads were served there
 
     seen.clear()
-    created = client.post("/api/fleet/customers", headers=admin, json={"company_name": "本番商事"})
+    created = client.post("/api/fleet/customers", headers=admin, json={"company_name": "本番商事", **CONTACTS})
     assert created.status_code == 201, created.text
     opened = client.get(f"/api/fleet/customers/{created.json()['id']}", headers=admin)
     assert opened.status_code == 200 and seen == []  # a write and an unmarked read: the primary's
@@ -150,7 +150,7 @@ def test_dashboard_reads_come_from_the_replica_scoped_as_on_the_primary(client, 
     assert names(viewer_headers) == {"自社商事"}  # scoped there as on the primary
     assert client.get(f"/api/fleet/customers/{other.id}", headers=viewer_headers).status_code == 404
 
-    created = client.post("/api/fleet/customers", headers=admin_headers, json={"company_name": "新規商事"})
+    created = client.post("/api/fleet/customers", headers=admin_headers, json={"company_name": "新規商事", **CONTACTS})
     assert created.status_code == 201, created.text
     assert "新規商事" not in names(admin_headers)  # written to the primary, not (yet) replicated
     with session_scope() as db:

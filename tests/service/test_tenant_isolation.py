@@ -21,7 +21,7 @@ from service.crm.models import Notification
 from service.database import utcnow
 from service.fleet import imports
 from service.fleet.alerts import NewAlert, open_alerts
-from service.fleet.models import Alert
+from service.fleet.models import Alert, Incident
 from service.models import metadata
 from service.tenancy import TenantScope
 from tests.factories import auth_headers, make_user
@@ -81,6 +81,10 @@ def fleet_walk(client, db) -> Walk:
     their_terminal, _ = make_terminal(db, theirs, serial="THEIRS-1")
     open_alerts(db, [NewAlert(their_terminal.id, theirs.id, "error", "y")], now=utcnow())
     alert = db.scalar(select(Alert.id).where(Alert.customer_id == theirs.id))
+    incident = Incident(customer_id=theirs.id, alert_type="error", terminal_count=1)
+    db.add(incident)
+    db.flush()
+    db.get(Alert, alert).incident_id = incident.id
     job = imports.create_import(
         db,
         filename="x.csv",
@@ -102,7 +106,16 @@ def fleet_walk(client, db) -> Walk:
     rollout_body = {"release_id": release, "target": {"customer_id": theirs.id}, "waves": [100]}
     rollout = client.post("/api/fleet/rollouts", json=rollout_body, headers=admin).json()["id"]
     command = client.post(f"/api/fleet/terminals/{their_terminal.id}/diagnostics", json={}, headers=admin).json()["id"]
-    c, t, a, r = theirs.id, their_terminal.id, alert, rollout
+    window_body = {
+        "customer_id": theirs.id,
+        "recurrence": "daily",
+        "start_time": "22:00",
+        "duration_minutes": 60,
+        "until": "2099-12-31",
+        "reason": "XYZ商店 夜間作業",
+    }
+    window = client.post("/api/fleet/maintenance-windows", json=window_body, headers=admin).json()["id"]
+    c, t, a, r, i = theirs.id, their_terminal.id, alert, rollout, incident.id
     agent = {"headers": agent_headers(my_token)}
     calls = [
         ("GET", "/api/fleet/dashboard", {}, HIDDEN),
@@ -147,6 +160,21 @@ def fleet_walk(client, db) -> Walk:
         ("POST", f"/api/fleet/alerts/{a}/resolve", {"json": {}}, NOT_FOUND),
         ("GET", f"/api/fleet/alerts/{a}/assignees", {}, NOT_FOUND),
         ("GET", "/api/fleet/incidents", {}, HIDDEN),
+        ("GET", "/api/fleet/incidents/export", {"params": {"customer_id": c}}, HIDDEN),
+        ("GET", "/api/fleet/alerts", {"params": {"incident_id": i}}, HIDDEN),
+        ("GET", f"/api/fleet/incidents/{i}", {}, NOT_FOUND),
+        ("GET", f"/api/fleet/incidents/{i}/assignees", {}, NOT_FOUND),
+        ("POST", f"/api/fleet/incidents/{i}/acknowledge", {}, NOT_FOUND),
+        ("POST", f"/api/fleet/incidents/{i}/diagnosed", {}, NOT_FOUND),
+        ("POST", f"/api/fleet/incidents/{i}/customer-contacted", {}, NOT_FOUND),
+        ("POST", f"/api/fleet/incidents/{i}/reported", {}, NOT_FOUND),
+        ("POST", f"/api/fleet/incidents/{i}/assign", {"json": {"assignee_id": None}}, NOT_FOUND),
+        ("POST", f"/api/fleet/incidents/{i}/take", {}, NOT_FOUND),
+        ("POST", f"/api/fleet/incidents/{i}/resolve", {"json": {}}, NOT_FOUND),
+        ("PUT", f"/api/fleet/customers/{c}/business-hours", {"json": {"closed_weekdays": [6]}}, NOT_FOUND),
+        ("GET", "/api/fleet/maintenance-windows", {"params": {"customer_id": c}}, HIDDEN),
+        ("POST", "/api/fleet/maintenance-windows", {"json": window_body}, REFUSED),
+        ("DELETE", f"/api/fleet/maintenance-windows/{window}", {}, NOT_FOUND),
         ("GET", "/api/fleet/rollouts", {}, HIDDEN),
         ("GET", "/api/fleet/rollouts/export", {}, HIDDEN),
         ("POST", "/api/fleet/rollouts", {"json": rollout_body}, REFUSED),
@@ -154,6 +182,7 @@ def fleet_walk(client, db) -> Walk:
         ("POST", f"/api/fleet/rollouts/{r}/pause", {}, NOT_FOUND),
         ("GET", "/api/fleet/reports/customers", {}, HIDDEN),
         ("GET", f"/api/fleet/reports/monthly/{c}", {"params": {"month": "2026-11"}}, NOT_FOUND),
+        ("GET", "/api/fleet/reports/monthly", {"params": {"month": "2026-11", "format": "csv"}}, HIDDEN),
         ("GET", f"/api/fleet/imports/{job.id}", {}, NOT_FOUND),
         (
             "POST",
@@ -218,12 +247,18 @@ def loaners_walk(client, db) -> Walk:
         ("GET", f"/api/loaners/devices/{d}/submissions", {}, NOT_FOUND),
         ("GET", f"/api/loaners/devices/{d}/submissions/export", {}, NOT_FOUND),
         ("POST", f"/api/loaners/devices/{d}/submissions", {"json": {"answers": LENT}}, NOT_FOUND),
+        ("POST", "/api/loaners/submissions/bulk", {"json": {"device_ids": [d], "answers": LENT}}, REFUSED),
         ("GET", "/api/loaners/views/normal", kanto, HIDDEN),
         ("GET", "/api/loaners/views/normal/export", kanto, HIDDEN),
         ("GET", "/api/loaners/views/audit", {"params": {"location_id": "tokyo"}}, HIDDEN),
         ("GET", "/api/loaners/views/audit/export", {"params": {"location_id": "tokyo"}}, HIDDEN),
         ("GET", "/api/loaners/views/summary", kanto, HIDDEN),
+        ("GET", "/api/loaners/views/summary/export", kanto, HIDDEN),
         ("GET", "/api/loaners/views/summary/devices", kanto, HIDDEN),
+        # admin only (a scoped admin reads their 管轄's archived rows: tests/service/loaners/test_archives.py)
+        ("GET", "/api/loaners/archives", {}, FORBIDDEN),
+        ("GET", "/api/loaners/archives/rotation_00001_20200101T000000/search", {"params": {"device_id": d}}, FORBIDDEN),
+        ("GET", "/api/loaners/archives/rotation_00001_20200101T000000/download", {}, FORBIDDEN),
     ]
     shared = "master data or admin job shared by every 管轄"
     exempt = {
@@ -249,6 +284,7 @@ def loaners_walk(client, db) -> Walk:
             ("POST", "/api/loaners/imports"),
             ("GET", "/api/loaners/imports"),
             ("GET", "/api/loaners/imports/{import_id}"),
+            ("POST", "/api/loaners/imports/{import_id}/run"),
             ("GET", "/api/loaners/rotations"),
             ("POST", "/api/loaners/rotations"),
         )

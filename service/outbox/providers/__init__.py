@@ -6,6 +6,7 @@ from service.config import Settings
 from service.outbox.providers.base import (
     Attachment,
     DeliveryError,
+    InvalidRecipientError,
     Outgoing,
     PermanentDeliveryError,
     Provider,
@@ -17,6 +18,7 @@ from service.outbox.providers.sandbox import SandboxProvider
 __all__ = [
     "Attachment",
     "DeliveryError",
+    "InvalidRecipientError",
     "Outgoing",
     "PermanentDeliveryError",
     "Provider",

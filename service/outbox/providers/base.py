@@ -16,6 +16,10 @@ class PermanentDeliveryError(DeliveryError):
     """Will fail the same way every time: an invalid recipient, a rejected request, bad credentials."""
 
 
+class InvalidRecipientError(PermanentDeliveryError):
+    """The recipient's number or address is not valid: what the requester gave, not a failure of ours."""
+
+
 @dataclass(frozen=True)
 class Attachment:
     """A file sent with an e-mail."""

@@ -29,6 +29,7 @@ from typing import Any
 from service.config import VOICE_OUTCOMES, Settings, parse_odds
 from service.database import utcnow
 from service.outbox.providers.base import (
+    InvalidRecipientError,
     Outgoing,
     PermanentDeliveryError,
     SendResult,
@@ -44,6 +45,7 @@ MAGIC_NUMBERS = {
     "+15005550004": "number is blocked",
     "+15005550009": "number is not SMS-capable",
 }
+INVALID_NUMBERS = frozenset({"+15005550001", "+15005550009"})  # the recipient's number, as Twilio's 21211 and 21614
 FLAKY_PHONE_PREFIX = "+1500555080"
 FLAKY_MARKER = re.compile(r"flaky(\d+)")
 DEDUPING_CHANNELS = frozenset({"email", "payment_link", "voice"})  # Message-ID, Stripe's and the voice API's keys
@@ -72,9 +74,10 @@ def flaky_failures(recipient: str) -> int:
 
 def simulated_failure(message: Outgoing) -> Exception | None:
     if message.recipient in MAGIC_NUMBERS:
-        return PermanentDeliveryError(f"sandbox: {MAGIC_NUMBERS[message.recipient]}")
+        refused = InvalidRecipientError if message.recipient in INVALID_NUMBERS else PermanentDeliveryError
+        return refused(f"sandbox: {MAGIC_NUMBERS[message.recipient]}")
     if "invalid" in message.recipient:
-        return PermanentDeliveryError("sandbox: recipient marked invalid")
+        return InvalidRecipientError("sandbox: recipient marked invalid")
     if message.attempt <= flaky_failures(message.recipient):
         return TransientDeliveryError(f"sandbox: simulated transient failure on attempt {message.attempt}")
     return None

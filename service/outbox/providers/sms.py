@@ -6,9 +6,16 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from service.config import Settings
-from service.outbox.providers.base import Outgoing, SendResult, TransientDeliveryError, classify_http_status
+from service.outbox.providers.base import (
+    InvalidRecipientError,
+    Outgoing,
+    SendResult,
+    TransientDeliveryError,
+    classify_http_status,
+)
 
 TWILIO_CALLBACK_PATH = "/api/webhooks/twilio"
+INVALID_NUMBER_CODES = frozenset({21211, 21614})  # invalid 'To' number, not a mobile number: the requester's input
 
 
 class TwilioSmsProvider:
@@ -29,7 +36,10 @@ class TwilioSmsProvider:
                 status_callback=self.settings.public_base_url.rstrip("/") + TWILIO_CALLBACK_PATH,
             )
         except TwilioRestException as exc:
-            raise classify_http_status(exc.status, f"Twilio (error {exc.code}: {exc.msg})") from exc
+            what = f"Twilio (error {exc.code}: {exc.msg})"
+            if exc.code in INVALID_NUMBER_CODES:
+                raise InvalidRecipientError(what) from exc
+            raise classify_http_status(exc.status, what) from exc
         except RequestException as exc:
             raise TransientDeliveryError(f"Twilio unreachable: {exc.__class__.__name__}") from exc
         return SendResult(provider_message_id=sent.sid, delivery_status=sent.status)

@@ -9,9 +9,12 @@ from service.fleet import agents
 from service.fleet.models import Customer, Terminal
 from tests.factories import auth_headers, make_user
 
+# What the API requires of a new customer beside its name (§2.1).
+CONTACTS = {"contact_person": "田中", "contact_email": "tanaka@example.jp", "contact_phone": "03-1234-5678"}
+
 
 def make_customer(db, name="ABC商事", **fields) -> Customer:
-    customer = Customer(company_name=name, contact_person="田中", contact_email="tanaka@example.jp", **fields)
+    customer = Customer(**CONTACTS | fields, company_name=name)
     db.add(customer)
     db.flush()
     return customer

@@ -68,9 +68,23 @@ def test_one_high_sample_opens_nothing_and_a_sustained_load_opens_exactly_one_al
         send(client, token, cpu=97, memory=93)
     assert sorted(alerts_of(db, terminal.id)) == [("high_cpu", "open", ""), ("high_memory", "open", "")]
     send(client, token, cpu=97, memory=10)
+    send(client, token, cpu=10, memory=10)
+    assert sorted(alerts_of(db, terminal.id)) == [("high_cpu", "open", ""), ("high_memory", "open", "")]
+    send(client, token, cpu=10, memory=10)  # the third beat below for memory, the second for cpu
     assert sorted(alerts_of(db, terminal.id)) == [("high_cpu", "open", ""), ("high_memory", "resolved", "system")]
     send(client, token, cpu=10, memory=10)
     assert all(status == "resolved" for _, status, _ in alerts_of(db, terminal.id))
+
+
+def test_a_load_hovering_at_the_threshold_keeps_one_alert_open(client, db):
+    terminal, token = make_terminal(db, make_customer(db))
+    db.commit()
+    for cpu in (95, 95, 95, 50, 95, 50, 50, 95, 50):
+        send(client, token, cpu=cpu)
+    assert alerts_of(db, terminal.id) == [("high_cpu", "open", "")]
+    for _ in range(2):
+        send(client, token, cpu=50)
+    assert alerts_of(db, terminal.id) == [("high_cpu", "resolved", "system")]
 
 
 def test_a_sample_below_the_threshold_starts_the_count_again(client, db):

@@ -108,6 +108,9 @@ def test_support_sees_the_demo_through_the_api(client, db):
     dashboard = client.get("/api/fleet/dashboard", headers=headers).json()
     assert dashboard["total"] == sum(dashboard[s] for s in ("online", "offline", "error", "maintenance"))
     assert dashboard["critical_alerts"] and dashboard["open_incidents"] == 1
+    shown = [(row["kind"], row["alert_type"]) for row in dashboard["critical_alerts"]]
+    assert shown.count(("incident", "offline")) == 1, "the outage is one row, whatever its size"
+    assert ("alert", "error") in shown, "the terminals in error beside it"
     overdue = client.get("/api/fleet/alerts", headers=headers, params={"overdue": True}).json()
     assert overdue["total"] > 0
     day = client.get(f"/api/fleet/terminals/{history}/metrics", headers=headers, params={"range": "24h"}).json()

@@ -55,7 +55,7 @@ def test_a_customers_user_downloads_only_its_customers_rows(client, db, fleet):
     alerts = csv_download(client.get("/api/fleet/alerts/export", headers=scoped))
     assert len(alerts) - 1 == 3 and {row[2] for row in alerts[1:]} == {"ABC商事"}
     assert csv_download(client.get("/api/fleet/customers/export", headers=scoped))[1:] == [
-        [str(fleet["abc"]), "ABC商事", "田中", "tanaka@example.jp", "", "ベーシック保守"]
+        [str(fleet["abc"]), "ABC商事", "田中", "tanaka@example.jp", "03-1234-5678", "ベーシック保守"]
     ]
     assert (
         len(csv_download(client.get("/api/fleet/alerts/export", params={"customer_id": fleet["xyz"]}, headers=scoped)))

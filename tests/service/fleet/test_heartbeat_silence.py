@@ -12,8 +12,9 @@ NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
 
 
 def silent(db, customer, serial, *, last):
-    """An online terminal past its deadline; `last` is its last heartbeat (None: it never sent one)."""
-    terminal, _ = make_terminal(db, customer, serial=serial)
+    """An online terminal of its own store past its deadline; `last` is its last heartbeat (None: it never sent
+    one)."""
+    terminal, _ = make_terminal(db, customer, serial=serial, store_name=f"店舗{serial}")
     terminal.status, terminal.last_heartbeat_at = "online", last
     terminal.offline_deadline_at = NOW - timedelta(minutes=1)
     return terminal

@@ -15,16 +15,25 @@ GROUP_WAIT = timedelta(seconds=30)
 
 
 def fleet(db, customer, count, *, silent_for=None, prefix="T"):
-    """`count` online terminals; those with silent_for last heartbeated that long ago."""
+    """`count` online terminals, each in its own store (a store silent as a whole raises one store alert instead:
+    test_quiet_times.py); those with silent_for last heartbeated that long ago."""
     terminals = []
     for i in range(count):
-        terminal, token = make_terminal(db, customer, serial=f"{prefix}{customer.id}-{i:03d}")
+        serial = f"{prefix}{customer.id}-{i:03d}"
+        terminal, token = make_terminal(db, customer, serial=serial, store_name=f"店舗{serial}")
         last = utcnow() - (silent_for or timedelta(0))
         terminal.status, terminal.last_heartbeat_at = "online", last
         terminal.offline_deadline_at = last + timedelta(minutes=15)
         terminals.append((terminal, token))
     db.flush()
     return terminals
+
+
+def digest_lines(body: str) -> list[str]:
+    """A digest's lines, each checked to have its page's address under it."""
+    lines = body.splitlines()
+    assert all(address.startswith("  http") and "?id=" in address for address in lines[1::2])
+    return lines[::2]
 
 
 def test_sweep_marks_silent_terminals_offline_and_a_heartbeat_brings_them_back(client, db):
@@ -102,7 +111,7 @@ def test_many_offline_at_once_make_one_incident_with_one_digest_line(client, db)
     assert monitoring.send_digest(db, now=utcnow() + GROUP_WAIT) == 1
     db.commit()
     email = db.scalar(select(OutboxMessage))
-    lines = email.body.splitlines()
+    lines = digest_lines(email.body)
     assert email.recipient == "support1@example.jp"
     assert len(lines) == 2 and "端末6台" in lines[0] and "XYZ商店" in lines[1]
 
@@ -174,7 +183,7 @@ def test_the_first_alert_of_a_quiet_period_is_mailed_after_the_group_wait_then_n
     db.commit()
     emails = db.execute(select(OutboxMessage.recipient, OutboxMessage.body).order_by(OutboxMessage.id)).all()
     assert [e.recipient for e in emails] == ["op@example.jp", "op@example.jp"]
-    assert [len(e.body.splitlines()) for e in emails] == [2, 1]
+    assert [len(digest_lines(e.body)) for e in emails] == [2, 1]
     assert monitoring.send_digest(db, now=now + timedelta(minutes=30)) == 0
 
 
@@ -197,7 +206,7 @@ def test_alerts_resolved_since_the_last_email_are_mailed_even_if_never_mailed_op
     db.commit()
     email = db.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
     assert email.subject == "【TMS】アラート 新規0件・解決2件"
-    lines = email.body.splitlines()
+    lines = digest_lines(email.body)
     assert [line.startswith("【解決】") for line in lines] == [True, True]
     assert {mailed.serial_number in lines[0], brief.serial_number in lines[1]} == {True}
     assert all("（解決 " in line for line in lines)

@@ -8,7 +8,7 @@ from service.audit.models import AuditEntry
 from service.database import utcnow
 from service.fleet import retention
 from service.fleet.models import MetricSample
-from tests.service.fleet.conftest import make_customer, make_terminal, send, user_headers
+from tests.service.fleet.conftest import CONTACTS, make_customer, make_terminal, send, user_headers
 
 
 def test_customer_crud_is_audited_and_validated(client, db):
@@ -16,21 +16,24 @@ def test_customer_crud_is_audited_and_validated(client, db):
     db.commit()
     created = client.post(
         "/api/fleet/customers",
-        json={"company_name": "田中ストア", "contact_email": "a@example.jp", "contract_type": "premium"},
+        json={"company_name": "田中ストア", **CONTACTS, "contact_email": "a@example.jp", "contract_type": "premium"},
         headers=admin,
     )
     assert created.status_code == 201 and created.json()["contract_type_label"] == "プレミアム保守"
     customer_id = created.json()["id"]
-    assert client.post("/api/fleet/customers", json={"company_name": "田中ストア"}, headers=admin).status_code == 409
+    assert (
+        client.post("/api/fleet/customers", json={"company_name": "田中ストア", **CONTACTS}, headers=admin).status_code
+        == 409
+    )
     assert (
         client.post(
-            "/api/fleet/customers", json={"company_name": "X", "contract_type": "gold"}, headers=admin
+            "/api/fleet/customers", json={"company_name": "X", **CONTACTS, "contract_type": "gold"}, headers=admin
         ).status_code
         == 422
     )
     assert (
         client.post(
-            "/api/fleet/customers", json={"company_name": "X", "contact_email": "nope"}, headers=admin
+            "/api/fleet/customers", json={"company_name": "X", **CONTACTS, "contact_email": "nope"}, headers=admin
         ).status_code
         == 422
     )

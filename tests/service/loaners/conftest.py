@@ -55,6 +55,7 @@ def make_device(
     db, location_id: str = "osaka", model_id: str = "MODEL_001", serial: str = "ABC123", **fields
 ) -> Device:
     fields.setdefault("asset_number", f"ASSET-{serial}")
+    fields.setdefault("confirm", True)  # a repeated serial is registered as told
     data = DeviceCreate(location_id=location_id, model_id=model_id, serial_number=serial, **fields)
     return devices.create_device(db, data=data, scope=ALL, actor=ACTOR)
 

@@ -1,6 +1,10 @@
 """The data-type master drives the views (§2.3.2): 表示列設定, データソース設定 and フィルタ条件, set by an admin."""
 
-from tests.service.loaners.conftest import LENT, answer, headers, make_device
+from datetime import UTC, datetime
+
+from tests.service.loaners.conftest import IN_HOUSE, LENT, answer, headers, make_device
+
+AT = datetime(2026, 1, 5, 0, 30, tzinfo=UTC)
 
 RETURNED = {
     "0-1.担当者": "山田",
@@ -39,10 +43,18 @@ def test_an_admins_columns_sources_and_filter_change_the_views_at_once(client, d
         "source_settings": {"sourceSheets": ["プリンタステータス収集"]},
     }
     assert client.patch("/api/loaners/data-types/AUDIT", json=audit, headers=admin).status_code == 200
+    answer(db, printer, IN_HOUSE, at=AT)
+    db.commit()
     page = client.get("/api/loaners/views/audit", headers=staff).json()
-    assert page["columns"] == ["拠点管理番号", "資産管理番号", "1-3.ユーザー情報"]
+    assert page["columns"] == ["タイムスタンプ", "メールアドレス", "拠点管理番号", "資産管理番号", "1-3.ユーザー情報"]
     assert [row["values"] for row in page["items"]] == [
-        {"拠点管理番号": printer.management_number, "資産管理番号": "ASSET-2", "1-3.ユーザー情報": None}
+        {
+            "タイムスタンプ": "2026/01/05 09:30:00",
+            "メールアドレス": "staff@example.jp",
+            "拠点管理番号": printer.management_number,
+            "資産管理番号": "ASSET-2",
+            "1-3.ユーザー情報": None,
+        }
     ]
     normal = {"filter_condition": "status=1.貸出中", "display_settings": {"baseColumns": ["拠点管理番号", "機種名"]}}
     assert client.patch("/api/loaners/data-types/NORMAL", json=normal, headers=admin).status_code == 200

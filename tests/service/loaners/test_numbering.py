@@ -72,7 +72,8 @@ def test_a_given_number_is_checked_kept_and_counted_after(client, db):
         headers=staff,
     )
     assert given.status_code == 201
-    assert client.post("/api/loaners/devices", json=body, headers=staff).json()["management_number"].endswith("_008")
+    again = client.post("/api/loaners/devices", json=body | {"confirm": True}, headers=staff)
+    assert again.json()["management_number"].endswith("_008")
     for number, rule in (
         ("OSAKA_Laptop_ThinkPad-X1-Carbon_ABC123_007", "number_unique"),
         ("KOBE_Laptop_ThinkPad-X1-Carbon_ABC123_001", "number_mismatch"),

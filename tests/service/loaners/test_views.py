@@ -1,11 +1,12 @@
 """NORMAL (prefix and nested 3-X-* columns), AUDIT (13 columns by 管轄) and SUMMARY (cards of held devices)."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from service.database import utcnow
 from tests.service.loaners.conftest import IN_HOUSE, LENT, add_location, answer, headers, make_device
 
 BASE = ["拠点管理番号", "機器種別", "機種名", "製造番号", "タイムスタンプ"]
+AT = datetime(2026, 1, 5, 0, 30, tzinfo=UTC)
 
 
 def rows_by_number(page):
@@ -103,18 +104,24 @@ def test_a_question_added_to_a_form_shows_validates_and_becomes_a_column_without
         assert (refused.status_code, refused.json()["error"]["details"]["rule"]) == (422, rule)
 
 
-def test_audit_view_has_the_13_columns_for_terminals_and_printers_filtered_by_jurisdiction(client, db):
+def test_audit_lists_the_submissions_of_terminals_and_printers_newest_first_by_jurisdiction(client, db):
     add_location(db, "tokyo", "関東", name="東京")
     laptop = make_device(db, serial="A1", asset_number="ASSET-1", software="Office 2021", os="Windows 11")
     printer = make_device(db, model_id="MODEL_003", serial="P1")
-    make_device(db, model_id="MODEL_005", serial="R1")  # a router: not in AUDIT
-    make_device(db, "tokyo", serial="T1")
-    answer(db, laptop, LENT | {"1-5.お預かり証No.": "R-77", "0-5.備考": "急ぎ"})
+    router = make_device(db, model_id="MODEL_005", serial="R1")  # a router: not in AUDIT
+    answer(db, laptop, IN_HOUSE, at=AT)
+    answer(db, printer, IN_HOUSE, at=AT + timedelta(minutes=30), email="printer@example.jp")
+    answer(db, laptop, LENT | {"1-5.お預かり証No.": "R-77", "0-5.備考": "急ぎ"}, at=AT + timedelta(hours=1))
+    answer(db, router, LENT, at=AT)
+    answer(db, make_device(db, "tokyo", serial="T1"), LENT, at=AT)
     staff = headers(db, "staff1")
     db.commit()
     page = client.get("/api/loaners/views/audit", params={"jurisdiction": "関西"}, headers=staff).json()
-    assert [r["device_id"] for r in page["items"]] == [laptop.id, printer.id]
+    assert [r["device_id"] for r in page["items"]] == [laptop.id, printer.id, laptop.id]
+    assert (page["total"], page["more"]) == (3, False)
     expected = {
+        "タイムスタンプ": "2026/01/05 10:30:00",
+        "メールアドレス": "staff@example.jp",
         "担当者": "山田太郎",
         "資産管理番号": "ASSET-1",
         "拠点管理番号": laptop.management_number,
@@ -129,8 +136,16 @@ def test_audit_view_has_the_13_columns_for_terminals_and_printers_filtered_by_ju
         "お預かり証No.": "R-77",
         "備考": "急ぎ",
     }
-    assert page["columns"] == list(expected)  # the 13 columns of §2.3.4 in the spec's order
+    assert page["columns"] == list(expected)  # when and who, then the 13 columns of §2.3.4 in the spec's order
     assert page["items"][0]["values"] == expected
+    first = page["items"][2]["values"]  # the laptop's earlier answer, as it was given
+    assert (first["タイムスタンプ"], first["担当者"], first["ステータス"], first["貸出先"]) == (
+        "2026/01/05 09:30:00",
+        "佐藤",
+        "3.社内にて保管中",
+        None,
+    )
+    assert page["items"][1]["values"]["メールアドレス"] == "printer@example.jp"
     assert client.get("/api/loaners/views/audit", params={"jurisdiction": "関東"}, headers=staff).json()["total"] == 1
 
 
@@ -151,13 +166,14 @@ def test_summary_counts_held_devices_per_location_and_device_type_with_days_held
             LENT | {"預かり機のステータス": status},
             at=now - timedelta(days=days),
         )
-    answer(db, make_device(db, "osaka", serial="NOTHELD"), LENT)  # lent without a held status: not counted
+    answer(db, make_device(db, "osaka", serial="NOTHELD"), LENT)  # in custody, no held status yet: 未分類
+    answer(db, make_device(db, "osaka", serial="NOCUSTODY"), LENT | {"1-4.ユーザー機の預り有無": "無し"})  # not held
     staff = headers(db, "staff1")
     db.commit()
     summary = client.get("/api/loaners/views/summary", params={"jurisdiction": "関西"}, headers=staff).json()
-    assert summary["device_types"] == ["SV", "CL", "プリンタ", "その他"] and summary["total"] == 4
+    assert summary["device_types"] == ["SV", "CL", "プリンタ", "その他"] and summary["total"] == 5
     cards = {card["category"]: card for card in summary["cards"]}
-    assert list(cards) == ["返却可能", "商談や金額の問題で返却不可", "お客様による返却拒否", "HW延長保守中"]
+    assert list(cards) == ["返却可能", "商談や金額の問題で返却不可", "お客様による返却拒否", "HW延長保守中", "未分類"]
     returnable = cards["返却可能"]
     assert (returnable["icon"], returnable["color"]) == ("fas fa-check-circle", "success")
     assert [(r["location_id"], r["counts"], r["total"], r["longest_held_days"]) for r in returnable["rows"]] == [
@@ -173,7 +189,7 @@ def test_summary_counts_held_devices_per_location_and_device_type_with_days_held
     ]
     assert cards["商談や金額の問題で返却不可"]["totals"]["その他"] == 1 and cards["HW延長保守中"]["total"] == 0
     everywhere = client.get("/api/loaners/views/summary", headers=staff).json()
-    assert everywhere["total"] == 5
+    assert everywhere["total"] == 6
     devices = client.get(
         "/api/loaners/views/summary/devices", headers=staff, params={"held_status": "1.返却可能", "device_type": "CL"}
     ).json()

@@ -72,7 +72,7 @@ def test_detail_shows_the_body_and_every_attempt(client, db, settings):
     assert detail["body"] == "予約確認" and detail["status"] == "failed"
     assert detail["last_error"] == "sandbox: invalid number"
     [attempt] = detail["attempts_log"]
-    assert attempt["number"] == 1 and attempt["outcome"] == "permanent_error"
+    assert attempt["number"] == 1 and attempt["outcome"] == "invalid_recipient"
     assert attempt["error"] == "sandbox: invalid number" and attempt["finished_at"] is not None
     assert set(attempt) == {"number", "started_at", "finished_at", "outcome", "error", "provider_message_id"}
 

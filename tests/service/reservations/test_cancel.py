@@ -48,7 +48,8 @@ def test_cancelling_before_the_deadline_refunds_a_payment_and_tells_the_shop(cli
     assert payment_of(code).status == "refund_requested"
     deliver_due()
     assert payment_of(code).status == "refunded"
-    assert [m.recipient for m in messages("email") if "キャンセル" in m.subject] == ["shop1@example.jp"]
+    [shop_mail] = [m for m in messages("email") if "キャンセル" in m.subject]
+    assert shop_mail.recipient == "shop1@example.jp" and "理由: ご依頼者によるキャンセル" in shop_mail.body
     assert any("返金" in m.body for m in messages("sms", code))
 
 

@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from service.audit.models import AuditEntry
 from service.database import session_scope, utcnow
-from service.reservations import sweeper
-from service.reservations.models import Note
+from service.reservations import labels, sweeper
+from service.reservations.messages import cancel_token
+from service.reservations.models import ManualOperation, Note
 from tests.service.reservations.conftest import (
     answer_calls,
     book,
@@ -68,6 +69,47 @@ def test_an_operator_accepts_an_ambiguous_answer_and_the_payment_link_goes_out(c
         assert entry.target_id == code and entry.changes["status"]["after"] == "calling_success"
 
 
+def test_after_all_declined_a_shop_found_by_phone_is_booked_directly(client, db, catalog, monkeypatch):
+    operator = headers_for(db, "operator")
+    answer_calls(monkeypatch, "decline")
+    code = book(catalog["service_id"])
+    deliver_due()
+    assert state(code) == "all_declined"
+    found = client.post(
+        "/api/reservations/shops",
+        json={"name": "電話で見つけた店", "phone": "03-1234-5678", "service_type_ids": [catalog["service_id"]]},
+        headers=operator,
+    )
+    assert found.status_code == 201, found.text
+    accept = f"/api/reservations/reservations/{code}/accept"
+    detail = client.post(accept, json={"shop_id": found.json()["id"]}, headers=operator)
+    assert detail.status_code == 200, detail.text
+    body = detail.json()
+    assert body["status"] == "calling_success" and body["shop_name"] == "電話で見つけた店"
+    assert [(o["op_type"], o["status"]) for o in body["operations"]] == [("all_shops_declined", "resolved")]
+    deliver_due()
+    assert state(code) == "awaiting_payment"
+    assert "/sandbox/checkout/" in messages("sms", code)[-1].body
+    with session_scope() as db2:
+        entry = db2.scalar(select(AuditEntry).where(AuditEntry.action == "accept_reservation"))
+        assert entry.changes["shop"]["after"] == "電話で見つけた店"
+
+
+def test_an_inactive_or_unknown_shop_cannot_be_booked(client, db, catalog, monkeypatch):
+    operator = headers_for(db, "operator")
+    answer_calls(monkeypatch, "decline")
+    code = book(catalog["service_id"])
+    deliver_due()
+    shop_id = catalog["shop_ids"][0]
+    assert client.patch(f"/api/reservations/shops/{shop_id}", json={"active": False}, headers=operator).is_success
+    accept = f"/api/reservations/reservations/{code}/accept"
+    inactive = client.post(accept, json={"shop_id": shop_id}, headers=operator)
+    assert inactive.status_code == 422 and inactive.json()["error"]["details"]["rule"] == "active_shop"
+    unknown = client.post(accept, json={"shop_id": 999_999}, headers=operator)
+    assert unknown.status_code == 422 and unknown.json()["error"]["details"]["rule"] == "known_shop"
+    assert state(code) == "all_declined"
+
+
 def test_resuming_calls_the_next_shop(client, db, catalog, monkeypatch):
     operator = headers_for(db, "operator")
     answer_calls(monkeypatch, "change_request")
@@ -110,6 +152,8 @@ def test_operator_cancel_after_the_deadline_without_refund(client, db, catalog):
     assert answer.status_code == 200 and answer.json()["status"] == "cancelled"
     assert payment_of(code).status == "paid"
     assert not [m for m in messages("payment_link", code) if m.payload.get("action") == "refund"]
+    [shop_mail] = [m.body for m in messages("email") if code in m.subject and "キャンセル" in m.subject]
+    assert "理由: QRV運営担当者によるキャンセル" in shop_mail
 
 
 def test_editing_a_reservation_is_audited_and_a_past_date_is_refused(client, db, catalog, monkeypatch):
@@ -242,6 +286,19 @@ def sweep(now) -> None:
     with session_scope() as db:
         for step in sweeper.STEPS.values():
             step(db, now=now)
+
+
+def test_a_late_cancellation_closes_with_its_reason_when_the_booking_times_out(client, catalog):
+    code = book(catalog["service_id"], days=1.5)  # past the free-cancellation deadline from the start
+    deliver_due()
+    assert client.post(f"/api/reservations/cancel/{code}", data={"token": cancel_token(code)}).status_code == 409
+    later = utcnow() + timedelta(minutes=11)
+    sweep(later)
+    deliver_due(now=later)
+    assert state(code) == "payment_timeout"
+    with session_scope() as db2:
+        late = db2.scalar(select(ManualOperation).where(ManualOperation.op_type == "late_cancellation"))
+        assert (late.status, late.resolution, late.resolved_by) == ("resolved", labels.LATE_CANCEL_TIMED_OUT, "system")
 
 
 def test_the_payment_window_starts_when_the_link_is_delivered(client, db, catalog):

@@ -84,10 +84,14 @@ def test_call_outcomes_are_classified(outcome, transcript, expected):
     assert classify(outcome, transcript) == expected
 
 
-def failing_deliveries(count: int) -> None:
+NO_PERMISSION = "+15005550003"  # the sandbox's refusal for our account's missing permission: our failure
+INVALID_NUMBER = "+15005550001"  # the requester's bad number
+
+
+def failing_deliveries(count: int, recipient: str = NO_PERMISSION) -> None:
     with session_scope() as db:
-        for n in range(count):
-            enqueue(db, channel="sms", recipient=f"invalid-{n}", body="x", domain="reservations", ref_type="test")
+        for _ in range(count):
+            enqueue(db, channel="sms", recipient=recipient, body="x", domain="reservations", ref_type="test")
     deliver_due()
 
 
@@ -102,6 +106,14 @@ def test_a_long_queue_is_posted_once_while_it_lasts():
     assert alert(queue_length=500, minutes=10) == []
     assert alert(queue_length=500, minutes=31) == ["queue_length"]
     assert [m.body for m in messages("slack")][0] == "予約キューが溜まっています（101件）"
+
+
+def test_requesters_invalid_numbers_do_not_count_as_errors():
+    failing_deliveries(20, INVALID_NUMBER)
+    failing_deliveries(1)
+    assert alert() == []  # 1 of our failures in 21 attempts
+    failing_deliveries(1)
+    assert alert() == ["error_rate"]
 
 
 def test_an_error_rate_over_five_percent_is_posted_when_enough_was_sent():

@@ -1,0 +1,147 @@
+"""AUDIT (監査データ) as §2.3.4 sources it: the ステータス収集 sheets, i.e. every submission (who reported what, when),
+newest first, in the caller's 管轄.
+
+Filters: period (from/to, whole days in Japan time), 0-4 status of the answer, 管轄, location and the one search box
+(search_text.py: the device's identifying and free-text answers). The AUDIT data type chooses the columns (its
+表示列設定, read from the answer set and the device register), its sheets the device kinds and its フィルタ条件 adds
+conditions (status / held status on the answer). The page's total is counted up to `COUNT_LIMIT` rows (`more` says
+there are more): counting a million rows at every page would cost more than the page; the CSV has them all.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Row, Select, func, select
+from sqlalchemy.orm import Session
+
+from service.config import get_settings
+from service.errors import ValidationFailed
+from service.exports import Column, ListExport
+from service.loaners import labels, search_text
+from service.loaners.models import Device, Location, Model, Submission
+from service.loaners.view_settings import ViewSettings
+from service.loaners.views import column_value, local_text, view_settings_of
+from service.tenancy import TenantScope, scoped
+
+COUNT_LIMIT = 10_000
+NEWEST_FIRST = (Submission.submitted_at.desc(), Submission.id.desc())
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    jurisdiction: str | None = None
+    location_id: str | None = None
+    status: str | None = None
+    q: str | None = None
+    since: datetime | None = None  # from this instant
+    until: datetime | None = None  # before this instant
+
+
+def period(date_from: date | None, date_to: date | None) -> tuple[datetime | None, datetime | None]:
+    """Whole days in the service's time zone, both ends included; 422 `period_order` when from is after to."""
+    if date_from and date_to and date_from > date_to:
+        raise ValidationFailed(labels.PERIOD_ORDER, details={"field": "from", "rule": "period_order"})
+    zone = ZoneInfo(get_settings().timezone)
+
+    def start(day: date | None) -> datetime | None:
+        return None if day is None else datetime.combine(day, time(), zone)
+
+    return start(date_from), start(date_to and date_to + timedelta(days=1))
+
+
+def _selected(stmt: Select, scope: TenantScope, flt: HistoryFilter, settings: ViewSettings) -> Select:
+    """The submissions the filters choose within the caller's 管轄; locations are joined only when a 管轄 limits."""
+    condition = settings.condition
+    stmt = stmt.join(Device, Device.id == Submission.device_id)
+    if not scope.unrestricted or flt.jurisdiction or condition.get("jurisdiction"):
+        stmt = scoped(stmt.join(Location, Location.id == Device.location_id), scope, Location.jurisdiction)
+    for column, value in (
+        (Location.jurisdiction, flt.jurisdiction),
+        (Device.location_id, flt.location_id),
+        (Submission.status, flt.status),
+        (Location.jurisdiction, condition.get("jurisdiction")),
+        (Device.location_id, condition.get("location_id")),
+        (Device.kind, condition.get("kind")),
+        (Submission.status, condition.get("status")),
+        (Submission.held_status, condition.get("held_status")),
+    ):
+        if value:
+            stmt = stmt.where(column == value)
+    if settings.kinds is not None and len(settings.kinds) < len(labels.KINDS):
+        stmt = stmt.where(Device.kind.in_(settings.kinds))
+    if flt.q:
+        stmt = stmt.where(search_text.matches(flt.q))
+    if flt.since:
+        stmt = stmt.where(Submission.submitted_at >= flt.since)
+    if flt.until:
+        stmt = stmt.where(Submission.submitted_at < flt.until)
+    return stmt
+
+
+def _sorted_after_filtering() -> tuple:
+    """Newest first by an expression no index holds: with few rows chosen, the planner then reaches them the way the
+    filters point (e.g. a location's devices, then each one's history) and sorts them, instead of walking the time
+    index backwards past every other row until the page is full."""
+    return func.coalesce(Submission.submitted_at, Submission.submitted_at).desc(), Submission.id.desc()
+
+
+def _header(settings: ViewSettings) -> list[str]:
+    """When and who, then 表示列設定's columns (§2.3.4's 13)."""
+    return list(dict.fromkeys([labels.COL_TIMESTAMP, labels.COL_EMAIL, *settings.columns]))
+
+
+def _values(header: list[str], device: Device, model: Model, submission: Submission) -> dict[str, str | None]:
+    """A history row: the answer set's own values (the register's for its columns), the time as §7 writes it."""
+    values = {column: column_value(column, device, model, submission) for column in header}
+    return values | {
+        labels.COL_TIMESTAMP: local_text(submission.submitted_at),
+        labels.COL_EMAIL: submission.submitter_email,
+    }
+
+
+def history_page(db: Session, *, scope: TenantScope, flt: HistoryFilter, offset: int, limit: int) -> dict[str, Any]:
+    """One page of the history, newest first, with the count (up to COUNT_LIMIT) of what the filters choose."""
+    settings = view_settings_of(db, "AUDIT")
+    chosen = _selected(select(Submission.id), scope, flt, settings)
+    counted = db.scalar(select(func.count()).select_from(chosen.limit(COUNT_LIMIT + 1).subquery())) or 0
+    ids = (
+        _selected(select(Submission.id, Submission.submitted_at), scope, flt, settings)
+        .order_by(*(_sorted_after_filtering() if counted <= COUNT_LIMIT else NEWEST_FIRST))
+        .offset(offset)
+        .limit(limit)
+        .subquery()
+    )
+    rows = db.execute(
+        select(Submission, Device, Model)
+        .join(ids, ids.c.id == Submission.id)
+        .join(Device, Device.id == Submission.device_id)
+        .join(Model, Model.id == Device.model_id)
+        .order_by(ids.c.submitted_at.desc(), ids.c.id.desc())
+    ).all()
+    header = _header(settings)
+    items = [
+        {
+            "submission_id": submission.id,
+            "device_id": device.id,
+            "submitted_at": submission.submitted_at,
+            "values": _values(header, device, model, submission),
+        }
+        for submission, device, model in rows
+    ]
+    return {"columns": header, "items": items, "total": min(counted, COUNT_LIMIT), "more": counted > COUNT_LIMIT}
+
+
+def history_export(db: Session, *, scope: TenantScope, flt: HistoryFilter) -> ListExport:
+    """The same history as the CSV download: every submission the filters choose, newest first."""
+    settings = view_settings_of(db, "AUDIT")
+    header = _header(settings)
+
+    def records(_db: Session, rows: Sequence[Row]) -> list[dict[str, str | None]]:
+        return [_values(header, device, model, submission) for submission, device, model, *_ in rows]
+
+    stmt = _selected(select(Submission, Device, Model), scope, flt, settings).join(Model, Model.id == Device.model_id)
+    columns = [Column(name, lambda row, name=name: row.get(name)) for name in header]
+    return ListExport(stmt, NEWEST_FIRST, columns, records)
