@@ -6,8 +6,9 @@ Creates and migrates the bench database (APP_BENCH_DATABASE_URL, default `bench`
 the devices and their answers (timestamps spread over `--years`, so about 40 % are older than 3 years) with
 set-based SQL, sets every device's current state from its latest answer, then times over HTTP (uvicorn, one worker):
 the NORMAL list page (first page, a filtered page, a deep page, a 管轄-scoped user's page), the AUDIT page, SUMMARY
-(all and one 管轄), a device's detail and timeline; then the rotation job's work in-process. Prints ONE JSON line.
-Targets: list page ≤ 200 ms, SUMMARY ≤ 300 ms, rotation ≤ 30 s.
+(all and one 管轄), a device's detail and timeline, the whole NORMAL and AUDIT CSV downloads (rows per second);
+then the rotation job's work in-process. Prints ONE JSON line.
+Targets: list page ≤ 200 ms, SUMMARY ≤ 300 ms, search ≤ 300 ms, rotation ≤ 30 s.
 """
 
 import argparse
@@ -157,7 +158,19 @@ def timed(client, path: str, token: str, runs: int, params: dict | None = None) 
     }
 
 
-def measure_http(data_dir, runs: int) -> dict:
+def timed_export(client, path: str, token: str) -> dict[str, float]:
+    """One whole CSV download, streamed: its data rows (the header line not counted), seconds and rows per second."""
+    started = time.perf_counter()
+    lines = 0
+    with client.stream("GET", path, headers={"Authorization": f"Bearer {token}"}) as response:
+        assert response.status_code == 200, path
+        for chunk in response.iter_bytes():
+            lines += chunk.count(b"\n")
+    seconds = time.perf_counter() - started
+    return {"rows": lines - 1, "seconds": round(seconds, 2), "rows_per_s": round((lines - 1) / seconds)}
+
+
+def measure_http(data_dir, runs: int) -> tuple[dict, dict]:
     import httpx
 
     from service.database import get_engine
@@ -197,6 +210,9 @@ def measure_http(data_dir, runs: int) -> dict:
                 "summary_scoped_kansai": timed(client, f"{base}/views/summary", kansai, runs),
                 "device_detail": timed(client, f"{base}/devices/{device_id}", admin, runs),
                 "device_timeline": timed(client, f"{base}/devices/{device_id}/submissions", admin, runs),
+            }, {
+                "normal": timed_export(client, f"{base}/views/normal/export", admin),
+                "audit": timed_export(client, f"{base}/views/audit/export", admin),
             }
     finally:
         server.stop()
@@ -257,7 +273,7 @@ def main() -> None:
         use_bench_database(data_dir)
         fresh_bench_database()
         seeding = seed(args.devices, args.per_device, args.years)
-        http = measure_http(data_dir, args.runs)
+        http, export = measure_http(data_dir, args.runs)
         rotation = measure_rotation()
     finally:
         remove(data_dir)
@@ -273,6 +289,7 @@ def main() -> None:
             "submissions": args.devices * args.per_device,
             "seed_seconds": seeding,
             "http_ms": http,
+            "full_export": export,
             "rotation": rotation,
             "load_average": round(os.getloadavg()[0], 1),
             "targets": {

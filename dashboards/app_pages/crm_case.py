@@ -266,6 +266,7 @@ def request_tools(detail: dict) -> None:
 
 def show(detail: dict) -> None:
     crm_detail.header(detail)
+    crm_detail.deficiency_history(detail)
     if detail["security_code_needed"]:
         st.warning(SECURITY_CODE_NEEDED, icon=":material/credit_card_off:")
     request_tools(detail)

@@ -109,9 +109,11 @@ def choices(kind: str) -> dict[str, str]:
 
 
 def offered_choices(kind: str, current: str) -> dict[str, str]:
-    """The codes a form offers: the active ones, and the stored one even when an admin has deactivated it."""
+    """The codes a form offers: the active ones, and the stored one even when an admin has deactivated it or it is
+    text stored before the field took its code from the master (offered as stored)."""
     rows = crm_api.masters()["choices"].get(kind, [])
-    return {row["code"]: row["label"] for row in rows if row["is_active"] or row["code"] == current}
+    offered = {row["code"]: row["label"] for row in rows if row["is_active"] or row["code"] == current}
+    return offered if not current or current in offered else {current: current, **offered}
 
 
 def status_choices() -> dict[str, str]:

@@ -141,6 +141,19 @@ def comment(entry: dict, sites: dict[int, dict]) -> None:
                 st.caption("変更された項目はありません。")
 
 
+def deficiency_history(detail: dict) -> None:
+    """不備履歴: every round, oldest first: each 不備 (reason, who, when, which site) and each 修正再提出 (who, when,
+    what it changed); open while the request is 不備."""
+    rounds = [entry for entry in detail["comments"] if entry["type"] in ("deficiency", "resubmission")]
+    if not rounds:
+        return
+    sites = {site["id"]: site for site in detail["sites"]}
+    deficiencies = sum(entry["type"] == "deficiency" for entry in rounds)
+    with st.expander(f"不備履歴（不備 {deficiencies}回）", expanded=detail["request"]["status"] == "deficient"):
+        for entry in rounds:
+            comment(entry, sites)
+
+
 def timeline(detail: dict, page: str) -> None:
     """不備・コメント in time order (不備履歴はコメントとして時系列で記録), and a new comment to the other side."""
     sites = {site["id"]: site for site in detail["sites"]}

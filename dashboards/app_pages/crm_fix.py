@@ -154,6 +154,7 @@ def show(detail: dict) -> None:
         reasons = [c for c in detail["comments"] if c["type"] == "deficiency"]
         if reasons:
             st.error(f"不備理由: {labels.plain(reasons[-1]['message'])}")
+    crm_detail.deficiency_history(detail)
     sites(detail, actions["cancel"])
     tabs = st.tabs(["不備・コメント", "法人情報の修正", "明細画像・備考"])
     with tabs[0]:

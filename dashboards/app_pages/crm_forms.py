@@ -30,6 +30,7 @@ CHOICE_KINDS = {
     "application_type": "application_type",
     "power_area": "power_area",
     "power_supplier_type": "power_company",
+    "power_building_type": "building_type",
 }
 NUMBER_FIELDS = ("latest_charges", "latest_power_usage")
 PHONE_FIELDS = ("phone1", "phone2")

@@ -9,10 +9,9 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import auth, components, labels, loaners_api, sections
+from dashboards import auth, components, labels, loaners_api
 
 DOMAIN = "loaners"
-ADMIN = ("admin",)
 DEVICE_PAGE = "app_pages/loaners_device.py"
 FORM_PAGE = "app_pages/loaners_status_form.py"
 VIEW_PAGES = {
@@ -29,10 +28,6 @@ HELD_STATUS_COLOURS = {"1": "green", "2": "orange", "3": "red", "4": "blue"}
 AUDIT_STATUS_COLUMN = "ステータス"
 # The one search box of NORMAL and AUDIT: what it finds a device by.
 SEARCH_PLACEHOLDER = "拠点管理番号・資産管理番号・製造番号・機種名・貸出先・担当者・備考などの一部"
-
-
-def is_admin(user: dict) -> bool:
-    return sections.can_view(user, DOMAIN, ADMIN)
 
 
 def view_header(data_type_id: str) -> None:

@@ -23,6 +23,7 @@ CHOICE_KIND_LABELS = {
     "application_type": "申込区分",
     "power_company": "電力会社",
     "power_area": "電力供給エリア",
+    "building_type": "建物区分",
     "job_type": "業種",
 }
 

@@ -28,6 +28,7 @@ SITE_CHOICE_FIELDS = {
     "application_type": "application_type",
     "power_supplier_type": "power_company",
     "power_area": "power_area",
+    "power_building_type": "building_type",
 }
 EDITABLE_KINDS = (*CORPORATION_CHOICE_FIELDS.values(), *SITE_CHOICE_FIELDS.values())
 OPTION_FIELDS = ("name", "price_label", "is_support_pack", "sort_order", "is_active")
@@ -62,6 +63,10 @@ POWER_COMPANIES = (
     ("99", "その他"),
 )
 
+# 建物区分 (§3.2 セレクトボックス): the spec names no codes; admins keep the list. Free text stored before the field
+# took its code from the master stays as stored.
+BUILDING_TYPES = (("1", "戸建"), ("2", "集合住宅"), ("3", "ビル・テナント"), ("4", "工場・倉庫"), ("9", "その他"))
+
 CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
     "sales_channel": (
         ("1", "訪問"),
@@ -91,6 +96,7 @@ CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
         ("10", "農林水産"),
         ("11", "その他"),
     ),
+    "building_type": BUILDING_TYPES,
     "invoice": (("0", "不要"), ("3", "要")),
     "payment_certificate": (("0", "不要"), ("1", "要")),
     "service_type": (("electric", "電気"), ("gas", "ガス")),

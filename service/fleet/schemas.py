@@ -359,24 +359,13 @@ class SlaStep(BaseModel):
     required: bool = True
 
 
-class AlertRead(Labelled):
-    LABELS = {"alert_type": labels.ALERT_TYPES, "status": labels.ALERT_STATUSES}
+class SlaWorkRead(Labelled):
+    """Who works an alert or an incident and its §4.2 steps: who recorded each, when, and which are late."""
 
-    id: int
-    terminal_id: int
-    serial_number: str
-    store_name: str
-    customer_id: int
     company_name: str
     contact_person: str
     contact_phone: str
     contact_email: str
-    incident_id: int | None
-    alert_type: str
-    alert_type_label: str = ""
-    message: str
-    status: str
-    status_label: str = ""
     assignee_id: int | None
     assignee_name: str | None
     acknowledged_at: datetime | None
@@ -389,9 +378,25 @@ class AlertRead(Labelled):
     resolved_by: str
     reported_at: datetime | None
     reported_by: str
-    created_at: datetime
     sla: list[SlaStep]
     overdue: bool
+
+
+class AlertRead(SlaWorkRead):
+    LABELS = {"alert_type": labels.ALERT_TYPES, "status": labels.ALERT_STATUSES}
+
+    id: int
+    terminal_id: int
+    serial_number: str
+    store_name: str
+    customer_id: int
+    incident_id: int | None
+    alert_type: str
+    alert_type_label: str = ""
+    message: str
+    status: str
+    status_label: str = ""
+    created_at: datetime
 
 
 class NoteIn(BaseModel):
@@ -420,17 +425,13 @@ class ResolveIn(BaseModel):
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), MultiLine] = ""
 
 
-class IncidentRead(Labelled):
+class IncidentRead(SlaWorkRead):
     """A customer incident with its alerts' span (first/last seen, how many still open), who works it and §4.2."""
 
     LABELS = {"alert_type": labels.ALERT_TYPES, "status": labels.ALERT_STATUSES}
 
     id: int
     customer_id: int
-    company_name: str
-    contact_person: str
-    contact_phone: str
-    contact_email: str
     alert_type: str
     alert_type_label: str = ""
     status: str
@@ -441,21 +442,7 @@ class IncidentRead(Labelled):
     created_at: datetime
     first_seen: datetime | None
     last_seen: datetime | None
-    assignee_id: int | None
-    assignee_name: str | None
-    acknowledged_at: datetime | None
-    acknowledged_by: str
-    diagnosed_at: datetime | None
-    diagnosed_by: str
-    customer_contacted_at: datetime | None
-    customer_contacted_by: str
-    resolved_at: datetime | None
-    resolved_by: str
     resolution: str
-    reported_at: datetime | None
-    reported_by: str
-    sla: list[SlaStep]
-    overdue: bool
 
 
 class IncidentResolveIn(BaseModel):

@@ -1,4 +1,5 @@
-"""代替機 in a real browser: the NORMAL view, and the status form at phone width (390 px) as a QR code opens it.
+"""代替機 in a real browser: the NORMAL view and its search box, and the status form at phone width (390 px) as a QR
+code opens it.
 
 Screenshots are saved under the test's tmp_path (run with --basetemp to keep them).
 """
@@ -48,3 +49,20 @@ def test_normal_view_and_the_status_form_on_a_phone(dashboards_url, browser, new
     expect(phone.get_by_text("3-0.社内ステータス（必須）")).to_be_visible()
     expect(phone.get_by_label("1-1.貸出先（必須）")).to_have_count(0)
     screenshot(phone, tmp_path / "loaners_status_form_phone.png")
+
+
+def test_normal_finds_a_device_by_part_of_its_borrower(dashboards_url, new_page, lent_device, tmp_path: Path):
+    page = new_page()
+    sign_in(page, dashboards_url, "loanstaff", DEFAULT_PASSWORD, "通常データ")
+    expect(page.get_by_text("全2件中 1〜2件目")).to_be_visible()
+    search = page.get_by_label("検索")
+    search.fill("商事")
+    search.press("Enter")
+    expect(page.get_by_text("全1件中 1〜1件目")).to_be_visible()
+    screenshot(page, tmp_path / "loaners_normal_search.png")
+    search.fill("XYZ9")
+    search.press("Enter")
+    expect(page.get_by_text("全1件中 1〜1件目")).to_be_visible()
+    search.fill("見つからない語")
+    search.press("Enter")
+    expect(page.get_by_text("該当するデータはありません。")).to_be_visible()

@@ -142,9 +142,10 @@ def test_a_deficiency_is_badged_fixed_resubmitted_and_the_operator_sees_what_cha
     queue = open_page(open_app, operator, QUEUE)
     assert queue.dataframe[0].value.iloc[0]["未読通知"] == "未読"
     case = open_page(open_app, operator, CASE, id=str(request_id))
-    resubmission = [m.value for m in case.markdown if "修正再提出" in m.value]
+    timeline = case.tabs[0]
+    resubmission = [m.value for m in timeline.markdown if "修正再提出" in m.value]
     assert len(resubmission) == 1 and "営業A" in resubmission[0]
-    changed = [frame.value for frame in case.dataframe if "変更前" in frame.value.columns]
+    changed = [frame.value for frame in timeline.dataframe if "変更前" in frame.value.columns]
     phone = {"項目": "連絡先番号1", "変更前": "03-1234-5678", "変更後": "03-9999-0000"}
     assert changed[0].to_dict("records") == [phone]
     assert "電話番号を直しました" in texts(case.markdown)
