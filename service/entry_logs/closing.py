@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
-from service.config import get_settings
+from service.dashboard_links import page_url
 from service.entry_logs import counts, insights, labels
 from service.entry_logs.lookups import closing_passed, local_today, local_zone
 from service.entry_logs.models import EXIT, EntryLog, Nursery, Parent
@@ -112,7 +112,7 @@ def _notice(nursery: Nursery, parents: list[insights.PresentParent]) -> tuple[st
             for parent in parents
         ),
         "",
-        labels.CLOSING_NOTICE_LINK.format(url=f"{get_settings().dashboard_url.rstrip('/')}/{PRESENT_PAGE}"),
+        labels.CLOSING_NOTICE_LINK.format(url=page_url(PRESENT_PAGE)),
     ]
     subject = labels.CLOSING_NOTICE_SUBJECT.format(nursery=nursery.name, closing=closing, count=len(parents))
     return subject, "\n".join(lines)

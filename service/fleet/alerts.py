@@ -1,7 +1,7 @@
 """Alerts: opening and auto-resolving them, the people's workflow and §4.2 SLA timers."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -247,18 +247,42 @@ def list_notes(db: Session, *, alert: Alert) -> list[AlertNote]:
 # --- the people's workflow ------------------------------------------------------------------
 
 
-def _audited(db: Session, alert: Alert, actor: Actor, action: str, now: datetime, change, *, after_fix=False) -> Alert:
-    """Apply a workflow change and audit it; only 完了報告 (after_fix) comes after the resolution."""
-    if alert.status == RESOLVED and not after_fix:
-        raise Conflict("解決済みのアラートは変更できません", code="alert_resolved")
-    if alert.status != RESOLVED and after_fix:
-        raise Conflict("完了報告は対応実施（解決済みにする）の後に記録してください", code="alert_not_resolved")
-    before = audit.snapshot(alert, WORKFLOW_FIELDS)
+WORK_NOUNS = {"alert": "アラート", "incident": "インシデント"}
+
+
+def audited_work(
+    db: Session,
+    record: Alert | Incident,
+    kind: str,
+    actor: Actor,
+    action: str,
+    now: datetime,
+    change: Callable[[], None],
+    *,
+    fields: tuple[str, ...] = WORKFLOW_FIELDS,
+    after_fix: bool = False,
+) -> None:
+    """Apply a workflow change to an alert or an incident and audit it; only 完了報告 (after_fix) comes after the
+    resolution."""
+    if record.status == RESOLVED and not after_fix:
+        raise Conflict(f"解決済みの{WORK_NOUNS[kind]}は変更できません", code=f"{kind}_resolved")
+    if record.status != RESOLVED and after_fix:
+        raise Conflict("完了報告は対応実施（解決済みにする）の後に記録してください", code=f"{kind}_not_resolved")
+    before = audit.snapshot(record, fields)
     change()
     db.flush()
-    auditing.record(
-        db, actor, action, "alert", alert.id, audit.diff(before, audit.snapshot(alert, WORKFLOW_FIELDS)), at=now
-    )
+    auditing.record(db, actor, action, kind, record.id, audit.diff(before, audit.snapshot(record, fields)), at=now)
+
+
+def step_done(record: Alert | Incident, step: str, actor: Actor, now: datetime) -> None:
+    """A §4.2 step's time and who, the first time it is recorded."""
+    if getattr(record, f"{step}_at") is None:
+        setattr(record, f"{step}_at", now)
+        setattr(record, f"{step}_by", actor.label)
+
+
+def _audited(db: Session, alert: Alert, actor: Actor, action: str, now: datetime, change, *, after_fix=False) -> Alert:
+    audited_work(db, alert, "alert", actor, action, now, change, after_fix=after_fix)
     return alert
 
 
@@ -266,8 +290,7 @@ def acknowledge(db: Session, *, alert: Alert, actor: Actor, now: datetime) -> Al
     """初動確認: someone looked at it."""
 
     def change() -> None:
-        if alert.acknowledged_at is None:
-            alert.acknowledged_at, alert.acknowledged_by = now, actor.label
+        step_done(alert, "acknowledged", actor, now)
         alert.status = ACKNOWLEDGED
 
     return _audited(db, alert, actor, "acknowledge", now, change)
@@ -277,11 +300,8 @@ def mark_step(db: Session, *, alert: Alert, step: str, actor: Actor, now: dateti
     """Record a §4.2 step (diagnosed, customer_contacted) as done; it also acknowledges the alert."""
 
     def change() -> None:
-        if getattr(alert, f"{step}_at") is None:
-            setattr(alert, f"{step}_at", now)
-            setattr(alert, f"{step}_by", actor.label)
-        if alert.acknowledged_at is None:
-            alert.acknowledged_at, alert.acknowledged_by = now, actor.label
+        step_done(alert, step, actor, now)
+        step_done(alert, "acknowledged", actor, now)
         alert.status = ACKNOWLEDGED
 
     return _audited(db, alert, actor, f"mark_{step}", now, change)
@@ -291,8 +311,7 @@ def report(db: Session, *, alert: Alert, actor: Actor, now: datetime) -> Alert:
     """完了報告 (§4.2 step 6): support told the customer the fix is done; recorded once, after the resolution."""
 
     def change() -> None:
-        if alert.reported_at is None:
-            alert.reported_at, alert.reported_by = now, actor.label
+        step_done(alert, "reported", actor, now)
 
     return _audited(db, alert, actor, "mark_reported", now, change, after_fix=True)
 

@@ -1,18 +1,16 @@
 """Customer incidents worked as one (§4.2): the list, one incident with its alerts' span, and the workflow whose steps
 apply to every alert of the incident (one 初動確認 acknowledges them all; resolving it resolves them)."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from service.audit import service as audit
 from service.audit.service import Actor
-from service.errors import Conflict, NotFound
-from service.fleet import alerts, auditing
-from service.fleet.alerts import ACKNOWLEDGED, RESOLVED
+from service.errors import NotFound
+from service.fleet import alerts
+from service.fleet.alerts import ACKNOWLEDGED, RESOLVED, audited_work, step_done
 from service.fleet.models import Alert, Customer, Incident
 from service.fleet.schemas import IncidentRead, columns_of
 from service.identity.models import User
@@ -111,38 +109,16 @@ def _members(db: Session, incident: Incident, *, resolved: bool = False) -> list
 
 
 def _record_incident_work(
-    db: Session,
-    incident: Incident,
-    actor: Actor,
-    action: str,
-    now: datetime,
-    change: Callable[[], None],
-    *,
-    after_fix: bool = False,
+    db: Session, incident: Incident, actor: Actor, action: str, now: datetime, change, *, after_fix: bool = False
 ) -> None:
-    """Apply a change to the incident and audit it; only 完了報告 (after_fix) comes after the resolution."""
-    if incident.status == RESOLVED and not after_fix:
-        raise Conflict("解決済みのインシデントは変更できません", code="incident_resolved")
-    if incident.status != RESOLVED and after_fix:
-        raise Conflict("完了報告は対応実施（解決済みにする）の後に記録してください", code="incident_not_resolved")
-    before = audit.snapshot(incident, WORKFLOW_FIELDS)
-    change()
-    db.flush()
-    changes = audit.diff(before, audit.snapshot(incident, WORKFLOW_FIELDS))
-    auditing.record(db, actor, action, "incident", incident.id, changes, at=now)
-
-
-def _step_done(incident: Incident, step: str, actor: Actor, now: datetime) -> None:
-    if getattr(incident, f"{step}_at") is None:
-        setattr(incident, f"{step}_at", now)
-        setattr(incident, f"{step}_by", actor.label)
+    audited_work(db, incident, "incident", actor, action, now, change, fields=WORKFLOW_FIELDS, after_fix=after_fix)
 
 
 def acknowledge(db: Session, *, incident: Incident, actor: Actor, now: datetime) -> None:
     """初動確認 once for the incident: every alert of it is acknowledged."""
 
     def change() -> None:
-        _step_done(incident, "acknowledged", actor, now)
+        step_done(incident, "acknowledged", actor, now)
         incident.status = ACKNOWLEDGED
 
     _record_incident_work(db, incident, actor, "acknowledge", now, change)
@@ -155,8 +131,8 @@ def mark_step(db: Session, *, incident: Incident, step: str, actor: Actor, now: 
     """A §4.2 step (diagnosed, customer_contacted) done for the incident and its alerts; it acknowledges them too."""
 
     def change() -> None:
-        _step_done(incident, step, actor, now)
-        _step_done(incident, "acknowledged", actor, now)
+        step_done(incident, step, actor, now)
+        step_done(incident, "acknowledged", actor, now)
         incident.status = ACKNOWLEDGED
 
     _record_incident_work(db, incident, actor, f"mark_{step}", now, change)
@@ -194,7 +170,7 @@ def report(db: Session, *, incident: Incident, actor: Actor, now: datetime) -> N
     """完了報告 (§4.2 step 6) once for the incident, after its resolution: recorded on its alerts still owing one."""
 
     def change() -> None:
-        _step_done(incident, "reported", actor, now)
+        step_done(incident, "reported", actor, now)
 
     _record_incident_work(db, incident, actor, "mark_reported", now, change, after_fix=True)
     for alert in _members(db, incident, resolved=True):

@@ -8,6 +8,7 @@ from sqlalchemy import Select, and_, case, func, literal, or_, select, tuple_, u
 from sqlalchemy.orm import Session, aliased
 
 from service.config import get_settings
+from service.dashboard_links import page_url
 from service.dialect import insert, insert_rows, local_text
 from service.fleet import labels, links, schedules
 from service.fleet.alerts import OPEN, RESOLVED, WORKER_ROLES, NewAlert, open_alerts, resolve_alerts, with_places
@@ -184,7 +185,7 @@ def _mail_team(db: Session, kind: str, subject: str, body: str, *, since: dateti
             channel="email",
             recipient=person.email,
             subject=subject,
-            body=f"{body}\n\n{links.page_url(links.DASHBOARD_PAGE)}",
+            body=f"{body}\n\n{page_url(links.DASHBOARD_PAGE)}",
             domain="fleet",
             ref_type="fleet_ingest_stall",
             dedupe_key=f"fleet-ingest-{kind}:{since.isoformat()}:{person.email.lower()}",

@@ -6,7 +6,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
-from service.config import get_settings
+from service.dashboard_links import page_url
 from service.errors import Conflict, ValidationFailed
 from service.loaners import labels, numbering, search_text
 from service.loaners.masters import created, deleted, updated
@@ -39,7 +39,7 @@ def device_type_of(category: str) -> str:
 
 def form_url(device_id: int) -> str:
     """Where the device's QR code leads: the dashboards' status-form page with the device chosen."""
-    return f"{get_settings().dashboard_url.rstrip('/')}/loaners_status_form?device={device_id}"
+    return page_url("loaners_status_form", device=device_id)
 
 
 def held_days(held_since: datetime | None, now: datetime) -> int | None:
