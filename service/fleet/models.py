@@ -62,6 +62,7 @@ class Terminal(Base):
         Index("ix_fleet_terminal_customer_status", "customer_id", "status"),
         Index("ix_fleet_terminal_customer_store", "customer_id", "store_name"),
         Index("ix_fleet_terminal_alert_held", "customer_id", postgresql_where=ALERT_HELD, sqlite_where=ALERT_HELD),
+        Index("ix_fleet_terminal_offline_alert_at", "offline_alert_at"),  # the sweep's due terminals (never a beat's)
         {"postgresql_with": {"fillfactor": 70}},
     )
 
