@@ -186,6 +186,15 @@ def _seed_statements() -> list[str]:
         """INSERT INTO reservations_notification (kind, reservation_id, message, created_at)
            SELECT 'manual_operation', o.reservation_id, '予約ID: ' || r.code || ' で手動対応が必要', o.created_at
            FROM reservations_manual_operation o JOIN reservations_reservation r ON r.id = o.reservation_id""",
+        # one support inquiry per 10 reservations, one in 20 of them naming its reservation, 3 % still unanswered
+        """INSERT INTO reservations_support_inquiry (channel, requester_type, requester, reservation_id, received_at,
+              first_responded_at, answer, created_by, created_at, updated_at)
+           SELECT CASE WHEN bucket < 70 THEN 'email' ELSE 'phone' END,
+              CASE WHEN bucket < 85 THEN 'requester' ELSE 'shop' END, '依頼者' || (g % 5000),
+              CASE WHEN g % 200 = 0 THEN g END, created + interval '1 hour',
+              CASE WHEN bucket < 97 THEN created + interval '1 hour' + bucket * 3 * interval '1 minute' END,
+              '', 'bench', created, created
+           FROM bench_plan p WHERE g % 10 = 0""",
         "DROP TABLE bench_plan",
     ]
 
@@ -227,6 +236,8 @@ def queries() -> list[tuple[str, str]]:
         ("shops", f"{base}/shops"),
         ("services", f"{base}/services"),
         ("incidents", f"{base}/incidents"),
+        ("support inquiries page 1", f"{base}/inquiries"),
+        ("support weekly KPI (8 weeks)", f"{base}/kpis/support"),
         ("executive summary (12 months)", f"{base}/executive/summary?months=12"),
     ]
 

@@ -226,10 +226,17 @@ def file_uploader(label: str, *, key: str, limit_mb: int, files: int = 1, **opti
     )
 
 
-def code_select(label: str, mapping: dict[str, str], key: str) -> str:
-    """A filter select over known codes shown by their labels, すべて first; returns the code or ''."""
+def code_select(label: str, mapping: dict[str, str], key: str, *, default: str = "") -> str:
+    """A filter select over known codes shown by their labels, すべて first; returns the code or '' (default: the
+    code chosen when the page opens)."""
     options = ["", *mapping]
-    return st.selectbox(label, options, format_func=lambda code: mapping.get(code, labels.ALL_LABEL), key=key)
+    return st.selectbox(
+        label,
+        options,
+        index=options.index(default),
+        format_func=lambda code: mapping.get(code, labels.ALL_LABEL),
+        key=key,
+    )
 
 
 def record_picker(
@@ -330,7 +337,7 @@ def record_table(
 
 
 def on_page(page: str, *, id_field: str = "id") -> Callable[[dict], None]:
-    """An open_record that opens the clicked record on its own page (?id=…), e.g. app_pages/fleet_terminal.py?id=12.
+    """An open_record that opens the clicked record on its own page (?id=…), e.g. app_pages/fleet/terminal.py?id=12.
 
     The page goes to st.switch_page as the navigation's own Page (same file and address), not as a path: a path is
     looked up among the pages the current run registered, and a click's callback runs before the run registers any

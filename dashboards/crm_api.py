@@ -88,8 +88,19 @@ def create_request(payload: dict, uploads: Sequence[Upload]) -> dict:
 
 
 def list_requests(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
-    """Filters: mine, status, corporation, requested_by, agency_id, since, until (local dates), unread."""
+    """Filters: mine, status, corporation, requested_by, agency_id, since, until (local dates), unread; unread_first
+    orders 投入案件一覧 (news for the back office on top)."""
     return read("/crm/requests", page=page, page_size=page_size, **filters)
+
+
+def queue_summary() -> dict:
+    """投入案件一覧's to-do counts: open (対応中), unread (news for the back office), resubmitted_unread."""
+    return fetch("/crm/requests/queue-summary")
+
+
+def queue_badge() -> int:
+    """The menu's count on 投入案件一覧: cases with news for the back office (修正再提出, comments) not opened."""
+    return queue_summary()["unread"]
 
 
 def get_request(request_id: int) -> dict:

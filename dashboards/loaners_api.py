@@ -110,6 +110,23 @@ def bulk_submit(device_ids: list[int], answers: dict) -> list[dict]:
     return write("POST", "/loaners/submissions/bulk", {"device_ids": device_ids, "answers": answers})
 
 
+def bulk_picks() -> list[dict]:
+    """The devices the signed-in person chose for 一括ステータス変更, kept on the server, in the order chosen."""
+    return fetch("/loaners/bulk-picks")
+
+
+def add_bulk_pick(device_id: int) -> None:
+    write("PUT", f"/loaners/bulk-picks/{device_id}")
+
+
+def remove_bulk_pick(device_id: int) -> None:
+    write("DELETE", f"/loaners/bulk-picks/{device_id}")
+
+
+def clear_bulk_picks() -> None:
+    write("DELETE", "/loaners/bulk-picks")
+
+
 def qr_png(device_id: int) -> bytes:
     return download(f"/loaners/devices/{device_id}/qr.png")()
 

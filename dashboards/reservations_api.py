@@ -24,12 +24,31 @@ def weekly_kpis() -> dict:
     return fetch(f"{ROOT}/kpis/weekly")
 
 
+def support_kpis() -> dict:
+    return fetch(f"{ROOT}/kpis/support")
+
+
 def notifications(limit: int = 20) -> list[dict]:
     return fetch(f"{ROOT}/notifications", limit=limit)
 
 
 def assignees() -> list[dict]:
     return read(f"{ROOT}/assignees")
+
+
+# Support inquiries (§7)
+
+
+def list_inquiries(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    return read(f"{ROOT}/inquiries", page=page, page_size=page_size, **filters)
+
+
+def create_inquiry(data: dict) -> dict:
+    return write("POST", f"{ROOT}/inquiries", data)
+
+
+def update_inquiry(inquiry_id: int, changes: dict) -> dict:
+    return write("PATCH", f"{ROOT}/inquiries/{inquiry_id}", changes)
 
 
 # Manual operations

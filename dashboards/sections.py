@@ -30,10 +30,6 @@ class PageSpec:
     roles: tuple[str, ...] = ()
     icon: str | None = None
 
-    @property
-    def file_name(self) -> str:
-        return Path(self.path).name
-
 
 @dataclass(frozen=True)
 class Section:
@@ -49,26 +45,26 @@ SECTIONS: tuple[Section, ...] = (
         "端末管理",
         "全顧客のTC-200端末と店舗PCのエージェントを一元管理し、稼働状況・アラート・障害対応を追跡します。",
         (
-            PageSpec("app_pages/fleet_dashboard.py", "ダッシュボード", "fleet", FLEET_STAFF, ":material/dashboard:"),
-            PageSpec("app_pages/fleet_customers.py", "顧客一覧", "fleet-customers", FLEET_STAFF, ":material/domain:"),
-            PageSpec("app_pages/fleet_terminals.py", "端末一覧", "fleet-terminals", FLEET_STAFF, ":material/devices:"),
-            PageSpec("app_pages/fleet_alerts.py", "アラート一覧", "fleet-alerts", FLEET_STAFF, ":material/warning:"),
+            PageSpec("app_pages/fleet/dashboard.py", "ダッシュボード", "fleet", FLEET_STAFF, ":material/dashboard:"),
+            PageSpec("app_pages/fleet/customers.py", "顧客一覧", "fleet-customers", FLEET_STAFF, ":material/domain:"),
+            PageSpec("app_pages/fleet/terminals.py", "端末一覧", "fleet-terminals", FLEET_STAFF, ":material/devices:"),
+            PageSpec("app_pages/fleet/alerts.py", "アラート一覧", "fleet-alerts", FLEET_STAFF, ":material/warning:"),
             PageSpec(
-                "app_pages/fleet_incidents.py",
+                "app_pages/fleet/incidents.py",
                 "インシデント",
                 "fleet-incidents",
                 FLEET_STAFF,
                 ":material/crisis_alert:",
             ),
-            PageSpec("app_pages/fleet_terminal.py", "端末詳細", "fleet-terminal", FLEET_STAFF, ":material/memory:"),
+            PageSpec("app_pages/fleet/terminal.py", "端末詳細", "fleet-terminal", FLEET_STAFF, ":material/memory:"),
             PageSpec(
-                "app_pages/fleet_firmware.py",
+                "app_pages/fleet/firmware.py",
                 "ファームウェア管理",
                 "fleet-firmware",
                 FLEET_STAFF,
                 ":material/system_update:",
             ),
-            PageSpec("app_pages/fleet_reports.py", "レポート", "fleet-reports", icon=":material/summarize:"),
+            PageSpec("app_pages/fleet/reports.py", "レポート", "fleet-reports", icon=":material/summarize:"),
         ),
     ),
     Section(
@@ -78,49 +74,56 @@ SECTIONS: tuple[Section, ...] = (
         "自動処理できない場面は運営担当者が手動で対応し、運用状況を監視します。",
         (
             PageSpec(
-                "app_pages/reservations_console.py",
+                "app_pages/reservations/console.py",
                 "運営コンソール",
                 "reservations",
                 RESV_STAFF,
                 ":material/monitor_heart:",
             ),
             PageSpec(
-                "app_pages/reservations_queue.py",
+                "app_pages/reservations/queue.py",
                 "手動対応キュー",
                 "reservations-queue",
                 RESV_STAFF,
                 ":material/support_agent:",
             ),
             PageSpec(
-                "app_pages/reservations_detail.py",
+                "app_pages/reservations/detail.py",
                 "予約詳細",
                 "reservations-detail",
                 RESV_STAFF,
                 ":material/event_note:",
             ),
             PageSpec(
-                "app_pages/reservations_executive.py",
+                "app_pages/reservations/support.py",
+                "問い合わせ対応",
+                "reservations-support",
+                RESV_STAFF,
+                ":material/contact_support:",
+            ),
+            PageSpec(
+                "app_pages/reservations/executive.py",
                 "経営ダッシュボード",
                 "reservations-executive",
                 RESV_REPORTS,
                 ":material/monitoring:",
             ),
             PageSpec(
-                "app_pages/reservations_catalog.py",
+                "app_pages/reservations/catalog.py",
                 "提携店舗・サービス管理",
                 "reservations-catalog",
                 RESV_STAFF,
                 ":material/storefront:",
             ),
             PageSpec(
-                "app_pages/reservations_incidents.py",
+                "app_pages/reservations/incidents.py",
                 "インシデント",
                 "reservations-incidents",
                 RESV_INCIDENTS,
                 ":material/report:",
             ),
             PageSpec(
-                "app_pages/reservations_clients.py",
+                "app_pages/reservations/clients.py",
                 "MCPクライアント",
                 "reservations-mcp-clients",
                 RESV_OPERATOR,
@@ -134,27 +137,27 @@ SECTIONS: tuple[Section, ...] = (
         "代替機（預り機）の状況をステータス送信の履歴から管理し、"
         "ステータス別・拠点別・デバイスタイプ別の台数を集計します。",
         (
-            PageSpec("app_pages/loaners_devices.py", "通常データ", "loaners", icon=":material/swap_horiz:"),
-            PageSpec("app_pages/loaners_summary.py", "サマリー", "loaners-summary", icon=":material/dashboard:"),
-            PageSpec("app_pages/loaners_audit.py", "監査データ", "loaners-audit", icon=":material/fact_check:"),
-            PageSpec("app_pages/loaners_device.py", "機器詳細", "loaners-device", icon=":material/devices:"),
+            PageSpec("app_pages/loaners/devices.py", "通常データ", "loaners", icon=":material/swap_horiz:"),
+            PageSpec("app_pages/loaners/summary.py", "サマリー", "loaners-summary", icon=":material/dashboard:"),
+            PageSpec("app_pages/loaners/audit.py", "監査データ", "loaners-audit", icon=":material/fact_check:"),
+            PageSpec("app_pages/loaners/device.py", "機器詳細", "loaners-device", icon=":material/devices:"),
             PageSpec(
-                "app_pages/loaners_device_register.py", "機器登録", "loaners-register", icon=":material/add_circle:"
+                "app_pages/loaners/device_register.py", "機器登録", "loaners-register", icon=":material/add_circle:"
             ),
             PageSpec(
-                "app_pages/loaners_status_form.py", "ステータス送信", "loaners_status_form", icon=":material/edit_note:"
+                "app_pages/loaners/status_form.py", "ステータス送信", "loaners_status_form", icon=":material/edit_note:"
             ),
             PageSpec(
-                "app_pages/loaners_bulk.py", "一括ステータス変更", "loaners-bulk", icon=":material/library_add_check:"
+                "app_pages/loaners/bulk.py", "一括ステータス変更", "loaners-bulk", icon=":material/library_add_check:"
             ),
             PageSpec(
-                "app_pages/loaners_masters.py", "マスタ管理", "loaners-masters", ("admin",), ":material/settings:"
+                "app_pages/loaners/masters.py", "マスタ管理", "loaners-masters", ("admin",), ":material/settings:"
             ),
             PageSpec(
-                "app_pages/loaners_import.py", "回答シート取込", "loaners-import", ("admin",), ":material/upload_file:"
+                "app_pages/loaners/import.py", "回答シート取込", "loaners-import", ("admin",), ":material/upload_file:"
             ),
             PageSpec(
-                "app_pages/loaners_archives.py", "アーカイブ", "loaners-archives", ("admin",), ":material/inventory_2:"
+                "app_pages/loaners/archives.py", "アーカイブ", "loaners-archives", ("admin",), ":material/inventory_2:"
             ),
         ),
     ),
@@ -164,32 +167,32 @@ SECTIONS: tuple[Section, ...] = (
         "営業担当者が提出した投入依頼を、投入担当者がキャリア管理画面へ投入するまで"
         "（不備・差し戻し・投入済）の業務フローを管理します。",
         (
-            PageSpec("app_pages/crm_dashboard.py", "ダッシュボード", "crm", CRM_ADMIN, ":material/dashboard:"),
+            PageSpec("app_pages/crm/dashboard.py", "ダッシュボード", "crm", CRM_ADMIN, ":material/dashboard:"),
             PageSpec(
-                "app_pages/crm_my_requests.py", "マイ依頼一覧", "crm-my-requests", CRM_SALES_SIDE, ":material/inbox:"
+                "app_pages/crm/my_requests.py", "マイ依頼一覧", "crm-my-requests", CRM_SALES_SIDE, ":material/inbox:"
             ),
             PageSpec(
-                "app_pages/crm_new_request.py", "新規投入依頼", "crm-new-request", CRM_SALES_SIDE, ":material/note_add:"
+                "app_pages/crm/new_request.py", "新規投入依頼", "crm-new-request", CRM_SALES_SIDE, ":material/note_add:"
             ),
             PageSpec(
-                "app_pages/crm_add_site.py",
+                "app_pages/crm/add_site.py",
                 "既存法人に地点追加",
                 "crm-add-site",
                 CRM_SALES_SIDE,
                 ":material/add_location_alt:",
             ),
-            PageSpec("app_pages/crm_fix.py", "不備確認・修正", "crm-fix", CRM_SALES_SIDE, ":material/edit_note:"),
-            PageSpec("app_pages/crm_queue.py", "投入案件一覧", "crm-queue", CRM_BACK_OFFICE, ":material/list_alt:"),
-            PageSpec("app_pages/crm_case.py", "案件詳細", "crm-case", CRM_BACK_OFFICE, ":material/assignment:"),
-            PageSpec("app_pages/crm_acquired.py", "獲得案件一覧", "crm-acquired", CRM_ALL, ":material/verified:"),
+            PageSpec("app_pages/crm/fix.py", "不備確認・修正", "crm-fix", CRM_SALES_SIDE, ":material/edit_note:"),
+            PageSpec("app_pages/crm/queue.py", "投入案件一覧", "crm-queue", CRM_BACK_OFFICE, ":material/list_alt:"),
+            PageSpec("app_pages/crm/case.py", "案件詳細", "crm-case", CRM_BACK_OFFICE, ":material/assignment:"),
+            PageSpec("app_pages/crm/acquired.py", "獲得案件一覧", "crm-acquired", CRM_ALL, ":material/verified:"),
             PageSpec(
-                "app_pages/crm_metrics.py", "代理店別数値", "crm-metrics", CRM_BACK_OFFICE, ":material/bar_chart:"
+                "app_pages/crm/metrics.py", "代理店別数値", "crm-metrics", CRM_BACK_OFFICE, ":material/bar_chart:"
             ),
-            PageSpec("app_pages/crm_agencies.py", "代理店管理", "crm-agencies", CRM_ADMIN, ":material/store:"),
-            PageSpec("app_pages/crm_users.py", "ユーザー管理", "crm-users", CRM_ADMIN, ":material/manage_accounts:"),
-            PageSpec("app_pages/crm_masters.py", "マスタ管理", "crm-masters", CRM_ADMIN, ":material/tune:"),
-            PageSpec("app_pages/crm_audit.py", "監査ログ", "crm-audit", CRM_ADMIN, ":material/history:"),
-            PageSpec("app_pages/crm_help.py", "ヘルプ", "crm-help", CRM_ALL, ":material/help:"),
+            PageSpec("app_pages/crm/agencies.py", "代理店管理", "crm-agencies", CRM_ADMIN, ":material/store:"),
+            PageSpec("app_pages/crm/users.py", "ユーザー管理", "crm-users", CRM_ADMIN, ":material/manage_accounts:"),
+            PageSpec("app_pages/crm/masters.py", "マスタ管理", "crm-masters", CRM_ADMIN, ":material/tune:"),
+            PageSpec("app_pages/crm/audit.py", "監査ログ", "crm-audit", CRM_ADMIN, ":material/history:"),
+            PageSpec("app_pages/crm/help.py", "ヘルプ", "crm-help", CRM_ALL, ":material/help:"),
         ),
     ),
     Section(
@@ -198,28 +201,28 @@ SECTIONS: tuple[Section, ...] = (
         "保育園に通う園児の保護者の送り迎え時の入退園を記録・管理し、"
         "園のセキュリティ向上と引き渡し記録の正確化に役立てます。",
         (
-            PageSpec("app_pages/entry_logs_logs.py", "入退管理ログ", "entry-logs", icon=":material/door_front:"),
+            PageSpec("app_pages/entry_logs/logs.py", "入退管理ログ", "entry-logs", icon=":material/door_front:"),
             PageSpec(
-                "app_pages/entry_logs_attendance.py",
+                "app_pages/entry_logs/attendance.py",
                 "出欠表管理",
                 "entry-logs-attendance",
                 icon=":material/fact_check:",
             ),
             PageSpec(
-                "app_pages/entry_logs_present.py", "園内にいる保護者", "entry-logs-present", icon=":material/groups:"
+                "app_pages/entry_logs/present.py", "園内にいる保護者", "entry-logs-present", icon=":material/groups:"
             ),
-            PageSpec("app_pages/entry_logs_heatmap.py", "混雑時間帯", "entry-logs-heatmap", icon=":material/grid_on:"),
+            PageSpec("app_pages/entry_logs/heatmap.py", "混雑時間帯", "entry-logs-heatmap", icon=":material/grid_on:"),
             PageSpec(
-                "app_pages/entry_logs_roster.py",
+                "app_pages/entry_logs/roster.py",
                 "保護者・園児管理",
                 "entry-logs-roster",
                 icon=":material/family_restroom:",
             ),
             PageSpec(
-                "app_pages/entry_logs_cards.py", "バーコードカード", "entry-logs-cards", icon=":material/barcode:"
+                "app_pages/entry_logs/cards.py", "バーコードカード", "entry-logs-cards", icon=":material/barcode:"
             ),
             PageSpec(
-                "app_pages/entry_logs_settings.py", "園情報編集", "entry-logs-settings", icon=":material/settings:"
+                "app_pages/entry_logs/settings.py", "園情報編集", "entry-logs-settings", icon=":material/settings:"
             ),
         ),
     ),
@@ -228,9 +231,9 @@ SECTIONS: tuple[Section, ...] = (
         "管理",
         "ユーザーと権限、監査ログ、送信履歴を管理します。",
         (
-            PageSpec("app_pages/admin_users.py", "ユーザー管理", "admin-users", ("admin",), ":material/group:"),
-            PageSpec("app_pages/admin_audit.py", "監査ログ", "admin-audit", ("admin",), ":material/history:"),
-            PageSpec("app_pages/admin_outbox.py", "送信履歴", "admin-outbox", ("admin",), ":material/outgoing_mail:"),
+            PageSpec("app_pages/admin/users.py", "ユーザー管理", "admin-users", ("admin",), ":material/group:"),
+            PageSpec("app_pages/admin/audit.py", "監査ログ", "admin-audit", ("admin",), ":material/history:"),
+            PageSpec("app_pages/admin/outbox.py", "送信履歴", "admin-outbox", ("admin",), ":material/outgoing_mail:"),
         ),
     ),
 )
@@ -295,10 +298,10 @@ def refusal(section: Section, page: PageSpec) -> str:
 
 
 def find_page(page_file: str) -> tuple[Section, PageSpec]:
-    """The section and page registered for a page file."""
-    name = Path(page_file).name
+    """The section and page registered for a page file (its path ends with the page's app_pages/<domain>/<name>.py)."""
+    path = Path(page_file).as_posix()
     for section in SECTIONS:
         for page in section.pages:
-            if page.file_name == name:
+            if path.endswith(page.path):
                 return section, page
-    raise LookupError(f"page {name} is not registered in dashboards/sections.py")
+    raise LookupError(f"page {path} is not registered in dashboards/sections.py")

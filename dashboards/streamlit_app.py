@@ -17,7 +17,7 @@ if str(ROOT) not in sys.path:
 import streamlit as st  # noqa: E402
 from streamlit.runtime.scriptrunner import get_script_run_ctx  # noqa: E402
 
-from dashboards import api, auth, components, sections  # noqa: E402
+from dashboards import api, auth, components, crm_api, sections  # noqa: E402
 
 # Served by Streamlit itself: a :material/…: page icon would make every page fetch the favicon from Google's CDN
 FAVICON = str(ROOT / "dashboards" / "assets" / "favicon.png")
@@ -27,6 +27,8 @@ NOT_FOUND_TITLE = "ページが見つかりません"
 NOT_FOUND = "このアドレスの画面はありません。サイドバーのメニューから画面を選んでください。"
 NO_PAGES = "表示できる画面がありません。管理者に権限の付与を依頼してください。"
 LOGIN = "login"
+# The menu's badges: a page's to-do count, read afresh on every run (by the page's address)
+MENU_COUNTS = {"crm-queue": crm_api.queue_badge}
 
 
 def requested_address() -> str | None:
@@ -81,6 +83,18 @@ def _elsewhere(user: dict, opened: set[str], home: tuple[Any, str]) -> list[st.P
     return pages
 
 
+def menu_title(spec: sections.PageSpec) -> str:
+    """The page's title in the menu, with its to-do count when it has one, e.g. 投入案件一覧（3）."""
+    count = MENU_COUNTS.get(spec.url_path)
+    if count is None:
+        return spec.title
+    try:
+        waiting = count()
+    except api.ApiError:
+        return spec.title
+    return f"{spec.title}（{waiting}）" if waiting else spec.title
+
+
 def _navigation(user: dict):
     """The user's pages by section, each at its own address, and the hidden pages of _elsewhere (the root among them:
     Streamlit answers a default page's own address with its English 「Page not found」, so no listed page is one)."""
@@ -91,7 +105,7 @@ def _navigation(user: dict):
     if not specs:
         return st.navigation(hidden, position="hidden")
     pages = {
-        label: [st.Page(spec.path, title=spec.title, url_path=spec.url_path, icon=spec.icon) for spec in listed]
+        label: [st.Page(spec.path, title=menu_title(spec), url_path=spec.url_path, icon=spec.icon) for spec in listed]
         for label, listed in visible.items()
     }
     first = next(iter(pages))

@@ -5,32 +5,18 @@ The caller's address is the one `service.main` settled on: the socket peer, or w
 comparisons. An empty rule lets everyone in.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
+from ipaddress import IPv4Network, IPv6Network, ip_address
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from service.config import get_settings
 from service.errors import Forbidden, error_response
-
-
-def split_list(value: str) -> list[str]:
-    """A comma-separated setting as its non-empty items."""
-    return [item.strip() for item in value.split(",") if item.strip()]
-
-
-def parse_networks(items: Iterable[str]) -> tuple[IPv4Network | IPv6Network, ...]:
-    """CIDR networks (a bare address is a /32 or /128); a malformed one raises ValueError naming it."""
-    networks = []
-    for item in items:
-        try:
-            networks.append(ip_network(item, strict=False))
-        except ValueError:
-            raise ValueError(f"{item!r} is not an IP address or CIDR network") from None
-    return tuple(networks)
+from service.networks import parse_networks, split_list
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +128,6 @@ def _rule_of(setting: str) -> NetworkRule:
 
 def require_network(setting: str) -> Callable[[Request], None]:
     """A route dependency admitting only callers from the networks in the named setting (empty: everyone)."""
-    from service.config import get_settings  # the settings validate their networks with this module
 
     def check(request: Request) -> None:
         if not _rule_of(getattr(get_settings(), setting)).admits(request.client.host if request.client else None):

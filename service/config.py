@@ -8,7 +8,7 @@ from cryptography.fernet import Fernet
 from pydantic import PositiveInt, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from service.access import parse_networks, split_list
+from service.networks import parse_networks, split_list
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # 32+ bytes, as PyJWT wants of an HMAC key (it warns otherwise); refused in production all the same

@@ -6,7 +6,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from service.database import get_db
-from service.observability import request_id_var
+from service.request_context import request_id_var
 
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
 

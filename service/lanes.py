@@ -39,7 +39,8 @@ from starlette.types import Receive, Scope, Send
 
 from service.config import get_settings
 from service.database import get_engine
-from service.observability import SECURITY_HEADERS, BodyGuard, RequestHead, request_id_var, request_metrics
+from service.observability import SECURITY_HEADERS, BodyGuard, RequestHead, request_metrics
+from service.request_context import request_id_var
 
 JSON = "application/json"
 Model = TypeVar("Model", bound=BaseModel)

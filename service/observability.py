@@ -6,7 +6,6 @@ import math
 import time
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import accumulate
@@ -33,8 +32,7 @@ from service.config import Settings, get_settings
 from service.database import session_scope, utcnow
 from service.errors import DomainError, TooLarge, Unauthorized, error_body
 from service.outbox.models import OutboxAttempt, OutboxMessage
-
-request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+from service.request_context import request_id_var
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 TEXT_TYPES = (b"application/json", b"application/x-www-form-urlencoded", b"text/")

@@ -4,13 +4,25 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from service.crm import agencies, auditing, comments, corporations, images, labels, locking, periods, sites, statuses
-from service.crm.models import DEFICIENT, Agency, Corporation, Image, Request, Site
+from service.crm.models import (
+    BACK_OFFICE,
+    DEFICIENT,
+    IN_PROGRESS,
+    RESUBMISSION,
+    Agency,
+    Comment,
+    Corporation,
+    Image,
+    Request,
+    Site,
+)
 from service.crm.schemas import (
     ImageRead,
+    QueueSummary,
     RequestActions,
     RequestCreate,
     RequestDetail,
@@ -39,6 +51,7 @@ class RequestFilter:
     since: date | None = None
     until: date | None = None
     unread_only: bool = False
+    unread_first: bool = False  # 投入案件一覧: the requests with news for the caller's side on top
 
 
 def _agency_for_new_corporation(db: Session, *, scope: TenantScope, data: RequestCreate) -> Agency:
@@ -142,11 +155,38 @@ def _listed(stmt: Select, view: CaseView, flt: RequestFilter, role: str) -> Sele
     return stmt.where(comments.unread_clause(role)) if flt.unread_only else stmt
 
 
+def _order(flt: RequestFilter, role: str) -> tuple:
+    """Newest first; with unread_first, the requests with news for the caller's side before the others."""
+    if not flt.unread_first:
+        return LIST_ORDER
+    return (case((comments.unread_clause(role), 0), else_=1), *LIST_ORDER)
+
+
+def _resubmitted_at() -> Any:
+    """When the request came back from the sales side, while it waits for the back office (対応中): its latest
+    修正再提出; None otherwise."""
+    latest = (
+        select(func.max(Comment.created_at))
+        .where(Comment.request_id == Request.id, Comment.type == RESUBMISSION)
+        .scalar_subquery()
+    )
+    return case((Request.status == IN_PROGRESS, latest))
+
+
 def _item_select(role: str) -> Select:
-    """Requests with what `list_item` reads: names, the sites counted, the unread mark of the caller's side."""
+    """Requests with what `list_item` reads: names, the sites counted, the unread mark of the caller's side, the
+    resubmission they wait with."""
     sites_total = select(func.count(Site.id)).where(Site.request_id == Request.id).scalar_subquery()
     return (
-        select(Request, Corporation.display_name, Agency.name, User.name, sites_total, comments.unread_clause(role))
+        select(
+            Request,
+            Corporation.display_name,
+            Agency.name,
+            User.name,
+            sites_total,
+            comments.unread_clause(role),
+            _resubmitted_at(),
+        )
         .join(Corporation, Corporation.id == Request.corporation_id)
         .join(Agency, Agency.id == Request.agency_id)
         .join(User, User.id == Request.requested_by)
@@ -159,23 +199,54 @@ def item_query(*, view: CaseView, flt: RequestFilter, role: str) -> Select:
 
 
 def list_item(row: Any) -> RequestItem:
-    request, corporation, agency, user, count, unread = row[:6]
-    return _item(request, corporation, agency, user, count, bool(unread))
+    request, corporation, agency, user, count, unread, resubmitted_at = row[:7]
+    return _item(request, corporation, agency, user, count, bool(unread), resubmitted_at)
 
 
 def list_requests(
     db: Session, *, view: CaseView, flt: RequestFilter, role: str, offset: int, limit: int
 ) -> tuple[list[RequestItem], int]:
-    """マイ依頼一覧 and 投入案件一覧: newest first, with the unread mark of the caller's side."""
+    """マイ依頼一覧 and 投入案件一覧: newest first (or unread first), with the unread mark of the caller's side."""
     base = _listed(select(Request.id), view, flt, role)
     total = db.scalar(select(func.count()).select_from(base.subquery())) or 0
-    page_ids = base.order_by(*LIST_ORDER).offset(offset).limit(limit).subquery()
-    rows = db.execute(_item_select(role).join(page_ids, page_ids.c.id == Request.id).order_by(*LIST_ORDER))
+    order = _order(flt, role)
+    page_ids = base.order_by(*order).offset(offset).limit(limit).subquery()
+    rows = db.execute(_item_select(role).join(page_ids, page_ids.c.id == Request.id).order_by(*order))
     return [list_item(row) for row in rows], total
 
 
+def queue_summary(db: Session, *, view: CaseView, role: str) -> QueueSummary:
+    """The back office's to-do counts (the menu's badge): open requests (対応中), those with news for the back office,
+    and those sent back by sales (修正再提出) not yet opened."""
+    unread_resubmission = (
+        select(Comment.id)
+        .where(
+            Comment.request_id == Request.id,
+            Comment.type == RESUBMISSION,
+            Comment.audience == BACK_OFFICE,
+            Comment.is_read.is_(False),
+        )
+        .exists()
+    )
+    counted = view.requests(
+        select(
+            func.count().filter(Request.status == IN_PROGRESS),
+            func.count().filter(comments.unread_clause(role)),
+            func.count().filter(and_(Request.status == IN_PROGRESS, unread_resubmission)),
+        )
+    )
+    open_count, unread, resubmitted = db.execute(counted).one()
+    return QueueSummary(open=open_count, unread=unread, resubmitted_unread=resubmitted)
+
+
 def _item(
-    request: Request, corporation_name: str, agency_name: str, user_name: str, sites_total: int, unread: bool
+    request: Request,
+    corporation_name: str,
+    agency_name: str,
+    user_name: str,
+    sites_total: int,
+    unread: bool,
+    resubmitted_at: datetime | None = None,
 ) -> RequestItem:
     return RequestItem(
         id=request.id,
@@ -190,6 +261,7 @@ def _item(
         site_count=request.site_count,
         sites_total=sites_total,
         unread=unread,
+        resubmitted_at=resubmitted_at,
         created_at=request.created_at,
         updated_at=request.updated_at,
         version=request.version,

@@ -99,6 +99,7 @@ from service.crm.schemas import (
     NotificationRead,
     OptionFields,
     OptionUpdate,
+    QueueSummary,
     RequestCreate,
     RequestDetail,
     RequestItem,
@@ -420,8 +421,10 @@ def request_filter(
     until: Period = None,
     mine: bool = False,
     unread: bool = False,
+    unread_first: bool = False,
 ) -> requests.RequestFilter:
-    """The request list's filters: status, agency, sales person (mine: the caller), corporation, 依頼日, unread."""
+    """The request list's filters: status, agency, sales person (mine: the caller), corporation, 依頼日, unread; and
+    unread_first, the order of 投入案件一覧 (news for the caller's side on top, then newest first)."""
     return requests.RequestFilter(
         statuses=tuple(status or ()),
         agency_id=agency_id,
@@ -431,6 +434,7 @@ def request_filter(
         since=since,
         until=until,
         unread_only=unread,
+        unread_first=unread_first,
     )
 
 
@@ -444,6 +448,12 @@ def list_requests(caller: AnyRole, cases: Cases, db: DbSession, paging: Paging, 
         db, view=cases, flt=flt, role=crm_role(caller), offset=paging.offset, limit=paging.page_size
     )
     return _page(rows, total, paging)
+
+
+@router.get("/requests/queue-summary", response_model=QueueSummary)
+def queue_summary(caller: BackOffice, cases: Cases, db: DbSession) -> QueueSummary:
+    """投入案件一覧's to-do counts for the menu's badge: 対応中, with news for the back office, unopened 修正再提出."""
+    return requests.queue_summary(db, view=cases, role=crm_role(caller))
 
 
 @router.get("/requests/export", **exports.DOWNLOAD)

@@ -206,6 +206,7 @@ class RequestItem(BaseModel):
     site_count: int
     sites_total: int
     unread: bool
+    resubmitted_at: datetime | None = None  # 修正再提出 of a request waiting for the back office (対応中)
     created_at: datetime
     updated_at: datetime
     version: int
@@ -366,6 +367,14 @@ class NotificationRead(BaseModel):
 
 class UnreadCount(BaseModel):
     unread: int
+
+
+class QueueSummary(BaseModel):
+    """投入案件一覧's to-do counts: 対応中 requests, requests with news for the back office, unopened resubmissions."""
+
+    open: int
+    unread: int
+    resubmitted_unread: int
 
 
 # --- masters -----------------------------------------------------------------------------------------------

@@ -11,7 +11,16 @@ from service.config import get_settings
 from service.dashboard_links import page_url
 from service.dialect import insert, insert_rows, local_text
 from service.fleet import labels, links, schedules
-from service.fleet.alerts import OPEN, RESOLVED, WORKER_ROLES, NewAlert, open_alerts, resolve_alerts, with_places
+from service.fleet.alerts import (
+    ACKNOWLEDGED,
+    OPEN,
+    RESOLVED,
+    WORKER_ROLES,
+    NewAlert,
+    open_alerts,
+    resolve_alerts,
+    with_places,
+)
 from service.fleet.models import Alert, Customer, Digest, FleetState, Incident, Terminal
 from service.fleet.schedules import LOCAL_MINUTE, local_minute
 from service.identity.models import Grant, User
@@ -217,13 +226,17 @@ def _open_store_alerts(db: Session, *, now: datetime) -> list[tuple[int, str]]:
     window = get_settings().fleet_incident_window_minutes
     since = now - timedelta(minutes=window)
     store = tuple_(Terminal.customer_id, Terminal.store_name)
-    due = select(Terminal.customer_id, Terminal.store_name).where(
-        Terminal.status == "offline", Terminal.offline_alert_at == now
+    silent_now = and_(Terminal.status == "offline", Terminal.offline_alert_at >= since)
+    candidates = (  # read through the offline_alert_at index: only the terminals silent within the window
+        select(Terminal.customer_id, Terminal.store_name)
+        .where(silent_now)
+        .group_by(Terminal.customer_id, Terminal.store_name)
+        .having(func.count() >= STORE_MIN_TERMINALS, func.max(Terminal.offline_alert_at) == now)
     )
-    silent = case((and_(Terminal.status == "offline", Terminal.offline_alert_at >= since), 1), else_=0)
+    silent = case((silent_now, 1), else_=0)
     rows = db.execute(
         select(Terminal.customer_id, Terminal.store_name, func.count(), func.min(Terminal.id))
-        .where(store.in_(due), Terminal.status != "maintenance")
+        .where(store.in_(candidates), Terminal.status != "maintenance")
         .group_by(Terminal.customer_id, Terminal.store_name)
         .having(func.count() >= STORE_MIN_TERMINALS, func.count() == func.sum(silent))
     ).all()
@@ -293,21 +306,42 @@ def group_incidents(db: Session, *, customer_ids: set[int], now: datetime) -> in
     """When ≥ ratio (and ≥ N) of a customer's terminals went offline in the window, gather them in one incident."""
     settings = get_settings()
     window_start = now - timedelta(minutes=settings.fleet_incident_window_minutes)
-    recent_alert = Terminal.offline_alert_at >= window_start
+    monitored = and_(Terminal.customer_id.in_(customer_ids), Terminal.status != "maintenance")
+    recent = Terminal.offline_alert_at >= window_start
     alerted = _stores_with_store_alert(db)
     if alerted:
-        recent_alert = and_(recent_alert, tuple_(Terminal.customer_id, Terminal.store_name).not_in(alerted))
-    recent = case((recent_alert, 1), else_=0)
-    rows = db.execute(
-        select(Terminal.customer_id, func.count(), func.sum(recent))
-        .where(Terminal.customer_id.in_(customer_ids), Terminal.status != "maintenance")
+        recent = and_(recent, tuple_(Terminal.customer_id, Terminal.store_name).not_in(alerted))
+    went = {  # through the offline_alert_at index: the few terminals that went silent within the window
+        customer_id: count
+        for customer_id, count in db.execute(
+            select(Terminal.customer_id, func.count()).where(monitored, recent).group_by(Terminal.customer_id)
+        )
+    }
+    enough = [customer_id for customer_id, count in went.items() if count >= settings.fleet_incident_min_terminals]
+    if not enough:
+        return 0
+    totals = db.execute(
+        select(Terminal.customer_id, func.count())
+        .where(Terminal.customer_id.in_(enough), Terminal.status != "maintenance")
         .group_by(Terminal.customer_id)
     ).all()
     opened = 0
-    for customer_id, total, went in rows:
-        if went >= settings.fleet_incident_min_terminals and went >= settings.fleet_incident_ratio * total:
+    for customer_id, total in totals:
+        if went[customer_id] >= settings.fleet_incident_ratio * total:
             opened += _gather_incident(db, customer_id=customer_id, total=total, since=window_start, now=now)
     return opened
+
+
+def _work_done(incident: Incident) -> dict:
+    """What an alert joining an incident takes over from it: the §4.2 steps already done on the incident (who, when)
+    and its assignee, so a terminal that joins after the 初動確認 is not left unacknowledged."""
+    done: dict = {"assignee_id": incident.assignee_id} if incident.assignee_id is not None else {}
+    for step in ("acknowledged", "diagnosed", "customer_contacted"):
+        if getattr(incident, f"{step}_at") is not None:
+            done |= {f"{step}_at": getattr(incident, f"{step}_at"), f"{step}_by": getattr(incident, f"{step}_by")}
+    if incident.acknowledged_at is not None:
+        done["status"] = ACKNOWLEDGED
+    return done
 
 
 def _gather_incident(db: Session, *, customer_id: int, total: int, since: datetime, now: datetime) -> int:
@@ -330,7 +364,7 @@ def _gather_incident(db: Session, *, customer_id: int, total: int, since: dateti
             Alert.incident_id.is_(None),
             Alert.created_at >= since,
         )
-        .values(incident_id=incident.id)
+        .values(incident_id=incident.id, **_work_done(incident))
         .execution_options(synchronize_session=False)
     )
     count = db.scalar(select(func.count()).select_from(Alert).where(Alert.incident_id == incident.id)) or 0

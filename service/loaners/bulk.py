@@ -4,18 +4,22 @@ The devices are read within the caller's 管轄 and every device's answers are c
 anything is written: one device that is missing, another 管轄's, or whose form refuses the answers is a 422 naming
 it, and nothing is stored. Then each device gets its submission (locked in id order, so two bulk changes never
 wait on each other crosswise), audited per device, in the request's one transaction.
+
+Each person's chosen devices are kept on the server (`BulkPick`): a phone's camera opens every scanned QR code as a
+page of its own, so the choice must outlive the page. Sending the answers takes the sent devices off the list.
 """
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
+from service.dialect import insert_rows
 from service.errors import ValidationFailed
 from service.loaners import forms, labels, submissions
-from service.loaners.models import Device, Location, Submission
+from service.loaners.models import BulkPick, Device, Location, Model, Submission
 from service.tenancy import TenantScope, scoped
 
 
@@ -51,6 +55,7 @@ def bulk_submit(
     scope: TenantScope,
     email: str,
     actor: Actor,
+    user_id: int,
     now: datetime,
 ) -> list[Submission]:
     """Append the answers to every chosen device, or nothing when any device cannot take them."""
@@ -62,7 +67,34 @@ def bulk_submit(
             labels.BULK_DEVICE_INVALID.format(number=first["management_number"], message=first["errors"][0]["message"]),
             details={"field": "device_ids", "rule": first["errors"][0]["rule"], "devices": refused},
         )
-    return [
+    stored = [
         submissions.submit(db, device=d, raw_answers=raw_answers, email=email, actor=actor, now=now, in_bulk=True)
         for d in devices
     ]
+    unpick(db, user_id=user_id, device_ids=[d.id for d in devices])
+    return stored
+
+
+def picked(db: Session, *, user_id: int, scope: TenantScope) -> list[tuple[Device, Location, Model]]:
+    """The person's chosen devices still in their 管轄, in the order they were chosen."""
+    stmt = (
+        select(Device, Location, Model)
+        .join(BulkPick, BulkPick.device_id == Device.id)
+        .join(Location, Location.id == Device.location_id)
+        .join(Model, Model.id == Device.model_id)
+        .where(BulkPick.user_id == user_id)
+    )
+    return [tuple(row) for row in db.execute(scoped(stmt, scope, Location.jurisdiction).order_by(BulkPick.added_at))]
+
+
+def pick(db: Session, *, user_id: int, device: Device, now: datetime) -> None:
+    """Put a device (already looked up in the caller's 管轄) on the person's list; choosing it again changes nothing."""
+    insert_rows(db, BulkPick, [{"user_id": user_id, "device_id": device.id, "added_at": now}], ignore_conflicts=True)
+
+
+def unpick(db: Session, *, user_id: int, device_ids: list[int] | None = None) -> None:
+    """Take devices (or, without ids, every device) off the person's list."""
+    stmt = delete(BulkPick).where(BulkPick.user_id == user_id)
+    if device_ids is not None:
+        stmt = stmt.where(BulkPick.device_id.in_(device_ids))
+    db.execute(stmt.execution_options(synchronize_session=False))

@@ -175,6 +175,18 @@ class DeviceSearch(Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
 
 
+class BulkPick(Base):
+    """A device a person put aside for 一括ステータス変更 (one list per person, kept on the server so that QR codes
+    scanned one after another with a phone's camera, each opening its own page, add up). A working list, not register
+    data: neither audited nor exported."""
+
+    __tablename__ = "loaners_bulk_pick"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("identity_user.id", ondelete="CASCADE"), primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("loaners_device.id", ondelete="CASCADE"), primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Submission(Base):
     """ステータス収集: one form answer set, appended and never edited (only rotated away after 3 years)."""
 

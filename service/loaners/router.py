@@ -395,9 +395,33 @@ def bulk_submit_status(body: BulkSubmissionIn, caller: Staff, scope: Scope, db: 
         scope=scope,
         email=_submitter_email(db, caller),
         actor=caller.actor,
+        user_id=caller.user_id,
         now=utcnow(),
     )
     return [_submission_read(db, submission) for submission in stored]
+
+
+@router.get("/bulk-picks", response_model=list[DeviceRead])
+def list_bulk_picks(caller: Staff, scope: Scope, db: DbSession) -> list[DeviceRead]:
+    """The devices the caller chose for 一括ステータス変更 (kept across pages and devices), in the order chosen."""
+    now = utcnow()
+    return [devices.device_read(d, loc, m, now) for d, loc, m in bulk.picked(db, user_id=caller.user_id, scope=scope)]
+
+
+@router.put("/bulk-picks/{device_id}", status_code=204)
+def add_bulk_pick(caller: Staff, device: ScopedDevice, db: DbSession) -> None:
+    """Choose a device for 一括ステータス変更 (what 「一括変更に追加」 on the page its QR code opens does)."""
+    bulk.pick(db, user_id=caller.user_id, device=device, now=utcnow())
+
+
+@router.delete("/bulk-picks/{device_id}", status_code=204)
+def remove_bulk_pick(caller: Staff, device: ScopedDevice, db: DbSession) -> None:
+    bulk.unpick(db, user_id=caller.user_id, device_ids=[device.id])
+
+
+@router.delete("/bulk-picks", status_code=204)
+def clear_bulk_picks(caller: Staff, db: DbSession) -> None:
+    bulk.unpick(db, user_id=caller.user_id)
 
 
 # --- views ---------------------------------------------------------------------------------------------------

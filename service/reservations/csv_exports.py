@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from service.exports import Column, ListExport, item
-from service.reservations import console, incidents, operations
+from service.reservations import console, incidents, operations, support
 
 OVERDUE, LATE = "期限超過", "目標超過で対応"
 UNREPORTED, UNREPORTED_LATE = "未報告", "未報告・期限超過"
@@ -67,6 +67,19 @@ OPERATION_COLUMNS = (
     item("理由", "reason"),
 )
 
+INQUIRY_COLUMNS = (
+    item("ID", "id"),
+    item("受付日時", "received_at"),
+    item("チャネル", "channel_label"),
+    item("問い合わせ元", "requester_type_label"),
+    item("問い合わせ者", "requester"),
+    item("予約ID", "reservation_code"),
+    item("初回応答日時", "first_responded_at"),
+    item("初回応答時間（分）", "first_response_minutes"),
+    item("回答内容", "answer"),
+    item("記録者", "created_by"),
+)
+
 
 def incident_export(flt: incidents.IncidentFilter, now: datetime) -> ListExport:
     """Newest first, as the list, with each level's targets and whether they were kept."""
@@ -95,4 +108,14 @@ def operation_export(flt: operations.OperationFilter, now: datetime) -> ListExpo
         operations.queue_order(flt),
         OPERATION_COLUMNS,
         lambda _db, rows: [operations.operation_read(row, now) for row in rows],
+    )
+
+
+def inquiry_export(flt: support.InquiryFilter) -> ListExport:
+    """Newest first, as the list."""
+    return ListExport(
+        support.inquiry_query(flt),
+        support.LIST_ORDER,
+        INQUIRY_COLUMNS,
+        lambda _db, rows: [support.inquiry_read(row[0], row[1]) for row in rows],
     )

@@ -12,8 +12,16 @@ from starlette.convertors import Convertor, register_url_convertor
 from service.access import require_network
 from service.deps import DbSession
 from service.identity.dependencies import Caller, require
-from service.reservations import booking, catalog, clients, incidents, operations
-from service.reservations.models import Incident, ManualOperation, McpClient, Reservation, ServiceType, Shop
+from service.reservations import booking, catalog, clients, incidents, operations, support
+from service.reservations.models import (
+    Incident,
+    ManualOperation,
+    McpClient,
+    Reservation,
+    ServiceType,
+    Shop,
+    SupportInquiry,
+)
 
 DOMAIN = "reservations"
 Operator = Annotated[Caller, Depends(require(DOMAIN, "operator"))]
@@ -65,9 +73,14 @@ def valid_client(db: DbSession, client_id: int) -> McpClient:
     return clients.get_client(db, client_id)
 
 
+def valid_inquiry(db: DbSession, inquiry_id: int) -> SupportInquiry:
+    return support.get_inquiry(db, inquiry_id)
+
+
 PathReservation = Annotated[Reservation, Depends(valid_reservation)]
 PathShop = Annotated[Shop, Depends(valid_shop)]
 PathService = Annotated[ServiceType, Depends(valid_service)]
 PathOperation = Annotated[ManualOperation, Depends(valid_operation)]
 PathIncident = Annotated[Incident, Depends(valid_incident)]
 PathClient = Annotated[McpClient, Depends(valid_client)]
+PathInquiry = Annotated[SupportInquiry, Depends(valid_inquiry)]

@@ -21,6 +21,7 @@ from service.reservations.models import MonthlyStat, Payment, Reservation, Servi
 RECOMPUTE_MONTHS = 13  # a reservation's status can change until its date; a year back covers it
 CONFIRMED = ("confirmed", "completed")
 RANKING = 10
+TREND_MONTHS = 12  # the report's trend table: the month and the 11 before it
 DOMAIN = "reservations"
 REPORT_REF = "executive_report"
 
@@ -179,6 +180,18 @@ def month_to_date(db: Session, *, through: datetime) -> dict:
 
 
 def summary_between(db: Session, *, first: date, last: date) -> dict:
+    """Totals per month from `first` to `last`, and the service share and shop ranking over those months."""
+    period = (MonthlyStat.month >= first, MonthlyStat.month <= last)
+    return {
+        "months": monthly_totals(db, first=first, last=last),
+        "services": _shares(db, "service", period),
+        "shops": _shares(db, "shop", period, limit=RANKING),
+        "computed_at": db.scalar(select(func.max(MonthlyStat.computed_at)).where(*period)),
+    }
+
+
+def monthly_totals(db: Session, *, first: date, last: date) -> list[dict]:
+    """One row per month from `first` to `last` (zeros for a month without reservations)."""
     period = (MonthlyStat.month >= first, MonthlyStat.month <= last)
     totals = {
         row.month: row for row in db.scalars(select(MonthlyStat).where(*period, MonthlyStat.dimension == "total"))
@@ -198,12 +211,7 @@ def summary_between(db: Session, *, first: date, last: date) -> dict:
             }
         )
         month = add_months(month, 1)
-    return {
-        "months": month_rows,
-        "services": _shares(db, "service", period),
-        "shops": _shares(db, "shop", period, limit=RANKING),
-        "computed_at": db.scalar(select(func.max(MonthlyStat.computed_at)).where(*period)),
-    }
+    return month_rows
 
 
 def _shares(db: Session, dimension: str, period, limit: int | None = None) -> list[dict]:
@@ -244,8 +252,10 @@ def parse_month(text: str, now: datetime) -> date:
 
 
 def report_pdf(db: Session, *, month: date) -> bytes:
-    """The month's numbers, the 12-month trend, service share and shop ranking, as a Japanese PDF."""
-    data = summary_between(db, first=add_months(month, -11), last=month)
+    """The month's numbers, service share and shop ranking, all of that month alone, and the trend of the 12 months
+    up to it (its heading says so), as a Japanese PDF."""
+    data = summary_between(db, first=month, last=month)
+    trend = monthly_totals(db, first=add_months(month, 1 - TREND_MONTHS), last=month)
     names = labels.REPORT_LABELS
     pdf = japanese_pdf()
     pdf.add_page()
@@ -265,23 +275,23 @@ def report_pdf(db: Session, *, month: date) -> bytes:
             ]
         ],
     )
-    _heading(pdf, names["trend"])
-    _table(
-        pdf,
-        [names["month"], names["reservations"], names["confirmed"], names["cancelled"], names["revenue"]],
-        [[m["month"], m["reservations"], m["confirmed"], m["cancelled"], f"{m['revenue']:,}"] for m in data["months"]],
-    )
-    _heading(pdf, names["services"])
+    _heading(pdf, names["services"].format(month=month))
     _table(
         pdf,
         ["", names["reservations"], names["share"]],
         [[s["name"], s["reservations"], f"{s['share_pct']}%"] for s in data["services"]],
     )
-    _heading(pdf, names["shops"])
+    _heading(pdf, names["shops"].format(month=month))
     _table(
         pdf,
         ["", names["reservations"], names["confirmed"]],
         [[s["name"], s["reservations"], s["confirmed"]] for s in data["shops"]],
+    )
+    _heading(pdf, names["trend"].format(months=TREND_MONTHS))
+    _table(
+        pdf,
+        [names["month"], names["reservations"], names["confirmed"], names["cancelled"], names["revenue"]],
+        [[m["month"], m["reservations"], m["confirmed"], m["cancelled"], f"{m['revenue']:,}"] for m in trend],
     )
     return bytes(pdf.output())
 

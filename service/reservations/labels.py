@@ -198,13 +198,17 @@ REPORT_LABELS = {
     "confirmed": "確定件数",
     "cancelled": "キャンセル件数",
     "revenue": "売上",
-    "trend": "月間推移（直近12か月）",
-    "services": "サービスタイプ別予約割合",
-    "shops": "提携店別予約件数ランキング",
+    "trend": "月間推移（参考: 対象月までの直近{months}か月）",
+    "services": "サービスタイプ別予約割合（{month:%Y年%m月}）",
+    "shops": "提携店別予約件数ランキング（{month:%Y年%m月}）",
     "share": "割合",
     "yen": "円",
 }
 REPORT_MAIL_BODY = "{name} 様\n\n{month:%Y年%m月}の月次レポート（PDF）をお送りします。\n\nQRV 予約システム"
+
+# §7 サポート体制: who asks, by which channel, and each channel's 初回応答時間目標 (minutes; phone: 即時).
+INQUIRY_CHANNELS = {"email": "Email", "phone": "電話"}
+INQUIRY_REQUESTER_TYPES = {"requester": "依頼者", "shop": "提携店"}
 
 # The audit log's words for what people do here (service/audit/vocabulary.py).
 AUDIT = register(
@@ -232,6 +236,8 @@ AUDIT = register(
             "create_incident": "インシデントの記録",
             "update_incident": "インシデントの更新",
             "escalate_incident": "経営陣への報告",
+            "create_support_inquiry": "問い合わせの記録",
+            "update_support_inquiry": "問い合わせの更新",
         },
         targets={
             "reservation": Target("予約", values={"status": STATUSES}),
@@ -247,6 +253,9 @@ AUDIT = register(
             "mcp_client": Target("MCPクライアント", by_column("reservations_mcp_client", "name"), name_field="name"),
             "manual_operation": Target("マニュアルオペ", values={"status": OPERATION_STATUSES}),
             "incident": Target("インシデント", by_column("reservations_incident", "title"), name_field="title"),
+            "support_inquiry": Target(
+                "問い合わせ", by_column("reservations_support_inquiry", "requester"), name_field="requester"
+            ),
         },
         fields={
             "requester_name": "依頼者名",
@@ -290,12 +299,20 @@ AUDIT = register(
             "prevention": "再発防止策",
             "escalated_at": "経営陣への報告日時",
             "escalated_by": "報告者",
+            "channel": "チャネル",
+            "requester_type": "問い合わせ元",
+            "requester": "問い合わせ者",
+            "received_at": "受付日時",
+            "first_responded_at": "初回応答日時",
+            "answer": "回答内容",
         },
         values={
             "op_type": OPERATION_TYPES,
             "level": INCIDENT_LEVELS,
             "priority": PRIORITIES,
             "payment_link": {"sms": "SMS", "email": "メール"},
+            "channel": INQUIRY_CHANNELS,
+            "requester_type": INQUIRY_REQUESTER_TYPES,
         },
         statuses={
             "reservations_reservation": STATUSES,

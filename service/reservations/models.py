@@ -1,5 +1,5 @@
 """Reservations (予約 QRV) tables: the catalogue, reservations and their event log, calls, payments, manual operations,
-notifications, incidents, MCP clients and the executive monthly summary."""
+notifications, incidents, support inquiries, MCP clients and the executive monthly summary."""
 
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -255,6 +255,27 @@ class Incident(Base):
     responded_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
     escalated_by: Mapped[str] = mapped_column(String(100), default="")
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SupportInquiry(Base):
+    """問い合わせ (§7): one inquiry from a requester or a shop by e-mail or phone, with or without a reservation,
+    when it arrived, when it was first answered (the 初回応答時間 KPI) and the answer."""
+
+    __tablename__ = "reservations_support_inquiry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    requester_type: Mapped[str] = mapped_column(String(10))
+    requester: Mapped[str] = mapped_column(String(100))
+    reservation_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("reservations_reservation.id", ondelete="SET NULL"), index=True
+    )
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    first_responded_at: Mapped[datetime | None]
+    answer: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

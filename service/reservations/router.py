@@ -27,12 +27,14 @@ from service.reservations import (
     operations,
     pages,
     payments,
+    support,
 )
 from service.reservations.dependencies import (
     CONSOLE_ONLY,
     Operator,
     PathClient,
     PathIncident,
+    PathInquiry,
     PathOperation,
     PathReservation,
     PathService,
@@ -55,6 +57,11 @@ from service.reservations.schemas import (
     IncidentLevel,
     IncidentRead,
     IncidentUpdate,
+    InquiryChannel,
+    InquiryCreate,
+    InquiryRead,
+    InquiryRequesterType,
+    InquiryUpdate,
     McpClientCreate,
     McpClientCreated,
     McpClientRead,
@@ -80,6 +87,7 @@ from service.reservations.schemas import (
     ShopImportResult,
     ShopRead,
     ShopUpdate,
+    SupportKpis,
     Vocabulary,
     WeeklyKpis,
 )
@@ -134,10 +142,19 @@ def incident_filter(
     return incidents.IncidentFilter(level=level, open_only=open_only, overdue=overdue)
 
 
+def inquiry_filter(
+    channel: InquiryChannel | None = None,
+    requester_type: InquiryRequesterType | None = None,
+    unanswered: bool = False,
+) -> support.InquiryFilter:
+    return support.InquiryFilter(channel=channel, requester_type=requester_type, unanswered=unanswered)
+
+
 OperationFilters = Annotated[operations.OperationFilter, Depends(operation_filter)]
 ReservationFilters = Annotated[console.ReservationFilter, Depends(reservation_filter)]
 ShopFilters = Annotated[dict[str, Any], Depends(shop_filter)]
 IncidentFilters = Annotated[incidents.IncidentFilter, Depends(incident_filter)]
+InquiryFilters = Annotated[support.InquiryFilter, Depends(inquiry_filter)]
 
 
 def _page(items: list, total: int, paging: PageParams) -> Page:
@@ -165,6 +182,8 @@ def vocabulary(_: Reader) -> dict:
             }
             for level in labels.INCIDENT_LEVELS
         },
+        "inquiry_channels": labels.INQUIRY_CHANNELS,
+        "inquiry_requester_types": labels.INQUIRY_REQUESTER_TYPES,
         "transitions": {
             status: [target for target in labels.STATUSES if target in targets]
             for status, targets in TRANSITIONS.items()
@@ -488,6 +507,42 @@ def escalate_incident(caller: Worker, incident: PathIncident, db: DbSession) -> 
     """Report the incident to the executives now (e-mail and #qrv-alerts); 409 when already reported."""
     incidents.report(db, incident=incident, actor=caller.actor, now=utcnow())
     return incidents.incident_read(incident, utcnow())
+
+
+# --- support inquiries (§7) ----------------------------------------------------------------------
+
+
+@router.get("/kpis/support", response_model=SupportKpis, dependencies=CONSOLE_ONLY)
+def support_kpis(_: Reader, db: DbSession) -> dict:
+    """§7.3.1 per calendar week (the last 8): inquiries, those answered and the median first-response time."""
+    return support.weekly_kpis(db, now=utcnow())
+
+
+@router.get("/inquiries", response_model=Page[InquiryRead])
+def list_inquiries(_: Worker, db: DbSession, paging: Paging, flt: InquiryFilters) -> Page:
+    """Newest first by when they arrived; unanswered: no first response yet."""
+    rows, total = support.list_inquiries(db, flt=flt, offset=paging.offset, limit=paging.page_size)
+    return _page(rows, total, paging)
+
+
+@router.get("/inquiries/export", **exports.DOWNLOAD)
+def export_inquiries(_: Worker, flt: InquiryFilters) -> exports.CsvStream:
+    """Every inquiry the list's filters select, newest first, as the CSV download."""
+    return exports.download(csv_exports.inquiry_export(flt), "qrv_inquiries")
+
+
+@router.post("/inquiries", response_model=InquiryRead, status_code=201)
+def create_inquiry(body: InquiryCreate, caller: Worker, db: DbSession) -> dict:
+    """Log an inquiry, with or without a reservation (an unknown reservation id is a 422 on reservation_code)."""
+    inquiry = support.create_inquiry(db, data=body, actor=caller.actor, now=utcnow())
+    return support.inquiry_of(db, inquiry.id)
+
+
+@router.patch("/inquiries/{inquiry_id:int}", response_model=InquiryRead)
+def update_inquiry(body: InquiryUpdate, caller: Worker, inquiry: PathInquiry, db: DbSession) -> dict:
+    support.update_inquiry(db, inquiry=inquiry, data=body, actor=caller.actor, now=utcnow())
+    db.flush()
+    return support.inquiry_of(db, inquiry.id)
 
 
 # --- MCP clients -------------------------------------------------------------------------------

@@ -445,5 +445,58 @@ class Vocabulary(BaseModel):
     operation_statuses: dict[str, str]
     incident_levels: dict[str, str]
     incident_policies: dict[str, dict[str, str]]
+    inquiry_channels: dict[str, str]
+    inquiry_requester_types: dict[str, str]
     transitions: dict[str, list[str]]
     limits: dict[str, int]
+
+
+# --- support inquiries (§7) ------------------------------------------------------------------------
+
+InquiryChannel = Literal[tuple(labels.INQUIRY_CHANNELS)]  # type: ignore[valid-type]
+InquiryRequesterType = Literal[tuple(labels.INQUIRY_REQUESTER_TYPES)]  # type: ignore[valid-type]
+
+
+class InquiryCreate(Strict):
+    """One inquiry: a reservation is named only when the inquiry is about one (QRV-XXXXXX)."""
+
+    channel: InquiryChannel
+    requester_type: InquiryRequesterType
+    requester: Name
+    reservation_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=10), SingleLine] | None = None
+    received_at: ClientLocalDateTime
+    first_responded_at: ClientLocalDateTime | None = None
+    answer: LongText = ""
+
+
+InquiryUpdate = optional_fields(InquiryCreate, "InquiryUpdate")
+
+
+class InquiryRead(Read):
+    id: int
+    channel: str
+    channel_label: str
+    requester_type: str
+    requester_type_label: str
+    requester: str
+    reservation_code: str | None
+    received_at: datetime
+    first_responded_at: datetime | None
+    first_response_minutes: float | None
+    answer: str
+    created_by: str
+    created_at: datetime
+
+
+class SupportWeek(BaseModel):
+    """One calendar week (Monday to Sunday, APP_TIMEZONE) of inquiries by the day they arrived."""
+
+    start: date
+    end: date
+    inquiries: int
+    responded: int
+    median_first_response_minutes: float | None
+
+
+class SupportKpis(BaseModel):
+    weeks: list[SupportWeek]

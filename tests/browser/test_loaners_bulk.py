@@ -71,3 +71,32 @@ def test_three_devices_scanned_on_a_phone_get_one_answer_each(
     ).all()
     assert people == ["拠点 一郎"] * 3
     assert db.scalar(select(Device.status).where(Device.id == lent_devices[3][0])) == "1.貸出中"
+
+
+def test_three_qr_codes_opened_by_a_phones_camera_are_changed_together(
+    dashboards_url, browser, lent_devices, db, tmp_path: Path
+):
+    """The camera opens each QR code as the device's status form (a page load of its own); 「一括変更に追加」 on each
+    gathers them on the server, and the bulk page changes the three with one answer set."""
+    phone = browser.new_page(viewport=PHONE, locale="ja-JP", is_mobile=True, has_touch=True)
+    chosen = [device_id for device_id, _ in lent_devices[:3]]
+    sign_in(phone, f"{dashboards_url}/loaners-bulk", "bulkstaff", DEFAULT_PASSWORD, "一括ステータス変更")
+    for count, device_id in enumerate(chosen, start=1):
+        phone.goto(f"{dashboards_url}/loaners_status_form?device={device_id}")
+        settled(phone)
+        phone.get_by_role("button", name="一括変更に追加").click()
+        expect(phone.get_by_text(f"一括変更に追加済みです（選択中 {count}台）。")).to_be_visible()
+    phone.get_by_role("link", name="一括ステータス変更を開く（選択中 3台）").click()
+    expect(phone.get_by_role("heading", name="選択中の機器（3台）")).to_be_visible()
+    settled(phone)
+    phone.get_by_text("3.社内にて保管中").click()
+    settled(phone)
+    choose(phone, "3-0.社内ステータス（必須）", "1.貸出可能")
+    settled(phone)
+    screenshot(phone, tmp_path / "loaners_bulk_camera.png")
+    phone.get_by_role("button", name="3台のステータスを変更").click()
+    expect(phone.get_by_text("3台のステータスを変更しました")).to_be_visible()
+    db.commit()
+    assert db.scalars(select(Device.status).where(Device.id.in_(chosen))).all() == ["3.社内にて保管中"] * 3
+    assert db.scalar(select(Device.status).where(Device.id == lent_devices[3][0])) == "1.貸出中"
+    expect(phone.get_by_role("heading", name="選択中の機器（0台）")).to_be_visible()

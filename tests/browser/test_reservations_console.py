@@ -1,4 +1,5 @@
-"""予約 › 運営コンソール in a real browser: an operator signs in and the console shows today's numbers and both charts.
+"""予約 › 運営コンソール in a real browser: an operator signs in, the console shows today's numbers and its charts, and
+after 全店予約NG the operator books a shop found by phone (not in the call list) from the reservation's page.
 
 The screenshot is saved under the test's tmp_path (run with --basetemp to keep it).
 """
@@ -8,23 +9,42 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import choose, screenshot, settled, sign_in
 from tests.dashboards.test_reservations_console import outcomes  # noqa: F401  (a fixture)
 from tests.factories import DEFAULT_PASSWORD, make_user
-from tests.service.reservations.conftest import catalog, sandbox  # noqa: F401  (fixtures)
+from tests.service.reservations.conftest import (  # noqa: F401  (catalog, sandbox: fixtures)
+    catalog,
+    deliver_due,
+    make_shop,
+    sandbox,
+    state,
+)
 
 # browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
 
 
-def test_the_console_in_a_browser(outcomes, db, dashboards_url, new_page, tmp_path: Path):  # noqa: F811
+def test_the_console_in_a_browser_and_a_shop_found_by_phone_booked(  # noqa: F811
+    outcomes, db, dashboards_url, new_page, tmp_path: Path
+):
     make_user(db, "qrv-op", name="運営 花子", grants={"reservations": "operator"})
+    found = make_shop(db, "電話で見つけた店", [], order=50)
     db.commit()
     page = new_page(1400)
 
     sign_in(page, dashboards_url, "qrv-op", DEFAULT_PASSWORD, "運営コンソール")
 
     expect(page.get_by_test_id("stMetric").first).to_contain_text("今日の予約件数")
-    expect(page.locator(".js-plotly-plot")).to_have_count(3)  # the week's bookings, outcomes and キャンセル率
+    expect(page.locator(".js-plotly-plot")).to_have_count(4)  # three rates of the week and the support inquiries
     expect(page.get_by_text(f"予約ID: {outcomes['all_declined']} が全店NG")).to_be_visible()
     screenshot(page, tmp_path / "reservations_console.png")
+
+    declined = outcomes["all_declined"]
+    page.goto(f"{dashboards_url}/reservations-detail?code={declined}")
+    expect(page.get_by_role("heading", name=declined)).to_be_visible()
+    settled(page)
+    choose(page, "予約OKの提携店", f"#{found.id} 電話で見つけた店")
+    page.get_by_role("button", name="予約OKにして決済リンクを送信").click()
+    expect(page.get_by_text(f"{declined} を「予約OK」にし、決済リンクを送信しました。")).to_be_visible()
+    deliver_due()
+    assert state(declined) == "awaiting_payment"

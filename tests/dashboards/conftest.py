@@ -46,7 +46,7 @@ def open_app(live_api: str) -> Callable[..., AppTest]:
 
 
 def open_page(open_app, user, page: str, *, state: Mapping[str, Any] | None = None, **query: str) -> AppTest:
-    """Open one page (e.g. "app_pages/fleet_alerts.py") as the user and check that it ran without an exception.
+    """Open one page (e.g. "app_pages/fleet/alerts.py") as the user and check that it ran without an exception.
 
     query: ?name=value parameters of the address; state: session-state values set before the page runs.
     """

@@ -10,7 +10,7 @@ from tests.factories import auth_headers, make_user
 
 pytest.importorskip("service.outbox.router", reason="the outbox API (/api/admin/outbox) has not landed yet")
 
-OUTBOX = "app_pages/admin_outbox.py"
+OUTBOX = "app_pages/admin/outbox.py"
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from service.fleet.models import Customer
 from tests.dashboards.conftest import button, open_page, texts, turn_page
 from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
 
-USERS = "app_pages/admin_users.py"
-AUDIT = "app_pages/admin_audit.py"
+USERS = "app_pages/admin/users.py"
+AUDIT = "app_pages/admin/audit.py"
 
 
 @pytest.fixture

@@ -86,7 +86,7 @@ def test_fleet_viewer_navigation_holds_only_the_fleet_section(db, open_app):
     at = open_app(viewer)
 
     assert texts(at.title) == ["レポート"]
-    at.switch_page("app_pages/fleet_reports.py").run()
+    at.switch_page("app_pages/fleet/reports.py").run()
     assert texts(at.title) == ["レポート"]
     for label, page in ALL_PAGES:
         if label != "端末管理":
@@ -124,7 +124,7 @@ def test_an_admin_page_opened_directly_refuses_a_non_admin(db, open_app):
     operator = make_user(db, "op", grants={"fleet": "operator", "crm": "admin"})
     db.commit()
 
-    at = open_app(operator, script=DASHBOARDS / "app_pages" / "admin_users.py")
+    at = open_app(operator, script=DASHBOARDS / "app_pages" / "admin" / "users.py")
 
     assert not at.exception
     assert texts(at.error) == [
@@ -235,7 +235,7 @@ def test_logout_and_an_expired_token_have_the_browser_forget_the_token(db, open_
 def test_changing_ones_own_password_has_the_browser_keep_the_renewed_token(db, open_app, live_api):
     root = make_user(db, "root", grants={"platform": "admin"})
     db.commit()
-    at = open_page(open_app, root, "app_pages/admin_users.py", state={"admin_users_selected_id": root.id})
+    at = open_page(open_app, root, "app_pages/admin/users.py", state={"admin_users_selected_id": root.id})
     old = at.session_state[api.TOKEN_KEY]
 
     at.text_input(key=f"admin_users_edit_password_{root.id}").input("a-new-password-1")

@@ -9,9 +9,9 @@ from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
 from tests.service.crm.conftest import made, submit
 
-AGENCIES = "app_pages/crm_agencies.py"
-USERS = "app_pages/crm_users.py"
-AUDIT = "app_pages/crm_audit.py"
+AGENCIES = "app_pages/crm/agencies.py"
+USERS = "app_pages/crm/users.py"
+AUDIT = "app_pages/crm/audit.py"
 
 
 def test_an_admin_registers_an_agency_and_deactivates_it(db, world, open_app):  # noqa: F811

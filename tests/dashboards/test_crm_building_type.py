@@ -7,7 +7,7 @@ from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
 from tests.service.crm.conftest import add_site, made, submit
 
-CASE = "app_pages/crm_case.py"
+CASE = "app_pages/crm/case.py"
 
 
 def test_the_operator_picks_the_building_type_from_the_master(db, world, client, open_app):  # noqa: F811

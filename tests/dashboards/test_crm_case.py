@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from dashboards.app_pages import crm_labels
+from dashboards.app_pages.crm import labels as crm_labels
 from dashboards.components import local_today
 from service.audit.models import AuditEntry
 from service.crm.models import Image, Notification, Request, Site
@@ -15,8 +15,8 @@ from tests.dashboards.conftest import button, cell_colours, open_page, texts
 from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
 from tests.service.crm.conftest import COMPLETE_SITE, add_site, corporation, made, picture, submit
 
-QUEUE = "app_pages/crm_queue.py"
-CASE = "app_pages/crm_case.py"
+QUEUE = "app_pages/crm/queue.py"
+CASE = "app_pages/crm/case.py"
 LOCATION = "0300111122223333444455"
 
 
@@ -60,18 +60,20 @@ def test_the_operator_filters_the_queue_by_status_corporation_sales_person_perio
 ):
     at = open_page(open_app, as_user(db, world, "operator"), QUEUE)
     ids = three_requests
-    assert queue_ids(at) == [ids["hikari"], ids["midori"], ids["aoba"]]
+    assert queue_ids(at) == [ids["midori"], ids["hikari"]]  # it opens on the open work, news first
+    assert list(rows(at)[0])[:2] == ["未読通知", "ステータス"]  # 未読 is the first column: never off-screen
     assert [(r["ステータス"], r["営業担当者"], r["代理店"], r["未読通知"]) for r in rows(at)] == [
-        ("対応中", "営業B", "株式会社BBB代理店", ""),
         ("対応中", "営業A", "株式会社AAA代理店", "未読"),
-        ("不備", "営業A", "株式会社AAA代理店", ""),
+        ("対応中", "営業B", "株式会社BBB代理店", ""),
     ]
-    assert cell_colours(at.dataframe[0], "ステータス") == ["yellow", "yellow", "red"]  # 黄 対応中, 赤 不備
-    assert cell_colours(at.dataframe[0], "未読通知") == [None, "red", None]
+    assert cell_colours(at.dataframe[0], "ステータス") == ["yellow", "yellow"]  # 黄 対応中
+    assert cell_colours(at.dataframe[0], "未読通知") == ["red", None]
 
     at.selectbox(key="crm_queue_status").select("deficient").run()
     assert queue_ids(at) == [ids["aoba"]]
+    assert cell_colours(at.dataframe[0], "ステータス") == ["red"]  # 赤 不備
     at.selectbox(key="crm_queue_status").select("").run()
+    assert queue_ids(at) == [ids["midori"], ids["hikari"], ids["aoba"]]
     at.text_input(key="crm_queue_corporation").input("ミドリ").run()
     assert queue_ids(at) == [ids["midori"]]
     at.text_input(key="crm_queue_corporation").input("").run()

@@ -42,9 +42,9 @@ def _history(at) -> tuple[str, str, list[dict]]:
 
 def test_both_sides_see_every_round(db, world, client, open_app):  # noqa: F811
     request_id = _two_rounds(client, world)
-    fix = open_page(open_app, as_user(db, world, "sales_a"), "app_pages/crm_fix.py", id=str(request_id))
+    fix = open_page(open_app, as_user(db, world, "sales_a"), "app_pages/crm/fix.py", id=str(request_id))
     assert texts(fix.error) == [f"不備理由: {SECOND}"]
-    case = open_page(open_app, as_user(db, world, "operator"), "app_pages/crm_case.py", id=str(request_id))
+    case = open_page(open_app, as_user(db, world, "operator"), "app_pages/crm/case.py", id=str(request_id))
     for at in (fix, case):
         label, shown, changes = _history(at)
         assert label == "不備履歴（不備 2回）"

@@ -5,7 +5,7 @@ import pytest
 from tests.dashboards.conftest import open_page, texts
 from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
 
-HELP = "app_pages/crm_help.py"
+HELP = "app_pages/crm/help.py"
 
 
 @pytest.mark.parametrize(

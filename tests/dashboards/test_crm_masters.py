@@ -5,7 +5,7 @@ from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
 from tests.service.crm.conftest import made, submit
 
-MASTERS = "app_pages/crm_masters.py"
+MASTERS = "app_pages/crm/masters.py"
 
 
 def test_an_admin_adds_an_option_and_deactivates_a_choice_in_use(db, world, client, open_app):  # noqa: F811

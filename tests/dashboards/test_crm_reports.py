@@ -10,10 +10,10 @@ from tests.dashboards.conftest import csv_link_rows, open_page, texts
 from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
 from tests.service.crm.conftest import add_site, corporation, made, set_status, submit
 
-ACQUIRED = "app_pages/crm_acquired.py"
-METRICS = "app_pages/crm_metrics.py"
-QUEUE = "app_pages/crm_queue.py"
-DASHBOARD = "app_pages/crm_dashboard.py"
+ACQUIRED = "app_pages/crm/acquired.py"
+METRICS = "app_pages/crm/metrics.py"
+QUEUE = "app_pages/crm/queue.py"
+DASHBOARD = "app_pages/crm/dashboard.py"
 
 
 @pytest.fixture

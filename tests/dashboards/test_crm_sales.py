@@ -3,17 +3,17 @@ deficiency's round trip — the badge, 不備確認・修正, the resubmission, 
 
 from sqlalchemy import func, select
 
-from dashboards.app_pages.crm_labels import SECURITY_CODE_AGAIN, SECURITY_CODE_NEEDED
+from dashboards.app_pages.crm.labels import SECURITY_CODE_AGAIN, SECURITY_CODE_NEEDED
 from service.crm.models import Image, Notification, Request
 from tests.dashboards.conftest import button, fill, open_page, texts
 from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
 from tests.service.crm.conftest import add_site, made, picture, set_status, submit
 
-NEW = "app_pages/crm_new_request.py"
-ADD_SITE = "app_pages/crm_add_site.py"
-FIX = "app_pages/crm_fix.py"
-CASE = "app_pages/crm_case.py"
-QUEUE = "app_pages/crm_queue.py"
+NEW = "app_pages/crm/new_request.py"
+ADD_SITE = "app_pages/crm/add_site.py"
+FIX = "app_pages/crm/fix.py"
+CASE = "app_pages/crm/case.py"
+QUEUE = "app_pages/crm/queue.py"
 FORM = "crm_new_request_form"
 REASON = "お客様番号が明細と一致しません"
 
@@ -141,6 +141,7 @@ def test_a_deficiency_is_badged_fixed_resubmitted_and_the_operator_sees_what_cha
     operator = as_user(db, world, "operator")
     queue = open_page(open_app, operator, QUEUE)
     assert queue.dataframe[0].value.iloc[0]["未読通知"] == "未読"
+    assert queue.dataframe[0].value.iloc[0]["不備再提出"] != ""  # marked as sent back and resubmitted
     case = open_page(open_app, operator, CASE, id=str(request_id))
     timeline = case.tabs[0]
     resubmission = [m.value for m in timeline.markdown if "修正再提出" in m.value]

@@ -11,7 +11,7 @@ from tests.factories import make_user, token_for
 from tests.service.fleet.conftest import make_customer, make_terminal
 from tests.support.downloads import csv_download
 
-TERMINALS = "app_pages/fleet_terminals.py"
+TERMINALS = "app_pages/fleet/terminals.py"
 
 
 def csv_links(at: AppTest) -> list:

@@ -62,14 +62,14 @@ def test_an_admin_picks_the_nursery_and_the_choice_follows_to_the_next_page(db, 
     _, himawari_world = two_nurseries
     admin = make_user(db, "el-admin", grants={"entry_logs": "admin"})
     db.commit()
-    at = open_page(open_app, admin, "app_pages/entry_logs_present.py")
+    at = open_page(open_app, admin, "app_pages/entry_logs/present.py")
     picker = at.selectbox(key="entry_logs_present_nursery")
     assert picker.options == ["ひまわり保育園（himawari）", "さくら保育園（sakura）"]
 
     picker.select(himawari_world.nursery.id).run()
     assert at.dataframe[0].value["保護者名"].tolist() == ["himawari保護者0"]
 
-    at.switch_page("app_pages/entry_logs_attendance.py").run()
+    at.switch_page("app_pages/entry_logs/attendance.py").run()
     assert at.selectbox(key="entry_logs_attendance_nursery").value == himawari_world.nursery.id
     assert "himawari園児0" in at.get("html")[0].proto.body
 
@@ -83,7 +83,7 @@ def test_a_fleet_only_user_cannot_reach_these_pages(db, two_nurseries, open_app)
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page.path)
 
-    direct = open_app(operator, script=DASHBOARDS / "app_pages" / "entry_logs_logs.py")
+    direct = open_app(operator, script=DASHBOARDS / "app_pages" / "entry_logs" / "logs.py")
     assert texts(direct.error) == [
         "「入退管理 › 入退管理ログ」を表示する権限がありません。必要な場合は管理者に権限の付与を依頼してください。"
     ]

@@ -13,8 +13,8 @@ from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_entry_logs_logs import himawari, sakura, staff_of  # noqa: F401 - fixtures
 from tests.service.entry_logs.world import World, add_log
 
-ATTENDANCE = "app_pages/entry_logs_attendance.py"
-PRESENT = "app_pages/entry_logs_present.py"
+ATTENDANCE = "app_pages/entry_logs/attendance.py"
+PRESENT = "app_pages/entry_logs/present.py"
 TOKYO = ZoneInfo("Asia/Tokyo")
 DAY = date(2026, 1, 14)
 GREEN, ORANGE = "#16a34a", "#f97316"

@@ -8,7 +8,7 @@ from tests.dashboards.test_entry_logs_logs import sakura, staff_of  # noqa: F401
 from tests.support.waiting import wait_until
 from tests.support.worker import start_worker  # noqa: F401 - the real Celery worker fixture
 
-CARDS = "app_pages/entry_logs_cards.py"
+CARDS = "app_pages/entry_logs/cards.py"
 
 
 def make(at, class_name: str):

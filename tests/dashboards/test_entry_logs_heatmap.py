@@ -8,7 +8,7 @@ from tests.dashboards.conftest import open_page, texts
 from tests.dashboards.test_entry_logs_logs import sakura, staff_of  # noqa: F401 - fixtures
 from tests.service.entry_logs.world import add_log
 
-HEATMAP = "app_pages/entry_logs_heatmap.py"
+HEATMAP = "app_pages/entry_logs/heatmap.py"
 TOKYO = ZoneInfo("Asia/Tokyo")
 WEEKDAYS = ["月", "火", "水", "木", "金", "土", "日"]
 

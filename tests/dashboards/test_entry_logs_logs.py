@@ -16,7 +16,7 @@ from tests.factories import make_user
 from tests.service.entry_logs.conftest import himawari, sakura  # noqa: F401 - fixtures, shared with the other pages' tests
 from tests.service.entry_logs.world import World, add_log
 
-LOGS = "app_pages/entry_logs_logs.py"
+LOGS = "app_pages/entry_logs/logs.py"
 # 2026-01-14 09:15:00 in Tokyo.
 MORNING = datetime(2026, 1, 14, 0, 15, tzinfo=UTC)
 GREEN, ORANGE = "#16a34a", "#f97316"
@@ -275,7 +275,7 @@ def test_staff_see_only_their_nursery_and_soft_delete_a_row_and_admins_pick_one(
 
 
 def test_the_note_says_who_recorded_a_log_by_hand_or_what_the_stations_clock_read():
-    from dashboards.app_pages.entry_logs_common import log_note
+    from dashboards.app_pages.entry_logs.common import log_note
 
     assert log_note({"recordedBy": "staff1", "stationTime": None}) == "手入力（staff1）"
     assert log_note({"recordedBy": None, "stationTime": "2026-01-14T00:20:11Z"}) == "端末の時計: 2026-01-14 09:20:11"

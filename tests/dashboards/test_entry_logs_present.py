@@ -10,7 +10,7 @@ from tests.dashboards.test_entry_logs_logs import sakura, staff_of  # noqa: F401
 from tests.service.entry_logs.test_closing import today_at, two_inside_one_left
 from tests.service.entry_logs.world import add_log
 
-PRESENT = "app_pages/entry_logs_present.py"
+PRESENT = "app_pages/entry_logs/present.py"
 
 
 def exit_button(at, parent_id: int):

@@ -10,7 +10,7 @@ from tests.service.entry_logs.world import add_log
 from tests.support.waiting import wait_until
 from tests.support.worker import start_worker  # noqa: F401 - the real Celery worker fixture
 
-ROSTER = "app_pages/entry_logs_roster.py"
+ROSTER = "app_pages/entry_logs/roster.py"
 
 
 def submit(at, form: str, label: str):

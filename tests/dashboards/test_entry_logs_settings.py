@@ -11,7 +11,7 @@ from tests.dashboards.test_entry_logs_logs import sakura, staff_of  # noqa: F401
 from tests.factories import make_user
 from tests.service.entry_logs.world import STATION_PASSWORD
 
-SETTINGS = "app_pages/entry_logs_settings.py"
+SETTINGS = "app_pages/entry_logs/settings.py"
 
 
 def station_login(live_api: str, code: str, password: str) -> int:

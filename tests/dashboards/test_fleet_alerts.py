@@ -8,7 +8,7 @@ from tests.dashboards.conftest import button, cell_colours, open_page, texts
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 
-ALERTS = "app_pages/fleet_alerts.py"
+ALERTS = "app_pages/fleet/alerts.py"
 
 
 def add_alert(db, terminal, kind: str, *, minutes: int, **fields) -> Alert:

@@ -10,7 +10,7 @@ from tests.service.fleet.conftest import make_customer
 from tests.support.waiting import wait_until
 from tests.support.worker import start_worker  # noqa: F401 - the real Celery worker fixture
 
-CUSTOMERS = "app_pages/fleet_customers.py"
+CUSTOMERS = "app_pages/fleet/customers.py"
 
 
 @pytest.fixture

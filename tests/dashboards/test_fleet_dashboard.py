@@ -5,14 +5,14 @@ import json
 import pytest
 
 from dashboards import sections
-from dashboards.app_pages import fleet_common
+from dashboards.app_pages.fleet import common as fleet_common
 from service.config import get_settings
 from service.fleet.models import Alert, FleetState
 from tests.dashboards.conftest import DASHBOARDS, open_page, texts
 from tests.factories import make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 
-DASHBOARD = "app_pages/fleet_dashboard.py"
+DASHBOARD = "app_pages/fleet/dashboard.py"
 FLEET_PAGES = [page for section in sections.SECTIONS if section.domain == "fleet" for page in section.pages]
 
 

@@ -9,7 +9,7 @@ from tests.dashboards.conftest import button, open_page, texts
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import make_customer, make_terminal
 
-FIRMWARE = "app_pages/fleet_firmware.py"
+FIRMWARE = "app_pages/fleet/firmware.py"
 IMAGE = b"TC-200 firmware image 1.2.0" * 100
 
 

@@ -13,8 +13,8 @@ from tests.factories import make_user
 from tests.service.fleet.conftest import make_customer, make_terminal
 from tests.service.fleet.test_incidents import an_outage
 
-DASHBOARD = "app_pages/fleet_dashboard.py"
-PAGE = "app_pages/fleet_incidents.py"
+DASHBOARD = "app_pages/fleet/dashboard.py"
+PAGE = "app_pages/fleet/incidents.py"
 
 
 def alert_states(incident_id: int) -> set[str]:

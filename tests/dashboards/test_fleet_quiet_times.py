@@ -9,7 +9,7 @@ from tests.dashboards.test_fleet_dashboard import assert_fits_1440
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import make_customer
 
-CUSTOMERS = "app_pages/fleet_customers.py"
+CUSTOMERS = "app_pages/fleet/customers.py"
 
 
 def test_admin_sets_business_hours_and_adds_a_maintenance_window(db, open_app, live_api):

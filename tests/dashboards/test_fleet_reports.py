@@ -15,7 +15,7 @@ from tests.dashboards.conftest import open_page, texts
 from tests.factories import make_user
 from tests.service.fleet.conftest import make_customer, make_terminal
 
-REPORTS = "app_pages/fleet_reports.py"
+REPORTS = "app_pages/fleet/reports.py"
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 

@@ -9,8 +9,8 @@ from tests.dashboards.conftest import button, cell_colours, open_page, texts, tu
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 
-TERMINALS = "app_pages/fleet_terminals.py"
-DETAIL = "app_pages/fleet_terminal.py"
+TERMINALS = "app_pages/fleet/terminals.py"
+DETAIL = "app_pages/fleet/terminal.py"
 MANY = 120
 
 

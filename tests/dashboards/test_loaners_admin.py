@@ -9,8 +9,8 @@ from tests.service.loaners.conftest import initial_data  # noqa: F401
 from tests.support.waiting import wait_until
 from tests.support.worker import start_worker  # noqa: F401 - the real Celery worker fixture
 
-MASTERS = "app_pages/loaners_masters.py"
-IMPORT = "app_pages/loaners_import.py"
+MASTERS = "app_pages/loaners/masters.py"
+IMPORT = "app_pages/loaners/import.py"
 
 
 @pytest.fixture

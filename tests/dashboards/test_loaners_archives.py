@@ -6,7 +6,7 @@ from tests.dashboards.test_loaners_admin import admin  # noqa: F401
 from tests.service.loaners.conftest import initial_data  # noqa: F401
 from tests.service.loaners.test_archives import archive  # noqa: F401
 
-PAGE = "app_pages/loaners_archives.py"
+PAGE = "app_pages/loaners/archives.py"
 
 
 def test_admin_searches_an_archive_and_downloads_it(admin, archive, open_app, live_api):  # noqa: F811

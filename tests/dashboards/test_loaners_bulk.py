@@ -13,7 +13,7 @@ from tests.dashboards.conftest import button, open_page, texts
 from tests.factories import make_user
 from tests.service.loaners.conftest import LENT, answer, initial_data, make_device  # noqa: F401
 
-BULK = "app_pages/loaners_bulk.py"
+BULK = "app_pages/loaners/bulk.py"
 SCAN = "loaners_bulk_scan"
 
 
@@ -62,3 +62,16 @@ def test_a_device_that_cannot_take_the_answers_is_named_and_nothing_changes(staf
     assert texts(at.success) == ["1台のステータスを変更しました（機器ごとに回答を記録しました）。"]
     changed = db.get(Device, terminal)
     assert changed.status == "2.回収後社内保管"
+
+
+def test_devices_added_from_the_pages_their_qr_codes_open_are_chosen_on_the_bulk_page(staff, open_app):
+    """A phone's camera opens each QR code as a page of its own (a new session): the choice is kept by the service."""
+    first, first_number = lent("MODEL_001", "Q1")
+    second, second_number = lent("MODEL_001", "Q2")
+    for count, device_id in enumerate([first, second], start=1):
+        at = open_page(open_app, staff, "app_pages/loaners/status_form.py", device=str(device_id))
+        at = button(at, "一括変更に追加").click().run()
+        assert f"一括変更に追加済みです（選択中 {count}台）。" in texts(at.success)
+    at = open_page(open_app, staff, BULK)
+    assert at.dataframe[0].value["拠点管理番号"].tolist() == [first_number, second_number]
+    assert [b.label for b in at.button if b.label.endswith("台のステータスを変更")] == ["2台のステータスを変更"]

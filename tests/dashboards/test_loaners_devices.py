@@ -10,9 +10,9 @@ from tests.dashboards.conftest import button, cell_colours, open_page, texts
 from tests.factories import make_user
 from tests.service.loaners.conftest import IN_HOUSE, LENT, add_location, answer, initial_data, make_device  # noqa: F401
 
-NORMAL = "app_pages/loaners_devices.py"
-DETAIL = "app_pages/loaners_device.py"
-FORM = "app_pages/loaners_status_form.py"
+NORMAL = "app_pages/loaners/devices.py"
+DETAIL = "app_pages/loaners/device.py"
+FORM = "app_pages/loaners/status_form.py"
 BASE = ["拠点管理番号", "機器種別", "機種名", "製造番号", "タイムスタンプ", "0-1.担当者"]
 
 

@@ -10,8 +10,8 @@ from tests.dashboards.conftest import button, open_page, texts
 from tests.factories import auth_headers, make_user
 from tests.service.loaners.conftest import add_location, initial_data, make_device  # noqa: F401
 
-MASTERS = "app_pages/loaners_masters.py"
-REGISTER = "app_pages/loaners_device_register.py"
+MASTERS = "app_pages/loaners/masters.py"
+REGISTER = "app_pages/loaners/device_register.py"
 EDIT = "loaners_masters_model_edit_{}"
 admin = test_loaners_admin.admin
 

@@ -11,9 +11,9 @@ from tests.dashboards.conftest import click_row, csv_link_rows, open_page
 from tests.factories import make_user
 from tests.service.loaners.conftest import IN_HOUSE, LENT, answer, initial_data, make_device  # noqa: F401
 
-NORMAL = "app_pages/loaners_devices.py"
-AUDIT = "app_pages/loaners_audit.py"
-SUMMARY = "app_pages/loaners_summary.py"
+NORMAL = "app_pages/loaners/devices.py"
+AUDIT = "app_pages/loaners/audit.py"
+SUMMARY = "app_pages/loaners/summary.py"
 AT = datetime(2026, 3, 9, 15, 30, tzinfo=UTC)
 SPEC_TIME = re.compile(r"\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}")
 
@@ -70,6 +70,6 @@ def test_every_view_links_its_whole_csv(db, open_app, devices):
 
 
 def test_the_device_page_writes_times_as_the_spec_does(db, open_app, devices):
-    at = open_page(open_app, staff(db), "app_pages/loaners_device.py", id=str(devices["lent"]))
+    at = open_page(open_app, staff(db), "app_pages/loaners/device.py", id=str(devices["lent"]))
     assert at.dataframe[0].value["タイムスタンプ"].tolist() == ["2026/03/10 00:30:00", "2026/03/08 00:30:00"]
     assert any("2026/03/10 00:30:00" in caption.value for caption in at.caption)

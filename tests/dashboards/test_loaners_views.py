@@ -10,10 +10,10 @@ from tests.dashboards.conftest import cell_colours, open_page
 from tests.factories import make_user
 from tests.service.loaners.conftest import LENT, add_location, answer, initial_data, make_device  # noqa: F401
 
-SUMMARY = "app_pages/loaners_summary.py"
-AUDIT = "app_pages/loaners_audit.py"
-NORMAL = "app_pages/loaners_devices.py"
-MASTERS = "app_pages/loaners_masters.py"
+SUMMARY = "app_pages/loaners/summary.py"
+AUDIT = "app_pages/loaners/audit.py"
+NORMAL = "app_pages/loaners/devices.py"
+MASTERS = "app_pages/loaners/masters.py"
 RETURNABLE = "1.返却可能"
 REFUSED = "3.お客様による返却拒否"
 

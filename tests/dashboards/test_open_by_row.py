@@ -30,13 +30,13 @@ def test_a_terminal_row_opens_its_detail_and_the_list_keeps_it_chosen(db, open_a
         make_terminal(db, make_customer(db, name), f"TC-{name[0]}01")
     support = make_user(db, "fleet-support", grants={"fleet": "support"})
     db.commit()
-    at = open_page(open_app, support, "app_pages/fleet_terminals.py")
+    at = open_page(open_app, support, "app_pages/fleet/terminals.py")
     terminal_id = shown(at, "ID", 1)
 
     click_row(at, 1)
 
     assert [t.value for t in at.title] == ["端末詳細"] and at.query_params["id"] == str(terminal_id)
-    at.switch_page("app_pages/fleet_terminals.py").run()
+    at.switch_page("app_pages/fleet/terminals.py").run()
     assert at.selectbox(key="fleet_terminals_detail").value == terminal_id, "the keyboard's picker shows it too"
     assert at.get("page_link")[0].proto.label == "TC-B01 の端末詳細を開く"
 
@@ -56,7 +56,7 @@ def test_an_alert_stays_open_after_a_write_that_changes_its_row(db, open_app):
         )
     support = make_user(db, "fleet-support", grants={"fleet": "support"})
     db.commit()
-    at = open_page(open_app, support, "app_pages/fleet_alerts.py")
+    at = open_page(open_app, support, "app_pages/fleet/alerts.py")
     alert_id = shown(at, "ID", 1)
 
     click_row(at, 1)
@@ -74,7 +74,7 @@ def test_a_device_row_opens_its_device_detail(db, open_app):
             answer(session, make_device(session, serial=serial), IN_HOUSE)
     staff = make_user(db, "loanstaff", grants={"loaners": "staff"})
     db.commit()
-    at = open_page(open_app, staff, "app_pages/loaners_devices.py")
+    at = open_page(open_app, staff, "app_pages/loaners/devices.py")
     number = shown(at, "拠点管理番号", 1)
 
     click_row(at, 1)
@@ -87,7 +87,7 @@ def test_a_device_row_opens_its_device_detail(db, open_app):
 def test_a_reservation_row_opens_it_by_its_code(catalog, db, open_app):  # noqa: F811
     for days in (3, 4, 5):
         book(catalog["service_id"], days=days)
-    at = open_page(open_app, person(db, "operator"), "app_pages/reservations_detail.py")
+    at = open_page(open_app, person(db, "operator"), "app_pages/reservations/detail.py")
     code = shown(at, "予約ID", 1)
 
     click_row(at, 1)
@@ -99,7 +99,7 @@ def test_a_reservation_row_opens_it_by_its_code(catalog, db, open_app):  # noqa:
 def test_a_request_row_opens_its_case_detail(client, db, world, open_app):  # noqa: F811
     for name in ("株式会社アオバ食品", "株式会社ミドリ商事"):
         made(submit(client, world.sales_a, corporation=corporation(last_name=name)))
-    at = open_page(open_app, as_user(db, world, "operator"), "app_pages/crm_queue.py")
+    at = open_page(open_app, as_user(db, world, "operator"), "app_pages/crm/queue.py")
     request_id = shown(at, "依頼ID", 1)
 
     click_row(at, 1)
@@ -108,7 +108,7 @@ def test_a_request_row_opens_its_case_detail(client, db, world, open_app):  # no
 
 
 def test_a_crm_user_row_opens_its_form_by_user_id(db, world, open_app):  # noqa: F811
-    at = open_page(open_app, as_user(db, world, "admin"), "app_pages/crm_users.py")
+    at = open_page(open_app, as_user(db, world, "admin"), "app_pages/crm/users.py")
     user_id, name = shown(at, "ID", 1), shown(at, "氏名", 1)
 
     click_row(at, 1)
@@ -118,7 +118,7 @@ def test_a_crm_user_row_opens_its_form_by_user_id(db, world, open_app):  # noqa:
 
 
 def test_a_master_row_of_an_unpaged_table_opens_its_code(db, world, open_app):  # noqa: F811
-    at = open_page(open_app, as_user(db, world, "admin"), "app_pages/crm_masters.py")
+    at = open_page(open_app, as_user(db, world, "admin"), "app_pages/crm/masters.py")
     code = shown(at, "コード", 1)
 
     click_row(at, 1)
@@ -131,7 +131,7 @@ def test_a_customer_row_of_the_fitted_table_opens_the_customer(db, open_app):
         make_customer(db, name)
     admin = make_user(db, "fleetadmin", grants={"fleet": "admin"})
     db.commit()
-    at = open_page(open_app, admin, "app_pages/fleet_customers.py")
+    at = open_page(open_app, admin, "app_pages/fleet/customers.py")
     customer_id = shown(at, "ID", 1)
 
     click_row(at, 1)
@@ -141,7 +141,7 @@ def test_a_customer_row_of_the_fitted_table_opens_the_customer(db, open_app):
 
 @pytest.mark.parametrize(("table", "column", "picker"), [(0, "保護者ID", "parent"), (1, "園児ID", "child")])
 def test_a_parent_or_child_row_opens_it_under_its_tab(db, sakura, open_app, table, column, picker):  # noqa: F811
-    at = open_page(open_app, staff_of(db, sakura), "app_pages/entry_logs_roster.py")
+    at = open_page(open_app, staff_of(db, sakura), "app_pages/entry_logs/roster.py")
     record_id = shown(at, column, 1, table=table)
 
     click_row(at, 1, table=table)

@@ -136,7 +136,7 @@ def test_a_cancelled_reservation_takes_a_manual_operation(catalog, db, open_app,
 def test_a_site_sent_back_stays_chosen_for_its_next_move(db, world, client, open_app):  # noqa: F811
     request_id = made(submit_request(client, world.sales_a))["request"]["id"]
     first, second = (add_site(client, world, request_id, power_branch_name=name) for name in ("渋谷店", "新宿店"))
-    at = open_page(open_app, as_user(db, world, "operator"), "app_pages/crm_case.py", id=str(request_id))
+    at = open_page(open_app, as_user(db, world, "operator"), "app_pages/crm/case.py", id=str(request_id))
     at.selectbox(key="crm_case_site").select(second["id"]).run()
     at.text_area(key=f"crm_case_site_{second['id']}_deficiency_reason").input("明細が読めません")
     at = at.button(key=f"crm_case_site_{second['id']}_deficiency_send").click().run()

@@ -9,9 +9,9 @@ from tests.dashboards.conftest import button, cell_colours, csv_link_rows, open_
 from tests.dashboards.test_reservations_console import person
 from tests.service.reservations.conftest import catalog, count, sandbox  # noqa: F401  (fixtures)
 
-CATALOG = "app_pages/reservations_catalog.py"
-INCIDENTS = "app_pages/reservations_incidents.py"
-CLIENTS = "app_pages/reservations_clients.py"
+CATALOG = "app_pages/reservations/catalog.py"
+INCIDENTS = "app_pages/reservations/incidents.py"
+CLIENTS = "app_pages/reservations/clients.py"
 
 
 def test_an_operator_adds_a_shop_and_exports_the_csv(catalog, db, open_app):  # noqa: F811

@@ -9,7 +9,7 @@ from tests.factories import make_user
 from tests.service.reservations.conftest import catalog, sandbox  # noqa: F401  (fixtures)
 from tests.service.reservations.test_console_api import three_outcomes
 
-CONSOLE = "app_pages/reservations_console.py"
+CONSOLE = "app_pages/reservations/console.py"
 RESERVATION_PAGES = [
     page for section in sections.SECTIONS if section.domain == "reservations" for page in section.pages
 ]
@@ -42,7 +42,7 @@ def test_console_counts_today_and_charts_the_week(outcomes, db, open_app):
     assert shown == (1, 1, 1, 0)
     by_type = dict(zip(at.dataframe[1].value["種別"], at.dataframe[1].value["件数"], strict=True))
     assert by_type["全店舗予約NG"] == 1
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 4  # three rates and the support inquiries
     captions = [c for c in texts(at.caption) if c.startswith("今週（月〜日）")]
     assert [c.rsplit("週合計: ", 1)[1] for c in captions] == ["66.7%", "50.0%", "0.0%"]
     posts = [m for m in texts(at.markdown) if m.startswith("- **マニュアルオペ**")]

@@ -17,7 +17,7 @@ from tests.service.reservations.conftest import (  # noqa: F401  (catalog, sandb
     state,
 )
 
-DETAIL = "app_pages/reservations_detail.py"
+DETAIL = "app_pages/reservations/detail.py"
 
 
 def test_the_detail_shows_the_timeline_and_the_call_summaries(catalog, db, open_app):  # noqa: F811

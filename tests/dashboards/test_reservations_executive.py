@@ -15,7 +15,7 @@ from tests.dashboards.test_reservations_console import outcomes, person  # noqa:
 from tests.service.reservations.conftest import catalog, sandbox  # noqa: F401  (fixtures)
 from tests.service.reservations.test_executive import made_at
 
-EXECUTIVE = "app_pages/reservations_executive.py"
+EXECUTIVE = "app_pages/reservations/executive.py"
 
 
 def test_the_executive_page_shows_the_summary_and_downloads_the_pdf(outcomes, db, open_app, downloads):  # noqa: F811

@@ -22,7 +22,7 @@ from tests.service.reservations.conftest import (  # noqa: F401  (catalog, sandb
     state,
 )
 
-QUEUE = "app_pages/reservations_queue.py"
+QUEUE = "app_pages/reservations/queue.py"
 
 
 def open_operation(code: str, op_type: str, *, minutes_ago: int) -> int:

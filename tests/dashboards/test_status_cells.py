@@ -6,7 +6,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import components
-from dashboards.app_pages import fleet_common, loaners_common, reservations_common
+from dashboards.app_pages.fleet import common as fleet_common
+from dashboards.app_pages.loaners import common as loaners_common
+from dashboards.app_pages.reservations import common as reservations_common
 from tests.dashboards.conftest import cell_colours, colours_in_css
 
 ALERTS = pd.DataFrame({"ID": [1, 2, 3, 4], "状態": ["未対応", "対応中", "解決済み", "保留"]})

@@ -13,9 +13,9 @@ from tests.factories import make_user
 MB = 1024 * 1024
 # page, uploader key, what the help says, the limit in MB
 UPLOADERS = [
-    ("app_pages/loaners_import.py", "loaners_import_file", "1ファイル32MBまで", 32),
-    ("app_pages/fleet_customers.py", "fleet_customers_import_file", "1ファイル10MBまで", 10),
-    ("app_pages/crm_new_request.py", "crm_new_request_form_images", "1ファイル10MBまで・20ファイルまで", 10),
+    ("app_pages/loaners/import.py", "loaners_import_file", "1ファイル32MBまで", 32),
+    ("app_pages/fleet/customers.py", "fleet_customers_import_file", "1ファイル10MBまで", 10),
+    ("app_pages/crm/new_request.py", "crm_new_request_form_images", "1ファイル10MBまで・20ファイルまで", 10),
 ]
 
 

@@ -248,6 +248,9 @@ def loaners_walk(client, db) -> Walk:
         ("GET", f"/api/loaners/devices/{d}/submissions/export", {}, NOT_FOUND),
         ("POST", f"/api/loaners/devices/{d}/submissions", {"json": {"answers": LENT}}, NOT_FOUND),
         ("POST", "/api/loaners/submissions/bulk", {"json": {"device_ids": [d], "answers": LENT}}, REFUSED),
+        ("PUT", f"/api/loaners/bulk-picks/{d}", {}, NOT_FOUND),
+        ("DELETE", f"/api/loaners/bulk-picks/{d}", {}, NOT_FOUND),
+        ("GET", "/api/loaners/bulk-picks", {}, HIDDEN),
         ("GET", "/api/loaners/views/normal", kanto, HIDDEN),
         ("GET", "/api/loaners/views/normal/export", kanto, HIDDEN),
         ("GET", "/api/loaners/views/audit", {"params": {"location_id": "tokyo"}}, HIDDEN),
@@ -289,6 +292,7 @@ def loaners_walk(client, db) -> Walk:
             ("POST", "/api/loaners/rotations"),
         )
     }
+    exempt[("DELETE", "/api/loaners/bulk-picks")] = "empties the caller's own selection: it takes no id"
     return Walk(kansai, calls, ("THEIRS1", "東京"), exempt)
 
 

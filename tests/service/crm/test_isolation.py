@@ -149,6 +149,7 @@ OWN_DATA_ONLY = {
     ("GET", "/crm/notifications/unread-count"),
     ("POST", "/crm/notifications/read-all"),
     ("GET", "/crm/my/summary"),
+    ("GET", "/crm/requests/queue-summary"),  # counts of the caller's cases (CaseView), back office only
     ("GET", "/crm/dashboard"),
     ("GET", "/crm/agencies"),
     ("GET", "/crm/agencies/export"),

@@ -200,9 +200,9 @@ def test_the_digest_links_each_line_to_its_page(db, people):
 
 def test_the_linked_pages_are_those_the_dashboards_register():
     known = sections.known_addresses()
-    assert known[links.ALERT_PAGE][1].file_name == "fleet_alerts.py"
-    assert known[links.DASHBOARD_PAGE][1].file_name == "fleet_dashboard.py"
-    assert known[links.INCIDENT_PAGE][1].file_name == "fleet_incidents.py"
+    assert known[links.ALERT_PAGE][1].path == "app_pages/fleet/alerts.py"
+    assert known[links.DASHBOARD_PAGE][1].path == "app_pages/fleet/dashboard.py"
+    assert known[links.INCIDENT_PAGE][1].path == "app_pages/fleet/incidents.py"
     assert links.alert_url(7) == f"{get_settings().dashboard_url.rstrip('/')}/fleet-alerts?id=7"
 
 

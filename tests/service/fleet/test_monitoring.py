@@ -221,3 +221,21 @@ def test_configured_recipients_get_the_digest(db, monkeypatch):
     db.commit()
     monitoring.sweep_offline(db, now=utcnow())
     assert monitoring.send_digest(db, now=utcnow() + GROUP_WAIT) == 2
+
+
+def test_a_terminal_that_joins_an_acknowledged_incident_is_acknowledged_with_it(db):
+    customer = make_customer(db)
+    fleet(db, customer, 5, silent_for=timedelta(minutes=20))
+    (late,) = fleet(db, customer, 1, prefix="L")
+    fleet(db, customer, 10, prefix="OK")
+    db.commit()
+    assert monitoring.sweep_offline(db, now=utcnow()).incidents == 1
+    incident = db.scalar(select(Incident))
+    incident.acknowledged_at, incident.acknowledged_by, incident.status = utcnow(), "サポート 一郎", "acknowledged"
+    late[0].offline_deadline_at = utcnow() - timedelta(minutes=1)
+    db.commit()
+    assert monitoring.sweep_offline(db, now=utcnow()).marked_offline == 1
+    db.commit()
+    joined = db.scalar(select(Alert).where(Alert.terminal_id == late[0].id))
+    assert (joined.incident_id, joined.status, joined.acknowledged_by) == (incident.id, "acknowledged", "サポート 一郎")
+    assert joined.acknowledged_at is not None

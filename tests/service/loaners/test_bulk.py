@@ -87,3 +87,36 @@ def test_another_jurisdictions_or_an_unknown_device_is_a_422_and_nothing_is_writ
         == "required"
     )
     assert counts(db) == before
+
+
+def picks(client, staff) -> list[str]:
+    response = client.get("/api/loaners/bulk-picks", headers=staff)
+    assert response.status_code == 200
+    return [device["management_number"] for device in response.json()]
+
+
+def test_devices_chosen_one_page_at_a_time_add_up_and_a_bulk_change_takes_them_off(client, db):
+    ids = lent_devices(db, 3)
+    numbers = dict(db.execute(select(Device.id, Device.management_number).where(Device.id.in_(ids))).all())
+    staff, other = headers(db, "staff1", scope="関西"), headers(db, "staff2", scope="関西")
+    db.commit()
+    for device_id in [*ids, ids[0]]:  # as each QR code's page adds its device; the same one twice stays one
+        assert client.put(f"/api/loaners/bulk-picks/{device_id}", headers=staff).status_code == 204
+    assert picks(client, staff) == [numbers[i] for i in ids]
+    assert picks(client, other) == []  # each person's own list
+    assert client.delete(f"/api/loaners/bulk-picks/{ids[2]}", headers=staff).status_code == 204
+    assert picks(client, staff) == [numbers[ids[0]], numbers[ids[1]]]
+    assert bulk(client, staff, [ids[0]]).status_code == 201
+    assert picks(client, staff) == [numbers[ids[1]]]
+    assert client.delete("/api/loaners/bulk-picks", headers=staff).status_code == 204
+    assert picks(client, staff) == []
+
+
+def test_another_jurisdictions_device_cannot_be_chosen(client, db):
+    add_location(db, "tokyo", "関東")
+    (theirs,) = lent_devices(db, 1, "tokyo")
+    staff = headers(db, "staff1", scope="関西")
+    db.commit()
+    assert client.put(f"/api/loaners/bulk-picks/{theirs}", headers=staff).status_code == 404
+    assert client.delete(f"/api/loaners/bulk-picks/{theirs}", headers=staff).status_code == 404
+    assert picks(client, staff) == []

@@ -1,11 +1,15 @@
 """The executive numbers: the month so far is compared with the same days of the previous month, not all of it; the
-monthly PDF report reaches each executive once a month over SMTP."""
+monthly PDF report counts its month alone (its trend table alone spans 12 months) and reaches each executive once a
+month over SMTP."""
 
-from datetime import UTC, datetime, timedelta
+import io
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from zoneinfo import ZoneInfo
 
 from celery.schedules import crontab
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from jobs import reservations as reservation_jobs
@@ -15,17 +19,17 @@ from service.database import session_scope, utcnow
 from service.outbox.delivery import deliver
 from service.outbox.models import OutboxFile, OutboxMessage
 from service.reservations import executive
-from service.reservations.models import Payment, Reservation
+from service.reservations.models import Payment, Reservation, ReservationEvent
 from tests.factories import make_user
-from tests.service.reservations.conftest import make_service
+from tests.service.reservations.conftest import make_service, make_shop
 from tests.support.smtp import free_port, smtp_sink  # noqa: F401  (the fixture)
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 _codes = count(1)
 
 
-def made_at(db, service, created_at: datetime, status: str = "received", *, paid: int = 0) -> Reservation:
-    """A reservation created at that moment (and paid then, when `paid` is an amount)."""
+def made_at(db, service, created_at: datetime, status: str = "received", *, paid: int = 0, shop=None) -> Reservation:
+    """A reservation created at that moment, its arrival in the event log (and paid then, when `paid` is an amount)."""
     reservation = Reservation(
         code=f"QRV-T{next(_codes):05d}",
         requester_name="山田太郎",
@@ -36,9 +40,13 @@ def made_at(db, service, created_at: datetime, status: str = "received", *, paid
         status=status,
         cancel_deadline_at=created_at + timedelta(days=4),
         created_at=created_at,
+        shop_id=shop.id if shop else None,
     )
     db.add(reservation)
     db.flush()
+    db.add(
+        ReservationEvent(reservation_id=reservation.id, to_status="received", actor_type="ai", occurred_at=created_at)
+    )
     if paid:
         db.add(Payment(reservation_id=reservation.id, amount=paid, status="paid", paid_at=created_at))
     return reservation
@@ -79,6 +87,41 @@ def test_a_longer_month_so_far_is_compared_with_the_whole_of_a_shorter_previous_
 
     assert (so_far["days"], so_far["previous_days"]) == (31, 28)
     assert (so_far["current"]["reservations"], so_far["previous"]["reservations"]) == (1, 1)
+
+
+def arrivals(db, month: date) -> int:
+    """The reservations the event log says arrived in the month (Tokyo)."""
+    start = datetime(month.year, month.month, 1, tzinfo=TOKYO)
+    end = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=TOKYO)
+    received = (ReservationEvent.to_status == "received", ReservationEvent.occurred_at >= start)
+    return db.scalar(select(func.count()).where(*received, ReservationEvent.occurred_at < end))
+
+
+def test_the_monthly_report_counts_its_month_alone_and_only_its_trend_spans_twelve_months(db):
+    cleaning, aircon = make_service(db), make_service(db, name="エアコンクリーニング")
+    north, south = make_shop(db, "北店", [cleaning, aircon], order=1), make_shop(db, "南店", [cleaning], order=2)
+    for day, service, shop in ((3, cleaning, north), (9, cleaning, south), (20, aircon, north)):
+        made_at(db, service, datetime(2026, 10, day, 10, tzinfo=TOKYO), "confirmed", paid=8000, shop=shop)
+    made_at(db, cleaning, datetime(2026, 10, 31, 23, 30, tzinfo=TOKYO), shop=south)  # still October in Tokyo
+    for day in (1, 2, 3, 4, 5):
+        made_at(db, cleaning, datetime(2026, 9, day, 12, tzinfo=TOKYO), "cancelled", shop=south)
+    october, september = date(2026, 10, 1), date(2026, 9, 1)
+    executive.recompute(db, now=datetime(2026, 11, 1, 3, tzinfo=TOKYO), months=[september, october])
+
+    report = executive.summary_between(db, first=october, last=october)
+    month = report["months"][-1]
+    assert (month["reservations"], arrivals(db, october), arrivals(db, september)) == (4, 4, 5)
+    assert sum(s["reservations"] for s in report["services"]) == arrivals(db, october)
+    assert sum(s["reservations"] for s in report["shops"]) == arrivals(db, october)
+    assert {s["name"]: s["reservations"] for s in report["shops"]} == {"南店": 2, "北店": 2}
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(executive.report_pdf(db, month=october))).pages)
+    services_part = text.split("サービスタイプ別予約割合（2026年10月）")[1].split("提携店別予約件数ランキング")[0]
+    assert "ハウスクリーニング 3 75.0%" in services_part and "エアコンクリーニング 1 25.0%" in services_part
+    shops_part = text.split("提携店別予約件数ランキング（2026年10月）")[1].split("月間推移")[0]
+    assert "南店 2 1" in shops_part and "北店 2 2" in shops_part  # reservations, confirmed: October's only
+    trend_part = text.split("月間推移（参考: 対象月までの直近12か月）")[1]
+    assert "2025-11" in trend_part and "2026-09 5 0 5" in trend_part and "2026-10 4 3 0" in trend_part
 
 
 def report_mails(month: str) -> tuple[list[OutboxMessage], int]:
@@ -135,3 +178,14 @@ def test_the_beat_runs_the_report_task_on_the_first_and_a_second_run_sends_nothi
     )
     assert reservation_jobs.send_monthly_report() == 1
     assert reservation_jobs.send_monthly_report() == 0
+
+
+def test_three_report_runs_at_once_queue_one_mail_per_executive(db):
+    make_user(db, "exec-a", grants={"reservations": "executive"})
+    db.commit()
+    with ThreadPoolExecutor(3) as pool:
+        runs = list(pool.map(lambda _: reservation_jobs.send_monthly_report(), range(3)))
+    assert runs.count(1) == 1 and set(runs) <= {0, 1, None}  # None: another run held the job's lock
+    month = executive.add_months(executive.month_start(utcnow().astimezone(TOKYO).date()), -1)
+    mails, files = report_mails(f"{month}")
+    assert (len(mails), files) == (1, 1)

@@ -21,6 +21,8 @@ def test_every_role_gets_the_labels_in_display_order(client, db, role):
     assert body["priorities"] == labels.PRIORITIES and body["operation_statuses"] == labels.OPERATION_STATUSES
     assert body["incident_levels"] == labels.INCIDENT_LEVELS and body["actor_types"] == labels.ACTOR_TYPES
     assert body["limits"] == {"text": 2000, "reason": 500, "title": 200}
+    assert body["inquiry_channels"] == {"email": "Email", "phone": "電話"}
+    assert body["inquiry_requester_types"] == {"requester": "依頼者", "shop": "提携店"}
 
 
 def test_the_transitions_table_is_the_state_machines(client, db):

@@ -1,4 +1,4 @@
-"""Issue 12 item 10: the audit chain is keyed (HMAC, APP_AUDIT_KEY) and its head is published outside the database,
+"""The audit chain is keyed (HMAC, APP_AUDIT_KEY) and its head is published outside the database,
 so a row rewritten with every later hash recomputed is caught."""
 
 import logging

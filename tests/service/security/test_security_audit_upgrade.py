@@ -1,4 +1,4 @@
-"""Issue 12 item 10's upgrade: an audit chain written before it was keyed (plain SHA-256) is verified and rehashed
+"""An audit chain written before it was keyed (plain SHA-256) is verified and rehashed
 under APP_AUDIT_KEY by a migration, so it keeps verifying; `audit rekey` rotates the key the same way."""
 
 from datetime import UTC, datetime, timedelta

@@ -1,4 +1,4 @@
-"""Issue 12 item 7: a grant's scope must name a tenant that exists, and every returned grant names its tenant."""
+"""A grant's scope must name a tenant that exists, and every returned grant names its tenant."""
 
 import pytest
 from sqlalchemy import select

@@ -1,4 +1,4 @@
-"""Issue 12 item 6: `%` and `_` typed into a search match themselves, not every row."""
+"""`%` and `_` typed into a search match themselves, not every row."""
 
 import pytest
 

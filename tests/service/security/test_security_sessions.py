@@ -101,7 +101,7 @@ def test_the_cli_set_password_revokes_too(client, db, monkeypatch):
 def test_the_dashboards_keep_an_admin_signed_in_after_changing_their_own_password(client, db, open_app, live_api):  # noqa: F811
     admin = make_user(db, "root", name="管理者", grants={"platform": "admin"})
     db.commit()
-    at = open_page(open_app, admin, "app_pages/admin_users.py")
+    at = open_page(open_app, admin, "app_pages/admin/users.py")
     before = {"Authorization": f"Bearer {at.session_state[api.TOKEN_KEY]}"}
     at.selectbox(key="admin_users_selected").select(admin.id).run()
     at.text_input(key=f"admin_users_edit_password_{admin.id}").input(NEW_PASSWORD)

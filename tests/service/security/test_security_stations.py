@@ -1,4 +1,4 @@
-"""Issue 12 item 9: whoever may set a nursery's station password can sign out all its stations, or one, password
+"""Whoever may set a nursery's station password can sign out all its stations, or one, password
 kept."""
 
 from sqlalchemy import select

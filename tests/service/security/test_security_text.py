@@ -1,4 +1,4 @@
-"""Issue 12 item 8: control characters are refused by one shared text type in every request schema and MCP argument."""
+"""control characters are refused by one shared text type in every request schema and MCP argument."""
 
 from collections.abc import Iterator
 from typing import Annotated, Any

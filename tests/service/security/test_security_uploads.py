@@ -1,4 +1,4 @@
-"""Issue 12 item 5: uploaded files are downloaded, not opened, unless they are pictures; active PDFs are refused."""
+"""Uploaded files are downloaded, not opened, unless they are pictures; active PDFs are refused."""
 
 import io
 

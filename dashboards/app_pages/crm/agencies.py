@@ -1,0 +1,105 @@
+"""代理店CRM › 代理店管理 (§3.5, admins): the agencies with their sales staff count, registering one, and editing or
+deactivating one (無効化) under optimistic locking."""
+
+from typing import Any
+
+import streamlit as st
+
+from dashboards import components, crm_api, formats, labels
+from dashboards.app_pages.crm import common
+from dashboards.app_pages.crm.labels import AGENCY_FIELDS
+
+PAGE = "crm_agencies"
+PICKER = f"{PAGE}_chosen"
+EDIT = f"{PAGE}_edit"
+ACTIVE = {"true": "有効", "false": "無効"}
+TEXT_FIELDS = {field: label for field, label in AGENCY_FIELDS.items() if field != "is_active"}
+REQUIRED = {"name", "code"}
+
+
+def agency_row(agency: dict) -> dict:
+    return {
+        "ID": agency["id"],
+        "代理店名": agency["name"],
+        "代理店コード": agency["code"],
+        "担当者名": agency["contact_name"],
+        "所属営業担当数": agency["sales_count"],
+        "ステータス": "有効" if agency["is_active"] else "無効",
+        "紹介店コード": agency["referral_shop_code"],
+        "紹介店名": agency["referral_shop_name"],
+        "電話番号": formats.phone(agency["phone"]),
+        "メールアドレス": agency["mail_address"],
+    }
+
+
+def fields(key: str, base: dict | None) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    columns = st.columns(2)
+    for i, (field, label) in enumerate(TEXT_FIELDS.items()):
+        shown = f"{label}（必須）" if field in REQUIRED else label
+        with columns[i % 2]:
+            values[field] = st.text_input(
+                shown, value=(base or {}).get(field, ""), key=common.widget_key(key, field)
+            ).strip()
+    values["is_active"] = st.checkbox(
+        "有効", value=(base or {}).get("is_active", True), key=common.widget_key(key, "is_active")
+    )
+    return values
+
+
+def create_form() -> None:
+    with st.expander("代理店を登録", icon=":material/add_business:"):
+        with st.form(f"{PAGE}_create"):
+            values = fields(f"{PAGE}_new", None)
+            submitted = st.form_submit_button("登録", type="primary")
+    if submitted and not components.show_errors(common.schema_errors("agency", values)):
+        components.act(
+            PAGE, lambda: crm_api.create_agency(values), f"代理店「{labels.plain(values['name'])}」を登録しました。"
+        )
+
+
+def edit_form(shown: list[dict]) -> None:
+    """編集 / 無効化 of one agency of the page, from the version first read."""
+    by_id = {agency["id"]: agency for agency in shown}
+    chosen = components.record_picker(
+        "編集する代理店",
+        {i: f"{agency['name']}（{agency['code']}）" for i, agency in by_id.items()},
+        PICKER,
+        placeholder="代理店を選択",
+    )
+    if chosen is None:
+        return
+    base = common.editing_base(EDIT, crm_api.get_agency(chosen))
+    with st.form(f"{EDIT}_form"):
+        values = fields(EDIT, base)
+        submitted = st.form_submit_button("保存", type="primary", icon=":material/save:")
+    if not submitted or components.show_errors(common.schema_errors("agency", values)):
+        return
+    changes = common.changes_from(base, values)
+    common.save(
+        PAGE,
+        EDIT,
+        changes,
+        lambda: crm_api.update_agency(chosen, changes | {"version": base["version"]}),
+        f"代理店「{labels.plain(values['name'])}」を保存しました。",
+        current=lambda: crm_api.get_agency(chosen),
+    )
+
+
+common.start(__file__)
+components.show_flash(PAGE)
+columns = st.columns([2, 1])
+query = columns[0].text_input("検索（代理店名・コード）", key=f"{PAGE}_q", max_chars=100).strip()
+with columns[1]:
+    active = components.code_select("ステータス", ACTIVE, f"{PAGE}_active")
+listed = components.paginated_table(
+    PAGE,
+    crm_api.list_agencies,
+    agency_row,
+    filters={"q": query, "active": active},
+    export="/crm/agencies/export",
+    picker=PICKER,
+)
+if listed["items"]:
+    edit_form(listed["items"])
+create_form()

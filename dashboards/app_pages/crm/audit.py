@@ -1,0 +1,45 @@
+"""代理店CRM › 監査ログ (admins, §2.8): who changed what in the CRM and when, with before/after in words (card data
+never shown), filtered by operator, action, target and period."""
+
+from functools import partial
+from typing import Any
+
+import streamlit as st
+
+from dashboards import components, crm_api
+from dashboards.app_pages.admin import audit_common
+from dashboards.app_pages.crm import common
+
+PAGE = "crm_audit"
+
+
+def filters() -> dict[str, Any]:
+    words = crm_api.audit_vocabulary()
+    top = st.columns(4)
+    actor_id = top[0].text_input("操作者（ユーザーID）", key=f"{PAGE}_actor_id").strip()
+    with top[1]:
+        action = components.code_select("操作", words["actions"], f"{PAGE}_action")
+    with top[2]:
+        target_type = components.code_select("対象の種類", words["target_types"], f"{PAGE}_target_type")
+    target_id = top[3].text_input("対象ID", key=f"{PAGE}_target_id").strip()
+    since, until = common.period_inputs(PAGE)
+    return {
+        "actor_id": actor_id,
+        "action": action,
+        "target_type": target_type,
+        "target_id": target_id,
+        "since": common.iso(since),
+        "until": common.iso(until),
+    }
+
+
+common.start(__file__)
+listed = components.paginated_table(
+    PAGE,
+    crm_api.list_audit,
+    partial(audit_common.entry_row, with_domain=False),
+    filters=filters(),
+    export="/crm/audit/export",
+)
+if listed["items"]:
+    audit_common.entry_detail(PAGE, listed["items"])

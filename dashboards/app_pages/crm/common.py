@@ -1,0 +1,391 @@
+"""What the 代理店CRM pages share: the page start (guard, title, unread badge), status marks, request rows and links,
+checks before sending (the API's dry runs of its own schemas), and edits under optimistic locking (a 409 shows the
+current values).
+
+What any page could use (act, times, the paged table) is in dashboards/components.py.
+"""
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from pandas.io.formats.style import Styler
+
+from dashboards import api, auth, components, crm_api, labels, sections
+from dashboards.app_pages.crm import labels as crm_labels
+
+SALES, OPERATOR, ADMIN = "sales", "operator", "admin"
+MY_PAGE = "app_pages/crm/my_requests.py"
+MY_PAGE_KEY = "crm_my_requests"
+NEW_PAGE = "app_pages/crm/new_request.py"
+ADD_SITE_PAGE = "app_pages/crm/add_site.py"
+FIX_PAGE = "app_pages/crm/fix.py"
+QUEUE_PAGE = "app_pages/crm/queue.py"
+CASE_PAGE = "app_pages/crm/case.py"
+METRICS_PAGE = "app_pages/crm/metrics.py"
+SECRET_FIELDS = ("credit_card_number", "credit_card_security_code")
+RANGE_REVERSED = "期間の開始が終了より後になっています。"
+# Japanese for pydantic's own error types; our rules' errors (法人番号, カナ, 郵便番号, ...) are Japanese already.
+RULE_MESSAGES: dict[str, Callable[[dict], str]] = {
+    "missing": lambda ctx: "入力してください",
+    "string_too_short": lambda ctx: "入力してください" if ctx["min_length"] == 1 else f"{ctx['min_length']}文字以上",
+    "string_too_long": lambda ctx: f"{ctx['max_length']}文字以内で入力してください",
+    "string_pattern_mismatch": lambda ctx: "使用できない文字が含まれています（半角英数字で入力してください）",
+    "value_error": lambda ctx: "形式が正しくありません",
+    "literal_error": lambda ctx: "選択肢から選んでください",
+    "greater_than_equal": lambda ctx: f"{ctx['ge']}以上で入力してください",
+    "less_than_equal": lambda ctx: f"{ctx['le']}以下で入力してください",
+    "too_long": lambda ctx: f"{ctx['max_length']}件以内で選んでください",
+}
+
+
+# --- the page start and the caller ----------------------------------------------------------------------------
+
+
+def start(page_file: str, *, badge: bool = True) -> dict:
+    """The page guard and title; returns the caller's CRM profile (/crm/me: role, agency, codes).
+
+    badge=False leaves the unread badge to the page (a detail page marks its request read first).
+    """
+    auth.require_page(page_file)
+    _, page = sections.find_page(page_file)
+    st.title(page.title)
+    profile = crm_api.me()
+    if badge:
+        unread_badge(profile)
+    return profile
+
+
+def unread_badge(profile: dict) -> None:
+    """アプリ内バッジ通知: the caller's unread notifications in the sidebar (linking the sales side to マイ依頼一覧)."""
+    count = crm_api.unread_count()
+    if not count:
+        return
+    with st.sidebar:
+        st.markdown(f":red-badge[:material/notifications: 未読の通知 {count}件]")
+        if is_sales_side(profile):
+            st.page_link(MY_PAGE, label="通知を確認する", icon=":material/mark_email_unread:")
+
+
+def is_sales_side(profile: dict) -> bool:
+    return profile["role"] in (SALES, ADMIN)
+
+
+def is_back_office(profile: dict) -> bool:
+    return profile["role"] in (OPERATOR, ADMIN)
+
+
+# --- statuses, choices, rows ----------------------------------------------------------------------------------
+
+
+def status_style(frame: pd.DataFrame) -> Styler:
+    """§4.1's colours (赤/黄/緑/グレー) on a table's ステータス cells, by the status names shown, and its unread marks
+    in red."""
+    states = components.word_colours(status_choices(), crm_api.vocabulary()["status_colours"])
+    styled = components.status_cells(frame, crm_labels.STATUS_COLUMN, states)
+    for column in crm_labels.UNREAD_COLUMNS:
+        styled = components.status_cells(styled, column, lambda mark: "red" if mark else None)
+    return components.status_cells(styled, crm_labels.RESUBMITTED_COLUMN, lambda mark: "orange" if mark else None)
+
+
+def status_table(rows: list[dict]) -> None:
+    st.dataframe(status_style(pd.DataFrame(rows)), hide_index=True)
+
+
+def status_badge(status: str, label: str) -> None:
+    components.status_badge(status, label, colours=crm_api.vocabulary()["status_colours"])
+
+
+def status_markdown(status: str, label: str) -> str:
+    """A status badge inside a line of Markdown."""
+    return f":{crm_api.vocabulary()['status_colours'].get(status, 'gray')}-badge[{label}]"
+
+
+def choices(kind: str) -> dict[str, str]:
+    """A choice master (§9) as code -> label, e.g. choices("payment_type")."""
+    return {row["code"]: row["label"] for row in crm_api.masters()["choices"].get(kind, [])}
+
+
+def offered_choices(kind: str, current: str) -> dict[str, str]:
+    """The codes a form offers: the active ones, and the stored one even when an admin has deactivated it or it is
+    text stored before the field took its code from the master (offered as stored)."""
+    rows = crm_api.masters()["choices"].get(kind, [])
+    offered = {row["code"]: row["label"] for row in rows if row["is_active"] or row["code"] == current}
+    return offered if not current or current in offered else {current: current, **offered}
+
+
+def status_choices() -> dict[str, str]:
+    return crm_api.masters()["statuses"]
+
+
+def request_row(item: dict, *, back_office: bool) -> dict:
+    """One request in the spec's column order: マイ依頼一覧 (§3.4) or 投入案件一覧 (§3.2, with the agency)."""
+    status = item["status_label"]
+    counts = {
+        "依頼ID": item["id"],
+        "法人名": item["corporation_name"],
+        "地点数": item["sites_total"],
+        "申告地点数": item["site_count"],
+    }
+    created = components.local_time(item["created_at"])
+    if back_office:  # 未読 first: it is what the input team looks for, and must not be off-screen
+        resubmitted = item.get("resubmitted_at")
+        return {
+            "未読通知": crm_labels.NEWS_MARK if item["unread"] else "",
+            "ステータス": status,
+            crm_labels.RESUBMITTED_COLUMN: components.local_time(resubmitted) if resubmitted else "",
+            **counts,
+            "営業担当者": item["requested_by_name"],
+            "代理店": item["agency_name"],
+            "投入依頼日": created,
+        }
+    return {
+        **counts,
+        "ステータス": status,
+        "不備通知": crm_labels.UNREAD_MARK if item["unread"] else "",
+        "投入依頼日": created,
+    }
+
+
+def percent(rate: float) -> str:
+    return f"{rate * 100:.1f}%"
+
+
+def metrics_row(row: dict) -> dict:
+    """One line of §3.6's 代理店別サマリ."""
+    return {
+        "代理店名": row["agency_name"],
+        "依頼件数": row["requests"],
+        "不備": row["deficient"],
+        "対応中": row["in_progress"],
+        "投入済": row["submitted"],
+        "キャンセル": row["cancelled"],
+        "獲得地点": row["acquired_sites"],
+        "不備率": percent(row["deficiency_rate"]),
+        "差し戻し率": percent(row["ever_deficient_rate"]),
+    }
+
+
+def request_label(item: dict) -> str:
+    """e.g. #12 株式会社テスト商事（不備）."""
+    return f"#{item['id']} {item['corporation_name']}（{item['status_label']}）"
+
+
+def open_request(items: list[dict], page_path: str, key: str, *, action: str) -> None:
+    """Pick one of the shown requests and link to its page (?id=…): the keyboard's way to what a click on the list's
+    row opens (the list's picker is `key`)."""
+    shown_as = {item["id"]: request_label(item) for item in items}
+    chosen = components.record_picker(f"{action}依頼", shown_as, key, placeholder="依頼を選択")
+    if chosen is not None:
+        st.page_link(
+            page_path,
+            label=f"依頼 #{chosen} を{action}",
+            icon=":material/open_in_new:",
+            query_params={"id": str(chosen)},
+        )
+
+
+def chosen_id() -> int | None:
+    """The record in the address (?id=…)."""
+    raw = st.query_params.get("id", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def load_request(request_id: int) -> dict | None:
+    """The request as it is now, or None with a message when it does not exist or is not the caller's to see."""
+    try:
+        return crm_api.get_request(request_id)
+    except api.ApiError as exc:
+        if exc.status != 404:
+            raise
+        st.warning(crm_labels.NO_REQUEST)
+        return None
+
+
+def request_page(page_file: str, page: str, pick: Callable[[], int | None], show: Callable[[dict], None]) -> None:
+    """A page about one request (不備確認・修正, 案件詳細): the request picked, read by the caller, then shown.
+
+    Opening it marks what was addressed to the caller's side as read before the unread badge is drawn; when that
+    was news for the caller's side, the page runs again so that the menu's count (drawn before the page) drops too.
+    """
+    profile = start(page_file, badge=False)
+    flash = st.container()
+    request_id = pick()
+    detail = load_request(request_id) if request_id is not None else None
+    if detail and (detail["request"]["unread"] or crm_api.unread_count()):
+        crm_api.mark_read(request_id)
+        if detail["request"]["unread"]:
+            st.rerun()
+    with flash:
+        components.show_flash(page)
+    unread_badge(profile)
+    if detail:
+        show(detail)
+
+
+def period_inputs(key: str) -> tuple[date | None, date | None]:
+    """期間（開始・終了）as local dates; an end before the start is refused with a message."""
+    left, right = st.columns(2)
+    since = left.date_input("期間（開始）", value=None, key=f"{key}_since", format="YYYY-MM-DD")
+    until = right.date_input("期間（終了）", value=None, key=f"{key}_until", format="YYYY-MM-DD")
+    if since and until and since > until:
+        st.error(RANGE_REVERSED)
+        return None, None
+    return since, until
+
+
+def iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def agency_names() -> dict[int, str]:
+    """The agencies the caller may see (a sales person: their own), by id."""
+    return {a["id"]: a["name"] for a in crm_api.list_agencies()["items"]}
+
+
+def agency_select(label: str, key: str, *, include_all: bool = True, preset: int | None = None) -> int | None:
+    """The agencies the caller may see (すべて first unless include_all=False); `preset` is chosen once (a link's
+    ?agency_id=), after which the person's choice stands."""
+    names = agency_names()
+    options: list[int | None] = [None, *names] if include_all else list(names)
+    if preset in names and st.session_state.get(f"{key}_preset") != preset:
+        st.session_state[key] = st.session_state[f"{key}_preset"] = preset
+    return st.selectbox(
+        label,
+        options,
+        key=key,
+        placeholder="代理店がありません",
+        format_func=lambda i: labels.ALL_LABEL if i is None else names.get(i, str(i)),
+    )
+
+
+# --- checks before sending, and the API's refusals ------------------------------------------------------------
+
+
+def field_label(location: Any) -> str:
+    """A field path of a form or an API error (e.g. corporation.zip_code, images[1]) in Japanese."""
+    parts = [str(p) for p in location] if isinstance(location, list | tuple) else str(location).split(".")
+    name = parts[-1]
+    if name.startswith("images["):
+        return f"明細画像（{int(name[7:-1]) + 1}枚目）"
+    return crm_labels.FIELD_LABELS.get(name, name)
+
+
+def schema_errors(kind: str, data: Mapping[str, Any]) -> list[str]:
+    """The API's own field rules for a form (its dry run: nothing stored), checked before sending: one message per
+    field. kind: corporation, site, request, agency, user_create or user_update."""
+    try:
+        crm_api.validate(kind, dict(data))
+    except api.ApiError as exc:
+        if exc.status != 422 or not isinstance(exc.details, dict):
+            raise
+        seen: dict[str, str] = {}
+        for error in exc.details.get("errors", []):
+            rule = RULE_MESSAGES.get(error["rule"])
+            seen.setdefault(error["field"].split(".")[0], rule(error["ctx"]) if rule else error["message"])
+        return [f"{field_label(field)}: {message}" for field, message in seen.items()]
+    return []
+
+
+def show_api_error(exc: api.ApiError) -> None:
+    """The API's refusal with the fields it names (details.field / details.missing) in Japanese."""
+    details = exc.details if isinstance(exc.details, dict) else {}
+    if details.get("field"):
+        names = details.get("missing") or [details["field"]]
+        st.error(f"{exc.message}（{'、'.join(field_label(name) for name in names)}）")
+    else:
+        components.api_error(exc)
+
+
+# --- edits under optimistic locking ---------------------------------------------------------------------------
+
+
+def editing_base(key: str, current: dict) -> dict:
+    """The record as this person started editing it, kept across reruns until saved or reloaded.
+
+    So a change someone else makes meanwhile is a 409 on save (with the current values shown), never silently taken.
+    """
+    base = st.session_state.get(f"{key}_base")
+    if base is None or base["id"] != current["id"]:
+        st.session_state[f"{key}_base"] = base = current
+    return base
+
+
+def widget_key(key: str, field: str) -> str:
+    """A form widget's key; a reload starts a new round, so the widgets show the record's values afresh."""
+    return f"{key}_{st.session_state.get(f'{key}_round', 0)}_{field}"
+
+
+def reload(key: str) -> None:
+    st.session_state.pop(f"{key}_base", None)
+    st.session_state[f"{key}_round"] = st.session_state.get(f"{key}_round", 0) + 1
+
+
+def reloading(key: str, call: Callable[[], Any]) -> Callable[[], Any]:
+    """A write of the person's own that moves the record's version (a status change, a resubmission): once it
+    succeeds, the form under `key` starts again from the record as it now is, so their next edit is no conflict."""
+
+    def run() -> Any:
+        result = call()
+        reload(key)
+        return result
+
+    return run
+
+
+def changes_from(base: dict, values: dict) -> dict:
+    """The fields whose value differs from the record the person started from (secrets: only when typed)."""
+    return {
+        field: value
+        for field, value in values.items()
+        if (value if field in SECRET_FIELDS else value != base.get(field))
+    }
+
+
+def shown_value(field: str, value: Any) -> str:
+    if field in SECRET_FIELDS:
+        return "（入力あり）" if value else ""
+    if isinstance(value, bool):
+        return labels.yes_no(value)
+    if isinstance(value, list):
+        return "、".join(crm_labels.FIELD_LABELS.get(str(item), str(item)) for item in value)
+    return "" if value is None else str(value)
+
+
+def conflict(key: str, mine: dict, current: dict) -> None:
+    """他のユーザーが更新しました: the person's input beside the current values, and a button to reload."""
+    st.error(crm_labels.CONFLICT)
+    rows = [
+        {
+            "項目": field_label(field),
+            "あなたの入力": shown_value(field, value),
+            "現在の値": shown_value(field, current.get(field)),
+        }
+        for field, value in mine.items()
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.button(
+        crm_labels.RELOAD, key=f"{key}_reload", on_click=reload, args=(key,), type="primary", icon=":material/refresh:"
+    )
+
+
+def save(
+    page: str, key: str, changes: dict, call: Callable[[], Any], success: str, *, current: Callable[[], dict]
+) -> None:
+    """Send an edit made from editing_base; a stale version shows the conflict, other refusals their fields."""
+    if not changes:
+        st.info(components.NO_CHANGES)
+        return
+    try:
+        call()
+    except api.ApiError as exc:
+        if exc.status == 409 and exc.code == "stale_version":
+            conflict(key, changes, current())
+        else:
+            show_api_error(exc)
+        return
+    reload(key)
+    components.flash(page, success)
+    st.rerun()

@@ -1,0 +1,230 @@
+"""代理店CRM wording of the dashboards: field names (spec §2.4, §2.5, §3.1, §3.2), status marks and messages.
+
+Status names and the API's own messages come from the API (status_label, masters, error messages).
+"""
+
+from dashboards import labels
+
+# §2.4 法人 (1page 契約者情報, 2page 支払方法), in the order the form shows them.
+CORPORATION_FIELDS = {
+    "customer_type": "契約者区分",
+    "corporation_number": "法人番号",
+    "last_name": "契約者名（姓）",
+    "first_name": "契約者名（名）",
+    "last_name_kana": "契約者名カナ（セイ）",
+    "first_name_kana": "契約者名カナ（メイ）",
+    "representative_last_name": "代表者名（姓）",
+    "representative_first_name": "代表者名（名）",
+    "representative_last_name_kana": "代表者カナ（セイ）",
+    "representative_first_name_kana": "代表者カナ（メイ）",
+    "zip_code": "郵便番号",
+    "prefecture": "都道府県",
+    "city": "市区町村",
+    "town": "町域",
+    "street": "字・丁目＋番地号",
+    "building_name": "建物名",
+    "phone1": "連絡先番号1",
+    "phone2": "連絡先番号2",
+    "mail_address": "メールアドレス",
+    "birthday": "生年月日",
+    "representative_birthday": "代表者の生年月日",
+    "job_type": "業種",
+    "sales_channel_id": "営業チャネル",
+    "payment_type": "支払方法",
+    "credit_card_number": "クレジットカード番号",
+    "credit_card_expire_month": "カード有効期限（月）",
+    "credit_card_expire_year": "カード有効期限（年）",
+    "credit_card_name": "カード名義",
+    "credit_card_security_code": "セキュリティコード",
+    "invoice": "請求明細",
+    "payment_certificate": "支払証明",
+    "billing_address_same": "請求書送付先が契約者住所と同一",
+    "billing_zip_code": "請求書送付先郵便番号",
+    "billing_prefecture": "請求書送付先都道府県",
+    "billing_city": "請求書送付先市区町村",
+    "billing_town": "請求書送付先町域",
+    "billing_street": "請求書送付先番地",
+    "billing_building": "請求書送付先建物名",
+    "billing_customer_name": "請求書送付先宛名",
+}
+
+# §2.5 地点 (5page 申込情報入力) and §3.2's 電力供給エリア, grouped as §3.2's input area.
+SITE_GROUPS = {
+    "基本情報": {"service_type": "サービス種別", "pps_business_number": "PPS番号", "application_type": "申込区分"},
+    "電力情報": {
+        "power_area": "電力供給エリア",
+        "power_supplier_type": "現在の電力会社",
+        "power_customer_number": "お客様番号",
+        "power_customer_location_number": "供給地点特定番号",
+    },
+    "使用場所": {
+        "power_zip_code": "使用場所郵便番号",
+        "power_prefecture": "使用場所都道府県",
+        "power_city": "使用場所市区町村",
+        "power_town": "使用場所町域",
+        "power_street": "使用場所番地",
+        "power_building": "使用場所建物",
+        "power_room_number": "部屋番号",
+        "power_building_type": "建物区分",
+        "power_branch_name": "店舗名",
+        "power_customer_name": "名義",
+        "power_customer_name_kana": "名義カナ",
+    },
+    "明細情報": {
+        "latest_charges": "最新の明細料金（円）",
+        "latest_power_usage": "最新の電力使用量（kWh）",
+        "latest_date": "最新の明細年月",
+    },
+    "契約情報": {
+        "power_plan_name": "契約プラン",
+        "contract_capacity": "契約容量",
+        "moving_in_date": "入居日/開業日",
+        "power_amounts_form": "力率",
+    },
+    "ガス": {
+        "contract_corporation_type": "契約者法人種別（エコログガス用）",
+        "saisan_gas_yoto": "サイサンガス専用業種",
+        "ecolog_gas_yoto": "エコログガス用途分類",
+    },
+    "オプション": {"option_plans": "オプションサービス"},
+    "管理": {"note": "メモ/備考"},
+}
+SITE_FIELDS = {field: label for group in SITE_GROUPS.values() for field, label in group.items()}
+
+REQUEST_FIELDS = {"remarks": "備考", "site_count": "地点数"}
+AGENCY_FIELDS = {
+    "name": "代理店名",
+    "code": "代理店コード",
+    "referral_shop_code": "紹介店コード",
+    "referral_shop_name": "紹介店名",
+    "contact_name": "担当者名",
+    "phone": "電話番号",
+    "mail_address": "メールアドレス",
+    "is_active": "有効",
+}
+USER_FIELDS = {
+    "login_id": "ログインID",
+    "name": "氏名",
+    "email": "メールアドレス",
+    "password": "パスワード",
+    "role": "役割",
+    "agency_id": "代理店",
+    "sales_staff_code": "営業担当者コード",
+    "l_code": "Lコード",
+    "is_sales_manager": "営業マネージャー",
+    "is_active": "有効",
+}
+# Every field name a CRM form may carry, for messages and the conflict lists.
+FIELD_LABELS = (
+    labels.FIELD_LABELS
+    | CORPORATION_FIELDS
+    | SITE_FIELDS
+    | REQUEST_FIELDS
+    | AGENCY_FIELDS
+    | USER_FIELDS
+    | {
+        "status": "ステータス",
+        "site_id": "地点",
+        "message": "内容",
+        "images": "明細画像",
+        "version": "版",
+        "revealed": "表示した項目",
+        "last4": "カード番号下4桁",
+        "request_id": "依頼",
+        "comment_id": "コメント",
+        "changed": "変更内容",
+        "corporation_id": "法人",
+        "requested_by": "依頼者",
+        "agency_id": "代理店",
+    }
+)
+
+STATUS_COLUMN = "ステータス"
+UNREAD_COLUMNS = ("不備通知", "未読通知")
+UNREAD_MARK = "未読あり"
+NEWS_MARK = "未読"
+RESUBMITTED_COLUMN = "不備再提出"  # when a case sent back for 不備 came back from sales, while it waits (対応中)
+OPEN_WORK = "in_progress"  # 投入案件一覧 opens on the work waiting for the input team: 未対応 and 不備再提出
+
+SECURITY_CODE_AGAIN = (
+    "この法人のセキュリティコードは前回の依頼の投入完了時に削除されています（カード情報の保護のため）。"
+    "クレジットカード払いの地点を追加するには、お客様に確認してもう一度入力してください。"
+)
+SECURITY_CODE_NEEDED = (
+    "セキュリティコードが必要です：この法人のセキュリティコードは前回の依頼の完了時に削除されました。"
+    "コメントで営業担当者に再入力を依頼してください（法人情報の編集で入力できます）。"
+)
+
+# ヘルプ (§3 FAQ / guides): what each page is for, and each role's flow; statuses, pages and rules are filled in
+# from the vocabulary and the page registry, so the help says what the pages show.
+PAGE_GUIDES = {
+    "ダッシュボード": "全代理店の件数・ステータス別件数・不備率を確認します。",
+    "マイ依頼一覧": "自分の投入依頼と、その地点のステータス・未読の不備通知を確認します。",
+    "新規投入依頼": "新しい法人の契約者情報・支払方法と明細画像を送ります。",
+    "既存法人に地点追加": "登録済みの法人を検索し、追加する地点の明細画像を送ります。",
+    "不備確認・修正": "不備の理由を読み、法人情報・画像・備考を直して修正再提出します。",
+    "投入案件一覧": "全代理店の投入依頼をステータス・法人名・営業担当者・期間・未読で絞り込みます。",
+    "案件詳細": "明細画像から地点を作成し、キャリアの項目を入力してステータスを進めます。",
+    "獲得案件一覧": "投入済みの地点を法人ごとに確認し、CSVで出力します。",
+    "代理店別数値": "代理店ごとの依頼件数・投入済件数・不備率を期間で比べます。",
+    "代理店管理": "代理店の登録・編集・無効化を行います。",
+    "ユーザー管理": "ユーザーの追加・編集と、役割・代理店の割り当てを行います。",
+    "マスタ管理": "オプションサービスと選択肢を追加・編集・無効化します（使用中のコードは削除できません）。",
+    "監査ログ": "誰がいつ何を変更したか（変更前後）と、ログイン・ログアウトを確認します。",
+    "ヘルプ": "このページです。",
+}
+FLOWS = {
+    "sales": (
+        "「新規投入依頼」（既存の法人なら「既存法人に地点追加」）で法人情報と明細画像を送ります。",
+        "投入担当者が地点を作成し、ステータスは「{in_progress}」になります。",
+        "「{deficient}」になったら通知が届きます。「不備確認・修正」で理由を読み、直して修正再提出します。",
+        "キャリアへの投入が済んだ地点は「{submitted}」になり、「獲得案件一覧」に表示されます。",
+        "不要になった依頼・地点は「{in_progress}」「{deficient}」の間だけ「{cancelled}」にできます。",
+    ),
+    "operator": (
+        "「投入案件一覧」で「{in_progress}」の依頼を開きます。",
+        "「案件詳細」で明細画像から地点を作成し、キャリアの項目を入力して画像を紐づけます。",
+        "足りない情報があれば理由を付けて「{deficient}」にします。営業担当者に通知が届きます。",
+        "キャリア管理画面へ投入したら「{submitted}」にします（下の必須項目がそろっている必要があります）。",
+        "キャリア向けCSVは案件詳細から出力できます。",
+    ),
+    "admin": (
+        "ダッシュボードと「代理店別数値」で全体の状況を確認します。",
+        "代理店・ユーザー・マスタを管理し、変更は「監査ログ」で確認できます。",
+        "営業担当者・投入担当者の画面もすべて使えます（流れは各担当者と同じです）。",
+    ),
+}
+RULES = {
+    "sales": (
+        "見られるのは自分の代理店の法人・依頼・獲得案件だけです。",
+        "カード番号とセキュリティコードは暗号化して保存し、画面では下4桁だけ表示します。",
+        "セキュリティコードは依頼が「{submitted}」か「{cancelled}」になると削除されます。"
+        "同じ法人にあとから地点を追加するときは、もう一度入力してください。",
+    ),
+    "operator": (
+        "カード番号の全桁表示は記録に残ります（監査ログ）。",
+        "セキュリティコードが削除済みの依頼では、画面に「セキュリティコードが必要です」と表示されます。"
+        "営業担当者に再入力を依頼してください。",
+        "他の人が先に更新した内容は上書きされません。最新の内容を読み込んでから入力し直してください。",
+    ),
+    "admin": (
+        "使用中のオプション・選択肢は削除できません。無効にすると新しい入力では選べなくなり、"
+        "すでに入力済みの値はそのまま残ります。",
+        "マスタ・代理店・ユーザーの変更はすべて監査ログに記録されます。",
+    ),
+}
+SUBMISSION_GROUPS = {
+    "always": "常に",
+    "electric": "電気の地点",
+    "switch": "申込区分が他社からの切替",
+    "switch_electric": "電気の切替",
+    "move_in": "申込区分がご入居・移転・切替(開業)",
+}
+
+ROLE_LABELS = {"sales": "営業担当者", "operator": "投入担当者", "admin": "管理者"}
+
+CONFLICT = (
+    "他のユーザーが更新しました。現在の内容は次のとおりです。最新の内容を読み込んでから、もう一度入力してください。"
+)
+RELOAD = "最新の内容を読み込む"
+NO_REQUEST = "依頼が見つかりません。一覧から選び直してください。"

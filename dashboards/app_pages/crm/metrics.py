@@ -1,0 +1,145 @@
+"""代理店CRM › 代理店別数値 (§3.6): per agency the requests, counts by status, acquired sites and 不備率 over a period,
+by month or by day as a chart, and the drill-down to one agency's requests. Every number comes from the API."""
+
+from functools import partial
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboards import api, components, crm_api
+from dashboards.app_pages.crm import common
+
+PAGE = "crm_metrics"
+GRANULARITIES = {"month": "月別", "day": "日別"}
+# §4.1's colours for the stacked bars.
+BAR_COLOURS = {"deficient": "#d93025", "in_progress": "#f9ab00", "submitted": "#188038", "cancelled": "#9aa0a6"}
+ACQUIRED_COLOUR = "#1a73e8"
+DRILL = f"{PAGE}_drill"
+
+
+def filters() -> dict[str, Any]:
+    columns = st.columns([2, 1], vertical_alignment="bottom")
+    with columns[0]:
+        agency_id = common.agency_select("代理店", f"{PAGE}_agency")
+    with columns[1]:
+        granularity = st.segmented_control(
+            "集計単位",
+            list(GRANULARITIES),
+            format_func=GRANULARITIES.get,
+            default="month",
+            required=True,
+            key=f"{PAGE}_granularity",
+        )
+    since, until = common.period_inputs(PAGE)
+    return {"agency_id": agency_id, "since": common.iso(since), "until": common.iso(until), "granularity": granularity}
+
+
+def summary(metrics: dict) -> None:
+    total = metrics["total"]
+    cards = {
+        "投入依頼件数": f"{total['requests']:,}",
+        "獲得地点数": f"{total['acquired_sites']:,}",
+        "不備率": common.percent(total["deficiency_rate"]),
+        "投入済": f"{total['submitted']:,}",
+    }
+    for column, (label, value) in zip(st.columns(len(cards)), cards.items(), strict=True):
+        with column:
+            components.kpi_card(label, value)
+    rows = [common.metrics_row(row) for row in metrics["agencies"]] + [common.metrics_row(total)]
+    ids = [row["agency_id"] for row in metrics["agencies"]]
+
+    def drill_into_clicked_row() -> None:
+        clicked = st.session_state[f"{PAGE}_table"].selection.rows
+        if clicked and clicked[0] < len(ids):
+            st.session_state[DRILL] = ids[clicked[0]]
+
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        key=f"{PAGE}_table",
+        on_select=drill_into_clicked_row,
+        selection_mode="single-row",
+    )
+    st.caption(
+        "不備率 = 現在「不備」の依頼 ÷ 全依頼。差し戻し率 = 一度でも不備になった依頼 ÷ 全依頼。"
+        "依頼件数は投入依頼日、獲得地点は投入完了日で数えます。"
+    )
+
+
+def figure(points: list[dict], granularity: str) -> go.Figure:
+    """Requests by status as stacked bars per period, acquired sites as a line."""
+    periods = [p["period"] for p in points]
+    names = common.status_choices()
+    chart = go.Figure()
+    for status, colour in BAR_COLOURS.items():
+        chart.add_bar(x=periods, y=[p[status] for p in points], name=names[status], marker_color=colour)
+    chart.add_scatter(
+        x=periods,
+        y=[p["acquired_sites"] for p in points],
+        name="獲得地点",
+        mode="lines+markers",
+        line={"color": ACQUIRED_COLOUR, "width": 3},
+    )
+    chart.update_layout(
+        barmode="stack",
+        height=380,
+        margin={"l": 0, "r": 0, "t": 40, "b": 0},
+        hovermode="x unified",
+        title={"text": f"投入依頼件数（ステータス別）と獲得地点数・{GRANULARITIES[granularity]}", "font": {"size": 14}},
+        legend={"orientation": "h", "y": -0.15, "traceorder": "normal"},
+        xaxis={"type": "category"},
+        yaxis={"title": "件数"},
+    )
+    return chart
+
+
+def chart(flt: dict[str, Any]) -> None:
+    try:
+        series = crm_api.metrics_series(
+            flt["granularity"], agency_id=flt["agency_id"], since=flt["since"], until=flt["until"]
+        )
+    except api.ApiError as exc:
+        common.show_api_error(exc)
+        return
+    st.plotly_chart(figure(series["points"], flt["granularity"]), key=f"{PAGE}_chart")
+
+
+def drill_down(metrics: dict, flt: dict[str, Any]) -> None:
+    """代理店名から該当代理店の案件一覧へ: the agency's requests in the period, and a link to 投入案件一覧."""
+    names = {row["agency_id"]: row["agency_name"] for row in metrics["agencies"]}
+    agency_id = st.selectbox(
+        "案件を確認する代理店（表の行をクリックしても選べます）",
+        list(names),
+        index=None,
+        key=DRILL,
+        placeholder="代理店を選択",
+        format_func=lambda i: names[i],
+    )
+    if agency_id is None:
+        return
+    period = {"since": flt["since"], "until": flt["until"]}
+    components.paginated_table(
+        f"{PAGE}_requests",
+        crm_api.list_requests,
+        partial(common.request_row, back_office=True),
+        style=common.status_style,
+        filters={"agency_id": agency_id} | period,
+        export="/crm/requests/export",
+    )
+    st.page_link(
+        common.QUEUE_PAGE,
+        label=f"{names[agency_id]} の案件を投入案件一覧で開く",
+        icon=":material/open_in_new:",
+        query_params={"agency_id": str(agency_id)},
+    )
+
+
+common.start(__file__)
+applied = filters()
+metrics = crm_api.agency_metrics(agency_id=applied["agency_id"], since=applied["since"], until=applied["until"])
+summary(metrics)
+chart(applied)
+st.subheader("代理店の案件（ドリルダウン）")
+drill_down(metrics, applied)

@@ -1,0 +1,71 @@
+"""代理店CRM › マイ依頼一覧 (§3.4, the sales person's home): their requests with status and unread deficiency
+notices, the unread notifications, and the way to 新規投入依頼, 既存法人に地点追加 and 不備確認・修正."""
+
+from functools import partial
+
+import streamlit as st
+
+from dashboards import components, crm_api, labels
+from dashboards.app_pages.crm import common
+
+PAGE = common.MY_PAGE_KEY
+PICKER = f"{PAGE}_open"
+
+
+def summary() -> None:
+    counts = crm_api.my_summary()
+    statuses = common.status_choices()
+    columns = st.columns(len(statuses) + 1)
+    for column, (status, label) in zip(columns, statuses.items(), strict=False):
+        with column:
+            components.kpi_card(common.status_markdown(status, label), counts.get(status, 0))
+    with columns[-1]:
+        components.kpi_card("未読の通知がある依頼", counts["unread"])
+
+
+def notifications() -> None:
+    """不備通知 and other news not read yet; each links to the request, where its reason is shown."""
+    found = crm_api.list_notifications(unread=True)
+    if not found["items"]:
+        return
+    with st.container(border=True):
+        st.markdown(f":red-badge[未読の通知 {found['total']}件]")
+        for note in found["items"]:
+            kind = labels.label(crm_api.vocabulary()["notification_kind_labels"], note["kind"])
+            line, link = st.columns([4, 1], vertical_alignment="center")
+            line.markdown(f"**{kind}** {components.local_time(note['created_at'])} — {labels.plain(note['message'])}")
+            with link:
+                st.page_link(
+                    common.FIX_PAGE,
+                    label="確認する",
+                    icon=":material/open_in_new:",
+                    query_params={"id": str(note["request_id"])},
+                )
+        if st.button("すべて既読にする", key=f"{PAGE}_read_all", icon=":material/done_all:"):
+            components.act(PAGE, crm_api.read_all_notifications, "通知をすべて既読にしました。")
+
+
+def shortcuts() -> None:
+    with st.container(horizontal=True):
+        st.page_link(common.NEW_PAGE, label="新規投入依頼", icon=":material/note_add:")
+        st.page_link(common.ADD_SITE_PAGE, label="既存法人に地点追加", icon=":material/add_location_alt:")
+
+
+common.start(__file__)
+components.show_flash(PAGE)
+shortcuts()
+summary()
+notifications()
+status = components.code_select("ステータス", common.status_choices(), f"{PAGE}_status")
+listed = components.paginated_table(
+    PAGE,
+    crm_api.list_requests,
+    partial(common.request_row, back_office=False),
+    style=common.status_style,
+    filters={"status": status, "mine": True},
+    export="/crm/requests/export",
+    picker=PICKER,
+    open_record=components.on_page(common.FIX_PAGE),
+)
+if listed["items"]:
+    common.open_request(listed["items"], common.FIX_PAGE, PICKER, action="開く")

@@ -1,0 +1,75 @@
+"""代理店CRM › 投入案件一覧 (§3.2, the operator's home): every agency's requests, filtered by status, corporation,
+sales person, agency and period; it opens on the open work (対応中: 未対応 and 不備再提出), the cases with news for
+the input team (未読) first and then newest first, a resubmitted case marked 不備再提出; opening one leads to 案件詳細.
+
+?agency_id=… (the drill-down of 代理店別数値) starts with that agency chosen and every status shown.
+"""
+
+from functools import partial
+from typing import Any
+
+import streamlit as st
+
+from dashboards import components, crm_api, labels
+from dashboards.app_pages.crm import common
+from dashboards.app_pages.crm import labels as crm_labels
+
+PAGE = "crm_queue"
+PICKER = f"{PAGE}_open"
+
+
+def sales_select(agency_id: int | None) -> int | None:
+    found = crm_api.sales_staff(agency_id=agency_id)["items"]
+    staff = {user["user_id"]: f"{user['name']}（{user['agency_name']}）" for user in found}
+    return st.selectbox(
+        "営業担当者",
+        [None, *staff],
+        key=f"{PAGE}_sales",
+        format_func=lambda i: labels.ALL_LABEL if i is None else staff.get(i, str(i)),
+    )
+
+
+def filters() -> dict[str, Any]:
+    start = st.query_params.get("agency_id", "")
+    top = st.columns(4)
+    with top[0]:
+        opened_on = "" if start else crm_labels.OPEN_WORK  # a drill-down shows the agency's every case
+        status = components.code_select("ステータス", common.status_choices(), f"{PAGE}_status", default=opened_on)
+    with top[1]:
+        corporation = st.text_input(
+            "法人名", key=f"{PAGE}_corporation", max_chars=100, placeholder="法人名の一部"
+        ).strip()
+    with top[2]:
+        agency_id = common.agency_select("代理店", f"{PAGE}_agency", preset=int(start) if start.isdigit() else None)
+    with top[3]:
+        requested_by = sales_select(agency_id)
+    bottom = st.columns([2, 1], vertical_alignment="bottom")
+    with bottom[0]:
+        since, until = common.period_inputs(PAGE)
+    unread = bottom[1].checkbox("未読ありのみ", key=f"{PAGE}_unread")
+    return {
+        "status": status,
+        "corporation": corporation,
+        "agency_id": agency_id,
+        "requested_by": requested_by,
+        "since": common.iso(since),
+        "until": common.iso(until),
+        "unread": unread or None,
+        "unread_first": True,
+    }
+
+
+common.start(__file__)
+listed = components.paginated_table(
+    PAGE,
+    crm_api.list_requests,
+    partial(common.request_row, back_office=True),
+    style=common.status_style,
+    filters=filters(),
+    export="/crm/requests/export",
+    note="（未読 = 営業担当者からの新しいコメント・修正再提出。未読の案件が先頭です）",
+    picker=PICKER,
+    open_record=components.on_page(common.CASE_PAGE),
+)
+if listed["items"]:
+    common.open_request(listed["items"], common.CASE_PAGE, PICKER, action="開く")

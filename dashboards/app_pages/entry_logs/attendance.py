@@ -1,0 +1,151 @@
+"""入退管理 › 出欠表管理 (§3.5, §6.4): 出席状態 and 送り迎え時刻 per child, the day's records on hover, kept current."""
+
+from datetime import date
+from html import escape
+
+import streamlit as st
+
+from dashboards import auth, components, entry_logs_api, labels
+from dashboards.app_pages.entry_logs import common
+
+PAGE = "entry_logs_attendance"
+REFRESH_SECONDS = 60
+STYLE = """
+<style>
+table.el-attendance { width: 100%; border-collapse: collapse; font-size: 0.95rem; }
+table.el-attendance th { text-align: left; font-weight: 600; border-bottom: 2px solid rgba(49, 51, 63, 0.2);
+  padding: 0.45rem 0.75rem; white-space: nowrap; }
+table.el-attendance td { border-bottom: 1px solid rgba(49, 51, 63, 0.1); padding: 0.45rem 0.75rem;
+  vertical-align: top; }
+table.el-attendance .el-none { color: rgba(49, 51, 63, 0.45); }
+.el-times { position: relative; display: inline-block; cursor: help; outline: none; }
+.el-mark { font-weight: 700; font-variant-numeric: tabular-nums; line-height: 1.5; }
+.el-tip { display: none; position: absolute; left: 0; top: calc(100% + 4px); z-index: 10; min-width: 13rem;
+  background: #ffffff; color: #31333f; border: 1px solid rgba(49, 51, 63, 0.25); border-radius: 0.5rem;
+  padding: 0.5rem 0.75rem; box-shadow: 0 4px 12px rgba(0, 0, 0, 0.15); white-space: nowrap; font-weight: 400; }
+.el-times:hover .el-tip, .el-times:focus .el-tip { display: block; }
+.el-tip div { line-height: 1.6; }
+.el-tip .el-tip-title { font-weight: 600; margin-bottom: 0.25rem; }
+</style>
+"""
+COLUMNS = ("園児名", "クラス", "出席状態", "送り迎え時刻", "備考")
+
+
+def tooltip_lines(child: dict) -> list[str]:
+    """§6.4.2: who brought or collected the child and when (to the second), the day's latest five records."""
+    logs = child["entryExitLogs"]
+    lines = ["送り迎え履歴:"]
+    if child["entryExitLogCount"] > len(logs):
+        lines.append(f"（全{child['entryExitLogCount']}件中 最新{len(logs)}件）")
+    parent = None
+    for log in logs:
+        if log["parentName"] != parent:
+            parent = log["parentName"]
+            lines.append(f"保護者: {parent}")
+        lines.append(f"{components.local_datetime(log['timestamp']):%H:%M:%S} {common.DIRECTIONS[log['entryType']]}")
+    return lines
+
+
+def times_cell(child: dict) -> str:
+    """↓ HH:mm in green and ↑ HH:mm in orange (the latest of each), with the history shown on hover or focus."""
+    latest = [log for log in (child["latestEntry"], child["latestExit"]) if log]
+    if not latest:
+        return ""
+    marks = "".join(
+        f'<div class="el-mark" style="color: {common.COLOURS[log["entryType"]]}">'
+        f"{common.mark(log['entryType'], components.local_datetime(log['timestamp']).strftime('%H:%M'))}</div>"
+        for log in latest
+    )
+    title, *history = (escape(line) for line in tooltip_lines(child))
+    tip = f'<div class="el-tip-title">{title}</div>' + "".join(f"<div>{line}</div>" for line in history)
+    return f'<span class="el-times" tabindex="0">{marks}<span class="el-tip" role="tooltip">{tip}</span></span>'
+
+
+def status_cell(child: dict) -> str:
+    records = child["attendances"]
+    return escape(records[0]["statusLabel"]) if records else '<span class="el-none">未記録</span>'
+
+
+def child_row(child: dict) -> str:
+    note = child["attendances"][0]["note"] if child["attendances"] else ""
+    cells = (
+        escape(child["childName"]),
+        escape(child["className"]),
+        status_cell(child),
+        times_cell(child),
+        escape(note),
+    )
+    return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
+
+
+def attendance_html(children: list[dict]) -> str:
+    head = "".join(f"<th>{name}</th>" for name in COLUMNS)
+    body = "".join(child_row(child) for child in children)
+    return f'{STYLE}<table class="el-attendance"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def attendance_table(nursery_id: int, day: date, class_name: str) -> None:
+    data = entry_logs_api.attendance(nursery_id, day, class_name, fresh=True)
+    if not data["children"]:
+        st.info("園児が登録されていません。「保護者・園児管理」から登録してください。")
+        return
+    st.html(attendance_html(data["children"]))
+    live = "1分ごとに自動で更新されます。" if day == components.local_today() else ""
+    st.caption(f"送り迎え時刻にマウスを重ねると、保護者と当日の記録（最大5件）を表示します。{live}")
+
+
+def child_label(child: dict) -> str:
+    return f"{child['childName']}（{child['className'] or 'クラスなし'}）"
+
+
+def record_form(nursery_id: int, day: date, class_name: str) -> None:
+    """Record a child's 出席/欠席 and a note for the day, or clear it."""
+    children = {c["childId"]: c for c in entry_logs_api.attendance(nursery_id, day, class_name)["children"]}
+    if not children:
+        return
+    statuses = entry_logs_api.vocabulary()["attendanceStatuses"]
+    with st.expander("出席状態を記録", icon=":material/edit_note:"):
+        with st.form(f"{PAGE}_record"):
+            child_id = st.selectbox(
+                "園児", list(children), key=f"{PAGE}_child", format_func=lambda i: child_label(children[i])
+            )
+            status = st.radio(
+                "出席状態", list(statuses), horizontal=True, key=f"{PAGE}_status", format_func=statuses.get
+            )
+            note = st.text_input(
+                "備考", key=f"{PAGE}_note", max_chars=entry_logs_api.rules()["noteMax"], placeholder="例: 風邪のため"
+            ).strip()
+            with st.container(horizontal=True):
+                save = st.form_submit_button("記録する", type="primary")
+                clear = st.form_submit_button("記録を消す")
+    name = labels.plain(children[child_id]["childName"])
+    if save:
+        components.act(
+            PAGE,
+            lambda: entry_logs_api.set_attendance(child_id, day, status, note),
+            f"{name}の{day:%m/%d}の出席状態を「{statuses[status]}」にしました。",
+        )
+    elif clear:
+        components.act(
+            PAGE, lambda: entry_logs_api.clear_attendance(child_id, day), f"{name}の{day:%m/%d}の記録を消しました。"
+        )
+
+
+def class_choice(nursery_id: int) -> str:
+    names = [name for name in entry_logs_api.classes(nursery_id) if name]
+    return st.selectbox("クラス", ["", *names], key=f"{PAGE}_class", format_func=lambda c: c or labels.ALL_LABEL) or ""
+
+
+user = auth.require_page(__file__)
+st.title("出欠表管理")
+components.show_flash(PAGE)
+nursery = common.nursery_choice(user, PAGE)
+if nursery is not None:
+    picker = st.columns([1, 1, 2])
+    with picker[0]:
+        chosen_day = st.date_input("日付", value=components.local_today(), key=f"{PAGE}_date", format="YYYY-MM-DD")
+    with picker[1]:
+        chosen_class = class_choice(nursery["id"])
+    live = REFRESH_SECONDS if chosen_day == components.local_today() else None
+    st.fragment(attendance_table, run_every=live)(nursery["id"], chosen_day, chosen_class)
+    record_form(nursery["id"], chosen_day, chosen_class)

@@ -1,0 +1,72 @@
+"""入退管理 › バーコードカード: printable cards of the parents' barcodes (Code128 of the id, name above, id below,
+and the QR code of the phone barcode link). The worker makes the PDF: the page follows its progress, then offers it."""
+
+import streamlit as st
+
+from dashboards import api, auth, components, entry_logs_api, labels
+from dashboards.app_pages.entry_logs import common
+
+PAGE = "entry_logs_cards"
+JOB_KEY = f"{PAGE}_job"
+POLLING_KEY = f"{PAGE}_polling"
+POLL_SECONDS = 1
+FINISHED = ("ready", "failed")
+
+
+def start(nursery: dict, class_name: str) -> None:
+    """Ask the API for the cards; keep the job to follow, or show why there is none."""
+    try:
+        job = entry_logs_api.request_cards(nursery["id"], class_name)
+    except api.ApiError as exc:
+        st.session_state.pop(JOB_KEY, None)
+        st.error(exc.message)
+        return
+    st.session_state[JOB_KEY] = {"nursery": nursery["id"], "class": class_name, "id": job["id"]}
+
+
+def progress(nursery_id: int, job_id: int) -> None:
+    """The progress bar while the worker draws the cards, then the download (or why it failed)."""
+    job = entry_logs_api.card_job(nursery_id, job_id)
+    if job["status"] == "ready":
+        st.download_button(
+            "PDFをダウンロード",
+            entry_logs_api.card_file(nursery_id, job_id),
+            file_name=job["fileName"],
+            mime="application/pdf",
+            key=f"{PAGE}_download",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+    elif job["status"] == "failed":
+        st.error(f"カードのPDFを作成できませんでした: {labels.plain(job['error'])}")
+    else:
+        components.job_progress(job["statusLabel"], job["pagesDone"], job["pagesTotal"], unit="ページ")
+    if job["status"] in FINISHED and st.session_state.get(POLLING_KEY):
+        st.session_state[POLLING_KEY] = False
+        st.rerun()
+
+
+user = auth.require_page(__file__)
+st.title("バーコードカード")
+st.caption(
+    "保護者ごとに、保護者名・保護者IDのバーコード（Code128）・保護者IDと、スマホ用バーコードのリンクのQRコードを"
+    "載せたカードを作ります。A4用紙1枚に10枚（91×55mm）。印刷して切り離し、保護者に配ってください。"
+    "PDFはサーバーで順に作成され、できあがるとダウンロードできます（1日保管）。"
+    "リンクの無効化・再発行は「保護者・園児管理」で行えます。"
+)
+nursery = common.nursery_choice(user, PAGE)
+if nursery is not None:
+    classes = [name for name in entry_logs_api.classes(nursery["id"]) if name]
+    class_name = st.columns([1, 2])[0].selectbox(
+        "クラス",
+        ["", *classes],
+        key=f"{PAGE}_class",
+        format_func=lambda c: c or f"{labels.ALL_LABEL}（園のすべての保護者）",
+    )
+    if st.button("カードのPDFを作成", key=f"{PAGE}_make", type="primary", icon=":material/picture_as_pdf:"):
+        start(nursery, class_name)
+    made = st.session_state.get(JOB_KEY)
+    if made and (made["nursery"], made["class"]) == (nursery["id"], class_name):
+        running = entry_logs_api.card_job(made["nursery"], made["id"])["status"] not in FINISHED
+        st.session_state[POLLING_KEY] = running
+        st.fragment(progress, run_every=POLL_SECONDS if running else None)(made["nursery"], made["id"])

@@ -1,0 +1,88 @@
+"""入退管理 › 園内にいる保護者: parents who came in today and have not left yet, refreshed every few seconds. After the
+nursery's closing time they are 退出記録なし; staff record a forgotten exit with each parent's 「退出を記録」."""
+
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import auth, components, entry_logs_api, labels
+from dashboards.app_pages.entry_logs import common
+
+PAGE = "entry_logs_present"
+REFRESH_SECONDS = 15
+
+
+def stay(entered: datetime, now: datetime) -> str:
+    """How long a parent has been inside: 5分, 1時間20分."""
+    minutes = max(0, int((now - entered).total_seconds() // 60))
+    return f"{minutes // 60}時間{minutes % 60}分" if minutes >= 60 else f"{minutes}分"
+
+
+def present_row(parent: dict, now: datetime) -> dict:
+    entered = components.local_datetime(parent["enteredAt"])
+    return {
+        "保護者名": parent["parentName"],
+        "状態": entry_logs_api.vocabulary()["missingExitMark"] if parent["missingExit"] else "",
+        "入園時刻": f"{entered:%H:%M:%S}",
+        "園内にいる時間": stay(entered, now),
+        "園児": "、".join(parent["childNames"]),
+        "保護者ID": parent["parentId"],
+    }
+
+
+def closing_note(present: dict) -> None:
+    """The nursery's closing time, and a warning once it has passed with parents still inside."""
+    closing, missing = present["closingTime"], sum(p["missingExit"] for p in present["parents"])
+    if closing is None:
+        st.caption("閉園時刻は未設定です（「園情報編集」で設定できます）。")
+    elif missing:
+        st.warning(
+            f"閉園時刻（{closing}）を過ぎても退出記録のない保護者が{missing}人います。"
+            "園内にいないことを確かめて「退出を記録」してください。",
+            icon=":material/warning:",
+        )
+    else:
+        st.caption(f"閉園時刻: {closing}")
+
+
+def exit_button(nursery_id: int, parent: dict) -> None:
+    """One parent's 「退出を記録」: keyed by the parent's id, never by a label that a write changes."""
+    name = labels.plain(parent["parentName"])
+    entered = components.local_datetime(parent["enteredAt"])
+    text, action = st.columns([4, 1], vertical_alignment="center")
+    text.markdown(f"{name}　入園 {entered:%H:%M}")
+    if action.button("退出を記録", key=f"{PAGE}_exit_{parent['parentId']}", icon=":material/logout:"):
+        components.act(
+            PAGE,
+            lambda: entry_logs_api.record_exit(nursery_id, parent["parentId"]),
+            f"{name} さんの退出を記録しました。",
+        )
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def present_panel(nursery_id: int) -> None:
+    present = entry_logs_api.present_parents(nursery_id)
+    parents = present["parents"]
+    now = datetime.now(components.LOCAL_TZ)
+    components.kpi_card(
+        "園内にいる保護者", f"{len(parents)}人", help="今日「入」を記録し、まだ「出」を記録していない保護者"
+    )
+    closing_note(present)
+    if parents:
+        st.dataframe(pd.DataFrame([present_row(p, now) for p in parents]), hide_index=True, height="content")
+        with st.expander("退出を記録（スキャンし忘れた保護者）", expanded=present["closingTimePassed"]):
+            st.caption("押した時刻を退出として記録します。記録者として、あなたのログインIDが残ります。")
+            for parent in parents:
+                exit_button(nursery_id, parent)
+    else:
+        st.info("いま園内にいる保護者はいません。")
+    st.caption(f"{REFRESH_SECONDS}秒ごとに自動で更新されます（最終更新 {now:%H:%M:%S}）。")
+
+
+user = auth.require_page(__file__)
+st.title("園内にいる保護者")
+components.show_flash(PAGE)
+nursery = common.nursery_choice(user, PAGE)
+if nursery is not None:
+    present_panel(nursery["id"])

@@ -1,0 +1,361 @@
+"""入退管理 › 保護者・園児管理: the nursery's parents and children, add/edit/delete forms, and the roster CSV import."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import api, auth, components, entry_logs_api, formats, labels
+from dashboards.app_pages.entry_logs import common
+
+PAGE = "entry_logs_roster"
+PARENTS_MAX = 10
+PICKER_PAGE = 100
+IMPORT_KEY = f"{PAGE}_import_job"  # (nursery id, import id) of the import this session started last
+POLLING_KEY = f"{PAGE}_import_polling"
+POLL_SECONDS = 1
+FINISHED = ("done", "failed")
+TEMPLATE = (
+    "保護者名,電話番号,園児名,クラス\n"
+    "山田花子,090-1234-5678,山田太郎,きりん組\n"
+    "山田花子,090-1234-5678,山田次郎,ひよこ組\n"
+)
+
+
+def parent_row(parent: dict) -> dict:
+    return {
+        "保護者ID": parent["id"],
+        "保護者名": parent["name"],
+        "電話番号": formats.phone(parent["phone"]),
+        "園児": "、".join(child["name"] for child in parent["children"]),
+    }
+
+
+def child_row(child: dict) -> dict:
+    return {
+        "園児ID": child["id"],
+        "園児名": child["name"],
+        "クラス": child["className"],
+        "保護者": "、".join(parent["name"] for parent in child["parents"]),
+    }
+
+
+def parent_errors(values: dict) -> list[str]:
+    """The API's rules for a parent: a name, and a phone number of digits and + - ( ) or spaces."""
+    errors = common.name_errors(values["name"], "保護者名")
+    rules = entry_logs_api.rules()
+    if len(values["phone"]) > rules["phoneMax"] or not re.fullmatch(rules["phonePattern"], values["phone"]):
+        errors.append(f"電話番号は数字と「+ - ( )」・空白で{rules['phoneMax']}文字以内にしてください。")
+    return errors
+
+
+def child_errors(values: dict) -> list[str]:
+    errors = common.name_errors(values["name"], "園児名")
+    limit = entry_logs_api.rules()["classNameMax"]
+    if not common.fits(values["className"], limit):
+        errors.append(f"クラスは{limit}文字以内で入力してください。")
+    if len(values["parentIds"]) > PARENTS_MAX:
+        errors.append(f"保護者は{PARENTS_MAX}人まで選べます。")
+    return errors
+
+
+def all_parents(nursery_id: int) -> dict[int, str]:
+    """Every parent of the nursery by id (at most 500 by §8.3, read 100 at a time) for the children's parent picker."""
+    found: dict[int, str] = {}
+    page = 1
+    while True:
+        result = entry_logs_api.list_parents(nurseryId=nursery_id, page=page, page_size=PICKER_PAGE)
+        found |= {parent["id"]: parent["name"] for parent in result["items"]}
+        if page * PICKER_PAGE >= result["total"]:
+            return found
+        page += 1
+
+
+def parent_fields(prefix: str, parent: dict | None = None) -> dict:
+    current, rules = parent or {}, entry_logs_api.rules()
+    return {
+        "name": st.text_input(
+            "保護者名", value=current.get("name", ""), key=f"{prefix}_name", max_chars=rules["nameMax"]
+        ).strip(),
+        "phone": st.text_input(
+            "電話番号（任意）",
+            value=current.get("phone", ""),
+            key=f"{prefix}_phone",
+            max_chars=rules["phoneMax"],
+            placeholder="090-1234-5678",
+        ).strip(),
+    }
+
+
+def child_fields(prefix: str, parents: dict[int, str], child: dict | None = None) -> dict:
+    current, rules = child or {}, entry_logs_api.rules()
+    chosen = [p["id"] for p in current.get("parents", []) if p["id"] in parents]
+    return {
+        "name": st.text_input(
+            "園児名", value=current.get("name", ""), key=f"{prefix}_name", max_chars=rules["nameMax"]
+        ).strip(),
+        "className": st.text_input(
+            "クラス（任意）",
+            value=current.get("className", ""),
+            key=f"{prefix}_class",
+            max_chars=rules["classNameMax"],
+            placeholder="例: きりん組",
+        ).strip(),
+        "parentIds": st.multiselect(
+            "保護者",
+            list(parents),
+            default=chosen,
+            key=f"{prefix}_parents",
+            format_func=lambda i: f"{parents[i]}（ID {i}）",
+            placeholder="保護者を選択",
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class Kind:
+    """Parents or children: how the page asks for, checks, writes and names one of them."""
+
+    key: str
+    word: str
+    icon: str
+    fields: Callable[[str, dict | None], dict]
+    errors: Callable[[dict], list[str]]
+    create: Callable[[dict], Any]
+    update: Callable[[int, dict], Any]
+    delete: Callable[[int], Any]
+    option: Callable[[dict], str]
+
+
+def save_form(kind: Kind, prefix: str, item: dict | None, call: Callable[[dict], Any], verb: str) -> None:
+    """A form (add or edit) that checks its values with the API's rules before sending them."""
+    with st.form(f"{prefix}_form"):
+        values = kind.fields(prefix, item)
+        submitted = st.form_submit_button(verb, type="primary")
+    if submitted and not components.show_errors(kind.errors(values)):
+        components.act(PAGE, lambda: call(values), f"{kind.word}「{labels.plain(values['name'])}」を{verb}しました。")
+
+
+def picker(kind_key: str) -> str:
+    """The key of the picker of a kind's records, which a click on a row of its list chooses in too."""
+    return f"{PAGE}_{kind_key}"
+
+
+def manage(kind: Kind, nursery_id: int, shown: list[dict]) -> int | None:
+    """Add one; or pick one on the shown page to edit or delete; returns the picked one's id."""
+    with st.expander(f"{kind.word}を追加", icon=kind.icon):
+        save_form(
+            kind,
+            f"{PAGE}_new_{kind.key}",
+            None,
+            lambda values: kind.create({"nurseryId": nursery_id, **values}),
+            "追加",
+        )
+    by_id = {item["id"]: item for item in shown}
+    chosen = components.record_picker(
+        f"編集する{kind.word}",
+        {i: kind.option(item) for i, item in by_id.items()},
+        picker(kind.key),
+        placeholder="このページから選択",
+    )
+    if chosen is None:
+        return None
+    item, prefix = by_id[chosen], f"{PAGE}_{kind.key}_{chosen}"
+    save_form(kind, prefix, item, lambda values: kind.update(chosen, values), "保存")
+    what = f"{kind.word}「{item['name']}」"
+    components.confirm_then_act(
+        PAGE,
+        f"{prefix}_delete",
+        confirm=f"{what}を削除する",
+        label="削除",
+        call=lambda: kind.delete(chosen),
+        success=f"{labels.plain(what)}を削除しました。",
+        icon=":material/delete:",
+    )
+    return chosen
+
+
+def barcode_link(parent_id: int) -> None:
+    """The parent's phone barcode link (also on the printed card as a QR code): revoke it, or reissue a new one."""
+    path = f"/entry-logs/parents/{parent_id}/barcode-link"
+    link = api.fetch(path)
+    st.markdown("**スマホ用バーコードのリンク**")
+    if link["active"]:
+        st.code(link["url"], language=None)
+        st.caption("保護者のスマホで開くとバーコードが表示されます（一度開けばオフラインでも表示できます）。")
+    else:
+        st.info("リンクは無効化されています。再発行すると新しいリンクが使えるようになります。")
+    revoke, reissue = st.columns(2)
+    prefix = f"{PAGE}_link_{parent_id}"
+    with revoke:
+        if link["active"]:
+            components.confirm_then_act(
+                PAGE,
+                f"{prefix}_revoke",
+                confirm="このリンクを無効化する",
+                label="リンクを無効化",
+                call=lambda: api.write("DELETE", path),
+                success="リンクを無効化しました。",
+                icon=":material/link_off:",
+            )
+    with reissue:
+        components.confirm_then_act(
+            PAGE,
+            f"{prefix}_reissue",
+            confirm="新しいリンクを発行する（今のリンクは使えなくなります）",
+            label="リンクを再発行",
+            call=lambda: api.write("POST", path),
+            success="新しいリンクを発行しました。カードを印刷し直して渡してください。",
+            icon=":material/link:",
+        )
+
+
+def parents_tab(nursery_id: int) -> None:
+    query = st.text_input("検索", key=f"{PAGE}_parent_q", placeholder="保護者名・電話番号の一部", max_chars=100).strip()
+    listed = components.paginated_table(
+        f"{PAGE}_parents",
+        entry_logs_api.list_parents,
+        parent_row,
+        filters={"nurseryId": nursery_id, "q": query},
+        export="/entry-logs/parents/export",
+        picker=picker("parent"),
+    )
+    kind = Kind(
+        "parent",
+        "保護者",
+        ":material/person_add:",
+        parent_fields,
+        parent_errors,
+        entry_logs_api.create_parent,
+        entry_logs_api.update_parent,
+        entry_logs_api.delete_parent,
+        lambda p: f"{p['name']}（ID {p['id']}）",
+    )
+    chosen = manage(kind, nursery_id, listed["items"])
+    st.caption("入退ログがある保護者は削除できません（ログは証跡として保持されます）。")
+    if chosen is not None:
+        barcode_link(chosen)
+
+
+def children_tab(nursery_id: int) -> None:
+    filters = st.columns([1, 2])
+    classes = [name for name in entry_logs_api.classes(nursery_id) if name]
+    class_name = filters[0].selectbox(
+        "クラス", ["", *classes], key=f"{PAGE}_child_class", format_func=lambda c: c or labels.ALL_LABEL
+    )
+    query = filters[1].text_input("検索", key=f"{PAGE}_child_q", placeholder="園児名の一部", max_chars=100).strip()
+    listed = components.paginated_table(
+        f"{PAGE}_children",
+        entry_logs_api.list_children,
+        child_row,
+        filters={"nurseryId": nursery_id, "className": class_name, "q": query},
+        export="/entry-logs/children/export",
+        picker=picker("child"),
+    )
+    parents = all_parents(nursery_id)
+    kind = Kind(
+        "child",
+        "園児",
+        ":material/child_care:",
+        lambda prefix, child: child_fields(prefix, parents, child),
+        child_errors,
+        entry_logs_api.create_child,
+        entry_logs_api.update_child,
+        entry_logs_api.delete_child,
+        lambda c: f"{c['name']}（{c['className'] or 'クラスなし'}）",
+    )
+    manage(kind, nursery_id, listed["items"])
+
+
+def start_import(nursery_id: int, upload) -> None:
+    content = upload.getvalue() if upload else b""
+    if not content:
+        st.error("取り込むCSVファイルを選択してください。")
+        return
+    try:
+        job = entry_logs_api.import_roster(nursery_id, upload.name, content)
+    except api.ApiError as exc:
+        components.api_error(exc)
+        return
+    st.session_state[IMPORT_KEY] = (nursery_id, job["id"])
+
+
+def rejected_rows(job: dict) -> None:
+    if not job["rejectedRows"]:
+        return
+    st.warning(f"{job['rejectedRows']:,}行は取り込めませんでした。内容を直して、その行だけ再度取り込んでください。")
+    if len(job["rejected"]) < job["rejectedRows"]:
+        st.caption(f"最初の{len(job['rejected']):,}行を表示しています。")
+    rows = [
+        {"行": row["row"], "理由": row["reason"], "内容": "、".join(f"{k}: {v}" for k, v in row["values"].items())}
+        for row in job["rejected"]
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"{PAGE}_rejected")
+
+
+def import_progress(nursery_id: int, import_id: int) -> None:
+    """The job's progress bar while it runs, then what it added and the rejected rows with their reasons."""
+    job = entry_logs_api.roster_import(nursery_id, import_id)
+    finished = job["status"] in FINISHED
+    if not finished:
+        components.job_progress(job["statusLabel"], job["processedRows"], job["totalRows"])
+    elif job["status"] == "failed":
+        st.error(f"取込に失敗しました（{job['processedRows']:,}行まで処理済み）: {labels.plain(job['error'])}")
+    else:
+        imported = job["totalRows"] - job["rejectedRows"]
+        st.success(
+            f"取込が完了しました: {job['totalRows']:,}行のうち {imported:,}行を取り込みました"
+            f"（保護者 {job['parentsCreated']:,}人・園児 {job['childrenCreated']:,}人を追加、"
+            f"紐付け {job['linksCreated']:,}件）。"
+        )
+    if finished:
+        rejected_rows(job)
+    if finished and st.session_state.get(POLLING_KEY):
+        st.session_state[POLLING_KEY] = False
+        st.rerun()
+
+
+def import_tab(nursery_id: int) -> None:
+    columns = "・".join(entry_logs_api.vocabulary()["rosterColumns"].values())
+    st.caption(
+        f"列: {columns}（保護者名・園児名は必須）。1行に保護者と園児の組を1つ書きます。"
+        "同じ保護者（氏名と電話番号）・園児（氏名とクラス）が既にいれば追加せず、紐付けだけ行います。"
+        "文字コードはUTF-8またはShift_JIS。"
+    )
+    st.download_button(
+        "ひな形CSV",
+        TEMPLATE.encode("utf-8-sig"),
+        file_name="roster_template.csv",
+        mime="text/csv",
+        key=f"{PAGE}_template",
+        icon=":material/download:",
+    )
+    with st.form(f"{PAGE}_import", clear_on_submit=True):
+        upload = components.file_uploader(
+            "CSVファイル", type=["csv"], key=f"{PAGE}_import_file", limit_mb=components.BODY_MB
+        )
+        submitted = st.form_submit_button("取込", type="primary", icon=":material/upload_file:")
+    if submitted:
+        start_import(nursery_id, upload)
+    imported_into, import_id = st.session_state.get(IMPORT_KEY, (None, None))
+    if imported_into == nursery_id:
+        running = entry_logs_api.roster_import(nursery_id, import_id)["status"] not in FINISHED
+        st.session_state[POLLING_KEY] = running
+        st.fragment(import_progress, run_every=POLL_SECONDS if running else None)(nursery_id, import_id)
+
+
+user = auth.require_page(__file__)
+st.title("保護者・園児管理")
+components.show_flash(PAGE)
+nursery = common.nursery_choice(user, PAGE)
+if nursery is not None:
+    tabs = st.tabs(["保護者", "園児", "CSV取込"])
+    with tabs[0]:
+        parents_tab(nursery["id"])
+    with tabs[1]:
+        children_tab(nursery["id"])
+    with tabs[2]:
+        import_tab(nursery["id"])

@@ -1,0 +1,228 @@
+"""入退管理 › 園情報編集: the nursery's name and closing time, entry-exit password (set, change, clear) and signed-in
+stations (sign one or all out); admins add nurseries."""
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import auth, components, entry_logs_api, labels
+from dashboards.app_pages.entry_logs import common
+
+PAGE = "entry_logs_settings"
+STATION_PICKER = f"{PAGE}_station"
+
+
+def password_limits() -> tuple[int, int]:
+    """The API's shortest and longest entry-exit password."""
+    rules = entry_logs_api.rules()
+    return rules["passwordMin"], rules["passwordMax"]
+
+
+def password_errors(password: str, repeated: str) -> list[str]:
+    """The API's password rule (passwordMin-passwordMax characters), and the two entries must match."""
+    errors = []
+    low, high = password_limits()
+    if not low <= len(password) <= high:
+        errors.append(f"パスワードは{low}〜{high}文字で入力してください。")
+    if password != repeated:
+        errors.append("確認用のパスワードが一致しません。")
+    return errors
+
+
+def overview(nursery: dict) -> None:
+    enabled = nursery["entryExitEnabled"]
+    state = ":green-badge[入退登録: 有効]" if enabled else ":gray-badge[入退登録: 無効（パスワード未設定）]"
+    st.markdown(f"**{labels.plain(nursery['name'])}**　保育園コード: `{nursery['code']}`　{state}")
+    st.caption(
+        "入退登録端末は、保育園コードとこのパスワードでログインします（パスワードが未設定の園では入退登録を利用できません）。"
+    )
+
+
+def rename_form(nursery: dict) -> None:
+    with st.form(f"{PAGE}_rename_{nursery['id']}"):
+        name = st.text_input(
+            "保育園名",
+            value=nursery["name"],
+            key=f"{PAGE}_name_{nursery['id']}",
+            max_chars=entry_logs_api.rules()["nameMax"],
+        ).strip()
+        submitted = st.form_submit_button("保存")
+    if not submitted or components.show_errors(common.name_errors(name, "保育園名")):
+        return
+    components.act(
+        PAGE,
+        lambda: entry_logs_api.rename_nursery(nursery["id"], name),
+        f"保育園名を「{labels.plain(name)}」にしました。",
+        changed=name != nursery["name"],
+    )
+
+
+def closing_time_errors(value: str) -> list[str]:
+    """The API's rule for a closing time: HH:MM (24-hour), or empty for none."""
+    if value and not re.fullmatch(entry_logs_api.rules()["hourMinutePattern"], value):
+        return ["閉園時刻は「18:30」のように、24時間表記の HH:MM で入力してください。"]
+    return []
+
+
+def closing_time_form(nursery: dict) -> None:
+    """The closing time: after it, parents still inside are 退出記録なし and the admins get one e-mail a day."""
+    current = nursery["closingTime"] or ""
+    with st.form(f"{PAGE}_closing_{nursery['id']}"):
+        value = st.text_input(
+            "閉園時刻",
+            value=current,
+            key=f"{PAGE}_closing_time_{nursery['id']}",
+            max_chars=5,
+            placeholder="例: 18:30",
+            help="この時刻を過ぎても園内にいる保護者は「退出記録なし」と表示され、管理者にメールで1日1回知らせます。"
+            "空欄にすると設定を解除します。",
+        ).strip()
+        submitted = st.form_submit_button("閉園時刻を保存")
+    if not submitted or components.show_errors(closing_time_errors(value)):
+        return
+    components.act(
+        PAGE,
+        lambda: entry_logs_api.set_closing_time(nursery["id"], value or None),
+        f"閉園時刻を{value}にしました。" if value else "閉園時刻の設定を解除しました。",
+        changed=value != current,
+    )
+
+
+def password_form(nursery: dict) -> None:
+    verb = "変更" if nursery["entryExitEnabled"] else "設定"
+    low, high = password_limits()
+    with st.form(f"{PAGE}_password_{nursery['id']}", clear_on_submit=True):
+        password = st.text_input(
+            "新しいパスワード", type="password", key=f"{PAGE}_password", max_chars=high, help=f"{low}〜{high}文字"
+        )
+        repeated = st.text_input(
+            "新しいパスワード（確認）", type="password", key=f"{PAGE}_password_again", max_chars=high
+        )
+        submitted = st.form_submit_button(f"パスワードを{verb}", type="primary", icon=":material/key:")
+    if submitted and not components.show_errors(password_errors(password, repeated)):
+        components.act(
+            PAGE,
+            lambda: entry_logs_api.set_password(nursery["id"], password),
+            f"入退パスワードを{verb}しました。入退登録端末では新しいパスワードで再度ログインしてください。",
+        )
+    if nursery["entryExitEnabled"]:
+        st.caption(f"{verb}すると、ログイン中の入退登録端末はログアウトされます。")
+
+
+def clear_panel(nursery: dict) -> None:
+    if not nursery["entryExitEnabled"]:
+        return
+    components.confirm_then_act(
+        PAGE,
+        f"{PAGE}_clear",
+        confirm="パスワードを解除して入退登録を無効にする",
+        label="パスワードを解除",
+        call=lambda: entry_logs_api.clear_password(nursery["id"]),
+        success="入退パスワードを解除しました。この園の入退登録は無効です。",
+        icon=":material/key_off:",
+        help="解除すると、この園の入退登録端末はログアウトされ、スキャンできなくなります。",
+    )
+
+
+def station_label(station: dict) -> str:
+    """A station as its sign-in shows it: its id, address and sign-in time (none of which a write changes)."""
+    station_id = station["stationId"] or "（端末ID なし）"
+    return f"{station_id}　{station['clientAddress'] or '-'}　{components.local_time(station['signedInAt'])} ログイン"
+
+
+def stations_panel(nursery: dict) -> None:
+    """The signed-in scan stations, and signing out one of them or all of them (the password stays)."""
+    stations = entry_logs_api.signed_in_stations(nursery["id"])
+    if not stations:
+        st.caption("ログイン中の入退登録端末はありません。")
+        return
+    rows = [
+        {
+            "端末ID": station["stationId"] or "-",
+            "IPアドレス": station["clientAddress"] or "-",
+            "ログイン日時": components.local_time(station["signedInAt"]),
+            "最終確認": components.relative_time(station["lastSeenAt"]),
+        }
+        for station in stations
+    ]
+    components.record_table(f"{PAGE}_stations", pd.DataFrame(rows), stations, picker=STATION_PICKER)
+    chosen = components.record_picker(
+        "ログアウトさせる端末",
+        {station["id"]: station_label(station) for station in stations},
+        STATION_PICKER,
+        placeholder="端末を選択",
+    )
+    if st.button("選択した端末をログアウト", key=f"{PAGE}_sign_out_one", disabled=chosen is None):
+        components.act(
+            PAGE,
+            lambda: entry_logs_api.sign_out_station(nursery["id"], chosen),
+            "選択した入退登録端末をログアウトしました。その端末では再度ログインしてください。",
+        )
+    components.confirm_then_act(
+        PAGE,
+        f"{PAGE}_sign_out_all",
+        confirm="この園のすべての入退登録端末をログアウトさせる",
+        label="すべての端末をログアウト",
+        call=lambda: entry_logs_api.sign_out_stations(nursery["id"]),
+        success="この園の入退登録端末をすべてログアウトしました。パスワードは変わりません。",
+        icon=":material/logout:",
+        help="紛失・盗難時など、パスワードを変えずに端末のログインを終わらせます。",
+    )
+
+
+def create_errors(code: str, name: str, password: str) -> list[str]:
+    rules = entry_logs_api.rules()
+    limit = rules["nurseryCodeMax"]
+    valid = 1 <= len(code) <= limit and re.fullmatch(rules["nurseryCodePattern"], code)
+    errors = [] if valid else [f"保育園コードは半角英数字と「_ -」で1〜{limit}文字にしてください。"]
+    errors += common.name_errors(name, "保育園名")
+    if password:
+        errors += password_errors(password, password)
+    return errors
+
+
+def create_form() -> None:
+    rules = entry_logs_api.rules()
+    with st.expander("保育園を追加", icon=":material/add_home:"):
+        with st.form(f"{PAGE}_create", clear_on_submit=False):
+            code = st.text_input(
+                "保育園コード", key=f"{PAGE}_new_code", max_chars=rules["nurseryCodeMax"], placeholder="例: sakura"
+            ).strip()
+            name = st.text_input(
+                "保育園名", key=f"{PAGE}_new_name", max_chars=rules["nameMax"], placeholder="例: さくら保育園"
+            ).strip()
+            password = st.text_input(
+                "入退パスワード（任意）",
+                type="password",
+                key=f"{PAGE}_new_password",
+                max_chars=rules["passwordMax"],
+                help="後から設定することもできます。",
+            )
+            submitted = st.form_submit_button("追加", type="primary")
+    if submitted and not components.show_errors(create_errors(code, name, password)):
+        data = {"code": code, "name": name, "entryExitPassword": password or None}
+        components.act(
+            PAGE, lambda: entry_logs_api.create_nursery(data), f"保育園「{labels.plain(name)}」を追加しました。"
+        )
+
+
+user = auth.require_page(__file__)
+st.title("園情報編集")
+components.show_flash(PAGE)
+nursery = common.nursery_choice(user, PAGE)
+if nursery is not None:
+    overview(nursery)
+    columns = st.columns(2, gap="large")
+    with columns[0]:
+        st.subheader("園の情報")
+        rename_form(nursery)
+        closing_time_form(nursery)
+    with columns[1]:
+        st.subheader("入退パスワード")
+        password_form(nursery)
+        clear_panel(nursery)
+    st.subheader("ログイン中の入退登録端末")
+    stations_panel(nursery)
+if common.is_domain_admin(user):
+    create_form()

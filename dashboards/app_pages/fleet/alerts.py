@@ -1,0 +1,185 @@
+"""端末管理 › アラート一覧: open work against the §4.2 times (SLA colours), and the forms that move an alert along."""
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from dashboards import api, auth, components, fleet_api, labels
+from dashboards.app_pages.fleet import common as fleet_common
+
+PAGE = "fleet_alerts"
+PICKER = f"{PAGE}_selected"
+NOTE_MAX = 2000
+WORK = fleet_common.WorkItem(PAGE, "アラート", fleet_api.alert_step, fleet_api.alert_assignees, fleet_api.assign_alert)
+
+
+@st.fragment(run_every=fleet_common.REFRESH_SECONDS)
+def summary() -> None:
+    """Counts from the API's totals (one row fetched each), refreshed every minute."""
+    columns = st.columns(3)
+    counts = (
+        ("未対応", {"status": "open"}, None),
+        ("対応中", {"status": "acknowledged"}, None),
+        ("SLA超過", {"overdue": True, "open_only": True}, fleet_common.SLA_OVERDUE_HELP),
+    )
+    for column, (label, query, help_text) in zip(columns, counts, strict=True):
+        with column:
+            components.kpi_card(label, f"{fleet_api.list_alerts(page_size=1, **query)['total']:,}", help=help_text)
+
+
+def filters() -> dict:
+    columns = st.columns([1, 1, 2, 1])
+    with columns[0]:
+        status = components.code_select("状態", fleet_api.words("alert_statuses"), f"{PAGE}_status")
+    with columns[1]:
+        alert_type = components.code_select("アラート種別", fleet_api.words("alert_types"), f"{PAGE}_type")
+    with columns[2]:
+        customer_id = fleet_common.customer_select("顧客企業", f"{PAGE}_customer")
+    with columns[3]:
+        overdue = st.checkbox("SLA超過のみ", key=f"{PAGE}_overdue")
+        open_only = st.checkbox("未解決のみ", key=f"{PAGE}_open_only")
+    return {
+        "status": status,
+        "alert_type": alert_type,
+        "customer_id": customer_id,
+        "overdue": True if overdue else None,
+        "open_only": open_only or None,
+    }
+
+
+def pick_alert(shown: list[dict]) -> int | None:
+    shown_as = {
+        alert["id"]: f"#{alert['id']} {alert['company_name']} - {alert['store_name']}: "
+        f"{alert['alert_type_label']}（{alert['status_label']}）"
+        for alert in shown
+    }
+    return components.record_picker("対応するアラート", shown_as, PICKER, placeholder="アラートを選択")
+
+
+def linked_alert(shown: list[dict]) -> list[dict]:
+    """The alert a mail links to (?id=…): chosen when the page opens with it, and offered in the picker even when the
+    table's page does not show it. Another customer's or a missing alert is said to be not found."""
+    raw = st.query_params.get("id", "")
+    if not raw.isdigit():
+        return []
+    alert_id = int(raw)
+    if st.session_state.get(f"{PAGE}_linked") != alert_id:
+        st.session_state[f"{PAGE}_linked"] = alert_id
+        components.choose(PICKER, alert_id)
+    if any(alert["id"] == alert_id for alert in shown):
+        return []
+    try:
+        return [fleet_api.get_alert(alert_id)]
+    except api.ApiError as exc:
+        if exc.status != 404:
+            raise
+        st.warning("指定されたアラートは見つかりません。一覧から選び直してください。")
+        return []
+
+
+@st.fragment(run_every=fleet_common.REFRESH_SECONDS)
+def alert_panel(alert_id: int) -> None:
+    alert = fleet_api.get_alert(alert_id)
+    place = f"{labels.plain(alert['company_name'])} - {labels.plain(alert['store_name'])}"
+    st.subheader(f"#{alert['id']} {place}: {alert['alert_type_label']}")
+    components.status_badge(alert["status"], alert["status_label"], colours=fleet_common.ALERT_STATUS_COLOURS)
+    created = f"{components.local_time(alert['created_at'])}（{components.relative_time(alert['created_at'])}）"
+    st.markdown(
+        f"**発生**: {created}　**担当者**: {labels.plain(alert['assignee_name'] or '未割り当て')}"
+        f"　**シリアル番号**: {labels.plain(alert['serial_number'])}"
+    )
+    if alert["message"]:
+        st.markdown(f"**詳細メッセージ**: {labels.plain(alert['message'])}")
+    fleet_common.customer_contact(alert)
+    st.page_link(
+        fleet_common.TERMINAL_PAGE,
+        label="端末詳細を開く",
+        icon=":material/open_in_new:",
+        query_params={"id": str(alert["terminal_id"])},
+    )
+    if alert["incident_id"] is not None:
+        st.page_link(
+            fleet_common.INCIDENTS_PAGE,
+            label=f"インシデント #{alert['incident_id']} の一部です。初動確認から解決まではインシデントで記録します",
+            icon=":material/crisis_alert:",
+            query_params={"id": str(alert["incident_id"])},
+        )
+    st.markdown("**障害対応フロー（対応時間の目標）**")
+    now = datetime.now(UTC)
+    for column, step in zip(st.columns(len(alert["sla"])), alert["sla"], strict=True):
+        with column:
+            fleet_common.step_badge(step, alert["status"] == "resolved", now)
+    notes = fleet_api.list_notes(alert_id)
+    if notes:
+        st.markdown("**対応メモ**")
+    for note in notes:
+        st.markdown(
+            f"- {components.local_time(note['created_at'])} {labels.plain(note['author'])}: "
+            f"{labels.plain(note['body'])}"
+        )
+
+
+def note_form(alert: dict) -> None:
+    with st.form(f"{PAGE}_note_{alert['id']}", clear_on_submit=True):
+        body = st.text_area("対応メモ", key=f"{PAGE}_note_body_{alert['id']}", max_chars=NOTE_MAX).strip()
+        submitted = st.form_submit_button("メモを追加")
+    if not submitted:
+        return
+    if not body:
+        st.error("メモを入力してください。")
+        return
+    components.act(PAGE, lambda: fleet_api.add_note(alert["id"], body), "対応メモを追加しました。")
+
+
+def resolve_form(alert: dict) -> None:
+    with st.form(f"{PAGE}_resolve_{alert['id']}"):
+        note = st.text_area(
+            "対応内容（任意）",
+            key=f"{PAGE}_resolve_note_{alert['id']}",
+            max_chars=NOTE_MAX,
+            placeholder="例: 店舗に連絡し、端末を再起動して復旧を確認",
+        ).strip()
+        submitted = st.form_submit_button("解決済みにする", type="primary")
+    if submitted:
+        components.act(
+            PAGE, lambda: fleet_api.resolve_alert(alert["id"], note), f"アラート #{alert['id']} を解決済みにしました。"
+        )
+
+
+def work_on(user: dict, alert_id: int) -> None:
+    alert_panel(alert_id)
+    alert = fleet_api.get_alert(alert_id)
+    if alert["status"] == "resolved":
+        st.caption(f"{components.local_time(alert['resolved_at'])} に {alert['resolved_by']} が解決済みにしました。")
+        fleet_common.step_buttons(WORK, user, alert, (fleet_common.REPORT_BUTTON,))
+        return
+    if alert["incident_id"] is not None:  # worked through its incident (steps, 担当者, 解決); a note stays its own
+        note_form(alert)
+        return
+    fleet_common.step_buttons(WORK, user, alert)
+    forms = st.columns(3, gap="large")
+    with forms[0]:
+        fleet_common.assign_form(WORK, user, alert)
+    with forms[1]:
+        note_form(alert)
+    with forms[2]:
+        resolve_form(alert)
+
+
+user = auth.require_page(__file__)
+st.title("アラート一覧")
+components.show_flash(PAGE)
+summary()
+listed = components.paginated_table(
+    PAGE,
+    fleet_api.list_alerts,
+    fleet_common.alert_row,
+    filters=filters(),
+    export="/fleet/alerts/export",
+    style=fleet_common.alert_style,
+    picker=PICKER,
+)
+offered = listed["items"] + linked_alert(listed["items"])
+chosen = pick_alert(offered) if offered else None
+if chosen is not None:
+    work_on(user, chosen)

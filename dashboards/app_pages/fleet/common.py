@@ -1,0 +1,281 @@
+"""What the 端末管理 pages share: who may do what (§5.1), the customer picker, status and SLA colours.
+
+What any page could use (act, times, badges, the paged table) is in dashboards/components.py.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+from pandas.io.formats.style import Styler
+
+from dashboards import auth, components, fleet_api, formats, labels, sections
+
+DOMAIN = "fleet"
+REFRESH_SECONDS = 60
+SLA_OVERDUE_HELP = (
+    "障害対応フローの期限（初動確認・リモート診断・顧客連絡・対応実施）を過ぎた未解決のアラートの件数。"
+    "解決済みのアラートは含みません。"
+)
+# §5.1: admin everything; operator monitoring and basic operations; support reading, alerts and customer contact.
+ADMIN = ("admin",)
+OPERATOR = ("admin", "operator")
+READER = sections.FLEET_STAFF
+PICKER_SIZE = 100
+
+TERMINAL_PAGE = "app_pages/fleet/terminal.py"
+ALERTS_PAGE = "app_pages/fleet/alerts.py"
+INCIDENTS_PAGE = "app_pages/fleet/incidents.py"
+
+STATUS_COLOURS = {"online": "green", "offline": "red", "error": "red", "maintenance": "gray"}
+ALERT_STATUS_COLOURS = {"open": "red", "acknowledged": "blue", "resolved": "green"}
+ROLLOUT_STATUS_COLOURS = {"running": "blue", "paused": "orange", "completed": "green", "cancelled": "gray"}
+TASK_STATUS_COLOURS = {
+    "queued": "gray",
+    "pending": "gray",
+    "in_progress": "blue",
+    "installed": "blue",
+    "succeeded": "green",
+    "failed": "red",
+    "timed_out": "red",
+    "cancelled": "gray",
+}
+COMMAND_STATUS_COLOURS = {"pending": "gray", "sent": "blue", "done": "green", "failed": "red", "cancelled": "gray"}
+
+
+def may(user: dict, roles: tuple[str, ...]) -> bool:
+    """Whether the user's fleet role is one of these (platform admins may do everything)."""
+    return sections.can_view(user, DOMAIN, roles)
+
+
+def unrestricted(user: dict) -> bool:
+    """True unless the user's fleet grant is limited to one customer."""
+    return auth.tenant_scope(user, DOMAIN) is None
+
+
+# At 1440 px the wide layout leaves about 980 px beside the open sidebar (300 px, and 80 px padding either side): a
+# table gives each column a width in pixels, their sum within this, so nothing scrolls sideways.
+TABLE_WIDTH_PX = 940
+
+
+def fitted_columns(widths: dict[str, int]) -> dict:
+    """A table's column_config giving its columns these widths (summing within TABLE_WIDTH_PX); long text ends in an
+    ellipsis."""
+    return {name: st.column_config.Column(width=px) for name, px in widths.items()}
+
+
+def fitted_table(frame, widths: dict[str, int]) -> None:
+    """A table whose columns have these widths (see fitted_columns)."""
+    st.dataframe(frame, hide_index=True, column_config=fitted_columns(widths))
+
+
+def ingest_banner() -> None:
+    """The platform alert while no heartbeat arrives at all: terminals then keep the state they had (the service's
+    wording says so); a notice when nothing is expected to arrive (make run without its demo agents)."""
+    ingest = fleet_api.ingest()
+    if ingest["banner"]:
+        show = st.error if ingest["heartbeats_expected"] else st.info
+        show(ingest["banner"], icon=":material/sensors_off:")
+
+
+def terminal_label(terminal: dict) -> str:
+    """e.g. TC200-0001（ABC商事 - 新宿店）."""
+    return f"{terminal['serial_number']}（{terminal['company_name']} - {terminal['store_name']}）"
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}%"
+
+
+def customer_select(label: str, key: str, *, include_all: bool = True) -> int | None:
+    """A customer picker (the first 100 by name, narrowed by a search box when there are more); returns the id."""
+    query = st.session_state.get(f"{key}_q", "")
+    found = fleet_api.list_customers(page_size=PICKER_SIZE, q=query)
+    if found["total"] > PICKER_SIZE or query:
+        st.text_input(f"{label}を検索", key=f"{key}_q", placeholder="会社名の一部")
+    names = {c["id"]: c["company_name"] for c in found["items"]}
+    options: list[int | None] = [None, *names] if include_all else list(names)
+    return st.selectbox(
+        label,
+        options,
+        key=key,
+        format_func=lambda i: labels.ALL_LABEL if i is None else names.get(i, str(i)),
+        index=0 if options else None,
+        placeholder="顧客がありません",
+    )
+
+
+# Alerts and their §4.2 SLA steps, shown the same way on the alert list and a terminal's alert tab.
+
+SOON_MINUTES = 5
+# An SLA cell starts with its state word, which gives its colour: 超過 (red), 間近 (orange), 期限内 (green).
+OVERDUE, SOON, IN_TIME = "超過", "間近", "期限内"
+RESOLVED_LATE, RESOLVED_IN_TIME = "期限超過あり（解決済み）", "期限内に解決"
+REPORT_STEP = "reported"  # §4.2 step 6 完了報告, owed after the resolution
+SLA_COLOURS = {
+    OVERDUE: "red",
+    SOON: "orange",
+    IN_TIME: "green",
+    RESOLVED_LATE: "orange",
+    RESOLVED_IN_TIME: "green",
+}
+
+
+def minutes_left(due_at: str, now: datetime) -> int:
+    """Whole minutes until a due time; negative once it has passed (-3: three minutes late)."""
+    seconds = (datetime.fromisoformat(due_at) - now).total_seconds()
+    return int(seconds // 60) if seconds >= 0 else -int(-seconds // 60)
+
+
+def sla_text(alert: dict, now: datetime | None = None) -> str:
+    """Where the alert stands against §4.2, state word first: the next step's time left, or how the work went."""
+    now = now or datetime.now(UTC)
+    steps = alert["sla"]
+    report = steps[-1]  # 完了報告, owed after the resolution
+    if alert["status"] == "resolved" and not (report["required"] and report["done_at"] is None):
+        late = any(step["done_at"] and step["overdue"] for step in steps)
+        return RESOLVED_LATE if late else RESOLVED_IN_TIME
+    if alert["status"] == "resolved":
+        return step_text(report, now)
+    return step_text(next(step for step in steps if step["done_at"] is None), now)
+
+
+def step_text(step: dict, now: datetime) -> str:
+    """A step still to be done: overdue, due soon, or in time, e.g. 超過 初動確認（3分超過）."""
+    left = minutes_left(step["due_at"], now)
+    if step["overdue"] or left < 0:
+        word, detail = OVERDUE, f"{max(-left, 0)}分超過"
+    elif left <= SOON_MINUTES:
+        word, detail = SOON, f"残り{left}分"
+    else:
+        word, detail = IN_TIME, f"残り{left}分"
+    return f"{word} {step['label']}（{detail}）"
+
+
+def step_badge(step: dict, resolved: bool, now: datetime) -> None:
+    """One §4.2 step: done in time (green), done late (orange), overdue (red), still in time (blue)."""
+    done = step["done_at"]
+    if done:
+        colour, words = ("orange" if step["overdue"] else "green"), f"完了 {components.local_time(done)[11:16]}"
+    elif not step["required"]:
+        colour, words = "gray", "不要（自動復旧）"
+    elif resolved and step["step"] != REPORT_STEP:
+        colour, words = "gray", "記録なし"
+    elif step["overdue"]:
+        colour, words = "red", "期限超過"
+    else:
+        colour, words = "blue", f"残り{minutes_left(step['due_at'], now)}分"
+    st.badge(f"{step['label']}: {words}", color=colour)
+    st.caption(f"期限 {components.local_time(step['due_at'])[11:16]}")
+
+
+# §2.1: each customer has them; a customer registered before they were required may lack some.
+CONTACT_LABELS = {"contact_person": "担当者", "contact_email": "連絡先メール", "contact_phone": "電話番号"}
+MISSING = "未入力"
+
+
+def contact(customer: dict, field: str) -> str:
+    """A contact as shown: the phone number as dialled, 未入力 when the customer has none."""
+    value = formats.phone(customer[field]) if field == "contact_phone" else customer[field]
+    return value or MISSING
+
+
+def customer_contact(record: dict) -> None:
+    """Whom to call for 顧客連絡 and 完了報告: the customer's contact person, phone and e-mail."""
+    parts = [
+        f"**{CONTACT_LABELS[key]}**: {labels.plain(contact(record, key))}"
+        for key in ("contact_person", "contact_phone", "contact_email")
+    ]
+    st.markdown(f"**顧客連絡先**（{labels.plain(record['company_name'])}）　" + "　".join(parts))
+
+
+def sla_colour(words: str) -> str | None:
+    """An SLA cell's colour, from the state word it starts with."""
+    return SLA_COLOURS.get(words.split(" ", 1)[0])
+
+
+def alert_style(frame: pd.DataFrame) -> Styler:
+    """The alert table's 状態 and SLA cells in their colours."""
+    states = components.word_colours(fleet_api.words("alert_statuses"), ALERT_STATUS_COLOURS)
+    return components.status_cells(components.status_cells(frame, "状態", states), "SLA", sla_colour)
+
+
+def terminal_style(frame: pd.DataFrame) -> Styler:
+    """A terminal table's 状態 cells in their colours (オンライン green, オフライン/エラー red)."""
+    return components.status_cells(
+        frame, "状態", components.word_colours(fleet_api.words("terminal_statuses"), STATUS_COLOURS)
+    )
+
+
+def alert_row(alert: dict) -> dict:
+    return {
+        "ID": alert["id"],
+        "発生日時": components.local_time(alert["created_at"]),
+        "顧客企業": alert["company_name"],
+        "設置店舗名": alert["store_name"],
+        "シリアル番号": alert["serial_number"],
+        "種別": alert["alert_type_label"],
+        "状態": alert["status_label"],
+        "SLA": sla_text(alert),
+        "担当者": alert["assignee_name"] or "",
+        "詳細メッセージ": alert["message"],
+    }
+
+
+# The buttons for §4.2 steps: API step, the field that records it, button label, who may press it.
+STEP_BUTTONS = (
+    ("acknowledge", "acknowledged_at", "初動確認", READER),
+    ("diagnosed", "diagnosed_at", "リモート診断済み", OPERATOR),
+    ("customer-contacted", "customer_contacted_at", "顧客連絡済み", READER),
+)
+REPORT_BUTTON = ("reported", "reported_at", "完了報告済み", READER)
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """What the alert and incident pages work through the §4.2 steps: its page, its name, its API calls."""
+
+    page: str
+    noun: str
+    record_step: Callable[[int, str], object]
+    assignees: Callable[[int], list[dict]]
+    assign: Callable[[int, int | None], object]
+
+
+def step_buttons(item: WorkItem, user: dict, record: dict, buttons=STEP_BUTTONS, also: tuple = ()) -> None:
+    """One button per step this user may record and nobody has yet, then the `also` buttons."""
+    allowed = [step for step in buttons if may(user, step[3]) and record[step[1]] is None] + list(also)
+    for column, (step, _, label, _) in zip(st.columns(max(len(allowed), 1)), allowed, strict=False):
+        with column:
+            if st.button(label, key=f"{item.page}_{step}_{record['id']}", icon=":material/check:"):
+                components.act(
+                    item.page,
+                    lambda step=step: item.record_step(record["id"], step),
+                    f"{item.noun} #{record['id']} に「{label}」を記録しました。",
+                )
+
+
+def assign_form(item: WorkItem, user: dict, record: dict) -> None:
+    """The 担当者 picker (by user id) of an alert or incident."""
+    staff = {person["id"]: person["name"] for person in item.assignees(record["id"])}
+    choices = {None: "未割り当て"} | {i: f"{name}（自分）" if i == user["id"] else name for i, name in staff.items()}
+    if record["assignee_id"] is not None:
+        choices.setdefault(record["assignee_id"], record["assignee_name"] or f"ユーザー {record['assignee_id']}")
+    with st.form(f"{item.page}_assign_{record['id']}"):
+        assignee = st.selectbox(
+            "担当者",
+            list(choices),
+            index=list(choices).index(record["assignee_id"]),
+            format_func=choices.get,
+            key=f"{item.page}_assignee_{record['id']}",
+        )
+        submitted = st.form_submit_button("担当者を設定")
+    if submitted:
+        components.act(
+            item.page,
+            lambda: item.assign(record["id"], assignee),
+            f"{item.noun} #{record['id']} の担当者を「{labels.plain(choices[assignee])}」にしました。",
+            changed=assignee != record["assignee_id"],
+        )

@@ -1,0 +1,136 @@
+"""端末管理 › ダッシュボード: the spec's §3.2 screen (totals, availability, alerts, customers), refreshed often."""
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboards import auth, components, fleet_api
+from dashboards.app_pages.fleet import common as fleet_common
+
+PAGE = "fleet_dashboard"
+UNRESOLVED_BADGE = ":red-badge[:material/warning: 未解決]"
+CRITICAL_WIDTHS = {"重要アラート": 780, "発生": 160}
+STATUS_BAR_COLOURS = {"online": "#2e7d32", "offline": "#c62828", "error": "#ef6c00", "maintenance": "#9e9e9e"}
+# 顧客別状況 under 重要アラート, as §3.2 draws them, across the page: every column fits 1440 px.
+CUSTOMER_WIDTHS = {
+    "顧客名": 300,
+    "端末数": 100,
+    "オンライン": 110,
+    "オフライン": 110,
+    "エラー": 100,
+    "メンテナンス中": 140,
+}
+
+
+def cards(data: dict) -> None:
+    columns = st.columns(4)
+    with columns[0]:
+        components.kpi_card("総端末数", f"{data['total']:,}")
+    with columns[1]:
+        components.kpi_card("オンライン", f"{data['online']:,}")
+    with columns[2]:
+        components.kpi_card("アラート", f"{data['open_alerts']:,}", help="未解決のアラートの件数")
+    with columns[3]:
+        components.kpi_card("SLA超過", f"{data['sla_overdue']:,}", help=fleet_common.SLA_OVERDUE_HELP)
+
+
+def status_chart(data: dict) -> go.Figure:
+    """One stacked bar: how many terminals are in each state."""
+    figure = go.Figure()
+    for status, label in fleet_api.words("terminal_statuses").items():
+        figure.add_bar(
+            y=["端末"],
+            x=[data[status]],
+            name=label,
+            orientation="h",
+            marker_color=STATUS_BAR_COLOURS[status],
+            text=[f"{label} {data[status]:,}"],
+            textposition="inside",
+            hovertemplate=f"{label}: %{{x:,}}台<extra></extra>",
+        )
+    figure.update_layout(
+        barmode="stack",
+        height=60,
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        showlegend=False,
+        xaxis={"visible": False, "range": [0, data["total"]]},
+        yaxis={"visible": False},
+    )
+    return figure
+
+
+def availability(data: dict) -> None:
+    pct = data["availability_pct"]
+    st.progress(min(max(pct, 0.0), 100.0) / 100, text=f"稼働率: {pct:.1f}%")
+    st.caption("稼働率 = オンラインの端末 ÷ 監視対象の端末（メンテナンス中を除く）")
+    if data["total"]:
+        st.plotly_chart(status_chart(data), key=f"{PAGE}_status_chart", config={"displayModeBar": False})
+
+
+def critical_row(alert: dict) -> dict:
+    """«ABC商事 - 新宿店: オフライン», or an incident's one row «東和モータース 13台オフライン»."""
+    if alert["kind"] == "incident":
+        what = f"{alert['company_name']} {alert['summary']}"
+    else:
+        what = f"{alert['company_name']} - {alert['store_name']}: {alert['summary']}"
+    return {"重要アラート": what, "発生": components.relative_time(alert["created_at"])}
+
+
+def open_critical(item: dict) -> None:
+    """A click on a row: an incident opens on インシデント, an alert on アラート一覧."""
+    page = fleet_common.INCIDENTS_PAGE if item["kind"] == "incident" else fleet_common.ALERTS_PAGE
+    components.on_page(page)(item)
+
+
+def critical_alerts(data: dict) -> None:
+    st.subheader("重要アラート")
+    alerts = data["critical_alerts"]
+    if not alerts:
+        st.caption("未解決のアラートはありません。")
+    else:
+        st.markdown(f"{UNRESOLVED_BADGE} 重要度の高いものから、新しい順に表示しています。")
+        components.record_table(
+            f"{PAGE}_critical",
+            pd.DataFrame([critical_row(a) for a in alerts]),
+            alerts,
+            open_record=open_critical,
+            column_config=fleet_common.fitted_columns(CRITICAL_WIDTHS),
+        )
+        st.caption("同じ顧客の多数の端末が同時に停止した障害は、インシデントとして1行にまとめています。")
+    st.page_link(fleet_common.ALERTS_PAGE, label="アラート一覧を開く", icon=":material/arrow_forward:")
+    st.page_link(fleet_common.INCIDENTS_PAGE, label="インシデントを開く", icon=":material/arrow_forward:")
+
+
+def customer_table(data: dict) -> None:
+    st.subheader("顧客別状況")
+    if not data["customers"]:
+        st.caption("端末が登録された顧客はまだありません。")
+        return
+    rows = [
+        {
+            "顧客名": c["company_name"],
+            "端末数": c["terminals"],
+            "オンライン": c["online"],
+            "オフライン": c["offline"],
+            "エラー": c["error"],
+            "メンテナンス中": c["maintenance"],
+        }
+        for c in data["customers"]
+    ]
+    fleet_common.fitted_table(pd.DataFrame(rows), CUSTOMER_WIDTHS)
+
+
+@st.fragment(run_every=fleet_common.REFRESH_SECONDS)
+def panels() -> None:
+    fleet_common.ingest_banner()
+    data = fleet_api.dashboard()
+    cards(data)
+    availability(data)
+    critical_alerts(data)
+    customer_table(data)
+    st.caption("この画面は1分ごとに自動で更新されます。")
+
+
+auth.require_page(__file__)
+st.title("ダッシュボード")
+panels()

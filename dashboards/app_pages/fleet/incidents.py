@@ -1,0 +1,166 @@
+"""端末管理 › インシデント: many of one customer's terminals down together, worked as one: its terminals and alerts,
+who works it, the §4.2 steps (each applied to every alert of it) and its resolution. ?id=… opens one."""
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from dashboards import api, auth, components, fleet_api, labels
+from dashboards.app_pages.fleet import common as fleet_common
+
+PAGE = "fleet_incidents"
+PICKER = f"{PAGE}_selected"
+RESOLUTION_MAX = 2000
+WORK = fleet_common.WorkItem(
+    PAGE, "インシデント", fleet_api.incident_step, fleet_api.incident_assignees, fleet_api.assign_incident
+)
+
+
+def headline(incident: dict) -> str:
+    """e.g. 東和モータース 13台オフライン (its alerts still open; all of them once resolved)."""
+    count = incident["open_alerts"] or incident["terminal_count"]
+    return f"{incident['company_name']} {count}台{incident['alert_type_label']}"
+
+
+def filters() -> dict:
+    columns = st.columns([1, 2, 1])
+    with columns[0]:
+        status = components.code_select("状態", fleet_api.words("alert_statuses"), f"{PAGE}_status")
+    with columns[1]:
+        customer_id = fleet_common.customer_select("顧客企業", f"{PAGE}_customer")
+    with columns[2]:
+        open_only = st.checkbox("未解決のみ", key=f"{PAGE}_open_only")
+    return {"status": status, "customer_id": customer_id, "open_only": open_only or None}
+
+
+def incident_row(incident: dict) -> dict:
+    return {
+        "ID": incident["id"],
+        "発生日時": components.local_time(incident["created_at"]),
+        "顧客企業": incident["company_name"],
+        "種別": incident["alert_type_label"],
+        "端末数": incident["terminal_count"],
+        "未解決": incident["open_alerts"],
+        "状態": incident["status_label"],
+        "SLA": fleet_common.sla_text(incident),
+        "担当者": incident["assignee_name"] or "",
+    }
+
+
+def opened_incident(shown: list[dict]) -> int | None:
+    """The incident in the address (?id=…, e.g. from the dashboard) or the one picked; a pick moves the address."""
+    raw = st.query_params.get("id", "")
+    if raw.isdigit() and st.session_state.get(f"{PAGE}_address") != raw:
+        st.session_state[f"{PAGE}_address"] = raw
+        components.choose(PICKER, int(raw))
+    shown_as = {i["id"]: f"#{i['id']} {headline(i)}（{i['status_label']}）" for i in shown}
+    picked = components.record_picker("対応するインシデント", shown_as, PICKER, placeholder="インシデントを選択")
+    if picked is not None and str(picked) != raw:
+        st.query_params["id"] = st.session_state[f"{PAGE}_address"] = str(picked)
+        return picked
+    return int(raw) if raw.isdigit() else None
+
+
+@st.fragment(run_every=fleet_common.REFRESH_SECONDS)
+def incident_panel(incident_id: int) -> None:
+    incident = fleet_api.get_incident(incident_id)
+    st.subheader(f"#{incident['id']} {labels.plain(headline(incident))}")
+    components.status_badge(incident["status"], incident["status_label"], colours=fleet_common.ALERT_STATUS_COLOURS)
+    seen = [
+        f"**{label}**: {components.local_time(incident[key])}（{components.relative_time(incident[key])}）"
+        for key, label in (("first_seen", "最初の検知"), ("last_seen", "最後の検知"))
+        if incident[key]
+    ]
+    st.markdown(
+        "　".join(seen) + f"　**対象端末**: {incident['terminal_count']}台（未解決 {incident['open_alerts']}件）"
+        f"　**担当者**: {labels.plain(incident['assignee_name'] or '未割り当て')}"
+    )
+    if incident["message"]:
+        st.markdown(f"**詳細メッセージ**: {labels.plain(incident['message'])}")
+    fleet_common.customer_contact(incident)
+    st.markdown("**障害対応フロー（対応時間の目標）**　各ステップはこのインシデントの全アラートに記録されます。")
+    now = datetime.now(UTC)
+    for column, step in zip(st.columns(len(incident["sla"])), incident["sla"], strict=True):
+        with column:
+            fleet_common.step_badge(step, incident["status"] == "resolved", now)
+    if incident["status"] == "resolved":
+        resolved = f"{components.local_time(incident['resolved_at'])} に {labels.plain(incident['resolved_by'])}"
+        st.markdown(f"**対応実施**: {resolved} が解決済みにしました。")
+        st.markdown(f"**対応内容**: {labels.plain(incident['resolution']) or '（記載なし）'}")
+
+
+def member_alerts(incident_id: int) -> None:
+    """The incident's terminals, one alert each; a click opens the alert."""
+    st.markdown("**対象の端末とアラート**")
+    components.paginated_table(
+        f"{PAGE}_alerts",
+        fleet_api.list_alerts,
+        fleet_common.alert_row,
+        filters={"incident_id": incident_id},
+        export="/fleet/alerts/export",
+        style=fleet_common.alert_style,
+        open_record=components.on_page(fleet_common.ALERTS_PAGE),
+    )
+
+
+def take_button(user: dict, incident: dict) -> tuple:
+    """自分が担当する, while the incident is open and someone else (or nobody) works it."""
+    if incident["status"] == "resolved" or incident["assignee_id"] == user["id"]:
+        return ()
+    return (("take", "assignee_id", "自分が担当する", fleet_common.READER),)
+
+
+def resolve_form(incident: dict) -> None:
+    with st.form(f"{PAGE}_resolve_{incident['id']}"):
+        resolution = st.text_area(
+            "対応内容（任意）",
+            key=f"{PAGE}_resolution_{incident['id']}",
+            max_chars=RESOLUTION_MAX,
+            placeholder="例: 回線事業者の障害。復旧を確認し、全店舗の端末の通信再開を確認",
+        ).strip()
+        submitted = st.form_submit_button("インシデントを解決済みにする", type="primary")
+    if submitted:
+        components.act(
+            PAGE,
+            lambda: fleet_api.resolve_incident(incident["id"], resolution),
+            f"インシデント #{incident['id']} とそのアラートを解決済みにしました。",
+        )
+
+
+def work_on(user: dict, incident_id: int) -> None:
+    try:
+        incident = fleet_api.get_incident(incident_id)
+    except api.ApiError as exc:
+        if exc.status != 404:
+            raise
+        st.warning("指定されたインシデントは見つかりません。一覧から選び直してください。")
+        return
+    incident_panel(incident_id)
+    if incident["status"] == "resolved":
+        fleet_common.step_buttons(WORK, user, incident, (fleet_common.REPORT_BUTTON,))
+    else:
+        fleet_common.step_buttons(WORK, user, incident, also=take_button(user, incident))
+        forms = st.columns(2, gap="large")
+        with forms[0]:
+            fleet_common.assign_form(WORK, user, incident)
+        with forms[1]:
+            resolve_form(incident)
+    member_alerts(incident_id)
+
+
+user = auth.require_page(__file__)
+st.title("インシデント")
+st.caption("同じ顧客の多数の端末が同時に停止した障害です。初動確認から解決までをインシデント単位で記録します。")
+components.show_flash(PAGE)
+listed = components.paginated_table(
+    PAGE,
+    fleet_api.list_incidents,
+    incident_row,
+    filters=filters(),
+    export="/fleet/incidents/export",
+    style=fleet_common.alert_style,
+    picker=PICKER,
+)
+chosen = opened_incident(listed["items"])
+if chosen is not None:
+    work_on(user, chosen)

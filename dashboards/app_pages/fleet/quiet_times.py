@@ -1,0 +1,124 @@
+"""顧客一覧's quiet times of one customer: 営業時間 (silence outside them raises no alert until opening) and
+定期メンテナンス (recurring windows whose held-back alerts are mailed when each ends)."""
+
+from datetime import date, time
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import components, fleet_api, labels
+from dashboards.app_pages.fleet import common as fleet_common
+
+PAGE = "fleet_customers"
+WEEKDAYS = ("月", "火", "水", "木", "金", "土", "日")
+RECURRENCES = {"daily": "毎日", "weekly": "毎週"}
+DEFAULT_OPEN, DEFAULT_CLOSE = time(9), time(21)
+WINDOW_WIDTHS = {"ID": 60, "店舗": 160, "繰り返し": 100, "開始": 70, "時間（分）": 90, "終了日": 110, "理由": 300}
+
+
+def hhmm(value: str | None) -> time | None:
+    return time.fromisoformat(value) if value else None
+
+
+def hours_text(customer: dict) -> str:
+    """営業時間 as one line: 09:00〜21:00（定休日: 日）, or 24時間."""
+    opens, closes = hhmm(customer.get("opens_at")), hhmm(customer.get("closes_at"))
+    span = f"{opens:%H:%M}〜{closes:%H:%M}" if opens and closes else "24時間"
+    closed = "・".join(WEEKDAYS[d] for d in customer.get("closed_weekdays") or [])
+    return f"{span}（定休日: {closed}）" if closed else span
+
+
+def business_hours_form(customer: dict) -> None:
+    """Edit the customer's 営業時間 (Japan time); 24時間営業 clears both times."""
+    key = f"{PAGE}_hours_{customer['id']}"
+    st.markdown(f"**営業時間**（日本時間）: {hours_text(customer)}")
+    with st.form(key):
+        all_day = st.checkbox("24時間営業", value=not customer.get("opens_at"), key=f"{key}_all_day")
+        left, right = st.columns(2)
+        opens = left.time_input("開店時刻", hhmm(customer.get("opens_at")) or DEFAULT_OPEN, key=f"{key}_open")
+        closes = right.time_input("閉店時刻", hhmm(customer.get("closes_at")) or DEFAULT_CLOSE, key=f"{key}_close")
+        closed = st.multiselect(
+            "定休日",
+            list(range(7)),
+            default=customer.get("closed_weekdays") or [],
+            format_func=lambda d: WEEKDAYS[d],
+            key=f"{key}_closed",
+        )
+        submitted = st.form_submit_button("営業時間を保存")
+    if not submitted:
+        return
+    hours = {
+        "opens_at": None if all_day else f"{opens:%H:%M}",
+        "closes_at": None if all_day else f"{closes:%H:%M}",
+        "closed_weekdays": sorted(closed),
+    }
+    components.act(
+        PAGE,
+        lambda: fleet_api.set_business_hours(customer["id"], hours),
+        f"顧客「{labels.plain(customer['company_name'])}」の営業時間を保存しました。",
+    )
+
+
+def window_row(window: dict) -> dict:
+    when = window["recurrence_label"]
+    if window["weekday"] is not None:
+        when += f"{WEEKDAYS[window['weekday']]}曜"
+    return {
+        "ID": window["id"],
+        "店舗": window["store_name"] or "全店舗",
+        "繰り返し": when,
+        "開始": window["start_time"][:5],
+        "時間（分）": window["duration_minutes"],
+        "終了日": window["until"],
+        "理由": window["reason"],
+    }
+
+
+def windows_panel(customer: dict, *, may_edit: bool) -> None:
+    """The customer's recurring maintenance windows; operators and admins add and delete them."""
+    key = f"{PAGE}_windows_{customer['id']}"
+    windows = fleet_api.maintenance_windows(customer["id"])
+    st.markdown("**定期メンテナンス**（期間中のオフラインはアラートを保留し、終了時にまとめてメールします）")
+    if windows:
+        fleet_common.fitted_table(pd.DataFrame([window_row(w) for w in windows]), WINDOW_WIDTHS)
+    else:
+        st.caption("定期メンテナンスはありません。")
+    if not may_edit:
+        return
+    if windows:
+        by_id = {w["id"]: w for w in windows}
+        chosen = st.selectbox(
+            "削除する定期メンテナンス", list(by_id), format_func=lambda i: f"ID {i}", key=f"{key}_delete_pick"
+        )
+        if st.button("削除", key=f"{key}_delete"):
+            components.act(
+                PAGE, lambda: fleet_api.delete_maintenance_window(chosen), "定期メンテナンスを削除しました。"
+            )
+    with st.form(f"{key}_new", clear_on_submit=True):
+        store = st.text_input("設置店舗名（空欄で全店舗）", key=f"{key}_store").strip()
+        left, middle, right = st.columns(3)
+        recurrence = left.selectbox("繰り返し", list(RECURRENCES), format_func=RECURRENCES.get, key=f"{key}_rec")
+        weekday = middle.selectbox(
+            "曜日（毎週のみ）", list(range(7)), format_func=lambda d: WEEKDAYS[d], key=f"{key}_wd"
+        )
+        starts = right.time_input("開始時刻", time(22), key=f"{key}_start")
+        minutes = left.number_input("時間（分）", min_value=1, max_value=1440, value=60, key=f"{key}_minutes")
+        until = middle.date_input("終了日", value=date.today(), key=f"{key}_until")
+        reason = st.text_input("理由", key=f"{key}_reason").strip()
+        submitted = st.form_submit_button("定期メンテナンスを追加")
+    if not submitted:
+        return
+    if not reason:
+        st.error("理由を入力してください。")
+        return
+    window = {
+        "customer_id": customer["id"],
+        "store_name": store,
+        "recurrence": recurrence,
+        "weekday": weekday if recurrence == "weekly" else None,
+        "start_time": f"{starts:%H:%M}",
+        "duration_minutes": int(minutes),
+        "until": until.isoformat(),
+        "reason": reason,
+    }
+    components.act(PAGE, lambda: fleet_api.create_maintenance_window(window), "定期メンテナンスを追加しました。")

@@ -1,0 +1,131 @@
+"""端末管理 › 端末一覧: every terminal, filtered, searched, sorted and paged by the API; registering one terminal."""
+
+import re
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from dashboards import auth, components, fleet_api, labels
+from dashboards.app_pages.fleet import common as fleet_common
+
+PAGE = "fleet_terminals"
+DETAIL = f"{PAGE}_detail"
+SORTS = {
+    "company_name": "顧客名",
+    "serial_number": "シリアル番号",
+    "store_name": "設置店舗名",
+    "status": "状態",
+    "-last_heartbeat_at": "最終通信（新しい順）",
+    "last_heartbeat_at": "最終通信（古い順）",
+    "-cpu_usage": "店舗PC CPU使用率（高い順）",
+    "-memory_usage": "店舗PCメモリ使用率（高い順）",
+    "firmware_version": "ファームウェア",
+}
+SERIAL_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,49}$")
+VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,19}$")
+
+
+def terminal_row(terminal: dict) -> dict:
+    return {
+        "ID": terminal["id"],
+        "シリアル番号": terminal["serial_number"],
+        "顧客企業": terminal["company_name"],
+        "設置店舗名": terminal["store_name"],
+        "状態": terminal["status_label"],
+        "ファームウェア": terminal["firmware_version"],
+        "最終通信": components.local_time(terminal["last_heartbeat_at"]),
+        "店舗PC CPU": fleet_common.percent(terminal["cpu_usage"]),
+        "店舗PCメモリ": fleet_common.percent(terminal["memory_usage"]),
+        "店舗PCディスク": fleet_common.percent(terminal["disk_usage"]),
+        "未解決アラート": terminal["open_alerts"],
+    }
+
+
+def filters() -> dict[str, Any]:
+    query = st.text_input("検索", key=f"{PAGE}_q", placeholder="シリアル番号・設置店舗名・会社名の一部").strip()
+    columns = st.columns(4)
+    with columns[0]:
+        status = components.code_select("状態", fleet_api.words("terminal_statuses"), f"{PAGE}_status")
+    with columns[1]:
+        customer_id = fleet_common.customer_select("顧客企業", f"{PAGE}_customer")
+    with columns[2]:
+        version = st.text_input("ファームウェア", key=f"{PAGE}_firmware", placeholder="例: 1.2.0").strip()
+    with columns[3]:
+        sort = st.selectbox("並び順", list(SORTS), format_func=SORTS.get, key=f"{PAGE}_sort")
+    return {
+        "q": query,
+        "status": status,
+        "customer_id": customer_id,
+        "firmware_version": version,
+        "sort": sort,
+    }
+
+
+def open_detail(shown: list[dict]) -> None:
+    """The keyboard's way to 端末詳細: pick a shown terminal, then follow its link."""
+    by_id = {terminal["id"]: terminal for terminal in shown}
+    shown_as = {i: fleet_common.terminal_label(terminal) for i, terminal in by_id.items()}
+    chosen = components.record_picker("詳細を表示する端末", shown_as, DETAIL, placeholder="端末を選択")
+    if chosen is not None:
+        st.page_link(
+            fleet_common.TERMINAL_PAGE,
+            label=f"{by_id[chosen]['serial_number']} の端末詳細を開く",
+            icon=":material/open_in_new:",
+            query_params={"id": str(chosen)},
+        )
+
+
+def validate_new(serial: str, customer_id: int | None, store: str, version: str) -> list[str]:
+    """The API's rules for a new terminal, checked before anything is sent."""
+    errors = []
+    if not SERIAL_PATTERN.match(serial):
+        errors.append("シリアル番号は半角英数字と「_ -」で1〜50文字にしてください（先頭は英数字）。")
+    if customer_id is None:
+        errors.append("顧客企業を選択してください。")
+    if not 1 <= len(store) <= 100:
+        errors.append("設置店舗名は1〜100文字で入力してください。")
+    if not VERSION_PATTERN.match(version):
+        errors.append("ファームウェアは半角英数字と「. _ + -」で1〜20文字にしてください。")
+    return errors
+
+
+def create_form() -> None:
+    with st.expander("端末を登録", icon=":material/add:"):
+        customer_id = fleet_common.customer_select("顧客企業", f"{PAGE}_new_customer", include_all=False)
+        with st.form(f"{PAGE}_create"):
+            serial = st.text_input("シリアル番号", key=f"{PAGE}_new_serial").strip()
+            store = st.text_input("設置店舗名", key=f"{PAGE}_new_store", placeholder="例: ○○店舗 レジ1番").strip()
+            version = st.text_input("ファームウェア", value="1.0.0", key=f"{PAGE}_new_firmware").strip()
+            installed: date | None = st.date_input("設置日（任意）", value=None, key=f"{PAGE}_new_installed")
+            submitted = st.form_submit_button("登録", type="primary")
+    if not submitted or components.show_errors(validate_new(serial, customer_id, store, version)):
+        return
+    data = {
+        "serial_number": serial,
+        "customer_id": customer_id,
+        "store_name": store,
+        "firmware_version": version,
+        "installed_date": installed.isoformat() if installed else None,
+    }
+    components.act(PAGE, lambda: fleet_api.create_terminal(data), f"端末「{labels.plain(serial)}」を登録しました。")
+
+
+user = auth.require_page(__file__)
+st.title("端末一覧")
+fleet_common.ingest_banner()
+components.show_flash(PAGE)
+listed = components.paginated_table(
+    PAGE,
+    fleet_api.list_terminals,
+    terminal_row,
+    filters=filters(),
+    export="/fleet/terminals/export",
+    style=fleet_common.terminal_style,
+    picker=DETAIL,
+    open_record=components.on_page(fleet_common.TERMINAL_PAGE),
+)
+if listed["items"]:
+    open_detail(listed["items"])
+if fleet_common.may(user, fleet_common.OPERATOR):
+    create_form()

@@ -1,0 +1,69 @@
+"""代替機 › サマリー (SUMMARY): a card per 預かり機のステータス with counts per location × SV/CL/プリンタ/その他."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import auth, components, labels, loaners_api
+from dashboards.app_pages.loaners import common as loaners_common
+
+PAGE = "loaners_summary"
+COLOURS = {"success": "green", "warning": "orange", "danger": "red", "info": "blue"}
+TOTAL = "合計"
+LONGEST = "最長保有日数"
+
+
+def card_frame(card: dict, device_types: list[str]) -> pd.DataFrame:
+    rows = [
+        {
+            "拠点": row["location_name"],
+            **{t: row["counts"].get(t, 0) for t in device_types},
+            TOTAL: row["total"],
+            LONGEST: "" if row["longest_held_days"] is None else f"{row['longest_held_days']}日",
+        }
+        for row in card["rows"]
+    ]
+    rows.append(
+        {"拠点": TOTAL, **{t: card["totals"].get(t, 0) for t in device_types}, TOTAL: card["total"], LONGEST: ""}
+    )
+    return pd.DataFrame(rows)
+
+
+def longest_held(card: dict) -> None:
+    if not card["longest"]:
+        return
+    st.caption("保有期間の長い機器")
+    for device in card["longest"]:
+        st.markdown(
+            f"- {labels.plain(device['management_number'])}（{labels.plain(device['location_name'])}）"
+            f" {device['held_days'] or 0}日"
+        )
+
+
+def show_card(card: dict, device_types: list[str]) -> None:
+    with st.container(border=True):
+        st.subheader(card["category"])
+        components.status_badge(card["color"], f"{card['total']}台", colours=COLOURS)
+        st.caption(card["held_status"])
+        st.dataframe(card_frame(card, device_types), hide_index=True)
+        longest_held(card)
+
+
+user = auth.require_page(__file__)
+loaners_common.view_header("SUMMARY")
+st.caption(
+    "「0-4.ステータス」が1.貸出中・「1-4.ユーザー機の預り有無」が有りの機器の台数です（預かり機のステータスが"
+    "空白の機器は未分類）。"
+)
+jurisdiction = loaners_common.jurisdiction_select(user, f"{PAGE}_jurisdiction")
+summary = loaners_api.summary(jurisdiction)
+components.kpi_card("預かり機の合計", f"{summary['total']}台")
+components.csv_link(
+    f"{PAGE}_csv",
+    "/loaners/views/summary/export",
+    {"jurisdiction": jurisdiction},
+    help=components.CSV_HELP.format(total=summary["total"]),
+)
+grid = st.columns(2)
+for index, card in enumerate(summary["cards"]):
+    with grid[index % 2]:
+        show_card(card, summary["device_types"])

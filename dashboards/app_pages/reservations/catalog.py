@@ -1,0 +1,239 @@
+"""予約 › 提携店舗・サービス管理: partner shops (call order, services, CSV import/export) and service types.
+
+Operators add, edit and delete; support reads the lists and downloads the CSV.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import api, auth, components, formats, labels, reservations_api
+from dashboards.app_pages.reservations import common
+
+PAGE = "reservations_catalog"
+PICKER_SIZE = 100
+
+
+def shop_row(shop: dict) -> dict:
+    return {
+        "ID": shop["id"],
+        "架電順": shop["call_order"],
+        "店舗名": shop["name"],
+        "電話番号": formats.phone(shop["phone"]),
+        "メールアドレス": shop["email"],
+        "対応サービス": "、".join(s["name"] for s in shop["services"]),
+        "有効": labels.yes_no(shop["active"]),
+        "備考": shop["notes"],
+    }
+
+
+def shop_filters(services: dict[int, str]) -> dict:
+    columns = st.columns([2, 2, 1])
+    with columns[0]:
+        q = st.text_input("店舗名で検索", key=f"{PAGE}_shop_q").strip()
+    with columns[1]:
+        service = st.selectbox(
+            "対応サービス",
+            [None, *services],
+            key=f"{PAGE}_shop_service",
+            format_func=lambda i: labels.ALL_LABEL if i is None else services[i],
+        )
+    with columns[2]:
+        active = st.selectbox(
+            "有効",
+            [None, True, False],
+            key=f"{PAGE}_shop_active",
+            format_func=lambda v: labels.ALL_LABEL if v is None else labels.yes_no(v),
+        )
+    return {"q": q, "service_type_id": service, "active": active}
+
+
+def shop_fields(key: str, services: dict[int, str], shop: dict | None = None) -> dict:
+    """The shop form's fields (empty for a new shop); returns the body the API takes."""
+    shop = shop or {
+        "name": "",
+        "phone": "",
+        "email": "",
+        "services": [],
+        "call_order": 100,
+        "active": True,
+        "notes": "",
+    }
+    chosen = [s["id"] for s in shop["services"] if s["id"] in services]
+    return {
+        "name": st.text_input("店舗名", shop["name"], max_chars=100, key=f"{key}_name").strip(),
+        "phone": st.text_input("電話番号", formats.phone(shop["phone"]), max_chars=40, key=f"{key}_phone").strip(),
+        "email": st.text_input("メールアドレス", shop["email"], key=f"{key}_email").strip(),
+        "service_type_ids": st.multiselect(
+            "対応サービス", list(services), chosen, format_func=services.get, key=f"{key}_services"
+        ),
+        "call_order": st.number_input("架電順", 0, 100_000, shop["call_order"], key=f"{key}_order"),
+        "active": st.checkbox("有効", shop["active"], key=f"{key}_active"),
+        "notes": st.text_area("備考", shop["notes"], max_chars=common.text_max(), key=f"{key}_notes"),
+    }
+
+
+def changed_fields(wanted: dict, current: dict) -> dict:
+    return {name: value for name, value in wanted.items() if value != current.get(name)}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One catalogue record kind: its words, its form's fields and its API calls."""
+
+    name: str  # 提携店舗 / サービス
+    key: str
+    fields: Callable[..., dict]
+    create: Callable[[dict], Any]
+    update: Callable[[int, dict], Any]
+    delete: Callable[[int], Any]
+    stored: Callable[[dict], dict] = lambda item: item  # the record as the form's fields compare it
+
+
+def picker(kind_key: str) -> str:
+    """The key of the picker of the records to edit, which a click on a row of their list chooses in too."""
+    return f"{PAGE}_{kind_key}_selected"
+
+
+def editor(kind: Kind, items: list[dict]) -> None:
+    """Add one, then edit or delete one of `items`: the same forms for shops and services."""
+    with st.expander(f"{kind.name}を追加"), st.form(f"{PAGE}_new_{kind.key}", clear_on_submit=True):
+        body = kind.fields(f"{PAGE}_new_{kind.key}")
+        if st.form_submit_button(f"{kind.name}を追加", type="primary"):
+            components.act(PAGE, lambda: kind.create(body), f"「{body['name']}」を追加しました。")
+    by_id = {item["id"]: item for item in items}
+    chosen = components.record_picker(
+        f"編集する{kind.name}",
+        {i: item["name"] for i, item in by_id.items()},
+        picker(kind.key),
+        placeholder="表示中の一覧から選択",
+    )
+    if chosen is None:
+        return
+    item = by_id[chosen]
+    with st.form(f"{PAGE}_edit_{kind.key}_{chosen}"):
+        body = kind.fields(f"{PAGE}_edit_{kind.key}_{chosen}", item)
+        submitted = st.form_submit_button("変更を保存")
+    if submitted:
+        changes = changed_fields(body, kind.stored(item))
+        components.act(
+            PAGE, lambda: kind.update(chosen, changes), f"「{item['name']}」を更新しました。", changed=bool(changes)
+        )
+    components.confirm_then_act(
+        PAGE,
+        f"{PAGE}_delete_{kind.key}_{chosen}",
+        confirm=f"この{kind.name}を削除します",
+        label="削除",
+        call=lambda: kind.delete(chosen),
+        success=f"「{item['name']}」を削除しました。",
+        icon=":material/delete:",
+    )
+
+
+def import_form() -> None:
+    with st.form(f"{PAGE}_import", clear_on_submit=True):
+        upload = components.file_uploader(
+            "CSVインポート（CSVダウンロードと同じ列。店舗名が同じ行は更新）",
+            type=["csv"],
+            key=f"{PAGE}_import_file",
+            limit_mb=components.BODY_MB,
+        )
+        submitted = st.form_submit_button("取り込む")
+    if submitted and upload is not None:
+        try:
+            result = reservations_api.import_shops(upload.name, upload.getvalue())
+        except api.ApiError as exc:
+            components.api_error(exc)
+            return
+        components.flash(PAGE, f"CSVを取り込みました（追加 {result['created']}件、更新 {result['updated']}件）。")
+        st.rerun()
+
+
+def shops_tab(operator: bool, services: dict[int, str]) -> None:
+    if operator:
+        import_form()
+    listed = components.paginated_table(
+        f"{PAGE}_shops",
+        reservations_api.list_shops,
+        shop_row,
+        filters=shop_filters(services),
+        export="/reservations/shops/export",
+        picker=picker("shop") if operator else None,
+    )
+    if operator:
+        editor(
+            Kind(
+                "提携店舗",
+                "shop",
+                lambda key, shop=None: shop_fields(key, services, shop),
+                reservations_api.create_shop,
+                reservations_api.update_shop,
+                reservations_api.delete_shop,
+                lambda shop: (
+                    shop
+                    | {"service_type_ids": [s["id"] for s in shop["services"]], "phone": formats.phone(shop["phone"])}
+                ),
+            ),
+            listed["items"],
+        )
+
+
+def service_fields(key: str, service: dict | None = None) -> dict:
+    service = service or {"name": "", "description": "", "price": 0, "duration_minutes": 60, "active": True}
+    return {
+        "name": st.text_input("サービス名", service["name"], max_chars=100, key=f"{key}_name").strip(),
+        "price": st.number_input("料金（円）", 0, 10_000_000, service["price"], step=500, key=f"{key}_price"),
+        "duration_minutes": st.number_input(
+            "所要時間（分）", 1, 24 * 60, service["duration_minutes"], key=f"{key}_duration"
+        ),
+        "description": st.text_area("説明", service["description"], max_chars=common.text_max(), key=f"{key}_desc"),
+        "active": st.checkbox("有効", service["active"], key=f"{key}_active"),
+    }
+
+
+def services_tab(operator: bool, services: list[dict]) -> None:
+    rows = [
+        {
+            "ID": s["id"],
+            "サービス名": s["name"],
+            "料金": common.yen(s["price"]),
+            "所要時間": f"{s['duration_minutes']}分",
+            "有効": labels.yes_no(s["active"]),
+            "説明": s["description"],
+        }
+        for s in services
+    ]
+    if not rows:
+        st.info(components.NO_ROWS)
+    elif operator:
+        components.record_table(f"{PAGE}_services", pd.DataFrame(rows), services, picker=picker("service"))
+    else:
+        st.dataframe(rows, hide_index=True)
+    if not operator:
+        return
+    editor(
+        Kind(
+            "サービス",
+            "service",
+            service_fields,
+            reservations_api.create_service,
+            reservations_api.update_service,
+            reservations_api.delete_service,
+        ),
+        services,
+    )
+
+
+user = auth.require_page(__file__)
+st.title("提携店舗・サービス管理")
+components.show_flash(PAGE)
+operator = common.may_operate(user)
+all_services = reservations_api.list_services()
+shops, service_types = st.tabs(["提携店舗", "サービス"])
+with shops:
+    shops_tab(operator, {s["id"]: s["name"] for s in all_services})
+with service_types:
+    services_tab(operator, all_services)

@@ -1,0 +1,369 @@
+"""What the 予約 pages share: who may do what (§2.3.1), status colours, the reservation row, and the forms that act on
+one reservation (accept, resume calling, edit, cancel, note) used by both the queue and the detail page.
+
+Status names, transitions and form limits come from the API's vocabulary (the service's labels, the spec's wording).
+"""
+
+import re
+from collections.abc import Callable
+from datetime import datetime, time
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from pandas.io.formats.style import Styler
+
+from dashboards import components, formats, reservations_api, sections
+
+DOMAIN = "reservations"
+REFRESH_SECONDS = 300
+DETAIL_PAGE = "app_pages/reservations/detail.py"
+
+STATUS_COLOURS = {
+    "received": "blue",
+    "calling": "blue",
+    "calling_success": "blue",
+    "awaiting_payment": "orange",
+    "pending_shop_response": "red",
+    "change_requested": "red",
+    "all_declined": "red",
+    "payment_timeout": "gray",
+    "confirmed": "green",
+    "completed": "green",
+    "cancelled": "gray",
+}
+PRIORITY_COLOURS = {"urgent": "red", "high": "orange", "medium": "yellow", "low": "gray"}
+OPERATION_STATUS_COLOURS = {"open": "red", "in_progress": "blue", "resolved": "green"}
+PAYMENT_STATUS_COLOURS = {
+    "creating": "blue",
+    "open": "orange",
+    "expiring": "orange",
+    "expired": "gray",
+    "paid": "green",
+    "refund_requested": "blue",
+    "refunded": "gray",
+    "refund_failed": "red",
+    "failed": "red",
+}
+OVERDUE = "超過"
+
+
+def vocab() -> dict:
+    """The domain's labels, transitions and limits as the API serves them (cached per user)."""
+    return reservations_api.vocabulary()
+
+
+def text_max() -> int:
+    return vocab()["limits"]["text"]
+
+
+def reason_max() -> int:
+    return vocab()["limits"]["reason"]
+
+
+def may_operate(user: dict) -> bool:
+    """Operators (and platform admins) act on reservations and operations; support only reads and adds notes."""
+    return sections.can_view(user, DOMAIN, sections.RESV_OPERATOR)
+
+
+def yen(amount: int | None) -> str:
+    return "-" if amount is None else f"¥{amount:,}"
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}%"
+
+
+def reservation_row(item: dict) -> dict:
+    return {
+        "予約ID": item["code"],
+        "状態": item["status_label"],
+        "依頼者": item["requester_name"],
+        "電話番号": formats.phone(item["requester_phone"]),
+        "サービス": item["service_name"],
+        "提携店": item["shop_name"] or "",
+        "希望日時": components.local_time(item["desired_at"])[:16],
+        "金額": yen(item["amount"]),
+        "受付日時": components.local_time(item["created_at"])[:16],
+    }
+
+
+def detail_link(code: str) -> None:
+    st.page_link(DETAIL_PAGE, label=f"{code} の詳細を開く", icon=":material/open_in_new:", query_params={"code": code})
+
+
+# Forms acting on one reservation -------------------------------------------------------------------
+
+
+def can_move(reservation: dict, target: str) -> bool:
+    return target in vocab()["transitions"].get(reservation["status"], [])
+
+
+def accept_choices(reservation: dict) -> dict[int, str]:
+    """The shops a yes can come from, by id: those called for this reservation (the last one called last), then every
+    other active shop (§2.2.1: one the operator found by phone). Labels carry the id and the name only."""
+    called = {call["shop_id"]: f"#{call['shop_id']} {call['shop_name']}（電話済み）" for call in reservation["calls"]}
+    active = reservations_api.list_shops(active=True, page_size=100)["items"]
+    others = {shop["id"]: f"#{shop['id']} {shop['name']}" for shop in active if shop["id"] not in called}
+    return {**others, **called}
+
+
+def accept_form(page: str, reservation: dict) -> None:
+    """§2.2.4/2.2.5: a shop said yes to a person: calling_success and the payment link by SMS. After 全店NG the shop
+    may be any active one, also one not in the call list."""
+    shops = accept_choices(reservation)
+    with st.form(f"{page}_accept_{reservation['code']}"):
+        st.markdown("**予約OK → 決済リンク送信**")
+        shop_id = st.selectbox(
+            "予約OKの提携店",
+            list(shops),
+            format_func=shops.get,
+            index=len(shops) - 1 if reservation["calls"] else None,
+            key=f"{page}_accept_shop_{reservation['code']}",
+            placeholder="提携店を選んでください",
+        )
+        submitted = st.form_submit_button("予約OKにして決済リンクを送信", type="primary")
+    if submitted:
+        components.act(
+            page,
+            lambda: reservations_api.accept(reservation["code"], shop_id),
+            f"{reservation['code']} を「予約OK」にし、決済リンクを送信しました。",
+        )
+
+
+def resume_button(page: str, reservation: dict) -> None:
+    if st.button("次の提携店に電話代行を再開", key=f"{page}_resume_{reservation['code']}", icon=":material/call:"):
+        components.act(
+            page,
+            lambda: reservations_api.resume_calling(reservation["code"]),
+            f"{reservation['code']} の電話代行を次の提携店から再開しました。",
+        )
+
+
+LINK_CHANNELS = {"sms": "SMS", "email": "メール"}
+
+
+def resend_form(page: str, reservation: dict) -> None:
+    """Send the payment link again by SMS or email (e.g. after its SMS failed), or a new one after the provider
+    refused it; the requester's payment window starts when the link reaches them."""
+    code = reservation["code"]
+    with st.form(f"{page}_resend_{code}"):
+        st.markdown("**決済リンクの再送**")
+        channel = st.radio(
+            "送信方法",
+            list(LINK_CHANNELS),
+            format_func=LINK_CHANNELS.get,
+            horizontal=True,
+            key=f"{page}_resend_channel_{code}",
+        )
+        submitted = st.form_submit_button("決済リンクを再送", icon=":material/link:")
+    if submitted:
+        components.act(
+            page,
+            lambda: reservations_api.resend_payment_link(code, channel),
+            f"{code} の決済リンクを{LINK_CHANNELS[channel]}で再送しました。",
+        )
+
+
+PAID_OR_CLOSED = ("confirmed", "completed", "cancelled", "payment_timeout")
+LINK_OUT = ("calling_success", "awaiting_payment")
+AMOUNT_MAX = 10_000_000
+PHONE_CHARS = re.compile(r"^\+?[0-9][0-9\- ()]{8,}$")
+
+
+def edit_problems(changes: dict, reservation: dict, *, relink_ok: bool) -> list[str]:
+    """What the API would refuse, said before sending: empty name, malformed phone or e-mail, a past date, and a new
+    amount while a payment link is out without ticking that the link is issued again."""
+    problems = []
+    if "requester_name" in changes and not changes["requester_name"]:
+        problems.append("依頼者名を入力してください。")
+    if "requester_phone" in changes and not PHONE_CHARS.match(changes["requester_phone"]):
+        problems.append("電話番号は 090-1234-5678 または +819012345678 の形式で入力してください。")
+    email = changes.get("requester_email")
+    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        problems.append("メールアドレスの形式が正しくありません。")
+    if "desired_at" in changes and datetime.fromisoformat(changes["desired_at"]) <= datetime.now(components.LOCAL_TZ):
+        problems.append("希望日時は現在より後の日時を指定してください。")
+    if "amount" in changes and reservation["status"] in LINK_OUT and not relink_ok:
+        problems.append("金額を変更すると決済リンクを新しい金額で発行し直します。確認のチェックを入れてください。")
+    return problems
+
+
+def edit_form(page: str, reservation: dict) -> None:
+    """§2.2.5: change what was agreed with the requester (the amount too, until it is paid: the payment link follows
+    it); only the changed fields are sent, after the form's own checks."""
+    code = reservation["code"]
+    desired = components.local_datetime(reservation["desired_at"])
+    repriceable = reservation["status"] not in PAID_OR_CLOSED
+    with st.form(f"{page}_edit_{code}"):
+        st.markdown("**予約内容の変更**")
+        name = st.text_input("依頼者名", reservation["requester_name"], max_chars=100, key=f"{page}_edit_name_{code}")
+        shown_phone = formats.phone(reservation["requester_phone"])
+        phone = st.text_input("電話番号", shown_phone, max_chars=40, key=f"{page}_edit_phone_{code}")
+        email = st.text_input("メールアドレス", reservation["requester_email"], key=f"{page}_edit_email_{code}")
+        day = st.date_input("希望日", desired.date(), key=f"{page}_edit_day_{code}")
+        at = st.time_input(
+            "希望時刻", desired.time().replace(second=0, microsecond=0), step=900, key=f"{page}_edit_time_{code}"
+        )
+        details = st.text_area(
+            "依頼内容", reservation["details"], max_chars=text_max(), key=f"{page}_edit_details_{code}"
+        )
+        amount = reservation["amount"]
+        relink_ok = False
+        if repriceable:
+            amount = st.number_input(
+                "金額（円）",
+                min_value=1,
+                max_value=AMOUNT_MAX,
+                value=reservation["amount"],
+                step=100,
+                key=f"{page}_edit_amount_{code}",
+                help="サイズ・料金の変更依頼を依頼者が承諾したときに変更します。依頼者にSMSでお知らせします。",
+            )
+            if reservation["status"] in LINK_OUT:
+                relink_ok = st.checkbox(
+                    "金額を変更した場合、決済リンクを新しい金額で発行し直す（以前のリンクでは支払えなくなります）",
+                    key=f"{page}_edit_relink_{code}",
+                )
+        submitted = st.form_submit_button("変更を保存")
+    if not submitted:
+        return
+    wanted = {
+        "requester_name": name.strip(),
+        "requester_phone": phone.strip(),
+        "requester_email": email.strip(),
+        "details": details,
+        "amount": int(amount),
+    }
+    shown = reservation | {"requester_phone": shown_phone}
+    changes = {field: value for field, value in wanted.items() if value != shown[field]}
+    when = datetime.combine(day, time(at.hour, at.minute), tzinfo=components.LOCAL_TZ)
+    if when != desired.replace(second=0, microsecond=0):
+        changes["desired_at"] = when.isoformat()
+    problems = edit_problems(changes, reservation, relink_ok=relink_ok)
+    if problems:
+        st.error("\n".join(f"- {problem}" for problem in problems))
+        return
+    components.act(
+        page,
+        lambda: reservations_api.update_reservation(code, changes),
+        f"{code} の予約内容を変更しました。",
+        changed=bool(changes),
+    )
+
+
+def cancel_form(page: str, reservation: dict) -> None:
+    """Cancel as agreed with the requester and the shop (also after the deadline, §2.2.6), with or without refund."""
+    code = reservation["code"]
+    with st.form(f"{page}_cancel_{code}"):
+        st.markdown("**キャンセル処理**")
+        reason = st.text_input("キャンセル理由", max_chars=reason_max(), key=f"{page}_cancel_reason_{code}").strip()
+        refund = st.checkbox("支払い済みの場合は返金する", value=True, key=f"{page}_cancel_refund_{code}")
+        confirmed = st.checkbox("この予約をキャンセルします（元に戻せません）", key=f"{page}_cancel_ok_{code}")
+        submitted = st.form_submit_button("キャンセルする")
+    if not submitted:
+        return
+    if not reason or not confirmed:
+        st.error("キャンセル理由を入力し、確認のチェックを入れてください。")
+        return
+    components.act(page, lambda: reservations_api.cancel(code, reason, refund), f"{code} をキャンセルしました。")
+
+
+def text_form(
+    page: str, key: str, *, label: str, button: str, call: Callable[[str], Any], success: str, placeholder: str = ""
+) -> None:
+    """One required text and a submit button: the note and resolution forms."""
+    with st.form(key, clear_on_submit=True):
+        text = st.text_area(label, max_chars=text_max(), key=f"{key}_body", placeholder=placeholder).strip()
+        submitted = st.form_submit_button(button)
+    if not submitted:
+        return
+    if not text:
+        st.error(f"{label}を入力してください。")
+        return
+    components.act(page, lambda: call(text), success)
+
+
+def note_form(page: str, reservation: dict) -> None:
+    code = reservation["code"]
+    text_form(
+        page,
+        f"{page}_note_{code}",
+        label="対応メモ",
+        button="メモを追加",
+        call=lambda body: reservations_api.add_note(code, body),
+        success="対応メモを追加しました。",
+    )
+
+
+def reservation_actions(page: str, user: dict, reservation: dict) -> None:
+    """The forms a person may use on this reservation in its current status; support gets the note form only."""
+    if not may_operate(user):
+        note_form(page, reservation)
+        return
+    if can_move(reservation, "calling_success"):
+        accept_form(page, reservation)
+    if can_move(reservation, "calling") and reservation["status"] != "received":
+        resume_button(page, reservation)
+    if reservation["status"] in ("calling_success", "awaiting_payment"):
+        resend_form(page, reservation)
+    left, right = st.columns(2, gap="large")
+    with left:
+        if reservation["status"] not in ("cancelled", "completed"):
+            edit_form(page, reservation)
+    with right:
+        if can_move(reservation, "cancelled"):
+            cancel_form(page, reservation)
+        note_form(page, reservation)
+
+
+def status_badge(reservation: dict) -> None:
+    components.status_badge(reservation["status"], reservation["status_label"], colours=STATUS_COLOURS)
+
+
+def priority_badge(operation: dict) -> None:
+    """e.g. 優先度: 緊急 in red."""
+    components.status_badge(operation["priority"], f"優先度: {operation['priority_label']}", colours=PRIORITY_COLOURS)
+
+
+def reservation_style(frame: pd.DataFrame, status_column: str = "状態") -> Styler:
+    """A reservation table's status cells in their colours."""
+    return components.status_cells(frame, status_column, components.word_colours(vocab()["statuses"], STATUS_COLOURS))
+
+
+def operation_style(frame: pd.DataFrame, status_column: str = "状態") -> Styler:
+    """A manual-operation table's 優先度, status and 超過 cells in their colours."""
+    priorities = components.word_colours(vocab()["priorities"], PRIORITY_COLOURS)
+    states = components.word_colours(vocab()["operation_statuses"], OPERATION_STATUS_COLOURS)
+    styled = components.status_cells(frame, "優先度", priorities)
+    return components.status_cells(components.status_cells(styled, status_column, states), OVERDUE, {OVERDUE: "red"})
+
+
+def operation_label(operation: dict) -> str:
+    """e.g. 緊急 QRV-ABC123 SMS送信が全リトライ失敗（未対応）."""
+    return (
+        f"{operation['priority_label']} {operation['reservation_code']} {operation['type_label']}"
+        f"（{operation['status_label']}）"
+    )
+
+
+def moment(key: str, label: str, value: datetime | None, *, optional: bool) -> str | None:
+    """A date and a time in Japan time as ISO text; None when optional and left unticked."""
+    if optional and not st.checkbox(f"{label}を入力する", value=value is not None, key=f"{key}_set"):
+        return None
+    value = value or datetime.now(components.LOCAL_TZ)
+    left, right = st.columns(2)
+    day = left.date_input(label, value.date(), key=f"{key}_day")
+    at = right.time_input(f"{label}（時刻）", value.time().replace(second=0, microsecond=0), key=f"{key}_time")
+    return datetime.combine(day, at, tzinfo=components.LOCAL_TZ).isoformat()
+
+
+def same(name: str, value, current) -> bool:
+    """Whether a form value equals the stored one (timestamps to the minute: the form has no seconds)."""
+    if not name.endswith("_at") or not value or not current:
+        return value == current
+    return minute(value) == minute(current)
+
+
+def minute(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp).replace(second=0, microsecond=0)

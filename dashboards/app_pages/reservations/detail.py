@@ -1,0 +1,193 @@
+"""予約 › 予約詳細: find a reservation (予約ID, 電話番号, 氏名, ステータス), then its event timeline, call summaries,
+payments, manual operations and notes, with the forms the person's role allows (?code=QRV-XXXXXX opens one)."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import api, auth, components, formats, labels, reservations_api
+from dashboards.app_pages.reservations import common
+
+PAGE = "reservations_detail"
+PICKER = f"{PAGE}_code"
+
+
+def filters() -> dict:
+    columns = st.columns([2, 1])
+    with columns[0]:
+        q = st.text_input("検索", key=f"{PAGE}_q", placeholder="予約ID（QRV-XXXXXX）、電話番号、氏名の先頭").strip()
+    with columns[1]:
+        status = components.code_select("ステータス", common.vocab()["statuses"], f"{PAGE}_status")
+    return {"q": q, "status": status}
+
+
+def pick(shown: list[dict]) -> str | None:
+    codes = [item["code"] for item in shown]
+    wanted = st.query_params.get("code")
+    if wanted and wanted not in codes:
+        codes.insert(0, wanted)
+    by_code = {item["code"]: item for item in shown}
+    shown_as = {
+        c: f"{c} {by_code[c]['requester_name']}（{by_code[c]['status_label']}）" if c in by_code else c for c in codes
+    }
+    return components.record_picker("予約", shown_as, PICKER, default=wanted, placeholder="予約を選択")
+
+
+def header(reservation: dict) -> None:
+    st.subheader(f"{reservation['code']} {labels.plain(reservation['requester_name'])}")
+    common.status_badge(reservation)
+    facts = {
+        "サービス": reservation["service_name"],
+        "希望日時": components.local_time(reservation["desired_at"])[:16],
+        "金額": common.yen(reservation["amount"]),
+        "提携店": reservation["shop_name"] or "未定",
+        "電話番号": formats.phone(reservation["requester_phone"]),
+        "メールアドレス": reservation["requester_email"] or "なし",
+        "キャンセル期限": components.local_time(reservation["cancel_deadline_at"])[:16],
+        "受付日時": components.local_time(reservation["created_at"])[:16],
+    }
+    st.markdown("　".join(f"**{name}**: {labels.plain(value)}" for name, value in facts.items()))
+    if reservation["details"]:
+        st.markdown(f"**依頼内容**: {labels.plain(reservation['details'])}")
+
+
+def actor(event: dict) -> str:
+    """e.g. 運営担当者（山田）: who made the change, by kind, and its name."""
+    kind = common.vocab()["actor_types"].get(event["actor_type"], event["actor_type"])
+    return f"{kind}（{event['actor_label']}）" if event["actor_label"] else kind
+
+
+def timeline(reservation: dict) -> None:
+    st.markdown("**イベント履歴**")
+    rows = [
+        {
+            "日時": components.local_time(event["occurred_at"]),
+            "変更前": common.vocab()["statuses"].get(event["from_status"] or "", ""),
+            "変更後": event["to_label"],
+            "実行者": actor(event),
+            "理由": event["reason"],
+        }
+        for event in reservation["events"]
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+def call_summaries(reservation: dict) -> None:
+    st.markdown("**電話代行の記録**")
+    if not reservation["calls"]:
+        st.caption("電話代行の記録はありません。")
+    for call in reservation["calls"]:
+        title = (
+            f"{components.local_time(call['created_at'])[5:16]} {call['shop_name']}（{call['round']}周目）: "
+            f"{call['outcome_label'] or call['status_label']}"
+        )
+        with st.expander(title):
+            st.markdown(labels.plain(call["summary"]) or "要約はありません。")
+            if call["transcript"]:
+                st.code(call["transcript"], language=None, wrap_lines=True)
+
+
+def payments(reservation: dict) -> None:
+    if not reservation["payments"]:
+        return
+    st.markdown("**決済**")
+    rows = [
+        {
+            "作成日時": components.local_time(p["created_at"])[:16],
+            "金額": common.yen(p["amount"]),
+            "状態": p["status_label"],
+            "期限": components.local_time(p["expires_at"])[:16],
+            "支払日時": components.local_time(p["paid_at"])[:16],
+            "返金日時": components.local_time(p["refunded_at"])[:16],
+        }
+        for p in reservation["payments"]
+    ]
+    words = {p["status"]: p["status_label"] for p in reservation["payments"]}
+    states = components.word_colours(words, common.PAYMENT_STATUS_COLOURS)
+    st.dataframe(components.status_cells(pd.DataFrame(rows), "状態", states), hide_index=True)
+
+
+def operations_and_notes(reservation: dict) -> None:
+    if reservation["operations"]:
+        st.markdown("**マニュアルオペレーション**")
+        rows = [
+            {
+                "発生日時": components.local_time(o["created_at"])[:16],
+                "優先度": o["priority_label"],
+                "種別": o["type_label"],
+                "状況": o["status_label"],
+                "担当者": o["assignee_name"] or "",
+                "対応内容": o["resolution"],
+            }
+            for o in reservation["operations"]
+        ]
+        st.dataframe(common.operation_style(pd.DataFrame(rows), status_column="状況"), hide_index=True)
+    st.markdown("**対応メモ**")
+    if not reservation["notes"]:
+        st.caption("メモはありません。")
+    for note in reservation["notes"]:
+        st.markdown(
+            f"- {components.local_time(note['created_at'])[:16]} {labels.plain(note['author'])}: "
+            f"{labels.plain(note['body'])}"
+        )
+
+
+def open_operation_form(reservation: dict) -> None:
+    """Support or an operator opens a manual operation, e.g. after a requester's call (§2.2.3, §2.2.6)."""
+    code = reservation["code"]
+    with st.form(f"{PAGE}_operation_{code}"):
+        st.markdown("**手動対応を登録**")
+        types = common.vocab()["operation_types"]
+        op_type = st.selectbox("種別", list(types), format_func=types.get, key=f"{PAGE}_op_type_{code}")
+        reason = st.text_input(
+            "理由",
+            max_chars=common.reason_max(),
+            key=f"{PAGE}_op_reason_{code}",
+            placeholder="例: 依頼者から電話。期限後のキャンセル希望（入院のため）",
+        ).strip()
+        submitted = st.form_submit_button("手動対応を登録")
+    if not submitted:
+        return
+    if not reason:
+        st.error("理由を入力してください。")
+        return
+    components.act(
+        PAGE,
+        lambda: reservations_api.create_operation(code, op_type, reason),
+        f"{code} の手動対応（{types[op_type]}）を登録しました。",
+    )
+
+
+def show(user: dict, code: str) -> None:
+    reservation = reservations_api.get_reservation(code)
+    header(reservation)
+    history, calls = st.columns([3, 2], gap="large")
+    with history:
+        timeline(reservation)
+        payments(reservation)
+        operations_and_notes(reservation)
+    with calls:
+        call_summaries(reservation)
+    st.divider()
+    common.reservation_actions(PAGE, user, reservation)
+    open_operation_form(reservation)
+
+
+user = auth.require_page(__file__)
+st.title("予約詳細")
+components.show_flash(PAGE)
+listed = components.paginated_table(
+    PAGE,
+    reservations_api.list_reservations,
+    common.reservation_row,
+    filters=filters(),
+    export="/reservations/reservations/export",
+    style=common.reservation_style,
+    picker=PICKER,
+    id_field="code",
+)
+chosen = pick(listed["items"])
+if chosen:
+    try:
+        show(user, chosen)
+    except api.ApiError as exc:
+        components.api_error(exc)

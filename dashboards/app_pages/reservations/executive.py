@@ -1,0 +1,176 @@
+"""予約 › 経営ダッシュボード (§4.2.2): monthly reservations and revenue, service-type share and the partner-shop ranking
+from the nightly summary, and the monthly PDF report."""
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboards import auth, components, formats, reservations_api
+from dashboards.app_pages.reservations import common
+
+PAGE = "reservations_executive"
+MONTH_CHOICES = (6, 12, 24, 36)
+CHART_MARGIN = {"l": 0, "r": 0, "t": 10, "b": 0}
+
+
+def rate_change(current: float | None, previous: float | None) -> str:
+    """The change of a rate in points, or a dash when either side has nothing to count."""
+    if current is None or previous is None:
+        return "-"
+    return f"{current - previous:+.1f}ポイント"
+
+
+# The month-so-far cards: field, label, shown value, its change, and whether a fall is the good news (cancellations).
+# Money in 万円, the exact sum in the card's help.
+CARDS = (
+    ("reservations", "今月の予約件数", lambda n: f"{n:,}件", lambda a, b: f"{a - b:+,}", False),
+    ("confirmed", "今月の確定件数", lambda n: f"{n:,}件", lambda a, b: f"{a - b:+,}", False),
+    ("cancelled", "今月のキャンセル件数", lambda n: f"{n:,}件", lambda a, b: f"{a - b:+,}", True),
+    ("cancel_pct", "今月のキャンセル率", common.percent, rate_change, True),
+    ("revenue", "今月の売上", formats.man_yen, lambda a, b: formats.man_yen_change(a - b), False),
+)
+EXACT = {"revenue": common.yen}
+
+
+def cards(so_far: dict) -> None:
+    """This month so far, each with its change against the same days of the previous month."""
+    current, previous = so_far["current"], so_far["previous"]
+    compared = f"今月1日〜{so_far['days']}日と前月1日〜{so_far['previous_days']}日（同じ期間）の比較です。"
+    for column, (field, label, shown, change, fall_is_good) in zip(st.columns(len(CARDS)), CARDS, strict=True):
+        exact = ""
+        if field in EXACT:
+            exact = f"今月: {EXACT[field](current[field])}、前月同期: {EXACT[field](previous[field])}。"
+        with column:
+            components.kpi_card(
+                label,
+                shown(current[field]),
+                delta=f"{change(current[field], previous[field])}（前月同期比）",
+                delta_color="inverse" if fall_is_good else "normal",
+                help=exact + compared,
+            )
+
+
+def monthly_chart(months: list[dict]) -> go.Figure:
+    labels = [m["month"] for m in months]
+    figure = go.Figure()
+    figure.add_bar(x=labels, y=[m["reservations"] for m in months], name="予約件数", marker_color="#90caf9")
+    figure.add_bar(x=labels, y=[m["confirmed"] for m in months], name="確定件数", marker_color="#1565c0")
+    figure.update_layout(
+        height=300,
+        margin=CHART_MARGIN,
+        barmode="group",
+        xaxis={"type": "category"},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return figure
+
+
+def revenue_chart(months: list[dict]) -> go.Figure:
+    revenue = [m["revenue"] for m in months]
+    figure = go.Figure(
+        go.Scatter(
+            x=[m["month"] for m in months],
+            y=formats.in_man_yen(revenue),
+            customdata=revenue,
+            mode="lines+markers",
+            name="売上",
+            line={"color": "#2e7d32"},
+            hovertemplate=formats.money_hover("売上"),
+        )
+    )
+    figure.update_layout(height=300, margin=CHART_MARGIN, xaxis={"type": "category"})
+    return formats.money_axis(figure, "売上")
+
+
+def share_chart(services: list[dict]) -> go.Figure:
+    figure = go.Figure(
+        go.Pie(labels=[s["name"] for s in services], values=[s["reservations"] for s in services], hole=0.4, sort=False)
+    )
+    figure.update_layout(height=320, margin=CHART_MARGIN)
+    return figure
+
+
+def ranking_chart(shops: list[dict]) -> go.Figure:
+    ranked = list(reversed(shops))
+    figure = go.Figure(
+        go.Bar(
+            x=[s["reservations"] for s in ranked],
+            y=[s["name"] for s in ranked],
+            orientation="h",
+            marker_color="#ef6c00",
+            text=[f"{s['reservations']:,}" for s in ranked],
+        )
+    )
+    figure.update_layout(height=max(200, 36 * len(ranked)), margin=CHART_MARGIN)
+    return figure
+
+
+def chart(figure: go.Figure, name: str) -> None:
+    st.plotly_chart(figure, key=f"{PAGE}_{name}", config={"displayModeBar": False})
+
+
+def share_rows(rows: list[dict], name_column: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "順位": rank,
+                name_column: row["name"],
+                "予約件数": row["reservations"],
+                "確定件数": row["confirmed"],
+                "割合": common.percent(row["share_pct"]),
+            }
+            for rank, row in enumerate(rows, start=1)
+        ]
+    )
+
+
+def report_download(months: list[dict]) -> None:
+    st.subheader("月次レポート（PDF）")
+    choices = [m["month"] for m in reversed(months)]
+    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    with left:
+        month = st.selectbox("対象月", choices, key=f"{PAGE}_report_month")
+    with right:
+        st.download_button(
+            "PDFをダウンロード",
+            reservations_api.executive_report(month),
+            file_name=f"qrv-report-{month}.pdf",
+            mime="application/pdf",
+            key=f"{PAGE}_report",
+            icon=":material/picture_as_pdf:",
+        )
+
+
+auth.require_page(__file__)
+st.title("経営ダッシュボード")
+span = (
+    st.segmented_control("期間", MONTH_CHOICES, default=12, format_func=lambda n: f"直近{n}か月", key=f"{PAGE}_months")
+    or 12
+)
+summary = reservations_api.executive_summary(span)
+months = summary["months"]
+if not months:
+    st.info("集計結果はまだありません（毎晩の集計後に表示されます）。")
+    st.stop()
+computed = components.local_time(summary["computed_at"])[:16] if summary["computed_at"] else "未集計"
+st.caption(f"集計日時: {computed}（毎晩の集計で更新されます）")
+cards(summary["month_to_date"])
+left, right = st.columns(2, gap="large")
+with left:
+    st.subheader("月間予約件数推移")
+    chart(monthly_chart(months), "monthly")
+with right:
+    st.subheader("月間売上推移")
+    chart(revenue_chart(months), "revenue")
+left, right = st.columns(2, gap="large")
+with left:
+    st.subheader("サービスタイプ別予約割合")
+    if summary["services"]:
+        chart(share_chart(summary["services"]), "services")
+        st.dataframe(share_rows(summary["services"], "サービス"), hide_index=True)
+with right:
+    st.subheader("提携店別予約件数ランキング")
+    if summary["shops"]:
+        chart(ranking_chart(summary["shops"]), "shops")
+        st.dataframe(share_rows(summary["shops"], "提携店"), hide_index=True)
+report_download(months)

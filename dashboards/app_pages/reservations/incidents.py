@@ -1,0 +1,190 @@
+"""予約 › インシデント (§5.1, §5.3.1): record an incident with the spec's fields, list them by level with each level's
+target response time and escalation (overdue ones flagged), fill in the response, recovery and prevention as they
+become known, and report one to the executives. Executives read the records only (§5.3.2)."""
+
+import re
+
+import pandas as pd
+import streamlit as st
+from pandas.io.formats.style import Styler
+
+from dashboards import auth, components, reservations_api, sections
+from dashboards.app_pages.reservations import common
+
+PAGE = "reservations_incidents"
+PICKER = f"{PAGE}_selected"
+OVERDUE = "期限超過"
+LATE = "目標超過で対応"
+REPORTED, UNREPORTED, UNREPORTED_LATE = "報告済み", "未報告", "未報告・期限超過"
+# The 期限超過 and 経営陣への報告 cells' colours, by their words (a report cell by its first word).
+STATE_WORD = re.compile(r"[^（ ]*")
+FLAG_COLOURS = {OVERDUE: "red", LATE: "orange", REPORTED: "green", UNREPORTED: "orange", UNREPORTED_LATE: "red"}
+
+
+def level_help(level: str) -> str:
+    """e.g. High: 一部機能停止、外部API障害（対応 1時間以内・2時間以内に経営陣に報告）."""
+    policy = common.vocab()["incident_policies"][level]
+    name = common.vocab()["incident_levels"][level]
+    return f"{name}: {policy['definition']}（対応 {policy['target']}・{policy['escalation']}）"
+
+
+def response_flag(incident: dict) -> str:
+    return OVERDUE if incident["overdue"] else LATE if incident["responded_late"] else ""
+
+
+def escalation_text(incident: dict) -> str:
+    """When the executives were told, or when they are owed the report (Low: the weekly report)."""
+    if incident["escalated_at"]:
+        return f"{REPORTED} {components.local_time(incident['escalated_at'])[:16]}"
+    if incident["escalation_due_at"] is None:
+        return incident["escalation_label"]
+    state = UNREPORTED_LATE if incident["escalation_overdue"] else UNREPORTED
+    return f"{state}（期限 {components.local_time(incident['escalation_due_at'])[:16]}）"
+
+
+def flag_colour(words: str) -> str | None:
+    """A flag cell's colour, by the state word it starts with (e.g. 報告済み in 報告済み 2026-01-05 10:00)."""
+    return FLAG_COLOURS.get(STATE_WORD.match(words).group())
+
+
+def incident_style(frame: pd.DataFrame) -> Styler:
+    """The 期限超過 and 経営陣への報告 cells in colour: red overdue, orange late or still owed, green reported."""
+    flagged = components.status_cells(frame, "期限超過", FLAG_COLOURS)
+    return components.status_cells(flagged, "経営陣への報告", flag_colour)
+
+
+def incident_row(incident: dict) -> dict:
+    return {
+        "ID": incident["id"],
+        "発生日時": components.local_time(incident["occurred_at"])[:16],
+        "レベル": incident["level_label"],
+        "件名": incident["title"],
+        "対応時間目標": incident["target_label"],
+        "対応期限": components.local_time(incident["response_due_at"])[:16],
+        "対応日時": components.local_time(incident["responded_at"])[:16],
+        "期限超過": response_flag(incident),
+        "経営陣への報告": escalation_text(incident),
+        "影響範囲": incident["impact"],
+        "原因": incident["cause"],
+        "対応内容": incident["response"],
+        "復旧日時": components.local_time(incident["recovered_at"])[:16],
+        "再発防止策": incident["prevention"],
+        "記録者": incident["created_by"],
+    }
+
+
+def may_record(user: dict) -> bool:
+    """Operators and support record and update incidents; executives read them."""
+    return sections.can_view(user, common.DOMAIN, sections.RESV_STAFF)
+
+
+def incident_fields(key: str, incident: dict | None = None) -> dict:
+    incident = incident or {
+        "title": "",
+        "level": "medium",
+        "impact": "",
+        "cause": "",
+        "response": "",
+        "prevention": "",
+        "occurred_at": None,
+        "responded_at": None,
+        "recovered_at": None,
+    }
+    levels = common.vocab()["incident_levels"]
+    title_max = common.vocab()["limits"]["title"]
+    body = {
+        "title": st.text_input("件名", incident["title"], max_chars=title_max, key=f"{key}_title").strip(),
+        "level": st.selectbox(
+            "レベル",
+            list(levels),
+            list(levels).index(incident["level"]),
+            key=f"{key}_level",
+            format_func={level: level_help(level) for level in levels}.get,
+        ),
+    }
+    stored = {
+        field: incident[field] and components.local_datetime(incident[field])
+        for field in ("occurred_at", "responded_at", "recovered_at")
+    }
+    body["occurred_at"] = common.moment(f"{key}_occurred", "発生日時", stored["occurred_at"] or None, optional=False)
+    for field, label in (("impact", "影響範囲"), ("cause", "原因"), ("response", "対応内容")):
+        body[field] = st.text_area(label, incident[field], max_chars=common.text_max(), key=f"{key}_{field}")
+    body["responded_at"] = common.moment(
+        f"{key}_responded", "対応日時（応急処置）", stored["responded_at"] or None, optional=True
+    )
+    body["recovered_at"] = common.moment(f"{key}_recovered", "復旧日時", stored["recovered_at"] or None, optional=True)
+    body["prevention"] = st.text_area(
+        "再発防止策", incident["prevention"], max_chars=common.text_max(), key=f"{key}_prevention"
+    )
+    return body
+
+
+def new_incident() -> None:
+    with st.expander("インシデントを記録", expanded=False):
+        body = incident_fields(f"{PAGE}_new")
+        if st.button("記録する", type="primary", key=f"{PAGE}_create"):
+            if not body["title"]:
+                st.error("件名を入力してください。")
+                return
+            components.act(
+                PAGE, lambda: reservations_api.create_incident(body), f"インシデント「{body['title']}」を記録しました。"
+            )
+
+
+def escalate_button(incident: dict) -> None:
+    """経営陣に報告: High and Medium before the sweeper does it at their deadline (Critical is reported at once)."""
+    if incident["escalated_at"] or incident["escalation_due_at"] is None:
+        return
+    if st.button("経営陣に報告", key=f"{PAGE}_escalate_{incident['id']}", icon=":material/campaign:"):
+        components.act(
+            PAGE,
+            lambda: reservations_api.escalate_incident(incident["id"]),
+            f"インシデント #{incident['id']} を経営陣に報告しました。",
+        )
+
+
+def edit_incident(shown: list[dict]) -> None:
+    by_id = {incident["id"]: incident for incident in shown}
+    chosen = components.record_picker(
+        "更新するインシデント",
+        {i: f"#{i} {incident['title']}" for i, incident in by_id.items()},
+        PICKER,
+        placeholder="インシデントを選択",
+    )
+    if chosen is None:
+        return
+    incident = by_id[chosen]
+    escalate_button(incident)
+    body = incident_fields(f"{PAGE}_edit_{chosen}", incident)
+    if st.button("更新する", key=f"{PAGE}_update_{chosen}"):
+        changes = {name: value for name, value in body.items() if not common.same(name, value, incident[name])}
+        components.act(
+            PAGE,
+            lambda: reservations_api.update_incident(chosen, changes),
+            f"インシデント #{chosen} を更新しました。",
+            changed=bool(changes),
+        )
+
+
+user = auth.require_page(__file__)
+st.title("インシデント")
+components.show_flash(PAGE)
+writer = may_record(user)
+if writer:
+    new_incident()
+else:
+    st.caption("インシデント記録の閲覧のみ（記録・更新は運営担当者とサポート担当）")
+level = components.code_select("レベル", common.vocab()["incident_levels"], f"{PAGE}_level")
+open_only = st.checkbox("未復旧のみ", key=f"{PAGE}_open_only")
+overdue_only = st.checkbox("対応期限超過のみ", key=f"{PAGE}_overdue")
+listed = components.paginated_table(
+    PAGE,
+    reservations_api.list_incidents,
+    incident_row,
+    filters={"level": level, "open_only": open_only or None, "overdue": overdue_only or None},
+    export="/reservations/incidents/export",
+    style=incident_style,
+    picker=PICKER if writer else None,
+)
+if writer:
+    edit_incident(listed["items"])

@@ -1,0 +1,38 @@
+"""代理店CRM's input team in a real browser: a case sent back for 不備 and resubmitted by sales is counted in the
+menu (投入案件一覧（1）), the list it opens shows the case first, marked 未読 and 不備再提出, and a click opens it."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in
+from tests.browser.test_row_click import click_row
+from tests.factories import DEFAULT_PASSWORD
+from tests.service.crm.conftest import made, masters_and_storage, submit, world  # noqa: F401 - fixtures
+from tests.service.crm.test_queue import resubmitted
+
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
+
+
+def test_the_operator_sees_the_resubmission_in_the_menu_and_opens_the_case_from_it(
+    client,
+    world,  # noqa: F811
+    dashboards_url,
+    browser,
+):
+    back = resubmitted(client, world)
+    made(submit(client, world.sales_a))  # a newer case, not yet looked at: listed below the resubmission
+    page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="ja-JP")
+    sign_in(page, dashboards_url, "op", DEFAULT_PASSWORD, "投入案件一覧")
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_role("link", name="投入案件一覧（1）")).to_be_visible()
+
+    sidebar.get_by_role("link", name="案件詳細").click()
+    expect(page.get_by_role("heading", name="案件詳細")).to_be_visible()
+    sidebar.get_by_role("link", name="投入案件一覧（1）").click()
+    expect(page.get_by_role("heading", name="投入案件一覧")).to_be_visible()
+    click_row(page, 0)
+
+    expect(page.get_by_role("heading", name="案件詳細")).to_be_visible()
+    expect(page.get_by_text(f"依頼 #{back}", exact=False).first).to_be_visible()
+    expect(sidebar.get_by_role("link", name="投入案件一覧", exact=True)).to_be_visible()  # opened: the count is gone

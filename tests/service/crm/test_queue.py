@@ -1,0 +1,54 @@
+"""投入案件一覧 for the input team: the menu's counts (open work, news, unopened resubmissions), the list opening on
+open work with unread cases first, and resubmitted cases marked as such."""
+
+from service.crm.models import DEFICIENT, IN_PROGRESS
+from tests.service.crm.conftest import made, set_status
+from tests.service.crm.test_workflow import detail, request_with_sites
+
+
+def summary(client, headers) -> dict:
+    return made(client.get("/api/crm/requests/queue-summary", headers=headers))
+
+
+def resubmitted(client, world) -> int:
+    """A request sent back for one site and resubmitted by its sales person."""
+    request_id, (site, _) = request_with_sites(client, world)
+    set_status(client, world, site, DEFICIENT, reason="供給地点特定番号が読めません")
+    version = detail(client, world, request_id, world.sales_a)["request"]["version"]
+    made(
+        client.post(
+            f"/api/crm/requests/{request_id}/resubmit",
+            json={"message": "撮り直しました", "version": version},
+            headers=world.sales_a,
+        )
+    )
+    return request_id
+
+
+def queue(client, headers, **params) -> list[dict]:
+    return made(client.get("/api/crm/requests", params=params, headers=headers))["items"]
+
+
+def test_a_resubmission_is_counted_until_the_operator_opens_it(client, world):
+    older, _ = request_with_sites(client, world, count=1)
+    back = resubmitted(client, world)
+    newer, _ = request_with_sites(client, world, count=1)
+    assert summary(client, world.operator) == {"open": 3, "unread": 1, "resubmitted_unread": 1}
+
+    listed = queue(client, world.operator, status=IN_PROGRESS, unread_first=True)
+    assert [item["id"] for item in listed] == [back, newer, older]
+    assert [item["resubmitted_at"] is not None for item in listed] == [True, False, False]
+    assert [item["unread"] for item in listed] == [True, False, False]
+
+    made(client.post(f"/api/crm/requests/{back}/read", headers=world.operator))
+    assert summary(client, world.operator) == {"open": 3, "unread": 0, "resubmitted_unread": 0}
+    listed = queue(client, world.operator, status=IN_PROGRESS, unread_first=True)
+    assert [item["id"] for item in listed] == [newer, back, older]
+    assert listed[1]["resubmitted_at"] is not None  # still marked as resubmitted while it waits
+
+
+def test_the_counts_are_the_back_offices_and_only_for_it(client, world):
+    resubmitted(client, world)
+    refused = client.get("/api/crm/requests/queue-summary", headers=world.sales_a)
+    assert refused.status_code == 403
+    assert summary(client, world.admin) == {"open": 1, "unread": 1, "resubmitted_unread": 1}
