@@ -39,6 +39,10 @@ class PendingTask(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+# How often a worker looks into the queue folder: kombu's 1 s made every task of a chain wait up to a second
+FILESYSTEM_POLLING_SECONDS = 0.1
+
+
 def broker_options(settings: Settings) -> dict:
     """Redis when configured, else the filesystem transport under the data dir (shared with jobs/celery_app)."""
     if settings.redis_url:
@@ -55,6 +59,7 @@ def broker_options(settings: Settings) -> dict:
             "processed_folder": str(folder / "processed"),
             "control_folder": str(folder / "control"),
             "store_processed": False,
+            "polling_interval": FILESYSTEM_POLLING_SECONDS,
         },
     }
 
