@@ -1,8 +1,9 @@
-"""`make test`: the lint stage, then the whole suite on SQLite and, at the same time, on PostgreSQL + Redis.
+"""`make test`: the whole suite on SQLite and, at the same time, on PostgreSQL + Redis, with the lint stage beside them.
 
-The lint stage runs once first: `ruff check .`, `ruff format --check .`, `lint-imports` (the import contracts in
-pyproject.toml) and `python -m tools.js_check` (the pages' JavaScript parsed as ES2018 and their JavaScript and CSS
-checked against Safari 12); a failure there fails the run, but the test passes still run so one run shows everything.
+The lint stage runs once while the passes run: `ruff check .`, `ruff format --check .`, `lint-imports` (the import
+contracts in pyproject.toml) and `python -m tools.js_check` (the pages' JavaScript parsed as ES2018 and their
+JavaScript and CSS checked against Safari 12); a failure there fails the run once the passes have ended, so one run
+shows everything.
 The two passes share nothing (each has its own data dir, database and broker) and spend much of their time waiting
 on subprocesses, so they run side by side on the two cores; every output line is prefixed with its pass's name.
 Installs Debian's chromium and a Japanese font (fonts-ipafont-gothic: the status colours' test runs Chromium with
@@ -155,11 +156,13 @@ class LintResult:
         return f"lint: FAILED ({', '.join(self.failed_steps)}; `ruff format .` and `ruff check --fix .` fix most of it)"
 
 
-def lint(root: Path = REPO_ROOT) -> LintResult:
-    """Run each lint step over the tree at root, printing its output with a [lint] prefix."""
+def lint(root: Path = REPO_ROOT, only: tuple[str, ...] | None = None) -> LintResult:
+    """Run each lint step (or those named in only) over the tree at root, printing its output with a [lint] prefix."""
     print("===== lint stage =====", flush=True)
     failed = []
     for name, command in LINT_STEPS:
+        if only is not None and name not in only:
+            continue
         done = subprocess.run(command, cwd=root, stdin=subprocess.DEVNULL, capture_output=True, text=True)
         for line in (done.stdout + done.stderr).splitlines():
             print(f"[lint] {line}", flush=True)
@@ -241,8 +244,8 @@ def main(argv: list[str]) -> int:
     ensure_debian_package(PROMTOOL, "prometheus", "the alert rules check (promtool check rules)")
     ensure_debian_package(NODE, "nodejs", "the JavaScript check (python -m tools.js_check)")
     ensure_debian_package(NPM, "npm", "the JavaScript check's parser install (npm ci in tools/jscheck)")
-    linted = lint()
     passes = [RunningPass("sqlite", os.environ | {"DAICHO_TEST_BACKEND": "sqlite"}, argv), postgres_pass(argv)]
+    linted = lint()
     results = [p.wait() if isinstance(p, RunningPass) else p for p in passes]
     print("\n===== summary =====")
     for result in results:
