@@ -41,6 +41,7 @@ from service.models import metadata  # noqa: E402
 from tests.support.database import (  # noqa: E402
     Snapshot,
     ensure_postgres_database,
+    keep_pristine_copy,
     migrate_fresh,
     restore_snapshot,
     take_snapshot,
@@ -74,7 +75,10 @@ def fresh_install() -> Snapshot:
     """The database as a fresh install leaves it, taken once right after migrating."""
     truncate_all(get_engine(), metadata)
     restore_reference_data()
-    return take_snapshot(get_engine(), metadata)
+    snapshot = take_snapshot(get_engine(), metadata)
+    if BACKEND == "postgres":
+        keep_pristine_copy(get_engine(), snapshot)
+    return snapshot
 
 
 def reset_database() -> None:
