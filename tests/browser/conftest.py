@@ -91,9 +91,10 @@ def streamlit_server(live_api: str, tmp_path_factory: pytest.TempPathFactory) ->
             process.wait()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Chromium from the system package (never a downloaded browser)."""
+    """Headless Chromium from the system package (never a downloaded browser), one per test module: each test opens
+    its own pages in their own contexts (no cookie or storage is shared)."""
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium is not installed: {CHROMIUM} is missing (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
