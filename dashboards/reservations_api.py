@@ -194,3 +194,20 @@ def executive_summary(months: int = 12) -> dict:
 def executive_report(month: str) -> Callable[[], bytes]:
     """The monthly PDF (YYYY-MM), fetched when the person clicks the download button."""
     return download(f"{ROOT}/executive/report", month=month)
+
+
+# Training material (§3)
+
+
+def manuals() -> list[dict]:
+    return read(f"{ROOT}/manuals")
+
+
+def manual(name: str) -> dict:
+    """The manual's title and Markdown source."""
+    return read(f"{ROOT}/manuals/{name}")
+
+
+def manual_pdf(name: str) -> Callable[[], bytes]:
+    """The manual as a PDF, fetched when the person clicks the download button."""
+    return download(f"{ROOT}/manuals/{name}/pdf")

@@ -102,6 +102,13 @@ SECTIONS: tuple[Section, ...] = (
                 ":material/contact_support:",
             ),
             PageSpec(
+                "app_pages/reservations/manual.py",
+                "運用マニュアル",
+                "reservations-manual",
+                RESV_STAFF,
+                ":material/menu_book:",
+            ),
+            PageSpec(
                 "app_pages/reservations/executive.py",
                 "経営ダッシュボード",
                 "reservations-executive",

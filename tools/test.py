@@ -8,8 +8,8 @@ The two passes share nothing (each has its own data dir, database and broker) an
 on subprocesses, so they run side by side on the two cores; every output line is prefixed with its pass's name.
 Installs Debian's chromium and a Japanese font (fonts-ipafont-gothic: the status colours' test runs Chromium with
 Japanese fonts only) for the browser tests, Debian's prometheus (for promtool, which checks
-ops/prometheus/rules.yml) and Debian's nodejs and npm (for the JavaScript check) when they are missing and apt-get
-can be used.
+ops/prometheus/rules.yml), Debian's nodejs and npm (for the JavaScript check) and poppler-utils (pdftoppm renders the
+QRV manuals' PDFs) when they are missing and apt-get can be used.
 Extra arguments are handed to pytest (`make test ARGS="-k login"`). Exits non-zero if any pass failed;
 ends with each pass's slowest test modules, one line per pass and a total line.
 """
@@ -31,6 +31,7 @@ JAPANESE_FONT = Path("/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf")
 PROMTOOL = Path("/usr/bin/promtool")
 NODE = Path("/usr/bin/node")
 NPM = Path("/usr/bin/npm")
+PDFTOPPM = Path("/usr/bin/pdftoppm")
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 PYTEST_NO_TESTS = 5
@@ -244,6 +245,7 @@ def main(argv: list[str]) -> int:
     ensure_debian_package(PROMTOOL, "prometheus", "the alert rules check (promtool check rules)")
     ensure_debian_package(NODE, "nodejs", "the JavaScript check (python -m tools.js_check)")
     ensure_debian_package(NPM, "npm", "the JavaScript check's parser install (npm ci in tools/jscheck)")
+    ensure_debian_package(PDFTOPPM, "poppler-utils", "the manuals' PDF rendering test (pdftoppm)")
     passes = [RunningPass("sqlite", os.environ | {"DAICHO_TEST_BACKEND": "sqlite"}, argv), postgres_pass(argv)]
     linted = lint()
     results = [p.wait() if isinstance(p, RunningPass) else p for p in passes]

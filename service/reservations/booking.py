@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from service.reservations import auditing, calls, labels, messages, operations, payments
+from service.reservations import auditing, calls, labels, messages, operations, payments, training
 from service.reservations.models import CallAttempt, McpClient, Payment, Reservation, ServiceType, Shop
 from service.reservations.schemas import ReservationCreate, ReservationUpdate
 from service.reservations.state_machine import EventActor, locked, record_event, require_transition, transition
@@ -102,6 +102,7 @@ def create_reservation(
         service=service.name,
         when=messages.when_text(desired_at),
         cancel=messages.cancel_part(reservation, now),
+        faq=training.faq_url(),
     )
     messages.sms_to_requester(db, reservation, "confirmation", confirmation)
     calls.start_calling(db, reservation, actor=actor, reason=labels.REASONS["calling"], now=now)

@@ -111,7 +111,7 @@ SLACK_LATE_PAYMENT = "予約ID: {code} で決済期限切れ後またはキャ�
 # SMS and email to the requester and the shop.
 SMS_CONFIRMATION = (
     "【QRV】ご予約リクエストを受け付けました（予約ID: {code}）。{service} {when}。"
-    "提携店に確認のうえ、改めてご連絡します。{cancel}"
+    "提携店に確認のうえ、改めてご連絡します。{cancel} よくある質問: {faq}"
 )
 CANCEL_PART = "無料キャンセルは{deadline}まで: {url}"
 NO_FREE_CANCEL = (

@@ -28,6 +28,7 @@ from service.reservations import (
     pages,
     payments,
     support,
+    training,
 )
 from service.reservations.dependencies import (
     CONSOLE_ONLY,
@@ -62,6 +63,8 @@ from service.reservations.schemas import (
     InquiryRead,
     InquiryRequesterType,
     InquiryUpdate,
+    ManualRead,
+    ManualSummary,
     McpClientCreate,
     McpClientCreated,
     McpClientRead,
@@ -358,6 +361,36 @@ def cancel_by_link(code: str, token: Annotated[str, Form(max_length=100), Single
             raise
         return HTMLResponse(pages.cancel_result(booking.get_by_code(db, code), refused.message), status_code=409)
     return HTMLResponse(pages.cancel_result(reservation, labels.CANCEL_DONE))
+
+
+# --- training material: the requester FAQ is public (the booking SMS links to it); the manuals are the staff's ------
+
+
+@router.get("/faq", response_class=HTMLResponse)
+def requester_faq() -> HTMLResponse:
+    """よくある質問（ご依頼者向け）: the page the booking SMS links to."""
+    return HTMLResponse(training.faq_page())
+
+
+@router.get("/manuals", response_model=list[ManualSummary])
+def list_manuals(_: Worker) -> list[dict]:
+    return [{"name": manual.name, "title": manual.title} for manual in training.MANUALS.values()]
+
+
+@router.get("/manuals/{name}", response_model=ManualRead)
+def read_manual(_: Worker, name: training.ManualName) -> dict:
+    """The manual's Markdown source (the dashboards' help page shows the operators' manual)."""
+    manual = training.MANUALS[name]
+    return {"name": manual.name, "title": manual.title, "markdown": training.source(name)}
+
+
+@router.get("/manuals/{name}/pdf", **media("application/pdf"))
+def manual_pdf(_: Worker, name: training.ManualName) -> Response:
+    return Response(
+        training.manual_pdf(name),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="qrv-{name}.pdf"'},
+    )
 
 
 # --- sandbox checkout: lets a person "pay" a sandbox payment link when no real provider is set ----------

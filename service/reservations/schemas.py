@@ -500,3 +500,12 @@ class SupportWeek(BaseModel):
 
 class SupportKpis(BaseModel):
     weeks: list[SupportWeek]
+
+
+class ManualSummary(BaseModel):
+    name: str
+    title: str
+
+
+class ManualRead(ManualSummary):
+    markdown: str

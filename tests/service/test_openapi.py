@@ -65,6 +65,8 @@ def test_every_operation_declares_its_errors(spec):
         ("get", "/api/reservations/executive/report", "application/pdf"),
         ("get", "/api/entry-exit-logs/export", "text/csv"),
         ("get", "/api/reservations/cancel/{code}", "text/html"),
+        ("get", "/api/reservations/faq", "text/html"),
+        ("get", "/api/reservations/manuals/{name}/pdf", "application/pdf"),
     ],
 )
 def test_files_declare_their_media_type(spec, method, path, media_type):

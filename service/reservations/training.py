@@ -1,0 +1,191 @@
+"""The training material of the QRV document: the requester FAQ (a public web page), the shop manual and shop FAQ
+(PDF) and the operators' manual (PDF and the dashboards' help page), kept as Markdown in `manuals/`.
+
+A message the system sends is quoted in a fenced block whose info string names its template in `labels`
+(```` ```template SMS_PAYMENT_LINK ````, or `SLACK_MESSAGES.sms_failed` for one entry of a mapping), so
+tests/service/reservations/test_manuals.py can hold every quote to the text the code sends.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+from html import escape
+from pathlib import Path
+from typing import Literal
+
+from fpdf import FPDF
+from fpdf.enums import WrapMode
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from service.config import get_settings
+from service.documents import FONT, japanese_pdf
+from service.reservations import labels
+
+FOLDER = Path(__file__).with_name("manuals")
+TEMPLATE_FENCE = "template"
+ManualName = Literal["requester-faq", "shop-manual", "shop-faq", "operator-manual"]
+FAQ_STYLE = (
+    "body{font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.7}"
+    "pre{white-space:pre-wrap;background:#f4f4f4;padding:.75rem;border-radius:4px}"
+    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem}"
+)
+FAQ_PAGE = """<!doctype html>
+<html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{title}</title><style>{style}</style></head><body>{body}</body></html>"""
+HEADING_SIZES = {"h1": 18, "h2": 14, "h3": 12}
+TEXT_SIZE = 10.5
+LINE_MM = 6.5
+
+
+@dataclass(frozen=True)
+class Manual:
+    name: str
+    title: str
+    file: str
+
+
+MANUALS: dict[str, Manual] = {
+    manual.name: manual
+    for manual in (
+        Manual("requester-faq", "よくある質問（ご依頼者向け）", "requester_faq.md"),
+        Manual("shop-manual", "提携店向けマニュアル", "shop_manual.md"),
+        Manual("shop-faq", "よくある質問（提携店向け）", "shop_faq.md"),
+        Manual("operator-manual", "運用マニュアル（運営担当者向け）", "operator_manual.md"),
+    )
+}
+
+
+def source(name: str) -> str:
+    """The manual's Markdown."""
+    return (FOLDER / MANUALS[name].file).read_text(encoding="utf-8")
+
+
+def quoted_templates(name: str) -> list[tuple[str, str]]:
+    """(template name, quoted text) of every template fence in the manual, in order."""
+    fences = [token for token in _tokens(source(name)) if token.type == "fence"]
+    return [
+        (token.info.split()[1], token.content)
+        for token in fences
+        if token.info.split()[:1] == [TEMPLATE_FENCE] and len(token.info.split()) == 2
+    ]
+
+
+def template_text(reference: str) -> str:
+    """The text of a labels template named as in a fence: `SMS_PAYMENT_LINK` or `SLACK_MESSAGES.sms_failed`."""
+    constant, _, key = reference.partition(".")
+    value = getattr(labels, constant)
+    return value[key] if key else value
+
+
+def drifted_quotes(name: str) -> list[str]:
+    """The templates the manual quotes in words other than the code's (a trailing line break aside)."""
+    return [
+        reference
+        for reference, quoted in quoted_templates(name)
+        if quoted.rstrip("\n") != template_text(reference).rstrip("\n")
+    ]
+
+
+def faq_url() -> str:
+    """Where the requester FAQ is served (the booking SMS links to it)."""
+    return f"{get_settings().public_base_url.rstrip('/')}/api/reservations/faq"
+
+
+def faq_page() -> str:
+    """The requester FAQ as a page of its own: no script, no outside resource."""
+    manual = MANUALS["requester-faq"]
+    return FAQ_PAGE.format(title=escape(manual.title), style=FAQ_STYLE, body=_renderer().render(source(manual.name)))
+
+
+def manual_pdf(name: str) -> bytes:
+    return bytes(draw(name).output())
+
+
+def draw(name: str) -> FPDF:
+    """The manual drawn as an A4 PDF in the Japanese font: headings, paragraphs, lists, quoted messages, tables."""
+    pdf = japanese_pdf()
+    pdf.set_title(MANUALS[name].title)
+    pdf.add_page()
+    tokens = _tokens(source(name))
+    index = 0
+    while index < len(tokens):
+        index = _draw_block(pdf, tokens, index)
+    return pdf
+
+
+def _draw_block(pdf: FPDF, tokens: list[Token], index: int) -> int:
+    """Draw the block starting at tokens[index]; the index of the next block."""
+    token = tokens[index]
+    if token.type == "heading_open":
+        _paragraph(pdf, _inline_text(tokens[index + 1]), size=HEADING_SIZES.get(token.tag, TEXT_SIZE), before=3)
+        return index + 3
+    if token.type == "paragraph_open":
+        _paragraph(pdf, _list_prefix(tokens, index) + _inline_text(tokens[index + 1]))
+        return index + 3
+    if token.type == "fence":
+        _quote(pdf, token.content.rstrip("\n"))
+        return index + 1
+    if token.type == "table_open":
+        return _table(pdf, tokens, index)
+    return index + 1
+
+
+def _paragraph(pdf: FPDF, text: str, *, size: float = TEXT_SIZE, before: float = 1) -> None:
+    pdf.ln(before)
+    pdf.set_font(FONT, size=size)
+    pdf.multi_cell(0, LINE_MM * size / TEXT_SIZE, text, new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR)
+
+
+def _quote(pdf: FPDF, text: str) -> None:
+    pdf.ln(1)
+    pdf.set_font(FONT, size=TEXT_SIZE - 1)
+    pdf.set_fill_color(240, 240, 240)
+    pdf.multi_cell(0, LINE_MM, text, fill=True, new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR)
+
+
+def _table(pdf: FPDF, tokens: list[Token], index: int) -> int:
+    """Draw the table opening at tokens[index]; the index after its end."""
+    rows: list[list[str]] = []
+    while tokens[index].type != "table_close":
+        token = tokens[index]
+        if token.type == "tr_open":
+            rows.append([])
+        elif token.type == "inline":
+            rows[-1].append(_inline_text(token))
+        index += 1
+    pdf.ln(2)
+    pdf.set_font(FONT, size=TEXT_SIZE - 1)
+    with pdf.table(first_row_as_headings=False, line_height=LINE_MM, wrapmode=WrapMode.CHAR) as table:
+        for cells in rows:
+            row = table.row()
+            for cell in cells:
+                row.cell(cell)
+    return index + 1
+
+
+def _list_prefix(tokens: list[Token], index: int) -> str:
+    """ "・" or "N. " when the paragraph at tokens[index] opens a list item, else nothing."""
+    if index == 0 or tokens[index - 1].type != "list_item_open":
+        return ""
+    item = tokens[index - 1]
+    return f"{item.info}. " if item.info else "・"
+
+
+def _inline_text(token: Token) -> str:
+    """An inline token's words without their Markdown marks (a line break kept)."""
+    parts = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+    return "".join(parts)
+
+
+@lru_cache
+def _renderer() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def _tokens(text: str) -> list[Token]:
+    return _renderer().parse(text)
