@@ -8,6 +8,7 @@ import os
 import tempfile
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,7 @@ from service.database import get_engine, session_scope  # noqa: E402
 from service.models import metadata  # noqa: E402
 from tests.support.database import (  # noqa: E402
     Snapshot,
+    drop_pristine_copy,
     ensure_postgres_database,
     keep_pristine_copy,
     migrate_fresh,
@@ -77,8 +79,21 @@ def fresh_install() -> Snapshot:
     restore_reference_data()
     snapshot = take_snapshot(get_engine(), metadata)
     if BACKEND == "postgres":
-        keep_pristine_copy(get_engine(), snapshot)
+        keep_pristine_copy(get_engine(), metadata, snapshot)
     return snapshot
+
+
+@contextmanager
+def pristine_copy_aside() -> Iterator[None]:
+    """The database without the reset's pristine copy meanwhile: what a backup dumps is the service's schema alone."""
+    if BACKEND != "postgres":
+        yield
+        return
+    drop_pristine_copy(get_engine())
+    try:
+        yield
+    finally:
+        keep_pristine_copy(get_engine(), metadata, fresh_install())
 
 
 def reset_database() -> None:

@@ -52,11 +52,6 @@ def stored(nursery_id: int) -> tuple[int, int, int]:
         )
 
 
-def processed(import_id: int) -> int:
-    with session_scope() as db:
-        return db.scalar(select(RosterImport.processed_rows).where(RosterImport.id == import_id))
-
-
 @pytest.fixture
 def nursery(db) -> tuple[int, dict[str, str]]:
     """An empty nursery and its staff's headers."""
@@ -90,12 +85,19 @@ def test_an_import_whose_worker_is_killed_mid_batch_is_finished_by_the_next_one(
     nursery_id, staff = nursery
     first = start_worker()
     import_id = upload(client, staff, nursery_id, roster(2000)).json()["id"]
-    wait_until(lambda: processed(import_id) > 0, timeout=IMPORT_TIMEOUT, message="the first batch to commit")
-    with session_scope() as held:  # the worker's next batch waits for this lock until the worker is killed
-        job = held.scalar(select(RosterImport).where(RosterImport.id == import_id).with_for_update())
-        assert job.status == "running"
-        first.kill()
-    assert pending() == [(roster_import.TASK, [import_id, job.processed_rows])]
+
+    def killed_after_a_batch() -> int | None:
+        """Holding the job's lock (the worker's next batch waits for it), kill the worker once a batch committed."""
+        with session_scope() as held:
+            job = held.scalar(select(RosterImport).where(RosterImport.id == import_id).with_for_update())
+            if job.processed_rows == 0:
+                return None
+            assert job.status == "running", "the import ended before the worker could be killed"
+            first.kill()
+            return job.processed_rows
+
+    done_rows = wait_until(killed_after_a_batch, timeout=IMPORT_TIMEOUT, message="the first batch to commit")
+    assert pending() == [(roster_import.TASK, [import_id, done_rows])]
 
     start_worker()
     assert send_pending_tasks() == 1  # what the beat does every 30 s

@@ -22,6 +22,7 @@ from service.config import get_settings
 from service.database import get_engine, session_scope
 from service.identity.models import User
 from service.models import metadata
+from tests.conftest import pristine_copy_aside
 from tests.support.database import truncate_all
 
 UPLOADS = {
@@ -36,7 +37,8 @@ def data_folder(tmp_path, monkeypatch):
     """A data folder of the test's own (the database stays where it is): uploads, archives and backups land here."""
     monkeypatch.setenv("APP_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()
-    yield tmp_path / "data"
+    with pristine_copy_aside():
+        yield tmp_path / "data"
     monkeypatch.undo()
     get_settings.cache_clear()
 

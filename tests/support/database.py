@@ -100,13 +100,20 @@ def take_snapshot(engine: Engine, metadata: MetaData) -> Snapshot:
     return Snapshot({name: found for name, found in rows.items() if found}, [dict(s) for s in sequences])
 
 
-def keep_pristine_copy(engine: Engine, snapshot: Snapshot) -> None:
-    """PostgreSQL: copy the snapshot's tables into PRISTINE_SCHEMA, so a restore is one round trip of statements."""
-    copies = [f'CREATE TABLE {PRISTINE_SCHEMA}."{name}" AS SELECT * FROM "{name}"' for name in snapshot.rows]
+def drop_pristine_copy(engine: Engine) -> None:
+    """PostgreSQL: the database holds the service's schema alone again (a backup dumps the whole database)."""
     with engine.begin() as conn:
-        conn.exec_driver_sql(
-            "; ".join([f"DROP SCHEMA IF EXISTS {PRISTINE_SCHEMA} CASCADE", f"CREATE SCHEMA {PRISTINE_SCHEMA}", *copies])
-        )
+        conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PRISTINE_SCHEMA} CASCADE")
+
+
+def keep_pristine_copy(engine: Engine, metadata: MetaData, snapshot: Snapshot) -> None:
+    """PostgreSQL: the snapshot's rows in tables of PRISTINE_SCHEMA, so a restore is one round trip of statements."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PRISTINE_SCHEMA} CASCADE; CREATE SCHEMA {PRISTINE_SCHEMA}")
+        copies = MetaData(schema=PRISTINE_SCHEMA)
+        for name, rows in snapshot.rows.items():
+            conn.exec_driver_sql(f'CREATE TABLE {PRISTINE_SCHEMA}."{name}" (LIKE "{name}")')
+            conn.execute(metadata.tables[name].to_metadata(copies, schema=PRISTINE_SCHEMA).insert(), rows)
 
 
 def _in_order(table: Table) -> Select:
