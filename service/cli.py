@@ -195,6 +195,7 @@ def audit_rekey(db: Session, args: argparse.Namespace) -> str:
         changes=diff(None, {"entries": entries}),
     )
     head = publish_head(db)
+    assert head is not None  # the rekey's own audit entry heads the chain
     return (
         f"audit chain rehashed under the new key: {entries} entries; new head seq={head.seq} hash={head.hash} "
         "(heads published before no longer match: keep this one)"

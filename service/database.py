@@ -5,12 +5,13 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import JSON, DateTime, MetaData, Table, create_engine, event
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -74,6 +75,8 @@ class JSONType(TypeDecorator):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSONType(), list[Any]: JSONType()}
+    if TYPE_CHECKING:
+        __table__: ClassVar[Table]  # every model here is declared on a Table (DeclarativeBase allows any FromClause)
 
 
 def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
@@ -186,10 +189,16 @@ def _request_gate() -> asyncio.Semaphore:
     loop = asyncio.get_running_loop()
     gate = _request_gates.get(id(loop))
     if gate is None:
-        engine = get_engine()
-        capacity = 1 if engine.dialect.name == "sqlite" else max(1, engine.pool.size() + engine.pool._max_overflow - 5)
-        gate = _request_gates[id(loop)] = asyncio.Semaphore(capacity)
+        gate = _request_gates[id(loop)] = asyncio.Semaphore(_request_capacity(get_engine()))
     return gate
+
+
+def _request_capacity(engine: Engine) -> int:
+    """One on SQLite (one writer); on PostgreSQL the pool's size plus its overflow, less five."""
+    pool = engine.pool
+    if engine.dialect.name == "sqlite" or not isinstance(pool, QueuePool):
+        return 1
+    return max(1, pool.size() + pool._max_overflow - 5)
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
@@ -203,3 +212,11 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
             await run_in_threadpool(_finish, db, exc)
             raise
         await run_in_threadpool(_finish, db, None)
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched: Session.execute is typed as returning a Result, and runs such a
+    statement into a CursorResult."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(result).__name__} is not the result of an UPDATE or DELETE")
+    return result.rowcount

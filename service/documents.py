@@ -21,7 +21,7 @@ from sqlalchemy import String, delete, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from service.config import get_settings
-from service.database import Base
+from service.database import Base, affected_rows
 from service.errors import Conflict, NotFound, ServiceUnavailable
 
 FONT = "ipaexg"
@@ -41,7 +41,7 @@ def japanese_font_path() -> Path:
     raise ServiceUnavailable("PDF用の日本語フォントが見つかりません（matplotlib-fontja）", code="font_missing")
 
 
-def japanese_pdf(**options: object) -> FPDF:
+def japanese_pdf(**options: Any) -> FPDF:
     """An FPDF document with the Japanese font registered as FONT and selected."""
     pdf = FPDF(**options)
     pdf.add_font(FONT, fname=str(japanese_font_path()))
@@ -152,15 +152,15 @@ def file_of(job: DocumentJob) -> Path:
     if job.status != READY:
         message = "文書を作成できませんでした" if job.status == FAILED else "文書はまだできていません"
         raise Conflict(message, code="document_not_ready", details={"status": job.status})
-    path = documents_folder() / job.stored_name
-    if not path.is_file():
+    path = documents_folder() / job.stored_name if job.stored_name else None
+    if path is None or not path.is_file():
         raise NotFound("文書が見つかりません", details={"resource": "document_file", "id": job.id})
     return path
 
 
 def purge_expired(db: Session, *, now: datetime) -> int:
     """Delete the jobs past their retention, and every file older than the retention (theirs, or a lost job's)."""
-    removed = db.execute(delete(DocumentJob).where(DocumentJob.expires_at <= now)).rowcount
+    removed = affected_rows(db.execute(delete(DocumentJob).where(DocumentJob.expires_at <= now)))
     folder, cutoff = documents_folder(), (now - retention()).timestamp()
     for path in folder.iterdir() if folder.is_dir() else ():
         with suppress(FileNotFoundError):  # a part renamed into place, or a file already gone

@@ -28,7 +28,8 @@ PARTIAL_SUFFIX = ".partial"  # a message being written; queues match only names 
 
 
 class Channel(filesystem.Channel):
-    def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:
+    # kombu's filesystem Channel names the argument `payload`, its base Channel `message`
+    def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:  # type: ignore[override]
         """Write the message beside the queue, then rename it into the queue (named as kombu names it: in order)."""
         name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
         final = Path(self.data_folder_out) / name
@@ -40,8 +41,9 @@ class Channel(filesystem.Channel):
             partial.unlink(missing_ok=True)
             raise ChannelError(f"Cannot add file {str(final)!r} to directory") from exc
 
-    def _get(self, queue: str) -> Any:
-        """The next message of the queue; one that cannot be decoded is logged and skipped (kombu has removed it)."""
+    def _get(self, queue: str, timeout: float | None = None) -> Any:
+        """The next message of the queue; one that cannot be decoded is logged and skipped (kombu has removed it).
+        A file queue answers at once: `timeout`, in kombu's signature, is not used."""
         while True:
             try:
                 return super()._get(queue)

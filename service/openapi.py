@@ -115,7 +115,7 @@ def declare_errors(schema: dict[str, Any], routes: list[Any]) -> dict[str, Any]:
         if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
             continue
         item = schema["paths"][route.path_format]
-        for method in route.methods:
+        for method in route.methods or ():
             operation = item[method.lower()]
             _declare(operation, shape_errors(method.lower(), operation) | dependency_errors(route))
     return schema
@@ -150,7 +150,7 @@ def allowed_methods(routes: list[Any], path: str) -> str:
     methods = {
         method
         for route in iter_route_contexts(routes)
-        if getattr(route, "methods", None) and route.path_regex.match(path)
+        if route.methods and route.path_regex.match(path)
         for method in route.methods
     }
     return ", ".join(sorted(methods))

@@ -2,10 +2,12 @@
 bounded client timestamps, and an all-optional PATCH model derived from a create model."""
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
+from annotated_types import GroupedMetadata
 from fastapi import Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, create_model
 from pydantic_core import PydanticCustomError
@@ -51,6 +53,21 @@ MultilineText = Annotated[str, MultiLine]
 QueryText = Annotated[str | None, Query(max_length=100), SingleLine]
 
 
+@dataclass(frozen=True)
+class Rules(GroupedMetadata):
+    """A field's rules as one Annotated item, in order (StringConstraints unpacked): a helper can build them and the
+    annotation stays a type, Annotated[str, Rules((StringConstraints(max_length=50), SingleLine))]."""
+
+    rules: tuple[Any, ...]
+
+    def __iter__(self) -> Iterator[object]:
+        for rule in self.rules:
+            if isinstance(rule, GroupedMetadata):
+                yield from rule
+            else:
+                yield rule
+
+
 def _iso_date(value: Any) -> Any:
     """Only a date or an ISO 8601 date string (2024-07-01): not a number, a timestamp or another format."""
     if (isinstance(value, date) and not isinstance(value, datetime)) or (
@@ -89,6 +106,13 @@ IsoDatetime = Annotated[datetime, BeforeValidator(_iso_datetime)]
 ClientTimestamp = Annotated[IsoDatetime, AfterValidator(_client_time)]
 
 
+class VersionedPatch(BaseModel):
+    """What mypy sees of a PATCH model that optional_fields builds with a required version (it cannot read a model
+    built at run time): the version and model_dump(), all the code reads of it."""
+
+    version: int
+
+
 def optional_fields(model: type[BaseModel], name: str, *, exclude: Iterable[str] = (), **extra: Any) -> type[BaseModel]:
     """A copy of `model` (its config and field constraints) whose fields are all optional (None = leave unchanged),
     less `exclude`, plus `extra` fields."""
@@ -100,6 +124,6 @@ def optional_fields(model: type[BaseModel], name: str, *, exclude: Iterable[str]
     for field, info in model.model_fields.items():
         if field in left_out:
             continue
-        annotation = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+        annotation: Any = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
         fields[field] = (annotation | None, None)
     return create_model(name, __config__=model.model_config, **fields, **extra)

@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, false, select
+from sqlalchemy import ColumnElement, Select, bindparam, false, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from service.database import Base
 from service.deps import DbSession
 from service.errors import NotFound
 from service.openapi import declares
 
-M = TypeVar("M")
+M = TypeVar("M", bound=Base)
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,11 @@ def scope_names(db: Session, grants: Iterable[tuple[str, str | None]]) -> dict[t
     names: dict[tuple[str, str], str] = {}
     for domain, scopes in wanted.items():
         columns = _tenant_columns(domain)
-        if columns is None or columns[1] is None:
+        if columns is None:
             continue
         id_column, name_column = columns
+        if name_column is None:
+            continue
         values = {_coerced(id_column, s): s for s in scopes if _coercible(id_column, s)}
         for tenant_id, name in db.execute(select(id_column, name_column).where(id_column.in_(values))).tuples():
             names[(domain, values[tenant_id])] = name
@@ -97,13 +100,13 @@ def _coercible(column: InstrumentedAttribute, value: str) -> bool:
     return True
 
 
-def _coerced(column: InstrumentedAttribute, value: str) -> Any:
+def _coerced(column: ColumnElement[Any] | InstrumentedAttribute[Any], value: str) -> Any:
     python_type = _python_type(column)
     return value if python_type is None else python_type(value)
 
 
 @cache
-def _python_type(column: InstrumentedAttribute) -> type | None:
+def _python_type(column: ColumnElement[Any] | InstrumentedAttribute[Any]) -> type | None:
     """The column's Python type (None when its type has none), looked up once: an attribute's `type` is found through
     SQLAlchemy's proxy fallbacks, which raise and format several AttributeErrors on every access (a scan paid six)."""
     try:
@@ -114,7 +117,7 @@ def _python_type(column: InstrumentedAttribute) -> type | None:
 
 def scoped(stmt: Select, scope: TenantScope, column: InstrumentedAttribute) -> Select:
     """Limit a statement to the scope's tenant; an unrestricted scope leaves it as it is."""
-    if scope.unrestricted:
+    if scope.value is None:  # unrestricted
         return stmt
     try:
         return stmt.where(column == _coerced(column, scope.value))
@@ -136,14 +139,14 @@ def scoped_by_parameter(stmt: Select, column: InstrumentedAttribute) -> Select:
 
 def tenant_parameter(scope: TenantScope, column: InstrumentedAttribute) -> dict[str, Any]:
     """The execution parameter for `scoped_by_parameter`: the scope's tenant (a restricted scope is required)."""
-    if scope.unrestricted:
+    if scope.value is None:
         raise ValueError("a statement scoped by parameter needs a restricted scope")
     return {TENANT_PARAMETER: _coerced(column, scope.value)}
 
 
 def get_scoped(db: Session, model: type[M], object_id: Any, scope: TenantScope, column: InstrumentedAttribute) -> M:
     """Fetch one row by primary key within the scope, or raise NotFound."""
-    pk = model.__mapper__.primary_key[0]  # type: ignore[attr-defined]
+    pk = model.__mapper__.primary_key[0]
     try:
         object_id = _coerced(pk, str(object_id))
     except (TypeError, ValueError) as exc:
@@ -176,9 +179,9 @@ def scoped_lookup(
         ],
         return_annotation=model,
     )
-    lookup.__name__ = lookup.__qualname__ = f"valid_{model.__tablename__}"  # type: ignore[attr-defined]
+    lookup.__name__ = lookup.__qualname__ = f"valid_{model.__tablename__}"
     return lookup
 
 
-def _not_found(model: type, object_id: Any) -> NotFound:
+def _not_found(model: type[Base], object_id: Any) -> NotFound:
     return NotFound("指定されたデータは見つかりません", details={"resource": model.__tablename__, "id": str(object_id)})
