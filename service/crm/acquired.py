@@ -1,9 +1,11 @@
 """獲得案件一覧 (§3.3): 投入済 sites grouped by corporation, searchable by 法人名・店舗名, over a period, and as CSV."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
+from typing import Any
 
 from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -103,25 +105,19 @@ def _submitted_on(row: Row) -> date | None:
     return at.astimezone(periods.local_zone()).date() if at else None
 
 
-CSV_COLUMNS = tuple(
-    Column(header, value)
-    for header, value in zip(
-        labels.ACQUIRED_CSV_HEADER,
-        (
-            attrgetter("display_name"),
-            attrgetter("corporation_number"),
-            attrgetter("name"),
-            attrgetter("Site.power_branch_name"),
-            lambda row: SERVICE_TYPE_LABELS.get(row.Site.service_type, row.Site.service_type),
-            attrgetter("Site.power_plan_name"),
-            attrgetter("Site.power_customer_location_number"),
-            _submitted_on,
-            attrgetter("Site.request_id"),
-            attrgetter("Site.id"),
-        ),
-        strict=True,
-    )
+CSV_CELLS: tuple[Callable[[Any], Any], ...] = (  # a record -> its cell
+    attrgetter("display_name"),
+    attrgetter("corporation_number"),
+    attrgetter("name"),
+    attrgetter("Site.power_branch_name"),
+    lambda row: SERVICE_TYPE_LABELS.get(row.Site.service_type, row.Site.service_type),
+    attrgetter("Site.power_plan_name"),
+    attrgetter("Site.power_customer_location_number"),
+    _submitted_on,
+    attrgetter("Site.request_id"),
+    attrgetter("Site.id"),
 )
+CSV_COLUMNS = tuple(Column(header, value) for header, value in zip(labels.ACQUIRED_CSV_HEADER, CSV_CELLS, strict=True))
 
 
 def acquired_export(*, view: CaseView, flt: AcquiredFilter) -> ListExport:

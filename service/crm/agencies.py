@@ -32,7 +32,7 @@ def sales_counts(db: Session, agency_ids: list[int]) -> dict[int, int]:
         .where(Grant.domain == "crm", Grant.role == "sales", Grant.scope.in_([str(i) for i in agency_ids]))
         .group_by(Grant.scope)
     ).tuples()
-    return {int(scope): count for scope, count in rows}
+    return {int(scope): count for scope, count in rows if scope is not None}  # IN matched no NULL: narrows the type
 
 
 AGENCY_ORDER = (Agency.code,)

@@ -15,6 +15,7 @@ from service.crm import labels
 from service.crm.models import BACK_OFFICE, COMMENT, SALES_SIDE, Comment, Notification, Request
 from service.crm.schemas import CommentRead
 from service.crm.users import user_names
+from service.database import affected_rows
 
 SALES_ROLE = "sales"
 
@@ -100,13 +101,12 @@ def post_comment(
 def mark_read(db: Session, *, request: Request, user_id: int, role: str, now: datetime) -> int:
     """Mark what is addressed to the caller's side (and the caller's notifications) on this request as read."""
     sides = {side_of(role)} | ({SALES_SIDE} if request.requested_by == user_id else set())
-    marked = (
+    marked = affected_rows(
         db.execute(
             update(Comment)
             .where(Comment.request_id == request.id, Comment.audience.in_(sides), Comment.is_read.is_(False))
             .values(is_read=True)
-        ).rowcount
-        or 0
+        )
     )
     db.execute(
         update(Notification)
@@ -134,7 +134,7 @@ def comments_of(db: Session, request_id: int) -> list[CommentRead]:
             request_id=c.request_id,
             site_id=c.site_id,
             author_id=c.author_id,
-            author_name=names.get(c.author_id, ""),
+            author_name=names.get(c.author_id, "") if c.author_id else "",
             type=c.type,
             type_label=labels.COMMENT_TYPE_LABELS[c.type],
             audience=c.audience,
@@ -177,11 +177,10 @@ def read_notification(db: Session, *, notification: Notification, now: datetime)
 
 
 def read_all(db: Session, *, user_id: int, now: datetime) -> int:
-    return (
+    return affected_rows(
         db.execute(
             update(Notification)
             .where(Notification.user_id == user_id, Notification.read_at.is_(None))
             .values(read_at=now)
-        ).rowcount
-        or 0
+        )
     )

@@ -45,7 +45,11 @@ def _date(value: date | None, count: int = 3) -> list[str]:
 
 
 def _family(names: list[str], split: Callable[[Context], list[str]]) -> list[tuple[str, Getter]]:
-    return [(name, lambda c, i=i: split(c)[i]) for i, name in enumerate(names)]
+    return [(name, _part(split, i)) for i, name in enumerate(names)]
+
+
+def _part(split: Callable[[Context], list[str]], index: int) -> Getter:
+    return lambda c: split(c)[index]
 
 
 def _corp(name: str) -> Getter:
@@ -130,9 +134,9 @@ HEADER = [name for name, _ in COLUMNS]
 def _contexts(db: Session, sites: list[Site]) -> list[Context]:
     if not sites:
         return []
-    request = db.get(Request, sites[0].request_id)
-    corporation = db.get(Corporation, request.corporation_id)
-    agency = db.get(Agency, request.agency_id)
+    request = db.get_one(Request, sites[0].request_id)
+    corporation = db.get_one(Corporation, request.corporation_id)
+    agency = db.get_one(Agency, request.agency_id)
     profile = db.get(Profile, request.requested_by)
     return [Context(site, corporation, agency, profile) for site in sites]
 

@@ -75,7 +75,7 @@ def link_image(db: Session, *, image: Image, site_id: int | None, scope: TenantS
 
 
 def delete_image(db: Session, *, image: Image, by: Actorship) -> None:
-    _ensure_open_for_sales(db.get(Request, image.request_id), by)
+    _ensure_open_for_sales(db.get_one(Request, image.request_id), by)
     before = auditing.snapshot(image, IMAGE_FIELDS)
     storage.remove_after_commit(db, image.stored_path, image.thumbnail_path)
     db.delete(image)

@@ -18,7 +18,7 @@ def lock(db: Session, obj: M) -> M:
     """Re-read the row under a lock, refreshing the object in the session."""
     mapper = type(obj).__mapper__  # type: ignore[attr-defined]
     key = mapper.primary_key_from_instance(obj)
-    return db.get(type(obj), key[0] if len(key) == 1 else tuple(key), with_for_update=True, populate_existing=True)
+    return db.get_one(type(obj), key[0] if len(key) == 1 else tuple(key), with_for_update=True, populate_existing=True)
 
 
 def check_version(obj: object, expected: int | None) -> None:

@@ -172,7 +172,8 @@ def ensure_masters(db: Session) -> int:
     """Insert the master rows that are missing; returns how many were added."""
     have_options = set(db.scalars(select(OptionService.code)))
     have_choices = set(db.execute(select(Choice.kind, Choice.code)).tuples().all())
-    added = [OptionService(**row) for row in option_rows() if row["code"] not in have_options]
+    added: list[OptionService | Choice] = []
+    added += [OptionService(**row) for row in option_rows() if row["code"] not in have_options]
     added += [Choice(**row) for row in choice_rows() if (row["kind"], row["code"]) not in have_choices]
     db.add_all(added)
     db.flush()

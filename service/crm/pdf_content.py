@@ -33,13 +33,21 @@ def active_content(data: bytes) -> list[str]:
     try:
         reader = PdfReader(io.BytesIO(data))
         found = _walk(reader.trailer)
-        if isinstance(_resolved(reader.trailer["/Root"], "/OpenAction"), DictionaryObject):
+        if isinstance(_resolved(_catalog(reader), "/OpenAction"), DictionaryObject):
             found.add(OPEN_ACTION)  # an action run on opening; a plain destination (the page to show) is fine
     except FileNotDecryptedError as exc:
         raise EncryptedPdf from exc
     except UNREADABLE as exc:
         raise UnreadablePdf from exc
     return [kind for kind in LABELS if kind in found]
+
+
+def _catalog(reader: PdfReader) -> DictionaryObject:
+    """The document catalog (/Root), which a PDF has as a dictionary."""
+    root = reader.trailer["/Root"]
+    if not isinstance(root, DictionaryObject):
+        raise UnreadablePdf
+    return root
 
 
 def _resolved(node: DictionaryObject, key: str) -> PdfObject | None:
@@ -53,7 +61,7 @@ def _walk(start: PdfObject) -> set[str]:
     seen: set[tuple[int, int]] = set()
     stack = [start]
     while stack:
-        node = stack.pop()
+        node: PdfObject | None = stack.pop()
         if isinstance(node, IndirectObject):
             if (node.idnum, node.generation) in seen:
                 continue

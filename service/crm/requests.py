@@ -74,7 +74,7 @@ def create_request(
         )
     if data.corporation_id is not None:
         corporation = get_scoped(db, Corporation, data.corporation_id, scope, Corporation.agency_id)
-        agency = db.get(Agency, corporation.agency_id)
+        agency = db.get_one(Agency, corporation.agency_id)
     else:
         agency = _agency_for_new_corporation(db, scope=scope, data=data)
     if not agency.is_active:
@@ -295,14 +295,14 @@ def _site_views(db: Session, request: Request, *, back_office: bool) -> list[dic
 
 def detail(db: Session, *, request: Request, by: Actorship) -> RequestDetail:
     """案件詳細: the request, its corporation (card masked), images, sites and the comment timeline."""
-    corporation = db.get(Corporation, request.corporation_id)
+    corporation = db.get_one(Corporation, request.corporation_id)
     unread = db.scalar(select(comments.unread_clause(by.role).where(Request.id == request.id).select_from(Request)))
     item = _item(
         request,
         corporation.display_name,
         agencies.agency_names(db, {request.agency_id})[request.agency_id],
-        db.get(User, request.requested_by).name,
-        db.scalar(select(func.count(Site.id)).where(Site.request_id == request.id)),
+        db.get_one(User, request.requested_by).name,
+        db.execute(select(func.count(Site.id)).where(Site.request_id == request.id)).scalar_one(),
         bool(unread),
     )
     image_rows = db.scalars(select(Image).where(Image.request_id == request.id).order_by(Image.id))

@@ -4,41 +4,44 @@ Field names are the spec's (§2). Free text is trimmed and length-limited; rule-
 電話番号, カード) use the checks in validation.py, so a 422 names the field and the rule.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints, create_model
 
 from service.crm import validation
 from service.crm.models import STATUSES
-from service.schemas import IsoDate, MultiLine, SingleLine, optional_fields
+from service.schemas import IsoDate, MultiLine, Rules, SingleLine, VersionedPatch, optional_fields
 
 Status = Literal["in_progress", "deficient", "submitted", "cancelled"]
 assert set(Status.__args__) == set(STATUSES)  # type: ignore[attr-defined]
 Role = Literal["sales", "operator", "admin"]
 
 
-def text(max_length: int, *, min_length: int = 0, multiline: bool = False) -> Any:
+def text(max_length: int, *, min_length: int = 0, multiline: bool = False) -> Rules:
+    """Free text's rules, Annotated[str, text(50)]: trimmed, length-limited, no control character."""
     constraints = StringConstraints(strip_whitespace=True, max_length=max_length, min_length=min_length)
-    return Annotated[str, constraints, MultiLine if multiline else SingleLine]
+    return Rules((constraints, MultiLine if multiline else SingleLine))
 
 
-def ruled(max_length: int, check: Any) -> Any:
-    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(check), SingleLine]
+def ruled(max_length: int, check: Callable[[str], str]) -> Rules:
+    """A rule-bearing field's rules, Annotated[str, ruled(10, validation.postal_code)]: length, then `check`."""
+    return Rules((StringConstraints(max_length=max_length), AfterValidator(check), SingleLine))
 
 
-Code = text(3)
-Kana = ruled(100, validation.katakana)
-PostalCode = ruled(10, validation.postal_code)
-Phone = ruled(15, validation.phone_number)
-Prefecture = ruled(4, validation.prefecture)
+Code = Annotated[str, text(3)]
+Kana = Annotated[str, ruled(100, validation.katakana)]
+PostalCode = Annotated[str, ruled(10, validation.postal_code)]
+Phone = Annotated[str, ruled(15, validation.phone_number)]
+Prefecture = Annotated[str, ruled(4, validation.prefecture)]
 Birthday = Annotated[IsoDate | None, AfterValidator(validation.past_date)]
-Message = text(2000, min_length=1, multiline=True)
-LongText = text(2000, multiline=True)
+Message = Annotated[str, text(2000, min_length=1, multiline=True)]
+LongText = Annotated[str, text(2000, multiline=True)]
 Version = Annotated[int, Field(ge=1, description="the version you read; a stale one is refused with 409")]
 
 
-def _required(spec: Any) -> tuple:
+def _required(spec: Any) -> tuple[Any, Any]:
     """A create_model field: (type, default) as given, or a bare type made required."""
     return spec if isinstance(spec, tuple) else (spec, ...)
 
@@ -47,7 +50,7 @@ def read_model(
     model: type[BaseModel], name: str, *, exclude: tuple[str, ...] = (), first: dict[str, Any], last: dict[str, Any]
 ) -> type[BaseModel]:
     """A response model read from rows: `first`, the input model's fields as plain required types, then `last`."""
-    fields = {key: _required(spec) for key, spec in first.items()}
+    fields: dict[str, Any] = {key: _required(spec) for key, spec in first.items()}
     fields |= {field: (info.annotation, ...) for field, info in model.model_fields.items() if field not in exclude}
     fields |= {key: _required(spec) for key, spec in last.items()}
     return create_model(name, __config__=ConfigDict(from_attributes=True), **fields)
@@ -62,21 +65,21 @@ class CorporationFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer_type: Code
-    corporation_number: ruled(20, validation.corporation_number) = ""
-    last_name: text(50, min_length=1)
-    first_name: text(50) = ""
+    corporation_number: Annotated[str, ruled(20, validation.corporation_number)] = ""
+    last_name: Annotated[str, text(50, min_length=1)]
+    first_name: Annotated[str, text(50)] = ""
     last_name_kana: Kana = ""
     first_name_kana: Kana = ""
-    representative_last_name: text(50) = ""
-    representative_first_name: text(50) = ""
+    representative_last_name: Annotated[str, text(50)] = ""
+    representative_first_name: Annotated[str, text(50)] = ""
     representative_last_name_kana: Kana = ""
     representative_first_name_kana: Kana = ""
     zip_code: PostalCode = ""
     prefecture: Prefecture = ""
-    city: text(50) = ""
-    town: text(50) = ""
-    street: text(100) = ""
-    building_name: text(100) = ""
+    city: Annotated[str, text(50)] = ""
+    town: Annotated[str, text(50)] = ""
+    street: Annotated[str, text(100)] = ""
+    building_name: Annotated[str, text(100)] = ""
     phone1: Phone = ""
     phone2: Phone = ""
     mail_address: EmailStr | Literal[""] = ""
@@ -84,41 +87,48 @@ class CorporationFields(BaseModel):
     representative_birthday: Birthday = None
     job_type: Code = ""
     payment_type: Code
-    credit_card_number: ruled(30, validation.card_number) = ""
-    credit_card_expire_month: ruled(2, validation.expire_month) = ""
-    credit_card_expire_year: ruled(4, validation.expire_year) = ""
-    credit_card_name: text(100) = ""
-    credit_card_security_code: ruled(4, validation.security_code) = ""
+    credit_card_number: Annotated[str, ruled(30, validation.card_number)] = ""
+    credit_card_expire_month: Annotated[str, ruled(2, validation.expire_month)] = ""
+    credit_card_expire_year: Annotated[str, ruled(4, validation.expire_year)] = ""
+    credit_card_name: Annotated[str, text(100)] = ""
+    credit_card_security_code: Annotated[str, ruled(4, validation.security_code)] = ""
     invoice: Literal["0", "3"] = "0"
     payment_certificate: Literal["0", "1"] = "0"
     billing_address_same: StrictBool = True
     billing_zip_code: PostalCode = ""
     billing_prefecture: Prefecture = ""
-    billing_city: text(50) = ""
-    billing_town: text(50) = ""
-    billing_street: text(100) = ""
-    billing_building: text(100) = ""
-    billing_customer_name: text(100) = ""
+    billing_city: Annotated[str, text(50)] = ""
+    billing_town: Annotated[str, text(50)] = ""
+    billing_street: Annotated[str, text(100)] = ""
+    billing_building: Annotated[str, text(100)] = ""
+    billing_customer_name: Annotated[str, text(100)] = ""
     sales_channel_id: Code = ""
 
 
-CorporationUpdate = optional_fields(CorporationFields, "CorporationUpdate", version=(Version, ...))
+# mypy cannot read a model built at run time (optional_fields, read_model): it sees the base the code relies on.
+if TYPE_CHECKING:
+    CorporationUpdate = VersionedPatch
+else:
+    CorporationUpdate = optional_fields(CorporationFields, "CorporationUpdate", version=(Version, ...))
 
 
-CorporationRead = read_model(
-    CorporationFields,
-    "CorporationRead",
-    exclude=("credit_card_number", "credit_card_security_code"),
-    first={"id": int, "agency_id": int, "display_name": str},
-    last={
-        "credit_card_number_masked": (str, ""),
-        "has_security_code": (bool, False),
-        "security_code_needed": (bool, False),
-        "version": int,
-        "created_at": datetime,
-        "updated_at": datetime,
-    },
-)
+if TYPE_CHECKING:
+    CorporationRead = BaseModel
+else:
+    CorporationRead = read_model(
+        CorporationFields,
+        "CorporationRead",
+        exclude=("credit_card_number", "credit_card_security_code"),
+        first={"id": int, "agency_id": int, "display_name": str},
+        last={
+            "credit_card_number_masked": (str, ""),
+            "has_security_code": (bool, False),
+            "security_code_needed": (bool, False),
+            "version": int,
+            "created_at": datetime,
+            "updated_at": datetime,
+        },
+    )
 
 
 class CorporationSummary(BaseModel):
@@ -154,7 +164,7 @@ class RequestCreate(BaseModel):
     agency_id: int | None = Field(default=None, ge=1, description="admins only: the agency of a new corporation")
     remarks: LongText = ""
     site_count: int = Field(default=1, ge=1, le=100)
-    credit_card_security_code: ruled(4, validation.security_code) = Field(
+    credit_card_security_code: Annotated[str, ruled(4, validation.security_code)] = Field(
         default="",
         description="既存法人に地点追加 only: the card's security code, asked again once an earlier request's "
         "completion purged it (security_code_needed on the corporation)",
@@ -289,39 +299,42 @@ class SiteFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    pps_business_number: text(20) = ""
+    pps_business_number: Annotated[str, text(20)] = ""
     application_type: Code = ""
-    power_plan_name: text(100) = ""
-    contract_capacity: text(20) = ""
+    power_plan_name: Annotated[str, text(100)] = ""
+    contract_capacity: Annotated[str, text(20)] = ""
     power_area: Code = ""
     power_supplier_type: Code = ""
-    power_customer_number: text(30) = ""
-    power_customer_location_number: ruled(40, validation.location_number) = ""
+    power_customer_number: Annotated[str, text(30)] = ""
+    power_customer_location_number: Annotated[str, ruled(40, validation.location_number)] = ""
     power_zip_code: PostalCode = ""
     power_prefecture: Prefecture = ""
-    power_city: text(50) = ""
-    power_town: text(50) = ""
-    power_street: text(100) = ""
-    power_building: text(100) = ""
-    power_room_number: text(20) = ""
-    power_building_type: text(30) = ""
-    power_branch_name: text(100) = ""
-    power_customer_name: text(100) = ""
-    power_customer_name_kana: ruled(200, validation.katakana) = ""
+    power_city: Annotated[str, text(50)] = ""
+    power_town: Annotated[str, text(50)] = ""
+    power_street: Annotated[str, text(100)] = ""
+    power_building: Annotated[str, text(100)] = ""
+    power_room_number: Annotated[str, text(20)] = ""
+    power_building_type: Annotated[str, text(30)] = ""
+    power_branch_name: Annotated[str, text(100)] = ""
+    power_customer_name: Annotated[str, text(100)] = ""
+    power_customer_name_kana: Annotated[str, ruled(200, validation.katakana)] = ""
     latest_charges: int | None = Field(default=None, ge=0, le=1_000_000_000)
     latest_power_usage: int | None = Field(default=None, ge=0, le=1_000_000_000)
-    latest_date: ruled(7, validation.year_month) = ""
-    option_plans: list[text(20)] = Field(default_factory=list, max_length=20)
+    latest_date: Annotated[str, ruled(7, validation.year_month)] = ""
+    option_plans: list[Annotated[str, text(20)]] = Field(default_factory=list, max_length=20)
     moving_in_date: IsoDate | None = None
     note: LongText = ""
     service_type: Literal["electric", "gas"] = "electric"
-    contract_corporation_type: text(30) = ""
-    saisan_gas_yoto: text(30) = ""
-    ecolog_gas_yoto: text(30) = ""
-    power_amounts_form: text(20) = ""
+    contract_corporation_type: Annotated[str, text(30)] = ""
+    saisan_gas_yoto: Annotated[str, text(30)] = ""
+    ecolog_gas_yoto: Annotated[str, text(30)] = ""
+    power_amounts_form: Annotated[str, text(20)] = ""
 
 
-SiteUpdate = optional_fields(SiteFields, "SiteUpdate", version=(Version, ...))
+if TYPE_CHECKING:
+    SiteUpdate = VersionedPatch
+else:
+    SiteUpdate = optional_fields(SiteFields, "SiteUpdate", version=(Version, ...))
 
 
 class SiteRead(SiteFields):
@@ -409,15 +422,18 @@ class OptionFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_-]{1,20}$"), SingleLine]
-    name: text(100, min_length=1)
-    price_label: text(50)
+    name: Annotated[str, text(100, min_length=1)]
+    price_label: Annotated[str, text(50)]
     is_support_pack: StrictBool = False
     sort_order: Annotated[int, Field(ge=0, le=9999)] = 0
 
 
-OptionUpdate = optional_fields(
-    OptionFields, "OptionUpdate", exclude=("code",), is_active=(StrictBool | None, None), version=(Version, ...)
-)
+if TYPE_CHECKING:
+    OptionUpdate = VersionedPatch
+else:
+    OptionUpdate = optional_fields(
+        OptionFields, "OptionUpdate", exclude=("code",), is_active=(StrictBool | None, None), version=(Version, ...)
+    )
 
 
 class ChoiceFields(BaseModel):
@@ -426,13 +442,16 @@ class ChoiceFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: MasterCode
-    label: text(50, min_length=1)
+    label: Annotated[str, text(50, min_length=1)]
     sort_order: Annotated[int, Field(ge=0, le=9999)] = 0
 
 
-ChoiceUpdate = optional_fields(
-    ChoiceFields, "ChoiceUpdate", exclude=("code",), is_active=(StrictBool | None, None), version=(Version, ...)
-)
+if TYPE_CHECKING:
+    ChoiceUpdate = VersionedPatch
+else:
+    ChoiceUpdate = optional_fields(
+        ChoiceFields, "ChoiceUpdate", exclude=("code",), is_active=(StrictBool | None, None), version=(Version, ...)
+    )
 
 
 class MasterOptionRead(OptionRead):
@@ -468,25 +487,31 @@ class MastersRead(BaseModel):
 class AgencyFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: text(100, min_length=1)
+    name: Annotated[str, text(100, min_length=1)]
     code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_-]{1,30}$"), SingleLine]
-    referral_shop_code: text(30) = ""
-    referral_shop_name: text(100) = ""
-    contact_name: text(100) = ""
+    referral_shop_code: Annotated[str, text(30)] = ""
+    referral_shop_name: Annotated[str, text(100)] = ""
+    contact_name: Annotated[str, text(100)] = ""
     phone: Phone = ""
     mail_address: EmailStr | Literal[""] = ""
     is_active: StrictBool = True
 
 
-AgencyUpdate = optional_fields(AgencyFields, "AgencyUpdate", version=(Version, ...))
+if TYPE_CHECKING:
+    AgencyUpdate = VersionedPatch
+else:
+    AgencyUpdate = optional_fields(AgencyFields, "AgencyUpdate", version=(Version, ...))
 
 
-AgencyRead = read_model(
-    AgencyFields,
-    "AgencyRead",
-    first={"id": int},
-    last={"sales_count": (int, 0), "version": int, "created_at": datetime, "updated_at": datetime},
-)
+if TYPE_CHECKING:
+    AgencyRead = BaseModel
+else:
+    AgencyRead = read_model(
+        AgencyFields,
+        "AgencyRead",
+        first={"id": int},
+        last={"sales_count": (int, 0), "version": int, "created_at": datetime, "updated_at": datetime},
+    )
 
 
 class CrmUserCreate(BaseModel):
@@ -495,7 +520,7 @@ class CrmUserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     login_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._@-]{3,64}$"), SingleLine]
-    name: text(100, min_length=1)
+    name: Annotated[str, text(100, min_length=1)]
     email: EmailStr | None = None
     password: Annotated[str, StringConstraints(min_length=8, max_length=72), SingleLine]
     role: Role
@@ -512,7 +537,7 @@ class CrmUserUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: text(100, min_length=1) | None = None
+    name: Annotated[str, text(100, min_length=1)] | None = None
     is_active: StrictBool | None = None
     password: Annotated[str, StringConstraints(min_length=8, max_length=72), SingleLine] | None = None
     role: Role | None = None

@@ -30,7 +30,8 @@ def image_ids_by_site(db: Session, site_ids: list[int]) -> dict[int, list[int]]:
         for image_id, site_id in db.execute(
             select(Image.id, Image.site_id).where(Image.site_id.in_(site_ids)).order_by(Image.id)
         ):
-            linked[site_id].append(image_id)
+            if site_id is not None:  # IN matched no NULL: this narrows the nullable column's type
+                linked[site_id].append(image_id)
     return linked
 
 
@@ -80,7 +81,7 @@ def update_site(db: Session, *, site: Site, data: Any, by: Actorship) -> Site:
 
 def delete_site(db: Session, *, site: Site, version: int, by: Actorship, now: datetime) -> None:
     """Remove a site added by mistake (only while 対応中); its images stay with the request, unlinked."""
-    request = lock_request(db, db.get(Request, site.request_id))
+    request = lock_request(db, db.get_one(Request, site.request_id))
     site = locking.lock_version(db, site, version)
     if site.status != statuses.IN_PROGRESS:
         raise Conflict(

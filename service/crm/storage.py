@@ -52,6 +52,11 @@ class CheckedUpload:
     thumbnail: bytes | None = None  # a picture's, made as it was decoded; a PDF's placeholder is drawn on storing
 
     @property
+    def pixels(self) -> int:
+        """A picture's width times height; 0 for a PDF, which has no size."""
+        return (self.width or 0) * (self.height or 0)
+
+    @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
@@ -67,7 +72,7 @@ def check_uploads(files: list[tuple[str | None, bytes]]) -> list[CheckedUpload]:
     pictures = [(i, upload) for i, upload in enumerate(uploads) if upload.width is not None]
     if not pictures:
         return uploads
-    _check_pixels(sum(upload.width * upload.height for _, upload in pictures), settings.crm_max_pixels_per_upload)
+    _check_pixels(sum(upload.pixels for _, upload in pictures), settings.crm_max_pixels_per_upload)
     decoded = decoding.decode_in_child([upload.data for _, upload in pictures], size=settings.crm_thumbnail_px)
     for (i, upload), thumbnail in zip(pictures, decoded, strict=True):
         if thumbnail is None:

@@ -62,7 +62,7 @@ def main() -> None:
     """Pictures in on standard input, their thumbnails out on standard output."""
     size = int(sys.argv[1])
     pictures = list(unframed(sys.stdin.buffer))
-    sys.stdout.buffer.write(framed([decode_whole(data, size) for data in pictures]))
+    sys.stdout.buffer.write(framed([None if data is None else decode_whole(data, size) for data in pictures]))
 
 
 if __name__ == "__main__":

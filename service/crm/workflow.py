@@ -66,7 +66,7 @@ def refresh_status(db: Session, request: Request, *, by: Actorship, now: datetim
         db, by.actor, "status_change", "request", request.id, audit.diff({"status": before}, {"status": after})
     )
     if after in statuses.CLOSED:
-        corporation = db.get(Corporation, request.corporation_id, with_for_update=True)
+        corporation = db.get_one(Corporation, request.corporation_id, with_for_update=True)
         corporations.purge_security_code(db, corporation=corporation, request_id=request.id, actor=by.actor)
     if after == SUBMITTED:
         comments.notify_requester(
@@ -87,7 +87,7 @@ def _set_site_status(db: Session, site: Site, after: str, *, by: Actorship, now:
 def resubmission_state(db: Session, request: Request) -> dict[str, Any]:
     """What a resubmission is compared with: the corporation, the request's own fields and its images, in their JSON
     form (as the deficiency's snapshot stores them)."""
-    corporation = db.get(Corporation, request.corporation_id)
+    corporation = db.get_one(Corporation, request.corporation_id)
     images = dict(db.execute(select(Image.id, Image.file_name).where(Image.request_id == request.id)).tuples().all())
     return to_json(
         {
@@ -217,7 +217,7 @@ def change_site_status(
 ) -> Site:
     """The back office's ステータス変更: 対応中 → 投入済 (once the carrier's required fields are filled), 対応中 ⇄ 不備
     (不備 needs a reason and notifies)."""
-    request = db.get(Request, site.request_id)
+    request = db.get_one(Request, site.request_id)
     if status == CANCELLED:
         return cancel_site(db, site=site, version=version, by=by, now=now)
     statuses.check_transition(site.status, status)
@@ -250,7 +250,7 @@ def _check_canceller(request: Request, by: Actorship) -> None:
 
 
 def cancel_site(db: Session, *, site: Site, version: int, by: Actorship, now: datetime) -> Site:
-    request = lock_request(db, db.get(Request, site.request_id))
+    request = lock_request(db, db.get_one(Request, site.request_id))
     _check_canceller(request, by)
     site = locking.lock_version(db, site, version)
     if site.status not in statuses.CANCELLABLE:
