@@ -1,9 +1,9 @@
 """Who is calling, and what they may do: one dependency for each, shared by every domain."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
@@ -72,7 +72,7 @@ class Caller:
         return TenantScope(domain, kind, grant.scope)
 
 
-def _caller_from_user(user: User, claims: dict, request: Request) -> Caller:
+def _caller_from_user(user: User, claims: Mapping[str, Any], request: Request) -> Caller:
     return Caller(
         user_id=user.id,
         login_id=user.login_id,

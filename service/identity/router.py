@@ -52,7 +52,8 @@ def named(db: DbSession, users: Sequence[User]) -> list[UserRead]:
 
 
 def with_name(grant: GrantRead, names: dict[tuple[str, str], str]) -> GrantRead:
-    return grant.model_copy(update={"scope_name": names.get((grant.domain, grant.scope))})
+    scope_name = names.get((grant.domain, grant.scope)) if grant.scope is not None else None
+    return grant.model_copy(update={"scope_name": scope_name})
 
 
 def request_actor(request: Request) -> Actor:

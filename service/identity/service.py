@@ -2,13 +2,14 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeGuard
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
-from service.database import utcnow
+from service.database import affected_rows, utcnow
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.identity import lockout
 from service.identity.models import Grant, RevokedToken, User
@@ -73,13 +74,14 @@ def authenticate(db: Session, *, login_id: str, password: str, actor: Actor, now
         refuse=refuse,
         bad_credentials=BAD_CREDENTIALS,
     )
+    assert user is not None  # attempt() raised unless verify() matched the user's password
     user.last_login_at = now
     token = issue_token(subject=str(user.id), kind="user", now=now)
     _audit_login(db, actor=actor_for(user, actor), action="login", login_id=login_id, user=user, now=now)
     return LoginResult(user=user, token=token)
 
 
-def _password_matches(user: User | None, password: str) -> bool:
+def _password_matches(user: User | None, password: str) -> TypeGuard[User]:
     if user is None:
         burn_password_check(password)
         return False
@@ -107,7 +109,7 @@ def is_revoked(db: Session, jti: str) -> bool:
 
 
 def purge_revoked_tokens(db: Session, *, now: datetime) -> int:
-    return db.execute(delete(RevokedToken).where(RevokedToken.expires_at < now)).rowcount or 0
+    return affected_rows(db.execute(delete(RevokedToken).where(RevokedToken.expires_at < now)))
 
 
 def get_user(db: Session, user_id: int) -> User:
