@@ -297,9 +297,10 @@ def _check(db: Db, hashers: Sequence[Hasher], published: ChainHead | None, batch
             return ChainReport(False, checked, checked + 1, "missing entry")
         if entry.prev_hash != expected_prev:
             return ChainReport(False, checked, entry.seq, "broken link to the previous entry")
-        scheme = _scheme(entry, hashers, scheme)
-        if scheme is None:
+        reproduced_by = _scheme(entry, hashers, scheme)
+        if reproduced_by is None:
             return ChainReport(False, checked, entry.seq, "entry altered after it was written")
+        scheme = reproduced_by
         if published is not None and entry.seq == published.seq and entry.entry_hash != published.hash:
             return ChainReport(False, checked, entry.seq, "entry differs from the published head")
         expected_prev, checked = entry.entry_hash, checked + 1

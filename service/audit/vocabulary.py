@@ -225,14 +225,14 @@ def _target(entry: Any) -> Target | None:
 def _names(db: Session, entries: Sequence[Any]) -> dict[tuple[str, str], dict[str, str]]:
     """The readable names of the entries' targets: one query per kind of target that has names."""
     wanted: dict[tuple[str, str], set[str]] = {}
+    namers: dict[tuple[str, str], Names] = {}
     for entry in entries:
         target = _target(entry)
         if target is not None and target.names is not None and entry.target_id:
-            wanted.setdefault((entry.domain, entry.target_type), set()).add(entry.target_id)
-    return {
-        (domain, kind): dict(vocabulary_of(domain).targets[kind].names(db, sorted(ids)))
-        for (domain, kind), ids in wanted.items()
-    }
+            kind = (entry.domain, entry.target_type)
+            namers[kind] = target.names
+            wanted.setdefault(kind, set()).add(entry.target_id)
+    return {kind: dict(namers[kind](db, sorted(ids))) for kind, ids in wanted.items()}
 
 
 def _referred(changes: Mapping[str, Any], fields: Iterable[str]) -> Iterator[tuple[str, str]]:
