@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.config import Settings, get_settings
+from service.database import affected_rows
 from service.outbox import attachments as files
 from service.outbox.models import OutboxAttempt, OutboxMessage
 from service.outbox.providers import (
@@ -164,9 +165,9 @@ def _claim(db: Session, message_id: int, now: datetime, settings: Settings) -> C
         )
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if affected_rows(claimed) != 1:
         return DeliveryOutcome(message_id, "skipped")
-    message = db.get(OutboxMessage, message_id, populate_existing=True)
+    message = db.get_one(OutboxMessage, message_id, populate_existing=True)
     _abandon_unfinished(db, message_id, now)
     if message.attempts > settings.outbox_max_attempts:
         _give_up(db, message, f"{UNKNOWN_OUTCOME} on the last attempt (lease expired); not sent again")
@@ -239,6 +240,14 @@ def attempt_outcome(result: SendResult | DeliveryError) -> str:
     return "permanent_error" if isinstance(result, PermanentDeliveryError) else "transient_error"
 
 
+def _finish_attempt(attempt: OutboxAttempt, result: SendResult | DeliveryError, now: datetime) -> None:
+    attempt.finished_at = now
+    attempt.outcome = attempt_outcome(result)
+    sent = result if isinstance(result, SendResult) else None
+    attempt.provider_message_id = sent.provider_message_id[:PROVIDER_ID_MAX] if sent else None
+    attempt.error = None if sent else str(result)
+
+
 def _record_outcome(
     db: Session, claim: Claim, result: SendResult | DeliveryError, now: datetime, settings: Settings
 ) -> DeliveryOutcome:
@@ -247,18 +256,14 @@ def _record_outcome(
     attempt = db.scalar(
         select(OutboxAttempt).where(OutboxAttempt.message_id == message_id, OutboxAttempt.number == claim.number)
     )
-    sent = isinstance(result, SendResult)
     if attempt is not None:
-        attempt.finished_at = now
-        attempt.outcome = attempt_outcome(result)
-        attempt.provider_message_id = result.provider_message_id[:PROVIDER_ID_MAX] if sent else None
-        attempt.error = None if sent else str(result)
+        _finish_attempt(attempt, result, now)
     if message is None or message.claim_token != claim.token:
         log.warning("outbox message %s: claim lost before the outcome was recorded (lease too short?)", message_id)
         if attempt is not None:
             attempt.error = f"{attempt.error or ''} claim lost: the lease expired before the provider answered".strip()
         return DeliveryOutcome(message_id, "claim_lost", claim.number)
-    if sent:
+    if isinstance(result, SendResult):
         _mark_sent(db, message, result, now)
         return DeliveryOutcome(message_id, "sent", claim.number)
     if isinstance(result, PermanentDeliveryError) or message.attempts >= settings.outbox_max_attempts:

@@ -23,7 +23,9 @@ def voice_signature(body: bytes, secret: str) -> str:
 
 def voice_signature_valid(body: bytes, signature: str | None, secret: str) -> bool:
     """Constant-time comparison of the hex HMAC-SHA256 of the raw body."""
-    return bool(signature) and hmac.compare_digest(voice_signature(body, secret), signature.strip().lower())
+    if not signature:
+        return False
+    return hmac.compare_digest(voice_signature(body, secret), signature.strip().lower())
 
 
 def stripe_event_verified(body: bytes, signature: str | None, secret: str) -> bool:

@@ -8,9 +8,10 @@ session payload["session_id"] (a session that is no longer open answers its stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 import stripe
+from stripe.params import RefundCreateParams
+from stripe.params.checkout import SessionCreateParams
 
 from service.config import Settings
 from service.outbox.providers.base import (
@@ -52,7 +53,7 @@ class StripePaymentLinkProvider:
 
     def _create(self, message: Outgoing) -> SendResult:
         terms = payment_terms(message, self.settings.public_base_url)
-        params: dict[str, Any] = {
+        params: SessionCreateParams = {
             "mode": "payment",
             "line_items": [
                 {
@@ -91,7 +92,7 @@ class StripePaymentLinkProvider:
         return SendResult(provider_message_id=f"expire-{session.id}", data=data, delivery_status=session.status)
 
     def _refund(self, message: Outgoing) -> SendResult:
-        params: dict[str, Any] = {"payment_intent": _required(message, "payment_intent")}
+        params: RefundCreateParams = {"payment_intent": _required(message, "payment_intent")}
         if message.payload.get("amount"):
             params["amount"] = message.payload["amount"]
         refund = self.client.v1.refunds.create(params, {"idempotency_key": idempotency_key(message)})
