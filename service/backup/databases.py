@@ -140,6 +140,7 @@ class Postgres:
             env=env,
             check=False,
         )
+        assert reader.stdout is not None and reader.stderr is not None  # both opened with PIPE
         reader.stdout.close()
         problem = reader.stderr.read().decode(errors="replace").strip()
         if reader.wait() != 0 or writer.returncode != 0:

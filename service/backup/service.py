@@ -18,6 +18,7 @@ from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
@@ -55,7 +56,7 @@ def file_roots(settings: Settings) -> dict[str, Path]:
     }
 
 
-def sha256_of(handle: io.BufferedIOBase) -> tuple[str, int]:
+def sha256_of(handle: IO[bytes]) -> tuple[str, int]:
     digest, size = hashlib.sha256(), 0
     while chunk := handle.read(CHUNK):
         digest.update(chunk)
@@ -186,6 +187,8 @@ def read_manifest(tar: tarfile.TarFile) -> dict:
         member = tar.extractfile(MANIFEST)
     except KeyError:
         raise BackupFailed(f"not a Daichō backup: no {MANIFEST}") from None
+    if member is None:
+        raise BackupFailed(f"not a Daichō backup: {MANIFEST} is not a file")
     manifest = json.load(member)
     if manifest.get("format") != FORMAT:
         raise BackupFailed(f"backup format {manifest.get('format')!r} is not the one this version reads ({FORMAT})")
@@ -227,11 +230,12 @@ def verify_backup(path: Path) -> CheckedBackup:
             if member.name == MANIFEST:
                 continue
             item = expected.get(member.name)
-            if item is None or not member.isfile():
+            handle = tar.extractfile(member) if member.isfile() else None
+            if item is None or handle is None:
                 problems.append(f"{member.name}: not in the manifest")
                 continue
             seen.add(member.name)
-            digest, size = sha256_of(tar.extractfile(member))
+            digest, size = sha256_of(handle)
             if (digest, size) != (item["sha256"], item["bytes"]):
                 problems.append(f"{member.name}: SHA-256 or size differs from the manifest")
         problems += [f"{name}: missing" for name in sorted(set(expected) - seen)]
