@@ -1,6 +1,7 @@
-"""`make test`'s lint stage (tools/test.py): ruff and the import contracts fail the run on a copy of the tree."""
+"""`make test`'s lint stage (tools/test.py): ruff, the import contracts and mypy fail the run on a copy of the tree."""
 
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,19 @@ def test_an_unused_import_fails_ruff_check(tree: Path, capsys) -> None:
     (tree / "tools" / "unused.py").write_text('"""Unused."""\n\nimport os\n')
     assert "ruff check" in make_test.lint(tree, only=("ruff check",)).failed_steps
     assert "F401" in capsys.readouterr().out
+
+
+def test_a_type_error_fails_mypy(tmp_path: Path, capsys) -> None:
+    """mypy as configured in pyproject.toml, over empty packages and one small file (the whole tree takes minutes)."""
+    shutil.copy(REPO_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    for package in tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["mypy"]["files"]:
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("")
+    (tmp_path / "service" / "mistyped.py").write_text('"""Mistyped."""\n\n\ndef count() -> int:\n    return "three"\n')
+    assert "mypy" in make_test.lint(tmp_path, only=("mypy",)).failed_steps
+    assert 'service/mistyped.py:5: error: Incompatible return value type (got "str", expected "int")' in (
+        capsys.readouterr().out
+    )
 
 
 def test_the_summary_names_each_pass_s_slowest_test_modules(tmp_path: Path) -> None:

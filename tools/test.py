@@ -1,9 +1,9 @@
 """`make test`: the whole suite on SQLite and, at the same time, on PostgreSQL + Redis, with the lint stage beside them.
 
 The lint stage runs once while the passes run: `ruff check .`, `ruff format --check .`, `lint-imports` (the import
-contracts in pyproject.toml) and `python -m tools.js_check` (the pages' JavaScript parsed as ES2018 and their
-JavaScript and CSS checked against Safari 12); a failure there fails the run once the passes have ended, so one run
-shows everything.
+contracts in pyproject.toml), `python -m tools.js_check` (the pages' JavaScript parsed as ES2018 and their
+JavaScript and CSS checked against Safari 12) and `mypy` (configured in pyproject.toml); a failure there fails the
+run once the passes have ended, so one run shows everything.
 The two passes share nothing (each has its own data dir, database and broker) and spend much of their time waiting
 on subprocesses, so they run side by side on the two cores; every output line is prefixed with its pass's name.
 Installs Debian's chromium and a Japanese font (fonts-ipafont-gothic: the status colours' test runs Chromium with
@@ -42,6 +42,7 @@ LINT_STEPS = (
     ("ruff format --check", [str(BIN / "ruff"), "format", "--check", "--no-cache", "."]),
     ("lint-imports", [str(BIN / "lint-imports"), "--no-cache"]),
     ("js syntax (Safari 12)", [sys.executable, "-m", "tools.js_check"]),
+    ("mypy", [str(BIN / "mypy")]),  # its cache: .mypy_cache (git-ignored), which a run by hand shares
 )
 
 
