@@ -66,7 +66,9 @@ def test_a_type_error_fails_mypy(tmp_path: Path, capsys) -> None:
         (tmp_path / package).mkdir()
         (tmp_path / package / "__init__.py").write_text("")
     (tmp_path / "service" / "mistyped.py").write_text('"""Mistyped."""\n\n\ndef count() -> int:\n    return "three"\n')
-    assert "mypy" in make_test.lint(tmp_path, only=("mypy",)).failed_steps
+    result = make_test.lint(tmp_path, only=("mypy",))
+    assert result.failed_steps == ["mypy"]
+    assert result.summary() == "lint: FAILED (mypy)"
     assert 'service/mistyped.py:5: error: Incompatible return value type (got "str", expected "int")' in (
         capsys.readouterr().out
     )

@@ -155,7 +155,9 @@ class LintResult:
     def summary(self) -> str:
         if self.ok:
             return "lint: OK"
-        return f"lint: FAILED ({', '.join(self.failed_steps)}; `ruff format .` and `ruff check --fix .` fix most of it)"
+        ruff_failed = any(step.startswith("ruff") for step in self.failed_steps)
+        hint = "; `ruff format .` and `ruff check --fix .` fix most of it" if ruff_failed else ""
+        return f"lint: FAILED ({', '.join(self.failed_steps)}{hint})"
 
 
 def lint(root: Path = REPO_ROOT, only: tuple[str, ...] | None = None) -> LintResult:
