@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     login_address_max_failures: int = 20
     login_lockout_minutes: int = 10
     admin_password: str = ""
-    # Request bodies (service.observability.BodyGuard): every route and every caller without a valid token get
+    # Request bodies (service.body_guard.BodyGuard): every route and every caller without a valid token get
     # max_body_bytes; an upload route declares its own limit for signed-in callers (`upload_limit`)
     max_body_bytes: int = 10 * 1024 * 1024
     max_upload_bytes: int = 200 * 1024 * 1024  # a firmware file (POST /api/fleet/firmware/releases)
@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     document_retention_hours: int = 24
     # A list's CSV download (service/exports.py) reads this many rows per short session
     export_batch: int = 2000
-    # The API's access log (logger daicho.access, service/observability.py: a line per request but the fast lanes'
+    # The API's access log (logger daicho.access, service/metrics.py: a line per request but the fast lanes'
     # successes); `make run` turns it off unless APP_ACCESS_LOG=1 is set (or `make run ACCESS_LOG=1`)
     access_log: bool = True
     # `make run`'s simulated store agents (tools/run.py); false (APP_DEMO_AGENTS=0): none run, and the fleet

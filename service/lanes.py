@@ -37,10 +37,12 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 from starlette.types import Receive, Scope, Send
 
+from service.body_guard import BodyGuard, RequestHead
 from service.config import get_settings
 from service.database import get_engine
-from service.observability import SECURITY_HEADERS, BodyGuard, RequestHead, request_metrics
+from service.metrics import request_metrics
 from service.request_context import request_id_var
+from service.response_headers import SECURITY_HEADERS
 
 JSON = "application/json"
 Model = TypeVar("Model", bound=BaseModel)

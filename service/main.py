@@ -1,5 +1,7 @@
 """The FastAPI application factory."""
 
+from typing import TYPE_CHECKING, cast
+
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -8,23 +10,26 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from service.access import access_guard
 from service.api_docs import install_docs
+from service.backup import plugin as backup
+from service.body_guard import GuardMiddleware
 from service.broker import broker_reachable
 from service.config import get_settings
 from service.database import get_engine
 from service.errors import error_response, install_error_handlers
-from service.fleet.metrics import register_collector as register_fleet_collector
+from service.fleet import plugin as fleet
 from service.lanes import Lanes
-from service.observability import (
-    GuardMiddleware,
-    MetricsMiddleware,
-    configure_logging,
-    metrics_response,
-    register_queue_collector,
-)
+from service.logs import configure_logging
+from service.metrics import MetricsMiddleware, metrics_response
 from service.openapi import install_openapi
-from service.reservations.mcp_server import mount_mcp
-from service.reservations.watchdog import start as start_watchdog
+from service.outbox import plugin as outbox
+from service.reservations import plugin as reservations
 from service.routers import all_lane_routes, all_routers
+
+if TYPE_CHECKING:
+    from uvicorn._types import ASGI3Application  # uvicorn's own ASGI types, for its middleware's signature
+
+# What each package adds beyond its routers: gauges on /metrics, an app mounted at its path, a background thread.
+PLUGINS = (outbox.PLUGIN, backup.PLUGIN, fleet.PLUGIN, reservations.PLUGIN)
 
 
 def _system_router() -> APIRouter:
@@ -70,6 +75,12 @@ class DaichoAPI(FastAPI):
             await super().__call__(scope, receive, send)
 
 
+def _behind_proxies(entry: ASGIApp, trusted_hosts: list[str]) -> ASGIApp:
+    """The entry seeing a trusted proxy's forwarded client address and scheme (uvicorn's middleware, typed by it)."""
+    proxied = ProxyHeadersMiddleware(cast("ASGI3Application", entry), trusted_hosts=trusted_hosts)
+    return cast(ASGIApp, proxied)
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     configure_logging(access_log=settings.access_log)
@@ -89,14 +100,12 @@ def create_app() -> FastAPI:
     install_openapi(app)  # every operation declares the common error model (service/openapi.py)
     install_docs(app)
     app.add_api_route("/metrics", metrics_response, include_in_schema=False)
-    mount_mcp(app)  # reservations: the MCP server for AI-chat clients at /mcp
-    register_queue_collector()
-    register_fleet_collector()  # fleet: seconds since the last heartbeat, intake stalled (fleet_rules.yml)
-    start_watchdog()  # reservations §4.3: worker or beat stopped, outbox backlog → Slack (not under tests)
+    for plugin in PLUGINS:
+        plugin.install(app)
     app.lane = Lanes(app, prefix=api.prefix, routes=all_lane_routes())
     app.entry = access_guard(app._serve, settings)  # §5.1 ALLOWED_HOSTS / ALLOWED_IPS, after the forwarded address
     if settings.trusted_proxy_hosts:  # with none, every request keeps its socket peer: no layer to pass through
-        app.entry = ProxyHeadersMiddleware(app.entry, trusted_hosts=settings.trusted_proxy_hosts)
+        app.entry = _behind_proxies(app.entry, settings.trusted_proxy_hosts)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(GuardMiddleware)
     if settings.cors_origins:

@@ -4,7 +4,7 @@ An operation's error statuses come from its shape and from the dependencies it u
 without hand work:
 
 - every operation: 400 (malformed JSON, a NUL byte in the path or query);
-- parameters or a body: 422 (validation); a body: 413 (the body limit, service.observability.BodyGuard);
+- parameters or a body: 422 (validation); a body: 413 (the body limit, service.body_guard.BodyGuard);
 - a path parameter: 404 (it may name nothing in the caller's scope); a write: 409 (a unique key, a stale version,
   a state that no longer allows it);
 - and whatever a function in its dependency tree (the endpoint included) declares with `declares`: authentication

@@ -20,6 +20,7 @@ from service.audit import csv_exports as audit_exports
 from service.audit import service as audit
 from service.audit import vocabulary as audit_words
 from service.audit.schemas import AuditEntryRead, AuditVocabularyRead
+from service.body_guard import upload_limit
 from service.config import get_settings
 from service.crm import (
     acquired,
@@ -123,7 +124,6 @@ from service.deps import DbSession
 from service.errors import ValidationFailed, rule_message
 from service.identity.dependencies import Caller, renew_own_session
 from service.identity.roles import role_label
-from service.observability import upload_limit
 from service.openapi import media
 from service.pagination import Page, PageParams, page_params
 from service.schemas import IsoDate, MultiLine, QueryText

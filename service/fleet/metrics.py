@@ -5,10 +5,9 @@ from the same `monitoring.ingest_status`.
 """
 
 import logging
-from typing import Any
+from collections.abc import Sequence
 
-from prometheus_client import REGISTRY
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 
 from service.database import session_scope, utcnow
 from service.fleet.monitoring import ingest_status
@@ -17,11 +16,11 @@ from service.fleet.monitoring import ingest_status
 class IngestCollector:
     """No silence sample before the first heartbeat ever (a fleet without terminals is not silent)."""
 
-    def describe(self) -> Any:
+    def describe(self) -> Sequence[Metric]:
         """The families without reading the database (registration would otherwise collect once)."""
         return self._families()
 
-    def collect(self) -> Any:
+    def collect(self) -> Sequence[Metric]:
         silence, stalled = self._families()
         try:
             with session_scope() as db:
@@ -46,14 +45,3 @@ class IngestCollector:
                 "1 while no heartbeat arrives for longer than the ingest gap window (offline detection paused)",
             ),
         ]
-
-
-_registered = False
-
-
-def register_collector() -> None:
-    """Register the fleet gauges once per process."""
-    global _registered
-    if not _registered:
-        REGISTRY.register(IngestCollector())
-        _registered = True

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from service import exports
+from service.body_guard import upload_limit
 from service.broker import queue_task
 from service.database import utcnow
 from service.deps import DbSession
@@ -74,7 +75,6 @@ from service.fleet.schemas import (
     Version,
     Vocabulary,
 )
-from service.observability import upload_limit
 from service.openapi import file_response
 from service.pagination import Page, PageParams, page_params
 from service.schemas import MultiLine, QueryText, SingleLine

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
 from service import exports
+from service.body_guard import upload_limit
 from service.broker import queue_task
 from service.database import utcnow
 from service.deps import DbSession
@@ -63,7 +64,6 @@ from service.loaners.schemas import (
     SummaryRead,
     VocabularyRead,
 )
-from service.observability import upload_limit
 from service.openapi import media
 from service.pagination import Page, PageParams, page_params
 from service.schemas import QueryText, SingleLine

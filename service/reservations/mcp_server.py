@@ -30,6 +30,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from service.body_guard import NUL_BYTE, OWN_NUL_CHECK
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.errors import (
@@ -42,7 +43,6 @@ from service.errors import (
     error_body,
     validation_details,
 )
-from service.observability import NUL_BYTE, OWN_NUL_CHECK
 from service.reservations import booking, catalog, clients, labels, messages
 from service.reservations.models import Reservation
 from service.reservations.schemas import ReservationCreate

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
-from service.observability import delivery_attempts
+from service.outbox.metrics import delivery_attempts
 from service.reservations import labels
 from service.reservations.messages import DOMAIN, notify_slack
 from service.reservations.models import Notification

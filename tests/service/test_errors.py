@@ -5,7 +5,8 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import event
 
 from service.database import get_engine
-from service.observability import DeliveryAttemptsCollector, RequestMetrics
+from service.metrics import RequestMetrics
+from service.outbox.metrics import DeliveryAttemptsCollector
 from tests.factories import auth_headers, make_user
 
 

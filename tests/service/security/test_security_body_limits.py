@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from service.body_guard import upload_routes
 from service.config import get_settings
-from service.observability import upload_routes
 from tests.factories import auth_headers, make_user
 
 CHUNK = 64 * 1024

@@ -1,0 +1,20 @@
+"""The backups' scrape-time gauge on /metrics: the age of the newest complete backup."""
+
+import math
+
+from prometheus_client.core import GaugeMetricFamily
+
+from service.backup.service import last_good_backup_age
+from service.database import utcnow
+from service.metrics import ScrapeTimeGauge
+
+
+class BackupAgeCollector(ScrapeTimeGauge):
+    """Reports the age of the newest complete backup at scrape time (+Inf when there is none)."""
+
+    name = "daicho_backup_last_success_age_seconds"
+    documentation = "Seconds since the newest complete backup in APP_BACKUP_DIR was made"
+
+    def fill(self, gauge: GaugeMetricFamily) -> None:
+        age = last_good_backup_age(utcnow())
+        gauge.add_metric([], math.inf if age is None else age)
