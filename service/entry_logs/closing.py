@@ -99,6 +99,7 @@ def _claim_day(db: Session, *, nursery: Nursery, today: date) -> bool:
 
 def _notice(nursery: Nursery, parents: list[insights.PresentParent]) -> tuple[str, str]:
     """The e-mail's subject and body: the parents still inside with their entry time and children."""
+    assert nursery.closing_time is not None  # only nurseries past their closing time are told
     closing = nursery.closing_time.strftime("%H:%M")
     lines = [
         labels.CLOSING_NOTICE_INTRO.format(nursery=nursery.name, closing=closing),

@@ -65,7 +65,7 @@ def nursery_by_id(db: Session, *, scope: TenantScope, nursery_id: int) -> Nurser
 def nursery_in_scope(db: Session, *, scope: TenantScope, nursery_id: int | None) -> Nursery:
     """The nursery asked for (a scoped caller's own when none is named); another nursery's id is a 404."""
     if nursery_id is None:
-        if scope.unrestricted:
+        if scope.value is None:  # unrestricted
             raise ValidationFailed(labels.NURSERY_REQUIRED, details={"field": "nurseryId", "rule": "required"})
         nursery_id = int(scope.value)
     return nursery_by_id(db, scope=scope, nursery_id=nursery_id)
