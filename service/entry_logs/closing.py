@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.dashboard_links import page_url
+from service.database import affected_rows
 from service.entry_logs import counts, insights, labels
 from service.entry_logs.lookups import closing_passed, local_today, local_zone
 from service.entry_logs.models import EXIT, EntryLog, Nursery, Parent
@@ -94,7 +95,7 @@ def _claim_day(db: Session, *, nursery: Nursery, today: date) -> bool:
         .values(closing_notice_date=today, updated_at=Nursery.updated_at)  # bookkeeping, not an edit of the nursery
         .execution_options(synchronize_session=False)
     )
-    return claimed.rowcount == 1
+    return affected_rows(claimed) == 1
 
 
 def _notice(nursery: Nursery, parents: list[insights.PresentParent]) -> tuple[str, str]:
