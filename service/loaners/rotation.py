@@ -10,8 +10,9 @@ import os
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Row, delete, literal_column, select, update
+from sqlalchemy import ColumnElement, Row, delete, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -89,7 +90,7 @@ def start(db: Session, *, now: datetime, actor: Actor) -> Rotation | None:
 
 def _archive_record() -> json_record:
     s, d = Submission.__table__.c, Device.__table__.c
-    columns = [s[name] for name in ARCHIVE_COLUMNS] + [d.management_number]
+    columns: list[ColumnElement[Any]] = [s[name] for name in ARCHIVE_COLUMNS] + [d.management_number]
     return json_record(*(part for column in columns for part in (literal_column(f"'{column.name}'"), column)))
 
 
