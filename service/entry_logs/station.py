@@ -280,7 +280,7 @@ def heartbeat(claims: StationClaims, now: datetime) -> Work[IssuedToken]:
     rows = yield Query(_STATION_ADMISSION, station_parameters(claims))
     password_hash, generation, session_id, last_seen_at = rows[0] if rows else (None, 0, None, None)
     admitted = admit(claims, password_hash, generation, session_id)
-    if last_seen_at is None or now - last_seen_at >= STATION_SEEN_EVERY:  # admit refused a token with no session
+    if last_seen_at is None or now - last_seen_at >= STATION_SEEN_EVERY:  # None: admit refuses a sessionless token
         yield Query(_SEEN, {"session_id": claims.session_id, "now": now}, fetch="none")
         last_seen_at = now
     ADMISSIONS.put(
