@@ -12,7 +12,7 @@ from service.database import session_scope, utcnow
 from service.loaners import imports, rotation
 
 
-def in_transactions(step: Callable[[Session], bool], fail: Callable[[Session, str], None]) -> None:
+def in_transactions(step: Callable[[Session], bool], fail: Callable[[Session, str], object]) -> None:
     """Run `step` in one short transaction after another while it says there is more; record an error with `fail`."""
     try:
         while True:

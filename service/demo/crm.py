@@ -46,6 +46,7 @@ from service.demo.platform import DEMO_PASSWORD
 from service.documents import japanese_font_path
 
 SEED = 20260212
+DemoRow = Corporation | Request | Site | Image | Comment | Notification  # what a batch inserts
 REQUESTS_PER_AGENCY = 120
 DAYS = 120
 AGENCIES = (
@@ -273,7 +274,7 @@ def _request(rng: random.Random, batch: Batch, agency_id: int, sales: list[int],
             )
         )
     if resubmitted:
-        changes = {"corporation": {}, "request": {}, "images_added": [], "images_removed": []}
+        changes: dict[str, Any] = {"corporation": {}, "request": {}, "images_added": [], "images_removed": []}
         comments.append(
             _comment(
                 RESUBMISSION,
@@ -316,7 +317,7 @@ def _request(rng: random.Random, batch: Batch, agency_id: int, sales: list[int],
     batch.images.append(rng.choice((1, 1, 2)))
 
 
-def _insert(db: Session, model: type, rows: list[dict]) -> list[int]:
+def _insert(db: Session, model: type[DemoRow], rows: list[dict]) -> list[int]:
     if not rows:
         return []
     return list(db.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows))

@@ -299,11 +299,18 @@ class DemoTerminal:
         self.disk_growth = self.rng.uniform(0.02, 0.15)  # points a day
 
     @property
+    def heard_at(self) -> datetime:
+        """The last heartbeat, which every enrolled terminal has once the problems are placed."""
+        if self.last_seen is None:
+            raise ValueError(f"demo terminal {self.id} has sent no heartbeat")
+        return self.last_seen
+
+    @property
     def streak(self) -> int:
         """Consecutive high readings behind a high-usage problem."""
         if self.problem is None or not self.problem.kind.startswith("high_"):
             return 0
-        return 2 + int((self.last_seen - self.problem.since).total_seconds() // (SAMPLE_MINUTES * 60))
+        return 2 + int((self.heard_at - self.problem.since).total_seconds() // (SAMPLE_MINUTES * 60))
 
 
 @dataclass
@@ -323,7 +330,10 @@ class Fleet:
     utc_offset: timedelta = field(init=False)  # the zone's offset today: cheaper than converting every sample
 
     def __post_init__(self) -> None:
-        self.utc_offset = self.now.astimezone(self.zone).utcoffset()
+        offset = self.now.astimezone(self.zone).utcoffset()
+        if offset is None:
+            raise ValueError(f"{self.zone} gives no UTC offset")
+        self.utc_offset = offset
 
     def pick(self, count: int) -> list[DemoTerminal]:
         """Enrolled terminals with no part yet, chosen at random."""
@@ -387,7 +397,7 @@ def build_fleet(db: Session, progress: DemoProgress, size: Size) -> None:
 
 def _staff(db: Session) -> dict[str, tuple[Actor, int | None]]:
     """The demo accounts that work alerts (made by the platform hook), as actors with their user ids."""
-    found = {}
+    found: dict[str, tuple[Actor, int | None]] = {}
     for login in STAFF:
         user = identity.find_user_by_login(db, login)
         if user is not None:
@@ -426,7 +436,8 @@ def _stores(spec: CustomerSpec, count: int, rng: random.Random, offset: int) -> 
 
 def _terminals(db: Session, fleet: Fleet) -> None:
     """Every customer's terminals (bulk), on 1.1.0 with an agent, plus the new store's, still on factory firmware."""
-    rows, owners = [], []
+    rows: list[dict] = []
+    owners: list[int] = []
     for index, spec in enumerate(CUSTOMERS):
         count = max(1, round(spec.terminals * fleet.size.share))
         for store in _stores(spec, count, fleet.rng, offset=index * 5):
@@ -594,9 +605,14 @@ def _paused_rollout(db: Session, fleet: Fleet, release: FirmwareRelease) -> list
 def _open(db: Session, fleet: Fleet, terminal: DemoTerminal, kind: str, message: str, at: datetime) -> Alert:
     new = alerts.NewAlert(terminal.id, fleet.customer_ids[terminal.customer], kind, message)
     alerts.open_alerts(db, [new], now=at)
-    return db.scalar(
+    return _open_alert(db, terminal, kind)
+
+
+def _open_alert(db: Session, terminal: DemoTerminal, kind: str) -> Alert:
+    """The terminal's open alert of that kind (there is one at most)."""
+    return db.scalars(
         select(Alert).where(Alert.terminal_id == terminal.id, Alert.alert_type == kind, Alert.status != alerts.RESOLVED)
-    )
+    ).one()
 
 
 def _work(db: Session, fleet: Fleet, alert: Alert, work: Work) -> None:
@@ -676,9 +692,9 @@ def _problems(fleet: Fleet) -> list[DemoTerminal]:
     incident = sorted(group, key=lambda t: t.id)[:needed]
     fleet.taken |= {t.id for t in incident}
     since = fleet.now - timedelta(minutes=INCIDENT_MINUTES_AGO)
+    troubled = []
     for number, terminal in enumerate(incident):
-        terminal.problem = Problem("offline", since, INCIDENT_WORK if number == 0 else None)
-    troubled = list(incident)
+        troubled.append(_place(terminal, Problem("offline", since, INCIDENT_WORK if number == 0 else None)))
     for kind, plan in (
         ("offline", OFFLINE_NOW),
         ("error", ERRORS_NOW),
@@ -687,30 +703,35 @@ def _problems(fleet: Fleet) -> list[DemoTerminal]:
     ):
         for terminal, (minutes, work) in zip(fleet.pick(len(plan)), plan, strict=False):
             detail = fleet.rng.choice(ERROR_DETAILS) if kind == "error" else ""
-            terminal.problem = Problem(kind, fleet.now - timedelta(minutes=minutes), work, detail)
-            troubled.append(terminal)
-    for terminal in troubled:
-        if terminal.problem.kind == "offline":
+            troubled.append(_place(terminal, Problem(kind, fleet.now - timedelta(minutes=minutes), work, detail)))
+    for terminal, problem in troubled:
+        if problem.kind == "offline":
             silence = monitoring.offline_threshold() + timedelta(seconds=fleet.rng.randint(10, 240))
-            terminal.last_seen = terminal.problem.since - silence
+            terminal.last_seen = problem.since - silence
         else:
             terminal.last_seen = fleet.now - timedelta(seconds=fleet.rng.randint(5, 50))
     for terminal in fleet.terminals:
         if terminal.enrolled and terminal.last_seen is None:
             terminal.last_seen = fleet.now - timedelta(seconds=fleet.rng.randint(5, 295))
-    return troubled
+    return [terminal for terminal, _ in troubled]
+
+
+def _place(terminal: DemoTerminal, problem: Problem) -> tuple[DemoTerminal, Problem]:
+    """Give the terminal its problem; returns both, for the heartbeats that follow from it."""
+    terminal.problem = problem
+    return terminal, problem
 
 
 def _current_alerts(db: Session, fleet: Fleet, update_failed: list[Alert]) -> None:
     """Today's alerts: offline ones from the service's own sweep (the incident among them), the others opened as
     heartbeats would have opened them; then the work done on them so far."""
-    troubled = sorted((t for t in fleet.terminals if t.problem), key=lambda t: t.problem.since)
-    for since in sorted({t.problem.since for t in troubled if t.problem.kind == "offline"}):
+    placed = [(terminal, terminal.problem) for terminal in fleet.terminals if terminal.problem is not None]
+    troubled = sorted(placed, key=lambda pair: pair[1].since)
+    for since in sorted({problem.since for _, problem in troubled if problem.kind == "offline"}):
         monitoring.sweep_offline(db, now=since)
-    for terminal in troubled:
-        problem = terminal.problem
+    for terminal, problem in troubled:
         if problem.kind == "offline":
-            alert = db.scalar(select(Alert).where(Alert.terminal_id == terminal.id, Alert.status != alerts.RESOLVED))
+            alert = _open_alert(db, terminal, "offline")
         else:
             alert = _open(
                 db,
@@ -736,7 +757,7 @@ def _maintenance(db: Session, fleet: Fleet) -> None:
     count = max(1, round(MAINTENANCE_TERMINALS * fleet.size.share))
     starts = sorted(fleet.now - timedelta(minutes=fleet.rng.randint(60, 10 * 24 * 60)) for _ in range(count))
     for terminal, at in zip(fleet.pick(count), starts, strict=False):
-        set_maintenance(db, terminal=db.get(Terminal, terminal.id), enabled=True, actor=actor, now=at)
+        set_maintenance(db, terminal=db.get_one(Terminal, terminal.id), enabled=True, actor=actor, now=at)
 
 
 # --- state, metrics and events --------------------------------------------------------------------
@@ -757,7 +778,12 @@ def _reading(fleet: Fleet, terminal: DemoTerminal, at: datetime, noise: float = 
     cpu = terminal.cpu_base + terminal.cpu_busy * busy + rng.gauss(0, 3) * noise
     memory = terminal.memory_base + 12 * busy + rng.gauss(0, 1.5) * noise
     disk = terminal.disk_now - terminal.disk_growth * days
-    return tuple(round(min(max(value, 0.5), 99.5), 1) for value in (cpu, memory, disk))
+    return _percent(cpu), _percent(memory), _percent(disk)
+
+
+def _percent(value: float) -> float:
+    """A reading as the agent reports it: within 0.5-99.5, to one decimal."""
+    return round(min(max(value, 0.5), 99.5), 1)
 
 
 def _hourly(fleet: Fleet, terminal: DemoTerminal, hour: datetime) -> dict:
@@ -784,14 +810,15 @@ def _series(db: Session, fleet: Fleet, terminal: DemoTerminal) -> None:
     raw_start = fleet.now - timedelta(days=fleet.size.raw_days)
     hour = _floor_hour(fleet.now - timedelta(days=HOURLY_DAYS))
     hourly = []
-    while hour < _floor_hour(raw_start) and hour < terminal.last_seen:
+    while hour < _floor_hour(raw_start) and hour < terminal.heard_at:
         hourly.append(_hourly(fleet, terminal, hour))
         hour += timedelta(hours=1)
-    samples, at, high = [], terminal.last_seen, terminal.streak
+    samples: list[dict] = []
+    at, high = terminal.heard_at, terminal.streak
+    kind = terminal.problem.kind if terminal.problem else ""
     while at >= raw_start:
         cpu, memory, disk = _reading(fleet, terminal, at)
         if len(samples) < high:
-            kind = terminal.problem.kind
             cpu = round(terminal.rng.uniform(90.5, 97), 1) if kind == "high_cpu" else cpu
             memory = round(terminal.rng.uniform(90.5, 96), 1) if kind == "high_memory" else memory
         samples.append({"terminal_id": terminal.id, "recorded_at": at, "cpu": cpu, "memory": memory, "disk": disk})
@@ -812,8 +839,9 @@ def _snapshot(db: Session, fleet: Fleet, history: set[int]) -> None:
     rows = []
     for terminal in (t for t in fleet.terminals if t.enrolled):
         if terminal.id not in history:
-            terminal.reading = _reading(fleet, terminal, terminal.last_seen)
+            terminal.reading = _reading(fleet, terminal, terminal.heard_at)
         problem = terminal.problem.kind if terminal.problem else ""
+        detail = terminal.problem.detail if terminal.problem else ""
         offline = problem == "offline"
         cpu, memory, disk = terminal.reading
         rows.append(
@@ -821,9 +849,9 @@ def _snapshot(db: Session, fleet: Fleet, history: set[int]) -> None:
                 "id": terminal.id,
                 "status": "error" if problem == "error" else "online",
                 "reported_status": "error" if problem == "error" else "online",
-                "error_message": terminal.problem.detail if problem == "error" else "",
-                "last_heartbeat_at": terminal.last_seen,
-                "offline_deadline_at": terminal.last_seen + monitoring.offline_threshold()
+                "error_message": detail if problem == "error" else "",
+                "last_heartbeat_at": terminal.heard_at,
+                "offline_deadline_at": terminal.heard_at + monitoring.offline_threshold()
                 if offline
                 else fleet.now + ONLINE_DEADLINE,
                 "cpu_usage": cpu,
@@ -866,7 +894,7 @@ def _events(db: Session, fleet: Fleet, history: list[DemoTerminal]) -> None:
         for days in range(HOURLY_DAYS):
             day = today - timedelta(days=days)
             at = datetime(day.year, day.month, day.day, 8, fleet.rng.randint(0, 59), tzinfo=fleet.zone)
-            if fleet.now - timedelta(days=HOURLY_DAYS) <= at <= terminal.last_seen:
+            if fleet.now - timedelta(days=HOURLY_DAYS) <= at <= terminal.heard_at:
                 fleet.events.append(_event(fleet, terminal.id, at, "info", "agent_started", started))
     tasks = db.execute(
         select(

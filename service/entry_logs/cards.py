@@ -58,7 +58,10 @@ def barcode_svg(parent_id: int) -> str:
     Code128(str(parent_id), writer=SVGWriter()).write(buffer, options=BARCODE_OPTIONS)
     svg = buffer.getvalue().decode()
     svg = svg[svg.index("<svg") :]
-    width, height = SVG_SIZE.search(svg).groups()
+    size = SVG_SIZE.search(svg)
+    if size is None:
+        raise ValueError("the barcode writer drew an <svg> without a size")
+    width, height = size.groups()
     box = f'viewBox="0 0 {width} {height}" preserveAspectRatio="none" role="img" aria-label="{parent_id}"'
     return re.sub(r'="([\d.]+)mm"', r'="\1"', SVG_SIZE.sub(box, svg, count=1))
 

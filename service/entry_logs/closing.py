@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.dashboard_links import page_url
+from service.database import affected_rows
 from service.entry_logs import counts, insights, labels
 from service.entry_logs.lookups import closing_passed, local_today, local_zone
 from service.entry_logs.models import EXIT, EntryLog, Nursery, Parent
@@ -94,11 +95,12 @@ def _claim_day(db: Session, *, nursery: Nursery, today: date) -> bool:
         .values(closing_notice_date=today, updated_at=Nursery.updated_at)  # bookkeeping, not an edit of the nursery
         .execution_options(synchronize_session=False)
     )
-    return claimed.rowcount == 1
+    return affected_rows(claimed) == 1
 
 
 def _notice(nursery: Nursery, parents: list[insights.PresentParent]) -> tuple[str, str]:
     """The e-mail's subject and body: the parents still inside with their entry time and children."""
+    assert nursery.closing_time is not None  # only nurseries past their closing time are told
     closing = nursery.closing_time.strftime("%H:%M")
     lines = [
         labels.CLOSING_NOTICE_INTRO.format(nursery=nursery.name, closing=closing),

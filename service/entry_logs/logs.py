@@ -3,11 +3,12 @@
 import gzip
 import json
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from operator import attrgetter
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Row, Select, delete, select
 from sqlalchemy.orm import Session
@@ -50,7 +51,7 @@ class LogRow:
     received_at: datetime
     station_time: datetime | None
     recorded_by: str | None
-    child_names: list[str]
+    child_names: list[str] = field(kw_only=True)  # keyword-only: a row's columns fill the positions
 
     @property
     def late(self) -> bool:
@@ -109,26 +110,20 @@ def list_logs(
     return _rows(db, _row_select().where(EntryLog.id.in_(ids.scalar_subquery())).order_by(*order)), total
 
 
-CSV_COLUMNS = tuple(
-    Column(header, value)
-    for header, value in zip(
-        labels.CSV_HEADER,
-        (
-            attrgetter("timestamp"),
-            attrgetter("parent_id"),
-            attrgetter("parent_name"),
-            lambda row: labels.ENTRY_TYPE_LABELS[row.entry_type],
-            lambda row: "、".join(row.child_names),
-            attrgetter("nursery_name"),
-            attrgetter("station_id"),
-            attrgetter("station_time"),
-            attrgetter("recorded_by"),
-            attrgetter("received_at"),
-            lambda row: labels.LATE_MARK if row.late else "",
-        ),
-        strict=True,
-    )
+CSV_VALUES: tuple[Callable[[LogRow], Any], ...] = (
+    attrgetter("timestamp"),
+    attrgetter("parent_id"),
+    attrgetter("parent_name"),
+    lambda row: labels.ENTRY_TYPE_LABELS[row.entry_type],
+    lambda row: "、".join(row.child_names),
+    attrgetter("nursery_name"),
+    attrgetter("station_id"),
+    attrgetter("station_time"),
+    attrgetter("recorded_by"),
+    attrgetter("received_at"),
+    lambda row: labels.LATE_MARK if row.late else "",
 )
+CSV_COLUMNS = tuple(Column(header, value) for header, value in zip(labels.CSV_HEADER, CSV_VALUES, strict=True))
 
 
 def log_export(*, flt: LogFilter, scope: TenantScope, oldest_first: bool = False) -> ListExport:

@@ -61,7 +61,7 @@ def parent_for_token(db: Session, token: str) -> tuple[Parent, Nursery]:
         row = db.execute(
             select(Parent, Nursery).join(Nursery, Nursery.id == Parent.nursery_id).where(Parent.id == claims[0])
         ).first()
-    if row is None or link_token(row.Parent) is None or row.Parent.link_version != claims[1]:
+    if claims is None or row is None or link_token(row.Parent) is None or row.Parent.link_version != claims[1]:
         raise NotFound(labels.PARENT_LINK_INVALID, code="link_invalid")
     return row.Parent, row.Nursery
 

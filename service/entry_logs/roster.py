@@ -9,6 +9,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
+from service.database import Base, affected_rows
 from service.entry_logs import labels
 from service.entry_logs.models import Child, EntryLog, Nursery, Parent, StationSession
 from service.entry_logs.schemas import (
@@ -26,7 +27,7 @@ from service.search import contains
 from service.tenancy import TenantScope, get_scoped, scoped
 
 DOMAIN = "entry_logs"
-M = TypeVar("M")
+M = TypeVar("M", bound=Base)
 NURSERY_FIELDS = ("code", "name", "closing_time")
 PARENT_FIELDS = ("nursery_id", "name", "phone")
 CHILD_FIELDS = ("nursery_id", "name", "class_name", "parent_ids")
@@ -65,7 +66,7 @@ def nursery_by_id(db: Session, *, scope: TenantScope, nursery_id: int) -> Nurser
 def nursery_in_scope(db: Session, *, scope: TenantScope, nursery_id: int | None) -> Nursery:
     """The nursery asked for (a scoped caller's own when none is named); another nursery's id is a 404."""
     if nursery_id is None:
-        if scope.unrestricted:
+        if scope.value is None:  # unrestricted
             raise ValidationFailed(labels.NURSERY_REQUIRED, details={"field": "nurseryId", "rule": "required"})
         nursery_id = int(scope.value)
     return nursery_by_id(db, scope=scope, nursery_id=nursery_id)
@@ -210,7 +211,7 @@ def sign_out_station(db: Session, *, nursery: Nursery, session_id: int, actor: A
 def prune_station_sessions(db: Session, *, before: datetime) -> int:
     """Forget sessions signed out, or last seen, before the cut-off (they can no longer renew a token)."""
     ended = or_(StationSession.signed_out_at < before, StationSession.last_seen_at < before)
-    return db.execute(delete(StationSession).where(ended)).rowcount or 0
+    return affected_rows(db.execute(delete(StationSession).where(ended)))
 
 
 # Parents -----------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from itertools import islice
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import delete, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service import broker
 from service.audit import service as audit
@@ -187,7 +187,10 @@ def _store(db: Session, job: RosterImport, rows: list[dict[str, str]]) -> None:
 
 
 def _find_or_create(
-    db: Session, nursery_id: int, key: tuple, wanted: list[tuple[str, str]]
+    db: Session,
+    nursery_id: int,
+    key: tuple[InstrumentedAttribute[str], InstrumentedAttribute[str]],
+    wanted: list[tuple[str, str]],
 ) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
     """The ids of the nursery's parents (or children) by key (name + phone, or name + class), the missing ones
     inserted in one statement; and those inserted."""

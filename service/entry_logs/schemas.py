@@ -30,7 +30,7 @@ from service.entry_logs.labels import (
     MISSING_EXIT_MARK,
     ROSTER_COLUMNS,
 )
-from service.schemas import MultiLine, SingleLine, optional_fields
+from service.schemas import MultiLine, SingleLine
 
 EntryType = Literal["Entry", "Exit"]
 AttendanceStatus = Literal["present", "absent"]
@@ -234,15 +234,11 @@ class NurseryCreate(CamelModel):
     entry_exit_password: EntryExitPassword | None = None
 
 
-NurseryUpdate = optional_fields(
-    NurseryCreate,
-    "NurseryUpdate",
-    exclude=("code", "entry_exit_password"),
-    closing_time=(
-        HourMinute | None,
-        Field(default=None, description="the nursery's closing time, local HH:MM; null clears it (left out: kept)"),
-    ),
-)
+class NurseryUpdate(CamelModel):
+    name: Name | None = None
+    closing_time: HourMinute | None = Field(
+        default=None, description="the nursery's closing time, local HH:MM; null clears it (left out: kept)"
+    )
 
 
 class NurseryRead(CamelModel):
@@ -285,7 +281,9 @@ class ParentCreate(CamelModel):
     phone: Phone = ""
 
 
-ParentUpdate = optional_fields(ParentCreate, "ParentUpdate", exclude=("nursery_id",))
+class ParentUpdate(CamelModel):
+    name: Name | None = None
+    phone: Phone | None = None
 
 
 class ParentRead(CamelModel):
@@ -296,14 +294,20 @@ class ParentRead(CamelModel):
     children: list[ChildBrief]
 
 
+ParentIds = Annotated[list[StrictInt], Field(max_length=10)]
+
+
 class ChildCreate(CamelModel):
     nursery_id: StrictInt
     name: Name
     class_name: ClassName = ""
-    parent_ids: list[StrictInt] = Field(default_factory=list, max_length=10)
+    parent_ids: ParentIds = Field(default_factory=list)
 
 
-ChildUpdate = optional_fields(ChildCreate, "ChildUpdate", exclude=("nursery_id",))
+class ChildUpdate(CamelModel):
+    name: Name | None = None
+    class_name: ClassName | None = None
+    parent_ids: ParentIds | None = None
 
 
 class ChildRead(CamelModel):

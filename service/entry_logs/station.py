@@ -6,7 +6,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, String, and_, bindparam, case, cast, func, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from service.audit import service as audit
@@ -66,7 +78,9 @@ def password_fingerprint(password_hash: str | None, generation: int = 0) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:16]
 
 
-def fingerprint_in_sql(password_hash: ColumnElement[str | None], generation: ColumnElement[int]) -> ColumnElement[str]:
+def fingerprint_in_sql(
+    password_hash: SQLColumnExpression[str | None], generation: SQLColumnExpression[int]
+) -> ColumnElement[str]:
     """`password_fingerprint` computed by PostgreSQL (a test holds the two equal)."""
     suffix = case((generation != 0, literal(":") + cast(generation, String)), else_=literal(""))
     seed = func.coalesce(password_hash, "") + suffix
@@ -151,6 +165,7 @@ def login(
         refuse=refuse,
         bad_credentials=labels.BAD_CREDENTIALS,
     )
+    assert nursery is not None  # lockout.attempt returned: the password is this nursery's
     station_actor = Actor(
         type="station",
         id=str(nursery.id),
@@ -265,7 +280,7 @@ def heartbeat(claims: StationClaims, now: datetime) -> Work[IssuedToken]:
     rows = yield Query(_STATION_ADMISSION, station_parameters(claims))
     password_hash, generation, session_id, last_seen_at = rows[0] if rows else (None, 0, None, None)
     admitted = admit(claims, password_hash, generation, session_id)
-    if now - last_seen_at >= STATION_SEEN_EVERY:
+    if last_seen_at is None or now - last_seen_at >= STATION_SEEN_EVERY:  # None: admit refuses a sessionless token
         yield Query(_SEEN, {"session_id": claims.session_id, "now": now}, fetch="none")
         last_seen_at = now
     ADMISSIONS.put(

@@ -11,6 +11,7 @@ there are more): counting a million rows at every page would cost more than the 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from operator import methodcaller
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -143,5 +144,5 @@ def history_export(db: Session, *, scope: TenantScope, flt: HistoryFilter) -> Li
         return [_values(header, device, model, submission) for submission, device, model, *_ in rows]
 
     stmt = _selected(select(Submission, Device, Model), scope, flt, settings).join(Model, Model.id == Device.model_id)
-    columns = [Column(name, lambda row, name=name: row.get(name)) for name in header]
+    columns = [Column(name, methodcaller("get", name)) for name in header]
     return ListExport(stmt, NEWEST_FIRST, columns, records)

@@ -53,7 +53,8 @@ def _label_devices(db: Session, location: Location, kind: str | None) -> list[tu
     stmt = select(Device, Model.name).join(Model, Model.id == Device.model_id).where(Device.location_id == location.id)
     if kind:
         stmt = stmt.where(Device.kind == kind)
-    return [tuple(row) for row in db.execute(stmt.order_by(Device.management_number).limit(MAX_LABELS + 1))]
+    rows = db.execute(stmt.order_by(Device.management_number).limit(MAX_LABELS + 1))
+    return [(device, model_name) for device, model_name in rows]
 
 
 def _draw_label(pdf: FPDF, x: float, y: float, device: Device, model_name: str, location: Location) -> None:

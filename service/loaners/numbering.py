@@ -87,7 +87,8 @@ def parse(number: str) -> ParsedNumber:
         valid = value in CATEGORY_BY_SECTION if pattern is None else pattern.match(value)
         if not valid or value == "000":
             raise invalid(reason, rule)
-    return ParsedNumber(*sections[:4], int(sections[4]))
+    location_code, category_section, model_section, serial_number, sequence = sections
+    return ParsedNumber(location_code, category_section, model_section, serial_number, int(sequence))
 
 
 def check_matches(parsed: ParsedNumber, *, location: Location, model: Model, serial_number: str) -> None:

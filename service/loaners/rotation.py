@@ -7,10 +7,12 @@ before its rows are deleted (a crash in between archives those rows again next t
 
 import gzip
 import os
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import delete, literal_column, select, update
+from sqlalchemy import ColumnElement, Row, delete, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -88,11 +90,11 @@ def start(db: Session, *, now: datetime, actor: Actor) -> Rotation | None:
 
 def _archive_record() -> json_record:
     s, d = Submission.__table__.c, Device.__table__.c
-    columns = [s[name] for name in ARCHIVE_COLUMNS] + [d.management_number]
+    columns: list[ColumnElement[Any]] = [s[name] for name in ARCHIVE_COLUMNS] + [d.management_number]
     return json_record(*(part for column in columns for part in (literal_column(f"'{column.name}'"), column)))
 
 
-def _write(path: Path, rows: list[tuple]) -> None:
+def _write(path: Path, rows: Sequence[Row]) -> None:
     """The whole file, synced, under its final name only when complete."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")

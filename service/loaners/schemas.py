@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints
 
-from service.schemas import MultiLine, SingleLine, Text, optional_fields
+from service.schemas import MultiLine, SingleLine, Text
 
 Status = Literal["active", "inactive"]
 Kind = Literal["terminal", "printer", "other"]
@@ -29,6 +29,10 @@ Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100),
 DataTypeId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Z_]{0,29}$"), SingleLine]
 QuestionKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
 Choice = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
+Choices = Annotated[list[Choice], Field(max_length=50)]
+Position = Annotated[int, Field(ge=0, le=100_000)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), SingleLine]
+AssetNumber = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50), SingleLine]
 AnswerValue = Annotated[str, StringConstraints(max_length=2000), MultiLine] | int | float | None
 
 ORM = ConfigDict(from_attributes=True)
@@ -47,7 +51,13 @@ class LocationCreate(BaseModel):
     status: Status = "active"
 
 
-LocationUpdate = optional_fields(LocationCreate, "LocationUpdate", exclude=("id",))
+class LocationUpdate(BaseModel):
+    code: LocationCode | None = None
+    name: Name | None = None
+    jurisdiction: Jurisdiction | None = None
+    group_email: EmailStr | None = None
+    notify_status_change: StrictBool | None = None
+    status: Status | None = None
 
 
 class LocationRead(BaseModel):
@@ -68,10 +78,14 @@ class ModelCreate(BaseModel):
     name: ModelName
     maker: Name
     category: Category
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), SingleLine] = ""
+    note: Note = ""
 
 
-ModelUpdate = optional_fields(ModelCreate, "ModelUpdate")
+class ModelUpdate(BaseModel):
+    name: ModelName | None = None
+    maker: Name | None = None
+    category: Category | None = None
+    note: Note | None = None
 
 
 class ModelRead(BaseModel):
@@ -112,18 +126,30 @@ class VocabularyRead(BaseModel):
     messages: dict[str, str]
 
 
+DataTypeName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), SingleLine]
+DisplayOrder = Annotated[int, Field(ge=1, le=10_000)]
+FilterCondition = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), SingleLine]
+
+
 class DataTypeCreate(BaseModel):
     id: DataTypeId
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), SingleLine]
-    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), SingleLine] = ""
-    display_order: Annotated[int, Field(ge=1, le=10_000)]
-    filter_condition: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), SingleLine] = ""
+    name: DataTypeName
+    description: Note = ""
+    display_order: DisplayOrder
+    filter_condition: FilterCondition = ""
     source_settings: dict[Text, Any] = {}
     display_settings: dict[Text, Any] = {}
     status: Status = "active"
 
 
-DataTypeUpdate = optional_fields(DataTypeCreate, "DataTypeUpdate", exclude=("id",))
+class DataTypeUpdate(BaseModel):
+    name: DataTypeName | None = None
+    description: Note | None = None
+    display_order: DisplayOrder | None = None
+    filter_condition: FilterCondition | None = None
+    source_settings: dict[Text, Any] | None = None
+    display_settings: dict[Text, Any] | None = None
+    status: Status | None = None
 
 
 class DataTypeRead(BaseModel):
@@ -148,7 +174,7 @@ class DeviceCreate(BaseModel):
     location_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), SingleLine]
     model_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), SingleLine]
     serial_number: Serial
-    asset_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50), SingleLine] = ""
+    asset_number: AssetNumber = ""
     software: Short = ""
     os: Short = ""
     management_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), SingleLine] | None = (
@@ -157,9 +183,10 @@ class DeviceCreate(BaseModel):
     confirm: bool = Field(False, description="Register although a device with this serial number exists (else 409)")
 
 
-DeviceUpdate = optional_fields(
-    DeviceCreate, "DeviceUpdate", exclude=("location_id", "model_id", "serial_number", "management_number", "confirm")
-)
+class DeviceUpdate(BaseModel):
+    asset_number: AssetNumber | None = None
+    software: Short | None = None
+    os: Short | None = None
 
 
 class DeviceRead(BaseModel):
@@ -235,19 +262,23 @@ class FormRead(BaseModel):
 class QuestionCreate(BaseModel):
     key: QuestionKey = Field(description='numbered like the spec ("1-6.返却予定日", "3-4-1.…"); the prefix is derived')
     type: QuestionType
-    choices: Annotated[list[Choice], Field(max_length=50)] = []
+    choices: Choices = []
     required: StrictBool = False
     status_prefix: Annotated[str, StringConstraints(pattern=PATTERNS["status_prefix"]), SingleLine] | None = Field(
         None, description="only for an un-numbered key: the status whose number shows it"
     )
     condition: dict[QuestionKey, Choice] = {}
-    help_text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), SingleLine] = ""
-    position: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    help_text: Note = ""
+    position: Position | None = None
 
 
-QuestionUpdate = optional_fields(
-    QuestionCreate, "QuestionUpdate", exclude=("key", "type", "status_prefix"), active=(StrictBool | None, None)
-)
+class QuestionUpdate(BaseModel):
+    choices: Choices | None = None
+    required: StrictBool | None = None
+    condition: dict[QuestionKey, Choice] | None = None
+    help_text: Note | None = None
+    position: Position | None = None
+    active: StrictBool | None = None
 
 
 class DeviceForm(BaseModel):

@@ -6,6 +6,7 @@ Every row's current state is its device's latest submission, joined through the 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import methodcaller
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -108,6 +109,10 @@ def _answer(key: str) -> Callable[[Device, Model, Submission | None], str | None
     return lambda _device, _model, submission: (submission.answers if submission else {}).get(key)
 
 
+def _submitted_at(_device: Device, _model: Model, submission: Submission | None) -> str | None:
+    return local_text(submission.submitted_at if submission else None)
+
+
 def _attribute(name: str) -> Callable[[Device, Model, Submission | None], str | None]:
     return lambda device, _model, _submission: getattr(device, name) or None
 
@@ -117,7 +122,7 @@ COLUMN_SOURCES: dict[str, Callable[[Device, Model, Submission | None], str | Non
     labels.COL_KIND: lambda device, _model, _submission: labels.KINDS[device.kind],
     labels.COL_MODEL: lambda _device, model, _submission: model.name,
     labels.COL_SERIAL: _attribute("serial_number"),
-    labels.COL_TIMESTAMP: lambda _device, _model, submission: local_text(submission and submission.submitted_at),
+    labels.COL_TIMESTAMP: _submitted_at,
     "担当者": _answer(labels.PERSON_KEY),
     "資産管理番号": _attribute("asset_number"),
     "ソフトウェア": _attribute("software"),
@@ -188,7 +193,7 @@ def _export(scope: TenantScope, flt: ViewFilter, settings: ViewSettings, header:
         .join(Model, Model.id == Device.model_id)
         .outerjoin(Submission, Submission.id == Device.current_submission_id)
     )
-    columns = [Column(name, lambda row, name=name: row.get(name)) for name in header]
+    columns = [Column(name, methodcaller("get", name)) for name in header]
     return ListExport(_matching(stmt, scope, flt, settings), (Device.management_number,), columns, values)
 
 
@@ -337,7 +342,7 @@ def _card(
     longest: list[dict],
     now: datetime,
 ) -> dict[str, Any]:
-    rows = {
+    rows: dict[str, dict[str, Any]] = {
         place.id: {
             "location_id": place.id,
             "location_name": place.name,

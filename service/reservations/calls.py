@@ -163,7 +163,7 @@ def apply_outcome(
         "outbox_message_id": attempt.outbox_message_id,
         "shop_id": attempt.shop_id,
     }
-    shop_name = db.get(Shop, attempt.shop_id).name
+    shop_name = db.get_one(Shop, attempt.shop_id).name
     reason = f"{shop_name}（第{attempt.round}周）: {labels.CALL_OUTCOMES[outcome]}"
     if outcome == "accept":
         reservation.shop_id = attempt.shop_id
@@ -181,7 +181,7 @@ def apply_outcome(
 
 def call_answered(db: Session, message: OutboxMessage, now: datetime) -> None:
     """on_sent of a call: keep the provider's call id; the sandbox's simulated outcome is applied at once."""
-    attempt = db.get(CallAttempt, int(message.ref_id))
+    attempt = db.get(CallAttempt, messages.referenced_id(message))
     if attempt is None:
         return
     attempt.provider_call_id = message.provider_message_id
@@ -199,7 +199,7 @@ def call_answered(db: Session, message: OutboxMessage, now: datetime) -> None:
 
 def call_failed(db: Session, message: OutboxMessage, now: datetime) -> None:
     """on_failed of a call: it could not be placed after every retry; the next shop is called."""
-    attempt = db.get(CallAttempt, int(message.ref_id))
+    attempt = db.get(CallAttempt, messages.referenced_id(message))
     if attempt is not None:
         apply_outcome(db, attempt, outcome="failed", now=now, summary=message.last_error or "", actor=SYSTEM_ACTOR)
 

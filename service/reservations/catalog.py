@@ -1,5 +1,6 @@
 """Service types and partner shops: CRUD (audited) and the shops' CSV import/export."""
 
+from collections.abc import Callable
 from datetime import datetime
 from operator import attrgetter
 from typing import Any
@@ -24,7 +25,7 @@ MAX_IMPORT_ROWS = 5000
 SERVICE_SEPARATORS = ("|", "、", ";")
 
 
-def _name_taken(db: Session, model: type, name: str, own_id: int | None) -> None:
+def _name_taken(db: Session, model: type[ServiceType] | type[Shop], name: str, own_id: int | None) -> None:
     if db.scalar(select(model.id).where(model.name == name, model.id != (own_id or 0))) is not None:
         raise Conflict(
             "同じ名前がすでに登録されています", code="duplicate_name", details={"field": "name", "rule": "unique"}
@@ -185,21 +186,17 @@ def _cell(text: str) -> str:
     return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_STARTS else text
 
 
+SHOP_CSV_VALUES: tuple[Callable[[Shop], Any], ...] = (
+    attrgetter("name"),
+    attrgetter("phone"),
+    attrgetter("email"),
+    lambda shop: "|".join(s.name for s in shop.services),
+    attrgetter("call_order"),
+    lambda shop: "1" if shop.active else "0",
+    attrgetter("notes"),
+)
 SHOP_CSV_COLUMNS = tuple(
-    Column(header, value)
-    for header, value in zip(
-        labels.SHOP_CSV_HEADER,
-        (
-            attrgetter("name"),
-            attrgetter("phone"),
-            attrgetter("email"),
-            lambda shop: "|".join(s.name for s in shop.services),
-            attrgetter("call_order"),
-            lambda shop: "1" if shop.active else "0",
-            attrgetter("notes"),
-        ),
-        strict=True,
-    )
+    Column(header, value) for header, value in zip(labels.SHOP_CSV_HEADER, SHOP_CSV_VALUES, strict=True)
 )
 
 

@@ -4,6 +4,7 @@ a reservation's detail with its timeline."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, case, distinct, func, select
@@ -123,7 +124,7 @@ def weekly_kpis(db: Session, *, now: datetime) -> dict:
             .group_by(cohort.c.day)
         )
     }
-    series = []
+    series: list[dict[str, Any]] = []
     for index, day in enumerate(days):
         row = rows.get(index)
         requests, booked, links, paid, cancelled = (
@@ -211,14 +212,14 @@ def _filtered(stmt: Select, flt: ReservationFilter) -> Select:
             conditions.append(column == value)
     if flt.q:
         conditions.append(_search(flt.q))
-    for column, low, high in (
+    for moment, low, high in (
         (Reservation.created_at, flt.created_from, flt.created_to),
         (Reservation.desired_at, flt.desired_from, flt.desired_to),
     ):
         if low:
-            conditions.append(column >= day_start(low))
+            conditions.append(moment >= day_start(low))
         if high:
-            conditions.append(column < day_start(high + timedelta(days=1)))
+            conditions.append(moment < day_start(high + timedelta(days=1)))
     return stmt.where(*conditions)
 
 

@@ -10,7 +10,7 @@ from service.outbox.delivery import on_failed, on_sent
 from service.outbox.inbound import register_inbound_handler
 from service.outbox.models import InboundEvent, OutboxMessage
 from service.reservations import calls, operations, payments
-from service.reservations.messages import DOMAIN
+from service.reservations.messages import DOMAIN, referenced_id
 from service.reservations.models import Reservation
 
 
@@ -74,7 +74,7 @@ def _checkout_completed(db: Session, event: InboundEvent) -> None:
 @on_failed(DOMAIN, "sms")
 def _sms_failed(db: Session, message: OutboxMessage) -> None:
     """§2.2.2: an SMS to the requester failed on every retry."""
-    reservation = db.get(Reservation, int(message.ref_id))
+    reservation = db.get(Reservation, referenced_id(message))
     if reservation is not None:
         operations.open_operation(
             db, reservation, "sms_failed", reason=f"{message.body[:80]}… : {message.last_error}", now=utcnow()

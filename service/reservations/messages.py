@@ -40,7 +40,16 @@ def cancel_token(code: str) -> str:
 
 def cancel_token_valid(code: str, token: str | None) -> bool:
     """Compared as bytes: compare_digest refuses non-ASCII strings, and a token may be any text a requester sends."""
-    return bool(token) and hmac.compare_digest(cancel_token(code).encode(), token.encode("utf-8", "surrogatepass"))
+    if not token:
+        return False
+    return hmac.compare_digest(cancel_token(code).encode(), token.encode("utf-8", "surrogatepass"))
+
+
+def referenced_id(message: OutboxMessage) -> int:
+    """The id of the row a message of this domain is about (each one is enqueued naming it)."""
+    if message.ref_id is None:
+        raise ValueError(f"outbox message {message.id} names no row")
+    return int(message.ref_id)
 
 
 def cancel_url(code: str) -> str:

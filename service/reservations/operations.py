@@ -1,10 +1,10 @@
 """Manual operations (the spec's six cases, §2.2.1–2.2.6) with the priorities and target times of §2.3.2, and notes."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Row, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
@@ -208,7 +208,7 @@ def queue_query(flt: OperationFilter) -> Select:
     return operation_rows().where(*_conditions(flt))
 
 
-def queue(db: Session, *, flt: OperationFilter, offset: int, limit: int) -> tuple[list, int]:
+def queue(db: Session, *, flt: OperationFilter, offset: int, limit: int) -> tuple[Sequence[Row], int]:
     """One page of the queue (in `queue_order`) and how many operations it has."""
     total = db.scalar(select(func.count()).select_from(ManualOperation).where(*_conditions(flt))) or 0
     rows = db.execute(queue_query(flt).order_by(*queue_order(flt)).offset(offset).limit(limit)).all()

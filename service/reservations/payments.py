@@ -92,7 +92,7 @@ def reissue_link(db: Session, reservation: Reservation, *, now: datetime) -> tup
 
 
 def _payment_and_reservation(db: Session, message: OutboxMessage) -> tuple[Payment, Reservation] | None:
-    payment = db.get(Payment, int(message.ref_id))
+    payment = db.get(Payment, messages.referenced_id(message))
     if payment is None:
         return None
     return payment, locked(db, payment.reservation_id)
@@ -150,7 +150,7 @@ def link_delivered(db: Session, message: OutboxMessage) -> None:
         return
     locked(db, payment.reservation_id)
     db.refresh(payment)
-    if payment.status == "open" and payment.expires_at is None:
+    if payment.status == "open" and payment.expires_at is None and message.sent_at is not None:
         payment.expires_at = message.sent_at + window()
 
 
@@ -192,7 +192,7 @@ def expire_due(db: Session, *, now: datetime) -> int:
         )
     )
     for payment_id in due:
-        payment = db.get(Payment, payment_id)
+        payment = db.get_one(Payment, payment_id)
         reservation = locked(db, payment.reservation_id)
         db.refresh(payment)
         if payment.status == "open":
@@ -354,7 +354,7 @@ def request_refund(db: Session, payment: Payment, reservation: Reservation) -> N
 
 
 def refund_done(db: Session, message: OutboxMessage, now: datetime) -> None:
-    payment = db.get(Payment, int(message.ref_id))
+    payment = db.get(Payment, messages.referenced_id(message))
     if payment is not None:
         payment.status = "refunded"
         payment.refund_id = ((message.payload or {}).get("result") or {}).get(

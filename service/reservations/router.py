@@ -404,13 +404,12 @@ def _sandbox_only() -> None:
 
 @router.get("/sandbox/checkout/{session_id}", response_class=HTMLResponse, dependencies=[Depends(_sandbox_only)])
 def sandbox_checkout(session_id: str, db: DbSession) -> HTMLResponse:
-    payment = payments.by_session(db, session_id)
-    return _checkout_page(payment, utcnow())
+    return _checkout_page(session_id, payments.by_session(db, session_id), utcnow())
 
 
-def _checkout_page(payment: Payment, now: datetime, *, status_code: int = 200) -> HTMLResponse:
+def _checkout_page(session_id: str, payment: Payment, now: datetime, *, status_code: int = 200) -> HTMLResponse:
     page = pages.sandbox_checkout(
-        payment.checkout_session_id,
+        session_id,
         payment.amount,
         paid=payment.paid_at is not None,
         expired=payments.checkout_expired(payment, now),
@@ -422,10 +421,10 @@ def _checkout_page(payment: Payment, now: datetime, *, status_code: int = 200) -
 def sandbox_pay(session_id: str, db: DbSession) -> HTMLResponse:
     """Pays the session as Stripe would: an expired one takes no payment and says so (410)."""
     now = utcnow()
-    unpaid = payments.by_session(db, session_id)  # 404 for a session that is not ours
-    if payments.checkout_expired(unpaid, now):
-        return _checkout_page(unpaid, now, status_code=410)
-    payment = payments.paid(
+    payment = payments.by_session(db, session_id)  # 404 for a session that is not ours
+    if payments.checkout_expired(payment, now):
+        return _checkout_page(session_id, payment, now, status_code=410)
+    payments.paid(  # refreshes the same row
         db,
         session_id=session_id,
         paid_at=now,
@@ -434,7 +433,7 @@ def sandbox_pay(session_id: str, db: DbSession) -> HTMLResponse:
         provider_ids={},
         now=now,
     )
-    return _checkout_page(payment, now)
+    return _checkout_page(session_id, payment, now)
 
 
 # --- catalogue: service types and shops ----------------------------------------------------------

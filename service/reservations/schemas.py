@@ -8,9 +8,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, Str
 from pydantic_core import PydanticCustomError
 
 from service.config import get_settings
-from service.reservations import labels
 from service.reservations.phones import PhoneFormatError, normalise_phone
-from service.schemas import ClientTimestamp, IsoDatetime, MultiLine, SingleLine, optional_fields
+from service.schemas import ClientTimestamp, IsoDatetime, MultiLine, SingleLine
 
 
 def _phone(value: str) -> str:
@@ -36,11 +35,27 @@ LongText = Annotated[str, StringConstraints(max_length=TEXT_MAX), MultiLine]
 OptionalEmail = EmailStr | Literal[""]
 LocalDateTime = Annotated[IsoDatetime, AfterValidator(local_datetime)]
 ClientLocalDateTime = Annotated[ClientTimestamp, AfterValidator(local_datetime)]  # when something happened
-OperationType = Literal[tuple(labels.OPERATION_TYPES)]  # type: ignore[valid-type]
-ReservationStatus = Literal[tuple(labels.STATUSES)]  # type: ignore[valid-type]
-OperationStatus = Literal[tuple(labels.OPERATION_STATUSES)]  # type: ignore[valid-type]
-Priority = Literal[tuple(labels.PRIORITIES)]  # type: ignore[valid-type]
-IncidentLevel = Literal[tuple(labels.INCIDENT_LEVELS)]  # type: ignore[valid-type]
+# The words of labels.py's dictionaries, in their order (tests/service/reservations/test_vocabulary.py holds them
+# equal).
+OperationType = Literal[
+    "all_shops_declined", "sms_failed", "payment_timeout", "ambiguous_answer", "change_request", "late_cancellation"
+]
+ReservationStatus = Literal[
+    "received",
+    "calling",
+    "pending_shop_response",
+    "change_requested",
+    "all_declined",
+    "calling_success",
+    "awaiting_payment",
+    "payment_timeout",
+    "confirmed",
+    "completed",
+    "cancelled",
+]
+OperationStatus = Literal["open", "in_progress", "resolved"]
+Priority = Literal["urgent", "high", "medium", "low"]
+IncidentLevel = Literal["critical", "high", "medium", "low"]
 
 
 class Strict(BaseModel):
@@ -54,15 +69,24 @@ class Read(BaseModel):
 # --- catalogue ---------------------------------------------------------------------------------
 
 
+Price = Annotated[int, Field(ge=0, le=10_000_000)]
+DurationMinutes = Annotated[int, Field(ge=1, le=24 * 60)]
+
+
 class ServiceTypeCreate(Strict):
     name: Name
     description: LongText = ""
-    price: int = Field(ge=0, le=10_000_000)
-    duration_minutes: int = Field(ge=1, le=24 * 60)
+    price: Price
+    duration_minutes: DurationMinutes
     active: StrictBool = True
 
 
-ServiceTypeUpdate = optional_fields(ServiceTypeCreate, "ServiceTypeUpdate")
+class ServiceTypeUpdate(Strict):
+    name: Name | None = None
+    description: LongText | None = None
+    price: Price | None = None
+    duration_minutes: DurationMinutes | None = None
+    active: StrictBool | None = None
 
 
 class ServiceTypeRead(Read):
@@ -79,17 +103,28 @@ class ServiceOption(Read):
     name: str
 
 
+ServiceTypeIds = Annotated[list[int], Field(max_length=200)]
+CallOrder = Annotated[int, Field(ge=0, le=100_000)]
+
+
 class ShopCreate(Strict):
     name: Name
     phone: Phone
     email: OptionalEmail = ""
-    service_type_ids: list[int] = Field(default_factory=list, max_length=200)
-    call_order: int = Field(default=100, ge=0, le=100_000)
+    service_type_ids: ServiceTypeIds = Field(default_factory=list)
+    call_order: CallOrder = 100
     active: StrictBool = True
     notes: LongText = ""
 
 
-ShopUpdate = optional_fields(ShopCreate, "ShopUpdate")
+class ShopUpdate(Strict):
+    name: Name | None = None
+    phone: Phone | None = None
+    email: OptionalEmail | None = None
+    service_type_ids: ServiceTypeIds | None = None
+    call_order: CallOrder | None = None
+    active: StrictBool | None = None
+    notes: LongText | None = None
 
 
 class ShopRead(Read):
@@ -122,9 +157,15 @@ class ReservationCreate(Strict):
 
 # A changed amount (§2.2.5: the shop asked for another size or price) moves the payment link with it (booking.edit).
 Amount = Annotated[int, Field(ge=1, le=10_000_000)]
-ReservationUpdate = optional_fields(
-    ReservationCreate, "ReservationUpdate", exclude=("service_type_id",), amount=(Amount | None, None)
-)
+
+
+class ReservationUpdate(Strict):
+    requester_name: Name | None = None
+    requester_phone: Phone | None = None
+    requester_email: OptionalEmail | None = None
+    desired_at: LocalDateTime | None = None
+    details: LongText | None = None
+    amount: Amount | None = None
 
 
 class ReservationRead(Read):
@@ -320,8 +361,11 @@ class NotificationRead(Read):
 # --- incidents ---------------------------------------------------------------------------------
 
 
+IncidentTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX), SingleLine]
+
+
 class IncidentCreate(Strict):
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX), SingleLine]
+    title: IncidentTitle
     level: IncidentLevel
     occurred_at: ClientLocalDateTime
     impact: LongText = ""
@@ -332,7 +376,16 @@ class IncidentCreate(Strict):
     prevention: LongText = ""
 
 
-IncidentUpdate = optional_fields(IncidentCreate, "IncidentUpdate")
+class IncidentUpdate(Strict):
+    title: IncidentTitle | None = None
+    level: IncidentLevel | None = None
+    occurred_at: ClientLocalDateTime | None = None
+    impact: LongText | None = None
+    cause: LongText | None = None
+    response: LongText | None = None
+    responded_at: ClientLocalDateTime | None = None
+    recovered_at: ClientLocalDateTime | None = None
+    prevention: LongText | None = None
 
 
 class IncidentRead(Read):
@@ -453,8 +506,9 @@ class Vocabulary(BaseModel):
 
 # --- support inquiries (§7) ------------------------------------------------------------------------
 
-InquiryChannel = Literal[tuple(labels.INQUIRY_CHANNELS)]  # type: ignore[valid-type]
-InquiryRequesterType = Literal[tuple(labels.INQUIRY_REQUESTER_TYPES)]  # type: ignore[valid-type]
+InquiryChannel = Literal["email", "phone"]  # labels.INQUIRY_CHANNELS
+InquiryRequesterType = Literal["requester", "shop"]  # labels.INQUIRY_REQUESTER_TYPES
+InquiryReservationCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10), SingleLine]
 
 
 class InquiryCreate(Strict):
@@ -463,13 +517,20 @@ class InquiryCreate(Strict):
     channel: InquiryChannel
     requester_type: InquiryRequesterType
     requester: Name
-    reservation_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=10), SingleLine] | None = None
+    reservation_code: InquiryReservationCode | None = None
     received_at: ClientLocalDateTime
     first_responded_at: ClientLocalDateTime | None = None
     answer: LongText = ""
 
 
-InquiryUpdate = optional_fields(InquiryCreate, "InquiryUpdate")
+class InquiryUpdate(Strict):
+    channel: InquiryChannel | None = None
+    requester_type: InquiryRequesterType | None = None
+    requester: Name | None = None
+    reservation_code: InquiryReservationCode | None = None
+    received_at: ClientLocalDateTime | None = None
+    first_responded_at: ClientLocalDateTime | None = None
+    answer: LongText | None = None
 
 
 class InquiryRead(Read):

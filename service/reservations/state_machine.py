@@ -103,11 +103,12 @@ def transition(
     return event
 
 
-def locked(db: Session, reservation_id: int) -> Reservation | None:
-    """The reservation, row-locked for the rest of the transaction (PostgreSQL; SQLite serialises writers anyway)."""
-    return db.scalar(
+def locked(db: Session, reservation_id: int) -> Reservation:
+    """The reservation (reservations are never deleted), row-locked for the rest of the transaction (PostgreSQL;
+    SQLite serialises writers anyway)."""
+    return db.scalars(
         select(Reservation)
         .where(Reservation.id == reservation_id)
         .with_for_update(of=Reservation)
         .execution_options(populate_existing=True)
-    )
+    ).one()

@@ -36,19 +36,19 @@ LOCK_KEY = 0x5152_5657  # "QRVW": one API process at a time runs a check (Postgr
 def outbox_backlog(db: Session, *, now: datetime) -> int:
     """Messages due for more than BACKLOG_MINUTES and still waiting to be sent."""
     cutoff = now - timedelta(minutes=BACKLOG_MINUTES)
-    return db.scalar(
+    return db.scalars(
         select(func.count())
         .select_from(OutboxMessage)
         .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= cutoff)
-    )
+    ).one()
 
 
 def unswept_payments(db: Session, *, now: datetime) -> int:
     """Open payment links whose window closed more than BACKLOG_MINUTES ago (the sweep runs every 15 seconds)."""
     cutoff = now - timedelta(minutes=BACKLOG_MINUTES)
-    return db.scalar(
+    return db.scalars(
         select(func.count()).select_from(Payment).where(Payment.status == "open", Payment.expires_at <= cutoff)
-    )
+    ).one()
 
 
 def workers_answering() -> bool | None:
@@ -91,7 +91,7 @@ def run_once(*, now: datetime, workers: bool | None) -> list[str]:
             for kind, message in findings(db, now=now, workers=workers)
             if (notification := monitoring.alert(db, kind, message, now))
         ]
-        sent = [(n.kind, n.outbox_message_id) for n in posted]
+        sent = [(n.kind, n.outbox_message_id) for n in posted if n.outbox_message_id is not None]
     for _, message_id in sent:
         delivery.deliver(session_scope, message_id, now=utcnow())
     return [kind for kind, _ in sent]

@@ -1,14 +1,32 @@
 """GET /api/reservations/vocabulary: the labels, status transitions and form limits the dashboards mirror, for anyone
 holding a reservations role."""
 
+from typing import get_args
+
 import pytest
 
-from service.reservations import labels
+from service.reservations import labels, schemas
 from service.reservations.state_machine import TRANSITIONS
 from tests.factories import auth_headers, make_user
 from tests.service.reservations.conftest import headers_for
 
 URL = "/api/reservations/vocabulary"
+
+
+@pytest.mark.parametrize(
+    ("words", "vocabulary"),
+    [
+        (schemas.ReservationStatus, labels.STATUSES),
+        (schemas.OperationType, labels.OPERATION_TYPES),
+        (schemas.OperationStatus, labels.OPERATION_STATUSES),
+        (schemas.Priority, labels.PRIORITIES),
+        (schemas.IncidentLevel, labels.INCIDENT_LEVELS),
+        (schemas.InquiryChannel, labels.INQUIRY_CHANNELS),
+        (schemas.InquiryRequesterType, labels.INQUIRY_REQUESTER_TYPES),
+    ],
+)
+def test_the_schemas_accept_the_labelled_words_in_their_order(words, vocabulary):
+    assert get_args(words) == tuple(vocabulary)
 
 
 @pytest.mark.parametrize("role", ["operator", "support", "executive"])
