@@ -165,12 +165,15 @@ class Simulation:
                 break
             except (ServerUnreachable, httpx.TransportError) as exc:
                 if attempt == ENROLL_ATTEMPTS:
-                    return self._enrol_failed(serial, exc)
+                    self._enrol_failed(serial, exc)
+                    return None
                 log.warning("enrolment of %s: %s; asking again in %.0f s", serial, exc, ENROLL_RETRY_SECONDS * attempt)
                 if await self._pause(ENROLL_RETRY_SECONDS * attempt):
-                    return self._enrol_failed(serial, exc)
+                    self._enrol_failed(serial, exc)
+                    return None
             except AgentError as exc:
-                return self._enrol_failed(serial, exc)
+                self._enrol_failed(serial, exc)
+                return None
         self.stats.enrolled += 1
         return SimTerminal(
             serial,
@@ -184,7 +187,6 @@ class Simulation:
     def _enrol_failed(self, serial: str, exc: Exception) -> None:
         log.error("enrolment of %s failed: %s", serial, exc)
         self.stats.failures["enroll"] += 1
-        return None
 
     def restore(self, saved: dict[str, dict[str, Any]]) -> list[SimTerminal]:
         """Terminals enrolled by an earlier run, from the state file."""
@@ -213,6 +215,8 @@ class Simulation:
     async def beat(self, terminal: SimTerminal) -> None:
         self._flip_state(terminal)
         status = terminal.device.read_status()
+        if status.load is None:
+            raise RuntimeError("a simulated store reports its PC's load (new_device sets report_load)")
         terminal.pending += status_events(terminal.device_state, status)
         terminal.device_state = status.state
         events = terminal.pending[:MAX_EVENTS_PER_HEARTBEAT]

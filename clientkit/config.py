@@ -1,6 +1,7 @@
 """Configuration rules shared by the thin clients: the server URL rule and typed values from files and environment."""
 
 import ipaddress
+from typing import Any
 from urllib.parse import urlsplit
 
 
@@ -34,8 +35,8 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def convert(name: str, kind: type, raw: object) -> object:
-    """Turn a file or environment value into the field's type, naming the key when it can't."""
+def convert(name: str, kind: type, raw: object) -> Any:
+    """Turn a file or environment value into the field's type (`kind`), naming the key when it can't."""
     try:
         if kind is bool and isinstance(raw, str):
             lowered = raw.strip().lower()

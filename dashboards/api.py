@@ -15,8 +15,8 @@ Each raises ApiError with the API's Japanese message (or one saying the API coul
 """
 
 import os
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeAlias
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -30,6 +30,8 @@ COOKIE_CHANGE_KEY = "auth_cookie_change"
 READ_TTL_SECONDS = 30
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})  # one machine's names for itself
 TIMEOUT = httpx.Timeout(15.0, connect=3.0)
+# A multipart upload as httpx takes it: files by field name, or (field name, file) pairs that may repeat a name.
+Files: TypeAlias = Mapping[str, Any] | Sequence[tuple[str, Any]]
 
 
 class ApiError(Exception):
@@ -114,7 +116,7 @@ def _send(
     bearer: str | None,
     params: Mapping[str, Any] | None = None,
     json: Any = None,
-    files: Mapping[str, Any] | None = None,
+    files: Files | None = None,
     data: Mapping[str, Any] | None = None,
     raw: bool = False,
 ) -> Any:
@@ -173,7 +175,7 @@ def write(
     json: Any = None,
     *,
     params: Mapping[str, Any] | None = None,
-    files: Mapping[str, Any] | None = None,
+    files: Files | None = None,
     data: Mapping[str, Any] | None = None,
 ) -> Any:
     """A POST/PUT/PATCH/DELETE as the signed-in user, with JSON, query parameters or a multipart upload.

@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeAlias
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -46,7 +46,8 @@ CSV_HELP = "条件に一致する全{total:,}件をCSVでダウンロードし�
 
 # What a colour says on every page: red needs action (failed, overdue), orange a warning (due soon), yellow what a
 # spec paints yellow, green ok or done, blue in progress, gray inactive. Pages keep their kind's map (code -> colour).
-STATUS_COLOURS = {
+BadgeColour: TypeAlias = Literal["red", "orange", "yellow", "blue", "green", "violet", "gray", "grey", "primary"]
+STATUS_COLOURS: dict[str, BadgeColour] = {
     "sent": "green",
     "ok": "green",
     "online": "green",
@@ -61,7 +62,12 @@ STATUS_COLOURS = {
 
 
 def kpi_card(
-    label: str, value: Any, *, help: str | None = None, delta: Any = None, delta_color: str = "normal"
+    label: str,
+    value: Any,
+    *,
+    help: str | None = None,
+    delta: Any = None,
+    delta_color: Literal["normal", "inverse", "off"] = "normal",
 ) -> None:
     """A number card; delta_color="inverse" shows a fall in green and a rise in red (for what is better lower).
     Its label, value and delta wrap rather than being cut short (kpi_style)."""
@@ -74,7 +80,7 @@ def kpi_style() -> None:
     st.html(KPI_STYLE)
 
 
-def status_badge(status: str, label: str | None = None, *, colours: Mapping[str, str] = STATUS_COLOURS) -> None:
+def status_badge(status: str, label: str | None = None, *, colours: Mapping[str, BadgeColour] = STATUS_COLOURS) -> None:
     """A badge coloured by status (by default green for done, blue/orange for in progress, red for failed); grey
     for a status the colours do not name."""
     st.badge(label or status, color=colours.get(status, "gray"))

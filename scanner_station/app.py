@@ -74,7 +74,22 @@ def unfocusable(widget: W) -> W:
     return widget
 
 
-class LoginScreen(Screen):
+class StationScreen(Screen):
+    """A screen of the kiosk: it reads and drives the StationApp it runs in."""
+
+    @property
+    def kiosk(self) -> "StationApp":
+        app = self.app
+        if not isinstance(app, StationApp):
+            raise TypeError(f"{type(self).__name__} runs only in StationApp")
+        return app
+
+    @property
+    def station(self) -> Station:
+        return self.kiosk.station
+
+
+class LoginScreen(StationScreen):
     """入退登録システム: 保育園コード and パスワード (UI-EL-001..005).
 
     Opened from the scan screen's 再ログイン banner it logs in again for the nursery the station scans for: the code
@@ -82,10 +97,6 @@ class LoginScreen(Screen):
     """
 
     AUTO_FOCUS = "#code, #password"  # the first that can take the focus: the password when the code is fixed
-
-    @property
-    def station(self) -> Station:
-        return self.app.station
 
     def compose(self) -> ComposeResult:
         known = self.station.session
@@ -105,7 +116,7 @@ class LoginScreen(Screen):
 
     @on(Button.Pressed, "#back")
     def back_to_scanning(self) -> None:
-        self.app.show_main()
+        self.kiosk.show_main()
 
     @on(Button.Pressed, "#toggle-password")
     def toggle_password(self) -> None:
@@ -139,10 +150,10 @@ class LoginScreen(Screen):
             password.focus()
             button.disabled, button.label = False, labels.LOGIN
             return
-        self.app.show_main()
+        self.kiosk.show_main()
 
 
-class MainScreen(Screen):
+class MainScreen(StationScreen):
     """The scan screen: header, 再ログイン banner while the token has ended, 入/出 toggle, scan prompt and feedback, the
     last scans (§6.2.2)."""
 
@@ -156,12 +167,8 @@ class MainScreen(Screen):
         self._flash_timer: Timer | None = None
 
     @property
-    def station(self) -> Station:
-        return self.app.station
-
-    @property
     def config(self) -> StationConfig:
-        return self.app.station.config
+        return self.station.config
 
     def compose(self) -> ComposeResult:
         session = self.station.session
@@ -189,10 +196,10 @@ class MainScreen(Screen):
         self.watch_entry_type(self.entry_type)
         self.tick()
         self.set_interval(1, self.tick)
-        self.set_interval(self.config.heartbeat_seconds, self.app.beat)
+        self.set_interval(self.config.heartbeat_seconds, self.kiosk.beat)
         self.show_history()
         self.show_connection()
-        self.app.beat()
+        self.kiosk.beat()
 
     # Keeping the scanner's input focused (BR-ER-003) ---------------------------------------------------------------
 
@@ -231,11 +238,11 @@ class MainScreen(Screen):
     @on(Button.Pressed, "#logout")
     def log_out(self) -> None:
         self.station.logout()
-        self.app.show_login()
+        self.kiosk.show_login()
 
     @on(Button.Pressed, "#relogin")
     def log_in_again(self) -> None:
-        self.app.show_login()
+        self.kiosk.show_login()
 
     # 入/出 toggle ------------------------------------------------------------------------------------------------
 
@@ -265,7 +272,7 @@ class MainScreen(Screen):
             self.feedback(labels.QUEUE_FULL.format(limit=full.limit), "error")
             return
         except NotLoggedIn:
-            self.app.show_login()
+            self.kiosk.show_login()
             return
         self.show_history()
         self.show_connection()
@@ -275,7 +282,7 @@ class MainScreen(Screen):
             self.feedback(labels.SAVED_OFFLINE, "pending")
         else:
             self._live_scan = scan.client_scan_id
-        self.app.deliver()
+        self.kiosk.deliver()
 
     def scan_finished(self, scan: Scan) -> None:
         self.show_history()

@@ -55,7 +55,9 @@ class StationClient:
             raise ServiceUnreachable(f"HTTP {response.status_code}")
         payload = _json(response)
         if response.status_code >= 400:
-            error = payload.get("error") if isinstance(payload.get("error"), dict) else {}
+            error = payload.get("error")
+            if not isinstance(error, dict):
+                error = {}
             raise ApiError(
                 response.status_code,
                 str(error.get("code", "error")),

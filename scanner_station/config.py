@@ -15,6 +15,7 @@ import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # The thin clients share one rule for the server URL (HTTPS, SEC-009) and one way of reading settings.
@@ -138,7 +139,7 @@ def parser() -> argparse.ArgumentParser:
 def load_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> StationConfig:
     """Flags over environment over defaults."""
     env = os.environ if env is None else env
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         name: convert(ENV_PREFIX + name.upper(), FIELD_TYPES[name], env[ENV_PREFIX + name.upper()])
         for name in FIELD_TYPES
         if ENV_PREFIX + name.upper() in env

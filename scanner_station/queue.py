@@ -78,7 +78,8 @@ class Scan:
 
     @classmethod
     def from_row(cls, row: tuple) -> "Scan":
-        return cls(*row[:5], datetime.fromisoformat(row[5]), *row[6:])
+        seq, client_scan_id, nursery_id, parent_id, entry_type, scanned_at, *rest = row
+        return cls(seq, client_scan_id, nursery_id, parent_id, entry_type, datetime.fromisoformat(scanned_at), *rest)
 
 
 def open_database(path: Path) -> sqlite3.Connection:

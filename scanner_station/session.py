@@ -35,7 +35,10 @@ class SessionStore:
         row = self.db.execute(
             "SELECT token, nursery_id, nursery_name, nursery_code, expires_at, ended FROM session WHERE id = 1"
         ).fetchone()
-        return Session(*row[:4], datetime.fromisoformat(row[4]), bool(row[5])) if row else None
+        if row is None:
+            return None
+        token, nursery_id, nursery_name, nursery_code, expires_at, ended = row
+        return Session(token, nursery_id, nursery_name, nursery_code, datetime.fromisoformat(expires_at), bool(ended))
 
     def save(self, session: Session) -> None:
         self.db.execute(

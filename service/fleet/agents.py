@@ -7,8 +7,9 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import cast
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import CursorResult, Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
@@ -128,8 +129,13 @@ def enroll(db: Session, *, body: EnrollIn, actor: Actor, now: datetime) -> tuple
     terminal = db.get(Terminal, code.terminal_id)
     if terminal is None or terminal.serial_number != body.serial_number:
         raise Unauthorized("登録コードがこの端末のものではありません", code="enrollment_serial_mismatch")
-    claimed = db.execute(
-        update(EnrollmentCode).where(EnrollmentCode.id == code.id, EnrollmentCode.used_at.is_(None)).values(used_at=now)
+    claimed = cast(
+        CursorResult,
+        db.execute(
+            update(EnrollmentCode)
+            .where(EnrollmentCode.id == code.id, EnrollmentCode.used_at.is_(None))
+            .values(used_at=now)
+        ),
     ).rowcount
     if claimed != 1:
         raise Conflict("この登録コードは使用済みです", code="enrollment_code_used")

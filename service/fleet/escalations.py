@@ -26,7 +26,7 @@ from service.outbox.service import enqueue
 
 LEAD_ROLE = "admin"
 BATCH = 200  # escalations per run: one short transaction; the next run (a minute later) takes the rest
-KINDS = {"alert": Alert, "incident": Incident}
+KINDS: dict[str, type[Alert] | type[Incident]] = {"alert": Alert, "incident": Incident}
 STEP_WORDS = {step: (label, minutes) for step, label, minutes in labels.SLA_STEPS}
 
 

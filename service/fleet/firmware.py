@@ -2,10 +2,12 @@
 
 import hashlib
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeAlias
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
@@ -23,6 +25,7 @@ from service.tenancy import TenantScope, scoped
 ACTIVE = ("pending", "in_progress", "installed")
 FAILED = ("failed", "timed_out")
 FINAL_STATES = {"succeeded": "done", "failed": "failed"}
+FinishedTasks: TypeAlias = Sequence[Row[int, int, int | None]]  # (id, terminal_id, command_id) of finished tasks
 
 
 def firmware_path(release: FirmwareRelease) -> Path:
@@ -279,7 +282,7 @@ def _back_on(release: FirmwareRelease, reported_status: str):
     )
 
 
-def _finish_tasks(db: Session, rollout: Rollout, judged, values: dict, now: datetime) -> list:
+def _finish_tasks(db: Session, rollout: Rollout, judged, values: dict, now: datetime) -> FinishedTasks:
     """Finish the rollout's active tasks whose terminal meets `judged`; (id, terminal_id, command_id) of each."""
     return db.execute(
         update(UpdateTask)
@@ -326,7 +329,7 @@ def busy_pc_note(*, cpu: float, memory: float) -> str:
     return labels.BUSY_PC_NOTE.format(figures=labels.PC_LOAD_SEPARATOR.join(figures)) if figures else ""
 
 
-def _note_busy_pcs(db: Session, finished: list) -> None:
+def _note_busy_pcs(db: Session, finished: FinishedTasks) -> None:
     """Note on each task whose terminal's store PC is under load what that load is."""
     task_of = {f.terminal_id: f.id for f in finished}
     loads = db.execute(
@@ -489,7 +492,7 @@ def rollout_read(db: Session, rollout: Rollout) -> RolloutRead:
                 cancelled=c.get("cancelled", 0),
             )
         )
-    release = db.get(FirmwareRelease, rollout.release_id)
+    release = db.get_one(FirmwareRelease, rollout.release_id)
     company = db.get(Customer, rollout.customer_id) if rollout.customer_id is not None else None
     return RolloutRead.model_validate(
         columns_of(rollout)

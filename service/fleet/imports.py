@@ -50,7 +50,7 @@ def create_import(
         content=content,
         total_rows=len(rows),
         created_by=actor.label,
-        scope_customer_id=None if scope.unrestricted else int(scope.value),
+        scope_customer_id=None if scope.value is None else int(scope.value),
         created_at=now,
     )
     db.add(job)

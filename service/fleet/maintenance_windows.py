@@ -2,9 +2,10 @@
 back, mailed when it ends. While one runs, a terminal of its stores that goes silent is marked offline without an
 alert (schedules.held_condition); one still silent at its end raises its alert then."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
@@ -83,7 +84,7 @@ def send_window_digests(db: Session, *, now: datetime) -> int:
     return sent
 
 
-def _held_back(db: Session, occurrence: schedules.Occurrence) -> list:
+def _held_back(db: Session, occurrence: schedules.Occurrence) -> Sequence[Row[str, str, datetime | None, str]]:
     """The window's terminals that went offline while it ran (their alerts held back)."""
     stmt = select(Terminal.serial_number, Terminal.store_name, Terminal.offline_since, Terminal.status).where(
         Terminal.customer_id == occurrence.customer_id,

@@ -1,10 +1,12 @@
 """Fleet-wide monitoring: ingest-gap detection and the stall alert, the offline sweep, customer incidents and the
 alert email digest."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeAlias
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select, tuple_, update
+from sqlalchemy import Row, Select, and_, case, func, literal, or_, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
 from service.config import get_settings
@@ -29,13 +31,14 @@ from service.outbox.service import enqueue
 INGEST_MARK_SECONDS = 5
 ALIVE = ("online", "error")
 STORE_MIN_TERMINALS = 2  # a store of one terminal gets that terminal's own alert
+Rows: TypeAlias = Sequence[Row[*tuple[Any, ...]]]  # rows of alert or incident columns
 
 
 def fleet_state(db: Session) -> FleetState:
     state = db.get(FleetState, 1)
     if state is None:
         insert_rows(db, FleetState, [{"id": 1}], ignore_conflicts=True)
-        state = db.get(FleetState, 1)
+        state = db.get_one(FleetState, 1)
     return state
 
 
@@ -163,7 +166,7 @@ def ingest_status(db: Session, *, now: datetime) -> IngestStatus:
 def stall_banner(status: IngestStatus) -> str:
     """The dashboards' banner while the intake is stalled ("" otherwise); with the demo agents off, it says that is
     why nothing arrives."""
-    if not status.stalled:
+    if not status.stalled or status.silence_seconds is None:
         return ""
     template = labels.STALL_BANNER if status.heartbeats_expected else labels.NO_DEMO_AGENTS_BANNER
     return template.format(since=local_minute(status.last_heartbeat_at), minutes=int(status.silence_seconds // 60))
@@ -172,13 +175,15 @@ def stall_banner(status: IngestStatus) -> str:
 def note_ingest_stall(db: Session, state: FleetState, *, stalled: bool, now: datetime) -> None:
     """Mail the support team once when a stall begins, and once when heartbeats resume (not when the stall merely
     stops counting as one, e.g. every terminal put into maintenance)."""
-    since = state.ingest_stalled_since
+    since, last = state.ingest_stalled_since, state.last_ingest_at
+    if last is None:
+        return  # no heartbeat yet: nothing to stall or resume
     if stalled and since is None:
-        state.ingest_stalled_since = state.last_ingest_at
-        minutes = int((now - state.last_ingest_at).total_seconds() // 60)
-        body = labels.STALL_BODY.format(since=local_minute(state.last_ingest_at), minutes=minutes)
-        _mail_team(db, "stalled", labels.STALL_SUBJECT, body, since=state.last_ingest_at)
-    elif not stalled and since is not None and state.last_ingest_at > since:
+        state.ingest_stalled_since = last
+        minutes = int((now - last).total_seconds() // 60)
+        body = labels.STALL_BODY.format(since=local_minute(last), minutes=minutes)
+        _mail_team(db, "stalled", labels.STALL_SUBJECT, body, since=last)
+    elif not stalled and since is not None and last > since:
         grace = int(offline_threshold().total_seconds() // 60)
         body = labels.STALL_RECOVERED_BODY.format(since=local_minute(since), now=local_minute(now), grace=grace)
         _mail_team(db, "recovered", labels.STALL_RECOVERED_SUBJECT, body, since=since)
@@ -351,7 +356,7 @@ def _gather_incident(db: Session, *, customer_id: int, total: int, since: dateti
         )
     )
     created = incident is None
-    if created:
+    if incident is None:
         incident = Incident(customer_id=customer_id, alert_type="offline", status="open", created_at=now)
         db.add(incident)
         db.flush()
@@ -426,7 +431,7 @@ def _news(model):
     return or_(model.digest_id.is_(None), _unmailed_resolution(model))
 
 
-def _news_rows(db: Session) -> tuple[list, list]:
+def _news_rows(db: Session) -> tuple[Rows, Rows]:
     """The alerts and incidents a digest would carry, with what their lines show."""
     alerts = db.execute(
         with_places(
@@ -461,7 +466,7 @@ def _news_rows(db: Session) -> tuple[list, list]:
     return alerts, incidents
 
 
-def _new_digest(db: Session, *, at: datetime, alerts: list, incidents: list) -> Digest:
+def _new_digest(db: Session, *, at: datetime, alerts: Rows, incidents: Rows) -> Digest:
     """A digest that carries these rows: each row's news is marked mailed by it."""
     digest = Digest(sent_at=at, alert_count=len(alerts) + len(incidents))
     db.add(digest)

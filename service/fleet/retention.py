@@ -1,9 +1,11 @@
 """Hourly rollups of raw metrics, and pruning old history in small batches so no lock is held for long."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import ClassVar, Protocol, cast
 
-from sqlalchemy import and_, delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, CursorResult, and_, delete, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.config import get_settings
 from service.dialect import insert_rows
@@ -107,8 +109,14 @@ def _finished_rollout(before: datetime):
     return and_(Rollout.finished_at.is_not(None), Rollout.finished_at < before)
 
 
+class History(Protocol):
+    """A model whose old rows are pruned by id."""
+
+    id: ClassVar[InstrumentedAttribute[int]]
+
+
 # Children go before their parents, so deleting a parent cascades nothing and each batch stays short.
-PRUNABLE = {
+PRUNABLE: dict[str, tuple[type[History], Callable[[datetime], ColumnElement[bool]]]] = {
     "metric_sample": (MetricSample, lambda before: MetricSample.recorded_at < before),
     "metric_hourly": (MetricHourly, lambda before: MetricHourly.hour < before),
     "terminal_event": (TerminalEvent, lambda before: TerminalEvent.received_at < before),
@@ -149,4 +157,5 @@ def prune_batch(db: Session, *, kind: str, before: datetime, limit: int | None =
     """Delete up to `limit` rows older than `before`; the caller commits between batches."""
     model, older = PRUNABLE[kind]
     ids = select(model.id).where(older(before)).limit(limit or get_settings().fleet_prune_batch)
-    return db.execute(delete(model).where(model.id.in_(ids)).execution_options(synchronize_session=False)).rowcount or 0
+    deleted = db.execute(delete(model).where(model.id.in_(ids)).execution_options(synchronize_session=False))
+    return cast(CursorResult, deleted).rowcount or 0

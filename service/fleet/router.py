@@ -1,6 +1,6 @@
 """The fleet API the dashboards use: thin handlers, every query scoped to the caller's customer."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
@@ -574,7 +574,7 @@ def report_customers(_: ReportReader, scope: Scope, db: DbSession) -> list:
 
 Month = Annotated[str, Query(pattern=r"^\d{4}-\d{2}$"), SingleLine]
 ReportFormat = Literal["json", "csv", "pdf"]
-REPORT_FILES = {"responses": {200: file_response("text/csv", "application/pdf")}}
+REPORT_FILES: dict[int | str, dict[str, Any]] = {200: file_response("text/csv", "application/pdf")}
 
 
 def _report_response(report: MonthlyReport, file_format: ReportFormat, name: str) -> Response:
@@ -589,7 +589,7 @@ def _report_response(report: MonthlyReport, file_format: ReportFormat, name: str
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@router.get("/reports/monthly", response_model=MonthlyReport, **REPORT_FILES)
+@router.get("/reports/monthly", response_model=MonthlyReport, responses=REPORT_FILES)
 def fleet_monthly_report(
     _: ReportReader, scope: Scope, db: DbSession, month: Month, format: ReportFormat = "json"
 ) -> Response:  # noqa: A002 - the query's word
@@ -598,7 +598,7 @@ def fleet_monthly_report(
     return _report_response(report, format, f"fleet-report-all-{month}")
 
 
-@router.get("/reports/monthly/{customer_id}", response_model=MonthlyReport, **REPORT_FILES)
+@router.get("/reports/monthly/{customer_id}", response_model=MonthlyReport, responses=REPORT_FILES)
 def monthly_report(
     _: ReportReader, customer: ScopedCustomer, db: DbSession, month: Month, format: ReportFormat = "json"
 ) -> Response:  # noqa: A002 - the query's word

@@ -1,8 +1,10 @@
 """When a silent terminal raises no alert yet: its customer's stores are closed (営業時間) or one of its recurring
 maintenance windows is on. Both are read once per sweep (a few rows) and turned into one SQL condition."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
@@ -83,8 +85,8 @@ class Occurrence:
     ends_at: datetime
 
 
-def occurrences(window: MaintenanceWindow, local_day: date, tz: ZoneInfo) -> list[Occurrence]:
-    """The window's occurrence starting on this local day, if it has one (as aware datetimes)."""
+def occurrences(window: MaintenanceWindow, local_day: date, tz: tzinfo | None) -> list[Occurrence]:
+    """The window's occurrence starting on this local day, if it has one (as datetimes in `tz`)."""
     if local_day > window.until or (window.recurrence == "weekly" and local_day.weekday() != window.weekday):
         return []
     starts = datetime.combine(local_day, window.start_time, tzinfo=tz)
@@ -98,7 +100,8 @@ def recent_occurrences(window: MaintenanceWindow, local: datetime) -> list[Occur
     return [o for day in (today - timedelta(days=1), today) for o in occurrences(window, day, local.tzinfo)]
 
 
-def active_occurrences(windows: list, local: datetime) -> list[Occurrence]:
+def active_occurrences(windows: Sequence[Any], local: datetime) -> list[Occurrence]:
+    """The occurrences running at this local time, of MaintenanceWindow objects or rows of WINDOW_COLUMNS."""
     return [o for w in windows for o in recent_occurrences(w, local) if o.starts_at <= local < o.ends_at]
 
 
@@ -126,7 +129,7 @@ def live_windows(db: Session, local: datetime) -> list[MaintenanceWindow]:
 def held_condition(db: Session, *, now: datetime) -> ColumnElement[bool]:
     """Terminals whose offline alert waits now: their stores closed, or a maintenance window of theirs running."""
     local = local_now(now)
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     closed = closed_customers(db, local)
     if closed:
         conditions.append(Terminal.customer_id.in_(closed))

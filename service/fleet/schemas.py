@@ -17,7 +17,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from service.fleet import labels
-from service.schemas import IsoDate, IsoDatetime, MultiLine, SingleLine, Text, optional_fields, plausible_client_time
+from service.schemas import IsoDate, IsoDatetime, MultiLine, SingleLine, Text, plausible_client_time
 
 MAX_EVENTS = 500
 MAX_DIAGNOSTIC_LINES = 2000
@@ -173,7 +173,14 @@ class CustomerCreate(BaseModel):
     contract_type: ContractType = "basic"
 
 
-CustomerUpdate = optional_fields(CustomerCreate, "CustomerUpdate")
+class CustomerUpdate(BaseModel):
+    """The customer fields to change (None = leave unchanged)."""
+
+    company_name: Text100 | None = None
+    contact_person: Person | None = None
+    contact_email: Email | None = None
+    contact_phone: Phone | None = None
+    contract_type: ContractType | None = None
 
 
 class CustomerRead(Labelled):
@@ -205,7 +212,12 @@ class TerminalCreate(BaseModel):
     installed_date: IsoDate | None = None
 
 
-TerminalUpdate = optional_fields(TerminalCreate, "TerminalUpdate", exclude=("serial_number", "firmware_version"))
+class TerminalUpdate(BaseModel):
+    """The terminal fields to change (None = leave unchanged); the serial number and firmware are not edited here."""
+
+    customer_id: int | None = None
+    store_name: Text100 | None = None
+    installed_date: IsoDate | None = None
 
 
 class TerminalRead(Labelled):

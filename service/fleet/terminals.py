@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
@@ -150,7 +150,10 @@ def update_terminal(
     changes = audit.diff(before, audit.snapshot(terminal, TERMINAL_FIELDS))
     if changes:
         db.execute(
-            Alert.__table__.update().where(Alert.terminal_id == terminal.id).values(customer_id=terminal.customer_id)
+            update(Alert)
+            .where(Alert.terminal_id == terminal.id)
+            .values(customer_id=terminal.customer_id)
+            .execution_options(synchronize_session=False)
         )
         auditing.record(db, actor, "update", "terminal", terminal.id, changes)
     return terminal

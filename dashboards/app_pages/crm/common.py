@@ -108,6 +108,11 @@ def choices(kind: str) -> dict[str, str]:
     return {row["code"]: row["label"] for row in crm_api.masters()["choices"].get(kind, [])}
 
 
+def choice_label(kind: str, code: str | None) -> str | None:
+    """A choice's label by its code (an unknown code as it is, None for none)."""
+    return None if code is None else choices(kind).get(code, code)
+
+
 def offered_choices(kind: str, current: str) -> dict[str, str]:
     """The codes a form offers: the active ones, and the stored one even when an admin has deactivated it or it is
     text stored before the field took its code from the master (offered as stored)."""
@@ -214,7 +219,7 @@ def request_page(page_file: str, page: str, pick: Callable[[], int | None], show
     flash = st.container()
     request_id = pick()
     detail = load_request(request_id) if request_id is not None else None
-    if detail and (detail["request"]["unread"] or crm_api.unread_count()):
+    if request_id is not None and detail and (detail["request"]["unread"] or crm_api.unread_count()):
         crm_api.mark_read(request_id)
         if detail["request"]["unread"]:
             st.rerun()

@@ -72,13 +72,14 @@ def _prefecture(key: str, field: str, label: str, base: dict | None) -> str:
 
 def _date(key: str, field: str, label: str, base: dict | None, *, past: bool) -> str | None:
     current = _value(base, field, None)
-    limits = {"min_value": OLDEST_BIRTHDAY, "max_value": components.local_today()} if past else {}
+    earliest, latest = (OLDEST_BIRTHDAY, components.local_today()) if past else (None, None)
     chosen = st.date_input(
         label,
         value=date.fromisoformat(current) if current else None,
+        min_value=earliest,
+        max_value=latest,
         key=common.widget_key(key, field),
         format="YYYY-MM-DD",
-        **limits,
     )
     return chosen.isoformat() if chosen else None
 
@@ -239,7 +240,7 @@ def corporation_view(corporation: dict) -> None:
         elif field == "credit_card_security_code":
             value = "登録あり" if corporation.get("has_security_code") else ""
         elif field in CHOICE_KINDS:
-            value = common.choices(CHOICE_KINDS[field]).get(value, value)
+            value = common.choice_label(CHOICE_KINDS[field], value)
         elif field in PHONE_FIELDS:
             value = formats.phone(value)
         elif isinstance(value, bool):
@@ -328,7 +329,7 @@ def site_view(site: dict) -> dict[str, str]:
     for field, label in SITE_FIELDS.items():
         value = site.get(field)
         if field in CHOICE_KINDS:
-            value = common.choices(CHOICE_KINDS[field]).get(value, value)
+            value = common.choice_label(CHOICE_KINDS[field], value)
         elif field == "option_plans":
             value = "、".join(options.get(code, code) for code in value or [])
         if value not in (None, "", []):

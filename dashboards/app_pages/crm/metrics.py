@@ -27,7 +27,7 @@ def filters() -> dict[str, Any]:
         granularity = st.segmented_control(
             "集計単位",
             list(GRANULARITIES),
-            format_func=GRANULARITIES.get,
+            format_func=GRANULARITIES.__getitem__,
             default="month",
             required=True,
             key=f"{PAGE}_granularity",

@@ -45,7 +45,7 @@ def role_fields(key: str, base: dict | None) -> dict[str, Any]:
         roles,
         index=roles.index(base.get("role") or "sales"),
         key=common.widget_key(key, "role"),
-        format_func=ROLE_LABELS.get,
+        format_func=ROLE_LABELS.__getitem__,
     )
     agency_id = columns[1].selectbox(
         "代理店（営業担当者は必須）",

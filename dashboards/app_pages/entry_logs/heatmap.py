@@ -86,6 +86,5 @@ def show(nursery_id: int, start: date, end: date) -> None:
 user = auth.require_page(__file__)
 st.title("混雑時間帯")
 nursery = common.nursery_choice(user, PAGE)
-chosen = period() if nursery is not None else None
-if chosen is not None:
+if nursery is not None and (chosen := period()) is not None:
     show(nursery["id"], *chosen)

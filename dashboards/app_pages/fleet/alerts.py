@@ -1,6 +1,7 @@
 """端末管理 › アラート一覧: open work against the §4.2 times (SLA colours), and the forms that move an alert along."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import streamlit as st
 
@@ -17,7 +18,7 @@ WORK = fleet_common.WorkItem(PAGE, "アラート", fleet_api.alert_step, fleet_a
 def summary() -> None:
     """Counts from the API's totals (one row fetched each), refreshed every minute."""
     columns = st.columns(3)
-    counts = (
+    counts: tuple[tuple[str, dict[str, Any], str | None], ...] = (
         ("未対応", {"status": "open"}, None),
         ("対応中", {"status": "acknowledged"}, None),
         ("SLA超過", {"overdue": True, "open_only": True}, fleet_common.SLA_OVERDUE_HELP),

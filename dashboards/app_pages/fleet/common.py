@@ -6,6 +6,7 @@ What any page could use (act, times, badges, the paged table) is in dashboards/c
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -29,10 +30,20 @@ TERMINAL_PAGE = "app_pages/fleet/terminal.py"
 ALERTS_PAGE = "app_pages/fleet/alerts.py"
 INCIDENTS_PAGE = "app_pages/fleet/incidents.py"
 
-STATUS_COLOURS = {"online": "green", "offline": "red", "error": "red", "maintenance": "gray"}
-ALERT_STATUS_COLOURS = {"open": "red", "acknowledged": "blue", "resolved": "green"}
-ROLLOUT_STATUS_COLOURS = {"running": "blue", "paused": "orange", "completed": "green", "cancelled": "gray"}
-TASK_STATUS_COLOURS = {
+STATUS_COLOURS: dict[str, components.BadgeColour] = {
+    "online": "green",
+    "offline": "red",
+    "error": "red",
+    "maintenance": "gray",
+}
+ALERT_STATUS_COLOURS: dict[str, components.BadgeColour] = {"open": "red", "acknowledged": "blue", "resolved": "green"}
+ROLLOUT_STATUS_COLOURS: dict[str, components.BadgeColour] = {
+    "running": "blue",
+    "paused": "orange",
+    "completed": "green",
+    "cancelled": "gray",
+}
+TASK_STATUS_COLOURS: dict[str, components.BadgeColour] = {
     "queued": "gray",
     "pending": "gray",
     "in_progress": "blue",
@@ -42,7 +53,13 @@ TASK_STATUS_COLOURS = {
     "timed_out": "red",
     "cancelled": "gray",
 }
-COMMAND_STATUS_COLOURS = {"pending": "gray", "sent": "blue", "done": "green", "failed": "red", "cancelled": "gray"}
+COMMAND_STATUS_COLOURS: dict[str, components.BadgeColour] = {
+    "pending": "gray",
+    "sent": "blue",
+    "done": "green",
+    "failed": "red",
+    "cancelled": "gray",
+}
 
 
 def may(user: dict, roles: tuple[str, ...]) -> bool:
@@ -157,6 +174,7 @@ def step_text(step: dict, now: datetime) -> str:
 def step_badge(step: dict, resolved: bool, now: datetime) -> None:
     """One §4.2 step: done in time (green), done late (orange), overdue (red), still in time (blue)."""
     done = step["done_at"]
+    colour: components.BadgeColour
     if done:
         colour, words = ("orange" if step["overdue"] else "green"), f"完了 {components.local_time(done)[11:16]}"
     elif not step["required"]:
@@ -252,7 +270,7 @@ def step_buttons(item: WorkItem, user: dict, record: dict, buttons=STEP_BUTTONS,
             if st.button(label, key=f"{item.page}_{step}_{record['id']}", icon=":material/check:"):
                 components.act(
                     item.page,
-                    lambda step=step: item.record_step(record["id"], step),
+                    partial(item.record_step, record["id"], step),
                     f"{item.noun} #{record['id']} に「{label}」を記録しました。",
                 )
 
@@ -268,7 +286,7 @@ def assign_form(item: WorkItem, user: dict, record: dict) -> None:
             "担当者",
             list(choices),
             index=list(choices).index(record["assignee_id"]),
-            format_func=choices.get,
+            format_func=choices.__getitem__,
             key=f"{item.page}_assignee_{record['id']}",
         )
         submitted = st.form_submit_button("担当者を設定")

@@ -72,7 +72,7 @@ def customer_fields(prefix: str, customer: dict | None = None) -> dict:
             "契約種別",
             contracts,
             index=contracts.index(current.get("contract_type", "basic")),
-            format_func=contract_types.get,
+            format_func=contract_types.__getitem__,
             key=f"{prefix}_contract",
         ),
     }

@@ -2,6 +2,8 @@
 
 import hashlib
 import re
+from functools import partial
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -150,7 +152,7 @@ def rollout_actions(rollout: dict) -> None:
             ):
                 components.act(
                     PAGE,
-                    lambda action=action: fleet_api.change_rollout(rollout["id"], action),
+                    partial(fleet_api.change_rollout, rollout["id"], action),
                     f"ロールアウト #{rollout['id']} を{ACTIONS[action]}しました。",
                 )
 
@@ -211,7 +213,7 @@ def target_inputs(kind: str) -> tuple[dict | None, list[str]]:
         version = st.text_input("現在のファームウェア", key=f"{PAGE}_target_version").strip()
     with columns[3]:
         query = st.text_input("検索", key=f"{PAGE}_target_q", placeholder="シリアル・店舗・会社名").strip()
-    flt = {
+    flt: dict[str, Any] = {
         k: v
         for k, v in {"status": status, "customer_id": customer_id, "firmware_version": version, "q": query}.items()
         if v

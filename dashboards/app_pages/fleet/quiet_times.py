@@ -97,7 +97,9 @@ def windows_panel(customer: dict, *, may_edit: bool) -> None:
     with st.form(f"{key}_new", clear_on_submit=True):
         store = st.text_input("設置店舗名（空欄で全店舗）", key=f"{key}_store").strip()
         left, middle, right = st.columns(3)
-        recurrence = left.selectbox("繰り返し", list(RECURRENCES), format_func=RECURRENCES.get, key=f"{key}_rec")
+        recurrence = left.selectbox(
+            "繰り返し", list(RECURRENCES), format_func=RECURRENCES.__getitem__, key=f"{key}_rec"
+        )
         weekday = middle.selectbox(
             "曜日（毎週のみ）", list(range(7)), format_func=lambda d: WEEKDAYS[d], key=f"{key}_wd"
         )

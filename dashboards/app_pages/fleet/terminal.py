@@ -101,7 +101,7 @@ def metric_figure(points: list[dict], key: str, hourly: bool) -> go.Figure:
 
 def charts(terminal_id: int) -> None:
     range_key = st.segmented_control(
-        "期間", list(RANGES), format_func=RANGES.get, default="24h", required=True, key=f"{PAGE}_range"
+        "期間", list(RANGES), format_func=RANGES.__getitem__, default="24h", required=True, key=f"{PAGE}_range"
     )
     series = fleet_api.metrics(terminal_id, range_key)
     if not series["points"]:

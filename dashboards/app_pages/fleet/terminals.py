@@ -52,7 +52,7 @@ def filters() -> dict[str, Any]:
     with columns[2]:
         version = st.text_input("ファームウェア", key=f"{PAGE}_firmware", placeholder="例: 1.2.0").strip()
     with columns[3]:
-        sort = st.selectbox("並び順", list(SORTS), format_func=SORTS.get, key=f"{PAGE}_sort")
+        sort = st.selectbox("並び順", list(SORTS), format_func=SORTS.__getitem__, key=f"{PAGE}_sort")
     return {
         "q": query,
         "status": status,

@@ -36,7 +36,7 @@ def ask(prefix: str, question: dict, answers: dict) -> Any:
     if not allowed:
         st.session_state[key] = None
         help_text = condition_rule(question)
-    empty = {} if key in st.session_state else {"index" if kind == "choice" else "value": None}
+    empty: dict[str, Any] = {} if key in st.session_state else {"index" if kind == "choice" else "value": None}
     if kind == "choice":
         options = list(question["choices"])
         current = st.session_state.get(key)

@@ -4,6 +4,7 @@ What any page could use (act, times, badges, the paged table) is in dashboards/c
 """
 
 import re
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 import streamlit as st
@@ -74,6 +75,16 @@ def value_prefix(value: str | None) -> str | None:
     return match.group(1) if match else None
 
 
+def colour_by_prefix(colours: Mapping[str, str]) -> Callable[[str | None], str | None]:
+    """A cell's colour by its value's number ("1.貸出中" -> colours["1"]); None for a value without one."""
+
+    def colour(value: str | None) -> str | None:
+        prefix = value_prefix(value)
+        return None if prefix is None else colours.get(prefix)
+
+    return colour
+
+
 def shown(question: dict, form: dict, answers: dict) -> bool:
     """The API's rule: a numbered question shows under its status; an N-X-* one only when N-0 starts with X."""
     prefix = question["status_prefix"]
@@ -114,10 +125,8 @@ def status_style(frame: pd.DataFrame) -> Styler:
     vocabulary = loaners_api.vocabulary()
     styled = frame.style
     for column in (vocabulary["status_key"], AUDIT_STATUS_COLUMN):
-        styled = components.status_cells(styled, column, lambda value: DEVICE_STATUS_COLOURS.get(value_prefix(value)))
-    return components.status_cells(
-        styled, vocabulary["held_key"], lambda value: HELD_STATUS_COLOURS.get(value_prefix(value))
-    )
+        styled = components.status_cells(styled, column, colour_by_prefix(DEVICE_STATUS_COLOURS))
+    return components.status_cells(styled, vocabulary["held_key"], colour_by_prefix(HELD_STATUS_COLOURS))
 
 
 def held_label(held_status: str | None) -> str:

@@ -47,10 +47,20 @@ def register_fields() -> dict:
     models = {m["id"]: f"{m['name']}（{m['maker']}・{m['category_label']}）" for m in loaners_api.models()}
     return {
         "location_id": st.selectbox(
-            "拠点", list(places), index=None, format_func=places.get, key=f"{PAGE}_location", placeholder="拠点を選択"
+            "拠点",
+            list(places),
+            index=None,
+            format_func=places.__getitem__,
+            key=f"{PAGE}_location",
+            placeholder="拠点を選択",
         ),
         "model_id": st.selectbox(
-            "機種", list(models), index=None, format_func=models.get, key=f"{PAGE}_model", placeholder="機種を選択"
+            "機種",
+            list(models),
+            index=None,
+            format_func=models.__getitem__,
+            key=f"{PAGE}_model",
+            placeholder="機種を選択",
         ),
         "serial_number": st.text_input("製造番号", key=f"{PAGE}_serial", placeholder="ABC123").strip(),
         "asset_number": st.text_input("資産管理番号", key=f"{PAGE}_asset", placeholder="ASSET_001").strip(),

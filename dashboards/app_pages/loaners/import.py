@@ -134,7 +134,7 @@ st.caption(
 )
 with st.form(f"{PAGE}_form", clear_on_submit=True):
     named = sheets()
-    kind = st.selectbox("取込先のフォーム", list(named), format_func=named.get, key=f"{PAGE}_kind")
+    kind = st.selectbox("取込先のフォーム", list(named), format_func=named.__getitem__, key=f"{PAGE}_kind")
     upload = components.file_uploader(
         "CSVファイル", type=["csv"], key=f"{PAGE}_file", limit_mb=components.ANSWER_SHEET_MB
     )

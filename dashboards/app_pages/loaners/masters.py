@@ -74,7 +74,7 @@ def location_fields(prefix: str, current: dict | None = None) -> dict:
             "ステータス",
             statuses,
             index=statuses.index(current.get("status", "active")),
-            format_func=location_statuses().get,
+            format_func=location_statuses().__getitem__,
             key=f"{prefix}_status",
         ),
     }
@@ -150,7 +150,7 @@ def model_fields(prefix: str, categories: dict[str, str], current: dict | None =
             "カテゴリ",
             options,
             index=options.index(current.get("category", options[0])),
-            format_func=categories.get,
+            format_func=categories.__getitem__,
             key=f"{prefix}_category",
         ),
         "note": st.text_input("備考", value=current.get("note", ""), key=f"{prefix}_note").strip(),
@@ -224,7 +224,7 @@ def question_errors(values: dict) -> list[str]:
 
 def questions_tab() -> None:
     """Add a question to a status form (shown, checked and listed as a column from the next request on)."""
-    kind = st.selectbox("フォーム", list(kinds()), format_func=kinds().get, key=f"{PAGE}_question_kind")
+    kind = st.selectbox("フォーム", list(kinds()), format_func=kinds().__getitem__, key=f"{PAGE}_question_kind")
     form = loaners_api.form(kind)
     st.dataframe(
         pd.DataFrame(
@@ -248,7 +248,7 @@ def questions_tab() -> None:
             help="番号付きのキーは、その番号のステータスのときに表示されます。",
         ).strip()
         kind_of = st.selectbox(
-            "形式", list(question_types()), format_func=question_types().get, key=f"{PAGE}_question_type"
+            "形式", list(question_types()), format_func=question_types().__getitem__, key=f"{PAGE}_question_type"
         )
         choices = st.text_area("選択肢（1行に1つ）", key=f"{PAGE}_question_choices")
         prefix = st.text_input(

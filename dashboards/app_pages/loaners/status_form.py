@@ -89,7 +89,7 @@ def choose_device() -> int | None:
         list(found),
         index=None,
         key=f"{PAGE}_device",
-        format_func=found.get,
+        format_func=found.__getitem__,
         placeholder="機器を選択" if found else "該当する機器がありません",
     )
 

@@ -7,7 +7,7 @@ from dashboards import auth, components, labels, loaners_api
 from dashboards.app_pages.loaners import common as loaners_common
 
 PAGE = "loaners_summary"
-COLOURS = {"success": "green", "warning": "orange", "danger": "red", "info": "blue"}
+COLOURS: dict[str, components.BadgeColour] = {"success": "green", "warning": "orange", "danger": "red", "info": "blue"}
 TOTAL = "合計"
 LONGEST = "最長保有日数"
 

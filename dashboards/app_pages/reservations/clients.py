@@ -56,7 +56,7 @@ def revoke(clients: list[dict]) -> None:
         "無効にするクライアント",
         list(active),
         index=None,
-        format_func=active.get,
+        format_func=active.__getitem__,
         key=f"{PAGE}_revoke_id",
         placeholder="クライアントを選択",
     )

@@ -19,7 +19,7 @@ DOMAIN = "reservations"
 REFRESH_SECONDS = 300
 DETAIL_PAGE = "app_pages/reservations/detail.py"
 
-STATUS_COLOURS = {
+STATUS_COLOURS: dict[str, components.BadgeColour] = {
     "received": "blue",
     "calling": "blue",
     "calling_success": "blue",
@@ -32,9 +32,18 @@ STATUS_COLOURS = {
     "completed": "green",
     "cancelled": "gray",
 }
-PRIORITY_COLOURS = {"urgent": "red", "high": "orange", "medium": "yellow", "low": "gray"}
-OPERATION_STATUS_COLOURS = {"open": "red", "in_progress": "blue", "resolved": "green"}
-PAYMENT_STATUS_COLOURS = {
+PRIORITY_COLOURS: dict[str, components.BadgeColour] = {
+    "urgent": "red",
+    "high": "orange",
+    "medium": "yellow",
+    "low": "gray",
+}
+OPERATION_STATUS_COLOURS: dict[str, components.BadgeColour] = {
+    "open": "red",
+    "in_progress": "blue",
+    "resolved": "green",
+}
+PAYMENT_STATUS_COLOURS: dict[str, components.BadgeColour] = {
     "creating": "blue",
     "open": "orange",
     "expiring": "orange",
@@ -117,7 +126,7 @@ def accept_form(page: str, reservation: dict) -> None:
         shop_id = st.selectbox(
             "予約OKの提携店",
             list(shops),
-            format_func=shops.get,
+            format_func=shops.__getitem__,
             index=len(shops) - 1 if reservation["calls"] else None,
             key=f"{page}_accept_shop_{reservation['code']}",
             placeholder="提携店を選んでください",

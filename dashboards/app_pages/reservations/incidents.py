@@ -17,7 +17,7 @@ OVERDUE = "期限超過"
 LATE = "目標超過で対応"
 REPORTED, UNREPORTED, UNREPORTED_LATE = "報告済み", "未報告", "未報告・期限超過"
 # The 期限超過 and 経営陣への報告 cells' colours, by their words (a report cell by its first word).
-STATE_WORD = re.compile(r"[^（ ]*")
+STATE_WORD_END = re.compile(r"[（ ]")
 FLAG_COLOURS = {OVERDUE: "red", LATE: "orange", REPORTED: "green", UNREPORTED: "orange", UNREPORTED_LATE: "red"}
 
 
@@ -44,7 +44,7 @@ def escalation_text(incident: dict) -> str:
 
 def flag_colour(words: str) -> str | None:
     """A flag cell's colour, by the state word it starts with (e.g. 報告済み in 報告済み 2026-01-05 10:00)."""
-    return FLAG_COLOURS.get(STATE_WORD.match(words).group())
+    return FLAG_COLOURS.get(STATE_WORD_END.split(words, maxsplit=1)[0])
 
 
 def incident_style(frame: pd.DataFrame) -> Styler:
@@ -99,7 +99,7 @@ def incident_fields(key: str, incident: dict | None = None) -> dict:
             list(levels),
             list(levels).index(incident["level"]),
             key=f"{key}_level",
-            format_func={level: level_help(level) for level in levels}.get,
+            format_func={level: level_help(level) for level in levels}.__getitem__,
         ),
     }
     stored = {

@@ -57,7 +57,7 @@ def assign_form(user: dict, operation: dict) -> None:
             "担当者",
             list(people),
             index=list(people).index(current),
-            format_func=people.get,
+            format_func=people.__getitem__,
             key=f"{PAGE}_assignee_{operation['id']}",
         )
         submitted = st.form_submit_button("担当者を設定")
