@@ -40,7 +40,7 @@ from fastapi.security.base import SecurityBase
 from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import namedtuple_row
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Connection, Executable, make_url
+from sqlalchemy import ClauseElement, Connection, Executable, make_url
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 from starlette.types import Receive, Scope, Send
@@ -212,7 +212,8 @@ async def _error_response(app: FastAPI, request: Request, exc: Exception) -> Res
     for kind in type(exc).__mro__:
         handler = app.exception_handlers.get(kind)
         if handler is not None:
-            return await handler(request, exc)
+            response = handler(request, exc)
+            return response if isinstance(response, Response) else await response
     raise exc
 
 
@@ -256,6 +257,8 @@ def driver_statement(statement: Executable) -> DriverStatement:
     """The statement compiled once for psycopg: SQL with %(name)s parameters and the compiled defaults."""
     known = _driver_statements.get(id(statement))
     if known is None or known[0] is not statement:
+        if not isinstance(statement, ClauseElement):
+            raise TypeError(f"{type(statement).__name__} is not a statement a lane can compile")
         compiled = statement.compile(dialect=postgresql.psycopg.dialect())
         known = _driver_statements[id(statement)] = (
             statement,

@@ -147,7 +147,9 @@ SCAN_ANSWER = JsonAnswer(ScanOut, utc_seconds)
 async def heartbeat(request: LaneRequest) -> tuple[int, bytes]:
     """A fresh 8-hour token while the nursery's entry-exit password is the one the station's token was issued under."""
     claims = station.station_claims(request.head.authorization)
-    token = station.cached_heartbeat(claims, utcnow()) or await station_lane.run(station.heartbeat, claims, utcnow())
+    token = station.cached_heartbeat(claims, utcnow())
+    if token is None:
+        token = await station_lane.run(station.heartbeat, claims, utcnow())
     return 200, HEARTBEAT_ANSWER.render(token=token.token, expires_at=token.expires_at)
 
 

@@ -10,13 +10,14 @@ others (`lanes.run_on_connection`).
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from pydantic_core import to_json
-from sqlalchemy import Select, Table, TextClause, Update, any_, bindparam, insert, select, text, update
+from sqlalchemy import BindParameter, Select, Table, TextClause, Update, any_, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql
 
 from service.config import get_settings
+from service.database import Base
 from service.fleet.alerts import RESOLVED
 from service.fleet.models import Alert, Command, FleetState, MetricSample, Terminal
 from service.lanes import Batch, Query, Work
@@ -90,11 +91,15 @@ def snapshot(token_hashes: list[str]) -> Work[Sequence[SnapshotRow]]:
     return rows
 
 
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
 @cache
 def _json_store() -> TextClause:
     """PostgreSQL: UPDATE the terminals from one JSON document and INSERT the samples from another, in one statement."""
     dialect = postgresql.psycopg.dialect()
-    terminal, sample = Terminal.__table__, MetricSample.__table__
+    terminal, sample = _table(Terminal), _table(MetricSample)
 
     def record(table: Table, names: Sequence[str]) -> str:
         return ", ".join(f"{n} {table.c[n].type.compile(dialect)}" for n in names)
@@ -114,9 +119,9 @@ def _json_store() -> TextClause:
 @cache
 def _each_state() -> Update:
     """SQLite: one terminal's new state (run once per terminal)."""
-    terminal = Terminal.__table__
-    now = bindparam("_now")
-    values = {name: bindparam(f"_{name}") for name in STATE_COLUMNS}
+    terminal = _table(Terminal)
+    now: BindParameter[datetime] = bindparam("_now")
+    values: dict[str, Any] = {name: bindparam(f"_{name}") for name in STATE_COLUMNS}
     return (
         update(terminal)
         .where(terminal.c.id == bindparam("_id"))
@@ -128,7 +133,7 @@ def _store_step(states: list[dict[str, Any]], samples: list[dict[str, Any]], now
     if get_settings().is_sqlite:
         rows = [{f"_{name}": value for name, value in state.items()} | {"_now": now} for state in states]
         stored = [sample | {"recorded_at": now} for sample in samples]
-        return Batch((Query(_each_state(), rows), Query(insert(MetricSample.__table__), stored)))
+        return Batch((Query(_each_state(), rows), Query(insert(_table(MetricSample)), stored)))
     # pydantic-core encodes datetimes natively, in a third of the json module's time with a `default` hook
     params = {"now": now, "states": to_json(states).decode(), "samples": to_json(samples).decode()}
     return Query(_json_store(), params, fetch="none")
