@@ -16,7 +16,7 @@ that is its own transaction, instead of four (BEGIN, two statements, COMMIT). A 
 each other's answers; work that must look before it writes in one transaction is either written so that the write's
 own statement checks again, or run whole in one transaction (`LaneDatabase.run_together`, pipelined too: BEGIN goes
 with its first statement, COMMIT with its last). (Pipelining statements one at a time was measured slower than
-sending them one by one.) Rows are answered as named tuples on both backends: work reads them by name.
+sending them one by one.)
 
 `GroupCommit` shares a write among concurrent requests: what arrives while a batch is being written goes together in
 the next one.
@@ -38,7 +38,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.security.base import SecurityBase
 from psycopg import AsyncConnection, AsyncCursor
-from psycopg.rows import namedtuple_row
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import ClauseElement, Connection, Executable, make_url
 from sqlalchemy.dialects import postgresql
@@ -222,7 +221,7 @@ class Query:
     """One statement of a lane's database work: built once at import, run with `params` (a list of them: once per
     item, answering nothing).
 
-    `fetch` says what the work gets back: "all" rows (named tuples), the first column of the first row ("scalar"),
+    `fetch` says what the work gets back: "all" rows, the first column of the first row ("scalar"),
     or nothing.
     """
 
@@ -302,15 +301,12 @@ class DriverConnection:
 
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
-        self.cursors = [self._cursor()]
+        self.cursors = [connection.cursor()]
 
     def cursors_for(self, queries: tuple[Query, ...]) -> list[AsyncCursor]:
         while len(self.cursors) < len(queries):
-            self.cursors.append(self._cursor())
+            self.cursors.append(self.connection.cursor())
         return self.cursors[: len(queries)]
-
-    def _cursor(self) -> AsyncCursor:
-        return self.connection.cursor(row_factory=namedtuple_row)
 
 
 async def run_on_driver(lane: DriverConnection, work: Work[Result]) -> Result:

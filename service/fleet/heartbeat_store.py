@@ -10,7 +10,7 @@ others (`lanes.run_on_connection`).
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any, Protocol, cast
+from typing import Any, NamedTuple, cast
 
 from pydantic_core import to_json
 from sqlalchemy import BindParameter, Select, Table, TextClause, Update, any_, bindparam, insert, select, text, update
@@ -39,8 +39,8 @@ STATE_COLUMNS = (
 SAMPLE_COLUMNS = ("terminal_id", "cpu", "memory", "disk")
 
 
-class SnapshotRow(Protocol):
-    """A snapshot row, read by name."""
+class SnapshotRow(NamedTuple):
+    """A snapshot row: the snapshot's columns are selected by these names, in this order."""
 
     id: int
     customer_id: int
@@ -65,30 +65,31 @@ def _snapshot_select(postgres: bool) -> Select:
         if postgres
         else Terminal.token_hash.in_(bindparam("token_hashes", expanding=True))
     )
+    columns: dict[str, Any] = {
+        "id": Terminal.id,
+        "customer_id": Terminal.customer_id,
+        "status": Terminal.status,
+        "high_cpu_streak": Terminal.high_cpu_streak,
+        "high_memory_streak": Terminal.high_memory_streak,
+        "interval_seconds": Terminal.interval_seconds,
+        "token_hash": Terminal.token_hash,
+        "has_commands": has_commands,
+        "has_alerts": has_alerts,
+        "last_ingest_at": last_ingest,
+    }
     return (
-        select(
-            Terminal.id,
-            Terminal.customer_id,
-            Terminal.status,
-            Terminal.high_cpu_streak,
-            Terminal.high_memory_streak,
-            Terminal.interval_seconds,
-            Terminal.token_hash,
-            has_commands.label("has_commands"),
-            has_alerts.label("has_alerts"),
-            last_ingest.label("last_ingest_at"),
-        )
+        select(*(columns[name].label(name) for name in SnapshotRow._fields))
         .where(held)
         .order_by(Terminal.id)
         .with_for_update(of=Terminal)
     )
 
 
-def snapshot(token_hashes: list[str]) -> Work[Sequence[SnapshotRow]]:
+def snapshot(token_hashes: list[str]) -> Work[list[SnapshotRow]]:
     """Authenticate, lock and read a batch's terminals in one statement."""
     statement = _snapshot_select(not get_settings().is_sqlite)
-    rows: Sequence[SnapshotRow] = yield Query(statement, {"token_hashes": token_hashes})
-    return rows
+    rows = yield Query(statement, {"token_hashes": token_hashes})
+    return [SnapshotRow._make(row) for row in rows]
 
 
 def _table(model: type[Base]) -> Table:
