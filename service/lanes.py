@@ -1,19 +1,25 @@
 """Fast lanes: the few hot routes (agent heartbeats, station scans and heartbeats) answered before the middleware stack.
 
-A lane route is declared twice over: as an ordinary FastAPI route (listed in OpenAPI, reachable through the routing,
-its errors rendered by the app's handlers) and as a `LaneRoute` whose handler takes the raw request and answers bytes.
-`Lanes` serves the latter ahead of the middleware stack, FastAPI's routing and dependency solving, which cost several
-times the handler's own work on these paths. The platform's request id, body guard, metrics (labelled with the
-declared route's template) and error rendering apply as on every route. A request that succeeds is counted but not
-written to the access log, which would otherwise carry hundreds of lines a second; refused ones are logged. CORS does
-not apply: agents and stations are no cross-origin browsers.
+A lane route is declared once, by `LaneRouter.post` on its handler (which takes the raw request and answers bytes):
+that registers both the ordinary FastAPI route (listed in OpenAPI with its body and security, reachable through the
+routing, its errors rendered by the app's handlers) and the `LaneRoute` that `Lanes` serves ahead of the middleware
+stack, FastAPI's routing and dependency solving, which cost several times the handler's own work on these paths.
+The platform's request id, body guard, metrics (labelled with the declared route's template) and error rendering
+apply as on every route. A request that succeeds is counted but not written to the access log, which would otherwise
+carry hundreds of lines a second; refused ones are logged. CORS does not apply: agents and stations are no
+cross-origin browsers.
 
 A lane's database work is written once as a generator of prepared statements (`Work`) and driven by `LaneDatabase`:
 on PostgreSQL from the event loop on a few async psycopg connections, on SQLite on one thread. Statements that must
 run together (a lock and the write under it) are yielded as one `Batch`: on PostgreSQL pipelined, one round trip
 that is its own transaction, instead of four (BEGIN, two statements, COMMIT). A batch's statements cannot depend on
-each other's answers; work that must look before it writes in one transaction is written so that the write's own
-statement checks again. (Pipelining statements one at a time was measured slower than sending them one by one.)
+each other's answers; work that must look before it writes in one transaction is either written so that the write's
+own statement checks again, or run whole in one transaction (`LaneDatabase.run_together`, pipelined too: BEGIN goes
+with its first statement, COMMIT with its last). (Pipelining statements one at a time was measured slower than
+sending them one by one.)
+
+`GroupCommit` shares a write among concurrent requests: what arrives while a batch is being written goes together in
+the next one.
 """
 
 import asyncio
@@ -23,16 +29,17 @@ from collections.abc import Awaitable, Callable, Generator, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, NamedTuple, TypeVar
+from typing import Any, Generic, Literal, NamedTuple, TypeVar
 
 import orjson
 import psycopg
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from fastapi.security.base import SecurityBase
 from psycopg import AsyncConnection, AsyncCursor
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Connection, Executable, make_url
+from sqlalchemy import ClauseElement, Connection, Executable, make_url
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 from starlette.types import Receive, Scope, Send
@@ -41,6 +48,7 @@ from service.body_guard import BodyGuard, RequestHead
 from service.config import get_settings
 from service.database import get_engine
 from service.metrics import request_metrics
+from service.openapi import MARK, declares
 from service.request_context import request_id_var
 from service.response_headers import SECURITY_HEADERS
 
@@ -120,6 +128,36 @@ async def answer_route(handler: Handler, request: Request) -> Response:
     return Response(body, status_code=status, media_type=JSON)
 
 
+class LaneRouter:
+    """A router's lane routes, each declared once on its handler: the FastAPI route and the `LaneRoute` together.
+
+    The handler checks the request's credentials itself, so the route declares `security` in OpenAPI (with the
+    errors it declares) instead of running it as a dependency."""
+
+    def __init__(self, router: APIRouter, security: SecurityBase) -> None:
+        self.router = router
+        self.security = security
+        self.routes: list[LaneRoute] = []
+
+    def post(self, path: str, *, body: type[BaseModel] | None = None, **route: Any) -> Callable[[Handler], Handler]:
+        """Declare the handler as the POST route `path` of the router: `body` documents its JSON body, `route` takes
+        what `APIRouter.post` does (response_model, status_code, responses). The operation is named after the
+        handler and documented by its docstring; the errors it `declares` are the operation's."""
+
+        def declare(handler: Handler) -> Handler:
+            async def endpoint(request: Request) -> Response:
+                return await answer_route(handler, request)
+
+            endpoint.__name__, endpoint.__doc__ = handler.__name__, handler.__doc__
+            declares(*getattr(handler, MARK, ()), *getattr(self.security, MARK, ()))(endpoint)
+            extra = {"security": [{self.security.scheme_name: []}]} | (body_schema(body) if body else {})
+            self.router.post(path, openapi_extra=extra, **route)(endpoint)
+            self.routes.append(LaneRoute(self.router.prefix + path, handler))
+            return handler
+
+        return declare
+
+
 class Lanes:
     """Answers the lane routes' POST requests ahead of the middleware stack; everything else goes on to the app."""
 
@@ -175,19 +213,22 @@ async def _error_response(app: FastAPI, request: Request, exc: Exception) -> Res
     for kind in type(exc).__mro__:
         handler = app.exception_handlers.get(kind)
         if handler is not None:
-            return await handler(request, exc)
+            response = handler(request, exc)
+            return response if isinstance(response, Response) else await response
     raise exc
 
 
 @dataclass(frozen=True, slots=True)
 class Query:
-    """One statement of a lane's database work: built once at import, run with `params`.
+    """One statement of a lane's database work: built once at import, run with `params` (a list of them: once per
+    item, answering nothing).
 
-    `fetch` says what the work gets back: "all" rows, the first column of the first row ("scalar"), or nothing.
+    `fetch` says what the work gets back: "all" rows, the first column of the first row ("scalar"),
+    or nothing.
     """
 
     statement: Executable
-    params: dict[str, Any]
+    params: dict[str, Any] | list[dict[str, Any]]
     fetch: Literal["all", "scalar", "none"] = "all"
 
 
@@ -217,6 +258,8 @@ def driver_statement(statement: Executable) -> DriverStatement:
     """The statement compiled once for psycopg: SQL with %(name)s parameters and the compiled defaults."""
     known = _driver_statements.get(id(statement))
     if known is None or known[0] is not statement:
+        if not isinstance(statement, ClauseElement):
+            raise TypeError(f"{type(statement).__name__} is not a statement a lane can compile")
         compiled = statement.compile(dialect=postgresql.psycopg.dialect())
         known = _driver_statements[id(statement)] = (
             statement,
@@ -247,6 +290,8 @@ def run_on_connection(connection: Connection, work: Work[Result]) -> Result:
 
 def _executed(connection: Connection, query: Query) -> Any:
     result = connection.execute(query.statement, query.params)
+    if isinstance(query.params, list):
+        return None
     return result.all() if query.fetch == "all" else result.scalar() if query.fetch == "scalar" else None
 
 
@@ -260,10 +305,10 @@ class DriverConnection:
         self.connection = connection
         self.cursors = [connection.cursor()]
 
-    def cursors_for(self, batch: Batch) -> list[AsyncCursor]:
-        while len(self.cursors) < len(batch.queries):
+    def cursors_for(self, queries: tuple[Query, ...]) -> list[AsyncCursor]:
+        while len(self.cursors) < len(queries):
             self.cursors.append(self.connection.cursor())
-        return self.cursors[: len(batch.queries)]
+        return self.cursors[: len(queries)]
 
 
 async def run_on_driver(lane: DriverConnection, work: Work[Result]) -> Result:
@@ -281,15 +326,37 @@ async def run_on_driver(lane: DriverConnection, work: Work[Result]) -> Result:
             answer = await _fetched(lane.cursors[0], step)
 
 
+async def run_together_on_driver(lane: DriverConnection, work: Work[Result]) -> Result:
+    """Drive the work in one transaction, pipelined: its statements are sent as it yields them, and the server is
+    asked for answers only when the work needs them, so BEGIN travels with the first and COMMIT with the last."""
+    answer = None
+    async with lane.connection.pipeline(), lane.connection.transaction():
+        while True:
+            try:
+                step = work.send(answer)
+            except StopIteration as done:
+                return done.value
+            queries = step.queries if isinstance(step, Batch) else (step,)
+            cursors = lane.cursors_for(queries)
+            for cursor, query in zip(cursors, queries, strict=True):
+                await _execute(cursor, query)
+            answers = tuple([await _fetched(cursor, query) for cursor, query in zip(cursors, queries, strict=True)])
+            answer = answers if isinstance(step, Batch) else answers[0]
+    raise AssertionError("unreachable")
+
+
 async def _execute(cursor: AsyncCursor, query: Query) -> None:
     statement = driver_statement(query.statement)
-    await cursor.execute(statement.sql, statement.defaults | query.params)
+    if isinstance(query.params, list):
+        await cursor.executemany(statement.sql, [statement.defaults | params for params in query.params])
+    else:
+        await cursor.execute(statement.sql, statement.defaults | query.params)
 
 
 async def _run_batch(lane: DriverConnection, batch: Batch) -> tuple[Any, ...]:
     """The batch's statements pipelined: sent together and closed by one Sync, so PostgreSQL runs them as one
     transaction and answers in one round trip (each statement on its own cursor, which keeps its result)."""
-    cursors = lane.cursors_for(batch)
+    cursors = lane.cursors_for(batch.queries)
     async with lane.connection.pipeline():
         for cursor, query in zip(cursors, batch.queries, strict=True):
             await _execute(cursor, query)
@@ -297,7 +364,10 @@ async def _run_batch(lane: DriverConnection, batch: Batch) -> tuple[Any, ...]:
 
 
 async def _fetched(cursor: AsyncCursor, query: Query) -> Any:
-    """The answer to the statement the cursor's current result holds, as its query's `fetch` asks."""
+    """The answer to the statement the cursor's current result holds, as its query's `fetch` asks (nothing for a
+    statement run once per item)."""
+    if isinstance(query.params, list):
+        return None
     if query.fetch == "all":
         return await cursor.fetchall()
     if query.fetch == "scalar":
@@ -323,7 +393,13 @@ class LaneDatabase:
         what must hold together is a `Batch`); on SQLite one transaction holds all of it."""
         if get_settings().is_sqlite:
             return await asyncio.get_running_loop().run_in_executor(self._thread(), self._in_thread, work, args)
-        return await self._pool().run(work, args)
+        return await self._pool().run(run_on_driver, work, args)
+
+    async def run_together(self, work: Callable[..., Work[Result]], *args: Any) -> Result:
+        """`work(*args)` in one transaction on both backends: a row it locks stays locked until its last write."""
+        if get_settings().is_sqlite:
+            return await self.run(work, *args)
+        return await self._pool().run(run_together_on_driver, work, args)
 
     def _pool(self) -> "_DriverPool":
         loop = asyncio.get_running_loop()
@@ -365,12 +441,17 @@ class _DriverPool:
         self.slots = asyncio.Semaphore(size)
         self.idle: list[DriverConnection] = []
 
-    async def run(self, work: Callable[..., Work[Result]], args: tuple[Any, ...]) -> Result:
+    async def run(
+        self,
+        drive: Callable[[DriverConnection, Work[Result]], Awaitable[Result]],
+        work: Callable[..., Work[Result]],
+        args: tuple[Any, ...],
+    ) -> Result:
         async with self.slots:
             for attempt in (1, 2):
                 lane = self.idle.pop() if self.idle else DriverConnection(await connect_async())
                 try:
-                    result = await run_on_driver(lane, work(*args))
+                    result = await drive(lane, work(*args))
                 except psycopg.OperationalError:
                     # Broken (a restart breaks the idle ones too) or a deadlock: the work runs again on a new one.
                     for stale in [lane, *self.idle]:
@@ -390,3 +471,74 @@ class _DriverPool:
         connection = lane.connection
         if not connection.closed and connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
             self.idle.append(lane)
+
+
+Item = TypeVar("Item")
+
+
+class GroupCommit(Generic[Item, Result]):
+    """Group commit: `write` takes every item submitted on one event loop while its previous call was running, and
+    answers each its result (or the exception for that item's request alone).
+
+    Under load many requests share one transaction; alone, a request waits for nobody. One call runs at a time per
+    event loop, so the next batch grows while the database works on the current one. When `write` raises, every
+    request of its batch gets the error.
+    """
+
+    def __init__(self, write: Callable[[list[Item]], Awaitable[list[Result | Exception]]], max_batch: int) -> None:
+        self.write = write
+        self.max_batch = max_batch
+        self.groups: dict[int, _Group[Item, Result]] = {}
+
+    async def submit(self, item: Item) -> Result:
+        """The item's result once the batch holding it was written."""
+        loop = asyncio.get_running_loop()
+        group = self.groups.get(id(loop))
+        if group is None or group.loop is not loop or group.task.done():
+            group = self.groups[id(loop)] = _Group(loop, self.write, self.max_batch)
+        return await group.submit(item)
+
+
+class _Group(Generic[Item, Result]):
+    """A group commit's queue and writing task on one event loop."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        write: Callable[[list[Item]], Awaitable[list[Result | Exception]]],
+        max_batch: int,
+    ) -> None:
+        self.loop = loop
+        self.write = write
+        self.max_batch = max_batch
+        self.queue: list[tuple[Item, asyncio.Future[Result]]] = []
+        self.wakeup = asyncio.Event()
+        self.task = loop.create_task(self._run())
+
+    async def submit(self, item: Item) -> Result:
+        future: asyncio.Future[Result] = self.loop.create_future()
+        self.queue.append((item, future))
+        self.wakeup.set()
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            await self.wakeup.wait()
+            self.wakeup.clear()
+            while self.queue:
+                batch, self.queue = self.queue[: self.max_batch], self.queue[self.max_batch :]
+                await self._write(batch)
+
+    async def _write(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
+        results: list[Result | Exception]
+        try:
+            results = await self.write([item for item, _ in batch])
+        except Exception as exc:
+            results = [exc] * len(batch)
+        for (_, future), result in zip(batch, results, strict=True):
+            if future.done():
+                continue  # its request went away
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)

@@ -9,10 +9,10 @@ from service.crm import router as crm_routes
 from service.crm.router import router as crm_router
 from service.database import serve_from_read_replica
 from service.entry_logs import router as entry_logs_routes
-from service.entry_logs.router import LANE_ROUTES as ENTRY_LOGS_LANE
 from service.entry_logs.router import router as entry_logs_router
+from service.entry_logs.router import station_lanes
 from service.fleet import router as fleet_routes
-from service.fleet.agent_router import LANE_ROUTES as FLEET_LANE
+from service.fleet.agent_router import lanes as fleet_agent_lanes
 from service.fleet.agent_router import router as fleet_agent_router
 from service.fleet.router import router as fleet_router
 from service.fleet.schedule_router import router as fleet_schedule_router
@@ -45,7 +45,7 @@ def all_routers() -> list[APIRouter]:
 
 def all_lane_routes() -> list[LaneRoute]:
     """Agents' heartbeats, stations' scans and heartbeats (see service/lanes.py)."""
-    return [*FLEET_LANE, *ENTRY_LOGS_LANE]
+    return [*fleet_agent_lanes.routes, *station_lanes.routes]
 
 
 # The dashboards' aggregates and lists: GET routes that only read, so a replica a little behind the primary serves

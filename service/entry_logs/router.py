@@ -99,7 +99,7 @@ from service.entry_logs.schemas import (
 )
 from service.identity.dependencies import bearer
 from service.identity.router import request_actor
-from service.lanes import JsonAnswer, LaneDatabase, LaneRequest, LaneRoute, answer_route, body_schema, parse_body
+from service.lanes import JsonAnswer, LaneDatabase, LaneRequest, LaneRouter, parse_body
 from service.openapi import declares, media
 from service.pagination import Page, PageParams, page_params
 from service.schemas import IsoDate, QueryText, SingleLine
@@ -138,11 +138,13 @@ def entry_exit_login(body: EntryExitLoginIn, db: DbSession, request: Request) ->
 
 
 station_lane = LaneDatabase("entry_logs")
+station_lanes = LaneRouter(station_router, security=bearer)
 HEARTBEAT_ANSWER = JsonAnswer(HeartbeatOut, utc_seconds)
 SCAN_ANSWER = JsonAnswer(ScanOut, utc_seconds)
 
 
-async def station_heartbeat(request: LaneRequest) -> tuple[int, bytes]:
+@station_lanes.post("/auth/heartbeat", response_model=HeartbeatOut)
+async def heartbeat(request: LaneRequest) -> tuple[int, bytes]:
     """A fresh 8-hour token while the nursery's entry-exit password is the one the station's token was issued under."""
     claims = station.station_claims(request.head.authorization)
     token = station.cached_heartbeat(claims, utcnow())
@@ -151,7 +153,15 @@ async def station_heartbeat(request: LaneRequest) -> tuple[int, bytes]:
     return 200, HEARTBEAT_ANSWER.render(token=token.token, expires_at=token.expires_at)
 
 
-async def record_scan(request: LaneRequest) -> tuple[int, bytes]:
+@station_lanes.post(
+    "/entry-exit-logs",
+    body=ScanIn,
+    response_model=ScanOut,
+    status_code=201,
+    responses={200: {"model": ScanOut, "description": "a repeat of an earlier scan: nothing written"}},
+)
+@declares(404)  # a parent unknown to the station's nursery
+async def scan(request: LaneRequest) -> tuple[int, bytes]:
     """Record a scan: 201 when written, 200 with duplicate=true when it repeats an earlier one (nothing written)."""
     claims = station.station_claims(request.head.authorization)
     body = parse_body(ScanIn, request.body)
@@ -169,29 +179,6 @@ async def record_scan(request: LaneRequest) -> tuple[int, bytes]:
         client_scan_id=log.client_scan_id,
     )
     return (200 if result.duplicate else 201), answer
-
-
-@station_router.post("/auth/heartbeat", response_model=HeartbeatOut, dependencies=[Depends(bearer)])
-async def heartbeat(request: Request) -> Response:
-    """A fresh 8-hour token while the nursery's entry-exit password is the one the station's token was issued under."""
-    return await answer_route(station_heartbeat, request)
-
-
-@station_router.post(
-    "/entry-exit-logs",
-    response_model=ScanOut,
-    status_code=201,
-    openapi_extra=body_schema(ScanIn),
-    dependencies=[Depends(bearer)],
-    responses={200: {"model": ScanOut, "description": "a repeat of an earlier scan: nothing written"}},
-)
-@declares(404)  # a parent unknown to the station's nursery
-async def scan(request: Request) -> Response:
-    """Record a scan: 201 when written, 200 with duplicate=true when it repeats an earlier one (nothing written)."""
-    return await answer_route(record_scan, request)
-
-
-LANE_ROUTES = (LaneRoute("/auth/heartbeat", station_heartbeat), LaneRoute("/entry-exit-logs", record_scan))
 
 
 # Staff: logs and attendance ----------------------------------------------------------------------

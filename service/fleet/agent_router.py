@@ -16,7 +16,7 @@ from service.fleet import agents, firmware, heartbeats, terminals
 from service.fleet.dependencies import AgentTerminal, terminal_holding, token_hash_of
 from service.fleet.schemas import DiagnosticsIn, EnrollIn, EnrollOut, HeartbeatIn, HeartbeatReply, ProgressIn, TokenOut
 from service.identity.dependencies import bearer
-from service.lanes import LaneRequest, LaneRoute, answer_route, body_schema, parse_body
+from service.lanes import LaneRequest, LaneRouter, parse_body
 from service.openapi import declares, media
 
 router = APIRouter(prefix="/fleet/agent", tags=["fleet-agent"])
@@ -50,41 +50,25 @@ def enroll(body: EnrollIn, db: DbSession, actor: Annotated[Actor, Depends(anonym
     )
 
 
-HEARTBEAT_BODY = body_schema(HeartbeatIn)
+lanes = LaneRouter(router, security=bearer)
 VALID = b'{"valid":true}'
 reply_json = HeartbeatReply.__pydantic_serializer__.to_json
 
 
-async def store_heartbeat(request: LaneRequest) -> tuple[int, bytes]:
+@lanes.post("/heartbeat", body=HeartbeatIn, response_model=HeartbeatReply)
+async def heartbeat(request: LaneRequest) -> tuple[int, bytes]:
     """Authenticated and stored durably in one group-committed transaction; the answer carries the waiting commands."""
     token_hash = token_hash_of(request.head.authorization)
     beat = heartbeats.Beat(token_hash, parse_body(HeartbeatIn, request.body))
     return 200, reply_json(await heartbeats.record(beat))
 
 
-async def check_heartbeat(request: LaneRequest) -> tuple[int, bytes]:
-    """The same checks as storing, storing nothing."""
+@lanes.post("/heartbeat/validate", body=HeartbeatIn)
+async def validate_heartbeat(request: LaneRequest) -> tuple[int, bytes]:
+    """The same checks as /heartbeat, storing nothing: a dry run for agents and the bench's baseline."""
     await terminal_holding(token_hash_of(request.head.authorization))
     parse_body(HeartbeatIn, request.body)
     return 200, VALID
-
-
-@router.post("/heartbeat", response_model=HeartbeatReply, openapi_extra=HEARTBEAT_BODY, dependencies=[Depends(bearer)])
-async def heartbeat(request: Request) -> Response:
-    """Authenticated and stored durably in one group-committed transaction; the answer carries the waiting commands."""
-    return await answer_route(store_heartbeat, request)
-
-
-@router.post("/heartbeat/validate", openapi_extra=HEARTBEAT_BODY, dependencies=[Depends(bearer)])
-async def validate_heartbeat(request: Request) -> Response:
-    """The same checks as /heartbeat, storing nothing: a dry run for agents and the bench's baseline."""
-    return await answer_route(check_heartbeat, request)
-
-
-LANE_ROUTES = (
-    LaneRoute(router.prefix + "/heartbeat", store_heartbeat),
-    LaneRoute(router.prefix + "/heartbeat/validate", check_heartbeat),
-)
 
 
 @router.post("/commands/{command_id}/progress", status_code=204)

@@ -1,16 +1,18 @@
 """Who may do what in the fleet domain, and lookups that turn another customer's id into a 404."""
 
-from concurrent.futures import ThreadPoolExecutor
+import asyncio
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from service.config import get_settings
 from service.database import session_scope
 from service.errors import Unauthorized
-from service.fleet import agents, heartbeats
+from service.fleet import agents
 from service.fleet.agents import TerminalIdentity
 from service.fleet.models import Alert, Customer, Incident, MaintenanceWindow, Rollout, Terminal
 from service.identity.dependencies import Caller, CurrentCaller, require
+from service.lanes import GroupCommit
 from service.openapi import declares
 from service.tenancy import TenantScope, register_tenant_name, scoped_lookup
 
@@ -61,19 +63,22 @@ async def bearer_token_hash(request: Request) -> str:
     return token_hash_of(request.headers.get("authorization", ""))
 
 
-def _lookup_many(token_hashes: list[str]) -> list[TerminalIdentity | Exception]:
+def _lookup_in_session(token_hashes: list[str]) -> list[TerminalIdentity | Exception]:
     with session_scope() as db:
         return agents.lookup_hashes(db, token_hashes)
 
 
-def _threaded_lookup(executor: ThreadPoolExecutor) -> heartbeats.Work:
-    return heartbeats.in_thread(_lookup_many, executor)
+async def _lookup_many(token_hashes: list[str]) -> list[TerminalIdentity | Exception]:
+    return await asyncio.to_thread(_lookup_in_session, token_hashes)
+
+
+lookups = GroupCommit(_lookup_many, get_settings().fleet_batch_max)
 
 
 async def terminal_holding(token_hash: str) -> TerminalIdentity:
     """The terminal holding the token: from the short-lived cache, else one query shared with concurrent callers."""
     cached = agents.token_cache.get(token_hash)
-    return cached if cached is not None else await heartbeats.runner("read", _threaded_lookup).submit(token_hash)
+    return cached if cached is not None else await lookups.submit(token_hash)
 
 
 async def current_terminal(token_hash: Annotated[str, Depends(bearer_token_hash)]) -> TerminalIdentity:

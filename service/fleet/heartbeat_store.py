@@ -1,29 +1,26 @@
-"""A heartbeat batch's two statements: the locked snapshot of its terminals, then their new state with the samples.
+"""A heartbeat batch's statements, as lane work (service/lanes.py): the locked snapshot of its terminals, then their
+new state with the samples.
 
-This is the service's hottest path (thousands of beats a second). On PostgreSQL both statements are compiled once and
-sent as driver SQL, the new states and samples travelling as two JSON documents unpacked by json_to_recordset: one
-round trip and no per-row parameter work in Python. A plain batch (nothing but states and samples) is written with
-the same two statements on an async psycopg connection, from the event loop. SQLite runs the same snapshot and an
-executemany through SQLAlchemy.
+This is the service's hottest path (thousands of beats a second). On PostgreSQL the new states and samples travel as
+two JSON documents unpacked by json_to_recordset in one statement: no per-row parameter work in Python. SQLite runs
+an UPDATE and an INSERT once per row. The same statements serve the lane's plain batches and the ORM session's
+others (`lanes.run_on_connection`).
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-import psycopg
-from psycopg import AsyncConnection
 from pydantic_core import to_json
-from sqlalchemy import Select, any_, bindparam, select
+from sqlalchemy import BindParameter, Select, Table, TextClause, Update, any_, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Session
 
-from service.database import utcnow
-from service.dialect import insert_rows, is_postgres, update_rows
+from service.config import get_settings
+from service.database import Base
 from service.fleet.alerts import RESOLVED
 from service.fleet.models import Alert, Command, FleetState, MetricSample, Terminal
-from service.lanes import driver_statement
+from service.lanes import Batch, Query, Work
 
 # The columns a beat writes, besides the constants below; `updates` rows carry them and the id.
 STATE_COLUMNS = (
@@ -43,6 +40,8 @@ SAMPLE_COLUMNS = ("terminal_id", "cpu", "memory", "disk")
 
 
 class SnapshotRow(NamedTuple):
+    """A snapshot row: the snapshot's columns are selected by these names, in this order."""
+
     id: int
     customer_id: int
     status: str
@@ -66,96 +65,82 @@ def _snapshot_select(postgres: bool) -> Select:
         if postgres
         else Terminal.token_hash.in_(bindparam("token_hashes", expanding=True))
     )
+    columns: dict[str, Any] = {
+        "id": Terminal.id,
+        "customer_id": Terminal.customer_id,
+        "status": Terminal.status,
+        "high_cpu_streak": Terminal.high_cpu_streak,
+        "high_memory_streak": Terminal.high_memory_streak,
+        "interval_seconds": Terminal.interval_seconds,
+        "token_hash": Terminal.token_hash,
+        "has_commands": has_commands,
+        "has_alerts": has_alerts,
+        "last_ingest_at": last_ingest,
+    }
     return (
-        select(
-            Terminal.id,
-            Terminal.customer_id,
-            Terminal.status,
-            Terminal.high_cpu_streak,
-            Terminal.high_memory_streak,
-            Terminal.interval_seconds,
-            Terminal.token_hash,
-            has_commands.label("has_commands"),
-            has_alerts.label("has_alerts"),
-            last_ingest.label("last_ingest_at"),
-        )
+        select(*(columns[name].label(name) for name in SnapshotRow._fields))
         .where(held)
         .order_by(Terminal.id)
         .with_for_update(of=Terminal)
     )
 
 
-def snapshot_rows(db: Session, token_hashes: list[str]) -> list[SnapshotRow]:
-    """Authenticate, lock and read a batch's terminals in one round trip."""
-    if is_postgres(db):
-        statement = driver_statement(_snapshot_select(True))
-        params = statement.defaults | {"token_hashes": token_hashes}
-        rows = db.connection().exec_driver_sql(statement.sql.decode(), params).all()
-    else:
-        rows = db.connection().execute(_snapshot_select(False), {"token_hashes": token_hashes}).all()
-    return [SnapshotRow(*row) for row in rows]
+def snapshot(token_hashes: list[str]) -> Work[list[SnapshotRow]]:
+    """Authenticate, lock and read a batch's terminals in one statement."""
+    statement = _snapshot_select(not get_settings().is_sqlite)
+    rows = yield Query(statement, {"token_hashes": token_hashes})
+    return [SnapshotRow._make(row) for row in rows]
+
+
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
 
 
 @cache
-def _store_sql() -> str:
-    """UPDATE the terminals from one JSON document and INSERT the samples from another, in one statement."""
+def _json_store() -> TextClause:
+    """PostgreSQL: UPDATE the terminals from one JSON document and INSERT the samples from another, in one statement."""
     dialect = postgresql.psycopg.dialect()
-    terminal, sample = Terminal.__table__, MetricSample.__table__
+    terminal, sample = _table(Terminal), _table(MetricSample)
 
-    def record(table, names: Sequence[str]) -> str:
+    def record(table: Table, names: Sequence[str]) -> str:
         return ", ".join(f"{n} {table.c[n].type.compile(dialect)}" for n in names)
 
     assignments = ", ".join(f"{n} = v.{n}" for n in STATE_COLUMNS)
-    return (
-        f"WITH updated AS (UPDATE {terminal.name} AS t SET {assignments}, last_heartbeat_at = %(now)s, "
-        f"offline_since = NULL, updated_at = %(now)s "
-        f"FROM json_to_recordset(%(states)s::json) AS v(id INTEGER, {record(terminal, STATE_COLUMNS)}) "
+    return text(
+        f"WITH updated AS (UPDATE {terminal.name} AS t SET {assignments}, last_heartbeat_at = :now, "
+        f"offline_since = NULL, updated_at = :now "
+        f"FROM json_to_recordset(CAST(:states AS json)) AS v(id INTEGER, {record(terminal, STATE_COLUMNS)}) "
         f"WHERE t.id = v.id) "
         f"INSERT INTO {sample.name} ({', '.join(SAMPLE_COLUMNS)}, recorded_at) "
-        f"SELECT {', '.join('s.' + n for n in SAMPLE_COLUMNS)}, %(now)s "
-        f"FROM json_to_recordset(%(samples)s::json) AS s({record(sample, SAMPLE_COLUMNS)})"
+        f"SELECT {', '.join('s.' + n for n in SAMPLE_COLUMNS)}, :now "
+        f"FROM json_to_recordset(CAST(:samples AS json)) AS s({record(sample, SAMPLE_COLUMNS)})"
     )
 
 
-def _store_params(states: list[dict[str, Any]], samples: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
-    """The store statement's parameters; pydantic-core encodes datetimes natively, in a third of the json module's
-    time with a `default` hook."""
-    return {"now": now, "states": to_json(states).decode(), "samples": to_json(samples).decode()}
+@cache
+def _each_state() -> Update:
+    """SQLite: one terminal's new state (run once per terminal)."""
+    terminal = _table(Terminal)
+    now: BindParameter[datetime] = bindparam("_now")
+    values: dict[str, Any] = {name: bindparam(f"_{name}") for name in STATE_COLUMNS}
+    return (
+        update(terminal)
+        .where(terminal.c.id == bindparam("_id"))
+        .values(values | {"last_heartbeat_at": now, "offline_since": None, "updated_at": now})
+    )
 
 
-def store_states_and_samples(
-    db: Session, states: list[dict[str, Any]], samples: list[dict[str, Any]], *, now: datetime
-) -> None:
+def _store_step(states: list[dict[str, Any]], samples: list[dict[str, Any]], now: datetime) -> Query | Batch:
+    if get_settings().is_sqlite:
+        rows = [{f"_{name}": value for name, value in state.items()} | {"_now": now} for state in states]
+        stored = [sample | {"recorded_at": now} for sample in samples]
+        return Batch((Query(_each_state(), rows), Query(insert(_table(MetricSample)), stored)))
+    # pydantic-core encodes datetimes natively, in a third of the json module's time with a `default` hook
+    params = {"now": now, "states": to_json(states).decode(), "samples": to_json(samples).decode()}
+    return Query(_json_store(), params, fetch="none")
+
+
+def store(states: list[dict[str, Any]], samples: list[dict[str, Any]], now: datetime) -> Work[None]:
     """The terminals' new state (rows of `id` + STATE_COLUMNS) and one metric sample per beat (SAMPLE_COLUMNS)."""
-    if not states:
-        return
-    if is_postgres(db):
-        db.connection().exec_driver_sql(_store_sql(), _store_params(states, samples, now))
-        return
-    constants = {"last_heartbeat_at": now, "offline_since": None, "updated_at": now}
-    update_rows(db, Terminal.__table__, states, constants=constants)
-    insert_rows(db, MetricSample, [sample | {"recorded_at": now} for sample in samples])
-
-
-Decide = Callable[[list[SnapshotRow], list, datetime], tuple[Any, list] | None]
-
-
-async def write_plain(connection: AsyncConnection, beats: list, decide: Decide) -> list | None:
-    """Lock and read the batch's terminals, let `decide` plan the batch, write its states and samples and commit.
-
-    `decide` answers (plan, replies) for a plain batch, else None: the transaction is then rolled back, nothing is
-    written, and None is returned.
-    """
-    now = utcnow()
-    snapshot = driver_statement(_snapshot_select(True))
-    decided = None
-    async with connection.pipeline(), connection.transaction():
-        token_hashes = sorted({beat.token_hash for beat in beats})
-        cursor = await connection.execute(snapshot.sql, snapshot.defaults | {"token_hashes": token_hashes})
-        decided = decide([SnapshotRow(*row) for row in await cursor.fetchall()], beats, now)
-        if decided is None:
-            raise psycopg.Rollback()
-        plan, _ = decided
-        if plan.states:
-            await connection.execute(_store_sql(), _store_params(plan.states, plan.samples, now))
-    return decided[1] if decided is not None else None
+    if states:
+        yield _store_step(states, samples, now)

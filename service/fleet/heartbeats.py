@@ -1,30 +1,31 @@
 """The heartbeat hot path: alert rules for one beat, and a group commit writing many beats per transaction.
 
 A request is answered only after the transaction holding its heartbeat committed, so nothing acknowledged is lost.
+A plain batch (states and samples only, the usual case) is lane work (service/lanes.py): the locked snapshot, then
+the states and samples, in one transaction on the fleet's lane. Any other batch (events, alert changes, commands, an
+ingest mark) is written by the ORM session on a thread, with the same statements.
 """
 
 import asyncio
 import logging
-import threading
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
-from service.database import get_engine, utcnow
+from service.database import session_scope, utcnow
 from service.dialect import insert_rows
 from service.errors import Unauthorized
 from service.fleet import heartbeat_store, labels, monitoring
 from service.fleet.alerts import RESOLVED, NewAlert, open_alerts, resolve_alerts
 from service.fleet.models import Alert, Command, TerminalEvent
 from service.fleet.schemas import CommandOut, HeartbeatIn, HeartbeatReply
-from service.lanes import connect_async
+from service.lanes import GroupCommit, LaneDatabase, Work, run_on_connection
 
 log = logging.getLogger("daicho.fleet.heartbeats")
 CONDITION_ALERTS = frozenset({"offline", "error", "high_cpu", "high_memory"})
@@ -117,7 +118,7 @@ class Snapshot:
     last_ingest_at: datetime | None
 
     @classmethod
-    def of(cls, rows: list[heartbeat_store.SnapshotRow]) -> "Snapshot":
+    def of(cls, rows: Sequence[heartbeat_store.SnapshotRow]) -> "Snapshot":
         return cls(
             states={
                 r.token_hash: TerminalState(
@@ -133,7 +134,7 @@ class Snapshot:
 
 def _snapshot(db: Session, token_hashes: list[str]) -> Snapshot:
     """Authenticate, lock and read the batch; open alert types are fetched only for terminals that have some."""
-    snapshot = Snapshot.of(heartbeat_store.snapshot_rows(db, token_hashes))
+    snapshot = Snapshot.of(run_on_connection(db.connection(), heartbeat_store.snapshot(token_hashes)))
     if snapshot.with_alerts:
         by_id = {state.terminal_id: state for state in snapshot.states.values()}
         for terminal_id, kind in db.execute(
@@ -234,7 +235,7 @@ def write_batch(db: Session, beats: list[Beat], *, now: datetime) -> list[Heartb
     """Store a batch of heartbeats: state, samples, new events, alert changes; return each beat's reply."""
     snapshot = _snapshot(db, sorted({b.token_hash for b in beats}))
     plan = plan_batch(snapshot, beats, now=now)
-    heartbeat_store.store_states_and_samples(db, plan.states, plan.samples, now=now)
+    run_on_connection(db.connection(), heartbeat_store.store(plan.states, plan.samples, now))
     insert_rows(db, TerminalEvent, plan.events, ignore_conflicts=True)
     resolve_alerts(db, plan.changes.resolving, now=now)
     open_alerts(db, plan.changes.opening.values(), now=now)
@@ -256,161 +257,42 @@ def _reply(state: TerminalState | None, commands: dict[int, list[CommandOut]]) -
     return HeartbeatReply(interval_seconds=state.interval_seconds, commands=commands.get(state.terminal_id, []))
 
 
-_writer = threading.local()
+def plain_batch(beats: list[Beat]) -> Work[list[HeartbeatReply | Exception] | None]:
+    """The batch as lane work when it is plain (its replies); else None, nothing written."""
+    now = utcnow()
+    snapshot = Snapshot.of((yield from heartbeat_store.snapshot(sorted({beat.token_hash for beat in beats}))))
+    plan = plan_batch(snapshot, beats, now=now)
+    if not plan.is_plain(snapshot, now):
+        return None
+    yield from heartbeat_store.store(plan.states, plan.samples, now)
+    return _replies(snapshot, beats, {})
 
 
-def _writer_connection() -> Connection:
-    """The writer thread's own connection, kept from batch to batch: no pool checkout and no ping per batch."""
-    connection: Connection | None = getattr(_writer, "connection", None)
-    engine = get_engine()
-    if connection is None or connection.closed or connection.invalidated or connection.engine is not engine:
-        connection = _writer.connection = engine.connect()
-    return connection
-
-
-def _write_in_transaction(beats: list[Beat]) -> list[HeartbeatReply | Exception]:
-    """One transaction on the writer's connection; after any failure the connection is replaced (it may be broken)."""
-    connection = _writer_connection()
-    try:
-        with Session(bind=connection, expire_on_commit=False) as db, db.begin():
-            return write_batch(db, beats, now=utcnow())
-    except Exception:
-        connection.invalidate()
-        connection.close()
-        raise
-
-
-def write_with_fallback(beats: list[Beat]) -> list[HeartbeatReply | Exception]:
-    """Write the batch; a deadlock is retried; other failures are narrowed down so only the culprit fails."""
-    for attempt in range(3):
+def write_in_session(beats: list[Beat]) -> list[HeartbeatReply | Exception]:
+    """The batch in one transaction of the ORM session; a deadlock or a dropped connection is retried once."""
+    for attempt in (1, 2):
         try:
-            return _write_in_transaction(beats)
+            with session_scope() as db:
+                return write_batch(db, beats, now=utcnow())
         except OperationalError:
             if attempt == 2:
                 raise
-            log.warning("heartbeat batch of %d retried after a database conflict", len(beats))
-        except Exception:
-            if len(beats) == 1:
-                raise
-            log.exception("heartbeat batch of %d failed; writing one by one", len(beats))
-            return [_single(beat) for beat in beats]
+            log.warning("heartbeat batch of %d retried after a database error", len(beats), exc_info=True)
     raise AssertionError("unreachable")
 
 
-def _single(beat: Beat) -> HeartbeatReply | Exception:
-    try:
-        return write_with_fallback([beat])[0]
-    except Exception as exc:  # handed to that request's error handler
-        return exc
+lane = LaneDatabase("fleet")
 
 
-Work = Callable[[list], Awaitable[list]]
+async def write(beats: list[Beat]) -> list[HeartbeatReply | Exception]:
+    """A plain batch on the lane; any other through the ORM session, on a thread."""
+    written = await lane.run_together(plain_batch, beats)
+    return written if written is not None else await asyncio.to_thread(write_in_session, beats)
 
 
-def in_thread(work: Callable[[list], list], executor: ThreadPoolExecutor) -> Work:
-    """Blocking work as a coroutine run on the executor's threads."""
-
-    async def threaded(items: list) -> list:
-        return await asyncio.get_running_loop().run_in_executor(executor, work, items)
-
-    return threaded
-
-
-class BatchWriter:
-    """Writes a batch of beats; on PostgreSQL a plain batch (states and samples only, the usual case) is written
-    straight from the event loop on the loop's own async connection, every other batch by the thread path.
-
-    The plain path spares the thread hand-off and the ORM: under load it is most of what a heartbeat costs the
-    service beyond checking it. Whatever goes wrong there is left to the thread path, which retries and narrows
-    failures down.
-    """
-
-    def __init__(self, executor: ThreadPoolExecutor) -> None:
-        self.threaded = in_thread(write_with_fallback, executor)
-        self.postgres = not get_settings().is_sqlite
-        self.connection: heartbeat_store.AsyncConnection | None = None
-
-    async def __call__(self, beats: list[Beat]) -> list[HeartbeatReply | Exception]:
-        written = await self._plain(beats) if self.postgres else None
-        return written if written is not None else await self.threaded(beats)
-
-    async def _plain(self, beats: list[Beat]) -> list[HeartbeatReply | Exception] | None:
-        """The replies, or None when the batch is not plain or the attempt failed (nothing was written)."""
-        try:
-            if self.connection is None or self.connection.closed:
-                self.connection = await connect_async()
-            return await heartbeat_store.write_plain(self.connection, beats, self._plan_if_plain)
-        except Exception:
-            log.warning("plain heartbeat batch of %d handed to the thread path", len(beats), exc_info=True)
-            if self.connection is not None:
-                await self.connection.close()
-                self.connection = None
-            return None
-
-    @staticmethod
-    def _plan_if_plain(rows: list, beats: list[Beat], now: datetime) -> tuple[BatchPlan, list] | None:
-        snapshot = Snapshot.of(rows)
-        plan = plan_batch(snapshot, beats, now=now)
-        return (plan, _replies(snapshot, beats, {})) if plan.is_plain(snapshot, now) else None
-
-
-class GroupRunner:
-    """Runs `work` over everything submitted on one event loop while its earlier calls were running (group commit).
-
-    Under load many requests share one database round trip; alone, a request waits for nobody. One call runs at a
-    time, so the batch grows while the database works on the previous one.
-    """
-
-    def __init__(self, work: Work) -> None:
-        self.loop = asyncio.get_running_loop()
-        self.work = work
-        self.queue: list[tuple[object, asyncio.Future]] = []
-        self.wakeup = asyncio.Event()
-        self.max_batch = get_settings().fleet_batch_max
-        self.task = self.loop.create_task(self._run())
-
-    async def submit(self, item: object):
-        future = self.loop.create_future()
-        self.queue.append((item, future))
-        self.wakeup.set()
-        return await future
-
-    async def _run(self) -> None:
-        while True:
-            await self.wakeup.wait()
-            self.wakeup.clear()
-            while self.queue:
-                batch, self.queue = self.queue[: self.max_batch], self.queue[self.max_batch :]
-                await self._call(batch)
-
-    async def _call(self, batch: list[tuple[object, asyncio.Future]]) -> None:
-        try:
-            results = await self.work([item for item, _ in batch])
-        except Exception as exc:
-            results = [exc] * len(batch)
-        for (_, future), result in zip(batch, results, strict=True):
-            if future.done():
-                continue
-            if isinstance(result, Exception):
-                future.set_exception(result)
-            else:
-                future.set_result(result)
-
-
-_runners: dict[tuple[int, str], GroupRunner] = {}
-_executors = {name: ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"fleet-{name}") for name in ("write", "read")}
-
-
-def runner(name: str, make_work: Callable[[ThreadPoolExecutor], Work]) -> GroupRunner:
-    """The group runner of the running event loop for this kind of work (one per worker; a test client gets its own)."""
-    loop = asyncio.get_running_loop()
-    key = (id(loop), name)
-    current = _runners.get(key)
-    if current is None or current.loop is not loop or current.task.done():
-        current = _runners[key] = GroupRunner(make_work(_executors[name]))
-    return current
+group_commit = GroupCommit(write, get_settings().fleet_batch_max)
 
 
 async def record(beat: Beat) -> HeartbeatReply:
     """Store one heartbeat durably, sharing a transaction with whatever else arrived meanwhile."""
-    return await runner("write", BatchWriter).submit(beat)
+    return await group_commit.submit(beat)

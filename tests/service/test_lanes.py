@@ -1,5 +1,6 @@
 """A lane's batch (`service.lanes.Batch`): its statements answer in order and stand or fall as one transaction, on
-PostgreSQL in one pipelined round trip, on SQLite in the lane's transaction."""
+PostgreSQL in one pipelined round trip, on SQLite in the lane's transaction; work run together stands or falls whole;
+a group commit writes concurrent requests together and fails only the requests of a failed batch."""
 
 import asyncio
 
@@ -7,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from service.database import get_engine
-from service.lanes import Batch, LaneDatabase, Query
+from service.lanes import Batch, GroupCommit, LaneDatabase, Query
 
 INSERT = text("insert into lane_probe (id) values (:id)")
 COUNT = text("select count(*) from lane_probe")
@@ -28,10 +29,15 @@ def insert_then_count(first: int, second: int):
     return answers, count
 
 
-async def run_then_close(lane: LaneDatabase, *args) -> object:
+def insert_one_by_one(first: int, second: int):
+    yield Query(INSERT, {"id": first}, fetch="none")
+    yield Query(INSERT, {"id": second}, fetch="none")
+
+
+async def run_then_close(lane: LaneDatabase, *args, work=insert_then_count, together=False) -> object:
     """The work on a lane, whose connections (made on this test's event loop) and thread are closed after it."""
     try:
-        return await lane.run(insert_then_count, *args)
+        return await (lane.run_together if together else lane.run)(work, *args)
     finally:
         for pool in lane.pools.values():
             for idle in pool.idle:
@@ -55,3 +61,39 @@ def test_a_batch_whose_second_statement_fails_leaves_nothing_of_the_first(probe_
     with pytest.raises(Exception, match="(?i)unique|duplicate"):
         asyncio.run(run_then_close(LaneDatabase("probe"), 3, 3))
     assert stored_ids() == []
+
+
+def test_work_run_together_whose_last_statement_fails_leaves_nothing_of_the_first(probe_table):
+    with pytest.raises(Exception, match="(?i)unique|duplicate"):
+        asyncio.run(run_then_close(LaneDatabase("probe"), 4, 4, work=insert_one_by_one, together=True))
+    assert stored_ids() == []
+    assert asyncio.run(run_then_close(LaneDatabase("probe"), 5, 6, work=insert_one_by_one, together=True)) is None
+    assert stored_ids() == [5, 6]
+
+
+async def submitted_together(write, items: range, max_batch: int) -> list:
+    """Each item submitted by its own request, all at once, to a group commit of `write`; each one's result."""
+    commit = GroupCommit(write, max_batch)
+    return await asyncio.gather(*(commit.submit(item) for item in items), return_exceptions=True)
+
+
+def test_a_group_commit_writes_what_arrived_meanwhile_in_the_next_batch():
+    batches = []
+
+    async def write(items):
+        batches.append(items)
+        return [item * 10 for item in items]
+
+    assert asyncio.run(submitted_together(write, range(5), max_batch=3)) == [0, 10, 20, 30, 40]
+    assert batches == [[0, 1, 2], [3, 4]]
+
+
+def test_a_failed_batch_fails_each_of_its_requests_and_no_other():
+    async def write(items):
+        if 2 in items:
+            raise ValueError("refused")
+        return [LookupError(item) if item == 4 else item for item in items]
+
+    results = asyncio.run(submitted_together(write, range(6), max_batch=3))
+    assert [type(result).__name__ for result in results[:3]] == ["ValueError"] * 3
+    assert results[3] == 3 and isinstance(results[4], LookupError) and results[5] == 5
