@@ -22,6 +22,7 @@ from sqlalchemy import (
     Executable,
     Float,
     FromClause,
+    Insert,
     Integer,
     Select,
     String,
@@ -53,6 +54,9 @@ from service.config import get_settings
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 """A 64-bit id on PostgreSQL; INTEGER on SQLite, where only INTEGER PRIMARY KEY autoincrements."""
 
+Upsert = postgresql.Insert | sqlite.Insert
+"""An INSERT with on_conflict_do_update / on_conflict_do_nothing."""
+
 POSTGRES_PATTERNS = {"%Y-%m-%d %H:%M": "YYYY-MM-DD HH24:MI", "%Y-%m-%d": "YYYY-MM-DD", "%Y-%m": "YYYY-MM"}
 
 
@@ -68,12 +72,12 @@ class InsertUnlessFound:
 
     found: Select
     order_by: ColumnElement[Any]
-    table: Table
+    into: type[Any]  # the mapped class the row goes into
     values: dict[str, BindParameter[Any]]
     returning: tuple[ColumnElement[Any], ...]
     condition: ColumnElement[bool]
     checked: ColumnElement[bool]
-    also: Callable[["Dialect", FromClause], Executable]  # a statement for the rows of a source the insert writes
+    also: Callable[["Dialect", FromClause], Insert]  # a statement for the rows of a source the insert writes
 
 
 class Step(NamedTuple):
@@ -89,7 +93,7 @@ class Dialect:
     name: ClassVar[str]
     notifies: ClassVar[bool]  # whether LISTEN/NOTIFY reaches the other processes
 
-    def insert(self, table: Any) -> Any:
+    def insert(self, table: Any) -> Upsert:
         """The INSERT with on_conflict_do_update / on_conflict_do_nothing (an upsert)."""
         raise NotImplementedError
 
@@ -165,7 +169,7 @@ class PostgreSQL(Dialect):
     name = "postgresql"
     notifies = True
 
-    def insert(self, table: Any) -> Any:
+    def insert(self, table: Any) -> Upsert:
         return postgresql.insert(table)
 
     def json_type(self, dialect: EngineDialect) -> TypeEngine:
@@ -227,7 +231,7 @@ class PostgreSQL(Dialect):
         with it, so a pipelined batch needs no second round trip."""
         found = write.found.cte("found")
         candidate = _candidate(write, found, write.checked)
-        inserted = plain_insert(write.table).from_select(list(write.values), candidate).returning(*write.returning)
+        inserted = plain_insert(write.into).from_select(list(write.values), candidate).returning(*write.returning)
         written = inserted.cte("written")
         statement = (
             select(*found.c, false().label("written"))
@@ -242,7 +246,7 @@ class SQLite(Dialect):
     name = "sqlite"
     notifies = False  # no other process to tell
 
-    def insert(self, table: Any) -> Any:
+    def insert(self, table: Any) -> Upsert:
         return sqlite.insert(table)
 
     def notify(self, db: Session, channel: str, payload: str) -> None:
@@ -300,7 +304,7 @@ class SQLite(Dialect):
         goes with the row (before it is there to be found), the row inserted."""
         candidate = _candidate(write, write.found)
         inserted = (
-            plain_insert(write.table)
+            plain_insert(write.into)
             .from_select(list(write.values), candidate)
             .returning(*write.returning, true().label("written"))
         )

@@ -10,10 +10,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import FromClause, Insert, Select, bindparam, delete, func, insert, literal, select, true
+from sqlalchemy import FromClause, Select, bindparam, delete, func, insert, literal, select, true
 from sqlalchemy.orm import Session
 
-from service.dialect import Dialect, of, utc_hour
+from service.dialect import Dialect, Upsert, of, utc_hour
 from service.entry_logs.filters import LogFilter, filtered
 from service.entry_logs.models import EntryLog, LogHourCount
 from service.tenancy import TenantScope, scoped
@@ -34,7 +34,7 @@ COUNT_KEY = ("nursery_id", "hour_start", "entry_type")
 HOUR_START = bindparam("hour_start", type_=LogHourCount.__table__.c.hour_start.type)
 
 
-def _raised(stmt: Insert) -> Insert:
+def _raised(stmt: Upsert) -> Upsert:
     """The count insert made an upsert: a row already there has the new count added."""
     return stmt.on_conflict_do_update(
         index_elements=list(COUNT_KEY),
@@ -43,7 +43,7 @@ def _raised(stmt: Insert) -> Insert:
 
 
 @cache
-def _count_upsert(dialect: Dialect) -> Insert:
+def _count_upsert(dialect: Dialect) -> Upsert:
     """One hour's count raised by `by`: inserted, or added to the existing row (built once per dialect)."""
     table = LogHourCount.__table__
     return _raised(
@@ -56,7 +56,7 @@ def _count_upsert(dialect: Dialect) -> Insert:
     )
 
 
-def counted_rows(dialect: Dialect, written: FromClause) -> Insert:
+def counted_rows(dialect: Dialect, written: FromClause) -> Upsert:
     """The upsert adding one to the hour `hour_start` (a parameter) for each row of `written` (its nursery_id and
     entry_type). Its SELECT has a WHERE: SQLite would read the ON CONFLICT after a bare FROM as a join's ON."""
     rows = select(written.c.nursery_id, HOUR_START, written.c.entry_type, literal(1)).where(true())

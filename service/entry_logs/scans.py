@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, bindparam, or_, select
+from sqlalchemy import Label, and_, bindparam, or_, select
+from sqlalchemy.orm import QueryableAttribute
 
 from service.config import get_settings
 from service.dialect import Dialect, InsertUnlessFound, Step, current
@@ -108,7 +109,7 @@ def scan_time(scanned_at: datetime | None, sent_at: datetime | None, now: dateti
     return ScanTime(at, scanned_at if abs(scanned_at - at) > STATION_CLOCK_NOTED else None)
 
 
-def _named(fields: tuple[str, ...], **columns: ColumnElement[Any]) -> list[ColumnElement[Any]]:
+def _named(fields: tuple[str, ...], **columns: QueryableAttribute[Any]) -> list[Label[Any]]:
     """The columns labelled as a row type's first `fields`, in their order: a statement's rows are then read by name
     as `RowType(*values)`, from psycopg's tuples and SQLAlchemy's rows alike."""
     if tuple(columns) != fields[: len(columns)]:
@@ -246,7 +247,7 @@ _NEW_LOG = (
 _WRITTEN_UNLESS_REPEATED = InsertUnlessFound(
     found=_EARLIER_SCANS,
     order_by=EntryLog.occurred_at.desc(),
-    table=EntryLog.__table__,
+    into=EntryLog,
     values={name: bindparam(name, type_=EntryLog.__table__.c[name].type) for name in _NEW_LOG},
     returning=tuple(_LOG_COLUMNS),
     condition=_STATION_PARENT,
