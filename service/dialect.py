@@ -4,10 +4,11 @@ and a lane's insert-unless-found). `current()` is the service database's, from t
 engine's or connection's. The module-level functions are the same statements for a session.
 
 SQLite stores timestamps as naive UTC text and has no time zones: local time there uses the zone's offset at a given
-moment (exact for zones without DST, such as Asia/Tokyo). The hot paths' driver SQL (service/lanes.py,
-fleet/heartbeat_store.py) takes only shared pieces from here.
+moment (exact for zones without DST, such as Asia/Tokyo). The fast lane (service/lanes.py) and
+fleet/heartbeat_store.py keep their own driver SQL.
 """
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -87,63 +88,66 @@ class Step(NamedTuple):
     answers: bool
 
 
-class Dialect:
+class Dialect(ABC):
     """What one database does its own way; `SQLITE` and `POSTGRESQL` are the two."""
 
     name: ClassVar[str]
     notifies: ClassVar[bool]  # whether LISTEN/NOTIFY reaches the other processes
 
+    @abstractmethod
     def insert(self, table: Any) -> Upsert:
         """The INSERT with on_conflict_do_update / on_conflict_do_nothing (an upsert)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def json_type(self, dialect: EngineDialect) -> TypeEngine:
-        raise NotImplementedError
+        """The type of a JSON column."""
 
+    @abstractmethod
     def notify(self, db: Session, channel: str, payload: str) -> None:
         """NOTIFY the channel when the transaction commits."""
-        raise NotImplementedError
 
+    @abstractmethod
     def try_lock(self, db: Session, key: int) -> bool:
         """Take the transaction's lock named by `key` unless another transaction holds it."""
-        raise NotImplementedError
 
+    @abstractmethod
     def id_in(self, column: Any, ids: list[int]) -> Any:
         """column IN ids."""
-        raise NotImplementedError
 
+    @abstractmethod
     def utc_hour(self, column: Any) -> Any:
         """A UTC timestamp truncated to its hour."""
-        raise NotImplementedError
 
+    @abstractmethod
     def local_time(self, column: Any, *, at: datetime) -> Any:
         """A UTC timestamp column as local wall-clock time."""
-        raise NotImplementedError
 
+    @abstractmethod
     def local_text(self, column: Any, pattern: str, *, at: datetime) -> Any:
         """A UTC timestamp column as local time formatted with a strftime pattern from POSTGRES_PATTERNS."""
-        raise NotImplementedError
 
+    @abstractmethod
     def local_weekday_hour(self, column: Any, *, at: datetime) -> tuple[Any, Any]:
         """(weekday 0=Monday, hour) of a UTC timestamp column in local time, as integer SQL expressions."""
-        raise NotImplementedError
 
+    @abstractmethod
     def bucket(
         self, column: Any, starts: list[datetime], labels: list[str], pattern: str, *, at: datetime
     ) -> tuple[Any, Callable[[Any], str]]:
         """A UTC timestamp's bucket among consecutive local periods starting at `starts` and labelled `labels` (local
         dates as `pattern`), as an SQL expression and the function turning its value into the label."""
-        raise NotImplementedError
 
+    @abstractmethod
     def insert_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], *, ignore_conflicts: bool) -> None:
-        raise NotImplementedError
+        """Insert many rows (a row breaking a unique rule skipped with ignore_conflicts)."""
 
+    @abstractmethod
     def update_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], constants: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Update many rows by id, setting `constants` on each too."""
 
+    @abstractmethod
     def insert_unless_found(self, write: InsertUnlessFound) -> tuple[Step, ...]:
         """The statements doing `write`, run in order in one batch; their answers together are its rows."""
-        raise NotImplementedError
 
 
 def _candidate(write: InsertUnlessFound, found: Any, *conditions: ColumnElement[bool]) -> Select:
