@@ -66,9 +66,9 @@ class InsertUnlessFound:
     """One row inserted from parameters unless `found` finds rows, and what goes with it (`also`, e.g. its count).
 
     A dialect answers the rows found (flag `written` false), else the row written (`written` true): `returning` is
-    `found`'s columns. `condition` is checked by the insert on both databases; `checked` only where the statements
-    commit on their own (PostgreSQL's pipelined batch): on SQLite a lane's work is one transaction, and the caller's
-    own check after the write refuses and rolls it back.
+    `found`'s columns. The insert checks `condition` where a lane's work is one transaction (SQLite: the caller's own
+    check after the write refuses and rolls it back), and `committed_condition` (`condition` and what the caller
+    checks) where the statements commit on their own (PostgreSQL's pipelined batch).
     """
 
     found: Select
@@ -77,7 +77,7 @@ class InsertUnlessFound:
     values: dict[str, BindParameter[Any]]
     returning: tuple[ColumnElement[Any], ...]
     condition: ColumnElement[bool]
-    checked: ColumnElement[bool]
+    committed_condition: ColumnElement[bool]
     also: Callable[["Dialect", FromClause], Insert]  # a statement for the rows of a source the insert writes
 
 
@@ -150,10 +150,10 @@ class Dialect(ABC):
         """The statements doing `write`, run in order in one batch; their answers together are its rows."""
 
 
-def _candidate(write: InsertUnlessFound, found: Any, *conditions: ColumnElement[bool]) -> Select:
-    """The row to insert, when `found` finds nothing and the write's conditions hold."""
+def _candidate(write: InsertUnlessFound, found: Any, condition: ColumnElement[bool]) -> Select:
+    """The row to insert, when `found` finds nothing and the condition holds."""
     values = (value.label(name) for name, value in write.values.items())
-    return select(*values).where(~exists(found), write.condition, *conditions)
+    return select(*values).where(~exists(found), condition)
 
 
 def _zone() -> ZoneInfo:
@@ -234,7 +234,7 @@ class PostgreSQL(Dialect):
         """One statement, one snapshot: the rows found, or the row inserted (a data-modifying CTE) and what goes
         with it, so a pipelined batch needs no second round trip."""
         found = write.found.cte("found")
-        candidate = _candidate(write, found, write.checked)
+        candidate = _candidate(write, found, write.committed_condition)
         inserted = plain_insert(write.into).from_select(list(write.values), candidate).returning(*write.returning)
         written = inserted.cte("written")
         statement = (
@@ -306,7 +306,7 @@ class SQLite(Dialect):
     def insert_unless_found(self, write: InsertUnlessFound) -> tuple[Step, ...]:
         """Three statements of the lane's one transaction (SQLite has no data-modifying CTE): the rows found, what
         goes with the row (before it is there to be found), the row inserted."""
-        candidate = _candidate(write, write.found)
+        candidate = _candidate(write, write.found, write.condition)
         inserted = (
             plain_insert(write.into)
             .from_select(list(write.values), candidate)

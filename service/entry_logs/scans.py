@@ -226,13 +226,14 @@ _STATION_PARENT = scoped_by_parameter(
     .where(Parent.id == bindparam("parent_id")),
     Parent.nursery_id,
 ).exists()
-# The station is still let in (`admit`, in SQL: PostgreSQL).
-_STATION_ADMITTED = (
-    select(Nursery.id)
-    .join(StationSession, open_session_join(Nursery.id))
-    .where(Nursery.id == bindparam("nursery_id"), admitted_in_sql())
-    .exists()
-)
+# The same, and the station still let in (`admit`, in SQL: PostgreSQL).
+_ADMITTED_PARENT = scoped_by_parameter(
+    select(Parent.id)
+    .join(Nursery, Nursery.id == Parent.nursery_id)
+    .join(StationSession, open_session_join(Parent.nursery_id))
+    .where(Parent.id == bindparam("parent_id"), admitted_in_sql()),
+    Parent.nursery_id,
+).exists()
 _NEW_LOG = (
     "parent_id",
     "nursery_id",
@@ -251,7 +252,7 @@ _WRITTEN_UNLESS_REPEATED = InsertUnlessFound(
     values={name: bindparam(name, type_=EntryLog.__table__.c[name].type) for name in _NEW_LOG},
     returning=tuple(_LOG_COLUMNS),
     condition=_STATION_PARENT,
-    checked=_STATION_ADMITTED,
+    committed_condition=_ADMITTED_PARENT,
     also=counts.counted_rows,
 )
 
