@@ -1,32 +1,50 @@
-"""The SQLite/PostgreSQL differences in one place: ids, JSON, upserts, bulk writes, epoch and local time.
+"""The SQLite/PostgreSQL differences in one place: one `Dialect` object per database, `SQLITE` and `POSTGRESQL`,
+carrying the few statements that differ (upserts, bulk writes, id lists, local time, notifications, transaction locks
+and a lane's insert-unless-found). `current()` is the service database's, from the settings; `of(bind)` a session's,
+engine's or connection's. The module-level functions are the same statements for a session.
 
 SQLite stores timestamps as naive UTC text and has no time zones: local time there uses the zone's offset at a given
-moment (exact for zones without DST, such as Asia/Tokyo). The hot paths' prepared statements (service/lanes.py,
-fleet/heartbeat_store.py, entry_logs/scans.py) keep their own SQL and take only shared pieces from here.
+moment (exact for zones without DST, such as Asia/Tokyo). The fast lane (service/lanes.py) and
+fleet/heartbeat_store.py keep their own driver SQL.
 """
 
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
+    BindParameter,
+    ColumnElement,
+    DateTime,
+    Executable,
     Float,
+    FromClause,
+    Insert,
     Integer,
+    Select,
     String,
     Table,
     Text,
     any_,
     bindparam,
     cast,
+    exists,
+    false,
     func,
     select,
     text,
+    true,
     update,
 )
+from sqlalchemy import insert as plain_insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Dialect as EngineDialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -37,40 +55,340 @@ from service.config import get_settings
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 """A 64-bit id on PostgreSQL; INTEGER on SQLite, where only INTEGER PRIMARY KEY autoincrements."""
 
+Upsert = postgresql.Insert | sqlite.Insert
+"""An INSERT with on_conflict_do_update / on_conflict_do_nothing."""
+
 POSTGRES_PATTERNS = {"%Y-%m-%d %H:%M": "YYYY-MM-DD HH24:MI", "%Y-%m-%d": "YYYY-MM-DD", "%Y-%m": "YYYY-MM"}
+
+
+@dataclass(frozen=True, eq=False)
+class InsertUnlessFound:
+    """One row inserted from parameters unless `found` finds rows, and what goes with it (`also`, e.g. its count).
+
+    A dialect answers the rows found (flag `written` false), else the row written (`written` true): `returning` is
+    `found`'s columns. The insert checks `condition` where a lane's work is one transaction (SQLite: the caller's own
+    check after the write refuses and rolls it back), and `committed_condition` (`condition` and what the caller
+    checks) where the statements commit on their own (PostgreSQL's pipelined batch).
+    """
+
+    found: Select
+    order_by: ColumnElement[Any]
+    into: type[Any]  # the mapped class the row goes into
+    values: dict[str, BindParameter[Any]]
+    returning: tuple[ColumnElement[Any], ...]
+    condition: ColumnElement[bool]
+    committed_condition: ColumnElement[bool]
+    also: Callable[["Dialect", FromClause], Insert]  # a statement for the rows of a source the insert writes
+
+
+class Step(NamedTuple):
+    """One statement of a dialect's write, and whether it answers rows."""
+
+    statement: Executable
+    answers: bool
+
+
+class Dialect(ABC):
+    """What one database does its own way; `SQLITE` and `POSTGRESQL` are the two."""
+
+    name: ClassVar[str]
+    notifies: ClassVar[bool]  # whether LISTEN/NOTIFY reaches the other processes
+
+    @abstractmethod
+    def insert(self, table: Any) -> Upsert:
+        """The INSERT with on_conflict_do_update / on_conflict_do_nothing (an upsert)."""
+
+    @abstractmethod
+    def json_type(self, dialect: EngineDialect) -> TypeEngine:
+        """The type of a JSON column."""
+
+    @abstractmethod
+    def notify(self, db: Session, channel: str, payload: str) -> None:
+        """NOTIFY the channel when the transaction commits."""
+
+    @abstractmethod
+    def try_lock(self, db: Session, key: int) -> bool:
+        """Take the transaction's lock named by `key` unless another transaction holds it."""
+
+    @abstractmethod
+    def id_in(self, column: Any, ids: list[int]) -> Any:
+        """column IN ids."""
+
+    @abstractmethod
+    def utc_hour(self, column: Any) -> Any:
+        """A UTC timestamp truncated to its hour."""
+
+    @abstractmethod
+    def local_time(self, column: Any, *, at: datetime) -> Any:
+        """A UTC timestamp column as local wall-clock time."""
+
+    @abstractmethod
+    def local_text(self, column: Any, pattern: str, *, at: datetime) -> Any:
+        """A UTC timestamp column as local time formatted with a strftime pattern from POSTGRES_PATTERNS."""
+
+    @abstractmethod
+    def local_weekday_hour(self, column: Any, *, at: datetime) -> tuple[Any, Any]:
+        """(weekday 0=Monday, hour) of a UTC timestamp column in local time, as integer SQL expressions."""
+
+    @abstractmethod
+    def bucket(
+        self, column: Any, starts: list[datetime], labels: list[str], pattern: str, *, at: datetime
+    ) -> tuple[Any, Callable[[Any], str]]:
+        """A UTC timestamp's bucket among consecutive local periods starting at `starts` and labelled `labels` (local
+        dates as `pattern`), as an SQL expression and the function turning its value into the label."""
+
+    @abstractmethod
+    def insert_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], *, ignore_conflicts: bool) -> None:
+        """Insert many rows (a row breaking a unique rule skipped with ignore_conflicts)."""
+
+    @abstractmethod
+    def update_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], constants: dict[str, Any]) -> None:
+        """Update many rows by id, setting `constants` on each too."""
+
+    @abstractmethod
+    def insert_unless_found(self, write: InsertUnlessFound) -> tuple[Step, ...]:
+        """The statements doing `write`, run in order in one batch; their answers together are its rows."""
+
+
+def _candidate(write: InsertUnlessFound, found: Any, condition: ColumnElement[bool]) -> Select:
+    """The row to insert, when `found` finds nothing and the condition holds."""
+    values = (value.label(name) for name, value in write.values.items())
+    return select(*values).where(~exists(found), condition)
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(get_settings().timezone)
+
+
+def _arrays(dialect: EngineDialect, table: Table, names: list[str]) -> str:
+    """unnest(CAST(:a AS type[]), …): a whole batch of rows as a handful of array parameters."""
+    return "unnest(" + ", ".join(f"CAST(:{n} AS {table.c[n].type.compile(dialect)}[])" for n in names) + ")"
+
+
+def _columns(rows: list[dict[str, Any]], names: list[str]) -> dict[str, list[Any]]:
+    return {n: [row[n] for row in rows] for n in names}
+
+
+class PostgreSQL(Dialect):
+    name = "postgresql"
+    notifies = True
+
+    def insert(self, table: Any) -> Upsert:
+        return postgresql.insert(table)
+
+    def json_type(self, dialect: EngineDialect) -> TypeEngine:
+        """JSONB: indexable, compared by value."""
+        return dialect.type_descriptor(JSONB())
+
+    def notify(self, db: Session, channel: str, payload: str) -> None:
+        db.execute(select(func.pg_notify(channel, payload)))
+
+    def try_lock(self, db: Session, key: int) -> bool:
+        return bool(db.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}))
+
+    def id_in(self, column: Any, ids: list[int]) -> Any:
+        """One array parameter: a 10,000-item IN list costs more to plan than to run."""
+        return column == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))
+
+    def utc_hour(self, column: Any) -> Any:
+        return func.timezone("UTC", func.date_trunc("hour", func.timezone("UTC", column)))
+
+    def local_time(self, column: Any, *, at: datetime) -> Any:
+        return func.timezone(_zone().key, column)
+
+    def local_text(self, column: Any, pattern: str, *, at: datetime) -> Any:
+        return func.to_char(self.local_time(column, at=at), POSTGRES_PATTERNS[pattern])
+
+    def local_weekday_hour(self, column: Any, *, at: datetime) -> tuple[Any, Any]:
+        local = self.local_time(column, at=at)
+        return cast(func.extract("isodow", local), Integer) - 1, cast(func.extract("hour", local), Integer)
+
+    def bucket(
+        self, column: Any, starts: list[datetime], labels: list[str], pattern: str, *, at: datetime
+    ) -> tuple[Any, Callable[[Any], str]]:
+        """width_bucket over the periods' UTC starts: exact across DST changes, cheap per row."""
+        bounds = bindparam("bucket_starts", starts, type_=ARRAY(DateTime(timezone=True)))
+        return func.width_bucket(column, bounds), lambda index: labels[index - 1]
+
+    def insert_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], *, ignore_conflicts: bool) -> None:
+        """INSERT … SELECT FROM unnest(arrays): one statement."""
+        names = list(rows[0])
+        conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+        arrays = _arrays(db.get_bind().dialect, table, names)
+        db.execute(
+            text(f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM {arrays}{conflict}"),
+            _columns(rows, names),
+        )
+
+    def update_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], constants: dict[str, Any]) -> None:
+        """UPDATE … FROM unnest(arrays): one statement."""
+        names = [name for name in rows[0] if name != "id"]
+        assignments = ", ".join([f"{n} = v.{n}" for n in names] + [f"{n} = :const_{n}" for n in constants])
+        arrays = _arrays(db.get_bind().dialect, table, ["id", *names])
+        stmt = text(
+            f"UPDATE {table.name} AS t SET {assignments} FROM {arrays} AS v(id, {', '.join(names)}) WHERE t.id = v.id"
+        )
+        db.execute(stmt, _columns(rows, ["id", *names]) | {f"const_{n}": v for n, v in constants.items()})
+
+    def insert_unless_found(self, write: InsertUnlessFound) -> tuple[Step, ...]:
+        """One statement, one snapshot: the rows found, or the row inserted (a data-modifying CTE) and what goes
+        with it, so a pipelined batch needs no second round trip."""
+        found = write.found.cte("found")
+        candidate = _candidate(write, found, write.committed_condition)
+        inserted = plain_insert(write.into).from_select(list(write.values), candidate).returning(*write.returning)
+        written = inserted.cte("written")
+        statement = (
+            select(*found.c, false().label("written"))
+            .union_all(select(*written.c, true()))
+            .add_cte(write.also(self, written).cte("also"))
+            .order_by(write.order_by)
+        )
+        return (Step(statement, answers=True),)
+
+
+class SQLite(Dialect):
+    name = "sqlite"
+    notifies = False  # no other process to tell
+
+    def insert(self, table: Any) -> Upsert:
+        return sqlite.insert(table)
+
+    def notify(self, db: Session, channel: str, payload: str) -> None:
+        """Nothing: no other process to tell."""
+
+    def try_lock(self, db: Session, key: int) -> bool:
+        """Always taken: writers already take turns."""
+        return True
+
+    def id_in(self, column: Any, ids: list[int]) -> Any:
+        return column.in_(ids)
+
+    def json_type(self, dialect: EngineDialect) -> TypeEngine:
+        """JSON text."""
+        return dialect.type_descriptor(JSON())
+
+    def utc_hour(self, column: Any) -> Any:
+        return cast(func.strftime("%Y-%m-%d %H:00:00.000000", column), String)
+
+    def local_time(self, column: Any, *, at: datetime) -> Any:
+        """With the zone's offset at `at`."""
+        offset = at.astimezone(_zone()).utcoffset()
+        return func.datetime(column, f"{int(offset.total_seconds()) if offset else 0:+d} seconds")
+
+    def local_text(self, column: Any, pattern: str, *, at: datetime) -> Any:
+        return func.strftime(pattern, self.local_time(column, at=at))
+
+    def local_weekday_hour(self, column: Any, *, at: datetime) -> tuple[Any, Any]:
+        local = self.local_time(column, at=at)
+        return (cast(func.strftime("%w", local), Integer) + 6) % 7, cast(func.strftime("%H", local), Integer)
+
+    def bucket(
+        self, column: Any, starts: list[datetime], labels: list[str], pattern: str, *, at: datetime
+    ) -> tuple[Any, Callable[[Any], str]]:
+        """The local date as text, with the zone's offset at `at`."""
+        return self.local_text(column, pattern, at=at), str
+
+    def insert_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], *, ignore_conflicts: bool) -> None:
+        """An executemany."""
+        stmt = sqlite.insert(table)
+        db.execute(stmt.on_conflict_do_nothing() if ignore_conflicts else stmt, rows)
+
+    def update_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], constants: dict[str, Any]) -> None:
+        """An executemany."""
+        names = [name for name in rows[0] if name != "id"]
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values({name: bindparam(f"_{name}") for name in names} | constants)
+        )
+        db.execute(stmt, [{f"_{name}": value for name, value in row.items()} for row in rows])
+
+    def insert_unless_found(self, write: InsertUnlessFound) -> tuple[Step, ...]:
+        """Three statements of the lane's one transaction (SQLite has no data-modifying CTE): the rows found, what
+        goes with the row (before it is there to be found), the row inserted."""
+        candidate = _candidate(write, write.found, write.condition)
+        inserted = (
+            plain_insert(write.into)
+            .from_select(list(write.values), candidate)
+            .returning(*write.returning, true().label("written"))
+        )
+        return (
+            Step(write.found.add_columns(false().label("written")).order_by(write.order_by), answers=True),
+            Step(write.also(self, candidate.subquery()), answers=False),
+            Step(inserted, answers=True),
+        )
+
+
+SQLITE = SQLite()
+POSTGRESQL = PostgreSQL()
+_BY_NAME: dict[str, Dialect] = {SQLITE.name: SQLITE, POSTGRESQL.name: POSTGRESQL}
+
+
+def current() -> Dialect:
+    """The dialect of the service's database (APP_DATABASE_URL)."""
+    return SQLITE if get_settings().is_sqlite else POSTGRESQL
+
+
+def of(bind: Session | Engine | Connection) -> Dialect:
+    """The dialect a session, engine or connection talks."""
+    return _BY_NAME[(bind.get_bind() if isinstance(bind, Session) else bind).dialect.name]
 
 
 def is_postgres(bind: Session | Engine | Connection) -> bool:
     """Whether a session, engine or connection talks to PostgreSQL (else SQLite)."""
-    return (bind.get_bind() if isinstance(bind, Session) else bind).dialect.name == "postgresql"
+    return of(bind) is POSTGRESQL
+
+
+def json_impl(dialect: EngineDialect) -> TypeEngine:
+    """JSONB on PostgreSQL (indexable, compared by value), JSON text on SQLite."""
+    return _BY_NAME[dialect.name].json_type(dialect)
 
 
 def notify(db: Session, channel: str, payload: str) -> None:
     """NOTIFY the channel when the transaction commits (PostgreSQL; SQLite has no other process to tell)."""
-    if is_postgres(db):
-        db.execute(select(func.pg_notify(channel, payload)))
-
-
-def json_impl(dialect: Dialect) -> TypeEngine:
-    """JSONB on PostgreSQL (indexable, compared by value), JSON text on SQLite."""
-    return dialect.type_descriptor(JSONB() if dialect.name == "postgresql" else JSON())
-
-
-def insert_for(dialect_name: str, table: Any) -> Any:
-    """The dialect's INSERT, which has on_conflict_do_update / on_conflict_do_nothing (an upsert)."""
-    return (postgresql.insert if dialect_name == "postgresql" else sqlite.insert)(table)
+    of(db).notify(db, channel, payload)
 
 
 def insert(db: Session, table: Any) -> Any:
     """The session's dialect's INSERT with its upsert clauses."""
-    return insert_for(db.get_bind().dialect.name, table)
+    return of(db).insert(table)
 
 
 def id_in(db: Session, column: Any, ids: list[int]) -> Any:
     """column IN ids: one array parameter on PostgreSQL (a 10,000-item IN list costs more to plan than to run)."""
-    if is_postgres(db):
-        return column == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))
-    return column.in_(ids)
+    return of(db).id_in(column, ids)
+
+
+def utc_hour(db: Session, column: Any) -> Any:
+    """A UTC timestamp truncated to its hour."""
+    return of(db).utc_hour(column)
+
+
+def local_time(db: Session, column: Any, *, at: datetime) -> Any:
+    """A UTC timestamp column as local wall-clock time (SQLite: with the zone's offset at `at`)."""
+    return of(db).local_time(column, at=at)
+
+
+def local_text(db: Session, column: Any, pattern: str, *, at: datetime) -> Any:
+    """A UTC timestamp column as local time formatted with a strftime pattern from POSTGRES_PATTERNS."""
+    return of(db).local_text(column, pattern, at=at)
+
+
+def local_weekday_hour(db: Session, column: Any, *, at: datetime) -> tuple[Any, Any]:
+    """(weekday 0=Monday, hour) of a UTC timestamp column in local time, as integer SQL expressions."""
+    return of(db).local_weekday_hour(column, at=at)
+
+
+def insert_rows(db: Session, model: type, rows: list[dict[str, Any]], *, ignore_conflicts: bool = False) -> None:
+    """Insert many rows in one statement (INSERT … SELECT FROM unnest on PostgreSQL, an executemany on SQLite);
+    with ignore_conflicts a row that would break a unique rule (a second open alert, a repeated event id) is skipped."""
+    if rows:
+        of(db).insert_rows(db, model.__table__, rows, ignore_conflicts=ignore_conflicts)  # type: ignore[attr-defined]
+
+
+def update_rows(db: Session, table: Table, rows: list[dict[str, Any]], *, constants: dict[str, Any]) -> None:
+    """Update many rows by id: one UPDATE … FROM unnest(arrays) on PostgreSQL, an executemany elsewhere."""
+    of(db).update_rows(db, table, rows, constants)
 
 
 class epoch(FunctionElement):  # noqa: N801 - reads as the SQL function it stands for
@@ -115,86 +433,3 @@ def _json_record_sqlite(element: json_record, compiler: Any, **kw: Any) -> str:
         f"json({compiler.process(c, **kw)})" if _is_json(c.type) else compiler.process(c, **kw) for c in element.clauses
     ]
     return f"json_object({', '.join(parts)})"
-
-
-def utc_hour(db: Session, column: Any) -> Any:
-    """A UTC timestamp truncated to its hour."""
-    if is_postgres(db):
-        return func.timezone("UTC", func.date_trunc("hour", func.timezone("UTC", column)))
-    return cast(func.strftime("%Y-%m-%d %H:00:00.000000", column), String)
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(get_settings().timezone)
-
-
-def local_time(db: Session, column: Any, *, at: datetime) -> Any:
-    """A UTC timestamp column as local wall-clock time (SQLite: with the zone's offset at `at`)."""
-    zone = _zone()
-    if is_postgres(db):
-        return func.timezone(zone.key, column)
-    offset = int(at.astimezone(zone).utcoffset().total_seconds())
-    return func.datetime(column, f"{offset:+d} seconds")
-
-
-def local_text(db: Session, column: Any, pattern: str, *, at: datetime) -> Any:
-    """A UTC timestamp column as local time formatted with a strftime pattern from POSTGRES_PATTERNS."""
-    local = local_time(db, column, at=at)
-    if is_postgres(db):
-        return func.to_char(local, POSTGRES_PATTERNS[pattern])
-    return func.strftime(pattern, local)
-
-
-def local_weekday_hour(db: Session, column: Any, *, at: datetime) -> tuple[Any, Any]:
-    """(weekday 0=Monday, hour) of a UTC timestamp column in local time, as integer SQL expressions."""
-    local = local_time(db, column, at=at)
-    if is_postgres(db):
-        return cast(func.extract("isodow", local), Integer) - 1, cast(func.extract("hour", local), Integer)
-    return (cast(func.strftime("%w", local), Integer) + 6) % 7, cast(func.strftime("%H", local), Integer)
-
-
-def _arrays(db: Session, table: Table, names: list[str]) -> str:
-    """unnest(CAST(:a AS type[]), …): a whole batch of rows as a handful of array parameters."""
-    dialect = db.get_bind().dialect
-    return "unnest(" + ", ".join(f"CAST(:{n} AS {table.c[n].type.compile(dialect)}[])" for n in names) + ")"
-
-
-def _columns(rows: list[dict[str, Any]], names: list[str]) -> dict[str, list[Any]]:
-    return {n: [row[n] for row in rows] for n in names}
-
-
-def insert_rows(db: Session, model: type, rows: list[dict[str, Any]], *, ignore_conflicts: bool = False) -> None:
-    """Insert many rows in one statement (INSERT … SELECT FROM unnest on PostgreSQL, an executemany on SQLite);
-    with ignore_conflicts a row that would break a unique rule (a second open alert, a repeated event id) is skipped."""
-    if not rows:
-        return
-    table: Table = model.__table__
-    names = list(rows[0])
-    if is_postgres(db):
-        conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-        db.execute(
-            text(f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM {_arrays(db, table, names)}{conflict}"),
-            _columns(rows, names),
-        )
-        return
-    stmt = sqlite.insert(table)
-    db.execute(stmt.on_conflict_do_nothing() if ignore_conflicts else stmt, rows)
-
-
-def update_rows(db: Session, table: Table, rows: list[dict[str, Any]], *, constants: dict[str, Any]) -> None:
-    """Update many rows by id: one UPDATE … FROM unnest(arrays) on PostgreSQL, an executemany elsewhere."""
-    names = [name for name in rows[0] if name != "id"]
-    if is_postgres(db):
-        assignments = ", ".join([f"{n} = v.{n}" for n in names] + [f"{n} = :const_{n}" for n in constants])
-        stmt = text(
-            f"UPDATE {table.name} AS t SET {assignments} FROM {_arrays(db, table, ['id', *names])} "
-            f"AS v(id, {', '.join(names)}) WHERE t.id = v.id"
-        )
-        db.execute(stmt, _columns(rows, ["id", *names]) | {f"const_{n}": v for n, v in constants.items()})
-        return
-    stmt = (
-        update(table)
-        .where(table.c.id == bindparam("_id"))
-        .values({name: bindparam(f"_{name}") for name in names} | constants)
-    )
-    db.execute(stmt, [{f"_{name}": value for name, value in row.items()} for row in rows])

@@ -18,7 +18,6 @@ from psycopg.pq.abc import PGconn
 from sqlalchemy.orm import Session
 
 from service import dialect
-from service.config import get_settings
 from service.lanes import connect_async
 
 log = logging.getLogger(__name__)
@@ -45,7 +44,7 @@ class GroupedCache(Generic[Value]):
         listener = self.listener
         if listener is not None and listener.get_loop() is loop and not listener.done():
             return self.listening
-        if get_settings().is_sqlite:
+        if not dialect.current().notifies:
             return False
         self._drop_all()
         self.listener = loop.create_task(self._listen(), name=f"listen-{self.channel}")

@@ -6,13 +6,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, bindparam, func
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
 from service.database import utcnow
-from service.dialect import is_postgres, local_text
+from service.dialect import of
 from service.errors import ValidationFailed
 
 
@@ -62,8 +60,5 @@ def bucket_of(db: Session, column: Any, grid: Buckets) -> tuple[Any, Callable[[A
     PostgreSQL: width_bucket over the buckets' UTC starts (exact across DST changes, cheap per row). SQLite: the
     local date as text with the zone's current offset (exact for zones without DST, such as Asia/Tokyo).
     """
-    if is_postgres(db):
-        starts = bindparam("bucket_starts", grid.starts, type_=ARRAY(DateTime(timezone=True)))
-        return func.width_bucket(column, starts), lambda index: grid.labels[index - 1]
     pattern = "%Y-%m" if grid.granularity == "month" else "%Y-%m-%d"
-    return local_text(db, column, pattern, at=utcnow()), str
+    return of(db).bucket(column, grid.starts, grid.labels, pattern, at=utcnow())

@@ -10,14 +10,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import CTE, Insert, Select, bindparam, delete, func, insert, literal, select
+from sqlalchemy import FromClause, Select, bindparam, delete, func, insert, literal, select, true
 from sqlalchemy.orm import Session
 
-from service.config import get_settings
-from service.dialect import insert_for, utc_hour
+from service.dialect import Dialect, Upsert, of, utc_hour
 from service.entry_logs.filters import LogFilter, filtered
 from service.entry_logs.models import EntryLog, LogHourCount
-from service.lanes import Query
 from service.tenancy import TenantScope, scoped
 
 HOUR = timedelta(hours=1)
@@ -36,7 +34,7 @@ COUNT_KEY = ("nursery_id", "hour_start", "entry_type")
 HOUR_START = bindparam("hour_start", type_=LogHourCount.__table__.c.hour_start.type)
 
 
-def _raised(stmt: Insert) -> Insert:
+def _raised(stmt: Upsert) -> Upsert:
     """The count insert made an upsert: a row already there has the new count added."""
     return stmt.on_conflict_do_update(
         index_elements=list(COUNT_KEY),
@@ -45,11 +43,11 @@ def _raised(stmt: Insert) -> Insert:
 
 
 @cache
-def _count_upsert(dialect_name: str) -> Insert:
+def _count_upsert(dialect: Dialect) -> Upsert:
     """One hour's count raised by `by`: inserted, or added to the existing row (built once per dialect)."""
     table = LogHourCount.__table__
     return _raised(
-        insert_for(dialect_name, table).values(
+        dialect.insert(table).values(
             nursery_id=bindparam("nursery_id"),
             hour_start=HOUR_START,
             entry_type=bindparam("entry_type"),
@@ -58,26 +56,19 @@ def _count_upsert(dialect_name: str) -> Insert:
     )
 
 
-def counted_rows(written: CTE) -> Insert:
+def counted_rows(dialect: Dialect, written: FromClause) -> Upsert:
     """The upsert adding one to the hour `hour_start` (a parameter) for each row of `written` (its nursery_id and
-    entry_type): PostgreSQL, a data-modifying CTE counting the logs its statement wrote."""
-    rows = select(written.c.nursery_id, HOUR_START, written.c.entry_type, literal(1))
-    return _raised(insert_for("postgresql", LogHourCount.__table__).from_select([*COUNT_KEY, "live_count"], rows))
-
-
-def counted(nursery_id: int, at: datetime, entry_type: str, *, by: int) -> Query:
-    """The upsert adding `by` to the count of the hour holding `at`."""
-    dialect_name = "sqlite" if get_settings().is_sqlite else "postgresql"
-    parameters = {"nursery_id": nursery_id, "hour_start": hour_of(at), "entry_type": entry_type, "by": by}
-    return Query(_count_upsert(dialect_name), parameters, fetch="none")
+    entry_type). Its SELECT has a WHERE: SQLite would read the ON CONFLICT after a bare FROM as a join's ON."""
+    rows = select(written.c.nursery_id, HOUR_START, written.c.entry_type, literal(1)).where(true())
+    return _raised(dialect.insert(LogHourCount.__table__).from_select([*COUNT_KEY, "live_count"], rows))
 
 
 def add(db: Session, changes: Iterable[tuple[int, datetime, str]], *, by: int) -> None:
     """Add `by` (+1 written, -1 deleted) to each (nursery_id, occurred_at, entry_type)'s count, one upsert per hour."""
     grouped = Counter((nursery_id, hour_of(at), entry_type) for nursery_id, at, entry_type in changes)
+    upsert = _count_upsert(of(db))
     for (nursery_id, hour, entry_type), times in sorted(grouped.items()):
-        query = counted(nursery_id, hour, entry_type, by=by * times)
-        db.execute(query.statement, query.params)
+        db.execute(upsert, {"nursery_id": nursery_id, "hour_start": hour, "entry_type": entry_type, "by": by * times})
 
 
 def rebuild(db: Session, *, nursery_id: int) -> None:

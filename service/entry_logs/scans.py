@@ -2,13 +2,16 @@
 
 import re
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, bindparam, false, insert, or_, select, true
+from sqlalchemy import Label, and_, bindparam, or_, select
+from sqlalchemy.orm import QueryableAttribute
 
 from service.config import get_settings
+from service.dialect import Dialect, InsertUnlessFound, Step, current
 from service.entry_logs import counts, labels
 from service.entry_logs.models import Child, EntryLog, Guardian, Nursery, Parent, StationSession
 from service.entry_logs.schemas import ScanIn
@@ -106,15 +109,38 @@ def scan_time(scanned_at: datetime | None, sent_at: datetime | None, now: dateti
     return ScanTime(at, scanned_at if abs(scanned_at - at) > STATION_CLOCK_NOTED else None)
 
 
+def _named(fields: tuple[str, ...], **columns: QueryableAttribute[Any]) -> list[Label[Any]]:
+    """The columns labelled as a row type's first `fields`, in their order: a statement's rows are then read by name
+    as `RowType(*values)`, from psycopg's tuples and SQLAlchemy's rows alike."""
+    if tuple(columns) != fields[: len(columns)]:
+        raise TypeError(f"the fields {fields} are not read from {tuple(columns)}")
+    return [column.label(name) for name, column in columns.items()]
+
+
+class LockedParent(NamedTuple):
+    """A row of the parent locked for a scan: one per child (none when the parent has none)."""
+
+    parent_id: int
+    parent_name: str
+    nursery_id: int
+    child_name: str | None
+    password_hash: str | None
+    station_generation: int
+    session_id: int | None
+
+
 _LOCKED_PARENT = scoped_by_parameter(
     select(
-        Parent.id,
-        Parent.name,
-        Parent.nursery_id,
-        Child.name,
-        Nursery.entry_exit_password_hash,
-        Nursery.station_generation,
-        StationSession.id,
+        *_named(
+            LockedParent._fields,
+            parent_id=Parent.id,
+            parent_name=Parent.name,
+            nursery_id=Parent.nursery_id,
+            child_name=Child.name,
+            password_hash=Nursery.entry_exit_password_hash,
+            station_generation=Nursery.station_generation,
+            session_id=StationSession.id,
+        )
     )
     .join(Nursery, Nursery.id == Parent.nursery_id)
     .outerjoin(StationSession, open_session_join(Parent.nursery_id))
@@ -135,45 +161,72 @@ def _parent_parameters(claims: StationClaims, parent_id: int) -> dict[str, objec
     }
 
 
-def _admitted_parent(claims: StationClaims, parent_id: int, rows: Sequence[Sequence]) -> Work[ScannedParent]:
+def _admitted_parent(claims: StationClaims, parent_id: int, rows: list[LockedParent]) -> Work[ScannedParent]:
     """The station admitted, then the parent (with the children's names) its locked rows hold; when there are none
     the nursery alone is read, to tell a station that is not let in (401) from an unknown parent (404)."""
     if not rows:
         yield from admitted_fingerprint(claims)
         raise NotFound(labels.PARENT_NOT_FOUND, code="parent_not_found", details={"parentId": str(parent_id)})
     first = rows[0]
-    admit(claims, first[4], first[5], first[6])
-    return ScannedParent(first[0], first[1], first[2], [row[3] for row in rows if row[3] is not None])
+    admit(claims, first.password_hash, first.station_generation, first.session_id)
+    children = [row.child_name for row in rows if row.child_name is not None]
+    return ScannedParent(first.parent_id, first.parent_name, first.nursery_id, children)
 
 
-_LOG_COLUMNS = (
-    EntryLog.id,
-    EntryLog.parent_id,
-    EntryLog.nursery_id,
-    EntryLog.entry_type,
-    EntryLog.occurred_at,
-    EntryLog.client_scan_id,
-)
-_EARLIER_SCANS = (
-    select(*_LOG_COLUMNS)
-    .where(
-        or_(
-            and_(
-                EntryLog.nursery_id == bindparam("nursery_id"),
-                EntryLog.client_scan_id == bindparam("client_scan_id"),
-            ),
-            and_(
-                EntryLog.parent_id == bindparam("parent_id"),
-                EntryLog.entry_type == bindparam("entry_type"),
-                EntryLog.deleted_at.is_(None),
-                EntryLog.occurred_at > bindparam("window_start"),
-                EntryLog.occurred_at < bindparam("window_end"),
-            ),
+class LogRow(NamedTuple):
+    """A log a scan repeats (`written` false) or the one written for it (true)."""
+
+    id: int
+    parent_id: int
+    nursery_id: int
+    entry_type: str
+    occurred_at: datetime
+    client_scan_id: str | None
+    written: bool
+
+    def log(self) -> ScannedLog:
+        return ScannedLog(
+            self.id,
+            self.parent_id,
+            self.nursery_id,
+            self.entry_type,
+            self.occurred_at.astimezone(UTC),
+            self.client_scan_id,
         )
-    )
-    .order_by(EntryLog.occurred_at.desc())
+
+
+_LOG_COLUMNS = _named(
+    LogRow._fields,
+    id=EntryLog.id,
+    parent_id=EntryLog.parent_id,
+    nursery_id=EntryLog.nursery_id,
+    entry_type=EntryLog.entry_type,
+    occurred_at=EntryLog.occurred_at,
+    client_scan_id=EntryLog.client_scan_id,
 )
-# PostgreSQL: the parent is the station's nursery's and the station is still let in (`admit`, in SQL).
+_EARLIER_SCANS = select(*_LOG_COLUMNS).where(
+    or_(
+        and_(
+            EntryLog.nursery_id == bindparam("nursery_id"),
+            EntryLog.client_scan_id == bindparam("client_scan_id"),
+        ),
+        and_(
+            EntryLog.parent_id == bindparam("parent_id"),
+            EntryLog.entry_type == bindparam("entry_type"),
+            EntryLog.deleted_at.is_(None),
+            EntryLog.occurred_at > bindparam("window_start"),
+            EntryLog.occurred_at < bindparam("window_end"),
+        ),
+    )
+)
+# The parent is the station's nursery's, and the station's session is open.
+_STATION_PARENT = scoped_by_parameter(
+    select(Parent.id)
+    .join(StationSession, open_session_join(Parent.nursery_id))
+    .where(Parent.id == bindparam("parent_id")),
+    Parent.nursery_id,
+).exists()
+# The same, and the station still let in (`admit`, in SQL: PostgreSQL).
 _ADMITTED_PARENT = scoped_by_parameter(
     select(Parent.id)
     .join(Nursery, Nursery.id == Parent.nursery_id)
@@ -191,30 +244,22 @@ _NEW_LOG = (
     "client_scan_id",
     "station_scanned_at",
 )
-_NEW_LOG_VALUES = [bindparam(name, type_=EntryLog.__table__.c[name].type) for name in _NEW_LOG]
-_INSERT_LOG = insert(EntryLog).values(dict(zip(_NEW_LOG, _NEW_LOG_VALUES, strict=True))).returning(EntryLog.id)
+# The log written unless the scan repeats an earlier one, and counted in its hour.
+_WRITTEN_UNLESS_REPEATED = InsertUnlessFound(
+    found=_EARLIER_SCANS,
+    order_by=EntryLog.occurred_at.desc(),
+    into=EntryLog,
+    values={name: bindparam(name, type_=EntryLog.__table__.c[name].type) for name in _NEW_LOG},
+    returning=tuple(_LOG_COLUMNS),
+    condition=_STATION_PARENT,
+    committed_condition=_ADMITTED_PARENT,
+    also=counts.counted_rows,
+)
 
 
-def _written_unless_repeated() -> Select:
-    """PostgreSQL, in one statement: the earlier logs this scan repeats (written=false) or, when there are none and
-    the station is let in, the new log (written=true), inserted and counted in its hour. One snapshot, taken under
-    the parent's lock."""
-    earlier = _EARLIER_SCANS.cte("earlier")
-    written = (
-        insert(EntryLog)
-        .from_select(_NEW_LOG, select(*_NEW_LOG_VALUES).where(~select(earlier.c.id).exists(), _ADMITTED_PARENT))
-        .returning(*_LOG_COLUMNS)
-        .cte("written")
-    )
-    return (
-        select(*earlier.c, false().label("written"))
-        .union_all(select(*written.c, true()))
-        .add_cte(counts.counted_rows(written).cte("counted"))
-        .order_by(EntryLog.occurred_at.desc())
-    )
-
-
-_WRITTEN_UNLESS_REPEATED = _written_unless_repeated()
+@cache
+def _write_steps(dialect: Dialect) -> tuple[Step, ...]:
+    return dialect.insert_unless_found(_WRITTEN_UNLESS_REPEATED)
 
 
 @dataclass(frozen=True)
@@ -244,43 +289,25 @@ class NewScan:
             "hour_start": counts.hour_of(self.at),
         }
 
-    def log(self, log_id: int) -> ScannedLog:
-        return ScannedLog(log_id, self.parent_id, self.nursery_id, self.entry_type, self.at, self.client_scan_id)
-
-
-def _logs(rows: Sequence[Sequence]) -> list[ScannedLog]:
-    return [ScannedLog(*row[:4], row[4].astimezone(UTC), row[5]) for row in rows]
-
 
 def _locked_and_written(
     claims: StationClaims, scan: NewScan
 ) -> Work[tuple[ScannedParent, list[ScannedLog], ScannedLog | None]]:
-    """PostgreSQL, one batch (one round trip, one transaction): the parent locked, then, seeing what committed before
-    the lock was granted, the earlier logs this scan repeats, or none and the log written for it (and counted)."""
+    """One batch (on PostgreSQL one round trip and one transaction): the parent locked, then, seeing what committed
+    before the lock was granted, the earlier logs this scan repeats, or none and the log written for it (and
+    counted) while the station is let in; then the station admitted by the locked rows (a refusal on SQLite rolls
+    the write back)."""
     lock = Query(_LOCKED_PARENT, _parent_parameters(claims, scan.parent_id))
-    write = Query(_WRITTEN_UNLESS_REPEATED, scan.parameters() | lock.params | {"pwf": claims.pwf})
-    rows, logs = yield Batch((lock, write))
-    parent = yield from _admitted_parent(claims, scan.parent_id, rows)
+    parameters = scan.parameters() | lock.params | {"pwf": claims.pwf}
+    writes = [Query(step.statement, parameters, "all" if step.answers else "none") for step in _write_steps(current())]
+    locked, *answers = yield Batch((lock, *writes))
+    parent = yield from _admitted_parent(claims, scan.parent_id, [LockedParent(*row) for row in locked])
+    logs = [LogRow(*row) for answer in answers if answer for row in answer]
     if not logs:  # the station was let in when the parent was locked, no longer when the write looked
         admit_fingerprint(claims, "")
-    if logs[0][6]:  # written: then nothing was earlier
-        return parent, [], _logs(logs)[0]
-    return parent, _logs(logs), None
-
-
-def _locked_then_written(
-    claims: StationClaims, scan: NewScan
-) -> Work[tuple[ScannedParent, list[ScannedLog], ScannedLog | None]]:
-    """SQLite (one writer at a time): the same in four statements of the lane's transaction."""
-    rows = yield Query(_LOCKED_PARENT, _parent_parameters(claims, scan.parent_id))
-    parent = yield from _admitted_parent(claims, scan.parent_id, rows)
-    parameters = scan.parameters()
-    earlier = _logs((yield Query(_EARLIER_SCANS, parameters)))
-    if earlier:
-        return parent, earlier, None
-    yield counts.counted(scan.nursery_id, scan.at, scan.entry_type, by=1)
-    log_id = yield Query(_INSERT_LOG, parameters, fetch="scalar")
-    return parent, [], scan.log(log_id)
+    if logs[0].written:  # then nothing was earlier
+        return parent, [], logs[0].log()
+    return parent, [row.log() for row in logs], None
 
 
 def _repeated(scan: NewScan, earlier: list[ScannedLog]) -> ScannedLog:
@@ -301,8 +328,7 @@ def record_scan(claims: StationClaims, scan: ScanIn, now: datetime) -> Work[Scan
     new = NewScan(
         number, claims.nursery_id, scan.entry_type, scan.client_scan_id, scan.station_id, when.at, when.station_at, now
     )
-    locked_and_written = _locked_then_written if get_settings().is_sqlite else _locked_and_written
-    parent, earlier, written = yield from locked_and_written(claims, new)
+    parent, earlier, written = yield from _locked_and_written(claims, new)
     if written is None:
         return ScanResult(log=_repeated(new, earlier), parent=parent, duplicate=True)
     return ScanResult(log=written, parent=parent, duplicate=False)

@@ -13,13 +13,12 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service import broker
+from service import broker, dialect
 from service.config import get_settings
 from service.database import session_scope, utcnow
-from service.dialect import is_postgres
 from service.outbox import delivery
 from service.outbox.models import OutboxMessage
 from service.reservations import labels, monitoring
@@ -75,10 +74,8 @@ def findings(db: Session, *, now: datetime, workers: bool | None) -> list[tuple[
 
 
 def _exclusive(db: Session) -> bool:
-    """On PostgreSQL, hold a transaction lock so two API processes never post the same alert twice."""
-    if not is_postgres(db.get_bind()):
-        return True
-    return bool(db.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": LOCK_KEY}))
+    """Hold the transaction's lock so two API processes never post the same alert twice (SQLite: writers take turns)."""
+    return dialect.of(db).try_lock(db, LOCK_KEY)
 
 
 def run_once(*, now: datetime, workers: bool | None) -> list[str]:

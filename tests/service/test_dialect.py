@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from service import dialect
 from service.config import REPO_ROOT
+from service.database import session_scope
 from service.identity.models import LoginThrottle
 from service.outbox.models import OutboxMessage
 
@@ -45,6 +46,18 @@ def test_the_dialect_upsert_updates_the_existing_row(db):
         )
         db.execute(stmt.on_conflict_do_update(index_elements=["kind", "key"], set_={"failed_count": count}))
     assert db.scalars(select(LoginThrottle.failed_count)).all() == [2]
+
+
+def test_the_settings_choose_the_dialect_of_the_service_database(db):
+    assert dialect.current() is dialect.of(db)
+
+
+def test_a_transaction_lock_is_taken_by_one_transaction_at_a_time(db):
+    """PostgreSQL: an advisory transaction lock; SQLite: always taken (its writers take turns anyway)."""
+    taken_here = dialect.of(db).try_lock(db, 0x7E57)
+    with session_scope() as other:
+        taken_there = dialect.of(other).try_lock(other, 0x7E57)
+    assert (taken_here, taken_there) == (True, not dialect.is_postgres(db))
 
 
 def test_reading_the_settings_does_not_load_a_domain():
