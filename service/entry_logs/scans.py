@@ -297,8 +297,9 @@ def _locked_and_written(
     before the lock was granted, the earlier logs this scan repeats, or none and the log written for it (and
     counted) while the station is let in; then the station admitted by the locked rows (a refusal on SQLite rolls
     the write back)."""
-    lock = Query(_LOCKED_PARENT, _parent_parameters(claims, scan.parent_id))
-    parameters = scan.parameters() | lock.params | {"pwf": claims.pwf}
+    parent_parameters = _parent_parameters(claims, scan.parent_id)
+    lock = Query(_LOCKED_PARENT, parent_parameters)
+    parameters = scan.parameters() | parent_parameters | {"pwf": claims.pwf}
     writes = [Query(step.statement, parameters, "all" if step.answers else "none") for step in _write_steps(current())]
     locked, *answers = yield Batch((lock, *writes))
     parent = yield from _admitted_parent(claims, scan.parent_id, [LockedParent(*row) for row in locked])
