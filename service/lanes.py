@@ -148,7 +148,9 @@ class LaneRouter:
             async def endpoint(request: Request) -> Response:
                 return await answer_route(handler, request)
 
-            endpoint.__name__, endpoint.__doc__ = handler.__name__, handler.__doc__
+            # the route is the handler's module's: named, documented and placed (its domain) as the handler
+            for attribute in ("__name__", "__qualname__", "__module__", "__doc__"):
+                setattr(endpoint, attribute, getattr(handler, attribute))
             declares(*getattr(handler, MARK, ()), *getattr(self.security, MARK, ()))(endpoint)
             extra = {"security": [{self.security.scheme_name: []}]} | (body_schema(body) if body else {})
             self.router.post(path, openapi_extra=extra, **route)(endpoint)
