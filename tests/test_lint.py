@@ -95,3 +95,23 @@ def test_the_summary_names_each_pass_s_slowest_test_modules(tmp_path: Path) -> N
     assert result.slowest_line() == (
         "sqlite pass, slowest test modules: tests.service.test_b 7s, tests.service.test_c 4s, tests.service.test_a 4s"
     )
+
+
+def test_the_summary_names_each_failed_test_with_its_message(tmp_path: Path) -> None:
+    report = tmp_path / "junit.xml"
+    report.write_text(
+        '<testsuites><testsuite tests="3" skipped="0" failures="1" errors="1">'
+        '<testcase classname="tests.service.test_a" name="test_ok" time="0.1"/>'
+        '<testcase classname="tests.service.test_a" name="test_sum" time="0.1">'
+        '<failure message="AssertionError: assert 3 == 4&#10;  where 3 = total()">trace</failure></testcase>'
+        '<testcase classname="tests.browser.test_b" name="test_page[1]" time="0.1">'
+        '<error message="failed on setup with &quot;TimeoutError&quot;">trace</error></testcase>'
+        "</testsuite></testsuites>"
+    )
+    result = make_test.PassResult("sqlite")
+    make_test.count_results(report, result)
+    assert (result.passed, result.failed) == (1, 2)
+    assert result.failure_lines() == [
+        "sqlite pass FAILED tests.service.test_a::test_sum: AssertionError: assert 3 == 4",
+        'sqlite pass FAILED tests.browser.test_b::test_page[1]: failed on setup with "TimeoutError"',
+    ]

@@ -11,7 +11,8 @@ Japanese fonts only) for the browser tests, Debian's prometheus (for promtool, w
 ops/prometheus/rules.yml), Debian's nodejs and npm (for the JavaScript check) and poppler-utils (pdftoppm renders the
 QRV manuals' PDFs) when they are missing and apt-get can be used.
 Extra arguments are handed to pytest (`make test ARGS="-k login"`). Exits non-zero if any pass failed;
-ends with each pass's slowest test modules, one line per pass and a total line.
+ends with each pass's slowest test modules, one line per pass, each failed test with its message's first line, and a
+total line.
 """
 
 import os
@@ -56,6 +57,7 @@ class PassResult:
     seconds: float = 0.0
     skip_reason: str = ""
     slowest: list[tuple[str, float]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # "test id: first line of its message", for the summary
 
     @property
     def ok(self) -> bool:
@@ -71,6 +73,9 @@ class PassResult:
         )
         counts = f"{self.passed} passed, {self.failed} failed, {self.skipped} skipped"
         return f"{self.name} pass: {counts} in {self.seconds:.0f}s: {verdict}"
+
+    def failure_lines(self) -> list[str]:
+        return [f"{self.name} pass FAILED {failure}" for failure in self.failures]
 
     def slowest_line(self) -> str:
         modules = ", ".join(f"{module} {seconds:.0f}s" for module, seconds in self.slowest)
@@ -98,6 +103,7 @@ def count_results(report: Path, result: PassResult) -> None:
         return
     root = ElementTree.parse(report).getroot()
     result.slowest = slowest_modules(root)
+    result.failures = failed_tests(root)
     suites = [root] if root.tag == "testsuite" else list(root)
     for suite in suites:
         tests, skipped = int(suite.get("tests", 0)), int(suite.get("skipped", 0))
@@ -242,6 +248,22 @@ def slowest_modules(root: ElementTree.Element) -> list[tuple[str, float]]:
     return sorted(totals.items(), key=lambda item: -item[1])[:SLOWEST_SHOWN]
 
 
+def failed_tests(root: ElementTree.Element) -> list[str]:
+    """Each failed or erred test case's id with the first line of its message: the summary names them, so a run whose
+    log is cut to its end still says what failed."""
+    failed = []
+    for case in root.iter("testcase"):
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        if problem is None:
+            continue
+        test_id = f"{case.get('classname', '')}::{case.get('name', '')}"
+        message = (problem.get("message") or problem.text or "").strip().splitlines()
+        failed.append(f"{test_id}: {message[0][:300] if message else problem.tag}")
+    return failed
+
+
 def main(argv: list[str]) -> int:
     ensure_debian_package(CHROMIUM, "chromium", "the browser test")
     ensure_debian_package(JAPANESE_FONT, "fonts-ipafont-gothic", "the status colours' browser test")
@@ -259,6 +281,8 @@ def main(argv: list[str]) -> int:
     print(linted.summary())
     for result in results:
         print(result.summary())
+        for line in result.failure_lines():
+            print(line)
     ran = [r for r in results if not r.skip_reason]
     print(
         f"total: {sum(r.passed for r in ran)} passed, {sum(r.failed for r in ran)} failed, "
