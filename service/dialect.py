@@ -1,20 +1,21 @@
 """The SQLite/PostgreSQL differences in one place: one `Dialect` object per database, `SQLITE` and `POSTGRESQL`,
-carrying the few statements that differ (upserts, bulk writes, id lists, local time, notifications, transaction locks
-and a lane's insert-unless-found). `current()` is the service database's, from the settings; `of(bind)` a session's,
-engine's or connection's. The module-level functions are the same statements for a session.
+carrying the few statements that differ (upserts, bulk writes, id lists, local time, notifications, transaction locks,
+and a lane's insert-unless-found and update-then-insert). `current()` is the service database's, from the settings;
+`of(bind)` a session's, engine's or connection's. The module-level functions are the same statements for a session.
 
 SQLite stores timestamps as naive UTC text and has no time zones: local time there uses the zone's offset at a given
-moment (exact for zones without DST, such as Asia/Tokyo). The fast lane (service/lanes.py) and
-fleet/heartbeat_store.py keep their own driver SQL.
+moment (exact for zones without DST, such as Asia/Tokyo). The fast lane (service/lanes.py) keeps its own driver SQL.
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, ClassVar, NamedTuple
 from zoneinfo import ZoneInfo
 
+from pydantic_core import to_json
 from sqlalchemy import (
     BigInteger,
     BindParameter,
@@ -29,6 +30,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TextClause,
+    Update,
     any_,
     bindparam,
     cast,
@@ -86,6 +89,29 @@ class Step(NamedTuple):
 
     statement: Executable
     answers: bool
+
+
+@dataclass(frozen=True, eq=False)
+class UpdateThenInsert:
+    """Rows of `updated` changed by id, then rows inserted into `inserted`: one write of many rows each (a heartbeat
+    batch's terminal states and their samples). `*_columns` are the rows' keys (an updated row's `id` besides);
+    `*_constants` are columns set to the parameter `now` on every row. An inserted row names every column that has
+    no server default: PostgreSQL's statement applies no Python-side default."""
+
+    updated: Table
+    update_columns: tuple[str, ...]
+    update_nulls: tuple[str, ...]  # columns set to NULL on every updated row
+    update_constants: tuple[str, ...]
+    inserted: Table
+    insert_columns: tuple[str, ...]
+    insert_constants: tuple[str, ...]
+
+
+class Bulk(NamedTuple):
+    """A statement with its parameters (a list of them: run once per item)."""
+
+    statement: Executable
+    params: dict[str, Any] | list[dict[str, Any]]
 
 
 class Dialect(ABC):
@@ -149,11 +175,57 @@ class Dialect(ABC):
     def insert_unless_found(self, write: InsertUnlessFound) -> tuple[Step, ...]:
         """The statements doing `write`, run in order in one batch; their answers together are its rows."""
 
+    @abstractmethod
+    def member_of(self, column: Any, name: str) -> ColumnElement[bool]:
+        """column among the list given as the statement's parameter `name` (a statement built once, run often)."""
+
+    @abstractmethod
+    def update_then_insert(
+        self, write: UpdateThenInsert, updates: list[dict[str, Any]], inserts: list[dict[str, Any]], now: datetime
+    ) -> tuple[Bulk, ...]:
+        """The statements doing `write` for these rows, run in order in one transaction, answering nothing."""
+
 
 def _candidate(write: InsertUnlessFound, found: Any, condition: ColumnElement[bool]) -> Select:
     """The row to insert, when `found` finds nothing and the condition holds."""
     values = (value.label(name) for name, value in write.values.items())
     return select(*values).where(~exists(found), condition)
+
+
+def _record(table: Table, names: Sequence[str]) -> str:
+    """A json_to_recordset column list: `name type, …` of the table's columns."""
+    dialect = postgresql.psycopg.dialect()
+    return ", ".join(f"{n} {table.c[n].type.compile(dialect)}" for n in names)
+
+
+@cache
+def _json_update_then_insert(write: UpdateThenInsert) -> TextClause:
+    """UPDATE from one JSON document and INSERT from another, in one statement: no per-row parameter work."""
+    updated, inserted = write.updated, write.inserted
+    assignments = ", ".join(
+        [f"{n} = v.{n}" for n in write.update_columns]
+        + [f"{n} = NULL" for n in write.update_nulls]
+        + [f"{n} = :now" for n in write.update_constants]
+    )
+    constants = "".join(f", {n}" for n in write.insert_constants)
+    return text(
+        f"WITH updated AS (UPDATE {updated.name} AS t SET {assignments} "
+        f"FROM json_to_recordset(CAST(:updates AS json)) AS v({_record(updated, ('id', *write.update_columns))}) "
+        f"WHERE t.id = v.id) "
+        f"INSERT INTO {inserted.name} ({', '.join(write.insert_columns)}{constants}) "
+        f"SELECT {', '.join('s.' + n for n in write.insert_columns)}{', :now' * len(write.insert_constants)} "
+        f"FROM json_to_recordset(CAST(:inserts AS json)) AS s({_record(inserted, write.insert_columns)})"
+    )
+
+
+@cache
+def _each_update(write: UpdateThenInsert) -> Update:
+    """One row's update, run once per row."""
+    table = write.updated
+    now: BindParameter[datetime] = bindparam("_now")  # typed as each column it is assigned to
+    values: dict[str, Any] = {name: bindparam(f"_{name}") for name in write.update_columns}
+    values |= dict.fromkeys(write.update_nulls) | dict.fromkeys(write.update_constants, now)
+    return update(table).where(table.c.id == bindparam("_id")).values(values)
 
 
 def _zone() -> ZoneInfo:
@@ -245,6 +317,18 @@ class PostgreSQL(Dialect):
         )
         return (Step(statement, answers=True),)
 
+    def member_of(self, column: Any, name: str) -> ColumnElement[bool]:
+        """One array parameter."""
+        return column == any_(bindparam(name))
+
+    def update_then_insert(
+        self, write: UpdateThenInsert, updates: list[dict[str, Any]], inserts: list[dict[str, Any]], now: datetime
+    ) -> tuple[Bulk, ...]:
+        """One statement; the rows travel as two JSON documents (pydantic-core encodes datetimes natively, in a third
+        of the json module's time with a `default` hook)."""
+        params = {"now": now, "updates": to_json(updates).decode(), "inserts": to_json(inserts).decode()}
+        return (Bulk(_json_update_then_insert(write), params),)
+
 
 class SQLite(Dialect):
     name = "sqlite"
@@ -316,6 +400,21 @@ class SQLite(Dialect):
             Step(write.found.add_columns(false().label("written")).order_by(write.order_by), answers=True),
             Step(write.also(self, candidate.subquery()), answers=False),
             Step(inserted, answers=True),
+        )
+
+    def member_of(self, column: Any, name: str) -> ColumnElement[bool]:
+        """An IN list expanded when the statement runs."""
+        return column.in_(bindparam(name, expanding=True))
+
+    def update_then_insert(
+        self, write: UpdateThenInsert, updates: list[dict[str, Any]], inserts: list[dict[str, Any]], now: datetime
+    ) -> tuple[Bulk, ...]:
+        """An UPDATE per row, then an INSERT per row (executemany each)."""
+        each = [{f"_{name}": value for name, value in row.items()} | {"_now": now} for row in updates]
+        constants = dict.fromkeys(write.insert_constants, now)
+        return (
+            Bulk(_each_update(write), each),
+            Bulk(plain_insert(write.inserted), [row | constants for row in inserts]),
         )
 
 

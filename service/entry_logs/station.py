@@ -206,8 +206,23 @@ def open_session_join(nursery_id: QueryableAttribute[int]) -> ColumnElement[bool
     )
 
 
+class AdmissionRow(NamedTuple):
+    """The nursery's password hash and station generation, with the token's session while it is open."""
+
+    password_hash: str | None
+    generation: int
+    session_id: int | None
+    last_seen_at: datetime | None
+
+
+NO_ADMISSION = AdmissionRow(None, 0, None, None)  # no such nursery
 _STATION_ADMISSION = (
-    select(Nursery.entry_exit_password_hash, Nursery.station_generation, StationSession.id, StationSession.last_seen_at)
+    select(
+        Nursery.entry_exit_password_hash.label("password_hash"),
+        Nursery.station_generation.label("generation"),
+        StationSession.id.label("session_id"),
+        StationSession.last_seen_at,
+    )
     .outerjoin(StationSession, open_session_join(Nursery.id))
     .where(Nursery.id == bindparam("nursery_id"))
 )
@@ -218,12 +233,21 @@ def station_parameters(claims: StationClaims) -> dict[str, int]:
     return {"nursery_id": claims.nursery_id, "session_id": claims.session_id}
 
 
+def admission_row(rows: list[Any]) -> AdmissionRow:
+    """The admission query's row by name, or NO_ADMISSION when the nursery is not there."""
+    return AdmissionRow(*rows[0]) if rows else NO_ADMISSION
+
+
 def admit(claims: StationClaims, password_hash: str | None, generation: int, session_id: int | None) -> Admitted:
     """The fingerprint of the nursery's password hash and station generation, as long as the token was issued under
     both and its session is open (else 401 station_disabled: the password was changed or cleared, or the station was
     signed out)."""
     fingerprint = password_fingerprint(password_hash, generation) if password_hash and session_id is not None else ""
     return admit_fingerprint(claims, fingerprint)
+
+
+def admit_row(claims: StationClaims, row: AdmissionRow) -> Admitted:
+    return admit(claims, row.password_hash, row.generation, row.session_id)
 
 
 def admitted_in_sql() -> ColumnElement[bool]:
@@ -243,7 +267,7 @@ def admit_fingerprint(claims: StationClaims, fingerprint: Admitted) -> Admitted:
 def admitted_fingerprint(claims: StationClaims) -> Work[Admitted]:
     """Read the nursery's password hash, station generation and the open session (one query) and admit the station."""
     rows = yield Query(_STATION_ADMISSION, station_parameters(claims))
-    return admit(claims, *(rows[0][:3] if rows else (None, 0, None)))
+    return admit_row(claims, admission_row(rows))
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,8 +302,8 @@ def heartbeat(claims: StationClaims, now: datetime) -> Work[IssuedToken]:
     """A fresh 8-hour token for a station that is still allowed in; its session is marked seen now and then."""
     epoch = ADMISSIONS.epoch
     rows = yield Query(_STATION_ADMISSION, station_parameters(claims))
-    password_hash, generation, session_id, last_seen_at = rows[0] if rows else (None, 0, None, None)
-    admitted = admit(claims, password_hash, generation, session_id)
+    row = admission_row(rows)
+    admitted, last_seen_at = admit_row(claims, row), row.last_seen_at
     if last_seen_at is None or now - last_seen_at >= STATION_SEEN_EVERY:  # None: admit refuses a sessionless token
         yield Query(_SEEN, {"session_id": claims.session_id, "now": now}, fetch="none")
         last_seen_at = now

@@ -60,6 +60,72 @@ def test_a_transaction_lock_is_taken_by_one_transaction_at_a_time(db):
     assert (taken_here, taken_there) == (True, not dialect.is_postgres(db))
 
 
+MESSAGES_THEN_THROTTLES = dialect.UpdateThenInsert(
+    updated=OutboxMessage.__table__,
+    update_columns=("attempts",),
+    update_nulls=("last_error",),
+    update_constants=("next_attempt_at",),
+    inserted=LoginThrottle.__table__,
+    insert_columns=("kind", "key", "failed_count"),
+    insert_constants=("updated_at",),
+)
+
+
+def utc(at: datetime | None) -> datetime | None:
+    """A stored timestamp as an aware UTC one (SQLite gives them back naive)."""
+    return at.replace(tzinfo=UTC) if at else None
+
+
+def test_update_then_insert_writes_every_row_on_both_databases(db):
+    earlier = datetime(2026, 3, 1, tzinfo=UTC)
+    messages = [stored_message(db, earlier) for _ in range(3)]
+    for message in messages:
+        message.last_error = "timeout"
+    db.flush()
+    updates = [{"id": messages[0].id, "attempts": 3}, {"id": messages[2].id, "attempts": 5}]
+    inserts = [{"kind": "login", "key": key, "failed_count": 1} for key in ("x", "y")]
+    for bulk in dialect.current().update_then_insert(MESSAGES_THEN_THROTTLES, updates, inserts, SATURDAY_LATE):
+        db.execute(bulk.statement, bulk.params)
+    db.expire_all()
+    changed = db.execute(
+        select(OutboxMessage.attempts, OutboxMessage.last_error, OutboxMessage.next_attempt_at).order_by(
+            OutboxMessage.id
+        )
+    ).all()
+    assert [(attempts, error, utc(due)) for attempts, error, due in changed] == [
+        (3, None, SATURDAY_LATE),
+        (0, "timeout", earlier),
+        (5, None, SATURDAY_LATE),
+    ]
+    written = db.execute(select(LoginThrottle.key, LoginThrottle.failed_count, LoginThrottle.updated_at)).all()
+    assert sorted((key, count, utc(at)) for key, count, at in written) == [
+        ("x", 1, SATURDAY_LATE),
+        ("y", 1, SATURDAY_LATE),
+    ]
+
+
+def test_member_of_matches_the_list_given_when_the_statement_runs(db):
+    db.add_all([LoginThrottle(kind="login", key=key) for key in ("a", "b", "c")])
+    db.flush()
+    statement = select(LoginThrottle.key).where(dialect.current().member_of(LoginThrottle.key, "keys"))
+    assert sorted(db.scalars(statement, {"keys": ["a", "c", "z"]})) == ["a", "c"]
+    assert list(db.scalars(statement, {"keys": ["z"]})) == []
+
+
+def test_no_domain_module_branches_on_the_database():
+    """Dialect differences live in service/dialect.py: a domain's module never asks which database it runs on."""
+    branching = ("is_sqlite", "is_postgres(", "dialect.name")
+    domains = ("fleet", "reservations", "loaners", "crm", "entry_logs")
+    found = [
+        f"{path.relative_to(REPO_ROOT)}: {needle}"
+        for domain in domains
+        for path in (REPO_ROOT / "service" / domain).rglob("*.py")
+        for needle in branching
+        if needle in path.read_text()
+    ]
+    assert domains and not found, found
+
+
 def test_reading_the_settings_does_not_load_a_domain():
     """config.py once imported service.crm.crypto to check APP_CRM_CARD_KEY, which imported config back."""
     probe = (
