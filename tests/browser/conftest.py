@@ -131,9 +131,24 @@ def sign_in(page: Page, url: str, login_id: str, password: str, heading: str) ->
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
 
 
+# The page's script run has finished, and with `drawn` every element is drawn: none left over from the previous run,
+# none still a placeholder while its code loads. Checked on every animation frame, so a wait ends within a frame of
+# the page being ready (expect()'s polling backs off to a second between checks).
+_SETTLED = "document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState === 'notRunning'"
+_DRAWN = (
+    f"{_SETTLED} && !document.querySelector('[data-stale=\"true\"], [data-testid=\"stSkeletonElement\"], "
+    "[data-testid=\"stSkeleton\"]')"
+)
+
+
 def settled(page: Page) -> None:
     """Wait until the page's script run has finished: a field filled while it still redraws can lose its text."""
-    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+    page.wait_for_function(f"() => {_SETTLED}", timeout=TIMEOUT_MS)
+
+
+def drawn(page: Page) -> None:
+    """Wait until the page's run has ended and every element is drawn."""
+    page.wait_for_function(f"() => {_DRAWN}", timeout=TIMEOUT_MS)
 
 
 def choose(page: Page, label: str, option: str) -> None:

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Response, expect
 
 from dashboards import sections
 from service.demo.platform import ADMIN_LOGIN, DemoAccount, demo_accounts
-from tests.browser.conftest import PAGE_WIDTH, TIMEOUT_MS, settled, sign_in, submit_login
+from tests.browser.conftest import PAGE_WIDTH, TIMEOUT_MS, drawn, sign_in, submit_login
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.support.small_demo import load_small_demo
 
@@ -98,14 +98,6 @@ def signed_in_user(live_api: str, login_id: str, password: str) -> dict:
     answer = httpx.post(f"{live_api}/api/auth/login", json={"login_id": login_id, "password": password})
     answer.raise_for_status()
     return answer.json()["user"]
-
-
-def drawn(page: Page) -> None:
-    """Wait until the page's run has ended and every element is drawn (none left over from the previous run, none
-    still a placeholder while its code loads)."""
-    settled(page)
-    expect(page.locator("[data-stale='true']")).to_have_count(0)
-    expect(page.locator("[data-testid='stSkeletonElement'], [data-testid='stSkeleton']")).to_have_count(0)
 
 
 def open_page(page: Page, spec: sections.PageSpec, first: bool) -> None:
