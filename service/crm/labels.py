@@ -78,7 +78,8 @@ SECURITY_CODE_NEW_CORPORATION = "新規法人のセキュリティコードは�
 INACTIVE_AGENCY = "無効な代理店では投入依頼を作成できません"
 REASON_REQUIRED = "不備理由を入力してください"
 
-# §2.4 法人 and §2.5 / §3.2 地点: every field's name, as the audit log shows a change to it.
+# §2.4 法人, §2.5 / §3.2 地点 and 代理店: every field's name, as the forms show it and the audit log names a change
+# to it (served by GET /api/crm/vocabulary).
 CORPORATION_FIELD_LABELS = {
     "customer_type": "契約者区分",
     "corporation_number": "法人番号",

@@ -63,8 +63,11 @@ from service.crm.dependencies import (
     scoped_site_or_none,
 )
 from service.crm.labels import (
+    AGENCY_FIELD_LABELS,
     CHOICE_KIND_LABELS,
+    CORPORATION_FIELD_LABELS,
     NOTIFICATION_KIND_LABELS,
+    SITE_AUDIT_FIELD_LABELS,
     SITE_FIELD_LABELS,
     STATUS_COLOURS,
     STATUS_LABELS,
@@ -297,7 +300,8 @@ def delete_choice(kind: str, code: str, caller: Admin, db: DbSession, version: A
 
 @router.get("/vocabulary", response_model=VocabularyRead)
 def vocabulary(_: AnyRole) -> VocabularyRead:
-    """Status colours, notification kinds and §4.1's back-office transitions, as the pages show and mirror them."""
+    """Status colours, notification kinds, §4.1's back-office transitions and the forms' field names, as the pages
+    show and mirror them."""
     return VocabularyRead(
         status_colours=STATUS_COLOURS,
         notification_kind_labels=NOTIFICATION_KIND_LABELS,
@@ -311,6 +315,11 @@ def vocabulary(_: AnyRole) -> VocabularyRead:
         submission_required={
             group: [SITE_FIELD_LABELS[field] for field in fields]
             for group, fields in completeness.REQUIRED_GROUPS.items()
+        },
+        field_labels={
+            "corporation": CORPORATION_FIELD_LABELS,
+            "site": SITE_AUDIT_FIELD_LABELS,
+            "agency": AGENCY_FIELD_LABELS,
         },
     )
 

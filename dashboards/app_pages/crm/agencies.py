@@ -7,13 +7,12 @@ import streamlit as st
 
 from dashboards import components, crm_api, formats, labels
 from dashboards.app_pages.crm import common
-from dashboards.app_pages.crm.labels import AGENCY_FIELDS
+from dashboards.app_pages.crm.labels import field_names
 
 PAGE = "crm_agencies"
 PICKER = f"{PAGE}_chosen"
 EDIT = f"{PAGE}_edit"
 ACTIVE = {"true": "有効", "false": "無効"}
-TEXT_FIELDS = {field: label for field, label in AGENCY_FIELDS.items() if field != "is_active"}
 REQUIRED = {"name", "code"}
 
 
@@ -35,7 +34,8 @@ def agency_row(agency: dict) -> dict:
 def fields(key: str, base: dict | None) -> dict[str, Any]:
     values: dict[str, Any] = {}
     columns = st.columns(2)
-    for i, (field, label) in enumerate(TEXT_FIELDS.items()):
+    text_fields = {field: label for field, label in field_names("agency").items() if field != "is_active"}
+    for i, (field, label) in enumerate(text_fields.items()):
         shown = f"{label}（必須）" if field in REQUIRED else label
         with columns[i % 2]:
             values[field] = st.text_input(

@@ -275,7 +275,7 @@ def field_label(location: Any) -> str:
     name = parts[-1]
     if name.startswith("images["):
         return f"明細画像（{int(name[7:-1]) + 1}枚目）"
-    return crm_labels.FIELD_LABELS.get(name, name)
+    return crm_labels.field_labels().get(name, name)
 
 
 def schema_errors(kind: str, data: Mapping[str, Any]) -> list[str]:
@@ -355,7 +355,8 @@ def shown_value(field: str, value: Any) -> str:
     if isinstance(value, bool):
         return labels.yes_no(value)
     if isinstance(value, list):
-        return "、".join(crm_labels.FIELD_LABELS.get(str(item), str(item)) for item in value)
+        names = crm_labels.field_labels()
+        return "、".join(names.get(str(item), str(item)) for item in value)
     return "" if value is None else str(value)
 
 

@@ -12,7 +12,7 @@ import streamlit as st
 
 from dashboards import components, crm_api, formats, labels
 from dashboards.app_pages.crm import common
-from dashboards.app_pages.crm.labels import CORPORATION_FIELDS, SITE_FIELDS, SITE_GROUPS
+from dashboards.app_pages.crm.labels import SITE_GROUPS, field_names, site_fields
 
 CREDIT_CARD = "1"
 IMAGE_TYPES = ["jpg", "jpeg", "png", "pdf"]
@@ -100,7 +100,8 @@ def _fields(key: str, base: dict | None, fields: dict[str, str], **options: Any)
 
 
 def _pick(names: str) -> dict[str, str]:
-    return {name: CORPORATION_FIELDS[name] for name in names.split()}
+    corporation = field_names("corporation")
+    return {name: corporation[name] for name in names.split()}
 
 
 # --- the corporation (§2.4, §3.1) -----------------------------------------------------------------------------
@@ -158,7 +159,7 @@ def payment_form(key: str, base: dict | None) -> dict[str, Any]:
     columns = st.columns(3)
     for column, field in zip(columns, ("payment_type", "invoice", "payment_certificate"), strict=True):
         with column:
-            values[field] = _choice(key, field, CORPORATION_FIELDS[field], base, blank=False)
+            values[field] = _choice(key, field, field_names("corporation")[field], base, blank=False)
     masked = _value(base, "credit_card_number_masked")
     st.caption("クレジットカード（支払方法がクレジットカードの場合）" + (f" 登録済み: {masked}" if masked else ""))
     keep = "（変更する場合のみ入力）" if masked else ""
@@ -192,7 +193,7 @@ def payment_form(key: str, base: dict | None) -> dict[str, Any]:
 
 
 def _missing(values: dict[str, Any], names: tuple[str, ...], message: str) -> list[str]:
-    missing = [CORPORATION_FIELDS[name] for name in names if not values.get(name)]
+    missing = [field_names("corporation")[name] for name in names if not values.get(name)]
     return [f"{message}（{'、'.join(missing)}）"] if missing else []
 
 
@@ -233,7 +234,7 @@ def corporation_editor(page: str, key: str, corporation: dict) -> None:
 def corporation_view(corporation: dict) -> None:
     """The corporation read-only (表示のみ): every filled field with the masters' labels; the card masked."""
     rows = []
-    for field, label in CORPORATION_FIELDS.items():
+    for field, label in field_names("corporation").items():
         value = corporation.get(field)
         if field == "credit_card_number":
             value = corporation.get("credit_card_number_masked")
@@ -306,15 +307,16 @@ def options_form(key: str, base: dict) -> list[str]:
 def site_form(key: str, base: dict) -> dict[str, Any]:
     """Every field of the site, grouped as §3.2's input area, with the masters' choices."""
     values: dict[str, Any] = {}
+    names = field_names("site")
     for group, fields in SITE_GROUPS.items():
         st.markdown(f"**{group}**")
         if group == "オプション":
             values["option_plans"] = options_form(key, base)
             continue
         columns = st.columns(min(2, len(fields)))
-        for i, (field, label) in enumerate(fields.items()):
+        for i, field in enumerate(fields):
             with columns[i % len(columns)]:
-                values[field] = _site_field(key, field, label, base)
+                values[field] = _site_field(key, field, names[field], base)
     return values
 
 
@@ -326,7 +328,7 @@ def site_view(site: dict) -> dict[str, str]:
     """項目 -> 内容 for a site's filled fields (the option codes by name)."""
     options = {o["code"]: o["name"] for o in crm_api.masters()["options"]}
     shown = {}
-    for field, label in SITE_FIELDS.items():
+    for field, label in site_fields().items():
         value = site.get(field)
         if field in CHOICE_KINDS:
             value = common.choice_label(CHOICE_KINDS[field], value)

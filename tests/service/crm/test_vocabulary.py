@@ -74,3 +74,11 @@ def test_the_vocabulary_names_the_statuses_and_the_fields_submission_needs(clien
     assert required["always"][:3] == ["PPS番号", "申込区分", "契約プラン"]
     assert required["electric"] == ["契約容量"] and required["move_in"] == ["入居日/開業日"]
     assert required["switch_electric"] == ["現在の電力会社"]
+
+
+def test_the_vocabulary_names_every_field_of_the_forms_in_their_order(client, world):
+    names = client.get("/api/crm/vocabulary", headers=world.sales_a).json()["field_labels"]
+    assert list(names["corporation"])[:2] == ["customer_type", "corporation_number"]
+    assert names["corporation"]["credit_card_security_code"] == "セキュリティコード"
+    assert names["site"]["power_building_type"] == "建物区分"
+    assert names["agency"]["referral_shop_name"] == "紹介店名"
