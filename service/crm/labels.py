@@ -147,6 +147,38 @@ AGENCY_FIELD_LABELS = {
     "is_active": "有効",
 }
 
+# The other fields the API's messages and the audit log name (served with the forms' by the vocabulary too).
+OTHER_FIELD_LABELS = {
+    "remarks": "備考",
+    "site_count": "地点数",
+    "status": "ステータス",
+    "reason": "理由",
+    "message": "内容",
+    "site_id": "地点",
+    "request_id": "依頼",
+    "comment_id": "コメント",
+    "changed": "変更内容",
+    "corporation_id": "法人",
+    "requested_by": "依頼者",
+    "agency_id": "代理店",
+    "sales_staff_code": "営業担当者コード",
+    "l_code": "Lコード",
+    "is_sales_manager": "営業マネージャー",
+    "file_name": "ファイル名",
+    "content_type": "形式",
+    "size_bytes": "サイズ（バイト）",
+    "sha256": "SHA-256",
+    "revealed": "表示した項目",
+    "last4": "カード番号下4桁",
+    "sort_order": "表示順",
+    "is_active": "有効",
+    "corporations": "法人数",
+    "fields": "項目数",
+    "already_current": "再暗号化不要",
+    "requests": "依頼数",
+    "agencies": "代理店数",
+}
+
 # The audit log's words for what people do here (service/audit/vocabulary.py).
 AUDIT = register(
     Vocabulary(
@@ -178,38 +210,7 @@ AUDIT = register(
             "choice": Target("選択肢", name_field="label", fields={"label": "表示名"}),
             "card_data": Target("カード情報"),
         },
-        fields=CORPORATION_FIELD_LABELS
-        | SITE_AUDIT_FIELD_LABELS
-        | {
-            "remarks": "備考",
-            "site_count": "地点数",
-            "status": "ステータス",
-            "reason": "理由",
-            "message": "内容",
-            "site_id": "地点",
-            "request_id": "依頼",
-            "comment_id": "コメント",
-            "changed": "変更内容",
-            "corporation_id": "法人",
-            "requested_by": "依頼者",
-            "agency_id": "代理店",
-            "sales_staff_code": "営業担当者コード",
-            "l_code": "Lコード",
-            "is_sales_manager": "営業マネージャー",
-            "file_name": "ファイル名",
-            "content_type": "形式",
-            "size_bytes": "サイズ（バイト）",
-            "sha256": "SHA-256",
-            "revealed": "表示した項目",
-            "last4": "カード番号下4桁",
-            "sort_order": "表示順",
-            "is_active": "有効",
-            "corporations": "法人数",
-            "fields": "項目数",
-            "already_current": "再暗号化不要",
-            "requests": "依頼数",
-            "agencies": "代理店数",
-        },
+        fields=CORPORATION_FIELD_LABELS | SITE_AUDIT_FIELD_LABELS | OTHER_FIELD_LABELS,
         values={"status": STATUS_LABELS, "revealed": CORPORATION_FIELD_LABELS},
         statuses={"crm_request": STATUS_LABELS, "crm_site": STATUS_LABELS},
         references={

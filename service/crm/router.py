@@ -67,6 +67,7 @@ from service.crm.labels import (
     CHOICE_KIND_LABELS,
     CORPORATION_FIELD_LABELS,
     NOTIFICATION_KIND_LABELS,
+    OTHER_FIELD_LABELS,
     SITE_AUDIT_FIELD_LABELS,
     SITE_FIELD_LABELS,
     STATUS_COLOURS,
@@ -320,6 +321,7 @@ def vocabulary(_: AnyRole) -> VocabularyRead:
             "corporation": CORPORATION_FIELD_LABELS,
             "site": SITE_AUDIT_FIELD_LABELS,
             "agency": AGENCY_FIELD_LABELS,
+            "other": OTHER_FIELD_LABELS,
         },
     )
 

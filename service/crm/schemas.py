@@ -673,8 +673,9 @@ class VocabularyRead(BaseModel):
         description="the names of the site fields 投入済 needs: always, electric, switch (申込区分 1, 5), "
         "switch_electric, move_in (申込区分 2, 4, 5)"
     )
-    field_labels: dict[Literal["corporation", "site", "agency"], dict[str, str]] = Field(
-        description="each form's fields' names (field -> name): corporation, site, agency"
+    field_labels: dict[Literal["corporation", "site", "agency", "other"], dict[str, str]] = Field(
+        description="each form's fields' names (field -> name): corporation, site, agency; and the other fields the "
+        "messages name"
     )
 
 

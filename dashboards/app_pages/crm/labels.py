@@ -41,41 +41,23 @@ def site_fields() -> dict[str, str]:
     return {field: names[field] for fields in SITE_GROUPS.values() for field in fields}
 
 
-REQUEST_FIELDS = {"remarks": "備考", "site_count": "地点数"}
-USER_FIELDS = {
+# The user form's and the pages' own names, which the CRM's vocabulary leaves to the platform and the pages.
+PAGE_FIELDS = {
     "login_id": "ログインID",
     "name": "氏名",
     "email": "メールアドレス",
     "password": "パスワード",
     "role": "役割",
-    "agency_id": "代理店",
-    "sales_staff_code": "営業担当者コード",
-    "l_code": "Lコード",
-    "is_sales_manager": "営業マネージャー",
-    "is_active": "有効",
-}
-OTHER_FIELDS = {
-    "status": "ステータス",
-    "site_id": "地点",
-    "message": "内容",
     "images": "明細画像",
     "version": "版",
-    "revealed": "表示した項目",
-    "last4": "カード番号下4桁",
-    "request_id": "依頼",
-    "comment_id": "コメント",
-    "changed": "変更内容",
-    "corporation_id": "法人",
-    "requested_by": "依頼者",
-    "agency_id": "代理店",
 }
 
 
 def field_labels() -> dict[str, str]:
     """Every field name a CRM form may carry, for messages and the conflict lists."""
-    forms = crm_api.vocabulary()["field_labels"]
-    shared = labels.FIELD_LABELS | forms["corporation"] | forms["site"] | REQUEST_FIELDS | forms["agency"]
-    return shared | USER_FIELDS | OTHER_FIELDS
+    served = crm_api.vocabulary()["field_labels"]
+    forms = served["corporation"] | served["site"] | served["agency"] | served["other"]
+    return labels.FIELD_LABELS | forms | PAGE_FIELDS
 
 
 STATUS_COLUMN = "ステータス"
