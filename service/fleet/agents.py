@@ -4,21 +4,22 @@ import hashlib
 import secrets
 import threading
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import cast
+from typing import NamedTuple, cast
 
-from sqlalchemy import CursorResult, Select, bindparam, select, update
+from sqlalchemy import CursorResult, Select, select, update
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
+from service.dialect import Dialect, current
 from service.errors import Conflict, Unauthorized
 from service.fleet import auditing
 from service.fleet.models import EnrollmentCode, Terminal
 from service.fleet.schemas import EnrollIn
+from service.lanes import Query, Work
 
 TOKEN_PREFIX = "tct_"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -33,8 +34,7 @@ def _new_code() -> str:
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
-@dataclass(frozen=True)
-class TerminalIdentity:
+class TerminalIdentity(NamedTuple):
     terminal_id: int
     customer_id: int
     token_hash: str
@@ -69,16 +69,17 @@ token_cache = TokenCache()
 
 
 @cache
-def _holders_query() -> Select:
-    """Built once: the terminals holding a set of token hashes."""
-    holding = Terminal.token_hash.in_(bindparam("token_hashes", expanding=True))
-    return select(Terminal.id, Terminal.customer_id, Terminal.token_hash).where(holding)
+def _holders_query(dialect: Dialect) -> Select:
+    """Built once per dialect: the terminals holding a set of token hashes, as TerminalIdentity's fields."""
+    columns = {"terminal_id": Terminal.id, "customer_id": Terminal.customer_id, "token_hash": Terminal.token_hash}
+    holding = dialect.member_of(Terminal.token_hash, "token_hashes")
+    return select(*(columns[name].label(name) for name in TerminalIdentity._fields)).where(holding)
 
 
-def lookup_hashes(db: Session, token_hashes: list[str]) -> list[TerminalIdentity | Exception]:
+def holders(token_hashes: list[str]) -> Work[list[TerminalIdentity | Exception]]:
     """The terminals holding these token hashes (cached); a 401 for each unknown, revoked or rotated-away token."""
-    rows = db.connection().execute(_holders_query(), {"token_hashes": sorted(set(token_hashes))}).all()
-    found = {r.token_hash: TerminalIdentity(r.id, r.customer_id, r.token_hash) for r in rows}
+    rows = yield Query(_holders_query(current()), {"token_hashes": sorted(set(token_hashes))})
+    found = {identity.token_hash: identity for identity in map(TerminalIdentity._make, rows)}
     for identity in found.values():
         token_cache.put(identity)
     return [found.get(h) or Unauthorized("端末トークンが無効です", code="invalid_terminal_token") for h in token_hashes]

@@ -1,15 +1,14 @@
 """Who may do what in the fleet domain, and lookups that turn another customer's id into a 404."""
 
-import asyncio
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from service.config import get_settings
-from service.database import session_scope
 from service.errors import Unauthorized
 from service.fleet import agents
 from service.fleet.agents import TerminalIdentity
+from service.fleet.heartbeats import lane
 from service.fleet.models import Alert, Customer, Incident, MaintenanceWindow, Rollout, Terminal
 from service.identity.dependencies import Caller, CurrentCaller, require
 from service.lanes import GroupCommit
@@ -63,13 +62,8 @@ async def bearer_token_hash(request: Request) -> str:
     return token_hash_of(request.headers.get("authorization", ""))
 
 
-def _lookup_in_session(token_hashes: list[str]) -> list[TerminalIdentity | Exception]:
-    with session_scope() as db:
-        return agents.lookup_hashes(db, token_hashes)
-
-
 async def _lookup_many(token_hashes: list[str]) -> list[TerminalIdentity | Exception]:
-    return await asyncio.to_thread(_lookup_in_session, token_hashes)
+    return await lane.run(agents.holders, token_hashes)
 
 
 lookups = GroupCommit(_lookup_many, get_settings().fleet_batch_max)
