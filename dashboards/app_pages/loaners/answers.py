@@ -4,12 +4,13 @@ The widgets live outside st.form so a change of 0-4.ステータス (or of 3-0.�
 each page names its widgets by a prefix of its own.
 """
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import streamlit as st
 
-from dashboards import api, labels, loaners_api
+from dashboards import api, components, labels, loaners_api
 from dashboards.app_pages.loaners import common as loaners_common
 
 
@@ -86,6 +87,28 @@ def refusal(exc: api.ApiError) -> dict[str, str]:
     if not listed:
         return {"": exc.message}
     return {error["field"]: error["message"] for error in listed}
+
+
+def errors_key(page: str) -> str:
+    """Where a page keeps the refusal of its last send, for `questions` to show on the rerun."""
+    return f"{page}_errors"
+
+
+def send_checked(page: str, form: dict, answers: dict[str, str], submit: Callable[[dict[str, str]], str]) -> None:
+    """Check the answers, then `submit` the given ones (it returns the flash message); a refusal, ours or the API's,
+    is kept under the page's errors_key."""
+    errors = check(form, answers)
+    if not errors:
+        try:
+            done = submit({key: value for key, value in answers.items() if value})
+        except api.ApiError as exc:
+            errors = refusal(exc)
+    if errors:
+        st.session_state[errors_key(page)] = errors
+        st.rerun()
+    st.session_state.pop(errors_key(page), None)
+    components.flash(page, done)
+    st.rerun()
 
 
 def questions(prefix: str, form: dict, errors: dict[str, str]) -> dict[str, str]:

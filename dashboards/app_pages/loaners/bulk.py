@@ -21,7 +21,7 @@ from dashboards.app_pages.loaners import common as loaners_common
 PAGE = "loaners_bulk"
 SCAN = f"{PAGE}_scan"
 NOTE = f"{PAGE}_note"
-ERRORS_KEY = f"{PAGE}_errors"
+ERRORS_KEY = loaners_answers.errors_key(PAGE)
 QR_DEVICE = re.compile(r"[?&]device=(\d+)")
 SEARCH_LIMIT = 100
 
@@ -165,18 +165,11 @@ def common_form(user: dict, picks: dict[int, dict]) -> tuple[dict, str] | None:
 
 
 def send(form: dict, answers: dict[str, str], picks: dict[int, dict]) -> None:
-    errors = loaners_answers.check(form, answers)
-    if not errors:
-        try:
-            stored = loaners_api.bulk_submit(list(picks), {k: v for k, v in answers.items() if v})
-        except api.ApiError as exc:
-            errors = loaners_answers.refusal(exc)
-    if errors:
-        st.session_state[ERRORS_KEY] = errors
-        st.rerun()
-    st.session_state.pop(ERRORS_KEY, None)
-    components.flash(PAGE, f"{len(stored)}台のステータスを変更しました（機器ごとに回答を記録しました）。")
-    st.rerun()
+    def submit(given: dict[str, str]) -> str:
+        stored = loaners_api.bulk_submit(list(picks), given)
+        return f"{len(stored)}台のステータスを変更しました（機器ごとに回答を記録しました）。"
+
+    loaners_answers.send_checked(PAGE, form, answers, submit)
 
 
 user = auth.require_page(__file__)

@@ -14,7 +14,7 @@ from dashboards.app_pages.loaners import answers as loaners_answers
 from dashboards.app_pages.loaners import common as loaners_common
 
 PAGE = "loaners_status_form"
-ERRORS_KEY = f"{PAGE}_errors"
+ERRORS_KEY = loaners_answers.errors_key(PAGE)
 
 
 def widget_key(device_id: int, question: dict) -> str:
@@ -38,19 +38,11 @@ def prefill(device_id: int, form: dict, answers: dict[str, str], person: str) ->
 
 
 def send(device: dict, form: dict, answers: dict[str, str]) -> None:
-    errors = loaners_answers.check(form, answers)
-    if not errors:
-        shown = {k: v for k, v in answers.items() if v}
-        try:
-            loaners_api.submit(device["id"], shown)
-        except api.ApiError as exc:
-            errors = loaners_answers.refusal(exc)
-    if errors:
-        st.session_state[ERRORS_KEY] = errors
-        st.rerun()
-    st.session_state.pop(ERRORS_KEY, None)
-    components.flash(PAGE, f"{labels.plain(device['management_number'])} のステータスを送信しました。")
-    st.rerun()
+    def submit(given: dict[str, str]) -> str:
+        loaners_api.submit(device["id"], given)
+        return f"{labels.plain(device['management_number'])} のステータスを送信しました。"
+
+    loaners_answers.send_checked(PAGE, form, answers, submit)
 
 
 def form_body(device: dict, form: dict) -> None:
