@@ -428,14 +428,6 @@ class OptionFields(BaseModel):
     sort_order: Annotated[int, Field(ge=0, le=9999)] = 0
 
 
-if TYPE_CHECKING:
-    OptionUpdate = VersionedPatch
-else:
-    OptionUpdate = optional_fields(
-        OptionFields, "OptionUpdate", exclude=("code",), is_active=(StrictBool | None, None), version=(Version, ...)
-    )
-
-
 class ChoiceFields(BaseModel):
     """選択肢マスタ (§9), as an admin adds one to a kind."""
 
@@ -446,12 +438,17 @@ class ChoiceFields(BaseModel):
     sort_order: Annotated[int, Field(ge=0, le=9999)] = 0
 
 
+def master_update(fields: type[BaseModel], name: str) -> type[BaseModel]:
+    """A master entry's PATCH: its fields but the code, each optional, 有効 too, and the version it was read at."""
+    return optional_fields(fields, name, exclude=("code",), is_active=(StrictBool | None, None), version=(Version, ...))
+
+
 if TYPE_CHECKING:
+    OptionUpdate = VersionedPatch
     ChoiceUpdate = VersionedPatch
 else:
-    ChoiceUpdate = optional_fields(
-        ChoiceFields, "ChoiceUpdate", exclude=("code",), is_active=(StrictBool | None, None), version=(Version, ...)
-    )
+    OptionUpdate = master_update(OptionFields, "OptionUpdate")
+    ChoiceUpdate = master_update(ChoiceFields, "ChoiceUpdate")
 
 
 class MasterOptionRead(OptionRead):
