@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from service.config import get_settings
+from service.identity.dependencies import SESSION_COOKIE
 from tests.support import live_server
 from tests.support.live_server import answers, free_port
 from tests.support.waiting import wait_until
@@ -35,6 +37,7 @@ CHROMIUM_ARGS = [
 START_TIMEOUT_SECONDS = 60.0
 TIMEOUT_MS = 30_000
 PAGE_WIDTH = 1400
+CHOOSE_ATTEMPTS = 3
 
 live_api = live_server.live_api
 
@@ -125,10 +128,16 @@ def submit_login(page: Page, login_id: str, password: str) -> None:
 
 
 def sign_in(page: Page, url: str, login_id: str, password: str, heading: str) -> None:
-    """Open the dashboards, sign in, and wait for the first page's heading."""
+    """Open the dashboards, sign in, and wait for the first page's heading and for the session cookie the page sets
+    after it (POST /api/auth/session): a page opened by its address before the cookie is there is the login page."""
     page.goto(url)
     submit_login(page, login_id, password)
     expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    wait_until(
+        lambda: any(cookie["name"] == SESSION_COOKIE for cookie in page.context.cookies()),
+        timeout=TIMEOUT_MS / 1000,
+        message="the dashboards' session cookie",
+    )
 
 
 # The page's script run has finished, and with `drawn` every element is drawn: none left over from the previous run,
@@ -136,8 +145,8 @@ def sign_in(page: Page, url: str, login_id: str, password: str, heading: str) ->
 # the page being ready (expect()'s polling backs off to a second between checks).
 _SETTLED = "document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState === 'notRunning'"
 _DRAWN = (
-    f"{_SETTLED} && !document.querySelector('[data-stale=\"true\"], [data-testid=\"stSkeletonElement\"], "
-    "[data-testid=\"stSkeleton\"]')"
+    f'{_SETTLED} && !document.querySelector(\'[data-stale="true"], [data-testid="stSkeletonElement"], '
+    '[data-testid="stSkeleton"]\')'
 )
 
 
@@ -152,9 +161,18 @@ def drawn(page: Page) -> None:
 
 
 def choose(page: Page, label: str, option: str) -> None:
-    """Pick an option of a Streamlit selectbox by its label."""
-    page.get_by_label(label).click()
-    page.get_by_role("option", name=option).click()
+    """Pick an option of a Streamlit selectbox by its label. A rerun that starts while the list is open redraws the
+    box and closes the list: then the list is opened again, on the page as the rerun left it."""
+    wanted = page.get_by_role("option", name=option)
+    for _ in range(CHOOSE_ATTEMPTS):
+        settled(page)
+        page.get_by_label(label).click()
+        try:
+            wanted.click(timeout=TIMEOUT_MS / CHOOSE_ATTEMPTS)
+            return
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"「{option}」 was not among the options of 「{label}」")
 
 
 def confirm_then_click(page: Page, confirm: str, label: str) -> None:
