@@ -39,9 +39,10 @@ from fastapi.responses import Response
 from fastapi.security.base import SecurityBase
 from psycopg import AsyncConnection, AsyncCursor
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import ClauseElement, Connection, Executable, make_url
+from sqlalchemy import ClauseElement, ColumnElement, Connection, Executable, Label, make_url
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import QueryableAttribute
 from starlette.types import Receive, Scope, Send
 
 from service.body_guard import BodyGuard, RequestHead
@@ -246,6 +247,14 @@ class Batch:
 # A lane's database work, written once for both backends: a generator that yields its queries (or batches) and
 # receives their answers, and returns its result. It never touches a connection itself.
 Work = Generator[Query | Batch, Any, Result]
+
+
+def named_columns(fields: tuple[str, ...], **columns: ColumnElement[Any] | QueryableAttribute[Any]) -> list[Label[Any]]:
+    """The columns labelled as a row type's first `fields`, in their order: a lane statement's rows are then read by
+    name as `RowType(*values)`, from psycopg's tuples and SQLAlchemy's rows alike."""
+    if tuple(columns) != fields[: len(columns)]:
+        raise TypeError(f"the fields {fields} are not read from {tuple(columns)}")
+    return [column.label(name) for name, column in columns.items()]
 
 
 class DriverStatement(NamedTuple):

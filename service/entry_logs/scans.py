@@ -5,10 +5,9 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from sqlalchemy import Label, and_, bindparam, or_, select
-from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy import and_, bindparam, or_, select
 
 from service.config import get_settings
 from service.dialect import Dialect, InsertUnlessFound, Step, current
@@ -24,7 +23,7 @@ from service.entry_logs.station import (
     open_session_join,
 )
 from service.errors import Conflict, NotFound, ValidationFailed
-from service.lanes import Batch, Query, Work
+from service.lanes import Batch, Query, Work, named_columns
 from service.tenancy import scoped_by_parameter, tenant_parameter
 
 PARENT_ID_PATTERN = re.compile(r"[0-9]{1,10}")
@@ -109,14 +108,6 @@ def scan_time(scanned_at: datetime | None, sent_at: datetime | None, now: dateti
     return ScanTime(at, scanned_at if abs(scanned_at - at) > STATION_CLOCK_NOTED else None)
 
 
-def _named(fields: tuple[str, ...], **columns: QueryableAttribute[Any]) -> list[Label[Any]]:
-    """The columns labelled as a row type's first `fields`, in their order: a statement's rows are then read by name
-    as `RowType(*values)`, from psycopg's tuples and SQLAlchemy's rows alike."""
-    if tuple(columns) != fields[: len(columns)]:
-        raise TypeError(f"the fields {fields} are not read from {tuple(columns)}")
-    return [column.label(name) for name, column in columns.items()]
-
-
 class LockedParent(NamedTuple):
     """A row of the parent locked for a scan: one per child (none when the parent has none)."""
 
@@ -131,7 +122,7 @@ class LockedParent(NamedTuple):
 
 _LOCKED_PARENT = scoped_by_parameter(
     select(
-        *_named(
+        *named_columns(
             LockedParent._fields,
             parent_id=Parent.id,
             parent_name=Parent.name,
@@ -168,7 +159,7 @@ def _admitted_parent(claims: StationClaims, parent_id: int, rows: list[LockedPar
         yield from admitted_fingerprint(claims)
         raise NotFound(labels.PARENT_NOT_FOUND, code="parent_not_found", details={"parentId": str(parent_id)})
     first = rows[0]
-    admit(claims, first.password_hash, first.station_generation, first.session_id)
+    admit(claims, first)
     children = [row.child_name for row in rows if row.child_name is not None]
     return ScannedParent(first.parent_id, first.parent_name, first.nursery_id, children)
 
@@ -195,7 +186,7 @@ class LogRow(NamedTuple):
         )
 
 
-_LOG_COLUMNS = _named(
+_LOG_COLUMNS = named_columns(
     LogRow._fields,
     id=EntryLog.id,
     parent_id=EntryLog.parent_id,

@@ -4,7 +4,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import (
     ColumnElement,
@@ -38,7 +38,7 @@ from service.identity.security import (
     verify_password,
 )
 from service.invalidation import GroupedCache
-from service.lanes import Query, Work
+from service.lanes import Query, Work, named_columns
 from service.tenancy import TenantScope
 
 TOKEN_KIND = "station"
@@ -206,11 +206,21 @@ def open_session_join(nursery_id: QueryableAttribute[int]) -> ColumnElement[bool
     )
 
 
-class AdmissionRow(NamedTuple):
-    """The nursery's password hash and station generation, with the token's session while it is open."""
+class StationAdmission(Protocol):
+    """What admits a station: the nursery's password hash and station generation, and the token's session while it
+    is open (a row of the admission query, or of the parent locked for a scan)."""
 
+    @property
+    def password_hash(self) -> str | None: ...
+    @property
+    def station_generation(self) -> int: ...
+    @property
+    def session_id(self) -> int | None: ...
+
+
+class AdmissionRow(NamedTuple):
     password_hash: str | None
-    generation: int
+    station_generation: int
     session_id: int | None
     last_seen_at: datetime | None
 
@@ -218,10 +228,13 @@ class AdmissionRow(NamedTuple):
 NO_ADMISSION = AdmissionRow(None, 0, None, None)  # no such nursery
 _STATION_ADMISSION = (
     select(
-        Nursery.entry_exit_password_hash.label("password_hash"),
-        Nursery.station_generation.label("generation"),
-        StationSession.id.label("session_id"),
-        StationSession.last_seen_at,
+        *named_columns(
+            AdmissionRow._fields,
+            password_hash=Nursery.entry_exit_password_hash,
+            station_generation=Nursery.station_generation,
+            session_id=StationSession.id,
+            last_seen_at=StationSession.last_seen_at,
+        )
     )
     .outerjoin(StationSession, open_session_join(Nursery.id))
     .where(Nursery.id == bindparam("nursery_id"))
@@ -238,16 +251,13 @@ def admission_row(rows: list[Any]) -> AdmissionRow:
     return AdmissionRow(*rows[0]) if rows else NO_ADMISSION
 
 
-def admit(claims: StationClaims, password_hash: str | None, generation: int, session_id: int | None) -> Admitted:
+def admit(claims: StationClaims, row: StationAdmission) -> Admitted:
     """The fingerprint of the nursery's password hash and station generation, as long as the token was issued under
     both and its session is open (else 401 station_disabled: the password was changed or cleared, or the station was
     signed out)."""
-    fingerprint = password_fingerprint(password_hash, generation) if password_hash and session_id is not None else ""
+    password_hash, open_session = row.password_hash, row.session_id is not None
+    fingerprint = password_fingerprint(password_hash, row.station_generation) if password_hash and open_session else ""
     return admit_fingerprint(claims, fingerprint)
-
-
-def admit_row(claims: StationClaims, row: AdmissionRow) -> Admitted:
-    return admit(claims, row.password_hash, row.generation, row.session_id)
 
 
 def admitted_in_sql() -> ColumnElement[bool]:
@@ -267,7 +277,7 @@ def admit_fingerprint(claims: StationClaims, fingerprint: Admitted) -> Admitted:
 def admitted_fingerprint(claims: StationClaims) -> Work[Admitted]:
     """Read the nursery's password hash, station generation and the open session (one query) and admit the station."""
     rows = yield Query(_STATION_ADMISSION, station_parameters(claims))
-    return admit_row(claims, admission_row(rows))
+    return admit(claims, admission_row(rows))
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +313,7 @@ def heartbeat(claims: StationClaims, now: datetime) -> Work[IssuedToken]:
     epoch = ADMISSIONS.epoch
     rows = yield Query(_STATION_ADMISSION, station_parameters(claims))
     row = admission_row(rows)
-    admitted, last_seen_at = admit_row(claims, row), row.last_seen_at
+    admitted, last_seen_at = admit(claims, row), row.last_seen_at
     if last_seen_at is None or now - last_seen_at >= STATION_SEEN_EVERY:  # None: admit refuses a sessionless token
         yield Query(_SEEN, {"session_id": claims.session_id, "now": now}, fetch="none")
         last_seen_at = now

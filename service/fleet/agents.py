@@ -19,7 +19,7 @@ from service.errors import Conflict, Unauthorized
 from service.fleet import auditing
 from service.fleet.models import EnrollmentCode, Terminal
 from service.fleet.schemas import EnrollIn
-from service.lanes import Query, Work
+from service.lanes import Query, Work, named_columns
 
 TOKEN_PREFIX = "tct_"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -71,9 +71,13 @@ token_cache = TokenCache()
 @cache
 def _holders_query(dialect: Dialect) -> Select:
     """Built once per dialect: the terminals holding a set of token hashes, as TerminalIdentity's fields."""
-    columns = {"terminal_id": Terminal.id, "customer_id": Terminal.customer_id, "token_hash": Terminal.token_hash}
-    holding = dialect.member_of(Terminal.token_hash, "token_hashes")
-    return select(*(columns[name].label(name) for name in TerminalIdentity._fields)).where(holding)
+    columns = named_columns(
+        TerminalIdentity._fields,
+        terminal_id=Terminal.id,
+        customer_id=Terminal.customer_id,
+        token_hash=Terminal.token_hash,
+    )
+    return select(*columns).where(dialect.member_of(Terminal.token_hash, "token_hashes"))
 
 
 def holders(token_hashes: list[str]) -> Work[list[TerminalIdentity | Exception]]:

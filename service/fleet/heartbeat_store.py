@@ -17,7 +17,7 @@ from service.database import Base
 from service.dialect import Dialect, UpdateThenInsert, current
 from service.fleet.alerts import RESOLVED
 from service.fleet.models import Alert, Command, FleetState, MetricSample, Terminal
-from service.lanes import Batch, Query, Work
+from service.lanes import Batch, Query, Work, named_columns
 
 # The columns a beat writes, besides the constants below; `updates` rows carry them and the id.
 STATE_COLUMNS = (
@@ -58,24 +58,20 @@ def _snapshot_select(dialect: Dialect) -> Select:
     has_alerts = select(Alert.id).where(Alert.terminal_id == Terminal.id, Alert.status != RESOLVED).exists()
     last_ingest = select(FleetState.last_ingest_at).where(FleetState.id == 1).scalar_subquery()
     held = dialect.member_of(Terminal.token_hash, "token_hashes")
-    columns: dict[str, Any] = {
-        "id": Terminal.id,
-        "customer_id": Terminal.customer_id,
-        "status": Terminal.status,
-        "high_cpu_streak": Terminal.high_cpu_streak,
-        "high_memory_streak": Terminal.high_memory_streak,
-        "interval_seconds": Terminal.interval_seconds,
-        "token_hash": Terminal.token_hash,
-        "has_commands": has_commands,
-        "has_alerts": has_alerts,
-        "last_ingest_at": last_ingest,
-    }
-    return (
-        select(*(columns[name].label(name) for name in SnapshotRow._fields))
-        .where(held)
-        .order_by(Terminal.id)
-        .with_for_update(of=Terminal)
+    columns = named_columns(
+        SnapshotRow._fields,
+        id=Terminal.id,
+        customer_id=Terminal.customer_id,
+        status=Terminal.status,
+        high_cpu_streak=Terminal.high_cpu_streak,
+        high_memory_streak=Terminal.high_memory_streak,
+        interval_seconds=Terminal.interval_seconds,
+        token_hash=Terminal.token_hash,
+        has_commands=has_commands,
+        has_alerts=has_alerts,
+        last_ingest_at=last_ingest,
     )
+    return select(*columns).where(held).order_by(Terminal.id).with_for_update(of=Terminal)
 
 
 def snapshot(token_hashes: list[str]) -> Work[list[SnapshotRow]]:
