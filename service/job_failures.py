@@ -6,7 +6,8 @@ dropped before the answer finds its work done. `retrying` runs a unit and runs i
 (`is_transient`: the connection was lost or refused, the server is shutting down or starting, a serialization failure
 or deadlock, SQLite's write lock held past the busy timeout), waiting an exponential backoff with jitter between
 attempts (redis-py's `Retry`, a generic retry loop), at most RETRIES times; anything else, or the fault of the last
-attempt, is raised. The wait happens in the worker, between two transactions: nothing is held while it waits.
+attempt, is raised. The wait happens in the worker between two transactions (no broker countdown, no transaction
+open). `run_in_batches` is the loop of a job whose batches say whether more remain.
 
 `job_failed` is what a job does with the fault that ends it: the whole exception goes to the log with the job and what
 it worked on, and the message for people (`failure_message`) goes to the job's row: Japanese, never SQL, a class name
@@ -68,7 +69,7 @@ def _transient_one(exc: BaseException) -> bool:
             return isinstance(exc, psycopg.OperationalError)
         return state in TRANSIENT_SQLSTATES or state.startswith(CONNECTION_EXCEPTION_CLASS)
     if isinstance(exc, sqlite3.OperationalError):
-        return exc.sqlite_errorcode & 0xFF in SQLITE_BUSY_CODES
+        return getattr(exc, "sqlite_errorcode", 0) & 0xFF in SQLITE_BUSY_CODES
     return False
 
 
