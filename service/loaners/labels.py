@@ -29,6 +29,7 @@ IMPORT_STATUSES = {
 # What the dry run says each row of an answer sheet will do.
 IMPORT_OUTCOMES = {"import": "取り込む", "duplicate": "重複（取り込まない）", "unreadable": "読み取れない"}
 ROTATION_STATUSES = {"running": "実行中", "done": "完了", "failed": "失敗", "skipped": "対象なし"}
+ROTATION_STALE = "処理していたワーカーが停止したため中断されました"  # a run left running past its time
 QUESTION_TYPES = {"text": "記述式", "textarea": "段落", "date": "日付", "number": "数値", "choice": "選択式"}
 
 # The form keys the rules of §2.6.2 and §2.3.4 name.

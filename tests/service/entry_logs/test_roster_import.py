@@ -9,6 +9,7 @@ from service.audit.models import AuditEntry
 from service.database import session_scope, utcnow
 from service.entry_logs import roster_import
 from service.entry_logs.models import Child, Guardian, Parent, RosterImport
+from service.job_failures import DATABASE_FAULT
 from tests.service.entry_logs.world import staff_headers
 
 ROSTER = (
@@ -142,6 +143,26 @@ def test_a_batch_delivered_again_or_rolled_back_midway_is_applied_once(client, d
     assert pending() == []
 
 
+def test_a_batch_run_again_after_its_commit_went_through_unseen_sends_the_next_batch(
+    client, db, staff, sakura, monkeypatch
+):
+    """The job retries a batch whose connection dropped around COMMIT: when the COMMIT had gone through, the retry
+    finds the batch done and sends the next one (that commit's send never happened); a plain copy sends nothing."""
+    import_id = upload(client, staff, sakura.nursery.id, ROSTER.encode()).json()["id"]
+    sent: list = []
+    monkeypatch.setattr(broker, "send_tasks", sent.extend)
+    run_batch(import_id, 0, 2)
+    assert sent == [(roster_import.TASK, [import_id, 2])]
+    sent.clear()
+    run_batch(import_id, 0, 2)  # a copy of the batch delivered again
+    assert sent == []
+    with session_scope() as session:
+        roster_import.import_batch(session, import_id=import_id, start=0, now=utcnow(), size=2, retry=True)
+    assert sent == [(roster_import.TASK, [import_id, 2])]
+    assert progress(client, staff, sakura.nursery.id, import_id).json()["processedRows"] == 2
+    assert pending() == [(roster_import.TASK, [import_id, 2])]
+
+
 def test_a_lost_batch_is_sent_again_by_the_pending_task_sweep(client, db, staff, sakura, monkeypatch):
     import_id = upload(client, staff, sakura.nursery.id, ROSTER.encode()).json()["id"]
     run_batch(import_id, 0, 2)
@@ -158,12 +179,12 @@ def test_an_import_that_breaks_off_is_marked_failed_and_nothing_stays_pending(cl
     import_id = upload(client, staff, sakura.nursery.id, ROSTER.encode()).json()["id"]
     run_batch(import_id, 0, 2)
     with session_scope() as session:
-        roster_import.mark_failed(session, import_id=import_id, now=utcnow(), error="OperationalError: disk full")
+        roster_import.mark_failed(session, import_id=import_id, now=utcnow(), error=DATABASE_FAULT)
     failed = progress(client, staff, sakura.nursery.id, import_id).json()
     assert (failed["status"], failed["statusLabel"], failed["error"], failed["processedRows"]) == (
         "failed",
         "失敗",
-        "OperationalError: disk full",
+        DATABASE_FAULT,
         2,
     )
     assert pending() == []
