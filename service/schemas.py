@@ -28,8 +28,8 @@ def format_character(value: str) -> str | None:
     """The first Unicode format character (category Cf) in `value`, if any: the bidi controls (U+202A-U+202E,
     U+2066-U+2069, U+200E/F), the zero-width ones (U+200B-U+200D, U+2060, U+FEFF), the soft hyphen (U+00AD), tag
     characters. Each shows as nothing or turns the text around it, so 山田<U+200B>太郎 passes for another parent's
-    山田太郎 and a name can read backwards. The zero-width joiner of an emoji sequence (👨‍👩‍👧) is one too: such a
-    sequence is refused, its emoji alone pass."""
+    山田太郎 and a name can read backwards. Names are what this guards, so the zero-width joiner is refused too: an
+    emoji ZWJ sequence (man, ZWJ, woman, ZWJ, girl: one family emoji) is refused, each emoji alone passes."""
     if value.isascii():
         return None
     return next((char for char in value if unicodedata.category(char) == FORMAT), None)
