@@ -175,13 +175,14 @@ def _earlier_keys(
     keys = set()
     for row in itertools.islice(rows, start):
         number = row[number_at].strip() if number_at < len(row) else ""
+        if number not in numbers or time_at >= len(row):
+            continue
         if _text_problems(questions, dict(zip(header, (cell.strip() for cell in row), strict=False))):
             continue
-        if number in numbers and time_at < len(row):
-            try:
-                keys.add((number, parse_timestamp(row[time_at].strip())))
-            except ValueError:
-                continue
+        try:
+            keys.add((number, parse_timestamp(row[time_at].strip())))
+        except ValueError:
+            continue
     return keys
 
 
@@ -271,7 +272,8 @@ def _device(db: Session, chunk: Chunk, number: str) -> Device | None:
 
 def _check_row(db: Session, chunk: Chunk, record: dict[str, str]) -> Verdict:
     """What the row does. A row is history: it is imported as it was, whatever today's form requires (what differs
-    from today's rules is given as its reasons); only a row without a device or a readable time is not."""
+    from today's rules is given as its reasons); only a row without a device or a readable time, or with a control or
+    format character in a cell it stores, is not."""
     number = record.get(labels.IMPORT_NUMBER, "")
     if problems := _text_problems(chunk.questions, record):
         return Verdict("unreadable", problems)
