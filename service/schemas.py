@@ -17,8 +17,8 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?")
 EARLIEST_CLIENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 CLIENT_CLOCK_AHEAD = timedelta(days=1)
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-CONTROL_CHARACTERS_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # tab and newline pass
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode's category Cc: C0, DEL and C1
+CONTROL_CHARACTERS_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # tab and newline pass
 
 
 FORMAT = "Cf"  # Unicode's format characters: invisible, they change how the text around them is shown
@@ -54,7 +54,7 @@ def _refuse(value: str, rule: re.Pattern[str], multiline: bool) -> str:
 
 
 def single_line(value: str) -> str:
-    """No control character at all (U+0000-U+001F, U+007F), no format character (`format_character`)."""
+    """No control character at all (U+0000-U+001F, U+007F-U+009F), no format character (`format_character`)."""
     return _refuse(value, CONTROL_CHARACTERS, False)
 
 

@@ -145,6 +145,19 @@ def test_both_guards_refuse_every_format_character_naming_it():
             assert rule_message(error).startswith(f"表示されない書式文字（U+{ord(character):04X}")
 
 
+def test_every_control_character_is_refused_as_one_naming_it():
+    controls = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cc"]
+    lines = {"\t", "\n"}
+    for guard, passing in ((single_line, set()), (multi_line, lines)):
+        for character in controls:
+            if character in passing:
+                assert guard(f"a{character}b") == f"a{character}b"
+                continue
+            with pytest.raises(ValueError, match=f"U\\+{ord(character):04X}") as refused:
+                guard(f"a{character}b")
+            assert refused.value.type == "control_character"
+
+
 def test_text_without_format_characters_passes_emoji_and_all():
     for text in ("山田太郎", "ｶﾀｶﾅ・ひらがな〜", "\U0001f600 \U0001f44d\U0001f3fd", "Ünïcödé", "café"):
         assert single_line(text) == text and format_character(text) is None
@@ -185,7 +198,7 @@ def operator(db) -> dict[str, str]:
     return headers
 
 
-@pytest.mark.parametrize("character", ["\x07", "\x1b", "\x7f", "\n", "\t"])
+@pytest.mark.parametrize("character", ["\x07", "\x1b", "\x7f", "\x85", "\x9b", "\n", "\t"])
 def test_a_service_name_with_a_control_character_is_refused_naming_the_rule(client, db, operator, character):
     body = {"name": f"出張{character}クリーニング", "price": 5000, "duration_minutes": 60}
     response = client.post("/api/reservations/services", json=body, headers=operator)
