@@ -101,6 +101,7 @@ IMPORT_DUPLICATE = "同じ機器・同じタイムスタンプの回答は既に
 IMPORT_TOO_MANY_ROWS = "一度に取り込めるのは{limit}行までです"
 IMPORT_ENCODING = "CSVの文字コードを判別できません（UTF-8またはShift_JIS）"
 IMPORT_NO_NUMBER = "拠点管理番号（機器の識別子）がありません"
+IMPORT_BAD_TEXT = "「{column}」: {reason}"
 IMPORT_NOT_CHECKED = "取込前の確認が済んだ取込だけを取り込めます"
 BULK_UNKNOWN_DEVICES = "選択した機器が見つかりません: {ids}"
 BULK_DEVICE_INVALID = "{number}: {message}"

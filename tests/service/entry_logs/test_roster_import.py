@@ -100,6 +100,20 @@ def test_the_file_is_stored_and_imported_in_batches_adding_what_is_new_and_repor
     assert stored(db, sakura.nursery.id) == (parents, children, links)
 
 
+def test_a_row_whose_name_could_pass_for_another_parents_is_rejected_naming_the_rule(client, db, staff, sakura):
+    roster = "保護者名,電話番号,園児名,クラス\n山田\u200b花子,,山田太郎,ひよこ組\n山田花子,,山田\u202e郎次,ひよこ組\n"
+    job = upload(client, staff, sakura.nursery.id, roster.encode()).json()
+    run(job["id"])
+    done = progress(client, staff, sakura.nursery.id, job["id"]).json()
+    assert (done["status"], done["rejectedRows"], done["parentsCreated"]) == ("done", 2, 0)
+    reasons = [(r["row"], r["reason"]) for r in done["rejected"]]
+    assert [(row, reason.split("（")[0]) for row, reason in reasons] == [
+        (2, "保護者名: 表示されない書式文字"),
+        (3, "園児名: 表示されない書式文字"),
+    ]
+    assert "U+200B" in reasons[0][1] and "U+202E" in reasons[1][1]
+
+
 def test_every_created_parent_and_child_and_the_import_itself_are_audited_as_the_uploader(client, db, staff, sakura):
     job = upload(client, staff, sakura.nursery.id, ROSTER.encode()).json()
     run(job["id"], size=2)
