@@ -82,12 +82,11 @@ def scope_client(scope: Scope) -> str | None:
 
 
 def scope_header(scope: Scope, wanted: bytes) -> str | None:
-    """A request header's value (its last one), by its lower-case name."""
-    found = None
+    """A request header's value (its first one), by its lower-case name."""
     for name, value in scope.get("headers", ()):
         if name == wanted:
-            found = value.decode("latin-1")
-    return found
+            return value.decode("latin-1")
+    return None
 
 
 DASHBOARDS_KEY_HEADER = "X-Dashboards-Key"  # APP_DASHBOARDS_KEY: the request comes from the dashboards
