@@ -262,6 +262,14 @@ def test_public_links_follow_moved_ports_unless_set_explicitly(monkeypatch):
     assert (env["APP_PUBLIC_BASE_URL"], env["APP_DASHBOARD_URL"]) == ("https://qrv.example.jp", "http://127.0.0.1:9601")
 
 
+def test_the_api_and_the_dashboards_share_a_dashboards_key_without_setup(monkeypatch):
+    monkeypatch.delenv("APP_DASHBOARDS_KEY", raising=False)
+    made = run.child_environment(9100, 9601)["APP_DASHBOARDS_KEY"]
+    assert len(made) >= 32  # every child gets this one environment: the API and the dashboards hold the same key
+    monkeypatch.setenv("APP_DASHBOARDS_KEY", "k" * 40)
+    assert run.child_environment(9100, 9601)["APP_DASHBOARDS_KEY"] == "k" * 40
+
+
 def test_a_child_that_dies_stops_the_others_and_their_helpers_and_fails(launcher: Launcher):
     launcher.launch(STAND_IN_RUN, **{stand_in_run.EXIT_CODE_ENV: "3"})
     assert launcher.wait_for_line("[run] api exited with code 3: stopping the others", START_TIMEOUT), launcher.log()

@@ -15,6 +15,8 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from sqlalchemy import select
 
+from service.access import DASHBOARDS_CLIENT_HEADER, DASHBOARDS_KEY_HEADER
+from service.audit.models import AuditEntry
 from service.database import session_scope, utcnow
 from service.fleet.models import Terminal
 from service.outbox.models import OutboxMessage
@@ -30,7 +32,15 @@ pytestmark = pytest.mark.postgres_only
 APP_SERVICES = ("api", "worker", "beat", "dashboards", "flower")
 NATIVE_SERVICES = ("api", "worker", "beat", "dashboards")
 DATA_SERVICES = ("api", "worker", "beat")  # those that read or write APP_DATA_DIR
-SECRETS = ("APP_SECRET_KEY", "APP_AUDIT_KEY", "APP_CRM_CARD_KEY", "APP_ADMIN_PASSWORD", "APP_DATABASE_URL")
+SECRETS = (
+    "APP_SECRET_KEY",
+    "APP_AUDIT_KEY",
+    "APP_CRM_CARD_KEY",
+    "APP_ADMIN_PASSWORD",
+    "APP_DATABASE_URL",
+    "APP_DASHBOARDS_KEY",
+)
+BROWSER = "198.51.100.7"  # a person's browser, as the dashboards forward it
 START_TIMEOUT = 90
 
 
@@ -93,7 +103,12 @@ def test_the_compose_services_run_natively_in_production_and_do_each_main_job(sh
     assert api_worker_processes(api) == 2
 
     with httpx.Client(base_url=shape.api_url, timeout=30) as http:
-        login = http.post("/api/auth/login", json={"login_id": "admin", "password": shape.values["APP_ADMIN_PASSWORD"]})
+        through_dashboards = {
+            DASHBOARDS_KEY_HEADER: shape.values["APP_DASHBOARDS_KEY"],
+            DASHBOARDS_CLIENT_HEADER: BROWSER,
+        }
+        credentials = {"login_id": "admin", "password": shape.values["APP_ADMIN_PASSWORD"]}
+        login = http.post("/api/auth/login", json=credentials, headers=through_dashboards)
         assert login.status_code == 200, login.text  # bootstrap-admin made `admin` from APP_ADMIN_PASSWORD
         me = http.get("/api/auth/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"})
         assert me.status_code == 200 and me.json()["login_id"] == "admin"
@@ -105,6 +120,7 @@ def test_the_compose_services_run_natively_in_production_and_do_each_main_job(sh
 
     with session_scope() as db:
         assert db.scalar(select(Terminal.last_heartbeat_at)) is not None
+        assert db.scalar(select(AuditEntry.client_address).where(AuditEntry.action == "login")) == BROWSER
     code = asyncio.run(book_through_mcp(shape.api_url, seeded["mcp_key"], seeded["service"]))
     wait_until(lambda: sms_sent(code), timeout=START_TIMEOUT, message="the worker to send the booking's SMS")
 
@@ -126,6 +142,7 @@ def test_the_compose_services_run_natively_in_production_and_do_each_main_job(sh
     [
         ("api", "APP_SECRET_KEY", "APP_SECRET_KEY must be a real secret"),
         ("api", "APP_CRM_CARD_KEY", "APP_CRM_CARD_KEY must be"),
+        ("api", "APP_DASHBOARDS_KEY", "APP_DASHBOARDS_KEY must be a real secret"),
         ("worker", "APP_AUDIT_KEY", "APP_AUDIT_KEY must be a real secret"),
     ],
 )
@@ -161,7 +178,7 @@ def test_the_compose_file_has_the_shape_this_test_ran():
         "api": set(SECRETS),
         "worker": {"APP_SECRET_KEY", "APP_AUDIT_KEY", "APP_DATABASE_URL"},
         "beat": set(),
-        "dashboards": set(),
+        "dashboards": {"APP_DASHBOARDS_KEY"},  # the key their calls carry, which the api checks
         "flower": set(),
     }
     data_mounts = {name: services[name].get("volumes") for name in APP_SERVICES}

@@ -15,6 +15,7 @@ where to start.
 """
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -194,9 +195,17 @@ def public_urls(api_port: int, dashboard_port: int) -> dict[str, str]:
     return {f"APP_{name.upper()}": url for name, url in derived.items() if name not in explicit}
 
 
+def dashboards_key() -> str:
+    """APP_DASHBOARDS_KEY (environment or .env), else one made for this run: the API and the dashboards get the same."""
+    from service.config import Settings
+
+    return Settings().dashboards_key or secrets.token_urlsafe(32)
+
+
 def child_environment(api_port: int, dashboard_port: int) -> dict[str, str]:
     internal = {
         "APP_API_URL": f"http://{HOST}:{api_port}",
+        "APP_DASHBOARDS_KEY": dashboards_key(),
         "APP_ACCESS_LOG": "1" if access_log_wanted() else "0",
         "PYTHONUNBUFFERED": "1",
     }

@@ -115,6 +115,7 @@ def secret_values() -> dict[str, str]:
         "APP_SECRET_KEY": os.environ["APP_SECRET_KEY"],
         "APP_AUDIT_KEY": secrets.token_urlsafe(40),
         "APP_CRM_CARD_KEY": Fernet.generate_key().decode(),
+        "APP_DASHBOARDS_KEY": secrets.token_urlsafe(40),
         "APP_ADMIN_PASSWORD": secrets.token_urlsafe(16),
         "APP_PUBLIC_BASE_URL": "https://daicho.example.jp",
         "APP_DASHBOARD_URL": "https://daicho.example.jp",
