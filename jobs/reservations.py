@@ -9,6 +9,7 @@ the worker has them.
 from jobs.single_flight import periodic
 from service.broker import queue_length
 from service.database import session_scope, utcnow
+from service.task_queues import CRITICAL
 from service.reservations import (
     executive,
     hooks,  # noqa: F401  (registers the outbox hooks in the worker)
@@ -29,8 +30,9 @@ def sweep_deadlines() -> dict[str, int]:
 
 @periodic("reservations.check_operations")
 def check_operations() -> list[str]:
-    """§4.3: queue length over 100 or error rate over 5% → #qrv-alerts (not repeated while it lasts)."""
-    length = queue_length()
+    """§4.3: queue length (the critical queue, where the workflow's messages travel) over 100 or error rate over 5%
+    → #qrv-alerts (not repeated while it lasts)."""
+    length = queue_length(CRITICAL)
     with session_scope() as db:
         return monitoring.check(db, queue_length=length, now=utcnow())
 

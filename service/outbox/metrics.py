@@ -1,4 +1,4 @@
-"""The outbox's scrape-time gauges on /metrics: the Celery queue its messages are sent through, and the delivery
+"""The outbox's scrape-time gauges on /metrics: the Celery queues' lengths (its messages travel on `critical`), and the delivery
 attempts finished in the error-rate window (`delivery_attempts`, which reservations' §4.3 alert counts too)."""
 
 import logging
@@ -12,6 +12,7 @@ from service.broker import queue_length
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.metrics import ScrapeTimeGauge
+from service.task_queues import QUEUES
 from service.outbox.models import OutboxAttempt, OutboxMessage
 
 FAILED_OUTCOMES = ("transient_error", "permanent_error", "abandoned")
@@ -37,13 +38,14 @@ def recent_delivery_attempts(now: datetime) -> tuple[int, int]:
 
 
 class QueueLengthCollector(ScrapeTimeGauge):
-    """Reports the Celery queue length at scrape time."""
+    """Reports each Celery queue's length at scrape time."""
 
-    name, documentation, labels = "daicho_celery_queue_length", "Messages waiting in the Celery queue", ("queue",)
+    name, documentation, labels = "daicho_celery_queue_length", "Messages waiting in each Celery queue", ("queue",)
 
     def fill(self, gauge: GaugeMetricFamily) -> None:
         try:
-            gauge.add_metric(["celery"], queue_length())
+            for queue in QUEUES:
+                gauge.add_metric([queue], queue_length(queue))
         except Exception:  # an unreachable broker must not break /metrics
             logging.getLogger("daicho.metrics").warning("queue length unavailable", exc_info=True)
 
