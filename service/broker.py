@@ -67,9 +67,7 @@ def broker_options(settings: Settings) -> dict:
 def make_sender(settings: Settings) -> Celery:
     """A Celery client that only sends tasks by name, each to its class's queue (service/task_queues.py)."""
     sender = Celery("daicho-sender", set_as_current=False)
-    sender.conf.update(
-        **broker_options(settings), **celery_routing(), task_serializer="json", accept_content=["json"]
-    )
+    sender.conf.update(**broker_options(settings), **celery_routing(), task_serializer="json", accept_content=["json"])
     return sender
 
 

@@ -1,5 +1,6 @@
-"""The outbox's scrape-time gauges on /metrics: the Celery queues' lengths (its messages travel on `critical`), and the delivery
-attempts finished in the error-rate window (`delivery_attempts`, which reservations' §4.3 alert counts too)."""
+"""The outbox's scrape-time gauges on /metrics: each Celery queue's length (its messages travel on `critical`), and
+the delivery attempts finished in the error-rate window (`delivery_attempts`, which reservations' §4.3 alert counts
+too)."""
 
 import logging
 from datetime import datetime, timedelta
@@ -12,8 +13,8 @@ from service.broker import queue_length
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.metrics import ScrapeTimeGauge
-from service.task_queues import QUEUES
 from service.outbox.models import OutboxAttempt, OutboxMessage
+from service.task_queues import QUEUES
 
 FAILED_OUTCOMES = ("transient_error", "permanent_error", "abandoned")
 

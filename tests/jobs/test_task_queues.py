@@ -7,6 +7,7 @@ from jobs.celery_app import app
 from jobs.schedule import BEAT_SCHEDULE
 from service import broker
 from service.config import get_settings
+from service.reservations import watchdog
 from service.task_queues import BULK, CRITICAL, QUEUES, TASK_CLASSES
 from tests.support.worker import purge_queue
 
@@ -55,3 +56,11 @@ def test_the_queue_length_is_measured_per_queue_on_the_real_broker():
     assert (broker.queue_length(CRITICAL), broker.queue_length(BULK), broker.queue_length()) == (1, 2, 3)
     purge_queue()
     assert broker.queue_length() == 0
+
+
+@pytest.mark.postgres_only  # the embedded broker cannot broadcast: the watchdog does not ask there
+def test_the_watchdog_counts_only_a_worker_of_the_critical_queue(start_worker):
+    start_worker(queues=[BULK])
+    assert watchdog.workers_answering() is False
+    start_worker(queues=[CRITICAL])
+    assert watchdog.workers_answering() is True
