@@ -9,13 +9,13 @@ the worker has them.
 from jobs.single_flight import periodic
 from service.broker import queue_length
 from service.database import session_scope, utcnow
-from service.task_queues import CRITICAL
 from service.reservations import (
     executive,
     hooks,  # noqa: F401  (registers the outbox hooks in the worker)
     monitoring,
     sweeper,
 )
+from service.task_queues import CRITICAL
 
 
 @periodic("reservations.sweep_deadlines")
