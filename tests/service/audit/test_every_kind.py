@@ -61,6 +61,7 @@ def people_at_work(client, db) -> dict[str, str]:
         first(db, Shop.id),
     )
     nursery, parent, child = first(db, Nursery.id), first(db, Parent.id), first(db, Child.id)
+    customer_name = db.scalar(select(Customer.company_name).where(Customer.id == customer))
     db.commit()  # the test's session holds no transaction while the API writes
     admin = auth_headers(root)
     # platform: sign-ins and a grant changed (the grant's entry names its holder)
@@ -87,8 +88,12 @@ def people_at_work(client, db) -> dict[str, str]:
     ok(client.post(f"/api/fleet/terminals/{terminal}/interval", json={"interval_seconds": 60}, headers=fleet))
     ok(client.post(f"/api/fleet/terminals/{terminal}/enrollment-code", headers=fleet))
     ok(client.post(f"/api/fleet/terminals/{terminal}/revoke-token", headers=fleet))
-    # 入退管理: the stations' password, attendance, a parent's barcode link and exit
+    terminals_csv = "serial_number,customer,store_name\nAUDIT-1,{},監査店\n".format(customer_name).encode()
+    ok(client.post("/api/fleet/imports", files={"file": ("terminals.csv", terminals_csv, "text/csv")}, headers=fleet))
+    # 入退管理: a roster import, the stations' password, attendance, a parent's barcode link and exit
     password = f"/api/entry-logs/nurseries/{nursery}/entry-exit-password"
+    roster = {"file": ("roster.csv", "保護者名,園児名\n監査花子,監査太郎\n".encode(), "text/csv")}
+    ok(client.post(f"/api/entry-logs/nurseries/{nursery}/roster-import", files=roster, headers=entry_logs))
     ok(client.put(password, json={"password": "station-pass-1"}, headers=entry_logs))
     ok(client.delete(password, headers=entry_logs))
     ok(client.post(f"/api/entry-logs/nurseries/{nursery}/stations/sign-out", headers=entry_logs))
@@ -96,9 +101,13 @@ def people_at_work(client, db) -> dict[str, str]:
     ok(client.delete(f"/api/attendance/{child}/{DAY}", headers=entry_logs))
     ok(client.post(f"/api/entry-logs/parents/{parent}/barcode-link", headers=entry_logs))
     ok(client.delete(f"/api/entry-logs/parents/{parent}/barcode-link", headers=entry_logs))
-    # loaners: a device's status, one by one and in bulk
+    # loaners: a data type, a question, a device's status (one by one and in bulk), a rotation
+    data_type = {"id": "AUDIT_CHECK", "name": "監査確認", "display_order": 99}
+    ok(client.post("/api/loaners/data-types", json=data_type, headers=loaners))
+    ok(client.post("/api/loaners/forms/terminal/questions", json={"key": "1-9.監査", "type": "text"}, headers=loaners))
     ok(client.post(f"/api/loaners/devices/{device}/submissions", json={"answers": LENT}, headers=loaners))
     ok(client.post("/api/loaners/submissions/bulk", json={"device_ids": [device], "answers": LENT}, headers=loaners))
+    ok(client.post("/api/loaners/rotations", headers=loaners))
     # reservations: a shop changed
     ok(client.patch(f"/api/reservations/shops/{shop}", json={"active": False}, headers=reservations))
     return admin
