@@ -20,9 +20,10 @@ from service.fleet.models import Customer, Terminal
 from service.identity.models import User
 from service.identity.roles import DOMAINS
 from service.loaners.models import Device
-from service.reservations.models import Shop
+from service.reservations.models import ServiceType, Shop
 from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
 from tests.service.loaners.conftest import LENT
+from tests.service.reservations.conftest import book
 from tests.support.downloads import csv_download
 from tests.support.small_demo import load_small_demo
 
@@ -44,15 +45,17 @@ def people_at_work(client, db) -> dict[str, str]:
     """What people do through the API beyond the demo, in each domain; returns the platform admin's headers."""
     root = make_user(db, "audit-root", grants={"platform": "admin"})
     make_user(db, "grantee", name="監査 花子")
-    fleet, entry_logs, loaners, reservations = (
-        auth_headers(make_user(db, f"{domain}-root", grants={domain: role}))
+    fleet, entry_logs, loaners, support = (
+        auth_headers(make_user(db, f"audit-{domain}-{role}", grants={domain: role}))
         for domain, role in (
             ("fleet", "admin"),
             ("entry_logs", "admin"),
             ("loaners", "admin"),
-            ("reservations", "operator"),
+            ("reservations", "support"),
         )
     )
+    operator = make_user(db, "audit-reservations-operator", grants={"reservations": "operator"})
+    reservations = auth_headers(operator)
     grantee = db.scalar(select(User.id).where(User.login_id == "grantee"))
     customer, terminal, device, shop = (
         first(db, Customer.id),
@@ -61,6 +64,7 @@ def people_at_work(client, db) -> dict[str, str]:
         first(db, Shop.id),
     )
     nursery, parent, child = first(db, Nursery.id), first(db, Parent.id), first(db, Child.id)
+    service_type = first(db, ServiceType.id)
     customer_name = db.scalar(select(Customer.company_name).where(Customer.id == customer))
     db.commit()  # the test's session holds no transaction while the API writes
     admin = auth_headers(root)
@@ -88,7 +92,7 @@ def people_at_work(client, db) -> dict[str, str]:
     ok(client.post(f"/api/fleet/terminals/{terminal}/interval", json={"interval_seconds": 60}, headers=fleet))
     ok(client.post(f"/api/fleet/terminals/{terminal}/enrollment-code", headers=fleet))
     ok(client.post(f"/api/fleet/terminals/{terminal}/revoke-token", headers=fleet))
-    terminals_csv = "serial_number,customer,store_name\nAUDIT-1,{},監査店\n".format(customer_name).encode()
+    terminals_csv = f"serial_number,customer,store_name\nAUDIT-1,{customer_name},監査店\n".encode()
     ok(client.post("/api/fleet/imports", files={"file": ("terminals.csv", terminals_csv, "text/csv")}, headers=fleet))
     # 入退管理: a roster import, the stations' password, attendance, a parent's barcode link and exit
     password = f"/api/entry-logs/nurseries/{nursery}/entry-exit-password"
@@ -108,8 +112,23 @@ def people_at_work(client, db) -> dict[str, str]:
     ok(client.post(f"/api/loaners/devices/{device}/submissions", json={"answers": LENT}, headers=loaners))
     ok(client.post("/api/loaners/submissions/bulk", json={"device_ids": [device], "answers": LENT}, headers=loaners))
     ok(client.post("/api/loaners/rotations", headers=loaners))
-    # reservations: a shop changed
+    # reservations: a shop changed; a reservation (booked as the MCP tool books it) worked; an incident; an MCP key
     ok(client.patch(f"/api/reservations/shops/{shop}", json={"active": False}, headers=reservations))
+    code, console = book(service_type), "/api/reservations/manual-operations"
+    ok(client.post(f"/api/reservations/reservations/{code}/notes", json={"body": "依頼者から電話"}, headers=support))
+    opened = {"reservation_code": code, "op_type": "payment_timeout", "reason": "決済期限切れの問い合わせ"}
+    operation = ok(client.post(console, json=opened, headers=support))["id"]
+    assign = {"assignee_id": operator.id}
+    ok(client.post(f"{console}/{operation}/assign", json=assign, headers=reservations))
+    ok(client.post(f"{console}/{operation}/resolve", json={"resolution": "対応済み"}, headers=reservations))
+    cancel = {"reason": "依頼者の都合"}
+    ok(client.post(f"/api/reservations/reservations/{code}/cancel", json=cancel, headers=reservations))
+    incident = {"title": "SMS送信不可", "level": "high", "occurred_at": "2025-01-29T10:00:00", "impact": "12件"}
+    incident_id = ok(client.post("/api/reservations/incidents", json=incident, headers=support))["id"]
+    recovered = {"recovered_at": "2025-01-29T11:30:00"}
+    ok(client.patch(f"/api/reservations/incidents/{incident_id}", json=recovered, headers=support))
+    key = ok(client.post("/api/reservations/mcp-clients", json={"name": "監査"}, headers=reservations))["id"]
+    ok(client.post(f"/api/reservations/mcp-clients/{key}/revoke", headers=reservations))
     return admin
 
 
