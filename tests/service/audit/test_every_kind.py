@@ -22,6 +22,8 @@ from service.identity.roles import DOMAINS
 from service.loaners.models import Device
 from service.reservations.models import ServiceType, Shop
 from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
+from tests.service.crm.conftest import world  # noqa: F401 - fixture
+from tests.service.crm.test_isolation import agency_b_world
 from tests.service.loaners.conftest import LENT
 from tests.service.reservations.conftest import book
 from tests.support.downloads import csv_download
@@ -214,10 +216,11 @@ def a_grant_change_reads_as_its_holder_and_domain(client, every_kind):
     assert any(row[5] == "権限 監査 花子（端末管理）" for row in rows[1:]) and len(rows) - 1 == total
 
 
-def test_the_log_of_a_database_with_every_kind_of_entry_reads_in_words_page_by_page_and_as_csv(client, db):
+def test_the_log_of_a_database_with_every_kind_of_entry_reads_in_words_page_by_page_and_as_csv(client, db, world):
     """One database for every check: the demo's loading is most of the test's time."""
     load_small_demo(db)
     db.commit()
+    agency_b_world(client, world)  # 代理店CRM: requests with corporations, images and sites, a site's status changed
     admin = people_at_work(client, db)
     written_by_the_writer_for_the_rest(db)
     every_kind_and_action_is_in_the_log(client, admin)
