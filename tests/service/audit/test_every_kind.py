@@ -67,6 +67,7 @@ def people_at_work(client, db) -> dict[str, str]:
     )
     nursery, parent, child = first(db, Nursery.id), first(db, Parent.id), first(db, Child.id)
     service_type = first(db, ServiceType.id)
+    nursery_code = db.scalar(select(Nursery.code).where(Nursery.id == nursery))
     customer_name = db.scalar(select(Customer.company_name).where(Customer.id == customer))
     db.commit()  # the test's session holds no transaction while the API writes
     admin = auth_headers(root)
@@ -96,8 +97,20 @@ def people_at_work(client, db) -> dict[str, str]:
     ok(client.post(f"/api/fleet/terminals/{terminal}/revoke-token", headers=fleet))
     terminals_csv = f"serial_number,customer,store_name\nAUDIT-1,{customer_name},監査店\n".encode()
     ok(client.post("/api/fleet/imports", files={"file": ("terminals.csv", terminals_csv, "text/csv")}, headers=fleet))
-    # 入退管理: a roster import, the stations' password, attendance, a parent's barcode link and exit
+    # 入退管理: a station's sign-ins (one refused), a scan deleted, an exit recorded, the station signed out; a roster
+    # import, the stations' password, attendance, a parent's barcode link
     password = f"/api/entry-logs/nurseries/{nursery}/entry-exit-password"
+    station = {"nurseryCode": nursery_code, "password": "wrong-password"}
+    assert client.post("/api/auth/entry-exit-login", json=station).status_code == 401
+    token = ok(client.post("/api/auth/entry-exit-login", json=station | {"password": nursery_code + "-demo"}))["token"]
+    scanned = {"parentId": str(parent), "entryType": "Entry", "clientScanId": "audit-check"}
+    ok(client.post("/api/entry-exit-logs", json=scanned, headers={"Authorization": f"Bearer {token}"}))
+    ok(client.post(f"/api/entry-logs/nurseries/{nursery}/parents/{parent}/exit", headers=entry_logs))
+    log = ok(client.get("/api/entry-exit-logs", params={"nurseryId": nursery}, headers=entry_logs))["logs"][0]["id"]
+    ok(client.delete(f"/api/entry-exit-logs/{log}", params={"reason": "誤読"}, headers=entry_logs))
+    stations = f"/api/entry-logs/nurseries/{nursery}/stations"
+    session_id = ok(client.get(stations, headers=entry_logs))[0]["id"]
+    ok(client.post(f"{stations}/{session_id}/sign-out", headers=entry_logs))
     roster = {"file": ("roster.csv", "保護者名,園児名\n監査花子,監査太郎\n".encode(), "text/csv")}
     ok(client.post(f"/api/entry-logs/nurseries/{nursery}/roster-import", files=roster, headers=entry_logs))
     ok(client.put(password, json={"password": "station-pass-1"}, headers=entry_logs))
@@ -114,7 +127,8 @@ def people_at_work(client, db) -> dict[str, str]:
     ok(client.post(f"/api/loaners/devices/{device}/submissions", json={"answers": LENT}, headers=loaners))
     ok(client.post("/api/loaners/submissions/bulk", json={"device_ids": [device], "answers": LENT}, headers=loaners))
     ok(client.post("/api/loaners/rotations", headers=loaners))
-    # reservations: a shop changed; a reservation (booked as the MCP tool books it) worked; an incident; an MCP key
+    # reservations: shops changed and deleted; a reservation (booked as the MCP tool books it) worked; an incident,
+    # an inquiry, an MCP key
     ok(client.patch(f"/api/reservations/shops/{shop}", json={"active": False}, headers=reservations))
     code, console = book(service_type), "/api/reservations/manual-operations"
     ok(client.post(f"/api/reservations/reservations/{code}/notes", json={"body": "依頼者から電話"}, headers=support))
@@ -129,6 +143,18 @@ def people_at_work(client, db) -> dict[str, str]:
     incident_id = ok(client.post("/api/reservations/incidents", json=incident, headers=support))["id"]
     recovered = {"recovered_at": "2025-01-29T11:30:00"}
     ok(client.patch(f"/api/reservations/incidents/{incident_id}", json=recovered, headers=support))
+    ok(client.post(f"/api/reservations/incidents/{incident_id}/escalate", headers=support))
+    inquiry = {
+        "channel": "email",
+        "requester_type": "requester",
+        "requester": "山田",
+        "received_at": "2025-01-29T10:00:00",
+    }
+    inquiry_id = ok(client.post("/api/reservations/inquiries", json=inquiry, headers=support))["id"]
+    ok(client.patch(f"/api/reservations/inquiries/{inquiry_id}", json={"answer": "回答済み"}, headers=support))
+    new_shop = {"name": "監査クリーン", "phone": "03-1234-5678", "service_type_ids": [service_type]}
+    new_shop_id = ok(client.post("/api/reservations/shops", json=new_shop, headers=reservations))["id"]
+    ok(client.delete(f"/api/reservations/shops/{new_shop_id}", headers=reservations))
     key = ok(client.post("/api/reservations/mcp-clients", json={"name": "監査"}, headers=reservations))["id"]
     ok(client.post(f"/api/reservations/mcp-clients/{key}/revoke", headers=reservations))
     return admin
