@@ -177,7 +177,7 @@ def fleet_walk(client, db) -> Walk:
         ("POST", f"/api/fleet/incidents/{i}/take", {}, NOT_FOUND),
         ("POST", f"/api/fleet/incidents/{i}/resolve", {"json": {}}, NOT_FOUND),
         ("PUT", f"/api/fleet/customers/{c}/business-hours", {"json": {"closed_weekdays": [6]}}, NOT_FOUND),
-        ("GET", "/api/fleet/maintenance-windows", {"params": {"customer_id": c}}, HIDDEN),
+        ("GET", "/api/fleet/maintenance-windows", {"params": {"customer_id": c}}, NOT_FOUND),
         ("POST", "/api/fleet/maintenance-windows", {"json": window_body}, REFUSED),
         ("DELETE", f"/api/fleet/maintenance-windows/{window}", {}, NOT_FOUND),
         ("GET", "/api/fleet/rollouts", {}, HIDDEN),
