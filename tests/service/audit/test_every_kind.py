@@ -160,6 +160,31 @@ def people_at_work(client, db) -> dict[str, str]:
     return admin
 
 
+def crm_at_work(client, world) -> None:
+    """代理店CRM: requests with corporations, images and sites, a site's status changed, masters added; a request sent
+    back as deficient, resubmitted, then cancelled."""
+    request = f"/api/crm/requests/{agency_b_world(client, world)['request']}"
+    option = {"code": "OPT099000", "name": "監査オプション", "price_label": "100円/月(税込)", "sort_order": 50}
+    ok(client.post("/api/crm/masters/options", json=option, headers=world.admin))
+    ok(
+        client.post(
+            "/api/crm/masters/choices/job_type", json={"code": "12", "label": "医療・福祉"}, headers=world.admin
+        )
+    )
+
+    def version() -> int:
+        return ok(client.get(request, headers=world.operator))["request"]["version"]
+
+    deficient = {"message": "書類の不足", "version": version()}
+    ok(client.post(f"{request}/deficiencies", json=deficient, headers=world.operator))
+    ok(
+        client.post(
+            f"{request}/resubmit", json={"message": "追加しました", "version": version()}, headers=world.sales_b
+        )
+    )
+    ok(client.post(f"{request}/cancel", json={"version": version()}, headers=world.sales_b))
+
+
 def written_by_the_writer_for_the_rest(db) -> None:
     """An entry for each kind of target and each action no code above made, through audit.record."""
     kinds = set(db.execute(select(AuditEntry.domain, AuditEntry.target_type).distinct()).tuples())
@@ -246,7 +271,7 @@ def test_the_log_of_a_database_with_every_kind_of_entry_reads_in_words_page_by_p
     """One database for every check: the demo's loading is most of the test's time."""
     load_small_demo(db)
     db.commit()
-    agency_b_world(client, world)  # 代理店CRM: requests with corporations, images and sites, a site's status changed
+    crm_at_work(client, world)
     admin = people_at_work(client, db)
     written_by_the_writer_for_the_rest(db)
     every_kind_and_action_is_in_the_log(client, admin)
