@@ -3,6 +3,7 @@ for every CSV the service writes, which keeps any cell from running as a spreads
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import Any, TextIO
@@ -13,8 +14,10 @@ ENCODINGS = ("utf-8-sig", "cp932")
 CSV_FORMAT = "CSVの{row}行目・{column}列目を読めません: {reason}"
 LONE_CR = '改行文字（CR）だけの改行があります（改行を含むセルは「"」で囲んでください）'
 TOO_LONG = "セルが長すぎます（{limit}文字まで）"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-FORMULA_START_SET = frozenset(FORMULA_STARTS)
+FORMULA_STARTS = frozenset("=+-@")  # a formula's first character, after any leading blanks
+CONTROL_STARTS = frozenset("\t\r")  # a cell starting with one is guarded whatever follows
+FORMAT = "Cf"  # Unicode format characters (zero-width, bidi controls): invisible, skipped like blanks
+GUARD = "'"
 CSV_BOM = "\ufeff"  # Excel reads UTF-8 only with it
 
 
@@ -75,11 +78,28 @@ def _problem(record: str) -> tuple[int, str]:
     return column, ""
 
 
+def runs_as_formula(text: str) -> bool:
+    """Whether a spreadsheet may run the cell as a formula (CSV injection, OWASP's rules): it starts with a tab or a
+    carriage return, or its first visible character, after blanks, line breaks and format characters, is =, +, - or @
+    (` =1+1`, `\n=1+1` and `\u200b@x` run as well as `=1+1`)."""
+    if text[:1] in CONTROL_STARTS:
+        return True
+    visible = text.lstrip()
+    while visible and unicodedata.category(visible[0]) == FORMAT:
+        visible = visible[1:].lstrip()
+    return visible[:1] in FORMULA_STARTS
+
+
 def spreadsheet_safe(value: Any) -> str:
-    """A cell a spreadsheet shows as text and never runs as a formula (CSV injection): text starting with =, +, -, @,
-    a tab or a carriage return gets an apostrophe in front; None is an empty cell."""
+    """A cell a spreadsheet shows as text and never runs as a formula: one that could (`runs_as_formula`) gets an
+    apostrophe in front; None is an empty cell."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in FORMULA_START_SET else text
+    return GUARD + text if runs_as_formula(text) else text
+
+
+def spreadsheet_text(cell: str) -> str:
+    """A cell `spreadsheet_safe` wrote, read back as the value it was given: its guarding apostrophe dropped."""
+    return cell[1:] if cell[:1] == GUARD and runs_as_formula(cell[1:]) else cell
 
 
 def write_rows(out: TextIO, rows: Iterable[Iterable[Any]]) -> None:

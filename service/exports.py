@@ -15,7 +15,7 @@ the dashboards' session cookie (identity's `download_link`): only these routes a
 """
 
 from collections import namedtuple
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -44,14 +44,40 @@ KEY_LABEL = "export_key_{}"
 
 
 class CsvStream(StreamingResponse):
-    """Streams to the end without listening for a disconnect.
+    """Streams to the end without listening for a disconnect; a download that fails never looks like a whole file.
+
+    Its first two pieces (a list's header and first batch) are read before the response starts, so a fault there
+    answers as any route's error (500, the common error shape). A fault after that propagates out of the response
+    and the server aborts the connection before the body's end (no final chunk): the client sees a broken download,
+    never a short file with status 200.
 
     GuardMiddleware's replayed `receive` answers http.disconnect as soon as the body has been read, which makes
     Starlette cancel a StreamingResponse on ASGI servers below spec 2.4 (uvicorn, TestClient) after zero bytes.
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        pieces = aiter(self.body_iterator)
+        first = [piece async for piece in _take(pieces, LEAD_PIECES)]
+        self.body_iterator = _chained(first, pieces)
         await self.stream_response(send)
+
+
+LEAD_PIECES = 2  # a list export's header, then its first batch
+
+
+async def _take(pieces: AsyncIterator[Any], count: int) -> AsyncIterator[Any]:
+    for _ in range(count):
+        try:
+            yield await anext(pieces)
+        except StopAsyncIteration:
+            return
+
+
+async def _chained(first: list[Any], rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    for piece in first:
+        yield piece
+    async for piece in rest:
+        yield piece
 
 
 def download_route(*dependencies: Any) -> dict[str, Any]:

@@ -183,5 +183,32 @@ def scoped_lookup(
     return lookup
 
 
+def scoped_filter(
+    model: type[M], tenant_column: InstrumentedAttribute, scope_dependency: Any, *, query_param: str, annotation: Any
+) -> Callable[..., Any]:
+    """A FastAPI dependency: a list's (and its export's) optional ?<query_param>= filter naming a `model` row, which
+    must be in the caller's scope, else 404 as any lookup of another tenant's id; the value (None when not given).
+
+    Its signature is `(<query_param>: annotation = None, scope: scope_dependency, db: DbSession)`."""
+
+    @declares(404)
+    def check(**arguments: Any) -> Any:
+        value = arguments[query_param]
+        if value is not None:
+            get_scoped(arguments["db"], model, value, arguments["scope"], tenant_column)
+        return value
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    check.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(query_param, keyword, annotation=annotation, default=None),
+            inspect.Parameter("scope", keyword, annotation=scope_dependency),
+            inspect.Parameter("db", keyword, annotation=DbSession),
+        ],
+    )
+    check.__name__ = check.__qualname__ = f"{model.__tablename__}_filter"
+    return check
+
+
 def _not_found(model: type[Base], object_id: Any) -> NotFound:
     return NotFound("指定されたデータは見つかりません", details={"resource": model.__tablename__, "id": str(object_id)})

@@ -22,7 +22,7 @@ def grant_names(db: Session, ids: Sequence[str]) -> Mapping[str, str]:
     """A grant ("user id:domain") as its holder's name and the domain, e.g. 山田 太郎（端末管理）."""
     users = {target_id: target_id.partition(":")[0] for target_id in ids}
     wanted = [int(user) for user in users.values() if user.isdigit()]
-    names = dict(db.execute(select(User.id, User.name).where(User.id.in_(wanted)))) if wanted else {}
+    names = dict(db.execute(select(User.id, User.name).where(User.id.in_(wanted))).tuples().all()) if wanted else {}
     return {
         target_id: f"{names[int(user)]}（{domain_label(target_id.partition(':')[2])}）"
         for target_id, user in users.items()

@@ -13,7 +13,7 @@ from service.fleet.models import Alert, Customer, Incident, MaintenanceWindow, R
 from service.identity.dependencies import Caller, CurrentCaller, require
 from service.lanes import GroupCommit
 from service.openapi import declares
-from service.tenancy import TenantScope, register_tenant_name, scoped_lookup
+from service.tenancy import TenantScope, register_tenant_name, scoped_filter, scoped_lookup
 
 DOMAIN = "fleet"
 # §5.1: admin everything; operator monitoring and operations; support reading, alerts, customer contact;
@@ -38,6 +38,19 @@ valid_alert = scoped_lookup(Alert, Alert.customer_id, Scope, path_param="alert_i
 valid_rollout = scoped_lookup(Rollout, Rollout.customer_id, Scope, path_param="rollout_id")
 valid_incident = scoped_lookup(Incident, Incident.customer_id, Scope, path_param="incident_id")
 valid_window = scoped_lookup(MaintenanceWindow, MaintenanceWindow.customer_id, Scope, path_param="window_id")
+
+# A list's filter naming another customer's record is a 404, as the record's own routes answer.
+CustomerId = Annotated[
+    int | None, Depends(scoped_filter(Customer, Customer.id, Scope, query_param="customer_id", annotation=int | None))
+]
+TerminalId = Annotated[
+    int | None,
+    Depends(scoped_filter(Terminal, Terminal.customer_id, Scope, query_param="terminal_id", annotation=int | None)),
+]
+IncidentId = Annotated[
+    int | None,
+    Depends(scoped_filter(Incident, Incident.customer_id, Scope, query_param="incident_id", annotation=int | None)),
+]
 
 
 ScopedTerminal = Annotated[Terminal, Depends(valid_terminal)]

@@ -233,7 +233,9 @@ def sla_missed_condition(now: datetime):
 def monthly_report(
     db: Session, *, scope: TenantScope, month: str, now: datetime, customer: Customer | None = None
 ) -> MonthlyReport:
-    """The month's figures over every customer in `scope`; `customer` names the report when it is one customer's."""
+    """The month's figures over every customer in `scope`, named after the customer when it is one customer's (given,
+    or the one a customer-scoped caller's fleet is), else 全顧客."""
+    customer = customer or _scope_customer(db, scope)
     start, end = month_bounds(month, now)
     s, e = start.timestamp(), end.timestamp()
     customers = db.scalar(scoped(select(func.count()).select_from(Customer), scope, Customer.id)) or 0
@@ -291,6 +293,11 @@ def monthly_report(
         sla_compliance_pct=one_decimal(100 * sla_met / alerts_total) if alerts_total else None,
     )
     return report.model_copy(update={"lines": report_lines(report)})
+
+
+def _scope_customer(db: Session, scope: TenantScope) -> Customer | None:
+    """The one customer a customer-scoped caller sees; None for an unrestricted caller."""
+    return None if scope.unrestricted else db.scalar(scoped(select(Customer), scope, Customer.id))
 
 
 def _in_month(stmt: Select, scope: TenantScope, start: datetime, end: datetime) -> Select:

@@ -26,6 +26,8 @@ from service.fleet import (
 )
 from service.fleet.dependencies import (
     Admin,
+    CustomerId,
+    IncidentId,
     Operator,
     Reader,
     ReportReader,
@@ -35,6 +37,7 @@ from service.fleet.dependencies import (
     ScopedIncident,
     ScopedRollout,
     ScopedTerminal,
+    TerminalId,
 )
 from service.fleet.models import Customer, FirmwareRelease, Incident
 from service.fleet.schemas import (
@@ -85,8 +88,8 @@ Paging = Annotated[PageParams, Depends(page_params)]
 
 
 def terminal_filter(
+    customer_id: CustomerId,
     status: TerminalStatus | None = None,
-    customer_id: int | None = None,
     firmware_version: Annotated[str | None, Query(max_length=20), SingleLine] = None,
     q: QueryText = None,
 ) -> TerminalFilter:
@@ -95,11 +98,11 @@ def terminal_filter(
 
 
 def alert_filter(
+    customer_id: CustomerId,
+    terminal_id: TerminalId,
+    incident_id: IncidentId,
     status: Literal["open", "acknowledged", "resolved"] | None = None,
     alert_type: AlertType | None = None,
-    customer_id: int | None = None,
-    terminal_id: int | None = None,
-    incident_id: int | None = None,
     overdue: bool | None = None,
     open_only: bool = False,
 ) -> alerts.AlertFilter:
@@ -395,8 +398,8 @@ def list_assignees(_: Reader, alert: ScopedAlert, db: DbSession) -> list:
 
 
 def incident_filter(
+    customer_id: CustomerId,
     status: Literal["open", "acknowledged", "resolved"] | None = None,
-    customer_id: int | None = None,
     open_only: bool = False,
 ) -> incidents.IncidentFilter:
     return incidents.IncidentFilter(status=status, customer_id=customer_id, open_only=open_only)

@@ -1,13 +1,11 @@
 """The fleet API of quiet times: customers' business hours (営業時間) and recurring maintenance windows."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from service.database import utcnow
 from service.deps import DbSession
 from service.fleet import maintenance_windows, schedules
-from service.fleet.dependencies import Admin, Operator, Reader, Scope, ScopedCustomer, ScopedWindow
+from service.fleet.dependencies import Admin, CustomerId, Operator, Reader, Scope, ScopedCustomer, ScopedWindow
 from service.fleet.schemas import BusinessHoursIn, CustomerRead, MaintenanceWindowIn, MaintenanceWindowRead
 from service.openapi import declares
 
@@ -23,7 +21,7 @@ def set_business_hours(body: BusinessHoursIn, caller: Admin, customer: ScopedCus
 
 @router.get("/maintenance-windows", response_model=list[MaintenanceWindowRead])
 def list_maintenance_windows(
-    _: Reader, scope: Scope, db: DbSession, customer_id: Annotated[int | None, Query()] = None
+    _: Reader, scope: Scope, db: DbSession, customer_id: CustomerId
 ) -> list[MaintenanceWindowRead]:
     rows = maintenance_windows.list_windows(db, scope=scope, customer_id=customer_id)
     return [MaintenanceWindowRead.model_validate(w) for w in rows]

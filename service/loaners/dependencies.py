@@ -2,12 +2,18 @@
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Query
 
+from service.errors import NotFound
 from service.identity.dependencies import Caller, CurrentCaller, require
 from service.loaners.labels import DOMAIN
 from service.loaners.models import Device, Location
-from service.tenancy import TenantScope, register_tenant_name, scoped_lookup
+from service.openapi import declares
+from service.schemas import SingleLine
+from service.tenancy import TenantScope, register_tenant_name, scoped_filter, scoped_lookup
+
+Text50 = Annotated[str | None, Query(max_length=50), SingleLine]
+JURISDICTION_NOT_FOUND = "管轄が見つかりません"
 
 # staff (拠点担当者, optionally limited to one 管轄): views, devices, status forms, QR labels.
 # admin (管理者): all of that everywhere, plus masters, forms, imports and rotation.
@@ -29,3 +35,19 @@ valid_location = scoped_lookup(Location, Location.jurisdiction, Scope, path_para
 
 ScopedDevice = Annotated[Device, Depends(valid_device)]
 ScopedLocation = Annotated[Location, Depends(valid_location)]
+
+
+# A list's filter naming another 管轄 or its location is a 404, as the location's own routes answer.
+@declares(404)
+def jurisdiction_filter(scope: Scope, jurisdiction: Text50 = None) -> str | None:
+    """A ?jurisdiction= filter: a 管轄 the caller's grant covers."""
+    if jurisdiction and not scope.allows(jurisdiction):
+        raise NotFound(JURISDICTION_NOT_FOUND, details={"resource": "jurisdiction", "id": jurisdiction})
+    return jurisdiction
+
+
+Jurisdiction = Annotated[str | None, Depends(jurisdiction_filter)]
+LocationId = Annotated[
+    str | None,
+    Depends(scoped_filter(Location, Location.jurisdiction, Scope, query_param="location_id", annotation=Text50)),
+]

@@ -29,7 +29,16 @@ from service.loaners import (
     submissions,
     views,
 )
-from service.loaners.dependencies import Admin, Scope, ScopedDevice, ScopedLocation, Staff
+from service.loaners.dependencies import (
+    Admin,
+    Jurisdiction,
+    LocationId,
+    Scope,
+    ScopedDevice,
+    ScopedLocation,
+    Staff,
+    Text50,
+)
 from service.loaners.models import Form as StatusForm
 from service.loaners.schemas import (
     PATTERNS,
@@ -66,17 +75,16 @@ from service.loaners.schemas import (
 )
 from service.openapi import media
 from service.pagination import Page, PageParams, page_params
-from service.schemas import QueryText, SingleLine
+from service.schemas import QueryText
 
 router = APIRouter(prefix="/loaners", tags=["loaners"])
 router.include_router(archive_router.router)  # /archives: the rotation's archives, for admins
 Paging = Annotated[PageParams, Depends(page_params)]
-Text50 = Annotated[str | None, Query(max_length=50), SingleLine]
 
 
 def view_filter(
-    jurisdiction: Text50 = None,
-    location_id: Text50 = None,
+    jurisdiction: Jurisdiction,
+    location_id: LocationId,
     kind: Kind | None = None,
     status: QueryText = None,
     held_status: QueryText = None,
@@ -87,8 +95,8 @@ def view_filter(
 
 
 def audit_view_filter(
-    jurisdiction: Text50 = None,
-    location_id: Text50 = None,
+    jurisdiction: Jurisdiction,
+    location_id: LocationId,
     status: QueryText = None,
     q: QueryText = None,
     date_from: Annotated[date | None, Query(alias="from")] = None,
@@ -177,7 +185,7 @@ def list_locations(
     _: Staff,
     scope: Scope,
     db: DbSession,
-    jurisdiction: Text50 = None,
+    jurisdiction: Jurisdiction,
     status: Literal["active", "inactive"] | None = None,
 ) -> list:
     return masters.list_locations(db, scope=scope, jurisdiction=jurisdiction, status=status)
@@ -454,13 +462,13 @@ def export_audit_view(_: Staff, scope: Scope, db: DbSession, flt: AuditFilters) 
 
 
 @router.get("/views/summary", response_model=SummaryRead)
-def summary_view(_: Staff, scope: Scope, db: DbSession, jurisdiction: Text50 = None) -> SummaryRead:
+def summary_view(_: Staff, scope: Scope, db: DbSession, jurisdiction: Jurisdiction) -> SummaryRead:
     """SUMMARY (サマリー): a card per held status, counts per location x SV/CL/プリンタ/その他, within 管轄."""
     return SummaryRead(**views.summary_view(db, scope=scope, jurisdiction=jurisdiction, now=utcnow()))
 
 
 @router.get("/views/summary/export", **exports.DOWNLOAD)
-def export_summary(_: Staff, scope: Scope, db: DbSession, jurisdiction: Text50 = None) -> exports.CsvStream:
+def export_summary(_: Staff, scope: Scope, db: DbSession, jurisdiction: Jurisdiction) -> exports.CsvStream:
     """SUMMARY's devices as the CSV download: every device its cards count, longest held first."""
     export = views.summary_export(db, scope=scope, jurisdiction=jurisdiction, now=utcnow())
     return exports.download(export, "loaners_summary")
@@ -472,9 +480,9 @@ def summary_devices(
     scope: Scope,
     db: DbSession,
     paging: Paging,
-    jurisdiction: Text50 = None,
+    jurisdiction: Jurisdiction,
+    location_id: LocationId,
     held_status: QueryText = None,
-    location_id: Text50 = None,
     device_type: Literal["SV", "CL", "プリンタ", "その他"] | None = None,
 ) -> Page:
     """The devices behind a summary card or cell, longest held first, with the days each has been held."""

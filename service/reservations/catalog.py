@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
-from service.csvtools import FORMULA_STARTS, csv_rows, decode_csv
+from service.csvtools import csv_rows, decode_csv, spreadsheet_text
 from service.errors import Conflict, ValidationFailed, validation_details
 from service.exports import Column, ListExport, entities
 from service.reservations import auditing, labels
@@ -182,8 +182,7 @@ def delete_shop(db: Session, *, shop: Shop, actor: Actor, now: datetime) -> None
 
 def _cell(text: str) -> str:
     """A cell as written by shop_export: the apostrophe that kept it from running as a formula is dropped."""
-    text = text.strip()
-    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_STARTS else text
+    return spreadsheet_text(text.strip()).strip()
 
 
 SHOP_CSV_VALUES: tuple[Callable[[Shop], Any], ...] = (

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from service.csvtools import csv_bytes, csv_line, csv_rows
+from service.csvtools import csv_bytes, csv_line, csv_rows, spreadsheet_safe, spreadsheet_text
 from service.errors import ValidationFailed
 
 
@@ -43,6 +43,22 @@ def test_the_writer_keeps_every_cell_from_running_as_a_formula(start):
         ["名前", "'" + start + "cmd"],
         ["'" + start + "SUM(A1)", "", "7"],
     ]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [" =1+1", "\n=1+1", "\r\n+1", "\t@x", "\u3000-1", "  \n @SUM(A1)", "\u200b=1", "\u202e\u00a0=cmd", "\ufeff@x"],
+)
+def test_a_formula_after_blanks_line_breaks_or_invisible_characters_is_guarded(cell):
+    """Spreadsheets skip leading blanks and line breaks before a formula: the guard looks past them too."""
+    assert spreadsheet_safe(cell) == "'" + cell
+    assert spreadsheet_text(spreadsheet_safe(cell)) == cell
+
+
+@pytest.mark.parametrize("cell", ["", "  ", "1+1", "a=1", " x=1", "\n\nメモ", "山田 = 太郎"])
+def test_text_that_cannot_run_is_written_as_it_is(cell):
+    assert spreadsheet_safe(cell) == cell
+    assert spreadsheet_text(cell) == cell
 
 
 def test_a_streamed_line_is_written_as_the_whole_file_writes_it():

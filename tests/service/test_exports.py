@@ -1,16 +1,21 @@
 """Every list's CSV download (service/exports.py): the whole filtered list as one streamed file, and the download
 links a browser follows with the dashboards' session cookie (only those routes take it, never from another site)."""
 
+import httpx
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
+from sqlalchemy import select
 
 from service.config import get_settings
-from service.exports import CsvStream
+from service.exports import CsvStream, ListExport, download, entities, field
 from service.identity.dependencies import SESSION_COOKIE, download_link
+from service.identity.models import User
+from service.main import create_app
 from tests.factories import auth_headers, make_user, token_for
 from tests.service.fleet.conftest import make_customer, make_terminal
 from tests.service.outbox.helpers import enqueue_committed
 from tests.support.downloads import csv_download
+from tests.support.live_server import serving
 
 TERMINALS = "/api/fleet/terminals"
 
@@ -112,3 +117,46 @@ def test_the_audit_and_outbox_exports_follow_their_filters(client, db, small_bat
     assert [int(row[0]) for row in audit[1:]] == [entry["seq"] for entry in entries["items"]]
     assert entries["total"] >= 3 and audit[1][2:5] == ["root", "作成", "管理"]
     assert audit[1][5] == entries["items"][0]["target_label"] == "ユーザー x"
+
+
+def failing_users_export(good_batches: int) -> ListExport:
+    """Every user's login id, its reading failing after `good_batches` batches (as a lost database would fail it)."""
+    read: list[int] = []
+
+    def records(db, rows):
+        read.append(len(rows))
+        if len(read) > good_batches:
+            raise RuntimeError("the database went away")
+        return entities(db, rows)
+
+    return ListExport(select(User), [User.id], [field("ログインID", "login_id")], records)
+
+
+@pytest.fixture
+def served_exports(db, small_batches):
+    """A served app (uvicorn, the service's options) with a users export failing after the batches its path names."""
+    for n in range(5):
+        make_user(db, f"staff-{n}")
+    db.commit()
+    app = create_app()
+
+    def users(good_batches: int) -> CsvStream:
+        return download(failing_users_export(good_batches), "users")
+
+    app.add_api_route("/api/failing-users/{good_batches}", users, response_class=CsvStream)
+    with serving(app) as base_url:
+        yield f"{base_url}/api/failing-users"
+
+
+def test_a_download_failing_before_its_first_rows_answers_an_error_not_a_file(served_exports):
+    response = httpx.get(f"{served_exports}/0")
+    assert response.status_code == 500 and response.json()["error"]["code"] == "internal_error"
+
+
+def test_a_download_failing_midway_is_broken_off_never_ended_as_a_short_file(served_exports):
+    rows = csv_download(httpx.get(f"{served_exports}/9"))
+    assert [row[0] for row in rows] == ["ログインID", *(f"staff-{n}" for n in range(5))]  # whole when nothing fails
+    with httpx.stream("GET", f"{served_exports}/1") as response:
+        assert response.status_code == 200  # the header and first batch went out before the fault
+        with pytest.raises(httpx.RemoteProtocolError, match="incomplete chunked read"):
+            response.read()

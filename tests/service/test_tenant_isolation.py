@@ -1,6 +1,8 @@
 """Tenant isolation is structural: every route of fleet, loaners, entry_logs and crm, read from the app's route table,
 is called by a user of tenant A with tenant B's ids and must refuse (404 or 403; 422 when the id is a body field) or,
-for a list, show nothing of B. Nothing of B changes. A route that no walk calls and no exemption names fails the test.
+for a list that names no tenant, show nothing of B. A list or its CSV export filtered by B's id (customer, 管轄,
+location, nursery, agency) answers 404, as B's records' own routes do. Nothing of B changes. A route that no walk
+calls and no exemption names fails the test.
 
 The CRM walk and the 入退管理 walk are the domains' own (tests/service/crm/test_isolation.py,
 tests/service/entry_logs/test_tenancy.py); the fleet and loaners walks live here.
@@ -124,8 +126,8 @@ def fleet_walk(client, db) -> Walk:
         ("GET", f"/api/fleet/customers/{c}", {}, NOT_FOUND),
         ("PATCH", f"/api/fleet/customers/{c}", {"json": {"company_name": "x"}}, NOT_FOUND),
         ("DELETE", f"/api/fleet/customers/{c}", {}, NOT_FOUND),
-        ("GET", "/api/fleet/terminals", {"params": {"customer_id": c}}, HIDDEN),
-        ("GET", "/api/fleet/terminals/export", {"params": {"customer_id": c}}, HIDDEN),
+        ("GET", "/api/fleet/terminals", {"params": {"customer_id": c}}, NOT_FOUND),
+        ("GET", "/api/fleet/terminals/export", {"params": {"customer_id": c}}, NOT_FOUND),
         (
             "POST",
             "/api/fleet/terminals",
@@ -146,9 +148,11 @@ def fleet_walk(client, db) -> Walk:
         ("GET", f"/api/fleet/terminals/{t}/events", {}, NOT_FOUND),
         ("GET", f"/api/fleet/terminals/{t}/events/export", {}, NOT_FOUND),
         ("GET", f"/api/fleet/terminals/{t}/update-tasks", {}, NOT_FOUND),
-        ("GET", "/api/fleet/alerts", {"params": {"customer_id": c}}, HIDDEN),
-        ("GET", "/api/fleet/alerts", {"params": {"terminal_id": t}}, HIDDEN),
-        ("GET", "/api/fleet/alerts/export", {"params": {"customer_id": c}}, HIDDEN),
+        ("GET", "/api/fleet/alerts", {"params": {"customer_id": c}}, NOT_FOUND),
+        ("GET", "/api/fleet/alerts", {"params": {"terminal_id": t}}, NOT_FOUND),
+        ("GET", "/api/fleet/alerts/export", {"params": {"customer_id": c}}, NOT_FOUND),
+        ("GET", "/api/fleet/alerts/export", {"params": {"terminal_id": t}}, NOT_FOUND),
+        ("GET", "/api/fleet/alerts/export", {"params": {"incident_id": i}}, NOT_FOUND),
         ("GET", f"/api/fleet/alerts/{a}", {}, NOT_FOUND),
         ("GET", f"/api/fleet/alerts/{a}/notes", {}, NOT_FOUND),
         ("POST", f"/api/fleet/alerts/{a}/notes", {"json": {"body": "x"}}, NOT_FOUND),
@@ -160,8 +164,9 @@ def fleet_walk(client, db) -> Walk:
         ("POST", f"/api/fleet/alerts/{a}/resolve", {"json": {}}, NOT_FOUND),
         ("GET", f"/api/fleet/alerts/{a}/assignees", {}, NOT_FOUND),
         ("GET", "/api/fleet/incidents", {}, HIDDEN),
-        ("GET", "/api/fleet/incidents/export", {"params": {"customer_id": c}}, HIDDEN),
-        ("GET", "/api/fleet/alerts", {"params": {"incident_id": i}}, HIDDEN),
+        ("GET", "/api/fleet/incidents", {"params": {"customer_id": c}}, NOT_FOUND),
+        ("GET", "/api/fleet/incidents/export", {"params": {"customer_id": c}}, NOT_FOUND),
+        ("GET", "/api/fleet/alerts", {"params": {"incident_id": i}}, NOT_FOUND),
         ("GET", f"/api/fleet/incidents/{i}", {}, NOT_FOUND),
         ("GET", f"/api/fleet/incidents/{i}/assignees", {}, NOT_FOUND),
         ("POST", f"/api/fleet/incidents/{i}/acknowledge", {}, NOT_FOUND),
@@ -172,7 +177,7 @@ def fleet_walk(client, db) -> Walk:
         ("POST", f"/api/fleet/incidents/{i}/take", {}, NOT_FOUND),
         ("POST", f"/api/fleet/incidents/{i}/resolve", {"json": {}}, NOT_FOUND),
         ("PUT", f"/api/fleet/customers/{c}/business-hours", {"json": {"closed_weekdays": [6]}}, NOT_FOUND),
-        ("GET", "/api/fleet/maintenance-windows", {"params": {"customer_id": c}}, HIDDEN),
+        ("GET", "/api/fleet/maintenance-windows", {"params": {"customer_id": c}}, NOT_FOUND),
         ("POST", "/api/fleet/maintenance-windows", {"json": window_body}, REFUSED),
         ("DELETE", f"/api/fleet/maintenance-windows/{window}", {}, NOT_FOUND),
         ("GET", "/api/fleet/rollouts", {}, HIDDEN),
@@ -224,15 +229,15 @@ def loaners_walk(client, db) -> Walk:
     answer(db, theirs, LENT)
     kansai = auth_headers(make_user(db, "kansai-staff", grants={"loaners": ("staff", "関西")}))
     db.commit()
-    d, kanto = theirs.id, {"params": {"jurisdiction": "関東"}}
+    d, kanto, tokyo = theirs.id, {"params": {"jurisdiction": "関東"}}, {"params": {"location_id": "tokyo"}}
     calls = [
         ("GET", "/api/loaners/jurisdictions", {}, HIDDEN),
-        ("GET", "/api/loaners/locations", kanto, HIDDEN),
+        ("GET", "/api/loaners/locations", kanto, NOT_FOUND),
         ("GET", "/api/loaners/locations/tokyo", {}, NOT_FOUND),
         ("PATCH", "/api/loaners/locations/tokyo", {"json": {"name": "x"}}, FORBIDDEN),
         ("DELETE", "/api/loaners/locations/tokyo", {}, FORBIDDEN),
         ("GET", "/api/loaners/locations/tokyo/labels.pdf", {}, NOT_FOUND),
-        ("GET", "/api/loaners/devices", {"params": {"location_id": "tokyo"}}, HIDDEN),
+        ("GET", "/api/loaners/devices", tokyo, NOT_FOUND),
         (
             "POST",
             "/api/loaners/devices",
@@ -251,13 +256,16 @@ def loaners_walk(client, db) -> Walk:
         ("PUT", f"/api/loaners/bulk-picks/{d}", {}, NOT_FOUND),
         ("DELETE", f"/api/loaners/bulk-picks/{d}", {}, NOT_FOUND),
         ("GET", "/api/loaners/bulk-picks", {}, HIDDEN),
-        ("GET", "/api/loaners/views/normal", kanto, HIDDEN),
-        ("GET", "/api/loaners/views/normal/export", kanto, HIDDEN),
-        ("GET", "/api/loaners/views/audit", {"params": {"location_id": "tokyo"}}, HIDDEN),
-        ("GET", "/api/loaners/views/audit/export", {"params": {"location_id": "tokyo"}}, HIDDEN),
-        ("GET", "/api/loaners/views/summary", kanto, HIDDEN),
-        ("GET", "/api/loaners/views/summary/export", kanto, HIDDEN),
-        ("GET", "/api/loaners/views/summary/devices", kanto, HIDDEN),
+        ("GET", "/api/loaners/views/normal", kanto, NOT_FOUND),
+        ("GET", "/api/loaners/views/normal/export", kanto, NOT_FOUND),
+        ("GET", "/api/loaners/views/normal/export", tokyo, NOT_FOUND),
+        ("GET", "/api/loaners/views/audit", tokyo, NOT_FOUND),
+        ("GET", "/api/loaners/views/audit/export", tokyo, NOT_FOUND),
+        ("GET", "/api/loaners/views/audit/export", kanto, NOT_FOUND),
+        ("GET", "/api/loaners/views/summary", kanto, NOT_FOUND),
+        ("GET", "/api/loaners/views/summary/export", kanto, NOT_FOUND),
+        ("GET", "/api/loaners/views/summary/devices", kanto, NOT_FOUND),
+        ("GET", "/api/loaners/views/summary/devices", tokyo, NOT_FOUND),
         # admin only (a scoped admin reads their 管轄's archived rows: tests/service/loaners/test_archives.py)
         ("GET", "/api/loaners/archives", {}, FORBIDDEN),
         ("GET", "/api/loaners/archives/rotation_00001_20200101T000000/search", {"params": {"device_id": d}}, FORBIDDEN),

@@ -4,6 +4,8 @@ import os
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import pytest
@@ -29,11 +31,11 @@ def answers(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def live_api(migrated_database: None) -> Iterator[str]:
-    """The API served by uvicorn against the test database; its base URL is also put in APP_API_URL."""
+@contextmanager
+def serving(app: Any, *, factory: bool = False) -> Iterator[str]:
+    """Serve an ASGI app (or an app factory's import string) with the service's options; yields its base URL."""
     port = free_port()
-    config = uvicorn.Config(serve.APP, factory=True, host="127.0.0.1", port=port, log_level="warning", **serve.OPTIONS)
+    config = uvicorn.Config(app, factory=factory, host="127.0.0.1", port=port, log_level="warning", **serve.OPTIONS)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="live-api", daemon=True)
     thread.start()
@@ -45,12 +47,21 @@ def live_api(migrated_database: None) -> Iterator[str]:
         return answers(f"{base_url}/api/health")
 
     wait_until(ready, timeout=START_TIMEOUT_SECONDS, message="the API to answer /api/health")
-    previous = os.environ.get("APP_API_URL")
-    os.environ["APP_API_URL"] = base_url
-    yield base_url
-    if previous is None:
-        os.environ.pop("APP_API_URL", None)
-    else:
-        os.environ["APP_API_URL"] = previous
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield base_url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_api(migrated_database: None) -> Iterator[str]:
+    """The API served by uvicorn against the test database; its base URL is also put in APP_API_URL."""
+    with serving(serve.APP, factory=True) as base_url:
+        previous = os.environ.get("APP_API_URL")
+        os.environ["APP_API_URL"] = base_url
+        yield base_url
+        if previous is None:
+            os.environ.pop("APP_API_URL", None)
+        else:
+            os.environ["APP_API_URL"] = previous

@@ -57,10 +57,9 @@ def test_a_customers_user_downloads_only_its_customers_rows(client, db, fleet):
     assert csv_download(client.get("/api/fleet/customers/export", headers=scoped))[1:] == [
         [str(fleet["abc"]), "ABC商事", "田中", "tanaka@example.jp", "03-1234-5678", "ベーシック保守"]
     ]
-    assert (
-        len(csv_download(client.get("/api/fleet/alerts/export", params={"customer_id": fleet["xyz"]}, headers=scoped)))
-        == 1
-    )
+    for export in ("terminals", "alerts", "incidents"):
+        another = client.get(f"/api/fleet/{export}/export", params={"customer_id": fleet["xyz"]}, headers=scoped)
+        assert another.status_code == 404 and another.json()["error"]["details"]["resource"] == "fleet_customer"
 
 
 def test_the_alert_export_follows_the_lists_filters_newest_first(client, db, fleet):

@@ -119,6 +119,7 @@ def test_a_customer_scoped_caller_gets_their_customer_only(client, db, month_of_
     body = answer.json()
 
     assert figures(body) == expected_from_alerts(db, {abc.id})
+    assert (body["customer_id"], body["company_name"]) == (abc.id, abc.company_name)  # titled as theirs, not 全顧客
     assert (body["customers"], body["terminals"], body["alerts_total"], body["sla_met"]) == (1, 2, 6, 2)
     assert body["sla_compliance_pct"] == 33.3
     assert "XYZ商店" not in answer.text and "X1" not in answer.text
@@ -127,7 +128,8 @@ def test_a_customer_scoped_caller_gets_their_customer_only(client, db, month_of_
     assert {k: body[k] for k in kept} == {k: own[k] for k in kept}
     download = client.get("/api/fleet/reports/monthly", params={"month": MONTH, "format": "csv"}, headers=headers)
     assert download.status_code == 200 and "XYZ商店" not in download.content.decode("utf-8-sig")
-    assert ["端末数", "2台"] in csv.reader(io.StringIO(download.content.decode("utf-8-sig")))
+    rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
+    assert ["顧客名", abc.company_name] in rows and ["端末数", "2台"] in rows
 
 
 def test_a_scope_naming_no_customer_sees_nothing(client, db, month_of_alerts):

@@ -56,11 +56,14 @@ def test_scoped_staff_lists_views_and_summary_cover_only_their_jurisdiction(clie
     ):
         page = client.get(path, headers=kansai).json()
         assert [row["device_id"] if "device_id" in row else row["id"] for row in page["items"]] == [mine.id], path
-    for asked in ({}, {"jurisdiction": "関東"}):
-        summary = client.get("/api/loaners/views/summary", params=asked, headers=kansai).json()
-        assert summary["total"] == (1 if not asked else 0)
-        assert "tokyo" not in {row["location_id"] for card in summary["cards"] for row in card["rows"]}
-    assert client.get("/api/loaners/views/normal", params={"jurisdiction": "関東"}, headers=kansai).json()["total"] == 0
+    summary = client.get("/api/loaners/views/summary", headers=kansai).json()
+    assert summary["total"] == 1
+    assert "tokyo" not in {row["location_id"] for card in summary["cards"] for row in card["rows"]}
+    own = client.get("/api/loaners/views/summary", params={"jurisdiction": "関西"}, headers=kansai).json()
+    assert own["total"] == 1
+    for path in ("/api/loaners/views/summary", "/api/loaners/views/normal", "/api/loaners/views/normal/export"):
+        another = client.get(path, params={"jurisdiction": "関東"}, headers=kansai)
+        assert another.status_code == 404 and another.json()["error"]["message"] == "管轄が見つかりません", path
 
 
 def test_unscoped_staff_sees_every_jurisdiction(client, db):
