@@ -7,6 +7,7 @@ from service.broker import broker_options
 from service.config import Settings, get_settings
 
 TASK_MODULES = [
+    "jobs.pending_tasks",  # the pending-task ledger's signal handlers
     "jobs.platform",
     "jobs.entry_logs",
     "jobs.fleet",
