@@ -17,15 +17,15 @@ APP_DOCUMENT_RETENTION_HOURS after it was asked for; `platform.purge_documents` 
 
 import hashlib
 import importlib.util
-import io
 import json
 import os
 import uuid
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
@@ -149,19 +149,21 @@ def claim_chunk(db: Session, job_id: int, chunk: int) -> DocumentJob | None:
     return job
 
 
-def _stored(content: bytes, name: str) -> str:
-    """Write a file whole (renamed into place) under the documents folder, outside any transaction."""
+def _stored(write: Callable[[BinaryIO], object], name: str) -> str:
+    """Write a file whole (`write` fills it, then it is renamed into place) under the documents folder, outside any
+    transaction; returns its name."""
     folder = documents_folder()
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f".{name}.part"
-    partial.write_bytes(content)
+    with partial.open("wb") as handle:
+        write(handle)
     os.replace(partial, folder / name)
     return name
 
 
 def write_part(job_id: int, chunk: int, content: bytes) -> str:
     """Write one chunk's pages as a part file; returns its stored name (unique: a copy of the chunk writes its own)."""
-    return _stored(content, f"job{job_id}-part{chunk}-{uuid.uuid4().hex[:8]}.pdf")
+    return _stored(lambda handle: handle.write(content), f"job{job_id}-part{chunk}-{uuid.uuid4().hex[:8]}.pdf")
 
 
 def commit_chunk(db: Session, task: str, job_id: int, *, chunk: int, part: str, pages: int, drawn_through: int) -> None:
@@ -186,9 +188,7 @@ def merge_parts(parts: list[str], suffix: str = ".pdf") -> str:
     first = PdfReader(folder / parts[0]).metadata
     if first:
         writer.add_metadata(dict(first))
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return _stored(buffer.getvalue(), f"{uuid.uuid4().hex}{suffix}")
+    return _stored(writer.write, f"{uuid.uuid4().hex}{suffix}")
 
 
 def remove_files(names: list[str]) -> None:
