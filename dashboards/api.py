@@ -11,7 +11,9 @@ the public calls below and never on anything private here:
 - write(method, path, json=None, *, params=None, files=None, data=None): POST/PUT/PATCH/DELETE with a JSON body,
   query parameters and/or a multipart upload; it clears the read caches.
 
-Each raises ApiError with the API's Japanese message (or one saying the API could not be reached).
+Each raises ApiError with the API's Japanese message (or one saying the API could not be reached), and each sends the
+address of the browser it calls for (browser_address) with the dashboards' key (APP_DASHBOARDS_KEY, which the API
+holds too), so the API throttles logins and audits by the person's address rather than the dashboards' server's.
 """
 
 import os
@@ -30,6 +32,8 @@ COOKIE_CHANGE_KEY = "auth_cookie_change"
 READ_TTL_SECONDS = 30
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})  # one machine's names for itself
 TIMEOUT = httpx.Timeout(15.0, connect=3.0)
+DASHBOARDS_KEY_HEADER = "X-Dashboards-Key"  # the API believes the forwarded address only with its key
+DASHBOARDS_CLIENT_HEADER = "X-Dashboards-Client"
 # A multipart upload as httpx takes it: files by field name, or (field name, file) pairs that may repeat a name.
 Files: TypeAlias = Mapping[str, Any] | Sequence[tuple[str, Any]]
 
@@ -83,6 +87,20 @@ def page_host() -> str | None:
         return None
 
 
+def browser_address() -> str | None:
+    """The address of the browser this session serves: Streamlit's server reads the connection's peer, or the
+    X-Forwarded-For of a reverse proxy it trusts (FORWARDED_ALLOW_IPS, loopback by default); None over loopback or
+    outside a browser session (an AppTest session has no connection: its stand-in's answer is no address)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None
+
+
+def forwarding_headers(browser: str | None) -> dict[str, str]:
+    """The browser's address for the API with the key that makes the API believe it; none without either."""
+    key = os.environ.get("APP_DASHBOARDS_KEY", "")
+    return {DASHBOARDS_KEY_HEADER: key, DASHBOARDS_CLIENT_HEADER: browser} if key and browser else {}
+
+
 def export_url(path: str, **filters: Any) -> str:
     """A list's CSV download link: its export route as the browser reaches it, with the filters not left empty, sent
     as every read sends them (the browser signs the download in with its session cookie)."""
@@ -114,14 +132,17 @@ def _send(
     path: str,
     *,
     bearer: str | None,
+    browser: str | None,
     params: Mapping[str, Any] | None = None,
     json: Any = None,
     files: Files | None = None,
     data: Mapping[str, Any] | None = None,
     raw: bool = False,
 ) -> Any:
-    """One call to the API: the parsed JSON answer (or the body's bytes when raw), or an ApiError."""
+    """One call to the API for the browser at `browser`: the parsed JSON answer (or the body's bytes when raw), or an
+    ApiError."""
     headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+    headers |= forwarding_headers(browser)
     try:
         response = _client(url).request(
             method, f"/api{path}", params=_clean(params), json=json, files=files, data=data, headers=headers
@@ -150,7 +171,7 @@ def _keep_renewed_token(response: httpx.Response) -> None:
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
 def _cached_get(bearer: str, url: str, path: str, params: tuple[tuple[str, Any], ...]) -> Any:
     """One cached read; the token and the API address are part of the cache key."""
-    return _send(url, "GET", path, bearer=bearer, params=dict(params))
+    return _send(url, "GET", path, bearer=bearer, browser=browser_address(), params=dict(params))
 
 
 def read(path: str, **params: Any) -> Any:
@@ -160,13 +181,13 @@ def read(path: str, **params: Any) -> Any:
 
 def fetch(path: str, **params: Any) -> Any:
     """An uncached GET as the signed-in user, for what must be current (a job's progress, a check)."""
-    return _send(base_url(), "GET", path, bearer=token(), params=params)
+    return _send(base_url(), "GET", path, bearer=token(), browser=browser_address(), params=params)
 
 
 def download(path: str, **params: Any) -> Callable[[], bytes]:
     """A file from the API fetched only when the person clicks st.download_button (its deferred data)."""
-    url, bearer = base_url(), token()
-    return lambda: _send(url, "GET", path, bearer=bearer, params=params, raw=True)
+    url, bearer, browser = base_url(), token(), browser_address()
+    return lambda: _send(url, "GET", path, bearer=bearer, browser=browser, params=params, raw=True)
 
 
 def write(
@@ -183,7 +204,17 @@ def write(
     The read caches are cleared whatever the answer, so the next read sees what the write did.
     """
     try:
-        return _send(base_url(), method, path, bearer=token(), params=params, json=json, files=files, data=data)
+        return _send(
+            base_url(),
+            method,
+            path,
+            bearer=token(),
+            browser=browser_address(),
+            params=params,
+            json=json,
+            files=files,
+            data=data,
+        )
     finally:
         _cached_get.clear()
 
@@ -192,7 +223,8 @@ def write(
 
 
 def login(login_id: str, password: str) -> dict:
-    return _send(base_url(), "POST", "/auth/login", bearer=None, json={"login_id": login_id, "password": password})
+    credentials = {"login_id": login_id, "password": password}
+    return _send(base_url(), "POST", "/auth/login", bearer=None, browser=browser_address(), json=credentials)
 
 
 def logout() -> None:

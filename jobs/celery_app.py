@@ -1,10 +1,12 @@
-"""The one Celery app: Redis in production, kombu's filesystem transport in the embedded default."""
+"""The one Celery app: Redis in production, kombu's filesystem transport in the embedded default; each task travels
+on its class's queue (service/task_queues.py), served by workers of its own."""
 
 from celery import Celery
 
 from jobs.schedule import BEAT_SCHEDULE
 from service.broker import broker_options
 from service.config import Settings, get_settings
+from service.task_queues import celery_routing
 
 TASK_MODULES = [
     "jobs.pending_tasks",  # the pending-task ledger's signal handlers
@@ -25,6 +27,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
     celery = Celery("daicho", include=TASK_MODULES)
     celery.conf.update(
         **broker_options(settings),
+        **celery_routing(),
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,

@@ -3,6 +3,7 @@ telling the nurseries' admins of parents still inside after the closing time, dr
 chunk, importing roster CSVs batch by batch."""
 
 from datetime import timedelta
+from itertools import count
 from pathlib import Path
 
 from jobs.celery_app import app
@@ -11,6 +12,7 @@ from service import documents
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.entry_logs import cards, closing, labels, logs, roster, roster_import
+from service.job_failures import job_failed, retrying
 
 ENDED_SESSIONS_KEPT = timedelta(days=30)
 
@@ -54,14 +56,20 @@ def notify_closing_time() -> int:
 
 @app.task(name=roster_import.TASK, acks_late=True)
 def import_roster(import_id: int, start: int) -> None:
-    """One batch of a roster import in its own short transaction, which queues the next; a failure marks it failed."""
+    """One batch of a roster import in its own short transaction, which queues the next, run again after a transient
+    database fault; any other fault (or the last transient one) marks the import failed with a message for staff."""
+    attempts, job = count(), f"{roster_import.TASK} import_id={import_id} start={start}"
+
+    def batch() -> None:
+        with session_scope() as db:
+            roster_import.import_batch(db, import_id=import_id, start=start, now=utcnow(), retry=next(attempts) > 0)
+
     try:
-        with session_scope() as db:
-            roster_import.import_batch(db, import_id=import_id, start=start, now=utcnow())
+        retrying(batch, job)
     except Exception as exc:
+        message = job_failed(exc, job)
         with session_scope() as db:
-            roster_import.mark_failed(db, import_id=import_id, now=utcnow(), error=f"{exc.__class__.__name__}: {exc}")
-        raise
+            roster_import.mark_failed(db, import_id=import_id, now=utcnow(), error=message)
 
 
 @app.task(name=cards.TASK, acks_late=True)

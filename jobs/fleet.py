@@ -5,6 +5,7 @@ from jobs.celery_app import app
 from jobs.single_flight import periodic
 from service.database import session_scope, utcnow
 from service.fleet import escalations, firmware, imports, maintenance_windows, monitoring, retention
+from service.job_failures import run_in_batches
 
 
 @periodic("fleet.mark_offline_terminals")
@@ -65,13 +66,10 @@ def prune_history() -> dict:
 
 @app.task(name="fleet.import_terminals", acks_late=True)
 def import_terminals(import_id: int) -> None:
-    """Work through a CSV import chunk by chunk, committing progress after each so the page can poll it."""
-    more = True
-    try:
-        while more:
-            with session_scope() as db:
-                more = imports.process_chunk(db, import_id=import_id, now=utcnow())
-    except Exception:
-        with session_scope() as db:
-            imports.mark_failed(db, import_id=import_id, now=utcnow())
-        raise
+    """Work through a CSV import chunk by chunk, committing progress after each so the page can poll it (a chunk
+    runs again after a transient database fault; the page shows 失敗 for any other)."""
+    run_in_batches(
+        lambda db: imports.process_chunk(db, import_id=import_id, now=utcnow()),
+        lambda db, _message: imports.mark_failed(db, import_id=import_id, now=utcnow()),
+        f"fleet.import_terminals import_id={import_id}",
+    )

@@ -1,28 +1,12 @@
 """代替機 tasks: the 4-weekly rotation of old submissions and the import of Google Forms response sheets."""
 
-from collections.abc import Callable
-
-from sqlalchemy.orm import Session
-
 from jobs.celery_app import app
 from jobs.single_flight import periodic
 from service.audit.service import SYSTEM
 from service.config import get_settings
 from service.database import session_scope, utcnow
+from service.job_failures import run_in_batches
 from service.loaners import imports, rotation
-
-
-def in_transactions(step: Callable[[Session], bool], fail: Callable[[Session, str], object]) -> None:
-    """Run `step` in one short transaction after another while it says there is more; record an error with `fail`."""
-    try:
-        while True:
-            with session_scope() as db:
-                if not step(db):
-                    return
-    except Exception as exc:
-        with session_scope() as db:
-            fail(db, f"{exc.__class__.__name__}: {exc}")
-        raise
 
 
 @periodic("loaners.rotate_submissions", acks_late=True)
@@ -39,11 +23,13 @@ def rotate_submissions(run_id: int | None = None) -> dict:
 
 
 def run_rotation(run_id: int) -> int:
-    """Archive batch by batch (one short transaction each), then close the run; returns how many were archived."""
+    """Archive batch by batch (one short transaction each, run again after a transient database fault), then close
+    the run; returns how many were archived."""
     batch = get_settings().loaners_rotation_batch
-    in_transactions(
+    run_in_batches(
         lambda db: rotation.archive_batch(db, run_id=run_id, limit=batch) == batch,
         lambda db, error: rotation.finish(db, run_id=run_id, now=utcnow(), error=error),
+        f"loaners.rotate_submissions run_id={run_id}",
     )
     with session_scope() as db:
         return rotation.finish(db, run_id=run_id, now=utcnow()).archived_rows
@@ -52,7 +38,8 @@ def run_rotation(run_id: int) -> int:
 @app.task(name="loaners.import_submissions", acks_late=True)
 def import_submissions(import_id: int) -> None:
     """Work through a response sheet chunk by chunk, committing progress after each so the page can poll it."""
-    in_transactions(
+    run_in_batches(
         lambda db: imports.process_chunk(db, import_id=import_id, now=utcnow()),
         lambda db, error: imports.mark_failed(db, import_id=import_id, now=utcnow(), error=error),
+        f"loaners.import_submissions import_id={import_id}",
     )

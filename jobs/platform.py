@@ -10,6 +10,7 @@ from service.config import get_settings
 from service.database import get_engine, session_scope, utcnow
 from service.identity import service as identity
 from service.outbox import delivery
+from service.task_queues import CRITICAL
 
 
 @periodic("platform.purge_revoked_tokens")
@@ -26,9 +27,10 @@ def deliver_message(message_id: int) -> str:
 
 @periodic("platform.dispatch_outbox")
 def dispatch_outbox() -> int:
-    """Queue a delivery for every due message (new, retry due, or lease expired) unless a backlog is already waiting."""
+    """Queue a delivery for every due message (new, retry due, or lease expired) unless the critical queue, where
+    deliveries travel, already holds a backlog."""
     limit = get_settings().outbox_dispatch_limit
-    if broker.queue_length() >= limit:
+    if broker.queue_length(CRITICAL) >= limit:
         return 0
     with session_scope() as db:
         message_ids = delivery.dispatch_due(db, now=utcnow(), limit=limit)

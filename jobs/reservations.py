@@ -15,6 +15,7 @@ from service.reservations import (
     monitoring,
     sweeper,
 )
+from service.task_queues import CRITICAL
 
 
 @periodic("reservations.sweep_deadlines")
@@ -29,8 +30,9 @@ def sweep_deadlines() -> dict[str, int]:
 
 @periodic("reservations.check_operations")
 def check_operations() -> list[str]:
-    """§4.3: queue length over 100 or error rate over 5% → #qrv-alerts (not repeated while it lasts)."""
-    length = queue_length()
+    """§4.3: queue length (the critical queue, where the workflow's messages travel) over 100 or error rate over 5%
+    → #qrv-alerts (not repeated while it lasts)."""
+    length = queue_length(CRITICAL)
     with session_scope() as db:
         return monitoring.check(db, queue_length=length, now=utcnow())
 

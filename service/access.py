@@ -1,10 +1,13 @@
-"""Network access rules (fleet §5.1 ALLOWED_HOSTS / ALLOWED_IPS, the reservations console's internal networks).
+"""Who the caller is by address: the dashboards' hop, and the network access rules (fleet §5.1 ALLOWED_HOSTS /
+ALLOWED_IPS, the reservations console's internal networks).
 
 The caller's address is the one `service.main` settled on: the socket peer, or what a trusted proxy forwarded
-(APP_TRUSTED_PROXIES). Networks and host names are parsed once, when the rule is built; a check is a few
+(APP_TRUSTED_PROXIES), or, on a request from the dashboards (DashboardsHop: it carries APP_DASHBOARDS_KEY), the
+browser's address they forward. Networks and host names are parsed once, when the rule is built; a check is a few
 comparisons. An empty rule lets everyone in.
 """
 
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -70,15 +73,58 @@ def _host_name(header: str) -> str:
 
 
 def scope_host(scope: Scope) -> str | None:
-    for name, value in scope.get("headers", ()):
-        if name == b"host":
-            return value.decode("latin-1")
-    return None
+    return scope_header(scope, b"host")
 
 
 def scope_client(scope: Scope) -> str | None:
     client = scope.get("client")
     return client[0] if client else None
+
+
+def scope_header(scope: Scope, wanted: bytes) -> str | None:
+    """A request header's value (its first one), by its lower-case name."""
+    for name, value in scope.get("headers", ()):
+        if name == wanted:
+            return value.decode("latin-1")
+    return None
+
+
+DASHBOARDS_KEY_HEADER = "X-Dashboards-Key"  # APP_DASHBOARDS_KEY: the request comes from the dashboards
+DASHBOARDS_CLIENT_HEADER = "X-Dashboards-Client"  # the address of the browser the dashboards call for
+
+
+class DashboardsHop:
+    """ASGI wrapper: a request carrying the dashboards' key is known by the browser address they forward.
+
+    Every person's calls reach the API from the dashboards' server; with the key (compared in constant time) the
+    forwarded address becomes the request's client, so the login throttle, the access rules and the audit log see the
+    person's address. Without the key, with a wrong one or with a forwarded value that is not an IP address, the
+    forwarded header is ignored and the request keeps its own address.
+    """
+
+    def __init__(self, app: ASGIApp, *, key: str) -> None:
+        self.app, self.key = app, key.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        browser = self.forwarded_browser(scope) if scope["type"] in ("http", "websocket") else None
+        if browser is not None:
+            scope = {**scope, "client": (browser, 0)}
+        await self.app(scope, receive, send)
+
+    def forwarded_browser(self, scope: Scope) -> str | None:
+        key = scope_header(scope, DASHBOARDS_KEY_HEADER.lower().encode())
+        forwarded = scope_header(scope, DASHBOARDS_CLIENT_HEADER.lower().encode())
+        if key is None or forwarded is None or not hmac.compare_digest(key.encode("latin-1"), self.key):
+            return None
+        try:
+            return str(ip_address(forwarded.strip()))
+        except ValueError:
+            return None
+
+
+def dashboards_hop(app: ASGIApp, settings) -> ASGIApp:
+    """`app` believing the browser address the dashboards forward, or `app` itself without APP_DASHBOARDS_KEY."""
+    return DashboardsHop(app, key=settings.dashboards_key) if settings.dashboards_key else app
 
 
 HOST_RULE = {"rule": "allowed_hosts"}

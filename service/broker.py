@@ -23,10 +23,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from service.config import Settings, get_settings
 from service.database import Base, utcnow
+from service.task_queues import QUEUES, celery_routing
 
 log = logging.getLogger("daicho.broker")
 
-QUEUE = "celery"
 AFTER_COMMIT_KEY = "broker_send_after_commit"
 FAIL_FAST = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.1}
 SWEEP_BATCH = 500
@@ -89,9 +89,9 @@ def broker_options(settings: Settings) -> dict:
 
 
 def make_sender(settings: Settings) -> Celery:
-    """A Celery client that only sends tasks by name; it knows none of them."""
+    """A Celery client that only sends tasks by name, each to its class's queue (service/task_queues.py)."""
     sender = Celery("daicho-sender", set_as_current=False)
-    sender.conf.update(**broker_options(settings), task_serializer="json", accept_content=["json"])
+    sender.conf.update(**broker_options(settings), **celery_routing(), task_serializer="json", accept_content=["json"])
     return sender
 
 
@@ -124,6 +124,14 @@ def queue_task(db: Session, task: str, *args: Any) -> PendingTask:
     db.flush()
     db.info.setdefault(AFTER_COMMIT_KEY, {})[(task, args)] = pending.id
     return pending
+
+
+def resend_after_commit(db: Session, task: str, *args: Any) -> None:
+    """Send the pending task recorded for (task, args) once this transaction commits: the send its own transaction
+    would have made was lost (its COMMIT went through while its connection dropped)."""
+    for row in db.scalars(select(PendingTask).where(PendingTask.task == task)):
+        if row.args == list(args):
+            db.info.setdefault(AFTER_COMMIT_KEY, {})[(task, args)] = row.id
 
 
 def _mark_sent(bind: Any, pending_ids: list[int]) -> None:
@@ -180,8 +188,9 @@ def finish_pending(db: Session, pending_id: int) -> None:
     db.execute(delete(PendingTask).where(PendingTask.id == pending_id))
 
 
-def queue_length() -> int:
-    """Messages waiting in the default queue."""
+def queue_length(queue: str | None = None) -> int:
+    """Messages waiting in one queue (service/task_queues.py), or in all of them."""
+    names = QUEUES if queue is None else (queue,)
     settings = get_settings()
     if settings.redis_url:
         import redis
@@ -190,11 +199,11 @@ def queue_length() -> int:
             settings.redis_url, socket_timeout=PROBE_TIMEOUT, socket_connect_timeout=PROBE_TIMEOUT
         )
         try:
-            return int(client.llen(QUEUE))
+            return sum(int(client.llen(name)) for name in names)
         finally:
             client.close()
     folder = settings.broker_dir / "queue"
-    return sum(1 for _ in folder.glob(f"*.{QUEUE}.msg")) if folder.exists() else 0
+    return sum(1 for name in names for _ in folder.glob(f"*.{name}.msg")) if folder.exists() else 0
 
 
 def broker_reachable() -> bool:

@@ -75,8 +75,10 @@ class Settings(BaseSettings):
     jwt_leeway_seconds: int = 10
     bcrypt_rounds: int = 12
     login_max_failures: int = 5
-    login_address_max_failures: int = 20
     login_lockout_minutes: int = 10
+    # A client address may fail this often within the window before it is throttled (service/identity/lockout.py)
+    login_address_max_failures: PositiveInt = 20
+    login_address_window_minutes: PositiveInt = 10
     admin_password: str = ""
     # Request bodies (service.body_guard.BodyGuard): every route and every caller without a valid token get
     # max_body_bytes; an upload route declares its own limit for signed-in callers (`upload_limit`)
@@ -87,6 +89,9 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or CIDRs, comma-separated)
     trusted_proxies: str = ""
+    # Shared by the API and the dashboards: a request carrying it (X-Dashboards-Key) is known by the browser address
+    # the dashboards forward (X-Dashboards-Client, service/access.py); empty: no forwarded address is believed
+    dashboards_key: str = ""
     # §5.1 access restriction, off when empty: host names answered, client networks (CIDR) let in (service/access.py)
     allowed_hosts: str = ""
     allowed_ips: str = ""
@@ -297,6 +302,11 @@ class Settings(BaseSettings):
                 raise ValueError("APP_AUDIT_KEY must be a real secret of 32+ characters in production")
             if self.holds("audit_key") and self.audit_key == self.secret_key:
                 raise ValueError("APP_AUDIT_KEY must differ from APP_SECRET_KEY")
+            weak = self.dashboards_key in PLACEHOLDER_SECRETS or len(self.dashboards_key) < 32
+            if self.dashboards_key and (weak or self.dashboards_key == self.secret_key):
+                raise ValueError(
+                    "APP_DASHBOARDS_KEY must be a real secret of 32+ characters in production, not APP_SECRET_KEY"
+                )
             if self.holds("database_url") and not self.database_url.startswith("postgresql"):
                 raise ValueError("APP_DATABASE_URL must point at PostgreSQL in production")
             if self.database_read_url and not self.database_read_url.startswith("postgresql"):

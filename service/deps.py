@@ -12,7 +12,8 @@ DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def client_address(request: Request) -> str:
-    """The caller's address: the socket peer, or what a trusted proxy forwarded (see service.main, trusted_proxies)."""
+    """The caller's address: the socket peer, what a trusted proxy forwarded, or the browser's the dashboards forwarded
+    with their key (see service.main, trusted_proxies, access.DashboardsHop)."""
     return request.client.host[:64] if request.client else "unknown"
 
 

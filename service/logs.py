@@ -1,11 +1,17 @@
-"""Log lines: every record carries the id of the request that wrote it; the API's access log (`ACCESS_LOG`)."""
+"""Log lines: every record carries the id of the request that wrote it; the API's access log (`ACCESS_LOG`), whose
+paths carry no secret (`loggable_path`)."""
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from service.request_context import request_id_var
 
 ACCESS_LOG = logging.getLogger("daicho.access")
+# A path parameter by one of these names carries a secret (the parents' barcode link's signed token): the access log
+# writes [REDACTED] in its place. A route taking a secret in its path names the parameter so.
+SECRET_PATH_PARAMETERS = frozenset({"token"})
+REDACTED = "[REDACTED]"
 
 _base_record_factory = logging.getLogRecordFactory()
 
@@ -29,3 +35,14 @@ def configure_logging(level: int = logging.INFO, *, access_log: bool = True) -> 
         root.addHandler(handler)
     root.setLevel(level)
     ACCESS_LOG.setLevel(logging.NOTSET if access_log else logging.WARNING)
+
+
+def loggable_path(scope: Mapping[str, Any]) -> str:
+    """A request's path as the access log writes it: its secret path parameters as [REDACTED]. The query string, where
+    the other secrets of a link travel (a cancellation link's token), is never written."""
+    path: str = scope["path"]
+    params: Mapping[str, Any] = scope.get("path_params") or {}
+    secrets = {str(value) for name, value in params.items() if name in SECRET_PATH_PARAMETERS}
+    if not secrets:
+        return path
+    return "/".join(REDACTED if segment in secrets else segment for segment in path.split("/"))

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from service.access import access_guard
+from service.access import access_guard, dashboards_hop
 from service.api_docs import install_docs
 from service.backup import plugin as backup
 from service.body_guard import GuardMiddleware
@@ -104,6 +104,7 @@ def create_app() -> FastAPI:
         plugin.install(app)
     app.lane = Lanes(app, prefix=api.prefix, routes=all_lane_routes())
     app.entry = access_guard(app._serve, settings)  # §5.1 ALLOWED_HOSTS / ALLOWED_IPS, after the forwarded address
+    app.entry = dashboards_hop(app.entry, settings)  # the browser's address, on a request from the dashboards
     if settings.trusted_proxy_hosts:  # with none, every request keeps its socket peer: no layer to pass through
         app.entry = _behind_proxies(app.entry, settings.trusted_proxy_hosts)
     app.add_middleware(MetricsMiddleware)

@@ -14,7 +14,7 @@ from prometheus_client.utils import floatToGoString
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.logs import ACCESS_LOG
+from service.logs import ACCESS_LOG, loggable_path
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 BUCKET_BOUNDS = (*LATENCY_BUCKETS, math.inf)
@@ -94,7 +94,8 @@ class MetricsMiddleware:
             await self.app(scope, receive, observe)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
-            request_metrics.record(scope["method"], route, scope["path"], status, time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            request_metrics.record(scope["method"], route, loggable_path(scope), status, elapsed)
 
 
 class ScrapeTimeGauge:

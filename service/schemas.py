@@ -1,7 +1,8 @@
-"""Schema helpers shared by the domains: text without control characters, strict booleans, ISO-only dates and times,
-bounded client timestamps, and an all-optional PATCH model derived from a create model."""
+"""Schema helpers shared by the domains: text without control or invisible format characters, strict booleans,
+ISO-only dates and times, bounded client timestamps, and an all-optional PATCH model derived from a create model."""
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -16,8 +17,22 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?")
 EARLIEST_CLIENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 CLIENT_CLOCK_AHEAD = timedelta(days=1)
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-CONTROL_CHARACTERS_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # tab and newline pass
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode's category Cc: C0, DEL and C1
+CONTROL_CHARACTERS_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # tab and newline pass
+
+
+FORMAT = "Cf"  # Unicode's format characters: invisible, they change how the text around them is shown
+
+
+def format_character(value: str) -> str | None:
+    """The first Unicode format character (category Cf) in `value`, if any: the bidi controls (U+202A-U+202E,
+    U+2066-U+2069, U+200E/F), the zero-width ones (U+200B-U+200D, U+2060, U+FEFF), the soft hyphen (U+00AD), tag
+    characters. Each shows as nothing or turns the text around it, so 山田<U+200B>太郎 passes for another parent's
+    山田太郎 and a name can read backwards. Names are what this guards, so the zero-width joiner is refused too: an
+    emoji ZWJ sequence (man, ZWJ, woman, ZWJ, girl: one family emoji) is refused, each emoji alone passes."""
+    if value.isascii():
+        return None
+    return next((char for char in value if unicodedata.category(char) == FORMAT), None)
 
 
 def _refuse(value: str, rule: re.Pattern[str], multiline: bool) -> str:
@@ -28,22 +43,29 @@ def _refuse(value: str, rule: re.Pattern[str], multiline: bool) -> str:
             "制御文字（{character}）は使用できません",
             {"character": f"U+{ord(found.group()):04X}", "multiline": multiline},
         )
+    invisible = format_character(value)
+    if invisible:
+        raise PydanticCustomError(
+            "format_character",
+            "表示されない書式文字（{character}: 文字の向きを変える文字やゼロ幅の文字など）は使用できません",
+            {"character": f"U+{ord(invisible):04X}", "multiline": multiline},
+        )
     return value
 
 
 def single_line(value: str) -> str:
-    """No control character at all (U+0000-U+001F, U+007F)."""
+    """No control character at all (U+0000-U+001F, U+007F-U+009F), no format character (`format_character`)."""
     return _refuse(value, CONTROL_CHARACTERS, False)
 
 
 def multi_line(value: str) -> str:
-    """No control character but tab and newline."""
+    """No control character but tab and newline, no format character (`format_character`)."""
     return _refuse(value, CONTROL_CHARACTERS_BUT_LINES, True)
 
 
 # Every text field of a request schema ends with one of these, after its length and pattern constraints (so those
-# keep pydantic's own rules): Annotated[str, StringConstraints(max_length=100), SingleLine]. Text and MultilineText
-# are the bare types.
+# keep pydantic's own rules): Annotated[str, StringConstraints(max_length=100), SingleLine]. A control character is
+# refused as rule control_character, a format character as format_character. Text and MultilineText are the bare types.
 SingleLine = AfterValidator(single_line)
 MultiLine = AfterValidator(multi_line)
 Text = Annotated[str, SingleLine]

@@ -23,6 +23,7 @@ def _configure_environment() -> None:
     os.environ["APP_DATA_DIR"] = str(DATA_DIR)
     os.environ["APP_SECRET_KEY"] = "test-secret-key-that-is-long-enough-1234"
     os.environ["APP_TRUSTED_PROXIES"] = "testclient"  # the test client stands in for a reverse proxy (X-Forwarded-For)
+    os.environ["APP_DASHBOARDS_KEY"] = "test-dashboards-key-that-is-long-enough"  # the API and the dashboards share it
     # bcrypt at the tests' cost: the real algorithm, 2^4 rounds instead of production's 2^12 (0.35 s per check here)
     os.environ["APP_BCRYPT_ROUNDS"] = str(TEST_BCRYPT_ROUNDS)
     if BACKEND == "postgres":

@@ -1,5 +1,5 @@
-"""tools/run.py: starts the API, the worker, the dashboards and the demo agents, and leaves no process behind (what a
-child's death does is checked on stand-ins: tests/support/stand_in_run.py)."""
+"""tools/run.py: starts the API, a worker per class of work, the dashboards and the demo agents, and leaves no
+process behind (what a child's death does is checked on stand-ins: tests/support/stand_in_run.py)."""
 
 import os
 import queue
@@ -20,6 +20,7 @@ import pytest
 from service.config import REPO_ROOT
 from service.demo.framework import demo_logins
 from service.demo.platform import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_PASSWORD
+from service.task_queues import BULK, CRITICAL, QUEUES
 from tests.support import stand_in_run
 from tests.support.waiting import wait_until
 from tools import run
@@ -169,6 +170,7 @@ def test_everything_answers_the_demo_agents_heartbeat_and_ctrl_c_stops_every_pro
     started = processes_of(launcher.data_dir)
     names = " ".join(" ".join(proc.cmdline()) for proc in started)
     assert "service.serve" in names and "celery" in names and "streamlit" in names and "agent.simulate" in names
+    assert all(f"-Q {queue} " in names for queue in QUEUES)  # a worker per class of work
     children = [proc.environ() for proc in started if proc.pid != launcher.process.pid]
     links = {(env["APP_PUBLIC_BASE_URL"], env["APP_DASHBOARD_URL"]) for env in children}
     assert links == {(f"http://127.0.0.1:{launcher.api_port}", f"http://127.0.0.1:{launcher.dashboard_port}")}
@@ -228,12 +230,19 @@ def test_the_children_log_warnings_and_errors_unless_asked_for_more(monkeypatch)
         }
 
     monkeypatch.delenv("APP_RUN_LOG_LEVEL", raising=False)
-    assert levels() == {"api": "warning", "worker": "warning", "dashboards": "warning"}
+    assert levels() == {"api": "warning", "worker": "warning", "worker-bulk": "warning", "dashboards": "warning"}
     monkeypatch.setenv("APP_RUN_LOG_LEVEL", "INFO")
-    assert levels() == {"api": "info", "worker": "info", "dashboards": "info"}
+    assert levels() == {"api": "info", "worker": "info", "worker-bulk": "info", "dashboards": "info"}
     monkeypatch.setenv("APP_RUN_LOG_LEVEL", "chatty")
     with pytest.raises(SystemExit, match="APP_RUN_LOG_LEVEL must be one of debug, info, warning, error"):
         run.children(9100, 9601)
+
+
+def test_a_worker_per_class_of_work_and_beat_beside_the_critical_one_only():
+    workers = [child.argv for child in run.children(9100, 9601) if "celery" in child.argv]
+    taken = {argv[argv.index("-Q") + 1]: "-B" in argv for argv in workers}
+    assert taken == {CRITICAL: True, BULK: False}
+    assert len({argv[argv.index("-n") + 1] for argv in workers}) == len(workers)  # node names of their own
 
 
 def test_the_access_log_is_off_unless_asked_for(monkeypatch):
@@ -260,6 +269,14 @@ def test_public_links_follow_moved_ports_unless_set_explicitly(monkeypatch):
     monkeypatch.setenv("APP_PUBLIC_BASE_URL", "https://qrv.example.jp")
     env = run.child_environment(9100, 9601)
     assert (env["APP_PUBLIC_BASE_URL"], env["APP_DASHBOARD_URL"]) == ("https://qrv.example.jp", "http://127.0.0.1:9601")
+
+
+def test_the_api_and_the_dashboards_share_a_dashboards_key_without_setup(monkeypatch):
+    monkeypatch.delenv("APP_DASHBOARDS_KEY", raising=False)
+    made = run.child_environment(9100, 9601)["APP_DASHBOARDS_KEY"]
+    assert len(made) >= 32  # every child gets this one environment: the API and the dashboards hold the same key
+    monkeypatch.setenv("APP_DASHBOARDS_KEY", "k" * 40)
+    assert run.child_environment(9100, 9601)["APP_DASHBOARDS_KEY"] == "k" * 40
 
 
 def test_a_child_that_dies_stops_the_others_and_their_helpers_and_fails(launcher: Launcher):

@@ -1,5 +1,6 @@
 """The production shape without Docker: docker-compose.yml's own commands and environments, started natively with
-APP_ENV=production against the test PostgreSQL and Redis (api with two uvicorn workers, worker, beat, dashboards),
+APP_ENV=production against the test PostgreSQL and Redis (api with two uvicorn workers, a worker per class of work,
+beat, dashboards),
 driven through a login, an agent heartbeat, a scan, an MCP booking up to its SMS in the sandbox outbox and a dashboard
 page, then stopped. Start-up refuses placeholder secrets; the compose file's structure is checked against this run."""
 
@@ -15,9 +16,12 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from sqlalchemy import select
 
+from service.access import DASHBOARDS_CLIENT_HEADER, DASHBOARDS_KEY_HEADER
+from service.audit.models import AuditEntry
 from service.database import session_scope, utcnow
 from service.fleet.models import Terminal
 from service.outbox.models import OutboxMessage
+from service.task_queues import QUEUES
 from tests.service.entry_logs.world import make_world, scan
 from tests.service.fleet.conftest import make_customer, make_terminal, send
 from tests.service.reservations.conftest import make_mcp_client, make_service, make_shop
@@ -27,10 +31,19 @@ from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.postgres_only
 
-APP_SERVICES = ("api", "worker", "beat", "dashboards", "flower")
-NATIVE_SERVICES = ("api", "worker", "beat", "dashboards")
-DATA_SERVICES = ("api", "worker", "beat")  # those that read or write APP_DATA_DIR
-SECRETS = ("APP_SECRET_KEY", "APP_AUDIT_KEY", "APP_CRM_CARD_KEY", "APP_ADMIN_PASSWORD", "APP_DATABASE_URL")
+APP_SERVICES = ("api", "worker", "worker-bulk", "beat", "dashboards", "flower")
+NATIVE_SERVICES = ("api", "worker", "worker-bulk", "beat", "dashboards")
+WORKERS = ("worker", "worker-bulk")
+DATA_SERVICES = ("api", *WORKERS, "beat")  # those that read or write APP_DATA_DIR
+SECRETS = (
+    "APP_SECRET_KEY",
+    "APP_AUDIT_KEY",
+    "APP_CRM_CARD_KEY",
+    "APP_ADMIN_PASSWORD",
+    "APP_DATABASE_URL",
+    "APP_DASHBOARDS_KEY",
+)
+BROWSER = "198.51.100.7"  # a person's browser, as the dashboards forward it
 START_TIMEOUT = 90
 
 
@@ -88,12 +101,17 @@ def test_the_compose_services_run_natively_in_production_and_do_each_main_job(sh
     api = shape.start("api")
     wait_until(lambda: api.running() and answers(f"{shape.api_url}/api/ready"), timeout=START_TIMEOUT, interval=0.5)
     assert shape.healthy("api")
-    for name in ("worker", "beat", "dashboards"):
+    for name in NATIVE_SERVICES[1:]:
         shape.start(name)
     assert api_worker_processes(api) == 2
 
     with httpx.Client(base_url=shape.api_url, timeout=30) as http:
-        login = http.post("/api/auth/login", json={"login_id": "admin", "password": shape.values["APP_ADMIN_PASSWORD"]})
+        through_dashboards = {
+            DASHBOARDS_KEY_HEADER: shape.values["APP_DASHBOARDS_KEY"],
+            DASHBOARDS_CLIENT_HEADER: BROWSER,
+        }
+        credentials = {"login_id": "admin", "password": shape.values["APP_ADMIN_PASSWORD"]}
+        login = http.post("/api/auth/login", json=credentials, headers=through_dashboards)
         assert login.status_code == 200, login.text  # bootstrap-admin made `admin` from APP_ADMIN_PASSWORD
         me = http.get("/api/auth/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"})
         assert me.status_code == 200 and me.json()["login_id"] == "admin"
@@ -105,10 +123,11 @@ def test_the_compose_services_run_natively_in_production_and_do_each_main_job(sh
 
     with session_scope() as db:
         assert db.scalar(select(Terminal.last_heartbeat_at)) is not None
+        assert db.scalar(select(AuditEntry.client_address).where(AuditEntry.action == "login")) == BROWSER
     code = asyncio.run(book_through_mcp(shape.api_url, seeded["mcp_key"], seeded["service"]))
     wait_until(lambda: sms_sent(code), timeout=START_TIMEOUT, message="the worker to send the booking's SMS")
 
-    for name in ("worker", "beat", "dashboards"):
+    for name in NATIVE_SERVICES[1:]:
         wait_until(lambda name=name: shape.healthy(name), timeout=START_TIMEOUT, interval=1, message=f"{name} healthy")
     page = httpx.get(shape.dashboards_url, timeout=10)
     assert page.status_code == 200 and "<noscript>" in page.text  # the Streamlit app's page
@@ -126,6 +145,7 @@ def test_the_compose_services_run_natively_in_production_and_do_each_main_job(sh
     [
         ("api", "APP_SECRET_KEY", "APP_SECRET_KEY must be a real secret"),
         ("api", "APP_CRM_CARD_KEY", "APP_CRM_CARD_KEY must be"),
+        ("api", "APP_DASHBOARDS_KEY", "APP_DASHBOARDS_KEY must be a real secret"),
         ("worker", "APP_AUDIT_KEY", "APP_AUDIT_KEY must be a real secret"),
     ],
 )
@@ -155,13 +175,15 @@ def test_the_compose_file_has_the_shape_this_test_ran():
     values = secret_values()
     env = {name: service_environment(services[name], values) for name in APP_SERVICES}
     assert all(env[name].get("APP_ENV") == "production" for name in APP_SERVICES if name != "dashboards")
-    assert [env[name].get("APP_PROCESS") for name in APP_SERVICES] == ["api", "worker", "scheduler", None, "scheduler"]
+    processes = [env[name].get("APP_PROCESS") for name in APP_SERVICES]
+    assert processes == ["api", "worker", "worker", "scheduler", None, "scheduler"]
     held = {name: {secret for secret in SECRETS if secret in env[name]} for name in APP_SERVICES}
     assert held == {
         "api": set(SECRETS),
         "worker": {"APP_SECRET_KEY", "APP_AUDIT_KEY", "APP_DATABASE_URL"},
+        "worker-bulk": {"APP_SECRET_KEY", "APP_AUDIT_KEY", "APP_DATABASE_URL"},
         "beat": set(),
-        "dashboards": set(),
+        "dashboards": {"APP_DASHBOARDS_KEY"},  # the key their calls carry, which the api checks
         "flower": set(),
     }
     data_mounts = {name: services[name].get("volumes") for name in APP_SERVICES}
@@ -169,4 +191,19 @@ def test_the_compose_file_has_the_shape_this_test_ran():
     assert "app-data" in COMPOSE["volumes"]
     published = [port for name in APP_SERVICES for port in services[name].get("ports", [])]
     assert published and all(port.startswith("127.0.0.1:") for port in published)  # /metrics and Flower stay local
-    assert services["worker"]["stop_grace_period"]
+    assert all(services[name]["stop_grace_period"] for name in WORKERS)
+
+
+def test_compose_runs_a_worker_per_class_of_work_and_beat_once():
+    services = COMPOSE["services"]
+    commands = {name: services[name]["command"] for name in WORKERS}
+    taken = {name: command[command.index("-Q") + 1] for name, command in commands.items()}
+    assert sorted(taken.values()) == sorted(QUEUES)  # each class its own worker, none both
+    for name, command in commands.items():
+        node = command[command.index("-n") + 1]
+        assert (
+            node == f"{taken[name]}@%h"
+            and f"--destination {taken[name]}@$$HOSTNAME" in services[name]["healthcheck"]["test"][1]
+        )
+        assert "-B" not in command and "--beat" not in command
+    assert [name for name in services if "beat" in services[name].get("command", [])] == ["beat"]

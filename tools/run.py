@@ -1,7 +1,8 @@
-"""Start the whole product locally: the API, one Celery worker with beat, the dashboards, and a few simulated agents.
+"""Start the whole product locally: the API, a Celery worker per class of work (service/task_queues.py: the critical
+one runs beat too), the dashboards, and a few simulated agents.
 
 Each child runs in its own process group. Ctrl-C or SIGTERM stops every group (SIGTERM, then SIGKILL
-after a grace period) and exits 0; if the API, the worker or the dashboards dies on its own, the others are stopped
+after a grace period) and exits 0; if the API, a worker or the dashboards dies on its own, the others are stopped
 and the exit is 1. The simulated agents (`python -m agent.simulate`, started once the API answers) only make the
 demo move: if they die, that is logged and the platform keeps running. APP_DEMO_AGENTS=0 leaves them out.
 Ports: APP_API_PORT (8000) and APP_DASHBOARD_PORT (8501). The public URLs the children put in links (SMS and email
@@ -15,6 +16,7 @@ where to start.
 """
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -26,6 +28,8 @@ from pathlib import Path
 
 import httpx
 import psutil
+
+from service.task_queues import BULK, CRITICAL
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -42,6 +46,9 @@ READY_TIMEOUT_SECONDS = 120.0
 DEMO_AGENTS = 5
 DEMO_AGENT_INTERVAL_SECONDS = 30
 DEMO_AGENT_ERROR_RATE = 0.01  # now and then a simulated terminal reports an error, and recovers
+# Pool processes per class on a 2-core machine: deliveries mostly wait on the network, so two of them; bulk work
+# (PDFs, imports) uses a core while it runs, so one, leaving the other to the API and the critical worker.
+WORKER_CONCURRENCY = {CRITICAL: 2, BULK: 1}
 
 
 @dataclass
@@ -77,12 +84,8 @@ def children(api_port: int, dashboard_port: int) -> list[Child]:
             "api",
             [python, "-m", "service.serve", "--host", HOST, "--port", str(api_port), "--log-level", level],
         ),
-        Child(
-            "worker",
-            # --quiet: no start-up banner (the task list and the broker's address)
-            [python, "-m", "celery", "-A", "jobs.celery_app", "--quiet", "worker", "-B", "--concurrency", "2"]
-            + ["--loglevel", level],
-        ),
+        Child("worker", worker_argv(CRITICAL, level, "-B")),  # beat runs once, beside the critical worker
+        Child("worker-bulk", worker_argv(BULK, level)),
         Child(
             "dashboards",
             [
@@ -106,6 +109,14 @@ def children(api_port: int, dashboard_port: int) -> list[Child]:
             ],
         ),
     ]
+
+
+def worker_argv(queue: str, level: str, *extra: str) -> list[str]:
+    """A Celery worker taking one queue, under a node name of its own."""
+    # --quiet: no start-up banner (the task list and the broker's address)
+    celery = [sys.executable, "-m", "celery", "-A", "jobs.celery_app", "--quiet", "worker"]
+    options = ["-Q", queue, "-n", f"{queue}@%h", *extra, "--concurrency", str(WORKER_CONCURRENCY[queue])]
+    return celery + options + ["--loglevel", level]
 
 
 def demo_agents_wanted() -> bool:
@@ -194,9 +205,17 @@ def public_urls(api_port: int, dashboard_port: int) -> dict[str, str]:
     return {f"APP_{name.upper()}": url for name, url in derived.items() if name not in explicit}
 
 
+def dashboards_key() -> str:
+    """APP_DASHBOARDS_KEY (environment or .env), else one made for this run: the API and the dashboards get the same."""
+    from service.config import Settings
+
+    return Settings().dashboards_key or secrets.token_urlsafe(32)
+
+
 def child_environment(api_port: int, dashboard_port: int) -> dict[str, str]:
     internal = {
         "APP_API_URL": f"http://{HOST}:{api_port}",
+        "APP_DASHBOARDS_KEY": dashboards_key(),
         "APP_ACCESS_LOG": "1" if access_log_wanted() else "0",
         "PYTHONUNBUFFERED": "1",
     }

@@ -4,7 +4,8 @@ A backup is one tar file, `daicho-backup-<UTC time>.tar`: the database dump, the
 images, firmware, the entry-log and loaner archives) under `files/<root>/`, and `manifest.json` with the SHA-256 and
 size of every member, the row count of every table and a signed checkpoint of the audit chain's head taken before
 the dump (service/audit/checkpoint.py): a restore checks that the restored log reaches it. It is written under a hidden
-name and renamed when complete, so every file with the final name is a good backup.
+name and renamed when complete, so every file with the final name is a good backup. It holds personal data and the
+encrypted card data, so only its owner may read it: the file is created 0600 and a folder the backup creates 0700.
 """
 
 import hashlib
@@ -35,6 +36,8 @@ PREFIX = "daicho-backup-"
 SUFFIX = ".tar"
 STAMP = "%Y%m%dT%H%M%SZ"
 CHUNK = 1024 * 1024
+PRIVATE_FILE = 0o600  # a backup, readable by its owner only
+PRIVATE_FOLDER = 0o700  # a backup folder created here
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,13 @@ def _add_manifest(tar: tarfile.TarFile, manifest: dict) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
+def _private_file(path: Path) -> IO[bytes]:
+    """`path` opened for writing, its mode 0600 from the moment it exists (whatever the umask, a leftover too)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    os.fchmod(descriptor, PRIVATE_FILE)
+    return os.fdopen(descriptor, "wb")
+
+
 def backup_name(at: datetime) -> str:
     return f"{PREFIX}{at.astimezone(UTC).strftime(STAMP)}{SUFFIX}"
 
@@ -91,7 +101,7 @@ def create_backup(engine: Engine, *, folder: Path | None = None, now: datetime) 
     """Write a complete backup into `folder` (default APP_BACKUP_DIR) and return its path."""
     settings = get_settings()
     folder = folder or settings.backup_root
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
     final = folder / backup_name(now)
     if final.exists():
         raise BackupFailed(f"{final} exists already: one backup per second")
@@ -103,7 +113,7 @@ def create_backup(engine: Engine, *, folder: Path | None = None, now: datetime) 
         with tempfile.TemporaryDirectory(dir=folder, prefix=".dump-") as scratch:
             dump = Path(scratch) / backend.dump_name
             rows = backend.dump(dump)
-            with tarfile.open(partial, "w") as tar:
+            with _private_file(partial) as out, tarfile.open(fileobj=out, mode="w") as tar:
                 database = _add(tar, dump, backend.dump_name)
                 files = [
                     {"root": root, **_add(tar, path, f"files/{root}/{path.relative_to(base).as_posix()}")}

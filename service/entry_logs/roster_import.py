@@ -9,7 +9,9 @@ Each batch is one delivery of `entry_logs.import_roster` (the import, the row th
 transaction that commits the batch before it (`broker.queue_task`): its pending task stays until the batch's task
 has run, so should its send or its task be lost (the broker was down or flushed, the worker was killed mid-batch),
 the beat's pending-task sweep sends it again. A copy of a batch that already committed finds the import past its row
-and does nothing, so no batch is applied twice.
+and does nothing, so no batch is applied twice. The task runs a batch again after a transient database fault
+(`service.job_failures.retrying`: the connections were dropped, a deadlock); another fault marks the import failed
+with a Japanese message (`mark_failed`), the rows done so far kept.
 """
 
 import dataclasses
@@ -128,13 +130,21 @@ def get_import(db: Session, *, nursery: Nursery, import_id: int) -> RosterImport
         raise NotFound(labels.IMPORT_NOT_FOUND, code="import_not_found", details=exc.details) from exc
 
 
-def import_batch(db: Session, *, import_id: int, start: int, now: datetime, size: int = BATCH) -> None:
+def import_batch(
+    db: Session, *, import_id: int, start: int, now: datetime, size: int = BATCH, retry: bool = False
+) -> None:
     """Import the `size` rows from row `start` and queue the next batch, or finish; a copy for a batch done is a no-op.
 
     The import's row is locked for the batch: a copy delivered at the same time waits, then finds the batch done.
+    A `retry` after a transient fault that finds its batch done is the batch whose COMMIT went through while its
+    connection dropped: the send that commit would have made never happened, so it sends the next batch now.
     """
     job = db.scalar(select(RosterImport).where(RosterImport.id == import_id).with_for_update())
-    if job is None or job.status in FINISHED or job.processed_rows != start:
+    if job is None or job.status in FINISHED:
+        return
+    if job.processed_rows != start:
+        if retry and job.processed_rows > start:
+            broker.resend_after_commit(db, TASK, job.id, job.processed_rows)
         return
     header, rows = _rows(job.content)
     columns = _column_map(header)

@@ -143,9 +143,9 @@ def _password_ok(nursery: Nursery | None, password: str) -> bool:
 def login(
     db: Session, *, nursery_code: str, password: str, station_id: str | None, actor: Actor, now: datetime
 ) -> StationLogin:
-    """Check the entry-exit password under the per-code lockout (5 failures, 10 minutes) and the looser per-address
-    throttle (it stops spraying codes from one address, never a code without failures of its own: nurseries of one
-    operator often share one NAT address), open the station's session and issue its token."""
+    """Check the entry-exit password under the per-code lockout (5 failures, 10 minutes) and the per-address throttle
+    (lockout.attempt: it stops guessing from one address, never a code without recent failures of its own: nurseries
+    of one operator often share one NAT address), open the station's session and issue its token."""
     code = nursery_code.strip().lower()
     nursery = db.scalar(select(Nursery).where(func.lower(Nursery.code) == code))
     failed = Actor(type="anonymous", label=code[:100], client_address=actor.client_address, request_id=actor.request_id)
@@ -159,7 +159,6 @@ def login(
         db,
         keys=[(CODE_KIND, code)],
         throttles=[(lockout.STATION_ADDRESS_KIND, actor.client_address or "unknown")],
-        spare_clean_keys=True,
         now=now,
         verify=lambda: None if _password_ok(nursery, password) else "bad_credentials",
         refuse=refuse,

@@ -45,7 +45,10 @@ class Grant(Base):
 
 
 class LoginThrottle(Base):
-    """Failed-login counter for one key (a login id, a nursery code, a client address)."""
+    """Failed-login counter for one key (a login id, a nursery code) or client address (service/identity/lockout.py).
+
+    A key's row counts its failures in a row and its lock; an address's row holds the failures still counting as of
+    updated_at (earlier ones have leaked out: lockout.leaked) and no lock."""
 
     __tablename__ = "identity_login_throttle"
     __table_args__ = (UniqueConstraint("kind", "key"),)

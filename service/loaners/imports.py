@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic_core import PydanticCustomError
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -26,6 +27,7 @@ from service.loaners import forms, labels, numbering
 from service.loaners.devices import kind_of
 from service.loaners.models import Device, Form, Location, Model, Submission, SubmissionImport
 from service.loaners.submissions import recompute_states, submission_row
+from service.schemas import multi_line, single_line
 
 MAX_ROWS = 100_000
 CHUNK = 1000
@@ -147,20 +149,40 @@ class Verdict:
     new_device: bool = False
 
 
-def _earlier_keys(content: str, start: int, numbers: set[str]) -> set[tuple[str, datetime]]:
-    """(number, time) of the file's rows before `start` naming these numbers: a later repeat is a duplicate. The
-    dry run stores nothing, so it reads them here; the import finds them stored."""
+def _text_problems(questions: forms.QuestionSet, record: dict[str, str]) -> list[str]:
+    """The row's stored cells (the fixed columns and the form's answers) holding a control or format character,
+    refused as a request's text is (service/schemas.py); an answer may hold tab and newline, as in the form."""
+    problems = []
+    for column, value in record.items():
+        guard = single_line if column in FIXED_COLUMNS else multi_line if column in questions.by_key else None
+        if guard is None:
+            continue
+        try:
+            guard(value)
+        except PydanticCustomError as refused:
+            problems.append(labels.IMPORT_BAD_TEXT.format(column=column, reason=refused.message()))
+    return problems
+
+
+def _earlier_keys(
+    content: str, start: int, numbers: set[str], questions: forms.QuestionSet
+) -> set[tuple[str, datetime]]:
+    """(number, time) of the file's rows before `start` naming these numbers (rows it can import): a later repeat is
+    a duplicate. The dry run stores nothing, so it reads them here; the import finds them stored."""
     header = _header(content)
     number_at, time_at = header.index(labels.IMPORT_NUMBER), header.index(labels.IMPORT_TIMESTAMP)
     rows = (row for row in itertools.islice(csv_rows(content), 1, None) if any(cell.strip() for cell in row))
     keys = set()
     for row in itertools.islice(rows, start):
         number = row[number_at].strip() if number_at < len(row) else ""
-        if number in numbers and time_at < len(row):
-            try:
-                keys.add((number, parse_timestamp(row[time_at].strip())))
-            except ValueError:
-                continue
+        if number not in numbers or time_at >= len(row):
+            continue
+        if _text_problems(questions, dict(zip(header, (cell.strip() for cell in row), strict=False))):
+            continue
+        try:
+            keys.add((number, parse_timestamp(row[time_at].strip())))
+        except ValueError:
+            continue
     return keys
 
 
@@ -173,11 +195,12 @@ def _load_chunk(db: Session, job: SubmissionImport, records: list[dict[str, str]
         .join(Submission, Submission.device_id == Device.id)
         .where(Device.management_number.in_(numbers))
     ).tuples()
-    earlier = set() if write else _earlier_keys(job.content, start, numbers)
+    questions = forms.question_set(db, form.kind)
+    earlier = set() if write else _earlier_keys(job.content, start, numbers, questions)
     chunk = Chunk(
         job=job,
         form=form,
-        questions=forms.question_set(db, form.kind),
+        questions=questions,
         devices=devices,
         taken=set(stored) | earlier,
         write=write,
@@ -249,8 +272,11 @@ def _device(db: Session, chunk: Chunk, number: str) -> Device | None:
 
 def _check_row(db: Session, chunk: Chunk, record: dict[str, str]) -> Verdict:
     """What the row does. A row is history: it is imported as it was, whatever today's form requires (what differs
-    from today's rules is given as its reasons); only a row without a device or a readable time is not."""
+    from today's rules is given as its reasons); only a row without a device or a readable time, or with a control or
+    format character in a cell it stores, is not."""
     number = record.get(labels.IMPORT_NUMBER, "")
+    if problems := _text_problems(chunk.questions, record):
+        return Verdict("unreadable", problems)
     try:
         submitted_at = parse_timestamp(record.get(labels.IMPORT_TIMESTAMP, ""))
         new_device = number not in chunk.devices and number not in chunk.planned | chunk.seen

@@ -29,6 +29,7 @@ IMPORT_STATUSES = {
 # What the dry run says each row of an answer sheet will do.
 IMPORT_OUTCOMES = {"import": "取り込む", "duplicate": "重複（取り込まない）", "unreadable": "読み取れない"}
 ROTATION_STATUSES = {"running": "実行中", "done": "完了", "failed": "失敗", "skipped": "対象なし"}
+ROTATION_STALE = "処理していたワーカーが停止したため中断されました"  # a run left running past its time
 QUESTION_TYPES = {"text": "記述式", "textarea": "段落", "date": "日付", "number": "数値", "choice": "選択式"}
 
 # The form keys the rules of §2.6.2 and §2.3.4 name.
@@ -100,6 +101,7 @@ IMPORT_DUPLICATE = "同じ機器・同じタイムスタンプの回答は既に
 IMPORT_TOO_MANY_ROWS = "一度に取り込めるのは{limit}行までです"
 IMPORT_ENCODING = "CSVの文字コードを判別できません（UTF-8またはShift_JIS）"
 IMPORT_NO_NUMBER = "拠点管理番号（機器の識別子）がありません"
+IMPORT_BAD_TEXT = "「{column}」: {reason}"
 IMPORT_NOT_CHECKED = "取込前の確認が済んだ取込だけを取り込めます"
 BULK_UNKNOWN_DEVICES = "選択した機器が見つかりません: {ids}"
 BULK_DEVICE_INVALID = "{number}: {message}"

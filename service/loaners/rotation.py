@@ -64,7 +64,7 @@ def start(db: Session, *, now: datetime, actor: Actor) -> Rotation | None:
     db.execute(
         update(Rotation)
         .where(Rotation.running == 1, Rotation.started_at < now - STALE_AFTER)
-        .values(running=None, status="failed", error="stale: the worker stopped", finished_at=now)
+        .values(running=None, status="failed", error=labels.ROTATION_STALE, finished_at=now)
     )
     run = Rotation(running=1, status="running", cutoff=cutoff_for(now), started_by=actor.label, started_at=now)
     try:

@@ -1,5 +1,6 @@
-"""The outbox's scrape-time gauges on /metrics: the Celery queue its messages are sent through, and the delivery
-attempts finished in the error-rate window (`delivery_attempts`, which reservations' §4.3 alert counts too)."""
+"""The outbox's scrape-time gauges on /metrics: each Celery queue's length (its messages travel on `critical`), and
+the delivery attempts finished in the error-rate window (`delivery_attempts`, which reservations' §4.3 alert counts
+too)."""
 
 import logging
 from datetime import datetime, timedelta
@@ -13,6 +14,7 @@ from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.metrics import ScrapeTimeGauge
 from service.outbox.models import OutboxAttempt, OutboxMessage
+from service.task_queues import QUEUES
 
 FAILED_OUTCOMES = ("transient_error", "permanent_error", "abandoned")
 
@@ -37,13 +39,14 @@ def recent_delivery_attempts(now: datetime) -> tuple[int, int]:
 
 
 class QueueLengthCollector(ScrapeTimeGauge):
-    """Reports the Celery queue length at scrape time."""
+    """Reports each Celery queue's length at scrape time."""
 
-    name, documentation, labels = "daicho_celery_queue_length", "Messages waiting in the Celery queue", ("queue",)
+    name, documentation, labels = "daicho_celery_queue_length", "Messages waiting in each Celery queue", ("queue",)
 
     def fill(self, gauge: GaugeMetricFamily) -> None:
         try:
-            gauge.add_metric(["celery"], queue_length())
+            for queue in QUEUES:
+                gauge.add_metric([queue], queue_length(queue))
         except Exception:  # an unreachable broker must not break /metrics
             logging.getLogger("daicho.metrics").warning("queue length unavailable", exc_info=True)
 

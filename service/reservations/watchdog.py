@@ -3,7 +3,8 @@
 It runs in the API process (a daemon thread per process, outside tests), not as a Celery task: a task would stop
 with the worker or the beat it is meant to watch. For the same reason its Slack post is delivered at once from here,
 not left to the worker. It looks for
-- no Celery worker answering a ping (brokers that broadcast: Redis; the embedded one starts worker and API together),
+- no Celery worker of the critical queue answering (brokers that broadcast: Redis; the embedded one starts the
+  workers and the API together),
 - payment windows closed BACKLOG_MINUTES ago and never expired: the periodic sweep (beat) is not running,
 - outbox messages due BACKLOG_MINUTES ago and still unsent: nothing dispatches or delivers them.
 Each kind is posted at most once per APP_RESERVATIONS_ALERT_REPEAT_MINUTES, like the other §4.3 alerts.
@@ -23,6 +24,7 @@ from service.outbox import delivery
 from service.outbox.models import OutboxMessage
 from service.reservations import labels, monitoring
 from service.reservations.models import Payment
+from service.task_queues import CRITICAL
 
 log = logging.getLogger("daicho.reservations.watchdog")
 
@@ -51,11 +53,13 @@ def unswept_payments(db: Session, *, now: datetime) -> int:
 
 
 def workers_answering() -> bool | None:
-    """Whether a Celery worker answers a ping; None where the broker cannot broadcast (the embedded one)."""
+    """Whether a Celery worker taking the critical queue (where deliveries travel) answers; None where the broker
+    cannot broadcast (the embedded one). A bulk worker alone does not count: it never takes a delivery."""
     if not get_settings().redis_url:
         return None
     try:
-        return bool(broker.sender().control.ping(timeout=PING_TIMEOUT))
+        answers = broker.sender().control.inspect(timeout=PING_TIMEOUT).active_queues() or {}
+        return any(queue["name"] == CRITICAL for queues in answers.values() for queue in queues)
     except Exception:  # an unreachable broker: no worker can be reached either
         log.warning("worker ping failed", exc_info=True)
         return False

@@ -4,8 +4,10 @@ from sqlalchemy import select
 
 from service.database import utcnow
 from service.entry_logs.models import Child, Parent
+from service.job_failures import DATABASE_FAULT
 from tests.dashboards.conftest import button, fill, open_page, texts
 from tests.dashboards.test_entry_logs_logs import sakura, staff_of  # noqa: F401 - fixtures
+from tests.jobs.test_roster_import_jobs import parents_refused  # noqa: F401 - fixture
 from tests.service.entry_logs.world import add_log
 from tests.support.waiting import wait_until
 from tests.support.worker import start_worker  # noqa: F401 - the real Celery worker fixture
@@ -135,6 +137,27 @@ def test_the_roster_import_shows_its_progress_then_what_it_added_and_the_rejecte
     ichiro = db.scalar(select(Child).where(Child.name == "佐藤一郎"))
     assert [p.name for p in ichiro.parents] == ["佐藤花子", "佐藤太郎"]
     db.commit()
+
+
+def test_an_import_ended_by_a_fault_says_why_in_japanese(
+    db,
+    sakura,  # noqa: F811
+    open_app,
+    start_worker,  # noqa: F811
+    parents_refused,  # noqa: F811
+):
+    at = open_page(open_app, staff_of(db, sakura), ROSTER)
+    at = upload(at, ROSTER_CSV.encode("cp932"))
+    start_worker()
+
+    def failed():
+        at.run()
+        return texts(at.error)
+
+    assert wait_until(failed, timeout=60, message="the import job to fail and the page to show it") == [
+        f"取込に失敗しました（0行まで処理済み）: {DATABASE_FAULT}"
+    ]
+    assert not at.get("progress")
 
 
 def test_only_csv_files_are_taken_and_one_without_the_required_columns_is_refused(db, sakura, open_app):  # noqa: F811

@@ -3,6 +3,8 @@
 import hashlib
 import io
 import json
+import os
+import stat
 import tarfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -227,6 +229,35 @@ def test_create_to_a_folder_and_list_newest_first(data_folder, tmp_path, capsys)
     assert main(["backup", "list"]) == 0
     listed = capsys.readouterr().out.splitlines()
     assert len(listed) == 2 and listed[1].startswith(str(older))
+
+
+@pytest.fixture
+def usual_umask():
+    """The umask most systems run with (022): files are created world-readable unless made otherwise."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_backup_is_readable_by_its_owner_only_in_a_folder_it_creates_private(
+    data_folder, tmp_path, capsys, usual_umask
+):
+    first = make_backup(capsys)
+    assert (mode_of(first), mode_of(first.parent)) == (0o600, 0o700)
+    offsite = tmp_path / "offsite" / "daicho"
+    assert main(["backup", "create", "--to", str(offsite)]) == 0
+    [second] = backups.list_backups(offsite)
+    assert (mode_of(second.path), mode_of(offsite)) == (0o600, 0o700)
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    assert main(["backup", "create", "--to", str(shared)]) == 0
+    [third] = backups.list_backups(shared)
+    assert (mode_of(third.path), mode_of(shared)) == (0o600, 0o755)  # a folder the operator made keeps its mode
+    assert backups.verify_backup(third.path).checkpoint.seq >= 0
 
 
 def test_retention_keeps_the_newest_of_each_of_7_days_and_4_weeks(data_folder):

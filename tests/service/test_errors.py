@@ -90,7 +90,7 @@ def test_metrics_count_requests_by_route_and_report_queue_length(client):
     text = client.get("/metrics").text
     assert 'daicho_http_requests_total{method="GET",route="/health",status="200"}' in text
     assert "daicho_http_request_duration_seconds_bucket" in text
-    assert 'daicho_celery_queue_length{queue="celery"}' in text
+    assert 'daicho_celery_queue_length{queue="critical"}' in text and 'daicho_celery_queue_length{queue="bulk"}' in text
 
 
 def test_request_metrics_report_cumulative_latency_buckets_and_server_errors():

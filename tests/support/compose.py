@@ -115,6 +115,7 @@ def secret_values() -> dict[str, str]:
         "APP_SECRET_KEY": os.environ["APP_SECRET_KEY"],
         "APP_AUDIT_KEY": secrets.token_urlsafe(40),
         "APP_CRM_CARD_KEY": Fernet.generate_key().decode(),
+        "APP_DASHBOARDS_KEY": secrets.token_urlsafe(40),
         "APP_ADMIN_PASSWORD": secrets.token_urlsafe(16),
         "APP_PUBLIC_BASE_URL": "https://daicho.example.jp",
         "APP_DASHBOARD_URL": "https://daicho.example.jp",
@@ -160,13 +161,11 @@ class Shape:
 
     def start(self, name: str, replica: int = 1) -> NativeService:
         """Start the service, or its n-th replica as `docker compose up --scale` would: a container (host name, and
-        Celery node name, which defaults to it) and ports of its own, started as `<name>-<n>`."""
+        so Celery node name, `<queue>@%h`) and ports of its own, started as `<name>-<n>`."""
         key = name if replica == 1 else f"{name}-{replica}"
         ports = self.ports if replica == 1 else {port: free_port() for port in self.ports}
         host = socket.gethostname() if replica == 1 else f"{key}.{socket.gethostname()}"
-        command = self.command(name, ports)
-        if replica > 1 and command[:4] == ["celery", "-A", "jobs.celery_app", "worker"]:
-            command += ["-n", f"celery@{host}"]
+        command = [part.replace("%h", host) for part in self.command(name, ports)]
         env = self.environment(name) | {"HOSTNAME": host}
         self.services[key] = NativeService(key, command, env, self.log_dir).start()
         self.published[key] = ports

@@ -1,4 +1,5 @@
 """A real Celery worker subprocess (prefork, one child) with the test environment, started and stopped per test.
+It takes both classes' queues (service/task_queues.py) unless told which: a test can start one worker per class.
 
 The conftest put APP_DATABASE_URL/APP_REDIS_URL/APP_DATA_DIR in os.environ, so the worker shares the test's
 database and broker (the filesystem transport under APP_DATA_DIR on the SQLite pass, Redis on PostgreSQL).
@@ -9,12 +10,13 @@ import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from service.config import REPO_ROOT
+from service.task_queues import QUEUES
 from tests.support.waiting import wait_until
 
 CELERY = str(Path(sys.executable).with_name("celery"))
@@ -22,15 +24,16 @@ START_TIMEOUT = 60
 
 
 class WorkerProcess:
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, queues: Sequence[str] = QUEUES) -> None:
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO_ROOT), **env}
         self.log_path = log_path
+        self.queues = queues
         self.node = ""
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "WorkerProcess":
         """Start the worker in its own process group and return once it answers a ping."""
-        self.node = f"outbox-test-{uuid.uuid4().hex[:8]}@localhost"
+        self.node = f"{'-'.join(self.queues)}-test-{uuid.uuid4().hex[:8]}@localhost"
         command = [
             CELERY,
             "-A",
@@ -39,7 +42,7 @@ class WorkerProcess:
             "--pool=prefork",
             "--concurrency=1",
             "-Q",
-            "celery",
+            ",".join(self.queues),
             "-n",
             self.node,
             "--loglevel=INFO",
@@ -80,12 +83,13 @@ def purge_queue() -> None:
 
 @pytest.fixture
 def start_worker(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
-    """start_worker(**env) starts a real worker with extra environment variables; every one is killed after the test."""
+    """start_worker(**env) starts a real worker taking both queues with extra environment variables;
+    start_worker(queues=[CRITICAL], **env) one taking only the given queues. Every one is killed after the test."""
     workers: list[WorkerProcess] = []
     purge_queue()
 
-    def start(**env: str) -> WorkerProcess:
-        worker = WorkerProcess(env, tmp_path / f"worker-{len(workers) + 1}.log")
+    def start(queues: Sequence[str] = QUEUES, **env: str) -> WorkerProcess:
+        worker = WorkerProcess(env, tmp_path / f"worker-{len(workers) + 1}.log", queues)
         workers.append(worker)
         return worker.start()
 

@@ -14,6 +14,7 @@ from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.entry_logs import roster_import
 from service.entry_logs.models import Child, Guardian, Parent, RosterImport
+from service.job_failures import DATABASE_FAULT
 from tests.service.entry_logs.world import staff_headers
 
 GRACE = timedelta(seconds=get_settings().pending_task_grace_seconds, milliseconds=1)
@@ -116,6 +117,20 @@ def test_the_file_is_stored_and_imported_in_batches_adding_what_is_new_and_repor
     assert stored(db, sakura.nursery.id) == (parents, children, links)
 
 
+def test_a_row_whose_name_could_pass_for_another_parents_is_rejected_naming_the_rule(client, db, staff, sakura):
+    roster = "保護者名,電話番号,園児名,クラス\n山田\u200b花子,,山田太郎,ひよこ組\n山田花子,,山田\u202e郎次,ひよこ組\n"
+    job = upload(client, staff, sakura.nursery.id, roster.encode()).json()
+    run(job["id"])
+    done = progress(client, staff, sakura.nursery.id, job["id"]).json()
+    assert (done["status"], done["rejectedRows"], done["parentsCreated"]) == ("done", 2, 0)
+    reasons = [(r["row"], r["reason"]) for r in done["rejected"]]
+    assert [(row, reason.split("（")[0]) for row, reason in reasons] == [
+        (2, "保護者名: 表示されない書式文字"),
+        (3, "園児名: 表示されない書式文字"),
+    ]
+    assert "U+200B" in reasons[0][1] and "U+202E" in reasons[1][1]
+
+
 def test_every_created_parent_and_child_and_the_import_itself_are_audited_as_the_uploader(client, db, staff, sakura):
     job = upload(client, staff, sakura.nursery.id, ROSTER.encode()).json()
     run(job["id"], size=2)
@@ -159,6 +174,27 @@ def test_a_batch_delivered_again_or_rolled_back_midway_is_applied_once(client, d
     assert pending() == []
 
 
+def test_a_batch_run_again_after_its_commit_went_through_unseen_sends_the_next_batch(
+    client, db, staff, sakura, monkeypatch
+):
+    """The job retries a batch whose connection dropped around COMMIT: when the COMMIT had gone through, the retry
+    finds the batch done and sends the next one (that commit's send never happened); a plain copy sends nothing."""
+    import_id = upload(client, staff, sakura.nursery.id, ROSTER.encode()).json()["id"]
+    sent: list = []
+    monkeypatch.setattr(broker, "send_tasks", sent.extend)
+    run_batch(import_id, 0, 2)
+    first = list(sent)
+    assert [(task, args) for task, args, _ in first] == [(roster_import.TASK, [import_id, 2])]
+    sent.clear()
+    run_batch(import_id, 0, 2)  # a copy of the batch delivered again
+    assert sent == []
+    with session_scope() as session:
+        roster_import.import_batch(session, import_id=import_id, start=0, now=utcnow(), size=2, retry=True)
+    assert sent == first  # the same pending task, so the worker that runs it forgets it
+    assert progress(client, staff, sakura.nursery.id, import_id).json()["processedRows"] == 2
+    assert pending() == [(roster_import.TASK, [import_id, 2])]
+
+
 def test_a_lost_batch_is_sent_again_by_the_pending_task_sweep(client, db, staff, sakura, monkeypatch):
     import_id = upload(client, staff, sakura.nursery.id, ROSTER.encode()).json()["id"]
     run_batch(import_id, 0, 2)
@@ -176,12 +212,12 @@ def test_an_import_that_breaks_off_is_marked_failed_and_nothing_stays_pending(cl
     import_id = upload(client, staff, sakura.nursery.id, ROSTER.encode()).json()["id"]
     run_batch(import_id, 0, 2)
     with session_scope() as session:
-        roster_import.mark_failed(session, import_id=import_id, now=utcnow(), error="OperationalError: disk full")
+        roster_import.mark_failed(session, import_id=import_id, now=utcnow(), error=DATABASE_FAULT)
     failed = progress(client, staff, sakura.nursery.id, import_id).json()
     assert (failed["status"], failed["statusLabel"], failed["error"], failed["processedRows"]) == (
         "failed",
         "失敗",
-        "OperationalError: disk full",
+        DATABASE_FAULT,
         2,
     )
     run_batch(import_id, 2, 2)  # the batch queued before it broke off finds it failed

@@ -85,7 +85,11 @@ def test_address_throttle_stops_spraying_but_not_a_code_without_failures(client,
             )
         )
     assert statuses.count(401) <= limit - 1 and set(statuses) <= {401, 423}
-    assert login(client, code="n0", password="nope", address="10.9.9.9").status_code == 423
+    refused = login(client, code="n0", password="nope", address="10.9.9.9")
+    assert refused.status_code == 423 and refused.json()["error"]["code"] == "address_throttled"
+    assert refused.json()["error"]["message"].startswith(
+        "この接続元からの試行が多すぎます"
+    )  # the address, not the code
     assert login(client, code="himawari", password="nope", address="10.9.9.8").status_code == 401
     assert login(client, code="himawari", address="10.9.9.9").status_code == 423  # a code with its own failure
     assert login(client, code="sakura", address="10.9.9.9").status_code == 200  # none of its own

@@ -67,6 +67,25 @@ class TestSlackAndVoiceHttp:
         with pytest.raises(TransientDeliveryError, match="500"):
             provider.send(outgoing("slack", "#ops"))
 
+    @pytest.mark.parametrize(
+        ("body", "posted"),
+        [
+            ("<!channel> 至急", "&lt;!channel&gt; 至急"),
+            ("<!here|here> <@U012AB3CD>", "&lt;!here|here&gt; &lt;@U012AB3CD&gt;"),
+            ("<https://evil.example/|公式サイト>", "&lt;https://evil.example/|公式サイト&gt;"),
+            ("田中&佐藤 a<b>c", "田中&amp;佐藤 a&lt;b&gt;c"),
+            ("&lt; と書いた", "&amp;lt; と書いた"),  # what was typed is shown as typed: escaped once, from the row
+            ("詳細: http://dash.example/fleet-alerts?id=3", "詳細: http://dash.example/fleet-alerts?id=3"),
+        ],
+    )
+    def test_slack_text_is_shown_as_written_never_as_a_mention_or_a_link(self, fake_api, settings, body, posted):
+        settings.slack_provider, settings.slack_webhook_url = "webhook", fake_api.url + "/services/T/B/X"
+        fake_api.answer(200, b"ok")
+        provider = provider_for("slack", settings)
+        provider.send(outgoing("slack", "#ops", body=body))
+        provider.send(outgoing("slack", "#ops", body=body, attempt=2))  # a retry posts the same text
+        assert [json.loads(request.body) for request in fake_api.requests] == [{"text": posted}] * 2
+
     def test_voice_api_gets_the_documented_request_and_returns_the_call_id(self, fake_api, settings):
         settings.voice_api_url, settings.voice_api_key = fake_api.url, "voice-key"
         fake_api.answer(201, {"id": "call-42", "status": "queued"})

@@ -1,13 +1,17 @@
 """§5.1 incident levels: each level's target response time and escalation, overdue flags computed in SQL, the
 executives told through the outbox (e-mail and #qrv-alerts), and executives reading the records."""
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from service.config import get_settings
 from service.database import session_scope, utcnow
+from service.outbox.delivery import deliver
 from service.reservations import sweeper
 from service.reservations.models import Incident, Notification
+from tests.service.outbox.fake_api import serve
 from tests.service.reservations.conftest import headers_for, messages
 
 ROOT = "/api/reservations/incidents"
@@ -43,6 +47,24 @@ def test_a_critical_incident_is_reported_to_the_executives_at_once(client, db):
     assert slack == [f"【Critical】インシデント #{incident['id']}: criticalの障害（即座に経営陣に報告）"]
     with session_scope() as session:
         assert session.scalar(select(Notification.kind)) == "incident"
+
+
+def test_an_incident_title_reaches_slack_as_written_never_as_a_mention_or_a_link(client, db):
+    support = headers_for(db, "support")
+    title = "<!channel> 決済停止 <https://evil.example/|復旧手順> & 対応中"
+    incident = record(client, support, "critical", ago(minutes=1), title=title)
+    [post] = messages("slack")
+    assert title in post.body  # the console shows what was posted in the staff's words
+    with serve() as slack:
+        slack.answer(200, b"ok")
+        webhook = {"slack_provider": "webhook", "slack_webhook_url": slack.url + "/services/T/B/X"}
+        settings = get_settings().model_copy(update=webhook)
+        assert deliver(session_scope, post.id, now=utcnow(), settings=settings).outcome == "sent"
+    [request] = slack.requests
+    assert json.loads(request.body)["text"] == (
+        f"【Critical】インシデント #{incident['id']}: &lt;!channel&gt; 決済停止 "
+        "&lt;https://evil.example/|復旧手順&gt; &amp; 対応中（即座に経営陣に報告）"
+    )
 
 
 def test_high_and_medium_are_reported_by_a_person_or_by_the_sweeper_at_their_deadline(client, db):

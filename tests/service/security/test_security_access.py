@@ -4,7 +4,7 @@ APP_RESERVATIONS_CONSOLE_IPS. The caller's address is the one the trusted-proxy 
 import pytest
 from fastapi.testclient import TestClient
 
-from service.access import AccessGuard, access_guard
+from service.access import DASHBOARDS_CLIENT_HEADER, DASHBOARDS_KEY_HEADER, AccessGuard, access_guard
 from service.config import Settings, get_settings
 from tests.factories import auth_headers, make_user
 
@@ -45,7 +45,10 @@ def test_a_network_that_is_not_cidr_is_refused_at_start():
 
 
 def test_only_listed_hosts_and_networks_reach_the_api_and_the_fast_lane(restricted_app):
-    assert isinstance(getattr(restricted_app.entry, "app", restricted_app.entry), AccessGuard)
+    layer = restricted_app.entry
+    while not isinstance(layer, AccessGuard) and hasattr(layer, "app"):  # behind the proxy and the dashboards' hop
+        layer = layer.app
+    assert isinstance(layer, AccessGuard)
     office = TestClient(restricted_app, client=(OFFICE, 40000), base_url="http://tms.example.jp")
     outside = TestClient(restricted_app, client=(OUTSIDE, 40000), base_url="http://tms.example.jp")
     assert office.get("/api/health").status_code == 200
@@ -62,6 +65,18 @@ def test_only_listed_hosts_and_networks_reach_the_api_and_the_fast_lane(restrict
     # the agents' heartbeat lane is answered before the middleware stack: the guard stands in front of it too
     assert outside.post("/api/fleet/agent/heartbeat", json={}).status_code == 403
     assert office.post("/api/fleet/agent/heartbeat", json={}).status_code == 401
+
+
+def test_on_a_call_from_the_dashboards_the_browsers_address_decides(restricted_app):
+    dashboards = TestClient(restricted_app, client=("10.20.0.5", 40000), base_url="http://tms.example.jp")
+    key = get_settings().dashboards_key
+
+    def health_for(browser: str) -> int:
+        headers = {DASHBOARDS_KEY_HEADER: key, DASHBOARDS_CLIENT_HEADER: browser}
+        return dashboards.get("/api/health", headers=headers).status_code
+
+    assert (health_for(OFFICE), health_for(OUTSIDE)) == (200, 403)
+    assert dashboards.get("/api/health").status_code == 200  # a call for no browser it knows: its own address
 
 
 def test_behind_a_trusted_proxy_the_forwarded_address_decides(restricted_app):

@@ -1,17 +1,22 @@
-"""control characters are refused by one shared text type in every request schema and MCP argument."""
+"""Control characters and Unicode format characters (category Cf: bidi controls, zero-width characters) are refused
+by one shared text type in every request schema and MCP argument: the walks below find every text value a request
+carries checked by `single_line` or `multi_line`, and those refuse both, each naming its rule."""
 
+import sys
+import unicodedata
 from collections.abc import Iterator
 from typing import Annotated, Any
 
 import pytest
 from fastapi._compat import ModelField
 from fastapi.routing import APIRoute, iter_route_contexts
-from pydantic import EmailStr, TypeAdapter
+from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy import func, select
 
+from service.errors import rule_message
 from service.reservations.models import Reservation, ServiceType
 from service.routers import all_routers
-from service.schemas import multi_line, single_line
+from service.schemas import MultilineText, Text, format_character, multi_line, single_line
 from tests.factories import auth_headers, make_user
 from tests.service.reservations.conftest import catalog, make_mcp_client  # noqa: F401 - fixtures
 from tests.service.reservations.test_mcp import booking_args, connect, error_of
@@ -117,6 +122,47 @@ def test_every_text_query_parameter_refuses_control_characters():
     assert missing == []
 
 
+FORMAT_CHARACTERS = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]
+LOOK_ALIKES = {  # how each kind makes another parent's name or turns a text around
+    "zero_width_space": "山田\u200b太郎",
+    "right_to_left_override": "山田\u202e郎太",
+    "first_strong_isolate": "\u2068山田太郎\u2069",
+    "byte_order_mark": "\ufeff山田太郎",
+    "soft_hyphen": "Yama\u00adda",
+    "zero_width_joiner_of_an_emoji_sequence": "山田 \U0001f468\u200d\U0001f469\u200d\U0001f467",
+}
+
+
+def test_both_guards_refuse_every_format_character_naming_it():
+    assert len(FORMAT_CHARACTERS) > 150  # Unicode's whole Cf category, not a list of our own
+    for text_type in (Text, MultilineText):
+        adapter = TypeAdapter(text_type)
+        for character in FORMAT_CHARACTERS:
+            with pytest.raises(ValidationError) as refused:
+                adapter.validate_python(f"名前{character}です")
+            [error] = refused.value.errors()
+            assert error["type"] == "format_character" and error["ctx"]["character"] == f"U+{ord(character):04X}"
+            assert rule_message(error).startswith(f"表示されない書式文字（U+{ord(character):04X}")
+
+
+def test_every_control_character_is_refused_as_one_naming_it():
+    controls = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cc"]
+    lines = {"\t", "\n"}
+    for guard, passing in ((single_line, set()), (multi_line, lines)):
+        for character in controls:
+            if character in passing:
+                assert guard(f"a{character}b") == f"a{character}b"
+                continue
+            with pytest.raises(ValueError, match=f"U\\+{ord(character):04X}") as refused:
+                guard(f"a{character}b")
+            assert refused.value.type == "control_character"
+
+
+def test_text_without_format_characters_passes_emoji_and_all():
+    for text in ("山田太郎", "ｶﾀｶﾅ・ひらがな〜", "\U0001f600 \U0001f44d\U0001f3fd", "Ünïcödé", "café"):
+        assert single_line(text) == text and format_character(text) is None
+
+
 def fleet_admin(db) -> dict[str, str]:
     headers = auth_headers(make_user(db, "fleet-admin", grants={"fleet": "admin"}))
     db.commit()
@@ -129,6 +175,14 @@ def test_a_terminal_search_with_a_control_character_is_refused_naming_the_rule(c
     response = client.get(f"/api/fleet/terminals?{query}", headers=headers)
     assert response.status_code == 422
     assert "control_character" in response.text and "制御文字" in response.text
+
+
+@pytest.mark.parametrize("query", ["q=%E2%80%8B", "q=ABC%E2%80%AE", "firmware_version=1.0%EF%BB%BF"])
+def test_a_terminal_search_with_a_format_character_is_refused_naming_the_rule(client, db, query):
+    headers = fleet_admin(db)
+    response = client.get(f"/api/fleet/terminals?{query}", headers=headers)
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["rule"] == "format_character" and "書式文字" in response.text
 
 
 def test_a_query_longer_than_its_limit_is_still_refused_for_its_length(client, db):
@@ -144,7 +198,7 @@ def operator(db) -> dict[str, str]:
     return headers
 
 
-@pytest.mark.parametrize("character", ["\x07", "\x1b", "\x7f", "\n", "\t"])
+@pytest.mark.parametrize("character", ["\x07", "\x1b", "\x7f", "\x85", "\x9b", "\n", "\t"])
 def test_a_service_name_with_a_control_character_is_refused_naming_the_rule(client, db, operator, character):
     body = {"name": f"出張{character}クリーニング", "price": 5000, "duration_minutes": 60}
     response = client.post("/api/reservations/services", json=body, headers=operator)
@@ -153,22 +207,40 @@ def test_a_service_name_with_a_control_character_is_refused_naming_the_rule(clie
     assert db.scalar(select(func.count()).select_from(ServiceType)) == 0
 
 
+@pytest.mark.parametrize("name", LOOK_ALIKES.values(), ids=LOOK_ALIKES.keys())
+def test_a_name_that_could_pass_for_another_is_refused_naming_the_rule(client, db, operator, name):
+    body = {"name": "出張クリーニング", "price": 5000, "duration_minutes": 60}
+    assert client.post("/api/reservations/services", json=body, headers=operator).status_code == 201
+    response = client.post("/api/reservations/services", json=body | {"name": name}, headers=operator)
+    assert response.status_code == 422
+    [detail] = response.json()["error"]["details"]
+    assert (detail["loc"], detail["rule"]) == (["body", "name"], "format_character")
+    assert detail["message"].startswith("name: 表示されない書式文字（U+")
+    assert db.scalar(select(func.count()).select_from(ServiceType)) == 1
+
+
 def test_a_multi_line_field_keeps_tab_and_newline_but_no_other_control_character(client, db, operator):
     body = {"name": "出張クリーニング", "price": 5000, "duration_minutes": 60}
     refused = client.post("/api/reservations/services", json=body | {"description": "1行目\x0b2行目"}, headers=operator)
     assert refused.status_code == 422 and "control_character" in refused.text
+    hidden = client.post("/api/reservations/services", json=body | {"description": "1行目\n\u200b"}, headers=operator)
+    assert hidden.status_code == 422 and "format_character" in hidden.text
     kept = client.post("/api/reservations/services", json=body | {"description": "1行目\n\t2行目"}, headers=operator)
     assert kept.status_code == 201, kept.text
     assert kept.json()["description"] == "1行目\n\t2行目"
 
 
-async def test_mcp_arguments_with_control_characters_are_tool_errors_naming_the_argument(live_api, catalog):  # noqa: F811
+async def test_mcp_arguments_with_control_or_format_characters_are_tool_errors_naming_the_argument(live_api, catalog):  # noqa: F811
     key = make_mcp_client()[1]
     async with connect(live_api, key) as mcp:
         details = error_of(await mcp.call_tool("create_reservation", booking_args(catalog, details="3LDK\x1b[2J")))
         assert details["details"] == {"field": "details", "rule": "control_character"}
         name = error_of(await mcp.call_tool("create_reservation", booking_args(catalog, requester_name="山田\n太郎")))
         assert name["code"] == "validation_failed" and name["details"][0]["rule"] == "control_character"
+        hidden = error_of(
+            await mcp.call_tool("create_reservation", booking_args(catalog, requester_name="山田\u202e郎太"))
+        )
+        assert hidden["details"] == {"field": "requester_name", "rule": "format_character"}
     from service.database import session_scope
 
     with session_scope() as db:

@@ -1,0 +1,129 @@
+"""How a job meets a fault: a transient database fault retried with backoff, any other recorded in Japanese words.
+
+A job works in units (a batch in its own short transaction that commits the job's progress with it), so a unit can
+run again: it re-reads where the job stands, and a unit whose COMMIT reached the database although its connection
+dropped before the answer finds its work done. `retrying` runs a unit and runs it again after a transient fault
+(`is_transient`: the connection was lost or refused, the server is shutting down or starting, a serialization failure
+or deadlock, SQLite's write lock held past the busy timeout), waiting an exponential backoff with jitter between
+attempts (redis-py's `Retry`, a generic retry loop), at most RETRIES times; anything else, or the fault of the last
+attempt, is raised. The wait happens in the worker between two transactions (no broker countdown, no transaction
+open). `run_in_batches` is the loop of a job whose batches say whether more remain.
+
+`job_failed` is what a job does with the fault that ends it: the whole exception goes to the log with the job and what
+it worked on, and the message for people (`failure_message`) goes to the job's row: Japanese, never SQL, a class name
+or a pattern.
+"""
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from typing import TypeVar
+
+import psycopg
+from redis.backoff import EqualJitterBackoff
+from redis.retry import Retry
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session
+
+from service.database import session_scope
+from service.errors import HAS_JAPANESE, DomainError
+
+log = logging.getLogger("daicho.jobs")
+
+T = TypeVar("T")
+
+RETRIES = 8  # with the backoff below, a unit keeps trying for 45-90 s: a database restart or failover
+BACKOFF_BASE = 0.5  # seconds: the n-th wait is between half and all of min(BACKOFF_CAP, BACKOFF_BASE * 2**n)
+BACKOFF_CAP = 30.0
+
+# PostgreSQL's SQLSTATEs of faults that pass: serialization failure, deadlock, the server shutting down (by an admin,
+# after a crash) or not accepting connections yet; and the whole connection exception class 08.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03"})
+CONNECTION_EXCEPTION_CLASS = "08"
+SQLITE_BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})  # primary codes: "database is locked"
+
+DATABASE_UNREACHABLE = "データベースが一時的に利用できないため処理を完了できませんでした。もう一度お試しください"
+DATABASE_FAULT = "データベースの処理でエラーが発生したため処理を完了できませんでした。管理者にお問い合わせください"
+UNEXPECTED_FAULT = "内部エラーが発生したため処理を完了できませんでした。管理者にお問い合わせください"
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception, the driver's error SQLAlchemy wrapped in it, and what each was raised from."""
+    found: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in found:
+        found.append(current)
+        current = getattr(current, "orig", None) or current.__cause__
+    return found
+
+
+def _transient_one(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, PoolTimeout):  # every pooled connection busy for the pool's timeout
+        return True
+    if isinstance(exc, psycopg.Error):
+        state = exc.sqlstate
+        if state is None:  # no answer from a server: the connection was refused, lost or closed
+            return isinstance(exc, psycopg.OperationalError)
+        return state in TRANSIENT_SQLSTATES or state.startswith(CONNECTION_EXCEPTION_CLASS)
+    if isinstance(exc, sqlite3.OperationalError):
+        return getattr(exc, "sqlite_errorcode", 0) & 0xFF in SQLITE_BUSY_CODES
+    return False
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether the fault passes by itself, so the same unit of work run again a moment later may succeed."""
+    return any(_transient_one(cause) for cause in _causes(exc))
+
+
+def _is_database_fault(exc: BaseException) -> bool:
+    return any(isinstance(cause, DBAPIError | psycopg.Error | sqlite3.Error) for cause in _causes(exc))
+
+
+def failure_message(exc: BaseException) -> str:
+    """What a person reads about a job that ended on this fault: a service error's own Japanese message, else a
+    Japanese sentence saying whether the database could not be reached, failed otherwise, or something else broke."""
+    if isinstance(exc, DomainError) and HAS_JAPANESE.search(exc.message):
+        return exc.message
+    if is_transient(exc):
+        return DATABASE_UNREACHABLE
+    if _is_database_fault(exc):
+        return DATABASE_FAULT
+    return UNEXPECTED_FAULT
+
+
+def job_failed(exc: BaseException, job: str) -> str:
+    """Log the whole exception with the job (its task and what it worked on, e.g. "entry_logs.import_roster
+    import_id=3 start=7400"); returns the message to record for people."""
+    log.error("%s failed", job, exc_info=exc)
+    return failure_message(exc)
+
+
+def retrying(unit: Callable[[], T], job: str, *, retries: int = RETRIES) -> T:
+    """Run the unit of work, again after each transient fault with a growing, jittered wait, at most `retries` times;
+    returns its result or raises its last fault. `job` names the job in the log, as for `job_failed`."""
+
+    def note(exc: Exception, failures: int) -> None:
+        log.warning("%s: transient database fault (%d of %d): %s", job, failures, retries, exc)
+
+    policy = Retry(EqualJitterBackoff(cap=BACKOFF_CAP, base=BACKOFF_BASE), retries, supported_errors=(Exception,))
+    return policy.call_with_retry(unit, note, is_retryable=is_transient, with_failure_count=True)
+
+
+def run_in_batches(step: Callable[[Session], bool], fail: Callable[[Session, str], object], job: str) -> None:
+    """Run `step` in one short transaction after another while it says there is more, each retried on a transient
+    fault; a fault that ends the job is logged and its message recorded with `fail` in a transaction of its own."""
+
+    def one_batch() -> bool:
+        with session_scope() as db:
+            return step(db)
+
+    try:
+        while retrying(one_batch, job):
+            pass
+    except Exception as exc:
+        message = job_failed(exc, job)
+        with session_scope() as db:
+            fail(db, message)

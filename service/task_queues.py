@@ -1,0 +1,59 @@
+"""Which class of work each Celery task is, and so which queue it travels on: the one routing table.
+
+Two classes, each a queue with workers of its own, so bulk work can never occupy what time-critical work needs:
+- `critical`: what someone waits for by the minute: outbox delivery and its dispatch, alerting (digests,
+  escalations, closing-time notices), deadline sweeps, offline marking and the pending-task sweep. Short tasks.
+- `bulk`: what may take minutes: documents, imports, rotation, archives, reports, backups, roll-ups and purges.
+
+The worker app (jobs/celery_app.py) and the service's sender (service/broker.py), which sends tasks by name without
+importing jobs/, both take `celery_routing()`. Every task the worker registers has a class here
+(tests/jobs/test_task_queues.py); an unknown name would go to the bulk queue, never ahead of an alert.
+"""
+
+from kombu import Exchange, Queue
+
+CRITICAL = "critical"
+BULK = "bulk"
+QUEUES = (CRITICAL, BULK)
+
+TASK_CLASSES: dict[str, str] = {
+    # time-critical: deliveries, alerts, deadlines
+    "platform.deliver_message": CRITICAL,
+    "platform.dispatch_outbox": CRITICAL,
+    "platform.send_pending_tasks": CRITICAL,
+    "fleet.send_alert_digest": CRITICAL,
+    "fleet.escalate_overdue": CRITICAL,
+    "fleet.mark_offline_terminals": CRITICAL,
+    "fleet.advance_rollouts": CRITICAL,
+    "reservations.sweep_deadlines": CRITICAL,
+    "reservations.check_operations": CRITICAL,
+    "entry_logs.notify_closing_time": CRITICAL,
+    # bulk: documents, imports, rotation, archives, reports, backups, roll-ups, purges
+    "entry_logs.render_cards": BULK,
+    "entry_logs.import_roster": BULK,
+    "entry_logs.archive_old_logs": BULK,
+    "entry_logs.prune_station_sessions": BULK,
+    "fleet.import_terminals": BULK,
+    "fleet.rollup_metrics": BULK,
+    "fleet.prune_history": BULK,
+    "loaners.import_submissions": BULK,
+    "loaners.rotate_submissions": BULK,
+    "reservations.summarize_months": BULK,
+    "reservations.send_monthly_report": BULK,
+    "platform.backup": BULK,
+    "platform.publish_audit_head": BULK,
+    "platform.purge_documents": BULK,
+    "platform.purge_revoked_tokens": BULK,
+    "crm.sweep_orphan_files": BULK,
+}
+
+
+def celery_routing() -> dict:
+    """Celery settings: both queues declared (a worker without -Q takes both), each task routed to its class's."""
+    return {
+        "task_queues": [Queue(name, Exchange(name, type="direct"), routing_key=name) for name in QUEUES],
+        "task_default_queue": BULK,
+        "task_default_exchange": BULK,
+        "task_default_routing_key": BULK,
+        "task_routes": {task: {"queue": queue} for task, queue in TASK_CLASSES.items()},
+    }

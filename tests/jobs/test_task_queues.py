@@ -1,0 +1,66 @@
+"""service/task_queues.py is the one routing table: every task the worker registers (periodic ones included) has a
+class, the worker app and the service's sender route by it alike, and the queue length is measured per queue."""
+
+import pytest
+
+from jobs.celery_app import app
+from jobs.schedule import BEAT_SCHEDULE
+from service import broker
+from service.config import get_settings
+from service.reservations import watchdog
+from service.task_queues import BULK, CRITICAL, QUEUES, TASK_CLASSES
+from tests.support.worker import purge_queue
+
+
+def registered_tasks() -> set[str]:
+    app.loader.import_default_modules()
+    return {name for name in app.tasks if not name.startswith("celery.")}
+
+
+def test_every_registered_task_has_a_class_and_the_table_names_no_other():
+    unclassified = registered_tasks() - set(TASK_CLASSES)
+    assert unclassified == set(), f"give these tasks a class in service/task_queues.py: {sorted(unclassified)}"
+    assert set(TASK_CLASSES) - registered_tasks() == set()
+    assert set(TASK_CLASSES.values()) == set(QUEUES)
+
+
+def test_every_periodic_task_has_a_class():
+    assert {entry["task"] for entry in BEAT_SCHEDULE.values()} <= set(TASK_CLASSES)
+
+
+@pytest.mark.parametrize(
+    ("task", "queue"),
+    [
+        ("platform.deliver_message", CRITICAL),
+        ("platform.dispatch_outbox", CRITICAL),
+        ("fleet.send_alert_digest", CRITICAL),
+        ("reservations.sweep_deadlines", CRITICAL),
+        ("fleet.mark_offline_terminals", CRITICAL),
+        ("platform.send_pending_tasks", CRITICAL),
+        ("entry_logs.render_cards", BULK),
+        ("entry_logs.import_roster", BULK),
+        ("loaners.rotate_submissions", BULK),
+        ("platform.backup", BULK),
+    ],
+)
+def test_the_worker_app_and_the_sender_route_a_task_to_its_class(task, queue):
+    sender = broker.make_sender(get_settings())
+    assert app.amqp.router.route({}, task)["queue"].name == queue
+    assert sender.amqp.router.route({}, task)["queue"].name == queue
+
+
+def test_the_queue_length_is_measured_per_queue_on_the_real_broker():
+    purge_queue()
+    broker.send_tasks([("platform.deliver_message", [1], None), ("entry_logs.render_cards", [1, 0], None)])
+    broker.send_tasks([("entry_logs.render_cards", [2, 0], None)])
+    assert (broker.queue_length(CRITICAL), broker.queue_length(BULK), broker.queue_length()) == (1, 2, 3)
+    purge_queue()
+    assert broker.queue_length() == 0
+
+
+@pytest.mark.postgres_only  # the embedded broker cannot broadcast: the watchdog does not ask there
+def test_the_watchdog_counts_only_a_worker_of_the_critical_queue(start_worker):
+    start_worker(queues=[BULK])
+    assert watchdog.workers_answering() is False
+    start_worker(queues=[CRITICAL])
+    assert watchdog.workers_answering() is True

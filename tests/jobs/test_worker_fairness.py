@@ -1,0 +1,44 @@
+"""Bulk work never occupies what time-critical work needs (service/task_queues.py): a worker per class, as `make run`
+and the compose file start them, and an outbox e-mail queued behind three large card jobs of one nursery is sent by
+the critical worker while the bulk worker is still drawing the cards."""
+
+import pytest
+
+from service.outbox.service import enqueue
+from service.task_queues import BULK, CRITICAL
+from tests.jobs.test_outbox_worker import sent, smtp_env
+from tests.service.entry_logs.test_cards import ask_for_cards, cards_url
+from tests.service.entry_logs.world import make_world, staff_headers
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.slow
+
+PARENTS = 1000  # the whole nursery's cards take the bulk worker well over the e-mail's time
+CLASSES = ("", "ひよこ組", "うさぎ組")  # three jobs: the whole nursery, then each class
+DELIVERED = "platform.deliver_message["
+
+
+def test_an_email_queued_behind_three_large_card_jobs_is_sent_while_the_cards_are_drawn(
+    client, db, smtp_sink, start_worker
+):
+    sink, port = smtp_sink
+    world = make_world(db, "fair", name="ひかり保育園", parents=PARENTS)
+    db.commit()
+    headers = staff_headers(db, world)
+    bulk = start_worker(queues=[BULK])
+    critical = start_worker(queues=[CRITICAL], **smtp_env(port))
+
+    jobs = [ask_for_cards(client, headers, world.nursery.id, class_name)["id"] for class_name in CLASSES]
+
+    def status(job_id: int) -> str:
+        return client.get(cards_url(world.nursery.id, job_id), headers=headers).json()["status"]
+
+    wait_until(lambda: status(jobs[0]) == "running", timeout=60, message="the bulk worker to start the first cards")
+    message = enqueue(db, channel="email", recipient="qrv-ops@example.jp", subject="重大インシデント", body="至急")
+    db.commit()  # after the three card jobs: the after-commit hook sends its delivery to the critical queue
+
+    wait_until(lambda: sent(message.id), timeout=30, message="the e-mail to be sent while the cards are drawn")
+    # it waited for none of the card jobs, not even the one running when it was queued
+    assert [status(job) in ("queued", "running") for job in jobs] == [True, True, True]
+    assert [delivered["Subject"] for delivered in sink.messages] == ["重大インシデント"]
+    assert DELIVERED in critical.log_path.read_text() and DELIVERED not in bulk.log_path.read_text()
