@@ -129,6 +129,12 @@ def request_cards(nursery_id: int, class_name: str = "") -> dict:
     return write("POST", f"/entry-logs/nurseries/{nursery_id}/card-jobs", {"className": class_name})
 
 
+def card_jobs(nursery_id: int, class_name: str = "") -> list[dict]:
+    """The nursery's card jobs still kept for a class (or the whole nursery), newest first (uncached: a job asked for
+    in another session, or before a reload, is found here)."""
+    return fetch(f"/entry-logs/nurseries/{nursery_id}/card-jobs", className=class_name or None)
+
+
 def card_job(nursery_id: int, job_id: int) -> dict:
     """The card job as it is now (uncached: the page polls it): status, statusLabel, pagesDone, pagesTotal, error."""
     return fetch(f"/entry-logs/nurseries/{nursery_id}/card-jobs/{job_id}")

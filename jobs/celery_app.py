@@ -9,6 +9,7 @@ from service.config import Settings, get_settings
 from service.task_queues import celery_routing
 
 TASK_MODULES = [
+    "jobs.pending_tasks",  # the pending-task ledger's signal handlers
     "jobs.platform",
     "jobs.entry_logs",
     "jobs.fleet",

@@ -1,17 +1,17 @@
 """入退管理 tasks: archiving entry/exit logs older than the retention (one year), forgetting ended station sessions,
-telling the nurseries' admins of parents still inside after the closing time, drawing barcode card PDFs, importing
-roster CSVs batch by batch."""
+telling the nurseries' admins of parents still inside after the closing time, drawing barcode card PDFs chunk by
+chunk, importing roster CSVs batch by batch."""
 
 from datetime import timedelta
 from itertools import count
 from pathlib import Path
 
 from jobs.celery_app import app
-from jobs.single_flight import SingleFlightTask, periodic
+from jobs.single_flight import periodic
 from service import documents
 from service.config import get_settings
 from service.database import session_scope, utcnow
-from service.entry_logs import cards, closing, logs, roster, roster_import
+from service.entry_logs import cards, closing, labels, logs, roster, roster_import
 from service.job_failures import job_failed, retrying
 
 ENDED_SESSIONS_KEPT = timedelta(days=30)
@@ -72,18 +72,25 @@ def import_roster(import_id: int, start: int) -> None:
             roster_import.mark_failed(db, import_id=import_id, now=utcnow(), error=message)
 
 
-@app.task(name="entry_logs.render_cards", base=SingleFlightTask, acks_late=True)
-def render_cards(job_id: int) -> int:
-    """Make a card PDF job's file and mark it ready (a failure marks it failed); returns the pages drawn."""
+@app.task(name=cards.TASK, acks_late=True)
+def render_cards(job_id: int, chunk: int = 0) -> int:
+    """One step of a card PDF job: draw its chunk `chunk` (at most APP_DOCUMENT_CHUNK_PAGES pages) into a part file
+    committed with the job's progress, which queues the next step; once every card is drawn, merge the parts and mark
+    the job ready. A failure marks the job failed. Returns the pages drawn."""
     with session_scope() as db:
-        plan = cards.start(db, job_id=job_id, now=utcnow())
+        plan = cards.start_chunk(db, job_id=job_id, chunk=chunk, now=utcnow())
     if plan is None:
         return 0
     try:
-        sheet = _drawn(plan)
-        stored_name = documents.write_file(sheet.output(), ".pdf")
+        sheet = None if plan.all_drawn else _drawn(plan)
+        if sheet is None or not sheet.cards:  # every card drawn (or the rest of the parents gone): the parts are it
+            _merge(plan)
+            return 0
+        part = documents.write_part(job_id, chunk, sheet.output())
         with session_scope() as db:
-            documents.finish(db, job_id, stored_name=stored_name, pages=sheet.pages, now=utcnow())
+            documents.commit_chunk(
+                db, cards.TASK, job_id, chunk=chunk, part=part, pages=sheet.pages, drawn_through=sheet.last_parent_id
+            )
     except Exception as exc:
         with session_scope() as db:
             documents.fail(db, job_id, error=f"{exc.__class__.__name__}: {exc}", now=utcnow())
@@ -92,14 +99,28 @@ def render_cards(job_id: int) -> int:
 
 
 def _drawn(plan: cards.CardPlan) -> cards.CardSheet:
-    """Every card of the plan, the parents read a batch per short transaction that also commits the pages drawn so
-    far; the drawing happens outside any transaction."""
-    batch, sheet, after_id = get_settings().entry_logs_cards_batch, cards.CardSheet(plan), 0
-    while True:
+    """The chunk's cards: the parents after the last one drawn, read a batch per short transaction and drawn outside
+    any, up to APP_DOCUMENT_CHUNK_PAGES pages."""
+    settings = get_settings()
+    sheet, limit = cards.CardSheet(plan), settings.document_chunk_pages * cards.PER_PAGE
+    while sheet.cards < limit:
         with session_scope() as db:
-            documents.record_progress(db, plan.job_id, pages_done=sheet.pages)
-            faces = cards.card_faces(db, plan, after_id=after_id, limit=batch)
+            faces = cards.card_faces(
+                db, plan, after_id=sheet.last_parent_id, limit=min(settings.entry_logs_cards_batch, limit - sheet.cards)
+            )
         if not faces:
-            return sheet
+            break
         sheet.draw(faces)
-        after_id = faces[-1].parent_id
+    return sheet
+
+
+def _merge(plan: cards.CardPlan) -> None:
+    """The parts merged into the job's file, the job ready, the parts removed (a job without parts fails)."""
+    if not plan.parts:
+        with session_scope() as db:
+            documents.fail(db, plan.job_id, error=labels.NO_PARENTS_FOR_CARDS, now=utcnow())
+        return
+    stored_name = documents.merge_parts(plan.parts)
+    with session_scope() as db:
+        ready = documents.finish(db, plan.job_id, stored_name=stored_name, now=utcnow())
+    documents.remove_files(plan.parts if ready else [stored_name])

@@ -41,9 +41,10 @@ def dispatch_outbox() -> int:
 
 @periodic("platform.send_pending_tasks")
 def send_pending_tasks() -> int:
-    """Send the tasks requests recorded whose after-commit send was lost (the broker was down, the process died)."""
+    """Send again the tasks requests recorded that have not run: never sent (the broker was down, the process died),
+    not started long after their send (the message was lost), or held by a worker past its lease (the worker died)."""
     with session_scope() as db:
-        return broker.send_pending(db)
+        return broker.send_pending(db, now=utcnow())
 
 
 @periodic("platform.publish_audit_head")

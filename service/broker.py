@@ -1,19 +1,24 @@
 """The service's one door to the Celery broker: tasks sent by name after a commit, the queue's length, reachability.
 
 The service never imports jobs/: it sends tasks by name through a bare Celery client configured as the worker is.
-`queue_task` records the work as a PendingTask row in the caller's transaction and sends the task once that commits;
-the row goes once the broker took the task, and platform.send_pending_tasks sends whatever is left (the broker was
-down at the moment of the commit, or the process died in between). Tasks sent this way must tolerate running twice.
+`queue_task` records the work as a PendingTask row in the caller's transaction and sends the task once that commits.
+The row is the task's ledger until the task has run: its message carries the row's id (in its Celery task id,
+`task_id_of`), the worker marks the row started with a lease when it begins the task and deletes it when the task
+ended (jobs/pending_tasks.py: a success, or a failure the task recorded). platform.send_pending_tasks sends again
+every row never sent (the broker was down at the commit, the process died in between), sent but not started after
+APP_PENDING_TASK_GRACE_SECONDS (the message was lost: a Redis flush or restart) or whose lease
+(APP_PENDING_TASK_LEASE_SECONDS) ran out (the worker died mid-task). Tasks sent this way must tolerate running twice.
 `send_after_commit` is for callers whose own rows already record the work and have their own sweep (the outbox).
 """
 
 import logging
-from datetime import datetime
+import uuid
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from celery import Celery
-from sqlalchemy import String, delete, event, select
+from sqlalchemy import String, delete, event, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from service.config import Settings, get_settings
@@ -28,8 +33,12 @@ SWEEP_BATCH = 500
 PROBE_TIMEOUT = 2
 
 
+TASK_ID_PREFIX = "pending-"
+
+
 class PendingTask(Base):
-    """A task a committed transaction asked for whose sending the broker has not confirmed yet."""
+    """A task a committed transaction asked for that has not run yet: when it was last sent, and while a worker runs
+    it, until when that worker is believed to be at it."""
 
     __tablename__ = "platform_pending_task"
 
@@ -37,6 +46,21 @@ class PendingTask(Base):
     task: Mapped[str] = mapped_column(String(100))
     args: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]  # None: never sent (its send failed, or it was not confirmed)
+    lease_until: Mapped[datetime | None]  # set when a worker started it: past this, the worker is taken for lost
+
+
+def task_id_of(pending_id: int) -> str:
+    """The Celery task id a pending task's message carries: the row's id and a part unique to this send."""
+    return f"{TASK_ID_PREFIX}{pending_id}-{uuid.uuid4().hex[:12]}"
+
+
+def pending_id_of(task_id: str | None) -> int | None:
+    """The pending task a message was sent for (None: a task sent otherwise, by the beat or send_after_commit)."""
+    if not task_id or not task_id.startswith(TASK_ID_PREFIX):
+        return None
+    number = task_id[len(TASK_ID_PREFIX) :].split("-", 1)[0]
+    return int(number) if number.isdigit() else None
 
 
 # How often a worker looks into the queue folder: kombu's 1 s made every task of a chain wait up to a second
@@ -76,12 +100,16 @@ def sender() -> Celery:
     return make_sender(get_settings())
 
 
-def send_tasks(tasks: list[tuple[str, list[Any]]]) -> None:
-    """Send each (task, args) over one fail-fast connection; raises when the broker does not take them."""
+Send = tuple[str, list[Any], int | None]  # a task, its arguments, and the pending task it is sent for (or None)
+
+
+def send_tasks(tasks: list[Send]) -> None:
+    """Send each (task, args, pending id) over one fail-fast connection; raises when the broker does not take them."""
     client = sender()
     with client.connection_for_write(transport_options=FAIL_FAST) as connection:
-        for task, args in tasks:
-            client.send_task(task, args=args, retry=False, connection=connection)
+        for task, args, pending_id in tasks:
+            task_id = None if pending_id is None else task_id_of(pending_id)
+            client.send_task(task, args=args, task_id=task_id, retry=False, connection=connection)
 
 
 def send_after_commit(db: Session, task: str, *args: Any) -> None:
@@ -98,9 +126,17 @@ def queue_task(db: Session, task: str, *args: Any) -> PendingTask:
     return pending
 
 
-def _forget(bind: Any, pending_ids: list[int]) -> None:
+def resend_after_commit(db: Session, task: str, *args: Any) -> None:
+    """Send the pending task recorded for (task, args) once this transaction commits: the send its own transaction
+    would have made was lost (its COMMIT went through while its connection dropped)."""
+    for row in db.scalars(select(PendingTask).where(PendingTask.task == task)):
+        if row.args == list(args):
+            db.info.setdefault(AFTER_COMMIT_KEY, {})[(task, args)] = row.id
+
+
+def _mark_sent(bind: Any, pending_ids: list[int]) -> None:
     with Session(bind=getattr(bind, "engine", bind)) as db, db.begin():
-        db.execute(delete(PendingTask).where(PendingTask.id.in_(pending_ids)))
+        db.execute(update(PendingTask).where(PendingTask.id.in_(pending_ids)).values(sent_at=utcnow()))
 
 
 @event.listens_for(Session, "after_commit")
@@ -109,13 +145,13 @@ def _send_after_commit(session: Session) -> None:
     if not wanted:
         return
     try:
-        send_tasks([(task, list(args)) for task, args in wanted])
+        send_tasks([(task, list(args), pending_id) for (task, args), pending_id in wanted.items()])
     except Exception as exc:
         log.warning("could not send %s (%s); the sweep will", sorted(wanted), exc.__class__.__name__)
         return
     pending_ids = [pending_id for pending_id in wanted.values() if pending_id is not None]
     if pending_ids:
-        _forget(session.get_bind(), pending_ids)
+        _mark_sent(session.get_bind(), pending_ids)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -123,13 +159,33 @@ def _forget_after_rollback(session: Session) -> None:
     session.info.pop(AFTER_COMMIT_KEY, None)
 
 
-def send_pending(db: Session) -> int:
-    """Send the tasks whose after-commit send was lost and drop their rows; returns how many were sent."""
-    rows = db.scalars(select(PendingTask).order_by(PendingTask.id).limit(SWEEP_BATCH).with_for_update()).all()
+def send_pending(db: Session, *, now: datetime) -> int:
+    """Send again the pending tasks never sent, sent but not started within the grace, or whose lease ran out;
+    returns how many were sent."""
+    grace = timedelta(seconds=get_settings().pending_task_grace_seconds)
+    due = or_(
+        PendingTask.sent_at.is_(None),
+        (PendingTask.lease_until.is_(None)) & (PendingTask.sent_at <= now - grace),
+        PendingTask.lease_until <= now,
+    )
+    stmt = select(PendingTask).where(due).order_by(PendingTask.id).limit(SWEEP_BATCH)
+    rows = db.scalars(stmt.with_for_update(skip_locked=True)).all()
     if rows:
-        send_tasks([(row.task, row.args) for row in rows])
-        db.execute(delete(PendingTask).where(PendingTask.id.in_([row.id for row in rows])))
+        send_tasks([(row.task, row.args, row.id) for row in rows])
+        sent = update(PendingTask).where(PendingTask.id.in_([row.id for row in rows]))
+        db.execute(sent.values(sent_at=now, lease_until=None))
     return len(rows)
+
+
+def start_pending(db: Session, pending_id: int, *, now: datetime) -> None:
+    """A worker begins the pending task: it holds it for the lease (a copy sent again later takes it over)."""
+    lease = timedelta(seconds=get_settings().pending_task_lease_seconds)
+    db.execute(update(PendingTask).where(PendingTask.id == pending_id).values(lease_until=now + lease))
+
+
+def finish_pending(db: Session, pending_id: int) -> None:
+    """The pending task ran (or failed and recorded why): nothing is left to send again."""
+    db.execute(delete(PendingTask).where(PendingTask.id == pending_id))
 
 
 def queue_length(queue: str | None = None) -> int:

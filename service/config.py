@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     allowed_ips: str = ""
     # Generated documents (service/documents.py): kept this long after they were asked for
     document_retention_hours: int = 24
+    # Pages a document job draws per task (one part file each), so other work runs between its chunks
+    document_chunk_pages: int = 50
+    # Tasks recorded by a request (service/broker.py PendingTask) are sent again by the sweep when not started this
+    # long after their send (the message was lost), or when the worker that started one held it past its lease
+    pending_task_grace_seconds: int = 300
+    pending_task_lease_seconds: int = 900
     # A list's CSV download (service/exports.py) reads this many rows per short session
     export_batch: int = 2000
     # The API's access log (logger daicho.access, service/metrics.py: a line per request but the fast lanes'

@@ -1,25 +1,39 @@
 """Shared pieces for generated documents: the Japanese font, a PDF already set up to use it, and document jobs.
 
 A document too long to make within a request is made by a job: the request records a DocumentJob (queued) and queues
-its domain's task after the commit (`broker.queue_task`); the task claims the job, draws it reading its rows in
-batches, each in a short transaction that also commits the progress (pages done of pages total), writes the file under
-APP_DATA_DIR/documents and marks the job ready. A job is kept APP_DOCUMENT_RETENTION_HOURS after it was asked for;
-`platform.purge_documents` then deletes it and its file.
+its domain's task after the commit (`broker.queue_task`). The task draws the document in chunks of at most
+APP_DOCUMENT_CHUNK_PAGES pages, each chunk one delivery of the task (the job, the chunk's number): it claims the
+chunk (`claim_chunk`: a copy of a chunk already committed finds nothing to do), reads its rows in batches of short
+transactions, draws them outside any, writes them as a part file under APP_DATA_DIR/documents and commits the part
+with the job's progress (`commit_chunk`: the parts, pages done, the last row drawn), which queues the next chunk
+behind whatever else is waiting. Once every row is drawn the next delivery merges the parts into the file
+(`merge_parts`) and marks the job ready. A worker lost mid-chunk loses that chunk only: the sweep sends its pending
+task again and drawing resumes after the last committed part.
+
+One job at a time per tenant, kind and parameters: while a job is queued or running its `active_key` holds them
+(unique), so a repeat request answers that job (`create_job`), also when two requests race. A job is kept
+APP_DOCUMENT_RETENTION_HOURS after it was asked for; `platform.purge_documents` then deletes it and its files.
 """
 
+import hashlib
 import importlib.util
+import json
 import os
 import uuid
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from fpdf import FPDF
+from pypdf import PdfReader, PdfWriter
 from sqlalchemy import String, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from service import broker
 from service.config import get_settings
 from service.database import Base, affected_rows
 from service.errors import Conflict, NotFound, ServiceUnavailable
@@ -60,8 +74,13 @@ class DocumentJob(Base):
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     file_name: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(10), default=QUEUED)
-    pages_done: Mapped[int] = mapped_column(default=0)
+    pages_done: Mapped[int] = mapped_column(default=0)  # the pages of the committed parts
     pages_total: Mapped[int]
+    parts: Mapped[list[Any]] = mapped_column(default=list)  # the part files committed, in order: one per chunk
+    drawn_through: Mapped[int] = mapped_column(default=0)  # the domain's key of the last row drawn (a parent id)
+    last_key: Mapped[int | None]  # the key of the last row the job draws, fixed when it starts
+    # kind, tenant and params while the job is queued or running (unique: one such job), None once it ended
+    active_key: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     stored_name: Mapped[str | None] = mapped_column(String(64))  # the file under documents_folder() once ready
     error: Mapped[str | None] = mapped_column(String(ERROR_MAX))
     created_at: Mapped[datetime]
@@ -77,22 +96,38 @@ def retention() -> timedelta:
     return timedelta(hours=get_settings().document_retention_hours)
 
 
+def active_key(kind: str, tenant: str, params: dict[str, Any]) -> str:
+    """What makes two jobs the same document: their kind, tenant and parameters, hashed to a fixed length."""
+    what = json.dumps([kind, tenant, params], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(what.encode()).hexdigest()
+
+
 def create_job(
     db: Session, *, kind: str, tenant: str, params: dict[str, Any], file_name: str, pages_total: int, now: datetime
-) -> DocumentJob:
-    """Record a queued job; the caller queues its task in the same transaction."""
+) -> tuple[DocumentJob, bool]:
+    """Record a queued job, or find the same document's job still queued or running; returns it and whether it is
+    new (the caller queues a new job's task in the same transaction). A request racing another for the same
+    document waits for the other's commit on the unique active key, then answers its job."""
+    key = active_key(kind, tenant, params)
+    running = db.scalar(select(DocumentJob).where(DocumentJob.active_key == key))
+    if running is not None:
+        return running, False
     job = DocumentJob(
         kind=kind,
         tenant=tenant,
         params=params,
         file_name=file_name,
         pages_total=pages_total,
+        active_key=key,
         created_at=now,
         expires_at=now + retention(),
     )
-    db.add(job)
-    db.flush()
-    return job
+    try:
+        with db.begin_nested():
+            db.add(job)
+    except IntegrityError:
+        return db.scalars(select(DocumentJob).where(DocumentJob.active_key == key)).one(), False
+    return job, True
 
 
 def job_of(db: Session, job_id: int, *, kind: str, tenant: str) -> DocumentJob:
@@ -103,47 +138,83 @@ def job_of(db: Session, job_id: int, *, kind: str, tenant: str) -> DocumentJob:
     return job
 
 
-def claim(db: Session, job_id: int) -> DocumentJob | None:
-    """Start (or, after a worker was lost, restart) drawing the job; None when it is finished or gone."""
+def claim_chunk(db: Session, job_id: int, chunk: int) -> DocumentJob | None:
+    """Lock the job to draw its chunk `chunk` (0 starts it); None when it ended, is gone, or the chunk was committed
+    already (a copy delivered again)."""
     job = db.scalar(select(DocumentJob).where(DocumentJob.id == job_id).with_for_update())
-    if job is None or job.status in (READY, FAILED):
+    if job is None or job.status in (READY, FAILED) or len(job.parts) != chunk:
         return None
-    job.status, job.pages_done = RUNNING, 0
+    job.status = RUNNING
     db.flush()
     return job
 
 
-def record_progress(db: Session, job_id: int, *, pages_done: int) -> None:
-    db.execute(
-        update(DocumentJob).where(DocumentJob.id == job_id, DocumentJob.status == RUNNING).values(pages_done=pages_done)
-    )
-
-
-def write_file(content: bytes, suffix: str) -> str:
-    """Write a finished document whole (renamed into place) outside any transaction; returns its stored name."""
+def _stored(write: Callable[[BinaryIO], object], name: str) -> str:
+    """Write a file whole (`write` fills it, then it is renamed into place) under the documents folder, outside any
+    transaction; returns its name."""
     folder = documents_folder()
     folder.mkdir(parents=True, exist_ok=True)
-    name = f"{uuid.uuid4().hex}{suffix}"
     partial = folder / f".{name}.part"
-    partial.write_bytes(content)
+    with partial.open("wb") as handle:
+        write(handle)
     os.replace(partial, folder / name)
     return name
 
 
-def finish(db: Session, job_id: int, *, stored_name: str, pages: int, now: datetime) -> None:
-    """The file is written: the job is ready for download."""
-    db.execute(
+def write_part(job_id: int, chunk: int, content: bytes) -> str:
+    """Write one chunk's pages as a part file; returns its stored name (unique: a copy of the chunk writes its own)."""
+    return _stored(lambda handle: handle.write(content), f"job{job_id}-part{chunk}-{uuid.uuid4().hex[:8]}.pdf")
+
+
+def commit_chunk(db: Session, task: str, job_id: int, *, chunk: int, part: str, pages: int, drawn_through: int) -> None:
+    """Record the chunk's part and the progress it made, and queue the job's next step (`task` with the job and the
+    next chunk) behind the work already waiting; when a copy committed the chunk first or the job ended meanwhile,
+    the part is removed instead."""
+    job = claim_chunk(db, job_id, chunk)
+    if job is None:
+        remove_files([part])
+        return
+    job.parts = [*job.parts, part]
+    job.pages_done += pages
+    job.drawn_through = drawn_through
+    broker.queue_task(db, task, job_id, chunk + 1)
+
+
+def merge_parts(parts: list[str], suffix: str = ".pdf") -> str:
+    """One PDF of the parts' pages in order (the first part's title kept), written whole; returns its stored name."""
+    folder, writer = documents_folder(), PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(folder / part))
+    first = PdfReader(folder / parts[0]).metadata
+    if first:
+        writer.add_metadata(dict(first))
+    return _stored(writer.write, f"{uuid.uuid4().hex}{suffix}")
+
+
+def remove_files(names: list[str]) -> None:
+    """Delete files of the documents folder (parts merged, or not committed); one already gone is no matter."""
+    for name in names:
+        with suppress(FileNotFoundError):
+            (documents_folder() / name).unlink()
+
+
+def finish(db: Session, job_id: int, *, stored_name: str, now: datetime) -> bool:
+    """The file is written: the job is ready for download, and a new request for the same document makes a new one.
+    False when the job was not running any more (a copy finished it first): the caller removes its file."""
+    ready = (
         update(DocumentJob)
-        .where(DocumentJob.id == job_id)
-        .values(status=READY, stored_name=stored_name, pages_done=pages, pages_total=pages, finished_at=now)
+        .where(DocumentJob.id == job_id, DocumentJob.status == RUNNING)
+        .values(status=READY, stored_name=stored_name, pages_total=DocumentJob.pages_done)
+        .values(active_key=None, finished_at=now)
     )
+    return affected_rows(db.execute(ready)) == 1
 
 
 def fail(db: Session, job_id: int, *, error: str, now: datetime) -> None:
     db.execute(
         update(DocumentJob)
         .where(DocumentJob.id == job_id)
-        .values(status=FAILED, error=error[:ERROR_MAX], finished_at=now)
+        .values(status=FAILED, error=error[:ERROR_MAX], finished_at=now, active_key=None)
     )
 
 
@@ -159,7 +230,8 @@ def file_of(job: DocumentJob) -> Path:
 
 
 def purge_expired(db: Session, *, now: datetime) -> int:
-    """Delete the jobs past their retention, and every file older than the retention (theirs, or a lost job's)."""
+    """Delete the jobs past their retention, and every file older than the retention (theirs, a part of a job that
+    never finished, or a lost job's)."""
     removed = affected_rows(db.execute(delete(DocumentJob).where(DocumentJob.expires_at <= now)))
     folder, cutoff = documents_folder(), (now - retention()).timestamp()
     for path in folder.iterdir() if folder.is_dir() else ():

@@ -3,8 +3,11 @@ of the parent's phone barcode link (parent_links.py) beside it. The phone page's
 
 A card PDF is a document job (service/documents.py), however few the parents: drawing costs 10-40 ms a parent, and
 a request holding the SQLite session that long holds every other request. `request_cards` only counts the parents in
-the request's transaction; the `entry_logs.render_cards` task claims the job (`start`), reads the parents a batch at
-a time in short transactions (`card_faces`) and draws them outside any (`CardSheet`).
+the request's transaction (or answers the same selection's job still being made); each delivery of the
+`entry_logs.render_cards` task (the job, the chunk) claims its chunk (`start_chunk`: the first fixes the parents, up
+to the highest id selected), reads the parents after the last one drawn a batch at a time in short transactions
+(`card_faces`) and draws up to APP_DOCUMENT_CHUNK_PAGES pages outside any (`CardSheet`), a part file committed with
+the job's progress; the step after the last chunk merges the parts.
 """
 
 import io
@@ -20,16 +23,20 @@ from fpdf import FPDF
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, lazyload
 
-from service import documents
+from service import broker, documents
 from service.documents import FONT, DocumentJob, japanese_pdf
 from service.entry_logs import labels, parent_links
 from service.entry_logs.models import Child, Guardian, Nursery, Parent
+from service.entry_logs.roster import DOMAIN
 from service.errors import NotFound
+from service.tenancy import TenantScope, scoped
 
 KIND = "entry_logs.cards"
+TASK = "entry_logs.render_cards"
 CARD_W, CARD_H = 91.0, 55.0
 COLUMNS, ROWS = 2, 5
 PER_PAGE = COLUMNS * ROWS
+RECENT_JOBS = 100  # the newest card jobs a nursery's list reads (a day's, kept APP_DOCUMENT_RETENTION_HOURS)
 MARGIN_X, MARGIN_Y = 12.0, 10.0
 QR_SIZE = 20.0
 BARCODE_OPTIONS = {
@@ -84,13 +91,21 @@ class CardFace:
 
 @dataclass(frozen=True)
 class CardPlan:
-    """What a claimed job draws: the parents selected when it started, up to the highest id among them."""
+    """What one step of a claimed job does: draw the parents after `drawn_through` up to `last_parent_id` (the
+    highest id selected when the job started) into chunk `chunk`, or merge the `parts` once every one is drawn."""
 
     job_id: int
+    chunk: int
     nursery_id: int
     nursery_name: str
     class_name: str | None
+    drawn_through: int
     last_parent_id: int
+    parts: list[str]
+
+    @property
+    def all_drawn(self) -> bool:
+        return self.drawn_through >= self.last_parent_id
 
 
 def pages_for(cards: int) -> int:
@@ -107,11 +122,12 @@ def _selected(nursery_id: int, class_name: str | None) -> list[ColumnElement[boo
 
 
 def request_cards(db: Session, *, nursery: Nursery, class_name: str | None, now: datetime) -> DocumentJob:
-    """Record the job (the caller queues its task); 404 no_parents when the selection is empty."""
+    """Record the job and queue its first chunk, or answer the same selection's job while it is queued or running;
+    404 no_parents when the selection is empty."""
     count = db.scalar(select(func.count()).select_from(Parent).where(*_selected(nursery.id, class_name)))
     if not count:
         raise NotFound(labels.NO_PARENTS_FOR_CARDS, code="no_parents", details={"className": class_name})
-    return documents.create_job(
+    job, new = documents.create_job(
         db,
         kind=KIND,
         tenant=str(nursery.id),
@@ -120,6 +136,9 @@ def request_cards(db: Session, *, nursery: Nursery, class_name: str | None, now:
         pages_total=pages_for(count),
         now=now,
     )
+    if new:
+        broker.queue_task(db, TASK, job.id, 0)
+    return job
 
 
 def job_of(db: Session, *, nursery: Nursery, job_id: int) -> DocumentJob:
@@ -127,21 +146,31 @@ def job_of(db: Session, *, nursery: Nursery, job_id: int) -> DocumentJob:
     return documents.job_of(db, job_id, kind=KIND, tenant=str(nursery.id))
 
 
-def start(db: Session, *, job_id: int, now: datetime) -> CardPlan | None:
-    """Claim the job and fix its parents and page count; None when there is nothing to draw (finished, or no parents
-    left: the job fails saying so)."""
-    job = documents.claim(db, job_id)
+def recent_jobs(db: Session, *, nursery: Nursery, class_name: str | None) -> list[DocumentJob]:
+    """The nursery's card jobs still kept, of one class or of the whole nursery (None), newest first."""
+    stmt = select(DocumentJob).where(DocumentJob.kind == KIND).order_by(DocumentJob.id.desc()).limit(RECENT_JOBS)
+    stmt = scoped(stmt, TenantScope(DOMAIN, "nursery", str(nursery.id)), DocumentJob.tenant)
+    return [job for job in db.scalars(stmt) if job.params["class_name"] == class_name]
+
+
+def start_chunk(db: Session, *, job_id: int, chunk: int, now: datetime) -> CardPlan | None:
+    """Claim the job's chunk; the first fixes its parents and page count. None when there is nothing to do (the job
+    ended, the chunk was committed already, or no parents are left: the job fails saying so)."""
+    job = documents.claim_chunk(db, job_id, chunk)
     if job is None:
         return None
     nursery, class_name = db.get(Nursery, int(job.tenant)), job.params["class_name"]
-    count, last = db.execute(
-        select(func.count(), func.max(Parent.id)).where(*_selected(int(job.tenant), class_name))
-    ).one()
-    if nursery is None or not count:
+    if job.last_key is None:
+        count, job.last_key = db.execute(
+            select(func.count(), func.max(Parent.id)).where(*_selected(int(job.tenant), class_name))
+        ).one()
+        job.pages_total = pages_for(count)
+    if nursery is None or job.last_key is None:
         documents.fail(db, job_id, error=labels.NO_PARENTS_FOR_CARDS, now=now)
         return None
-    job.pages_total = pages_for(count)
-    return CardPlan(job_id, nursery.id, nursery.name, class_name, last)
+    return CardPlan(
+        job_id, chunk, nursery.id, nursery.name, class_name, job.drawn_through, job.last_key, list(job.parts)
+    )
 
 
 def card_faces(db: Session, plan: CardPlan, *, after_id: int, limit: int) -> list[CardFace]:
@@ -181,7 +210,7 @@ def _draw_card(pdf: FPDF, x: float, y: float, face: CardFace, nursery_name: str)
 
 
 class CardSheet:
-    """The A4 document a plan draws: ten cards to a page in the order they are added, ready to print and cut."""
+    """The A4 pages a chunk draws: ten cards to a page in the order they are added, ready to print and cut."""
 
     def __init__(self, plan: CardPlan) -> None:
         self.pdf = japanese_pdf(format="A4")
@@ -189,6 +218,7 @@ class CardSheet:
         self.pdf.set_title(f"{plan.nursery_name} 入退管理バーコード {plan.class_name or ''}".strip())
         self.nursery_name = plan.nursery_name
         self.cards = 0
+        self.last_parent_id = plan.drawn_through
 
     @property
     def pages(self) -> int:
@@ -203,6 +233,7 @@ class CardSheet:
             y = MARGIN_Y + (slot // COLUMNS) * (CARD_H + 1)
             _draw_card(self.pdf, x, y, face, self.nursery_name)
             self.cards += 1
+            self.last_parent_id = face.parent_id
 
     def output(self) -> bytes:
         return bytes(self.pdf.output())

@@ -192,8 +192,6 @@ class RosterImport(Base):
     rejected_rows: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[list[Any]] = mapped_column(default=list)  # the first MAX_REPORTED: row, reason, values
     actor: Mapped[dict[str, Any]] = mapped_column(default=dict)  # who uploaded it: the actor of its audit entries
-    # the platform_pending_task row that sends the next batch again should its task be lost
-    pending_task_id: Mapped[int | None]
     error: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]

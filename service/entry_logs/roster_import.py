@@ -5,13 +5,13 @@ BATCH rows per transaction, so another nursery's scans and logins wait for one b
 + phone and children on name + class; what is missing is created (each audited), parent and child linked, and a row
 that breaks a rule is rejected with its reason.
 
-Each batch is one delivery of `entry_logs.import_roster` (the import, the row the batch starts at). While rows remain,
-the import keeps one platform_pending_task row naming its next batch, replaced in the transaction that commits a
-batch and sent once it commits: should that send or the batch's task be lost (the broker was down, the worker was
-killed mid-batch), the beat's pending-task sweep sends it again. A copy of a batch that already committed finds the
-import past its row and does nothing, so no batch is applied twice. The task runs a batch again after a transient
-database fault (`service.job_failures.retrying`: the connections were dropped, a deadlock); another fault marks the
-import failed with a Japanese message (`mark_failed`), the rows done so far kept.
+Each batch is one delivery of `entry_logs.import_roster` (the import, the row the batch starts at), queued by the
+transaction that commits the batch before it (`broker.queue_task`): its pending task stays until the batch's task
+has run, so should its send or its task be lost (the broker was down or flushed, the worker was killed mid-batch),
+the beat's pending-task sweep sends it again. A copy of a batch that already committed finds the import past its row
+and does nothing, so no batch is applied twice. The task runs a batch again after a transient database fault
+(`service.job_failures.retrying`: the connections were dropped, a deadlock); another fault marks the import failed
+with a Japanese message (`mark_failed`), the rows done so far kept.
 """
 
 import dataclasses
@@ -20,7 +20,7 @@ from datetime import datetime
 from itertools import islice
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import delete, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service import broker
@@ -117,7 +117,7 @@ def create_import(
         changes=audit.diff({}, {"nursery_id": nursery.id, "filename": job.filename, "rows": total}),
         at=now,
     )
-    _queue_batch(db, job)
+    broker.queue_task(db, TASK, job.id, 0)
     return job
 
 
@@ -128,22 +128,6 @@ def get_import(db: Session, *, nursery: Nursery, import_id: int) -> RosterImport
         return get_scoped(db, RosterImport, import_id, scope, RosterImport.nursery_id)
     except NotFound as exc:
         raise NotFound(labels.IMPORT_NOT_FOUND, code="import_not_found", details=exc.details) from exc
-
-
-def _queue_batch(db: Session, job: RosterImport) -> None:
-    """Name the next batch in a pending task kept until that batch commits, and send it once this transaction has."""
-    _drop_pending(db, job)
-    pending = broker.PendingTask(task=TASK, args=[job.id, job.processed_rows])
-    db.add(pending)
-    db.flush()
-    job.pending_task_id = pending.id
-    broker.send_after_commit(db, TASK, job.id, job.processed_rows)
-
-
-def _drop_pending(db: Session, job: RosterImport) -> None:
-    if job.pending_task_id is not None:
-        db.execute(delete(broker.PendingTask).where(broker.PendingTask.id == job.pending_task_id))
-        job.pending_task_id = None
 
 
 def import_batch(
@@ -160,7 +144,7 @@ def import_batch(
         return
     if job.processed_rows != start:
         if retry and job.processed_rows > start:
-            broker.send_after_commit(db, TASK, job.id, job.processed_rows)
+            broker.resend_after_commit(db, TASK, job.id, job.processed_rows)
         return
     header, rows = _rows(job.content)
     columns = _column_map(header)
@@ -178,7 +162,7 @@ def import_batch(
     if len(batch) < size or job.processed_rows >= job.total_rows:
         _finish(db, job, now)
     else:
-        _queue_batch(db, job)
+        broker.queue_task(db, TASK, job.id, job.processed_rows)
     db.flush()
 
 
@@ -259,8 +243,7 @@ def _audit_created(db: Session, job: RosterImport, parents: dict, children: dict
 
 
 def _finish(db: Session, job: RosterImport, now: datetime) -> None:
-    """Done: drop the pending batch and audit what the import added."""
-    _drop_pending(db, job)
+    """Done: audit what the import added."""
     job.status, job.finished_at = "done", now
     counts = {"parents_created", "children_created", "links_created", "rejected_rows"}
     audit.record(
@@ -279,5 +262,4 @@ def mark_failed(db: Session, *, import_id: int, now: datetime, error: str) -> No
     """The job broke off (a bad row is rejected, not this): the page shows 失敗, why, and the rows done so far."""
     job = db.get(RosterImport, import_id)
     if job is not None and job.status not in FINISHED:
-        _drop_pending(db, job)
         job.status, job.finished_at, job.error = "failed", now, error[:500]

@@ -27,7 +27,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
 
 from service import documents, exports
-from service.broker import queue_task
 from service.database import utcnow
 from service.deps import DbSession
 from service.documents import DocumentJob
@@ -357,10 +356,14 @@ def _card_job(job: DocumentJob) -> CardJobRead:
 @admin_router.post("/nurseries/{nursery_id}/card-jobs", response_model=CardJobRead, status_code=202)
 def request_cards(nursery: PathNursery, body: CardsIn, db: DbSession) -> CardJobRead:
     """Printable barcode cards for the parents of one class (or of the whole nursery), made by the worker: poll the
-    job, then GET its file."""
-    job = cards.request_cards(db, nursery=nursery, class_name=body.class_name or None, now=utcnow())
-    queue_task(db, "entry_logs.render_cards", job.id)
-    return _card_job(job)
+    job, then GET its file. While the same selection's job is queued or running, that job is the answer."""
+    return _card_job(cards.request_cards(db, nursery=nursery, class_name=body.class_name or None, now=utcnow()))
+
+
+@admin_router.get("/nurseries/{nursery_id}/card-jobs", response_model=list[CardJobRead])
+def card_jobs(nursery: PathNursery, db: DbSession, class_name: ClassName = None) -> list[CardJobRead]:
+    """The nursery's card jobs still kept, newest first: of one class (className), or of the whole nursery (none)."""
+    return [_card_job(job) for job in cards.recent_jobs(db, nursery=nursery, class_name=class_name or None)]
 
 
 @admin_router.get("/nurseries/{nursery_id}/card-jobs/{job_id}", response_model=CardJobRead)

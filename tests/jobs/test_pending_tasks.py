@@ -1,4 +1,5 @@
-"""Work a request asks for is recorded in its transaction and sent after the commit; the sweep sends a lost send."""
+"""Work a request asks for is recorded in its transaction and sent after the commit, and kept as a pending task until
+the worker ran it; the sweep sends again a task never sent, or sent and not started within the grace."""
 
 import pytest
 from sqlalchemy import func, select
@@ -29,6 +30,12 @@ def pending() -> list[tuple[str, list]]:
         return [(row.task, row.args) for row in db.scalars(select(broker.PendingTask))]
 
 
+def sent() -> list[bool]:
+    """Whether each pending task was sent."""
+    with session_scope() as db:
+        return [row.sent_at is not None for row in db.scalars(select(broker.PendingTask))]
+
+
 @pytest.fixture
 def broker_down(monkeypatch):
     """The service's sender points at a port where no broker listens; undo() brings the real one back."""
@@ -52,7 +59,7 @@ def test_a_fleet_import_uploaded_while_the_broker_is_down_is_processed_by_the_sw
 ):
     import_id = upload_terminals(client, db)
     assert "could not send" in caplog.text
-    assert pending() == [("fleet.import_terminals", [import_id])]
+    assert (pending(), sent()) == ([("fleet.import_terminals", [import_id])], [False])
     broker_down.undo()
     start_worker()
     assert send_pending_tasks() == 1
@@ -76,16 +83,18 @@ def test_a_loaners_import_uploaded_while_the_broker_is_down_is_sent_by_the_sweep
     broker_down.undo()
     purge_queue()
     assert send_pending_tasks() == 1
-    assert (broker.queue_length(), pending()) == (1, [])
-    purge_queue()
-
-
-def test_with_the_broker_up_the_task_is_sent_at_commit_and_nothing_stays_pending(client, db):
-    purge_queue()
-    upload_terminals(client, db)
-    assert (broker.queue_length(), pending()) == (1, [])
+    assert (broker.queue_length(), sent()) == (1, [True])  # kept until a worker ran it
     assert send_pending_tasks() == 0
     purge_queue()
+
+
+def test_with_the_broker_up_the_task_is_sent_at_commit_and_its_pending_task_goes_once_it_ran(client, db, start_worker):
+    import_id = upload_terminals(client, db)
+    assert (broker.queue_length(), sent()) == (1, [True])
+    assert send_pending_tasks() == 0
+    start_worker()
+    wait_until(lambda: pending() == [], timeout=60, message="the worker to run the import and forget its task")
+    assert scalar(select(TerminalImport.status).where(TerminalImport.id == import_id)) == "done"
 
 
 def test_a_rolled_back_transaction_sends_nothing_and_records_nothing():

@@ -51,8 +51,8 @@ def test_the_worker_app_and_the_sender_route_a_task_to_its_class(task, queue):
 
 def test_the_queue_length_is_measured_per_queue_on_the_real_broker():
     purge_queue()
-    broker.send_tasks([("platform.deliver_message", [1]), ("entry_logs.render_cards", [1])])
-    broker.send_tasks([("entry_logs.render_cards", [2])])
+    broker.send_tasks([("platform.deliver_message", [1], None), ("entry_logs.render_cards", [1, 0], None)])
+    broker.send_tasks([("entry_logs.render_cards", [2, 0], None)])
     assert (broker.queue_length(CRITICAL), broker.queue_length(BULK), broker.queue_length()) == (1, 2, 3)
     purge_queue()
     assert broker.queue_length() == 0

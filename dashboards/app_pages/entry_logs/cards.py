@@ -1,5 +1,6 @@
 """入退管理 › バーコードカード: printable cards of the parents' barcodes (Code128 of the id, name above, id below,
-and the QR code of the phone barcode link). The worker makes the PDF: the page follows its progress, then offers it."""
+and the QR code of the phone barcode link). The worker makes the PDF: the page follows the class's latest job (asked
+for here or in another session: the API keeps it), then offers its file."""
 
 import streamlit as st
 
@@ -7,21 +8,17 @@ from dashboards import api, auth, components, entry_logs_api, labels
 from dashboards.app_pages.entry_logs import common
 
 PAGE = "entry_logs_cards"
-JOB_KEY = f"{PAGE}_job"
 POLLING_KEY = f"{PAGE}_polling"
 POLL_SECONDS = 1
 FINISHED = ("ready", "failed")
 
 
 def start(nursery: dict, class_name: str) -> None:
-    """Ask the API for the cards; keep the job to follow, or show why there is none."""
+    """Ask the API for the cards (the job being made answers a repeat), or show why there are none."""
     try:
-        job = entry_logs_api.request_cards(nursery["id"], class_name)
+        entry_logs_api.request_cards(nursery["id"], class_name)
     except api.ApiError as exc:
-        st.session_state.pop(JOB_KEY, None)
         st.error(exc.message)
-        return
-    st.session_state[JOB_KEY] = {"nursery": nursery["id"], "class": class_name, "id": job["id"]}
 
 
 def progress(nursery_id: int, job_id: int) -> None:
@@ -65,8 +62,8 @@ if nursery is not None:
     )
     if st.button("カードのPDFを作成", key=f"{PAGE}_make", type="primary", icon=":material/picture_as_pdf:"):
         start(nursery, class_name)
-    made = st.session_state.get(JOB_KEY)
-    if made and (made["nursery"], made["class"]) == (nursery["id"], class_name):
-        running = entry_logs_api.card_job(made["nursery"], made["id"])["status"] not in FINISHED
+    latest = next(iter(entry_logs_api.card_jobs(nursery["id"], class_name)), None)
+    if latest is not None:
+        running = latest["status"] not in FINISHED
         st.session_state[POLLING_KEY] = running
-        st.fragment(progress, run_every=POLL_SECONDS if running else None)(made["nursery"], made["id"])
+        st.fragment(progress, run_every=POLL_SECONDS if running else None)(nursery["id"], latest["id"])

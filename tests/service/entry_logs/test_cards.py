@@ -1,24 +1,30 @@
-"""The barcode card PDF as a document job: the request only counts the parents and answers 202; the task (run here
-in-process, in tests/jobs by a real worker) reads them a batch per short transaction and writes the file; the job and
-its file are the nursery's own, and go after the retention."""
+"""The barcode card PDF as a document job: the request only counts the parents and answers 202 (the same selection's
+job while it is being made); the task's steps (run here in-process as the worker runs them, in tests/jobs by a real
+worker) draw it a chunk at a time, each read a batch per short transaction and committed as a part, then merge the
+parts; the job and its file are the nursery's own, and go after the retention."""
 
 import io
 import os
+import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import delete, event
+from sqlalchemy import delete, event, func, select, text
 from sqlalchemy.sql import Update
 
+import jobs.pending_tasks  # noqa: F401 - the worker's ledger signals, fired by the steps run here as by the worker
 from jobs.entry_logs import render_cards
-from service import documents
+from service import broker, documents
 from service.config import get_settings
-from service.database import get_engine, utcnow
+from service.database import get_engine, session_scope, utcnow
+from service.dialect import is_postgres
 from service.documents import DocumentJob
-from service.entry_logs.models import Guardian, Parent
+from service.entry_logs import cards
+from service.entry_logs.models import Guardian, Nursery, Parent
 from tests.service.entry_logs.world import make_world, staff_headers
+from tests.support.waiting import wait_until
 
 NO_PARENTS = "このクラスにはカードを作る保護者がいません"
 
@@ -33,10 +39,26 @@ def ask_for_cards(client, headers, nursery_id: int, class_name: str = "") -> dic
     return response.json()
 
 
+def render(job_id: int) -> int:
+    """Run the job's steps as the worker does, each as its pending task's delivery, until none is left (the job
+    ended); returns the pages drawn."""
+    pages = 0
+    while waiting := _next_step(job_id):
+        pending_id, args = waiting
+        pages += render_cards.apply(args=args, task_id=broker.task_id_of(pending_id), throw=True).get()
+    return pages
+
+
+def _next_step(job_id: int) -> tuple[int, list] | None:
+    with session_scope() as db:
+        stmt = select(broker.PendingTask).where(broker.PendingTask.task == cards.TASK).order_by(broker.PendingTask.id)
+        return next(((row.id, row.args) for row in db.scalars(stmt) if row.args[0] == job_id), None)
+
+
 def made_cards(client, headers, nursery_id: int, class_name: str = "") -> bytes:
     """Ask for the cards, draw them as the worker would (in this process), and download the PDF."""
     job = ask_for_cards(client, headers, nursery_id, class_name)
-    render_cards(job["id"])
+    render(job["id"])
     response = client.get(cards_url(nursery_id, job["id"], "file"), headers=headers)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf"
@@ -58,6 +80,7 @@ def big(db):
 @pytest.fixture
 def batch_of_50(monkeypatch):
     monkeypatch.setattr(get_settings(), "entry_logs_cards_batch", 50)
+    monkeypatch.setattr(get_settings(), "document_chunk_pages", 12)
 
 
 @dataclass
@@ -133,27 +156,37 @@ def test_the_request_only_counts_the_parents_and_answers_202_with_a_queued_job(c
     assert len(touching_parents) == 1 and touching_parents[0].lstrip().upper().startswith("SELECT COUNT(*)")
 
 
-def test_the_task_reads_the_parents_a_batch_per_transaction_committing_its_progress(client, db, big, batch_of_50):
+def test_the_job_is_drawn_a_chunk_per_step_reading_a_batch_per_transaction_then_merged(client, db, big, batch_of_50):
     headers = staff_headers(db, big)
     job = ask_for_cards(client, headers, big.nursery.id)
 
     with Transactions() as transactions:
-        assert render_cards(job["id"]) == 30
-    assert transactions.summary() == [
-        (50, [0]),
-        (50, [5]),
-        (50, [10]),
-        (50, [15]),
-        (50, [20]),
-        (50, [25]),
-        (0, [30]),  # no parents left: the pages drawn
-        (0, [30]),  # the file written: ready
+        assert render(job["id"]) == 30
+    assert transactions.summary() == [  # chunks of 12 pages (120 cards), each committed with the pages done so far
+        (50, []),
+        (50, []),
+        (20, []),
+        (0, [12]),
+        (50, []),
+        (50, []),
+        (20, []),
+        (0, [24]),
+        (50, []),
+        (10, []),
+        (0, [30]),
     ]
     ready = client.get(cards_url(big.nursery.id, job["id"]), headers=headers).json()
     assert (ready["status"], ready["statusLabel"], ready["pagesDone"], ready["pagesTotal"]) == ("ready", "完了", 30, 30)
     pdf = client.get(cards_url(big.nursery.id, job["id"], "file"), headers=headers)
     assert pdf.headers["content-disposition"] == "attachment; filename*=UTF-8''entry_exit_cards_big_all.pdf"
     assert page_count(pdf.content) == 30 and b"IPAexGothic" in pdf.content
+    reader = PdfReader(io.BytesIO(pdf.content))
+    assert reader.metadata.title == "おおぞら保育園 入退管理バーコード"
+    assert [page.extract_text().split()[1] for page in reader.pages[11:13]] == ["big保護者110", "big保護者120"]
+    parts = db.get(DocumentJob, job["id"]).parts
+    db.commit()
+    assert len(parts) == 3 and not any((documents.documents_folder() / part).exists() for part in parts)
+    assert _next_step(job["id"]) is None  # every step's pending task went once it ran
 
 
 def test_a_class_s_cards_are_its_parents_and_an_empty_class_is_404(client, db, sakura, staff):
@@ -170,7 +203,7 @@ def test_the_file_is_409_until_ready_and_a_job_left_without_parents_fails_saying
     db.execute(delete(Guardian).where(Guardian.parent_id == sakura.parents[1].id))
     db.commit()
 
-    assert render_cards(job["id"]) == 0
+    assert render(job["id"]) == 0
     failed = client.get(cards_url(sakura.nursery.id, job["id"]), headers=staff).json()
     assert (failed["status"], failed["statusLabel"], failed["error"]) == ("failed", "失敗", NO_PARENTS)
     assert client.get(cards_url(sakura.nursery.id, job["id"], "file"), headers=staff).status_code == 409
@@ -178,16 +211,16 @@ def test_the_file_is_409_until_ready_and_a_job_left_without_parents_fails_saying
 
 def test_a_finished_job_run_again_is_left_as_it_is(client, db, sakura, staff):
     job = ask_for_cards(client, staff, sakura.nursery.id)
-    render_cards(job["id"])
+    render(job["id"])
     first = client.get(cards_url(sakura.nursery.id, job["id"]), headers=staff).json()
-    assert render_cards(job["id"]) == 0
+    assert (render_cards(job["id"]), render_cards(job["id"], 1)) == (0, 0)  # the steps' copies delivered again
     assert client.get(cards_url(sakura.nursery.id, job["id"]), headers=staff).json() == first
 
 
 def test_another_nurserys_job_is_404_through_either_nursery(client, db, sakura, himawari, staff):
     their_staff = staff_headers(db, himawari, login_id="staff-b")
     theirs = ask_for_cards(client, their_staff, himawari.nursery.id)
-    render_cards(theirs["id"])
+    render(theirs["id"])
     for url in (cards_url(sakura.nursery.id, theirs["id"]), cards_url(sakura.nursery.id, theirs["id"], "file")):
         response = client.get(url, headers=staff)
         assert (response.status_code, response.json()["error"]["code"]) == (404, "not_found")
@@ -198,7 +231,7 @@ def test_another_nurserys_job_is_404_through_either_nursery(client, db, sakura, 
 
 def test_jobs_and_files_go_after_the_retention(client, db, sakura, staff):
     job = ask_for_cards(client, staff, sakura.nursery.id)
-    render_cards(job["id"])
+    render(job["id"])
     stored = documents.documents_folder() / db.get(DocumentJob, job["id"]).stored_name
     db.commit()
     lost = documents.documents_folder() / "lost.pdf"  # a file whose job never committed
@@ -216,3 +249,65 @@ def test_jobs_and_files_go_after_the_retention(client, db, sakura, staff):
     db.commit()
     assert not stored.exists()
     assert client.get(cards_url(sakura.nursery.id, job["id"]), headers=staff).status_code == 404
+
+
+def test_a_repeat_request_answers_the_job_being_made_and_a_new_one_follows_a_finished_job(client, db, sakura, staff):
+    first = ask_for_cards(client, staff, sakura.nursery.id, "ひよこ組")
+    again = ask_for_cards(client, staff, sakura.nursery.id, "ひよこ組")
+    other_class = ask_for_cards(client, staff, sakura.nursery.id, "うさぎ組")
+    assert again == first and other_class["id"] != first["id"]
+    assert _next_step(first["id"]) is not None and render(first["id"]) == 1  # one job, queued once
+    after = ask_for_cards(client, staff, sakura.nursery.id, "ひよこ組")
+    assert after["id"] != first["id"] and after["status"] == "queued"
+
+
+def test_two_requests_racing_for_the_same_cards_make_one_job(db, sakura):
+    """The second request's insert waits on the first's active key (PostgreSQL) or its write lock (SQLite), then
+    answers the first's job."""
+    nursery_id = sakura.nursery.id
+    db.commit()
+    answers: list[int] = []
+
+    def request() -> None:
+        with session_scope() as session:
+            answers.append(
+                cards.request_cards(session, nursery=session.get(Nursery, nursery_id), class_name=None, now=utcnow()).id
+            )
+
+    with session_scope() as first:
+        job = cards.request_cards(first, nursery=first.get(Nursery, nursery_id), class_name=None, now=utcnow())
+        second = threading.Thread(target=request)
+        second.start()
+        if is_postgres(get_engine()):
+            wait_until(lambda: waiting_on_a_lock(first), timeout=30, message="the second request to wait")
+    second.join(timeout=60)
+    assert answers == [job.id]
+    assert _next_step(job.id)[1] == [job.id, 0]  # its first step, queued once
+    counts = [db.scalar(select(func.count()).select_from(table)) for table in (DocumentJob, broker.PendingTask)]
+    db.commit()
+    assert counts == [1, 1]
+
+
+def waiting_on_a_lock(db) -> bool:
+    """Whether another session waits on a lock (this one's uncommitted row)."""
+    return bool(
+        db.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+        )
+    )
+
+
+def test_the_nurserys_card_jobs_are_listed_newest_first_by_class(client, db, sakura, himawari, staff):
+    whole = ask_for_cards(client, staff, sakura.nursery.id)
+    render(whole["id"])
+    again = ask_for_cards(client, staff, sakura.nursery.id)
+    hiyoko = ask_for_cards(client, staff, sakura.nursery.id, "ひよこ組")
+    listed = client.get(cards_url(sakura.nursery.id), headers=staff)
+    assert listed.status_code == 200
+    assert [(job["id"], job["status"]) for job in listed.json()] == [(again["id"], "queued"), (whole["id"], "ready")]
+    of_class = client.get(cards_url(sakura.nursery.id), params={"className": "ひよこ組"}, headers=staff).json()
+    assert [job["id"] for job in of_class] == [hiyoko["id"]]
+    theirs = client.get(cards_url(himawari.nursery.id), headers=staff)
+    assert (theirs.status_code, theirs.json()["error"]["code"]) == (404, "nursery_not_found")

@@ -55,6 +55,7 @@ def other_nursery_requests(a, b, b_log):
         ("PUT", f"/api/entry-logs/nurseries/{n}/entry-exit-password", {"json": {"password": "hijacked-1"}}),
         ("DELETE", f"/api/entry-logs/nurseries/{n}/entry-exit-password", {}),
         ("POST", b_cards, {"json": {}}),
+        ("GET", b_cards, {}),
         ("GET", f"{b_cards}/{b_job}", {}),
         ("GET", f"{b_cards}/{b_job}/file", {}),
         ("GET", f"{a_cards}/{b_job}", {}),
