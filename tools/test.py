@@ -7,8 +7,9 @@ run once the passes have ended, so one run shows everything.
 The two passes share nothing (each has its own data dir, database and broker) and spend much of their time waiting
 on subprocesses, so they run side by side on the two cores; every output line is prefixed with its pass's name.
 Installs Debian's chromium for the browser tests (their Japanese font is the tests' own: tests/browser/conftest.py),
-Debian's prometheus (for promtool, which checks ops/prometheus/rules.yml), Debian's nodejs and npm (for the JavaScript check) and poppler-utils (pdftoppm renders the
-QRV manuals' PDFs) when they are missing and apt-get can be used.
+Debian's prometheus (for promtool, which checks ops/prometheus/rules.yml), Debian's nodejs and npm (for the
+JavaScript check) and poppler-utils (pdftoppm renders the QRV manuals' PDFs) when they are missing and apt-get can be
+used.
 Extra arguments are handed to pytest (`make test ARGS="-k login"`). Exits non-zero if any pass failed;
 ends with each pass's slowest test modules, one line per pass, each failed test with its message's first line, and a
 total line.
