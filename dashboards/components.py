@@ -5,8 +5,8 @@ label, colours=...), code_select (a filter over known codes, すべて first),
 record_picker (choose one record by id, whatever its shown label becomes after a write). Status colours: a badge for
 one value, status_cells(table, column, colours) for a table's status column (the word on a coloured cell), so a state
 reads the same in any font; never an emoji, which shows as an empty box where no emoji font is installed.
-Times (the API speaks UTC, people read Japan time): local_time -> "2026-01-05 09:30:00", local_datetime (for chart
-axes), local_today, relative_time -> "10分前".
+Times (the API speaks UTC, people read Japan time; the clock and the zone are clock.py's): local_time ->
+"2026-01-05 09:30:00", local_datetime (for chart axes), relative_time -> "10分前".
 Writes: act(page_key, call, success, changed=...) runs one write and reruns with the success message
 (show_flash(page_key) shows it at the top of the page), shows the API's refusal, or says 変更はありません。 when
 nothing changed; confirm_then_act is the same behind a tick box, for what cannot be undone. show_errors shows a form's
@@ -24,18 +24,16 @@ import hashlib
 import math
 import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import api, auth, labels, sections
+from dashboards import api, auth, clock, labels, sections
 
-LOCAL_TZ = ZoneInfo("Asia/Tokyo")
 KPI_STYLE = Path(__file__).resolve().parent / "assets" / "kpi.css"
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
@@ -122,7 +120,7 @@ def status_cells(table: pd.DataFrame | Styler, column: str, colours: CellColours
 
 def local_datetime(value: str) -> datetime:
     """An API timestamp (UTC) as a datetime in Japan time, e.g. for chart axes or a custom format."""
-    return datetime.fromisoformat(value).astimezone(LOCAL_TZ)
+    return datetime.fromisoformat(value).astimezone(clock.JAPAN_TIME)
 
 
 def local_time(value: str | None) -> str:
@@ -130,16 +128,11 @@ def local_time(value: str | None) -> str:
     return local_datetime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
-def local_today() -> date:
-    """Today in Japan."""
-    return datetime.now(LOCAL_TZ).date()
-
-
 def relative_time(value: str | None, now: datetime | None = None) -> str:
     """An API timestamp as 'たった今', '10分前', '3時間前' or '2日前'."""
     if not value:
         return ""
-    seconds = ((now or datetime.now(UTC)) - datetime.fromisoformat(value)).total_seconds()
+    seconds = ((now or clock.now()) - datetime.fromisoformat(value)).total_seconds()
     minutes = max(0, int(seconds // 60))
     if minutes < 1:
         return "たった今"

@@ -10,16 +10,16 @@ the values to plot on it and money_hover(title) its hover text with the exact su
 
 from collections.abc import Iterable
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import phonenumbers
 import plotly.graph_objects as go
+
+from dashboards import clock
 
 JAPAN = "JP"
 MAN = 10_000
 MAN_YEN = "万円"
 NO_AMOUNT = "-"
-JAPAN_TIME = ZoneInfo("Asia/Tokyo")
 SPEC_TIME = "%Y/%m/%d %H:%M:%S"  # 代替機 (loaners.md §7): yyyy/MM/dd HH:mm:ss
 
 
@@ -42,7 +42,7 @@ def phone(value: str | None) -> str:
 
 def spec_time(value: str | None) -> str:
     """An API timestamp (ISO 8601, UTC) in Japan time as yyyy/MM/dd HH:mm:ss; nothing for none."""
-    return datetime.fromisoformat(value).astimezone(JAPAN_TIME).strftime(SPEC_TIME) if value else ""
+    return datetime.fromisoformat(value).astimezone(clock.JAPAN_TIME).strftime(SPEC_TIME) if value else ""
 
 
 def man_yen(amount: int | float | None) -> str:

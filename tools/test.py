@@ -6,10 +6,10 @@ JavaScript and CSS checked against Safari 12) and `mypy` (configured in pyprojec
 run once the passes have ended, so one run shows everything.
 The two passes share nothing (each has its own data dir, database and broker) and spend much of their time waiting
 on subprocesses, so they run side by side on the two cores; every output line is prefixed with its pass's name.
-Installs Debian's chromium and a Japanese font (fonts-ipafont-gothic: the status colours' test runs Chromium with
-Japanese fonts only) for the browser tests, Debian's prometheus (for promtool, which checks
-ops/prometheus/rules.yml), Debian's nodejs and npm (for the JavaScript check) and poppler-utils (pdftoppm renders the
-QRV manuals' PDFs) when they are missing and apt-get can be used.
+Installs Debian's chromium for the browser tests (their Japanese font is the tests' own: tests/browser/conftest.py),
+Debian's prometheus (for promtool, which checks ops/prometheus/rules.yml), Debian's nodejs and npm (for the
+JavaScript check) and poppler-utils (pdftoppm renders the QRV manuals' PDFs) when they are missing and apt-get can be
+used.
 Extra arguments are handed to pytest (`make test ARGS="-k login"`). Exits non-zero if any pass failed;
 ends with each pass's slowest test modules, one line per pass, each failed test with its message's first line, and a
 total line.
@@ -28,7 +28,6 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-JAPANESE_FONT = Path("/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf")
 PROMTOOL = Path("/usr/bin/promtool")
 NODE = Path("/usr/bin/node")
 NPM = Path("/usr/bin/npm")
@@ -266,7 +265,6 @@ def failed_tests(root: ElementTree.Element) -> list[str]:
 
 def main(argv: list[str]) -> int:
     ensure_debian_package(CHROMIUM, "chromium", "the browser test")
-    ensure_debian_package(JAPANESE_FONT, "fonts-ipafont-gothic", "the status colours' browser test")
     ensure_debian_package(PROMTOOL, "prometheus", "the alert rules check (promtool check rules)")
     ensure_debian_package(NODE, "nodejs", "the JavaScript check (python -m tools.js_check)")
     ensure_debian_package(NPM, "npm", "the JavaScript check's parser install (npm ci in tools/jscheck)")

@@ -28,6 +28,7 @@ from service.tenancy import TenantScope, scoped
 
 COUNTED = (DEFICIENT, IN_PROGRESS, SUBMITTED, CANCELLED)
 MAX_DAYS = 366
+MONTHS_SHOWN = 12  # the month series by default: this month and the eleven before it
 
 
 def _status_counts() -> list:
@@ -105,7 +106,7 @@ def _default_range(granularity: str, since: date | None, until: date | None, tod
     until = until or today
     if since is None:
         since = (
-            (until.replace(day=1) - timedelta(days=335)).replace(day=1)
+            _months_before(until.replace(day=1), MONTHS_SHOWN - 1)
             if granularity == "month"
             else until - timedelta(days=30)
         )
@@ -114,6 +115,12 @@ def _default_range(granularity: str, since: date | None, until: date | None, tod
             f"日別は{MAX_DAYS}日以内の期間で指定してください", details={"field": "since", "rule": "max_days"}
         )
     return since, until
+
+
+def _months_before(first: date, months: int) -> date:
+    """The first day of the month `months` months before the month of `first`."""
+    index = first.year * 12 + first.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def series(

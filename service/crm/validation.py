@@ -11,6 +11,8 @@ from datetime import date
 from pydantic_core import PydanticCustomError
 
 from service.crm.masters import PREFECTURES
+from service.crm.periods import local_today
+from service.database import utcnow
 
 KATAKANA = re.compile(r"^[\u30a1-\u30fa\u30fc\u30fb\u30fd\u30fe ]+$")
 POSTAL = re.compile(r"^(\d{3})-?(\d{4})$")
@@ -143,6 +145,8 @@ def location_number(value: str) -> str:
 
 
 def past_date(value: date | None) -> date | None:
-    if value is not None and (value.year < 1900 or value > date.today()):
+    """A date from 1900 up to today in APP_TIMEZONE (not the machine's date: a server's UTC date is a day behind
+    Japan's from 00:00 to 09:00)."""
+    if value is not None and (value.year < 1900 or value > local_today(utcnow())):
         raise PydanticCustomError("past_date", "生年月日は1900年以降の過去の日付で入力してください")
     return value

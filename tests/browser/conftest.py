@@ -1,22 +1,26 @@
 """Browser tests: the real Streamlit server, run as a subprocess against the live API, driven by headless Chromium.
 
 Fixtures: dashboards_url (the server, started once per run; the service knows it as APP_DASHBOARD_URL), browser
-(Chromium) and new_page (a Japanese page, expect() waiting up to TIMEOUT_MS). Helpers: sign_in, submit_login, choose
-(a selectbox option), open_from_sidebar, screenshot. Browser tests outside this folder import the fixtures they use
-from here.
+(Chromium) and new_page (a Japanese page, expect() waiting up to TIMEOUT_MS). Chromium has the tests' own fonts,
+whatever fonts the machine has: a fontconfig file (fonts_conf) naming one folder that holds only IPAex Gothic, the
+Japanese font the service's PDFs use (from matplotlib-fontja), which has no emoji; so text is measured and drawn alike
+on every machine, and an emoji is an empty box. Helpers: sign_in, submit_login, choose (a selectbox option),
+open_from_sidebar, screenshot. Browser tests outside this folder import the fixtures they use from here.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from service.config import get_settings
+from service.documents import japanese_font_path
 from service.identity.dependencies import SESSION_COOKIE
 from tests.support import live_server
 from tests.support.live_server import answers, free_port
@@ -38,6 +42,13 @@ START_TIMEOUT_SECONDS = 60.0
 TIMEOUT_MS = 30_000
 PAGE_WIDTH = 1400
 CHOOSE_ATTEMPTS = 3
+FONTS_CONF = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <dir>{fonts}</dir>
+  <cachedir>{cache}</cachedir>
+</fontconfig>
+"""
 
 live_api = live_server.live_api
 
@@ -94,16 +105,29 @@ def streamlit_server(live_api: str, tmp_path_factory: pytest.TempPathFactory) ->
             process.wait()
 
 
+@pytest.fixture(scope="session")
+def fonts_conf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fontconfig file whose only fonts are in a folder the tests control: IPAex Gothic alone (no emoji)."""
+    folder = tmp_path_factory.mktemp("fontconfig")
+    fonts = folder / "fonts"
+    fonts.mkdir()
+    shutil.copy(japanese_font_path(), fonts)
+    config = folder / "fonts.conf"
+    config.write_text(FONTS_CONF.format(fonts=fonts, cache=folder / "cache"))
+    return config
+
+
 @pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium from the system package (never a downloaded browser), one per test module: each test opens
-    its own pages in their own contexts (no cookie or storage is shared)."""
+def browser(fonts_conf: Path) -> Iterator[Browser]:
+    """Headless Chromium from the system package (never a downloaded browser) with the tests' fonts only, one per
+    test module: each test opens its own pages in their own contexts (no cookie or storage is shared)."""
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium is not installed: {CHROMIUM} is missing (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
+    environment = os.environ | {"FONTCONFIG_FILE": str(fonts_conf)}
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=environment)
         try:
             yield chromium
         finally:

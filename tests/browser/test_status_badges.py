@@ -1,35 +1,22 @@
-"""Status colours in a browser without emoji fonts (an office PC, a kiosk): Chromium is given a fontconfig that knows
-only the machine's Japanese fonts. There an emoji is an empty box, so a state must be its word on a coloured badge or
-cell: the fleet alert list and terminal list show their status words drawn in a real font, each status cell in its
-colour, and the dashboard's and an alert's badges read the same.
+"""Status colours in a browser without emoji fonts (an office PC, a kiosk), as every browser test's Chromium is: its
+only font is a Japanese one without emoji (tests/browser/conftest.py). There an emoji is an empty box, so a state must
+be its word on a coloured badge or cell: the fleet alert list and terminal list show their status words drawn in a
+real font, each status cell in its colour, and the dashboard's and an alert's badges read the same.
 
 Screenshots are saved under the test's tmp_path (run with --basetemp to keep them).
 """
 
-import os
-import shutil
-import subprocess
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from dashboards.components import CELL_COLOURS
 from service.fleet.models import Alert
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, choose, open_from_sidebar, screenshot, sign_in
+from tests.browser.conftest import TIMEOUT_MS, choose, open_from_sidebar, screenshot, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 
 # browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
-FONTCONFIG = """<?xml version="1.0"?>
-<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
-<fontconfig>
-{directories}
-  <cachedir>{cache}</cachedir>
-  <selectfont><rejectfont><glob>*Emoji*</glob><glob>*emoji*</glob></rejectfont></selectfont>
-</fontconfig>
-"""
 # The shown data grid (a canvas) as rows: each cell's text from the grid's accessible table, and how many pixels of
 # each colour cross the middle of the row as drawn (every row fits the grid: no scrolling).
 SHOWN_ROWS = """() => {
@@ -69,37 +56,11 @@ MIN_BACKGROUND_PIXELS = 40  # a coloured cell is far wider; a few antialiased te
 MIN_TEXT_PIXELS = 3  # the word's strokes in the cell's text colour
 
 
-@pytest.fixture(scope="module")
-def fonts_without_emoji(tmp_path_factory) -> Path:
-    """A fontconfig file naming only the folders of the machine's Japanese fonts, emoji fonts refused."""
-    if shutil.which("fc-list") is None:
-        pytest.skip("fontconfig's fc-list is not installed")
-    listed = subprocess.run(["fc-list", "--format", "%{file}\\n", ":lang=ja"], capture_output=True, text=True)
-    files = [Path(line).resolve() for line in listed.stdout.splitlines() if line and "emoji" not in line.lower()]
-    if not files:
-        pytest.skip("no Japanese font is installed (apt-get install fonts-ipafont-gothic)")
-    folder = tmp_path_factory.mktemp("fontconfig")
-    directories = "\n".join(f"  <dir>{directory}</dir>" for directory in sorted({file.parent for file in files}))
-    config = folder / "fonts.conf"
-    config.write_text(FONTCONFIG.format(directories=directories, cache=folder / "cache"))
-    return config
-
-
 @pytest.fixture
-def page_without_emoji(fonts_without_emoji: Path):
-    """A 1900 px wide Japanese page (every column of the alert list in view) in Chromium with those fonts only."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"Chromium is not installed: {CHROMIUM} is missing (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
+def page_without_emoji(browser: Browser) -> Page:
+    """A 1900 px wide Japanese page (every column of the alert list in view) in the tests' Chromium, without emoji."""
     expect.set_options(timeout=TIMEOUT_MS)
-    environment = os.environ | {"FONTCONFIG_FILE": str(fonts_without_emoji)}
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=environment)
-        try:
-            yield chromium.new_page(viewport={"width": 1900, "height": 1200}, locale="ja-JP")
-        finally:
-            chromium.close()
+    return browser.new_page(viewport={"width": 1900, "height": 1200}, locale="ja-JP")
 
 
 @pytest.fixture

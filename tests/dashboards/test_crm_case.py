@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from dashboards import clock
 from dashboards.app_pages.crm import labels as crm_labels
-from dashboards.components import local_today
 from service.audit.models import AuditEntry
 from service.crm.models import Image, Notification, Request, Site
 from tests.dashboards.conftest import button, cell_colours, open_page, texts
@@ -83,9 +83,9 @@ def test_the_operator_filters_the_queue_by_status_corporation_sales_person_perio
     at.checkbox(key="crm_queue_unread").check().run()
     assert queue_ids(at) == [ids["midori"]]
     at.checkbox(key="crm_queue_unread").uncheck().run()
-    at.date_input(key="crm_queue_since").set_value(local_today()).run()
+    at.date_input(key="crm_queue_since").set_value(clock.today()).run()
     assert len(queue_ids(at)) == 3
-    at.date_input(key="crm_queue_since").set_value(local_today() + timedelta(days=1)).run()
+    at.date_input(key="crm_queue_since").set_value(clock.today() + timedelta(days=1)).run()
     assert not at.dataframe
     assert "該当するデータはありません。" in texts(at.info)
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from dashboards.components import local_today
+from dashboards import clock
 from tests.dashboards.conftest import csv_link_rows, open_page, texts
 from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
 from tests.service.crm.conftest import add_site, corporation, made, set_status, submit
@@ -41,7 +41,7 @@ def csv_rows(at, user) -> list[dict]:
 
 
 def test_acquired_sites_are_grouped_by_corporation_and_exported(db, world, numbers, open_app):  # noqa: F811
-    today = f"{local_today():%Y-%m-%d}"
+    today = f"{clock.today():%Y-%m-%d}"
     operator = as_user(db, world, "operator")
     at = open_page(open_app, operator, ACQUIRED)
 
@@ -60,7 +60,7 @@ def test_a_sales_person_sees_and_exports_only_their_agencys_acquired_sites(db, w
     sales = as_user(db, world, "sales_a")
     at = open_page(open_app, sales, ACQUIRED)
 
-    assert [e.label for e in at.expander] == [f"株式会社テスト商事（2地点） 最終投入日 {local_today():%Y-%m-%d}"]
+    assert [e.label for e in at.expander] == [f"株式会社テスト商事（2地点） 最終投入日 {clock.today():%Y-%m-%d}"]
     assert {row["代理店"] for row in csv_rows(at, sales)} == {"株式会社AAA代理店"}
     assert not [w for w in at.selectbox if w.key == "crm_acquired_agency"]
 
@@ -78,13 +78,13 @@ def test_agency_metrics_show_the_numbers_a_chart_and_drill_down_to_the_agencys_r
     ]
     assert [m.value for m in at.metric][:2] == ["3", "3"]
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
-    month = f"{local_today():%Y-%m}"
+    month = f"{clock.today():%Y-%m}"
     bars = {trace["name"]: dict(zip(trace["x"], trace["y"], strict=True)) for trace in chart["data"]}
     assert (bars["不備"][month], bars["投入済"][month], bars["獲得地点"][month]) == (1, 2, 3)
 
     at.segmented_control(key="crm_metrics_granularity").set_value("day").run()
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert chart["data"][-1]["x"][-1] == f"{local_today():%Y-%m-%d}" and chart["data"][-1]["y"][-1] == 3
+    assert chart["data"][-1]["x"][-1] == f"{clock.today():%Y-%m-%d}" and chart["data"][-1]["y"][-1] == 3
 
     at.selectbox(key="crm_metrics_drill").select(world.agency_a).run()
     drilled = at.dataframe[1].value

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from streamlit.proto.Metric_pb2 import Metric as MetricProto
 
-from dashboards import components
+from dashboards import clock
 from service.database import session_scope, utcnow
 from service.reservations import executive
 from service.reservations.models import ServiceType
@@ -45,7 +45,7 @@ def test_the_executive_page_shows_the_summary_and_downloads_the_pdf(outcomes, db
     ]
     assert shops[["提携店", "予約件数"]].to_dict("records") == [{"提携店": "提携店1", "予約件数": 2}]
     month = at.selectbox(key="reservations_executive_report_month").value
-    assert month == utcnow().astimezone(components.LOCAL_TZ).strftime("%Y-%m")
+    assert month == utcnow().astimezone(clock.JAPAN_TIME).strftime("%Y-%m")
     assert downloads[f"qrv-report-{month}.pdf"]().startswith(b"%PDF")
 
 
@@ -54,7 +54,7 @@ def test_the_cards_compare_the_month_so_far_with_the_same_days_of_the_previous_m
     db,
     open_app,  # noqa: F811
 ):
-    this_month = datetime.now(components.LOCAL_TZ).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    this_month = datetime.now(clock.JAPAN_TIME).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     previous_month = (this_month - timedelta(days=1)).replace(day=1)
     made_at(db, db.scalars(select(ServiceType)).one(), previous_month, "cancelled")
     db.commit()

@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import api, auth, components, labels
+from dashboards import api, auth, clock, components, labels
 from dashboards.app_pages.admin import audit_common
 
 PAGE = "admin_audit"
@@ -17,7 +17,7 @@ def day_start(day: date | None, *, days_after: int = 0) -> str | None:
     """Midnight (Japan time) of the day, as the ISO timestamp the API filters on."""
     if day is None:
         return None
-    return datetime.combine(day + timedelta(days=days_after), time.min, tzinfo=components.LOCAL_TZ).isoformat()
+    return datetime.combine(day + timedelta(days=days_after), time.min, tzinfo=clock.JAPAN_TIME).isoformat()
 
 
 def filters() -> dict[str, Any]:

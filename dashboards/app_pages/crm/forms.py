@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import components, crm_api, formats, labels
+from dashboards import clock, components, crm_api, formats, labels
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm.labels import SITE_GROUPS, field_names, site_fields
 
@@ -72,7 +72,7 @@ def _prefecture(key: str, field: str, label: str, base: dict | None) -> str:
 
 def _date(key: str, field: str, label: str, base: dict | None, *, past: bool) -> str | None:
     current = _value(base, field, None)
-    earliest, latest = (OLDEST_BIRTHDAY, components.local_today()) if past else (None, None)
+    earliest, latest = (OLDEST_BIRTHDAY, clock.today()) if past else (None, None)
     chosen = st.date_input(
         label,
         value=date.fromisoformat(current) if current else None,
@@ -255,7 +255,7 @@ def corporation_view(corporation: dict) -> None:
 
 
 def _months(current: str) -> list[str]:
-    first = components.local_today().replace(day=1)
+    first = clock.today().replace(day=1)
     months = []
     for _ in range(MONTHS_OFFERED):
         months.append(f"{first:%Y-%m}")

@@ -5,7 +5,7 @@ from html import escape
 
 import streamlit as st
 
-from dashboards import auth, components, entry_logs_api, labels
+from dashboards import auth, clock, components, entry_logs_api, labels
 from dashboards.app_pages.entry_logs import common
 
 PAGE = "entry_logs_attendance"
@@ -90,7 +90,7 @@ def attendance_table(nursery_id: int, day: date, class_name: str) -> None:
         st.info("園児が登録されていません。「保護者・園児管理」から登録してください。")
         return
     st.html(attendance_html(data["children"]))
-    live = "1分ごとに自動で更新されます。" if day == components.local_today() else ""
+    live = "1分ごとに自動で更新されます。" if day == clock.today() else ""
     st.caption(f"送り迎え時刻にマウスを重ねると、保護者と当日の記録（最大5件）を表示します。{live}")
 
 
@@ -143,9 +143,9 @@ nursery = common.nursery_choice(user, PAGE)
 if nursery is not None:
     picker = st.columns([1, 1, 2])
     with picker[0]:
-        chosen_day = st.date_input("日付", value=components.local_today(), key=f"{PAGE}_date", format="YYYY-MM-DD")
+        chosen_day = st.date_input("日付", value=clock.today(), key=f"{PAGE}_date", format="YYYY-MM-DD")
     with picker[1]:
         chosen_class = class_choice(nursery["id"])
-    live = REFRESH_SECONDS if chosen_day == components.local_today() else None
+    live = REFRESH_SECONDS if chosen_day == clock.today() else None
     st.fragment(attendance_table, run_every=live)(nursery["id"], chosen_day, chosen_class)
     record_form(nursery["id"], chosen_day, chosen_class)

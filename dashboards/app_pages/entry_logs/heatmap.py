@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import auth, components, entry_logs_api
+from dashboards import auth, clock, components, entry_logs_api
 from dashboards.app_pages.entry_logs import common
 
 PAGE = "entry_logs_heatmap"
@@ -56,7 +56,7 @@ def peak(heat: dict) -> str:
 
 
 def period() -> tuple[date, date] | None:
-    today = components.local_today()
+    today = clock.today()
     columns = st.columns([1, 1, 2])
     start = columns[0].date_input(
         "期間（開始）", value=today - timedelta(days=DEFAULT_DAYS - 1), key=f"{PAGE}_from", format="YYYY-MM-DD"

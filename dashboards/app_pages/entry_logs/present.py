@@ -6,7 +6,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, components, entry_logs_api, labels
+from dashboards import auth, clock, components, entry_logs_api, labels
 from dashboards.app_pages.entry_logs import common
 
 PAGE = "entry_logs_present"
@@ -64,7 +64,7 @@ def exit_button(nursery_id: int, parent: dict) -> None:
 def present_panel(nursery_id: int) -> None:
     present = entry_logs_api.present_parents(nursery_id)
     parents = present["parents"]
-    now = datetime.now(components.LOCAL_TZ)
+    now = clock.now()
     components.kpi_card(
         "園内にいる保護者", f"{len(parents)}人", help="今日「入」を記録し、まだ「出」を記録していない保護者"
     )

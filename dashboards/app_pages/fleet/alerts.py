@@ -1,11 +1,10 @@
 """端末管理 › アラート一覧: open work against the §4.2 times (SLA colours), and the forms that move an alert along."""
 
-from datetime import UTC, datetime
 from typing import Any
 
 import streamlit as st
 
-from dashboards import api, auth, components, fleet_api, labels
+from dashboards import api, auth, clock, components, fleet_api, labels
 from dashboards.app_pages.fleet import common as fleet_common
 
 PAGE = "fleet_alerts"
@@ -106,7 +105,7 @@ def alert_panel(alert_id: int) -> None:
             query_params={"id": str(alert["incident_id"])},
         )
     st.markdown("**障害対応フロー（対応時間の目標）**")
-    now = datetime.now(UTC)
+    now = clock.now()
     for column, step in zip(st.columns(len(alert["sla"])), alert["sla"], strict=True):
         with column:
             fleet_common.step_badge(step, alert["status"] == "resolved", now)

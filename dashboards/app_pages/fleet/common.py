@@ -5,14 +5,14 @@ What any page could use (act, times, badges, the paged table) is in dashboards/c
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import auth, components, fleet_api, formats, labels, sections
+from dashboards import auth, clock, components, fleet_api, formats, labels, sections
 
 DOMAIN = "fleet"
 REFRESH_SECONDS = 60
@@ -148,7 +148,7 @@ def minutes_left(due_at: str, now: datetime) -> int:
 
 def sla_text(alert: dict, now: datetime | None = None) -> str:
     """Where the alert stands against §4.2, state word first: the next step's time left, or how the work went."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     steps = alert["sla"]
     report = steps[-1]  # 完了報告, owed after the resolution
     if alert["status"] == "resolved" and not (report["required"] and report["done_at"] is None):

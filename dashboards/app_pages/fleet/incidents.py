@@ -1,11 +1,9 @@
 """端末管理 › インシデント: many of one customer's terminals down together, worked as one: its terminals and alerts,
 who works it, the §4.2 steps (each applied to every alert of it) and its resolution. ?id=… opens one."""
 
-from datetime import UTC, datetime
-
 import streamlit as st
 
-from dashboards import api, auth, components, fleet_api, labels
+from dashboards import api, auth, clock, components, fleet_api, labels
 from dashboards.app_pages.fleet import common as fleet_common
 
 PAGE = "fleet_incidents"
@@ -79,7 +77,7 @@ def incident_panel(incident_id: int) -> None:
         st.markdown(f"**詳細メッセージ**: {labels.plain(incident['message'])}")
     fleet_common.customer_contact(incident)
     st.markdown("**障害対応フロー（対応時間の目標）**　各ステップはこのインシデントの全アラートに記録されます。")
-    now = datetime.now(UTC)
+    now = clock.now()
     for column, step in zip(st.columns(len(incident["sla"])), incident["sla"], strict=True):
         with column:
             fleet_common.step_badge(step, incident["status"] == "resolved", now)

@@ -1,12 +1,12 @@
 """顧客一覧's quiet times of one customer: 営業時間 (silence outside them raises no alert until opening) and
 定期メンテナンス (recurring windows whose held-back alerts are mailed when each ends)."""
 
-from datetime import date, time
+from datetime import time
 
 import pandas as pd
 import streamlit as st
 
-from dashboards import components, fleet_api, labels
+from dashboards import clock, components, fleet_api, labels
 from dashboards.app_pages.fleet import common as fleet_common
 
 PAGE = "fleet_customers"
@@ -105,7 +105,7 @@ def windows_panel(customer: dict, *, may_edit: bool) -> None:
         )
         starts = right.time_input("開始時刻", time(22), key=f"{key}_start")
         minutes = left.number_input("時間（分）", min_value=1, max_value=1440, value=60, key=f"{key}_minutes")
-        until = middle.date_input("終了日", value=date.today(), key=f"{key}_until")
+        until = middle.date_input("終了日", value=clock.today(), key=f"{key}_until")
         reason = st.text_input("理由", key=f"{key}_reason").strip()
         submitted = st.form_submit_button("定期メンテナンスを追加")
     if not submitted:

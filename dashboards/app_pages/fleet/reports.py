@@ -7,7 +7,7 @@ from datetime import date
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import auth, components, fleet_api
+from dashboards import auth, clock, components, fleet_api
 from dashboards.app_pages.fleet import common as fleet_common
 
 PAGE = "fleet_reports"
@@ -108,7 +108,7 @@ def downloads(customer_id: int | None, month: str) -> None:
 
 user = auth.require_page(__file__)
 st.title("レポート")
-months = recent_months(components.local_today())
+months = recent_months(clock.today())
 whole_fleet = fleet_wide(user)
 picker = st.columns(2)
 with picker[0]:

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import components, formats, reservations_api, sections
+from dashboards import clock, components, formats, reservations_api, sections
 
 DOMAIN = "reservations"
 REFRESH_SECONDS = 300
@@ -191,7 +191,7 @@ def edit_problems(changes: dict, reservation: dict, *, relink_ok: bool) -> list[
     email = changes.get("requester_email")
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         problems.append("メールアドレスの形式が正しくありません。")
-    if "desired_at" in changes and datetime.fromisoformat(changes["desired_at"]) <= datetime.now(components.LOCAL_TZ):
+    if "desired_at" in changes and datetime.fromisoformat(changes["desired_at"]) <= clock.now():
         problems.append("希望日時は現在より後の日時を指定してください。")
     if "amount" in changes and reservation["status"] in LINK_OUT and not relink_ok:
         problems.append("金額を変更すると決済リンクを新しい金額で発行し直します。確認のチェックを入れてください。")
@@ -246,7 +246,7 @@ def edit_form(page: str, reservation: dict) -> None:
     }
     shown = reservation | {"requester_phone": shown_phone}
     changes = {field: value for field, value in wanted.items() if value != shown[field]}
-    when = datetime.combine(day, time(at.hour, at.minute), tzinfo=components.LOCAL_TZ)
+    when = datetime.combine(day, time(at.hour, at.minute), tzinfo=clock.JAPAN_TIME)
     if when != desired.replace(second=0, microsecond=0):
         changes["desired_at"] = when.isoformat()
     problems = edit_problems(changes, reservation, relink_ok=relink_ok)
@@ -360,11 +360,11 @@ def moment(key: str, label: str, value: datetime | None, *, optional: bool) -> s
     """A date and a time in Japan time as ISO text; None when optional and left unticked."""
     if optional and not st.checkbox(f"{label}を入力する", value=value is not None, key=f"{key}_set"):
         return None
-    value = value or datetime.now(components.LOCAL_TZ)
+    value = value or clock.now()
     left, right = st.columns(2)
     day = left.date_input(label, value.date(), key=f"{key}_day")
     at = right.time_input(f"{label}（時刻）", value.time().replace(second=0, microsecond=0), key=f"{key}_time")
-    return datetime.combine(day, at, tzinfo=components.LOCAL_TZ).isoformat()
+    return datetime.combine(day, at, tzinfo=clock.JAPAN_TIME).isoformat()
 
 
 def same(name: str, value, current) -> bool:

@@ -1,11 +1,11 @@
 """予約 › 手動対応キュー (§2.2, §2.3.2): open manual operations, most urgent and earliest target time first, and the
 forms that settle them (予約OK → 決済リンク, 電話代行を再開, 予約内容の変更, キャンセル, メモ, 担当者, 対応済み)."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import streamlit as st
 
-from dashboards import auth, components, formats, labels, reservations_api
+from dashboards import auth, clock, components, formats, labels, reservations_api
 from dashboards.app_pages.reservations import common
 
 PAGE = "reservations_queue"
@@ -101,7 +101,7 @@ def summary(operation: dict, reservation: dict) -> None:
 
 
 def remaining(due_at: str) -> str:
-    minutes = int((datetime.fromisoformat(due_at) - datetime.now(UTC)).total_seconds() // 60)
+    minutes = int((datetime.fromisoformat(due_at) - clock.now()).total_seconds() // 60)
     return f"残り{minutes}分"
 
 

@@ -1,9 +1,12 @@
 """代理店別数値 (§3.6): requests, by status, acquired sites and 不備率 per agency, by month or day; the dashboard."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from service.crm import metrics
 from service.crm.periods import local_today
 from service.database import utcnow
+from service.tenancy import TenantScope
 from tests.service.crm.conftest import add_site, made, set_status, submit
 
 
@@ -57,6 +60,20 @@ def test_the_series_by_month_and_by_day_for_the_chart(client, world):
         headers=world.operator,
     )
     assert too_long.status_code == 422 and too_long.json()["error"]["details"]["rule"] == "max_days"
+
+
+def test_the_month_series_is_this_month_and_the_eleven_before_it_in_every_month(db):
+    """Whatever the month (their lengths differ), on its first day just after midnight in Japan."""
+    everything = TenantScope("crm", None, None)
+    shown = {}
+    for month in range(1, 13):
+        now = datetime(2027, month, 1, 0, 30, tzinfo=ZoneInfo("Asia/Tokyo"))
+        points = metrics.series(
+            db, scope=everything, agency_id=None, granularity="month", since=None, until=None, now=now
+        ).points
+        shown[month] = (len(points), points[0].period, points[-1].period)
+    assert shown[1] == (12, "2026-02", "2027-01") and shown[12] == (12, "2027-01", "2027-12")
+    assert {count for count, _, _ in shown.values()} == {12}
 
 
 def test_drill_down_lists_that_agencys_requests(client, world):

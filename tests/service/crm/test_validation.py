@@ -1,9 +1,12 @@
 """The field rules on their own: 法人番号 check digit, katakana, postal code, phone number, card number, year-month."""
 
+from datetime import date
+
 import pytest
 from pydantic_core import PydanticCustomError
 
 from service.crm import validation
+from tests.support.clock import clock_at, japan_time
 
 
 @pytest.mark.parametrize(
@@ -72,3 +75,11 @@ def test_card_numbers_expiry_and_year_months():
     with pytest.raises(PydanticCustomError):
         validation.year_month("2026-13")
     assert validation.location_number("03-0011-1234-5678-9012-3456") == "0300111234567890123456"
+
+
+def test_a_birthday_may_be_today_in_japan_not_tomorrow_even_when_the_servers_utc_date_is_yesterday():
+    with clock_at(japan_time(2026, 6, 1, 0, 30)):
+        assert validation.past_date(date(2026, 6, 1)) == date(2026, 6, 1)
+        with pytest.raises(PydanticCustomError) as caught:
+            validation.past_date(date(2026, 6, 2))
+    assert caught.value.type == "past_date"

@@ -1,0 +1,29 @@
+"""Tests that depend on the time of day set their own clock, so they pass at any hour CI runs them.
+
+clock_at(moment) starts the test process's clock at `moment` (an aware datetime, e.g. japan_time(2026, 6, 1, 0, 30))
+and lets it run on from there. Everything in the test process reads it: the test, the in-process API (`live_api`,
+the TestClient) and AppTest pages; a worker or a server in another process keeps the machine's clock. While it is
+set, the process's own zone is UTC, as on most servers, so code that takes the machine's zone for Japan's shows it
+(between 00:00 and 09:00 Japan time the UTC date is the day before).
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import time_machine
+
+JAPAN = ZoneInfo("Asia/Tokyo")
+SERVER_ZONE = ZoneInfo("UTC")
+
+
+def japan_time(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=JAPAN)
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """The process's clock from `moment` on (it ticks), its zone UTC (time-machine sets TZ from a ZoneInfo)."""
+    with time_machine.travel(moment.astimezone(SERVER_ZONE), tick=True):
+        yield
