@@ -76,26 +76,41 @@ def import_roster(import_id: int, start: int) -> None:
 def render_cards(job_id: int, chunk: int = 0) -> int:
     """One step of a card PDF job: draw its chunk `chunk` (at most APP_DOCUMENT_CHUNK_PAGES pages) into a part file
     committed with the job's progress, which queues the next step; once every card is drawn, merge the parts and mark
-    the job ready. A failure marks the job failed. Returns the pages drawn."""
-    with session_scope() as db:
-        plan = cards.start_chunk(db, job_id=job_id, chunk=chunk, now=utcnow())
+    the job ready. Each transaction runs again after a transient database fault; any other fault marks the job failed
+    with a message for staff. Returns the pages drawn."""
+    job = f"{cards.TASK} job_id={job_id} chunk={chunk}"
+    try:
+        return _render_chunk(job_id, chunk, job)
+    except Exception as exc:
+        message = job_failed(exc, job)
+        with session_scope() as db:
+            documents.fail(db, job_id, error=message, now=utcnow())
+        return 0
+
+
+def _render_chunk(job_id: int, chunk: int, job: str) -> int:
+    plan = retrying(lambda: _started(job_id, chunk), job)
     if plan is None:
         return 0
-    try:
-        sheet = None if plan.all_drawn else _drawn(plan)
-        if sheet is None or not sheet.cards:  # every card drawn (or the rest of the parents gone): the parts are it
-            _merge(plan)
-            return 0
-        part = documents.write_part(job_id, chunk, sheet.output())
+    sheet = None if plan.all_drawn else retrying(lambda: _drawn(plan), job)
+    if sheet is None or not sheet.cards:  # every card drawn (or the rest of the parents gone): the parts are it
+        _merge(plan, job)
+        return 0
+    part = documents.write_part(job_id, chunk, sheet.output())
+
+    def commit() -> None:
         with session_scope() as db:
             documents.commit_chunk(
                 db, cards.TASK, job_id, chunk=chunk, part=part, pages=sheet.pages, drawn_through=sheet.last_parent_id
             )
-    except Exception as exc:
-        with session_scope() as db:
-            documents.fail(db, job_id, error=f"{exc.__class__.__name__}: {exc}", now=utcnow())
-        raise
+
+    retrying(commit, job)
     return sheet.pages
+
+
+def _started(job_id: int, chunk: int) -> cards.CardPlan | None:
+    with session_scope() as db:
+        return cards.start_chunk(db, job_id=job_id, chunk=chunk, now=utcnow())
 
 
 def _drawn(plan: cards.CardPlan) -> cards.CardSheet:
@@ -114,13 +129,16 @@ def _drawn(plan: cards.CardPlan) -> cards.CardSheet:
     return sheet
 
 
-def _merge(plan: cards.CardPlan) -> None:
+def _merge(plan: cards.CardPlan, job: str) -> None:
     """The parts merged into the job's file, the job ready, the parts removed (a job without parts fails)."""
     if not plan.parts:
         with session_scope() as db:
             documents.fail(db, plan.job_id, error=labels.NO_PARENTS_FOR_CARDS, now=utcnow())
         return
     stored_name = documents.merge_parts(plan.parts)
-    with session_scope() as db:
-        ready = documents.finish(db, plan.job_id, stored_name=stored_name, now=utcnow())
-    documents.remove_files(plan.parts if ready else [stored_name])
+
+    def finish() -> bool:
+        with session_scope() as db:
+            return documents.finish(db, plan.job_id, stored_name=stored_name, now=utcnow())
+
+    documents.remove_files(plan.parts if retrying(finish, job) else [stored_name])

@@ -6,15 +6,19 @@ The row is the task's ledger until the task has run: its message carries the row
 `task_id_of`), the worker marks the row started with a lease when it begins the task and deletes it when the task
 ended (jobs/pending_tasks.py: a success, or a failure the task recorded). platform.send_pending_tasks sends again
 every row never sent (the broker was down at the commit, the process died in between), sent but not started after
-APP_PENDING_TASK_GRACE_SECONDS (the message was lost: a Redis flush or restart) or whose lease
+APP_PENDING_TASK_GRACE_SECONDS while its message waits in no queue (it was lost: a Redis flush or restart) or whose lease
 (APP_PENDING_TASK_LEASE_SECONDS) ran out (the worker died mid-task). Tasks sent this way must tolerate running twice.
 `send_after_commit` is for callers whose own rows already record the work and have their own sweep (the outbox).
 """
 
+import json
 import logging
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from celery import Celery
@@ -169,12 +173,53 @@ def send_pending(db: Session, *, now: datetime) -> int:
         PendingTask.lease_until <= now,
     )
     stmt = select(PendingTask).where(due).order_by(PendingTask.id).limit(SWEEP_BATCH)
-    rows = db.scalars(stmt.with_for_update(skip_locked=True)).all()
+    rows = _lost(db.scalars(stmt.with_for_update(skip_locked=True)).all())
     if rows:
         send_tasks([(row.task, row.args, row.id) for row in rows])
         sent = update(PendingTask).where(PendingTask.id.in_([row.id for row in rows]))
         db.execute(sent.values(sent_at=now, lease_until=None))
     return len(rows)
+
+
+def _lost(rows: Sequence[PendingTask]) -> list[PendingTask]:
+    """The rows to send again: a row sent but not started is lost only when its message waits in no queue (a long
+    backlog of bulk work is not a lost message, and sending it again would only lengthen the backlog)."""
+    unstarted = any(row.sent_at is not None and row.lease_until is None for row in rows)
+    waiting = queued_pending_ids() if unstarted else set()
+    return [row for row in rows if row.id not in waiting]
+
+
+def queued_pending_ids() -> set[int]:
+    """The pending tasks whose message waits in one of the queues now."""
+    return {pending_id for pending_id in map(pending_id_of, _queued_task_ids()) if pending_id is not None}
+
+
+def _queued_task_ids() -> list[str | None]:
+    """The Celery task id of every message waiting in the queues (Redis lists, or the filesystem transport's files)."""
+    settings = get_settings()
+    if settings.redis_url:
+        with _redis(settings) as client:
+            payloads = [raw for name in QUEUES for raw in client.lrange(name, 0, -1)]
+    else:
+        folder = settings.broker_dir / "queue"
+        payloads = [_read(path) for name in QUEUES for path in folder.glob(f"*.{name}.msg")]
+    return [_task_id(payload) for payload in payloads if payload]
+
+
+def _read(path: Path) -> bytes:
+    """A message file's bytes (b"" when a worker took it meanwhile)."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
+def _task_id(payload: bytes | str) -> str | None:
+    """The task id in a kombu message's headers (Celery's message protocol 2)."""
+    try:
+        return json.loads(payload).get("headers", {}).get("id")
+    except (ValueError, AttributeError):
+        return None
 
 
 def start_pending(db: Session, pending_id: int, *, now: datetime) -> None:
@@ -193,15 +238,8 @@ def queue_length(queue: str | None = None) -> int:
     names = QUEUES if queue is None else (queue,)
     settings = get_settings()
     if settings.redis_url:
-        import redis
-
-        client = redis.Redis.from_url(
-            settings.redis_url, socket_timeout=PROBE_TIMEOUT, socket_connect_timeout=PROBE_TIMEOUT
-        )
-        try:
+        with _redis(settings) as client:
             return sum(int(client.llen(name)) for name in names)
-        finally:
-            client.close()
     folder = settings.broker_dir / "queue"
     return sum(1 for name in names for _ in folder.glob(f"*.{name}.msg")) if folder.exists() else 0
 
@@ -212,15 +250,25 @@ def broker_reachable() -> bool:
     if settings.redis_url:
         import redis
 
-        client = redis.Redis.from_url(
-            settings.redis_url, socket_timeout=PROBE_TIMEOUT, socket_connect_timeout=PROBE_TIMEOUT
-        )
         try:
-            return bool(client.ping())
+            with _redis(settings) as client:
+                return bool(client.ping())
         except redis.RedisError:
             return False
-        finally:
-            client.close()
     folder = settings.broker_dir / "queue"
     folder.mkdir(parents=True, exist_ok=True)
     return folder.is_dir()
+
+
+@contextmanager
+def _redis(settings: Settings) -> Iterator[Any]:
+    """A short-lived Redis client with the probes' timeouts."""
+    import redis
+
+    client = redis.Redis.from_url(
+        settings.redis_url, socket_timeout=PROBE_TIMEOUT, socket_connect_timeout=PROBE_TIMEOUT
+    )
+    try:
+        yield client
+    finally:
+        client.close()

@@ -172,12 +172,17 @@ def commit_chunk(db: Session, task: str, job_id: int, *, chunk: int, part: str, 
     the part is removed instead."""
     job = claim_chunk(db, job_id, chunk)
     if job is None:
-        remove_files([part])
+        if part not in _parts_of(db, job_id):  # a retry whose first COMMIT went through keeps the part it recorded
+            remove_files([part])
         return
     job.parts = [*job.parts, part]
     job.pages_done += pages
     job.drawn_through = drawn_through
     broker.queue_task(db, task, job_id, chunk + 1)
+
+
+def _parts_of(db: Session, job_id: int) -> list[str]:
+    return db.scalar(select(DocumentJob.parts).where(DocumentJob.id == job_id)) or []
 
 
 def merge_parts(parts: list[str], suffix: str = ".pdf") -> str:
@@ -200,20 +205,24 @@ def remove_files(names: list[str]) -> None:
 
 def finish(db: Session, job_id: int, *, stored_name: str, now: datetime) -> bool:
     """The file is written: the job is ready for download, and a new request for the same document makes a new one.
-    False when the job was not running any more (a copy finished it first): the caller removes its file."""
+    False when the job was not running any more (a copy finished it first): the caller removes its file. True again
+    for a retry whose first COMMIT went through: the job is ready with this very file."""
     ready = (
         update(DocumentJob)
         .where(DocumentJob.id == job_id, DocumentJob.status == RUNNING)
         .values(status=READY, stored_name=stored_name, pages_total=DocumentJob.pages_done)
         .values(active_key=None, finished_at=now)
     )
-    return affected_rows(db.execute(ready)) == 1
+    if affected_rows(db.execute(ready)) == 1:
+        return True
+    return db.scalar(select(DocumentJob.stored_name).where(DocumentJob.id == job_id)) == stored_name
 
 
 def fail(db: Session, job_id: int, *, error: str, now: datetime) -> None:
+    """The job cannot be made: a job still queued or running ends failed (a ready one stays ready)."""
     db.execute(
         update(DocumentJob)
-        .where(DocumentJob.id == job_id)
+        .where(DocumentJob.id == job_id, DocumentJob.status.in_((QUEUED, RUNNING)))
         .values(status=FAILED, error=error[:ERROR_MAX], finished_at=now, active_key=None)
     )
 

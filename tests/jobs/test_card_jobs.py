@@ -166,3 +166,14 @@ def test_a_job_whose_message_the_broker_lost_is_run_by_the_sweep(client, db, lar
     assert done["pagesDone"] == 30
     with session_scope() as session:
         assert session.scalars(select(broker.PendingTask)).all() == []
+
+
+def test_a_job_still_waiting_in_the_queue_is_not_sent_again(client, db, large):
+    big, staff = large
+    job_id = ask_for_cards(client, staff, big.nursery.id)["id"]
+    grace = get_settings().pending_task_grace_seconds
+    assert sweep_later(grace) == 0  # no worker took it yet, but its message waits in the bulk queue: not lost
+    assert pending_chunks(job_id) == [0]
+    drop_broker_messages()
+    assert sweep_later(grace) == 1  # now it is lost: sent again
+    assert sweep_later(grace) == 0  # and waits again
