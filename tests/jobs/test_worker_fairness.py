@@ -1,6 +1,7 @@
 """Bulk work never occupies what time-critical work needs (service/task_queues.py): a worker per class, as `make run`
 and the compose file start them, and an outbox e-mail queued behind three large card jobs of one nursery is sent by
-the critical worker while the bulk worker is still drawing the cards."""
+the critical worker while the bulk worker is still drawing the cards; another nursery's small card job, asked for
+after them, is ready before they are (each job is drawn a chunk per task, so their chunks take turns)."""
 
 import pytest
 
@@ -14,24 +15,32 @@ from tests.support.waiting import wait_until
 pytestmark = pytest.mark.slow
 
 PARENTS = 1000  # the whole nursery's cards take the bulk worker well over the e-mail's time
+SMALL = 20  # another nursery's cards: two pages, one chunk
+CHUNK_PAGES = 10  # each class's 50 pages take five turns, the small job's two pages one and its merge another
 CLASSES = ("", "ひよこ組", "うさぎ組")  # three jobs: the whole nursery, then each class
 DELIVERED = "platform.deliver_message["
 
 
-def test_an_email_queued_behind_three_large_card_jobs_is_sent_while_the_cards_are_drawn(
+def test_an_email_and_a_small_card_job_queued_behind_three_large_card_jobs_are_done_while_the_cards_are_drawn(
     client, db, smtp_sink, start_worker
 ):
     sink, port = smtp_sink
     world = make_world(db, "fair", name="ひかり保育園", parents=PARENTS)
+    other = make_world(db, "small", name="こだま保育園", parents=SMALL)
     db.commit()
-    headers = staff_headers(db, world)
-    bulk = start_worker(queues=[BULK])
+    headers, other_headers = staff_headers(db, world), staff_headers(db, other, "staff-small")
+    bulk = start_worker(queues=[BULK], APP_DOCUMENT_CHUNK_PAGES=str(CHUNK_PAGES))
     critical = start_worker(queues=[CRITICAL], **smtp_env(port))
 
     jobs = [ask_for_cards(client, headers, world.nursery.id, class_name)["id"] for class_name in CLASSES]
 
+    small = ask_for_cards(client, other_headers, other.nursery.id)["id"]
+
     def status(job_id: int) -> str:
         return client.get(cards_url(world.nursery.id, job_id), headers=headers).json()["status"]
+
+    def small_status() -> str:
+        return client.get(cards_url(other.nursery.id, small), headers=other_headers).json()["status"]
 
     wait_until(lambda: status(jobs[0]) == "running", timeout=60, message="the bulk worker to start the first cards")
     message = enqueue(db, channel="email", recipient="qrv-ops@example.jp", subject="重大インシデント", body="至急")
@@ -42,3 +51,6 @@ def test_an_email_queued_behind_three_large_card_jobs_is_sent_while_the_cards_ar
     assert [status(job) in ("queued", "running") for job in jobs] == [True, True, True]
     assert [delivered["Subject"] for delivered in sink.messages] == ["重大インシデント"]
     assert DELIVERED in critical.log_path.read_text() and DELIVERED not in bulk.log_path.read_text()
+
+    wait_until(lambda: small_status() == "ready", timeout=120, message="the other nursery's small card job")
+    assert [status(job) in ("queued", "running") for job in jobs[1:]] == [True, True]  # the large ones still drawn
