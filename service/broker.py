@@ -6,8 +6,9 @@ The row is the task's ledger until the task has run: its message carries the row
 `task_id_of`), the worker marks the row started with a lease when it begins the task and deletes it when the task
 ended (jobs/pending_tasks.py: a success, or a failure the task recorded). platform.send_pending_tasks sends again
 every row never sent (the broker was down at the commit, the process died in between), sent but not started after
-APP_PENDING_TASK_GRACE_SECONDS while its message waits in no queue (it was lost: a Redis flush or restart) or whose lease
-(APP_PENDING_TASK_LEASE_SECONDS) ran out (the worker died mid-task). Tasks sent this way must tolerate running twice.
+APP_PENDING_TASK_GRACE_SECONDS while its message waits in no queue (it was lost: a Redis flush or restart) or whose
+lease (APP_PENDING_TASK_LEASE_SECONDS) ran out (the worker died mid-task). Tasks sent this way must tolerate running
+twice.
 `send_after_commit` is for callers whose own rows already record the work and have their own sweep (the outbox).
 """
 
