@@ -79,7 +79,9 @@ def test_a_throttled_address_names_itself_and_refuses_only_ids_with_failures_of_
     error = refused.json()["error"]
     assert error["code"] == "address_throttled" and error["details"]["minutes_left"] == 1
     assert error["message"] == f"{THROTTLED}。あと1分後に再度お試しください" and "ロック" not in error["message"]
-    reasons = db.scalars(select(AuditEntry.changes).where(AuditEntry.action == "login_failed")).all()
+    reasons = db.scalars(
+        select(AuditEntry.changes).where(AuditEntry.action == "login_failed").order_by(AuditEntry.id)
+    ).all()
     db.commit()
     assert reasons[-1]["reason"] == "throttled"
     elsewhere = from_address(app, "203.0.113.52")
