@@ -5,9 +5,10 @@
                                           [--fault-grace 10] [--drain-seconds 180]
 
 The production shape: the `bench` database (APP_BENCH_DATABASE_URL overrides) with the demo loaded (`demo load`:
-every demo login and tenant), a Redis of the bench's own (redis-server on a free port, append-only as in the compose
-file, so it can be restarted without touching the machine's), the API (`service.serve`, 2 workers) and the Celery
-workers as `make run` starts them (tools/run.py: the critical queue's worker with beat, the bulk queue's worker).
+every demo login and tenant), a Redis of the bench's own (the `redis-server` binary on a free port, append-only as in
+the compose file, so it can be restarted without touching the machine's), the API (`service.serve`, 2 workers) and
+the Celery workers as `make run` starts them (tools/run.py: the critical queue's worker with beat, the bulk queue's
+worker).
 
 Locust in library mode plays the day (each role's pace is its real one × --pace; the morning peak is the first fifth
 of the day):
@@ -17,21 +18,24 @@ of the day):
   in the morning peak, exits later) with the kiosk's wire model (clientkit/station_api.py), renewing their token by
   heartbeat, and keeping every scan until the service took it (the kiosk's queue: sent again with the same client
   scan id after an error);
-- AI clients booking over MCP with the official SDK client (one asyncio loop in one greenlet), each booking sent again
-  after a timeout or an error, as an AI client retries;
+- AI clients booking over MCP with the official SDK client (one asyncio loop in one greenlet), each attempt a session
+  of its own (its time: the session's opening and the call), a booking sent again after a timeout (5 s) or an error,
+  as an AI client retries;
 - QRV operators working the manual-operation queue (assign, resolve); loaner clerks submitting 貸出 forms and, once,
   a bulk status change of 50 devices; CRM sales submitting requests with a photo and an operator entering sites;
   nursery staff importing a --roster-rows roster, then printing the nursery's cards, and reading the log; the
-  platform admin granting roles and reading the audit log's pages; every person signing in again every quarter day;
+  platform admin granting roles and reading the audit log's pages; every person arriving over the first tenth of
+  the day, signing in, and signing in again every quarter day;
 - --mistyped wrong passwords spread over the day, each on a demo login.
 Half-way it kills a bulk worker's pool child (kill -9), terminates the bench database's connections once
 (pg_terminate_backend) and restarts the bench's Redis. After the day the stations send what they still hold, and the
 bench waits up to --drain-seconds for the day's jobs (outbox messages, card jobs, roster imports, pending tasks).
 
-Prints ONE JSON line: requests, 5xx (outside the fault windows, and inside them by status) and p95 by role (outside
-the fault windows: a fault's window runs from its start to --fault-grace seconds after its end), legitimate sign-ins
-refused, the delivery delay of the day's outbox messages (created → sent: the critical queue's work) p99, scans lost and
-doubled, bookings doubled and lost, jobs stuck after the drain, the audit chain's verification, the load average.
+Prints ONE JSON line: requests by role; 5xx and requests without an answer outside the fault windows (a fault's
+window runs from its start to --fault-grace seconds after its end) and the statuses inside them; p95 by role outside
+them, the sign-ins' (bcrypt) apart; legitimate sign-ins refused; the delivery delay of the day's outbox messages
+(created → sent: the critical queue's work) p99; scans lost and doubled; bookings doubled and lost; jobs stuck after
+the drain; the audit chain's verification; the load average and the load generator's CPU seconds.
 Targets: 0 × 5xx outside the faults (503 only inside); 0 legitimate sign-ins refused; 0 scans or bookings lost or
 doubled; 0 jobs stuck; delivery delay p99 ≤ 30 s; p95 ≤ 1 s per role; the chain verifies.
 """
@@ -47,6 +51,7 @@ import itertools
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import time
@@ -76,7 +81,7 @@ from worker_fairness import start_workers
 
 REAL_HEARTBEAT_SECONDS = 300  # the fleet's default interval (service/config.py)
 TERMINALS_PER_USER = 20  # simulated agents one Locust user plays, in turn
-OFFLINE_AT, FAULTS_AT, PEAK_UNTIL = 0.4, 0.5, 0.2  # fractions of the day
+OFFLINE_AT, FAULTS_AT, PEAK_UNTIL, ARRIVALS_UNTIL = 0.4, 0.5, 0.2, 0.1  # fractions of the day
 STATION_SCAN_SECONDS = {"peak": 6.0, "day": 30.0}  # a station's real seconds between scans (morning peak, the rest)
 STATION_HEARTBEAT_SECONDS = 60  # a station's real seconds between token-renewing heartbeats
 BOOKING_SECONDS = 60  # an AI client's real seconds between bookings
@@ -86,6 +91,8 @@ BULK_DEVICES = 50
 MCP_KEY = "qrv_working-day-key"
 GRANTEE = "day-grantee"
 POLL_SECONDS = 1.0
+SPAWN_RATE = 100  # users started per second (Locust warns above)
+PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
 SIGN_INS = ("login", "/api/auth/entry-exit-login")  # request names of sign-ins (bcrypt: timed apart)
 TARGETS = {
     "http_5xx_outside_faults": 0,
@@ -269,7 +276,7 @@ class Person(Role, HttpUser):
         self.signed_in_at = 0.0
         self.headers: dict[str, str] = {}
         self.user_id = 0
-        gevent.sleep(random.uniform(0, self.wait_time()))  # people do not all sit down at the same second
+        gevent.sleep(random.uniform(0, ARRIVALS_UNTIL * DAY.args.day_seconds))  # people arrive over the morning
 
     def password(self) -> str:
         from service.demo.platform import ADMIN_LOGIN, ADMIN_PASSWORD, DEMO_PASSWORD
@@ -331,6 +338,7 @@ class LoanerClerk(Person):
     def on_start(self) -> None:
         super().on_start()
         self.devices: list[int] = []
+        self.client.headers["User-Agent"] = PHONE
         self.bulk_due = DAY.world["bulk_clerk"].pop() if DAY.world["bulk_clerk"] else False
 
     @task
@@ -545,6 +553,8 @@ def start_redis(data_dir: Path, port: int) -> subprocess.Popen:
     """The bench's own Redis (append-only, as the compose file runs it), on `port`; returns once it answers."""
     import redis
 
+    if shutil.which("redis-server") is None:
+        raise SystemExit("the bench starts a Redis of its own: install redis-server (Debian's package redis-server)")
     folder = data_dir / "redis"
     folder.mkdir(exist_ok=True)
     command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder)]
@@ -693,7 +703,7 @@ def play(port: int, data_dir: Path, redis_holder: dict, redis_port: int, workers
     ScanStation.fixed_count = DAY.args.stations
     runner = environment.create_local_runner()
     users = sum(role.fixed_count for role in ROLES)
-    runner.start(users, spawn_rate=users)
+    runner.start(users, spawn_rate=SPAWN_RATE)
     ai = gevent.spawn(asyncio.run, ai_clients(port, DAY.world["service_ids"]))
     typos = gevent.spawn(mistype, f"http://127.0.0.1:{port}")
     gevent.sleep(max(0.0, DAY.at(OFFLINE_AT) - time.time()))
