@@ -1,7 +1,8 @@
 """A working day, simulated: every role of the five registers at once, at 10× real pace, with faults half-way.
 
     .venv/bin/python bench/working_day.py [--day-seconds 300] [--pace 10] [--agents 2000] [--offline 200]
-                                          [--stations 4] [--ai-clients 4] [--roster-rows 5000] [--mistyped 20]
+                                          [--stations 4] [--ai-clients 4] [--booking-timeout 5] [--roster-rows 5000]
+                                          [--mistyped 20]
                                           [--fault-grace 10] [--drain-seconds 180]
 
 The production shape: the `bench` database (APP_BENCH_DATABASE_URL overrides) with the demo loaded (`demo load`:
@@ -19,25 +20,27 @@ of the day):
   heartbeat, and keeping every scan until the service took it (the kiosk's queue: sent again with the same client
   scan id after an error);
 - AI clients booking over MCP with the official SDK client (one asyncio loop in one greenlet), each attempt a session
-  of its own (its time: the session's opening and the call), a booking sent again after a timeout (5 s) or an error,
-  as an AI client retries;
+  of its own (its time: the session's opening and the call), a booking sent again after a timeout
+  (--booking-timeout) or an error, as an AI client retries;
 - QRV operators working the manual-operation queue (assign, resolve); loaner clerks submitting 貸出 forms and, once,
   a bulk status change of 50 devices; CRM sales submitting requests with a photo and an operator entering sites;
   nursery staff importing a --roster-rows roster, then printing the nursery's cards, and reading the log; the
   platform admin granting roles and reading the audit log's pages; every person arriving over the first tenth of
   the day, signing in, and signing in again every quarter day;
 - --mistyped wrong passwords spread over the day, each on a demo login.
-Half-way it kills a bulk worker's pool child (kill -9), terminates the bench database's connections once
-(pg_terminate_backend) and restarts the bench's Redis. After the day the stations send what they still hold, and the
-bench waits up to --drain-seconds for the day's jobs (outbox messages, card jobs, roster imports, pending tasks).
+Half-way it kills a worker's pool child at work (kill -9: the one that used the most CPU over a second), terminates
+the bench database's connections once (pg_terminate_backend) and restarts the bench's Redis. After the day the
+stations send what they still hold, and the bench waits up to --drain-seconds for the day's jobs (outbox messages,
+card jobs, roster imports, pending tasks).
 
 Prints ONE JSON line: requests by role; 5xx and requests without an answer outside the fault windows (a fault's
 window runs from its start to --fault-grace seconds after its end) and the statuses inside them; p95 by role outside
 them, the sign-ins' (bcrypt) apart; legitimate sign-ins refused; the delivery delay of the day's outbox messages
-(created → sent: the critical queue's work) p99; scans lost and doubled; bookings doubled and lost; jobs stuck after
-the drain; the audit chain's verification; the load average and the load generator's CPU seconds.
-Targets: 0 × 5xx outside the faults (503 only inside); 0 legitimate sign-ins refused; 0 scans or bookings lost or
-doubled; 0 jobs stuck; delivery delay p99 ≤ 30 s; p95 ≤ 1 s per role; the chain verifies.
+(created → sent: the critical queue's work) p99 and the messages a sandbox provider got twice; scans lost and
+doubled; bookings doubled and lost; jobs stuck after the drain; the audit chain's verification; the load average and
+the load generator's CPU seconds.
+Targets: 0 × 5xx outside the faults (503 only inside); 0 legitimate sign-ins refused; 0 scans, bookings or messages
+lost or doubled; 0 jobs stuck; delivery delay p99 ≤ 30 s; p95 ≤ 1 s per role; the chain verifies.
 """
 # ruff: noqa: E402 - gevent patches the standard library (as Locust needs) before anything else imports it
 
@@ -64,7 +67,6 @@ from pathlib import Path
 import gevent
 import requests
 from common import (
-    Server,
     free_port,
     fresh_bench_database,
     load_average,
@@ -85,7 +87,6 @@ OFFLINE_AT, FAULTS_AT, PEAK_UNTIL, ARRIVALS_UNTIL = 0.4, 0.5, 0.2, 0.1  # fracti
 STATION_SCAN_SECONDS = {"peak": 6.0, "day": 30.0}  # a station's real seconds between scans (morning peak, the rest)
 STATION_HEARTBEAT_SECONDS = 60  # a station's real seconds between token-renewing heartbeats
 BOOKING_SECONDS = 60  # an AI client's real seconds between bookings
-BOOKING_TIMEOUT_SECONDS = 5.0
 BOOKING_ATTEMPTS = 6
 BULK_DEVICES = 50
 MCP_KEY = "qrv_working-day-key"
@@ -103,6 +104,7 @@ TARGETS = {
     "bookings_doubled": 0,
     "bookings_lost": 0,
     "jobs_stuck": 0,
+    "messages_sent_twice": 0,
     "critical_delivery_delay_p99_s": 30,
     "p95_ms_per_role": 1000,
     "audit_chain_verified": True,
@@ -528,9 +530,9 @@ async def book(port: int, booking: dict) -> bool:
     started = time.time()
     status = 0
     try:
-        http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {MCP_KEY}"}, timeout=BOOKING_TIMEOUT_SECONDS)
+        http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {MCP_KEY}"}, timeout=DAY.args.booking_timeout)
         async with Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http)) as mcp:
-            result = await asyncio.wait_for(mcp.call_tool("create_reservation", booking), BOOKING_TIMEOUT_SECONDS)
+            result = await asyncio.wait_for(mcp.call_tool("create_reservation", booking), DAY.args.booking_timeout)
         status = 422 if result.is_error else 200
     except Exception as error:  # noqa: BLE001 - a timeout, a refused connection or an HTTP error: tried again
         status = http_status(error)
@@ -648,16 +650,23 @@ def seed(args: argparse.Namespace) -> dict:
     return world
 
 
-def kill_a_worker_child(workers: list[Server]) -> str:
-    """kill -9 one pool child of the bulk worker (the one running imports and card PDFs)."""
+def kill_a_worker_child() -> str:
+    """kill -9 the pool child of either worker (as the workers list their pools: not beat) that used the most CPU
+    over the last second: one at work."""
     import psutil
 
-    bulk = workers[-1].process.pid
-    children = [p for p in psutil.Process(bulk).children(recursive=True) if "celery" in " ".join(p.cmdline())]
-    if not children:
+    from jobs.celery_app import app
+
+    stats = app.control.inspect(timeout=5).stats() or {}
+    children = {psutil.Process(pid): node for node, figures in stats.items() for pid in figures["pool"]["processes"]}
+    for child in children:
+        child.cpu_percent(None)
+    gevent.sleep(1)
+    busiest = max(children, key=lambda child: child.cpu_percent(None), default=None)
+    if busiest is None:
         return "no pool child found"
-    os.kill(children[-1].pid, signal.SIGKILL)
-    return f"killed pool child {children[-1].pid}"
+    os.kill(busiest.pid, signal.SIGKILL)
+    return f"killed {children[busiest].split('@')[0]}'s pool child {busiest.pid}"
 
 
 def terminate_connections() -> int:
@@ -677,9 +686,9 @@ def terminate_connections() -> int:
     return int(killed)
 
 
-def inject_faults(holder: dict, data_dir: Path, redis_port: int, workers: list[Server]) -> list[str]:
+def inject_faults(holder: dict, data_dir: Path, redis_port: int) -> list[str]:
     """The mid-day faults in turn, each API-touching one's window kept in DAY.faults."""
-    done = [kill_a_worker_child(workers)]
+    done = [kill_a_worker_child()]
     gevent.sleep(5)
     window = [time.time(), 0.0]
     DAY.faults.append(window)
@@ -695,7 +704,7 @@ def inject_faults(holder: dict, data_dir: Path, redis_port: int, workers: list[S
     return done
 
 
-def play(port: int, data_dir: Path, redis_holder: dict, redis_port: int, workers: list[Server]) -> dict:
+def play(port: int, data_dir: Path, redis_holder: dict, redis_port: int) -> dict:
     """The day: every role's users, the AI clients, the mistyped passwords, the offline customer and the faults."""
     environment = Environment(user_classes=ROLES, host=f"http://127.0.0.1:{port}")
     environment.events.request.add_listener(on_request)
@@ -710,7 +719,7 @@ def play(port: int, data_dir: Path, redis_holder: dict, redis_port: int, workers
     DAY.silenced.update(DAY.world["offline_tokens"])
     offline_at = time.time()
     gevent.sleep(max(0.0, DAY.at(FAULTS_AT) - time.time()))
-    faults = inject_faults(redis_holder, data_dir, redis_port, workers)
+    faults = inject_faults(redis_holder, data_dir, redis_port)
     gevent.sleep(max(0.0, DAY.at(1.0) - time.time()))
     runner.quit()
     gevent.joinall([ai, typos], timeout=60)
@@ -828,6 +837,16 @@ def findings(since) -> dict:
     }
 
 
+def messages_sent_twice(data_dir: Path) -> dict[str, int]:
+    """From the sandbox providers' own records, by channel: outbox messages handed to the provider more than once."""
+    twice = {}
+    for record in sorted((data_dir / "sandbox").glob("*.jsonl")):
+        lines = [json.loads(line) for line in record.read_text().splitlines() if line]
+        sent = [line["outbox_id"] for line in lines if line.get("outcome") == "sent"]
+        twice[record.stem] = len(sent) - len(set(sent))
+    return twice
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return 0.0
@@ -862,6 +881,7 @@ def main() -> None:
     parser.add_argument("--offline", type=int, default=200, help="agents at one customer going offline together")
     parser.add_argument("--stations", type=int, default=4)
     parser.add_argument("--ai-clients", type=int, default=4)
+    parser.add_argument("--booking-timeout", type=float, default=5.0, help="seconds an AI client waits for a booking")
     parser.add_argument("--roster-rows", type=int, default=5000)
     parser.add_argument("--mistyped", type=int, default=20)
     parser.add_argument("--fault-grace", type=float, default=10, help="seconds a fault's window lasts past its end")
@@ -888,10 +908,11 @@ def main() -> None:
 
         since = utcnow() - timedelta(seconds=1)
         DAY = Day(args, world)
-        played = play(server.port, data_dir, redis_holder, redis_port, workers)
+        played = play(server.port, data_dir, redis_holder, redis_port)
         scans_unsent = flush_scans(server.port)
         stuck = drained(since, args.drain_seconds)
         found = findings(since)
+        sent_twice = messages_sent_twice(data_dir)
     roles = by_role()
     delays = found.pop("delays")
     print_result(
@@ -910,6 +931,8 @@ def main() -> None:
             "logins_refused": sorted(set(DAY.logins_refused)),
             "critical_delivery_delay_p99_s": round(percentile(delays, 0.99), 1),
             "outbox_messages_sent": len(delays),
+            "messages_sent_twice": sum(sent_twice.values()),
+            "messages_sent_twice_by_channel": {channel: n for channel, n in sent_twice.items() if n},
             **found,
             "scans_unsent_after_day": scans_unsent,
             "jobs_stuck": sum(stuck.values()),
