@@ -149,8 +149,8 @@ class Day:
 DAY: Day  # set by main before the users start
 
 
-def on_request(request_type, name, response_time, response_length, response=None, context=None, exception=None,
-               start_time=None, **_):  # fmt: skip
+def on_request(*, name: str, response_time: float, response=None, context=None, start_time=None, **_) -> None:
+    """Locust's request event: each request's outcome kept under its user's role."""
     status = getattr(response, "status_code", 0) or 0
     role, sign_in = (context or {}).get("role", "other"), name in SIGN_INS
     DAY.record(role, start_time or time.time(), response_time, status, sign_in=sign_in)
@@ -358,8 +358,11 @@ class LoanerClerk(Person):
             self.bulk_change(IN_HOUSE)
             return
         answers = random.choice((LENT, IN_HOUSE))
-        self.post(f"/api/loaners/devices/{random.choice(self.devices)}/submissions", json={"answers": answers},
-                  name="submission")  # fmt: skip
+        self.post(
+            f"/api/loaners/devices/{random.choice(self.devices)}/submissions",
+            json={"answers": answers},
+            name="submission",
+        )
 
     def bulk_change(self, answers: dict) -> None:
         chosen = self.devices[:BULK_DEVICES]
@@ -466,8 +469,9 @@ class PlatformAdmin(Person):
         if not self.signed_in():
             return
         grant = {"role": next(self.roles)}
-        self.client.put(f"/api/admin/users/{DAY.world['grantee']}/grants/fleet", json=grant, headers=self.headers,
-                        name="grant")  # fmt: skip
+        self.client.put(
+            f"/api/admin/users/{DAY.world['grantee']}/grants/fleet", json=grant, headers=self.headers, name="grant"
+        )
         self.get("/api/admin/audit", params={"page": next(self.pages), "page_size": 50}, name="audit")
 
 
@@ -736,16 +740,20 @@ def flush_scans(port: int) -> int:
     deadline = time.time() + 60
     for number, queue in DAY.pending_scans.items():
         while queue and time.time() < deadline:
-            signed = requests.post(f"http://127.0.0.1:{port}/api/auth/entry-exit-login",
-                                   json=body | {"stationId": f"day-{number}"}, timeout=10)  # fmt: skip
+            signed = requests.post(
+                f"http://127.0.0.1:{port}/api/auth/entry-exit-login",
+                json=body | {"stationId": f"day-{number}"},
+                timeout=10,
+            )
             if signed.status_code != 200:
                 time.sleep(1)
                 continue
             headers = {"Authorization": f"Bearer {signed.json()['token']}", "Content-Type": "application/json"}
             while queue:
                 scan_id, scan = queue[0]
-                answer = requests.post(f"http://127.0.0.1:{port}/api/entry-exit-logs", data=scan, headers=headers,
-                                       timeout=10)  # fmt: skip
+                answer = requests.post(
+                    f"http://127.0.0.1:{port}/api/entry-exit-logs", data=scan, headers=headers, timeout=10
+                )
                 if answer.status_code not in (200, 201):
                     break
                 DAY.scans_taken[scan_id] = answer.json()["id"]
