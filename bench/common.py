@@ -88,6 +88,32 @@ class Server:
                 self.process.wait()
 
 
+WORKER_START_SECONDS = 60
+
+
+def start_worker(command: list[str], node: str, log_path: Path) -> Server:
+    """A Celery worker (`command`, named `node`) with this process's environment, in its own process group; returns
+    once it answers a ping (the process exits with its log's tail when it does not start)."""
+    from jobs.celery_app import app
+
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    worker = Server(process, 0, log_path)  # stopped as the server is: its process group
+    deadline = time.monotonic() + WORKER_START_SECONDS
+    while not app.control.ping(destination=[node], timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            worker.stop()
+            raise SystemExit(f"worker {node} did not start:\n{log_path.read_text()[-3000:]}")
+    return worker
+
+
 def start_server(
     data_dir: Path,
     *,

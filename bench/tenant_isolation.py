@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import os
 import random
-import subprocess
 import sys
 import time
 from contextlib import ExitStack
@@ -30,7 +29,6 @@ from pathlib import Path
 from body_guard import migrate
 from common import (
     BENCH_DB,
-    ROOT,
     LoadResult,
     Server,
     fresh_bench_database,
@@ -38,6 +36,7 @@ from common import (
     print_result,
     remove,
     start_server,
+    start_worker,
     temp_dir,
     use_bench_database,
 )
@@ -46,7 +45,6 @@ from scans import StationClient, every, seed
 REDIS_URL = os.environ.get("APP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 CELERY = str(Path(sys.executable).with_name("celery"))
 LOGIN_ID, LOGIN_PASSWORD = "bench-login", "bench-login-pass-1"
-WORKER_START_SECONDS = 60
 POLL_SECONDS = 0.5
 MAX_SECONDS = 3600  # a deadline against a hang only
 
@@ -89,7 +87,7 @@ def roster_csv(rows: int) -> bytes:
     return ("保護者名,電話番号,園児名,クラス\n" + "".join(lines)).encode()
 
 
-def start_worker(data_dir: Path) -> Server:
+def start_bench_worker(data_dir: Path) -> Server:
     """A Celery worker with this process's environment (prefork, one process); returns once it answers a ping."""
     from jobs.celery_app import app
 
@@ -97,23 +95,7 @@ def start_worker(data_dir: Path) -> Server:
     node = f"bench-{os.getpid()}@localhost"
     command = [CELERY, "-A", "jobs.celery_app", "worker", "--pool=prefork", "--concurrency=1", "-n", node]
     command += ["--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"]
-    log_path = data_dir / "worker.log"
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    worker = Server(process, 0, log_path)  # stopped as the server is: its process group
-    deadline = time.monotonic() + WORKER_START_SECONDS
-    while not app.control.ping(destination=[node], timeout=0.5):
-        if process.poll() is not None or time.monotonic() > deadline:
-            worker.stop()
-            raise SystemExit(f"the worker did not start:\n{log_path.read_text()[-3000:]}")
-    return worker
+    return start_worker(command, node, data_dir / "worker.log")
 
 
 async def login(client, result: LoadResult) -> None:
@@ -189,7 +171,7 @@ def main() -> None:
         env = backend_environment(args.backend, data_dir)
         server = start_server(data_dir, workers=args.workers, extra_env=env)
         cleanup.callback(server.stop)
-        worker = start_worker(data_dir)
+        worker = start_bench_worker(data_dir)
         cleanup.callback(worker.stop)
         job, figures = asyncio.run(measure(server.port, importer, stations, staff_jwt, args))
     scans, logins = figures["scans"], figures["logins"]

@@ -19,18 +19,15 @@ the last e-mail went out).
 """
 
 import argparse
-import os
 import socket
-import subprocess
 import sys
 import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from common import ROOT, LoadResult, Server, load_average, print_result, remove, start_server, temp_dir
+from common import LoadResult, Server, load_average, print_result, remove, start_server, start_worker, temp_dir
 from tenant_isolation import backend_environment, prepare, roster_csv
 
-WORKER_START_SECONDS = 60
 POLL_SECONDS = 0.5
 MAX_SECONDS = 1800  # a deadline against a hang only
 CLASSES = ("", "ひよこ組", "うさぎ組")  # the whole nursery, then each class (make_world's two classes)
@@ -65,27 +62,14 @@ def worker_commands(shape: str) -> dict[str, list[str]]:
 
 def start_workers(data_dir: Path, shape: str) -> list[Server]:
     """Start the workers with this process's environment; returns once each answers a ping."""
-    from jobs.celery_app import app
-
-    workers = []
-    for node, command in worker_commands(shape).items():
-        log_path = data_dir / f"{node.split('@')[0]}.log"
-        with log_path.open("ab") as log:
-            process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env={**os.environ, "PYTHONPATH": str(ROOT)},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        workers.append(Server(process, 0, log_path))  # stopped as the server is: its process group
-        deadline = time.monotonic() + WORKER_START_SECONDS
-        while not app.control.ping(destination=[node], timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                for worker in workers:
-                    worker.stop()
-                raise SystemExit(f"worker {node} did not start:\n{log_path.read_text()[-3000:]}")
+    workers: list[Server] = []
+    try:
+        for node, command in worker_commands(shape).items():
+            workers.append(start_worker(command, node, data_dir / f"{node.split('@')[0]}.log"))
+    except SystemExit:
+        for worker in workers:
+            worker.stop()
+        raise
     return workers
 
 
