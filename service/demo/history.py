@@ -1,0 +1,406 @@
+"""`demo load --history DAYS`: the demo as people have used it, so every list, filter, page and export has something in
+it and every kind of audit entry exists.
+
+After the demo itself is committed, the demo's people work through the service's own API, in process (the routes,
+their checks and their audit entries are the real ones): admins create, grant, deactivate and fail to log in;
+fleet staff work alerts and incidents, run and cancel rollouts, import terminals and plan maintenance; QRV operators
+accept, reschedule, cancel and resolve; loaner clerks submit, bulk-change, import and rotate; CRM sales submit and
+resubmit after two 不備, operators send back and cancel; nursery staff scan, delete scans, record exits, import a
+roster. Dated volume that the API cannot backdate is inserted in bulk, `days` back from now: each history
+terminal's daily start-up and summary events.
+
+Seeded (the same DAYS gives the same history) and idempotent: the history's own clerk account marks it as loaded.
+"""
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.database import session_scope, utcnow
+from service.demo.framework import DemoProgress, ProgressSink, SilentSink
+from service.dialect import insert_rows
+from service.fleet.models import TerminalEvent
+from service.identity import service as identity
+from service.identity.security import issue_token
+
+SEED = 20261125
+CLERK = "history-clerk"  # created by the history, deactivated at its end: its presence says the history is loaded
+CLERK_PASSWORD = "history-clerk-1"
+STEP_DONE = (200, 409)  # a §4.2 step is done or not asked for this alert (a report only for some)
+SUMMARY_TERMINALS = 12  # terminals with a daily summary event for every day of the history
+
+
+class HistoryCallFailed(RuntimeError):
+    """A call the history makes was refused: the demo or the API changed under it."""
+
+
+@dataclass
+class Office:
+    """The demo's people at work: calls to the API in process, each as the demo login that would make it."""
+
+    client: TestClient
+    days: int
+    rng: random.Random
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def headers(self, login: str) -> dict[str, str]:
+        if login not in self.tokens:
+            with session_scope() as db:
+                user = identity.find_user_by_login(db, login)
+                if user is None:
+                    raise HistoryCallFailed(f"demo login {login!r} is missing: load the demo first")
+                self.tokens[login] = issue_token(subject=str(user.id), kind="user", now=utcnow()).token
+        return {"Authorization": f"Bearer {self.tokens[login]}"}
+
+    def call(
+        self, login: str | None, method: str, path: str, *, expect: tuple[int, ...] = (), **kwargs: Any
+    ) -> Any:
+        """The call's JSON answer; a refusal (or a status not in `expect`) stops the history loudly."""
+        headers = self.headers(login) if login else {}
+        response: Response = self.client.request(method, path, headers=headers, **kwargs)
+        if not (response.status_code in expect if expect else response.is_success):
+            raise HistoryCallFailed(f"{method} {path} as {login}: {response.status_code} {response.text[:500]}")
+        if response.headers.get("content-type", "").startswith("application/json") and response.content:
+            return response.json()
+        return None
+
+    def get(self, login: str, path: str, **params: Any) -> Any:
+        return self.call(login, "GET", path, params=params)
+
+    def post(self, login: str | None, path: str, body: Any = None, **kwargs: Any) -> Any:
+        return self.call(login, "POST", path, json=body, **kwargs)
+
+
+Chapter = Callable[[Office], None]
+
+
+def history_loaded(db: Session) -> bool:
+    return identity.find_user_by_login(db, CLERK) is not None
+
+
+def load_history(days: int, *, sink: ProgressSink | None = None) -> bool:
+    """Add `days` of history to a committed demo; False when it was there already (nothing added)."""
+    with session_scope() as db:
+        if history_loaded(db):
+            return False
+    from service.main import create_app
+
+    chapters: list[tuple[str, Chapter]] = [
+        ("利用者", platform_history),
+        ("端末管理", fleet_history),
+        ("予約", reservations_history),
+        ("代替機", loaners_history),
+        ("代理店CRM", crm_history),
+        ("入退管理", entry_logs_history),
+        ("後片付け", closing_history),
+    ]
+    progress = DemoProgress(actor=identity_cli_actor(), sink=sink or SilentSink())
+    progress.start("履歴", total=len(chapters))
+    office = Office(TestClient(create_app(), raise_server_exceptions=True), days, random.Random(SEED + days))
+    for _, chapter in chapters:
+        chapter(office)
+        progress.advance()
+    return True
+
+
+def identity_cli_actor():  # noqa: ANN201 - the audit Actor
+    from service.audit.service import SYSTEM
+
+    return SYSTEM
+
+
+# --- platform ----------------------------------------------------------------------------------------------------
+
+
+def platform_history(office: Office) -> None:
+    """A clerk account made, granted, regranted and its grant removed; sign-ins, failed ones and a sign-out."""
+    clerk = office.post(
+        "admin",
+        "/api/admin/users",
+        {"login_id": CLERK, "name": "履歴 事務員", "email": "history-clerk@example.jp", "password": CLERK_PASSWORD},
+    )
+    grants = f"/api/admin/users/{clerk['id']}/grants"
+    office.call("admin", "PUT", f"{grants}/fleet", json={"role": "operator"})
+    office.call("admin", "PUT", f"{grants}/fleet", json={"role": "viewer"})
+    office.call("admin", "PUT", f"{grants}/loaners", json={"role": "admin"})
+    office.call("admin", "DELETE", f"{grants}/loaners")
+    for wrong in ("wrong-password-1", "wrong-password-2"):
+        office.post(None, "/api/auth/login", {"login_id": CLERK, "password": wrong}, expect=(401,))
+    session = office.post(None, "/api/auth/login", {"login_id": CLERK, "password": CLERK_PASSWORD})
+    office.client.post("/api/auth/logout", headers={"Authorization": f"Bearer {session['access_token']}"})
+
+
+def closing_history(office: Office) -> None:
+    """The clerk leaves: the account is deactivated (it stays, marking the history as loaded)."""
+    clerk = office.get("admin", "/api/admin/users", q=CLERK)["items"][0]
+    office.call("admin", "PATCH", f"/api/admin/users/{clerk['id']}", json={"is_active": False})
+
+
+# --- fleet --------------------------------------------------------------------------------------------------------
+
+
+def fleet_history(office: Office) -> None:
+    """Alerts and incidents worked to the end, terminals' commands, an import, maintenance, a rollout cancelled;
+    daily summaries of a dozen terminals over the history's days."""
+    admin, operator = "fleet-admin", "fleet-operator"
+    customers = office.get(admin, "/api/fleet/customers", page_size=100)["items"]
+    customer = customers[0]
+    office.call(admin, "PUT", f"/api/fleet/customers/{customer['id']}/business-hours", json={"closed_weekdays": [6]})
+    window = {
+        "customer_id": customer["id"],
+        "recurrence": "daily",
+        "start_time": "22:00",
+        "duration_minutes": 60,
+        "until": "2099-12-31",
+        "reason": "夜間作業",
+    }
+    kept = office.post(admin, "/api/fleet/maintenance-windows", window)
+    gone = office.post(admin, "/api/fleet/maintenance-windows", window | {"reason": "臨時点検", "start_time": "03:00"})
+    office.call(admin, "DELETE", f"/api/fleet/maintenance-windows/{gone['id']}")
+    assert kept["id"] != gone["id"]
+    terminals = office.get(admin, "/api/fleet/terminals", page_size=20, customer_id=customer["id"])["items"]
+    for terminal in terminals[:2]:
+        path = f"/api/fleet/terminals/{terminal['id']}"
+        office.post(admin, f"{path}/diagnostics", {})
+        office.post(admin, f"{path}/interval", {"interval_seconds": 60})
+        office.post(admin, f"{path}/enrollment-code")
+        office.post(admin, f"{path}/revoke-token")
+    rows = "".join(f"HIST-{n:04d},{customer['company_name']},履歴店\n" for n in range(3))
+    csv = ("serial_number,customer,store_name\n" + rows).encode()
+    office.post(admin, "/api/fleet/imports", files={"file": ("terminals.csv", csv, "text/csv")})
+    _work_alerts(office, operator)
+    _work_incidents(office, operator)
+    _rollout_cancelled(office, admin, terminals)
+    _daily_summaries(office)
+
+
+def _work_alerts(office: Office, operator: str) -> None:
+    open_alerts = office.get(operator, "/api/fleet/alerts", open_only=True, page_size=100)["items"]
+    for alert in open_alerts[:3]:
+        path = f"/api/fleet/alerts/{alert['id']}"
+        for step in ("acknowledge", "diagnosed", "customer-contacted", "reported"):
+            office.call(operator, "POST", f"{path}/{step}", json={}, expect=STEP_DONE)
+        office.post(operator, f"{path}/notes", {"body": "履歴: 店舗に連絡済み"})
+        office.post(operator, f"{path}/resolve", {"resolution": "再起動で復旧"})
+
+
+def _work_incidents(office: Office, operator: str) -> None:
+    for incident in office.get(operator, "/api/fleet/incidents", open_only=True, page_size=100)["items"][:1]:
+        path = f"/api/fleet/incidents/{incident['id']}"
+        office.post(operator, f"{path}/take")
+        for step in ("acknowledge", "diagnosed", "customer-contacted", "reported"):
+            office.call(operator, "POST", f"{path}/{step}", json={}, expect=STEP_DONE)
+        office.post(operator, f"{path}/resolve", {"resolution": "回線業者の障害復旧"})
+
+
+def _rollout_cancelled(office: Office, admin: str, terminals: list[dict]) -> None:
+    releases = office.get(admin, "/api/fleet/firmware/releases", page_size=100)["items"]
+    release = max(releases, key=lambda r: [int(part) for part in r["version"].split(".")])
+    target = {"terminal_ids": [t["id"] for t in terminals[2:]]}  # the first two had their tokens revoked
+    rollout = office.post(admin, "/api/fleet/rollouts", {"release_id": release["id"], "target": target})
+    for action in ("pause", "resume", "cancel"):
+        office.post(admin, f"/api/fleet/rollouts/{rollout['id']}/{action}")
+
+
+def _daily_summaries(office: Office) -> None:
+    """A daily summary event per history terminal per day, `days` back: the long tail of each terminal's log."""
+    now = utcnow()
+    with session_scope() as db:
+        terminal_ids = list(db.scalars(select(TerminalEvent.terminal_id).distinct().limit(SUMMARY_TERMINALS)))
+        rows = [
+            {
+                "terminal_id": terminal_id,
+                "client_event_id": f"{office.rng.getrandbits(128):032x}",
+                "occurred_at": at,
+                "received_at": at + timedelta(seconds=office.rng.randint(1, 290)),
+                "level": "info",
+                "kind": "agent_started",
+                "message": f"日次集計: 取引 {office.rng.randint(40, 900)} 件",
+            }
+            for terminal_id in terminal_ids
+            for at in (now - timedelta(days=day, hours=office.rng.randint(0, 3)) for day in range(1, office.days + 1))
+        ]
+        insert_rows(db, TerminalEvent, rows)
+
+
+# --- reservations --------------------------------------------------------------------------------------------------
+
+
+def reservations_history(office: Office) -> None:
+    """Operations opened, assigned and resolved; reservations noted and cancelled; shops and services changed and
+    removed; incidents and inquiries; an MCP key issued and revoked."""
+    operator, support = "resv-operator", "resv-support"
+    listed = office.get(operator, "/api/reservations/reservations", page_size=100)["items"]
+    by_status: dict[str, list[str]] = {}
+    for reservation in listed:
+        by_status.setdefault(reservation["status"], []).append(reservation["code"])
+    me = office.get(operator, "/api/auth/me")
+    for code in by_status.get("payment_timeout", [])[:2]:
+        office.post(support, f"/api/reservations/reservations/{code}/notes", {"body": "依頼者から電話"})
+        opened = {"reservation_code": code, "op_type": "payment_timeout", "reason": "決済期限切れの問い合わせ"}
+        operation = office.post(support, "/api/reservations/manual-operations", opened)
+        ops = f"/api/reservations/manual-operations/{operation['id']}"
+        office.post(operator, f"{ops}/assign", {"assignee_id": me["id"]})
+        office.post(operator, f"{ops}/resolve", {"resolution": "対応済み"})
+    _work_reservation(office, operator, by_status)
+    services = office.get(operator, "/api/reservations/services")
+    shop = office.post(
+        operator,
+        "/api/reservations/shops",
+        {"name": "履歴クリーン", "phone": "03-1234-5678", "service_type_ids": [services[0]["id"]]},
+    )
+    office.call(operator, "PATCH", f"/api/reservations/shops/{shop['id']}", json={"active": False})
+    office.call(operator, "DELETE", f"/api/reservations/shops/{shop['id']}")
+    for day in (40, 3):
+        when = (utcnow() - timedelta(days=day)).replace(microsecond=0, tzinfo=None).isoformat()
+        incident = {"title": "SMS送信不可", "level": "high", "occurred_at": when, "impact": "12件"}
+        made = office.post(support, "/api/reservations/incidents", incident)
+        if day > 10:
+            recovered = (utcnow() - timedelta(days=day - 1)).replace(microsecond=0, tzinfo=None).isoformat()
+            office.call(support, "PATCH", f"/api/reservations/incidents/{made['id']}", json={"recovered_at": recovered})
+        office.post(support, f"/api/reservations/incidents/{made['id']}/escalate")
+        inquiry = {"channel": "email", "requester_type": "requester", "requester": "山田", "received_at": when}
+        asked = office.post(support, "/api/reservations/inquiries", inquiry)
+        if day > 10:
+            office.call(support, "PATCH", f"/api/reservations/inquiries/{asked['id']}", json={"answer": "回答済み"})
+    key = office.post(operator, "/api/reservations/mcp-clients", {"name": "履歴AI"})
+    office.post(operator, f"/api/reservations/mcp-clients/{key['id']}/revoke")
+
+
+def _work_reservation(office: Office, operator: str, by_status: dict[str, list[str]]) -> None:
+    """An operator's day at the console: a reservation edited, one accepted for a shop, calling resumed, a payment
+    link sent again, a confirmed one cancelled."""
+    path = "/api/reservations/reservations"
+    waiting = by_status.get("all_declined", []) + by_status.get("pending_shop_response", [])
+    if waiting:
+        detail = office.get(operator, f"{path}/{waiting[0]}")
+        office.call(operator, "PATCH", f"{path}/{waiting[0]}", json={"details": "3LDK 水回り 追記あり"})
+        shops = office.get(operator, "/api/reservations/shops", page_size=1, service_type_id=detail["service_type_id"])
+        office.post(operator, f"{path}/{waiting[0]}/accept", {"shop_id": shops["items"][0]["id"]})
+    for code in waiting[1:2]:
+        office.post(operator, f"{path}/{code}/resume-calling")
+    for code in by_status.get("awaiting_payment", [])[:1]:
+        office.post(operator, f"{path}/{code}/payment-link", {"channel": "email"})
+    for code in by_status.get("confirmed", [])[:1]:
+        office.post(operator, f"{path}/{code}/cancel", {"reason": "依頼者の都合"})
+
+
+# --- loaners -------------------------------------------------------------------------------------------------------
+
+LENT = {
+    "0-1.担当者": "山田太郎",
+    "0-4.ステータス": "1.貸出中",
+    "1-1.貸出先": "○○商事株式会社",
+    "1-4.ユーザー機の預り有無": "有り",
+}
+
+
+def loaners_history(office: Office) -> None:
+    """A data type and a question added, devices lent one by one and in bulk, a rotation run."""
+    admin = "loaners-admin"
+    office.post(admin, "/api/loaners/data-types", {"id": "HISTORY", "name": "履歴確認", "display_order": 99})
+    office.post(admin, "/api/loaners/forms/terminal/questions", {"key": "1-9.履歴", "type": "text"})
+    devices = office.get(admin, "/api/loaners/devices", page_size=10, kind="terminal")["items"]
+    lent = LENT | {"1-2.貸出日": date.today().isoformat()}
+    for device in devices[:3]:
+        office.post(admin, f"/api/loaners/devices/{device['id']}/submissions", {"answers": lent})
+    office.post(admin, "/api/loaners/submissions/bulk", {"device_ids": [d["id"] for d in devices[3:6]], "answers": lent})
+    office.post(admin, "/api/loaners/rotations")
+
+
+# --- CRM -----------------------------------------------------------------------------------------------------------
+
+
+def crm_history(office: Office) -> None:
+    """A sales user's new request sent back twice (不備 ×2) and resubmitted each time, then its site submitted;
+    another request cancelled; masters added."""
+    sales, operator, admin = "crm-sales", "crm-operator", "crm-admin"
+    me = office.get(sales, "/api/crm/me")
+    for number, name in enumerate(("株式会社履歴商事", "株式会社取消商事")):
+        payload = {"agency_id": me.get("agency_id"), "corporation": _corporation(office.rng, name), "remarks": "履歴"}
+        created = office.call(
+            sales, "POST", "/api/crm/requests", data={"payload": json.dumps(payload, ensure_ascii=False)}
+        )
+        path = f"/api/crm/requests/{created['request']['id']}"
+        if number == 0:
+            for message in ("書類の不足", "住所の誤り"):
+                version = office.get(operator, path)["request"]["version"]
+                office.post(operator, f"{path}/deficiencies", {"message": message, "version": version})
+                version = office.get(sales, path)["request"]["version"]
+                office.post(sales, f"{path}/resubmit", {"message": "修正しました", "version": version})
+        else:
+            version = office.get(sales, path)["request"]["version"]
+            office.post(sales, f"{path}/cancel", {"version": version})
+    option = {"code": "OPT098000", "name": "履歴オプション", "price_label": "100円/月(税込)", "sort_order": 50}
+    office.post(admin, "/api/crm/masters/options", option)
+    office.post(admin, "/api/crm/masters/choices/job_type", {"code": "13", "label": "教育"})
+
+
+def _corporation(rng: random.Random, name: str) -> dict[str, str]:
+    return {
+        "customer_type": "2",
+        "corporation_number": "7000012050002",
+        "last_name": name,
+        "last_name_kana": "カブシキガイシャリレキショウジ",
+        "representative_last_name": "山田",
+        "representative_first_name": "太郎",
+        "representative_last_name_kana": "ヤマダ",
+        "representative_first_name_kana": "タロウ",
+        "zip_code": "150-0001",
+        "prefecture": "東京都",
+        "city": "渋谷区",
+        "town": "神宮前",
+        "street": f"1-2-{rng.randint(1, 30)}",
+        "phone1": "03-1234-5678",
+        "mail_address": "info@example.jp",
+        "job_type": "1",
+        "payment_type": "2",
+        "sales_channel_id": "1",
+    }
+
+
+# --- 入退管理 -------------------------------------------------------------------------------------------------------
+
+
+def entry_logs_history(office: Office) -> None:
+    """At both nurseries: a station signs in (once refused), scans, a scan deleted, an exit recorded, stations signed
+    out, the stations' password changed; a roster import; attendance; a parent's barcode link reissued and revoked."""
+    admin = "nursery-admin"
+    for nursery in office.get(admin, "/api/entry-logs/nurseries")[:2]:
+        nid, code = nursery["id"], nursery["code"]
+        parents = office.get(admin, "/api/entry-logs/parents", nurseryId=nid, page_size=5)["items"]
+        parent = parents[0]
+        station = {"nurseryCode": code, "password": "wrong-password"}
+        office.post(None, "/api/auth/entry-exit-login", station, expect=(401,))
+        token = office.post(None, "/api/auth/entry-exit-login", station | {"password": code + "-demo"})["token"]
+        scan = {"parentId": str(parent["id"]), "entryType": "Entry", "clientScanId": f"history-{nid}"}
+        office.client.post("/api/entry-exit-logs", json=scan, headers={"Authorization": f"Bearer {token}"})
+        office.post(admin, f"/api/entry-logs/nurseries/{nid}/parents/{parent['id']}/exit")
+        logs = office.get(admin, "/api/entry-exit-logs", nurseryId=nid)["logs"]
+        office.call(admin, "DELETE", f"/api/entry-exit-logs/{logs[0]['id']}", params={"reason": "誤読"})
+        stations = f"/api/entry-logs/nurseries/{nid}/stations"
+        for session in office.get(admin, stations)[:1]:
+            office.post(admin, f"{stations}/{session['id']}/sign-out")
+        roster = {"file": ("roster.csv", "保護者名,園児名\n履歴花子,履歴太郎\n".encode(), "text/csv")}
+        office.call(admin, "POST", f"/api/entry-logs/nurseries/{nid}/roster-import", files=roster)
+        password = f"/api/entry-logs/nurseries/{nid}/entry-exit-password"
+        office.call(admin, "PUT", password, json={"password": code + "-demo"})
+        office.post(admin, f"/api/entry-logs/nurseries/{nid}/stations/sign-out")
+        child = office.get(admin, "/api/entry-logs/children", nurseryId=nid, page_size=1)["items"][0]
+        day = (date.today() - timedelta(days=1)).isoformat()
+        office.call(admin, "PUT", f"/api/attendance/{child['id']}/{day}", json={"status": "absent"})
+        office.call(admin, "DELETE", f"/api/attendance/{child['id']}/{day}")
+        office.post(admin, f"/api/entry-logs/parents/{parent['id']}/barcode-link")
+        office.call(admin, "DELETE", f"/api/entry-logs/parents/{parent['id']}/barcode-link")
+    first = office.get(admin, "/api/entry-logs/nurseries")[0]
+    office.call(admin, "DELETE", f"/api/entry-logs/nurseries/{first['id']}/entry-exit-password")
+    office.call(admin, "PUT", f"/api/entry-logs/nurseries/{first['id']}/entry-exit-password",
+                json={"password": first["code"] + "-demo"})
