@@ -397,7 +397,11 @@ def build_parser() -> argparse.ArgumentParser:
     load = _command(demo, "load", demo_load, "load the demo accounts and records (idempotent)")
     load.add_argument("--only", type=hook_names, help="comma-separated demo hooks to run (default: all)")
     load.add_argument(
-        "--history", type=int, default=0, metavar="DAYS", help="then add DAYS of people's work (service/demo/history.py)"
+        "--history",
+        type=int,
+        default=0,
+        metavar="DAYS",
+        help="then add DAYS of people's work (service/demo/history.py)",
     )
     load.add_argument("--first-run", action="store_true", help=f"do nothing when user {ADMIN_LOGIN!r} already exists")
     load.add_argument("--allow-production", action="store_true", help="load even when APP_ENV=production")

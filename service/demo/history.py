@@ -16,7 +16,7 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -30,12 +30,15 @@ from service.dialect import insert_rows
 from service.fleet.models import TerminalEvent
 from service.identity import service as identity
 from service.identity.security import issue_token
+from service.loaners import imports, rotation
 
 SEED = 20261125
 CLERK = "history-clerk"  # created by the history, deactivated at its end: its presence says the history is loaded
 CLERK_PASSWORD = "history-clerk-1"
 STEP_DONE = (200, 409)  # a §4.2 step is done or not asked for this alert (a report only for some)
-SUMMARY_TERMINALS = 12  # terminals with a daily summary event for every day of the history
+SUMMARY_TERMINALS = 12
+ROTATION_BATCH = 1000
+SHEET_HEADER = "タイムスタンプ,メールアドレス,0-1.担当者,0-2.拠点管理番号,0-4.ステータス,1-1.貸出先,1-2.貸出日,3-0.社内ステータス\n"  # terminals with a daily summary event for every day of the history
 
 
 class HistoryCallFailed(RuntimeError):
@@ -60,9 +63,7 @@ class Office:
                 self.tokens[login] = issue_token(subject=str(user.id), kind="user", now=utcnow()).token
         return {"Authorization": f"Bearer {self.tokens[login]}"}
 
-    def call(
-        self, login: str | None, method: str, path: str, *, expect: tuple[int, ...] = (), **kwargs: Any
-    ) -> Any:
+    def call(self, login: str | None, method: str, path: str, *, expect: tuple[int, ...] = (), **kwargs: Any) -> Any:
         """The call's JSON answer; a refusal (or a status not in `expect`) stops the history loudly."""
         headers = self.headers(login) if login else {}
         response: Response = self.client.request(method, path, headers=headers, **kwargs)
@@ -312,8 +313,48 @@ def loaners_history(office: Office) -> None:
     lent = LENT | {"1-2.貸出日": date.today().isoformat()}
     for device in devices[:3]:
         office.post(admin, f"/api/loaners/devices/{device['id']}/submissions", {"answers": lent})
-    office.post(admin, "/api/loaners/submissions/bulk", {"device_ids": [d["id"] for d in devices[3:6]], "answers": lent})
-    office.post(admin, "/api/loaners/rotations")
+    office.post(
+        admin, "/api/loaners/submissions/bulk", {"device_ids": [d["id"] for d in devices[3:6]], "answers": lent}
+    )
+    _old_sheet(office, admin, devices[:3])
+    run = office.post(admin, "/api/loaners/rotations")
+    _rotate(run["id"])
+
+
+def _old_sheet(office: Office, admin: str, devices: list[dict]) -> None:
+    """An old answer sheet imported as history: checked first (a dry run), then imported, as its job does it."""
+    start = date.today() - timedelta(days=3 * 365 + office.days)
+    rows = [
+        f"{(start + timedelta(days=n)).strftime('%Y/%m/%d')} 09:00:00,old@example.com,山田,{device['management_number']},"
+        "3.社内にて保管中,,,1.貸出可能"
+        for n, device in enumerate(devices)
+    ]
+    sheet = (SHEET_HEADER + "\n".join(rows) + "\n").encode()
+    files = {"file": ("端末ステータス収集.csv", sheet, "text/csv")}
+    checked = office.call(
+        admin, "POST", "/api/loaners/imports", data={"form_kind": "terminal", "dry_run": "true"}, files=files
+    )
+    _import(checked["id"])
+    office.post(admin, f"/api/loaners/imports/{checked['id']}/run")
+    _import(checked["id"])
+
+
+def _import(import_id: int) -> None:
+    """The import's job: chunk after chunk until the sheet is done."""
+    while True:
+        with session_scope() as db:
+            if not imports.process_chunk(db, import_id=import_id, now=utcnow()):
+                return
+
+
+def _rotate(run_id: int) -> None:
+    """The rotation's archiving, as its job does it: submissions older than 3 years go to an archive file."""
+    while True:
+        with session_scope() as db:
+            if rotation.archive_batch(db, run_id=run_id, limit=ROTATION_BATCH) < ROTATION_BATCH:
+                break
+    with session_scope() as db:
+        rotation.finish(db, run_id=run_id, now=utcnow())
 
 
 # --- CRM -----------------------------------------------------------------------------------------------------------
@@ -402,5 +443,9 @@ def entry_logs_history(office: Office) -> None:
         office.call(admin, "DELETE", f"/api/entry-logs/parents/{parent['id']}/barcode-link")
     first = office.get(admin, "/api/entry-logs/nurseries")[0]
     office.call(admin, "DELETE", f"/api/entry-logs/nurseries/{first['id']}/entry-exit-password")
-    office.call(admin, "PUT", f"/api/entry-logs/nurseries/{first['id']}/entry-exit-password",
-                json={"password": first["code"] + "-demo"})
+    office.call(
+        admin,
+        "PUT",
+        f"/api/entry-logs/nurseries/{first['id']}/entry-exit-password",
+        json={"password": first["code"] + "-demo"},
+    )
