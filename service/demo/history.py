@@ -36,9 +36,14 @@ SEED = 20261125
 CLERK = "history-clerk"  # created by the history, deactivated at its end: its presence says the history is loaded
 CLERK_PASSWORD = "history-clerk-1"
 STEP_DONE = (200, 409)  # a §4.2 step is done or not asked for this alert (a report only for some)
-SUMMARY_TERMINALS = 12
+SUMMARY_TERMINALS = 12  # terminals with a daily summary event for every day of the history
 ROTATION_BATCH = 1000
-SHEET_HEADER = "タイムスタンプ,メールアドレス,0-1.担当者,0-2.拠点管理番号,0-4.ステータス,1-1.貸出先,1-2.貸出日,3-0.社内ステータス\n"  # terminals with a daily summary event for every day of the history
+# an old Google Forms answer sheet of the terminal form, as the loaners' import takes it
+SHEET_HEADER = (
+    "タイムスタンプ,メールアドレス,0-1.担当者,0-2.拠点管理番号,0-4.ステータス,"
+    "1-1.貸出先,1-2.貸出日,3-0.社内ステータス\n"
+)
+SHEET_ROW = "{day} 09:00:00,old@example.com,山田,{number},3.社内にて保管中,,,1.貸出可能"
 
 
 class HistoryCallFailed(RuntimeError):
@@ -325,8 +330,7 @@ def _old_sheet(office: Office, admin: str, devices: list[dict]) -> None:
     """An old answer sheet imported as history: checked first (a dry run), then imported, as its job does it."""
     start = date.today() - timedelta(days=3 * 365 + office.days)
     rows = [
-        f"{(start + timedelta(days=n)).strftime('%Y/%m/%d')} 09:00:00,old@example.com,山田,{device['management_number']},"
-        "3.社内にて保管中,,,1.貸出可能"
+        SHEET_ROW.format(day=(start + timedelta(days=n)).strftime("%Y/%m/%d"), number=device["management_number"])
         for n, device in enumerate(devices)
     ]
     sheet = (SHEET_HEADER + "\n".join(rows) + "\n").encode()
