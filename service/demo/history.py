@@ -25,8 +25,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.database import session_scope, utcnow
+from service.demo.crm import sample_bills
 from service.demo.framework import ProgressSink, SilentSink
 from service.dialect import insert_rows
+from service.entry_logs import roster_import
 from service.fleet.models import TerminalEvent
 from service.identity import service as identity
 from service.identity.security import issue_token
@@ -251,6 +253,10 @@ def reservations_history(office: Office) -> None:
         office.post(operator, f"{ops}/resolve", {"resolution": "対応済み"})
     _work_reservation(office, operator, by_status)
     services = office.get(operator, "/api/reservations/services")
+    trial = {"name": "履歴お試しクリーニング", "price": 5000, "duration_minutes": 60}
+    made = office.post(operator, "/api/reservations/services", trial)
+    office.call(operator, "PATCH", f"/api/reservations/services/{made['id']}", json={"price": 5500})
+    office.call(operator, "DELETE", f"/api/reservations/services/{made['id']}")
     shop = office.post(
         operator,
         "/api/reservations/shops",
@@ -358,28 +364,48 @@ def _rotate(run_id: int) -> None:
 
 
 def crm_history(office: Office) -> None:
-    """A sales user's new request sent back twice (不備 ×2) and resubmitted each time, then its site submitted;
-    another request cancelled; masters added."""
+    """A sales user's new request (a card, a bill's image) sent back twice (不備 ×2) and resubmitted each time; its site
+    entered, the image linked to it and the site submitted; the card read for the carrier; another request cancelled;
+    masters added."""
     sales, operator, admin = "crm-sales", "crm-operator", "crm-admin"
     me = office.get(sales, "/api/crm/me")
+    bill = sample_bills()[0][0]
     for number, name in enumerate(("株式会社履歴商事", "株式会社取消商事")):
         payload = {"agency_id": me.get("agency_id"), "corporation": _corporation(office.rng, name), "remarks": "履歴"}
         created = office.call(
-            sales, "POST", "/api/crm/requests", data={"payload": json.dumps(payload, ensure_ascii=False)}
+            sales,
+            "POST",
+            "/api/crm/requests",
+            data={"payload": json.dumps(payload, ensure_ascii=False)},
+            files=[("images", (bill.file_name, bill.data, bill.content_type))],
         )
         path = f"/api/crm/requests/{created['request']['id']}"
         if number == 0:
-            for message in ("書類の不足", "住所の誤り"):
-                version = office.get(operator, path)["request"]["version"]
-                office.post(operator, f"{path}/deficiencies", {"message": message, "version": version})
-                version = office.get(sales, path)["request"]["version"]
-                office.post(sales, f"{path}/resubmit", {"message": "修正しました", "version": version})
+            _sent_back_twice(office, path, sales, operator)
+            _entered(office, created, operator)
         else:
             version = office.get(sales, path)["request"]["version"]
             office.post(sales, f"{path}/cancel", {"version": version})
     option = {"code": "OPT098000", "name": "履歴オプション", "price_label": "100円/月(税込)", "sort_order": 50}
     office.post(admin, "/api/crm/masters/options", option)
     office.post(admin, "/api/crm/masters/choices/job_type", {"code": "13", "label": "教育"})
+
+
+def _sent_back_twice(office: Office, path: str, sales: str, operator: str) -> None:
+    for message in ("書類の不足", "住所の誤り"):
+        version = office.get(operator, path)["request"]["version"]
+        office.post(operator, f"{path}/deficiencies", {"message": message, "version": version})
+        version = office.get(sales, path)["request"]["version"]
+        office.post(sales, f"{path}/resubmit", {"message": "修正しました", "version": version})
+
+
+def _entered(office: Office, created: dict, operator: str) -> None:
+    """The operator enters the request's site, links the bill to it, reads the card and submits the site (投入済)."""
+    site = office.post(operator, f"/api/crm/requests/{created['request']['id']}/sites", SITE)
+    office.call(operator, "PATCH", f"/api/crm/images/{created['images'][0]['id']}", json={"site_id": site["id"]})
+    office.post(operator, f"/api/crm/corporations/{created['corporation']['id']}/card/reveal")
+    status = {"status": "submitted", "version": site["version"], "reason": ""}
+    office.post(operator, f"/api/crm/sites/{site['id']}/status", status)
 
 
 def _corporation(rng: random.Random, name: str) -> dict[str, str]:
@@ -400,9 +426,35 @@ def _corporation(rng: random.Random, name: str) -> dict[str, str]:
         "phone1": "03-1234-5678",
         "mail_address": "info@example.jp",
         "job_type": "1",
-        "payment_type": "2",
+        "payment_type": "1",
+        "credit_card_number": "4111111111111111",
+        "credit_card_expire_month": "12",
+        "credit_card_expire_year": "2030",
+        "credit_card_name": "TARO YAMADA",
+        "credit_card_security_code": "123",
         "sales_channel_id": "1",
     }
+
+
+SITE = {
+    "power_branch_name": "渋谷店",
+    "pps_business_number": "PPS001",
+    "application_type": "1",
+    "power_plan_name": "低圧電力プランA",
+    "contract_capacity": "30kVA",
+    "power_supplier_type": "03",
+    "power_customer_number": "12-3456-7890",
+    "power_customer_location_number": "0300111234567890123456",
+    "power_zip_code": "1500002",
+    "power_prefecture": "東京都",
+    "power_city": "渋谷区",
+    "power_street": "2-21-1",
+    "power_customer_name": "株式会社履歴商事",
+    "power_customer_name_kana": "カブシキガイシャリレキショウジ",
+    "latest_charges": 12000,
+    "latest_power_usage": 800,
+    "latest_date": "2026-01",
+}
 
 
 # --- 入退管理 -------------------------------------------------------------------------------------------------------
@@ -428,7 +480,9 @@ def entry_logs_history(office: Office) -> None:
         for session in office.get(admin, stations)[:1]:
             office.post(admin, f"{stations}/{session['id']}/sign-out")
         roster = {"file": ("roster.csv", "保護者名,園児名\n履歴花子,履歴太郎\n".encode(), "text/csv")}
-        office.call(admin, "POST", f"/api/entry-logs/nurseries/{nid}/roster-import", files=roster)
+        imported = office.call(admin, "POST", f"/api/entry-logs/nurseries/{nid}/roster-import", files=roster)
+        with session_scope() as db:  # its job: one batch, then the import is finished
+            roster_import.import_batch(db, import_id=imported["id"], start=0, now=utcnow(), retry=False)
         password = f"/api/entry-logs/nurseries/{nid}/entry-exit-password"
         office.call(admin, "PUT", password, json={"password": code + "-demo"})
         office.post(admin, f"/api/entry-logs/nurseries/{nid}/stations/sign-out")
