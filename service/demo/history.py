@@ -123,7 +123,8 @@ def load_history(days: int, *, sink: ProgressSink | None = None) -> bool:
 
 
 def platform_history(office: Office) -> None:
-    """A clerk account made, granted, regranted and its grant removed; sign-ins, failed ones and a sign-out."""
+    """A clerk account made, granted, regranted and its grant removed; sign-ins, failed ones and a sign-out; a failed
+    message sent again."""
     clerk = office.post(
         "admin",
         "/api/admin/users",
@@ -136,6 +137,8 @@ def platform_history(office: Office) -> None:
     office.call("admin", "DELETE", f"{grants}/loaners")
     for wrong in ("wrong-password-1", "wrong-password-2"):
         office.post(None, "/api/auth/login", {"login_id": CLERK, "password": wrong}, expect=(401,))
+    for message in office.get("admin", "/api/admin/outbox", status="failed", page_size=1)["items"]:
+        office.post("admin", f"/api/admin/outbox/{message['id']}/retry")
     session = office.post(None, "/api/auth/login", {"login_id": CLERK, "password": CLERK_PASSWORD})
     office.client.post("/api/auth/logout", headers={"Authorization": f"Bearer {session['access_token']}"})
 
@@ -172,7 +175,8 @@ def fleet_history(office: Office) -> None:
         path = f"/api/fleet/terminals/{terminal['id']}"
         office.post(admin, f"{path}/diagnostics", {})
         office.post(admin, f"{path}/interval", {"interval_seconds": 60})
-        office.post(admin, f"{path}/enrollment-code")
+        code = office.post(admin, f"{path}/enrollment-code")["code"]
+        _agent_installed(office, terminal, code)
         office.post(admin, f"{path}/revoke-token")
     rows = "".join(f"HIST-{n:04d},{customer['company_name']},履歴店\n" for n in range(3))
     csv = ("serial_number,customer,store_name\n" + rows).encode()
@@ -181,6 +185,18 @@ def fleet_history(office: Office) -> None:
     _work_incidents(office, operator)
     _rollout_cancelled(office, admin, terminals)
     _daily_summaries(office)
+
+
+def _agent_installed(office: Office, terminal: dict, code: str) -> None:
+    """A store's agent enrolls with the code it was given and later rotates its token."""
+    enrolled = {
+        "enrollment_code": code,
+        "serial_number": terminal["serial_number"],
+        "firmware_version": terminal["firmware_version"] or "1.2.0",
+        "agent_version": "0.1.0",
+    }
+    token = office.post(None, "/api/fleet/agent/enroll", enrolled)["token"]
+    office.client.post("/api/fleet/agent/token/rotate", headers={"Authorization": f"Bearer {token}"}).raise_for_status()
 
 
 def _work_alerts(office: Office, operator: str) -> None:
