@@ -20,7 +20,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from httpx import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -73,7 +72,7 @@ class Office:
     def call(self, login: str | None, method: str, path: str, *, expect: tuple[int, ...] = (), **kwargs: Any) -> Any:
         """The call's JSON answer; a refusal (or a status not in `expect`) stops the history loudly."""
         headers = self.headers(login) if login else {}
-        response: Response = self.client.request(method, path, headers=headers, **kwargs)
+        response = self.client.request(method, path, headers=headers, **kwargs)
         if not (response.status_code in expect if expect else response.is_success):
             raise HistoryCallFailed(f"{method} {path} as {login}: {response.status_code} {response.text[:500]}")
         if response.headers.get("content-type", "").startswith("application/json") and response.content:
