@@ -13,8 +13,10 @@ Seeded (the same DAYS gives the same history) and idempotent: the history's own 
 """
 
 import json
+import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -37,6 +39,7 @@ SEED = 20261125
 CLERK = "history-clerk"  # created by the history, deactivated at its end: its presence says the history is loaded
 CLERK_PASSWORD = "history-clerk-1"
 STEP_DONE = (200, 409)  # a §4.2 step is done or not asked for this alert (a report only for some)
+REQUEST_LOGGERS = ("daicho.access", "httpx", "httpx2")  # the access log and the test client's own
 SUMMARY_TERMINALS = 12  # terminals with a daily summary event for every day of the history
 ROTATION_BATCH = 1000
 # an old Google Forms answer sheet of the terminal form, as the loaners' import takes it
@@ -111,11 +114,26 @@ def load_history(days: int, *, sink: ProgressSink | None = None) -> bool:
     ]
     bars = sink or SilentSink()
     office = Office(TestClient(create_app()), days, random.Random(SEED + days))
-    for label, chapter in chapters:
-        bars.start(f"履歴 {label}", 1)  # a bar per chapter, as the demo has one per hook
-        chapter(office)
-        bars.advance(1)
+    with _quiet(REQUEST_LOGGERS):
+        for label, chapter in chapters:
+            bars.start(f"履歴 {label}", 1)  # a bar per chapter, as the demo has one per hook
+            chapter(office)
+            bars.advance(1)
     return True
+
+
+@contextmanager
+def _quiet(names: tuple[str, ...]) -> Iterator[None]:
+    """The history's hundreds of requests stay out of the log (and off the progress bars); warnings still show."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 # --- platform ----------------------------------------------------------------------------------------------------
