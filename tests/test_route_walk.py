@@ -1,11 +1,11 @@
-"""Every GET route of /api/openapi.json walked as every demo role, on a database with history in it
-(`demo load --history`, service/demo/history.py): every page of each list up to the last, every filter value the
-OpenAPI and the domains' vocabularies know, every export. Nothing answers 5xx, and every export has as many rows as its
-list's total under the same filters.
+"""Every GET route of /api/openapi.json walked as every demo role, on a database with history in it (`demo load
+--history`, service/demo/history.py, loaded by tests/support/history.py): every page of each list up to the last,
+every filter value the OpenAPI and the domains' vocabularies know, every export. Nothing answers 5xx, and every export
+has as many rows as its list's total under the same filters.
 
 Path parameters are real ids, taken from the lists the route sits under (`/api/fleet/alerts/{alert_id}` from
-`/api/fleet/alerts`), or from the records named in RESOLVERS where no list holds them. One test per backend: loading the
-history is most of its time.
+`/api/fleet/alerts`), or from the database where no list holds them (RESOLVED_FROM_DATABASE). One test per backend:
+loading the history is most of its time.
 """
 
 import csv
@@ -19,15 +19,13 @@ from typing import Any
 from sqlalchemy import select
 
 from service.crm.models import Image, Site
-from service.demo.history import load_history
 from service.entry_logs.models import RosterImport
 from service.fleet.models import Customer, TerminalImport
 from service.identity.models import Grant, User
 from service.loaners.models import SubmissionImport
 from tests.factories import auth_headers
-from tests.support.small_demo import load_small_demo
+from tests.support.history import restore_history
 
-HISTORY_DAYS = 30  # enough for every list to run past its first page; the size covers every kind, no more
 PAGE_SIZE = 100  # the largest page (service/pagination.py): fewer calls for the same walk
 NOT_WALKED = {
     "/api/fleet/agent/firmware/{release_id}": "an agent's download, with an agent's token",
@@ -244,9 +242,7 @@ def demo_roles(db) -> dict[str, User]:
 
 
 def test_every_get_route_answers_every_demo_role_on_a_database_with_history(client, db):
-    load_small_demo(db)
-    db.commit()
-    assert load_history(HISTORY_DAYS)
+    restore_history()
     spec = client.get("/api/openapi.json").json()
     routes = get_routes(spec)
     exports = export_routes(routes)
