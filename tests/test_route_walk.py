@@ -19,12 +19,13 @@ from typing import Any
 from sqlalchemy import select
 
 from service.crm.models import Image, Site
+from service.demo.history import load_history
 from service.entry_logs.models import RosterImport
 from service.fleet.models import Customer, TerminalImport
 from service.identity.models import Grant, User
 from service.loaners.models import SubmissionImport
 from tests.factories import auth_headers
-from tests.support.history import restore_history
+from tests.support.history import HISTORY_DAYS, restore_history
 
 PAGE_SIZE = 100  # the largest page (service/pagination.py): fewer calls for the same walk
 NOT_WALKED = {
@@ -265,3 +266,4 @@ def test_every_get_route_answers_every_demo_role_on_a_database_with_history(clie
     unanswered = set(routes) - answered - {export for export, _ in exports.values()}
     assert failures == [], "\n".join(failures)
     assert unanswered == set(), f"routes no demo role could read on the lived-in database: {sorted(unanswered)}"
+    assert load_history(HISTORY_DAYS) is False  # loading it again adds nothing
