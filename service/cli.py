@@ -11,7 +11,7 @@
     python -m service.cli audit rekey --old-key-env VAR
     python -m service.cli backup create [--to DIR] | list | verify FILE | restore FILE [--force]
     python -m service.cli crm reencrypt-cards [--old-key-env VAR] [--batch-size N]
-    python -m service.cli demo load [--only platform,crm] [--first-run] [--allow-production]
+    python -m service.cli demo load [--only platform,crm] [--history DAYS] [--first-run] [--allow-production]
     python -m service.cli bootstrap-admin
 
 Every change is audited with a "cli" actor named after the OS user. Exit codes: 0 done, 1 refused or broken, 2 usage.
@@ -262,11 +262,17 @@ def demo_load(db: Session, args: argparse.Namespace) -> str:
         )
     if args.first_run and identity.find_user_by_login(db, ADMIN_LOGIN) is not None:
         return f"demo data not loaded: user {ADMIN_LOGIN!r} already exists (run `demo load` to top it up)"
+    from service.demo.history import load_history
     from service.demo.progress import RichSink
 
     with RichSink() as sink:
         names = load_demo(db, actor=cli_actor(), sink=sink, only=args.only)
-    return "demo data loaded: " + ", ".join(names)
+        if not args.history:
+            return "demo data loaded: " + ", ".join(names)
+        db.commit()  # the history's people work through the API, on the committed demo
+        added = load_history(args.history, sink=sink)
+    history = f"{args.history} days of history added" if added else "its history was there already"
+    return "demo data loaded: " + ", ".join(names) + f"; {history}"
 
 
 def hook_names(text: str) -> list[str]:
@@ -390,6 +396,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo = top.add_parser("demo", help="demo data").add_subparsers(dest="action", required=True)
     load = _command(demo, "load", demo_load, "load the demo accounts and records (idempotent)")
     load.add_argument("--only", type=hook_names, help="comma-separated demo hooks to run (default: all)")
+    load.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        metavar="DAYS",
+        help="then add DAYS of people's work (service/demo/history.py)",
+    )
     load.add_argument("--first-run", action="store_true", help=f"do nothing when user {ADMIN_LOGIN!r} already exists")
     load.add_argument("--allow-production", action="store_true", help="load even when APP_ENV=production")
     _command(

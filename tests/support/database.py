@@ -121,10 +121,13 @@ def _in_order(table: Table) -> Select:
     return table.select().order_by(*(table.primary_key.columns or table.columns))
 
 
-def restore_snapshot(engine: Engine, metadata: MetaData, snapshot: Snapshot) -> None:
-    """Every table holds exactly the snapshot's rows again and every id sequence continues where it stood then."""
+def restore_snapshot(engine: Engine, metadata: MetaData, snapshot: Snapshot, *, from_copy: bool = True) -> None:
+    """Every table holds exactly the snapshot's rows again and every id sequence continues where it stood then.
+
+    On PostgreSQL the rows come from the pristine copy (PRISTINE_SCHEMA, the fresh install's), unless `from_copy` is
+    False: then they are inserted from the snapshot itself, as on SQLite (for a snapshot other than the fresh one)."""
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
+        if engine.dialect.name == "postgresql" and from_copy:
             refills = [
                 f'INSERT INTO "{table.name}" SELECT * FROM {PRISTINE_SCHEMA}."{table.name}"'
                 for table in metadata.sorted_tables
@@ -137,7 +140,9 @@ def restore_snapshot(engine: Engine, metadata: MetaData, snapshot: Snapshot) -> 
         for table in metadata.sorted_tables:
             if table.name in snapshot.rows:
                 conn.execute(table.insert(), snapshot.rows[table.name])
-        if _has_sqlite_sequence(conn):
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(_PG_SET_SEQUENCES), {"sequences": json.dumps(snapshot.sequences)})
+        elif _has_sqlite_sequence(conn):
             conn.execute(text("DELETE FROM sqlite_sequence"))
             if snapshot.sequences:
                 conn.execute(text("INSERT INTO sqlite_sequence (name, seq) VALUES (:name, :seq)"), snapshot.sequences)

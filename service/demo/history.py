@@ -1,0 +1,535 @@
+"""`demo load --history DAYS`: the demo as people have used it, so every list, filter, page and export has something in
+it and every kind of audit entry exists.
+
+After the demo itself is committed, the demo's people work through the service's own API, in process (the routes,
+their checks and their audit entries are the real ones): admins create, grant, deactivate and fail to log in;
+fleet staff work alerts and incidents, run and cancel rollouts, import terminals and plan maintenance; QRV operators
+accept, reschedule, cancel and resolve; loaner clerks submit, bulk-change, import and rotate; CRM sales submit and
+resubmit after two 不備, operators send back and cancel; nursery staff scan, delete scans, record exits, import a
+roster. Dated volume that the API cannot backdate is inserted in bulk, `days` back from now: each history
+terminal's daily start-up and summary events.
+
+Seeded (the same DAYS gives the same history) and idempotent: the history's own clerk account marks it as loaded.
+"""
+
+import json
+import logging
+import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.database import session_scope, utcnow
+from service.demo.crm import sample_bills
+from service.demo.framework import ProgressSink, SilentSink
+from service.dialect import insert_rows
+from service.entry_logs import roster_import
+from service.fleet.models import TerminalEvent
+from service.identity import service as identity
+from service.identity.security import issue_token
+from service.loaners import imports, rotation
+
+SEED = 20261125
+CLERK = "history-clerk"  # created by the history, deactivated at its end: its presence says the history is loaded
+CLERK_PASSWORD = "history-clerk-1"
+STEP_DONE = (200, 409)  # a §4.2 step is done or not asked for this alert (a report only for some)
+REQUEST_LOGGERS = ("daicho.access", "httpx", "httpx2")  # the access log and the test client's own
+SUMMARY_TERMINALS = 12  # terminals with a daily summary event for every day of the history
+ROTATION_BATCH = 1000
+# an old Google Forms answer sheet of the terminal form, as the loaners' import takes it
+SHEET_HEADER = (
+    "タイムスタンプ,メールアドレス,0-1.担当者,0-2.拠点管理番号,0-4.ステータス,"
+    "1-1.貸出先,1-2.貸出日,3-0.社内ステータス\n"
+)
+SHEET_ROW = "{day} 09:00:00,old@example.com,山田,{number},3.社内にて保管中,,,1.貸出可能"
+
+
+class HistoryCallFailed(RuntimeError):
+    """A call the history makes was refused: the demo or the API changed under it."""
+
+
+@dataclass
+class Office:
+    """The demo's people at work: calls to the API in process, each as the demo login that would make it."""
+
+    client: TestClient
+    days: int
+    rng: random.Random
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def headers(self, login: str) -> dict[str, str]:
+        if login not in self.tokens:
+            with session_scope() as db:
+                user = identity.find_user_by_login(db, login)
+                if user is None:
+                    raise HistoryCallFailed(f"demo login {login!r} is missing: load the demo first")
+                self.tokens[login] = issue_token(subject=str(user.id), kind="user", now=utcnow()).token
+        return {"Authorization": f"Bearer {self.tokens[login]}"}
+
+    def call(self, login: str | None, method: str, path: str, *, expect: tuple[int, ...] = (), **kwargs: Any) -> Any:
+        """The call's JSON answer; a refusal (or a status not in `expect`) stops the history loudly."""
+        headers = self.headers(login) if login else {}
+        response = self.client.request(method, path, headers=headers, **kwargs)
+        if not (response.status_code in expect if expect else response.is_success):
+            raise HistoryCallFailed(f"{method} {path} as {login}: {response.status_code} {response.text[:500]}")
+        if response.headers.get("content-type", "").startswith("application/json") and response.content:
+            return response.json()
+        return None
+
+    def get(self, login: str, path: str, **params: Any) -> Any:
+        return self.call(login, "GET", path, params=params)
+
+    def post(self, login: str | None, path: str, body: Any = None, **kwargs: Any) -> Any:
+        return self.call(login, "POST", path, json=body, **kwargs)
+
+
+Chapter = Callable[[Office], None]
+
+
+def history_loaded(db: Session) -> bool:
+    return identity.find_user_by_login(db, CLERK) is not None
+
+
+def load_history(days: int, *, sink: ProgressSink | None = None) -> bool:
+    """Add `days` of history to a committed demo; False when it was there already (nothing added)."""
+    with session_scope() as db:
+        if history_loaded(db):
+            return False
+    from service.main import create_app
+
+    chapters: list[tuple[str, Chapter]] = [
+        ("利用者", platform_history),
+        ("端末管理", fleet_history),
+        ("予約", reservations_history),
+        ("代替機", loaners_history),
+        ("代理店CRM", crm_history),
+        ("入退管理", entry_logs_history),
+        ("後片付け", closing_history),
+    ]
+    bars = sink or SilentSink()
+    office = Office(TestClient(create_app()), days, random.Random(SEED + days))
+    with _quiet(REQUEST_LOGGERS):
+        for label, chapter in chapters:
+            bars.start(f"履歴 {label}", 1)  # a bar per chapter, as the demo has one per hook
+            chapter(office)
+            bars.advance(1)
+    return True
+
+
+@contextmanager
+def _quiet(names: tuple[str, ...]) -> Iterator[None]:
+    """The history's hundreds of requests stay out of the log (and off the progress bars); warnings still show."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+# --- platform ----------------------------------------------------------------------------------------------------
+
+
+def platform_history(office: Office) -> None:
+    """A clerk account made, granted, regranted and its grant removed; sign-ins, failed ones and a sign-out; a failed
+    message sent again."""
+    clerk = office.post(
+        "admin",
+        "/api/admin/users",
+        {"login_id": CLERK, "name": "履歴 事務員", "email": "history-clerk@example.jp", "password": CLERK_PASSWORD},
+    )
+    grants = f"/api/admin/users/{clerk['id']}/grants"
+    office.call("admin", "PUT", f"{grants}/fleet", json={"role": "operator"})
+    office.call("admin", "PUT", f"{grants}/fleet", json={"role": "viewer"})
+    office.call("admin", "PUT", f"{grants}/loaners", json={"role": "admin"})
+    office.call("admin", "DELETE", f"{grants}/loaners")
+    for wrong in ("wrong-password-1", "wrong-password-2"):
+        office.post(None, "/api/auth/login", {"login_id": CLERK, "password": wrong}, expect=(401,))
+    for message in office.get("admin", "/api/admin/outbox", status="failed", page_size=1)["items"]:
+        office.post("admin", f"/api/admin/outbox/{message['id']}/retry")
+    session = office.post(None, "/api/auth/login", {"login_id": CLERK, "password": CLERK_PASSWORD})
+    office.client.post("/api/auth/logout", headers={"Authorization": f"Bearer {session['access_token']}"})
+
+
+def closing_history(office: Office) -> None:
+    """The clerk leaves: the account is deactivated (it stays, marking the history as loaded)."""
+    clerk = office.get("admin", "/api/admin/users", q=CLERK)["items"][0]
+    office.call("admin", "PATCH", f"/api/admin/users/{clerk['id']}", json={"is_active": False})
+
+
+# --- fleet --------------------------------------------------------------------------------------------------------
+
+
+def fleet_history(office: Office) -> None:
+    """Alerts and incidents worked to the end, terminals' commands, an import, maintenance, a rollout cancelled;
+    daily summaries of a dozen terminals over the history's days."""
+    admin, operator = "fleet-admin", "fleet-operator"
+    customers = office.get(admin, "/api/fleet/customers", page_size=100)["items"]
+    customer = customers[0]
+    office.call(admin, "PUT", f"/api/fleet/customers/{customer['id']}/business-hours", json={"closed_weekdays": [6]})
+    window = {
+        "customer_id": customer["id"],
+        "recurrence": "daily",
+        "start_time": "22:00",
+        "duration_minutes": 60,
+        "until": "2099-12-31",
+        "reason": "夜間作業",
+    }
+    office.post(admin, "/api/fleet/maintenance-windows", window)
+    gone = office.post(admin, "/api/fleet/maintenance-windows", window | {"reason": "臨時点検", "start_time": "03:00"})
+    office.call(admin, "DELETE", f"/api/fleet/maintenance-windows/{gone['id']}")
+    terminals = office.get(admin, "/api/fleet/terminals", page_size=20, customer_id=customer["id"])["items"]
+    for terminal in terminals[:2]:
+        path = f"/api/fleet/terminals/{terminal['id']}"
+        office.post(admin, f"{path}/diagnostics", {})
+        office.post(admin, f"{path}/interval", {"interval_seconds": 60})
+        code = office.post(admin, f"{path}/enrollment-code")["code"]
+        _agent_installed(office, terminal, code)
+        office.post(admin, f"{path}/revoke-token")
+    rows = "".join(f"HIST-{n:04d},{customer['company_name']},履歴店\n" for n in range(3))
+    csv = ("serial_number,customer,store_name\n" + rows).encode()
+    office.post(admin, "/api/fleet/imports", files={"file": ("terminals.csv", csv, "text/csv")})
+    _work_alerts(office, operator)
+    _work_incidents(office, operator)
+    _rollout_cancelled(office, admin, terminals)
+    _daily_summaries(office)
+
+
+def _agent_installed(office: Office, terminal: dict, code: str) -> None:
+    """A store's agent enrolls with the code it was given and later rotates its token."""
+    enrolled = {
+        "enrollment_code": code,
+        "serial_number": terminal["serial_number"],
+        "firmware_version": terminal["firmware_version"] or "1.2.0",
+        "agent_version": "0.1.0",
+    }
+    token = office.post(None, "/api/fleet/agent/enroll", enrolled)["token"]
+    office.client.post("/api/fleet/agent/token/rotate", headers={"Authorization": f"Bearer {token}"}).raise_for_status()
+
+
+def _work_alerts(office: Office, operator: str) -> None:
+    open_alerts = office.get(operator, "/api/fleet/alerts", open_only=True, page_size=100)["items"]
+    for alert in open_alerts[:3]:
+        path = f"/api/fleet/alerts/{alert['id']}"
+        for step in ("acknowledge", "diagnosed", "customer-contacted", "reported"):
+            office.call(operator, "POST", f"{path}/{step}", json={}, expect=STEP_DONE)
+        office.post(operator, f"{path}/notes", {"body": "履歴: 店舗に連絡済み"})
+        office.post(operator, f"{path}/resolve", {"resolution": "再起動で復旧"})
+
+
+def _work_incidents(office: Office, operator: str) -> None:
+    for incident in office.get(operator, "/api/fleet/incidents", open_only=True, page_size=100)["items"][:1]:
+        path = f"/api/fleet/incidents/{incident['id']}"
+        office.post(operator, f"{path}/take")
+        for step in ("acknowledge", "diagnosed", "customer-contacted", "reported"):
+            office.call(operator, "POST", f"{path}/{step}", json={}, expect=STEP_DONE)
+        office.post(operator, f"{path}/resolve", {"resolution": "回線業者の障害復旧"})
+
+
+def _rollout_cancelled(office: Office, admin: str, terminals: list[dict]) -> None:
+    releases = office.get(admin, "/api/fleet/firmware/releases", page_size=100)["items"]
+    release = max(releases, key=lambda r: [int(part) for part in r["version"].split(".")])
+    target = {"terminal_ids": [t["id"] for t in terminals[2:]]}  # the first two had their tokens revoked
+    rollout = office.post(admin, "/api/fleet/rollouts", {"release_id": release["id"], "target": target})
+    for action in ("pause", "resume", "cancel"):
+        office.post(admin, f"/api/fleet/rollouts/{rollout['id']}/{action}")
+
+
+def _daily_summaries(office: Office) -> None:
+    """A daily summary event per history terminal per day, `days` back: the long tail of each terminal's log."""
+    now = utcnow()
+    with session_scope() as db:
+        terminal_ids = list(db.scalars(select(TerminalEvent.terminal_id).distinct().limit(SUMMARY_TERMINALS)))
+        rows = [
+            {
+                "terminal_id": terminal_id,
+                "client_event_id": f"{office.rng.getrandbits(128):032x}",
+                "occurred_at": at,
+                "received_at": at + timedelta(seconds=office.rng.randint(1, 290)),
+                "level": "info",
+                "kind": "agent_started",
+                "message": f"日次集計: 取引 {office.rng.randint(40, 900)} 件",
+            }
+            for terminal_id in terminal_ids
+            for at in (now - timedelta(days=day, hours=office.rng.randint(0, 3)) for day in range(1, office.days + 1))
+        ]
+        insert_rows(db, TerminalEvent, rows)
+
+
+# --- reservations --------------------------------------------------------------------------------------------------
+
+
+def reservations_history(office: Office) -> None:
+    """Operations opened, assigned and resolved; reservations noted and cancelled; shops and services changed and
+    removed; incidents and inquiries; an MCP key issued and revoked."""
+    operator, support = "resv-operator", "resv-support"
+    listed = office.get(operator, "/api/reservations/reservations", page_size=100)["items"]
+    by_status: dict[str, list[str]] = {}
+    for reservation in listed:
+        by_status.setdefault(reservation["status"], []).append(reservation["code"])
+    me = office.get(operator, "/api/auth/me")
+    for code in by_status.get("payment_timeout", [])[:2]:
+        office.post(support, f"/api/reservations/reservations/{code}/notes", {"body": "依頼者から電話"})
+        opened = {"reservation_code": code, "op_type": "payment_timeout", "reason": "決済期限切れの問い合わせ"}
+        operation = office.post(support, "/api/reservations/manual-operations", opened)
+        ops = f"/api/reservations/manual-operations/{operation['id']}"
+        office.post(operator, f"{ops}/assign", {"assignee_id": me["id"]})
+        office.post(operator, f"{ops}/resolve", {"resolution": "対応済み"})
+    _work_reservation(office, operator, by_status)
+    services = office.get(operator, "/api/reservations/services")
+    trial = {"name": "履歴お試しクリーニング", "price": 5000, "duration_minutes": 60}
+    made = office.post(operator, "/api/reservations/services", trial)
+    office.call(operator, "PATCH", f"/api/reservations/services/{made['id']}", json={"price": 5500})
+    office.call(operator, "DELETE", f"/api/reservations/services/{made['id']}")
+    shop = office.post(
+        operator,
+        "/api/reservations/shops",
+        {"name": "履歴クリーン", "phone": "03-1234-5678", "service_type_ids": [services[0]["id"]]},
+    )
+    office.call(operator, "PATCH", f"/api/reservations/shops/{shop['id']}", json={"active": False})
+    office.call(operator, "DELETE", f"/api/reservations/shops/{shop['id']}")
+    for day in (40, 3):
+        when = (utcnow() - timedelta(days=day)).replace(microsecond=0, tzinfo=None).isoformat()
+        incident = {"title": "SMS送信不可", "level": "high", "occurred_at": when, "impact": "12件"}
+        made = office.post(support, "/api/reservations/incidents", incident)
+        if day > 10:
+            recovered = (utcnow() - timedelta(days=day - 1)).replace(microsecond=0, tzinfo=None).isoformat()
+            office.call(support, "PATCH", f"/api/reservations/incidents/{made['id']}", json={"recovered_at": recovered})
+        office.post(support, f"/api/reservations/incidents/{made['id']}/escalate")
+        inquiry = {"channel": "email", "requester_type": "requester", "requester": "山田", "received_at": when}
+        asked = office.post(support, "/api/reservations/inquiries", inquiry)
+        if day > 10:
+            office.call(support, "PATCH", f"/api/reservations/inquiries/{asked['id']}", json={"answer": "回答済み"})
+    key = office.post(operator, "/api/reservations/mcp-clients", {"name": "履歴AI"})
+    office.post(operator, f"/api/reservations/mcp-clients/{key['id']}/revoke")
+
+
+def _work_reservation(office: Office, operator: str, by_status: dict[str, list[str]]) -> None:
+    """An operator's day at the console: a reservation edited, one accepted for a shop, calling resumed, a payment
+    link sent again, a confirmed one cancelled."""
+    path = "/api/reservations/reservations"
+    waiting = by_status.get("all_declined", []) + by_status.get("pending_shop_response", [])
+    if waiting:
+        detail = office.get(operator, f"{path}/{waiting[0]}")
+        office.call(operator, "PATCH", f"{path}/{waiting[0]}", json={"details": "3LDK 水回り 追記あり"})
+        shops = office.get(operator, "/api/reservations/shops", page_size=1, service_type_id=detail["service_type_id"])
+        office.post(operator, f"{path}/{waiting[0]}/accept", {"shop_id": shops["items"][0]["id"]})
+    for code in waiting[1:2]:
+        office.post(operator, f"{path}/{code}/resume-calling")
+    for code in by_status.get("awaiting_payment", [])[:1]:
+        office.post(operator, f"{path}/{code}/payment-link", {"channel": "email"})
+    for code in by_status.get("confirmed", [])[:1]:
+        office.post(operator, f"{path}/{code}/cancel", {"reason": "依頼者の都合"})
+
+
+# --- loaners -------------------------------------------------------------------------------------------------------
+
+LENT = {
+    "0-1.担当者": "山田太郎",
+    "0-4.ステータス": "1.貸出中",
+    "1-1.貸出先": "○○商事株式会社",
+    "1-4.ユーザー機の預り有無": "有り",
+}
+
+
+def loaners_history(office: Office) -> None:
+    """A data type and a question added, devices lent one by one and in bulk, a rotation run."""
+    admin = "loaners-admin"
+    office.post(admin, "/api/loaners/data-types", {"id": "HISTORY", "name": "履歴確認", "display_order": 99})
+    office.post(admin, "/api/loaners/forms/terminal/questions", {"key": "1-9.履歴", "type": "text"})
+    devices = office.get(admin, "/api/loaners/devices", page_size=10, kind="terminal")["items"]
+    lent = LENT | {"1-2.貸出日": date.today().isoformat()}
+    for device in devices[:3]:
+        office.post(admin, f"/api/loaners/devices/{device['id']}/submissions", {"answers": lent})
+    office.post(
+        admin, "/api/loaners/submissions/bulk", {"device_ids": [d["id"] for d in devices[3:6]], "answers": lent}
+    )
+    _old_sheet(office, admin, devices[:3])
+    run = office.post(admin, "/api/loaners/rotations")
+    _rotate(run["id"])
+
+
+def _old_sheet(office: Office, admin: str, devices: list[dict]) -> None:
+    """An old answer sheet imported as history: checked first (a dry run), then imported, as its job does it."""
+    start = date.today() - timedelta(days=3 * 365 + office.days)
+    rows = [
+        SHEET_ROW.format(day=(start + timedelta(days=n)).strftime("%Y/%m/%d"), number=device["management_number"])
+        for n, device in enumerate(devices)
+    ]
+    sheet = (SHEET_HEADER + "\n".join(rows) + "\n").encode()
+    files = {"file": ("端末ステータス収集.csv", sheet, "text/csv")}
+    checked = office.call(
+        admin, "POST", "/api/loaners/imports", data={"form_kind": "terminal", "dry_run": "true"}, files=files
+    )
+    _import(checked["id"])
+    office.post(admin, f"/api/loaners/imports/{checked['id']}/run")
+    _import(checked["id"])
+
+
+def _import(import_id: int) -> None:
+    """The import's job: chunk after chunk until the sheet is done."""
+    while True:
+        with session_scope() as db:
+            if not imports.process_chunk(db, import_id=import_id, now=utcnow()):
+                return
+
+
+def _rotate(run_id: int) -> None:
+    """The rotation's archiving, as its job does it: submissions older than 3 years go to an archive file."""
+    while True:
+        with session_scope() as db:
+            if rotation.archive_batch(db, run_id=run_id, limit=ROTATION_BATCH) < ROTATION_BATCH:
+                break
+    with session_scope() as db:
+        rotation.finish(db, run_id=run_id, now=utcnow())
+
+
+# --- CRM -----------------------------------------------------------------------------------------------------------
+
+
+def crm_history(office: Office) -> None:
+    """A sales user's new request (a card, a bill's image) sent back twice (不備 ×2) and resubmitted each time; its site
+    entered, the image linked to it and the site submitted; the card read for the carrier; another request cancelled;
+    masters added."""
+    sales, operator, admin = "crm-sales", "crm-operator", "crm-admin"
+    me = office.get(sales, "/api/crm/me")
+    bill = sample_bills()[0][0]
+    for number, name in enumerate(("株式会社履歴商事", "株式会社取消商事")):
+        payload = {"agency_id": me.get("agency_id"), "corporation": _corporation(office.rng, name), "remarks": "履歴"}
+        created = office.call(
+            sales,
+            "POST",
+            "/api/crm/requests",
+            data={"payload": json.dumps(payload, ensure_ascii=False)},
+            files=[("images", (bill.file_name, bill.data, bill.content_type))],
+        )
+        path = f"/api/crm/requests/{created['request']['id']}"
+        if number == 0:
+            _sent_back_twice(office, path, sales, operator)
+            _entered(office, created, operator)
+        else:
+            version = office.get(sales, path)["request"]["version"]
+            office.post(sales, f"{path}/cancel", {"version": version})
+    option = {"code": "OPT098000", "name": "履歴オプション", "price_label": "100円/月(税込)", "sort_order": 50}
+    office.post(admin, "/api/crm/masters/options", option)
+    office.post(admin, "/api/crm/masters/choices/job_type", {"code": "13", "label": "教育"})
+
+
+def _sent_back_twice(office: Office, path: str, sales: str, operator: str) -> None:
+    for message in ("書類の不足", "住所の誤り"):
+        version = office.get(operator, path)["request"]["version"]
+        office.post(operator, f"{path}/deficiencies", {"message": message, "version": version})
+        version = office.get(sales, path)["request"]["version"]
+        office.post(sales, f"{path}/resubmit", {"message": "修正しました", "version": version})
+
+
+def _entered(office: Office, created: dict, operator: str) -> None:
+    """The operator enters the request's site, links the bill to it, reads the card and submits the site (投入済)."""
+    site = office.post(operator, f"/api/crm/requests/{created['request']['id']}/sites", SITE)
+    office.call(operator, "PATCH", f"/api/crm/images/{created['images'][0]['id']}", json={"site_id": site["id"]})
+    office.post(operator, f"/api/crm/corporations/{created['corporation']['id']}/card/reveal")
+    status = {"status": "submitted", "version": site["version"], "reason": ""}
+    office.post(operator, f"/api/crm/sites/{site['id']}/status", status)
+
+
+def _corporation(rng: random.Random, name: str) -> dict[str, str]:
+    return {
+        "customer_type": "2",
+        "corporation_number": "7000012050002",
+        "last_name": name,
+        "last_name_kana": "カブシキガイシャリレキショウジ",
+        "representative_last_name": "山田",
+        "representative_first_name": "太郎",
+        "representative_last_name_kana": "ヤマダ",
+        "representative_first_name_kana": "タロウ",
+        "zip_code": "150-0001",
+        "prefecture": "東京都",
+        "city": "渋谷区",
+        "town": "神宮前",
+        "street": f"1-2-{rng.randint(1, 30)}",
+        "phone1": "03-1234-5678",
+        "mail_address": "info@example.jp",
+        "job_type": "1",
+        "payment_type": "1",
+        "credit_card_number": "4111111111111111",
+        "credit_card_expire_month": "12",
+        "credit_card_expire_year": "2030",
+        "credit_card_name": "TARO YAMADA",
+        "credit_card_security_code": "123",
+        "sales_channel_id": "1",
+    }
+
+
+SITE = {
+    "power_branch_name": "渋谷店",
+    "pps_business_number": "PPS001",
+    "application_type": "1",
+    "power_plan_name": "低圧電力プランA",
+    "contract_capacity": "30kVA",
+    "power_supplier_type": "03",
+    "power_customer_number": "12-3456-7890",
+    "power_customer_location_number": "0300111234567890123456",
+    "power_zip_code": "1500002",
+    "power_prefecture": "東京都",
+    "power_city": "渋谷区",
+    "power_street": "2-21-1",
+    "power_customer_name": "株式会社履歴商事",
+    "power_customer_name_kana": "カブシキガイシャリレキショウジ",
+    "latest_charges": 12000,
+    "latest_power_usage": 800,
+    "latest_date": "2026-01",
+}
+
+
+# --- 入退管理 -------------------------------------------------------------------------------------------------------
+
+
+def entry_logs_history(office: Office) -> None:
+    """At both nurseries: a station signs in (once refused), scans, a scan deleted, an exit recorded, stations signed
+    out, the stations' password changed; a roster import; attendance; a parent's barcode link reissued and revoked."""
+    admin = "nursery-admin"
+    for nursery in office.get(admin, "/api/entry-logs/nurseries")[:2]:
+        nid, code = nursery["id"], nursery["code"]
+        parents = office.get(admin, "/api/entry-logs/parents", nurseryId=nid, page_size=5)["items"]
+        parent = parents[0]
+        station = {"nurseryCode": code, "password": "wrong-password"}
+        office.post(None, "/api/auth/entry-exit-login", station, expect=(401,))
+        token = office.post(None, "/api/auth/entry-exit-login", station | {"password": code + "-demo"})["token"]
+        scan = {"parentId": str(parent["id"]), "entryType": "Entry", "clientScanId": f"history-{nid}"}
+        office.client.post("/api/entry-exit-logs", json=scan, headers={"Authorization": f"Bearer {token}"})
+        office.post(admin, f"/api/entry-logs/nurseries/{nid}/parents/{parent['id']}/exit")
+        logs = office.get(admin, "/api/entry-exit-logs", nurseryId=nid)["logs"]
+        office.call(admin, "DELETE", f"/api/entry-exit-logs/{logs[0]['id']}", params={"reason": "誤読"})
+        stations = f"/api/entry-logs/nurseries/{nid}/stations"
+        for session in office.get(admin, stations)[:1]:
+            office.post(admin, f"{stations}/{session['id']}/sign-out")
+        roster = {"file": ("roster.csv", "保護者名,園児名\n履歴花子,履歴太郎\n".encode(), "text/csv")}
+        imported = office.call(admin, "POST", f"/api/entry-logs/nurseries/{nid}/roster-import", files=roster)
+        with session_scope() as db:  # its job: one batch, then the import is finished
+            roster_import.import_batch(db, import_id=imported["id"], start=0, now=utcnow(), retry=False)
+        password = f"/api/entry-logs/nurseries/{nid}/entry-exit-password"
+        office.call(admin, "PUT", password, json={"password": code + "-demo"})
+        office.post(admin, f"/api/entry-logs/nurseries/{nid}/stations/sign-out")
+        child = office.get(admin, "/api/entry-logs/children", nurseryId=nid, page_size=1)["items"][0]
+        day = (date.today() - timedelta(days=1)).isoformat()
+        office.call(admin, "PUT", f"/api/attendance/{child['id']}/{day}", json={"status": "absent"})
+        office.call(admin, "DELETE", f"/api/attendance/{child['id']}/{day}")
+        office.post(admin, f"/api/entry-logs/parents/{parent['id']}/barcode-link")
+        office.call(admin, "DELETE", f"/api/entry-logs/parents/{parent['id']}/barcode-link")
+    first = office.get(admin, "/api/entry-logs/nurseries")[0]
+    office.call(admin, "DELETE", f"/api/entry-logs/nurseries/{first['id']}/entry-exit-password")
+    office.call(
+        admin,
+        "PUT",
+        f"/api/entry-logs/nurseries/{first['id']}/entry-exit-password",
+        json={"password": first["code"] + "-demo"},
+    )

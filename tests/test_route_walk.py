@@ -1,0 +1,269 @@
+"""Every GET route of /api/openapi.json walked as every demo role, on a database with history in it (`demo load
+--history`, service/demo/history.py, loaded by tests/support/history.py): every page of each list up to the last,
+every filter value the OpenAPI and the domains' vocabularies know, every export. Nothing answers 5xx, and every export
+has as many rows as its list's total under the same filters.
+
+Path parameters are real ids, taken from the lists the route sits under (`/api/fleet/alerts/{alert_id}` from
+`/api/fleet/alerts`), or from the database where no list holds them (RESOLVED_FROM_DATABASE). One test per backend:
+loading the history is most of its time.
+"""
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from service.crm.models import Image, Site
+from service.demo.history import load_history
+from service.entry_logs.models import RosterImport
+from service.fleet.models import Customer, TerminalImport
+from service.identity.models import Grant, User
+from service.loaners.models import SubmissionImport
+from tests.factories import auth_headers
+from tests.support.history import HISTORY_DAYS, restore_history
+
+PAGE_SIZE = 100  # the largest page (service/pagination.py): fewer calls for the same walk
+NOT_WALKED = {
+    "/api/fleet/agent/firmware/{release_id}": "an agent's download, with an agent's token",
+    "/api/reservations/cancel/{code}": "a requester's page, with the token only the SMS carries",
+    "/api/reservations/sandbox/checkout/{session_id}": "the payment sandbox's page, not a role's",
+    "/api/entry-logs/nurseries/{nursery_id}/card-jobs/{job_id}": "no card job exists until someone prints cards",
+    "/api/entry-logs/nurseries/{nursery_id}/card-jobs/{job_id}/file": "no card job exists until someone prints cards",
+}
+# query parameter -> (vocabulary route, key): the coded values a filter takes, as the pages offer them
+VOCABULARY_FILTERS = {
+    "/api/admin/audit": {
+        "domain": ("/api/admin/audit/vocabulary", "domains"),
+        "action": ("/api/admin/audit/vocabulary", "actions"),
+        "target_type": ("/api/admin/audit/vocabulary", "target_types"),
+    },
+    "/api/crm/audit": {
+        "action": ("/api/crm/audit/vocabulary", "actions"),
+        "target_type": ("/api/crm/audit/vocabulary", "target_types"),
+    },
+    "/api/crm/requests": {"status": ("/api/crm/vocabulary", "status_labels")},
+    "/api/loaners/devices": {"held_status": ("/api/loaners/vocabulary", "held_statuses")},
+    "/api/loaners/views/normal": {"held_status": ("/api/loaners/vocabulary", "held_statuses")},
+    "/api/loaners/views/summary/devices": {"held_status": ("/api/loaners/vocabulary", "held_statuses")},
+}
+PAGING = {"page_size", "pageSize"}
+REQUIRED = {"month": date.today().strftime("%Y-%m")}  # the query parameters some routes need, by name
+# a list whose export has a row per part of an item: the CSV has the items' parts (獲得案件: a corporation's sites)
+ROWS_PER_ITEM = {"/api/crm/acquired": "site_count"}
+# path parameters no list holds: their real ids from the database
+RESOLVED_FROM_DATABASE = {
+    "/api/crm/images/{image_id}": Image.id,
+    "/api/crm/sites/{site_id}": Site.id,
+    "/api/entry-logs/nurseries/{nursery_id}/roster-imports/{import_id}": RosterImport.id,
+    "/api/fleet/imports/{import_id}": TerminalImport.id,
+    "/api/loaners/imports/{import_id}": SubmissionImport.id,
+    "/api/fleet/reports/monthly/{customer_id}": Customer.id,
+}
+
+
+@dataclass
+class Walk:
+    client: Any
+    headers: dict[str, str]
+    role: str
+    database_ids: dict[str, list[str]]
+    failures: list[str] = field(default_factory=list)
+    answered: set[str] = field(default_factory=set)  # route templates that answered 200
+    calls: int = 0
+
+    def get(self, template: str, path: str, params: dict | None = None):
+        response = self.client.get(path, params=params or {}, headers=self.headers)
+        self.calls += 1
+        if response.status_code >= 500:
+            self.failures.append(
+                f"{self.role}: GET {path} {params or ''} -> {response.status_code} {response.text[:300]}"
+            )
+        elif response.status_code == 200:
+            self.answered.add(template)
+        return response
+
+
+def get_routes(spec: dict) -> dict[str, list[dict]]:
+    """GET route template -> its query parameters."""
+    return {
+        path: [p for p in ops["get"].get("parameters", []) if p["in"] == "query"]
+        for path, ops in spec["paths"].items()
+        if "get" in ops and path not in NOT_WALKED
+    }
+
+
+def enum_values(parameter: dict) -> list[Any]:
+    schema = parameter.get("schema", {})
+    for alternative in schema.get("anyOf", [schema]):
+        if alternative.get("enum"):
+            return list(alternative["enum"])
+        if alternative.get("type") == "boolean":
+            return [True, False]
+        if alternative.get("type") == "array" and alternative.get("items", {}).get("enum"):
+            return list(alternative["items"]["enum"])
+    return []
+
+
+def items_of(body: Any) -> list | None:
+    if isinstance(body, list):
+        return body
+    if isinstance(body, dict):
+        for key in ("items", "logs"):
+            if isinstance(body.get(key), list):
+                return body[key]
+    return None
+
+
+def total_of(body: Any) -> int | None:
+    if isinstance(body, dict):
+        for key in ("total", "totalCount", "total_count"):
+            if isinstance(body.get(key), int):
+                return body[key]
+    return None
+
+
+PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
+
+
+def key_for(name: str) -> list[str]:
+    """The fields of a list's items a path parameter may be: user_id (a CRM user's), else id; code, name, kind."""
+    return [name, "id"]
+
+
+def values_under(walk: Walk, template: str, path: str, name: str) -> list[str]:
+    """The parameter's values in the list at `path`: its first and last item's."""
+    response = walk.get(template, path, {"page_size": PAGE_SIZE} if "{" not in template else None)
+    rows = (items_of(response.json()) or []) if response.status_code == 200 else []
+    values = [next((str(row[k]) for k in key_for(name) if k in row), None) for row in rows if isinstance(row, dict)]
+    found = [value for value in values if value is not None]
+    return list(dict.fromkeys(found[:1] + found[-1:]))
+
+
+def resolve(walk: Walk, template: str) -> list[str]:
+    """Concrete paths for a template: each parameter's values from the list its route sits under."""
+    names = PARAMETER.findall(template)
+    if not names:
+        return [template]
+    name = names[-1]
+    at = template.index("{" + name)
+    prefix, rest = template[:at].rstrip("/"), template[at:]
+    paths = []
+    own = template[: at + len(name) + 2]
+    for parent in resolve(walk, prefix):
+        values = walk.database_ids.get(own) or values_under(walk, prefix, parent, name)
+        for value in values:
+            paths.append(parent + "/" + PARAMETER.sub(value, rest, count=1))
+    return paths
+
+
+def csv_rows(response) -> int:
+    return len(list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))) - 1
+
+
+def every_page(walk: Walk, template: str, path: str, params: dict, page_param: str) -> int | None:
+    """Walk the list page by page up to the last; the rows its export should have (None when it is not a page)."""
+    page, parts = 1, 0
+    while True:
+        response = walk.get(template, path, params | {"page": page, page_param: PAGE_SIZE})
+        if response.status_code != 200:
+            return None
+        body = response.json()
+        total = total_of(body)
+        if template in ROWS_PER_ITEM:
+            parts += sum(item[ROWS_PER_ITEM[template]] for item in items_of(body) or [])
+        if total is None or page * PAGE_SIZE >= total:
+            return parts if template in ROWS_PER_ITEM else total
+        page += 1
+
+
+def first_page_total(walk: Walk, template: str, path: str, params: dict, page_param: str) -> int | None:
+    response = walk.get(template, path, params | {page_param: PAGE_SIZE})
+    return total_of(response.json()) if response.status_code == 200 else None
+
+
+def filter_values(walk: Walk, template: str, parameters: list[dict]) -> Iterator[dict]:
+    """One query per filter value: the OpenAPI's enums and booleans, and the vocabulary's codes."""
+    vocabularies = VOCABULARY_FILTERS.get(template.removesuffix("/export"), {})
+    for parameter in parameters:
+        name = parameter["name"]
+        values = enum_values(parameter)
+        if name in vocabularies:
+            route, key = vocabularies[name]
+            answer = walk.client.get(route, headers=walk.headers)
+            values = list(answer.json()[key]) if answer.status_code == 200 else []
+        for value in values:
+            yield {name: value}
+
+
+def walk_route(walk: Walk, template: str, parameters: list[dict], exports: dict[str, list[dict]]) -> None:
+    page_param = next((p["name"] for p in parameters if p["name"] in PAGING), None)
+    required = {p["name"]: REQUIRED[p["name"]] for p in parameters if p.get("required")}
+    for path in resolve(walk, template):
+        if page_param is None:
+            walk.get(template, path, required)
+            continue
+        totals = {(): every_page(walk, template, path, {}, page_param)}
+        count = every_page if template in ROWS_PER_ITEM else first_page_total
+        for params in filter_values(walk, template, parameters):
+            totals[tuple(params.items())] = count(walk, template, path, params, page_param)
+        export = exports.get(template)
+        if export is None:
+            continue
+        for params, total in totals.items():
+            response = walk.get(export[0], path + export[1], dict(params))
+            if response.status_code == 200 and total is not None and csv_rows(response) != total:
+                walk.failures.append(
+                    f"{walk.role}: GET {path}{export[1]} {dict(params)} has {csv_rows(response)} rows, the list {total}"
+                )
+
+
+def export_routes(routes: dict[str, list[dict]]) -> dict[str, tuple[str, str]]:
+    """List template -> (export template, suffix): `…/export` beside its list, and `…/x.csv` beside `…/x`."""
+    found = {}
+    for template in routes:
+        if template.endswith("/export") and template.removesuffix("/export") in routes:
+            found[template.removesuffix("/export")] = (template, "/export")
+        elif template.endswith(".csv") and template.removesuffix(".csv") in routes:
+            found[template.removesuffix(".csv")] = (template, ".csv")
+    return found
+
+
+def demo_roles(db) -> dict[str, User]:
+    """One demo user for each set of grants the demo gives (a role, scoped or not), named by its login."""
+    chosen: dict[frozenset, User] = {}
+    for user in db.scalars(select(User).join(Grant).where(User.is_active).order_by(User.id).distinct()):
+        shape = frozenset((g.domain, g.role, g.scope is not None) for g in user.grants)
+        chosen.setdefault(shape, user)
+    return {user.login_id: user for user in chosen.values()}
+
+
+def test_every_get_route_answers_every_demo_role_on_a_database_with_history(client, db):
+    restore_history()
+    spec = client.get("/api/openapi.json").json()
+    routes = get_routes(spec)
+    exports = export_routes(routes)
+    roles = demo_roles(db)
+    database_ids = {
+        template: [str(i) for i in db.scalars(select(column).order_by(column))][:3]
+        for template, column in RESOLVED_FROM_DATABASE.items()
+    }
+    db.commit()  # the test holds no transaction while the walk reads
+    failures: list[str] = []
+    answered: set[str] = set()
+    for login, user in roles.items():
+        walk = Walk(client, auth_headers(user), login, database_ids)
+        for template, parameters in routes.items():
+            if template in {export for export, _ in exports.values()}:
+                continue  # walked beside its list, with the list's filters
+            walk_route(walk, template, parameters, exports)
+        failures += walk.failures
+        answered |= walk.answered
+    unanswered = set(routes) - answered - {export for export, _ in exports.values()}
+    assert failures == [], "\n".join(failures)
+    assert unanswered == set(), f"routes no demo role could read on the lived-in database: {sorted(unanswered)}"
+    assert load_history(HISTORY_DAYS) is False  # loading it again adds nothing
