@@ -69,7 +69,7 @@ def test_a_fleet_import_uploaded_while_the_broker_is_down_is_processed_by_the_sw
         message="the swept import to finish",
     )
     assert scalar(select(TerminalImport.accepted_rows).where(TerminalImport.id == import_id)) == 2
-    assert pending() == []
+    wait_until(lambda: pending() == [], timeout=60, message="the worker to forget the import's task")
 
 
 def test_a_loaners_import_uploaded_while_the_broker_is_down_is_sent_by_the_sweep(client, db, broker_down):
