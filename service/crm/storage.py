@@ -97,7 +97,8 @@ def _check_pixels(total: int, limit: int) -> None:
 
 
 def _check_file(file_name: str | None, data: bytes, *, field: str) -> CheckedUpload:
-    """Size limit, type by magic bytes (JPEG, PNG, HEIC/HEIF or PDF), a PDF's content, and a picture's size from its header."""
+    """Size limit, type by magic bytes (JPEG, PNG, HEIC/HEIF or PDF), a PDF's content, and a picture's size from its
+    header."""
     settings = get_settings()
     name = UNSAFE_NAME.sub("_", os.path.basename(file_name or "")).strip()[:200] or "image"
     if not data:

@@ -130,7 +130,7 @@ def remove_image(image: dict) -> None:
 def resubmit(detail: dict) -> None:
     """The message to the operators and any images still to add, sent with the one button."""
     item = detail["request"]
-    with st.form(f"{PAGE}_resubmit", clear_on_submit=True):
+    with st.form(f"{PAGE}_resubmit"):  # a refused submit keeps what was chosen and typed
         st.markdown("**修正して再提出**")
         files = new_images() if detail["actions"]["add_images"] else []
         message = st.text_area(

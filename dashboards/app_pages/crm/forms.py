@@ -341,12 +341,10 @@ def site_view(site: dict) -> dict[str, str]:
 # --- statement images -----------------------------------------------------------------------------------------
 
 
-def uploads(key: str, label: str = "明細画像（JPEG・PNG・HEIC・PDF、地点数分・複数可）") -> list[tuple[str, bytes, str]]:
+def uploads(key: str, label: str = "明細画像（JPEG・PNG・HEIC・PDF、地点数分・複数可）") -> list[crm_api.Upload]:
     """The statement images chosen. No `type=` list: Streamlit would drop a file of another kind with only an English
     tooltip; every chosen file is sent, and the API refuses the whole upload naming a file of another kind."""
-    files = components.file_uploader(
-        label, key=key, limit_mb=components.CRM_IMAGE_MB, files=components.CRM_IMAGES
-    )
+    files = components.file_uploader(label, key=key, limit_mb=components.CRM_IMAGE_MB, files=components.CRM_IMAGES)
     return [(f.name, f.getvalue(), f.type or "application/octet-stream") for f in files or []]
 
 
