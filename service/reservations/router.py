@@ -95,7 +95,7 @@ from service.reservations.schemas import (
     WeeklyKpis,
 )
 from service.reservations.state_machine import TRANSITIONS, EventActor
-from service.schemas import IsoDate, QueryText, SingleLine
+from service.schemas import MONTH_PATTERN, IsoDate, Normalised, QueryText, SingleLine
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -609,7 +609,7 @@ def executive_summary(_: ReportReader, db: DbSession, months: Annotated[int, Que
 
 @router.get("/executive/report", **media("application/pdf"))
 def executive_report(
-    _: ReportReader, db: DbSession, month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$"), SingleLine]
+    _: ReportReader, db: DbSession, month: Annotated[str, Query(pattern=MONTH_PATTERN), Normalised, SingleLine]
 ) -> Response:
     """The monthly PDF report."""
     chosen = executive.parse_month(month, utcnow())
