@@ -90,7 +90,7 @@ Paging = Annotated[PageParams, Depends(page_params)]
 def terminal_filter(
     customer_id: CustomerId,
     status: TerminalStatus | None = None,
-    firmware_version: Annotated[str | None, Query(max_length=20), SingleLine] = None,
+    firmware_version: Annotated[str | None, Query(max_length=20), Normalised, SingleLine] = None,
     q: QueryText = None,
 ) -> TerminalFilter:
     """The terminal list's filters: state, customer, firmware, and a search of serial, store or company name."""

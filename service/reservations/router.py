@@ -115,7 +115,10 @@ def reservation_filter(
     service_type_id: int | None = None,
     shop_id: int | None = None,
     q: Annotated[
-        str | None, Query(max_length=100, description="QRV-XXXXXX, a phone number or a name's start"), SingleLine
+        str | None,
+        Query(max_length=100, description="QRV-XXXXXX, a phone number or a name's start"),
+        Normalised,
+        SingleLine,
     ] = None,
     created_from: IsoDate | None = None,
     created_to: IsoDate | None = None,
