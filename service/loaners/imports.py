@@ -41,7 +41,7 @@ def _header(content: str) -> list[str]:
 
 
 def _cell(column: str, value: str) -> str:
-    """A cell without the blanks around it; the 拠点管理番号 also NFKC, as typed with the IME on (ＯＰＴ２７０５６４)."""
+    """A cell without the blanks around it; the 拠点管理番号 also NFKC (typed with the IME on: ＯＰＴ２７０５６４)."""
     return nfkc(value.strip()) if column == labels.IMPORT_NUMBER else value.strip()
 
 

@@ -133,7 +133,11 @@ def test_a_row_whose_name_could_pass_for_another_parents_is_rejected_naming_the_
 
 
 def test_a_full_width_phone_is_read_as_meant_and_a_refused_one_says_its_rule_in_words(client, db, staff, sakura):
-    roster = "保護者名,電話番号,園児名,クラス\n鈴木花子,０９０－１２３４－５６７８,鈴木太郎,ひよこ組\n佐藤,電話なし,佐藤子,ひよこ組\n"
+    roster = (
+        "保護者名,電話番号,園児名,クラス\n"
+        "鈴木花子,０９０－１２３４－５６７８,鈴木太郎,ひよこ組\n"
+        "佐藤,電話なし,佐藤子,ひよこ組\n"
+    )
     job = upload(client, staff, sakura.nursery.id, roster.encode("cp932")).json()
     run(job["id"])
     done = progress(client, staff, sakura.nursery.id, job["id"]).json()

@@ -157,7 +157,8 @@ def test_a_management_number_typed_full_width_names_the_device_it_means(client, 
     admin = headers(db, "admin1", "admin")
     db.commit()
     typed = full_width(device.management_number)
-    checking = upload(client, admin, [f"2023/04/01 09:00:00,old@example.com,山田,{typed},3.社内にて保管中,,,1.貸出可能"])
+    row = f"2023/04/01 09:00:00,old@example.com,山田,{typed},3.社内にて保管中,,,1.貸出可能"
+    checking = upload(client, admin, [row])
     work(db, checking.json()["id"])
     checked = client.get(f"/api/loaners/imports/{checking.json()['id']}", headers=admin).json()
     assert [(row["management_number"], row["outcome"], row["new_device"]) for row in checked["plan"]] == [
