@@ -48,7 +48,7 @@ def test_missing_fields_name_the_field(client):
             "login_id",
             "a b",
             "login_id: 形式が正しくありません（英数字と「.」「_」「@」「-」の3〜64文字で入力してください）",
-        ),  # noqa: E501
+        ),
         ("name", "x" * 101, "name: 100文字以内で入力してください"),
         ("password", "short", "password: 8文字以上で入力してください"),
         ("email", "not-an-address", "email: メールアドレスの形式が正しくありません"),
