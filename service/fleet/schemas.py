@@ -402,6 +402,8 @@ class SlaWorkRead(Labelled):
     reported_by: str
     sla: list[SlaStep]
     overdue: bool
+    offline_now: int = 0  # its terminals offline at this moment (an outage alert's or an incident's)
+    outage_warning: str = ""  # what resolving it now means while they are
 
 
 class AlertRead(SlaWorkRead):
