@@ -296,6 +296,8 @@ def record_table(
     open_record: Callable[[dict], None] | None = None,
     id_field: str = "id",
     column_config: Mapping[str, Any] | None = None,
+    rows_chosen: str | None = None,
+    height: int | Literal["auto"] = "auto",
 ) -> None:
     """A table of records (frame's rows are the items') where a click on a row (any cell, or its box) opens its record.
 
@@ -304,18 +306,30 @@ def record_table(
     selected. open_record(item) then runs with the clicked row's API item, e.g. st.switch_page to the record's own
     page. Both run as the click's callback, before the page's next run, so they hold for the whole page.
 
-    Streamlit keeps a table's selection by row position, so the table is keyed by the ids it shows, the open record
-    and the clicks so far: other rows (another page, other filters, a write that moved a row) make a new table, a row
-    chosen before never stands for another record, and only a click opens one. Session-state keys start with `key`.
+    rows_chosen makes the rows' boxes a multi-row selection for bulk work (a click on a cell still opens the record):
+    the chosen ids are kept under that session-state key (chosen_rows() reads them), so they hold across pages,
+    filters and writes, and a row chosen before never stands for another record.
+
+    Streamlit keeps a table's selection by row position, so the table is keyed by the ids it shows, the open record,
+    the chosen rows and the clicks so far: other rows (another page, other filters, a write that moved a row) make a
+    new table, and only a click opens a record. Session-state keys start with `key`.
     """
     ids = [item[id_field] for item in items]
     opened = chosen(picker) if picker else None
     clicks = f"{key}_clicks"
-    table = f"{key}_rows_{_digest([*ids, opened, st.session_state.get(clicks, 0)])}"
-    selected = [ids.index(opened)] if opened in ids else []
+    ticked = [i for i in ids if i in chosen_rows(rows_chosen)] if rows_chosen else []
+    table = f"{key}_rows_{_digest([*ids, opened, st.session_state.get(clicks, 0), *ticked])}"
+    if rows_chosen:
+        selected, mode = [ids.index(i) for i in ticked], "multi-row"
+    else:
+        selected = [ids.index(opened)] if opened in ids else []
+        mode = "single-row-required" if selected else "single-row"
 
     def open_clicked() -> None:
-        item = _clicked_item(st.session_state[table].selection, items)
+        selection = st.session_state[table].selection
+        if rows_chosen:
+            _keep_chosen(rows_chosen, ids, selection.rows)
+        item = _clicked_item(selection, items, boxes_open=not rows_chosen)
         if item is None:
             return
         st.session_state[clicks] = st.session_state.get(clicks, 0) + 1
@@ -329,10 +343,28 @@ def record_table(
         hide_index=True,
         column_config=column_config,
         key=table,
+        height=height,
         on_select=open_clicked,
-        selection_mode=["single-row-required" if selected else "single-row", "single-cell"],
+        selection_mode=[mode, "single-cell"],
         selection_default={"selection": {"rows": selected}},
     )
+
+
+def chosen_rows(key: str) -> list:
+    """The ids chosen with a table's row boxes (record_table's rows_chosen), in the order they were chosen."""
+    return list(st.session_state.get(key, []))
+
+
+def clear_chosen_rows(key: str) -> None:
+    st.session_state[key] = []
+
+
+def _keep_chosen(key: str, shown: list, rows: list[int]) -> None:
+    """The shown rows' boxes decide for the shown ids; ids chosen on other pages stay chosen."""
+    ticked = [shown[row] for row in rows]
+    st.session_state[key] = [i for i in chosen_rows(key) if i not in shown or i in ticked] + [
+        i for i in ticked if i not in chosen_rows(key)
+    ]
 
 
 def on_page(page: str, *, id_field: str = "id") -> Callable[[dict], None]:
@@ -346,10 +378,11 @@ def on_page(page: str, *, id_field: str = "id") -> Callable[[dict], None]:
     return lambda item: st.switch_page(target, query_params={"id": str(item[id_field])})
 
 
-def _clicked_item(selection: Any, items: Sequence[dict]) -> dict | None:
-    """The item of the row just clicked: its cell, else its box (a table is drawn anew after each click, so nothing
-    else is selected but the open record's row). Positions are those of the rows the table showed."""
-    rows = [row for row, _ in selection.cells] or selection.rows
+def _clicked_item(selection: Any, items: Sequence[dict], *, boxes_open: bool = True) -> dict | None:
+    """The item of the row just clicked: its cell, else its box unless the boxes choose rows for bulk work (a table is
+    drawn anew after each click, so nothing else is selected but the open record's row). Positions are those of the
+    rows the table showed."""
+    rows = [row for row, _ in selection.cells] or (selection.rows if boxes_open else [])
     return items[rows[0]] if rows else None
 
 
@@ -379,6 +412,9 @@ def paginated_table(
     picker: str | None = None,
     open_record: Callable[[dict], None] | None = None,
     id_field: str = "id",
+    rows_chosen: str | None = None,
+    column_config: Mapping[str, Any] | None = None,
+    tall: bool = False,
 ) -> dict:
     """Show one page of a list endpoint with page controls and a link to the whole list's CSV; returns the Page dict.
 
@@ -388,7 +424,9 @@ def paginated_table(
     download (its GET …/export route, given the same filters; None: no CSV); style turns the shown frame into a
     Styler (colours); note follows the count;
     table draws the frame, given the page's items, instead of a plain st.dataframe (e.g. with rows to select).
-    picker and/or open_record make a click on a row open its record (see record_table).
+    picker and/or open_record make a click on a row open its record, rows_chosen makes the rows' boxes a
+    selection for bulk work, column_config sets the columns (see record_table); tall shows up to TALL_ROWS rows
+    without the table's own scrolling (a work list), where the default shows about ten.
     """
     filters = filters or {}
     size = page_size or st.session_state.setdefault(f"{key}_page_size", DEFAULT_PAGE_SIZE)
@@ -410,10 +448,20 @@ def paginated_table(
     shown = style(frame) if style else frame
     if table:
         table(shown, result["items"])
-    elif picker or open_record:
-        record_table(key, shown, result["items"], picker=picker, open_record=open_record, id_field=id_field)
+    elif picker or open_record or rows_chosen:
+        record_table(
+            key,
+            shown,
+            result["items"],
+            picker=picker,
+            open_record=open_record,
+            id_field=id_field,
+            column_config=column_config,
+            rows_chosen=rows_chosen,
+            height=table_height(len(rows)) if tall else "auto",
+        )
     else:
-        st.dataframe(shown, hide_index=True)
+        st.dataframe(shown, hide_index=True, column_config=column_config)
     controls = st.columns([3, 1, 1], vertical_alignment="bottom")
     with controls[0]:
         st.pagination(pages, default=current, key=pager)
@@ -424,6 +472,16 @@ def paginated_table(
         with controls[2]:
             csv_link(f"{key}_csv", export, filters, help=CSV_HELP.format(total=result["total"]))
     return result
+
+
+# A tall table (a work list such as アラート一覧) shows this many rows before it scrolls: at 1440×900 the list is
+# read at a glance, not ten rows at a time. Streamlit draws rows 35 px high under a 38 px header.
+TALL_ROWS = 20
+
+
+def table_height(rows: int) -> int:
+    """The height in pixels that shows this many rows (up to TALL_ROWS) without the table's own scroll bar."""
+    return 38 + 35 * min(rows, TALL_ROWS) + 2
 
 
 def csv_link(key: str, export: str, filters: Mapping[str, Any], *, help: str) -> None:  # noqa: A002 - Streamlit's word

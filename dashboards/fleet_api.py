@@ -248,3 +248,24 @@ def create_maintenance_window(data: dict) -> dict:
 
 def delete_maintenance_window(window_id: int) -> None:
     write("DELETE", f"/fleet/maintenance-windows/{window_id}")
+
+
+# Bulk work and saved views
+
+
+def bulk(kind: str, ids: list[int], action: str, **options: Any) -> dict:
+    """One action on many records of a list (kind: terminals, alerts, incidents), all or none: {action, count, ids}."""
+    return write("POST", f"/fleet/{kind}/bulk", {"ids": ids, "action": action, **options})
+
+
+def saved_views(page: str) -> list[dict]:
+    """The signed-in person's saved views of a list: [{id, name, filters}], by name."""
+    return read("/fleet/views", page=page)
+
+
+def save_view(page: str, name: str, filters: dict) -> dict:
+    return write("POST", "/fleet/views", {"page": page, "name": name, "filters": filters})
+
+
+def delete_view(view_id: int) -> None:
+    write("DELETE", f"/fleet/views/{view_id}")

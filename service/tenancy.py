@@ -157,6 +157,23 @@ def get_scoped(db: Session, model: type[M], object_id: Any, scope: TenantScope, 
     return row
 
 
+def get_all_scoped(
+    db: Session, model: type[M], object_ids: Iterable[int], scope: TenantScope, column: InstrumentedAttribute
+) -> list[M]:
+    """Fetch rows by primary key within the scope, in id order and locked for update (two bulk changes never wait on
+    each other crosswise), or raise NotFound naming the first id that is not there: a bulk change of many records
+    refuses the whole request for one of another tenant, as that record's own route would."""
+    pk = model.__mapper__.primary_key[0]
+    wanted = sorted(set(object_ids))
+    stmt = scoped(select(model).where(pk.in_(wanted)), scope, column).order_by(pk).with_for_update()
+    rows = list(db.scalars(stmt))
+    found = {getattr(row, pk.key) for row in rows}
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise _not_found(model, missing[0])
+    return rows
+
+
 def scoped_lookup(
     model: type[M], tenant_column: InstrumentedAttribute, scope_dependency: Any, *, path_param: str, id_type: type = int
 ) -> Callable[..., M]:

@@ -318,12 +318,23 @@ def _audited(db: Session, alert: Alert, actor: Actor, action: str, now: datetime
     return alert
 
 
+def taken_by(db: Session, record: Alert | Incident, actor: Actor) -> int | None:
+    """Who becomes the 担当者 of a record nobody works yet when they press 初動確認: the person pressing it, when they
+    may be assigned it (a platform admin without a fleet grant may not); else it keeps the one it has."""
+    if record.assignee_id is not None or actor.type != "user" or actor.id is None:
+        return record.assignee_id
+    person = int(actor.id)
+    return person if person in dict(assignees(db, alert=record)) else None
+
+
 def acknowledge(db: Session, *, alert: Alert, actor: Actor, now: datetime) -> Alert:
-    """初動確認: someone looked at it."""
+    """初動確認: someone looked at it, and works it unless someone else already does."""
+    assignee_id = taken_by(db, alert, actor)
 
     def change() -> None:
         step_done(alert, "acknowledged", actor, now)
         alert.status = ACKNOWLEDGED
+        alert.assignee_id = assignee_id
 
     return _audited(db, alert, actor, "acknowledge", now, change)
 

@@ -122,11 +122,14 @@ def _record_incident_work(
 
 
 def acknowledge(db: Session, *, incident: Incident, actor: Actor, now: datetime) -> None:
-    """初動確認 once for the incident: every alert of it is acknowledged."""
+    """初動確認 once for the incident: every alert of it is acknowledged; the person pressing it works it unless
+    someone else already does."""
+    assignee_id = alerts.taken_by(db, incident, actor)
 
     def change() -> None:
         step_done(incident, "acknowledged", actor, now)
         incident.status = ACKNOWLEDGED
+        incident.assignee_id = assignee_id
 
     _record_incident_work(db, incident, actor, "acknowledge", now, change)
     for alert in _members(db, incident):

@@ -55,6 +55,21 @@ COMMAND_TYPES = {
 }
 COMMAND_STATUSES = {"pending": "配信待ち", "sent": "配信済み", "done": "完了", "failed": "失敗", "cancelled": "中止"}
 
+# 一括操作: what a multi-row selection of each list can do in one request (schemas.*BulkIn.action).
+TERMINAL_BULK_ACTIONS = {
+    "maintenance_on": "メンテナンス開始",
+    "maintenance_off": "メンテナンス終了",
+    "diagnostics": "診断ログ取得",
+}
+ALERT_BULK_ACTIONS = {"acknowledge": "初動確認", "assign": "担当者を設定", "resolve": "解決"}
+INCIDENT_BULK_ACTIONS = ALERT_BULK_ACTIONS
+BULK_MAX = 500  # records per bulk request
+BULK_RECORD = {"alert": "アラート #{id}", "incident": "インシデント #{id}"}
+BULK_REFUSED = "{record}: {message}（一括操作は取り消され、どの行も変更されていません）"
+# 保存したビュー: the lists whose filters a person can save by name.
+VIEW_PAGES = {"terminals": "端末一覧", "alerts": "アラート一覧", "incidents": "インシデント"}
+VIEW_NAME_TAKEN = "同じ名前のビューがすでにあります: {name}"
+
 # §4.2 障害対応フロー: step, label, minutes from detection.
 SLA_STEPS = (
     ("acknowledged", "初動確認", 5),
@@ -195,6 +210,8 @@ AUDIT = register(
             "add_note": "メモの追加",
             "resolve": "対応実施（解決）",
             "escalate": "エスカレーション（期限超過の通知）",
+            "create_saved_view": "保存したビューの作成",
+            "delete_saved_view": "保存したビューの削除",
             **{f"mark_{step}": f"{label}の記録" for step, label, _ in (*SLA_STEPS, REPORT_STEP)},
             **{f"rollout_{status}": f"ロールアウトの状態変更（{label}）" for status, label in ROLLOUT_STATUSES.items()},
             **{f"command_{kind}": f"コマンド送信（{label}）" for kind, label in COMMAND_TYPES.items()},
@@ -216,6 +233,13 @@ AUDIT = register(
             "rollout": Target("ロールアウト", values={"status": ROLLOUT_STATUSES}),
             "terminal_import": Target(
                 "端末CSV取込", by_column("fleet_terminal_import", "filename"), name_field="filename"
+            ),
+            "saved_view": Target(
+                "保存したビュー",
+                by_column("fleet_saved_view", "name"),
+                name_field="name",
+                fields={"page": "画面", "name": "ビュー名", "filters": "絞り込み条件"},
+                values={"page": VIEW_PAGES},
             ),
             "escalation": Target(
                 "エスカレーション",

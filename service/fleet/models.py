@@ -447,3 +447,17 @@ class Escalation(Base):
     step: Mapped[str] = mapped_column(String(30))
     recipient_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SavedView(Base):
+    """A person's filters of a fleet list (端末一覧, アラート一覧, インシデント) saved by name: 保存したビュー."""
+
+    __tablename__ = "fleet_saved_view"
+    __table_args__ = (UniqueConstraint("user_id", "page", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("identity_user.id", ondelete="CASCADE"))
+    page: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(50))
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,6 +2,7 @@
 CSV, PDF), every aggregate computed in SQL."""
 
 from datetime import datetime
+from types import SimpleNamespace
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -28,7 +29,7 @@ from service.dialect import epoch
 from service.documents import FONT, japanese_pdf
 from service.errors import ValidationFailed
 from service.fleet import labels
-from service.fleet.alerts import RESOLVED, SYSTEM_LABEL, open_overdue_condition, with_places
+from service.fleet.alerts import RESOLVED, SYSTEM_LABEL, open_overdue_condition, sla_steps, with_places
 from service.fleet.incidents import open_members
 from service.fleet.models import Alert, Customer, Incident, Terminal
 from service.fleet.schemas import (
@@ -39,11 +40,22 @@ from service.fleet.schemas import (
     MonthlyReport,
     ReportLine,
 )
+from service.identity.models import User
 from service.identity.roles import DOMAINS
 from service.tenancy import TenantScope, scoped
 
 STATUSES = ("online", "offline", "error", "maintenance")
 CRITICAL_LIMIT = 10
+# The columns §4.2's steps are read from (alerts.sla_steps), for 重要アラート's SLA state.
+CRITICAL_WORK = (
+    "status",
+    "acknowledged_at",
+    "diagnosed_at",
+    "customer_contacted_at",
+    "resolved_at",
+    "resolved_by",
+    "reported_at",
+)
 TENTH = Decimal("0.1")
 # A figure the month has none of (no alert: no resolution time, no SLA share); not "-", which a CSV cell would
 # have to keep from reading as a formula («'-»).
@@ -108,7 +120,11 @@ def dashboard(db: Session, *, scope: TenantScope, now: datetime) -> DashboardRea
         availability_pct=round(100 * counts.get("online", 0) / monitored, 1) if monitored else 0.0,
         critical_alerts=[
             CriticalAlert.model_validate(
-                a | {"minutes_ago": max(0, int((now - a["created_at"]).total_seconds() // 60))}
+                a
+                | {
+                    "minutes_ago": max(0, int((now - a["created_at"]).total_seconds() // 60)),
+                    "sla": sla_steps(SimpleNamespace(**a), now),  # type: ignore[arg-type]
+                }
             )
             for a in critical
         ],
@@ -120,6 +136,11 @@ def _importance(alert_type):
     """§3.2's order: a terminal (or a store) that cannot take payments first (down, in error, a failed update), then
     the store PC's load."""
     return case((alert_type.in_(("high_cpu", "high_memory")), 1), else_=0)
+
+
+def _work_columns(model: type[Alert] | type[Incident]) -> tuple:
+    """What 重要アラート shows of the work on a row: its status, §4.2 steps (its SLA state) and 担当者."""
+    return (*(getattr(model, name) for name in CRITICAL_WORK), User.name.label("assignee_name"))
 
 
 def _critical(scope: TenantScope):
@@ -138,7 +159,8 @@ def _critical(scope: TenantScope):
         Terminal.cpu_usage,
         Terminal.memory_usage,
         _importance(Alert.alert_type).label("importance"),
-    ).where(Alert.status != RESOLVED, Alert.incident_id.is_(None))
+        *_work_columns(Alert),
+    ).outerjoin(User, User.id == Alert.assignee_id).where(Alert.status != RESOLVED, Alert.incident_id.is_(None))
     grouped = (
         select(
             literal_column("'incident'").label("kind"),
@@ -153,8 +175,10 @@ def _critical(scope: TenantScope):
             cast(null(), Float).label("cpu_usage"),
             cast(null(), Float).label("memory_usage"),
             _importance(Incident.alert_type).label("importance"),
+            *_work_columns(Incident),
         )
         .join(Customer, Customer.id == Incident.customer_id)
+        .outerjoin(User, User.id == Incident.assignee_id)
         .where(Incident.status != RESOLVED)
     )
     rows = union_all(scoped(single, scope, Alert.customer_id), scoped(grouped, scope, Incident.customer_id)).subquery()

@@ -15,6 +15,7 @@ from service.errors import Forbidden
 from service.fleet import (
     agents,
     alerts,
+    bulk,
     csv_exports,
     customers,
     firmware,
@@ -23,6 +24,7 @@ from service.fleet import (
     monitoring,
     reports,
     terminals,
+    views,
 )
 from service.fleet.dependencies import (
     Admin,
@@ -41,10 +43,12 @@ from service.fleet.dependencies import (
 )
 from service.fleet.models import Customer, FirmwareRelease, Incident
 from service.fleet.schemas import (
+    AlertBulkIn,
     AlertRead,
     AlertType,
     AssigneeOption,
     AssignIn,
+    BulkResult,
     CommandRead,
     CustomerCreate,
     CustomerOption,
@@ -56,6 +60,7 @@ from service.fleet.schemas import (
     EnrollmentCodeOut,
     EventRead,
     ImportRead,
+    IncidentBulkIn,
     IncidentRead,
     IncidentResolveIn,
     IngestRead,
@@ -69,6 +74,9 @@ from service.fleet.schemas import (
     ResolveIn,
     RolloutCreate,
     RolloutRead,
+    SavedViewCreate,
+    SavedViewRead,
+    TerminalBulkIn,
     TerminalCreate,
     TerminalFilter,
     TerminalRead,
@@ -76,9 +84,10 @@ from service.fleet.schemas import (
     TerminalUpdate,
     UpdateTaskRead,
     Version,
+    ViewPage,
     Vocabulary,
 )
-from service.openapi import file_response
+from service.openapi import declares, file_response
 from service.pagination import Page, PageParams, page_params
 from service.schemas import MONTH_PATTERN, MultiLine, Normalised, QueryText, SingleLine, matching
 from service.tenancy import scoped
@@ -313,6 +322,13 @@ def list_update_tasks(_: Reader, terminal: ScopedTerminal, db: DbSession) -> lis
     return firmware.terminal_tasks(db, terminal_id=terminal.id)
 
 
+@router.post("/terminals/bulk", response_model=BulkResult)
+@declares(404)
+def terminals_bulk(body: TerminalBulkIn, caller: Operator, scope: Scope, db: DbSession) -> BulkResult:
+    """メンテナンス on/off or 診断ログ取得 for every chosen terminal, all or none, audited per terminal."""
+    return bulk.terminals_bulk(db, body=body, scope=scope, actor=caller.actor, now=utcnow())
+
+
 # --- alerts ------------------------------------------------------------------------------------
 
 
@@ -394,6 +410,13 @@ def list_assignees(_: Reader, alert: ScopedAlert, db: DbSession) -> list:
     return [AssigneeOption(id=i, name=name) for i, name in alerts.assignees(db, alert=alert)]
 
 
+@router.post("/alerts/bulk", response_model=BulkResult)
+@declares(404)
+def alerts_bulk(body: AlertBulkIn, caller: Reader, scope: Scope, db: DbSession) -> BulkResult:
+    """初動確認, 担当者 or 解決 (the same note) for every chosen alert, all or none, audited per alert."""
+    return bulk.alerts_bulk(db, body=body, scope=scope, actor=caller.actor, now=utcnow())
+
+
 # --- incidents: one customer's alerts worked as one ---------------------------------------------
 
 
@@ -427,6 +450,13 @@ def list_incidents(
 def export_incidents(_: Reader, scope: Scope, flt: IncidentFilters) -> exports.CsvStream:
     """Every incident the list's filters select, newest first, as the CSV download."""
     return exports.download(csv_exports.incident_export(scope, flt, utcnow()), "fleet_incidents")
+
+
+@router.post("/incidents/bulk", response_model=BulkResult)
+@declares(404)
+def incidents_bulk(body: IncidentBulkIn, caller: Reader, scope: Scope, db: DbSession) -> BulkResult:
+    """初動確認, 担当者 or 解決 (the same resolution) for every chosen incident and its alerts, all or none."""
+    return bulk.incidents_bulk(db, body=body, scope=scope, actor=caller.actor, now=utcnow())
 
 
 @router.get("/incidents/{incident_id:int}", response_model=IncidentRead)
@@ -629,3 +659,23 @@ def import_terminals(caller: Admin, scope: Scope, db: DbSession, file: Annotated
 @router.get("/imports/{import_id}", response_model=ImportRead)
 def get_import(import_id: int, _: Admin, scope: Scope, db: DbSession) -> ImportRead:
     return ImportRead.model_validate(imports.get_import(db, import_id=import_id, scope=scope))
+
+
+# --- saved views: a person's list filters by name ------------------------------------------------
+
+
+@router.get("/views", response_model=list[SavedViewRead])
+def list_views(page: ViewPage, caller: Reader, db: DbSession) -> list:
+    """The caller's own saved views of one list (terminals, alerts, incidents), by name."""
+    return views.list_views(db, user_id=caller.user_id, page=page)
+
+
+@router.post("/views", response_model=SavedViewRead, status_code=201)
+def create_view(body: SavedViewCreate, caller: Reader, db: DbSession) -> SavedViewRead:
+    view = views.create_view(db, user_id=caller.user_id, body=body, actor=caller.actor, now=utcnow())
+    return SavedViewRead.model_validate(view)
+
+
+@router.delete("/views/{view_id}", status_code=204)
+def delete_view(view_id: int, caller: Reader, db: DbSession) -> None:
+    views.delete_view(db, user_id=caller.user_id, view_id=view_id, actor=caller.actor, now=utcnow())

@@ -473,6 +473,64 @@ class IncidentResolveIn(BaseModel):
     resolution: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), MultiLine] = ""
 
 
+# --- bulk work and saved views ------------------------------------------------------------
+
+
+BulkIds = Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1, max_length=labels.BULK_MAX)]
+BulkNote = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), MultiLine]
+
+
+class TerminalBulkIn(BaseModel):
+    """One action on many terminals (labels.TERMINAL_BULK_ACTIONS); max_lines for 診断ログ取得."""
+
+    ids: BulkIds
+    action: Literal["maintenance_on", "maintenance_off", "diagnostics"]
+    max_lines: Annotated[int, Field(ge=1, le=MAX_DIAGNOSTIC_LINES)] = 500
+
+
+class AlertBulkIn(BaseModel):
+    """One action on many alerts or incidents (labels.ALERT_BULK_ACTIONS): assignee_id for 担当者 (null: none), the
+    same note (an incident's resolution) for each on 解決."""
+
+    ids: BulkIds
+    action: Literal["acknowledge", "assign", "resolve"]
+    assignee_id: int | None = None
+    note: BulkNote = ""
+
+
+IncidentBulkIn = AlertBulkIn
+
+
+class BulkResult(BaseModel):
+    action: str
+    count: int
+    ids: list[int]
+
+
+ViewPage = Literal["terminals", "alerts", "incidents"]
+ViewName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), SingleLine]
+FilterKey = Annotated[str, StringConstraints(min_length=1, max_length=40), SingleLine]
+FilterText = Annotated[str, StringConstraints(max_length=200), SingleLine]
+
+
+class SavedViewCreate(BaseModel):
+    """A list's filters saved by name (保存したビュー): the page's own filter names and values."""
+
+    page: ViewPage
+    name: ViewName
+    filters: Annotated[dict[FilterKey, StrictBool | int | FilterText | None], Field(max_length=20)]
+
+
+class SavedViewRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    page: str
+    name: str
+    filters: dict[str, Any]
+    created_at: datetime
+
+
 # --- firmware ------------------------------------------------------------------------------
 
 
@@ -591,6 +649,9 @@ class CriticalAlert(Labelled):
     alert_type_label: str = ""
     summary: str  # what the dashboard says, with the value for usage alerts: CPU使用率95%
     created_at: datetime
+    status: str
+    sla: list[SlaStep]  # §4.2, as the alert list's: the dashboard shows the next step's state
+    assignee_name: str | None
     minutes_ago: int
 
 
@@ -695,6 +756,10 @@ class Vocabulary(BaseModel):
     command_statuses: dict[str, str]
     rollout_statuses: dict[str, str]
     task_statuses: dict[str, str]
+    terminal_bulk_actions: dict[str, str]
+    alert_bulk_actions: dict[str, str]
+    incident_bulk_actions: dict[str, str]
+    bulk_max: int
     report_title: str
     report_labels: dict[str, str]
 

@@ -11,6 +11,8 @@ PAGE = "fleet_alerts"
 PICKER = f"{PAGE}_selected"
 NOTE_MAX = 2000
 WORK = fleet_common.WorkItem(PAGE, "アラート", fleet_api.alert_step, fleet_api.alert_assignees, fleet_api.assign_alert)
+BULK = fleet_common.BulkWork(PAGE, "alerts", "アラート", "alert_bulk_actions", fleet_api.alert_assignees)
+FILTERS = ("status", "type", "customer", "overdue", "open_only")
 
 
 @st.fragment(run_every=fleet_common.REFRESH_SECONDS)
@@ -37,6 +39,7 @@ def filters() -> dict:
         customer_id = fleet_common.customer_select("顧客企業", f"{PAGE}_customer")
     with columns[3]:
         overdue = st.checkbox("SLA超過のみ", key=f"{PAGE}_overdue")
+        st.session_state.setdefault(f"{PAGE}_open_only", True)  # the list opens on the work still to do
         open_only = st.checkbox("未解決のみ", key=f"{PAGE}_open_only")
     return {
         "status": status,
@@ -171,6 +174,7 @@ user = auth.require_page(__file__)
 st.title("アラート一覧")
 components.show_flash(PAGE)
 summary()
+fleet_common.saved_views(PAGE, "alerts", FILTERS)
 listed = components.paginated_table(
     PAGE,
     fleet_api.list_alerts,
@@ -179,7 +183,11 @@ listed = components.paginated_table(
     export="/fleet/alerts/export",
     style=fleet_common.alert_style,
     picker=PICKER,
+    rows_chosen=BULK.chosen,
+    column_config=fleet_common.fitted_columns(fleet_common.ALERT_WIDTHS),
+    tall=True,
 )
+fleet_common.bulk_form(BULK)
 offered = listed["items"] + linked_alert(listed["items"])
 chosen = pick_alert(offered) if offered else None
 if chosen is not None:

@@ -234,18 +234,33 @@ def terminal_style(frame: pd.DataFrame) -> Styler:
 
 
 def alert_row(alert: dict) -> dict:
+    """An alert as a list shows it: its state, SLA and 担当者 before where it is, so they stay in sight at 1440 px (the
+    message is on the alert's own panel)."""
     return {
         "ID": alert["id"],
         "発生日時": components.local_time(alert["created_at"]),
-        "顧客企業": alert["company_name"],
-        "設置店舗名": alert["store_name"],
-        "シリアル番号": alert["serial_number"],
-        "種別": alert["alert_type_label"],
         "状態": alert["status_label"],
         "SLA": sla_text(alert),
         "担当者": alert["assignee_name"] or "",
-        "詳細メッセージ": alert["message"],
+        "顧客企業": alert["company_name"],
+        "設置店舗名": alert["store_name"],
+        "種別": alert["alert_type_label"],
+        "シリアル番号": alert["serial_number"],
     }
+
+
+# alert_row's columns within TABLE_WIDTH_PX, the row boxes of a bulk selection (about 35 px) included.
+ALERT_WIDTHS = {
+    "ID": 55,
+    "発生日時": 125,
+    "状態": 65,
+    "SLA": 165,
+    "担当者": 95,
+    "顧客企業": 105,
+    "設置店舗名": 90,
+    "種別": 95,
+    "シリアル番号": 100,
+}
 
 
 # The buttons for §4.2 steps: API step, the field that records it, button label, who may press it.
@@ -303,3 +318,103 @@ def assign_form(item: WorkItem, user: dict, record: dict) -> None:
             f"{item.noun} #{record['id']} の担当者を「{labels.plain(choices[assignee])}」にしました。",
             changed=assignee != record["assignee_id"],
         )
+
+
+# 一括操作: a list's row boxes choose records (kept by id), one form acts on all of them in one request.
+
+BULK_HINT = "行の左端のチェックで複数の行を選ぶと、まとめて操作できます（1回に{max}件まで）。"
+
+
+@dataclass(frozen=True)
+class BulkWork:
+    """A list's bulk work: its page (session-state prefix), the API's list (terminals, alerts, incidents), the noun,
+    the vocabulary table of its actions, and the 担当者 options of a record (alerts, incidents) or None."""
+
+    page: str
+    kind: str
+    noun: str
+    actions: str
+    assignees: Callable[[int], list[dict]] | None = None
+
+    @property
+    def chosen(self) -> str:
+        """The session-state key of the chosen ids (components.record_table's rows_chosen)."""
+        return f"{self.page}_chosen"
+
+
+def bulk_form(work: BulkWork) -> None:
+    """What to do with the chosen rows: one action (and for 担当者/解決 the person and the note all of them get)."""
+    ids = components.chosen_rows(work.chosen)
+    most = fleet_api.vocabulary()["bulk_max"]  # the API's limit per request
+    if not ids:
+        st.caption(BULK_HINT.format(max=most))
+        return
+    actions = fleet_api.words(work.actions)
+    with st.form(f"{work.page}_bulk"):
+        st.markdown(f"**選択中の{work.noun}: {len(ids):,}件**")
+        action = st.selectbox("一括操作", list(actions), format_func=actions.__getitem__, key=f"{work.page}_bulk_action")
+        options = bulk_options(work, ids[0])
+        submitted = st.form_submit_button("選択した行に実行", type="primary", disabled=len(ids) > most)
+    st.button("選択を解除", key=f"{work.page}_bulk_clear", on_click=components.clear_chosen_rows, args=(work.chosen,))
+    if len(ids) > most:
+        st.error(f"一度に操作できるのは{most}件までです。選択を減らしてください。")
+    if submitted:
+
+        def send() -> None:
+            fleet_api.bulk(work.kind, ids, action, **options)
+            components.clear_chosen_rows(work.chosen)
+
+        components.act(work.page, send, f"{len(ids):,}件の{work.noun}に「{actions[action]}」を実行しました。")
+
+
+def bulk_options(work: BulkWork, first_id: int) -> dict:
+    """The 担当者 and the note of an alert or incident bulk form (the people who can take the first chosen one)."""
+    if work.assignees is None:
+        return {}
+    staff = {None: "未割り当て"} | {person["id"]: person["name"] for person in work.assignees(first_id)}
+    columns = st.columns(2)
+    with columns[0]:
+        assignee = st.selectbox(
+            "担当者（担当者を設定するとき）", list(staff), format_func=staff.__getitem__, key=f"{work.page}_bulk_person"
+        )
+    with columns[1]:
+        note = st.text_input("対応内容（解決するとき。全件に同じ内容）", max_chars=2000, key=f"{work.page}_bulk_note")
+    return {"assignee_id": assignee, "note": note.strip()}
+
+
+# 保存したビュー: a person's filters of a list, saved by name and opened again.
+
+
+def saved_views(page: str, view_page: str, fields: tuple[str, ...]) -> None:
+    """Open, save or delete the person's views of this list; a view holds the values of the filter widgets
+    `{page}_{field}`."""
+    keys = {field: f"{page}_{field}" for field in fields}
+    with st.expander("保存したビュー", icon=":material/bookmark:"):
+        views = {view["id"]: view for view in fleet_api.saved_views(view_page)}
+        if views:
+            columns = st.columns([3, 1, 1], vertical_alignment="bottom")
+            with columns[0]:
+                view_id = st.selectbox(
+                    "ビュー", list(views), format_func=lambda i: views[i]["name"], key=f"{page}_view"
+                )
+            with columns[1]:
+                st.button("開く", key=f"{page}_view_open", on_click=open_view, args=(keys, views[view_id]["filters"]))
+            with columns[2]:
+                if st.button("削除", key=f"{page}_view_delete"):
+                    name = labels.plain(views[view_id]["name"])
+                    components.act(page, lambda: fleet_api.delete_view(view_id), f"ビュー「{name}」を削除しました。")
+        with st.form(f"{page}_view_new", clear_on_submit=True):
+            name = st.text_input("ビュー名", max_chars=50, placeholder="例: 朝の未解決オフライン").strip()
+            submitted = st.form_submit_button("今の絞り込み条件を保存")
+    if submitted and not components.show_errors([] if name else ["ビュー名を入力してください。"]):
+        current = {field: st.session_state.get(key) for field, key in keys.items()}
+        components.act(
+            page, lambda: fleet_api.save_view(view_page, name, current), f"ビュー「{labels.plain(name)}」を保存しました。"
+        )
+
+
+def open_view(keys: dict[str, str], filters: dict) -> None:
+    """Put a saved view's values into the filter widgets (a callback: before they are drawn again)."""
+    for field, key in keys.items():
+        if field in filters:
+            st.session_state[key] = filters[field]

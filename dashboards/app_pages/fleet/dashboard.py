@@ -9,7 +9,7 @@ from dashboards.app_pages.fleet import common as fleet_common
 
 PAGE = "fleet_dashboard"
 UNRESOLVED_BADGE = ":red-badge[:material/warning: 未解決]"
-CRITICAL_WIDTHS = {"重要アラート": 780, "発生": 160}
+CRITICAL_WIDTHS = {"重要アラート": 460, "SLA": 200, "担当者": 140, "発生": 140}
 STATUS_BAR_COLOURS = {"online": "#2e7d32", "offline": "#c62828", "error": "#ef6c00", "maintenance": "#9e9e9e"}
 # 顧客別状況 under 重要アラート, as §3.2 draws them, across the page: every column fits 1440 px.
 CUSTOMER_WIDTHS = {
@@ -73,7 +73,12 @@ def critical_row(alert: dict) -> dict:
         what = f"{alert['company_name']} {alert['summary']}"
     else:
         what = f"{alert['company_name']} - {alert['store_name']}: {alert['summary']}"
-    return {"重要アラート": what, "発生": components.relative_time(alert["created_at"])}
+    return {
+        "重要アラート": what,
+        "SLA": fleet_common.sla_text(alert),
+        "担当者": alert["assignee_name"] or "未割り当て",
+        "発生": components.relative_time(alert["created_at"]),
+    }
 
 
 def open_critical(item: dict) -> None:
@@ -89,9 +94,10 @@ def critical_alerts(data: dict) -> None:
         st.caption("未解決のアラートはありません。")
     else:
         st.markdown(f"{UNRESOLVED_BADGE} 重要度の高いものから、新しい順に表示しています。")
+        frame = pd.DataFrame([critical_row(a) for a in alerts])
         components.record_table(
             f"{PAGE}_critical",
-            pd.DataFrame([critical_row(a) for a in alerts]),
+            components.status_cells(frame, "SLA", fleet_common.sla_colour),
             alerts,
             open_record=open_critical,
             column_config=fleet_common.fitted_columns(CRITICAL_WIDTHS),

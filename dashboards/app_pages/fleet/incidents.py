@@ -12,6 +12,8 @@ RESOLUTION_MAX = 2000
 WORK = fleet_common.WorkItem(
     PAGE, "インシデント", fleet_api.incident_step, fleet_api.incident_assignees, fleet_api.assign_incident
 )
+BULK = fleet_common.BulkWork(PAGE, "incidents", "インシデント", "incident_bulk_actions", fleet_api.incident_assignees)
+FILTERS = ("status", "customer", "open_only")
 
 
 def headline(incident: dict) -> str:
@@ -151,6 +153,7 @@ user = auth.require_page(__file__)
 st.title("インシデント")
 st.caption("同じ顧客の多数の端末が同時に停止した障害です。初動確認から解決までをインシデント単位で記録します。")
 components.show_flash(PAGE)
+fleet_common.saved_views(PAGE, "incidents", FILTERS)
 listed = components.paginated_table(
     PAGE,
     fleet_api.list_incidents,
@@ -159,7 +162,9 @@ listed = components.paginated_table(
     export="/fleet/incidents/export",
     style=fleet_common.alert_style,
     picker=PICKER,
+    rows_chosen=BULK.chosen,
 )
+fleet_common.bulk_form(BULK)
 chosen = opened_incident(listed["items"])
 if chosen is not None:
     work_on(user, chosen)

@@ -11,6 +11,8 @@ from dashboards.app_pages.fleet import common as fleet_common
 
 PAGE = "fleet_terminals"
 DETAIL = f"{PAGE}_detail"
+BULK = fleet_common.BulkWork(PAGE, "terminals", "端末", "terminal_bulk_actions")
+FILTERS = ("q", "status", "customer", "firmware", "sort")
 SORTS = {
     "company_name": "顧客名",
     "serial_number": "シリアル番号",
@@ -115,6 +117,8 @@ user = auth.require_page(__file__)
 st.title("端末一覧")
 fleet_common.ingest_banner()
 components.show_flash(PAGE)
+fleet_common.saved_views(PAGE, "terminals", FILTERS)
+operator = fleet_common.may(user, fleet_common.OPERATOR)  # メンテナンス and 診断ログ取得 are operations (§5.1)
 listed = components.paginated_table(
     PAGE,
     fleet_api.list_terminals,
@@ -124,8 +128,11 @@ listed = components.paginated_table(
     style=fleet_common.terminal_style,
     picker=DETAIL,
     open_record=components.on_page(fleet_common.TERMINAL_PAGE),
+    rows_chosen=BULK.chosen if operator else None,
 )
+if operator:
+    fleet_common.bulk_form(BULK)
 if listed["items"]:
     open_detail(listed["items"])
-if fleet_common.may(user, fleet_common.OPERATOR):
+if operator:
     create_form()
