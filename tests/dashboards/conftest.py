@@ -115,6 +115,15 @@ def click_row(at: AppTest, row: int, *, table: int = 0) -> AppTest:
     return at._run(states)
 
 
+def tick_rows(at: AppTest, rows: list[int], *, table: int = 0) -> AppTest:
+    """Tick the boxes of these rows (0 = the first shown) of a table whose boxes choose rows for bulk work, and run."""
+    frame = at.dataframe[table]
+    ticked = {"selection": {"rows": rows, "columns": [], "cells": []}}
+    states = at._tree.get_widget_states()
+    states.widgets.append(WidgetState(id=frame.proto.id, string_value=json.dumps(ticked)))
+    return at._run(states)
+
+
 @pytest.fixture
 def downloads(monkeypatch) -> dict[str, Any]:
     """What each download button a page renders delivers, by file name: its bytes, or the callable run on click.

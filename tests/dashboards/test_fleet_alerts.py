@@ -4,7 +4,7 @@ import httpx
 import pytest
 
 from service.fleet.models import Alert
-from tests.dashboards.conftest import button, cell_colours, open_page, texts
+from tests.dashboards.conftest import button, cell_colours, open_page, texts, tick_rows
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 
@@ -65,6 +65,13 @@ def test_the_list_colours_each_alert_by_its_sla(alerts, open_app):
     rows = {row["ID"]: row for row in shown.to_dict("records")}
     assert rows[late.id]["SLA"].startswith("超過 初動確認（") and rows[late.id]["SLA色"] == "red"
     assert rows[fresh.id]["SLA"].startswith("間近 初動確認（残り") and rows[fresh.id]["SLA色"] == "orange"
+    assert set(rows) == {late.id, fresh.id}  # the list opens on open alerts (未解決のみ)
+    assert list(table.value.columns[:5]) == ["ID", "発生日時", "状態", "SLA", "担当者"]
+
+    at.checkbox(key="fleet_alerts_open_only").uncheck().run()
+    table = at.dataframe[0]
+    shown = table.value.assign(SLA色=cell_colours(table, "SLA"), 状態色=cell_colours(table, "状態"))
+    rows = {row["ID"]: row for row in shown.to_dict("records")}
     resolved = shown.iloc[-1]
     assert (resolved["SLA"], resolved["SLA色"]) == ("期限内に解決", "green")
     assert [(row["状態"], row["状態色"]) for row in rows.values()] == [
@@ -151,3 +158,36 @@ def test_an_operator_hands_an_alert_to_another_staff_member(alerts, db, open_app
 
     assert f"アラート #{late.id} の担当者を「佐藤」にしました。" in texts(at.success)
     assert api_alert(live_api, operator, late.id)["assignee_name"] == "佐藤"
+
+
+def test_ticked_alerts_are_acknowledged_at_once_and_taken(alerts, open_app, live_api):
+    late, fresh, support = alerts
+    at = open_page(open_app, support, ALERTS)
+    assert "行の左端のチェックで複数の行を選ぶと、まとめて操作できます（1回に500件まで）。" in texts(at.caption)
+
+    at = tick_rows(at, [0, 1])
+    assert "**選択中のアラート: 2件**" in texts(at.markdown)
+    at.selectbox(key="fleet_alerts_bulk_action").select("acknowledge")
+    at = button(at, "選択した行に実行").click().run()
+
+    assert "2件のアラートに「初動確認」を実行しました。" in texts(at.success)
+    for alert in (late, fresh):
+        worked = api_alert(live_api, support, alert.id)
+        assert (worked["status"], worked["assignee_name"]) == ("acknowledged", "佐藤")
+    assert "行の左端のチェックで複数の行を選ぶと、まとめて操作できます（1回に500件まで）。" in texts(at.caption)
+
+
+def test_a_saved_view_brings_its_filters_back(alerts, open_app):
+    late, _, support = alerts
+    at = open_page(open_app, support, ALERTS)
+    at.checkbox(key="fleet_alerts_overdue").check().run()
+    at.text_input(key="fleet_alerts_view_new_name").input("SLA超過だけ")
+    at = button(at, "今の絞り込み条件を保存").click().run()
+    assert "ビュー「SLA超過だけ」を保存しました。" in texts(at.success)
+
+    at.checkbox(key="fleet_alerts_overdue").uncheck().run()
+    assert len(at.dataframe[0].value) == 2
+    at = button(at, "開く").click().run()
+
+    assert at.checkbox(key="fleet_alerts_overdue").value is True
+    assert at.dataframe[0].value["ID"].tolist() == [late.id]

@@ -3,12 +3,13 @@
 import json
 
 import pytest
+from sqlalchemy import update
 
 from dashboards import sections
 from dashboards.app_pages.fleet import common as fleet_common
 from service.config import get_settings
 from service.fleet.models import Alert, FleetState
-from tests.dashboards.conftest import DASHBOARDS, open_page, texts
+from tests.dashboards.conftest import DASHBOARDS, cell_colours, open_page, texts
 from tests.factories import make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 
@@ -59,7 +60,8 @@ def fleet(db):
 
 
 def test_cards_availability_alerts_and_customer_table(fleet, db, open_app):
-    operator = make_user(db, "op1", grants={"fleet": "operator"})
+    operator = make_user(db, "op1", name="運用 一郎", grants={"fleet": "operator"})
+    db.execute(update(Alert).where(Alert.alert_type == "offline").values(assignee_id=operator.id))
     db.commit()
 
     at = open_page(open_app, operator, DASHBOARD)
@@ -73,10 +75,13 @@ def test_cards_availability_alerts_and_customer_table(fleet, db, open_app):
     ]
     assert at.get("progress")[0].proto.text == "稼働率: 75.0%"
     critical = at.dataframe[0]
-    assert critical.value.to_dict("records") == [
-        {"重要アラート": "ABC商事 - 新宿店: オフライン", "発生": "10分前"},
-        {"重要アラート": "XYZ商店 - 渋谷店: 店舗PC CPU使用率95%", "発生": "5分前"},
+    rows = critical.value.to_dict("records")
+    assert [(row["重要アラート"], row["担当者"], row["発生"]) for row in rows] == [
+        ("ABC商事 - 新宿店: オフライン", "運用 一郎", "10分前"),
+        ("XYZ商店 - 渋谷店: 店舗PC CPU使用率95%", "未割り当て", "5分前"),
     ]
+    assert rows[0]["SLA"] == "超過 初動確認（5分超過）"  # the alert list's SLA state, in its colour
+    assert cell_colours(critical, "SLA")[0] == "red"
     assert_fits_1440(critical)
     table = at.dataframe[1].value
     assert table.to_dict("records") == [

@@ -59,17 +59,16 @@ def pick_alert(shown: list[dict]) -> int | None:
     return components.record_picker("対応するアラート", shown_as, PICKER, placeholder="アラートを選択")
 
 
-def linked_alert(shown: list[dict]) -> list[dict]:
-    """The alert a mail links to (?id=…): chosen when the page opens with it, and offered in the picker even when the
-    table's page does not show it. Another customer's or a missing alert is said to be not found."""
+def kept_alert(shown: list[dict]) -> list[dict]:
+    """The alert being worked, offered in the picker even when the table's page does not show it: the one a mail
+    links to (?id=…, chosen when the page opens with it), or the one just resolved while 未解決のみ hides resolved
+    alerts. Another customer's or a missing alert is said to be not found."""
     raw = st.query_params.get("id", "")
-    if not raw.isdigit():
-        return []
-    alert_id = int(raw)
-    if st.session_state.get(f"{PAGE}_linked") != alert_id:
-        st.session_state[f"{PAGE}_linked"] = alert_id
-        components.choose(PICKER, alert_id)
-    if any(alert["id"] == alert_id for alert in shown):
+    if raw.isdigit() and st.session_state.get(f"{PAGE}_linked") != int(raw):
+        st.session_state[f"{PAGE}_linked"] = int(raw)
+        components.choose(PICKER, int(raw))
+    alert_id = components.chosen(PICKER)
+    if alert_id is None or any(alert["id"] == alert_id for alert in shown):
         return []
     try:
         return [fleet_api.get_alert(alert_id)]
@@ -188,7 +187,7 @@ listed = components.paginated_table(
     tall=True,
 )
 fleet_common.bulk_form(BULK)
-offered = listed["items"] + linked_alert(listed["items"])
+offered = listed["items"] + kept_alert(listed["items"])
 chosen = pick_alert(offered) if offered else None
 if chosen is not None:
     work_on(user, chosen)

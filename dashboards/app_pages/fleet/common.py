@@ -404,7 +404,7 @@ def saved_views(page: str, view_page: str, fields: tuple[str, ...]) -> None:
                     name = labels.plain(views[view_id]["name"])
                     components.act(page, lambda: fleet_api.delete_view(view_id), f"ビュー「{name}」を削除しました。")
         with st.form(f"{page}_view_new", clear_on_submit=True):
-            name = st.text_input("ビュー名", max_chars=50, placeholder="例: 朝の未解決オフライン").strip()
+            name = st.text_input("ビュー名", max_chars=50, placeholder="例: 朝の未解決オフライン", key=f"{page}_view_new_name").strip()
             submitted = st.form_submit_button("今の絞り込み条件を保存")
     if submitted and not components.show_errors([] if name else ["ビュー名を入力してください。"]):
         current = {field: st.session_state.get(key) for field, key in keys.items()}
