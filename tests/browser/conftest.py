@@ -136,11 +136,11 @@ def browser(fonts_conf: Path) -> Iterator[Browser]:
 
 @pytest.fixture
 def new_page(browser) -> Callable[..., Page]:
-    """new_page(height, **options): a 1400 px wide page in Japanese; options go to browser.new_page."""
+    """new_page(height, width=1400, **options): a page in Japanese; options go to browser.new_page."""
     expect.set_options(timeout=TIMEOUT_MS)
 
-    def _new(height: int = 900, **options) -> Page:
-        return browser.new_page(viewport={"width": PAGE_WIDTH, "height": height}, locale="ja-JP", **options)
+    def _new(height: int = 900, *, width: int = PAGE_WIDTH, **options) -> Page:
+        return browser.new_page(viewport={"width": width, "height": height}, locale="ja-JP", **options)
 
     return _new
 

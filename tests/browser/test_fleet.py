@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from service.fleet.models import Alert, MetricSample
 from tests.browser.conftest import choose, open_from_sidebar, screenshot, sign_in
@@ -102,6 +103,42 @@ def test_an_admins_rounds_dashboard_alerts_and_a_terminal(fleet, dashboards_url,
         open_from_sidebar(page, title)
         expect(page.get_by_text(last_part)).to_be_visible()
         screenshot(page, tmp_path / f"fleet_{title}.png")
+
+
+# The alert list's grid as drawn: its column headers (from the grid's accessible table), its rows, and whether it
+# scrolls sideways or reaches past the window.
+ALERT_GRID = """() => {
+  const grid = document.querySelector('[data-testid=stDataFrame]');
+  const scroller = grid.querySelector('.dvn-scroller');
+  return {
+    headers: [...grid.querySelectorAll('table[role=grid] th')].map(th => th.textContent),
+    ids: [...grid.querySelectorAll('table[role=grid] tbody tr')].map(tr => tr.querySelector('td').textContent),
+    scrollsSideways: scroller.scrollWidth > scroller.clientWidth,
+    pastTheWindow: grid.getBoundingClientRect().right > window.innerWidth,
+  };
+}"""
+
+
+def test_the_alert_list_at_1440_opens_on_open_alerts_with_sla_and_assignee(
+    fleet, db, dashboards_url, new_page, tmp_path: Path
+):
+    resolved = db.scalar(select(Alert).order_by(Alert.id))
+    resolved.status, resolved.resolved_at, resolved.resolved_by = "resolved", ago(minutes=1), "root"
+    db.commit()
+    page = new_page(900, width=1440)
+    sign_in_as_admin(page, dashboards_url)
+
+    open_from_sidebar(page, "アラート一覧")
+    grid = page.get_by_test_id("stDataFrame")
+    expect(grid.locator("table[role=grid] td").first).to_be_attached()
+    expect(page.locator("[data-stale='true']")).to_have_count(0)
+    shown = page.evaluate(ALERT_GRID)
+    screenshot(page, tmp_path / "fleet_alerts_1440.png")
+
+    assert {"SLA", "担当者"} <= set(shown["headers"])
+    assert not shown["scrollsSideways"] and not shown["pastTheWindow"], shown
+    assert len(shown["ids"]) == 5 and str(resolved.id) not in shown["ids"]  # 未解決のみ, on when the page opens
+    expect(page.get_by_role("checkbox", name="未解決のみ")).to_be_checked()
 
 
 def test_the_report_downloads_as_csv_and_pdf(fleet, dashboards_url, new_page, tmp_path: Path):
