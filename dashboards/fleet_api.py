@@ -102,6 +102,11 @@ def request_diagnostics(terminal_id: int, max_lines: int) -> dict:
     return write("POST", f"/fleet/terminals/{terminal_id}/diagnostics", {"max_lines": max_lines})
 
 
+def set_interval(terminal_id: int, interval_seconds: int) -> dict:
+    """The terminal's heartbeat interval, sent to its agent with its next heartbeat."""
+    return write("POST", f"/fleet/terminals/{terminal_id}/interval", {"interval_seconds": interval_seconds})
+
+
 def set_maintenance(terminal_id: int, enabled: bool) -> dict:
     return write("POST", f"/fleet/terminals/{terminal_id}/maintenance", {"enabled": enabled})
 

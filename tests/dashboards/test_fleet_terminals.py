@@ -43,6 +43,7 @@ def test_the_list_pages_on_the_server(fleet, open_app):
 
     assert "全121件中 1〜50件目" in texts(at.caption)
     assert len(at.dataframe[0].value) == 50
+    assert set(at.dataframe[0].value["店舗PC CPU"]) == {"-"}, "never reported: no figure, not 0.0%"
     states = zip(at.dataframe[0].value["状態"], cell_colours(at.dataframe[0], "状態"), strict=True)
     assert set(states) == {("オンライン", "green"), ("エラー", "red")}
     turn_page(at, 3)
@@ -200,6 +201,20 @@ def test_detail_shows_state_charts_and_history(watched, open_app):
     assert "7日間・30日間は1時間ごとの平均と最大です。" in texts(at.caption)
 
 
+def test_an_operator_sets_the_heartbeat_interval(watched, open_app, live_api):
+    terminal, operator = watched
+    at = open_page(open_app, operator, DETAIL, id=str(terminal.id))
+
+    at.number_input(key=f"fleet_terminal_interval_seconds_{terminal.id}").set_value(120)
+    at = button(at, "通信間隔を変更").click().run()
+
+    assert "通信間隔を120秒に変更しました。端末の次回の通信で反映されます。" in texts(at.success)
+    detail = httpx.get(f"{live_api}/api/fleet/terminals/{terminal.id}", headers=auth_headers(operator)).json()
+    assert detail["interval_seconds"] == 120
+    at = button(at, "通信間隔を変更").click().run()  # the same value again: nothing to send
+    assert "変更はありません。" in texts(at.info)
+
+
 def test_the_diagnostics_button_creates_a_command(watched, open_app, live_api):
     terminal, operator = watched
     at = open_page(open_app, operator, DETAIL, id=str(terminal.id))
@@ -221,7 +236,9 @@ def test_an_enrolment_code_is_shown_once_and_the_token_can_be_revoked(watched, o
     at = open_page(open_app, operator, DETAIL, id=str(terminal.id))
 
     at = button(at, "登録コードを発行").click().run()
-    code = texts(at.code)[0]
+    command = texts(at.code)[0]
+    assert command.startswith("python -m agent enroll --code ")  # the code with the command that uses it
+    code = command.removeprefix("python -m agent enroll --code ")
     assert len(code) == 14 and code.count("-") == 2
 
     assert button(at, "トークンを失効").disabled

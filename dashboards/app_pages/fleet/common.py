@@ -106,6 +106,11 @@ def percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}%"
 
 
+def usage(terminal: dict, key: str) -> str:
+    """The store PC's cpu/memory/disk as last reported; 「-」 for a terminal that never reported (not 0.0 %)."""
+    return percent(terminal[f"{key}_usage"] if terminal["last_heartbeat_at"] else None)
+
+
 def customer_select(label: str, key: str, *, include_all: bool = True) -> int | None:
     """A customer picker (the first 100 by name, narrowed by a search box when there are more); returns the id."""
     query = st.session_state.get(f"{key}_q", "")

@@ -35,24 +35,24 @@ def cards(data: dict) -> None:
 
 
 def status_chart(data: dict) -> go.Figure:
-    """One stacked bar: how many terminals are in each state."""
+    """One stacked bar: how many terminals are in each state, each state named with its count in the legend under
+    the bar (a few terminals offline among thousands are a sliver of the bar, too narrow for words)."""
     figure = go.Figure()
     for status, label in fleet_api.words("terminal_statuses").items():
         figure.add_bar(
             y=["端末"],
             x=[data[status]],
-            name=label,
+            name=f"{label} {data[status]:,}台",
             orientation="h",
             marker_color=STATUS_BAR_COLOURS[status],
-            text=[f"{label} {data[status]:,}"],
-            textposition="inside",
             hovertemplate=f"{label}: %{{x:,}}台<extra></extra>",
         )
     figure.update_layout(
         barmode="stack",
-        height=60,
+        height=90,
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        showlegend=False,
+        showlegend=True,
+        legend={"orientation": "h", "x": 0, "y": -0.15, "yanchor": "top", "font": {"size": 14}},
         xaxis={"visible": False, "range": [0, data["total"]]},
         yaxis={"visible": False},
     )

@@ -14,6 +14,8 @@ METRICS = {"cpu": "店舗PC CPU使用率", "memory": "店舗PCメモリ使用率
 PC_LOAD_NOTE = "CPU・メモリ・ディスクは端末を接続した店舗PCの値です（TC-200本体の値ではありません）。"
 METRIC_COLOURS = {"cpu": "#1f5fa8", "memory": "#7b1fa2", "disk": "#00897b"}
 DIAGNOSTIC_LINES = (1, 2000, 500)
+INTERVAL_SECONDS = (30, 3600)  # what the API accepts (IntervalIn)
+ENROLL_COMMAND = "python -m agent enroll --code {code}"
 
 
 def _show_picked() -> None:
@@ -59,7 +61,7 @@ def state(terminal: dict) -> None:
         components.kpi_card("最終通信", components.relative_time(last) or "未通信", help=components.local_time(last))
     for column, (key, label) in zip(columns[1:], METRICS.items(), strict=True):
         with column:
-            components.kpi_card(label, fleet_common.percent(terminal[f"{key}_usage"]))
+            components.kpi_card(label, fleet_common.usage(terminal, key))
     installed = terminal["installed_date"] or "-"
     st.caption(
         f"ファームウェア {terminal['firmware_version']} ／ エージェント {terminal['agent_version'] or '-'} ／ "
@@ -228,6 +230,28 @@ def diagnostics_form(terminal: dict) -> None:
         )
 
 
+def interval_form(terminal: dict) -> None:
+    """The heartbeat interval: the agent takes it with its next heartbeat; offline follows from it."""
+    low, high = INTERVAL_SECONDS
+    with st.form(f"{PAGE}_interval"):
+        seconds = st.number_input(
+            f"通信間隔（秒、{low}〜{high}）",
+            min_value=low,
+            max_value=high,
+            value=min(max(terminal["interval_seconds"], low), high),
+            step=30,
+            key=f"{PAGE}_interval_seconds_{terminal['id']}",
+        )
+        submitted = st.form_submit_button("通信間隔を変更", icon=":material/timer:")
+    if submitted:
+        components.act(
+            PAGE,
+            lambda: fleet_api.set_interval(terminal["id"], int(seconds)),
+            f"通信間隔を{int(seconds)}秒に変更しました。端末の次回の通信で反映されます。",
+            changed=int(seconds) != terminal["interval_seconds"],
+        )
+
+
 def maintenance(terminal: dict) -> None:
     entering = terminal["status"] != "maintenance"
     label = "メンテナンスを開始" if entering else "メンテナンスを終了"
@@ -240,8 +264,8 @@ def enrollment(terminal: dict) -> None:
     issued = st.session_state.get(f"{PAGE}_code")
     if issued and issued["terminal_id"] == terminal["id"]:
         expires = components.local_time(issued["expires_at"])
-        st.success(f"登録コード（有効期限 {expires}）。この画面でのみ表示されます。")
-        st.code(issued["code"], language=None)
+        st.success(f"登録コード（有効期限 {expires}）。この画面でのみ表示されます。店舗PCで次のコマンドを実行します。")
+        st.code(ENROLL_COMMAND.format(code=issued["code"]), language="bash")
     if st.button(
         "登録コードを発行",
         key=f"{PAGE}_enroll",
@@ -275,6 +299,8 @@ def operations(terminal: dict) -> None:
     with columns[0]:
         st.markdown("**リモート診断**")
         diagnostics_form(terminal)
+        if terminal["enrolled"]:
+            interval_form(terminal)
     with columns[1]:
         st.markdown("**メンテナンス**")
         maintenance(terminal)

@@ -37,9 +37,9 @@ def terminal_row(terminal: dict) -> dict:
         "状態": terminal["status_label"],
         "ファームウェア": terminal["firmware_version"],
         "最終通信": components.local_time(terminal["last_heartbeat_at"]),
-        "店舗PC CPU": fleet_common.percent(terminal["cpu_usage"]),
-        "店舗PCメモリ": fleet_common.percent(terminal["memory_usage"]),
-        "店舗PCディスク": fleet_common.percent(terminal["disk_usage"]),
+        "店舗PC CPU": fleet_common.usage(terminal, "cpu"),
+        "店舗PCメモリ": fleet_common.usage(terminal, "memory"),
+        "店舗PCディスク": fleet_common.usage(terminal, "disk"),
         "未解決アラート": terminal["open_alerts"],
     }
 
