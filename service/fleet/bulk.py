@@ -64,9 +64,7 @@ def alerts_bulk(db: Session, *, body: AlertBulkIn, scope: TenantScope, actor: Ac
     return BulkResult(action=body.action, count=len(done), ids=done)
 
 
-def incidents_bulk(
-    db: Session, *, body: IncidentBulkIn, scope: TenantScope, actor: Actor, now: datetime
-) -> BulkResult:
+def incidents_bulk(db: Session, *, body: IncidentBulkIn, scope: TenantScope, actor: Actor, now: datetime) -> BulkResult:
     """初動確認, 担当者 or 解決 (with the same resolution) for every chosen incident and its open alerts."""
     chosen = get_all_scoped(db, Incident, body.ids, scope, Incident.customer_id)
     actions: dict[str, Callable[[Incident], object]] = {

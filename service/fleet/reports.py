@@ -2,8 +2,8 @@
 CSV, PDF), every aggregate computed in SQL."""
 
 from datetime import datetime
-from types import SimpleNamespace
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -146,21 +146,25 @@ def _work_columns(model: type[Alert] | type[Incident]) -> tuple:
 def _critical(scope: TenantScope):
     """重要アラート: open alerts outside an incident, and each open incident as one row standing for its alerts;
     by importance, then the newest first."""
-    single = with_places(
-        literal_column("'alert'").label("kind"),
-        Alert.id,
-        Alert.terminal_id,
-        cast(null(), Integer).label("terminal_count"),
-        Customer.company_name,
-        Terminal.store_name,
-        Terminal.serial_number,
-        Alert.alert_type,
-        Alert.created_at,
-        Terminal.cpu_usage,
-        Terminal.memory_usage,
-        _importance(Alert.alert_type).label("importance"),
-        *_work_columns(Alert),
-    ).outerjoin(User, User.id == Alert.assignee_id).where(Alert.status != RESOLVED, Alert.incident_id.is_(None))
+    single = (
+        with_places(
+            literal_column("'alert'").label("kind"),
+            Alert.id,
+            Alert.terminal_id,
+            cast(null(), Integer).label("terminal_count"),
+            Customer.company_name,
+            Terminal.store_name,
+            Terminal.serial_number,
+            Alert.alert_type,
+            Alert.created_at,
+            Terminal.cpu_usage,
+            Terminal.memory_usage,
+            _importance(Alert.alert_type).label("importance"),
+            *_work_columns(Alert),
+        )
+        .outerjoin(User, User.id == Alert.assignee_id)
+        .where(Alert.status != RESOLVED, Alert.incident_id.is_(None))
+    )
     grouped = (
         select(
             literal_column("'incident'").label("kind"),

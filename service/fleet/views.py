@@ -28,9 +28,7 @@ def list_views(db: Session, *, user_id: int, page: str) -> list[SavedView]:
 def create_view(db: Session, *, user_id: int, body: SavedViewCreate, actor: Actor, now: datetime) -> SavedView:
     """Save the filters under a name not yet used for the page (409 when it is)."""
     if any(view.name == body.name for view in list_views(db, user_id=user_id, page=body.page)):
-        raise Conflict(
-            labels.VIEW_NAME_TAKEN.format(name=body.name), code="view_name_taken", details={"field": "name"}
-        )
+        raise Conflict(labels.VIEW_NAME_TAKEN.format(name=body.name), code="view_name_taken", details={"field": "name"})
     view = SavedView(user_id=user_id, page=body.page, name=body.name, filters=body.filters, created_at=now)
     db.add(view)
     db.flush()

@@ -91,7 +91,12 @@ def test_cards_availability_alerts_and_customer_table(fleet, db, open_app):
     assert_fits_1440(at.dataframe[1])
     assert len(at.get("plotly_chart")) == 1
     bar = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert [trace["name"] for trace in bar["data"]] == ["オンライン 3台", "オフライン 0台", "エラー 1台", "メンテナンス中 1台"]
+    assert [trace["name"] for trace in bar["data"]] == [
+        "オンライン 3台",
+        "オフライン 0台",
+        "エラー 1台",
+        "メンテナンス中 1台",
+    ]
     assert bar["layout"]["showlegend"], "each state named under the bar, however thin its part"
 
 

@@ -4,7 +4,9 @@ import hashlib
 
 import httpx
 import pytest
+from sqlalchemy import update
 
+from service.fleet.models import Rollout
 from tests.dashboards.conftest import button, open_page, texts
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import make_customer, make_terminal
@@ -96,6 +98,22 @@ def test_admin_creates_a_rollout_for_a_customer(fleet, open_app, live_api):
     )
     assert at.get("progress")[0].proto.text == "成功 0 / 3台（失敗 0台）"
     assert len(at.get("plotly_chart")) == 1
+    assert at.selectbox(key="fleet_firmware_rollout").value == created["id"], "the new rollout is the one shown"
+
+
+def test_a_release_whose_rollout_paused_on_failures_is_warned_of(rollout, fleet, db, open_app, live_api):
+    _, admin, _ = fleet
+    db.execute(
+        update(Rollout).where(Rollout.id == rollout["id"]).values(status="paused", paused_reason="failure_threshold")
+    )
+    db.commit()
+    at = open_page(open_app, admin, FIRMWARE)
+    at.selectbox(key="fleet_firmware_release").select(rollout["release_id"]).run()
+
+    assert (
+        f"このファームウェアの以前のロールアウト #{rollout['id']}（一時停止）は失敗率がしきい値を超えたため自動で"
+        "一時停止しました。原因を確かめてから配信してください。"
+    ) in texts(at.warning)
 
 
 def test_an_operator_pauses_and_resumes_a_rollout(rollout, fleet, open_app, live_api):

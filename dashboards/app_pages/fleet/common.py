@@ -357,7 +357,9 @@ def bulk_form(work: BulkWork) -> None:
     actions = fleet_api.words(work.actions)
     with st.form(f"{work.page}_bulk"):
         st.markdown(f"**選択中の{work.noun}: {len(ids):,}件**")
-        action = st.selectbox("一括操作", list(actions), format_func=actions.__getitem__, key=f"{work.page}_bulk_action")
+        action = st.selectbox(
+            "一括操作", list(actions), format_func=actions.__getitem__, key=f"{work.page}_bulk_action"
+        )
         options = bulk_options(work, ids[0])
         submitted = st.form_submit_button("選択した行に実行", type="primary", disabled=len(ids) > most)
     st.button("選択を解除", key=f"{work.page}_bulk_clear", on_click=components.clear_chosen_rows, args=(work.chosen,))
@@ -409,12 +411,16 @@ def saved_views(page: str, view_page: str, fields: tuple[str, ...]) -> None:
                     name = labels.plain(views[view_id]["name"])
                     components.act(page, lambda: fleet_api.delete_view(view_id), f"ビュー「{name}」を削除しました。")
         with st.form(f"{page}_view_new", clear_on_submit=True):
-            name = st.text_input("ビュー名", max_chars=50, placeholder="例: 朝の未解決オフライン", key=f"{page}_view_new_name").strip()
+            name = st.text_input(
+                "ビュー名", max_chars=50, placeholder="例: 朝の未解決オフライン", key=f"{page}_view_new_name"
+            ).strip()
             submitted = st.form_submit_button("今の絞り込み条件を保存")
     if submitted and not components.show_errors([] if name else ["ビュー名を入力してください。"]):
         current = {field: st.session_state.get(key) for field, key in keys.items()}
         components.act(
-            page, lambda: fleet_api.save_view(view_page, name, current), f"ビュー「{labels.plain(name)}」を保存しました。"
+            page,
+            lambda: fleet_api.save_view(view_page, name, current),
+            f"ビュー「{labels.plain(name)}」を保存しました。",
         )
 
 

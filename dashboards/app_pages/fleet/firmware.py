@@ -238,6 +238,7 @@ def rollout_form() -> None:
         key=f"{PAGE}_release",
         format_func=lambda i: f"{by_id[i]['version']}（{by_id[i]['filename']}）",
     )
+    failed_before(release_id)
     kind = st.radio("対象", list(TARGET_KINDS), format_func=TARGET_KINDS.get, horizontal=True, key=f"{PAGE}_kind")
     target, errors = target_inputs(kind)
     columns = st.columns(3)
@@ -280,11 +281,28 @@ def rollout_form() -> None:
         "failure_threshold_pct": threshold,
         "timeout_minutes": int(timeout) if timeout else None,
     }
-    components.act(
-        PAGE,
-        lambda: fleet_api.create_rollout(data),
-        f"バージョン {by_id[release_id]['version']} のロールアウトを開始しました。",
-    )
+
+    def create() -> None:
+        components.choose(ROLLOUT_PICKER, fleet_api.create_rollout(data)["id"])  # shown at once, its progress below
+
+    components.act(PAGE, create, f"バージョン {by_id[release_id]['version']} のロールアウトを開始しました。")
+
+
+def failed_before(release_id: int) -> None:
+    """A warning when a rollout of this release was paused by its failures (its terminals reported the update
+    failing): the next one would likely fail the same way."""
+    reason = "failure_threshold"
+    stopped = [
+        rollout
+        for rollout in fleet_api.list_rollouts(page_size=100)["items"]
+        if rollout["release_id"] == release_id and rollout["paused_reason"] == reason
+    ]
+    if stopped:
+        numbers = "、".join(f"#{rollout['id']}（{rollout['status_label']}）" for rollout in stopped)
+        because = fleet_api.words("pause_reasons")[reason]
+        st.warning(
+            f"このファームウェアの以前のロールアウト {numbers}は{because}しました。原因を確かめてから配信してください。"
+        )
 
 
 def validate_release(content: bytes, version: str, sha256: str, notes: str) -> list[str]:

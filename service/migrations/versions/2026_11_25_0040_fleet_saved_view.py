@@ -31,7 +31,10 @@ def upgrade() -> None:
         ),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["identity_user.id"], name=op.f("fk_fleet_saved_view_user_id_identity_user"), ondelete="CASCADE"
+            ["user_id"],
+            ["identity_user.id"],
+            name=op.f("fk_fleet_saved_view_user_id_identity_user"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_fleet_saved_view")),
         sa.UniqueConstraint("user_id", "page", "name", name=op.f("uq_fleet_saved_view_user_id_page_name")),

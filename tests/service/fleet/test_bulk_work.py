@@ -140,7 +140,9 @@ def test_a_resolved_alert_in_the_selection_refuses_all_and_is_named(client, db):
     db.commit()
 
     refused = client.post(
-        "/api/fleet/alerts/bulk", json={"ids": ids, "action": "resolve", "note": "一斉復旧"}, headers=auth_headers(support)
+        "/api/fleet/alerts/bulk",
+        json={"ids": ids, "action": "resolve", "note": "一斉復旧"},
+        headers=auth_headers(support),
     )
 
     assert refused.status_code == 409
@@ -205,7 +207,9 @@ def test_a_bulk_request_has_a_limit_and_needs_a_selection(client, db):
     )
     assert too_many.status_code == 422
     assert [d["message"] for d in too_many.json()["error"]["details"]] == ["ids: 500件以内で指定してください"]
-    empty = client.post("/api/fleet/alerts/bulk", json={"ids": [], "action": "acknowledge"}, headers=auth_headers(support))
+    empty = client.post(
+        "/api/fleet/alerts/bulk", json={"ids": [], "action": "acknowledge"}, headers=auth_headers(support)
+    )
     assert empty.status_code == 422
 
 
