@@ -319,8 +319,9 @@ def record_table(
     clicks = f"{key}_clicks"
     ticked = [i for i in ids if i in chosen_rows(rows_chosen)] if rows_chosen else []
     table = f"{key}_rows_{_digest([*ids, opened, st.session_state.get(clicks, 0), *ticked])}"
+    mode: Literal["multi-row", "single-row", "single-row-required"] = "multi-row"
     if rows_chosen:
-        selected, mode = [ids.index(i) for i in ticked], "multi-row"
+        selected = [ids.index(i) for i in ticked]
     else:
         selected = [ids.index(opened)] if opened in ids else []
         mode = "single-row-required" if selected else "single-row"

@@ -167,7 +167,7 @@ def get_all_scoped(
     wanted = sorted(set(object_ids))
     stmt = scoped(select(model).where(pk.in_(wanted)), scope, column).order_by(pk).with_for_update()
     rows = list(db.scalars(stmt))
-    found = {getattr(row, pk.key) for row in rows}
+    found = {getattr(row, pk.name) for row in rows}
     missing = [i for i in wanted if i not in found]
     if missing:
         raise _not_found(model, missing[0])
