@@ -21,6 +21,7 @@ from service.fleet.schemas import AlertBulkIn, BulkResult, IncidentBulkIn, Termi
 from service.tenancy import TenantScope, get_all_scoped
 
 R = TypeVar("R", Terminal, Alert, Incident)
+W = TypeVar("W", Alert, Incident)
 
 
 def _each(records: Sequence[R], name: Callable[[R], str], work: Callable[[R], object]) -> list[int]:
@@ -52,25 +53,31 @@ def terminals_bulk(db: Session, *, body: TerminalBulkIn, scope: TenantScope, act
     return BulkResult(action=body.action, count=len(done), ids=done)
 
 
+def _work_bulk(
+    db: Session, model: type[W], body: AlertBulkIn, scope: TenantScope, work: Callable[[W], object]
+) -> BulkResult:
+    """An alert's or an incident's step for every chosen one (model: Alert or Incident)."""
+    chosen = get_all_scoped(db, model, body.ids, scope, model.customer_id)
+    record = labels.BULK_RECORD[model.__tablename__.removeprefix("fleet_")]
+    done = _each(chosen, lambda r: record.format(id=r.id), work)
+    return BulkResult(action=body.action, count=len(done), ids=done)
+
+
 def alerts_bulk(db: Session, *, body: AlertBulkIn, scope: TenantScope, actor: Actor, now: datetime) -> BulkResult:
     """初動確認, 担当者 or 解決 (with the same note) for every chosen alert."""
-    chosen = get_all_scoped(db, Alert, body.ids, scope, Alert.customer_id)
     actions: dict[str, Callable[[Alert], object]] = {
         "acknowledge": lambda a: alerts.acknowledge(db, alert=a, actor=actor, now=now),
         "assign": lambda a: alerts.assign(db, alert=a, assignee_id=body.assignee_id, actor=actor, now=now),
         "resolve": lambda a: alerts.resolve(db, alert=a, note=body.note, actor=actor, now=now),
     }
-    done = _each(chosen, lambda a: labels.BULK_RECORD["alert"].format(id=a.id), actions[body.action])
-    return BulkResult(action=body.action, count=len(done), ids=done)
+    return _work_bulk(db, Alert, body, scope, actions[body.action])
 
 
 def incidents_bulk(db: Session, *, body: IncidentBulkIn, scope: TenantScope, actor: Actor, now: datetime) -> BulkResult:
-    """初動確認, 担当者 or 解決 (with the same resolution) for every chosen incident and its open alerts."""
-    chosen = get_all_scoped(db, Incident, body.ids, scope, Incident.customer_id)
+    """初動確認, 担当者 or 解決 (the note as the resolution) for every chosen incident and its open alerts."""
     actions: dict[str, Callable[[Incident], object]] = {
         "acknowledge": lambda i: incidents.acknowledge(db, incident=i, actor=actor, now=now),
         "assign": lambda i: incidents.assign(db, incident=i, assignee_id=body.assignee_id, actor=actor, now=now),
         "resolve": lambda i: incidents.resolve(db, incident=i, resolution=body.note, actor=actor, now=now),
     }
-    done = _each(chosen, lambda i: labels.BULK_RECORD["incident"].format(id=i.id), actions[body.action])
-    return BulkResult(action=body.action, count=len(done), ids=done)
+    return _work_bulk(db, Incident, body, scope, actions[body.action])
