@@ -177,7 +177,10 @@ class Settings(BaseSettings):
     entry_logs_cards_batch: int = 200  # parents read per short session while a card PDF is drawn
 
     # loaners
-    dashboard_url: str = "http://127.0.0.1:8501"
+    # Where the dashboards are for the links mails, posts and QR codes carry: APP_DASHBOARD_URL, else this machine at
+    # APP_DASHBOARD_PORT (the port `make run` starts them on, tools/run.py).
+    dashboard_port: int = 8501
+    dashboard_url: str = ""
     loaners_rotation_years: int = 3
     loaners_rotation_interval_days: int = 28
     loaners_rotation_batch: int = 10000
@@ -278,6 +281,14 @@ class Settings(BaseSettings):
             ]
             if missing:
                 raise ValueError(f"APP_{choice.upper()}={value} needs {', '.join(missing)}")
+        return self
+
+    @model_validator(mode="after")
+    def _dashboards_address(self) -> "Settings":
+        """The dashboards' address follows their port when it is not given, in every process alike: also in one the
+        launcher did not start (`make run` loads the demo first, whose alert digest is the first mail sent)."""
+        if not self.dashboard_url:  # derived, not set: model_fields_set keeps saying so (tools/run.py reads it)
+            self.__dict__["dashboard_url"] = f"http://127.0.0.1:{self.dashboard_port}"
         return self
 
     @model_validator(mode="after")
