@@ -52,7 +52,7 @@ def status_chart(data: dict) -> go.Figure:
         height=90,
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         showlegend=True,
-        legend={"orientation": "h", "x": 0, "y": -0.15, "yanchor": "top", "font": {"size": 14}},
+        legend={"orientation": "h", "traceorder": "normal", "x": 0, "y": -0.15, "yanchor": "top", "font": {"size": 14}},
         xaxis={"visible": False, "range": [0, data["total"]]},
         yaxis={"visible": False},
     )
