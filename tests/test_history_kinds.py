@@ -24,8 +24,8 @@ def missing_kinds(found_actions: set[tuple[str, str]], found_targets: set[tuple[
         for code, target in vocabulary.targets.items()
         if (domain, code) not in found_targets
     ]
-    everywhere = {action for _, action in found_actions}
-    missing += [f"any domain: action {code} ({label})" for code, label in COMMON_ACTIONS.items() if code not in everywhere]
+    done = {action for _, action in found_actions}
+    missing += [f"any domain: action {code} ({label})" for code, label in COMMON_ACTIONS.items() if code not in done]
     return missing
 
 

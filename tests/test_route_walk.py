@@ -46,6 +46,7 @@ VOCABULARY_FILTERS = {
         "action": ("/api/crm/audit/vocabulary", "actions"),
         "target_type": ("/api/crm/audit/vocabulary", "target_types"),
     },
+    "/api/admin/outbox": {"domain": ("/api/admin/audit/vocabulary", "domains")},
     "/api/crm/requests": {"status": ("/api/crm/vocabulary", "status_labels")},
     "/api/loaners/devices": {"held_status": ("/api/loaners/vocabulary", "held_statuses")},
     "/api/loaners/views/normal": {"held_status": ("/api/loaners/vocabulary", "held_statuses")},

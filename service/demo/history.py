@@ -6,8 +6,10 @@ their checks and their audit entries are the real ones): admins create, grant, d
 fleet staff work alerts and incidents, run and cancel rollouts, import terminals and plan maintenance; QRV operators
 accept, reschedule, cancel and resolve; loaner clerks submit, bulk-change, import and rotate; CRM sales submit and
 resubmit after two 不備, operators send back and cancel; nursery staff scan, delete scans, record exits, import a
-roster. Dated volume that the API cannot backdate is inserted in bulk, `days` back from now: each history
-terminal's daily start-up and summary events.
+roster; jobs escalate overdue alerts, complete a rollout and fail a message that an admin retries; the keys are
+rotated and a backup restored with the CLI. Dated volume that the API cannot backdate is inserted in bulk, `days` back
+from now: each history terminal's daily start-up and summary events, both nurseries' weekday scans before the demo's
+weeks; an old loaner answer sheet reaches three years and `days` back.
 
 Seeded (the same DAYS gives the same history) and idempotent: the history's own clerk account marks it as loaded.
 """
@@ -36,10 +38,13 @@ from service.backup import service as backups
 from service.config import get_settings
 from service.crm import crypto as card_crypto
 from service.database import get_engine, session_scope, utcnow
+from service.demo import entry_logs as demo_entry_logs
 from service.demo.crm import sample_bills
 from service.demo.framework import ProgressSink, SilentSink
 from service.dialect import insert_rows
-from service.entry_logs import roster_import
+from service.entry_logs import counts, roster_import
+from service.entry_logs.lookups import local_today
+from service.entry_logs.models import EntryLog, Nursery, Parent
 from service.fleet import escalations, firmware
 from service.fleet.models import TerminalEvent
 from service.identity import service as identity
@@ -63,6 +68,7 @@ SHEET_HEADER = (
     "タイムスタンプ,メールアドレス,0-1.担当者,0-2.拠点管理番号,0-4.ステータス,"
     "1-1.貸出先,1-2.貸出日,3-0.社内ステータス\n"
 )
+SHEET_EVERY_DAYS = 30  # the old sheet has each device's status once a month, over three years and the history's days
 SHEET_ROW = "{day} 09:00:00,old@example.com,山田,{number},3.社内にて保管中,,,1.貸出可能"
 
 
@@ -466,11 +472,13 @@ def loaners_history(office: Office) -> None:
 
 
 def _old_sheet(office: Office, admin: str, devices: list[dict]) -> None:
-    """An old answer sheet imported as history: checked first (a dry run), then imported, as its job does it."""
+    """An old answer sheet imported as history: a month apart from three years and `days` back (the rotation archives
+    the part older than three years); checked first (a dry run), then imported, as its job does it."""
     start = date.today() - timedelta(days=3 * 365 + office.days)
     rows = [
         SHEET_ROW.format(day=(start + timedelta(days=n)).strftime("%Y/%m/%d"), number=device["management_number"])
-        for n, device in enumerate(devices)
+        for n in range(0, 3 * 365 + office.days, SHEET_EVERY_DAYS)
+        for device in devices
     ]
     sheet = (SHEET_HEADER + "\n".join(rows) + "\n").encode()
     files = {"file": ("端末ステータス収集.csv", sheet, "text/csv")}
@@ -614,6 +622,22 @@ SITE = {
 # --- 入退管理 -------------------------------------------------------------------------------------------------------
 
 
+def _earlier_scans(office: Office) -> None:
+    """Both nurseries' weekday scans before the demo's weeks, `days` back from now: each parent a drop-off and a
+    pick-up, as the demo makes them."""
+    today = local_today(utcnow())
+    with session_scope() as db:
+        for nursery in db.scalars(select(Nursery).order_by(Nursery.id).limit(2)):
+            families = [[parent] for parent in db.scalars(select(Parent).where(Parent.nursery_id == nursery.id))]
+            rows: list[dict] = []
+            for offset in range(office.days, demo_entry_logs.DAYS, -1):
+                day = today - timedelta(days=offset)
+                if day.weekday() < 5:
+                    rows += demo_entry_logs.day_of_scans(nursery, families, day, office.rng)[0]
+            insert_rows(db, EntryLog, rows)
+            counts.rebuild(db, nursery_id=nursery.id)
+
+
 def entry_logs_history(office: Office) -> None:
     """At both nurseries: a station signs in (once refused), scans, a scan deleted, an exit recorded, stations signed
     out, the stations' password changed; a roster import; attendance; a parent's barcode link reissued and revoked."""
@@ -646,6 +670,7 @@ def entry_logs_history(office: Office) -> None:
         office.call(admin, "DELETE", f"/api/attendance/{child['id']}/{day}")
         office.post(admin, f"/api/entry-logs/parents/{parent['id']}/barcode-link")
         office.call(admin, "DELETE", f"/api/entry-logs/parents/{parent['id']}/barcode-link")
+    _earlier_scans(office)
     first = office.get(admin, "/api/entry-logs/nurseries")[0]
     office.call(admin, "DELETE", f"/api/entry-logs/nurseries/{first['id']}/entry-exit-password")
     office.call(

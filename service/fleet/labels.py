@@ -63,9 +63,9 @@ SLA_STEPS = (
     ("resolved", "対応実施", 60),
 )
 # The steps recorded by a "mark" of their own (初動確認 and 対応実施 are the acknowledge and resolve actions).
-MARKED_STEPS = ("diagnosed", "customer_contacted", "reported")
+MARKED = ("diagnosed", "customer_contacted", "reported")
 # The commands a person sends a terminal (a firmware update is sent by its rollout, which is audited instead).
-SENT_BY_HAND = ("collect_diagnostics", "set_interval")
+BY_HAND = ("collect_diagnostics", "set_interval")
 # Step 6 完了報告 「対応後即時」: due this many minutes after 対応実施 (the resolution).
 REPORT_STEP = ("reported", "完了報告", 15)
 
@@ -189,9 +189,9 @@ AUDIT = register(
             "add_note": "メモの追加",
             "resolve": "対応実施（解決）",
             "escalate": "エスカレーション（期限超過の通知）",
-            **{f"mark_{step}": f"{label}の記録" for step, label, _ in (*SLA_STEPS, REPORT_STEP) if step in MARKED_STEPS},
+            **{f"mark_{step}": f"{label}の記録" for step, label, _ in (*SLA_STEPS, REPORT_STEP) if step in MARKED},
             **{f"rollout_{status}": f"ロールアウトの状態変更（{label}）" for status, label in ROLLOUT_STATUSES.items()},
-            **{f"command_{kind}": f"コマンド送信（{label}）" for kind, label in COMMAND_TYPES.items() if kind in SENT_BY_HAND},
+            **{f"command_{kind}": f"コマンド送信（{COMMAND_TYPES[kind]}）" for kind in BY_HAND},
         },
         targets={
             "terminal": Target(
