@@ -12,6 +12,7 @@ from pydantic import (
     Field,
     StrictBool,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -193,6 +194,17 @@ class CustomerUpdate(BaseModel):
     contract_type: ContractType | None = None
 
 
+def _local_time(value: time) -> time:
+    if value.tzinfo is not None or value.second or value.microsecond:
+        raise PydanticCustomError("local_time", "時刻は日本時間の時:分（例: 22:00）で指定してください")
+    return value
+
+
+# Japan time with no offset: RFC 3339's partial-time, not its "time" (which carries one), as the OpenAPI says.
+JapanTime = Annotated[time, WithJsonSchema({"type": "string", "format": "partial-time"})]
+LocalTime = Annotated[JapanTime, AfterValidator(_local_time)]
+
+
 class CustomerRead(Labelled):
     LABELS = {"contract_type": labels.CONTRACT_TYPES}
 
@@ -203,8 +215,8 @@ class CustomerRead(Labelled):
     contact_phone: str
     contract_type: str
     contract_type_label: str = ""
-    opens_at: time | None = None
-    closes_at: time | None = None
+    opens_at: JapanTime | None = None
+    closes_at: JapanTime | None = None
     closed_weekdays: list[int] = []
     created_at: datetime
 
@@ -257,13 +269,6 @@ class MaintenanceIn(BaseModel):
     enabled: StrictBool
 
 
-def _local_time(value: time) -> time:
-    if value.tzinfo is not None or value.second or value.microsecond:
-        raise PydanticCustomError("local_time", "時刻は日本時間の時:分（例: 22:00）で指定してください")
-    return value
-
-
-LocalTime = Annotated[time, AfterValidator(_local_time)]
 Weekday = Annotated[int, Field(ge=0, le=6)]  # 0 = Monday … 6 = Sunday
 
 
@@ -295,7 +300,7 @@ class MaintenanceWindowRead(Labelled):
     recurrence: str
     recurrence_label: str = ""
     weekday: int | None
-    start_time: time
+    start_time: JapanTime
     duration_minutes: int
     until: date
     reason: str
