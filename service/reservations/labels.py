@@ -174,6 +174,9 @@ MCP_CREATED = "ご予約リクエストを受け付けました。提携店に�
 CANCEL_DEADLINE_PASSED = "キャンセル期限を過ぎています。カスタマーサポートまでご連絡ください"
 LATE_CANCEL_TIMED_OUT = "決済期限切れで予約が成立しなかったため、キャンセル対応は不要です"
 CANCEL_DONE = "ご予約をキャンセルしました。"
+# An MCP request sent again (the same idempotency_key, or the same booking within minutes): nothing was done twice.
+MCP_REPEATED = "同じご依頼をすでに受け付けています（新たな予約・処理は行っていません）。"
+IDEMPOTENCY_KEY_REUSED = "この依頼キーは別の内容のご依頼に使われています。新しいご依頼には別のキーを指定してください。"
 CANCEL_CONFIRM = "このご予約をキャンセルしますか？"
 CANCEL_BUTTON = "キャンセルする"
 ALREADY_CANCELLED = "このご予約はすでにキャンセルされています。"
