@@ -24,7 +24,7 @@ import hashlib
 import math
 import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
@@ -78,6 +78,8 @@ LIST_PAGES = {
     "/fleet/terminals": "app_pages/fleet/terminals.py",
     "/fleet/alerts": "app_pages/fleet/alerts.py",
     "/reservations/reservations": "app_pages/reservations/detail.py",
+    "/crm/requests": "app_pages/crm/queue.py",
+    "/crm/acquired": "app_pages/crm/acquired.py",
 }
 OPEN_LIST = "一覧を開く"
 
@@ -100,10 +102,15 @@ def figure_card(
     exact = f"（{figure['value']:,}円）" if figure["unit"] == "yen" else ""
     explained = figure["counts"] + exact + help
     kpi_card(figure["label"], figure_value(figure), help=explained, delta=delta, delta_color=delta_color)
-    st.caption(f"期間: {figure['period_label']}")
+    period_caption(figure["period_label"])
     page = LIST_PAGES.get(figure["list_route"] or "")
     if page and auth.may_open(page):
         st.page_link(page, label=OPEN_LIST, icon=":material/list:", query_params=figure["list_query"])
+
+
+def period_caption(words: str) -> None:
+    """A card's or chart's period in words under it: 「期間: 2026年11月（25日まで）」."""
+    st.caption(f"期間: {words}")
 
 
 def figures_stamp(figures: Sequence[Mapping[str, Any]]) -> None:
@@ -129,7 +136,15 @@ def linked_filters(page_key: str, widgets: Mapping[str, tuple[str, Callable[[str
     st.session_state[f"{page_key}_linked_query"] = query
     for name, text in query.items():
         key, read = widgets[name]
-        st.session_state[key] = read(text)
+        try:
+            st.session_state[key] = read(text)
+        except ValueError:
+            continue  # an address edited by hand: that filter stays as it was
+
+
+def day(text: str) -> date:
+    """A query's date, as the API writes it (2026-11-25)."""
+    return date.fromisoformat(text)
 
 
 def flag(text: str) -> bool:

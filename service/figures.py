@@ -1,10 +1,11 @@
 """Named figures: every number a dashboard card, a list filter, a CSV and a report show, defined once.
 
 A `Figure` says what a number counts (its label and its explanation, in Japanese), over which period (now, a month,
-the last months), in which tenant's scope (the domain whose grant scope bounds it), and which list shows its rows:
-the list route and its filter (a domain's filter dataclass; the query the list is opened with is read from it). The
-domain computes the value by counting (or summing) that same filter's query, its list and CSV select the same rows,
-and its report prints the same figure, so a card, the list it opens, the CSV and the report cannot disagree.
+the last months, the days from one date to another), in which tenant's scope (the domain whose grant scope bounds it),
+and which list shows its rows: the list route and its filter (a domain's filter dataclass; the query the list is
+opened with is read from it). The domain computes the value by counting (or summing) that same filter's query, its
+list and CSV select the same rows, and its report prints the same figure, so a card, the list it opens, the CSV and
+the report cannot disagree.
 
 `serve` turns a figure and its value into what the API answers (`FigureRead`): the period in words
 (「2026年11月（25日まで）」, 「過去12か月」, 「現在」), whether it is partial, the moment the figures are as of, when a
@@ -21,12 +22,16 @@ from pydantic import BaseModel
 
 from service.config import get_settings
 
-Period = Literal["now", "month", "months"]
+Period = Literal["now", "month", "months", "days"]
 Unit = Literal["count", "yen"]
 NOW_LABEL = "現在"
 MONTHS_LABEL = "過去{months}か月"
 MONTH_LABEL = "{month.year}年{month.month}月"
 PARTIAL_LABEL = "（{day}日まで）"
+DAY_FORMAT = "%Y/%m/%d"
+DAYS_LABEL = "{since}〜{until}"
+ALL_DAYS_LABEL = "全期間"
+TODAY_LABEL = "（今日まで）"
 AS_OF_FORMAT = "%Y/%m/%d %H:%M 時点"
 MAN = 10_000
 
@@ -45,6 +50,8 @@ class Figure:
     route: str | None = None
     unit: Unit = "count"
     sum_of: str | None = None
+    export: str | None = None
+    grouped_by: str | None = None
 
 
 class FigureRead(BaseModel):
@@ -60,6 +67,8 @@ class FigureRead(BaseModel):
     computed_at: datetime | None = None
     list_route: str | None = None
     list_query: dict[str, str] = {}
+    export_route: str | None = None
+    grouped_by: str | None = None
     sum_of: str | None = None
 
 
@@ -102,14 +111,36 @@ def month_label(month: date, now: datetime) -> tuple[str, bool]:
     return words, False
 
 
-def period_label(period: Period, *, now: datetime, month: date | None = None, months: int | None = None):
-    """The period in words and whether it is partial: 「現在」, a month, or 「過去12か月」 (partial: the current month
-    is in it)."""
+def days_label(since: date | None, until: date | None, now: datetime) -> tuple[str, bool]:
+    """「2026/11/01〜2026/11/20」; a period running to today (or open-ended) is partial and says so:
+    「2026/11/01〜2026/11/25（今日まで）」, 「全期間（今日まで）」."""
+    today = local(now).date()
+    partial = until is None or until >= today
+    ending = TODAY_LABEL if partial else ""
+    if since is None and until is None:
+        return ALL_DAYS_LABEL + ending, True
+    first = since.strftime(DAY_FORMAT) if since else ""
+    last = today if partial or until is None else until
+    return DAYS_LABEL.format(since=first, until=last.strftime(DAY_FORMAT)) + ending, partial
+
+
+def period_label(
+    period: Period,
+    *,
+    now: datetime,
+    month: date | None = None,
+    months: int | None = None,
+    days: tuple[date | None, date | None] = (None, None),
+):
+    """The period in words and whether it is partial: 「現在」, a month, 「過去12か月」 (partial: the current month
+    is in it), or the days from since to until."""
     if period == "month":
         assert month is not None
         return month_label(month, now)
     if period == "months":
         return MONTHS_LABEL.format(months=months), True
+    if period == "days":
+        return days_label(*days, now)
     return NOW_LABEL, False
 
 
@@ -121,10 +152,13 @@ def serve(
     flt: Any = None,
     month: date | None = None,
     months: int | None = None,
+    days: tuple[date | None, date | None] = (None, None),
+    query: dict[str, str] | None = None,
     computed_at: datetime | None = None,
 ) -> FigureRead:
-    """The figure as the API answers it: its value, period in words, the moment it is as of and its list's query."""
-    words, partial = period_label(figure.period, now=now, month=month, months=months)
+    """The figure as the API answers it: its value, period in words, the moment it is as of and its list's query
+    (read from `flt`, or `query` where the list's parameters are not its filter's fields)."""
+    words, partial = period_label(figure.period, now=now, month=month, months=months, days=days)
     return FigureRead(
         key=figure.key,
         label=figure.label,
@@ -137,7 +171,9 @@ def serve(
         as_of_label=as_of_label(now),
         computed_at=computed_at,
         list_route=figure.route,
-        list_query=query_of(flt) if figure.route else {},
+        list_query=(query_of(flt) if query is None else query) if figure.route else {},
+        export_route=figure.export or (figure.route and figure.route + "/export"),
+        grouped_by=figure.grouped_by,
         sum_of=figure.sum_of,
     )
 
