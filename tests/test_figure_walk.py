@@ -27,6 +27,7 @@ FIGURE_ROUTES: dict[str, Callable[[Any], list[dict]]] = {
     "/api/fleet/alerts/figures": lambda body: body,
     "/api/reservations/executive/summary": lambda body: body["month_to_date"]["figures"],
     "/api/crm/metrics/figures": lambda body: body,
+    "/api/loaners/views/summary": lambda body: body["figures"],
 }
 FIGURE_SCHEMA = "#/components/schemas/FigureRead"
 

@@ -18,13 +18,16 @@ FIGURE_PAGES = (
     "app_pages/fleet/alerts.py",
     "app_pages/reservations/executive.py",
     "app_pages/crm/metrics.py",
+    "app_pages/loaners/summary.py",
 )
 AS_OF = re.compile(r"^\d{4}/\d{2}/\d{2} \d{2}:\d{2} 時点$")
 
 
 @pytest.mark.parametrize("page", FIGURE_PAGES)
 def test_every_figure_says_its_period_and_the_page_its_moment(page, db, open_app):
-    staff = make_user(db, "staff1", grants={"fleet": "operator", "reservations": "operator", "crm": "operator"})
+    staff = make_user(
+        db, "staff1", grants={"fleet": "operator", "reservations": "operator", "crm": "operator", "loaners": "admin"}
+    )
     db.commit()
 
     at = open_page(open_app, staff, page)
