@@ -85,5 +85,7 @@ def metrics_figures(
     now: datetime,
 ) -> list[FigureRead]:
     """代理店別数値's cards over the period, for one agency or all the caller sees."""
-    chosen = {"agency_id": agency_id, "since": since, "until": until}
-    return [figure_of(db, figure, view=view, role=role, now=now, **chosen) for figure in METRICS]
+    return [
+        figure_of(db, figure, view=view, role=role, agency_id=agency_id, since=since, until=until, now=now)
+        for figure in METRICS
+    ]
