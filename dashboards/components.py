@@ -24,7 +24,7 @@ import hashlib
 import math
 import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
@@ -32,7 +32,7 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import api, auth, clock, labels, sections
+from dashboards import api, auth, clock, formats, labels, sections
 
 KPI_STYLE = Path(__file__).resolve().parent / "assets" / "kpi.css"
 PAGE_SIZES = (25, 50, 100)
@@ -70,6 +70,104 @@ def kpi_card(
     """A number card; delta_color="inverse" shows a fall in green and a rise in red (for what is better lower).
     Its label, value and delta wrap rather than being cut short (kpi_style)."""
     st.metric(label, value, delta=delta, delta_color=delta_color, help=help, border=True)
+
+
+# The page that shows a named figure's list (the figure's list route, service/figures.py): a card opens it with the
+# figure's filter in its query (linked_filters reads it there).
+LIST_PAGES = {
+    "/fleet/terminals": "app_pages/fleet/terminals.py",
+    "/fleet/alerts": "app_pages/fleet/alerts.py",
+    "/reservations/reservations": "app_pages/reservations/detail.py",
+    "/crm/requests": "app_pages/crm/queue.py",
+    "/crm/acquired": "app_pages/crm/acquired.py",
+}
+OPEN_LIST = "一覧を開く"
+
+
+def figure_value(figure: Mapping[str, Any]) -> str:
+    """A named figure's value as a card shows it: money in 万円, a count with separators."""
+    return formats.man_yen(figure["value"]) if figure["unit"] == "yen" else f"{figure['value']:,}"
+
+
+def figure_card(
+    figure: Mapping[str, Any],
+    *,
+    delta: Any = None,
+    delta_color: Literal["normal", "inverse", "off"] = "normal",
+    help: str = "",  # noqa: A002 - Streamlit's word
+) -> None:
+    """A named figure's card (service/figures.py): its label, value and what it counts (money's exact yen too), its
+    period in words under it, and, where its rows are a list this user may open, a link to that list filtered to
+    exactly them (its total is the card's number)."""
+    exact = f"（{figure['value']:,}円）" if figure["unit"] == "yen" else ""
+    explained = figure["counts"] + exact + help
+    kpi_card(figure["label"], figure_value(figure), help=explained, delta=delta, delta_color=delta_color)
+    period_caption(figure["period_label"])
+    page = LIST_PAGES.get(figure["list_route"] or "")
+    if page and auth.may_open(page):
+        st.page_link(page, label=OPEN_LIST, icon=":material/list:", query_params=figure["list_query"])
+
+
+def period_caption(words: str) -> None:
+    """A card's or chart's period in words under it: 「期間: 2026年11月（25日まで）」."""
+    st.caption(f"期間: {words}")
+
+
+AS_OF_FORMAT = "%Y/%m/%d %H:%M 時点"  # the service's figures write their moment alike (service/figures.py)
+DAY_FORMAT = "%Y/%m/%d"
+NOW_WORDS = "現在"
+
+
+def days_words(start: date, end: date) -> str:
+    """A period of days read by the page itself in the figures' words: 「2026/11/01〜2026/11/20」, or
+    「2026/11/01〜2026/11/25（今日まで）」 while it runs to today."""
+    today = clock.today()
+    ending = "（今日まで）" if end >= today else ""
+    return f"{start.strftime(DAY_FORMAT)}〜{min(end, today).strftime(DAY_FORMAT)}{ending}"
+
+
+def moment_stamp(moment: datetime) -> None:
+    """The moment a page's own readings are as of (those that are no named figures): 「2026/11/25 14:03 時点」."""
+    st.caption(moment.strftime(AS_OF_FORMAT))
+
+
+def figures_stamp(figures: Sequence[Mapping[str, Any]]) -> None:
+    """The moment a page's figures are as of: 「2026/11/25 14:03 時点」."""
+    if figures:
+        st.caption(figures[0]["as_of_label"])
+
+
+def computed_stamp(computed_at: str | None, job: str = "毎晩の集計") -> None:
+    """When a job computed the figures below (「集計日時: 2026/11/25 02:00 時点（毎晩の集計）」), or that it has
+    not yet."""
+    when = local_datetime(computed_at).strftime(AS_OF_FORMAT) if computed_at else "未集計"
+    st.caption(f"集計日時: {when}（{job}）")
+
+
+def linked_filters(page_key: str, widgets: Mapping[str, tuple[str, Callable[[str], Any]]]) -> None:
+    """Set a list's filter widgets from the page's query (a figure card's link: ?overdue=true&open_only=true): each
+    query parameter named in `widgets` (parameter -> (widget key, reading)) is set once per distinct query, so the
+    person can change the filters afterwards."""
+    query = {name: st.query_params[name] for name in widgets if name in st.query_params}
+    if not query or st.session_state.get(f"{page_key}_linked_query") == query:
+        return
+    st.session_state[f"{page_key}_linked_query"] = query
+    for name, text in query.items():
+        key, read = widgets[name]
+        try:
+            st.session_state[key] = read(text)
+        except ValueError:
+            continue  # an address edited by hand: that filter stays as it was
+
+
+def day(text: str) -> date:
+    """A query's date, as the API writes it (2026-11-25)."""
+    return date.fromisoformat(text)
+
+
+def flag(text: str) -> bool:
+    """A query's boolean, as the API writes it (true / false)."""
+    return text == "true"
 
 
 def kpi_style() -> None:

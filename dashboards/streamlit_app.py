@@ -28,7 +28,9 @@ NOT_FOUND = "このアドレスの画面はありません。サイドバーの�
 NO_PAGES = "表示できる画面がありません。管理者に権限の付与を依頼してください。"
 LOGIN = "login"
 # The menu's badges: a page's to-do count, read afresh on every run (by the page's address)
-MENU_COUNTS = {"crm-queue": crm_api.queue_badge}
+# A menu entry's to-do count and the word saying what it counts (never a bare number beside a list's title, which
+# reads as the list's total): 投入案件一覧（未読 3）.
+MENU_COUNTS = {"crm-queue": ("未読", crm_api.queue_badge)}
 
 
 def requested_address() -> str | None:
@@ -84,15 +86,16 @@ def _elsewhere(user: dict, opened: set[str], home: tuple[Any, str]) -> list[st.P
 
 
 def menu_title(spec: sections.PageSpec) -> str:
-    """The page's title in the menu, with its to-do count when it has one, e.g. 投入案件一覧（3）."""
-    count = MENU_COUNTS.get(spec.url_path)
-    if count is None:
+    """The page's title in the menu, with its to-do count and what it counts when it has one, e.g.
+    投入案件一覧（未読 3）."""
+    if spec.url_path not in MENU_COUNTS:
         return spec.title
+    word, count = MENU_COUNTS[spec.url_path]
     try:
         waiting = count()
     except api.ApiError:
         return spec.title
-    return f"{spec.title}（{waiting}）" if waiting else spec.title
+    return f"{spec.title}（{word} {waiting}）" if waiting else spec.title
 
 
 def _navigation(user: dict):

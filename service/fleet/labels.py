@@ -166,6 +166,7 @@ REPORT_LABELS = {
     "all_customers": "全顧客",
     "customers": "顧客数",
     "month": "対象月",
+    "as_of": "集計時点",
     "terminals": "端末数",
     "availability": "稼働率",
     "alerts": "アラート件数",

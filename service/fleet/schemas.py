@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from service.figures import FigureRead
 from service.fleet import labels
 from service.schemas import IsoDate, IsoDatetime, MultiLine, SingleLine, Text, coded, plausible_client_time
 
@@ -617,8 +618,7 @@ class DashboardRead(BaseModel):
     offline: int
     error: int
     maintenance: int
-    open_alerts: int
-    sla_overdue: int  # unresolved alerts with a §4.2 step past due (a resolved alert's late 完了報告 is not counted)
+    figures: list[FigureRead]  # the cards (fleet/figures.py DASHBOARD): each its list's total under its filter
     open_incidents: int
     availability_pct: float
     critical_alerts: list[CriticalAlert]
@@ -654,6 +654,9 @@ class MonthlyReport(BaseModel):
     company_name: str  # 全顧客 for the fleet-wide report
     customers: int
     month: str
+    period_label: str = ""  # the month in words, 「2026年11月（25日まで）」 while it is still running
+    partial: bool = False  # the month is not over: its figures run up to as_of
+    as_of_label: str = ""  # 「2026/11/25 14:03 時点」: when the figures were computed
     terminals: int
     availability_pct: float  # one decimal, as shown
     alerts_total: int

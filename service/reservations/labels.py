@@ -206,6 +206,12 @@ REPORT_LABELS = {
     "shops": "提携店別予約件数ランキング（{month:%Y年%m月}）",
     "share": "割合",
     "yen": "円",
+    "count": "件",
+    "item": "項目",
+    "value": "値",
+    "as_of": "集計時点: {at}",
+    "partial": "月の途中までの集計です（{period}）。",
+    "nightly": "毎晩の集計による（{at}）",
 }
 REPORT_MAIL_BODY = "{name} 様\n\n{month:%Y年%m月}の月次レポート（PDF）をお送りします。\n\nQRV 予約システム"
 

@@ -15,12 +15,13 @@ PAGE_SIZE = 20
 
 
 def filters(back_office: bool) -> dict[str, Any]:
+    common.linked_period(PAGE)
     top = st.columns([2, 1] if back_office else [1])
     query = top[0].text_input("検索（法人名・店舗名）", key=f"{PAGE}_q", max_chars=100).strip()
     agency_id = None
     if back_office:
         with top[1]:
-            agency_id = common.agency_select("代理店", f"{PAGE}_agency")
+            agency_id = common.agency_select("代理店", f"{PAGE}_agency", preset=common.linked_agency())
     since, until = common.period_inputs(PAGE)
     return {"q": query, "agency_id": agency_id, "since": common.iso(since), "until": common.iso(until)}
 

@@ -230,6 +230,20 @@ def request_page(page_file: str, page: str, pick: Callable[[], int | None], show
         show(detail)
 
 
+def linked_period(key: str, **more: tuple[str, Callable[[str], Any]]) -> bool:
+    """Set a list's period (and `more`) filters from a figure card's link (?since=…&until=…); whether the page was
+    opened by a link naming filters (these or the agency, `linked_agency`)."""
+    widgets = {"since": (f"{key}_since", components.day), "until": (f"{key}_until", components.day)} | more
+    components.linked_filters(key, widgets)
+    return any(name in st.query_params for name in [*widgets, "agency_id"])
+
+
+def linked_agency() -> int | None:
+    """The agency a link names (?agency_id=…), for `agency_select`'s preset."""
+    start = st.query_params.get("agency_id", "")
+    return int(start) if start.isdigit() else None
+
+
 def period_inputs(key: str) -> tuple[date | None, date | None]:
     """期間（開始・終了）as local dates; an end before the start is refused with a message."""
     left, right = st.columns(2)

@@ -89,7 +89,9 @@ def attendance_table(nursery_id: int, day: date, class_name: str) -> None:
     if not data["children"]:
         st.info("園児が登録されていません。「保護者・園児管理」から登録してください。")
         return
+    st.markdown(f"**{day:%Y/%m/%d}の出欠**")
     st.html(attendance_html(data["children"]))
+    components.moment_stamp(clock.now())
     live = "1分ごとに自動で更新されます。" if day == clock.today() else ""
     st.caption(f"送り迎え時刻にマウスを重ねると、保護者と当日の記録（最大5件）を表示します。{live}")
 

@@ -1,7 +1,5 @@
 """端末管理 › アラート一覧: open work against the §4.2 times (SLA colours), and the forms that move an alert along."""
 
-from typing import Any
-
 import streamlit as st
 
 from dashboards import api, auth, clock, components, fleet_api, labels
@@ -15,19 +13,24 @@ WORK = fleet_common.WorkItem(PAGE, "アラート", fleet_api.alert_step, fleet_a
 
 @st.fragment(run_every=fleet_common.REFRESH_SECONDS)
 def summary() -> None:
-    """Counts from the API's totals (one row fetched each), refreshed every minute."""
-    columns = st.columns(3)
-    counts: tuple[tuple[str, dict[str, Any], str | None], ...] = (
-        ("未対応", {"status": "open"}, None),
-        ("対応中", {"status": "acknowledged"}, None),
-        ("SLA超過", {"overdue": True, "open_only": True}, fleet_common.SLA_OVERDUE_HELP),
-    )
-    for column, (label, query, help_text) in zip(columns, counts, strict=True):
+    """The named figures (service/fleet/figures.py), each the alert list's total under its filter, refreshed every
+    minute."""
+    figures = fleet_api.alert_figures()
+    components.figures_stamp(figures)
+    for column, figure in zip(st.columns(len(figures)), figures, strict=True):
         with column:
-            components.kpi_card(label, f"{fleet_api.list_alerts(page_size=1, **query)['total']:,}", help=help_text)
+            components.figure_card(figure)
 
 
 def filters() -> dict:
+    components.linked_filters(
+        PAGE,
+        {
+            "status": (f"{PAGE}_status", str),
+            "overdue": (f"{PAGE}_overdue", components.flag),
+            "open_only": (f"{PAGE}_open_only", components.flag),
+        },
+    )
     columns = st.columns([1, 1, 2, 1])
     with columns[0]:
         status = components.code_select("状態", fleet_api.words("alert_statuses"), f"{PAGE}_status")
@@ -36,7 +39,7 @@ def filters() -> dict:
     with columns[2]:
         customer_id = fleet_common.customer_select("顧客企業", f"{PAGE}_customer")
     with columns[3]:
-        overdue = st.checkbox("SLA超過のみ", key=f"{PAGE}_overdue")
+        overdue = st.checkbox("SLA超過（完了報告の遅れを含む）のみ", key=f"{PAGE}_overdue")
         open_only = st.checkbox("未解決のみ", key=f"{PAGE}_open_only")
     return {
         "status": status,

@@ -43,6 +43,7 @@ def terminal_row(terminal: dict) -> dict:
 
 
 def filters() -> dict[str, Any]:
+    components.linked_filters(PAGE, {"status": (f"{PAGE}_status", str)})
     query = st.text_input("検索", key=f"{PAGE}_q", placeholder="シリアル番号・設置店舗名・会社名の一部").strip()
     columns = st.columns(4)
     with columns[0]:

@@ -1,6 +1,10 @@
 """予約 › 予約詳細: find a reservation (予約ID, 電話番号, 氏名, ステータス), then its event timeline, call summaries,
 payments, manual operations and notes, with the forms the person's role allows (?code=QRV-XXXXXX opens one)."""
 
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -11,13 +15,40 @@ PAGE = "reservations_detail"
 PICKER = f"{PAGE}_code"
 
 
+# The filters a figure card's link sets (service/reservations/figures.py): query parameter -> (widget key, reading).
+LINKED: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "status": (f"{PAGE}_status", str),
+    "confirmed_only": (f"{PAGE}_confirmed_only", components.flag),
+    "created_from": (f"{PAGE}_created_from", date.fromisoformat),
+    "created_to": (f"{PAGE}_created_to", date.fromisoformat),
+    "paid_from": (f"{PAGE}_paid_from", date.fromisoformat),
+    "paid_to": (f"{PAGE}_paid_to", date.fromisoformat),
+}
+
+
+def day_range(label: str, name: str) -> dict[str, date | None]:
+    """Two day pickers (from, to; either empty) for the list's `{name}_from` / `{name}_to`."""
+    left, right = st.columns(2)
+    low = left.date_input(f"{label}（から）", value=None, key=f"{PAGE}_{name}_from")
+    high = right.date_input(f"{label}（まで）", value=None, key=f"{PAGE}_{name}_to")
+    return {f"{name}_from": low, f"{name}_to": high}
+
+
 def filters() -> dict:
+    components.linked_filters(PAGE, LINKED)
     columns = st.columns([2, 1])
     with columns[0]:
         q = st.text_input("検索", key=f"{PAGE}_q", placeholder="予約ID（QRV-XXXXXX）、電話番号、氏名の先頭").strip()
     with columns[1]:
         status = components.code_select("ステータス", common.vocab()["statuses"], f"{PAGE}_status")
-    return {"q": q, "status": status}
+    columns = st.columns([2, 2, 1], vertical_alignment="bottom")
+    with columns[0]:
+        created = day_range("受付日", "created")
+    with columns[1]:
+        paid = day_range("支払日", "paid")
+    with columns[2]:
+        confirmed = st.checkbox("確定・完了のみ", key=f"{PAGE}_confirmed_only")
+    return {"q": q, "status": status, **created, **paid, "confirmed_only": confirmed or None}
 
 
 def pick(shown: list[dict]) -> str | None:
