@@ -45,7 +45,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reservations_mcp_request")),
-        sa.UniqueConstraint("mcp_client_id", "request_key", name=op.f("uq_reservations_mcp_request_mcp_client_id_request_key")),
+        sa.UniqueConstraint(
+            "mcp_client_id", "request_key", name=op.f("uq_reservations_mcp_request_mcp_client_id_request_key")
+        ),
     )
     op.create_index("ix_reservations_mcp_request_client_expires", TABLE, ["mcp_client_id", "expires_at"])
     op.create_index(op.f("ix_reservations_mcp_request_reservation_id"), TABLE, ["reservation_id"])
