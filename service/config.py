@@ -287,7 +287,8 @@ class Settings(BaseSettings):
     def _check_fleet_offline_threshold(self) -> "Settings":
         """An intake stall must be recognised before terminals go offline, or it marks the whole fleet offline: the
         offline threshold of the shortest interval a terminal may have is at least the gap window."""
-        threshold = self.fleet_offline_missed_intervals * (FLEET_MIN_INTERVAL_SECONDS + self.fleet_offline_grace_seconds)
+        shortest = FLEET_MIN_INTERVAL_SECONDS + self.fleet_offline_grace_seconds
+        threshold = self.fleet_offline_missed_intervals * shortest
         if threshold < self.fleet_ingest_gap_seconds:
             raise ValueError(
                 f"APP_FLEET_OFFLINE_MISSED_INTERVALS × ({FLEET_MIN_INTERVAL_SECONDS} s, the shortest heartbeat "

@@ -3,7 +3,6 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from sqlalchemy import func, select, update
 
 from service.config import get_settings
@@ -127,7 +126,8 @@ def test_a_flapping_connection_is_one_alert_and_a_stable_return_ends_it(client, 
         beat_at(back)
         assert [a.status for a in offline_alerts(db)] == ["resolved"]
         sweep_after_silence(back)
-        assert offline_alerts(db) == [(alert_id, "open", detected, f"端末からの通信が途絶えました（最終通信 {local_minute(back)}）")]
+        message = f"端末からの通信が途絶えました（最終通信 {local_minute(back)}）"
+        assert offline_alerts(db) == [(alert_id, "open", detected, message)]
 
     stable = start + timedelta(minutes=30)
     beat_at(stable)
