@@ -13,6 +13,7 @@ from service.fleet.models import Alert, Customer, Escalation, MetricSample, Term
 from service.outbox.models import OutboxMessage
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import make_customer, make_terminal
+from tests.service.fleet.test_escalations import add_alert
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
@@ -76,17 +77,6 @@ def test_sweep_digest_and_prune_run_in_the_worker(db, start_worker):
     wait_until(lambda: scalar(select(func.count()).select_from(MetricSample)) == 0, timeout=30, message="pruning")
 
 
-def an_alert(terminal, *, minutes: int, **fields) -> Alert:
-    return Alert(
-        terminal_id=terminal.id,
-        customer_id=terminal.customer_id,
-        alert_type=fields.pop("alert_type", "offline"),
-        message="端末からの通信が途絶えました",
-        created_at=utcnow() - timedelta(minutes=minutes),
-        **fields,
-    )
-
-
 def test_an_escalation_run_in_the_worker_mails_each_recipient_once_none_for_a_closed_store(db, start_worker):
     local = utcnow().astimezone(ZoneInfo("Asia/Tokyo"))
     open_all_day = make_customer(db, "ABC商事")
@@ -104,10 +94,9 @@ def test_an_escalation_run_in_the_worker_mails_each_recipient_once_none_for_a_cl
             (closed_now, "TC-3", "夜の店"),
         )
     )
-    assigned = an_alert(shinjuku, minutes=20, assignee_id=sato.id)  # 初動確認 and リモート診断 late
-    unassigned = an_alert(shibuya, minutes=10, alert_type="high_cpu")  # 初動確認 late
-    held = an_alert(night, minutes=20, alert_type="high_cpu")  # late, but the store is closed
-    db.add_all([assigned, unassigned, held])
+    assigned = add_alert(db, shinjuku, minutes=20, assignee_id=sato.id)  # 初動確認 and リモート診断 late
+    unassigned = add_alert(db, shibuya, minutes=10, alert_type="high_cpu")  # 初動確認 late
+    add_alert(db, night, minutes=20, alert_type="high_cpu")  # late, but the store is closed
     db.commit()
     start_worker()
     escalate_overdue.delay()
@@ -133,7 +122,7 @@ def test_the_sweep_in_the_worker_reopens_a_flapping_terminals_alert(db, start_wo
     for terminal, back_since in ((flapping, last - timedelta(minutes=2)), (stable, last - timedelta(hours=2))):
         terminal.status, terminal.last_heartbeat_at = "online", last
         terminal.offline_deadline_at = last + monitoring.terminal_offline_threshold(terminal.interval_seconds)
-        db.add(an_alert(terminal, minutes=200, status="resolved", resolved_at=back_since, resolved_by="system"))
+        add_alert(db, terminal, minutes=200, status="resolved", resolved_at=back_since, resolved_by="system")
     db.commit()
     first = {flapping.id: alert_of(flapping), stable.id: alert_of(stable)}
     start_worker()

@@ -13,6 +13,7 @@ from service.fleet.schedules import local_minute
 from service.outbox.models import OutboxMessage
 from tests.factories import make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal, send, user_headers
+from tests.service.fleet.test_escalations import add_alert
 from tests.support.clock import clock_at, japan_time
 
 GROUP_WAIT = timedelta(seconds=30)
@@ -136,19 +137,9 @@ def test_a_flapping_connection_is_one_alert_and_a_stable_return_ends_it(client, 
     assert [(a.id == alert_id, a.status) for a in offline_alerts(db)] == [(True, "resolved"), (False, "open")]
 
 
-def test_a_flapping_terminal_whose_alert_a_person_resolved_gets_a_new_one(client, db):
-    ((terminal, token),) = fleet(db, make_customer(db), 1, silent_for=timedelta(hours=1))
-    db.add(
-        Alert(
-            terminal_id=terminal.id,
-            customer_id=terminal.customer_id,
-            alert_type="offline",
-            status="resolved",
-            created_at=ago(minutes=70),
-            resolved_at=ago(minutes=61),
-            resolved_by="op1",
-        )
-    )
+def test_a_flapping_terminal_whose_alert_a_person_resolved_gets_a_new_one(db):
+    ((terminal, _),) = fleet(db, make_customer(db), 1, silent_for=timedelta(hours=1))
+    add_alert(db, terminal, minutes=70, status="resolved", resolved_at=ago(minutes=61), resolved_by="op1")
     db.commit()
     monitoring.sweep_offline(db, now=utcnow())
     db.commit()
