@@ -286,14 +286,15 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check_fleet_offline_threshold(self) -> "Settings":
         """An intake stall must be recognised before terminals go offline, or it marks the whole fleet offline: the
-        offline threshold of the shortest interval a terminal may have is at least the gap window."""
-        shortest = FLEET_MIN_INTERVAL_SECONDS + self.fleet_offline_grace_seconds
-        threshold = self.fleet_offline_missed_intervals * shortest
+        offline threshold of the shortest interval a terminal may have (`set_interval`'s least, or the configured
+        interval if shorter) is at least the gap window."""
+        interval = min(FLEET_MIN_INTERVAL_SECONDS, self.fleet_heartbeat_interval_seconds)
+        threshold = self.fleet_offline_missed_intervals * (interval + self.fleet_offline_grace_seconds)
         if threshold < self.fleet_ingest_gap_seconds:
             raise ValueError(
-                f"APP_FLEET_OFFLINE_MISSED_INTERVALS × ({FLEET_MIN_INTERVAL_SECONDS} s, the shortest heartbeat "
-                f"interval, + APP_FLEET_OFFLINE_GRACE_SECONDS) (the shortest offline threshold, {threshold} s) must be "
-                f"at least APP_FLEET_INGEST_GAP_SECONDS ({self.fleet_ingest_gap_seconds} s): a shorter threshold marks "
+                f"APP_FLEET_OFFLINE_MISSED_INTERVALS × ({interval} s, the shortest heartbeat interval, + "
+                f"APP_FLEET_OFFLINE_GRACE_SECONDS) (the shortest offline threshold, {threshold} s) must be at least "
+                f"APP_FLEET_INGEST_GAP_SECONDS ({self.fleet_ingest_gap_seconds} s): a shorter threshold marks "
                 "terminals offline before a stalled heartbeat intake is recognised"
             )
         return self
