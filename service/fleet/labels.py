@@ -131,18 +131,20 @@ RESOLVED_MARK = "【解決】"
 RESOLVED_LINE = "{mark}{line}（解決 {resolved}）"
 LINK_LINE = "  {url}"  # under a mail's line: the record's page in the dashboards
 
-# Escalation: a §4.2 step of open work past due, told once to the fleet's システム管理者 (e-mail) and on Slack.
+# Escalation: a §4.2 step of open work past due, told once (the assignee or the step's team first, then the
+# システム管理者) by e-mail and on Slack.
 ESCALATION_SUBJECTS = {"alert": "アラート #{id}", "incident": "インシデント #{id}"}
-ESCALATION_SUBJECT = "【TMS】エスカレーション: {subject}の{step}が期限超過"
-ESCALATION_BODY = (
-    "{subject}の「{step}」が期限（{due}、検知から{minutes}分）を過ぎても記録されていません。\n"
-    "{place}\n"
-    "検知 {created}　担当者 {assignee}\n\n"
-    "対応状況を確認し、担当者を割り当ててください:\n{url}"
+# An escalation run's digest: one mail per person told, its lines grouped by customer.
+ESCALATION_SUBJECT = "【TMS】エスカレーション: 期限超過{count}件"
+ESCALATION_INTRO = "次の対応が期限を過ぎても記録されていません。対応状況を確認してください。"
+ESCALATION_CUSTOMER = "■ {company}"
+ESCALATION_LINE = (
+    "{subject}の「{step}」が期限（{due}、検知から{minutes}分）超過: {place}\n  検知 {created}　担当者 {assignee}"
 )
-ESCALATION_SLACK = "【TMS】{subject}の「{step}」が期限（{due}）超過: {place} {url}（通知: {leads}）"
-NO_ASSIGNEE = "未割り当て"
-NO_LEADS = "通知先のシステム管理者なし"
+ESCALATION_SLACK = "【TMS】エスカレーション: 期限超過{count}件"
+ESCALATION_SLACK_LINE = "{subject}の「{step}」が期限（{due}）超過: {place} 担当者 {assignee} {url}（通知: {told}）"
+NO_ASSIGNEE = "未割り当て（担当者を割り当ててください）"
+NO_ONE_TOLD = "メール通知先なし"
 
 # CSV import: the vendor's Japanese column names, and why a row is rejected.
 IMPORT_HEADERS = {

@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from service.config import FLEET_MAX_INTERVAL_SECONDS, FLEET_MIN_INTERVAL_SECONDS
 from service.figures import FigureRead
 from service.fleet import labels
 from service.schemas import IsoDate, IsoDatetime, MultiLine, SingleLine, Text, coded, plausible_client_time
@@ -310,7 +311,7 @@ class MaintenanceWindowRead(Labelled):
 
 
 class IntervalIn(BaseModel):
-    interval_seconds: Annotated[int, Field(ge=30, le=3600)]
+    interval_seconds: Annotated[int, Field(ge=FLEET_MIN_INTERVAL_SECONDS, le=FLEET_MAX_INTERVAL_SECONDS)]
 
 
 class DiagnosticsRequest(BaseModel):
