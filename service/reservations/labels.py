@@ -108,6 +108,23 @@ EMAIL_INCIDENT_BODY = (
 )
 SLACK_LATE_PAYMENT = "予約ID: {code} で決済期限切れ後またはキャンセル後に決済が完了したため返金します"
 
+# What each template field of the messages stands for, as the requester FAQ page shows it (〈予約ID〉): a requester
+# reads words, never a {code} (training.faq_page).
+TEMPLATE_FIELDS = {
+    "code": "予約ID",
+    "service": "サービス",
+    "when": "予約日時",
+    "shop": "提携店名",
+    "url": "リンク",
+    "minutes": "お支払いの期限（分）",
+    "cancel": "キャンセルのご案内",
+    "faq": "よくある質問のリンク",
+    "deadline": "無料キャンセルの期限",
+    "name": "お名前",
+    "summary": "ご予約の内容",
+    "refund": "返金のご案内",
+}
+
 # SMS and email to the requester and the shop.
 SMS_CONFIRMATION = (
     "【QRV】ご予約リクエストを受け付けました（予約ID: {code}）。{service} {when}。"
