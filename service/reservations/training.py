@@ -58,8 +58,13 @@ MANUALS: dict[str, Manual] = {
 
 
 def source(name: str) -> str:
-    """The manual's Markdown."""
+    """The manual's Markdown, its quoted messages as the code writes them ({code})."""
     return (FOLDER / MANUALS[name].file).read_text(encoding="utf-8")
+
+
+def readable(name: str) -> str:
+    """The manual's Markdown as people read it: each quoted message's fields in words (〈予約ID〉)."""
+    return fields_in_words(source(name))
 
 
 def quoted_templates(name: str) -> list[tuple[str, str]]:
@@ -94,10 +99,9 @@ def faq_url() -> str:
 
 
 def faq_page() -> str:
-    """The requester FAQ as a page of its own: no script, no outside resource; each quoted message's fields in
-    words (〈予約ID〉, not {code})."""
+    """The requester FAQ as a page of its own, as people read it (readable): no script, no outside resource."""
     manual = MANUALS["requester-faq"]
-    body = _renderer().render(fields_in_words(source(manual.name)))
+    body = _renderer().render(readable(manual.name))
     return FAQ_PAGE.format(title=escape(manual.title), style=FAQ_STYLE, body=body)
 
 
@@ -115,7 +119,7 @@ def draw(name: str) -> FPDF:
     pdf = japanese_pdf()
     pdf.set_title(MANUALS[name].title)
     pdf.add_page()
-    tokens = _tokens(source(name))
+    tokens = _tokens(readable(name))
     index = 0
     while index < len(tokens):
         index = _draw_block(pdf, tokens, index)

@@ -62,6 +62,7 @@ def test_staff_read_the_manuals_and_others_may_not(client, db):
     assert [m["name"] for m in listed.json()] == MANUALS
     manual = client.get("/api/reservations/manuals/operator-manual", headers=support).json()
     assert manual["title"] == "運用マニュアル（運営担当者向け）" and "## マニュアルオペレーション" in manual["markdown"]
+    assert "予約ID: 〈予約ID〉" in manual["markdown"] and "{" not in manual["markdown"]  # fields in words
     assert client.get("/api/reservations/manuals/secrets", headers=support).status_code == 422
     assert client.get("/api/reservations/manuals/shop-faq").status_code == 401
     executive = headers_for(db, "executive")
