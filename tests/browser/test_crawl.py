@@ -112,13 +112,14 @@ ATTRIBUTES_SHOWN = """() => [...document.querySelectorAll('[aria-label], [title]
         .map(name => [name, element.getAttribute(name)])
         .filter(([, value]) => value))
     .map(([name, value]) => `${name}="${value}"`)"""
-# The texts of choices (a check box's or radio button's label, a select's chosen or listed option, a multiselect's tag)
-# that end in an ellipsis on screen: their box is narrower than their text
+# The texts of choices (a check box's or radio button's label, a select's chosen or listed option, a multiselect's tags)
+# cut short on screen: ending in an ellipsis, or tags in a row that scrolls (their box is narrower than their text)
 CHOICES_CUT = """() => [...document.querySelectorAll(
         "[data-testid='stCheckbox'] *, [data-testid='stRadio'] *, [role='option'], [role='option'] *, "
-        + "[data-baseweb='tag'] *, [data-baseweb='select'] *")]
-    .filter(element => getComputedStyle(element).textOverflow === 'ellipsis' && element.checkVisibility())
-    .filter(element => element.scrollWidth > element.clientWidth + 1)
+        + "[data-testid='stSelectbox'] *, [data-testid='stMultiSelect'] *")]
+    .filter(element => element.checkVisibility() && element.scrollWidth > element.clientWidth + 1)
+    .filter(element => getComputedStyle(element).textOverflow === 'ellipsis'
+        || element.matches("[data-testid='stMultiSelectTagsContainer']"))
     .map(element => element.textContent.trim())"""
 # What a page shows when the API failed: its 500's message, or the dashboards' own for an answer it could not read
 SERVER_FAILURES = ("内部エラーが発生しました", "APIでエラーが発生しました")

@@ -44,6 +44,7 @@ def business_hours_form(customer: dict) -> None:
             format_func=lambda d: WEEKDAYS[d],
             key=f"{key}_closed",
             placeholder="定休日なし",
+            wrap=True,  # every tag whole: a choice is never cut short
         )
         submitted = st.form_submit_button("営業時間を保存")
     if not submitted:

@@ -74,6 +74,7 @@ def shop_fields(key: str, services: dict[int, str], shop: dict | None = None) ->
             format_func=services.__getitem__,
             key=f"{key}_services",
             placeholder="サービスを選択",
+            wrap=True,  # every tag whole: a choice is never cut short
         ),
         "call_order": st.number_input("架電順", 0, 100_000, shop["call_order"], key=f"{key}_order"),
         "active": st.checkbox("有効", shop["active"], key=f"{key}_active"),
