@@ -237,7 +237,7 @@ def _schedule_retry(message: OutboxMessage, error: DeliveryError, now: datetime,
 
 def failure_text(message: OutboxMessage) -> str:
     """Why a failed message was not sent, in Japanese (never the provider's own text)."""
-    return labels.FAILURES.get((message.payload or {}).get("failure"), labels.FAILED)
+    return labels.FAILURES.get(str((message.payload or {}).get("failure")), labels.FAILED)
 
 
 def attempt_outcome(result: SendResult | DeliveryError) -> str:
