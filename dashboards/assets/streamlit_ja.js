@@ -75,6 +75,7 @@
     [/^Page (\d+)$/, (_, page) => `${page}ページ目`],
     [/^(year|month|day|hour|minute), (.+)$/, (_, part, label) => `${label}（${PARTS[part]}）`],
     [/^Remove (.+)$/s, (_, option) => `${option}を外す`],
+    [/^[a-z_]+ icon$/, () => "アイコン"], // a Material icon named by its English name (「notifications icon」)
   ];
   // The texts Streamlit writes with a value in them: a multiselect's options, a table's search, a number's range
   const TEXT_RULES = [
