@@ -227,7 +227,7 @@ def test_csv_export_holds_every_filtered_log_in_the_chosen_order(db, month, open
     ]
     assert len(rows) == 31
     assert rows[1] == [
-        "2026/01/14 09:15:00",
+        "2026-01-14 09:15:00",
         str(month.parents[0].id),
         "sakura保護者0",
         "入",
@@ -236,7 +236,7 @@ def test_csv_export_holds_every_filtered_log_in_the_chosen_order(db, month, open
         "",
         "",
         "",
-        "2026/01/14 09:15:00",
+        "2026-01-14 09:15:00",
         "",
     ]
     assert [r[0] for r in rows[1:]] == sorted(r[0] for r in rows[1:])
