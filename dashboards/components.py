@@ -6,7 +6,8 @@ record_picker (choose one record by id, whatever its shown label becomes after a
 one value, status_cells(table, column, colours) for a table's status column (the word on a coloured cell), so a state
 reads the same in any font; never an emoji, which shows as an empty box where no emoji font is installed.
 Times (the API speaks UTC, people read Japan time; the clock and the zone are clock.py's): local_time ->
-"2026-01-05 09:30:00", local_datetime (for chart axes), relative_time -> "10分前".
+"2026/01/05 09:30:00" (formats.DATE_TIME, as every date is written), local_datetime (for chart axes),
+relative_time -> "10分前".
 Writes: act(page_key, call, success, changed=...) runs one write and reruns with the success message
 (show_flash(page_key) shows it at the top of the page), shows the API's refusal, or says 変更はありません。 when
 nothing changed; confirm_then_act is the same behind a tick box, for what cannot be undone. show_errors shows a form's
@@ -41,6 +42,9 @@ NO_ROWS = "該当するデータはありません。"
 NO_CHANGES = "変更はありません。"
 CSV_LABEL = "CSVダウンロード"
 CSV_HELP = "条件に一致する全{total:,}件をCSVでダウンロードします"
+# The class a paged list's table is drawn in (st-key-<key>-paged-list): streamlit_ja.css takes its toolbar's search
+# and CSV download off, which would see only the rows shown
+PAGED_LIST = "paged-list"
 
 # What a colour says on every page: red needs action (failed, overdue), orange a warning (due soon), yellow what a
 # spec paints yellow, green ok or done, blue in progress, gray inactive. Pages keep their kind's map (code -> colour).
@@ -222,8 +226,8 @@ def local_datetime(value: str) -> datetime:
 
 
 def local_time(value: str | None) -> str:
-    """An ISO timestamp from the API shown in Japan time, e.g. 2026-01-05 09:30:00."""
-    return local_datetime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+    """An ISO timestamp from the API shown in Japan time, e.g. 2026/01/05 09:30:00 ([:16] without its seconds)."""
+    return local_datetime(value).strftime(formats.DATE_TIME) if value else ""
 
 
 def relative_time(value: str | None, now: datetime | None = None) -> str:
@@ -260,8 +264,9 @@ def show_errors(errors: list[str]) -> bool:
 
 
 def api_error(exc: api.ApiError) -> None:
-    """An API refusal shown as its message, with the fields it names or the CSV columns it says are missing."""
-    if isinstance(exc.details, dict) and exc.details.get("missing"):
+    """An API refusal shown as its message, with the fields it names or the CSV columns it says are missing (a CSV's
+    refusal, rule "columns", names them as the file's header does; any other refusal's message names its fields)."""
+    if isinstance(exc.details, dict) and exc.details.get("rule") == "columns" and exc.details.get("missing"):
         st.error(f"{exc.message}（不足している列: {'、'.join(map(str, exc.details['missing']))}）")
         return
     details = exc.details if isinstance(exc.details, list) else []
@@ -506,12 +511,13 @@ def paginated_table(
     st.caption(f"全{result['total']:,}件中 {first:,}〜{first + len(rows) - 1:,}件目{note}")
     frame = pd.DataFrame(rows)
     shown = style(frame) if style else frame
-    if table:
-        table(shown, result["items"])
-    elif picker or open_record:
-        record_table(key, shown, result["items"], picker=picker, open_record=open_record, id_field=id_field)
-    else:
-        st.dataframe(shown, hide_index=True)
+    with st.container(key=f"{key}-{PAGED_LIST}"):  # no toolbar search or CSV of the rows shown (streamlit_ja.css)
+        if table:
+            table(shown, result["items"])
+        elif picker or open_record:
+            record_table(key, shown, result["items"], picker=picker, open_record=open_record, id_field=id_field)
+        else:
+            st.dataframe(shown, hide_index=True)
     controls = st.columns([3, 1, 1], vertical_alignment="bottom")
     with controls[0]:
         st.pagination(pages, default=current, key=pager)

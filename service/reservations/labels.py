@@ -108,6 +108,40 @@ EMAIL_INCIDENT_BODY = (
 )
 SLACK_LATE_PAYMENT = "予約ID: {code} で決済期限切れ後またはキャンセル後に決済が完了したため返金します"
 
+# What each template field of the messages stands for, as the manuals show it (〈予約ID〉): a reader of the FAQ page,
+# a manual's PDF or the dashboards' help reads words, never a {code} (training.fields_in_words).
+TEMPLATE_FIELDS = {
+    "code": "予約ID",
+    "service": "サービス",
+    "when": "予約日時",
+    "shop": "提携店名",
+    "url": "リンク",
+    "minutes": "お支払いの期限（分）",
+    "cancel": "キャンセルのご案内",
+    "faq": "よくある質問のリンク",
+    "deadline": "無料キャンセルの期限",
+    "name": "お名前",
+    "summary": "ご予約の内容",
+    "refund": "返金のご案内",
+    "details": "ご依頼内容",
+    "reason": "理由",
+    "amount": "金額",
+    "before": "変更前の金額",
+    "after": "変更後の金額",
+    "link": "決済リンクのご案内",
+    "count": "件数",
+    "level": "レベル",
+    "title": "インシデント名",
+    "escalation": "報告の区分",
+    "id": "インシデント番号",
+    "definition": "レベルの定義",
+    "occurred": "発生日時",
+    "target": "対応時間目標",
+    "impact": "影響範囲",
+    "cause": "原因",
+    "response": "対応内容",
+}
+
 # SMS and email to the requester and the shop.
 SMS_CONFIRMATION = (
     "【QRV】ご予約リクエストを受け付けました（予約ID: {code}）。{service} {when}。"

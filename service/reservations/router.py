@@ -390,7 +390,7 @@ def list_manuals(_: Worker) -> list[dict]:
 def read_manual(_: Worker, name: training.ManualName) -> dict:
     """The manual's Markdown source (the dashboards' help page shows the operators' manual)."""
     manual = training.MANUALS[name]
-    return {"name": manual.name, "title": manual.title, "markdown": training.source(name)}
+    return {"name": manual.name, "title": manual.title, "markdown": training.readable(name)}
 
 
 @router.get("/manuals/{name}/pdf", **media("application/pdf"))

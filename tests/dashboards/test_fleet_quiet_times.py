@@ -39,5 +39,5 @@ def test_admin_sets_business_hours_and_adds_a_maintenance_window(db, open_app, l
         assert "定期メンテナンスを追加しました。" in texts(at.success)
         row = at.dataframe[-1].value.iloc[0]
         assert (row["店舗"], row["繰り返し"], row["開始"], row["理由"]) == ("全店舗", "毎日", "22:00", "夜間バッチ")
-        assert row["終了日"] == "2026-06-01"
+        assert row["終了日"] == "2026/06/01"
         assert_fits_1440(at.dataframe[-1])

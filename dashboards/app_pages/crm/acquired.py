@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import components, crm_api, labels
+from dashboards import components, crm_api, formats, labels
 from dashboards.app_pages.crm import common
 
 PAGE = "crm_acquired"
@@ -34,9 +34,7 @@ def site_rows(corporation: dict) -> pd.DataFrame:
                 "サービス種別": s["service_type_label"],
                 "契約プラン": s["power_plan_name"],
                 "供給地点特定番号": s["power_customer_location_number"],
-                "投入完了日": components.local_datetime(s["submitted_at"]).strftime("%Y-%m-%d")
-                if s["submitted_at"]
-                else "",
+                "投入完了日": formats.day(s["submitted_at"]),
                 "依頼ID": s["request_id"],
             }
             for s in corporation["sites"]
@@ -46,7 +44,7 @@ def site_rows(corporation: dict) -> pd.DataFrame:
 
 def corporation_group(corporation: dict, back_office: bool) -> None:
     """▼ 法人名（N地点） with 最終投入日; expanding shows its sites."""
-    last = components.local_datetime(corporation["last_submitted_at"]).strftime("%Y-%m-%d")
+    last = formats.day(corporation["last_submitted_at"])
     agency = f" ／ {corporation['agency_name']}" if back_office else ""
     name = labels.plain(corporation["corporation_name"])
     title = f"{name}（{corporation['site_count']}地点） 最終投入日 {last}{agency}"

@@ -247,8 +247,8 @@ def linked_agency() -> int | None:
 def period_inputs(key: str) -> tuple[date | None, date | None]:
     """期間（開始・終了）as local dates; an end before the start is refused with a message."""
     left, right = st.columns(2)
-    since = left.date_input("期間（開始）", value=None, key=f"{key}_since", format="YYYY-MM-DD")
-    until = right.date_input("期間（終了）", value=None, key=f"{key}_until", format="YYYY-MM-DD")
+    since = left.date_input("期間（開始）", value=None, key=f"{key}_since")
+    until = right.date_input("期間（終了）", value=None, key=f"{key}_until")
     if since and until and since > until:
         st.error(RANGE_REVERSED)
         return None, None

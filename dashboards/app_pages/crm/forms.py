@@ -78,7 +78,6 @@ def _date(key: str, field: str, label: str, base: dict | None, *, past: bool) ->
         min_value=earliest,
         max_value=latest,
         key=common.widget_key(key, field),
-        format="YYYY-MM-DD",
     )
     return chosen.isoformat() if chosen else None
 
@@ -243,6 +242,8 @@ def corporation_view(corporation: dict) -> None:
             value = common.choice_label(CHOICE_KINDS[field], value)
         elif field in PHONE_FIELDS:
             value = formats.phone(value)
+        elif field in DATE_FIELDS:
+            value = formats.day(value)
         elif isinstance(value, bool):
             value = labels.yes_no(value)
         if value not in (None, ""):
@@ -333,6 +334,8 @@ def site_view(site: dict) -> dict[str, str]:
             value = common.choice_label(CHOICE_KINDS[field], value)
         elif field == "option_plans":
             value = "、".join(options.get(code, code) for code in value or [])
+        elif field in DATE_FIELDS:
+            value = formats.day(value)
         if value not in (None, "", []):
             shown[label] = str(value)
     return shown

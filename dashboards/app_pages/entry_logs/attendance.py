@@ -145,7 +145,7 @@ nursery = common.nursery_choice(user, PAGE)
 if nursery is not None:
     picker = st.columns([1, 1, 2])
     with picker[0]:
-        chosen_day = st.date_input("日付", value=clock.today(), key=f"{PAGE}_date", format="YYYY-MM-DD")
+        chosen_day = st.date_input("日付", value=clock.today(), key=f"{PAGE}_date")
     with picker[1]:
         chosen_class = class_choice(nursery["id"])
     live = REFRESH_SECONDS if chosen_day == clock.today() else None

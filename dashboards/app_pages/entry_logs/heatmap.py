@@ -61,10 +61,8 @@ def peak(heat: dict) -> str:
 def period() -> tuple[date, date] | None:
     today = clock.today()
     columns = st.columns([1, 1, 2])
-    start = columns[0].date_input(
-        "期間（開始）", value=today - timedelta(days=DEFAULT_DAYS - 1), key=f"{PAGE}_from", format="YYYY-MM-DD"
-    )
-    end = columns[1].date_input("期間（終了）", value=today, key=f"{PAGE}_to", format="YYYY-MM-DD")
+    start = columns[0].date_input("期間（開始）", value=today - timedelta(days=DEFAULT_DAYS - 1), key=f"{PAGE}_from")
+    end = columns[1].date_input("期間（終了）", value=today, key=f"{PAGE}_to")
     if start is None or end is None or start > end:
         st.error("期間の開始と終了を、開始が終了より前になるように指定してください。")
         return None

@@ -112,6 +112,7 @@ def child_fields(prefix: str, parents: dict[int, str], child: dict | None = None
             key=f"{prefix}_parents",
             format_func=lambda i: f"{parents[i]}（ID {i}）",
             placeholder="保護者を選択",
+            wrap=True,  # every tag whole: a choice is never cut short
         ),
     }
 

@@ -6,7 +6,7 @@ from datetime import time
 import pandas as pd
 import streamlit as st
 
-from dashboards import clock, components, fleet_api, labels
+from dashboards import clock, components, fleet_api, formats, labels
 from dashboards.app_pages.fleet import common as fleet_common
 
 PAGE = "fleet_customers"
@@ -43,6 +43,8 @@ def business_hours_form(customer: dict) -> None:
             default=customer.get("closed_weekdays") or [],
             format_func=lambda d: WEEKDAYS[d],
             key=f"{key}_closed",
+            placeholder="定休日なし",
+            wrap=True,  # every tag whole: a choice is never cut short
         )
         submitted = st.form_submit_button("営業時間を保存")
     if not submitted:
@@ -69,7 +71,7 @@ def window_row(window: dict) -> dict:
         "繰り返し": when,
         "開始": window["start_time"][:5],
         "時間（分）": window["duration_minutes"],
-        "終了日": window["until"],
+        "終了日": formats.day(window["until"]),
         "理由": window["reason"],
     }
 

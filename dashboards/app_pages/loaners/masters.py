@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, components, formats, labels, loaners_api
+from dashboards import auth, components, labels, loaners_api
 
 PAGE = "loaners_masters"
 LOCATION_PICKER = f"{PAGE}_location_chosen"
@@ -89,7 +89,7 @@ def location_row(location: dict) -> dict:
         "グループメールアドレス": location["group_email"],
         "ステータス変更通知": "ON" if location["notify_status_change"] else "OFF",
         "ステータス": labels.label(location_statuses(), location["status"]),
-        "更新日": formats.spec_time(location["updated_at"]),
+        "更新日": components.local_time(location["updated_at"]),
     }
 
 
@@ -133,7 +133,7 @@ def model_row(model: dict) -> dict:
         "機器種別": kinds().get(model["kind"], ""),
         "管理番号のモデル部分": model["number_section"],
         "備考": model["note"],
-        "更新日": formats.spec_time(model["updated_at"]),
+        "更新日": components.local_time(model["updated_at"]),
     }
 
 

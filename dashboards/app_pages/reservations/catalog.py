@@ -68,7 +68,13 @@ def shop_fields(key: str, services: dict[int, str], shop: dict | None = None) ->
         "phone": st.text_input("電話番号", formats.phone(shop["phone"]), max_chars=40, key=f"{key}_phone").strip(),
         "email": st.text_input("メールアドレス", shop["email"], key=f"{key}_email").strip(),
         "service_type_ids": st.multiselect(
-            "対応サービス", list(services), chosen, format_func=services.__getitem__, key=f"{key}_services"
+            "対応サービス",
+            list(services),
+            chosen,
+            format_func=services.__getitem__,
+            key=f"{key}_services",
+            placeholder="サービスを選択",
+            wrap=True,  # every tag whole: a choice is never cut short
         ),
         "call_order": st.number_input("架電順", 0, 100_000, shop["call_order"], key=f"{key}_order"),
         "active": st.checkbox("有効", shop["active"], key=f"{key}_active"),
