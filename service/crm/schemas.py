@@ -39,6 +39,14 @@ Birthday = Annotated[IsoDate | None, AfterValidator(validation.past_date)]
 Message = Annotated[str, text(2000, min_length=1, multiline=True)]
 LongText = Annotated[str, text(2000, multiline=True)]
 Version = Annotated[int, Field(ge=1, description="the version you read; a stale one is refused with 409")]
+WRITE_ONLY = ("credit_card_number", "credit_card_security_code")  # never read back, so never in a `base`
+
+
+def opened(fields: type[BaseModel]) -> type[BaseModel]:
+    """A PATCH's `base`: the values the editor opened of the fields it changes (all optional, the write-only ones
+    left out), for the three-way merge of a stale edit (locking.lock_edit)."""
+    secret = [name for name in WRITE_ONLY if name in fields.model_fields]
+    return optional_fields(fields, fields.__name__.replace("Fields", "Base"), exclude=secret)
 
 
 def _required(spec: Any) -> tuple[Any, Any]:
@@ -109,7 +117,9 @@ class CorporationFields(BaseModel):
 if TYPE_CHECKING:
     CorporationUpdate = VersionedPatch
 else:
-    CorporationUpdate = optional_fields(CorporationFields, "CorporationUpdate", version=(Version, ...))
+    CorporationUpdate = optional_fields(
+        CorporationFields, "CorporationUpdate", version=(Version, ...), base=(opened(CorporationFields) | None, None)
+    )
 
 
 if TYPE_CHECKING:
@@ -334,7 +344,9 @@ class SiteFields(BaseModel):
 if TYPE_CHECKING:
     SiteUpdate = VersionedPatch
 else:
-    SiteUpdate = optional_fields(SiteFields, "SiteUpdate", version=(Version, ...))
+    SiteUpdate = optional_fields(
+        SiteFields, "SiteUpdate", version=(Version, ...), base=(opened(SiteFields) | None, None)
+    )
 
 
 class SiteRead(SiteFields):
@@ -497,7 +509,9 @@ class AgencyFields(BaseModel):
 if TYPE_CHECKING:
     AgencyUpdate = VersionedPatch
 else:
-    AgencyUpdate = optional_fields(AgencyFields, "AgencyUpdate", version=(Version, ...))
+    AgencyUpdate = optional_fields(
+        AgencyFields, "AgencyUpdate", version=(Version, ...), base=(opened(AgencyFields) | None, None)
+    )
 
 
 if TYPE_CHECKING:

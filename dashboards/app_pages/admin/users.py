@@ -65,7 +65,12 @@ def create_form() -> None:
     def create() -> None:
         components.choose(PICKER, api.create_user(data)["id"])
 
-    components.act(PAGE, create, f"ユーザー「{labels.plain(login_id)}」を作成しました。続けて権限を設定してください。")
+    components.act(
+        PAGE,
+        create,
+        f"ユーザー「{labels.plain(login_id)}」を作成しました。続けて権限を設定してください。",
+        form=f"{PAGE}_new",
+    )
 
 
 def pick_user(shown: list[dict]) -> dict | None:

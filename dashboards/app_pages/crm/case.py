@@ -189,10 +189,12 @@ def site_editor(site: dict) -> None:
     common.save(
         PAGE,
         key,
+        base,
         changes,
-        lambda: crm_api.update_site(site["id"], changes | {"version": base["version"]}),
+        lambda body: crm_api.update_site(site["id"], body),
         f"{crm_detail.site_name(base | changes)} を保存しました。",
         current=lambda: crm_api.get_site(site["id"]),
+        merge=True,
     )
 
 

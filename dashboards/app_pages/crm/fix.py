@@ -91,8 +91,9 @@ def request_editor(detail: dict) -> None:
         common.save(
             PAGE,
             REQUEST,
+            base,
             changes,
-            lambda: crm_api.update_request(request_id, changes | {"version": base["version"]}),
+            lambda body: crm_api.update_request(request_id, body),
             "備考・地点数を保存しました。",
             current=lambda: request_fields(crm_api.get_request(request_id)),
         )

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import clock, components, crm_api, formats, labels
+from dashboards import clock, components, crm_api, formats, forms, labels
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm.labels import SITE_GROUPS, field_names, site_fields
 
@@ -224,10 +224,12 @@ def corporation_editor(page: str, key: str, corporation: dict) -> None:
     common.save(
         page,
         key,
+        base,
         changes,
-        lambda: crm_api.update_corporation(base["id"], changes | {"version": base["version"]}),
+        lambda body: crm_api.update_corporation(base["id"], body),
         "法人情報を保存しました。",
         current=lambda: crm_api.get_corporation(base["id"]),
+        merge=True,
     )
 
 
@@ -376,9 +378,10 @@ def request_input(key: str) -> RequestInput:
     return RequestInput(files, remarks, int(site_count))
 
 
-def after_sending(created: dict) -> None:
-    """Back to マイ依頼一覧, where the new request is listed, with a message."""
+def after_sending(created: dict, form: str) -> None:
+    """Back to マイ依頼一覧, where the new request is listed, with a message; the form sent starts empty next time."""
     request, images = created["request"], len(created["images"])
     message = f"投入依頼 #{request['id']}（{request['corporation_name']}）を送信しました（明細画像 {images}枚）。"
     components.flash(common.MY_PAGE_KEY, message)
+    forms.clear(form)
     st.switch_page(common.MY_PAGE)

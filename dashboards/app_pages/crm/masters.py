@@ -75,7 +75,9 @@ def create_form(master: Master) -> None:
             values = fields(master, key, None)
             submitted = st.form_submit_button(f"{master.noun}を追加", type="primary")
     if submitted:
-        components.act(PAGE, lambda: master.create({"code": code, **values}), f"コード {code} を追加しました。")
+        components.act(
+            PAGE, lambda: master.create({"code": code, **values}), f"コード {code} を追加しました。", form=key
+        )
 
 
 def edit_form(master: Master) -> None:

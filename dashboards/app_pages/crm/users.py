@@ -89,7 +89,10 @@ def create_form() -> None:
             submitted = st.form_submit_button("追加", type="primary")
     if submitted and not components.show_errors(common.schema_errors("user_create", values) + role_errors(values)):
         components.act(
-            PAGE, lambda: crm_api.create_user(values), f"ユーザー「{labels.plain(values['name'])}」を追加しました。"
+            PAGE,
+            lambda: crm_api.create_user(values),
+            f"ユーザー「{labels.plain(values['name'])}」を追加しました。",
+            form=f"{PAGE}_new",
         )
 
 
@@ -125,8 +128,9 @@ def save_user(base: dict, values: dict[str, Any], password: str) -> None:
     common.save(
         PAGE,
         EDIT,
+        base,
         changes,
-        lambda: crm_api.update_user(user_id, changes | {"version": base["version"]}),
+        lambda body: crm_api.update_user(user_id, body),
         f"ユーザー「{labels.plain(values['name'])}」を保存しました。",
         current=lambda: crm_api.get_user(user_id),
     )

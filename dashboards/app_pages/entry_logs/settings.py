@@ -185,7 +185,7 @@ def create_errors(code: str, name: str, password: str) -> list[str]:
 def create_form() -> None:
     rules = entry_logs_api.rules()
     with st.expander("保育園を追加", icon=":material/add_home:"):
-        with st.form(f"{PAGE}_create", clear_on_submit=False):
+        with st.form(f"{PAGE}_create"):
             code = st.text_input(
                 "保育園コード", key=f"{PAGE}_new_code", max_chars=rules["nurseryCodeMax"], placeholder="例: sakura"
             ).strip()
@@ -203,7 +203,10 @@ def create_form() -> None:
     if submitted and not components.show_errors(create_errors(code, name, password)):
         data = {"code": code, "name": name, "entryExitPassword": password or None}
         components.act(
-            PAGE, lambda: entry_logs_api.create_nursery(data), f"保育園「{labels.plain(name)}」を追加しました。"
+            PAGE,
+            lambda: entry_logs_api.create_nursery(data),
+            f"保育園「{labels.plain(name)}」を追加しました。",
+            form=f"{PAGE}_new",
         )
 
 

@@ -88,6 +88,7 @@ def create_form() -> None:
             PAGE,
             lambda: fleet_api.create_customer(values),
             f"顧客「{labels.plain(values['company_name'])}」を追加しました。",
+            form=f"{PAGE}_new",
         )
 
 

@@ -108,7 +108,12 @@ def create_form() -> None:
         "firmware_version": version,
         "installed_date": installed.isoformat() if installed else None,
     }
-    components.act(PAGE, lambda: fleet_api.create_terminal(data), f"端末「{labels.plain(serial)}」を登録しました。")
+    components.act(
+        PAGE,
+        lambda: fleet_api.create_terminal(data),
+        f"端末「{labels.plain(serial)}」を登録しました。",
+        form=f"{PAGE}_new",
+    )
 
 
 user = auth.require_page(__file__)

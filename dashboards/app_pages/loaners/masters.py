@@ -103,7 +103,10 @@ def locations_tab() -> None:
             submitted = st.form_submit_button("拠点を追加", type="primary")
     if submitted and not components.show_errors(location_errors(values)):
         components.act(
-            PAGE, lambda: loaners_api.create_location(values), f"拠点「{labels.plain(values['name'])}」を追加しました。"
+            PAGE,
+            lambda: loaners_api.create_location(values),
+            f"拠点「{labels.plain(values['name'])}」を追加しました。",
+            form=f"{PAGE}_location_new",
         )
     by_id = {p["id"]: p for p in places}
     chosen = components.record_picker(
@@ -195,11 +198,14 @@ def models_tab() -> None:
     categories = {c["category"]: f"{c['category']}（{c['label']}）" for c in loaners_api.categories()}
     with st.expander("機種を追加", icon=":material/add:"):
         with st.form(f"{PAGE}_model_new"):
-            values = model_fields(f"{PAGE}_model", categories)
+            values = model_fields(f"{PAGE}_model_new", categories)
             submitted = st.form_submit_button("機種を追加", type="primary")
     if submitted and not components.show_errors(model_errors(values)):
         components.act(
-            PAGE, lambda: loaners_api.create_model(values), f"機種「{labels.plain(values['name'])}」を追加しました。"
+            PAGE,
+            lambda: loaners_api.create_model(values),
+            f"機種「{labels.plain(values['name'])}」を追加しました。",
+            form=f"{PAGE}_model_new",
         )
     by_id = {m["id"]: m for m in models}
     chosen = components.record_picker(
@@ -243,18 +249,18 @@ def questions_tab() -> None:
     with st.form(f"{PAGE}_question_new"):
         key = st.text_input(
             "キー",
-            key=f"{PAGE}_question_key",
+            key=f"{PAGE}_question_new_key",
             placeholder="1-6.返却予定日",
             help="番号付きのキーは、その番号のステータスのときに表示されます。",
         ).strip()
         kind_of = st.selectbox(
-            "形式", list(question_types()), format_func=question_types().__getitem__, key=f"{PAGE}_question_type"
+            "形式", list(question_types()), format_func=question_types().__getitem__, key=f"{PAGE}_question_new_type"
         )
-        choices = st.text_area("選択肢（1行に1つ）", key=f"{PAGE}_question_choices")
+        choices = st.text_area("選択肢（1行に1つ）", key=f"{PAGE}_question_new_choices")
         prefix = st.text_input(
-            "表示するステータスの番号（番号のないキーのみ）", key=f"{PAGE}_question_prefix", placeholder="1"
+            "表示するステータスの番号（番号のないキーのみ）", key=f"{PAGE}_question_new_prefix", placeholder="1"
         ).strip()
-        required = st.checkbox("必須", key=f"{PAGE}_question_required")
+        required = st.checkbox("必須", key=f"{PAGE}_question_new_required")
         submitted = st.form_submit_button("質問を追加", type="primary")
     values = {
         "key": key,
@@ -268,6 +274,7 @@ def questions_tab() -> None:
             PAGE,
             lambda: loaners_api.add_question(kind, values),
             f"「{form['title']}」に質問「{labels.plain(key)}」を追加しました。",
+            form=f"{PAGE}_question_new",
         )
 
 

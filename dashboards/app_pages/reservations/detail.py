@@ -154,6 +154,7 @@ def open_operation_form(reservation: dict) -> None:
         PAGE,
         lambda: reservations_api.create_operation(code, op_type, reason),
         f"{code} の手動対応（{types[op_type]}）を登録しました。",
+        form=f"{PAGE}_op",
     )
 
 
