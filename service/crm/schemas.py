@@ -94,7 +94,7 @@ class CorporationFields(BaseModel):
     birthday: Birthday = None
     representative_birthday: Birthday = None
     job_type: Code = ""
-    payment_type: Code
+    payment_type: Annotated[str, text(3, min_length=1)]  # chosen, never defaulted: a card opens required fields
     credit_card_number: Annotated[str, ruled(30, validation.card_number)] = ""
     credit_card_expire_month: Annotated[str, ruled(2, validation.expire_month)] = ""
     credit_card_expire_year: Annotated[str, ruled(4, validation.expire_year)] = ""

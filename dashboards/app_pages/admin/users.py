@@ -135,13 +135,17 @@ def grant_row(user_id: int, entry: dict, grant: dict | None) -> tuple[str, str]:
         return role, ""
     required = role in entry["scope_required_roles"]
     kind = labels.label(labels.SCOPE_KIND_LABELS, entry["scope_kind"])
-    scope = right.text_input(
+    names = {tenant["scope"]: tenant["name"] for tenant in entry["tenants"]}
+    current = (grant or {}).get("scope") or ""
+    options = ["", *names, *([current] if current and current not in names else [])]
+    scope = right.selectbox(
         f"{entry['label']}の範囲（{kind}）{'・必須' if required else ''}",
-        value=(grant or {}).get("scope") or "",
+        options,
+        index=options.index(current),
         key=f"{PAGE}_scope_{user_id}_{domain}",
-        placeholder="必須" if required else "空欄なら全体",
+        format_func=lambda s: names.get(s, s) if s else ("選択してください" if required else "全体"),
     )
-    return role, scope.strip()
+    return role, scope
 
 
 def save_grants(user: dict, catalogue: list[dict], wanted: dict[str, tuple[str, str]]) -> None:

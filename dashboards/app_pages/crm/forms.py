@@ -158,8 +158,8 @@ def payment_form(key: str, base: dict | None) -> dict[str, Any]:
     st.markdown("**支払方法（2page）**")
     columns = st.columns(3)
     for column, field in zip(columns, ("payment_type", "invoice", "payment_certificate"), strict=True):
-        with column:
-            values[field] = _choice(key, field, field_names("corporation")[field], base, blank=False)
+        with column:  # 支払方法 starts unchosen: クレジットカード opens the card's required fields
+            values[field] = _choice(key, field, field_names("corporation")[field], base, blank=field == "payment_type")
     masked = _value(base, "credit_card_number_masked")
     st.caption("クレジットカード（支払方法がクレジットカードの場合）" + (f" 登録済み: {masked}" if masked else ""))
     keep = "（変更する場合のみ入力）" if masked else ""
