@@ -1,9 +1,10 @@
 """Create forms: a form that adds a record sends what the person typed once, then starts empty for the next record.
 
-Every widget of a create form has a key under the form's key (`{form}_…`). After a successful save,
-components.act(..., form=form) calls clear(form): each of those widgets shows its default on the next run, so the
-next caller's inquiry never carries the previous one's 予約ID or 回答内容. A refused save clears nothing: the person
-corrects what they typed.
+Every widget of a create form is keyed key(form, name): `{form}_{round}_{name}`. After a successful save,
+components.act(..., form=form) calls clear(form), which starts the form's next round: its widgets are new ones (a
+browser keeps a widget's value for as long as its key lives, whatever the session state says), shown with their
+defaults, so the next caller's inquiry never carries the previous one's 予約ID or 回答内容. A refused save clears
+nothing: the person corrects what they typed.
 
 Times: a create form's date and time is the moment of saving (saved_at), not the moment the page was opened, unless
 the person ticks 「…を指定する」 and sets one (moment). date_time is the two inputs every date-and-time field shows.
@@ -16,10 +17,21 @@ import streamlit as st
 from dashboards import clock
 
 
+def key(form: str, name: str) -> str:
+    """A widget's key in the form's current round."""
+    return f"{form}_{st.session_state.get(_round(form), 0)}_{name}"
+
+
 def clear(form: str) -> None:
-    """Every widget under the create form's key back to its default on the next run."""
-    for key in [key for key in st.session_state if key == form or str(key).startswith(f"{form}_")]:
-        del st.session_state[key]
+    """The form's next round: every widget new, with its default; the last round's values forgotten."""
+    following = st.session_state.get(_round(form), 0) + 1
+    for name in [name for name in st.session_state if str(name).startswith(f"{form}_")]:
+        del st.session_state[name]
+    st.session_state[_round(form)] = following
+
+
+def _round(form: str) -> str:
+    return f"{form}_round"
 
 
 def date_time(key: str, label: str, value: datetime) -> str:

@@ -19,14 +19,14 @@ NEW = "reservations_support_new"
 def test_support_logs_an_inquiry_without_a_reservation_and_the_console_counts_it(db, open_app):
     support = person(db, "support")
     at = open_page(open_app, support, SUPPORT)
-    at.selectbox(key=f"{NEW}_channel").select("phone")
-    at.text_input(key=f"{NEW}_requester").input("鈴木一郎")
-    at.text_input(key=f"{NEW}_reservation").input("QRV-12")
+    at.selectbox(key=f"{NEW}_0_channel").select("phone")
+    at.text_input(key=f"{NEW}_0_requester").input("鈴木一郎")
+    at.text_input(key=f"{NEW}_0_reservation").input("QRV-12")
     button(at, "記録する").click().run()
     assert texts(at.error) == ["予約IDは QRV-XXXXXX の形式で入力してください（予約に関係しない問い合わせは空欄）。"]
     assert count(SupportInquiry) == 0
 
-    at.text_input(key=f"{NEW}_reservation").input("")
+    at.text_input(key=f"{NEW}_0_reservation").input("")
     button(at, "記録する").click().run()
     assert texts(at.success) == ["鈴木一郎 の問い合わせを記録しました。"]
     row = at.dataframe[0].value.to_dict("records")[0]
@@ -58,17 +58,17 @@ def test_the_second_inquiry_is_stored_with_only_what_was_typed(db, open_app, cat
     code = book(catalog["service_id"])
     with clock_at(japan_time(2026, 6, 1, 10, 0)):
         at = open_page(open_app, person(db, "support"), SUPPORT)
-        at.text_input(key=f"{NEW}_requester").input("山田太郎")
-        at.text_input(key=f"{NEW}_reservation").input(code)
-        at.text_area(key=f"{NEW}_answer").input("日時変更を承りました")
+        at.text_input(key=f"{NEW}_0_requester").input("山田太郎")
+        at.text_input(key=f"{NEW}_0_reservation").input(code)
+        at.text_area(key=f"{NEW}_0_answer").input("日時変更を承りました")
         button(at, "記録する").click().run()
     assert texts(at.success) == ["山田太郎 の問い合わせを記録しました。"]
-    assert (at.text_input(key=f"{NEW}_requester").value, at.text_input(key=f"{NEW}_reservation").value) == ("", "")
-    assert at.text_area(key=f"{NEW}_answer").value == ""
+    assert (at.text_input(key=f"{NEW}_1_requester").value, at.text_input(key=f"{NEW}_1_reservation").value) == ("", "")
+    assert at.text_area(key=f"{NEW}_1_answer").value == ""
 
     later = japan_time(2026, 6, 1, 11, 0)
     with clock_at(later):
-        at.text_input(key=f"{NEW}_requester").input("佐藤花子")
+        at.text_input(key=f"{NEW}_1_requester").input("佐藤花子")
         button(at, "記録する").click().run()
     assert texts(at.success) == ["佐藤花子 の問い合わせを記録しました。"]
     with session_scope() as session:

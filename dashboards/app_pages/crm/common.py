@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import api, auth, components, crm_api, labels, sections
+from dashboards import api, auth, components, crm_api, forms, labels, sections
 from dashboards.app_pages.crm import labels as crm_labels
 
 SALES, OPERATOR, ADMIN = "sales", "operator", "admin"
@@ -324,13 +324,12 @@ def editing_base(key: str, current: dict) -> dict:
 
 def widget_key(key: str, field: str) -> str:
     """A form widget's key; a reload starts a new round, so the widgets show the record's values afresh."""
-    return f"{key}_{st.session_state.get(f'{key}_round', 0)}_{field}"
+    return forms.key(key, field)
 
 
 def reload(key: str) -> None:
-    for name in (f"{key}_base", f"{key}_conflict"):
-        st.session_state.pop(name, None)
-    st.session_state[f"{key}_round"] = st.session_state.get(f"{key}_round", 0) + 1
+    """The record read afresh: the edit's base and conflict forgotten, the form's widgets new (forms.clear)."""
+    forms.clear(key)
 
 
 def reloading(key: str, call: Callable[[], Any]) -> Callable[[], Any]:

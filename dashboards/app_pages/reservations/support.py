@@ -52,17 +52,19 @@ def inquiry_fields(key: str) -> dict:
     channels, kinds = vocab["inquiry_channels"], vocab["inquiry_requester_types"]
     left, right = st.columns(2)
     body = {
-        "channel": left.selectbox("チャネル", list(channels), format_func=channels.get, key=f"{key}_channel"),
+        "channel": left.selectbox("チャネル", list(channels), format_func=channels.get, key=forms.key(key, "channel")),
         "requester_type": right.selectbox(
-            "問い合わせ元", list(kinds), format_func=kinds.get, key=f"{key}_requester_type"
+            "問い合わせ元", list(kinds), format_func=kinds.get, key=forms.key(key, "requester_type")
         ),
-        "requester": st.text_input("問い合わせ者（氏名・店舗名）", max_chars=100, key=f"{key}_requester").strip(),
-        "reservation_code": st.text_input(
-            "予約ID（任意）", max_chars=10, placeholder="QRV-XXXXXX", key=f"{key}_reservation"
+        "requester": st.text_input(
+            "問い合わせ者（氏名・店舗名）", max_chars=100, key=forms.key(key, "requester")
         ).strip(),
-        "received_at": forms.moment(f"{key}_received", "受付日時"),
-        "first_responded_at": common.moment(f"{key}_responded", "初回応答日時", None, optional=True),
-        "answer": st.text_area("回答内容", max_chars=common.text_max(), key=f"{key}_answer"),
+        "reservation_code": st.text_input(
+            "予約ID（任意）", max_chars=10, placeholder="QRV-XXXXXX", key=forms.key(key, "reservation")
+        ).strip(),
+        "received_at": forms.moment(forms.key(key, "received"), "受付日時"),
+        "first_responded_at": common.moment(forms.key(key, "responded"), "初回応答日時", None, optional=True),
+        "answer": st.text_area("回答内容", max_chars=common.text_max(), key=forms.key(key, "answer")),
     }
     return body | {"reservation_code": body["reservation_code"] or None}
 
