@@ -6,8 +6,11 @@ spec_time(value) -> "2026/11/24 07:04:56": an API timestamp in Japan time as the
 man_yen(amount) -> "12.3万円" and man_yen_change(a - b) -> "+1.2万円" for amounts on cards; money_axis(figure,
 title) puts a Plotly figure's y axis in 万円 (title 「売上（万円）」, thousands separators), in_man_yen(amounts) gives
 the values to plot on it and money_hover(title) its hover text with the exact sum in yen.
+nfkc(text) -> "OPT270564" for "ＯＰＴ２７０５６４": a code or phone as the API reads it (service/schemas.py), for a
+page's own check before sending.
 """
 
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -69,3 +72,8 @@ def money_axis(figure: go.Figure, title: str) -> go.Figure:
 def money_hover(title: str) -> str:
     """The hover text of a point on a 万円 axis, with the exact sum (customdata) beside it."""
     return f"%{{x}}<br>{title}: %{{y:,.1f}}{MAN_YEN}（%{{customdata:,}}円）<extra></extra>"
+
+
+def nfkc(text: str) -> str:
+    """Full-width letters, digits and signs as the ASCII meant (the API reads codes and phones so, before its rules)."""
+    return unicodedata.normalize("NFKC", text)

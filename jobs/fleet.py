@@ -17,6 +17,7 @@ def mark_offline_terminals() -> dict:
     return {
         "marked_offline": result.marked_offline,
         "incidents": result.incidents,
+        "realerted": result.realerted,
         "skipped": result.skipped,
         "window_digests": digests,
     }

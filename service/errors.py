@@ -16,6 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.openapi import allowed_methods
+from service.schemas import PATTERN_WORDS
 
 log = logging.getLogger("daicho.errors")
 DATABASE_UNAVAILABLE = "データベースに接続できません。しばらくしてから再度お試しください"
@@ -123,7 +124,7 @@ RULE_MESSAGES = {
     "string_unicode": "UTF-8の文字列で指定してください",
     "string_too_short": "{min_length}文字以上で入力してください",
     "string_too_long": "{max_length}文字以内で入力してください",
-    "string_pattern_mismatch": "形式が正しくありません（パターン: {pattern}）",
+    "string_pattern_mismatch": "形式が正しくありません（{words}で入力してください）",
     "string_not_ascii": "半角英数字・記号で入力してください",
     "too_short": "{min_length}件以上指定してください",
     "too_long": "{max_length}件以内で指定してください",
@@ -191,6 +192,7 @@ RULE_MESSAGES = {
     "union_tag_not_found": "{discriminator} を指定してください",
 }
 RULE_FALLBACK = "値が正しくありません"
+PATTERN_FALLBACK = "形式が正しくありません"  # a pattern without words: never show the expression
 EMAIL_MESSAGE = "メールアドレスの形式が正しくありません"
 LOCATIONS = {"body", "query", "path", "header", "cookie"}  # where FastAPI says a field came from
 HAS_JAPANESE = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")
@@ -228,6 +230,9 @@ def rule_message(error: ErrorDetails) -> str:
     if kind == "value_error" and "email" in own:
         return EMAIL_MESSAGE
     template = RULE_MESSAGES.get(kind, RULE_FALLBACK)
+    if kind == "string_pattern_mismatch":
+        words = PATTERN_WORDS.get(str(ctx.get("pattern")))
+        return template.format(words=words) if words else PATTERN_FALLBACK
     values = {key: _choices(str(value)) if key == "expected" else value for key, value in ctx.items()}
     try:
         return template.format(**values)

@@ -1,5 +1,6 @@
-"""Schema helpers shared by the domains: text without control or invisible format characters, strict booleans,
-ISO-only dates and times, bounded client timestamps, and an all-optional PATCH model derived from a create model."""
+"""Schema helpers shared by the domains: text without control or invisible format characters, search boxes and
+codes read NFKC (full-width input as meant), pattern rules with Japanese words, strict booleans, ISO-only dates and
+times, bounded client timestamps, and an all-optional PATCH model derived from a create model."""
 
 import re
 import unicodedata
@@ -10,7 +11,7 @@ from typing import Annotated, Any
 
 from annotated_types import GroupedMetadata
 from fastapi import Query
-from pydantic import AfterValidator, BaseModel, BeforeValidator, create_model
+from pydantic import AfterValidator, BaseModel, BeforeValidator, StringConstraints, create_model
 from pydantic_core import PydanticCustomError
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -70,9 +71,44 @@ SingleLine = AfterValidator(single_line)
 MultiLine = AfterValidator(multi_line)
 Text = Annotated[str, SingleLine]
 MultilineText = Annotated[str, MultiLine]
-# A text query parameter (a search box, a filter) follows the same rule, after its Query constraints:
-# Annotated[str | None, Query(max_length=50), SingleLine]. QueryText is the common one, at most 100 characters.
-QueryText = Annotated[str | None, Query(max_length=100), SingleLine]
+
+
+def nfkc(value: Any) -> Any:
+    """Text in Unicode's NFKC form: full-width letters, digits and signs (ＯＰＴ２７０５６４, ０９０－１２３４) as the
+    ASCII a person meant with the IME left on, half-width katakana as full-width. Other values pass unchanged."""
+    return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
+
+
+# Before everything else of a search box, code, number or phone field: Annotated[str, ..., Normalised, SingleLine].
+Normalised = BeforeValidator(nfkc)
+
+# Each pattern constraint's rule in Japanese words, by its regular expression: errors.py says a pattern mismatch with
+# these words, never the expression. Every pattern of a schema is registered through `matching`;
+# tests/service/test_pattern_words.py fails on one without Japanese words.
+PATTERN_WORDS: dict[str, str] = {}
+
+
+def matching(pattern: str, words: str) -> str:
+    """`pattern`, registered with the words that say its rule to a person (「半角英数字と「-」の1〜20文字」): they end
+    「…で入力してください」 in a refusal."""
+    known = PATTERN_WORDS.setdefault(pattern, words)
+    if known != words:
+        raise ValueError(f"pattern {pattern!r} is already worded {known!r}")
+    return pattern
+
+
+def coded(pattern: str, words: str, **constraints: Any) -> "Rules":
+    """A code, number or phone field's rules, Annotated[str, coded(r"^[0-9-]*$", "半角数字と「-」", max_length=20)]:
+    read NFKC, then its constraints and pattern (refused in `words`), then SingleLine."""
+    return Rules((StringConstraints(pattern=matching(pattern, words), **constraints), Normalised, SingleLine))
+
+
+MONTH_PATTERN = matching(r"^\d{4}-\d{2}$", "年月（YYYY-MM）")
+
+# A text query parameter (a search box, a filter) follows the same rules, after its Query constraints:
+# Annotated[str | None, Query(max_length=50), Normalised, SingleLine]. QueryText is the common one, at most 100
+# characters.
+QueryText = Annotated[str | None, Query(max_length=100), Normalised, SingleLine]
 
 
 @dataclass(frozen=True)

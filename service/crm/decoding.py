@@ -25,9 +25,10 @@ CHILD = (sys.executable, "-m", thumbnails.__name__)  # then the thumbnails' size
 _decoders = threading.BoundedSemaphore(DECODERS)
 
 
-def decode_in_child(pictures: list[bytes], *, size: int) -> list[bytes | None]:
-    """Each picture's thumbnail (None where it is corrupt), decoded in a child process that exits afterwards; 503
-    when the child fails (killed for its memory, say)."""
+def decode_in_child(pictures: list[bytes], *, size: int) -> list[tuple[bytes | None, bytes | None]]:
+    """Each picture's thumbnail (None where it is corrupt) and its JPEG conversion (None unless its format is one
+    browsers do not show: HEIC/HEIF), decoded in a child process that exits afterwards; 503 when the child fails
+    (killed for its memory, say)."""
     with _decoders:
         child = subprocess.Popen(
             [*CHILD, str(size)],
@@ -40,9 +41,11 @@ def decode_in_child(pictures: list[bytes], *, size: int) -> list[bytes | None]:
     try:
         if child.returncode != 0:
             raise ValueError(f"exit status {child.returncode}: {errors.decode(errors='replace')[-500:]}")
-        decoded = list(thumbnails.unframed(io.BytesIO(answer)))
+        parts = list(thumbnails.unframed(io.BytesIO(answer)))
+        if len(parts) != 2 * len(pictures):
+            raise ValueError(f"{len(parts)} parts for {len(pictures)} pictures")
     except (ValueError, struct.error) as exc:
         log.error("picture decoder failed: %s", exc)
         raise ServiceUnavailable(DECODER_FAILED, code="decoder_failed") from None
     log.info("decoded %d pictures in child process %d", len(pictures), child.pid)
-    return decoded
+    return list(zip(parts[::2], parts[1::2], strict=True))

@@ -1,9 +1,9 @@
 """代理店CRM API (/api/crm): thin handlers; roles per spec §5, every query scoped to a sales caller's agency.
 
 Roles: sales (営業担当者, one agency), operator (投入担当者, all agencies), admin (管理者; platform admins too).
-- New requests come as multipart/form-data: `payload` (JSON of RequestCreate) and `images` (0..n JPEG/PNG/PDF files),
-  all or nothing: a bad field or file is a 422 naming it (details.field, details.rule), and nothing (no row, no file)
-  is stored.
+- New requests come as multipart/form-data: `payload` (JSON of RequestCreate) and `images` (0..n JPEG/PNG/HEIC/PDF
+  files; HEIC/HEIF stored as JPEG), all or nothing: a bad field or file is a 422 naming it (details.field,
+  details.rule), and nothing (no row, no file) is stored.
 - Edits carry the `version` they read; a stale one is 409 `stale_version` with details.current_version.
 - DELETE endpoints take `version` as a query parameter (the body guard does not read DELETE bodies).
 - Another agency's id is a 404 for a sales caller, on every path and every filter.
@@ -134,7 +134,7 @@ from service.schemas import IsoDate, MultiLine, QueryText
 
 router = APIRouter(prefix="/crm", tags=["crm"])
 Paging = Annotated[PageParams, Depends(page_params)]
-Files = Annotated[list[UploadFile] | None, File(description="statement images: JPEG, PNG or PDF")]
+Files = Annotated[list[UploadFile] | None, File(description="statement images: JPEG, PNG, HEIC/HEIF or PDF")]
 Period = Annotated[IsoDate | None, Query(description="local date, inclusive (YYYY-MM-DD)")]
 HOME = {"sales": "マイ依頼一覧", "operator": "投入案件一覧", "admin": "ダッシュボード"}
 

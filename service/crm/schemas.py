@@ -12,7 +12,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, Str
 
 from service.crm import validation
 from service.crm.models import STATUSES
-from service.schemas import IsoDate, MultiLine, Rules, SingleLine, VersionedPatch, optional_fields
+from service.identity.schemas import LoginId
+from service.schemas import IsoDate, MultiLine, Rules, SingleLine, VersionedPatch, coded, optional_fields
 
 Status = Literal["in_progress", "deficient", "submitted", "cancelled"]
 assert set(Status.__args__) == set(STATUSES)  # type: ignore[attr-defined]
@@ -425,7 +426,7 @@ class OptionRead(BaseModel):
     is_active: bool
 
 
-MasterCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_-]{1,10}$"), SingleLine]
+MasterCode = Annotated[str, coded(r"^[A-Za-z0-9_-]{1,10}$", "英数字と「_」「-」の1〜10文字", strip_whitespace=True)]
 
 
 class OptionFields(BaseModel):
@@ -433,7 +434,7 @@ class OptionFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_-]{1,20}$"), SingleLine]
+    code: Annotated[str, coded(r"^[A-Za-z0-9_-]{1,20}$", "英数字と「_」「-」の1〜20文字", strip_whitespace=True)]
     name: Annotated[str, text(100, min_length=1)]
     price_label: Annotated[str, text(50)]
     is_support_pack: StrictBool = False
@@ -497,7 +498,7 @@ class AgencyFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, text(100, min_length=1)]
-    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_-]{1,30}$"), SingleLine]
+    code: Annotated[str, coded(r"^[A-Za-z0-9_-]{1,30}$", "英数字と「_」「-」の1〜30文字", strip_whitespace=True)]
     referral_shop_code: Annotated[str, text(30)] = ""
     referral_shop_name: Annotated[str, text(100)] = ""
     contact_name: Annotated[str, text(100)] = ""
@@ -525,21 +526,22 @@ else:
     )
 
 
+StaffCode = Annotated[str, coded(r"^[A-Za-z0-9]{0,20}$", "英数字20文字以内", strip_whitespace=True)]
+
+
 class CrmUserCreate(BaseModel):
     """A new platform user with a crm grant and profile (ユーザー管理)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    login_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._@-]{3,64}$"), SingleLine]
+    login_id: LoginId
     name: Annotated[str, text(100, min_length=1)]
     email: EmailStr | None = None
     password: Annotated[str, StringConstraints(min_length=8, max_length=72), SingleLine]
     role: Role
     agency_id: int | None = Field(default=None, ge=1)
-    sales_staff_code: Annotated[
-        str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{0,20}$"), SingleLine
-    ] = ""
-    l_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{0,20}$"), SingleLine] = ""
+    sales_staff_code: StaffCode = ""
+    l_code: StaffCode = ""
     is_sales_manager: StrictBool = False
 
 
@@ -554,12 +556,8 @@ class CrmUserUpdate(BaseModel):
     role: Role | None = None
     agency_id: int | None = Field(default=None, ge=1)
     clear_agency: StrictBool = False
-    sales_staff_code: (
-        Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{0,20}$"), SingleLine] | None
-    ) = None
-    l_code: (
-        Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9]{0,20}$"), SingleLine] | None
-    ) = None
+    sales_staff_code: StaffCode | None = None
+    l_code: StaffCode | None = None
     is_sales_manager: StrictBool | None = None
     version: Version | None = None
 

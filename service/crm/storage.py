@@ -2,7 +2,7 @@
 
 An upload's files are checked from their headers first (size, type, pixels, and the pixels of all its pictures
 together); only then are the pictures decoded whole, in a child process (decoding.py, thumbnails.py), which makes
-their thumbnails.
+their thumbnails and converts an iPhone's HEIC/HEIF picture to the JPEG that is stored in its place (named .jpg).
 A file is written when its row is added, but it only survives if the transaction commits: files written in a
 transaction that rolls back are removed, and files of deleted rows are removed only once the deletion commits.
 """
@@ -27,12 +27,16 @@ from service.crm import decoding, pdf_content, thumbnails
 from service.crm.models import Image
 from service.errors import NotFound, ValidationFailed
 
-JPEG, PNG, PDF = "image/jpeg", "image/png", "application/pdf"
+JPEG, PNG, PDF, HEIF = "image/jpeg", "image/png", "application/pdf", "image/heif"
 MAGIC = (
     (b"\xff\xd8\xff", JPEG, "jpg", "JPEG"),
     (b"\x89PNG\r\n\x1a\n", PNG, "png", "PNG"),
     (b"%PDF-", PDF, "pdf", None),
 )
+# HEIC/HEIF: an ISO base media file whose first box (its length, then "ftyp") names a HEIF brand
+HEIF_KIND = (HEIF, "heic", "HEIF")
+HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
+TYPES = "JPEG・PNG・HEIC・PDF"
 INLINE = {JPEG, PNG}
 PENDING = "crm_files_written"
 DOOMED = "crm_files_doomed"
@@ -74,10 +78,13 @@ def check_uploads(files: list[tuple[str | None, bytes]]) -> list[CheckedUpload]:
         return uploads
     _check_pixels(sum(upload.pixels for _, upload in pictures), settings.crm_max_pixels_per_upload)
     decoded = decoding.decode_in_child([upload.data for _, upload in pictures], size=settings.crm_thumbnail_px)
-    for (i, upload), thumbnail in zip(pictures, decoded, strict=True):
+    for (i, upload), (thumbnail, converted) in zip(pictures, decoded, strict=True):
         if thumbnail is None:
             raise _reject(f"images[{i}]", "image_corrupt", f"{upload.file_name}: 画像が壊れているか読み取れません")
         uploads[i] = replace(upload, thumbnail=thumbnail)
+        if converted is not None:
+            name = f"{os.path.splitext(upload.file_name)[0] or 'image'}.jpg"
+            uploads[i] = replace(uploads[i], file_name=name, data=converted, content_type=JPEG, extension="jpg")
     return uploads
 
 
@@ -90,7 +97,8 @@ def _check_pixels(total: int, limit: int) -> None:
 
 
 def _check_file(file_name: str | None, data: bytes, *, field: str) -> CheckedUpload:
-    """Size limit, type by magic bytes (JPEG, PNG or PDF), a PDF's content, and a picture's size from its header."""
+    """Size limit, type by magic bytes (JPEG, PNG, HEIC/HEIF or PDF), a PDF's content, and a picture's size from its
+    header."""
     settings = get_settings()
     name = UNSAFE_NAME.sub("_", os.path.basename(file_name or "")).strip()[:200] or "image"
     if not data:
@@ -98,15 +106,22 @@ def _check_file(file_name: str | None, data: bytes, *, field: str) -> CheckedUpl
     if len(data) > settings.crm_max_image_bytes:
         limit_mb = settings.crm_max_image_bytes / (1024 * 1024)
         raise _reject(field, "image_max_bytes", f"{name}: 画像は{limit_mb:g}MBまでです")
-    kind = next((entry for entry in MAGIC if data.startswith(entry[0])), None)
+    kind = _kind(data)
     if kind is None:
-        raise _reject(field, "image_type", f"{name}: JPEG・PNG・PDFのいずれかを選んでください")
-    _, content_type, extension, pil_format = kind
+        raise _reject(field, "image_type", f"{name}: {TYPES}のいずれかを選んでください")
+    content_type, extension, pil_format = kind
     if pil_format is None:
         _check_pdf(data, name=name, field=field)
         return CheckedUpload(name, data, content_type, extension, None, None)
     width, height = _picture_size(data, pil_format, name=name, field=field, max_pixels=settings.crm_max_image_pixels)
     return CheckedUpload(name, data, content_type, extension, width, height)
+
+
+def _kind(data: bytes) -> tuple[str, str, str | None] | None:
+    """A file's content type, extension and Pillow format, from its first bytes; None for any other kind."""
+    if data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:
+        return HEIF_KIND
+    return next((entry[1:] for entry in MAGIC if data.startswith(entry[0])), None)
 
 
 def _check_pdf(data: bytes, *, name: str, field: str) -> None:

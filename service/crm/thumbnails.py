@@ -1,6 +1,7 @@
 """The picture decoder's child process: `python -m service.crm.thumbnails SIZE` reads pictures from its standard
-input and writes their thumbnails to its standard output, each framed by its length (no pickle: the child handles
-untrusted pictures, so its answer is read as plain bytes). It imports Pillow and nothing of the service's.
+input and writes, for each, its thumbnail and the picture as a JPEG when browsers cannot show its own format (an
+iPhone's HEIC/HEIF), each framed by its length (no pickle: the child handles untrusted pictures, so its answer is read
+as plain bytes). It imports Pillow (with pillow-heif's opener) and nothing of the service's.
 """
 
 import io
@@ -9,30 +10,46 @@ import sys
 from collections.abc import Iterator
 from typing import BinaryIO
 
+import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError)
 FRAME = struct.Struct(">I")
-CORRUPT = 0xFFFFFFFF  # the frame length that stands for "no thumbnail: the picture is corrupt"
+CORRUPT = 0xFFFFFFFF  # the frame length that stands for "no thumbnail: the picture is corrupt" (or "not converted")
+SHOWN = {"JPEG", "PNG"}  # the formats a browser shows as they are; any other picture is stored as a JPEG
+CONVERTED_QUALITY = 90
+
+pillow_heif.register_heif_opener()
+
+
+def _upright(picture: Image.Image) -> Image.Image:
+    """The picture turned as its EXIF says, in RGB."""
+    return ImageOps.exif_transpose(picture).convert("RGB")
+
+
+def _jpeg(picture: Image.Image, quality: int) -> bytes:
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=quality)
+    return out.getvalue()
 
 
 def thumbnail_of(picture: Image.Image, size: int) -> bytes:
     """A JPEG of the picture, turned as its EXIF says, whose longest side is `size`."""
-    thumbnail = ImageOps.exif_transpose(picture).convert("RGB")
+    thumbnail = _upright(picture)
     thumbnail.thumbnail((size, size))
-    out = io.BytesIO()
-    thumbnail.save(out, "JPEG", quality=80)
-    return out.getvalue()
+    return _jpeg(thumbnail, 80)
 
 
-def decode_whole(data: bytes, size: int) -> bytes | None:
-    """Decode every pixel; the picture's thumbnail, or None when it is corrupt or cut short."""
+def decode_whole(data: bytes, size: int) -> tuple[bytes | None, bytes | None]:
+    """Decode every pixel: the picture's thumbnail (None when it is corrupt or cut short), and the whole picture as a
+    JPEG, turned as its EXIF says, when its own format is not one browsers show (else None)."""
     try:
         with Image.open(io.BytesIO(data)) as picture:
             picture.load()
-            return thumbnail_of(picture, size)
+            converted = None if picture.format in SHOWN else _jpeg(_upright(picture), CONVERTED_QUALITY)
+            return thumbnail_of(picture, size), converted
     except DECODE_ERRORS:
-        return None
+        return None, None
 
 
 def framed(items: list[bytes | None]) -> bytes:
@@ -59,10 +76,11 @@ def _exactly(stream: BinaryIO, size: int) -> bytes:
 
 
 def main() -> None:
-    """Pictures in on standard input, their thumbnails out on standard output."""
+    """Pictures in on standard input; out on standard output, for each, its thumbnail and its conversion."""
     size = int(sys.argv[1])
     pictures = list(unframed(sys.stdin.buffer))
-    sys.stdout.buffer.write(framed([None if data is None else decode_whole(data, size) for data in pictures]))
+    decoded = [(None, None) if data is None else decode_whole(data, size) for data in pictures]
+    sys.stdout.buffer.write(framed([part for pair in decoded for part in pair]))
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from service.entry_logs.labels import (
     MISSING_EXIT_MARK,
     ROSTER_COLUMNS,
 )
-from service.schemas import MultiLine, SingleLine
+from service.schemas import MultiLine, SingleLine, coded, matching
 
 EntryType = Literal["Entry", "Exit"]
 AttendanceStatus = Literal["present", "absent"]
@@ -57,10 +57,10 @@ CLASS_NAME_MAX = 50
 NURSERY_CODE_MAX = 32
 PASSWORD_MIN, PASSWORD_MAX = 8, 72
 NOTE_MAX = 200
-NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+NO_CONTROL_CHARACTERS = matching(r"^[^\x00-\x1f\x7f]*$", "制御文字を含まない文字")
 PHONE_PATTERN = r"^[0-9+\-() ]*$"
 NURSERY_CODE_PATTERN = r"^[A-Za-z0-9_-]+$"
-HOUR_MINUTE_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+HOUR_MINUTE_PATTERN = matching(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "時刻（HH:MM、00:00〜23:59）")
 
 Name = Annotated[
     str,
@@ -68,18 +68,17 @@ Name = Annotated[
     SingleLine,
 ]
 Phone = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=PHONE_MAX, pattern=PHONE_PATTERN), SingleLine
+    str, coded(PHONE_PATTERN, "半角数字と「+」「-」「(」「)」・空白", strip_whitespace=True, max_length=PHONE_MAX)
 ]
 ClassName = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=CLASS_NAME_MAX, pattern=NO_CONTROL_CHARACTERS), SingleLine
 ]
 NurseryCode = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=NURSERY_CODE_MAX, pattern=NURSERY_CODE_PATTERN),
-    SingleLine,
+    coded(NURSERY_CODE_PATTERN, "英数字と「_」「-」", strip_whitespace=True, min_length=1, max_length=NURSERY_CODE_MAX),
 ]
 EntryExitPassword = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX), SingleLine]
-Token = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$"), SingleLine]
+Token = Annotated[str, coded(r"^[\x21-\x7e]+$", "空白を含まない半角英数字・記号", min_length=1, max_length=64)]
 
 
 def _hour_minute(value: Any) -> Any:

@@ -5,8 +5,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, case, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from service.audit import service as audit
 from service.audit.service import Actor
@@ -174,17 +174,49 @@ PLACE_COLUMNS = (
 )
 
 
+def _offline_now():
+    """SQL: the terminals an outage alert speaks for that are offline now: its own terminal (an offline alert), every
+    terminal of its store (a store alert); 0 for any other kind."""
+    member = aliased(Terminal)
+    store_down = (
+        select(func.count(member.id))
+        .where(
+            member.customer_id == Terminal.customer_id,
+            member.store_name == Terminal.store_name,
+            member.status == "offline",
+        )
+        .scalar_subquery()
+    )
+    terminal_down = case((Terminal.status == "offline", 1), else_=0)
+    return case(
+        (Alert.alert_type == "offline", terminal_down), (Alert.alert_type == "store_offline", store_down), else_=0
+    )
+
+
 def _alert_rows(scope: TenantScope) -> Select:
-    stmt = with_places(Alert, *PLACE_COLUMNS, User.name.label("assignee_name"))
+    stmt = with_places(Alert, *PLACE_COLUMNS, User.name.label("assignee_name"), _offline_now().label("offline_now"))
     return scoped(stmt.outerjoin(User, User.id == Alert.assignee_id), scope, Alert.customer_id)
 
 
+def work_read(record: Alert | Incident, details: dict, now: datetime) -> dict:
+    """The read model's fields of an alert or incident row: its columns, its joined details, its SLA steps, and the
+    warning while its terminals are still offline."""
+    steps = sla_steps(record, now)
+    return (
+        columns_of(record)
+        | details
+        | {
+            "sla": steps,
+            "overdue": work_overdue(record, steps),
+            "outage_warning": labels.outage_warning(details.get("offline_now", 0)),
+        }
+    )
+
+
 def to_read(row, now: datetime) -> AlertRead:
-    """(alert, its place and customer contact, assignee name) → the read model with its SLA steps."""
-    alert = row.Alert
+    """(alert, its place and customer contact, assignee name, terminals offline) → the read model."""
     details = {key: value for key, value in row._asdict().items() if key != "Alert"}
-    steps = sla_steps(alert, now)
-    return AlertRead.model_validate(columns_of(alert) | details | {"sla": steps, "overdue": work_overdue(alert, steps)})
+    return AlertRead.model_validate(work_read(row.Alert, details, now))
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from service.audit.service import Actor
 from service.errors import NotFound
 from service.fleet import alerts
 from service.fleet.alerts import ACKNOWLEDGED, RESOLVED, audited_work, step_done
-from service.fleet.models import Alert, Customer, Incident
-from service.fleet.schemas import IncidentRead, columns_of
+from service.fleet.models import Alert, Customer, Incident, Terminal
+from service.fleet.schemas import IncidentRead
 from service.identity.models import User
 from service.tenancy import TenantScope, scoped
 
@@ -29,6 +29,16 @@ class IncidentFilter:
 def _member(column):
     """A correlated figure over the incident's alerts."""
     return select(column).where(Alert.incident_id == Incident.id).correlate(Incident).scalar_subquery()
+
+
+def offline_members():
+    """SQL: how many of the incident's terminals are offline now."""
+    terminal_down = select(func.count(Alert.id)).join(Terminal, Terminal.id == Alert.terminal_id)
+    return (
+        terminal_down.where(Alert.incident_id == Incident.id, Terminal.status == "offline")
+        .correlate(Incident)
+        .scalar_subquery()
+    )
 
 
 def open_members():
@@ -48,6 +58,7 @@ def _incident_rows(scope: TenantScope) -> Select:
             _member(func.min(Alert.created_at)).label("first_seen"),
             _member(func.max(Alert.created_at)).label("last_seen"),
             open_members().label("open_alerts"),
+            offline_members().label("offline_now"),
         )
         .join(Customer, Customer.id == Incident.customer_id)
         .outerjoin(User, User.id == Incident.assignee_id)
@@ -71,12 +82,8 @@ def incident_query(scope: TenantScope, flt: IncidentFilter) -> Select:
 
 
 def to_read(row, now: datetime) -> IncidentRead:
-    incident = row.Incident
     details = {key: value for key, value in row._asdict().items() if key != "Incident"}
-    steps = alerts.sla_steps(incident, now)
-    return IncidentRead.model_validate(
-        columns_of(incident) | details | {"sla": steps, "overdue": alerts.work_overdue(incident, steps)}
-    )
+    return IncidentRead.model_validate(alerts.work_read(row.Incident, details, now))
 
 
 # The unresolved first, then the newest.

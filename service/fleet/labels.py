@@ -89,6 +89,16 @@ DIGEST_SUBJECT = "【TMS】アラート 新規{new}件・解決{resolved}件"
 INCIDENT_MESSAGE = "{company}: 端末{count}台が{minutes}分以内にオフラインになりました（全{total}台）"
 STORE_OFFLINE_MESSAGE = "{store}の端末{count}台がすべて{minutes}分以内にオフラインになりました"
 OFFLINE_MESSAGE = "端末からの通信が途絶えました（最終通信 {last}）"
+# Said beside 解決 (and on the record once resolved) while its terminals are still offline: the sweep alerts again.
+OUTAGE_WARNING = (
+    "端末{count}台がまだオフラインです。オフラインのままなら、解決しても次の巡回で新しいアラートが上がります。"
+)
+
+
+def outage_warning(offline_now: int) -> str:
+    return OUTAGE_WARNING.format(count=offline_now) if offline_now else ""
+
+
 HIGH_USAGE_MESSAGE = "{label}が{value:.0f}%です（{count}回連続で{threshold:.0f}%以上）"
 ERROR_MESSAGE = "端末がエラーを報告しました: {detail}"
 UPDATE_FAILED_MESSAGE = "ファームウェア {version} への更新に失敗しました: {detail}"

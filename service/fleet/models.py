@@ -48,6 +48,7 @@ class Customer(Base):
 
 
 ALERT_HELD = text("offline_alert_held")
+OFFLINE = text("status = 'offline'")
 
 
 class Terminal(Base):
@@ -63,6 +64,8 @@ class Terminal(Base):
         Index("ix_fleet_terminal_customer_store", "customer_id", "store_name"),
         Index("ix_fleet_terminal_alert_held", "customer_id", postgresql_where=ALERT_HELD, sqlite_where=ALERT_HELD),
         Index("ix_fleet_terminal_offline_alert_at", "offline_alert_at"),  # the sweep's due terminals (never a beat's)
+        # the terminals offline now: the few the sweep checks for an outage left without an alert
+        Index("ix_fleet_terminal_offline", "offline_alert_at", postgresql_where=OFFLINE, sqlite_where=OFFLINE),
         {"postgresql_with": {"fillfactor": 70}},
     )
 

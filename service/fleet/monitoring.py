@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeAlias
 
-from sqlalchemy import Row, Select, and_, case, func, literal, or_, select, tuple_, update
+from sqlalchemy import Row, Select, and_, bindparam, case, func, literal, or_, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
 from service.config import get_settings
@@ -98,6 +98,7 @@ class SweepResult:
     marked_offline: int
     incidents: int
     skipped: str = ""
+    realerted: int = 0  # terminals still offline after their alert was resolved, alerted again
 
 
 def sweep_offline(db: Session, *, now: datetime) -> SweepResult:
@@ -135,12 +136,53 @@ def sweep_offline(db: Session, *, now: datetime) -> SweepResult:
         .execution_options(synchronize_session=False)
     ).all()
     _resolve_store_alerts(db, now=now)
-    if not gone and not released:
+    unattended = db.scalars(
+        UNATTENDED_OUTAGES.values(offline_alert_at=now).returning(Terminal.customer_id),
+        {"now": now},
+    ).all()
+    if not gone and not released and not unattended:
         return SweepResult(0, 0)
     stores = _open_store_alerts(db, now=now)
     _open_offline_alerts(db, now=now, excluding=stores)
-    incidents = group_incidents(db, customer_ids=set(gone) | set(released), now=now)
-    return SweepResult(len(gone), incidents)
+    incidents = group_incidents(db, customer_ids=set(gone) | set(released) | set(unattended), now=now)
+    return SweepResult(len(gone), incidents, realerted=len(unattended))
+
+
+def _unattended_outages():
+    """The terminals still offline whose alert was resolved while they were (by a person, or with their incident) and
+    that no open store alert speaks for: the sweep makes their alert due again, so an outage never leaves the list.
+    Held terminals (a closed store, a maintenance window) are not among them. Built once, as STORE_ALERTS_BACK."""
+    own_alert = (
+        select(Alert.id)
+        .where(Alert.terminal_id == Terminal.id, Alert.alert_type == "offline", Alert.status != RESOLVED)
+        .exists()
+    )
+    holder = aliased(Terminal)
+    store_alert = (
+        select(Alert.id)
+        .join(holder, holder.id == Alert.terminal_id)
+        .where(
+            holder.customer_id == Terminal.customer_id,
+            holder.store_name == Terminal.store_name,
+            Alert.alert_type == "store_offline",
+            Alert.status != RESOLVED,
+        )
+        .exists()
+    )
+    return (
+        update(Terminal)
+        .where(
+            Terminal.status == "offline",
+            ~Terminal.offline_alert_held,
+            Terminal.offline_alert_at < bindparam("now"),
+            ~own_alert,
+            ~store_alert,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+UNATTENDED_OUTAGES = _unattended_outages()
 
 
 # --- the ingest stall: a platform alert ----------------------------------------------------

@@ -80,7 +80,7 @@ from service.fleet.schemas import (
 )
 from service.openapi import file_response
 from service.pagination import Page, PageParams, page_params
-from service.schemas import MultiLine, QueryText, SingleLine
+from service.schemas import MONTH_PATTERN, MultiLine, Normalised, QueryText, SingleLine, matching
 from service.tenancy import scoped
 
 router = APIRouter(prefix="/fleet", tags=["fleet"])
@@ -90,7 +90,7 @@ Paging = Annotated[PageParams, Depends(page_params)]
 def terminal_filter(
     customer_id: CustomerId,
     status: TerminalStatus | None = None,
-    firmware_version: Annotated[str | None, Query(max_length=20), SingleLine] = None,
+    firmware_version: Annotated[str | None, Query(max_length=20), Normalised, SingleLine] = None,
     q: QueryText = None,
 ) -> TerminalFilter:
     """The terminal list's filters: state, customer, firmware, and a search of serial, store or company name."""
@@ -517,7 +517,9 @@ def upload_release(
     caller: Admin,
     db: DbSession,
     version: Annotated[Version, Form()],
-    sha256: Annotated[str, Form(pattern=r"^[0-9a-fA-F]{64}$"), SingleLine],
+    sha256: Annotated[
+        str, Form(pattern=matching(r"^[0-9a-fA-F]{64}$", "16進数（0〜9・a〜f）64文字")), Normalised, SingleLine
+    ],
     file: Annotated[UploadFile, File()],
     notes: Annotated[str, Form(max_length=2000), MultiLine] = "",
 ) -> ReleaseRead:
@@ -575,7 +577,7 @@ def report_customers(_: ReportReader, scope: Scope, db: DbSession) -> list:
     return [CustomerOption(id=i, company_name=name) for i, name in db.execute(stmt)]
 
 
-Month = Annotated[str, Query(pattern=r"^\d{4}-\d{2}$"), SingleLine]
+Month = Annotated[str, Query(pattern=MONTH_PATTERN), Normalised, SingleLine]
 ReportFormat = Literal["json", "csv", "pdf"]
 REPORT_FILES: dict[int | str, dict[str, Any]] = {200: file_response("text/csv", "application/pdf")}
 

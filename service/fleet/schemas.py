@@ -17,7 +17,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from service.fleet import labels
-from service.schemas import IsoDate, IsoDatetime, MultiLine, SingleLine, Text, plausible_client_time
+from service.schemas import IsoDate, IsoDatetime, MultiLine, SingleLine, Text, coded, plausible_client_time
 
 MAX_EVENTS = 500
 MAX_DIAGNOSTIC_LINES = 2000
@@ -25,10 +25,16 @@ MAX_DIAGNOSTIC_LINES = 2000
 Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
 Version = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,19}$"), SingleLine
+    str,
+    coded(
+        r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,19}$",
+        "英数字で始まる、英数字と「.」「_」「+」「-」の1〜20文字",
+        strip_whitespace=True,
+    ),
 ]
 Serial = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z][0-9A-Za-z_-]{0,49}$"), SingleLine
+    str,
+    coded(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,49}$", "英数字で始まる、英数字と「_」「-」の1〜50文字", strip_whitespace=True),
 ]
 ContractType = Literal["basic", "standard", "premium"]
 
@@ -49,8 +55,12 @@ Person = Annotated[str, required("担当者"), StringConstraints(strip_whitespac
 Phone = Annotated[
     str,
     required("電話番号"),
-    StringConstraints(strip_whitespace=True, max_length=20, pattern=r"^[+() -]*[0-9][0-9+() -]*$"),
-    SingleLine,
+    coded(
+        r"^[+() -]*[0-9][0-9+() -]*$",
+        "数字を含む、半角数字と「+」「-」「(」「)」・空白",
+        strip_whitespace=True,
+        max_length=20,
+    ),
 ]
 Email = Annotated[EmailStr, required("連絡先メール")]
 TerminalStatus = Literal["online", "offline", "error", "maintenance"]
@@ -392,6 +402,8 @@ class SlaWorkRead(Labelled):
     reported_by: str
     sla: list[SlaStep]
     overdue: bool
+    offline_now: int = 0  # its terminals offline at this moment (an outage alert's or an incident's)
+    outage_warning: str = ""  # what resolving it now means while they are
 
 
 class AlertRead(SlaWorkRead):

@@ -4,9 +4,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, StrictBool, StringConstraints, model_validator
 
 from service.identity.roles import DOMAINS
-from service.schemas import SingleLine, Text
+from service.schemas import SingleLine, Text, coded
 
-LoginId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._@-]{3,64}$"), SingleLine]
+LoginId = Annotated[str, coded(r"^[A-Za-z0-9._@-]{3,64}$", "英数字と「.」「_」「@」「-」の3〜64文字")]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=72), SingleLine]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
 

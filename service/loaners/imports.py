@@ -27,7 +27,7 @@ from service.loaners import forms, labels, numbering
 from service.loaners.devices import kind_of
 from service.loaners.models import Device, Form, Location, Model, Submission, SubmissionImport
 from service.loaners.submissions import recompute_states, submission_row
-from service.schemas import multi_line, single_line
+from service.schemas import multi_line, nfkc, single_line
 
 MAX_ROWS = 100_000
 CHUNK = 1000
@@ -40,6 +40,11 @@ def _header(content: str) -> list[str]:
     return [forms.ALIASES.get(name.strip(), name.strip()) for name in next(csv_rows(content), [])]
 
 
+def _cell(column: str, value: str) -> str:
+    """A cell without the blanks around it; the 拠点管理番号 also NFKC (typed with the IME on: ＯＰＴ２７０５６４)."""
+    return nfkc(value.strip()) if column == labels.IMPORT_NUMBER else value.strip()
+
+
 def _records(content: str, start: int, size: int) -> list[dict[str, str]]:
     """Rows start .. start+size (0 = the first after the header) as {column: value}; blank rows are skipped."""
     reader = csv_rows(content)
@@ -47,7 +52,8 @@ def _records(content: str, start: int, size: int) -> list[dict[str, str]]:
     next(reader, None)
     rows = (row for row in reader if any(cell.strip() for cell in row))
     return [
-        dict(zip(header, (c.strip() for c in row), strict=False)) for row in itertools.islice(rows, start, start + size)
+        {column: _cell(column, value) for column, value in zip(header, row, strict=False)}
+        for row in itertools.islice(rows, start, start + size)
     ]
 
 
@@ -174,7 +180,7 @@ def _earlier_keys(
     rows = (row for row in itertools.islice(csv_rows(content), 1, None) if any(cell.strip() for cell in row))
     keys = set()
     for row in itertools.islice(rows, start):
-        number = row[number_at].strip() if number_at < len(row) else ""
+        number = _cell(labels.IMPORT_NUMBER, row[number_at]) if number_at < len(row) else ""
         if number not in numbers or time_at >= len(row):
             continue
         if _text_problems(questions, dict(zip(header, (cell.strip() for cell in row), strict=False))):

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints
 
-from service.schemas import MultiLine, SingleLine, Text
+from service.schemas import MultiLine, Rules, SingleLine, Text, coded
 
 Status = Literal["active", "inactive"]
 Kind = Literal["terminal", "printer", "other"]
@@ -18,15 +18,30 @@ PATTERNS = {
     "model_name": r"^[^\s_\u3000]{1,100}$",  # §2.2.2: no spaces (half or full width), no underscore
     "status_prefix": r"^\d{1,3}$",
 }
-LocationId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PATTERNS["location_id"]), SingleLine]
-LocationCode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PATTERNS["location_code"]), SingleLine]
+PATTERN_WORDS = {
+    "location_id": "英小文字と数字の1〜20文字",
+    "location_code": "英大文字1〜20文字",
+    "model_name": "空白と「_」を含まない1〜100文字（語は「-」でつなぎます）",
+    "status_prefix": "数字1〜3桁",
+}
+
+
+def pattern_rule(name: str, **constraints: Any) -> Rules:
+    """The rules of the vocabulary's pattern `name`, with its words."""
+    return coded(PATTERNS[name], PATTERN_WORDS[name], **constraints)
+
+
+LocationId = Annotated[str, pattern_rule("location_id", strip_whitespace=True)]
+LocationCode = Annotated[str, pattern_rule("location_code", strip_whitespace=True)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
 Jurisdiction = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), SingleLine]
 # §2.2.2: hyphens join the words.
-ModelName = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PATTERNS["model_name"]), SingleLine]
-Serial = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{1,20}$"), SingleLine]
+ModelName = Annotated[str, pattern_rule("model_name", strip_whitespace=True)]
+Serial = Annotated[str, coded(r"^[A-Za-z0-9-]{1,20}$", "英数字と「-」の1〜20文字", strip_whitespace=True)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), SingleLine]
-DataTypeId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z][A-Z_]{0,29}$"), SingleLine]
+DataTypeId = Annotated[
+    str, coded(r"^[A-Z][A-Z_]{0,29}$", "英大文字で始まる、英大文字と「_」の1〜30文字", strip_whitespace=True)
+]
 QuestionKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
 Choice = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
 Choices = Annotated[list[Choice], Field(max_length=50)]
@@ -264,7 +279,7 @@ class QuestionCreate(BaseModel):
     type: QuestionType
     choices: Choices = []
     required: StrictBool = False
-    status_prefix: Annotated[str, StringConstraints(pattern=PATTERNS["status_prefix"]), SingleLine] | None = Field(
+    status_prefix: Annotated[str, pattern_rule("status_prefix")] | None = Field(
         None, description="only for an un-numbered key: the status whose number shows it"
     )
     condition: dict[QuestionKey, Choice] = {}

@@ -22,13 +22,14 @@ from service.reservations.models import (
     Shop,
     SupportInquiry,
 )
+from service.schemas import matching
 
 DOMAIN = "reservations"
 Operator = Annotated[Caller, Depends(require(DOMAIN, "operator"))]
 Worker = Annotated[Caller, Depends(require(DOMAIN, "operator", "support"))]
 Reader = Annotated[Caller, Depends(require(DOMAIN, "operator", "support", "executive"))]
 ReportReader = Annotated[Caller, Depends(require(DOMAIN, "operator", "executive"))]
-CODE_PATTERN = r"^[Qq][Rr][Vv]-[A-Za-z0-9]{6}$"
+CODE_PATTERN = matching(r"^[Qq][Rr][Vv]-[A-Za-z0-9]{6}$", "予約ID（QRV-と英数字6文字）")
 
 
 class ReservationCode(Convertor[str]):

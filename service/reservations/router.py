@@ -95,7 +95,7 @@ from service.reservations.schemas import (
     WeeklyKpis,
 )
 from service.reservations.state_machine import TRANSITIONS, EventActor
-from service.schemas import IsoDate, QueryText, SingleLine
+from service.schemas import MONTH_PATTERN, IsoDate, Normalised, QueryText, SingleLine
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -115,7 +115,10 @@ def reservation_filter(
     service_type_id: int | None = None,
     shop_id: int | None = None,
     q: Annotated[
-        str | None, Query(max_length=100, description="QRV-XXXXXX, a phone number or a name's start"), SingleLine
+        str | None,
+        Query(max_length=100, description="QRV-XXXXXX, a phone number or a name's start"),
+        Normalised,
+        SingleLine,
     ] = None,
     created_from: IsoDate | None = None,
     created_to: IsoDate | None = None,
@@ -609,7 +612,7 @@ def executive_summary(_: ReportReader, db: DbSession, months: Annotated[int, Que
 
 @router.get("/executive/report", **media("application/pdf"))
 def executive_report(
-    _: ReportReader, db: DbSession, month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$"), SingleLine]
+    _: ReportReader, db: DbSession, month: Annotated[str, Query(pattern=MONTH_PATTERN), Normalised, SingleLine]
 ) -> Response:
     """The monthly PDF report."""
     chosen = executive.parse_month(month, utcnow())

@@ -24,7 +24,7 @@ def test_an_admin_registers_an_agency_and_deactivates_it(db, world, open_app):  
     at.text_input(key=f"{new}_phone").input("0120")
     button(at, "登録").click().run()
     assert texts(at.error) == [
-        "代理店コード: 使用できない文字が含まれています（半角英数字で入力してください）",
+        "代理店コード: 形式が正しくありません（英数字と「_」「-」の1〜30文字で入力してください）",
         "電話番号: 電話番号は0から始まる10桁または11桁（例: 03-1234-5678）で入力してください",
     ]
     at.text_input(key=f"{new}_code").input("CCC")

@@ -44,7 +44,11 @@ def test_missing_fields_name_the_field(client):
 @pytest.mark.parametrize(
     ("field", "value", "expected"),
     [
-        ("login_id", "a b", "login_id: 形式が正しくありません（パターン: ^[A-Za-z0-9._@-]{3,64}$）"),
+        (
+            "login_id",
+            "a b",
+            "login_id: 形式が正しくありません（英数字と「.」「_」「@」「-」の3〜64文字で入力してください）",
+        ),
         ("name", "x" * 101, "name: 100文字以内で入力してください"),
         ("password", "short", "password: 8文字以上で入力してください"),
         ("email", "not-an-address", "email: メールアドレスの形式が正しくありません"),

@@ -28,12 +28,12 @@ CASE_PAGE = "app_pages/crm/case.py"
 METRICS_PAGE = "app_pages/crm/metrics.py"
 SECRET_FIELDS = ("credit_card_number", "credit_card_security_code")
 RANGE_REVERSED = "期間の開始が終了より後になっています。"
-# Japanese for pydantic's own error types; our rules' errors (法人番号, カナ, 郵便番号, ...) are Japanese already.
+# Japanese for pydantic's own error types; our rules' errors (法人番号, カナ, 郵便番号, ...) and a pattern's (its words,
+# service/schemas.matching) are Japanese already.
 RULE_MESSAGES: dict[str, Callable[[dict], str]] = {
     "missing": lambda ctx: "入力してください",
     "string_too_short": lambda ctx: "入力してください" if ctx["min_length"] == 1 else f"{ctx['min_length']}文字以上",
     "string_too_long": lambda ctx: f"{ctx['max_length']}文字以内で入力してください",
-    "string_pattern_mismatch": lambda ctx: "使用できない文字が含まれています（半角英数字で入力してください）",
     "value_error": lambda ctx: "形式が正しくありません",
     "literal_error": lambda ctx: "選択肢から選んでください",
     "greater_than_equal": lambda ctx: f"{ctx['ge']}以上で入力してください",

@@ -1,5 +1,9 @@
 """代理店CRM › 不備確認・修正 (§3.4): a request of the sales person's — its 不備 reasons, the sites' status, fixing the
-corporation, remarks and images, then 修正して再提出; cancelling while 対応中 or 不備."""
+corporation, remarks and images, then 修正して再提出; cancelling while 対応中 or 不備.
+
+A statement image is chosen in the form whose button sends it: while the request can be resubmitted, in 修正して再提出
+(one submit sends the images, then resubmits), else in its own 画像を追加; never in a form beside another submit that
+would leave it behind unsent."""
 
 import streamlit as st
 
@@ -74,8 +78,12 @@ def request_fields(detail: dict) -> dict:
     }
 
 
-def request_editor(detail: dict) -> None:
-    """備考・地点数, and more statement images."""
+def new_images() -> list[crm_api.Upload]:
+    return crm_forms.uploads(f"{PAGE}_new_images", "明細画像を追加（JPEG・PNG・HEIC・PDF）")
+
+
+def request_editor(detail: dict, *, images: bool) -> None:
+    """備考・地点数, and (`images`) more statement images in a form of their own."""
     request_id = detail["request"]["id"]
     base = common.editing_base(REQUEST, request_fields(detail))
     with st.form(f"{REQUEST}_form"):
@@ -97,8 +105,11 @@ def request_editor(detail: dict) -> None:
             "備考・地点数を保存しました。",
             current=lambda: request_fields(crm_api.get_request(request_id)),
         )
+    if not images:
+        st.caption("明細画像は下の「修正して再提出」で選び、再提出と一緒に送ります。")
+        return
     with st.form(f"{PAGE}_images", clear_on_submit=True):
-        files = crm_forms.uploads(f"{PAGE}_new_images", "明細画像を追加（JPEG・PNG・PDF）")
+        files = new_images()
         added = st.form_submit_button("画像を追加", icon=":material/upload:")
     if added and files:
         components.act(PAGE, lambda: crm_api.add_images(request_id, files), f"明細画像を{len(files)}枚追加しました。")
@@ -118,9 +129,11 @@ def remove_image(image: dict) -> None:
 
 
 def resubmit(detail: dict) -> None:
+    """The message to the operators and any images still to add, sent with the one button."""
     item = detail["request"]
-    with st.form(f"{PAGE}_resubmit"):
+    with st.form(f"{PAGE}_resubmit"):  # a refused submit keeps what was chosen and typed
         st.markdown("**修正して再提出**")
+        files = new_images() if detail["actions"]["add_images"] else []
         message = st.text_area(
             "投入担当者への連絡（任意）",
             key=f"{PAGE}_resubmit_message",
@@ -128,12 +141,20 @@ def resubmit(detail: dict) -> None:
             placeholder="例: 明細画像を鮮明なものに差し替えました",
         ).strip()
         submitted = st.form_submit_button("修正して再提出", type="primary", icon=":material/send:")
-    if submitted:
-        components.act(
-            PAGE,
-            common.reloading(REQUEST, lambda: crm_api.resubmit(item["id"], message, item["version"])),
-            f"依頼 #{item['id']} を再提出しました。投入担当者に変更点が伝わります。",
-        )
+    if not submitted:
+        return
+
+    def send() -> None:
+        if files:
+            crm_api.add_images(item["id"], files)
+        crm_api.resubmit(item["id"], message, item["version"])
+
+    added = f"明細画像を{len(files)}枚追加し、" if files else ""
+    components.act(
+        PAGE,
+        common.reloading(REQUEST, send),
+        f"{added}依頼 #{item['id']} を再提出しました。投入担当者に変更点が伝わります。",
+    )
 
 
 def cancel(detail: dict) -> None:
@@ -169,7 +190,7 @@ def show(detail: dict) -> None:
     with tabs[2]:
         crm_detail.images(detail, PAGE, tools=remove_image if actions["add_images"] else None)
         if actions["add_images"]:
-            request_editor(detail)
+            request_editor(detail, images=not actions["resubmit"])
     if actions["resubmit"]:
         resubmit(detail)
     if actions["cancel"]:

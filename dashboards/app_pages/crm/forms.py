@@ -15,7 +15,6 @@ from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm.labels import SITE_GROUPS, field_names, site_fields
 
 CREDIT_CARD = "1"
-IMAGE_TYPES = ["jpg", "jpeg", "png", "pdf"]
 CARD_REQUIRED = ("credit_card_expire_month", "credit_card_expire_year", "credit_card_name")
 BILLING_REQUIRED = ("billing_zip_code", "billing_prefecture", "billing_city")
 OPTIONAL_CHOICES = ("job_type", "sales_channel_id")
@@ -344,10 +343,10 @@ def site_view(site: dict) -> dict[str, str]:
 # --- statement images -----------------------------------------------------------------------------------------
 
 
-def uploads(key: str, label: str = "明細画像（JPEG・PNG・PDF、地点数分・複数可）") -> list[tuple[str, bytes, str]]:
-    files = components.file_uploader(
-        label, type=IMAGE_TYPES, key=key, limit_mb=components.CRM_IMAGE_MB, files=components.CRM_IMAGES
-    )
+def uploads(key: str, label: str = "明細画像（JPEG・PNG・HEIC・PDF、地点数分・複数可）") -> list[crm_api.Upload]:
+    """The statement images chosen. No `type=` list: Streamlit would drop a file of another kind with only an English
+    tooltip; every chosen file is sent, and the API refuses the whole upload naming a file of another kind."""
+    files = components.file_uploader(label, key=key, limit_mb=components.CRM_IMAGE_MB, files=components.CRM_IMAGES)
     return [(f.name, f.getvalue(), f.type or "application/octet-stream") for f in files or []]
 
 

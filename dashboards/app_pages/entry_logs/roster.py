@@ -47,7 +47,8 @@ def parent_errors(values: dict) -> list[str]:
     """The API's rules for a parent: a name, and a phone number of digits and + - ( ) or spaces."""
     errors = common.name_errors(values["name"], "保護者名")
     rules = entry_logs_api.rules()
-    if len(values["phone"]) > rules["phoneMax"] or not re.fullmatch(rules["phonePattern"], values["phone"]):
+    phone = formats.nfkc(values["phone"])
+    if len(phone) > rules["phoneMax"] or not re.fullmatch(rules["phonePattern"], phone):
         errors.append(f"電話番号は数字と「+ - ( )」・空白で{rules['phoneMax']}文字以内にしてください。")
     return errors
 

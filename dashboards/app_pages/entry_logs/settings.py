@@ -6,7 +6,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, components, entry_logs_api, labels
+from dashboards import auth, components, entry_logs_api, formats, labels
 from dashboards.app_pages.entry_logs import common
 
 PAGE = "entry_logs_settings"
@@ -174,7 +174,7 @@ def stations_panel(nursery: dict) -> None:
 def create_errors(code: str, name: str, password: str) -> list[str]:
     rules = entry_logs_api.rules()
     limit = rules["nurseryCodeMax"]
-    valid = 1 <= len(code) <= limit and re.fullmatch(rules["nurseryCodePattern"], code)
+    valid = 1 <= len(code) <= limit and re.fullmatch(rules["nurseryCodePattern"], formats.nfkc(code))
     errors = [] if valid else [f"保育園コードは半角英数字と「_ -」で1〜{limit}文字にしてください。"]
     errors += common.name_errors(name, "保育園名")
     if password:

@@ -149,6 +149,7 @@ def resolve_form(alert: dict) -> None:
 def work_on(user: dict, alert_id: int) -> None:
     alert_panel(alert_id)
     alert = fleet_api.get_alert(alert_id)
+    fleet_common.outage_warning(alert)
     if alert["status"] == "resolved":
         st.caption(f"{components.local_time(alert['resolved_at'])} に {alert['resolved_by']} が解決済みにしました。")
         fleet_common.step_buttons(WORK, user, alert, (fleet_common.REPORT_BUTTON,))

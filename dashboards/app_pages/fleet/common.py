@@ -171,6 +171,12 @@ def step_text(step: dict, now: datetime) -> str:
     return f"{word} {step['label']}（{detail}）"
 
 
+def outage_warning(record: dict) -> None:
+    """While an outage alert's or incident's terminals are still offline: resolving it does not end the outage."""
+    if record["outage_warning"]:
+        st.warning(record["outage_warning"])
+
+
 def step_badge(step: dict, resolved: bool, now: datetime) -> None:
     """One §4.2 step: done in time (green), done late (orange), overdue (red), still in time (blue)."""
     done = step["done_at"]

@@ -134,6 +134,7 @@ def work_on(user: dict, incident_id: int) -> None:
         st.warning("指定されたインシデントは見つかりません。一覧から選び直してください。")
         return
     incident_panel(incident_id)
+    fleet_common.outage_warning(incident)
     if incident["status"] == "resolved":
         fleet_common.step_buttons(WORK, user, incident, (fleet_common.REPORT_BUTTON,))
     else:

@@ -32,7 +32,7 @@ def question_types() -> dict[str, str]:
 
 def matches(rule: str, value: str) -> bool:
     """The value follows the API's pattern of that name (from the vocabulary)."""
-    return re.match(loaners_api.vocabulary()["patterns"][rule], value) is not None
+    return re.match(loaners_api.vocabulary()["patterns"][rule], formats.nfkc(value)) is not None
 
 
 def location_errors(values: dict) -> list[str]:

@@ -9,10 +9,11 @@ import sys
 import zlib
 
 import pytest
+from PIL import Image
 
 from service.crm import decoding, storage, thumbnails
 from service.crm.storage import CheckedUpload
-from tests.service.crm.conftest import made, picture, submit
+from tests.service.crm.conftest import blank_pdf, made, picture, submit
 from tests.service.crm.test_requests import counts, stored_files
 
 DECODER_LOG = "daicho.crm.decoding"
@@ -99,3 +100,39 @@ def test_the_childs_frames_carry_every_thumbnail_and_each_corrupt_one():
     assert list(thumbnails.unframed(io.BytesIO(thumbnails.framed(items)))) == items
     with pytest.raises(ValueError):
         list(thumbnails.unframed(io.BytesIO(thumbnails.framed(items)[:-1])))
+
+
+def heic(size: tuple[int, int] = (640, 480)) -> bytes:
+    """An iPhone's kind of photo: HEIC, written by pillow-heif."""
+    return picture("HEIF", size)
+
+
+def test_an_iphone_heic_photo_is_stored_and_shown_as_a_jpeg_beside_the_others(client, world, decoder_log):
+    files = [
+        ("images", ("IMG_0001.HEIC", heic(), "image/heif")),
+        ("images", ("bill.png", picture(), "image/png")),
+        ("images", ("bill.jpg", picture("JPEG", (64, 48)), "image/jpeg")),
+        ("images", ("bill.pdf", blank_pdf(), "application/pdf")),
+    ]
+    images = made(submit(client, world.sales_a, files=files))["images"]
+
+    assert [image["file_name"] for image in images] == ["IMG_0001.jpg", "bill.png", "bill.jpg", "bill.pdf"]
+    assert (images[0]["content_type"], images[0]["width"], images[0]["height"]) == ("image/jpeg", 640, 480)
+    shown = client.get(f"/api/crm/images/{images[0]['id']}/file", headers=world.sales_a)
+    assert shown.status_code == 200 and shown.headers["content-type"] == "image/jpeg"
+    assert shown.headers["content-disposition"].startswith("inline")
+    with Image.open(io.BytesIO(shown.content)) as stored:
+        assert (stored.format, stored.size) == ("JPEG", (640, 480))
+    assert len(decoder_pids(decoder_log)) == 1
+
+
+def test_a_file_of_another_kind_refuses_the_whole_upload_by_its_name(client, db, world, storage_root):
+    before = counts(db)
+    files = [
+        ("images", ("IMG_0001.HEIC", heic(), "image/heif")),
+        ("images", ("scan.tiff", picture("TIFF"), "image/tiff")),
+    ]
+    response = submit(client, world.sales_a, files=files)
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == "scan.tiff: JPEG・PNG・HEIC・PDFのいずれかを選んでください"
+    assert counts(db) == before and stored_files(storage_root) == []

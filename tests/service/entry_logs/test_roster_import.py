@@ -132,6 +132,22 @@ def test_a_row_whose_name_could_pass_for_another_parents_is_rejected_naming_the_
     assert "U+200B" in reasons[0][1] and "U+202E" in reasons[1][1]
 
 
+def test_a_full_width_phone_is_read_as_meant_and_a_refused_one_says_its_rule_in_words(client, db, staff, sakura):
+    roster = (
+        "保護者名,電話番号,園児名,クラス\n"
+        "鈴木花子,０９０－１２３４－５６７８,鈴木太郎,ひよこ組\n"
+        "佐藤,電話なし,佐藤子,ひよこ組\n"
+    )
+    job = upload(client, staff, sakura.nursery.id, roster.encode("cp932")).json()
+    run(job["id"])
+    done = progress(client, staff, sakura.nursery.id, job["id"]).json()
+    assert (done["status"], done["parentsCreated"], done["rejectedRows"]) == ("done", 1, 1)
+    assert ("鈴木花子", "090-1234-5678") in stored(db, sakura.nursery.id)[0]
+    assert [(r["row"], r["reason"]) for r in done["rejected"]] == [
+        (3, "電話番号: 形式が正しくありません（半角数字と「+」「-」「(」「)」・空白で入力してください）")
+    ]
+
+
 def test_every_created_parent_and_child_and_the_import_itself_are_audited_as_the_uploader(client, db, staff, sakura):
     job = upload(client, staff, sakura.nursery.id, ROSTER.encode()).json()
     run(job["id"], size=2)

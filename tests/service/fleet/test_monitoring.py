@@ -9,7 +9,7 @@ from service.fleet import monitoring
 from service.fleet.models import Alert, FleetState, Incident, Terminal
 from service.outbox.models import OutboxMessage
 from tests.factories import make_user
-from tests.service.fleet.conftest import ago, make_customer, make_terminal, send
+from tests.service.fleet.conftest import ago, make_customer, make_terminal, send, user_headers
 
 GROUP_WAIT = timedelta(seconds=30)
 
@@ -239,3 +239,56 @@ def test_a_terminal_that_joins_an_acknowledged_incident_is_acknowledged_with_it(
     joined = db.scalar(select(Alert).where(Alert.terminal_id == late[0].id))
     assert (joined.incident_id, joined.status, joined.acknowledged_by) == (incident.id, "acknowledged", "サポート 一郎")
     assert joined.acknowledged_at is not None
+
+
+def test_an_alert_resolved_while_its_terminal_is_offline_warns_and_comes_back_at_the_next_sweep(client, db):
+    customer = make_customer(db)
+    ((down, _),) = fleet(db, customer, 1, silent_for=timedelta(minutes=20))
+    headers = user_headers(db)
+    db.commit()
+    monitoring.sweep_offline(db, now=utcnow())
+    db.commit()
+    alert_id = db.scalar(select(Alert.id).where(Alert.terminal_id == down.id))
+    db.commit()
+    before = client.get(f"/api/fleet/alerts/{alert_id}", headers=headers).json()
+    assert before["offline_now"] == 1 and "まだオフライン" in before["outage_warning"]
+    resolved = client.post(f"/api/fleet/alerts/{alert_id}/resolve", json={"note": "再起動を依頼"}, headers=headers)
+    assert resolved.status_code == 200 and "まだオフライン" in resolved.json()["outage_warning"]
+    assert monitoring.sweep_offline(db, now=utcnow()).realerted == 1
+    db.commit()
+    alerts = db.execute(select(Alert.id, Alert.status).where(Alert.terminal_id == down.id).order_by(Alert.id)).all()
+    assert [status for _, status in alerts] == ["resolved", "open"]
+    assert monitoring.sweep_offline(db, now=utcnow()).realerted == 0  # the new alert stands for the outage now
+
+
+def test_an_incident_resolved_while_its_terminals_are_offline_gets_its_alerts_back(client, db):
+    customer = make_customer(db, "東和モータース")
+    gone = fleet(db, customer, 5, silent_for=timedelta(minutes=20))
+    headers = user_headers(db)
+    db.commit()
+    monitoring.sweep_offline(db, now=utcnow())
+    db.commit()
+    incident_id = db.scalar(select(Incident.id))
+    db.commit()
+    read = client.get(f"/api/fleet/incidents/{incident_id}", headers=headers).json()
+    assert read["offline_now"] == 5 and "端末5台" in read["outage_warning"]
+    assert client.post(f"/api/fleet/incidents/{incident_id}/resolve", json={}, headers=headers).status_code == 200
+    send(client, gone[0][1])  # one store comes back before the next sweep
+    db.expire_all()
+    result = monitoring.sweep_offline(db, now=utcnow())
+    db.commit()
+    assert result.realerted == 4
+    still_down = {terminal.id for terminal, _ in gone[1:]}
+    reopened = db.scalars(select(Alert.terminal_id).where(Alert.status == "open")).all()
+    assert set(reopened) == still_down
+
+
+def test_a_held_terminal_whose_alert_was_resolved_is_not_alerted_again(db):
+    customer = make_customer(db)
+    ((down, _),) = fleet(db, customer, 1, silent_for=timedelta(minutes=20))
+    db.commit()
+    monitoring.sweep_offline(db, now=utcnow())
+    db.execute(update(Alert).values(status="resolved", resolved_at=utcnow()))
+    db.execute(update(Terminal).where(Terminal.id == down.id).values(offline_alert_held=True))
+    db.commit()
+    assert monitoring.sweep_offline(db, now=utcnow()).realerted == 0

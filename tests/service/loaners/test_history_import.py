@@ -10,6 +10,7 @@ from service.database import utcnow
 from service.loaners import imports
 from service.loaners.models import Device, Submission
 from tests.service.loaners.conftest import IN_HOUSE, answer, headers, make_device
+from tests.service.loaners.test_search_and_history import full_width
 
 LAPTOP = "OSAKA_Laptop_ThinkPad-X1-Carbon"
 HEADER = (
@@ -149,3 +150,17 @@ def test_an_import_not_checked_yet_cannot_be_run_and_another_admins_job_is_a_404
     assert (early.status_code, early.json()["error"]["code"]) == (409, "import_not_checked")
     assert client.post(f"/api/loaners/imports/{job['id']}/run", headers=staff).status_code == 403
     assert client.post("/api/loaners/imports/999999/run", headers=admin).status_code == 404
+
+
+def test_a_management_number_typed_full_width_names_the_device_it_means(client, db):
+    device = make_device(db, "osaka", serial="WIDE")
+    admin = headers(db, "admin1", "admin")
+    db.commit()
+    typed = full_width(device.management_number)
+    row = f"2023/04/01 09:00:00,old@example.com,山田,{typed},3.社内にて保管中,,,1.貸出可能"
+    checking = upload(client, admin, [row])
+    work(db, checking.json()["id"])
+    checked = client.get(f"/api/loaners/imports/{checking.json()['id']}", headers=admin).json()
+    assert [(row["management_number"], row["outcome"], row["new_device"]) for row in checked["plan"]] == [
+        (device.management_number, "import", False)
+    ]

@@ -53,6 +53,20 @@ def test_one_search_box_finds_a_device_by_any_identifying_or_free_text_answer(cl
     assert found(client, admin, "SN_7781") == [] and found(client, admin, "%") == []  # typed text, no wildcards
 
 
+def full_width(text: str) -> str:
+    """ASCII as typed with the IME left on: ＯＰＴ２７０５６４."""
+    return "".join(chr(ord(char) + 0xFEE0) if "!" <= char <= "~" else char for char in text)
+
+
+@pytest.mark.parametrize("path", [NORMAL, AUDIT])
+def test_full_width_letters_and_digits_find_what_they_mean(client, db, fleet, path):
+    admin = headers(db, "admin1", "admin")
+    db.commit()
+    lent = fleet["lent"]
+    for term in (lent.management_number, "SN-7781", "asset-4411"):
+        assert full_width(term) != term and lent.id in found(client, admin, full_width(term), path), term
+
+
 def test_the_search_follows_the_current_answers_and_the_register(client, db, fleet):
     staff = headers(db, "staff1")
     db.commit()
