@@ -19,7 +19,12 @@ from dashboards import clock
 
 def key(form: str, name: str) -> str:
     """A widget's key in the form's current round."""
-    return f"{form}_{st.session_state.get(_round(form), 0)}_{name}"
+    return f"{prefix(form)}_{name}"
+
+
+def prefix(form: str) -> str:
+    """The form's current round, for a helper that keys its widgets `{prefix}_{name}` itself."""
+    return f"{form}_{st.session_state.get(_round(form), 0)}"
 
 
 def clear(form: str) -> None:

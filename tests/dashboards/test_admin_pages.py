@@ -19,10 +19,10 @@ def admin(db):
 
 
 def fill_new_user(at, *, login_id: str, name: str, email: str, password: str):
-    at.text_input(key="admin_users_new_login_id").input(login_id)
-    at.text_input(key="admin_users_new_name").input(name)
-    at.text_input(key="admin_users_new_email").input(email)
-    at.text_input(key="admin_users_new_password").input(password)
+    at.text_input(key="admin_users_new_0_login_id").input(login_id)
+    at.text_input(key="admin_users_new_0_name").input(name)
+    at.text_input(key="admin_users_new_0_email").input(email)
+    at.text_input(key="admin_users_new_0_password").input(password)
     return button(at, "作成").click().run()
 
 

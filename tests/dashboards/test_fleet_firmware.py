@@ -78,13 +78,13 @@ def test_admin_creates_a_rollout_for_a_customer(fleet, open_app, live_api):
     customer, admin, _ = fleet
     upload(live_api, admin)
     at = open_page(open_app, admin, FIRMWARE)
-    at.selectbox(key="fleet_firmware_new_rollout_target_customer").select(customer.id)
-    at.text_input(key="fleet_firmware_new_rollout_waves").input("50, 20")
+    at.selectbox(key="fleet_firmware_new_rollout_0_target_customer").select(customer.id)
+    at.text_input(key="fleet_firmware_new_rollout_0_waves").input("50, 20")
     at = button(at, "ロールアウトを作成").click().run()
     assert texts(at.error) == ["波は0より大きく増えていく累積パーセントで、最後を100にしてください（例: 1, 10, 100）。"]
 
-    at.text_input(key="fleet_firmware_new_rollout_waves").input("50, 100")
-    at.number_input(key="fleet_firmware_new_rollout_threshold").set_value(20)
+    at.text_input(key="fleet_firmware_new_rollout_0_waves").input("50, 100")
+    at.number_input(key="fleet_firmware_new_rollout_0_threshold").set_value(20)
     at = button(at, "ロールアウトを作成").click().run()
 
     assert "バージョン 1.2.0 のロールアウトを開始しました。" in texts(at.success)

@@ -125,8 +125,8 @@ def test_a_cancelled_reservation_takes_a_manual_operation(catalog, db, open_app,
     at = button(at, "キャンセルする").click().run()
     assert state(code) == "cancelled"
 
-    at.selectbox(key=f"reservations_detail_op_type_{code}").select("late_cancellation")
-    at.text_input(key=f"reservations_detail_op_reason_{code}").input("返金の確認")
+    at.selectbox(key=f"reservations_detail_op_0_type_{code}").select("late_cancellation")
+    at.text_input(key=f"reservations_detail_op_0_reason_{code}").input("返金の確認")
     at = button(at, "手動対応を登録").click().run()
 
     detail = httpx.get(f"{live_api}/api/reservations/reservations/{code}", headers=auth_headers(operator)).json()
@@ -216,7 +216,7 @@ def test_a_renamed_shop_takes_a_second_edit(catalog, db, open_app, live_api):  #
 def test_a_retitled_incident_takes_a_second_update(db, open_app, live_api):
     support = person(db, "support")
     at = open_page(open_app, support, INCIDENTS)
-    at.text_input(key="reservations_incidents_new_title").input("SMS送信の遅延")
+    at.text_input(key="reservations_incidents_new_0_title").input("SMS送信の遅延")
     at = button(at, "記録する").click().run()
     incident_id = at.dataframe[0].value["ID"][0]
     at.selectbox(key="reservations_incidents_selected").select(incident_id).run()
@@ -249,11 +249,11 @@ def test_a_renamed_parent_takes_a_second_edit(db, sakura, open_app):  # noqa: F8
     parent = sakura.parents[1]
     at = open_page(open_app, staff_of(db, sakura), ROSTER)
     at.selectbox(key="entry_logs_roster_parent").select(parent.id).run()
-    fill(at, f"entry_logs_roster_parent_{parent.id}", name="sakura保護者1（母）")
+    fill(at, f"entry_logs_roster_parent_{parent.id}_0", name="sakura保護者1（母）")
     at = submit(at, f"parent_{parent.id}", "保存")
     assert texts(at.success) == ["保護者「sakura保護者1（母）」を保存しました。"]
 
-    fill(at, f"entry_logs_roster_parent_{parent.id}", phone="")
+    fill(at, f"entry_logs_roster_parent_{parent.id}_1", phone="")  # the saved form's next round
     at = submit(at, f"parent_{parent.id}", "保存")
 
     assert stored(db, Parent, phone=Parent.phone)[1] == ("sakura保護者1（母）", "")

@@ -57,9 +57,9 @@ def test_support_reads_the_catalogue_without_forms(catalog, db, open_app):  # no
 
 def test_support_records_an_incident(db, open_app):
     at = open_page(open_app, person(db, "support"), INCIDENTS)
-    at.text_input(key="reservations_incidents_new_title").input("SMS送信の遅延")
-    at.selectbox(key="reservations_incidents_new_level").select("high")
-    at.text_area(key="reservations_incidents_new_impact").input("確認SMSが最大10分遅延")
+    at.text_input(key="reservations_incidents_new_0_title").input("SMS送信の遅延")
+    at.selectbox(key="reservations_incidents_new_0_level").select("high")
+    at.text_area(key="reservations_incidents_new_0_impact").input("確認SMSが最大10分遅延")
     button(at, "記録する").click().run()
 
     assert texts(at.success) == ["インシデント「SMS送信の遅延」を記録しました。"]

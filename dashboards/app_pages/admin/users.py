@@ -5,10 +5,11 @@ import re
 
 import streamlit as st
 
-from dashboards import api, auth, components, labels
+from dashboards import api, auth, components, forms, labels
 
 PAGE = "admin_users"
 PICKER = f"{PAGE}_selected"
+NEW = f"{PAGE}_new"  # the create form
 LOGIN_ID_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{3,64}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PASSWORD_LENGTH = (8, 72)
@@ -48,12 +49,14 @@ def create_form() -> None:
     with st.expander("ユーザーを追加", icon=":material/person_add:"):
         with st.form(f"{PAGE}_create"):
             login_id = st.text_input(
-                "ログインID", key=f"{PAGE}_new_login_id", help="半角英数字と . _ @ - の3〜64文字"
+                "ログインID", key=forms.key(NEW, "login_id"), help="半角英数字と . _ @ - の3〜64文字"
             ).strip()
-            name = st.text_input("氏名", key=f"{PAGE}_new_name").strip()
-            email = st.text_input("メールアドレス（任意）", key=f"{PAGE}_new_email").strip()
-            password = st.text_input("初期パスワード", type="password", key=f"{PAGE}_new_password", help="8文字以上")
-            active = st.checkbox("有効", value=True, key=f"{PAGE}_new_active")
+            name = st.text_input("氏名", key=forms.key(NEW, "name")).strip()
+            email = st.text_input("メールアドレス（任意）", key=forms.key(NEW, "email")).strip()
+            password = st.text_input(
+                "初期パスワード", type="password", key=forms.key(NEW, "password"), help="8文字以上"
+            )
+            active = st.checkbox("有効", value=True, key=forms.key(NEW, "active"))
             submitted = st.form_submit_button("作成", type="primary")
     if not submitted:
         return
@@ -69,7 +72,7 @@ def create_form() -> None:
         PAGE,
         create,
         f"ユーザー「{labels.plain(login_id)}」を作成しました。続けて権限を設定してください。",
-        form=f"{PAGE}_new",
+        form=NEW,
     )
 
 

@@ -5,7 +5,7 @@ from html import escape
 
 import streamlit as st
 
-from dashboards import auth, clock, components, entry_logs_api, labels
+from dashboards import auth, clock, components, entry_logs_api, forms, labels
 from dashboards.app_pages.entry_logs import common
 
 PAGE = "entry_logs_attendance"
@@ -108,13 +108,16 @@ def record_form(nursery_id: int, day: date, class_name: str) -> None:
     with st.expander("出席状態を記録", icon=":material/edit_note:"):
         with st.form(RECORD):
             child_id = st.selectbox(
-                "園児", list(children), key=f"{RECORD}_child", format_func=lambda i: child_label(children[i])
+                "園児", list(children), key=forms.key(RECORD, "child"), format_func=lambda i: child_label(children[i])
             )
             status = st.radio(
-                "出席状態", list(statuses), horizontal=True, key=f"{RECORD}_status", format_func=statuses.get
+                "出席状態", list(statuses), horizontal=True, key=forms.key(RECORD, "status"), format_func=statuses.get
             )
             note = st.text_input(
-                "備考", key=f"{RECORD}_note", max_chars=entry_logs_api.rules()["noteMax"], placeholder="例: 風邪のため"
+                "備考",
+                key=forms.key(RECORD, "note"),
+                max_chars=entry_logs_api.rules()["noteMax"],
+                placeholder="例: 風邪のため",
             ).strip()
             with st.container(horizontal=True):
                 save = st.form_submit_button("記録する", type="primary")

@@ -6,11 +6,12 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, components, entry_logs_api, formats, labels
+from dashboards import auth, components, entry_logs_api, formats, forms, labels
 from dashboards.app_pages.entry_logs import common
 
 PAGE = "entry_logs_settings"
 STATION_PICKER = f"{PAGE}_station"
+NEW = f"{PAGE}_new"  # the 保育園を追加 form
 
 
 def password_limits() -> tuple[int, int]:
@@ -187,15 +188,15 @@ def create_form() -> None:
     with st.expander("保育園を追加", icon=":material/add_home:"):
         with st.form(f"{PAGE}_create"):
             code = st.text_input(
-                "保育園コード", key=f"{PAGE}_new_code", max_chars=rules["nurseryCodeMax"], placeholder="例: sakura"
+                "保育園コード", key=forms.key(NEW, "code"), max_chars=rules["nurseryCodeMax"], placeholder="例: sakura"
             ).strip()
             name = st.text_input(
-                "保育園名", key=f"{PAGE}_new_name", max_chars=rules["nameMax"], placeholder="例: さくら保育園"
+                "保育園名", key=forms.key(NEW, "name"), max_chars=rules["nameMax"], placeholder="例: さくら保育園"
             ).strip()
             password = st.text_input(
                 "入退パスワード（任意）",
                 type="password",
-                key=f"{PAGE}_new_password",
+                key=forms.key(NEW, "password"),
                 max_chars=rules["passwordMax"],
                 help="後から設定することもできます。",
             )
@@ -206,7 +207,7 @@ def create_form() -> None:
             PAGE,
             lambda: entry_logs_api.create_nursery(data),
             f"保育園「{labels.plain(name)}」を追加しました。",
-            form=f"{PAGE}_new",
+            form=NEW,
         )
 
 

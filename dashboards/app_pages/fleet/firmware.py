@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import auth, components, fleet_api, labels
+from dashboards import auth, components, fleet_api, forms, labels
 from dashboards.app_pages.fleet import common as fleet_common
 
 PAGE = "fleet_firmware"
@@ -195,11 +195,15 @@ def parse_ids(text: str) -> list[int] | None:
 def target_inputs(kind: str) -> tuple[dict | None, list[str]]:
     """The rollout target for the chosen kind, and what is wrong with it."""
     if kind == "customer":
-        customer_id = fleet_common.customer_select("対象の顧客", f"{NEW_ROLLOUT}_target_customer", include_all=False)
+        customer_id = fleet_common.customer_select(
+            "対象の顧客", forms.key(NEW_ROLLOUT, "target_customer"), include_all=False
+        )
         return ({"customer_id": customer_id}, []) if customer_id else (None, ["対象の顧客を選択してください。"])
     if kind == "terminals":
         text = st.text_area(
-            "端末ID（カンマまたは改行区切り）", key=f"{NEW_ROLLOUT}_target_ids", help="端末一覧のID列の値です。"
+            "端末ID（カンマまたは改行区切り）",
+            key=forms.key(NEW_ROLLOUT, "target_ids"),
+            help="端末一覧のID列の値です。",
         )
         ids = parse_ids(text)
         if ids is None or len(ids) > MAX_TARGET_TERMINALS:
@@ -207,13 +211,17 @@ def target_inputs(kind: str) -> tuple[dict | None, list[str]]:
         return {"terminal_ids": ids}, []
     columns = st.columns(4)
     with columns[0]:
-        status = components.code_select("状態", fleet_api.words("terminal_statuses"), f"{PAGE}_target_status")
+        status = components.code_select(
+            "状態", fleet_api.words("terminal_statuses"), forms.key(NEW_ROLLOUT, "target_status")
+        )
     with columns[1]:
-        customer_id = fleet_common.customer_select("顧客企業", f"{PAGE}_target_filter_customer")
+        customer_id = fleet_common.customer_select("顧客企業", forms.key(NEW_ROLLOUT, "target_filter_customer"))
     with columns[2]:
-        version = st.text_input("現在のファームウェア", key=f"{NEW_ROLLOUT}_target_version").strip()
+        version = st.text_input("現在のファームウェア", key=forms.key(NEW_ROLLOUT, "target_version")).strip()
     with columns[3]:
-        query = st.text_input("検索", key=f"{NEW_ROLLOUT}_target_q", placeholder="シリアル・店舗・会社名").strip()
+        query = st.text_input(
+            "検索", key=forms.key(NEW_ROLLOUT, "target_q"), placeholder="シリアル・店舗・会社名"
+        ).strip()
     flt: dict[str, Any] = {
         k: v
         for k, v in {"status": status, "customer_id": customer_id, "firmware_version": version, "q": query}.items()
@@ -236,11 +244,11 @@ def rollout_form() -> None:
     release_id = st.selectbox(
         "配信するファームウェア",
         list(by_id),
-        key=f"{NEW_ROLLOUT}_release",
+        key=forms.key(NEW_ROLLOUT, "release"),
         format_func=lambda i: f"{by_id[i]['version']}（{by_id[i]['filename']}）",
     )
     kind = st.radio(
-        "対象", list(TARGET_KINDS), format_func=TARGET_KINDS.get, horizontal=True, key=f"{NEW_ROLLOUT}_kind"
+        "対象", list(TARGET_KINDS), format_func=TARGET_KINDS.get, horizontal=True, key=forms.key(NEW_ROLLOUT, "kind")
     )
     target, errors = target_inputs(kind)
     columns = st.columns(3)
@@ -248,7 +256,7 @@ def rollout_form() -> None:
         waves_text = st.text_input(
             "波（累積%）",
             value="1, 10, 100",
-            key=f"{NEW_ROLLOUT}_waves",
+            key=forms.key(NEW_ROLLOUT, "waves"),
             help="例: 1, 10, 100 は 1% → 10% → 全台 の順に配信します。",
         )
     with columns[1]:
@@ -257,7 +265,7 @@ def rollout_form() -> None:
             min_value=0.0,
             max_value=100.0,
             value=None,
-            key=f"{NEW_ROLLOUT}_threshold",
+            key=forms.key(NEW_ROLLOUT, "threshold"),
             placeholder="空欄で既定値",
         )
     with columns[2]:
@@ -266,7 +274,7 @@ def rollout_form() -> None:
             min_value=1,
             max_value=7 * 24 * 60,
             value=None,
-            key=f"{NEW_ROLLOUT}_timeout",
+            key=forms.key(NEW_ROLLOUT, "timeout"),
             placeholder="空欄で既定値",
         )
     if not st.button("ロールアウトを作成", type="primary", key=f"{PAGE}_create_rollout"):

@@ -128,7 +128,7 @@ def incident_fields(key: str, incident: dict | None = None) -> dict:
 
 def new_incident() -> None:
     with st.expander("インシデントを記録", expanded=False):
-        body = incident_fields(NEW)
+        body = incident_fields(forms.prefix(NEW))
         if st.button("記録する", type="primary", key=f"{PAGE}_create"):
             if not body["title"]:
                 st.error("件名を入力してください。")
