@@ -143,7 +143,7 @@ def test_the_operator_adds_sites_enters_them_links_an_image_and_moves_them_throu
     button(at, "投入済にする").click().run()
     assert texts(at.success) == [f"地点 #{first} 渋谷店 を「投入済」にしました。"]
     at.selectbox(key="crm_case_site").select(second).run()
-    at.text_area(key=f"crm_case_site_{second}_deficiency_reason").input("2枚目の明細が読めません")
+    at.text_area(key=f"crm_case_site_{second}_deficiency_0_reason").input("2枚目の明細が読めません")
     at.button(key=f"crm_case_site_{second}_deficiency_send").click().run()
     assert texts(at.success) == ["不備を登録し、営業担当者に通知しました。"]
     db.expire_all()
@@ -174,7 +174,7 @@ def test_a_whole_request_deficiency_needs_a_reason(db, world, client, open_app):
 
     at.button(key="crm_case_whole_deficiency_send").click().run()
     assert texts(at.error) == ["不備理由を入力してください。"]
-    at.text_area(key="crm_case_whole_deficiency_reason").input("法人番号が登記と異なります")
+    at.text_area(key="crm_case_whole_deficiency_0_reason").input("法人番号が登記と異なります")
     at.button(key="crm_case_whole_deficiency_send").click().run()
 
     assert texts(at.success) == ["不備を登録し、営業担当者に通知しました。"]

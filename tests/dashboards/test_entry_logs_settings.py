@@ -20,8 +20,9 @@ def station_login(live_api: str, code: str, password: str) -> int:
 
 
 def enter_password(at, password: str, again: str, verb: str = "変更"):
-    at.text_input(key="entry_logs_settings_password").input(password)
-    at.text_input(key="entry_logs_settings_password_again").input(again)
+    fields = {field.label: field for field in at.text_input}  # the form's round moves with each change
+    fields["新しいパスワード"].input(password)
+    fields["新しいパスワード（確認）"].input(again)
     return button(at, f"パスワードを{verb}").click().run()
 
 

@@ -47,7 +47,7 @@ def test_an_alert_takes_a_note_and_an_assignee_after_its_first_look(alerts, open
     at.selectbox(key="fleet_alerts_selected").select(late.id).run()
     at = button(at, "初動確認").click().run()
 
-    at.text_area(key=f"fleet_alerts_note_body_{late.id}").input("店舗に電話")
+    at.text_area(key=f"fleet_alerts_note_{late.id}_0_body").input("店舗に電話")
     at = button(at, "メモを追加").click().run()
     at.selectbox(key=f"fleet_alerts_assignee_{late.id}").select(support.id)
     at = button(at, "担当者を設定").click().run()
@@ -65,7 +65,7 @@ def test_a_manual_operation_takes_a_note_after_its_assignee(ambiguous, db, open_
     at = button(at, "担当者を設定").click().run()
     assert texts(at.success) == ["担当者を「operatorさん」にしました。"]
 
-    at.text_area(key=f"reservations_queue_note_{ambiguous}_body").input("店舗に折り返し依頼")
+    at.text_area(key=f"reservations_queue_note_{ambiguous}_0_body").input("店舗に折り返し依頼")
     at = button(at, "メモを追加").click().run()
 
     assert texts(at.success) == ["対応メモを追加しました。"]
@@ -138,7 +138,7 @@ def test_a_site_sent_back_stays_chosen_for_its_next_move(db, world, client, open
     first, second = (add_site(client, world, request_id, power_branch_name=name) for name in ("渋谷店", "新宿店"))
     at = open_page(open_app, as_user(db, world, "operator"), "app_pages/crm/case.py", id=str(request_id))
     at.selectbox(key="crm_case_site").select(second["id"]).run()
-    at.text_area(key=f"crm_case_site_{second['id']}_deficiency_reason").input("明細が読めません")
+    at.text_area(key=f"crm_case_site_{second['id']}_deficiency_0_reason").input("明細が読めません")
     at = at.button(key=f"crm_case_site_{second['id']}_deficiency_send").click().run()
     assert texts(at.success) == ["不備を登録し、営業担当者に通知しました。"]
 

@@ -18,7 +18,7 @@ def test_an_operator_adds_a_shop_and_exports_the_csv(catalog, db, open_app):  # 
     operator = person(db, "operator")
     at = open_page(open_app, operator, CATALOG)
     assert at.dataframe[0].value["店舗名"].tolist() == ["提携店1", "提携店2", "提携店3"]
-    key = "reservations_catalog_new_shop"
+    key = "reservations_catalog_new_shop_0"
     at.text_input(key=f"{key}_name").input("新宿クリーン")
     at.text_input(key=f"{key}_phone").input("03-1234-5678")
     at.multiselect(key=f"{key}_services").select(catalog["service_id"])
@@ -98,7 +98,7 @@ def test_executives_read_incidents_with_overdue_flags_and_no_forms(db, open_app)
 
 def test_an_operator_issues_an_mcp_key_shown_once(db, open_app):
     at = open_page(open_app, person(db, "operator"), CLIENTS)
-    at.text_input(key="reservations_clients_name").input("社内AIチャット")
+    at.text_input(key="reservations_clients_create_0_name").input("社内AIチャット")
     button(at, "APIキーを発行").click().run()
 
     assert texts(at.success) == ["「社内AIチャット」のAPIキーを発行しました。このキーは今回だけ表示されます。"]

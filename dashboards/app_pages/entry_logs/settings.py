@@ -93,12 +93,13 @@ def closing_time_form(nursery: dict) -> None:
 def password_form(nursery: dict) -> None:
     verb = "変更" if nursery["entryExitEnabled"] else "設定"
     low, high = password_limits()
-    with st.form(f"{PAGE}_password_{nursery['id']}", clear_on_submit=True):
+    form = f"{PAGE}_password_{nursery['id']}"
+    with st.form(form):
         password = st.text_input(
-            "新しいパスワード", type="password", key=f"{PAGE}_password", max_chars=high, help=f"{low}〜{high}文字"
+            "新しいパスワード", type="password", key=forms.key(form, "new"), max_chars=high, help=f"{low}〜{high}文字"
         )
         repeated = st.text_input(
-            "新しいパスワード（確認）", type="password", key=f"{PAGE}_password_again", max_chars=high
+            "新しいパスワード（確認）", type="password", key=forms.key(form, "again"), max_chars=high
         )
         submitted = st.form_submit_button(f"パスワードを{verb}", type="primary", icon=":material/key:")
     if submitted and not components.show_errors(password_errors(password, repeated)):
@@ -106,6 +107,7 @@ def password_form(nursery: dict) -> None:
             PAGE,
             lambda: entry_logs_api.set_password(nursery["id"], password),
             f"入退パスワードを{verb}しました。入退登録端末では新しいパスワードで再度ログインしてください。",
+            form=form,
         )
     if nursery["entryExitEnabled"]:
         st.caption(f"{verb}すると、ログイン中の入退登録端末はログアウトされます。")

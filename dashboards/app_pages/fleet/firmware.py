@@ -16,6 +16,7 @@ from dashboards.app_pages.fleet import common as fleet_common
 PAGE = "fleet_firmware"
 ROLLOUT_PICKER = f"{PAGE}_rollout"
 NEW_ROLLOUT = f"{PAGE}_new_rollout"  # the new rollout's form
+UPLOAD = f"{PAGE}_upload"  # the new release's form
 VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,19}$")
 SHA256_PATTERN = re.compile(r"^[0-9a-fA-F]{64}$")
 NOTES_MAX = 2000
@@ -316,13 +317,15 @@ def validate_release(content: bytes, version: str, sha256: str, notes: str) -> l
 
 
 def upload_form() -> None:
-    with st.form(f"{PAGE}_upload", clear_on_submit=True):
+    with st.form(UPLOAD):
         upload = components.file_uploader(
-            "ファームウェアのファイル", key=f"{PAGE}_file", limit_mb=components.FIRMWARE_MB
+            "ファームウェアのファイル", key=forms.key(UPLOAD, "file"), limit_mb=components.FIRMWARE_MB
         )
-        version = st.text_input("バージョン", key=f"{PAGE}_version", placeholder="例: 1.2.0").strip()
-        sha256 = st.text_input("SHA-256", key=f"{PAGE}_sha256", help="配布元が公開している値を入力します。").strip()
-        notes = st.text_area("リリースノート", key=f"{PAGE}_notes", max_chars=NOTES_MAX).strip()
+        version = st.text_input("バージョン", key=forms.key(UPLOAD, "version"), placeholder="例: 1.2.0").strip()
+        sha256 = st.text_input(
+            "SHA-256", key=forms.key(UPLOAD, "sha256"), help="配布元が公開している値を入力します。"
+        ).strip()
+        notes = st.text_area("リリースノート", key=forms.key(UPLOAD, "notes"), max_chars=NOTES_MAX).strip()
         submitted = st.form_submit_button("登録", type="primary")
     if not submitted:
         return
@@ -335,6 +338,7 @@ def upload_form() -> None:
             file_name=upload.name, content=content, version=version, sha256=sha256, notes=notes
         ),
         f"ファームウェア {labels.plain(version)} を登録しました。",
+        form=UPLOAD,
     )
 
 

@@ -282,15 +282,15 @@ def text_form(
     page: str, key: str, *, label: str, button: str, call: Callable[[str], Any], success: str, placeholder: str = ""
 ) -> None:
     """One required text and a submit button: the note and resolution forms."""
-    with st.form(key, clear_on_submit=True):
-        text = st.text_area(label, max_chars=text_max(), key=f"{key}_body", placeholder=placeholder).strip()
+    with st.form(key):
+        text = st.text_area(label, max_chars=text_max(), key=forms.key(key, "body"), placeholder=placeholder).strip()
         submitted = st.form_submit_button(button)
     if not submitted:
         return
     if not text:
         st.error(f"{label}を入力してください。")
         return
-    components.act(page, lambda: call(text), success)
+    components.act(page, lambda: call(text), success, form=key)
 
 
 def note_form(page: str, reservation: dict) -> None:
