@@ -3,10 +3,11 @@
 The row is re-read under a row lock (FOR UPDATE on PostgreSQL; SQLite write transactions are already exclusive), so
 of two concurrent edits of version N one wins and the other sees N+1 and gets 409 with the current version.
 
-A three-way merge (lock_edit): a PATCH of a corporation, a site or an agency may carry `base`, the values the editor
-opened of the fields it changes. Its 409 then names in details.conflicts the fields someone else changed too (the
-stored value is neither the opened one nor the editor's); the others only the editor changed, so the editor may send
-them again under details.current_version and save them without typing them again (「自分の変更を反映して保存」).
+A three-way merge (lock_edit): a PATCH of a corporation, a site, an agency or a request (備考・地点数) may carry
+`base`, the values the editor opened of the fields it changes. Its 409 then names in details.conflicts the fields
+someone else changed too (the stored value is neither the opened one nor the editor's); the others only the editor
+changed, so the editor may send them again under details.current_version and save them without typing them again
+(「自分の変更を反映して保存」).
 """
 
 from typing import Any, TypeVar

@@ -182,12 +182,18 @@ class RequestCreate(BaseModel):
     )
 
 
-class RequestUpdate(BaseModel):
+class RequestFields(BaseModel):
+    """備考・地点数, each optional: a request's PATCH and the `base` of a stale one's three-way merge."""
+
     model_config = ConfigDict(extra="forbid")
 
     remarks: LongText | None = None
     site_count: int | None = Field(default=None, ge=1, le=100)
+
+
+class RequestUpdate(RequestFields):
     version: Version
+    base: RequestFields | None = None
 
 
 class VersionIn(BaseModel):

@@ -39,3 +39,15 @@ def test_the_fields_only_one_side_changed_are_saved_under_the_current_version(cl
         patch(client, site["id"], mine | {"version": stale.json()["error"]["details"]["current_version"]}, world.admin)
     )
     assert (merged["power_branch_name"], merged["note"]) == ("支店", "先に保存")
+
+
+def test_a_stale_edit_of_a_requests_count_keeps_the_remarks_saved_meanwhile(client, world):
+    request = made(submit(client, world.sales_a))["request"]
+    url = f"/api/crm/requests/{request['id']}"
+    made(client.patch(url, json={"remarks": "先に保存", "version": request["version"]}, headers=world.operator))
+    mine = {"site_count": 3, "version": request["version"], "base": {"site_count": request["site_count"]}}
+    stale = client.patch(url, json=mine, headers=world.admin)
+    assert stale.json()["error"]["details"]["conflicts"] == []
+    again = mine | {"version": stale.json()["error"]["details"]["current_version"]}
+    merged = made(client.patch(url, json=again, headers=world.admin))
+    assert (merged["request"]["site_count"], merged["remarks"]) == (3, "先に保存")
