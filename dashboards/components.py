@@ -8,10 +8,11 @@ reads the same in any font; never an emoji, which shows as an empty box where no
 Times (the API speaks UTC, people read Japan time; the clock and the zone are clock.py's): local_time ->
 "2026/01/05 09:30:00" (formats.DATE_TIME, as every date is written), local_datetime (for chart axes),
 relative_time -> "10分前".
-Writes: act(page_key, call, success, changed=...) runs one write and reruns with the success message
+Writes: act(page_key, call, success, changed=..., form=...) runs one write and reruns with the success message
 (show_flash(page_key) shows it at the top of the page), shows the API's refusal, or says 変更はありません。 when
-nothing changed; confirm_then_act is the same behind a tick box, for what cannot be undone. show_errors shows a form's
-own validation errors first; api_error shows an ApiError (with the fields or CSV columns it names).
+nothing changed; a create form named by `form` starts empty again after its save (forms.py); confirm_then_act is
+the same behind a tick box, for what cannot be undone. show_errors shows a form's own validation errors first;
+api_error shows an ApiError (with the fields or CSV columns it names).
 Lists: paginated_table(key, fetch, to_row, filters=..., export=...) pages any list endpoint that answers {items,
 total} on the server, with a link to the whole filtered list's CSV (export: the list's GET …/export route; csv_link
 for a page's own list); `style` colours the table (a pandas Styler), `page_size` fixes the size.
@@ -33,7 +34,7 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import api, auth, clock, formats, labels, sections
+from dashboards import api, auth, clock, formats, forms, labels, sections
 
 KPI_STYLE = Path(__file__).resolve().parent / "assets" / "kpi.css"
 PAGE_SIZES = (25, 50, 100)
@@ -274,10 +275,11 @@ def api_error(exc: api.ApiError) -> None:
     st.error(f"{exc.message}（{', '.join(map(str, fields))}）" if fields else exc.message)
 
 
-def act(page_key: str, call: Callable[[], Any], success: str, *, changed: bool = True) -> None:
+def act(page_key: str, call: Callable[[], Any], success: str, *, changed: bool = True, form: str | None = None) -> None:
     """Run one write; on success keep the message for after the rerun and rerun, else show the API's refusal.
 
-    changed=False (a form sent back as it was) says 変更はありません。 and writes nothing.
+    changed=False (a form sent back as it was) says 変更はありません。 and writes nothing. form: the key of the create
+    form that sent it, which starts empty again once the write succeeded (forms.clear).
     """
     if not changed:
         st.info(NO_CHANGES)
@@ -287,6 +289,8 @@ def act(page_key: str, call: Callable[[], Any], success: str, *, changed: bool =
     except api.ApiError as exc:
         api_error(exc)
         return
+    if form is not None:
+        forms.clear(form)
     flash(page_key, success)
     st.rerun()
 

@@ -111,9 +111,9 @@ def update_request(db: Session, *, request: Request, data: RequestUpdate, by: Ac
     """備考・地点数: the sales side while the request is open, the back office at any time."""
     if by.role == SALES and request.status in statuses.CLOSED:
         raise Conflict(labels.CLOSED_REQUEST, code="request_closed", details={"status": request.status})
-    request = locking.lock_version(db, request, data.version)
+    request, changes = locking.lock_edit(db, request, data)
     before = auditing.snapshot(request, REQUEST_EDIT_FIELDS)
-    for name, value in data.model_dump(exclude_unset=True, exclude={"version"}).items():
+    for name, value in changes.items():
         if value is not None:
             setattr(request, name, value)
     db.flush()

@@ -34,7 +34,7 @@ def test_admin_sets_business_hours_and_adds_a_maintenance_window(db, open_app, l
         assert any("10:00〜20:00（定休日: 日）" in text for text in texts(at.markdown))
 
         windows = f"fleet_customers_windows_{abc.id}"
-        at.text_input(key=f"{windows}_reason").input("夜間バッチ")
+        at.text_input(key=f"{windows}_new_0_reason").input("夜間バッチ")
         at = button(at, "定期メンテナンスを追加").click().run()
         assert "定期メンテナンスを追加しました。" in texts(at.success)
         row = at.dataframe[-1].value.iloc[0]

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboards import api, auth, clock, components, fleet_api, labels
+from dashboards import api, auth, clock, components, fleet_api, forms, labels
 from dashboards.app_pages.fleet import common as fleet_common
 
 PAGE = "fleet_alerts"
@@ -123,15 +123,16 @@ def alert_panel(alert_id: int) -> None:
 
 
 def note_form(alert: dict) -> None:
-    with st.form(f"{PAGE}_note_{alert['id']}", clear_on_submit=True):
-        body = st.text_area("対応メモ", key=f"{PAGE}_note_body_{alert['id']}", max_chars=NOTE_MAX).strip()
+    form = f"{PAGE}_note_{alert['id']}"
+    with st.form(form):
+        body = st.text_area("対応メモ", key=forms.key(form, "body"), max_chars=NOTE_MAX).strip()
         submitted = st.form_submit_button("メモを追加")
     if not submitted:
         return
     if not body:
         st.error("メモを入力してください。")
         return
-    components.act(PAGE, lambda: fleet_api.add_note(alert["id"], body), "対応メモを追加しました。")
+    components.act(PAGE, lambda: fleet_api.add_note(alert["id"], body), "対応メモを追加しました。", form=form)
 
 
 def resolve_form(alert: dict) -> None:

@@ -8,11 +8,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import api, auth, components, formats, labels, reservations_api
+from dashboards import api, auth, components, formats, forms, labels, reservations_api
 from dashboards.app_pages.reservations import common
 
 PAGE = "reservations_detail"
 PICKER = f"{PAGE}_code"
+OPERATION = f"{PAGE}_op"  # the 手動対応を登録 form
 
 
 # The filters a figure card's link sets (service/reservations/figures.py): query parameter -> (widget key, reading).
@@ -168,11 +169,11 @@ def open_operation_form(reservation: dict) -> None:
     with st.form(f"{PAGE}_operation_{code}"):
         st.markdown("**手動対応を登録**")
         types = common.vocab()["operation_types"]
-        op_type = st.selectbox("種別", list(types), format_func=types.get, key=f"{PAGE}_op_type_{code}")
+        op_type = st.selectbox("種別", list(types), format_func=types.get, key=forms.key(OPERATION, f"type_{code}"))
         reason = st.text_input(
             "理由",
             max_chars=common.reason_max(),
-            key=f"{PAGE}_op_reason_{code}",
+            key=forms.key(OPERATION, f"reason_{code}"),
             placeholder="例: 依頼者から電話。期限後のキャンセル希望（入院のため）",
         ).strip()
         submitted = st.form_submit_button("手動対応を登録")
@@ -185,6 +186,7 @@ def open_operation_form(reservation: dict) -> None:
         PAGE,
         lambda: reservations_api.create_operation(code, op_type, reason),
         f"{code} の手動対応（{types[op_type]}）を登録しました。",
+        form=OPERATION,
     )
 
 
