@@ -92,6 +92,13 @@ def require_page(page_file: str) -> dict:
     return user
 
 
+def may_open(page_file: str) -> bool:
+    """Whether the signed-in user may open the page (require_page's rule), e.g. before linking to it."""
+    section, page = sections.find_page(page_file)
+    user = current_user()
+    return user is not None and sections.can_view(user, section.domain, page.roles)
+
+
 def tenant_scope(user: dict, domain: str) -> str | None:
     """The scope (a tenant's id or name) the user's grant in the domain is limited to; None when unrestricted."""
     if sections.is_platform_admin(user):

@@ -6,11 +6,13 @@ record_picker (choose one record by id, whatever its shown label becomes after a
 one value, status_cells(table, column, colours) for a table's status column (the word on a coloured cell), so a state
 reads the same in any font; never an emoji, which shows as an empty box where no emoji font is installed.
 Times (the API speaks UTC, people read Japan time; the clock and the zone are clock.py's): local_time ->
-"2026-01-05 09:30:00", local_datetime (for chart axes), relative_time -> "10分前".
-Writes: act(page_key, call, success, changed=...) runs one write and reruns with the success message
+"2026/01/05 09:30:00" (formats.DATE_TIME, as every date is written), local_datetime (for chart axes),
+relative_time -> "10分前".
+Writes: act(page_key, call, success, changed=..., form=...) runs one write and reruns with the success message
 (show_flash(page_key) shows it at the top of the page), shows the API's refusal, or says 変更はありません。 when
-nothing changed; confirm_then_act is the same behind a tick box, for what cannot be undone. show_errors shows a form's
-own validation errors first; api_error shows an ApiError (with the fields or CSV columns it names).
+nothing changed; a create form named by `form` starts empty again after its save (forms.py); confirm_then_act is
+the same behind a tick box, for what cannot be undone. show_errors shows a form's own validation errors first;
+api_error shows an ApiError (with the fields or CSV columns it names).
 Lists: paginated_table(key, fetch, to_row, filters=..., export=...) pages any list endpoint that answers {items,
 total} on the server, with a link to the whole filtered list's CSV (export: the list's GET …/export route; csv_link
 for a page's own list); `style` colours the table (a pandas Styler), `page_size` fixes the size.
@@ -24,7 +26,7 @@ import hashlib
 import math
 import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
@@ -32,7 +34,7 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import api, auth, clock, labels, sections
+from dashboards import api, auth, clock, formats, forms, labels, sections
 
 KPI_STYLE = Path(__file__).resolve().parent / "assets" / "kpi.css"
 PAGE_SIZES = (25, 50, 100)
@@ -41,6 +43,9 @@ NO_ROWS = "該当するデータはありません。"
 NO_CHANGES = "変更はありません。"
 CSV_LABEL = "CSVダウンロード"
 CSV_HELP = "条件に一致する全{total:,}件をCSVでダウンロードします"
+# The class a paged list's table is drawn in (st-key-<key>-paged-list): streamlit_ja.css takes its toolbar's search
+# and CSV download off, which would see only the rows shown
+PAGED_LIST = "paged-list"
 
 # What a colour says on every page: red needs action (failed, overdue), orange a warning (due soon), yellow what a
 # spec paints yellow, green ok or done, blue in progress, gray inactive. Pages keep their kind's map (code -> colour).
@@ -70,6 +75,104 @@ def kpi_card(
     """A number card; delta_color="inverse" shows a fall in green and a rise in red (for what is better lower).
     Its label, value and delta wrap rather than being cut short (kpi_style)."""
     st.metric(label, value, delta=delta, delta_color=delta_color, help=help, border=True)
+
+
+# The page that shows a named figure's list (the figure's list route, service/figures.py): a card opens it with the
+# figure's filter in its query (linked_filters reads it there).
+LIST_PAGES = {
+    "/fleet/terminals": "app_pages/fleet/terminals.py",
+    "/fleet/alerts": "app_pages/fleet/alerts.py",
+    "/reservations/reservations": "app_pages/reservations/detail.py",
+    "/crm/requests": "app_pages/crm/queue.py",
+    "/crm/acquired": "app_pages/crm/acquired.py",
+}
+OPEN_LIST = "一覧を開く"
+
+
+def figure_value(figure: Mapping[str, Any]) -> str:
+    """A named figure's value as a card shows it: money in 万円, a count with separators."""
+    return formats.man_yen(figure["value"]) if figure["unit"] == "yen" else f"{figure['value']:,}"
+
+
+def figure_card(
+    figure: Mapping[str, Any],
+    *,
+    delta: Any = None,
+    delta_color: Literal["normal", "inverse", "off"] = "normal",
+    help: str = "",  # noqa: A002 - Streamlit's word
+) -> None:
+    """A named figure's card (service/figures.py): its label, value and what it counts (money's exact yen too), its
+    period in words under it, and, where its rows are a list this user may open, a link to that list filtered to
+    exactly them (its total is the card's number)."""
+    exact = f"（{figure['value']:,}円）" if figure["unit"] == "yen" else ""
+    explained = figure["counts"] + exact + help
+    kpi_card(figure["label"], figure_value(figure), help=explained, delta=delta, delta_color=delta_color)
+    period_caption(figure["period_label"])
+    page = LIST_PAGES.get(figure["list_route"] or "")
+    if page and auth.may_open(page):
+        st.page_link(page, label=OPEN_LIST, icon=":material/list:", query_params=figure["list_query"])
+
+
+def period_caption(words: str) -> None:
+    """A card's or chart's period in words under it: 「期間: 2026年11月（25日まで）」."""
+    st.caption(f"期間: {words}")
+
+
+AS_OF_FORMAT = "%Y/%m/%d %H:%M 時点"  # the service's figures write their moment alike (service/figures.py)
+DAY_FORMAT = "%Y/%m/%d"
+NOW_WORDS = "現在"
+
+
+def days_words(start: date, end: date) -> str:
+    """A period of days read by the page itself in the figures' words: 「2026/11/01〜2026/11/20」, or
+    「2026/11/01〜2026/11/25（今日まで）」 while it runs to today."""
+    today = clock.today()
+    ending = "（今日まで）" if end >= today else ""
+    return f"{start.strftime(DAY_FORMAT)}〜{min(end, today).strftime(DAY_FORMAT)}{ending}"
+
+
+def moment_stamp(moment: datetime) -> None:
+    """The moment a page's own readings are as of (those that are no named figures): 「2026/11/25 14:03 時点」."""
+    st.caption(moment.strftime(AS_OF_FORMAT))
+
+
+def figures_stamp(figures: Sequence[Mapping[str, Any]]) -> None:
+    """The moment a page's figures are as of: 「2026/11/25 14:03 時点」."""
+    if figures:
+        st.caption(figures[0]["as_of_label"])
+
+
+def computed_stamp(computed_at: str | None, job: str = "毎晩の集計") -> None:
+    """When a job computed the figures below (「集計日時: 2026/11/25 02:00 時点（毎晩の集計）」), or that it has
+    not yet."""
+    when = local_datetime(computed_at).strftime(AS_OF_FORMAT) if computed_at else "未集計"
+    st.caption(f"集計日時: {when}（{job}）")
+
+
+def linked_filters(page_key: str, widgets: Mapping[str, tuple[str, Callable[[str], Any]]]) -> None:
+    """Set a list's filter widgets from the page's query (a figure card's link: ?overdue=true&open_only=true): each
+    query parameter named in `widgets` (parameter -> (widget key, reading)) is set once per distinct query, so the
+    person can change the filters afterwards."""
+    query = {name: st.query_params[name] for name in widgets if name in st.query_params}
+    if not query or st.session_state.get(f"{page_key}_linked_query") == query:
+        return
+    st.session_state[f"{page_key}_linked_query"] = query
+    for name, text in query.items():
+        key, read = widgets[name]
+        try:
+            st.session_state[key] = read(text)
+        except ValueError:
+            continue  # an address edited by hand: that filter stays as it was
+
+
+def day(text: str) -> date:
+    """A query's date, as the API writes it (2026-11-25)."""
+    return date.fromisoformat(text)
+
+
+def flag(text: str) -> bool:
+    """A query's boolean, as the API writes it (true / false)."""
+    return text == "true"
 
 
 def kpi_style() -> None:
@@ -124,8 +227,8 @@ def local_datetime(value: str) -> datetime:
 
 
 def local_time(value: str | None) -> str:
-    """An ISO timestamp from the API shown in Japan time, e.g. 2026-01-05 09:30:00."""
-    return local_datetime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+    """An ISO timestamp from the API shown in Japan time, e.g. 2026/01/05 09:30:00 ([:16] without its seconds)."""
+    return local_datetime(value).strftime(formats.DATE_TIME) if value else ""
 
 
 def relative_time(value: str | None, now: datetime | None = None) -> str:
@@ -162,8 +265,9 @@ def show_errors(errors: list[str]) -> bool:
 
 
 def api_error(exc: api.ApiError) -> None:
-    """An API refusal shown as its message, with the fields it names or the CSV columns it says are missing."""
-    if isinstance(exc.details, dict) and exc.details.get("missing"):
+    """An API refusal shown as its message, with the fields it names or the CSV columns it says are missing (a CSV's
+    refusal, rule "columns", names them as the file's header does; any other refusal's message names its fields)."""
+    if isinstance(exc.details, dict) and exc.details.get("rule") == "columns" and exc.details.get("missing"):
         st.error(f"{exc.message}（不足している列: {'、'.join(map(str, exc.details['missing']))}）")
         return
     details = exc.details if isinstance(exc.details, list) else []
@@ -171,10 +275,11 @@ def api_error(exc: api.ApiError) -> None:
     st.error(f"{exc.message}（{', '.join(map(str, fields))}）" if fields else exc.message)
 
 
-def act(page_key: str, call: Callable[[], Any], success: str, *, changed: bool = True) -> None:
+def act(page_key: str, call: Callable[[], Any], success: str, *, changed: bool = True, form: str | None = None) -> None:
     """Run one write; on success keep the message for after the rerun and rerun, else show the API's refusal.
 
-    changed=False (a form sent back as it was) says 変更はありません。 and writes nothing.
+    changed=False (a form sent back as it was) says 変更はありません。 and writes nothing. form: the key of the create
+    form that sent it, which starts empty again once the write succeeded (forms.clear).
     """
     if not changed:
         st.info(NO_CHANGES)
@@ -184,6 +289,8 @@ def act(page_key: str, call: Callable[[], Any], success: str, *, changed: bool =
     except api.ApiError as exc:
         api_error(exc)
         return
+    if form is not None:
+        forms.clear(form)
     flash(page_key, success)
     st.rerun()
 
@@ -447,22 +554,23 @@ def paginated_table(
     st.caption(f"全{result['total']:,}件中 {first:,}〜{first + len(rows) - 1:,}件目{note}")
     frame = pd.DataFrame(rows)
     shown = style(frame) if style else frame
-    if table:
-        table(shown, result["items"])
-    elif picker or open_record or rows_chosen:
-        record_table(
-            key,
-            shown,
-            result["items"],
-            picker=picker,
-            open_record=open_record,
-            id_field=id_field,
-            column_config=column_config,
-            rows_chosen=rows_chosen,
-            height=table_height(len(rows)) if tall else "auto",
-        )
-    else:
-        st.dataframe(shown, hide_index=True, column_config=column_config)
+    with st.container(key=f"{key}-{PAGED_LIST}"):  # no toolbar search or CSV of the rows shown (streamlit_ja.css)
+        if table:
+            table(shown, result["items"])
+        elif picker or open_record or rows_chosen:
+            record_table(
+                key,
+                shown,
+                result["items"],
+                picker=picker,
+                open_record=open_record,
+                id_field=id_field,
+                column_config=column_config,
+                rows_chosen=rows_chosen,
+                height=table_height(len(rows)) if tall else "auto",
+            )
+        else:
+            st.dataframe(shown, hide_index=True, column_config=column_config)
     controls = st.columns([3, 1, 1], vertical_alignment="bottom")
     with controls[0]:
         st.pagination(pages, default=current, key=pager)

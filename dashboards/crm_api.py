@@ -203,6 +203,11 @@ def agency_metrics(**filters: Any) -> dict:
     return read("/crm/metrics/agencies", **filters)
 
 
+def metrics_figures(**filters: Any) -> list[dict]:
+    """代理店別数値's named figures over the period (since, until, agency_id)."""
+    return read("/crm/metrics/figures", **filters)
+
+
 def metrics_series(granularity: str, **filters: Any) -> dict:
     return read("/crm/metrics/series", granularity=granularity, **filters)
 

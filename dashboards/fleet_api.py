@@ -25,6 +25,10 @@ def dashboard() -> dict:
     return read("/fleet/dashboard")
 
 
+def alert_figures() -> list[dict]:
+    return read("/fleet/alerts/figures")
+
+
 def ingest() -> dict:
     """Whether heartbeats arrive: {last_heartbeat_at, silence_seconds, stalled, heartbeats_expected, banner}."""
     return read("/fleet/ingest")

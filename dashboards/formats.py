@@ -1,8 +1,11 @@
-"""How the dashboards write numbers people read: phone numbers in national format, money in 万円 (cards and chart
-axes) or in yen, so every page says them the same way.
+"""How the dashboards write numbers and dates people read: phone numbers in national format, money in 万円 (cards and
+chart axes) or in yen, dates as YYYY/MM/DD in every domain, so every page says them the same way.
 
 phone(value) -> "090-1234-5678" (the API stores E.164, "+819012345678"); a number abroad keeps its country code.
-spec_time(value) -> "2026/11/24 07:04:56": an API timestamp in Japan time as the 代替機 spec writes dates (§7).
+Dates: DATE_TIME ("2026/11/24 07:04:56", the format of components.local_time: an API timestamp in Japan time, as the
+代替機 spec writes dates, loaners.md §7), day(value) -> "2026/11/24" for an API date or a timestamp's day in Japan,
+and DATE_INPUT, the format of every st.date_input (Streamlit's own default; tests/dashboards/test_formats.py holds
+every page to it).
 man_yen(amount) -> "12.3万円" and man_yen_change(a - b) -> "+1.2万円" for amounts on cards; money_axis(figure,
 title) puts a Plotly figure's y axis in 万円 (title 「売上（万円）」, thousands separators), in_man_yen(amounts) gives
 the values to plot on it and money_hover(title) its hover text with the exact sum in yen.
@@ -12,7 +15,7 @@ page's own check before sending.
 
 import unicodedata
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 import phonenumbers
 import plotly.graph_objects as go
@@ -23,7 +26,9 @@ JAPAN = "JP"
 MAN = 10_000
 MAN_YEN = "万円"
 NO_AMOUNT = "-"
-SPEC_TIME = "%Y/%m/%d %H:%M:%S"  # 代替機 (loaners.md §7): yyyy/MM/dd HH:mm:ss
+DATE = "%Y/%m/%d"
+DATE_TIME = f"{DATE} %H:%M:%S"  # 代替機 (loaners.md §7): yyyy/MM/dd HH:mm:ss
+DATE_INPUT = "YYYY/MM/DD"
 
 
 def phone(value: str | None) -> str:
@@ -43,9 +48,16 @@ def phone(value: str | None) -> str:
     return phonenumbers.format_number(number, style.INTERNATIONAL)
 
 
-def spec_time(value: str | None) -> str:
-    """An API timestamp (ISO 8601, UTC) in Japan time as yyyy/MM/dd HH:mm:ss; nothing for none."""
-    return datetime.fromisoformat(value).astimezone(clock.JAPAN_TIME).strftime(SPEC_TIME) if value else ""
+def day(value: str | date | None) -> str:
+    """A date as YYYY/MM/DD: an API date ("2026-11-24"), a date, or an API timestamp's day in Japan time; nothing
+    for none."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = value.astimezone(clock.JAPAN_TIME)
+    return value.strftime(DATE)
 
 
 def man_yen(amount: int | float | None) -> str:

@@ -21,14 +21,21 @@ from dashboards import api, auth, components, crm_api, sections  # noqa: E402
 
 # Served by Streamlit itself: a :material/…: page icon would make every page fetch the favicon from Google's CDN
 FAVICON = str(ROOT / "dashboards" / "assets" / "favicon.png")
-# Japanese in place of the English words of Streamlit's own frontend (the file uploader's, the status widget's)
+# Japanese in place of the English words of Streamlit's own frontend: the style for what it shows (the file
+# uploader's, the status widget's, the tables' toolbars), the script for what only a script can change (the words it
+# writes into attributes: aria-label, title, placeholder; a number field's range error), in a container kept off the
+# page (streamlit_ja.css)
 JAPANESE_STYLE = ROOT / "dashboards" / "assets" / "streamlit_ja.css"
+JAPANESE_SCRIPT = ROOT / "dashboards" / "assets" / "streamlit_ja.js"
+JAPANESE_SCRIPT_KEY = "streamlit_ja"
 NOT_FOUND_TITLE = "ページが見つかりません"
 NOT_FOUND = "このアドレスの画面はありません。サイドバーのメニューから画面を選んでください。"
 NO_PAGES = "表示できる画面がありません。管理者に権限の付与を依頼してください。"
 LOGIN = "login"
 # The menu's badges: a page's to-do count, read afresh on every run (by the page's address)
-MENU_COUNTS = {"crm-queue": crm_api.queue_badge}
+# A menu entry's to-do count and the word saying what it counts (never a bare number beside a list's title, which
+# reads as the list's total): 投入案件一覧（未読 3）.
+MENU_COUNTS = {"crm-queue": ("未読", crm_api.queue_badge)}
 
 
 def requested_address() -> str | None:
@@ -84,15 +91,16 @@ def _elsewhere(user: dict, opened: set[str], home: tuple[Any, str]) -> list[st.P
 
 
 def menu_title(spec: sections.PageSpec) -> str:
-    """The page's title in the menu, with its to-do count when it has one, e.g. 投入案件一覧（3）."""
-    count = MENU_COUNTS.get(spec.url_path)
-    if count is None:
+    """The page's title in the menu, with its to-do count and what it counts when it has one, e.g.
+    投入案件一覧（未読 3）."""
+    if spec.url_path not in MENU_COUNTS:
         return spec.title
+    word, count = MENU_COUNTS[spec.url_path]
     try:
         waiting = count()
     except api.ApiError:
         return spec.title
-    return f"{spec.title}（{waiting}）" if waiting else spec.title
+    return f"{spec.title}（{word} {waiting}）" if waiting else spec.title
 
 
 def _navigation(user: dict):
@@ -130,6 +138,8 @@ def _login_navigation():
 def main() -> None:
     st.set_page_config(page_title="台帳", page_icon=FAVICON, layout="wide")
     st.html(JAPANESE_STYLE)
+    with st.container(key=JAPANESE_SCRIPT_KEY):
+        st.html(f"<script>{JAPANESE_SCRIPT.read_text()}</script>", unsafe_allow_javascript=True)
     components.kpi_style()
     try:
         user = auth.current_user()

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Literal
 
 from cryptography.fernet import Fernet
-from pydantic import PositiveInt, field_validator, model_validator
+from pydantic import NonNegativeInt, PositiveInt, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.networks import parse_networks, split_list
@@ -30,6 +30,7 @@ PROCESS_SECRETS = {
     "scheduler": (),
 }
 
+FLEET_MIN_INTERVAL_SECONDS, FLEET_MAX_INTERVAL_SECONDS = 30, 3600  # a terminal's own heartbeat interval
 VOICE_OUTCOMES = ("accept", "decline", "ambiguous", "change_request", "no_answer")
 
 
@@ -146,7 +147,9 @@ class Settings(BaseSettings):
 
     # fleet
     fleet_heartbeat_interval_seconds: int = 300
-    fleet_offline_missed_intervals: int = 3
+    fleet_offline_missed_intervals: PositiveInt = 2  # a terminal's own interval (+ the grace) missed this often
+    fleet_offline_grace_seconds: NonNegativeInt = 60  # added to each interval: a late beat, a slow network
+    fleet_offline_flap_intervals: PositiveInt = 3  # back for fewer of its intervals, silent again: the alert reopens
     fleet_high_usage_percent: float = 90.0
     fleet_high_usage_consecutive: PositiveInt = 3  # heartbeats in a row at the threshold before a CPU/memory alert
     fleet_incident_min_terminals: int = 5
@@ -293,13 +296,17 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_fleet_offline_threshold(self) -> "Settings":
-        """An intake stall must be recognised before terminals go offline, or it marks the whole fleet offline."""
-        threshold = self.fleet_heartbeat_interval_seconds * self.fleet_offline_missed_intervals
+        """An intake stall must be recognised before terminals go offline, or it marks the whole fleet offline: the
+        offline threshold of the shortest interval a terminal may have (`set_interval`'s least, or the configured
+        interval if shorter) is at least the gap window."""
+        interval = min(FLEET_MIN_INTERVAL_SECONDS, self.fleet_heartbeat_interval_seconds)
+        threshold = self.fleet_offline_missed_intervals * (interval + self.fleet_offline_grace_seconds)
         if threshold < self.fleet_ingest_gap_seconds:
             raise ValueError(
-                "APP_FLEET_HEARTBEAT_INTERVAL_SECONDS × APP_FLEET_OFFLINE_MISSED_INTERVALS (the offline threshold, "
-                f"{threshold} s) must be at least APP_FLEET_INGEST_GAP_SECONDS ({self.fleet_ingest_gap_seconds} s): "
-                "a shorter threshold marks every terminal offline before a stalled heartbeat intake is recognised"
+                f"APP_FLEET_OFFLINE_MISSED_INTERVALS × ({interval} s, the shortest heartbeat interval, + "
+                f"APP_FLEET_OFFLINE_GRACE_SECONDS) (the shortest offline threshold, {threshold} s) must be at least "
+                f"APP_FLEET_INGEST_GAP_SECONDS ({self.fleet_ingest_gap_seconds} s): a shorter threshold marks "
+                "terminals offline before a stalled heartbeat intake is recognised"
             )
         return self
 

@@ -92,6 +92,18 @@ def scope_names(db: Session, grants: Iterable[tuple[str, str | None]]) -> dict[t
     return names
 
 
+def tenants(db: Session, domain: str) -> list[tuple[str, str]]:
+    """Every tenant of the domain as (scope, name), by name: what a grant's scope is picked from (none without
+    tenants; a scope that is a name is its own name)."""
+    columns = _tenant_columns(domain)
+    if columns is None:
+        return []
+    id_column, name_column = columns
+    name = id_column if name_column is None else name_column
+    rows = db.execute(select(id_column, name).distinct().order_by(name, id_column)).tuples()
+    return [(str(scope), shown) for scope, shown in rows]
+
+
 def _coercible(column: InstrumentedAttribute, value: str) -> bool:
     try:
         _coerced(column, value)

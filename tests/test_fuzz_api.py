@@ -5,6 +5,8 @@ that nothing answers 500, every status and content type is declared, every body 
 is refused. Each example runs as one of the callers below: a platform admin, each domain's roles (scoped and not) and
 nobody. Operations that can end their caller's session (logout, a user changing or removing itself) get a fresh caller
 for every example instead. A failure names the operation, the caller and a curl to repeat it.
+The operations run on the lived-in database (tests/support/history.py), put back once for the module and not between
+operations: the fuzzed ids and pages meet real rows, and each operation meets what the ones before it wrote.
 Run it alone with `make test ARGS="-k fuzz"` (docs/testing.md, "The fuzzer stage").
 """
 
@@ -30,7 +32,9 @@ from service.config import get_settings
 from service.database import session_scope
 from service.identity.roles import DOMAINS, PLATFORM
 from service.main import create_app
+from tests.conftest import reset_database
 from tests.factories import make_user, token_for
+from tests.support.history import restore_history
 from tests.support.live_server import live_api  # noqa: F401 (fixture)
 
 SEED = 20261121
@@ -54,6 +58,7 @@ SELF_LOCKING = {
 # The webhooks answer 503 until their secrets are set; the fuzzer runs them configured.
 WEBHOOK_SECRETS = {"stripe_webhook_secret": "fuzz", "twilio_auth_token": "fuzz", "voice_webhook_secret": "fuzz"}
 ANONYMOUS = "anonymous"
+LOGIN_PREFIX = "fuzz-"  # the callers' logins, apart from the demo's people (fleet-admin, crm-sales, ...)
 Grants = dict[str, tuple[str, str | None] | str]
 
 
@@ -93,31 +98,50 @@ def call(case: schemathesis.Case, base_url: str, role: str, token: str | None) -
         raise
 
 
-@pytest.fixture
-def webhook_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in WEBHOOK_SECRETS.items():
-        monkeypatch.setattr(get_settings(), name, value)
+@pytest.fixture(scope="module")
+def lived_in(migrated_database: None) -> Iterator[None]:
+    """The lived-in database for the module's operations, then a fresh install again for the modules after it."""
+    restore_history()
+    yield
+    reset_database()
 
 
 @pytest.fixture
-def tokens(webhook_secrets: None) -> dict[str, str]:
-    """A bearer token for every caller, fresh for each operation (the tables are emptied between tests)."""
+def clean_tables() -> None:
+    """Here the database is not emptied after each operation: the fuzzer keeps working on the lived-in one."""
+
+
+@pytest.fixture(scope="module")
+def webhook_secrets() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in WEBHOOK_SECRETS.items():
+            patch.setattr(get_settings(), name, value)
+        yield
+
+
+@pytest.fixture(scope="module")
+def tokens(lived_in: None, webhook_secrets: None) -> dict[str, str]:
+    """A bearer token for every caller, made once on the lived-in database."""
     with session_scope() as db:
-        return {login: token_for(make_user(db, login, grants=grants)) for login, grants in CALLERS.items()}
+        return {
+            login: token_for(make_user(db, LOGIN_PREFIX + login, grants=grants)) for login, grants in CALLERS.items()
+        }
+
+
+SERIAL = itertools.count()  # the minted callers' logins, unique for the whole module (nothing is emptied meanwhile)
 
 
 @pytest.fixture
-def mint(webhook_secrets: None) -> Iterator[Callable[[str], str | None]]:
+def mint(lived_in: None, webhook_secrets: None) -> Callable[[str], str | None]:
     """A fresh caller with a role's grants for each example: a token the example may end without ending others'."""
-    serial = itertools.count()
 
     def token(role: str) -> str | None:
         if role == ANONYMOUS:
             return None
         with session_scope() as db:
-            return token_for(make_user(db, f"{role}-{next(serial)}", grants=CALLERS[role]))
+            return token_for(make_user(db, f"{LOGIN_PREFIX}{role}-{next(SERIAL)}", grants=CALLERS[role]))
 
-    yield token
+    return token
 
 
 def _label(ctx: schemathesis.filters.HasAPIOperation) -> tuple[str, str]:

@@ -3,38 +3,39 @@
 Three chains, each create → read → update → delete (or its domain's equivalent), with the ids and versions each
 answer gives passed on to the next call:
 - 代理店CRM requests: POST /api/crm/requests → GET, PATCH (with the version read) → POST …/cancel;
-- 端末管理 alerts (no create operation: a terminal's agent heartbeat with status "error" opens one before the run):
-  GET /api/fleet/alerts → GET one, notes, acknowledge → resolve;
+- 端末管理 alerts (no create operation: the lived-in database's alerts): GET /api/fleet/alerts → GET one, notes,
+  acknowledge → resolve;
 - 入退管理: POST /api/entry-logs/parents → GET, PATCH, a station scan of that parent (POST /api/entry-exit-logs) →
   the log list and DELETE of that log → DELETE the parent.
 The links live in this test's copy of the schema, not in the service's OpenAPI. Values no generator can guess (the
 CRM payload, the nursery of a new parent) are narrowed to a valid one; negative examples still vary them. Each step
 runs the stateless stage's checks plus use_after_free and ensure_resource_availability, with a fixed seed and a
-bounded number of scenarios and steps. A failure names the calls and gives a curl for each.
+bounded number of scenarios and steps, on the lived-in database (tests/support/history.py). A failure names the calls
+and gives a curl for each.
 """
 
 import copy
+import itertools
 import json
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.transport import Response
 from schemathesis.specs.openapi.checks import ensure_resource_availability, use_after_free
+from sqlalchemy import select
 
 from service.crm.models import Agency
 from service.database import session_scope, utcnow
 from service.entry_logs.models import Nursery
 from service.entry_logs.station import issue_station_token
-from service.fleet.models import Customer, Terminal
 from service.main import create_app
-from tests.conftest import reset_database
-from tests.factories import cached_hash, make_user, token_for
+from tests.factories import make_user, token_for
 from tests.service.crm.conftest import corporation
+from tests.support.history import restore_history
 from tests.support.live_server import live_api  # noqa: F401 (fixture)
 from tests.test_fuzz_api import CALLERS, CHECKS, SEED
 
@@ -135,7 +136,7 @@ def chained_schema(links: Links, agency_id: int, nursery_id: int) -> dict[str, A
 
 @dataclass(frozen=True)
 class World:
-    """What every scenario starts from: the chains' fixed ids and the callers' tokens."""
+    """What a scenario starts from: the chains' fixed ids and the callers' tokens."""
 
     agency_id: int
     nursery_id: int
@@ -143,50 +144,27 @@ class World:
     station: str
 
 
-def fresh_world(base_url: str) -> World:
-    """Empty tables, then an agency, a platform admin, an open fleet alert and a nursery with a signed-in station.
+CALLER_SERIAL = itertools.count()  # each scenario's admin is a new account (the database is not put back between them)
 
-    Each scenario starts from this same state (the ids restart too), so the same choices meet the same answers.
-    """
-    reset_database()
+
+def lived_in_world() -> World:
+    """The lived-in database's first agency and nursery, a new platform admin and a station signed in at the nursery.
+
+    The database is put back to the lived-in history once per chain; its scenarios then work on what the ones before
+    them left, as people do (the fixed seed makes that the same every run)."""
     with session_scope() as db:
-        agency = Agency(
-            name="株式会社ファズ代理店", code="FZZ", referral_shop_code="RS-F", referral_shop_name="ファズ紹介店"
-        )
-        nursery = Nursery(code="fuzz", name="ファズ保育園", entry_exit_password_hash=cached_hash("station-pass-1"))
-        customer = Customer(company_name="ファズ商事", contact_person="田中", contact_email="tanaka@example.jp")
-        db.add_all([agency, nursery, customer])
-        db.flush()
-        terminal = Terminal(serial_number="TC200-FUZZ", customer_id=customer.id, store_name="新宿店")
-        db.add(terminal)
-        db.flush()
-        admin = token_for(make_user(db, "platform-admin", grants=CALLERS["platform-admin"]))
-        station = issue_station_token(db, nursery, now=utcnow()).token
-        world = World(agency.id, nursery.id, admin, station)
-        terminal_id = terminal.id
-    open_alert(base_url, terminal_id, admin)
-    return world
-
-
-def open_alert(base_url: str, terminal_id: int, admin_token: str) -> None:
-    """The terminal enrols through the API and its agent reports status "error": the alert the chain works on."""
-    admin = {"Authorization": f"Bearer {admin_token}"}
-    with httpx.Client(base_url=base_url) as client:
-        code = client.post(f"/api/fleet/terminals/{terminal_id}/enrollment-code", headers=admin).json()["code"]
-        enrolled = client.post(
-            "/api/fleet/agent/enroll",
-            json={"enrollment_code": code, "serial_number": "TC200-FUZZ", "firmware_version": "1.0.0"},
-        ).json()
-        beat = {"sent_at": utcnow().isoformat(), "status": "error", "firmware_version": "1.0.0", "cpu": 20.0}
-        beat |= {"memory": 30.0, "disk": 40.0, "agent_version": "0.1.0", "events": []}
-        agent = {"Authorization": f"Bearer {enrolled['token']}"}
-        assert client.post("/api/fleet/agent/heartbeat", json=beat, headers=agent).status_code == 200
-        assert client.get("/api/fleet/alerts", headers=admin).json()["total"] == 1
+        agency = db.scalars(select(Agency).where(Agency.is_active).order_by(Agency.id)).first()
+        nursery = db.scalars(select(Nursery).order_by(Nursery.id)).first()
+        assert agency is not None and nursery is not None, "the lived-in history has an agency and a nursery"
+        login = f"fuzz-platform-admin-{next(CALLER_SERIAL)}"
+        admin = token_for(make_user(db, login, grants=CALLERS["platform-admin"]))
+        return World(agency.id, nursery.id, admin, issue_station_token(db, nursery, now=utcnow()).token)
 
 
 def state_machine(links: Links, base_url: str, answered: set[tuple[str, str, int]]) -> type:
-    """A chain's state machine on the live server: a fresh world per scenario, each call with its caller's token."""
-    first = fresh_world(base_url)
+    """A chain's state machine on the live server, on the lived-in database: each call with its caller's token."""
+    restore_history()
+    first = lived_in_world()
     schema = schemathesis.openapi.from_dict(
         chained_schema(links, first.agency_id, first.nursery_id),
         config=SchemathesisConfig.from_dict(
@@ -203,8 +181,7 @@ def state_machine(links: Links, base_url: str, answered: set[tuple[str, str, int
         world = first
 
         def setup(self) -> None:
-            self.world = fresh_world(base_url)
-            assert self.world.nursery_id == first.nursery_id and self.world.agency_id == first.agency_id
+            self.world = lived_in_world()
 
         def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
             station_call = (case.operation.method.upper(), case.operation.path) == SCAN

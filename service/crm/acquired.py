@@ -56,6 +56,11 @@ def _site(site: Site) -> AcquiredSite:
     )
 
 
+def count_sites(db: Session, *, view: CaseView, flt: AcquiredFilter) -> int:
+    """The 投入済 sites the list's filters select (its CSV's rows; the list itself counts their corporations)."""
+    return db.scalar(_sites(select(func.count()).select_from(Site), view, flt)) or 0
+
+
 def list_acquired(
     db: Session, *, view: CaseView, flt: AcquiredFilter, offset: int, limit: int
 ) -> tuple[list[AcquiredCorporation], int]:

@@ -67,10 +67,10 @@ def create_agency(db: Session, *, data: AgencyFields, actor: Actor) -> Agency:
 
 def update_agency(db: Session, *, agency: Agency, data, actor: Actor) -> Agency:
     """Apply the fields sent (None leaves a field as it is) under the version the editor read."""
-    fields = {k: v for k, v in data.model_dump(exclude_unset=True, exclude={"version"}).items() if v is not None}
+    agency, sent = locking.lock_edit(db, agency, data)
+    fields = {k: v for k, v in sent.items() if v is not None}
     if "code" in fields:
         _ensure_unique_code(db, fields["code"], exclude_id=agency.id)
-    agency = locking.lock_version(db, agency, data.version)
     before = auditing.snapshot(agency, AGENCY_FIELDS)
     for name, value in fields.items():
         setattr(agency, name, value)

@@ -124,9 +124,9 @@ def create_corporation(db: Session, *, agency_id: int, data: CorporationFields, 
 
 def update_corporation(db: Session, *, corporation: Corporation, data: Any, actor: Actor) -> Corporation:
     """法人情報編集 (sales and back office alike) under the version the editor read."""
-    corporation = locking.lock_version(db, corporation, data.version)
+    corporation, changes = locking.lock_edit(db, corporation, data)
     before = state(corporation)
-    _apply(corporation, data.model_dump(exclude_unset=True, exclude={"version"}))
+    _apply(corporation, changes)
     try:
         _check(db, corporation, stored=before)
     except ValidationFailed as exc:

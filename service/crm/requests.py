@@ -111,9 +111,9 @@ def update_request(db: Session, *, request: Request, data: RequestUpdate, by: Ac
     """備考・地点数: the sales side while the request is open, the back office at any time."""
     if by.role == SALES and request.status in statuses.CLOSED:
         raise Conflict(labels.CLOSED_REQUEST, code="request_closed", details={"status": request.status})
-    request = locking.lock_version(db, request, data.version)
+    request, changes = locking.lock_edit(db, request, data)
     before = auditing.snapshot(request, REQUEST_EDIT_FIELDS)
-    for name, value in data.model_dump(exclude_unset=True, exclude={"version"}).items():
+    for name, value in changes.items():
         if value is not None:
             setattr(request, name, value)
     db.flush()
@@ -203,12 +203,18 @@ def list_item(row: Any) -> RequestItem:
     return _item(request, corporation, agency, user, count, bool(unread), resubmitted_at)
 
 
+def count_requests(db: Session, *, view: CaseView, flt: RequestFilter, role: str) -> int:
+    """The list's total: the requests the caller sees that its filters select."""
+    base = _listed(select(Request.id), view, flt, role)
+    return db.scalar(select(func.count()).select_from(base.subquery())) or 0
+
+
 def list_requests(
     db: Session, *, view: CaseView, flt: RequestFilter, role: str, offset: int, limit: int
 ) -> tuple[list[RequestItem], int]:
     """マイ依頼一覧 and 投入案件一覧: newest first (or unread first), with the unread mark of the caller's side."""
     base = _listed(select(Request.id), view, flt, role)
-    total = db.scalar(select(func.count()).select_from(base.subquery())) or 0
+    total = count_requests(db, view=view, flt=flt, role=role)
     order = _order(flt, role)
     page_ids = base.order_by(*order).offset(offset).limit(limit).subquery()
     rows = db.execute(_item_select(role).join(page_ids, page_ids.c.id == Request.id).order_by(*order))

@@ -42,6 +42,7 @@ from service.crm import (
     users,
     workflow,
 )
+from service.crm import figures as crm_figures
 from service.crm.dependencies import (
     DOMAIN,
     SALES,
@@ -126,6 +127,7 @@ from service.crm.visibility import Cases
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import ValidationFailed, rule_message
+from service.figures import FigureRead
 from service.identity.dependencies import Caller, renew_own_session
 from service.identity.roles import role_label
 from service.openapi import media
@@ -680,6 +682,16 @@ def agency_metrics(
 ) -> MetricsRead:
     """代理店別サマリ: requests, by status, acquired sites and 不備率 per agency over a period."""
     return metrics.agency_metrics(db, scope=scope, agency_id=agency_id, since=since, until=until)
+
+
+@router.get("/metrics/figures", response_model=list[FigureRead])
+def metrics_figures(
+    caller: BackOffice, cases: Cases, db: DbSession, agency_id: AgencyFilter, since: Period = None, until: Period = None
+) -> list[FigureRead]:
+    """代理店別数値's cards (service/crm/figures.py): each figure over the period with the list that shows its rows."""
+    return crm_figures.metrics_figures(
+        db, view=cases, role=crm_role(caller), agency_id=agency_id, since=since, until=until, now=utcnow()
+    )
 
 
 @router.get("/metrics/series", response_model=SeriesRead)

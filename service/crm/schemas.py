@@ -40,6 +40,14 @@ Birthday = Annotated[IsoDate | None, AfterValidator(validation.past_date)]
 Message = Annotated[str, text(2000, min_length=1, multiline=True)]
 LongText = Annotated[str, text(2000, multiline=True)]
 Version = Annotated[int, Field(ge=1, description="the version you read; a stale one is refused with 409")]
+WRITE_ONLY = ("credit_card_number", "credit_card_security_code")  # never read back, so never in a `base`
+
+
+def opened(fields: type[BaseModel]) -> type[BaseModel]:
+    """A PATCH's `base`: the values the editor opened of the fields it changes (all optional, the write-only ones
+    left out), for the three-way merge of a stale edit (locking.lock_edit)."""
+    secret = [name for name in WRITE_ONLY if name in fields.model_fields]
+    return optional_fields(fields, fields.__name__.replace("Fields", "Base"), exclude=secret)
 
 
 def _required(spec: Any) -> tuple[Any, Any]:
@@ -87,7 +95,7 @@ class CorporationFields(BaseModel):
     birthday: Birthday = None
     representative_birthday: Birthday = None
     job_type: Code = ""
-    payment_type: Code
+    payment_type: Annotated[str, text(3, min_length=1)]  # chosen, never defaulted: a card opens required fields
     credit_card_number: Annotated[str, ruled(30, validation.card_number)] = ""
     credit_card_expire_month: Annotated[str, ruled(2, validation.expire_month)] = ""
     credit_card_expire_year: Annotated[str, ruled(4, validation.expire_year)] = ""
@@ -110,7 +118,9 @@ class CorporationFields(BaseModel):
 if TYPE_CHECKING:
     CorporationUpdate = VersionedPatch
 else:
-    CorporationUpdate = optional_fields(CorporationFields, "CorporationUpdate", version=(Version, ...))
+    CorporationUpdate = optional_fields(
+        CorporationFields, "CorporationUpdate", version=(Version, ...), base=(opened(CorporationFields) | None, None)
+    )
 
 
 if TYPE_CHECKING:
@@ -172,12 +182,18 @@ class RequestCreate(BaseModel):
     )
 
 
-class RequestUpdate(BaseModel):
+class RequestFields(BaseModel):
+    """備考・地点数, each optional: a request's PATCH and the `base` of a stale one's three-way merge."""
+
     model_config = ConfigDict(extra="forbid")
 
     remarks: LongText | None = None
     site_count: int | None = Field(default=None, ge=1, le=100)
+
+
+class RequestUpdate(RequestFields):
     version: Version
+    base: RequestFields | None = None
 
 
 class VersionIn(BaseModel):
@@ -335,7 +351,9 @@ class SiteFields(BaseModel):
 if TYPE_CHECKING:
     SiteUpdate = VersionedPatch
 else:
-    SiteUpdate = optional_fields(SiteFields, "SiteUpdate", version=(Version, ...))
+    SiteUpdate = optional_fields(
+        SiteFields, "SiteUpdate", version=(Version, ...), base=(opened(SiteFields) | None, None)
+    )
 
 
 class SiteRead(SiteFields):
@@ -498,7 +516,9 @@ class AgencyFields(BaseModel):
 if TYPE_CHECKING:
     AgencyUpdate = VersionedPatch
 else:
-    AgencyUpdate = optional_fields(AgencyFields, "AgencyUpdate", version=(Version, ...))
+    AgencyUpdate = optional_fields(
+        AgencyFields, "AgencyUpdate", version=(Version, ...), base=(opened(AgencyFields) | None, None)
+    )
 
 
 if TYPE_CHECKING:

@@ -69,11 +69,11 @@ def create_site(db: Session, *, request: Request, data: SiteFields, by: Actorshi
 
 def update_site(db: Session, *, site: Site, data: Any, by: Actorship) -> Site:
     """明細入力 under the version the operator read; 投入済 and キャンセル sites are closed."""
-    site = locking.lock_version(db, site, data.version)
+    site, changes = locking.lock_edit(db, site, data)
     if site.status in statuses.CLOSED:
         raise Conflict(labels.CLOSED_SITE, code="site_closed", details={"status": site.status})
     before = auditing.snapshot(site, SITE_FIELDS)
-    _apply(db, site, data.model_dump(exclude_unset=True, exclude={"version"}))
+    _apply(db, site, changes)
     db.flush()
     auditing.record_change(db, by.actor, "update", "site", site.id, before, auditing.snapshot(site, SITE_FIELDS))
     return site

@@ -143,7 +143,9 @@ def _visit(parent: Parent, nursery: Nursery, enter: datetime, stay_minutes: int)
     ]
 
 
-def _day(nursery: Nursery, families: list[list[Parent]], day: date, rng: random.Random) -> tuple[list[dict], set[int]]:
+def day_of_scans(
+    nursery: Nursery, families: list[list[Parent]], day: date, rng: random.Random
+) -> tuple[list[dict], set[int]]:
     """One weekday: each family's drop-off and pick-up visits (entry and exit), and which families stayed home."""
     logs, absent = [], set()
     for index, parents in enumerate(families):
@@ -176,7 +178,7 @@ def _history(db: Session, nursery: Nursery, families: list[list[Parent]], now: d
         day = today - timedelta(days=offset)
         if day.weekday() >= 5:
             continue
-        logs, absent = _day(nursery, families, day, rng)
+        logs, absent = day_of_scans(nursery, families, day, rng)
         rows += [row for row in logs if row["occurred_at"] <= now]
         _attendance(db, nursery, families, day, absent, rng)
     rows += [row for parents in families[-3:] for row in _visit(parents[0], nursery, now - timedelta(minutes=4), 0)[:1]]

@@ -6,39 +6,60 @@ their checks and their audit entries are the real ones): admins create, grant, d
 fleet staff work alerts and incidents, run and cancel rollouts, import terminals and plan maintenance; QRV operators
 accept, reschedule, cancel and resolve; loaner clerks submit, bulk-change, import and rotate; CRM sales submit and
 resubmit after two 不備, operators send back and cancel; nursery staff scan, delete scans, record exits, import a
-roster. Dated volume that the API cannot backdate is inserted in bulk, `days` back from now: each history
-terminal's daily start-up and summary events.
+roster; jobs escalate overdue alerts, complete a rollout and fail a message that an admin retries; the keys are
+rotated and a backup restored with the CLI. Dated volume that the API cannot backdate is inserted in bulk, `days` back
+from now: each history terminal's daily start-up and summary events, both nurseries' weekday scans before the demo's
+weeks; an old loaner answer sheet reaches three years and `days` back.
 
 Seeded (the same DAYS gives the same history) and idempotent: the history's own clerk account marks it as loaded.
 """
 
+import argparse
+import base64
+import hashlib
 import json
 import logging
+import os
 import random
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.database import session_scope, utcnow
+from service import cli
+from service.backup import service as backups
+from service.config import get_settings
+from service.crm import crypto as card_crypto
+from service.database import get_engine, session_scope, utcnow
+from service.demo import entry_logs as demo_entry_logs
 from service.demo.crm import sample_bills
 from service.demo.framework import ProgressSink, SilentSink
 from service.dialect import insert_rows
-from service.entry_logs import roster_import
+from service.entry_logs import counts, roster_import
+from service.entry_logs.lookups import local_today
+from service.entry_logs.models import EntryLog, Nursery, Parent
+from service.fleet import escalations, firmware
 from service.fleet.models import TerminalEvent
 from service.identity import service as identity
 from service.identity.security import issue_token
 from service.loaners import imports, rotation
+from service.outbox import delivery
+from service.outbox.models import OutboxMessage
 
 SEED = 20261125
+DRILL_AUDIT_VARIABLE = "DAICHO_HISTORY_OLD_AUDIT_KEY"  # the old key, as `audit rekey --old-key-env` reads it
+DRILL_CARD_VARIABLE = "DAICHO_HISTORY_OLD_CARD_KEYS"  # the old keys, as `crm reencrypt-cards --old-key-env` reads them
 CLERK = "history-clerk"  # created by the history, deactivated at its end: its presence says the history is loaded
 CLERK_PASSWORD = "history-clerk-1"
 STEP_DONE = (200, 409)  # a §4.2 step is done or not asked for this alert (a report only for some)
+MISTYPED_EMAIL = "invalid-yamada@example.jp"  # a requester's address typed wrong: the sandbox refuses it for good
 REQUEST_LOGGERS = ("daicho.access", "httpx", "httpx2")  # the access log and the test client's own
 SUMMARY_TERMINALS = 12  # terminals with a daily summary event for every day of the history
 ROTATION_BATCH = 1000
@@ -47,6 +68,7 @@ SHEET_HEADER = (
     "タイムスタンプ,メールアドレス,0-1.担当者,0-2.拠点管理番号,0-4.ステータス,"
     "1-1.貸出先,1-2.貸出日,3-0.社内ステータス\n"
 )
+SHEET_EVERY_DAYS = 30  # the old sheet has each device's status once a month, over three years and the history's days
 SHEET_ROW = "{day} 09:00:00,old@example.com,山田,{number},3.社内にて保管中,,,1.貸出可能"
 
 
@@ -140,8 +162,7 @@ def _quiet(names: tuple[str, ...]) -> Iterator[None]:
 
 
 def platform_history(office: Office) -> None:
-    """A clerk account made, granted, regranted and its grant removed; sign-ins, failed ones and a sign-out; a failed
-    message sent again."""
+    """A clerk account made, granted, regranted and its grant removed; sign-ins, failed ones and a sign-out."""
     clerk = office.post(
         "admin",
         "/api/admin/users",
@@ -154,16 +175,64 @@ def platform_history(office: Office) -> None:
     office.call("admin", "DELETE", f"{grants}/loaners")
     for wrong in ("wrong-password-1", "wrong-password-2"):
         office.post(None, "/api/auth/login", {"login_id": CLERK, "password": wrong}, expect=(401,))
-    for message in office.get("admin", "/api/admin/outbox", status="failed", page_size=1)["items"]:
-        office.post("admin", f"/api/admin/outbox/{message['id']}/retry")
     session = office.post(None, "/api/auth/login", {"login_id": CLERK, "password": CLERK_PASSWORD})
     office.client.post("/api/auth/logout", headers={"Authorization": f"Bearer {session['access_token']}"})
 
 
 def closing_history(office: Office) -> None:
-    """The clerk leaves: the account is deactivated (it stays, marking the history as loaded)."""
+    """The message to the mistyped address fails and is sent again; the keys are rotated and a backup restored (the
+    yearly drills, with the CLI); the clerk leaves: the account is deactivated (it stays, marking the history as
+    loaded)."""
+    _failed_message_retried(office)
+    _keys_rotated()
+    _backup_restored()
     clerk = office.get("admin", "/api/admin/users", q=CLERK)["items"][0]
     office.call("admin", "PATCH", f"/api/admin/users/{clerk['id']}", json={"is_active": False})
+
+
+def _failed_message_retried(office: Office) -> None:
+    """The outbox's worker tries the message to the mistyped address (refused for good); an admin sends it again."""
+    with session_scope() as db:
+        message_ids = list(db.scalars(select(OutboxMessage.id).where(OutboxMessage.recipient == MISTYPED_EMAIL)))
+    for message_id in message_ids:
+        delivery.deliver(session_scope, message_id, now=utcnow())
+    for message in office.get("admin", "/api/admin/outbox", status="failed", page_size=1)["items"]:
+        office.post("admin", f"/api/admin/outbox/{message['id']}/retry")
+
+
+def _keys_rotated() -> None:
+    """The keys' drill with the CLI: the audit chain rehashed and the card data re-encrypted under new keys, then back
+    under the configured ones (which this process, and every other, keeps using)."""
+    settings = get_settings()
+    audit_key, card_key = settings.audit_key, settings.crm_card_key
+    drill_audit = f"history-drill-audit-key-{SEED}-not-secret"
+    drill_card = base64.urlsafe_b64encode(hashlib.sha256(drill_audit.encode()).digest()).decode()
+    current_cards = ",".join(key.decode() for key in card_crypto.configured_keys())
+    try:
+        for (old_audit, new_audit), (old_cards, new_cards) in (
+            ((audit_key, drill_audit), (current_cards, drill_card)),
+            ((drill_audit, audit_key), (drill_card, card_key)),
+        ):
+            os.environ[DRILL_AUDIT_VARIABLE], os.environ[DRILL_CARD_VARIABLE] = old_audit, old_cards
+            settings.audit_key, settings.crm_card_key = new_audit, new_cards
+            card_crypto._cipher.cache_clear()
+            with session_scope() as db:
+                cli.audit_rekey(db, argparse.Namespace(old_key_env=DRILL_AUDIT_VARIABLE))
+            with session_scope() as db:
+                cli.crm_reencrypt_cards(db, argparse.Namespace(old_key_env=DRILL_CARD_VARIABLE, batch_size=500))
+    finally:
+        settings.audit_key, settings.crm_card_key = audit_key, card_key
+        card_crypto._cipher.cache_clear()
+        for variable in (DRILL_AUDIT_VARIABLE, DRILL_CARD_VARIABLE):
+            os.environ.pop(variable, None)
+
+
+def _backup_restored() -> None:
+    """The restore drill with the CLI: a backup written and restored over the database (which it holds already)."""
+    with tempfile.TemporaryDirectory(prefix="daicho-history-") as folder:
+        path = backups.create_backup(get_engine(), folder=Path(folder), now=utcnow())
+        with session_scope() as db:
+            cli.backup_restore(db, argparse.Namespace(file=path, force=True))
 
 
 # --- fleet --------------------------------------------------------------------------------------------------------
@@ -198,14 +267,17 @@ def fleet_history(office: Office) -> None:
     rows = "".join(f"HIST-{n:04d},{customer['company_name']},履歴店\n" for n in range(3))
     csv = ("serial_number,customer,store_name\n" + rows).encode()
     office.post(admin, "/api/fleet/imports", files={"file": ("terminals.csv", csv, "text/csv")})
+    with session_scope() as db:  # the escalation job's run: open work past its §4.2 step told to the admins
+        escalations.escalate_due(db, now=utcnow())
     _work_alerts(office, operator)
     _work_incidents(office, operator)
-    _rollout_cancelled(office, admin, terminals)
+    _rollout_completed(office, admin, terminals[2])
+    _rollout_cancelled(office, admin, terminals[3:])
     _daily_summaries(office)
 
 
-def _agent_installed(office: Office, terminal: dict, code: str) -> None:
-    """A store's agent enrolls with the code it was given and later rotates its token."""
+def _agent_installed(office: Office, terminal: dict, code: str) -> str:
+    """A store's agent enrolls with the code it was given and later rotates its token (its token now)."""
     enrolled = {
         "enrollment_code": code,
         "serial_number": terminal["serial_number"],
@@ -213,33 +285,71 @@ def _agent_installed(office: Office, terminal: dict, code: str) -> None:
         "agent_version": "0.1.0",
     }
     token = office.post(None, "/api/fleet/agent/enroll", enrolled)["token"]
-    office.client.post("/api/fleet/agent/token/rotate", headers={"Authorization": f"Bearer {token}"}).raise_for_status()
+    rotated = office.client.post("/api/fleet/agent/token/rotate", headers={"Authorization": f"Bearer {token}"})
+    rotated.raise_for_status()
+    return rotated.json()["token"]
 
 
 def _work_alerts(office: Office, operator: str) -> None:
     open_alerts = office.get(operator, "/api/fleet/alerts", open_only=True, page_size=100)["items"]
     for alert in open_alerts[:3]:
         path = f"/api/fleet/alerts/{alert['id']}"
-        for step in ("acknowledge", "diagnosed", "customer-contacted", "reported"):
-            office.call(operator, "POST", f"{path}/{step}", json={}, expect=STEP_DONE)
+        _steps(office, operator, path)
         office.post(operator, f"{path}/notes", {"body": "履歴: 店舗に連絡済み"})
         office.post(operator, f"{path}/resolve", {"resolution": "再起動で復旧"})
+        office.post(operator, f"{path}/reported")
 
 
 def _work_incidents(office: Office, operator: str) -> None:
     for incident in office.get(operator, "/api/fleet/incidents", open_only=True, page_size=100)["items"][:1]:
         path = f"/api/fleet/incidents/{incident['id']}"
         office.post(operator, f"{path}/take")
-        for step in ("acknowledge", "diagnosed", "customer-contacted", "reported"):
-            office.call(operator, "POST", f"{path}/{step}", json={}, expect=STEP_DONE)
+        _steps(office, operator, path)
         office.post(operator, f"{path}/resolve", {"resolution": "回線業者の障害復旧"})
+        office.post(operator, f"{path}/reported")
+
+
+def _steps(office: Office, operator: str, path: str) -> None:
+    """The §4.2 steps before the fix, each recorded as done (or already done: 409)."""
+    for step in ("acknowledge", "diagnosed", "customer-contacted"):
+        office.call(operator, "POST", f"{path}/{step}", json={}, expect=STEP_DONE)
+
+
+def _newest_release(office: Office, admin: str) -> dict:
+    releases = office.get(admin, "/api/fleet/firmware/releases", page_size=100)["items"]
+    return max(releases, key=lambda r: [int(part) for part in r["version"].split(".")])
+
+
+def _rollout_completed(office: Office, admin: str, terminal: dict) -> None:
+    """A one-terminal rollout to the end: the agent takes the update, installs it, comes back on the new version, and
+    the rollouts job completes it."""
+    path = f"/api/fleet/terminals/{terminal['id']}"
+    token = _agent_installed(office, terminal, office.post(admin, f"{path}/enrollment-code")["code"])
+    release = _newest_release(office, admin)
+    target = {"terminal_ids": [terminal["id"]]}
+    office.post(admin, "/api/fleet/rollouts", {"release_id": release["id"], "target": target, "waves": [100]})
+    command = _heartbeat(office, token, terminal["firmware_version"] or "1.2.0")["commands"][0]
+    agent = {"Authorization": f"Bearer {token}"}
+    progress = f"/api/fleet/agent/commands/{command['id']}/progress"
+    office.client.post(progress, json={"state": "succeeded", "progress": 100}, headers=agent).raise_for_status()
+    _heartbeat(office, token, release["version"])
+    with session_scope() as db:  # the rollouts job: the terminal is back on the new version, the rollout is done
+        firmware.advance_all(db, now=utcnow())
+
+
+def _heartbeat(office: Office, token: str, version: str) -> dict:
+    beat = {"sent_at": utcnow().isoformat(), "status": "online", "firmware_version": version, "cpu": 20.0}
+    beat |= {"memory": 30.0, "disk": 40.0, "agent_version": "0.1.0", "events": []}
+    answer = office.client.post("/api/fleet/agent/heartbeat", json=beat, headers={"Authorization": f"Bearer {token}"})
+    answer.raise_for_status()
+    return answer.json()
 
 
 def _rollout_cancelled(office: Office, admin: str, terminals: list[dict]) -> None:
-    releases = office.get(admin, "/api/fleet/firmware/releases", page_size=100)["items"]
-    release = max(releases, key=lambda r: [int(part) for part in r["version"].split(".")])
-    target = {"terminal_ids": [t["id"] for t in terminals[2:]]}  # the first two had their tokens revoked
-    rollout = office.post(admin, "/api/fleet/rollouts", {"release_id": release["id"], "target": target})
+    target = {"terminal_ids": [t["id"] for t in terminals]}
+    rollout = office.post(
+        admin, "/api/fleet/rollouts", {"release_id": _newest_release(office, admin)["id"], "target": target}
+    )
     for action in ("pause", "resume", "cancel"):
         office.post(admin, f"/api/fleet/rollouts/{rollout['id']}/{action}")
 
@@ -315,7 +425,7 @@ def reservations_history(office: Office) -> None:
 
 def _work_reservation(office: Office, operator: str, by_status: dict[str, list[str]]) -> None:
     """An operator's day at the console: a reservation edited, one accepted for a shop, calling resumed, a payment
-    link sent again, a confirmed one cancelled."""
+    link sent again (to an address typed wrong) and reissued for a new amount, a confirmed one cancelled."""
     path = "/api/reservations/reservations"
     waiting = by_status.get("all_declined", []) + by_status.get("pending_shop_response", [])
     if waiting:
@@ -326,7 +436,10 @@ def _work_reservation(office: Office, operator: str, by_status: dict[str, list[s
     for code in waiting[1:2]:
         office.post(operator, f"{path}/{code}/resume-calling")
     for code in by_status.get("awaiting_payment", [])[:1]:
+        amount = office.get(operator, f"{path}/{code}")["amount"]
+        office.call(operator, "PATCH", f"{path}/{code}", json={"requester_email": MISTYPED_EMAIL})
         office.post(operator, f"{path}/{code}/payment-link", {"channel": "email"})
+        office.call(operator, "PATCH", f"{path}/{code}", json={"amount": amount + 1000})  # the link is reissued
     for code in by_status.get("confirmed", [])[:1]:
         office.post(operator, f"{path}/{code}/cancel", {"reason": "依頼者の都合"})
 
@@ -359,11 +472,13 @@ def loaners_history(office: Office) -> None:
 
 
 def _old_sheet(office: Office, admin: str, devices: list[dict]) -> None:
-    """An old answer sheet imported as history: checked first (a dry run), then imported, as its job does it."""
+    """An old answer sheet imported as history: a month apart from three years and `days` back (the rotation archives
+    the part older than three years); checked first (a dry run), then imported, as its job does it."""
     start = date.today() - timedelta(days=3 * 365 + office.days)
     rows = [
         SHEET_ROW.format(day=(start + timedelta(days=n)).strftime("%Y/%m/%d"), number=device["management_number"])
-        for n, device in enumerate(devices)
+        for n in range(0, 3 * 365 + office.days, SHEET_EVERY_DAYS)
+        for device in devices
     ]
     sheet = (SHEET_HEADER + "\n".join(rows) + "\n").encode()
     files = {"file": ("端末ステータス収集.csv", sheet, "text/csv")}
@@ -416,6 +531,7 @@ def crm_history(office: Office) -> None:
         if number == 0:
             _sent_back_twice(office, path, sales, operator)
             _entered(office, created, operator)
+            _another_site(office, sales, created["corporation"]["id"], bill)
         else:
             version = office.get(sales, path)["request"]["version"]
             office.post(sales, f"{path}/cancel", {"version": version})
@@ -439,6 +555,19 @@ def _entered(office: Office, created: dict, operator: str) -> None:
     office.post(operator, f"/api/crm/corporations/{created['corporation']['id']}/card/reveal")
     status = {"status": "submitted", "version": site["version"], "reason": ""}
     office.post(operator, f"/api/crm/sites/{site['id']}/status", status)
+
+
+def _another_site(office: Office, sales: str, corporation_id: int, bill: Any) -> None:
+    """既存法人に地点追加: the corporation's security code was deleted with its entry, so the sales person gives it
+    again."""
+    payload = {"corporation_id": corporation_id, "credit_card_security_code": "123", "remarks": "履歴: 2地点目"}
+    office.call(
+        sales,
+        "POST",
+        "/api/crm/requests",
+        data={"payload": json.dumps(payload, ensure_ascii=False)},
+        files=[("images", (bill.file_name, bill.data, bill.content_type))],
+    )
 
 
 def _corporation(rng: random.Random, name: str) -> dict[str, str]:
@@ -493,6 +622,22 @@ SITE = {
 # --- 入退管理 -------------------------------------------------------------------------------------------------------
 
 
+def _earlier_scans(office: Office) -> None:
+    """Both nurseries' weekday scans before the demo's weeks, `days` back from now: each parent a drop-off and a
+    pick-up, as the demo makes them."""
+    today = local_today(utcnow())
+    with session_scope() as db:
+        for nursery in db.scalars(select(Nursery).order_by(Nursery.id).limit(2)):
+            families = [[parent] for parent in db.scalars(select(Parent).where(Parent.nursery_id == nursery.id))]
+            rows: list[dict] = []
+            for offset in range(office.days, demo_entry_logs.DAYS, -1):
+                day = today - timedelta(days=offset)
+                if day.weekday() < 5:
+                    rows += demo_entry_logs.day_of_scans(nursery, families, day, office.rng)[0]
+            insert_rows(db, EntryLog, rows)
+            counts.rebuild(db, nursery_id=nursery.id)
+
+
 def entry_logs_history(office: Office) -> None:
     """At both nurseries: a station signs in (once refused), scans, a scan deleted, an exit recorded, stations signed
     out, the stations' password changed; a roster import; attendance; a parent's barcode link reissued and revoked."""
@@ -525,6 +670,7 @@ def entry_logs_history(office: Office) -> None:
         office.call(admin, "DELETE", f"/api/attendance/{child['id']}/{day}")
         office.post(admin, f"/api/entry-logs/parents/{parent['id']}/barcode-link")
         office.call(admin, "DELETE", f"/api/entry-logs/parents/{parent['id']}/barcode-link")
+    _earlier_scans(office)
     first = office.get(admin, "/api/entry-logs/nurseries")[0]
     office.call(admin, "DELETE", f"/api/entry-logs/nurseries/{first['id']}/entry-exit-password")
     office.call(

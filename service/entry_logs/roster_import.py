@@ -58,7 +58,7 @@ def _column_map(header: list[str]) -> dict[str, int]:
         raise ValidationFailed(
             labels.CSV_MISSING_COLUMNS,
             code="csv_missing_columns",
-            details={"missing": missing, "expected": list(labels.ROSTER_COLUMNS.values())},
+            details={"rule": "columns", "missing": missing, "expected": list(labels.ROSTER_COLUMNS.values())},
         )
     return {key: pos for key, pos in found.items() if pos is not None}
 

@@ -255,14 +255,16 @@ def alert_query(scope: TenantScope, flt: AlertFilter, now: datetime) -> Select:
 LIST_ORDER = (Alert.created_at.desc(), Alert.id.desc())
 
 
+def count_alerts(db: Session, *, scope: TenantScope, flt: AlertFilter, now: datetime) -> int:
+    """The list's total: the alerts in scope its filters select."""
+    base = _filtered(scoped(select(Alert.id), scope, Alert.customer_id), flt, now)
+    return db.scalar(select(func.count()).select_from(base.subquery())) or 0
+
+
 def list_alerts(db: Session, *, scope: TenantScope, flt: AlertFilter, offset: int, limit: int, now: datetime):
-    total = db.scalar(
-        select(func.count()).select_from(
-            _filtered(scoped(select(Alert.id), scope, Alert.customer_id), flt, now).subquery()
-        )
-    )
+    total = count_alerts(db, scope=scope, flt=flt, now=now)
     rows = db.execute(alert_query(scope, flt, now).order_by(*LIST_ORDER).offset(offset).limit(limit)).all()
-    return [to_read(r, now) for r in rows], total or 0
+    return [to_read(r, now) for r in rows], total
 
 
 def read_alert(db: Session, *, alert_id: int, scope: TenantScope, now: datetime) -> AlertRead:

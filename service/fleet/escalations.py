@@ -1,30 +1,43 @@
-"""Escalation (§4.2): a step of an open alert or incident that went past due is told once to the fleet's システム管理者
-(an e-mail each) and on Slack, through the outbox.
+"""Escalation (§4.2): a step of an open alert or incident that went past due is told once, by e-mail and on Slack,
+through the outbox; each run sends one digest per person told, not one mail per step.
 
-The spec's roles (§5.1) have no lead of the support team: the one above 運用オペレーター and サポート担当 is
-システム管理者 (admin, 全機能), so the admins who can see the customer are the ones told. Each escalation is a row
-(unique per alert or incident and step) written in the same transaction as its outbox rows and its audit entry, so a
-second run, or two at once, finds nothing more to send. Alerts gathered in an incident are escalated as the incident.
+The ladder: a record's first escalation goes to its 担当者 (assignee) or, with none, to the step's team (§4.2's 担当
+column: 運用チーム = 運用オペレーター for 初動確認, リモート診断 and 対応実施; サポート担当 for 顧客連絡); every
+later step of the same record goes to the lead. The spec's roles (§5.1) have no lead of the support team: the one
+above 運用オペレーター and サポート担当 is システム管理者 (admin, 全機能), so the admins who can see the customer are
+the lead (and the fallback when the first rung has no one with an e-mail).
+
+No step is escalated while its store is closed (営業時間) or in a running maintenance window (`schedules.
+held_condition`, the offline sweep's own condition), nor an incident all of whose terminals are held: it waits, and
+is escalated when the store opens if it is still undone.
+
+Each escalation is a row (unique per alert or incident and step) written in the same transaction as its audit entry
+and the run's outbox rows, so a second run, or two at once, finds nothing more to send. Alerts gathered in an
+incident are escalated as the incident.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import groupby
 
-from sqlalchemy import Select, literal, select, union_all, update
+from sqlalchemy import ColumnElement, Select, and_, false, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import SYSTEM
 from service.config import get_settings
 from service.dialect import insert, insert_rows
-from service.fleet import auditing, labels, links
-from service.fleet.alerts import PLACE_COLUMNS, RESOLVED, with_places
-from service.fleet.models import Alert, Escalation, Incident
+from service.fleet import auditing, labels, links, schedules
+from service.fleet.alerts import RESOLVED, WORKER_ROLES, with_places
+from service.fleet.models import Alert, Customer, Escalation, Incident, Terminal
 from service.fleet.schedules import local_minute
 from service.identity.models import Grant, User
 from service.outbox.service import enqueue
 
 LEAD_ROLE = "admin"
+OPERATOR, SUPPORT = ("operator",), ("support",)
+STEP_TEAMS = {"acknowledged": OPERATOR, "diagnosed": OPERATOR, "customer_contacted": SUPPORT, "resolved": OPERATOR}
 BATCH = 200  # escalations per run: one short transaction; the next run (a minute later) takes the rest
 KINDS: dict[str, type[Alert] | type[Incident]] = {"alert": Alert, "incident": Incident}
 STEP_WORDS = {step: (label, minutes) for step, label, minutes in labels.SLA_STEPS}
@@ -36,45 +49,76 @@ class Due:
     id: int
     customer_id: int
     step: str
+    first: bool = False  # the record's first escalation: to its assignee or the step's team, not yet the lead
 
 
 @dataclass(frozen=True)
-class Lead:
+class Person:
+    """A fleet worker with an e-mail address: who may be told."""
+
+    id: int
     name: str
     email: str
+    role: str
     scope: str | None
 
+    def sees(self, customer_id: int) -> bool:
+        return self.scope is None or self.scope == str(customer_id)
 
-def _late(kind: str, step: str, minutes: int, now: datetime) -> Select:
-    """The open alerts (outside an incident) or incidents whose step is past due, undone and not yet escalated."""
+
+def _held_work(kind: str, held: ColumnElement[bool]) -> ColumnElement[bool]:
+    """An alert whose terminal is held, or an incident whose terminals all are."""
+    if kind == "alert":
+        return select(Terminal.id).where(Terminal.id == Alert.terminal_id, held).exists()
+    at_work = select(Alert.id).join(Terminal, Terminal.id == Alert.terminal_id).where(Alert.incident_id == Incident.id)
+    return and_(at_work.exists(), ~at_work.where(~held).exists())
+
+
+def _late(kind: str, step: str, minutes: int, now: datetime, held: ColumnElement[bool]) -> Select:
+    """The open alerts (outside an incident) or incidents whose step is past due, undone, not yet escalated and not
+    held; with whether the record was escalated before (for another step)."""
     model = KINDS[kind]
-    escalated = select(Escalation.id).where(getattr(Escalation, f"{kind}_id") == model.id, Escalation.step == step)
-    stmt = select(literal(kind).label("kind"), model.id, model.customer_id, literal(step).label("step")).where(
+    escalations = select(Escalation.id).where(getattr(Escalation, f"{kind}_id") == model.id)
+    stmt = select(
+        literal(kind).label("kind"),
+        model.id,
+        model.customer_id,
+        literal(step).label("step"),
+        literal(minutes).label("minutes"),
+        escalations.exists().label("earlier"),
+    ).where(
         model.status != RESOLVED,
         getattr(model, f"{step}_at").is_(None),
         model.created_at < now - timedelta(minutes=minutes),
-        ~escalated.exists(),
+        ~escalations.where(Escalation.step == step).exists(),
+        ~_held_work(kind, held),
     )
     return stmt.where(Alert.incident_id.is_(None)) if model is Alert else stmt
 
 
-def due_escalations(db: Session, *, now: datetime, limit: int | None = BATCH) -> list[Due]:
-    """Every (alert or incident, step) owed an escalation, in one query."""
-    late = [_late(kind, step, minutes, now) for kind in KINDS for step, _, minutes in labels.SLA_STEPS]
+def due_escalations(db: Session, *, now: datetime, limit: int | None = BATCH, hold: bool = True) -> list[Due]:
+    """Every (alert or incident, step) owed an escalation, in one query, each record's steps in §4.2 order; with
+    `hold`, none whose store is closed or in a maintenance window now."""
+    held = schedules.held_condition(db, now=now) if hold else false()
+    late = [_late(kind, step, minutes, now, held) for kind in KINDS for step, _, minutes in labels.SLA_STEPS]
     found = union_all(*late).subquery()
-    rows = db.execute(select(found).order_by(found.c.kind, found.c.id, found.c.step).limit(limit)).all()
-    return [Due(kind, subject_id, customer_id, step) for kind, subject_id, customer_id, step in rows]
+    rows = db.execute(select(found).order_by(found.c.kind, found.c.id, found.c.minutes).limit(limit)).all()
+    due, seen = [], set()
+    for kind, subject_id, customer_id, step, _minutes, earlier in rows:
+        due.append(Due(kind, subject_id, customer_id, step, first=not earlier and (kind, subject_id) not in seen))
+        seen.add((kind, subject_id))
+    return due
 
 
-def leads(db: Session) -> list[Lead]:
-    """The fleet's active システム管理者 with an e-mail address, and the customer each is limited to (if any)."""
+def people(db: Session) -> list[Person]:
+    """The fleet's active workers with an e-mail address, their role and the customer each is limited to (if any)."""
     rows = db.execute(
-        select(User.name, User.email, Grant.scope)
+        select(User.id, User.name, User.email, Grant.role, Grant.scope)
         .join(Grant, Grant.user_id == User.id)
-        .where(Grant.domain == "fleet", Grant.role == LEAD_ROLE, User.is_active, User.email != "")
+        .where(Grant.domain == "fleet", Grant.role.in_(WORKER_ROLES), User.is_active, User.email != "")
         .order_by(User.name, User.id)
     ).all()
-    return [Lead(name, email, scope) for name, email, scope in rows]
+    return [Person(*row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -82,9 +126,11 @@ class Subject:
     """What the messages say about the alert or incident."""
 
     title: str
+    company: str
     place: str
     created_at: datetime
-    assignee: str
+    assignee_id: int | None
+    assignee: str | None
     url: str
 
 
@@ -92,23 +138,62 @@ def _subjects(db: Session, due: list[Due]) -> dict[tuple[str, int], Subject]:
     """The alerts and incidents named in `due`, one query each."""
     ids = {kind: {d.id for d in due if d.kind == kind} for kind in KINDS}
     found: dict[tuple[str, int], Subject] = {}
-    alerts = with_places(Alert, *PLACE_COLUMNS, User.name.label("assignee_name")).outerjoin(
-        User, User.id == Alert.assignee_id
-    )
+    alerts = with_places(
+        Alert, Terminal.serial_number, Terminal.store_name, Customer.company_name, User.name.label("assignee")
+    ).outerjoin(User, User.id == Alert.assignee_id)
     for row in db.execute(alerts.where(Alert.id.in_(ids["alert"]))):
         kind = labels.ALERT_TYPES.get(row.Alert.alert_type, row.Alert.alert_type)
-        place = f"{row.company_name} - {row.store_name}（{row.serial_number}）: {kind} {row.Alert.message}"
-        found["alert", row.Alert.id] = _subject("alert", row.Alert, place, row.assignee_name)
-    incidents = select(Incident, User.name).outerjoin(User, User.id == Incident.assignee_id)
-    for incident, assignee in db.execute(incidents.where(Incident.id.in_(ids["incident"]))):
-        found["incident", incident.id] = _subject("incident", incident, incident.message, assignee)
+        place = f"{row.store_name}（{row.serial_number}）: {kind} {row.Alert.message}"
+        found["alert", row.Alert.id] = _subject("alert", row.Alert, row.company_name, place, row.assignee)
+    incidents = (
+        select(Incident, Customer.company_name, User.name)
+        .join(Customer, Customer.id == Incident.customer_id)
+        .outerjoin(User, User.id == Incident.assignee_id)
+    )
+    for incident, company, assignee in db.execute(incidents.where(Incident.id.in_(ids["incident"]))):
+        found["incident", incident.id] = _subject("incident", incident, company, incident.message, assignee)
     return found
 
 
-def _subject(kind: str, record, place: str, assignee: str | None) -> Subject:
+def _subject(kind: str, record: Alert | Incident, company: str, place: str, assignee: str | None) -> Subject:
     url = links.alert_url(record.id) if kind == "alert" else links.incident_url(record.id)
     title = labels.ESCALATION_SUBJECTS[kind].format(id=record.id)
-    return Subject(title, place, record.created_at, assignee or labels.NO_ASSIGNEE, url)
+    return Subject(title, company, place, record.created_at, record.assignee_id, assignee, url)
+
+
+def told(due: Due, subject: Subject, everyone: list[Person]) -> list[Person]:
+    """The ladder: the first escalation of a record to its assignee, or the step's team when it has none; any later
+    one (or a first with nobody on that rung) to the lead. Only people who can see the customer."""
+    seeing = [p for p in everyone if p.sees(due.customer_id)]
+    if due.first:
+        assignee = [p for p in seeing if p.id == subject.assignee_id]
+        rung = assignee or [p for p in seeing if p.role in STEP_TEAMS[due.step]]
+        if rung:
+            return rung
+    return [p for p in seeing if p.role == LEAD_ROLE]
+
+
+@dataclass(frozen=True)
+class Escalated:
+    id: int
+    due: Due
+    subject: Subject
+    told: list[Person]
+
+    def words(self) -> dict:
+        step, minutes = STEP_WORDS[self.due.step]
+        subject = self.subject
+        return {
+            "subject": subject.title,
+            "step": step,
+            "due": local_minute(subject.created_at + timedelta(minutes=minutes)),
+            "minutes": minutes,
+            "place": subject.place,
+            "created": local_minute(subject.created_at),
+            "assignee": subject.assignee or labels.NO_ASSIGNEE,
+            "url": subject.url,
+            "told": "、".join(p.name for p in self.told) or labels.NO_ONE_TOLD,
+        }
 
 
 def _claim(db: Session, due: Due, now: datetime) -> int | None:
@@ -121,47 +206,59 @@ def _claim(db: Session, due: Due, now: datetime) -> int | None:
     )
 
 
-def _escalate(db: Session, due: Due, subject: Subject, told: list[Lead], now: datetime) -> bool:
+def _escalate(db: Session, due: Due, subject: Subject, people_told: list[Person], now: datetime) -> Escalated | None:
+    """Record one escalation (its row and its audit entry), or None when another run did."""
     escalation_id = _claim(db, due, now)
     if escalation_id is None:
-        return False
-    step, minutes = STEP_WORDS[due.step]
-    words = {
-        "subject": subject.title,
-        "step": step,
-        "due": local_minute(subject.created_at + timedelta(minutes=minutes)),
-        "minutes": minutes,
-        "place": subject.place,
-        "created": local_minute(subject.created_at),
-        "assignee": subject.assignee,
-        "url": subject.url,
-    }
-    for lead in told:
+        return None
+    db.execute(update(Escalation).where(Escalation.id == escalation_id).values(recipient_count=len(people_told)))
+    told_of = {f"{due.kind}_id": due.id, "step": due.step, "recipients": [p.email for p in people_told]}
+    auditing.record(db, SYSTEM, "escalate", "escalation", escalation_id, audit.diff(None, told_of), at=now)
+    return Escalated(escalation_id, due, subject, people_told)
+
+
+def _digest_body(items: list[Escalated]) -> str:
+    """The lines of one person's digest, grouped by customer, each with its page's address under it."""
+    parts = [labels.ESCALATION_INTRO]
+    ordered = sorted(items, key=lambda e: (e.subject.company, e.due.kind != "incident", e.due.id))
+    for company, group in groupby(ordered, key=lambda e: e.subject.company):
+        parts.append("\n" + labels.ESCALATION_CUSTOMER.format(company=company))
+        for item in group:
+            words = item.words()
+            parts.append(labels.ESCALATION_LINE.format(**words) + "\n" + labels.LINK_LINE.format(**words))
+    return "\n".join(parts)
+
+
+def _send(db: Session, sent: list[Escalated]) -> None:
+    """One e-mail per person told (all their lines of this run) and one Slack post naming whom each line told."""
+    first = sent[0].id  # names the run: its escalations are this run's alone
+    by_person: dict[str, list[Escalated]] = defaultdict(list)
+    for item in sent:
+        for person in item.told:
+            by_person[person.email].append(item)
+    for email, items in by_person.items():
         enqueue(
             db,
             channel="email",
-            recipient=lead.email,
-            subject=labels.ESCALATION_SUBJECT.format(**words),
-            body=labels.ESCALATION_BODY.format(**words),
+            recipient=email,
+            subject=labels.ESCALATION_SUBJECT.format(count=len(items)),
+            body=_digest_body(items),
             domain="fleet",
             ref_type="fleet_escalation",
-            ref_id=escalation_id,
-            dedupe_key=f"fleet-escalation:{escalation_id}:{lead.email.lower()}",
+            ref_id=first,
+            dedupe_key=f"fleet-escalation:{first}:{email.lower()}",
         )
+    lines = [labels.ESCALATION_SLACK_LINE.format(**item.words()) for item in sent]
     enqueue(
         db,
         channel="slack",
         recipient=get_settings().fleet_escalation_slack_channel,
-        body=labels.ESCALATION_SLACK.format(**words, leads="、".join(p.name for p in told) or labels.NO_LEADS),
+        body="\n".join([labels.ESCALATION_SLACK.format(count=len(sent)), *lines]),
         domain="fleet",
         ref_type="fleet_escalation",
-        ref_id=escalation_id,
-        dedupe_key=f"fleet-escalation:{escalation_id}:slack",
+        ref_id=first,
+        dedupe_key=f"fleet-escalation:{first}:slack",
     )
-    db.execute(update(Escalation).where(Escalation.id == escalation_id).values(recipient_count=len(told)))
-    told_of = {f"{due.kind}_id": due.id, "step": due.step, "recipients": [lead.email for lead in told]}
-    auditing.record(db, SYSTEM, "escalate", "escalation", escalation_id, audit.diff(None, told_of), at=now)
-    return True
 
 
 def escalate_due(db: Session, *, now: datetime) -> int:
@@ -170,16 +267,21 @@ def escalate_due(db: Session, *, now: datetime) -> int:
 
 
 def escalate(db: Session, due: list[Due], *, now: datetime) -> int:
-    """Tell the leads of each step in `due`; a step another run escalated first is skipped. Returns how many were."""
+    """Tell whom the ladder names of each step in `due`, one digest each; a step another run escalated first is
+    skipped. Returns how many were escalated."""
     if not due:
         return 0
     subjects = _subjects(db, due)
-    everyone = leads(db)
-    sent = 0
+    everyone = people(db)
+    sent = []
     for item in due:
-        told = [lead for lead in everyone if lead.scope is None or lead.scope == str(item.customer_id)]
-        sent += _escalate(db, item, subjects[item.kind, item.id], told, now)
-    return sent
+        subject = subjects[item.kind, item.id]
+        escalated = _escalate(db, item, subject, told(item, subject, everyone), now)
+        if escalated is not None:
+            sent.append(escalated)
+    if sent:
+        _send(db, sent)
+    return len(sent)
 
 
 def record_as_escalated(db: Session, *, at: datetime) -> None:
@@ -188,6 +290,6 @@ def record_as_escalated(db: Session, *, at: datetime) -> None:
     rows = [
         {"alert_id": None, "incident_id": None, f"{d.kind}_id": d.id, "customer_id": d.customer_id, "step": d.step}
         | {"recipient_count": 0, "created_at": at}
-        for d in due_escalations(db, now=at, limit=None)
+        for d in due_escalations(db, now=at, limit=None, hold=False)
     ]
     insert_rows(db, Escalation, rows, ignore_conflicts=True)

@@ -24,6 +24,7 @@ from service.tenancy import TenantScope, scoped
 
 ACTIVE = ("pending", "in_progress", "installed")
 FAILED = ("failed", "timed_out")
+FINISHED = ("completed", "cancelled")  # a rollout in either is over
 FINAL_STATES = {"succeeded": "done", "failed": "failed"}
 FinishedTasks: TypeAlias = Sequence[Row[int, int, int | None]]  # (id, terminal_id, command_id) of finished tasks
 
@@ -217,7 +218,7 @@ def _withhold_undelivered(db: Session, rollout: Rollout, now: datetime, task_sta
 def _change_status(db: Session, rollout: Rollout, *, status: str, reason: str, actor: Actor, now: datetime) -> Rollout:
     before = {"status": rollout.status, "paused_reason": rollout.paused_reason}
     rollout.status, rollout.paused_reason = status, reason
-    if status == "cancelled":
+    if status in FINISHED:
         rollout.finished_at = now
     db.flush()
     auditing.record(
@@ -250,7 +251,7 @@ def resume(db: Session, *, rollout: Rollout, actor: Actor, now: datetime) -> Rol
 
 
 def cancel(db: Session, *, rollout: Rollout, actor: Actor, now: datetime) -> Rollout:
-    if rollout.status in ("completed", "cancelled"):
+    if rollout.status in FINISHED:
         raise Conflict("このロールアウトは既に終了しています", code="rollout_finished")
     _withhold_undelivered(db, rollout, now, "cancelled")
     return _change_status(db, rollout, status="cancelled", reason="", actor=actor, now=now)
@@ -410,7 +411,7 @@ def advance(db: Session, *, rollout: Rollout, now: datetime) -> Rollout:
         rollout.accepted_failures = 0
         _start_wave(db, rollout, release, now)
     else:
-        rollout.status, rollout.finished_at = "completed", now
+        _change_status(db, rollout, status="completed", reason="", actor=SYSTEM, now=now)
     db.flush()
     return rollout
 

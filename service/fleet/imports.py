@@ -20,12 +20,14 @@ CHUNK = 500
 FIELDS = ("serial_number", "customer", "store_name", "installed_date", "firmware_version")
 HEADERS = {name: name for name in FIELDS} | labels.IMPORT_HEADERS
 REQUIRED = ("serial_number", "customer", "store_name")
+# Each field's column as a person names it: its first Japanese header (シリアル番号), for a refusal naming a column
+COLUMN_NAMES = {field: header for header, field in reversed(labels.IMPORT_HEADERS.items())}
 
 
 def _records(content: str) -> list[dict[str, str]]:
     reader = csv_rows(content)
     header = [HEADERS.get(h.strip().lower(), HEADERS.get(h.strip(), "")) for h in next(reader, [])]
-    missing = [h for h in REQUIRED if h not in header]
+    missing = [COLUMN_NAMES[h] for h in REQUIRED if h not in header]
     if missing:
         raise ValidationFailed(
             "CSVに必須の列がありません", details={"field": "file", "rule": "columns", "missing": missing}

@@ -77,6 +77,10 @@ SLA_STEPS = (
     ("customer_contacted", "顧客連絡", 30),
     ("resolved", "対応実施", 60),
 )
+# The steps recorded by a "mark" of their own (初動確認 and 対応実施 are the acknowledge and resolve actions).
+MARKED = ("diagnosed", "customer_contacted", "reported")
+# The commands a person sends a terminal (a firmware update is sent by its rollout, which is audited instead).
+BY_HAND = ("collect_diagnostics", "set_interval")
 # Step 6 完了報告 「対応後即時」: due this many minutes after 対応実施 (the resolution).
 REPORT_STEP = ("reported", "完了報告", 15)
 
@@ -142,18 +146,20 @@ RESOLVED_MARK = "【解決】"
 RESOLVED_LINE = "{mark}{line}（解決 {resolved}）"
 LINK_LINE = "  {url}"  # under a mail's line: the record's page in the dashboards
 
-# Escalation: a §4.2 step of open work past due, told once to the fleet's システム管理者 (e-mail) and on Slack.
+# Escalation: a §4.2 step of open work past due, told once (the assignee or the step's team first, then the
+# システム管理者) by e-mail and on Slack.
 ESCALATION_SUBJECTS = {"alert": "アラート #{id}", "incident": "インシデント #{id}"}
-ESCALATION_SUBJECT = "【TMS】エスカレーション: {subject}の{step}が期限超過"
-ESCALATION_BODY = (
-    "{subject}の「{step}」が期限（{due}、検知から{minutes}分）を過ぎても記録されていません。\n"
-    "{place}\n"
-    "検知 {created}　担当者 {assignee}\n\n"
-    "対応状況を確認し、担当者を割り当ててください:\n{url}"
+# An escalation run's digest: one mail per person told, its lines grouped by customer.
+ESCALATION_SUBJECT = "【TMS】エスカレーション: 期限超過{count}件"
+ESCALATION_INTRO = "次の対応が期限を過ぎても記録されていません。対応状況を確認してください。"
+ESCALATION_CUSTOMER = "■ {company}"
+ESCALATION_LINE = (
+    "{subject}の「{step}」が期限（{due}、検知から{minutes}分）超過: {place}\n  検知 {created}　担当者 {assignee}"
 )
-ESCALATION_SLACK = "【TMS】{subject}の「{step}」が期限（{due}）超過: {place} {url}（通知: {leads}）"
-NO_ASSIGNEE = "未割り当て"
-NO_LEADS = "通知先のシステム管理者なし"
+ESCALATION_SLACK = "【TMS】エスカレーション: 期限超過{count}件"
+ESCALATION_SLACK_LINE = "{subject}の「{step}」が期限（{due}）超過: {place} 担当者 {assignee} {url}（通知: {told}）"
+NO_ASSIGNEE = "未割り当て（担当者を割り当ててください）"
+NO_ONE_TOLD = "メール通知先なし"
 
 # CSV import: the vendor's Japanese column names, and why a row is rejected.
 IMPORT_HEADERS = {
@@ -177,6 +183,7 @@ REPORT_LABELS = {
     "all_customers": "全顧客",
     "customers": "顧客数",
     "month": "対象月",
+    "as_of": "集計時点",
     "terminals": "端末数",
     "availability": "稼働率",
     "alerts": "アラート件数",
@@ -212,9 +219,9 @@ AUDIT = register(
             "escalate": "エスカレーション（期限超過の通知）",
             "create_saved_view": "保存したビューの作成",
             "delete_saved_view": "保存したビューの削除",
-            **{f"mark_{step}": f"{label}の記録" for step, label, _ in (*SLA_STEPS, REPORT_STEP)},
+            **{f"mark_{step}": f"{label}の記録" for step, label, _ in (*SLA_STEPS, REPORT_STEP) if step in MARKED},
             **{f"rollout_{status}": f"ロールアウトの状態変更（{label}）" for status, label in ROLLOUT_STATUSES.items()},
-            **{f"command_{kind}": f"コマンド送信（{label}）" for kind, label in COMMAND_TYPES.items()},
+            **{f"command_{kind}": f"コマンド送信（{COMMAND_TYPES[kind]}）" for kind in BY_HAND},
         },
         targets={
             "terminal": Target(

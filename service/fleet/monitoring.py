@@ -6,17 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeAlias
 
-from sqlalchemy import Row, Select, and_, bindparam, case, func, literal, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, func, literal, or_, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
 from service.config import get_settings
 from service.dashboard_links import page_url
-from service.dialect import insert, insert_rows, local_text
+from service.dialect import epoch, insert, insert_rows, local_text
 from service.fleet import labels, links, schedules
 from service.fleet.alerts import (
     ACKNOWLEDGED,
     OPEN,
     RESOLVED,
+    SYSTEM_LABEL,
     WORKER_ROLES,
     NewAlert,
     open_alerts,
@@ -49,11 +50,12 @@ def offline_threshold(settings=None) -> timedelta:
 
 
 def terminal_offline_threshold(interval_seconds: int, settings=None) -> timedelta:
-    """How long a terminal beating every `interval_seconds` may be silent before it is offline: the missed intervals,
-    never less than the ingest-gap window, so a stalled intake pauses the sweep before it marks anyone offline."""
+    """How long a terminal beating every `interval_seconds` may be silent before it is offline: its own interval plus
+    the grace, missed `fleet_offline_missed_intervals` times (twice). The settings refuse a grace so short that the
+    shortest interval's threshold is within the ingest-gap window, so a stalled intake pauses the sweep first."""
     settings = settings or get_settings()
-    missed = interval_seconds * settings.fleet_offline_missed_intervals
-    return timedelta(seconds=max(missed, settings.fleet_ingest_gap_seconds))
+    missed = settings.fleet_offline_missed_intervals
+    return timedelta(seconds=missed * (interval_seconds + settings.fleet_offline_grace_seconds))
 
 
 def is_ingest_gap(db: Session, *, last_ingest_at: datetime | None, now: datetime) -> bool:
@@ -251,19 +253,56 @@ def _mail_team(db: Session, kind: str, subject: str, body: str, *, since: dateti
 def _open_offline_alerts(db: Session, *, now: datetime, excluding: list[tuple[int, str]]) -> None:
     """One INSERT … SELECT over the terminals whose alert is due now (they stay locked until commit): no row goes
     through Python, which at 10,000 terminals costs more than the database's own work. An open offline alert is kept;
-    the terminals of stores given a store alert get none of their own."""
+    a flapping terminal's alert is reopened (`_reopen_flapping`); the terminals of stores given a store alert get none
+    of their own."""
     before, _, after = labels.OFFLINE_MESSAGE.partition("{last}")
     message = (
         literal(before)
         + func.coalesce(local_text(db, Terminal.last_heartbeat_at, LOCAL_MINUTE, at=now), "-")
         + literal(after)
     )
-    swept = select(Terminal.id, Terminal.customer_id, literal("offline"), message, literal(now, Alert.created_at.type))
-    due = swept.where(Terminal.status == "offline", Terminal.offline_alert_at == now)
+    due = and_(Terminal.status == "offline", Terminal.offline_alert_at == now)
     if excluding:
-        due = due.where(tuple_(Terminal.customer_id, Terminal.store_name).not_in(excluding))
+        due = and_(due, tuple_(Terminal.customer_id, Terminal.store_name).not_in(excluding))
+    _reopen_flapping(db, due, message)
+    swept = select(Terminal.id, Terminal.customer_id, literal("offline"), message, literal(now, Alert.created_at.type))
     columns = ["terminal_id", "customer_id", "alert_type", "message", "created_at"]
-    db.execute(insert(db, Alert).from_select(columns, due).on_conflict_do_nothing())
+    db.execute(insert(db, Alert).from_select(columns, swept.where(due)).on_conflict_do_nothing())
+
+
+def _reopen_flapping(db: Session, due: ColumnElement[bool], message: ColumnElement[str]) -> None:
+    """Hysteresis: a terminal that was back for fewer than `fleet_offline_flap_intervals` of its own intervals before
+    it fell silent again reopens the offline alert its return resolved, instead of opening a new one, so a flapping
+    connection is one alert: its §4.2 clock keeps running from the first detection, its steps done stay done, its
+    message names the new last heartbeat and the digest mails it again. Only an alert the system resolved (a person's
+    resolution stands) outside an incident, and only the terminal's latest offline alert."""
+    flap = get_settings().fleet_offline_flap_intervals
+    back_briefly = epoch(Terminal.last_heartbeat_at) < epoch(Alert.resolved_at) + Terminal.interval_seconds * flap
+    later = aliased(Alert)
+    newer = select(later.id).where(
+        later.terminal_id == Alert.terminal_id, later.alert_type == "offline", later.id > Alert.id
+    )
+    db.execute(
+        update(Alert)
+        .where(
+            Alert.terminal_id.in_(select(Terminal.id).where(due)),
+            Alert.alert_type == "offline",
+            Alert.status == RESOLVED,
+            Alert.resolved_by == SYSTEM_LABEL,
+            Alert.incident_id.is_(None),
+            select(Terminal.id).where(Terminal.id == Alert.terminal_id, back_briefly).exists(),
+            ~newer.exists(),
+        )
+        .values(
+            status=case((Alert.acknowledged_at.is_(None), OPEN), else_=ACKNOWLEDGED),
+            resolved_at=None,
+            resolved_by="",
+            message=select(message).where(Terminal.id == Alert.terminal_id).scalar_subquery(),
+            digest_id=None,
+            resolved_digest_id=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _open_store_alerts(db: Session, *, now: datetime) -> list[tuple[int, str]]:

@@ -28,8 +28,10 @@ from service.csvtools import csv_bytes
 from service.dialect import epoch
 from service.documents import FONT, japanese_pdf
 from service.errors import ValidationFailed
+from service.figures import as_of_label, local, month_label
+from service.fleet import figures as fleet_figures
 from service.fleet import labels
-from service.fleet.alerts import RESOLVED, SYSTEM_LABEL, open_overdue_condition, sla_steps, with_places
+from service.fleet.alerts import RESOLVED, SYSTEM_LABEL, sla_steps, with_places
 from service.fleet.incidents import open_members
 from service.fleet.models import Alert, Customer, Incident, Terminal
 from service.fleet.schemas import (
@@ -68,11 +70,6 @@ def _status_count(status: str):
     return func.coalesce(func.sum(case((Terminal.status == status, 1), else_=0)), 0)
 
 
-def _alert_count(db: Session, scope: TenantScope, condition) -> int:
-    stmt = select(func.count()).select_from(Alert).where(condition)
-    return db.scalar(scoped(stmt, scope, Alert.customer_id)) or 0
-
-
 def dashboard(db: Session, *, scope: TenantScope, now: datetime) -> DashboardRead:
     counts = dict(
         db.execute(
@@ -80,8 +77,6 @@ def dashboard(db: Session, *, scope: TenantScope, now: datetime) -> DashboardRea
         ).all()
     )
     total = sum(counts.values())
-    open_alerts = _alert_count(db, scope, Alert.status != RESOLVED)
-    sla_overdue = _alert_count(db, scope, open_overdue_condition(now))
     open_incidents = (
         db.scalar(
             scoped(
@@ -114,8 +109,7 @@ def dashboard(db: Session, *, scope: TenantScope, now: datetime) -> DashboardRea
     return DashboardRead(
         **{status: counts.get(status, 0) for status in STATUSES},
         total=total,
-        open_alerts=open_alerts,
-        sla_overdue=sla_overdue,
+        figures=fleet_figures.figures(db, fleet_figures.DASHBOARD, scope=scope, now=now),
         open_incidents=open_incidents,
         availability_pct=round(100 * counts.get("online", 0) / monitored, 1) if monitored else 0.0,
         critical_alerts=[
@@ -304,11 +298,15 @@ def monthly_report(
     ).one()
     alerts_total = sum(by_type.values())
     availability = 100 * (1 - offline_seconds / terminal_seconds) if terminal_seconds else 100.0
+    period, partial = month_label(local(start).date(), now)
     report = MonthlyReport(
         customer_id=customer.id if customer else None,
         company_name=customer.company_name if customer else labels.REPORT_LABELS["all_customers"],
         customers=customers,
         month=month,
+        period_label=period,
+        partial=partial,
+        as_of_label=as_of_label(now),
         terminals=terminals,
         availability_pct=one_decimal(max(0.0, availability)),
         alerts_total=alerts_total,
@@ -347,7 +345,8 @@ def report_lines(report: MonthlyReport) -> list[ReportLine]:
     mttr = report.mean_time_to_resolve_minutes
     lines = [
         ("customer", names["customer"], report.company_name),
-        ("month", names["month"], report.month),
+        ("month", names["month"], report.period_label),
+        ("as_of", names["as_of"], report.as_of_label),
     ]
     if report.customer_id is None:
         lines.append(("customers", names["customers"], _count(report.customers, "customers")))
@@ -381,7 +380,8 @@ def report_pdf(report: MonthlyReport) -> bytes:
     pdf = japanese_pdf()
     pdf.add_page()
     pdf.set_font(FONT, size=18)
-    pdf.cell(0, 14, f"{labels.REPORT_TITLE} {report.company_name} {report.month}", new_x="LMARGIN", new_y="NEXT")
+    title = f"{labels.REPORT_TITLE} {report.company_name} {report.period_label}"
+    pdf.cell(0, 14, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, size=11)
     for name, value in _rows(report):
         pdf.cell(90, 9, name, border=1)

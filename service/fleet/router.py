@@ -12,12 +12,14 @@ from service.broker import queue_task
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import Forbidden
+from service.figures import FigureRead
 from service.fleet import (
     agents,
     alerts,
     bulk,
     csv_exports,
     customers,
+    figures,
     firmware,
     imports,
     incidents,
@@ -143,6 +145,12 @@ def vocabulary(_: ReportReader) -> Vocabulary:
 @router.get("/dashboard", response_model=DashboardRead)
 def dashboard(_: Reader, scope: Scope, db: DbSession) -> DashboardRead:
     return reports.dashboard(db, scope=scope, now=utcnow())
+
+
+@router.get("/alerts/figures", response_model=list[FigureRead])
+def alert_figures(_: Reader, scope: Scope, db: DbSession) -> list[FigureRead]:
+    """アラート一覧's cards: each the total of the alert list under its filter (fleet/figures.py)."""
+    return figures.figures(db, figures.ALERT_LIST, scope=scope, now=utcnow())
 
 
 @router.get("/ingest", response_model=IngestRead)

@@ -12,10 +12,13 @@ from pydantic import (
     Field,
     StrictBool,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from service.config import FLEET_MAX_INTERVAL_SECONDS, FLEET_MIN_INTERVAL_SECONDS
+from service.figures import FigureRead
 from service.fleet import labels
 from service.schemas import IsoDate, IsoDatetime, MultiLine, SingleLine, Text, coded, plausible_client_time
 
@@ -193,6 +196,17 @@ class CustomerUpdate(BaseModel):
     contract_type: ContractType | None = None
 
 
+def _local_time(value: time) -> time:
+    if value.tzinfo is not None or value.second or value.microsecond:
+        raise PydanticCustomError("local_time", "時刻は日本時間の時:分（例: 22:00）で指定してください")
+    return value
+
+
+# Japan time with no offset: RFC 3339's partial-time, not its "time" (which carries one), as the OpenAPI says.
+JapanTime = Annotated[time, WithJsonSchema({"type": "string", "format": "partial-time"})]
+LocalTime = Annotated[JapanTime, AfterValidator(_local_time)]
+
+
 class CustomerRead(Labelled):
     LABELS = {"contract_type": labels.CONTRACT_TYPES}
 
@@ -203,8 +217,8 @@ class CustomerRead(Labelled):
     contact_phone: str
     contract_type: str
     contract_type_label: str = ""
-    opens_at: time | None = None
-    closes_at: time | None = None
+    opens_at: JapanTime | None = None
+    closes_at: JapanTime | None = None
     closed_weekdays: list[int] = []
     created_at: datetime
 
@@ -257,13 +271,6 @@ class MaintenanceIn(BaseModel):
     enabled: StrictBool
 
 
-def _local_time(value: time) -> time:
-    if value.tzinfo is not None or value.second or value.microsecond:
-        raise PydanticCustomError("local_time", "時刻は日本時間の時:分（例: 22:00）で指定してください")
-    return value
-
-
-LocalTime = Annotated[time, AfterValidator(_local_time)]
 Weekday = Annotated[int, Field(ge=0, le=6)]  # 0 = Monday … 6 = Sunday
 
 
@@ -295,7 +302,7 @@ class MaintenanceWindowRead(Labelled):
     recurrence: str
     recurrence_label: str = ""
     weekday: int | None
-    start_time: time
+    start_time: JapanTime
     duration_minutes: int
     until: date
     reason: str
@@ -304,7 +311,7 @@ class MaintenanceWindowRead(Labelled):
 
 
 class IntervalIn(BaseModel):
-    interval_seconds: Annotated[int, Field(ge=30, le=3600)]
+    interval_seconds: Annotated[int, Field(ge=FLEET_MIN_INTERVAL_SECONDS, le=FLEET_MAX_INTERVAL_SECONDS)]
 
 
 class DiagnosticsRequest(BaseModel):
@@ -673,8 +680,7 @@ class DashboardRead(BaseModel):
     offline: int
     error: int
     maintenance: int
-    open_alerts: int
-    sla_overdue: int  # unresolved alerts with a §4.2 step past due (a resolved alert's late 完了報告 is not counted)
+    figures: list[FigureRead]  # the cards (fleet/figures.py DASHBOARD): each its list's total under its filter
     open_incidents: int
     availability_pct: float
     critical_alerts: list[CriticalAlert]
@@ -710,6 +716,9 @@ class MonthlyReport(BaseModel):
     company_name: str  # 全顧客 for the fleet-wide report
     customers: int
     month: str
+    period_label: str = ""  # the month in words, 「2026年11月（25日まで）」 while it is still running
+    partial: bool = False  # the month is not over: its figures run up to as_of
+    as_of_label: str = ""  # 「2026/11/25 14:03 時点」: when the figures were computed
     terminals: int
     availability_pct: float  # one decimal, as shown
     alerts_total: int

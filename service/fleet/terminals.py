@@ -81,11 +81,16 @@ def _read(terminal: Terminal, company: str, open_alerts: int) -> TerminalRead:
     return read
 
 
+def count_terminals(db: Session, *, scope: TenantScope, flt: TerminalFilter) -> int:
+    """The list's total: the terminals in scope its filters select."""
+    base = filtered_terminals(scoped(select(Terminal.id), scope, Terminal.customer_id), flt)
+    return db.scalar(select(func.count()).select_from(base.subquery())) or 0
+
+
 def list_terminals(
     db: Session, *, scope: TenantScope, flt: TerminalFilter, sort: str, offset: int, limit: int
 ) -> tuple[list[TerminalRead], int]:
-    base = filtered_terminals(scoped(select(Terminal.id), scope, Terminal.customer_id), flt)
-    total = db.scalar(select(func.count()).select_from(base.subquery())) or 0
+    total = count_terminals(db, scope=scope, flt=flt)
     key = sort.lstrip("-")
     if key not in SORTS:
         raise ValidationFailed("並び替えの指定が正しくありません", details={"field": "sort", "allowed": sorted(SORTS)})

@@ -26,6 +26,7 @@ from service.identity.schemas import (
     GrantRead,
     LoginIn,
     RoleCatalogueEntry,
+    TenantChoice,
     TokenOut,
     UserCreate,
     UserRead,
@@ -34,7 +35,7 @@ from service.identity.schemas import (
 from service.openapi import declares
 from service.pagination import Page, PageParams, page_params
 from service.schemas import QueryText, SingleLine
-from service.tenancy import scope_names
+from service.tenancy import scope_names, tenants
 
 auth_router = APIRouter(prefix="/auth", tags=["auth"])
 admin_router = APIRouter(prefix="/admin", tags=["admin"])
@@ -152,7 +153,8 @@ def me(caller: CurrentCaller, db: DbSession) -> UserRead:
 
 
 @admin_router.get("/roles", response_model=list[RoleCatalogueEntry])
-def roles(_: PlatformAdmin) -> list[RoleCatalogueEntry]:
+def roles(_: PlatformAdmin, db: DbSession) -> list[RoleCatalogueEntry]:
+    """Each domain's roles, and the tenants its scoped roles are limited to (picked by name)."""
     return [
         RoleCatalogueEntry(
             domain=d.domain,
@@ -161,6 +163,7 @@ def roles(_: PlatformAdmin) -> list[RoleCatalogueEntry]:
             scope_kind=d.scope_kind,
             scoped_roles=sorted(d.scoped_roles),
             scope_required_roles=sorted(d.scope_required_roles),
+            tenants=[TenantChoice(scope=s, name=n) for s, n in tenants(db, d.domain)] if d.scope_kind else [],
         )
         for d in DOMAINS.values()
     ]

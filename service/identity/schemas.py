@@ -77,6 +77,13 @@ class UserUpdate(BaseModel):
     is_active: StrictBool | None = None
 
 
+class TenantChoice(BaseModel):
+    """A tenant a scoped grant may name: its scope (what the grant holds) and its name."""
+
+    scope: str
+    name: str
+
+
 class RoleCatalogueEntry(BaseModel):
     domain: str
     label: str
@@ -84,3 +91,4 @@ class RoleCatalogueEntry(BaseModel):
     scope_kind: str | None
     scoped_roles: list[str]
     scope_required_roles: list[str]
+    tenants: list[TenantChoice]

@@ -29,6 +29,7 @@ from service.loaners import (
     submissions,
     views,
 )
+from service.loaners import figures as loaners_figures
 from service.loaners.dependencies import (
     Admin,
     Jurisdiction,
@@ -464,7 +465,9 @@ def export_audit_view(_: Staff, scope: Scope, db: DbSession, flt: AuditFilters) 
 @router.get("/views/summary", response_model=SummaryRead)
 def summary_view(_: Staff, scope: Scope, db: DbSession, jurisdiction: Jurisdiction) -> SummaryRead:
     """SUMMARY (サマリー): a card per held status, counts per location x SV/CL/プリンタ/その他, within 管轄."""
-    return SummaryRead(**views.summary_view(db, scope=scope, jurisdiction=jurisdiction, now=utcnow()))
+    now = utcnow()
+    figures = loaners_figures.summary_figures(db, scope=scope, jurisdiction=jurisdiction, now=now)
+    return SummaryRead(**views.summary_view(db, scope=scope, jurisdiction=jurisdiction, now=now), figures=figures)
 
 
 @router.get("/views/summary/export", **exports.DOWNLOAD)
@@ -486,16 +489,9 @@ def summary_devices(
     device_type: Literal["SV", "CL", "プリンタ", "その他"] | None = None,
 ) -> Page:
     """The devices behind a summary card or cell, longest held first, with the days each has been held."""
+    flt = views.HeldFilter(jurisdiction, held_status, location_id, device_type)
     rows, total = views.held_devices(
-        db,
-        scope=scope,
-        jurisdiction=jurisdiction,
-        held_status=held_status,
-        location_id=location_id,
-        device_type=device_type,
-        offset=paging.offset,
-        limit=paging.page_size,
-        now=utcnow(),
+        db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size, now=utcnow()
     )
     return _page(rows, total, paging)
 

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints
 
+from service.figures import FigureRead
 from service.schemas import MultiLine, Rules, SingleLine, Text, coded
 
 Status = Literal["active", "inactive"]
@@ -405,6 +406,7 @@ class SummaryRead(BaseModel):
     device_types: list[str]
     cards: list[SummaryCard]
     total: int
+    figures: list[FigureRead]
 
 
 # --- jobs -------------------------------------------------------------------------------------------

@@ -234,27 +234,39 @@ def _categories_of(device_type: str) -> list[str]:
     return [category for category, entry in labels.CATEGORIES.items() if entry[3] == device_type]
 
 
+@dataclass(frozen=True)
+class HeldFilter:
+    """The held devices' list's filters (a summary card, a location's row, a device type's column)."""
+
+    jurisdiction: str | None = None
+    held_status: str | None = None
+    location_id: str | None = None
+    device_type: str | None = None
+
+
+def _held_filtered(db: Session, scope: TenantScope, flt: HeldFilter) -> Select:
+    stmt = _held(select(Device, Location, Model), scope, flt.jurisdiction, view_settings_of(db, "SUMMARY"))
+    if flt.held_status:
+        stmt = stmt.where(_held_status_is(flt.held_status))
+    if flt.location_id:
+        stmt = stmt.where(Device.location_id == flt.location_id)
+    if flt.device_type:
+        stmt = stmt.where(Model.category.in_(_categories_of(flt.device_type)))
+    return stmt
+
+
+def count_held(db: Session, *, scope: TenantScope, flt: HeldFilter) -> int:
+    """The list's total: the held devices its filters select."""
+    stmt = _held_filtered(db, scope, flt)
+    return db.scalar(select(func.count()).select_from(stmt.with_only_columns(Device.id).subquery())) or 0
+
+
 def held_devices(
-    db: Session,
-    *,
-    scope: TenantScope,
-    jurisdiction: str | None,
-    held_status: str | None,
-    location_id: str | None,
-    device_type: str | None,
-    offset: int,
-    limit: int,
-    now: datetime,
+    db: Session, *, scope: TenantScope, flt: HeldFilter, offset: int, limit: int, now: datetime
 ) -> tuple[list[dict[str, Any]], int]:
     """The devices a summary card counts, longest held first, with how many days each has been held."""
-    stmt = _held(select(Device, Location, Model), scope, jurisdiction, view_settings_of(db, "SUMMARY"))
-    if held_status:
-        stmt = stmt.where(_held_status_is(held_status))
-    if location_id:
-        stmt = stmt.where(Device.location_id == location_id)
-    if device_type:
-        stmt = stmt.where(Model.category.in_(_categories_of(device_type)))
-    total = db.scalar(select(func.count()).select_from(stmt.with_only_columns(Device.id).subquery())) or 0
+    stmt = _held_filtered(db, scope, flt)
+    total = count_held(db, scope=scope, flt=flt)
     rows = db.execute(stmt.order_by(Device.held_since, Device.id).offset(offset).limit(limit)).all()
     return [_held_device(device, location, model, now) for device, location, model in rows], total
 
@@ -276,7 +288,7 @@ def _held_device(device: Device, location: Location, model: Model, now: datetime
 
 def summary_export(db: Session, *, scope: TenantScope, jurisdiction: str | None, now: datetime) -> ListExport:
     """SUMMARY as the CSV download: every device its cards count, longest held first."""
-    stmt = _held(select(Device, Location, Model), scope, jurisdiction, view_settings_of(db, "SUMMARY"))
+    stmt = _held_filtered(db, scope, HeldFilter(jurisdiction))
 
     def records(_db: Session, rows: Sequence[Row]) -> list[dict[str, Any]]:
         return [

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from service.config import Settings, get_settings
 from service.database import affected_rows
 from service.outbox import attachments as files
+from service.outbox import labels
 from service.outbox.models import OutboxAttempt, OutboxMessage
 from service.outbox.providers import (
     Attachment,
@@ -170,11 +171,12 @@ def _claim(db: Session, message_id: int, now: datetime, settings: Settings) -> C
     message = db.get_one(OutboxMessage, message_id, populate_existing=True)
     _abandon_unfinished(db, message_id, now)
     if message.attempts > settings.outbox_max_attempts:
-        _give_up(db, message, f"{UNKNOWN_OUTCOME} on the last attempt (lease expired); not sent again")
+        lost = f"{UNKNOWN_OUTCOME} on the last attempt (lease expired); not sent again"
+        _give_up(db, message, lost, "unknown_outcome")
         return DeliveryOutcome(message_id, "failed", message.attempts - 1)
     attachments = files.load(db, message.payload or {})
     if attachments is None:
-        _give_up(db, message, "an attachment's file is missing from outbox_file; not sent")
+        _give_up(db, message, "an attachment's file is missing from outbox_file; not sent", "attachment_missing")
         return DeliveryOutcome(message_id, "failed", message.attempts - 1)
     number = (db.scalar(select(func.max(OutboxAttempt.number)).where(OutboxAttempt.message_id == message_id)) or 0) + 1
     db.add(OutboxAttempt(message_id=message_id, number=number, started_at=now, outcome="started"))
@@ -196,9 +198,11 @@ def _release(message: OutboxMessage) -> None:
     message.lease_expires_at = None
 
 
-def _give_up(db: Session, message: OutboxMessage, error: str) -> None:
+def _give_up(db: Session, message: OutboxMessage, error: str, failure: str) -> None:
+    """Mark the message failed: error is the provider's own text, failure the kind (labels.FAILURES) people read."""
     message.status = "failed"
     message.last_error = error
+    message.payload = {**(message.payload or {}), "failure": failure}
     _release(message)
     db.flush()
     _run_hooks(_failed_hooks, db, message)
@@ -229,6 +233,11 @@ def _schedule_retry(message: OutboxMessage, error: DeliveryError, now: datetime,
     message.next_attempt_at = now + timedelta(seconds=delay)
     _release(message)
     return message.next_attempt_at
+
+
+def failure_text(message: OutboxMessage) -> str:
+    """Why a failed message was not sent, in Japanese (never the provider's own text)."""
+    return labels.FAILURES.get(str((message.payload or {}).get("failure")), labels.FAILED)
 
 
 def attempt_outcome(result: SendResult | DeliveryError) -> str:
@@ -267,7 +276,7 @@ def _record_outcome(
         _mark_sent(db, message, result, now)
         return DeliveryOutcome(message_id, "sent", claim.number)
     if isinstance(result, PermanentDeliveryError) or message.attempts >= settings.outbox_max_attempts:
-        _give_up(db, message, str(result))
+        _give_up(db, message, str(result), attempt_outcome(result))
         return DeliveryOutcome(message_id, "failed", claim.number)
     return DeliveryOutcome(message_id, "retry", claim.number, _schedule_retry(message, result, now, settings))
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
+from service.outbox.delivery import failure_text
 from service.outbox.models import InboundEvent, OutboxMessage
 from service.outbox.service import enqueue
 from service.reservations import labels, messages, operations, payments
@@ -201,7 +202,7 @@ def call_failed(db: Session, message: OutboxMessage, now: datetime) -> None:
     """on_failed of a call: it could not be placed after every retry; the next shop is called."""
     attempt = db.get(CallAttempt, messages.referenced_id(message))
     if attempt is not None:
-        apply_outcome(db, attempt, outcome="failed", now=now, summary=message.last_error or "", actor=SYSTEM_ACTOR)
+        apply_outcome(db, attempt, outcome="failed", now=now, summary=failure_text(message), actor=SYSTEM_ACTOR)
 
 
 def voice_event(db: Session, event: InboundEvent, now: datetime) -> None:

@@ -28,6 +28,7 @@ from service.search import starts_with
 
 WEEK_DAYS = 7
 REACHED = ("calling_success", "awaiting_payment", "confirmed", "cancelled")
+CONFIRMED = ("confirmed", "completed")  # 確定件数: confirmed, and done since
 
 
 def _zone() -> ZoneInfo:
@@ -188,6 +189,9 @@ class ReservationFilter:
     created_to: date | None = None
     desired_from: date | None = None
     desired_to: date | None = None
+    confirmed_only: bool = False  # 確定 or 完了 (CONFIRMED)
+    paid_from: date | None = None  # paid (a payment paid) on or after this day
+    paid_to: date | None = None
 
 
 def _search(q: str):
@@ -220,7 +224,21 @@ def _filtered(stmt: Select, flt: ReservationFilter) -> Select:
             conditions.append(moment >= day_start(low))
         if high:
             conditions.append(moment < day_start(high + timedelta(days=1)))
+    if flt.confirmed_only:
+        conditions.append(Reservation.status.in_(CONFIRMED))
+    if flt.paid_from or flt.paid_to:
+        conditions.append(_paid_between(flt.paid_from, flt.paid_to))
     return stmt.where(*conditions)
+
+
+def _paid_between(low: date | None, high: date | None):
+    """The reservation has a payment paid within [low, high] (days in Japan time; either end open)."""
+    paid = [Payment.reservation_id == Reservation.id, Payment.status == "paid"]
+    if low:
+        paid.append(Payment.paid_at >= day_start(low))
+    if high:
+        paid.append(Payment.paid_at < day_start(high + timedelta(days=1)))
+    return select(Payment.id).where(*paid).exists()
 
 
 LIST_ORDER = (Reservation.created_at.desc(), Reservation.id.desc())

@@ -8,18 +8,21 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
+from service import figures as figures_core
 from service.config import get_settings
 from service.documents import FONT, japanese_pdf
 from service.errors import ValidationFailed
+from service.figures import FigureRead
 from service.identity.models import Grant, User
 from service.outbox.models import OutboxMessage
 from service.outbox.providers import Attachment
 from service.outbox.service import enqueue
-from service.reservations import labels
+from service.reservations import figures, labels
+from service.reservations.console import CONFIRMED
+from service.reservations.figures import cancel_pct
 from service.reservations.models import MonthlyStat, Payment, Reservation, ServiceType, Shop
 
 RECOMPUTE_MONTHS = 13  # a reservation's status can change until its date; a year back covers it
-CONFIRMED = ("confirmed", "completed")
 RANKING = 10
 TREND_MONTHS = 12  # the report's trend table: the month and the 11 before it
 DOMAIN = "reservations"
@@ -43,7 +46,7 @@ def _bounds(month: date) -> tuple[datetime, datetime]:
 
 
 def _tallies():
-    """Reservations, and the confirmed and the cancelled among them."""
+    """Reservations, and the confirmed and the cancelled among them (the same as figures.py's filters, by group)."""
     return (
         func.count(),
         func.coalesce(func.sum(case((Reservation.status.in_(CONFIRMED), 1), else_=0)), 0),
@@ -55,24 +58,10 @@ def _paid(start: datetime, end: datetime) -> tuple:
     return Payment.status == "paid", Payment.paid_at >= start, Payment.paid_at < end
 
 
-def cancel_pct(cancelled: int, reservations: int) -> float | None:
-    """キャンセル率: the cancelled share of the reservations made (§4.1.2)."""
-    return round(100 * cancelled / reservations, 1) if reservations else None
-
-
-def _totals(db: Session, start: datetime, end: datetime) -> dict:
-    """Reservations made in [start, end) (the confirmed and cancelled among them) and the revenue paid in it."""
-    reservations, confirmed, cancelled = db.execute(
-        select(*_tallies()).where(Reservation.created_at >= start, Reservation.created_at < end)
-    ).one()
-    revenue = db.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(*_paid(start, end)))
-    return {
-        "reservations": reservations,
-        "confirmed": confirmed,
-        "cancelled": cancelled,
-        "cancel_pct": cancel_pct(cancelled, reservations),
-        "revenue": revenue or 0,
-    }
+def _totals(db: Session, first: date, last: date) -> dict:
+    """The month's figures (figures.py) over the days [first, last], by field."""
+    found = figures.values(db, first, last)
+    return {figure.key.split(".")[1]: found[figure.key] for figure in figures.MONTH}
 
 
 def _month_rows(db: Session, month: date, now: datetime) -> list[MonthlyStat]:
@@ -118,7 +107,7 @@ def _month_rows(db: Session, month: date, now: datetime) -> list[MonthlyStat]:
             key_id=0,
             label="",
             computed_at=now,
-            **{k: v for k, v in _totals(db, start, end).items() if k != "cancel_pct"},
+            **_totals(db, month, figures.last_day(month)),
         )
     )
     return rows
@@ -150,32 +139,32 @@ def months_to_recompute(db: Session, now: datetime) -> list[date]:
 
 
 def summary(db: Session, *, now: datetime, months: int) -> dict:
-    """The last `months` months from the summary table: totals per month, service share and shop ranking; and this
-    month so far against the same days of the previous month, both counted up to the nightly computation."""
+    """The last `months` months from the nightly summary table: totals per month, service share and shop ranking;
+    and this month so far, live, against the same days of the previous month."""
     current = month_start(now.astimezone(ZoneInfo(get_settings().timezone)).date())
-    computed = db.scalar(
-        select(MonthlyStat.computed_at).where(MonthlyStat.month == current, MonthlyStat.dimension == "total")
-    )
     return summary_between(db, first=add_months(current, 1 - months), last=current) | {
-        "month_to_date": month_to_date(db, through=computed or now)
+        "months_label": figures_core.MONTHS_LABEL.format(months=months),
+        "month_to_date": month_to_date(db, now=now),
     }
 
 
-def month_to_date(db: Session, *, through: datetime) -> dict:
-    """This month up to `through` and the same stretch of the previous month (as long from its first day, never past
-    its end), so a month in progress is never compared with a whole month."""
-    zone = ZoneInfo(get_settings().timezone)
-    local = through.astimezone(zone)
-    this_month = month_start(local.date())
-    start, _ = _bounds(this_month)
-    previous_start, previous_end = _bounds(add_months(this_month, -1))
-    previous_through = min(previous_start + (local - start), previous_end)
+def month_to_date(db: Session, *, now: datetime) -> dict:
+    """This month's figures up to today and the same days of the previous month (as many from its first day, never
+    past its end), so a month in progress is never compared with a whole month."""
+    today = now.astimezone(ZoneInfo(get_settings().timezone)).date()
+    this_month = month_start(today)
+    previous = add_months(this_month, -1)
+    previous_last = min(previous.replace(day=1) + (today - this_month), figures.last_day(previous))
+    shown = figures.month_figures(db, month=this_month, now=now)
+    value = {figure.key: figure.value for figure in shown}
+    before = figures.values(db, previous, previous_last)
     return {
-        "through": through,
-        "days": local.day,
-        "previous_days": min(local.day, (previous_end - previous_start).days),
-        "current": _totals(db, start, local),
-        "previous": _totals(db, previous_start, previous_through),
+        "days": today.day,
+        "previous_days": previous_last.day,
+        "figures": shown,
+        "previous": before,
+        "cancel_pct": cancel_pct(value[figures.CANCELLED.key], value[figures.RESERVATIONS.key]),
+        "previous_cancel_pct": cancel_pct(before[figures.CANCELLED.key], before[figures.RESERVATIONS.key]),
     }
 
 
@@ -251,31 +240,26 @@ def parse_month(text: str, now: datetime) -> date:
     return month
 
 
-def report_pdf(db: Session, *, month: date) -> bytes:
-    """The month's numbers, service share and shop ranking, all of that month alone, and the trend of the 12 months
-    up to it (its heading says so), as a Japanese PDF."""
+def report_pdf(db: Session, *, month: date, now: datetime) -> bytes:
+    """The month's figures (figures.py, as the dashboard's cards and the reservation list count them; money in 万円
+    with the exact sum beside it; a month still running marked partial), its service share and shop ranking, and the
+    trend of the 12 months up to it (the last two from the nightly summary, when it was computed said), as a PDF."""
+    shown = figures.month_figures(db, month=month, now=now)
     data = summary_between(db, first=month, last=month)
     trend = monthly_totals(db, first=add_months(month, 1 - TREND_MONTHS), last=month)
     names = labels.REPORT_LABELS
+    period = shown[0].period_label
     pdf = japanese_pdf()
     pdf.add_page()
     pdf.set_font(FONT, size=18)
-    pdf.cell(0, 14, f"{labels.REPORT_TITLE} {month:%Y-%m}", new_x="LMARGIN", new_y="NEXT")
-    current = data["months"][-1]
-    _table(
-        pdf,
-        [names["month"], names["reservations"], names["confirmed"], names["cancelled"], names["revenue"]],
-        [
-            [
-                current["month"],
-                current["reservations"],
-                current["confirmed"],
-                current["cancelled"],
-                f"{current['revenue']:,}{names['yen']}",
-            ]
-        ],
-    )
-    _heading(pdf, names["services"].format(month=month))
+    pdf.cell(0, 14, f"{labels.REPORT_TITLE} {period}", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=10)
+    pdf.cell(0, 8, names["as_of"].format(at=shown[0].as_of_label), new_x="LMARGIN", new_y="NEXT")
+    if shown[0].partial:
+        pdf.cell(0, 8, names["partial"].format(period=period), new_x="LMARGIN", new_y="NEXT")
+    _table(pdf, [names["item"], names["value"]], [[f.label, summary_figure(f)] for f in shown])
+    nightly = names["nightly"].format(at=figures_core.as_of_label(data["computed_at"]) if data["computed_at"] else "-")
+    _heading(pdf, f"{names['services'].format(month=month)} {nightly}")
     _table(
         pdf,
         ["", names["reservations"], names["share"]],
@@ -294,6 +278,14 @@ def report_pdf(db: Session, *, month: date) -> bytes:
         [[m["month"], m["reservations"], m["confirmed"], m["cancelled"], f"{m['revenue']:,}"] for m in trend],
     )
     return bytes(pdf.output())
+
+
+def summary_figure(figure: FigureRead) -> str:
+    """A figure as the report's summary writes it: 103件, or 89.9万円（899,000円）."""
+    names = labels.REPORT_LABELS
+    if figure.unit == "yen":
+        return f"{figures_core.money_man_yen(figure.value)}（{figure.value:,}{names['yen']}）"
+    return f"{figure.value:,}{names['count']}"
 
 
 def _heading(pdf, text: str) -> None:
@@ -333,7 +325,7 @@ def send_monthly_report(db: Session, *, now: datetime) -> int:
     if not recipients:
         return 0
     recompute(db, now=now, months=[month])  # its last days, even when last night's batch did not run
-    pdf = Attachment(f"qrv-report-{month:%Y-%m}.pdf", "application/pdf", report_pdf(db, month=month))
+    pdf = Attachment(f"qrv-report-{month:%Y-%m}.pdf", "application/pdf", report_pdf(db, month=month, now=now))
     for user in recipients:
         enqueue(
             db,

@@ -6,7 +6,7 @@ Imported by the router (API process: webhooks) and by jobs/reservations.py (work
 from sqlalchemy.orm import Session
 
 from service.database import utcnow
-from service.outbox.delivery import on_failed, on_sent
+from service.outbox.delivery import failure_text, on_failed, on_sent
 from service.outbox.inbound import register_inbound_handler
 from service.outbox.models import InboundEvent, OutboxMessage
 from service.reservations import calls, operations, payments
@@ -77,5 +77,5 @@ def _sms_failed(db: Session, message: OutboxMessage) -> None:
     reservation = db.get(Reservation, referenced_id(message))
     if reservation is not None:
         operations.open_operation(
-            db, reservation, "sms_failed", reason=f"{message.body[:80]}… : {message.last_error}", now=utcnow()
+            db, reservation, "sms_failed", reason=f"{message.body[:80]}… : {failure_text(message)}", now=utcnow()
         )

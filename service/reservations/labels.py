@@ -108,6 +108,40 @@ EMAIL_INCIDENT_BODY = (
 )
 SLACK_LATE_PAYMENT = "予約ID: {code} で決済期限切れ後またはキャンセル後に決済が完了したため返金します"
 
+# What each template field of the messages stands for, as the manuals show it (〈予約ID〉): a reader of the FAQ page,
+# a manual's PDF or the dashboards' help reads words, never a {code} (training.fields_in_words).
+TEMPLATE_FIELDS = {
+    "code": "予約ID",
+    "service": "サービス",
+    "when": "予約日時",
+    "shop": "提携店名",
+    "url": "リンク",
+    "minutes": "お支払いの期限（分）",
+    "cancel": "キャンセルのご案内",
+    "faq": "よくある質問のリンク",
+    "deadline": "無料キャンセルの期限",
+    "name": "お名前",
+    "summary": "ご予約の内容",
+    "refund": "返金のご案内",
+    "details": "ご依頼内容",
+    "reason": "理由",
+    "amount": "金額",
+    "before": "変更前の金額",
+    "after": "変更後の金額",
+    "link": "決済リンクのご案内",
+    "count": "件数",
+    "level": "レベル",
+    "title": "インシデント名",
+    "escalation": "報告の区分",
+    "id": "インシデント番号",
+    "definition": "レベルの定義",
+    "occurred": "発生日時",
+    "target": "対応時間目標",
+    "impact": "影響範囲",
+    "cause": "原因",
+    "response": "対応内容",
+}
+
 # SMS and email to the requester and the shop.
 SMS_CONFIRMATION = (
     "【QRV】ご予約リクエストを受け付けました（予約ID: {code}）。{service} {when}。"
@@ -174,6 +208,9 @@ MCP_CREATED = "ご予約リクエストを受け付けました。提携店に�
 CANCEL_DEADLINE_PASSED = "キャンセル期限を過ぎています。カスタマーサポートまでご連絡ください"
 LATE_CANCEL_TIMED_OUT = "決済期限切れで予約が成立しなかったため、キャンセル対応は不要です"
 CANCEL_DONE = "ご予約をキャンセルしました。"
+# An MCP request sent again (the same idempotency_key, or the same booking within minutes): nothing was done twice.
+MCP_REPEATED = "同じご依頼をすでに受け付けています（新たな予約・処理は行っていません）。"
+IDEMPOTENCY_KEY_REUSED = "この依頼キーは別の内容のご依頼に使われています。新しいご依頼には別のキーを指定してください。"
 CANCEL_CONFIRM = "このご予約をキャンセルしますか？"
 CANCEL_BUTTON = "キャンセルする"
 ALREADY_CANCELLED = "このご予約はすでにキャンセルされています。"
@@ -203,6 +240,12 @@ REPORT_LABELS = {
     "shops": "提携店別予約件数ランキング（{month:%Y年%m月}）",
     "share": "割合",
     "yen": "円",
+    "count": "件",
+    "item": "項目",
+    "value": "値",
+    "as_of": "集計時点: {at}",
+    "partial": "月の途中までの集計です（{period}）。",
+    "nightly": "毎晩の集計による（{at}）",
 }
 REPORT_MAIL_BODY = "{name} 様\n\n{month:%Y年%m月}の月次レポート（PDF）をお送りします。\n\nQRV 予約システム"
 

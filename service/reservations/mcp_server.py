@@ -43,7 +43,7 @@ from service.errors import (
     error_body,
     validation_details,
 )
-from service.reservations import booking, catalog, clients, labels, messages
+from service.reservations import booking, catalog, clients, labels, messages, retries
 from service.reservations.models import Reservation
 from service.reservations.schemas import ReservationCreate
 from service.reservations.state_machine import EventActor
@@ -58,7 +58,8 @@ INSTRUCTIONS = (
     "time (ISO 8601; without a zone it is Japan time). The answer has the reservation id (QRV-XXXXXX) at once; "
     "the requester gets an SMS, shops are called and a payment link follows by SMS. Tell the requester the id "
     "and the cancellation URL, or, when free_cancellation is false (booked less than 48 hours ahead), that it cannot "
-    "be cancelled free. get_reservation_status follows it; cancel_reservation needs the cancellation token."
+    "be cancelled free. get_reservation_status follows it; cancel_reservation needs the cancellation token. Both "
+    "writes are safe to retry: pass an idempotency_key, and a request sent again answers the first (repeat: true)."
 )
 
 
@@ -171,6 +172,19 @@ def list_services() -> list[dict[str, Any]]:
         ]
 
 
+IdempotencyKey = Annotated[
+    str,
+    Field(
+        max_length=200,
+        description=(
+            "optional; any text of yours naming this request (a UUID, say). Sending the same key with the same "
+            "arguments again within 24 hours answers the first result with repeat: true and does nothing twice; the "
+            "same key with other arguments is refused (idempotency_key_reused)"
+        ),
+    ),
+]
+
+
 def create_reservation(
     service_id: Annotated[int, Field(description="id from list_services")],
     requester_name: Annotated[str, Field(description="the requester's name")],
@@ -178,9 +192,13 @@ def create_reservation(
     desired_at: Annotated[str, Field(description="ISO 8601 date and time, e.g. 2025-02-01T14:00 (Japan time)")],
     details: Annotated[str, Field(description="what the requester wants, for the shop")] = "",
     requester_email: Annotated[str, Field(description="optional; confirmations are emailed too")] = "",
+    idempotency_key: IdempotencyKey = "",
 ) -> dict[str, Any]:
     """Book a service: answers the reservation id (QRV-XXXXXX) at once, with the cancellation token and URL; booked
-    less than 48 hours ahead, the message says at once that it cannot be cancelled free and no URL is given."""
+    less than 48 hours ahead, the message says at once that it cannot be cancelled free and no URL is given.
+    Safe to retry: with an idempotency_key, a request sent again answers the first reservation (repeat: true);
+    without one, the same phone, service and desired time booked again within 10 minutes answers the reservation
+    already made instead of making another."""
     with _as_tool_errors():
         client_id, name = _caller()
         data = ReservationCreate(
@@ -193,10 +211,25 @@ def create_reservation(
         )
         with session_scope() as db:
             client = clients.get_client(db, client_id)
-            reservation = booking.create_reservation(
-                db, data=data, client=client, actor=EventActor("ai", name), now=utcnow()
+            now = utcnow()
+            reservation, repeat = retries.once(
+                db,
+                client_id=client_id,
+                key=retries.booking_request(idempotency_key, data),
+                tool="create_reservation",
+                now=now,
+                write=lambda: booking.create_reservation(
+                    db, data=data, client=client, actor=EventActor("ai", name), now=now
+                ),
             )
-            return _created(reservation)
+            return _repeated(_created(reservation), repeat)
+
+
+def _repeated(answer: dict[str, Any], repeat: bool) -> dict[str, Any]:
+    """An answer says whether it answers a request made before (nothing was done again)."""
+    if repeat:
+        return answer | {"repeat": True, "message": labels.MCP_REPEATED + answer["message"]}
+    return answer | {"repeat": False}
 
 
 def _created(reservation: Reservation) -> dict[str, Any]:
@@ -219,22 +252,38 @@ def get_reservation_status(
 def cancel_reservation(
     reservation_id: Annotated[str, Field(description="QRV-XXXXXX")],
     cancel_token: Annotated[str, Field(description="the token create_reservation answered")],
+    idempotency_key: IdempotencyKey = "",
 ) -> dict[str, Any]:
     """Cancel before the deadline (48 hours before the reservation; paid amounts are refunded). After it the
-    answer is an error saying to contact customer support."""
+    answer is an error saying to contact customer support. Safe to retry with an idempotency_key: the same request
+    sent again answers the first cancellation (repeat: true)."""
     with _as_tool_errors():
         client_id, name = _caller()
         with session_scope() as db:
             code = _own(db, client_id, reservation_id).code
-            reservation = booking.cancel_by_requester(
+            now = utcnow()
+
+            def cancel() -> Reservation:
+                return booking.cancel_by_requester(
+                    db,
+                    code=code,
+                    token=cancel_token,
+                    actor=EventActor("ai", name),
+                    reason=labels.REASONS["cancel_mcp"],
+                    now=now,
+                )
+
+            if not idempotency_key:
+                return _repeated(_status(cancel()) | {"message": labels.CANCEL_DONE}, False)
+            reservation, repeat = retries.once(
                 db,
-                code=code,
-                token=cancel_token,
-                actor=EventActor("ai", name),
-                reason=labels.REASONS["cancel_mcp"],
-                now=utcnow(),
+                client_id=client_id,
+                key=retries.keyed(idempotency_key, {"reservation_id": code, "cancel_token": cancel_token}),
+                tool="cancel_reservation",
+                now=now,
+                write=cancel,
             )
-            return _status(reservation) | {"message": labels.CANCEL_DONE}
+            return _repeated(_status(reservation) | {"message": labels.CANCEL_DONE}, repeat)
 
 
 def build_server() -> MCPServer:

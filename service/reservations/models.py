@@ -4,7 +4,7 @@ notifications, incidents, support inquiries, MCP clients and the executive month
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from service.database import Base, utcnow
@@ -111,6 +111,28 @@ class Reservation(Base):
 
     service_type: Mapped[ServiceType] = relationship(lazy="joined")
     shop: Mapped[Shop | None] = relationship(lazy="joined")
+
+
+class McpRequest(Base):
+    """One write an MCP client asked for, under its key (its idempotency_key, or what makes a booking the same one),
+    until it expires: a retry of it answers the same reservation (reservations/retries.py)."""
+
+    __tablename__ = "reservations_mcp_request"
+    __table_args__ = (
+        UniqueConstraint("mcp_client_id", "request_key"),
+        Index("ix_reservations_mcp_request_client_expires", "mcp_client_id", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    mcp_client_id: Mapped[int] = mapped_column(ForeignKey("reservations_mcp_client.id", ondelete="CASCADE"))
+    request_key: Mapped[str] = mapped_column(String(300))
+    tool: Mapped[str] = mapped_column(String(40))
+    arguments_hash: Mapped[str] = mapped_column(String(64))
+    reservation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reservations_reservation.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
 
 
 class ReservationEvent(Base):

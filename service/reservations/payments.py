@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from service.config import get_settings
 from service.errors import NotFound
+from service.outbox.delivery import failure_text
 from service.outbox.models import InboundEvent, OutboxMessage
 from service.outbox.service import enqueue
 from service.reservations import labels, messages, operations
@@ -166,7 +167,7 @@ def _payment_problem(db: Session, message: OutboxMessage, status: str, what: str
         return
     payment, reservation = found
     payment.status = status
-    reason = f"{what}（{payment.amount}円）: {message.last_error}"
+    reason = f"{what}（{payment.amount}円）: {failure_text(message)}"
     operations.open_operation(db, reservation, "payment_timeout", reason=reason, now=now, priority="urgent")
 
 

@@ -124,6 +124,9 @@ def reservation_filter(
     created_to: IsoDate | None = None,
     desired_from: IsoDate | None = None,
     desired_to: IsoDate | None = None,
+    confirmed_only: Annotated[bool, Query(description="確定 or 完了 only (確定件数)")] = False,
+    paid_from: Annotated[IsoDate | None, Query(description="paid on or after this day (売上)")] = None,
+    paid_to: Annotated[IsoDate | None, Query(description="paid on or before this day")] = None,
 ) -> console.ReservationFilter:
     return console.ReservationFilter(
         status=status,
@@ -134,6 +137,9 @@ def reservation_filter(
         created_to=created_to,
         desired_from=desired_from,
         desired_to=desired_to,
+        confirmed_only=confirmed_only,
+        paid_from=paid_from,
+        paid_to=paid_to,
     )
 
 
@@ -384,7 +390,7 @@ def list_manuals(_: Worker) -> list[dict]:
 def read_manual(_: Worker, name: training.ManualName) -> dict:
     """The manual's Markdown source (the dashboards' help page shows the operators' manual)."""
     manual = training.MANUALS[name]
-    return {"name": manual.name, "title": manual.title, "markdown": training.source(name)}
+    return {"name": manual.name, "title": manual.title, "markdown": training.readable(name)}
 
 
 @router.get("/manuals/{name}/pdf", **media("application/pdf"))
@@ -617,7 +623,7 @@ def executive_report(
     """The monthly PDF report."""
     chosen = executive.parse_month(month, utcnow())
     return Response(
-        executive.report_pdf(db, month=chosen),
+        executive.report_pdf(db, month=chosen, now=utcnow()),
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="qrv-report-{month}.pdf"'},
     )

@@ -8,6 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, Str
 from pydantic_core import PydanticCustomError
 
 from service.config import get_settings
+from service.figures import FigureRead
 from service.reservations.phones import PhoneFormatError, normalise_phone
 from service.schemas import ClientTimestamp, IsoDatetime, MultiLine, SingleLine
 
@@ -458,22 +459,16 @@ class ShareRow(BaseModel):
     share_pct: float
 
 
-class Totals(BaseModel):
-    reservations: int
-    confirmed: int
-    cancelled: int
-    cancel_pct: float | None
-    revenue: int
-
-
 class MonthToDate(BaseModel):
-    """This month up to `through` (its first `days` days) and the previous month's first `previous_days` days."""
+    """This month's figures up to today (its first `days` days; reservations/figures.py) and the previous month's
+    first `previous_days` days (the same figures, by key)."""
 
-    through: datetime
     days: int
     previous_days: int
-    current: Totals
-    previous: Totals
+    figures: list[FigureRead]
+    previous: dict[str, int]
+    cancel_pct: float | None
+    previous_cancel_pct: float | None
 
 
 class ExecutiveSummary(BaseModel):
@@ -481,6 +476,7 @@ class ExecutiveSummary(BaseModel):
     services: list[ShareRow]
     shops: list[ShareRow]
     computed_at: datetime | None
+    months_label: str  # the charts' period in words: 過去12か月
     month_to_date: MonthToDate
 
 

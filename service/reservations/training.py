@@ -6,6 +6,7 @@ A message the system sends is quoted in a fenced block whose info string names i
 tests/service/reservations/test_manuals.py can hold every quote to the text the code sends.
 """
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
@@ -32,6 +33,7 @@ FAQ_STYLE = (
 FAQ_PAGE = """<!doctype html>
 <html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{title}</title><style>{style}</style></head><body>{body}</body></html>"""
+TEMPLATE_FIELD = re.compile(r"\{(\w+)(?::[^{}]*)?\}")  # {code}, {amount:,}
 HEADING_SIZES = {"h1": 18, "h2": 14, "h3": 12}
 TEXT_SIZE = 10.5
 LINE_MM = 6.5
@@ -56,8 +58,13 @@ MANUALS: dict[str, Manual] = {
 
 
 def source(name: str) -> str:
-    """The manual's Markdown."""
+    """The manual's Markdown, its quoted messages as the code writes them ({code})."""
     return (FOLDER / MANUALS[name].file).read_text(encoding="utf-8")
+
+
+def readable(name: str) -> str:
+    """The manual's Markdown as people read it: each quoted message's fields in words (〈予約ID〉)."""
+    return fields_in_words(source(name))
 
 
 def quoted_templates(name: str) -> list[tuple[str, str]]:
@@ -92,9 +99,15 @@ def faq_url() -> str:
 
 
 def faq_page() -> str:
-    """The requester FAQ as a page of its own: no script, no outside resource."""
+    """The requester FAQ as a page of its own, as people read it (readable): no script, no outside resource."""
     manual = MANUALS["requester-faq"]
-    return FAQ_PAGE.format(title=escape(manual.title), style=FAQ_STYLE, body=_renderer().render(source(manual.name)))
+    body = _renderer().render(readable(manual.name))
+    return FAQ_PAGE.format(title=escape(manual.title), style=FAQ_STYLE, body=body)
+
+
+def fields_in_words(text: str) -> str:
+    """The text with each template field as what it stands for: {code} -> 〈予約ID〉 (labels.TEMPLATE_FIELDS)."""
+    return TEMPLATE_FIELD.sub(lambda field: f"〈{labels.TEMPLATE_FIELDS[field.group(1)]}〉", text)
 
 
 def manual_pdf(name: str) -> bytes:
@@ -106,7 +119,7 @@ def draw(name: str) -> FPDF:
     pdf = japanese_pdf()
     pdf.set_title(MANUALS[name].title)
     pdf.add_page()
-    tokens = _tokens(source(name))
+    tokens = _tokens(readable(name))
     index = 0
     while index < len(tokens):
         index = _draw_block(pdf, tokens, index)

@@ -1,6 +1,8 @@
-"""Every page every demo role can open, in a real browser: no English word of Streamlit's own, no spec section number
-(§), no exception and no server error on any of them; and every address answers in Japanese (a page the role may not
-open, a section's home, an unknown address), never with Streamlit's English 「Page not found」 dialog.
+"""Every page every demo role can open, in a real browser: no English word of Streamlit's own (in its text, or in the
+attributes a screen reader reads out or a pointer shows: aria-label, title, placeholder; in the main menu, a
+multiselect's list, a number field's range error), no template field ({code}) or regular expression shown, no spec
+section number (§), no exception and no server error on any of them; and every address answers in Japanese (a page
+the role may not open, a section's home, an unknown address), never with Streamlit's English 「Page not found」 dialog.
 
 Each page is opened once per role that sees it: a page the platform admin shares with a domain's own admin is opened
 as that admin; the platform admin opens the rest (its own pages, and the domains whose roles have no admin)."""
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Response, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Response, expect
 
 from dashboards import sections
 from service.demo.platform import ADMIN_LOGIN, DemoAccount, demo_accounts
@@ -25,7 +27,9 @@ pytestmark = pytest.mark.slow
 HALVES = [pytest.param(0, marks=pytest.mark.embedded_only), pytest.param(1, marks=pytest.mark.postgres_only)]
 
 # What Streamlit's frontend says by itself, in English: its dialogs, the file uploader's drop zone, a select box's
-# placeholder, a data editor's and a search box's hints, the status widget, an exception's box.
+# placeholder, a data editor's and a search box's hints, the status widget, an exception's box; the main menu, a
+# multiselect's list, a number field's range error; the tables' toolbars and search, the pager, the date fields, the
+# sidebar and the charts' buttons, as their aria-labels and tooltips name them.
 STREAMLIT_ENGLISH = (
     "Page not found",
     "Running the app's main page",
@@ -51,8 +55,72 @@ STREAMLIT_ENGLISH = (
     "Running…",
     "Running...",
     "Deploy",
+    "Select all",
+    "matches",
+    "Number is",
+    "allowed range",
+    "Please enter",
+    "Print",
+    "Record screen",
+    "Rerun",
+    "Settings",
+    "Clear cache",
+    "About",
+    "Skip to main content",
+    "Help",
+    "Download",
+    "Type to search",
+    "results",
+    "Fullscreen",
+    "Show/hide columns",
+    "Main menu",
+    "Sidebar",
+    "Collapse sidebar",
+    "Expand sidebar",
+    "App pages",
+    "Link to heading",
+    "Open",
+    "Close",
+    "Page ",
+    "Pagination",
+    "Next",
+    "Previous",
+    "Choose date",
+    "year, ",
+    "month, ",
+    "day, ",
+    "Increment",
+    "Decrement",
+    "Show password",
+    "file upload",
+    "Copy to clipboard",
+    "progress",
+    "icon",
+    "Autoscale",
+    "Pan",
+    "Zoom",
+    "Reset axes",
 )
-ENGLISH = re.compile("|".join(rf"(?<![A-Za-z]){re.escape(phrase)}" for phrase in STREAMLIT_ENGLISH))
+ENGLISH = re.compile("|".join(rf"(?<![A-Za-z]){re.escape(phrase)}(?![a-z])" for phrase in STREAMLIT_ENGLISH))
+# What a person reads that is code: a template's field ({code}, {amount:,}) or a regular expression (^[0-9]*$, \d)
+CODE = re.compile(r"\{\w+(?::[^{}]*)?\}|\^\[|\]\*\$|\]\+\$|\]\{\d|\\[dDwWsS]|\(\?[:=!]")
+# The attributes a screen reader reads out or a pointer shows as a tooltip, of every element drawn on the page (one
+# taken off the page, display: none, is neither)
+ATTRIBUTES_SHOWN = """() => [...document.querySelectorAll('[aria-label], [title], [placeholder], [data-title]')]
+    .filter(element => element.checkVisibility())
+    .flatMap(element => ['aria-label', 'title', 'placeholder', 'data-title']
+        .map(name => [name, element.getAttribute(name)])
+        .filter(([, value]) => value))
+    .map(([name, value]) => `${name}="${value}"`)"""
+# The texts of choices (a check box's or radio button's label, a select's chosen or listed option, a multiselect's tags)
+# cut short on screen: ending in an ellipsis, or tags in a row that scrolls (their box is narrower than their text)
+CHOICES_CUT = """() => [...document.querySelectorAll(
+        "[data-testid='stCheckbox'] *, [data-testid='stRadio'] *, [role='option'], [role='option'] *, "
+        + "[data-testid='stSelectbox'] *, [data-testid='stMultiSelect'] *")]
+    .filter(element => element.checkVisibility() && element.scrollWidth > element.clientWidth + 1)
+    .filter(element => getComputedStyle(element).textOverflow === 'ellipsis'
+        || element.matches("[data-testid='stMultiSelectTagsContainer']"))
+    .map(element => element.textContent.trim())"""
 # What a page shows when the API failed: its 500's message, or the dashboards' own for an answer it could not read
 SERVER_FAILURES = ("内部エラーが発生しました", "APIでエラーが発生しました")
 
@@ -65,8 +133,14 @@ class Crawl:
 
     def check(self, page: Page, where: str) -> None:
         text = page.locator("body").inner_text()
-        for found in sorted(set(ENGLISH.findall(text))):
-            self.problems.append(f"{where}: Streamlit's English {found!r}")
+        self.check_text(text, where)
+        for attribute in sorted(set(page.evaluate(ATTRIBUTES_SHOWN))):
+            if ENGLISH.search(attribute):
+                self.problems.append(f"{where}: Streamlit's English in an attribute: {attribute}")
+        for choice in sorted(set(page.evaluate(CHOICES_CUT))):
+            self.problems.append(f"{where}: a choice cut short on screen: {choice!r}")
+        for found in sorted(set(CODE.findall(text))):
+            self.problems.append(f"{where}: code shown to a person {found!r}: {line_with(text, found)!r}")
         if "§" in text:
             self.problems.append(f"{where}: a section number: {line_with(text, '§')!r}")
         for failure in SERVER_FAILURES:
@@ -74,6 +148,18 @@ class Crawl:
                 self.problems.append(f"{where}: {line_with(text, failure)!r}")
         if page.get_by_test_id("stException").count():
             self.problems.append(f"{where}: an exception: {page.get_by_test_id('stException').first.inner_text()!r}")
+
+    def check_text(self, text: str, where: str) -> None:
+        for found in sorted(set(ENGLISH.findall(text))):
+            self.problems.append(f"{where}: Streamlit's English {found!r}")
+
+    def check_opened(self, page: Page, opener: Locator, shown: Locator, where: str) -> None:
+        """Open what Streamlit draws only on a click (a menu, a list), check its words and attributes, close it."""
+        opener.click()
+        expect(shown.first).to_be_visible()
+        self.check_text(" ".join(shown.all_inner_texts()), where)
+        self.check(page, where)
+        page.keyboard.press("Escape")
 
     def server_errors(self, who: str) -> Callable[[Response], None]:
         def seen(response: Response) -> None:
@@ -115,10 +201,18 @@ def open_expanders(page: Page) -> None:
     expect(closed).to_have_count(0)
 
 
+# A bounded number field of the page (its +/- buttons' field): a value past its maximum shows its range error
+BOUNDED_NUMBER = "[data-testid='stNumberInput'] input[type='number'][max]:visible"
+# A number this large is an id's bound (JavaScript's largest safe integer), not a range a person types against
+LARGEST_TYPED = 10**9
+
+
 def check_all_of(page: Page, crawl: Crawl, where: str) -> None:
-    """Check the page with every expander open, then each of its tabs in turn."""
+    """Check the page with every expander open, its first multiselect's list open and its first bounded number field
+    past its maximum; then each of its tabs in turn."""
     open_expanders(page)
     crawl.check(page, where)
+    check_drawn_on_use(page, crawl, where)
     tabs = page.get_by_test_id("stTab")
     for index in range(1, tabs.count()):
         tab = tabs.nth(index)
@@ -127,6 +221,23 @@ def check_all_of(page: Page, crawl: Crawl, where: str) -> None:
         drawn(page)
         open_expanders(page)
         crawl.check(page, f"{where} ({name})")
+
+
+def check_drawn_on_use(page: Page, crawl: Crawl, where: str) -> None:
+    """What Streamlit draws only when a field is used: a multiselect's list (「Select all」) and a number field's range
+    error (「Number is outside the allowed range」). The number typed is refused by the field itself: none is sent."""
+    multiselect = page.locator("[data-testid='stMultiSelect']:visible [data-baseweb='select']")
+    if multiselect.count():
+        crawl.check_opened(page, multiselect.first, page.get_by_role("option"), f"{where} (a multiselect's list)")
+    numbers = page.locator(BOUNDED_NUMBER)
+    bounds = [(numbers.nth(i), int(numbers.nth(i).get_attribute("max") or 0)) for i in range(numbers.count())]
+    bounded = [(field, most) for field, most in bounds if most < LARGEST_TYPED]
+    if bounded:
+        field, most = bounded[0]
+        field.fill(str(most + 1))
+        field.press("Tab")
+        expect(page.locator("[data-testid='stNumberInput'] [role='alert']")).to_have_count(1)
+        crawl.check(page, f"{where} (a number past its maximum)")
 
 
 @pytest.fixture
@@ -187,6 +298,7 @@ def test_every_page_of_every_demo_role_speaks_japanese(half, demo, live_api, das
         page = context.new_page()
         page.on("response", crawl.server_errors(account.login_id))
         sign_in(page, dashboards_url, account.login_id, account.password, visit.landing.title)
+        check_main_menu(page, crawl, account.login_id)
         for spec in visit.specs:
             open_page(page, spec, first=spec == visit.landing)
             check_all_of(page, crawl, f"{account.login_id} /{spec.url_path}")
@@ -194,6 +306,13 @@ def test_every_page_of_every_demo_role_speaks_japanese(half, demo, live_api, das
         context.close()
     assert not crawl.problems, "\n".join(crawl.problems)
     assert opened, "no page was opened"
+
+
+def check_main_menu(page: Page, crawl: Crawl, who: str) -> None:
+    """The main menu's entries, where it is shown (streamlit_ja.css takes it off: it holds only Streamlit's own)."""
+    menu = page.get_by_test_id("stMainMenu")
+    if menu.is_visible():
+        crawl.check_opened(page, menu.get_by_role("button"), page.get_by_test_id("stMainMenuPopover"), f"{who} menu")
 
 
 def expect_page(page: Page, heading: str, address: str) -> None:

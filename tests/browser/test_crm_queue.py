@@ -1,5 +1,6 @@
 """代理店CRM's input team in a real browser: a case sent back for 不備 and resubmitted by sales is counted in the
-menu (投入案件一覧（1）), the list it opens shows the case first, marked 未読 and 不備再提出, and a click opens it."""
+menu (投入案件一覧（未読 1）: what the count counts is said), the list it opens shows the case first, marked 未読 and
+不備再提出, and a click opens it."""
 
 import pytest
 from playwright.sync_api import expect
@@ -25,11 +26,11 @@ def test_the_operator_sees_the_resubmission_in_the_menu_and_opens_the_case_from_
     page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="ja-JP")
     sign_in(page, dashboards_url, "op", DEFAULT_PASSWORD, "投入案件一覧")
     sidebar = page.get_by_test_id("stSidebar")
-    expect(sidebar.get_by_role("link", name="投入案件一覧（1）")).to_be_visible()
+    expect(sidebar.get_by_role("link", name="投入案件一覧（未読 1）")).to_be_visible()
 
     sidebar.get_by_role("link", name="案件詳細").click()
     expect(page.get_by_role("heading", name="案件詳細")).to_be_visible()
-    sidebar.get_by_role("link", name="投入案件一覧（1）").click()
+    sidebar.get_by_role("link", name="投入案件一覧（未読 1）").click()
     expect(page.get_by_role("heading", name="投入案件一覧")).to_be_visible()
     click_row(page, 0)
 

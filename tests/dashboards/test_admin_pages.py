@@ -19,10 +19,10 @@ def admin(db):
 
 
 def fill_new_user(at, *, login_id: str, name: str, email: str, password: str):
-    at.text_input(key="admin_users_new_login_id").input(login_id)
-    at.text_input(key="admin_users_new_name").input(name)
-    at.text_input(key="admin_users_new_email").input(email)
-    at.text_input(key="admin_users_new_password").input(password)
+    at.text_input(key="admin_users_new_0_login_id").input(login_id)
+    at.text_input(key="admin_users_new_0_name").input(name)
+    at.text_input(key="admin_users_new_0_email").input(email)
+    at.text_input(key="admin_users_new_0_password").input(password)
     return button(at, "作成").click().run()
 
 
@@ -48,7 +48,9 @@ def test_admin_creates_a_user_and_sets_a_grant_through_the_forms(admin, db, open
     role = at.selectbox(key=f"admin_users_role_{created['id']}_fleet")
     assert role.options[0] == "なし"
     role.select("operator").run()
-    at.text_input(key=f"admin_users_scope_{created['id']}_fleet").input(str(customer.id))
+    scope = at.selectbox(key=f"admin_users_scope_{created['id']}_fleet")
+    assert "A社" in scope.options  # the customer by its name, never its internal id
+    scope.select(str(customer.id))
     at = button(at, "権限を保存").click().run()
 
     assert not at.error, texts(at.error)
@@ -77,7 +79,7 @@ def test_a_role_that_needs_a_scope_is_not_sent_without_one(admin, db, open_app, 
     at.selectbox(key="admin_users_selected").select(sales.id).run()
 
     at.selectbox(key=f"admin_users_role_{sales.id}_crm").select("sales").run()
-    assert at.text_input(key=f"admin_users_scope_{sales.id}_crm").label == "代理店CRMの範囲（代理店）・必須"
+    assert at.selectbox(key=f"admin_users_scope_{sales.id}_crm").label == "代理店CRMの範囲（代理店）・必須"
     at.selectbox(key=f"admin_users_role_{sales.id}_fleet").select("").run()
     at = button(at, "権限を保存").click().run()
 
@@ -92,9 +94,9 @@ def test_the_scope_input_shows_only_for_roles_limited_to_a_tenant(admin, db, ope
     at.selectbox(key="admin_users_selected").select(user.id).run()
     scope_key = f"admin_users_scope_{user.id}_loaners"
 
-    assert scope_key not in [t.key for t in at.text_input]
+    assert scope_key not in [t.key for t in at.selectbox]
     at.selectbox(key=f"admin_users_role_{user.id}_loaners").select("staff").run()
-    assert at.text_input(key=scope_key).label == "代替機の範囲（管轄）"
+    assert at.selectbox(key=scope_key).label == "代替機の範囲（管轄）"
 
 
 def test_admin_edits_a_user_and_removes_a_grant(admin, db, open_app, live_api):

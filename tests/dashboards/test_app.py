@@ -195,8 +195,9 @@ def test_an_expired_session_goes_back_to_login(db, open_app, live_api):
 
 
 def cookie_requests(at) -> list[str]:
-    """The scripts a run left for the browser: each posts to the service's session-cookie routes."""
-    return [element.proto.body for element in at.get("html") if "<script>" in element.proto.body]
+    """The scripts a run left for the browser that post to the service's session-cookie routes (not the one that puts
+    Streamlit's own words in Japanese, streamlit_ja.js)."""
+    return [element.proto.body for element in at.get("html") if "/api/auth/session" in element.proto.body]
 
 
 def test_signing_in_has_the_browser_keep_the_token_once(db, open_app, live_api):

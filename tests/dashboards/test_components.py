@@ -41,7 +41,13 @@ def coloured_list() -> None:
         style=lambda frame: frame.style.map(lambda v: "color: #f97316" if v == "偶" else "", subset=["偶奇"]),
         note="（偶数 = オレンジ）",
     )
-    components.api_error(api.ApiError(422, "missing_columns", "CSVの列が足りません", {"missing": ["氏名", "電話"]}))
+    components.api_error(
+        api.ApiError(422, "missing_columns", "CSVの列が足りません", {"rule": "columns", "missing": ["氏名", "電話"]})
+    )
+    # a refusal whose message names its fields in words: never its fields' internal names beside them
+    components.api_error(
+        api.ApiError(422, "site_incomplete", "必須項目を入力してください: 供給地点特定番号", {"missing": ["pps"]})
+    )
 
 
 def test_a_paginated_table_with_a_fixed_size_a_style_and_no_csv():
@@ -53,7 +59,10 @@ def test_a_paginated_table_with_a_fixed_size_a_style_and_no_csv():
     assert not at.selectbox, "a fixed page size has no 表示件数"
     assert not at.get("link_button")
     assert at.get("pagination")[0].num_pages == 3
-    assert [e.value for e in at.error] == ["CSVの列が足りません（不足している列: 氏名、電話）"]
+    assert [e.value for e in at.error] == [
+        "CSVの列が足りません（不足している列: 氏名、電話）",
+        "必須項目を入力してください: 供給地点特定番号",
+    ]
 
     at.get("pagination")[0].set_value(3).run()
     assert [c.value for c in at.caption] == ["全7件中 7〜7件目（偶数 = オレンジ）"]

@@ -45,9 +45,9 @@ def test_an_admin_registers_an_agency_and_deactivates_it(db, world, open_app):  
 def test_an_admin_adds_a_sales_person_who_needs_an_agency(db, world, open_app):  # noqa: F811
     at = open_page(open_app, as_user(db, world, "admin"), USERS)
     new = "crm_users_new"
-    at.text_input(key=f"{new}_login_id").input("sales-c")
-    at.text_input(key=f"{new}_name").input("営業C")
-    at.text_input(key=f"{new}_password").input("long-enough-pass")
+    at.text_input(key=f"{new}_0_login_id").input("sales-c")
+    at.text_input(key=f"{new}_0_name").input("営業C")
+    at.text_input(key=f"{new}_0_password").input("long-enough-pass")
     at.text_input(key=f"{new}_0_sales_staff_code").input("LCK0C0CY")
     button(at, "追加").click().run()
     assert texts(at.error) == ["営業担当者には代理店の指定が必要です。"]

@@ -143,7 +143,7 @@ def test_the_operator_adds_sites_enters_them_links_an_image_and_moves_them_throu
     button(at, "投入済にする").click().run()
     assert texts(at.success) == [f"地点 #{first} 渋谷店 を「投入済」にしました。"]
     at.selectbox(key="crm_case_site").select(second).run()
-    at.text_area(key=f"crm_case_site_{second}_deficiency_reason").input("2枚目の明細が読めません")
+    at.text_area(key=f"crm_case_site_{second}_deficiency_0_reason").input("2枚目の明細が読めません")
     at.button(key=f"crm_case_site_{second}_deficiency_send").click().run()
     assert texts(at.success) == ["不備を登録し、営業担当者に通知しました。"]
     db.expire_all()
@@ -174,7 +174,7 @@ def test_a_whole_request_deficiency_needs_a_reason(db, world, client, open_app):
 
     at.button(key="crm_case_whole_deficiency_send").click().run()
     assert texts(at.error) == ["不備理由を入力してください。"]
-    at.text_area(key="crm_case_whole_deficiency_reason").input("法人番号が登記と異なります")
+    at.text_area(key="crm_case_whole_deficiency_0_reason").input("法人番号が登記と異なります")
     at.button(key="crm_case_whole_deficiency_send").click().run()
 
     assert texts(at.success) == ["不備を登録し、営業担当者に通知しました。"]
@@ -199,7 +199,7 @@ def test_a_stale_site_edit_shows_the_current_values_and_reloads_them(db, world, 
 
     button(at, "地点を保存").click().run()
 
-    assert texts(at.error) == [crm_labels.CONFLICT]
+    assert texts(at.error) == [crm_labels.MERGE_CONFLICT]  # both changed 店舗名: only it is shown
     conflict = [f.value for f in at.dataframe if "あなたの入力" in f.value.columns][0]
     assert conflict.to_dict("records") == [{"項目": "店舗名", "あなたの入力": "新宿店", "現在の値": "池袋店"}]
     assert db.get(Site, site["id"]).power_branch_name == "池袋店"
@@ -237,3 +237,22 @@ def test_each_site_exports_the_carrier_csv(db, world, client, open_app, download
     assert {"zip_code1", "power_customer_location_number", "option_plans"} <= set(header.split(","))
     assert LOCATION in line and "**** **** **** 1111" in line and "4111111111111111" not in line
     assert db.scalar(select(func.count(AuditEntry.seq)).where(AuditEntry.action == "reveal_card")) == 0
+
+
+def test_a_stale_site_edit_of_fields_only_i_changed_is_saved_without_typing_again(db, world, client, open_app):  # noqa: F811
+    """Someone else changed 備考 meanwhile; my 店舗名 is saved by 「自分の変更を反映して保存」 and theirs stays."""
+    request_id = made(submit(client, world.sales_a))["request"]["id"]
+    site = add_site(client, world, request_id, power_branch_name="渋谷店", note="")
+    at = open_page(open_app, as_user(db, world, "operator"), CASE, id=str(request_id))
+    key = f"crm_case_site_{site['id']}"
+    at.text_input(key=f"{key}_0_power_branch_name").input("新宿店")
+    body = {"note": "先に保存", "version": site["version"]}
+    made(client.patch(f"/api/crm/sites/{site['id']}", headers=world.admin, json=body))
+
+    button(at, "地点を保存").click().run()
+    assert texts(at.error) == [crm_labels.MERGE_OFFER]
+    button(at, crm_labels.MERGE).click().run()
+
+    assert not at.error, texts(at.error)
+    stored = made(client.get(f"/api/crm/sites/{site['id']}", headers=world.operator))
+    assert (stored["power_branch_name"], stored["note"]) == ("新宿店", "先に保存")

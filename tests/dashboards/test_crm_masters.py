@@ -12,7 +12,7 @@ def test_an_admin_adds_an_option_and_deactivates_a_choice_in_use(db, world, clie
     made(submit(client, world.sales_a))  # uses 営業チャネル 1 (訪問)
     at = open_page(open_app, as_user(db, world, "admin"), MASTERS)
 
-    new = "crm_masters_options_new"
+    new = "crm_masters_options_new_0"
     at.text_input(key=f"{new}_code").input("OPT099000")
     at.text_input(key=f"{new}_name").input("新オプション")
     at.text_input(key=f"{new}_price_label").input("100円/月(税込)")

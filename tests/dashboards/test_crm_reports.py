@@ -41,7 +41,7 @@ def csv_rows(at, user) -> list[dict]:
 
 
 def test_acquired_sites_are_grouped_by_corporation_and_exported(db, world, numbers, open_app):  # noqa: F811
-    today = f"{clock.today():%Y-%m-%d}"
+    today = f"{clock.today():%Y/%m/%d}"
     operator = as_user(db, world, "operator")
     at = open_page(open_app, operator, ACQUIRED)
 
@@ -60,7 +60,7 @@ def test_a_sales_person_sees_and_exports_only_their_agencys_acquired_sites(db, w
     sales = as_user(db, world, "sales_a")
     at = open_page(open_app, sales, ACQUIRED)
 
-    assert [e.label for e in at.expander] == [f"株式会社テスト商事（2地点） 最終投入日 {clock.today():%Y-%m-%d}"]
+    assert [e.label for e in at.expander] == [f"株式会社テスト商事（2地点） 最終投入日 {clock.today():%Y/%m/%d}"]
     assert {row["代理店"] for row in csv_rows(at, sales)} == {"株式会社AAA代理店"}
     assert not [w for w in at.selectbox if w.key == "crm_acquired_agency"]
 

@@ -120,9 +120,9 @@ def test_recording_attendance_shows_in_the_table(db, day_of_pickups, open_app):
     at = open_day(open_app, staff_of(db, day_of_pickups))
     child3 = day_of_pickups.children[3]
 
-    at.selectbox(key="entry_logs_attendance_child").select(child3.id)
-    at.radio(key="entry_logs_attendance_status").set_value("absent")
-    at.text_input(key="entry_logs_attendance_note").input("通院")
+    at.selectbox(key="entry_logs_attendance_record_0_child").select(child3.id)
+    at.radio(key="entry_logs_attendance_record_0_status").set_value("absent")
+    at.text_input(key="entry_logs_attendance_record_0_note").input("通院")
     at = button(at, "記録する").click().run()
 
     assert texts(at.success) == ["sakura園児3の01/14の出席状態を「欠席」にしました。"]

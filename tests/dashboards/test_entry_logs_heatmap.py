@@ -1,6 +1,7 @@
 """入退管理 › 混雑時間帯: arrivals and departures by weekday and hour in Japan time, from the API's counts."""
 
 import json
+import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,8 +14,12 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 WEEKDAYS = ["月", "火", "水", "木", "金", "土", "日"]
 
 
+PERIOD = re.compile(r"\d{4}/\d{2}/\d{2}〜\d{4}/\d{2}/\d{2}(（今日まで）)?")
+
+
 def charts(at) -> dict[str, dict]:
-    """Each heatmap's title and its counts as {(weekday, hour label): count} for the non-empty cells."""
+    """Each heatmap's title without its period and its counts as {(weekday, hour label): count} for the non-empty
+    cells; every title says its period (「・2026/11/01〜2026/11/25（今日まで）」)."""
     shown = {}
     for chart in at.get("plotly_chart"):
         spec = json.loads(chart.proto.spec)
@@ -25,7 +30,9 @@ def charts(at) -> dict[str, dict]:
             for hour, count in zip(heat["x"], row, strict=True)
             if count
         }
-        shown[spec["layout"]["title"]["text"]] = cells
+        title, period = spec["layout"]["title"]["text"].removesuffix("）").split("・", 1)
+        assert PERIOD.fullmatch(period), period
+        shown[title + "）"] = cells
     return shown
 
 

@@ -80,7 +80,7 @@ def test_fifty_a_page_newest_first_with_green_and_orange_arrows(db, month, open_
     rows = table(at)
     assert len(rows) == 50
     assert rows[0] == {
-        "日時": "2026-02-07 17:15:00",
+        "日時": "2026/02/07 17:15:00",
         "保護者名": "sakura保護者1",
         "入/出": "↑ 出",
         "関連園児": "sakura園児1",
@@ -89,7 +89,7 @@ def test_fifty_a_page_newest_first_with_green_and_orange_arrows(db, month, open_
         "備考": "",
     }
     assert rows[1] == {
-        "日時": "2026-02-07 09:15:00",
+        "日時": "2026/02/07 09:15:00",
         "保護者名": "sakura保護者0",
         "入/出": "↓ 入",
         "関連園児": "sakura園児0、sakura園児3",
@@ -105,11 +105,11 @@ def test_fifty_a_page_newest_first_with_green_and_orange_arrows(db, month, open_
 
     assert "全55件中 51〜55件目（↓ 入 = 緑、↑ 出 = オレンジ）" in texts(at.caption)
     assert [row["日時"] for row in table(at)] == [
-        "2026-01-15 09:20:00",
-        "2026-01-15 09:15:00",
-        "2026-01-14 17:15:00",
-        "2026-01-14 09:20:00",
-        "2026-01-14 09:15:00",
+        "2026/01/15 09:20:00",
+        "2026/01/15 09:15:00",
+        "2026/01/14 17:15:00",
+        "2026/01/14 09:20:00",
+        "2026/01/14 09:15:00",
     ]
     assert pager(at).value == 2
 
@@ -119,7 +119,7 @@ def test_oldest_first_on_request(db, month, open_app):
 
     at.radio(key="entry_logs_logs_sort").set_value("timestamp").run()
 
-    oldest = ["2026-01-14 09:15:00", "2026-01-14 09:20:00", "2026-01-14 17:15:00"]
+    oldest = ["2026/01/14 09:15:00", "2026/01/14 09:20:00", "2026/01/14 17:15:00"]
     assert [row["日時"] for row in table(at)][:3] == oldest
 
 
@@ -133,7 +133,7 @@ def test_filters_apply_on_search_and_go_back_to_page_one(db, month, open_app):
 
     period = {"from": date(2026, 1, 15), "to": date(2026, 1, 16)}
     at = set_filters(at, type="", parent="", child="園児3", **period)
-    assert [row["日時"] for row in table(at)] == ["2026-01-16 09:15:00", "2026-01-15 09:15:00"]
+    assert [row["日時"] for row in table(at)] == ["2026/01/16 09:15:00", "2026/01/15 09:15:00"]
 
 
 def test_a_reversed_period_is_refused_before_asking_the_api(db, month, open_app):
@@ -168,16 +168,16 @@ def test_admins_delete_the_row_they_select_with_a_reason_and_the_choice_follows_
     db.commit()
 
     at = select_row(at, 0)
-    assert "2026-02-07 17:15:00 sakura保護者1 ↑ 出" in at.warning[0].value
+    assert "2026/02/07 17:15:00 sakura保護者1 ↑ 出" in at.warning[0].value
     add_log(db, month, month.parents[2], "Entry", MORNING + timedelta(days=30))  # a new scan tops the list
     db.commit()
     st.cache_data.clear()  # the page's cached read expires
     at = button(at, "削除する").click().run()
     assert texts(at.error) == ["削除の理由を入力してください。"]
-    assert table(at)[1]["日時"] == "2026-02-07 17:15:00" and selected_rows(at) == [1], (
+    assert table(at)[1]["日時"] == "2026/02/07 17:15:00" and selected_rows(at) == [1], (
         "the choice is the log, not row 0"
     )
-    assert "2026-02-07 17:15:00 sakura保護者1 ↑ 出" in at.warning[0].value
+    assert "2026/02/07 17:15:00 sakura保護者1 ↑ 出" in at.warning[0].value
     db.refresh(newest)
     assert newest.deleted_at is None
     db.commit()
@@ -185,9 +185,9 @@ def test_admins_delete_the_row_they_select_with_a_reason_and_the_choice_follows_
     at.text_input(key=f"entry_logs_logs_reason_{newest.id}").input("誤スキャン")
     at = button(at, "削除する").click().run()
 
-    assert texts(at.success) == ["入退ログ（2026-02-07 17:15:00 sakura保護者1 ↑ 出）を削除しました。理由: 誤スキャン"]
+    assert texts(at.success) == ["入退ログ（2026/02/07 17:15:00 sakura保護者1 ↑ 出）を削除しました。理由: 誤スキャン"]
     assert "全55件中 1〜50件目（↓ 入 = 緑、↑ 出 = オレンジ）" in texts(at.caption)
-    assert "2026-02-07 17:15:00" not in [row["日時"] for row in table(at)] and selected_rows(at) == []
+    assert "2026/02/07 17:15:00" not in [row["日時"] for row in table(at)] and selected_rows(at) == []
     db.refresh(newest)
     assert (newest.delete_reason, newest.deleted_by) == ("誤スキャン", "el-admin")
     db.commit()
@@ -207,7 +207,7 @@ def test_cancel_clears_the_selection_and_admins_may_remove_a_log_for_good(db, mo
     at = button(at, "削除する").click().run()
 
     assert texts(at.success) == [
-        "入退ログ（2026-02-07 09:15:00 sakura保護者0 ↓ 入）を完全に削除しました。理由: 二重登録"
+        "入退ログ（2026/02/07 09:15:00 sakura保護者0 ↓ 入）を完全に削除しました。理由: 二重登録"
     ]
     assert db.get(EntryLog, chosen_id, populate_existing=True) is None
     db.commit()
@@ -260,7 +260,7 @@ def test_staff_see_only_their_nursery_and_soft_delete_a_row_and_admins_pick_one(
     staff_view = button(staff_view, "削除する").click().run()
 
     assert texts(staff_view.success) == [
-        "入退ログ（2026-01-14 09:17:00 sakura保護者1 ↑ 出）を削除しました。理由: 誤スキャン"
+        "入退ログ（2026/01/14 09:17:00 sakura保護者1 ↑ 出）を削除しました。理由: 誤スキャン"
     ]
     assert [row["保護者名"] for row in table(staff_view)] == ["sakura保護者0"]
     mistaken = db.get(EntryLog, mistaken_id, populate_existing=True)
@@ -278,5 +278,5 @@ def test_the_note_says_who_recorded_a_log_by_hand_or_what_the_stations_clock_rea
     from dashboards.app_pages.entry_logs.common import log_note
 
     assert log_note({"recordedBy": "staff1", "stationTime": None}) == "手入力（staff1）"
-    assert log_note({"recordedBy": None, "stationTime": "2026-01-14T00:20:11Z"}) == "端末の時計: 2026-01-14 09:20:11"
+    assert log_note({"recordedBy": None, "stationTime": "2026-01-14T00:20:11Z"}) == "端末の時計: 2026/01/14 09:20:11"
     assert log_note({"recordedBy": None, "stationTime": None}) == ""

@@ -38,12 +38,12 @@ def table(at, index: int) -> list[dict]:
 def test_a_parent_is_added_after_the_form_checks_it(db, sakura, open_app):  # noqa: F811
     at = open_page(open_app, staff_of(db, sakura), ROSTER)
 
-    fill(at, "entry_logs_roster_new_parent", name="山田花子", phone="090-ABCD")
+    fill(at, "entry_logs_roster_new_parent_0", name="山田花子", phone="090-ABCD")
     at = submit(at, "new_parent", "追加")
     assert texts(at.error) == ["電話番号は数字と「+ - ( )」・空白で20文字以内にしてください。"]
     assert ("山田花子",) not in stored(db, Parent)
 
-    fill(at, "entry_logs_roster_new_parent", phone="090-1234-5678")
+    fill(at, "entry_logs_roster_new_parent_0", phone="090-1234-5678")
     at = submit(at, "new_parent", "追加")
 
     assert texts(at.success) == ["保護者「山田花子」を追加しました。"]
@@ -59,8 +59,8 @@ def test_a_child_is_added_with_its_parents(db, sakura, open_app):  # noqa: F811
     at = submit(at, "new_child", "追加")
     assert texts(at.error) == ["園児名は1〜100文字で入力してください（改行などの制御文字は使えません）。"]
 
-    fill(at, "entry_logs_roster_new_child", name="山田太郎", **{"class": "きりん組"})
-    at.multiselect(key="entry_logs_roster_new_child_parents").select(first.id).select(second.id)
+    fill(at, "entry_logs_roster_new_child_0", name="山田太郎", **{"class": "きりん組"})
+    at.multiselect(key="entry_logs_roster_new_child_0_parents").select(first.id).select(second.id)
     at = submit(at, "new_child", "追加")
 
     assert texts(at.success) == ["園児「山田太郎」を追加しました。"]
@@ -77,7 +77,7 @@ def test_a_parent_picked_from_the_page_is_edited(db, sakura, open_app):  # noqa:
     at = open_page(open_app, staff_of(db, sakura), ROSTER)
     at.selectbox(key="entry_logs_roster_parent").select(parent.id).run()
 
-    fill(at, f"entry_logs_roster_parent_{parent.id}", name="sakura保護者1（母）", phone="")
+    fill(at, f"entry_logs_roster_parent_{parent.id}_0", name="sakura保護者1（母）", phone="")
     at = submit(at, f"parent_{parent.id}", "保存")
 
     assert texts(at.success) == ["保護者「sakura保護者1（母）」を保存しました。"]

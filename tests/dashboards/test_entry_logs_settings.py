@@ -20,8 +20,9 @@ def station_login(live_api: str, code: str, password: str) -> int:
 
 
 def enter_password(at, password: str, again: str, verb: str = "変更"):
-    at.text_input(key="entry_logs_settings_password").input(password)
-    at.text_input(key="entry_logs_settings_password_again").input(again)
+    fields = {field.label: field for field in at.text_input}  # the form's round moves with each change
+    fields["新しいパスワード"].input(password)
+    fields["新しいパスワード（確認）"].input(again)
     return button(at, f"パスワードを{verb}").click().run()
 
 
@@ -77,12 +78,12 @@ def test_an_admin_adds_a_nursery_and_picks_it(db, sakura, open_app):  # noqa: F8
     db.commit()
     at = open_page(open_app, admin, SETTINGS)
 
-    at.text_input(key="entry_logs_settings_new_code").input("bad code")
-    at.text_input(key="entry_logs_settings_new_name").input("ひまわり保育園")
+    at.text_input(key="entry_logs_settings_new_0_code").input("bad code")
+    at.text_input(key="entry_logs_settings_new_0_name").input("ひまわり保育園")
     at = button(at, "追加").click().run()
     assert texts(at.error) == ["保育園コードは半角英数字と「_ -」で1〜32文字にしてください。"]
 
-    at.text_input(key="entry_logs_settings_new_code").input("himawari")
+    at.text_input(key="entry_logs_settings_new_0_code").input("himawari")
     at = button(at, "追加").click().run()
 
     assert texts(at.success) == ["保育園「ひまわり保育園」を追加しました。"]

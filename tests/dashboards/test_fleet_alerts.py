@@ -59,7 +59,12 @@ def test_the_list_colours_each_alert_by_its_sla(alerts, open_app):
 
     at = open_page(open_app, support, ALERTS)
 
-    assert [(m.label, m.value) for m in at.metric] == [("未対応", "2"), ("対応中", "0"), ("SLA超過", "1")]
+    assert [(m.label, m.value) for m in at.metric] == [
+        ("未対応", "2"),
+        ("対応中", "0"),
+        ("SLA超過（未解決）", "1"),
+        ("SLA超過（完了報告の遅れを含む）", "1"),
+    ]
     table = at.dataframe[0]
     shown = table.value.assign(SLA色=cell_colours(table, "SLA"), 状態色=cell_colours(table, "状態"))
     rows = {row["ID"]: row for row in shown.to_dict("records")}
@@ -107,7 +112,7 @@ def test_support_acknowledges_assigns_notes_and_resolves_through_the_forms(alert
 
     at = button(at, "メモを追加").click().run()
     assert texts(at.error) == ["メモを入力してください。"]
-    at.text_area(key=f"fleet_alerts_note_body_{late.id}").input("店舗に電話、電源が抜けていた")
+    at.text_area(key=f"fleet_alerts_note_{late.id}_0_body").input("店舗に電話、電源が抜けていた")
     at = button(at, "メモを追加").click().run()
     assert "対応メモを追加しました。" in texts(at.success)
 

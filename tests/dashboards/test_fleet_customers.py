@@ -27,7 +27,7 @@ def api_customers(live_api: str, user, q: str) -> list[dict]:
 def test_admin_adds_a_customer_after_the_form_checks_it(admin, open_app, live_api):
     at = open_page(open_app, admin, CUSTOMERS)
 
-    fill(at, "fleet_customers_new", name="田中ストア", email="tanaka@", phone="03-1234-ABCD")
+    fill(at, "fleet_customers_new_0", name="田中ストア", email="tanaka@", phone="03-1234-ABCD")
     at = button(at, "追加").click().run()
     assert texts(at.error) == [
         "担当者を入力してください。",
@@ -38,13 +38,13 @@ def test_admin_adds_a_customer_after_the_form_checks_it(admin, open_app, live_ap
 
     fill(
         at,
-        "fleet_customers_new",
+        "fleet_customers_new_0",
         name="田中ストア",
         person="田中 一郎",
         email="tanaka@example.jp",
         phone="03-1234-5678",
     )
-    at.selectbox(key="fleet_customers_new_contract").select("premium")
+    at.selectbox(key="fleet_customers_new_0_contract").select("premium")
     at = button(at, "追加").click().run()
 
     assert "顧客「田中ストア」を追加しました。" in texts(at.success)

@@ -70,9 +70,11 @@ def test_cards_availability_alerts_and_customer_table(fleet, db, open_app):
     assert [(m.label, m.value) for m in at.metric] == [
         ("総端末数", "5"),
         ("オンライン", "3"),
-        ("アラート", "2"),
-        ("SLA超過", "2"),
+        ("未解決のアラート", "2"),
+        ("SLA超過（未解決）", "2"),
     ]
+    assert texts(at.caption).count("期間: 現在") == 4
+    assert any(text.endswith(" 時点") for text in texts(at.caption))
     assert at.get("progress")[0].proto.text == "稼働率: 75.0%"
     critical = at.dataframe[0]
     rows = critical.value.to_dict("records")
@@ -110,8 +112,8 @@ def test_a_customer_scoped_user_counts_only_their_customer(fleet, db, open_app):
     assert [(m.label, m.value) for m in at.metric] == [
         ("総端末数", "3"),
         ("オンライン", "2"),
-        ("アラート", "1"),
-        ("SLA超過", "1"),
+        ("未解決のアラート", "1"),
+        ("SLA超過（未解決）", "1"),
     ]
     assert at.dataframe[1].value["顧客名"].tolist() == ["ABC商事"]
 

@@ -58,20 +58,23 @@ def rollout(fleet, live_api):
 def test_the_upload_form_checks_the_sha256_against_the_file(fleet, open_app, live_api):
     _, admin, _ = fleet
     at = open_page(open_app, admin, FIRMWARE)
-    at.file_uploader(key="fleet_firmware_file").set_value(("tc200.bin", IMAGE, "application/octet-stream"))
-    at.text_input(key="fleet_firmware_version").input("1.2.0")
-    at.text_input(key="fleet_firmware_sha256").input("0" * 64)
+    at.file_uploader(key="fleet_firmware_upload_0_file").set_value(("tc200.bin", IMAGE, "application/octet-stream"))
+    at.text_input(key="fleet_firmware_upload_0_version").input("1.2.0")
+    at.text_input(key="fleet_firmware_upload_0_sha256").input("0" * 64)
     at = button(at, "登録").click().run()
 
     assert texts(at.error) == ["SHA-256がファイルと一致しません。配布元の値とファイルを確認してください。"]
+    assert at.text_input(key="fleet_firmware_upload_0_version").value == "1.2.0"  # a refused save keeps the input
 
-    at.file_uploader(key="fleet_firmware_file").set_value(("tc200.bin", IMAGE, "application/octet-stream"))
-    at.text_input(key="fleet_firmware_version").input("1.2.0")
-    at.text_input(key="fleet_firmware_sha256").input(hashlib.sha256(IMAGE).hexdigest().upper())
-    at.text_area(key="fleet_firmware_notes").input("印字の不具合を修正")
+    at.text_input(key="fleet_firmware_upload_0_sha256").input(hashlib.sha256(IMAGE).hexdigest().upper())
+    at.text_area(key="fleet_firmware_upload_0_notes").input("印字の不具合を修正")
     at = button(at, "登録").click().run()
 
     assert "ファームウェア 1\\.2\\.0 を登録しました。" in texts(at.success)
+    assert (
+        at.text_input(key="fleet_firmware_upload_1_version").value,
+        at.text_area(key="fleet_firmware_upload_1_notes").value,
+    ) == ("", "")
     releases = httpx.get(f"{live_api}/api/fleet/firmware/releases", headers=auth_headers(admin)).json()["items"]
     assert [(r["version"], r["size"], r["notes"]) for r in releases] == [("1.2.0", len(IMAGE), "印字の不具合を修正")]
 
@@ -80,13 +83,13 @@ def test_admin_creates_a_rollout_for_a_customer(fleet, open_app, live_api):
     customer, admin, _ = fleet
     upload(live_api, admin)
     at = open_page(open_app, admin, FIRMWARE)
-    at.selectbox(key="fleet_firmware_target_customer").select(customer.id)
-    at.text_input(key="fleet_firmware_waves").input("50, 20")
+    at.selectbox(key="fleet_firmware_new_rollout_0_target_customer").select(customer.id)
+    at.text_input(key="fleet_firmware_new_rollout_0_waves").input("50, 20")
     at = button(at, "ロールアウトを作成").click().run()
     assert texts(at.error) == ["波は0より大きく増えていく累積パーセントで、最後を100にしてください（例: 1, 10, 100）。"]
 
-    at.text_input(key="fleet_firmware_waves").input("50, 100")
-    at.number_input(key="fleet_firmware_threshold").set_value(20)
+    at.text_input(key="fleet_firmware_new_rollout_0_waves").input("50, 100")
+    at.number_input(key="fleet_firmware_new_rollout_0_threshold").set_value(20)
     at = button(at, "ロールアウトを作成").click().run()
 
     assert "バージョン 1.2.0 のロールアウトを開始しました。" in texts(at.success)

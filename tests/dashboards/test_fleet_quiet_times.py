@@ -34,10 +34,10 @@ def test_admin_sets_business_hours_and_adds_a_maintenance_window(db, open_app, l
         assert any("10:00〜20:00（定休日: 日）" in text for text in texts(at.markdown))
 
         windows = f"fleet_customers_windows_{abc.id}"
-        at.text_input(key=f"{windows}_reason").input("夜間バッチ")
+        at.text_input(key=f"{windows}_new_0_reason").input("夜間バッチ")
         at = button(at, "定期メンテナンスを追加").click().run()
         assert "定期メンテナンスを追加しました。" in texts(at.success)
         row = at.dataframe[-1].value.iloc[0]
         assert (row["店舗"], row["繰り返し"], row["開始"], row["理由"]) == ("全店舗", "毎日", "22:00", "夜間バッチ")
-        assert row["終了日"] == "2026-06-01"
+        assert row["終了日"] == "2026/06/01"
         assert_fits_1440(at.dataframe[-1])

@@ -104,17 +104,17 @@ def test_the_list_links_to_the_detail_page(fleet, db, open_app):
 def test_an_operator_registers_a_terminal_after_the_form_checks_it(fleet, open_app, live_api):
     abc, _, operator = fleet
     at = open_page(open_app, operator, TERMINALS)
-    at.selectbox(key="fleet_terminals_new_customer").select(abc.id).run()
+    at.selectbox(key="fleet_terminals_new_0_customer").select(abc.id).run()
 
-    at.text_input(key="fleet_terminals_new_serial").input("bad serial!")
+    at.text_input(key="fleet_terminals_new_0_serial").input("bad serial!")
     at = button(at, "登録").click().run()
     assert texts(at.error) == [
         "シリアル番号は半角英数字と「_ -」で1〜50文字にしてください（先頭は英数字）。",
         "設置店舗名は1〜100文字で入力してください。",
     ]
 
-    at.text_input(key="fleet_terminals_new_serial").input("ABC-NEW")
-    at.text_input(key="fleet_terminals_new_store").input("上野店 レジ2番")
+    at.text_input(key="fleet_terminals_new_0_serial").input("ABC-NEW")
+    at.text_input(key="fleet_terminals_new_0_store").input("上野店 レジ2番")
     at = button(at, "登録").click().run()
     assert "端末「ABC\\-NEW」を登録しました。" in texts(at.success)
     found = httpx.get(f"{live_api}/api/fleet/terminals", params={"q": "ABC-NEW"}, headers=auth_headers(operator))

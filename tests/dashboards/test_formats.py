@@ -1,10 +1,18 @@
 """Numbers and times as people read them: phone numbers as dialled in Japan, money in 万円 on cards and chart axes,
-the 代替機 pages' times as loaners.md §7 writes them."""
+every date as YYYY/MM/DD (times as loaners.md §7 writes them), in tables and in every date field."""
+
+import ast
+import inspect
+from datetime import date
+from pathlib import Path
 
 import plotly.graph_objects as go
 import pytest
+import streamlit as st
 
-from dashboards import formats
+from dashboards import components, formats
+
+PAGES = Path(__file__).resolve().parents[2] / "dashboards"
 
 
 @pytest.mark.parametrize(
@@ -56,5 +64,37 @@ def test_a_money_axis_plots_man_yen_with_the_exact_sum_on_hover():
         (None, ""),
     ],
 )
-def test_spec_time_writes_an_api_timestamp_as_yyyy_mm_dd_hh_mm_ss_in_japan(stored, shown):
-    assert formats.spec_time(stored) == shown
+def test_a_timestamp_is_written_yyyy_mm_dd_hh_mm_ss_in_japan(stored, shown):
+    assert components.local_time(stored) == shown
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("2026-11-24", "2026/11/24"),  # an API date
+        (date(2026, 11, 24), "2026/11/24"),
+        ("2026-11-23T22:04:56+00:00", "2026/11/24"),  # a timestamp's day in Japan
+        (None, ""),
+        ("", ""),
+    ],
+)
+def test_a_date_is_written_yyyy_mm_dd(stored, shown):
+    assert formats.day(stored) == shown
+
+
+def date_input_formats() -> list[tuple[str, str]]:
+    """Every st.date_input's format on the pages: (where, its source), Streamlit's default written as 'default'."""
+    found = []
+    for path in PAGES.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "date_input":
+                given = [ast.unparse(k.value) for k in node.keywords if k.arg == "format"]
+                found.append((f"{path.name}:{node.lineno}", given[0] if given else "default"))
+    return found
+
+
+def test_every_date_field_reads_yyyy_mm_dd():
+    assert inspect.signature(st.date_input).parameters["format"].default == formats.DATE_INPUT
+    fields = date_input_formats()
+    assert fields, "no st.date_input found"
+    assert [field for field in fields if field[1] not in ("default", "formats.DATE_INPUT")] == []

@@ -22,7 +22,7 @@ def admin(db):
 
 def test_admin_creates_a_location_after_the_form_checks_it(admin, open_app, live_api):
     at = open_page(open_app, admin, MASTERS)
-    prefix = "loaners_masters_location_new"
+    prefix = "loaners_masters_location_new_0"
 
     fill(at, prefix, id="Nagoya", code="NAGOYA", name="名古屋", jurisdiction="中部", email="chubu@example.com")
     at = button(at, "拠点を追加").click().run()

@@ -63,12 +63,12 @@ def test_admin_deletes_a_model_after_ticking_the_confirmation(admin, open_app, l
 
 def test_admin_adds_a_question_to_a_status_form(admin, open_app, live_api):
     at = open_page(open_app, admin, MASTERS)
-    at.text_input(key="loaners_masters_question_key").input("1-9.確認方法")
-    at.selectbox(key="loaners_masters_question_type").set_value("choice")
+    at.text_input(key="loaners_masters_question_new_0_key").input("1-9.確認方法")
+    at.selectbox(key="loaners_masters_question_new_0_type").set_value("choice")
     at = button(at, "質問を追加").click().run()
     assert texts(at.error) == ["選択式の質問には選択肢を1つ以上入力してください。"]
 
-    at.text_area(key="loaners_masters_question_choices").input("電話\nメール\n")
+    at.text_area(key="loaners_masters_question_new_0_choices").input("電話\nメール\n")
     at = button(at, "質問を追加").click().run()
 
     title = loaners_form_title(admin, live_api)
@@ -91,11 +91,11 @@ def kansai_staff(db):
 
 
 def fill_registration(at, location_id: str, model_id: str, serial: str, number: str = ""):
-    at.selectbox(key="loaners_device_register_location").set_value(location_id)
-    at.selectbox(key="loaners_device_register_model").set_value(model_id)
-    at.text_input(key="loaners_device_register_serial").input(serial)
-    at.text_input(key="loaners_device_register_asset").input(f"ASSET-{serial}")
-    at.text_input(key="loaners_device_register_number").input(number)
+    at.selectbox(key="loaners_device_register_new_0_location").set_value(location_id)
+    at.selectbox(key="loaners_device_register_new_0_model").set_value(model_id)
+    at.text_input(key="loaners_device_register_new_0_serial").input(serial)
+    at.text_input(key="loaners_device_register_new_0_asset").input(f"ASSET-{serial}")
+    at.text_input(key="loaners_device_register_new_0_number").input(number)
     return button(at, "機器を登録").click().run()
 
 
@@ -120,7 +120,7 @@ def test_staff_registers_a_device_in_their_jurisdiction_and_sees_its_number(kans
 
 def test_staff_cannot_register_in_another_jurisdiction(kansai_staff, open_app, live_api):
     at = open_page(open_app, kansai_staff, REGISTER)
-    options = at.selectbox(key="loaners_device_register_location").options
+    options = at.selectbox(key="loaners_device_register_new_0_location").options
     assert any("osaka" in option for option in options)
     assert not any("tokyo" in option for option in options)
 

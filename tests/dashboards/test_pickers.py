@@ -47,7 +47,7 @@ def test_an_alert_takes_a_note_and_an_assignee_after_its_first_look(alerts, open
     at.selectbox(key="fleet_alerts_selected").select(late.id).run()
     at = button(at, "初動確認").click().run()
 
-    at.text_area(key=f"fleet_alerts_note_body_{late.id}").input("店舗に電話")
+    at.text_area(key=f"fleet_alerts_note_{late.id}_0_body").input("店舗に電話")
     at = button(at, "メモを追加").click().run()
     at.selectbox(key=f"fleet_alerts_assignee_{late.id}").select(support.id)
     at = button(at, "担当者を設定").click().run()
@@ -65,7 +65,7 @@ def test_a_manual_operation_takes_a_note_after_its_assignee(ambiguous, db, open_
     at = button(at, "担当者を設定").click().run()
     assert texts(at.success) == ["担当者を「operatorさん」にしました。"]
 
-    at.text_area(key=f"reservations_queue_note_{ambiguous}_body").input("店舗に折り返し依頼")
+    at.text_area(key=f"reservations_queue_note_{ambiguous}_0_body").input("店舗に折り返し依頼")
     at = button(at, "メモを追加").click().run()
 
     assert texts(at.success) == ["対応メモを追加しました。"]
@@ -125,8 +125,8 @@ def test_a_cancelled_reservation_takes_a_manual_operation(catalog, db, open_app,
     at = button(at, "キャンセルする").click().run()
     assert state(code) == "cancelled"
 
-    at.selectbox(key=f"reservations_detail_op_type_{code}").select("late_cancellation")
-    at.text_input(key=f"reservations_detail_op_reason_{code}").input("返金の確認")
+    at.selectbox(key=f"reservations_detail_op_0_type_{code}").select("late_cancellation")
+    at.text_input(key=f"reservations_detail_op_0_reason_{code}").input("返金の確認")
     at = button(at, "手動対応を登録").click().run()
 
     detail = httpx.get(f"{live_api}/api/reservations/reservations/{code}", headers=auth_headers(operator)).json()
@@ -138,7 +138,7 @@ def test_a_site_sent_back_stays_chosen_for_its_next_move(db, world, client, open
     first, second = (add_site(client, world, request_id, power_branch_name=name) for name in ("渋谷店", "新宿店"))
     at = open_page(open_app, as_user(db, world, "operator"), "app_pages/crm/case.py", id=str(request_id))
     at.selectbox(key="crm_case_site").select(second["id"]).run()
-    at.text_area(key=f"crm_case_site_{second['id']}_deficiency_reason").input("明細が読めません")
+    at.text_area(key=f"crm_case_site_{second['id']}_deficiency_0_reason").input("明細が読めません")
     at = at.button(key=f"crm_case_site_{second['id']}_deficiency_send").click().run()
     assert texts(at.success) == ["不備を登録し、営業担当者に通知しました。"]
 
@@ -216,7 +216,7 @@ def test_a_renamed_shop_takes_a_second_edit(catalog, db, open_app, live_api):  #
 def test_a_retitled_incident_takes_a_second_update(db, open_app, live_api):
     support = person(db, "support")
     at = open_page(open_app, support, INCIDENTS)
-    at.text_input(key="reservations_incidents_new_title").input("SMS送信の遅延")
+    at.text_input(key="reservations_incidents_new_0_title").input("SMS送信の遅延")
     at = button(at, "記録する").click().run()
     incident_id = at.dataframe[0].value["ID"][0]
     at.selectbox(key="reservations_incidents_selected").select(incident_id).run()
@@ -249,11 +249,11 @@ def test_a_renamed_parent_takes_a_second_edit(db, sakura, open_app):  # noqa: F8
     parent = sakura.parents[1]
     at = open_page(open_app, staff_of(db, sakura), ROSTER)
     at.selectbox(key="entry_logs_roster_parent").select(parent.id).run()
-    fill(at, f"entry_logs_roster_parent_{parent.id}", name="sakura保護者1（母）")
+    fill(at, f"entry_logs_roster_parent_{parent.id}_0", name="sakura保護者1（母）")
     at = submit(at, f"parent_{parent.id}", "保存")
     assert texts(at.success) == ["保護者「sakura保護者1（母）」を保存しました。"]
 
-    fill(at, f"entry_logs_roster_parent_{parent.id}", phone="")
+    fill(at, f"entry_logs_roster_parent_{parent.id}_1", phone="")  # the saved form's next round
     at = submit(at, f"parent_{parent.id}", "保存")
 
     assert stored(db, Parent, phone=Parent.phone)[1] == ("sakura保護者1（母）", "")

@@ -18,7 +18,7 @@ def test_an_operator_adds_a_shop_and_exports_the_csv(catalog, db, open_app):  # 
     operator = person(db, "operator")
     at = open_page(open_app, operator, CATALOG)
     assert at.dataframe[0].value["店舗名"].tolist() == ["提携店1", "提携店2", "提携店3"]
-    key = "reservations_catalog_new_shop"
+    key = "reservations_catalog_new_shop_0"
     at.text_input(key=f"{key}_name").input("新宿クリーン")
     at.text_input(key=f"{key}_phone").input("03-1234-5678")
     at.multiselect(key=f"{key}_services").select(catalog["service_id"])
@@ -57,9 +57,9 @@ def test_support_reads_the_catalogue_without_forms(catalog, db, open_app):  # no
 
 def test_support_records_an_incident(db, open_app):
     at = open_page(open_app, person(db, "support"), INCIDENTS)
-    at.text_input(key="reservations_incidents_new_title").input("SMS送信の遅延")
-    at.selectbox(key="reservations_incidents_new_level").select("high")
-    at.text_area(key="reservations_incidents_new_impact").input("確認SMSが最大10分遅延")
+    at.text_input(key="reservations_incidents_new_0_title").input("SMS送信の遅延")
+    at.selectbox(key="reservations_incidents_new_0_level").select("high")
+    at.text_area(key="reservations_incidents_new_0_impact").input("確認SMSが最大10分遅延")
     button(at, "記録する").click().run()
 
     assert texts(at.success) == ["インシデント「SMS送信の遅延」を記録しました。"]
@@ -98,7 +98,7 @@ def test_executives_read_incidents_with_overdue_flags_and_no_forms(db, open_app)
 
 def test_an_operator_issues_an_mcp_key_shown_once(db, open_app):
     at = open_page(open_app, person(db, "operator"), CLIENTS)
-    at.text_input(key="reservations_clients_name").input("社内AIチャット")
+    at.text_input(key="reservations_clients_create_0_name").input("社内AIチャット")
     button(at, "APIキーを発行").click().run()
 
     assert texts(at.success) == ["「社内AIチャット」のAPIキーを発行しました。このキーは今回だけ表示されます。"]

@@ -46,8 +46,8 @@ def test_search_by_name_and_support_opens_an_operation(catalog, db, open_app):  
 
     at.selectbox(key="reservations_detail_code").select(wanted).run()
     assert "キャンセルする" not in [b.label for b in at.button]
-    at.selectbox(key=f"reservations_detail_op_type_{wanted}").select("late_cancellation")
-    at.text_input(key=f"reservations_detail_op_reason_{wanted}").input("依頼者から電話: 入院のため")
+    at.selectbox(key=f"reservations_detail_op_0_type_{wanted}").select("late_cancellation")
+    at.text_input(key=f"reservations_detail_op_0_reason_{wanted}").input("依頼者から電話: 入院のため")
     button(at, "手動対応を登録").click().run()
 
     assert texts(at.success) == [f"{wanted} の手動対応（キャンセル期限超過後のキャンセル依頼）を登録しました。"]

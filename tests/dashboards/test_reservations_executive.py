@@ -27,13 +27,18 @@ def test_the_executive_page_shows_the_summary_and_downloads_the_pdf(outcomes, db
     assert texts(at.title) == ["経営ダッシュボード"]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {
-        "今月の予約件数": "3件",
-        "今月の確定件数": "1件",
-        "今月のキャンセル件数": "0件",
-        "今月のキャンセル率": "0.0%",
-        "今月の売上": "0.8万円",
+        "予約件数": "3",
+        "確定件数": "1",
+        "キャンセル件数": "0",
+        "売上": "0.8万円",
+        "キャンセル率": "0.0%",
     }
-    assert "今月: ¥8,000、前月同期: ¥0。" in at.metric[4].proto.help
+    assert "（8,000円）" in at.metric[3].proto.help
+    today = datetime.now(clock.JAPAN_TIME)
+    assert texts(at.caption).count(f"期間: {today.year}年{today.month}月（{today.day}日まで）") == 5
+    assert any(text.endswith(" 時点") for text in texts(at.caption))
+    assert any(text.startswith("集計日時: ") for text in texts(at.caption))
+    assert "月間売上推移（過去12か月）" in texts(at.subheader)
     charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     assert len(charts) == 4
     revenue = next(c for c in charts if c["data"][0].get("name") == "売上")
@@ -64,11 +69,11 @@ def test_the_cards_compare_the_month_so_far_with_the_same_days_of_the_previous_m
     at = open_page(open_app, person(db, "executive"), EXECUTIVE)
 
     assert [(m.label, m.proto.delta) for m in at.metric] == [
-        ("今月の予約件数", "+2（前月同期比）"),
-        ("今月の確定件数", "+1（前月同期比）"),
-        ("今月のキャンセル件数", "-1（前月同期比）"),
-        ("今月のキャンセル率", "-100.0ポイント（前月同期比）"),
-        ("今月の売上", "+0.8万円（前月同期比）"),
+        ("予約件数", "+2（前月同期比）"),
+        ("確定件数", "+1（前月同期比）"),
+        ("キャンセル件数", "-1（前月同期比）"),
+        ("売上", "+0.8万円（前月同期比）"),
+        ("キャンセル率", "-100.0ポイント（前月同期比）"),
     ]
     assert {m.proto.color for m in at.metric} == {MetricProto.GREEN}, "fewer cancellations is good news"
-    assert at.metric[0].proto.help.startswith("今月1日〜")
+    assert "今月1日〜" in at.metric[0].proto.help

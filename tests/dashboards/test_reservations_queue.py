@@ -86,7 +86,7 @@ def test_resume_calling_assign_and_resolve(ambiguous, db, open_app):
     assert texts(at.success) == ["担当者を「operatorさん」にしました。"]
     at = select_first(at)
     assert at.dataframe[0].value["担当者"].tolist() == ["operatorさん"]
-    at.text_area(key=f"reservations_queue_resolve_{at.dataframe[0].value['ID'][0]}_body").input("店舗に確認済み")
+    at.text_area(key=f"reservations_queue_resolve_{at.dataframe[0].value['ID'][0]}_0_body").input("店舗に確認済み")
     button(at, "対応済みにする").click().run()
     assert texts(at.success) == [f"{ambiguous} の手動対応を対応済みにしました。"]
     assert count(ManualOperation, ManualOperation.status == "resolved") == 1
@@ -94,7 +94,7 @@ def test_resume_calling_assign_and_resolve(ambiguous, db, open_app):
 
 def test_cancel_and_note_forms(ambiguous, db, open_app):
     at = select_first(open_page(open_app, person(db, "operator"), QUEUE))
-    at.text_area(key=f"reservations_queue_note_{ambiguous}_body").input("店舗に折り返し依頼")
+    at.text_area(key=f"reservations_queue_note_{ambiguous}_0_body").input("店舗に折り返し依頼")
     button(at, "メモを追加").click().run()
     assert texts(at.success) == ["対応メモを追加しました。"]
     assert count(Note, Note.body == "店舗に折り返し依頼") == 1

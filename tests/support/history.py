@@ -15,9 +15,12 @@ HISTORY_DAYS = 30  # every list runs past its first page and every kind the hist
 @functools.cache
 def history_snapshot() -> Snapshot:
     """Load the history into the (freshly reset) database once and keep its rows."""
+    from tests.conftest import pristine_copy_aside
+
     with session_scope() as db:
         load_small_demo(db)
-    assert load_history(HISTORY_DAYS)
+    with pristine_copy_aside():  # the history's restore drill dumps and restores the whole database
+        assert load_history(HISTORY_DAYS)
     return take_snapshot(get_engine(), metadata)
 
 

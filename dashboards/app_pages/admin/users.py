@@ -5,10 +5,11 @@ import re
 
 import streamlit as st
 
-from dashboards import api, auth, components, labels
+from dashboards import api, auth, components, forms, labels
 
 PAGE = "admin_users"
 PICKER = f"{PAGE}_selected"
+NEW = f"{PAGE}_new"  # the create form
 LOGIN_ID_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{3,64}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PASSWORD_LENGTH = (8, 72)
@@ -48,12 +49,14 @@ def create_form() -> None:
     with st.expander("ユーザーを追加", icon=":material/person_add:"):
         with st.form(f"{PAGE}_create"):
             login_id = st.text_input(
-                "ログインID", key=f"{PAGE}_new_login_id", help="半角英数字と . _ @ - の3〜64文字"
+                "ログインID", key=forms.key(NEW, "login_id"), help="半角英数字と . _ @ - の3〜64文字"
             ).strip()
-            name = st.text_input("氏名", key=f"{PAGE}_new_name").strip()
-            email = st.text_input("メールアドレス（任意）", key=f"{PAGE}_new_email").strip()
-            password = st.text_input("初期パスワード", type="password", key=f"{PAGE}_new_password", help="8文字以上")
-            active = st.checkbox("有効", value=True, key=f"{PAGE}_new_active")
+            name = st.text_input("氏名", key=forms.key(NEW, "name")).strip()
+            email = st.text_input("メールアドレス（任意）", key=forms.key(NEW, "email")).strip()
+            password = st.text_input(
+                "初期パスワード", type="password", key=forms.key(NEW, "password"), help="8文字以上"
+            )
+            active = st.checkbox("有効", value=True, key=forms.key(NEW, "active"))
             submitted = st.form_submit_button("作成", type="primary")
     if not submitted:
         return
@@ -65,7 +68,12 @@ def create_form() -> None:
     def create() -> None:
         components.choose(PICKER, api.create_user(data)["id"])
 
-    components.act(PAGE, create, f"ユーザー「{labels.plain(login_id)}」を作成しました。続けて権限を設定してください。")
+    components.act(
+        PAGE,
+        create,
+        f"ユーザー「{labels.plain(login_id)}」を作成しました。続けて権限を設定してください。",
+        form=NEW,
+    )
 
 
 def pick_user(shown: list[dict]) -> dict | None:
@@ -130,13 +138,17 @@ def grant_row(user_id: int, entry: dict, grant: dict | None) -> tuple[str, str]:
         return role, ""
     required = role in entry["scope_required_roles"]
     kind = labels.label(labels.SCOPE_KIND_LABELS, entry["scope_kind"])
-    scope = right.text_input(
+    names = {tenant["scope"]: tenant["name"] for tenant in entry["tenants"]}
+    current = (grant or {}).get("scope") or ""
+    options = ["", *names, *([current] if current and current not in names else [])]
+    scope = right.selectbox(
         f"{entry['label']}の範囲（{kind}）{'・必須' if required else ''}",
-        value=(grant or {}).get("scope") or "",
+        options,
+        index=options.index(current),
         key=f"{PAGE}_scope_{user_id}_{domain}",
-        placeholder="必須" if required else "空欄なら全体",
+        format_func=lambda s: names.get(s, s) if s else ("選択してください" if required else "全体"),
     )
-    return role, scope.strip()
+    return role, scope
 
 
 def save_grants(user: dict, catalogue: list[dict], wanted: dict[str, tuple[str, str]]) -> None:

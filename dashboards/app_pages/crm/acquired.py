@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import components, crm_api, labels
+from dashboards import components, crm_api, formats, labels
 from dashboards.app_pages.crm import common
 
 PAGE = "crm_acquired"
@@ -15,12 +15,13 @@ PAGE_SIZE = 20
 
 
 def filters(back_office: bool) -> dict[str, Any]:
+    common.linked_period(PAGE)
     top = st.columns([2, 1] if back_office else [1])
     query = top[0].text_input("検索（法人名・店舗名）", key=f"{PAGE}_q", max_chars=100).strip()
     agency_id = None
     if back_office:
         with top[1]:
-            agency_id = common.agency_select("代理店", f"{PAGE}_agency")
+            agency_id = common.agency_select("代理店", f"{PAGE}_agency", preset=common.linked_agency())
     since, until = common.period_inputs(PAGE)
     return {"q": query, "agency_id": agency_id, "since": common.iso(since), "until": common.iso(until)}
 
@@ -33,9 +34,7 @@ def site_rows(corporation: dict) -> pd.DataFrame:
                 "サービス種別": s["service_type_label"],
                 "契約プラン": s["power_plan_name"],
                 "供給地点特定番号": s["power_customer_location_number"],
-                "投入完了日": components.local_datetime(s["submitted_at"]).strftime("%Y-%m-%d")
-                if s["submitted_at"]
-                else "",
+                "投入完了日": formats.day(s["submitted_at"]),
                 "依頼ID": s["request_id"],
             }
             for s in corporation["sites"]
@@ -45,7 +44,7 @@ def site_rows(corporation: dict) -> pd.DataFrame:
 
 def corporation_group(corporation: dict, back_office: bool) -> None:
     """▼ 法人名（N地点） with 最終投入日; expanding shows its sites."""
-    last = components.local_datetime(corporation["last_submitted_at"]).strftime("%Y-%m-%d")
+    last = formats.day(corporation["last_submitted_at"])
     agency = f" ／ {corporation['agency_name']}" if back_office else ""
     name = labels.plain(corporation["corporation_name"])
     title = f"{name}（{corporation['site_count']}地点） 最終投入日 {last}{agency}"

@@ -65,7 +65,7 @@ def send(corporation_id: int, request: crm_forms.RequestInput, code: str) -> Non
     except api.ApiError as exc:
         common.show_api_error(exc)
         return
-    crm_forms.after_sending(created)
+    crm_forms.after_sending(created, FORM)
 
 
 common.start(__file__)

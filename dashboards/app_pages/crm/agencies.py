@@ -54,7 +54,10 @@ def create_form() -> None:
             submitted = st.form_submit_button("登録", type="primary")
     if submitted and not components.show_errors(common.schema_errors("agency", values)):
         components.act(
-            PAGE, lambda: crm_api.create_agency(values), f"代理店「{labels.plain(values['name'])}」を登録しました。"
+            PAGE,
+            lambda: crm_api.create_agency(values),
+            f"代理店「{labels.plain(values['name'])}」を登録しました。",
+            form=f"{PAGE}_new",
         )
 
 
@@ -79,10 +82,12 @@ def edit_form(shown: list[dict]) -> None:
     common.save(
         PAGE,
         EDIT,
+        base,
         changes,
-        lambda: crm_api.update_agency(chosen, changes | {"version": base["version"]}),
+        lambda body: crm_api.update_agency(chosen, body),
         f"代理店「{labels.plain(values['name'])}」を保存しました。",
         current=lambda: crm_api.get_agency(chosen),
+        merge=True,
     )
 
 

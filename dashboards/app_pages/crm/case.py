@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import api, components, crm_api
+from dashboards import api, components, crm_api, forms
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm import detail as crm_detail
 from dashboards.app_pages.crm import forms as crm_forms
@@ -161,8 +161,8 @@ def deficiency_form(key: str, title: str, call: Callable[[str], Any], *, editing
 
     editing names the form of the record whose version the deficiency moves (read afresh after it)."""
     with st.expander(title, icon=":material/report:"):
-        with st.form(key, clear_on_submit=True):
-            reason = st.text_area("不備理由（必須）", key=f"{key}_reason", max_chars=2000).strip()
+        with st.form(key):
+            reason = st.text_area("不備理由（必須）", key=forms.key(key, "reason"), max_chars=2000).strip()
             sent = st.form_submit_button("不備を送信", type="primary", key=f"{key}_send")
     if sent:
         if not reason:
@@ -170,7 +170,10 @@ def deficiency_form(key: str, title: str, call: Callable[[str], Any], *, editing
             return
         write = partial(call, reason)
         components.act(
-            PAGE, common.reloading(editing, write) if editing else write, "不備を登録し、営業担当者に通知しました。"
+            PAGE,
+            common.reloading(editing, write) if editing else write,
+            "不備を登録し、営業担当者に通知しました。",
+            form=key,
         )
 
 
@@ -189,10 +192,12 @@ def site_editor(site: dict) -> None:
     common.save(
         PAGE,
         key,
+        base,
         changes,
-        lambda: crm_api.update_site(site["id"], changes | {"version": base["version"]}),
+        lambda body: crm_api.update_site(site["id"], body),
         f"{crm_detail.site_name(base | changes)} を保存しました。",
         current=lambda: crm_api.get_site(site["id"]),
+        merge=True,
     )
 
 

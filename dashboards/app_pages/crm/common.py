@@ -5,7 +5,8 @@ current values).
 What any page could use (act, times, the paged table) is in dashboards/components.py.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -13,7 +14,7 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import api, auth, components, crm_api, labels, sections
+from dashboards import api, auth, components, crm_api, forms, labels, sections
 from dashboards.app_pages.crm import labels as crm_labels
 
 SALES, OPERATOR, ADMIN = "sales", "operator", "admin"
@@ -230,11 +231,25 @@ def request_page(page_file: str, page: str, pick: Callable[[], int | None], show
         show(detail)
 
 
+def linked_period(key: str, **more: tuple[str, Callable[[str], Any]]) -> bool:
+    """Set a list's period (and `more`) filters from a figure card's link (?since=…&until=…); whether the page was
+    opened by a link naming filters (these or the agency, `linked_agency`)."""
+    widgets = {"since": (f"{key}_since", components.day), "until": (f"{key}_until", components.day)} | more
+    components.linked_filters(key, widgets)
+    return any(name in st.query_params for name in [*widgets, "agency_id"])
+
+
+def linked_agency() -> int | None:
+    """The agency a link names (?agency_id=…), for `agency_select`'s preset."""
+    start = st.query_params.get("agency_id", "")
+    return int(start) if start.isdigit() else None
+
+
 def period_inputs(key: str) -> tuple[date | None, date | None]:
     """期間（開始・終了）as local dates; an end before the start is refused with a message."""
     left, right = st.columns(2)
-    since = left.date_input("期間（開始）", value=None, key=f"{key}_since", format="YYYY-MM-DD")
-    until = right.date_input("期間（終了）", value=None, key=f"{key}_until", format="YYYY-MM-DD")
+    since = left.date_input("期間（開始）", value=None, key=f"{key}_since")
+    until = right.date_input("期間（終了）", value=None, key=f"{key}_until")
     if since and until and since > until:
         st.error(RANGE_REVERSED)
         return None, None
@@ -310,22 +325,25 @@ def show_api_error(exc: api.ApiError) -> None:
 def editing_base(key: str, current: dict) -> dict:
     """The record as this person started editing it, kept across reruns until saved or reloaded.
 
-    So a change someone else makes meanwhile is a 409 on save (with the current values shown), never silently taken.
+    So a change someone else makes meanwhile is a 409 on save (shown here, above the form, with the current values),
+    never silently taken.
     """
     base = st.session_state.get(f"{key}_base")
     if base is None or base["id"] != current["id"]:
         st.session_state[f"{key}_base"] = base = current
+        st.session_state.pop(f"{key}_conflict", None)
+    conflict(key)
     return base
 
 
 def widget_key(key: str, field: str) -> str:
     """A form widget's key; a reload starts a new round, so the widgets show the record's values afresh."""
-    return f"{key}_{st.session_state.get(f'{key}_round', 0)}_{field}"
+    return forms.key(key, field)
 
 
 def reload(key: str) -> None:
-    st.session_state.pop(f"{key}_base", None)
-    st.session_state[f"{key}_round"] = st.session_state.get(f"{key}_round", 0) + 1
+    """The record read afresh: the edit's base and conflict forgotten, the form's widgets new (forms.clear)."""
+    forms.clear(key)
 
 
 def reloading(key: str, call: Callable[[], Any]) -> Callable[[], Any]:
@@ -360,38 +378,106 @@ def shown_value(field: str, value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def conflict(key: str, mine: dict, current: dict) -> None:
-    """他のユーザーが更新しました: the person's input beside the current values, and a button to reload."""
-    st.error(crm_labels.CONFLICT)
-    rows = [
-        {
-            "項目": field_label(field),
-            "あなたの入力": shown_value(field, value),
-            "現在の値": shown_value(field, current.get(field)),
-        }
-        for field, value in mine.items()
-    ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
-    st.button(
-        crm_labels.RELOAD, key=f"{key}_reload", on_click=reload, args=(key,), type="primary", icon=":material/refresh:"
+@dataclass(frozen=True)
+class Edit:
+    """A save of an edit made from editing_base: the changes, how they are sent (send(body): the PATCH), the message
+    once saved, how to read the record as it is now, and, to merge a stale edit, the values the person opened."""
+
+    page: str
+    changes: dict
+    send: Callable[[dict], Any]
+    success: str
+    current: Callable[[], dict]
+    opened: dict | None
+
+    def body(self, version: int) -> dict:
+        """The changes, the version read and, for a merge, the opened values of the fields changed."""
+        merge = {} if self.opened is None else {"base": {f: self.opened[f] for f in self.changes if f in self.opened}}
+        return self.changes | {"version": version} | merge
+
+
+@dataclass(frozen=True)
+class Stale:
+    """An edit refused because someone else saved first; `both`: the fields both changed, as the API compared them
+    with the version the person opened (None when it was not asked to)."""
+
+    edit: Edit
+    current: dict
+    version: int
+    both: list[str] | None
+
+    def rest(self) -> dict:
+        """The changes only the person made: 「自分の変更を反映して保存」 sends them under the current version."""
+        return {field: value for field, value in self.edit.changes.items() if field not in (self.both or ())}
+
+
+def submit(key: str, edit: Edit, version: int) -> None:
+    """Send the edit as of `version`; a stale version is kept for the next run, which shows it above the form."""
+    try:
+        edit.send(edit.body(version))
+    except api.ApiError as exc:
+        if exc.status != 409 or exc.code != "stale_version":
+            show_api_error(exc)
+            return
+        details = exc.details or {}
+        stale = Stale(edit, edit.current(), details["current_version"], details.get("conflicts"))
+        st.session_state[f"{key}_conflict"] = stale
+        st.rerun()
+    reload(key)
+    components.flash(edit.page, edit.success)
+    st.rerun()
+
+
+def conflict_rows(stale: Stale, fields: Iterable[str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "項目": field_label(field),
+                "あなたの入力": shown_value(field, stale.edit.changes[field]),
+                "現在の値": shown_value(field, stale.current.get(field)),
+            }
+            for field in fields
+        ]
     )
 
 
+def conflict(key: str) -> None:
+    """他のユーザーが更新しました (the person's input stays in the form below): with a merge, the fields both changed
+    beside their current values and 「自分の変更を反映して保存」 for the rest; without, every field changed."""
+    stale: Stale | None = st.session_state.get(f"{key}_conflict")
+    if stale is None:
+        return
+    if stale.both is None:
+        st.error(crm_labels.CONFLICT)
+        st.dataframe(conflict_rows(stale, stale.edit.changes), hide_index=True)
+    else:
+        st.error(crm_labels.MERGE_CONFLICT if stale.both else crm_labels.MERGE_OFFER)
+        if stale.both:
+            st.dataframe(conflict_rows(stale, stale.both), hide_index=True)
+        st.caption(crm_labels.MERGE_FIELDS.format(fields="、".join(map(field_label, stale.rest()))))
+    with st.container(horizontal=True):
+        if stale.both is not None and st.button(
+            crm_labels.MERGE, key=f"{key}_merge", type="primary", icon=":material/merge:", disabled=not stale.rest()
+        ):
+            kept = crm_labels.MERGE_KEPT.format(fields="、".join(map(field_label, stale.both))) if stale.both else ""
+            submit(key, replace(stale.edit, changes=stale.rest(), success=stale.edit.success + kept), stale.version)
+        st.button(crm_labels.RELOAD, key=f"{key}_reload", on_click=reload, args=(key,), icon=":material/refresh:")
+
+
 def save(
-    page: str, key: str, changes: dict, call: Callable[[], Any], success: str, *, current: Callable[[], dict]
+    page: str,
+    key: str,
+    base: dict,
+    changes: dict,
+    send: Callable[[dict], Any],
+    success: str,
+    *,
+    current: Callable[[], dict],
+    merge: bool = False,
 ) -> None:
-    """Send an edit made from editing_base; a stale version shows the conflict, other refusals their fields."""
+    """Send an edit made from editing_base (send(body) makes the PATCH); a stale version shows the conflict, other
+    refusals their fields. merge: the API compares a stale edit with `base` (the record's PATCH takes `base`)."""
     if not changes:
         st.info(components.NO_CHANGES)
         return
-    try:
-        call()
-    except api.ApiError as exc:
-        if exc.status == 409 and exc.code == "stale_version":
-            conflict(key, changes, current())
-        else:
-            show_api_error(exc)
-        return
-    reload(key)
-    components.flash(page, success)
-    st.rerun()
+    submit(key, Edit(page, changes, send, success, current, base if merge else None), base["version"])

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboards import components, crm_api, labels
+from dashboards import components, crm_api, forms, labels
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm import forms as crm_forms
 
@@ -162,11 +162,12 @@ def timeline(detail: dict, page: str) -> None:
     for entry in detail["comments"]:
         comment(entry, sites)
     request_id = detail["request"]["id"]
-    with st.form(f"{page}_comment", clear_on_submit=True):
-        message = st.text_area("コメント", key=f"{page}_comment_text", max_chars=COMMENT_MAX).strip()
+    form = f"{page}_comment"
+    with st.form(form):
+        message = st.text_area("コメント", key=forms.key(form, "text"), max_chars=COMMENT_MAX).strip()
         sent = st.form_submit_button("コメントを送信", icon=":material/send:")
     if sent:
         if not message:
             st.error("コメントを入力してください。")
             return
-        components.act(page, lambda: crm_api.post_comment(request_id, message), "コメントを送信しました。")
+        components.act(page, lambda: crm_api.post_comment(request_id, message), "コメントを送信しました。", form=form)

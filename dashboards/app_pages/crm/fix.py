@@ -99,10 +99,12 @@ def request_editor(detail: dict, *, images: bool) -> None:
         common.save(
             PAGE,
             REQUEST,
+            base,
             changes,
-            lambda: crm_api.update_request(request_id, changes | {"version": base["version"]}),
+            lambda body: crm_api.update_request(request_id, body),
             "備考・地点数を保存しました。",
             current=lambda: request_fields(crm_api.get_request(request_id)),
+            merge=True,
         )
     if not images:
         st.caption("明細画像は下の「修正して再提出」で選び、再提出と一緒に送ります。")

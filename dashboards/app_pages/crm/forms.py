@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import clock, components, crm_api, formats, labels
+from dashboards import clock, components, crm_api, formats, forms, labels
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm.labels import SITE_GROUPS, field_names, site_fields
 
@@ -78,7 +78,6 @@ def _date(key: str, field: str, label: str, base: dict | None, *, past: bool) ->
         min_value=earliest,
         max_value=latest,
         key=common.widget_key(key, field),
-        format="YYYY-MM-DD",
     )
     return chosen.isoformat() if chosen else None
 
@@ -157,8 +156,8 @@ def payment_form(key: str, base: dict | None) -> dict[str, Any]:
     st.markdown("**支払方法（2page）**")
     columns = st.columns(3)
     for column, field in zip(columns, ("payment_type", "invoice", "payment_certificate"), strict=True):
-        with column:
-            values[field] = _choice(key, field, field_names("corporation")[field], base, blank=False)
+        with column:  # 支払方法 starts unchosen: クレジットカード opens the card's required fields
+            values[field] = _choice(key, field, field_names("corporation")[field], base, blank=field == "payment_type")
     masked = _value(base, "credit_card_number_masked")
     st.caption("クレジットカード（支払方法がクレジットカードの場合）" + (f" 登録済み: {masked}" if masked else ""))
     keep = "（変更する場合のみ入力）" if masked else ""
@@ -223,10 +222,12 @@ def corporation_editor(page: str, key: str, corporation: dict) -> None:
     common.save(
         page,
         key,
+        base,
         changes,
-        lambda: crm_api.update_corporation(base["id"], changes | {"version": base["version"]}),
+        lambda body: crm_api.update_corporation(base["id"], body),
         "法人情報を保存しました。",
         current=lambda: crm_api.get_corporation(base["id"]),
+        merge=True,
     )
 
 
@@ -243,6 +244,8 @@ def corporation_view(corporation: dict) -> None:
             value = common.choice_label(CHOICE_KINDS[field], value)
         elif field in PHONE_FIELDS:
             value = formats.phone(value)
+        elif field in DATE_FIELDS:
+            value = formats.day(value)
         elif isinstance(value, bool):
             value = labels.yes_no(value)
         if value not in (None, ""):
@@ -333,6 +336,8 @@ def site_view(site: dict) -> dict[str, str]:
             value = common.choice_label(CHOICE_KINDS[field], value)
         elif field == "option_plans":
             value = "、".join(options.get(code, code) for code in value or [])
+        elif field in DATE_FIELDS:
+            value = formats.day(value)
         if value not in (None, "", []):
             shown[label] = str(value)
     return shown
@@ -375,9 +380,10 @@ def request_input(key: str) -> RequestInput:
     return RequestInput(files, remarks, int(site_count))
 
 
-def after_sending(created: dict) -> None:
-    """Back to マイ依頼一覧, where the new request is listed, with a message."""
+def after_sending(created: dict, form: str) -> None:
+    """Back to マイ依頼一覧, where the new request is listed, with a message; the form sent starts empty next time."""
     request, images = created["request"], len(created["images"])
     message = f"投入依頼 #{request['id']}（{request['corporation_name']}）を送信しました（明細画像 {images}枚）。"
     components.flash(common.MY_PAGE_KEY, message)
+    forms.clear(form)
     st.switch_page(common.MY_PAGE)

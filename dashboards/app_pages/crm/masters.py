@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import components, crm_api
+from dashboards import components, crm_api, forms
 from dashboards.app_pages.crm import common
 
 PAGE = "crm_masters"
@@ -71,11 +71,13 @@ def create_form(master: Master) -> None:
     key = f"{PAGE}_{master.key}_new"
     with st.expander(f"{master.noun}を追加", icon=":material/add:"):
         with st.form(key):
-            code = st.text_input("コード（必須・半角英数）", key=f"{key}_code").strip()
-            values = fields(master, key, None)
+            code = st.text_input("コード（必須・半角英数）", key=forms.key(key, "code")).strip()
+            values = fields(master, forms.prefix(key), None)
             submitted = st.form_submit_button(f"{master.noun}を追加", type="primary")
     if submitted:
-        components.act(PAGE, lambda: master.create({"code": code, **values}), f"コード {code} を追加しました。")
+        components.act(
+            PAGE, lambda: master.create({"code": code, **values}), f"コード {code} を追加しました。", form=key
+        )
 
 
 def edit_form(master: Master) -> None:

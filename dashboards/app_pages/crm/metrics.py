@@ -17,6 +17,7 @@ GRANULARITIES = {"month": "月別", "day": "日別"}
 BAR_COLOURS = {"deficient": "#d93025", "in_progress": "#f9ab00", "submitted": "#188038", "cancelled": "#9aa0a6"}
 ACQUIRED_COLOUR = "#1a73e8"
 DRILL = f"{PAGE}_drill"
+CARDS = ("crm.requests", "crm.acquired_sites", "crm.submitted")  # then 不備率
 
 
 def filters() -> dict[str, Any]:
@@ -36,18 +37,29 @@ def filters() -> dict[str, Any]:
     return {"agency_id": agency_id, "since": common.iso(since), "until": common.iso(until), "granularity": granularity}
 
 
-def summary(metrics: dict) -> None:
-    total = metrics["total"]
-    cards = {
-        "投入依頼件数": f"{total['requests']:,}",
-        "獲得地点数": f"{total['acquired_sites']:,}",
-        "不備率": common.percent(total["deficiency_rate"]),
-        "投入済": f"{total['submitted']:,}",
-    }
-    for column, (label, value) in zip(st.columns(len(cards)), cards.items(), strict=True):
+def deficiency_rate(figures: dict[str, dict]) -> None:
+    """不備率 = 不備 ÷ 投入依頼件数 of the same period (a rate has no list of its own)."""
+    requests, deficient = figures["crm.requests"], figures["crm.deficient"]
+    rate = deficient["value"] / requests["value"] if requests["value"] else 0.0
+    components.kpi_card("不備率", common.percent(rate), help=deficient["counts"])
+    components.period_caption(requests["period_label"])
+
+
+def cards(flt: dict[str, Any]) -> None:
+    """The period's named figures (service/crm/figures.py), each opening its list, 不備率 from two of them, and the
+    moment they are as of."""
+    figures = {figure["key"]: figure for figure in crm_api.metrics_figures(**flt)}
+    columns = st.columns(len(CARDS) + 1)
+    for column, key in zip(columns, CARDS, strict=False):
         with column:
-            components.kpi_card(label, value)
-    rows = [common.metrics_row(row) for row in metrics["agencies"]] + [common.metrics_row(total)]
+            components.figure_card(figures[key])
+    with columns[-1]:
+        deficiency_rate(figures)
+    components.figures_stamp(list(figures.values()))
+
+
+def summary(metrics: dict) -> None:
+    rows = [common.metrics_row(row) for row in metrics["agencies"]] + [common.metrics_row(metrics["total"])]
     ids = [row["agency_id"] for row in metrics["agencies"]]
 
     def drill_into_clicked_row() -> None:
@@ -71,6 +83,8 @@ def summary(metrics: dict) -> None:
 def figure(points: list[dict], granularity: str) -> go.Figure:
     """Requests by status as stacked bars per period, acquired sites as a line."""
     periods = [p["period"] for p in points]
+    span = f"{periods[0]}〜{periods[-1]}" if periods else "期間なし"
+    heading = f"投入依頼件数（ステータス別）と獲得地点数・{GRANULARITIES[granularity]}（{span}）"
     names = common.status_choices()
     chart = go.Figure()
     for status, colour in BAR_COLOURS.items():
@@ -87,7 +101,7 @@ def figure(points: list[dict], granularity: str) -> go.Figure:
         height=380,
         margin={"l": 0, "r": 0, "t": 40, "b": 0},
         hovermode="x unified",
-        title={"text": f"投入依頼件数（ステータス別）と獲得地点数・{GRANULARITIES[granularity]}", "font": {"size": 14}},
+        title={"text": heading, "font": {"size": 14}},
         legend={"orientation": "h", "y": -0.15, "traceorder": "normal"},
         xaxis={"type": "category"},
         yaxis={"title": "件数"},
@@ -138,7 +152,9 @@ def drill_down(metrics: dict, flt: dict[str, Any]) -> None:
 
 common.start(__file__)
 applied = filters()
-metrics = crm_api.agency_metrics(agency_id=applied["agency_id"], since=applied["since"], until=applied["until"])
+period = {"agency_id": applied["agency_id"], "since": applied["since"], "until": applied["until"]}
+cards(period)
+metrics = crm_api.agency_metrics(**period)
 summary(metrics)
 chart(applied)
 st.subheader("代理店の案件（ドリルダウン）")

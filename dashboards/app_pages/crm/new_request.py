@@ -29,7 +29,7 @@ def send(values: dict, request: crm_forms.RequestInput, agency_id: int | None) -
     except api.ApiError as exc:
         common.show_api_error(exc)
         return
-    crm_forms.after_sending(created)
+    crm_forms.after_sending(created, FORM)
 
 
 profile = common.start(__file__)

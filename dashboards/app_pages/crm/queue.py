@@ -2,7 +2,8 @@
 sales person, agency and period; it opens on the open work (対応中: 未対応 and 不備再提出), the cases with news for
 the input team (未読) first and then newest first, a resubmitted case marked 不備再提出; opening one leads to 案件詳細.
 
-?agency_id=… (the drill-down of 代理店別数値) starts with that agency chosen and every status shown.
+?agency_id=…, ?since=…&until=…, ?status=… (the drill-down and the cards of 代理店別数値) start with those filters
+chosen and, unless a status is named, every status shown.
 """
 
 from functools import partial
@@ -30,17 +31,17 @@ def sales_select(agency_id: int | None) -> int | None:
 
 
 def filters() -> dict[str, Any]:
-    start = st.query_params.get("agency_id", "")
+    linked = common.linked_period(PAGE, status=(f"{PAGE}_status", str))
     top = st.columns(4)
     with top[0]:
-        opened_on = "" if start else crm_labels.OPEN_WORK  # a drill-down shows the agency's every case
+        opened_on = "" if linked else crm_labels.OPEN_WORK  # a link shows the statuses it names, or every one
         status = components.code_select("ステータス", common.status_choices(), f"{PAGE}_status", default=opened_on)
     with top[1]:
         corporation = st.text_input(
             "法人名", key=f"{PAGE}_corporation", max_chars=100, placeholder="法人名の一部"
         ).strip()
     with top[2]:
-        agency_id = common.agency_select("代理店", f"{PAGE}_agency", preset=int(start) if start.isdigit() else None)
+        agency_id = common.agency_select("代理店", f"{PAGE}_agency", preset=common.linked_agency())
     with top[3]:
         requested_by = sales_select(agency_id)
     bottom = st.columns([2, 1], vertical_alignment="bottom")

@@ -6,13 +6,14 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import components, crm_api, labels
+from dashboards import components, crm_api, forms, labels
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm.labels import ROLE_LABELS
 
 PAGE = "crm_users"
 PICKER = f"{PAGE}_chosen"
 EDIT = f"{PAGE}_edit"
+NEW = f"{PAGE}_new"  # the create form
 AGENCY_REQUIRED = "営業担当者には代理店の指定が必要です。"
 MANAGER_SALES_ONLY = "営業マネージャーは営業担当者にのみ設定できます。"
 MANAGER_LABEL = "営業マネージャー（自代理店の全案件を表示）"
@@ -80,16 +81,21 @@ def create_form() -> None:
         with st.form(f"{PAGE}_create"):
             left, middle, right = st.columns(3)
             values: dict[str, Any] = {
-                "login_id": left.text_input("ログインID", key=f"{PAGE}_new_login_id").strip(),
-                "name": middle.text_input("氏名", key=f"{PAGE}_new_name").strip(),
-                "email": right.text_input("メールアドレス（任意）", key=f"{PAGE}_new_email").strip() or None,
-                "password": st.text_input("初期パスワード（8文字以上）", type="password", key=f"{PAGE}_new_password"),
+                "login_id": left.text_input("ログインID", key=forms.key(NEW, "login_id")).strip(),
+                "name": middle.text_input("氏名", key=forms.key(NEW, "name")).strip(),
+                "email": right.text_input("メールアドレス（任意）", key=forms.key(NEW, "email")).strip() or None,
+                "password": st.text_input(
+                    "初期パスワード（8文字以上）", type="password", key=forms.key(NEW, "password")
+                ),
             }
-            values |= role_fields(f"{PAGE}_new", None)
+            values |= role_fields(NEW, None)
             submitted = st.form_submit_button("追加", type="primary")
     if submitted and not components.show_errors(common.schema_errors("user_create", values) + role_errors(values)):
         components.act(
-            PAGE, lambda: crm_api.create_user(values), f"ユーザー「{labels.plain(values['name'])}」を追加しました。"
+            PAGE,
+            lambda: crm_api.create_user(values),
+            f"ユーザー「{labels.plain(values['name'])}」を追加しました。",
+            form=NEW,
         )
 
 
@@ -125,8 +131,9 @@ def save_user(base: dict, values: dict[str, Any], password: str) -> None:
     common.save(
         PAGE,
         EDIT,
+        base,
         changes,
-        lambda: crm_api.update_user(user_id, changes | {"version": base["version"]}),
+        lambda body: crm_api.update_user(user_id, body),
         f"ユーザー「{labels.plain(values['name'])}」を保存しました。",
         current=lambda: crm_api.get_user(user_id),
     )

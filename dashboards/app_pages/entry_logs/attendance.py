@@ -5,10 +5,11 @@ from html import escape
 
 import streamlit as st
 
-from dashboards import auth, clock, components, entry_logs_api, labels
+from dashboards import auth, clock, components, entry_logs_api, forms, labels
 from dashboards.app_pages.entry_logs import common
 
 PAGE = "entry_logs_attendance"
+RECORD = f"{PAGE}_record"  # the form that records a child's day
 REFRESH_SECONDS = 60
 STYLE = """
 <style>
@@ -89,7 +90,9 @@ def attendance_table(nursery_id: int, day: date, class_name: str) -> None:
     if not data["children"]:
         st.info("園児が登録されていません。「保護者・園児管理」から登録してください。")
         return
+    st.markdown(f"**{day:%Y/%m/%d}の出欠**")
     st.html(attendance_html(data["children"]))
+    components.moment_stamp(clock.now())
     live = "1分ごとに自動で更新されます。" if day == clock.today() else ""
     st.caption(f"送り迎え時刻にマウスを重ねると、保護者と当日の記録（最大5件）を表示します。{live}")
 
@@ -105,15 +108,18 @@ def record_form(nursery_id: int, day: date, class_name: str) -> None:
         return
     statuses = entry_logs_api.vocabulary()["attendanceStatuses"]
     with st.expander("出席状態を記録", icon=":material/edit_note:"):
-        with st.form(f"{PAGE}_record"):
+        with st.form(RECORD):
             child_id = st.selectbox(
-                "園児", list(children), key=f"{PAGE}_child", format_func=lambda i: child_label(children[i])
+                "園児", list(children), key=forms.key(RECORD, "child"), format_func=lambda i: child_label(children[i])
             )
             status = st.radio(
-                "出席状態", list(statuses), horizontal=True, key=f"{PAGE}_status", format_func=statuses.get
+                "出席状態", list(statuses), horizontal=True, key=forms.key(RECORD, "status"), format_func=statuses.get
             )
             note = st.text_input(
-                "備考", key=f"{PAGE}_note", max_chars=entry_logs_api.rules()["noteMax"], placeholder="例: 風邪のため"
+                "備考",
+                key=forms.key(RECORD, "note"),
+                max_chars=entry_logs_api.rules()["noteMax"],
+                placeholder="例: 風邪のため",
             ).strip()
             with st.container(horizontal=True):
                 save = st.form_submit_button("記録する", type="primary")
@@ -124,10 +130,14 @@ def record_form(nursery_id: int, day: date, class_name: str) -> None:
             PAGE,
             lambda: entry_logs_api.set_attendance(child_id, day, status, note),
             f"{name}の{day:%m/%d}の出席状態を「{statuses[status]}」にしました。",
+            form=RECORD,
         )
     elif clear:
         components.act(
-            PAGE, lambda: entry_logs_api.clear_attendance(child_id, day), f"{name}の{day:%m/%d}の記録を消しました。"
+            PAGE,
+            lambda: entry_logs_api.clear_attendance(child_id, day),
+            f"{name}の{day:%m/%d}の記録を消しました。",
+            form=RECORD,
         )
 
 
@@ -143,7 +153,7 @@ nursery = common.nursery_choice(user, PAGE)
 if nursery is not None:
     picker = st.columns([1, 1, 2])
     with picker[0]:
-        chosen_day = st.date_input("日付", value=clock.today(), key=f"{PAGE}_date", format="YYYY-MM-DD")
+        chosen_day = st.date_input("日付", value=clock.today(), key=f"{PAGE}_date")
     with picker[1]:
         chosen_class = class_choice(nursery["id"])
     live = REFRESH_SECONDS if chosen_day == clock.today() else None

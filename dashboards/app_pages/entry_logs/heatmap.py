@@ -21,7 +21,7 @@ def hours_shown(cells: list[dict]) -> list[int]:
     return list(range(min([FIRST_HOUR, *hours]), max([LAST_HOUR, *hours]) + 1))
 
 
-def heat_figure(heat: dict, entry_type: str, hours: list[int]) -> go.Figure:
+def heat_figure(heat: dict, entry_type: str, hours: list[int], words: str) -> go.Figure:
     """A weekday x hour grid of one kind of scan, white (none) to the kind's colour (most)."""
     counts = {(cell["weekday"], cell["hour"]): cell["count"] for cell in heat["cells"]}
     z = [[counts.get((weekday, hour), 0) for hour in hours] for weekday in range(len(WEEKDAYS))]
@@ -39,7 +39,10 @@ def heat_figure(heat: dict, entry_type: str, hours: list[int]) -> go.Figure:
         )
     )
     figure.update_layout(
-        title={"text": f"{common.ARROWS[entry_type]} {KINDS[entry_type]}（{heat['total']:,}件）", "font": {"size": 15}},
+        title={
+            "text": f"{common.ARROWS[entry_type]} {KINDS[entry_type]}（{heat['total']:,}件・{words}）",
+            "font": {"size": 15},
+        },
         height=330,
         margin={"l": 0, "r": 0, "t": 40, "b": 0},
         yaxis={"autorange": "reversed"},
@@ -58,10 +61,8 @@ def peak(heat: dict) -> str:
 def period() -> tuple[date, date] | None:
     today = clock.today()
     columns = st.columns([1, 1, 2])
-    start = columns[0].date_input(
-        "期間（開始）", value=today - timedelta(days=DEFAULT_DAYS - 1), key=f"{PAGE}_from", format="YYYY-MM-DD"
-    )
-    end = columns[1].date_input("期間（終了）", value=today, key=f"{PAGE}_to", format="YYYY-MM-DD")
+    start = columns[0].date_input("期間（開始）", value=today - timedelta(days=DEFAULT_DAYS - 1), key=f"{PAGE}_from")
+    end = columns[1].date_input("期間（終了）", value=today, key=f"{PAGE}_to")
     if start is None or end is None or start > end:
         st.error("期間の開始と終了を、開始が終了より前になるように指定してください。")
         return None
@@ -70,6 +71,8 @@ def period() -> tuple[date, date] | None:
 
 def show(nursery_id: int, start: date, end: date) -> None:
     period_filter = {"from": start.isoformat(), "to": end.isoformat()}
+    words = components.days_words(start, end)
+    read_at = clock.now()
     heats = {kind: entry_logs_api.heatmap(nursery_id, **period_filter, entryType=kind) for kind in KINDS}
     cards = st.columns(len(KINDS))
     for column, (kind, heat) in zip(cards, heats.items(), strict=True):
@@ -77,9 +80,11 @@ def show(nursery_id: int, start: date, end: date) -> None:
             components.kpi_card(
                 f"{KINDS[kind]}のピーク", peak(heat), help=f"期間中の{KINDS[kind]}: {heat['total']:,}件"
             )
+            components.period_caption(words)
+    components.moment_stamp(read_at)
     hours = hours_shown([cell for heat in heats.values() for cell in heat["cells"]])
     for kind, heat in heats.items():
-        st.plotly_chart(heat_figure(heat, kind, hours), key=f"{PAGE}_{kind}", config={"displayModeBar": False})
+        st.plotly_chart(heat_figure(heat, kind, hours, words), key=f"{PAGE}_{kind}", config={"displayModeBar": False})
     st.caption(f"曜日・時刻は日本時間（{heats['Entry']['timezone']}）。削除したログは数えません。")
 
 

@@ -53,8 +53,8 @@ def filter_card(user: dict) -> dict:
         st.markdown("**フィルター**")
         with st.form(f"{PAGE}_filters", border=False):
             top = st.columns([1, 1, 2, 1])
-            start = top[0].date_input("期間（開始）", value=None, key=f"{PAGE}_from", format="YYYY-MM-DD")
-            end = top[1].date_input("期間（終了）", value=None, key=f"{PAGE}_to", format="YYYY-MM-DD")
+            start = top[0].date_input("期間（開始）", value=None, key=f"{PAGE}_from")
+            end = top[1].date_input("期間（終了）", value=None, key=f"{PAGE}_to")
             parent = top[2].text_input("保護者名", key=f"{PAGE}_parent", max_chars=100, placeholder=PART).strip()
             with top[3]:
                 entry_type = components.code_select("入/出", common.type_labels(), f"{PAGE}_type")

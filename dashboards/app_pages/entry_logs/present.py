@@ -68,6 +68,8 @@ def present_panel(nursery_id: int) -> None:
     components.kpi_card(
         "園内にいる保護者", f"{len(parents)}人", help="今日「入」を記録し、まだ「出」を記録していない保護者"
     )
+    components.period_caption(components.NOW_WORDS)
+    components.moment_stamp(now)
     closing_note(present)
     if parents:
         st.dataframe(pd.DataFrame([present_row(p, now) for p in parents]), hide_index=True, height="content")

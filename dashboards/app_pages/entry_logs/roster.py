@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import api, auth, components, entry_logs_api, formats, labels
+from dashboards import api, auth, components, entry_logs_api, formats, forms, labels
 from dashboards.app_pages.entry_logs import common
 
 PAGE = "entry_logs_roster"
@@ -112,6 +112,7 @@ def child_fields(prefix: str, parents: dict[int, str], child: dict | None = None
             key=f"{prefix}_parents",
             format_func=lambda i: f"{parents[i]}（ID {i}）",
             placeholder="保護者を選択",
+            wrap=True,  # every tag whole: a choice is never cut short
         ),
     }
 
@@ -132,12 +133,14 @@ class Kind:
 
 
 def save_form(kind: Kind, prefix: str, item: dict | None, call: Callable[[dict], Any], verb: str) -> None:
-    """A form (add or edit) that checks its values with the API's rules before sending them."""
+    """A form (add or edit) that checks its values with the API's rules before sending them; once saved, its
+    widgets start again (empty to add the next one, the stored values of the one edited)."""
     with st.form(f"{prefix}_form"):
-        values = kind.fields(prefix, item)
+        values = kind.fields(forms.prefix(prefix), item)
         submitted = st.form_submit_button(verb, type="primary")
     if submitted and not components.show_errors(kind.errors(values)):
-        components.act(PAGE, lambda: call(values), f"{kind.word}「{labels.plain(values['name'])}」を{verb}しました。")
+        success = f"{kind.word}「{labels.plain(values['name'])}」を{verb}しました。"
+        components.act(PAGE, lambda: call(values), success, form=prefix)
 
 
 def picker(kind_key: str) -> str:

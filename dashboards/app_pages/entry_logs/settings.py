@@ -6,11 +6,12 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, components, entry_logs_api, formats, labels
+from dashboards import auth, components, entry_logs_api, formats, forms, labels
 from dashboards.app_pages.entry_logs import common
 
 PAGE = "entry_logs_settings"
 STATION_PICKER = f"{PAGE}_station"
+NEW = f"{PAGE}_new"  # the 保育園を追加 form
 
 
 def password_limits() -> tuple[int, int]:
@@ -92,12 +93,13 @@ def closing_time_form(nursery: dict) -> None:
 def password_form(nursery: dict) -> None:
     verb = "変更" if nursery["entryExitEnabled"] else "設定"
     low, high = password_limits()
-    with st.form(f"{PAGE}_password_{nursery['id']}", clear_on_submit=True):
+    form = f"{PAGE}_password_{nursery['id']}"
+    with st.form(form):
         password = st.text_input(
-            "新しいパスワード", type="password", key=f"{PAGE}_password", max_chars=high, help=f"{low}〜{high}文字"
+            "新しいパスワード", type="password", key=forms.key(form, "new"), max_chars=high, help=f"{low}〜{high}文字"
         )
         repeated = st.text_input(
-            "新しいパスワード（確認）", type="password", key=f"{PAGE}_password_again", max_chars=high
+            "新しいパスワード（確認）", type="password", key=forms.key(form, "again"), max_chars=high
         )
         submitted = st.form_submit_button(f"パスワードを{verb}", type="primary", icon=":material/key:")
     if submitted and not components.show_errors(password_errors(password, repeated)):
@@ -105,6 +107,7 @@ def password_form(nursery: dict) -> None:
             PAGE,
             lambda: entry_logs_api.set_password(nursery["id"], password),
             f"入退パスワードを{verb}しました。入退登録端末では新しいパスワードで再度ログインしてください。",
+            form=form,
         )
     if nursery["entryExitEnabled"]:
         st.caption(f"{verb}すると、ログイン中の入退登録端末はログアウトされます。")
@@ -185,17 +188,17 @@ def create_errors(code: str, name: str, password: str) -> list[str]:
 def create_form() -> None:
     rules = entry_logs_api.rules()
     with st.expander("保育園を追加", icon=":material/add_home:"):
-        with st.form(f"{PAGE}_create", clear_on_submit=False):
+        with st.form(f"{PAGE}_create"):
             code = st.text_input(
-                "保育園コード", key=f"{PAGE}_new_code", max_chars=rules["nurseryCodeMax"], placeholder="例: sakura"
+                "保育園コード", key=forms.key(NEW, "code"), max_chars=rules["nurseryCodeMax"], placeholder="例: sakura"
             ).strip()
             name = st.text_input(
-                "保育園名", key=f"{PAGE}_new_name", max_chars=rules["nameMax"], placeholder="例: さくら保育園"
+                "保育園名", key=forms.key(NEW, "name"), max_chars=rules["nameMax"], placeholder="例: さくら保育園"
             ).strip()
             password = st.text_input(
                 "入退パスワード（任意）",
                 type="password",
-                key=f"{PAGE}_new_password",
+                key=forms.key(NEW, "password"),
                 max_chars=rules["passwordMax"],
                 help="後から設定することもできます。",
             )
@@ -203,7 +206,10 @@ def create_form() -> None:
     if submitted and not components.show_errors(create_errors(code, name, password)):
         data = {"code": code, "name": name, "entryExitPassword": password or None}
         components.act(
-            PAGE, lambda: entry_logs_api.create_nursery(data), f"保育園「{labels.plain(name)}」を追加しました。"
+            PAGE,
+            lambda: entry_logs_api.create_nursery(data),
+            f"保育園「{labels.plain(name)}」を追加しました。",
+            form=NEW,
         )
 
 

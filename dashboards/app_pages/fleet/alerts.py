@@ -1,10 +1,8 @@
 """端末管理 › アラート一覧: open work against the §4.2 times (SLA colours), and the forms that move an alert along."""
 
-from typing import Any
-
 import streamlit as st
 
-from dashboards import api, auth, clock, components, fleet_api, labels
+from dashboards import api, auth, clock, components, fleet_api, forms, labels
 from dashboards.app_pages.fleet import common as fleet_common
 
 PAGE = "fleet_alerts"
@@ -17,19 +15,24 @@ FILTERS = ("status", "type", "customer", "overdue", "open_only")
 
 @st.fragment(run_every=fleet_common.REFRESH_SECONDS)
 def summary() -> None:
-    """Counts from the API's totals (one row fetched each), refreshed every minute."""
-    columns = st.columns(3)
-    counts: tuple[tuple[str, dict[str, Any], str | None], ...] = (
-        ("未対応", {"status": "open"}, None),
-        ("対応中", {"status": "acknowledged"}, None),
-        ("SLA超過", {"overdue": True, "open_only": True}, fleet_common.SLA_OVERDUE_HELP),
-    )
-    for column, (label, query, help_text) in zip(columns, counts, strict=True):
+    """The named figures (service/fleet/figures.py), each the alert list's total under its filter, refreshed every
+    minute."""
+    figures = fleet_api.alert_figures()
+    components.figures_stamp(figures)
+    for column, figure in zip(st.columns(len(figures)), figures, strict=True):
         with column:
-            components.kpi_card(label, f"{fleet_api.list_alerts(page_size=1, **query)['total']:,}", help=help_text)
+            components.figure_card(figure)
 
 
 def filters() -> dict:
+    components.linked_filters(
+        PAGE,
+        {
+            "status": (f"{PAGE}_status", str),
+            "overdue": (f"{PAGE}_overdue", components.flag),
+            "open_only": (f"{PAGE}_open_only", components.flag),
+        },
+    )
     columns = st.columns([1, 1, 2, 1])
     with columns[0]:
         status = components.code_select("状態", fleet_api.words("alert_statuses"), f"{PAGE}_status")
@@ -38,7 +41,7 @@ def filters() -> dict:
     with columns[2]:
         customer_id = fleet_common.customer_select("顧客企業", f"{PAGE}_customer")
     with columns[3]:
-        overdue = st.checkbox("SLA超過のみ", key=f"{PAGE}_overdue")
+        overdue = st.checkbox("SLA超過（完了報告の遅れを含む）のみ", key=f"{PAGE}_overdue")
         st.session_state.setdefault(f"{PAGE}_open_only", True)  # the list opens on the work still to do
         open_only = st.checkbox("未解決のみ", key=f"{PAGE}_open_only")
     return {
@@ -122,15 +125,16 @@ def alert_panel(alert_id: int) -> None:
 
 
 def note_form(alert: dict) -> None:
-    with st.form(f"{PAGE}_note_{alert['id']}", clear_on_submit=True):
-        body = st.text_area("対応メモ", key=f"{PAGE}_note_body_{alert['id']}", max_chars=NOTE_MAX).strip()
+    form = f"{PAGE}_note_{alert['id']}"
+    with st.form(form):
+        body = st.text_area("対応メモ", key=forms.key(form, "body"), max_chars=NOTE_MAX).strip()
         submitted = st.form_submit_button("メモを追加")
     if not submitted:
         return
     if not body:
         st.error("メモを入力してください。")
         return
-    components.act(PAGE, lambda: fleet_api.add_note(alert["id"], body), "対応メモを追加しました。")
+    components.act(PAGE, lambda: fleet_api.add_note(alert["id"], body), "対応メモを追加しました。", form=form)
 
 
 def resolve_form(alert: dict) -> None:

@@ -16,10 +16,6 @@ from dashboards import auth, clock, components, fleet_api, formats, labels, sect
 
 DOMAIN = "fleet"
 REFRESH_SECONDS = 60
-SLA_OVERDUE_HELP = (
-    "障害対応フローの期限（初動確認・リモート診断・顧客連絡・対応実施）を過ぎた未解決のアラートの件数。"
-    "解決済みのアラートは含みません。"
-)
 # §5.1: admin everything; operator monitoring and basic operations; support reading, alerts and customer contact.
 ADMIN = ("admin",)
 OPERATOR = ("admin", "operator")

@@ -5,12 +5,13 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboards import api, auth, components, fleet_api, labels
+from dashboards import api, auth, components, fleet_api, forms, labels
 from dashboards.app_pages.fleet import common as fleet_common
 from dashboards.app_pages.fleet import quiet_times as fleet_quiet_times
 
 PAGE = "fleet_customers"
 PICKER = f"{PAGE}_selected"
+NEW = f"{PAGE}_new"  # the create form
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_PATTERN = re.compile(r"^[+() -]*[0-9][0-9+() -]*$")
 PHONE_MAX = 20
@@ -81,13 +82,14 @@ def customer_fields(prefix: str, customer: dict | None = None) -> dict:
 def create_form() -> None:
     with st.expander("顧客を追加", icon=":material/add_business:"):
         with st.form(f"{PAGE}_create"):
-            values = customer_fields(f"{PAGE}_new")
+            values = customer_fields(forms.prefix(NEW))
             submitted = st.form_submit_button("追加", type="primary")
     if submitted and not components.show_errors(validate(values)):
         components.act(
             PAGE,
             lambda: fleet_api.create_customer(values),
             f"顧客「{labels.plain(values['company_name'])}」を追加しました。",
+            form=NEW,
         )
 
 

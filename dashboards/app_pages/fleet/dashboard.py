@@ -23,15 +23,11 @@ CUSTOMER_WIDTHS = {
 
 
 def cards(data: dict) -> None:
-    columns = st.columns(4)
-    with columns[0]:
-        components.kpi_card("総端末数", f"{data['total']:,}")
-    with columns[1]:
-        components.kpi_card("オンライン", f"{data['online']:,}")
-    with columns[2]:
-        components.kpi_card("アラート", f"{data['open_alerts']:,}", help="未解決のアラートの件数")
-    with columns[3]:
-        components.kpi_card("SLA超過", f"{data['sla_overdue']:,}", help=fleet_common.SLA_OVERDUE_HELP)
+    """The named figures (service/fleet/figures.py), each opening the list of its rows."""
+    components.figures_stamp(data["figures"])
+    for column, figure in zip(st.columns(len(data["figures"])), data["figures"], strict=True):
+        with column:
+            components.figure_card(figure)
 
 
 def status_chart(data: dict) -> go.Figure:

@@ -10,11 +10,13 @@ import plotly.graph_objects as go
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import auth, components, fleet_api, labels
+from dashboards import auth, components, fleet_api, forms, labels
 from dashboards.app_pages.fleet import common as fleet_common
 
 PAGE = "fleet_firmware"
 ROLLOUT_PICKER = f"{PAGE}_rollout"
+NEW_ROLLOUT = f"{PAGE}_new_rollout"  # the new rollout's form
+UPLOAD = f"{PAGE}_upload"  # the new release's form
 VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,19}$")
 SHA256_PATTERN = re.compile(r"^[0-9a-fA-F]{64}$")
 NOTES_MAX = 2000
@@ -194,11 +196,15 @@ def parse_ids(text: str) -> list[int] | None:
 def target_inputs(kind: str) -> tuple[dict | None, list[str]]:
     """The rollout target for the chosen kind, and what is wrong with it."""
     if kind == "customer":
-        customer_id = fleet_common.customer_select("対象の顧客", f"{PAGE}_target_customer", include_all=False)
+        customer_id = fleet_common.customer_select(
+            "対象の顧客", forms.key(NEW_ROLLOUT, "target_customer"), include_all=False
+        )
         return ({"customer_id": customer_id}, []) if customer_id else (None, ["対象の顧客を選択してください。"])
     if kind == "terminals":
         text = st.text_area(
-            "端末ID（カンマまたは改行区切り）", key=f"{PAGE}_target_ids", help="端末一覧のID列の値です。"
+            "端末ID（カンマまたは改行区切り）",
+            key=forms.key(NEW_ROLLOUT, "target_ids"),
+            help="端末一覧のID列の値です。",
         )
         ids = parse_ids(text)
         if ids is None or len(ids) > MAX_TARGET_TERMINALS:
@@ -206,13 +212,17 @@ def target_inputs(kind: str) -> tuple[dict | None, list[str]]:
         return {"terminal_ids": ids}, []
     columns = st.columns(4)
     with columns[0]:
-        status = components.code_select("状態", fleet_api.words("terminal_statuses"), f"{PAGE}_target_status")
+        status = components.code_select(
+            "状態", fleet_api.words("terminal_statuses"), forms.key(NEW_ROLLOUT, "target_status")
+        )
     with columns[1]:
-        customer_id = fleet_common.customer_select("顧客企業", f"{PAGE}_target_filter_customer")
+        customer_id = fleet_common.customer_select("顧客企業", forms.key(NEW_ROLLOUT, "target_filter_customer"))
     with columns[2]:
-        version = st.text_input("現在のファームウェア", key=f"{PAGE}_target_version").strip()
+        version = st.text_input("現在のファームウェア", key=forms.key(NEW_ROLLOUT, "target_version")).strip()
     with columns[3]:
-        query = st.text_input("検索", key=f"{PAGE}_target_q", placeholder="シリアル・店舗・会社名").strip()
+        query = st.text_input(
+            "検索", key=forms.key(NEW_ROLLOUT, "target_q"), placeholder="シリアル・店舗・会社名"
+        ).strip()
     flt: dict[str, Any] = {
         k: v
         for k, v in {"status": status, "customer_id": customer_id, "firmware_version": version, "q": query}.items()
@@ -235,18 +245,20 @@ def rollout_form() -> None:
     release_id = st.selectbox(
         "配信するファームウェア",
         list(by_id),
-        key=f"{PAGE}_release",
+        key=forms.key(NEW_ROLLOUT, "release"),
         format_func=lambda i: f"{by_id[i]['version']}（{by_id[i]['filename']}）",
     )
     failed_before(release_id)
-    kind = st.radio("対象", list(TARGET_KINDS), format_func=TARGET_KINDS.get, horizontal=True, key=f"{PAGE}_kind")
+    kind = st.radio(
+        "対象", list(TARGET_KINDS), format_func=TARGET_KINDS.get, horizontal=True, key=forms.key(NEW_ROLLOUT, "kind")
+    )
     target, errors = target_inputs(kind)
     columns = st.columns(3)
     with columns[0]:
         waves_text = st.text_input(
             "波（累積%）",
             value="1, 10, 100",
-            key=f"{PAGE}_waves",
+            key=forms.key(NEW_ROLLOUT, "waves"),
             help="例: 1, 10, 100 は 1% → 10% → 全台 の順に配信します。",
         )
     with columns[1]:
@@ -255,7 +267,7 @@ def rollout_form() -> None:
             min_value=0.0,
             max_value=100.0,
             value=None,
-            key=f"{PAGE}_threshold",
+            key=forms.key(NEW_ROLLOUT, "threshold"),
             placeholder="空欄で既定値",
         )
     with columns[2]:
@@ -264,7 +276,7 @@ def rollout_form() -> None:
             min_value=1,
             max_value=7 * 24 * 60,
             value=None,
-            key=f"{PAGE}_timeout",
+            key=forms.key(NEW_ROLLOUT, "timeout"),
             placeholder="空欄で既定値",
         )
     if not st.button("ロールアウトを作成", type="primary", key=f"{PAGE}_create_rollout"):
@@ -285,7 +297,9 @@ def rollout_form() -> None:
     def create() -> None:
         components.choose(ROLLOUT_PICKER, fleet_api.create_rollout(data)["id"])  # shown at once, its progress below
 
-    components.act(PAGE, create, f"バージョン {by_id[release_id]['version']} のロールアウトを開始しました。")
+    components.act(
+        PAGE, create, f"バージョン {by_id[release_id]['version']} のロールアウトを開始しました。", form=NEW_ROLLOUT
+    )
 
 
 def failed_before(release_id: int) -> None:
@@ -322,13 +336,15 @@ def validate_release(content: bytes, version: str, sha256: str, notes: str) -> l
 
 
 def upload_form() -> None:
-    with st.form(f"{PAGE}_upload", clear_on_submit=True):
+    with st.form(UPLOAD):
         upload = components.file_uploader(
-            "ファームウェアのファイル", key=f"{PAGE}_file", limit_mb=components.FIRMWARE_MB
+            "ファームウェアのファイル", key=forms.key(UPLOAD, "file"), limit_mb=components.FIRMWARE_MB
         )
-        version = st.text_input("バージョン", key=f"{PAGE}_version", placeholder="例: 1.2.0").strip()
-        sha256 = st.text_input("SHA-256", key=f"{PAGE}_sha256", help="配布元が公開している値を入力します。").strip()
-        notes = st.text_area("リリースノート", key=f"{PAGE}_notes", max_chars=NOTES_MAX).strip()
+        version = st.text_input("バージョン", key=forms.key(UPLOAD, "version"), placeholder="例: 1.2.0").strip()
+        sha256 = st.text_input(
+            "SHA-256", key=forms.key(UPLOAD, "sha256"), help="配布元が公開している値を入力します。"
+        ).strip()
+        notes = st.text_area("リリースノート", key=forms.key(UPLOAD, "notes"), max_chars=NOTES_MAX).strip()
         submitted = st.form_submit_button("登録", type="primary")
     if not submitted:
         return
@@ -341,6 +357,7 @@ def upload_form() -> None:
             file_name=upload.name, content=content, version=version, sha256=sha256, notes=notes
         ),
         f"ファームウェア {labels.plain(version)} を登録しました。",
+        form=UPLOAD,
     )
 
 

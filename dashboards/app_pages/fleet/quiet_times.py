@@ -6,7 +6,7 @@ from datetime import time
 import pandas as pd
 import streamlit as st
 
-from dashboards import clock, components, fleet_api, labels
+from dashboards import clock, components, fleet_api, formats, forms, labels
 from dashboards.app_pages.fleet import common as fleet_common
 
 PAGE = "fleet_customers"
@@ -43,6 +43,8 @@ def business_hours_form(customer: dict) -> None:
             default=customer.get("closed_weekdays") or [],
             format_func=lambda d: WEEKDAYS[d],
             key=f"{key}_closed",
+            placeholder="定休日なし",
+            wrap=True,  # every tag whole: a choice is never cut short
         )
         submitted = st.form_submit_button("営業時間を保存")
     if not submitted:
@@ -69,7 +71,7 @@ def window_row(window: dict) -> dict:
         "繰り返し": when,
         "開始": window["start_time"][:5],
         "時間（分）": window["duration_minutes"],
-        "終了日": window["until"],
+        "終了日": formats.day(window["until"]),
         "理由": window["reason"],
     }
 
@@ -94,19 +96,20 @@ def windows_panel(customer: dict, *, may_edit: bool) -> None:
             components.act(
                 PAGE, lambda: fleet_api.delete_maintenance_window(chosen), "定期メンテナンスを削除しました。"
             )
-    with st.form(f"{key}_new", clear_on_submit=True):
-        store = st.text_input("設置店舗名（空欄で全店舗）", key=f"{key}_store").strip()
+    new = f"{key}_new"
+    with st.form(new):
+        store = st.text_input("設置店舗名（空欄で全店舗）", key=forms.key(new, "store")).strip()
         left, middle, right = st.columns(3)
         recurrence = left.selectbox(
-            "繰り返し", list(RECURRENCES), format_func=RECURRENCES.__getitem__, key=f"{key}_rec"
+            "繰り返し", list(RECURRENCES), format_func=RECURRENCES.__getitem__, key=forms.key(new, "rec")
         )
         weekday = middle.selectbox(
-            "曜日（毎週のみ）", list(range(7)), format_func=lambda d: WEEKDAYS[d], key=f"{key}_wd"
+            "曜日（毎週のみ）", list(range(7)), format_func=lambda d: WEEKDAYS[d], key=forms.key(new, "wd")
         )
-        starts = right.time_input("開始時刻", time(22), key=f"{key}_start")
-        minutes = left.number_input("時間（分）", min_value=1, max_value=1440, value=60, key=f"{key}_minutes")
-        until = middle.date_input("終了日", value=clock.today(), key=f"{key}_until")
-        reason = st.text_input("理由", key=f"{key}_reason").strip()
+        starts = right.time_input("開始時刻", time(22), key=forms.key(new, "start"))
+        minutes = left.number_input("時間（分）", min_value=1, max_value=1440, value=60, key=forms.key(new, "minutes"))
+        until = middle.date_input("終了日", value=clock.today(), key=forms.key(new, "until"))
+        reason = st.text_input("理由", key=forms.key(new, "reason")).strip()
         submitted = st.form_submit_button("定期メンテナンスを追加")
     if not submitted:
         return
@@ -123,4 +126,6 @@ def windows_panel(customer: dict, *, may_edit: bool) -> None:
         "until": until.isoformat(),
         "reason": reason,
     }
-    components.act(PAGE, lambda: fleet_api.create_maintenance_window(window), "定期メンテナンスを追加しました。")
+    components.act(
+        PAGE, lambda: fleet_api.create_maintenance_window(window), "定期メンテナンスを追加しました。", form=new
+    )

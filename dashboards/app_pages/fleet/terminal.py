@@ -4,7 +4,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import api, auth, components, fleet_api, labels
+from dashboards import api, auth, components, fleet_api, formats, labels
 from dashboards.app_pages.fleet import common as fleet_common
 
 PAGE = "fleet_terminal"
@@ -62,7 +62,7 @@ def state(terminal: dict) -> None:
     for column, (key, label) in zip(columns[1:], METRICS.items(), strict=True):
         with column:
             components.kpi_card(label, fleet_common.usage(terminal, key))
-    installed = terminal["installed_date"] or "-"
+    installed = formats.day(terminal["installed_date"]) or "-"
     st.caption(
         f"ファームウェア {terminal['firmware_version']} ／ エージェント {terminal['agent_version'] or '-'} ／ "
         f"通信間隔 {terminal['interval_seconds']}秒 ／ 設置日 {installed} ／ "

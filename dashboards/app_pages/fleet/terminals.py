@@ -6,13 +6,14 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import auth, components, fleet_api, labels
+from dashboards import auth, components, fleet_api, forms, labels
 from dashboards.app_pages.fleet import common as fleet_common
 
 PAGE = "fleet_terminals"
 DETAIL = f"{PAGE}_detail"
 BULK = fleet_common.BulkWork(PAGE, "terminals", "端末", "terminal_bulk_actions")
 FILTERS = ("q", "status", "customer", "firmware", "sort")
+NEW = f"{PAGE}_new"  # the create form
 SORTS = {
     "company_name": "顧客名",
     "serial_number": "シリアル番号",
@@ -45,6 +46,7 @@ def terminal_row(terminal: dict) -> dict:
 
 
 def filters() -> dict[str, Any]:
+    components.linked_filters(PAGE, {"status": (f"{PAGE}_status", str)})
     query = st.text_input("検索", key=f"{PAGE}_q", placeholder="シリアル番号・設置店舗名・会社名の一部").strip()
     columns = st.columns(4)
     with columns[0]:
@@ -94,12 +96,12 @@ def validate_new(serial: str, customer_id: int | None, store: str, version: str)
 
 def create_form() -> None:
     with st.expander("端末を登録", icon=":material/add:"):
-        customer_id = fleet_common.customer_select("顧客企業", f"{PAGE}_new_customer", include_all=False)
+        customer_id = fleet_common.customer_select("顧客企業", forms.key(NEW, "customer"), include_all=False)
         with st.form(f"{PAGE}_create"):
-            serial = st.text_input("シリアル番号", key=f"{PAGE}_new_serial").strip()
-            store = st.text_input("設置店舗名", key=f"{PAGE}_new_store", placeholder="例: ○○店舗 レジ1番").strip()
-            version = st.text_input("ファームウェア", value="1.0.0", key=f"{PAGE}_new_firmware").strip()
-            installed: date | None = st.date_input("設置日（任意）", value=None, key=f"{PAGE}_new_installed")
+            serial = st.text_input("シリアル番号", key=forms.key(NEW, "serial")).strip()
+            store = st.text_input("設置店舗名", key=forms.key(NEW, "store"), placeholder="例: ○○店舗 レジ1番").strip()
+            version = st.text_input("ファームウェア", value="1.0.0", key=forms.key(NEW, "firmware")).strip()
+            installed: date | None = st.date_input("設置日（任意）", value=None, key=forms.key(NEW, "installed"))
             submitted = st.form_submit_button("登録", type="primary")
     if not submitted or components.show_errors(validate_new(serial, customer_id, store, version)):
         return
@@ -110,7 +112,12 @@ def create_form() -> None:
         "firmware_version": version,
         "installed_date": installed.isoformat() if installed else None,
     }
-    components.act(PAGE, lambda: fleet_api.create_terminal(data), f"端末「{labels.plain(serial)}」を登録しました。")
+    components.act(
+        PAGE,
+        lambda: fleet_api.create_terminal(data),
+        f"端末「{labels.plain(serial)}」を登録しました。",
+        form=NEW,
+    )
 
 
 user = auth.require_page(__file__)

@@ -49,7 +49,7 @@ def ask(prefix: str, question: dict, answers: dict) -> Any:
             label, options, key=key, placeholder="選択してください", help=help_text, disabled=not allowed, **empty
         )
     if kind == "date":
-        return st.date_input(label, key=key, format="YYYY/MM/DD", help=help_text, disabled=not allowed, **empty)
+        return st.date_input(label, key=key, help=help_text, disabled=not allowed, **empty)
     if kind == "number":
         return st.number_input(label, key=key, help=help_text, disabled=not allowed, **empty)
     if kind == "textarea":

@@ -37,9 +37,9 @@ def filters(user: dict) -> dict[str, Any]:
     query = st.text_input("検索", key=f"{PAGE}_q", placeholder=loaners_common.SEARCH_PLACEHOLDER).strip()
     top = st.columns(3)
     with top[0]:
-        date_from = st.date_input("期間（開始日）", value=None, key=f"{PAGE}_from", format="YYYY/MM/DD")
+        date_from = st.date_input("期間（開始日）", value=None, key=f"{PAGE}_from")
     with top[1]:
-        date_to = st.date_input("期間（終了日）", value=None, key=f"{PAGE}_to", format="YYYY/MM/DD")
+        date_to = st.date_input("期間（終了日）", value=None, key=f"{PAGE}_to")
     with top[2]:
         status = st.selectbox(
             "ステータス",

@@ -96,6 +96,7 @@ def search() -> None:
             key=f"{PAGE}_picked",
             format_func=lambda device_id: devices[device_id]["management_number"],
             placeholder="機器を選択",
+            wrap=True,  # every tag whole: a choice is never cut short
         )
         left, right = st.columns(2)
         if left.button("選んだ機器を追加", key=f"{PAGE}_add_picked", disabled=not picked, use_container_width=True):

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboards import api, auth, components, formats, labels, loaners_api
+from dashboards import api, auth, components, labels, loaners_api
 from dashboards.app_pages.loaners import common as loaners_common
 
 PAGE = "loaners_device"
@@ -10,7 +10,7 @@ PAGE = "loaners_device"
 
 def timeline_row(submission: dict) -> dict:
     return {
-        "タイムスタンプ": formats.spec_time(submission["submitted_at"]),
+        "タイムスタンプ": components.local_time(submission["submitted_at"]),
         "メールアドレス": submission["submitter_email"],
         "0-4.ステータス": submission["status"] or "",
         "預かり機のステータス": submission["held_status"] or "",
@@ -46,7 +46,7 @@ def current_answers(device: dict) -> None:
     if current is None:
         st.info("まだステータスの回答がありません。")
         return
-    at, email = formats.spec_time(current["submitted_at"]), labels.plain(current["submitter_email"])
+    at, email = components.local_time(current["submitted_at"]), labels.plain(current["submitter_email"])
     st.caption(f"最新の回答: {at}（{email}）")
     st.table({"質問": list(current["answers"]), "回答": list(current["answers"].values())})
 

@@ -9,10 +9,11 @@ import re
 
 import streamlit as st
 
-from dashboards import api, auth, components, labels, loaners_api
+from dashboards import api, auth, components, forms, labels, loaners_api
 from dashboards.app_pages.loaners import common as loaners_common
 
 PAGE = "loaners_device_register"
+NEW = f"{PAGE}_new"  # the registration form's widgets
 PENDING = f"{PAGE}_duplicate"  # the registration the API warned of, kept until confirmed or cancelled
 DUPLICATE_SERIAL = "duplicate_serial"
 REGISTERED = "機器を登録しました。"
@@ -51,7 +52,7 @@ def register_fields() -> dict:
             list(places),
             index=None,
             format_func=places.__getitem__,
-            key=f"{PAGE}_location",
+            key=forms.key(NEW, "location"),
             placeholder="拠点を選択",
         ),
         "model_id": st.selectbox(
@@ -59,16 +60,16 @@ def register_fields() -> dict:
             list(models),
             index=None,
             format_func=models.__getitem__,
-            key=f"{PAGE}_model",
+            key=forms.key(NEW, "model"),
             placeholder="機種を選択",
         ),
-        "serial_number": st.text_input("製造番号", key=f"{PAGE}_serial", placeholder="ABC123").strip(),
-        "asset_number": st.text_input("資産管理番号", key=f"{PAGE}_asset", placeholder="ASSET_001").strip(),
-        "software": st.text_input("ソフトウェア", key=f"{PAGE}_software").strip(),
-        "os": st.text_input("OS", key=f"{PAGE}_os").strip(),
+        "serial_number": st.text_input("製造番号", key=forms.key(NEW, "serial"), placeholder="ABC123").strip(),
+        "asset_number": st.text_input("資産管理番号", key=forms.key(NEW, "asset"), placeholder="ASSET_001").strip(),
+        "software": st.text_input("ソフトウェア", key=forms.key(NEW, "software")).strip(),
+        "os": st.text_input("OS", key=forms.key(NEW, "os")).strip(),
         "management_number": st.text_input(
             "拠点管理番号（既存のラベルがある場合のみ）",
-            key=f"{PAGE}_number",
+            key=forms.key(NEW, "number"),
             help="空欄なら拠点コード・カテゴリ・機種名・製造番号から自動で採番します。",
             placeholder="OSAKA_Laptop_ThinkPad-X1-Carbon_ABC123_001",
         ).strip()
@@ -93,6 +94,7 @@ def first_try(values: dict) -> None:
             return
         st.session_state[PENDING] = {"values": values, "message": exc.message, "devices": exc.details["devices"]}
         return
+    forms.clear(NEW)
     components.flash(PAGE, REGISTERED)
     st.rerun()
 
@@ -107,7 +109,7 @@ def show_duplicate() -> None:
         loaners_common.device_link(device["id"], device["management_number"])
     confirm, cancel = st.columns(2)
     if confirm.button("確認して登録", key=f"{PAGE}_confirm", type="primary"):
-        components.act(PAGE, lambda: register(pending["values"], confirm=True), REGISTERED)
+        components.act(PAGE, lambda: register(pending["values"], confirm=True), REGISTERED, form=NEW)
     if cancel.button("登録しない", key=f"{PAGE}_cancel"):
         st.session_state.pop(PENDING, None)
         st.rerun()

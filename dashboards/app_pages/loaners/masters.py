@@ -7,11 +7,12 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, components, formats, labels, loaners_api
+from dashboards import auth, components, formats, forms, labels, loaners_api
 
 PAGE = "loaners_masters"
 LOCATION_PICKER = f"{PAGE}_location_chosen"
 MODEL_PICKER = f"{PAGE}_model_chosen"
+NEW_LOCATION, NEW_MODEL, NEW_QUESTION = (f"{PAGE}_{kind}_new" for kind in ("location", "model", "question"))
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DATA_TYPE_SETTINGS = {"source_settings": "データソース設定", "display_settings": "表示列設定"}
 FILTER_HELP = "例: status=1.貸出中&kind=terminal（キーは kind・status・held_status・location_id・jurisdiction）"
@@ -89,7 +90,7 @@ def location_row(location: dict) -> dict:
         "グループメールアドレス": location["group_email"],
         "ステータス変更通知": "ON" if location["notify_status_change"] else "OFF",
         "ステータス": labels.label(location_statuses(), location["status"]),
-        "更新日": formats.spec_time(location["updated_at"]),
+        "更新日": components.local_time(location["updated_at"]),
     }
 
 
@@ -98,12 +99,15 @@ def locations_tab() -> None:
     frame = pd.DataFrame([location_row(p) for p in places])
     components.record_table(f"{PAGE}_locations", frame, places, picker=LOCATION_PICKER)
     with st.expander("拠点を追加", icon=":material/add_location_alt:"):
-        with st.form(f"{PAGE}_location_new"):
-            values = location_fields(f"{PAGE}_location_new")
+        with st.form(NEW_LOCATION):
+            values = location_fields(forms.prefix(NEW_LOCATION))
             submitted = st.form_submit_button("拠点を追加", type="primary")
     if submitted and not components.show_errors(location_errors(values)):
         components.act(
-            PAGE, lambda: loaners_api.create_location(values), f"拠点「{labels.plain(values['name'])}」を追加しました。"
+            PAGE,
+            lambda: loaners_api.create_location(values),
+            f"拠点「{labels.plain(values['name'])}」を追加しました。",
+            form=NEW_LOCATION,
         )
     by_id = {p["id"]: p for p in places}
     chosen = components.record_picker(
@@ -133,7 +137,7 @@ def model_row(model: dict) -> dict:
         "機器種別": kinds().get(model["kind"], ""),
         "管理番号のモデル部分": model["number_section"],
         "備考": model["note"],
-        "更新日": formats.spec_time(model["updated_at"]),
+        "更新日": components.local_time(model["updated_at"]),
     }
 
 
@@ -194,12 +198,15 @@ def models_tab() -> None:
     components.record_table(f"{PAGE}_models", pd.DataFrame([model_row(m) for m in models]), models, picker=MODEL_PICKER)
     categories = {c["category"]: f"{c['category']}（{c['label']}）" for c in loaners_api.categories()}
     with st.expander("機種を追加", icon=":material/add:"):
-        with st.form(f"{PAGE}_model_new"):
-            values = model_fields(f"{PAGE}_model", categories)
+        with st.form(NEW_MODEL):
+            values = model_fields(forms.prefix(NEW_MODEL), categories)
             submitted = st.form_submit_button("機種を追加", type="primary")
     if submitted and not components.show_errors(model_errors(values)):
         components.act(
-            PAGE, lambda: loaners_api.create_model(values), f"機種「{labels.plain(values['name'])}」を追加しました。"
+            PAGE,
+            lambda: loaners_api.create_model(values),
+            f"機種「{labels.plain(values['name'])}」を追加しました。",
+            form=NEW_MODEL,
         )
     by_id = {m["id"]: m for m in models}
     chosen = components.record_picker(
@@ -240,21 +247,24 @@ def questions_tab() -> None:
         ),
         hide_index=True,
     )
-    with st.form(f"{PAGE}_question_new"):
+    with st.form(NEW_QUESTION):
         key = st.text_input(
             "キー",
-            key=f"{PAGE}_question_key",
+            key=forms.key(NEW_QUESTION, "key"),
             placeholder="1-6.返却予定日",
             help="番号付きのキーは、その番号のステータスのときに表示されます。",
         ).strip()
         kind_of = st.selectbox(
-            "形式", list(question_types()), format_func=question_types().__getitem__, key=f"{PAGE}_question_type"
+            "形式",
+            list(question_types()),
+            format_func=question_types().__getitem__,
+            key=forms.key(NEW_QUESTION, "type"),
         )
-        choices = st.text_area("選択肢（1行に1つ）", key=f"{PAGE}_question_choices")
+        choices = st.text_area("選択肢（1行に1つ）", key=forms.key(NEW_QUESTION, "choices"))
         prefix = st.text_input(
-            "表示するステータスの番号（番号のないキーのみ）", key=f"{PAGE}_question_prefix", placeholder="1"
+            "表示するステータスの番号（番号のないキーのみ）", key=forms.key(NEW_QUESTION, "prefix"), placeholder="1"
         ).strip()
-        required = st.checkbox("必須", key=f"{PAGE}_question_required")
+        required = st.checkbox("必須", key=forms.key(NEW_QUESTION, "required"))
         submitted = st.form_submit_button("質問を追加", type="primary")
     values = {
         "key": key,
@@ -268,6 +278,7 @@ def questions_tab() -> None:
             PAGE,
             lambda: loaners_api.add_question(kind, values),
             f"「{form['title']}」に質問「{labels.plain(key)}」を追加しました。",
+            form=NEW_QUESTION,
         )
 
 

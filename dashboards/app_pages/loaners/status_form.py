@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import api, auth, components, formats, labels, loaners_api
+from dashboards import api, auth, components, labels, loaners_api
 from dashboards.app_pages.loaners import answers as loaners_answers
 from dashboards.app_pages.loaners import common as loaners_common
 
@@ -108,7 +108,7 @@ st.markdown(
     f"{chosen['kind_label']}・{labels.plain(chosen['model_name'])}・{labels.plain(chosen['location_name'])}"
 )
 if loaded["current"]:
-    st.caption(f"現在: {chosen['status'] or '-'}（{formats.spec_time(loaded['current']['submitted_at'])}）")
+    st.caption(f"現在: {chosen['status'] or '-'}（{components.local_time(loaded['current']['submitted_at'])}）")
 prefill(device_id, loaded["form"], loaded["prefill"], user["name"])
 form_body(chosen, loaded["form"])
 bulk_pick(chosen)

@@ -56,7 +56,9 @@ st.caption(
 )
 jurisdiction = loaners_common.jurisdiction_select(user, f"{PAGE}_jurisdiction")
 summary = loaners_api.summary(jurisdiction)
-components.kpi_card("預かり機の合計", f"{summary['total']}台")
+for figure in summary["figures"]:
+    components.figure_card(figure)
+components.figures_stamp(summary["figures"])
 components.csv_link(
     f"{PAGE}_csv",
     "/loaners/views/summary/export",

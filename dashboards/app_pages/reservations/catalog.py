@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import api, auth, components, formats, labels, reservations_api
+from dashboards import api, auth, components, formats, forms, labels, reservations_api
 from dashboards.app_pages.reservations import common
 
 PAGE = "reservations_catalog"
@@ -68,7 +68,13 @@ def shop_fields(key: str, services: dict[int, str], shop: dict | None = None) ->
         "phone": st.text_input("電話番号", formats.phone(shop["phone"]), max_chars=40, key=f"{key}_phone").strip(),
         "email": st.text_input("メールアドレス", shop["email"], key=f"{key}_email").strip(),
         "service_type_ids": st.multiselect(
-            "対応サービス", list(services), chosen, format_func=services.__getitem__, key=f"{key}_services"
+            "対応サービス",
+            list(services),
+            chosen,
+            format_func=services.__getitem__,
+            key=f"{key}_services",
+            placeholder="サービスを選択",
+            wrap=True,  # every tag whole: a choice is never cut short
         ),
         "call_order": st.number_input("架電順", 0, 100_000, shop["call_order"], key=f"{key}_order"),
         "active": st.checkbox("有効", shop["active"], key=f"{key}_active"),
@@ -100,10 +106,11 @@ def picker(kind_key: str) -> str:
 
 def editor(kind: Kind, items: list[dict]) -> None:
     """Add one, then edit or delete one of `items`: the same forms for shops and services."""
-    with st.expander(f"{kind.name}を追加"), st.form(f"{PAGE}_new_{kind.key}", clear_on_submit=True):
-        body = kind.fields(f"{PAGE}_new_{kind.key}")
+    new = f"{PAGE}_new_{kind.key}"
+    with st.expander(f"{kind.name}を追加"), st.form(new):
+        body = kind.fields(forms.prefix(new))
         if st.form_submit_button(f"{kind.name}を追加", type="primary"):
-            components.act(PAGE, lambda: kind.create(body), f"「{body['name']}」を追加しました。")
+            components.act(PAGE, lambda: kind.create(body), f"「{body['name']}」を追加しました。", form=new)
     by_id = {item["id"]: item for item in items}
     chosen = components.record_picker(
         f"編集する{kind.name}",

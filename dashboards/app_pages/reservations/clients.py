@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from dashboards import api, auth, components, labels, reservations_api
+from dashboards import api, auth, components, forms, labels, reservations_api
 
 PAGE = "reservations_clients"
 NEW_KEY = f"{PAGE}_new_key"
+CREATE = f"{PAGE}_create"  # the APIキーを発行 form
 
 
 def client_row(client: dict) -> dict:
@@ -22,9 +23,12 @@ def client_row(client: dict) -> dict:
 
 
 def create_form() -> None:
-    with st.form(f"{PAGE}_create", clear_on_submit=True):
+    with st.form(CREATE):
         name = st.text_input(
-            "クライアント名", max_chars=100, key=f"{PAGE}_name", placeholder="例: 社内AIチャット（Claude Desktop）"
+            "クライアント名",
+            max_chars=100,
+            key=forms.key(CREATE, "name"),
+            placeholder="例: 社内AIチャット（Claude Desktop）",
         ).strip()
         submitted = st.form_submit_button("APIキーを発行", type="primary")
     if not submitted:
@@ -37,6 +41,7 @@ def create_form() -> None:
     except api.ApiError as exc:
         components.api_error(exc)
         return
+    forms.clear(CREATE)
     st.session_state[NEW_KEY] = created
     st.rerun()
 

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import clock, components, formats, reservations_api, sections
+from dashboards import clock, components, formats, forms, reservations_api, sections
 
 DOMAIN = "reservations"
 REFRESH_SECONDS = 300
@@ -282,15 +282,15 @@ def text_form(
     page: str, key: str, *, label: str, button: str, call: Callable[[str], Any], success: str, placeholder: str = ""
 ) -> None:
     """One required text and a submit button: the note and resolution forms."""
-    with st.form(key, clear_on_submit=True):
-        text = st.text_area(label, max_chars=text_max(), key=f"{key}_body", placeholder=placeholder).strip()
+    with st.form(key):
+        text = st.text_area(label, max_chars=text_max(), key=forms.key(key, "body"), placeholder=placeholder).strip()
         submitted = st.form_submit_button(button)
     if not submitted:
         return
     if not text:
         st.error(f"{label}を入力してください。")
         return
-    components.act(page, lambda: call(text), success)
+    components.act(page, lambda: call(text), success, form=key)
 
 
 def note_form(page: str, reservation: dict) -> None:
@@ -360,11 +360,7 @@ def moment(key: str, label: str, value: datetime | None, *, optional: bool) -> s
     """A date and a time in Japan time as ISO text; None when optional and left unticked."""
     if optional and not st.checkbox(f"{label}を入力する", value=value is not None, key=f"{key}_set"):
         return None
-    value = value or clock.now()
-    left, right = st.columns(2)
-    day = left.date_input(label, value.date(), key=f"{key}_day")
-    at = right.time_input(f"{label}（時刻）", value.time().replace(second=0, microsecond=0), key=f"{key}_time")
-    return datetime.combine(day, at, tzinfo=clock.JAPAN_TIME).isoformat()
+    return forms.date_time(key, label, value or clock.now())
 
 
 def same(name: str, value, current) -> bool:

@@ -1,23 +1,55 @@
 """予約 › 予約詳細: find a reservation (予約ID, 電話番号, 氏名, ステータス), then its event timeline, call summaries,
 payments, manual operations and notes, with the forms the person's role allows (?code=QRV-XXXXXX opens one)."""
 
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
-from dashboards import api, auth, components, formats, labels, reservations_api
+from dashboards import api, auth, components, formats, forms, labels, reservations_api
 from dashboards.app_pages.reservations import common
 
 PAGE = "reservations_detail"
 PICKER = f"{PAGE}_code"
+OPERATION = f"{PAGE}_op"  # the 手動対応を登録 form
+
+
+# The filters a figure card's link sets (service/reservations/figures.py): query parameter -> (widget key, reading).
+LINKED: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "status": (f"{PAGE}_status", str),
+    "confirmed_only": (f"{PAGE}_confirmed_only", components.flag),
+    "created_from": (f"{PAGE}_created_from", date.fromisoformat),
+    "created_to": (f"{PAGE}_created_to", date.fromisoformat),
+    "paid_from": (f"{PAGE}_paid_from", date.fromisoformat),
+    "paid_to": (f"{PAGE}_paid_to", date.fromisoformat),
+}
+
+
+def day_range(label: str, name: str) -> dict[str, date | None]:
+    """Two day pickers (from, to; either empty) for the list's `{name}_from` / `{name}_to`."""
+    left, right = st.columns(2)
+    low = left.date_input(f"{label}（から）", value=None, key=f"{PAGE}_{name}_from")
+    high = right.date_input(f"{label}（まで）", value=None, key=f"{PAGE}_{name}_to")
+    return {f"{name}_from": low, f"{name}_to": high}
 
 
 def filters() -> dict:
+    components.linked_filters(PAGE, LINKED)
     columns = st.columns([2, 1])
     with columns[0]:
         q = st.text_input("検索", key=f"{PAGE}_q", placeholder="予約ID（QRV-XXXXXX）、電話番号、氏名の先頭").strip()
     with columns[1]:
         status = components.code_select("ステータス", common.vocab()["statuses"], f"{PAGE}_status")
-    return {"q": q, "status": status}
+    columns = st.columns([2, 2, 1], vertical_alignment="bottom")
+    with columns[0]:
+        created = day_range("受付日", "created")
+    with columns[1]:
+        paid = day_range("支払日", "paid")
+    with columns[2]:
+        confirmed = st.checkbox("確定・完了のみ", key=f"{PAGE}_confirmed_only")
+    return {"q": q, "status": status, **created, **paid, "confirmed_only": confirmed or None}
 
 
 def pick(shown: list[dict]) -> str | None:
@@ -137,11 +169,11 @@ def open_operation_form(reservation: dict) -> None:
     with st.form(f"{PAGE}_operation_{code}"):
         st.markdown("**手動対応を登録**")
         types = common.vocab()["operation_types"]
-        op_type = st.selectbox("種別", list(types), format_func=types.get, key=f"{PAGE}_op_type_{code}")
+        op_type = st.selectbox("種別", list(types), format_func=types.get, key=forms.key(OPERATION, f"type_{code}"))
         reason = st.text_input(
             "理由",
             max_chars=common.reason_max(),
-            key=f"{PAGE}_op_reason_{code}",
+            key=forms.key(OPERATION, f"reason_{code}"),
             placeholder="例: 依頼者から電話。期限後のキャンセル希望（入院のため）",
         ).strip()
         submitted = st.form_submit_button("手動対応を登録")
@@ -154,6 +186,7 @@ def open_operation_form(reservation: dict) -> None:
         PAGE,
         lambda: reservations_api.create_operation(code, op_type, reason),
         f"{code} の手動対応（{types[op_type]}）を登録しました。",
+        form=OPERATION,
     )
 
 

@@ -20,34 +20,44 @@ def rate_change(current: float | None, previous: float | None) -> str:
     return f"{current - previous:+.1f}ポイント"
 
 
-# The month-so-far cards: field, label, shown value, its change, and whether a fall is the good news (cancellations).
-# Money in 万円, the exact sum in the card's help.
-CARDS = (
-    ("reservations", "今月の予約件数", lambda n: f"{n:,}件", lambda a, b: f"{a - b:+,}", False),
-    ("confirmed", "今月の確定件数", lambda n: f"{n:,}件", lambda a, b: f"{a - b:+,}", False),
-    ("cancelled", "今月のキャンセル件数", lambda n: f"{n:,}件", lambda a, b: f"{a - b:+,}", True),
-    ("cancel_pct", "今月のキャンセル率", common.percent, rate_change, True),
-    ("revenue", "今月の売上", formats.man_yen, lambda a, b: formats.man_yen_change(a - b), False),
-)
-EXACT = {"revenue": common.yen}
+def count_change(current: int, previous: int) -> str:
+    return f"{current - previous:+,}"
+
+
+def money_change(current: int, previous: int) -> str:
+    return formats.man_yen_change(current - previous)
+
+
+# A fall that is the good news (cancellations): its change shows green.
+FALL_IS_GOOD = {"reservations.cancelled"}
 
 
 def cards(so_far: dict) -> None:
-    """This month so far, each with its change against the same days of the previous month."""
-    current, previous = so_far["current"], so_far["previous"]
+    """This month so far (the named figures, service/reservations/figures.py), each with its change against the same
+    days of the previous month, and the cancellation rate they make."""
     compared = f"今月1日〜{so_far['days']}日と前月1日〜{so_far['previous_days']}日（同じ期間）の比較です。"
-    for column, (field, label, shown, change, fall_is_good) in zip(st.columns(len(CARDS)), CARDS, strict=True):
-        exact = ""
-        if field in EXACT:
-            exact = f"今月: {EXACT[field](current[field])}、前月同期: {EXACT[field](previous[field])}。"
+    shown = so_far["figures"]
+    components.figures_stamp(shown)
+    columns = st.columns(len(shown) + 1)
+    for column, figure in zip(columns, shown, strict=False):
+        before = so_far["previous"][figure["key"]]
+        change = money_change if figure["unit"] == "yen" else count_change
         with column:
-            components.kpi_card(
-                label,
-                shown(current[field]),
-                delta=f"{change(current[field], previous[field])}（前月同期比）",
-                delta_color="inverse" if fall_is_good else "normal",
-                help=exact + compared,
+            components.figure_card(
+                figure,
+                delta=f"{change(figure['value'], before)}（前月同期比）",
+                delta_color="inverse" if figure["key"] in FALL_IS_GOOD else "normal",
+                help=compared,
             )
+    with columns[-1]:
+        components.kpi_card(
+            "キャンセル率",
+            common.percent(so_far["cancel_pct"]),
+            delta=f"{rate_change(so_far['cancel_pct'], so_far['previous_cancel_pct'])}（前月同期比）",
+            delta_color="inverse",
+            help="キャンセル件数 ÷ 予約件数。" + compared,
+        )
+        st.caption(f"期間: {shown[0]['period_label']}")
 
 
 def monthly_chart(months: list[dict]) -> go.Figure:
@@ -152,24 +162,25 @@ months = summary["months"]
 if not months:
     st.info("集計結果はまだありません（毎晩の集計後に表示されます）。")
     st.stop()
-computed = components.local_time(summary["computed_at"])[:16] if summary["computed_at"] else "未集計"
-st.caption(f"集計日時: {computed}（毎晩の集計で更新されます）")
 cards(summary["month_to_date"])
+st.divider()
+period = summary["months_label"]
+components.computed_stamp(summary["computed_at"])
 left, right = st.columns(2, gap="large")
 with left:
-    st.subheader("月間予約件数推移")
+    st.subheader(f"月間予約件数推移（{period}）")
     chart(monthly_chart(months), "monthly")
 with right:
-    st.subheader("月間売上推移")
+    st.subheader(f"月間売上推移（{period}）")
     chart(revenue_chart(months), "revenue")
 left, right = st.columns(2, gap="large")
 with left:
-    st.subheader("サービスタイプ別予約割合")
+    st.subheader(f"サービスタイプ別予約割合（{period}）")
     if summary["services"]:
         chart(share_chart(summary["services"]), "services")
         st.dataframe(share_rows(summary["services"], "サービス"), hide_index=True)
 with right:
-    st.subheader("提携店別予約件数ランキング")
+    st.subheader(f"提携店別予約件数ランキング（{period}）")
     if summary["shops"]:
         chart(ranking_chart(summary["shops"]), "shops")
         st.dataframe(share_rows(summary["shops"], "提携店"), hide_index=True)

@@ -8,11 +8,12 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import auth, components, reservations_api, sections
+from dashboards import auth, components, forms, reservations_api, sections
 from dashboards.app_pages.reservations import common
 
 PAGE = "reservations_incidents"
 PICKER = f"{PAGE}_selected"
+NEW = f"{PAGE}_new"
 OVERDUE = "期限超過"
 LATE = "目標超過で対応"
 REPORTED, UNREPORTED, UNREPORTED_LATE = "報告済み", "未報告", "未報告・期限超過"
@@ -79,6 +80,8 @@ def may_record(user: dict) -> bool:
 
 
 def incident_fields(key: str, incident: dict | None = None) -> dict:
+    """An incident's fields; a new one's (incident None) 発生日時 is the moment of recording unless set."""
+    new = incident is None
     incident = incident or {
         "title": "",
         "level": "medium",
@@ -106,7 +109,11 @@ def incident_fields(key: str, incident: dict | None = None) -> dict:
         field: incident[field] and components.local_datetime(incident[field])
         for field in ("occurred_at", "responded_at", "recovered_at")
     }
-    body["occurred_at"] = common.moment(f"{key}_occurred", "発生日時", stored["occurred_at"] or None, optional=False)
+    body["occurred_at"] = (
+        forms.moment(f"{key}_occurred", "発生日時")
+        if new
+        else common.moment(f"{key}_occurred", "発生日時", stored["occurred_at"], optional=False)
+    )
     for field, label in (("impact", "影響範囲"), ("cause", "原因"), ("response", "対応内容")):
         body[field] = st.text_area(label, incident[field], max_chars=common.text_max(), key=f"{key}_{field}")
     body["responded_at"] = common.moment(
@@ -121,13 +128,17 @@ def incident_fields(key: str, incident: dict | None = None) -> dict:
 
 def new_incident() -> None:
     with st.expander("インシデントを記録", expanded=False):
-        body = incident_fields(f"{PAGE}_new")
+        body = incident_fields(forms.prefix(NEW))
         if st.button("記録する", type="primary", key=f"{PAGE}_create"):
             if not body["title"]:
                 st.error("件名を入力してください。")
                 return
+            body["occurred_at"] = forms.saved_at(body["occurred_at"])
             components.act(
-                PAGE, lambda: reservations_api.create_incident(body), f"インシデント「{body['title']}」を記録しました。"
+                PAGE,
+                lambda: reservations_api.create_incident(body),
+                f"インシデント「{body['title']}」を記録しました。",
+                form=NEW,
             )
 
 

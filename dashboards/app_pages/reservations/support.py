@@ -7,11 +7,12 @@ from datetime import datetime
 
 import streamlit as st
 
-from dashboards import auth, components, reservations_api
+from dashboards import auth, components, forms, reservations_api
 from dashboards.app_pages.reservations import common
 
 PAGE = "reservations_support"
 PICKER = f"{PAGE}_selected"
+NEW = f"{PAGE}_new"
 CODE_PATTERN = r"^[Qq][Rr][Vv]-[A-Za-z0-9]{6}$"
 
 
@@ -45,29 +46,34 @@ def problems(body: dict) -> list[str]:
 
 
 def inquiry_fields(key: str) -> dict:
+    """A new inquiry's fields, all under `key` (the create form's key); 受付日時 is the moment of recording unless
+    set."""
     vocab = common.vocab()
     channels, kinds = vocab["inquiry_channels"], vocab["inquiry_requester_types"]
     left, right = st.columns(2)
     body = {
-        "channel": left.selectbox("チャネル", list(channels), format_func=channels.get, key=f"{key}_channel"),
+        "channel": left.selectbox("チャネル", list(channels), format_func=channels.get, key=forms.key(key, "channel")),
         "requester_type": right.selectbox(
-            "問い合わせ元", list(kinds), format_func=kinds.get, key=f"{key}_requester_type"
+            "問い合わせ元", list(kinds), format_func=kinds.get, key=forms.key(key, "requester_type")
         ),
-        "requester": st.text_input("問い合わせ者（氏名・店舗名）", max_chars=100, key=f"{key}_requester").strip(),
-        "reservation_code": st.text_input(
-            "予約ID（任意）", max_chars=10, placeholder="QRV-XXXXXX", key=f"{key}_reservation"
+        "requester": st.text_input(
+            "問い合わせ者（氏名・店舗名）", max_chars=100, key=forms.key(key, "requester")
         ).strip(),
-        "received_at": common.moment(f"{key}_received", "受付日時", None, optional=False),
-        "first_responded_at": common.moment(f"{key}_responded", "初回応答日時", None, optional=True),
-        "answer": st.text_area("回答内容", max_chars=common.text_max(), key=f"{key}_answer"),
+        "reservation_code": st.text_input(
+            "予約ID（任意）", max_chars=10, placeholder="QRV-XXXXXX", key=forms.key(key, "reservation")
+        ).strip(),
+        "received_at": forms.moment(forms.key(key, "received"), "受付日時"),
+        "first_responded_at": common.moment(forms.key(key, "responded"), "初回応答日時", None, optional=True),
+        "answer": st.text_area("回答内容", max_chars=common.text_max(), key=forms.key(key, "answer")),
     }
     return body | {"reservation_code": body["reservation_code"] or None}
 
 
 def new_inquiry() -> None:
     with st.expander("問い合わせを記録", expanded=True):
-        body = inquiry_fields(f"{PAGE}_new")
+        body = inquiry_fields(NEW)
         if st.button("記録する", type="primary", key=f"{PAGE}_create"):
+            body["received_at"] = forms.saved_at(body["received_at"])
             found = problems(body)
             for problem in found:
                 st.error(problem)
@@ -76,6 +82,7 @@ def new_inquiry() -> None:
                     PAGE,
                     lambda: reservations_api.create_inquiry(body),
                     f"{body['requester']} の問い合わせを記録しました。",
+                    form=NEW,
                 )
 
 

@@ -247,7 +247,11 @@ def test_an_import_that_breaks_off_is_marked_failed_and_nothing_stays_pending(cl
 @pytest.mark.parametrize(
     ("content", "code", "details"),
     [
-        ("氏名,電話番号\n山田花子,090\n".encode(), "csv_missing_columns", {"missing": ["保護者名", "園児名"]}),
+        (
+            "氏名,電話番号\n山田花子,090\n".encode(),
+            "csv_missing_columns",
+            {"rule": "columns", "missing": ["保護者名", "園児名"]},
+        ),
         (b"\xff\xfe\x00\x81\x00", "csv_unreadable", {"field": "file", "rule": "encoding"}),
         (
             "保護者名,電話番号,園児名,クラス\n山田花子,090-1111-2222,山田太郎,ひよこ組\n佐藤,090,佐藤\r子,ひよこ組\n".encode(),

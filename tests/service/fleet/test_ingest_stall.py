@@ -110,6 +110,9 @@ def test_no_silence_gauge_before_the_first_heartbeat(client, db):
 
 
 def test_an_offline_threshold_shorter_than_the_gap_window_is_refused():
+    """A 30 s terminal (the shortest interval) missing 30 s + the grace twice must take longer than the gap window."""
     with pytest.raises(ValidationError, match="must be at least APP_FLEET_INGEST_GAP_SECONDS"):
-        Settings(fleet_heartbeat_interval_seconds=30, fleet_offline_missed_intervals=3, fleet_ingest_gap_seconds=120)
-    assert Settings(fleet_heartbeat_interval_seconds=40, fleet_offline_missed_intervals=3).fleet_ingest_gap_seconds
+        Settings(fleet_offline_missed_intervals=2, fleet_offline_grace_seconds=29, fleet_ingest_gap_seconds=120)
+    with pytest.raises(ValidationError, match=r"× \(10 s, the shortest heartbeat interval"):
+        Settings(fleet_heartbeat_interval_seconds=10, fleet_offline_grace_seconds=40)  # 2 × 50 s < 120 s
+    assert Settings(fleet_offline_missed_intervals=2, fleet_offline_grace_seconds=30).fleet_ingest_gap_seconds

@@ -1,15 +1,20 @@
 """The offline sweep, customer incidents, the ingest-gap grace period and the email digest."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
+from service.config import get_settings
 from service.database import utcnow
 from service.fleet import monitoring
 from service.fleet.models import Alert, FleetState, Incident, Terminal
+from service.fleet.schedules import local_minute
 from service.outbox.models import OutboxMessage
 from tests.factories import make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal, send, user_headers
+from tests.service.fleet.test_escalations import add_alert
+from tests.support.clock import clock_at, japan_time
 
 GROUP_WAIT = timedelta(seconds=30)
 
@@ -74,16 +79,71 @@ def swept_offline_after(db, last_heartbeat_at, silence: timedelta) -> int:
     return marked
 
 
-def test_a_short_interval_terminal_is_not_offline_within_the_ingest_gap_window(client, db):
-    _, last = beating_terminal(client, db, interval_seconds=30)  # 3 missed intervals: 90 s, below the 120 s window
-    assert swept_offline_after(db, last, timedelta(seconds=100)) == 0
-    assert swept_offline_after(db, last, timedelta(seconds=121)) == 1
+@pytest.mark.parametrize("interval_seconds", [30, 300, 3600])
+def test_a_terminal_is_offline_once_it_missed_its_own_interval_and_the_grace_twice(client, db, interval_seconds):
+    _, last = beating_terminal(client, db, interval_seconds=interval_seconds)
+    settings = get_settings()
+    threshold = timedelta(seconds=2 * (interval_seconds + settings.fleet_offline_grace_seconds))
+    assert settings.fleet_offline_missed_intervals == 2 and monitoring.terminal_offline_threshold(interval_seconds) == (
+        threshold
+    )
+    assert swept_offline_after(db, last, threshold - timedelta(seconds=1)) == 0
+    assert swept_offline_after(db, last, threshold + timedelta(seconds=1)) == 1
 
 
-def test_a_long_interval_terminal_is_offline_after_its_missed_intervals(client, db):
-    _, last = beating_terminal(client, db, interval_seconds=3600)
-    assert swept_offline_after(db, last, timedelta(hours=3) - timedelta(seconds=1)) == 0
-    assert swept_offline_after(db, last, timedelta(hours=3, seconds=1)) == 1
+def offline_alerts(db) -> list[tuple[int, str, datetime, str]]:
+    """The offline alerts; the read ends, so SQLite lets the next heartbeat write."""
+    rows = select(Alert.id, Alert.status, Alert.created_at, Alert.message).where(Alert.alert_type == "offline")
+    db.expire_all()
+    found = db.execute(rows.order_by(Alert.id)).all()
+    db.commit()
+    return found
+
+
+def test_a_flapping_connection_is_one_alert_and_a_stable_return_ends_it(client, db):
+    """Back for fewer than 3 of its intervals, silent again: the alert its return resolved reopens, its §4.2 clock
+    running from the first detection and its message naming the latest heartbeat; back for longer: a new alert."""
+    start = japan_time(2026, 11, 18, 10, 0).astimezone(UTC)  # the sweep is given UTC, as utcnow() is
+    ((terminal, token),) = fleet(db, make_customer(db), 1)
+    terminal.interval_seconds = 60
+    db.commit()
+    threshold = monitoring.terminal_offline_threshold(60)
+    flap = timedelta(seconds=60 * get_settings().fleet_offline_flap_intervals)
+
+    def beat_at(at):
+        with clock_at(at):
+            assert send(client, token).status_code == 200
+
+    def sweep_after_silence(last_beat):
+        db.execute(update(FleetState).values(last_ingest_at=last_beat + threshold))  # other terminals beat on
+        assert monitoring.sweep_offline(db, now=last_beat + threshold + timedelta(seconds=1)).marked_offline == 1
+        db.commit()
+
+    beat_at(start)
+    sweep_after_silence(start)
+    [(alert_id, status, detected, _)] = offline_alerts(db)
+    assert status == "open" and detected == start + threshold + timedelta(seconds=1)  # §4.2's clock: the detection
+    for back in (start + timedelta(minutes=10), start + timedelta(minutes=20)):  # each return brief: flapping
+        beat_at(back)
+        assert [a.status for a in offline_alerts(db)] == ["resolved"]
+        sweep_after_silence(back)
+        message = f"端末からの通信が途絶えました（最終通信 {local_minute(back)}）"
+        assert offline_alerts(db) == [(alert_id, "open", detected, message)]
+
+    stable = start + timedelta(minutes=30)
+    beat_at(stable)
+    beat_at(stable + flap + timedelta(seconds=30))  # back for longer than 3 of its intervals: the outage was over
+    sweep_after_silence(stable + flap + timedelta(seconds=30))
+    assert [(a.id == alert_id, a.status) for a in offline_alerts(db)] == [(True, "resolved"), (False, "open")]
+
+
+def test_a_flapping_terminal_whose_alert_a_person_resolved_gets_a_new_one(db):
+    ((terminal, _),) = fleet(db, make_customer(db), 1, silent_for=timedelta(hours=1))
+    add_alert(db, terminal, minutes=70, status="resolved", resolved_at=ago(minutes=61), resolved_by="op1")
+    db.commit()
+    monitoring.sweep_offline(db, now=utcnow())
+    db.commit()
+    assert [a.status for a in offline_alerts(db)] == ["resolved", "open"]
 
 
 def test_maintenance_terminals_are_never_swept(db):
@@ -148,10 +208,10 @@ def test_no_offline_verdicts_during_or_right_after_an_ingest_gap(client, db):
     send(client, terminals[0][1])
     db.expire_all()
     state = db.get(FleetState, 1)
-    assert state.grace_until > utcnow() + timedelta(minutes=14)
+    assert state.grace_until > utcnow() + monitoring.offline_threshold() - timedelta(minutes=1)  # one threshold
     grace = monitoring.sweep_offline(db, now=utcnow())
     assert (grace.marked_offline, grace.skipped) == (0, "grace_period")
-    later = utcnow() + timedelta(minutes=16)
+    later = utcnow() + monitoring.offline_threshold() + timedelta(minutes=1)
     db.execute(update(FleetState).values(last_ingest_at=later - timedelta(seconds=30)))  # heartbeats flow again
     assert monitoring.sweep_offline(db, now=later).marked_offline == 30
 

@@ -95,7 +95,8 @@ def test_dashboard_cards_and_customer_table(client, db):
     headers = user_headers(db)
     db.commit()
     body = client.get("/api/fleet/dashboard", headers=headers).json()
-    assert (body["total"], body["online"], body["error"], body["offline"], body["open_alerts"]) == (5, 2, 1, 1, 1)
+    open_alerts = next(f["value"] for f in body["figures"] if f["key"] == "fleet.open_alerts")
+    assert (body["total"], body["online"], body["error"], body["offline"], open_alerts) == (5, 2, 1, 1, 1)
     assert body["availability_pct"] == 50.0
     assert body["critical_alerts"][0]["store_name"] == "渋谷店" and body["critical_alerts"][0]["minutes_ago"] == 10
     assert [(c["company_name"], c["terminals"], c["online"], c["error"]) for c in body["customers"]] == [
@@ -119,7 +120,13 @@ def test_sla_overdue_counts_the_open_work_behind_time_only(client, db):
     headers = user_headers(db, scope=str(abc.id))
     db.commit()
     body = client.get("/api/fleet/dashboard", headers=headers).json()
-    assert (body["open_alerts"], body["sla_overdue"]) == (2, 1)
+    shown = {figure["key"]: figure for figure in body["figures"]}
+    assert (shown["fleet.open_alerts"]["value"], shown["fleet.sla_overdue_open"]["value"]) == (2, 1)
+    assert shown["fleet.sla_overdue_open"]["label"] == "SLA超過（未解決）"
+    assert shown["fleet.sla_overdue_open"]["list_query"] == {"overdue": "true", "open_only": "true"}
+    beside = {f["key"]: f for f in client.get("/api/fleet/alerts/figures", headers=headers).json()}
+    assert (beside["fleet.sla_overdue_open"]["value"], beside["fleet.sla_overdue"]["value"]) == (1, 2)
+    assert beside["fleet.sla_overdue"]["label"] == "SLA超過（完了報告の遅れを含む）"
     overdue = client.get("/api/fleet/alerts", params={"overdue": True}, headers=headers).json()
     assert sorted(a["alert_type"] for a in overdue["items"]) == ["high_cpu", "offline"]
     open_overdue = client.get("/api/fleet/alerts", params={"overdue": True, "open_only": True}, headers=headers).json()

@@ -36,7 +36,7 @@ def made_at(db, service, created_at: datetime, status: str = "received", *, paid
         requester_phone="090-1234-5678",
         service_type_id=service.id,
         desired_at=created_at + timedelta(days=5),
-        amount=8000,
+        amount=paid or 8000,
         status=status,
         cancel_deadline_at=created_at + timedelta(days=4),
         created_at=created_at,
@@ -56,25 +56,27 @@ def test_the_month_so_far_is_compared_with_the_same_days_of_the_previous_month(d
     service = make_service(db)
     made_at(db, service, datetime(2026, 3, 2, 10, tzinfo=TOKYO), "confirmed", paid=8000)
     made_at(db, service, datetime(2026, 3, 15, 11, tzinfo=TOKYO), "cancelled")
-    made_at(db, service, datetime(2026, 3, 15, 13, tzinfo=TOKYO))  # after the moment compared
+    made_at(db, service, datetime(2026, 3, 15, 13, tzinfo=TOKYO))  # later the same day: the list counts whole days
     for day in (1, 3):
         made_at(db, service, datetime(2026, 2, day, tzinfo=TOKYO), "cancelled")
     made_at(db, service, datetime(2026, 2, 15, 11, 59, tzinfo=TOKYO), "confirmed", paid=5000)
-    made_at(db, service, datetime(2026, 2, 15, 12, tzinfo=TOKYO), "confirmed", paid=9000)  # not the same days
+    made_at(db, service, datetime(2026, 2, 16, 0, tzinfo=TOKYO), "confirmed", paid=9000)  # not the same days
     made_at(db, service, datetime(2026, 2, 28, 23, tzinfo=TOKYO), "confirmed")
     db.flush()
 
-    so_far = executive.month_to_date(db, through=datetime(2026, 3, 15, 12, tzinfo=TOKYO))
+    so_far = executive.month_to_date(db, now=datetime(2026, 3, 15, 12, tzinfo=TOKYO))
 
     assert (so_far["days"], so_far["previous_days"]) == (15, 15)
-    assert so_far["current"] == {"reservations": 2, "confirmed": 1, "cancelled": 1, "cancel_pct": 50.0, "revenue": 8000}
+    current = {figure.key.split(".")[1]: figure.value for figure in so_far["figures"]}
+    assert current == {"reservations": 3, "confirmed": 1, "cancelled": 1, "revenue": 8000}
+    assert so_far["figures"][0].period_label == "2026年3月（15日まで）" and so_far["figures"][0].partial
     assert so_far["previous"] == {
-        "reservations": 3,
-        "confirmed": 1,
-        "cancelled": 2,
-        "cancel_pct": 66.7,
-        "revenue": 5000,
+        "reservations.reservations": 3,
+        "reservations.confirmed": 1,
+        "reservations.cancelled": 2,
+        "reservations.revenue": 5000,
     }
+    assert (so_far["cancel_pct"], so_far["previous_cancel_pct"]) == (33.3, 66.7)
 
 
 def test_a_longer_month_so_far_is_compared_with_the_whole_of_a_shorter_previous_month(db):
@@ -83,10 +85,10 @@ def test_a_longer_month_so_far_is_compared_with_the_whole_of_a_shorter_previous_
     made_at(db, service, datetime(2026, 3, 1, tzinfo=TOKYO))
     db.flush()
 
-    so_far = executive.month_to_date(db, through=datetime(2026, 3, 31, 9, tzinfo=TOKYO))
+    so_far = executive.month_to_date(db, now=datetime(2026, 3, 31, 9, tzinfo=TOKYO))
 
     assert (so_far["days"], so_far["previous_days"]) == (31, 28)
-    assert (so_far["current"]["reservations"], so_far["previous"]["reservations"]) == (1, 1)
+    assert (so_far["figures"][0].value, so_far["previous"]["reservations.reservations"]) == (1, 1)
 
 
 def arrivals(db, month: date) -> int:
@@ -115,13 +117,27 @@ def test_the_monthly_report_counts_its_month_alone_and_only_its_trend_spans_twel
     assert sum(s["reservations"] for s in report["shops"]) == arrivals(db, october)
     assert {s["name"]: s["reservations"] for s in report["shops"]} == {"南店": 2, "北店": 2}
 
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(executive.report_pdf(db, month=october))).pages)
+    text = pdf_text(executive.report_pdf(db, month=october, now=datetime(2026, 11, 1, 3, tzinfo=TOKYO)))
+    assert "月次レポート 2026年10月" in text and "集計時点: 2026/11/01 03:00 時点" in text
+    assert "予約件数 4件" in text and "確定件数 3件" in text and "売上 2.4万円（24,000円）" in text
+    assert "月の途中" not in text
     services_part = text.split("サービスタイプ別予約割合（2026年10月）")[1].split("提携店別予約件数ランキング")[0]
     assert "ハウスクリーニング 3 75.0%" in services_part and "エアコンクリーニング 1 25.0%" in services_part
     shops_part = text.split("提携店別予約件数ランキング（2026年10月）")[1].split("月間推移")[0]
     assert "南店 2 1" in shops_part and "北店 2 2" in shops_part  # reservations, confirmed: October's only
     trend_part = text.split("月間推移（参考: 対象月までの直近12か月）")[1]
     assert "2025-11" in trend_part and "2026-09 5 0 5" in trend_part and "2026-10 4 3 0" in trend_part
+
+
+def pdf_text(pdf: bytes) -> str:
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_a_report_of_the_month_still_running_says_it_is_partial(db):
+    made_at(db, make_service(db), datetime(2026, 10, 3, 10, tzinfo=TOKYO), "confirmed", paid=8000)
+    text = pdf_text(executive.report_pdf(db, month=date(2026, 10, 1), now=datetime(2026, 10, 20, 9, tzinfo=TOKYO)))
+    assert "月次レポート 2026年10月（20日まで）" in text and "月の途中までの集計です" in text
+    assert "確定件数 1件" in text and "売上 0.8万円（8,000円）" in text
 
 
 def report_mails(month: str) -> tuple[list[OutboxMessage], int]:

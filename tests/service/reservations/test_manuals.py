@@ -51,6 +51,9 @@ def test_the_booking_sms_links_to_the_public_faq_page(client, catalog):
     for heading in ("よくある質問（ご依頼者向け）", "予約の流れ", "キャンセルはどうすればよいですか"):
         assert heading in page.text
     assert "<script" not in page.text and "http" not in page.text.split("<body>")[0]
+    # the quoted messages' fields in words: a requester never reads a template's {code}
+    assert "（予約ID: 〈予約ID〉）" in page.text and "〈キャンセルのご案内〉には" in page.text
+    assert "{" not in page.text.split("<body>")[1]
 
 
 def test_staff_read_the_manuals_and_others_may_not(client, db):
@@ -59,6 +62,7 @@ def test_staff_read_the_manuals_and_others_may_not(client, db):
     assert [m["name"] for m in listed.json()] == MANUALS
     manual = client.get("/api/reservations/manuals/operator-manual", headers=support).json()
     assert manual["title"] == "運用マニュアル（運営担当者向け）" and "## マニュアルオペレーション" in manual["markdown"]
+    assert "予約ID: 〈予約ID〉" in manual["markdown"] and "{" not in manual["markdown"]  # fields in words
     assert client.get("/api/reservations/manuals/secrets", headers=support).status_code == 422
     assert client.get("/api/reservations/manuals/shop-faq").status_code == 401
     executive = headers_for(db, "executive")

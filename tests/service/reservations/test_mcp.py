@@ -2,6 +2,7 @@
 uvicorn. Each client needs its own API key; errors come back in the API's error shape; a client sees its own
 reservations only."""
 
+import asyncio
 import json
 from datetime import timedelta
 
@@ -14,8 +15,8 @@ from sqlalchemy import select, text
 
 from service.database import get_engine, session_scope, utcnow
 from service.reservations import clients
-from service.reservations.models import Reservation
-from tests.service.reservations.conftest import TESTER, make_mcp_client, messages, state
+from service.reservations.models import CallAttempt, Reservation
+from tests.service.reservations.conftest import TESTER, count, make_mcp_client, messages, state
 from tests.support.database import unreachable_database
 
 INITIALIZE = {
@@ -216,3 +217,65 @@ async def test_a_booking_whose_connection_drops_is_an_unavailable_tool_error_and
     assert lost["code"] == "unavailable" and lost["message"].startswith("データベースに接続できません")
     assert stored_reservations() == []
     assert messages("sms") == []
+
+
+def sent_once(code: str) -> bool:
+    """One reservation with this id took one confirmation SMS and one round of shop calls."""
+    with session_scope() as db:
+        reservation_id = db.scalar(select(Reservation.id).where(Reservation.code == code))
+    return len(messages("sms", code)) == 1 and count(CallAttempt, CallAttempt.reservation_id == reservation_id) == 1
+
+
+async def test_a_booking_sent_again_with_its_key_answers_the_first_and_does_nothing_twice(live_api, key, catalog):
+    arguments = booking_args(catalog, idempotency_key="chat-42-booking-1")
+    async with connect(live_api, key) as mcp:
+        first = (await mcp.call_tool("create_reservation", arguments)).structured_content
+        again = (await mcp.call_tool("create_reservation", arguments)).structured_content
+        other = await mcp.call_tool("create_reservation", arguments | {"desired_at": when(6)})
+    assert first["repeat"] is False and again["repeat"] is True
+    assert again["reservation_id"] == first["reservation_id"] and again["cancel_token"] == first["cancel_token"]
+    assert again["message"].startswith("同じご依頼をすでに受け付けています")
+    refused = error_of(other)
+    assert refused["code"] == "idempotency_key_reused" and "依頼キー" in refused["message"]
+    assert stored_reservations() == [first["reservation_id"]] and sent_once(first["reservation_id"])
+
+
+async def test_retries_racing_with_one_key_make_one_reservation(live_api, key, catalog):
+    arguments = booking_args(catalog, idempotency_key="chat-42-booking-2")
+    async with connect(live_api, key) as one, connect(live_api, key) as two:
+        answers = await asyncio.gather(*(mcp.call_tool("create_reservation", arguments) for mcp in (one, two)))
+    booked = {answer.structured_content["reservation_id"] for answer in answers}
+    assert len(booked) == 1 and sorted(a.structured_content["repeat"] for a in answers) == [False, True]
+    assert stored_reservations() == list(booked) and sent_once(booked.pop())
+
+
+async def test_an_identical_booking_without_a_key_within_minutes_answers_the_existing_one(live_api, key, catalog):
+    arguments = booking_args(catalog)
+    same = arguments | {"requester_phone": "+819012345678", "details": "3LDK（再送）"}
+    another_day = arguments | {"desired_at": when(7)}
+    async with connect(live_api, key) as mcp:
+        first, again, later = [
+            (await mcp.call_tool("create_reservation", booking)).structured_content
+            for booking in (arguments, same, another_day)
+        ]
+    assert again["reservation_id"] == first["reservation_id"] and again["repeat"] is True
+    assert later["reservation_id"] != first["reservation_id"] and later["repeat"] is False
+    assert sorted(stored_reservations()) == sorted([first["reservation_id"], later["reservation_id"]])
+    assert sent_once(first["reservation_id"])
+
+
+async def test_a_cancellation_sent_again_with_its_key_answers_the_first(live_api, key, catalog):
+    async with connect(live_api, key) as mcp:
+        booked = (await mcp.call_tool("create_reservation", booking_args(catalog))).structured_content
+        cancel = {
+            "reservation_id": booked["reservation_id"],
+            "cancel_token": booked["cancel_token"],
+            "idempotency_key": "chat-42-cancel",
+        }
+        first = (await mcp.call_tool("cancel_reservation", cancel)).structured_content
+        again = (await mcp.call_tool("cancel_reservation", cancel)).structured_content
+        unkeyed = await mcp.call_tool("cancel_reservation", cancel | {"idempotency_key": ""})
+    assert (first["status"], first["repeat"]) == ("cancelled", False)
+    assert (again["status"], again["repeat"]) == ("cancelled", True)
+    assert error_of(unkeyed)["code"] == "already_cancelled"
+    assert len(messages("sms", booked["reservation_id"])) == 2  # the confirmation and one cancellation

@@ -196,6 +196,13 @@ def test_sms_that_fails_every_retry_is_an_urgent_operation(catalog):
     deliver_due()
     assert ("sms_failed", "urgent", "open") in operations(code)
     assert f"予約ID: {code} のSMS送信が全て失敗" in slack(code)
+    with session_scope() as db:  # the operator reads why in Japanese, never the provider's 「sandbox: invalid number」
+        reason = db.scalar(
+            select(ManualOperation.reason)
+            .join(Reservation)
+            .where(Reservation.code == code, ManualOperation.op_type == "sms_failed")
+        )
+    assert reason.endswith(": 宛先の電話番号またはメールアドレスが無効です") and "sandbox" not in reason
 
 
 def test_the_service_expires_the_payment_at_ten_minutes(catalog):

@@ -1,7 +1,7 @@
 """fleet: saved views, a person's list filters kept by name
 
-Revision ID: 0040_fleet_saved_view
-Revises: 0039_fleet_offline_index
+Revision ID: 0041_fleet_saved_view
+Revises: 0040_resv_mcp_request
 Create Date: 2026-11-25 20:00:00.000000
 """
 
@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql
 
 from service.database import UTCDateTime
 
-revision: str = "0040_fleet_saved_view"
-down_revision: str | None = "0039_fleet_offline_index"
+revision: str = "0041_fleet_saved_view"
+down_revision: str | None = "0040_resv_mcp_request"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

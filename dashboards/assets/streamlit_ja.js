@@ -1,0 +1,164 @@
+// Streamlit's own English that CSS cannot replace, in Japanese: the words its frontend writes into attributes
+// (aria-label, title, placeholder, Plotly's data-title: read out by screen readers, shown as tooltips and hints) and
+// the few texts it writes where a person reads them (a number field's range error, a multiselect's 「Select all」,
+// the keyboard's 「Skip to main content」, a table's search). A button's words never repeat its field's label (a
+// password field's 「入力を表示」, a help icon's 「ヘルプ」), so the label names the field alone. Injected into every
+// page by streamlit_app.py; it runs once per browser page and keeps translating what Streamlit draws afterwards.
+// tests/browser/test_crawl.py fails on any of Streamlit's English left on a page, in its text or in these attributes.
+(() => {
+  if (window.daichoJapanese) return;
+  window.daichoJapanese = true;
+
+  const WORDS = {
+    "App pages": "画面一覧",
+    "Autoscale": "自動調整",
+    "Choose an option": "選択してください",
+    "Choose options": "選択してください",
+    "Choose date": "日付を選択",
+    "Choose date range": "期間を選択",
+    "Clear all": "すべて解除",
+    "Clear date": "日付を消去",
+    "Clear dates": "日付を消去",
+    "Clear selection": "選択を解除",
+    "Clear value": "選択を解除",
+    "Close": "閉じる",
+    "Close fullscreen": "全画面表示を終了",
+    "Close Search": "検索を閉じる",
+    "Collapse sidebar": "サイドバーを閉じる",
+    "Copy to clipboard": "クリップボードにコピー",
+    "Decrement": "減らす",
+    "Download as CSV": "表示中の行をCSVでダウンロード",
+    "Download plot as a PNG": "グラフをPNGでダウンロード",
+    "Error": "エラー",
+    "Expand sidebar": "サイドバーを開く",
+    "file upload": "ファイルのアップロード",
+    "Fullscreen": "全画面表示",
+    "Help": "ヘルプ",
+    "Hide password": "入力を隠す",
+    "Increment": "増やす",
+    "Link to heading": "見出しへのリンク",
+    "Main menu": "メインメニュー",
+    "Next month": "翌月",
+    "Next page": "次のページ",
+    "Next Result": "次の結果",
+    "Open": "開く",
+    "Pagination": "ページ送り",
+    "Pan": "移動",
+    "Previous month": "前月",
+    "Previous page": "前のページ",
+    "Previous Result": "前の結果",
+    "progress": "進捗",
+    "Reset axes": "軸をリセット",
+    "Running...": "実行中",
+    "Stop script": "停止",
+    "Search": "表示中の行を検索",
+    "Select all": "すべて選択",
+    "Selected values": "選択中の項目",
+    "Show password": "入力を表示",
+    "Show/hide columns": "列の表示・非表示",
+    "Sidebar": "サイドバー",
+    "Skip to main content": "本文へ移動",
+    "Type to search": "入力して検索",
+    "Zoom": "拡大",
+    "Zoom in": "ズームイン",
+    "Zoom out": "ズームアウト",
+    "error icon": "エラー",
+    "info icon": "お知らせ",
+    "success icon": "完了",
+    "warning icon": "警告",
+  };
+  // Of these, the words Streamlit writes as text (elsewhere a page's own text may be an English word, left alone)
+  const TEXTS = new Set(["Error", "Select all", "Skip to main content", "Type to search"]);
+  const PARTS = { year: "年", month: "月", day: "日", hour: "時", minute: "分" };
+  const RULES = [
+    [/^Help for (.+)$/s, () => WORDS.Help], // beside its field's label (which names the field alone, for its readers)
+    [/^Page (\d+)$/, (_, page) => `${page}ページ目`],
+    [/^(year|month|day|hour|minute), (.+)$/, (_, part, label) => `${label}（${PARTS[part]}）`],
+    [/^Remove (.+)$/s, (_, option) => `${option}を外す`],
+    [/^[a-z_]+ icon$/, () => "アイコン"], // a Material icon named by its English name (「notifications icon」)
+  ];
+  // The texts Streamlit writes with a value in them: a multiselect's options, a table's search, a number's range
+  const TEXT_RULES = [
+    [/^Select (\d+) matches$/, (_, count) => `一致する${count}件を選択`],
+    [/^Add: (.+)$/s, (_, option) => `追加: ${option}`],
+    [/^(\d[\d,]*\+?) results?$/, (_, count) => `${count}件`],
+    [/^(Error)?(: )?Number is (outside|below|above) the allowed range\.(?: Please enter a value (.+)\.)?$/s, numberRange],
+  ];
+
+  // A number field's range error: 「Error: Number is outside the allowed range. Please enter a value between 1 and 9.」
+  function numberRange(_, error, colon, side, wanted) {
+    const lead = (error ? WORDS.Error : "") + (colon || "");
+    const between = wanted && wanted.match(/^between (.+) and (.+)$/s);
+    const atLeast = wanted && wanted.match(/^greater than or equal to (.+)$/s);
+    const atMost = wanted && wanted.match(/^less than or equal to (.+)$/s);
+    if (between) return `${lead}${between[1]}〜${between[2]}の範囲で入力してください。`;
+    if (atLeast) return `${lead}${atLeast[1]}以上の値を入力してください。`;
+    if (atMost) return `${lead}${atMost[1]}以下の値を入力してください。`;
+    return `${lead}入力できる範囲を${side === "below" ? "下回って" : "超えて"}います。`;
+  }
+
+  const known = (words) => Object.prototype.hasOwnProperty.call(WORDS, words);
+
+  function byRule(text, rules) {
+    const rule = rules.find(([pattern]) => pattern.test(text));
+    return rule ? text.replace(rule[0], rule[1]) : null;
+  }
+
+  // An attribute's words in Japanese, or null for words that are not Streamlit's; a toolbar button's
+  // 「Fullscreen: 一覧」 keeps what follows its label.
+  function japanese(value) {
+    const text = value.trim();
+    if (!/[A-Za-z]/.test(text)) return null;
+    if (known(text)) return WORDS[text];
+    const colon = text.indexOf(": ");
+    if (colon > 0 && known(text.slice(0, colon))) return WORDS[text.slice(0, colon)] + text.slice(colon);
+    return byRule(text, RULES) || byRule(text, TEXT_RULES);
+  }
+
+  // A text's words in Japanese, or null for text that is not Streamlit's own
+  function japaneseText(value) {
+    const text = value.trim();
+    if (!/[A-Za-z]/.test(text)) return null;
+    return TEXTS.has(text) ? WORDS[text] : byRule(text, TEXT_RULES);
+  }
+
+  const ATTRIBUTES = ["aria-label", "title", "placeholder", "data-title"];
+  const SELECTOR = ATTRIBUTES.map((name) => `[${name}]`).join(",");
+
+  function translateAttributes(element) {
+    for (const name of ATTRIBUTES) {
+      const value = element.getAttribute(name);
+      const words = value && japanese(value);
+      if (words) element.setAttribute(name, words);
+    }
+  }
+
+  function translateText(node) {
+    const words = japaneseText(node.nodeValue);
+    if (words) node.nodeValue = node.nodeValue.replace(node.nodeValue.trim(), words);
+  }
+
+  function translate(root) {
+    if (root.nodeType === Node.TEXT_NODE) return translateText(root);
+    if (root.nodeType !== Node.ELEMENT_NODE) return;
+    translateAttributes(root);
+    root.querySelectorAll(SELECTOR).forEach(translateAttributes);
+    const texts = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = texts.nextNode(); node; node = texts.nextNode()) translateText(node);
+  }
+
+  new MutationObserver((records) => {
+    for (const record of records) {
+      if (record.type === "childList") record.addedNodes.forEach(translate);
+      else if (record.type === "attributes") translateAttributes(record.target);
+      else translateText(record.target);
+    }
+  }).observe(document.body, {
+    subtree: true,
+    childList: true,
+    characterData: true,
+    attributes: true,
+    attributeFilter: ATTRIBUTES,
+  });
+  translate(document.body);
+})();

@@ -1,0 +1,183 @@
+"""Named figures: every number a dashboard card, a list filter, a CSV and a report show, defined once.
+
+A `Figure` says what a number counts (its label and its explanation, in Japanese), over which period (now, a month,
+the last months, the days from one date to another), in which tenant's scope (the domain whose grant scope bounds it),
+and which list shows its rows: the list route and its filter (a domain's filter dataclass; the query the list is
+opened with is read from it). The domain computes the value by counting (or summing) that same filter's query, its
+list and CSV select the same rows, and its report prints the same figure, so a card, the list it opens, the CSV and
+the report cannot disagree.
+
+`serve` turns a figure and its value into what the API answers (`FigureRead`): the period in words
+(「2026年11月（25日まで）」, 「過去12か月」, 「現在」), whether it is partial, the moment the figures are as of, when a
+job computed them, and the list's route and query. `money_man_yen` is the one way the service writes a sum in 万円.
+"""
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+
+from service.config import get_settings
+
+Period = Literal["now", "month", "months", "days"]
+Unit = Literal["count", "yen"]
+NOW_LABEL = "現在"
+MONTHS_LABEL = "過去{months}か月"
+MONTH_LABEL = "{month.year}年{month.month}月"
+PARTIAL_LABEL = "（{day}日まで）"
+DAY_FORMAT = "%Y/%m/%d"
+DAYS_LABEL = "{since}〜{until}"
+ALL_DAYS_LABEL = "全期間"
+TODAY_LABEL = "（今日まで）"
+AS_OF_FORMAT = "%Y/%m/%d %H:%M 時点"
+MAN = 10_000
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number's definition. `route` and `filter` name the list that shows its rows (the API path under /api and
+    the filter its query is read from; None: the figure has no list); `sum_of` is the CSV column summed for a sum of
+    money (None: the figure is the list's total); `tenant` the domain whose grant scope bounds it."""
+
+    key: str
+    label: str
+    counts: str
+    period: Period
+    tenant: str | None = None
+    route: str | None = None
+    unit: Unit = "count"
+    sum_of: str | None = None
+    export: str | None = None
+    grouped_by: str | None = None
+
+
+class FigureRead(BaseModel):
+    key: str
+    label: str
+    counts: str
+    value: int
+    unit: Unit
+    period_label: str
+    partial: bool
+    as_of: datetime
+    as_of_label: str
+    computed_at: datetime | None = None
+    list_route: str | None = None
+    list_query: dict[str, str] = {}
+    export_route: str | None = None
+    grouped_by: str | None = None
+    sum_of: str | None = None
+
+
+def query_of(flt: Any) -> dict[str, str]:
+    """A filter (a dataclass or a pydantic model) as the list's query: its fields that differ from their defaults,
+    written as the list reads them."""
+    if flt is None:
+        return {}
+    if isinstance(flt, BaseModel):
+        chosen = flt.model_dump(exclude_defaults=True, exclude_none=True)
+    else:
+        chosen = {f.name: getattr(flt, f.name) for f in dataclasses.fields(flt) if getattr(flt, f.name) != f.default}
+    return {name: _query_value(value) for name, value in chosen.items() if value is not None}
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def local(moment: datetime) -> datetime:
+    """A moment in the service's time zone (Japan time)."""
+    return moment.astimezone(ZoneInfo(get_settings().timezone))
+
+
+def as_of_label(moment: datetime) -> str:
+    """「2026/11/25 14:03 時点」."""
+    return local(moment).strftime(AS_OF_FORMAT)
+
+
+def month_label(month: date, now: datetime) -> tuple[str, bool]:
+    """「2026年11月」, or 「2026年11月（25日まで）」 and partial while the month is still running at `now`."""
+    today = local(now).date()
+    words = MONTH_LABEL.format(month=month)
+    if (month.year, month.month) == (today.year, today.month):
+        return words + PARTIAL_LABEL.format(day=today.day), True
+    return words, False
+
+
+def days_label(since: date | None, until: date | None, now: datetime) -> tuple[str, bool]:
+    """「2026/11/01〜2026/11/20」; a period running to today (or open-ended) is partial and says so:
+    「2026/11/01〜2026/11/25（今日まで）」, 「全期間（今日まで）」."""
+    today = local(now).date()
+    partial = until is None or until >= today
+    ending = TODAY_LABEL if partial else ""
+    if since is None and until is None:
+        return ALL_DAYS_LABEL + ending, True
+    first = since.strftime(DAY_FORMAT) if since else ""
+    last = today if partial or until is None else until
+    return DAYS_LABEL.format(since=first, until=last.strftime(DAY_FORMAT)) + ending, partial
+
+
+def period_label(
+    period: Period,
+    *,
+    now: datetime,
+    month: date | None = None,
+    months: int | None = None,
+    days: tuple[date | None, date | None] = (None, None),
+):
+    """The period in words and whether it is partial: 「現在」, a month, 「過去12か月」 (partial: the current month
+    is in it), or the days from since to until."""
+    if period == "month":
+        assert month is not None
+        return month_label(month, now)
+    if period == "months":
+        return MONTHS_LABEL.format(months=months), True
+    if period == "days":
+        return days_label(*days, now)
+    return NOW_LABEL, False
+
+
+def serve(
+    figure: Figure,
+    value: int,
+    *,
+    now: datetime,
+    flt: Any = None,
+    month: date | None = None,
+    months: int | None = None,
+    days: tuple[date | None, date | None] = (None, None),
+    query: dict[str, str] | None = None,
+    computed_at: datetime | None = None,
+) -> FigureRead:
+    """The figure as the API answers it: its value, period in words, the moment it is as of and its list's query
+    (read from `flt`, or `query` where the list's parameters are not its filter's fields)."""
+    words, partial = period_label(figure.period, now=now, month=month, months=months, days=days)
+    return FigureRead(
+        key=figure.key,
+        label=figure.label,
+        counts=figure.counts,
+        value=value,
+        unit=figure.unit,
+        period_label=words,
+        partial=partial,
+        as_of=now,
+        as_of_label=as_of_label(now),
+        computed_at=computed_at,
+        list_route=figure.route,
+        list_query=(query_of(flt) if query is None else query) if figure.route else {},
+        export_route=figure.export or (figure.route and figure.route + "/export"),
+        grouped_by=figure.grouped_by,
+        sum_of=figure.sum_of,
+    )
+
+
+def money_man_yen(amount: int) -> str:
+    """A sum in 万円 to one decimal, e.g. 899,000 -> 89.9万円 (the dashboards' formats.man_yen, for documents)."""
+    return f"{amount / MAN:,.1f}万円"

@@ -1,0 +1,86 @@
+"""The QRV's named figures (service/figures.py): a month's 予約件数, 確定件数, キャンセル件数 and 売上, each defined
+once by the reservation list's filter that shows its rows. The executive dashboard's cards, the nightly summary, the
+reservation list (and its CSV) and the monthly PDF report all count (or sum) that filter's query."""
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.figures import Figure, FigureRead, serve
+from service.reservations import console
+from service.reservations.console import ReservationFilter
+
+ROUTE = "/reservations/reservations"
+AMOUNT_COLUMN = "金額"  # the reservation CSV's column a sum of money adds up
+
+RESERVATIONS = Figure("reservations.reservations", "予約件数", "受付日時がその月の予約の件数", "month", route=ROUTE)
+CONFIRMED = Figure(
+    "reservations.confirmed",
+    "確定件数",
+    "受付日時がその月の予約のうち、確定または完了したものの件数",
+    "month",
+    route=ROUTE,
+)
+CANCELLED = Figure(
+    "reservations.cancelled",
+    "キャンセル件数",
+    "受付日時がその月の予約のうち、キャンセルされたものの件数",
+    "month",
+    route=ROUTE,
+)
+REVENUE = Figure(
+    "reservations.revenue",
+    "売上",
+    "その月に支払いが済んだ予約の金額の合計",
+    "month",
+    route=ROUTE,
+    unit="yen",
+    sum_of=AMOUNT_COLUMN,
+)
+MONTH = (RESERVATIONS, CONFIRMED, CANCELLED, REVENUE)
+
+
+def filter_of(figure: Figure, first: date, last: date) -> ReservationFilter:
+    """The reservation list's filter that selects the figure's rows over the days [first, last]."""
+    if figure is REVENUE:
+        return ReservationFilter(paid_from=first, paid_to=last)
+    made = ReservationFilter(created_from=first, created_to=last)
+    if figure is CONFIRMED:
+        return replace(made, confirmed_only=True)
+    if figure is CANCELLED:
+        return replace(made, status="cancelled")
+    return made
+
+
+def value_of(db: Session, figure: Figure, flt: ReservationFilter) -> int:
+    """The list's total under the filter, or for money the sum of its rows' 金額."""
+    rows = console.reservation_query(flt).subquery()
+    measure = func.coalesce(func.sum(rows.c.amount), 0) if figure.unit == "yen" else func.count()
+    return db.scalar(select(measure).select_from(rows)) or 0
+
+
+def values(db: Session, first: date, last: date) -> dict[str, int]:
+    """Each figure over the days [first, last], by key."""
+    return {figure.key: value_of(db, figure, filter_of(figure, first, last)) for figure in MONTH}
+
+
+def last_day(month: date) -> date:
+    following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
+
+
+def month_figures(db: Session, *, month: date, now: datetime) -> list[FigureRead]:
+    """The month's figures up to today (a month still running is partial and says so)."""
+    last = min(last_day(month), console.today(now))
+    return [
+        serve(figure, value_of(db, figure, flt), now=now, flt=flt, month=month)
+        for figure in MONTH
+        for flt in (filter_of(figure, month, last),)
+    ]
+
+
+def cancel_pct(cancelled: int, reservations: int) -> float | None:
+    """キャンセル率: the cancelled share of the reservations made (§4.1.2)."""
+    return round(100 * cancelled / reservations, 1) if reservations else None
