@@ -111,7 +111,7 @@ def test_a_release_whose_rollout_paused_on_failures_is_warned_of(rollout, fleet,
     )
     db.commit()
     at = open_page(open_app, admin, FIRMWARE)
-    at.selectbox(key="fleet_firmware_release").select(rollout["release_id"]).run()
+    at.selectbox(key="fleet_firmware_new_rollout_0_release").select(rollout["release_id"]).run()
 
     assert (
         f"このファームウェアの以前のロールアウト #{rollout['id']}（一時停止）は失敗率がしきい値を超えたため自動で"
