@@ -213,9 +213,15 @@ def filter_values(walk: Walk, template: str, parameters: list[dict]) -> Iterator
             yield {name: value}
 
 
+def required_value(parameter: dict) -> Any:
+    """A required query parameter's value: its first choice, or the one REQUIRED gives its name."""
+    choices = enum_values(parameter)
+    return choices[0] if choices else REQUIRED[parameter["name"]]
+
+
 def walk_route(walk: Walk, template: str, parameters: list[dict], exports: dict[str, list[dict]]) -> None:
     page_param = next((p["name"] for p in parameters if p["name"] in PAGING), None)
-    required = {p["name"]: REQUIRED[p["name"]] for p in parameters if p.get("required")}
+    required = {p["name"]: required_value(p) for p in parameters if p.get("required")}
     for path in resolve(walk, template):
         if page_param is None:
             walk.get(template, path, required)

@@ -271,6 +271,7 @@ def fleet_history(office: Office) -> None:
         escalations.escalate_due(db, now=utcnow())
     _work_alerts(office, operator)
     _work_incidents(office, operator)
+    _views_saved(office, operator)
     _rollout_completed(office, admin, terminals[2])
     _rollout_cancelled(office, admin, terminals[3:])
     _daily_summaries(office)
@@ -298,6 +299,13 @@ def _work_alerts(office: Office, operator: str) -> None:
         office.post(operator, f"{path}/notes", {"body": "履歴: 店舗に連絡済み"})
         office.post(operator, f"{path}/resolve", {"resolution": "再起動で復旧"})
         office.post(operator, f"{path}/reported")
+
+
+def _views_saved(office: Office, operator: str) -> None:
+    """An operator keeps the alert list's morning filter by name, and drops a view no longer used."""
+    office.post(operator, "/api/fleet/views", {"page": "alerts", "name": "朝の未解決", "filters": {"open_only": True}})
+    old = office.post(operator, "/api/fleet/views", {"page": "terminals", "name": "旧ビュー", "filters": {"q": "TC"}})
+    office.call(operator, "DELETE", f"/api/fleet/views/{old['id']}")
 
 
 def _work_incidents(office: Office, operator: str) -> None:

@@ -55,7 +55,7 @@ def test_normal_finds_a_device_by_part_of_its_borrower(dashboards_url, new_page,
     page = new_page()
     sign_in(page, dashboards_url, "loanstaff", DEFAULT_PASSWORD, "通常データ")
     expect(page.get_by_text("全2件中 1〜2件目")).to_be_visible()
-    search = page.get_by_label("検索")
+    search = page.get_by_label("検索", exact=True)
     search.fill("商事")
     search.press("Enter")
     expect(page.get_by_text("全1件中 1〜1件目")).to_be_visible()

@@ -186,7 +186,7 @@ def test_a_saved_view_brings_its_filters_back(alerts, open_app):
     late, _, support = alerts
     at = open_page(open_app, support, ALERTS)
     at.checkbox(key="fleet_alerts_overdue").check().run()
-    at.text_input(key="fleet_alerts_view_new_name").input("SLA超過だけ")
+    at.text_input(key="fleet_alerts_view_new_0_name").input("SLA超過だけ")
     at = button(at, "今の絞り込み条件を保存").click().run()
     assert "ビュー「SLA超過だけ」を保存しました。" in texts(at.success)
 

@@ -121,6 +121,7 @@ def fleet_walk(client, db) -> Walk:
     agent = {"headers": agent_headers(my_token)}
     calls = [
         ("GET", "/api/fleet/dashboard", {}, HIDDEN),
+        ("GET", "/api/fleet/alerts/figures", {}, HIDDEN),
         ("GET", "/api/fleet/customers", {"params": {"q": "XYZ"}}, HIDDEN),
         ("GET", "/api/fleet/customers/export", {"params": {"q": "XYZ"}}, HIDDEN),
         ("GET", f"/api/fleet/customers/{c}", {}, NOT_FOUND),

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import auth, clock, components, fleet_api, formats, labels, sections
+from dashboards import auth, clock, components, fleet_api, formats, forms, labels, sections
 
 DOMAIN = "fleet"
 REFRESH_SECONDS = 60
@@ -406,9 +406,12 @@ def saved_views(page: str, view_page: str, fields: tuple[str, ...]) -> None:
                 if st.button("削除", key=f"{page}_view_delete"):
                     name = labels.plain(views[view_id]["name"])
                     components.act(page, lambda: fleet_api.delete_view(view_id), f"ビュー「{name}」を削除しました。")
-        with st.form(f"{page}_view_new", clear_on_submit=True):
+        with st.form(f"{page}_view_new"):
             name = st.text_input(
-                "ビュー名", max_chars=50, placeholder="例: 朝の未解決オフライン", key=f"{page}_view_new_name"
+                "ビュー名",
+                max_chars=50,
+                placeholder="例: 朝の未解決オフライン",
+                key=forms.key(f"{page}_view_new", "name"),
             ).strip()
             submitted = st.form_submit_button("今の絞り込み条件を保存")
     if submitted and not components.show_errors([] if name else ["ビュー名を入力してください。"]):
@@ -417,6 +420,7 @@ def saved_views(page: str, view_page: str, fields: tuple[str, ...]) -> None:
             page,
             lambda: fleet_api.save_view(view_page, name, current),
             f"ビュー「{labels.plain(name)}」を保存しました。",
+            form=f"{page}_view_new",
         )
 
 

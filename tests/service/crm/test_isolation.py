@@ -115,6 +115,7 @@ def walk(b: dict) -> list[tuple[str, str, dict, dict, str]]:
         ("GET", "/crm/acquired.csv", {}, {"params": {"agency_id": a}}, SALES_MAY_USE),
         ("GET", "/crm/metrics/agencies", {}, {"params": {"agency_id": a}}, BACK_OFFICE_ONLY),
         ("GET", "/crm/metrics/series", {}, {"params": {"agency_id": a}}, BACK_OFFICE_ONLY),
+        ("GET", "/crm/metrics/figures", {}, {"params": {"agency_id": a}}, BACK_OFFICE_ONLY),
         ("GET", "/crm/agencies/{agency_id}", {"agency_id": a}, {}, SALES_MAY_USE),
         (
             "PATCH",
@@ -255,6 +256,7 @@ def test_the_role_matrix_hides_back_office_and_admin_pages_from_sales(client, wo
     for path in (
         "/api/crm/metrics/agencies",
         "/api/crm/metrics/series",
+        "/api/crm/metrics/figures",
         "/api/crm/dashboard",
         "/api/crm/users",
         "/api/crm/audit",
