@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from service.crm.models import DEFICIENT, IN_PROGRESS
-from tests.browser.conftest import drawn, sign_in
+from tests.browser.conftest import choose, drawn, sign_in
 from tests.factories import DEFAULT_PASSWORD
 from tests.service.crm.conftest import masters_and_storage, picture, set_status, world  # noqa: F401 - fixtures
 from tests.service.crm.test_workflow import detail, request_with_sites
@@ -51,9 +51,10 @@ def test_a_heic_photo_chosen_on_the_fix_page_arrives_with_the_resubmission_and_i
     after = detail(client, world, request_id)
     assert after["request"]["status"] == IN_PROGRESS
     assert [(i["file_name"], i["content_type"]) for i in after["images"][-1:]] == [("IMG_0001.jpg", "image/jpeg")]
+    drawn(page)  # the run that showed the message has ended: one page, no stale copy of its tabs
     page.get_by_role("tab", name="明細画像・備考").click()
-    page.get_by_label("拡大表示する画像").click()
-    page.get_by_role("option", name="IMG_0001.jpg").click()
+    drawn(page)
+    choose(page, "拡大表示する画像", "IMG_0001.jpg")
     shown = page.get_by_role("img", name="IMG_0001.jpg")
     expect(shown).to_be_visible()
     assert shown.evaluate("img => img.naturalWidth") == 320
