@@ -13,7 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import run_resources
+
 BACKEND = os.environ.get("DAICHO_TEST_BACKEND", "sqlite")
+# the servers a PostgreSQL run uses: it makes its own database beside the configured one and claims a Redis database
+CONFIGURED_DATABASE_URL = os.environ.get("APP_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+CONFIGURED_REDIS_URL = os.environ.get("APP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 DATA_DIR = Path(tempfile.mkdtemp(prefix="daicho-test-"))
 TEST_BCRYPT_ROUNDS = 4
 
@@ -27,10 +32,10 @@ def _configure_environment() -> None:
     # bcrypt at the tests' cost: the real algorithm, 2^4 rounds instead of production's 2^12 (0.35 s per check here)
     os.environ["APP_BCRYPT_ROUNDS"] = str(TEST_BCRYPT_ROUNDS)
     if BACKEND == "postgres":
-        os.environ["APP_DATABASE_URL"] = os.environ.get(
-            "APP_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-        )
-        os.environ["APP_REDIS_URL"] = os.environ.get("APP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+        if run_resources.started_by_a_run():
+            return  # a process the run started: its database and broker are the run's, already in the environment
+        os.environ["APP_DATABASE_URL"] = run_resources.run_database_url(CONFIGURED_DATABASE_URL)
+        os.environ["APP_REDIS_URL"] = run_resources.claim_redis_database(CONFIGURED_REDIS_URL)
     else:
         os.environ["APP_DATABASE_URL"] = f"sqlite:///{DATA_DIR / 'test.db'}"
         os.environ["APP_REDIS_URL"] = ""
@@ -60,11 +65,15 @@ def pytest_report_header() -> str:
 @pytest.fixture(scope="session", autouse=True)
 def migrated_database() -> Iterator[None]:
     if BACKEND == "postgres":
+        run_resources.drop_abandoned_databases(CONFIGURED_DATABASE_URL)
         ensure_postgres_database(os.environ["APP_DATABASE_URL"])
     migrate_fresh(get_engine())
     fresh_install()
     yield
     get_engine().dispose()
+    if BACKEND == "postgres":
+        run_resources.drop_run_databases(os.environ["APP_DATABASE_URL"])
+        run_resources.release_redis_database(CONFIGURED_REDIS_URL, os.environ["APP_REDIS_URL"])
 
 
 @pytest.fixture(autouse=True)
