@@ -51,4 +51,4 @@ def test_a_card_opens_its_list_filtered_to_exactly_its_rows(fleet, db, open_app)
     listed = open_page(open_app, operator, "app_pages/fleet/alerts.py", **overdue)
 
     assert listed.checkbox(key="fleet_alerts_overdue").value and listed.checkbox(key="fleet_alerts_open_only").value
-    assert f"全{cards['SLA超過（未解決）']}件中" in " ".join(texts(listed.caption))
+    assert f"全{cards['SLA超過（未解決）']}中" in " ".join(texts(listed.caption))
