@@ -124,21 +124,6 @@ def period_caption(words: str) -> None:
 
 
 AS_OF_FORMAT = "%Y/%m/%d %H:%M 時点"  # the service's figures write their moment alike (service/figures.py)
-DAY_FORMAT = "%Y/%m/%d"
-NOW_WORDS = "現在"
-
-
-def days_words(start: date, end: date) -> str:
-    """A period of days read by the page itself in the figures' words: 「2026/11/01〜2026/11/20」, or
-    「2026/11/01〜2026/11/25（今日まで）」 while it runs to today."""
-    today = clock.today()
-    ending = "（今日まで）" if end >= today else ""
-    return f"{start.strftime(DAY_FORMAT)}〜{min(end, today).strftime(DAY_FORMAT)}{ending}"
-
-
-def moment_stamp(moment: datetime) -> None:
-    """The moment a page's own readings are as of (those that are no named figures): 「2026/11/25 14:03 時点」."""
-    st.caption(moment.strftime(AS_OF_FORMAT))
 
 
 def figures_stamp(figures: Sequence[Mapping[str, Any]]) -> None:
