@@ -4,8 +4,8 @@ fleet-wide report whose cards show what its CSV says."""
 import csv
 import io
 import json
-from urllib.parse import parse_qsl
 from datetime import datetime, timedelta
+from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 import pytest
