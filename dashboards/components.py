@@ -85,13 +85,16 @@ LIST_PAGES = {
     "/reservations/reservations": "app_pages/reservations/detail.py",
     "/crm/requests": "app_pages/crm/queue.py",
     "/crm/acquired": "app_pages/crm/acquired.py",
+    "/crm/agencies": "app_pages/crm/agencies.py",
+    "/crm/users": "app_pages/crm/users.py",
 }
 OPEN_LIST = "一覧を開く"
 
 
 def figure_value(figure: Mapping[str, Any]) -> str:
-    """A named figure's value as a card shows it: money in 万円, a count with separators."""
-    return formats.man_yen(figure["value"]) if figure["unit"] == "yen" else f"{figure['value']:,}"
+    """A named figure's value as a card shows it: money in 万円, a count with separators and its counter word
+    (「1,234台」)."""
+    return formats.man_yen(figure["value"]) if figure["unit"] == "yen" else f"{figure['value']:,}{figure['counter']}"
 
 
 def figure_card(
@@ -100,13 +103,15 @@ def figure_card(
     delta: Any = None,
     delta_color: Literal["normal", "inverse", "off"] = "normal",
     help: str = "",  # noqa: A002 - Streamlit's word
+    label: str | None = None,
 ) -> None:
-    """A named figure's card (service/figures.py): its label, value and what it counts (money's exact yen too), its
-    period in words under it, and, where its rows are a list this user may open, a link to that list filtered to
-    exactly them (its total is the card's number)."""
+    """A named figure's card (service/figures.py): its label (or the same words dressed, e.g. a status badge), value
+    with its counter word and what it counts (money's exact yen too), its period in words under it, and, where its
+    rows are a list this user may open, a link to that list filtered to exactly them (its total is the card's
+    number)."""
     exact = f"（{figure['value']:,}円）" if figure["unit"] == "yen" else ""
     explained = figure["counts"] + exact + help
-    kpi_card(figure["label"], figure_value(figure), help=explained, delta=delta, delta_color=delta_color)
+    kpi_card(label or figure["label"], figure_value(figure), help=explained, delta=delta, delta_color=delta_color)
     period_caption(figure["period_label"])
     page = LIST_PAGES.get(figure["list_route"] or "")
     if page and auth.may_open(page):
@@ -119,21 +124,6 @@ def period_caption(words: str) -> None:
 
 
 AS_OF_FORMAT = "%Y/%m/%d %H:%M 時点"  # the service's figures write their moment alike (service/figures.py)
-DAY_FORMAT = "%Y/%m/%d"
-NOW_WORDS = "現在"
-
-
-def days_words(start: date, end: date) -> str:
-    """A period of days read by the page itself in the figures' words: 「2026/11/01〜2026/11/20」, or
-    「2026/11/01〜2026/11/25（今日まで）」 while it runs to today."""
-    today = clock.today()
-    ending = "（今日まで）" if end >= today else ""
-    return f"{start.strftime(DAY_FORMAT)}〜{min(end, today).strftime(DAY_FORMAT)}{ending}"
-
-
-def moment_stamp(moment: datetime) -> None:
-    """The moment a page's own readings are as of (those that are no named figures): 「2026/11/25 14:03 時点」."""
-    st.caption(moment.strftime(AS_OF_FORMAT))
 
 
 def figures_stamp(figures: Sequence[Mapping[str, Any]]) -> None:

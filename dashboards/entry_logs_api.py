@@ -108,6 +108,13 @@ def clear_attendance(child_id: int, day: date) -> None:
     write("DELETE", f"/attendance/{child_id}/{day.isoformat()}")
 
 
+def figures(nursery_id: int, **period: Any) -> dict[str, dict]:
+    """The nursery's named figures by key (uncached: the live panels refresh them): 入 and 出 over from..to, 園内にいる
+    保護者 now, the children of date (and className) by 出席状態; each says its period and the list it counts."""
+    answer = fetch("/entry-logs/figures", nurseryId=nursery_id, **period)
+    return {figure["key"].removeprefix("entry_logs."): figure for figure in answer}
+
+
 def present_parents(nursery_id: int) -> dict:
     """園内にいる保護者 now (uncached: the panel refreshes it): closingTime, closingTimePassed and the parents, each
     with missingExit once the closing time has passed."""

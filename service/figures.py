@@ -7,14 +7,19 @@ opened with is read from it). The domain computes the value by counting (or summ
 list and CSV select the same rows, and its report prints the same figure, so a card, the list it opens, the CSV and
 the report cannot disagree.
 
+A figure says the word its count is read with (`counter`: 件, 台, 人, 地点, 社), so its card and its report write
+「1,234台」 alike; a sum of money (unit "yen") is read in 円 (万円 on cards).
+
 `serve` turns a figure and its value into what the API answers (`FigureRead`): the period in words
-(「2026年11月（25日まで）」, 「過去12か月」, 「現在」), whether it is partial, the moment the figures are as of, when a
-job computed them, and the list's route and query. `money_man_yen` is the one way the service writes a sum in 万円.
+(「2026年11月（25日まで）」, 「過去12か月」, 「現在」, 「2026/11/25（今日）」), whether it is partial, the moment the
+figures are as of, when a job computed them, and the list's route (its path parameters filled in) and query.
+`money_man_yen` is the one way the service writes a sum in 万円.
 """
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -32,6 +37,8 @@ DAY_FORMAT = "%Y/%m/%d"
 DAYS_LABEL = "{since}〜{until}"
 ALL_DAYS_LABEL = "全期間"
 TODAY_LABEL = "（今日まで）"
+ONE_TODAY_LABEL = "（今日）"
+COUNTER = "件"  # the counter word of a figure that says none
 AS_OF_FORMAT = "%Y/%m/%d %H:%M 時点"
 MAN = 10_000
 
@@ -39,8 +46,10 @@ MAN = 10_000
 @dataclass(frozen=True)
 class Figure:
     """One number's definition. `route` and `filter` name the list that shows its rows (the API path under /api and
-    the filter its query is read from; None: the figure has no list); `sum_of` is the CSV column summed for a sum of
-    money (None: the figure is the list's total); `tenant` the domain whose grant scope bounds it."""
+    the filter its query is read from; None: the figure has no list; `{name}` parts are filled in by `serve`'s
+    `path`); `exported`: the list has a CSV download (`export`, else the route's `/export`); `sum_of` is the CSV column
+    summed for a sum of money (None: the figure is the list's total); `tenant` the domain whose grant scope bounds it;
+    `counter` the word a count is read with (「台」 of 「1,234台」)."""
 
     key: str
     label: str
@@ -52,6 +61,8 @@ class Figure:
     sum_of: str | None = None
     export: str | None = None
     grouped_by: str | None = None
+    counter: str = COUNTER
+    exported: bool = True
 
 
 class FigureRead(BaseModel):
@@ -60,6 +71,7 @@ class FigureRead(BaseModel):
     counts: str
     value: int
     unit: Unit
+    counter: str
     period_label: str
     partial: bool
     as_of: datetime
@@ -74,10 +86,12 @@ class FigureRead(BaseModel):
 
 def query_of(flt: Any) -> dict[str, str]:
     """A filter (a dataclass or a pydantic model) as the list's query: its fields that differ from their defaults,
-    written as the list reads them."""
+    written as the list reads them; or a mapping of the list's parameters, those given."""
     if flt is None:
         return {}
-    if isinstance(flt, BaseModel):
+    if isinstance(flt, Mapping):
+        chosen = dict(flt)
+    elif isinstance(flt, BaseModel):
         chosen = flt.model_dump(exclude_defaults=True, exclude_none=True)
     else:
         chosen = {f.name: getattr(flt, f.name) for f in dataclasses.fields(flt) if getattr(flt, f.name) != f.default}
@@ -97,6 +111,11 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone(ZoneInfo(get_settings().timezone))
 
 
+def day_start(day: date) -> datetime:
+    """The first moment of a day in the service's time zone (Japan time)."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(get_settings().timezone))
+
+
 def as_of_label(moment: datetime) -> str:
     """「2026/11/25 14:03 時点」."""
     return local(moment).strftime(AS_OF_FORMAT)
@@ -113,12 +132,15 @@ def month_label(month: date, now: datetime) -> tuple[str, bool]:
 
 def days_label(since: date | None, until: date | None, now: datetime) -> tuple[str, bool]:
     """「2026/11/01〜2026/11/20」; a period running to today (or open-ended) is partial and says so:
-    「2026/11/01〜2026/11/25（今日まで）」, 「全期間（今日まで）」."""
+    「2026/11/01〜2026/11/25（今日まで）」, 「全期間（今日まで）」; one day is 「2026/11/20」, today
+    「2026/11/25（今日）」."""
     today = local(now).date()
     partial = until is None or until >= today
     ending = TODAY_LABEL if partial else ""
     if since is None and until is None:
         return ALL_DAYS_LABEL + ending, True
+    if since is not None and since == until:
+        return since.strftime(DAY_FORMAT) + (ONE_TODAY_LABEL if since == today else ""), partial
     first = since.strftime(DAY_FORMAT) if since else ""
     last = today if partial or until is None else until
     return DAYS_LABEL.format(since=first, until=last.strftime(DAY_FORMAT)) + ending, partial
@@ -155,24 +177,28 @@ def serve(
     days: tuple[date | None, date | None] = (None, None),
     query: dict[str, str] | None = None,
     computed_at: datetime | None = None,
+    path: Mapping[str, Any] | None = None,
 ) -> FigureRead:
-    """The figure as the API answers it: its value, period in words, the moment it is as of and its list's query
-    (read from `flt`, or `query` where the list's parameters are not its filter's fields)."""
+    """The figure as the API answers it: its value, period in words, the moment it is as of and its list's route
+    (its `{name}` parts from `path`) and query (read from `flt`, or `query` where the list's parameters are not its
+    filter's fields)."""
     words, partial = period_label(figure.period, now=now, month=month, months=months, days=days)
+    route = figure.route and figure.route.format(**(path or {}))
     return FigureRead(
         key=figure.key,
         label=figure.label,
         counts=figure.counts,
         value=value,
         unit=figure.unit,
+        counter=figure.counter,
         period_label=words,
         partial=partial,
         as_of=now,
         as_of_label=as_of_label(now),
         computed_at=computed_at,
-        list_route=figure.route,
-        list_query=(query_of(flt) if query is None else query) if figure.route else {},
-        export_route=figure.export or (figure.route and figure.route + "/export"),
+        list_route=route,
+        list_query=(query_of(flt) if query is None else query) if route else {},
+        export_route=(figure.export or (route and route + "/export")) if figure.exported else None,
         grouped_by=figure.grouped_by,
         sum_of=figure.sum_of,
     )

@@ -9,6 +9,7 @@ from service.crm import router as crm_routes
 from service.crm.router import router as crm_router
 from service.database import serve_from_read_replica
 from service.entry_logs import router as entry_logs_routes
+from service.entry_logs.figures_router import router as entry_logs_figures_router
 from service.entry_logs.router import router as entry_logs_router
 from service.entry_logs.router import station_lanes
 from service.fleet import router as fleet_routes
@@ -34,6 +35,7 @@ def all_routers() -> list[APIRouter]:
         audit_router,
         crm_router,
         entry_logs_router,
+        entry_logs_figures_router,
         fleet_router,
         fleet_schedule_router,
         loaners_router,

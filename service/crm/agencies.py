@@ -48,11 +48,16 @@ def agency_query(*, scope: TenantScope, q: str | None, active: bool | None) -> S
     return stmt
 
 
+def count_agencies(db: Session, *, scope: TenantScope, q: str | None, active: bool | None) -> int:
+    """The list's total: the agencies its filters select."""
+    return db.scalar(select(func.count()).select_from(agency_query(scope=scope, q=q, active=active).subquery())) or 0
+
+
 def list_agencies(
     db: Session, *, scope: TenantScope, q: str | None, active: bool | None, offset: int, limit: int
 ) -> tuple[list[Agency], int]:
     stmt = agency_query(scope=scope, q=q, active=active)
-    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = count_agencies(db, scope=scope, q=q, active=active)
     return list(db.scalars(stmt.order_by(*AGENCY_ORDER).offset(offset).limit(limit))), total
 
 

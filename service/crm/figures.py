@@ -1,15 +1,18 @@
-"""代理店別数値's named figures (service/figures.py): over a period of 依頼日 (or, for sites, 投入完了日) and for one
-agency or all, each defined once by the list filter that shows its rows (投入案件一覧, 獲得案件一覧), its value that
-filter's count as the caller sees the list, so the card, the list it opens and its CSV agree."""
+"""代理店別数値's and the admin home's named figures (service/figures.py): over a period of 依頼日 (or, for sites,
+投入完了日) and for one agency or all, each defined once by the list filter that shows its rows (投入案件一覧,
+獲得案件一覧, 代理店管理, ユーザー管理), its value that filter's count as the caller sees the list, so the card, the
+list it opens and its CSV agree."""
 
 from dataclasses import replace
 from datetime import date, datetime
+from functools import partial
 
 from sqlalchemy.orm import Session
 
-from service.crm import acquired, requests
+from service.crm import acquired, agencies, periods, requests, users
 from service.crm.acquired import AcquiredFilter
-from service.crm.models import DEFICIENT, SUBMITTED
+from service.crm.dependencies import SALES
+from service.crm.models import CANCELLED, DEFICIENT, IN_PROGRESS, SUBMITTED
 from service.crm.requests import RequestFilter
 from service.crm.visibility import CaseView
 from service.figures import Figure, FigureRead, query_of, serve
@@ -26,6 +29,7 @@ ACQUIRED_SITES = Figure(
     "/crm/acquired",
     export="/crm/acquired.csv",
     grouped_by="法人",
+    counter="地点",
 )
 SUBMITTED_REQUESTS = Figure(
     "crm.submitted",
@@ -43,14 +47,58 @@ DEFICIENT_REQUESTS = Figure(
     "crm",
     REQUESTS_ROUTE,
 )
-STATUS_OF = {SUBMITTED_REQUESTS: SUBMITTED, DEFICIENT_REQUESTS: DEFICIENT}
+IN_PROGRESS_REQUESTS = Figure(
+    "crm.in_progress",
+    "対応中",
+    "投入依頼日がその期間の依頼のうち、現在「対応中」のものの件数",
+    "days",
+    "crm",
+    REQUESTS_ROUTE,
+)
+CANCELLED_REQUESTS = Figure(
+    "crm.cancelled",
+    "キャンセル",
+    "投入依頼日がその期間の依頼のうち、現在「キャンセル」のものの件数",
+    "days",
+    "crm",
+    REQUESTS_ROUTE,
+)
+UNREAD_REQUESTS = Figure(
+    "crm.unread",
+    "未読のある依頼",
+    "バックオフィス宛てのコメントに未読がある依頼の件数（投入案件一覧の「未読」）",
+    "now",
+    "crm",
+    REQUESTS_ROUTE,
+)
+ACTIVE_AGENCIES = Figure(
+    "crm.active_agencies", "有効な代理店", "無効にされていない代理店の数", "now", "crm", "/crm/agencies", counter="社"
+)
+SALES_USERS = Figure(
+    "crm.sales_users",
+    "営業担当者",
+    "代理店CRMで営業担当のロールを持つユーザーの人数（無効にされたユーザーも含みます）",
+    "now",
+    "crm",
+    "/crm/users",
+    counter="人",
+)
+STATUS_OF = {
+    SUBMITTED_REQUESTS: SUBMITTED,
+    DEFICIENT_REQUESTS: DEFICIENT,
+    IN_PROGRESS_REQUESTS: IN_PROGRESS,
+    CANCELLED_REQUESTS: CANCELLED,
+}
 METRICS = (REQUESTS, ACQUIRED_SITES, SUBMITTED_REQUESTS, DEFICIENT_REQUESTS)
+BY_STATUS = (DEFICIENT_REQUESTS, IN_PROGRESS_REQUESTS, SUBMITTED_REQUESTS, CANCELLED_REQUESTS)  # §4.1's order
 
 
 def request_query(flt: RequestFilter) -> dict[str, str]:
-    """The request list's query for a filter (its statuses are the list's `status`)."""
-    query = query_of(replace(flt, statuses=()))
-    return query | ({"status": flt.statuses[0]} if flt.statuses else {})
+    """The request list's query for a filter (its statuses are the list's `status`, unread_only its `unread`)."""
+    query = query_of(replace(flt, statuses=(), unread_only=False))
+    return (
+        query | ({"status": flt.statuses[0]} if flt.statuses else {}) | ({"unread": "true"} if flt.unread_only else {})
+    )
 
 
 def figure_of(
@@ -88,4 +136,33 @@ def metrics_figures(
     return [
         figure_of(db, figure, view=view, role=role, agency_id=agency_id, since=since, until=until, now=now)
         for figure in METRICS
+    ]
+
+
+def status_figures(db: Session, *, view: CaseView, role: str, now: datetime) -> list[FigureRead]:
+    """The admin home's requests by status over every 依頼日 (全期間)."""
+    over = partial(figure_of, db, view=view, role=role, agency_id=None, since=None, until=None, now=now)
+    return [over(figure) for figure in BY_STATUS]
+
+
+def home_figures(db: Session, *, view: CaseView, role: str, now: datetime) -> list[FigureRead]:
+    """The admin home's today and this month: the requests made today and this month, this month's acquired sites,
+    the requests with unread news for the back office, the active agencies and the sales staff."""
+    today = periods.local_today(now)
+    month = today.replace(day=1)
+    over = partial(figure_of, db, view=view, role=role, agency_id=None, now=now)
+    unread = RequestFilter(unread_only=True)
+    active, sales = {"active": True}, {"role": SALES}
+    return [
+        over(REQUESTS, since=today, until=today),
+        over(REQUESTS, since=month, until=None),
+        over(ACQUIRED_SITES, since=month, until=None),
+        serve(
+            UNREAD_REQUESTS,
+            requests.count_requests(db, view=view, flt=unread, role=role),
+            now=now,
+            query=request_query(unread),
+        ),
+        serve(ACTIVE_AGENCIES, agencies.count_agencies(db, scope=view.scope, q=None, **active), now=now, flt=active),
+        serve(SALES_USERS, users.count_users(db, agency_id=None, q=None, **sales), now=now, flt=sales),
     ]

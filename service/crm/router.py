@@ -711,8 +711,14 @@ def metrics_series(
 
 
 @router.get("/dashboard", response_model=DashboardRead)
-def dashboard(_: Admin, scope: Scope, db: DbSession) -> DashboardRead:
-    return metrics.dashboard(db, scope=scope, now=utcnow())
+def dashboard(caller: Admin, cases: Cases, db: DbSession) -> DashboardRead:
+    """管理者ダッシュボード's cards (crm/figures.py), each opening its list, and this month's busiest agencies."""
+    now, role = utcnow(), crm_role(caller)
+    return DashboardRead(
+        by_status=crm_figures.status_figures(db, view=cases, role=role, now=now),
+        figures=crm_figures.home_figures(db, view=cases, role=role, now=now),
+        top_agencies=metrics.top_agencies(db, scope=cases.scope, now=now),
+    )
 
 
 # --- 代理店管理 -------------------------------------------------------------------------------------------------

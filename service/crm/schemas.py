@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, Str
 
 from service.crm import validation
 from service.crm.models import STATUSES
+from service.figures import FigureRead
 from service.identity.schemas import LoginId
 from service.schemas import IsoDate, MultiLine, Rules, SingleLine, VersionedPatch, coded, optional_fields
 
@@ -660,15 +661,10 @@ class SeriesRead(BaseModel):
 
 
 class DashboardRead(BaseModel):
-    """管理者ダッシュボード."""
+    """管理者ダッシュボード: the named figures (crm/figures.py) and this month's busiest agencies."""
 
-    requests_by_status: dict[str, int]
-    requests_today: int
-    requests_this_month: int
-    acquired_sites_this_month: int
-    unread_comments: int
-    active_agencies: int
-    sales_users: int
+    by_status: list[FigureRead]  # 投入依頼（全期間・ステータス別）
+    figures: list[FigureRead]  # 今日・今月, 未読, 代理店, 営業担当者
     top_agencies: list[AgencyMetrics]
 
 

@@ -69,12 +69,18 @@ def crm_users(db: Session, rows: Sequence[Row]) -> list[CrmUser]:
     return [_row(db, user, profile) for user, profile, *_ in rows]
 
 
+def count_users(db: Session, *, role: str | None, agency_id: int | None, q: str | None) -> int:
+    """The list's total: the users its filters select."""
+    stmt = user_query(role=role, agency_id=agency_id, q=q)
+    return db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
 def list_users(
     db: Session, *, role: str | None, agency_id: int | None, q: str | None, offset: int, limit: int
 ) -> tuple[list[CrmUser], int]:
     """Users holding a crm grant, with their profiles."""
     stmt = user_query(role=role, agency_id=agency_id, q=q)
-    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = count_users(db, role=role, agency_id=agency_id, q=q)
     return crm_users(db, db.execute(stmt.order_by(*USER_ORDER).offset(offset).limit(limit)).all()), total
 
 

@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
@@ -14,6 +14,7 @@ from service.entry_logs.models import Attendance, Child, EntryLog, Guardian, Nur
 
 DOMAIN = "entry_logs"
 TOOLTIP_LOGS = 5
+UNRECORDED = "unrecorded"  # the attendance list's status filter for a day with no 出席/欠席 recorded
 ATTENDANCE_FIELDS = ("status", "note")
 
 
@@ -90,11 +91,32 @@ def _child_day(child: Child, attendance: Attendance | None, rows: list) -> Child
     return day
 
 
-def attendance_day(db: Session, *, nursery: Nursery, day: date, class_name: str | None) -> list[ChildDay]:
-    """Every child of the nursery (optionally one class) with that day's attendance and logs."""
+def children_of_day(*, nursery: Nursery, day: date, class_name: str | None, status: str | None) -> Select:
+    """The attendance list's children: the nursery's (optionally one class's), and with a status, those whose day is
+    recorded so (出席, 欠席) or not recorded at all (未記録, `UNRECORDED`)."""
     stmt = select(Child).where(Child.nursery_id == nursery.id)
     if class_name:
         stmt = stmt.where(Child.class_name == class_name)
+    if status is None:
+        return stmt
+    recorded = select(Attendance.child_id).where(Attendance.nursery_id == nursery.id, Attendance.attendance_date == day)
+    if status == UNRECORDED:
+        return stmt.where(Child.id.not_in(recorded))
+    return stmt.where(Child.id.in_(recorded.where(Attendance.status == status)))
+
+
+def count_children(db: Session, *, nursery: Nursery, day: date, class_name: str | None, status: str | None) -> int:
+    """The attendance list's length under its filters."""
+    children = children_of_day(nursery=nursery, day=day, class_name=class_name, status=status)
+    return db.scalar(select(func.count()).select_from(children.subquery())) or 0
+
+
+def attendance_day(
+    db: Session, *, nursery: Nursery, day: date, class_name: str | None, status: str | None = None
+) -> list[ChildDay]:
+    """Every child of the nursery (optionally one class, or one status of the day) with that day's attendance and
+    logs."""
+    stmt = children_of_day(nursery=nursery, day=day, class_name=class_name, status=status)
     children = list(db.scalars(stmt.order_by(Child.class_name, Child.id)))
     records = {
         a.child_id: a

@@ -65,6 +65,7 @@ from service.entry_logs.schemas import (
     NOTE_MAX,
     AttendanceDay,
     AttendanceRecord,
+    AttendanceShown,
     AttendanceUpdate,
     CardJobRead,
     CardsIn,
@@ -252,10 +253,11 @@ def attendance_page(
     db: DbSession,
     day: Annotated[IsoDate | None, Query(alias="date")] = None,
     class_name: Annotated[str | None, Query(alias="className", max_length=50), SingleLine] = None,
+    status: Annotated[AttendanceShown | None, Query(description="the day's 出席, 欠席 or 未記録 only")] = None,
 ) -> AttendanceDay:
     """Children with their attendance and the day's entry/exit logs (spec §3.5.3)."""
     day = day or local_today(utcnow())
-    rows = attendance.attendance_day(db, nursery=nursery, day=day, class_name=class_name)
+    rows = attendance.attendance_day(db, nursery=nursery, day=day, class_name=class_name, status=status)
     return AttendanceDay(
         date=day, nursery_id=nursery.id, nursery_name=nursery.name, children=[_child_attendance(r) for r in rows]
     )

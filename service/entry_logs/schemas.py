@@ -34,6 +34,7 @@ from service.schemas import MultiLine, SingleLine, coded, matching
 
 EntryType = Literal["Entry", "Exit"]
 AttendanceStatus = Literal["present", "absent"]
+AttendanceShown = Literal["present", "absent", "unrecorded"]  # the attendance list's filter: a status, or none
 
 
 def utc_seconds(moment: datetime) -> str:

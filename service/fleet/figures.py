@@ -1,29 +1,42 @@
-"""The fleet's named figures (service/figures.py): each card of ダッシュボード and アラート一覧 defined once, by the
-list filter that shows its rows; its value is that filter's count, so the card, the list, its CSV and the monthly report
-agree."""
+"""The fleet's named figures (service/figures.py): each card of ダッシュボード and アラート一覧, and the monthly
+report's 端末数, defined once by the list filter that shows its rows; its value is that filter's count, so the card, the
+list, its CSV and the monthly report agree."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from service.figures import Figure, FigureRead, serve
-from service.fleet import alerts, terminals
+from service.fleet import alerts, labels, terminals
 from service.fleet.alerts import AlertFilter
 from service.fleet.schemas import TerminalFilter
 from service.tenancy import TenantScope
 
 TERMINALS_ROUTE = "/fleet/terminals"
 ALERTS_ROUTE = "/fleet/alerts"
+TERMINAL_COUNTER = labels.REPORT_UNITS["terminals"]  # 台: the report counts terminals in it
 
 TERMINALS = Figure(
-    "fleet.terminals",
-    "総端末数",
-    "登録されている端末の台数（月次レポートの「端末数」）",
+    "fleet.terminals", "総端末数", "登録されている端末の台数", "now", "fleet", TERMINALS_ROUTE, counter=TERMINAL_COUNTER
+)
+ONLINE = Figure(
+    "fleet.online",
+    "オンライン",
+    "状態がオンラインの端末の台数",
     "now",
     "fleet",
     TERMINALS_ROUTE,
+    counter=TERMINAL_COUNTER,
 )
-ONLINE = Figure("fleet.online", "オンライン", "状態がオンラインの端末の台数", "now", "fleet", TERMINALS_ROUTE)
+REGISTERED = Figure(
+    "fleet.registered",
+    labels.REPORT_LABELS["terminals"],
+    "その月の末日（今月は今日）までに登録された端末の台数（月次レポートの「端末数」。稼働率はこの端末の稼働時間で割ります）",
+    "month",
+    "fleet",
+    TERMINALS_ROUTE,
+    counter=TERMINAL_COUNTER,
+)
 OPEN_ALERTS = Figure(
     "fleet.open_alerts", "未解決のアラート", "未対応と対応中のアラートの件数", "now", "fleet", ALERTS_ROUTE
 )
@@ -75,3 +88,13 @@ def figure_of(db: Session, figure: Figure, *, scope: TenantScope, now: datetime)
 
 def figures(db: Session, shown: tuple[Figure, ...], *, scope: TenantScope, now: datetime) -> list[FigureRead]:
     return [figure_of(db, figure, scope=scope, now=now) for figure in shown]
+
+
+def registered_filter(customer_id: int | None, last: date) -> TerminalFilter:
+    """The terminal list's filter of a month's 端末数: registered by its last day counted (today while it runs)."""
+    return TerminalFilter(customer_id=customer_id, registered_to=last)
+
+
+def registered(db: Session, flt: TerminalFilter, *, scope: TenantScope, month: date, now: datetime) -> FigureRead:
+    """The month's 端末数: the terminal list's total under the filter, in the caller's scope."""
+    return serve(REGISTERED, terminals.count_terminals(db, scope=scope, flt=flt), now=now, flt=flt, month=month)

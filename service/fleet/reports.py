@@ -1,7 +1,7 @@
 """The dashboard's numbers and the monthly report, of one customer or of every customer in the caller's scope (JSON,
 CSV, PDF), every aggregate computed in SQL."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -42,6 +42,7 @@ from service.fleet.schemas import (
     MonthlyReport,
     ReportLine,
 )
+from service.fleet.terminals import filtered_terminals
 from service.identity.models import User
 from service.identity.roles import DOMAINS
 from service.tenancy import TenantScope, scoped
@@ -260,14 +261,20 @@ def monthly_report(
     customer = customer or _scope_customer(db, scope)
     start, end = month_bounds(month, now)
     s, e = start.timestamp(), end.timestamp()
+    period, partial = month_label(local(start).date(), now)
     customers = db.scalar(scoped(select(func.count()).select_from(Customer), scope, Customer.id)) or 0
-    terminals, terminal_seconds = db.execute(
-        scoped(
-            select(func.count(), func.coalesce(func.sum(literal(e) - _clipped(Terminal.created_at, s, e)), 0)),
-            scope,
-            Terminal.customer_id,
-        ).where(Terminal.created_at < end)
-    ).one()
+    registered = fleet_figures.registered_filter(customer.id if customer else None, _last_day(end, partial))
+    terminals = fleet_figures.registered(db, registered, scope=scope, month=local(start).date(), now=now)
+    terminal_seconds = db.scalar(
+        filtered_terminals(
+            scoped(
+                select(func.coalesce(func.sum(literal(e) - _clipped(Terminal.created_at, s, e)), 0)),
+                scope,
+                Terminal.customer_id,
+            ),
+            registered,
+        )
+    )
     offline_seconds = db.scalar(
         scoped(
             select(func.coalesce(func.sum(_clipped(Alert.resolved_at, s, e) - _clipped(Alert.created_at, s, e)), 0)),
@@ -298,7 +305,6 @@ def monthly_report(
     ).one()
     alerts_total = sum(by_type.values())
     availability = 100 * (1 - offline_seconds / terminal_seconds) if terminal_seconds else 100.0
-    period, partial = month_label(local(start).date(), now)
     report = MonthlyReport(
         customer_id=customer.id if customer else None,
         company_name=customer.company_name if customer else labels.REPORT_LABELS["all_customers"],
@@ -307,7 +313,8 @@ def monthly_report(
         period_label=period,
         partial=partial,
         as_of_label=as_of_label(now),
-        terminals=terminals,
+        terminals=terminals.value,
+        figures=[terminals],
         availability_pct=one_decimal(max(0.0, availability)),
         alerts_total=alerts_total,
         alerts_by_type=[
@@ -319,6 +326,12 @@ def monthly_report(
         sla_compliance_pct=one_decimal(100 * sla_met / alerts_total) if alerts_total else None,
     )
     return report.model_copy(update={"lines": report_lines(report)})
+
+
+def _last_day(end: datetime, partial: bool) -> date:
+    """The month's last day counted: today while it runs (`end` is now), else the day before the next month's first."""
+    day = local(end).date()
+    return day if partial else day - timedelta(days=1)
 
 
 def _scope_customer(db: Session, scope: TenantScope) -> Customer | None:

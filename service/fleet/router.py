@@ -91,7 +91,7 @@ from service.fleet.schemas import (
 )
 from service.openapi import declares, file_response
 from service.pagination import Page, PageParams, page_params
-from service.schemas import MONTH_PATTERN, MultiLine, Normalised, QueryText, SingleLine, matching
+from service.schemas import MONTH_PATTERN, IsoDate, MultiLine, Normalised, QueryText, SingleLine, matching
 from service.tenancy import scoped
 
 router = APIRouter(prefix="/fleet", tags=["fleet"])
@@ -103,9 +103,13 @@ def terminal_filter(
     status: TerminalStatus | None = None,
     firmware_version: Annotated[str | None, Query(max_length=20), Normalised, SingleLine] = None,
     q: QueryText = None,
+    registered_to: Annotated[IsoDate | None, Query(description="registered on or before this day")] = None,
 ) -> TerminalFilter:
-    """The terminal list's filters: state, customer, firmware, and a search of serial, store or company name."""
-    return TerminalFilter(customer_id=customer_id, status=status, firmware_version=firmware_version, q=q)
+    """The terminal list's filters: state, customer, firmware, a search of serial, store or company name, and the day
+    by which they were registered (a month's 端末数)."""
+    return TerminalFilter(
+        customer_id=customer_id, status=status, firmware_version=firmware_version, q=q, registered_to=registered_to
+    )
 
 
 def alert_filter(

@@ -559,6 +559,7 @@ class TerminalFilter(BaseModel):
     status: TerminalStatus | None = None
     firmware_version: Text | None = None
     q: Annotated[str, StringConstraints(max_length=100), SingleLine] | None = None
+    registered_to: date | None = None  # registered on or before this day (Japan time): a month's 端末数
 
 
 def _cumulative_waves(waves: list[float]) -> list[float]:
@@ -719,7 +720,8 @@ class MonthlyReport(BaseModel):
     period_label: str = ""  # the month in words, 「2026年11月（25日まで）」 while it is still running
     partial: bool = False  # the month is not over: its figures run up to as_of
     as_of_label: str = ""  # 「2026/11/25 14:03 時点」: when the figures were computed
-    terminals: int
+    terminals: int  # 端末数: the value of `figures`' fleet.registered
+    figures: list[FigureRead] = []  # the report's named figures (端末数), each opening the list of its rows
     availability_pct: float  # one decimal, as shown
     alerts_total: int
     alerts_by_type: list[AlertTypeCount]

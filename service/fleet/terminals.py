@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.errors import Conflict, NotFound, ValidationFailed, unknown_reference
+from service.figures import day_start
 from service.fleet import auditing
 from service.fleet.alerts import RESOLVED, resolve_all_for_terminal
 from service.fleet.models import (
@@ -48,7 +49,8 @@ RANGES = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(
 
 
 def filtered_terminals(stmt: Select, flt: TerminalFilter | None) -> Select:
-    """Apply the list page's filters; a search matches serial, store or company name."""
+    """Apply the list page's filters; a search matches serial, store or company name; registered_to keeps the
+    terminals registered by the end of that day."""
     if flt is None:
         return stmt
     if flt.customer_id is not None:
@@ -57,6 +59,8 @@ def filtered_terminals(stmt: Select, flt: TerminalFilter | None) -> Select:
         stmt = stmt.where(Terminal.status == flt.status)
     if flt.firmware_version:
         stmt = stmt.where(Terminal.firmware_version == flt.firmware_version)
+    if flt.registered_to:
+        stmt = stmt.where(Terminal.created_at < day_start(flt.registered_to + timedelta(days=1)))
     if flt.q:
         company = select(Customer.id).where(contains(flt.q, Customer.company_name))
         stmt = stmt.where(

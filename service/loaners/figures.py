@@ -19,6 +19,7 @@ HELD = Figure(
     "loaners",
     "/loaners/views/summary/devices",
     export="/loaners/views/summary/export",
+    counter="台",
 )
 
 

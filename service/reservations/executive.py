@@ -285,7 +285,7 @@ def summary_figure(figure: FigureRead) -> str:
     names = labels.REPORT_LABELS
     if figure.unit == "yen":
         return f"{figures_core.money_man_yen(figure.value)}（{figure.value:,}{names['yen']}）"
-    return f"{figure.value:,}{names['count']}"
+    return f"{figure.value:,}{figure.counter}"
 
 
 def _heading(pdf, text: str) -> None:

@@ -240,7 +240,6 @@ REPORT_LABELS = {
     "shops": "提携店別予約件数ランキング（{month:%Y年%m月}）",
     "share": "割合",
     "yen": "円",
-    "count": "件",
     "item": "項目",
     "value": "値",
     "as_of": "集計時点: {at}",

@@ -5,7 +5,10 @@ section number (§), no exception and no server error on any of them; and every 
 the role may not open, a section's home, an unknown address), never with Streamlit's English 「Page not found」 dialog.
 
 Each page is opened once per role that sees it: a page the platform admin shares with a domain's own admin is opened
-as that admin; the platform admin opens the rest (its own pages, and the domains whose roles have no admin)."""
+as that admin; the platform admin opens the rest (its own pages, and the domains whose roles have no admin). A page
+with named figures (tests/dashboards/test_figure_cards.py's FIGURE_PAGES) is also held, on that same visit, to saying
+each card's period right under it (「期間: …」) and the moment its figures are as of (「YYYY/MM/DD HH:mm 時点」), and
+is saved as a screenshot under the test's tmp_path (run with --basetemp to keep them)."""
 
 import re
 from collections.abc import Callable
@@ -17,7 +20,8 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, Response
 
 from dashboards import sections
 from service.demo.platform import ADMIN_LOGIN, DemoAccount, demo_accounts
-from tests.browser.conftest import PAGE_WIDTH, TIMEOUT_MS, drawn, sign_in, submit_login
+from tests.browser.conftest import PAGE_WIDTH, TIMEOUT_MS, drawn, screenshot, sign_in, submit_login
+from tests.dashboards.test_figure_cards import FIGURE_PAGES
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.support.small_demo import load_small_demo
 
@@ -123,6 +127,10 @@ CHOICES_CUT = """() => [...document.querySelectorAll(
     .map(element => element.textContent.trim())"""
 # What a page shows when the API failed: its 500's message, or the dashboards' own for an answer it could not read
 SERVER_FAILURES = ("内部エラーが発生しました", "APIでエラーが発生しました")
+# A named figure's moment (components.figures_stamp), and the text drawn right after each card: its period
+AS_OF = re.compile(r"\d{4}/\d{2}/\d{2} \d{2}:\d{2} 時点")
+UNDER_CARDS = """cards => cards.map(card =>
+    card.closest('[data-testid=stElementContainer]')?.nextElementSibling?.innerText ?? '')"""
 
 
 @dataclass
@@ -148,6 +156,16 @@ class Crawl:
                 self.problems.append(f"{where}: {line_with(text, failure)!r}")
         if page.get_by_test_id("stException").count():
             self.problems.append(f"{where}: an exception: {page.get_by_test_id('stException').first.inner_text()!r}")
+
+    def check_figures(self, page: Page, where: str) -> None:
+        """A page with figures: a card, each with its period right under it, and the moment they are as of."""
+        cards = page.get_by_test_id("stMetric")
+        expect(cards.first).to_be_visible()
+        for index, under in enumerate(cards.evaluate_all(UNDER_CARDS), start=1):
+            if not under.startswith("期間: "):
+                self.problems.append(f"{where}: card {index} has no period under it ({under!r})")
+        if not page.get_by_text(AS_OF).count():
+            self.problems.append(f"{where}: no 「時点」 stamp for its figures")
 
     def check_text(self, text: str, where: str) -> None:
         for found in sorted(set(ENGLISH.findall(text))):
@@ -290,9 +308,11 @@ def half_of(plan: list[Visit], half: int) -> list[Visit]:
 
 
 @pytest.mark.parametrize("half", HALVES)
-def test_every_page_of_every_demo_role_speaks_japanese(half, demo, live_api, dashboards_url, browser):
+def test_every_page_of_every_demo_role_speaks_japanese(half, demo, live_api, dashboards_url, browser, tmp_path):
     crawl, opened = Crawl(), set()
-    for visit in half_of(crawl_plan(live_api), half):
+    plan = crawl_plan(live_api)
+    assert set(FIGURE_PAGES) <= {spec.path for visit in plan for spec in visit.specs}, "figures no demo role sees"
+    for visit in half_of(plan, half):
         account = visit.account
         context = window(browser)
         page = context.new_page()
@@ -301,7 +321,11 @@ def test_every_page_of_every_demo_role_speaks_japanese(half, demo, live_api, das
         check_main_menu(page, crawl, account.login_id)
         for spec in visit.specs:
             open_page(page, spec, first=spec == visit.landing)
-            check_all_of(page, crawl, f"{account.login_id} /{spec.url_path}")
+            where = f"{account.login_id} /{spec.url_path}"
+            if spec.path in FIGURE_PAGES:
+                crawl.check_figures(page, where)
+                screenshot(page, tmp_path / f"{account.login_id}-{spec.url_path}.png")
+            check_all_of(page, crawl, where)
             opened.add(spec.url_path)
         context.close()
     assert not crawl.problems, "\n".join(crawl.problems)

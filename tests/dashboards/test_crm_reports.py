@@ -76,7 +76,7 @@ def test_agency_metrics_show_the_numbers_a_chart_and_drill_down_to_the_agencys_r
         ("株式会社BBB代理店", 1, 0, 0, 1, 1, "0.0%"),
         ("合計", 3, 1, 0, 2, 3, "33.3%"),
     ]
-    assert [m.value for m in at.metric][:2] == ["3", "3"]
+    assert [m.value for m in at.metric][:2] == ["3件", "3地点"]
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
     month = f"{clock.today():%Y-%m}"
     bars = {trace["name"]: dict(zip(trace["x"], trace["y"], strict=True)) for trace in chart["data"]}
@@ -98,17 +98,19 @@ def test_agency_metrics_show_the_numbers_a_chart_and_drill_down_to_the_agencys_r
 def test_the_admin_dashboard_counts_requests_sites_and_agencies(db, world, numbers, open_app):  # noqa: F811
     at = open_page(open_app, as_user(db, world, "admin"), DASHBOARD)
 
-    metrics = {m.label: m.value for m in at.metric}
-    by_status = tuple(
-        metrics[f":{colour}-badge[{label}]"]
-        for colour, label in (("red", "不備"), ("yellow", "対応中"), ("green", "投入済"), ("grey", "キャンセル"))
-    )
-    assert by_status == ("1", "0", "2", "0")
-    assert (metrics["本日の投入依頼"], metrics["今月の獲得地点"], metrics["有効な代理店"], metrics["営業担当者"]) == (
-        "3",
-        "3",
-        "2",
-        "3",
-    )
+    cards = [(m.label, m.value) for m in at.metric]
+    by_status = [(":red-badge[不備]", "1件"), (":yellow-badge[対応中]", "0件"), (":green-badge[投入済]", "2件")]
+    assert cards[:4] == [*by_status, (":grey-badge[キャンセル]", "0件")]
+    assert cards[4:] == [
+        ("投入依頼件数", "3件"),
+        ("投入依頼件数", "3件"),
+        ("獲得地点数", "3地点"),
+        ("未読のある依頼", "0件"),
+        ("有効な代理店", "2社"),
+        ("営業担当者", "3人"),
+    ]
+    periods = [text for text in texts(at.caption) if text.startswith("期間: ")]
+    assert periods[0].startswith("期間: 全期間") and periods[4] == f"期間: {clock.today():%Y/%m/%d}（今日）"
+    assert len(periods) == len(cards)
     assert at.dataframe[0].value["代理店名"].tolist() == ["株式会社AAA代理店", "株式会社BBB代理店"]
     assert texts(at.title) == ["ダッシュボード"]

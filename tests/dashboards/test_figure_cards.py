@@ -11,23 +11,28 @@ from dashboards import components
 from tests.dashboards.conftest import open_page, texts
 from tests.dashboards.test_fleet_dashboard import fleet  # noqa: F401  (a fixture)
 from tests.factories import make_user
+from tests.service.entry_logs.conftest import sakura  # noqa: F401  (a fixture)
 
 # Every page that shows named figures: a figure route of tests/test_figure_walk.py each.
 FIGURE_PAGES = (
     "app_pages/fleet/dashboard.py",
     "app_pages/fleet/alerts.py",
+    "app_pages/fleet/reports.py",
     "app_pages/reservations/executive.py",
+    "app_pages/crm/dashboard.py",
     "app_pages/crm/metrics.py",
     "app_pages/loaners/summary.py",
+    "app_pages/entry_logs/present.py",
+    "app_pages/entry_logs/heatmap.py",
+    "app_pages/entry_logs/attendance.py",
 )
 AS_OF = re.compile(r"^\d{4}/\d{2}/\d{2} \d{2}:\d{2} 時点$")
+GRANTS = {"fleet": "operator", "reservations": "operator", "crm": "admin", "loaners": "admin", "entry_logs": "admin"}
 
 
 @pytest.mark.parametrize("page", FIGURE_PAGES)
-def test_every_figure_says_its_period_and_the_page_its_moment(page, db, open_app):
-    staff = make_user(
-        db, "staff1", grants={"fleet": "operator", "reservations": "operator", "crm": "operator", "loaners": "admin"}
-    )
+def test_every_figure_says_its_period_and_the_page_its_moment(page, fleet, sakura, db, open_app):  # noqa: F811
+    staff = make_user(db, "staff1", grants=GRANTS)
     db.commit()
 
     at = open_page(open_app, staff, page)
@@ -51,4 +56,4 @@ def test_a_card_opens_its_list_filtered_to_exactly_its_rows(fleet, db, open_app)
     listed = open_page(open_app, operator, "app_pages/fleet/alerts.py", **overdue)
 
     assert listed.checkbox(key="fleet_alerts_overdue").value and listed.checkbox(key="fleet_alerts_open_only").value
-    assert f"全{cards['SLA超過（未解決）']}件中" in " ".join(texts(listed.caption))
+    assert f"全{cards['SLA超過（未解決）']}中" in " ".join(texts(listed.caption))

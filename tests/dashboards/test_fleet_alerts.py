@@ -60,10 +60,10 @@ def test_the_list_colours_each_alert_by_its_sla(alerts, open_app):
     at = open_page(open_app, support, ALERTS)
 
     assert [(m.label, m.value) for m in at.metric] == [
-        ("未対応", "2"),
-        ("対応中", "0"),
-        ("SLA超過（未解決）", "1"),
-        ("SLA超過（完了報告の遅れを含む）", "1"),
+        ("未対応", "2件"),
+        ("対応中", "0件"),
+        ("SLA超過（未解決）", "1件"),
+        ("SLA超過（完了報告の遅れを含む）", "1件"),
     ]
     table = at.dataframe[0]
     shown = table.value.assign(SLA色=cell_colours(table, "SLA"), 状態色=cell_colours(table, "状態"))

@@ -68,10 +68,10 @@ def test_cards_availability_alerts_and_customer_table(fleet, db, open_app):
 
     assert texts(at.title) == ["ダッシュボード"]
     assert [(m.label, m.value) for m in at.metric] == [
-        ("総端末数", "5"),
-        ("オンライン", "3"),
-        ("未解決のアラート", "2"),
-        ("SLA超過（未解決）", "2"),
+        ("総端末数", "5台"),
+        ("オンライン", "3台"),
+        ("未解決のアラート", "2件"),
+        ("SLA超過（未解決）", "2件"),
     ]
     assert texts(at.caption).count("期間: 現在") == 4
     assert any(text.endswith(" 時点") for text in texts(at.caption))
@@ -110,10 +110,10 @@ def test_a_customer_scoped_user_counts_only_their_customer(fleet, db, open_app):
     at = open_page(open_app, support, DASHBOARD)
 
     assert [(m.label, m.value) for m in at.metric] == [
-        ("総端末数", "3"),
-        ("オンライン", "2"),
-        ("未解決のアラート", "1"),
-        ("SLA超過（未解決）", "1"),
+        ("総端末数", "3台"),
+        ("オンライン", "2台"),
+        ("未解決のアラート", "1件"),
+        ("SLA超過（未解決）", "1件"),
     ]
     assert at.dataframe[1].value["顧客名"].tolist() == ["ABC商事"]
 
@@ -124,7 +124,7 @@ def test_an_empty_fleet_says_so_instead_of_failing(db, open_app):
 
     at = open_page(open_app, admin, DASHBOARD)
 
-    assert [m.value for m in at.metric] == ["0", "0", "0", "0"]
+    assert [m.value for m in at.metric] == ["0台", "0台", "0件", "0件"]
     assert "未解決のアラートはありません。" in texts(at.caption)
     assert not at.error
 
@@ -165,7 +165,7 @@ def test_a_stalled_intake_is_a_banner_over_the_dashboard(fleet, db, open_app):
 
     (banner,) = texts(at.error)
     assert banner.startswith("ハートビートの受信が停止しています（最終受信 ") and "、30分前）" in banner
-    assert [m.value for m in at.metric] == ["5", "3", "2", "2"]
+    assert [m.value for m in at.metric] == ["5台", "3台", "2件", "2件"]
 
 
 def test_without_the_demo_agents_the_silence_is_a_notice_that_says_why(fleet, db, open_app, monkeypatch):

@@ -5,10 +5,12 @@ import csv
 import io
 import json
 from datetime import datetime, timedelta
+from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from dashboards import components
 from service.fleet import labels
 from service.fleet.models import Alert
 from tests.dashboards.conftest import open_page, texts
@@ -76,6 +78,26 @@ def test_the_monthly_report_shows_availability_alerts_by_type_and_mttr(month_of_
     buttons = at.get("download_button")
     assert [b.label for b in buttons] == ["CSVダウンロード", "PDFダウンロード"]
     assert all(b.proto.deferred_file_id for b in buttons), "the files are fetched only when clicked"
+
+
+def test_the_terminal_count_opens_the_terminals_registered_by_the_months_end(month_of_work, db, open_app):
+    abc, month, _ = month_of_work
+    _, _, end = last_month()
+    make_terminal(db, abc, "TC-2", created_at=end + timedelta(hours=1))  # registered in this month: not last month's
+    operator = make_user(db, "op1", grants={"fleet": "operator"})
+    db.commit()
+    at = open_page(open_app, operator, REPORTS)
+    assert texts(at.caption).count(f"期間: {int(month[:4])}年{int(month[5:])}月") == len(at.metric) == 6
+    assert any(text.endswith(" 時点") for text in texts(at.caption))
+    (link,) = [link for link in at.get("page_link") if link.proto.label == components.OPEN_LIST]
+    query = dict(parse_qsl(link.proto.query_string))
+    assert query == {"customer_id": str(abc.id), "registered_to": f"{end - timedelta(days=1):%Y-%m-%d}"}
+
+    listed = open_page(open_app, operator, "app_pages/fleet/terminals.py", **query)
+
+    assert listed.date_input(key="fleet_terminals_registered_to").value == (end - timedelta(days=1)).date()
+    assert listed.dataframe[0].value["シリアル番号"].tolist() == ["TC-1"]
+    assert "全1件中" in " ".join(texts(listed.caption))
 
 
 def test_another_customer_has_its_own_report(month_of_work, db, open_app):

@@ -61,10 +61,10 @@ def test_summary_counts_per_location_and_device_type_within_the_chosen_jurisdict
     assert (returnable["神戸"]["合計"], returnable["合計"]["合計"]) == (0, 2)
     refused = by_location(cards(at)["お客様による返却拒否"])
     assert (refused["神戸"]["CL"], refused["合計"]["合計"]) == (1, 1)
-    assert at.metric[0].value == "3"
+    assert at.metric[0].value == "3台"
 
     at.selectbox(key="loaners_summary_jurisdiction").select("").run()
-    assert at.metric[0].value == "4"
+    assert at.metric[0].value == "4台"
 
 
 def test_audit_shows_who_reported_what_when_under_the_thirteen_columns_within_the_jurisdiction(
@@ -108,7 +108,7 @@ def test_a_staff_user_scoped_to_one_jurisdiction_never_sees_another(db, open_app
     assert audit.dataframe[0].value["拠点管理番号"].tolist() == ["TOKYO_Laptop_ThinkPad-X1-Carbon_T1_001"]
     summary = open_page(open_app, kanto, SUMMARY)
     assert list(by_location(cards(summary)["返却可能"])) == ["東京", "合計"]
-    assert summary.metric[0].value == "1"
+    assert summary.metric[0].value == "1台"
 
 
 def test_the_view_links_follow_the_display_order_and_an_admins_columns_show_at_once(db, open_app, held_devices):

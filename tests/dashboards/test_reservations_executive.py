@@ -27,9 +27,9 @@ def test_the_executive_page_shows_the_summary_and_downloads_the_pdf(outcomes, db
     assert texts(at.title) == ["経営ダッシュボード"]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {
-        "予約件数": "3",
-        "確定件数": "1",
-        "キャンセル件数": "0",
+        "予約件数": "3件",
+        "確定件数": "1件",
+        "キャンセル件数": "0件",
         "売上": "0.8万円",
         "キャンセル率": "0.0%",
     }

@@ -96,6 +96,7 @@ components.show_flash(PAGE)
 columns = st.columns([2, 1])
 query = columns[0].text_input("検索（代理店名・コード）", key=f"{PAGE}_q", max_chars=100).strip()
 with columns[1]:
+    components.linked_filters(PAGE, {"active": (f"{PAGE}_active", str)})  # 有効な代理店's card
     active = components.code_select("ステータス", ACTIVE, f"{PAGE}_active")
 listed = components.paginated_table(
     PAGE,

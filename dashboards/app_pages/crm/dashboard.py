@@ -1,5 +1,6 @@
-"""代理店CRM › ダッシュボード (the admin's home, §3.0): requests by status, today's and this month's numbers, unread
-comments, agencies and sales staff, and this month's agencies with the most requests."""
+"""代理店CRM › ダッシュボード (the admin's home, §3.0): requests by status, today's and this month's numbers, the
+requests with unread news, agencies and sales staff (the named figures of service/crm/figures.py, each opening its
+list), and this month's agencies with the most requests."""
 
 import pandas as pd
 import streamlit as st
@@ -7,25 +8,22 @@ import streamlit as st
 from dashboards import components, crm_api
 from dashboards.app_pages.crm import common
 
+
+def card_row(figures: list[dict], *, coloured: bool = False) -> None:
+    """A row of figure cards; `coloured` labels each with its status's colour (§4.1)."""
+    for column, figure in zip(st.columns(len(figures)), figures, strict=True):
+        with column:
+            label = common.status_markdown(figure["list_query"]["status"], figure["label"]) if coloured else None
+            components.figure_card(figure, label=label)
+
+
 common.start(__file__)
 board = crm_api.dashboard()
-statuses = common.status_choices()
-st.markdown("**投入依頼（全期間・ステータス別）**")
-for column, (status, label) in zip(st.columns(len(statuses)), statuses.items(), strict=True):
-    with column:
-        components.kpi_card(common.status_markdown(status, label), f"{board['requests_by_status'].get(status, 0):,}")
+components.figures_stamp(board["figures"])
+st.markdown("**投入依頼（ステータス別）**")
+card_row(board["by_status"], coloured=True)
 st.markdown("**今日・今月**")
-cards = {
-    "本日の投入依頼": board["requests_today"],
-    "今月の投入依頼": board["requests_this_month"],
-    "今月の獲得地点": board["acquired_sites_this_month"],
-    "未読コメント": board["unread_comments"],
-    "有効な代理店": board["active_agencies"],
-    "営業担当者": board["sales_users"],
-}
-for column, (label, value) in zip(st.columns(len(cards)), cards.items(), strict=True):
-    with column:
-        components.kpi_card(label, f"{value:,}")
+card_row(board["figures"])
 st.markdown("**今月の依頼が多い代理店**")
 if board["top_agencies"]:
     st.dataframe(pd.DataFrame([common.metrics_row(row) for row in board["top_agencies"]]), hide_index=True)

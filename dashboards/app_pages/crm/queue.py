@@ -31,7 +31,7 @@ def sales_select(agency_id: int | None) -> int | None:
 
 
 def filters() -> dict[str, Any]:
-    linked = common.linked_period(PAGE, status=(f"{PAGE}_status", str))
+    linked = common.linked_period(PAGE, status=(f"{PAGE}_status", str), unread=(f"{PAGE}_unread", components.flag))
     top = st.columns(4)
     with top[0]:
         opened_on = "" if linked else crm_labels.OPEN_WORK  # a link shows the statuses it names, or every one

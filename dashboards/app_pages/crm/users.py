@@ -156,6 +156,7 @@ components.show_flash(PAGE)
 columns = st.columns(3)
 query = columns[0].text_input("検索（ログインID・氏名・営業担当者コード）", key=f"{PAGE}_q", max_chars=100).strip()
 with columns[1]:
+    components.linked_filters(PAGE, {"role": (f"{PAGE}_role", str)})  # 営業担当者's card
     role_filter = components.code_select("役割", ROLE_LABELS, f"{PAGE}_role")
 with columns[2]:
     agency_filter = common.agency_select("代理店", f"{PAGE}_agency")

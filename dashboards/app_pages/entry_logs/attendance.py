@@ -30,6 +30,7 @@ table.el-attendance .el-none { color: rgba(49, 51, 63, 0.45); }
 </style>
 """
 COLUMNS = ("園児名", "クラス", "出席状態", "送り迎え時刻", "備考")
+CARDS = ("attended", "absent", "unrecorded")  # the day's named figures (service/entry_logs/figures.py)
 
 
 def tooltip_lines(child: dict) -> list[str]:
@@ -85,14 +86,24 @@ def attendance_html(children: list[dict]) -> str:
     return f'{STYLE}<table class="el-attendance"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+def attendance_cards(nursery_id: int, day: date, class_name: str) -> None:
+    """The day's children by 出席状態 (service/entry_logs/figures.py), and the moment they are as of."""
+    figures = entry_logs_api.figures(nursery_id, date=day.isoformat(), className=class_name or None)
+    shown = [figures[key] for key in CARDS]
+    for column, figure in zip(st.columns(len(shown)), shown, strict=True):
+        with column:
+            components.figure_card(figure)
+    components.figures_stamp(shown)
+
+
 def attendance_table(nursery_id: int, day: date, class_name: str) -> None:
     data = entry_logs_api.attendance(nursery_id, day, class_name, fresh=True)
     if not data["children"]:
         st.info("園児が登録されていません。「保護者・園児管理」から登録してください。")
         return
     st.markdown(f"**{day:%Y/%m/%d}の出欠**")
+    attendance_cards(nursery_id, day, class_name)
     st.html(attendance_html(data["children"]))
-    components.moment_stamp(clock.now())
     live = "1分ごとに自動で更新されます。" if day == clock.today() else ""
     st.caption(f"送り迎え時刻にマウスを重ねると、保護者と当日の記録（最大5件）を表示します。{live}")
 

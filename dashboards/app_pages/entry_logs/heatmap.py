@@ -11,6 +11,7 @@ from dashboards.app_pages.entry_logs import common
 PAGE = "entry_logs_heatmap"
 WEEKDAYS = ("月", "火", "水", "木", "金", "土", "日")
 KINDS = {"Entry": "入（登園）", "Exit": "出（降園）"}
+FIGURES = {"Entry": "entries", "Exit": "exits"}  # each kind's named figure (service/entry_logs/figures.py)
 DEFAULT_DAYS = 28
 # The hours always shown (a nursery's day); hours outside them appear when they have scans.
 FIRST_HOUR, LAST_HOUR = 7, 19
@@ -71,17 +72,15 @@ def period() -> tuple[date, date] | None:
 
 def show(nursery_id: int, start: date, end: date) -> None:
     period_filter = {"from": start.isoformat(), "to": end.isoformat()}
-    words = components.days_words(start, end)
-    read_at = clock.now()
+    figures = entry_logs_api.figures(nursery_id, **period_filter)
+    words = figures["entries"]["period_label"]
     heats = {kind: entry_logs_api.heatmap(nursery_id, **period_filter, entryType=kind) for kind in KINDS}
     cards = st.columns(len(KINDS))
     for column, (kind, heat) in zip(cards, heats.items(), strict=True):
         with column:
-            components.kpi_card(
-                f"{KINDS[kind]}のピーク", peak(heat), help=f"期間中の{KINDS[kind]}: {heat['total']:,}件"
-            )
-            components.period_caption(words)
-    components.moment_stamp(read_at)
+            components.figure_card(figures[FIGURES[kind]])
+            st.caption(f"ピーク: {peak(heat)}")
+    components.figures_stamp(list(figures.values()))
     hours = hours_shown([cell for heat in heats.values() for cell in heat["cells"]])
     for kind, heat in heats.items():
         st.plotly_chart(heat_figure(heat, kind, hours, words), key=f"{PAGE}_{kind}", config={"displayModeBar": False})

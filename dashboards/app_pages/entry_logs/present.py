@@ -65,11 +65,9 @@ def present_panel(nursery_id: int) -> None:
     present = entry_logs_api.present_parents(nursery_id)
     parents = present["parents"]
     now = clock.now()
-    components.kpi_card(
-        "園内にいる保護者", f"{len(parents)}人", help="今日「入」を記録し、まだ「出」を記録していない保護者"
-    )
-    components.period_caption(components.NOW_WORDS)
-    components.moment_stamp(now)
+    figure = entry_logs_api.figures(nursery_id)["present"]
+    components.figure_card(figure)
+    components.figures_stamp([figure])
     closing_note(present)
     if parents:
         st.dataframe(pd.DataFrame([present_row(p, now) for p in parents]), hide_index=True, height="content")

@@ -78,14 +78,25 @@ def alerts_chart(report: dict) -> go.Figure:
     return figure
 
 
+def card(report: dict, line: dict) -> None:
+    """A line of the report as a card over the report's month; 端末数 is a named figure, opening its terminals."""
+    figure = next((figure for figure in report["figures"] if figure["label"] == line["label"]), None)
+    if figure is None:
+        components.kpi_card(line["label"], line["value"])
+        components.period_caption(report["period_label"])
+    else:
+        components.figure_card(figure)
+
+
 def show(report: dict) -> None:
     lines = {line["key"]: line for line in report["lines"]}
     title = fleet_api.vocabulary()["report_title"]
     whom = report["company_name"] + (f"（{lines['customers']['value']}）" if "customers" in lines else "")
     st.subheader(f"{title}: {whom} {month_label(report['month'])}")
+    st.caption(report["as_of_label"])
     for column, key in zip(st.columns(len(CARDS)), CARDS, strict=True):
         with column:
-            components.kpi_card(lines[key]["label"], lines[key]["value"])
+            card(report, lines[key])
     st.caption("稼働率は、月内の端末の稼働時間のうちオフラインのアラートが開いていなかった時間の割合です。")
     st.caption(f"{SLA_HELP}（{lines['sla_met']['label']}: {lines['sla_met']['value']}）")
     st.plotly_chart(alerts_chart(report), key=f"{PAGE}_alerts_chart", config={"displayModeBar": False})

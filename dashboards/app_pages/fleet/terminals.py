@@ -46,9 +46,16 @@ def terminal_row(terminal: dict) -> dict:
 
 
 def filters() -> dict[str, Any]:
-    components.linked_filters(PAGE, {"status": (f"{PAGE}_status", str)})
+    components.linked_filters(
+        PAGE,
+        {
+            "status": (f"{PAGE}_status", str),
+            "customer_id": (f"{PAGE}_customer", int),
+            "registered_to": (f"{PAGE}_registered_to", components.day),
+        },
+    )
     query = st.text_input("検索", key=f"{PAGE}_q", placeholder="シリアル番号・設置店舗名・会社名の一部").strip()
-    columns = st.columns(4)
+    columns = st.columns(5)
     with columns[0]:
         status = components.code_select("状態", fleet_api.words("terminal_statuses"), f"{PAGE}_status")
     with columns[1]:
@@ -56,12 +63,15 @@ def filters() -> dict[str, Any]:
     with columns[2]:
         version = st.text_input("ファームウェア", key=f"{PAGE}_firmware", placeholder="例: 1.2.0").strip()
     with columns[3]:
+        registered_to = st.date_input("登録日（この日まで）", value=None, key=f"{PAGE}_registered_to")
+    with columns[4]:
         sort = st.selectbox("並び順", list(SORTS), format_func=SORTS.__getitem__, key=f"{PAGE}_sort")
     return {
         "q": query,
         "status": status,
         "customer_id": customer_id,
         "firmware_version": version,
+        "registered_to": registered_to.isoformat() if registered_to else None,
         "sort": sort,
     }
 

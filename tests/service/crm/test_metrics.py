@@ -89,7 +89,23 @@ def test_drill_down_lists_that_agencys_requests(client, world):
 def test_the_admin_dashboard(client, world):
     file_requests(client, world)
     board = client.get("/api/crm/dashboard", headers=world.admin).json()
-    assert board["requests_by_status"] == {"deficient": 1, "in_progress": 2, "submitted": 1, "cancelled": 1}
-    assert (board["requests_today"], board["requests_this_month"], board["acquired_sites_this_month"]) == (5, 5, 2)
-    assert (board["active_agencies"], board["sales_users"]) == (2, 3)
+    assert [(f["label"], f["value"], f["period_label"][:3]) for f in board["by_status"]] == [
+        ("不備", 1, "全期間"),
+        ("対応中", 2, "全期間"),
+        ("投入済", 1, "全期間"),
+        ("キャンセル", 1, "全期間"),
+    ]
+    shown = [(f["key"], f["value"], f["counter"]) for f in board["figures"]]
+    assert shown == [
+        ("crm.requests", 5, "件"),  # today
+        ("crm.requests", 5, "件"),  # this month
+        ("crm.acquired_sites", 2, "地点"),
+        ("crm.unread", 0, "件"),
+        ("crm.active_agencies", 2, "社"),
+        ("crm.sales_users", 3, "人"),
+    ]
+    assert board["figures"][0]["period_label"].endswith("（今日）")
+    for figure in board["by_status"] + board["figures"]:  # each card opens exactly its rows
+        listed = client.get("/api" + figure["list_route"], params=figure["list_query"], headers=world.admin).json()
+        assert listed["total"] == figure["value"] or figure["grouped_by"], figure["key"]
     assert board["top_agencies"][0]["agency_name"] == "株式会社AAA代理店"

@@ -68,6 +68,7 @@ def other_nursery_requests(a, b, b_log):
         ("POST", f"/api/entry-logs/nurseries/{n}/parents/{p}/exit", {}),
         ("POST", f"/api/entry-logs/nurseries/{a.nursery.id}/parents/{p}/exit", {}),
         ("GET", f"/api/entry-logs/nurseries/{n}/heatmap", {}),
+        ("GET", "/api/entry-logs/figures", {"params": {"nurseryId": n}}),
         ("GET", "/api/entry-logs/parents", {"params": {"nurseryId": n}}),
         ("GET", "/api/entry-logs/parents/export", {"params": {"nurseryId": n}}),
         ("POST", "/api/entry-logs/parents", {"json": {"nurseryId": n, "name": "侵入者"}}),

@@ -58,6 +58,30 @@ def test_monthly_report_numbers(client, db):
     assert body["mean_time_to_resolve_minutes"] == round((9 * 60 + 30) / 2, 1)
 
 
+def test_the_reports_terminal_count_is_the_terminal_lists_total_as_of_the_months_end(client, db):
+    customer = make_customer(db)
+    other = make_customer(db, "XYZ商店")
+    make_terminal(db, customer, serial="A1", created_at=NOV - timedelta(days=60))
+    make_terminal(db, customer, serial="A2", created_at=NOV + timedelta(days=29, hours=23))  # 11/30 23:00 JST
+    make_terminal(db, customer, serial="A3", created_at=NOV + timedelta(days=30, hours=1))  # 12/01 10:00 JST
+    make_terminal(db, other, serial="B1", created_at=NOV - timedelta(days=60))
+    headers = user_headers(db, "admin1", "admin")
+    db.commit()
+    for route, month, expected in (
+        (f"/api/fleet/reports/monthly/{customer.id}", "2025-11", 2),
+        (f"/api/fleet/reports/monthly/{customer.id}", "2025-12", 3),  # the next month counts the December one
+        ("/api/fleet/reports/monthly", "2025-11", 3),
+    ):
+        report = client.get(route, params={"month": month}, headers=headers).json()
+        (figure,) = report["figures"]
+        assert (figure["label"], figure["value"], report["terminals"]) == ("端末数", expected, expected)
+        assert figure["counter"] == "台" and figure["period_label"] == f"2025年{int(month[5:])}月"
+        listed = client.get("/api" + figure["list_route"], params=figure["list_query"], headers=headers).json()
+        exported = client.get("/api" + figure["export_route"], params=figure["list_query"], headers=headers)
+        assert listed["total"] == len(exported.content.decode("utf-8-sig").splitlines()) - 1 == expected
+    assert figure["list_query"] == {"registered_to": "2025-11-30"}
+
+
 def test_report_as_csv_and_pdf(client, db):
     customer = make_customer(db)
     headers = user_headers(db, "viewer1", "viewer")
