@@ -137,6 +137,11 @@ class Dialect(ABC):
         """Take the transaction's lock named by `key` unless another transaction holds it."""
 
     @abstractmethod
+    def claimable(self, stmt: Select) -> Select:
+        """A SELECT of rows to claim (a queue's next item) that two transactions at once never both read: each gets
+        rows the other has not claimed."""
+
+    @abstractmethod
     def id_in(self, column: Any, ids: list[int]) -> Any:
         """column IN ids."""
 
@@ -258,6 +263,10 @@ class PostgreSQL(Dialect):
     def try_lock(self, db: Session, key: int) -> bool:
         return bool(db.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}))
 
+    def claimable(self, stmt: Select) -> Select:
+        """FOR UPDATE SKIP LOCKED: the rows another transaction is claiming are passed over, never waited for."""
+        return stmt.with_for_update(skip_locked=True)
+
     def id_in(self, column: Any, ids: list[int]) -> Any:
         """One array parameter: a 10,000-item IN list costs more to plan than to run."""
         return column == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))
@@ -343,6 +352,11 @@ class SQLite(Dialect):
     def try_lock(self, db: Session, key: int) -> bool:
         """Always taken: writers already take turns."""
         return True
+
+    def claimable(self, stmt: Select) -> Select:
+        """The statement as it is: every write transaction starts with the database's write lock (BEGIN IMMEDIATE,
+        service/database.py), so a second claimer reads only once the first has committed its claim."""
+        return stmt
 
     def id_in(self, column: Any, ids: list[int]) -> Any:
         return column.in_(ids)
@@ -451,6 +465,12 @@ def notify(db: Session, channel: str, payload: str) -> None:
 def insert(db: Session, table: Any) -> Any:
     """The session's dialect's INSERT with its upsert clauses."""
     return of(db).insert(table)
+
+
+def claimable(db: Session, stmt: Select) -> Select:
+    """A SELECT of a queue's next rows that concurrent claimers never both get (FOR UPDATE SKIP LOCKED on
+    PostgreSQL; SQLite's write transactions take turns)."""
+    return of(db).claimable(stmt)
 
 
 def id_in(db: Session, column: Any, ids: list[int]) -> Any:

@@ -10,6 +10,7 @@ from service.crm import agencies, requests, users
 from service.crm.dependencies import DOMAIN
 from service.crm.schemas import AgencyRead
 from service.crm.visibility import CaseView
+from service.database import utcnow
 from service.exports import Column, ListExport, entities, field
 from service.identity.roles import role_label
 from service.tenancy import TenantScope
@@ -66,13 +67,14 @@ USER_COLUMNS = (
 )
 
 
-def request_export(*, view: CaseView, flt: requests.RequestFilter, role: str, mine: bool) -> ListExport:
+def request_export(*, view: CaseView, flt: requests.RequestFilter, mine: bool) -> ListExport:
     """Newest first, as the list: マイ依頼一覧's columns for one's own requests (mine), else 投入案件一覧's."""
+    now = utcnow()
     return ListExport(
-        requests.item_query(view=view, flt=flt, role=role),
+        requests.item_query(view=view, flt=flt),
         requests.LIST_ORDER,
         MINE_COLUMNS if mine else QUEUE_COLUMNS,
-        lambda _db, rows: [requests.list_item(row) for row in rows],
+        lambda _db, rows: [requests.list_item(row, now=now) for row in rows],
     )
 
 

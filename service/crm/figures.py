@@ -58,7 +58,6 @@ def figure_of(
     figure: Figure,
     *,
     view: CaseView,
-    role: str,
     agency_id: int | None,
     since: date | None,
     until: date | None,
@@ -70,7 +69,7 @@ def figure_of(
         return serve(figure, acquired.count_sites(db, view=view, flt=sites), now=now, flt=sites, days=period)
     statuses = (STATUS_OF[figure],) if figure in STATUS_OF else ()
     made = RequestFilter(statuses=statuses, agency_id=agency_id, since=since, until=until)
-    count = requests.count_requests(db, view=view, flt=made, role=role)
+    count = requests.count_requests(db, view=view, flt=made)
     return serve(figure, count, now=now, query=request_query(made), days=period)
 
 
@@ -78,7 +77,6 @@ def metrics_figures(
     db: Session,
     *,
     view: CaseView,
-    role: str,
     agency_id: int | None,
     since: date | None,
     until: date | None,
@@ -86,6 +84,5 @@ def metrics_figures(
 ) -> list[FigureRead]:
     """代理店別数値's cards over the period, for one agency or all the caller sees."""
     return [
-        figure_of(db, figure, view=view, role=role, agency_id=agency_id, since=since, until=until, now=now)
-        for figure in METRICS
+        figure_of(db, figure, view=view, agency_id=agency_id, since=since, until=until, now=now) for figure in METRICS
     ]

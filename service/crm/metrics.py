@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from service.crm import periods
+from service.crm import comments, periods
 from service.crm.models import (
     BACK_OFFICE,
     CANCELLED,
@@ -17,7 +17,6 @@ from service.crm.models import (
     IN_PROGRESS,
     SUBMITTED,
     Agency,
-    Comment,
     Request,
     Site,
 )
@@ -175,8 +174,9 @@ def _requests_since(db: Session, since: date) -> int:
     return db.scalar(_in_period(select(func.count()).select_from(Request), Request.created_at, since, None)) or 0
 
 
-def dashboard(db: Session, *, scope: TenantScope, now: datetime) -> DashboardRead:
-    """管理者ダッシュボード: status counts, today's and this month's numbers, unread comments, top agencies."""
+def dashboard(db: Session, *, scope: TenantScope, user_id: int, now: datetime) -> DashboardRead:
+    """管理者ダッシュボード: status counts, today's and this month's numbers, the comments the admin has not read, top
+    agencies."""
     today = periods.local_today(now)
     month_start = today.replace(day=1)
     by_status = dict(db.execute(select(Request.status, func.count()).group_by(Request.status)).tuples().all())
@@ -185,16 +185,13 @@ def dashboard(db: Session, *, scope: TenantScope, now: datetime) -> DashboardRea
             select(func.count()).select_from(Site).where(Site.status == SUBMITTED), Site.submitted_at, month_start, None
         )
     )
-    unread = db.scalar(
-        select(func.count()).select_from(Comment).where(Comment.audience == BACK_OFFICE, Comment.is_read.is_(False))
-    )
     metrics = agency_metrics(db, scope=scope, agency_id=None, since=month_start, until=None)
     return DashboardRead(
         requests_by_status={s: by_status.get(s, 0) for s in COUNTED},
         requests_today=_requests_since(db, today),
         requests_this_month=_requests_since(db, month_start),
         acquired_sites_this_month=acquired or 0,
-        unread_comments=unread or 0,
+        unread_comments=comments.unread_comments(db, user_id=user_id, side=BACK_OFFICE),
         active_agencies=db.scalar(select(func.count()).select_from(Agency).where(Agency.is_active)) or 0,
         sales_users=db.scalar(
             select(func.count()).select_from(Grant).where(Grant.domain == "crm", Grant.role == "sales")

@@ -218,6 +218,19 @@ class CommentIn(BaseModel):
     site_id: int | None = Field(default=None, ge=1)
 
 
+class RequestTimes(BaseModel):
+    """The time a request's statuses have taken (service/crm/timing.py), as of the moment it was read."""
+
+    status_since: datetime = Field(description="since when it is in its status")
+    closed_at: datetime | None = Field(description="when it became 投入済 or キャンセル")
+    in_status_seconds: int = Field(description="how long it has been in its status")
+    total_seconds: int = Field(description="from 依頼日 to its close, or to now while open")
+    agency_seconds: int = Field(description="of the total, the time in 不備: waiting on the agency")
+    input_team_seconds: int = Field(description="of the total, the rest: the input team's time")
+    days_to_submitted: float | None = Field(description="投入済: days from 依頼日 to 投入済, to one decimal")
+    first_time_right: bool | None = Field(description="投入済: whether it was entered without any 不備")
+
+
 class RequestItem(BaseModel):
     """One row of マイ依頼一覧 / 投入案件一覧."""
 
@@ -234,6 +247,10 @@ class RequestItem(BaseModel):
     sites_total: int
     unread: bool
     resubmitted_at: datetime | None = None  # 修正再提出 of a request waiting for the back office (対応中)
+    assigned_to: int | None = None
+    assigned_to_name: str = ""
+    assigned_at: datetime | None = None
+    times: RequestTimes
     created_at: datetime
     updated_at: datetime
     version: int
@@ -402,11 +419,44 @@ class UnreadCount(BaseModel):
 
 
 class QueueSummary(BaseModel):
-    """投入案件一覧's to-do counts: 対応中 requests, requests with news for the back office, unopened resubmissions."""
+    """投入案件一覧's to-do counts: 対応中 requests, requests with news the caller has not read, resubmissions the
+    caller has not opened, and the requests nobody has taken yet (「次の依頼を担当」's queue)."""
 
     open: int
     unread: int
     resubmitted_unread: int
+    unassigned: int
+
+
+class TakenRequest(BaseModel):
+    """「次の依頼を担当」: the request now the caller's, or none when the queue is empty."""
+
+    request: RequestItem | None
+
+
+class AssigneeIn(BaseModel):
+    """An admin's reassignment: a back-office user's id, or null to put the request back in the queue."""
+
+    assigned_to: int | None = Field(ge=1)
+
+
+class TeamMember(BaseModel):
+    """One sales person's requests in チームの依頼: the count of each status (the list's total under requested_by and
+    status) and since when their oldest open request (不備/対応中) waits."""
+
+    user_id: int
+    name: str
+    counts: dict[str, int]
+    total: int
+    oldest_open_at: datetime | None
+
+
+class TeamRead(BaseModel):
+    """チームの依頼: the requests the caller sees, by sales person (most 不備 first) and status."""
+
+    members: list[TeamMember]
+    totals: dict[str, int]
+    total: int
 
 
 # --- masters -----------------------------------------------------------------------------------------------
