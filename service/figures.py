@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from service.config import get_settings
 
 Period = Literal["now", "month", "months", "days"]
-Unit = Literal["count", "yen"]
+Unit = Literal["count", "yen", "percent", "days"]
 NOW_LABEL = "現在"
 MONTHS_LABEL = "過去{months}か月"
 MONTH_LABEL = "{month.year}年{month.month}月"
@@ -34,13 +34,17 @@ ALL_DAYS_LABEL = "全期間"
 TODAY_LABEL = "（今日まで）"
 AS_OF_FORMAT = "%Y/%m/%d %H:%M 時点"
 MAN = 10_000
+SHARE_YES = "はい"  # a row counted in a share (Figure.share_of)
 
 
 @dataclass(frozen=True)
 class Figure:
     """One number's definition. `route` and `filter` name the list that shows its rows (the API path under /api and
     the filter its query is read from; None: the figure has no list); `sum_of` is the CSV column summed for a sum of
-    money (None: the figure is the list's total); `tenant` the domain whose grant scope bounds it."""
+    money, `share_of` the CSV column whose share of rows reading `SHARE_YES` a ratio is (unit "percent"), `median_of`
+    the CSV column whose lower median a figure is (unit "days") — for these three the list holds the rows the figure
+    is taken over (its `basis`); none of them: the figure is the list's total. `tenant` is the domain whose grant
+    scope bounds it."""
 
     key: str
     label: str
@@ -52,13 +56,15 @@ class Figure:
     sum_of: str | None = None
     export: str | None = None
     grouped_by: str | None = None
+    share_of: str | None = None
+    median_of: str | None = None
 
 
 class FigureRead(BaseModel):
     key: str
     label: str
     counts: str
-    value: int
+    value: int | float
     unit: Unit
     period_label: str
     partial: bool
@@ -70,6 +76,9 @@ class FigureRead(BaseModel):
     export_route: str | None = None
     grouped_by: str | None = None
     sum_of: str | None = None
+    share_of: str | None = None
+    median_of: str | None = None
+    basis: int | None = None  # a share's or a median's rows (its list's total); None for a count or a sum
 
 
 def query_of(flt: Any) -> dict[str, str]:
@@ -146,7 +155,7 @@ def period_label(
 
 def serve(
     figure: Figure,
-    value: int,
+    value: int | float,
     *,
     now: datetime,
     flt: Any = None,
@@ -155,6 +164,7 @@ def serve(
     days: tuple[date | None, date | None] = (None, None),
     query: dict[str, str] | None = None,
     computed_at: datetime | None = None,
+    basis: int | None = None,
 ) -> FigureRead:
     """The figure as the API answers it: its value, period in words, the moment it is as of and its list's query
     (read from `flt`, or `query` where the list's parameters are not its filter's fields)."""
@@ -175,6 +185,9 @@ def serve(
         export_route=figure.export or (figure.route and figure.route + "/export"),
         grouped_by=figure.grouped_by,
         sum_of=figure.sum_of,
+        share_of=figure.share_of,
+        median_of=figure.median_of,
+        basis=basis,
     )
 
 

@@ -120,9 +120,9 @@ def mark_read(db: Session, *, request: Request, user_id: int, now: datetime) -> 
     )
 
 
-def read_through(user_id: int, request_id: Any = Request.id) -> Any:
-    """The last comment the person has read on the request of the query's row (0: none)."""
-    seen = select(ReadMark.read_through).where(ReadMark.user_id == user_id, ReadMark.request_id == request_id)
+def read_through(user_id: int) -> Any:
+    """The last comment the person has read on the request of the query's comment row (0: none)."""
+    seen = select(ReadMark.read_through).where(ReadMark.user_id == user_id, ReadMark.request_id == Comment.request_id)
     return func.coalesce(seen.scalar_subquery(), 0)
 
 
@@ -174,7 +174,7 @@ def notifications(
 
 def unread_comments(db: Session, *, user_id: int, side: str) -> int:
     """The comments addressed to the person's side that they have not read, on every request."""
-    unread = Comment.id > read_through(user_id, Comment.request_id)
+    unread = Comment.id > read_through(user_id)
     return db.scalar(select(func.count()).select_from(Comment).where(Comment.audience == side, unread)) or 0
 
 

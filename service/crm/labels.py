@@ -27,6 +27,17 @@ CHOICE_KIND_LABELS = {
     "job_type": "業種",
 }
 
+# 投入案件一覧's CSV columns that 代理店別数値's 初回完了率 and 投入済までの日数 are taken over (service/crm/figures.py)
+FIRST_TIME_RIGHT_COLUMN = "初回完了"
+# A request's times (service/crm/timing.py, RequestTimes) as the lists and their CSV name them
+TIME_LABELS = {
+    "in_status_seconds": "ステータス経過",
+    "total_seconds": "合計",
+    "agency_seconds": "代理店待ち",
+    "input_team_seconds": "投入担当",
+}
+DAYS_TO_SUBMITTED_COLUMN = "投入済までの日数"
+
 ACQUIRED_CSV_HEADER = (
     "法人名",
     "法人番号",

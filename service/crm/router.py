@@ -108,6 +108,7 @@ from service.crm.schemas import (
     OptionFields,
     OptionUpdate,
     QueueSummary,
+    ReasonCount,
     RequestCreate,
     RequestDetail,
     RequestItem,
@@ -716,10 +717,35 @@ def acquired_csv(_: AnyRole, cases: Cases, flt: AcquiredQuery) -> exports.CsvStr
 
 @router.get("/metrics/agencies", response_model=MetricsRead)
 def agency_metrics(
-    _: BackOffice, scope: Scope, db: DbSession, agency_id: AgencyFilter, since: Period = None, until: Period = None
+    _: BackOffice, cases: Cases, db: DbSession, agency_id: AgencyFilter, since: Period = None, until: Period = None
 ) -> MetricsRead:
-    """代理店別サマリ: requests, by status, acquired sites and 不備率 per agency over a period."""
-    return metrics.agency_metrics(db, scope=scope, agency_id=agency_id, since=since, until=until)
+    """代理店別サマリ: requests, by status, acquired sites, 不備率, 初回完了率, the median days to 投入済 and the
+    top 不備 reasons per agency over a period (依頼日; acquired sites by 投入完了日)."""
+    return metrics.agency_metrics(db, view=cases, agency_id=agency_id, since=since, until=until)
+
+
+@router.get("/metrics/agencies/export", **exports.DOWNLOAD)
+def export_agency_metrics(
+    _: BackOffice, cases: Cases, agency_id: AgencyFilter, since: Period = None, until: Period = None
+) -> exports.CsvStream:
+    """代理店別サマリ as the CSV download: one row per agency, with 初回完了率, the median days and the top reasons."""
+    export = csv_exports.metrics_export(view=cases, agency_id=agency_id, since=since, until=until)
+    return exports.download(export, "crm_agency_metrics")
+
+
+@router.get("/metrics/deficiency-reasons", response_model=list[ReasonCount])
+def deficiency_reasons(
+    _: BackOffice,
+    cases: Cases,
+    db: DbSession,
+    agency_id: AgencyFilter,
+    since: Period = None,
+    until: Period = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> list[ReasonCount]:
+    """The most frequent 不備 reasons of the requests made in the period (one agency's or all the caller sees)."""
+    selection = metrics.Selection(cases, None if agency_id is None else [agency_id], since, until, by_agency=False)
+    return metrics.top_reasons(db, selection, limit=limit).get(None, [])
 
 
 @router.get("/metrics/figures", response_model=list[FigureRead])
@@ -747,8 +773,8 @@ def metrics_series(
 
 
 @router.get("/dashboard", response_model=DashboardRead)
-def dashboard(caller: Admin, scope: Scope, db: DbSession) -> DashboardRead:
-    return metrics.dashboard(db, scope=scope, user_id=caller.user_id, now=utcnow())
+def dashboard(_: Admin, cases: Cases, db: DbSession) -> DashboardRead:
+    return metrics.dashboard(db, view=cases, now=utcnow())
 
 
 # --- 代理店管理 -------------------------------------------------------------------------------------------------

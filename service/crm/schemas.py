@@ -672,6 +672,13 @@ class AcquiredCorporation(BaseModel):
     sites: list[AcquiredSite]
 
 
+class ReasonCount(BaseModel):
+    """A 不備 reason (its words as written) and how many deficiencies gave it."""
+
+    reason: str
+    count: int
+
+
 class AgencyMetrics(BaseModel):
     agency_id: int
     agency_name: str
@@ -684,6 +691,12 @@ class AgencyMetrics(BaseModel):
     deficiency_rate: float = Field(description="requests now 不備 / all requests (§3.6)")
     ever_deficient: int = Field(description="requests that were sent back at least once")
     ever_deficient_rate: float
+    first_time_right: int = Field(default=0, description="投入済 requests that were never 不備")
+    first_time_right_rate: float = Field(default=0.0, description="first_time_right / submitted (初回完了率)")
+    median_days_to_submitted: float | None = Field(
+        default=None, description="the lower median of the 投入済 requests' days from 依頼日 to 投入済"
+    )
+    top_reasons: list[ReasonCount] = Field(default_factory=list, description="the most frequent 不備 reasons")
 
 
 class MetricsRead(BaseModel):

@@ -20,20 +20,23 @@ def days(seconds: float) -> float:
     return round(seconds / DAY_SECONDS, 1)
 
 
-def _seconds(start: datetime, end: datetime) -> int:
+def seconds_between(start: datetime, end: datetime) -> int:
+    """Whole seconds from start to end (none before the start)."""
     return max(0, round((end - start).total_seconds()))
 
 
 def times_of(request: Request, *, now: datetime) -> RequestTimes:
     """The request's times as of `now`."""
     end = request.closed_at or now
-    total = _seconds(request.created_at, end)
-    waiting = request.deficient_seconds + (_seconds(request.status_since, now) if request.status == DEFICIENT else 0)
+    total = seconds_between(request.created_at, end)
+    waiting = request.deficient_seconds + (
+        seconds_between(request.status_since, now) if request.status == DEFICIENT else 0
+    )
     agency = min(total, waiting)
     return RequestTimes(
         status_since=request.status_since,
         closed_at=request.closed_at,
-        in_status_seconds=_seconds(request.status_since, now),
+        in_status_seconds=seconds_between(request.status_since, now),
         total_seconds=total,
         agency_seconds=agency,
         input_team_seconds=total - agency,

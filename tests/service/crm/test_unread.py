@@ -1,11 +1,11 @@
 """未読 is each person's own: a colleague, the sales manager or another operator opening a case clears nothing for
 its owner or for the rest of the back office; each one's lists, counters and timeline say what they have read."""
 
+from tests.factories import auth_headers, make_user
 from tests.service.crm.conftest import made
 from tests.service.crm.test_queue import resubmitted, summary
 from tests.service.crm.test_visibility import make_manager
 from tests.service.crm.test_workflow import detail, request_with_sites
-from tests.factories import auth_headers, make_user
 
 
 def unread_ids(client, headers, **params) -> list[int]:
@@ -41,6 +41,9 @@ def test_the_manager_opening_a_case_leaves_its_owners_unread(client, world):
     assert [c["is_read"] for c in owner_view["comments"]] == [False]
     assert [c["is_read"] for c in detail(client, world, request_id, world.sales_a2)["comments"]] == [True]
 
+    later = sent_back(client, world)
+    open_case(client, world.sales_a, later)  # reading a later case reads nothing of the earlier one
+    assert unread_ids(client, world.sales_a, mine=True) == [request_id]
     open_case(client, world.sales_a, request_id)
     assert unread_ids(client, world.sales_a, mine=True) == []
     assert made(client.get("/api/crm/my/summary", headers=world.sales_a))["unread"] == 0
