@@ -57,28 +57,26 @@ def upgrade() -> None:
         ),
         {"now": datetime.now(UTC)},
     )
-    with op.batch_alter_table("crm_comment", schema=None) as batch_op:
-        batch_op.drop_index("ix_crm_comment_unread", postgresql_where=sa.text("NOT is_read"))
-        batch_op.drop_column("is_read")
-        batch_op.create_index("ix_crm_comment_request_audience", ["request_id", "audience", "id"], unique=False)
+    # in place (no copy of the table on SQLite, whose notifications would go with the old one)
+    op.drop_index("ix_crm_comment_unread", table_name="crm_comment", postgresql_where=sa.text("NOT is_read"))
+    op.drop_column("crm_comment", "is_read")
+    op.create_index("ix_crm_comment_request_audience", "crm_comment", ["request_id", "audience", "id"], unique=False)
 
 
 def downgrade() -> None:
     """A comment counts as read by its side again when anyone has read it."""
-    with op.batch_alter_table("crm_comment", schema=None) as batch_op:
-        batch_op.drop_index("ix_crm_comment_request_audience")
-        batch_op.add_column(sa.Column("is_read", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.drop_index("ix_crm_comment_request_audience", table_name="crm_comment")
+    op.add_column("crm_comment", sa.Column("is_read", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.execute(
         "UPDATE crm_comment SET is_read = true WHERE EXISTS (SELECT 1 FROM crm_read_mark m"
         " WHERE m.request_id = crm_comment.request_id AND m.read_through >= crm_comment.id)"
     )
-    with op.batch_alter_table("crm_comment", schema=None) as batch_op:
-        batch_op.alter_column("is_read", server_default=None)
-        batch_op.create_index(
-            "ix_crm_comment_unread",
-            ["request_id", "audience"],
-            unique=False,
-            postgresql_where=sa.text("NOT is_read"),
-            sqlite_where=sa.text("NOT is_read"),
-        )
+    op.create_index(
+        "ix_crm_comment_unread",
+        "crm_comment",
+        ["request_id", "audience"],
+        unique=False,
+        postgresql_where=sa.text("NOT is_read"),
+        sqlite_where=sa.text("NOT is_read"),
+    )
     op.drop_table("crm_read_mark")

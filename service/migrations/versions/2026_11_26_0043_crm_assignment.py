@@ -21,30 +21,26 @@ UNASSIGNED = "status = 'in_progress' AND assigned_to IS NULL"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("crm_request", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("assigned_to", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("assigned_at", UTCDateTime(timezone=True), nullable=True))
-        batch_op.create_foreign_key(
-            batch_op.f("fk_crm_request_assigned_to_identity_user"),
-            "identity_user",
-            ["assigned_to"],
-            ["id"],
-            ondelete="SET NULL",
-        )
-        batch_op.create_index("ix_crm_request_assigned_to", ["assigned_to"], unique=False)
-        batch_op.create_index(
-            "ix_crm_request_unassigned",
-            ["created_at", "id"],
-            unique=False,
-            postgresql_where=sa.text(UNASSIGNED),
-            sqlite_where=sa.text(UNASSIGNED),
-        )
+    """Columns added in place (no copy of the table on SQLite, which its sites, images and comments refer to): the
+    assignee's foreign key is a column constraint, which both databases take in ADD COLUMN."""
+    op.execute(
+        "ALTER TABLE crm_request ADD COLUMN assigned_to INTEGER CONSTRAINT fk_crm_request_assigned_to_identity_user"
+        " REFERENCES identity_user (id)"
+    )
+    op.add_column("crm_request", sa.Column("assigned_at", UTCDateTime(timezone=True), nullable=True))
+    op.create_index("ix_crm_request_assigned_to", "crm_request", ["assigned_to"], unique=False)
+    op.create_index(
+        "ix_crm_request_unassigned",
+        "crm_request",
+        ["created_at", "id"],
+        unique=False,
+        postgresql_where=sa.text(UNASSIGNED),
+        sqlite_where=sa.text(UNASSIGNED),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("crm_request", schema=None) as batch_op:
-        batch_op.drop_index("ix_crm_request_unassigned", postgresql_where=sa.text(UNASSIGNED))
-        batch_op.drop_index("ix_crm_request_assigned_to")
-        batch_op.drop_constraint(batch_op.f("fk_crm_request_assigned_to_identity_user"), type_="foreignkey")
-        batch_op.drop_column("assigned_at")
-        batch_op.drop_column("assigned_to")
+    op.drop_index("ix_crm_request_unassigned", table_name="crm_request", postgresql_where=sa.text(UNASSIGNED))
+    op.drop_index("ix_crm_request_assigned_to", table_name="crm_request")
+    op.drop_column("crm_request", "assigned_at")
+    op.drop_column("crm_request", "assigned_to")  # its foreign key goes with it

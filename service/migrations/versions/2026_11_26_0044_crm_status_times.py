@@ -1,9 +1,9 @@
 """crm: the times a request's statuses take — since when it is in its status, when it closed, its time in 不備
 
 Existing requests are given their times from what their history shows: a 不備 request is 不備 since its latest
-deficiency, an open one 対応中 since its latest resubmission (else since it was made), a 投入済 one since its last site's
-投入完了, a cancelled one since its cancellation; its earlier time in 不備 runs from the first deficiency after each
-resubmission (or the start) to that resubmission.
+deficiency, an open one 対応中 since its latest resubmission (else since it was made), a 投入済 one since its last
+site's 投入完了, a cancelled one since its cancellation; its earlier time in 不備 runs from the first deficiency after
+each resubmission (or the start) to that resubmission.
 
 Revision ID: 0044_crm_status_times
 Revises: 0043_crm_assignment
@@ -72,6 +72,7 @@ def _deficient_seconds() -> sa.ColumnElement:
             earlier.c.type == "resubmission",
             earlier.c.id < resubmission.c.id,
         )
+        .correlate(resubmission)  # two levels up
         .scalar_subquery()
     )
     started = (
@@ -93,20 +94,22 @@ def _deficient_seconds() -> sa.ColumnElement:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("crm_request", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("status_since", UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("closed_at", UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("deficient_seconds", sa.Integer(), nullable=False, server_default="0"))
+    """Columns added in place (no copy of the table on SQLite, which its sites, images and comments refer to); the
+    defaults they are added with are overwritten at once (new requests get theirs from the service)."""
+    op.add_column(
+        "crm_request",
+        sa.Column(
+            "status_since", UTCDateTime(timezone=True), nullable=False, server_default="1970-01-01 00:00:00+00:00"
+        ),
+    )
+    op.add_column("crm_request", sa.Column("closed_at", UTCDateTime(timezone=True), nullable=True))
+    op.add_column("crm_request", sa.Column("deficient_seconds", sa.Integer(), nullable=False, server_default="0"))
     op.execute(sa.update(REQUEST).values(status_since=_status_since(), deficient_seconds=_deficient_seconds()))
     closed = REQUEST.c.status.in_(("submitted", "cancelled"))
     op.execute(sa.update(REQUEST).where(closed).values(closed_at=REQUEST.c.status_since))
-    with op.batch_alter_table("crm_request", schema=None) as batch_op:
-        batch_op.alter_column("status_since", existing_type=UTCDateTime(timezone=True), nullable=False)
-        batch_op.alter_column("deficient_seconds", existing_type=sa.Integer(), server_default=None)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("crm_request", schema=None) as batch_op:
-        batch_op.drop_column("deficient_seconds")
-        batch_op.drop_column("closed_at")
-        batch_op.drop_column("status_since")
+    op.drop_column("crm_request", "deficient_seconds")
+    op.drop_column("crm_request", "closed_at")
+    op.drop_column("crm_request", "status_since")
