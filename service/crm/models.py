@@ -167,7 +167,8 @@ class Request(Base):
     cancelled_at: Mapped[datetime | None]
     remarks: Mapped[str] = mapped_column(Text, default="")
     site_count: Mapped[int] = mapped_column(default=1)
-    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id"))  # users are deactivated, never deleted
+    # no ON DELETE: users are deactivated, never deleted (and SQLite's reflection could not see one added in place)
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id"))
     assigned_at: Mapped[datetime | None]
     status_since: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]

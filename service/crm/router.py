@@ -74,6 +74,7 @@ from service.crm.labels import (
     SITE_FIELD_LABELS,
     STATUS_COLOURS,
     STATUS_LABELS,
+    TIME_LABELS,
 )
 from service.crm.models import Profile
 from service.crm.schemas import (
@@ -216,6 +217,7 @@ def me(caller: AnyRole, db: DbSession) -> MeRead:
         agency_name=agencies.agency_names(db, {agency_id}).get(agency_id, "") if agency_id else "",
         sales_staff_code=profile.sales_staff_code if profile else "",
         l_code=profile.l_code if profile else "",
+        is_sales_manager=bool(profile and profile.is_sales_manager),
         unread_notifications=comments.unread_count(db, caller.user_id),
         home=HOME[role],
     )
@@ -330,6 +332,7 @@ def vocabulary(_: AnyRole) -> VocabularyRead:
             "agency": AGENCY_FIELD_LABELS,
             "other": OTHER_FIELD_LABELS,
         },
+        time_labels=TIME_LABELS,
     )
 
 

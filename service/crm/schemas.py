@@ -644,6 +644,7 @@ class MeRead(BaseModel):
     agency_name: str
     sales_staff_code: str
     l_code: str
+    is_sales_manager: bool = False
     unread_notifications: int
     home: str
 
@@ -755,6 +756,7 @@ class VocabularyRead(BaseModel):
         description="each form's fields' names (field -> name): corporation, site, agency; and the other fields the "
         "messages name"
     )
+    time_labels: dict[str, str] = Field(description="a request's times' names (RequestTimes field -> name)")
 
 
 ValidatedKind = Literal["corporation", "site", "request", "agency", "user_create", "user_update"]
