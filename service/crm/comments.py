@@ -7,9 +7,8 @@ caller alone, so a colleague or a manager opening a case leaves its owner's æœªè
 """
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from service.crm import labels
@@ -120,17 +119,22 @@ def mark_read(db: Session, *, request: Request, user_id: int, now: datetime) -> 
     )
 
 
-def read_through(user_id: int) -> Any:
-    """The last comment the person has read on the request of the query's comment row (0: none)."""
-    seen = select(ReadMark.read_through).where(ReadMark.user_id == user_id, ReadMark.request_id == Comment.request_id)
-    return func.coalesce(seen.scalar_subquery(), 0)
-
-
-def unread_clause(user_id: int, side: str) -> ColumnElement[bool]:
-    """EXISTS a comment addressed to the person's side on the request row of the query that they have not read."""
-    return exists().where(
-        Comment.request_id == Request.id, Comment.audience == side, Comment.id > read_through(user_id)
+def unread(user_id: int, side: str, *kinds: str) -> Select:
+    """The comments addressed to the person's side (of these kinds, or any) that they have not read: those after
+    their read mark on the request. Uncorrelated, so a list or a count reads them once (a hashed IN), not per row."""
+    seen = and_(ReadMark.user_id == user_id, ReadMark.request_id == Comment.request_id)
+    stmt = (
+        select(Comment.request_id)
+        .outerjoin(ReadMark, seen)
+        .where(Comment.audience == side, Comment.id > func.coalesce(ReadMark.read_through, 0))
     )
+    return stmt.where(Comment.type.in_(kinds)) if kinds else stmt
+
+
+def unread_clause(user_id: int, side: str, *kinds: str) -> ColumnElement[bool]:
+    """Whether the request row of the query has a comment for the person's side (of these kinds) they have not
+    read."""
+    return Request.id.in_(unread(user_id, side, *kinds))
 
 
 def comments_of(db: Session, request_id: int, *, user_id: int) -> list[CommentRead]:
@@ -174,8 +178,7 @@ def notifications(
 
 def unread_comments(db: Session, *, user_id: int, side: str) -> int:
     """The comments addressed to the person's side that they have not read, on every request."""
-    unread = Comment.id > read_through(user_id)
-    return db.scalar(select(func.count()).select_from(Comment).where(Comment.audience == side, unread)) or 0
+    return db.scalar(select(func.count()).select_from(unread(user_id, side).subquery())) or 0
 
 
 def unread_count(db: Session, user_id: int) -> int:

@@ -98,12 +98,12 @@ def figure_of(
         return serve(figure, acquired.count_sites(db, view=view, flt=sites), now=now, flt=sites, days=period)
     statuses = (STATUS_OF[figure],) if figure in STATUS_OF else ()
     made = RequestFilter(statuses=statuses, agency_id=agency_id, since=since, until=until)
-    count = requests.count_requests(db, view=view, flt=made)
     shown = partial(serve, figure, now=now, query=request_query(made), days=period)
     selection = metrics.Selection(view, None if agency_id is None else [agency_id], since, until, by_agency=False)
     if figure is FIRST_TIME_RIGHT:
         first_time, submitted = metrics.first_time_right(db, selection)
         return shown(metrics.share(first_time, submitted), basis=submitted)
+    count = requests.count_requests(db, view=view, flt=made)
     if figure is DAYS_TO_SUBMITTED:
         return shown(metrics.median_days(db, selection).get(None, 0.0), basis=count)
     return shown(count)

@@ -5,7 +5,7 @@ Requests count by the day they were made (依頼日); acquired sites by the day 
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -26,7 +26,7 @@ from service.crm.models import (
 )
 from service.crm.schemas import AgencyMetrics, DashboardRead, MetricsRead, ReasonCount, SeriesPoint, SeriesRead
 from service.crm.visibility import CaseView
-from service.dialect import epoch
+from service.dialect import seconds_between
 from service.errors import ValidationFailed
 from service.identity.models import Grant
 from service.tenancy import TenantScope, scoped
@@ -80,10 +80,6 @@ class Selection:
         stmt = _in_period(self.view.requests(stmt), Request.created_at, self.since, self.until)
         return stmt if self.agency_ids is None else stmt.where(Request.agency_id.in_(self.agency_ids))
 
-    def grouping(self) -> list:
-        """The GROUP BY / PARTITION BY columns: the agency, or none."""
-        return [Request.agency_id] if self.by_agency else []
-
     def key(self, row: Any) -> int | None:
         """A result row's agency (None over all)."""
         return row.agency_id if self.by_agency else None
@@ -98,17 +94,16 @@ def first_time_right(db: Session, selection: Selection) -> tuple[int, int]:
 
 def median_days(db: Session, selection: Selection) -> dict[int | None, float]:
     """投入済までの日数（中央値）: of the selection's 投入済 requests, the lower median (the middle one; of an even
-    number, the earlier of the middle two) of their days from 依頼日 to 投入済. Ranked in SQL; the chosen request's
-    days are counted as its list row counts them (timing.days)."""
-    grouping = selection.grouping()
-    took = epoch(Request.closed_at) - epoch(Request.created_at)
-    partition = grouping or None
+    number, the earlier of the middle two) of their days from 依頼日 to 投入済, per agency or over them all (key
+    None). Ranked in SQL; the chosen request's days are counted as its list row counts them (timing.days)."""
+    partition = [Request.agency_id] if selection.by_agency else None
+    took = (seconds_between(Request.created_at, Request.closed_at), Request.id)
     ranked = selection.requests(
         select(
-            *grouping,
+            Request.agency_id,
             Request.created_at,
             Request.closed_at,
-            func.row_number().over(partition_by=partition, order_by=(took, Request.id)).label("position"),
+            func.row_number().over(partition_by=partition, order_by=took).label("position"),
             func.count().over(partition_by=partition).label("counted"),
         ).where(Request.status == SUBMITTED)
     ).subquery()
@@ -120,20 +115,31 @@ def median_days(db: Session, selection: Selection) -> dict[int | None, float]:
 
 
 def top_reasons(db: Session, selection: Selection, *, limit: int) -> dict[int | None, list[ReasonCount]]:
-    """The most frequent 不備 reasons (the deficiencies' words as written) of the selection's requests: counted and
-    ranked in SQL, the most frequent first (ties by the words)."""
-    grouping = selection.grouping()
-    counted = selection.requests(
-        select(*grouping, Comment.message.label("reason"), func.count().label("times"))
-        .select_from(Request)
-        .join(Comment, Comment.request_id == Request.id)
-        .where(Comment.type == DEFICIENCY)
-    ).group_by(*grouping, Comment.message)
-    ranked = counted.add_columns(
-        func.row_number()
-        .over(partition_by=grouping or None, order_by=(func.count().desc(), Comment.message))
-        .label("position")
-    ).subquery()
+    """The most frequent 不備 reasons (the deficiencies' words as written) of the deficiencies raised in the
+    selection's period on its agencies' cases the caller sees: counted and ranked in SQL, the most frequent first (ties
+    by the words)."""
+    grouping = [Comment.agency_id] if selection.by_agency else []
+    counted = _in_period(
+        selection.view.comments(
+            select(*grouping, Comment.message.label("reason"), func.count().label("times")).where(
+                Comment.type == DEFICIENCY
+            )
+        ),
+        Comment.created_at,
+        selection.since,
+        selection.until,
+    )
+    if selection.agency_ids is not None:
+        counted = counted.where(Comment.agency_id.in_(selection.agency_ids))
+    ranked = (
+        counted.group_by(*grouping, Comment.message)
+        .add_columns(
+            func.row_number()
+            .over(partition_by=grouping or None, order_by=(func.count().desc(), Comment.message))
+            .label("position")
+        )
+        .subquery()
+    )
     found: dict[int | None, list[ReasonCount]] = {}
     for row in db.execute(select(ranked).where(ranked.c.position <= limit).order_by(ranked.c.position)):
         found.setdefault(selection.key(row), []).append(ReasonCount(reason=row.reason, count=row.times))
@@ -173,36 +179,46 @@ def _row(agency_id: int, name: str, counts: tuple, extras: Extras) -> AgencyMetr
 def agency_rows(db: Session, selection: Selection, names: Sequence[tuple[int, str]]) -> list[AgencyMetrics]:
     """代理店別サマリ's rows of the selection's agencies (`names`: id, name) over its period: counts by status,
     first-time-right, acquired sites (by 投入完了日), the median days to 投入済 and the top 不備 reasons, each a GROUP
-    BY in SQL; over them all (by_agency=False), the one total row."""
-    grouping = selection.grouping()
+    BY or a window in SQL."""
     first_time = func.sum(case((FIRST_TIME_RIGHT, 1), else_=0))
-    counted = selection.requests(select(*grouping, *_status_counts(), first_time)).group_by(*grouping)
+    counted = selection.requests(select(Request.agency_id, *_status_counts(), first_time)).group_by(Request.agency_id)
     acquired = _in_period(
-        selection.view.sites(select(*([Site.agency_id] if grouping else []), func.count())),
+        selection.view.sites(select(Site.agency_id, func.count()).where(Site.status == SUBMITTED)),
         Site.submitted_at,
         selection.since,
         selection.until,
-    ).where(Site.status == SUBMITTED)
+    )
     if selection.agency_ids is not None:
         acquired = acquired.where(Site.agency_id.in_(selection.agency_ids))
-    if grouping:
-        counts = {row[0]: tuple(row[1:]) for row in db.execute(counted)}
-        sites = dict(db.execute(acquired.group_by(Site.agency_id)).tuples().all())
-    else:
-        counts, sites = {None: tuple(db.execute(counted).one())}, {None: db.scalar(acquired) or 0}
+    counts = {row[0]: tuple(row[1:]) for row in db.execute(counted)}
+    sites = dict(db.execute(acquired.group_by(Site.agency_id)).tuples().all())
     medians = median_days(db, selection)
     reasons = top_reasons(db, selection, limit=TOP_REASONS)
-    rows = [(agency_id, agency_id, name) for agency_id, name in names] if grouping else [(None, 0, TOTAL)]
     zero = (0,) * (len(COUNTED) + 3)
     return [
         _row(
-            row_id,
+            agency_id,
             name,
-            counts.get(key, zero),
-            Extras(sites.get(key, 0), medians.get(key), tuple(reasons.get(key, ()))),
+            counts.get(agency_id, zero),
+            Extras(sites.get(agency_id, 0), medians.get(agency_id), tuple(reasons.get(agency_id, ()))),
         )
-        for key, row_id, name in rows
+        for agency_id, name in names
     ]
+
+
+SUMMED = ("requests", "deficient", "in_progress", "submitted", "cancelled", "ever_deficient", "first_time_right")
+
+
+def total_row(db: Session, selection: Selection, rows: Sequence[AgencyMetrics]) -> AgencyMetrics:
+    """The table's 合計: the agencies' counts summed; the median days and the top reasons taken over them all."""
+    over_all = replace(selection, by_agency=False)
+    counts = tuple(sum(getattr(row, name) for row in rows) for name in SUMMED)
+    extras = Extras(
+        sum(row.acquired_sites for row in rows),
+        median_days(db, over_all).get(None),
+        tuple(top_reasons(db, over_all, limit=TOP_REASONS).get(None, ())),
+    )
+    return _row(0, TOTAL, counts, extras)
 
 
 def agency_metrics(
@@ -210,10 +226,9 @@ def agency_metrics(
 ) -> MetricsRead:
     """One row per agency (all agencies the caller may see, or the one chosen) and the total."""
     names = list(db.execute(agency_query(view=view, agency_id=agency_id).order_by(*AGENCY_ORDER)).tuples())
-    ids = [agency_id for agency_id, _ in names]
-    rows = agency_rows(db, Selection(view, ids, since, until), names)
-    (total,) = agency_rows(db, Selection(view, ids, since, until, by_agency=False), names)
-    return MetricsRead(since=since, until=until, agencies=rows, total=total)
+    selection = Selection(view, [agency_id for agency_id, _ in names], since, until)
+    rows = agency_rows(db, selection, names)
+    return MetricsRead(since=since, until=until, agencies=rows, total=total_row(db, selection, rows))
 
 
 AGENCY_ORDER = (Agency.code, Agency.id)

@@ -267,16 +267,7 @@ def list_requests(
 def queue_summary(db: Session, *, view: CaseView) -> QueueSummary:
     """The back office's to-do counts (the menu's badge): open requests (対応中), those with news the caller has not
     read, and those sent back by sales (修正再提出) the caller has not opened since."""
-    unread_resubmission = (
-        select(Comment.id)
-        .where(
-            Comment.request_id == Request.id,
-            Comment.type == RESUBMISSION,
-            Comment.audience == BACK_OFFICE,
-            Comment.id > comments.read_through(view.reader_id),
-        )
-        .exists()
-    )
+    unread_resubmission = comments.unread_clause(view.reader_id, BACK_OFFICE, RESUBMISSION)
     counted = view.requests(
         select(
             func.count().filter(Request.status == IN_PROGRESS),

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from service.crm import comments
 from service.crm.dependencies import SALES, AnyRole, Scope, crm_role
-from service.crm.models import Profile, Request, Site
+from service.crm.models import Comment, Profile, Request, Site
 from service.deps import DbSession
 from service.tenancy import TenantScope, scoped
 
@@ -42,6 +42,13 @@ class CaseView:
         if self.owner_id is None:
             return stmt
         return stmt.where(Site.request_id.in_(select(Request.id).where(Request.requested_by == self.owner_id)))
+
+    def comments(self, stmt: Select) -> Select:
+        """Limit a statement over crm_comment to the comments of the cases the caller sees."""
+        stmt = scoped(stmt, self.scope, Comment.agency_id)
+        if self.owner_id is None:
+            return stmt
+        return stmt.where(Comment.request_id.in_(select(Request.id).where(Request.requested_by == self.owner_id)))
 
     def unread(self) -> ColumnElement[bool]:
         """Whether the request row of the query has a comment for the caller's side that the caller has not read."""

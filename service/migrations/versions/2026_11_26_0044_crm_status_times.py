@@ -41,6 +41,7 @@ COMMENT = sa.table(
     sa.column("type", sa.String),
     sa.column("created_at", UTCDateTime),
 )
+SUBMITTED = "status = 'submitted'"
 SITE = sa.table("crm_site", sa.column("request_id", sa.Integer), sa.column("submitted_at", UTCDateTime))
 
 
@@ -107,9 +108,18 @@ def upgrade() -> None:
     op.execute(sa.update(REQUEST).values(status_since=_status_since(), deficient_seconds=_deficient_seconds()))
     closed = REQUEST.c.status.in_(("submitted", "cancelled"))
     op.execute(sa.update(REQUEST).where(closed).values(closed_at=REQUEST.c.status_since))
+    op.create_index(
+        "ix_crm_request_submitted_span",
+        "crm_request",
+        ["agency_id", "created_at", "closed_at", "id"],
+        unique=False,
+        postgresql_where=sa.text(SUBMITTED),
+        sqlite_where=sa.text(SUBMITTED),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_crm_request_submitted_span", table_name="crm_request", postgresql_where=sa.text(SUBMITTED))
     op.drop_column("crm_request", "deficient_seconds")
     op.drop_column("crm_request", "closed_at")
     op.drop_column("crm_request", "status_since")
