@@ -746,7 +746,7 @@ def deficiency_reasons(
     until: Period = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> list[ReasonCount]:
-    """The most frequent 不備 reasons of the requests made in the period (one agency's or all the caller sees)."""
+    """The most frequent 不備 reasons of the deficiencies raised in the period (one agency's or all the caller sees)."""
     selection = metrics.Selection(cases, None if agency_id is None else [agency_id], since, until, by_agency=False)
     return metrics.top_reasons(db, selection, limit=limit).get(None, [])
 
