@@ -10,7 +10,7 @@ moment (exact for zones without DST, such as Asia/Tokyo). The fast lane (service
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, ClassVar, NamedTuple
 from zoneinfo import ZoneInfo
@@ -169,6 +169,12 @@ class Dialect(ABC):
         dates as `pattern`), as an SQL expression and the function turning its value into the label."""
 
     @abstractmethod
+    def lower_median_span(self, rows: Select) -> tuple[Select, Callable[[Any], timedelta]]:
+        """Per `key`, the lower median (the middle one; of an even number, the earlier of the middle two) of the
+        spans from `start` to `end` of `rows` (a SELECT of the columns key, start, end and id), as a statement and the
+        function reading a result row's span (exact, as the two timestamps' difference)."""
+
+    @abstractmethod
     def insert_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], *, ignore_conflicts: bool) -> None:
         """Insert many rows (a row breaking a unique rule skipped with ignore_conflicts)."""
 
@@ -291,6 +297,13 @@ class PostgreSQL(Dialect):
         bounds = bindparam("bucket_starts", starts, type_=ARRAY(DateTime(timezone=True)))
         return func.width_bucket(column, bounds), lambda index: labels[index - 1]
 
+    def lower_median_span(self, rows: Select) -> tuple[Select, Callable[[Any], timedelta]]:
+        """percentile_disc(0.5), an ordered-set aggregate: one sort per key, no window to run (the interval it answers
+        is one of the spans, exactly)."""
+        spans = rows.subquery()
+        median = func.percentile_disc(0.5).within_group(spans.c.end - spans.c.start).label("span")
+        return select(spans.c.key, median).group_by(spans.c.key), lambda row: row.span
+
     def insert_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], *, ignore_conflicts: bool) -> None:
         """INSERT … SELECT FROM unnest(arrays): one statement."""
         names = list(rows[0])
@@ -385,6 +398,22 @@ class SQLite(Dialect):
     ) -> tuple[Any, Callable[[Any], str]]:
         """The local date as text, with the zone's offset at `at`."""
         return self.local_text(column, pattern, at=at), str
+
+    def lower_median_span(self, rows: Select) -> tuple[Select, Callable[[Any], timedelta]]:
+        """The rows ranked by their span in a window (SQLite has no percentile function): the middle one's
+        timestamps."""
+        spans = rows.subquery()
+        ranked = select(
+            spans.c.key,
+            spans.c.start,
+            spans.c.end,
+            func.row_number()
+            .over(partition_by=spans.c.key, order_by=(seconds_between(spans.c.start, spans.c.end), spans.c.id))
+            .label("position"),
+            func.count().over(partition_by=spans.c.key).label("counted"),
+        ).subquery()
+        middle = select(ranked).where(ranked.c.position == (ranked.c.counted + 1) // 2)
+        return middle, lambda row: row.end - row.start
 
     def insert_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], *, ignore_conflicts: bool) -> None:
         """An executemany."""

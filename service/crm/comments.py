@@ -8,7 +8,7 @@ caller alone, so a colleague or a manager opening a case leaves its owner's ๆช่
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, update
+from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from service.crm import labels
@@ -121,7 +121,8 @@ def mark_read(db: Session, *, request: Request, user_id: int, now: datetime) -> 
 
 def unread(user_id: int, side: str, *kinds: str) -> Select:
     """The comments addressed to the person's side (of these kinds, or any) that they have not read: those after
-    their read mark on the request. Uncorrelated, so a list or a count reads them once (a hashed IN), not per row."""
+    their read mark on the request: the ids of their requests. Uncorrelated, so a list or a count reads them once (a
+    hashed IN, `CaseView.unread`), not per row."""
     seen = and_(ReadMark.user_id == user_id, ReadMark.request_id == Comment.request_id)
     stmt = (
         select(Comment.request_id)
@@ -129,12 +130,6 @@ def unread(user_id: int, side: str, *kinds: str) -> Select:
         .where(Comment.audience == side, Comment.id > func.coalesce(ReadMark.read_through, 0))
     )
     return stmt.where(Comment.type.in_(kinds)) if kinds else stmt
-
-
-def unread_clause(user_id: int, side: str, *kinds: str) -> ColumnElement[bool]:
-    """Whether the request row of the query has a comment for the person's side (of these kinds) they have not
-    read."""
-    return Request.id.in_(unread(user_id, side, *kinds))
 
 
 def comments_of(db: Session, request_id: int, *, user_id: int) -> list[CommentRead]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from service.crm import comments, periods, timing
@@ -26,7 +26,7 @@ from service.crm.models import (
 )
 from service.crm.schemas import AgencyMetrics, DashboardRead, MetricsRead, ReasonCount, SeriesPoint, SeriesRead
 from service.crm.visibility import CaseView
-from service.dialect import seconds_between
+from service.dialect import of
 from service.errors import ValidationFailed
 from service.identity.models import Grant
 from service.tenancy import TenantScope, scoped
@@ -94,24 +94,20 @@ def first_time_right(db: Session, selection: Selection) -> tuple[int, int]:
 
 def median_days(db: Session, selection: Selection) -> dict[int | None, float]:
     """投入済までの日数（中央値）: of the selection's 投入済 requests, the lower median (the middle one; of an even
-    number, the earlier of the middle two) of their days from 依頼日 to 投入済, per agency or over them all (key
-    None). Ranked in SQL; the chosen request's days are counted as its list row counts them (timing.days)."""
-    partition = [Request.agency_id] if selection.by_agency else None
-    took = (seconds_between(Request.created_at, Request.closed_at), Request.id)
-    ranked = selection.requests(
+    number, the earlier of the middle two) of their spans from 依頼日 to 投入済, per agency or over them all (key
+    None), in SQL (`dialect.lower_median_span`); the span is counted in days as its list row counts it
+    (timing.span_days)."""
+    key = Request.agency_id if selection.by_agency else literal(0)
+    spans = selection.requests(
         select(
-            Request.agency_id,
-            Request.created_at,
-            Request.closed_at,
-            func.row_number().over(partition_by=partition, order_by=took).label("position"),
-            func.count().over(partition_by=partition).label("counted"),
+            key.label("key"),
+            Request.created_at.label("start"),
+            Request.closed_at.label("end"),
+            Request.id.label("id"),
         ).where(Request.status == SUBMITTED)
-    ).subquery()
-    middle = select(ranked).where(ranked.c.position == (ranked.c.counted + 1) // 2)
-    return {
-        selection.key(row): timing.days(timing.seconds_between(row.created_at, row.closed_at))
-        for row in db.execute(middle)
-    }
+    )
+    middle, span_of = of(db).lower_median_span(spans)
+    return {(row.key if selection.by_agency else None): timing.span_days(span_of(row)) for row in db.execute(middle)}
 
 
 def top_reasons(db: Session, selection: Selection, *, limit: int) -> dict[int | None, list[ReasonCount]]:

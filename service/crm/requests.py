@@ -267,7 +267,7 @@ def list_requests(
 def queue_summary(db: Session, *, view: CaseView) -> QueueSummary:
     """The back office's to-do counts (the menu's badge): open requests (対応中), those with news the caller has not
     read, and those sent back by sales (修正再提出) the caller has not opened since."""
-    unread_resubmission = comments.unread_clause(view.reader_id, BACK_OFFICE, RESUBMISSION)
+    unread_resubmission = Request.id.in_(view.comments(comments.unread(view.reader_id, BACK_OFFICE, RESUBMISSION)))
     counted = view.requests(
         select(
             func.count().filter(Request.status == IN_PROGRESS),
@@ -379,9 +379,7 @@ def detail(db: Session, *, request: Request, by: Actorship, now: datetime) -> Re
     """案件詳細: the request, its corporation (card masked), images, sites and the comment timeline."""
     corporation = db.get_one(Corporation, request.corporation_id)
     side = comments.side_of(by.role)
-    unread = db.scalar(
-        select(comments.unread_clause(by.user_id, side)).select_from(Request).where(Request.id == request.id)
-    )
+    unread = db.scalar(select(comments.unread(by.user_id, side).where(Comment.request_id == request.id).exists()))
     people = user_names(db, {i for i in (request.requested_by, request.assigned_to) if i is not None})
     names = Names(
         corporation.display_name,
@@ -419,7 +417,10 @@ def my_summary(db: Session, *, scope: TenantScope, user_id: int) -> dict[str, in
     unread = (
         db.scalar(
             scoped(select(func.count()).select_from(Request), scope, Request.agency_id).where(
-                and_(Request.requested_by == user_id, comments.unread_clause(user_id, SALES_SIDE))
+                and_(
+                    Request.requested_by == user_id,
+                    Request.id.in_(scoped(comments.unread(user_id, SALES_SIDE), scope, Comment.agency_id)),
+                )
             )
         )
         or 0

@@ -7,7 +7,7 @@ A request keeps since when it is in its status, when it closed and the seconds o
 decimal (`days`): a figure's median and the CSV's column round alike, so they agree.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from service.crm.models import DEFICIENT, SUBMITTED, Request
 from service.crm.schemas import RequestTimes
@@ -22,7 +22,16 @@ def days(seconds: float) -> float:
 
 def seconds_between(start: datetime, end: datetime) -> int:
     """Whole seconds from start to end (none before the start)."""
-    return max(0, round((end - start).total_seconds()))
+    return whole_seconds(end - start)
+
+
+def whole_seconds(span: timedelta) -> int:
+    return max(0, round(span.total_seconds()))
+
+
+def span_days(span: timedelta) -> float:
+    """A span in days to one decimal, as a request's times count it."""
+    return days(whole_seconds(span))
 
 
 def times_of(request: Request, *, now: datetime) -> RequestTimes:

@@ -51,8 +51,9 @@ class CaseView:
         return stmt.where(Comment.request_id.in_(select(Request.id).where(Request.requested_by == self.owner_id)))
 
     def unread(self) -> ColumnElement[bool]:
-        """Whether the request row of the query has a comment for the caller's side that the caller has not read."""
-        return comments.unread_clause(self.reader_id, self.side)
+        """Whether the request row of the query has a comment for the caller's side that the caller has not read
+        (the unread comments sought among the caller's cases only: a sales person's agency's, not every agency's)."""
+        return Request.id.in_(self.comments(comments.unread(self.reader_id, self.side)))
 
 
 def view_for(db: Session, *, scope: TenantScope, role: str, user_id: int) -> CaseView:
