@@ -191,6 +191,6 @@ def serve(
     )
 
 
-def money_man_yen(amount: int) -> str:
+def money_man_yen(amount: float) -> str:
     """A sum in 万円 to one decimal, e.g. 899,000 -> 89.9万円 (the dashboards' formats.man_yen, for documents)."""
     return f"{amount / MAN:,.1f}万円"
