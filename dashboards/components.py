@@ -91,10 +91,20 @@ LIST_PAGES = {
 OPEN_LIST = "一覧を開く"
 
 
+NO_BASIS = "—"  # a share or a median of no rows
+
+
 def figure_value(figure: Mapping[str, Any]) -> str:
     """A named figure's value as a card shows it: money in 万円, a count with separators and its counter word
-    (「1,234台」)."""
-    return formats.man_yen(figure["value"]) if figure["unit"] == "yen" else f"{figure['value']:,}{figure['counter']}"
+    (「1,234台」), a share in % and days to one decimal (a dash when it is taken over no rows)."""
+    unit, value = figure["unit"], figure["value"]
+    if figure.get("basis") == 0:
+        return NO_BASIS
+    if unit == "yen":
+        return formats.man_yen(value)
+    if unit == "percent":
+        return f"{value * 100:.1f}%"
+    return f"{value:.1f}日" if unit == "days" else f"{value:,}{figure['counter']}"
 
 
 def figure_card(
@@ -110,7 +120,8 @@ def figure_card(
     rows are a list this user may open, a link to that list filtered to exactly them (its total is the card's
     number)."""
     exact = f"（{figure['value']:,}円）" if figure["unit"] == "yen" else ""
-    explained = figure["counts"] + exact + help
+    basis = f"（対象 {figure['basis']:,}件）" if figure.get("basis") is not None else ""
+    explained = figure["counts"] + exact + basis + help
     kpi_card(label or figure["label"], figure_value(figure), help=explained, delta=delta, delta_color=delta_color)
     period_caption(figure["period_label"])
     page = LIST_PAGES.get(figure["list_route"] or "")

@@ -94,13 +94,30 @@ def list_requests(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict
 
 
 def queue_summary() -> dict:
-    """投入案件一覧's to-do counts: open (対応中), unread (news for the back office), resubmitted_unread."""
+    """投入案件一覧's to-do counts: open (対応中), unread (news the caller has not read), resubmitted_unread,
+    unassigned (「次の依頼を担当」's queue)."""
     return fetch("/crm/requests/queue-summary")
 
 
 def queue_badge() -> int:
-    """The menu's count on 投入案件一覧: cases with news for the back office (修正再提出, comments) not opened."""
+    """The menu's count on 投入案件一覧: cases with news (修正再提出, comments) the caller has not opened."""
     return queue_summary()["unread"]
+
+
+def take_next() -> dict | None:
+    """次の依頼を担当: the oldest unassigned request (resubmitted ones first), now the caller's (None: none
+    waits)."""
+    return write("POST", "/crm/requests/next")["request"]
+
+
+def reassign(request_id: int, assignee: int | None) -> dict:
+    """担当者の変更 (admins): to a member of the back office, or back to the queue (None)."""
+    return write("PUT", f"/crm/requests/{request_id}/assignee", {"assigned_to": assignee})
+
+
+def team(**filters: Any) -> dict:
+    """チームの依頼: the requests the caller sees by sales person and status (each count the list's total)."""
+    return read("/crm/requests/team", **filters)
 
 
 def get_request(request_id: int) -> dict:
@@ -206,6 +223,11 @@ def agency_metrics(**filters: Any) -> dict:
 def metrics_figures(**filters: Any) -> list[dict]:
     """代理店別数値's named figures over the period (since, until, agency_id)."""
     return read("/crm/metrics/figures", **filters)
+
+
+def deficiency_reasons(**filters: Any) -> list[dict]:
+    """The most frequent 不備 reasons over the period (since, until, agency_id): [{reason, count}]."""
+    return read("/crm/metrics/deficiency-reasons", **filters)
 
 
 def metrics_series(granularity: str, **filters: Any) -> dict:

@@ -10,7 +10,7 @@ moment (exact for zones without DST, such as Asia/Tokyo). The fast lane (service
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, ClassVar, NamedTuple
 from zoneinfo import ZoneInfo
@@ -137,6 +137,11 @@ class Dialect(ABC):
         """Take the transaction's lock named by `key` unless another transaction holds it."""
 
     @abstractmethod
+    def claimable(self, stmt: Select) -> Select:
+        """A SELECT of rows to claim (a queue's next item) that two transactions at once never both read: each gets
+        rows the other has not claimed."""
+
+    @abstractmethod
     def id_in(self, column: Any, ids: list[int]) -> Any:
         """column IN ids."""
 
@@ -162,6 +167,12 @@ class Dialect(ABC):
     ) -> tuple[Any, Callable[[Any], str]]:
         """A UTC timestamp's bucket among consecutive local periods starting at `starts` and labelled `labels` (local
         dates as `pattern`), as an SQL expression and the function turning its value into the label."""
+
+    @abstractmethod
+    def lower_median_span(self, rows: Select) -> tuple[Select, Callable[[Any], timedelta]]:
+        """Per `key`, the lower median (the middle one; of an even number, the earlier of the middle two) of the
+        spans from `start` to `end` of `rows` (a SELECT of the columns key, start, end and id), as a statement and the
+        function reading a result row's span (exact, as the two timestamps' difference)."""
 
     @abstractmethod
     def insert_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], *, ignore_conflicts: bool) -> None:
@@ -258,6 +269,10 @@ class PostgreSQL(Dialect):
     def try_lock(self, db: Session, key: int) -> bool:
         return bool(db.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}))
 
+    def claimable(self, stmt: Select) -> Select:
+        """FOR UPDATE SKIP LOCKED: the rows another transaction is claiming are passed over, never waited for."""
+        return stmt.with_for_update(skip_locked=True)
+
     def id_in(self, column: Any, ids: list[int]) -> Any:
         """One array parameter: a 10,000-item IN list costs more to plan than to run."""
         return column == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))
@@ -281,6 +296,13 @@ class PostgreSQL(Dialect):
         """width_bucket over the periods' UTC starts: exact across DST changes, cheap per row."""
         bounds = bindparam("bucket_starts", starts, type_=ARRAY(DateTime(timezone=True)))
         return func.width_bucket(column, bounds), lambda index: labels[index - 1]
+
+    def lower_median_span(self, rows: Select) -> tuple[Select, Callable[[Any], timedelta]]:
+        """percentile_disc(0.5), an ordered-set aggregate: one sort per key, no window to run (the interval it answers
+        is one of the spans, exactly)."""
+        spans = rows.subquery()
+        median = func.percentile_disc(0.5).within_group(spans.c.end - spans.c.start).label("span")
+        return select(spans.c.key, median).group_by(spans.c.key), lambda row: row.span
 
     def insert_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], *, ignore_conflicts: bool) -> None:
         """INSERT … SELECT FROM unnest(arrays): one statement."""
@@ -344,6 +366,11 @@ class SQLite(Dialect):
         """Always taken: writers already take turns."""
         return True
 
+    def claimable(self, stmt: Select) -> Select:
+        """The statement as it is: every write transaction starts with the database's write lock (BEGIN IMMEDIATE,
+        service/database.py), so a second claimer reads only once the first has committed its claim."""
+        return stmt
+
     def id_in(self, column: Any, ids: list[int]) -> Any:
         return column.in_(ids)
 
@@ -371,6 +398,22 @@ class SQLite(Dialect):
     ) -> tuple[Any, Callable[[Any], str]]:
         """The local date as text, with the zone's offset at `at`."""
         return self.local_text(column, pattern, at=at), str
+
+    def lower_median_span(self, rows: Select) -> tuple[Select, Callable[[Any], timedelta]]:
+        """The rows ranked by their span in a window (SQLite has no percentile function): the middle one's
+        timestamps."""
+        spans = rows.subquery()
+        ranked = select(
+            spans.c.key,
+            spans.c.start,
+            spans.c.end,
+            func.row_number()
+            .over(partition_by=spans.c.key, order_by=(seconds_between(spans.c.start, spans.c.end), spans.c.id))
+            .label("position"),
+            func.count().over(partition_by=spans.c.key).label("counted"),
+        ).subquery()
+        middle = select(ranked).where(ranked.c.position == (ranked.c.counted + 1) // 2)
+        return middle, lambda row: row.end - row.start
 
     def insert_rows(self, db: Session, table: Table, rows: list[dict[str, Any]], *, ignore_conflicts: bool) -> None:
         """An executemany."""
@@ -453,6 +496,12 @@ def insert(db: Session, table: Any) -> Any:
     return of(db).insert(table)
 
 
+def claimable(db: Session, stmt: Select) -> Select:
+    """A SELECT of a queue's next rows that concurrent claimers never both get (FOR UPDATE SKIP LOCKED on
+    PostgreSQL; SQLite's write transactions take turns)."""
+    return of(db).claimable(stmt)
+
+
 def id_in(db: Session, column: Any, ids: list[int]) -> Any:
     """column IN ids: one array parameter on PostgreSQL (a 10,000-item IN list costs more to plan than to run)."""
     return of(db).id_in(column, ids)
@@ -506,6 +555,27 @@ def _epoch_pg(element: epoch, compiler: Any, **kw: Any) -> str:
 @compiles(epoch, "sqlite")
 def _epoch_sqlite(element: epoch, compiler: Any, **kw: Any) -> str:
     return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
+
+
+class seconds_between(FunctionElement):  # noqa: N801 - reads as the SQL function it stands for
+    """Seconds from one timestamp column to another (end - start), as a float: cheap to sort by (on PostgreSQL a
+    double precision, where EXTRACT answers a numeric)."""
+
+    type = Float()
+    inherit_cache = True
+    name = "seconds_between"
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_between_pg(element: seconds_between, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"date_part('epoch', {end} - {start})"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_between_sqlite(element: seconds_between, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 86400.0)"
 
 
 class json_record(FunctionElement):  # noqa: N801 - reads as the SQL function it stands for

@@ -28,7 +28,7 @@ from pydantic import BaseModel
 from service.config import get_settings
 
 Period = Literal["now", "month", "months", "days"]
-Unit = Literal["count", "yen"]
+Unit = Literal["count", "yen", "percent", "days"]
 NOW_LABEL = "現在"
 MONTHS_LABEL = "過去{months}か月"
 MONTH_LABEL = "{month.year}年{month.month}月"
@@ -41,6 +41,7 @@ ONE_TODAY_LABEL = "（今日）"
 COUNTER = "件"  # the counter word of a figure that says none
 AS_OF_FORMAT = "%Y/%m/%d %H:%M 時点"
 MAN = 10_000
+SHARE_YES = "はい"  # a row counted in a share (Figure.share_of)
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,10 @@ class Figure:
     """One number's definition. `route` and `filter` name the list that shows its rows (the API path under /api and
     the filter its query is read from; None: the figure has no list; `{name}` parts are filled in by `serve`'s
     `path`); `exported`: the list has a CSV download (`export`, else the route's `/export`); `sum_of` is the CSV column
-    summed for a sum of money (None: the figure is the list's total); `tenant` the domain whose grant scope bounds it;
-    `counter` the word a count is read with (「台」 of 「1,234台」)."""
+    summed for a sum of money, `share_of` the CSV column whose share of rows reading `SHARE_YES` a ratio is (unit
+    "percent"), `median_of` the CSV column whose lower median a figure is (unit "days") — for these three the list
+    holds the rows the figure is taken over (its `basis`); none of them: the figure is the list's total. `tenant` is
+    the domain whose grant scope bounds it; `counter` the word a count is read with (「台」 of 「1,234台」)."""
 
     key: str
     label: str
@@ -61,6 +64,8 @@ class Figure:
     sum_of: str | None = None
     export: str | None = None
     grouped_by: str | None = None
+    share_of: str | None = None
+    median_of: str | None = None
     counter: str = COUNTER
     exported: bool = True
 
@@ -69,7 +74,7 @@ class FigureRead(BaseModel):
     key: str
     label: str
     counts: str
-    value: int
+    value: int | float
     unit: Unit
     counter: str
     period_label: str
@@ -82,6 +87,9 @@ class FigureRead(BaseModel):
     export_route: str | None = None
     grouped_by: str | None = None
     sum_of: str | None = None
+    share_of: str | None = None
+    median_of: str | None = None
+    basis: int | None = None  # a share's or a median's rows (its list's total); None for a count or a sum
 
 
 def query_of(flt: Any) -> dict[str, str]:
@@ -168,7 +176,7 @@ def period_label(
 
 def serve(
     figure: Figure,
-    value: int,
+    value: int | float,
     *,
     now: datetime,
     flt: Any = None,
@@ -178,6 +186,7 @@ def serve(
     query: dict[str, str] | None = None,
     computed_at: datetime | None = None,
     path: Mapping[str, Any] | None = None,
+    basis: int | None = None,
 ) -> FigureRead:
     """The figure as the API answers it: its value, period in words, the moment it is as of and its list's route
     (its `{name}` parts from `path`) and query (read from `flt`, or `query` where the list's parameters are not its
@@ -201,9 +210,12 @@ def serve(
         export_route=(figure.export or (route and route + "/export")) if figure.exported else None,
         grouped_by=figure.grouped_by,
         sum_of=figure.sum_of,
+        share_of=figure.share_of,
+        median_of=figure.median_of,
+        basis=basis,
     )
 
 
-def money_man_yen(amount: int) -> str:
+def money_man_yen(amount: float) -> str:
     """A sum in 万円 to one decimal, e.g. 899,000 -> 89.9万円 (the dashboards' formats.man_yen, for documents)."""
     return f"{amount / MAN:,.1f}万円"

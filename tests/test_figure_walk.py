@@ -1,7 +1,9 @@
 """Every named figure (service/figures.py) a dashboard shows, walked as every demo role on the lived-in database
 (tests/support/history.py): the number on the card equals the total of the list it opens (the API, under the
-figure's own query), the rows of that list's CSV (or, for money, the sum of its column), and the monthly report's
-figure for the same period. The clock stands still during the walk, so every call judges the same moment.
+figure's own query), the rows of that list's CSV (or, for money, the sum of its column; for a share, the share of its
+column's rows reading はい; for a median, its column's lower median, the list then holding the rows it is taken over),
+and the monthly report's figure for the same period. The clock stands still during the walk, so every call judges the
+same moment.
 
 The routes that answer figures are found in the OpenAPI (any response holding a FigureRead), so a new dashboard
 route serving figures is walked or fails here until it is.
@@ -10,6 +12,7 @@ route serving figures is walked or fails here until it is.
 import csv
 import functools
 import io
+import statistics
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +21,7 @@ from typing import Any
 import time_machine
 from pypdf import PdfReader
 
+from service.figures import SHARE_YES
 from tests.factories import auth_headers
 from tests.support.clock import JAPAN
 from tests.support.history import restore_history
@@ -148,9 +152,14 @@ def figure_routes(spec: dict) -> set[str]:
     }
 
 
-def csv_measure(response, figure: dict) -> int:
-    """The CSV's rows, or the sum of the figure's column."""
+def csv_measure(response, figure: dict) -> int | float:
+    """The CSV's rows, the sum of the figure's column, the share of its column's rows reading はい (a ratio to four
+    decimals) or its column's lower median (0 of no rows)."""
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    if figure["share_of"] is not None:
+        return round(sum(row[figure["share_of"]] == SHARE_YES for row in rows) / len(rows), 4) if rows else 0.0
+    if figure["median_of"] is not None:
+        return statistics.median_low(float(row[figure["median_of"]]) for row in rows) if rows else 0.0
     if figure["sum_of"] is None:
         return len(rows)
     return sum(int(row[figure["sum_of"]].replace(",", "") or 0) for row in rows)
@@ -176,8 +185,9 @@ def check_figure(client, headers: dict, role: str, figure: dict, reports: Report
         if page.status_code == 200:
             listed = True
             counted = figure["sum_of"] is None and figure["grouped_by"] is None  # the list's total counts its rows
+            expected = figure["value"] if figure["basis"] is None else figure["basis"]  # a share's or median's rows
             total = list_total(page.json())
-            if counted and total != figure["value"]:
+            if counted and total != expected:
                 failures.append(f"{shown}, its list {query} totals {total}")
             if figure["export_route"]:
                 exported = client.get("/api" + figure["export_route"], params=query, headers=headers)

@@ -2,20 +2,21 @@
 
 A comment is addressed to one side: deficiencies and back-office comments to the sales side (and the request's
 sales person gets a notification row), sales comments and resubmissions to the back office (an unread mark in
-投入案件一覧). Opening a request marks what was addressed to the caller's side as read.
+投入案件一覧). What is read is each person's own (`ReadMark`): opening a request marks its comments read for the
+caller alone, so a colleague or a manager opening a case leaves its owner's 未読 as it was.
 """
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from service.crm import labels
-from service.crm.models import BACK_OFFICE, COMMENT, SALES_SIDE, Comment, Notification, Request
+from service.crm.models import BACK_OFFICE, COMMENT, SALES_SIDE, Comment, Notification, ReadMark, Request
 from service.crm.schemas import CommentRead
 from service.crm.users import user_names
 from service.database import affected_rows
+from service.dialect import insert
 
 SALES_ROLE = "sales"
 
@@ -98,34 +99,46 @@ def post_comment(
     return comment
 
 
-def mark_read(db: Session, *, request: Request, user_id: int, role: str, now: datetime) -> int:
-    """Mark what is addressed to the caller's side (and the caller's notifications) on this request as read."""
-    sides = {side_of(role)} | ({SALES_SIDE} if request.requested_by == user_id else set())
-    marked = affected_rows(
+def mark_read(db: Session, *, request: Request, user_id: int, now: datetime) -> None:
+    """The caller has seen the request's comments as they are now (and their notifications on it are read); nobody
+    else's marks move."""
+    latest = db.scalar(select(func.max(Comment.id)).where(Comment.request_id == request.id))
+    if latest is not None:
+        stmt = insert(db, ReadMark).values(user_id=user_id, request_id=request.id, read_through=latest, read_at=now)
         db.execute(
-            update(Comment)
-            .where(Comment.request_id == request.id, Comment.audience.in_(sides), Comment.is_read.is_(False))
-            .values(is_read=True)
+            stmt.on_conflict_do_update(
+                index_elements=[ReadMark.user_id, ReadMark.request_id],
+                set_={"read_through": stmt.excluded.read_through, "read_at": stmt.excluded.read_at},
+                where=ReadMark.read_through < stmt.excluded.read_through,
+            )
         )
-    )
     db.execute(
         update(Notification)
         .where(Notification.request_id == request.id, Notification.user_id == user_id, Notification.read_at.is_(None))
         .values(read_at=now)
     )
-    return marked
 
 
-def unread_clause(role: str) -> Any:
-    """EXISTS an unread comment for the caller's side on the request row of the query."""
-    return exists().where(
-        Comment.request_id == Request.id, Comment.audience == side_of(role), Comment.is_read.is_(False)
+def unread(user_id: int, side: str, *kinds: str) -> Select:
+    """The comments addressed to the person's side (of these kinds, or any) that they have not read: those after
+    their read mark on the request: the ids of their requests. Uncorrelated, so a list or a count reads them once (a
+    hashed IN, `CaseView.unread`), not per row."""
+    seen = and_(ReadMark.user_id == user_id, ReadMark.request_id == Comment.request_id)
+    stmt = (
+        select(Comment.request_id)
+        .outerjoin(ReadMark, seen)
+        .where(Comment.audience == side, Comment.id > func.coalesce(ReadMark.read_through, 0))
     )
+    return stmt.where(Comment.type.in_(kinds)) if kinds else stmt
 
 
-def comments_of(db: Session, request_id: int) -> list[CommentRead]:
+def comments_of(db: Session, request_id: int, *, user_id: int) -> list[CommentRead]:
+    """The request's comments in order; `is_read`: whether this person has seen each (theirs, or read since)."""
     rows = list(
         db.scalars(select(Comment).where(Comment.request_id == request_id).order_by(Comment.created_at, Comment.id))
+    )
+    seen = db.scalar(
+        select(ReadMark.read_through).where(ReadMark.user_id == user_id, ReadMark.request_id == request_id)
     )
     names = user_names(db, {c.author_id for c in rows if c.author_id})
     return [
@@ -139,7 +152,7 @@ def comments_of(db: Session, request_id: int) -> list[CommentRead]:
             type_label=labels.COMMENT_TYPE_LABELS[c.type],
             audience=c.audience,
             message=c.message,
-            is_read=c.is_read,
+            is_read=c.author_id == user_id or c.id <= (seen or 0),
             changes=c.changes,
             created_at=c.created_at,
         )
@@ -156,6 +169,11 @@ def notifications(
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.scalars(stmt.order_by(Notification.created_at.desc(), Notification.id.desc()).offset(offset).limit(limit))
     return list(rows), total
+
+
+def unread_comments(db: Session, *, user_id: int, side: str) -> int:
+    """The comments addressed to the person's side that they have not read, on every request."""
+    return db.scalar(select(func.count()).select_from(unread(user_id, side).subquery())) or 0
 
 
 def unread_count(db: Session, user_id: int) -> int:

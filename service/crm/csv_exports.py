@@ -1,16 +1,20 @@
 """The CRM lists as CSV downloads (service/exports.py): the rows each list's filters select among the cases the
 caller sees, with the columns the list shows (獲得案件一覧's download is acquired.acquired_export)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from service.crm import agencies, requests, users
+from service.crm import agencies, labels, metrics, requests, timing, users
 from service.crm.dependencies import DOMAIN
-from service.crm.schemas import AgencyRead
+from service.crm.schemas import AgencyMetrics, AgencyRead
 from service.crm.visibility import CaseView
+from service.database import utcnow
 from service.exports import Column, ListExport, entities, field
+from service.figures import SHARE_YES
 from service.identity.roles import role_label
 from service.tenancy import TenantScope
 
@@ -25,7 +29,16 @@ COUNTS = (
 )
 STATUS = field("ステータス", "status_label")
 REQUESTED_ON = field("投入依頼日", "created_at")
-# 投入案件一覧 (§3.2, the back office's) and マイ依頼一覧 (§3.4, the sales person's own)
+FIRST_TIME_WORDS = {True: SHARE_YES, False: "いいえ", None: ""}
+
+
+def days_of(name: str) -> Column:
+    """A time of the request's (timing.py) in days to one decimal."""
+    return Column(f"{labels.TIME_LABELS[name]}（日）", lambda request: timing.days(getattr(request.times, name)))
+
+
+# 投入案件一覧 (§3.2, the back office's, with the assignee and the times its statuses took) and マイ依頼一覧 (§3.4,
+# the sales person's own)
 QUEUE_COLUMNS = (
     STATUS,
     *COUNTS,
@@ -33,12 +46,39 @@ QUEUE_COLUMNS = (
     field("代理店", "agency_name"),
     REQUESTED_ON,
     Column("未読通知", lambda request: NEWS_MARK if request.unread else ""),
+    field("担当者", "assigned_to_name"),
+    *(days_of(name) for name in labels.TIME_LABELS),
+    Column(labels.FIRST_TIME_RIGHT_COLUMN, lambda request: FIRST_TIME_WORDS[request.times.first_time_right]),
+    Column(labels.DAYS_TO_SUBMITTED_COLUMN, lambda request: request.times.days_to_submitted),
 )
 MINE_COLUMNS = (
     *COUNTS,
     STATUS,
     Column("不備通知", lambda request: UNREAD_MARK if request.unread else ""),
     REQUESTED_ON,
+)
+
+
+def percent(name: str) -> Callable[[Any], float]:
+    """A ratio of the row's as a percentage to one decimal, as the page shows it."""
+    return lambda row: round(getattr(row, name) * 100, 1)
+
+
+# 代理店別サマリ (§3.6) with first-time-right, the median days to 投入済 and the top 不備 reasons
+METRICS_COLUMNS = (
+    field("代理店名", "agency_name"),
+    field("依頼件数", "requests"),
+    field("不備", "deficient"),
+    field("対応中", "in_progress"),
+    field("投入済", "submitted"),
+    field("キャンセル", "cancelled"),
+    field("獲得地点", "acquired_sites"),
+    Column("不備率（%）", percent("deficiency_rate")),
+    Column("差し戻し率（%）", percent("ever_deficient_rate")),
+    field("初回完了件数", "first_time_right"),
+    Column("初回完了率（%）", percent("first_time_right_rate")),
+    field("投入済までの日数（中央値）", "median_days_to_submitted"),
+    Column("主な不備理由", lambda row: "／".join(f"{r.reason}（{r.count}件）" for r in row.top_reasons)),
 )
 AGENCY_COLUMNS = (
     field("ID", "id"),
@@ -66,13 +106,27 @@ USER_COLUMNS = (
 )
 
 
-def request_export(*, view: CaseView, flt: requests.RequestFilter, role: str, mine: bool) -> ListExport:
+def request_export(*, view: CaseView, flt: requests.RequestFilter, mine: bool) -> ListExport:
     """Newest first, as the list: マイ依頼一覧's columns for one's own requests (mine), else 投入案件一覧's."""
+    now = utcnow()
     return ListExport(
-        requests.item_query(view=view, flt=flt, role=role),
+        requests.item_query(view=view, flt=flt),
         requests.LIST_ORDER,
         MINE_COLUMNS if mine else QUEUE_COLUMNS,
-        lambda _db, rows: [requests.list_item(row) for row in rows],
+        lambda _db, rows: [requests.list_item(row, now=now) for row in rows],
+    )
+
+
+def metrics_export(*, view: CaseView, agency_id: int | None, since: date | None, until: date | None) -> ListExport:
+    """代理店別サマリ by agency code, as the table: each batch's rows computed for its agencies."""
+
+    def rows_of(db: Session, rows: Sequence[Row]) -> list[AgencyMetrics]:
+        names = [(row.id, row.name) for row in rows]
+        selection = metrics.Selection(view, [agency_id for agency_id, _ in names], since, until)
+        return metrics.agency_rows(db, selection, names)
+
+    return ListExport(
+        metrics.agency_query(view=view, agency_id=agency_id), metrics.AGENCY_ORDER, METRICS_COLUMNS, rows_of
     )
 
 

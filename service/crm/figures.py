@@ -1,7 +1,9 @@
 """代理店別数値's and the admin home's named figures (service/figures.py): over a period of 依頼日 (or, for sites,
 投入完了日) and for one agency or all, each defined once by the list filter that shows its rows (投入案件一覧,
 獲得案件一覧, 代理店管理, ユーザー管理), its value that filter's count as the caller sees the list, so the card, the
-list it opens and its CSV agree."""
+list it opens and its CSV agree. 初回完了率 and 投入済までの日数（中央値） are taken over the 投入済 requests' list: the
+share of its CSV's 初回完了 column reading はい, and the lower median of its 投入済までの日数 column
+(metrics.first_time_right, metrics.median_days: the agency table's own figures)."""
 
 from dataclasses import replace
 from datetime import date, datetime
@@ -9,7 +11,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
-from service.crm import acquired, agencies, periods, requests, users
+from service.crm import acquired, agencies, labels, metrics, periods, requests, users
 from service.crm.acquired import AcquiredFilter
 from service.crm.dependencies import SALES
 from service.crm.models import CANCELLED, DEFICIENT, IN_PROGRESS, SUBMITTED
@@ -66,7 +68,7 @@ CANCELLED_REQUESTS = Figure(
 UNREAD_REQUESTS = Figure(
     "crm.unread",
     "未読のある依頼",
-    "バックオフィス宛てのコメントに未読がある依頼の件数（投入案件一覧の「未読」）",
+    "あなたがまだ読んでいないコメントがある依頼の件数（投入案件一覧の「未読」）",
     "now",
     "crm",
     REQUESTS_ROUTE,
@@ -83,13 +85,35 @@ SALES_USERS = Figure(
     "/crm/users",
     counter="人",
 )
+FIRST_TIME_RIGHT = Figure(
+    "crm.first_time_right",
+    "初回完了率",
+    "投入依頼日がその期間の投入済の依頼のうち、一度も不備にならずに投入済になったものの割合",
+    "days",
+    "crm",
+    REQUESTS_ROUTE,
+    unit="percent",
+    share_of=labels.FIRST_TIME_RIGHT_COLUMN,
+)
+DAYS_TO_SUBMITTED = Figure(
+    "crm.days_to_submitted",
+    "投入済までの日数（中央値）",
+    "投入依頼日がその期間の投入済の依頼の、依頼日から投入済までの日数の中央値（件数が偶数のときは中央の2件の短い方）",
+    "days",
+    "crm",
+    REQUESTS_ROUTE,
+    unit="days",
+    median_of=labels.DAYS_TO_SUBMITTED_COLUMN,
+)
 STATUS_OF = {
     SUBMITTED_REQUESTS: SUBMITTED,
     DEFICIENT_REQUESTS: DEFICIENT,
     IN_PROGRESS_REQUESTS: IN_PROGRESS,
     CANCELLED_REQUESTS: CANCELLED,
+    FIRST_TIME_RIGHT: SUBMITTED,
+    DAYS_TO_SUBMITTED: SUBMITTED,
 }
-METRICS = (REQUESTS, ACQUIRED_SITES, SUBMITTED_REQUESTS, DEFICIENT_REQUESTS)
+METRICS = (REQUESTS, ACQUIRED_SITES, SUBMITTED_REQUESTS, DEFICIENT_REQUESTS, FIRST_TIME_RIGHT, DAYS_TO_SUBMITTED)
 BY_STATUS = (DEFICIENT_REQUESTS, IN_PROGRESS_REQUESTS, SUBMITTED_REQUESTS, CANCELLED_REQUESTS)  # §4.1's order
 
 
@@ -106,7 +130,6 @@ def figure_of(
     figure: Figure,
     *,
     view: CaseView,
-    role: str,
     agency_id: int | None,
     since: date | None,
     until: date | None,
@@ -118,15 +141,21 @@ def figure_of(
         return serve(figure, acquired.count_sites(db, view=view, flt=sites), now=now, flt=sites, days=period)
     statuses = (STATUS_OF[figure],) if figure in STATUS_OF else ()
     made = RequestFilter(statuses=statuses, agency_id=agency_id, since=since, until=until)
-    count = requests.count_requests(db, view=view, flt=made, role=role)
-    return serve(figure, count, now=now, query=request_query(made), days=period)
+    shown = partial(serve, figure, now=now, query=request_query(made), days=period)
+    selection = metrics.Selection(view, None if agency_id is None else [agency_id], since, until, by_agency=False)
+    if figure is FIRST_TIME_RIGHT:
+        first_time, submitted = metrics.first_time_right(db, selection)
+        return shown(metrics.share(first_time, submitted), basis=submitted)
+    count = requests.count_requests(db, view=view, flt=made)
+    if figure is DAYS_TO_SUBMITTED:
+        return shown(metrics.median_days(db, selection).get(None, 0.0), basis=count)
+    return shown(count)
 
 
 def metrics_figures(
     db: Session,
     *,
     view: CaseView,
-    role: str,
     agency_id: int | None,
     since: date | None,
     until: date | None,
@@ -134,23 +163,22 @@ def metrics_figures(
 ) -> list[FigureRead]:
     """代理店別数値's cards over the period, for one agency or all the caller sees."""
     return [
-        figure_of(db, figure, view=view, role=role, agency_id=agency_id, since=since, until=until, now=now)
-        for figure in METRICS
+        figure_of(db, figure, view=view, agency_id=agency_id, since=since, until=until, now=now) for figure in METRICS
     ]
 
 
-def status_figures(db: Session, *, view: CaseView, role: str, now: datetime) -> list[FigureRead]:
+def status_figures(db: Session, *, view: CaseView, now: datetime) -> list[FigureRead]:
     """The admin home's requests by status over every 依頼日 (全期間)."""
-    over = partial(figure_of, db, view=view, role=role, agency_id=None, since=None, until=None, now=now)
+    over = partial(figure_of, db, view=view, agency_id=None, since=None, until=None, now=now)
     return [over(figure) for figure in BY_STATUS]
 
 
-def home_figures(db: Session, *, view: CaseView, role: str, now: datetime) -> list[FigureRead]:
+def home_figures(db: Session, *, view: CaseView, now: datetime) -> list[FigureRead]:
     """The admin home's today and this month: the requests made today and this month, this month's acquired sites,
     the requests with unread news for the back office, the active agencies and the sales staff."""
     today = periods.local_today(now)
     month = today.replace(day=1)
-    over = partial(figure_of, db, view=view, role=role, agency_id=None, now=now)
+    over = partial(figure_of, db, view=view, agency_id=None, now=now)
     unread = RequestFilter(unread_only=True)
     active, sales = {"active": True}, {"role": SALES}
     return [
@@ -159,7 +187,7 @@ def home_figures(db: Session, *, view: CaseView, role: str, now: datetime) -> li
         over(ACQUIRED_SITES, since=month, until=None),
         serve(
             UNREAD_REQUESTS,
-            requests.count_requests(db, view=view, flt=unread, role=role),
+            requests.count_requests(db, view=view, flt=unread),
             now=now,
             query=request_query(unread),
         ),

@@ -27,6 +27,17 @@ CHOICE_KIND_LABELS = {
     "job_type": "業種",
 }
 
+# 投入案件一覧's CSV columns that 代理店別数値's 初回完了率 and 投入済までの日数 are taken over (service/crm/figures.py)
+FIRST_TIME_RIGHT_COLUMN = "初回完了"
+# A request's times (service/crm/timing.py, RequestTimes) as the lists and their CSV name them
+TIME_LABELS = {
+    "in_status_seconds": "ステータス経過",
+    "total_seconds": "合計",
+    "agency_seconds": "代理店待ち",
+    "input_team_seconds": "投入担当",
+}
+DAYS_TO_SUBMITTED_COLUMN = "投入済までの日数"
+
 ACQUIRED_CSV_HEADER = (
     "法人名",
     "法人番号",
@@ -77,6 +88,7 @@ SECURITY_CODE_NOT_CARD = "セキュリティコードはクレジットカード
 SECURITY_CODE_NEW_CORPORATION = "新規法人のセキュリティコードは法人情報（corporation）の中で入力してください"
 INACTIVE_AGENCY = "無効な代理店では投入依頼を作成できません"
 REASON_REQUIRED = "不備理由を入力してください"
+NOT_BACK_OFFICE = "担当者に選べるのは投入担当者か管理者だけです"
 
 # §2.4 法人, §2.5 / §3.2 地点 and 代理店: every field's name, as the forms show it and the audit log names a change
 # to it (served by GET /api/crm/vocabulary).
@@ -164,6 +176,7 @@ OTHER_FIELD_LABELS = {
     "sales_staff_code": "営業担当者コード",
     "l_code": "Lコード",
     "is_sales_manager": "営業マネージャー",
+    "assigned_to": "担当者",
     "file_name": "ファイル名",
     "content_type": "形式",
     "size_bytes": "サイズ（バイト）",
@@ -193,6 +206,8 @@ AUDIT = register(
             "purge_security_code": "セキュリティコード削除",
             "supply_security_code": "セキュリティコード再入力",
             "reencrypt_cards": "カード情報の再暗号化",
+            "assign": "次の依頼を担当",
+            "reassign": "担当者の変更",
         },
         targets={
             "request": Target("投入依頼"),
@@ -217,6 +232,7 @@ AUDIT = register(
             "agency_id": by_column("crm_agency", "name"),
             "corporation_id": by_column("crm_corporation", "display_name"),
             "requested_by": by_column("identity_user", "name"),
+            "assigned_to": by_column("identity_user", "name"),
         },
     )
 )

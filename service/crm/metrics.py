@@ -5,28 +5,41 @@ Requests count by the day they were made (依頼日); acquired sites by the day 
 不備率 is §3.6's: requests now 不備 / all requests; ever_deficient counts requests sent back at least once.
 """
 
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from service.crm import periods
+from service.crm import periods, timing
 from service.crm.models import (
     CANCELLED,
+    DEFICIENCY,
     DEFICIENT,
     IN_PROGRESS,
     SUBMITTED,
     Agency,
+    Comment,
     Request,
     Site,
 )
-from service.crm.schemas import AgencyMetrics, MetricsRead, SeriesPoint, SeriesRead
+from service.crm.schemas import AgencyMetrics, MetricsRead, ReasonCount, SeriesPoint, SeriesRead
+from service.crm.visibility import CaseView
+from service.dialect import of
 from service.errors import ValidationFailed
 from service.tenancy import TenantScope, scoped
 
 COUNTED = (DEFICIENT, IN_PROGRESS, SUBMITTED, CANCELLED)
 MAX_DAYS = 366
 MONTHS_SHOWN = 12  # the month series by default: this month and the eleven before it
+TOTAL = "合計"
+
+
+FIRST_TIME_RIGHT = and_(Request.status == SUBMITTED, Request.ever_deficient.is_(False))
+TOP_REASONS = 3  # the most frequent 不備 reasons shown per agency
+AgencyIds = Sequence[int] | None  # some agencies, or all the caller sees
 
 
 def _status_counts() -> list:
@@ -46,10 +59,100 @@ def _in_period(stmt: Select, column, since: date | None, until: date | None) -> 
     return stmt
 
 
-def _row(agency_id: int, name: str, counts: tuple, acquired: int) -> AgencyMetrics:
-    requests, deficient, in_progress, submitted, cancelled, ever = (int(v or 0) for v in counts)
-    rate = round(deficient / requests, 4) if requests else 0.0
-    ever_rate = round(ever / requests, 4) if requests else 0.0
+def share(part: int, whole: int) -> float:
+    """A part of a whole as a ratio to four decimals (0 of nothing)."""
+    return round(part / whole, 4) if whole else 0.0
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The requests a figure of the table is over: those the caller sees, made (依頼日) in the period, of some
+    agencies (None: all the caller sees); counted per agency or over them all."""
+
+    view: CaseView
+    agency_ids: AgencyIds
+    since: date | None
+    until: date | None
+    by_agency: bool = True
+
+    def requests(self, stmt: Select) -> Select:
+        """Limit a statement over crm_request to the selection."""
+        stmt = _in_period(self.view.requests(stmt), Request.created_at, self.since, self.until)
+        return stmt if self.agency_ids is None else stmt.where(Request.agency_id.in_(self.agency_ids))
+
+    def key(self, row: Any) -> int | None:
+        """A result row's agency (None over all)."""
+        return row.agency_id if self.by_agency else None
+
+
+def first_time_right(db: Session, selection: Selection) -> tuple[int, int]:
+    """初回完了: of the selection's 投入済 requests (the second number), those never sent back (the first), over all."""
+    counted = select(func.count().filter(FIRST_TIME_RIGHT), func.count()).where(Request.status == SUBMITTED)
+    first_time, submitted = db.execute(selection.requests(counted)).one()
+    return first_time, submitted
+
+
+def median_days(db: Session, selection: Selection) -> dict[int | None, float]:
+    """投入済までの日数（中央値）: of the selection's 投入済 requests, the lower median (the middle one; of an even
+    number, the earlier of the middle two) of their spans from 依頼日 to 投入済, per agency or over them all (key
+    None), in SQL (`dialect.lower_median_span`); the span is counted in days as its list row counts it
+    (timing.span_days)."""
+    key = Request.agency_id if selection.by_agency else literal(0)
+    spans = selection.requests(
+        select(
+            key.label("key"),
+            Request.created_at.label("start"),
+            Request.closed_at.label("end"),
+            Request.id.label("id"),
+        ).where(Request.status == SUBMITTED)
+    )
+    middle, span_of = of(db).lower_median_span(spans)
+    return {(row.key if selection.by_agency else None): timing.span_days(span_of(row)) for row in db.execute(middle)}
+
+
+def top_reasons(db: Session, selection: Selection, *, limit: int) -> dict[int | None, list[ReasonCount]]:
+    """The most frequent 不備 reasons (the deficiencies' words as written) of the deficiencies raised in the
+    selection's period on its agencies' cases the caller sees: counted and ranked in SQL, the most frequent first (ties
+    by the words)."""
+    grouping = [Comment.agency_id] if selection.by_agency else []
+    counted = _in_period(
+        selection.view.comments(
+            select(*grouping, Comment.message.label("reason"), func.count().label("times")).where(
+                Comment.type == DEFICIENCY
+            )
+        ),
+        Comment.created_at,
+        selection.since,
+        selection.until,
+    )
+    if selection.agency_ids is not None:
+        counted = counted.where(Comment.agency_id.in_(selection.agency_ids))
+    ranked = (
+        counted.group_by(*grouping, Comment.message)
+        .add_columns(
+            func.row_number()
+            .over(partition_by=grouping or None, order_by=(func.count().desc(), Comment.message))
+            .label("position")
+        )
+        .subquery()
+    )
+    found: dict[int | None, list[ReasonCount]] = {}
+    for row in db.execute(select(ranked).where(ranked.c.position <= limit).order_by(ranked.c.position)):
+        found.setdefault(selection.key(row), []).append(ReasonCount(reason=row.reason, count=row.times))
+    return found
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What a row of the table has beyond its counts: acquired sites, the median days, the top reasons."""
+
+    acquired: int = 0
+    median_days: float | None = None
+    reasons: tuple[ReasonCount, ...] = ()
+
+
+def _row(agency_id: int, name: str, counts: tuple, extras: Extras) -> AgencyMetrics:
+    requests, deficient, in_progress, submitted, cancelled, ever, first_time = (int(v or 0) for v in counts)
     return AgencyMetrics(
         agency_id=agency_id,
         agency_name=name,
@@ -58,46 +161,79 @@ def _row(agency_id: int, name: str, counts: tuple, acquired: int) -> AgencyMetri
         in_progress=in_progress,
         submitted=submitted,
         cancelled=cancelled,
-        acquired_sites=acquired,
-        deficiency_rate=rate,
+        acquired_sites=extras.acquired,
+        deficiency_rate=share(deficient, requests),
         ever_deficient=ever,
-        ever_deficient_rate=ever_rate,
+        ever_deficient_rate=share(ever, requests),
+        first_time_right=first_time,
+        first_time_right_rate=share(first_time, submitted),
+        median_days_to_submitted=extras.median_days,
+        top_reasons=list(extras.reasons),
     )
+
+
+def agency_rows(db: Session, selection: Selection, names: Sequence[tuple[int, str]]) -> list[AgencyMetrics]:
+    """代理店別サマリ's rows of the selection's agencies (`names`: id, name) over its period: counts by status,
+    first-time-right, acquired sites (by 投入完了日), the median days to 投入済 and the top 不備 reasons, each a GROUP
+    BY or a window in SQL."""
+    first_time = func.sum(case((FIRST_TIME_RIGHT, 1), else_=0))
+    counted = selection.requests(select(Request.agency_id, *_status_counts(), first_time)).group_by(Request.agency_id)
+    acquired = _in_period(
+        selection.view.sites(select(Site.agency_id, func.count()).where(Site.status == SUBMITTED)),
+        Site.submitted_at,
+        selection.since,
+        selection.until,
+    )
+    if selection.agency_ids is not None:
+        acquired = acquired.where(Site.agency_id.in_(selection.agency_ids))
+    counts = {row[0]: tuple(row[1:]) for row in db.execute(counted)}
+    sites = dict(db.execute(acquired.group_by(Site.agency_id)).tuples().all())
+    medians = median_days(db, selection)
+    reasons = top_reasons(db, selection, limit=TOP_REASONS)
+    zero = (0,) * (len(COUNTED) + 3)
+    return [
+        _row(
+            agency_id,
+            name,
+            counts.get(agency_id, zero),
+            Extras(sites.get(agency_id, 0), medians.get(agency_id), tuple(reasons.get(agency_id, ()))),
+        )
+        for agency_id, name in names
+    ]
+
+
+SUMMED = ("requests", "deficient", "in_progress", "submitted", "cancelled", "ever_deficient", "first_time_right")
+
+
+def total_row(db: Session, selection: Selection, rows: Sequence[AgencyMetrics]) -> AgencyMetrics:
+    """The table's 合計: the agencies' counts summed; the median days and the top reasons taken over them all."""
+    over_all = replace(selection, by_agency=False)
+    counts = tuple(sum(getattr(row, name) for row in rows) for name in SUMMED)
+    extras = Extras(
+        sum(row.acquired_sites for row in rows),
+        median_days(db, over_all).get(None),
+        tuple(top_reasons(db, over_all, limit=TOP_REASONS).get(None, ())),
+    )
+    return _row(0, TOTAL, counts, extras)
 
 
 def agency_metrics(
-    db: Session, *, scope: TenantScope, agency_id: int | None, since: date | None, until: date | None
+    db: Session, *, view: CaseView, agency_id: int | None, since: date | None, until: date | None
 ) -> MetricsRead:
     """One row per agency (all agencies the caller may see, or the one chosen) and the total."""
-    requests = _in_period(
-        scoped(select(Request.agency_id, *_status_counts()), scope, Request.agency_id), Request.created_at, since, until
-    )
-    acquired = _in_period(
-        scoped(select(Site.agency_id, func.count()).where(Site.status == SUBMITTED), scope, Site.agency_id),
-        Site.submitted_at,
-        since,
-        until,
-    )
-    agencies = scoped(select(Agency.id, Agency.name), scope, Agency.id)
-    if agency_id is not None:
-        requests, acquired, agencies = (
-            requests.where(Request.agency_id == agency_id),
-            acquired.where(Site.agency_id == agency_id),
-            agencies.where(Agency.id == agency_id),
-        )
-    counts = {row[0]: tuple(row[1:]) for row in db.execute(requests.group_by(Request.agency_id))}
-    sites = dict(db.execute(acquired.group_by(Site.agency_id)).tuples().all())
-    zero = (0,) * (len(COUNTED) + 2)
-    rows = [
-        _row(aid, name, counts.get(aid, zero), sites.get(aid, 0))
-        for aid, name in db.execute(agencies.order_by(Agency.code))
-    ]
-    totals = tuple(
-        sum(getattr(r, f) for r in rows)
-        for f in ("requests", "deficient", "in_progress", "submitted", "cancelled", "ever_deficient")
-    )
-    total = _row(0, "合計", totals, sum(r.acquired_sites for r in rows))
-    return MetricsRead(since=since, until=until, agencies=rows, total=total)
+    names = list(db.execute(agency_query(view=view, agency_id=agency_id).order_by(*AGENCY_ORDER)).tuples())
+    selection = Selection(view, [agency_id for agency_id, _ in names], since, until)
+    rows = agency_rows(db, selection, names)
+    return MetricsRead(since=since, until=until, agencies=rows, total=total_row(db, selection, rows))
+
+
+AGENCY_ORDER = (Agency.code, Agency.id)
+
+
+def agency_query(*, view: CaseView, agency_id: int | None) -> Select:
+    """The agencies of the table (id, name): those the caller may see, or the one chosen; by code (`AGENCY_ORDER`)."""
+    stmt = scoped(select(Agency.id, Agency.name), view.scope, Agency.id)
+    return stmt if agency_id is None else stmt.where(Agency.id == agency_id)
 
 
 def _default_range(granularity: str, since: date | None, until: date | None, today: date) -> tuple[date, date]:
@@ -169,8 +305,8 @@ def series(
     return SeriesRead(granularity=granularity, agency_id=agency_id, points=points)
 
 
-def top_agencies(db: Session, *, scope: TenantScope, now: datetime, limit: int = 5) -> list[AgencyMetrics]:
+def top_agencies(db: Session, *, view: CaseView, now: datetime, limit: int = 5) -> list[AgencyMetrics]:
     """管理者ダッシュボード's 今月の依頼が多い代理店: this month's numbers of the agencies with the most requests."""
     month_start = periods.local_today(now).replace(day=1)
-    metrics = agency_metrics(db, scope=scope, agency_id=None, since=month_start, until=None)
+    metrics = agency_metrics(db, view=view, agency_id=None, since=month_start, until=None)
     return sorted(metrics.agencies, key=lambda r: (-r.requests, r.agency_id))[:limit]

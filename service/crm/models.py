@@ -133,7 +133,12 @@ class Corporation(Base):
 
 
 class Request(Base):
-    """投入依頼 (§2.3): one corporation plus statement images; its status is recomputed from its sites (§4.2)."""
+    """投入依頼 (§2.3): one corporation plus statement images; its status is recomputed from its sites (§4.2).
+
+    The input team's assignee (`assigned_to`, taken with 「次の依頼を担当」 or set by an admin), and the times its
+    status has taken: since when it is in its status, when it closed (投入済/キャンセル), and the seconds it spent in
+    不備 before its current status (waiting on the agency).
+    """
 
     __tablename__ = "crm_request"
     __table_args__ = (
@@ -142,6 +147,23 @@ class Request(Base):
         Index("ix_crm_request_agency_created", "agency_id", "created_at"),
         Index("ix_crm_request_requested_by_created", "requested_by", "created_at"),
         Index("ix_crm_request_corporation_id", "corporation_id"),
+        Index("ix_crm_request_assigned_to", "assigned_to"),
+        Index(  # 投入済までの日数: the 投入済 requests' spans by agency and 依頼日, read without the table
+            "ix_crm_request_submitted_span",
+            "agency_id",
+            "created_at",
+            "closed_at",
+            "id",
+            postgresql_where=text("status = 'submitted'"),
+            sqlite_where=text("status = 'submitted'"),
+        ),
+        Index(
+            "ix_crm_request_unassigned",
+            "created_at",
+            "id",
+            postgresql_where=text("status = 'in_progress' AND assigned_to IS NULL"),
+            sqlite_where=text("status = 'in_progress' AND assigned_to IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -154,6 +176,12 @@ class Request(Base):
     cancelled_at: Mapped[datetime | None]
     remarks: Mapped[str] = mapped_column(Text, default="")
     site_count: Mapped[int] = mapped_column(default=1)
+    # no ON DELETE: users are deactivated, never deleted (and SQLite's reflection could not see one added in place)
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id"))
+    assigned_at: Mapped[datetime | None]
+    status_since: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+    deficient_seconds: Mapped[int] = mapped_column(default=0)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -237,19 +265,14 @@ class Image(Base):
 class Comment(Base):
     """不備・コメント (§2.7): a deficiency, a comment or a resubmission note, on one site or the whole request.
 
-    `audience` is the side it is addressed to; `is_read` turns true when someone of that side opens the request.
+    `audience` is the side it is addressed to; who of that side has read it is each person's `ReadMark` (§2.7's
+    `is_read`, kept per person).
     """
 
     __tablename__ = "crm_comment"
     __table_args__ = (
         Index("ix_crm_comment_request_created", "request_id", "created_at"),
-        Index(
-            "ix_crm_comment_unread",
-            "request_id",
-            "audience",
-            postgresql_where=text("NOT is_read"),
-            sqlite_where=text("NOT is_read"),
-        ),
+        Index("ix_crm_comment_request_audience", "request_id", "audience", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -260,10 +283,21 @@ class Comment(Base):
     type: Mapped[str] = mapped_column(String(20))
     audience: Mapped[str] = mapped_column(String(20))
     message: Mapped[str] = mapped_column(Text)
-    is_read: Mapped[bool] = mapped_column(default=False)
     snapshot: Mapped[dict[str, Any] | None]
     changes: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReadMark(Base):
+    """What one person has read of one request's comments: every comment up to `read_through` (a comment id), as of
+    the last time they opened it. A comment addressed to their side beyond it is unread (未読) for them alone."""
+
+    __tablename__ = "crm_read_mark"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("identity_user.id", ondelete="CASCADE"), primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("crm_request.id", ondelete="CASCADE"), primary_key=True)
+    read_through: Mapped[int]
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Notification(Base):

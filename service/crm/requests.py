@@ -1,18 +1,31 @@
 """投入依頼 (§2.3, §3.1, §3.2, §3.4): create (new or existing corporation, with images), list, detail, edit."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, and_, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from service.crm import agencies, auditing, comments, corporations, images, labels, locking, periods, sites, statuses
+from service.crm import (
+    agencies,
+    auditing,
+    comments,
+    corporations,
+    images,
+    labels,
+    locking,
+    periods,
+    sites,
+    statuses,
+    timing,
+)
 from service.crm.models import (
     BACK_OFFICE,
     DEFICIENT,
     IN_PROGRESS,
     RESUBMISSION,
+    SALES_SIDE,
     Agency,
     Comment,
     Corporation,
@@ -29,8 +42,11 @@ from service.crm.schemas import (
     RequestItem,
     RequestUpdate,
     SiteSummary,
+    TeamMember,
+    TeamRead,
 )
 from service.crm.storage import CheckedUpload
+from service.crm.users import user_names
 from service.crm.visibility import CaseView
 from service.crm.workflow import ADMIN, REQUEST_EDIT_FIELDS, Actorship
 from service.errors import Conflict, ValidationFailed
@@ -39,6 +55,8 @@ from service.search import contains
 from service.tenancy import TenantScope, get_scoped, scoped
 
 SALES = "sales"
+ASSIGNEE = aliased(User, name="assignee")
+NEWEST, ATTENTION = "newest", "attention"
 
 
 @dataclass(frozen=True)
@@ -51,7 +69,10 @@ class RequestFilter:
     since: date | None = None
     until: date | None = None
     unread_only: bool = False
-    unread_first: bool = False  # 投入案件一覧: the requests with news for the caller's side on top
+    unread_first: bool = False  # 投入案件一覧: the requests with news for the caller on top
+    assigned_to: int | None = None
+    unassigned: bool = False
+    order: str = NEWEST  # or ATTENTION: チームの依頼's order, 不備 first, then the oldest first
 
 
 def _agency_for_new_corporation(db: Session, *, scope: TenantScope, data: RequestCreate) -> Agency:
@@ -96,6 +117,7 @@ def create_request(
         requested_by=by.user_id,
         remarks=data.remarks,
         site_count=data.site_count,
+        status_since=now,
         created_at=now,
         updated_at=now,
     )
@@ -126,10 +148,13 @@ def update_request(db: Session, *, request: Request, data: RequestUpdate, by: Ac
 def _filtered(stmt: Select, flt: RequestFilter) -> Select:
     if flt.statuses:
         stmt = stmt.where(Request.status.in_(flt.statuses))
+    if flt.unassigned:
+        stmt = stmt.where(Request.assigned_to.is_(None))
     for column, value in (
         (Request.agency_id, flt.agency_id),
         (Request.requested_by, flt.requested_by),
         (Request.corporation_id, flt.corporation_id),
+        (Request.assigned_to, flt.assigned_to),
     ):
         if value is not None:
             stmt = stmt.where(column == value)
@@ -149,17 +174,25 @@ def _filtered(stmt: Select, flt: RequestFilter) -> Select:
 LIST_ORDER = (Request.created_at.desc(), Request.id.desc())
 
 
-def _listed(stmt: Select, view: CaseView, flt: RequestFilter, role: str) -> Select:
-    """The requests the caller sees that match the filters (unread: with a comment unread by the caller's side)."""
+def _listed(stmt: Select, view: CaseView, flt: RequestFilter) -> Select:
+    """The requests the caller sees that match the filters (unread: with a comment the caller has not read)."""
     stmt = _filtered(view.requests(stmt), flt)
-    return stmt.where(comments.unread_clause(role)) if flt.unread_only else stmt
+    return stmt.where(view.unread()) if flt.unread_only else stmt
 
 
-def _order(flt: RequestFilter, role: str) -> tuple:
-    """Newest first; with unread_first, the requests with news for the caller's side before the others."""
-    if not flt.unread_first:
-        return LIST_ORDER
-    return (case((comments.unread_clause(role), 0), else_=1), *LIST_ORDER)
+# チームの依頼: 不備 first (what the agency must act on), then the open work, then the closed; the oldest first.
+ATTENTION_ORDER = (
+    case({status: rank for rank, status in enumerate(statuses.STATUS_ORDER)}, value=Request.status),
+    Request.created_at,
+    Request.id,
+)
+
+
+def _order(flt: RequestFilter, view: CaseView) -> tuple:
+    """Newest first (or, for チームの依頼, 不備 first and the oldest first); with unread_first, the requests with news
+    for the caller before the others."""
+    order = ATTENTION_ORDER if flt.order == ATTENTION else LIST_ORDER
+    return (case((view.unread(), 0), else_=1), *order) if flt.unread_first else order
 
 
 def _resubmitted_at() -> Any:
@@ -173,9 +206,9 @@ def _resubmitted_at() -> Any:
     return case((Request.status == IN_PROGRESS, latest))
 
 
-def _item_select(role: str) -> Select:
-    """Requests with what `list_item` reads: names, the sites counted, the unread mark of the caller's side, the
-    resubmission they wait with."""
+def _item_select(view: CaseView) -> Select:
+    """Requests with what `list_item` reads: names (the assignee's too), the sites counted, the caller's unread mark,
+    the resubmission they wait with."""
     sites_total = select(func.count(Site.id)).where(Site.request_id == Request.id).scalar_subquery()
     return (
         select(
@@ -184,90 +217,133 @@ def _item_select(role: str) -> Select:
             Agency.name,
             User.name,
             sites_total,
-            comments.unread_clause(role),
+            view.unread(),
             _resubmitted_at(),
+            ASSIGNEE.name,
         )
         .join(Corporation, Corporation.id == Request.corporation_id)
         .join(Agency, Agency.id == Request.agency_id)
         .join(User, User.id == Request.requested_by)
+        .outerjoin(ASSIGNEE, ASSIGNEE.id == Request.assigned_to)
     )
 
 
-def item_query(*, view: CaseView, flt: RequestFilter, role: str) -> Select:
+def item_query(*, view: CaseView, flt: RequestFilter) -> Select:
     """The listed requests as rows of `list_item`, shown newest first (`LIST_ORDER`)."""
-    return _listed(_item_select(role), view, flt, role)
+    return _listed(_item_select(view), view, flt)
 
 
-def list_item(row: Any) -> RequestItem:
-    request, corporation, agency, user, count, unread, resubmitted_at = row[:7]
-    return _item(request, corporation, agency, user, count, bool(unread), resubmitted_at)
+def list_item(row: Any, *, now: datetime) -> RequestItem:
+    """A row of `item_query` as the list shows it, its times as of `now`."""
+    request, corporation, agency, user, count, unread, resubmitted_at, assignee = row[:8]
+    names = Names(corporation, agency, user, assignee or "")
+    return _item(request, names, count, bool(unread), now=now, resubmitted_at=resubmitted_at)
 
 
-def count_requests(db: Session, *, view: CaseView, flt: RequestFilter, role: str) -> int:
+def read_item(db: Session, *, view: CaseView, request_id: int, now: datetime) -> RequestItem:
+    """One request the caller sees as its list's row shows it."""
+    row = db.execute(item_query(view=view, flt=RequestFilter()).where(Request.id == request_id)).one()
+    return list_item(row, now=now)
+
+
+def count_requests(db: Session, *, view: CaseView, flt: RequestFilter) -> int:
     """The list's total: the requests the caller sees that its filters select."""
-    base = _listed(select(Request.id), view, flt, role)
+    base = _listed(select(Request.id), view, flt)
     return db.scalar(select(func.count()).select_from(base.subquery())) or 0
 
 
 def list_requests(
-    db: Session, *, view: CaseView, flt: RequestFilter, role: str, offset: int, limit: int
+    db: Session, *, view: CaseView, flt: RequestFilter, offset: int, limit: int, now: datetime
 ) -> tuple[list[RequestItem], int]:
-    """マイ依頼一覧 and 投入案件一覧: newest first (or unread first), with the unread mark of the caller's side."""
-    base = _listed(select(Request.id), view, flt, role)
-    total = count_requests(db, view=view, flt=flt, role=role)
-    order = _order(flt, role)
+    """マイ依頼一覧 and 投入案件一覧: newest first (or unread first), with the caller's unread mark."""
+    base = _listed(select(Request.id), view, flt)
+    total = count_requests(db, view=view, flt=flt)
+    order = _order(flt, view)
     page_ids = base.order_by(*order).offset(offset).limit(limit).subquery()
-    rows = db.execute(_item_select(role).join(page_ids, page_ids.c.id == Request.id).order_by(*order))
-    return [list_item(row) for row in rows], total
+    rows = db.execute(_item_select(view).join(page_ids, page_ids.c.id == Request.id).order_by(*order))
+    return [list_item(row, now=now) for row in rows], total
 
 
-def queue_summary(db: Session, *, view: CaseView, role: str) -> QueueSummary:
-    """The back office's to-do counts (the menu's badge): open requests (対応中), those with news for the back office,
-    and those sent back by sales (修正再提出) not yet opened."""
-    unread_resubmission = (
-        select(Comment.id)
-        .where(
-            Comment.request_id == Request.id,
-            Comment.type == RESUBMISSION,
-            Comment.audience == BACK_OFFICE,
-            Comment.is_read.is_(False),
-        )
-        .exists()
-    )
+def queue_summary(db: Session, *, view: CaseView) -> QueueSummary:
+    """The back office's to-do counts (the menu's badge): open requests (対応中), those with news the caller has not
+    read, and those sent back by sales (修正再提出) the caller has not opened since."""
+    unread_resubmission = Request.id.in_(view.comments(comments.unread(view.reader_id, BACK_OFFICE, RESUBMISSION)))
     counted = view.requests(
         select(
             func.count().filter(Request.status == IN_PROGRESS),
-            func.count().filter(comments.unread_clause(role)),
+            func.count().filter(view.unread()),
             func.count().filter(and_(Request.status == IN_PROGRESS, unread_resubmission)),
+            func.count().filter(and_(Request.status == IN_PROGRESS, Request.assigned_to.is_(None))),
         )
     )
-    open_count, unread, resubmitted = db.execute(counted).one()
-    return QueueSummary(open=open_count, unread=unread, resubmitted_unread=resubmitted)
+    open_count, unread, resubmitted, unassigned = db.execute(counted).one()
+    return QueueSummary(open=open_count, unread=unread, resubmitted_unread=resubmitted, unassigned=unassigned)
+
+
+def team(db: Session, *, view: CaseView, flt: RequestFilter) -> TeamRead:
+    """チームの依頼: the requests the caller sees that the filters select, counted by sales person and status in one
+    GROUP BY, so each count is the request list's total under that person and status; the people with the most 不備
+    first."""
+    oldest_open = func.min(case((Request.status.in_(statuses.OPEN), Request.created_at)))
+    grouped = _listed(select(Request.requested_by, Request.status, func.count(), oldest_open), view, flt)
+    counts: dict[int, dict[str, int]] = {}
+    oldest: dict[int, datetime] = {}
+    for person, status, count, since in db.execute(grouped.group_by(Request.requested_by, Request.status)):
+        counts.setdefault(person, dict.fromkeys(statuses.STATUS_ORDER, 0))[status] = count
+        if since is not None:
+            oldest[person] = min(since, oldest.get(person, since))
+    names = user_names(db, set(counts))
+    members = [
+        TeamMember(
+            user_id=person,
+            name=names.get(person, ""),
+            counts=by_status,
+            total=sum(by_status.values()),
+            oldest_open_at=oldest.get(person),
+        )
+        for person, by_status in counts.items()
+    ]
+    members.sort(key=lambda m: (-m.counts[DEFICIENT], m.oldest_open_at or datetime.max.replace(tzinfo=UTC), m.name))
+    totals = {status: sum(m.counts[status] for m in members) for status in statuses.STATUS_ORDER}
+    return TeamRead(members=members, totals=totals, total=sum(totals.values()))
+
+
+class Names(NamedTuple):
+    """The names a request's row shows: its corporation, agency, sales person and assignee ("" for none)."""
+
+    corporation: str
+    agency: str
+    requested_by: str
+    assigned_to: str
 
 
 def _item(
     request: Request,
-    corporation_name: str,
-    agency_name: str,
-    user_name: str,
+    names: Names,
     sites_total: int,
     unread: bool,
+    *,
+    now: datetime,
     resubmitted_at: datetime | None = None,
 ) -> RequestItem:
     return RequestItem(
         id=request.id,
         agency_id=request.agency_id,
-        agency_name=agency_name,
+        agency_name=names.agency,
         corporation_id=request.corporation_id,
-        corporation_name=corporation_name,
+        corporation_name=names.corporation,
         requested_by=request.requested_by,
-        requested_by_name=user_name,
+        requested_by_name=names.requested_by,
         status=request.status,
         status_label=labels.STATUS_LABELS[request.status],
         site_count=request.site_count,
         sites_total=sites_total,
         unread=unread,
         resubmitted_at=resubmitted_at,
+        assigned_to=request.assigned_to,
+        assigned_to_name=names.assigned_to,
+        assigned_at=request.assigned_at,
+        times=timing.times_of(request, now=now),
         created_at=request.created_at,
         updated_at=request.updated_at,
         version=request.version,
@@ -299,18 +375,20 @@ def _site_views(db: Session, request: Request, *, back_office: bool) -> list[dic
     return [sites.read(s, linked.get(s.id, [])).model_dump() for s in rows]
 
 
-def detail(db: Session, *, request: Request, by: Actorship) -> RequestDetail:
+def detail(db: Session, *, request: Request, by: Actorship, now: datetime) -> RequestDetail:
     """案件詳細: the request, its corporation (card masked), images, sites and the comment timeline."""
     corporation = db.get_one(Corporation, request.corporation_id)
-    unread = db.scalar(select(comments.unread_clause(by.role).where(Request.id == request.id).select_from(Request)))
-    item = _item(
-        request,
+    side = comments.side_of(by.role)
+    unread = db.scalar(select(comments.unread(by.user_id, side).where(Comment.request_id == request.id).exists()))
+    people = user_names(db, {i for i in (request.requested_by, request.assigned_to) if i is not None})
+    names = Names(
         corporation.display_name,
         agencies.agency_names(db, {request.agency_id})[request.agency_id],
-        db.get_one(User, request.requested_by).name,
-        db.execute(select(func.count(Site.id)).where(Site.request_id == request.id)).scalar_one(),
-        bool(unread),
+        people[request.requested_by],
+        people.get(request.assigned_to, "") if request.assigned_to else "",
     )
+    sites_total = db.execute(select(func.count(Site.id)).where(Site.request_id == request.id)).scalar_one()
+    item = _item(request, names, sites_total, bool(unread), now=now)
     image_rows = db.scalars(select(Image).where(Image.request_id == request.id).order_by(Image.id))
     return RequestDetail(
         request=item,
@@ -319,7 +397,7 @@ def detail(db: Session, *, request: Request, by: Actorship) -> RequestDetail:
         corporation=corporations.read(corporation),
         images=[ImageRead.model_validate(i) for i in image_rows],
         sites=_site_views(db, request, back_office=by.role != SALES),
-        comments=comments.comments_of(db, request.id),
+        comments=comments.comments_of(db, request.id, user_id=by.user_id),
         actions=actions(request, by),
         security_code_needed=request.status not in statuses.CLOSED and corporations.security_code_needed(corporation),
     )
@@ -339,7 +417,10 @@ def my_summary(db: Session, *, scope: TenantScope, user_id: int) -> dict[str, in
     unread = (
         db.scalar(
             scoped(select(func.count()).select_from(Request), scope, Request.agency_id).where(
-                and_(Request.requested_by == user_id, comments.unread_clause(SALES))
+                and_(
+                    Request.requested_by == user_id,
+                    Request.id.in_(scoped(comments.unread(user_id, SALES_SIDE), scope, Comment.agency_id)),
+                )
             )
         )
         or 0

@@ -25,6 +25,7 @@ from service.config import get_settings
 from service.crm import (
     acquired,
     agencies,
+    assignment,
     auditing,
     comments,
     completeness,
@@ -73,6 +74,7 @@ from service.crm.labels import (
     SITE_FIELD_LABELS,
     STATUS_COLOURS,
     STATUS_LABELS,
+    TIME_LABELS,
 )
 from service.crm.models import Profile
 from service.crm.schemas import (
@@ -81,6 +83,7 @@ from service.crm.schemas import (
     AgencyFields,
     AgencyRead,
     AgencyUpdate,
+    AssigneeIn,
     CardReveal,
     ChoiceFields,
     ChoiceUpdate,
@@ -106,6 +109,7 @@ from service.crm.schemas import (
     OptionFields,
     OptionUpdate,
     QueueSummary,
+    ReasonCount,
     RequestCreate,
     RequestDetail,
     RequestItem,
@@ -117,6 +121,8 @@ from service.crm.schemas import (
     SiteUpdate,
     Status,
     StatusChange,
+    TakenRequest,
+    TeamRead,
     UnreadCount,
     ValidatedKind,
     VersionIn,
@@ -187,8 +193,8 @@ def _parse_payload(payload: str) -> RequestCreate:
         raise _refusal(exc) from None
 
 
-def _comment(db: DbSession, request_id: int, comment_id: int) -> CommentRead:
-    return next(c for c in comments.comments_of(db, request_id) if c.id == comment_id)
+def _comment(db: DbSession, request_id: int, comment_id: int, reader: Caller) -> CommentRead:
+    return next(c for c in comments.comments_of(db, request_id, user_id=reader.user_id) if c.id == comment_id)
 
 
 # --- me, masters, notifications ---------------------------------------------------------------------------
@@ -211,6 +217,7 @@ def me(caller: AnyRole, db: DbSession) -> MeRead:
         agency_name=agencies.agency_names(db, {agency_id}).get(agency_id, "") if agency_id else "",
         sales_staff_code=profile.sales_staff_code if profile else "",
         l_code=profile.l_code if profile else "",
+        is_sales_manager=bool(profile and profile.is_sales_manager),
         unread_notifications=comments.unread_count(db, caller.user_id),
         home=HOME[role],
     )
@@ -325,6 +332,7 @@ def vocabulary(_: AnyRole) -> VocabularyRead:
             "agency": AGENCY_FIELD_LABELS,
             "other": OTHER_FIELD_LABELS,
         },
+        time_labels=TIME_LABELS,
     )
 
 
@@ -420,7 +428,7 @@ def create_request(
     uploads = _checked_uploads(images)
     by = _by(caller)
     request = requests.create_request(db, data=data, uploads=uploads, scope=scope, by=by, now=utcnow())
-    return requests.detail(db, request=request, by=by)
+    return requests.detail(db, request=request, by=by, now=utcnow())
 
 
 def request_filter(
@@ -435,9 +443,13 @@ def request_filter(
     mine: bool = False,
     unread: bool = False,
     unread_first: bool = False,
+    assigned_to: Annotated[int | None, Query(ge=1)] = None,
+    unassigned: bool = False,
+    order: Literal["newest", "attention"] = "newest",
 ) -> requests.RequestFilter:
-    """The request list's filters: status, agency, sales person (mine: the caller), corporation, 依頼日, unread; and
-    unread_first, the order of 投入案件一覧 (news for the caller's side on top, then newest first)."""
+    """The request list's filters: status, agency, sales person (mine: the caller), corporation, 依頼日, unread,
+    assignee (unassigned: nobody's yet); its order: newest first (unread_first: news for the caller on top, as
+    投入案件一覧 shows), or `attention`, チームの依頼's: 不備 first, then the oldest first."""
     return requests.RequestFilter(
         statuses=tuple(status or ()),
         agency_id=agency_id,
@@ -448,6 +460,9 @@ def request_filter(
         until=until,
         unread_only=unread,
         unread_first=unread_first,
+        assigned_to=assigned_to,
+        unassigned=unassigned,
+        order=order,
     )
 
 
@@ -458,36 +473,63 @@ RequestFilters = Annotated[requests.RequestFilter, Depends(request_filter)]
 def list_requests(caller: AnyRole, cases: Cases, db: DbSession, paging: Paging, flt: RequestFilters) -> Page:
     """マイ依頼一覧 (mine=true) and 投入案件一覧: by status, agency, sales person, corporation, 依頼日, unread."""
     rows, total = requests.list_requests(
-        db, view=cases, flt=flt, role=crm_role(caller), offset=paging.offset, limit=paging.page_size
+        db, view=cases, flt=flt, offset=paging.offset, limit=paging.page_size, now=utcnow()
     )
     return _page(rows, total, paging)
 
 
+@router.get("/requests/team", response_model=TeamRead)
+def team_requests(_: AnyRole, cases: Cases, db: DbSession, flt: RequestFilters) -> TeamRead:
+    """チームの依頼 (a sales manager's: their agency's): the requests the list's filters select, counted by sales
+    person and status; each count is `GET /requests?requested_by=&status=`'s total."""
+    return requests.team(db, view=cases, flt=flt)
+
+
+@router.post("/requests/next", response_model=TakenRequest)
+def take_next_request(caller: BackOffice, cases: Cases, db: DbSession) -> TakenRequest:
+    """次の依頼を担当: the oldest unassigned 対応中 request (resubmitted ones first), now the caller's; two people
+    pressing at once get two different requests. `request` is null when nothing waits."""
+    now = utcnow()
+    taken = assignment.take_next(db, view=cases, by=_by(caller), now=now)
+    if taken is None:
+        return TakenRequest(request=None)
+    return TakenRequest(request=requests.read_item(db, view=cases, request_id=taken.id, now=now))
+
+
+@router.put("/requests/{request_id:int}/assignee", response_model=RequestDetail)
+def reassign_request(body: AssigneeIn, caller: Admin, request: ScopedRequest, db: DbSession) -> RequestDetail:
+    """担当者の変更 (admin): an open request to another member of the back office, or back to the queue (null)."""
+    by = _by(caller)
+    request = assignment.reassign(db, request=request, assignee=body.assigned_to, by=by, now=utcnow())
+    return requests.detail(db, request=request, by=by, now=utcnow())
+
+
 @router.get("/requests/queue-summary", response_model=QueueSummary)
-def queue_summary(caller: BackOffice, cases: Cases, db: DbSession) -> QueueSummary:
-    """投入案件一覧's to-do counts for the menu's badge: 対応中, with news for the back office, unopened 修正再提出."""
-    return requests.queue_summary(db, view=cases, role=crm_role(caller))
+def queue_summary(_: BackOffice, cases: Cases, db: DbSession) -> QueueSummary:
+    """投入案件一覧's to-do counts for the menu's badge: 対応中, with news the caller has not read, 修正再提出 the
+    caller has not opened."""
+    return requests.queue_summary(db, view=cases)
 
 
 @router.get("/requests/export", **exports.DOWNLOAD)
 def export_requests(caller: AnyRole, cases: Cases, flt: RequestFilters) -> exports.CsvStream:
     """The requests the list's filters select, newest first, as the CSV download: マイ依頼一覧's columns for a sales
     person, 投入案件一覧's for the back office."""
-    role = crm_role(caller)
-    export = csv_exports.request_export(view=cases, flt=flt, role=role, mine=role == SALES)
+    export = csv_exports.request_export(view=cases, flt=flt, mine=crm_role(caller) == SALES)
     return exports.download(export, "crm_requests")
 
 
 @router.get("/requests/{request_id:int}", response_model=RequestDetail)
 def get_request(caller: AnyRole, request: ScopedRequest, db: DbSession) -> RequestDetail:
     """案件詳細: corporation (card masked), remarks, images, sites (every field for the back office), comments."""
-    return requests.detail(db, request=request, by=_by(caller))
+    return requests.detail(db, request=request, by=_by(caller), now=utcnow())
 
 
 @router.patch("/requests/{request_id:int}", response_model=RequestDetail)
 def update_request(body: RequestUpdate, caller: AnyRole, request: ScopedRequest, db: DbSession) -> RequestDetail:
     by = _by(caller)
-    return requests.detail(db, request=requests.update_request(db, request=request, data=body, by=by), by=by)
+    request = requests.update_request(db, request=request, data=body, by=by)
+    return requests.detail(db, request=request, by=by, now=utcnow())
 
 
 @router.post("/requests/{request_id}/cancel", response_model=RequestDetail)
@@ -495,7 +537,7 @@ def cancel_request(body: VersionIn, caller: SalesSide, request: ScopedRequest, d
     """投入依頼キャンセル: by the request's sales person or an admin, from 対応中 or 不備 only."""
     by = _by(caller)
     request = workflow.cancel_request(db, request=request, version=body.version, reason="", by=by, now=utcnow())
-    return requests.detail(db, request=request, by=by)
+    return requests.detail(db, request=request, by=by, now=utcnow())
 
 
 @router.post("/requests/{request_id}/resubmit", response_model=CommentRead, status_code=201)
@@ -504,7 +546,7 @@ def resubmit(body: ResubmitIn, caller: SalesSide, request: ScopedRequest, db: Db
     comment = workflow.resubmit(
         db, request=request, message=body.message, version=body.version, by=_by(caller), now=utcnow()
     )
-    return _comment(db, request.id, comment.id)
+    return _comment(db, request.id, comment.id, caller)
 
 
 @router.post("/requests/{request_id}/deficiencies", response_model=CommentRead, status_code=201)
@@ -516,7 +558,7 @@ def raise_deficiency(
     comment = workflow.raise_deficiency(
         db, request=request, site=site, message=body.message, version=body.version, by=_by(caller), now=utcnow()
     )
-    return _comment(db, request.id, comment.id)
+    return _comment(db, request.id, comment.id, caller)
 
 
 @router.post("/requests/{request_id}/comments", response_model=CommentRead, status_code=201)
@@ -533,13 +575,13 @@ def post_comment(body: CommentIn, caller: AnyRole, scope: Scope, request: Scoped
         site_id=body.site_id,
         now=utcnow(),
     )
-    return _comment(db, request.id, comment.id)
+    return _comment(db, request.id, comment.id, caller)
 
 
 @router.post("/requests/{request_id}/read", response_model=UnreadCount)
 def mark_request_read(caller: AnyRole, request: ScopedRequest, db: DbSession) -> UnreadCount:
     """The caller has seen the request: comments for their side and their notifications on it are read."""
-    comments.mark_read(db, request=request, user_id=caller.user_id, role=crm_role(caller), now=utcnow())
+    comments.mark_read(db, request=request, user_id=caller.user_id, now=utcnow())
     return UnreadCount(unread=comments.unread_count(db, caller.user_id))
 
 
@@ -678,20 +720,43 @@ def acquired_csv(_: AnyRole, cases: Cases, flt: AcquiredQuery) -> exports.CsvStr
 
 @router.get("/metrics/agencies", response_model=MetricsRead)
 def agency_metrics(
-    _: BackOffice, scope: Scope, db: DbSession, agency_id: AgencyFilter, since: Period = None, until: Period = None
+    _: BackOffice, cases: Cases, db: DbSession, agency_id: AgencyFilter, since: Period = None, until: Period = None
 ) -> MetricsRead:
-    """代理店別サマリ: requests, by status, acquired sites and 不備率 per agency over a period."""
-    return metrics.agency_metrics(db, scope=scope, agency_id=agency_id, since=since, until=until)
+    """代理店別サマリ: requests, by status, acquired sites, 不備率, 初回完了率, the median days to 投入済 and the
+    top 不備 reasons per agency over a period (依頼日; acquired sites by 投入完了日)."""
+    return metrics.agency_metrics(db, view=cases, agency_id=agency_id, since=since, until=until)
+
+
+@router.get("/metrics/agencies/export", **exports.DOWNLOAD)
+def export_agency_metrics(
+    _: BackOffice, cases: Cases, agency_id: AgencyFilter, since: Period = None, until: Period = None
+) -> exports.CsvStream:
+    """代理店別サマリ as the CSV download: one row per agency, with 初回完了率, the median days and the top reasons."""
+    export = csv_exports.metrics_export(view=cases, agency_id=agency_id, since=since, until=until)
+    return exports.download(export, "crm_agency_metrics")
+
+
+@router.get("/metrics/deficiency-reasons", response_model=list[ReasonCount])
+def deficiency_reasons(
+    _: BackOffice,
+    cases: Cases,
+    db: DbSession,
+    agency_id: AgencyFilter,
+    since: Period = None,
+    until: Period = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> list[ReasonCount]:
+    """The most frequent 不備 reasons of the deficiencies raised in the period (one agency's or all the caller sees)."""
+    selection = metrics.Selection(cases, None if agency_id is None else [agency_id], since, until, by_agency=False)
+    return metrics.top_reasons(db, selection, limit=limit).get(None, [])
 
 
 @router.get("/metrics/figures", response_model=list[FigureRead])
 def metrics_figures(
-    caller: BackOffice, cases: Cases, db: DbSession, agency_id: AgencyFilter, since: Period = None, until: Period = None
+    _: BackOffice, cases: Cases, db: DbSession, agency_id: AgencyFilter, since: Period = None, until: Period = None
 ) -> list[FigureRead]:
     """代理店別数値's cards (service/crm/figures.py): each figure over the period with the list that shows its rows."""
-    return crm_figures.metrics_figures(
-        db, view=cases, role=crm_role(caller), agency_id=agency_id, since=since, until=until, now=utcnow()
-    )
+    return crm_figures.metrics_figures(db, view=cases, agency_id=agency_id, since=since, until=until, now=utcnow())
 
 
 @router.get("/metrics/series", response_model=SeriesRead)
@@ -711,13 +776,13 @@ def metrics_series(
 
 
 @router.get("/dashboard", response_model=DashboardRead)
-def dashboard(caller: Admin, cases: Cases, db: DbSession) -> DashboardRead:
+def dashboard(_: Admin, cases: Cases, db: DbSession) -> DashboardRead:
     """管理者ダッシュボード's cards (crm/figures.py), each opening its list, and this month's busiest agencies."""
-    now, role = utcnow(), crm_role(caller)
+    now = utcnow()
     return DashboardRead(
-        by_status=crm_figures.status_figures(db, view=cases, role=role, now=now),
-        figures=crm_figures.home_figures(db, view=cases, role=role, now=now),
-        top_agencies=metrics.top_agencies(db, scope=cases.scope, now=now),
+        by_status=crm_figures.status_figures(db, view=cases, now=now),
+        figures=crm_figures.home_figures(db, view=cases, now=now),
+        top_agencies=metrics.top_agencies(db, view=cases, now=now),
     )
 
 

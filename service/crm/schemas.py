@@ -219,6 +219,19 @@ class CommentIn(BaseModel):
     site_id: int | None = Field(default=None, ge=1)
 
 
+class RequestTimes(BaseModel):
+    """The time a request's statuses have taken (service/crm/timing.py), as of the moment it was read."""
+
+    status_since: datetime = Field(description="since when it is in its status")
+    closed_at: datetime | None = Field(description="when it became 投入済 or キャンセル")
+    in_status_seconds: int = Field(description="how long it has been in its status")
+    total_seconds: int = Field(description="from 依頼日 to its close, or to now while open")
+    agency_seconds: int = Field(description="of the total, the time in 不備: waiting on the agency")
+    input_team_seconds: int = Field(description="of the total, the rest: the input team's time")
+    days_to_submitted: float | None = Field(description="投入済: days from 依頼日 to 投入済, to one decimal")
+    first_time_right: bool | None = Field(description="投入済: whether it was entered without any 不備")
+
+
 class RequestItem(BaseModel):
     """One row of マイ依頼一覧 / 投入案件一覧."""
 
@@ -235,6 +248,10 @@ class RequestItem(BaseModel):
     sites_total: int
     unread: bool
     resubmitted_at: datetime | None = None  # 修正再提出 of a request waiting for the back office (対応中)
+    assigned_to: int | None = None
+    assigned_to_name: str = ""
+    assigned_at: datetime | None = None
+    times: RequestTimes
     created_at: datetime
     updated_at: datetime
     version: int
@@ -403,11 +420,44 @@ class UnreadCount(BaseModel):
 
 
 class QueueSummary(BaseModel):
-    """投入案件一覧's to-do counts: 対応中 requests, requests with news for the back office, unopened resubmissions."""
+    """投入案件一覧's to-do counts: 対応中 requests, requests with news the caller has not read, resubmissions the
+    caller has not opened, and the requests nobody has taken yet (「次の依頼を担当」's queue)."""
 
     open: int
     unread: int
     resubmitted_unread: int
+    unassigned: int
+
+
+class TakenRequest(BaseModel):
+    """「次の依頼を担当」: the request now the caller's, or none when the queue is empty."""
+
+    request: RequestItem | None
+
+
+class AssigneeIn(BaseModel):
+    """An admin's reassignment: a back-office user's id, or null to put the request back in the queue."""
+
+    assigned_to: int | None = Field(ge=1)
+
+
+class TeamMember(BaseModel):
+    """One sales person's requests in チームの依頼: the count of each status (the list's total under requested_by and
+    status) and since when their oldest open request (不備/対応中) waits."""
+
+    user_id: int
+    name: str
+    counts: dict[str, int]
+    total: int
+    oldest_open_at: datetime | None
+
+
+class TeamRead(BaseModel):
+    """チームの依頼: the requests the caller sees, by sales person (most 不備 first) and status."""
+
+    members: list[TeamMember]
+    totals: dict[str, int]
+    total: int
 
 
 # --- masters -----------------------------------------------------------------------------------------------
@@ -595,6 +645,7 @@ class MeRead(BaseModel):
     agency_name: str
     sales_staff_code: str
     l_code: str
+    is_sales_manager: bool = False
     unread_notifications: int
     home: str
 
@@ -623,6 +674,13 @@ class AcquiredCorporation(BaseModel):
     sites: list[AcquiredSite]
 
 
+class ReasonCount(BaseModel):
+    """A 不備 reason (its words as written) and how many deficiencies gave it."""
+
+    reason: str
+    count: int
+
+
 class AgencyMetrics(BaseModel):
     agency_id: int
     agency_name: str
@@ -635,6 +693,12 @@ class AgencyMetrics(BaseModel):
     deficiency_rate: float = Field(description="requests now 不備 / all requests (§3.6)")
     ever_deficient: int = Field(description="requests that were sent back at least once")
     ever_deficient_rate: float
+    first_time_right: int = Field(default=0, description="投入済 requests that were never 不備")
+    first_time_right_rate: float = Field(default=0.0, description="first_time_right / submitted (初回完了率)")
+    median_days_to_submitted: float | None = Field(
+        default=None, description="the lower median of the 投入済 requests' days from 依頼日 to 投入済"
+    )
+    top_reasons: list[ReasonCount] = Field(default_factory=list, description="the most frequent 不備 reasons")
 
 
 class MetricsRead(BaseModel):
@@ -688,6 +752,7 @@ class VocabularyRead(BaseModel):
         description="each form's fields' names (field -> name): corporation, site, agency; and the other fields the "
         "messages name"
     )
+    time_labels: dict[str, str] = Field(description="a request's times' names (RequestTimes field -> name)")
 
 
 ValidatedKind = Literal["corporation", "site", "request", "agency", "user_create", "user_update"]

@@ -59,7 +59,7 @@ def refresh_status(db: Session, request: Request, *, by: Actorship, now: datetim
     before = request.status
     if after == before:
         return after
-    request.status = after
+    enter_status(request, after, now=now)
     request.version += 1
     db.flush()
     auditing.record(
@@ -73,6 +73,16 @@ def refresh_status(db: Session, request: Request, *, by: Actorship, now: datetim
             db, request=request, kind=SUBMITTED, message=labels.submitted_notice(request.id), now=now
         )
     return after
+
+
+def enter_status(request: Request, status: str, *, now: datetime) -> None:
+    """The request moves to `status` at `now`: the time it spent in 不備 is added to its wait on the agency, its
+    status starts now, and it is closed from now on when the status is 投入済 or キャンセル."""
+    if request.status == DEFICIENT:
+        request.deficient_seconds += max(0, round((now - request.status_since).total_seconds()))
+    request.status = status
+    request.status_since = now
+    request.closed_at = now if status in statuses.CLOSED else None
 
 
 def _set_site_status(db: Session, site: Site, after: str, *, by: Actorship, now: datetime, reason: str = "") -> None:
@@ -183,7 +193,8 @@ def what_changed(baseline: dict[str, Any] | None, current: dict[str, Any]) -> di
 
 
 def resubmit(db: Session, *, request: Request, message: str, version: int, by: Actorship, now: datetime) -> Comment:
-    """修正再提出: every 不備 site returns to 対応中, with a note of what changed since the deficiency."""
+    """修正再提出: every 不備 site returns to 対応中, with a note of what changed since the deficiency; the request goes
+    back to the input team's queue unassigned (「次の依頼を担当」 takes resubmissions first)."""
     request = lock_request(db, request)
     locking.check_version(request, version)
     if request.status != DEFICIENT:
@@ -196,7 +207,9 @@ def resubmit(db: Session, *, request: Request, message: str, version: int, by: A
         _set_site_status(db, site, IN_PROGRESS, by=by, now=now)
     request.whole_deficiency = False
     request.version += 1
-    comments.mark_read(db, request=request, user_id=by.user_id, role="sales", now=now)
+    released = audit.diff({"assigned_to": request.assigned_to}, {"assigned_to": None})
+    request.assigned_to, request.assigned_at = None, None  # back in the input team's queue, resubmissions first
+    comments.mark_read(db, request=request, user_id=by.user_id, now=now)
     comment = comments.add_comment(
         db,
         request=request,
@@ -207,7 +220,9 @@ def resubmit(db: Session, *, request: Request, message: str, version: int, by: A
         changes=changes,
         now=now,
     )
-    auditing.record(db, by.actor, "resubmit", "request", request.id, {"comment_id": comment.id, "changed": changes})
+    auditing.record(
+        db, by.actor, "resubmit", "request", request.id, {"comment_id": comment.id, "changed": changes} | released
+    )
     refresh_status(db, request, by=by, now=now)
     return comment
 

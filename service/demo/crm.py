@@ -34,6 +34,7 @@ from service.crm.models import (
     Corporation,
     Image,
     Notification,
+    ReadMark,
     Request,
     Site,
 )
@@ -235,18 +236,43 @@ def _site(rng: random.Random, status: str, corporation: dict, created: datetime,
 
 
 def _comment(kind: str, audience: str, author: int, message: str, at: datetime, read: bool, **extra: Any) -> dict:
+    """A comment's row and whether its side has read it (`read`: the request's sales person, or the back office)."""
+    return (
+        {"type": kind, "audience": audience, "author_id": author, "message": message, "created_at": at}
+        | extra
+        | {"read": read}
+    )
+
+
+def _times(status: str, created: datetime, done: datetime, resubmitted: tuple[datetime, datetime] | None) -> dict:
+    """When the request entered its status, when it closed and its earlier time in 不備 (a resubmission's wait)."""
+    since = {
+        DEFICIENT: created + timedelta(hours=3),
+        IN_PROGRESS: resubmitted[1] if resubmitted else created,
+        SUBMITTED: done,
+        CANCELLED: done,
+    }[status]
+    waited = (resubmitted[1] - resubmitted[0]).total_seconds() if resubmitted else 0
     return {
-        "type": kind,
-        "audience": audience,
-        "author_id": author,
-        "message": message,
-        "created_at": at,
-        "is_read": read,
-    } | extra
+        "status_since": min(since, done) if status == DEFICIENT else since,
+        "closed_at": done if status in (SUBMITTED, CANCELLED) else None,
+        "deficient_seconds": round(waited),
+    }
 
 
-def _request(rng: random.Random, batch: Batch, agency_id: int, sales: list[int], operator: int, now: datetime) -> None:
-    """One request of a random status with its corporation, sites and comment history."""
+def _assignee(status: str, index: int, back_office: list[int], resubmitted: bool) -> int | None:
+    """Done work is its operator's; half the open work has been taken (a resubmitted request is back in the
+    queue)."""
+    if status == SUBMITTED or (status == IN_PROGRESS and not resubmitted and index % 2 == 0):
+        return back_office[index % len(back_office)]
+    return None
+
+
+def _request(
+    rng: random.Random, batch: Batch, agency_id: int, sales: list[int], back_office: list[int], now: datetime
+) -> None:
+    """One request of a random status with its corporation, sites, comment history, assignee and status times."""
+    operator = back_office[0]
     status = rng.choices([s for s, _ in MIX], weights=[w for _, w in MIX])[0]
     created = now - timedelta(days=rng.uniform(0, DAYS))
     done = min(now, created + timedelta(days=rng.uniform(0.2, 6)))
@@ -261,6 +287,8 @@ def _request(rng: random.Random, batch: Batch, agency_id: int, sales: list[int],
     }[status]
     comments = []
     resubmitted = status in (IN_PROGRESS, SUBMITTED) and rng.random() < 0.15
+    # a resubmitted request was sent back a tenth of its way and resubmitted at six tenths
+    wait = (created + (done - created) * 0.1, created + (done - created) * 0.6) if resubmitted else None
     if status == DEFICIENT or resubmitted:
         reason = rng.choice(DEFICIENCY_REASONS)
         comments.append(
@@ -269,22 +297,14 @@ def _request(rng: random.Random, batch: Batch, agency_id: int, sales: list[int],
                 SALES_SIDE,
                 operator,
                 reason,
-                created + timedelta(hours=3),
+                wait[0] if wait else created + timedelta(hours=3),
                 resubmitted or rng.random() < 0.5,
             )
         )
-    if resubmitted:
+    if wait:
         changes: dict[str, Any] = {"corporation": {}, "request": {}, "images_added": [], "images_removed": []}
         comments.append(
-            _comment(
-                RESUBMISSION,
-                BACK_OFFICE,
-                requested_by,
-                "画像を差し替えました",
-                created + timedelta(hours=20),
-                True,
-                changes=changes,
-            )
+            _comment(RESUBMISSION, BACK_OFFICE, requested_by, "画像を差し替えました", wait[1], True, changes=changes)
         )
     if rng.random() < 0.2:
         comments.append(
@@ -311,7 +331,10 @@ def _request(rng: random.Random, batch: Batch, agency_id: int, sales: list[int],
             "created_at": created,
             "updated_at": done,
         }
+        | _times(status, created, done, wait)
     )
+    assignee = _assignee(status, len(batch.requests), back_office, resubmitted)
+    batch.requests[-1] |= {"assigned_to": assignee, "assigned_at": created if assignee else None}
     batch.sites.append([_site(rng, s, corporation, created, done) for s in site_statuses])
     batch.comments.append(comments)
     batch.images.append(rng.choice((1, 1, 2)))
@@ -323,7 +346,23 @@ def _insert(db: Session, model: type[DemoRow], rows: list[dict]) -> list[int]:
     return list(db.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows))
 
 
-def _store(db: Session, batch: Batch, agency_id: int, bills: list, rng: random.Random) -> int:
+def _read_marks(comments: list[dict], ids: list[int], back_office: list[int], now: datetime) -> list[dict]:
+    """Each reader's mark per request: the last comment they read (the sales person's side: the request's sales
+    person; the back office's: every back-office user)."""
+    marks: dict[tuple[int, int], int] = {}
+    for comment, comment_id in zip(comments, ids, strict=True):
+        if comment["read"]:
+            readers = [comment["requested_by"]] if comment["audience"] == SALES_SIDE else back_office
+            for reader in readers:
+                key = (reader, comment["request_id"])
+                marks[key] = max(marks.get(key, 0), comment_id)
+    return [
+        {"user_id": user, "request_id": request, "read_through": through, "read_at": now}
+        for (user, request), through in marks.items()
+    ]
+
+
+def _store(db: Session, batch: Batch, agency_id: int, bills: list, back_office: list[int], rng: random.Random) -> int:
     """Insert one agency's batch; returns how many requests were added."""
     corporation_ids = _insert(db, Corporation, batch.corporations)
     request_ids = _insert(
@@ -336,7 +375,10 @@ def _store(db: Session, batch: Batch, agency_id: int, bills: list, rng: random.R
         site_rows += [
             s | {"request_id": request_id, "corporation_id": corporation_id, "agency_id": agency_id} for s in sites
         ]
-        comment_rows += [c | {"request_id": request_id, "agency_id": agency_id} for c in comments]
+        comment_rows += [
+            c | {"request_id": request_id, "agency_id": agency_id, "requested_by": request["requested_by"]}
+            for c in comments
+        ]
         notes += [(request["requested_by"], request_id, c) for c in comments if c["type"] == DEFICIENCY]
         for _ in range(images):
             upload, thumbnail = rng.choice(bills)
@@ -359,7 +401,11 @@ def _store(db: Session, batch: Batch, agency_id: int, bills: list, rng: random.R
             )
     _insert(db, Site, site_rows)
     _insert(db, Image, image_rows)
-    comment_ids = _insert(db, Comment, comment_rows)
+    read = ("read", "requested_by")
+    comment_ids = _insert(db, Comment, [{k: v for k, v in c.items() if k not in read} for c in comment_rows])
+    marks = _read_marks(comment_rows, comment_ids, back_office, utcnow())
+    if marks:
+        db.execute(insert(ReadMark), marks)
     by_key = {(row["request_id"], row["created_at"]): cid for row, cid in zip(comment_rows, comment_ids, strict=True)}
     _insert(
         db,
@@ -371,7 +417,7 @@ def _store(db: Session, batch: Batch, agency_id: int, bills: list, rng: random.R
                 "comment_id": by_key[(rid, c["created_at"])],
                 "kind": DEFICIENCY,
                 "message": f"依頼 #{rid} に不備があります: {c['message']}",
-                "read_at": c["created_at"] if c["is_read"] else None,
+                "read_at": c["created_at"] if c["read"] else None,
                 "created_at": c["created_at"],
             }
             for user, rid, c in notes
@@ -435,8 +481,9 @@ def load_crm(db: Session, progress: DemoProgress) -> None:
     operator = ensure_demo_user(
         db, OPERATOR, name="デモ 代理店CRM 投入担当者", password=DEMO_PASSWORD, actor=progress.actor
     )
+    back_office = []
     for login, name in ((OPERATOR, operator.name), *OPERATORS):
-        ensure_demo_user(db, login, name=name, password=DEMO_PASSWORD, actor=progress.actor)
+        back_office.append(ensure_demo_user(db, login, name=name, password=DEMO_PASSWORD, actor=progress.actor).id)
         grant_demo_user(db, login, "crm", "operator", actor=progress.actor)
     rng, bills, now, added = random.Random(SEED), sample_bills() if fresh else [], utcnow(), 0
     for number, spec in enumerate(AGENCIES, start=1):
@@ -445,8 +492,8 @@ def load_crm(db: Session, progress: DemoProgress) -> None:
         if fresh:
             batch = Batch()
             for _ in range(REQUESTS_PER_AGENCY):
-                _request(rng, batch, agency.id, sales, operator.id, now)
-            added += _store(db, batch, agency.id, bills, rng)
+                _request(rng, batch, agency.id, sales, back_office, now)
+            added += _store(db, batch, agency.id, bills, back_office, rng)
         progress.advance()
     if added:
         auditing.record(

@@ -522,7 +522,8 @@ def _rotate(run_id: int) -> None:
 def crm_history(office: Office) -> None:
     """A sales user's new request (a card, a bill's image) sent back twice (不備 ×2) and resubmitted each time; its site
     entered, the image linked to it and the site submitted; the card read for the carrier; another request cancelled;
-    masters added."""
+    masters added; the operator takes the next request of the queue (「次の依頼を担当」) and the admin gives it to the
+    other operator."""
     sales, operator, admin = "crm-sales", "crm-operator", "crm-admin"
     me = office.get(sales, "/api/crm/me")
     bill = sample_bills()[0][0]
@@ -546,6 +547,9 @@ def crm_history(office: Office) -> None:
     option = {"code": "OPT098000", "name": "履歴オプション", "price_label": "100円/月(税込)", "sort_order": 50}
     office.post(admin, "/api/crm/masters/options", option)
     office.post(admin, "/api/crm/masters/choices/job_type", {"code": "13", "label": "教育"})
+    taken = office.post(operator, "/api/crm/requests/next")["request"]
+    other = office.get(admin, "/api/crm/users", role="operator", q="crm-operator-2")["items"][0]["user_id"]
+    office.call(admin, "PUT", f"/api/crm/requests/{taken['id']}/assignee", json={"assigned_to": other})
 
 
 def _sent_back_twice(office: Office, path: str, sales: str, operator: str) -> None:

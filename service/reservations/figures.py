@@ -81,6 +81,6 @@ def month_figures(db: Session, *, month: date, now: datetime) -> list[FigureRead
     ]
 
 
-def cancel_pct(cancelled: int, reservations: int) -> float | None:
+def cancel_pct(cancelled: float, reservations: float) -> float | None:
     """キャンセル率: the cancelled share of the reservations made (§4.1.2)."""
     return round(100 * cancelled / reservations, 1) if reservations else None

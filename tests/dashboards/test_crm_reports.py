@@ -87,7 +87,7 @@ def test_agency_metrics_show_the_numbers_a_chart_and_drill_down_to_the_agencys_r
     assert chart["data"][-1]["x"][-1] == f"{clock.today():%Y-%m-%d}" and chart["data"][-1]["y"][-1] == 3
 
     at.selectbox(key="crm_metrics_drill").select(world.agency_a).run()
-    drilled = at.dataframe[1].value
+    drilled = at.dataframe[-1].value  # after the agency table and the 不備 reasons
     assert drilled["依頼ID"].tolist() == [numbers["deficient"], numbers["acquired"]]
     assert "株式会社AAA代理店 の案件を投入案件一覧で開く" in [link.value for link in at.get("page_link")]
 

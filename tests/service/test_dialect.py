@@ -2,9 +2,9 @@
 
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 
 from service import dialect
 from service.config import REPO_ROOT
@@ -28,6 +28,25 @@ def test_local_time_is_the_service_zone_on_both_databases(db):
     text, month = (dialect.local_text(db, column, pattern, at=SATURDAY_LATE) for pattern in ("%Y-%m-%d %H:%M", "%Y-%m"))
     weekday, hour = dialect.local_weekday_hour(db, column, at=SATURDAY_LATE)
     assert db.execute(select(text, month, weekday, hour)).one() == ("2026-03-08 00:30", "2026-03", 6, 0)
+
+
+def test_the_lower_median_span_is_the_earlier_middle_one_exactly_on_both_databases(db):
+    """Spans of 4, 1, 3 and 2 hours (and a microsecond): the lower median of the four is 2 h; of the first three 3 h."""
+    spans = [timedelta(hours=4), timedelta(hours=1), timedelta(hours=3), timedelta(hours=2, microseconds=1)]
+    ids = [stored_message(db, SATURDAY_LATE).id for _ in spans]
+    for message_id, span in zip(ids, spans, strict=True):
+        db.get(OutboxMessage, message_id).next_attempt_at = SATURDAY_LATE + span
+    db.flush()
+    rows = select(
+        (OutboxMessage.id > ids[2]).label("key"),  # the fourth message apart from the first three
+        OutboxMessage.created_at.label("start"),
+        OutboxMessage.next_attempt_at.label("end"),
+        OutboxMessage.id.label("id"),
+    )
+    every = rows.with_only_columns(literal(0).label("key"), *rows.selected_columns[1:])
+    for statement, expected in ((rows.where(OutboxMessage.id <= ids[2]), {False: spans[2]}), (every, {0: spans[3]})):
+        middle, span_of = dialect.of(db).lower_median_span(statement)
+        assert {row.key: span_of(row) for row in db.execute(middle)} == expected
 
 
 def test_utc_hour_and_epoch_agree_on_both_databases(db):

@@ -9,13 +9,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import api, components, crm_api, forms
+from dashboards import api, components, crm_api, forms, labels
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm import detail as crm_detail
 from dashboards.app_pages.crm import forms as crm_forms
 from dashboards.app_pages.crm.labels import SECURITY_CODE_NEEDED
 
-PAGE = "crm_case"
+PAGE = common.CASE_PAGE_KEY
 SITE_PICKER = f"{PAGE}_site"
 CORPORATION = f"{PAGE}_corporation"
 # The back office's status buttons (§4.1); 不備 goes through the reason form.
@@ -270,8 +270,46 @@ def request_tools(detail: dict) -> None:
         )
 
 
+def back_office_names() -> dict[int, str]:
+    """Who may take a request: the CRM's operators and admins, by id."""
+    people = (
+        crm_api.list_users(role="operator", page_size=100)["items"]
+        + crm_api.list_users(role="admin", page_size=100)["items"]
+    )
+    return {user["user_id"]: user["name"] for user in people if user["is_active"]}
+
+
+def assignment(item: dict, profile: dict) -> None:
+    """担当者: who of the input team has the request; an admin gives an open one to another, or back to the queue."""
+    who = item["assigned_to_name"] or common.UNASSIGNED
+    since = f"（{components.local_time(item['assigned_at'])}から）" if item["assigned_at"] else ""
+    st.markdown(f"**{common.ASSIGNEE_COLUMN}** {labels.plain(who)}{since}")
+    if profile["role"] != common.ADMIN or item["status"] not in ("in_progress", "deficient"):
+        return
+    names = back_office_names()
+    with st.form(f"{PAGE}_assignee"):
+        options: list[int | None] = [None, *names]
+        current = item["assigned_to"] if item["assigned_to"] in names else None
+        chosen = st.selectbox(
+            "担当者を変更",
+            options,
+            index=options.index(current),
+            key=f"{PAGE}_assignee_{item['id']}",
+            format_func=lambda i: f"{common.UNASSIGNED}（キューに戻す）" if i is None else names[i],
+        )
+        sent = st.form_submit_button("担当者を保存", icon=":material/assignment_ind:")
+    if sent:
+        components.act(
+            PAGE,
+            lambda: crm_api.reassign(item["id"], chosen),
+            f"担当者を「{names[chosen] if chosen else common.UNASSIGNED}」にしました。",
+            changed=chosen != item["assigned_to"],
+        )
+
+
 def show(detail: dict) -> None:
     crm_detail.header(detail)
+    assignment(detail["request"], crm_api.me())
     crm_detail.deficiency_history(detail)
     if detail["security_code_needed"]:
         st.warning(SECURITY_CODE_NEEDED, icon=":material/credit_card_off:")

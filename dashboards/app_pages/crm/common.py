@@ -18,6 +18,8 @@ from dashboards import api, auth, components, crm_api, forms, labels, sections
 from dashboards.app_pages.crm import labels as crm_labels
 
 SALES, OPERATOR, ADMIN = "sales", "operator", "admin"
+ASSIGNEE_COLUMN = "担当者"
+UNASSIGNED = "未割当"
 MY_PAGE = "app_pages/crm/my_requests.py"
 MY_PAGE_KEY = "crm_my_requests"
 NEW_PAGE = "app_pages/crm/new_request.py"
@@ -25,6 +27,7 @@ ADD_SITE_PAGE = "app_pages/crm/add_site.py"
 FIX_PAGE = "app_pages/crm/fix.py"
 QUEUE_PAGE = "app_pages/crm/queue.py"
 CASE_PAGE = "app_pages/crm/case.py"
+CASE_PAGE_KEY = "crm_case"
 METRICS_PAGE = "app_pages/crm/metrics.py"
 SECRET_FIELDS = ("credit_card_number", "credit_card_security_code")
 RANGE_REVERSED = "期間の開始が終了より後になっています。"
@@ -126,8 +129,24 @@ def status_choices() -> dict[str, str]:
     return crm_api.masters()["statuses"]
 
 
+def duration(seconds: int) -> str:
+    """A time span in words: 3日4時間, 5時間12分, 8分."""
+    days, rest = divmod(seconds, 86_400)
+    hours, minutes = rest // 3600, rest % 3600 // 60
+    if days:
+        return f"{days}日{hours}時間"
+    return f"{hours}時間{minutes}分" if hours else f"{minutes}分"
+
+
+def times_row(times: dict, *names: str) -> dict:
+    """A request's times (the API's RequestTimes) by their names, in words."""
+    words = crm_api.vocabulary()["time_labels"]
+    return {words[name]: duration(times[name]) for name in names}
+
+
 def request_row(item: dict, *, back_office: bool) -> dict:
-    """One request in the spec's column order: マイ依頼一覧 (§3.4) or 投入案件一覧 (§3.2, with the agency)."""
+    """One request in the spec's column order: マイ依頼一覧 (§3.4) or 投入案件一覧 (§3.2, with the agency, the
+    assignee and how long it has been in its status, in all and waiting on the agency)."""
     status = item["status_label"]
     counts = {
         "依頼ID": item["id"],
@@ -146,6 +165,8 @@ def request_row(item: dict, *, back_office: bool) -> dict:
             "営業担当者": item["requested_by_name"],
             "代理店": item["agency_name"],
             "投入依頼日": created,
+            ASSIGNEE_COLUMN: item["assigned_to_name"] or UNASSIGNED,
+            **times_row(item["times"], "in_status_seconds", "total_seconds", "agency_seconds"),
         }
     return {
         **counts,
@@ -155,8 +176,25 @@ def request_row(item: dict, *, back_office: bool) -> dict:
     }
 
 
+def team_row(item: dict) -> dict:
+    """One request of チームの依頼: whose it is, its status and how long it has waited in it."""
+    return {
+        "営業担当者": item["requested_by_name"],
+        "ステータス": item["status_label"],
+        "不備通知": crm_labels.UNREAD_MARK if item["unread"] else "",
+        "依頼ID": item["id"],
+        "法人名": item["corporation_name"],
+        **times_row(item["times"], "in_status_seconds", "total_seconds"),
+        "投入依頼日": components.local_time(item["created_at"]),
+    }
+
+
 def percent(rate: float) -> str:
     return f"{rate * 100:.1f}%"
+
+
+def days(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}日"
 
 
 def metrics_row(row: dict) -> dict:
@@ -171,6 +209,9 @@ def metrics_row(row: dict) -> dict:
         "獲得地点": row["acquired_sites"],
         "不備率": percent(row["deficiency_rate"]),
         "差し戻し率": percent(row["ever_deficient_rate"]),
+        "初回完了率": percent(row["first_time_right_rate"]) if row["submitted"] else "—",
+        "投入済までの日数（中央値）": days(row["median_days_to_submitted"]),
+        "主な不備理由": "、".join(f"{r['reason']}（{r['count']}）" for r in row["top_reasons"]),
     }
 
 

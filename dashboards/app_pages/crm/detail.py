@@ -17,6 +17,8 @@ THUMBNAILS_PER_ROW = 4
 ZOOM = (50, 400, 100, 25)  # from, to, start, step (% of the page width)
 COMMENT_MAX = 2000
 SECRET_CHANGE = "（変更あり・非表示）"
+# how long the request has been in its status, in all, and that time split: waiting on the agency, the input team's
+TIMES = ("in_status_seconds", "total_seconds", "agency_seconds", "input_team_seconds")
 
 
 def header(detail: dict) -> None:
@@ -31,6 +33,7 @@ def header(detail: dict) -> None:
         f"投入依頼日: {components.local_time(item['created_at'])} ／ "
         f"地点数: {item['sites_total']}（申告 {item['site_count']}）"
     )
+    st.caption(" ／ ".join(f"{name}: {span}" for name, span in common.times_row(item["times"], *TIMES).items()))
     if detail["remarks"]:
         st.markdown(f"**営業担当者の備考**  \n{labels.plain(detail['remarks'])}")
 

@@ -1,5 +1,7 @@
 """代理店CRM › 代理店別数値 (§3.6): per agency the requests, counts by status, acquired sites and 不備率 over a period,
-by month or by day as a chart, and the drill-down to one agency's requests. Every number comes from the API."""
+and what an agency is measured by: the share entered without any 不備 (初回完了率), the median days to 投入済 and the
+most frequent 不備 reasons, with the table's CSV; by month or by day as a chart, and the drill-down to one agency's
+requests. Every number comes from the API."""
 
 from functools import partial
 from typing import Any
@@ -18,6 +20,7 @@ BAR_COLOURS = {"deficient": "#d93025", "in_progress": "#f9ab00", "submitted": "#
 ACQUIRED_COLOUR = "#1a73e8"
 DRILL = f"{PAGE}_drill"
 CARDS = ("crm.requests", "crm.acquired_sites", "crm.submitted")  # then 不備率
+MEASURES = ("crm.first_time_right", "crm.days_to_submitted")  # what an agency is measured by
 
 
 def filters() -> dict[str, Any]:
@@ -55,6 +58,9 @@ def cards(flt: dict[str, Any]) -> None:
             components.figure_card(figures[key])
     with columns[-1]:
         deficiency_rate(figures)
+    for column, key in zip(st.columns(len(MEASURES) + 2), MEASURES, strict=False):
+        with column:
+            components.figure_card(figures[key])
     components.figures_stamp(list(figures.values()))
 
 
@@ -76,8 +82,29 @@ def summary(metrics: dict) -> None:
     )
     st.caption(
         "不備率 = 現在「不備」の依頼 ÷ 全依頼。差し戻し率 = 一度でも不備になった依頼 ÷ 全依頼。"
-        "依頼件数は投入依頼日、獲得地点は投入完了日で数えます。"
+        "初回完了率 = 一度も不備にならずに投入済になった依頼 ÷ 投入済の依頼。"
+        "投入済までの日数は投入済の依頼の中央値（件数が偶数のときは中央の2件の短い方）。"
+        "依頼件数は投入依頼日、獲得地点は投入完了日、不備理由は不備になった日で数えます。"
     )
+
+
+def table_csv(flt: dict[str, Any]) -> None:
+    components.csv_link(
+        f"{PAGE}_table_csv",
+        "/crm/metrics/agencies/export",
+        flt,
+        help="代理店ごとの行（初回完了率・投入済までの日数・主な不備理由を含む）をCSVでダウンロードします",
+    )
+
+
+def reasons(flt: dict[str, Any]) -> None:
+    """主な不備理由: the deficiencies' reasons of the period's requests, the most frequent first."""
+    found = crm_api.deficiency_reasons(**flt)
+    if not found:
+        st.caption("この期間の不備はありません。")
+        return
+    rows = [{"順位": rank, "不備理由": r["reason"], "件数": r["count"]} for rank, r in enumerate(found, start=1)]
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 
 def figure(points: list[dict], granularity: str) -> go.Figure:
@@ -156,6 +183,9 @@ period = {"agency_id": applied["agency_id"], "since": applied["since"], "until":
 cards(period)
 metrics = crm_api.agency_metrics(**period)
 summary(metrics)
+table_csv(period)
+st.subheader("主な不備理由")
+reasons(period)
 chart(applied)
 st.subheader("代理店の案件（ドリルダウン）")
 drill_down(metrics, applied)

@@ -33,7 +33,7 @@ def test_a_resubmission_is_counted_until_the_operator_opens_it(client, world):
     older, _ = request_with_sites(client, world, count=1)
     back = resubmitted(client, world)
     newer, _ = request_with_sites(client, world, count=1)
-    assert summary(client, world.operator) == {"open": 3, "unread": 1, "resubmitted_unread": 1}
+    assert summary(client, world.operator) == {"open": 3, "unread": 1, "resubmitted_unread": 1, "unassigned": 3}
 
     listed = queue(client, world.operator, status=IN_PROGRESS, unread_first=True)
     assert [item["id"] for item in listed] == [back, newer, older]
@@ -41,7 +41,7 @@ def test_a_resubmission_is_counted_until_the_operator_opens_it(client, world):
     assert [item["unread"] for item in listed] == [True, False, False]
 
     made(client.post(f"/api/crm/requests/{back}/read", headers=world.operator))
-    assert summary(client, world.operator) == {"open": 3, "unread": 0, "resubmitted_unread": 0}
+    assert summary(client, world.operator) == {"open": 3, "unread": 0, "resubmitted_unread": 0, "unassigned": 3}
     listed = queue(client, world.operator, status=IN_PROGRESS, unread_first=True)
     assert [item["id"] for item in listed] == [newer, back, older]
     assert listed[1]["resubmitted_at"] is not None  # still marked as resubmitted while it waits
@@ -51,4 +51,4 @@ def test_the_counts_are_the_back_offices_and_only_for_it(client, world):
     resubmitted(client, world)
     refused = client.get("/api/crm/requests/queue-summary", headers=world.sales_a)
     assert refused.status_code == 403
-    assert summary(client, world.admin) == {"open": 1, "unread": 1, "resubmitted_unread": 1}
+    assert summary(client, world.admin) == {"open": 1, "unread": 1, "resubmitted_unread": 1, "unassigned": 1}
