@@ -86,6 +86,9 @@ SUMMARY_EXPORT_COLUMNS = {
     "held_since": "保有開始",
     "held_days": "保有日数",
 }
+# A device's history: a row the rotation moved to an archive (送信履歴, its CSV).
+ARCHIVED = "アーカイブ"
+ARCHIVED_COLUMN = "保存先"
 VIEW_COLUMNS = (*NORMAL_BASE_COLUMNS, *AUDIT_COLUMNS)  # any view may show these, and any question's key
 
 # Import (Google Forms response sheets, §2.1.2).

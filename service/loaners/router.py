@@ -17,7 +17,6 @@ from service.identity.models import User
 from service.loaners import (
     archive_router,
     bulk,
-    csv_exports,
     devices,
     forms,
     history,
@@ -27,6 +26,7 @@ from service.loaners import (
     masters,
     rotation,
     submissions,
+    timeline,
     views,
 )
 from service.loaners import figures as loaners_figures
@@ -357,15 +357,16 @@ def device_form(_: Staff, device: ScopedDevice, db: DbSession) -> DeviceForm:
 
 @router.get("/devices/{device_id}/submissions", response_model=Page[SubmissionRead])
 def device_timeline(_: Staff, device: ScopedDevice, db: DbSession, paging: Paging) -> Page:
-    """Every submission of the device, newest first (the full timeline)."""
-    items, total = submissions.timeline(db, device=device, offset=paging.offset, limit=paging.page_size)
+    """Every submission of the device, newest first (the full timeline), the rotation's archived ones included
+    (`archived`, read back from the archive: the oldest, last)."""
+    items, total = timeline.timeline(db, device=device, offset=paging.offset, limit=paging.page_size)
     return _page(items, total, paging)
 
 
 @router.get("/devices/{device_id}/submissions/export", **exports.DOWNLOAD)
-def export_timeline(_: Staff, device: ScopedDevice) -> exports.CsvStream:
-    """The device's whole timeline, newest first, as the CSV download."""
-    return exports.download(csv_exports.timeline_export(device), f"loaners_timeline_{device.id}")
+def export_timeline(_: Staff, device: ScopedDevice, db: DbSession) -> exports.CsvStream:
+    """The device's whole timeline, newest first, archived rows included, as the CSV download."""
+    return exports.download(timeline.timeline_export(db, device), f"loaners_timeline_{device.id}")
 
 
 @router.post("/devices/{device_id}/submissions", response_model=SubmissionRead, status_code=201)

@@ -328,6 +328,7 @@ class SubmissionRead(BaseModel):
     held_status: str | None
     answers: dict[str, str]
     source: str
+    archived: bool = Field(default=False, description="moved to an archive by the rotation (read back from it)")
     status_changed: bool = False
 
 

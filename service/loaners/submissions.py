@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
@@ -193,23 +193,3 @@ def notify_status_change(db: Session, *, device: Device, before: str | None, sub
         ref_id=submission.id,
         dedupe_key=f"loaners:status:{submission.id}",
     )
-
-
-def timeline(db: Session, *, device: Device, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-    """The device's submissions, newest first, each marked when it changed the status of the one before it."""
-    total = db.scalar(select(func.count()).where(Submission.device_id == device.id)) or 0
-    rows = list(
-        db.scalars(
-            select(Submission)
-            .where(Submission.device_id == device.id)
-            .order_by(Submission.submitted_at.desc(), Submission.id.desc())
-            .offset(offset)
-            .limit(limit + 1)
-        )
-    )
-    items = []
-    for index, row in enumerate(rows[:limit]):
-        older = rows[index + 1] if index + 1 < len(rows) else None
-        changed = older is None or older.status != row.status
-        items.append({c.key: getattr(row, c.key) for c in Submission.__table__.columns} | {"status_changed": changed})
-    return items, total
