@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, literal_column, select, update
+from sqlalchemy import ColumnElement, Row, delete, func, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -193,6 +193,22 @@ def finish(db: Session, *, run_id: int, now: datetime, error: str = "") -> Rotat
     run.error = error[:500]
     db.flush()
     return run
+
+
+def preview(db: Session, *, now: datetime) -> dict[str, Any]:
+    """What a run started now would archive: the submissions older than its cutoff less the devices' current ones
+    among them (each device keeps its latest), the oldest of them, and whether the 4-weekly run is due."""
+    cutoff = cutoff_for(now)
+    old = select(func.count(), func.min(Submission.submitted_at)).where(Submission.submitted_at < cutoff)
+    count, oldest = db.execute(old).one()
+    current = select(func.count()).select_from(Device).where(Device.last_submitted_at < cutoff)
+    return {
+        "cutoff": cutoff,
+        "rows": count - (db.scalar(current) or 0),
+        "oldest_at": oldest,
+        "due": is_due(db, now=now),
+        "running": db.scalar(select(func.count()).select_from(Rotation).where(Rotation.running == 1)) > 0,
+    }
 
 
 def list_runs(db: Session, *, limit: int) -> list[Rotation]:

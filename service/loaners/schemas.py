@@ -241,6 +241,8 @@ class CurrentState(BaseModel):
 
 class DeviceDetail(DeviceRead):
     current: CurrentState | None
+    held_status_since: datetime | None = Field(None, description="when its current 預かり機のステータス began")
+    held_status_days: int | None = Field(None, description="whole days in that status (返却可能 for how long)")
 
 
 # --- forms and submissions ----------------------------------------------------------------------
@@ -383,6 +385,25 @@ class HeldDevice(BaseModel):
     held_days: int | None
 
 
+class ReturnDevice(BaseModel):
+    """A row of 返却待ち: a device in custody followed until it comes back, with its status age."""
+
+    device_id: int
+    management_number: str
+    location_id: str
+    location_name: str
+    model_name: str
+    device_type: str
+    held_status: str
+    category: str
+    status_since: datetime = Field(description="when its current 預かり機のステータス began")
+    status_days: int = Field(description="whole days in that status")
+    held_since: datetime | None
+    held_days: int | None
+    customer: str = Field(description="1-1.貸出先 of its current answers")
+    person: str = Field(description="0-1.担当者 of its current answers")
+
+
 class SummaryLocationRow(BaseModel):
     location_id: str
     location_name: str
@@ -443,6 +464,25 @@ class ImportRead(BaseModel):
     finished_at: datetime | None
 
 
+class ImportListed(BaseModel):
+    """A row of the import list: who, when, which file, its rows taken (planned while it is checked), duplicate and
+    unreadable, its state."""
+
+    id: int
+    form_kind: str
+    form_label: str
+    filename: str
+    status: str
+    status_label: str
+    total_rows: int
+    taken_rows: int
+    duplicate_rows: int
+    unreadable_rows: int
+    created_by: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
 class RotationRead(BaseModel):
     model_config = ORM
 
@@ -456,6 +496,16 @@ class RotationRead(BaseModel):
     started_by: str
     started_at: datetime
     finished_at: datetime | None
+
+
+class RotationPreview(BaseModel):
+    """What a rotation started now would do."""
+
+    cutoff: datetime
+    rows: int = Field(description="submissions older than the cutoff that are not their device's current one")
+    oldest_at: datetime | None
+    due: bool = Field(description="the 4-weekly run would start by itself today")
+    running: bool
 
 
 # --- rotation archives --------------------------------------------------------------------------------

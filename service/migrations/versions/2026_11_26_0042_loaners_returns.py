@@ -37,9 +37,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_loaners_archive_block")),
     )
-    op.create_index(
-        "ix_loaners_archive_block_devices", "loaners_archive_block", ["first_device_id", "last_device_id"]
-    )
+    op.create_index("ix_loaners_archive_block_devices", "loaners_archive_block", ["first_device_id", "last_device_id"])
     op.create_index(op.f("ix_loaners_archive_block_rotation_id"), "loaners_archive_block", ["rotation_id"])
     op.create_table(
         "loaners_return_digest",
