@@ -85,6 +85,7 @@ LIST_PAGES = {
     "/reservations/reservations": "app_pages/reservations/detail.py",
     "/crm/requests": "app_pages/crm/queue.py",
     "/crm/acquired": "app_pages/crm/acquired.py",
+    "/loaners/views/returns": "app_pages/loaners/returns.py",
 }
 OPEN_LIST = "一覧を開く"
 
