@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from service import exports
 from service.body_guard import upload_limit
 from service.broker import queue_task
+from service.config import get_settings
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import Conflict
@@ -185,6 +186,10 @@ def vocabulary(_: Staff) -> VocabularyRead:
         status_key=labels.STATUS_KEY,
         held_key=labels.HELD_KEY,
         number_column=labels.COL_NUMBER,
+        archived_column=labels.ARCHIVED_COLUMN,
+        archived=labels.ARCHIVED,
+        return_statuses=list(labels.RETURN_STATUSES),
+        return_due_days=get_settings().loaners_return_due_days,
         patterns=PATTERNS,
         messages={
             "not_a_choice": labels.NOT_A_CHOICE,
@@ -580,7 +585,7 @@ def list_imports(_: Admin, db: DbSession, paging: Paging) -> Page:
     return _page(rows, total, paging)
 
 
-@router.get("/imports/export", **exports.DOWNLOAD)
+@router.get("/imports.csv", **exports.DOWNLOAD)
 def export_imports(_: Admin) -> exports.CsvStream:
     """The import list as the CSV download."""
     return exports.download(imports.import_export(), "loaners_imports")

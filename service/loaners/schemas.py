@@ -138,6 +138,10 @@ class VocabularyRead(BaseModel):
     status_key: str
     held_key: str
     number_column: str
+    archived_column: str = Field(description="a history's column marking the rows read back from an archive")
+    archived: str = Field(description="its words for such a row")
+    return_statuses: list[str] = Field(description="the held statuses 返却待ち follows (返却可能 first)")
+    return_due_days: int = Field(description="the weekly 返却待ち digest lists devices this many days in them")
     patterns: dict[str, str]
     messages: dict[str, str]
 

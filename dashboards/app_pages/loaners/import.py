@@ -73,7 +73,7 @@ def history() -> None:
         f"{PAGE}_list",
         loaners_api.imports,
         listed_row,
-        export="/loaners/imports/export",
+        export="/loaners/imports.csv",
         open_record=lambda job: choose(job["id"]),
     )
 

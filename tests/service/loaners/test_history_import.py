@@ -55,7 +55,7 @@ def listed(client, admin) -> list[tuple]:
         )
         for r in page["items"]
     ]
-    exported = csv_download(client.get("/api/loaners/imports/export", headers=admin))
+    exported = csv_download(client.get("/api/loaners/imports.csv", headers=admin))
     header = exported[0]
     columns = [
         header.index(name) for name in ("ID", "取込者", "ファイル名", "取り込む行", "重複", "読み取れない", "状態")
