@@ -207,7 +207,7 @@ def preview(db: Session, *, now: datetime) -> dict[str, Any]:
         "rows": count - (db.scalar(current) or 0),
         "oldest_at": oldest,
         "due": is_due(db, now=now),
-        "running": db.scalar(select(func.count()).select_from(Rotation).where(Rotation.running == 1)) > 0,
+        "running": db.scalar(select(Rotation.id).where(Rotation.running == 1)) is not None,
     }
 
 
