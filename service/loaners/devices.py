@@ -12,7 +12,6 @@ from service.loaners import labels, numbering, search_text
 from service.loaners.masters import created, deleted, updated
 from service.loaners.models import Device, Location, Model, Submission
 from service.loaners.schemas import CurrentState, DeviceCreate, DeviceDetail, DeviceRead, DeviceUpdate
-from service.loaners.status_age import status_since
 from service.tenancy import TenantScope, scoped
 
 DEVICE_FIELDS = (
@@ -94,17 +93,16 @@ def current_state(submission: Submission | None) -> CurrentState | None:
 
 
 def device_detail(db: Session, *, device: Device, now: datetime) -> DeviceDetail:
-    """The device with its location, model, current state (its latest submission) and since when it has its held
-    status, in one query."""
+    """The device with its location, model and current state (its latest submission), in one query."""
     row = db.execute(
-        select(Device, Location, Model, Submission, status_since())
+        select(Device, Location, Model, Submission)
         .join(Location, Location.id == Device.location_id)
         .join(Model, Model.id == Device.model_id)
         .outerjoin(Submission, Submission.id == Device.current_submission_id)
         .where(Device.id == device.id)
     ).one()
     read = device_read(row[0], row[1], row[2], now)
-    since = row[4] if row[0].held_since and row[0].held_status else None
+    since = row[0].held_status_since
     return DeviceDetail(
         **read.model_dump(),
         current=current_state(row[3]),

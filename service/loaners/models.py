@@ -10,6 +10,7 @@ from service.database import Base, utcnow
 from service.dialect import BigId
 
 HELD = text("held_since IS NOT NULL")  # in custody: a held status, or none yet (未分類)
+AGED = text("held_status_since IS NOT NULL")  # in custody with a held status: since when it has it
 
 
 class Location(Base):
@@ -129,6 +130,16 @@ class Device(Base):
             postgresql_where=HELD,
             sqlite_where=HELD,
         ),
+        # 返却待ち and SUMMARY's age figures: the devices of a held status by the days they have had it.
+        Index(
+            "ix_loaners_device_status_age",
+            "held_status",
+            "held_status_since",
+            "id",
+            "location_id",
+            postgresql_where=AGED,
+            sqlite_where=AGED,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -144,6 +155,8 @@ class Device(Base):
     status: Mapped[str | None] = mapped_column(String(100), index=True)
     held_status: Mapped[str | None] = mapped_column(String(100))
     held_since: Mapped[datetime | None]
+    # When its current held status began (status_age.py: computed in SQL from the submissions as they are written).
+    held_status_since: Mapped[datetime | None]
     last_submitted_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -3,7 +3,7 @@ devices waiting to come back, per location, longest first.
 
 A device lent while the customer's own device is repaired should come back once that one is repaired (預かり機の
 ステータス 「1.返却可能」); 商談中 and 返却拒否 devices are followed with their age too. A device's status age is
-computed in SQL from its submissions (status_age.py). The
+computed in SQL from its submissions as they are written (status_age.py). The
 list's filter (`ReturnFilter`) is the one definition the list, its count, its CSV, SUMMARY's age figures and the
 weekly digest read.
 """
@@ -20,7 +20,6 @@ from service.exports import ListExport, item
 from service.loaners import labels
 from service.loaners.devices import device_type_of, held_days, with_places
 from service.loaners.models import Device, Location, Model, Submission
-from service.loaners.status_age import status_since
 from service.loaners.views import local_text
 from service.tenancy import TenantScope
 
@@ -53,10 +52,10 @@ def _candidates(scope: TenantScope, flt: ReturnFilter) -> Select:
             Location.name.label("location_name"),
             Model.name.label("model_name"),
             Model.category,
-            status_since().label("since"),
+            Device.held_status_since.label("since"),
         ),
         scope,
-    ).where(Device.held_since.is_not(None), Device.held_status.in_(statuses))
+    ).where(Device.held_status_since.is_not(None), Device.held_status.in_(statuses))
     if flt.jurisdiction:
         stmt = stmt.where(Location.jurisdiction == flt.jurisdiction)
     if flt.location_id:

@@ -1,11 +1,14 @@
-"""How long a device in custody has had its 預かり機のステータス, computed in SQL from its submissions: the start of
-the unbroken run, up to its current submission, of answers in custody with the same held status, whatever wrote them
-(a form, a bulk change, an import). Read by the register's views, a device's page and 返却待ち (returns.py)."""
+"""Since when a device in custody has its 預かり機のステータス (`held_status_since`): computed in SQL from its
+submissions, the start of the unbroken run, up to its current submission, of answers in custody with the same held
+status, whatever wrote them (a form, a bulk change, an import). It is written on the device in the transaction that
+moves the device's current state (submissions.py), so lists, counts and their order by age read an index, and a
+rotation that archives the run's first answers leaves it as it was. Read by the register's views, a device's page and
+返却待ち (returns.py)."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from service.loaners.models import Device, Submission
@@ -32,13 +35,17 @@ def status_since() -> ColumnElement[datetime]:
     )
 
 
-def status_starts(db: Session, device_ids: Sequence[int]) -> dict[int, datetime]:
-    """When the current held status of each of these devices that has one began (a page's rows)."""
-    if not device_ids:
-        return {}
-    rows = db.execute(
-        select(Device.id, status_since().label("since")).where(
-            Device.id.in_(device_ids), Device.held_since.is_not(None), Device.held_status.is_not(None)
-        )
-    ).all()
-    return {row.id: row.since for row in rows if row.since is not None}
+def refresh(db: Session, device_ids: Iterable[int] | None) -> None:
+    """Write these devices' `held_status_since` from their submissions (None unless in custody with a held status),
+    after their current state moved; None: every device in custody (a register loaded in bulk)."""
+    aged = and_(Device.held_since.is_not(None), Device.held_status.is_not(None))
+    if device_ids is None:
+        chosen, value = aged, status_since()
+    else:
+        ids = sorted(set(device_ids))
+        if not ids:
+            return
+        chosen, value = Device.id.in_(ids), case((aged, status_since()), else_=None)
+    db.execute(
+        update(Device).where(chosen).values(held_status_since=value).execution_options(synchronize_session="fetch")
+    )

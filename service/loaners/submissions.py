@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
-from service.loaners import forms, labels, search_text
+from service.loaners import forms, labels, search_text, status_age
 from service.loaners.models import Device, Location, Model, Submission
 from service.outbox.service import enqueue
 
@@ -106,6 +106,7 @@ def recompute_states(db: Session, device_ids: Iterable[int]) -> None:
     if states:
         db.execute(update(Device), [{k: v for k, v in s.items() if k != "open"} for s in states.values()])
         search_text.refresh(db, states)
+        status_age.refresh(db, states)
 
 
 def submit(
@@ -133,6 +134,7 @@ def submit(
         _advance(device, submission)
         db.flush()
         search_text.refresh(db, [device.id])
+        status_age.refresh(db, [device.id])
     else:
         recompute_states(db, [device.id])
     db.flush()

@@ -19,7 +19,6 @@ from service.loaners import forms, labels, search_text, view_settings
 from service.loaners.devices import device_type_of, held_days, with_places
 from service.loaners.masters import active_data_type
 from service.loaners.models import Device, Location, Model, Submission
-from service.loaners.status_age import status_starts
 from service.loaners.view_settings import ViewSettings
 from service.tenancy import TenantScope, scoped
 
@@ -154,15 +153,15 @@ def _normal_values(
     submission: Submission | None,
     base: list[str],
     forms_by_kind: dict,
-    ages: dict[int, int],
+    now: datetime,
 ) -> dict[str, str | None]:
     """A NORMAL row: its base columns, the days in its held status (when it has one: 返却可能 for how long) and
     the answers its status shows on its own kind's form, in that order."""
     answers = submission.answers if submission else {}
     own = [key for key in forms_by_kind[device.kind].visible_keys(answers) if key not in base]
     values = {column: column_value(column, device, model, submission) for column in base}
-    if device.id in ages:
-        values[labels.COL_STATUS_DAYS] = str(ages[device.id])
+    if device.held_status_since is not None:
+        values[labels.COL_STATUS_DAYS] = str(held_days(device.held_status_since, now))
     return values | {column: column_value(column, device, model, submission) for column in own}
 
 
@@ -174,12 +173,6 @@ def _normal_header(settings: ViewSettings, forms_by_kind: dict, flt: ViewFilter)
     return [*base, *dict.fromkeys(key for kind in kinds for key in forms_by_kind[kind].keys if key not in base)]
 
 
-def _ages(db: Session, devices: Sequence[Device], now: datetime) -> dict[int, int]:
-    """The days each of these devices has been in its held status (those with one)."""
-    starts = status_starts(db, [device.id for device in devices if device.held_status])
-    return {device_id: held_days(since, now) or 0 for device_id, since in starts.items()}
-
-
 def normal_view(
     db: Session, *, scope: TenantScope, flt: ViewFilter, offset: int, limit: int, now: datetime
 ) -> dict[str, Any]:
@@ -189,10 +182,9 @@ def normal_view(
     forms_by_kind = forms.question_sets(db)
     rows, total = device_page(db, scope=scope, flt=flt, offset=offset, limit=limit, settings=settings)
     base = list(settings.columns)
-    ages = _ages(db, [row[0] for row in rows], now)
     items = []
     for device, _location, model, submission in rows:
-        values = _normal_values(device, model, submission, base, forms_by_kind, ages)
+        values = _normal_values(device, model, submission, base, forms_by_kind, now)
         items.append(
             {
                 "device_id": device.id,
@@ -225,9 +217,8 @@ def normal_export(db: Session, *, scope: TenantScope, flt: ViewFilter, now: date
 
     def values(batch_db: Session, rows: Sequence[Row]) -> list[dict[str, str | None]]:
         forms_by_kind = forms.question_sets(batch_db)
-        ages = _ages(batch_db, [row[0] for row in rows], now)
         return [
-            _normal_values(device, model, submission, base, forms_by_kind, ages)
+            _normal_values(device, model, submission, base, forms_by_kind, now)
             for device, model, submission, *_ in rows
         ]
 

@@ -1,4 +1,5 @@
-"""loaners: where the rotation put each device's archived rows, and the weekly 返却待ち digest's claims
+"""loaners: where the rotation put each device's archived rows, since when each device has its held status (filled
+from the submissions), and the weekly 返却待ち digest's claims
 
 Revision ID: 0042_loaners_returns
 Revises: 0041_fleet_saved_view
@@ -18,7 +19,28 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# The start of each device's unbroken run of answers in custody with its current held status (status_age.py).
+LAST_BREAK = """(SELECT MAX(b.submitted_at) FROM loaners_submission b WHERE b.device_id = loaners_device.id
+    AND (NOT b.in_custody OR b.held_status IS NULL OR b.held_status <> loaners_device.held_status))"""
+STATUS_SINCE = f"""
+UPDATE loaners_device SET held_status_since = (
+    SELECT MIN(run.submitted_at) FROM loaners_submission run
+    WHERE run.device_id = loaners_device.id AND ({LAST_BREAK} IS NULL OR run.submitted_at > {LAST_BREAK}))
+WHERE held_since IS NOT NULL AND held_status IS NOT NULL
+"""
+
+
 def upgrade() -> None:
+    with op.batch_alter_table("loaners_device", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("held_status_since", UTCDateTime(timezone=True), nullable=True))
+        batch_op.create_index(
+            "ix_loaners_device_status_age",
+            ["held_status", "held_status_since", "id", "location_id"],
+            unique=False,
+            postgresql_where=sa.text("held_status_since IS NOT NULL"),
+            sqlite_where=sa.text("held_status_since IS NOT NULL"),
+        )
+    op.execute(STATUS_SINCE)
     op.create_table(
         "loaners_archive_block",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -56,6 +78,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("loaners_device", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_loaners_device_status_age",
+            postgresql_where=sa.text("held_status_since IS NOT NULL"),
+            sqlite_where=sa.text("held_status_since IS NOT NULL"),
+        )
+        batch_op.drop_column("held_status_since")
     op.drop_table("loaners_return_digest")
     op.drop_index(op.f("ix_loaners_archive_block_rotation_id"), table_name="loaners_archive_block")
     op.drop_index("ix_loaners_archive_block_devices", table_name="loaners_archive_block")

@@ -1,13 +1,15 @@
 """Following each loaner home: the days a device has been 返却可能 (or 商談中, 返却拒否) computed from its submissions,
 the 返却待ち list per location longest first with its CSV, SUMMARY's age figures, and the weekly digest mail."""
 
+import importlib
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
 from service.database import session_scope, utcnow
 from service.loaners import return_digest
+from service.loaners.models import Device
 from service.outbox.models import OutboxMessage
 from tests.factories import make_user
 from tests.service.loaners.conftest import IN_HOUSE, LENT, add_location, answer, headers, make_device
@@ -162,3 +164,14 @@ def test_the_weekly_digest_tells_each_location_once_a_week_its_staff_and_admins(
     assert followed["A"].management_number in body and followed["B"].management_number not in body
     with session_scope() as session:
         assert return_digest.send_digests(session, now=now + 7 * DAY) == 7  # next week, again
+
+
+def test_the_migration_fills_what_the_answers_write(db, followed):
+    """The revision that added held_status_since fills it, for the registers already there, with the same SQL rule."""
+    migration = importlib.import_module("service.migrations.versions.2026_11_26_0042_loaners_returns")
+    written = dict(db.execute(select(Device.id, Device.held_status_since)).tuples().all())
+    db.execute(update(Device).values(held_status_since=None))
+    db.execute(text(migration.STATUS_SINCE))
+    db.expire_all()
+    assert dict(db.execute(select(Device.id, Device.held_status_since)).tuples().all()) == written
+    assert sum(since is not None for since in written.values()) == 7
