@@ -106,14 +106,14 @@ def _blocks(rows: Sequence[Row]) -> list[tuple[int, int, int, bytes]]:
     blocks: list[tuple[int, int, int, bytes]] = []
     pending: list[bytes] = []
     first = size = 0
-    ordered = sorted(rows, key=lambda row: (row.device_id, row.id))
-    for index, row in enumerate(ordered):
+    ordered = sorted((device_id, row_id, record) for row_id, device_id, record in rows)
+    for index, (device_id, _, record) in enumerate(ordered):
         if not pending:
-            first = row.device_id
-        pending.append(row.record.encode() + b"\n")
+            first = device_id
+        pending.append(record.encode() + b"\n")
         size += len(pending[-1])
         if size >= BLOCK_BYTES or index == len(ordered) - 1:
-            blocks.append((first, row.device_id, len(pending), b"".join(pending)))
+            blocks.append((first, device_id, len(pending), b"".join(pending)))
             pending, size = [], 0
     return blocks
 
