@@ -87,6 +87,7 @@ LIST_PAGES = {
     "/crm/acquired": "app_pages/crm/acquired.py",
     "/crm/agencies": "app_pages/crm/agencies.py",
     "/crm/users": "app_pages/crm/users.py",
+    "/loaners/views/returns": "app_pages/loaners/returns.py",
 }
 OPEN_LIST = "一覧を開く"
 

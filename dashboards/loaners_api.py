@@ -150,6 +150,11 @@ def held_devices(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
     return read("/loaners/views/summary/devices", page=page, page_size=page_size, **filters)
 
 
+def returns(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    """返却待ち: the devices in custody 返却可能 / 商談中 / 返却拒否, longest in that status first."""
+    return read("/loaners/views/returns", page=page, page_size=page_size, **filters)
+
+
 # Imports
 
 
@@ -170,6 +175,28 @@ def run_import(import_id: int) -> dict:
 
 def import_progress(import_id: int) -> dict:
     return fetch(f"/loaners/imports/{import_id}")
+
+
+def imports(*, page: int = 1, page_size: int = 50) -> dict:
+    """Every import, newest first (current: a job's state moves while the page is open)."""
+    return fetch("/loaners/imports", page=page, page_size=page_size)
+
+
+# Rotation (admin)
+
+
+def rotation_preview() -> dict:
+    """What a rotation started now would archive (nothing changes)."""
+    return fetch("/loaners/rotations/preview")
+
+
+def latest_rotation() -> dict | None:
+    runs = fetch("/loaners/rotations", limit=1)
+    return runs[0] if runs else None
+
+
+def start_rotation() -> dict:
+    return write("POST", "/loaners/rotations")
 
 
 # Rotation archives (admin)

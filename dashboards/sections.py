@@ -147,6 +147,9 @@ SECTIONS: tuple[Section, ...] = (
             PageSpec("app_pages/loaners/devices.py", "通常データ", "loaners", icon=":material/swap_horiz:"),
             PageSpec("app_pages/loaners/summary.py", "サマリー", "loaners-summary", icon=":material/dashboard:"),
             PageSpec("app_pages/loaners/audit.py", "監査データ", "loaners-audit", icon=":material/fact_check:"),
+            PageSpec(
+                "app_pages/loaners/returns.py", "返却待ち", "loaners-returns", icon=":material/assignment_return:"
+            ),
             PageSpec("app_pages/loaners/device.py", "機器詳細", "loaners-device", icon=":material/devices:"),
             PageSpec(
                 "app_pages/loaners/device_register.py", "機器登録", "loaners-register", icon=":material/add_circle:"

@@ -1,4 +1,5 @@
-"""代替機 tasks: the 4-weekly rotation of old submissions and the import of Google Forms response sheets."""
+"""代替機 tasks: the 4-weekly rotation of old submissions, the import of Google Forms response sheets and the weekly
+返却待ち digest."""
 
 from jobs.celery_app import app
 from jobs.single_flight import periodic
@@ -6,7 +7,7 @@ from service.audit.service import SYSTEM
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.job_failures import run_in_batches
-from service.loaners import imports, rotation
+from service.loaners import imports, return_digest, rotation
 
 
 @periodic("loaners.rotate_submissions", acks_late=True)
@@ -43,3 +44,10 @@ def import_submissions(import_id: int) -> None:
         lambda db, error: imports.mark_failed(db, import_id=import_id, now=utcnow(), error=error),
         f"loaners.import_submissions import_id={import_id}",
     )
+
+
+@periodic("loaners.send_return_digest")
+def send_return_digest() -> int:
+    """This week's 返却待ち digest to each location with devices past the threshold (once a week per location)."""
+    with session_scope() as db:
+        return return_digest.send_digests(db, now=utcnow())

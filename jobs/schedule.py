@@ -29,5 +29,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=0, hour="6-23", day_of_month=1),
     },
     "loaners.rotate_submissions": {"task": "loaners.rotate_submissions", "schedule": timedelta(days=1)},
+    # Hourly in the day (Asia/Tokyo): the week's first run from Monday 08:00 sends each location's digest once.
+    "loaners.send_return_digest": {
+        "task": "loaners.send_return_digest",
+        "schedule": crontab(minute=0, hour="8-20"),
+    },
     "crm.sweep_orphan_files": {"task": "crm.sweep_orphan_files", "schedule": timedelta(hours=6)},
 }

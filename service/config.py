@@ -185,6 +185,7 @@ class Settings(BaseSettings):
     dashboard_port: int = 8501
     dashboard_url: str = ""
     loaners_rotation_years: int = 3
+    loaners_return_due_days: int = 14  # the weekly 返却待ち digest lists devices this many days in their status
     loaners_rotation_interval_days: int = 28
     loaners_rotation_batch: int = 10000
     loaners_max_sheet_bytes: int = 32 * 1024 * 1024  # a Google Forms export of up to 100,000 rows (imports.MAX_ROWS)

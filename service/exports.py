@@ -202,11 +202,12 @@ def stream(export: ListExport) -> Iterator[str]:
         yield csv_lines(cells)
 
 
-def download(export: ListExport, name: str) -> CsvStream:
-    """A route's answer: the export streamed as the attachment `<name>_<local date>.csv` (name in ASCII)."""
+def download(export: ListExport | Iterator[str], name: str) -> CsvStream:
+    """A route's answer: the export streamed as the attachment `<name>_<local date>.csv` (name in ASCII); `export`
+    may also be the CSV's pieces already made (a `stream` of a list followed by rows of another source)."""
     local_date = utcnow().astimezone(ZoneInfo(get_settings().timezone)).date()
     return CsvStream(
-        stream(export),
+        stream(export) if isinstance(export, ListExport) else export,
         media_type=CSV_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{name}_{local_date:%Y%m%d}.csv"'},
     )

@@ -28,6 +28,7 @@ TASK_CLASSES: dict[str, str] = {
     "reservations.sweep_deadlines": CRITICAL,
     "reservations.check_operations": CRITICAL,
     "entry_logs.notify_closing_time": CRITICAL,
+    "loaners.send_return_digest": CRITICAL,
     # bulk: documents, imports, rotation, archives, reports, backups, roll-ups, purges
     "entry_logs.render_cards": BULK,
     "entry_logs.import_roster": BULK,

@@ -1,10 +1,8 @@
-"""The loaners lists as CSV downloads (service/exports.py) beside the views' own (views.normal_export, audit_export):
-a device's timeline."""
+"""The loaners lists' CSV columns beside the views' own (views.normal_export, audit_export): a device's timeline
+(timeline.timeline_export streams it, archived rows included)."""
 
-from sqlalchemy import select
-
-from service.exports import Column, ListExport, entities, field
-from service.loaners.models import Device, Submission
+from service.exports import Column, field
+from service.loaners import labels
 from service.loaners.views import local_text
 
 SOURCES = {"import": "取込", "form": "フォーム"}
@@ -17,14 +15,5 @@ TIMELINE_COLUMNS = (
     field("預かり機のステータス", "held_status"),
     Column("回答", lambda row: ANSWER_SEPARATOR.join(f"{key}: {value}" for key, value in row.answers.items())),
     Column("経路", lambda row: SOURCES.get(row.source, row.source)),
+    Column(labels.ARCHIVED_COLUMN, lambda row: labels.ARCHIVED if getattr(row, "archived", False) else ""),
 )
-
-
-def timeline_export(device: Device) -> ListExport:
-    """Every submission of the device, newest first, as the timeline shows them."""
-    return ListExport(
-        select(Submission).where(Submission.device_id == device.id),
-        (Submission.submitted_at.desc(), Submission.id.desc()),
-        TIMELINE_COLUMNS,
-        entities,
-    )

@@ -102,7 +102,13 @@ def device_detail(db: Session, *, device: Device, now: datetime) -> DeviceDetail
         .where(Device.id == device.id)
     ).one()
     read = device_read(row[0], row[1], row[2], now)
-    return DeviceDetail(**read.model_dump(), current=current_state(row[3]))
+    since = row[0].held_status_since
+    return DeviceDetail(
+        **read.model_dump(),
+        current=current_state(row[3]),
+        held_status_since=since,
+        held_status_days=held_days(since, now),
+    )
 
 
 def usable_location(db: Session, location_id: str, scope: TenantScope) -> Location:

@@ -1,12 +1,18 @@
-"""SUMMARY's named figure (service/figures.py): 預かり機の合計, defined once by the held devices' list filter
-(管轄); its value is that list's total, which is also the rows of SUMMARY's CSV and the sum of its cards."""
+"""SUMMARY's named figures (service/figures.py), each defined once by the list filter that shows its rows:
+
+- 預かり機の合計: the held devices' list's total under 管轄 (HeldFilter), also the rows of SUMMARY's CSV and the sum
+  of its cards;
+- 返却可能の日数 〜7日 / 〜30日 / 30日超: the 返却待ち list's total of 返却可能 devices by the days since they became
+  返却可能 (ReturnFilter with min_days / max_days), also the rows of that list's CSV.
+"""
 
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from service.figures import Figure, FigureRead, serve
-from service.loaners import views
+from service.loaners import labels, returns, views
+from service.loaners.returns import ReturnFilter
 from service.loaners.views import HeldFilter
 from service.tenancy import TenantScope
 
@@ -21,8 +27,55 @@ HELD = Figure(
     export="/loaners/views/summary/export",
     counter="台",
 )
+RETURNS_ROUTE = "/loaners/views/returns"
+RETURNABLE_COUNTS = "預かり機のステータスが「1.返却可能」になってから{days}の機器の台数（返却待ちの一覧・CSVの行数）"
+# (figure, the whole days since 返却可能 it counts: min_days, max_days)
+RETURNABLE_AGES: tuple[tuple[Figure, int | None, int | None], ...] = (
+    (
+        Figure(
+            "loaners.returnable_week",
+            "返却可能 〜7日",
+            RETURNABLE_COUNTS.format(days="7日以内"),
+            "now",
+            "loaners",
+            RETURNS_ROUTE,
+        ),
+        None,
+        7,
+    ),
+    (
+        Figure(
+            "loaners.returnable_month",
+            "返却可能 〜30日",
+            RETURNABLE_COUNTS.format(days="8〜30日"),
+            "now",
+            "loaners",
+            RETURNS_ROUTE,
+        ),
+        8,
+        30,
+    ),
+    (
+        Figure(
+            "loaners.returnable_overdue",
+            "返却可能 30日超",
+            RETURNABLE_COUNTS.format(days="31日以上"),
+            "now",
+            "loaners",
+            RETURNS_ROUTE,
+        ),
+        31,
+        None,
+    ),
+)
 
 
 def summary_figures(db: Session, *, scope: TenantScope, jurisdiction: str | None, now: datetime) -> list[FigureRead]:
-    flt = HeldFilter(jurisdiction=jurisdiction)
-    return [serve(HELD, views.count_held(db, scope=scope, flt=flt), now=now, flt=flt)]
+    held = HeldFilter(jurisdiction=jurisdiction)
+    served = [serve(HELD, views.count_held(db, scope=scope, flt=held), now=now, flt=held)]
+    for figure, min_days, max_days in RETURNABLE_AGES:
+        flt = ReturnFilter(
+            jurisdiction=jurisdiction, held_status=labels.RETURNABLE, min_days=min_days, max_days=max_days
+        )
+        served.append(serve(figure, returns.count_returns(db, scope=scope, flt=flt, now=now), now=now, flt=flt))
+    return served

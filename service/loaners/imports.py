@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic_core import PydanticCustomError
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
@@ -23,6 +23,7 @@ from service.audit.service import Actor
 from service.config import get_settings
 from service.csvtools import csv_rows, decode_csv
 from service.errors import Conflict, DomainError, NotFound, ValidationFailed
+from service.exports import ListExport, item
 from service.loaners import forms, labels, numbering
 from service.loaners.devices import kind_of
 from service.loaners.models import Device, Form, Location, Model, Submission, SubmissionImport
@@ -114,8 +115,55 @@ def get_import(db: Session, import_id: int) -> SubmissionImport:
     return job
 
 
-def list_imports(db: Session, *, limit: int) -> list[SubmissionImport]:
-    return list(db.scalars(select(SubmissionImport).order_by(SubmissionImport.id.desc()).limit(limit)))
+NEWEST_FIRST = (SubmissionImport.id.desc(),)
+LISTED = (
+    SubmissionImport.id,
+    SubmissionImport.form_kind,
+    SubmissionImport.filename,
+    SubmissionImport.status,
+    SubmissionImport.total_rows,
+    SubmissionImport.planned_rows,
+    SubmissionImport.accepted_rows,
+    SubmissionImport.duplicate_rows,
+    SubmissionImport.unreadable_rows,
+    SubmissionImport.created_by,
+    SubmissionImport.created_at,
+    SubmissionImport.finished_at,
+)
+
+
+def import_entry(row: Any) -> dict[str, Any]:
+    """A row of the import list: who, when, which file, the rows taken (planned while checked), duplicate and
+    unreadable, its state."""
+    checking = row.status in ("checking", "checked")
+    return {
+        "id": row.id,
+        "form_kind": row.form_kind,
+        "form_label": labels.KINDS[row.form_kind],
+        "filename": row.filename,
+        "status": row.status,
+        "status_label": labels.IMPORT_STATUSES[row.status],
+        "total_rows": row.total_rows,
+        "taken_rows": row.planned_rows if checking else row.accepted_rows,
+        "duplicate_rows": row.duplicate_rows,
+        "unreadable_rows": row.unreadable_rows,
+        "created_by": row.created_by,
+        "created_at": row.created_at,
+        "finished_at": row.finished_at,
+    }
+
+
+def import_page(db: Session, *, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """Every import, newest first (the columns the list shows, never the stored file or its reports)."""
+    total = db.scalar(select(func.count()).select_from(SubmissionImport)) or 0
+    rows = db.execute(select(*LISTED).order_by(*NEWEST_FIRST).offset(offset).limit(limit)).all()
+    return [import_entry(row) for row in rows], total
+
+
+def import_export() -> ListExport:
+    """The import list as the CSV download."""
+    columns = [item(header, key) for key, header in labels.IMPORT_LIST_COLUMNS.items()]
+    return ListExport(select(*LISTED), NEWEST_FIRST, columns, lambda _db, rows: [import_entry(row) for row in rows])
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -358,6 +406,10 @@ def _import_chunk(db: Session, job: SubmissionImport, size: int, now: datetime) 
             accepted.append(verdict.row | {"created_at": now})
             continue
         job.rejected_rows += 1
+        if verdict.outcome == "duplicate":
+            job.duplicate_rows += 1
+        else:
+            job.unreadable_rows += 1
         if len(rejected) < MAX_REPORTED:
             rejected.append(
                 {"row": number, "management_number": record.get(labels.IMPORT_NUMBER, ""), "errors": verdict.reasons}
@@ -396,6 +448,7 @@ def start_checked_import(db: Session, *, job: SubmissionImport, actor: Actor, no
     if job.status != "checked":
         raise Conflict(labels.IMPORT_NOT_CHECKED, code="import_not_checked")
     job.status = "queued"
+    job.duplicate_rows = job.unreadable_rows = 0  # from now on, what the import itself finds (rows change meanwhile)
     db.flush()
     audit.record(
         db,

@@ -26,6 +26,20 @@ IMPORT_STATUSES = {
     "done": "完了",
     "failed": "失敗",
 }
+# The import list (回答シート取込) and its CSV.
+IMPORT_LIST_COLUMNS = {
+    "id": "ID",
+    "created_at": "取込日時",
+    "created_by": "取込者",
+    "filename": "ファイル名",
+    "form_label": "取込先のフォーム",
+    "total_rows": "行数",
+    "taken_rows": "取り込む行",
+    "duplicate_rows": "重複",
+    "unreadable_rows": "読み取れない",
+    "status_label": "状態",
+    "finished_at": "完了日時",
+}
 # What the dry run says each row of an answer sheet will do.
 IMPORT_OUTCOMES = {"import": "取り込む", "duplicate": "重複（取り込まない）", "unreadable": "読み取れない"}
 ROTATION_STATUSES = {"running": "実行中", "done": "完了", "failed": "失敗", "skipped": "対象なし"}
@@ -51,6 +65,22 @@ HELD_STATUSES = {
 # SUMMARY's cards: the held statuses, and a blank one (預り機ステータス未設定) as 未分類.
 UNCLASSIFIED = "未分類"
 SUMMARY_CATEGORIES = {**HELD_STATUSES, "": UNCLASSIFIED}
+# 返却待ち: the held statuses followed until the device comes back (返却可能 first), with their age.
+RETURN_STATUSES = tuple(HELD_STATUSES)[:3]  # 返却可能, 商談中, 返却拒否
+RETURNABLE = RETURN_STATUSES[0]
+CUSTOMER_KEY = "1-1.貸出先"
+RETURN_EXPORT_COLUMNS = {
+    "location_name": "拠点",
+    "management_number": "拠点管理番号",
+    "model_name": "機種名",
+    "device_type": "デバイスタイプ",
+    "held_status": "預かり機のステータス",
+    "status_days": "日数",
+    "status_since": "この状態になった日時",
+    "customer": "貸出先",
+    "person": "担当者",
+    "held_since": "預かり開始",
+}
 
 # The columns of the views (§2.3.4), which the page shows as headers.
 COL_NUMBER = "拠点管理番号"
@@ -59,6 +89,7 @@ COL_MODEL = "機種名"
 COL_SERIAL = "製造番号"
 COL_TIMESTAMP = "タイムスタンプ"
 COL_EMAIL = "メールアドレス"  # who answered (AUDIT's history)
+COL_STATUS_DAYS = "預かり機のステータスの日数"  # NORMAL: days in the current held status (返却可能 for how long)
 NORMAL_BASE_COLUMNS = (COL_NUMBER, COL_KIND, COL_MODEL, COL_SERIAL, COL_TIMESTAMP)
 AUDIT_COLUMNS = (
     "担当者",
@@ -86,6 +117,9 @@ SUMMARY_EXPORT_COLUMNS = {
     "held_since": "保有開始",
     "held_days": "保有日数",
 }
+# A device's history: a row the rotation moved to an archive (送信履歴, its CSV).
+ARCHIVED = "アーカイブ"
+ARCHIVED_COLUMN = "保存先"
 VIEW_COLUMNS = (*NORMAL_BASE_COLUMNS, *AUDIT_COLUMNS)  # any view may show these, and any question's key
 
 # Import (Google Forms response sheets, §2.1.2).
@@ -176,6 +210,19 @@ MAIL_BODY = """{location} ご担当者様
 このメールは代替機管理システムから自動送信されています。
 """
 NO_VALUE = "（なし）"
+
+# The weekly 返却待ち digest (return_digest.py).
+DIGEST_SUBJECT = "【代替機】{location}: 返却待ちの代替機 {count}台（{days}日以上）"
+DIGEST_INTRO = """{location} ご担当者様
+
+預かり機のステータスが{days}日以上変わっていない代替機の一覧です（日数の長い順）。
+「1.返却可能」の代替機はお客様の機器の修理が終わっています。回収をお願いします。"""
+DIGEST_SECTION = "■ {category}（{count}台）"
+DIGEST_LINE = "・{number}（{model}） 貸出先: {customer} {days}日"
+DIGEST_MORE = "・ほか{count}台"
+DIGEST_LINK = """一覧: {url}
+
+このメールは代替機管理システムから毎週自動送信されています。"""
 
 # The audit log's words for what people do here (service/audit/vocabulary.py).
 AUDIT = register(

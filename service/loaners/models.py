@@ -1,15 +1,16 @@
 """Loaners (代替機) tables: masters, status forms as data, append-only submissions, imports and rotations."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select, text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from service.database import Base, utcnow
 from service.dialect import BigId
 
 HELD = text("held_since IS NOT NULL")  # in custody: a held status, or none yet (未分類)
+AGED = text("held_status_since IS NOT NULL")  # in custody with a held status: since when it has it
 
 
 class Location(Base):
@@ -129,6 +130,16 @@ class Device(Base):
             postgresql_where=HELD,
             sqlite_where=HELD,
         ),
+        # 返却待ち and SUMMARY's age figures: the devices of a held status by the days they have had it.
+        Index(
+            "ix_loaners_device_status_age",
+            "held_status",
+            "held_status_since",
+            "id",
+            "location_id",
+            postgresql_where=AGED,
+            sqlite_where=AGED,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -144,6 +155,8 @@ class Device(Base):
     status: Mapped[str | None] = mapped_column(String(100), index=True)
     held_status: Mapped[str | None] = mapped_column(String(100))
     held_since: Mapped[datetime | None]
+    # When its current held status began (status_age.py: computed in SQL from the submissions as they are written).
+    held_status_since: Mapped[datetime | None]
     last_submitted_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -262,3 +275,33 @@ class Rotation(Base):
     started_by: Mapped[str] = mapped_column(String(100), default="system")
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+
+class ArchiveBlock(Base):
+    """Where a rotation put archived rows: one gzip member of a batch file (`byte_offset`, `byte_length`), holding
+    the rows of devices `first_device_id`..`last_device_id` of that batch (a batch is written device by device), so
+    a device's history reads the few blocks that may hold its rows, never a whole archive."""
+
+    __tablename__ = "loaners_archive_block"
+    __table_args__ = (Index("ix_loaners_archive_block_devices", "first_device_id", "last_device_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rotation_id: Mapped[int] = mapped_column(ForeignKey("loaners_rotation.id", ondelete="CASCADE"), index=True)
+    file_name: Mapped[str] = mapped_column(String(100))
+    byte_offset: Mapped[int] = mapped_column(BigInteger)
+    byte_length: Mapped[int]
+    first_device_id: Mapped[int]
+    last_device_id: Mapped[int]
+    rows: Mapped[int]
+
+
+class ReturnDigest(Base):
+    """A location's weekly 返却待ち digest: claimed (one row per location and week) in the transaction that queues
+    its e-mails, so runs that overlap or repeat within the week send it once."""
+
+    __tablename__ = "loaners_return_digest"
+
+    location_id: Mapped[str] = mapped_column(ForeignKey("loaners_location.id", ondelete="CASCADE"), primary_key=True)
+    week_start: Mapped[date] = mapped_column(primary_key=True)
+    devices: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,6 +3,11 @@
 Every device's latest submission (its current state) is always kept, so a device with one submission is never
 touched. Work goes in batches, one short transaction each: the archive file of a batch is written and synced
 before its rows are deleted (a crash in between archives those rows again next time, never loses them).
+
+A batch's file is written device by device in blocks of about `BLOCK_BYTES`, each block a gzip member of its own
+(the file stays one gzip stream to any reader), and each block is recorded with the devices it holds
+(`ArchiveBlock`), in the transaction that deletes the rows: a device's history reads back its archived rows from
+those few blocks (archive_index.py).
 """
 
 import gzip
@@ -12,16 +17,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, literal_column, select, update
+from sqlalchemy import ColumnElement, Row, delete, func, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
-from service.dialect import id_in, json_record
+from service.dialect import id_in, insert_rows, json_record
 from service.loaners import labels
-from service.loaners.models import Device, Rotation, Submission
+from service.loaners.models import ArchiveBlock, Device, Rotation, Submission
 
 STALE_AFTER = timedelta(hours=6)
 ARCHIVE_COLUMNS = (
@@ -36,6 +41,7 @@ ARCHIVE_COLUMNS = (
     "answers",
 )
 COMPRESS_LEVEL = 3  # cold archives: speed over the last few percent of size
+BLOCK_BYTES = 32 * 1024  # deflate's window: a block compresses as well as one long stream would
 
 
 def archive_root() -> Path:
@@ -94,16 +100,55 @@ def _archive_record() -> json_record:
     return json_record(*(part for column in columns for part in (literal_column(f"'{column.name}'"), column)))
 
 
-def _write(path: Path, rows: Sequence[Row]) -> None:
-    """The whole file, synced, under its final name only when complete."""
+def _blocks(rows: Sequence[Row]) -> list[tuple[int, int, int, bytes]]:
+    """The batch's lines device by device, cut into blocks of about BLOCK_BYTES: (first device, last device, rows,
+    text) each."""
+    blocks: list[tuple[int, int, int, bytes]] = []
+    pending: list[bytes] = []
+    first = size = 0
+    ordered = sorted((device_id, row_id, record) for row_id, device_id, record in rows)
+    for index, (device_id, _, record) in enumerate(ordered):
+        if not pending:
+            first = device_id
+        pending.append(record.encode() + b"\n")
+        size += len(pending[-1])
+        if size >= BLOCK_BYTES or index == len(ordered) - 1:
+            blocks.append((first, device_id, len(pending), b"".join(pending)))
+            pending, size = [], 0
+    return blocks
+
+
+def _write(path: Path, blocks: list[tuple[int, int, int, bytes]]) -> list[tuple[int, int]]:
+    """The whole file, one gzip member per block, synced, under its final name only when complete; returns each
+    block's (offset, length) in it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
+    places = []
     with open(partial, "wb") as raw:
-        with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=COMPRESS_LEVEL) as zipped:
-            zipped.write("\n".join(line for _, line in rows).encode() + b"\n")
+        for *_, data in blocks:
+            member = gzip.compress(data, compresslevel=COMPRESS_LEVEL, mtime=0)
+            places.append((raw.tell(), len(member)))
+            raw.write(member)
         raw.flush()
         os.fsync(raw.fileno())
     partial.replace(path)
+    return places
+
+
+def _record_blocks(db: Session, run: Rotation, path: Path, blocks: list, places: list[tuple[int, int]]) -> None:
+    rows = [
+        {
+            "rotation_id": run.id,
+            "file_name": path.name,
+            "byte_offset": offset,
+            "byte_length": length,
+            "first_device_id": first,
+            "last_device_id": last,
+            "rows": count,
+        }
+        for (first, last, count, _), (offset, length) in zip(blocks, places, strict=True)
+    ]
+    insert_rows(db, ArchiveBlock, rows)
 
 
 def archive_batch(db: Session, *, run_id: int, limit: int) -> int:
@@ -118,7 +163,7 @@ def archive_batch(db: Session, *, run_id: int, limit: int) -> int:
     rows = (
         db.connection()
         .execute(
-            select(s.id, _archive_record())
+            select(s.id, s.device_id, _archive_record().label("record"))
             .join_from(Submission.__table__, Device.__table__, d.id == s.device_id)
             .where(s.id > run.last_id, s.submitted_at < run.cutoff, d.current_submission_id != s.id)
             .order_by(s.id)
@@ -128,8 +173,10 @@ def archive_batch(db: Session, *, run_id: int, limit: int) -> int:
     )
     if not rows:
         return 0
-    ids = [row[0] for row in rows]
-    _write(Path(run.archive_folder) / f"submissions_{ids[0]:012d}-{ids[-1]:012d}.jsonl.gz", rows)
+    ids = [row.id for row in rows]
+    path = Path(run.archive_folder) / f"submissions_{ids[0]:012d}-{ids[-1]:012d}.jsonl.gz"
+    blocks = _blocks(rows)
+    _record_blocks(db, run, path, blocks, _write(path, blocks))
     table = Submission.__table__
     db.connection().execute(delete(table).where(id_in(db, table.c.id, ids)))
     run.archived_rows += len(ids)
@@ -146,6 +193,22 @@ def finish(db: Session, *, run_id: int, now: datetime, error: str = "") -> Rotat
     run.error = error[:500]
     db.flush()
     return run
+
+
+def preview(db: Session, *, now: datetime) -> dict[str, Any]:
+    """What a run started now would archive: the submissions older than its cutoff less the devices' current ones
+    among them (each device keeps its latest), the oldest of them, and whether the 4-weekly run is due."""
+    cutoff = cutoff_for(now)
+    old = select(func.count(), func.min(Submission.submitted_at)).where(Submission.submitted_at < cutoff)
+    count, oldest = db.execute(old).one()
+    current = select(func.count()).select_from(Device).where(Device.last_submitted_at < cutoff)
+    return {
+        "cutoff": cutoff,
+        "rows": count - (db.scalar(current) or 0),
+        "oldest_at": oldest,
+        "due": is_due(db, now=now),
+        "running": db.scalar(select(Rotation.id).where(Rotation.running == 1)) is not None,
+    }
 
 
 def list_runs(db: Session, *, limit: int) -> list[Rotation]:

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from service import exports
 from service.body_guard import upload_limit
 from service.broker import queue_task
+from service.config import get_settings
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import Conflict
@@ -17,7 +18,6 @@ from service.identity.models import User
 from service.loaners import (
     archive_router,
     bulk,
-    csv_exports,
     devices,
     forms,
     history,
@@ -25,8 +25,10 @@ from service.loaners import (
     labels,
     labels_pdf,
     masters,
+    returns,
     rotation,
     submissions,
+    timeline,
     views,
 )
 from service.loaners import figures as loaners_figures
@@ -56,6 +58,7 @@ from service.loaners.schemas import (
     DeviceUpdate,
     FormRead,
     HeldDevice,
+    ImportListed,
     ImportRead,
     Kind,
     LocationCreate,
@@ -68,6 +71,8 @@ from service.loaners.schemas import (
     QuestionCreate,
     QuestionRead,
     QuestionUpdate,
+    ReturnDevice,
+    RotationPreview,
     RotationRead,
     SubmissionIn,
     SubmissionRead,
@@ -108,7 +113,23 @@ def audit_view_filter(
     return history.HistoryFilter(jurisdiction, location_id, status, q, since, until)
 
 
+ReturnStatus = Literal["1.返却可能", "2.商談や金額の問題で返却不可", "3.お客様による返却拒否"]  # labels.RETURN_STATUSES
+Days = Annotated[int | None, Query(ge=0, le=36_500)]
+
+
+def return_filter(
+    jurisdiction: Jurisdiction,
+    location_id: LocationId,
+    held_status: ReturnStatus | None = None,
+    min_days: Days = None,
+    max_days: Days = None,
+) -> returns.ReturnFilter:
+    """返却待ち's filters: 管轄, location, one followed held status (none: all three) and the age in days."""
+    return returns.ReturnFilter(jurisdiction, location_id, held_status, min_days, max_days)
+
+
 Filters = Annotated[views.ViewFilter, Depends(view_filter)]
+ReturnFilters = Annotated[returns.ReturnFilter, Depends(return_filter)]
 AuditFilters = Annotated[history.HistoryFilter, Depends(audit_view_filter)]
 
 
@@ -165,6 +186,10 @@ def vocabulary(_: Staff) -> VocabularyRead:
         status_key=labels.STATUS_KEY,
         held_key=labels.HELD_KEY,
         number_column=labels.COL_NUMBER,
+        archived_column=labels.ARCHIVED_COLUMN,
+        archived=labels.ARCHIVED,
+        return_statuses=list(labels.RETURN_STATUSES),
+        return_due_days=get_settings().loaners_return_due_days,
         patterns=PATTERNS,
         messages={
             "not_a_choice": labels.NOT_A_CHOICE,
@@ -357,15 +382,16 @@ def device_form(_: Staff, device: ScopedDevice, db: DbSession) -> DeviceForm:
 
 @router.get("/devices/{device_id}/submissions", response_model=Page[SubmissionRead])
 def device_timeline(_: Staff, device: ScopedDevice, db: DbSession, paging: Paging) -> Page:
-    """Every submission of the device, newest first (the full timeline)."""
-    items, total = submissions.timeline(db, device=device, offset=paging.offset, limit=paging.page_size)
+    """Every submission of the device, newest first (the full timeline), the rotation's archived ones included
+    (`archived`, read back from the archive: the oldest, last)."""
+    items, total = timeline.timeline(db, device=device, offset=paging.offset, limit=paging.page_size)
     return _page(items, total, paging)
 
 
 @router.get("/devices/{device_id}/submissions/export", **exports.DOWNLOAD)
-def export_timeline(_: Staff, device: ScopedDevice) -> exports.CsvStream:
-    """The device's whole timeline, newest first, as the CSV download."""
-    return exports.download(csv_exports.timeline_export(device), f"loaners_timeline_{device.id}")
+def export_timeline(_: Staff, device: ScopedDevice, db: DbSession) -> exports.CsvStream:
+    """The device's whole timeline, newest first, archived rows included, as the CSV download."""
+    return exports.download(timeline.timeline_export(db, device), f"loaners_timeline_{device.id}")
 
 
 @router.post("/devices/{device_id}/submissions", response_model=SubmissionRead, status_code=201)
@@ -439,14 +465,14 @@ def clear_bulk_picks(caller: Staff, db: DbSession) -> None:
 @router.get("/views/normal", response_model=NormalPage)
 def normal_view(_: Staff, scope: Scope, db: DbSession, paging: Paging, flt: Filters) -> NormalPage:
     """NORMAL (通常データ): base columns + the columns each row's status shows (prefix rule, nested 3-X-* rule)."""
-    result = views.normal_view(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size)
+    result = views.normal_view(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size, now=utcnow())
     return NormalPage(**result, page=paging.page, page_size=paging.page_size)
 
 
 @router.get("/views/normal/export", **exports.DOWNLOAD)
 def export_normal_view(_: Staff, scope: Scope, db: DbSession, flt: Filters) -> exports.CsvStream:
     """NORMAL's devices as the CSV download: every column the view can show, each device's own filled."""
-    return exports.download(views.normal_export(db, scope=scope, flt=flt), "loaners_normal")
+    return exports.download(views.normal_export(db, scope=scope, flt=flt, now=utcnow()), "loaners_normal")
 
 
 @router.get("/views/audit", response_model=AuditPage)
@@ -496,6 +522,22 @@ def summary_devices(
     return _page(rows, total, paging)
 
 
+@router.get("/views/returns", response_model=Page[ReturnDevice])
+def returns_view(_: Staff, scope: Scope, db: DbSession, paging: Paging, flt: ReturnFilters) -> Page:
+    """返却待ち: the devices in custody whose 預かり機のステータス is 返却可能, 商談中 or 返却拒否, longest in that
+    status first, with how many days each has been in it."""
+    rows, total = returns.returns_page(
+        db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size, now=utcnow()
+    )
+    return _page(rows, total, paging)
+
+
+@router.get("/views/returns/export", **exports.DOWNLOAD)
+def export_returns(_: Staff, scope: Scope, flt: ReturnFilters) -> exports.CsvStream:
+    """返却待ち as the CSV download: every device its filters select, longest first."""
+    return exports.download(returns.returns_export(scope=scope, flt=flt, now=utcnow()), "loaners_returns")
+
+
 # --- imports and rotation (admin) ------------------------------------------------------------------------------
 
 
@@ -536,9 +578,17 @@ def run_checked_import(import_id: int, caller: Admin, db: DbSession) -> ImportRe
     return _import_read(job)
 
 
-@router.get("/imports", response_model=list[ImportRead])
-def list_imports(_: Admin, db: DbSession, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[ImportRead]:
-    return [_import_read(job) for job in imports.list_imports(db, limit=limit)]
+@router.get("/imports", response_model=Page[ImportListed])
+def list_imports(_: Admin, db: DbSession, paging: Paging) -> Page:
+    """Every import, newest first: who, when, the file, its rows taken / duplicate / unreadable, its state."""
+    rows, total = imports.import_page(db, offset=paging.offset, limit=paging.page_size)
+    return _page(rows, total, paging)
+
+
+@router.get("/imports.csv", **exports.DOWNLOAD)
+def export_imports(_: Admin) -> exports.CsvStream:
+    """The import list as the CSV download."""
+    return exports.download(imports.import_export(), "loaners_imports")
 
 
 @router.get("/imports/{import_id}", response_model=ImportRead)
@@ -553,6 +603,12 @@ def _rotation_read(run) -> RotationRead:
 @router.get("/rotations", response_model=list[RotationRead])
 def list_rotations(_: Admin, db: DbSession, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[RotationRead]:
     return [_rotation_read(run) for run in rotation.list_runs(db, limit=limit)]
+
+
+@router.get("/rotations/preview", response_model=RotationPreview)
+def preview_rotation(_: Admin, db: DbSession) -> RotationPreview:
+    """What a rotation started now would archive (nothing is changed)."""
+    return RotationPreview(**rotation.preview(db, now=utcnow()))
 
 
 @router.post("/rotations", response_model=RotationRead, status_code=202)

@@ -138,6 +138,10 @@ class VocabularyRead(BaseModel):
     status_key: str
     held_key: str
     number_column: str
+    archived_column: str = Field(description="a history's column marking the rows read back from an archive")
+    archived: str = Field(description="its words for such a row")
+    return_statuses: list[str] = Field(description="the held statuses 返却待ち follows (返却可能 first)")
+    return_due_days: int = Field(description="the weekly 返却待ち digest lists devices this many days in them")
     patterns: dict[str, str]
     messages: dict[str, str]
 
@@ -241,6 +245,8 @@ class CurrentState(BaseModel):
 
 class DeviceDetail(DeviceRead):
     current: CurrentState | None
+    held_status_since: datetime | None = Field(None, description="when its current 預かり機のステータス began")
+    held_status_days: int | None = Field(None, description="whole days in that status (返却可能 for how long)")
 
 
 # --- forms and submissions ----------------------------------------------------------------------
@@ -328,6 +334,7 @@ class SubmissionRead(BaseModel):
     held_status: str | None
     answers: dict[str, str]
     source: str
+    archived: bool = Field(default=False, description="moved to an archive by the rotation (read back from it)")
     status_changed: bool = False
 
 
@@ -380,6 +387,15 @@ class HeldDevice(BaseModel):
     category: str
     held_since: datetime | None
     held_days: int | None
+
+
+class ReturnDevice(HeldDevice):
+    """A row of 返却待ち: a device in custody followed until it comes back, with its status age."""
+
+    status_since: datetime = Field(description="when its current 預かり機のステータス began")
+    status_days: int = Field(description="whole days in that status")
+    customer: str = Field(description="1-1.貸出先 of its current answers")
+    person: str = Field(description="0-1.担当者 of its current answers")
 
 
 class SummaryLocationRow(BaseModel):
@@ -442,6 +458,25 @@ class ImportRead(BaseModel):
     finished_at: datetime | None
 
 
+class ImportListed(BaseModel):
+    """A row of the import list: who, when, which file, its rows taken (planned while it is checked), duplicate and
+    unreadable, its state."""
+
+    id: int
+    form_kind: str
+    form_label: str
+    filename: str
+    status: str
+    status_label: str
+    total_rows: int
+    taken_rows: int
+    duplicate_rows: int
+    unreadable_rows: int
+    created_by: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
 class RotationRead(BaseModel):
     model_config = ORM
 
@@ -455,6 +490,16 @@ class RotationRead(BaseModel):
     started_by: str
     started_at: datetime
     finished_at: datetime | None
+
+
+class RotationPreview(BaseModel):
+    """What a rotation started now would do."""
+
+    cutoff: datetime
+    rows: int = Field(description="submissions older than the cutoff that are not their device's current one")
+    oldest_at: datetime | None
+    due: bool = Field(description="the 4-weekly run would start by itself today")
+    running: bool
 
 
 # --- rotation archives --------------------------------------------------------------------------------

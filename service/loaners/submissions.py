@@ -10,13 +10,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
-from service.loaners import forms, labels, search_text
+from service.loaners import forms, labels, search_text, status_age
 from service.loaners.models import Device, Location, Model, Submission
 from service.outbox.service import enqueue
 
@@ -106,6 +106,7 @@ def recompute_states(db: Session, device_ids: Iterable[int]) -> None:
     if states:
         db.execute(update(Device), [{k: v for k, v in s.items() if k != "open"} for s in states.values()])
         search_text.refresh(db, states)
+        status_age.refresh(db, states)
 
 
 def submit(
@@ -133,6 +134,7 @@ def submit(
         _advance(device, submission)
         db.flush()
         search_text.refresh(db, [device.id])
+        status_age.refresh(db, [device.id])
     else:
         recompute_states(db, [device.id])
     db.flush()
@@ -193,23 +195,3 @@ def notify_status_change(db: Session, *, device: Device, before: str | None, sub
         ref_id=submission.id,
         dedupe_key=f"loaners:status:{submission.id}",
     )
-
-
-def timeline(db: Session, *, device: Device, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-    """The device's submissions, newest first, each marked when it changed the status of the one before it."""
-    total = db.scalar(select(func.count()).where(Submission.device_id == device.id)) or 0
-    rows = list(
-        db.scalars(
-            select(Submission)
-            .where(Submission.device_id == device.id)
-            .order_by(Submission.submitted_at.desc(), Submission.id.desc())
-            .offset(offset)
-            .limit(limit + 1)
-        )
-    )
-    items = []
-    for index, row in enumerate(rows[:limit]):
-        older = rows[index + 1] if index + 1 < len(rows) else None
-        changed = older is None or older.status != row.status
-        items.append({c.key: getattr(row, c.key) for c in Submission.__table__.columns} | {"status_changed": changed})
-    return items, total

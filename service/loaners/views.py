@@ -148,30 +148,43 @@ def view_settings_of(db: Session, data_type_id: str) -> ViewSettings:
 
 
 def _normal_values(
-    device: Device, model: Model, submission: Submission | None, base: list[str], forms_by_kind: dict
+    device: Device,
+    model: Model,
+    submission: Submission | None,
+    base: list[str],
+    forms_by_kind: dict,
+    now: datetime,
 ) -> dict[str, str | None]:
-    """A NORMAL row: its base columns and the answers its status shows on its own kind's form, in that order."""
+    """A NORMAL row: its base columns, the days in its held status (when it has one: 返却可能 for how long) and
+    the answers its status shows on its own kind's form, in that order."""
     answers = submission.answers if submission else {}
     own = [key for key in forms_by_kind[device.kind].visible_keys(answers) if key not in base]
-    return {column: column_value(column, device, model, submission) for column in [*base, *own]}
+    values = {column: column_value(column, device, model, submission) for column in base}
+    if device.held_status_since is not None:
+        values[labels.COL_STATUS_DAYS] = str(held_days(device.held_status_since, now))
+    return values | {column: column_value(column, device, model, submission) for column in own}
 
 
 def _normal_header(settings: ViewSettings, forms_by_kind: dict, flt: ViewFilter) -> list[str]:
-    """Every column NORMAL can show for the filtered kinds: the base ones, then each form's questions."""
-    base = list(settings.columns)
+    """Every column NORMAL can show for the filtered kinds: the base ones, the days in the held status, then each
+    form's questions."""
+    base = [*settings.columns, labels.COL_STATUS_DAYS]
     kinds = [k for k in (settings.kinds or labels.KINDS) if not flt.kind or k == flt.kind]
     return [*base, *dict.fromkeys(key for kind in kinds for key in forms_by_kind[kind].keys if key not in base)]
 
 
-def normal_view(db: Session, *, scope: TenantScope, flt: ViewFilter, offset: int, limit: int) -> dict[str, Any]:
-    """NORMAL: 表示列設定's base columns plus, per row, the answers its status shows on its own kind's form."""
+def normal_view(
+    db: Session, *, scope: TenantScope, flt: ViewFilter, offset: int, limit: int, now: datetime
+) -> dict[str, Any]:
+    """NORMAL: 表示列設定's base columns plus, per row, the days in its held status and the answers its status shows
+    on its own kind's form."""
     settings = view_settings_of(db, "NORMAL")
     forms_by_kind = forms.question_sets(db)
     rows, total = device_page(db, scope=scope, flt=flt, offset=offset, limit=limit, settings=settings)
     base = list(settings.columns)
     items = []
     for device, _location, model, submission in rows:
-        values = _normal_values(device, model, submission, base, forms_by_kind)
+        values = _normal_values(device, model, submission, base, forms_by_kind, now)
         items.append(
             {
                 "device_id": device.id,
@@ -197,7 +210,7 @@ def _export(scope: TenantScope, flt: ViewFilter, settings: ViewSettings, header:
     return ListExport(_matching(stmt, scope, flt, settings), (Device.management_number,), columns, values)
 
 
-def normal_export(db: Session, *, scope: TenantScope, flt: ViewFilter) -> ListExport:
+def normal_export(db: Session, *, scope: TenantScope, flt: ViewFilter, now: datetime) -> ListExport:
     """NORMAL as the CSV download: under every column the view can show, each device's own (the others empty)."""
     settings = view_settings_of(db, "NORMAL")
     base = list(settings.columns)
@@ -205,7 +218,8 @@ def normal_export(db: Session, *, scope: TenantScope, flt: ViewFilter) -> ListEx
     def values(batch_db: Session, rows: Sequence[Row]) -> list[dict[str, str | None]]:
         forms_by_kind = forms.question_sets(batch_db)
         return [
-            _normal_values(device, model, submission, base, forms_by_kind) for device, model, submission, *_ in rows
+            _normal_values(device, model, submission, base, forms_by_kind, now)
+            for device, model, submission, *_ in rows
         ]
 
     return _export(scope, flt, settings, _normal_header(settings, forms.question_sets(db), flt), values)

@@ -278,6 +278,10 @@ def loaners_walk(client, db) -> Walk:
         ("GET", "/api/loaners/views/summary/export", kanto, NOT_FOUND),
         ("GET", "/api/loaners/views/summary/devices", kanto, NOT_FOUND),
         ("GET", "/api/loaners/views/summary/devices", tokyo, NOT_FOUND),
+        ("GET", "/api/loaners/views/returns", kanto, NOT_FOUND),
+        ("GET", "/api/loaners/views/returns", tokyo, NOT_FOUND),
+        ("GET", "/api/loaners/views/returns/export", kanto, NOT_FOUND),
+        ("GET", "/api/loaners/views/returns/export", tokyo, NOT_FOUND),
         # admin only (a scoped admin reads their 管轄's archived rows: tests/service/loaners/test_archives.py)
         ("GET", "/api/loaners/archives", {}, FORBIDDEN),
         ("GET", "/api/loaners/archives/rotation_00001_20200101T000000/search", {"params": {"device_id": d}}, FORBIDDEN),
@@ -306,9 +310,11 @@ def loaners_walk(client, db) -> Walk:
             ("PATCH", "/api/loaners/forms/{kind}/questions/{question_id}"),
             ("POST", "/api/loaners/imports"),
             ("GET", "/api/loaners/imports"),
+            ("GET", "/api/loaners/imports.csv"),
             ("GET", "/api/loaners/imports/{import_id}"),
             ("POST", "/api/loaners/imports/{import_id}/run"),
             ("GET", "/api/loaners/rotations"),
+            ("GET", "/api/loaners/rotations/preview"),
             ("POST", "/api/loaners/rotations"),
         )
     }

@@ -1,8 +1,10 @@
-"""代替機 › アーカイブ (admin): the submissions the 3-year rotation moved out, readable again.
+"""代替機 › アーカイブ (admin): the 3-year rotation, previewed and started here, and the submissions it moved out,
+readable again.
 
-Every archive the rotation wrote is listed; in a chosen one the service finds the answers of a device, a part of a
-拠点管理番号 or a text in the answers (reading the files as they stream, showing the first matches), and the whole
-archive downloads as its gzip JSON-lines file.
+The rotation's preview says what a run started now would archive (and whether the 4-weekly run is due); 「ローテーショ
+ンを開始」 starts one (the page follows it while it runs). Every archive the rotation wrote is listed; in a chosen one
+the service finds the answers of a device, a part of a 拠点管理番号 or a text in the answers (reading the files as they
+stream, showing the first matches), and the whole archive downloads as its gzip JSON-lines file.
 """
 
 import streamlit as st
@@ -12,6 +14,51 @@ from dashboards import api, auth, components, labels, loaners_api
 PAGE = "loaners_archives"
 LIMIT = 100
 MEGABYTE = 1024 * 1024
+POLL_SECONDS = 2
+
+
+def latest_run() -> None:
+    run = loaners_api.latest_rotation()
+    if run is None:
+        st.caption("ローテーションはまだ実行されていません。")
+        return
+    finished = components.local_time(run["finished_at"]) if run["finished_at"] else "-"
+    st.caption(
+        f"前回のローテーション #{run['id']}: {run['status_label']}・{run['archived_rows']:,}件をアーカイブ"
+        f"（開始 {components.local_time(run['started_at'])}・{labels.plain(run['started_by'])}、終了 {finished}）"
+    )
+    if run["error"]:
+        st.error(labels.plain(run["error"]))
+
+
+def rotation() -> None:
+    """The preview, the last run and the start button; polls while a run is running."""
+    preview = loaners_api.rotation_preview()
+    columns = st.columns(3)
+    with columns[0]:
+        components.kpi_card("アーカイブ対象の回答", f"{preview['rows']:,}件")
+    with columns[1]:
+        components.kpi_card("基準日時（これより前）", components.local_time(preview["cutoff"]))
+    with columns[2]:
+        oldest = components.local_time(preview["oldest_at"]) if preview["oldest_at"] else "-"
+        components.kpi_card("最も古い回答", oldest)
+    st.caption(
+        "3年を過ぎた回答をアーカイブに移します（各機器の最新の回答は残ります）。4週間ごとに自動で実行されます"
+        + ("（次回の自動実行の時期です）。" if preview["due"] else "。")
+    )
+    latest_run()
+    if preview["running"]:
+        st.info("ローテーションを実行中です。")
+        return
+    components.confirm_then_act(
+        PAGE,
+        f"{PAGE}_rotate",
+        confirm=f"{preview['rows']:,}件の回答をアーカイブに移します",
+        label="ローテーションを開始",
+        call=loaners_api.start_rotation,
+        success="ローテーションを開始しました。",
+        icon=":material/archive:",
+    )
 
 
 def archive_label(archive: dict) -> str:
@@ -58,6 +105,11 @@ def show_results(name: str, params: dict) -> None:
 
 auth.require_page(__file__)
 st.title("アーカイブ")
+components.show_flash(PAGE)
+st.subheader("ローテーション")
+running = loaners_api.rotation_preview()["running"]
+st.fragment(rotation, run_every=POLL_SECONDS if running else None)()
+st.subheader("アーカイブの検索")
 st.caption("3年を過ぎてローテーションで移された回答です。アーカイブを選んで検索し、ファイルをダウンロードできます。")
 archives = {archive["name"]: archive for archive in loaners_api.archives()}
 if not archives:

@@ -1,4 +1,5 @@
-"""代替機 › 機器詳細: the device, its current answers, its QR code and the full submission timeline (?id=)."""
+"""代替機 › 機器詳細: the device, its current answers, its QR code and the full submission timeline (?id=), the
+rotation's archived answers included (marked アーカイブ, the oldest, last)."""
 
 import streamlit as st
 
@@ -9,6 +10,7 @@ PAGE = "loaners_device"
 
 
 def timeline_row(submission: dict) -> dict:
+    vocabulary = loaners_api.vocabulary()
     return {
         "タイムスタンプ": components.local_time(submission["submitted_at"]),
         "メールアドレス": submission["submitter_email"],
@@ -16,6 +18,7 @@ def timeline_row(submission: dict) -> dict:
         "預かり機のステータス": submission["held_status"] or "",
         "回答": "／".join(f"{key}: {value}" for key, value in submission["answers"].items()),
         "経路": "取込" if submission["source"] == "import" else "フォーム",
+        vocabulary["archived_column"]: vocabulary["archived"] if submission["archived"] else "",
     }
 
 
@@ -30,6 +33,11 @@ def summary(device: dict) -> None:
         components.kpi_card("保有日数", "-" if device["held_days"] is None else f"{device['held_days']}日")
     with columns[3]:
         components.kpi_card("最終回答", components.relative_time(device["last_submitted_at"]) or "-")
+    if device["held_status_days"] is not None:
+        since = components.local_time(device["held_status_since"])
+        st.caption(
+            f"「{labels.plain(device['held_status'])}」になってから {device['held_status_days']}日（{since} から）"
+        )
     st.markdown(
         f"**{labels.plain(device['management_number'])}**  \n"
         f"拠点: {labels.plain(device['location_name'])}（{labels.plain(device['jurisdiction'])}）　"
@@ -77,6 +85,7 @@ with details:
 with qr:
     st.image(loaners_api.qr_png(device["id"]), caption="ステータス送信フォームのQRコード", width=160)
 st.subheader("送信履歴")
+st.caption("3年を過ぎてアーカイブに移された回答も、保存先「アーカイブ」として古い順の最後に表示します。")
 components.paginated_table(
     f"{PAGE}_timeline",
     lambda **p: loaners_api.timeline(device["id"], **p),

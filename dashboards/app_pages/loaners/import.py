@@ -1,7 +1,9 @@
 """代替機 › 回答シート取込: the three Google Forms response sheets (CSV exports) brought across as history (admin).
 
 The sheet is checked first (a dry run as a job: what each row will do), then 取り込む imports it, keeping timestamps
-and submitters; both show their progress while they run.
+and submitters; both show their progress while they run. Every import is listed (who, when, which file, its rows
+taken / duplicate / unreadable, its state); a click opens it, a checked one with its 取り込む, and the address keeps
+the open one (?import=<id>), so leaving the page forgets nothing.
 """
 
 import pandas as pd
@@ -12,6 +14,7 @@ from dashboards import api, auth, components, labels, loaners_api
 PAGE = "loaners_import"
 POLL_SECONDS = 1
 IMPORT_KEY = f"{PAGE}_id"
+IMPORT_PARAM = "import"
 RUNNING = ("checking", "queued", "running")
 
 
@@ -30,8 +33,49 @@ def check(form_kind: str, upload) -> None:
     except api.ApiError as exc:
         components.api_error(exc)
         return
-    st.session_state[IMPORT_KEY] = job["id"]
+    choose(job["id"])
     st.rerun()
+
+
+def choose(import_id: int) -> None:
+    """Open an import: kept in the session and in the page's address."""
+    st.session_state[IMPORT_KEY] = import_id
+    st.query_params[IMPORT_PARAM] = str(import_id)
+
+
+def chosen() -> int | None:
+    """The open import: the address's (a link, a page opened again), else the session's."""
+    raw = st.query_params.get(IMPORT_PARAM, "")
+    if raw.isdigit():
+        st.session_state[IMPORT_KEY] = int(raw)
+    return st.session_state.get(IMPORT_KEY)
+
+
+def listed_row(job: dict) -> dict:
+    return {
+        "ID": job["id"],
+        "取込日時": components.local_time(job["created_at"]),
+        "取込者": job["created_by"],
+        "ファイル名": job["filename"],
+        "取込先のフォーム": job["form_label"],
+        "行数": job["total_rows"],
+        "取り込む行": job["taken_rows"],
+        "重複": job["duplicate_rows"],
+        "読み取れない": job["unreadable_rows"],
+        "状態": job["status_label"],
+    }
+
+
+def history() -> None:
+    st.subheader("取込の履歴")
+    st.caption("行をクリックすると、その取込を開きます（確認済みの取込はここから「取り込む」を押せます）。")
+    components.paginated_table(
+        f"{PAGE}_list",
+        loaners_api.imports,
+        listed_row,
+        export="/loaners/imports.csv",
+        open_record=lambda job: choose(job["id"]),
+    )
 
 
 def run(import_id: int) -> None:
@@ -141,7 +185,15 @@ with st.form(f"{PAGE}_form", clear_on_submit=True):
     submitted = st.form_submit_button("取込前に確認", type="primary")
 if submitted:
     check(kind, upload)
-if IMPORT_KEY in st.session_state:
-    running = loaners_api.import_progress(st.session_state[IMPORT_KEY])["status"] in RUNNING
-    st.session_state[f"{PAGE}_polling"] = running
-    st.fragment(progress, run_every=POLL_SECONDS if running else None)(st.session_state[IMPORT_KEY])
+import_id = chosen()
+if import_id is not None:
+    try:
+        opened = loaners_api.import_progress(import_id)
+    except api.ApiError as exc:
+        components.api_error(exc)
+    else:
+        st.subheader(f"{labels.plain(opened['filename'])}（#{opened['id']}）")
+        running = opened["status"] in RUNNING
+        st.session_state[f"{PAGE}_polling"] = running
+        st.fragment(progress, run_every=POLL_SECONDS if running else None)(import_id)
+history()

@@ -56,8 +56,9 @@ st.caption(
 )
 jurisdiction = loaners_common.jurisdiction_select(user, f"{PAGE}_jurisdiction")
 summary = loaners_api.summary(jurisdiction)
-for figure in summary["figures"]:
-    components.figure_card(figure)
+for column, figure in zip(st.columns(len(summary["figures"])), summary["figures"], strict=True):
+    with column:
+        components.figure_card(figure)  # 預かり機の合計, then 返却可能 by days (each opens its list)
 components.figures_stamp(summary["figures"])
 components.csv_link(
     f"{PAGE}_csv",

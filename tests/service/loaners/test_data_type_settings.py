@@ -60,7 +60,8 @@ def test_an_admins_columns_sources_and_filter_change_the_views_at_once(client, d
     assert client.patch("/api/loaners/data-types/NORMAL", json=normal, headers=admin).status_code == 200
     page = client.get("/api/loaners/views/normal", headers=staff).json()
     assert [row["device_id"] for row in page["items"]] == [laptop.id, router.id]
-    assert page["items"][0]["columns"][:3] == ["拠点管理番号", "機種名", "0-1.担当者"]
+    assert page["items"][0]["columns"][:4] == ["拠点管理番号", "機種名", "預かり機のステータスの日数", "0-1.担当者"]
+    assert page["items"][0]["values"]["預かり機のステータスの日数"] == "0"  # 返却可能 since today
     summary = {"source_settings": {"sourceSheets": ["端末マスタ", "プリンタマスタ"]}}
     assert client.patch("/api/loaners/data-types/SUMMARY", json=summary, headers=admin).status_code == 200
     counted = client.get("/api/loaners/views/summary", headers=staff).json()

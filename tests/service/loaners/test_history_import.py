@@ -11,6 +11,7 @@ from service.loaners import imports
 from service.loaners.models import Device, Submission
 from tests.service.loaners.conftest import IN_HOUSE, answer, headers, make_device
 from tests.service.loaners.test_search_and_history import full_width
+from tests.support.downloads import csv_download
 
 LAPTOP = "OSAKA_Laptop_ThinkPad-X1-Carbon"
 HEADER = (
@@ -37,6 +38,33 @@ def work(db, import_id: int) -> None:
     while imports.process_chunk(db, import_id=import_id, now=utcnow(), size=2):
         pass
     db.commit()
+
+
+def listed(client, admin) -> list[tuple]:
+    """The import list's rows (who, file, taken / duplicate / unreadable, state), the same as its CSV's."""
+    page = client.get("/api/loaners/imports", headers=admin).json()
+    rows = [
+        (
+            r["id"],
+            r["created_by"],
+            r["filename"],
+            r["taken_rows"],
+            r["duplicate_rows"],
+            r["unreadable_rows"],
+            r["status_label"],
+        )
+        for r in page["items"]
+    ]
+    exported = csv_download(client.get("/api/loaners/imports.csv", headers=admin))
+    header = exported[0]
+    columns = [
+        header.index(name) for name in ("ID", "取込者", "ファイル名", "取り込む行", "重複", "読み取れない", "状態")
+    ]
+    as_listed = [
+        tuple(int(cell) if cell.isdigit() else cell for cell in (row[i] for i in columns)) for row in exported[1:]
+    ]
+    assert page["total"] == len(rows) and as_listed == rows
+    return rows
 
 
 def outcomes(job: dict) -> list[tuple[int, str, list[str]]]:
@@ -129,11 +157,14 @@ def test_the_dry_run_reports_duplicates_and_unreadable_rows_and_the_current_stat
     assert plan[4][2] == ["拠点管理番号（機器の識別子）がありません"]
     assert plan[5][2][0].startswith("タイムスタンプの形式") and "拠点が見つかりません" in plan[6][2][0]
     assert (checked["planned_rows"], checked["duplicate_rows"], checked["unreadable_rows"]) == (2, 2, 3)
+    assert listed(client, admin) == [(job["id"], "admin1", "端末ステータス収集.csv", 2, 2, 3, "確認済み")]
 
     client.post(f"/api/loaners/imports/{job['id']}/run", headers=admin)
     work(db, job["id"])
     done = client.get(f"/api/loaners/imports/{job['id']}", headers=admin).json()
     assert (done["accepted_rows"], done["rejected_rows"]) == (2, 5)
+    assert (done["duplicate_rows"], done["unreadable_rows"]) == (2, 3)  # as the import itself found them
+    assert listed(client, admin) == [(job["id"], "admin1", "端末ステータス収集.csv", 2, 2, 3, "完了")]
     db.expire_all()
     older, newer = db.get(Device, kept.id), db.get(Device, moved.id)
     assert (older.status, older.last_submitted_at) == ("3.社内にて保管中", datetime(2024, 8, 1, 0, 0, tzinfo=UTC))

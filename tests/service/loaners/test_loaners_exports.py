@@ -57,6 +57,14 @@ def test_the_timeline_export_is_every_submission_newest_first(client, db, device
     answer(db, device, LENT, at=AT + timedelta(days=2))
     db.commit()
     rows = csv_download(client.get(f"/api/loaners/devices/{device.id}/submissions/export", headers=staff))
-    assert rows[0] == ["タイムスタンプ", "メールアドレス", "0-4.ステータス", "預かり機のステータス", "回答", "経路"]
+    assert rows[0] == [
+        "タイムスタンプ",
+        "メールアドレス",
+        "0-4.ステータス",
+        "預かり機のステータス",
+        "回答",
+        "経路",
+        "保存先",
+    ]
     assert [row[0] for row in rows[1:]] == ["2026/01/07 09:30:00", "2026/01/06 09:30:00", "2026/01/05 09:30:00"]
     assert [row[2] for row in rows[1:]] == ["1.貸出中", "3.社内にて保管中", "1.貸出中"] and rows[1][5] == "フォーム"

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from jobs.loaners import rotate_submissions
 from service.audit.models import AuditEntry
+from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.loaners import rotation
 from service.loaners.models import Rotation, Submission
@@ -97,3 +98,17 @@ def test_admins_start_a_rotation_and_see_its_runs(client, db):
         str(started.json()["id"]),
         "admin1",
     )
+
+
+def test_the_preview_says_what_a_run_started_now_would_archive(client, db, tmp_path, monkeypatch):
+    monkeypatch.setattr(get_settings(), "data_dir", tmp_path)
+    history(db)
+    admin, staff = headers(db, "admin1", "admin"), headers(db, "staff1")
+    db.commit()
+    preview = client.get("/api/loaners/rotations/preview", headers=admin).json()
+    assert (preview["rows"], preview["due"], preview["running"]) == (4, True, False)
+    assert preview["oldest_at"] < preview["cutoff"]
+    assert rotate_submissions()["archived"] == preview["rows"]
+    after = client.get("/api/loaners/rotations/preview", headers=admin).json()
+    assert (after["rows"], after["due"]) == (0, False)
+    assert client.get("/api/loaners/rotations/preview", headers=staff).status_code == 403

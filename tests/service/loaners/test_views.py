@@ -36,6 +36,7 @@ def test_normal_view_shows_base_columns_and_only_the_status_prefix_columns(clien
     first = rows["OSAKA_Laptop_ThinkPad-X1-Carbon_A1_001"]
     assert first["columns"] == BASE + [
         "0-1.担当者",
+        "預かり機のステータスの日数",  # 返却可能 for how long
         "0-4.ステータス",
         "1-1.貸出先",
         "1-2.貸出日",

@@ -1,0 +1,130 @@
+"""The weekly 返却待ち digest: once a week, each location with devices past the threshold in their followed held status
+(返却可能 first, then 商談中 and 返却拒否, each with its age) is told by e-mail, to its staff (the location's group
+address, §3.1 グループメールアドレス) and to the loaners admins whose grant covers its 管轄.
+
+A location's week is claimed (`ReturnDigest`, one row per location and week) in the transaction that queues its
+e-mails (the outbox), so runs that overlap or repeat within the week queue them once; the beat's task is single-flight
+too. A location with nothing past the threshold is not told, and may be later in the week once something is.
+"""
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from service.config import get_settings
+from service.dashboard_links import page_url
+from service.dialect import insert
+from service.figures import local
+from service.identity.models import Grant, User
+from service.loaners import labels
+from service.loaners.models import Location, ReturnDigest
+from service.loaners.returns import ReturnFilter, due_locations, returns_page
+from service.outbox.service import enqueue
+from service.tenancy import TenantScope
+
+RETURNS_PAGE = "loaners-returns"  # the 返却待ち page's address in the dashboards (dashboards/sections.py)
+DIGEST_REF = "loaners_return_digest"
+LISTED_PER_STATUS = 100  # a longer list says how many more, and the page has them all
+EVERYWHERE = TenantScope(labels.DOMAIN, "jurisdiction", None)
+
+
+def week_start(now: datetime) -> date:
+    """The Monday of `now`'s week in Japan time."""
+    today = local(now).date()
+    return today - timedelta(days=today.weekday())
+
+
+def admin_emails(db: Session, location: Location) -> list[str]:
+    """The active loaners admins with an e-mail whose grant covers the location's 管轄."""
+    return list(
+        db.scalars(
+            select(User.email)
+            .join(Grant, Grant.user_id == User.id)
+            .where(
+                Grant.domain == labels.DOMAIN,
+                Grant.role == "admin",
+                or_(Grant.scope.is_(None), Grant.scope == location.jurisdiction),
+                User.is_active,
+                User.email != "",
+            )
+            .order_by(User.email)
+        )
+    )
+
+
+def _claim(db: Session, location: Location, week: date, devices: int, now: datetime) -> bool:
+    """Mark the location's digest of the week as sent unless another run did: one run wins each week (a concurrent
+    insert waits for the other's commit, then finds the row)."""
+    claimed = db.scalar(
+        insert(db, ReturnDigest.__table__)
+        .values(location_id=location.id, week_start=week, devices=devices, sent_at=now)
+        .on_conflict_do_nothing()
+        .returning(ReturnDigest.location_id)
+    )
+    return claimed is not None
+
+
+def _section(entries: list[dict], total: int, held_status: str) -> list[str]:
+    lines = [labels.DIGEST_SECTION.format(category=labels.HELD_STATUSES[held_status], count=total)]
+    lines += [
+        labels.DIGEST_LINE.format(
+            number=entry["management_number"],
+            model=entry["model_name"],
+            customer=entry["customer"] or labels.NO_VALUE,
+            days=entry["status_days"],
+        )
+        for entry in entries
+    ]
+    if total > len(entries):
+        lines.append(labels.DIGEST_MORE.format(count=total - len(entries)))
+    return [*lines, ""]
+
+
+def _body(db: Session, location: Location, threshold: int, now: datetime) -> tuple[int, list[str]]:
+    """How many devices the location's digest lists, and its sections (返却可能, 商談中, 返却拒否)."""
+    listed, lines = 0, []
+    for held_status in labels.RETURN_STATUSES:
+        flt = ReturnFilter(location_id=location.id, held_status=held_status, min_days=threshold)
+        entries, total = returns_page(db, scope=EVERYWHERE, flt=flt, offset=0, limit=LISTED_PER_STATUS, now=now)
+        if total:
+            listed += total
+            lines += _section(entries, total, held_status)
+    return listed, lines
+
+
+def _tell(db: Session, location: Location, week: date, threshold: int, now: datetime) -> int:
+    """Claim the location's week and queue its digest to its staff and admins; returns the e-mails queued."""
+    listed, sections = _body(db, location, threshold, now)
+    if not listed or not _claim(db, location, week, listed, now):
+        return 0
+    values = {"location": location.name, "days": threshold, "count": listed}
+    link = page_url(RETURNS_PAGE, location_id=location.id, min_days=threshold)
+    body = "\n".join([labels.DIGEST_INTRO.format(**values), "", *sections, labels.DIGEST_LINK.format(url=link)])
+    recipients = list(dict.fromkeys([location.group_email, *admin_emails(db, location)]))
+    for address in recipients:
+        enqueue(
+            db,
+            channel="email",
+            recipient=address,
+            subject=labels.DIGEST_SUBJECT.format(**values),
+            body=body,
+            domain=labels.DOMAIN,
+            ref_type=DIGEST_REF,
+            ref_id=location.id,
+            dedupe_key=f"{DIGEST_REF}:{location.id}:{week.isoformat()}:{address.lower()}",
+        )
+    return len(recipients)
+
+
+def send_digests(db: Session, *, now: datetime) -> int:
+    """This week's digest for every location with devices past the threshold not yet told this week; returns the
+    e-mails queued."""
+    threshold, week = get_settings().loaners_return_due_days, week_start(now)
+    told = set(db.scalars(select(ReturnDigest.location_id).where(ReturnDigest.week_start == week)))
+    queued = 0
+    for location_id in due_locations(db, scope=EVERYWHERE, min_days=threshold, now=now):
+        location = db.get(Location, location_id)
+        if location is not None and location_id not in told:
+            queued += _tell(db, location, week, threshold, now)
+    return queued

@@ -1,0 +1,57 @@
+"""代替機 › 回答シート取込 (admin): every import is listed; a checked one, found again after leaving the page, opens
+with its 取り込む, and the list follows it to 完了."""
+
+import httpx
+import pytest
+
+from service.database import session_scope, utcnow
+from service.loaners import imports
+from tests.dashboards.conftest import button, click_row, open_page, texts
+from tests.dashboards.test_loaners_admin import IMPORT, admin  # noqa: F401 - the admin fixture
+from tests.factories import auth_headers
+from tests.service.loaners.conftest import initial_data  # noqa: F401
+from tests.service.loaners.test_history_import import HEADER, OLD_ROWS
+
+
+def work(import_id: int) -> None:
+    """What the import's job does, chunk after chunk."""
+    while True:
+        with session_scope() as db:
+            if not imports.process_chunk(db, import_id=import_id, now=utcnow()):
+                return
+
+
+@pytest.fixture
+def checked(admin, live_api) -> dict:  # noqa: F811
+    """A sheet sent for its dry run (as the page sends it) and checked by its job: waiting for 取り込む."""
+    sheet = (HEADER + "\n".join(OLD_ROWS) + "\n").encode()
+    job = httpx.post(
+        f"{live_api}/api/loaners/imports",
+        data={"form_kind": "terminal", "dry_run": "true"},
+        files={"file": ("端末ステータス収集.csv", sheet, "text/csv")},
+        headers=auth_headers(admin),
+    ).json()
+    work(job["id"])
+    return job
+
+
+def test_a_checked_import_is_listed_after_leaving_the_page_and_opens_with_its_import_button(
+    admin,  # noqa: F811
+    checked,
+    open_app,
+):
+    at = open_page(open_app, admin, IMPORT)  # a new session: nothing of the upload's is left in it
+    listed = at.dataframe[-1].value
+    assert listed[["ID", "ファイル名", "取込者", "取り込む行", "重複", "読み取れない", "状態"]].values.tolist() == [
+        [checked["id"], "端末ステータス収集.csv", "loanadmin", 4, 0, 0, "確認済み"]
+    ]
+    assert not [b for b in at.button if b.label == "取り込む"]
+
+    at = click_row(at, 0, table=len(at.dataframe) - 1)
+    assert at.query_params["import"] == str(checked["id"])
+    assert any("取り込む 4行" in text for text in texts(at.info))
+    at = button(at, "取り込む").click().run()
+    work(checked["id"])
+    at.run()
+    assert at.dataframe[-1].value["状態"].tolist() == ["完了"]
+    assert any(text.startswith("取込が完了しました: 全4行のうち 4行") for text in texts(at.success))
