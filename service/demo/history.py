@@ -432,7 +432,8 @@ def reservations_history(office: Office) -> None:
 
 
 def _work_reservation(office: Office, operator: str, by_status: dict[str, list[str]]) -> None:
-    """An operator's day at the console: a reservation edited, one accepted for a shop, calling resumed, a payment
+    """An operator's day at the console: a reservation edited, one accepted for a shop, one for a shop found by phone
+    (kept on that reservation only), calling resumed, a payment
     link sent again (to an address typed wrong) and reissued for a new amount, a confirmed one cancelled."""
     path = "/api/reservations/reservations"
     waiting = by_status.get("all_declined", []) + by_status.get("pending_shop_response", [])
@@ -443,6 +444,9 @@ def _work_reservation(office: Office, operator: str, by_status: dict[str, list[s
         office.post(operator, f"{path}/{waiting[0]}/accept", {"shop_id": shops["items"][0]["id"]})
     for code in waiting[1:2]:
         office.post(operator, f"{path}/{code}/resume-calling")
+    for code in waiting[2:3]:  # a shop found by phone, kept on this reservation only
+        found = {"name": "電話で見つけた店", "phone": "03-1234-5678", "notes": "担当 佐藤様"}
+        office.post(operator, f"{path}/{code}/accept", {"one_off_shop": found})
     for code in by_status.get("awaiting_payment", [])[:1]:
         amount = office.get(operator, f"{path}/{code}")["amount"]
         office.call(operator, "PATCH", f"{path}/{code}", json={"requester_email": MISTYPED_EMAIL})
