@@ -154,6 +154,16 @@ TEMPLATE_FIELDS = {
     "response": "対応内容",
 }
 
+# The example booking the requester FAQ shows its messages with (training.examples adds the times and links).
+TEMPLATE_EXAMPLES = {
+    "code": "QRV-7KX2M9",
+    "service": "ハウスクリーニング",
+    "shop": "クリーンサービス新宿店",
+    "name": "山田 太郎",
+    "details": "3LDK 水回り",
+    "url": "https://checkout.stripe.com/c/pay/cs_…",
+}
+
 # SMS and email to the requester and the shop.
 SMS_CONFIRMATION = (
     "【QRV】ご予約リクエストを受け付けました（予約ID: {code}）。{service} {when}。"

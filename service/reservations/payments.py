@@ -42,6 +42,11 @@ def window() -> timedelta:
     return timedelta(seconds=get_settings().reservations_payment_window_seconds)
 
 
+def window_minutes() -> int:
+    """The window as the requester is told it: whole minutes, at least one."""
+    return max(1, round(window().total_seconds() / 60))
+
+
 def _payment_message(db: Session, payment: Payment, reservation: Reservation, *, ref_type: str, payload: dict) -> None:
     enqueue(
         db,
@@ -131,7 +136,7 @@ def send_link(db: Session, payment: Payment, reservation: Reservation, *, channe
     text = labels.SMS_PAYMENT_LINK.format(
         shop=reservation.shop_name or "",
         code=reservation.code,
-        minutes=max(1, round(window().total_seconds() / 60)),
+        minutes=window_minutes(),
         url=payment.checkout_url,
     )
     logical = f"payment:{payment.id}{key}"
@@ -245,7 +250,7 @@ def finish_expiry(db: Session, payment: Payment, reservation: Reservation, now: 
     payment.expired_at = now
     if reservation.status != "awaiting_payment" or replaced(db, payment):
         return
-    minutes = max(1, round(window().total_seconds() / 60))
+    minutes = window_minutes()
     holds.release(db, reservation, resolution=labels.HOLD_TIMED_OUT, by=SYSTEM_ACTOR.label, now=now)
     transition(
         db,

@@ -298,7 +298,7 @@ def test_a_late_cancellation_closes_with_its_reason_when_the_booking_times_out(c
     assert state(code) == "payment_timeout"
     with session_scope() as db2:
         late = db2.scalar(select(ManualOperation).where(ManualOperation.op_type == "late_cancellation"))
-        assert (late.status, late.resolution, late.resolved_by) == ("resolved", labels.LATE_CANCEL_TIMED_OUT, "system")
+        assert (late.status, late.resolution, late.resolved_by) == ("resolved", labels.HOLD_TIMED_OUT, "system")
 
 
 def test_the_payment_window_starts_when_the_link_is_delivered(client, db, catalog):
