@@ -82,7 +82,8 @@ def examples() -> dict[str, dict[str, Any]]:
     deadline = messages.when_text(messages.cancel_deadline(at))
     base = get_settings().public_base_url.rstrip("/")
     cancel_url = f"{base}/api/reservations/cancel/{labels.TEMPLATE_EXAMPLES['code']}?token=…"
-    values = labels.TEMPLATE_EXAMPLES | {"when": messages.when_text(at), "deadline": deadline, "faq": faq_url()}
+    values: dict[str, Any] = {**labels.TEMPLATE_EXAMPLES, "when": messages.when_text(at), "deadline": deadline}
+    values["faq"] = faq_url()
     values |= {"cancel": labels.CANCEL_PART.format(deadline=deadline, url=cancel_url), "refund": labels.REFUND_NOTE}
     values |= {"minutes": payments.window_minutes(), "summary": labels.SUMMARY_LINES.format(**values)}
     return {"": values, "CANCEL_PART": values | {"url": cancel_url}}

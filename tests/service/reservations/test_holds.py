@@ -98,14 +98,20 @@ def test_the_window_passing_expires_the_link_withdraws_what_still_waits_and_clos
     assert reminders(code) == []
 
 
-def test_a_cancelled_booking_gets_no_reminder_even_one_already_waiting_to_be_sent(client, db, catalog):
-    operator = headers_for(db, "operator")
+def reminder_waiting(client, catalog) -> tuple[str, Reservation, OutboxMessage]:
+    """A booking paid for three days ahead whose day-before reminder is queued, not sent yet: its id, row, reminder."""
     code = book(catalog["service_id"], days=3)
     deliver_due()
     pay(client, payment_of(code).checkout_session_id)
     booked = reservation_of(code)
     sweep(booked.reminder_due_at)
     [reminder] = reminders(code)
+    return code, booked, reminder
+
+
+def test_a_cancelled_booking_gets_no_reminder_even_one_already_waiting_to_be_sent(client, db, catalog):
+    operator = headers_for(db, "operator")
+    code, booked, reminder = reminder_waiting(client, catalog)
     assert reminder.payload["valid_until"] == booked.desired_at.isoformat()  # never delivered after the booking
     cancelled = client.post(
         f"/api/reservations/reservations/{code}/cancel", json={"reason": "依頼者の都合"}, headers=operator
@@ -119,12 +125,7 @@ def test_a_cancelled_booking_gets_no_reminder_even_one_already_waiting_to_be_sen
 
 def test_the_reminder_follows_a_changed_date(client, db, catalog):
     operator = headers_for(db, "operator")
-    code = book(catalog["service_id"], days=3)
-    deliver_due()
-    pay(client, payment_of(code).checkout_session_id)
-    booked = reservation_of(code)
-    sweep(booked.reminder_due_at)
-    [old] = reminders(code)
+    code, booked, old = reminder_waiting(client, catalog)
     new_date = booked.desired_at + timedelta(days=2)
     moved = client.patch(
         f"/api/reservations/reservations/{code}", json={"desired_at": new_date.isoformat()}, headers=operator
