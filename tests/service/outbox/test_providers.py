@@ -99,6 +99,7 @@ class TestSlackAndVoiceHttp:
             "script": "ご予約の確認です",
             "reference": "outbox-7",
             "callback_url": settings.public_base_url + "/api/webhooks/voice",
+            "machine_detection": "DetectMessageEnd",  # a person or a machine: the result's answered_by
         }
         fake_api.answer(429, {"error": "slow down"})
         with pytest.raises(TransientDeliveryError):
