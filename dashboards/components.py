@@ -61,6 +61,7 @@ STATUS_COLOURS: dict[str, BadgeColour] = {
     "failed": "red",
     "error": "red",
     "offline": "red",
+    "withdrawn": "gray",
 }
 
 

@@ -89,9 +89,10 @@ def update_reservation(code: str, changes: dict) -> dict:
     return write("PATCH", f"{ROOT}/reservations/{code}", changes)
 
 
-def accept(code: str, shop_id: int | None) -> dict:
-    """Mark calling_success (a shop said yes to a person) and send the payment link."""
-    return write("POST", f"{ROOT}/reservations/{code}/accept", {"shop_id": shop_id})
+def accept(code: str, shop: dict) -> dict:
+    """Mark calling_success (a shop said yes to a person) and send the payment link; shop: {"shop_id"} for a listed
+    shop, {"one_off_shop": {name, phone, notes}, "add_to_call_list"} for one found by phone."""
+    return write("POST", f"{ROOT}/reservations/{code}/accept", shop)
 
 
 def resume_calling(code: str) -> dict:

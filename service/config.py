@@ -31,7 +31,7 @@ PROCESS_SECRETS = {
 }
 
 FLEET_MIN_INTERVAL_SECONDS, FLEET_MAX_INTERVAL_SECONDS = 30, 3600  # a terminal's own heartbeat interval
-VOICE_OUTCOMES = ("accept", "decline", "ambiguous", "change_request", "no_answer")
+VOICE_OUTCOMES = ("accept", "decline", "ambiguous", "change_request", "no_answer", "machine")
 
 
 def parse_fernet_keys(setting: str) -> list[bytes]:
@@ -143,7 +143,7 @@ class Settings(BaseSettings):
     voice_api_key: str = ""
     voice_webhook_secret: str = ""
     public_base_url: str = "http://127.0.0.1:8000"
-    sandbox_voice_odds: str = "accept=60,decline=15,ambiguous=10,change_request=10,no_answer=5"
+    sandbox_voice_odds: str = "accept=60,decline=15,ambiguous=10,change_request=10,no_answer=5,machine=5"
 
     # fleet
     fleet_heartbeat_interval_seconds: int = 300

@@ -6,12 +6,12 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from annotated_types import GroupedMetadata
 from fastapi import Query
-from pydantic import AfterValidator, BaseModel, BeforeValidator, StringConstraints, create_model
+from pydantic import AfterValidator, BaseModel, BeforeValidator, StringConstraints, WithJsonSchema, create_model
 from pydantic_core import PydanticCustomError
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -159,6 +159,15 @@ def _client_time(value: datetime) -> datetime:
     return value
 
 
+def _local_time(value: time) -> time:
+    if value.tzinfo is not None or value.second or value.microsecond:
+        raise PydanticCustomError("local_time", "時刻は日本時間の時:分（例: 22:00）で指定してください")
+    return value
+
+
+# Japan time with no offset: RFC 3339's partial-time, not its "time" (which carries one), as the OpenAPI says.
+JapanTime = Annotated[time, WithJsonSchema({"type": "string", "format": "partial-time"})]
+LocalTime = Annotated[JapanTime, AfterValidator(_local_time)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 IsoDatetime = Annotated[datetime, BeforeValidator(_iso_datetime)]
 ClientTimestamp = Annotated[IsoDatetime, AfterValidator(_client_time)]

@@ -15,7 +15,13 @@ LOGIN_FAILURES = {
     "inactive": "無効なユーザー",
     "locked": "ロック中",
 }
-OUTBOX_STATUSES = {"pending": "送信待ち", "sending": "送信中", "sent": "送信済み", "failed": "失敗"}
+OUTBOX_STATUSES = {
+    "pending": "送信待ち",
+    "sending": "送信中",
+    "sent": "送信済み",
+    "failed": "失敗",
+    "withdrawn": "取り消し（送信せず）",
+}
 
 
 def grant_names(db: Session, ids: Sequence[str]) -> Mapping[str, str]:

@@ -432,16 +432,19 @@ def reservations_history(office: Office) -> None:
 
 
 def _work_reservation(office: Office, operator: str, by_status: dict[str, list[str]]) -> None:
-    """An operator's day at the console: a reservation edited, one accepted for a shop, calling resumed, a payment
-    link sent again (to an address typed wrong) and reissued for a new amount, a confirmed one cancelled."""
+    """An operator's day at the console: a reservation edited and accepted for a listed shop, one after 全店NG booked
+    at a shop found by phone (kept on that reservation only), calling resumed after a change request, a payment link
+    sent again (to an address typed wrong) and reissued for a new amount, a confirmed one cancelled."""
     path = "/api/reservations/reservations"
-    waiting = by_status.get("all_declined", []) + by_status.get("pending_shop_response", [])
-    if waiting:
-        detail = office.get(operator, f"{path}/{waiting[0]}")
-        office.call(operator, "PATCH", f"{path}/{waiting[0]}", json={"details": "3LDK 水回り 追記あり"})
+    for code in by_status.get("pending_shop_response", [])[:1]:
+        detail = office.get(operator, f"{path}/{code}")
+        office.call(operator, "PATCH", f"{path}/{code}", json={"details": "3LDK 水回り 追記あり"})
         shops = office.get(operator, "/api/reservations/shops", page_size=1, service_type_id=detail["service_type_id"])
-        office.post(operator, f"{path}/{waiting[0]}/accept", {"shop_id": shops["items"][0]["id"]})
-    for code in waiting[1:2]:
+        office.post(operator, f"{path}/{code}/accept", {"shop_id": shops["items"][0]["id"]})
+    for code in by_status.get("all_declined", [])[:1]:  # 全店NG: a shop found by phone, kept on this booking only
+        found = {"name": "電話で見つけた店", "phone": "03-1234-5678", "notes": "担当 佐藤様"}
+        office.post(operator, f"{path}/{code}/accept", {"one_off_shop": found})
+    for code in by_status.get("change_requested", [])[:1]:
         office.post(operator, f"{path}/{code}/resume-calling")
     for code in by_status.get("awaiting_payment", [])[:1]:
         amount = office.get(operator, f"{path}/{code}")["amount"]

@@ -1,6 +1,6 @@
 """Request and response bodies of the fleet API, including the agent contract."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -12,7 +12,6 @@ from pydantic import (
     Field,
     StrictBool,
     StringConstraints,
-    WithJsonSchema,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -20,7 +19,17 @@ from pydantic_core import PydanticCustomError
 from service.config import FLEET_MAX_INTERVAL_SECONDS, FLEET_MIN_INTERVAL_SECONDS
 from service.figures import FigureRead
 from service.fleet import labels
-from service.schemas import IsoDate, IsoDatetime, MultiLine, SingleLine, Text, coded, plausible_client_time
+from service.schemas import (
+    IsoDate,
+    IsoDatetime,
+    JapanTime,
+    LocalTime,
+    MultiLine,
+    SingleLine,
+    Text,
+    coded,
+    plausible_client_time,
+)
 
 MAX_EVENTS = 500
 MAX_DIAGNOSTIC_LINES = 2000
@@ -194,17 +203,6 @@ class CustomerUpdate(BaseModel):
     contact_email: Email | None = None
     contact_phone: Phone | None = None
     contract_type: ContractType | None = None
-
-
-def _local_time(value: time) -> time:
-    if value.tzinfo is not None or value.second or value.microsecond:
-        raise PydanticCustomError("local_time", "時刻は日本時間の時:分（例: 22:00）で指定してください")
-    return value
-
-
-# Japan time with no offset: RFC 3339's partial-time, not its "time" (which carries one), as the OpenAPI says.
-JapanTime = Annotated[time, WithJsonSchema({"type": "string", "format": "partial-time"})]
-LocalTime = Annotated[JapanTime, AfterValidator(_local_time)]
 
 
 class CustomerRead(Labelled):

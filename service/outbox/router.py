@@ -13,7 +13,7 @@ from service.schemas import SingleLine
 
 router = APIRouter(prefix="/admin/outbox", tags=["admin"])
 
-Status = Literal["pending", "sending", "sent", "failed"]
+Status = Literal["pending", "sending", "sent", "failed", "withdrawn"]
 Channel = Literal["email", "sms", "slack", "voice", "payment_link"]
 
 

@@ -1,11 +1,11 @@
 """Writing outgoing messages in the caller's transaction and the operator's view of them; sending is in delivery.py."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from service.audit.service import Actor, diff, record, snapshot
@@ -61,6 +61,16 @@ def enqueue(
     db.flush()
     send_after_commit(db, DELIVER_TASK, message.id)  # dispatch_outbox covers a lost send
     return message
+
+
+def withdraw(db: Session, message_ids: Iterable[int | None]) -> list[int]:
+    """Take back messages no provider has been handed yet: pending ones become withdrawn and are never sent (one
+    being sent, or sent, is past taking back); returns the ids withdrawn. In the caller's transaction."""
+    wanted = sorted({message_id for message_id in message_ids if message_id is not None})
+    if not wanted:
+        return []
+    taken = update(OutboxMessage).where(OutboxMessage.id.in_(wanted), OutboxMessage.status == "pending")
+    return list(db.scalars(taken.values(status="withdrawn").returning(OutboxMessage.id)))
 
 
 @dataclass(frozen=True)

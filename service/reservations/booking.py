@@ -8,9 +8,20 @@ from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from service.reservations import auditing, calls, labels, messages, operations, payments, training
+from service.reservations import (
+    auditing,
+    calls,
+    catalog,
+    holds,
+    hours,
+    labels,
+    messages,
+    operations,
+    payments,
+    training,
+)
 from service.reservations.models import CallAttempt, McpClient, Payment, Reservation, ServiceType, Shop
-from service.reservations.schemas import ReservationCreate, ReservationUpdate
+from service.reservations.schemas import AcceptIn, ReservationCreate, ReservationUpdate, ShopCreate
 from service.reservations.state_machine import EventActor, locked, record_event, require_transition, transition
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -24,6 +35,7 @@ EDIT_FIELDS = (
     "details",
     "amount",
 )
+ONE_OFF_FIELDS = ("one_off_shop_name", "one_off_shop_phone", "one_off_shop_notes")
 # Until it is paid (or its link timed out) a reservation's amount may change; the payment link follows it.
 REPRICEABLE = (
     "received",
@@ -55,7 +67,8 @@ def _future(desired_at: datetime, now: datetime) -> datetime:
     desired_at = desired_at.astimezone(UTC)
     if desired_at <= now:
         raise ValidationFailed(
-            "予約日時は現在より後の日時を指定してください", details={"field": "desired_at", "rule": "future"}
+            labels.PAST_TIME.format(when=messages.when_text(desired_at)),
+            details={"field": "desired_at", "rule": "future"},
         )
     return desired_at
 
@@ -63,13 +76,15 @@ def _future(desired_at: datetime, now: datetime) -> datetime:
 def create_reservation(
     db: Session, *, data: ReservationCreate, client: McpClient | None, actor: EventActor, now: datetime
 ) -> Reservation:
-    """Take a request: the id at once, a confirmation SMS, and the first call to a shop (all sent by jobs)."""
+    """Take a request for a future time some shop offering the service is open for: the id at once, a confirmation
+    SMS, and the first call to a shop (all sent by jobs)."""
     service = db.get(ServiceType, data.service_type_id)
     if service is None or not service.active:
         raise ValidationFailed(
             "指定されたサービスは存在しません", details={"field": "service_type_id", "rule": "unknown_service"}
         )
     desired_at = _future(data.desired_at, now)
+    hours.require_open(catalog.call_list(db, service.id), service.duration_minutes, desired_at)
     reservation = Reservation(
         code=new_code(db),
         requester_name=data.requester_name,
@@ -112,11 +127,12 @@ def create_reservation(
 def cancel(
     db: Session, reservation: Reservation, *, actor: EventActor, reason: str, refund: bool, now: datetime
 ) -> None:
-    """Cancel: open links expire, payments are refunded when asked, the requester and an engaged shop are told."""
+    """Cancel: the hold is released (holds.py: no call, reminder or link still waiting goes out), open links expire,
+    payments are refunded when asked, the requester and an engaged shop are told."""
     shop = reservation.shop if reservation.status in SHOP_ENGAGED else None
     transition(db, reservation, "cancelled", actor=actor, now=now, reason=reason)
+    holds.release(db, reservation, resolution=reason, by=actor.label, now=now)
     refunding = payments.settle_on_cancel(db, reservation, refund=refund)
-    operations.resolve_open(db, reservation, resolution=reason, by=actor.label, now=now)
     note = labels.REFUND_NOTE if refunding else ""
     messages.sms_to_requester(
         db, reservation, "cancelled", labels.SMS_CANCELLED.format(code=reservation.code, refund=note)
@@ -172,8 +188,8 @@ def _audit_status(db: Session, reservation: Reservation, actor: Actor, action: s
 
 
 def _shop_for(db: Session, reservation: Reservation, shop_id: int | None) -> Shop:
-    """The shop that said yes: the one named (any active shop, also one found by phone outside the call list), else
-    the last one called."""
+    """The listed shop that said yes: the one named (any active shop, also one offering other services), else the
+    last one called."""
     if shop_id is None:
         shop_id = db.scalar(
             select(CallAttempt.shop_id)
@@ -189,35 +205,67 @@ def _shop_for(db: Session, reservation: Reservation, shop_id: int | None) -> Sho
     return shop
 
 
-def accept(db: Session, *, reservation: Reservation, shop_id: int | None, actor: Actor, now: datetime) -> None:
-    """§2.2.4/2.2.5: a person got a yes from a shop: calling_success, and the payment link goes out."""
+def _listed_shop(db: Session, reservation: Reservation, choice: AcceptIn, actor: Actor, now: datetime) -> Shop:
+    """The listed shop of the choice: named, the last one called, or the one found by phone registered now in the
+    call list of the reservation's service (audited as create_shop)."""
+    found = choice.one_off_shop
+    if found is None:
+        return _shop_for(db, reservation, choice.shop_id)
+    data = ShopCreate(
+        name=found.name, phone=found.phone, notes=found.notes, service_type_ids=[reservation.service_type_id]
+    )
+    return catalog.create_shop(db, data=data, actor=actor, now=now)
+
+
+def _booked_at(db: Session, reservation: Reservation, choice: AcceptIn, actor: Actor, now: datetime) -> dict:
+    """Book the reservation at the chosen shop; what the audit entry records of it."""
+    found = choice.one_off_shop
+    if found is not None and choice.shop_id is not None:
+        raise ValidationFailed(labels.ONE_OFF_OR_LISTED, details={"field": "one_off_shop", "rule": "one_shop"})
+    if found is not None and not choice.add_to_call_list:
+        reservation.shop_id = None
+        reservation.one_off_shop_name, reservation.one_off_shop_phone = found.name, found.phone
+        reservation.one_off_shop_notes = found.notes
+        return {name: getattr(reservation, name) for name in ONE_OFF_FIELDS}
+    shop = _listed_shop(db, reservation, choice, actor, now)
+    reservation.shop_id = shop.id
+    reservation.one_off_shop_name = reservation.one_off_shop_phone = reservation.one_off_shop_notes = None
+    return {"shop": shop.name}
+
+
+def accept(db: Session, *, reservation: Reservation, choice: AcceptIn, actor: Actor, now: datetime) -> None:
+    """§2.2.1/2.2.4/2.2.5: a person got a yes from a shop: calling_success, and the payment link goes out. The shop is
+    a listed one, or (after 全店NG) one found by phone: a one-off shop kept on this reservation only, never in the call
+    list, unless the operator registers it there (add_to_call_list)."""
     reservation = locked(db, reservation.id)
     require_transition(reservation, "calling_success")
-    shop = _shop_for(db, reservation, shop_id)
     before = reservation.status
-    reservation.shop_id = shop.id
+    booked = _booked_at(db, reservation, choice, actor, now)
+    holds.withdraw_calls(db, reservation)  # a yes by phone: the calls still out are not needed
     db.flush()
     db.refresh(reservation, ["shop"])
+    name = reservation.shop_name
     transition(
         db,
         reservation,
         "calling_success",
         actor=operator_actor(actor),
         now=now,
-        reason=f"{labels.REASONS['accept_manual']}: {shop.name}",
-        provider_ids={"shop_id": shop.id},
+        reason=f"{labels.REASONS['accept_manual']}: {name}",
+        provider_ids={"shop_id": reservation.shop_id},
     )
     operations.resolve_open(
         db,
         reservation,
         types=operations.SHOP_ANSWER_TYPES,
-        resolution=f"予約OK（{shop.name}）→ 決済リンク送信",
+        resolution=f"予約OK（{name}）→ 決済リンク送信",
         by=actor.label,
         now=now,
     )
     payments.request_link(db, reservation, now=now)
-    after = {"status": reservation.status, "shop": shop.name}
-    auditing.record(db, actor, "accept_reservation", ("reservation", reservation.code), {"status": before}, after, now)
+    action = "accept_reservation" if reservation.shop_id else "accept_one_off_shop"
+    after = {"status": reservation.status} | booked
+    auditing.record(db, actor, action, ("reservation", reservation.code), {"status": before}, after, now)
 
 
 def resume_calling(db: Session, *, reservation: Reservation, actor: Actor, now: datetime) -> None:
@@ -365,10 +413,15 @@ def _amount_changed(db: Session, reservation: Reservation, before: int, actor: A
 
 
 def _date_changed(db: Session, reservation: Reservation, now: datetime) -> None:
-    """The reminder follows the new date; the requester gets the new date and what it means for cancelling."""
+    """The reminder follows the new date (one queued for the old date is withdrawn); while calling, the calls about
+    the old date are withdrawn and shops are asked about the new one; the requester gets the new date and what it
+    means for cancelling."""
     if reservation.reminder_due_at is not None:
+        holds.withdraw_reminder(db, reservation)
         reservation.reminder_due_at = payments.reminder_due(reservation.desired_at)
         reservation.reminder_sent_at = None
+    if reservation.status == "calling" and holds.withdraw_calls(db, reservation):
+        calls.place_next_call(db, reservation, now=now)
     text = labels.SMS_DATE_CHANGED.format(
         when=messages.when_text(reservation.desired_at),
         code=reservation.code,

@@ -1,12 +1,14 @@
 """Automated calls to partner shops: who is called next (in call order, up to 2 rounds), and what an answer means.
 
-Round 1 calls every active shop offering the service, in call order; round 2 calls again, in the same order, only the
-shops that could not be reached in round 1 (no answer, or the call could not be placed): a shop that answered about
-this date (declined it, or answered in a way a person followed up) is not asked the same date again. Shops added
-later are called when their turn comes. Each call asks about one date: only the calls about the reservation's current
-date count, so a changed date starts a new calling round over all shops. The voice provider's outcome arrives in the
-outbox on_sent hook (the sandbox answers at once) or by the voice webhook (a real provider); either way
-`apply_outcome` classifies it and moves the reservation on.
+Round 1 calls every active shop offering the service and open at the reservation's time (hours.py), in call order;
+round 2 calls again, in the same order, only the shops that could not be reached in round 1 (no answer, an answering
+machine, or the call could not be placed): a shop that answered about this date (declined it, or answered in a way a
+person followed up) is not asked the same date again. Shops added later are called when their turn comes. Each call
+asks about one date: only the calls about the reservation's current date count, so a changed date starts a new calling
+round over all shops. The voice provider's outcome arrives in the outbox on_sent hook (the sandbox answers at once) or
+by the voice webhook (a real provider); either way `apply_outcome` classifies it and moves the reservation on. A
+machine on the line is never an answer, whatever its greeting says: the provider's answering-machine detection
+(Twilio's AnsweredBy) decides before any reading of the words.
 """
 
 import re
@@ -18,15 +20,15 @@ from sqlalchemy.orm import Session
 from service.config import get_settings
 from service.outbox.delivery import failure_text
 from service.outbox.models import InboundEvent, OutboxMessage
-from service.outbox.service import enqueue
-from service.reservations import labels, messages, operations, payments
+from service.outbox.service import enqueue, withdraw
+from service.reservations import catalog, holds, hours, labels, messages, operations, payments
 from service.reservations.messages import DOMAIN
-from service.reservations.models import CallAttempt, Reservation, Shop, shop_service
+from service.reservations.models import CallAttempt, Reservation, Shop
 from service.reservations.state_machine import SYSTEM_ACTOR, EventActor, locked, transition
 
 AI_ACTOR = EventActor("ai", "voice-ai")
 OUTCOMES = tuple(labels.CALL_OUTCOMES)
-UNREACHED = ("no_answer", "failed")
+UNREACHED = ("no_answer", "machine", "failed")
 ALIASES = {"change": "change_request", "busy": "no_answer", "no-answer": "no_answer", "canceled": "failed"}
 # A transcript without a structured outcome, read the way the spec describes the answers (§2.2.4, §2.2.5).
 KEYWORDS = (
@@ -38,8 +40,16 @@ KEYWORDS = (
 BATCH = 200
 
 
-def classify(outcome: str | None, transcript: str = "") -> str:
-    """The provider's outcome when it gives a known one, else read from the transcript; unclear means ambiguous."""
+def is_machine(answered_by: str | None) -> bool:
+    """Twilio's AnsweredBy for an answering machine (machine_start, machine_end_beep, ...) or a fax."""
+    return (answered_by or "").lower().startswith(("machine", "fax"))
+
+
+def classify(outcome: str | None, transcript: str = "", answered_by: str | None = None) -> str:
+    """A machine on the line is never an answer ("machine": no answer for the round, whatever its greeting says);
+    else the provider's outcome when it gives a known one, else read from the transcript; unclear means ambiguous."""
+    if is_machine(answered_by):
+        return "machine"
     name = ALIASES.get((outcome or "").lower(), (outcome or "").lower())
     if name in OUTCOMES:
         return name
@@ -51,15 +61,10 @@ def classify(outcome: str | None, transcript: str = "") -> str:
     return "ambiguous"
 
 
-def eligible_shops(db: Session, service_type_id: int) -> list[Shop]:
-    return list(
-        db.scalars(
-            select(Shop)
-            .join(shop_service, shop_service.c.shop_id == Shop.id)
-            .where(shop_service.c.service_type_id == service_type_id, Shop.active)
-            .order_by(Shop.call_order, Shop.id)
-        )
-    )
+def eligible_shops(db: Session, reservation: Reservation) -> list[Shop]:
+    """The call list of the reservation's service, less the shops closed at its time."""
+    shops = catalog.call_list(db, reservation.service_type_id)
+    return hours.open_shops(shops, reservation.desired_at, reservation.service_type.duration_minutes)
 
 
 def next_shop(db: Session, reservation: Reservation) -> tuple[Shop, int] | None:
@@ -72,7 +77,7 @@ def next_shop(db: Session, reservation: Reservation) -> tuple[Shop, int] | None:
     called: dict[int, list] = {}
     for attempt in attempts:
         called.setdefault(attempt.shop_id, []).append(attempt)
-    shops = eligible_shops(db, reservation.service_type_id)
+    shops = eligible_shops(db, reservation)
     for shop in shops:
         if shop.id not in called:
             return shop, 1
@@ -145,19 +150,23 @@ def apply_outcome(
     now: datetime,
     summary: str = "",
     transcript: str = "",
+    answered_by: str | None = None,
     actor: EventActor = AI_ACTOR,
 ) -> None:
-    """Record a call's answer and move the reservation on; an answer already recorded, or stale, changes nothing."""
+    """Record a call's answer and move the reservation on; an answer already recorded changes nothing, and one to a
+    withdrawn call (holds.withdraw_calls) or while the reservation no longer waits for calls is only recorded."""
     reservation = locked(db, attempt.reservation_id)
     db.refresh(attempt)
-    if attempt.status != "calling":
+    if attempt.status not in ("calling", holds.WITHDRAWN) or attempt.answered_at is not None:
         return
-    attempt.status = "answered"
+    acting = attempt.status == "calling"
+    attempt.status = "answered" if acting else attempt.status
     attempt.outcome = outcome
+    attempt.answered_by = (answered_by or "")[:30] or None
     attempt.summary = summary or labels.CALL_SUMMARIES[outcome]
     attempt.transcript = transcript
     attempt.answered_at = now
-    if reservation.status != "calling":
+    if not acting or reservation.status != "calling":
         return
     ids = {
         "call_id": attempt.provider_call_id,
@@ -191,10 +200,11 @@ def call_answered(db: Session, message: OutboxMessage, now: datetime) -> None:
         apply_outcome(
             db,
             attempt,
-            outcome=classify(result["outcome"], result.get("transcript") or ""),
+            outcome=classify(result["outcome"], result.get("transcript") or "", result.get("answered_by")),
             now=now,
             summary=result.get("summary") or "",
             transcript=result.get("transcript") or "",
+            answered_by=result.get("answered_by"),
         )
 
 
@@ -206,14 +216,18 @@ def call_failed(db: Session, message: OutboxMessage, now: datetime) -> None:
 
 
 def voice_event(db: Session, event: InboundEvent, now: datetime) -> None:
-    """A real voice provider's result webhook: {"call_id", "status", "outcome"?, "summary"?, "transcript"?}."""
+    """A real voice provider's result webhook: {"call_id", "status", "outcome"?, "answered_by"?, "summary"?,
+    "transcript"?}; answered_by is the answering-machine detection's verdict, in Twilio's AnsweredBy words."""
     payload = event.payload
     call_id = payload.get("call_id")
     attempt = db.scalar(select(CallAttempt).where(CallAttempt.provider_call_id == str(call_id))) if call_id else None
     if attempt is None:
         return
     status = str(payload.get("status") or "")
-    if status in ("no_answer", "busy", "failed", "canceled"):
+    answered_by = str(payload.get("answered_by") or payload.get("AnsweredBy") or "") or None
+    if is_machine(answered_by):
+        outcome = "machine"
+    elif status in ("no_answer", "busy", "failed", "canceled"):
         outcome = ALIASES.get(status, status)
     elif payload.get("outcome") or status == "completed":
         outcome = classify(payload.get("outcome"), str(payload.get("transcript") or ""))
@@ -226,11 +240,13 @@ def voice_event(db: Session, event: InboundEvent, now: datetime) -> None:
         now=now,
         summary=str(payload.get("summary") or "")[:2000],
         transcript=str(payload.get("transcript") or ""),
+        answered_by=answered_by,
     )
 
 
 def time_out_calls(db: Session, *, now: datetime) -> int:
-    """Sweeper: a call with no answer after APP_RESERVATIONS_CALL_TIMEOUT_MINUTES counts as no answer."""
+    """Sweeper: a call with no answer after APP_RESERVATIONS_CALL_TIMEOUT_MINUTES counts as no answer; if it was
+    never placed (still queued in the outbox), it is withdrawn so that it does not ring after the next shop's."""
     limit = now - timedelta(minutes=get_settings().reservations_call_timeout_minutes)
     stale = list(
         db.scalars(
@@ -238,5 +254,6 @@ def time_out_calls(db: Session, *, now: datetime) -> int:
         )
     )
     for attempt in stale:
+        withdraw(db, [attempt.outbox_message_id])  # still queued (the provider unreachable): it must not ring now
         apply_outcome(db, attempt, outcome="no_answer", now=now, actor=SYSTEM_ACTOR)
     return len(stale)

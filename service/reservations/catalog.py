@@ -14,13 +14,13 @@ from service.audit.service import Actor
 from service.csvtools import csv_rows, decode_csv, spreadsheet_text
 from service.errors import Conflict, ValidationFailed, validation_details
 from service.exports import Column, ListExport, entities
-from service.reservations import auditing, labels
-from service.reservations.models import CallAttempt, Reservation, ServiceType, Shop, get_or_404
+from service.reservations import auditing, hours, labels
+from service.reservations.models import CallAttempt, Reservation, ServiceType, Shop, get_or_404, shop_service
 from service.reservations.schemas import ServiceTypeCreate, ServiceTypeUpdate, ShopCreate, ShopUpdate
 from service.search import contains
 
 SERVICE_FIELDS = ("name", "description", "price", "duration_minutes", "active")
-SHOP_FIELDS = ("name", "phone", "email", "call_order", "active", "notes", "service_type_ids")
+SHOP_FIELDS = ("name", "phone", "email", "call_order", "active", "notes", "opens_at", "closes_at", "service_type_ids")
 MAX_IMPORT_ROWS = 5000
 SERVICE_SEPARATORS = ("|", "、", ";")
 
@@ -136,12 +136,25 @@ def shop_query(*, q: str | None, service_type_id: int | None, active: bool | Non
     return stmt
 
 
+def call_list(db: Session, service_type_id: int) -> list[Shop]:
+    """The automatic call list of a service: the active listed shops offering it, in call order."""
+    return list(
+        db.scalars(
+            select(Shop)
+            .join(shop_service, shop_service.c.shop_id == Shop.id)
+            .where(shop_service.c.service_type_id == service_type_id, Shop.active)
+            .order_by(*SHOP_ORDER)
+        )
+    )
+
+
 def get_shop(db: Session, shop_id: int) -> Shop:
     return get_or_404(db, Shop, shop_id, "提携店")
 
 
 def create_shop(db: Session, *, data: ShopCreate, actor: Actor, now: datetime) -> Shop:
     _name_taken(db, Shop, data.name, None)
+    hours.check_hours(data.opens_at, data.closes_at)
     fields = data.model_dump(exclude={"service_type_ids"})
     shop = Shop(**fields, services=_services_by_id(db, data.service_type_ids), created_at=now, updated_at=now)
     db.add(shop)
@@ -154,6 +167,9 @@ def update_shop(db: Session, *, shop: Shop, data: ShopUpdate, actor: Actor, now:
     changes = _changes(data)
     if "name" in changes:
         _name_taken(db, Shop, changes["name"], shop.id)
+    if changes.pop("all_day", False):
+        changes |= {"opens_at": None, "closes_at": None}
+    hours.check_hours(changes.get("opens_at", shop.opens_at), changes.get("closes_at", shop.closes_at))
     before = shop_snapshot(shop)
     if "service_type_ids" in changes:
         shop.services = _services_by_id(db, changes.pop("service_type_ids"))
@@ -193,6 +209,7 @@ SHOP_CSV_VALUES: tuple[Callable[[Shop], Any], ...] = (
     attrgetter("call_order"),
     lambda shop: "1" if shop.active else "0",
     attrgetter("notes"),
+    lambda shop: "" if shop.opens_at is None else hours.hours_text(shop).replace("〜", "-"),
 )
 SHOP_CSV_COLUMNS = tuple(
     Column(header, value) for header, value in zip(labels.SHOP_CSV_HEADER, SHOP_CSV_VALUES, strict=True)
@@ -251,6 +268,7 @@ def _parse_row(row: dict[str, str], services: dict[str, int]) -> ShopCreate:
     unknown = [name for name in wanted if name not in services]
     if unknown:
         raise ValueError(f"未登録のサービスです: {'、'.join(unknown)}")
+    opens_at, closes_at = hours.parse_hours(row.get("hours", ""))
     return ShopCreate(
         name=row.get("name", ""),
         phone=row.get("phone", ""),
@@ -259,6 +277,8 @@ def _parse_row(row: dict[str, str], services: dict[str, int]) -> ShopCreate:
         call_order=_call_order(row.get("call_order", "")),
         active=_flag(row.get("active") or "1"),
         notes=row.get("notes", ""),
+        opens_at=opens_at,
+        closes_at=closes_at,
     )
 
 

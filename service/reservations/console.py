@@ -261,7 +261,7 @@ def reservation_read(reservation: Reservation) -> dict:
         **as_dict(reservation),
         "status_label": labels.STATUSES[reservation.status],
         "service_name": reservation.service_type.name,
-        "shop_name": reservation.shop.name if reservation.shop else None,
+        "shop_name": reservation.shop_name,
     }
 
 
@@ -294,6 +294,7 @@ def reservation_detail(db: Session, *, reservation: Reservation, now: datetime) 
                 "shop_name": shop_name,
                 "status_label": labels.CALL_STATUSES.get(a.status, a.status),
                 "outcome_label": labels.CALL_OUTCOMES.get(a.outcome) if a.outcome else None,
+                "answered_by_label": labels.ANSWERED_BY.get(a.answered_by or "", a.answered_by),
             }
             for a, shop_name in attempts
         ],

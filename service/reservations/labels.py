@@ -16,14 +16,25 @@ STATUSES = {
     "cancelled": "キャンセル",
 }
 ACTOR_TYPES = {"system": "システム", "ai": "AI", "operator": "運営担当者", "webhook": "Webhook", "requester": "依頼者"}
-CALL_STATUSES = {"calling": "発信中", "answered": "応答あり"}
+CALL_STATUSES = {"calling": "発信中", "answered": "応答あり", "withdrawn": "取り消し（回答を使わない）"}
 CALL_OUTCOMES = {
     "accept": "予約OK",
     "decline": "予約NG",
     "ambiguous": "曖昧な回答",
     "change_request": "変更依頼",
     "no_answer": "応答なし",
+    "machine": "留守番電話（応答なし）",
     "failed": "発信失敗",
+}
+# Who picked up a shop call, by the provider's answering-machine detection (Twilio's AnsweredBy).
+ANSWERED_BY = {
+    "human": "人が応答",
+    "machine_start": "留守番電話・自動音声",
+    "machine_end_beep": "留守番電話（発信音で終了）",
+    "machine_end_silence": "留守番電話（無音で終了）",
+    "machine_end_other": "留守番電話",
+    "fax": "FAX",
+    "unknown": "判別できず",
 }
 CALL_SUMMARIES = {
     "accept": "提携店が予約を承諾しました",
@@ -36,6 +47,7 @@ CALL_SUMMARIES = {
         "提携店が予約内容の変更を依頼しました。AIが「承知しました。確認して折り返しご連絡いたします」と応答"
     ),
     "no_answer": "提携店が電話に出ませんでした",
+    "machine": "留守番電話・自動音声につながりました。予約の回答ではないため応答なしとして扱います",
     "failed": "電話を発信できませんでした",
 }
 PAYMENT_STATUSES = {
@@ -142,6 +154,16 @@ TEMPLATE_FIELDS = {
     "response": "対応内容",
 }
 
+# The example booking the requester FAQ shows its messages with (training.examples adds the times and links).
+TEMPLATE_EXAMPLES = {
+    "code": "QRV-7KX2M9",
+    "service": "ハウスクリーニング",
+    "shop": "クリーンサービス新宿店",
+    "name": "山田 太郎",
+    "details": "3LDK 水回り",
+    "url": "https://checkout.stripe.com/c/pay/cs_…",
+}
+
 # SMS and email to the requester and the shop.
 SMS_CONFIRMATION = (
     "【QRV】ご予約リクエストを受け付けました（予約ID: {code}）。{service} {when}。"
@@ -204,9 +226,21 @@ REASONS = {
     "accept_manual": "運営担当者が提携店の予約OKを確認",
 }
 
+# The desired time (§2.1 予約受付): when it is, in words, and why it cannot be booked.
+PAST_TIME = "ご希望の日時（{when}）はすでに過ぎています。現在より後の日時を指定してください"
+OUTSIDE_HOURS = (
+    "ご希望の時間（{span}）は、このサービスの提携店の営業時間外です（営業時間: {hours}）。"
+    "営業時間内に終わる日時を指定してください"
+)
+HOURS_ANY = "終日"
+HOURS_BOTH = "営業時間は開始と終了の両方を指定してください"
+HOURS_ORDER = "営業終了は営業開始より後の時刻にしてください"
+HOURS_FORMAT = "営業時間は 10:00-19:00 の形式で指定してください"
+ONE_OFF_OR_LISTED = "提携店リストの店舗か、リスト外の店舗のどちらか一方を指定してください"
+
 MCP_CREATED = "ご予約リクエストを受け付けました。提携店に確認のうえ、SMSでご連絡します。"
 CANCEL_DEADLINE_PASSED = "キャンセル期限を過ぎています。カスタマーサポートまでご連絡ください"
-LATE_CANCEL_TIMED_OUT = "決済期限切れで予約が成立しなかったため、キャンセル対応は不要です"
+HOLD_TIMED_OUT = "決済期限切れで予約が成立しなかったため、対応は不要です"
 CANCEL_DONE = "ご予約をキャンセルしました。"
 # An MCP request sent again (the same idempotency_key, or the same booking within minutes): nothing was done twice.
 MCP_REPEATED = "同じご依頼をすでに受け付けています（新たな予約・処理は行っていません）。"
@@ -221,9 +255,9 @@ SANDBOX_PAID = "お支払いが完了しました。"
 SANDBOX_EXPIRED = "この決済リンクは有効期限が切れています。"
 
 # Shop CSV (import and export use the same Japanese columns).
-SHOP_CSV_HEADER = ("店舗名", "電話番号", "メールアドレス", "対応サービス", "架電順", "有効", "備考")
+SHOP_CSV_HEADER = ("店舗名", "電話番号", "メールアドレス", "対応サービス", "架電順", "有効", "備考", "営業時間")
 SHOP_CSV_FIELDS = dict(
-    zip(SHOP_CSV_HEADER, ("name", "phone", "email", "services", "call_order", "active", "notes"), strict=True)
+    zip(SHOP_CSV_HEADER, ("name", "phone", "email", "services", "call_order", "active", "notes", "hours"), strict=True)
 )
 CSV_TRUE = {"1", "true", "yes", "有効", "はい", "○"}
 CSV_FALSE = {"0", "false", "no", "無効", "いいえ", "×", ""}
@@ -264,6 +298,7 @@ AUDIT = register(
             "resolve_manual_operation": "マニュアルオペの対応完了",
             "add_note": "メモの追加",
             "accept_reservation": "予約OKの確認",
+            "accept_one_off_shop": "リスト外の店舗で予約OK",
             "resume_calling": "電話代行の再開",
             "cancel_reservation": "予約のキャンセル",
             "update_reservation": "予約内容の変更",
@@ -309,6 +344,11 @@ AUDIT = register(
             "amount": "金額（円）",
             "status": "ステータス",
             "shop": "提携店",
+            "one_off_shop_name": "リスト外の店舗名",
+            "one_off_shop_phone": "リスト外の店舗の電話番号",
+            "one_off_shop_notes": "リスト外の店舗のメモ",
+            "opens_at": "営業開始",
+            "closes_at": "営業終了",
             "payment_link": "決済リンクの送り先",
             "payment_id": "決済",
             "note": "メモ",

@@ -43,7 +43,7 @@ from service.errors import (
     error_body,
     validation_details,
 )
-from service.reservations import booking, catalog, clients, labels, messages, retries
+from service.reservations import booking, catalog, clients, hours, labels, messages, retries
 from service.reservations.models import Reservation
 from service.reservations.schemas import ReservationCreate
 from service.reservations.state_machine import EventActor
@@ -55,7 +55,9 @@ INT64 = (-(2**63), 2**63 - 1)
 INSTRUCTIONS = (
     "QRV (Qualfia Reservation) books services at partner shops for a requester. Call list_services, then "
     "create_reservation with the requester's name, phone number (E.164 or Japanese format) and desired date and "
-    "time (ISO 8601; without a zone it is Japan time). The answer has the reservation id (QRV-XXXXXX) at once; "
+    "time (ISO 8601 with its offset, e.g. 2026-12-03T14:00+09:00; without one it is Japan time, Asia/Tokyo). Every "
+    "answer gives times as ISO 8601 with +09:00 and in Japanese words (2026年12月3日（木）14:00): read the words to "
+    "the requester. The answer has the reservation id (QRV-XXXXXX) at once; "
     "the requester gets an SMS, shops are called and a payment link follows by SMS. Tell the requester the id "
     "and the cancellation URL, or, when free_cancellation is false (booked less than 48 hours ahead), that it cannot "
     "be cancelled free. get_reservation_status follows it; cancel_reservation needs the cancellation token. Both "
@@ -145,21 +147,27 @@ def _own(db, client_id: int, reservation_id: str) -> Reservation:
 
 
 def _status(reservation: Reservation) -> dict[str, Any]:
-    """Where it stands, with whether it can still be cancelled free (the deadline follows a date change)."""
+    """Where it stands, with whether it can still be cancelled free (the deadline follows a date change). Each time
+    is given twice, so it cannot be misread: ISO 8601 with the service's offset (+09:00) and in words."""
     return {
         "reservation_id": reservation.code,
         "status": reservation.status,
         "status_label": labels.STATUSES[reservation.status],
         "service": reservation.service_type.name,
-        "desired_at": reservation.desired_at.isoformat(),
-        "cancel_deadline": reservation.cancel_deadline_at.isoformat(),
+        "desired_at": messages.iso_local(reservation.desired_at),
+        "desired_at_text": messages.when_text(reservation.desired_at),
+        "cancel_deadline": messages.iso_local(reservation.cancel_deadline_at),
+        "cancel_deadline_text": messages.when_text(reservation.cancel_deadline_at),
+        "time_zone": _time_zone(),
         "free_cancellation": messages.free_cancellation(reservation, utcnow()),
     }
 
 
 def list_services() -> list[dict[str, Any]]:
-    """The services that can be booked: id, name, price in yen, duration in minutes, description."""
+    """The services that can be booked: id, name, price in yen, duration in minutes, description, the time zone its
+    times are read in (a desired time without an offset is that zone's) and the shops' opening hours in it."""
     with session_scope() as db:
+        zone = _time_zone()
         return [
             {
                 "id": s.id,
@@ -167,9 +175,17 @@ def list_services() -> list[dict[str, Any]]:
                 "price_yen": s.price,
                 "duration_minutes": s.duration_minutes,
                 "description": s.description,
+                "time_zone": zone,
+                "shop_hours": hours.distinct_hours(catalog.call_list(db, s.id)),
             }
             for s in catalog.list_services(db, active_only=True)
         ]
+
+
+def _time_zone() -> str:
+    """e.g. 「Asia/Tokyo (UTC+09:00)」: the zone's name and its offset now."""
+    offset = messages.iso_local(utcnow())[-6:]
+    return f"{get_settings().timezone} (UTC{offset})"
 
 
 IdempotencyKey = Annotated[
@@ -189,7 +205,15 @@ def create_reservation(
     service_id: Annotated[int, Field(description="id from list_services")],
     requester_name: Annotated[str, Field(description="the requester's name")],
     requester_phone: Annotated[str, Field(description="E.164 (+819012345678) or Japanese (090-1234-5678)")],
-    desired_at: Annotated[str, Field(description="ISO 8601 date and time, e.g. 2025-02-01T14:00 (Japan time)")],
+    desired_at: Annotated[
+        str,
+        Field(
+            description=(
+                "ISO 8601 date and time, best with its offset: 2026-12-03T14:00+09:00 (Japan time); without an offset "
+                "it is read as Japan time. A time in the past or outside the shops' opening hours is refused"
+            )
+        ),
+    ],
     details: Annotated[str, Field(description="what the requester wants, for the shop")] = "",
     requester_email: Annotated[str, Field(description="optional; confirmations are emailed too")] = "",
     idempotency_key: IdempotencyKey = "",

@@ -27,9 +27,14 @@ def local(at: datetime) -> datetime:
 
 
 def when_text(at: datetime) -> str:
-    """'2025/01/29(水) 14:00' in the service's time zone."""
+    """The time in words, in the service's time zone: 「2026年12月3日（木）14:00」 (no date format to misread)."""
     moment = local(at)
-    return f"{moment:%Y/%m/%d}({WEEKDAYS[moment.weekday()]}) {moment:%H:%M}"
+    return f"{moment.year}年{moment.month}月{moment.day}日（{WEEKDAYS[moment.weekday()]}）{moment:%H:%M}"
+
+
+def iso_local(at: datetime) -> str:
+    """The time as ISO 8601 with the service's offset: 2026-12-03T14:00:00+09:00."""
+    return local(at).isoformat(timespec="seconds")
 
 
 def cancel_token(code: str) -> str:

@@ -1,7 +1,7 @@
 """Reservations (予約 QRV) tables: the catalogue, reservations and their event log, calls, payments, manual operations,
 notifications, incidents, support inquiries, MCP clients and the executive monthly summary."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, TypeVar
 
 from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint
@@ -51,6 +51,9 @@ class Shop(Base):
     call_order: Mapped[int] = mapped_column(default=100)
     active: Mapped[bool] = mapped_column(default=True)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Opening hours in the service's time zone (hours.py); none: called at any time.
+    opens_at: Mapped[time | None]
+    closes_at: Mapped[time | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -97,6 +100,10 @@ class Reservation(Base):
     requester_email: Mapped[str] = mapped_column(String(254), default="")
     service_type_id: Mapped[int] = mapped_column(ForeignKey("reservations_service_type.id", ondelete="RESTRICT"))
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("reservations_shop.id", ondelete="RESTRICT"))
+    # A shop the operator found by phone and booked for this reservation only (never in the call list).
+    one_off_shop_name: Mapped[str | None] = mapped_column(String(100))
+    one_off_shop_phone: Mapped[str | None] = mapped_column(String(20))
+    one_off_shop_notes: Mapped[str | None] = mapped_column(Text)
     mcp_client_id: Mapped[int | None] = mapped_column(ForeignKey("reservations_mcp_client.id", ondelete="SET NULL"))
     desired_at: Mapped[datetime]
     details: Mapped[str] = mapped_column(Text, default="")
@@ -111,6 +118,11 @@ class Reservation(Base):
 
     service_type: Mapped[ServiceType] = relationship(lazy="joined")
     shop: Mapped[Shop | None] = relationship(lazy="joined")
+
+    @property
+    def shop_name(self) -> str | None:
+        """Where it is booked: the listed shop, or the one-off shop an operator found by phone."""
+        return self.shop.name if self.shop is not None else self.one_off_shop_name
 
 
 class McpRequest(Base):
@@ -171,6 +183,9 @@ class CallAttempt(Base):
     desired_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(20), default="calling")
     outcome: Mapped[str | None] = mapped_column(String(20))
+    # Who picked up, as the provider's answering-machine detection says (Twilio's AnsweredBy: human, machine_start,
+    # machine_end_beep, ..., fax, unknown); a machine is no answer for the round (calls.classify).
+    answered_by: Mapped[str | None] = mapped_column(String(30))
     summary: Mapped[str] = mapped_column(Text, default="")
     transcript: Mapped[str] = mapped_column(Text, default="")
     provider_call_id: Mapped[str | None] = mapped_column(String(200), index=True)

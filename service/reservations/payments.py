@@ -26,7 +26,7 @@ from service.errors import NotFound
 from service.outbox.delivery import failure_text
 from service.outbox.models import InboundEvent, OutboxMessage
 from service.outbox.service import enqueue
-from service.reservations import labels, messages, operations
+from service.reservations import holds, labels, messages, operations
 from service.reservations.messages import DOMAIN
 from service.reservations.models import Payment, Reservation
 from service.reservations.state_machine import SYSTEM_ACTOR, EventActor, locked, transition
@@ -40,6 +40,11 @@ BATCH = 200
 
 def window() -> timedelta:
     return timedelta(seconds=get_settings().reservations_payment_window_seconds)
+
+
+def window_minutes() -> int:
+    """The window as the requester is told it: whole minutes, at least one."""
+    return max(1, round(window().total_seconds() / 60))
 
 
 def _payment_message(db: Session, payment: Payment, reservation: Reservation, *, ref_type: str, payload: dict) -> None:
@@ -129,18 +134,26 @@ def link_created(db: Session, message: OutboxMessage, now: datetime) -> None:
 def send_link(db: Session, payment: Payment, reservation: Reservation, *, channels: tuple[str, ...], key: str) -> None:
     """The link to the requester by SMS and/or email (when known); key tells a re-sent link from the first one."""
     text = labels.SMS_PAYMENT_LINK.format(
-        shop=reservation.shop.name if reservation.shop else "",
+        shop=reservation.shop_name or "",
         code=reservation.code,
-        minutes=max(1, round(window().total_seconds() / 60)),
+        minutes=window_minutes(),
         url=payment.checkout_url,
     )
     logical = f"payment:{payment.id}{key}"
     marker = {"payment_id": payment.id}
     if "sms" in channels:
-        messages.sms_to_requester(db, reservation, logical, text, payload=marker)
+        messages.sms_to_requester(db, reservation, logical, text, payload=marker | _validity(payment))
     if "email" in channels:
         subject = labels.EMAIL_PAYMENT_LINK_SUBJECT.format(code=reservation.code)
         messages.email(db, reservation, reservation.requester_email, logical, subject, text, payload=marker)
+
+
+def _validity(payment: Payment) -> dict[str, Any]:
+    """How long a link's SMS may wait at the provider: the whole window for the first (it starts when the SMS is
+    handed over), what is left of it for one sent again."""
+    if payment.expires_at is None:
+        return {"valid_for_seconds": int(window().total_seconds())}
+    return {"valid_until": payment.expires_at.isoformat()}
 
 
 def link_delivered(db: Session, message: OutboxMessage) -> None:
@@ -172,7 +185,10 @@ def _payment_problem(db: Session, message: OutboxMessage, status: str, what: str
 
 
 def start_expiry(db: Session, payment: Payment, reservation: Reservation) -> None:
+    """The link may no longer be paid: its SMS and e-mails still waiting are withdrawn, and the provider is asked to
+    expire the session."""
     payment.status = "expiring"
+    holds.withdraw_messages(db, reservation, payment_id=payment.id)
     _payment_message(
         db,
         payment,
@@ -225,15 +241,17 @@ def expiry_answered(db: Session, message: OutboxMessage, now: datetime) -> None:
 
 
 def finish_expiry(db: Session, payment: Payment, reservation: Reservation, now: datetime) -> None:
-    """The session is expired: the reservation times out, the requester gets an SMS and the shop a cancellation; a
-    late-cancellation request has nothing left to cancel and is closed with that reason."""
+    """The session is expired: the reservation times out, releasing its hold (holds.release: what it still has
+    waiting is withdrawn, the operator's open operations, a late-cancellation request too, are closed as no longer
+    needed); the requester gets an SMS and the shop a cancellation."""
     if payment.status != "expiring":
         return
     payment.status = "expired"
     payment.expired_at = now
     if reservation.status != "awaiting_payment" or replaced(db, payment):
         return
-    minutes = max(1, round(window().total_seconds() / 60))
+    minutes = window_minutes()
+    holds.release(db, reservation, resolution=labels.HOLD_TIMED_OUT, by=SYSTEM_ACTOR.label, now=now)
     transition(
         db,
         reservation,
@@ -247,14 +265,6 @@ def finish_expiry(db: Session, payment: Payment, reservation: Reservation, now: 
         db, reservation, "payment-timeout", labels.SMS_PAYMENT_TIMEOUT.format(code=reservation.code)
     )
     messages.shop_cancellation(db, reservation, reservation.shop, "payment_timeout")
-    operations.resolve_open(
-        db,
-        reservation,
-        types=("late_cancellation",),
-        resolution=labels.LATE_CANCEL_TIMED_OUT,
-        by=SYSTEM_ACTOR.label,
-        now=now,
-    )
 
 
 def expiry_failed(db: Session, message: OutboxMessage, now: datetime) -> None:

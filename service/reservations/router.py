@@ -310,8 +310,9 @@ def update_reservation(body: ReservationUpdate, caller: Operator, reservation: P
 
 @router.post("/reservations/{code}/accept", response_model=ReservationDetail)
 def accept_reservation(body: AcceptIn, caller: Operator, reservation: PathReservation, db: DbSession) -> dict:
-    """Mark calling_success (a shop said yes to a person) and send the payment link."""
-    booking.accept(db, reservation=reservation, shop_id=body.shop_id, actor=caller.actor, now=utcnow())
+    """Mark calling_success (a shop said yes to a person: a listed one, or one found by phone, kept on this
+    reservation only unless add_to_call_list) and send the payment link."""
+    booking.accept(db, reservation=reservation, choice=body, actor=caller.actor, now=utcnow())
     return _detail(db, reservation)
 
 

@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 from service.config import get_settings
 from service.figures import FigureRead
 from service.reservations.phones import PhoneFormatError, normalise_phone
-from service.schemas import ClientTimestamp, IsoDatetime, MultiLine, SingleLine
+from service.schemas import ClientTimestamp, IsoDatetime, JapanTime, LocalTime, MultiLine, SingleLine
 
 
 def _phone(value: str) -> str:
@@ -116,6 +116,8 @@ class ShopCreate(Strict):
     call_order: CallOrder = 100
     active: StrictBool = True
     notes: LongText = ""
+    opens_at: LocalTime | None = None  # 営業時間 (Japan time): both or neither
+    closes_at: LocalTime | None = None
 
 
 class ShopUpdate(Strict):
@@ -126,6 +128,9 @@ class ShopUpdate(Strict):
     call_order: CallOrder | None = None
     active: StrictBool | None = None
     notes: LongText | None = None
+    opens_at: LocalTime | None = None
+    closes_at: LocalTime | None = None
+    all_day: StrictBool | None = None  # true: the hours are removed (called at any time)
 
 
 class ShopRead(Read):
@@ -136,6 +141,8 @@ class ShopRead(Read):
     call_order: int
     active: bool
     notes: str
+    opens_at: JapanTime | None
+    closes_at: JapanTime | None
     services: list[ServiceOption]
 
 
@@ -180,6 +187,9 @@ class ReservationRead(Read):
     service_name: str
     shop_id: int | None
     shop_name: str | None
+    one_off_shop_name: str | None
+    one_off_shop_phone: str | None
+    one_off_shop_notes: str | None
     desired_at: datetime
     amount: int
     cancel_deadline_at: datetime
@@ -207,6 +217,8 @@ class CallRead(Read):
     status_label: str
     outcome: str | None
     outcome_label: str | None
+    answered_by: str | None
+    answered_by_label: str | None
     summary: str
     transcript: str
     created_at: datetime
@@ -265,8 +277,21 @@ class ReservationDetail(ReservationRead):
     notes: list[NoteRead]
 
 
+class OneOffShopIn(Strict):
+    """A shop the operator found by phone (§2.2.1), not in the call list."""
+
+    name: Name
+    phone: Phone
+    notes: LongText = ""
+
+
 class AcceptIn(Strict):
+    """The shop that said yes: a listed one (shop_id; none: the last one called), or a one-off shop kept on this
+    reservation only, unless add_to_call_list registers it as a listed shop offering the reservation's service."""
+
     shop_id: int | None = None
+    one_off_shop: OneOffShopIn | None = None
+    add_to_call_list: StrictBool = False
 
 
 class PaymentLinkIn(Strict):

@@ -34,11 +34,13 @@ def send_reminders(db: Session, *, now: datetime) -> int:
             continue
         text = labels.SMS_REMINDER.format(
             when=messages.when_text(reservation.desired_at),
-            shop=reservation.shop.name if reservation.shop else "",
+            shop=reservation.shop_name or "",
             code=reservation.code,
             cancel=messages.cancel_part(reservation, now),
         )
-        messages.sms_to_requester(db, reservation, "reminder", text)
+        sent_for = f"reminder:{messages.iso_local(reservation.desired_at)}"  # a new date gets its own reminder
+        valid = {"reminder": True, "valid_until": reservation.desired_at.isoformat()}  # never after the reservation
+        messages.sms_to_requester(db, reservation, sent_for, text, payload=valid)
         reservation.reminder_sent_at = now
     return len(due)
 

@@ -8,10 +8,12 @@ tests/service/reservations/test_manuals.py can hold every quote to the text the 
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from functools import lru_cache
 from html import escape
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.enums import WrapMode
@@ -20,10 +22,12 @@ from markdown_it.token import Token
 
 from service.config import get_settings
 from service.documents import FONT, japanese_pdf
-from service.reservations import labels
+from service.reservations import labels, messages, payments
 
 FOLDER = Path(__file__).with_name("manuals")
 TEMPLATE_FENCE = "template"
+REQUESTER_FAQ = "requester-faq"
+EXAMPLE_DAY = date(2026, 12, 3)  # the example booking's date: a Thursday, 14:00
 ManualName = Literal["requester-faq", "shop-manual", "shop-faq", "operator-manual"]
 FAQ_STYLE = (
     "body{font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.7}"
@@ -34,6 +38,7 @@ FAQ_PAGE = """<!doctype html>
 <html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{title}</title><style>{style}</style></head><body>{body}</body></html>"""
 TEMPLATE_FIELD = re.compile(r"\{(\w+)(?::[^{}]*)?\}")  # {code}, {amount:,}
+QUOTE = re.compile(r"(^```template (?P<name>\S+)\n)(.*?^```)", re.MULTILINE | re.DOTALL)  # a quoted message
 HEADING_SIZES = {"h1": 18, "h2": 14, "h3": 12}
 TEXT_SIZE = 10.5
 LINE_MM = 6.5
@@ -49,7 +54,7 @@ class Manual:
 MANUALS: dict[str, Manual] = {
     manual.name: manual
     for manual in (
-        Manual("requester-faq", "よくある質問（ご依頼者向け）", "requester_faq.md"),
+        Manual(REQUESTER_FAQ, "よくある質問（ご依頼者向け）", "requester_faq.md"),
         Manual("shop-manual", "提携店向けマニュアル", "shop_manual.md"),
         Manual("shop-faq", "よくある質問（提携店向け）", "shop_faq.md"),
         Manual("operator-manual", "運用マニュアル（運営担当者向け）", "operator_manual.md"),
@@ -63,8 +68,38 @@ def source(name: str) -> str:
 
 
 def readable(name: str) -> str:
-    """The manual's Markdown as people read it: each quoted message's fields in words (〈予約ID〉)."""
+    """The manual's Markdown as people read it: the requester FAQ's quoted messages as a requester receives them,
+    with an example booking's values (「予約ID: QRV-7KX2M9」); the other manuals' fields in words (〈予約ID〉)."""
+    if name == REQUESTER_FAQ:
+        return with_examples(source(name))
     return fields_in_words(source(name))
+
+
+def examples() -> dict[str, dict[str, Any]]:
+    """An example booking's values for each template field, as the messages would show them: "" for every template,
+    and a template's own where a field means something else there (CANCEL_PART's url is the cancellation link)."""
+    at = datetime.combine(EXAMPLE_DAY, time(14), tzinfo=ZoneInfo(get_settings().timezone))
+    deadline = messages.when_text(messages.cancel_deadline(at))
+    base = get_settings().public_base_url.rstrip("/")
+    cancel_url = f"{base}/api/reservations/cancel/{labels.TEMPLATE_EXAMPLES['code']}?token=…"
+    values: dict[str, Any] = {**labels.TEMPLATE_EXAMPLES, "when": messages.when_text(at), "deadline": deadline}
+    values["faq"] = faq_url()
+    values |= {"cancel": labels.CANCEL_PART.format(deadline=deadline, url=cancel_url), "refund": labels.REFUND_NOTE}
+    values |= {"minutes": payments.window_minutes(), "summary": labels.SUMMARY_LINES.format(**values)}
+    return {"": values, "CANCEL_PART": values | {"url": cancel_url}}
+
+
+def with_examples(text: str) -> str:
+    """The text with each quoted message's fields as the example booking's values ({code} -> QRV-7KX2M9); a field
+    outside a quote, or without an example, in words."""
+    values = examples()
+
+    def quote(fence: re.Match[str]) -> str:
+        own = values.get(fence["name"], values[""])
+        filled = TEMPLATE_FIELD.sub(lambda f: f.group(0).format(**own) if f.group(1) in own else f.group(0), fence[3])
+        return fence[1] + filled
+
+    return fields_in_words(QUOTE.sub(quote, text))
 
 
 def quoted_templates(name: str) -> list[tuple[str, str]]:
@@ -100,14 +135,18 @@ def faq_url() -> str:
 
 def faq_page() -> str:
     """The requester FAQ as a page of its own, as people read it (readable): no script, no outside resource."""
-    manual = MANUALS["requester-faq"]
+    manual = MANUALS[REQUESTER_FAQ]
     body = _renderer().render(readable(manual.name))
     return FAQ_PAGE.format(title=escape(manual.title), style=FAQ_STYLE, body=body)
 
 
 def fields_in_words(text: str) -> str:
     """The text with each template field as what it stands for: {code} -> 〈予約ID〉 (labels.TEMPLATE_FIELDS)."""
-    return TEMPLATE_FIELD.sub(lambda field: f"〈{labels.TEMPLATE_FIELDS[field.group(1)]}〉", text)
+    return TEMPLATE_FIELD.sub(_in_words, text)
+
+
+def _in_words(field: re.Match[str]) -> str:
+    return f"〈{labels.TEMPLATE_FIELDS[field.group(1)]}〉"
 
 
 def manual_pdf(name: str) -> bytes:

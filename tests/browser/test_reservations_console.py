@@ -1,5 +1,6 @@
 """予約 › 運営コンソール in a real browser: an operator signs in, the console shows today's numbers and its charts, and
-after 全店予約NG the operator books a shop found by phone (not in the call list) from the reservation's page.
+after 全店予約NG the operator books a one-off shop found by phone from the reservation's page: the payment link goes
+out and the shop stays out of the call list.
 
 The screenshot is saved under the test's tmp_path (run with --basetemp to keep it).
 """
@@ -8,14 +9,17 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
-from tests.browser.conftest import choose, screenshot, settled, sign_in
+from service.database import session_scope
+from service.reservations.models import Shop
+from tests.browser.conftest import screenshot, settled, sign_in
 from tests.dashboards.test_reservations_console import outcomes  # noqa: F401  (a fixture)
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.reservations.conftest import (  # noqa: F401  (catalog, sandbox: fixtures)
     catalog,
     deliver_due,
-    make_shop,
+    messages,
     sandbox,
     state,
 )
@@ -24,11 +28,10 @@ from tests.service.reservations.conftest import (  # noqa: F401  (catalog, sandb
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
 
 
-def test_the_console_in_a_browser_and_a_shop_found_by_phone_booked(  # noqa: F811
+def test_the_console_in_a_browser_and_a_one_off_shop_found_by_phone_booked(  # noqa: F811
     outcomes, db, dashboards_url, new_page, tmp_path: Path
 ):
     make_user(db, "qrv-op", name="運営 花子", grants={"reservations": "operator"})
-    found = make_shop(db, "電話で見つけた店", [], order=50)
     db.commit()
     page = new_page(1400)
 
@@ -43,8 +46,15 @@ def test_the_console_in_a_browser_and_a_shop_found_by_phone_booked(  # noqa: F81
     page.goto(f"{dashboards_url}/reservations-detail?code={declined}")
     expect(page.get_by_role("heading", name=declined)).to_be_visible()
     settled(page)
-    choose(page, "予約OKの提携店", f"#{found.id} 電話で見つけた店")
-    page.get_by_role("button", name="予約OKにして決済リンクを送信").click()
-    expect(page.get_by_text(f"{declined} を「予約OK」にし、決済リンクを送信しました。")).to_be_visible()
+    page.get_by_label("店舗名", exact=True).fill("電話で見つけた店")
+    page.get_by_label("店舗の電話番号").fill("03-1234-5678")
+    page.get_by_label("店舗のメモ").fill("担当 佐藤様")
+    page.get_by_role("button", name="この店舗で予約OKにして決済リンクを送信").click()
+    expect(
+        page.get_by_text(f"{declined} を「予約OK」（電話で見つけた店）にし、決済リンクを送信しました。")
+    ).to_be_visible()
     deliver_due()
     assert state(declined) == "awaiting_payment"
+    assert any("電話で見つけた店でご予約を確保しました" in m.body for m in messages("sms", declined))
+    with session_scope() as db2:
+        assert "電話で見つけた店" not in {shop.name for shop in db2.scalars(select(Shop))}

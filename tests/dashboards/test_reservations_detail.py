@@ -2,7 +2,7 @@
 user opening a manual operation, and an operator changing the amount (checked in the form before it is sent)."""
 
 from dashboards import labels
-from service.reservations.models import ManualOperation
+from service.reservations.models import ManualOperation, Shop
 from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_reservations_console import person
 from tests.service.reservations.conftest import (  # noqa: F401  (catalog, sandbox: fixtures)
@@ -11,6 +11,7 @@ from tests.service.reservations.conftest import (  # noqa: F401  (catalog, sandb
     catalog,
     count,
     deliver_due,
+    make_service,
     make_shop,
     payment_of,
     sandbox,
@@ -81,21 +82,36 @@ def test_an_operator_changes_the_amount_and_the_form_checks_it_first(catalog, db
     assert payment_of(code).amount == 9500 and payment_of(code).status == "open"
 
 
-def test_after_all_declined_an_operator_books_a_shop_found_by_phone(catalog, db, open_app, monkeypatch):  # noqa: F811
+def test_after_all_declined_an_operator_books_a_one_off_shop_the_picker_keeping_to_the_service(
+    catalog,
+    db,
+    open_app,
+    monkeypatch,  # noqa: F811
+):
     answer_calls(monkeypatch, "decline")
     code = book(catalog["service_id"])
     deliver_due()
-    found = make_shop(db, "電話で見つけた店", [])
+    other = make_shop(db, "他のサービスの店", [make_service(db, "エアコン清掃")], order=60)
     make_shop(db, "休止中の店", [], active=False)
     db.commit()
     at = open_page(open_app, person(db, "operator"), DETAIL, code=code)
-    picker = at.selectbox(key=f"reservations_detail_accept_shop_{code}")
-    assert picker.options == [
-        f"#{found.id} 電話で見つけた店",
-        *(f"#{shop_id} 提携店{n}（電話済み）" for n, shop_id in enumerate(catalog["shop_ids"], 1)),
+    called = [f"#{shop_id} 提携店{n}（電話済み）" for n, shop_id in enumerate(catalog["shop_ids"], 1)]
+    assert at.selectbox(key=f"reservations_detail_accept_shop_{code}").options == called
+    at.checkbox(key=f"reservations_detail_accept_every_{code}").check().run()
+    assert at.selectbox(key=f"reservations_detail_accept_shop_{code}").options == [
+        f"#{other.id} 他のサービスの店",
+        *called,
     ]
-    picker.select(found.id)
-    button(at, "予約OKにして決済リンクを送信").click().run()
-    assert texts(at.success) == [f"{code} を「予約OK」にし、決済リンクを送信しました。"]
+
+    form = f"reservations_detail_one_off_{code}_0_{{}}"
+    at.text_input(key=form.format("phone")).input("03-1234-5678")
+    button(at, "この店舗で予約OKにして決済リンクを送信").click().run()
+    assert texts(at.error) == ["- 店舗名を入力してください。"]
+    at.text_input(key=form.format("name")).input("電話で見つけた店")
+    at.text_area(key=form.format("notes")).input("担当 佐藤様")
+    button(at, "この店舗で予約OKにして決済リンクを送信").click().run()
+    assert texts(at.success) == [f"{code} を「予約OK」（電話で見つけた店）にし、決済リンクを送信しました。"]
+    assert any("リスト外の店舗（この予約のみ）" in text and "担当 佐藤様" in text for text in texts(at.markdown))
     deliver_due()
     assert state(code) == "awaiting_payment" and payment_of(code).status == "open"
+    assert count(Shop, Shop.name == "電話で見つけた店") == 0  # not in the call list

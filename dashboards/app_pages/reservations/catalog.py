@@ -5,6 +5,7 @@ Operators add, edit and delete; support reads the lists and downloads the CSV.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import time
 from typing import Any
 
 import pandas as pd
@@ -25,9 +26,54 @@ def shop_row(shop: dict) -> dict:
         "電話番号": formats.phone(shop["phone"]),
         "メールアドレス": shop["email"],
         "対応サービス": "、".join(s["name"] for s in shop["services"]),
+        "営業時間": hours_text(shop),
         "有効": labels.yes_no(shop["active"]),
         "備考": shop["notes"],
     }
+
+
+def hours_text(shop: dict) -> str:
+    """「10:00〜19:00」, or 「終日」 for a shop called at any time."""
+    if shop["opens_at"] is None:
+        return "終日"
+    return f"{shop['opens_at'][:5]}〜{shop['closes_at'][:5]}"
+
+
+def hours_fields(key: str, shop: dict) -> dict:
+    """営業時間 (Japan time): ticked, the two times; unticked, none (the shop is called at any time)."""
+    opens, closes = shop.get("opens_at"), shop.get("closes_at")
+    kept = st.checkbox(
+        "営業時間を指定する（時間外に終わらない予約だけを受け付け、電話します）", opens is not None, key=f"{key}_hours"
+    )
+    left, right = st.columns(2)
+    start = left.time_input("営業開始", _time(opens, OPENS), step=900, key=f"{key}_opens")
+    end = right.time_input("営業終了", _time(closes, CLOSES), step=900, key=f"{key}_closes")
+    if not kept:
+        return {"opens_at": None, "closes_at": None}
+    return {"opens_at": f"{start:%H:%M}", "closes_at": f"{end:%H:%M}"}
+
+
+OPENS, CLOSES = time(10), time(19)  # what the hours fields show before any are set
+
+
+def _time(stored: str | None, default: time) -> time:
+    return time.fromisoformat(stored) if stored else default
+
+
+def stored_shop(shop: dict) -> dict:
+    """A shop as its form's fields compare it."""
+    hours = {name: shop[name][:5] if shop[name] else None for name in ("opens_at", "closes_at")}
+    return (
+        shop | hours | {"service_type_ids": [s["id"] for s in shop["services"]], "phone": formats.phone(shop["phone"])}
+    )
+
+
+def update_shop(shop_id: int, changes: dict) -> dict:
+    """The form's changes as the API takes them: hours removed are all_day (a null would leave them as they are)."""
+    if "opens_at" in changes and changes["opens_at"] is None:
+        changes = {name: value for name, value in changes.items() if name not in ("opens_at", "closes_at")}
+        changes["all_day"] = True
+    return reservations_api.update_shop(shop_id, changes)
 
 
 def shop_filters(services: dict[int, str]) -> dict:
@@ -61,9 +107,11 @@ def shop_fields(key: str, services: dict[int, str], shop: dict | None = None) ->
         "call_order": 100,
         "active": True,
         "notes": "",
+        "opens_at": None,
+        "closes_at": None,
     }
     chosen = [s["id"] for s in shop["services"] if s["id"] in services]
-    return {
+    fields = {
         "name": st.text_input("店舗名", shop["name"], max_chars=100, key=f"{key}_name").strip(),
         "phone": st.text_input("電話番号", formats.phone(shop["phone"]), max_chars=40, key=f"{key}_phone").strip(),
         "email": st.text_input("メールアドレス", shop["email"], key=f"{key}_email").strip(),
@@ -80,6 +128,7 @@ def shop_fields(key: str, services: dict[int, str], shop: dict | None = None) ->
         "active": st.checkbox("有効", shop["active"], key=f"{key}_active"),
         "notes": st.text_area("備考", shop["notes"], max_chars=common.text_max(), key=f"{key}_notes"),
     }
+    return fields | hours_fields(key, shop)
 
 
 def changed_fields(wanted: dict, current: dict) -> dict:
@@ -177,12 +226,9 @@ def shops_tab(operator: bool, services: dict[int, str]) -> None:
                 "shop",
                 lambda key, shop=None: shop_fields(key, services, shop),
                 reservations_api.create_shop,
-                reservations_api.update_shop,
+                update_shop,
                 reservations_api.delete_shop,
-                lambda shop: (
-                    shop
-                    | {"service_type_ids": [s["id"] for s in shop["services"]], "phone": formats.phone(shop["phone"])}
-                ),
+                stored_shop,
             ),
             listed["items"],
         )

@@ -108,19 +108,22 @@ def can_move(reservation: dict, target: str) -> bool:
     return target in vocab()["transitions"].get(reservation["status"], [])
 
 
-def accept_choices(reservation: dict) -> dict[int, str]:
-    """The shops a yes can come from, by id: those called for this reservation (the last one called last), then every
-    other active shop (§2.2.1: one the operator found by phone). Labels carry the id and the name only."""
+def accept_choices(reservation: dict, *, every_service: bool) -> dict[int, str]:
+    """The listed shops a yes can come from, by id: those called for this reservation (the last one called last), then
+    the other active shops offering its service, or offering any (「他のサービスの店舗も表示」). Labels carry the id and
+    the name only."""
     called = {call["shop_id"]: f"#{call['shop_id']} {call['shop_name']}（電話済み）" for call in reservation["calls"]}
-    active = reservations_api.list_shops(active=True, page_size=100)["items"]
+    offering = {} if every_service else {"service_type_id": reservation["service_type_id"]}
+    active = reservations_api.list_shops(active=True, page_size=100, **offering)["items"]
     others = {shop["id"]: f"#{shop['id']} {shop['name']}" for shop in active if shop["id"] not in called}
     return {**others, **called}
 
 
 def accept_form(page: str, reservation: dict) -> None:
-    """§2.2.4/2.2.5: a shop said yes to a person: calling_success and the payment link by SMS. After 全店NG the shop
-    may be any active one, also one not in the call list."""
-    shops = accept_choices(reservation)
+    """§2.2.4/2.2.5: a listed shop said yes to a person: calling_success and the payment link by SMS; the picker shows
+    the shops offering the reservation's service, the others when asked."""
+    every = st.checkbox("他のサービスの店舗も表示", key=f"{page}_accept_every_{reservation['code']}")
+    shops = accept_choices(reservation, every_service=every)
     with st.form(f"{page}_accept_{reservation['code']}"):
         st.markdown("**予約OK → 決済リンク送信**")
         shop_id = st.selectbox(
@@ -135,9 +138,48 @@ def accept_form(page: str, reservation: dict) -> None:
     if submitted:
         components.act(
             page,
-            lambda: reservations_api.accept(reservation["code"], shop_id),
+            lambda: reservations_api.accept(reservation["code"], {"shop_id": shop_id}),
             f"{reservation['code']} を「予約OK」にし、決済リンクを送信しました。",
         )
+
+
+def one_off_form(page: str, reservation: dict) -> None:
+    """§2.2.1: after 全店NG, a shop the operator found by phone: booked for this reservation only (never called for
+    another booking), or added to the call list when the operator ticks it."""
+    code = reservation["code"]
+    form = f"{page}_one_off_{code}"
+    with st.form(form):
+        st.markdown("**リスト外の店舗で予約OK（電話で見つけた店）**")
+        name = st.text_input("店舗名", max_chars=100, key=forms.key(form, "name")).strip()
+        phone = st.text_input("店舗の電話番号", max_chars=40, key=forms.key(form, "phone")).strip()
+        notes = st.text_area(
+            "店舗のメモ", max_chars=text_max(), key=forms.key(form, "notes"), placeholder="例: 担当 佐藤様、駐車場なし"
+        )
+        listed = st.checkbox(
+            "この店舗を提携店リストにも追加する（以後の予約でも自動で電話します）", key=forms.key(form, "listed")
+        )
+        submitted = st.form_submit_button("この店舗で予約OKにして決済リンクを送信", type="primary")
+    if not submitted:
+        return
+    problems = shop_problems(name, phone)
+    if problems:
+        st.error("\n".join(f"- {problem}" for problem in problems))
+        return
+    shop = {"one_off_shop": {"name": name, "phone": phone, "notes": notes}, "add_to_call_list": listed}
+    components.act(
+        page,
+        lambda: reservations_api.accept(code, shop),
+        f"{code} を「予約OK」（{name}）にし、決済リンクを送信しました。",
+        form=form,
+    )
+
+
+def shop_problems(name: str, phone: str) -> list[str]:
+    """What the API would refuse of a shop found by phone, said before sending."""
+    problems = [] if name else ["店舗名を入力してください。"]
+    if not PHONE_CHARS.match(phone):
+        problems.append(PHONE_FORMAT)
+    return problems
 
 
 def resume_button(page: str, reservation: dict) -> None:
@@ -178,6 +220,7 @@ PAID_OR_CLOSED = ("confirmed", "completed", "cancelled", "payment_timeout")
 LINK_OUT = ("calling_success", "awaiting_payment")
 AMOUNT_MAX = 10_000_000
 PHONE_CHARS = re.compile(r"^\+?[0-9][0-9\- ()]{8,}$")
+PHONE_FORMAT = "電話番号は 090-1234-5678 または +819012345678 の形式で入力してください。"
 
 
 def edit_problems(changes: dict, reservation: dict, *, relink_ok: bool) -> list[str]:
@@ -187,7 +230,7 @@ def edit_problems(changes: dict, reservation: dict, *, relink_ok: bool) -> list[
     if "requester_name" in changes and not changes["requester_name"]:
         problems.append("依頼者名を入力してください。")
     if "requester_phone" in changes and not PHONE_CHARS.match(changes["requester_phone"]):
-        problems.append("電話番号は 090-1234-5678 または +819012345678 の形式で入力してください。")
+        problems.append(PHONE_FORMAT)
     email = changes.get("requester_email")
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         problems.append("メールアドレスの形式が正しくありません。")
@@ -312,6 +355,8 @@ def reservation_actions(page: str, user: dict, reservation: dict) -> None:
         return
     if can_move(reservation, "calling_success"):
         accept_form(page, reservation)
+    if reservation["status"] == "all_declined":
+        one_off_form(page, reservation)
     if can_move(reservation, "calling") and reservation["status"] != "received":
         resume_button(page, reservation)
     if reservation["status"] in ("calling_success", "awaiting_payment"):

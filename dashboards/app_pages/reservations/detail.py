@@ -78,6 +78,9 @@ def header(reservation: dict) -> None:
         "受付日時": components.local_time(reservation["created_at"])[:16],
     }
     st.markdown("　".join(f"**{name}**: {labels.plain(value)}" for name, value in facts.items()))
+    if reservation["one_off_shop_name"]:
+        one_off = f"{formats.phone(reservation['one_off_shop_phone'])} {reservation['one_off_shop_notes'] or ''}"
+        st.markdown(f"**リスト外の店舗（この予約のみ）**: {labels.plain(one_off.strip())}")
     if reservation["details"]:
         st.markdown(f"**依頼内容**: {labels.plain(reservation['details'])}")
 
@@ -108,14 +111,20 @@ def call_summaries(reservation: dict) -> None:
     if not reservation["calls"]:
         st.caption("電話代行の記録はありません。")
     for call in reservation["calls"]:
-        title = (
-            f"{components.local_time(call['created_at'])[5:16]} {call['shop_name']}（{call['round']}周目）: "
-            f"{call['outcome_label'] or call['status_label']}"
-        )
-        with st.expander(title):
+        with st.expander(call_title(call)):
+            if call["answered_by_label"]:
+                st.markdown(f"**応答**: {call['answered_by_label']}")
             st.markdown(labels.plain(call["summary"]) or "要約はありません。")
             if call["transcript"]:
                 st.code(call["transcript"], language=None, wrap_lines=True)
+
+
+def call_title(call: dict) -> str:
+    """e.g. 11/26 14:03 提携店1（1周目）: 留守番電話（応答なし）; a withdrawn call says so beside what it heard."""
+    result = call["outcome_label"] or call["status_label"]
+    if call["status"] == "withdrawn" and call["outcome_label"]:
+        result = f"{result}（{call['status_label']}）"
+    return f"{components.local_time(call['created_at'])[5:16]} {call['shop_name']}（{call['round']}周目）: {result}"
 
 
 def payments(reservation: dict) -> None:

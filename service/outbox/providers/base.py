@@ -1,7 +1,11 @@
 """What every channel's provider takes, returns and raises."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from math import ceil
 from typing import Any, Protocol
+
+VALIDITY_SECONDS = (1, 36_000)  # Twilio's ValidityPeriod: at least a second, at most 10 hours
 
 
 class DeliveryError(Exception):
@@ -49,6 +53,19 @@ class Outgoing:
 def idempotency_key(message: Outgoing) -> str:
     """The key every attempt at one outbox row carries, so a provider that dedupes recognises a resend."""
     return f"outbox-{message.id}"
+
+
+def validity_seconds(message: Outgoing, now: datetime) -> int | None:
+    """How long the provider may keep the message queued before it must not be delivered at all: payload
+    "valid_until" (an ISO time: what is left of it now) or "valid_for_seconds", within VALIDITY_SECONDS; None when the
+    message names no limit."""
+    if "valid_until" in message.payload:
+        left = ceil((datetime.fromisoformat(message.payload["valid_until"]) - now).total_seconds())
+    elif "valid_for_seconds" in message.payload:
+        left = int(message.payload["valid_for_seconds"])
+    else:
+        return None
+    return min(max(left, VALIDITY_SECONDS[0]), VALIDITY_SECONDS[1])
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,14 @@ Outcomes are deterministic by recipient:
 - a recipient containing "flakyN" (e.g. flaky2@example.jp, #flaky1) or a number +1500555080N fails
   transiently on its first N attempts, then goes through;
 - a voice call's answer is payload["sandbox_outcome"] when given, else drawn from APP_SANDBOX_VOICE_ODDS
-  with the outbox id as seed, so a message always gets the same answer;
+  with the outbox id as seed, so a message always gets the same answer; like Twilio's answering-machine detection it
+  says who picked up (answered_by): a person for an answer, nobody for no answer, and for "machine" an answering
+  machine whose greeting would read as a yes ("お待ちしております") to a reader of the words alone;
 - a payment link's "expire" action answers status payload["sandbox_outcome"] (default "expired"), a "refund"
   action succeeds.
+
+An SMS's validity (payload "valid_until" or "valid_for_seconds") is recorded as the validity_period Twilio would be
+given.
 
 Like the real providers, the email, payment and voice sandboxes dedupe by the outbox row's idempotency key: a resend
 (a worker killed after the provider accepted, before the outcome was recorded) gets the first answer back, logged as
@@ -35,6 +40,7 @@ from service.outbox.providers.base import (
     SendResult,
     TransientDeliveryError,
     idempotency_key,
+    validity_seconds,
 )
 from service.outbox.providers.terms import payment_terms
 
@@ -50,6 +56,10 @@ FLAKY_PHONE_PREFIX = "+1500555080"
 FLAKY_MARKER = re.compile(r"flaky(\d+)")
 DEDUPING_CHANNELS = frozenset({"email", "payment_link", "voice"})  # Message-ID, Stripe's and the voice API's keys
 _write_lock = threading.Lock()
+MACHINE_GREETING = (
+    "お電話ありがとうございます。ただいま電話に出ることができません。発信音のあとにご用件をお話しください。"
+    "またのお電話をお待ちしております。"
+)
 
 
 def sandbox_dir(settings: Settings) -> Path:
@@ -123,7 +133,10 @@ class SandboxProvider:
         fresh = self._result(message, sandbox_id)
         kept = self._keep_first(message, fresh)
         outcome = "sent" if kept is fresh else "replayed"
-        self._record(message, outcome=outcome, sandbox_id=kept.provider_message_id, data=kept.data)
+        validity = validity_seconds(message, utcnow()) if self.channel == "sms" else None
+        self._record(
+            message, outcome=outcome, sandbox_id=kept.provider_message_id, data=kept.data, validity_period=validity
+        )
         return kept
 
     def _answer_path(self, message: Outgoing) -> Path | None:
@@ -173,11 +186,23 @@ class SandboxProvider:
             data = {"url": url, "session_id": sandbox_id, "expires_at": terms["expires_at"].isoformat()}
             return SendResult(sandbox_id, data, delivery_status="open")
         if self.channel == "voice":
-            outcome = voice_outcome(message, parse_odds(self.settings.sandbox_voice_odds))
-            return SendResult(sandbox_id, {"call_id": sandbox_id, "outcome": outcome}, delivery_status="completed")
+            return SendResult(sandbox_id, self._call(message, sandbox_id), delivery_status="completed")
         if self.channel == "sms":
             return SendResult(sandbox_id, delivery_status="delivered")
         return SendResult(sandbox_id)
+
+    def _call(self, message: Outgoing, sandbox_id: str) -> dict[str, Any]:
+        """A call's result as the voice webhook carries it: outcome, answered_by and, for a machine, its greeting."""
+        outcome = voice_outcome(message, parse_odds(self.settings.sandbox_voice_odds))
+        if outcome == "machine":
+            return {
+                "call_id": sandbox_id,
+                "outcome": "completed",
+                "answered_by": "machine_end_beep",
+                "transcript": MACHINE_GREETING,
+            }
+        answered_by = None if outcome == "no_answer" else "human"
+        return {"call_id": sandbox_id, "outcome": outcome, "answered_by": answered_by}
 
     def _record(self, message: Outgoing, **fields: Any) -> None:
         line = {

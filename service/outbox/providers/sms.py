@@ -1,17 +1,22 @@
-"""SMS through Twilio's official client; delivery receipts come back to /api/webhooks/twilio."""
+"""SMS through Twilio's official client; delivery receipts come back to /api/webhooks/twilio. A message with a time
+limit (a payment link good for its window) carries it as the ValidityPeriod: Twilio drops it rather than deliver it
+late."""
 
 from requests import RequestException
+from twilio.base import values
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from service.config import Settings
+from service.database import utcnow
 from service.outbox.providers.base import (
     InvalidRecipientError,
     Outgoing,
     SendResult,
     TransientDeliveryError,
     classify_http_status,
+    validity_seconds,
 )
 
 TWILIO_CALLBACK_PATH = "/api/webhooks/twilio"
@@ -28,12 +33,14 @@ class TwilioSmsProvider:
         )
 
     def send(self, message: Outgoing) -> SendResult:
+        validity = validity_seconds(message, utcnow())
         try:
             sent = self.client.messages.create(
                 to=message.recipient,
                 from_=self.settings.twilio_from_number,
                 body=message.body,
                 status_callback=self.settings.public_base_url.rstrip("/") + TWILIO_CALLBACK_PATH,
+                validity_period=values.unset if validity is None else validity,
             )
         except TwilioRestException as exc:
             what = f"Twilio (error {exc.code}: {exc.msg})"

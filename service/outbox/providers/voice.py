@@ -1,4 +1,7 @@
-"""Voice calls through a documented HTTP API: POST {voice_api_url}/calls with a bearer key; results come by webhook."""
+"""Voice calls through a documented HTTP API: POST {voice_api_url}/calls with a bearer key; results come by webhook.
+
+Every call asks for answering-machine detection (Twilio's MachineDetection, waiting for the greeting's end): its
+result comes back as the webhook's answered_by, in Twilio's AnsweredBy words (human, machine_end_beep, ...)."""
 
 import httpx
 
@@ -13,6 +16,7 @@ from service.outbox.providers.base import (
 )
 
 VOICE_CALLBACK_PATH = "/api/webhooks/voice"
+MACHINE_DETECTION = "DetectMessageEnd"  # who picked up, a person or a machine, told by the result's answered_by
 
 
 class HttpVoiceProvider:
@@ -26,6 +30,7 @@ class HttpVoiceProvider:
             "script": message.body,
             "callback_url": s.public_base_url.rstrip("/") + VOICE_CALLBACK_PATH,
             "reference": idempotency_key(message),
+            "machine_detection": MACHINE_DETECTION,
         }
         headers = {"Authorization": f"Bearer {s.voice_api_key}", "Idempotency-Key": idempotency_key(message)}
         try:

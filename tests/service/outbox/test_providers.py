@@ -99,6 +99,7 @@ class TestSlackAndVoiceHttp:
             "script": "ご予約の確認です",
             "reference": "outbox-7",
             "callback_url": settings.public_base_url + "/api/webhooks/voice",
+            "machine_detection": "DetectMessageEnd",  # a person or a machine: the result's answered_by
         }
         fake_api.answer(429, {"error": "slow down"})
         with pytest.raises(TransientDeliveryError):
@@ -158,6 +159,10 @@ class TestStripeAndTwilio:
         assert fake_api.requests[0].path == "/2010-04-01/Accounts/ACtest/Messages.json"
         assert form["To"] == ["+819012345678"] and form["From"] == ["+815000000000"]
         assert form["StatusCallback"] == [settings.public_base_url + "/api/webhooks/twilio"]
+        assert "ValidityPeriod" not in form  # no limit named: Twilio's own (10 hours)
+        fake_api.answer(201, {"sid": "SM778", "status": "queued"})
+        TwilioSmsProvider(settings, client).send(outgoing("sms", "+819012345678", payload={"valid_for_seconds": 600}))
+        assert parse_qs(fake_api.requests[1].body.decode())["ValidityPeriod"] == ["600"]  # a payment link's window
         fake_api.answer(400, {"code": 21211, "message": "Invalid 'To' Phone Number", "status": 400})
         with pytest.raises(PermanentDeliveryError, match="21211"):
             TwilioSmsProvider(settings, client).send(outgoing("sms", "+81"))

@@ -1,6 +1,9 @@
 """Service types and partner shops through the API: CRUD (operators, audited), CSV export and an all-or-nothing
 import, phone numbers normalised, bad input refused in the common error shape."""
 
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import select
 
 from service.audit.models import AuditEntry
@@ -96,6 +99,30 @@ def test_export_then_import_round_trips_and_updates_by_name(client, db, catalog)
         assert shops["渋谷ハウス"].phone == "+819099990000" and shops["渋谷ハウス"].call_order == 9
     again = client.get("/api/reservations/shops/export", headers=operator).content.decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in again  # a cell never runs as a formula in a spreadsheet
+
+
+def test_opening_hours_are_both_or_neither_round_trip_through_the_csv_and_close_a_shop_to_calls(client, db, catalog):
+    operator = headers_for(db, "operator")
+    first, second, _ = (f"/api/reservations/shops/{shop_id}" for shop_id in catalog["shop_ids"])
+    half = client.patch(first, json={"opens_at": "10:00"}, headers=operator)
+    assert half.status_code == 422 and half.json()["error"]["details"]["rule"] == "hours_both"
+    backwards = client.patch(first, json={"opens_at": "19:00", "closes_at": "10:00"}, headers=operator)
+    assert backwards.status_code == 422 and backwards.json()["error"]["details"]["rule"] == "hours_order"
+    hours = client.patch(first, json={"opens_at": "10:00", "closes_at": "12:00"}, headers=operator)
+    assert (hours.json()["opens_at"], hours.json()["closes_at"]) == ("10:00:00", "12:00:00")
+    exported = client.get("/api/reservations/shops/export", headers=operator).content.decode("utf-8-sig")
+    assert exported.splitlines()[1].endswith(",10:00-12:00")
+    changed = exported.replace(",10:00-12:00", ",9:30〜12:00")
+    imported = client.post(
+        "/api/reservations/shops/import", files={"file": ("shops.csv", changed.encode())}, headers=operator
+    )
+    assert imported.status_code == 200, imported.text
+    assert client.get(first, headers=operator).json()["opens_at"] == "09:30:00"
+    assert client.patch(second, json={"all_day": True}, headers=operator).json()["opens_at"] is None
+    afternoon = datetime.combine(date.today() + timedelta(days=5), time(14), tzinfo=ZoneInfo("Asia/Tokyo"))
+    code = book(catalog["service_id"], days=(afternoon - datetime.now(UTC)) / timedelta(days=1))
+    detail = client.get(f"/api/reservations/reservations/{code}", headers=operator).json()
+    assert [call["shop_name"] for call in detail["calls"]] == ["提携店2"]  # 提携店1 is closed at 14:00
 
 
 def test_one_bad_row_imports_nothing_and_names_every_problem(client, db, catalog):

@@ -51,9 +51,13 @@ def test_the_booking_sms_links_to_the_public_faq_page(client, catalog):
     for heading in ("よくある質問（ご依頼者向け）", "予約の流れ", "キャンセルはどうすればよいですか"):
         assert heading in page.text
     assert "<script" not in page.text and "http" not in page.text.split("<body>")[0]
-    # the quoted messages' fields in words: a requester never reads a template's {code}
-    assert "（予約ID: 〈予約ID〉）" in page.text and "〈キャンセルのご案内〉には" in page.text
-    assert "{" not in page.text.split("<body>")[1]
+    # the quoted messages as a requester receives them, with an example booking's values: never a template's
+    # {code}, {when} or {cancel}, nor a field in words
+    body = page.text.split("<body>")[1]
+    assert "{" not in body and "〈" not in body
+    assert "（予約ID: QRV-7KX2M9）。ハウスクリーニング 2026年12月3日（木）14:00。" in body
+    assert "無料キャンセルは2026年12月1日（火）14:00まで: http" in body  # {cancel}: the deadline and the link
+    assert "/api/reservations/cancel/QRV-7KX2M9?token=" in body and "10分以内にお支払いを" in body
 
 
 def test_staff_read_the_manuals_and_others_may_not(client, db):

@@ -4,7 +4,8 @@ reservations only."""
 
 import asyncio
 import json
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import httpx2
@@ -15,7 +16,7 @@ from sqlalchemy import select, text
 
 from service.database import get_engine, session_scope, utcnow
 from service.reservations import clients
-from service.reservations.models import CallAttempt, Reservation
+from service.reservations.models import CallAttempt, Reservation, Shop
 from tests.service.reservations.conftest import TESTER, count, make_mcp_client, messages, state
 from tests.support.database import unreachable_database
 
@@ -124,6 +125,43 @@ async def test_bad_input_is_an_error_in_the_api_shape_and_books_nothing(live_api
         assert missing["code"] == "not_found"
     with session_scope() as db:
         assert db.scalar(select(Reservation.id)) is None
+
+
+def japan_day(days: int) -> datetime:
+    """14:00 Japan time, some days ahead."""
+    return datetime.combine(date.today() + timedelta(days=days), time(14), tzinfo=ZoneInfo("Asia/Tokyo"))
+
+
+async def test_answers_give_each_time_with_its_offset_and_in_words_and_refuse_a_time_with_the_reason(
+    live_api, key, catalog
+):
+    with session_scope() as db:
+        for shop_id in catalog["shop_ids"]:
+            shop = db.get_one(Shop, shop_id)
+            shop.opens_at, shop.closes_at = time(10), time(19)
+    at = japan_day(6)
+    in_utc = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")  # an explicit offset: 05:00Z is 14:00 in Japan
+    words = f"{at.year}年{at.month}月{at.day}日（{'月火水木金土日'[at.weekday()]}）14:00"
+    async with connect(live_api, key) as mcp:
+        [service] = (await mcp.call_tool("list_services", {})).structured_content["result"]
+        booked = (
+            await mcp.call_tool("create_reservation", booking_args(catalog, desired_at=in_utc))
+        ).structured_content
+        status = await mcp.call_tool("get_reservation_status", {"reservation_id": booked["reservation_id"]})
+        past = error_of(await mcp.call_tool("create_reservation", booking_args(catalog, desired_at="2020-01-01T10:00")))
+        late = at.replace(hour=18).isoformat()  # two hours of cleaning from 18:00 end after closing
+        closed = error_of(await mcp.call_tool("create_reservation", booking_args(catalog, desired_at=late)))
+    assert (service["time_zone"], service["shop_hours"]) == ("Asia/Tokyo (UTC+09:00)", ["10:00〜19:00"])
+    for answer in (booked, status.structured_content):
+        assert answer["desired_at"] == at.isoformat() and answer["desired_at"].endswith("T14:00:00+09:00")
+        assert answer["desired_at_text"] == words and answer["cancel_deadline"].endswith("T14:00:00+09:00")
+        assert answer["time_zone"] == "Asia/Tokyo (UTC+09:00)"
+    assert past["details"] == {"field": "desired_at", "rule": "future"}
+    assert past["message"].startswith("ご希望の日時（2020年1月1日（水）10:00）はすでに過ぎています")
+    assert closed["details"] == {"field": "desired_at", "rule": "shop_hours"}
+    assert f"（{words.replace('14:00', '18:00')}〜20:00）" in closed["message"]
+    assert "営業時間: 10:00〜19:00" in closed["message"]
+    assert stored_reservations() == [booked["reservation_id"]]
 
 
 async def test_a_huge_number_or_a_nul_byte_is_a_tool_error_naming_the_argument(live_api, key, catalog):

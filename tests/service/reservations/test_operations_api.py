@@ -95,6 +95,48 @@ def test_after_all_declined_a_shop_found_by_phone_is_booked_directly(client, db,
         assert entry.changes["shop"]["after"] == "電話で見つけた店"
 
 
+def test_a_one_off_shop_is_booked_for_that_reservation_only_or_added_to_the_list_deliberately(
+    client, db, catalog, monkeypatch
+):
+    operator = headers_for(db, "operator")
+    answer_calls(monkeypatch, "decline")
+    once, listed = book(catalog["service_id"]), book(catalog["service_id"], phone="090-2222-3333")
+    deliver_due()
+    found = {"name": "電話で見つけた店", "phone": "03-1234-5678", "notes": "担当 佐藤様、駐車場なし"}
+    accept = "/api/reservations/reservations/{}/accept"
+    both = client.post(
+        accept.format(once), json={"shop_id": catalog["shop_ids"][0], "one_off_shop": found}, headers=operator
+    )
+    assert both.status_code == 422 and both.json()["error"]["details"]["rule"] == "one_shop"
+    booked = client.post(accept.format(once), json={"one_off_shop": found}, headers=operator)
+    assert booked.status_code == 200, booked.text
+    body = booked.json()
+    assert (body["status"], body["shop_id"], body["shop_name"]) == ("calling_success", None, "電話で見つけた店")
+    assert (body["one_off_shop_phone"], body["one_off_shop_notes"]) == ("+81312345678", "担当 佐藤様、駐車場なし")
+    deliver_due()
+    assert state(once) == "awaiting_payment"
+    assert "電話で見つけた店でご予約を確保しました" in messages("sms", once)[-1].body
+    shops = client.get("/api/reservations/shops", headers=operator).json()["items"]
+    assert "電話で見つけた店" not in [shop["name"] for shop in shops]  # not called for the next booking
+
+    added = dict(found, name="リストに加える店")
+    second = client.post(
+        accept.format(listed), json={"one_off_shop": added, "add_to_call_list": True}, headers=operator
+    )
+    assert second.status_code == 200 and second.json()["shop_name"] == "リストに加える店"
+    shops = client.get("/api/reservations/shops", params={"service_type_id": catalog["service_id"]}, headers=operator)
+    assert "リストに加える店" in [shop["name"] for shop in shops.json()["items"]]
+    with session_scope() as db2:
+        entries = db2.scalars(select(AuditEntry).where(AuditEntry.action.like("accept%")).order_by(AuditEntry.seq))
+        assert [(e.action, e.target_id) for e in entries] == [
+            ("accept_one_off_shop", once),
+            ("accept_reservation", listed),
+        ]
+        one_off = db2.scalar(select(AuditEntry).where(AuditEntry.action == "accept_one_off_shop"))
+        assert one_off.changes["one_off_shop_name"]["after"] == "電話で見つけた店"
+        assert db2.scalar(select(AuditEntry.action).where(AuditEntry.action == "create_shop")) == "create_shop"
+
+
 def test_an_inactive_or_unknown_shop_cannot_be_booked(client, db, catalog, monkeypatch):
     operator = headers_for(db, "operator")
     answer_calls(monkeypatch, "decline")
@@ -298,7 +340,7 @@ def test_a_late_cancellation_closes_with_its_reason_when_the_booking_times_out(c
     assert state(code) == "payment_timeout"
     with session_scope() as db2:
         late = db2.scalar(select(ManualOperation).where(ManualOperation.op_type == "late_cancellation"))
-        assert (late.status, late.resolution, late.resolved_by) == ("resolved", labels.LATE_CANCEL_TIMED_OUT, "system")
+        assert (late.status, late.resolution, late.resolved_by) == ("resolved", labels.HOLD_TIMED_OUT, "system")
 
 
 def test_the_payment_window_starts_when_the_link_is_delivered(client, db, catalog):

@@ -380,6 +380,20 @@ class TestRealVoiceProvider:
         assert state(code) == "calling_success" and calls(code) == [("提携店1", 1, "accept")]
         assert self.result(client, "ev-1", status="completed").json()["duplicate"] is True
 
+    def test_an_answering_machine_is_no_answer_whatever_the_words_say(self, client, catalog):
+        code = book(catalog["service_id"])
+        deliver_due(channel="voice")
+        self.result(
+            client,
+            "ev-m",
+            status="completed",
+            answered_by="machine_end_beep",
+            outcome="accept",
+            transcript="お待ちしております",
+        )
+        assert state(code) == "calling"
+        assert [(shop, outcome) for shop, _, outcome in calls(code)] == [("提携店1", "machine"), ("提携店2", None)]
+
     def test_no_answer_moves_on_to_the_next_shop(self, client, catalog):
         code = book(catalog["service_id"])
         deliver_due(channel="voice")

@@ -1,0 +1,76 @@
+"""Shops' opening hours, in the service's time zone: a shop without hours is called at any time; a desired time that
+no listed shop offering the service is open for (from its start to its end, the service's duration later) is refused
+with the hours in words, and only the shops open then are called."""
+
+import re
+from datetime import datetime, time, timedelta
+
+from service.errors import ValidationFailed
+from service.reservations import labels, messages
+from service.reservations.models import Shop
+
+HOURS_TEXT = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-〜~]\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def check_hours(opens_at: time | None, closes_at: time | None) -> None:
+    """Both or neither, opening before closing (on one day); else 422 naming the rule."""
+    if (opens_at is None) != (closes_at is None):
+        raise ValidationFailed(labels.HOURS_BOTH, details={"field": "closes_at", "rule": "hours_both"})
+    if opens_at is not None and closes_at is not None and opens_at >= closes_at:
+        raise ValidationFailed(labels.HOURS_ORDER, details={"field": "closes_at", "rule": "hours_order"})
+
+
+def hours_text(shop: Shop) -> str:
+    """「10:00〜19:00」, or 「終日」 for a shop without hours."""
+    if shop.opens_at is None or shop.closes_at is None:
+        return labels.HOURS_ANY
+    return f"{shop.opens_at:%H:%M}〜{shop.closes_at:%H:%M}"
+
+
+def parse_hours(text: str) -> tuple[time | None, time | None]:
+    """「10:00-19:00」 (or 〜) as (opens, closes); empty is no hours. A ValueError says what is wrong."""
+    if not text.strip():
+        return None, None
+    found = HOURS_TEXT.match(text)
+    if found is None:
+        raise ValueError(labels.HOURS_FORMAT)
+    hour_open, minute_open, hour_close, minute_close = (int(part) for part in found.groups())
+    try:
+        return time(hour_open, minute_open), time(hour_close, minute_close)
+    except ValueError as exc:
+        raise ValueError(labels.HOURS_FORMAT) from exc
+
+
+def is_open(shop: Shop, desired_at: datetime, duration_minutes: int) -> bool:
+    """Whether the shop is open from the desired time until the service's end, on the same local day."""
+    if shop.opens_at is None or shop.closes_at is None:
+        return True
+    start = messages.local(desired_at)
+    end = start + timedelta(minutes=duration_minutes)
+    closing = datetime.combine(start.date(), shop.closes_at, tzinfo=start.tzinfo)
+    return shop.opens_at <= start.time() and end <= closing
+
+
+def open_shops(shops: list[Shop], desired_at: datetime, duration_minutes: int) -> list[Shop]:
+    return [shop for shop in shops if is_open(shop, desired_at, duration_minutes)]
+
+
+def distinct_hours(shops: list[Shop]) -> list[str]:
+    """The shops' hours in words, each once (「終日」 for a shop without hours)."""
+    return sorted({hours_text(shop) for shop in shops})
+
+
+def require_open(shops: list[Shop], duration_minutes: int, desired_at: datetime) -> None:
+    """422 `shop_hours` when there are shops (the service's call list) but none is open for the desired time, saying
+    their hours."""
+    if not shops or open_shops(shops, desired_at, duration_minutes):
+        return
+    start = messages.local(desired_at)
+    end = start + timedelta(minutes=duration_minutes)
+    raise ValidationFailed(
+        labels.OUTSIDE_HOURS.format(
+            span=f"{messages.when_text(desired_at)}〜{end:%H:%M}",
+            hours="、".join(distinct_hours(shops)),
+        ),
+        details={"field": "desired_at", "rule": "shop_hours"},
+    )
