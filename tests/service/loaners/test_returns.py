@@ -168,7 +168,7 @@ def test_the_weekly_digest_tells_each_location_once_a_week_its_staff_and_admins(
 
 def test_the_migration_fills_what_the_answers_write(db, followed):
     """The revision that added held_status_since fills it, for the registers already there, with the same SQL rule."""
-    migration = importlib.import_module("service.migrations.versions.2026_11_26_0042_loaners_returns")
+    migration = importlib.import_module("service.migrations.versions.2026_11_26_0045_loaners_returns")
     written = dict(db.execute(select(Device.id, Device.held_status_since)).tuples().all())
     db.execute(update(Device).values(held_status_since=None))
     db.execute(text(migration.STATUS_SINCE))

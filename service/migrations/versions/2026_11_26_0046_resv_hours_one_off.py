@@ -1,8 +1,8 @@
 """reservations: shops' opening hours, who answered a shop call (answering-machine detection), the one-off shop an
 operator booked for one reservation
 
-Revision ID: 0042_resv_hours_one_off
-Revises: 0041_fleet_saved_view
+Revision ID: 0046_resv_hours_one_off
+Revises: 0045_loaners_returns
 Create Date: 2026-11-26 09:00:00.000000
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0042_resv_hours_one_off"
-down_revision: str | None = "0041_fleet_saved_view"
+revision: str = "0046_resv_hours_one_off"
+down_revision: str | None = "0045_loaners_returns"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,8 @@
 """loaners: where the rotation put each device's archived rows, since when each device has its held status (filled
 from the submissions), and the weekly 返却待ち digest's claims
 
-Revision ID: 0042_loaners_returns
-Revises: 0041_fleet_saved_view
+Revision ID: 0045_loaners_returns
+Revises: 0044_crm_status_times
 Create Date: 2026-11-26 09:00:00.000000
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from service.database import UTCDateTime
 
-revision: str = "0042_loaners_returns"
-down_revision: str | None = "0041_fleet_saved_view"
+revision: str = "0045_loaners_returns"
+down_revision: str | None = "0044_crm_status_times"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
