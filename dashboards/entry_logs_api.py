@@ -114,9 +114,17 @@ def present_parents(nursery_id: int) -> dict:
     return fetch(f"/entry-logs/nurseries/{nursery_id}/present-parents")
 
 
-def record_exit(nursery_id: int, parent_id: int) -> dict:
-    """Record now as the exit of a parent who is inside (a forgotten scan); the log names the signed-in user."""
-    return write("POST", f"/entry-logs/nurseries/{nursery_id}/parents/{parent_id}/exit")
+def record_exit(nursery_id: int, parent_id: int, occurred_at: str | None = None, reason: str = "") -> dict:
+    """Record the exit of a parent who is inside (a forgotten scan) at occurred_at (ISO, today; None: now), with an
+    optional note; the log names the signed-in user."""
+    body = {"occurredAt": occurred_at, "reason": reason}
+    return write("POST", f"/entry-logs/nurseries/{nursery_id}/parents/{parent_id}/exit", body)
+
+
+def record_log(nursery_id: int, parent_id: int, entry_type: str, occurred_at: str, reason: str) -> dict:
+    """再登録: the entry or exit a scan missed, at its real time (ISO with its zone), with the reason; 手入力."""
+    body = {"entryType": entry_type, "occurredAt": occurred_at, "reason": reason}
+    return write("POST", f"/entry-logs/nurseries/{nursery_id}/parents/{parent_id}/logs", body)
 
 
 def heatmap(nursery_id: int, **filters: Any) -> dict:

@@ -647,8 +647,9 @@ def _earlier_scans(office: Office) -> None:
 
 
 def entry_logs_history(office: Office) -> None:
-    """At both nurseries: a station signs in (once refused), scans, a scan deleted, an exit recorded, stations signed
-    out, the stations' password changed; a roster import; attendance; a parent's barcode link reissued and revoked."""
+    """At both nurseries: a station signs in (once refused), scans, a scan deleted, an exit recorded, a missed entry
+    recorded again (再登録), stations signed out, the stations' password changed; a roster import; attendance; a
+    parent's barcode link reissued and revoked."""
     admin = "nursery-admin"
     for nursery in office.get(admin, "/api/entry-logs/nurseries")[:2]:
         nid, code = nursery["id"], nursery["code"]
@@ -660,6 +661,9 @@ def entry_logs_history(office: Office) -> None:
         scan = {"parentId": str(parent["id"]), "entryType": "Entry", "clientScanId": f"history-{nid}"}
         office.client.post("/api/entry-exit-logs", json=scan, headers={"Authorization": f"Bearer {token}"})
         office.post(admin, f"/api/entry-logs/nurseries/{nid}/parents/{parent['id']}/exit")
+        yesterday = (utcnow() - timedelta(days=1)).isoformat()
+        missed = {"entryType": "Entry", "occurredAt": yesterday, "reason": "スキャン忘れ"}
+        office.post(admin, f"/api/entry-logs/nurseries/{nid}/parents/{parents[1]['id']}/logs", missed)
         logs = office.get(admin, "/api/entry-exit-logs", nurseryId=nid)["logs"]
         office.call(admin, "DELETE", f"/api/entry-exit-logs/{logs[0]['id']}", params={"reason": "誤読"})
         stations = f"/api/entry-logs/nurseries/{nid}/stations"

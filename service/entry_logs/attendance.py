@@ -24,6 +24,8 @@ class DayLog:
     timestamp: datetime
     parent_id: int
     parent_name: str
+    recorded_by: str | None = None
+    manual_reason: str | None = None
 
 
 @dataclass
@@ -48,6 +50,8 @@ def _day_logs(db: Session, *, nursery_id: int, day: date) -> dict[int, list]:
             EntryLog.occurred_at,
             Parent.id.label("parent_id"),
             Parent.name.label("parent_name"),
+            EntryLog.recorded_by,
+            EntryLog.manual_reason,
             func.row_number().over(partition_by=Guardian.child_id, order_by=newest_first).label("rank"),
             func.row_number()
             .over(partition_by=(Guardian.child_id, EntryLog.entry_type), order_by=newest_first)
@@ -78,7 +82,15 @@ def _day_logs(db: Session, *, nursery_id: int, day: date) -> dict[int, list]:
 def _child_day(child: Child, attendance: Attendance | None, rows: list) -> ChildDay:
     day = ChildDay(child=child, attendance=attendance, logs=[])
     for row in rows:
-        log = DayLog(row.log_id, row.entry_type, row.occurred_at, row.parent_id, row.parent_name)
+        log = DayLog(
+            row.log_id,
+            row.entry_type,
+            row.occurred_at,
+            row.parent_id,
+            row.parent_name,
+            row.recorded_by,
+            row.manual_reason,
+        )
         day.log_count = row.total
         if row.rank <= TOOLTIP_LOGS:
             day.logs.append(log)

@@ -34,6 +34,13 @@ IMPORT_STATUSES = {"queued": "待機中", "running": "処理中", "done": "完�
 NO_PARENTS_FOR_CARDS = "このクラスにはカードを作る保護者がいません"
 BAD_HOUR_MINUTE = "時刻はHH:MM形式（例: 18:30）で指定してください"
 PARENT_NOT_INSIDE = "この保護者は園内にいないため、退出を記録できません（今日の入園記録がないか、退出済みです）"
+# 再登録 (CON-B-002: a wrong scan is deleted, the right one recorded by hand at its real time)
+MANUAL_IN_FUTURE = "未来の日時は登録できません"
+MANUAL_TOO_OLD = "登録できるのは保存期間（{days}日）内の日時です"
+MANUAL_NEEDS_ZONE = "日時にはタイムゾーン（例: +09:00）を付けてください"
+EXIT_BEFORE_ENTRY = "退出の時刻は入園の時刻（{entered}）より後にしてください"
+EXIT_NOT_TODAY = "退出を記録できるのは今日の時刻です（前日以前は入退管理ログの「再登録」で登録してください）"
+MANUAL_MARK = "手入力"
 
 # Closing time: parents still inside after it, and the admins' e-mail listing them
 MISSING_EXIT_MARK = "退出記録なし"
@@ -65,6 +72,7 @@ CSV_HEADER = (
     "端末",
     "端末の時刻",
     "手入力者",
+    "手入力の理由",
     "登録日時",
     "遅延登録",
 )
@@ -89,6 +97,7 @@ AUDIT = register(
             "set_attendance": "出欠の記録",
             "clear_attendance": "出欠の取消",
             "record_exit": "退出の記録",
+            "record_log": "入退の再登録",
             "soft_delete": "入退ログの削除（記録は保持）",
         },
         targets={
@@ -134,6 +143,7 @@ AUDIT = register(
             "delete_reason": "削除理由",
             "reason": "理由",
             "recorded_by": "手入力者",
+            "manual_reason": "手入力の理由",
             "filename": "ファイル名",
             "rows": "行数",
             "parents_created": "追加した保護者",

@@ -157,6 +157,7 @@ class EntryLog(Base):
     # the station's own clock reading of the scan, kept where it differs from occurred_at (a tablet whose clock drifts)
     station_scanned_at: Mapped[datetime | None]
     recorded_by: Mapped[str | None] = mapped_column(String(100))  # staff who recorded the log by hand (no station)
+    manual_reason: Mapped[str | None] = mapped_column(String(200))  # why staff recorded it by hand (再登録)
     deleted_at: Mapped[datetime | None]
     deleted_by: Mapped[str | None] = mapped_column(String(100))
     delete_reason: Mapped[str | None] = mapped_column(String(200))

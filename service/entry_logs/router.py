@@ -34,6 +34,7 @@ from service.entry_logs import (
     attendance,
     cards,
     closing,
+    corrections,
     csv_exports,
     insights,
     labels,
@@ -75,11 +76,13 @@ from service.entry_logs.schemas import (
     DayLog,
     EntryExitLoginIn,
     EntryExitLoginOut,
+    ExitIn,
     HeartbeatOut,
     Heatmap,
     HeatmapCell,
     LogPage,
     LogRead,
+    ManualLogIn,
     NurseryCreate,
     NurseryRead,
     NurseryUpdate,
@@ -423,16 +426,49 @@ def present_parents(nursery: PathNursery, db: DbSession) -> PresentParents:
 
 @admin_router.post("/nurseries/{nursery_id}/parents/{parent_id}/exit", response_model=DayLog, status_code=201)
 @declares(409)  # the parent is not inside
-def record_exit(nursery: PathNursery, parent: NurseryParent, caller: StaffCaller, db: DbSession) -> DayLog:
-    """Record by hand that a parent inside left now (a forgotten scan): an Exit log naming the staff member."""
-    log = closing.record_exit(db, nursery=nursery, parent=parent, actor=caller.actor, now=utcnow())
+def record_exit(
+    nursery: PathNursery, parent: NurseryParent, caller: StaffCaller, db: DbSession, body: ExitIn | None = None
+) -> DayLog:
+    """Record by hand that a parent inside left (a forgotten scan), now or at `occurredAt` earlier today (not before
+    their entry): an Exit log naming the staff member."""
+    given = body or ExitIn()
+    log = closing.record_exit(
+        db,
+        nursery=nursery,
+        parent=parent,
+        actor=caller.actor,
+        now=utcnow(),
+        at=given.occurred_at,
+        reason=given.reason,
+    )
     return DayLog(
         log_id=log.id,
         entry_type=log.entry_type,
         timestamp=log.occurred_at,
         parent_id=parent.id,
         parent_name=parent.name,
+        recorded_by=log.recorded_by,
+        manual_reason=log.manual_reason,
     )
+
+
+@admin_router.post("/nurseries/{nursery_id}/parents/{parent_id}/logs", response_model=LogRead, status_code=201)
+def record_log(
+    nursery: PathNursery, parent: NurseryParent, body: ManualLogIn, caller: StaffCaller, db: DbSession
+) -> LogRead:
+    """再登録 (CON-B-002): record by hand the entry or exit a scan missed, at its real time (today or an earlier day
+    within the retention) with the reason; the log is marked 手入力 with who and why, and counted as a scan is."""
+    log = corrections.record_log(
+        db,
+        nursery=nursery,
+        parent=parent,
+        entry_type=body.entry_type,
+        at=body.occurred_at,
+        reason=body.reason,
+        actor=caller.actor,
+        now=utcnow(),
+    )
+    return LogRead.model_validate(logs.log_row(db, log.id))
 
 
 @admin_router.get("/nurseries/{nursery_id}/heatmap", response_model=Heatmap)

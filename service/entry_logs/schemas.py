@@ -27,6 +27,7 @@ from service.entry_logs.labels import (
     BAD_HOUR_MINUTE,
     ENTRY_TYPE_LABELS,
     LATE_MARK,
+    MANUAL_MARK,
     MISSING_EXIT_MARK,
     ROSTER_COLUMNS,
 )
@@ -173,6 +174,7 @@ class LogRead(CamelModel):
         description="the station's own clock reading of the scan, where it was off by more than a minute"
     )
     recorded_by: str | None = Field(description="the staff member who recorded it by hand (no station)")
+    manual_reason: str | None = Field(description="why it was recorded by hand (再登録)")
     late: bool = Field(description="stored well after it happened (a scan queued offline): APP_ENTRY_LOGS_LATE_MINUTES")
 
 
@@ -199,6 +201,8 @@ class DayLog(CamelModel):
     timestamp: UtcSeconds
     parent_id: int
     parent_name: str
+    recorded_by: str | None = Field(default=None, description="the staff member who recorded it by hand (手入力)")
+    manual_reason: str | None = Field(default=None, description="why it was recorded by hand")
 
 
 class ChildAttendance(CamelModel):
@@ -222,6 +226,25 @@ class AttendanceDay(CamelModel):
 class AttendanceUpdate(CamelModel):
     status: AttendanceStatus
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTE_MAX), MultiLine] = ""
+
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NOTE_MAX), SingleLine]
+OccurredAt = Annotated[datetime, Field(description="when it happened, with its zone (e.g. 2026-01-14T08:05:00+09:00)")]
+
+
+class ManualLogIn(CamelModel):
+    """再登録: an entry or exit a scan missed, at its real time, with the reason (required)."""
+
+    entry_type: EntryType
+    occurred_at: OccurredAt
+    reason: Reason
+
+
+class ExitIn(CamelModel):
+    """退出を記録: when the parent left (today, not before their entry; default now) and, optionally, why."""
+
+    occurred_at: OccurredAt | None = None
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTE_MAX), SingleLine] = ""
 
 
 # Nurseries, parents, children ------------------------------------------------------------------
@@ -428,4 +451,5 @@ class Vocabulary(CamelModel):
     missing_exit_mark: str = Field(
         default=MISSING_EXIT_MARK, description="shown with a parent still inside after the closing time"
     )
+    manual_mark: str = Field(default=MANUAL_MARK, description="shown with a log staff recorded by hand")
     rules: FormRules = Field(default_factory=FormRules)

@@ -43,7 +43,9 @@ def tooltip_lines(child: dict) -> list[str]:
         if log["parentName"] != parent:
             parent = log["parentName"]
             lines.append(f"保護者: {parent}")
-        lines.append(f"{components.local_datetime(log['timestamp']):%H:%M:%S} {common.DIRECTIONS[log['entryType']]}")
+        at = components.local_datetime(log["timestamp"])
+        manual = f" {common.manual_note(log)}" if log.get("recordedBy") else ""
+        lines.append(f"{at:%H:%M:%S} {common.DIRECTIONS[log['entryType']]}{manual}")
     return lines
 
 

@@ -17,6 +17,7 @@ ARROWS = {"Entry": "↓", "Exit": "↑"}
 DIRECTIONS = {"Entry": "入（登園）", "Exit": "出（降園）"}
 ADD_NURSERY_HINT = "「園情報編集」から保育園を追加してください。"
 ASK_ADMIN_HINT = "管理者に登録を依頼してください。"
+PICKER_PAGE = 100
 
 
 def unrestricted(user: dict) -> bool:
@@ -80,10 +81,35 @@ def name_errors(value: str, label: str) -> list[str]:
     return []
 
 
+def manual_note(log: dict) -> str:
+    """手入力（who: why） for a log staff recorded by hand, else ""."""
+    if not log.get("recordedBy"):
+        return ""
+    why = f": {log['manualReason']}" if log.get("manualReason") else ""
+    return f"{entry_logs_api.vocabulary()['manualMark']}（{log['recordedBy']}{why}）"
+
+
 def log_note(log: dict) -> str:
-    """Who recorded a log by hand, or the station's own clock where it was off."""
+    """Who recorded a log by hand and why, or the station's own clock where it was off."""
     if log.get("recordedBy"):
-        return f"手入力（{log['recordedBy']}）"
+        return manual_note(log)
     if log.get("stationTime"):
         return f"端末の時計: {components.local_time(log['stationTime'])}"
     return ""
+
+
+def all_parents(nursery_id: int) -> dict[int, str]:
+    """Every parent of the nursery by id (at most 500 by §8.3, read 100 at a time), for a picker of parents."""
+    found: dict[int, str] = {}
+    page = 1
+    while True:
+        result = entry_logs_api.list_parents(nurseryId=nursery_id, page=page, page_size=PICKER_PAGE)
+        found |= {parent["id"]: parent["name"] for parent in result["items"]}
+        if page * PICKER_PAGE >= result["total"]:
+            return found
+        page += 1
+
+
+def parent_option(parents: dict[int, str], parent_id: int) -> str:
+    """A parent in a picker: name and id (the id tells two parents of one name apart)."""
+    return f"{parents[parent_id]}（ID {parent_id}）"

@@ -43,6 +43,7 @@ def other_nursery_requests(a, b, b_log):
     b_job, b_import = card_job_of(b), roster_import_of(b)
     b_station = station_session_id(b.station_headers)
     csv_file = {"file": ("roster.csv", "保護者名,園児名\n山田花子,山田太郎\n".encode(), "text/csv")}
+    manual = {"entryType": "Entry", "occurredAt": utcnow().isoformat(), "reason": "再登録"}
     return [
         ("GET", "/api/entry-exit-logs", {"params": {"nurseryId": n}}),
         ("GET", "/api/entry-exit-logs/export", {"params": {"nurseryId": n}}),
@@ -67,6 +68,8 @@ def other_nursery_requests(a, b, b_log):
         ("GET", f"/api/entry-logs/nurseries/{n}/present-parents", {}),
         ("POST", f"/api/entry-logs/nurseries/{n}/parents/{p}/exit", {}),
         ("POST", f"/api/entry-logs/nurseries/{a.nursery.id}/parents/{p}/exit", {}),
+        ("POST", f"/api/entry-logs/nurseries/{n}/parents/{p}/logs", {"json": manual}),
+        ("POST", f"/api/entry-logs/nurseries/{a.nursery.id}/parents/{p}/logs", {"json": manual}),
         ("GET", f"/api/entry-logs/nurseries/{n}/heatmap", {}),
         ("GET", "/api/entry-logs/parents", {"params": {"nurseryId": n}}),
         ("GET", "/api/entry-logs/parents/export", {"params": {"nurseryId": n}}),
