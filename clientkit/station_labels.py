@@ -46,6 +46,10 @@ ENTRY_TYPE_ARROW = {"Entry": "↓ 入", "Exit": "↑ 出"}
 SCAN_PROMPT = "バーコードをスキャンしてください"
 SCAN_PLACEHOLDER = "保護者ID"
 GREETING = {"Entry": "{name}さん。\nおはようございます。", "Exit": "{name}さん。\nお疲れ様でした。"}
+# The greeting's line of the children expected today (the service leaves out those registered 欠席)
+GREETING_CHILDREN = "（{children}）"
+CHILD_NAME = "{name}ちゃん"
+CHILDREN_SEPARATOR = "、"
 DUPLICATE_SCAN = "{name}さん。\n既に記録されています（二重スキャン）。"
 ACCEPTING = "受付中…"  # shown the moment a scan is read, before the service answers (NFR-U-001)
 PARENT_NOT_FOUND = "保護者が見つかりません"
@@ -56,6 +60,15 @@ UNKNOWN_PARENT_NAME = "ID {parent_id}"
 STATUS_LABEL = {"success": "成功", "pending": "保留", "failed": "保留", "duplicate": "二重"}
 # A refused scan is kept, with the service's reason, for staff to record by hand
 HELD_REASON = "保留（{reason}）"
+
+
+def greeting(entry_type: str, name: str, child_names: list[str] | tuple[str, ...]) -> str:
+    """e.g. 山田花子さん。\nおはようございます。\n（太郎ちゃん、次郎ちゃん）: the children line only when there are some."""
+    text = GREETING[entry_type].format(name=name)
+    if not child_names:
+        return text
+    children = CHILDREN_SEPARATOR.join(CHILD_NAME.format(name=child) for child in child_names)
+    return f"{text}\n{GREETING_CHILDREN.format(children=children)}"
 
 
 def status_text(status: str, message: str | None) -> str:

@@ -292,7 +292,7 @@ class MainScreen(StationScreen):
         self._live_scan = None
         name = scan.parent_name or ""
         if scan.status == "success":
-            self.feedback(labels.GREETING[scan.entry_type].format(name=name), "ok")
+            self.feedback(labels.greeting(scan.entry_type, name, scan.child_names), "ok")
         elif scan.status == "duplicate":
             self.feedback(labels.DUPLICATE_SCAN.format(name=name), "ok")
         else:

@@ -75,6 +75,8 @@ class Scan:
     parent_name: str | None
     message: str | None
     log_id: int | None
+    # from the service's answer, for the screen only (not kept in the queue): the children expected today
+    child_names: tuple[str, ...] = ()
 
     @classmethod
     def from_row(cls, row: tuple) -> "Scan":

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.entry_logs.lookups import day_bounds
-from service.entry_logs.models import Attendance, Child, EntryLog, Guardian, Nursery, Parent
+from service.entry_logs.models import ABSENT, Attendance, Child, EntryLog, Guardian, Nursery, Parent
 
 DOMAIN = "entry_logs"
 TOOLTIP_LOGS = 5
@@ -36,6 +36,11 @@ class ChildDay:
     log_count: int = 0
     latest_entry: DayLog | None = None
     latest_exit: DayLog | None = None
+
+    @property
+    def absent_with_logs(self) -> bool:
+        """欠席 is registered, yet a parent of the child came or went that day: the times are another child's."""
+        return self.attendance is not None and self.attendance.status == ABSENT and self.log_count > 0
 
 
 def _day_logs(db: Session, *, nursery_id: int, day: date) -> dict[int, list]:

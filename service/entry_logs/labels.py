@@ -41,6 +41,7 @@ MANUAL_NEEDS_ZONE = "日時にはタイムゾーン（例: +09:00）を付けて
 EXIT_BEFORE_ENTRY = "退出の時刻は入園の時刻（{entered}）より後にしてください"
 EXIT_NOT_TODAY = "退出を記録できるのは今日の時刻です（前日以前は入退管理ログの「再登録」で登録してください）"
 MANUAL_MARK = "手入力"
+ABSENT_WITH_LOGS_MARK = "欠席登録あり"  # a child registered 欠席 whose parent came or went that day
 
 # Closing time: parents still inside after it, and the admins' e-mail listing them
 MISSING_EXIT_MARK = "退出記録なし"

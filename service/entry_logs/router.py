@@ -246,6 +246,7 @@ def _child_attendance(day: attendance.ChildDay) -> ChildAttendance:
         entry_exit_log_count=day.log_count,
         latest_entry=_day_log(day.latest_entry),
         latest_exit=_day_log(day.latest_exit),
+        absent_with_logs=day.absent_with_logs,
     )
 
 

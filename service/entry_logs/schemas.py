@@ -23,6 +23,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from service.entry_logs.labels import (
+    ABSENT_WITH_LOGS_MARK,
     ATTENDANCE_LABELS,
     BAD_HOUR_MINUTE,
     ENTRY_TYPE_LABELS,
@@ -147,7 +148,7 @@ class ScanOut(CamelModel):
     nursery_id: int
     entry_type: EntryType
     timestamp: UtcSeconds
-    child_names: list[str]
+    child_names: list[str] = Field(description="the parent's children expected on the scan's day (欠席 left out)")
     duplicate: bool = Field(description="true when nothing new was written: a replayed clientScanId or a double scan")
     client_scan_id: str | None = Field(
         default=None,
@@ -214,6 +215,9 @@ class ChildAttendance(CamelModel):
     entry_exit_log_count: int
     latest_entry: DayLog | None
     latest_exit: DayLog | None
+    absent_with_logs: bool = Field(
+        description="欠席 is registered, yet a parent of the child came or went that day (欠席登録あり beside the times)"
+    )
 
 
 class AttendanceDay(CamelModel):
@@ -452,4 +456,7 @@ class Vocabulary(CamelModel):
         default=MISSING_EXIT_MARK, description="shown with a parent still inside after the closing time"
     )
     manual_mark: str = Field(default=MANUAL_MARK, description="shown with a log staff recorded by hand")
+    absent_with_logs_mark: str = Field(
+        default=ABSENT_WITH_LOGS_MARK, description="shown beside the times of a child registered 欠席 whose parent scanned"
+    )
     rules: FormRules = Field(default_factory=FormRules)

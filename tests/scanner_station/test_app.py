@@ -210,7 +210,7 @@ async def test_the_chosen_exit_survives_a_restart(station_config, kiosk_world):
         assert not restarted.screen.query_one("#entry").has_class("-selected")
         await scan(pilot, *str(kiosk_world.parents[0].id))
         await eventually(lambda: statuses(restarted) == ["成功"], "the scan to be recorded")
-        assert text_of(restarted, "#feedback") == "山田 花子さん。\nお疲れ様でした。"
+        assert text_of(restarted, "#feedback") == "山田 花子さん。\nお疲れ様でした。\n（山田 太郎ちゃん）"
     assert [log.entry_type for log in recorded_logs(kiosk_world.nursery_id)] == ["Exit"]
 
 
@@ -222,14 +222,14 @@ async def test_a_scan_is_recorded_with_a_greeting_and_a_green_flash(station_conf
     async with app.run_test(size=SIZE) as pilot:
         await scan(pilot, *str(hanako.id))
         await eventually(lambda: statuses(app) == ["成功"], "the first scan to be recorded")
-        assert text_of(app, "#feedback") == "山田 花子さん。\nおはようございます。"
+        assert text_of(app, "#feedback") == "山田 花子さん。\nおはようございます。\n（山田 太郎ちゃん）"
         assert app.screen.has_class("-flash-ok")
         assert history(app)[0][1:] == ["山田 花子", "↓ 入", "成功"]
 
         await pilot.click("#exit")
         await scan(pilot, *str(taro.id))
         await eventually(lambda: statuses(app) == ["成功", "成功"], "the second scan to be recorded")
-        assert text_of(app, "#feedback") == "佐藤 太郎さん。\nお疲れ様でした。"
+        assert text_of(app, "#feedback") == "佐藤 太郎さん。\nお疲れ様でした。\n（佐藤 次郎ちゃん）"
         assert history(app)[0][1:] == ["佐藤 太郎", "↑ 出", "成功"]
 
     logs = recorded_logs(kiosk_world.nursery_id)
@@ -297,7 +297,7 @@ async def test_every_scanner_suffix_ends_a_scan_without_an_error(station_config,
         await pilot.press(*typed[0], *suffix, *typed[1], *suffix)
         await eventually(lambda: statuses(app) == ["成功", "成功"], "both scans to be recorded")
         assert [row[1] for row in history(app)] == ["佐藤 太郎", "山田 花子"]
-        assert text_of(app, "#feedback") == "佐藤 太郎さん。\nおはようございます。"
+        assert text_of(app, "#feedback") == "佐藤 太郎さん。\nおはようございます。\n（佐藤 次郎ちゃん）"
         assert app.screen.query_one("#scan", Input).value == ""
     assert "error" not in feedback_kinds
     assert [log.parent_id for log in recorded_logs(kiosk_world.nursery_id)] == [hanako.id, taro.id]

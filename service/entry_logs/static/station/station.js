@@ -397,6 +397,7 @@ async function deliverOne(scan) {
   if (answer.status === 200 || answer.status === 201) {
     scan.status = answer.data.clientScanId === scan.clientScanId ? "success" : "duplicate";
     scan.parentName = answer.data.parentName;
+    scan.childNames = answer.data.childNames;
     scan.loggedAt = answer.data.timestamp;
   } else {
     scan.status = "failed";
@@ -414,11 +415,20 @@ function held(scan) {
   feedback("pending", session && session.ended ? L.RELOGIN_NEEDED : L.SAVED_OFFLINE);
 }
 
+/** The greeting (clientkit/station_labels.py greeting): the parent, then the children expected today, if any. */
+function greeting(scan) {
+  const text = format(L.GREETING[scan.entryType], { name: scan.parentName });
+  const children = scan.childNames || [];
+  if (!children.length) return text;
+  const names = children.map((name) => format(L.CHILD_NAME, { name })).join(L.CHILDREN_SEPARATOR);
+  return `${text}\n${format(L.GREETING_CHILDREN, { children: names })}`;
+}
+
 /** The answer for the scan just read (a replayed one only updates the history). */
 function announce(scan) {
   if (scan.clientScanId !== liveScanId) return;
   liveScanId = null;
-  if (scan.status === "success") feedback("success", format(L.GREETING[scan.entryType], { name: scan.parentName }));
+  if (scan.status === "success") feedback("success", greeting(scan));
   else if (scan.status === "duplicate") feedback("success", format(L.DUPLICATE_SCAN, { name: scan.parentName }));
   else feedback("error", scan.message);
 }
