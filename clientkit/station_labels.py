@@ -63,7 +63,8 @@ HELD_REASON = "保留（{reason}）"
 
 
 def greeting(entry_type: str, name: str, child_names: list[str] | tuple[str, ...]) -> str:
-    """e.g. 山田花子さん。\nおはようございます。\n（太郎ちゃん、次郎ちゃん）: the children line only when there are some."""
+    """e.g. 山田花子さん。\nおはようございます。\n（太郎ちゃん、次郎ちゃん）; the children's line only when there are
+    some."""
     text = GREETING[entry_type].format(name=name)
     if not child_names:
         return text

@@ -216,7 +216,7 @@ class ChildAttendance(CamelModel):
     latest_entry: DayLog | None
     latest_exit: DayLog | None
     absent_with_logs: bool = Field(
-        description="欠席 is registered, yet a parent of the child came or went that day (欠席登録あり beside the times)"
+        description="欠席 is registered, yet a parent of the child came or went that day (欠席登録あり by the times)"
     )
 
 
@@ -457,6 +457,6 @@ class Vocabulary(CamelModel):
     )
     manual_mark: str = Field(default=MANUAL_MARK, description="shown with a log staff recorded by hand")
     absent_with_logs_mark: str = Field(
-        default=ABSENT_WITH_LOGS_MARK, description="shown beside the times of a child registered 欠席 whose parent scanned"
+        default=ABSENT_WITH_LOGS_MARK, description="shown by the times of a child registered 欠席 whose parent scanned"
     )
     rules: FormRules = Field(default_factory=FormRules)
