@@ -17,6 +17,7 @@ class StationRules:
     history_size: int = 10
     flash_seconds: float = 0.2
     greeting_seconds: float = 3.0
+    alarm_seconds: float = 20.0  # a pick-up warning stays up until staff tap it, or this long
 
 
 RULES = StationRules()
@@ -55,6 +56,8 @@ ACCEPTING = "受付中…"  # shown the moment a scan is read, before the servic
 PARENT_NOT_FOUND = "保護者が見つかりません"
 SAVED_OFFLINE = "サーバーに接続できないため、スキャンを保存しました（保留）。\n接続が戻りしだい自動で送信します。"
 HISTORY_TITLE = "最近のスキャン履歴"
+PHOTO_ALT = "{name}さんの写真"
+ALARM_DISMISS = "（画面をタップすると閉じます）"
 HISTORY_COLUMNS = ("時刻", "保護者名", "入/出", "ステータス")
 UNKNOWN_PARENT_NAME = "ID {parent_id}"
 STATUS_LABEL = {"success": "成功", "pending": "保留", "failed": "保留", "duplicate": "二重"}

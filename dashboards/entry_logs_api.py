@@ -199,3 +199,58 @@ def import_roster(nursery_id: int, file_name: str, content: bytes) -> dict:
 def roster_import(nursery_id: int, import_id: int) -> dict:
     """An import's progress (uncached: the page polls it), then what it added and its rejected rows with reasons."""
     return fetch(f"/entry-logs/nurseries/{nursery_id}/roster-imports/{import_id}")
+
+
+# Pick-up safety
+
+
+def child_pickup(child_id: int) -> dict:
+    """Who may collect the child (uncached: the page changes it): collectors with kind guardian/restricted/one_day."""
+    return fetch(f"/entry-logs/children/{child_id}/pickup")
+
+
+def restrict_pickup(child_id: int, parent_id: int, note: str) -> None:
+    write("PUT", f"/entry-logs/children/{child_id}/pickup/restrictions/{parent_id}", {"note": note})
+
+
+def lift_pickup_restriction(child_id: int, parent_id: int) -> None:
+    write("DELETE", f"/entry-logs/children/{child_id}/pickup/restrictions/{parent_id}")
+
+
+def pickup_passes(nursery_id: int) -> list[dict]:
+    """The nursery's 「本日のみ」 passes of today and later (uncached)."""
+    return fetch(f"/entry-logs/nurseries/{nursery_id}/pickup-passes")
+
+
+def create_pickup_pass(nursery_id: int, data: dict) -> dict:
+    return write("POST", f"/entry-logs/nurseries/{nursery_id}/pickup-passes", data)
+
+
+def revoke_pickup_pass(nursery_id: int, parent_id: int) -> None:
+    write("DELETE", f"/entry-logs/nurseries/{nursery_id}/pickup-passes/{parent_id}")
+
+
+def pickup_pass_card(nursery_id: int, parent_id: int) -> Callable[[], bytes]:
+    """The pass's one-page PDF, fetched when the download button is clicked."""
+    return download(f"/entry-logs/nurseries/{nursery_id}/pickup-passes/{parent_id}/card")
+
+
+def set_parent_photo(parent_id: int, file_name: str, content: bytes) -> dict:
+    return write("PUT", f"/entry-logs/parents/{parent_id}/photo", files={"file": (file_name, content)})
+
+
+def remove_parent_photo(parent_id: int) -> None:
+    write("DELETE", f"/entry-logs/parents/{parent_id}/photo")
+
+
+def parent_photo(parent_id: int) -> Callable[[], bytes]:
+    return download(f"/entry-logs/parents/{parent_id}/photo")
+
+
+def pickup_alerts(nursery_id: int) -> list[dict]:
+    """Exits by someone who may not collect a child, not yet acknowledged (uncached: the panel refreshes it)."""
+    return fetch(f"/entry-logs/nurseries/{nursery_id}/pickup-alerts")
+
+
+def acknowledge_pickup_alert(nursery_id: int, alert_id: int) -> None:
+    write("POST", f"/entry-logs/nurseries/{nursery_id}/pickup-alerts/{alert_id}/acknowledge")

@@ -291,7 +291,9 @@ class MainScreen(StationScreen):
             return
         self._live_scan = None
         name = scan.parent_name or ""
-        if scan.status == "success":
+        if scan.pickup_warning:
+            self.feedback(f"{scan.pickup_warning}\n{labels.GREETING['Exit'].format(name=name)}", "error")
+        elif scan.status == "success":
             self.feedback(labels.greeting(scan.entry_type, name, scan.child_names), "ok")
         elif scan.status == "duplicate":
             self.feedback(labels.DUPLICATE_SCAN.format(name=name), "ok")

@@ -42,6 +42,23 @@ EXIT_BEFORE_ENTRY = "退出の時刻は入園の時刻（{entered}）より後�
 EXIT_NOT_TODAY = "退出を記録できるのは今日の時刻です（前日以前は入退管理ログの「再登録」で登録してください）"
 MANUAL_MARK = "手入力"
 ABSENT_WITH_LOGS_MARK = "欠席登録あり"  # a child registered 欠席 whose parent came or went that day
+# Pick-up safety (pickup.py)
+PICKUP_WARNING = "{children}のお迎えは登録されていません — 職員が確認してください"
+CHILD_NAME = "{name}ちゃん"
+PICKUP_KINDS = {"guardian": "保護者", "restricted": "お迎え不可", "one_day": "本日のみ"}
+PASS_DATE_PAST = "「本日のみ」の日付は今日以降にしてください"
+PASS_NEEDS_CHILDREN = "お迎えする園児を1人以上選んでください"
+CHILDREN_OF_OTHER_NURSERY = "指定された園児はこの保育園に登録されていません"
+PASS_NOT_FOUND = "「本日のみ」のお迎え登録が見つかりません"
+NOT_A_GUARDIAN = "「本日のみ」の方はお迎え不可にできません（登録を取り消してください）"
+ALERT_NOT_FOUND = "お迎えの警告が見つかりません"
+PHOTO_NOT_FOUND = "写真が登録されていません"
+PHOTO_TYPES = "JPEG・PNG・HEIC"
+PASS_CARD_TITLE = "お迎え用バーコード（本日のみ）"
+PASS_CARD_VALID = "有効日: {day}（この日のみ有効）"
+PASS_CARD_CHILDREN = "お迎えする園児: {children}"
+PASS_CARD_RELATION = "続柄: {relation}"
+PASS_CARD_USAGE = "お迎えの際、保育園の入退登録端末のスキャナーにかざしてください"
 
 # Closing time: parents still inside after it, and the admins' e-mail listing them
 MISSING_EXIT_MARK = "退出記録なし"
@@ -99,6 +116,13 @@ AUDIT = register(
             "clear_attendance": "出欠の取消",
             "record_exit": "退出の記録",
             "record_log": "入退の再登録",
+            "restrict_pickup": "お迎え不可の設定",
+            "lift_pickup_restriction": "お迎え不可の解除",
+            "create_pickup_pass": "「本日のみ」お迎えの登録",
+            "revoke_pickup_pass": "「本日のみ」お迎えの取消",
+            "set_guardian_photo": "保護者写真の登録",
+            "remove_guardian_photo": "保護者写真の削除",
+            "acknowledge_pickup_alert": "お迎え警告の確認",
             "soft_delete": "入退ログの削除（記録は保持）",
         },
         targets={
@@ -117,6 +141,7 @@ AUDIT = register(
                 "名簿取込", by_column("entry_logs_roster_import", "filename"), name_field="filename"
             ),
             "station_session": Target("入退登録端末", by_column("entry_logs_station_session", "station_id")),
+            "pickup_alert": Target("お迎え警告", by_column("entry_logs_pickup_alert", "child_names")),
         },
         fields={
             "code": "保育園コード",
@@ -145,6 +170,14 @@ AUDIT = register(
             "reason": "理由",
             "recorded_by": "手入力者",
             "manual_reason": "手入力の理由",
+            "restricted_parent_id": "お迎え不可の保護者",
+            "relation": "続柄",
+            "pass_date": "有効日",
+            "child_ids": "園児",
+            "photo": "写真",
+            "photo_version": "写真の版",
+            "acknowledged_at": "確認日時",
+            "acknowledged_by": "確認者",
             "filename": "ファイル名",
             "rows": "行数",
             "parents_created": "追加した保護者",
@@ -159,6 +192,8 @@ AUDIT = register(
             "nursery_id": by_column("entry_logs_nursery", "name"),
             "parent_id": by_column("entry_logs_parent", "name"),
             "parent_ids": by_column("entry_logs_parent", "name"),
+            "restricted_parent_id": by_column("entry_logs_parent", "name"),
+            "child_ids": by_column("entry_logs_child", "name"),
         },
     )
 )

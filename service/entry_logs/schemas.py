@@ -155,6 +155,16 @@ class ScanOut(CamelModel):
         description="the returned log's clientScanId: the request's own for its own (replayed) write; "
         "another scan's, or null, for a double scan",
     )
+    refused_children: list[str] = Field(
+        default_factory=list,
+        description="an exit by someone who may not collect these children, expected today (stored all the same)",
+    )
+    pickup_warning: str | None = Field(
+        default=None, description="the red warning the station shows for refusedChildren (null: none)"
+    )
+    photo_version: int | None = Field(
+        default=None, description="the adult has a photo: GET /entry-exit-logs/parents/{parentId}/photo (null: none)"
+    )
 
 
 # Log list ----------------------------------------------------------------------------------------
@@ -251,6 +261,65 @@ class ExitIn(CamelModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTE_MAX), SingleLine] = ""
 
 
+# Pick-up safety ---------------------------------------------------------------------------------------------------
+
+PickupKind = Literal["guardian", "restricted", "one_day"]
+
+
+class Collector(CamelModel):
+    """An adult in a child's pick-up list: a guardian (restricted or not) or a 「本日のみ」 person."""
+
+    parent_id: int
+    name: str
+    relation: str
+    kind: PickupKind
+    kind_label: str = ""
+    pass_date: date | None
+    note: str
+    has_photo: bool
+
+
+class ChildPickup(CamelModel):
+    child_id: int
+    child_name: str
+    collectors: list[Collector]
+
+
+class RestrictionIn(CamelModel):
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTE_MAX), SingleLine] = Field(
+        "", description="why (a court order, the family's request)"
+    )
+
+
+class PassCreate(CamelModel):
+    """A 「本日のみ」 person: who, who they are to the child, the one date, and the children they may collect."""
+
+    name: Name
+    relation: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50), SingleLine] = ""
+    date: date
+    child_ids: Annotated[list[StrictInt], Field(min_length=1, max_length=10)]
+
+
+class PassRead(CamelModel):
+    parent_id: int
+    nursery_id: int
+    name: str
+    relation: str
+    pass_date: date | None = Field(description="the one day they may collect; null once revoked")
+    child_names: list[str]
+    url: str | None = Field(description="their phone barcode page")
+
+
+class PickupAlertRead(CamelModel):
+    id: int
+    log_id: int
+    parent_id: int
+    parent_name: str
+    child_names: str
+    warning: str
+    created_at: UtcSeconds
+
+
 # Nurseries, parents, children ------------------------------------------------------------------
 
 
@@ -318,6 +387,7 @@ class ParentRead(CamelModel):
     name: str
     phone: str
     children: list[ChildBrief]
+    photo_version: int = Field(0, description="0: no photo")
 
 
 ParentIds = Annotated[list[StrictInt], Field(max_length=10)]

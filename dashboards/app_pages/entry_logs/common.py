@@ -4,10 +4,11 @@ What any page could use (act, times, the paged table) is in dashboards/component
 """
 
 import re
+from functools import partial
 
 import streamlit as st
 
-from dashboards import auth, components, entry_logs_api, sections
+from dashboards import auth, components, entry_logs_api, labels, sections
 
 DOMAIN = "entry_logs"
 NURSERY_KEY = "entry_logs_nursery_id"
@@ -18,6 +19,7 @@ DIRECTIONS = {"Entry": "入（登園）", "Exit": "出（降園）"}
 ADD_NURSERY_HINT = "「園情報編集」から保育園を追加してください。"
 ASK_ADMIN_HINT = "管理者に登録を依頼してください。"
 PICKER_PAGE = 100
+ALERT_REFRESH_SECONDS = 5
 
 
 def unrestricted(user: dict) -> bool:
@@ -110,6 +112,40 @@ def all_parents(nursery_id: int) -> dict[int, str]:
         page += 1
 
 
+def all_children(nursery_id: int) -> dict[int, str]:
+    """Every child of the nursery by id (read 100 at a time), for a picker of children: name and class."""
+    found: dict[int, str] = {}
+    page = 1
+    while True:
+        result = entry_logs_api.list_children(nurseryId=nursery_id, page=page, page_size=PICKER_PAGE)
+        found |= {child["id"]: f"{child['name']}（{child['className'] or 'クラスなし'}）" for child in result["items"]}
+        if page * PICKER_PAGE >= result["total"]:
+            return found
+        page += 1
+
+
 def parent_option(parents: dict[int, str], parent_id: int) -> str:
     """A parent in a picker: name and id (the id tells two parents of one name apart)."""
     return f"{parents[parent_id]}（ID {parent_id}）"
+
+
+def alert_panel(nursery_id: int, page_key: str) -> None:
+    """Exits by someone who may not collect a child, in red, until staff acknowledge them (refreshed every few
+    seconds, so staff are told at once)."""
+    for alert in entry_logs_api.pickup_alerts(nursery_id):
+        at = components.local_datetime(alert["createdAt"])
+        text, action = st.columns([5, 1], vertical_alignment="center")
+        text.error(
+            f"**{at:%H:%M:%S} {labels.plain(alert['parentName'])}さんの退出**: {labels.plain(alert['warning'])}",
+            icon=":material/warning:",
+        )
+        if action.button("確認しました", key=f"{page_key}_ack_{alert['id']}", type="primary"):
+            components.act(
+                page_key,
+                partial(entry_logs_api.acknowledge_pickup_alert, nursery_id, alert["id"]),
+                "お迎えの警告を確認済みにしました。",
+            )
+
+
+def alerts(nursery_id: int, page_key: str) -> None:
+    st.fragment(alert_panel, run_every=ALERT_REFRESH_SECONDS)(nursery_id, page_key)

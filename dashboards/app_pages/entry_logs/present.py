@@ -14,6 +14,7 @@ PAGE = "entry_logs_present"
 REFRESH_SECONDS = 15
 EXITING = f"{PAGE}_exiting"  # the parent whose exit is being confirmed: {parentId, parentName, enteredAt}
 EXIT_TIME = f"{PAGE}_exit_time"
+EXIT_DEFAULT = f"{PAGE}_exit_default"  # now, when 「退出を記録」 was pressed: the time field's starting value
 EXIT_REASON = f"{PAGE}_exit_reason"
 
 
@@ -59,8 +60,9 @@ def exit_button(parent: dict) -> None:
     text.markdown(f"{name}　入園 {entered:%H:%M}")
     if action.button("退出を記録", key=f"{PAGE}_exit_{parent['parentId']}", icon=":material/logout:"):
         st.session_state[EXITING] = {key: parent[key] for key in ("parentId", "parentName", "enteredAt")}
-        st.session_state[EXIT_TIME] = clock.now().time().replace(second=0, microsecond=0)
-        st.session_state[EXIT_REASON] = ""
+        st.session_state[EXIT_DEFAULT] = clock.now().time().replace(second=0, microsecond=0)
+        for key in (EXIT_TIME, EXIT_REASON):  # the fields start again
+            st.session_state.pop(key, None)
         st.rerun(scope="app")
 
 
@@ -82,7 +84,7 @@ def exit_confirmation(nursery_id: int) -> None:
     entered = components.local_datetime(parent["enteredAt"])
     with st.form(f"{PAGE}_exit_form", border=True):
         st.warning(f"**{name}** さん（入園 {entered:%H:%M}）の退出を記録します。退出した時刻を確かめてください。")
-        left = st.time_input("退出時刻（今日）", key=EXIT_TIME, step=60)
+        left = st.time_input("退出時刻（今日）", st.session_state[EXIT_DEFAULT], key=EXIT_TIME, step=60)
         st.text_input("メモ（任意）", key=EXIT_REASON, max_chars=entry_logs_api.rules()["noteMax"])
         with st.container(horizontal=True):
             confirmed = st.form_submit_button("この時刻で退出を記録する", type="primary", icon=":material/logout:")
@@ -127,5 +129,6 @@ st.title("園内にいる保護者")
 components.show_flash(PAGE)
 nursery = common.nursery_choice(user, PAGE)
 if nursery is not None:
+    common.alerts(nursery["id"], PAGE)
     exit_confirmation(nursery["id"])
     present_panel(nursery["id"])
