@@ -254,3 +254,34 @@ def pickup_alerts(nursery_id: int) -> list[dict]:
 
 def acknowledge_pickup_alert(nursery_id: int, alert_id: int) -> None:
     write("POST", f"/entry-logs/nurseries/{nursery_id}/pickup-alerts/{alert_id}/acknowledge")
+
+
+# 延長保育
+
+
+def care_month(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    """The month's children with extended care as {items, total, page, page_size, hasHours}, for paginated_table.
+
+    Filters: nurseryId, month (YYYY-MM)."""
+    answer = fetch("/entry-logs/extended-care", page=page, page_size=page_size, **filters)
+    return answer | {"page_size": answer["pageSize"]}
+
+
+def care_days(nursery_id: int, month: str, child_id: int | None = None) -> list[dict]:
+    """The month's days with extended care (one child's when given): firstEntry, lastExit, minutes, units."""
+    return fetch("/entry-logs/extended-care/days", nurseryId=nursery_id, month=month, childId=child_id)
+
+
+def care_figures(nursery_id: int, month: str) -> list[dict]:
+    """The month's named figures: children with extended care, its minutes and its units."""
+    return fetch("/entry-logs/extended-care/figures", nurseryId=nursery_id, month=month)
+
+
+def care_hours(nursery_id: int) -> list[dict]:
+    """The nursery's standard hours and extended-care unit, latest start first."""
+    return fetch(f"/entry-logs/nurseries/{nursery_id}/care-hours")
+
+
+def set_care_hours(nursery_id: int, data: dict) -> dict:
+    """Hours and unit from a date of this month or later on: effectiveFrom, openingTime, closingTime, unitMinutes."""
+    return write("POST", f"/entry-logs/nurseries/{nursery_id}/care-hours", data)

@@ -28,6 +28,7 @@ FIGURE_ROUTES: dict[str, Callable[[Any], list[dict]]] = {
     "/api/reservations/executive/summary": lambda body: body["month_to_date"]["figures"],
     "/api/crm/metrics/figures": lambda body: body,
     "/api/loaners/views/summary": lambda body: body["figures"],
+    "/api/entry-logs/extended-care/figures": lambda body: body,
 }
 FIGURE_SCHEMA = "#/components/schemas/FigureRead"
 

@@ -695,6 +695,9 @@ def entry_logs_history(office: Office) -> None:
         scan = {"parentId": str(parent["id"]), "entryType": "Entry", "clientScanId": f"history-{nid}"}
         office.client.post("/api/entry-exit-logs", json=scan, headers={"Authorization": f"Bearer {token}"})
         _pickup_history(office, nid, token)
+        this_month = local_today(utcnow()).replace(day=1).isoformat()
+        hours = {"effectiveFrom": this_month, "openingTime": "08:00", "closingTime": "17:30", "unitMinutes": 30}
+        office.post(admin, f"/api/entry-logs/nurseries/{nid}/care-hours", hours)
         office.post(admin, f"/api/entry-logs/nurseries/{nid}/parents/{parent['id']}/exit")
         yesterday = (utcnow() - timedelta(days=1)).isoformat()
         missed = {"entryType": "Entry", "occurredAt": yesterday, "reason": "スキャン忘れ"}

@@ -42,6 +42,13 @@ EXIT_BEFORE_ENTRY = "退出の時刻は入園の時刻（{entered}）より後�
 EXIT_NOT_TODAY = "退出を記録できるのは今日の時刻です（前日以前は入退管理ログの「再登録」で登録してください）"
 MANUAL_MARK = "手入力"
 ABSENT_WITH_LOGS_MARK = "欠席登録あり"  # a child registered 欠席 whose parent came or went that day
+# 延長保育 (extended_care.py)
+BAD_MONTH = "対象月はYYYY-MM形式（例: 2026-01）で指定してください"
+HOURS_IN_PAST_MONTH = "過去の月の保育時間は変更できません（適用開始日は今月以降にしてください）"
+HOURS_REVERSED = "終了時刻は開始時刻より後にしてください"
+NO_CARE_HOURS = "保育時間が設定されていません"
+CARE_MINUTES_COLUMN = "延長保育時間（分）"
+CARE_UNITS_COLUMN = "延長保育単位数"
 # Pick-up safety (pickup.py)
 PICKUP_WARNING = "{children}のお迎えは登録されていません — 職員が確認してください"
 CHILD_NAME = "{name}ちゃん"
@@ -123,6 +130,7 @@ AUDIT = register(
             "set_guardian_photo": "保護者写真の登録",
             "remove_guardian_photo": "保護者写真の削除",
             "acknowledge_pickup_alert": "お迎え警告の確認",
+            "set_care_hours": "保育時間（延長保育）の設定",
             "soft_delete": "入退ログの削除（記録は保持）",
         },
         targets={
@@ -178,6 +186,9 @@ AUDIT = register(
             "photo_version": "写真の版",
             "acknowledged_at": "確認日時",
             "acknowledged_by": "確認者",
+            "effective_from": "適用開始日",
+            "opening_time": "保育開始時刻",
+            "unit_minutes": "延長保育の単位（分）",
             "filename": "ファイル名",
             "rows": "行数",
             "parents_created": "追加した保護者",

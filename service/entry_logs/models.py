@@ -255,3 +255,23 @@ class PickupAlert(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class CareHours(Base):
+    """A nursery's standard hours and extended-care unit (延長保育) from a date on: a change applies from its date, so
+    an earlier month keeps the hours it was computed with."""
+
+    __tablename__ = "entry_logs_care_hours"
+    __table_args__ = (
+        UniqueConstraint("nursery_id", "effective_from"),
+        CheckConstraint("unit_minutes > 0", name="unit_minutes"),
+        CheckConstraint("opening_time < closing_time", name="hours"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"))
+    effective_from: Mapped[date]
+    opening_time: Mapped[time]
+    closing_time: Mapped[time]
+    unit_minutes: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -75,6 +75,7 @@ def other_nursery_requests(a, b, b_log):
     a_child = a.children[0].id
     photo = {"files": {"file": ("me.png", PNG, "image/png")}}
     one_day = {"name": "祖母", "date": DAY, "childIds": [c]}
+    hours = {"effectiveFrom": DAY, "openingTime": "07:30", "closingTime": "18:30", "unitMinutes": 30}
     return [
         ("GET", "/api/entry-exit-logs", {"params": {"nurseryId": n}}),
         ("GET", "/api/entry-exit-logs/export", {"params": {"nurseryId": n}}),
@@ -123,6 +124,12 @@ def other_nursery_requests(a, b, b_log):
         ("GET", f"/api/entry-logs/nurseries/{n}/stations", {}),
         ("POST", f"/api/entry-logs/nurseries/{n}/stations/{b_station}/sign-out", {}),
         ("POST", f"/api/entry-logs/nurseries/{a.nursery.id}/stations/{b_station}/sign-out", {}),
+        ("GET", "/api/entry-logs/extended-care", {"params": {"nurseryId": n}}),
+        ("GET", "/api/entry-logs/extended-care/export", {"params": {"nurseryId": n}}),
+        ("GET", "/api/entry-logs/extended-care/days", {"params": {"nurseryId": n}}),
+        ("GET", "/api/entry-logs/extended-care/figures", {"params": {"nurseryId": n}}),
+        ("GET", f"/api/entry-logs/nurseries/{n}/care-hours", {}),
+        ("POST", f"/api/entry-logs/nurseries/{n}/care-hours", {"json": hours}),
         ("GET", f"/api/entry-logs/children/{c}/pickup", {}),
         ("PUT", f"/api/entry-logs/children/{c}/pickup/restrictions/{p}", {"json": {}}),
         ("PUT", f"/api/entry-logs/children/{a_child}/pickup/restrictions/{p}", {"json": {}}),
