@@ -44,6 +44,10 @@ BACK_TO_SCANNING = "スキャン画面に戻る"
 LOGOUT = "ログアウト"
 ENTRY_TYPE_LABEL = {"Entry": "入", "Exit": "出"}
 ENTRY_TYPE_ARROW = {"Entry": "↓ 入", "Exit": "↑ 出"}
+# The kiosk's keys for 入/出: function keys, which a scanner in keyboard mode never sends (digits, Enter, LF, Tab)
+ENTRY_TYPE_KEYS = {"Entry": "f1", "Exit": "f2"}
+ENTRY_TYPE_BUTTON = "{label}（{key}）"
+ENTRY_TYPE_KEYS_HINT = "キーボードの {entry} で「入」、{exit} で「出」に切り替えます"
 SCAN_PROMPT = "バーコードをスキャンしてください"
 SCAN_PLACEHOLDER = "保護者ID"
 GREETING = {"Entry": "{name}さん。\nおはようございます。", "Exit": "{name}さん。\nお疲れ様でした。"}

@@ -196,6 +196,29 @@ async def test_the_toggle_switches_between_entry_and_exit(station_config, kiosk_
         assert app.screen.entry_type == "Entry"
 
 
+async def test_f1_and_f2_switch_entry_and_exit_from_the_keyboard_while_the_scanner_types(station_config, kiosk_world):
+    config = station_config()
+    store_session(config, kiosk_world)
+    hanako = kiosk_world.parents[0]
+    app = StationApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        assert str(app.screen.query_one("#entry", Button).label) == "入（F1）"
+        assert str(app.screen.query_one("#exit", Button).label) == "出（F2）"
+        assert text_of(app, "#toggle-keys") == "キーボードの F1 で「入」、F2 で「出」に切り替えます"
+        await pilot.press("f2")
+        assert app.screen.entry_type == "Exit" and app.screen.query_one("#exit").has_class("-selected")
+        assert app.screen.focused is app.screen.query_one("#scan")  # the scanner still types into the scan input
+        await scan(pilot, *str(hanako.id))
+        await eventually(lambda: statuses(app) == ["成功"], "the exit to be recorded")
+        await pilot.press("f2")  # choosing 出 again keeps it
+        await pilot.press("f1")
+        assert app.screen.entry_type == "Entry" and app.screen.query_one("#entry").has_class("-selected")
+    assert [log.entry_type for log in recorded_logs(kiosk_world.nursery_id)] == ["Exit"]
+    kept = Station(config)
+    assert kept.entry_type == "Entry"  # kept for the next start
+    await kept.close()
+
+
 async def test_the_chosen_exit_survives_a_restart(station_config, kiosk_world):
     config = station_config()
     store_session(config, kiosk_world)
