@@ -4,6 +4,7 @@ What any page could use (act, times, the paged table) is in dashboards/component
 """
 
 import re
+from collections.abc import Callable
 from functools import partial
 
 import streamlit as st
@@ -100,28 +101,30 @@ def log_note(log: dict) -> str:
     return ""
 
 
-def all_parents(nursery_id: int) -> dict[int, str]:
-    """Every parent of the nursery by id (at most 500 by §8.3, read 100 at a time), for a picker of parents."""
+def _every(fetch: Callable[..., dict], nursery_id: int, option: Callable[[dict], str]) -> dict[int, str]:
+    """Every record of a nursery's list by id, read PICKER_PAGE at a time, shown as option(record)."""
     found: dict[int, str] = {}
     page = 1
     while True:
-        result = entry_logs_api.list_parents(nurseryId=nursery_id, page=page, page_size=PICKER_PAGE)
-        found |= {parent["id"]: parent["name"] for parent in result["items"]}
+        result = fetch(nurseryId=nursery_id, page=page, page_size=PICKER_PAGE)
+        found |= {item["id"]: option(item) for item in result["items"]}
         if page * PICKER_PAGE >= result["total"]:
             return found
         page += 1
+
+
+def all_parents(nursery_id: int) -> dict[int, str]:
+    """Every parent of the nursery by id (at most 500 by §8.3), for a picker of parents."""
+    return _every(entry_logs_api.list_parents, nursery_id, lambda parent: parent["name"])
 
 
 def all_children(nursery_id: int) -> dict[int, str]:
-    """Every child of the nursery by id (read 100 at a time), for a picker of children: name and class."""
-    found: dict[int, str] = {}
-    page = 1
-    while True:
-        result = entry_logs_api.list_children(nurseryId=nursery_id, page=page, page_size=PICKER_PAGE)
-        found |= {child["id"]: f"{child['name']}（{child['className'] or 'クラスなし'}）" for child in result["items"]}
-        if page * PICKER_PAGE >= result["total"]:
-            return found
-        page += 1
+    """Every child of the nursery by id, for a picker of children: name and class."""
+    return _every(
+        entry_logs_api.list_children,
+        nursery_id,
+        lambda child: f"{child['name']}（{child['className'] or 'クラスなし'}）",
+    )
 
 
 def parent_option(parents: dict[int, str], parent_id: int) -> str:

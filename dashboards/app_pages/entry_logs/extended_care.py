@@ -7,28 +7,13 @@ from datetime import date, time
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, clock, components, entry_logs_api, forms, labels
+from dashboards import auth, clock, components, entry_logs_api, formats, forms, labels
 from dashboards.app_pages.entry_logs import common
 
 PAGE = "entry_logs_care"
 HOURS = f"{PAGE}_hours"  # the hours form
 MONTHS_SHOWN = 13
 UNITS = [10, 15, 30, 60]
-
-
-def months() -> list[str]:
-    """This month and the twelve before it, newest first, as YYYY-MM."""
-    today = clock.today()
-    found, year, month = [], today.year, today.month
-    for _ in range(MONTHS_SHOWN):
-        found.append(f"{year:04d}-{month:02d}")
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return found
-
-
-def month_words(month: str) -> str:
-    year, number = month.split("-")
-    return f"{int(year)}年{int(number)}月"
 
 
 def care_row(child: dict) -> dict:
@@ -130,7 +115,12 @@ st.title("延長保育")
 components.show_flash(PAGE)
 nursery = common.nursery_choice(user, PAGE)
 if nursery is not None:
-    chosen = st.columns([1, 3])[0].selectbox("対象月", months(), key=f"{PAGE}_month", format_func=month_words)
+    chosen = st.columns([1, 3])[0].selectbox(
+        "対象月",
+        formats.recent_months(clock.today(), MONTHS_SHOWN),
+        key=f"{PAGE}_month",
+        format_func=formats.month_label,
+    )
     st.caption(
         "開園前の入園と閉園後の退出の時刻から、園児ごと・日ごとに延長保育の分数を計算し、日ごとに単位へ切り上げます"
         "（欠席を登録した日は含みません。スキャン漏れは「入退管理ログ」の再登録で訂正できます）。"
@@ -143,7 +133,7 @@ if nursery is not None:
         care_row,
         filters={"nurseryId": nursery["id"], "month": chosen},
         export="/entry-logs/extended-care/export",
-        note=f"（{month_words(chosen)}、会計システム用のCSVは1園児1行）",
+        note=f"（{formats.month_label(chosen)}、会計システム用のCSVは1園児1行）",
     )
     if not page["hasHours"]:
         st.warning("この月の保育時間が設定されていないため、延長保育を計算できません。下で設定してください。")

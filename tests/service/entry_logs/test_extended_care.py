@@ -117,7 +117,8 @@ def test_hours_are_set_from_this_month_on_replaced_for_a_date_and_never_for_a_pa
     assert "過去の月" in past.json()["error"]["message"]
     assert (reversed_.status_code, reversed_.json()["error"]["details"]["rule"]) == (422, "after_opening")
     assert [h["unitMinutes"] for h in client.get(url, headers=staff).json()] == [15]
-    changes = [e.changes for e in db.scalars(select(AuditEntry).where(AuditEntry.action == "set_care_hours"))]
+    audited = select(AuditEntry).where(AuditEntry.action == "set_care_hours").order_by(AuditEntry.seq)
+    changes = [entry.changes for entry in db.scalars(audited)]
     db.commit()
     assert changes[1] == {"unit_minutes": {"before": 30, "after": 15}}
     empty = client.get("/api/entry-logs/extended-care", params=MONTH, headers=staff).json()
