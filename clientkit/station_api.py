@@ -58,3 +58,6 @@ class ScanOut(CamelModel):
     child_names: list[str]
     duplicate: bool
     client_scan_id: str | None = None
+    refused_children: list[str] = []
+    pickup_warning: str | None = None
+    photo_version: int | None = None

@@ -17,6 +17,7 @@ class StationRules:
     history_size: int = 10
     flash_seconds: float = 0.2
     greeting_seconds: float = 3.0
+    alarm_seconds: float = 20.0  # a pick-up warning stays up until staff tap it, or this long
 
 
 RULES = StationRules()
@@ -43,19 +44,39 @@ BACK_TO_SCANNING = "スキャン画面に戻る"
 LOGOUT = "ログアウト"
 ENTRY_TYPE_LABEL = {"Entry": "入", "Exit": "出"}
 ENTRY_TYPE_ARROW = {"Entry": "↓ 入", "Exit": "↑ 出"}
+# The kiosk's keys for 入/出: function keys, which a scanner in keyboard mode never sends (digits, Enter, LF, Tab)
+ENTRY_TYPE_KEYS = {"Entry": "f1", "Exit": "f2"}
+ENTRY_TYPE_BUTTON = "{label}（{key}）"
+ENTRY_TYPE_KEYS_HINT = "キーボードの {entry} で「入」、{exit} で「出」に切り替えます"
 SCAN_PROMPT = "バーコードをスキャンしてください"
 SCAN_PLACEHOLDER = "保護者ID"
 GREETING = {"Entry": "{name}さん。\nおはようございます。", "Exit": "{name}さん。\nお疲れ様でした。"}
+# The greeting's line of the children expected today (the service leaves out those registered 欠席)
+GREETING_CHILDREN = "（{children}）"
+CHILD_NAME = "{name}ちゃん"
+CHILDREN_SEPARATOR = "、"
 DUPLICATE_SCAN = "{name}さん。\n既に記録されています（二重スキャン）。"
 ACCEPTING = "受付中…"  # shown the moment a scan is read, before the service answers (NFR-U-001)
 PARENT_NOT_FOUND = "保護者が見つかりません"
 SAVED_OFFLINE = "サーバーに接続できないため、スキャンを保存しました（保留）。\n接続が戻りしだい自動で送信します。"
 HISTORY_TITLE = "最近のスキャン履歴"
+PHOTO_ALT = "{name}さんの写真"
+ALARM_DISMISS = "（画面をタップすると閉じます）"
 HISTORY_COLUMNS = ("時刻", "保護者名", "入/出", "ステータス")
 UNKNOWN_PARENT_NAME = "ID {parent_id}"
 STATUS_LABEL = {"success": "成功", "pending": "保留", "failed": "保留", "duplicate": "二重"}
 # A refused scan is kept, with the service's reason, for staff to record by hand
 HELD_REASON = "保留（{reason}）"
+
+
+def greeting(entry_type: str, name: str, child_names: list[str] | tuple[str, ...]) -> str:
+    """e.g. 山田花子さん。\nおはようございます。\n（太郎ちゃん、次郎ちゃん）; the children's line only when there are
+    some."""
+    text = GREETING[entry_type].format(name=name)
+    if not child_names:
+        return text
+    children = CHILDREN_SEPARATOR.join(CHILD_NAME.format(name=child) for child in child_names)
+    return f"{text}\n{GREETING_CHILDREN.format(children=children)}"
 
 
 def status_text(status: str, message: str | None) -> str:

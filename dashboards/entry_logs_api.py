@@ -121,9 +121,17 @@ def present_parents(nursery_id: int) -> dict:
     return fetch(f"/entry-logs/nurseries/{nursery_id}/present-parents")
 
 
-def record_exit(nursery_id: int, parent_id: int) -> dict:
-    """Record now as the exit of a parent who is inside (a forgotten scan); the log names the signed-in user."""
-    return write("POST", f"/entry-logs/nurseries/{nursery_id}/parents/{parent_id}/exit")
+def record_exit(nursery_id: int, parent_id: int, occurred_at: str | None = None, reason: str = "") -> dict:
+    """Record the exit of a parent who is inside (a forgotten scan) at occurred_at (ISO, today; None: now), with an
+    optional note; the log names the signed-in user."""
+    body = {"occurredAt": occurred_at, "reason": reason}
+    return write("POST", f"/entry-logs/nurseries/{nursery_id}/parents/{parent_id}/exit", body)
+
+
+def record_log(nursery_id: int, parent_id: int, entry_type: str, occurred_at: str, reason: str) -> dict:
+    """再登録: the entry or exit a scan missed, at its real time (ISO with its zone), with the reason; 手入力."""
+    body = {"entryType": entry_type, "occurredAt": occurred_at, "reason": reason}
+    return write("POST", f"/entry-logs/nurseries/{nursery_id}/parents/{parent_id}/logs", body)
 
 
 def heatmap(nursery_id: int, **filters: Any) -> dict:
@@ -198,3 +206,89 @@ def import_roster(nursery_id: int, file_name: str, content: bytes) -> dict:
 def roster_import(nursery_id: int, import_id: int) -> dict:
     """An import's progress (uncached: the page polls it), then what it added and its rejected rows with reasons."""
     return fetch(f"/entry-logs/nurseries/{nursery_id}/roster-imports/{import_id}")
+
+
+# Pick-up safety
+
+
+def child_pickup(child_id: int) -> dict:
+    """Who may collect the child (uncached: the page changes it): collectors with kind guardian/restricted/one_day."""
+    return fetch(f"/entry-logs/children/{child_id}/pickup")
+
+
+def restrict_pickup(child_id: int, parent_id: int, note: str) -> None:
+    write("PUT", f"/entry-logs/children/{child_id}/pickup/restrictions/{parent_id}", {"note": note})
+
+
+def lift_pickup_restriction(child_id: int, parent_id: int) -> None:
+    write("DELETE", f"/entry-logs/children/{child_id}/pickup/restrictions/{parent_id}")
+
+
+def pickup_passes(nursery_id: int) -> list[dict]:
+    """The nursery's 「本日のみ」 passes of today and later (uncached)."""
+    return fetch(f"/entry-logs/nurseries/{nursery_id}/pickup-passes")
+
+
+def create_pickup_pass(nursery_id: int, data: dict) -> dict:
+    return write("POST", f"/entry-logs/nurseries/{nursery_id}/pickup-passes", data)
+
+
+def revoke_pickup_pass(nursery_id: int, parent_id: int) -> None:
+    write("DELETE", f"/entry-logs/nurseries/{nursery_id}/pickup-passes/{parent_id}")
+
+
+def pickup_pass_card(nursery_id: int, parent_id: int) -> Callable[[], bytes]:
+    """The pass's one-page PDF, fetched when the download button is clicked."""
+    return download(f"/entry-logs/nurseries/{nursery_id}/pickup-passes/{parent_id}/card")
+
+
+def set_parent_photo(parent_id: int, file_name: str, content: bytes) -> dict:
+    return write("PUT", f"/entry-logs/parents/{parent_id}/photo", files={"file": (file_name, content)})
+
+
+def remove_parent_photo(parent_id: int) -> None:
+    write("DELETE", f"/entry-logs/parents/{parent_id}/photo")
+
+
+def parent_photo(parent_id: int) -> Callable[[], bytes]:
+    return download(f"/entry-logs/parents/{parent_id}/photo")
+
+
+def pickup_alerts(nursery_id: int) -> list[dict]:
+    """Exits by someone who may not collect a child, not yet acknowledged (uncached: the panel refreshes it)."""
+    return fetch(f"/entry-logs/nurseries/{nursery_id}/pickup-alerts")
+
+
+def acknowledge_pickup_alert(nursery_id: int, alert_id: int) -> None:
+    write("POST", f"/entry-logs/nurseries/{nursery_id}/pickup-alerts/{alert_id}/acknowledge")
+
+
+# 延長保育
+
+
+def care_month(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    """The month's children with extended care as {items, total, page, page_size, hasHours}, for paginated_table.
+
+    Filters: nurseryId, month (YYYY-MM)."""
+    answer = fetch("/entry-logs/extended-care", page=page, page_size=page_size, **filters)
+    return answer | {"page_size": answer["pageSize"]}
+
+
+def care_days(nursery_id: int, month: str, child_id: int | None = None) -> list[dict]:
+    """The month's days with extended care (one child's when given): firstEntry, lastExit, minutes, units."""
+    return fetch("/entry-logs/extended-care/days", nurseryId=nursery_id, month=month, childId=child_id)
+
+
+def care_figures(nursery_id: int, month: str) -> list[dict]:
+    """The month's named figures: children with extended care, its minutes and its units."""
+    return fetch("/entry-logs/extended-care/figures", nurseryId=nursery_id, month=month)
+
+
+def care_hours(nursery_id: int) -> list[dict]:
+    """The nursery's standard hours and extended-care unit, latest start first."""
+    return fetch(f"/entry-logs/nurseries/{nursery_id}/care-hours")
+
+
+def set_care_hours(nursery_id: int, data: dict) -> dict:
+    """Hours and unit from a date of this month or later on: effectiveFrom, openingTime, closingTime, unitMinutes."""
+    return write("POST", f"/entry-logs/nurseries/{nursery_id}/care-hours", data)

@@ -89,3 +89,18 @@ def money_hover(title: str) -> str:
 def nfkc(text: str) -> str:
     """Full-width letters, digits and signs as the ASCII meant (the API reads codes and phones so, before its rules)."""
     return unicodedata.normalize("NFKC", text)
+
+
+def recent_months(today: date, count: int) -> list[str]:
+    """This month and the ones before it, newest first, as YYYY-MM (a month picker's choices)."""
+    months, year, month = [], today.year, today.month
+    for _ in range(count):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return months
+
+
+def month_label(month: str) -> str:
+    """YYYY-MM in words: 2026年1月."""
+    year, number = month.split("-")
+    return f"{year}年{int(number)}月"

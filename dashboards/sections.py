@@ -221,6 +221,12 @@ SECTIONS: tuple[Section, ...] = (
             PageSpec(
                 "app_pages/entry_logs/present.py", "園内にいる保護者", "entry-logs-present", icon=":material/groups:"
             ),
+            PageSpec(
+                "app_pages/entry_logs/pickup.py", "お迎え管理", "entry-logs-pickup", icon=":material/verified_user:"
+            ),
+            PageSpec(
+                "app_pages/entry_logs/extended_care.py", "延長保育", "entry-logs-care", icon=":material/more_time:"
+            ),
             PageSpec("app_pages/entry_logs/heatmap.py", "混雑時間帯", "entry-logs-heatmap", icon=":material/grid_on:"),
             PageSpec(
                 "app_pages/entry_logs/roster.py",

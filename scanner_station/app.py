@@ -8,6 +8,7 @@ from typing import TypeVar
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.events import Key
@@ -153,11 +154,28 @@ class LoginScreen(StationScreen):
         self.kiosk.show_main()
 
 
+def key_name(entry_type: str) -> str:
+    """The key that chooses 入 or 出, as the screen shows it (F1)."""
+    return labels.ENTRY_TYPE_KEYS[entry_type].upper()
+
+
+def toggle_label(entry_type: str) -> str:
+    return labels.ENTRY_TYPE_BUTTON.format(label=labels.ENTRY_TYPE_LABEL[entry_type], key=key_name(entry_type))
+
+
+def keys_hint() -> str:
+    return labels.ENTRY_TYPE_KEYS_HINT.format(entry=key_name("Entry"), exit=key_name("Exit"))
+
+
 class MainScreen(StationScreen):
-    """The scan screen: header, 再ログイン banner while the token has ended, 入/出 toggle, scan prompt and feedback, the
-    last scans (§6.2.2)."""
+    """The scan screen: header, 再ログイン banner while the token has ended, 入/出 toggle (its buttons, or F1 and F2,
+    keys a scanner never sends), scan prompt and feedback, the last scans (§6.2.2)."""
 
     AUTO_FOCUS = "#scan"
+    BINDINGS = [
+        Binding(key, f"choose_entry_type('{entry_type}')", labels.ENTRY_TYPE_LABEL[entry_type], priority=True)
+        for entry_type, key in labels.ENTRY_TYPE_KEYS.items()
+    ]
     entry_type: reactive[str] = reactive("Entry")
 
     def __init__(self) -> None:
@@ -181,8 +199,9 @@ class MainScreen(StationScreen):
             yield Static(labels.RELOGIN_NEEDED, id="relogin-message", markup=False)
             yield unfocusable(Button(labels.RELOGIN, id="relogin", variant="warning"))
         with Horizontal(id="toggle"):
-            yield unfocusable(Button(labels.ENTRY_TYPE_LABEL["Entry"], id="entry", classes="entry-type"))
-            yield unfocusable(Button(labels.ENTRY_TYPE_LABEL["Exit"], id="exit", classes="entry-type"))
+            for entry_type, widget_id in (("Entry", "entry"), ("Exit", "exit")):
+                yield unfocusable(Button(toggle_label(entry_type), id=widget_id, classes="entry-type"))
+        yield Static(keys_hint(), id="toggle-keys", markup=False)
         with Vertical(id="scan-panel"):
             yield Static(labels.SCAN_PROMPT, id="feedback", markup=False)
             yield ScanInput(id="scan", placeholder=labels.SCAN_PLACEHOLDER, max_length=64)
@@ -247,9 +266,13 @@ class MainScreen(StationScreen):
     # 入/出 toggle ------------------------------------------------------------------------------------------------
 
     @on(Button.Pressed, ".entry-type")
-    def choose_entry_type(self, event: Button.Pressed) -> None:
-        self.entry_type = "Entry" if event.button.id == "entry" else "Exit"
-        self.station.choose_entry_type(self.entry_type)
+    def entry_type_pressed(self, event: Button.Pressed) -> None:
+        self.action_choose_entry_type("Entry" if event.button.id == "entry" else "Exit")
+
+    def action_choose_entry_type(self, entry_type: str) -> None:
+        """入 or 出, by its button or its key; kept for the next start."""
+        self.entry_type = entry_type
+        self.station.choose_entry_type(entry_type)
 
     def watch_entry_type(self, entry_type: str) -> None:
         self.query_one("#entry").set_class(entry_type == "Entry", "-selected")
@@ -291,8 +314,10 @@ class MainScreen(StationScreen):
             return
         self._live_scan = None
         name = scan.parent_name or ""
-        if scan.status == "success":
-            self.feedback(labels.GREETING[scan.entry_type].format(name=name), "ok")
+        if scan.pickup_warning:
+            self.feedback(f"{scan.pickup_warning}\n{labels.GREETING['Exit'].format(name=name)}", "error")
+        elif scan.status == "success":
+            self.feedback(labels.greeting(scan.entry_type, name, scan.child_names), "ok")
         elif scan.status == "duplicate":
             self.feedback(labels.DUPLICATE_SCAN.format(name=name), "ok")
         else:

@@ -75,6 +75,9 @@ class Scan:
     parent_name: str | None
     message: str | None
     log_id: int | None
+    # from the service's answer, for the screen only (not kept in the queue): the children expected today
+    child_names: tuple[str, ...] = ()
+    pickup_warning: str | None = None  # an exit by someone who may not collect a child: shown in red
 
     @classmethod
     def from_row(cls, row: tuple) -> "Scan":

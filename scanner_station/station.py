@@ -277,6 +277,7 @@ class Station:
             finished = self.queue.finish(
                 scan.client_scan_id, answer_status(scan, answer), parent_name=answer.parent_name, log_id=answer.id
             )
+            finished = replace(finished, child_names=tuple(answer.child_names), pickup_warning=answer.pickup_warning)
         log.info("scan %s: %s", scan.client_scan_id, finished.status)
         self.listener.scan_finished(finished)
         return True

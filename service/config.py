@@ -178,6 +178,9 @@ class Settings(BaseSettings):
     entry_logs_retention_days: int = 365
     entry_logs_archive_batch: int = 5000
     entry_logs_cards_batch: int = 200  # parents read per short session while a card PDF is drawn
+    entry_logs_photo_max_bytes: int = 8 * 1024 * 1024  # an adult's photo as uploaded (kept only as a small JPEG)
+    entry_logs_photo_max_pixels: int = 60_000_000
+    entry_logs_photo_px: int = 480  # the longest side of the photo kept and shown at the station
 
     # loaners
     # Where the dashboards are for the links mails, posts and QR codes carry: APP_DASHBOARD_URL, else this machine at

@@ -103,11 +103,15 @@ def customers_monthly(get: Get, headers: dict, month: str) -> Reads:
         yield f"/api/fleet/reports/monthly/{customer['id']}", {"month": month}
 
 
-def per_nursery(get: Get, headers: dict, month: str) -> Reads:
-    """Each nursery the role sees."""
-    response = get("/api/entry-logs/nurseries", headers=headers)
-    for nursery in response.json() if response.status_code == 200 else []:
-        yield "/api/entry-logs/figures", {"nurseryId": nursery["id"]}
+def per_nursery(route: str, **query: str) -> Callable[[Get, dict, str], Reads]:
+    """Each nursery the role sees (with the walk's month where the route takes one)."""
+
+    def reads(get: Get, headers: dict, month: str) -> Reads:
+        response = get("/api/entry-logs/nurseries", headers=headers)
+        for nursery in response.json() if response.status_code == 200 else []:
+            yield route, {"nurseryId": nursery["id"]} | {name: month for name in query.values()}
+
+    return reads
 
 
 # The routes whose answer holds figures -> how a role reads them, and where the figures are in the answer.
@@ -123,7 +127,11 @@ FIGURE_ROUTES: dict[str, tuple[Callable[[Get, dict, str], Reads], Callable[[Any]
     "/api/crm/metrics/figures": (plain("/api/crm/metrics/figures"), lambda body: body),
     "/api/crm/dashboard": (plain("/api/crm/dashboard"), lambda body: body["by_status"] + body["figures"]),
     "/api/loaners/views/summary": (plain("/api/loaners/views/summary"), lambda body: body["figures"]),
-    "/api/entry-logs/figures": (per_nursery, lambda body: body),
+    "/api/entry-logs/figures": (per_nursery("/api/entry-logs/figures"), lambda body: body),
+    "/api/entry-logs/extended-care/figures": (
+        per_nursery("/api/entry-logs/extended-care/figures", month="month"),
+        lambda body: body,
+    ),
 }
 FIGURE_SCHEMA = "#/components/schemas/FigureRead"
 

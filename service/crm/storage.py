@@ -18,24 +18,18 @@ from pathlib import Path
 from urllib.parse import quote
 
 from PIL import Image as PilImage
-from PIL import ImageDraw, UnidentifiedImageError
+from PIL import ImageDraw
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from service.config import get_settings
-from service.crm import decoding, pdf_content, thumbnails
+from service.crm import pdf_content
 from service.crm.models import Image
 from service.errors import NotFound, ValidationFailed
+from service.pictures import decoding, headers, thumbnails
 
-JPEG, PNG, PDF, HEIF = "image/jpeg", "image/png", "application/pdf", "image/heif"
-MAGIC = (
-    (b"\xff\xd8\xff", JPEG, "jpg", "JPEG"),
-    (b"\x89PNG\r\n\x1a\n", PNG, "png", "PNG"),
-    (b"%PDF-", PDF, "pdf", None),
-)
-# HEIC/HEIF: an ISO base media file whose first box (its length, then "ftyp") names a HEIF brand
-HEIF_KIND = (HEIF, "heic", "HEIF")
-HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
+JPEG, PNG, PDF = headers.JPEG, headers.PNG, "application/pdf"
+PDF_MAGIC = b"%PDF-"
 TYPES = "JPEG・PNG・HEIC・PDF"
 INLINE = {JPEG, PNG}
 PENDING = "crm_files_written"
@@ -118,10 +112,9 @@ def _check_file(file_name: str | None, data: bytes, *, field: str) -> CheckedUpl
 
 
 def _kind(data: bytes) -> tuple[str, str, str | None] | None:
-    """A file's content type, extension and Pillow format, from its first bytes; None for any other kind."""
-    if data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:
-        return HEIF_KIND
-    return next((entry[1:] for entry in MAGIC if data.startswith(entry[0])), None)
+    """A file's content type, extension and Pillow format (None for a PDF), from its first bytes; None for any other
+    kind."""
+    return (PDF, "pdf", None) if data.startswith(PDF_MAGIC) else headers.picture_kind(data)
 
 
 def _check_pdf(data: bytes, *, name: str, field: str) -> None:
@@ -152,14 +145,13 @@ def content_disposition(content_type: str, file_name: str) -> str:
 def _picture_size(data: bytes, pil_format: str, *, name: str, field: str, max_pixels: int) -> tuple[int, int]:
     """Width and height from the header, nothing decoded."""
     try:
-        with PilImage.open(io.BytesIO(data)) as picture:
-            if picture.format != pil_format:
-                raise _reject(field, "image_type", f"{name}: ファイルの中身が拡張子と一致しません")
-            width, height = picture.size
-            if width * height > max_pixels:
-                raise _reject(field, "image_max_pixels", f"{name}: 画像の画素数が大きすぎます")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, PilImage.DecompressionBombError) as exc:
+        width, height = headers.picture_size(data, pil_format)
+    except headers.NotItsFormat as exc:
+        raise _reject(field, "image_type", f"{name}: ファイルの中身が拡張子と一致しません") from exc
+    except headers.UnreadableHeader as exc:
         raise _reject(field, "image_corrupt", f"{name}: 画像が壊れているか読み取れません") from exc
+    if width * height > max_pixels:
+        raise _reject(field, "image_max_pixels", f"{name}: 画像の画素数が大きすぎます")
     return width, height
 
 

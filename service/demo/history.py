@@ -17,6 +17,7 @@ Seeded (the same DAYS gives the same history) and idempotent: the history's own 
 import argparse
 import base64
 import hashlib
+import io
 import json
 import logging
 import os
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -653,9 +655,42 @@ def _earlier_scans(office: Office) -> None:
             counts.rebuild(db, nursery_id=nursery.id)
 
 
+def _portrait() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (300, 400), "#cbd5e1").save(out, "PNG")
+    return out.getvalue()
+
+
+def _pickup_history(office: Office, nid: int, token: str) -> None:
+    """A guardian made お迎え不可 for a child exits (the station warns, staff acknowledge the alert), the restriction is
+    lifted; 「本日のみ」 people registered, one revoked; a guardian's photo replaced, then removed, the first
+    parent's kept."""
+    admin = "nursery-admin"
+    child = office.get(admin, "/api/entry-logs/children", nurseryId=nid, page_size=1)["items"][0]
+    guardian = child["parents"][0]["id"]
+    restriction = f"/api/entry-logs/children/{child['id']}/pickup/restrictions/{guardian}"
+    office.call(admin, "PUT", restriction, json={"note": "家庭の申し出"})
+    exit_scan = {"parentId": str(guardian), "entryType": "Exit", "clientScanId": f"history-exit-{nid}"}
+    office.client.post("/api/entry-exit-logs", json=exit_scan, headers={"Authorization": f"Bearer {token}"})
+    for alert in office.get(admin, f"/api/entry-logs/nurseries/{nid}/pickup-alerts"):
+        office.post(admin, f"/api/entry-logs/nurseries/{nid}/pickup-alerts/{alert['id']}/acknowledge")
+    office.call(admin, "DELETE", restriction)
+    today = local_today(utcnow()).isoformat()
+    one_day = {"name": "履歴 祖母", "relation": "祖母", "date": today, "childIds": [child["id"]]}
+    office.post(admin, f"/api/entry-logs/nurseries/{nid}/pickup-passes", one_day)
+    person = office.post(admin, f"/api/entry-logs/nurseries/{nid}/pickup-passes", one_day | {"name": "履歴 シッター"})
+    office.call(admin, "DELETE", f"/api/entry-logs/nurseries/{nid}/pickup-passes/{person['parentId']}")
+    photo = {"file": ("photo.png", _portrait())}
+    office.call(admin, "PUT", f"/api/entry-logs/parents/{guardian}/photo", files=photo)
+    office.call(admin, "DELETE", f"/api/entry-logs/parents/{guardian}/photo")
+    first = office.get(admin, "/api/entry-logs/parents", nurseryId=nid, page_size=1)["items"][0]["id"]
+    office.call(admin, "PUT", f"/api/entry-logs/parents/{first}/photo", files=photo)
+
+
 def entry_logs_history(office: Office) -> None:
-    """At both nurseries: a station signs in (once refused), scans, a scan deleted, an exit recorded, stations signed
-    out, the stations' password changed; a roster import; attendance; a parent's barcode link reissued and revoked."""
+    """At both nurseries: a station signs in (once refused), scans, a scan deleted, an exit recorded, a missed entry
+    recorded again (再登録), stations signed out, the stations' password changed; a roster import; attendance; a
+    parent's barcode link reissued and revoked."""
     admin = "nursery-admin"
     for nursery in office.get(admin, "/api/entry-logs/nurseries")[:2]:
         nid, code = nursery["id"], nursery["code"]
@@ -666,7 +701,14 @@ def entry_logs_history(office: Office) -> None:
         token = office.post(None, "/api/auth/entry-exit-login", station | {"password": code + "-demo"})["token"]
         scan = {"parentId": str(parent["id"]), "entryType": "Entry", "clientScanId": f"history-{nid}"}
         office.client.post("/api/entry-exit-logs", json=scan, headers={"Authorization": f"Bearer {token}"})
+        _pickup_history(office, nid, token)
+        this_month = local_today(utcnow()).replace(day=1).isoformat()
+        hours = {"effectiveFrom": this_month, "openingTime": "08:00", "closingTime": "17:30", "unitMinutes": 30}
+        office.post(admin, f"/api/entry-logs/nurseries/{nid}/care-hours", hours)
         office.post(admin, f"/api/entry-logs/nurseries/{nid}/parents/{parent['id']}/exit")
+        yesterday = (utcnow() - timedelta(days=1)).isoformat()
+        missed = {"entryType": "Entry", "occurredAt": yesterday, "reason": "スキャン忘れ"}
+        office.post(admin, f"/api/entry-logs/nurseries/{nid}/parents/{parents[1]['id']}/logs", missed)
         logs = office.get(admin, "/api/entry-exit-logs", nurseryId=nid)["logs"]
         office.call(admin, "DELETE", f"/api/entry-exit-logs/{logs[0]['id']}", params={"reason": "誤読"})
         stations = f"/api/entry-logs/nurseries/{nid}/stations"

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.entry_logs.lookups import day_bounds
-from service.entry_logs.models import Attendance, Child, EntryLog, Guardian, Nursery, Parent
+from service.entry_logs.models import ABSENT, Attendance, Child, EntryLog, Guardian, Nursery, Parent
 
 DOMAIN = "entry_logs"
 TOOLTIP_LOGS = 5
@@ -25,6 +25,8 @@ class DayLog:
     timestamp: datetime
     parent_id: int
     parent_name: str
+    recorded_by: str | None = None
+    manual_reason: str | None = None
 
 
 @dataclass
@@ -35,6 +37,11 @@ class ChildDay:
     log_count: int = 0
     latest_entry: DayLog | None = None
     latest_exit: DayLog | None = None
+
+    @property
+    def absent_with_logs(self) -> bool:
+        """欠席 is registered, yet a parent of the child came or went that day: the times are another child's."""
+        return self.attendance is not None and self.attendance.status == ABSENT and self.log_count > 0
 
 
 def _day_logs(db: Session, *, nursery_id: int, day: date) -> dict[int, list]:
@@ -49,6 +56,8 @@ def _day_logs(db: Session, *, nursery_id: int, day: date) -> dict[int, list]:
             EntryLog.occurred_at,
             Parent.id.label("parent_id"),
             Parent.name.label("parent_name"),
+            EntryLog.recorded_by,
+            EntryLog.manual_reason,
             func.row_number().over(partition_by=Guardian.child_id, order_by=newest_first).label("rank"),
             func.row_number()
             .over(partition_by=(Guardian.child_id, EntryLog.entry_type), order_by=newest_first)
@@ -79,7 +88,15 @@ def _day_logs(db: Session, *, nursery_id: int, day: date) -> dict[int, list]:
 def _child_day(child: Child, attendance: Attendance | None, rows: list) -> ChildDay:
     day = ChildDay(child=child, attendance=attendance, logs=[])
     for row in rows:
-        log = DayLog(row.log_id, row.entry_type, row.occurred_at, row.parent_id, row.parent_name)
+        log = DayLog(
+            row.log_id,
+            row.entry_type,
+            row.occurred_at,
+            row.parent_id,
+            row.parent_name,
+            row.recorded_by,
+            row.manual_reason,
+        )
         day.log_count = row.total
         if row.rank <= TOOLTIP_LOGS:
             day.logs.append(log)

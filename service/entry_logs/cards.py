@@ -113,8 +113,8 @@ def pages_for(cards: int) -> int:
 
 
 def _selected(nursery_id: int, class_name: str | None) -> list[ColumnElement[bool]]:
-    """Parents of the nursery, or of the children in one class."""
-    conditions = [Parent.nursery_id == nursery_id]
+    """Parents of the nursery, or of the children in one class (「本日のみ」 people have a card of their own)."""
+    conditions = [Parent.nursery_id == nursery_id, Parent.is_pass.is_(False)]
     if class_name:
         in_class = select(Guardian.parent_id).join(Child, Child.id == Guardian.child_id)
         conditions.append(Parent.id.in_(in_class.where(Child.nursery_id == nursery_id, Child.class_name == class_name)))
@@ -237,3 +237,35 @@ class CardSheet:
 
     def output(self) -> bytes:
         return bytes(self.pdf.output())
+
+
+def pass_card(person: Parent, *, nursery_name: str, child_names: list[str]) -> bytes:
+    """A 「本日のみ」 person's one-page PDF (A5): who, the one date, the children, and their own Code128 barcode."""
+    pdf = japanese_pdf(format="A5")
+    pdf.set_auto_page_break(False)
+    pdf.set_title(f"{nursery_name} {labels.PASS_CARD_TITLE} {person.name}")
+    pdf.add_page()
+    width = pdf.w - 2 * MARGIN_X
+    day = person.pass_date.strftime("%Y/%m/%d") if person.pass_date else "-"
+    lines = (
+        (10, nursery_name),
+        (16, labels.PASS_CARD_TITLE),
+        (20, f"{person.name} 様"),
+        (11, labels.PASS_CARD_RELATION.format(relation=person.relation or "-")),
+        (13, labels.PASS_CARD_VALID.format(day=day)),
+        (11, labels.PASS_CARD_CHILDREN.format(children="、".join(child_names) or "-")),
+    )
+    pdf.set_xy(MARGIN_X, 14)
+    for size, text in lines:
+        pdf.set_font(FONT, size=size)
+        pdf.multi_cell(width, size * 0.55, text, align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_x(MARGIN_X)
+    top = pdf.get_y() + 6
+    pdf.image(barcode_png(person.id), x=MARGIN_X + 10, y=top, w=width - 20, h=40)
+    pdf.set_xy(MARGIN_X, top + 42)
+    pdf.set_font(FONT, size=16)
+    pdf.cell(width, 8, str(person.id), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_x(MARGIN_X)
+    pdf.set_font(FONT, size=9)
+    pdf.multi_cell(width, 5, labels.PASS_CARD_USAGE, align="C")
+    return bytes(pdf.output())

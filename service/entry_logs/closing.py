@@ -6,51 +6,55 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
-from service.audit import service as audit
 from service.audit.service import Actor
 from service.dashboard_links import page_url
 from service.database import affected_rows
-from service.entry_logs import counts, insights, labels
+from service.entry_logs import corrections, insights, labels
 from service.entry_logs.lookups import closing_passed, local_today, local_zone
 from service.entry_logs.models import EXIT, EntryLog, Nursery, Parent
-from service.errors import Conflict
+from service.errors import Conflict, ValidationFailed
 from service.identity.models import Grant, User
 from service.outbox.service import enqueue
 
 DOMAIN = "entry_logs"
 ADMIN_ROLE = "admin"
-EXIT_FIELDS = ("parent_id", "nursery_id", "entry_type", "occurred_at", "station_id", "recorded_by")
 PRESENT_PAGE = "entry-logs-present"  # the 園内にいる保護者 page's address in the dashboards (dashboards/sections.py)
 NOTICE_REF = "entry_logs_closing_notice"
 
 
-def record_exit(db: Session, *, nursery: Nursery, parent: Parent, actor: Actor, now: datetime) -> EntryLog:
-    """Write an Exit at `now` for a parent who is inside (a forgotten scan): counted as a scan is, and audited."""
-    db.execute(select(Parent.id).where(Parent.id == parent.id).with_for_update())  # queue behind the parent's scans
-    if not insights.is_inside(db, nursery=nursery, parent_id=parent.id, now=now):
+def record_exit(
+    db: Session,
+    *,
+    nursery: Nursery,
+    parent: Parent,
+    actor: Actor,
+    now: datetime,
+    at: datetime | None = None,
+    reason: str | None = None,
+) -> EntryLog:
+    """Write an Exit for a parent who is inside (a forgotten scan) at `at` (default now: today, not before their
+    entry), counted as a scan is, and audited."""
+    at = now if at is None else corrections.checked_time(at, now)
+    if local_today(at) != local_today(now):
+        raise ValidationFailed(labels.EXIT_NOT_TODAY, details={"field": "occurredAt", "rule": "today"})
+    corrections.lock_parent(db, parent)
+    entered = insights.entered_at(db, nursery=nursery, parent_id=parent.id, now=now)
+    if entered is None:
         raise Conflict(labels.PARENT_NOT_INSIDE, code="parent_not_inside", details={"parentId": parent.id})
-    log = EntryLog(
-        parent_id=parent.id,
-        nursery_id=nursery.id,
-        entry_type=EXIT,
-        occurred_at=now,
-        created_at=now,
-        recorded_by=actor.label[:100],
-    )
-    db.add(log)
-    db.flush()
-    counts.add(db, [(log.nursery_id, log.occurred_at, log.entry_type)], by=1)
-    audit.record(
+    if at < entered:
+        message = labels.EXIT_BEFORE_ENTRY.format(entered=entered.astimezone(local_zone()).strftime("%H:%M:%S"))
+        raise ValidationFailed(message, details={"field": "occurredAt", "rule": "after_entry"})
+    return corrections.write_by_hand(
         db,
+        nursery=nursery,
+        parent=parent,
+        entry_type=EXIT,
+        at=at,
+        reason=reason,
         actor=actor,
         action="record_exit",
-        domain=DOMAIN,
-        target_type="entry_exit_log",
-        target_id=log.id,
-        changes=audit.diff({}, audit.snapshot(log, EXIT_FIELDS)),
-        at=now,
+        now=now,
     )
-    return log
 
 
 def admins(db: Session, *, nursery: Nursery) -> list[User]:

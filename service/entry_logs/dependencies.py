@@ -66,6 +66,15 @@ def nursery_parent(db: DbSession, nursery: PathNursery, parent_id: Annotated[int
 NurseryParent = Annotated[Parent, Depends(nursery_parent)]
 
 
+def child_nursery_parent(db: DbSession, child: PathChild, parent_id: Annotated[int, Path(ge=1)]) -> Parent:
+    """A parent of the path's child's nursery: another nursery's parent is a 404, for callers who may see both too."""
+    scope = TenantScope(DOMAIN, "nursery", str(child.nursery_id))
+    return roster.parent_in_scope(db, scope=scope, parent_id=parent_id)
+
+
+ChildNurseryParent = Annotated[Parent, Depends(child_nursery_parent)]
+
+
 def parse_bound(value: str | None, *, field: str, end: bool) -> datetime | None:
     """A range bound: a date is a whole local day (`to` includes it); a datetime without a zone is local time."""
     if not value:

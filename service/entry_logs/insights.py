@@ -58,10 +58,11 @@ def present_parents(db: Session, *, nursery: Nursery, now: datetime) -> list[Pre
     return [PresentParent(pid, name, at, names.get(pid, []), missing) for pid, name, at in rows]
 
 
-def is_inside(db: Session, *, nursery: Nursery, parent_id: int, now: datetime) -> bool:
-    """Whether the parent's latest log today is an entry."""
+def entered_at(db: Session, *, nursery: Nursery, parent_id: int, now: datetime) -> datetime | None:
+    """When the parent came in, while inside (their latest log today is an entry); None when they are not."""
     latest = _latest_today(nursery.id, now, parent_id)
-    return db.scalar(select(latest.c.entry_type).where(latest.c.rank == 1)) == ENTRY
+    row = db.execute(select(latest.c.entry_type, latest.c.occurred_at).where(latest.c.rank == 1)).first()
+    return row.occurred_at if row is not None and row.entry_type == ENTRY else None
 
 
 def heatmap(

@@ -34,6 +34,38 @@ IMPORT_STATUSES = {"queued": "待機中", "running": "処理中", "done": "完�
 NO_PARENTS_FOR_CARDS = "このクラスにはカードを作る保護者がいません"
 BAD_HOUR_MINUTE = "時刻はHH:MM形式（例: 18:30）で指定してください"
 PARENT_NOT_INSIDE = "この保護者は園内にいないため、退出を記録できません（今日の入園記録がないか、退出済みです）"
+# 再登録 (CON-B-002: a wrong scan is deleted, the right one recorded by hand at its real time)
+MANUAL_IN_FUTURE = "未来の日時は登録できません"
+MANUAL_TOO_OLD = "登録できるのは保存期間（{days}日）内の日時です"
+MANUAL_NEEDS_ZONE = "日時にはタイムゾーン（例: +09:00）を付けてください"
+EXIT_BEFORE_ENTRY = "退出の時刻は入園の時刻（{entered}）より後にしてください"
+EXIT_NOT_TODAY = "退出を記録できるのは今日の時刻です（前日以前は入退管理ログの「再登録」で登録してください）"
+MANUAL_MARK = "手入力"
+ABSENT_WITH_LOGS_MARK = "欠席登録あり"  # a child registered 欠席 whose parent came or went that day
+# 延長保育 (extended_care.py)
+BAD_MONTH = "対象月はYYYY-MM形式（例: 2026-01）で指定してください"
+HOURS_IN_PAST_MONTH = "過去の月の保育時間は変更できません（適用開始日は今月以降にしてください）"
+HOURS_REVERSED = "終了時刻は開始時刻より後にしてください"
+NO_CARE_HOURS = "保育時間が設定されていません"
+CARE_MINUTES_COLUMN = "延長保育時間（分）"
+CARE_UNITS_COLUMN = "延長保育単位数"
+# Pick-up safety (pickup.py)
+PICKUP_WARNING = "{children}のお迎えは登録されていません — 職員が確認してください"
+CHILD_NAME = "{name}ちゃん"
+PICKUP_KINDS = {"guardian": "保護者", "restricted": "お迎え不可", "one_day": "本日のみ"}
+PASS_DATE_PAST = "「本日のみ」の日付は今日以降にしてください"
+PASS_NEEDS_CHILDREN = "お迎えする園児を1人以上選んでください"
+CHILDREN_OF_OTHER_NURSERY = "指定された園児はこの保育園に登録されていません"
+PASS_NOT_FOUND = "「本日のみ」のお迎え登録が見つかりません"
+NOT_A_GUARDIAN = "「本日のみ」の方はお迎え不可にできません（登録を取り消してください）"
+ALERT_NOT_FOUND = "お迎えの警告が見つかりません"
+PHOTO_NOT_FOUND = "写真が登録されていません"
+PHOTO_TYPES = "JPEG・PNG・HEIC"
+PASS_CARD_TITLE = "お迎え用バーコード（本日のみ）"
+PASS_CARD_VALID = "有効日: {day}（この日のみ有効）"
+PASS_CARD_CHILDREN = "お迎えする園児: {children}"
+PASS_CARD_RELATION = "続柄: {relation}"
+PASS_CARD_USAGE = "お迎えの際、保育園の入退登録端末のスキャナーにかざしてください"
 
 # Closing time: parents still inside after it, and the admins' e-mail listing them
 MISSING_EXIT_MARK = "退出記録なし"
@@ -65,6 +97,7 @@ CSV_HEADER = (
     "端末",
     "端末の時刻",
     "手入力者",
+    "手入力の理由",
     "登録日時",
     "遅延登録",
 )
@@ -89,6 +122,15 @@ AUDIT = register(
             "set_attendance": "出欠の記録",
             "clear_attendance": "出欠の取消",
             "record_exit": "退出の記録",
+            "record_log": "入退の再登録",
+            "restrict_pickup": "お迎え不可の設定",
+            "lift_pickup_restriction": "お迎え不可の解除",
+            "create_pickup_pass": "「本日のみ」お迎えの登録",
+            "revoke_pickup_pass": "「本日のみ」お迎えの取消",
+            "set_guardian_photo": "保護者写真の登録",
+            "remove_guardian_photo": "保護者写真の削除",
+            "acknowledge_pickup_alert": "お迎え警告の確認",
+            "set_care_hours": "保育時間（延長保育）の設定",
             "soft_delete": "入退ログの削除（記録は保持）",
         },
         targets={
@@ -107,6 +149,7 @@ AUDIT = register(
                 "名簿取込", by_column("entry_logs_roster_import", "filename"), name_field="filename"
             ),
             "station_session": Target("入退登録端末", by_column("entry_logs_station_session", "station_id")),
+            "pickup_alert": Target("お迎え警告", by_column("entry_logs_pickup_alert", "child_names")),
         },
         fields={
             "code": "保育園コード",
@@ -134,6 +177,18 @@ AUDIT = register(
             "delete_reason": "削除理由",
             "reason": "理由",
             "recorded_by": "手入力者",
+            "manual_reason": "手入力の理由",
+            "restricted_parent_id": "お迎え不可の保護者",
+            "relation": "続柄",
+            "pass_date": "有効日",
+            "child_ids": "園児",
+            "photo": "写真",
+            "photo_version": "写真の版",
+            "acknowledged_at": "確認日時",
+            "acknowledged_by": "確認者",
+            "effective_from": "適用開始日",
+            "opening_time": "保育開始時刻",
+            "unit_minutes": "延長保育の単位（分）",
             "filename": "ファイル名",
             "rows": "行数",
             "parents_created": "追加した保護者",
@@ -148,6 +203,8 @@ AUDIT = register(
             "nursery_id": by_column("entry_logs_nursery", "name"),
             "parent_id": by_column("entry_logs_parent", "name"),
             "parent_ids": by_column("entry_logs_parent", "name"),
+            "restricted_parent_id": by_column("entry_logs_parent", "name"),
+            "child_ids": by_column("entry_logs_child", "name"),
         },
     )
 )

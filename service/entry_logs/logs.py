@@ -51,6 +51,7 @@ class LogRow:
     received_at: datetime
     station_time: datetime | None
     recorded_by: str | None
+    manual_reason: str | None
     child_names: list[str] = field(kw_only=True)  # keyword-only: a row's columns fill the positions
 
     @property
@@ -76,6 +77,7 @@ def _row_select() -> Select:
             EntryLog.created_at,
             EntryLog.station_scanned_at,
             EntryLog.recorded_by,
+            EntryLog.manual_reason,
         )
         .join(Parent, Parent.id == EntryLog.parent_id)
         .join(Nursery, Nursery.id == EntryLog.nursery_id)
@@ -99,6 +101,11 @@ def _order(oldest_first: bool) -> tuple:
     return EntryLog.occurred_at.desc(), EntryLog.id.desc()
 
 
+def log_row(db: Session, log_id: int) -> LogRow:
+    """One log as the list shows it."""
+    return _rows(db, _row_select().where(EntryLog.id == log_id))[0]
+
+
 def list_logs(
     db: Session, *, flt: LogFilter, scope: TenantScope, offset: int, limit: int, oldest_first: bool = False
 ) -> tuple[list[LogRow], int]:
@@ -120,6 +127,7 @@ CSV_VALUES: tuple[Callable[[LogRow], Any], ...] = (
     attrgetter("station_id"),
     attrgetter("station_time"),
     attrgetter("recorded_by"),
+    attrgetter("manual_reason"),
     attrgetter("received_at"),
     lambda row: labels.LATE_MARK if row.late else "",
 )

@@ -3,7 +3,7 @@
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base, utcnow
@@ -17,6 +17,9 @@ ENTRY_TYPES = (ENTRY, EXIT)
 PRESENT = "present"
 ABSENT = "absent"
 ATTENDANCE_STATUSES = (PRESENT, ABSENT)
+RESTRICTED = "restricted"  # a guardian who must not collect the child
+ONE_DAY = "one_day"  # a 「本日のみ」 person who may collect the child on their pass's date
+PICKUP_KINDS = (RESTRICTED, ONE_DAY)
 
 
 class Nursery(Base):
@@ -73,6 +76,14 @@ class Parent(Base):
     # The phone barcode link (parent_links.py): only a link of the current version works, and none while revoked
     link_version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     link_revoked: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A 「本日のみ」 person (pickup.py): who they are to the child, and the one local day they may collect (None for
+    # parents, and for a pass revoked); their children are their pickup rules' (kind one_day), never guardians.
+    relation: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    pass_date: Mapped[date | None]
+    is_pass: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # True while the adult has pickup rules (a restriction, or a pass): only then does an exit scan look them up
+    pickup_check: Mapped[bool] = mapped_column(default=False, server_default=false())
+    photo_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))  # 0: no photo (ParentPhoto)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -157,6 +168,7 @@ class EntryLog(Base):
     # the station's own clock reading of the scan, kept where it differs from occurred_at (a tablet whose clock drifts)
     station_scanned_at: Mapped[datetime | None]
     recorded_by: Mapped[str | None] = mapped_column(String(100))  # staff who recorded the log by hand (no station)
+    manual_reason: Mapped[str | None] = mapped_column(String(200))  # why staff recorded it by hand (再登録)
     deleted_at: Mapped[datetime | None]
     deleted_by: Mapped[str | None] = mapped_column(String(100))
     delete_reason: Mapped[str | None] = mapped_column(String(200))
@@ -195,3 +207,71 @@ class RosterImport(Base):
     error: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+
+class PickupRule(Base):
+    """Who may not, or only on one day, collect a child: a restricted guardian, or a 「本日のみ」 person's child."""
+
+    __tablename__ = "entry_logs_pickup_rule"
+    __table_args__ = (CheckConstraint("kind IN ('restricted', 'one_day')", name="kind"),)
+
+    child_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_child.id", ondelete="CASCADE"), primary_key=True)
+    parent_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("entry_logs_parent.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ParentPhoto(Base):
+    """An adult's photo (uploaded by staff, decoded and made small in a child process), shown at the station on their
+    scans; never in a CSV or a log line."""
+
+    __tablename__ = "entry_logs_parent_photo"
+
+    parent_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("entry_logs_parent.id", ondelete="CASCADE"), primary_key=True
+    )
+    nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), index=True)
+    image: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PickupAlert(Base):
+    """An exit scanned by someone who may not collect one of the children: stored, shown at the station in red, and
+    listed for staff until one of them acknowledges it."""
+
+    __tablename__ = "entry_logs_pickup_alert"
+    __table_args__ = (Index("ix_entry_logs_pickup_alert_nursery_open", "nursery_id", "acknowledged_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"))
+    log_id: Mapped[int] = mapped_column(BigId, ForeignKey("entry_logs_log.id", ondelete="CASCADE"), unique=True)
+    parent_id: Mapped[int] = mapped_column(BigId, ForeignKey("entry_logs_parent.id", ondelete="CASCADE"), index=True)
+    child_names: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class CareHours(Base):
+    """A nursery's standard hours and extended-care unit (延長保育) from a date on: a change applies from its date, so
+    an earlier month keeps the hours it was computed with."""
+
+    __tablename__ = "entry_logs_care_hours"
+    __table_args__ = (
+        UniqueConstraint("nursery_id", "effective_from"),
+        CheckConstraint("unit_minutes > 0", name="unit_minutes"),
+        CheckConstraint("opening_time < closing_time", name="hours"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"))
+    effective_from: Mapped[date]
+    opening_time: Mapped[time]
+    closing_time: Mapped[time]
+    unit_minutes: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -226,8 +226,9 @@ CHILD_ORDER = (Child.class_name, Child.id)
 
 
 def parent_query(*, nursery: Nursery, q: str | None) -> Select:
-    """The nursery's parents whose name or phone contains q, listed by id (`PARENT_ORDER`)."""
-    stmt: Select = select(Parent).where(Parent.nursery_id == nursery.id)
+    """The nursery's parents (「本日のみ」 people are not) whose name or phone contains q, listed by id
+    (`PARENT_ORDER`)."""
+    stmt: Select = select(Parent).where(Parent.nursery_id == nursery.id, Parent.is_pass.is_(False))
     return stmt.where(contains(q, Parent.name, Parent.phone)) if q else stmt
 
 

@@ -21,10 +21,12 @@ DELETE /entry-exit-logs/{id} takes `reason` as a query parameter (the body guard
 `physical=true` is for the 入退管理 管理者 role (and platform admins) only (SEC-006).
 """
 
+from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile
+from fastapi.security import HTTPAuthorizationCredentials
 
 from service import documents, exports
 from service.database import utcnow
@@ -34,18 +36,24 @@ from service.entry_logs import (
     attendance,
     cards,
     closing,
+    corrections,
     csv_exports,
+    extended_care,
     insights,
     labels,
     logs,
     pages,
+    parent_links,
+    pickup,
     roster,
     roster_import,
     scans,
     station,
 )
+from service.entry_logs.care_figures import care_figures
 from service.entry_logs.dependencies import (
     DOMAIN,
+    ChildNurseryParent,
     DomainAdmin,
     Filters,
     ListQuery,
@@ -59,8 +67,9 @@ from service.entry_logs.dependencies import (
     StaffScope,
     list_query,
 )
+from service.entry_logs.extended_care import CareFilter
 from service.entry_logs.lookups import closing_passed, local_today, local_zone
-from service.entry_logs.models import Child, Nursery, Parent, RosterImport
+from service.entry_logs.models import CareHours, Child, Nursery, Parent, PickupAlert, RosterImport
 from service.entry_logs.schemas import (
     NOTE_MAX,
     AttendanceDay,
@@ -69,27 +78,40 @@ from service.entry_logs.schemas import (
     AttendanceUpdate,
     CardJobRead,
     CardsIn,
+    CareChild,
+    CareDay,
+    CareHoursIn,
+    CareHoursRead,
+    CarePage,
     ChildAttendance,
     ChildCreate,
+    ChildPickup,
     ChildRead,
     ChildUpdate,
+    Collector,
     DayLog,
     EntryExitLoginIn,
     EntryExitLoginOut,
+    ExitIn,
     HeartbeatOut,
     Heatmap,
     HeatmapCell,
     LogPage,
     LogRead,
+    ManualLogIn,
     NurseryCreate,
     NurseryRead,
     NurseryUpdate,
     ParentCreate,
     ParentRead,
     ParentUpdate,
+    PassCreate,
+    PassRead,
     PasswordIn,
+    PickupAlertRead,
     PresentParent,
     PresentParents,
+    RestrictionIn,
     RosterImportRead,
     ScanIn,
     ScanOut,
@@ -97,9 +119,10 @@ from service.entry_logs.schemas import (
     Vocabulary,
     utc_seconds,
 )
+from service.figures import FigureRead
 from service.identity.dependencies import bearer
 from service.identity.router import request_actor
-from service.lanes import JsonAnswer, LaneDatabase, LaneRequest, LaneRouter, parse_body
+from service.lanes import JsonAnswer, LaneDatabase, LaneRequest, LaneRouter, parse_body, run_on_connection
 from service.openapi import declares, media
 from service.pagination import Page, PageParams, page_params
 from service.schemas import IsoDate, QueryText, SingleLine
@@ -177,8 +200,28 @@ async def scan(request: LaneRequest) -> tuple[int, bytes]:
         child_names=parent.child_names,
         duplicate=result.duplicate,
         client_scan_id=log.client_scan_id,
+        refused_children=list(result.refused_children),
+        pickup_warning=pickup.warning(result.refused_children),
+        photo_version=parent.photo_version or None,
     )
     return (200 if result.duplicate else 201), answer
+
+
+@station_router.get("/entry-exit-logs/parents/{parent_id}/photo", **media("image/jpeg"))
+@declares(401, 404)
+def station_photo(
+    parent_id: Annotated[int, Path(ge=1)],
+    db: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
+) -> Response:
+    """The adult's photo for the station that scanned them (a station of their nursery, still let in)."""
+    claims = station.station_claims(f"Bearer {credentials.credentials}" if credentials else "")
+    run_on_connection(db.connection(), station.admitted_fingerprint(claims))
+    return _photo(pickup.photo_of(db, scope=claims.scope, parent_id=parent_id))
+
+
+def _photo(image: bytes) -> Response:
+    return Response(image, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
 
 # Staff: logs and attendance ----------------------------------------------------------------------
@@ -244,6 +287,7 @@ def _child_attendance(day: attendance.ChildDay) -> ChildAttendance:
         entry_exit_log_count=day.log_count,
         latest_entry=_day_log(day.latest_entry),
         latest_exit=_day_log(day.latest_exit),
+        absent_with_logs=day.absent_with_logs,
     )
 
 
@@ -425,16 +469,49 @@ def present_parents(nursery: PathNursery, db: DbSession) -> PresentParents:
 
 @admin_router.post("/nurseries/{nursery_id}/parents/{parent_id}/exit", response_model=DayLog, status_code=201)
 @declares(409)  # the parent is not inside
-def record_exit(nursery: PathNursery, parent: NurseryParent, caller: StaffCaller, db: DbSession) -> DayLog:
-    """Record by hand that a parent inside left now (a forgotten scan): an Exit log naming the staff member."""
-    log = closing.record_exit(db, nursery=nursery, parent=parent, actor=caller.actor, now=utcnow())
+def record_exit(
+    nursery: PathNursery, parent: NurseryParent, caller: StaffCaller, db: DbSession, body: ExitIn | None = None
+) -> DayLog:
+    """Record by hand that a parent inside left (a forgotten scan), now or at `occurredAt` earlier today (not before
+    their entry): an Exit log naming the staff member."""
+    given = body or ExitIn()
+    log = closing.record_exit(
+        db,
+        nursery=nursery,
+        parent=parent,
+        actor=caller.actor,
+        now=utcnow(),
+        at=given.occurred_at,
+        reason=given.reason,
+    )
     return DayLog(
         log_id=log.id,
         entry_type=log.entry_type,
         timestamp=log.occurred_at,
         parent_id=parent.id,
         parent_name=parent.name,
+        recorded_by=log.recorded_by,
+        manual_reason=log.manual_reason,
     )
+
+
+@admin_router.post("/nurseries/{nursery_id}/parents/{parent_id}/logs", response_model=LogRead, status_code=201)
+def record_log(
+    nursery: PathNursery, parent: NurseryParent, body: ManualLogIn, caller: StaffCaller, db: DbSession
+) -> LogRead:
+    """再登録 (CON-B-002): record by hand the entry or exit a scan missed, at its real time (today or an earlier day
+    within the retention) with the reason; the log is marked 手入力 with who and why, and counted as a scan is."""
+    log = corrections.record_log(
+        db,
+        nursery=nursery,
+        parent=parent,
+        entry_type=body.entry_type,
+        at=body.occurred_at,
+        reason=body.reason,
+        actor=caller.actor,
+        now=utcnow(),
+    )
+    return LogRead.model_validate(logs.log_row(db, log.id))
 
 
 @admin_router.get("/nurseries/{nursery_id}/heatmap", response_model=Heatmap)
@@ -447,6 +524,218 @@ def heatmap(nursery: PathNursery, flt: Filters, scope: StaffScope, db: DbSession
         total=sum(c for _, _, c in cells),
         cells=[HeatmapCell(weekday=w, hour=h, count=c) for w, h, c in cells],
     )
+
+
+# Admin pages: who may collect, photos, alerts -------------------------------------------------------------------
+
+
+@admin_router.get("/children/{child_id:int}/pickup", response_model=ChildPickup)
+def child_pickup(child: PathChild, db: DbSession) -> ChildPickup:
+    """Who may collect the child: its guardians (お迎え不可 when restricted) and its 「本日のみ」 people."""
+    return ChildPickup(
+        child_id=child.id,
+        child_name=child.name,
+        collectors=[
+            Collector.model_validate(c).model_copy(update={"kind_label": labels.PICKUP_KINDS[c.kind]})
+            for c in pickup.collectors(db, child=child)
+        ],
+    )
+
+
+@admin_router.put("/children/{child_id:int}/pickup/restrictions/{parent_id:int}", status_code=204)
+def restrict_pickup(
+    child: PathChild, parent: ChildNurseryParent, body: RestrictionIn, caller: StaffCaller, db: DbSession
+) -> None:
+    """A guardian who must not collect the child: their exit scans are stored, warned in red and alerted."""
+    pickup.restrict(db, child=child, parent=parent, note=body.note, actor=caller.actor)
+
+
+@admin_router.delete("/children/{child_id:int}/pickup/restrictions/{parent_id:int}", status_code=204)
+def lift_pickup_restriction(child: PathChild, parent: ChildNurseryParent, caller: StaffCaller, db: DbSession) -> None:
+    pickup.lift_restriction(db, child=child, parent=parent, actor=caller.actor)
+
+
+def _pass_read(db: DbSession, person: Parent) -> PassRead:
+    return PassRead(
+        parent_id=person.id,
+        nursery_id=person.nursery_id,
+        name=person.name,
+        relation=person.relation,
+        pass_date=person.pass_date,
+        child_names=pickup.pass_children(db, person),
+        url=parent_links.link_url(person),
+    )
+
+
+@admin_router.post("/nurseries/{nursery_id}/pickup-passes", response_model=PassRead, status_code=201)
+@declares(404)  # a child of another nursery
+def create_pickup_pass(nursery: PathNursery, body: PassCreate, caller: StaffCaller, db: DbSession) -> PassRead:
+    """「本日のみ」: a person who may collect these children on one date, with their own barcode (card PDF, phone)."""
+    person = pickup.create_pass(
+        db,
+        nursery=nursery,
+        name=body.name,
+        relation=body.relation,
+        day=body.date,
+        child_ids=body.child_ids,
+        actor=caller.actor,
+        now=utcnow(),
+    )
+    return _pass_read(db, person)
+
+
+@admin_router.get("/nurseries/{nursery_id}/pickup-passes", response_model=list[PassRead])
+def pickup_passes(nursery: PathNursery, db: DbSession) -> list[PassRead]:
+    """The nursery's passes of today and later, soonest first."""
+    found = pickup.passes(db, nursery=nursery, since=local_today(utcnow()))
+    return [_pass_read(db, person) for person, _ in found]
+
+
+@admin_router.delete("/nurseries/{nursery_id}/pickup-passes/{parent_id:int}", status_code=204)
+def revoke_pickup_pass(nursery: PathNursery, parent_id: int, caller: StaffCaller, db: DbSession) -> None:
+    """The person may collect nobody any more; their logs stay."""
+    pickup.revoke_pass(db, person=pickup.pass_of(db, nursery=nursery, parent_id=parent_id), actor=caller.actor)
+
+
+@admin_router.get("/nurseries/{nursery_id}/pickup-passes/{parent_id:int}/card", **media("application/pdf"))
+def pickup_pass_card(nursery: PathNursery, parent_id: int, db: DbSession) -> Response:
+    """The person's one-page PDF: name, relation, date, children and their barcode."""
+    person = pickup.pass_of(db, nursery=nursery, parent_id=parent_id)
+    pdf = cards.pass_card(person, nursery_name=nursery.name, child_names=pickup.pass_children(db, person))
+    name = f"pickup_pass_{person.id}.pdf"
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@admin_router.put("/parents/{parent_id:int}/photo", response_model=ParentRead)
+def set_parent_photo(
+    parent: PathParent, caller: StaffCaller, db: DbSession, file: Annotated[UploadFile, File()]
+) -> Parent:
+    """The adult's photo (JPEG, PNG or HEIC), shown at the station on their scans; kept small, never in a CSV."""
+    return pickup.set_photo(db, parent=parent, data=file.file.read(), actor=caller.actor, now=utcnow())
+
+
+@admin_router.delete("/parents/{parent_id:int}/photo", status_code=204)
+def remove_parent_photo(parent: PathParent, caller: StaffCaller, db: DbSession) -> None:
+    pickup.remove_photo(db, parent=parent, actor=caller.actor)
+
+
+@admin_router.get("/parents/{parent_id:int}/photo", **media("image/jpeg"))
+def parent_photo(parent: PathParent, scope: StaffScope, db: DbSession) -> Response:
+    return _photo(pickup.photo_of(db, scope=scope, parent_id=parent.id))
+
+
+def _alert_read(alert: PickupAlert, parent_name: str) -> PickupAlertRead:
+    names = tuple(alert.child_names.split("、"))
+    return PickupAlertRead(
+        id=alert.id,
+        log_id=alert.log_id,
+        parent_id=alert.parent_id,
+        parent_name=parent_name,
+        child_names=alert.child_names,
+        warning=pickup.warning(names) or "",
+        created_at=alert.created_at,
+    )
+
+
+@admin_router.get("/nurseries/{nursery_id}/pickup-alerts", response_model=list[PickupAlertRead])
+def pickup_alerts(nursery: PathNursery, db: DbSession) -> list[PickupAlertRead]:
+    """Exits by someone who may not collect a child, not yet acknowledged, newest first."""
+    return [_alert_read(alert, name) for alert, name in pickup.open_alerts(db, nursery=nursery)]
+
+
+@admin_router.post("/nurseries/{nursery_id}/pickup-alerts/{alert_id:int}/acknowledge", status_code=204)
+def acknowledge_pickup_alert(nursery: PathNursery, alert_id: int, caller: StaffCaller, db: DbSession) -> None:
+    """Staff checked the hand-over: the alert leaves the list."""
+    pickup.acknowledge(
+        db, alert=pickup.alert_of(db, nursery=nursery, alert_id=alert_id), actor=caller.actor, now=utcnow()
+    )
+
+
+# Admin pages: 延長保育 -----------------------------------------------------------------------------------------
+
+
+Month = Annotated[str | None, Query(description="YYYY-MM (default: this month, Japan time)", max_length=7), SingleLine]
+
+
+def care_filter(nursery: QueryNursery, month: Month = None) -> CareFilter:
+    return CareFilter(nursery_id=nursery.id, month=extended_care.parse_month(month, utcnow()))
+
+
+Care = Annotated[CareFilter, Depends(care_filter)]
+
+
+def _hours_read(hours: CareHours) -> CareHoursRead:
+    return CareHoursRead.model_validate(hours)
+
+
+@admin_router.get("/nurseries/{nursery_id}/care-hours", response_model=list[CareHoursRead])
+def care_hours(nursery: PathNursery, db: DbSession) -> list[CareHoursRead]:
+    """The nursery's standard hours and extended-care unit, latest start first."""
+    return [_hours_read(hours) for hours in extended_care.hours_of(db, nursery=nursery)]
+
+
+@admin_router.post("/nurseries/{nursery_id}/care-hours", response_model=CareHoursRead, status_code=201)
+def set_care_hours(nursery: PathNursery, body: CareHoursIn, caller: StaffCaller, db: DbSession) -> CareHoursRead:
+    """Hours and unit from a date of this month or later on (a past month keeps its figures); audited."""
+    hours = extended_care.set_hours(
+        db,
+        nursery=nursery,
+        effective_from=body.effective_from,
+        opening=body.opening_time,
+        closing=body.closing_time,
+        unit_minutes=body.unit_minutes,
+        actor=caller.actor,
+        now=utcnow(),
+    )
+    return _hours_read(hours)
+
+
+@admin_router.get("/extended-care", response_model=CarePage)
+def extended_care_month(flt: Care, db: DbSession, paging: Paging) -> CarePage:
+    """The month's children with extended care (by child id): days, minutes and units."""
+    month = extended_care.care_month(db, flt, offset=paging.offset, limit=paging.page_size)
+    return CarePage(
+        items=[CareChild.model_validate(row) for row in month.rows],
+        total=month.total,
+        page=paging.page,
+        page_size=paging.page_size,
+        has_hours=month.has_hours,
+    )
+
+
+@admin_router.get("/extended-care/export", **exports.DOWNLOAD)
+def export_extended_care(flt: Care, db: DbSession) -> exports.CsvStream:
+    """The month for accounting: one row per child, Japanese headers, UTF-8 with a BOM."""
+    name = f"extended_care_{flt.nursery_id}_{flt.month:%Y%m}"
+    return exports.download(extended_care.care_export(db, flt), name)
+
+
+@admin_router.get("/extended-care/days", response_model=list[CareDay])
+def extended_care_days(
+    flt: Care, db: DbSession, child_id: Annotated[int | None, Query(alias="childId", ge=1)] = None
+) -> list[CareDay]:
+    """The month's days with extended care, by day (one child's with childId)."""
+    return [
+        CareDay(
+            child_id=row.child_id,
+            child_name=row.child_name,
+            class_name=row.class_name,
+            day=date.fromisoformat(row.day),
+            first_entry=extended_care.moment_of(row.first_in),
+            last_exit=extended_care.moment_of(row.last_out),
+            minutes_before=row.minutes_before,
+            minutes_after=row.minutes_after,
+            minutes=row.minutes,
+            units=row.units,
+        )
+        for row in extended_care.care_days(db, flt, child_id=child_id)
+    ]
+
+
+@admin_router.get("/extended-care/figures", response_model=list[FigureRead])
+def extended_care_figures(flt: Care, db: DbSession) -> list[FigureRead]:
+    """The month's named figures: children with extended care, its minutes and units."""
+    return care_figures(db, flt, now=utcnow())
 
 
 # Admin pages: parents and children ---------------------------------------------------------------

@@ -3,7 +3,7 @@
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import NamedTuple
 
@@ -11,8 +11,9 @@ from sqlalchemy import and_, bindparam, or_, select
 
 from service.config import get_settings
 from service.dialect import Dialect, InsertUnlessFound, Step, current
-from service.entry_logs import counts, labels
-from service.entry_logs.models import Child, EntryLog, Guardian, Nursery, Parent, StationSession
+from service.entry_logs import counts, labels, pickup
+from service.entry_logs.lookups import local_today
+from service.entry_logs.models import EXIT, Attendance, Child, EntryLog, Guardian, Nursery, Parent, StationSession
 from service.entry_logs.schemas import ScanIn
 from service.entry_logs.station import (
     StationClaims,
@@ -36,7 +37,9 @@ class ScannedParent:
     id: int
     name: str
     nursery_id: int
-    child_names: list[str]
+    child_names: list[str]  # the children expected on the scan's day (欠席 left out)
+    pickup_check: bool = False
+    photo_version: int = 0
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class ScanResult:
     log: ScannedLog
     parent: ScannedParent
     duplicate: bool
+    refused_children: tuple[str, ...] = ()  # expected today, and this adult may not collect them (an exit)
 
 
 def parse_parent_id(raw: int | str) -> int:
@@ -115,6 +119,9 @@ class LockedParent(NamedTuple):
     parent_name: str
     nursery_id: int
     child_name: str | None
+    child_absent: bool  # 欠席 is registered for the child on the scan's day: not greeted, not expected
+    pickup_check: bool  # the adult has pickup rules: an exit looks them up (pickup.refused_children)
+    photo_version: int
     password_hash: str | None
     station_generation: int
     session_id: int | None
@@ -128,6 +135,9 @@ _LOCKED_PARENT = scoped_by_parameter(
             parent_name=Parent.name,
             nursery_id=Parent.nursery_id,
             child_name=Child.name,
+            child_absent=Attendance.id.is_not(None),
+            pickup_check=Parent.pickup_check,
+            photo_version=Parent.photo_version,
             password_hash=Nursery.entry_exit_password_hash,
             station_generation=Nursery.station_generation,
             session_id=StationSession.id,
@@ -137,6 +147,7 @@ _LOCKED_PARENT = scoped_by_parameter(
     .outerjoin(StationSession, open_session_join(Parent.nursery_id))
     .outerjoin(Guardian, Guardian.parent_id == Parent.id)
     .outerjoin(Child, Child.id == Guardian.child_id)
+    .outerjoin(Attendance, pickup.absent_on_day(Child.id))
     .where(Parent.id == bindparam("parent_id"))
     .order_by(Child.id)
     .with_for_update(of=Parent),
@@ -144,9 +155,10 @@ _LOCKED_PARENT = scoped_by_parameter(
 )
 
 
-def _parent_parameters(claims: StationClaims, parent_id: int) -> dict[str, object]:
+def _parent_parameters(claims: StationClaims, parent_id: int, day: date) -> dict[str, object]:
     return {
         "parent_id": parent_id,
+        "day": day,
         "session_id": claims.session_id,
         **tenant_parameter(claims.scope, Parent.nursery_id),
     }
@@ -160,8 +172,15 @@ def _admitted_parent(claims: StationClaims, parent_id: int, rows: list[LockedPar
         raise NotFound(labels.PARENT_NOT_FOUND, code="parent_not_found", details={"parentId": str(parent_id)})
     first = rows[0]
     admit(claims, first)
-    children = [row.child_name for row in rows if row.child_name is not None]
-    return ScannedParent(first.parent_id, first.parent_name, first.nursery_id, children)
+    children = [row.child_name for row in rows if row.child_name is not None and not row.child_absent]
+    return ScannedParent(
+        first.parent_id,
+        first.parent_name,
+        first.nursery_id,
+        children,
+        first.pickup_check,
+        first.photo_version,
+    )
 
 
 class LogRow(NamedTuple):
@@ -288,7 +307,7 @@ def _locked_and_written(
     before the lock was granted, the earlier logs this scan repeats, or none and the log written for it (and
     counted) while the station is let in; then the station admitted by the locked rows (a refusal on SQLite rolls
     the write back)."""
-    parent_parameters = _parent_parameters(claims, scan.parent_id)
+    parent_parameters = _parent_parameters(claims, scan.parent_id, local_today(scan.at))
     lock = Query(_LOCKED_PARENT, parent_parameters)
     parameters = scan.parameters() | parent_parameters | {"pwf": claims.pwf}
     writes = [Query(step.statement, parameters, "all" if step.answers else "none") for step in _write_steps(current())]
@@ -321,6 +340,15 @@ def record_scan(claims: StationClaims, scan: ScanIn, now: datetime) -> Work[Scan
         number, claims.nursery_id, scan.entry_type, scan.client_scan_id, scan.station_id, when.at, when.station_at, now
     )
     parent, earlier, written = yield from _locked_and_written(claims, new)
-    if written is None:
-        return ScanResult(log=_repeated(new, earlier), parent=parent, duplicate=True)
-    return ScanResult(log=written, parent=parent, duplicate=False)
+    log = written or _repeated(new, earlier)
+    refused: tuple[str, ...] = ()
+    if parent.pickup_check and log.entry_type == EXIT:  # the one extra lookup, for adults with pickup rules only
+        door = pickup.DoorExit(
+            parent.id,
+            parent.nursery_id,
+            local_today(log.occurred_at),
+            written.id if written else None,
+            now,
+        )
+        refused = yield from pickup.refused_children(door)
+    return ScanResult(log=log, parent=parent, duplicate=written is None, refused_children=refused)

@@ -23,10 +23,12 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from service.entry_logs.labels import (
+    ABSENT_WITH_LOGS_MARK,
     ATTENDANCE_LABELS,
     BAD_HOUR_MINUTE,
     ENTRY_TYPE_LABELS,
     LATE_MARK,
+    MANUAL_MARK,
     MISSING_EXIT_MARK,
     ROSTER_COLUMNS,
 )
@@ -147,12 +149,22 @@ class ScanOut(CamelModel):
     nursery_id: int
     entry_type: EntryType
     timestamp: UtcSeconds
-    child_names: list[str]
+    child_names: list[str] = Field(description="the parent's children expected on the scan's day (欠席 left out)")
     duplicate: bool = Field(description="true when nothing new was written: a replayed clientScanId or a double scan")
     client_scan_id: str | None = Field(
         default=None,
         description="the returned log's clientScanId: the request's own for its own (replayed) write; "
         "another scan's, or null, for a double scan",
+    )
+    refused_children: list[str] = Field(
+        default_factory=list,
+        description="an exit by someone who may not collect these children, expected today (stored all the same)",
+    )
+    pickup_warning: str | None = Field(
+        default=None, description="the red warning the station shows for refusedChildren (null: none)"
+    )
+    photo_version: int | None = Field(
+        default=None, description="the adult has a photo: GET /entry-exit-logs/parents/{parentId}/photo (null: none)"
     )
 
 
@@ -174,6 +186,7 @@ class LogRead(CamelModel):
         description="the station's own clock reading of the scan, where it was off by more than a minute"
     )
     recorded_by: str | None = Field(description="the staff member who recorded it by hand (no station)")
+    manual_reason: str | None = Field(description="why it was recorded by hand (再登録)")
     late: bool = Field(description="stored well after it happened (a scan queued offline): APP_ENTRY_LOGS_LATE_MINUTES")
 
 
@@ -200,6 +213,8 @@ class DayLog(CamelModel):
     timestamp: UtcSeconds
     parent_id: int
     parent_name: str
+    recorded_by: str | None = Field(default=None, description="the staff member who recorded it by hand (手入力)")
+    manual_reason: str | None = Field(default=None, description="why it was recorded by hand")
 
 
 class ChildAttendance(CamelModel):
@@ -211,6 +226,9 @@ class ChildAttendance(CamelModel):
     entry_exit_log_count: int
     latest_entry: DayLog | None
     latest_exit: DayLog | None
+    absent_with_logs: bool = Field(
+        description="欠席 is registered, yet a parent of the child came or went that day (欠席登録あり by the times)"
+    )
 
 
 class AttendanceDay(CamelModel):
@@ -223,6 +241,133 @@ class AttendanceDay(CamelModel):
 class AttendanceUpdate(CamelModel):
     status: AttendanceStatus
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTE_MAX), MultiLine] = ""
+
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NOTE_MAX), SingleLine]
+OccurredAt = Annotated[datetime, Field(description="when it happened, with its zone (e.g. 2026-01-14T08:05:00+09:00)")]
+
+
+class ManualLogIn(CamelModel):
+    """再登録: an entry or exit a scan missed, at its real time, with the reason (required)."""
+
+    entry_type: EntryType
+    occurred_at: OccurredAt
+    reason: Reason
+
+
+class ExitIn(CamelModel):
+    """退出を記録: when the parent left (today, not before their entry; default now) and, optionally, why."""
+
+    occurred_at: OccurredAt | None = None
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTE_MAX), SingleLine] = ""
+
+
+# Pick-up safety ---------------------------------------------------------------------------------------------------
+
+PickupKind = Literal["guardian", "restricted", "one_day"]
+
+
+class Collector(CamelModel):
+    """An adult in a child's pick-up list: a guardian (restricted or not) or a 「本日のみ」 person."""
+
+    parent_id: int
+    name: str
+    relation: str
+    kind: PickupKind
+    kind_label: str = ""
+    pass_date: date | None
+    note: str
+    has_photo: bool
+
+
+class ChildPickup(CamelModel):
+    child_id: int
+    child_name: str
+    collectors: list[Collector]
+
+
+class RestrictionIn(CamelModel):
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTE_MAX), SingleLine] = Field(
+        "", description="why (a court order, the family's request)"
+    )
+
+
+class PassCreate(CamelModel):
+    """A 「本日のみ」 person: who, who they are to the child, the one date, and the children they may collect."""
+
+    name: Name
+    relation: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50), SingleLine] = ""
+    date: date
+    child_ids: Annotated[list[StrictInt], Field(min_length=1, max_length=10)]
+
+
+class PassRead(CamelModel):
+    parent_id: int
+    nursery_id: int
+    name: str
+    relation: str
+    pass_date: date | None = Field(description="the one day they may collect; null once revoked")
+    child_names: list[str]
+    url: str | None = Field(description="their phone barcode page")
+
+
+class PickupAlertRead(CamelModel):
+    id: int
+    log_id: int
+    parent_id: int
+    parent_name: str
+    child_names: str
+    warning: str
+    created_at: UtcSeconds
+
+
+# 延長保育 ----------------------------------------------------------------------------------------------------------
+
+
+class CareHoursIn(CamelModel):
+    """Standard hours and the extended-care unit from a date (this month or later) on."""
+
+    effective_from: date
+    opening_time: HourMinute
+    closing_time: HourMinute
+    unit_minutes: Annotated[int, Field(ge=1, le=240)]
+
+
+class CareHoursRead(CareHoursIn):
+    id: int
+
+
+class CareChild(CamelModel):
+    """A child's extended care in the month: days, minutes and units."""
+
+    month: str
+    child_id: int
+    child_name: str
+    class_name: str
+    days: int
+    minutes: int
+    units: int
+
+
+class CarePage(CamelModel):
+    items: list[CareChild]
+    total: int
+    page: int
+    page_size: int
+    has_hours: bool = Field(description="false: the nursery has no hours for the month, so no extended care")
+
+
+class CareDay(CamelModel):
+    child_id: int
+    child_name: str
+    class_name: str
+    day: date
+    first_entry: UtcSeconds | None
+    last_exit: UtcSeconds | None
+    minutes_before: int
+    minutes_after: int
+    minutes: int
+    units: int
 
 
 # Nurseries, parents, children ------------------------------------------------------------------
@@ -292,6 +437,7 @@ class ParentRead(CamelModel):
     name: str
     phone: str
     children: list[ChildBrief]
+    photo_version: int = Field(0, description="0: no photo")
 
 
 ParentIds = Annotated[list[StrictInt], Field(max_length=10)]
@@ -428,5 +574,9 @@ class Vocabulary(CamelModel):
     late_mark: str = Field(default=LATE_MARK, description="shown with a log stored well after it happened")
     missing_exit_mark: str = Field(
         default=MISSING_EXIT_MARK, description="shown with a parent still inside after the closing time"
+    )
+    manual_mark: str = Field(default=MANUAL_MARK, description="shown with a log staff recorded by hand")
+    absent_with_logs_mark: str = Field(
+        default=ABSENT_WITH_LOGS_MARK, description="shown by the times of a child registered 欠席 whose parent scanned"
     )
     rules: FormRules = Field(default_factory=FormRules)

@@ -63,10 +63,12 @@ def test_scans_online_offline_and_after_a_reload(nursery: World, station):
     message, unsent = page.locator("#message"), page.locator("#unsent")
 
     scan(page, parents[0].id)
-    expect(message).to_have_text(f"{parents[0].name}さん。\nおはようございます。")
+    expect(message).to_have_text(
+        f"{parents[0].name}さん。\nおはようございます。\n（sakura園児0ちゃん、sakura園児7ちゃん）"
+    )
     page.get_by_role("button", name="出", exact=True).click()
     scan(page, parents[1].id)
-    expect(message).to_have_text(f"{parents[1].name}さん。\nお疲れ様でした。")
+    expect(message).to_have_text(f"{parents[1].name}さん。\nお疲れ様でした。\n（sakura園児1ちゃん）")
     scan(page, parents[1].id)
     expect(message).to_contain_text("既に記録されています（二重スキャン）")
     scan(page, 9999999)

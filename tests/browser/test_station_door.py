@@ -77,7 +77,7 @@ def assert_never_shown(page: Page, *marks: str) -> None:
 
 
 def greeting(parent: Parent, entry_type: str = "Entry") -> str:
-    return words.GREETING[entry_type].format(name=parent.name)
+    return words.greeting(entry_type, parent.name, [child.name for child in parent.children])
 
 
 def rows(page: Page):

@@ -63,6 +63,7 @@ def attendance_rows(at) -> dict[str, dict]:
             "marks": re.findall(r'<div class="el-mark" style="color: (#\w+)">(.*?)</div>', cells[3]),
             "tooltip": re.findall(r"<div[^>]*>(.*?)</div>", tip.group(1)) if tip else [],
             "note": cells[4],
+            "flag": re.findall(r'<div class="el-flag">(.*?)</div>', cells[3]),
         }
     return rows
 
@@ -84,6 +85,7 @@ def test_pickup_times_show_the_latest_of_each_in_colour_with_the_days_records_on
         "marks": [(GREEN, "↓ 09:15"), (ORANGE, "↑ 15:30")],
         "tooltip": ["送り迎え履歴:", "保護者: sakura保護者0", "09:15:32 入（登園）", "15:30:15 出（降園）"],
         "note": "",
+        "flag": [],
     }
     assert rows["sakura園児1"]["marks"] == [(GREEN, "↓ 16:00"), (ORANGE, "↑ 17:45")]
     assert rows["sakura園児1"]["tooltip"] == [
@@ -103,6 +105,7 @@ def test_pickup_times_show_the_latest_of_each_in_colour_with_the_days_records_on
         "marks": [],
         "tooltip": [],
         "note": "風邪のため",
+        "flag": [],
     }
     assert rows["sakura園児3"]["status"] == "未記録"
     assert rows["sakura園児3"]["marks"] == [(GREEN, "↓ 09:15"), (ORANGE, "↑ 15:30")]
@@ -126,9 +129,10 @@ def test_recording_attendance_shows_in_the_table(db, day_of_pickups, open_app):
     at = button(at, "記録する").click().run()
 
     assert texts(at.success) == ["sakura園児3の01/14の出席状態を「欠席」にしました。"]
-    assert {k: v for k, v in attendance_rows(at)["sakura園児3"].items() if k in ("status", "note")} == {
+    assert {k: v for k, v in attendance_rows(at)["sakura園児3"].items() if k in ("status", "note", "flag")} == {
         "status": "欠席",
         "note": "通院",
+        "flag": ["欠席登録あり"],  # its parent (also 園児0's) came and went: the times are not 園児3's
     }
 
 

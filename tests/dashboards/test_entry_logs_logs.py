@@ -3,7 +3,7 @@ reason (staff softly, 管理者 also for good), the CSV."""
 
 import json
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -223,7 +223,7 @@ def test_csv_export_holds_every_filtered_log_in_the_chosen_order(db, month, open
 
     assert rows[0] == [
         *("日時", "保護者ID", "保護者名", "入/出", "関連園児", "保育園", "端末"),
-        *("端末の時刻", "手入力者", "登録日時", "遅延登録"),
+        *("端末の時刻", "手入力者", "手入力の理由", "登録日時", "遅延登録"),
     ]
     assert len(rows) == 31
     assert rows[1] == [
@@ -233,6 +233,7 @@ def test_csv_export_holds_every_filtered_log_in_the_chosen_order(db, month, open
         "入",
         "sakura園児0、sakura園児3",
         "さくら保育園",
+        "",
         "",
         "",
         "",
@@ -274,9 +275,37 @@ def test_staff_see_only_their_nursery_and_soft_delete_a_row_and_admins_pick_one(
     assert [row["保護者名"] for row in table(at)] == ["himawari保護者0"]
 
 
-def test_the_note_says_who_recorded_a_log_by_hand_or_what_the_stations_clock_read():
+def test_the_note_says_what_the_stations_clock_read():
+    """(Who recorded a log by hand and why: test_staff_re_register_a_missed_entry_at_its_time_...)"""
     from dashboards.app_pages.entry_logs.common import log_note
 
-    assert log_note({"recordedBy": "staff1", "stationTime": None}) == "手入力（staff1）"
     assert log_note({"recordedBy": None, "stationTime": "2026-01-14T00:20:11Z"}) == "端末の時計: 2026/01/14 09:20:11"
     assert log_note({"recordedBy": None, "stationTime": None}) == ""
+
+
+def test_staff_re_register_a_missed_entry_at_its_time_and_it_is_listed_as_manual(db, sakura, open_app):  # noqa: F811
+    parent = sakura.parents[1]
+    at = open_page(open_app, staff_of(db, sakura), LOGS)
+    prefix = "entry_logs_logs_manual_0"
+    at.selectbox(key=f"{prefix}_parent").set_value(parent.id)
+    at.radio(key=f"{prefix}_type").set_value("Entry")
+    at.date_input(key=f"{prefix}_at_day").set_value(date(2026, 1, 14))
+    at.time_input(key=f"{prefix}_at_time").set_value(time(8, 5))
+
+    at = button(at, "再登録する").click().run()
+    assert texts(at.error) == ["理由を200文字以内で入力してください（必須・改行などの制御文字は使えません）。"]
+    at.text_input(key=f"{prefix}_reason").input("スキャン忘れ")
+    at = button(at, "再登録する").click().run()
+
+    assert not at.exception, at.exception
+    assert texts(at.success) == ["sakura保護者1 さんの「入」を2026/01/14 08:05で再登録しました（手入力）。"]
+    assert at.selectbox(key="entry_logs_logs_manual_1_parent").value is None  # the form starts empty again
+    [row] = table(at)
+    assert (row["日時"], row["保護者名"], row["備考"]) == (
+        "2026/01/14 08:05:00",
+        "sakura保護者1",
+        "手入力（sakura-staff: スキャン忘れ）",
+    )
+    recorded = db.execute(select(EntryLog.recorded_by, EntryLog.manual_reason)).one()
+    assert tuple(recorded) == ("sakura-staff", "スキャン忘れ")
+    db.commit()

@@ -1,13 +1,14 @@
-"""入退管理 › 園内にいる保護者 at the closing time: 退出記録なし, and staff recording a forgotten exit by parent id."""
+"""入退管理 › 園内にいる保護者 at the closing time: 退出記録なし, and staff recording a forgotten exit by parent id, at
+the time the parent left (asked for, now unless changed) after a second click."""
 
-from datetime import time
+from datetime import datetime, time
 
 from sqlalchemy import select
 
 from service.entry_logs.models import EntryLog
-from tests.dashboards.conftest import open_page, texts
+from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_entry_logs_logs import sakura, staff_of  # noqa: F401 - fixtures
-from tests.service.entry_logs.test_closing import today_at, two_inside_one_left
+from tests.service.entry_logs.test_closing import TOKYO, today_at, two_inside_one_left
 from tests.service.entry_logs.world import add_log
 
 PRESENT = "app_pages/entry_logs/present.py"
@@ -36,12 +37,23 @@ def test_after_closing_staff_see_who_has_no_exit_and_record_one_by_parent(db, sa
     db.commit()
 
     at = exit_button(at, p0.id).click().run()
+    assert not at.exception, at.exception
+    assert "**sakura保護者0** さん" in at.warning[0].value and not at.success  # asked first, nothing written yet
+    chosen = at.time_input(key="entry_logs_present_exit_time")
+    assert chosen.value == datetime.now(TOKYO).time().replace(second=0, microsecond=0)  # now, unless changed
+    left = today_at(0.6).time().replace(second=0, microsecond=0)  # after the entry (0.2), before now
+    chosen.set_value(left)
+
+    at = button(at, "この時刻で退出を記録する").click().run()
 
     assert not at.exception, at.exception
-    assert texts(at.success) == ["sakura保護者0 さんの退出を記録しました。"]
+    assert texts(at.success) == [f"sakura保護者0 さんの退出を{left:%H:%M}で記録しました。"]
     assert [name for name, _ in shown(at)] == ["sakura保護者1", "sakura保護者2"]
-    recorded = db.execute(select(EntryLog.parent_id, EntryLog.recorded_by).where(EntryLog.recorded_by.is_not(None)))
-    assert recorded.all() == [(p0.id, "sakura-staff")]
+    recorded = db.execute(
+        select(EntryLog.parent_id, EntryLog.recorded_by, EntryLog.occurred_at).where(EntryLog.recorded_by.is_not(None))
+    ).one()
+    assert recorded[:2] == (p0.id, "sakura-staff")
+    assert recorded.occurred_at.astimezone(TOKYO).time() == left
     db.commit()
 
 

@@ -196,6 +196,29 @@ async def test_the_toggle_switches_between_entry_and_exit(station_config, kiosk_
         assert app.screen.entry_type == "Entry"
 
 
+async def test_f1_and_f2_switch_entry_and_exit_from_the_keyboard_while_the_scanner_types(station_config, kiosk_world):
+    config = station_config()
+    store_session(config, kiosk_world)
+    hanako = kiosk_world.parents[0]
+    app = StationApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        assert str(app.screen.query_one("#entry", Button).label) == "入（F1）"
+        assert str(app.screen.query_one("#exit", Button).label) == "出（F2）"
+        assert text_of(app, "#toggle-keys") == "キーボードの F1 で「入」、F2 で「出」に切り替えます"
+        await pilot.press("f2")
+        assert app.screen.entry_type == "Exit" and app.screen.query_one("#exit").has_class("-selected")
+        assert app.screen.focused is app.screen.query_one("#scan")  # the scanner still types into the scan input
+        await scan(pilot, *str(hanako.id))
+        await eventually(lambda: statuses(app) == ["成功"], "the exit to be recorded")
+        await pilot.press("f2")  # choosing 出 again keeps it
+        await pilot.press("f1")
+        assert app.screen.entry_type == "Entry" and app.screen.query_one("#entry").has_class("-selected")
+    assert [log.entry_type for log in recorded_logs(kiosk_world.nursery_id)] == ["Exit"]
+    kept = Station(config)
+    assert kept.entry_type == "Entry"  # kept for the next start
+    await kept.close()
+
+
 async def test_the_chosen_exit_survives_a_restart(station_config, kiosk_world):
     config = station_config()
     store_session(config, kiosk_world)
@@ -210,7 +233,7 @@ async def test_the_chosen_exit_survives_a_restart(station_config, kiosk_world):
         assert not restarted.screen.query_one("#entry").has_class("-selected")
         await scan(pilot, *str(kiosk_world.parents[0].id))
         await eventually(lambda: statuses(restarted) == ["成功"], "the scan to be recorded")
-        assert text_of(restarted, "#feedback") == "山田 花子さん。\nお疲れ様でした。"
+        assert text_of(restarted, "#feedback") == "山田 花子さん。\nお疲れ様でした。\n（山田 太郎ちゃん）"
     assert [log.entry_type for log in recorded_logs(kiosk_world.nursery_id)] == ["Exit"]
 
 
@@ -222,14 +245,14 @@ async def test_a_scan_is_recorded_with_a_greeting_and_a_green_flash(station_conf
     async with app.run_test(size=SIZE) as pilot:
         await scan(pilot, *str(hanako.id))
         await eventually(lambda: statuses(app) == ["成功"], "the first scan to be recorded")
-        assert text_of(app, "#feedback") == "山田 花子さん。\nおはようございます。"
+        assert text_of(app, "#feedback") == "山田 花子さん。\nおはようございます。\n（山田 太郎ちゃん）"
         assert app.screen.has_class("-flash-ok")
         assert history(app)[0][1:] == ["山田 花子", "↓ 入", "成功"]
 
         await pilot.click("#exit")
         await scan(pilot, *str(taro.id))
         await eventually(lambda: statuses(app) == ["成功", "成功"], "the second scan to be recorded")
-        assert text_of(app, "#feedback") == "佐藤 太郎さん。\nお疲れ様でした。"
+        assert text_of(app, "#feedback") == "佐藤 太郎さん。\nお疲れ様でした。\n（佐藤 次郎ちゃん）"
         assert history(app)[0][1:] == ["佐藤 太郎", "↑ 出", "成功"]
 
     logs = recorded_logs(kiosk_world.nursery_id)
@@ -297,7 +320,7 @@ async def test_every_scanner_suffix_ends_a_scan_without_an_error(station_config,
         await pilot.press(*typed[0], *suffix, *typed[1], *suffix)
         await eventually(lambda: statuses(app) == ["成功", "成功"], "both scans to be recorded")
         assert [row[1] for row in history(app)] == ["佐藤 太郎", "山田 花子"]
-        assert text_of(app, "#feedback") == "佐藤 太郎さん。\nおはようございます。"
+        assert text_of(app, "#feedback") == "佐藤 太郎さん。\nおはようございます。\n（佐藤 次郎ちゃん）"
         assert app.screen.query_one("#scan", Input).value == ""
     assert "error" not in feedback_kinds
     assert [log.parent_id for log in recorded_logs(kiosk_world.nursery_id)] == [hanako.id, taro.id]

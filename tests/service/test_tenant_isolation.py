@@ -344,6 +344,12 @@ def entry_logs_walk_of(client, db) -> Walk:
             {"json": scan | {"nurseryId": sakura.nursery.id}, "headers": sakura.station_headers},
             NOT_FOUND,
         ),
+        (
+            "GET",
+            f"/api/entry-exit-logs/parents/{himawari.parents[0].id}/photo",
+            {"headers": sakura.station_headers},
+            NOT_FOUND,
+        ),
     ]
     exempt = {
         ("GET", "/api/entry-logs/vocabulary"): "labels only",

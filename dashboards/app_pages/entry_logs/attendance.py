@@ -27,6 +27,8 @@ table.el-attendance .el-none { color: rgba(49, 51, 63, 0.45); }
 .el-times:hover .el-tip, .el-times:focus .el-tip { display: block; }
 .el-tip div { line-height: 1.6; }
 .el-tip .el-tip-title { font-weight: 600; margin-bottom: 0.25rem; }
+.el-flag { display: inline-block; margin-top: 0.2rem; padding: 0 0.4rem; border-radius: 0.3rem; font-weight: 700;
+  color: #b91c1c; background: #fee2e2; border: 1px solid #fca5a5; }
 </style>
 """
 COLUMNS = ("園児名", "クラス", "出席状態", "送り迎え時刻", "備考")
@@ -44,7 +46,9 @@ def tooltip_lines(child: dict) -> list[str]:
         if log["parentName"] != parent:
             parent = log["parentName"]
             lines.append(f"保護者: {parent}")
-        lines.append(f"{components.local_datetime(log['timestamp']):%H:%M:%S} {common.DIRECTIONS[log['entryType']]}")
+        at = components.local_datetime(log["timestamp"])
+        manual = f" {common.manual_note(log)}" if log.get("recordedBy") else ""
+        lines.append(f"{at:%H:%M:%S} {common.DIRECTIONS[log['entryType']]}{manual}")
     return lines
 
 
@@ -60,7 +64,10 @@ def times_cell(child: dict) -> str:
     )
     title, *history = (escape(line) for line in tooltip_lines(child))
     tip = f'<div class="el-tip-title">{title}</div>' + "".join(f"<div>{line}</div>" for line in history)
-    return f'<span class="el-times" tabindex="0">{marks}<span class="el-tip" role="tooltip">{tip}</span></span>'
+    flag = ""
+    if child["absentWithLogs"]:
+        flag = f'<div class="el-flag">{escape(entry_logs_api.vocabulary()["absentWithLogsMark"])}</div>'
+    return f'<span class="el-times" tabindex="0">{marks}<span class="el-tip" role="tooltip">{tip}</span></span>{flag}'
 
 
 def status_cell(child: dict) -> str:

@@ -4,10 +4,12 @@ What any page could use (act, times, the paged table) is in dashboards/component
 """
 
 import re
+from collections.abc import Callable
+from functools import partial
 
 import streamlit as st
 
-from dashboards import auth, components, entry_logs_api, sections
+from dashboards import auth, components, entry_logs_api, labels, sections
 
 DOMAIN = "entry_logs"
 NURSERY_KEY = "entry_logs_nursery_id"
@@ -17,6 +19,8 @@ ARROWS = {"Entry": "↓", "Exit": "↑"}
 DIRECTIONS = {"Entry": "入（登園）", "Exit": "出（降園）"}
 ADD_NURSERY_HINT = "「園情報編集」から保育園を追加してください。"
 ASK_ADMIN_HINT = "管理者に登録を依頼してください。"
+PICKER_PAGE = 100
+ALERT_REFRESH_SECONDS = 5
 
 
 def unrestricted(user: dict) -> bool:
@@ -80,10 +84,71 @@ def name_errors(value: str, label: str) -> list[str]:
     return []
 
 
+def manual_note(log: dict) -> str:
+    """手入力（who: why） for a log staff recorded by hand, else ""."""
+    if not log.get("recordedBy"):
+        return ""
+    why = f": {log['manualReason']}" if log.get("manualReason") else ""
+    return f"{entry_logs_api.vocabulary()['manualMark']}（{log['recordedBy']}{why}）"
+
+
 def log_note(log: dict) -> str:
-    """Who recorded a log by hand, or the station's own clock where it was off."""
+    """Who recorded a log by hand and why, or the station's own clock where it was off."""
     if log.get("recordedBy"):
-        return f"手入力（{log['recordedBy']}）"
+        return manual_note(log)
     if log.get("stationTime"):
         return f"端末の時計: {components.local_time(log['stationTime'])}"
     return ""
+
+
+def _every(fetch: Callable[..., dict], nursery_id: int, option: Callable[[dict], str]) -> dict[int, str]:
+    """Every record of a nursery's list by id, read PICKER_PAGE at a time, shown as option(record)."""
+    found: dict[int, str] = {}
+    page = 1
+    while True:
+        result = fetch(nurseryId=nursery_id, page=page, page_size=PICKER_PAGE)
+        found |= {item["id"]: option(item) for item in result["items"]}
+        if page * PICKER_PAGE >= result["total"]:
+            return found
+        page += 1
+
+
+def all_parents(nursery_id: int) -> dict[int, str]:
+    """Every parent of the nursery by id (at most 500 by §8.3), for a picker of parents."""
+    return _every(entry_logs_api.list_parents, nursery_id, lambda parent: parent["name"])
+
+
+def all_children(nursery_id: int) -> dict[int, str]:
+    """Every child of the nursery by id, for a picker of children: name and class."""
+    return _every(
+        entry_logs_api.list_children,
+        nursery_id,
+        lambda child: f"{child['name']}（{child['className'] or 'クラスなし'}）",
+    )
+
+
+def parent_option(parents: dict[int, str], parent_id: int) -> str:
+    """A parent in a picker: name and id (the id tells two parents of one name apart)."""
+    return f"{parents[parent_id]}（ID {parent_id}）"
+
+
+def alert_panel(nursery_id: int, page_key: str) -> None:
+    """Exits by someone who may not collect a child, in red, until staff acknowledge them (refreshed every few
+    seconds, so staff are told at once)."""
+    for alert in entry_logs_api.pickup_alerts(nursery_id):
+        at = components.local_datetime(alert["createdAt"])
+        text, action = st.columns([5, 1], vertical_alignment="center")
+        text.error(
+            f"**{at:%H:%M:%S} {labels.plain(alert['parentName'])}さんの退出**: {labels.plain(alert['warning'])}",
+            icon=":material/warning:",
+        )
+        if action.button("確認しました", key=f"{page_key}_ack_{alert['id']}", type="primary"):
+            components.act(
+                page_key,
+                partial(entry_logs_api.acknowledge_pickup_alert, nursery_id, alert["id"]),
+                "お迎えの警告を確認済みにしました。",
+            )
+
+
+def alerts(nursery_id: int, page_key: str) -> None:
+    st.fragment(alert_panel, run_every=ALERT_REFRESH_SECONDS)(nursery_id, page_key)

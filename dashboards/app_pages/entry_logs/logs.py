@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import auth, components, entry_logs_api, labels
+from dashboards import auth, clock, components, entry_logs_api, forms, labels
 from dashboards.app_pages.entry_logs import common
 
 PAGE = "entry_logs_logs"
@@ -30,6 +30,11 @@ SOFT_NOTE = (
 )
 RANGE_REVERSED = "期間の開始が終了より後になっています。"
 PART = "名前の一部"
+MANUAL = f"{PAGE}_manual"  # the 再登録 form
+MANUAL_NOTE = (
+    "スキャンし忘れた入退や、誤スキャンを削除したあとの正しい入退を、実際の日時で登録します（今日または保存期間内の過去の日）。"
+    "登録したログは「手入力」として、登録者と理由が一覧・CSV・監査ログに残ります。"
+)
 
 
 def filter_errors(start: date | None, end: date | None) -> list[str]:
@@ -195,6 +200,55 @@ def delete_panel(logs: list[dict], *, may_remove: bool) -> None:
         confirm_delete(log, table_key([row["id"] for row in logs]), may_remove=may_remove)
 
 
+def manual_errors(parent_id: int | None, reason: str) -> list[str]:
+    """The API's rules for a 再登録: a parent, and a reason of up to noteMax characters."""
+    errors = [] if parent_id is not None else ["保護者を選択してください。"]
+    limit = entry_logs_api.rules()["noteMax"]
+    if not reason or not common.fits(reason, limit):
+        errors.append(f"理由を{limit}文字以内で入力してください（必須・改行などの制御文字は使えません）。")
+    return errors
+
+
+def manual_form(user: dict) -> None:
+    """再登録 (CON-B-002): a parent's missed entry or exit at the date and time staff give, with a required reason."""
+    with st.expander("入退を再登録（スキャン漏れ・誤スキャンの訂正）", icon=":material/edit_calendar:"):
+        st.caption(MANUAL_NOTE)
+        nursery = common.nursery_choice(user, MANUAL)
+        if nursery is None:
+            return
+        parents, types = common.all_parents(nursery["id"]), common.type_labels()
+        with st.form(MANUAL):
+            parent_id = st.selectbox(
+                "保護者",
+                list(parents),
+                index=None,
+                key=forms.key(MANUAL, "parent"),
+                format_func=lambda i: common.parent_option(parents, i),
+                placeholder="保護者を選択",
+            )
+            entry_type = st.radio(
+                "入/出", list(types), horizontal=True, key=forms.key(MANUAL, "type"), format_func=types.get
+            )
+            at = forms.date_time(forms.key(MANUAL, "at"), "日時", clock.now())
+            reason = st.text_input(
+                "理由（必須）",
+                key=forms.key(MANUAL, "reason"),
+                max_chars=entry_logs_api.rules()["noteMax"],
+                placeholder="例: スキャン忘れ（保護者から申告）",
+            ).strip()
+            submitted = st.form_submit_button("再登録する", type="primary", icon=":material/save:")
+    if submitted and not components.show_errors(manual_errors(parent_id, reason)):
+        assert parent_id is not None
+        name, when = labels.plain(parents[parent_id]), components.local_time(at)[:16]
+        done = f"{name} さんの「{types[entry_type]}」を{when}で再登録しました（手入力）。"
+        components.act(
+            PAGE,
+            lambda: entry_logs_api.record_log(nursery["id"], parent_id, entry_type, at, reason),
+            done,
+            form=MANUAL,
+        )
+
+
 user = auth.require_page(__file__)
 st.title("入退管理ログ")
 components.show_flash(PAGE)
@@ -206,3 +260,4 @@ query = applied | {"sort": order}
 shown = log_table(query)
 if shown:
     delete_panel(shown, may_remove=common.is_domain_admin(user))
+manual_form(user)

@@ -1,7 +1,8 @@
 """入退管理 › 園内にいる保護者: parents who came in today and have not left yet, refreshed every few seconds. After the
-nursery's closing time they are 退出記録なし; staff record a forgotten exit with each parent's 「退出を記録」."""
+nursery's closing time they are 退出記録なし; staff record a forgotten exit with each parent's 「退出を記録」, which
+asks for the time the parent left (now unless changed) and a second click."""
 
-from datetime import datetime
+from datetime import datetime, time
 
 import pandas as pd
 import streamlit as st
@@ -11,6 +12,10 @@ from dashboards.app_pages.entry_logs import common
 
 PAGE = "entry_logs_present"
 REFRESH_SECONDS = 15
+EXITING = f"{PAGE}_exiting"  # the parent whose exit is being confirmed: {parentId, parentName, enteredAt}
+EXIT_TIME = f"{PAGE}_exit_time"
+EXIT_DEFAULT = f"{PAGE}_exit_default"  # now, when 「退出を記録」 was pressed: the time field's starting value
+EXIT_REASON = f"{PAGE}_exit_reason"
 
 
 def stay(entered: datetime, now: datetime) -> str:
@@ -46,18 +51,55 @@ def closing_note(present: dict) -> None:
         st.caption(f"閉園時刻: {closing}")
 
 
-def exit_button(nursery_id: int, parent: dict) -> None:
-    """One parent's 「退出を記録」: keyed by the parent's id, never by a label that a write changes."""
+def exit_button(parent: dict) -> None:
+    """One parent's 「退出を記録」 (keyed by the parent's id, never by a label that a write changes): it opens the
+    confirmation below the page's title, with the time the parent left set to now."""
     name = labels.plain(parent["parentName"])
     entered = components.local_datetime(parent["enteredAt"])
     text, action = st.columns([4, 1], vertical_alignment="center")
     text.markdown(f"{name}　入園 {entered:%H:%M}")
     if action.button("退出を記録", key=f"{PAGE}_exit_{parent['parentId']}", icon=":material/logout:"):
+        st.session_state[EXITING] = {key: parent[key] for key in ("parentId", "parentName", "enteredAt")}
+        st.session_state[EXIT_DEFAULT] = clock.now().time().replace(second=0, microsecond=0)
+        for key in (EXIT_TIME, EXIT_REASON):  # the fields start again
+            st.session_state.pop(key, None)
+        st.rerun(scope="app")
+
+
+def cancel_exit() -> None:
+    st.session_state.pop(EXITING, None)
+
+
+def exit_moment(left: time) -> str:
+    """The time chosen today, in Japan time, as ISO text."""
+    return datetime.combine(clock.today(), left, tzinfo=clock.JAPAN_TIME).isoformat()
+
+
+def exit_confirmation(nursery_id: int) -> None:
+    """When did the parent leave? (now unless changed; today, not before their entry) then 記録する or キャンセル."""
+    parent = st.session_state.get(EXITING)
+    if parent is None:
+        return
+    name = labels.plain(parent["parentName"])
+    entered = components.local_datetime(parent["enteredAt"])
+    with st.form(f"{PAGE}_exit_form", border=True):
+        st.warning(f"**{name}** さん（入園 {entered:%H:%M}）の退出を記録します。退出した時刻を確かめてください。")
+        left = st.time_input("退出時刻（今日）", st.session_state[EXIT_DEFAULT], key=EXIT_TIME, step=60)
+        st.text_input("メモ（任意）", key=EXIT_REASON, max_chars=entry_logs_api.rules()["noteMax"])
+        with st.container(horizontal=True):
+            confirmed = st.form_submit_button("この時刻で退出を記録する", type="primary", icon=":material/logout:")
+            st.form_submit_button("キャンセル", on_click=cancel_exit)
+    if confirmed:
         components.act(
             PAGE,
-            lambda: entry_logs_api.record_exit(nursery_id, parent["parentId"]),
-            f"{name} さんの退出を記録しました。",
+            lambda: record_exit(nursery_id, parent["parentId"], left),
+            f"{name} さんの退出を{left:%H:%M}で記録しました。",
         )
+
+
+def record_exit(nursery_id: int, parent_id: int, left: time) -> None:
+    entry_logs_api.record_exit(nursery_id, parent_id, exit_moment(left), st.session_state[EXIT_REASON].strip())
+    cancel_exit()
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -72,9 +114,9 @@ def present_panel(nursery_id: int) -> None:
     if parents:
         st.dataframe(pd.DataFrame([present_row(p, now) for p in parents]), hide_index=True, height="content")
         with st.expander("退出を記録（スキャンし忘れた保護者）", expanded=present["closingTimePassed"]):
-            st.caption("押した時刻を退出として記録します。記録者として、あなたのログインIDが残ります。")
+            st.caption("退出した時刻を確かめて記録します。記録者として、あなたのログインIDが残ります（手入力）。")
             for parent in parents:
-                exit_button(nursery_id, parent)
+                exit_button(parent)
     else:
         st.info("いま園内にいる保護者はいません。")
     st.caption(f"{REFRESH_SECONDS}秒ごとに自動で更新されます（最終更新 {now:%H:%M:%S}）。")
@@ -85,4 +127,6 @@ st.title("園内にいる保護者")
 components.show_flash(PAGE)
 nursery = common.nursery_choice(user, PAGE)
 if nursery is not None:
+    common.alerts(nursery["id"], PAGE)
+    exit_confirmation(nursery["id"])
     present_panel(nursery["id"])

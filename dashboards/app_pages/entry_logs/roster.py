@@ -13,7 +13,6 @@ from dashboards.app_pages.entry_logs import common
 
 PAGE = "entry_logs_roster"
 PARENTS_MAX = 10
-PICKER_PAGE = 100
 IMPORT_KEY = f"{PAGE}_import_job"  # (nursery id, import id) of the import this session started last
 POLLING_KEY = f"{PAGE}_import_polling"
 POLL_SECONDS = 1
@@ -63,18 +62,6 @@ def child_errors(values: dict) -> list[str]:
     return errors
 
 
-def all_parents(nursery_id: int) -> dict[int, str]:
-    """Every parent of the nursery by id (at most 500 by §8.3, read 100 at a time) for the children's parent picker."""
-    found: dict[int, str] = {}
-    page = 1
-    while True:
-        result = entry_logs_api.list_parents(nurseryId=nursery_id, page=page, page_size=PICKER_PAGE)
-        found |= {parent["id"]: parent["name"] for parent in result["items"]}
-        if page * PICKER_PAGE >= result["total"]:
-            return found
-        page += 1
-
-
 def parent_fields(prefix: str, parent: dict | None = None) -> dict:
     current, rules = parent or {}, entry_logs_api.rules()
     return {
@@ -110,7 +97,7 @@ def child_fields(prefix: str, parents: dict[int, str], child: dict | None = None
             list(parents),
             default=chosen,
             key=f"{prefix}_parents",
-            format_func=lambda i: f"{parents[i]}（ID {i}）",
+            format_func=lambda i: common.parent_option(parents, i),
             placeholder="保護者を選択",
             wrap=True,  # every tag whole: a choice is never cut short
         ),
@@ -259,7 +246,7 @@ def children_tab(nursery_id: int) -> None:
         export="/entry-logs/children/export",
         picker=picker("child"),
     )
-    parents = all_parents(nursery_id)
+    parents = common.all_parents(nursery_id)
     kind = Kind(
         "child",
         "園児",

@@ -2,13 +2,12 @@
 SLA compliance), also as CSV and PDF. Every figure is shown as the service wrote it (the report's `lines`), so the
 page and the files agree to the last decimal."""
 
-from datetime import date
-
 import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards import auth, clock, components, fleet_api
 from dashboards.app_pages.fleet import common as fleet_common
+from dashboards.formats import month_label, recent_months
 
 PAGE = "fleet_reports"
 MONTHS_SHOWN = 12
@@ -20,20 +19,6 @@ SLA_HELP = (
     "対応実施・完了報告）を目標時間内に終えたものの割合です。目標時間より前に解決したアラートでは、"
     "残りのステップは不要として数えます。"
 )
-
-
-def recent_months(today: date, count: int = MONTHS_SHOWN) -> list[str]:
-    """This month and the ones before it, newest first, as YYYY-MM."""
-    months, year, month = [], today.year, today.month
-    for _ in range(count):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return months
-
-
-def month_label(month: str) -> str:
-    year, number = month.split("-")
-    return f"{year}年{int(number)}月"
 
 
 def report_customer(user: dict) -> int | None:
@@ -119,7 +104,7 @@ def downloads(customer_id: int | None, month: str) -> None:
 
 user = auth.require_page(__file__)
 st.title("レポート")
-months = recent_months(clock.today())
+months = recent_months(clock.today(), MONTHS_SHOWN)
 whole_fleet = fleet_wide(user)
 picker = st.columns(2)
 with picker[0]:

@@ -11,12 +11,13 @@ import zlib
 import pytest
 from PIL import Image
 
-from service.crm import decoding, storage, thumbnails
+from service.crm import storage
 from service.crm.storage import CheckedUpload
+from service.pictures import decoding, thumbnails
 from tests.service.crm.conftest import blank_pdf, made, picture, submit
 from tests.service.crm.test_requests import counts, stored_files
 
-DECODER_LOG = "daicho.crm.decoding"
+DECODER_LOG = "daicho.pictures.decoding"
 
 
 def png_claiming(width: int, height: int) -> bytes:

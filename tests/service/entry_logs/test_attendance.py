@@ -36,7 +36,9 @@ def test_attendance_page_has_each_childs_attendance_and_pickup_times(client, db,
         and first["latestEntry"]["parentName"] == "sakura保護者0"
     )
     assert first["latestExit"]["timestamp"] == "2026-01-14T03:00:05Z"
-    assert set(first["entryExitLogs"][0]) == {"logId", "entryType", "timestamp", "parentId", "parentName"}
+    assert set(first["entryExitLogs"][0]) == {
+        *("logId", "entryType", "timestamp", "parentId", "parentName", "recordedBy", "manualReason")
+    }
     assert rows["sakura園児3"]["entryExitLogCount"] == 7
     second = rows["sakura園児1"]
     assert (second["attendances"], second["entryExitLogs"], second["latestEntry"], second["latestExit"]) == (

@@ -24,6 +24,7 @@ from service.documents import DocumentJob
 from service.entry_logs import cards
 from service.entry_logs.models import Guardian, Nursery, Parent
 from tests.service.entry_logs.world import make_world, staff_headers
+from tests.support.barcodes import barcodes_in_pdf
 from tests.support.waiting import wait_until
 
 NO_PARENTS = "このクラスにはカードを作る保護者がいません"
@@ -192,6 +193,8 @@ def test_the_job_is_drawn_a_chunk_per_step_reading_a_batch_per_transaction_then_
 def test_a_class_s_cards_are_its_parents_and_an_empty_class_is_404(client, db, sakura, staff):
     pdf = made_cards(client, staff, sakura.nursery.id, "ひよこ組")
     assert page_count(pdf) == 1 and pdf.count(b"/Subtype /Image") == 2 * 2  # two parents: barcode and QR each
+    printed = [text for kind, text in barcodes_in_pdf(pdf) if kind == "Code128"]  # read as a scanner reads them
+    assert printed == [str(sakura.parents[0].id), str(sakura.parents[2].id)]
     response = client.post(cards_url(sakura.nursery.id), json={"className": "いない組"}, headers=staff)
     assert response.status_code == 404 and response.json()["error"]["code"] == "no_parents"
 

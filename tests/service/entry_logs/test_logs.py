@@ -55,6 +55,7 @@ def test_list_is_newest_first_with_names_and_total(client, staff, history, sakur
         "receivedAt": "2026-01-16T01:15:32Z",
         "stationTime": None,
         "recordedBy": None,
+        "manualReason": None,
         "late": False,
     }
 
@@ -145,11 +146,11 @@ def test_csv_export_streams_the_filtered_logs_in_local_time(client, staff, histo
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0] == [
         *("日時", "保護者ID", "保護者名", "入/出", "関連園児", "保育園", "端末"),
-        *("端末の時刻", "手入力者", "登録日時", "遅延登録"),
+        *("端末の時刻", "手入力者", "手入力の理由", "登録日時", "遅延登録"),
     ]
     assert [r[0] for r in rows[1:]] == ["2026-01-16 09:15:32", "2026-01-15 09:15:32", "2026-01-14 09:15:32"]
     assert rows[2][2:6] == ["sakura保護者0", "入", "sakura園児0、sakura園児3", "さくら保育園"]
-    assert rows[2][7:] == ["", "", "2026-01-15 09:15:32", ""]
+    assert rows[2][7:] == ["", "", "", "2026-01-15 09:15:32", ""]
 
 
 def test_csv_export_crosses_batches(client, db, staff, sakura, monkeypatch):

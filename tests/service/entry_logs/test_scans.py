@@ -225,7 +225,7 @@ def test_a_weekend_of_queued_scans_is_kept_with_its_own_time_and_flagged_late(cl
     ]
     exported = client.get("/api/entry-exit-logs/export", params={"sort": "timestamp"}, headers=staff).text
     rows = [line.split(",") for line in exported.lstrip("\ufeff").splitlines()]
-    assert rows[0][-4:] == ["端末の時刻", "手入力者", "登録日時", "遅延登録"]
+    assert rows[0][-5:] == ["端末の時刻", "手入力者", "手入力の理由", "登録日時", "遅延登録"]
     assert [row[-1] for row in rows[1:]] == ["遅延"] * len(sakura.parents) + [""]
 
 

@@ -30,6 +30,7 @@ def test_station_speaks_the_kiosks_words_and_rules(client):
         "history_size": 10,
         "flash_seconds": 0.2,
         "greeting_seconds": 3.0,
+        "alarm_seconds": 20.0,
     }
 
 

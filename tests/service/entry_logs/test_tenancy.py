@@ -5,13 +5,17 @@ from sqlalchemy import func, select
 
 from service.audit.service import SYSTEM
 from service.database import session_scope, utcnow
-from service.entry_logs import cards, roster_import
-from service.entry_logs.models import Attendance, Child, EntryLog, Nursery, Parent
+from service.entry_logs import cards, pickup, roster_import
+from service.entry_logs.lookups import local_today
+from service.entry_logs.models import Attendance, Child, EntryLog, Nursery, Parent, PickupAlert
 from service.identity.security import decode_token
 from tests.factories import auth_headers, make_user
 from tests.service.entry_logs.world import add_log
 
 DAY = "2026-01-14"
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
+)
 
 
 def station_session_id(station_headers: dict[str, str]) -> int:
@@ -35,6 +39,29 @@ def roster_import_of(world) -> int:
         return job.id
 
 
+def pickup_of(world, log_id: int) -> tuple[int, int]:
+    """A 「本日のみ」 pass of the nursery and an alert of a restricted guardian's exit (the walk only looks them up)."""
+    parent = world.parents[0]
+    with session_scope() as db:
+        person = pickup.create_pass(
+            db,
+            nursery=world.nursery,
+            name="祖母",
+            relation="祖母",
+            day=local_today(utcnow()),
+            child_ids=[world.children[0].id],
+            actor=SYSTEM,
+            now=utcnow(),
+        )
+        pickup.restrict(
+            db, child=db.get(Child, world.children[0].id), parent=db.get(Parent, parent.id), note="", actor=SYSTEM
+        )
+        alert = PickupAlert(nursery_id=world.nursery.id, log_id=log_id, parent_id=parent.id, child_names="園児")
+        db.add(alert)
+        db.flush()
+        return person.id, alert.id
+
+
 def other_nursery_requests(a, b, b_log):
     """Every endpoint a staff user of nursery A might point at nursery B's data."""
     n, p, c = b.nursery.id, b.parents[0].id, b.children[0].id
@@ -43,6 +70,12 @@ def other_nursery_requests(a, b, b_log):
     b_job, b_import = card_job_of(b), roster_import_of(b)
     b_station = station_session_id(b.station_headers)
     csv_file = {"file": ("roster.csv", "保護者名,園児名\n山田花子,山田太郎\n".encode(), "text/csv")}
+    manual = {"entryType": "Entry", "occurredAt": utcnow().isoformat(), "reason": "再登録"}
+    b_pass, b_alert = pickup_of(b, b_log)
+    a_child = a.children[0].id
+    photo = {"files": {"file": ("me.png", PNG, "image/png")}}
+    one_day = {"name": "祖母", "date": DAY, "childIds": [c]}
+    hours = {"effectiveFrom": DAY, "openingTime": "07:30", "closingTime": "18:30", "unitMinutes": 30}
     return [
         ("GET", "/api/entry-exit-logs", {"params": {"nurseryId": n}}),
         ("GET", "/api/entry-exit-logs/export", {"params": {"nurseryId": n}}),
@@ -67,6 +100,8 @@ def other_nursery_requests(a, b, b_log):
         ("GET", f"/api/entry-logs/nurseries/{n}/present-parents", {}),
         ("POST", f"/api/entry-logs/nurseries/{n}/parents/{p}/exit", {}),
         ("POST", f"/api/entry-logs/nurseries/{a.nursery.id}/parents/{p}/exit", {}),
+        ("POST", f"/api/entry-logs/nurseries/{n}/parents/{p}/logs", {"json": manual}),
+        ("POST", f"/api/entry-logs/nurseries/{a.nursery.id}/parents/{p}/logs", {"json": manual}),
         ("GET", f"/api/entry-logs/nurseries/{n}/heatmap", {}),
         ("GET", "/api/entry-logs/figures", {"params": {"nurseryId": n}}),
         ("GET", "/api/entry-logs/parents", {"params": {"nurseryId": n}}),
@@ -90,6 +125,30 @@ def other_nursery_requests(a, b, b_log):
         ("GET", f"/api/entry-logs/nurseries/{n}/stations", {}),
         ("POST", f"/api/entry-logs/nurseries/{n}/stations/{b_station}/sign-out", {}),
         ("POST", f"/api/entry-logs/nurseries/{a.nursery.id}/stations/{b_station}/sign-out", {}),
+        ("GET", "/api/entry-logs/extended-care", {"params": {"nurseryId": n}}),
+        ("GET", "/api/entry-logs/extended-care/export", {"params": {"nurseryId": n}}),
+        ("GET", "/api/entry-logs/extended-care/days", {"params": {"nurseryId": n}}),
+        ("GET", "/api/entry-logs/extended-care/figures", {"params": {"nurseryId": n}}),
+        ("GET", f"/api/entry-logs/nurseries/{n}/care-hours", {}),
+        ("POST", f"/api/entry-logs/nurseries/{n}/care-hours", {"json": hours}),
+        ("GET", f"/api/entry-logs/children/{c}/pickup", {}),
+        ("PUT", f"/api/entry-logs/children/{c}/pickup/restrictions/{p}", {"json": {}}),
+        ("PUT", f"/api/entry-logs/children/{a_child}/pickup/restrictions/{p}", {"json": {}}),
+        ("DELETE", f"/api/entry-logs/children/{c}/pickup/restrictions/{p}", {}),
+        ("DELETE", f"/api/entry-logs/children/{a_child}/pickup/restrictions/{p}", {}),
+        ("POST", f"/api/entry-logs/nurseries/{n}/pickup-passes", {"json": one_day}),
+        ("POST", f"/api/entry-logs/nurseries/{a.nursery.id}/pickup-passes", {"json": one_day}),
+        ("GET", f"/api/entry-logs/nurseries/{n}/pickup-passes", {}),
+        ("DELETE", f"/api/entry-logs/nurseries/{n}/pickup-passes/{b_pass}", {}),
+        ("DELETE", f"/api/entry-logs/nurseries/{a.nursery.id}/pickup-passes/{b_pass}", {}),
+        ("GET", f"/api/entry-logs/nurseries/{n}/pickup-passes/{b_pass}/card", {}),
+        ("GET", f"/api/entry-logs/nurseries/{a.nursery.id}/pickup-passes/{b_pass}/card", {}),
+        ("PUT", f"/api/entry-logs/parents/{p}/photo", photo),
+        ("DELETE", f"/api/entry-logs/parents/{p}/photo", {}),
+        ("GET", f"/api/entry-logs/parents/{p}/photo", {}),
+        ("GET", f"/api/entry-logs/nurseries/{n}/pickup-alerts", {}),
+        ("POST", f"/api/entry-logs/nurseries/{n}/pickup-alerts/{b_alert}/acknowledge", {}),
+        ("POST", f"/api/entry-logs/nurseries/{a.nursery.id}/pickup-alerts/{b_alert}/acknowledge", {}),
     ]
 
 
@@ -109,8 +168,9 @@ def b_state(db, b):
 def test_staff_of_one_nursery_gets_404_for_every_id_of_another(client, db, sakura, himawari, staff):
     b_log = add_log(db, himawari, himawari.parents[0], "Entry", datetime(2026, 1, 14, 0, 0, tzinfo=UTC)).id
     db.commit()
+    requests = other_nursery_requests(sakura, himawari, b_log)
     before = b_state(db, himawari)
-    for method, path, kwargs in other_nursery_requests(sakura, himawari, b_log):
+    for method, path, kwargs in requests:
         response = client.request(method, path, headers=staff, **kwargs)
         assert response.status_code == 404, (method, path, response.text)
         assert response.json()["error"]["code"] in {
@@ -120,6 +180,9 @@ def test_staff_of_one_nursery_gets_404_for_every_id_of_another(client, db, sakur
             "child_not_found",
             "station_not_found",
             "import_not_found",
+            "pass_not_found",
+            "alert_not_found",
+            "photo_not_found",
         }
     assert b_state(db, himawari) == before
 

@@ -20,6 +20,9 @@ SCANS = [
         "child_names": ["山田 太郎", "山田\\次郎", "tab\there\x01\x7f\u2028"],
         "duplicate": False,
         "client_scan_id": "scan-0001",
+        "refused_children": [],
+        "pickup_warning": None,
+        "photo_version": 3,
     },
     {
         "id": 2**40,
@@ -31,6 +34,9 @@ SCANS = [
         "child_names": [],
         "duplicate": True,
         "client_scan_id": None,
+        "refused_children": ["山田 太郎"],
+        "pickup_warning": "山田 太郎ちゃんのお迎えは登録されていません — 職員が確認してください",
+        "photo_version": None,
     },
 ]
 

@@ -166,5 +166,6 @@ def test_every_upload_route_has_its_documented_limit(app, client):
         "/api/fleet/imports": 10 * MB,
         "/api/loaners/imports": 32 * MB,  # a Google Forms export of 100,000 rows
         "/api/entry-logs/nurseries/{nursery_id}/roster-import": 10 * MB,
+        "/api/entry-logs/parents/{parent_id}/photo": 10 * MB,  # a photo of up to 8 MB (APP_ENTRY_LOGS_PHOTO_MAX_BYTES)
         "/api/reservations/shops/import": 10 * MB,
     }

@@ -37,6 +37,7 @@ let entryType = "Entry";
 let delivering = false;
 let backingOff = false;
 let liveScanId = null; // the scan just read, until it is greeted or shown as held
+let liveAnswered = null; // the scan whose answer is being shown
 let submitAfterComposition = false;
 let clockOffset = Number(localStorage.getItem(CLOCK_KEY)) || 0; // the service's clock less the tablet's, in ms
 let dbPromise = null;
@@ -397,6 +398,9 @@ async function deliverOne(scan) {
   if (answer.status === 200 || answer.status === 201) {
     scan.status = answer.data.clientScanId === scan.clientScanId ? "success" : "duplicate";
     scan.parentName = answer.data.parentName;
+    scan.childNames = answer.data.childNames;
+    scan.pickupWarning = answer.data.pickupWarning;
+    scan.photoVersion = answer.data.photoVersion;
     scan.loggedAt = answer.data.timestamp;
   } else {
     scan.status = "failed";
@@ -414,13 +418,65 @@ function held(scan) {
   feedback("pending", session && session.ended ? L.RELOGIN_NEEDED : L.SAVED_OFFLINE);
 }
 
+/** The greeting (clientkit/station_labels.py greeting): the parent, then the children expected today, if any. */
+function greeting(scan) {
+  const text = format(L.GREETING[scan.entryType], { name: scan.parentName });
+  const children = scan.childNames || [];
+  if (!children.length) return text;
+  const names = children.map((name) => format(L.CHILD_NAME, { name })).join(L.CHILDREN_SEPARATOR);
+  return `${text}\n${format(L.GREETING_CHILDREN, { children: names })}`;
+}
+
 /** The answer for the scan just read (a replayed one only updates the history). */
 function announce(scan) {
   if (scan.clientScanId !== liveScanId) return;
   liveScanId = null;
-  if (scan.status === "success") feedback("success", format(L.GREETING[scan.entryType], { name: scan.parentName }));
-  else if (scan.status === "duplicate") feedback("success", format(L.DUPLICATE_SCAN, { name: scan.parentName }));
-  else feedback("error", scan.message);
+  liveAnswered = scan.clientScanId;
+  if (scan.status === "failed") {
+    feedback("error", scan.message);
+    return;
+  }
+  const text = scan.status === "success" ? greeting(scan) : format(L.DUPLICATE_SCAN, { name: scan.parentName });
+  if (scan.pickupWarning) alarm(`${scan.pickupWarning}\n${format(L.GREETING.Exit, { name: scan.parentName })}`);
+  else feedback("success", text);
+  if (scan.photoVersion) showPhoto(scan);
+}
+
+/** The red pick-up warning (an exit by someone who may not collect a child): it stays until tapped. */
+function alarm(text) {
+  feedback("alarm", `${text}\n${L.ALARM_DISMISS}`, R.alarm_seconds);
+}
+
+const photos = new Map(); // `${parentId}:${photoVersion}` -> an object URL of the adult's photo
+
+/** The scanning adult's photo in the message, once fetched with the station's token (kept for later scans). */
+async function showPhoto(scan) {
+  const key = `${scan.parentId}:${scan.photoVersion}`;
+  let url = photos.get(key);
+  if (!url) {
+    const current = usableSession();
+    if (!current) return;
+    try {
+      const response = await withTimeout(
+        fetch(`${API}/entry-exit-logs/parents/${scan.parentId}/photo`, {
+          headers: { Authorization: `Bearer ${current.token}` },
+          cache: "no-store",
+        }),
+        R.request_timeout_seconds,
+      );
+      if (!response.ok) return;
+      url = URL.createObjectURL(await response.blob());
+      photos.set(key, url);
+    } catch (error) {
+      console.info("photo not shown:", String(error));
+      return;
+    }
+  }
+  if (shownScan !== scan.clientScanId) return; // another scan's message is up by now
+  const photo = $("photo");
+  photo.src = url;
+  photo.alt = format(L.PHOTO_ALT, { name: scan.parentName });
+  photo.hidden = false;
 }
 
 // Screen ------------------------------------------------------------------------------------------------------------
@@ -433,10 +489,15 @@ function showFor(element, kind, seconds) {
   hideTimers[element.id] = setTimeout(() => (element.hidden = true), seconds * 1000);
 }
 
-function feedback(kind, text) {
-  $("message").textContent = text;
+let shownScan = null; // the scan whose answer the message shows (its photo may follow)
+
+function feedback(kind, text, seconds = R.greeting_seconds) {
+  $("message-text").textContent = text;
+  $("photo").hidden = true;
+  shownScan = liveAnswered;
+  liveAnswered = null;
   showFor($("flash"), kind, R.flash_seconds);
-  showFor($("message"), kind, R.greeting_seconds);
+  showFor($("message"), kind, seconds);
 }
 
 function setOnline(online) {
@@ -608,6 +669,7 @@ function wire() {
   }
   wireReader();
   wireWaking();
+  $("message").addEventListener("click", () => ($("message").hidden = true));
   window.addEventListener("online", () => {
     setOnline(true);
     deliver();

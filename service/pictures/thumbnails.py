@@ -1,4 +1,4 @@
-"""The picture decoder's child process: `python -m service.crm.thumbnails SIZE` reads pictures from its standard
+"""The picture decoder's child process: `python -m service.pictures.thumbnails SIZE` reads pictures from its standard
 input and writes, for each, its thumbnail and the picture as a JPEG when browsers cannot show its own format (an
 iPhone's HEIC/HEIF), each framed by its length (no pickle: the child handles untrusted pictures, so its answer is read
 as plain bytes). It imports Pillow (with pillow-heif's opener) and nothing of the service's.

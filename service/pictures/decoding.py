@@ -1,4 +1,4 @@
-"""Decoding statement pictures in a child process, so that the memory a decode takes is given back when it exits.
+"""Decoding uploaded pictures in a child process, so that the memory a decode takes is given back when it exits.
 
 The API process only reads a picture's header (Pillow's open decodes nothing); the full decode that proves a picture
 whole, and the thumbnail made from it, run in a fresh child per upload (`thumbnails.py`). At most DECODERS children
@@ -13,14 +13,14 @@ import sys
 import threading
 from pathlib import Path
 
-from service.crm import thumbnails
 from service.errors import ServiceUnavailable
+from service.pictures import thumbnails
 
-log = logging.getLogger("daicho.crm.decoding")
+log = logging.getLogger("daicho.pictures.decoding")
 
 DECODERS = 2
 DECODER_FAILED = "画像を処理できませんでした。しばらくしてから再度お試しください"
-SERVICE_ROOT = Path(__file__).resolve().parents[2]  # where `python -m service.crm.thumbnails` finds the package
+SERVICE_ROOT = Path(__file__).resolve().parents[2]  # where `python -m service.pictures.thumbnails` finds the package
 CHILD = (sys.executable, "-m", thumbnails.__name__)  # then the thumbnails' size
 _decoders = threading.BoundedSemaphore(DECODERS)
 

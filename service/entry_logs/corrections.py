@@ -1,0 +1,103 @@
+"""再登録 (entry-logs.md CON-B-002: a wrong scan is deleted, the right one recorded again): staff record by hand the
+entry or exit a scan missed, at its real time (today or an earlier day within the retention) and with their reason.
+The log names them (手入力: `recorded_by`, `manual_reason`), is counted in its hour as a scan is, queues behind the
+parent's scans on the parent's row lock, and is audited; the list, the CSV and attendance read it as any log."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.audit import service as audit
+from service.audit.service import Actor
+from service.config import get_settings
+from service.entry_logs import counts, labels
+from service.entry_logs.models import EntryLog, Nursery, Parent
+from service.errors import ValidationFailed
+
+DOMAIN = "entry_logs"
+MANUAL_FIELDS = ("parent_id", "nursery_id", "entry_type", "occurred_at", "station_id", "recorded_by", "manual_reason")
+FIELD = "occurredAt"
+
+
+def checked_time(at: datetime, now: datetime) -> datetime:
+    """A time staff give for a log (in UTC): with its zone, not ahead of now, and within the retention period."""
+    if at.tzinfo is None:
+        raise ValidationFailed(labels.MANUAL_NEEDS_ZONE, details={"field": FIELD, "rule": "timezone_required"})
+    if at > now:
+        raise ValidationFailed(labels.MANUAL_IN_FUTURE, details={"field": FIELD, "rule": "not_in_future"})
+    days = get_settings().entry_logs_retention_days
+    if at < now - timedelta(days=days):
+        message = labels.MANUAL_TOO_OLD.format(days=days)
+        raise ValidationFailed(message, details={"field": FIELD, "rule": "within_retention_period"})
+    return at.astimezone(UTC)
+
+
+def lock_parent(db: Session, parent: Parent) -> None:
+    """Queue behind the parent's scans (they hold the parent's row while they write)."""
+    db.execute(select(Parent.id).where(Parent.id == parent.id).with_for_update())
+
+
+def write_by_hand(
+    db: Session,
+    *,
+    nursery: Nursery,
+    parent: Parent,
+    entry_type: str,
+    at: datetime,
+    reason: str | None,
+    actor: Actor,
+    action: str,
+    now: datetime,
+) -> EntryLog:
+    """The log, naming the staff member and their reason; counted as a scan is, and audited."""
+    log = EntryLog(
+        parent_id=parent.id,
+        nursery_id=nursery.id,
+        entry_type=entry_type,
+        occurred_at=at,
+        created_at=now,
+        recorded_by=actor.label[:100],
+        manual_reason=reason or None,
+    )
+    db.add(log)
+    db.flush()
+    counts.add(db, [(log.nursery_id, log.occurred_at, log.entry_type)], by=1)
+    audit.record(
+        db,
+        actor=actor,
+        action=action,
+        domain=DOMAIN,
+        target_type="entry_exit_log",
+        target_id=log.id,
+        changes=audit.diff({}, audit.snapshot(log, MANUAL_FIELDS)),
+        at=now,
+    )
+    return log
+
+
+def record_log(
+    db: Session,
+    *,
+    nursery: Nursery,
+    parent: Parent,
+    entry_type: str,
+    at: datetime,
+    reason: str,
+    actor: Actor,
+    now: datetime,
+) -> EntryLog:
+    """再登録: the entry or exit a scan missed, at the time staff give, with their reason."""
+    at = checked_time(at, now)
+    lock_parent(db, parent)
+    return write_by_hand(
+        db,
+        nursery=nursery,
+        parent=parent,
+        entry_type=entry_type,
+        at=at,
+        reason=reason,
+        actor=actor,
+        action="record_log",
+        now=now,
+    )
