@@ -1,7 +1,8 @@
 """Every GET route of /api/openapi.json walked as every demo role, on a database with history in it (`demo load
 --history`, service/demo/history.py, loaded by tests/support/history.py): every page of each list up to the last,
-every filter value the OpenAPI and the domains' vocabularies know, every export. Nothing answers 5xx, and every export
-has as many rows as its list's total under the same filters.
+every filter value the OpenAPI and the domains' vocabularies know (and, for a filter whose values are data, those its
+list's rows hold), every filtered list's last page too, every export. Nothing answers 5xx, every last page holds the
+rows its total leaves for it, and every export has as many rows as its list's total under the same filters.
 
 Path parameters are real ids, taken from the lists the route sits under (`/api/fleet/alerts/{alert_id}` from
 `/api/fleet/alerts`), or from the database where no list holds them (RESOLVED_FROM_DATABASE). One test per backend:
@@ -29,6 +30,7 @@ from tests.support.history import HISTORY_DAYS, restore_history
 
 PAGE_SIZE = 100  # the largest page (service/pagination.py): fewer calls for the same walk
 SMALL_PAGE = 7  # the last page is read at this size too: a list of a few rows has a page 2 (an offset) then
+DATA_VALUES = 4  # a filter whose values are data is walked with this many of the values its list's rows hold
 NOT_WALKED = {
     "/api/fleet/agent/firmware/{release_id}": "an agent's download, with an agent's token",
     "/api/reservations/cancel/{code}": "a requester's page, with the token only the SMS carries",
@@ -171,38 +173,54 @@ def csv_rows(response) -> int:
 
 def every_page(walk: Walk, template: str, path: str, params: dict, page_param: str) -> int | None:
     """Walk the list page by page up to the last; the rows its export should have (None when it is not a page)."""
-    page, parts = 1, 0
+    return every_page_and_rows(walk, template, path, params, page_param)[0]
+
+
+def every_page_and_rows(
+    walk: Walk, template: str, path: str, params: dict, page_param: str
+) -> tuple[int | None, list[dict]]:
+    """every_page's count, and the list's rows (its items that are records)."""
+    page, parts, rows = 1, 0, []
     while True:
         response = walk.get(template, path, params | {"page": page, page_param: PAGE_SIZE})
         if response.status_code != 200:
-            return None
+            return None, rows
         body = response.json()
         total = total_of(body)
+        rows += [item for item in items_of(body) or [] if isinstance(item, dict)]
         if template in ROWS_PER_ITEM:
             parts += sum(item[ROWS_PER_ITEM[template]] for item in items_of(body) or [])
         if total is None or page * PAGE_SIZE >= total:
-            return parts if template in ROWS_PER_ITEM else total
+            return (parts if template in ROWS_PER_ITEM else total), rows
         page += 1
 
 
-def last_small_page(walk: Walk, template: str, path: str, total: int | None, page_param: str) -> None:
-    """Read the list's last page at SMALL_PAGE rows: it answers, and holds the rows left after the pages before it."""
+def last_small_page(walk: Walk, template: str, path: str, params: dict, total: int | None, page_param: str) -> None:
+    """Read the list's last page (under its filters) at SMALL_PAGE rows: it answers, and holds the rows left after the
+    pages before it."""
     if total is None or total <= SMALL_PAGE or template in ROWS_PER_ITEM:
         return
     last = -(-total // SMALL_PAGE)
-    response = walk.get(template, path, {"page": last, page_param: SMALL_PAGE})
+    response = walk.get(template, path, params | {"page": last, page_param: SMALL_PAGE})
     rows = len(items_of(response.json()) or []) if response.status_code == 200 else None
     if rows != total - (last - 1) * SMALL_PAGE:
-        walk.failures.append(f"{walk.role}: GET {path} page {last} of {SMALL_PAGE} has {rows} rows of {total}")
+        walk.failures.append(
+            f"{walk.role}: GET {path} {params or ''} page {last} of {SMALL_PAGE} has {rows} rows of {total}"
+        )
 
 
-def first_page_total(walk: Walk, template: str, path: str, params: dict, page_param: str) -> int | None:
+def filtered_total(walk: Walk, template: str, path: str, params: dict, page_param: str) -> int | None:
+    """The filtered list's total from its first page, its last page read too (at SMALL_PAGE rows)."""
     response = walk.get(template, path, params | {page_param: PAGE_SIZE})
-    return total_of(response.json()) if response.status_code == 200 else None
+    total = total_of(response.json()) if response.status_code == 200 else None
+    last_small_page(walk, template, path, params, total, page_param)
+    return total
 
 
-def filter_values(walk: Walk, template: str, parameters: list[dict]) -> Iterator[dict]:
-    """One query per filter value: the OpenAPI's enums and booleans, and the vocabulary's codes."""
+def filter_values(walk: Walk, template: str, parameters: list[dict], rows: list[dict]) -> Iterator[dict]:
+    """One query per filter value: the OpenAPI's enums and booleans, the vocabulary's codes, and for a filter whose
+    values are data (a loaner's 0-4 status, its 管轄 or location, a model's category) the values the list's own rows
+    hold, as a page's choices offer them (up to DATA_VALUES of them: the first and last rows' first)."""
     vocabularies = VOCABULARY_FILTERS.get(template.removesuffix("/export"), {})
     for parameter in parameters:
         name = parameter["name"]
@@ -211,8 +229,17 @@ def filter_values(walk: Walk, template: str, parameters: list[dict]) -> Iterator
             route, key = vocabularies[name]
             answer = walk.client.get(route, headers=walk.headers)
             values = list(answer.json()[key]) if answer.status_code == 200 else []
+        elif not values:
+            values = data_values(rows, name)
         for value in values:
             yield {name: value}
+
+
+def data_values(rows: list[dict], name: str) -> list[Any]:
+    """The distinct values the rows hold in the field the filter is named after (`jurisdiction`, `location_id`)."""
+    held = [row[name] for row in rows if isinstance(row.get(name), str | int) and not isinstance(row[name], bool)]
+    ends = held[:1] + held[-1:]
+    return list(dict.fromkeys(ends + held))[:DATA_VALUES]
 
 
 def required_value(parameter: dict) -> Any:
@@ -228,10 +255,11 @@ def walk_route(walk: Walk, template: str, parameters: list[dict], exports: dict[
         if page_param is None:
             walk.get(template, path, required)
             continue
-        totals = {(): every_page(walk, template, path, {}, page_param)}
-        last_small_page(walk, template, path, totals[()], page_param)
-        count = every_page if template in ROWS_PER_ITEM else first_page_total
-        for params in filter_values(walk, template, parameters):
+        whole, rows = every_page_and_rows(walk, template, path, {}, page_param)
+        totals = {(): whole}
+        last_small_page(walk, template, path, {}, whole, page_param)
+        count = every_page if template in ROWS_PER_ITEM else filtered_total
+        for params in filter_values(walk, template, parameters, rows):
             totals[tuple(params.items())] = count(walk, template, path, params, page_param)
         export = exports.get(template)
         if export is None:
