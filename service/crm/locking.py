@@ -11,7 +11,7 @@ nor the editor's); the others only the editor changed, so the editor may send th
 details.current_version and save them without typing them again (「自分の変更を反映して保存」).
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
@@ -47,19 +47,20 @@ def conflicting(current: Mapping[str, Any], changes: dict[str, Any], base: dict[
     ]
 
 
-def check_edit(locked: object, data: Any, changes: dict[str, Any], current: Mapping[str, Any]) -> None:
+def check_edit(locked: object, data: Any, changes: dict[str, Any], current: Callable[[], Mapping[str, Any]]) -> None:
     """Refuse a PATCH (`version`, optionally `base`) of a stale version of the locked row; with its base, the 409
-    names the fields both changed, comparing the changes with the record's current values."""
+    names the fields both changed, comparing the changes with the record's values as current() reads them."""
     opened = None if data.base is None else data.base.model_dump(exclude_unset=True)
     stale = data.version is not None and data.version != locked.version  # type: ignore[attr-defined]
-    check_version(locked, data.version, conflicts=conflicting(current, changes, opened) if stale and opened else None)
+    conflicts = conflicting(current(), changes, opened) if stale and opened else None
+    check_version(locked, data.version, conflicts=conflicts)
 
 
 def lock_edit(db: Session, obj: M, data: Any) -> tuple[M, dict[str, Any]]:
     """lock_version for a PATCH with `version` and, optionally, `base`; returns the row and the fields sent."""
     changes = data.model_dump(exclude_unset=True, exclude={"version", "base"})
     locked = lock(db, obj)
-    check_edit(locked, data, changes, {field: getattr(locked, field) for field in changes})
+    check_edit(locked, data, changes, lambda: {field: getattr(locked, field, None) for field in changes})
     locked.version += 1  # type: ignore[attr-defined]
     return locked, changes
 

@@ -183,7 +183,7 @@ def _locked_for_edit(db: Session, crm_user: CrmUser, data: CrmUserUpdate, actor:
     changes = data.model_dump(exclude_unset=True, exclude={"version", "base", "clear_agency"})
     if data.clear_agency:
         changes["agency_id"] = None
-    locking.check_edit(profile, data, changes, editable_values(_row(db, crm_user.user, profile)))
+    locking.check_edit(profile, data, changes, lambda: editable_values(_row(db, crm_user.user, profile)))
     profile.version += 1
     return profile, "agency_id" in changes and changes["agency_id"] is None
 
