@@ -3,9 +3,9 @@
 `loaners_device_search.search_text` holds the device's 拠点管理番号, 資産管理番号, 製造番号 and 機種名 and its current
 answers to the free-text questions (担当者, 貸出先, ユーザー情報, お預かり証No., 備考, …), one per line, NFKC as the
 search box reads what is typed. It is written whenever what it holds changes: a device registered or edited, its
-current answer moved (a submission, an import's recomputed states). A GIN trigram index serves the part-of-text search on PostgreSQL (ILIKE '%…%'); SQLite reads the
-column with LIKE. (The text is put together here rather than in SQL: SQLite's JSON paths do not find the keys the
-JSON columns store with escaped Japanese.)
+current answer moved (a submission, an import's recomputed states). A GIN trigram index serves the part-of-text
+search on PostgreSQL (ILIKE '%…%'); SQLite reads the column with LIKE. (The text is put together here rather than in
+SQL: SQLite's JSON paths do not find the keys the JSON columns store with escaped Japanese.)
 """
 
 from collections.abc import Iterable, Iterator
