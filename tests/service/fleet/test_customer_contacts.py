@@ -70,5 +70,5 @@ def test_a_customer_stored_without_contacts_shows_them_blank_and_takes_other_cha
     filled = client.patch(f"/api/fleet/customers/{old.id}", json=CONTACTS, headers=admin)
     assert filled.status_code == 200
     assert {key: filled.json()[key] for key in CONTACTS} == CONTACTS
-    changes = db.scalars(select(AuditEntry.changes).where(AuditEntry.action == "update")).all()
+    changes = db.scalars(select(AuditEntry.changes).where(AuditEntry.action == "update").order_by(AuditEntry.seq)).all()
     assert changes[-1]["contact_person"] == {"before": "", "after": "田中"}
