@@ -3,9 +3,16 @@ whole and saved, found empty again (every widget of its next round shows what a 
 its required fields, and that second record is stored with only what was typed for it: none of the first entry's
 words and, where a spec says so, the first entry's choices back at their defaults.
 
-One walk over the small demo (every domain's records to work on), the forms listed in FORMS; the structural check
-tests/dashboards/test_create_forms.py finds every form that starts again after its save and fails on one missing here.
-A form's record is read back from the audit log, where every create writes what it stored (before/after)."""
+One walk over the lived-in database (tests/support/history.py: every domain's records to work on), the forms listed
+in FORMS; test_the_walk_has_every_form_that_starts_again fails on a form the structural check
+tests/dashboards/test_create_forms.py finds starting again after its save that is missing here. A save's record is
+read back from the audit log, where every create writes what it stored (before/after), and from the new rows of the
+tables a spec names (a note, a comment: stored beside their audit entry). A form its save closes (an alert resolved)
+is shown again by putting its record back (`again`), as the offline sweep reopens an alert.
+
+What AppTest cannot show: Streamlit drops the state of a widget that one run does not draw, so a form that vanishes
+with its record, or a page left after its save, starts empty in AppTest whatever its keys; the walk checks those
+forms' second entry all the same, and the structural check their keys."""
 
 import hashlib
 import re
