@@ -1,7 +1,7 @@
 """loaners: the devices' search text NFKC, as the search box reads what is typed (service/loaners/search_text.py)
 
-Revision ID: 0042_loaners_search_nfkc
-Revises: 0041_fleet_saved_view
+Revision ID: 0050_loaners_search_nfkc
+Revises: 0049_entry_logs_care_hours
 Create Date: 2026-11-26 01:00:00.000000
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0042_loaners_search_nfkc"
-down_revision: str | None = "0041_fleet_saved_view"
+revision: str = "0050_loaners_search_nfkc"
+down_revision: str | None = "0049_entry_logs_care_hours"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
