@@ -284,6 +284,7 @@ AUDIT = register(
             "paused_reason": "一時停止の理由",
             "params": "パラメータ",
             "interval_seconds": "通信間隔（秒）",
+            "registered_to": "登録日（この日まで）",
             "filename": "ファイル名",
             "rows": "行数",
             "assignee_id": "担当者",
