@@ -269,13 +269,14 @@ def show_errors(errors: list[str]) -> bool:
 
 def api_error(exc: api.ApiError) -> None:
     """An API refusal shown as its message, with the fields it names or the CSV columns it says are missing (a CSV's
-    refusal, rule "columns", names them as the file's header does; any other refusal's message names its fields)."""
+    refusal, rule "columns", names them as the file's header does; a refused input's details name each field in
+    words, `label`)."""
     if isinstance(exc.details, dict) and exc.details.get("rule") == "columns" and exc.details.get("missing"):
         st.error(f"{exc.message}（不足している列: {'、'.join(map(str, exc.details['missing']))}）")
         return
     details = exc.details if isinstance(exc.details, list) else []
-    fields = [d["loc"][-1] for d in details if isinstance(d, dict) and d.get("loc")]
-    st.error(f"{exc.message}（{', '.join(map(str, fields))}）" if fields else exc.message)
+    fields = dict.fromkeys(d["label"] for d in details if isinstance(d, dict) and d.get("label"))
+    st.error(f"{exc.message}（{'、'.join(fields)}）" if fields else exc.message)
 
 
 def act(page_key: str, call: Callable[[], Any], success: str, *, changed: bool = True, form: str | None = None) -> None:

@@ -16,7 +16,6 @@ FIELD_LABELS = {
     "reason": "理由",
 }
 
-SCOPE_KIND_LABELS = {"customer": "顧客", "jurisdiction": "管轄", "agency": "代理店", "nursery": "園"}
 
 CHAIN_PROBLEM_LABELS = {
     "missing entry": "記録が欠落しています",

@@ -3,6 +3,7 @@
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -15,6 +16,8 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.audit.vocabulary import field_words
+from service.identity.roles import DOMAINS, PLATFORM
 from service.openapi import allowed_methods
 from service.schemas import PATTERN_WORDS
 
@@ -195,6 +198,11 @@ RULE_FALLBACK = "値が正しくありません"
 PATTERN_FALLBACK = "形式が正しくありません"  # a pattern without words: never show the expression
 EMAIL_MESSAGE = "メールアドレスの形式が正しくありません"
 LOCATIONS = {"body", "query", "path", "header", "cookie"}  # where FastAPI says a field came from
+FIELD_FALLBACK = "入力項目"  # a field without words in the vocabulary: never its name in the code
+# pydantic's names of a union's member in a location (('body', 'limit', 'int')), which name no field
+CAMEL_HUMPS = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+BODY_SUFFIX = re.compile(r"_(create|update|in|body|write)$")
+UNION_MEMBER = re.compile(r"^(str|int|float|bool|bytes|list|dict|set|tuple|none|date|datetime|time)$|[\[(]")
 HAS_JAPANESE = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")
 
 
@@ -208,12 +216,46 @@ def error_response(
     return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
 
 
-def _field_name(loc: Iterable[int | str]) -> str:
-    """The field an error's location names, without where it came from: ("body", "sites", 0, "name") -> sites.0.name."""
-    parts = [str(part) for part in loc]
-    if parts and parts[0] in LOCATIONS:
-        parts = parts[1:]
-    return ".".join(parts)
+@dataclass(frozen=True)
+class Fields:
+    """Whose words name a request's fields: its domain's vocabulary, and the kind of record its body is (target)."""
+
+    domain: str = PLATFORM
+    target: str = ""
+
+    def words(self, name: str) -> str | None:
+        """The field's words; a camelCase name (the stations' and the nursery pages' bodies) as its snake_case one."""
+        return field_words(self.domain, name, self.target) or field_words(
+            self.domain, CAMEL_HUMPS.sub("_", name).lower(), self.target
+        )
+
+    @classmethod
+    def of(cls, route: Any) -> "Fields":
+        """A route's: the domain whose router serves it (its endpoint's package; the platform's for the others) and
+        the record its body model is (ChildCreate: child)."""
+        package = getattr(getattr(route, "endpoint", None), "__module__", "").split(".")
+        domain = package[1] if len(package) > 2 and package[1] in DOMAINS else PLATFORM
+        body = getattr(route, "body_field", None)
+        model = CAMEL_HUMPS.sub("_", getattr(body.field_info.annotation, "__name__", "") if body else "").lower()
+        return cls(domain, BODY_SUFFIX.sub("", model))
+
+
+def field_label(loc: Iterable[int | str], fields: Fields | None = None) -> str:
+    """Where an error is, in words, as the vocabulary names the fields of the record it was about (Fields; the
+    platform's without one; service/audit/vocabulary.py): ("body", "sites", 0, "power_branch_name") ->
+    地点（1件目）の店舗名. A part already Japanese (a status form's question) reads as it is; one without words reads
+    入力項目, never its name in the code."""
+    where = fields or Fields()
+    words: list[str] = []
+    for part in (str(part) for part in loc):
+        if (not words and part in LOCATIONS) or UNION_MEMBER.search(part):
+            continue
+        if part.isdigit():
+            item = f"{int(part) + 1}件目"
+            words[-1:] = [f"{words[-1]}（{item}）" if words else item]
+        else:
+            words.append(part if HAS_JAPANESE.search(part) else where.words(part) or FIELD_FALLBACK)
+    return "の".join(words)
 
 
 def _choices(expected: str) -> str:
@@ -240,17 +282,23 @@ def rule_message(error: ErrorDetails) -> str:
         return RULE_FALLBACK
 
 
-def validation_message(error: ErrorDetails) -> str:
-    """One pydantic error in Japanese, led by the field it names (sites.0.name: 必須項目です); malformed JSON names none
-    (its location is a character position)."""
-    field = _field_name(error["loc"]) if error["type"] != "json_invalid" else ""
+def validation_message(error: ErrorDetails, fields: Fields | None = None) -> str:
+    """One pydantic error in Japanese, led by the field it names in words (地点（1件目）の店舗名: 必須項目です);
+    malformed JSON names none (its location is a character position)."""
+    field = field_label(error["loc"], fields) if error["type"] != "json_invalid" else ""
     return f"{field}: {rule_message(error)}" if field else rule_message(error)
 
 
-def validation_details(errors: Iterable[ErrorDetails]) -> list[dict[str, Any]]:
-    """pydantic's errors as the error shape's details: where, the rule (pydantic's type) and a Japanese message."""
+def validation_details(errors: Iterable[ErrorDetails], fields: Fields | None = None) -> list[dict[str, Any]]:
+    """pydantic's errors as the error shape's details: where (loc, and in words: label), the rule (pydantic's type)
+    and a Japanese message; fields: whose words name the fields (a route's: Fields.of)."""
     return [
-        {"loc": [str(p) for p in err.get("loc", ())], "rule": err["type"], "message": validation_message(err)}
+        {
+            "loc": [str(p) for p in err.get("loc", ())],
+            "label": field_label(err.get("loc", ()), fields) if err["type"] != "json_invalid" else "",
+            "rule": err["type"],
+            "message": validation_message(err, fields),
+        }
         for err in errors
     ]
 
@@ -268,8 +316,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(exc.status_code, exc.code, exc.message, exc.details)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        details = validation_details(exc.errors())
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = validation_details(exc.errors(), Fields.of(request.scope.get("route")))
         if any(d["rule"] == "json_invalid" for d in details):
             return error_response(400, "malformed_json", "リクエストのJSONが不正です", details)
         return error_response(422, "validation_failed", "入力内容に誤りがあります", details)

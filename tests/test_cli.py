@@ -111,7 +111,7 @@ def test_users_list_shows_grants_and_state(password_on_stdin, capsys):
     ("argv", "message"),
     [
         (["grants", "set", "alice", "fleet", "pilot"], "このドメインにその役割はありません"),
-        (["grants", "set", "alice", "crm", "sales"], "範囲（agency）の指定が必要です"),
+        (["grants", "set", "alice", "crm", "sales"], "範囲（代理店）の指定が必要です"),
         (["grants", "set", "alice", "moon", "admin"], "ドメインが見つかりません"),
         (["grants", "remove", "alice", "fleet"], "この権限は付与されていません"),
         (["users", "activate", "nobody"], "user 'nobody' not found"),

@@ -77,6 +77,10 @@ PLATFORM_VOCABULARY = register(
             "file": "ファイル",
             "created_at": "作成日時",
             "rows": "行数",
+            "token": "トークン",
+            "user_id": "ユーザー",
+            "page": "ページ",  # every list's paging (query parameters)
+            "page_size": "表示件数",
         },
         values={"reason": LOGIN_FAILURES, "status": OUTBOX_STATUSES},
         statuses={"outbox_message": OUTBOX_STATUSES, "platform_document_job": documents.STATUS_LABELS},

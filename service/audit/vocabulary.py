@@ -3,7 +3,9 @@ labels.py), and the log's reads carry those labels beside the codes, which stay 
 
 A target is shown as its kind and a readable name (提携店 渋谷クリーン), read for a page of entries in one query per
 kind, or taken from the entry's own changes once the record is gone; without a name, its number (アラート #12). A
-changed field holding another record's id (an agency, an assignee) reads as that record's name, the same way.
+changed field holding another record's id (an agency, an assignee) reads as that record's name, the same way. The
+same field words name a field in a refusal of bad input (field_words; service/errors.py), so a request body's every
+field has words here (tests/service/test_field_words.py).
 """
 
 import re
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from service.audit.schemas import AuditEntryRead
 from service.database import Base
-from service.identity.roles import DOMAINS
+from service.identity.roles import DOMAINS, PLATFORM
 
 Words = Mapping[str, str]
 Names = Callable[[Session, Sequence[str]], Mapping[str, str]]  # target ids -> readable names
@@ -99,6 +101,22 @@ EMPTY = Vocabulary("", {}, {})
 
 def vocabulary_of(domain: str) -> Vocabulary:
     return VOCABULARIES.get(domain, EMPTY)
+
+
+def field_words(domain: str, name: str, target: str = "") -> str | None:
+    """A field's name in words, as its domain's vocabulary says it: the kind of record's own (target), the
+    domain's, its other kinds', else the platform's; None when none has words for it. Refusals of bad input name
+    fields by it (service/errors.py field_label)."""
+    own = vocabulary_of(domain).targets.get(target)
+    for vocabulary in (vocabulary_of(domain), vocabulary_of(PLATFORM)):
+        for words in (
+            own.fields if own else {},
+            vocabulary.fields,
+            *(kind.fields for kind in vocabulary.targets.values()),
+        ):
+            if name in words:
+                return words[name]
+    return None
 
 
 def action_label(domain: str, action: str) -> str:

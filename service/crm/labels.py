@@ -85,7 +85,7 @@ SECURITY_CODE_AGAIN = (
     "セキュリティコードをもう一度入力してください"
 )
 SECURITY_CODE_NOT_CARD = "セキュリティコードはクレジットカード払いの法人にだけ入力できます"
-SECURITY_CODE_NEW_CORPORATION = "新規法人のセキュリティコードは法人情報（corporation）の中で入力してください"
+SECURITY_CODE_NEW_CORPORATION = "新規法人のセキュリティコードは法人情報の中で入力してください"
 INACTIVE_AGENCY = "無効な代理店では投入依頼を作成できません"
 REASON_REQUIRED = "不備理由を入力してください"
 NOT_BACK_OFFICE = "担当者に選べるのは投入担当者か管理者だけです"
@@ -161,6 +161,11 @@ AGENCY_FIELD_LABELS = {
 
 # The other fields the API's messages and the audit log name (served with the forms' by the vocabulary too).
 OTHER_FIELD_LABELS = {
+    "version": "版",
+    "base": "編集を始めた時点の内容",
+    "payload": "依頼内容",
+    "images": "明細画像",
+    "clear_agency": "代理店の解除",
     "remarks": "備考",
     "site_count": "地点数",
     "status": "ステータス",

@@ -13,9 +13,9 @@ from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
-from service.crm import auditing, locking
+from service.crm import auditing, labels, locking
 from service.crm.models import Choice, Corporation, OptionService, Site
-from service.errors import Conflict, NotFound, ValidationFailed
+from service.errors import Conflict, Fields, NotFound, ValidationFailed, field_label
 
 # Which stored field takes its code from which choice kind.
 CORPORATION_CHOICE_FIELDS = {
@@ -204,7 +204,8 @@ def check_choices(db: Session, values: dict[str, tuple[str, str]], *, stored: Ma
     for field, (kind, code) in values.items():
         if (kind, code) in wanted and (kind, code) not in known:
             raise ValidationFailed(
-                f"{field} の値 '{code}' は選択肢マスタ（{kind}）にないか、無効になっています",
+                f"{field_label([field], Fields('crm'))} の値 '{code}' は選択肢マスタ"
+                f"（{labels.CHOICE_KIND_LABELS.get(kind, kind)}）にないか、無効になっています",
                 details={"field": field, "rule": "choice", "kind": kind, "value": code},
             )
 
@@ -266,7 +267,7 @@ def _choice(db: Session, kind: str, code: str) -> Choice:
 def _editable_kind(kind: str) -> None:
     if kind not in EDITABLE_KINDS:
         raise ValidationFailed(
-            f"選択肢マスタ（{kind}）は編集できません",
+            f"選択肢マスタ（{labels.CHOICE_KIND_LABELS.get(kind, kind)}）は編集できません",
             details={"field": "kind", "rule": "editable_kind", "value": kind, "allowed": list(EDITABLE_KINDS)},
         )
 

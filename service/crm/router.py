@@ -836,19 +836,13 @@ def update_agency(body: AgencyUpdate, caller: Admin, agency: ScopedAgency, db: D
 
 
 def _user(row: users.CrmUser) -> CrmUserRead:
-    role = row.grant.role if row.grant else None
+    values = users.editable_values(row)
     return CrmUserRead(
+        **values,
         user_id=row.user.id,
         login_id=row.user.login_id,
-        name=row.user.name,
-        is_active=row.user.is_active,
-        role=role,
-        role_label=role_label(DOMAIN, role) if role else "",
-        agency_id=row.agency.id if row.agency else None,
+        role_label=role_label(DOMAIN, values["role"]) if values["role"] else "",
         agency_name=row.agency.name if row.agency else "",
-        sales_staff_code=row.profile.sales_staff_code if row.profile else "",
-        l_code=row.profile.l_code if row.profile else "",
-        is_sales_manager=bool(row.profile and row.profile.is_sales_manager),
         version=row.profile.version if row.profile else 1,
         last_login_at=row.user.last_login_at,
     )

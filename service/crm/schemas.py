@@ -602,21 +602,28 @@ class CrmUserCreate(BaseModel):
     is_sales_manager: StrictBool = False
 
 
-class CrmUserUpdate(BaseModel):
-    """Role, agency and codes; name; active flag and password only for users whose only grant is crm."""
+class CrmUserFields(BaseModel):
+    """A user's fields as ユーザー管理 edits them, each optional: a PATCH's and the `base` of a stale one's three-way
+    merge (the password is never read back, so never in a base)."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, text(100, min_length=1)] | None = None
     is_active: StrictBool | None = None
-    password: Annotated[str, StringConstraints(min_length=8, max_length=72), SingleLine] | None = None
     role: Role | None = None
     agency_id: int | None = Field(default=None, ge=1)
-    clear_agency: StrictBool = False
     sales_staff_code: StaffCode | None = None
     l_code: StaffCode | None = None
     is_sales_manager: StrictBool | None = None
+
+
+class CrmUserUpdate(CrmUserFields):
+    """Role, agency and codes; name; active flag and password only for users whose only grant is crm."""
+
+    password: Annotated[str, StringConstraints(min_length=8, max_length=72), SingleLine] | None = None
+    clear_agency: StrictBool = False
     version: Version | None = None
+    base: CrmUserFields | None = None
 
 
 class CrmUserRead(BaseModel):

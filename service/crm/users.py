@@ -8,6 +8,7 @@ here only for users whose sole grant is crm, so a CRM admin cannot take over (or
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -32,6 +33,19 @@ class CrmUser:
     grant: Grant | None
     profile: Profile | None
     agency: Agency | None
+
+
+def editable_values(row: CrmUser) -> dict[str, Any]:
+    """The user's fields as ユーザー管理 shows and edits them (CrmUserFields), wherever each is kept."""
+    return {
+        "name": row.user.name,
+        "is_active": row.user.is_active,
+        "role": row.grant.role if row.grant else None,
+        "agency_id": row.agency.id if row.agency else None,
+        "sales_staff_code": row.profile.sales_staff_code if row.profile else "",
+        "l_code": row.profile.l_code if row.profile else "",
+        "is_sales_manager": bool(row.profile and row.profile.is_sales_manager),
+    }
 
 
 def _grant(user: User) -> Grant | None:
@@ -164,15 +178,28 @@ def ensure_profile(
     return profile
 
 
+def _locked_for_edit(db: Session, crm_user: CrmUser, data: CrmUserUpdate, actor: Actor) -> tuple[Profile, bool]:
+    """The user's profile (its version counts the user's edits) locked for this edit, a stale one refused (merged
+    three ways with its base: the fields compared wherever they are kept); and whether the edit takes the agency
+    away (clear_agency, or agency_id sent empty)."""
+    profile = crm_user.profile or ensure_profile(
+        db, user=crm_user.user, agency_id=None, sales_staff_code="", l_code="", actor=actor
+    )
+    profile = locking.lock(db, profile)
+    changes = data.model_dump(exclude_unset=True, exclude={"version", "base", "clear_agency"})
+    if data.clear_agency:
+        changes["agency_id"] = None
+    locking.check_edit(profile, data, changes, lambda: editable_values(_row(db, crm_user.user, profile)))
+    profile.version += 1
+    return profile, "agency_id" in changes and changes["agency_id"] is None
+
+
 def update_user(db: Session, *, crm_user: CrmUser, data: CrmUserUpdate, actor: Actor) -> CrmUser:
     user, grant = crm_user.user, crm_user.grant
-    profile = crm_user.profile or ensure_profile(
-        db, user=user, agency_id=None, sales_staff_code="", l_code="", actor=actor
-    )
-    profile = locking.lock_version(db, profile, data.version)
+    profile, clears_agency = _locked_for_edit(db, crm_user, data, actor)
     role = data.role or (grant.role if grant else None)
     current_agency = crm_user.agency.id if crm_user.agency else None  # the profile's, else the sales grant's
-    agency_id = None if data.clear_agency else (data.agency_id or current_agency)
+    agency_id = None if clears_agency else (data.agency_id or current_agency)
     is_sales_manager = profile.is_sales_manager if data.is_sales_manager is None else data.is_sales_manager
     _check_agency(db, role, agency_id)
     _check_manager(role, bool(data.is_sales_manager))

@@ -170,6 +170,8 @@ AUDIT = register(
             "entry_type": "入/出",
             "occurred_at": "日時",
             "station_id": "端末",
+            "scanned_at": "スキャン日時",
+            "sent_at": "送信日時",
             "station": "端末",
             "client_scan_id": "スキャンID",
             "deleted_at": "削除日時",

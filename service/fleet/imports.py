@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
 from service.csvtools import csv_rows, decode_csv
-from service.errors import NotFound, ValidationFailed, validation_message
+from service.errors import Fields, NotFound, ValidationFailed, validation_message
 from service.fleet import auditing, labels
 from service.fleet.models import Customer, Terminal, TerminalImport
 from service.fleet.schemas import TerminalCreate
@@ -22,6 +22,7 @@ HEADERS = {name: name for name in FIELDS} | labels.IMPORT_HEADERS
 REQUIRED = ("serial_number", "customer", "store_name")
 # Each field's column as a person names it: its first Japanese header (シリアル番号), for a refusal naming a column
 COLUMN_NAMES = {field: header for header, field in reversed(labels.IMPORT_HEADERS.items())}
+TERMINAL_FIELDS = Fields("fleet", "terminal")  # a row's refusal names its fields as the vocabulary does
 
 
 def _records(content: str) -> list[dict[str, str]]:
@@ -120,7 +121,7 @@ def _check_row(record: dict[str, str], customers: dict[str, int]) -> dict | list
             installed_date=installed,
         )
     except ValidationError as exc:
-        return [validation_message(e) for e in exc.errors()]
+        return [validation_message(e, TERMINAL_FIELDS) for e in exc.errors()]
     return data.model_dump()
 
 

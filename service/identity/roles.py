@@ -9,6 +9,7 @@ class DomainRoles:
     label: str
     roles: dict[str, str]
     scope_kind: str | None = None
+    scope_label: str = ""  # the scope's kind in words (顧客): what a grant's scope picks and its refusals name
     scoped_roles: frozenset[str] = frozenset()
     scope_required_roles: frozenset[str] = frozenset()
 
@@ -28,6 +29,7 @@ DOMAINS: dict[str, DomainRoles] = {
                 "viewer": "閲覧のみ",
             },
             scope_kind="customer",
+            scope_label="顧客",
             scoped_roles=frozenset({"admin", "operator", "support", "viewer"}),
         ),
         DomainRoles(
@@ -40,6 +42,7 @@ DOMAINS: dict[str, DomainRoles] = {
             "代替機",
             {"staff": "拠点担当者", "admin": "管理者"},
             scope_kind="jurisdiction",
+            scope_label="管轄",
             scoped_roles=frozenset({"staff"}),
         ),
         DomainRoles(
@@ -47,6 +50,7 @@ DOMAINS: dict[str, DomainRoles] = {
             "代理店CRM",
             {"sales": "営業担当者", "operator": "投入担当者", "admin": "管理者"},
             scope_kind="agency",
+            scope_label="代理店",
             scoped_roles=frozenset({"sales"}),
             scope_required_roles=frozenset({"sales"}),
         ),
@@ -55,6 +59,7 @@ DOMAINS: dict[str, DomainRoles] = {
             "入退管理",
             {"staff": "園スタッフ", "admin": "管理者"},
             scope_kind="nursery",
+            scope_label="園",
             scoped_roles=frozenset({"staff"}),
             scope_required_roles=frozenset({"staff"}),
         ),

@@ -161,6 +161,7 @@ def roles(_: PlatformAdmin, db: DbSession) -> list[RoleCatalogueEntry]:
             label=d.label,
             roles=d.roles,
             scope_kind=d.scope_kind,
+            scope_label=d.scope_label,
             scoped_roles=sorted(d.scoped_roles),
             scope_required_roles=sorted(d.scope_required_roles),
             tenants=[TenantChoice(scope=s, name=n) for s, n in tenants(db, d.domain)] if d.scope_kind else [],

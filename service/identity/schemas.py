@@ -89,6 +89,7 @@ class RoleCatalogueEntry(BaseModel):
     label: str
     roles: dict[str, str]
     scope_kind: str | None
+    scope_label: str
     scoped_roles: list[str]
     scope_required_roles: list[str]
     tenants: list[TenantChoice]

@@ -202,12 +202,12 @@ def _validate_grant(db: Session, domain: str, role: str, scope: str | None) -> N
         )
     if not scope and role in entry.scope_required_roles:
         raise ValidationFailed(
-            f"この役割には範囲（{entry.scope_kind}）の指定が必要です",
+            f"この役割には範囲（{entry.scope_label}）の指定が必要です",
             details={"field": "scope", "rule": "scope_required"},
         )
     if scope and not tenant_exists(db, domain, scope):
         raise ValidationFailed(
-            f"範囲（{entry.scope_kind}）「{scope}」は存在しません",
+            f"範囲（{entry.scope_label}）「{scope}」は存在しません",
             details={"field": "scope", "rule": "scope_exists", "scope_kind": entry.scope_kind, "scope": scope},
         )
 

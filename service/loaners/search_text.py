@@ -1,11 +1,11 @@
 """The one search box of the lists (NORMAL, AUDIT): a device is found by any of its identifying or free-text answers.
 
 `loaners_device_search.search_text` holds the device's 拠点管理番号, 資産管理番号, 製造番号 and 機種名 and its current
-answers to the free-text questions (担当者, 貸出先, ユーザー情報, お預かり証No., 備考, …), one per line. It is written
-whenever what it holds changes: a device registered or edited, its current answer moved (a submission, an import's
-recomputed states). A GIN trigram index serves the part-of-text search on PostgreSQL (ILIKE '%…%'); SQLite reads the
-column with LIKE. (The text is put together here rather than in SQL: SQLite's JSON paths do not find the keys the
-JSON columns store with escaped Japanese.)
+answers to the free-text questions (担当者, 貸出先, ユーザー情報, お預かり証No., 備考, …), one per line, NFKC as the
+search box reads what is typed. It is written whenever what it holds changes: a device registered or edited, its
+current answer moved (a submission, an import's recomputed states). A GIN trigram index serves the part-of-text
+search on PostgreSQL (ILIKE '%…%'); SQLite reads the column with LIKE. (The text is put together here rather than in
+SQL: SQLite's JSON paths do not find the keys the JSON columns store with escaped Japanese.)
 """
 
 from collections.abc import Iterable, Iterator
@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Row, delete, insert, select
 from sqlalchemy.orm import Session
 
 from service.loaners.models import Device, DeviceSearch, Model, Question, Submission
+from service.schemas import nfkc
 from service.search import contains
 
 FREE_TEXT = ("text", "textarea")
@@ -27,9 +28,11 @@ def free_text_keys(db: Session) -> list[str]:
 
 
 def _text(row: Row, keys: list[str]) -> str:
+    """What the device is found by, NFKC as the search box reads what is typed (schemas.nfkc): an answer written
+    full-width (ＡＢＣ商事１号店) is found by ABC商事1."""
     answers = row.answers or {}
     values = [row.management_number, row.asset_number, row.serial_number, row.model_name]
-    return SEPARATOR.join(str(value) for value in [*values, *(answers.get(key) for key in keys)] if value)
+    return nfkc(SEPARATOR.join(str(value) for value in [*values, *(answers.get(key) for key in keys)] if value))
 
 
 def _batches(db: Session, device_ids: Iterable[int] | None) -> Iterator[list[int]]:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.csvtools import csv_rows, decode_csv, spreadsheet_text
-from service.errors import Conflict, ValidationFailed, validation_details
+from service.errors import Conflict, Fields, ValidationFailed, validation_details
 from service.exports import Column, ListExport, entities
 from service.reservations import auditing, hours, labels
 from service.reservations.models import CallAttempt, Reservation, ServiceType, Shop, get_or_404, shop_service
@@ -295,7 +295,7 @@ def import_shops(db: Session, *, data: bytes, actor: Actor, now: datetime) -> di
             errors.append(
                 {
                     "row": number,
-                    "errors": validation_details(exc.errors()),
+                    "errors": validation_details(exc.errors(), Fields("reservations", "shop")),
                 }
             )
         except ValueError as exc:

@@ -37,6 +37,7 @@ from service.errors import (
     DATABASE_BUSY,
     DATABASE_UNAVAILABLE,
     DomainError,
+    Fields,
     NotFound,
     Unauthorized,
     ValidationFailed,
@@ -102,7 +103,8 @@ def _as_tool_errors() -> Iterator[None]:
     except DomainError as exc:
         raise _tool_error(exc.code, exc.message, exc.details) from exc
     except ValidationError as exc:
-        raise _tool_error("validation_failed", "入力内容に誤りがあります", validation_details(exc.errors())) from exc
+        details = validation_details(exc.errors(), Fields("reservations"))
+        raise _tool_error("validation_failed", "入力内容に誤りがあります", details) from exc
     except OperationalError as exc:
         log.error("database unavailable in an MCP tool: %s", exc.orig)
         raise _tool_error("unavailable", DATABASE_UNAVAILABLE) from exc

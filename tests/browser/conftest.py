@@ -1,6 +1,7 @@
 """Browser tests: the real Streamlit server, run as a subprocess against the live API, driven by headless Chromium.
 
-Fixtures: dashboards_url (the server, started once per run; the service knows it as APP_DASHBOARD_URL), browser
+Fixtures: dashboards_url (the server, started once per run; the service knows it as APP_DASHBOARD_URL; a test that
+needs a server of its own, e.g. one whose clock is moved, starts one with streamlit_process), browser
 (Chromium) and new_page (a Japanese page, expect() waiting up to TIMEOUT_MS). Chromium has the tests' own fonts,
 whatever fonts the machine has: a fontconfig file (fonts_conf) naming one folder that holds only IPAex Gothic, the
 Japanese font the service's PDFs use (from matplotlib-fontja), which has no emoji; so text is measured and drawn alike
@@ -13,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -66,6 +68,13 @@ def streamlit_server(live_api: str, tmp_path_factory: pytest.TempPathFactory) ->
     """`streamlit run dashboards/streamlit_app.py` on a free port, talking to the live API; one server for the run,
     as in production: each browser page is a Streamlit session of its own, and the server's caches are keyed by the
     signed-in user's token."""
+    with streamlit_process(live_api, tmp_path_factory.mktemp("streamlit") / "streamlit.log") as url:
+        yield url
+
+
+@contextmanager
+def streamlit_process(live_api: str, log_path: Path, **env: str) -> Iterator[str]:
+    """A Streamlit server of the dashboards on a free port, with extra environment variables; yields its address."""
     port = free_port()
     streamlit = Path(sys.executable).parent / "streamlit"
     command = [
@@ -81,10 +90,13 @@ def streamlit_server(live_api: str, tmp_path_factory: pytest.TempPathFactory) ->
         "--server.fileWatcherType",
         "none",
     ]
-    log_path = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            command, cwd=REPO_ROOT, env=os.environ | {"APP_API_URL": live_api}, stdout=log, stderr=subprocess.STDOUT
+            command,
+            cwd=REPO_ROOT,
+            env=os.environ | {"APP_API_URL": live_api} | env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
 

@@ -48,6 +48,13 @@ def coloured_list() -> None:
     components.api_error(
         api.ApiError(422, "site_incomplete", "必須項目を入力してください: 供給地点特定番号", {"missing": ["pps"]})
     )
+    # a refused input: its fields named by the words the API sends (label), each once, never by their code names
+    refused = [
+        {"loc": ["body", "sites", 0, "phone"], "label": "地点（1件目）の電話番号", "rule": "missing"},
+        {"loc": ["body", "name"], "label": "氏名", "rule": "missing"},
+        {"loc": ["body", "name"], "label": "氏名", "rule": "string_too_long"},
+    ]
+    components.api_error(api.ApiError(422, "validation_failed", "入力内容に誤りがあります", refused))
 
 
 def test_a_paginated_table_with_a_fixed_size_a_style_and_no_csv():
@@ -62,6 +69,7 @@ def test_a_paginated_table_with_a_fixed_size_a_style_and_no_csv():
     assert [e.value for e in at.error] == [
         "CSVの列が足りません（不足している列: 氏名、電話）",
         "必須項目を入力してください: 供給地点特定番号",
+        "入力内容に誤りがあります（地点（1件目）の電話番号、氏名）",
     ]
 
     at.get("pagination")[0].set_value(3).run()

@@ -86,6 +86,17 @@ def clearing_forms(tree: ast.Module) -> list[int]:
     return lines
 
 
+def forms_that_start_again() -> list[str]:
+    """`page function` of each function that saves a form that starts again (tests/dashboards/test_second_entry.py
+    walks each)."""
+    return [
+        f"{path.relative_to(PAGES)} {function.name}"
+        for path in sorted(PAGES.rglob("*.py"))
+        for function in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(function, ast.FunctionDef) and starts_again(function)
+    ]
+
+
 def offences() -> list[str]:
     found = []
     for path in sorted(PAGES.rglob("*.py")):

@@ -3,6 +3,7 @@ agency; add, edit) and 監査ログ (the CRM's entries with their Japanese names
 
 from sqlalchemy import select
 
+from dashboards.app_pages.crm import labels as crm_labels
 from service.crm.models import Agency, Profile
 from service.identity.models import Grant, User
 from tests.dashboards.conftest import button, open_page, texts
@@ -70,6 +71,34 @@ def test_an_admin_adds_a_sales_person_who_needs_an_agency(db, world, open_app): 
     db.commit()
     row = at.dataframe[0].value.set_index("ログインID").loc["sales-c"]
     assert (row["役割"], row["代理店"], row["営業マネージャー"]) == ("営業担当者", "株式会社BBB代理店", "○")
+
+
+def test_a_stale_user_edit_saves_what_only_i_changed_and_names_what_both_changed(db, world, client, open_app):  # noqa: F811
+    """Someone else renamed 営業A meanwhile: my Lコード is saved by 「自分の変更を反映して保存」 and their 氏名 stays;
+    a 役割 both changed is listed by its name, not its code."""
+    url = f"/api/crm/users/{world.ids['sales_a']}"
+    at = open_page(open_app, as_user(db, world, "admin"), USERS, state={"crm_users_chosen_id": world.ids["sales_a"]})
+    edit = "crm_users_edit_0"
+    at.text_input(key=f"{edit}_l_code").input("L0009")
+    version = made(client.get(url, headers=world.admin))["version"]
+    made(client.patch(url, json={"name": "営業A（改姓）", "version": version}, headers=world.admin))
+
+    button(at, "保存").click().run()
+    assert texts(at.error) == [crm_labels.MERGE_OFFER]
+    button(at, crm_labels.MERGE).click().run()
+    assert not at.error, texts(at.error)
+    stored = made(client.get(url, headers=world.admin))
+    assert (stored["name"], stored["l_code"]) == ("営業A（改姓）", "L0009")
+
+    at.selectbox(key="crm_users_edit_1_role").select("operator")
+    at.selectbox(key="crm_users_edit_1_agency_id").select(None)
+    made(
+        client.patch(url, json={"role": "admin", "agency_id": None, "version": stored["version"]}, headers=world.admin)
+    )
+    button(at, "保存").click().run()
+    assert texts(at.error) == [crm_labels.MERGE_CONFLICT]
+    conflict = [f.value for f in at.dataframe if "あなたの入力" in f.value.columns][0]
+    assert conflict.to_dict("records") == [{"項目": "役割", "あなたの入力": "投入担当者", "現在の値": "管理者"}]
 
 
 def test_the_audit_log_lists_the_crms_changes_in_japanese(db, world, client, open_app):  # noqa: F811

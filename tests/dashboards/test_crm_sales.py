@@ -40,7 +40,7 @@ def test_a_sales_person_files_a_new_request_with_an_image_and_sees_it_listed(db,
         phone1="03-1234-5678",
     )
     at.selectbox(key=f"{FORM}_0_payment_type").select("2")
-    at.file_uploader(key=f"{FORM}_images").upload("bill.png", picture(), "image/png")
+    at.file_uploader(key=f"{FORM}_0_images").upload("bill.png", picture(), "image/png")
     button(at, "投入依頼を送信").click().run()
 
     assert not at.exception and not at.error, texts(at.error)
@@ -91,8 +91,8 @@ def test_sites_are_added_to_an_existing_corporation_found_by_its_number(db, worl
 
     picker.select(first["corporation"]["id"]).run()
     assert "カブシキガイシャテストショウジ" in at.dataframe[0].value["内容"].tolist()
-    at.file_uploader(key="crm_add_site_form_images").upload("second.jpg", picture("JPEG"), "image/jpeg")
-    at.number_input(key="crm_add_site_form_sites").set_value(2)
+    at.file_uploader(key="crm_add_site_form_0_images").upload("second.jpg", picture("JPEG"), "image/jpeg")
+    at.number_input(key="crm_add_site_form_0_sites").set_value(2)
     button(at, "投入依頼を送信").click().run()
 
     assert not at.error, texts(at.error)
@@ -177,11 +177,11 @@ def test_a_later_add_site_asks_again_for_the_purged_security_code(db, world, cli
     at.text_input(key="crm_add_site_q").input("7000012050002").run()
     at.selectbox(key="crm_add_site_corporation").select(corporation_id).run()
     assert texts(at.warning) == [SECURITY_CODE_AGAIN]
-    at.file_uploader(key="crm_add_site_form_images").upload("second.jpg", picture("JPEG"), "image/jpeg")
+    at.file_uploader(key="crm_add_site_form_0_images").upload("second.jpg", picture("JPEG"), "image/jpeg")
     button(at, "投入依頼を送信").click().run()
     assert "もう一度入力してください" in texts(at.error)[0] and request_count(db) == 1
 
-    at.text_input(key="crm_add_site_form_security_code").input("4321")
+    at.text_input(key="crm_add_site_form_0_security_code").input("4321")
     button(at, "投入依頼を送信").click().run()
     assert not at.error, texts(at.error)
     assert request_count(db) == 2

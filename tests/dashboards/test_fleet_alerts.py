@@ -116,7 +116,7 @@ def test_support_acknowledges_assigns_notes_and_resolves_through_the_forms(alert
     at = button(at, "メモを追加").click().run()
     assert "対応メモを追加しました。" in texts(at.success)
 
-    at.text_area(key=f"fleet_alerts_resolve_note_{late.id}").input("電源を接続し復旧を確認")
+    at.text_area(key=f"fleet_alerts_resolve_{late.id}_0_note").input("電源を接続し復旧を確認")
     at = button(at, "解決済みにする").click().run()
 
     assert f"アラート #{late.id} を解決済みにしました。" in texts(at.success)

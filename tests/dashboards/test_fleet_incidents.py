@@ -56,7 +56,7 @@ def test_one_acknowledgement_and_the_resolution_on_the_page_reach_every_alert(db
     assert alert_states(incident_id) == {"acknowledged"}
     assert any("**担当者**: op1" in line for line in texts(at.markdown)), "初動確認 makes its presser the 担当者"
     assert "自分が担当する" not in [b.label for b in at.button]
-    at.text_area(key=f"fleet_incidents_resolution_{incident_id}").input("回線事業者の障害復旧を確認")
+    at.text_area(key=f"fleet_incidents_resolve_{incident_id}_0_resolution").input("回線事業者の障害復旧を確認")
     button(at, "インシデントを解決済みにする").click().run()
 
     assert alert_states(incident_id) == {"resolved"}

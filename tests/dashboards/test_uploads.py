@@ -15,7 +15,7 @@ MB = 1024 * 1024
 UPLOADERS = [
     ("app_pages/loaners/import.py", "loaners_import_file", "1ファイル32MBまで", 32),
     ("app_pages/fleet/customers.py", "fleet_customers_import_file", "1ファイル10MBまで", 10),
-    ("app_pages/crm/new_request.py", "crm_new_request_form_images", "1ファイル10MBまで・20ファイルまで", 10),
+    ("app_pages/crm/new_request.py", "crm_new_request_form_0_images", "1ファイル10MBまで・20ファイルまで", 10),
 ]
 
 

@@ -38,7 +38,7 @@ def admin(db):
 
 def test_missing_fields_name_the_field(client):
     said = assert_japanese(client.post("/api/auth/login", json={}))
-    assert {"login_id: 必須項目です", "password: 必須項目です"} <= set(said)
+    assert {"ログインID: 必須項目です", "パスワード: 必須項目です"} <= set(said)
 
 
 @pytest.mark.parametrize(
@@ -47,14 +47,14 @@ def test_missing_fields_name_the_field(client):
         (
             "login_id",
             "a b",
-            "login_id: 形式が正しくありません（英数字と「.」「_」「@」「-」の3〜64文字で入力してください）",
+            "ログインID: 形式が正しくありません（英数字と「.」「_」「@」「-」の3〜64文字で入力してください）",
         ),
-        ("name", "x" * 101, "name: 100文字以内で入力してください"),
-        ("password", "short", "password: 8文字以上で入力してください"),
-        ("email", "not-an-address", "email: メールアドレスの形式が正しくありません"),
-        ("is_active", "yes", "is_active: true または false で指定してください"),
-        ("name", 5, "name: 文字列で指定してください"),
-        ("name", "a\x01b", "name: 制御文字（U+0001）は使用できません"),
+        ("name", "x" * 101, "氏名: 100文字以内で入力してください"),
+        ("password", "short", "パスワード: 8文字以上で入力してください"),
+        ("email", "not-an-address", "メールアドレス: メールアドレスの形式が正しくありません"),
+        ("is_active", "yes", "有効: true または false で指定してください"),
+        ("name", 5, "氏名: 文字列で指定してください"),
+        ("name", "a\x01b", "氏名: 制御文字（U+0001）は使用できません"),
     ],
 )
 def test_each_broken_rule_is_said_in_japanese(client, admin, field, value, expected):
@@ -67,18 +67,18 @@ def test_each_broken_rule_is_said_in_japanese(client, admin, field, value, expec
 def test_a_choice_field_lists_its_choices(client, admin):
     body = {"company_name": "顧客", **CONTACTS, "contract_type": "gold"}
     response = client.post("/api/fleet/customers", json=body, headers=auth_headers(admin))
-    expected = "contract_type: 次のいずれかを指定してください: 'basic'、'standard'、'premium'"
+    expected = "契約種別: 次のいずれかを指定してください: 'basic'、'standard'、'premium'"
     assert expected in assert_japanese(response)
     assert response.json()["error"]["details"][0]["rule"] == "literal_error"
 
 
 def test_numbers_and_ranges_in_the_path_and_query(client, admin):
     said = assert_japanese(client.delete("/api/admin/users/abc/grants/fleet", headers=auth_headers(admin)))
-    assert "user_id: 整数で指定してください" in said
+    assert "ユーザー: 整数で指定してください" in said
     said = assert_japanese(client.get("/api/admin/users", params={"page_size": 1000}, headers=auth_headers(admin)))
-    assert "page_size: 100以下の値を指定してください" in said
+    assert "表示件数: 100以下の値を指定してください" in said
     said = assert_japanese(client.get("/api/admin/users", params={"page": 0}, headers=auth_headers(admin)))
-    assert "page: 1以上の値を指定してください" in said
+    assert "ページ: 1以上の値を指定してください" in said
 
 
 def test_malformed_json_keeps_its_code_and_says_so_in_japanese(client):
@@ -97,7 +97,7 @@ def test_unknown_route_and_wrong_method(client):
 
 
 class Sample(BaseModel):
-    """Rules beyond the routes' walk: each field breaks one."""
+    """Rules beyond the routes' walk: each field breaks one (fields without words: 入力項目, never their names)."""
 
     count: int = Field(gt=0)
     ratio: float = Field(lt=0.75)
@@ -107,12 +107,12 @@ class Sample(BaseModel):
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
-        ({"count": 0}, "count: 0より大きい値を指定してください"),
-        ({"count": 1.5}, "count: 整数で指定してください（小数は指定できません）"),
-        ({"ratio": 2}, "ratio: 0.75未満の値を指定してください"),
-        ({"ratio": "x"}, "ratio: 数値で指定してください"),
-        ({"tags": []}, "tags: 1件以上指定してください"),
-        ({"tags": "x"}, "tags: 配列で指定してください"),
+        ({"count": 0}, "入力項目: 0より大きい値を指定してください"),
+        ({"count": 1.5}, "入力項目: 整数で指定してください（小数は指定できません）"),
+        ({"ratio": 2}, "入力項目: 0.75未満の値を指定してください"),
+        ({"ratio": "x"}, "入力項目: 数値で指定してください"),
+        ({"tags": []}, "入力項目: 1件以上指定してください"),
+        ({"tags": "x"}, "入力項目: 配列で指定してください"),
     ],
 )
 def test_pydantic_rules_in_japanese(values, expected):

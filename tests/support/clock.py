@@ -5,17 +5,24 @@ and lets it run on from there. Everything in the test process reads it: the test
 the TestClient) and AppTest pages; a worker or a server in another process keeps the machine's clock. While it is
 set, the process's own zone is UTC, as on most servers, so code that takes the machine's zone for Japan's shows it
 (between 00:00 and 09:00 Japan time the UTC date is the day before).
+
+moved_clock_env(moment) is the environment that starts a process of its own (a server) at `moment` too: Python runs
+moved_clock/sitecustomize.py as it starts.
 """
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import time_machine
 
 JAPAN = ZoneInfo("Asia/Tokyo")
 SERVER_ZONE = ZoneInfo("UTC")
+MOVED_CLOCK = Path(__file__).resolve().parent / "moved_clock"
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def japan_time(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -27,3 +34,8 @@ def clock_at(moment: datetime) -> Iterator[None]:
     """The process's clock from `moment` on (it ticks), its zone UTC (time-machine sets TZ from a ZoneInfo)."""
     with time_machine.travel(moment.astimezone(SERVER_ZONE), tick=True):
         yield
+
+
+def moved_clock_env(moment: datetime) -> dict[str, str]:
+    """Environment variables that start a new Python process's clock at `moment`, ticking, its zone UTC."""
+    return {"PYTHONPATH": f"{MOVED_CLOCK}{os.pathsep}{REPO_ROOT}", "DAICHO_MOVED_CLOCK": moment.isoformat()}

@@ -137,7 +137,7 @@ def grant_row(user_id: int, entry: dict, grant: dict | None) -> tuple[str, str]:
     if role not in entry["scoped_roles"]:
         return role, ""
     required = role in entry["scope_required_roles"]
-    kind = labels.label(labels.SCOPE_KIND_LABELS, entry["scope_kind"])
+    kind = entry["scope_label"]
     names = {tenant["scope"]: tenant["name"] for tenant in entry["tenants"]}
     current = (grant or {}).get("scope") or ""
     options = ["", *names, *([current] if current and current not in names else [])]

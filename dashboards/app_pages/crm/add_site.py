@@ -3,7 +3,7 @@
 
 import streamlit as st
 
-from dashboards import api, components, crm_api
+from dashboards import api, components, crm_api, forms
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm import forms as crm_forms
 from dashboards.app_pages.crm.labels import SECURITY_CODE_AGAIN
@@ -52,7 +52,7 @@ def security_code(corporation: dict) -> str:
         return ""
     st.warning(SECURITY_CODE_AGAIN, icon=":material/credit_card:")
     return st.text_input(
-        "セキュリティコード（必須）", type="password", max_chars=4, key=f"{FORM}_security_code"
+        "セキュリティコード（必須）", type="password", max_chars=4, key=forms.key(FORM, "security_code")
     ).strip()
 
 

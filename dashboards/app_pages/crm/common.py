@@ -6,7 +6,7 @@ What any page could use (act, times, the paged table) is in dashboards/component
 """
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -408,7 +408,11 @@ def changes_from(base: dict, values: dict) -> dict:
     }
 
 
-def shown_value(field: str, value: Any) -> str:
+def shown_value(field: str, value: Any, words: Mapping[str, Mapping[Any, str]] | None = None) -> str:
+    """A field's value as the conflict lists show it: a code by its name (words: field -> code -> name)."""
+    names = (words or {}).get(field, {})
+    if value in names:
+        return names[value]
     if field in SECRET_FIELDS:
         return "（入力あり）" if value else ""
     if isinstance(value, bool):
@@ -422,7 +426,8 @@ def shown_value(field: str, value: Any) -> str:
 @dataclass(frozen=True)
 class Edit:
     """A save of an edit made from editing_base: the changes, how they are sent (send(body): the PATCH), the message
-    once saved, how to read the record as it is now, and, to merge a stale edit, the values the person opened."""
+    once saved, how to read the record as it is now, to merge a stale edit the values the person opened, and the
+    names of coded values (field -> code -> name) the conflict lists show."""
 
     page: str
     changes: dict
@@ -430,6 +435,7 @@ class Edit:
     success: str
     current: Callable[[], dict]
     opened: dict | None
+    words: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
 
     def body(self, version: int) -> dict:
         """The changes, the version read and, for a merge, the opened values of the fields changed."""
@@ -474,8 +480,8 @@ def conflict_rows(stale: Stale, fields: Iterable[str]) -> pd.DataFrame:
         [
             {
                 "項目": field_label(field),
-                "あなたの入力": shown_value(field, stale.edit.changes[field]),
-                "現在の値": shown_value(field, stale.current.get(field)),
+                "あなたの入力": shown_value(field, stale.edit.changes[field], stale.edit.words),
+                "現在の値": shown_value(field, stale.current.get(field), stale.edit.words),
             }
             for field in fields
         ]
@@ -515,10 +521,13 @@ def save(
     *,
     current: Callable[[], dict],
     merge: bool = False,
+    words: Mapping[str, Mapping[Any, str]] | None = None,
 ) -> None:
     """Send an edit made from editing_base (send(body) makes the PATCH); a stale version shows the conflict, other
-    refusals their fields. merge: the API compares a stale edit with `base` (the record's PATCH takes `base`)."""
+    refusals their fields. merge: the API compares a stale edit with `base` (the record's PATCH takes `base`); words:
+    the names of coded values in the conflict lists."""
     if not changes:
         st.info(components.NO_CHANGES)
         return
-    submit(key, Edit(page, changes, send, success, current, base if merge else None), base["version"])
+    edit = Edit(page, changes, send, success, current, base if merge else None, words or {})
+    submit(key, edit, base["version"])

@@ -372,11 +372,13 @@ class RequestInput:
 
 def request_input(key: str) -> RequestInput:
     st.markdown("**明細画像・備考**")
-    files = uploads(f"{key}_images")
+    files = uploads(forms.key(key, "images"))
     remarks = st.text_area(
-        "備考（明細画像がない場合の明細情報、支払方法の分割指示など）", key=f"{key}_remarks", max_chars=2000
+        "備考（明細画像がない場合の明細情報、支払方法の分割指示など）", key=forms.key(key, "remarks"), max_chars=2000
     ).strip()
-    site_count = st.number_input("地点数（申告）", min_value=1, max_value=100, value=1, step=1, key=f"{key}_sites")
+    site_count = st.number_input(
+        "地点数（申告）", min_value=1, max_value=100, value=1, step=1, key=forms.key(key, "sites")
+    )
     return RequestInput(files, remarks, int(site_count))
 
 

@@ -48,8 +48,6 @@ PAGE_FIELDS = {
     "email": "メールアドレス",
     "password": "パスワード",
     "role": "役割",
-    "images": "明細画像",
-    "version": "版",
 }
 
 

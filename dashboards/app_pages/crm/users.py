@@ -136,6 +136,8 @@ def save_user(base: dict, values: dict[str, Any], password: str) -> None:
         lambda body: crm_api.update_user(user_id, body),
         f"ユーザー「{labels.plain(values['name'])}」を保存しました。",
         current=lambda: crm_api.get_user(user_id),
+        merge=True,
+        words={"role": ROLE_LABELS, "agency_id": common.agency_names()},
     )
 
 

@@ -138,17 +138,21 @@ def note_form(alert: dict) -> None:
 
 
 def resolve_form(alert: dict) -> None:
-    with st.form(f"{PAGE}_resolve_{alert['id']}"):
+    form = f"{PAGE}_resolve_{alert['id']}"
+    with st.form(form):
         note = st.text_area(
             "対応内容（任意）",
-            key=f"{PAGE}_resolve_note_{alert['id']}",
+            key=forms.key(form, "note"),
             max_chars=NOTE_MAX,
             placeholder="例: 店舗に連絡し、端末を再起動して復旧を確認",
         ).strip()
         submitted = st.form_submit_button("解決済みにする", type="primary")
     if submitted:
         components.act(
-            PAGE, lambda: fleet_api.resolve_alert(alert["id"], note), f"アラート #{alert['id']} を解決済みにしました。"
+            PAGE,
+            lambda: fleet_api.resolve_alert(alert["id"], note),
+            f"アラート #{alert['id']} を解決済みにしました。",
+            form=form,
         )
 
 
@@ -164,12 +168,12 @@ def work_on(user: dict, alert_id: int) -> None:
         note_form(alert)
         return
     fleet_common.step_buttons(WORK, user, alert)
-    forms = st.columns(3, gap="large")
-    with forms[0]:
+    columns = st.columns(3, gap="large")
+    with columns[0]:
         fleet_common.assign_form(WORK, user, alert)
-    with forms[1]:
+    with columns[1]:
         note_form(alert)
-    with forms[2]:
+    with columns[2]:
         resolve_form(alert)
 
 

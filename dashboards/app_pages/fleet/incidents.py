@@ -3,7 +3,7 @@ who works it, the §4.2 steps (each applied to every alert of it) and its resolu
 
 import streamlit as st
 
-from dashboards import api, auth, clock, components, fleet_api, labels
+from dashboards import api, auth, clock, components, fleet_api, forms, labels
 from dashboards.app_pages.fleet import common as fleet_common
 
 PAGE = "fleet_incidents"
@@ -111,10 +111,11 @@ def take_button(user: dict, incident: dict) -> tuple:
 
 
 def resolve_form(incident: dict) -> None:
-    with st.form(f"{PAGE}_resolve_{incident['id']}"):
+    form = f"{PAGE}_resolve_{incident['id']}"
+    with st.form(form):
         resolution = st.text_area(
             "対応内容（任意）",
-            key=f"{PAGE}_resolution_{incident['id']}",
+            key=forms.key(form, "resolution"),
             max_chars=RESOLUTION_MAX,
             placeholder="例: 回線事業者の障害。復旧を確認し、全店舗の端末の通信再開を確認",
         ).strip()
@@ -124,6 +125,7 @@ def resolve_form(incident: dict) -> None:
             PAGE,
             lambda: fleet_api.resolve_incident(incident["id"], resolution),
             f"インシデント #{incident['id']} とそのアラートを解決済みにしました。",
+            form=form,
         )
 
 
@@ -141,10 +143,10 @@ def work_on(user: dict, incident_id: int) -> None:
         fleet_common.step_buttons(WORK, user, incident, (fleet_common.REPORT_BUTTON,))
     else:
         fleet_common.step_buttons(WORK, user, incident, also=take_button(user, incident))
-        forms = st.columns(2, gap="large")
-        with forms[0]:
+        columns = st.columns(2, gap="large")
+        with columns[0]:
             fleet_common.assign_form(WORK, user, incident)
-        with forms[1]:
+        with columns[1]:
             resolve_form(incident)
     member_alerts(incident_id)
 

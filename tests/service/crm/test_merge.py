@@ -51,3 +51,31 @@ def test_a_stale_edit_of_a_requests_count_keeps_the_remarks_saved_meanwhile(clie
     again = mine | {"version": stale.json()["error"]["details"]["current_version"]}
     merged = made(client.patch(url, json=again, headers=world.admin))
     assert (merged["request"]["site_count"], merged["remarks"]) == (3, "先に保存")
+
+
+def test_a_stale_user_edit_merges_fields_kept_on_the_user_the_grant_and_the_profile(client, world):
+    """ユーザー管理: 氏名 is the platform user's, 役割 the grant's, the codes the profile's; one version counts them."""
+    url = f"/api/crm/users/{world.ids['sales_a']}"
+    opened = made(client.get(url, headers=world.admin))
+    made(client.patch(url, json={"name": "営業A（改姓）", "version": opened["version"]}, headers=world.admin))
+    mine = {"l_code": "L0009", "is_sales_manager": True, "version": opened["version"]}
+    stale = client.patch(url, json=mine | {"base": {"l_code": "L0001", "is_sales_manager": False}}, headers=world.admin)
+    assert stale.status_code == 409
+    details = stale.json()["error"]["details"]
+    assert details["conflicts"] == []
+    merged = made(client.patch(url, json=mine | {"version": details["current_version"]}, headers=world.admin))
+    assert (merged["name"], merged["l_code"], merged["is_sales_manager"]) == ("営業A（改姓）", "L0009", True)
+
+    both = {"name": "営業A（旧姓）", "role": "operator", "agency_id": None, "version": opened["version"]}
+    base = {"name": "営業A", "role": "sales", "agency_id": world.agency_a}
+    conflict = client.patch(url, json=both | {"base": base}, headers=world.admin)
+    assert conflict.json()["error"]["details"]["conflicts"] == ["name"]
+
+
+def test_a_user_edit_sending_an_empty_agency_takes_the_agency_away(client, world):
+    url = f"/api/crm/users/{world.ids['sales_a']}"
+    version = made(client.get(url, headers=world.admin))["version"]
+    moved = made(
+        client.patch(url, json={"role": "operator", "agency_id": None, "version": version}, headers=world.admin)
+    )
+    assert (moved["role"], moved["agency_id"], moved["agency_name"]) == ("operator", None, "")

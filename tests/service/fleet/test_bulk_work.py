@@ -206,7 +206,7 @@ def test_a_bulk_request_has_a_limit_and_needs_a_selection(client, db):
         headers=auth_headers(support),
     )
     assert too_many.status_code == 422
-    assert [d["message"] for d in too_many.json()["error"]["details"]] == ["ids: 500件以内で指定してください"]
+    assert [d["message"] for d in too_many.json()["error"]["details"]] == ["対象: 500件以内で指定してください"]
     empty = client.post(
         "/api/fleet/alerts/bulk", json={"ids": [], "action": "acknowledge"}, headers=auth_headers(support)
     )

@@ -29,7 +29,7 @@ def test_a_customer_without_a_contact_person_is_refused_naming_it(client, db, ad
 
     answer = client.post("/api/fleet/customers", json=body, headers=admin)
 
-    assert refusal(answer) == [(["body", "contact_person"], "missing", "contact_person: 必須項目です")]
+    assert refusal(answer) == [(["body", "contact_person"], "missing", "担当者: 必須項目です")]
     assert db.scalar(select(func.count()).select_from(Customer)) == 0
     assert db.scalar(select(func.count()).select_from(AuditEntry)) == 0
 
@@ -40,12 +40,12 @@ def test_a_blank_contact_is_refused_on_create_and_on_change(client, db, admin, f
     answer = client.post(
         "/api/fleet/customers", json={"company_name": "田中ストア", **CONTACTS, field: blank}, headers=admin
     )
-    assert refusal(answer) == [(["body", field], "required", f"{field}: {FIELDS[field]}を入力してください")]
+    assert refusal(answer) == [(["body", field], "required", f"{FIELDS[field]}: {FIELDS[field]}を入力してください")]
 
     customer = make_customer(db, "ABC商事", contact_phone="03-1111-2222")
     db.commit()
     answer = client.patch(f"/api/fleet/customers/{customer.id}", json={field: blank}, headers=admin)
-    assert refusal(answer) == [(["body", field], "required", f"{field}: {FIELDS[field]}を入力してください")]
+    assert refusal(answer) == [(["body", field], "required", f"{FIELDS[field]}: {FIELDS[field]}を入力してください")]
     db.refresh(customer)
     assert getattr(customer, field) != ""
 
@@ -70,5 +70,5 @@ def test_a_customer_stored_without_contacts_shows_them_blank_and_takes_other_cha
     filled = client.patch(f"/api/fleet/customers/{old.id}", json=CONTACTS, headers=admin)
     assert filled.status_code == 200
     assert {key: filled.json()[key] for key in CONTACTS} == CONTACTS
-    changes = db.scalars(select(AuditEntry.changes).where(AuditEntry.action == "update")).all()
+    changes = db.scalars(select(AuditEntry.changes).where(AuditEntry.action == "update").order_by(AuditEntry.seq)).all()
     assert changes[-1]["contact_person"] == {"before": "", "after": "田中"}

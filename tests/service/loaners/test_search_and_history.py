@@ -67,6 +67,15 @@ def test_full_width_letters_and_digits_find_what_they_mean(client, db, fleet, pa
         assert full_width(term) != term and lent.id in found(client, admin, full_width(term), path), term
 
 
+def test_an_answer_written_full_width_is_found_by_what_it_means(client, db, fleet):
+    """貸出先 written with the IME on (ＡＢＣ商事１号店) is stored as written; the search text reads it NFKC."""
+    admin = headers(db, "admin1", "admin")
+    answer(db, fleet["printer"], LENT | {"1-1.貸出先": "ＡＢＣ商事１号店"}, at=AT + timedelta(days=2))
+    db.commit()
+    for term in ("ABC商事1", "ａｂｃ商事１", "abc商事"):
+        assert found(client, admin, term) == [fleet["printer"].id], term
+
+
 def test_the_search_follows_the_current_answers_and_the_register(client, db, fleet):
     staff = headers(db, "staff1")
     db.commit()

@@ -215,7 +215,7 @@ def test_a_name_that_could_pass_for_another_is_refused_naming_the_rule(client, d
     assert response.status_code == 422
     [detail] = response.json()["error"]["details"]
     assert (detail["loc"], detail["rule"]) == (["body", "name"], "format_character")
-    assert detail["message"].startswith("name: 表示されない書式文字（U+")
+    assert detail["message"].startswith("サービス名: 表示されない書式文字（U+")
     assert db.scalar(select(func.count()).select_from(ServiceType)) == 1
 
 
