@@ -2,7 +2,7 @@
 
 Two runs on one machine (two `make test`s, an engineer's module beside CI) never share or drop each other's data:
 the run's database is the configured one's name with `_run<id>` added (created at the start, dropped at the end) and
-its broker is a Redis database claimed for the run (a key in the configured Redis database names its owner). The run
+its broker is a Redis database claimed for the run (a key in the server's database 0 names its owner). The run
 id is the pytest process's pid, inherited by every process the run starts (DAICHO_TEST_RUN_ID), so a run that died
 without cleaning up is known by its pid no longer running: its database is dropped and its Redis claim taken over by
 the next run.
@@ -18,7 +18,7 @@ from sqlalchemy.engine import URL, make_url
 
 RUN_ID_VARIABLE = "DAICHO_TEST_RUN_ID"
 REDIS_CLAIM_KEY = "daicho-test-run:redis-db:{number}"
-REDIS_DATABASES = range(1, 16)  # Redis' default 16 databases, the configured one (0) holding the claims
+REDIS_DATABASES = range(1, 16)  # Redis' default 16 databases, database 0 holding the claims
 REDIS_CLAIM_SECONDS = 6 * 3600  # a claim outlives any run; a run that died leaves one this long at most
 
 
@@ -84,7 +84,7 @@ def drop_run_databases(run_url: str) -> None:
 
 def claim_redis_database(configured: str) -> str:
     """The URL of a Redis database claimed for this run (emptied of what a dead run left); raises when all are taken."""
-    client = redis.Redis.from_url(configured)
+    client = _claims(configured)
     try:
         for number in REDIS_DATABASES:
             if _claim(client, REDIS_CLAIM_KEY.format(number=number)):
@@ -94,6 +94,11 @@ def claim_redis_database(configured: str) -> str:
     finally:
         client.close()
     raise RuntimeError(f"every Redis database {REDIS_DATABASES.start}–{REDIS_DATABASES.stop - 1} is claimed by a run")
+
+
+def _claims(configured: str) -> redis.Redis:
+    """The server's database 0, where every run's claims are kept whichever database a run was configured with."""
+    return redis.Redis.from_url(urlsplit(configured)._replace(path="/0").geturl())
 
 
 def _claim(client: redis.Redis, key: str) -> bool:
@@ -118,7 +123,7 @@ def release_redis_database(configured: str, claimed: str) -> None:
     """At the run's end: the claimed database emptied and its claim given back (only if it is still this run's)."""
     number = int(urlsplit(claimed).path.strip("/"))
     redis.Redis.from_url(claimed).flushdb()
-    client = redis.Redis.from_url(configured)
+    client = _claims(configured)
     key = REDIS_CLAIM_KEY.format(number=number)
     if client.get(key) == run_id().encode():
         client.delete(key)

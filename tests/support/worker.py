@@ -54,15 +54,15 @@ class WorkerProcess:
             self.process = subprocess.Popen(
                 command, cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
-        wait_until(self._answers_ping, timeout=START_TIMEOUT, message=f"worker {self.node} to answer a ping")
+        wait_until(self._ready, timeout=START_TIMEOUT, message=f"worker {self.node} to say it is ready")
         return self
 
-    def _answers_ping(self) -> bool:
-        from jobs.celery_app import app
-
+    def _ready(self) -> bool:
+        """The worker logged that it is ready: its pool started and it consumes its queues (what a ping waited for,
+        without the ping's round trips through the broker)."""
         if self.process is None or self.process.poll() is not None:
             raise AssertionError(f"worker exited during start-up:\n{self.log_tail()}")
-        return bool(app.control.ping(destination=[self.node], timeout=0.5))
+        return f"{self.node} ready." in self.log_path.read_text(errors="replace")
 
     def kill(self) -> None:
         """SIGKILL the whole process group (main process and pool children) at once, as a crash would."""
