@@ -18,6 +18,7 @@ CHILDREN = Figure(
     "month",
     "entry_logs",
     ROUTE,
+    counter="人",
 )
 MINUTES = Figure(
     "entry_logs.extended_care_minutes",
@@ -27,6 +28,7 @@ MINUTES = Figure(
     "entry_logs",
     ROUTE,
     sum_of=labels.CARE_MINUTES_COLUMN,
+    counter="分",
 )
 UNITS = Figure(
     "entry_logs.extended_care_units",
@@ -36,6 +38,7 @@ UNITS = Figure(
     "entry_logs",
     ROUTE,
     sum_of=labels.CARE_UNITS_COLUMN,
+    counter="単位",
 )
 
 
