@@ -1,8 +1,16 @@
 """The lived-in database for tests: the small demo with HISTORY_DAYS of history (`demo load --history`,
-service/demo/history.py), loaded once per run and put back by `restore_history()` for each test that wants it."""
+service/demo/history.py), loaded once per run and put back by `restore_history()` for each test that wants it: its
+rows, and the files beside them (uploaded pictures, firmware, archives: the folders a backup carries), which tests in
+between may have emptied."""
 
 import functools
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
 
+from service.backup.service import file_roots
+from service.config import get_settings
 from service.database import get_engine, session_scope
 from service.demo.history import load_history
 from service.models import metadata
@@ -12,21 +20,36 @@ from tests.support.small_demo import load_small_demo
 HISTORY_DAYS = 30  # every list runs past its first page and every kind the history makes exists; no more
 
 
+@dataclass(frozen=True)
+class History:
+    rows: Snapshot
+    files: Path  # a copy of each file root, by its name in a backup
+
+
 @functools.cache
-def history_snapshot() -> Snapshot:
-    """Load the history into the (freshly reset) database once and keep its rows."""
+def history_snapshot() -> History:
+    """Load the history into the (freshly reset) database once and keep its rows and files."""
     from tests.conftest import pristine_copy_aside
 
     with session_scope() as db:
         load_small_demo(db)
     with pristine_copy_aside():  # the history's restore drill dumps and restores the whole database
         assert load_history(HISTORY_DAYS)
-    return take_snapshot(get_engine(), metadata)
+    files = Path(tempfile.mkdtemp(prefix="daicho-history-files-"))
+    for name, root in file_roots(get_settings()).items():
+        if root.exists():
+            shutil.copytree(root, files / name)
+    return History(take_snapshot(get_engine(), metadata), files)
 
 
 def restore_history() -> None:
-    """The database holds the lived-in history again (loaded the first time it is asked for)."""
+    """The database holds the lived-in history again (loaded the first time it is asked for), its files too."""
     if history_snapshot.cache_info().currsize == 0:
         history_snapshot()
         return
-    restore_snapshot(get_engine(), metadata, history_snapshot(), from_copy=False)
+    history = history_snapshot()
+    restore_snapshot(get_engine(), metadata, history.rows, from_copy=False)
+    for name, root in file_roots(get_settings()).items():
+        shutil.rmtree(root, ignore_errors=True)
+        if (history.files / name).exists():
+            shutil.copytree(history.files / name, root)
