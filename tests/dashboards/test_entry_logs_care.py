@@ -19,7 +19,8 @@ def test_the_month_per_child_and_per_day_and_hours_set_from_this_month(db, sakur
     at = open_page(open_app, staff, CARE, state={"entry_logs_care_month": "2026-01"})
 
     assert [metric.label for metric in at.metric] == ["延長保育の園児数", "延長保育時間（分）", "延長保育単位数"]
-    assert [metric.value for metric in at.metric] == ["3人", "141分", "11単位"]  # the 22nd without its exit (no 再登録 here)
+    # the 22nd without its exit (no 再登録 here)
+    assert [metric.value for metric in at.metric] == ["3人", "141分", "11単位"]
     children = at.dataframe[0].value
     assert list(zip(children["園児名"], children["延長保育単位数"], strict=True)) == [
         ("sakura園児0", 6),

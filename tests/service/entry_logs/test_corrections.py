@@ -81,7 +81,8 @@ def test_a_re_registration_at_a_past_time_is_manual_with_its_reason_everywhere(c
 @pytest.mark.parametrize(
     ("body", "rule"),
     [
-        ({"occurredAt": (datetime.now(TOKYO) + timedelta(days=1)).isoformat()}, "not_in_future"),  # collected long before it runs
+        # a day ahead: the parameters are computed when the suite is collected, long before the test runs
+        ({"occurredAt": (datetime.now(TOKYO) + timedelta(days=1)).isoformat()}, "not_in_future"),
         ({"occurredAt": (datetime.now(TOKYO) - timedelta(days=400)).isoformat()}, "within_retention_period"),
         ({"occurredAt": "2026-01-14T08:05:00"}, "timezone_required"),
         ({"reason": ""}, "string_too_short"),
