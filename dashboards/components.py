@@ -89,6 +89,7 @@ LIST_PAGES = {
     "/crm/agencies": "app_pages/crm/agencies.py",
     "/crm/users": "app_pages/crm/users.py",
     "/loaners/views/returns": "app_pages/loaners/returns.py",
+    "/entry-exit-logs": "app_pages/entry_logs/logs.py",
 }
 OPEN_LIST = "一覧を開く"
 

@@ -52,8 +52,36 @@ def nursery_filter() -> int | None:
     )
 
 
+# a figure card's link (入 / 出 over the chosen days): query parameter -> (the filter card's widget, reading)
+LINKED = {
+    "from": (f"{PAGE}_from", components.day),
+    "to": (f"{PAGE}_to", components.day),
+    "entryType": (f"{PAGE}_type", str),
+    "nurseryId": (f"{PAGE}_nursery", int),
+}
+
+
+def apply_link() -> None:
+    """A figure card's link (?from=…&to=…&entryType=…&nurseryId=…) fills the filter card and applies it at once, as
+    if 検索 had been pressed: the list shows the card's rows and its total is the card's number."""
+    query = {name: st.query_params[name] for name in LINKED if name in st.query_params}
+    if not query or st.session_state.get(f"{PAGE}_linked_query") == query:
+        return
+    components.linked_filters(PAGE, LINKED)
+    nursery = query.get("nurseryId", "")
+    st.session_state[APPLIED_KEY] = {
+        "from": query.get("from"),
+        "to": query.get("to"),
+        "parentName": "",
+        "entryType": query.get("entryType"),
+        "childName": "",
+        "nurseryId": int(nursery) if nursery.isdigit() else None,
+    }
+
+
 def filter_card(user: dict) -> dict:
     """The §6.3 filter card; its values apply when 検索 is pressed and the dates are in order."""
+    apply_link()
     with st.container(border=True):
         st.markdown("**フィルター**")
         with st.form(f"{PAGE}_filters", border=False):
