@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import run_resources
+from tools.test import OTHER_PASS
 
 BACKEND = os.environ.get("DAICHO_TEST_BACKEND", "sqlite")
 # the servers a PostgreSQL run uses: it makes its own database beside the configured one and claims a Redis database
@@ -175,4 +176,4 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         bound = {"embedded_only", "postgres_only"} & set(item.keywords)
         if elsewhere in (bound or {one_pass_marker(item)}):
-            item.add_marker(pytest.mark.skip(reason=f"{elsewhere}: runs in the other pass of `make test`"))
+            item.add_marker(pytest.mark.skip(reason=f"{elsewhere}: {OTHER_PASS}"))

@@ -115,3 +115,38 @@ def test_the_summary_names_each_failed_test_with_its_message(tmp_path: Path) -> 
         "sqlite pass FAILED tests.service.test_a::test_sum: AssertionError: assert 3 == 4",
         'sqlite pass FAILED tests.browser.test_b::test_page[1]: failed on setup with "TimeoutError"',
     ]
+
+
+def junit_with_skips(path: Path, skips: list[tuple[str, str]]) -> Path:
+    """A report as pytest writes it, with one passed test and the given (test id, reason) skipped."""
+    cases = "".join(
+        f'<testcase classname="{test.split("::")[0]}" name="{test.split("::")[1]}" time="0.1">'
+        f'<skipped type="pytest.skip" message="{reason}">{test}: {reason}</skipped></testcase>'
+        for test, reason in skips
+    )
+    path.write_text(
+        f'<testsuites><testsuite tests="{len(skips) + 1}" skipped="{len(skips)}" failures="0" errors="0">'
+        f'<testcase classname="tests.service.test_a" name="test_ok" time="0.1"/>{cases}</testsuite></testsuites>'
+    )
+    return path
+
+
+def test_the_summary_names_the_tests_each_pass_left_to_the_other_and_every_other_skip(tmp_path: Path) -> None:
+    elsewhere = f"postgres_only: {make_test.OTHER_PASS}"
+    sqlite, postgres = make_test.PassResult("sqlite"), make_test.PassResult("postgres")
+    make_test.count_results(
+        junit_with_skips(
+            tmp_path / "sqlite.xml",
+            [("tests.service.test_pg::test_lock", elsewhere), ("tests.service.test_pg::test_notify", elsewhere)],
+        ),
+        sqlite,
+    )
+    make_test.count_results(
+        junit_with_skips(tmp_path / "postgres.xml", [("tests.browser.test_b::test_page", "Chromium is not installed")]),
+        postgres,
+    )
+
+    assert make_test.skip_lines([sqlite, postgres]) == [
+        "run only in the postgres pass (2): tests.service.test_pg (2)",
+        "postgres pass SKIPPED 1 (Chromium is not installed): tests.browser.test_b (1)",
+    ]

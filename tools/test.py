@@ -11,8 +11,9 @@ Debian's prometheus (for promtool, which checks ops/prometheus/rules.yml), Debia
 JavaScript check) and poppler-utils (pdftoppm renders the QRV manuals' PDFs) when they are missing and apt-get can be
 used.
 Extra arguments are handed to pytest (`make test ARGS="-k login"`). Exits non-zero if any pass failed;
-ends with each pass's slowest test modules, one line per pass, each failed test with its message's first line, and a
-total line.
+ends with each pass's slowest test modules, what each pass skipped and why (the tests it left to the other pass by
+module, every other skip by reason with its tests: nothing is skipped silently), one line per pass, each failed test
+with its message's first line, and a total line.
 """
 
 import os
@@ -36,6 +37,7 @@ DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 PYTEST_NO_TESTS = 5
 SLOWEST_SHOWN = 5  # test modules named per pass, by their summed time: what to look at when the run nears 15 minutes
+OTHER_PASS = "runs in the other pass of `make test`"  # the skip reason of a test bound to one pass (tests/conftest.py)
 BIN = Path(sys.executable).parent  # the venv's scripts (not resolved: a venv's python is a symlink)
 LINT_STEPS = (
     ("ruff check", [str(BIN / "ruff"), "check", "--no-cache", "."]),
@@ -57,6 +59,7 @@ class PassResult:
     skip_reason: str = ""
     slowest: list[tuple[str, float]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # "test id: first line of its message", for the summary
+    skips: dict[str, str] = field(default_factory=dict)  # skipped test id -> its reason
 
     @property
     def ok(self) -> bool:
@@ -103,6 +106,7 @@ def count_results(report: Path, result: PassResult) -> None:
     root = ElementTree.parse(report).getroot()
     result.slowest = slowest_modules(root)
     result.failures = failed_tests(root)
+    result.skips = skipped_tests(root)
     suites = [root] if root.tag == "testsuite" else list(root)
     for suite in suites:
         tests, skipped = int(suite.get("tests", 0)), int(suite.get("skipped", 0))
@@ -263,6 +267,44 @@ def failed_tests(root: ElementTree.Element) -> list[str]:
     return failed
 
 
+def skipped_tests(root: ElementTree.Element) -> dict[str, str]:
+    """Each skipped test case's id with its reason (the skip's message, without the location pytest puts first)."""
+    skipped = {}
+    for case in root.iter("testcase"):
+        skip = case.find("skipped")
+        if skip is not None:
+            reason = (skip.get("message") or skip.text or "no reason given").strip().splitlines()[0]
+            skipped[f"{case.get('classname', '')}::{case.get('name', '')}"] = reason
+    return skipped
+
+
+def by_module(test_ids: list[str]) -> str:
+    """"tests.a (3), tests.b (1)": the modules of test ids with how many of them each holds."""
+    counts: dict[str, int] = {}
+    for test_id in test_ids:
+        module = test_id.split("::")[0].split(".Test")[0]
+        counts[module] = counts.get(module, 0) + 1
+    return ", ".join(f"{module} ({count})" for module, count in sorted(counts.items()))
+
+
+def skip_lines(results: list[PassResult]) -> list[str]:
+    """What each pass skipped and why: the tests that run in the other pass by module (so the tests that run only on
+    PostgreSQL are named), and every other reason with its tests, which ran nowhere in this run."""
+    lines = []
+    for result in results:
+        elsewhere = sorted(test for test, reason in result.skips.items() if OTHER_PASS in reason)
+        if elsewhere:
+            other = "postgres" if result.name == "sqlite" else "sqlite"
+            lines.append(f"run only in the {other} pass ({len(elsewhere)}): {by_module(elsewhere)}")
+        reasons: dict[str, list[str]] = {}
+        for test, reason in result.skips.items():
+            if OTHER_PASS not in reason:
+                reasons.setdefault(reason, []).append(test)
+        for reason, tests in sorted(reasons.items()):
+            lines.append(f"{result.name} pass SKIPPED {len(tests)} ({reason}): {by_module(tests)}")
+    return lines
+
+
 def main(argv: list[str]) -> int:
     ensure_debian_package(CHROMIUM, "chromium", "the browser test")
     ensure_debian_package(PROMTOOL, "prometheus", "the alert rules check (promtool check rules)")
@@ -277,6 +319,8 @@ def main(argv: list[str]) -> int:
         if result.slowest:
             print(result.slowest_line())
     print(linted.summary())
+    for line in skip_lines(results):
+        print(line)
     for result in results:
         print(result.summary())
         for line in result.failure_lines():
