@@ -6,6 +6,7 @@ The backend comes from DAICHO_TEST_BACKEND (sqlite | postgres); `make test` runs
 import functools
 import os
 import tempfile
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import run_resources
+from tests.support import run_resources, sqlite_locks
 from tools.test import OTHER_PASS
 
 BACKEND = os.environ.get("DAICHO_TEST_BACKEND", "sqlite")
@@ -25,6 +26,11 @@ TEST_BCRYPT_ROUNDS = 4
 
 
 def _configure_environment() -> None:
+    # the machine's zone and locale are not the tests': UTC as on a server (a test needing Japan's hour sets its own
+    # clock: tests/support/clock.py) and C.UTF-8, inherited by every process a test starts
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    os.environ["LC_ALL"] = "C.UTF-8"
     os.environ["APP_ENV"] = "test"
     os.environ["APP_DATA_DIR"] = str(DATA_DIR)
     os.environ["APP_SECRET_KEY"] = "test-secret-key-that-is-long-enough-1234"
@@ -43,6 +49,8 @@ def _configure_environment() -> None:
 
 
 _configure_environment()
+if BACKEND == "sqlite":
+    sqlite_locks.watch()
 
 from service.database import get_engine, session_scope  # noqa: E402
 from service.models import metadata  # noqa: E402
@@ -75,6 +83,15 @@ def migrated_database() -> Iterator[None]:
     if BACKEND == "postgres":
         run_resources.drop_run_databases(os.environ["APP_DATABASE_URL"])
         run_resources.release_redis_database(CONFIGURED_REDIS_URL, os.environ["APP_REDIS_URL"])
+
+
+@pytest.fixture(autouse=True)
+def sqlite_lock_watch() -> Iterator[None]:
+    """On SQLite, a request refused because the test's own transaction held the write lock fails the test, named."""
+    sqlite_locks.WATCH.refusals.clear()
+    yield
+    if sqlite_locks.WATCH.refusals:
+        pytest.fail(sqlite_locks.WATCH.refusals[0], pytrace=False)
 
 
 @pytest.fixture(autouse=True)

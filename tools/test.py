@@ -279,7 +279,7 @@ def skipped_tests(root: ElementTree.Element) -> dict[str, str]:
 
 
 def by_module(test_ids: list[str]) -> str:
-    """"tests.a (3), tests.b (1)": the modules of test ids with how many of them each holds."""
+    """The modules of test ids with how many of them each holds: `tests.a (3), tests.b (1)`."""
     counts: dict[str, int] = {}
     for test_id in test_ids:
         module = test_id.split("::")[0].split(".Test")[0]
