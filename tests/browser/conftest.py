@@ -129,10 +129,42 @@ def fonts_conf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return config
 
 
+# Streamlit's pages hold still: no CSS animation or transition (its spinners, fades and skeletons' shimmer cost
+# Chromium a seventh of its CPU while tests wait), set as each document starts; the pages the service serves itself
+# (the station, the parents' barcode page: no #root) keep theirs.
+STILL_PAGES = """
+document.addEventListener("DOMContentLoaded", () => {
+  if (!document.getElementById("root")) return;
+  const style = document.createElement("style");
+  style.textContent = "*, *::before, *::after { animation: none !important; transition: none !important; }";
+  document.head.appendChild(style);
+});
+"""
+
+
+def still_pages(chromium: Browser) -> Browser:
+    """The browser whose every new context and page holds Streamlit's pages still (STILL_PAGES)."""
+    new_context, new_page = chromium.new_context, chromium.new_page
+
+    def still_context(**options):
+        context = new_context(**options)
+        context.add_init_script(STILL_PAGES)
+        return context
+
+    def still_page(**options):
+        page = new_page(**options)
+        page.add_init_script(STILL_PAGES)
+        return page
+
+    chromium.new_context, chromium.new_page = still_context, still_page  # type: ignore[method-assign]
+    return chromium
+
+
 @pytest.fixture(scope="module")
 def browser(fonts_conf: Path) -> Iterator[Browser]:
     """Headless Chromium from the system package (never a downloaded browser) with the tests' fonts only, one per
-    test module: each test opens its own pages in their own contexts (no cookie or storage is shared)."""
+    test module: each test opens its own pages in their own contexts (no cookie or storage is shared); Streamlit's
+    pages are held still (STILL_PAGES)."""
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium is not installed: {CHROMIUM} is missing (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -141,7 +173,7 @@ def browser(fonts_conf: Path) -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=environment)
         try:
-            yield chromium
+            yield still_pages(chromium)
         finally:
             chromium.close()
 
