@@ -9,6 +9,7 @@ the browser and does not tell the page, so the order is the 日時の並び順 c
 import hashlib
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -53,7 +54,7 @@ def nursery_filter() -> int | None:
 
 
 # a figure card's link (入 / 出 over the chosen days): query parameter -> (the filter card's widget, reading)
-LINKED = {
+LINKED: dict[str, tuple[str, Callable[[str], Any]]] = {
     "from": (f"{PAGE}_from", components.day),
     "to": (f"{PAGE}_to", components.day),
     "entryType": (f"{PAGE}_type", str),
