@@ -5,9 +5,9 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service import documents
+from service import documents, fields
 from service.audit.vocabulary import Target, Vocabulary, Words, by_column, domain_label, register
-from service.identity.models import User
+from service.identity.models import Grant, User
 from service.identity.roles import DOMAINS, PLATFORM
 
 LOGIN_FAILURES = {
@@ -61,13 +61,8 @@ PLATFORM_VOCABULARY = register(
             "audit_chain": Target("監査ログ"),
         },
         fields={
-            "login_id": "ログインID",
-            "name": "氏名",
-            "email": "メールアドレス",
-            "is_active": "有効",
+            **fields.labels(User, Grant),  # service/identity/models.py
             "password": "パスワード",
-            "role": "役割",
-            "scope": "範囲",
             "reason": "理由",
             "status": "状態",
             "attempts": "試行回数",
