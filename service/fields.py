@@ -22,10 +22,11 @@ from pydantic import BaseModel, StringConstraints
 from sqlalchemy import Column, String, Table
 from sqlalchemy.orm import InstrumentedAttribute
 
+from service.database import Base
 from service.schemas import MultiLine, Rules, SingleLine, coded
 
 FACTS = "field"  # the key of a column's info holding its Facts
-Modelish = type | Table
+Modelish = Any  # a mapped class, its Table or the table's name
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ def field_info(label: str, **facts: Any) -> dict[str, Any]:
 
 
 def _table(model: Modelish) -> Table:
+    """A mapped class's table, a table, or a table's name."""
+    if isinstance(model, str):
+        return Base.metadata.tables[model]
     return model if isinstance(model, Table) else model.__table__
 
 
@@ -70,8 +74,9 @@ def facts(attribute: InstrumentedAttribute | Column) -> Facts:
 
 
 def max_length(attribute: InstrumentedAttribute | Column) -> int | None:
-    """The column's length: String(500) -> 500; None for Text and every other type."""
-    kind = _column(attribute).type
+    """The column's length: String(500) -> 500 (a foreign key's, the column it names); None for Text and the rest."""
+    column = _column(attribute)
+    kind = next((key.column.type for key in column.foreign_keys), column.type) if column.foreign_keys else column.type
     return kind.length if isinstance(kind, String) else None
 
 
@@ -95,8 +100,8 @@ def choices(*models: Modelish) -> dict[str, Mapping[str, str]]:
 
 
 def audited(model: Modelish) -> tuple[str, ...]:
-    """The fields a person edits whose changes the audit log records (before/after)."""
-    return tuple(name for name, found in declared(model).items() if found.edit and found.audited)
+    """The fields the record's own entries hold (created, changed from → to, deleted)."""
+    return tuple(name for name, found in declared(model).items() if found.audited)
 
 
 def searched(model: Modelish) -> tuple[Column, ...]:
