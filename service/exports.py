@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends
 from fastapi.responses import StreamingResponse
+from sqlalchemy import Column as SqlColumn
 from sqlalchemy import ColumnElement, Row, Select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import operators
@@ -105,9 +106,11 @@ def field(header: str, name: str) -> Column:
     return Column(header, attrgetter(name))
 
 
-def declared(attribute: InstrumentedAttribute) -> Column:
-    """A column showing one attribute, headed by the words its column declares (service/fields.py)."""
-    return field(fields.facts(attribute).label, attribute.key)
+def declared(attribute: InstrumentedAttribute | SqlColumn) -> Column:
+    """A column showing one attribute, headed by the words its column declares, a code in its choices' words
+    (service/fields.py)."""
+    found, name = fields.facts(attribute), attribute.key
+    return labelled(found.label, name, found.choices) if found.choices else field(found.label, name)
 
 
 def item(header: str, key: str) -> Column:

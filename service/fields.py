@@ -36,6 +36,7 @@ class Facts:
     label: str
     edit: str = ""  # the role that may change it through the API ("admin", "operator", ...); "" when only the service
     audited: bool = True  # its changes are recorded in the audit log
+    group: str = ""  # the audited fields one action changes together ("hours"): its entries hold the group's fields
     searched: bool = False  # its list's search box finds a record by it
     exported: bool = False  # its list's CSV download holds it
     choices: Mapping[str, str] = field(default_factory=dict)  # code -> words, in display order
@@ -99,9 +100,10 @@ def choices(*models: Modelish) -> dict[str, Mapping[str, str]]:
     return {name: found.choices for model in models for name, found in declared(model).items() if found.choices}
 
 
-def audited(model: Modelish) -> tuple[str, ...]:
-    """The fields the record's own entries hold (created, changed from → to, deleted)."""
-    return tuple(name for name, found in declared(model).items() if found.audited)
+def audited(model: Modelish, group: str = "") -> tuple[str, ...]:
+    """The fields an entry about the record holds (created, changed from → to, deleted): those of the record's own
+    edit, or of one group of fields another action changes (a customer's business hours, a device's current state)."""
+    return tuple(name for name, found in declared(model).items() if found.audited and found.group == group)
 
 
 def searched(model: Modelish) -> tuple[Column, ...]:
@@ -109,9 +111,9 @@ def searched(model: Modelish) -> tuple[Column, ...]:
     return tuple(column for column in _table(model).columns if FACTS in column.info and column.info[FACTS].searched)
 
 
-def exported(model: Modelish) -> dict[str, str]:
-    """The fields its list's CSV holds, with their headers (the labels)."""
-    return {name: found.label for name, found in declared(model).items() if found.exported}
+def exported(model: Modelish) -> tuple[Column, ...]:
+    """The columns its list's CSV holds, in the table's order (exports.declared heads each with its label)."""
+    return tuple(column for column in _table(model).columns if FACTS in column.info and column.info[FACTS].exported)
 
 
 def rules(attribute: InstrumentedAttribute, *, min_length: int | None = None, strip: bool = True) -> Rules:

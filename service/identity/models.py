@@ -35,9 +35,7 @@ class User(Base):
     )
     # Written from the body's password (audited as changed, never its value: the body's field has its own words).
     password_hash: Mapped[str] = mapped_column(String(100), info=field_info("パスワード", audited=False))
-    is_active: Mapped[bool] = mapped_column(
-        default=True, info=field_info("有効", edit="admin", exported=True, choices={"true": "有効", "false": "無効"})
-    )
+    is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="admin", exported=True))
     last_login_at: Mapped[datetime | None] = mapped_column(info=field_info("最終ログイン", exported=True))
     password_changed_at: Mapped[datetime | None]  # login tokens issued before this are refused
     deactivated_at: Mapped[datetime | None]  # and before this, even once the account is active again

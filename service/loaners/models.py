@@ -245,18 +245,17 @@ class Device(Base):
         String(100), default="", info=field_info("ソフトウェア", edit="staff", exported=True)
     )
     os: Mapped[str] = mapped_column(String(100), default="", info=field_info("OS", edit="staff", exported=True))
-    # The rest is the current state, written with each submission: the submission's entry records it
-    # (submissions.STATE_FIELDS), never the device's own.
+    # The rest is the current state, written with each submission: the submission's entry records it (group "state").
     current_submission_id: Mapped[int | None] = mapped_column(
-        BigId, unique=True, info=field_info("最新の回答", audited=False)
+        BigId, unique=True, info=field_info("最新の回答", group="state")
     )
     status: Mapped[str | None] = mapped_column(
-        String(100), index=True, info=field_info(labels.STATUS_KEY, audited=False, exported=True)
+        String(100), index=True, info=field_info(labels.STATUS_KEY, group="state", exported=True)
     )
     held_status: Mapped[str | None] = mapped_column(
-        String(100), info=field_info(labels.HELD_KEY, audited=False, exported=True)
+        String(100), info=field_info(labels.HELD_KEY, group="state", exported=True)
     )
-    held_since: Mapped[datetime | None] = mapped_column(info=field_info("預かり開始日", audited=False, exported=True))
+    held_since: Mapped[datetime | None] = mapped_column(info=field_info("預かり開始日", group="state", exported=True))
     # When its current held status began (status_age.py: computed in SQL from the submissions as they are written).
     held_status_since: Mapped[datetime | None] = mapped_column(info=field_info("この状態になった日時", audited=False))
     last_submitted_at: Mapped[datetime | None] = mapped_column(info=field_info("最終送信日時", audited=False))
