@@ -44,6 +44,7 @@ class Facts:
     pattern_words: str = ""  # and that rule in words
     multi_line: bool = False  # a text area: tab and newline pass
     min_length: int = 0
+    max_length: int | None = None  # a text column's limit (Text), or a typed form longer than the stored (a phone)
 
 
 def field_info(label: str, **facts: Any) -> dict[str, Any]:
@@ -75,8 +76,11 @@ def facts(attribute: InstrumentedAttribute | Column) -> Facts:
 
 
 def max_length(attribute: InstrumentedAttribute | Column) -> int | None:
-    """The column's length: String(500) -> 500 (a foreign key's, the column it names); None for Text and the rest."""
+    """The field's length: its facts' own, else its column's: String(500) -> 500 (a foreign key's, the column it
+    names); None for Text and the rest."""
     column = _column(attribute)
+    if FACTS in column.info and column.info[FACTS].max_length is not None:
+        return column.info[FACTS].max_length
     kind = next((key.column.type for key in column.foreign_keys), column.type) if column.foreign_keys else column.type
     return kind.length if isinstance(kind, String) else None
 
