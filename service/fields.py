@@ -85,6 +85,14 @@ def max_length(attribute: InstrumentedAttribute | Column) -> int | None:
     return kind.length if isinstance(kind, String) else None
 
 
+def length(attribute: InstrumentedAttribute | Column) -> int:
+    """The field's length, for a text field that has one (a form's limit the service serves as a number)."""
+    found = max_length(attribute)
+    if found is None:
+        raise LookupError(f"{_column(attribute)} has no length")
+    return found
+
+
 def declared(model: Modelish) -> dict[str, Facts]:
     """The table's columns that state their facts, in the table's order."""
     return {column.name: column.info[FACTS] for column in _table(model).columns if FACTS in column.info}
