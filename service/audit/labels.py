@@ -5,9 +5,9 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service import documents, fields
+from service import documents
 from service.audit.vocabulary import Target, Vocabulary, Words, by_column, domain_label, register
-from service.identity.models import Grant, User
+from service.identity.models import User
 from service.identity.roles import DOMAINS, PLATFORM
 
 LOGIN_FAILURES = {
@@ -60,8 +60,8 @@ PLATFORM_VOCABULARY = register(
             "database": Target("データベース"),
             "audit_chain": Target("監査ログ"),
         },
+        tables=("identity_user", "identity_grant"),  # their fields name themselves (service/identity/models.py)
         fields={
-            **fields.labels(User, Grant),  # service/identity/models.py
             "password": "パスワード",
             "reason": "理由",
             "status": "状態",

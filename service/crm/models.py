@@ -34,15 +34,25 @@ class Agency(Base):
     __tablename__ = "crm_agency"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), info=field_info("代理店名", edit="admin", min_length=1))
-    code: Mapped[str] = mapped_column(String(30), unique=True, info=field_info("代理店コード", edit="admin"))
-    referral_shop_code: Mapped[str] = mapped_column(
-        String(30), default="", info=field_info("紹介店コード", edit="admin")
+    name: Mapped[str] = mapped_column(
+        String(100), info=field_info("代理店名", edit="admin", exported=True, min_length=1)
     )
-    referral_shop_name: Mapped[str] = mapped_column(String(100), default="", info=field_info("紹介店名", edit="admin"))
-    contact_name: Mapped[str] = mapped_column(String(100), default="", info=field_info("担当者名", edit="admin"))
-    phone: Mapped[str] = mapped_column(String(20), default="", info=field_info("電話番号", edit="admin"))
-    mail_address: Mapped[str] = mapped_column(String(254), default="", info=field_info("メールアドレス", edit="admin"))
+    code: Mapped[str] = mapped_column(
+        String(30), unique=True, info=field_info("代理店コード", edit="admin", exported=True)
+    )
+    referral_shop_code: Mapped[str] = mapped_column(
+        String(30), default="", info=field_info("紹介店コード", edit="admin", exported=True)
+    )
+    referral_shop_name: Mapped[str] = mapped_column(
+        String(100), default="", info=field_info("紹介店名", edit="admin", exported=True)
+    )
+    contact_name: Mapped[str] = mapped_column(
+        String(100), default="", info=field_info("担当者名", edit="admin", exported=True)
+    )
+    phone: Mapped[str] = mapped_column(String(20), default="", info=field_info("電話番号", edit="admin", exported=True))
+    mail_address: Mapped[str] = mapped_column(
+        String(254), default="", info=field_info("メールアドレス", edit="admin", exported=True)
+    )
     is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="admin"))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from service import exports, fields
+from service.audit.labels import PLATFORM_VOCABULARY
 from service.audit.service import Actor
 from service.config import Settings, get_settings
 from service.database import utcnow
@@ -19,7 +20,7 @@ from service.identity.dependencies import (
     current_caller,
     renew_own_session,
 )
-from service.identity.models import Grant, User
+from service.identity.models import User
 from service.identity.roles import DOMAINS
 from service.identity.schemas import (
     GrantIn,
@@ -174,7 +175,7 @@ def roles(_: PlatformAdmin, db: DbSession) -> list[RoleCatalogueEntry]:
 @admin_router.get("/vocabulary", response_model=PlatformVocabularyRead)
 def vocabulary(_: PlatformAdmin) -> PlatformVocabularyRead:
     """The accounts' and grants' fields as the admin pages' forms show and check them (service/fields.py)."""
-    return PlatformVocabularyRead(fields=fields.vocabulary((User, Grant)))
+    return PlatformVocabularyRead(fields=fields.vocabulary(PLATFORM_VOCABULARY.tables))
 
 
 @admin_router.get("/users", response_model=Page[UserRead])

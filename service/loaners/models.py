@@ -26,7 +26,6 @@ class Location(Base):
         info=field_info(
             "拠点ID",
             edit="admin",
-            exported=True,
             pattern=r"^[a-z0-9]{1,20}$",
             pattern_words="英小文字と数字の1〜20文字",
         ),
@@ -34,24 +33,20 @@ class Location(Base):
     code: Mapped[str] = mapped_column(
         String(20),
         unique=True,
-        info=field_info(
-            "拠点コード", edit="admin", exported=True, pattern=r"^[A-Z]{1,20}$", pattern_words="英大文字1〜20文字"
-        ),
+        info=field_info("拠点コード", edit="admin", pattern=r"^[A-Z]{1,20}$", pattern_words="英大文字1〜20文字"),
     )
-    name: Mapped[str] = mapped_column(String(100), info=field_info("拠点名", edit="admin", exported=True, min_length=1))
+    name: Mapped[str] = mapped_column(String(100), info=field_info("拠点名", edit="admin", min_length=1))
     jurisdiction: Mapped[str] = mapped_column(
-        String(50), index=True, info=field_info("管轄", edit="admin", exported=True, min_length=1)
+        String(50), index=True, info=field_info("管轄", edit="admin", min_length=1)
     )
-    group_email: Mapped[str] = mapped_column(
-        String(254), info=field_info("グループメールアドレス", edit="admin", exported=True)
-    )
+    group_email: Mapped[str] = mapped_column(String(254), info=field_info("グループメールアドレス", edit="admin"))
     notify_status_change: Mapped[bool] = mapped_column(
-        default=False, info=field_info("ステータス変更通知", edit="admin", exported=True)
+        default=False, info=field_info("ステータス変更通知", edit="admin")
     )
     status: Mapped[str] = mapped_column(
         String(10),
         default="active",
-        info=field_info("ステータス", edit="admin", exported=True, choices=labels.LOCATION_STATUSES),
+        info=field_info("ステータス", edit="admin", choices=labels.LOCATION_STATUSES),
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -62,28 +57,23 @@ class Model(Base):
 
     __tablename__ = "loaners_model"
 
-    id: Mapped[str] = mapped_column(String(20), primary_key=True, info=field_info("機種ID", exported=True))
+    id: Mapped[str] = mapped_column(String(20), primary_key=True, info=field_info("機種ID"))
     name: Mapped[str] = mapped_column(
         String(100),
         unique=True,
         info=field_info(
             "機種名",
             edit="admin",
-            exported=True,
             pattern=r"^[^\s_\u3000]{1,100}$",  # §2.2.2: no spaces (half or full width), no underscore
             pattern_words="空白と「_」を含まない1〜100文字（語は「-」でつなぎます）",
         ),
     )
-    maker: Mapped[str] = mapped_column(
-        String(100), info=field_info("メーカー", edit="admin", exported=True, min_length=1)
-    )
+    maker: Mapped[str] = mapped_column(String(100), info=field_info("メーカー", edit="admin", min_length=1))
     category: Mapped[str] = mapped_column(
-        String(10), info=field_info("カテゴリ", edit="admin", exported=True, choices=labels.CATEGORY_NAMES)
+        String(10), info=field_info("カテゴリ", edit="admin", choices=labels.CATEGORY_NAMES)
     )
-    number_section: Mapped[str] = mapped_column(
-        String(100), unique=True, info=field_info("管理番号のモデル部分", exported=True)
-    )
-    note: Mapped[str] = mapped_column(String(200), default="", info=field_info("備考", edit="admin", exported=True))
+    number_section: Mapped[str] = mapped_column(String(100), unique=True, info=field_info("管理番号のモデル部分"))
+    note: Mapped[str] = mapped_column(String(200), default="", info=field_info("備考", edit="admin"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -209,19 +199,19 @@ class Device(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True, info=field_info("ID", exported=True))
+    id: Mapped[int] = mapped_column(primary_key=True, info=field_info("ID"))
     # Generated (§4), or an existing label's number kept: given once, when the device is registered.
     management_number: Mapped[str] = mapped_column(
         String(100), unique=True, info=field_info(labels.COL_NUMBER, edit="staff", searched=True, exported=True)
     )
     location_id: Mapped[str] = mapped_column(
         ForeignKey("loaners_location.id", ondelete="RESTRICT"),
-        info=field_info("拠点", edit="staff", exported=True, min_length=1),
+        info=field_info("拠点", edit="staff", min_length=1),
     )
     model_id: Mapped[str] = mapped_column(
         ForeignKey("loaners_model.id", ondelete="RESTRICT"),
         index=True,
-        info=field_info("機種", edit="staff", searched=True, exported=True, min_length=1),
+        info=field_info("機種", edit="staff", searched=True, min_length=1),
     )
     kind: Mapped[str] = mapped_column(
         String(10), index=True, info=field_info(labels.COL_KIND, exported=True, choices=labels.KINDS)
@@ -239,12 +229,10 @@ class Device(Base):
         ),
     )
     asset_number: Mapped[str] = mapped_column(
-        String(50), default="", info=field_info("資産管理番号", edit="staff", searched=True, exported=True)
+        String(50), default="", info=field_info("資産管理番号", edit="staff", searched=True)
     )
-    software: Mapped[str] = mapped_column(
-        String(100), default="", info=field_info("ソフトウェア", edit="staff", exported=True)
-    )
-    os: Mapped[str] = mapped_column(String(100), default="", info=field_info("OS", edit="staff", exported=True))
+    software: Mapped[str] = mapped_column(String(100), default="", info=field_info("ソフトウェア", edit="staff"))
+    os: Mapped[str] = mapped_column(String(100), default="", info=field_info("OS", edit="staff"))
     # The rest is the current state, written with each submission: the submission's entry records it (group "state").
     current_submission_id: Mapped[int | None] = mapped_column(
         BigId, unique=True, info=field_info("最新の回答", group="state")
@@ -255,7 +243,7 @@ class Device(Base):
     held_status: Mapped[str | None] = mapped_column(
         String(100), info=field_info(labels.HELD_KEY, group="state", exported=True)
     )
-    held_since: Mapped[datetime | None] = mapped_column(info=field_info("預かり開始日", group="state", exported=True))
+    held_since: Mapped[datetime | None] = mapped_column(info=field_info("預かり開始日", group="state"))
     # When its current held status began (status_age.py: computed in SQL from the submissions as they are written).
     held_status_since: Mapped[datetime | None] = mapped_column(info=field_info("この状態になった日時", audited=False))
     last_submitted_at: Mapped[datetime | None] = mapped_column(info=field_info("最終送信日時", audited=False))

@@ -25,14 +25,14 @@ class ServiceType(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(
-        String(100), unique=True, info=field_info("サービス名", edit="operator", exported=True, min_length=1)
+        String(100), unique=True, info=field_info("サービス名", edit="operator", min_length=1)
     )
     description: Mapped[str] = mapped_column(
         Text, default="", info=field_info("説明", edit="operator", multi_line=True, max_length=TEXT_MAX)
     )
-    price: Mapped[int] = mapped_column(info=field_info("料金（円）", edit="operator", exported=True))
-    duration_minutes: Mapped[int] = mapped_column(info=field_info("所要時間（分）", edit="operator", exported=True))
-    active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="operator", exported=True))
+    price: Mapped[int] = mapped_column(info=field_info("料金（円）", edit="operator"))
+    duration_minutes: Mapped[int] = mapped_column(info=field_info("所要時間（分）", edit="operator"))
+    active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="operator"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
