@@ -36,20 +36,17 @@ class Nursery(Base):
         info=field_info(
             "保育園コード",
             edit="admin",
-            exported=True,
             pattern=r"^[A-Za-z0-9_-]+$",
             pattern_words="英数字と「_」「-」",
             min_length=1,
         ),
     )
-    name: Mapped[str] = mapped_column(
-        String(100), info=field_info("保育園名", edit="admin", exported=True, min_length=1)
-    )
+    name: Mapped[str] = mapped_column(String(100), info=field_info("保育園名", edit="admin", min_length=1))
     entry_exit_password_hash: Mapped[str | None] = mapped_column(String(100))
     # raised to sign out every station of the nursery; enters the station tokens' password fingerprint
     station_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     # when the nursery closes (local time): parents still inside then are listed and the admins told once a day
-    closing_time: Mapped[time | None] = mapped_column(info=field_info("閉園時刻", edit="admin", exported=True))
+    closing_time: Mapped[time | None] = mapped_column(info=field_info("閉園時刻", edit="admin"))
     closing_notice_date: Mapped[date | None]  # the local day the closing-time notice was last sent
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -159,12 +156,8 @@ class Attendance(Base):
     child_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_child.id", ondelete="CASCADE"))
     nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"))
     attendance_date: Mapped[date]
-    status: Mapped[str] = mapped_column(
-        String(10), info=field_info("出欠", edit="staff", exported=True, choices=ATTENDANCE_LABELS)
-    )
-    note: Mapped[str] = mapped_column(
-        String(200), default="", info=field_info("メモ", edit="staff", exported=True, multi_line=True)
-    )
+    status: Mapped[str] = mapped_column(String(10), info=field_info("出欠", edit="staff", choices=ATTENDANCE_LABELS))
+    note: Mapped[str] = mapped_column(String(200), default="", info=field_info("メモ", edit="staff", multi_line=True))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
