@@ -235,7 +235,7 @@ def register_tables(register: str) -> list[Table]:
 def source_file(table: Table) -> str:
     """The file that declares the table's model, relative to the repository."""
     for mapper in Base.registry.mappers:
-        if mapper.local_table.name == table.name:
+        if getattr(mapper.local_table, "name", None) == table.name:
             return str(Path(inspect.getsourcefile(mapper.class_) or "?").resolve().relative_to(ROOT))
     return table.name
 
