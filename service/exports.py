@@ -26,12 +26,14 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends
 from fastapi.responses import StreamingResponse
+from sqlalchemy import Column as SqlColumn
 from sqlalchemy import ColumnElement, Row, Select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 from starlette.types import Receive, Scope, Send
 
+from service import fields
 from service.config import get_settings
 from service.csvtools import CSV_BOM, csv_line, csv_lines
 from service.database import get_read_sessionmaker, utcnow
@@ -102,6 +104,13 @@ class Column:
 def field(header: str, name: str) -> Column:
     """A column showing one attribute of each record (dotted names reach further: "user.name")."""
     return Column(header, attrgetter(name))
+
+
+def declared(attribute: InstrumentedAttribute | SqlColumn) -> Column:
+    """A column showing one attribute, headed by the words its column declares, a code in its choices' words
+    (service/fields.py)."""
+    found, name = fields.facts(attribute), attribute.key
+    return labelled(found.label, name, found.choices) if found.choices else field(found.label, name)
 
 
 def item(header: str, key: str) -> Column:

@@ -60,14 +60,9 @@ PLATFORM_VOCABULARY = register(
             "database": Target("データベース"),
             "audit_chain": Target("監査ログ"),
         },
+        tables=("identity_user", "identity_grant"),  # their fields name themselves (service/identity/models.py)
         fields={
-            "login_id": "ログインID",
-            "name": "氏名",
-            "email": "メールアドレス",
-            "is_active": "有効",
             "password": "パスワード",
-            "role": "役割",
-            "scope": "範囲",
             "reason": "理由",
             "status": "状態",
             "attempts": "試行回数",

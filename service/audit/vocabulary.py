@@ -12,12 +12,14 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, select
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.audit.schemas import AuditEntryRead
 from service.database import Base
 from service.identity.roles import DOMAINS, PLATFORM
@@ -70,6 +72,16 @@ class Target:
     fields: Words = field(default_factory=dict)  # field names only this kind has, or says differently
     values: Mapping[str, Words] = field(default_factory=dict)  # this kind's own value words, by field
     values_for: Callable[[str], Mapping[str, Words]] | None = None  # value words that depend on the target id
+    table: str = ""  # its table: the words and choices its columns declare (service/fields.py) are its own too
+
+    @property
+    def words(self) -> Words:
+        """Its fields' words: those its table's columns declare, and its own."""
+        return {**table_words(self.table), **self.fields} if self.table else self.fields
+
+    @property
+    def value_words(self) -> Mapping[str, Words]:
+        return {**table_choices(self.table), **self.values} if self.table else self.values
 
 
 @dataclass(frozen=True)
@@ -83,9 +95,26 @@ class Vocabulary:
     values: Mapping[str, Words] = field(default_factory=dict)  # field -> code -> words, for every target
     statuses: Mapping[str, Words] = field(default_factory=dict)  # table -> what its status column holds, in words
     references: Mapping[str, Names] = field(default_factory=dict)  # field holding other records' ids -> their names
+    tables: Sequence[str] = ()  # the domain's tables: their columns' declared words are the domain's too
 
     def action(self, code: str) -> str | None:
         return self.actions.get(code) or COMMON_ACTIONS.get(code)
+
+    @property
+    def words(self) -> Words:
+        """Its fields' words: its own, then those its tables' columns declare (the first table naming one)."""
+        return {**table_words(*self.tables), **self.fields}
+
+
+@cache
+def table_words(*tables: str) -> Words:
+    """The words the tables' columns declare (service/fields.py), read once the models are all imported."""
+    return fields.labels(*(Base.metadata.tables[name] for name in tables))
+
+
+@cache
+def table_choices(table: str) -> Mapping[str, Words]:
+    return fields.choices(Base.metadata.tables[table])
 
 
 VOCABULARIES: dict[str, Vocabulary] = {}
@@ -110,9 +139,9 @@ def field_words(domain: str, name: str, target: str = "") -> str | None:
     own = vocabulary_of(domain).targets.get(target)
     for vocabulary in (vocabulary_of(domain), vocabulary_of(PLATFORM)):
         for words in (
-            own.fields if own else {},
-            vocabulary.fields,
-            *(kind.fields for kind in vocabulary.targets.values()),
+            own.words if own else {},
+            vocabulary.words,
+            *(kind.words for kind in vocabulary.targets.values()),
         ):
             if name in words:
                 return words[name]
@@ -146,8 +175,8 @@ class Wording:
     named: Mapping[str, Words] = field(default_factory=dict)  # field -> id -> name of the record it refers to
 
     def field(self, name: str) -> str:
-        own = self.target.fields if self.target else {}
-        return own.get(name) or self.vocabulary.fields.get(name) or name
+        own = self.target.words if self.target else {}
+        return own.get(name) or self.vocabulary.words.get(name) or name
 
     def words(self, name: str) -> Words:
         if name in self.named:
@@ -155,7 +184,7 @@ class Wording:
         if self.target is None:
             return self.vocabulary.values.get(name, {})
         by_id = self.target.values_for(self.target_id or "") if self.target.values_for else {}
-        return by_id.get(name) or self.target.values.get(name) or self.vocabulary.values.get(name, {})
+        return by_id.get(name) or self.target.value_words.get(name) or self.vocabulary.values.get(name, {})
 
     def value(self, name: str, value: Any) -> str:
         """e.g. True -> はい, "in_progress" -> 対応中, a UTC timestamp -> Japan time, a list -> joined with 、."""

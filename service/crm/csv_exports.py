@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from service.crm import agencies, labels, metrics, requests, timing, users
 from service.crm.dependencies import DOMAIN
+from service.crm.models import Agency
 from service.crm.schemas import AgencyMetrics, AgencyRead
 from service.crm.visibility import CaseView
 from service.database import utcnow
-from service.exports import Column, ListExport, entities, field
+from service.exports import Column, ListExport, declared, entities, field
 from service.figures import SHARE_YES
 from service.identity.roles import role_label
 from service.tenancy import TenantScope
@@ -82,15 +83,15 @@ METRICS_COLUMNS = (
 )
 AGENCY_COLUMNS = (
     field("ID", "id"),
-    field("代理店名", "name"),
-    field("代理店コード", "code"),
-    field("担当者名", "contact_name"),
+    declared(Agency.name),
+    declared(Agency.code),
+    declared(Agency.contact_name),
     field("所属営業担当数", "sales_count"),
     Column("ステータス", lambda agency: ACTIVE if agency.is_active else INACTIVE),
-    field("紹介店コード", "referral_shop_code"),
-    field("紹介店名", "referral_shop_name"),
-    field("電話番号", "phone"),
-    field("メールアドレス", "mail_address"),
+    declared(Agency.referral_shop_code),
+    declared(Agency.referral_shop_name),
+    declared(Agency.phone),
+    declared(Agency.mail_address),
 )
 USER_COLUMNS = (
     field("ID", "user.id"),

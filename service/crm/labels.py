@@ -1,5 +1,6 @@
 """代理店CRM wording: status names, comment types and the messages people read (spec's Japanese)."""
 
+from service import fields
 from service.audit.vocabulary import Target, Vocabulary, by_column, register
 from service.crm.models import (
     CANCELLED,
@@ -9,6 +10,9 @@ from service.crm.models import (
     IN_PROGRESS,
     RESUBMISSION,
     SUBMITTED,
+    Agency,
+    Corporation,
+    Site,
 )
 
 STATUS_LABELS = {DEFICIENT: "不備", IN_PROGRESS: "対応中", SUBMITTED: "投入済", CANCELLED: "キャンセル"}
@@ -52,25 +56,25 @@ ACQUIRED_CSV_HEADER = (
 )
 
 # §2.5 / §3.2 names of the fields a site needs before 投入済 (service.crm.completeness).
-SITE_FIELD_LABELS = {
-    "pps_business_number": "PPS番号",
-    "application_type": "申込区分",
-    "power_plan_name": "契約プラン",
-    "contract_capacity": "契約容量",
-    "power_supplier_type": "現在の電力会社",
-    "power_customer_number": "お客様番号",
-    "power_customer_location_number": "供給地点特定番号",
-    "power_zip_code": "使用場所郵便番号",
-    "power_prefecture": "使用場所都道府県",
-    "power_city": "使用場所市区町村",
-    "power_street": "使用場所番地",
-    "power_customer_name": "名義",
-    "power_customer_name_kana": "名義カナ",
-    "latest_charges": "最新の明細料金（円）",
-    "latest_power_usage": "最新の電力使用量（kWh）",
-    "latest_date": "最新の明細年月",
-    "moving_in_date": "入居日/開業日",
-}
+SITE_FIELD_NAMES = (
+    "pps_business_number",
+    "application_type",
+    "power_plan_name",
+    "contract_capacity",
+    "power_supplier_type",
+    "power_customer_number",
+    "power_customer_location_number",
+    "power_zip_code",
+    "power_prefecture",
+    "power_city",
+    "power_street",
+    "power_customer_name",
+    "power_customer_name_kana",
+    "latest_charges",
+    "latest_power_usage",
+    "latest_date",
+    "moving_in_date",
+)
 
 STALE = "他のユーザーが先に更新しました。最新の内容を読み込んでから、もう一度操作してください"
 TRANSITION_NOT_ALLOWED = "「{before}」から「{after}」へは変更できません"
@@ -90,74 +94,16 @@ INACTIVE_AGENCY = "無効な代理店では投入依頼を作成できません"
 REASON_REQUIRED = "不備理由を入力してください"
 NOT_BACK_OFFICE = "担当者に選べるのは投入担当者か管理者だけです"
 
-# §2.4 法人, §2.5 / §3.2 地点 and 代理店: every field's name, as the forms show it and the audit log names a change
-# to it (served by GET /api/crm/vocabulary).
-CORPORATION_FIELD_LABELS = {
-    "customer_type": "契約者区分",
-    "corporation_number": "法人番号",
-    "last_name": "契約者名（姓）",
-    "first_name": "契約者名（名）",
-    "last_name_kana": "契約者名カナ（セイ）",
-    "first_name_kana": "契約者名カナ（メイ）",
-    "representative_last_name": "代表者名（姓）",
-    "representative_first_name": "代表者名（名）",
-    "representative_last_name_kana": "代表者カナ（セイ）",
-    "representative_first_name_kana": "代表者カナ（メイ）",
-    "zip_code": "郵便番号",
-    "prefecture": "都道府県",
-    "city": "市区町村",
-    "town": "町域",
-    "street": "字・丁目＋番地号",
-    "building_name": "建物名",
-    "phone1": "連絡先番号1",
-    "phone2": "連絡先番号2",
-    "mail_address": "メールアドレス",
-    "birthday": "生年月日",
-    "representative_birthday": "代表者の生年月日",
-    "job_type": "業種",
-    "sales_channel_id": "営業チャネル",
-    "payment_type": "支払方法",
+# §2.4 法人, §2.5 / §3.2 地点 and 代理店: every field's name as its column states it (models.py), as the forms show
+# it and the audit log names a change to it (served by GET /api/crm/vocabulary).
+CORPORATION_FIELD_LABELS = fields.labels(Corporation) | {
+    # write-only: stored encrypted (card_number_encrypted, card_security_code_encrypted), never read back
     "credit_card_number": "クレジットカード番号",
-    "credit_card_expire_month": "カード有効期限（月）",
-    "credit_card_expire_year": "カード有効期限（年）",
-    "credit_card_name": "カード名義",
     "credit_card_security_code": "セキュリティコード",
-    "invoice": "請求明細",
-    "payment_certificate": "支払証明",
-    "billing_address_same": "請求書送付先が契約者住所と同一",
-    "billing_zip_code": "請求書送付先郵便番号",
-    "billing_prefecture": "請求書送付先都道府県",
-    "billing_city": "請求書送付先市区町村",
-    "billing_town": "請求書送付先町域",
-    "billing_street": "請求書送付先番地",
-    "billing_building": "請求書送付先建物名",
-    "billing_customer_name": "請求書送付先宛名",
 }
-SITE_AUDIT_FIELD_LABELS = SITE_FIELD_LABELS | {
-    "service_type": "サービス種別",
-    "power_area": "電力供給エリア",
-    "power_town": "使用場所町域",
-    "power_building": "使用場所建物",
-    "power_room_number": "部屋番号",
-    "power_building_type": "建物区分",
-    "power_branch_name": "店舗名",
-    "power_amounts_form": "力率",
-    "contract_corporation_type": "契約者法人種別（エコログガス用）",
-    "saisan_gas_yoto": "サイサンガス専用業種",
-    "ecolog_gas_yoto": "エコログガス用途分類",
-    "option_plans": "オプションサービス",
-    "note": "メモ/備考",
-}
-AGENCY_FIELD_LABELS = {
-    "name": "代理店名",
-    "code": "代理店コード",
-    "referral_shop_code": "紹介店コード",
-    "referral_shop_name": "紹介店名",
-    "contact_name": "担当者名",
-    "phone": "電話番号",
-    "mail_address": "メールアドレス",
-    "is_active": "有効",
-}
+SITE_AUDIT_FIELD_LABELS = fields.labels(Site)
+SITE_FIELD_LABELS = {name: SITE_AUDIT_FIELD_LABELS[name] for name in SITE_FIELD_NAMES}
+AGENCY_FIELD_LABELS = fields.labels(Agency)
 
 # The other fields the API's messages and the audit log name (served with the forms' by the vocabulary too).
 OTHER_FIELD_LABELS = {
@@ -230,6 +176,7 @@ AUDIT = register(
             "choice": Target("選択肢", name_field="label", fields={"label": "表示名"}),
             "card_data": Target("カード情報"),
         },
+        tables=("crm_agency", "crm_corporation", "crm_site"),
         fields=CORPORATION_FIELD_LABELS | SITE_AUDIT_FIELD_LABELS | OTHER_FIELD_LABELS,
         values={"status": STATUS_LABELS, "revealed": CORPORATION_FIELD_LABELS},
         statuses={"crm_request": STATUS_LABELS, "crm_site": STATUS_LABELS},

@@ -11,6 +11,7 @@ from sqlalchemy import Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.database import Base, utcnow
+from service.fields import field_info
 
 IN_PROGRESS = "in_progress"
 DEFICIENT = "deficient"
@@ -33,14 +34,26 @@ class Agency(Base):
     __tablename__ = "crm_agency"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
-    code: Mapped[str] = mapped_column(String(30), unique=True)
-    referral_shop_code: Mapped[str] = mapped_column(String(30), default="")
-    referral_shop_name: Mapped[str] = mapped_column(String(100), default="")
-    contact_name: Mapped[str] = mapped_column(String(100), default="")
-    phone: Mapped[str] = mapped_column(String(20), default="")
-    mail_address: Mapped[str] = mapped_column(String(254), default="")
-    is_active: Mapped[bool] = mapped_column(default=True)
+    name: Mapped[str] = mapped_column(
+        String(100), info=field_info("代理店名", edit="admin", exported=True, min_length=1)
+    )
+    code: Mapped[str] = mapped_column(
+        String(30), unique=True, info=field_info("代理店コード", edit="admin", exported=True)
+    )
+    referral_shop_code: Mapped[str] = mapped_column(
+        String(30), default="", info=field_info("紹介店コード", edit="admin", exported=True)
+    )
+    referral_shop_name: Mapped[str] = mapped_column(
+        String(100), default="", info=field_info("紹介店名", edit="admin", exported=True)
+    )
+    contact_name: Mapped[str] = mapped_column(
+        String(100), default="", info=field_info("担当者名", edit="admin", exported=True)
+    )
+    phone: Mapped[str] = mapped_column(String(20), default="", info=field_info("電話番号", edit="admin", exported=True))
+    mail_address: Mapped[str] = mapped_column(
+        String(254), default="", info=field_info("メールアドレス", edit="admin", exported=True)
+    )
+    is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="admin"))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -86,47 +99,79 @@ class Corporation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("crm_agency.id", ondelete="RESTRICT"))
     display_name: Mapped[str] = mapped_column(String(101))
-    customer_type: Mapped[str] = mapped_column(String(2))
-    corporation_number: Mapped[str] = mapped_column(String(13), default="")
-    last_name: Mapped[str] = mapped_column(String(50))
-    first_name: Mapped[str] = mapped_column(String(50), default="")
-    last_name_kana: Mapped[str] = mapped_column(String(100), default="")
-    first_name_kana: Mapped[str] = mapped_column(String(100), default="")
-    representative_last_name: Mapped[str] = mapped_column(String(50), default="")
-    representative_first_name: Mapped[str] = mapped_column(String(50), default="")
-    representative_last_name_kana: Mapped[str] = mapped_column(String(100), default="")
-    representative_first_name_kana: Mapped[str] = mapped_column(String(100), default="")
-    zip_code: Mapped[str] = mapped_column(String(8), default="")
-    prefecture: Mapped[str] = mapped_column(String(4), default="")
-    city: Mapped[str] = mapped_column(String(50), default="")
-    town: Mapped[str] = mapped_column(String(50), default="")
-    street: Mapped[str] = mapped_column(String(100), default="")
-    building_name: Mapped[str] = mapped_column(String(100), default="")
-    phone1: Mapped[str] = mapped_column(String(13), default="")
-    phone2: Mapped[str] = mapped_column(String(13), default="")
-    mail_address: Mapped[str] = mapped_column(String(254), default="")
-    birthday: Mapped[date | None] = mapped_column(Date)
-    representative_birthday: Mapped[date | None] = mapped_column(Date)
-    job_type: Mapped[str] = mapped_column(String(3), default="")
-    payment_type: Mapped[str] = mapped_column(String(2))
+    customer_type: Mapped[str] = mapped_column(String(2), info=field_info("契約者区分", edit="sales"))
+    corporation_number: Mapped[str] = mapped_column(String(13), default="", info=field_info("法人番号", edit="sales"))
+    last_name: Mapped[str] = mapped_column(String(50), info=field_info("契約者名（姓）", edit="sales", min_length=1))
+    first_name: Mapped[str] = mapped_column(String(50), default="", info=field_info("契約者名（名）", edit="sales"))
+    last_name_kana: Mapped[str] = mapped_column(
+        String(100), default="", info=field_info("契約者名カナ（セイ）", edit="sales")
+    )
+    first_name_kana: Mapped[str] = mapped_column(
+        String(100), default="", info=field_info("契約者名カナ（メイ）", edit="sales")
+    )
+    representative_last_name: Mapped[str] = mapped_column(
+        String(50), default="", info=field_info("代表者名（姓）", edit="sales")
+    )
+    representative_first_name: Mapped[str] = mapped_column(
+        String(50), default="", info=field_info("代表者名（名）", edit="sales")
+    )
+    representative_last_name_kana: Mapped[str] = mapped_column(
+        String(100), default="", info=field_info("代表者カナ（セイ）", edit="sales")
+    )
+    representative_first_name_kana: Mapped[str] = mapped_column(
+        String(100), default="", info=field_info("代表者カナ（メイ）", edit="sales")
+    )
+    zip_code: Mapped[str] = mapped_column(String(8), default="", info=field_info("郵便番号", edit="sales"))
+    prefecture: Mapped[str] = mapped_column(String(4), default="", info=field_info("都道府県", edit="sales"))
+    city: Mapped[str] = mapped_column(String(50), default="", info=field_info("市区町村", edit="sales"))
+    town: Mapped[str] = mapped_column(String(50), default="", info=field_info("町域", edit="sales"))
+    street: Mapped[str] = mapped_column(String(100), default="", info=field_info("字・丁目＋番地号", edit="sales"))
+    building_name: Mapped[str] = mapped_column(String(100), default="", info=field_info("建物名", edit="sales"))
+    phone1: Mapped[str] = mapped_column(String(13), default="", info=field_info("連絡先番号1", edit="sales"))
+    phone2: Mapped[str] = mapped_column(String(13), default="", info=field_info("連絡先番号2", edit="sales"))
+    mail_address: Mapped[str] = mapped_column(String(254), default="", info=field_info("メールアドレス", edit="sales"))
+    birthday: Mapped[date | None] = mapped_column(Date, info=field_info("生年月日", edit="sales"))
+    representative_birthday: Mapped[date | None] = mapped_column(
+        Date, info=field_info("代表者の生年月日", edit="sales")
+    )
+    job_type: Mapped[str] = mapped_column(String(3), default="", info=field_info("業種", edit="sales"))
+    payment_type: Mapped[str] = mapped_column(String(2), info=field_info("支払方法", edit="sales", min_length=1))
     card_number_encrypted: Mapped[str | None] = mapped_column(Text)
     card_last4: Mapped[str] = mapped_column(String(4), default="")
     card_security_code_encrypted: Mapped[str | None] = mapped_column(Text)
     card_revision: Mapped[int] = mapped_column(default=0)
-    credit_card_expire_month: Mapped[str] = mapped_column(String(2), default="")
-    credit_card_expire_year: Mapped[str] = mapped_column(String(4), default="")
-    credit_card_name: Mapped[str] = mapped_column(String(100), default="")
-    invoice: Mapped[str] = mapped_column(String(1), default="0")
-    payment_certificate: Mapped[str] = mapped_column(String(1), default="0")
-    billing_address_same: Mapped[bool] = mapped_column(default=True)
-    billing_zip_code: Mapped[str] = mapped_column(String(8), default="")
-    billing_prefecture: Mapped[str] = mapped_column(String(4), default="")
-    billing_city: Mapped[str] = mapped_column(String(50), default="")
-    billing_town: Mapped[str] = mapped_column(String(50), default="")
-    billing_street: Mapped[str] = mapped_column(String(100), default="")
-    billing_building: Mapped[str] = mapped_column(String(100), default="")
-    billing_customer_name: Mapped[str] = mapped_column(String(100), default="")
-    sales_channel_id: Mapped[str] = mapped_column(String(2), default="")
+    credit_card_expire_month: Mapped[str] = mapped_column(
+        String(2), default="", info=field_info("カード有効期限（月）", edit="sales")
+    )
+    credit_card_expire_year: Mapped[str] = mapped_column(
+        String(4), default="", info=field_info("カード有効期限（年）", edit="sales")
+    )
+    credit_card_name: Mapped[str] = mapped_column(String(100), default="", info=field_info("カード名義", edit="sales"))
+    invoice: Mapped[str] = mapped_column(String(1), default="0", info=field_info("請求明細", edit="sales"))
+    payment_certificate: Mapped[str] = mapped_column(String(1), default="0", info=field_info("支払証明", edit="sales"))
+    billing_address_same: Mapped[bool] = mapped_column(
+        default=True, info=field_info("請求書送付先が契約者住所と同一", edit="sales")
+    )
+    billing_zip_code: Mapped[str] = mapped_column(
+        String(8), default="", info=field_info("請求書送付先郵便番号", edit="sales")
+    )
+    billing_prefecture: Mapped[str] = mapped_column(
+        String(4), default="", info=field_info("請求書送付先都道府県", edit="sales")
+    )
+    billing_city: Mapped[str] = mapped_column(
+        String(50), default="", info=field_info("請求書送付先市区町村", edit="sales")
+    )
+    billing_town: Mapped[str] = mapped_column(String(50), default="", info=field_info("請求書送付先町域", edit="sales"))
+    billing_street: Mapped[str] = mapped_column(
+        String(100), default="", info=field_info("請求書送付先番地", edit="sales")
+    )
+    billing_building: Mapped[str] = mapped_column(
+        String(100), default="", info=field_info("請求書送付先建物名", edit="sales")
+    )
+    billing_customer_name: Mapped[str] = mapped_column(
+        String(100), default="", info=field_info("請求書送付先宛名", edit="sales")
+    )
+    sales_channel_id: Mapped[str] = mapped_column(String(2), default="", info=field_info("営業チャネル", edit="sales"))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -204,36 +249,68 @@ class Site(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("crm_agency.id", ondelete="RESTRICT"))
     status: Mapped[str] = mapped_column(String(20), default=IN_PROGRESS)
     submitted_at: Mapped[datetime | None]
-    pps_business_number: Mapped[str] = mapped_column(String(20), default="")
-    application_type: Mapped[str] = mapped_column(String(2), default="")
-    power_plan_name: Mapped[str] = mapped_column(String(100), default="")
-    contract_capacity: Mapped[str] = mapped_column(String(20), default="")
-    power_area: Mapped[str] = mapped_column(String(2), default="")
-    power_supplier_type: Mapped[str] = mapped_column(String(2), default="")
-    power_customer_number: Mapped[str] = mapped_column(String(30), default="")
-    power_customer_location_number: Mapped[str] = mapped_column(String(22), default="")
-    power_zip_code: Mapped[str] = mapped_column(String(8), default="")
-    power_prefecture: Mapped[str] = mapped_column(String(4), default="")
-    power_city: Mapped[str] = mapped_column(String(50), default="")
-    power_town: Mapped[str] = mapped_column(String(50), default="")
-    power_street: Mapped[str] = mapped_column(String(100), default="")
-    power_building: Mapped[str] = mapped_column(String(100), default="")
-    power_room_number: Mapped[str] = mapped_column(String(20), default="")
-    power_building_type: Mapped[str] = mapped_column(String(30), default="")
-    power_branch_name: Mapped[str] = mapped_column(String(100), default="")
-    power_customer_name: Mapped[str] = mapped_column(String(100), default="")
-    power_customer_name_kana: Mapped[str] = mapped_column(String(200), default="")
-    latest_charges: Mapped[int | None]
-    latest_power_usage: Mapped[int | None]
-    latest_date: Mapped[str] = mapped_column(String(7), default="")
-    option_plans: Mapped[list[Any]] = mapped_column(default=list)
-    moving_in_date: Mapped[date | None] = mapped_column(Date)
-    note: Mapped[str] = mapped_column(Text, default="")
-    service_type: Mapped[str] = mapped_column(String(10), default="electric")
-    contract_corporation_type: Mapped[str] = mapped_column(String(30), default="")
-    saisan_gas_yoto: Mapped[str] = mapped_column(String(30), default="")
-    ecolog_gas_yoto: Mapped[str] = mapped_column(String(30), default="")
-    power_amounts_form: Mapped[str] = mapped_column(String(20), default="")
+    pps_business_number: Mapped[str] = mapped_column(
+        String(20), default="", info=field_info("PPS番号", edit="operator")
+    )
+    application_type: Mapped[str] = mapped_column(String(2), default="", info=field_info("申込区分", edit="operator"))
+    power_plan_name: Mapped[str] = mapped_column(
+        String(100), default="", info=field_info("契約プラン", edit="operator")
+    )
+    contract_capacity: Mapped[str] = mapped_column(String(20), default="", info=field_info("契約容量", edit="operator"))
+    power_area: Mapped[str] = mapped_column(String(2), default="", info=field_info("電力供給エリア", edit="operator"))
+    power_supplier_type: Mapped[str] = mapped_column(
+        String(2), default="", info=field_info("現在の電力会社", edit="operator")
+    )
+    power_customer_number: Mapped[str] = mapped_column(
+        String(30), default="", info=field_info("お客様番号", edit="operator")
+    )
+    power_customer_location_number: Mapped[str] = mapped_column(
+        String(22), default="", info=field_info("供給地点特定番号", edit="operator")
+    )
+    power_zip_code: Mapped[str] = mapped_column(
+        String(8), default="", info=field_info("使用場所郵便番号", edit="operator")
+    )
+    power_prefecture: Mapped[str] = mapped_column(
+        String(4), default="", info=field_info("使用場所都道府県", edit="operator")
+    )
+    power_city: Mapped[str] = mapped_column(
+        String(50), default="", info=field_info("使用場所市区町村", edit="operator")
+    )
+    power_town: Mapped[str] = mapped_column(String(50), default="", info=field_info("使用場所町域", edit="operator"))
+    power_street: Mapped[str] = mapped_column(String(100), default="", info=field_info("使用場所番地", edit="operator"))
+    power_building: Mapped[str] = mapped_column(
+        String(100), default="", info=field_info("使用場所建物", edit="operator")
+    )
+    power_room_number: Mapped[str] = mapped_column(String(20), default="", info=field_info("部屋番号", edit="operator"))
+    power_building_type: Mapped[str] = mapped_column(
+        String(30), default="", info=field_info("建物区分", edit="operator")
+    )
+    power_branch_name: Mapped[str] = mapped_column(String(100), default="", info=field_info("店舗名", edit="operator"))
+    power_customer_name: Mapped[str] = mapped_column(String(100), default="", info=field_info("名義", edit="operator"))
+    power_customer_name_kana: Mapped[str] = mapped_column(
+        String(200), default="", info=field_info("名義カナ", edit="operator")
+    )
+    latest_charges: Mapped[int | None] = mapped_column(info=field_info("最新の明細料金（円）", edit="operator"))
+    latest_power_usage: Mapped[int | None] = mapped_column(info=field_info("最新の電力使用量（kWh）", edit="operator"))
+    latest_date: Mapped[str] = mapped_column(String(7), default="", info=field_info("最新の明細年月", edit="operator"))
+    option_plans: Mapped[list[Any]] = mapped_column(
+        default=list, info=field_info("オプションサービス", edit="operator")
+    )
+    moving_in_date: Mapped[date | None] = mapped_column(Date, info=field_info("入居日/開業日", edit="operator"))
+    note: Mapped[str] = mapped_column(Text, default="", info=field_info("メモ/備考", edit="operator"))
+    service_type: Mapped[str] = mapped_column(
+        String(10), default="electric", info=field_info("サービス種別", edit="operator")
+    )
+    contract_corporation_type: Mapped[str] = mapped_column(
+        String(30), default="", info=field_info("契約者法人種別（エコログガス用）", edit="operator")
+    )
+    saisan_gas_yoto: Mapped[str] = mapped_column(
+        String(30), default="", info=field_info("サイサンガス専用業種", edit="operator")
+    )
+    ecolog_gas_yoto: Mapped[str] = mapped_column(
+        String(30), default="", info=field_info("エコログガス用途分類", edit="operator")
+    )
+    power_amounts_form: Mapped[str] = mapped_column(String(20), default="", info=field_info("力率", edit="operator"))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

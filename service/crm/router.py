@@ -66,6 +66,7 @@ from service.crm.dependencies import (
 )
 from service.crm.labels import (
     AGENCY_FIELD_LABELS,
+    AUDIT,
     CHOICE_KIND_LABELS,
     CORPORATION_FIELD_LABELS,
     NOTIFICATION_KIND_LABELS,
@@ -133,6 +134,7 @@ from service.crm.visibility import Cases
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import ValidationFailed, rule_message
+from service.fields import vocabulary as field_vocabulary
 from service.figures import FigureRead
 from service.identity.dependencies import Caller, renew_own_session
 from service.identity.roles import role_label
@@ -333,6 +335,7 @@ def vocabulary(_: AnyRole) -> VocabularyRead:
             "other": OTHER_FIELD_LABELS,
         },
         time_labels=TIME_LABELS,
+        fields=field_vocabulary(AUDIT.tables),
     )
 
 

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints, create_model
 
 from service.crm import validation
-from service.crm.models import STATUSES
+from service.crm.models import STATUSES, Agency, Corporation, Site
+from service.fields import FieldWords, rules
 from service.figures import FigureRead
 from service.identity.schemas import LoginId
 from service.schemas import IsoDate, MultiLine, Rules, SingleLine, VersionedPatch, coded, optional_fields
@@ -76,20 +77,20 @@ class CorporationFields(BaseModel):
 
     customer_type: Code
     corporation_number: Annotated[str, ruled(20, validation.corporation_number)] = ""
-    last_name: Annotated[str, text(50, min_length=1)]
-    first_name: Annotated[str, text(50)] = ""
+    last_name: Annotated[str, rules(Corporation.last_name)]
+    first_name: Annotated[str, rules(Corporation.first_name)] = ""
     last_name_kana: Kana = ""
     first_name_kana: Kana = ""
-    representative_last_name: Annotated[str, text(50)] = ""
-    representative_first_name: Annotated[str, text(50)] = ""
+    representative_last_name: Annotated[str, rules(Corporation.representative_last_name)] = ""
+    representative_first_name: Annotated[str, rules(Corporation.representative_first_name)] = ""
     representative_last_name_kana: Kana = ""
     representative_first_name_kana: Kana = ""
     zip_code: PostalCode = ""
     prefecture: Prefecture = ""
-    city: Annotated[str, text(50)] = ""
-    town: Annotated[str, text(50)] = ""
-    street: Annotated[str, text(100)] = ""
-    building_name: Annotated[str, text(100)] = ""
+    city: Annotated[str, rules(Corporation.city)] = ""
+    town: Annotated[str, rules(Corporation.town)] = ""
+    street: Annotated[str, rules(Corporation.street)] = ""
+    building_name: Annotated[str, rules(Corporation.building_name)] = ""
     phone1: Phone = ""
     phone2: Phone = ""
     mail_address: EmailStr | Literal[""] = ""
@@ -100,18 +101,18 @@ class CorporationFields(BaseModel):
     credit_card_number: Annotated[str, ruled(30, validation.card_number)] = ""
     credit_card_expire_month: Annotated[str, ruled(2, validation.expire_month)] = ""
     credit_card_expire_year: Annotated[str, ruled(4, validation.expire_year)] = ""
-    credit_card_name: Annotated[str, text(100)] = ""
+    credit_card_name: Annotated[str, rules(Corporation.credit_card_name)] = ""
     credit_card_security_code: Annotated[str, ruled(4, validation.security_code)] = ""
     invoice: Literal["0", "3"] = "0"
     payment_certificate: Literal["0", "1"] = "0"
     billing_address_same: StrictBool = True
     billing_zip_code: PostalCode = ""
     billing_prefecture: Prefecture = ""
-    billing_city: Annotated[str, text(50)] = ""
-    billing_town: Annotated[str, text(50)] = ""
-    billing_street: Annotated[str, text(100)] = ""
-    billing_building: Annotated[str, text(100)] = ""
-    billing_customer_name: Annotated[str, text(100)] = ""
+    billing_city: Annotated[str, rules(Corporation.billing_city)] = ""
+    billing_town: Annotated[str, rules(Corporation.billing_town)] = ""
+    billing_street: Annotated[str, rules(Corporation.billing_street)] = ""
+    billing_building: Annotated[str, rules(Corporation.billing_building)] = ""
+    billing_customer_name: Annotated[str, rules(Corporation.billing_customer_name)] = ""
     sales_channel_id: Code = ""
 
 
@@ -334,24 +335,24 @@ class SiteFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    pps_business_number: Annotated[str, text(20)] = ""
+    pps_business_number: Annotated[str, rules(Site.pps_business_number)] = ""
     application_type: Code = ""
-    power_plan_name: Annotated[str, text(100)] = ""
-    contract_capacity: Annotated[str, text(20)] = ""
+    power_plan_name: Annotated[str, rules(Site.power_plan_name)] = ""
+    contract_capacity: Annotated[str, rules(Site.contract_capacity)] = ""
     power_area: Code = ""
     power_supplier_type: Code = ""
-    power_customer_number: Annotated[str, text(30)] = ""
+    power_customer_number: Annotated[str, rules(Site.power_customer_number)] = ""
     power_customer_location_number: Annotated[str, ruled(40, validation.location_number)] = ""
     power_zip_code: PostalCode = ""
     power_prefecture: Prefecture = ""
-    power_city: Annotated[str, text(50)] = ""
-    power_town: Annotated[str, text(50)] = ""
-    power_street: Annotated[str, text(100)] = ""
-    power_building: Annotated[str, text(100)] = ""
-    power_room_number: Annotated[str, text(20)] = ""
-    power_building_type: Annotated[str, text(30)] = ""
-    power_branch_name: Annotated[str, text(100)] = ""
-    power_customer_name: Annotated[str, text(100)] = ""
+    power_city: Annotated[str, rules(Site.power_city)] = ""
+    power_town: Annotated[str, rules(Site.power_town)] = ""
+    power_street: Annotated[str, rules(Site.power_street)] = ""
+    power_building: Annotated[str, rules(Site.power_building)] = ""
+    power_room_number: Annotated[str, rules(Site.power_room_number)] = ""
+    power_building_type: Annotated[str, rules(Site.power_building_type)] = ""
+    power_branch_name: Annotated[str, rules(Site.power_branch_name)] = ""
+    power_customer_name: Annotated[str, rules(Site.power_customer_name)] = ""
     power_customer_name_kana: Annotated[str, ruled(200, validation.katakana)] = ""
     latest_charges: int | None = Field(default=None, ge=0, le=1_000_000_000)
     latest_power_usage: int | None = Field(default=None, ge=0, le=1_000_000_000)
@@ -360,10 +361,10 @@ class SiteFields(BaseModel):
     moving_in_date: IsoDate | None = None
     note: LongText = ""
     service_type: Literal["electric", "gas"] = "electric"
-    contract_corporation_type: Annotated[str, text(30)] = ""
-    saisan_gas_yoto: Annotated[str, text(30)] = ""
-    ecolog_gas_yoto: Annotated[str, text(30)] = ""
-    power_amounts_form: Annotated[str, text(20)] = ""
+    contract_corporation_type: Annotated[str, rules(Site.contract_corporation_type)] = ""
+    saisan_gas_yoto: Annotated[str, rules(Site.saisan_gas_yoto)] = ""
+    ecolog_gas_yoto: Annotated[str, rules(Site.ecolog_gas_yoto)] = ""
+    power_amounts_form: Annotated[str, rules(Site.power_amounts_form)] = ""
 
 
 if TYPE_CHECKING:
@@ -554,11 +555,11 @@ class MastersRead(BaseModel):
 class AgencyFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, text(100, min_length=1)]
+    name: Annotated[str, rules(Agency.name)]
     code: Annotated[str, coded(r"^[A-Za-z0-9_-]{1,30}$", "英数字と「_」「-」の1〜30文字", strip_whitespace=True)]
-    referral_shop_code: Annotated[str, text(30)] = ""
-    referral_shop_name: Annotated[str, text(100)] = ""
-    contact_name: Annotated[str, text(100)] = ""
+    referral_shop_code: Annotated[str, rules(Agency.referral_shop_code)] = ""
+    referral_shop_name: Annotated[str, rules(Agency.referral_shop_name)] = ""
+    contact_name: Annotated[str, rules(Agency.contact_name)] = ""
     phone: Phone = ""
     mail_address: EmailStr | Literal[""] = ""
     is_active: StrictBool = True
@@ -760,6 +761,9 @@ class VocabularyRead(BaseModel):
         "messages name"
     )
     time_labels: dict[str, str] = Field(description="a request's times' names (RequestTimes field -> name)")
+    fields: dict[str, dict[str, FieldWords]] = Field(
+        description="each table's fields as the forms show and check them: label, length, choices, pattern in words"
+    )
 
 
 ValidatedKind = Literal["corporation", "site", "request", "agency", "user_create", "user_update"]

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.entry_logs.lookups import day_bounds
@@ -15,7 +16,7 @@ from service.entry_logs.models import ABSENT, Attendance, Child, EntryLog, Guard
 DOMAIN = "entry_logs"
 TOOLTIP_LOGS = 5
 UNRECORDED = "unrecorded"  # the attendance list's status filter for a day with no 出席/欠席 recorded
-ATTENDANCE_FIELDS = ("status", "note")
+ATTENDANCE_FIELDS = fields.audited(Attendance)  # status, note
 
 
 @dataclass(frozen=True)

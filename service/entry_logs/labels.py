@@ -135,15 +135,13 @@ AUDIT = register(
         },
         targets={
             "nursery": Target(
-                "保育園", by_column("entry_logs_nursery", "name"), name_field="name", fields={"name": "保育園名"}
+                "保育園", by_column("entry_logs_nursery", "name"), name_field="name", table="entry_logs_nursery"
             ),
             "parent": Target(
-                "保護者", by_column("entry_logs_parent", "name"), name_field="name", fields={"name": "保護者名"}
+                "保護者", by_column("entry_logs_parent", "name"), name_field="name", table="entry_logs_parent"
             ),
-            "child": Target(
-                "園児", by_column("entry_logs_child", "name"), name_field="name", fields={"name": "園児名"}
-            ),
-            "attendance": Target("出欠", values={"status": ATTENDANCE_LABELS}),
+            "child": Target("園児", by_column("entry_logs_child", "name"), name_field="name", table="entry_logs_child"),
+            "attendance": Target("出欠", table="entry_logs_attendance"),
             "entry_exit_log": Target("入退ログ"),
             "roster_import": Target(
                 "名簿取込", by_column("entry_logs_roster_import", "filename"), name_field="filename"
@@ -151,21 +149,18 @@ AUDIT = register(
             "station_session": Target("入退登録端末", by_column("entry_logs_station_session", "station_id")),
             "pickup_alert": Target("お迎え警告", by_column("entry_logs_pickup_alert", "child_names")),
         },
+        # The fields of its tables name themselves (models.py, service/fields.py); these are the requests' others.
+        tables=("entry_logs_nursery", "entry_logs_parent", "entry_logs_child", "entry_logs_attendance"),
         fields={
-            "code": "保育園コード",
             "nursery_code": "保育園コード",
             "name": "名前",
-            "closing_time": "閉園時刻",
             "nursery_id": "保育園",
-            "phone": "電話番号",
-            "class_name": "クラス",
             "parent_ids": "保護者",
             "station_generation": "端末ログインの世代",
             "entry_exit_password": "入退パスワード",
             "link_version": "リンクの版",
             "link_revoked": "リンク無効",
             "status": "出欠",
-            "note": "メモ",
             "parent_id": "保護者",
             "entry_type": "入/出",
             "occurred_at": "日時",
@@ -181,8 +176,6 @@ AUDIT = register(
             "recorded_by": "手入力者",
             "manual_reason": "手入力の理由",
             "restricted_parent_id": "お迎え不可の保護者",
-            "relation": "続柄",
-            "pass_date": "有効日",
             "child_ids": "園児",
             "photo": "写真",
             "photo_version": "写真の版",

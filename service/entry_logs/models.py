@@ -8,6 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base, utcnow
 from service.dialect import BigId
+from service.entry_logs.labels import ATTENDANCE_LABELS
+from service.fields import field_info
 
 # Parent ids are what the barcode carries: up to 10 digits, so 64-bit BigId (plain INTEGER on SQLite, its rowid alias).
 
@@ -28,13 +30,23 @@ class Nursery(Base):
     __tablename__ = "entry_logs_nursery"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
-    name: Mapped[str] = mapped_column(String(100))
+    code: Mapped[str] = mapped_column(
+        String(32),
+        unique=True,
+        info=field_info(
+            "保育園コード",
+            edit="admin",
+            pattern=r"^[A-Za-z0-9_-]+$",
+            pattern_words="英数字と「_」「-」",
+            min_length=1,
+        ),
+    )
+    name: Mapped[str] = mapped_column(String(100), info=field_info("保育園名", edit="admin", min_length=1))
     entry_exit_password_hash: Mapped[str | None] = mapped_column(String(100))
     # raised to sign out every station of the nursery; enters the station tokens' password fingerprint
     station_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     # when the nursery closes (local time): parents still inside then are listed and the admins told once a day
-    closing_time: Mapped[time | None]
+    closing_time: Mapped[time | None] = mapped_column(info=field_info("閉園時刻", edit="admin"))
     closing_notice_date: Mapped[date | None]  # the local day the closing-time notice was last sent
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -70,16 +82,33 @@ class Parent(Base):
     __tablename__ = "entry_logs_parent"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    phone: Mapped[str] = mapped_column(String(20), default="")
+    nursery_id: Mapped[int] = mapped_column(
+        ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), index=True, info=field_info("保育園", edit="staff")
+    )
+    name: Mapped[str] = mapped_column(
+        String(100), info=field_info("保護者名", edit="staff", searched=True, exported=True, min_length=1)
+    )
+    phone: Mapped[str] = mapped_column(
+        String(20),
+        default="",
+        info=field_info(
+            "電話番号",
+            edit="staff",
+            searched=True,
+            exported=True,
+            pattern=r"^[0-9+\-() ]*$",
+            pattern_words="半角数字と「+」「-」「(」「)」・空白",
+        ),
+    )
     # The phone barcode link (parent_links.py): only a link of the current version works, and none while revoked
     link_version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     link_revoked: Mapped[bool] = mapped_column(default=False, server_default=false())
     # A 「本日のみ」 person (pickup.py): who they are to the child, and the one local day they may collect (None for
     # parents, and for a pass revoked); their children are their pickup rules' (kind one_day), never guardians.
-    relation: Mapped[str] = mapped_column(String(50), default="", server_default="")
-    pass_date: Mapped[date | None]
+    relation: Mapped[str] = mapped_column(
+        String(50), default="", server_default="", info=field_info("続柄", edit="staff", group="pass")
+    )
+    pass_date: Mapped[date | None] = mapped_column(info=field_info("有効日", edit="staff", group="pass"))
     is_pass: Mapped[bool] = mapped_column(default=False, server_default=false())
     # True while the adult has pickup rules (a restriction, or a pass): only then does an exit scan look them up
     pickup_check: Mapped[bool] = mapped_column(default=False, server_default=false())
@@ -96,9 +125,15 @@ class Child(Base):
     __tablename__ = "entry_logs_child"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    class_name: Mapped[str] = mapped_column(String(50), default="")
+    nursery_id: Mapped[int] = mapped_column(
+        ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), index=True, info=field_info("保育園", edit="staff")
+    )
+    name: Mapped[str] = mapped_column(
+        String(100), info=field_info("園児名", edit="staff", searched=True, exported=True, min_length=1)
+    )
+    class_name: Mapped[str] = mapped_column(
+        String(50), default="", info=field_info("クラス", edit="staff", searched=True, exported=True)
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -121,8 +156,8 @@ class Attendance(Base):
     child_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_child.id", ondelete="CASCADE"))
     nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"))
     attendance_date: Mapped[date]
-    status: Mapped[str] = mapped_column(String(10))
-    note: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(10), info=field_info("出欠", edit="staff", choices=ATTENDANCE_LABELS))
+    note: Mapped[str] = mapped_column(String(200), default="", info=field_info("メモ", edit="staff", multi_line=True))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -19,6 +19,7 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, insert, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
+from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
@@ -210,7 +211,7 @@ def _children_of_nursery(db: Session, nursery: Nursery, child_ids: list[int]) ->
     return sorted(found, key=lambda child: child.id)
 
 
-PASS_FIELDS = ("name", "relation", "pass_date")
+PASS_FIELDS = ("name", *fields.audited(Parent, "pass"))  # name, relation, pass_date
 
 
 def create_pass(

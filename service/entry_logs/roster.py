@@ -6,6 +6,7 @@ from typing import TypeVar
 from sqlalchemy import Select, delete, exists, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
@@ -28,9 +29,9 @@ from service.tenancy import TenantScope, get_scoped, scoped
 
 DOMAIN = "entry_logs"
 M = TypeVar("M", bound=Base)
-NURSERY_FIELDS = ("code", "name", "closing_time")
-PARENT_FIELDS = ("nursery_id", "name", "phone")
-CHILD_FIELDS = ("nursery_id", "name", "class_name", "parent_ids")
+NURSERY_FIELDS = fields.audited(Nursery)  # code, name, closing_time
+PARENT_FIELDS = fields.audited(Parent)  # nursery_id, name, phone
+CHILD_FIELDS = (*fields.audited(Child), "parent_ids")  # nursery_id, name, class_name and the child's parents
 
 
 def _audit(

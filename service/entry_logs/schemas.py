@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError
 from service.entry_logs.labels import (
     ABSENT_WITH_LOGS_MARK,
     ATTENDANCE_LABELS,
+    AUDIT,
     BAD_HOUR_MINUTE,
     ENTRY_TYPE_LABELS,
     LATE_MARK,
@@ -32,7 +33,9 @@ from service.entry_logs.labels import (
     MISSING_EXIT_MARK,
     ROSTER_COLUMNS,
 )
-from service.schemas import MultiLine, SingleLine, coded, matching
+from service.entry_logs.models import Attendance, Child, Nursery, Parent
+from service.fields import FieldWords, facts, length, rules, vocabulary
+from service.schemas import SingleLine, coded, matching
 
 EntryType = Literal["Entry", "Exit"]
 AttendanceStatus = Literal["present", "absent"]
@@ -54,15 +57,16 @@ def _utc_seconds_text(epoch_seconds: int) -> str:
 UtcSeconds = Annotated[datetime, PlainSerializer(utc_seconds, return_type=str)]
 
 # The form rules, also served to the dashboards by GET /entry-logs/vocabulary (Vocabulary.rules).
-NAME_MAX = 100
-PHONE_MAX = 20
-CLASS_NAME_MAX = 50
-NURSERY_CODE_MAX = 32
+# The lengths and patterns are the columns' (models.py, service/fields.py).
+NAME_MAX = length(Parent.name)
+PHONE_MAX = length(Parent.phone)
+CLASS_NAME_MAX = length(Child.class_name)
+NURSERY_CODE_MAX = length(Nursery.code)
 PASSWORD_MIN, PASSWORD_MAX = 8, 72
-NOTE_MAX = 200
+NOTE_MAX = length(Attendance.note)
 NO_CONTROL_CHARACTERS = matching(r"^[^\x00-\x1f\x7f]*$", "制御文字を含まない文字")
-PHONE_PATTERN = r"^[0-9+\-() ]*$"
-NURSERY_CODE_PATTERN = r"^[A-Za-z0-9_-]+$"
+PHONE_PATTERN = facts(Parent.phone).pattern
+NURSERY_CODE_PATTERN = facts(Nursery.code).pattern
 HOUR_MINUTE_PATTERN = matching(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "時刻（HH:MM、00:00〜23:59）")
 
 Name = Annotated[
@@ -70,15 +74,13 @@ Name = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX, pattern=NO_CONTROL_CHARACTERS),
     SingleLine,
 ]
-Phone = Annotated[
-    str, coded(PHONE_PATTERN, "半角数字と「+」「-」「(」「)」・空白", strip_whitespace=True, max_length=PHONE_MAX)
-]
+Phone = Annotated[str, rules(Parent.phone)]
 ClassName = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=CLASS_NAME_MAX, pattern=NO_CONTROL_CHARACTERS), SingleLine
 ]
 NurseryCode = Annotated[
     str,
-    coded(NURSERY_CODE_PATTERN, "英数字と「_」「-」", strip_whitespace=True, min_length=1, max_length=NURSERY_CODE_MAX),
+    rules(Nursery.code),
 ]
 EntryExitPassword = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX), SingleLine]
 Token = Annotated[str, coded(r"^[\x21-\x7e]+$", "空白を含まない半角英数字・記号", min_length=1, max_length=64)]
@@ -240,7 +242,7 @@ class AttendanceDay(CamelModel):
 
 class AttendanceUpdate(CamelModel):
     status: AttendanceStatus
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTE_MAX), MultiLine] = ""
+    note: Annotated[str, rules(Attendance.note)] = ""
 
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NOTE_MAX), SingleLine]
@@ -580,3 +582,7 @@ class Vocabulary(CamelModel):
         default=ABSENT_WITH_LOGS_MARK, description="shown by the times of a child registered 欠席 whose parent scanned"
     )
     rules: FormRules = Field(default_factory=FormRules)
+    fields: dict[str, dict[str, FieldWords]] = Field(
+        default_factory=lambda: vocabulary(AUDIT.tables),
+        description="each table's fields as the forms show and check them: label, length, choices, pattern in words",
+    )

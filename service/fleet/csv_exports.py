@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from service.exports import Column, ListExport, entities, field, labelled
+from service import fields
+from service.exports import Column, ListExport, declared, entities, field, labelled
 from service.fleet import alerts, customers, firmware, incidents, labels, terminals
 from service.fleet.models import Customer, FirmwareRelease, Incident, Rollout, Terminal
 from service.fleet.schemas import RolloutRead, TerminalFilter
@@ -28,19 +29,15 @@ def _wave_total(part: str) -> Any:
 
 CUSTOMER_COLUMNS = (
     field("ID", "id"),
-    field("会社名", "company_name"),
-    field("担当者", "contact_person"),
-    field("連絡先メール", "contact_email"),
-    field("電話番号", "contact_phone"),
-    labelled("契約種別", "contract_type", labels.CONTRACT_TYPES),
+    *(declared(column) for column in fields.exported(Customer)),  # 会社名, 担当者, …, 契約種別
 )
 TERMINAL_COLUMNS = (
     field("ID", "id"),
-    field("シリアル番号", "serial_number"),
+    declared(Terminal.serial_number),
     field("顧客企業", "company_name"),
-    field("設置店舗名", "store_name"),
-    labelled("状態", "status", labels.TERMINAL_STATUSES),
-    field("ファームウェア", "firmware_version"),
+    declared(Terminal.store_name),
+    declared(Terminal.status),
+    declared(Terminal.firmware_version),
     field("最終通信", "last_heartbeat_at"),
     _percent("店舗PC CPU", "cpu_usage"),
     _percent("店舗PCメモリ", "memory_usage"),

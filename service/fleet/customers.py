@@ -3,6 +3,7 @@
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.errors import Conflict
@@ -12,7 +13,7 @@ from service.fleet.schemas import CustomerCreate, CustomerUpdate
 from service.search import contains
 from service.tenancy import TenantScope, scoped
 
-CUSTOMER_FIELDS = ("company_name", "contact_person", "contact_email", "contact_phone", "contract_type")
+CUSTOMER_FIELDS = fields.audited(Customer)  # company_name, contact_person, …, contract_type
 
 
 def _ensure_unique_name(db: Session, name: str, exclude_id: int | None = None) -> None:
@@ -26,7 +27,7 @@ def _ensure_unique_name(db: Session, name: str, exclude_id: int | None = None) -
 def customer_query(scope: TenantScope, q: str | None) -> Select:
     """The customers of the list: within the scope, their name containing q."""
     stmt = scoped(select(Customer), scope, Customer.id)
-    return stmt.where(contains(q, Customer.company_name)) if q else stmt
+    return stmt.where(contains(q, *fields.searched(Customer))) if q else stmt
 
 
 def list_customers(

@@ -225,13 +225,12 @@ AUDIT = register(
         },
         targets={
             "terminal": Target(
-                "端末",
-                by_column("fleet_terminal", "serial_number"),
-                name_field="serial_number",
-                values={"status": TERMINAL_STATUSES},
+                "端末", by_column("fleet_terminal", "serial_number"), name_field="serial_number", table="fleet_terminal"
             ),
-            "customer": Target("顧客", by_column("fleet_customer", "company_name"), name_field="company_name"),
-            "maintenance_window": Target("定期メンテナンス", values={"recurrence": RECURRENCES}),
+            "customer": Target(
+                "顧客", by_column("fleet_customer", "company_name"), name_field="company_name", table="fleet_customer"
+            ),
+            "maintenance_window": Target("定期メンテナンス", table="fleet_maintenance_window"),
             "alert": Target("アラート", values={"status": ALERT_STATUSES}),
             "incident": Target("インシデント", values={"status": ALERT_STATUSES}),
             "firmware_release": Target(
@@ -259,19 +258,11 @@ AUDIT = register(
                 values={"step": {step: label for step, label, _ in SLA_STEPS}},
             ),
         },
+        # The fields of its tables name themselves (models.py, service/fields.py); these are the requests' others.
+        tables=("fleet_customer", "fleet_terminal", "fleet_maintenance_window"),
         fields={
-            "serial_number": "シリアル番号",
-            "customer_id": "顧客",
             "customer": "顧客",
-            "store_name": "設置店舗名",
-            "installed_date": "設置日",
             "status": "状態",
-            "firmware_version": "ファームウェア",
-            "company_name": "会社名",
-            "contact_person": "担当者",
-            "contact_email": "連絡先メール",
-            "contact_phone": "電話番号",
-            "contract_type": "契約種別",
             "expires_at": "有効期限",
             "token": "トークン",
             "enrolled": "エージェント登録",
@@ -289,14 +280,6 @@ AUDIT = register(
             "rows": "行数",
             "assignee_id": "担当者",
             "note": "メモ",
-            "opens_at": "開店時刻",
-            "closes_at": "閉店時刻",
-            "closed_weekdays": "定休日",
-            "recurrence": "繰り返し",
-            "weekday": "曜日",
-            "start_time": "開始時刻",
-            "duration_minutes": "時間（分）",
-            "until": "終了日",
             "reason": "理由",
             "resolution": "対応内容",
             "notes": "リリースノート",

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.errors import NotFound, ValidationFailed, unknown_reference
@@ -17,16 +18,7 @@ from service.fleet.schemas import MaintenanceWindowIn
 from service.outbox.service import enqueue
 from service.tenancy import TenantScope, get_scoped, scoped
 
-WINDOW_FIELDS = (
-    "customer_id",
-    "store_name",
-    "recurrence",
-    "weekday",
-    "start_time",
-    "duration_minutes",
-    "until",
-    "reason",
-)
+WINDOW_FIELDS = fields.audited(MaintenanceWindow)  # customer_id, store_name, …, reason
 
 
 def list_windows(db: Session, *, scope: TenantScope, customer_id: int | None) -> list[MaintenanceWindow]:

@@ -22,6 +22,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from service.config import get_settings
 from service.database import Base, utcnow
 from service.dialect import BigId
+from service.fields import field_info
+from service.fleet import labels
+
+SERIAL_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z_-]{0,49}$"
+VERSION_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,19}$"
+PHONE_PATTERN = r"^[+() -]*[0-9][0-9+() -]*$"
 
 OPEN_ALERT = text("status <> 'resolved'")
 UNMAILED_RESOLUTION = text("status = 'resolved' AND resolved_digest_id IS NULL")
@@ -34,15 +40,39 @@ class Customer(Base):
     __tablename__ = "fleet_customer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    company_name: Mapped[str] = mapped_column(String(100), unique=True)
-    contact_person: Mapped[str] = mapped_column(String(50), default="")
-    contact_email: Mapped[str] = mapped_column(String(254), default="")
-    contact_phone: Mapped[str] = mapped_column(String(20), default="")
-    contract_type: Mapped[str] = mapped_column(String(20), default="basic")
+    company_name: Mapped[str] = mapped_column(
+        String(100),
+        unique=True,
+        info=field_info("会社名", edit="admin", searched=True, exported=True, min_length=1),
+    )
+    contact_person: Mapped[str] = mapped_column(
+        String(50), default="", info=field_info("担当者", edit="admin", exported=True)
+    )
+    contact_email: Mapped[str] = mapped_column(
+        String(254), default="", info=field_info("連絡先メール", edit="admin", exported=True)
+    )
+    contact_phone: Mapped[str] = mapped_column(
+        String(20),
+        default="",
+        info=field_info(
+            "電話番号",
+            edit="admin",
+            exported=True,
+            pattern=PHONE_PATTERN,
+            pattern_words="数字を含む、半角数字と「+」「-」「(」「)」・空白",
+        ),
+    )
+    contract_type: Mapped[str] = mapped_column(
+        String(20),
+        default="basic",
+        info=field_info("契約種別", edit="admin", exported=True, choices=labels.CONTRACT_TYPES),
+    )
     # 営業時間 in local time (Japan): a terminal silent while the stores are closed raises its alert at opening.
-    opens_at: Mapped[time | None] = mapped_column(Time)
-    closes_at: Mapped[time | None] = mapped_column(Time)
-    closed_weekdays: Mapped[list[Any]] = mapped_column(default=list)  # 0 = Monday … 6 = Sunday
+    opens_at: Mapped[time | None] = mapped_column(Time, info=field_info("開店時刻", edit="admin", group="hours"))
+    closes_at: Mapped[time | None] = mapped_column(Time, info=field_info("閉店時刻", edit="admin", group="hours"))
+    closed_weekdays: Mapped[list[Any]] = mapped_column(  # 0 = Monday … 6 = Sunday
+        default=list, info=field_info("定休日", edit="admin", group="hours")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -70,12 +100,39 @@ class Terminal(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    serial_number: Mapped[str] = mapped_column(String(50), unique=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("fleet_customer.id", ondelete="RESTRICT"))
-    store_name: Mapped[str] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(20), default="offline")
+    serial_number: Mapped[str] = mapped_column(
+        String(50),
+        unique=True,
+        info=field_info(
+            "シリアル番号",
+            edit="operator",
+            searched=True,
+            exported=True,
+            pattern=SERIAL_PATTERN,
+            pattern_words="英数字で始まる、英数字と「_」「-」の1〜50文字",
+        ),
+    )
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("fleet_customer.id", ondelete="RESTRICT"), info=field_info("顧客", edit="operator", exported=True)
+    )
+    store_name: Mapped[str] = mapped_column(
+        String(100), info=field_info("設置店舗名", edit="operator", searched=True, exported=True, min_length=1)
+    )
+    status: Mapped[str] = mapped_column(
+        String(20), default="offline", info=field_info("状態", exported=True, choices=labels.TERMINAL_STATUSES)
+    )
     reported_status: Mapped[str] = mapped_column(String(20), default="offline")
-    firmware_version: Mapped[str] = mapped_column(String(20), default="1.0.0")
+    firmware_version: Mapped[str] = mapped_column(
+        String(20),
+        default="1.0.0",
+        info=field_info(
+            "ファームウェア",
+            edit="operator",  # at registration; then the agent reports it
+            exported=True,
+            pattern=VERSION_PATTERN,
+            pattern_words="英数字で始まる、英数字と「.」「_」「+」「-」の1〜20文字",
+        ),
+    )
     agent_version: Mapped[str] = mapped_column(String(20), default="")
     last_heartbeat_at: Mapped[datetime | None]
     offline_deadline_at: Mapped[datetime | None]
@@ -83,7 +140,7 @@ class Terminal(Base):
     # Offline while its store was closed or in a maintenance window: the alert waits for opening (or the window's end).
     offline_alert_held: Mapped[bool] = mapped_column(default=False, server_default=false())
     offline_alert_at: Mapped[datetime | None]  # when its offline alert was due (raised or folded into a store alert)
-    installed_date: Mapped[date | None] = mapped_column(Date)
+    installed_date: Mapped[date | None] = mapped_column(Date, info=field_info("設置日", edit="operator"))
     cpu_usage: Mapped[float] = mapped_column(Float, default=0)
     memory_usage: Mapped[float] = mapped_column(Float, default=0)
     disk_usage: Mapped[float] = mapped_column(Float, default=0)
@@ -300,14 +357,20 @@ class MaintenanceWindow(Base):
     __tablename__ = "fleet_maintenance_window"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("fleet_customer.id", ondelete="CASCADE"), index=True)
-    store_name: Mapped[str] = mapped_column(String(100), default="")  # "" = every store of the customer
-    recurrence: Mapped[str] = mapped_column(String(10))  # daily | weekly
-    weekday: Mapped[int | None]  # weekly: 0 = Monday … 6 = Sunday
-    start_time: Mapped[time] = mapped_column(Time)
-    duration_minutes: Mapped[int]
-    until: Mapped[date] = mapped_column(Date)
-    reason: Mapped[str] = mapped_column(String(200))
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("fleet_customer.id", ondelete="CASCADE"), index=True, info=field_info("顧客", edit="operator")
+    )
+    store_name: Mapped[str] = mapped_column(  # "" = every store of the customer
+        String(100), default="", info=field_info("設置店舗名", edit="operator")
+    )
+    recurrence: Mapped[str] = mapped_column(
+        String(10), info=field_info("繰り返し", edit="operator", choices=labels.RECURRENCES)
+    )
+    weekday: Mapped[int | None] = mapped_column(info=field_info("曜日", edit="operator"))  # weekly: 0 = Monday …
+    start_time: Mapped[time] = mapped_column(Time, info=field_info("開始時刻", edit="operator"))
+    duration_minutes: Mapped[int] = mapped_column(info=field_info("時間（分）", edit="operator"))
+    until: Mapped[date] = mapped_column(Date, info=field_info("終了日", edit="operator"))
+    reason: Mapped[str] = mapped_column(String(200), info=field_info("理由", edit="operator"))
     digested_until: Mapped[datetime | None]  # the end of the last occurrence whose digest was sent
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

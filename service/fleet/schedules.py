@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
@@ -17,7 +18,7 @@ from service.errors import ValidationFailed
 from service.fleet import auditing
 from service.fleet.models import Customer, MaintenanceWindow, Terminal
 
-HOURS_FIELDS = ("opens_at", "closes_at", "closed_weekdays")
+HOURS_FIELDS = fields.audited(Customer, "hours")  # opens_at, closes_at, closed_weekdays
 LOCAL_MINUTE = "%Y-%m-%d %H:%M"  # how the support team reads a time
 
 

@@ -16,9 +16,12 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from service import fields
 from service.config import FLEET_MAX_INTERVAL_SECONDS, FLEET_MIN_INTERVAL_SECONDS
+from service.fields import FieldWords, facts, rules
 from service.figures import FigureRead
 from service.fleet import labels
+from service.fleet.models import Customer, MaintenanceWindow, Terminal
 from service.schemas import (
     IsoDate,
     IsoDatetime,
@@ -27,7 +30,6 @@ from service.schemas import (
     MultiLine,
     SingleLine,
     Text,
-    coded,
     plausible_client_time,
 )
 
@@ -36,18 +38,8 @@ MAX_DIAGNOSTIC_LINES = 2000
 
 Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
-Version = Annotated[
-    str,
-    coded(
-        r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,19}$",
-        "英数字で始まる、英数字と「.」「_」「+」「-」の1〜20文字",
-        strip_whitespace=True,
-    ),
-]
-Serial = Annotated[
-    str,
-    coded(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,49}$", "英数字で始まる、英数字と「_」「-」の1〜50文字", strip_whitespace=True),
-]
+Version = Annotated[str, rules(Terminal.firmware_version)]
+Serial = Annotated[str, rules(Terminal.serial_number)]
 ContractType = Literal["basic", "standard", "premium"]
 
 
@@ -63,18 +55,9 @@ def required(label: str) -> BeforeValidator:
 
 
 # A customer's contacts (§2.1: 担当者, 連絡先メール, 電話番号) are required; rows stored before that may hold blanks.
-Person = Annotated[str, required("担当者"), StringConstraints(strip_whitespace=True, max_length=50), SingleLine]
-Phone = Annotated[
-    str,
-    required("電話番号"),
-    coded(
-        r"^[+() -]*[0-9][0-9+() -]*$",
-        "数字を含む、半角数字と「+」「-」「(」「)」・空白",
-        strip_whitespace=True,
-        max_length=20,
-    ),
-]
-Email = Annotated[EmailStr, required("連絡先メール")]
+Person = Annotated[str, required(facts(Customer.contact_person).label), rules(Customer.contact_person)]
+Phone = Annotated[str, required(facts(Customer.contact_phone).label), rules(Customer.contact_phone)]
+Email = Annotated[EmailStr, required(facts(Customer.contact_email).label)]
 TerminalStatus = Literal["online", "offline", "error", "maintenance"]
 AlertType = Literal["offline", "error", "high_cpu", "high_memory", "update_failed"]
 
@@ -188,7 +171,7 @@ class TokenOut(BaseModel):
 
 
 class CustomerCreate(BaseModel):
-    company_name: Text100
+    company_name: Annotated[str, rules(Customer.company_name)]
     contact_person: Person
     contact_email: Email
     contact_phone: Phone
@@ -198,7 +181,7 @@ class CustomerCreate(BaseModel):
 class CustomerUpdate(BaseModel):
     """The customer fields to change (None = leave unchanged)."""
 
-    company_name: Text100 | None = None
+    company_name: Annotated[str, rules(Customer.company_name)] | None = None
     contact_person: Person | None = None
     contact_email: Email | None = None
     contact_phone: Phone | None = None
@@ -229,7 +212,7 @@ class CustomerOption(BaseModel):
 class TerminalCreate(BaseModel):
     serial_number: Serial
     customer_id: int
-    store_name: Text100
+    store_name: Annotated[str, rules(Terminal.store_name)]
     firmware_version: Version = "1.0.0"
     installed_date: IsoDate | None = None
 
@@ -238,7 +221,7 @@ class TerminalUpdate(BaseModel):
     """The terminal fields to change (None = leave unchanged); the serial number and firmware are not edited here."""
 
     customer_id: int | None = None
-    store_name: Text100 | None = None
+    store_name: Annotated[str, rules(Terminal.store_name)] | None = None
     installed_date: IsoDate | None = None
 
 
@@ -282,13 +265,13 @@ class BusinessHoursIn(BaseModel):
 
 class MaintenanceWindowIn(BaseModel):
     customer_id: int
-    store_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), SingleLine] = ""
+    store_name: Annotated[str, rules(MaintenanceWindow.store_name)] = ""
     recurrence: Literal["daily", "weekly"]
     weekday: Weekday | None = None
     start_time: LocalTime
     duration_minutes: int = Field(ge=1, le=1440)
     until: IsoDate
-    reason: Annotated[str, required("理由"), StringConstraints(strip_whitespace=True, max_length=200), SingleLine]
+    reason: Annotated[str, required(facts(MaintenanceWindow.reason).label), rules(MaintenanceWindow.reason)]
 
 
 class MaintenanceWindowRead(Labelled):
@@ -771,8 +754,10 @@ class Vocabulary(BaseModel):
     bulk_max: int
     report_title: str
     report_labels: dict[str, str]
+    fields: dict[str, dict[str, FieldWords]]  # each table's fields as the forms show and check them (models.py)
 
     @classmethod
     def current(cls) -> "Vocabulary":
-        """Each field is the labels.py constant of the same name in capitals."""
-        return cls(**{name: getattr(labels, name.upper()) for name in cls.model_fields})
+        """Each field is the labels.py constant of the same name in capitals; the fields, what the columns state."""
+        words = {name: getattr(labels, name.upper()) for name in cls.model_fields if name != "fields"}
+        return cls(**words, fields=fields.vocabulary(labels.AUDIT.tables))

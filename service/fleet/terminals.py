@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.errors import Conflict, NotFound, ValidationFailed, unknown_reference
@@ -34,7 +35,7 @@ from service.fleet.schemas import (
 from service.search import contains
 from service.tenancy import TenantScope, get_scoped, scoped
 
-TERMINAL_FIELDS = ("serial_number", "customer_id", "store_name", "installed_date", "status", "firmware_version")
+TERMINAL_FIELDS = fields.audited(Terminal)  # serial_number, customer_id, store_name, status, …
 SORTS = {
     "serial_number": Terminal.serial_number,
     "store_name": Terminal.store_name,

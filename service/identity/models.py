@@ -6,18 +6,37 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base, utcnow
+from service.fields import field_info
+
+LOGIN_ID_PATTERN = r"^[A-Za-z0-9._@-]{3,64}$"
 
 
 class User(Base):
     __tablename__ = "identity_user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    login_id: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(100))
-    email: Mapped[str] = mapped_column(String(254), default="")
-    password_hash: Mapped[str] = mapped_column(String(100))
-    is_active: Mapped[bool] = mapped_column(default=True)
-    last_login_at: Mapped[datetime | None]
+    login_id: Mapped[str] = mapped_column(
+        String(64),
+        unique=True,
+        info=field_info(
+            "ログインID",
+            edit="admin",
+            searched=True,
+            exported=True,
+            pattern=LOGIN_ID_PATTERN,
+            pattern_words="英数字と「.」「_」「@」「-」の3〜64文字",
+        ),
+    )
+    name: Mapped[str] = mapped_column(
+        String(100), info=field_info("氏名", edit="admin", searched=True, exported=True, min_length=1)
+    )
+    email: Mapped[str] = mapped_column(
+        String(254), default="", info=field_info("メールアドレス", edit="admin", searched=True, exported=True)
+    )
+    # Written from the body's password (audited as changed, never its value: the body's field has its own words).
+    password_hash: Mapped[str] = mapped_column(String(100), info=field_info("パスワード", audited=False))
+    is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="admin", exported=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(info=field_info("最終ログイン", exported=True))
     password_changed_at: Mapped[datetime | None]  # login tokens issued before this are refused
     deactivated_at: Mapped[datetime | None]  # and before this, even once the account is active again
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -36,9 +55,9 @@ class Grant(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("identity_user.id", ondelete="CASCADE"), index=True)
-    domain: Mapped[str] = mapped_column(String(20))
-    role: Mapped[str] = mapped_column(String(20))
-    scope: Mapped[str | None] = mapped_column(String(100))
+    domain: Mapped[str] = mapped_column(String(20), info=field_info("領域", edit="admin"))
+    role: Mapped[str] = mapped_column(String(20), info=field_info("役割", edit="admin"))
+    scope: Mapped[str | None] = mapped_column(String(100), info=field_info("範囲", edit="admin", min_length=1))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="grants")

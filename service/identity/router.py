@@ -5,7 +5,8 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
-from service import exports
+from service import exports, fields
+from service.audit.labels import PLATFORM_VOCABULARY
 from service.audit.service import Actor
 from service.config import Settings, get_settings
 from service.database import utcnow
@@ -25,6 +26,7 @@ from service.identity.schemas import (
     GrantIn,
     GrantRead,
     LoginIn,
+    PlatformVocabularyRead,
     RoleCatalogueEntry,
     TenantChoice,
     TokenOut,
@@ -170,6 +172,12 @@ def roles(_: PlatformAdmin, db: DbSession) -> list[RoleCatalogueEntry]:
     ]
 
 
+@admin_router.get("/vocabulary", response_model=PlatformVocabularyRead)
+def vocabulary(_: PlatformAdmin) -> PlatformVocabularyRead:
+    """The accounts' and grants' fields as the admin pages' forms show and check them (service/fields.py)."""
+    return PlatformVocabularyRead(fields=fields.vocabulary(PLATFORM_VOCABULARY.tables))
+
+
 @admin_router.get("/users", response_model=Page[UserRead])
 def list_users(
     _: PlatformAdmin,
@@ -190,12 +198,12 @@ def grant_text(grant: GrantRead) -> str:
 
 USER_COLUMNS = (
     exports.field("ID", "id"),
-    exports.field("ログインID", "login_id"),
-    exports.field("氏名", "name"),
-    exports.field("メールアドレス", "email"),
+    exports.declared(User.login_id),
+    exports.declared(User.name),
+    exports.declared(User.email),
     exports.Column("状態", lambda user: ACTIVE if user.is_active else INACTIVE),
     exports.Column("権限", lambda user: "、".join(grant_text(g) for g in user.grants) or NO_GRANTS),
-    exports.field("最終ログイン", "last_login_at"),
+    exports.declared(User.last_login_at),
 )
 
 

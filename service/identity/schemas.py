@@ -3,12 +3,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, StrictBool, StringConstraints, model_validator
 
+from service.fields import FieldWords, rules
+from service.identity.models import Grant, User
 from service.identity.roles import DOMAINS
-from service.schemas import SingleLine, Text, coded
+from service.schemas import SingleLine, Text
 
-LoginId = Annotated[str, coded(r"^[A-Za-z0-9._@-]{3,64}$", "英数字と「.」「_」「@」「-」の3〜64文字")]
+LoginId = Annotated[str, rules(User.login_id, strip=False)]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=72), SingleLine]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
+Name = Annotated[str, rules(User.name)]
 
 
 class LoginIn(BaseModel):
@@ -18,9 +20,7 @@ class LoginIn(BaseModel):
 
 class GrantIn(BaseModel):
     role: Text
-    scope: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine] | None = (
-        None
-    )
+    scope: Annotated[str, rules(Grant.scope)] | None = None
 
 
 class GrantRead(BaseModel):
@@ -93,3 +93,9 @@ class RoleCatalogueEntry(BaseModel):
     scoped_roles: list[str]
     scope_required_roles: list[str]
     tenants: list[TenantChoice]
+
+
+class PlatformVocabularyRead(BaseModel):
+    """The platform's fields as the admin pages' forms show and check them (service/fields.py)."""
+
+    fields: dict[str, dict[str, FieldWords]]

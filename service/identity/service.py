@@ -7,6 +7,7 @@ from typing import TypeGuard
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.database import affected_rows, utcnow
@@ -20,7 +21,7 @@ from service.search import contains
 from service.tenancy import tenant_exists
 
 USER_KIND = "user"
-USER_FIELDS = ("login_id", "name", "email", "is_active")
+USER_FIELDS = fields.audited(User)  # login_id, name, email, is_active
 BAD_CREDENTIALS = "ログインIDまたはパスワードが正しくありません"
 LAST_ADMIN = "最後の有効なプラットフォーム管理者は無効化・権限削除できません。先に別の管理者を用意してください"
 
@@ -125,7 +126,7 @@ USER_ORDER = (User.login_id,)
 def user_query(q: str | None) -> Select:
     """The users of the list: login id, name or e-mail containing q; listed by login id (`USER_ORDER`)."""
     stmt = select(User)
-    return stmt.where(contains(q, User.login_id, User.name, User.email)) if q else stmt
+    return stmt.where(contains(q, *fields.searched(User))) if q else stmt
 
 
 def list_users(db: Session, *, q: str | None, offset: int, limit: int) -> tuple[list[User], int]:

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.audit.service import Actor
 from service.dashboard_links import page_url
 from service.errors import Conflict, ValidationFailed
@@ -14,17 +15,7 @@ from service.loaners.models import Device, Location, Model, Submission
 from service.loaners.schemas import CurrentState, DeviceCreate, DeviceDetail, DeviceRead, DeviceUpdate
 from service.tenancy import TenantScope, scoped
 
-DEVICE_FIELDS = (
-    "id",
-    "management_number",
-    "location_id",
-    "model_id",
-    "kind",
-    "serial_number",
-    "asset_number",
-    "software",
-    "os",
-)
+DEVICE_FIELDS = fields.audited(Device)  # id, management_number, location_id, …, os
 DAY_SECONDS = 86_400
 DUPLICATES_NAMED = 10
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.errors import NotFound, ValidationFailed
@@ -24,18 +25,7 @@ KEY = re.compile(r"^(\d{1,3})-(\d{1,3})(?:-(\d{1,3}))?\.\S")
 VALUE_PREFIX = re.compile(r"^(\d{1,3})\.")
 DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
 TEXT_LIMITS = {"text": 200, "textarea": 2000}
-QUESTION_FIELDS = (
-    "key",
-    "type",
-    "choices",
-    "required",
-    "status_prefix",
-    "nested_prefix",
-    "condition",
-    "help_text",
-    "position",
-    "active",
-)
+QUESTION_FIELDS = fields.audited(Question)  # key, type, choices, …, active (the form named by its kind)
 ALIASES = {alias: labels.HELD_KEY for alias in labels.HELD_KEY_ALIASES}
 
 

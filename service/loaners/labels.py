@@ -15,6 +15,7 @@ CATEGORIES: dict[str, tuple[str, str, str, str]] = {
     "Hub": ("ハブ", "Hub", "other", "その他"),
     "Other": ("その他", "Other", "other", "その他"),
 }
+CATEGORY_NAMES = {code: name for code, (name, *_) in CATEGORIES.items()}
 KINDS = {"terminal": "端末", "printer": "プリンタ", "other": "その他"}
 DEVICE_TYPES = ("SV", "CL", "プリンタ", "その他")
 LOCATION_STATUSES = {"active": "有効", "inactive": "無効"}
@@ -237,71 +238,36 @@ AUDIT = register(
         },
         targets={
             "location": Target(
-                "拠点",
-                by_column("loaners_location", "name"),
-                name_field="name",
-                fields={"id": "拠点ID", "name": "拠点名", "status": "ステータス"},
-                values={"status": LOCATION_STATUSES},
+                "拠点", by_column("loaners_location", "name"), name_field="name", table="loaners_location"
             ),
-            "model": Target(
-                "機種", by_column("loaners_model", "name"), name_field="name", fields={"id": "機種ID", "name": "機種名"}
-            ),
+            "model": Target("機種", by_column("loaners_model", "name"), name_field="name", table="loaners_model"),
             "data_type": Target(
-                "データタイプ",
-                by_column("loaners_data_type", "name"),
-                name_field="name",
-                fields={"name": "データタイプ名", "status": "ステータス"},
-                values={"status": LOCATION_STATUSES},
+                "データタイプ", by_column("loaners_data_type", "name"), name_field="name", table="loaners_data_type"
             ),
-            "question": Target("質問", by_column("loaners_question", "key"), name_field="key"),
-            "device": Target("機器", by_column("loaners_device", "management_number"), name_field="management_number"),
+            "question": Target(
+                "質問", by_column("loaners_question", "key"), name_field="key", table="loaners_question"
+            ),
+            "device": Target(
+                "機器",
+                by_column("loaners_device", "management_number"),
+                name_field="management_number",
+                table="loaners_device",
+            ),
             "import": Target("回答CSV取込", by_column("loaners_import", "filename"), name_field="filename"),
             "rotation": Target("ローテーション"),
         },
+        # The fields of its tables name themselves (models.py, service/fields.py); these are the requests' others.
+        tables=("loaners_location", "loaners_model", "loaners_data_type", "loaners_question", "loaners_device"),
         fields={
             "id": "ID",
-            "code": "拠点コード",
             "name": "名前",
-            "jurisdiction": "管轄",
-            "group_email": "グループメールアドレス",
-            "notify_status_change": "ステータス変更通知",
             "status": STATUS_KEY,
-            "maker": "メーカー",
-            "category": "カテゴリ",
-            "number_section": "管理番号のモデル部分",
-            "note": "備考",
-            "description": "説明",
-            "display_order": "表示順序",
-            "filter_condition": "フィルタ条件",
-            "source_settings": "データソース設定",
-            "display_settings": "表示列設定",
-            "management_number": COL_NUMBER,
-            "location_id": "拠点",
-            "model_id": "機種",
-            "kind": COL_KIND,
-            "serial_number": COL_SERIAL,
-            "asset_number": "資産管理番号",
-            "software": "ソフトウェア",
-            "os": "OS",
-            "key": "キー",
-            "type": "形式",
             "answers": "回答",
             "device_ids": "機器",
             "confirm": "製造番号の重複を確認済み",
             "dry_run": "取込前の確認",
             "form_kind": "フォーム",
-            "choices": "選択肢",
-            "required": "必須",
-            "status_prefix": "表示するステータスの番号",
-            "nested_prefix": "表示する回答の番号",
-            "condition": "表示条件",
-            "help_text": "説明文",
-            "position": "表示位置",
-            "active": "有効",
             "form": "フォーム",
-            "held_status": HELD_KEY,
-            "held_since": "預かり開始日",
-            "current_submission_id": "最新の回答",
             "filename": "ファイル名",
             "rows": "行数",
             "cutoff": "基準日時",
@@ -310,7 +276,7 @@ AUDIT = register(
             "kind": KINDS,
             "form": KINDS,
             "type": QUESTION_TYPES,
-            "category": {code: name for code, (name, *_) in CATEGORIES.items()},
+            "category": CATEGORY_NAMES,
         },
         statuses={
             "loaners_location": LOCATION_STATUSES,

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.errors import Conflict, NotFound, ValidationFailed
@@ -21,18 +22,9 @@ from service.loaners.schemas import (
 )
 from service.tenancy import TenantScope, scoped
 
-LOCATION_FIELDS = ("id", "code", "name", "jurisdiction", "group_email", "notify_status_change", "status")
-MODEL_FIELDS = ("id", "name", "maker", "category", "number_section", "note")
-DATA_TYPE_FIELDS = (
-    "id",
-    "name",
-    "description",
-    "display_order",
-    "filter_condition",
-    "source_settings",
-    "display_settings",
-    "status",
-)
+LOCATION_FIELDS = fields.audited(Location)
+MODEL_FIELDS = fields.audited(Model)
+DATA_TYPE_FIELDS = fields.audited(DataType)
 BUILT_IN_DATA_TYPES = ("NORMAL", "AUDIT", "SUMMARY")
 
 

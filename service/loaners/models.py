@@ -8,6 +8,8 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from service.database import Base, utcnow
 from service.dialect import BigId
+from service.fields import field_info
+from service.loaners import labels
 
 HELD = text("held_since IS NOT NULL")  # in custody: a held status, or none yet (未分類)
 AGED = text("held_status_since IS NOT NULL")  # in custody with a held status: since when it has it
@@ -18,13 +20,34 @@ class Location(Base):
 
     __tablename__ = "loaners_location"
 
-    id: Mapped[str] = mapped_column(String(20), primary_key=True)
-    code: Mapped[str] = mapped_column(String(20), unique=True)
-    name: Mapped[str] = mapped_column(String(100))
-    jurisdiction: Mapped[str] = mapped_column(String(50), index=True)
-    group_email: Mapped[str] = mapped_column(String(254))
-    notify_status_change: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(String(10), default="active")
+    id: Mapped[str] = mapped_column(
+        String(20),
+        primary_key=True,
+        info=field_info(
+            "拠点ID",
+            edit="admin",
+            pattern=r"^[a-z0-9]{1,20}$",
+            pattern_words="英小文字と数字の1〜20文字",
+        ),
+    )
+    code: Mapped[str] = mapped_column(
+        String(20),
+        unique=True,
+        info=field_info("拠点コード", edit="admin", pattern=r"^[A-Z]{1,20}$", pattern_words="英大文字1〜20文字"),
+    )
+    name: Mapped[str] = mapped_column(String(100), info=field_info("拠点名", edit="admin", min_length=1))
+    jurisdiction: Mapped[str] = mapped_column(
+        String(50), index=True, info=field_info("管轄", edit="admin", min_length=1)
+    )
+    group_email: Mapped[str] = mapped_column(String(254), info=field_info("グループメールアドレス", edit="admin"))
+    notify_status_change: Mapped[bool] = mapped_column(
+        default=False, info=field_info("ステータス変更通知", edit="admin")
+    )
+    status: Mapped[str] = mapped_column(
+        String(10),
+        default="active",
+        info=field_info("ステータス", edit="admin", choices=labels.LOCATION_STATUSES),
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -34,12 +57,23 @@ class Model(Base):
 
     __tablename__ = "loaners_model"
 
-    id: Mapped[str] = mapped_column(String(20), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    maker: Mapped[str] = mapped_column(String(100))
-    category: Mapped[str] = mapped_column(String(10))
-    number_section: Mapped[str] = mapped_column(String(100), unique=True)
-    note: Mapped[str] = mapped_column(String(200), default="")
+    id: Mapped[str] = mapped_column(String(20), primary_key=True, info=field_info("機種ID"))
+    name: Mapped[str] = mapped_column(
+        String(100),
+        unique=True,
+        info=field_info(
+            "機種名",
+            edit="admin",
+            pattern=r"^[^\s_\u3000]{1,100}$",  # §2.2.2: no spaces (half or full width), no underscore
+            pattern_words="空白と「_」を含まない1〜100文字（語は「-」でつなぎます）",
+        ),
+    )
+    maker: Mapped[str] = mapped_column(String(100), info=field_info("メーカー", edit="admin", min_length=1))
+    category: Mapped[str] = mapped_column(
+        String(10), info=field_info("カテゴリ", edit="admin", choices=labels.CATEGORY_NAMES)
+    )
+    number_section: Mapped[str] = mapped_column(String(100), unique=True, info=field_info("管理番号のモデル部分"))
+    note: Mapped[str] = mapped_column(String(200), default="", info=field_info("備考", edit="admin"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -49,14 +83,29 @@ class DataType(Base):
 
     __tablename__ = "loaners_data_type"
 
-    id: Mapped[str] = mapped_column(String(30), primary_key=True)
-    name: Mapped[str] = mapped_column(String(50))
-    description: Mapped[str] = mapped_column(String(200), default="")
-    display_order: Mapped[int] = mapped_column(unique=True)
-    filter_condition: Mapped[str] = mapped_column(String(500), default="")
-    source_settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    display_settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(10), default="active")
+    id: Mapped[str] = mapped_column(
+        String(30),
+        primary_key=True,
+        info=field_info(
+            "データタイプID",
+            edit="admin",
+            pattern=r"^[A-Z][A-Z_]{0,29}$",
+            pattern_words="英大文字で始まる、英大文字と「_」の1〜30文字",
+        ),
+    )
+    name: Mapped[str] = mapped_column(String(50), info=field_info("データタイプ名", edit="admin", min_length=1))
+    description: Mapped[str] = mapped_column(String(200), default="", info=field_info("説明", edit="admin"))
+    display_order: Mapped[int] = mapped_column(unique=True, info=field_info("表示順序", edit="admin"))
+    filter_condition: Mapped[str] = mapped_column(
+        String(500), default="", info=field_info("フィルタ条件", edit="admin")
+    )
+    source_settings: Mapped[dict[str, Any]] = mapped_column(
+        default=dict, info=field_info("データソース設定", edit="admin")
+    )
+    display_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, info=field_info("表示列設定", edit="admin"))
+    status: Mapped[str] = mapped_column(
+        String(10), default="active", info=field_info("ステータス", edit="admin", choices=labels.LOCATION_STATUSES)
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -85,17 +134,25 @@ class Question(Base):
     __table_args__ = (UniqueConstraint("form_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    form_id: Mapped[int] = mapped_column(ForeignKey("loaners_form.id", ondelete="CASCADE"), index=True)
-    key: Mapped[str] = mapped_column(String(100))
-    type: Mapped[str] = mapped_column(String(10))
-    choices: Mapped[list[Any]] = mapped_column(default=list)
-    required: Mapped[bool] = mapped_column(default=False)
-    status_prefix: Mapped[str | None] = mapped_column(String(5))
-    nested_prefix: Mapped[str | None] = mapped_column(String(5))
-    condition: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    help_text: Mapped[str] = mapped_column(String(200), default="")
-    position: Mapped[int] = mapped_column(default=0)
-    active: Mapped[bool] = mapped_column(default=True)
+    # Its entries name the form by its kind ("form"), not by this id.
+    form_id: Mapped[int] = mapped_column(
+        ForeignKey("loaners_form.id", ondelete="CASCADE"),
+        index=True,
+        info=field_info("フォーム", edit="admin", audited=False),
+    )
+    key: Mapped[str] = mapped_column(String(100), info=field_info("キー", edit="admin", min_length=1))
+    type: Mapped[str] = mapped_column(String(10), info=field_info("形式", edit="admin", choices=labels.QUESTION_TYPES))
+    choices: Mapped[list[Any]] = mapped_column(default=list, info=field_info("選択肢", edit="admin"))
+    required: Mapped[bool] = mapped_column(default=False, info=field_info("必須", edit="admin"))
+    status_prefix: Mapped[str | None] = mapped_column(
+        String(5),
+        info=field_info("表示するステータスの番号", edit="admin", pattern=r"^\d{1,3}$", pattern_words="数字1〜3桁"),
+    )
+    nested_prefix: Mapped[str | None] = mapped_column(String(5), info=field_info("表示する回答の番号"))
+    condition: Mapped[dict[str, Any]] = mapped_column(default=dict, info=field_info("表示条件", edit="admin"))
+    help_text: Mapped[str] = mapped_column(String(200), default="", info=field_info("説明文", edit="admin"))
+    position: Mapped[int] = mapped_column(default=0, info=field_info("表示位置", edit="admin"))
+    active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="admin"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -142,22 +199,54 @@ class Device(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    management_number: Mapped[str] = mapped_column(String(100), unique=True)
-    location_id: Mapped[str] = mapped_column(ForeignKey("loaners_location.id", ondelete="RESTRICT"))
-    model_id: Mapped[str] = mapped_column(ForeignKey("loaners_model.id", ondelete="RESTRICT"), index=True)
-    kind: Mapped[str] = mapped_column(String(10), index=True)
-    serial_number: Mapped[str] = mapped_column(String(20), index=True)  # duplicates are warned of
-    asset_number: Mapped[str] = mapped_column(String(50), default="")
-    software: Mapped[str] = mapped_column(String(100), default="")
-    os: Mapped[str] = mapped_column(String(100), default="")
-    current_submission_id: Mapped[int | None] = mapped_column(BigId, unique=True)
-    status: Mapped[str | None] = mapped_column(String(100), index=True)
-    held_status: Mapped[str | None] = mapped_column(String(100))
-    held_since: Mapped[datetime | None]
+    id: Mapped[int] = mapped_column(primary_key=True, info=field_info("ID"))
+    # Generated (§4), or an existing label's number kept: given once, when the device is registered.
+    management_number: Mapped[str] = mapped_column(
+        String(100), unique=True, info=field_info(labels.COL_NUMBER, edit="staff", searched=True, exported=True)
+    )
+    location_id: Mapped[str] = mapped_column(
+        ForeignKey("loaners_location.id", ondelete="RESTRICT"),
+        info=field_info("拠点", edit="staff", min_length=1),
+    )
+    model_id: Mapped[str] = mapped_column(
+        ForeignKey("loaners_model.id", ondelete="RESTRICT"),
+        index=True,
+        info=field_info("機種", edit="staff", searched=True, min_length=1),
+    )
+    kind: Mapped[str] = mapped_column(
+        String(10), index=True, info=field_info(labels.COL_KIND, exported=True, choices=labels.KINDS)
+    )
+    serial_number: Mapped[str] = mapped_column(  # duplicates are warned of
+        String(20),
+        index=True,
+        info=field_info(
+            labels.COL_SERIAL,
+            edit="staff",
+            searched=True,
+            exported=True,
+            pattern=r"^[A-Za-z0-9-]{1,20}$",
+            pattern_words="英数字と「-」の1〜20文字",
+        ),
+    )
+    asset_number: Mapped[str] = mapped_column(
+        String(50), default="", info=field_info("資産管理番号", edit="staff", searched=True)
+    )
+    software: Mapped[str] = mapped_column(String(100), default="", info=field_info("ソフトウェア", edit="staff"))
+    os: Mapped[str] = mapped_column(String(100), default="", info=field_info("OS", edit="staff"))
+    # The rest is the current state, written with each submission: the submission's entry records it (group "state").
+    current_submission_id: Mapped[int | None] = mapped_column(
+        BigId, unique=True, info=field_info("最新の回答", group="state")
+    )
+    status: Mapped[str | None] = mapped_column(
+        String(100), index=True, info=field_info(labels.STATUS_KEY, group="state", exported=True)
+    )
+    held_status: Mapped[str | None] = mapped_column(
+        String(100), info=field_info(labels.HELD_KEY, group="state", exported=True)
+    )
+    held_since: Mapped[datetime | None] = mapped_column(info=field_info("預かり開始日", group="state"))
     # When its current held status began (status_age.py: computed in SQL from the submissions as they are written).
-    held_status_since: Mapped[datetime | None]
-    last_submitted_at: Mapped[datetime | None]
+    held_status_since: Mapped[datetime | None] = mapped_column(info=field_info("この状態になった日時", audited=False))
+    last_submitted_at: Mapped[datetime | None] = mapped_column(info=field_info("最終送信日時", audited=False))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
-from service import exports
+from service import exports, fields
 from service.body_guard import upload_limit
 from service.broker import queue_task
 from service.config import get_settings
@@ -191,6 +191,7 @@ def vocabulary(_: Staff) -> VocabularyRead:
         return_statuses=list(labels.RETURN_STATUSES),
         return_due_days=get_settings().loaners_return_due_days,
         patterns=PATTERNS,
+        fields=fields.vocabulary(labels.AUDIT.tables),
         messages={
             "not_a_choice": labels.NOT_A_CHOICE,
             "held_not_allowed": labels.HELD_NOT_ALLOWED,

@@ -5,50 +5,30 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints
 
+from service.fields import FieldWords, facts, rules
 from service.figures import FigureRead
-from service.schemas import MultiLine, Rules, SingleLine, Text, coded
+from service.loaners.models import DataType, Device, Location, Model, Question
+from service.schemas import MultiLine, SingleLine, Text
 
 Status = Literal["active", "inactive"]
 Kind = Literal["terminal", "printer", "other"]
 Category = Literal["Desktop", "Laptop", "Server", "Tablet", "Printer", "Router", "Hub", "Other"]
 QuestionType = Literal["text", "textarea", "date", "number", "choice"]
-# The patterns the dashboards' forms mirror (served by GET /loaners/vocabulary).
+# The patterns the dashboards' forms mirror (served by GET /loaners/vocabulary), as their columns state them.
 PATTERNS = {
-    "location_id": r"^[a-z0-9]{1,20}$",
-    "location_code": r"^[A-Z]{1,20}$",
-    "model_name": r"^[^\s_\u3000]{1,100}$",  # §2.2.2: no spaces (half or full width), no underscore
-    "status_prefix": r"^\d{1,3}$",
-}
-PATTERN_WORDS = {
-    "location_id": "英小文字と数字の1〜20文字",
-    "location_code": "英大文字1〜20文字",
-    "model_name": "空白と「_」を含まない1〜100文字（語は「-」でつなぎます）",
-    "status_prefix": "数字1〜3桁",
+    name: facts(column).pattern
+    for name, column in {
+        "location_id": Location.id,
+        "location_code": Location.code,
+        "model_name": Model.name,
+        "status_prefix": Question.status_prefix,
+    }.items()
 }
 
-
-def pattern_rule(name: str, **constraints: Any) -> Rules:
-    """The rules of the vocabulary's pattern `name`, with its words."""
-    return coded(PATTERNS[name], PATTERN_WORDS[name], **constraints)
-
-
-LocationId = Annotated[str, pattern_rule("location_id", strip_whitespace=True)]
-LocationCode = Annotated[str, pattern_rule("location_code", strip_whitespace=True)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
-Jurisdiction = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), SingleLine]
-# §2.2.2: hyphens join the words.
-ModelName = Annotated[str, pattern_rule("model_name", strip_whitespace=True)]
-Serial = Annotated[str, coded(r"^[A-Za-z0-9-]{1,20}$", "英数字と「-」の1〜20文字", strip_whitespace=True)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), SingleLine]
-DataTypeId = Annotated[
-    str, coded(r"^[A-Z][A-Z_]{0,29}$", "英大文字で始まる、英大文字と「_」の1〜30文字", strip_whitespace=True)
-]
-QuestionKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
 Choice = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
 Choices = Annotated[list[Choice], Field(max_length=50)]
 Position = Annotated[int, Field(ge=0, le=100_000)]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), SingleLine]
-AssetNumber = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50), SingleLine]
+QuestionKey = Annotated[str, rules(Question.key)]
 AnswerValue = Annotated[str, StringConstraints(max_length=2000), MultiLine] | int | float | None
 
 ORM = ConfigDict(from_attributes=True)
@@ -58,19 +38,19 @@ ORM = ConfigDict(from_attributes=True)
 
 
 class LocationCreate(BaseModel):
-    id: LocationId
-    code: LocationCode
-    name: Name
-    jurisdiction: Jurisdiction
+    id: Annotated[str, rules(Location.id)]
+    code: Annotated[str, rules(Location.code)]
+    name: Annotated[str, rules(Location.name)]
+    jurisdiction: Annotated[str, rules(Location.jurisdiction)]
     group_email: EmailStr
     notify_status_change: StrictBool = False
     status: Status = "active"
 
 
 class LocationUpdate(BaseModel):
-    code: LocationCode | None = None
-    name: Name | None = None
-    jurisdiction: Jurisdiction | None = None
+    code: Annotated[str, rules(Location.code)] | None = None
+    name: Annotated[str, rules(Location.name)] | None = None
+    jurisdiction: Annotated[str, rules(Location.jurisdiction)] | None = None
     group_email: EmailStr | None = None
     notify_status_change: StrictBool | None = None
     status: Status | None = None
@@ -91,17 +71,17 @@ class LocationRead(BaseModel):
 
 
 class ModelCreate(BaseModel):
-    name: ModelName
-    maker: Name
+    name: Annotated[str, rules(Model.name)]
+    maker: Annotated[str, rules(Model.maker)]
     category: Category
-    note: Note = ""
+    note: Annotated[str, rules(Model.note)] = ""
 
 
 class ModelUpdate(BaseModel):
-    name: ModelName | None = None
-    maker: Name | None = None
+    name: Annotated[str, rules(Model.name)] | None = None
+    maker: Annotated[str, rules(Model.maker)] | None = None
     category: Category | None = None
-    note: Note | None = None
+    note: Annotated[str, rules(Model.note)] | None = None
 
 
 class ModelRead(BaseModel):
@@ -144,17 +124,21 @@ class VocabularyRead(BaseModel):
     return_due_days: int = Field(description="the weekly 返却待ち digest lists devices this many days in them")
     patterns: dict[str, str]
     messages: dict[str, str]
+    fields: dict[str, dict[str, FieldWords]] = Field(
+        description="each table's fields as the forms show and check them: label, length, choices, pattern in words"
+    )
 
 
-DataTypeName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), SingleLine]
+DataTypeName = Annotated[str, rules(DataType.name)]
+DataTypeDescription = Annotated[str, rules(DataType.description)]
 DisplayOrder = Annotated[int, Field(ge=1, le=10_000)]
-FilterCondition = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), SingleLine]
+FilterCondition = Annotated[str, rules(DataType.filter_condition)]
 
 
 class DataTypeCreate(BaseModel):
-    id: DataTypeId
+    id: Annotated[str, rules(DataType.id)]
     name: DataTypeName
-    description: Note = ""
+    description: DataTypeDescription = ""
     display_order: DisplayOrder
     filter_condition: FilterCondition = ""
     source_settings: dict[Text, Any] = {}
@@ -164,7 +148,7 @@ class DataTypeCreate(BaseModel):
 
 class DataTypeUpdate(BaseModel):
     name: DataTypeName | None = None
-    description: Note | None = None
+    description: DataTypeDescription | None = None
     display_order: DisplayOrder | None = None
     filter_condition: FilterCondition | None = None
     source_settings: dict[Text, Any] | None = None
@@ -191,22 +175,22 @@ class DataTypeRead(BaseModel):
 
 
 class DeviceCreate(BaseModel):
-    location_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), SingleLine]
-    model_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), SingleLine]
-    serial_number: Serial
-    asset_number: AssetNumber = ""
-    software: Short = ""
-    os: Short = ""
-    management_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), SingleLine] | None = (
-        Field(None, description="Keep an existing label's number (checked against §4); generated when left out")
+    location_id: Annotated[str, rules(Device.location_id)]
+    model_id: Annotated[str, rules(Device.model_id)]
+    serial_number: Annotated[str, rules(Device.serial_number)]
+    asset_number: Annotated[str, rules(Device.asset_number)] = ""
+    software: Annotated[str, rules(Device.software)] = ""
+    os: Annotated[str, rules(Device.os)] = ""
+    management_number: Annotated[str, rules(Device.management_number)] | None = Field(
+        None, description="Keep an existing label's number (checked against §4); generated when left out"
     )
     confirm: bool = Field(False, description="Register although a device with this serial number exists (else 409)")
 
 
 class DeviceUpdate(BaseModel):
-    asset_number: AssetNumber | None = None
-    software: Short | None = None
-    os: Short | None = None
+    asset_number: Annotated[str, rules(Device.asset_number)] | None = None
+    software: Annotated[str, rules(Device.software)] | None = None
+    os: Annotated[str, rules(Device.os)] | None = None
 
 
 class DeviceRead(BaseModel):
@@ -286,11 +270,11 @@ class QuestionCreate(BaseModel):
     type: QuestionType
     choices: Choices = []
     required: StrictBool = False
-    status_prefix: Annotated[str, pattern_rule("status_prefix")] | None = Field(
+    status_prefix: Annotated[str, rules(Question.status_prefix, strip=False)] | None = Field(
         None, description="only for an un-numbered key: the status whose number shows it"
     )
     condition: dict[QuestionKey, Choice] = {}
-    help_text: Note = ""
+    help_text: Annotated[str, rules(Question.help_text)] = ""
     position: Position | None = None
 
 
@@ -298,7 +282,7 @@ class QuestionUpdate(BaseModel):
     choices: Choices | None = None
     required: StrictBool | None = None
     condition: dict[QuestionKey, Choice] | None = None
-    help_text: Note | None = None
+    help_text: Annotated[str, rules(Question.help_text)] | None = None
     position: Position | None = None
     active: StrictBool | None = None
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
@@ -20,7 +21,7 @@ from service.loaners import forms, labels, search_text, status_age
 from service.loaners.models import Device, Location, Model, Submission
 from service.outbox.service import enqueue
 
-STATE_FIELDS = ("status", "held_status", "held_since", "current_submission_id")
+STATE_FIELDS = fields.audited(Device, "state")  # current_submission_id, status, held_status, held_since
 
 
 def in_custody(answers: dict[str, str]) -> bool:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.audit.service import Actor
 from service.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from service.reservations import (
@@ -26,16 +27,8 @@ from service.reservations.state_machine import EventActor, locked, record_event,
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 SHOP_ENGAGED = ("calling_success", "awaiting_payment", "confirmed")
-EDIT_FIELDS = (
-    "requester_name",
-    "requester_phone",
-    "requester_email",
-    "desired_at",
-    "cancel_deadline_at",
-    "details",
-    "amount",
-)
-ONE_OFF_FIELDS = ("one_off_shop_name", "one_off_shop_phone", "one_off_shop_notes")
+EDIT_FIELDS = fields.audited(Reservation)  # requester_name, …, amount, cancel_deadline_at
+ONE_OFF_FIELDS = fields.audited(Reservation, "one_off")  # one_off_shop_name, one_off_shop_phone, one_off_shop_notes
 # Until it is paid (or its link timed out) a reservation's amount may change; the payment link follows it.
 REPRICEABLE = (
     "received",

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.csvtools import csv_rows, decode_csv, spreadsheet_text
@@ -19,8 +20,8 @@ from service.reservations.models import CallAttempt, Reservation, ServiceType, S
 from service.reservations.schemas import ServiceTypeCreate, ServiceTypeUpdate, ShopCreate, ShopUpdate
 from service.search import contains
 
-SERVICE_FIELDS = ("name", "description", "price", "duration_minutes", "active")
-SHOP_FIELDS = ("name", "phone", "email", "call_order", "active", "notes", "opens_at", "closes_at", "service_type_ids")
+SERVICE_FIELDS = fields.audited(ServiceType)  # name, description, price, duration_minutes, active
+SHOP_FIELDS = (*fields.audited(Shop), "service_type_ids")  # name, phone, …, closes_at and the services it offers
 MAX_IMPORT_ROWS = 5000
 SERVICE_SEPARATORS = ("|", "、", ";")
 

@@ -10,6 +10,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from service.database import Base, utcnow
 from service.dialect import BigId
 from service.errors import NotFound
+from service.fields import field_info
+
+TEXT_MAX = 2000  # a free text's limit (a Text column: the API's and the forms')
+PHONE_MAX = 40  # a phone number as typed (spaces, hyphens, +81); stored as E.164
 
 B = TypeVar("B", bound=Base)
 
@@ -20,11 +24,15 @@ class ServiceType(Base):
     __tablename__ = "reservations_service_type"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    description: Mapped[str] = mapped_column(Text, default="")
-    price: Mapped[int]
-    duration_minutes: Mapped[int]
-    active: Mapped[bool] = mapped_column(default=True)
+    name: Mapped[str] = mapped_column(
+        String(100), unique=True, info=field_info("サービス名", edit="operator", min_length=1)
+    )
+    description: Mapped[str] = mapped_column(
+        Text, default="", info=field_info("説明", edit="operator", multi_line=True, max_length=TEXT_MAX)
+    )
+    price: Mapped[int] = mapped_column(info=field_info("料金（円）", edit="operator"))
+    duration_minutes: Mapped[int] = mapped_column(info=field_info("所要時間（分）", edit="operator"))
+    active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="operator"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -45,15 +53,23 @@ class Shop(Base):
     __tablename__ = "reservations_shop"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    phone: Mapped[str] = mapped_column(String(20))
-    email: Mapped[str] = mapped_column(String(254), default="")
-    call_order: Mapped[int] = mapped_column(default=100)
-    active: Mapped[bool] = mapped_column(default=True)
-    notes: Mapped[str] = mapped_column(Text, default="")
+    name: Mapped[str] = mapped_column(
+        String(100), unique=True, info=field_info("店舗名", edit="operator", exported=True, min_length=1)
+    )
+    phone: Mapped[str] = mapped_column(
+        String(20), info=field_info("電話番号", edit="operator", exported=True, max_length=PHONE_MAX)
+    )
+    email: Mapped[str] = mapped_column(
+        String(254), default="", info=field_info("メールアドレス", edit="operator", exported=True)
+    )
+    call_order: Mapped[int] = mapped_column(default=100, info=field_info("架電順", edit="operator", exported=True))
+    active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="operator", exported=True))
+    notes: Mapped[str] = mapped_column(
+        Text, default="", info=field_info("備考", edit="operator", exported=True, multi_line=True, max_length=TEXT_MAX)
+    )
     # Opening hours in the service's time zone (hours.py); none: called at any time.
-    opens_at: Mapped[time | None]
-    closes_at: Mapped[time | None]
+    opens_at: Mapped[time | None] = mapped_column(info=field_info("営業開始", edit="operator", exported=True))
+    closes_at: Mapped[time | None] = mapped_column(info=field_info("営業終了", edit="operator", exported=True))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -95,21 +111,38 @@ class Reservation(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     code: Mapped[str] = mapped_column(String(10), unique=True)
-    requester_name: Mapped[str] = mapped_column(String(100))
-    requester_phone: Mapped[str] = mapped_column(String(20), index=True)
-    requester_email: Mapped[str] = mapped_column(String(254), default="")
+    requester_name: Mapped[str] = mapped_column(
+        String(100), info=field_info("依頼者名", edit="operator", searched=True, exported=True, min_length=1)
+    )
+    requester_phone: Mapped[str] = mapped_column(
+        String(20),
+        index=True,
+        info=field_info("電話番号", edit="operator", searched=True, exported=True, max_length=PHONE_MAX),
+    )
+    requester_email: Mapped[str] = mapped_column(
+        String(254), default="", info=field_info("メールアドレス", edit="operator", exported=True)
+    )
     service_type_id: Mapped[int] = mapped_column(ForeignKey("reservations_service_type.id", ondelete="RESTRICT"))
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("reservations_shop.id", ondelete="RESTRICT"))
     # A shop the operator found by phone and booked for this reservation only (never in the call list).
-    one_off_shop_name: Mapped[str | None] = mapped_column(String(100))
-    one_off_shop_phone: Mapped[str | None] = mapped_column(String(20))
-    one_off_shop_notes: Mapped[str | None] = mapped_column(Text)
+    one_off_shop_name: Mapped[str | None] = mapped_column(
+        String(100), info=field_info("リスト外の店舗名", edit="operator", group="one_off", min_length=1)
+    )
+    one_off_shop_phone: Mapped[str | None] = mapped_column(
+        String(20), info=field_info("リスト外の店舗の電話番号", edit="operator", group="one_off", max_length=PHONE_MAX)
+    )
+    one_off_shop_notes: Mapped[str | None] = mapped_column(
+        Text,
+        info=field_info("リスト外の店舗のメモ", edit="operator", group="one_off", multi_line=True, max_length=TEXT_MAX),
+    )
     mcp_client_id: Mapped[int | None] = mapped_column(ForeignKey("reservations_mcp_client.id", ondelete="SET NULL"))
-    desired_at: Mapped[datetime]
-    details: Mapped[str] = mapped_column(Text, default="")
-    amount: Mapped[int]
+    desired_at: Mapped[datetime] = mapped_column(info=field_info("予約日時", edit="operator", exported=True))
+    details: Mapped[str] = mapped_column(
+        Text, default="", info=field_info("詳細", edit="operator", multi_line=True, max_length=TEXT_MAX)
+    )
+    amount: Mapped[int] = mapped_column(info=field_info("金額（円）", edit="operator", exported=True))
     status: Mapped[str] = mapped_column(String(30), default="received")
-    cancel_deadline_at: Mapped[datetime]
+    cancel_deadline_at: Mapped[datetime] = mapped_column(info=field_info("無料キャンセル期限", exported=True))
     reminder_due_at: Mapped[datetime | None]
     reminder_sent_at: Mapped[datetime | None]
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)

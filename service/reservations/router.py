@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from service import exports
+from service import exports, fields
 from service.config import get_settings
 from service.database import utcnow
 from service.deps import DbSession
@@ -202,6 +202,7 @@ def vocabulary(_: Reader) -> dict:
             if status is not None
         },
         "limits": {"text": TEXT_MAX, "reason": REASON_MAX, "title": TITLE_MAX},
+        "fields": fields.vocabulary(labels.AUDIT.tables),
     }
 
 

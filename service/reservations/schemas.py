@@ -8,7 +8,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, Str
 from pydantic_core import PydanticCustomError
 
 from service.config import get_settings
+from service.fields import FieldWords, rules
 from service.figures import FigureRead
+from service.reservations.models import PHONE_MAX, TEXT_MAX, Reservation, ServiceType, Shop
 from service.reservations.phones import PhoneFormatError, normalise_phone
 from service.schemas import ClientTimestamp, IsoDatetime, JapanTime, LocalTime, MultiLine, SingleLine
 
@@ -27,10 +29,9 @@ def local_datetime(value: datetime) -> datetime:
     return (value if value.tzinfo else value.replace(tzinfo=ZoneInfo(get_settings().timezone))).astimezone(UTC)
 
 
-TEXT_MAX = 2000
 REASON_MAX = 500
 TITLE_MAX = 200
-Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_phone), SingleLine]
+Phone = Annotated[str, StringConstraints(max_length=PHONE_MAX), AfterValidator(_phone), SingleLine]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
 LongText = Annotated[str, StringConstraints(max_length=TEXT_MAX), MultiLine]
 OptionalEmail = EmailStr | Literal[""]
@@ -75,16 +76,16 @@ DurationMinutes = Annotated[int, Field(ge=1, le=24 * 60)]
 
 
 class ServiceTypeCreate(Strict):
-    name: Name
-    description: LongText = ""
+    name: Annotated[str, rules(ServiceType.name)]
+    description: Annotated[str, rules(ServiceType.description, strip=False)] = ""
     price: Price
     duration_minutes: DurationMinutes
     active: StrictBool = True
 
 
 class ServiceTypeUpdate(Strict):
-    name: Name | None = None
-    description: LongText | None = None
+    name: Annotated[str, rules(ServiceType.name)] | None = None
+    description: Annotated[str, rules(ServiceType.description, strip=False)] | None = None
     price: Price | None = None
     duration_minutes: DurationMinutes | None = None
     active: StrictBool | None = None
@@ -109,25 +110,25 @@ CallOrder = Annotated[int, Field(ge=0, le=100_000)]
 
 
 class ShopCreate(Strict):
-    name: Name
+    name: Annotated[str, rules(Shop.name)]
     phone: Phone
     email: OptionalEmail = ""
     service_type_ids: ServiceTypeIds = Field(default_factory=list)
     call_order: CallOrder = 100
     active: StrictBool = True
-    notes: LongText = ""
+    notes: Annotated[str, rules(Shop.notes, strip=False)] = ""
     opens_at: LocalTime | None = None  # 営業時間 (Japan time): both or neither
     closes_at: LocalTime | None = None
 
 
 class ShopUpdate(Strict):
-    name: Name | None = None
+    name: Annotated[str, rules(Shop.name)] | None = None
     phone: Phone | None = None
     email: OptionalEmail | None = None
     service_type_ids: ServiceTypeIds | None = None
     call_order: CallOrder | None = None
     active: StrictBool | None = None
-    notes: LongText | None = None
+    notes: Annotated[str, rules(Shop.notes, strip=False)] | None = None
     opens_at: LocalTime | None = None
     closes_at: LocalTime | None = None
     all_day: StrictBool | None = None  # true: the hours are removed (called at any time)
@@ -156,11 +157,11 @@ class ShopImportResult(BaseModel):
 
 class ReservationCreate(Strict):
     service_type_id: int
-    requester_name: Name
+    requester_name: Annotated[str, rules(Reservation.requester_name)]
     requester_phone: Phone
     requester_email: OptionalEmail = ""
     desired_at: LocalDateTime
-    details: LongText = ""
+    details: Annotated[str, rules(Reservation.details, strip=False)] = ""
 
 
 # A changed amount (§2.2.5: the shop asked for another size or price) moves the payment link with it (booking.edit).
@@ -168,11 +169,11 @@ Amount = Annotated[int, Field(ge=1, le=10_000_000)]
 
 
 class ReservationUpdate(Strict):
-    requester_name: Name | None = None
+    requester_name: Annotated[str, rules(Reservation.requester_name)] | None = None
     requester_phone: Phone | None = None
     requester_email: OptionalEmail | None = None
     desired_at: LocalDateTime | None = None
-    details: LongText | None = None
+    details: Annotated[str, rules(Reservation.details, strip=False)] | None = None
     amount: Amount | None = None
 
 
@@ -280,9 +281,9 @@ class ReservationDetail(ReservationRead):
 class OneOffShopIn(Strict):
     """A shop the operator found by phone (§2.2.1), not in the call list."""
 
-    name: Name
+    name: Annotated[str, rules(Reservation.one_off_shop_name)]
     phone: Phone
-    notes: LongText = ""
+    notes: Annotated[str, rules(Reservation.one_off_shop_notes, strip=False)] = ""
 
 
 class AcceptIn(Strict):
@@ -523,6 +524,7 @@ class Vocabulary(BaseModel):
     inquiry_requester_types: dict[str, str]
     transitions: dict[str, list[str]]
     limits: dict[str, int]
+    fields: dict[str, dict[str, FieldWords]]  # each table's fields as the forms show and check them (models.py)
 
 
 # --- support inquiries (§7) ------------------------------------------------------------------------
