@@ -15,6 +15,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,11 +52,9 @@ def fresh_bench_database() -> None:
     from sqlalchemy.engine import make_url
 
     url = make_url(BENCH_DB)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
+    with _server_connection() as conn:
         if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}).first():
             conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
@@ -64,6 +64,32 @@ def fresh_bench_database() -> None:
     config.set_main_option("script_location", str(ROOT / "service" / "migrations"))
     config.cmd_opts = None
     command.upgrade(config, "heads")
+
+
+def drop_bench_database() -> None:
+    """Drop the bench database, ending any connection still open to it (stop the servers using it first)."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from service.database import get_engine
+
+    get_engine().dispose()
+    with _server_connection() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(BENCH_DB).database}" WITH (FORCE)'))
+
+
+@contextmanager
+def _server_connection() -> Iterator:
+    """An autocommit connection to the bench database's server (its `postgres` database): creating, dropping."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(make_url(BENCH_DB).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            yield conn
+    finally:
+        admin.dispose()
 
 
 def free_port() -> int:
