@@ -395,11 +395,18 @@ def nursery(db: Session) -> entry_logs.Nursery:
     return one(db, select(entry_logs.Nursery).order_by(entry_logs.Nursery.id))
 
 
+def children_of(db: Session, place: entry_logs.Nursery) -> list[int]:
+    """The nursery's children's ids, in order."""
+    return list(
+        db.scalars(
+            select(entry_logs.Child.id).where(entry_logs.Child.nursery_id == place.id).order_by(entry_logs.Child.id)
+        )
+    )
+
+
 def attendance(db: Session) -> Entry:
     place = nursery(db)
-    children = db.scalars(
-        select(entry_logs.Child.id).where(entry_logs.Child.nursery_id == place.id).order_by(entry_logs.Child.id)
-    ).all()
+    children = children_of(db, place)
     return Entry(
         "app_pages/entry_logs/attendance.py",
         "nursery-admin",
@@ -489,9 +496,7 @@ def manual_log(db: Session) -> Entry:
 
 def pickup_pass(db: Session) -> Entry:
     place = nursery(db)
-    children = db.scalars(
-        select(entry_logs.Child.id).where(entry_logs.Child.nursery_id == place.id).order_by(entry_logs.Child.id)
-    ).all()
+    children = children_of(db, place)
     return Entry(
         "app_pages/entry_logs/pickup.py",
         "nursery-admin",
