@@ -18,13 +18,14 @@ from service.audit.service import SYSTEM
 from service.entry_logs import attendance
 from service.entry_logs.models import Child, Nursery, Parent
 from tests.browser.conftest import open_from_sidebar, screenshot, sign_in
+from tests.browser.test_row_click import click_row
 from tests.factories import DEFAULT_PASSWORD, cached_hash, make_user
 from tests.service.entry_logs.world import World, add_log
 
 # browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
 TOKYO = ZoneInfo("Asia/Tokyo")
-ROW_PX = 35  # Streamlit's table: the header and each row
+SELECTION_BOX_X = 18  # a row's selection box, in the table's first column
 FAMILIES = (
     ("山田花子", "山田太郎", "きりん組"),
     ("佐藤次郎", "佐藤さくら", "きりん組"),
@@ -70,12 +71,6 @@ def sign_in_as_staff(page: Page, url: str) -> None:
     sign_in(page, url, "hoiku", DEFAULT_PASSWORD, "入退管理ログ")
 
 
-def click_row(page: Page, row: int) -> None:
-    """Tick a row's selection box: the table is a canvas, its boxes in the first column, one row every 35 px."""
-    box = page.get_by_test_id("stDataFrame").bounding_box()
-    page.mouse.click(box["x"] + 18, box["y"] + ROW_PX * (row + 1) + ROW_PX / 2)
-
-
 def test_log_list_its_csv_and_an_admin_deleting_the_row_they_select(
     nursery, db, dashboards_url, new_page, tmp_path: Path
 ):
@@ -104,10 +99,12 @@ def test_log_list_its_csv_and_an_admin_deleting_the_row_they_select(
     admin = new_page(2100)
     sign_in(admin, dashboards_url, "kanri", DEFAULT_PASSWORD, "入退管理ログ")
     expect(admin.get_by_text("全74件中 1〜50件目（↓ 入 = 緑、↑ 出 = オレンジ）")).to_be_visible()
-    click_row(admin, 1)
+    click_row(admin, 1, x=SELECTION_BOX_X)  # once the list's run has ended: a click on the table it replaces is lost
     expect(admin.get_by_text("次の入退ログを削除します")).to_be_visible()
     screenshot(admin, tmp_path / "entry_logs_list_delete.png")
-    admin.get_by_label("削除の理由（必須）").fill("誤スキャン")
+    reason = admin.get_by_label("削除の理由（必須）")
+    reason.fill("誤スキャン")
+    expect(reason).to_have_value("誤スキャン")
     admin.get_by_role("button", name="削除する", exact=True).click()
     expect(admin.get_by_text("を削除しました。理由: 誤スキャン")).to_be_visible()
     expect(admin.get_by_text("全73件中 1〜50件目（↓ 入 = 緑、↑ 出 = オレンジ）")).to_be_visible()

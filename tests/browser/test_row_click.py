@@ -26,17 +26,17 @@ ROW_PX = 35  # Streamlit's table: the header, then each row
 CELL_X = 100  # inside the first column after the row's selection box (30 px)
 
 
-def click_row(page: Page, row: int) -> None:
-    """Click a cell of row `row` (0 = the first) of the page's first table: the table is a canvas (glide-data-grid)
-    with no element per cell, so the click goes to the row's position, once nothing above the table moves any more:
-    the run has finished, every widget has replaced its placeholder (a skeleton lower than the widget, drawn while
-    the widget's code loads) and the web fonts have loaded."""
+def click_row(page: Page, row: int, *, x: int = CELL_X) -> None:
+    """Click a cell of row `row` (0 = the first) of the page's first table (x: where in the row, e.g. its selection
+    box): the table is a canvas (glide-data-grid) with no element per cell, so the click goes to the row's position,
+    once nothing above the table moves any more: the run has finished, every widget has replaced its placeholder (a
+    skeleton lower than the widget, drawn while the widget's code loads) and the web fonts have loaded."""
     settled(page)
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
     page.evaluate("document.fonts.ready.then(() => true)")
     table = page.get_by_test_id("stDataFrame").first
     expect(table.locator("canvas").first).to_be_visible()
-    table.click(position={"x": CELL_X, "y": ROW_PX * (row + 1) + ROW_PX / 2})
+    table.click(position={"x": x, "y": ROW_PX * (row + 1) + ROW_PX / 2})
 
 
 def picker(page: Page, label: str):
