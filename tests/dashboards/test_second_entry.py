@@ -31,6 +31,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Widget
 
 from dashboards import clock
+from dashboards.app_pages.entry_logs import common as entry_logs_pages
 from service.audit.models import AuditEntry
 from service.config import get_settings
 from service.crm import models as crm
@@ -388,7 +389,7 @@ def crm_comment(db: Session) -> Entry:
     )
 
 
-NURSERY_CHOSEN = "entry_logs_nursery_id"  # the nursery an admin works on, from page to page (common.NURSERY_KEY)
+NURSERY_CHOSEN = entry_logs_pages.NURSERY_KEY  # the nursery an admin works on, from page to page
 
 
 def nursery(db: Session) -> entry_logs.Nursery:
@@ -414,7 +415,7 @@ def attendance(db: Session) -> Entry:
         "記録する",
         first={"child": children[1], "status": "absent", "note": "風邪のため"},
         second={"child": children[2]},
-        state={"entry_logs_attendance_nursery": place.id},
+        state={NURSERY_CHOSEN: place.id},
         stored={"status": "present", "note": ""},
     )
 
@@ -427,7 +428,7 @@ def roster_parent(db: Session) -> Entry:
         "追加",
         first={"name": "最初の保護者", "phone": "090-3333-4444"},
         second={"name": "二番目の保護者"},
-        state={"entry_logs_roster_nursery": nursery(db).id},
+        state={NURSERY_CHOSEN: nursery(db).id},
     )
 
 
@@ -441,7 +442,7 @@ def roster_child(db: Session) -> Entry:
         "追加",
         first={"name": "最初の園児", "class": "きりん組", "parents": [parent]},
         second={"name": "二番目の園児"},
-        state={"entry_logs_roster_nursery": place.id},
+        state={NURSERY_CHOSEN: place.id},
     )
 
 
@@ -465,7 +466,7 @@ def nursery_password(db: Session) -> Entry:
         "パスワードを変更",
         first={"new": "first-door-1", "again": "first-door-1"},
         second={"new": "second-door-2", "again": "second-door-2"},
-        state={"entry_logs_settings_nursery": place.id},
+        state={NURSERY_CHOSEN: place.id},
     )
 
 
