@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
-from service.entry_logs.lookups import day_bounds
-from service.entry_logs.models import ABSENT, Attendance, Child, EntryLog, Guardian, Nursery, Parent
+from service.entry_logs.lookups import collectors, day_bounds
+from service.entry_logs.models import ABSENT, Attendance, Child, EntryLog, Nursery, Parent
 
 DOMAIN = "entry_logs"
 TOOLTIP_LOGS = 5
@@ -48,10 +48,11 @@ class ChildDay:
 def _day_logs(db: Session, *, nursery_id: int, day: date) -> dict[int, list]:
     """Per child: the latest entry, the latest exit, the latest five logs and the count, ranked in SQL."""
     start, end = day_bounds(day)
+    collector = collectors(nursery_id)
     newest_first = (EntryLog.occurred_at.desc(), EntryLog.id.desc())
     ranked = (
         select(
-            Guardian.child_id.label("child_id"),
+            collector.c.child_id.label("child_id"),
             EntryLog.id.label("log_id"),
             EntryLog.entry_type,
             EntryLog.occurred_at,
@@ -59,19 +60,20 @@ def _day_logs(db: Session, *, nursery_id: int, day: date) -> dict[int, list]:
             Parent.name.label("parent_name"),
             EntryLog.recorded_by,
             EntryLog.manual_reason,
-            func.row_number().over(partition_by=Guardian.child_id, order_by=newest_first).label("rank"),
+            func.row_number().over(partition_by=collector.c.child_id, order_by=newest_first).label("rank"),
             func.row_number()
-            .over(partition_by=(Guardian.child_id, EntryLog.entry_type), order_by=newest_first)
+            .over(partition_by=(collector.c.child_id, EntryLog.entry_type), order_by=newest_first)
             .label("type_rank"),
-            func.count().over(partition_by=Guardian.child_id).label("total"),
+            func.count().over(partition_by=collector.c.child_id).label("total"),
         )
-        .join(Guardian, Guardian.parent_id == EntryLog.parent_id)
+        .join(collector, collector.c.parent_id == EntryLog.parent_id)
         .join(Parent, Parent.id == EntryLog.parent_id)
         .where(
             EntryLog.nursery_id == nursery_id,
             EntryLog.deleted_at.is_(None),
             EntryLog.occurred_at >= start,
             EntryLog.occurred_at < end,
+            or_(collector.c.pass_date.is_(None), collector.c.pass_date == day),
         )
         .subquery()
     )

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, and_, case, cast, func, literal, select, union_all
+from sqlalchemy import Date, Integer, Select, String, and_, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.dialect import epoch, local_text
 from service.entry_logs import labels
-from service.entry_logs.lookups import day_bounds, local_today, local_zone
-from service.entry_logs.models import ABSENT, ENTRY, EXIT, Attendance, CareHours, Child, EntryLog, Guardian, Nursery
+from service.entry_logs.lookups import collectors, day_bounds, local_today, local_zone
+from service.entry_logs.models import ABSENT, ENTRY, EXIT, Attendance, CareHours, Child, EntryLog, Nursery
 from service.errors import ValidationFailed
 from service.exports import ListExport, field
 
@@ -156,21 +156,23 @@ def day_select(db: Session, flt: CareFilter, days: list[DayHours]) -> Select:
     start, end = day_bounds(flt.month, month_days(flt.month)[-1])
     day_text = local_text(db, EntryLog.occurred_at, "%Y-%m-%d", at=start)
     moment = epoch(EntryLog.occurred_at)
+    collector = collectors(flt.nursery_id)
     per_day = (
         select(
-            Guardian.child_id.label("child_id"),
+            collector.c.child_id.label("child_id"),
             day_text.label("day"),
             func.min(case((EntryLog.entry_type == ENTRY, moment))).label("first_in"),
             func.max(case((EntryLog.entry_type == EXIT, moment))).label("last_out"),
         )
-        .join(Guardian, Guardian.parent_id == EntryLog.parent_id)
+        .join(collector, collector.c.parent_id == EntryLog.parent_id)
         .where(
             EntryLog.nursery_id == flt.nursery_id,
             EntryLog.deleted_at.is_(None),
             EntryLog.occurred_at >= start,
             EntryLog.occurred_at < end,
+            or_(collector.c.pass_date.is_(None), cast(collector.c.pass_date, String) == day_text),
         )
-        .group_by(Guardian.child_id, day_text)
+        .group_by(collector.c.child_id, day_text)
         .subquery("per_day")
     )
     hours = _days_table(days)

@@ -5,11 +5,11 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Date, Subquery, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
-from service.entry_logs.models import Child, Guardian
+from service.entry_logs.models import ONE_DAY, Child, Guardian, Parent, PickupRule
 
 
 def local_zone() -> ZoneInfo:
@@ -31,6 +31,19 @@ def day_bounds(first: date, last: date | None = None) -> tuple[datetime, datetim
 def closing_passed(closing_time: time | None, now: datetime) -> bool:
     """Whether today's (local) closing time has come (never, for a nursery without one)."""
     return closing_time is not None and now >= datetime.combine(local_today(now), closing_time, tzinfo=local_zone())
+
+
+def collectors(nursery_id: int) -> Subquery:
+    """(child_id, parent_id, pass_date): the adults whose scans are a child's. Its guardians (pass_date NULL: every
+    day), and its 「本日のみ」 people (a pickup rule of kind one_day, never a guardian) on their pass's date only: a
+    query joining a log to it keeps a row whose pass_date is NULL or the log's day."""
+    guardians = select(Guardian.child_id, Guardian.parent_id, literal(None, Date).label("pass_date"))
+    one_day = (
+        select(PickupRule.child_id, PickupRule.parent_id, Parent.pass_date)
+        .join(Parent, Parent.id == PickupRule.parent_id)
+        .where(PickupRule.nursery_id == nursery_id, PickupRule.kind == ONE_DAY)
+    )
+    return union_all(guardians, one_day).subquery("collectors")
 
 
 def child_names_for(db: Session, parent_ids: Iterable[int]) -> dict[int, list[str]]:

@@ -10,7 +10,7 @@ from service.audit.models import AuditEntry
 from service.audit.service import SYSTEM
 from service.database import utcnow
 from service.entry_logs import attendance
-from service.entry_logs.models import CareHours
+from service.entry_logs.models import ONE_DAY, CareHours, Parent, PickupRule
 from tests.service.entry_logs.test_closing import TOKYO
 from tests.service.entry_logs.world import World, add_log
 from tests.support.downloads import csv_download
@@ -125,3 +125,19 @@ def test_hours_are_set_from_this_month_on_replaced_for_a_date_and_never_for_a_pa
     assert (empty["hasHours"], empty["total"]) == (False, 0)  # January had no hours
     bad = client.get("/api/entry-logs/extended-care", params={"month": "2026-1x"}, headers=staff)
     assert bad.status_code == 422 and bad.json()["error"]["details"]["rule"] == "year_month"
+
+
+def test_a_one_day_persons_late_pick_up_counts_for_the_child_on_the_pass_s_date_only(client, db, staff, sakura):
+    january(db, sakura)
+    granny = Parent(nursery_id=sakura.nursery.id, name="山田 祖母", is_pass=True, pass_date=date(2026, 1, 21))
+    db.add(granny)
+    db.flush()
+    db.add(PickupRule(child_id=sakura.children[2].id, parent_id=granny.id, nursery_id=sakura.nursery.id, kind=ONE_DAY))
+    add_log(db, sakura, granny, "Exit", jan(21, "18:20"))  # 20 after 18:00: 2 units of 15
+    add_log(db, sakura, granny, "Exit", jan(23, "19:00"))  # not the pass's date: not the child's pick-up
+    db.commit()
+
+    month = client.get("/api/entry-logs/extended-care", params=MONTH, headers=staff).json()
+
+    by_child = {c["childName"]: (c["days"], c["minutes"], c["units"]) for c in month["items"]}
+    assert by_child["sakura園児2"] == (1, 20, 2)

@@ -222,3 +222,19 @@ def test_a_photo_that_is_not_one_or_too_large_is_a_422_and_nothing_is_kept(clien
     assert db.get(Parent, sakura.parents[1].id).photo_version == 0
     assert db.scalar(select(func.count()).select_from(PickupAlert)) == 0
     db.commit()
+
+
+def test_a_one_day_persons_exit_is_their_childrens_pick_up_in_attendance_on_that_date_only(client, staff, sakura):
+    today = local_today(utcnow())
+    granny = new_pass(client, staff, sakura, today, [sakura.children[1].id])
+    sitter = new_pass(client, staff, sakura, today + timedelta(days=1), [sakura.children[2].id], name="佐藤 シッター")
+    assert scan(client, sakura, granny["parentId"], "Exit").status_code == 201
+    assert scan(client, sakura, sitter["parentId"], "Exit").status_code == 201  # a day early: warned, not theirs
+
+    body = client.get("/api/attendance", params={"date": today.isoformat()}, headers=staff).json()
+
+    rows = {row["childName"]: row for row in body["children"]}
+    assert rows["sakura園児1"]["latestExit"]["parentName"] == "山田 祖母"
+    assert rows["sakura園児1"]["entryExitLogCount"] == 1
+    assert rows["sakura園児2"]["latestExit"] is None and rows["sakura園児2"]["entryExitLogCount"] == 0
+    assert rows["sakura園児0"]["entryExitLogCount"] == 0
