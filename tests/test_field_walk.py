@@ -311,11 +311,6 @@ DASHBOARD_EXCEPTIONS = {
     "dashboards/app_pages/fleet/quiet_times.py": PAGES_PENDING,
     "dashboards/app_pages/fleet/reports.py": PAGES_PENDING,
     "dashboards/app_pages/fleet/terminals.py": PAGES_PENDING,
-    "dashboards/app_pages/loaners/archives.py": PAGES_PENDING,
-    "dashboards/app_pages/loaners/audit.py": PAGES_PENDING,
-    "dashboards/app_pages/loaners/common.py": PAGES_PENDING,
-    "dashboards/app_pages/loaners/device_register.py": PAGES_PENDING,
-    "dashboards/app_pages/loaners/masters.py": PAGES_PENDING,
     "dashboards/app_pages/reservations/catalog.py": PAGES_PENDING,
     "dashboards/app_pages/reservations/clients.py": PAGES_PENDING,
     "dashboards/app_pages/reservations/common.py": PAGES_PENDING,
@@ -323,6 +318,10 @@ DASHBOARD_EXCEPTIONS = {
     "dashboards/app_pages/reservations/queue.py": PAGES_PENDING,
     "dashboards/app_pages/reservations/support.py": PAGES_PENDING,
     "dashboards/auth.py": PAGES_PENDING,
+}
+# A widget whose words are a column's label but which is not that column (a filter of something else), and why.
+OTHER_WIDGETS = {
+    ("dashboards/app_pages/loaners/audit.py", "ステータス"): "filters the answers' 0-4.ステータス, not a location's",
 }
 
 
@@ -343,7 +342,9 @@ def dashboard_problems(labels: set[str], files: Iterable[Path]) -> list[str]:
         text, where = path.read_text(encoding="utf-8"), str(path.relative_to(ROOT))
         if where in DASHBOARD_EXCEPTIONS:
             continue
-        restated = sorted({label for label in WIDGET_LABEL.findall(text) if label in labels})
+        restated = sorted(
+            {label for label in WIDGET_LABEL.findall(text) if label in labels and (where, label) not in OTHER_WIDGETS}
+        )
         if restated:
             problems.append(f"{where} restates the label of {', '.join(restated)}: read it from the vocabulary")
         if MAX_CHARS.search(text):
