@@ -290,15 +290,6 @@ PAGES_PENDING = "its forms still write labels and lengths of their own: to build
 DASHBOARD_EXCEPTIONS = {
     "dashboards/app_pages/admin/audit.py": PAGES_PENDING,
     "dashboards/app_pages/admin/users.py": PAGES_PENDING,
-    "dashboards/app_pages/crm/acquired.py": PAGES_PENDING,
-    "dashboards/app_pages/crm/add_site.py": PAGES_PENDING,
-    "dashboards/app_pages/crm/agencies.py": PAGES_PENDING,
-    "dashboards/app_pages/crm/case.py": PAGES_PENDING,
-    "dashboards/app_pages/crm/fix.py": PAGES_PENDING,
-    "dashboards/app_pages/crm/forms.py": PAGES_PENDING,
-    "dashboards/app_pages/crm/masters.py": PAGES_PENDING,
-    "dashboards/app_pages/crm/queue.py": PAGES_PENDING,
-    "dashboards/app_pages/crm/users.py": PAGES_PENDING,
     "dashboards/app_pages/entry_logs/attendance.py": PAGES_PENDING,
     "dashboards/app_pages/entry_logs/cards.py": PAGES_PENDING,
     "dashboards/app_pages/entry_logs/common.py": PAGES_PENDING,
@@ -318,6 +309,11 @@ OTHER_WIDGETS = {
     ): "the report's range (fleet-wide or a customer), not a grant's scope",
     ("dashboards/app_pages/reservations/detail.py", "理由"): "a manual operation's reason (its table still to declare)",
     ("dashboards/app_pages/reservations/queue.py", "担当者"): "a manual operation's assignee, not a customer's contact",
+    ("dashboards/app_pages/crm/fix.py", "備考"): "a request's 備考 (crm_request: its facts still to declare)",
+    (
+        "dashboards/app_pages/crm/masters.py",
+        "有効",
+    ): "an option's or choice's flag (crm_option_service, crm_choice: still to declare)",
 }
 
 
