@@ -285,17 +285,6 @@ WIDGET_LABEL = re.compile(
     r"[\"']([^\"']+)[\"']"
 )
 MAX_CHARS = re.compile(r"max_chars\s*=\s*\d+")
-# Pages not yet building their forms from the vocabulary (issue 52 item 1's dashboards part, under way).
-PAGES_PENDING = "its forms still write labels and lengths of their own: to build them from the vocabulary (issue 52)"
-DASHBOARD_EXCEPTIONS = {
-    "dashboards/app_pages/entry_logs/attendance.py": PAGES_PENDING,
-    "dashboards/app_pages/entry_logs/cards.py": PAGES_PENDING,
-    "dashboards/app_pages/entry_logs/common.py": PAGES_PENDING,
-    "dashboards/app_pages/entry_logs/logs.py": PAGES_PENDING,
-    "dashboards/app_pages/entry_logs/pickup.py": PAGES_PENDING,
-    "dashboards/app_pages/entry_logs/roster.py": PAGES_PENDING,
-    "dashboards/app_pages/entry_logs/settings.py": PAGES_PENDING,
-}
 # A widget whose words are a column's label but which is not that column (a filter of something else, a table still
 # to declare), or which cannot read the vocabulary, and why.
 OTHER_WIDGETS = {
@@ -332,8 +321,6 @@ def dashboard_problems(labels: set[str], files: Iterable[Path]) -> list[str]:
     problems = []
     for path in files:
         text, where = path.read_text(encoding="utf-8"), str(path.relative_to(ROOT))
-        if where in DASHBOARD_EXCEPTIONS:
-            continue
         restated = sorted(
             {label for label in WIDGET_LABEL.findall(text) if label in labels and (where, label) not in OTHER_WIDGETS}
         )
