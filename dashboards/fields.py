@@ -9,6 +9,7 @@ keeps only layout: where the widget goes, its key, its value and its placeholder
 The vocabulary is a cached read (api.read) like every other, so a page asking for ten fields calls the API once.
 """
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -34,12 +35,17 @@ class Field:
     label: str
     max_chars: int | None = None
     choices: dict[str, str] = dataclass_field(default_factory=dict)  # code -> words, in display order
-    pattern_words: str = ""  # the rule its text follows, in words
+    pattern: str = ""  # the rule its text follows (a Python regular expression), "" for none
+    pattern_words: str = ""  # and that rule in words
     multi_line: bool = False
 
     def text(self) -> dict[str, Any]:
         """A text widget's label and length: st.text_input(**field.text(), key=...)."""
         return {"label": self.label, "max_chars": self.max_chars}
+
+    def matches(self, value: str) -> bool:
+        """The value follows the field's rule (a field without one takes any text)."""
+        return not self.pattern or re.match(self.pattern, value) is not None
 
 
 def field(register: str, table: str, column: str) -> Field:
@@ -49,6 +55,7 @@ def field(register: str, table: str, column: str) -> Field:
         label=served["label"],
         max_chars=served.get("max_length"),
         choices=dict(served.get("choices") or {}),
+        pattern=served.get("pattern", ""),
         pattern_words=served.get("pattern_words", ""),
         multi_line=bool(served.get("multi_line")),
     )

@@ -10,7 +10,6 @@ from dashboards import api, auth, components, fields, forms, labels
 PAGE = "admin_users"
 PICKER = f"{PAGE}_selected"
 NEW = f"{PAGE}_new"  # the create form
-LOGIN_ID_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{3,64}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PASSWORD_LENGTH = (8, 72)
 
@@ -37,7 +36,7 @@ def validate(
 ) -> list[str]:
     """The API's rules, checked before anything is sent."""
     errors = []
-    if login_id is not None and not LOGIN_ID_PATTERN.match(login_id):
+    if login_id is not None and not account("login_id").matches(login_id):
         errors.append("ログインIDは半角英数字と「. _ @ -」で3〜64文字にしてください。")
     named = account("name")
     if not name or len(name) > (named.max_chars or 0):

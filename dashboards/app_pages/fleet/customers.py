@@ -14,7 +14,6 @@ PAGE = "fleet_customers"
 PICKER = f"{PAGE}_selected"
 NEW = f"{PAGE}_new"  # the create form
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE_PATTERN = re.compile(r"^[+() -]*[0-9][0-9+() -]*$")
 FIELDS = ("company_name", "contact_person", "contact_email", "contact_phone", "contract_type")
 IMPORT_POLL_SECONDS = 1
 IMPORT_KEY = f"{PAGE}_import_id"
@@ -48,7 +47,7 @@ def validate(values: dict) -> list[str]:
     if values["contact_email"] and not EMAIL_PATTERN.match(values["contact_email"]):
         errors.append("連絡先メールの形式が正しくありません。")
     if values["contact_phone"] and not (
-        PHONE_PATTERN.match(values["contact_phone"]) and len(values["contact_phone"]) <= (phone.max_chars or 0)
+        phone.matches(values["contact_phone"]) and len(values["contact_phone"]) <= (phone.max_chars or 0)
     ):
         errors.append("電話番号は数字と「+ ( ) -」・空白で20文字以内にしてください。")
     return errors

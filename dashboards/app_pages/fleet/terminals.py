@@ -1,6 +1,5 @@
 """端末管理 › 端末一覧: every terminal, filtered, searched, sorted and paged by the API; registering one terminal."""
 
-import re
 from datetime import date
 from typing import Any
 
@@ -26,8 +25,6 @@ SORTS = {
     "-memory_usage": "店舗PCメモリ使用率（高い順）",
     "firmware_version": "ファームウェア",
 }
-SERIAL_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,49}$")
-VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,19}$")
 
 
 def terminal_row(terminal: dict) -> dict:
@@ -96,14 +93,14 @@ def open_detail(shown: list[dict]) -> None:
 def validate_new(serial: str, customer_id: int | None, store: str, version: str) -> list[str]:
     """The API's rules for a new terminal, checked before anything is sent."""
     errors = []
-    if not SERIAL_PATTERN.match(serial):
+    if not field("terminal", "serial_number").matches(serial):
         errors.append("シリアル番号は半角英数字と「_ -」で1〜50文字にしてください（先頭は英数字）。")
     if customer_id is None:
         errors.append("顧客企業を選択してください。")
     store_name = field("terminal", "store_name")
     if not 1 <= len(store) <= (store_name.max_chars or 0):
         errors.append(f"{store_name.label}は1〜{store_name.max_chars}文字で入力してください。")
-    if not VERSION_PATTERN.match(version):
+    if not field("terminal", "firmware_version").matches(version):
         errors.append("ファームウェアは半角英数字と「. _ + -」で1〜20文字にしてください。")
     return errors
 

@@ -17,7 +17,6 @@ NEW = f"{PAGE}_new"  # the registration form's widgets
 PENDING = f"{PAGE}_duplicate"  # the registration the API warned of, kept until confirmed or cancelled
 DUPLICATE_SERIAL = "duplicate_serial"
 REGISTERED = "機器を登録しました。"
-SERIAL = re.compile(r"^[A-Za-z0-9-]{1,20}$")
 NUMBER = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 LIMITED = ("asset_number", "software", "os")  # free text within its length
 
@@ -26,7 +25,7 @@ def register_errors(values: dict) -> list[str]:
     """The API's rules checked before sending (§2.4 製造番号, §4 3.4 for a typed 拠点管理番号)."""
     errors = [] if values["location_id"] else ["拠点を選択してください。"]
     errors += [] if values["model_id"] else ["機種を選択してください。"]
-    if not SERIAL.match(values["serial_number"]):
+    if not device("serial_number").matches(values["serial_number"]):
         errors.append("製造番号は英数字・ハイフンのみ・20文字以内で入力してください。")
     limits = [device(name) for name in LIMITED]
     errors += [
