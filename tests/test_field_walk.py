@@ -11,7 +11,8 @@ declares the table, when a column
 - is declared exported or searched on a table that has no list,
 
 and when a dashboards page restates a declared label as a form widget's label or a length as `max_chars=<number>`,
-unless the column, table or file is listed below with a one-line reason. A table of a register that is neither
+unless the column or table, or the widget (its file and words: a filter of something else, a form no vocabulary can
+reach), is listed below with a one-line reason. A table of a register that is neither
 walked nor listed fails too, so a new table is walked from its first commit.
 """
 
