@@ -244,6 +244,11 @@ def roles() -> list[dict]:
     return read("/admin/roles")
 
 
+def vocabulary() -> dict:
+    """The accounts' and grants' fields as the admin forms show and check them: {fields: {table: {column: ...}}}."""
+    return read("/admin/vocabulary")
+
+
 def list_users(*, q: str = "", page: int = 1, page_size: int = 50) -> dict:
     return read("/admin/users", q=q, page=page, page_size=page_size)
 

@@ -5,18 +5,6 @@ from typing import Any
 
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
-FIELD_LABELS = {
-    "login_id": "ログインID",
-    "name": "氏名",
-    "email": "メールアドレス",
-    "is_active": "有効",
-    "password": "パスワード",
-    "role": "役割",
-    "scope": "範囲",
-    "reason": "理由",
-}
-
-
 CHAIN_PROBLEM_LABELS = {
     "missing entry": "記録が欠落しています",
     "broken link to the previous entry": "前の記録とのつながりが壊れています",

@@ -79,6 +79,8 @@ from service.crm.labels import (
 )
 from service.crm.models import Profile
 from service.crm.schemas import (
+    SECURITY_CODE_MAX,
+    TEXT_MAX,
     VALIDATED,
     AcquiredCorporation,
     AgencyFields,
@@ -310,6 +312,9 @@ def delete_choice(kind: str, code: str, caller: Admin, db: DbSession, version: A
     masters.delete_choice(db, kind=kind, code=code, version=version, actor=caller.actor)
 
 
+ACCOUNT_TABLES = ("identity_user", "identity_grant")  # the user forms edit an account and its grant's role
+
+
 @router.get("/vocabulary", response_model=VocabularyRead)
 def vocabulary(_: AnyRole) -> VocabularyRead:
     """Status colours, notification kinds, §4.1's back-office transitions and the forms' field names, as the pages
@@ -335,7 +340,8 @@ def vocabulary(_: AnyRole) -> VocabularyRead:
             "other": OTHER_FIELD_LABELS,
         },
         time_labels=TIME_LABELS,
-        fields=field_vocabulary(AUDIT.tables),
+        limits={"text": TEXT_MAX, "security_code": SECURITY_CODE_MAX},
+        fields=field_vocabulary((*AUDIT.tables, *ACCOUNT_TABLES)),
     )
 
 

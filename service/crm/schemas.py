@@ -39,8 +39,11 @@ PostalCode = Annotated[str, ruled(10, validation.postal_code)]
 Phone = Annotated[str, ruled(15, validation.phone_number)]
 Prefecture = Annotated[str, ruled(4, validation.prefecture)]
 Birthday = Annotated[IsoDate | None, AfterValidator(validation.past_date)]
-Message = Annotated[str, text(2000, min_length=1, multiline=True)]
-LongText = Annotated[str, text(2000, multiline=True)]
+TEXT_MAX = 2000  # a request's 備考, a comment, a 不備 reason: the forms' long texts
+SECURITY_CODE_MAX = 4  # a card's security code (stored encrypted: no column states it)
+Message = Annotated[str, text(TEXT_MAX, min_length=1, multiline=True)]
+LongText = Annotated[str, text(TEXT_MAX, multiline=True)]
+SecurityCode = Annotated[str, ruled(SECURITY_CODE_MAX, validation.security_code)]
 Version = Annotated[int, Field(ge=1, description="the version you read; a stale one is refused with 409")]
 WRITE_ONLY = ("credit_card_number", "credit_card_security_code")  # never read back, so never in a `base`
 
@@ -102,7 +105,7 @@ class CorporationFields(BaseModel):
     credit_card_expire_month: Annotated[str, ruled(2, validation.expire_month)] = ""
     credit_card_expire_year: Annotated[str, ruled(4, validation.expire_year)] = ""
     credit_card_name: Annotated[str, rules(Corporation.credit_card_name)] = ""
-    credit_card_security_code: Annotated[str, ruled(4, validation.security_code)] = ""
+    credit_card_security_code: SecurityCode = ""
     invoice: Literal["0", "3"] = "0"
     payment_certificate: Literal["0", "1"] = "0"
     billing_address_same: StrictBool = True
@@ -177,7 +180,7 @@ class RequestCreate(BaseModel):
     agency_id: int | None = Field(default=None, ge=1, description="admins only: the agency of a new corporation")
     remarks: LongText = ""
     site_count: int = Field(default=1, ge=1, le=100)
-    credit_card_security_code: Annotated[str, ruled(4, validation.security_code)] = Field(
+    credit_card_security_code: SecurityCode = Field(
         default="",
         description="既存法人に地点追加 only: the card's security code, asked again once an earlier request's "
         "completion purged it (security_code_needed on the corporation)",
@@ -761,6 +764,7 @@ class VocabularyRead(BaseModel):
         "messages name"
     )
     time_labels: dict[str, str] = Field(description="a request's times' names (RequestTimes field -> name)")
+    limits: dict[str, int] = Field(description="the lengths of the forms' texts no column states: text, security_code")
     fields: dict[str, dict[str, FieldWords]] = Field(
         description="each table's fields as the forms show and check them: label, length, choices, pattern in words"
     )

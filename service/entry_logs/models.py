@@ -156,8 +156,10 @@ class Attendance(Base):
     child_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_child.id", ondelete="CASCADE"))
     nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"))
     attendance_date: Mapped[date]
-    status: Mapped[str] = mapped_column(String(10), info=field_info("出欠", edit="staff", choices=ATTENDANCE_LABELS))
-    note: Mapped[str] = mapped_column(String(200), default="", info=field_info("メモ", edit="staff", multi_line=True))
+    status: Mapped[str] = mapped_column(
+        String(10), info=field_info("出席状態", edit="staff", choices=ATTENDANCE_LABELS)
+    )
+    note: Mapped[str] = mapped_column(String(200), default="", info=field_info("備考", edit="staff", multi_line=True))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -46,6 +46,8 @@ from service.reservations.dependencies import (
 )
 from service.reservations.models import Payment
 from service.reservations.schemas import (
+    CODE_MAX,
+    NAME_MAX,
     REASON_MAX,
     TEXT_MAX,
     TITLE_MAX,
@@ -201,7 +203,7 @@ def vocabulary(_: Reader) -> dict:
             for status, targets in TRANSITIONS.items()
             if status is not None
         },
-        "limits": {"text": TEXT_MAX, "reason": REASON_MAX, "title": TITLE_MAX},
+        "limits": {"text": TEXT_MAX, "reason": REASON_MAX, "title": TITLE_MAX, "name": NAME_MAX, "code": CODE_MAX},
         "fields": fields.vocabulary(labels.AUDIT.tables),
     }
 

@@ -31,8 +31,10 @@ def local_datetime(value: datetime) -> datetime:
 
 REASON_MAX = 500
 TITLE_MAX = 200
+NAME_MAX = 100  # a name typed in a form: an MCP client's, an inquiry's requester
+CODE_MAX = 10  # a reservation's code as typed: QRV-XXXXXX
 Phone = Annotated[str, StringConstraints(max_length=PHONE_MAX), AfterValidator(_phone), SingleLine]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX), SingleLine]
 LongText = Annotated[str, StringConstraints(max_length=TEXT_MAX), MultiLine]
 OptionalEmail = EmailStr | Literal[""]
 LocalDateTime = Annotated[IsoDatetime, AfterValidator(local_datetime)]
@@ -309,7 +311,7 @@ class NoteIn(Strict):
 
 
 class OperationCreate(Strict):
-    reservation_code: Annotated[str, StringConstraints(max_length=10), SingleLine]
+    reservation_code: Annotated[str, StringConstraints(max_length=CODE_MAX), SingleLine]
     op_type: OperationType
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX), MultiLine]
 
@@ -531,7 +533,7 @@ class Vocabulary(BaseModel):
 
 InquiryChannel = Literal["email", "phone"]  # labels.INQUIRY_CHANNELS
 InquiryRequesterType = Literal["requester", "shop"]  # labels.INQUIRY_REQUESTER_TYPES
-InquiryReservationCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10), SingleLine]
+InquiryReservationCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=CODE_MAX), SingleLine]
 
 
 class InquiryCreate(Strict):

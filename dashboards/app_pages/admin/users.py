@@ -5,15 +5,18 @@ import re
 
 import streamlit as st
 
-from dashboards import api, auth, components, forms, labels
+from dashboards import api, auth, components, fields, forms, labels
 
 PAGE = "admin_users"
 PICKER = f"{PAGE}_selected"
 NEW = f"{PAGE}_new"  # the create form
-LOGIN_ID_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{3,64}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PASSWORD_LENGTH = (8, 72)
-NAME_MAX = 100
+
+
+def account(column: str) -> fields.Field:
+    """An account's field as GET /admin/vocabulary states it (label, length, its rule in words)."""
+    return fields.field("platform", "identity_user", column)
 
 
 def user_row(user: dict) -> dict:
@@ -33,10 +36,11 @@ def validate(
 ) -> list[str]:
     """The API's rules, checked before anything is sent."""
     errors = []
-    if login_id is not None and not LOGIN_ID_PATTERN.match(login_id):
+    if login_id is not None and not account("login_id").matches(login_id):
         errors.append("ログインIDは半角英数字と「. _ @ -」で3〜64文字にしてください。")
-    if not name or len(name) > NAME_MAX:
-        errors.append(f"氏名は1〜{NAME_MAX}文字で入力してください。")
+    named = account("name")
+    if not name or len(name) > (named.max_chars or 0):
+        errors.append(f"{named.label}は1〜{named.max_chars}文字で入力してください。")
     if email and not EMAIL_PATTERN.match(email):
         errors.append("メールアドレスの形式が正しくありません。")
     low, high = PASSWORD_LENGTH
@@ -48,15 +52,17 @@ def validate(
 def create_form() -> None:
     with st.expander("ユーザーを追加", icon=":material/person_add:"):
         with st.form(f"{PAGE}_create"):
-            login_id = st.text_input(
-                "ログインID", key=forms.key(NEW, "login_id"), help="半角英数字と . _ @ - の3〜64文字"
+            login = account("login_id")
+            login_id = st.text_input(**login.text(), key=forms.key(NEW, "login_id"), help=login.pattern_words).strip()
+            name = st.text_input(**account("name").text(), key=forms.key(NEW, "name")).strip()
+            mail = account("email")
+            email = st.text_input(
+                f"{mail.label}（任意）", max_chars=mail.max_chars, key=forms.key(NEW, "email")
             ).strip()
-            name = st.text_input("氏名", key=forms.key(NEW, "name")).strip()
-            email = st.text_input("メールアドレス（任意）", key=forms.key(NEW, "email")).strip()
             password = st.text_input(
                 "初期パスワード", type="password", key=forms.key(NEW, "password"), help="8文字以上"
             )
-            active = st.checkbox("有効", value=True, key=forms.key(NEW, "active"))
+            active = st.checkbox(account("is_active").label, value=True, key=forms.key(NEW, "active"))
             submitted = st.form_submit_button("作成", type="primary")
     if not submitted:
         return
@@ -97,9 +103,9 @@ def pick_user(shown: list[dict]) -> dict | None:
 def edit_form(user: dict) -> None:
     uid = user["id"]
     with st.form(f"{PAGE}_edit_{uid}"):
-        name = st.text_input("氏名", value=user["name"], key=f"{PAGE}_edit_name_{uid}").strip()
-        email = st.text_input("メールアドレス", value=user["email"], key=f"{PAGE}_edit_email_{uid}").strip()
-        active = st.checkbox("有効", value=user["is_active"], key=f"{PAGE}_edit_active_{uid}")
+        name = st.text_input(**account("name").text(), value=user["name"], key=f"{PAGE}_edit_name_{uid}").strip()
+        email = st.text_input(**account("email").text(), value=user["email"], key=f"{PAGE}_edit_email_{uid}").strip()
+        active = st.checkbox(account("is_active").label, value=user["is_active"], key=f"{PAGE}_edit_active_{uid}")
         password = st.text_input(
             "新しいパスワード（変更する場合のみ）", type="password", key=f"{PAGE}_edit_password_{uid}"
         )

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import components, crm_api, formats, labels
+from dashboards import components, crm_api, fields, formats, labels
 from dashboards.app_pages.crm import common
 
 PAGE = "crm_acquired"
@@ -17,7 +17,7 @@ PAGE_SIZE = 20
 def filters(back_office: bool) -> dict[str, Any]:
     common.linked_period(PAGE)
     top = st.columns([2, 1] if back_office else [1])
-    query = top[0].text_input("検索（法人名・店舗名）", key=f"{PAGE}_q", max_chars=100).strip()
+    query = top[0].text_input(**fields.search("検索（法人名・店舗名）"), key=f"{PAGE}_q").strip()
     agency_id = None
     if back_office:
         with top[1]:

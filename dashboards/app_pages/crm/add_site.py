@@ -3,7 +3,7 @@
 
 import streamlit as st
 
-from dashboards import api, components, crm_api, forms
+from dashboards import api, components, crm_api, fields, forms
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm import forms as crm_forms
 from dashboards.app_pages.crm.labels import SECURITY_CODE_AGAIN
@@ -24,7 +24,9 @@ def corporation_label(corporation: dict) -> str:
 def search() -> int | None:
     """The corporation picked from a search; None until one is."""
     query = st.text_input(
-        "法人名・法人番号・電話番号で検索", key=f"{PAGE}_q", max_chars=100, placeholder="例: テスト商事 / 7000012050002"
+        **fields.search("法人名・法人番号・電話番号で検索"),
+        key=f"{PAGE}_q",
+        placeholder="例: テスト商事 / 7000012050002",
     ).strip()
     if not query:
         st.info("地点を追加する法人を、法人名・法人番号・電話番号で検索してください。")
@@ -52,7 +54,10 @@ def security_code(corporation: dict) -> str:
         return ""
     st.warning(SECURITY_CODE_AGAIN, icon=":material/credit_card:")
     return st.text_input(
-        "セキュリティコード（必須）", type="password", max_chars=4, key=forms.key(FORM, "security_code")
+        "セキュリティコード（必須）",
+        type="password",
+        max_chars=common.security_code_max(),
+        key=forms.key(FORM, "security_code"),
     ).strip()
 
 

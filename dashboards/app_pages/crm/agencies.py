@@ -8,6 +8,7 @@ import streamlit as st
 from dashboards import components, crm_api, formats, labels
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm.labels import field_names
+from dashboards.fields import search
 
 PAGE = "crm_agencies"
 PICKER = f"{PAGE}_chosen"
@@ -35,14 +36,17 @@ def fields(key: str, base: dict | None) -> dict[str, Any]:
     values: dict[str, Any] = {}
     columns = st.columns(2)
     text_fields = {field: label for field, label in field_names("agency").items() if field != "is_active"}
-    for i, (field, label) in enumerate(text_fields.items()):
-        shown = f"{label}（必須）" if field in REQUIRED else label
+    for i, field in enumerate(text_fields):
+        served = common.declared("agency", field)
+        shown = f"{served.label}（必須）" if field in REQUIRED else served.label
         with columns[i % 2]:
             values[field] = st.text_input(
-                shown, value=(base or {}).get(field, ""), key=common.widget_key(key, field)
+                shown, max_chars=served.max_chars, value=(base or {}).get(field, ""), key=common.widget_key(key, field)
             ).strip()
     values["is_active"] = st.checkbox(
-        "有効", value=(base or {}).get("is_active", True), key=common.widget_key(key, "is_active")
+        common.declared("agency", "is_active").label,
+        value=(base or {}).get("is_active", True),
+        key=common.widget_key(key, "is_active"),
     )
     return values
 
@@ -94,7 +98,7 @@ def edit_form(shown: list[dict]) -> None:
 common.start(__file__)
 components.show_flash(PAGE)
 columns = st.columns([2, 1])
-query = columns[0].text_input("検索（代理店名・コード）", key=f"{PAGE}_q", max_chars=100).strip()
+query = columns[0].text_input(**search("検索（代理店名・コード）"), key=f"{PAGE}_q").strip()
 with columns[1]:
     components.linked_filters(PAGE, {"active": (f"{PAGE}_active", str)})  # 有効な代理店's card
     active = components.code_select("ステータス", ACTIVE, f"{PAGE}_active")

@@ -16,6 +16,8 @@ from pandas.io.formats.style import Styler
 
 from dashboards import api, auth, components, crm_api, forms, labels, sections
 from dashboards.app_pages.crm import labels as crm_labels
+from dashboards.fields import Field
+from dashboards.fields import field as served_field
 
 SALES, OPERATOR, ADMIN = "sales", "operator", "admin"
 ASSIGNEE_COLUMN = "担当者"
@@ -43,6 +45,24 @@ RULE_MESSAGES: dict[str, Callable[[dict], str]] = {
     "less_than_equal": lambda ctx: f"{ctx['le']}以下で入力してください",
     "too_long": lambda ctx: f"{ctx['max_length']}件以内で選んでください",
 }
+
+
+# --- the fields as the vocabulary states them ------------------------------------------------------------------
+
+
+def declared(table: str, column: str) -> Field:
+    """A CRM column (or its accounts', identity_user / identity_grant) as GET /crm/vocabulary states it:
+    declared("agency", "name"), declared("identity_user", "login_id")."""
+    return served_field("crm", table if table.startswith("identity_") else f"crm_{table}", column)
+
+
+def text_max() -> int:
+    """A long text's length (a request's 備考, a comment, a 不備 reason)."""
+    return crm_api.vocabulary()["limits"]["text"]
+
+
+def security_code_max() -> int:
+    return crm_api.vocabulary()["limits"]["security_code"]
 
 
 # --- the page start and the caller ----------------------------------------------------------------------------

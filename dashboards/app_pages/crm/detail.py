@@ -15,7 +15,6 @@ from dashboards.app_pages.crm import forms as crm_forms
 PDF = "application/pdf"
 THUMBNAILS_PER_ROW = 4
 ZOOM = (50, 400, 100, 25)  # from, to, start, step (% of the page width)
-COMMENT_MAX = 2000
 SECRET_CHANGE = "（変更あり・非表示）"
 # how long the request has been in its status, in all, and that time split: waiting on the agency, the input team's
 TIMES = ("in_status_seconds", "total_seconds", "agency_seconds", "input_team_seconds")
@@ -167,7 +166,7 @@ def timeline(detail: dict, page: str) -> None:
     request_id = detail["request"]["id"]
     form = f"{page}_comment"
     with st.form(form):
-        message = st.text_area("コメント", key=forms.key(form, "text"), max_chars=COMMENT_MAX).strip()
+        message = st.text_area("コメント", key=forms.key(form, "text"), max_chars=common.text_max()).strip()
         sent = st.form_submit_button("コメントを送信", icon=":material/send:")
     if sent:
         if not message:

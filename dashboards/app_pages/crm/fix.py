@@ -88,7 +88,7 @@ def request_editor(detail: dict, *, images: bool) -> None:
     base = common.editing_base(REQUEST, request_fields(detail))
     with st.form(f"{REQUEST}_form"):
         remarks = st.text_area(
-            "備考", value=base["remarks"], key=common.widget_key(REQUEST, "remarks"), max_chars=2000
+            "備考", value=base["remarks"], key=common.widget_key(REQUEST, "remarks"), max_chars=common.text_max()
         ).strip()
         count = st.number_input(
             "地点数（申告）", 1, 100, base["site_count"], key=common.widget_key(REQUEST, "site_count")
@@ -138,7 +138,7 @@ def resubmit(detail: dict) -> None:
         message = st.text_area(
             "投入担当者への連絡（任意）",
             key=f"{PAGE}_resubmit_message",
-            max_chars=2000,
+            max_chars=common.text_max(),
             placeholder="例: 明細画像を鮮明なものに差し替えました",
         ).strip()
         submitted = st.form_submit_button("修正して再提出", type="primary", icon=":material/send:")

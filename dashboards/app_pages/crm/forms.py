@@ -171,7 +171,7 @@ def payment_form(key: str, base: dict | None) -> dict[str, Any]:
             f"セキュリティコード{keep}",
             key=common.widget_key(key, "credit_card_security_code"),
             type="password",
-            max_chars=4,
+            max_chars=common.security_code_max(),
         ).strip()
     values |= _fields(key, base, _pick("credit_card_expire_month credit_card_expire_year credit_card_name"))
     values["billing_address_same"] = st.checkbox(
@@ -374,7 +374,9 @@ def request_input(key: str) -> RequestInput:
     st.markdown("**明細画像・備考**")
     files = uploads(forms.key(key, "images"))
     remarks = st.text_area(
-        "備考（明細画像がない場合の明細情報、支払方法の分割指示など）", key=forms.key(key, "remarks"), max_chars=2000
+        "備考（明細画像がない場合の明細情報、支払方法の分割指示など）",
+        key=forms.key(key, "remarks"),
+        max_chars=common.text_max(),
     ).strip()
     site_count = st.number_input(
         "地点数（申告）", min_value=1, max_value=100, value=1, step=1, key=forms.key(key, "sites")

@@ -3,7 +3,7 @@
 Status names and the API's own messages come from the API (status_label, masters, error messages).
 """
 
-from dashboards import crm_api, labels
+from dashboards import crm_api, fields
 
 # §2.5 地点 (5page 申込情報入力) and §3.2's 電力供給エリア, grouped as §3.2's input area (the names: `site_fields`).
 SITE_GROUPS = {
@@ -41,13 +41,16 @@ def site_fields() -> dict[str, str]:
     return {field: names[field] for fields in SITE_GROUPS.values() for field in fields}
 
 
-# The user form's and the pages' own names, which the CRM's vocabulary leaves to the platform and the pages.
-PAGE_FIELDS = {
-    "login_id": "ログインID",
-    "name": "氏名",
-    "email": "メールアドレス",
-    "password": "パスワード",
-    "role": "役割",
+# The user forms' fields: an account's and its grant's, served by the CRM's vocabulary with its own (body field ->
+# table, column).
+ACCOUNT_FIELDS = {
+    "login_id": ("identity_user", "login_id"),
+    "name": ("identity_user", "name"),
+    "email": ("identity_user", "email"),
+    "password": ("identity_user", "password_hash"),
+    "is_active": ("identity_user", "is_active"),
+    "role": ("identity_grant", "role"),
+    "scope": ("identity_grant", "scope"),
 }
 
 
@@ -55,7 +58,8 @@ def field_labels() -> dict[str, str]:
     """Every field name a CRM form may carry, for messages and the conflict lists."""
     served = crm_api.vocabulary()["field_labels"]
     forms = served["corporation"] | served["site"] | served["agency"] | served["other"]
-    return labels.FIELD_LABELS | forms | PAGE_FIELDS
+    accounts = {name: fields.field("crm", *where).label for name, where in ACCOUNT_FIELDS.items()}
+    return forms | accounts
 
 
 STATUS_COLUMN = "ステータス"

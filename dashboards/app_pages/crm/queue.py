@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import api, components, crm_api, labels
+from dashboards import api, components, crm_api, fields, labels
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm import labels as crm_labels
 
@@ -77,7 +77,7 @@ def filters(profile: dict) -> dict[str, Any]:
         status = components.code_select("ステータス", common.status_choices(), f"{PAGE}_status", default=opened_on)
     with top[1]:
         corporation = st.text_input(
-            "法人名", key=f"{PAGE}_corporation", max_chars=100, placeholder="法人名の一部"
+            **fields.search("法人名"), key=f"{PAGE}_corporation", placeholder="法人名の一部"
         ).strip()
     with top[2]:
         agency_id = common.agency_select("代理店", f"{PAGE}_agency", preset=common.linked_agency())

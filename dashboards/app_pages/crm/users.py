@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboards import components, crm_api, forms, labels
+from dashboards import components, crm_api, fields, forms, labels
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm.labels import ROLE_LABELS
 
@@ -34,6 +34,12 @@ def user_row(user: dict) -> dict:
     }
 
 
+def account(column: str, note: str = "") -> dict[str, Any]:
+    """An account field's label (with the form's note, e.g. （任意）) and length, from the vocabulary."""
+    served = common.declared("identity_user", column)
+    return {"label": f"{served.label}{note}", "max_chars": served.max_chars}
+
+
 def role_fields(key: str, base: dict | None) -> dict[str, Any]:
     """役割, 代理店 (required for sales), the codes and the 営業マネージャー flag."""
     base = base or {}
@@ -42,7 +48,7 @@ def role_fields(key: str, base: dict | None) -> dict[str, Any]:
     agencies = [None, *names]
     columns = st.columns(4)
     role = columns[0].selectbox(
-        "役割",
+        common.declared("identity_grant", "role").label,
         roles,
         index=roles.index(base.get("role") or "sales"),
         key=common.widget_key(key, "role"),
@@ -81,9 +87,9 @@ def create_form() -> None:
         with st.form(f"{PAGE}_create"):
             left, middle, right = st.columns(3)
             values: dict[str, Any] = {
-                "login_id": left.text_input("ログインID", key=forms.key(NEW, "login_id")).strip(),
-                "name": middle.text_input("氏名", key=forms.key(NEW, "name")).strip(),
-                "email": right.text_input("メールアドレス（任意）", key=forms.key(NEW, "email")).strip() or None,
+                "login_id": left.text_input(**account("login_id"), key=forms.key(NEW, "login_id")).strip(),
+                "name": middle.text_input(**account("name"), key=forms.key(NEW, "name")).strip(),
+                "email": right.text_input(**account("email", "（任意）"), key=forms.key(NEW, "email")).strip() or None,
                 "password": st.text_input(
                     "初期パスワード（8文字以上）", type="password", key=forms.key(NEW, "password")
                 ),
@@ -111,9 +117,11 @@ def edit_form(shown: list[dict]) -> None:
         return
     base = common.editing_base(EDIT, crm_api.get_user(chosen) | {"id": chosen})
     with st.form(f"{EDIT}_form"):
-        name = st.text_input("氏名", value=base["name"], key=common.widget_key(EDIT, "name")).strip()
+        name = st.text_input(**account("name"), value=base["name"], key=common.widget_key(EDIT, "name")).strip()
         values = {"name": name} | role_fields(EDIT, base)
-        values["is_active"] = st.checkbox("有効", value=base["is_active"], key=common.widget_key(EDIT, "is_active"))
+        values["is_active"] = st.checkbox(
+            account("is_active")["label"], value=base["is_active"], key=common.widget_key(EDIT, "is_active")
+        )
         password = st.text_input(
             "新しいパスワード（変更する場合のみ）", type="password", key=common.widget_key(EDIT, "password")
         )
@@ -156,7 +164,7 @@ def remove(user: dict) -> None:
 common.start(__file__)
 components.show_flash(PAGE)
 columns = st.columns(3)
-query = columns[0].text_input("検索（ログインID・氏名・営業担当者コード）", key=f"{PAGE}_q", max_chars=100).strip()
+query = columns[0].text_input(**fields.search("検索（ログインID・氏名・営業担当者コード）"), key=f"{PAGE}_q").strip()
 with columns[1]:
     components.linked_filters(PAGE, {"role": (f"{PAGE}_role", str)})  # 営業担当者's card
     role_filter = components.code_select("役割", ROLE_LABELS, f"{PAGE}_role")

@@ -131,12 +131,15 @@ def record_form(nursery_id: int, day: date, class_name: str) -> None:
                 "園児", list(children), key=forms.key(RECORD, "child"), format_func=lambda i: child_label(children[i])
             )
             status = st.radio(
-                "出席状態", list(statuses), horizontal=True, key=forms.key(RECORD, "status"), format_func=statuses.get
+                common.field("attendance", "status").label,
+                list(statuses),
+                horizontal=True,
+                key=forms.key(RECORD, "status"),
+                format_func=statuses.get,
             )
             note = st.text_input(
-                "備考",
+                **common.field("attendance", "note").text(),
                 key=forms.key(RECORD, "note"),
-                max_chars=entry_logs_api.rules()["noteMax"],
                 placeholder="例: 風邪のため",
             ).strip()
             with st.container(horizontal=True):
@@ -161,7 +164,15 @@ def record_form(nursery_id: int, day: date, class_name: str) -> None:
 
 def class_choice(nursery_id: int) -> str:
     names = [name for name in entry_logs_api.classes(nursery_id) if name]
-    return st.selectbox("クラス", ["", *names], key=f"{PAGE}_class", format_func=lambda c: c or labels.ALL_LABEL) or ""
+    return (
+        st.selectbox(
+            common.field("child", "class_name").label,
+            ["", *names],
+            key=f"{PAGE}_class",
+            format_func=lambda c: c or labels.ALL_LABEL,
+        )
+        or ""
+    )
 
 
 user = auth.require_page(__file__)

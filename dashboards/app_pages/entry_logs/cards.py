@@ -55,7 +55,7 @@ nursery = common.nursery_choice(user, PAGE)
 if nursery is not None:
     classes = [name for name in entry_logs_api.classes(nursery["id"]) if name]
     class_name = st.columns([1, 2])[0].selectbox(
-        "クラス",
+        common.field("child", "class_name").label,
         ["", *classes],
         key=f"{PAGE}_class",
         format_func=lambda c: c or f"{labels.ALL_LABEL}（園のすべての保護者）",

@@ -9,7 +9,7 @@ from functools import partial
 
 import streamlit as st
 
-from dashboards import auth, components, entry_logs_api, labels, sections
+from dashboards import auth, components, entry_logs_api, fields, labels, sections
 
 DOMAIN = "entry_logs"
 NURSERY_KEY = "entry_logs_nursery_id"
@@ -51,7 +51,7 @@ def nursery_choice(user: dict, page_key: str) -> dict | None:
     ids = list(by_id)
     remembered = st.session_state.get(NURSERY_KEY)
     chosen = st.selectbox(
-        "保育園",
+        field("parent", "nursery_id").label,
         ids,
         index=ids.index(remembered) if remembered in by_id else 0,
         key=f"{page_key}_nursery",
@@ -152,3 +152,13 @@ def alert_panel(nursery_id: int, page_key: str) -> None:
 
 def alerts(nursery_id: int, page_key: str) -> None:
     st.fragment(alert_panel, run_every=ALERT_REFRESH_SECONDS)(nursery_id, page_key)
+
+
+def field(table: str, column: str) -> fields.Field:
+    """An 入退管理 column as GET /entry-logs/vocabulary states it (label, length, choices): field("child", "name")."""
+    return fields.field(DOMAIN, f"entry_logs_{table}", column)
+
+
+def search(table: str, column: str) -> dict:
+    """A filter box searching the column: its label, the API's search text's length."""
+    return fields.search(field(table, column).label)

@@ -46,7 +46,7 @@ def nursery_filter() -> int | None:
     """All nurseries or one, for users who work across nurseries (staff see their own nursery's logs only)."""
     by_id = {n["id"]: n for n in entry_logs_api.nurseries()}
     return st.selectbox(
-        "保育園",
+        common.field("parent", "nursery_id").label,
         [None, *by_id],
         key=f"{PAGE}_nursery",
         format_func=lambda i: labels.ALL_LABEL if i is None else common.nursery_label(by_id[i]),
@@ -89,12 +89,16 @@ def filter_card(user: dict) -> dict:
             top = st.columns([1, 1, 2, 1])
             start = top[0].date_input("期間（開始）", value=None, key=f"{PAGE}_from")
             end = top[1].date_input("期間（終了）", value=None, key=f"{PAGE}_to")
-            parent = top[2].text_input("保護者名", key=f"{PAGE}_parent", max_chars=100, placeholder=PART).strip()
+            parent = (
+                top[2].text_input(**common.search("parent", "name"), key=f"{PAGE}_parent", placeholder=PART).strip()
+            )
             with top[3]:
                 entry_type = components.code_select("入/出", common.type_labels(), f"{PAGE}_type")
             across = common.unrestricted(user)
             bottom = st.columns([2, 2, 1] if across else [4, 1], vertical_alignment="bottom")
-            child = bottom[0].text_input("園児名", key=f"{PAGE}_child", max_chars=100, placeholder=PART).strip()
+            child = (
+                bottom[0].text_input(**common.search("child", "name"), key=f"{PAGE}_child", placeholder=PART).strip()
+            )
             nursery_id = None
             if across:
                 with bottom[1]:

@@ -35,9 +35,13 @@ def pass_form(nursery_id: int, children: dict[int, str]) -> None:
         st.caption(PASS_NOTE)
         with st.form(NEW_PASS):
             left, right = st.columns(2)
-            name = left.text_input("お迎えする方の名前", key=forms.key(NEW_PASS, "name"), max_chars=100).strip()
+            name = left.text_input(
+                "お迎えする方の名前",
+                key=forms.key(NEW_PASS, "name"),
+                max_chars=common.field("parent", "name").max_chars,
+            ).strip()
             relation = right.text_input(
-                "続柄", key=forms.key(NEW_PASS, "relation"), max_chars=50, placeholder="例: 祖母"
+                **common.field("parent", "relation").text(), key=forms.key(NEW_PASS, "relation"), placeholder="例: 祖母"
             ).strip()
             day = left.date_input("有効日（この日のみ）", value=clock.today(), key=forms.key(NEW_PASS, "date"))
             child_ids = st.multiselect(
@@ -128,7 +132,10 @@ def child_collectors(children: dict[int, str]) -> None:
                 format_func=lambda i: guardians[i]["name"],
             )
             note = st.text_input(
-                "理由（任意）", key=f"{RESTRICT}_{child_id}_note", max_chars=200, placeholder="例: 家庭裁判所の決定"
+                "理由（任意）",
+                key=f"{RESTRICT}_{child_id}_note",
+                max_chars=entry_logs_api.rules()["noteMax"],
+                placeholder="例: 家庭裁判所の決定",
             ).strip()
             submitted = st.form_submit_button("お迎え不可にする", type="primary")
         if submitted:

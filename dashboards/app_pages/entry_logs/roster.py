@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import api, auth, components, entry_logs_api, formats, forms, labels
+from dashboards import api, auth, components, entry_logs_api, fields, formats, forms, labels
 from dashboards.app_pages.entry_logs import common
 
 PAGE = "entry_logs_roster"
@@ -63,33 +63,33 @@ def child_errors(values: dict) -> list[str]:
 
 
 def parent_fields(prefix: str, parent: dict | None = None) -> dict:
-    current, rules = parent or {}, entry_logs_api.rules()
+    current, phone = parent or {}, common.field("parent", "phone")
     return {
         "name": st.text_input(
-            "保護者名", value=current.get("name", ""), key=f"{prefix}_name", max_chars=rules["nameMax"]
+            **common.field("parent", "name").text(), value=current.get("name", ""), key=f"{prefix}_name"
         ).strip(),
         "phone": st.text_input(
-            "電話番号（任意）",
+            f"{phone.label}（任意）",
             value=current.get("phone", ""),
             key=f"{prefix}_phone",
-            max_chars=rules["phoneMax"],
+            max_chars=phone.max_chars,
             placeholder="090-1234-5678",
         ).strip(),
     }
 
 
 def child_fields(prefix: str, parents: dict[int, str], child: dict | None = None) -> dict:
-    current, rules = child or {}, entry_logs_api.rules()
+    current, class_name = child or {}, common.field("child", "class_name")
     chosen = [p["id"] for p in current.get("parents", []) if p["id"] in parents]
     return {
         "name": st.text_input(
-            "園児名", value=current.get("name", ""), key=f"{prefix}_name", max_chars=rules["nameMax"]
+            **common.field("child", "name").text(), value=current.get("name", ""), key=f"{prefix}_name"
         ).strip(),
         "className": st.text_input(
-            "クラス（任意）",
+            f"{class_name.label}（任意）",
             value=current.get("className", ""),
             key=f"{prefix}_class",
-            max_chars=rules["classNameMax"],
+            max_chars=class_name.max_chars,
             placeholder="例: きりん組",
         ).strip(),
         "parentIds": st.multiselect(
@@ -205,7 +205,9 @@ def barcode_link(parent_id: int) -> None:
 
 
 def parents_tab(nursery_id: int) -> None:
-    query = st.text_input("検索", key=f"{PAGE}_parent_q", placeholder="保護者名・電話番号の一部", max_chars=100).strip()
+    query = st.text_input(
+        **fields.search("検索"), key=f"{PAGE}_parent_q", placeholder="保護者名・電話番号の一部"
+    ).strip()
     listed = components.paginated_table(
         f"{PAGE}_parents",
         entry_logs_api.list_parents,
@@ -235,9 +237,12 @@ def children_tab(nursery_id: int) -> None:
     filters = st.columns([1, 2])
     classes = [name for name in entry_logs_api.classes(nursery_id) if name]
     class_name = filters[0].selectbox(
-        "クラス", ["", *classes], key=f"{PAGE}_child_class", format_func=lambda c: c or labels.ALL_LABEL
+        common.field("child", "class_name").label,
+        ["", *classes],
+        key=f"{PAGE}_child_class",
+        format_func=lambda c: c or labels.ALL_LABEL,
     )
-    query = filters[1].text_input("検索", key=f"{PAGE}_child_q", placeholder="園児名の一部", max_chars=100).strip()
+    query = filters[1].text_input(**fields.search("検索"), key=f"{PAGE}_child_q", placeholder="園児名の一部").strip()
     listed = components.paginated_table(
         f"{PAGE}_children",
         entry_logs_api.list_children,

@@ -43,10 +43,7 @@ def overview(nursery: dict) -> None:
 def rename_form(nursery: dict) -> None:
     with st.form(f"{PAGE}_rename_{nursery['id']}"):
         name = st.text_input(
-            "保育園名",
-            value=nursery["name"],
-            key=f"{PAGE}_name_{nursery['id']}",
-            max_chars=entry_logs_api.rules()["nameMax"],
+            **common.field("nursery", "name").text(), value=nursery["name"], key=f"{PAGE}_name_{nursery['id']}"
         ).strip()
         submitted = st.form_submit_button("保存")
     if not submitted or components.show_errors(common.name_errors(name, "保育園名")):
@@ -71,10 +68,10 @@ def closing_time_form(nursery: dict) -> None:
     current = nursery["closingTime"] or ""
     with st.form(f"{PAGE}_closing_{nursery['id']}"):
         value = st.text_input(
-            "閉園時刻",
+            common.field("nursery", "closing_time").label,
             value=current,
             key=f"{PAGE}_closing_time_{nursery['id']}",
-            max_chars=5,
+            max_chars=len("HH:MM"),
             placeholder="例: 18:30",
             help="この時刻を過ぎても園内にいる保護者は「退出記録なし」と表示され、管理者にメールで1日1回知らせます。"
             "空欄にすると設定を解除します。",
@@ -190,10 +187,10 @@ def create_form() -> None:
     with st.expander("保育園を追加", icon=":material/add_home:"):
         with st.form(f"{PAGE}_create"):
             code = st.text_input(
-                "保育園コード", key=forms.key(NEW, "code"), max_chars=rules["nurseryCodeMax"], placeholder="例: sakura"
+                **common.field("nursery", "code").text(), key=forms.key(NEW, "code"), placeholder="例: sakura"
             ).strip()
             name = st.text_input(
-                "保育園名", key=forms.key(NEW, "name"), max_chars=rules["nameMax"], placeholder="例: さくら保育園"
+                **common.field("nursery", "name").text(), key=forms.key(NEW, "name"), placeholder="例: さくら保育園"
             ).strip()
             password = st.text_input(
                 "入退パスワード（任意）",

@@ -7,7 +7,6 @@ from dashboards.app_pages.fleet import common as fleet_common
 
 PAGE = "fleet_alerts"
 PICKER = f"{PAGE}_selected"
-NOTE_MAX = 2000
 WORK = fleet_common.WorkItem(PAGE, "アラート", fleet_api.alert_step, fleet_api.alert_assignees, fleet_api.assign_alert)
 BULK = fleet_common.BulkWork(PAGE, "alerts", "アラート", "alert_bulk_actions", fleet_api.alert_assignees)
 FILTERS = ("status", "type", "customer", "overdue", "open_only")
@@ -127,7 +126,7 @@ def alert_panel(alert_id: int) -> None:
 def note_form(alert: dict) -> None:
     form = f"{PAGE}_note_{alert['id']}"
     with st.form(form):
-        body = st.text_area("対応メモ", key=forms.key(form, "body"), max_chars=NOTE_MAX).strip()
+        body = st.text_area("対応メモ", key=forms.key(form, "body"), max_chars=fleet_common.NOTE_MAX).strip()
         submitted = st.form_submit_button("メモを追加")
     if not submitted:
         return
@@ -143,7 +142,7 @@ def resolve_form(alert: dict) -> None:
         note = st.text_area(
             "対応内容（任意）",
             key=forms.key(form, "note"),
-            max_chars=NOTE_MAX,
+            max_chars=fleet_common.NOTE_MAX,
             placeholder="例: 店舗に連絡し、端末を再起動して復旧を確認",
         ).strip()
         submitted = st.form_submit_button("解決済みにする", type="primary")

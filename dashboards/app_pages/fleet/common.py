@@ -13,6 +13,8 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from dashboards import auth, clock, components, fleet_api, formats, forms, labels, sections
+from dashboards.fields import Field
+from dashboards.fields import field as served_field
 
 DOMAIN = "fleet"
 REFRESH_SECONDS = 60
@@ -21,6 +23,8 @@ ADMIN = ("admin",)
 OPERATOR = ("admin", "operator")
 READER = sections.FLEET_STAFF
 PICKER_SIZE = 100
+NOTE_MAX = 2000  # an alert's note (fleet_alert_note.body): its facts still to be declared (issue 52)
+VIEW_NAME_MAX = 50  # a saved view's name (fleet_saved_view.name): likewise
 
 TERMINAL_PAGE = "app_pages/fleet/terminal.py"
 ALERTS_PAGE = "app_pages/fleet/alerts.py"
@@ -197,8 +201,18 @@ def step_badge(step: dict, resolved: bool, now: datetime) -> None:
 
 
 # §2.1: each customer has them; a customer registered before they were required may lack some.
-CONTACT_LABELS = {"contact_person": "担当者", "contact_email": "連絡先メール", "contact_phone": "電話番号"}
+CONTACTS = ("contact_person", "contact_email", "contact_phone")
 MISSING = "未入力"
+
+
+def field(table: str, column: str) -> Field:
+    """A fleet column as the vocabulary states it (label, length, choices): field("customer", "company_name")."""
+    return served_field(DOMAIN, f"fleet_{table}", column)
+
+
+def contact_labels() -> dict[str, str]:
+    """The customer's contacts' labels, by field."""
+    return {name: field("customer", name).label for name in CONTACTS}
 
 
 def contact(customer: dict, field: str) -> str:
@@ -210,7 +224,7 @@ def contact(customer: dict, field: str) -> str:
 def customer_contact(record: dict) -> None:
     """Whom to call for 顧客連絡 and 完了報告: the customer's contact person, phone and e-mail."""
     parts = [
-        f"**{CONTACT_LABELS[key]}**: {labels.plain(contact(record, key))}"
+        f"**{contact_labels()[key]}**: {labels.plain(contact(record, key))}"
         for key in ("contact_person", "contact_phone", "contact_email")
     ]
     st.markdown(f"**顧客連絡先**（{labels.plain(record['company_name'])}）　" + "　".join(parts))
@@ -381,7 +395,9 @@ def bulk_options(work: BulkWork, first_id: int) -> dict:
             "担当者（担当者を設定するとき）", list(staff), format_func=staff.__getitem__, key=f"{work.page}_bulk_person"
         )
     with columns[1]:
-        note = st.text_input("対応内容（解決するとき。全件に同じ内容）", max_chars=2000, key=f"{work.page}_bulk_note")
+        note = st.text_input(
+            "対応内容（解決するとき。全件に同じ内容）", max_chars=NOTE_MAX, key=f"{work.page}_bulk_note"
+        )
     return {"assignee_id": assignee, "note": note.strip()}
 
 
@@ -409,7 +425,7 @@ def saved_views(page: str, view_page: str, fields: tuple[str, ...]) -> None:
         with st.form(f"{page}_view_new"):
             name = st.text_input(
                 "ビュー名",
-                max_chars=50,
+                max_chars=VIEW_NAME_MAX,
                 placeholder="例: 朝の未解決オフライン",
                 key=forms.key(f"{page}_view_new", "name"),
             ).strip()

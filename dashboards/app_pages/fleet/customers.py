@@ -8,13 +8,12 @@ import streamlit as st
 from dashboards import api, auth, components, fleet_api, forms, labels
 from dashboards.app_pages.fleet import common as fleet_common
 from dashboards.app_pages.fleet import quiet_times as fleet_quiet_times
+from dashboards.app_pages.fleet.common import field
 
 PAGE = "fleet_customers"
 PICKER = f"{PAGE}_selected"
 NEW = f"{PAGE}_new"  # the create form
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE_PATTERN = re.compile(r"^[+() -]*[0-9][0-9+() -]*$")
-PHONE_MAX = 20
 FIELDS = ("company_name", "contact_person", "contact_email", "contact_phone", "contract_type")
 IMPORT_POLL_SECONDS = 1
 IMPORT_KEY = f"{PAGE}_import_id"
@@ -29,7 +28,7 @@ def customer_row(customer: dict) -> dict:
     return {
         "ID": customer["id"],
         "会社名": customer["company_name"],
-        **{label: fleet_common.contact(customer, field) for field, label in fleet_common.CONTACT_LABELS.items()},
+        **{label: fleet_common.contact(customer, name) for name, label in fleet_common.contact_labels().items()},
         "契約種別": customer["contract_type_label"],
     }
 
@@ -37,17 +36,18 @@ def customer_row(customer: dict) -> dict:
 def validate(values: dict) -> list[str]:
     """The API's rules for a customer, checked before anything is sent."""
     errors = []
-    if not 1 <= len(values["company_name"]) <= 100:
-        errors.append("会社名は1〜100文字で入力してください。")
+    company, person, phone = (field("customer", name) for name in ("company_name", "contact_person", "contact_phone"))
+    if not 1 <= len(values["company_name"]) <= (company.max_chars or 0):
+        errors.append(f"{company.label}は1〜{company.max_chars}文字で入力してください。")
     errors += [
-        f"{label}を入力してください。" for field, label in fleet_common.CONTACT_LABELS.items() if not values[field]
+        f"{label}を入力してください。" for name, label in fleet_common.contact_labels().items() if not values[name]
     ]
-    if len(values["contact_person"]) > 50:
-        errors.append("担当者は50文字以内で入力してください。")
+    if len(values["contact_person"]) > (person.max_chars or 0):
+        errors.append(f"{person.label}は{person.max_chars}文字以内で入力してください。")
     if values["contact_email"] and not EMAIL_PATTERN.match(values["contact_email"]):
         errors.append("連絡先メールの形式が正しくありません。")
     if values["contact_phone"] and not (
-        PHONE_PATTERN.match(values["contact_phone"]) and len(values["contact_phone"]) <= PHONE_MAX
+        phone.matches(values["contact_phone"]) and len(values["contact_phone"]) <= (phone.max_chars or 0)
     ):
         errors.append("電話番号は数字と「+ ( ) -」・空白で20文字以内にしてください。")
     return errors
@@ -56,21 +56,28 @@ def validate(values: dict) -> list[str]:
 def customer_fields(prefix: str, customer: dict | None = None) -> dict:
     """The customer inputs (inside a form), prefilled when editing; returns the stripped values."""
     current = customer or {}
-    contract_types = fleet_api.words("contract_types")
+    contract_types = field("customer", "contract_type").choices
     contracts = list(contract_types)
     return {
-        "company_name": st.text_input("会社名", value=current.get("company_name", ""), key=f"{prefix}_name").strip(),
+        "company_name": st.text_input(
+            **field("customer", "company_name").text(), value=current.get("company_name", ""), key=f"{prefix}_name"
+        ).strip(),
         "contact_person": st.text_input(
-            "担当者", value=current.get("contact_person", ""), key=f"{prefix}_person"
+            **field("customer", "contact_person").text(),
+            value=current.get("contact_person", ""),
+            key=f"{prefix}_person",
         ).strip(),
         "contact_email": st.text_input(
-            "連絡先メール", value=current.get("contact_email", ""), key=f"{prefix}_email"
+            **field("customer", "contact_email").text(), value=current.get("contact_email", ""), key=f"{prefix}_email"
         ).strip(),
         "contact_phone": st.text_input(
-            "電話番号", value=current.get("contact_phone", ""), key=f"{prefix}_phone", placeholder="03-1234-5678"
+            **field("customer", "contact_phone").text(),
+            value=current.get("contact_phone", ""),
+            key=f"{prefix}_phone",
+            placeholder="03-1234-5678",
         ).strip(),
         "contract_type": st.selectbox(
-            "契約種別",
+            field("customer", "contract_type").label,
             contracts,
             index=contracts.index(current.get("contract_type", "basic")),
             format_func=contract_types.__getitem__,
@@ -94,7 +101,7 @@ def create_form() -> None:
 
 
 def edit_form(customer: dict) -> None:
-    missing = [label for field, label in fleet_common.CONTACT_LABELS.items() if not customer[field]]
+    missing = [label for name, label in fleet_common.contact_labels().items() if not customer[name]]
     if missing:
         st.warning(f"{'・'.join(missing)}が{fleet_common.MISSING}です。入力してから保存してください。")
     with st.form(f"{PAGE}_edit_{customer['id']}"):

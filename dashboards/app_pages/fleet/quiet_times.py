@@ -8,10 +8,10 @@ import streamlit as st
 
 from dashboards import clock, components, fleet_api, formats, forms, labels
 from dashboards.app_pages.fleet import common as fleet_common
+from dashboards.app_pages.fleet.common import field
 
 PAGE = "fleet_customers"
 WEEKDAYS = ("月", "火", "水", "木", "金", "土", "日")
-RECURRENCES = {"daily": "毎日", "weekly": "毎週"}
 DEFAULT_OPEN, DEFAULT_CLOSE = time(9), time(21)
 WINDOW_WIDTHS = {"ID": 60, "店舗": 160, "繰り返し": 100, "開始": 70, "時間（分）": 90, "終了日": 110, "理由": 300}
 
@@ -35,10 +35,14 @@ def business_hours_form(customer: dict) -> None:
     with st.form(key):
         all_day = st.checkbox("24時間営業", value=not customer.get("opens_at"), key=f"{key}_all_day")
         left, right = st.columns(2)
-        opens = left.time_input("開店時刻", hhmm(customer.get("opens_at")) or DEFAULT_OPEN, key=f"{key}_open")
-        closes = right.time_input("閉店時刻", hhmm(customer.get("closes_at")) or DEFAULT_CLOSE, key=f"{key}_close")
+        opens = left.time_input(
+            field("customer", "opens_at").label, hhmm(customer.get("opens_at")) or DEFAULT_OPEN, key=f"{key}_open"
+        )
+        closes = right.time_input(
+            field("customer", "closes_at").label, hhmm(customer.get("closes_at")) or DEFAULT_CLOSE, key=f"{key}_close"
+        )
         closed = st.multiselect(
-            "定休日",
+            field("customer", "closed_weekdays").label,
             list(range(7)),
             default=customer.get("closed_weekdays") or [],
             format_func=lambda d: WEEKDAYS[d],
@@ -98,18 +102,38 @@ def windows_panel(customer: dict, *, may_edit: bool) -> None:
             )
     new = f"{key}_new"
     with st.form(new):
-        store = st.text_input("設置店舗名（空欄で全店舗）", key=forms.key(new, "store")).strip()
+        store_name = field("maintenance_window", "store_name")
+        store = st.text_input(
+            f"{store_name.label}（空欄で全店舗）", max_chars=store_name.max_chars, key=forms.key(new, "store")
+        ).strip()
         left, middle, right = st.columns(3)
+        recurrences = field("maintenance_window", "recurrence")
         recurrence = left.selectbox(
-            "繰り返し", list(RECURRENCES), format_func=RECURRENCES.__getitem__, key=forms.key(new, "rec")
+            recurrences.label,
+            list(recurrences.choices),
+            format_func=recurrences.choices.__getitem__,
+            key=forms.key(new, "rec"),
         )
         weekday = middle.selectbox(
-            "曜日（毎週のみ）", list(range(7)), format_func=lambda d: WEEKDAYS[d], key=forms.key(new, "wd")
+            f"{field('maintenance_window', 'weekday').label}（毎週のみ）",
+            list(range(7)),
+            format_func=lambda d: WEEKDAYS[d],
+            key=forms.key(new, "wd"),
         )
-        starts = right.time_input("開始時刻", time(22), key=forms.key(new, "start"))
-        minutes = left.number_input("時間（分）", min_value=1, max_value=1440, value=60, key=forms.key(new, "minutes"))
-        until = middle.date_input("終了日", value=clock.today(), key=forms.key(new, "until"))
-        reason = st.text_input("理由", key=forms.key(new, "reason")).strip()
+        starts = right.time_input(
+            field("maintenance_window", "start_time").label, time(22), key=forms.key(new, "start")
+        )
+        minutes = left.number_input(
+            field("maintenance_window", "duration_minutes").label,
+            min_value=1,
+            max_value=1440,
+            value=60,
+            key=forms.key(new, "minutes"),
+        )
+        until = middle.date_input(
+            field("maintenance_window", "until").label, value=clock.today(), key=forms.key(new, "until")
+        )
+        reason = st.text_input(**field("maintenance_window", "reason").text(), key=forms.key(new, "reason")).strip()
         submitted = st.form_submit_button("定期メンテナンスを追加")
     if not submitted:
         return

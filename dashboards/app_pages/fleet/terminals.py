@@ -1,6 +1,5 @@
 """端末管理 › 端末一覧: every terminal, filtered, searched, sorted and paged by the API; registering one terminal."""
 
-import re
 from datetime import date
 from typing import Any
 
@@ -8,6 +7,7 @@ import streamlit as st
 
 from dashboards import auth, components, fleet_api, forms, labels
 from dashboards.app_pages.fleet import common as fleet_common
+from dashboards.app_pages.fleet.common import field
 
 PAGE = "fleet_terminals"
 DETAIL = f"{PAGE}_detail"
@@ -25,8 +25,6 @@ SORTS = {
     "-memory_usage": "店舗PCメモリ使用率（高い順）",
     "firmware_version": "ファームウェア",
 }
-SERIAL_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,49}$")
-VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,19}$")
 
 
 def terminal_row(terminal: dict) -> dict:
@@ -61,7 +59,9 @@ def filters() -> dict[str, Any]:
     with columns[1]:
         customer_id = fleet_common.customer_select("顧客企業", f"{PAGE}_customer")
     with columns[2]:
-        version = st.text_input("ファームウェア", key=f"{PAGE}_firmware", placeholder="例: 1.2.0").strip()
+        version = st.text_input(
+            **field("terminal", "firmware_version").text(), key=f"{PAGE}_firmware", placeholder="例: 1.2.0"
+        ).strip()
     with columns[3]:
         registered_to = st.date_input("登録日（この日まで）", value=None, key=f"{PAGE}_registered_to")
     with columns[4]:
@@ -93,13 +93,14 @@ def open_detail(shown: list[dict]) -> None:
 def validate_new(serial: str, customer_id: int | None, store: str, version: str) -> list[str]:
     """The API's rules for a new terminal, checked before anything is sent."""
     errors = []
-    if not SERIAL_PATTERN.match(serial):
+    if not field("terminal", "serial_number").matches(serial):
         errors.append("シリアル番号は半角英数字と「_ -」で1〜50文字にしてください（先頭は英数字）。")
     if customer_id is None:
         errors.append("顧客企業を選択してください。")
-    if not 1 <= len(store) <= 100:
-        errors.append("設置店舗名は1〜100文字で入力してください。")
-    if not VERSION_PATTERN.match(version):
+    store_name = field("terminal", "store_name")
+    if not 1 <= len(store) <= (store_name.max_chars or 0):
+        errors.append(f"{store_name.label}は1〜{store_name.max_chars}文字で入力してください。")
+    if not field("terminal", "firmware_version").matches(version):
         errors.append("ファームウェアは半角英数字と「. _ + -」で1〜20文字にしてください。")
     return errors
 
@@ -108,10 +109,16 @@ def create_form() -> None:
     with st.expander("端末を登録", icon=":material/add:"):
         customer_id = fleet_common.customer_select("顧客企業", forms.key(NEW, "customer"), include_all=False)
         with st.form(f"{PAGE}_create"):
-            serial = st.text_input("シリアル番号", key=forms.key(NEW, "serial")).strip()
-            store = st.text_input("設置店舗名", key=forms.key(NEW, "store"), placeholder="例: ○○店舗 レジ1番").strip()
-            version = st.text_input("ファームウェア", value="1.0.0", key=forms.key(NEW, "firmware")).strip()
-            installed: date | None = st.date_input("設置日（任意）", value=None, key=forms.key(NEW, "installed"))
+            serial = st.text_input(**field("terminal", "serial_number").text(), key=forms.key(NEW, "serial")).strip()
+            store = st.text_input(
+                **field("terminal", "store_name").text(), key=forms.key(NEW, "store"), placeholder="例: ○○店舗 レジ1番"
+            ).strip()
+            version = st.text_input(
+                **field("terminal", "firmware_version").text(), value="1.0.0", key=forms.key(NEW, "firmware")
+            ).strip()
+            installed: date | None = st.date_input(
+                f"{field('terminal', 'installed_date').label}（任意）", value=None, key=forms.key(NEW, "installed")
+            )
             submitted = st.form_submit_button("登録", type="primary")
     if not submitted or components.show_errors(validate_new(serial, customer_id, store, version)):
         return

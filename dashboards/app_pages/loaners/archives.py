@@ -9,7 +9,7 @@ stream, showing the first matches), and the whole archive downloads as its gzip 
 
 import streamlit as st
 
-from dashboards import api, auth, components, labels, loaners_api
+from dashboards import api, auth, components, fields, labels, loaners_api
 
 PAGE = "loaners_archives"
 LIMIT = 100
@@ -80,8 +80,8 @@ def result_row(row: dict) -> dict:
 def search_fields() -> dict:
     with st.form(f"{PAGE}_search"):
         columns = st.columns(3)
-        number = columns[0].text_input("拠点管理番号（一部）", key=f"{PAGE}_number", max_chars=100)
-        text = columns[1].text_input("回答に含まれる文字", key=f"{PAGE}_q", max_chars=100)
+        number = columns[0].text_input(**fields.search("拠点管理番号（一部）"), key=f"{PAGE}_number")
+        text = columns[1].text_input(**fields.search("回答に含まれる文字"), key=f"{PAGE}_q")
         device = columns[2].number_input("機器ID", key=f"{PAGE}_device", min_value=1, value=None, step=1)
         submitted = st.form_submit_button("検索", type="primary", icon=":material/search:")
     params = {"number": number.strip(), "q": text.strip(), "device_id": device, "limit": LIMIT}

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from dashboards import auth, components, labels, loaners_api
+from dashboards import auth, components, fields, labels, loaners_api
 
 DOMAIN = "loaners"
 DEVICE_PAGE = "app_pages/loaners/device.py"
@@ -53,7 +53,8 @@ def jurisdiction_select(user: dict, key: str) -> str:
         st.caption(f"管轄: {labels.plain(scope)}")
         return scope
     options = ["", *loaners_api.jurisdictions()]
-    return st.selectbox("管轄", options, key=key, format_func=lambda j: j or labels.ALL_LABEL)
+    label = fields.field("loaners", "loaners_location", "jurisdiction").label
+    return st.selectbox(label, options, key=key, format_func=lambda j: j or labels.ALL_LABEL)
 
 
 def location_select(label: str, key: str, *, jurisdiction: str = "", include_all: bool = True) -> str:

@@ -9,7 +9,7 @@ import re
 
 import streamlit as st
 
-from dashboards import api, auth, components, forms, labels, loaners_api
+from dashboards import api, auth, components, fields, forms, labels, loaners_api
 from dashboards.app_pages.loaners import common as loaners_common
 
 PAGE = "loaners_device_register"
@@ -17,21 +17,21 @@ NEW = f"{PAGE}_new"  # the registration form's widgets
 PENDING = f"{PAGE}_duplicate"  # the registration the API warned of, kept until confirmed or cancelled
 DUPLICATE_SERIAL = "duplicate_serial"
 REGISTERED = "機器を登録しました。"
-SERIAL = re.compile(r"^[A-Za-z0-9-]{1,20}$")
 NUMBER = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
-LIMITS = {"asset_number": ("資産管理番号", 50), "software": ("ソフトウェア", 100), "os": ("OS", 100)}
+LIMITED = ("asset_number", "software", "os")  # free text within its length
 
 
 def register_errors(values: dict) -> list[str]:
     """The API's rules checked before sending (§2.4 製造番号, §4 3.4 for a typed 拠点管理番号)."""
     errors = [] if values["location_id"] else ["拠点を選択してください。"]
     errors += [] if values["model_id"] else ["機種を選択してください。"]
-    if not SERIAL.match(values["serial_number"]):
+    if not device("serial_number").matches(values["serial_number"]):
         errors.append("製造番号は英数字・ハイフンのみ・20文字以内で入力してください。")
+    limits = [device(name) for name in LIMITED]
     errors += [
-        f"{label}は{limit}文字以内で入力してください。"
-        for field, (label, limit) in LIMITS.items()
-        if len(values[field]) > limit
+        f"{limit.label}は{limit.max_chars}文字以内で入力してください。"
+        for name, limit in zip(LIMITED, limits, strict=True)
+        if limit.max_chars is not None and len(values[name]) > limit.max_chars
     ]
     number = values.get("management_number")
     if number and (not NUMBER.match(number) or len(number.split("_")) != 5):
@@ -42,13 +42,18 @@ def register_errors(values: dict) -> list[str]:
     return errors
 
 
+def device(column: str) -> fields.Field:
+    """A device's column as the vocabulary states it (label, length)."""
+    return fields.field("loaners", "loaners_device", column)
+
+
 def register_fields() -> dict:
     """The registration inputs (inside a form): active locations the caller may use, every model."""
     places = {p["id"]: f"{p['name']}（{p['jurisdiction']}・{p['id']}）" for p in loaners_api.locations(status="active")}
     models = {m["id"]: f"{m['name']}（{m['maker']}・{m['category_label']}）" for m in loaners_api.models()}
     return {
         "location_id": st.selectbox(
-            "拠点",
+            device("location_id").label,
             list(places),
             index=None,
             format_func=places.__getitem__,
@@ -56,19 +61,24 @@ def register_fields() -> dict:
             placeholder="拠点を選択",
         ),
         "model_id": st.selectbox(
-            "機種",
+            device("model_id").label,
             list(models),
             index=None,
             format_func=models.__getitem__,
             key=forms.key(NEW, "model"),
             placeholder="機種を選択",
         ),
-        "serial_number": st.text_input("製造番号", key=forms.key(NEW, "serial"), placeholder="ABC123").strip(),
-        "asset_number": st.text_input("資産管理番号", key=forms.key(NEW, "asset"), placeholder="ASSET_001").strip(),
-        "software": st.text_input("ソフトウェア", key=forms.key(NEW, "software")).strip(),
-        "os": st.text_input("OS", key=forms.key(NEW, "os")).strip(),
+        "serial_number": st.text_input(
+            **device("serial_number").text(), key=forms.key(NEW, "serial"), placeholder="ABC123"
+        ).strip(),
+        "asset_number": st.text_input(
+            **device("asset_number").text(), key=forms.key(NEW, "asset"), placeholder="ASSET_001"
+        ).strip(),
+        "software": st.text_input(**device("software").text(), key=forms.key(NEW, "software")).strip(),
+        "os": st.text_input(**device("os").text(), key=forms.key(NEW, "os")).strip(),
         "management_number": st.text_input(
-            "拠点管理番号（既存のラベルがある場合のみ）",
+            f"{device('management_number').label}（既存のラベルがある場合のみ）",
+            max_chars=device("management_number").max_chars,
             key=forms.key(NEW, "number"),
             help="空欄なら拠点コード・カテゴリ・機種名・製造番号から自動で採番します。",
             placeholder="OSAKA_Laptop_ThinkPad-X1-Carbon_ABC123_001",

@@ -7,16 +7,26 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, components, formats, forms, labels, loaners_api
+from dashboards import auth, components, fields, formats, forms, labels, loaners_api
 
 PAGE = "loaners_masters"
 LOCATION_PICKER = f"{PAGE}_location_chosen"
 MODEL_PICKER = f"{PAGE}_model_chosen"
 NEW_LOCATION, NEW_MODEL, NEW_QUESTION = (f"{PAGE}_{kind}_new" for kind in ("location", "model", "question"))
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-DATA_TYPE_SETTINGS = {"source_settings": "データソース設定", "display_settings": "表示列設定"}
+DATA_TYPE_SETTINGS = ("source_settings", "display_settings")  # edited as JSON
 FILTER_HELP = "例: status=1.貸出中&kind=terminal（キーは kind・status・held_status・location_id・jurisdiction）"
 MODEL_NAME_RULE = "機種名はスペース・アンダースコア（_）を使わず、ハイフン（-）でつないでください。"
+
+
+def field(table: str, column: str) -> fields.Field:
+    """A column of the loaners' masters as the vocabulary states it (label, length, choices)."""
+    return fields.field("loaners", f"loaners_{table}", column)
+
+
+def text(table: str, column: str) -> dict:
+    """A text input's label and length for the column."""
+    return field(table, column).text()
 
 
 def location_statuses() -> dict[str, str]:
@@ -55,24 +65,33 @@ def location_errors(values: dict) -> list[str]:
 def location_fields(prefix: str, current: dict | None = None) -> dict:
     """The location inputs (inside a form); the 拠点ID only when creating."""
     current = current or {}
-    values = {} if current else {"id": st.text_input("拠点ID", key=f"{prefix}_id", placeholder="osaka").strip()}
+    values = (
+        {}
+        if current
+        else {"id": st.text_input(**text("location", "id"), key=f"{prefix}_id", placeholder="osaka").strip()}
+    )
     statuses = list(location_statuses())
     return values | {
         "code": st.text_input(
-            "拠点コード", value=current.get("code", ""), key=f"{prefix}_code", placeholder="OSAKA"
+            **text("location", "code"), value=current.get("code", ""), key=f"{prefix}_code", placeholder="OSAKA"
         ).strip(),
-        "name": st.text_input("拠点名", value=current.get("name", ""), key=f"{prefix}_name").strip(),
+        "name": st.text_input(**text("location", "name"), value=current.get("name", ""), key=f"{prefix}_name").strip(),
         "jurisdiction": st.text_input(
-            "管轄", value=current.get("jurisdiction", ""), key=f"{prefix}_jurisdiction", placeholder="関西"
+            **text("location", "jurisdiction"),
+            value=current.get("jurisdiction", ""),
+            key=f"{prefix}_jurisdiction",
+            placeholder="関西",
         ).strip(),
         "group_email": st.text_input(
-            "グループメールアドレス", value=current.get("group_email", ""), key=f"{prefix}_email"
+            **text("location", "group_email"), value=current.get("group_email", ""), key=f"{prefix}_email"
         ).strip(),
         "notify_status_change": st.checkbox(
-            "ステータス変更通知", value=current.get("notify_status_change", False), key=f"{prefix}_notify"
+            field("location", "notify_status_change").label,
+            value=current.get("notify_status_change", False),
+            key=f"{prefix}_notify",
         ),
         "status": st.selectbox(
-            "ステータス",
+            field("location", "status").label,
             statuses,
             index=statuses.index(current.get("status", "active")),
             format_func=location_statuses().__getitem__,
@@ -147,17 +166,20 @@ def model_fields(prefix: str, categories: dict[str, str], current: dict | None =
     options = list(categories)
     return {
         "name": st.text_input(
-            "機種名", value=current.get("name", ""), key=f"{prefix}_name", placeholder="ThinkPad-X1-Carbon"
+            **text("model", "name"),
+            value=current.get("name", ""),
+            key=f"{prefix}_name",
+            placeholder="ThinkPad-X1-Carbon",
         ).strip(),
-        "maker": st.text_input("メーカー", value=current.get("maker", ""), key=f"{prefix}_maker").strip(),
+        "maker": st.text_input(**text("model", "maker"), value=current.get("maker", ""), key=f"{prefix}_maker").strip(),
         "category": st.selectbox(
-            "カテゴリ",
+            field("model", "category").label,
             options,
             index=options.index(current.get("category", options[0])),
             format_func=categories.__getitem__,
             key=f"{prefix}_category",
         ),
-        "note": st.text_input("備考", value=current.get("note", ""), key=f"{prefix}_note").strip(),
+        "note": st.text_input(**text("model", "note"), value=current.get("note", ""), key=f"{prefix}_note").strip(),
     }
 
 
@@ -231,7 +253,9 @@ def question_errors(values: dict) -> list[str]:
 
 def questions_tab() -> None:
     """Add a question to a status form (shown, checked and listed as a column from the next request on)."""
-    kind = st.selectbox("フォーム", list(kinds()), format_func=kinds().__getitem__, key=f"{PAGE}_question_kind")
+    kind = st.selectbox(
+        field("question", "form_id").label, list(kinds()), format_func=kinds().__getitem__, key=f"{PAGE}_question_kind"
+    )
     form = loaners_api.form(kind)
     st.dataframe(
         pd.DataFrame(
@@ -249,22 +273,27 @@ def questions_tab() -> None:
     )
     with st.form(NEW_QUESTION):
         key = st.text_input(
-            "キー",
+            **text("question", "key"),
             key=forms.key(NEW_QUESTION, "key"),
             placeholder="1-6.返却予定日",
             help="番号付きのキーは、その番号のステータスのときに表示されます。",
         ).strip()
         kind_of = st.selectbox(
-            "形式",
+            field("question", "type").label,
             list(question_types()),
             format_func=question_types().__getitem__,
             key=forms.key(NEW_QUESTION, "type"),
         )
-        choices = st.text_area("選択肢（1行に1つ）", key=forms.key(NEW_QUESTION, "choices"))
+        choices = st.text_area(
+            f"{field('question', 'choices').label}（1行に1つ）", key=forms.key(NEW_QUESTION, "choices")
+        )
         prefix = st.text_input(
-            "表示するステータスの番号（番号のないキーのみ）", key=forms.key(NEW_QUESTION, "prefix"), placeholder="1"
+            f"{field('question', 'status_prefix').label}（番号のないキーのみ）",
+            max_chars=field("question", "status_prefix").max_chars,
+            key=forms.key(NEW_QUESTION, "prefix"),
+            placeholder="1",
         ).strip()
-        required = st.checkbox("必須", key=forms.key(NEW_QUESTION, "required"))
+        required = st.checkbox(field("question", "required").label, key=forms.key(NEW_QUESTION, "required"))
         submitted = st.form_submit_button("質問を追加", type="primary")
     values = {
         "key": key,
@@ -310,7 +339,7 @@ def json_errors(texts: dict[str, str]) -> tuple[dict[str, dict], list[str]]:
         if isinstance(value, dict):
             parsed[name] = value
         else:
-            errors.append(f"{DATA_TYPE_SETTINGS[name]}はJSONのオブジェクト（{{…}}）で入力してください。")
+            errors.append(f"{field('data_type', name).label}はJSONのオブジェクト（{{…}}）で入力してください。")
     return parsed, errors
 
 
@@ -319,19 +348,26 @@ def data_type_form(data_type: dict) -> None:
     key = f"{PAGE}_dtf_{data_type['id']}"
     with st.expander(f"{data_type['id']} の表示設定を編集"), st.form(key):
         order = st.number_input(
-            "表示順序", min_value=1, max_value=10_000, value=data_type["display_order"], key=f"{key}_order"
+            field("data_type", "display_order").label,
+            min_value=1,
+            max_value=10_000,
+            value=data_type["display_order"],
+            key=f"{key}_order",
         )
         condition = st.text_input(
-            "フィルタ条件", value=data_type["filter_condition"], help=FILTER_HELP, key=f"{key}_filter"
+            **text("data_type", "filter_condition"),
+            value=data_type["filter_condition"],
+            help=FILTER_HELP,
+            key=f"{key}_filter",
         )
         texts = {
             name: st.text_area(
-                label,
+                field("data_type", name).label,
                 value=json.dumps(data_type[name], ensure_ascii=False, indent=2),
                 height=200,
                 key=f"{key}_{name}",
             )
-            for name, label in DATA_TYPE_SETTINGS.items()
+            for name in DATA_TYPE_SETTINGS
         }
         if not st.form_submit_button("表示設定を保存"):
             return

@@ -46,8 +46,10 @@ def hours_fields(key: str, shop: dict) -> dict:
         "営業時間を指定する（時間外に終わらない予約だけを受け付け、電話します）", opens is not None, key=f"{key}_hours"
     )
     left, right = st.columns(2)
-    start = left.time_input("営業開始", _time(opens, OPENS), step=900, key=f"{key}_opens")
-    end = right.time_input("営業終了", _time(closes, CLOSES), step=900, key=f"{key}_closes")
+    start = left.time_input(common.field("shop", "opens_at").label, _time(opens, OPENS), step=900, key=f"{key}_opens")
+    end = right.time_input(
+        common.field("shop", "closes_at").label, _time(closes, CLOSES), step=900, key=f"{key}_closes"
+    )
     if not kept:
         return {"opens_at": None, "closes_at": None}
     return {"opens_at": f"{start:%H:%M}", "closes_at": f"{end:%H:%M}"}
@@ -89,7 +91,7 @@ def shop_filters(services: dict[int, str]) -> dict:
         )
     with columns[2]:
         active = st.selectbox(
-            "有効",
+            common.field("shop", "active").label,
             [None, True, False],
             key=f"{PAGE}_shop_active",
             format_func=lambda v: labels.ALL_LABEL if v is None else labels.yes_no(v),
@@ -112,9 +114,11 @@ def shop_fields(key: str, services: dict[int, str], shop: dict | None = None) ->
     }
     chosen = [s["id"] for s in shop["services"] if s["id"] in services]
     fields = {
-        "name": st.text_input("店舗名", shop["name"], max_chars=100, key=f"{key}_name").strip(),
-        "phone": st.text_input("電話番号", formats.phone(shop["phone"]), max_chars=40, key=f"{key}_phone").strip(),
-        "email": st.text_input("メールアドレス", shop["email"], key=f"{key}_email").strip(),
+        "name": st.text_input(**common.field("shop", "name").text(), value=shop["name"], key=f"{key}_name").strip(),
+        "phone": st.text_input(
+            **common.field("shop", "phone").text(), value=formats.phone(shop["phone"]), key=f"{key}_phone"
+        ).strip(),
+        "email": st.text_input(**common.field("shop", "email").text(), value=shop["email"], key=f"{key}_email").strip(),
         "service_type_ids": st.multiselect(
             "対応サービス",
             list(services),
@@ -124,9 +128,11 @@ def shop_fields(key: str, services: dict[int, str], shop: dict | None = None) ->
             placeholder="サービスを選択",
             wrap=True,  # every tag whole: a choice is never cut short
         ),
-        "call_order": st.number_input("架電順", 0, 100_000, shop["call_order"], key=f"{key}_order"),
-        "active": st.checkbox("有効", shop["active"], key=f"{key}_active"),
-        "notes": st.text_area("備考", shop["notes"], max_chars=common.text_max(), key=f"{key}_notes"),
+        "call_order": st.number_input(
+            common.field("shop", "call_order").label, 0, 100_000, shop["call_order"], key=f"{key}_order"
+        ),
+        "active": st.checkbox(common.field("shop", "active").label, shop["active"], key=f"{key}_active"),
+        "notes": st.text_area(**common.field("shop", "notes").text(), value=shop["notes"], key=f"{key}_notes"),
     }
     return fields | hours_fields(key, shop)
 
@@ -237,13 +243,23 @@ def shops_tab(operator: bool, services: dict[int, str]) -> None:
 def service_fields(key: str, service: dict | None = None) -> dict:
     service = service or {"name": "", "description": "", "price": 0, "duration_minutes": 60, "active": True}
     return {
-        "name": st.text_input("サービス名", service["name"], max_chars=100, key=f"{key}_name").strip(),
-        "price": st.number_input("料金（円）", 0, 10_000_000, service["price"], step=500, key=f"{key}_price"),
-        "duration_minutes": st.number_input(
-            "所要時間（分）", 1, 24 * 60, service["duration_minutes"], key=f"{key}_duration"
+        "name": st.text_input(
+            **common.field("service_type", "name").text(), value=service["name"], key=f"{key}_name"
+        ).strip(),
+        "price": st.number_input(
+            common.field("service_type", "price").label, 0, 10_000_000, service["price"], step=500, key=f"{key}_price"
         ),
-        "description": st.text_area("説明", service["description"], max_chars=common.text_max(), key=f"{key}_desc"),
-        "active": st.checkbox("有効", service["active"], key=f"{key}_active"),
+        "duration_minutes": st.number_input(
+            common.field("service_type", "duration_minutes").label,
+            1,
+            24 * 60,
+            service["duration_minutes"],
+            key=f"{key}_duration",
+        ),
+        "description": st.text_area(
+            **common.field("service_type", "description").text(), value=service["description"], key=f"{key}_desc"
+        ),
+        "active": st.checkbox(common.field("service_type", "active").label, service["active"], key=f"{key}_active"),
     }
 
 

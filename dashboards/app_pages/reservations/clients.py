@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboards import api, auth, components, forms, labels, reservations_api
+from dashboards.app_pages.reservations import common
 
 PAGE = "reservations_clients"
 NEW_KEY = f"{PAGE}_new_key"
@@ -26,7 +27,7 @@ def create_form() -> None:
     with st.form(CREATE):
         name = st.text_input(
             "クライアント名",
-            max_chars=100,
+            max_chars=common.name_max(),
             key=forms.key(CREATE, "name"),
             placeholder="例: 社内AIチャット（Claude Desktop）",
         ).strip()

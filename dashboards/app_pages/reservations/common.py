@@ -14,6 +14,8 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from dashboards import clock, components, formats, forms, reservations_api, sections
+from dashboards.fields import Field
+from dashboards.fields import field as served_field
 
 DOMAIN = "reservations"
 REFRESH_SECONDS = 300
@@ -60,6 +62,21 @@ OVERDUE = "超過"
 def vocab() -> dict:
     """The domain's labels, transitions and limits as the API serves them (cached per user)."""
     return reservations_api.vocabulary()
+
+
+def field(table: str, column: str) -> Field:
+    """A reservations column as the vocabulary states it (label, length, choices): field("shop", "name")."""
+    return served_field(DOMAIN, f"reservations_{table}", column)
+
+
+def name_max() -> int:
+    """A name typed in a form that is no column of ours yet (an MCP client's, an inquiry's requester)."""
+    return vocab()["limits"]["name"]
+
+
+def code_max() -> int:
+    """A reservation's code as typed (QRV-XXXXXX)."""
+    return vocab()["limits"]["code"]
 
 
 def text_max() -> int:
@@ -150,10 +167,17 @@ def one_off_form(page: str, reservation: dict) -> None:
     form = f"{page}_one_off_{code}"
     with st.form(form):
         st.markdown("**リスト外の店舗で予約OK（電話で見つけた店）**")
-        name = st.text_input("店舗名", max_chars=100, key=forms.key(form, "name")).strip()
-        phone = st.text_input("店舗の電話番号", max_chars=40, key=forms.key(form, "phone")).strip()
+        name = st.text_input(**field("shop", "name").text(), key=forms.key(form, "name")).strip()
+        phone = st.text_input(
+            "店舗の電話番号",
+            max_chars=field("reservation", "one_off_shop_phone").max_chars,
+            key=forms.key(form, "phone"),
+        ).strip()
         notes = st.text_area(
-            "店舗のメモ", max_chars=text_max(), key=forms.key(form, "notes"), placeholder="例: 担当 佐藤様、駐車場なし"
+            "店舗のメモ",
+            max_chars=field("reservation", "one_off_shop_notes").max_chars,
+            key=forms.key(form, "notes"),
+            placeholder="例: 担当 佐藤様、駐車場なし",
         )
         listed = st.checkbox(
             "この店舗を提携店リストにも追加する（以後の予約でも自動で電話します）", key=forms.key(form, "listed")
@@ -249,22 +273,35 @@ def edit_form(page: str, reservation: dict) -> None:
     repriceable = reservation["status"] not in PAID_OR_CLOSED
     with st.form(f"{page}_edit_{code}"):
         st.markdown("**予約内容の変更**")
-        name = st.text_input("依頼者名", reservation["requester_name"], max_chars=100, key=f"{page}_edit_name_{code}")
+        name = st.text_input(
+            **field("reservation", "requester_name").text(),
+            value=reservation["requester_name"],
+            key=f"{page}_edit_name_{code}",
+        )
         shown_phone = formats.phone(reservation["requester_phone"])
-        phone = st.text_input("電話番号", shown_phone, max_chars=40, key=f"{page}_edit_phone_{code}")
-        email = st.text_input("メールアドレス", reservation["requester_email"], key=f"{page}_edit_email_{code}")
+        phone = st.text_input(
+            **field("reservation", "requester_phone").text(), value=shown_phone, key=f"{page}_edit_phone_{code}"
+        )
+        email = st.text_input(
+            **field("reservation", "requester_email").text(),
+            value=reservation["requester_email"],
+            key=f"{page}_edit_email_{code}",
+        )
         day = st.date_input("希望日", desired.date(), key=f"{page}_edit_day_{code}")
         at = st.time_input(
             "希望時刻", desired.time().replace(second=0, microsecond=0), step=900, key=f"{page}_edit_time_{code}"
         )
         details = st.text_area(
-            "依頼内容", reservation["details"], max_chars=text_max(), key=f"{page}_edit_details_{code}"
+            "依頼内容",
+            reservation["details"],
+            max_chars=field("reservation", "details").max_chars,
+            key=f"{page}_edit_details_{code}",
         )
         amount = reservation["amount"]
         relink_ok = False
         if repriceable:
             amount = st.number_input(
-                "金額（円）",
+                field("reservation", "amount").label,
                 min_value=1,
                 max_value=AMOUNT_MAX,
                 value=reservation["amount"],

@@ -57,10 +57,10 @@ def inquiry_fields(key: str) -> dict:
             "問い合わせ元", list(kinds), format_func=kinds.get, key=forms.key(key, "requester_type")
         ),
         "requester": st.text_input(
-            "問い合わせ者（氏名・店舗名）", max_chars=100, key=forms.key(key, "requester")
+            "問い合わせ者（氏名・店舗名）", max_chars=common.name_max(), key=forms.key(key, "requester")
         ).strip(),
         "reservation_code": st.text_input(
-            "予約ID（任意）", max_chars=10, placeholder="QRV-XXXXXX", key=forms.key(key, "reservation")
+            "予約ID（任意）", max_chars=common.code_max(), placeholder="QRV-XXXXXX", key=forms.key(key, "reservation")
         ).strip(),
         "received_at": forms.moment(forms.key(key, "received"), "受付日時"),
         "first_responded_at": common.moment(forms.key(key, "responded"), "初回応答日時", None, optional=True),

@@ -1,0 +1,71 @@
+"""A form field's facts as the service states them: its label, length and choices, read from its register's
+vocabulary (GET …/vocabulary `fields`, by table and column; service/fields.py declares them on the columns). A page
+keeps only layout: where the widget goes, its key, its value and its placeholder.
+
+    st.text_input(**fields.text("loaners", "loaners_device", "asset_number"), key=...)   # label and max_chars
+    st.checkbox(fields.field("crm", "crm_agency", "is_active").label, key=...)
+    fields.field("loaners", "loaners_model", "category").choices                          # code -> words, in order
+
+The vocabulary is a cached read (api.read) like every other, so a page asking for ten fields calls the API once.
+"""
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import Any
+
+from dashboards import api, crm_api, entry_logs_api, fleet_api, loaners_api, reservations_api
+
+SEARCH_MAX_CHARS = 100  # a list's search text, as the API takes it (service/schemas.py QueryText): no column's
+VOCABULARIES: Mapping[str, Callable[[], dict]] = {
+    "platform": api.vocabulary,
+    "fleet": fleet_api.vocabulary,
+    "reservations": reservations_api.vocabulary,
+    "loaners": loaners_api.vocabulary,
+    "crm": crm_api.vocabulary,
+    "entry_logs": entry_logs_api.vocabulary,
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column as a form shows and checks it."""
+
+    label: str
+    max_chars: int | None = None
+    choices: dict[str, str] = dataclass_field(default_factory=dict)  # code -> words, in display order
+    pattern: str = ""  # the rule its text follows (a Python regular expression), "" for none
+    pattern_words: str = ""  # and that rule in words
+    multi_line: bool = False
+
+    def text(self) -> dict[str, Any]:
+        """A text widget's label and length: st.text_input(**field.text(), key=...)."""
+        return {"label": self.label, "max_chars": self.max_chars}
+
+    def matches(self, value: str) -> bool:
+        """The value follows the field's rule (a field without one takes any text)."""
+        return not self.pattern or re.match(self.pattern, value) is not None
+
+
+def field(register: str, table: str, column: str) -> Field:
+    """The column's facts from its register's vocabulary (register: "platform" or a domain, e.g. "loaners")."""
+    served = VOCABULARIES[register]()["fields"][table][column]
+    return Field(
+        label=served["label"],
+        max_chars=served.get("max_length"),
+        choices=dict(served.get("choices") or {}),
+        pattern=served.get("pattern", ""),
+        pattern_words=served.get("pattern_words", ""),
+        multi_line=bool(served.get("multi_line")),
+    )
+
+
+def text(register: str, table: str, column: str) -> dict[str, Any]:
+    """A text widget's label and max_chars for the column: st.text_input(**fields.text(...), key=...)."""
+    return field(register, table, column).text()
+
+
+def search(label: str) -> dict[str, Any]:
+    """A list's search box (the API's search text, not a column): st.text_input(**fields.search("検索"), key=...)."""
+    return {"label": label, "max_chars": SEARCH_MAX_CHARS}
