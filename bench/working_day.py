@@ -83,6 +83,7 @@ from worker_fairness import start_workers
 
 REAL_HEARTBEAT_SECONDS = 300  # the fleet's default interval (service/config.py)
 REAL_OFFLINE_GRACE_SECONDS = 60  # and its default grace on each interval (fleet_offline_grace_seconds)
+REAL_INGEST_GAP_SECONDS = 120  # and how long the intake may be silent before it counts as stalled
 TERMINALS_PER_USER = 20  # simulated agents one Locust user plays, in turn
 OFFLINE_AT, FAULTS_AT, PEAK_UNTIL, ARRIVALS_UNTIL = 0.4, 0.5, 0.2, 0.1  # fractions of the day
 STATION_SCAN_SECONDS = {"peak": 6.0, "day": 30.0}  # a station's real seconds between scans (morning peak, the rest)
@@ -898,9 +899,11 @@ def main() -> None:
     args = parser.parse_args()
 
     load_at_start = load_average()
-    # the offline rule's grace at the day's pace, like the intervals: 200 terminals silenced at 40 % of the day are
-    # past two intervals + grace well before its end (the real 60 s would take 60 % of a 300 s day)
+    # the offline rule's grace and the intake's stall window at the day's pace, like the intervals: 200 terminals
+    # silenced at 40 % of the day are past two intervals + grace well before its end (the real 60 s grace would take
+    # 60 % of a 300 s day)
     os.environ["APP_FLEET_OFFLINE_GRACE_SECONDS"] = str(round(REAL_OFFLINE_GRACE_SECONDS / args.pace))
+    os.environ["APP_FLEET_INGEST_GAP_SECONDS"] = str(round(REAL_INGEST_GAP_SECONDS / args.pace))
     data_dir = temp_dir("daicho-bench-day-")
     with ExitStack() as cleanup:  # whatever was started is stopped, also when a later step fails
         cleanup.callback(remove, data_dir)
