@@ -56,13 +56,16 @@ def get_by_code(db: Session, code: str) -> Reservation:
     return reservation
 
 
-def _future(desired_at: datetime, now: datetime) -> datetime:
+def bookable_time(db: Session, service: ServiceType, desired_at: datetime, now: datetime) -> datetime:
+    """The one check of a reservation's time, whether it is taken or moved: in the future, and some listed shop
+    offering the service is open for it (hours.require_open); else 422 with the reason. Returns it in UTC."""
     desired_at = desired_at.astimezone(UTC)
     if desired_at <= now:
         raise ValidationFailed(
             labels.PAST_TIME.format(when=messages.when_text(desired_at)),
             details={"field": "desired_at", "rule": "future"},
         )
+    hours.require_open(catalog.call_list(db, service.id), service.duration_minutes, desired_at)
     return desired_at
 
 
@@ -76,8 +79,7 @@ def create_reservation(
         raise ValidationFailed(
             "指定されたサービスは存在しません", details={"field": "service_type_id", "rule": "unknown_service"}
         )
-    desired_at = _future(data.desired_at, now)
-    hours.require_open(catalog.call_list(db, service.id), service.duration_minutes, desired_at)
+    desired_at = bookable_time(db, service, data.desired_at, now)
     reservation = Reservation(
         code=new_code(db),
         requester_name=data.requester_name,
@@ -356,9 +358,9 @@ def edit(db: Session, *, reservation: Reservation, data: ReservationUpdate, acto
             details={"reservation": reservation.code, "status": reservation.status},
         )
     changes = {name: value for name, value in data.model_dump(exclude_unset=True).items() if value is not None}
-    if "desired_at" in changes:
-        changes["desired_at"] = _future(changes["desired_at"], now)
-    moved = changes.get("desired_at", reservation.desired_at) != reservation.desired_at
+    moved = "desired_at" in changes and changes["desired_at"] != reservation.desired_at
+    if moved:  # checked as when it was taken; the time it already has is not checked again
+        changes["desired_at"] = bookable_time(db, reservation.service_type, changes["desired_at"], now)
     if moved:
         changes["cancel_deadline_at"] = messages.cancel_deadline(changes["desired_at"])
     before_amount = reservation.amount

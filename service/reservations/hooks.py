@@ -9,7 +9,7 @@ from service.database import utcnow
 from service.outbox.delivery import failure_text, on_failed, on_sent
 from service.outbox.inbound import register_inbound_handler
 from service.outbox.models import InboundEvent, OutboxMessage
-from service.reservations import calls, operations, payments
+from service.reservations import calls, holds, operations, payments
 from service.reservations.messages import DOMAIN, referenced_id
 from service.reservations.models import Reservation
 
@@ -72,8 +72,12 @@ def _checkout_completed(db: Session, event: InboundEvent) -> None:
 
 
 @on_failed(DOMAIN, "sms")
-def _sms_failed(db: Session, message: OutboxMessage) -> None:
-    """§2.2.2: an SMS to the requester failed on every retry."""
+@on_failed(DOMAIN, "email")
+def _message_failed(db: Session, message: OutboxMessage) -> None:
+    """§2.2.2: an SMS to the requester failed on every retry; a payment link that reached nobody (SMS or e-mail)
+    puts the hold on the operator's clock (holds.link_reached_nobody)."""
+    if holds.link_reached_nobody(db, message, utcnow()) or message.ref_type != "sms":
+        return
     reservation = db.get(Reservation, referenced_id(message))
     if reservation is not None:
         operations.open_operation(

@@ -217,6 +217,7 @@ REASONS = {
     "all_declined": "提携店リスト全店舗（2周）で予約が取れませんでした",
     "payment_link_sent": "決済リンクをSMSで送信",
     "payment_expired": "決済リンク送信後{minutes}分以内に決済が完了しませんでした",
+    "link_reached_nobody": "決済リンクを依頼者に届けられないまま、運営担当者の対応期限を過ぎました",
     "paid": "決済完了（Stripe Webhook）",
     "paid_while_expiring": "期限切れ処理中に決済が完了したため支払い済みとして扱います",
     "completed": "予約日時を過ぎました",
@@ -241,6 +242,10 @@ ONE_OFF_OR_LISTED = "提携店リストの店舗か、リスト外の店舗の�
 MCP_CREATED = "ご予約リクエストを受け付けました。提携店に確認のうえ、SMSでご連絡します。"
 CANCEL_DEADLINE_PASSED = "キャンセル期限を過ぎています。カスタマーサポートまでご連絡ください"
 HOLD_TIMED_OUT = "決済期限切れで予約が成立しなかったため、対応は不要です"
+LINK_REACHED_NOBODY = (
+    "決済リンクを依頼者に届けられませんでした（{failure}）。依頼者に電話してメールアドレスを確認し、"
+    "{deadline}までに決済リンクをメールで再送してください。再送がなければ決済期限切れとなります"
+)
 CANCEL_DONE = "ご予約をキャンセルしました。"
 # An MCP request sent again (the same idempotency_key, or the same booking within minutes): nothing was done twice.
 MCP_REPEATED = "同じご依頼をすでに受け付けています（新たな予約・処理は行っていません）。"

@@ -2,8 +2,10 @@
 
 The service's window (APP_RESERVATIONS_PAYMENT_WINDOW_SECONDS, 10 minutes) starts when the link reaches the requester
 (the first SMS or email carrying it is delivered), so a link whose SMS failed waits for an operator to send it again by
-SMS or email. The Checkout Session is created for Stripe's longest expiry and the sweeper expires it itself when the
-window has passed: the payment goes to `expiring` and an outbox message asks the provider to expire the session. A
+SMS or email; one that reached nobody waits on the operator's clock, expiring at the operation's target time unless
+it is sent again (holds.link_reached_nobody). The Checkout Session is created for Stripe's longest expiry and the
+sweeper expires it itself when the window has passed: the payment goes to `expiring` and an outbox message asks the
+provider to expire the session. A
 payment that completes while expiring (the webhook arrives first, or the provider answers that the session is already
 complete) counts as paid; a payment completed after the window is refunded. Expiry and refunds are outbox messages of
 channel payment_link with payload["action"] "expire" / "refund", so they are retried, deduplicated and never done
@@ -157,14 +159,18 @@ def _validity(payment: Payment) -> dict[str, Any]:
 
 
 def link_delivered(db: Session, message: OutboxMessage) -> None:
-    """An SMS or email carrying a payment link was delivered: the first delivery starts the service's window."""
+    """An SMS or email carrying a payment link was delivered: the first delivery starts the service's window (also
+    for a link that had reached nobody and waited on the operator's clock, holds.link_reached_nobody)."""
     payment_id = (message.payload or {}).get("payment_id")
     payment = db.get(Payment, int(payment_id)) if payment_id else None
     if payment is None:
         return
-    locked(db, payment.reservation_id)
+    reservation = locked(db, payment.reservation_id)
     db.refresh(payment)
-    if payment.status == "open" and payment.expires_at is None and message.sent_at is not None:
+    if payment.status != "open" or message.sent_at is None:
+        return
+    earlier = [copy for copy in holds.link_copies(db, reservation, payment.id, ("sent",)) if copy != message.id]
+    if not earlier:
         payment.expires_at = message.sent_at + window()
 
 
@@ -250,7 +256,8 @@ def finish_expiry(db: Session, payment: Payment, reservation: Reservation, now: 
     payment.expired_at = now
     if reservation.status != "awaiting_payment" or replaced(db, payment):
         return
-    minutes = window_minutes()
+    reached = holds.link_copies(db, reservation, payment.id, ("sent",))
+    reason = labels.REASONS["payment_expired"].format(minutes=window_minutes())
     holds.release(db, reservation, resolution=labels.HOLD_TIMED_OUT, by=SYSTEM_ACTOR.label, now=now)
     transition(
         db,
@@ -258,7 +265,7 @@ def finish_expiry(db: Session, payment: Payment, reservation: Reservation, now: 
         "payment_timeout",
         actor=SYSTEM_ACTOR,
         now=now,
-        reason=labels.REASONS["payment_expired"].format(minutes=minutes),
+        reason=reason if reached else labels.REASONS["link_reached_nobody"],
         provider_ids={"checkout_session_id": payment.checkout_session_id},
     )
     messages.sms_to_requester(

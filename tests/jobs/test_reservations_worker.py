@@ -1,12 +1,15 @@
 """The reservations workflow through a real Celery worker: a booking committed by the API side is called, accepted,
 sent a payment link and, when nobody pays, expired by the sweeper task; the nightly summary and the alerts run too."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from jobs.reservations import check_operations, summarize_months, sweep_deadlines
 from service.database import session_scope, utcnow
-from service.reservations.models import MonthlyStat, Payment, Reservation
+from service.reservations import sweeper
+from service.reservations.models import ManualOperation, MonthlyStat, Payment, Reservation
 from tests.service.reservations.conftest import book, make_service, make_shop, messages
 from tests.support.waiting import wait_until
 
@@ -55,3 +58,31 @@ def test_a_booking_is_called_linked_and_expired_by_the_worker(db, start_worker):
             return session.scalar(select(func.count()).select_from(MonthlyStat).where(MonthlyStat.dimension == "total"))
 
     wait_until(summarized, timeout=30, message="the nightly summary")
+
+
+def undelivered_deadline(code: str):
+    """The open link's expiry once it reached nobody (holds.link_reached_nobody), else None."""
+    with session_scope() as db:
+        return db.scalar(
+            select(Payment.expires_at).join(Reservation).where(Reservation.code == code, Payment.status == "open")
+        )
+
+
+def test_a_link_that_reached_nobody_is_put_on_the_operators_clock_by_the_worker_and_timed_out(db, start_worker):
+    """The worker gives up on the link's SMS (a phone that takes no SMS, no e-mail): the hold expires at the urgent
+    operation's target time instead of waiting for ever, and the sweep then times it out."""
+    service = make_service(db)
+    make_shop(db, "提携店1", [service], order=1)
+    db.commit()
+    start_worker(APP_SANDBOX_VOICE_ODDS="accept=1")
+    code = book(service.id, phone="+15005550009", email="")
+
+    wait_until(lambda: undelivered_deadline(code), timeout=60, message="the link's SMS to fail and the clock to start")
+    deadline = undelivered_deadline(code)
+    with session_scope() as session:
+        reason = session.scalar(select(ManualOperation.reason).join(Reservation).where(Reservation.code == code))
+    assert reason.startswith("決済リンクを依頼者に届けられませんでした") and status_of(code) == "awaiting_payment"
+    with session_scope() as session:  # the sweep as the beat runs it once that time has come
+        for step in sweeper.STEPS.values():
+            step(session, now=deadline + timedelta(seconds=1))
+    wait_until(reaches(code, "payment_timeout"), timeout=60, message="the worker to expire the link")

@@ -2,7 +2,8 @@
 
 Outcomes are deterministic by recipient:
 - Twilio's magic test numbers (+15005550001 invalid, ...02 cannot route, ...03 no permission, ...04 blocked,
-  ...09 not SMS-capable) and any recipient containing "invalid" fail permanently;
+  ...09 not SMS-capable) on the channels that reach a phone (SMS, calls; a payment link made for a requester known
+  by phone only is not sent to it) and any recipient containing "invalid" fail permanently;
 - a recipient containing "flakyN" (e.g. flaky2@example.jp, #flaky1) or a number +1500555080N fails
   transiently on its first N attempts, then goes through;
 - a voice call's answer is payload["sandbox_outcome"] when given, else drawn from APP_SANDBOX_VOICE_ODDS
@@ -52,6 +53,7 @@ MAGIC_NUMBERS = {
     "+15005550009": "number is not SMS-capable",
 }
 INVALID_NUMBERS = frozenset({"+15005550001", "+15005550009"})  # the recipient's number, as Twilio's 21211 and 21614
+PHONE_CHANNELS = ("sms", "voice")
 FLAKY_PHONE_PREFIX = "+1500555080"
 FLAKY_MARKER = re.compile(r"flaky(\d+)")
 DEDUPING_CHANNELS = frozenset({"email", "payment_link", "voice"})  # Message-ID, Stripe's and the voice API's keys
@@ -83,7 +85,7 @@ def flaky_failures(recipient: str) -> int:
 
 
 def simulated_failure(message: Outgoing) -> Exception | None:
-    if message.recipient in MAGIC_NUMBERS:
+    if message.recipient in MAGIC_NUMBERS and message.channel in PHONE_CHANNELS:
         refused = InvalidRecipientError if message.recipient in INVALID_NUMBERS else PermanentDeliveryError
         return refused(f"sandbox: {MAGIC_NUMBERS[message.recipient]}")
     if "invalid" in message.recipient:

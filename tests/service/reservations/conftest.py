@@ -7,7 +7,8 @@ the worker does, so the workflow is exercised end to end without a worker proces
 import json
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import stripe
@@ -92,6 +93,11 @@ def book(service_id: int, *, days: float = 5, phone="090-1234-5678", email="gues
     )
     with session_scope() as db:
         return booking.create_reservation(db, data=data, client=None, actor=AI, now=utcnow()).code
+
+
+def japan_day(days: int, hour: int = 14) -> datetime:
+    """An hour (14:00) Japan time, some days ahead."""
+    return datetime.combine(date.today() + timedelta(days=days), time(hour), tzinfo=ZoneInfo("Asia/Tokyo"))
 
 
 def deliver_due(*, now: datetime | None = None, channel: str | None = None, rounds: int = 20) -> int:

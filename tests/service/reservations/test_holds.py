@@ -15,7 +15,8 @@ from service.outbox.models import OutboxMessage
 from service.outbox.providers.sandbox import read_sandbox_log
 from service.reservations import calls as calling
 from service.reservations import labels
-from service.reservations.models import CallAttempt, ManualOperation, Reservation, Shop
+from service.reservations.messages import when_text
+from service.reservations.models import CallAttempt, ManualOperation, Reservation, ReservationEvent, Shop
 from tests.service.reservations.conftest import (
     answer_calls,
     book,
@@ -96,6 +97,75 @@ def test_the_window_passing_expires_the_link_withdraws_what_still_waits_and_clos
         assert [(o.status, o.resolution) for o in queue] == [("resolved", labels.HOLD_TIMED_OUT)]
     sweep(reservation_of(code).desired_at - timedelta(hours=12))
     assert reminders(code) == []
+
+
+UNREACHABLE = "+15005550009"  # Twilio's magic number that cannot take SMS (a landline): every SMS to it fails
+
+
+def last_event(code: str) -> tuple[str | None, str, str]:
+    with session_scope() as db:
+        event = db.scalar(
+            select(ReservationEvent)
+            .join(Reservation)
+            .where(Reservation.code == code)
+            .order_by(ReservationEvent.id.desc())
+        )
+        return event.from_status, event.to_status, event.reason
+
+
+def queue_of(code: str) -> list[ManualOperation]:
+    with session_scope() as db:
+        return list(db.scalars(select(ManualOperation).join(Reservation).where(Reservation.code == code)))
+
+
+def link_to_nobody(catalog) -> str:
+    """A shop said yes to a requester whose phone takes no SMS and who gave no e-mail: the payment link (and the
+    confirmation before it) failed on every retry, and no copy of the link is on its way. Its id."""
+    code = book(catalog["service_id"], days=3, phone=UNREACHABLE, email="")
+    deliver_due()
+    assert state(code) == "awaiting_payment" and [m.status for m in link_sms(code)] == ["failed"]
+    return code
+
+
+def test_a_link_that_reached_nobody_waits_on_the_operators_clock_then_the_hold_times_out(client, db, catalog):
+    started = utcnow()
+    code = link_to_nobody(catalog)
+    deadline = payment_of(code).expires_at  # the urgent operation's target time (30 min): the window never started
+    assert started + timedelta(minutes=30) <= deadline <= utcnow() + timedelta(minutes=30)
+    [operation] = queue_of(code)  # the confirmation's SMS failure, now saying what the link needs, and by when
+    assert (operation.op_type, operation.priority, operation.status) == ("sms_failed", "urgent", "open")
+    assert operation.due_at <= deadline  # opened when the confirmation failed, moments before
+    assert operation.reason.startswith("決済リンクを依頼者に届けられませんでした（")
+    assert f"{when_text(deadline)}までに決済リンクをメールで再送してください" in operation.reason
+
+    sweep(deadline - timedelta(seconds=1))
+    assert state(code) == "awaiting_payment" and payment_of(code).status == "open"
+    later = deadline + timedelta(seconds=1)
+    sweep(later)
+    deliver_due(now=later)
+    assert state(code) == "payment_timeout" and payment_of(code).status == "expired"
+    closed = [(o.status, o.resolution) for o in queue_of(code) if o.id == operation.id]
+    assert closed == [("resolved", labels.HOLD_TIMED_OUT)]  # (the timeout's own SMS fails too: §2.2.2 opens anew)
+    assert last_event(code) == ("awaiting_payment", "payment_timeout", labels.REASONS["link_reached_nobody"])
+    assert [m.recipient for m in messages("email") if code in m.subject and "キャンセル" in m.subject] == [
+        "shop1@example.jp"
+    ]  # the shop's slot is given back
+
+
+def test_a_link_sent_again_by_email_in_time_gets_the_whole_window_from_its_delivery(client, db, catalog):
+    operator = headers_for(db, "operator")
+    code = link_to_nobody(catalog)
+    path = f"/api/reservations/reservations/{code}"
+    assert client.patch(path, json={"requester_email": "found@example.jp"}, headers=operator).status_code == 200
+    resent = client.post(f"{path}/payment-link", json={"channel": "email"}, headers=operator)
+    assert resent.status_code == 200, resent.text
+    deliver_due()
+    [mail] = [m for m in messages("email", code) if (m.payload or {}).get("payment_id")]
+    assert mail.status == "sent" and mail.recipient == "found@example.jp"
+    payment = payment_of(code)
+    assert payment.expires_at == mail.sent_at + timedelta(seconds=get_settings().reservations_payment_window_seconds)
+    assert pay(client, payment.checkout_session_id).status_code == 200
+    assert state(code) == "confirmed"
 
 
 def reminder_waiting(client, catalog) -> tuple[str, Reservation, OutboxMessage]:

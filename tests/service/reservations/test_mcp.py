@@ -4,8 +4,7 @@ reservations only."""
 
 import asyncio
 import json
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, time, timedelta
 
 import httpx
 import httpx2
@@ -17,7 +16,7 @@ from sqlalchemy import select, text
 from service.database import get_engine, session_scope, utcnow
 from service.reservations import clients
 from service.reservations.models import CallAttempt, Reservation, Shop
-from tests.service.reservations.conftest import TESTER, count, make_mcp_client, messages, state
+from tests.service.reservations.conftest import TESTER, count, japan_day, make_mcp_client, messages, state
 from tests.support.database import unreachable_database
 
 INITIALIZE = {
@@ -125,11 +124,6 @@ async def test_bad_input_is_an_error_in_the_api_shape_and_books_nothing(live_api
         assert missing["code"] == "not_found"
     with session_scope() as db:
         assert db.scalar(select(Reservation.id)) is None
-
-
-def japan_day(days: int) -> datetime:
-    """14:00 Japan time, some days ahead."""
-    return datetime.combine(date.today() + timedelta(days=days), time(14), tzinfo=ZoneInfo("Asia/Tokyo"))
 
 
 async def test_answers_give_each_time_with_its_offset_and_in_words_and_refuse_a_time_with_the_reason(

@@ -1,7 +1,7 @@
 """The manual-operation queue and the operators' actions on reservations, through the API: who may act, what each
 action does to the reservation, its operations and the audit log, and what is refused (409 with from/to)."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -9,13 +9,14 @@ from service.audit.models import AuditEntry
 from service.database import session_scope, utcnow
 from service.reservations import labels, sweeper
 from service.reservations.messages import cancel_token
-from service.reservations.models import ManualOperation, Note
+from service.reservations.models import ManualOperation, Note, Reservation, Shop
 from tests.service.reservations.conftest import (
     answer_calls,
     book,
     count,
     deliver_due,
     headers_for,
+    japan_day,
     messages,
     pay,
     payment_of,
@@ -217,6 +218,45 @@ def test_editing_a_reservation_is_audited_and_a_past_date_is_refused(client, db,
     with session_scope() as db2:
         entry = db2.scalar(select(AuditEntry).where(AuditEntry.action == "update_reservation"))
         assert set(entry.changes) == {"details", "requester_phone"}
+
+
+def test_a_moved_time_is_checked_as_a_new_booking_is_and_a_refusal_changes_nothing(client, db, catalog):
+    """Item 2 for edits: the operator's new time passes the same check as a booking (booking.bookable_time)."""
+    operator = headers_for(db, "operator")
+    code = book(catalog["service_id"], days=5)
+    deliver_due()
+    with session_scope() as db2:
+        for shop_id in catalog["shop_ids"]:
+            shop = db2.get_one(Shop, shop_id)
+            shop.opens_at, shop.closes_at = time(10), time(19)
+        booked = db2.scalar(select(Reservation).where(Reservation.code == code))
+        was = (booked.desired_at, booked.cancel_deadline_at)
+    sms_before, audited_before = len(messages("sms", code)), count(AuditEntry)
+    path = f"/api/reservations/reservations/{code}"
+
+    past = client.patch(path, json={"desired_at": "2020-01-01T10:00:00+09:00"}, headers=operator)
+    late = japan_day(6, hour=18)  # two hours of cleaning from 18:00 end after closing
+    closed = client.patch(path, json={"desired_at": late.isoformat(), "details": "18時から"}, headers=operator)
+
+    assert past.status_code == 422 and past.json()["error"]["details"] == {"field": "desired_at", "rule": "future"}
+    assert past.json()["error"]["message"].startswith("ご希望の日時（2020年1月1日（水）10:00）はすでに過ぎています")
+    assert closed.status_code == 422
+    assert closed.json()["error"]["details"] == {"field": "desired_at", "rule": "shop_hours"}
+    reason = closed.json()["error"]["message"]
+    assert "〜20:00）" in reason and "営業時間: 10:00〜19:00" in reason
+    with session_scope() as db2:
+        kept = db2.scalar(select(Reservation).where(Reservation.code == code))
+        assert (kept.desired_at, kept.cancel_deadline_at) == was and kept.details == "3LDK 水回り"
+    assert count(AuditEntry) == audited_before and len(messages("sms", code)) == sms_before
+
+    open_then = japan_day(6)
+    moved = client.patch(path, json={"desired_at": open_then.isoformat()}, headers=operator)
+    assert moved.status_code == 200, moved.text
+    assert datetime.fromisoformat(moved.json()["desired_at"]) == open_then
+    with session_scope() as db2:
+        entry = db2.scalar(select(AuditEntry).where(AuditEntry.action == "update_reservation"))
+        assert set(entry.changes) == {"desired_at", "cancel_deadline_at"}
+    assert len(messages("sms", code)) == sms_before + 1  # the new date, told by SMS
 
 
 def test_support_notes_and_opens_an_operation_but_cannot_act(client, db, catalog):
