@@ -14,7 +14,6 @@ PAGE = "fleet_customers"
 PICKER = f"{PAGE}_selected"
 NEW = f"{PAGE}_new"  # the create form
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-FIELDS = ("company_name", "contact_person", "contact_email", "contact_phone", "contract_type")
 IMPORT_POLL_SECONDS = 1
 IMPORT_KEY = f"{PAGE}_import_id"
 # Within 1440 px (fleet_common.TABLE_WIDTH_PX): the contacts support needs; 登録日時 left the list to make room.
