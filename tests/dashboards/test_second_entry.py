@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import pytest
 import streamlit as st
 import time_machine
 from sqlalchemy import func, select
@@ -44,6 +45,9 @@ from service.reservations import models as reservations
 from tests.dashboards.conftest import open_page
 from tests.dashboards.test_create_forms import forms_that_start_again
 from tests.support.history import restore_history
+
+# a page suite runs in one pass (tests/conftest.py): this one in the SQLite pass, which ends sooner without it
+pytestmark = pytest.mark.embedded_only
 
 
 @dataclass(frozen=True)
