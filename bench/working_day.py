@@ -82,8 +82,6 @@ from tenant_isolation import roster_csv
 from worker_fairness import start_workers
 
 REAL_HEARTBEAT_SECONDS = 300  # the fleet's default interval (service/config.py)
-REAL_OFFLINE_GRACE_SECONDS = 60  # and its default grace on each interval (fleet_offline_grace_seconds)
-REAL_INGEST_GAP_SECONDS = 120  # and how long the intake may be silent before it counts as stalled
 TERMINALS_PER_USER = 20  # simulated agents one Locust user plays, in turn
 OFFLINE_AT, FAULTS_AT, PEAK_UNTIL, ARRIVALS_UNTIL = 0.4, 0.5, 0.2, 0.1  # fractions of the day
 STATION_SCAN_SECONDS = {"peak": 6.0, "day": 30.0}  # a station's real seconds between scans (morning peak, the rest)
@@ -590,6 +588,23 @@ def stop_process(process: subprocess.Popen) -> None:
             process.wait()
 
 
+def agent_interval(args: argparse.Namespace) -> int:
+    """The agents' heartbeat interval at the day's pace."""
+    return max(1, round(REAL_HEARTBEAT_SECONDS / args.pace))
+
+
+def offline_grace(args: argparse.Namespace) -> int:
+    """The offline rule's grace at the day's pace, like the intervals, down to the least the settings accept (two
+    intervals + grace at least the intake's stall window, which stays real: the heartbeat batches flush on their own
+    clock), so the terminals silenced at 40 % of the day are offline well before its end."""
+    from service.config import FLEET_MIN_INTERVAL_SECONDS, Settings
+
+    defaults = {name: spec.default for name, spec in Settings.model_fields.items()}
+    missed, gap = defaults["fleet_offline_missed_intervals"], defaults["fleet_ingest_gap_seconds"]
+    least = -(-gap // missed) - min(FLEET_MIN_INTERVAL_SECONDS, agent_interval(args))
+    return max(round(defaults["fleet_offline_grace_seconds"] / args.pace), least)
+
+
 def seed(args: argparse.Namespace) -> dict:
     """The demo, the agents' terminals (--offline of them at one customer, every interval at the day's pace), the AI
     clients' MCP key and the admin's grantee; returns what the roles need."""
@@ -616,7 +631,7 @@ def seed(args: argparse.Namespace) -> dict:
         db.add_all(customers)
         db.flush()
         tokens = [f"tct_day_{i:06d}" for i in range(args.agents)]
-        interval = max(1, round(REAL_HEARTBEAT_SECONDS / args.pace))
+        interval = agent_interval(args)
         rows = [
             {
                 "serial_number": f"DAY-{i:06d}",
@@ -899,11 +914,7 @@ def main() -> None:
     args = parser.parse_args()
 
     load_at_start = load_average()
-    # the offline rule's grace and the intake's stall window at the day's pace, like the intervals: 200 terminals
-    # silenced at 40 % of the day are past two intervals + grace well before its end (the real 60 s grace would take
-    # 60 % of a 300 s day)
-    os.environ["APP_FLEET_OFFLINE_GRACE_SECONDS"] = str(round(REAL_OFFLINE_GRACE_SECONDS / args.pace))
-    os.environ["APP_FLEET_INGEST_GAP_SECONDS"] = str(round(REAL_INGEST_GAP_SECONDS / args.pace))
+    os.environ["APP_FLEET_OFFLINE_GRACE_SECONDS"] = str(offline_grace(args))
     data_dir = temp_dir("daicho-bench-day-")
     with ExitStack() as cleanup:  # whatever was started is stopped, also when a later step fails
         cleanup.callback(remove, data_dir)

@@ -4,7 +4,8 @@
    commits it with an OutboxAttempt before anything is sent; a concurrent claimer updates no row and stops.
 2. The provider is called with no transaction open.
 3. A new transaction records the outcome, guarded by the claim token: sent, a retry with capped exponential
-   backoff, or failed. Domain hooks registered with on_sent/on_failed run in that same transaction.
+   backoff, or failed; a transient database fault while recording is retried (job_failures.retrying), since a lost
+   answer would mean sending again. Domain hooks registered with on_sent/on_failed run in that same transaction.
 """
 
 import logging
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from service.config import Settings, get_settings
 from service.database import affected_rows
+from service.job_failures import retrying
 from service.outbox import attachments as files
 from service.outbox import labels
 from service.outbox.models import OutboxAttempt, OutboxMessage
@@ -293,5 +295,11 @@ def deliver(
     started = time.monotonic()
     result = _call_provider(claim.outgoing, settings)
     finished_at = now + timedelta(seconds=time.monotonic() - started)
-    with db_factory() as db:
-        return _record_outcome(db, claim, result, finished_at, settings)
+
+    def record() -> DeliveryOutcome:
+        with db_factory() as db:
+            return _record_outcome(db, claim, result, finished_at, settings)
+
+    # the provider has answered: losing its answer to a database blip would send the message again once the lease
+    # expires (an SMS twice), so recording it is retried like a job's unit of work
+    return retrying(record, f"outbox.deliver message_id={message_id}")

@@ -5,9 +5,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
-from service.database import session_scope, utcnow
+from service.database import get_engine, session_scope, utcnow
 from service.outbox.delivery import backoff_seconds, deliver, dispatch_due, on_failed, on_sent
 from service.outbox.models import OutboxAttempt, OutboxMessage
 from service.outbox.providers import Outgoing, provider_for
@@ -250,3 +250,37 @@ def test_a_failing_hook_is_noted_but_does_not_undo_the_delivery(settings):
     assert "hook" in row.last_error and "hook bug" in row.last_error
     with session_scope() as db:
         assert db.scalar(select(OutboxMessage).where(OutboxMessage.body == "never committed")) is None
+
+
+@pytest.fixture
+def connection_dropped_once_while_recording(backend):
+    """PostgreSQL ends the session that first marks a message sent, in the middle of its statement (the sequence is
+    outside any transaction, so only the first recording is dropped)."""
+    if backend != "postgres":
+        pytest.skip("a dropped connection is made with pg_terminate_backend: PostgreSQL only")
+    statements = (
+        "CREATE SEQUENCE drop_once",
+        "CREATE FUNCTION drop_own_connection_once() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF nextval('drop_once') = 1 THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF; RETURN NEW; END $$",
+        "CREATE TRIGGER drop_own_connection_once BEFORE UPDATE OF status ON outbox_message FOR EACH ROW "
+        "WHEN (NEW.status = 'sent') EXECUTE FUNCTION drop_own_connection_once()",
+    )
+    with get_engine().begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+    yield
+    with get_engine().begin() as conn:
+        conn.execute(text("DROP TRIGGER drop_own_connection_once ON outbox_message"))
+        conn.execute(text("DROP FUNCTION drop_own_connection_once()"))
+        conn.execute(text("DROP SEQUENCE drop_once"))
+
+
+def test_an_answer_recorded_during_a_database_blip_is_recorded_again_not_sent_again(
+    settings, connection_dropped_once_while_recording
+):
+    message_id = enqueue_committed(channel="sms", recipient="090-1234-5678", subject="")
+
+    assert run(message_id, settings).outcome == "sent"
+
+    assert [line["outcome"] for line in read_sandbox_log(settings, "sms")] == ["sent"]
+    assert (read(message_id).status, outcomes(message_id)) == ("sent", ["sent"])
