@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -74,12 +74,12 @@ class Target:
     values_for: Callable[[str], Mapping[str, Words]] | None = None  # value words that depend on the target id
     table: str = ""  # its table: the words and choices its columns declare (service/fields.py) are its own too
 
-    @property
+    @cached_property  # read for every field of every entry shown: merged once
     def words(self) -> Words:
         """Its fields' words: those its table's columns declare, and its own."""
         return {**table_words(self.table), **self.fields} if self.table else self.fields
 
-    @property
+    @cached_property
     def value_words(self) -> Mapping[str, Words]:
         return {**table_choices(self.table), **self.values} if self.table else self.values
 
@@ -100,7 +100,7 @@ class Vocabulary:
     def action(self, code: str) -> str | None:
         return self.actions.get(code) or COMMON_ACTIONS.get(code)
 
-    @property
+    @cached_property
     def words(self) -> Words:
         """Its fields' words: its own, then those its tables' columns declare (the first table naming one)."""
         return {**table_words(*self.tables), **self.fields}
