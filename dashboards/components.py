@@ -153,13 +153,13 @@ def computed_stamp(computed_at: str | None, job: str = "毎晩の集計") -> Non
     st.caption(f"集計日時: {when}（{job}）")
 
 
-def linked_filters(page_key: str, widgets: Mapping[str, tuple[str, Callable[[str], Any]]]) -> None:
+def linked_filters(page_key: str, widgets: Mapping[str, tuple[str, Callable[[str], Any]]]) -> dict[str, str]:
     """Set a list's filter widgets from the page's query (a figure card's link: ?overdue=true&open_only=true): each
     query parameter named in `widgets` (parameter -> (widget key, reading)) is set once per distinct query, so the
-    person can change the filters afterwards."""
+    person can change the filters afterwards. Returns the query just applied ({} when there is none, or it was)."""
     query = {name: st.query_params[name] for name in widgets if name in st.query_params}
     if not query or st.session_state.get(f"{page_key}_linked_query") == query:
-        return
+        return {}
     st.session_state[f"{page_key}_linked_query"] = query
     for name, text in query.items():
         key, read = widgets[name]
@@ -167,6 +167,7 @@ def linked_filters(page_key: str, widgets: Mapping[str, tuple[str, Callable[[str
             st.session_state[key] = read(text)
         except ValueError:
             continue  # an address edited by hand: that filter stays as it was
+    return query
 
 
 def day(text: str) -> date:

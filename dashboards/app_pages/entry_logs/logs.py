@@ -65,10 +65,9 @@ LINKED: dict[str, tuple[str, Callable[[str], Any]]] = {
 def apply_link() -> None:
     """A figure card's link (?from=…&to=…&entryType=…&nurseryId=…) fills the filter card and applies it at once, as
     if 検索 had been pressed: the list shows the card's rows and its total is the card's number."""
-    query = {name: st.query_params[name] for name in LINKED if name in st.query_params}
-    if not query or st.session_state.get(f"{PAGE}_linked_query") == query:
+    query = components.linked_filters(PAGE, LINKED)
+    if not query:
         return
-    components.linked_filters(PAGE, LINKED)
     nursery = query.get("nurseryId", "")
     st.session_state[APPLIED_KEY] = {
         "from": query.get("from"),
