@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from service import fields
 from service.exports import Column, ListExport, declared, entities, field, labelled
 from service.fleet import alerts, customers, firmware, incidents, labels, terminals
-from service.fleet.models import Customer, FirmwareRelease, Incident, Rollout, Terminal
+from service.fleet.models import Alert, Customer, FirmwareRelease, Incident, Rollout, Terminal
 from service.fleet.schemas import RolloutRead, TerminalFilter
 from service.tenancy import TenantScope, scoped
 
@@ -27,6 +27,19 @@ def _wave_total(part: str) -> Any:
     return lambda rollout: sum(getattr(wave, part) for wave in rollout.waves)
 
 
+def _named(reference: Any, name: str) -> Column:
+    """A column headed by a reference's declared words (担当者), showing the record it names by name."""
+    return field(fields.facts(reference).label, name)
+
+
+def _waves(rollout: RolloutRead) -> str:
+    """The waves' cumulative percentages as chosen: 1, 10, 100."""
+    return ", ".join(f"{wave.percent:g}" for wave in rollout.waves)
+
+
+CUSTOMER = _named(Terminal.customer_id, "company_name")  # 顧客企業: the customer of a terminal and of its work
+
+
 CUSTOMER_COLUMNS = (
     field("ID", "id"),
     *(declared(column) for column in fields.exported(Customer)),  # 会社名, 担当者, …, 契約種別
@@ -34,7 +47,7 @@ CUSTOMER_COLUMNS = (
 TERMINAL_COLUMNS = (
     field("ID", "id"),
     declared(Terminal.serial_number),
-    field("顧客企業", "company_name"),
+    CUSTOMER,
     declared(Terminal.store_name),
     declared(Terminal.status),
     declared(Terminal.firmware_version),
@@ -47,27 +60,27 @@ TERMINAL_COLUMNS = (
 ALERT_COLUMNS = (
     field("ID", "id"),
     field("発生日時", "created_at"),
-    field("顧客企業", "company_name"),
+    CUSTOMER,
     field("設置店舗名", "store_name"),
     field("シリアル番号", "serial_number"),
     field("種別", "alert_type_label"),
-    field("状態", "status_label"),
+    declared(Alert.status),
     Column("SLA", lambda alert: OVERDUE if alert.overdue else IN_TIME),
-    field("担当者", "assignee_name"),
+    _named(Alert.assignee_id, "assignee_name"),
     field("詳細メッセージ", "message"),
 )
 INCIDENT_COLUMNS = (
     field("ID", "id"),
     field("発生日時", "created_at"),
-    field("顧客企業", "company_name"),
+    CUSTOMER,
     field("種別", "alert_type_label"),
     field("端末数", "terminal_count"),
     field("未解決", "open_alerts"),
-    field("状態", "status_label"),
+    declared(Incident.status),
     Column("SLA", lambda incident: OVERDUE if incident.overdue else IN_TIME),
-    field("担当者", "assignee_name"),
+    _named(Incident.assignee_id, "assignee_name"),
     field("解決日時", "resolved_at"),
-    field("対応内容", "resolution"),
+    declared(Incident.resolution),
 )
 EVENT_COLUMNS = (
     field("発生日時", "occurred_at"),
@@ -78,9 +91,9 @@ EVENT_COLUMNS = (
 )
 ROLLOUT_COLUMNS = (
     field("ID", "id"),
-    field("バージョン", "version"),
-    Column("顧客企業", lambda rollout: rollout.company_name or SEVERAL_CUSTOMERS),
-    field("状態", "status_label"),
+    field(fields.facts(FirmwareRelease.version).label, "version"),  # its release's
+    Column(CUSTOMER.header, lambda rollout: rollout.company_name or SEVERAL_CUSTOMERS),
+    declared(Rollout.status),
     Column("現在の波", lambda rollout: f"{rollout.current_wave} / {len(rollout.waves)}"),
     Column("成功", _wave_total("succeeded")),
     Column("失敗", _wave_total("failed")),
@@ -88,14 +101,17 @@ ROLLOUT_COLUMNS = (
     field("作成者", "created_by"),
     field("作成日時", "created_at"),
     field("完了日時", "finished_at"),
+    Column(fields.facts(Rollout.waves).label, _waves),
+    declared(Rollout.failure_threshold_pct),
+    declared(Rollout.timeout_minutes),
 )
 RELEASE_COLUMNS = (
     field("ID", "id"),
-    field("バージョン", "version"),
-    field("ファイル名", "filename"),
-    field("サイズ（バイト）", "size"),
-    field("SHA-256", "sha256"),
-    field("リリースノート", "notes"),
+    declared(FirmwareRelease.version),
+    declared(FirmwareRelease.filename),
+    declared(FirmwareRelease.size),
+    declared(FirmwareRelease.sha256),
+    declared(FirmwareRelease.notes),
     field("登録者", "created_by"),
     field("登録日時", "created_at"),
 )

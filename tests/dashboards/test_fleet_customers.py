@@ -135,7 +135,7 @@ def test_csv_import_shows_progress_then_the_rejected_rows(admin, db, open_app, l
     rejected = at.dataframe[-1].value
     assert rejected.to_dict("records") == [
         {"行": 32, "シリアル番号": "TC-0001", "理由": "このシリアル番号は既に登録されています"},
-        {"行": 33, "シリアル番号": "TC-9999", "理由": "顧客が見つかりません"},
+        {"行": 33, "シリアル番号": "TC-9999", "理由": "顧客企業が見つかりません"},
     ]
     total = httpx.get(f"{live_api}/api/fleet/terminals", params={"page_size": 1}, headers=auth_headers(admin))
     assert total.json()["total"] == 30
