@@ -149,11 +149,6 @@ SERVICE_COLUMNS = {
     ("identity_user", "deactivated_at"): "when the account was last deactivated, by the service",
     ("identity_user", "is_active"): "its CSV says it as 状態 (有効 / 無効) beside the grants",
     ("identity_grant", "user_id"): "the grant's holder: the route's path",
-    ("fleet_customer", "opens_at"): NOT_LISTED,
-    ("fleet_customer", "closes_at"): NOT_LISTED,
-    ("fleet_customer", "closed_weekdays"): NOT_LISTED,
-    ("fleet_terminal", "customer_id"): "its CSV shows the customer's name (顧客企業), not the id",
-    ("fleet_terminal", "installed_date"): NOT_LISTED,
     **{
         ("fleet_terminal", name): HEARTBEAT
         for name in (
@@ -329,7 +324,6 @@ OTHER_WIDGETS = {
     ("dashboards/auth.py", "ログインID"): "the sign-in form: shown before anyone is signed in to read a vocabulary",
     ("dashboards/app_pages/admin/audit.py", "終了日"): "the audit log's period, not a maintenance window's",
     ("dashboards/app_pages/loaners/audit.py", "ステータス"): "filters the answers' 0-4.ステータス, not a location's",
-    ("dashboards/app_pages/fleet/common.py", "担当者"): "an alert's or incident's assignee, not a customer's contact",
     (
         "dashboards/app_pages/fleet/reports.py",
         "範囲",

@@ -3,6 +3,7 @@ customer, with the columns the list shows."""
 
 from collections.abc import Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Row, select
@@ -12,6 +13,7 @@ from service import fields
 from service.exports import Column, ListExport, declared, entities, field, labelled
 from service.fleet import alerts, customers, firmware, incidents, labels, terminals
 from service.fleet.models import Alert, Customer, FirmwareRelease, Incident, Rollout, Terminal
+from service.fleet.schedules import HOURS_FIELDS
 from service.fleet.schemas import RolloutRead, TerminalFilter
 from service.tenancy import TenantScope, scoped
 
@@ -40,9 +42,27 @@ def _waves(rollout: RolloutRead) -> str:
 CUSTOMER = _named(Terminal.customer_id, "company_name")  # 顧客企業: the customer of a terminal and of its work
 
 
+def _clock(attribute: Any) -> Column:
+    """A time of day as the support team reads it (09:00); blank for none (営業時間: open all day)."""
+    time_of = attrgetter(attribute.key)
+    return Column(fields.facts(attribute).label, lambda row: f"{time_of(row):%H:%M}" if time_of(row) else "")
+
+
+def _weekdays(attribute: Any) -> Column:
+    """Days of the week (0 = Monday) in words: 土・日."""
+    days_of = attrgetter(attribute.key)
+    return Column(
+        fields.facts(attribute).label, lambda row: WEEKDAY_SEPARATOR.join(labels.WEEKDAYS[d] for d in days_of(row))
+    )
+
+
+WEEKDAY_SEPARATOR = "・"
 CUSTOMER_COLUMNS = (
     field("ID", "id"),
-    *(declared(column) for column in fields.exported(Customer)),  # 会社名, 担当者, …, 契約種別
+    *(declared(column) for column in fields.exported(Customer) if column.name not in HOURS_FIELDS),  # 会社名, …
+    _clock(Customer.opens_at),  # 営業時間 (schedules.py)
+    _clock(Customer.closes_at),
+    _weekdays(Customer.closed_weekdays),
 )
 TERMINAL_COLUMNS = (
     field("ID", "id"),
@@ -56,6 +76,7 @@ TERMINAL_COLUMNS = (
     _percent("店舗PCメモリ", "memory_usage"),
     _percent("店舗PCディスク", "disk_usage"),
     field("未解決アラート", "open_alerts"),
+    declared(Terminal.installed_date),  # as the terminal import takes it
 )
 ALERT_COLUMNS = (
     field("ID", "id"),
@@ -138,6 +159,7 @@ def terminal_export(scope: TenantScope, flt: TerminalFilter) -> ListExport:
         Terminal.memory_usage,
         Terminal.disk_usage,
         terminals.open_alert_count().label("open_alerts"),
+        Terminal.installed_date,
     ).join(Customer, Customer.id == Terminal.customer_id)
     return ListExport(
         terminals.filtered_terminals(scoped(stmt, scope, Terminal.customer_id), flt), (Terminal.id,), TERMINAL_COLUMNS

@@ -71,10 +71,14 @@ class Customer(Base):
         info=field_info("契約種別", edit="admin", exported=True, choices=labels.CONTRACT_TYPES),
     )
     # 営業時間 in local time (Japan): a terminal silent while the stores are closed raises its alert at opening.
-    opens_at: Mapped[time | None] = mapped_column(Time, info=field_info("開店時刻", edit="admin", group="hours"))
-    closes_at: Mapped[time | None] = mapped_column(Time, info=field_info("閉店時刻", edit="admin", group="hours"))
+    opens_at: Mapped[time | None] = mapped_column(
+        Time, info=field_info("開店時刻", edit="admin", group="hours", exported=True)
+    )
+    closes_at: Mapped[time | None] = mapped_column(
+        Time, info=field_info("閉店時刻", edit="admin", group="hours", exported=True)
+    )
     closed_weekdays: Mapped[list[Any]] = mapped_column(  # 0 = Monday … 6 = Sunday
-        default=list, info=field_info("定休日", edit="admin", group="hours")
+        default=list, info=field_info("定休日", edit="admin", group="hours", exported=True)
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -144,7 +148,7 @@ class Terminal(Base):
     # Offline while its store was closed or in a maintenance window: the alert waits for opening (or the window's end).
     offline_alert_held: Mapped[bool] = mapped_column(default=False, server_default=false())
     offline_alert_at: Mapped[datetime | None]  # when its offline alert was due (raised or folded into a store alert)
-    installed_date: Mapped[date | None] = mapped_column(Date, info=field_info("設置日", edit="operator"))
+    installed_date: Mapped[date | None] = mapped_column(Date, info=field_info("設置日", edit="operator", exported=True))
     cpu_usage: Mapped[float] = mapped_column(Float, default=0)
     memory_usage: Mapped[float] = mapped_column(Float, default=0)
     disk_usage: Mapped[float] = mapped_column(Float, default=0)

@@ -32,7 +32,7 @@ def test_admin_adds_a_customer_after_the_form_checks_it(admin, open_app, live_ap
     assert texts(at.error) == [
         "担当者を入力してください。",
         "連絡先メールの形式が正しくありません。",
-        "電話番号は数字と「+ ( ) -」・空白で20文字以内にしてください。",
+        "電話番号は数字を含む、半角数字と「+」「-」「(」「)」・空白の20文字以内で入力してください。",
     ]
     assert api_customers(live_api, admin, "田中") == []
 
