@@ -148,4 +148,4 @@ def test_a_csv_without_the_required_columns_is_refused_with_the_missing_ones(adm
     at.file_uploader(key="fleet_customers_import_file").set_value(("x.csv", content, "text/csv"))
     at = button(at, "取込を開始").click().run()
 
-    assert texts(at.error) == ["CSVに必須の列がありません（不足している列: 顧客、設置店舗名）"]
+    assert texts(at.error) == ["CSVに必須の列がありません（不足している列: 顧客企業、設置店舗名）"]
