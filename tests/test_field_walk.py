@@ -186,20 +186,14 @@ SERVICE_COLUMNS = {
         for name in ("digest_id", "resolved_digest_id")
     },
     **{(table, f"{step}_at"): STEP_TIME for table in ("fleet_alert", "fleet_incident") for step in SLA_STEPS},
-    (
-        "fleet_incident",
-        "resolved_at",
-    ): "its CSV says when as 解決日時, beside 対応内容; the list shows where the steps stand",
+    ("fleet_incident", "resolved_at"): "its CSV says when as 解決日時, beside 対応内容",
     **{(table, f"{step}_by"): STEP_BY for table in ("fleet_alert", "fleet_incident") for step in SLA_STEPS},
     ("fleet_alert_note", "alert_id"): "the note's alert: the route's path",
     ("fleet_alert_note", "author"): "who wrote it: the signed-in person (its entry's actor)",
     ("fleet_firmware_release", "created_by"): "who uploaded it: the audit entry's actor",
     ("fleet_rollout", "release_id"): "its CSV shows the release's バージョン, not the id",
     ("fleet_rollout", "customer_id"): "its target's one customer (none for several), by the service",
-    (
-        "fleet_rollout",
-        "target",
-    ): "as given (a customer, terminal IDs or a filter): its entry and CSV hold its terminals (端末数, 対象台数)",
+    ("fleet_rollout", "target"): "a customer, terminal IDs or a filter: its entry and CSV count its terminals",
     **{
         ("fleet_rollout", name): "the rollout's progress, by the service"
         for name in ("current_wave", "accepted_failures", "finished_at")
