@@ -48,14 +48,15 @@ RESERVATION_COLUMNS = (
     item("状態", "status_label"),
     declared_item(Reservation.requester_name),
     declared_item(Reservation.requester_phone),
-    declared_item(Reservation.requester_email),
     item("サービス", "service_name"),
     item("提携店", "shop_name"),
     declared_item(Reservation.desired_at),
     declared_item(Reservation.amount),
+    item("受付日時", "created_at"),
+    # what the list's row leaves to the reservation's page
+    declared_item(Reservation.requester_email),
     declared_item(Reservation.cancel_deadline_at),
     declared_item(Reservation.details),
-    item("受付日時", "created_at"),
 )
 OPERATION_COLUMNS = (
     item("ID", "id"),
