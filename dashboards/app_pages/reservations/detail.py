@@ -181,7 +181,9 @@ def open_operation_form(reservation: dict) -> None:
         st.markdown("**手動対応を登録**")
         kind = common.field("manual_operation", "op_type")
         types = kind.choices
-        op_type = st.selectbox(kind.label, list(types), format_func=types.get, key=forms.key(OPERATION, f"type_{code}"))
+        op_type = st.selectbox(
+            kind.label, list(types), format_func=types.__getitem__, key=forms.key(OPERATION, f"type_{code}")
+        )
         reason_field = common.field("manual_operation", "reason")
         reason = st.text_input(
             **reason_field.text(),

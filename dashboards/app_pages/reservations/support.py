@@ -60,10 +60,10 @@ def inquiry_fields(key: str) -> dict:
     left, right = st.columns(2)
     body = {
         "channel": left.selectbox(
-            channel.label, list(channel.choices), format_func=channel.choices.get, key=forms.key(key, "channel")
+            channel.label, list(channel.choices), format_func=channel.choices.__getitem__, key=forms.key(key, "channel")
         ),
         "requester_type": right.selectbox(
-            kind.label, list(kind.choices), format_func=kind.choices.get, key=forms.key(key, "requester_type")
+            kind.label, list(kind.choices), format_func=kind.choices.__getitem__, key=forms.key(key, "requester_type")
         ),
         "requester": st.text_input(
             **inquiry_field("requester").text(), placeholder="氏名・店舗名", key=forms.key(key, "requester")
