@@ -16,6 +16,7 @@ from service.audit.service import Actor
 from service.crm import auditing, labels, locking
 from service.crm.models import Choice, Corporation, OptionService, Site
 from service.errors import Conflict, Fields, NotFound, ValidationFailed, field_label
+from service.fields import audited
 
 # Which stored field takes its code from which choice kind.
 CORPORATION_CHOICE_FIELDS = {
@@ -31,8 +32,9 @@ SITE_CHOICE_FIELDS = {
     "power_building_type": "building_type",
 }
 EDITABLE_KINDS = (*CORPORATION_CHOICE_FIELDS.values(), *SITE_CHOICE_FIELDS.values())
-OPTION_FIELDS = ("name", "price_label", "is_support_pack", "sort_order", "is_active")
-CHOICE_FIELDS = ("label", "sort_order", "is_active")
+# What an edit of a master's entry changes and its entries record: its audited fields but its code (its key).
+OPTION_FIELDS = tuple(name for name in audited(OptionService) if name != "code")  # name, …, is_active
+CHOICE_FIELDS = tuple(name for name in audited(Choice) if name != "code")  # label, sort_order, is_active
 IN_USE = "使用中の{what}は削除できません（{count}件で使用中）。無効にしてください"
 
 OPTION_SERVICES: tuple[tuple[str, str, str, bool], ...] = (
