@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Row
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service import fields
 from service.crm import agencies, labels, metrics, requests, timing, users
@@ -94,16 +94,22 @@ AGENCY_COLUMNS = (
     declared(Agency.phone),
     declared(Agency.mail_address),
 )
+
+
+def profile_code(attribute: InstrumentedAttribute) -> Column:
+    """A code of the user's CRM profile, headed by its column's label ("" for a user without a profile)."""
+    name = attribute.key
+    return Column(fields.facts(attribute).label, lambda row: getattr(row.profile, name) if row.profile else "")
+
+
 USER_COLUMNS = (
     field("ID", "user.id"),
     field("ログインID", "user.login_id"),
     field("氏名", "user.name"),
     Column("役割", lambda row: role_label(DOMAIN, row.grant.role) if row.grant else ""),
     Column(fields.facts(Profile.agency_id).label, lambda row: row.agency.name if row.agency else ""),
-    *(
-        Column(fields.facts(code).label, lambda row, name=code.key: getattr(row.profile, name) if row.profile else "")
-        for code in (Profile.sales_staff_code, Profile.l_code)
-    ),
+    profile_code(Profile.sales_staff_code),
+    profile_code(Profile.l_code),
     Column(
         fields.facts(Profile.is_sales_manager).label,
         lambda row: MANAGER_MARK if row.profile and row.profile.is_sales_manager else "",

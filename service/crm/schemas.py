@@ -498,6 +498,10 @@ class OptionRead(BaseModel):
     is_active: bool
 
 
+SORT_ORDER_MAX = 9999  # a master entry's 表示順
+SortOrder = Annotated[int, Field(ge=0, le=SORT_ORDER_MAX)]
+
+
 class OptionFields(BaseModel):
     """オプションサービスマスタ (§8), as an admin adds one."""
 
@@ -507,7 +511,7 @@ class OptionFields(BaseModel):
     name: Annotated[str, rules(OptionService.name)]
     price_label: Annotated[str, rules(OptionService.price_label)]
     is_support_pack: StrictBool = False
-    sort_order: Annotated[int, Field(ge=0, le=9999)] = 0
+    sort_order: SortOrder = 0
 
 
 class ChoiceFields(BaseModel):
@@ -517,7 +521,7 @@ class ChoiceFields(BaseModel):
 
     code: Annotated[str, rules(Choice.code)]
     label: Annotated[str, rules(Choice.label)]
-    sort_order: Annotated[int, Field(ge=0, le=9999)] = 0
+    sort_order: SortOrder = 0
 
 
 def master_update(fields: type[BaseModel], name: str) -> type[BaseModel]:
@@ -774,7 +778,9 @@ class VocabularyRead(BaseModel):
     )
     time_labels: dict[str, str] = Field(description="a request's times' names (RequestTimes field -> name)")
     limits: dict[str, int] = Field(
-        description="the lengths of the forms' texts no column states (stored encrypted): card_number, security_code"
+        description="the forms' limits no column states: the lengths of card_number and security_code (stored "
+        "encrypted), the most sites a request declares (site_count), a master entry's "
+        "highest 表示順 (sort_order)"
     )
     fields: dict[str, dict[str, FieldWords]] = Field(
         description="each table's fields as the forms show and check them: label, length, choices, pattern in words"
