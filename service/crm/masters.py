@@ -16,7 +16,7 @@ from service.audit.service import Actor
 from service.crm import auditing, labels, locking
 from service.crm.models import Choice, Corporation, OptionService, Site
 from service.errors import Conflict, Fields, NotFound, ValidationFailed, field_label
-from service.fields import audited
+from service.fields import audited, length
 
 # Which stored field takes its code from which choice kind.
 CORPORATION_CHOICE_FIELDS = {
@@ -274,6 +274,21 @@ def _editable_kind(kind: str) -> None:
         )
 
 
+def _fits(kind: str, code: str) -> None:
+    """A new choice's code fits every field that stores its kind's codes (契約者区分's 2 characters, 業種's 3)."""
+    most = min(
+        length(getattr(model, field))
+        for model, stored in ((Corporation, CORPORATION_CHOICE_FIELDS), (Site, SITE_CHOICE_FIELDS))
+        for field, of_kind in stored.items()
+        if of_kind == kind
+    )
+    if len(code) > most:
+        raise ValidationFailed(
+            f"{labels.CHOICE_KIND_LABELS[kind]}のコードは{most}文字以内で入力してください",
+            details={"field": "code", "rule": "string_too_long", "max_length": most},
+        )
+
+
 def _unique(exists: bool, what: str) -> None:
     if exists:
         raise Conflict(f"この{what}のコードは既に使われています", details={"field": "code", "rule": "unique"})
@@ -329,6 +344,7 @@ def delete_option(db: Session, *, code: str, version: int, actor: Actor) -> None
 
 def create_choice(db: Session, *, kind: str, fields: Mapping[str, Any], actor: Actor) -> Choice:
     _editable_kind(kind)
+    _fits(kind, fields["code"])
     _unique(db.get(Choice, (kind, fields["code"])) is not None, "選択肢")
     choice = Choice(kind=kind, **fields, is_active=True)
     db.add(choice)
