@@ -220,17 +220,9 @@ SERVICE_COLUMNS = {
     **{
         ("crm_request", name): WORKFLOW
         for name in (
-            "agency_id",
-            "corporation_id",
-            "requested_by",
-            "status",
-            "whole_deficiency",
-            "ever_deficient",
-            "cancelled_at",
-            "status_since",
-            "closed_at",
-            "deficient_seconds",
-        )
+            "agency_id corporation_id requested_by status whole_deficiency ever_deficient cancelled_at status_since "
+            "closed_at deficient_seconds"
+        ).split()
     },
     ("crm_request", "assigned_to"): "set by 次の依頼を担当 and 担当者の変更, audited as those (assign, reassign)",
     ("crm_request", "assigned_at"): "when it was assigned, by those actions",
