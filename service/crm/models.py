@@ -29,8 +29,13 @@ BACK_OFFICE = "back_office"
 
 TEXT_MAX = 2000  # a long text's limit (a Text column: a request's 備考, a site's メモ, a comment): the API's and forms'
 OPTION_CODE_MAX, CHOICE_CODE_MAX = 20, 10  # the masters' codes (OPT001002; a choice's 1, 01, 10)
-STAFF_CODE = r"^[A-Za-z0-9]{0,20}$"  # 営業担当者コード, Lコード (LCK0A0AY)
-STAFF_CODE_WORDS = "英数字20文字以内"
+STAFF_CODE_MAX = 20  # 営業担当者コード, Lコード (LCK0A0AY)
+
+
+def staff_code(label: str) -> dict[str, Any]:
+    """A person's code for the carrier's screens, kept by the CRM admin: letters and digits."""
+    pattern, words = rf"^[A-Za-z0-9]{{0,{STAFF_CODE_MAX}}}$", f"英数字{STAFF_CODE_MAX}文字以内"
+    return field_info(label, edit="admin", exported=True, pattern=pattern, pattern_words=words)
 
 
 def master_code(length: int) -> dict[str, Any]:
@@ -82,17 +87,9 @@ class Profile(Base):
         info=field_info("代理店", edit="admin", exported=True),
     )
     sales_staff_code: Mapped[str] = mapped_column(
-        String(20),
-        default="",
-        info=field_info(
-            "営業担当者コード", edit="admin", exported=True, pattern=STAFF_CODE, pattern_words=STAFF_CODE_WORDS
-        ),
+        String(STAFF_CODE_MAX), default="", info=staff_code("営業担当者コード")
     )
-    l_code: Mapped[str] = mapped_column(
-        String(20),
-        default="",
-        info=field_info("Lコード", edit="admin", exported=True, pattern=STAFF_CODE, pattern_words=STAFF_CODE_WORDS),
-    )
+    l_code: Mapped[str] = mapped_column(String(STAFF_CODE_MAX), default="", info=staff_code("Lコード"))
     is_sales_manager: Mapped[bool] = mapped_column(  # a sales person who sees the whole agency's cases
         default=False, info=field_info("営業マネージャー", edit="admin", exported=True)
     )

@@ -90,7 +90,8 @@ def test_a_form_field_takes_no_more_than_its_column_holds_and_the_vocabulary_say
     assert served["crm_corporation"]["customer_type"]["max_length"] == 2
     assert served["crm_corporation"]["corporation_number"]["max_length"] == 13
     assert served["crm_site"]["power_customer_location_number"]["max_length"] == 22
-    assert served["crm_request"]["remarks"] == {**served["crm_request"]["remarks"], "label": "備考", "max_length": 2000}
+    remarks = served["crm_request"]["remarks"]
+    assert (remarks["label"], remarks["max_length"], remarks["multi_line"]) == ("備考", 2000, True)
     assert served["crm_comment"]["message"]["max_length"] == 2000
     assert served["crm_profile"]["l_code"]["pattern_words"] == "英数字20文字以内"
     too_long = corporation(customer_type="123", corporation_number="7000-0120-50002", phone1="090-1234-5678-9")
