@@ -62,6 +62,8 @@ LISTS = {
     "reservations_support_inquiry": "/api/reservations/inquiries/export",
     "loaners_device": "/api/loaners/views/normal/export",
     "crm_agency": "/api/crm/agencies/export",
+    "crm_request": "/api/crm/requests/export",
+    "crm_profile": "/api/crm/users/export",
     "entry_logs_parent": "/api/entry-logs/parents/export?nurseryId={nursery}",
     "entry_logs_child": "/api/entry-logs/children/export?nurseryId={nursery}",
 }
@@ -110,14 +112,9 @@ NOT_WALKED = {
     "loaners_return_digest": "the weekly digest's claim",
     "loaners_rotation": "the rotation's runs",
     "loaners_submission": "answers appended by the form, never edited (their keys are the form's questions)",
-    "crm_choice": PENDING,
-    "crm_comment": PENDING,
     "crm_image": "uploaded statements: their file's facts, by the service",
     "crm_notification": "in-app notices, by the service",
-    "crm_option_service": PENDING,
-    "crm_profile": PENDING,
     "crm_read_mark": "what a person has read, by the service",
-    "crm_request": PENDING,
     "entry_logs_care_hours": PENDING,
     "entry_logs_guardian": "a parent's children: parent_ids of the child's own edit",
     "entry_logs_hour_count": "counts, by the service",
@@ -248,6 +245,24 @@ SERVICE_COLUMNS = {
     **{
         ("crm_site", name): WORKFLOW for name in ("request_id", "corporation_id", "agency_id", "status", "submitted_at")
     },
+    **{
+        ("crm_request", name): WORKFLOW
+        for name in (
+            "agency_id corporation_id requested_by status whole_deficiency ever_deficient cancelled_at status_since "
+            "closed_at deficient_seconds"
+        ).split()
+    },
+    ("crm_request", "assigned_to"): "set by 次の依頼を担当 and 担当者の変更, audited as those (assign, reassign)",
+    ("crm_request", "assigned_at"): "when it was assigned, by those actions",
+    ("crm_request", "remarks"): "a long multi-line text, read in the request's detail, not a column of its list",
+    **{
+        ("crm_comment", name): "written with the comment by the action posting it (the route's request, its author)"
+        for name in ("request_id", "site_id", "agency_id", "author_id", "type", "audience")
+    },
+    ("crm_comment", "snapshot"): "a deficiency's record of the request as it was, by the service",
+    ("crm_comment", "changes"): "a resubmission's changes since the deficiency, by the service",
+    ("crm_profile", "user_id"): "the account the profile belongs to: the route's path",
+    ("crm_choice", "kind"): "the master the choice belongs to: the route's path, never edited",
 }
 
 
@@ -324,12 +339,6 @@ OTHER_WIDGETS = {
         "dashboards/app_pages/fleet/reports.py",
         "範囲",
     ): "the report's range (fleet-wide or a customer), not a grant's scope",
-    ("dashboards/app_pages/fleet/alerts.py", "対応メモ"): "an alert's note (fleet_alert_note), not a reservation's",
-    ("dashboards/app_pages/crm/fix.py", "備考"): "a request's 備考 (crm_request: its facts still to declare)",
-    (
-        "dashboards/app_pages/crm/masters.py",
-        "有効",
-    ): "an option's or choice's flag (crm_option_service, crm_choice: still to declare)",
 }
 
 
