@@ -74,6 +74,11 @@ class Target:
     values_for: Callable[[str], Mapping[str, Words]] | None = None  # value words that depend on the target id
     table: str = ""  # its table: the words and choices its columns declare (service/fields.py) are its own too
 
+    @classmethod
+    def named_by(cls, label: str, table: str, column: str) -> "Target":
+        """A kind named by one column of its own table (read by id, or from a deleted record's last changes)."""
+        return cls(label, by_column(table, column), name_field=column, table=table)
+
     @cached_property  # read for every field of every entry shown: merged once
     def words(self) -> Words:
         """Its fields' words: those its table's columns declare, and its own."""

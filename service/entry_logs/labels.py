@@ -134,13 +134,9 @@ AUDIT = register(
             "soft_delete": "入退ログの削除（記録は保持）",
         },
         targets={
-            "nursery": Target(
-                "保育園", by_column("entry_logs_nursery", "name"), name_field="name", table="entry_logs_nursery"
-            ),
-            "parent": Target(
-                "保護者", by_column("entry_logs_parent", "name"), name_field="name", table="entry_logs_parent"
-            ),
-            "child": Target("園児", by_column("entry_logs_child", "name"), name_field="name", table="entry_logs_child"),
+            "nursery": Target.named_by("保育園", "entry_logs_nursery", "name"),
+            "parent": Target.named_by("保護者", "entry_logs_parent", "name"),
+            "child": Target.named_by("園児", "entry_logs_child", "name"),
             "attendance": Target("出欠", table="entry_logs_attendance"),
             "entry_exit_log": Target("入退ログ"),
             "roster_import": Target(

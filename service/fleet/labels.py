@@ -225,31 +225,17 @@ AUDIT = register(
             **{f"command_{kind}": f"コマンド送信（{COMMAND_TYPES[kind]}）" for kind in BY_HAND},
         },
         targets={
-            "terminal": Target(
-                "端末", by_column("fleet_terminal", "serial_number"), name_field="serial_number", table="fleet_terminal"
-            ),
-            "customer": Target(
-                "顧客", by_column("fleet_customer", "company_name"), name_field="company_name", table="fleet_customer"
-            ),
+            "terminal": Target.named_by("端末", "fleet_terminal", "serial_number"),
+            "customer": Target.named_by("顧客", "fleet_customer", "company_name"),
             "maintenance_window": Target("定期メンテナンス", table="fleet_maintenance_window"),
             "alert": Target("アラート", table="fleet_alert"),
             "incident": Target("インシデント", table="fleet_incident"),
-            "firmware_release": Target(
-                "ファームウェア",
-                by_column("fleet_firmware_release", "version"),
-                name_field="version",
-                table="fleet_firmware_release",
-            ),
+            "firmware_release": Target.named_by("ファームウェア", "fleet_firmware_release", "version"),
             "rollout": Target("ロールアウト", table="fleet_rollout"),
             "terminal_import": Target(
                 "端末CSV取込", by_column("fleet_terminal_import", "filename"), name_field="filename"
             ),
-            "saved_view": Target(
-                "保存したビュー",
-                by_column("fleet_saved_view", "name"),
-                name_field="name",
-                table="fleet_saved_view",
-            ),
+            "saved_view": Target.named_by("保存したビュー", "fleet_saved_view", "name"),
             "escalation": Target(
                 "エスカレーション",
                 fields={

@@ -237,22 +237,11 @@ AUDIT = register(
             "start_rotation": "ローテーションの開始",
         },
         targets={
-            "location": Target(
-                "拠点", by_column("loaners_location", "name"), name_field="name", table="loaners_location"
-            ),
-            "model": Target("機種", by_column("loaners_model", "name"), name_field="name", table="loaners_model"),
-            "data_type": Target(
-                "データタイプ", by_column("loaners_data_type", "name"), name_field="name", table="loaners_data_type"
-            ),
-            "question": Target(
-                "質問", by_column("loaners_question", "key"), name_field="key", table="loaners_question"
-            ),
-            "device": Target(
-                "機器",
-                by_column("loaners_device", "management_number"),
-                name_field="management_number",
-                table="loaners_device",
-            ),
+            "location": Target.named_by("拠点", "loaners_location", "name"),
+            "model": Target.named_by("機種", "loaners_model", "name"),
+            "data_type": Target.named_by("データタイプ", "loaners_data_type", "name"),
+            "question": Target.named_by("質問", "loaners_question", "key"),
+            "device": Target.named_by("機器", "loaners_device", "management_number"),
             "import": Target("回答CSV取込", by_column("loaners_import", "filename"), name_field="filename"),
             "rotation": Target("ローテーション"),
         },

@@ -323,34 +323,12 @@ AUDIT = register(
         },
         targets={
             "reservation": Target("予約", values={"status": STATUSES}, table="reservations_reservation"),
-            "shop": Target(
-                "提携店", by_column("reservations_shop", "name"), name_field="name", table="reservations_shop"
-            ),
-            "service_type": Target(
-                "サービス",
-                by_column("reservations_service_type", "name"),
-                name_field="name",
-                table="reservations_service_type",
-            ),
-            "mcp_client": Target(
-                "MCPクライアント",
-                by_column("reservations_mcp_client", "name"),
-                name_field="name",
-                table="reservations_mcp_client",
-            ),
+            "shop": Target.named_by("提携店", "reservations_shop", "name"),
+            "service_type": Target.named_by("サービス", "reservations_service_type", "name"),
+            "mcp_client": Target.named_by("MCPクライアント", "reservations_mcp_client", "name"),
             "manual_operation": Target("マニュアルオペ", table="reservations_manual_operation"),
-            "incident": Target(
-                "インシデント",
-                by_column("reservations_incident", "title"),
-                name_field="title",
-                table="reservations_incident",
-            ),
-            "support_inquiry": Target(
-                "問い合わせ",
-                by_column("reservations_support_inquiry", "requester"),
-                name_field="requester",
-                table="reservations_support_inquiry",
-            ),
+            "incident": Target.named_by("インシデント", "reservations_incident", "title"),
+            "support_inquiry": Target.named_by("問い合わせ", "reservations_support_inquiry", "requester"),
         },
         # The fields of its tables name themselves (models.py, service/fields.py); these are the requests' others.
         tables=(
