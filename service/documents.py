@@ -25,10 +25,8 @@ from contextlib import suppress
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from fpdf import FPDF
-from pypdf import PdfReader, PdfWriter
 from sqlalchemy import String, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -37,6 +35,9 @@ from service import broker
 from service.config import get_settings
 from service.database import Base, affected_rows
 from service.errors import Conflict, NotFound, ServiceUnavailable
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FONT = "ipaexg"
 QUEUED, RUNNING, READY, FAILED = "queued", "running", "ready", "failed"
@@ -55,8 +56,11 @@ def japanese_font_path() -> Path:
     raise ServiceUnavailable("PDF用の日本語フォントが見つかりません（matplotlib-fontja）", code="font_missing")
 
 
-def japanese_pdf(**options: Any) -> FPDF:
-    """An FPDF document with the Japanese font registered as FONT and selected."""
+def japanese_pdf(**options: Any) -> "FPDF":
+    """An FPDF document with the Japanese font registered as FONT and selected. fpdf (and pypdf, in merge_parts) is
+    imported when a document is drawn: a worker or the API starts without it (half of a worker's imports)."""
+    from fpdf import FPDF
+
     pdf = FPDF(**options)
     pdf.add_font(FONT, fname=str(japanese_font_path()))
     pdf.set_font(FONT, size=11)
@@ -187,6 +191,8 @@ def _parts_of(db: Session, job_id: int) -> list[str]:
 
 def merge_parts(parts: list[str], suffix: str = ".pdf") -> str:
     """One PDF of the parts' pages in order (the first part's title kept), written whole; returns its stored name."""
+    from pypdf import PdfReader, PdfWriter
+
     folder, writer = documents_folder(), PdfWriter()
     for part in parts:
         writer.append(PdfReader(folder / part))

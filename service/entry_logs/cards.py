@@ -15,11 +15,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import qrcode
 from barcode import Code128
 from barcode.writer import ImageWriter, SVGWriter
-from fpdf import FPDF
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, lazyload
 
@@ -28,6 +28,9 @@ from service.documents import FONT, DocumentJob, japanese_pdf
 from service.entry_logs import labels, parent_links
 from service.entry_logs.models import Child, Guardian, Nursery, Parent
 from service.entry_logs.roster import DOMAIN
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 from service.errors import NotFound
 from service.tenancy import TenantScope, scoped
 
@@ -185,7 +188,7 @@ def card_faces(db: Session, plan: CardPlan, *, after_id: int, limit: int) -> lis
     return [CardFace(parent.id, parent.name, parent_links.link_url(parent)) for parent in parents]
 
 
-def _draw_card(pdf: FPDF, x: float, y: float, face: CardFace, nursery_name: str) -> None:
+def _draw_card(pdf: "FPDF", x: float, y: float, face: CardFace, nursery_name: str) -> None:
     pdf.set_draw_color(180, 180, 180)
     pdf.rect(x, y, CARD_W, CARD_H)
     pdf.set_xy(x, y + 3)

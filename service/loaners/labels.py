@@ -190,7 +190,6 @@ NO_DEVICES_FOR_LABELS = "ラベルを印刷する機器がありません"
 ROTATION_RUNNING = "ローテーションは実行中です"
 ARCHIVE_NOT_FOUND = "指定されたアーカイブは見つかりません"
 UNKNOWN_DEVICE = "機器が見つかりません"
-FONT_MISSING = "PDF用の日本語フォントが見つかりません（matplotlib-fontja）"
 LABEL_SHEET_TITLE = "{location} 代替機ラベル"
 
 # Status-change mail (§1.3: sent on form submission only, when the location opted in).

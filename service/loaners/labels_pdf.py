@@ -1,38 +1,25 @@
 """QR codes that open a device's status form, and printable A4 label sheets of them per location."""
 
-import importlib.util
 import io
-from functools import lru_cache
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import qrcode
-from fpdf import FPDF
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.errors import NotFound, ServiceUnavailable, ValidationFailed
+from service.documents import FONT, japanese_pdf
+from service.errors import NotFound, ValidationFailed
 from service.loaners import labels
 from service.loaners.devices import form_url
 from service.loaners.models import Device, Location, Model
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 MAX_LABELS = 1000
 COLUMNS, ROWS = 3, 8
 LABEL_W, LABEL_H = 70.0, 37.125  # A4 (210 x 297 mm) cut into 3 x 8
 QR_SIZE = 31.0
-FONT = "ipaexg"
-
-
-@lru_cache
-def _font_file() -> str:
-    """IPAex Gothic from matplotlib-fontja, located without importing that package (it would load matplotlib)."""
-    spec = importlib.util.find_spec("matplotlib_fontja")
-    candidates = (
-        [Path(folder) / "fonts" / "ipaexg.ttf" for folder in (spec.submodule_search_locations or [])] if spec else []
-    )
-    found = next((path for path in candidates if path.exists()), None)
-    if found is None:
-        raise ServiceUnavailable(labels.FONT_MISSING, code="font_missing")
-    return str(found)
 
 
 def qr_png(url: str) -> bytes:
@@ -57,7 +44,7 @@ def _label_devices(db: Session, location: Location, kind: str | None) -> list[tu
     return [(device, model_name) for device, model_name in rows]
 
 
-def _draw_label(pdf: FPDF, x: float, y: float, device: Device, model_name: str, location: Location) -> None:
+def _draw_label(pdf: "FPDF", x: float, y: float, device: Device, model_name: str, location: Location) -> None:
     pdf.image(io.BytesIO(device_qr(device.id)), x=x + 2, y=y + 3, w=QR_SIZE, h=QR_SIZE)
     text_x, text_w = x + QR_SIZE + 4, LABEL_W - QR_SIZE - 7
     pdf.set_xy(text_x, y + 4)
@@ -77,10 +64,9 @@ def label_sheet(db: Session, *, location: Location, kind: str | None) -> bytes:
         raise ValidationFailed(
             labels.TOO_MANY_LABELS.format(limit=MAX_LABELS), details={"field": "kind", "rule": "max_labels"}
         )
-    pdf = FPDF(format="A4")
+    pdf = japanese_pdf(format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margins(0, 0)
-    pdf.add_font(FONT, fname=_font_file())
     pdf.set_title(labels.LABEL_SHEET_TITLE.format(location=location.name))
     per_page = COLUMNS * ROWS
     for index, (device, model_name) in enumerate(devices):

@@ -42,6 +42,7 @@ CHROMIUM_ARGS = [
 ]
 START_TIMEOUT_SECONDS = 60.0
 TIMEOUT_MS = 30_000
+POLL_MS = 50
 PAGE_WIDTH = 1400
 CHOOSE_ATTEMPTS = 3
 FONTS_CONF = """<?xml version="1.0"?>
@@ -220,12 +221,12 @@ _DRAWN = (
 
 def settled(page: Page) -> None:
     """Wait until the page's script run has finished: a field filled while it still redraws can lose its text."""
-    page.wait_for_function(f"() => {_SETTLED}", timeout=TIMEOUT_MS)
+    page.wait_for_function(f"() => {_SETTLED}", timeout=TIMEOUT_MS, polling=POLL_MS)
 
 
 def drawn(page: Page) -> None:
     """Wait until the page's run has ended and every element is drawn."""
-    page.wait_for_function(f"() => {_DRAWN}", timeout=TIMEOUT_MS)
+    page.wait_for_function(f"() => {_DRAWN}", timeout=TIMEOUT_MS, polling=POLL_MS)
 
 
 def choose(page: Page, label: str, option: str) -> None:
