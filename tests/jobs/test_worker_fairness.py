@@ -14,9 +14,9 @@ from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
-PARENTS = 1000  # the whole nursery's cards take the bulk worker well over the e-mail's time
+PARENTS = 300  # the whole nursery's 30 pages take 15 turns: the bulk worker is busy well past the e-mail's time
 SMALL = 20  # another nursery's cards: two pages, one chunk
-CHUNK_PAGES = 10  # each class's 50 pages take five turns, the small job's two pages one and its merge another
+CHUNK_PAGES = 2  # each class's 15 pages take eight turns, the small job's two pages one and its merge another
 CLASSES = ("", "ひよこ組", "うさぎ組")  # three jobs: the whole nursery, then each class
 DELIVERED = "platform.deliver_message["
 
