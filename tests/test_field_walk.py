@@ -192,7 +192,9 @@ SERVICE_COLUMNS = {
     ("reservations_shop", "opens_at"): OWN_WORDS,  # 営業時間
     ("reservations_shop", "closes_at"): OWN_WORDS,
     ("loaners_question", "form_id"): "its entries name the form by its kind (form), not by this id",
-    **{("loaners_device", name): NORMAL_VIEW for name in ("location_id", "model_id", "asset_number", "software", "os")},
+    ("loaners_device", "location_id"): "no view of §2.3.4 has a 拠点 column: NORMAL's rows are chosen by 管轄 and 拠点",
+    ("loaners_device", "model_id"): "its views show the model's name (機種名), not the id",
+    **{("loaners_device", name): NORMAL_VIEW for name in ("asset_number", "software", "os")},
     ("entry_logs_nursery", "entry_exit_password_hash"): "the entry-exit password's hash (set by its own action)",
     ("entry_logs_nursery", "station_generation"): "raised by 全端末のログアウト",
     ("entry_logs_nursery", "closing_notice_date"): "the closing-time notice's day, by the service",
