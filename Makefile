@@ -6,6 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DATA_DIR := $(or $(APP_DATA_DIR),var)
 STAMP := $(VENV)/.stamp-$(firstword $(shell cksum requirements.txt))
+# uv installs the pinned requirements (seconds where pip takes over a minute); its own pin is requirements.txt's.
+UV := $(shell grep '^uv==' requirements.txt)
 
 .PHONY: run test bench migrate demo clean venv
 
@@ -15,7 +17,8 @@ venv: $(STAMP)
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed (PYTHON=$(PYTHON))"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check $(UV)
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.txt
 	@rm -f $(VENV)/.stamp-*
 	@touch $@
 

@@ -118,6 +118,12 @@ def item(header: str, key: str) -> Column:
     return Column(header, itemgetter(key))
 
 
+def declared_item(attribute: InstrumentedAttribute | SqlColumn, key: str = "") -> Column:
+    """A column showing one key of each record (a dict; by default the attribute's name), headed by the words its
+    column declares (service/fields.py)."""
+    return item(fields.facts(attribute).label, key or attribute.key)
+
+
 def labelled(header: str, name: str, words: Mapping[str, str]) -> Column:
     """A column showing a code attribute in words (a code without words as it is)."""
     code = attrgetter(name)

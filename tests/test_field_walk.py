@@ -51,10 +51,19 @@ LISTS = {
     "identity_user": "/api/admin/users/export",
     "fleet_customer": "/api/fleet/customers/export",
     "fleet_terminal": "/api/fleet/terminals/export",
+    "fleet_alert": "/api/fleet/alerts/export",
+    "fleet_incident": "/api/fleet/incidents/export",
+    "fleet_firmware_release": "/api/fleet/firmware/releases/export",
+    "fleet_rollout": "/api/fleet/rollouts/export",
     "reservations_shop": "/api/reservations/shops/export",
     "reservations_reservation": "/api/reservations/reservations/export",
+    "reservations_manual_operation": "/api/reservations/manual-operations/export",
+    "reservations_incident": "/api/reservations/incidents/export",
+    "reservations_support_inquiry": "/api/reservations/inquiries/export",
     "loaners_device": "/api/loaners/views/normal/export",
     "crm_agency": "/api/crm/agencies/export",
+    "crm_request": "/api/crm/requests/export",
+    "crm_profile": "/api/crm/users/export",
     "entry_logs_parent": "/api/entry-logs/parents/export?nurseryId={nursery}",
     "entry_logs_child": "/api/entry-logs/children/export?nurseryId={nursery}",
 }
@@ -76,35 +85,24 @@ PENDING = "edited by a person; its columns' facts are still to be declared (issu
 NOT_WALKED = {
     "identity_login_throttle": "sign-in failures counted by the service",
     "identity_revoked_token": "tokens revoked at logout, by the service",
-    "fleet_alert": PENDING,  # the SLA steps (acknowledge, assign, resolve)
-    "fleet_alert_note": PENDING,
     "fleet_command": "commands queued by an action, their state written by the agent",
     "fleet_diagnostic": "sent by the agent",
     "fleet_digest": "alert digests, by the service",
     "fleet_enrollment_code": "issued by an action (its code is a secret)",
     "fleet_escalation": "escalations, by the service",
-    "fleet_firmware_release": PENDING,
-    "fleet_incident": PENDING,
     "fleet_metric_hourly": "roll-ups, by the service",
     "fleet_metric_sample": "sent by the agent",
-    "fleet_rollout": PENDING,
-    "fleet_saved_view": PENDING,
     "fleet_state": "the ingest watch, by the service",
     "fleet_terminal_event": "sent by the agent",
     "fleet_terminal_import": "an import's job and its report",
     "fleet_update_task": "a rollout's per-terminal task, by the service",
     "reservations_call_attempt": "calls made by the service",
     "reservations_event": "a reservation's status history, by the service",
-    "reservations_incident": PENDING,
-    "reservations_manual_operation": PENDING,
-    "reservations_mcp_client": PENDING,
     "reservations_mcp_request": "the MCP tools' idempotency keys",
     "reservations_monthly_stat": "the executive summary's roll-up",
-    "reservations_note": PENDING,
     "reservations_notification": "messages the service sends",
     "reservations_payment": "payment links and their webhooks",
     "reservations_shop_service": "a shop's services: service_type_ids of the shop's own edit",
-    "reservations_support_inquiry": PENDING,
     "loaners_archive_block": "the rotation's archive index",
     "loaners_bulk_pick": "a person's working list of devices, neither audited nor exported (models.py)",
     "loaners_counter": "number sequences",
@@ -114,14 +112,9 @@ NOT_WALKED = {
     "loaners_return_digest": "the weekly digest's claim",
     "loaners_rotation": "the rotation's runs",
     "loaners_submission": "answers appended by the form, never edited (their keys are the form's questions)",
-    "crm_choice": PENDING,
-    "crm_comment": PENDING,
     "crm_image": "uploaded statements: their file's facts, by the service",
     "crm_notification": "in-app notices, by the service",
-    "crm_option_service": PENDING,
-    "crm_profile": PENDING,
     "crm_read_mark": "what a person has read, by the service",
-    "crm_request": PENDING,
     "entry_logs_guardian": "a parent's children: parent_ids of the child's own edit",
     "entry_logs_hour_count": "counts, by the service",
     "entry_logs_log": "scans and their corrections (corrections.py audits them with the staff's reason)",
@@ -138,17 +131,17 @@ CARD = "card data: encrypted and write-only (the body's credit_card_number / cre
 WORKFLOW = "set by the workflow's actions (status, its time, the request it belongs to), audited as those actions"
 OWN_WORDS = "its list's CSV heads it in its own words: to head it with the column's label (issue 52)"
 NOT_LISTED = "edited on its page, not shown in its list nor its CSV: to decide (issue 52)"
+RAISED = "raised by the service's monitoring (the offline sweep, a heartbeat, a rollout), never by a person"
+DIGESTED = "the e-mail digest that told it, by the service"
+STEP_TIME = "a §4.2 step's time, set by its action: the list and its CSV say where the steps stand (SLA)"
+STEP_BY = "who recorded the §4.2 step: the signed-in person of its action (its entry's actor)"
+SLA_STEPS = ("acknowledged", "diagnosed", "customer_contacted", "resolved", "reported")
 NORMAL_VIEW = "NORMAL's CSV holds the columns of its data type's display settings; the AUDIT view holds this one"
 SERVICE_COLUMNS = {
     ("identity_user", "password_changed_at"): "when the password last changed, by the service",
     ("identity_user", "deactivated_at"): "when the account was last deactivated, by the service",
     ("identity_user", "is_active"): "its CSV says it as 状態 (有効 / 無効) beside the grants",
     ("identity_grant", "user_id"): "the grant's holder: the route's path",
-    ("fleet_customer", "opens_at"): NOT_LISTED,
-    ("fleet_customer", "closes_at"): NOT_LISTED,
-    ("fleet_customer", "closed_weekdays"): NOT_LISTED,
-    ("fleet_terminal", "customer_id"): "its CSV shows the customer's name (顧客企業), not the id",
-    ("fleet_terminal", "installed_date"): NOT_LISTED,
     **{
         ("fleet_terminal", name): HEARTBEAT
         for name in (
@@ -172,6 +165,34 @@ SERVICE_COLUMNS = {
     },
     ("fleet_maintenance_window", "digested_until"): "the digest sweep's progress",
     ("fleet_maintenance_window", "created_by"): "who created it: the audit entry's actor",
+    **{
+        (table, name): RAISED
+        for table, names in (
+            ("fleet_alert", ("terminal_id", "customer_id", "incident_id", "alert_type", "message")),
+            ("fleet_incident", ("customer_id", "alert_type", "terminal_count", "message")),
+        )
+        for name in names
+    },
+    **{
+        (table, name): DIGESTED
+        for table in ("fleet_alert", "fleet_incident")
+        for name in ("digest_id", "resolved_digest_id")
+    },
+    **{(table, f"{step}_at"): STEP_TIME for table in ("fleet_alert", "fleet_incident") for step in SLA_STEPS},
+    ("fleet_incident", "resolved_at"): "its CSV says when as 解決日時, beside 対応内容",
+    **{(table, f"{step}_by"): STEP_BY for table in ("fleet_alert", "fleet_incident") for step in SLA_STEPS},
+    ("fleet_alert_note", "alert_id"): "the note's alert: the route's path",
+    ("fleet_alert_note", "author"): "who wrote it: the signed-in person (its entry's actor)",
+    ("fleet_firmware_release", "created_by"): "who uploaded it: the audit entry's actor",
+    ("fleet_rollout", "release_id"): "its CSV shows the release's バージョン, not the id",
+    ("fleet_rollout", "customer_id"): "its target's one customer (none for several), by the service",
+    ("fleet_rollout", "target"): "a customer, terminal IDs or a filter: its entry and CSV count its terminals",
+    **{
+        ("fleet_rollout", name): "the rollout's progress, by the service"
+        for name in ("current_wave", "accepted_failures", "finished_at")
+    },
+    ("fleet_rollout", "created_by"): "who created it: the audit entry's actor",
+    ("fleet_saved_view", "user_id"): "the view's owner: the signed-in person",
     ("reservations_reservation", "code"): "its QRV code, generated",
     ("reservations_reservation", "service_type_id"): "chosen at booking; its CSV shows the service's name",
     ("reservations_reservation", "shop_id"): WORKFLOW,
@@ -180,17 +201,21 @@ SERVICE_COLUMNS = {
     ("reservations_reservation", "status_changed_at"): WORKFLOW,
     ("reservations_reservation", "reminder_due_at"): "the reminder's schedule, by the service",
     ("reservations_reservation", "reminder_sent_at"): "the reminder's schedule, by the service",
-    ("reservations_reservation", "requester_name"): OWN_WORDS,  # 依頼者
-    ("reservations_reservation", "requester_email"): NOT_LISTED,
-    ("reservations_reservation", "desired_at"): OWN_WORDS,  # 希望日時
-    ("reservations_reservation", "amount"): OWN_WORDS,  # 金額
-    ("reservations_reservation", "cancel_deadline_at"): NOT_LISTED,
-    ("reservations_reservation", "details"): NOT_LISTED,
     ("reservations_reservation", "one_off_shop_name"): "its CSV's 提携店 shows the shop, listed or one-off",
-    ("reservations_reservation", "one_off_shop_phone"): NOT_LISTED,
-    ("reservations_reservation", "one_off_shop_notes"): NOT_LISTED,
-    ("reservations_shop", "opens_at"): OWN_WORDS,  # 営業時間
-    ("reservations_shop", "closes_at"): OWN_WORDS,
+    ("reservations_reservation", "one_off_shop_phone"): "a one-off shop's, on its reservation's page (提携店 names it)",
+    ("reservations_reservation", "one_off_shop_notes"): "a one-off shop's, on its reservation's page (提携店 names it)",
+    (
+        "reservations_shop",
+        "opens_at",
+    ): "its CSV's 営業時間 holds both in one cell (10:00-19:00), as the import reads it",
+    (
+        "reservations_shop",
+        "closes_at",
+    ): "its CSV's 営業時間 holds both in one cell (10:00-19:00), as the import reads it",
+    ("reservations_manual_operation", "reservation_id"): "named by its code: the body's and the entry's reservation",
+    ("reservations_note", "reservation_id"): "the route's reservation",
+    ("reservations_note", "author"): "who wrote it: the audit entry's actor",
+    ("reservations_mcp_client", "key_hash"): "its API key's sha256, by the service (the key is shown once)",
     ("loaners_question", "form_id"): "its entries name the form by its kind (form), not by this id",
     ("loaners_device", "location_id"): "no view of §2.3.4 has a 拠点 column: NORMAL's rows are chosen by 管轄 and 拠点",
     ("loaners_device", "model_id"): "its views show the model's name (機種名), not the id",
@@ -225,6 +250,24 @@ SERVICE_COLUMNS = {
     **{
         ("crm_site", name): WORKFLOW for name in ("request_id", "corporation_id", "agency_id", "status", "submitted_at")
     },
+    **{
+        ("crm_request", name): WORKFLOW
+        for name in (
+            "agency_id corporation_id requested_by status whole_deficiency ever_deficient cancelled_at status_since "
+            "closed_at deficient_seconds"
+        ).split()
+    },
+    ("crm_request", "assigned_to"): "set by 次の依頼を担当 and 担当者の変更, audited as those (assign, reassign)",
+    ("crm_request", "assigned_at"): "when it was assigned, by those actions",
+    ("crm_request", "remarks"): "a long multi-line text, read in the request's detail, not a column of its list",
+    **{
+        ("crm_comment", name): "written with the comment by the action posting it (the route's request, its author)"
+        for name in ("request_id", "site_id", "agency_id", "author_id", "type", "audience")
+    },
+    ("crm_comment", "snapshot"): "a deficiency's record of the request as it was, by the service",
+    ("crm_comment", "changes"): "a resubmission's changes since the deficiency, by the service",
+    ("crm_profile", "user_id"): "the account the profile belongs to: the route's path",
+    ("crm_choice", "kind"): "the master the choice belongs to: the route's path, never edited",
 }
 
 
@@ -297,18 +340,10 @@ OTHER_WIDGETS = {
     ("dashboards/auth.py", "ログインID"): "the sign-in form: shown before anyone is signed in to read a vocabulary",
     ("dashboards/app_pages/admin/audit.py", "終了日"): "the audit log's period, not a maintenance window's",
     ("dashboards/app_pages/loaners/audit.py", "ステータス"): "filters the answers' 0-4.ステータス, not a location's",
-    ("dashboards/app_pages/fleet/common.py", "担当者"): "an alert's or incident's assignee, not a customer's contact",
     (
         "dashboards/app_pages/fleet/reports.py",
         "範囲",
     ): "the report's range (fleet-wide or a customer), not a grant's scope",
-    ("dashboards/app_pages/reservations/detail.py", "理由"): "a manual operation's reason (its table still to declare)",
-    ("dashboards/app_pages/reservations/queue.py", "担当者"): "a manual operation's assignee, not a customer's contact",
-    ("dashboards/app_pages/crm/fix.py", "備考"): "a request's 備考 (crm_request: its facts still to declare)",
-    (
-        "dashboards/app_pages/crm/masters.py",
-        "有効",
-    ): "an option's or choice's flag (crm_option_service, crm_choice: still to declare)",
 }
 
 

@@ -6,11 +6,12 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Row
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from service import fields
 from service.crm import agencies, labels, metrics, requests, timing, users
 from service.crm.dependencies import DOMAIN
-from service.crm.models import Agency
+from service.crm.models import Agency, Profile, Request
 from service.crm.schemas import AgencyMetrics, AgencyRead
 from service.crm.visibility import CaseView
 from service.database import utcnow
@@ -26,7 +27,7 @@ COUNTS = (
     field("依頼ID", "id"),
     field("法人名", "corporation_name"),
     field("地点数", "sites_total"),
-    field("申告地点数", "site_count"),
+    field(fields.facts(Request.site_count).label, "site_count"),
 )
 STATUS = field("ステータス", "status_label")
 REQUESTED_ON = field("投入依頼日", "created_at")
@@ -93,15 +94,26 @@ AGENCY_COLUMNS = (
     declared(Agency.phone),
     declared(Agency.mail_address),
 )
+
+
+def profile_code(attribute: InstrumentedAttribute) -> Column:
+    """A code of the user's CRM profile, headed by its column's label ("" for a user without a profile)."""
+    name = attribute.key
+    return Column(fields.facts(attribute).label, lambda row: getattr(row.profile, name) if row.profile else "")
+
+
 USER_COLUMNS = (
     field("ID", "user.id"),
     field("ログインID", "user.login_id"),
     field("氏名", "user.name"),
     Column("役割", lambda row: role_label(DOMAIN, row.grant.role) if row.grant else ""),
-    Column("代理店", lambda row: row.agency.name if row.agency else ""),
-    Column("営業担当者コード", lambda row: row.profile.sales_staff_code if row.profile else ""),
-    Column("Lコード", lambda row: row.profile.l_code if row.profile else ""),
-    Column("営業マネージャー", lambda row: MANAGER_MARK if row.profile and row.profile.is_sales_manager else ""),
+    Column(fields.facts(Profile.agency_id).label, lambda row: row.agency.name if row.agency else ""),
+    profile_code(Profile.sales_staff_code),
+    profile_code(Profile.l_code),
+    Column(
+        fields.facts(Profile.is_sales_manager).label,
+        lambda row: MANAGER_MARK if row.profile and row.profile.is_sales_manager else "",
+    ),
     Column("状態", lambda row: ACTIVE if row.user.is_active else INACTIVE),
     field("最終ログイン", "user.last_login_at"),
 )

@@ -16,6 +16,7 @@ from service.audit.service import Actor
 from service.crm import auditing, labels, locking
 from service.crm.models import Choice, Corporation, OptionService, Site
 from service.errors import Conflict, Fields, NotFound, ValidationFailed, field_label
+from service.fields import audited, length
 
 # Which stored field takes its code from which choice kind.
 CORPORATION_CHOICE_FIELDS = {
@@ -31,8 +32,9 @@ SITE_CHOICE_FIELDS = {
     "power_building_type": "building_type",
 }
 EDITABLE_KINDS = (*CORPORATION_CHOICE_FIELDS.values(), *SITE_CHOICE_FIELDS.values())
-OPTION_FIELDS = ("name", "price_label", "is_support_pack", "sort_order", "is_active")
-CHOICE_FIELDS = ("label", "sort_order", "is_active")
+# What an edit of a master's entry changes and its entries record: its audited fields but its code (its key).
+OPTION_FIELDS = tuple(name for name in audited(OptionService) if name != "code")  # name, …, is_active
+CHOICE_FIELDS = tuple(name for name in audited(Choice) if name != "code")  # label, sort_order, is_active
 IN_USE = "使用中の{what}は削除できません（{count}件で使用中）。無効にしてください"
 
 OPTION_SERVICES: tuple[tuple[str, str, str, bool], ...] = (
@@ -272,6 +274,21 @@ def _editable_kind(kind: str) -> None:
         )
 
 
+def _fits(kind: str, code: str) -> None:
+    """A new choice's code fits every field that stores its kind's codes (契約者区分's 2 characters, 業種's 3)."""
+    most = min(
+        length(getattr(model, field))
+        for model, stored in ((Corporation, CORPORATION_CHOICE_FIELDS), (Site, SITE_CHOICE_FIELDS))
+        for field, of_kind in stored.items()
+        if of_kind == kind
+    )
+    if len(code) > most:
+        raise ValidationFailed(
+            f"{labels.CHOICE_KIND_LABELS[kind]}のコードは{most}文字以内で入力してください",
+            details={"field": "code", "rule": "string_too_long", "max_length": most},
+        )
+
+
 def _unique(exists: bool, what: str) -> None:
     if exists:
         raise Conflict(f"この{what}のコードは既に使われています", details={"field": "code", "rule": "unique"})
@@ -327,6 +344,7 @@ def delete_option(db: Session, *, code: str, version: int, actor: Actor) -> None
 
 def create_choice(db: Session, *, kind: str, fields: Mapping[str, Any], actor: Actor) -> Choice:
     _editable_kind(kind)
+    _fits(kind, fields["code"])
     _unique(db.get(Choice, (kind, fields["code"])) is not None, "選択肢")
     choice = Choice(kind=kind, **fields, is_active=True)
     db.add(choice)

@@ -27,6 +27,22 @@ COMMENT_TYPES = (DEFICIENCY, COMMENT, RESUBMISSION)
 SALES_SIDE = "sales"
 BACK_OFFICE = "back_office"
 
+TEXT_MAX = 2000  # a long text's limit (a Text column: a request's 備考, a site's メモ, a comment): the API's and forms'
+OPTION_CODE_MAX, CHOICE_CODE_MAX = 20, 10  # the masters' codes (OPT001002; a choice's 1, 01, 10)
+STAFF_CODE_MAX = 20  # 営業担当者コード, Lコード (LCK0A0AY)
+
+
+def staff_code(label: str) -> dict[str, Any]:
+    """A person's code for the carrier's screens, kept by the CRM admin: letters and digits."""
+    pattern, words = rf"^[A-Za-z0-9]{{0,{STAFF_CODE_MAX}}}$", f"英数字{STAFF_CODE_MAX}文字以内"
+    return field_info(label, edit="admin", exported=True, pattern=pattern, pattern_words=words)
+
+
+def master_code(length: int) -> dict[str, Any]:
+    """A master's code, typed by an admin: letters, digits, _ and -, up to its column's length."""
+    pattern, words = rf"^[A-Za-z0-9_-]{{1,{length}}}$", f"英数字と「_」「-」の1〜{length}文字"
+    return field_info("コード", edit="admin", pattern=pattern, pattern_words=words)
+
 
 class Agency(Base):
     """代理店 (§2.1)."""
@@ -65,10 +81,18 @@ class Profile(Base):
     __tablename__ = "crm_profile"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("identity_user.id", ondelete="CASCADE"), primary_key=True)
-    agency_id: Mapped[int | None] = mapped_column(ForeignKey("crm_agency.id", ondelete="RESTRICT"), index=True)
-    sales_staff_code: Mapped[str] = mapped_column(String(20), default="")
-    l_code: Mapped[str] = mapped_column(String(20), default="")
-    is_sales_manager: Mapped[bool] = mapped_column(default=False)  # a sales person who sees the whole agency's cases
+    agency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crm_agency.id", ondelete="RESTRICT"),
+        index=True,
+        info=field_info("代理店", edit="admin", exported=True),
+    )
+    sales_staff_code: Mapped[str] = mapped_column(
+        String(STAFF_CODE_MAX), default="", info=staff_code("営業担当者コード")
+    )
+    l_code: Mapped[str] = mapped_column(String(STAFF_CODE_MAX), default="", info=staff_code("Lコード"))
+    is_sales_manager: Mapped[bool] = mapped_column(  # a sales person who sees the whole agency's cases
+        default=False, info=field_info("営業マネージャー", edit="admin", exported=True)
+    )
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -219,8 +243,10 @@ class Request(Base):
     whole_deficiency: Mapped[bool] = mapped_column(default=False)
     ever_deficient: Mapped[bool] = mapped_column(default=False)
     cancelled_at: Mapped[datetime | None]
-    remarks: Mapped[str] = mapped_column(Text, default="")
-    site_count: Mapped[int] = mapped_column(default=1)
+    remarks: Mapped[str] = mapped_column(
+        Text, default="", info=field_info("備考", edit="sales", multi_line=True, max_length=TEXT_MAX)
+    )
+    site_count: Mapped[int] = mapped_column(default=1, info=field_info("申告地点数", edit="sales", exported=True))
     # no ON DELETE: users are deactivated, never deleted (and SQLite's reflection could not see one added in place)
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id"))
     assigned_at: Mapped[datetime | None]
@@ -297,7 +323,9 @@ class Site(Base):
         default=list, info=field_info("オプションサービス", edit="operator")
     )
     moving_in_date: Mapped[date | None] = mapped_column(Date, info=field_info("入居日/開業日", edit="operator"))
-    note: Mapped[str] = mapped_column(Text, default="", info=field_info("メモ/備考", edit="operator"))
+    note: Mapped[str] = mapped_column(
+        Text, default="", info=field_info("メモ/備考", edit="operator", multi_line=True, max_length=TEXT_MAX)
+    )
     service_type: Mapped[str] = mapped_column(
         String(10), default="electric", info=field_info("サービス種別", edit="operator")
     )
@@ -359,7 +387,10 @@ class Comment(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id", ondelete="SET NULL"))
     type: Mapped[str] = mapped_column(String(20))
     audience: Mapped[str] = mapped_column(String(20))
-    message: Mapped[str] = mapped_column(Text)
+    # written once by its author (either side), never changed: the comment is its own record, with its author and time
+    message: Mapped[str] = mapped_column(
+        Text, info=field_info("内容", audited=False, multi_line=True, min_length=1, max_length=TEXT_MAX)
+    )
     snapshot: Mapped[dict[str, Any] | None]
     changes: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -401,12 +432,12 @@ class OptionService(Base):
 
     __tablename__ = "crm_option_service"
 
-    code: Mapped[str] = mapped_column(String(20), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
-    price_label: Mapped[str] = mapped_column(String(50))
-    is_support_pack: Mapped[bool] = mapped_column(default=False)
-    sort_order: Mapped[int] = mapped_column(default=0)
-    is_active: Mapped[bool] = mapped_column(default=True)
+    code: Mapped[str] = mapped_column(String(OPTION_CODE_MAX), primary_key=True, info=master_code(OPTION_CODE_MAX))
+    name: Mapped[str] = mapped_column(String(100), info=field_info("オプション名", edit="admin", min_length=1))
+    price_label: Mapped[str] = mapped_column(String(50), info=field_info("料金", edit="admin"))
+    is_support_pack: Mapped[bool] = mapped_column(default=False, info=field_info("サポートパック", edit="admin"))
+    sort_order: Mapped[int] = mapped_column(default=0, info=field_info("表示順", edit="admin"))
+    is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="admin"))
     version: Mapped[int] = mapped_column(default=1)
 
 
@@ -416,8 +447,8 @@ class Choice(Base):
     __tablename__ = "crm_choice"
 
     kind: Mapped[str] = mapped_column(String(30), primary_key=True)
-    code: Mapped[str] = mapped_column(String(10), primary_key=True)
-    label: Mapped[str] = mapped_column(String(50))
-    sort_order: Mapped[int] = mapped_column(default=0)
-    is_active: Mapped[bool] = mapped_column(default=True)
+    code: Mapped[str] = mapped_column(String(CHOICE_CODE_MAX), primary_key=True, info=master_code(CHOICE_CODE_MAX))
+    label: Mapped[str] = mapped_column(String(50), info=field_info("表示名", edit="admin", min_length=1))
+    sort_order: Mapped[int] = mapped_column(default=0, info=field_info("表示順", edit="admin"))
+    is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="admin"))
     version: Mapped[int] = mapped_column(default=1)

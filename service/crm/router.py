@@ -79,8 +79,10 @@ from service.crm.labels import (
 )
 from service.crm.models import Profile
 from service.crm.schemas import (
+    CARD_NUMBER_MAX,
     SECURITY_CODE_MAX,
-    TEXT_MAX,
+    SITE_COUNT_MAX,
+    SORT_ORDER_MAX,
     VALIDATED,
     AcquiredCorporation,
     AgencyFields,
@@ -340,7 +342,12 @@ def vocabulary(_: AnyRole) -> VocabularyRead:
             "other": OTHER_FIELD_LABELS,
         },
         time_labels=TIME_LABELS,
-        limits={"text": TEXT_MAX, "security_code": SECURITY_CODE_MAX},
+        limits={
+            "card_number": CARD_NUMBER_MAX,
+            "security_code": SECURITY_CODE_MAX,
+            "site_count": SITE_COUNT_MAX,
+            "sort_order": SORT_ORDER_MAX,
+        },
         fields=field_vocabulary((*AUDIT.tables, *ACCOUNT_TABLES)),
     )
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints, create_model
 
 from service.crm import validation
-from service.crm.models import STATUSES, Agency, Corporation, Site
-from service.fields import FieldWords, rules
+from service.crm.models import STATUSES, Agency, Choice, Comment, Corporation, OptionService, Profile, Request, Site
+from service.fields import FieldWords, length, rules
 from service.figures import FigureRead
 from service.identity.schemas import Email, LoginId, Password
 from service.schemas import IsoDate, MultiLine, Rules, SingleLine, VersionedPatch, coded, optional_fields
@@ -28,22 +28,26 @@ def text(max_length: int, *, min_length: int = 0, multiline: bool = False) -> Ru
     return Rules((constraints, MultiLine if multiline else SingleLine))
 
 
-def ruled(max_length: int, check: Callable[[str], str]) -> Rules:
-    """A rule-bearing field's rules, Annotated[str, ruled(10, validation.postal_code)]: length, then `check`."""
-    return Rules((StringConstraints(max_length=max_length), AfterValidator(check), SingleLine))
+def checked(max_length: int | None, check: Callable[[str], str]) -> Rules:
+    """A rule-bearing field's rules: its length (surrounding spaces aside), then `check`, which normalises it."""
+    return Rules((StringConstraints(strip_whitespace=True, max_length=max_length), AfterValidator(check), SingleLine))
 
 
-Code = Annotated[str, text(3)]
-Kana = Annotated[str, ruled(100, validation.katakana)]
-PostalCode = Annotated[str, ruled(10, validation.postal_code)]
-Phone = Annotated[str, ruled(15, validation.phone_number)]
-Prefecture = Annotated[str, ruled(4, validation.prefecture)]
+def ruled(attribute: Any, check: Callable[[str], str]) -> Rules:
+    """A rule-bearing column's rules, Annotated[str, ruled(Corporation.zip_code, validation.postal_code)]: the column's
+    length (so a form never takes what the column cannot hold), then `check`."""
+    return checked(length(attribute), check)
+
+
+def kana(attribute: Any) -> Rules:
+    """A カナ column's rules: its length, then full-width katakana (half-width kana and hiragana converted)."""
+    return ruled(attribute, validation.katakana)
+
+
 Birthday = Annotated[IsoDate | None, AfterValidator(validation.past_date)]
-TEXT_MAX = 2000  # a request's 備考, a comment, a 不備 reason: the forms' long texts
+CARD_NUMBER_MAX = 30  # a card number as typed (spaces, hyphens); stored encrypted: no column states it
 SECURITY_CODE_MAX = 4  # a card's security code (stored encrypted: no column states it)
-Message = Annotated[str, text(TEXT_MAX, min_length=1, multiline=True)]
-LongText = Annotated[str, text(TEXT_MAX, multiline=True)]
-SecurityCode = Annotated[str, ruled(SECURITY_CODE_MAX, validation.security_code)]
+SecurityCode = Annotated[str, checked(SECURITY_CODE_MAX, validation.security_code)]
 Version = Annotated[int, Field(ge=1, description="the version you read; a stale one is refused with 409")]
 WRITE_ONLY = ("credit_card_number", "credit_card_security_code")  # never read back, so never in a `base`
 
@@ -78,45 +82,46 @@ class CorporationFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    customer_type: Code
-    corporation_number: Annotated[str, ruled(20, validation.corporation_number)] = ""
+    customer_type: Annotated[str, rules(Corporation.customer_type)]
+    corporation_number: Annotated[str, ruled(Corporation.corporation_number, validation.corporation_number)] = ""
     last_name: Annotated[str, rules(Corporation.last_name)]
     first_name: Annotated[str, rules(Corporation.first_name)] = ""
-    last_name_kana: Kana = ""
-    first_name_kana: Kana = ""
+    last_name_kana: Annotated[str, kana(Corporation.last_name_kana)] = ""
+    first_name_kana: Annotated[str, kana(Corporation.first_name_kana)] = ""
     representative_last_name: Annotated[str, rules(Corporation.representative_last_name)] = ""
     representative_first_name: Annotated[str, rules(Corporation.representative_first_name)] = ""
-    representative_last_name_kana: Kana = ""
-    representative_first_name_kana: Kana = ""
-    zip_code: PostalCode = ""
-    prefecture: Prefecture = ""
+    representative_last_name_kana: Annotated[str, kana(Corporation.representative_last_name_kana)] = ""
+    representative_first_name_kana: Annotated[str, kana(Corporation.representative_first_name_kana)] = ""
+    zip_code: Annotated[str, ruled(Corporation.zip_code, validation.postal_code)] = ""
+    prefecture: Annotated[str, ruled(Corporation.prefecture, validation.prefecture)] = ""
     city: Annotated[str, rules(Corporation.city)] = ""
     town: Annotated[str, rules(Corporation.town)] = ""
     street: Annotated[str, rules(Corporation.street)] = ""
     building_name: Annotated[str, rules(Corporation.building_name)] = ""
-    phone1: Phone = ""
-    phone2: Phone = ""
+    phone1: Annotated[str, ruled(Corporation.phone1, validation.phone_number)] = ""
+    phone2: Annotated[str, ruled(Corporation.phone2, validation.phone_number)] = ""
     mail_address: EmailStr | Literal[""] = ""
     birthday: Birthday = None
     representative_birthday: Birthday = None
-    job_type: Code = ""
-    payment_type: Annotated[str, text(3, min_length=1)]  # chosen, never defaulted: a card opens required fields
-    credit_card_number: Annotated[str, ruled(30, validation.card_number)] = ""
-    credit_card_expire_month: Annotated[str, ruled(2, validation.expire_month)] = ""
-    credit_card_expire_year: Annotated[str, ruled(4, validation.expire_year)] = ""
+    job_type: Annotated[str, rules(Corporation.job_type)] = ""
+    # chosen, never defaulted: a card opens required fields
+    payment_type: Annotated[str, rules(Corporation.payment_type)]
+    credit_card_number: Annotated[str, checked(CARD_NUMBER_MAX, validation.card_number)] = ""
+    credit_card_expire_month: Annotated[str, ruled(Corporation.credit_card_expire_month, validation.expire_month)] = ""
+    credit_card_expire_year: Annotated[str, ruled(Corporation.credit_card_expire_year, validation.expire_year)] = ""
     credit_card_name: Annotated[str, rules(Corporation.credit_card_name)] = ""
     credit_card_security_code: SecurityCode = ""
     invoice: Literal["0", "3"] = "0"
     payment_certificate: Literal["0", "1"] = "0"
     billing_address_same: StrictBool = True
-    billing_zip_code: PostalCode = ""
-    billing_prefecture: Prefecture = ""
+    billing_zip_code: Annotated[str, ruled(Corporation.billing_zip_code, validation.postal_code)] = ""
+    billing_prefecture: Annotated[str, ruled(Corporation.billing_prefecture, validation.prefecture)] = ""
     billing_city: Annotated[str, rules(Corporation.billing_city)] = ""
     billing_town: Annotated[str, rules(Corporation.billing_town)] = ""
     billing_street: Annotated[str, rules(Corporation.billing_street)] = ""
     billing_building: Annotated[str, rules(Corporation.billing_building)] = ""
     billing_customer_name: Annotated[str, rules(Corporation.billing_customer_name)] = ""
-    sales_channel_id: Code = ""
+    sales_channel_id: Annotated[str, rules(Corporation.sales_channel_id)] = ""
 
 
 # mypy cannot read a model built at run time (optional_fields, read_model): it sees the base the code relies on.
@@ -169,6 +174,10 @@ class CardReveal(BaseModel):
 
 # --- requests (§2.3) ---------------------------------------------------------------------------------------
 
+Remarks = Annotated[str, rules(Request.remarks)]
+SITE_COUNT_MAX = 100  # 申告地点数: a request's sites, as the sales person declares them
+SiteCount = Annotated[int, Field(ge=1, le=SITE_COUNT_MAX)]
+
 
 class RequestCreate(BaseModel):
     """新規投入依頼 (a new corporation) or 既存法人に地点追加 (corporation_id); images come as files beside it."""
@@ -178,8 +187,8 @@ class RequestCreate(BaseModel):
     corporation: CorporationFields | None = None
     corporation_id: int | None = Field(default=None, ge=1)
     agency_id: int | None = Field(default=None, ge=1, description="admins only: the agency of a new corporation")
-    remarks: LongText = ""
-    site_count: int = Field(default=1, ge=1, le=100)
+    remarks: Remarks = ""
+    site_count: SiteCount = 1
     credit_card_security_code: SecurityCode = Field(
         default="",
         description="既存法人に地点追加 only: the card's security code, asked again once an earlier request's "
@@ -192,8 +201,8 @@ class RequestFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    remarks: LongText | None = None
-    site_count: int | None = Field(default=None, ge=1, le=100)
+    remarks: Remarks | None = None
+    site_count: SiteCount | None = None
 
 
 class RequestUpdate(RequestFields):
@@ -206,20 +215,20 @@ class VersionIn(BaseModel):
 
 
 class ResubmitIn(BaseModel):
-    message: LongText = ""
+    message: Annotated[str, rules(Comment.message, min_length=0)] = ""
     version: Version
 
 
 class DeficiencyIn(BaseModel):
     """A reason is required; site_id names one site (its version), none the whole request (the request's version)."""
 
-    message: Message
+    message: Annotated[str, rules(Comment.message)]
     site_id: int | None = Field(default=None, ge=1)
     version: Version
 
 
 class CommentIn(BaseModel):
-    message: Message
+    message: Annotated[str, rules(Comment.message)]
     site_id: int | None = Field(default=None, ge=1)
 
 
@@ -339,15 +348,17 @@ class SiteFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     pps_business_number: Annotated[str, rules(Site.pps_business_number)] = ""
-    application_type: Code = ""
+    application_type: Annotated[str, rules(Site.application_type)] = ""
     power_plan_name: Annotated[str, rules(Site.power_plan_name)] = ""
     contract_capacity: Annotated[str, rules(Site.contract_capacity)] = ""
-    power_area: Code = ""
-    power_supplier_type: Code = ""
+    power_area: Annotated[str, rules(Site.power_area)] = ""
+    power_supplier_type: Annotated[str, rules(Site.power_supplier_type)] = ""
     power_customer_number: Annotated[str, rules(Site.power_customer_number)] = ""
-    power_customer_location_number: Annotated[str, ruled(40, validation.location_number)] = ""
-    power_zip_code: PostalCode = ""
-    power_prefecture: Prefecture = ""
+    power_customer_location_number: Annotated[
+        str, ruled(Site.power_customer_location_number, validation.location_number)
+    ] = ""
+    power_zip_code: Annotated[str, ruled(Site.power_zip_code, validation.postal_code)] = ""
+    power_prefecture: Annotated[str, ruled(Site.power_prefecture, validation.prefecture)] = ""
     power_city: Annotated[str, rules(Site.power_city)] = ""
     power_town: Annotated[str, rules(Site.power_town)] = ""
     power_street: Annotated[str, rules(Site.power_street)] = ""
@@ -356,13 +367,13 @@ class SiteFields(BaseModel):
     power_building_type: Annotated[str, rules(Site.power_building_type)] = ""
     power_branch_name: Annotated[str, rules(Site.power_branch_name)] = ""
     power_customer_name: Annotated[str, rules(Site.power_customer_name)] = ""
-    power_customer_name_kana: Annotated[str, ruled(200, validation.katakana)] = ""
+    power_customer_name_kana: Annotated[str, kana(Site.power_customer_name_kana)] = ""
     latest_charges: int | None = Field(default=None, ge=0, le=1_000_000_000)
     latest_power_usage: int | None = Field(default=None, ge=0, le=1_000_000_000)
-    latest_date: Annotated[str, ruled(7, validation.year_month)] = ""
-    option_plans: list[Annotated[str, text(20)]] = Field(default_factory=list, max_length=20)
+    latest_date: Annotated[str, ruled(Site.latest_date, validation.year_month)] = ""
+    option_plans: list[Annotated[str, text(length(OptionService.code))]] = Field(default_factory=list, max_length=20)
     moving_in_date: IsoDate | None = None
-    note: LongText = ""
+    note: Annotated[str, rules(Site.note)] = ""
     service_type: Literal["electric", "gas"] = "electric"
     contract_corporation_type: Annotated[str, rules(Site.contract_corporation_type)] = ""
     saisan_gas_yoto: Annotated[str, rules(Site.saisan_gas_yoto)] = ""
@@ -397,7 +408,7 @@ class SiteRead(SiteFields):
 class StatusChange(BaseModel):
     status: Status
     version: Version
-    reason: LongText = ""
+    reason: Annotated[str, rules(Comment.message, min_length=0)] = ""
 
 
 class ImageLink(BaseModel):
@@ -487,7 +498,8 @@ class OptionRead(BaseModel):
     is_active: bool
 
 
-MasterCode = Annotated[str, coded(r"^[A-Za-z0-9_-]{1,10}$", "英数字と「_」「-」の1〜10文字", strip_whitespace=True)]
+SORT_ORDER_MAX = 9999  # a master entry's 表示順
+SortOrder = Annotated[int, Field(ge=0, le=SORT_ORDER_MAX)]
 
 
 class OptionFields(BaseModel):
@@ -495,11 +507,11 @@ class OptionFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    code: Annotated[str, coded(r"^[A-Za-z0-9_-]{1,20}$", "英数字と「_」「-」の1〜20文字", strip_whitespace=True)]
-    name: Annotated[str, text(100, min_length=1)]
-    price_label: Annotated[str, text(50)]
+    code: Annotated[str, rules(OptionService.code)]
+    name: Annotated[str, rules(OptionService.name)]
+    price_label: Annotated[str, rules(OptionService.price_label)]
     is_support_pack: StrictBool = False
-    sort_order: Annotated[int, Field(ge=0, le=9999)] = 0
+    sort_order: SortOrder = 0
 
 
 class ChoiceFields(BaseModel):
@@ -507,9 +519,9 @@ class ChoiceFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    code: MasterCode
-    label: Annotated[str, text(50, min_length=1)]
-    sort_order: Annotated[int, Field(ge=0, le=9999)] = 0
+    code: Annotated[str, rules(Choice.code)]
+    label: Annotated[str, rules(Choice.label)]
+    sort_order: SortOrder = 0
 
 
 def master_update(fields: type[BaseModel], name: str) -> type[BaseModel]:
@@ -563,7 +575,7 @@ class AgencyFields(BaseModel):
     referral_shop_code: Annotated[str, rules(Agency.referral_shop_code)] = ""
     referral_shop_name: Annotated[str, rules(Agency.referral_shop_name)] = ""
     contact_name: Annotated[str, rules(Agency.contact_name)] = ""
-    phone: Phone = ""
+    phone: Annotated[str, ruled(Agency.phone, validation.phone_number)] = ""
     mail_address: EmailStr | Literal[""] = ""
     is_active: StrictBool = True
 
@@ -587,7 +599,8 @@ else:
     )
 
 
-StaffCode = Annotated[str, coded(r"^[A-Za-z0-9]{0,20}$", "英数字20文字以内", strip_whitespace=True)]
+SalesStaffCode = Annotated[str, rules(Profile.sales_staff_code)]
+LCode = Annotated[str, rules(Profile.l_code)]
 
 
 class CrmUserCreate(BaseModel):
@@ -601,8 +614,8 @@ class CrmUserCreate(BaseModel):
     password: Password
     role: Role
     agency_id: int | None = Field(default=None, ge=1)
-    sales_staff_code: StaffCode = ""
-    l_code: StaffCode = ""
+    sales_staff_code: SalesStaffCode = ""
+    l_code: LCode = ""
     is_sales_manager: StrictBool = False
 
 
@@ -616,8 +629,8 @@ class CrmUserFields(BaseModel):
     is_active: StrictBool | None = None
     role: Role | None = None
     agency_id: int | None = Field(default=None, ge=1)
-    sales_staff_code: StaffCode | None = None
-    l_code: StaffCode | None = None
+    sales_staff_code: SalesStaffCode | None = None
+    l_code: LCode | None = None
     is_sales_manager: StrictBool | None = None
 
 
@@ -764,7 +777,11 @@ class VocabularyRead(BaseModel):
         "messages name"
     )
     time_labels: dict[str, str] = Field(description="a request's times' names (RequestTimes field -> name)")
-    limits: dict[str, int] = Field(description="the lengths of the forms' texts no column states: text, security_code")
+    limits: dict[str, int] = Field(
+        description="the forms' limits no column states: the lengths of card_number and security_code (stored "
+        "encrypted), the most sites a request declares (site_count), a master entry's "
+        "highest 表示順 (sort_order)"
+    )
     fields: dict[str, dict[str, FieldWords]] = Field(
         description="each table's fields as the forms show and check them: label, length, choices, pattern in words"
     )

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.audit.service import Actor
 from service.crm import auditing, locking
 from service.crm.dependencies import DOMAIN, SALES
@@ -24,7 +25,7 @@ from service.identity.models import Grant, User
 from service.identity.schemas import UserCreate, UserUpdate
 from service.search import contains
 
-PROFILE_FIELDS = ("agency_id", "sales_staff_code", "l_code", "is_sales_manager")
+PROFILE_FIELDS = fields.audited(Profile)  # agency_id, sales_staff_code, l_code, is_sales_manager
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.crm import auditing, comments, completeness, corporations, labels, locking, statuses
@@ -33,7 +34,7 @@ from service.database import to_json
 from service.errors import Conflict, Forbidden, ValidationFailed
 
 ADMIN = "admin"
-REQUEST_EDIT_FIELDS = ("remarks", "site_count")
+REQUEST_EDIT_FIELDS = fields.audited(Request)  # remarks, site_count
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from service.audit import service as audit
 from service.audit.service import Actor
 from service.dialect import insert_rows
 from service.errors import Conflict, NotFound, ValidationFailed
+from service.fields import audited
 from service.fleet import auditing, labels
 from service.fleet.models import Alert, AlertNote, Customer, Incident, Terminal
 from service.fleet.schemas import AlertRead, SlaStep, columns_of
@@ -23,15 +24,7 @@ ACKNOWLEDGED = "acknowledged"
 RESOLVED = "resolved"
 SYSTEM_LABEL = "system"
 WORKER_ROLES = ("admin", "operator", "support")
-WORKFLOW_FIELDS = (
-    "status",
-    "assignee_id",
-    "acknowledged_at",
-    "diagnosed_at",
-    "customer_contacted_at",
-    "resolved_at",
-    "reported_at",
-)
+WORKFLOW_FIELDS = audited(Alert)  # status, assignee_id and the §4.2 steps' times (models.py)
 
 
 @dataclass(frozen=True)

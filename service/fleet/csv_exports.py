@@ -3,6 +3,7 @@ customer, with the columns the list shows."""
 
 from collections.abc import Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Row, select
@@ -11,7 +12,8 @@ from sqlalchemy.orm import Session
 from service import fields
 from service.exports import Column, ListExport, declared, entities, field, labelled
 from service.fleet import alerts, customers, firmware, incidents, labels, terminals
-from service.fleet.models import Customer, FirmwareRelease, Incident, Rollout, Terminal
+from service.fleet.models import Alert, Customer, FirmwareRelease, Incident, Rollout, Terminal
+from service.fleet.schedules import HOURS_FIELDS
 from service.fleet.schemas import RolloutRead, TerminalFilter
 from service.tenancy import TenantScope, scoped
 
@@ -27,14 +29,45 @@ def _wave_total(part: str) -> Any:
     return lambda rollout: sum(getattr(wave, part) for wave in rollout.waves)
 
 
+def _named(reference: Any, name: str) -> Column:
+    """A column headed by a reference's declared words (担当者), showing the record it names by name."""
+    return field(fields.facts(reference).label, name)
+
+
+def _waves(rollout: RolloutRead) -> str:
+    """The waves' cumulative percentages as chosen: 1, 10, 100."""
+    return ", ".join(f"{wave.percent:g}" for wave in rollout.waves)
+
+
+CUSTOMER = _named(Terminal.customer_id, "company_name")  # 顧客企業: the customer of a terminal and of its work
+
+
+def _clock(attribute: Any) -> Column:
+    """A time of day as the support team reads it (09:00); blank for none (営業時間: open all day)."""
+    time_of = attrgetter(attribute.key)
+    return Column(fields.facts(attribute).label, lambda row: f"{time_of(row):%H:%M}" if time_of(row) else "")
+
+
+def _weekdays(attribute: Any) -> Column:
+    """Days of the week (0 = Monday) in words: 土・日."""
+    days_of = attrgetter(attribute.key)
+    return Column(
+        fields.facts(attribute).label, lambda row: WEEKDAY_SEPARATOR.join(labels.WEEKDAYS[d] for d in days_of(row))
+    )
+
+
+WEEKDAY_SEPARATOR = "・"
 CUSTOMER_COLUMNS = (
     field("ID", "id"),
-    *(declared(column) for column in fields.exported(Customer)),  # 会社名, 担当者, …, 契約種別
+    *(declared(column) for column in fields.exported(Customer) if column.name not in HOURS_FIELDS),  # 会社名, …
+    _clock(Customer.opens_at),  # 営業時間 (schedules.py)
+    _clock(Customer.closes_at),
+    _weekdays(Customer.closed_weekdays),
 )
 TERMINAL_COLUMNS = (
     field("ID", "id"),
     declared(Terminal.serial_number),
-    field("顧客企業", "company_name"),
+    CUSTOMER,
     declared(Terminal.store_name),
     declared(Terminal.status),
     declared(Terminal.firmware_version),
@@ -43,31 +76,32 @@ TERMINAL_COLUMNS = (
     _percent("店舗PCメモリ", "memory_usage"),
     _percent("店舗PCディスク", "disk_usage"),
     field("未解決アラート", "open_alerts"),
+    declared(Terminal.installed_date),  # as the terminal import takes it
 )
 ALERT_COLUMNS = (
     field("ID", "id"),
     field("発生日時", "created_at"),
-    field("顧客企業", "company_name"),
+    CUSTOMER,
     field("設置店舗名", "store_name"),
     field("シリアル番号", "serial_number"),
     field("種別", "alert_type_label"),
-    field("状態", "status_label"),
+    declared(Alert.status),
     Column("SLA", lambda alert: OVERDUE if alert.overdue else IN_TIME),
-    field("担当者", "assignee_name"),
+    _named(Alert.assignee_id, "assignee_name"),
     field("詳細メッセージ", "message"),
 )
 INCIDENT_COLUMNS = (
     field("ID", "id"),
     field("発生日時", "created_at"),
-    field("顧客企業", "company_name"),
+    CUSTOMER,
     field("種別", "alert_type_label"),
     field("端末数", "terminal_count"),
     field("未解決", "open_alerts"),
-    field("状態", "status_label"),
+    declared(Incident.status),
     Column("SLA", lambda incident: OVERDUE if incident.overdue else IN_TIME),
-    field("担当者", "assignee_name"),
+    _named(Incident.assignee_id, "assignee_name"),
     field("解決日時", "resolved_at"),
-    field("対応内容", "resolution"),
+    declared(Incident.resolution),
 )
 EVENT_COLUMNS = (
     field("発生日時", "occurred_at"),
@@ -78,9 +112,9 @@ EVENT_COLUMNS = (
 )
 ROLLOUT_COLUMNS = (
     field("ID", "id"),
-    field("バージョン", "version"),
-    Column("顧客企業", lambda rollout: rollout.company_name or SEVERAL_CUSTOMERS),
-    field("状態", "status_label"),
+    field(fields.facts(FirmwareRelease.version).label, "version"),  # its release's
+    Column(CUSTOMER.header, lambda rollout: rollout.company_name or SEVERAL_CUSTOMERS),
+    declared(Rollout.status),
     Column("現在の波", lambda rollout: f"{rollout.current_wave} / {len(rollout.waves)}"),
     Column("成功", _wave_total("succeeded")),
     Column("失敗", _wave_total("failed")),
@@ -88,14 +122,17 @@ ROLLOUT_COLUMNS = (
     field("作成者", "created_by"),
     field("作成日時", "created_at"),
     field("完了日時", "finished_at"),
+    Column(fields.facts(Rollout.waves).label, _waves),
+    declared(Rollout.failure_threshold_pct),
+    declared(Rollout.timeout_minutes),
 )
 RELEASE_COLUMNS = (
     field("ID", "id"),
-    field("バージョン", "version"),
-    field("ファイル名", "filename"),
-    field("サイズ（バイト）", "size"),
-    field("SHA-256", "sha256"),
-    field("リリースノート", "notes"),
+    declared(FirmwareRelease.version),
+    declared(FirmwareRelease.filename),
+    declared(FirmwareRelease.size),
+    declared(FirmwareRelease.sha256),
+    declared(FirmwareRelease.notes),
     field("登録者", "created_by"),
     field("登録日時", "created_at"),
 )
@@ -122,6 +159,7 @@ def terminal_export(scope: TenantScope, flt: TerminalFilter) -> ListExport:
         Terminal.memory_usage,
         Terminal.disk_usage,
         terminals.open_alert_count().label("open_alerts"),
+        Terminal.installed_date,
     ).join(Customer, Customer.id == Terminal.customer_id)
     return ListExport(
         terminals.filtered_terminals(scoped(stmt, scope, Terminal.customer_id), flt), (Terminal.id,), TERMINAL_COLUMNS

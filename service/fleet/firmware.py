@@ -10,6 +10,7 @@ from typing import TypeAlias
 from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.audit import service as audit
 from service.audit.service import SYSTEM, Actor
 from service.config import get_settings
@@ -26,6 +27,10 @@ ACTIVE = ("pending", "in_progress", "installed")
 FAILED = ("failed", "timed_out")
 FINISHED = ("completed", "cancelled")  # a rollout in either is over
 FINAL_STATES = {"succeeded": "done", "failed": "failed"}
+RELEASE_FIELDS = fields.audited(FirmwareRelease)  # version, sha256, size, filename, notes
+# A new rollout's entry: its release (by version), its terminals, and the settings chosen for it (models.py); its
+# status and pause reason are its actions' entries.
+SETTINGS = tuple(name for name in fields.audited(Rollout) if name not in ("release_id", "status", "paused_reason"))
 FinishedTasks: TypeAlias = Sequence[Row[int, int, int | None]]  # (id, terminal_id, command_id) of finished tasks
 
 
@@ -66,7 +71,7 @@ def create_release(
         "create",
         "firmware_release",
         release.id,
-        audit.diff({}, {"version": version, "sha256": actual, "size": len(data)}),
+        audit.diff({}, audit.snapshot(release, RELEASE_FIELDS)),
         at=now,
     )
     return release
@@ -150,7 +155,7 @@ def create_rollout(db: Session, *, data: RolloutCreate, scope: TenantScope, acto
         "create",
         "rollout",
         rollout.id,
-        audit.diff({}, {"release": release.version, "terminals": len(ids), "waves": list(data.waves)}),
+        audit.diff({}, {"release": release.version, "terminals": len(ids), **audit.snapshot(rollout, SETTINGS)}),
         at=now,
     )
     return rollout

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
 from service.errors import NotFound
+from service.fields import audited
 from service.fleet import alerts
 from service.fleet.alerts import ACKNOWLEDGED, RESOLVED, audited_work, step_done
 from service.fleet.models import Alert, Customer, Incident, Terminal
@@ -16,7 +17,7 @@ from service.fleet.schemas import IncidentRead
 from service.identity.models import User
 from service.tenancy import TenantScope, scoped
 
-WORKFLOW_FIELDS = (*alerts.WORKFLOW_FIELDS, "resolution")
+WORKFLOW_FIELDS = audited(Incident)  # an alert's, and the resolution
 
 
 @dataclass(frozen=True)

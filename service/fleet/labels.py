@@ -83,6 +83,7 @@ MARKED = ("diagnosed", "customer_contacted", "reported")
 BY_HAND = ("collect_diagnostics", "set_interval")
 # Step 6 完了報告 「対応後即時」: due this many minutes after 対応実施 (the resolution).
 REPORT_STEP = ("reported", "完了報告", 15)
+STEP_LABELS = {step: label for step, label, _ in (*SLA_STEPS, REPORT_STEP)}  # the words of each step's time
 
 # A stalled heartbeat intake (no heartbeat from any terminal for longer than the gap window): a platform alert.
 STALL_SUBJECT = "【TMS】ハートビート受信停止"
@@ -164,15 +165,15 @@ NO_ONE_TOLD = "メール通知先なし"
 # CSV import: the vendor's Japanese column names, and why a row is rejected.
 IMPORT_HEADERS = {
     "シリアル番号": "serial_number",
+    "顧客企業": "customer",  # the first of a field's headers names its column in a refusal
     "顧客": "customer",
     "会社名": "customer",
-    "顧客企業": "customer",
     "設置店舗名": "store_name",
     "設置日": "installed_date",
     "ファームウェア": "firmware_version",
 }
 IMPORT_REQUIRED = "{name}は必須です"
-IMPORT_UNKNOWN_CUSTOMER = "顧客が見つかりません"
+IMPORT_UNKNOWN_CUSTOMER = "顧客企業が見つかりません"
 IMPORT_DUPLICATE = "このシリアル番号は既に登録されています"
 IMPORT_BAD_DATE = "設置日はYYYY-MM-DD形式で指定してください"
 
@@ -231,12 +232,15 @@ AUDIT = register(
                 "顧客", by_column("fleet_customer", "company_name"), name_field="company_name", table="fleet_customer"
             ),
             "maintenance_window": Target("定期メンテナンス", table="fleet_maintenance_window"),
-            "alert": Target("アラート", values={"status": ALERT_STATUSES}),
-            "incident": Target("インシデント", values={"status": ALERT_STATUSES}),
+            "alert": Target("アラート", table="fleet_alert"),
+            "incident": Target("インシデント", table="fleet_incident"),
             "firmware_release": Target(
-                "ファームウェア", by_column("fleet_firmware_release", "version"), name_field="version"
+                "ファームウェア",
+                by_column("fleet_firmware_release", "version"),
+                name_field="version",
+                table="fleet_firmware_release",
             ),
-            "rollout": Target("ロールアウト", values={"status": ROLLOUT_STATUSES}),
+            "rollout": Target("ロールアウト", table="fleet_rollout"),
             "terminal_import": Target(
                 "端末CSV取込", by_column("fleet_terminal_import", "filename"), name_field="filename"
             ),
@@ -244,8 +248,7 @@ AUDIT = register(
                 "保存したビュー",
                 by_column("fleet_saved_view", "name"),
                 name_field="name",
-                fields={"page": "画面", "name": "ビュー名", "filters": "絞り込み条件"},
-                values={"page": VIEW_PAGES},
+                table="fleet_saved_view",
             ),
             "escalation": Target(
                 "エスカレーション",
@@ -259,37 +262,35 @@ AUDIT = register(
             ),
         },
         # The fields of its tables name themselves (models.py, service/fields.py); these are the requests' others.
-        tables=("fleet_customer", "fleet_terminal", "fleet_maintenance_window"),
+        tables=(
+            "fleet_customer",
+            "fleet_terminal",
+            "fleet_maintenance_window",
+            "fleet_alert",
+            "fleet_alert_note",
+            "fleet_incident",
+            "fleet_firmware_release",
+            "fleet_rollout",
+            "fleet_saved_view",
+        ),
         fields={
-            "customer": "顧客",
+            "customer": "顧客企業",  # an imported row's (a terminal's customer, by name or ID)
             "status": "状態",
             "expires_at": "有効期限",
             "token": "トークン",
             "enrolled": "エージェント登録",
-            "version": "バージョン",
-            "sha256": "SHA-256",
-            "size": "サイズ（バイト）",
             "release": "ファームウェア",
             "terminals": "端末数",
-            "waves": "波（累積%）",
-            "paused_reason": "一時停止の理由",
             "params": "パラメータ",
             "interval_seconds": "通信間隔（秒）",
             "registered_to": "登録日（この日まで）",
             "filename": "ファイル名",
             "rows": "行数",
-            "assignee_id": "担当者",
             "note": "メモ",
             "reason": "理由",
-            "resolution": "対応内容",
-            "notes": "リリースノート",
-            "release_id": "ファームウェア",
-            "target": "対象",
             "terminal_ids": "端末",
             "filter": "絞り込み条件",
             "q": "検索語",
-            "failure_threshold_pct": "失敗率のしきい値（%）",
-            "timeout_minutes": "1台の制限時間（分）",
             "action": "操作",
             "ids": "対象",
             "max_lines": "取得する行数",
@@ -313,9 +314,8 @@ AUDIT = register(
             "progress": "進捗",
             "collected_at": "取得日時",
             "lines": "ログの行",
-            **{f"{step}_at": label for step, label, _ in (*SLA_STEPS, REPORT_STEP)},
         },
-        values={"contract_type": CONTRACT_TYPES, "paused_reason": PAUSE_REASONS, "recurrence": RECURRENCES},
+        values={"contract_type": CONTRACT_TYPES, "recurrence": RECURRENCES},
         statuses={
             "fleet_terminal": TERMINAL_STATUSES,
             "fleet_alert": ALERT_STATUSES,

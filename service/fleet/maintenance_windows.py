@@ -40,7 +40,7 @@ def create_window(
     try:
         get_scoped(db, Customer, data.customer_id, scope, Customer.id)
     except NotFound as exc:
-        raise unknown_reference("顧客が見つかりません", "customer_id") from exc
+        raise unknown_reference("顧客企業が見つかりません", "customer_id") from exc
     if (data.recurrence == "weekly") != (data.weekday is not None):
         raise ValidationFailed(
             "曜日は毎週の場合にだけ指定してください", details={"field": "weekday", "rule": "weekly_weekday"}

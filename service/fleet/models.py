@@ -27,6 +27,9 @@ from service.fleet import labels
 
 SERIAL_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z_-]{0,49}$"
 VERSION_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,19}$"
+VERSION_WORDS = "英数字で始まる、英数字と「.」「_」「+」「-」の1〜20文字"
+SHA256_PATTERN = r"^[0-9a-fA-F]{64}$"
+NOTE_MAX = 2000  # an alert's note and an incident's resolution (Text): what a person writes of the work done
 PHONE_PATTERN = r"^[+() -]*[0-9][0-9+() -]*$"
 
 OPEN_ALERT = text("status <> 'resolved'")
@@ -68,10 +71,14 @@ class Customer(Base):
         info=field_info("契約種別", edit="admin", exported=True, choices=labels.CONTRACT_TYPES),
     )
     # 営業時間 in local time (Japan): a terminal silent while the stores are closed raises its alert at opening.
-    opens_at: Mapped[time | None] = mapped_column(Time, info=field_info("開店時刻", edit="admin", group="hours"))
-    closes_at: Mapped[time | None] = mapped_column(Time, info=field_info("閉店時刻", edit="admin", group="hours"))
+    opens_at: Mapped[time | None] = mapped_column(
+        Time, info=field_info("開店時刻", edit="admin", group="hours", exported=True)
+    )
+    closes_at: Mapped[time | None] = mapped_column(
+        Time, info=field_info("閉店時刻", edit="admin", group="hours", exported=True)
+    )
     closed_weekdays: Mapped[list[Any]] = mapped_column(  # 0 = Monday … 6 = Sunday
-        default=list, info=field_info("定休日", edit="admin", group="hours")
+        default=list, info=field_info("定休日", edit="admin", group="hours", exported=True)
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -113,7 +120,8 @@ class Terminal(Base):
         ),
     )
     customer_id: Mapped[int] = mapped_column(
-        ForeignKey("fleet_customer.id", ondelete="RESTRICT"), info=field_info("顧客", edit="operator", exported=True)
+        ForeignKey("fleet_customer.id", ondelete="RESTRICT"),
+        info=field_info("顧客企業", edit="operator", exported=True),
     )
     store_name: Mapped[str] = mapped_column(
         String(100), info=field_info("設置店舗名", edit="operator", searched=True, exported=True, min_length=1)
@@ -130,7 +138,7 @@ class Terminal(Base):
             edit="operator",  # at registration; then the agent reports it
             exported=True,
             pattern=VERSION_PATTERN,
-            pattern_words="英数字で始まる、英数字と「.」「_」「+」「-」の1〜20文字",
+            pattern_words=VERSION_WORDS,
         ),
     )
     agent_version: Mapped[str] = mapped_column(String(20), default="")
@@ -140,7 +148,7 @@ class Terminal(Base):
     # Offline while its store was closed or in a maintenance window: the alert waits for opening (or the window's end).
     offline_alert_held: Mapped[bool] = mapped_column(default=False, server_default=false())
     offline_alert_at: Mapped[datetime | None]  # when its offline alert was due (raised or folded into a store alert)
-    installed_date: Mapped[date | None] = mapped_column(Date, info=field_info("設置日", edit="operator"))
+    installed_date: Mapped[date | None] = mapped_column(Date, info=field_info("設置日", edit="operator", exported=True))
     cpu_usage: Mapped[float] = mapped_column(Float, default=0)
     memory_usage: Mapped[float] = mapped_column(Float, default=0)
     disk_usage: Mapped[float] = mapped_column(Float, default=0)
@@ -167,18 +175,30 @@ class EnrollmentCode(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+def step_time(step: str, edit: str = "support") -> Any:
+    """When a §4.2 step was recorded: set by its action (the step's button), audited under the step's word."""
+    return mapped_column(nullable=True, info=field_info(labels.STEP_LABELS[step], edit=edit))
+
+
+# An alert's or incident's state: moved by its §4.2 actions (初動確認, 解決), in the list and its CSV.
+WORK_STATUS = field_info("状態", edit="support", exported=True, choices=labels.ALERT_STATUSES)
+
+
 class SlaWork:
     """The §4.2 steps of an alert or an incident (worked as one, its steps applied to its alerts): who and when."""
 
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id", ondelete="SET NULL"))
-    acknowledged_at: Mapped[datetime | None]
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("identity_user.id", ondelete="SET NULL"),
+        info=field_info("担当者", edit="support", exported=True),  # its list and CSV show the person's name
+    )
+    acknowledged_at: Mapped[datetime | None] = step_time("acknowledged")
     acknowledged_by: Mapped[str] = mapped_column(String(100), default="")
-    diagnosed_at: Mapped[datetime | None]
+    diagnosed_at: Mapped[datetime | None] = step_time("diagnosed", edit="operator")
     diagnosed_by: Mapped[str] = mapped_column(String(100), default="")
-    customer_contacted_at: Mapped[datetime | None]
+    customer_contacted_at: Mapped[datetime | None] = step_time("customer_contacted")
     customer_contacted_by: Mapped[str] = mapped_column(String(100), default="")
     resolved_by: Mapped[str] = mapped_column(String(100), default="")
-    reported_at: Mapped[datetime | None]
+    reported_at: Mapped[datetime | None] = step_time("reported")
     reported_by: Mapped[str] = mapped_column(String(100), default="")
 
 
@@ -206,14 +226,18 @@ class Incident(SlaWork, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("fleet_customer.id", ondelete="CASCADE"), index=True)
     alert_type: Mapped[str] = mapped_column(String(20), default="offline")
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[str] = mapped_column(String(20), default="open", info=WORK_STATUS)
     terminal_count: Mapped[int] = mapped_column(default=0)
     message: Mapped[str] = mapped_column(Text, default="")
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_digest.id", ondelete="SET NULL"), index=True)
     resolved_digest_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_digest.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    resolved_at: Mapped[datetime | None]
-    resolution: Mapped[str] = mapped_column(Text, default="")
+    resolved_at: Mapped[datetime | None] = step_time("resolved")
+    resolution: Mapped[str] = mapped_column(
+        Text,
+        default="",
+        info=field_info("対応内容", edit="support", exported=True, multi_line=True, max_length=NOTE_MAX),
+    )
 
 
 class Digest(Base):
@@ -259,18 +283,22 @@ class Alert(SlaWork, Base):
     resolved_digest_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_digest.id", ondelete="SET NULL"))
     alert_type: Mapped[str] = mapped_column(String(20))
     message: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default="open")
-    resolved_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="open", info=WORK_STATUS)
+    resolved_at: Mapped[datetime | None] = step_time("resolved")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AlertNote(Base):
+    """対応メモ: what someone noted while working an alert (and the note given when resolving it)."""
+
     __tablename__ = "fleet_alert_note"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("fleet_alert.id", ondelete="CASCADE"), index=True)
     author: Mapped[str] = mapped_column(String(100))
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(
+        Text, info=field_info("対応メモ", edit="support", multi_line=True, min_length=1, max_length=NOTE_MAX)
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -358,7 +386,7 @@ class MaintenanceWindow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(
-        ForeignKey("fleet_customer.id", ondelete="CASCADE"), index=True, info=field_info("顧客", edit="operator")
+        ForeignKey("fleet_customer.id", ondelete="CASCADE"), index=True, info=field_info("顧客企業", edit="operator")
     )
     store_name: Mapped[str] = mapped_column(  # "" = every store of the customer
         String(100), default="", info=field_info("設置店舗名", edit="operator")
@@ -377,14 +405,31 @@ class MaintenanceWindow(Base):
 
 
 class FirmwareRelease(Base):
+    """A firmware file uploaded by an admin, checked against the SHA-256 its vendor published."""
+
     __tablename__ = "fleet_firmware_release"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    version: Mapped[str] = mapped_column(String(20), unique=True)
-    sha256: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int] = mapped_column(BigInteger)
-    filename: Mapped[str] = mapped_column(String(200))
-    notes: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[str] = mapped_column(
+        String(20),
+        unique=True,
+        info=field_info(
+            "バージョン", edit="admin", exported=True, pattern=VERSION_PATTERN, pattern_words=VERSION_WORDS
+        ),
+    )
+    sha256: Mapped[str] = mapped_column(
+        String(64),
+        info=field_info(
+            "SHA-256", edit="admin", exported=True, pattern=SHA256_PATTERN, pattern_words="16進数（0〜9・a〜f）64文字"
+        ),
+    )
+    size: Mapped[int] = mapped_column(BigInteger, info=field_info("サイズ（バイト）", exported=True))  # the file's
+    filename: Mapped[str] = mapped_column(String(200), info=field_info("ファイル名", exported=True))  # the file's
+    notes: Mapped[str] = mapped_column(
+        Text,
+        default="",
+        info=field_info("リリースノート", edit="admin", exported=True, multi_line=True, max_length=2000),
+    )
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -395,16 +440,31 @@ class Rollout(Base):
     __tablename__ = "fleet_rollout"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    release_id: Mapped[int] = mapped_column(ForeignKey("fleet_firmware_release.id", ondelete="RESTRICT"), index=True)
+    release_id: Mapped[int] = mapped_column(
+        ForeignKey("fleet_firmware_release.id", ondelete="RESTRICT"),
+        index=True,
+        info=field_info("ファームウェア", edit="admin"),
+    )
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_customer.id", ondelete="CASCADE"), index=True)
-    target: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    waves: Mapped[list[Any]] = mapped_column(default=list)
+    # a customer, terminal ids or a terminal filter; its entry holds the terminals it chose (端末数)
+    target: Mapped[dict[str, Any]] = mapped_column(default=dict, info=field_info("対象", edit="admin", audited=False))
+    waves: Mapped[list[Any]] = mapped_column(default=list, info=field_info("波（累積%）", edit="admin", exported=True))
     current_wave: Mapped[int] = mapped_column(default=0)
     accepted_failures: Mapped[int] = mapped_column(default=0)
-    status: Mapped[str] = mapped_column(String(20), default="running")
-    paused_reason: Mapped[str] = mapped_column(String(200), default="")
-    failure_threshold_pct: Mapped[float] = mapped_column(Float, default=10.0)
-    timeout_minutes: Mapped[int] = mapped_column(default=30)
+    status: Mapped[str] = mapped_column(
+        String(20),
+        default="running",
+        info=field_info("状態", edit="operator", exported=True, choices=labels.ROLLOUT_STATUSES),
+    )
+    paused_reason: Mapped[str] = mapped_column(  # why it paused: by the operator's action, or by its failures
+        String(200), default="", info=field_info("一時停止の理由", choices=labels.PAUSE_REASONS)
+    )
+    failure_threshold_pct: Mapped[float] = mapped_column(
+        Float, default=10.0, info=field_info("失敗率のしきい値（%）", edit="admin", exported=True)
+    )
+    timeout_minutes: Mapped[int] = mapped_column(
+        default=30, info=field_info("1台の制限時間（分）", edit="admin", exported=True)
+    )
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
@@ -520,7 +580,7 @@ class SavedView(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("identity_user.id", ondelete="CASCADE"))
-    page: Mapped[str] = mapped_column(String(20))
-    name: Mapped[str] = mapped_column(String(50))
-    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    page: Mapped[str] = mapped_column(String(20), info=field_info("画面", edit="support", choices=labels.VIEW_PAGES))
+    name: Mapped[str] = mapped_column(String(50), info=field_info("ビュー名", edit="support", min_length=1))
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict, info=field_info("絞り込み条件", edit="support"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

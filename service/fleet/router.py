@@ -72,12 +72,15 @@ from service.fleet.schemas import (
     MonthlyReport,
     NoteIn,
     NoteRead,
+    ReleaseNotes,
     ReleaseRead,
+    ReleaseVersion,
     ResolveIn,
     RolloutCreate,
     RolloutRead,
     SavedViewCreate,
     SavedViewRead,
+    Sha256,
     TerminalBulkIn,
     TerminalCreate,
     TerminalFilter,
@@ -85,13 +88,12 @@ from service.fleet.schemas import (
     TerminalStatus,
     TerminalUpdate,
     UpdateTaskRead,
-    Version,
     ViewPage,
     Vocabulary,
 )
 from service.openapi import declares, file_response
 from service.pagination import Page, PageParams, page_params
-from service.schemas import MONTH_PATTERN, IsoDate, MultiLine, Normalised, QueryText, SingleLine, matching
+from service.schemas import MONTH_PATTERN, IsoDate, Normalised, QueryText, SingleLine
 from service.tenancy import scoped
 
 router = APIRouter(prefix="/fleet", tags=["fleet"])
@@ -558,12 +560,10 @@ def export_releases(_: Reader) -> exports.CsvStream:
 def upload_release(
     caller: Admin,
     db: DbSession,
-    version: Annotated[Version, Form()],
-    sha256: Annotated[
-        str, Form(pattern=matching(r"^[0-9a-fA-F]{64}$", "16進数（0〜9・a〜f）64文字")), Normalised, SingleLine
-    ],
+    version: Annotated[ReleaseVersion, Form()],
+    sha256: Annotated[Sha256, Form()],
     file: Annotated[UploadFile, File()],
-    notes: Annotated[str, Form(max_length=2000), MultiLine] = "",
+    notes: Annotated[ReleaseNotes, Form()] = "",
 ) -> ReleaseRead:
     release = firmware.create_release(
         db,

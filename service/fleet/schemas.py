@@ -21,7 +21,7 @@ from service.config import FLEET_MAX_INTERVAL_SECONDS, FLEET_MIN_INTERVAL_SECOND
 from service.fields import FieldWords, facts, rules
 from service.figures import FigureRead
 from service.fleet import labels
-from service.fleet.models import Customer, MaintenanceWindow, Terminal
+from service.fleet.models import AlertNote, Customer, FirmwareRelease, Incident, MaintenanceWindow, SavedView, Terminal
 from service.schemas import (
     IsoDate,
     IsoDatetime,
@@ -411,8 +411,13 @@ class AlertRead(SlaWorkRead):
     created_at: datetime
 
 
+# What a person writes of the work done: a note, the note given when resolving (optional), an incident's resolution.
+Note = Annotated[str, rules(AlertNote.body)]
+ResolutionNote = Annotated[str, rules(AlertNote.body, min_length=0)]
+
+
 class NoteIn(BaseModel):
-    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), MultiLine]
+    body: Note
 
 
 class NoteRead(BaseModel):
@@ -434,7 +439,7 @@ class AssignIn(BaseModel):
 
 
 class ResolveIn(BaseModel):
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), MultiLine] = ""
+    note: ResolutionNote = ""
 
 
 class IncidentRead(SlaWorkRead):
@@ -458,14 +463,13 @@ class IncidentRead(SlaWorkRead):
 
 
 class IncidentResolveIn(BaseModel):
-    resolution: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), MultiLine] = ""
+    resolution: Annotated[str, rules(Incident.resolution)] = ""
 
 
 # --- bulk work and saved views ------------------------------------------------------------
 
 
 BulkIds = Annotated[list[Annotated[int, Field(ge=1)]], Field(min_length=1, max_length=labels.BULK_MAX)]
-BulkNote = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), MultiLine]
 
 
 class TerminalBulkIn(BaseModel):
@@ -483,7 +487,7 @@ class AlertBulkIn(BaseModel):
     ids: BulkIds
     action: Literal["acknowledge", "assign", "resolve"]
     assignee_id: int | None = None
-    note: BulkNote = ""
+    note: ResolutionNote = ""  # an incident's resolution: the same length (models.NOTE_MAX)
 
 
 IncidentBulkIn = AlertBulkIn
@@ -496,7 +500,7 @@ class BulkResult(BaseModel):
 
 
 ViewPage = Literal["terminals", "alerts", "incidents"]
-ViewName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), SingleLine]
+ViewName = Annotated[str, rules(SavedView.name)]
 FilterKey = Annotated[str, StringConstraints(min_length=1, max_length=40), SingleLine]
 FilterText = Annotated[str, StringConstraints(max_length=200), SingleLine]
 
@@ -520,6 +524,12 @@ class SavedViewRead(BaseModel):
 
 
 # --- firmware ------------------------------------------------------------------------------
+
+
+# A release's upload (a multipart form: POST /firmware/releases).
+ReleaseVersion = Annotated[str, rules(FirmwareRelease.version)]
+Sha256 = Annotated[str, rules(FirmwareRelease.sha256)]
+ReleaseNotes = Annotated[str, rules(FirmwareRelease.notes)]
 
 
 class ReleaseRead(BaseModel):

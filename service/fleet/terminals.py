@@ -130,7 +130,7 @@ def _customer_in_scope(db: Session, customer_id: int, scope: TenantScope) -> Cus
     try:
         return get_scoped(db, Customer, customer_id, scope, Customer.id)
     except NotFound as exc:
-        raise unknown_reference("顧客が見つかりません", "customer_id") from exc
+        raise unknown_reference("顧客企業が見つかりません", "customer_id") from exc
 
 
 def create_terminal(db: Session, *, data: TerminalCreate, scope: TenantScope, actor: Actor) -> Terminal:

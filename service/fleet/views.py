@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.errors import Conflict, NotFound
@@ -16,7 +17,7 @@ from service.fleet import auditing, labels
 from service.fleet.models import SavedView
 from service.fleet.schemas import SavedViewCreate
 
-FIELDS = ("page", "name", "filters")
+FIELDS = fields.audited(SavedView)  # page, name, filters
 
 
 def list_views(db: Session, *, user_id: int, page: str) -> list[SavedView]:

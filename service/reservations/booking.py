@@ -269,7 +269,8 @@ def resume_calling(db: Session, *, reservation: Reservation, actor: Actor, now: 
     require_transition(reservation, "calling")
     if reservation.status == "all_declined" and calls.next_shop(db, reservation) is None:
         raise Conflict(
-            "この日時で電話できる提携店は残っていません。希望日時を変更してから再開してください",
+            f"この日時で電話できる提携店は残っていません。{fields.facts(Reservation.desired_at).label}を変更してから"
+            "再開してください",
             code="no_shop_to_call",
             details={"reservation": reservation.code, "rule": "change_the_date_first"},
         )

@@ -4,8 +4,9 @@ the list shows (the partner shops' download is the import's format: catalog.shop
 from datetime import datetime
 from typing import Any
 
-from service.exports import Column, ListExport, item
+from service.exports import Column, ListExport, declared_item, item
 from service.reservations import console, incidents, operations, support
+from service.reservations.models import Incident, ManualOperation, Reservation, SupportInquiry
 
 OVERDUE, LATE = "期限超過", "目標超過で対応"
 UNREPORTED, UNREPORTED_LATE = "未報告", "未報告・期限超過"
@@ -27,57 +28,62 @@ def _escalation(incident: dict) -> Any:
 
 INCIDENT_COLUMNS = (
     item("ID", "id"),
-    item("発生日時", "occurred_at"),
-    item("レベル", "level_label"),
-    item("件名", "title"),
+    declared_item(Incident.occurred_at),
+    declared_item(Incident.level, "level_label"),
+    declared_item(Incident.title),
     item("対応時間目標", "target_label"),
     item("対応期限", "response_due_at"),
-    item("対応日時", "responded_at"),
+    declared_item(Incident.responded_at),
     Column("期限超過", _response_flag),
     Column("経営陣への報告", _escalation),
-    item("影響範囲", "impact"),
-    item("原因", "cause"),
-    item("対応内容", "response"),
-    item("復旧日時", "recovered_at"),
-    item("再発防止策", "prevention"),
-    item("記録者", "created_by"),
+    declared_item(Incident.impact),
+    declared_item(Incident.cause),
+    declared_item(Incident.response),
+    declared_item(Incident.recovered_at),
+    declared_item(Incident.prevention),
+    declared_item(Incident.created_by),
 )
 RESERVATION_COLUMNS = (
     item("予約ID", "code"),
     item("状態", "status_label"),
-    item("依頼者", "requester_name"),
-    item("電話番号", "requester_phone"),
+    declared_item(Reservation.requester_name),
+    declared_item(Reservation.requester_phone),
     item("サービス", "service_name"),
     item("提携店", "shop_name"),
-    item("希望日時", "desired_at"),
-    item("金額", "amount"),
+    declared_item(Reservation.desired_at),
+    declared_item(Reservation.amount),
     item("受付日時", "created_at"),
+    # what the list's row leaves to the reservation's page
+    declared_item(Reservation.requester_email),
+    declared_item(Reservation.cancel_deadline_at),
+    declared_item(Reservation.details),
 )
 OPERATION_COLUMNS = (
     item("ID", "id"),
-    item("優先度", "priority_label"),
-    item("対応時間目標", "due_at"),
+    declared_item(ManualOperation.priority, "priority_label"),
+    declared_item(ManualOperation.due_at),
     Column("超過", lambda operation: OPERATION_OVERDUE if operation["overdue"] else ""),
-    item("種別", "type_label"),
+    declared_item(ManualOperation.op_type, "type_label"),
     item("予約ID", "reservation_code"),
-    item("依頼者", "requester_name"),
-    item("状態", "status_label"),
-    item("担当者", "assignee_name"),
+    declared_item(Reservation.requester_name),
+    declared_item(ManualOperation.status, "status_label"),
+    declared_item(ManualOperation.assignee_id, "assignee_name"),
     item("発生日時", "created_at"),
-    item("理由", "reason"),
+    declared_item(ManualOperation.reason),
+    declared_item(ManualOperation.resolution),
 )
 
 INQUIRY_COLUMNS = (
     item("ID", "id"),
-    item("受付日時", "received_at"),
-    item("チャネル", "channel_label"),
-    item("問い合わせ元", "requester_type_label"),
-    item("問い合わせ者", "requester"),
-    item("予約ID", "reservation_code"),
-    item("初回応答日時", "first_responded_at"),
+    declared_item(SupportInquiry.received_at),
+    declared_item(SupportInquiry.channel, "channel_label"),
+    declared_item(SupportInquiry.requester_type, "requester_type_label"),
+    declared_item(SupportInquiry.requester),
+    declared_item(SupportInquiry.reservation_id, "reservation_code"),
+    declared_item(SupportInquiry.first_responded_at),
     item("初回応答時間（分）", "first_response_minutes"),
-    item("回答内容", "answer"),
-    item("記録者", "created_by"),
+    declared_item(SupportInquiry.answer),
+    declared_item(SupportInquiry.created_by),
 )
 
 

@@ -8,12 +8,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.figures import Figure, FigureRead, serve
 from service.reservations import console
 from service.reservations.console import ReservationFilter
+from service.reservations.models import Reservation
 
 ROUTE = "/reservations/reservations"
-AMOUNT_COLUMN = "金額"  # the reservation CSV's column a sum of money adds up
+AMOUNT_COLUMN = fields.facts(Reservation.amount).label  # the reservation CSV's column a sum of money adds up
 
 RESERVATIONS = Figure("reservations.reservations", "予約件数", "受付日時がその月の予約の件数", "month", route=ROUTE)
 CONFIRMED = Figure(

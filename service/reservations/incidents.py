@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.errors import Conflict, ValidationFailed
@@ -24,17 +25,7 @@ from service.reservations.messages import DOMAIN
 from service.reservations.models import Incident, as_dict, get_or_404
 from service.reservations.schemas import IncidentCreate, IncidentUpdate
 
-FIELDS = (
-    "title",
-    "level",
-    "occurred_at",
-    "impact",
-    "cause",
-    "response",
-    "responded_at",
-    "recovered_at",
-    "prevention",
-)
+FIELDS = fields.audited(Incident)  # the record of §5.3.1: title, level, occurred_at, ..., prevention
 SYSTEM_LABEL = "system"
 BATCH = 200
 
@@ -56,11 +47,13 @@ POLICIES = {
 
 
 def _check_times(incident: Incident) -> None:
-    for field, label in (("responded_at", "対応日時"), ("recovered_at", "復旧日時")):
-        moment = getattr(incident, field)
+    occurred = fields.facts(Incident.occurred_at).label
+    for attribute in (Incident.responded_at, Incident.recovered_at):
+        moment = getattr(incident, attribute.key)
         if moment is not None and moment < incident.occurred_at:
             raise ValidationFailed(
-                f"{label}は発生日時より後にしてください", details={"field": field, "rule": "after_occurred_at"}
+                f"{fields.facts(attribute).label}は{occurred}より後にしてください",
+                details={"field": attribute.key, "rule": "after_occurred_at"},
             )
 
 

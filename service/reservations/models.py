@@ -11,6 +11,7 @@ from service.database import Base, utcnow
 from service.dialect import BigId
 from service.errors import NotFound
 from service.fields import field_info
+from service.reservations import labels
 
 TEXT_MAX = 2000  # a free text's limit (a Text column: the API's and the forms')
 PHONE_MAX = 40  # a phone number as typed (spaces, hyphens, +81); stored as E.164
@@ -82,14 +83,16 @@ class McpClient(Base):
     __tablename__ = "reservations_mcp_client"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    key_prefix: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(
+        String(100), unique=True, info=field_info("クライアント名", edit="operator", min_length=1)
+    )
+    key_prefix: Mapped[str] = mapped_column(String(16), info=field_info("キーの先頭"))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    active: Mapped[bool] = mapped_column(default=True)
-    created_by: Mapped[str] = mapped_column(String(100), default="")
+    active: Mapped[bool] = mapped_column(default=True, info=field_info("有効"))  # revoked by its own action
+    created_by: Mapped[str] = mapped_column(String(100), default="", info=field_info("作成者", audited=False))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_used_at: Mapped[datetime | None]
-    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None] = mapped_column(info=field_info("最終利用", audited=False))
+    revoked_at: Mapped[datetime | None] = mapped_column(info=field_info("無効化日時", audited=False))
 
 
 class Reservation(Base):
@@ -112,7 +115,7 @@ class Reservation(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     code: Mapped[str] = mapped_column(String(10), unique=True)
     requester_name: Mapped[str] = mapped_column(
-        String(100), info=field_info("依頼者名", edit="operator", searched=True, exported=True, min_length=1)
+        String(100), info=field_info("依頼者", edit="operator", searched=True, exported=True, min_length=1)
     )
     requester_phone: Mapped[str] = mapped_column(
         String(20),
@@ -138,7 +141,7 @@ class Reservation(Base):
     mcp_client_id: Mapped[int | None] = mapped_column(ForeignKey("reservations_mcp_client.id", ondelete="SET NULL"))
     desired_at: Mapped[datetime] = mapped_column(info=field_info("予約日時", edit="operator", exported=True))
     details: Mapped[str] = mapped_column(
-        Text, default="", info=field_info("詳細", edit="operator", multi_line=True, max_length=TEXT_MAX)
+        Text, default="", info=field_info("詳細", edit="operator", exported=True, multi_line=True, max_length=TEXT_MAX)
     )
     amount: Mapped[int] = mapped_column(info=field_info("金額（円）", edit="operator", exported=True))
     status: Mapped[str] = mapped_column(String(30), default="received")
@@ -264,17 +267,37 @@ class ManualOperation(Base):
     reservation_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("reservations_reservation.id", ondelete="CASCADE"), index=True
     )
-    op_type: Mapped[str] = mapped_column(String(30))
-    priority: Mapped[str] = mapped_column(String(10))
-    status: Mapped[str] = mapped_column(String(20), default="open")
-    reason: Mapped[str] = mapped_column(String(500), default="")
-    due_at: Mapped[datetime]
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id", ondelete="SET NULL"))
-    resolution: Mapped[str] = mapped_column(Text, default="")
-    resolved_by: Mapped[str] = mapped_column(String(100), default="")
+    op_type: Mapped[str] = mapped_column(
+        String(30), info=field_info("種別", edit="support", exported=True, choices=labels.OPERATION_TYPES)
+    )
+    # Set by the service: the type's priority (§2.3.2) and its target time.
+    priority: Mapped[str] = mapped_column(
+        String(10), info=field_info("優先度", audited=False, exported=True, choices=labels.PRIORITIES)
+    )
+    status: Mapped[str] = mapped_column(
+        String(20),
+        default="open",
+        info=field_info("状態", group="work", exported=True, choices=labels.OPERATION_STATUSES),
+    )
+    reason: Mapped[str] = mapped_column(
+        String(500), default="", info=field_info("理由", edit="support", exported=True, multi_line=True, min_length=1)
+    )
+    due_at: Mapped[datetime] = mapped_column(info=field_info("対応時間目標", audited=False, exported=True))
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("identity_user.id", ondelete="SET NULL"),
+        info=field_info("担当者", edit="operator", group="work", exported=True),
+    )
+    resolution: Mapped[str] = mapped_column(
+        Text,
+        default="",
+        info=field_info(
+            "対応内容", edit="operator", group="work", exported=True, multi_line=True, min_length=1, max_length=TEXT_MAX
+        ),
+    )
+    resolved_by: Mapped[str] = mapped_column(String(100), default="", info=field_info("対応者", group="work"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    resolved_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None] = mapped_column(info=field_info("対応日時", audited=False))
 
 
 class Note(Base):
@@ -287,7 +310,9 @@ class Note(Base):
         BigId, ForeignKey("reservations_reservation.id", ondelete="CASCADE"), index=True
     )
     author: Mapped[str] = mapped_column(String(100))
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(
+        Text, info=field_info("対応メモ", edit="support", multi_line=True, min_length=1, max_length=TEXT_MAX)
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -307,6 +332,11 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+def _incident_text(label: str) -> dict[str, Any]:
+    """An incident's free text (§5.3.1): edited by operators and support, in its list's CSV."""
+    return field_info(label, edit="support", exported=True, multi_line=True, max_length=TEXT_MAX)
+
+
 class Incident(Base):
     """インシデント記録 (§5.3.1): when, level, impact, cause, response, recovery and prevention; when it was responded
     to and when executives were told (§5.1: each level's target response time and escalation)."""
@@ -314,18 +344,29 @@ class Incident(Base):
     __tablename__ = "reservations_incident"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
-    level: Mapped[str] = mapped_column(String(10))
-    occurred_at: Mapped[datetime] = mapped_column(index=True)
-    impact: Mapped[str] = mapped_column(Text, default="")
-    cause: Mapped[str] = mapped_column(Text, default="")
-    response: Mapped[str] = mapped_column(Text, default="")
-    recovered_at: Mapped[datetime | None]
-    prevention: Mapped[str] = mapped_column(Text, default="")
-    responded_at: Mapped[datetime | None]
-    escalated_at: Mapped[datetime | None]
-    escalated_by: Mapped[str] = mapped_column(String(100), default="")
-    created_by: Mapped[str] = mapped_column(String(100), default="")
+    title: Mapped[str] = mapped_column(
+        String(200), info=field_info("件名", edit="support", exported=True, min_length=1)
+    )
+    level: Mapped[str] = mapped_column(
+        String(10), info=field_info("レベル", edit="support", exported=True, choices=labels.INCIDENT_LEVELS)
+    )
+    occurred_at: Mapped[datetime] = mapped_column(
+        index=True, info=field_info("発生日時", edit="support", exported=True)
+    )
+    impact: Mapped[str] = mapped_column(Text, default="", info=_incident_text("影響範囲"))
+    cause: Mapped[str] = mapped_column(Text, default="", info=_incident_text("原因"))
+    response: Mapped[str] = mapped_column(Text, default="", info=_incident_text("対応内容"))
+    recovered_at: Mapped[datetime | None] = mapped_column(info=field_info("復旧日時", edit="support", exported=True))
+    prevention: Mapped[str] = mapped_column(Text, default="", info=_incident_text("再発防止策"))
+    responded_at: Mapped[datetime | None] = mapped_column(
+        info=field_info("対応日時", edit="support", exported=True)  # the 応急処置 or 対応 of §5.2
+    )
+    # Set by 経営陣に報告 (or the sweeper), audited as that action; the CSV's 経営陣への報告 says it or what is owed.
+    escalated_at: Mapped[datetime | None] = mapped_column(info=field_info("経営陣への報告日時", group="escalation"))
+    escalated_by: Mapped[str] = mapped_column(String(100), default="", info=field_info("報告者", group="escalation"))
+    created_by: Mapped[str] = mapped_column(
+        String(100), default="", info=field_info("記録者", audited=False, exported=True)
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -337,16 +378,37 @@ class SupportInquiry(Base):
     __tablename__ = "reservations_support_inquiry"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(10))
-    requester_type: Mapped[str] = mapped_column(String(10))
-    requester: Mapped[str] = mapped_column(String(100))
-    reservation_id: Mapped[int | None] = mapped_column(
-        BigId, ForeignKey("reservations_reservation.id", ondelete="SET NULL"), index=True
+    channel: Mapped[str] = mapped_column(
+        String(10), info=field_info("チャネル", edit="support", exported=True, choices=labels.INQUIRY_CHANNELS)
     )
-    received_at: Mapped[datetime] = mapped_column(index=True)
-    first_responded_at: Mapped[datetime | None]
-    answer: Mapped[str] = mapped_column(Text, default="")
-    created_by: Mapped[str] = mapped_column(String(100), default="")
+    requester_type: Mapped[str] = mapped_column(
+        String(10),
+        info=field_info("問い合わせ元", edit="support", exported=True, choices=labels.INQUIRY_REQUESTER_TYPES),
+    )
+    requester: Mapped[str] = mapped_column(
+        String(100), info=field_info("問い合わせ者", edit="support", exported=True, min_length=1)
+    )
+    # Named by its code (reservation_code) in the body and the CSV; the audit names it by its code too.
+    reservation_id: Mapped[int | None] = mapped_column(
+        BigId,
+        ForeignKey("reservations_reservation.id", ondelete="SET NULL"),
+        index=True,
+        info=field_info("予約ID", edit="support", exported=True),
+    )
+    received_at: Mapped[datetime] = mapped_column(
+        index=True, info=field_info("受付日時", edit="support", exported=True)
+    )
+    first_responded_at: Mapped[datetime | None] = mapped_column(
+        info=field_info("初回応答日時", edit="support", exported=True)
+    )
+    answer: Mapped[str] = mapped_column(
+        Text,
+        default="",
+        info=field_info("回答内容", edit="support", exported=True, multi_line=True, max_length=TEXT_MAX),
+    )
+    created_by: Mapped[str] = mapped_column(
+        String(100), default="", info=field_info("記録者", audited=False, exported=True)
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Row, Select, case, func, select
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.audit.service import Actor
 from service.errors import Conflict, ValidationFailed
 from service.identity.models import Grant, User
@@ -26,7 +27,7 @@ TARGET_MINUTES = {"urgent": 30, "high": 60, "medium": 120, "low": 24 * 60}
 PRIORITY_ORDER = case({name: rank for rank, name in enumerate(TARGET_MINUTES)}, value=ManualOperation.priority)
 OPEN_STATUSES = ("open", "in_progress")
 SHOP_ANSWER_TYPES = ("all_shops_declined", "ambiguous_answer", "change_request")
-AUDIT_FIELDS = ("status", "assignee_id", "resolution", "resolved_by")
+AUDIT_FIELDS = fields.audited(ManualOperation, "work")  # status, assignee_id, resolution, resolved_by
 WORKER_ROLES = ("operator", "support")
 
 
@@ -48,7 +49,7 @@ def open_operation(
         reservation_id=reservation.id,
         op_type=op_type,
         priority=priority,
-        reason=reason[:500],
+        reason=reason[: fields.length(ManualOperation.reason)],
         due_at=now + timedelta(minutes=TARGET_MINUTES[priority]),
         created_at=now,
         updated_at=now,
@@ -93,7 +94,12 @@ def resolve_open(
 
 def _closed(resolution: str, by: str, now: datetime) -> dict:
     """The fields of a resolved operation."""
-    return {"status": "resolved", "resolution": resolution, "resolved_by": by[:100], "resolved_at": now}
+    return {
+        "status": "resolved",
+        "resolution": resolution,
+        "resolved_by": by[: fields.length(ManualOperation.resolved_by)],
+        "resolved_at": now,
+    }
 
 
 def get_operation(db: Session, operation_id: int) -> ManualOperation:

@@ -47,10 +47,7 @@ from service.reservations.dependencies import (
 from service.reservations.models import Payment
 from service.reservations.schemas import (
     CODE_MAX,
-    NAME_MAX,
     REASON_MAX,
-    TEXT_MAX,
-    TITLE_MAX,
     AcceptIn,
     AssigneeOption,
     CancelIn,
@@ -203,7 +200,7 @@ def vocabulary(_: Reader) -> dict:
             for status, targets in TRANSITIONS.items()
             if status is not None
         },
-        "limits": {"text": TEXT_MAX, "reason": REASON_MAX, "title": TITLE_MAX, "name": NAME_MAX, "code": CODE_MAX},
+        "limits": {"reason": REASON_MAX, "code": CODE_MAX},  # a cancellation's reason and a code as typed: no column's
         "fields": fields.vocabulary(labels.AUDIT.tables),
     }
 

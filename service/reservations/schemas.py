@@ -10,7 +10,17 @@ from pydantic_core import PydanticCustomError
 from service.config import get_settings
 from service.fields import FieldWords, rules
 from service.figures import FigureRead
-from service.reservations.models import PHONE_MAX, TEXT_MAX, Reservation, ServiceType, Shop
+from service.reservations.models import (
+    PHONE_MAX,
+    Incident,
+    ManualOperation,
+    McpClient,
+    Note,
+    Reservation,
+    ServiceType,
+    Shop,
+    SupportInquiry,
+)
 from service.reservations.phones import PhoneFormatError, normalise_phone
 from service.schemas import ClientTimestamp, IsoDatetime, JapanTime, LocalTime, MultiLine, SingleLine
 
@@ -29,13 +39,9 @@ def local_datetime(value: datetime) -> datetime:
     return (value if value.tzinfo else value.replace(tzinfo=ZoneInfo(get_settings().timezone))).astimezone(UTC)
 
 
-REASON_MAX = 500
-TITLE_MAX = 200
-NAME_MAX = 100  # a name typed in a form: an MCP client's, an inquiry's requester
+REASON_MAX = 500  # a cancellation's reason (its event's)
 CODE_MAX = 10  # a reservation's code as typed: QRV-XXXXXX
 Phone = Annotated[str, StringConstraints(max_length=PHONE_MAX), AfterValidator(_phone), SingleLine]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX), SingleLine]
-LongText = Annotated[str, StringConstraints(max_length=TEXT_MAX), MultiLine]
 OptionalEmail = EmailStr | Literal[""]
 LocalDateTime = Annotated[IsoDatetime, AfterValidator(local_datetime)]
 ClientLocalDateTime = Annotated[ClientTimestamp, AfterValidator(local_datetime)]  # when something happened
@@ -307,13 +313,13 @@ class CancelIn(Strict):
 
 
 class NoteIn(Strict):
-    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX), MultiLine]
+    body: Annotated[str, rules(Note.body)]
 
 
 class OperationCreate(Strict):
     reservation_code: Annotated[str, StringConstraints(max_length=CODE_MAX), SingleLine]
     op_type: OperationType
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX), MultiLine]
+    reason: Annotated[str, rules(ManualOperation.reason)]
 
 
 class OperationAssign(Strict):
@@ -321,7 +327,7 @@ class OperationAssign(Strict):
 
 
 class OperationResolve(Strict):
-    resolution: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX), MultiLine]
+    resolution: Annotated[str, rules(ManualOperation.resolution)]
 
 
 class AssigneeOption(BaseModel):
@@ -390,31 +396,35 @@ class NotificationRead(Read):
 # --- incidents ---------------------------------------------------------------------------------
 
 
-IncidentTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX), SingleLine]
+IncidentTitle = Annotated[str, rules(Incident.title)]
+Impact = Annotated[str, rules(Incident.impact, strip=False)]
+Cause = Annotated[str, rules(Incident.cause, strip=False)]
+Response = Annotated[str, rules(Incident.response, strip=False)]
+Prevention = Annotated[str, rules(Incident.prevention, strip=False)]
 
 
 class IncidentCreate(Strict):
     title: IncidentTitle
     level: IncidentLevel
     occurred_at: ClientLocalDateTime
-    impact: LongText = ""
-    cause: LongText = ""
-    response: LongText = ""
+    impact: Impact = ""
+    cause: Cause = ""
+    response: Response = ""
     responded_at: ClientLocalDateTime | None = None
     recovered_at: ClientLocalDateTime | None = None
-    prevention: LongText = ""
+    prevention: Prevention = ""
 
 
 class IncidentUpdate(Strict):
     title: IncidentTitle | None = None
     level: IncidentLevel | None = None
     occurred_at: ClientLocalDateTime | None = None
-    impact: LongText | None = None
-    cause: LongText | None = None
-    response: LongText | None = None
+    impact: Impact | None = None
+    cause: Cause | None = None
+    response: Response | None = None
     responded_at: ClientLocalDateTime | None = None
     recovered_at: ClientLocalDateTime | None = None
-    prevention: LongText | None = None
+    prevention: Prevention | None = None
 
 
 class IncidentRead(Read):
@@ -449,7 +459,7 @@ class IncidentRead(Read):
 
 
 class McpClientCreate(Strict):
-    name: Name
+    name: Annotated[str, rules(McpClient.name)]
 
 
 class McpClientRead(Read):
@@ -534,6 +544,8 @@ class Vocabulary(BaseModel):
 InquiryChannel = Literal["email", "phone"]  # labels.INQUIRY_CHANNELS
 InquiryRequesterType = Literal["requester", "shop"]  # labels.INQUIRY_REQUESTER_TYPES
 InquiryReservationCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=CODE_MAX), SingleLine]
+InquiryRequester = Annotated[str, rules(SupportInquiry.requester)]
+InquiryAnswer = Annotated[str, rules(SupportInquiry.answer, strip=False)]
 
 
 class InquiryCreate(Strict):
@@ -541,21 +553,21 @@ class InquiryCreate(Strict):
 
     channel: InquiryChannel
     requester_type: InquiryRequesterType
-    requester: Name
+    requester: InquiryRequester
     reservation_code: InquiryReservationCode | None = None
     received_at: ClientLocalDateTime
     first_responded_at: ClientLocalDateTime | None = None
-    answer: LongText = ""
+    answer: InquiryAnswer = ""
 
 
 class InquiryUpdate(Strict):
     channel: InquiryChannel | None = None
     requester_type: InquiryRequesterType | None = None
-    requester: Name | None = None
+    requester: InquiryRequester | None = None
     reservation_code: InquiryReservationCode | None = None
     received_at: ClientLocalDateTime | None = None
     first_responded_at: ClientLocalDateTime | None = None
-    answer: LongText | None = None
+    answer: InquiryAnswer | None = None
 
 
 class InquiryRead(Read):

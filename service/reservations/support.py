@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.dialect import epoch
@@ -17,7 +18,7 @@ from service.reservations import auditing, console, labels
 from service.reservations.models import Reservation, SupportInquiry, as_dict, get_or_404
 from service.reservations.schemas import InquiryCreate, InquiryUpdate
 
-FIELDS = ("channel", "requester_type", "requester", "reservation_id", "received_at", "first_responded_at", "answer")
+FIELDS = fields.audited(SupportInquiry)  # channel, requester_type, requester, reservation_id, ..., answer
 KPI_WEEKS = 8
 LIST_ORDER = (SupportInquiry.received_at.desc(), SupportInquiry.id.desc())
 
@@ -38,16 +39,19 @@ def _reservation_id(db: Session, code: str | None) -> int | None:
 
 def _check_times(inquiry: SupportInquiry) -> None:
     if inquiry.first_responded_at is not None and inquiry.first_responded_at < inquiry.received_at:
+        responded, received = (
+            fields.facts(c).label for c in (SupportInquiry.first_responded_at, SupportInquiry.received_at)
+        )
         raise ValidationFailed(
-            "初回応答日時は受付日時より後にしてください",
+            f"{responded}は{received}より後にしてください",
             details={"field": "first_responded_at", "rule": "after_received_at"},
         )
 
 
 def create_inquiry(db: Session, *, data: InquiryCreate, actor: Actor, now: datetime) -> SupportInquiry:
-    fields = data.model_dump(exclude={"reservation_code"})
+    given = data.model_dump(exclude={"reservation_code"})
     inquiry = SupportInquiry(
-        **fields,
+        **given,
         reservation_id=_reservation_id(db, data.reservation_code),
         created_by=actor.label[:100],
         created_at=now,

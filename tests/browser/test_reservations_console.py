@@ -46,9 +46,9 @@ def test_the_console_in_a_browser_and_a_one_off_shop_found_by_phone_booked(  # n
     page.goto(f"{dashboards_url}/reservations-detail?code={declined}")
     expect(page.get_by_role("heading", name=declined)).to_be_visible()
     settled(page)
-    page.get_by_label("店舗名", exact=True).fill("電話で見つけた店")
-    page.get_by_label("店舗の電話番号").fill("03-1234-5678")
-    page.get_by_label("店舗のメモ").fill("担当 佐藤様")
+    page.get_by_label("リスト外の店舗名", exact=True).fill("電話で見つけた店")
+    page.get_by_label("リスト外の店舗の電話番号").fill("03-1234-5678")
+    page.get_by_label("リスト外の店舗のメモ").fill("担当 佐藤様")
     page.get_by_role("button", name="この店舗で予約OKにして決済リンクを送信").click()
     expect(
         page.get_by_text(f"{declined} を「予約OK」（電話で見つけた店）にし、決済リンクを送信しました。")

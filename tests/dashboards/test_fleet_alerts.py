@@ -111,7 +111,7 @@ def test_support_acknowledges_assigns_notes_and_resolves_through_the_forms(alert
     assert api_alert(live_api, support, late.id)["assignee_name"] == "佐藤"
 
     at = button(at, "メモを追加").click().run()
-    assert texts(at.error) == ["メモを入力してください。"]
+    assert texts(at.error) == ["対応メモを入力してください。"]
     at.text_area(key=f"fleet_alerts_note_{late.id}_0_body").input("店舗に電話、電源が抜けていた")
     at = button(at, "メモを追加").click().run()
     assert "対応メモを追加しました。" in texts(at.success)

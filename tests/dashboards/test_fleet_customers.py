@@ -32,7 +32,7 @@ def test_admin_adds_a_customer_after_the_form_checks_it(admin, open_app, live_ap
     assert texts(at.error) == [
         "担当者を入力してください。",
         "連絡先メールの形式が正しくありません。",
-        "電話番号は数字と「+ ( ) -」・空白で20文字以内にしてください。",
+        "電話番号は数字を含む、半角数字と「+」「-」「(」「)」・空白の20文字以内で入力してください。",
     ]
     assert api_customers(live_api, admin, "田中") == []
 
@@ -135,7 +135,7 @@ def test_csv_import_shows_progress_then_the_rejected_rows(admin, db, open_app, l
     rejected = at.dataframe[-1].value
     assert rejected.to_dict("records") == [
         {"行": 32, "シリアル番号": "TC-0001", "理由": "このシリアル番号は既に登録されています"},
-        {"行": 33, "シリアル番号": "TC-9999", "理由": "顧客が見つかりません"},
+        {"行": 33, "シリアル番号": "TC-9999", "理由": "顧客企業が見つかりません"},
     ]
     total = httpx.get(f"{live_api}/api/fleet/terminals", params={"page_size": 1}, headers=auth_headers(admin))
     assert total.json()["total"] == 30
@@ -148,4 +148,4 @@ def test_a_csv_without_the_required_columns_is_refused_with_the_missing_ones(adm
     at.file_uploader(key="fleet_customers_import_file").set_value(("x.csv", content, "text/csv"))
     at = button(at, "取込を開始").click().run()
 
-    assert texts(at.error) == ["CSVに必須の列がありません（不足している列: 顧客、設置店舗名）"]
+    assert texts(at.error) == ["CSVに必須の列がありません（不足している列: 顧客企業、設置店舗名）"]

@@ -159,6 +159,6 @@ def test_support_sees_progress_without_the_controls(rollout, db, open_app):
 
     assert len(at.get("plotly_chart")) == 1
     rollouts = next(table.value for table in at.dataframe if "対象" in table.value.columns)
-    assert rollouts[["顧客企業", "対象"]].to_dict("records") == [{"顧客企業": "ABC商事", "対象": "顧客 ABC商事"}]
+    assert rollouts[["顧客企業", "対象"]].to_dict("records") == [{"顧客企業": "ABC商事", "対象": "顧客企業 ABC商事"}]
     assert any(caption.startswith("顧客企業: ABC商事 ／ ") for caption in texts(at.caption))
     assert not [b for b in at.button if b.label in ("一時停止", "中止", "登録", "ロールアウトを作成")]

@@ -66,7 +66,7 @@ def test_an_operator_changes_the_amount_and_the_form_checks_it_first(catalog, db
     at.number_input(key=key.format("amount")).set_value(9500)
     button(at, "変更を保存").click().run()
     assert texts(at.error) == [
-        "- 依頼者名を入力してください。\n"
+        "- 依頼者を入力してください。\n"
         "- 電話番号は 090-1234-5678 または +819012345678 の形式で入力してください。\n"
         "- 金額を変更すると決済リンクを新しい金額で発行し直します。確認のチェックを入れてください。"
     ]
@@ -106,7 +106,7 @@ def test_after_all_declined_an_operator_books_a_one_off_shop_the_picker_keeping_
     form = f"reservations_detail_one_off_{code}_0_{{}}"
     at.text_input(key=form.format("phone")).input("03-1234-5678")
     button(at, "この店舗で予約OKにして決済リンクを送信").click().run()
-    assert texts(at.error) == ["- 店舗名を入力してください。"]
+    assert texts(at.error) == ["- リスト外の店舗名を入力してください。"]
     at.text_input(key=form.format("name")).input("電話で見つけた店")
     at.text_area(key=form.format("notes")).input("担当 佐藤様")
     button(at, "この店舗で予約OKにして決済リンクを送信").click().run()

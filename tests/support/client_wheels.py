@@ -3,12 +3,12 @@
 import os
 import subprocess
 import sys
-import venv
 from pathlib import Path
 
 from service.config import REPO_ROOT
 
 TIMEOUT_SECONDS = 600
+UV = Path(sys.executable).with_name("uv")
 
 
 def run(argv: list, cwd: Path, **kwargs) -> subprocess.CompletedProcess:
@@ -21,15 +21,15 @@ def run(argv: list, cwd: Path, **kwargs) -> subprocess.CompletedProcess:
 
 
 def install_client(directory: str, where: Path) -> Path:
-    """Build `directory`'s wheel, install it with its dependencies into a new venv under `where`; its bin folder."""
+    """Build `directory`'s wheel, install it with its dependencies into a new venv under `where`; its bin folder.
+    uv (the installer `make venv` uses) builds, makes the venv and installs in seconds where pip took half a minute."""
     wheels, home = where / "wheels", where / "venv"
-    built = run([sys.executable, "-m", "pip", "wheel", "--no-deps", REPO_ROOT / directory, "-w", wheels], where)
+    built = run([UV, "build", "--wheel", "--out-dir", wheels, REPO_ROOT / directory], where)
     assert built.returncode == 0, built.stderr
-    venv.create(home, with_pip=True)
+    made = run([UV, "venv", "--python", sys.executable, home], where)
+    assert made.returncode == 0, made.stderr
     bin_dir = home / ("Scripts" if os.name == "nt" else "bin")
     (wheel,) = wheels.glob("*.whl")
-    # no bytecode compiled ahead (it changes nothing the test checks and costs ~2 s), no check for a newer pip
-    quick = ["--no-compile", "--disable-pip-version-check"]
-    installed = run([bin_dir / "python", "-m", "pip", "install", *quick, wheel], where)
+    installed = run([UV, "pip", "install", "--python", bin_dir / "python", wheel], where)
     assert installed.returncode == 0, installed.stderr
     return bin_dir

@@ -162,7 +162,11 @@ def deficiency_form(key: str, title: str, call: Callable[[str], Any], *, editing
     editing names the form of the record whose version the deficiency moves (read afresh after it)."""
     with st.expander(title, icon=":material/report:"):
         with st.form(key):
-            reason = st.text_area("不備理由（必須）", key=forms.key(key, "reason"), max_chars=common.text_max()).strip()
+            reason = st.text_area(
+                "不備理由（必須）",
+                key=forms.key(key, "reason"),
+                max_chars=common.message_max(),
+            ).strip()
             sent = st.form_submit_button("不備を送信", type="primary", key=f"{key}_send")
     if sent:
         if not reason:

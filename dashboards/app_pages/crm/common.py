@@ -56,13 +56,19 @@ def declared(table: str, column: str) -> Field:
     return served_field("crm", table if table.startswith("identity_") else f"crm_{table}", column)
 
 
-def text_max() -> int:
-    """A long text's length (a request's 備考, a comment, a 不備 reason)."""
-    return crm_api.vocabulary()["limits"]["text"]
+def message_max() -> int | None:
+    """A comment's length: a comment, a 不備 reason, a resubmission's note."""
+    return declared("comment", "message").max_chars
 
 
 def security_code_max() -> int:
+    """A card's security code's length (stored encrypted: no column states it)."""
     return crm_api.vocabulary()["limits"]["security_code"]
+
+
+def card_number_max() -> int:
+    """A card number's length as typed (stored encrypted: no column states it)."""
+    return crm_api.vocabulary()["limits"]["card_number"]
 
 
 # --- the page start and the caller ----------------------------------------------------------------------------
@@ -172,7 +178,7 @@ def request_row(item: dict, *, back_office: bool) -> dict:
         "依頼ID": item["id"],
         "法人名": item["corporation_name"],
         "地点数": item["sites_total"],
-        "申告地点数": item["site_count"],
+        declared("request", "site_count").label: item["site_count"],
     }
     created = components.local_time(item["created_at"])
     if back_office:  # 未読 first: it is what the input team looks for, and must not be off-screen

@@ -166,7 +166,7 @@ def timeline(detail: dict, page: str) -> None:
     request_id = detail["request"]["id"]
     form = f"{page}_comment"
     with st.form(form):
-        message = st.text_area("コメント", key=forms.key(form, "text"), max_chars=common.text_max()).strip()
+        message = st.text_area("コメント", key=forms.key(form, "text"), max_chars=common.message_max()).strip()
         sent = st.form_submit_button("コメントを送信", icon=":material/send:")
     if sent:
         if not message:

@@ -87,15 +87,11 @@ def request_editor(detail: dict, *, images: bool) -> None:
     request_id = detail["request"]["id"]
     base = common.editing_base(REQUEST, request_fields(detail))
     with st.form(f"{REQUEST}_form"):
-        remarks = st.text_area(
-            "備考", value=base["remarks"], key=common.widget_key(REQUEST, "remarks"), max_chars=common.text_max()
-        ).strip()
-        count = st.number_input(
-            "地点数（申告）", 1, 100, base["site_count"], key=common.widget_key(REQUEST, "site_count")
-        )
+        remarks = crm_forms.remarks_input(base["remarks"], common.widget_key(REQUEST, "remarks"))
+        count = crm_forms.site_count_input(base["site_count"], common.widget_key(REQUEST, "site_count"))
         submitted = st.form_submit_button("備考・地点数を保存", icon=":material/save:")
     if submitted:
-        changes = common.changes_from(base, {"remarks": remarks, "site_count": int(count)})
+        changes = common.changes_from(base, {"remarks": remarks, "site_count": count})
         common.save(
             PAGE,
             REQUEST,
@@ -138,7 +134,7 @@ def resubmit(detail: dict) -> None:
         message = st.text_area(
             "投入担当者への連絡（任意）",
             key=f"{PAGE}_resubmit_message",
-            max_chars=common.text_max(),
+            max_chars=common.message_max(),
             placeholder="例: 明細画像を鮮明なものに差し替えました",
         ).strip()
         submitted = st.form_submit_button("修正して再提出", type="primary", icon=":material/send:")

@@ -13,6 +13,7 @@ import streamlit as st
 from dashboards import clock, components, crm_api, formats, forms, labels
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm.labels import SITE_GROUPS, field_names, site_fields
+from dashboards.fields import Field
 
 CREDIT_CARD = "1"
 CARD_REQUIRED = ("credit_card_expire_month", "credit_card_expire_year", "credit_card_name")
@@ -44,12 +45,17 @@ def _value(base: dict | None, field: str, default: Any = "") -> Any:
     return base.get(field, default) if base else default
 
 
-def _choice(key: str, field: str, label: str, base: dict | None, *, blank: bool) -> str:
+def _served(field: str) -> Field:
+    """A corporation's or site's column as the vocabulary states it: its label and length."""
+    return common.declared("site" if field in field_names("site") else "corporation", field)
+
+
+def _choice(key: str, field: str, base: dict | None, *, blank: bool) -> str:
     mapping = common.offered_choices(CHOICE_KINDS[field], _value(base, field))
     options = ["", *mapping] if blank else list(mapping)
     current = _value(base, field, next(iter(options), ""))
     return st.selectbox(
-        label,
+        _served(field).label,
         options,
         index=options.index(current) if current in options else 0,
         key=common.widget_key(key, field),
@@ -57,11 +63,11 @@ def _choice(key: str, field: str, label: str, base: dict | None, *, blank: bool)
     )
 
 
-def _prefecture(key: str, field: str, label: str, base: dict | None) -> str:
+def _prefecture(key: str, field: str, base: dict | None) -> str:
     options = ["", *crm_api.masters()["prefectures"]]
     current = _value(base, field)
     return st.selectbox(
-        label,
+        _served(field).label,
         options,
         index=options.index(current) if current in options else 0,
         key=common.widget_key(key, field),
@@ -69,11 +75,11 @@ def _prefecture(key: str, field: str, label: str, base: dict | None) -> str:
     )
 
 
-def _date(key: str, field: str, label: str, base: dict | None, *, past: bool) -> str | None:
+def _date(key: str, field: str, base: dict | None, *, past: bool) -> str | None:
     current = _value(base, field, None)
     earliest, latest = (OLDEST_BIRTHDAY, clock.today()) if past else (None, None)
     chosen = st.date_input(
-        label,
+        _served(field).label,
         value=date.fromisoformat(current) if current else None,
         min_value=earliest,
         max_value=latest,
@@ -82,24 +88,27 @@ def _date(key: str, field: str, label: str, base: dict | None, *, past: bool) ->
     return chosen.isoformat() if chosen else None
 
 
-def _text(key: str, field: str, label: str, base: dict | None, **options: Any) -> str:
+def _text(key: str, field: str, base: dict | None, note: str = "", **options: Any) -> str:
+    """A text field with its column's label (and the form's note on it) and length."""
+    served = _served(field)
     widget = st.text_area if field in LONG_TEXT else st.text_input
-    return widget(label, value=_value(base, field) or "", key=common.widget_key(key, field), **options).strip()
+    return widget(
+        f"{served.label}{note}",
+        value=_value(base, field) or "",
+        max_chars=served.max_chars,
+        key=common.widget_key(key, field),
+        **options,
+    ).strip()
 
 
-def _fields(key: str, base: dict | None, fields: dict[str, str], **options: Any) -> dict[str, Any]:
-    """Text inputs for these fields, two to a row."""
+def _fields(key: str, base: dict | None, names: str, **options: Any) -> dict[str, Any]:
+    """Text inputs for these fields (their names, space-separated), two to a row."""
     values = {}
     columns = st.columns(2)
-    for i, (field, label) in enumerate(fields.items()):
+    for i, field in enumerate(names.split()):
         with columns[i % 2]:
-            values[field] = _text(key, field, label, base, **options)
+            values[field] = _text(key, field, base, **options)
     return values
-
-
-def _pick(names: str) -> dict[str, str]:
-    corporation = field_names("corporation")
-    return {name: corporation[name] for name in names.split()}
 
 
 # --- the corporation (§2.4, §3.1) -----------------------------------------------------------------------------
@@ -111,41 +120,39 @@ def corporation_form(key: str, base: dict | None) -> dict[str, Any]:
     st.markdown("**契約者区分・契約者名**")
     left, right = st.columns(2)
     with left:
-        values["customer_type"] = _choice(key, "customer_type", "契約者区分", base, blank=False)
+        values["customer_type"] = _choice(key, "customer_type", base, blank=False)
     with right:
         values["corporation_number"] = _text(
-            key, "corporation_number", "法人番号（13桁・法人の場合）", base, placeholder="例: 7000012050002"
+            key, "corporation_number", base, "（法人の場合）", placeholder="例: 7000012050002"
         )
-    values |= _fields(key, base, _pick("last_name first_name last_name_kana first_name_kana"))
+    values |= _fields(key, base, "last_name first_name last_name_kana first_name_kana")
     st.markdown("**代表者名（法人・屋号の場合）**")
     values |= _fields(
         key,
         base,
-        _pick(
-            "representative_last_name representative_first_name representative_last_name_kana "
-            "representative_first_name_kana"
-        ),
+        "representative_last_name representative_first_name representative_last_name_kana "
+        "representative_first_name_kana",
     )
     st.markdown("**住所**")
     left, right = st.columns(2)
     with left:
-        values["zip_code"] = _text(key, "zip_code", "郵便番号", base, placeholder="例: 150-0001")
+        values["zip_code"] = _text(key, "zip_code", base, placeholder="例: 150-0001")
     with right:
-        values["prefecture"] = _prefecture(key, "prefecture", "都道府県", base)
-    values |= _fields(key, base, _pick("city town street building_name"))
+        values["prefecture"] = _prefecture(key, "prefecture", base)
+    values |= _fields(key, base, "city town street building_name")
     st.markdown("**連絡先**")
-    values |= _fields(key, base, _pick("phone1 phone2"), placeholder="例: 03-1234-5678")
-    values["mail_address"] = _text(key, "mail_address", "メールアドレス", base)
+    values |= _fields(key, base, "phone1 phone2", placeholder="例: 03-1234-5678")
+    values["mail_address"] = _text(key, "mail_address", base)
     st.markdown("**生年月日・業種・営業チャネル**")
     columns = st.columns(4)
     with columns[0]:
-        values["birthday"] = _date(key, "birthday", "生年月日", base, past=True)
+        values["birthday"] = _date(key, "birthday", base, past=True)
     with columns[1]:
-        values["representative_birthday"] = _date(key, "representative_birthday", "代表者の生年月日", base, past=True)
+        values["representative_birthday"] = _date(key, "representative_birthday", base, past=True)
     with columns[2]:
-        values["job_type"] = _choice(key, "job_type", "業種", base, blank=True)
+        values["job_type"] = _choice(key, "job_type", base, blank=True)
     with columns[3]:
-        values["sales_channel_id"] = _choice(key, "sales_channel_id", "営業チャネル", base, blank=True)
+        values["sales_channel_id"] = _choice(key, "sales_channel_id", base, blank=True)
     values |= payment_form(key, base)
     return values
 
@@ -157,23 +164,27 @@ def payment_form(key: str, base: dict | None) -> dict[str, Any]:
     columns = st.columns(3)
     for column, field in zip(columns, ("payment_type", "invoice", "payment_certificate"), strict=True):
         with column:  # 支払方法 starts unchosen: クレジットカード opens the card's required fields
-            values[field] = _choice(key, field, field_names("corporation")[field], base, blank=field == "payment_type")
+            values[field] = _choice(key, field, base, blank=field == "payment_type")
     masked = _value(base, "credit_card_number_masked")
     st.caption("クレジットカード（支払方法がクレジットカードの場合）" + (f" 登録済み: {masked}" if masked else ""))
     keep = "（変更する場合のみ入力）" if masked else ""
+    secret = field_names("corporation")  # the write-only card fields' names (no column states them)
     left, right = st.columns(2)
     with left:
         values["credit_card_number"] = st.text_input(
-            f"クレジットカード番号{keep}", key=common.widget_key(key, "credit_card_number"), type="password"
+            f"{secret['credit_card_number']}{keep}",
+            key=common.widget_key(key, "credit_card_number"),
+            type="password",
+            max_chars=common.card_number_max(),
         ).strip()
     with right:
         values["credit_card_security_code"] = st.text_input(
-            f"セキュリティコード{keep}",
+            f"{secret['credit_card_security_code']}{keep}",
             key=common.widget_key(key, "credit_card_security_code"),
             type="password",
             max_chars=common.security_code_max(),
         ).strip()
-    values |= _fields(key, base, _pick("credit_card_expire_month credit_card_expire_year credit_card_name"))
+    values |= _fields(key, base, "credit_card_expire_month credit_card_expire_year credit_card_name")
     values["billing_address_same"] = st.checkbox(
         "請求書送付先は契約者住所と同じ",
         value=_value(base, "billing_address_same", True),
@@ -182,11 +193,10 @@ def payment_form(key: str, base: dict | None) -> dict[str, Any]:
     st.caption("請求書送付先（契約者住所と異なる場合のみ入力）")
     left, right = st.columns(2)
     with left:
-        values["billing_zip_code"] = _text(key, "billing_zip_code", "請求書送付先郵便番号", base)
+        values["billing_zip_code"] = _text(key, "billing_zip_code", base)
     with right:
-        values["billing_prefecture"] = _prefecture(key, "billing_prefecture", "請求書送付先都道府県", base)
-    billing = _pick("billing_city billing_town billing_street billing_building billing_customer_name")
-    values |= _fields(key, base, billing)
+        values["billing_prefecture"] = _prefecture(key, "billing_prefecture", base)
+    values |= _fields(key, base, "billing_city billing_town billing_street billing_building billing_customer_name")
     return values
 
 
@@ -265,26 +275,28 @@ def _months(current: str) -> list[str]:
     return ["", *([current] if current and current not in months else []), *months]
 
 
-def _site_field(key: str, field: str, label: str, base: dict) -> Any:
+def _site_field(key: str, field: str, base: dict) -> Any:
     if field in CHOICE_KINDS:
-        return _choice(key, field, label, base, blank=field != "service_type")
+        return _choice(key, field, base, blank=field != "service_type")
     if field == "power_prefecture":
-        return _prefecture(key, field, label, base)
+        return _prefecture(key, field, base)
     if field in NUMBER_FIELDS:
-        value = st.number_input(label, min_value=0, value=base.get(field), step=1, key=common.widget_key(key, field))
+        value = st.number_input(
+            _served(field).label, min_value=0, value=base.get(field), step=1, key=common.widget_key(key, field)
+        )
         return None if value is None else int(value)
     if field in DATE_FIELDS:
-        return _date(key, field, label, base, past=False)
+        return _date(key, field, base, past=False)
     if field == "latest_date":
         options = _months(base.get(field) or "")
         return st.selectbox(
-            label,
+            _served(field).label,
             options,
             index=options.index(base.get(field) or ""),
             key=common.widget_key(key, field),
             format_func=lambda m: m or "（未選択）",
         )
-    return _text(key, field, label, base)
+    return _text(key, field, base)
 
 
 def options_form(key: str, base: dict) -> list[str]:
@@ -309,7 +321,6 @@ def options_form(key: str, base: dict) -> list[str]:
 def site_form(key: str, base: dict) -> dict[str, Any]:
     """Every field of the site, grouped as §3.2's input area, with the masters' choices."""
     values: dict[str, Any] = {}
-    names = field_names("site")
     for group, fields in SITE_GROUPS.items():
         st.markdown(f"**{group}**")
         if group == "オプション":
@@ -318,7 +329,7 @@ def site_form(key: str, base: dict) -> dict[str, Any]:
         columns = st.columns(min(2, len(fields)))
         for i, field in enumerate(fields):
             with columns[i % len(columns)]:
-                values[field] = _site_field(key, field, names[field], base)
+                values[field] = _site_field(key, field, base)
     return values
 
 
@@ -373,15 +384,20 @@ class RequestInput:
 def request_input(key: str) -> RequestInput:
     st.markdown("**明細画像・備考**")
     files = uploads(forms.key(key, "images"))
-    remarks = st.text_area(
-        "備考（明細画像がない場合の明細情報、支払方法の分割指示など）",
-        key=forms.key(key, "remarks"),
-        max_chars=common.text_max(),
-    ).strip()
-    site_count = st.number_input(
-        "地点数（申告）", min_value=1, max_value=100, value=1, step=1, key=forms.key(key, "sites")
-    )
-    return RequestInput(files, remarks, int(site_count))
+    remarks = remarks_input("", forms.key(key, "remarks"), "（明細画像がない場合の明細情報、支払方法の分割指示など）")
+    return RequestInput(files, remarks, site_count_input(1, forms.key(key, "sites")))
+
+
+def remarks_input(value: str, key: str, note: str = "") -> str:
+    """A request's 備考, with its label (and the form's note on it) and length from the vocabulary."""
+    served = common.declared("request", "remarks")
+    return st.text_area(f"{served.label}{note}", value=value, max_chars=served.max_chars, key=key).strip()
+
+
+def site_count_input(value: int, key: str) -> int:
+    """A request's 申告地点数, within the API's limits."""
+    label, most = common.declared("request", "site_count").label, crm_api.vocabulary()["limits"]["site_count"]
+    return int(st.number_input(label, min_value=1, max_value=most, value=value, step=1, key=key))
 
 
 def after_sending(created: dict, form: str) -> None:

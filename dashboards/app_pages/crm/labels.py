@@ -54,12 +54,18 @@ ACCOUNT_FIELDS = {
 }
 
 
+# The other tables whose fields a CRM form edits: a request's 備考・申告地点数, a user's CRM profile.
+FORM_TABLES = ("crm_request", "crm_profile")
+
+
 def field_labels() -> dict[str, str]:
     """Every field name a CRM form may carry, for messages and the conflict lists."""
-    served = crm_api.vocabulary()["field_labels"]
+    vocabulary = crm_api.vocabulary()
+    served = vocabulary["field_labels"]
     forms = served["corporation"] | served["site"] | served["agency"] | served["other"]
+    declared = {name: words["label"] for table in FORM_TABLES for name, words in vocabulary["fields"][table].items()}
     accounts = {name: fields.field("crm", *where).label for name, where in ACCOUNT_FIELDS.items()}
-    return forms | accounts
+    return forms | declared | accounts
 
 
 STATUS_COLUMN = "ステータス"

@@ -17,16 +17,22 @@ IN_USE_HELP = "使用中のため削除できません。新しい入力で選�
 
 @dataclass(frozen=True)
 class Master:
-    """One master as the page edits it: its rows, the text fields, and the API calls for a row's code."""
+    """One master as the page edits it: its table (crm_<table>: its fields' labels and lengths from the vocabulary), its
+    rows, the text fields, and the API calls for a row's code."""
 
+    table: str
     key: str
     noun: str
     rows: list[dict]
-    text_fields: dict[str, str]
+    text_fields: tuple[str, ...]
     create: Callable[[dict], Any]
     update: Callable[[str, dict], Any]
     delete: Callable[[str, int], Any]
     pack: bool = False
+
+
+def label(master: Master, field: str) -> str:
+    return common.declared(master.table, field).label
 
 
 def picker(master: Master) -> str:
@@ -37,10 +43,10 @@ def picker(master: Master) -> str:
 def table(master: Master) -> None:
     shown = [
         {
-            "コード": row["code"],
-            **{label: row[field] for field, label in master.text_fields.items()},
-            **({"サポートパック": "あり" if row["is_support_pack"] else ""} if master.pack else {}),
-            "表示順": row["sort_order"],
+            label(master, "code"): row["code"],
+            **{label(master, field): row[field] for field in master.text_fields},
+            **({label(master, "is_support_pack"): "あり" if row["is_support_pack"] else ""} if master.pack else {}),
+            label(master, "sort_order"): row["sort_order"],
             "状態": "有効" if row["is_active"] else "無効",
             "使用件数": row["in_use"],
         }
@@ -54,15 +60,24 @@ def table(master: Master) -> None:
 def fields(master: Master, key: str, base: dict | None) -> dict[str, Any]:
     base = base or {}
     values = {
-        field: st.text_input(label, value=base.get(field, ""), key=f"{key}_{field}").strip()
-        for field, label in master.text_fields.items()
+        field: st.text_input(
+            **common.declared(master.table, field).text(), value=base.get(field, ""), key=f"{key}_{field}"
+        ).strip()
+        for field in master.text_fields
     }
     if master.pack:
         values["is_support_pack"] = st.checkbox(
-            "サポートパック", value=base.get("is_support_pack", False), key=f"{key}_pack"
+            label(master, "is_support_pack"), value=base.get("is_support_pack", False), key=f"{key}_pack"
         )
+    order = label(master, "sort_order")
     values["sort_order"] = int(
-        st.number_input("表示順", min_value=0, max_value=9999, value=base.get("sort_order", 0), key=f"{key}_order")
+        st.number_input(
+            order,
+            min_value=0,
+            max_value=crm_api.vocabulary()["limits"]["sort_order"],
+            value=base.get("sort_order", 0),
+            key=f"{key}_order",
+        )
     )
     return values
 
@@ -71,7 +86,10 @@ def create_form(master: Master) -> None:
     key = f"{PAGE}_{master.key}_new"
     with st.expander(f"{master.noun}を追加", icon=":material/add:"):
         with st.form(key):
-            code = st.text_input("コード（必須・半角英数）", key=forms.key(key, "code")).strip()
+            served = common.declared(master.table, "code")
+            code = st.text_input(
+                f"{served.label}（必須・半角英数）", max_chars=served.max_chars, key=forms.key(key, "code")
+            ).strip()
             values = fields(master, forms.prefix(key), None)
             submitted = st.form_submit_button(f"{master.noun}を追加", type="primary")
     if submitted:
@@ -86,7 +104,7 @@ def edit_form(master: Master) -> None:
     key = f"{PAGE}_{master.key}_edit"
     chosen = components.record_picker(
         "編集するコード",
-        {code: f"{code}：{next(iter(row[f] for f in master.text_fields))}" for code, row in by_code.items()},
+        {code: f"{code}：{row[master.text_fields[0]]}" for code, row in by_code.items()},
         picker(master),
         placeholder="コードを選択",
     )
@@ -96,7 +114,7 @@ def edit_form(master: Master) -> None:
     form_key = f"{key}_{chosen}_{row['version']}"
     with st.form(form_key):
         values = fields(master, form_key, row)
-        values["is_active"] = st.checkbox("有効", value=row["is_active"], key=f"{form_key}_active")
+        values["is_active"] = st.checkbox(label(master, "is_active"), value=row["is_active"], key=f"{form_key}_active")
         submitted = st.form_submit_button(f"{master.noun}を保存", type="primary", icon=":material/save:")
     if submitted:
         changes = {field: value for field, value in values.items() if value != row[field]}
@@ -133,10 +151,11 @@ options_tab, choices_tab = st.tabs(["オプションサービスマスタ", "選
 with options_tab:
     section(
         Master(
+            "option_service",
             "options",
             "オプション",
             data["options"],
-            {"name": "オプション名", "price_label": "料金"},
+            ("name", "price_label"),
             crm_api.create_option,
             crm_api.update_option,
             crm_api.delete_option,
@@ -148,10 +167,11 @@ with choices_tab:
     kind = st.selectbox("項目", list(kinds), format_func=kinds.__getitem__, key=f"{PAGE}_kind")
     section(
         Master(
+            "choice",
             kind,
             "選択肢",
             data["choices"][kind],
-            {"label": "表示名"},
+            ("label",),
             lambda body: crm_api.create_choice(kind, body),
             lambda code, changes: crm_api.update_choice(kind, code, changes),
             lambda code, version: crm_api.delete_choice(kind, code, version),

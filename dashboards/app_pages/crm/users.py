@@ -16,7 +16,11 @@ EDIT = f"{PAGE}_edit"
 NEW = f"{PAGE}_new"  # the create form
 AGENCY_REQUIRED = "営業担当者には代理店の指定が必要です。"
 MANAGER_SALES_ONLY = "営業マネージャーは営業担当者にのみ設定できます。"
-MANAGER_LABEL = "営業マネージャー（自代理店の全案件を表示）"
+
+
+def profile(column: str) -> str:
+    """A CRM profile field's label (代理店, 営業担当者コード, Lコード, 営業マネージャー), from the vocabulary."""
+    return common.declared("profile", column).label
 
 
 def user_row(user: dict) -> dict:
@@ -25,10 +29,10 @@ def user_row(user: dict) -> dict:
         "ログインID": user["login_id"],
         "氏名": user["name"],
         "役割": user["role_label"] or labels.NONE_LABEL,
-        "代理店": user["agency_name"],
-        "営業担当者コード": user["sales_staff_code"],
-        "Lコード": user["l_code"],
-        "営業マネージャー": "○" if user["is_sales_manager"] else "",
+        profile("agency_id"): user["agency_name"],
+        profile("sales_staff_code"): user["sales_staff_code"],
+        profile("l_code"): user["l_code"],
+        profile("is_sales_manager"): "○" if user["is_sales_manager"] else "",
         "状態": "有効" if user["is_active"] else "無効",
         "最終ログイン": components.local_time(user["last_login_at"]),
     }
@@ -61,18 +65,24 @@ def role_fields(key: str, base: dict | None) -> dict[str, Any]:
         format_func=ROLE_LABELS.__getitem__,
     )
     agency_id = columns[1].selectbox(
-        "代理店（営業担当者は必須）",
+        f"{profile('agency_id')}（営業担当者は必須）",
         agencies,
         index=agencies.index(base.get("agency_id")) if base.get("agency_id") in agencies else 0,
         key=common.widget_key(key, "agency_id"),
         format_func=lambda i: labels.NONE_LABEL if i is None else names[i],
     )
     codes = {
-        field: columns[i].text_input(label, value=base.get(field, ""), key=common.widget_key(key, field)).strip()
-        for i, (field, label) in enumerate((("sales_staff_code", "営業担当者コード"), ("l_code", "Lコード")), start=2)
+        field: columns[i]
+        .text_input(
+            **common.declared("profile", field).text(), value=base.get(field, ""), key=common.widget_key(key, field)
+        )
+        .strip()
+        for i, field in enumerate(("sales_staff_code", "l_code"), start=2)
     }
     manager = st.checkbox(
-        MANAGER_LABEL, value=base.get("is_sales_manager", False), key=common.widget_key(key, "is_sales_manager")
+        f"{profile('is_sales_manager')}（自代理店の全案件を表示）",
+        value=base.get("is_sales_manager", False),
+        key=common.widget_key(key, "is_sales_manager"),
     )
     return {"role": role, "agency_id": agency_id} | codes | {"is_sales_manager": manager}
 

@@ -38,7 +38,7 @@ def filters() -> dict:
     with columns[1]:
         alert_type = components.code_select("アラート種別", fleet_api.words("alert_types"), f"{PAGE}_type")
     with columns[2]:
-        customer_id = fleet_common.customer_select("顧客企業", f"{PAGE}_customer")
+        customer_id = fleet_common.customer_select(f"{PAGE}_customer")
     with columns[3]:
         overdue = st.checkbox("SLA超過（完了報告の遅れを含む）のみ", key=f"{PAGE}_overdue")
         st.session_state.setdefault(f"{PAGE}_open_only", True)  # the list opens on the work still to do
@@ -115,7 +115,7 @@ def alert_panel(alert_id: int) -> None:
             fleet_common.step_badge(step, alert["status"] == "resolved", now)
     notes = fleet_api.list_notes(alert_id)
     if notes:
-        st.markdown("**対応メモ**")
+        st.markdown(f"**{fleet_common.field('alert_note', 'body').label}**")
     for note in notes:
         st.markdown(
             f"- {components.local_time(note['created_at'])} {labels.plain(note['author'])}: "
@@ -124,25 +124,25 @@ def alert_panel(alert_id: int) -> None:
 
 
 def note_form(alert: dict) -> None:
-    form = f"{PAGE}_note_{alert['id']}"
+    form, note = f"{PAGE}_note_{alert['id']}", fleet_common.field("alert_note", "body")
     with st.form(form):
-        body = st.text_area("対応メモ", key=forms.key(form, "body"), max_chars=fleet_common.NOTE_MAX).strip()
+        body = st.text_area(**note.text(), key=forms.key(form, "body")).strip()
         submitted = st.form_submit_button("メモを追加")
     if not submitted:
         return
     if not body:
-        st.error("メモを入力してください。")
+        st.error(f"{note.label}を入力してください。")
         return
-    components.act(PAGE, lambda: fleet_api.add_note(alert["id"], body), "対応メモを追加しました。", form=form)
+    components.act(PAGE, lambda: fleet_api.add_note(alert["id"], body), f"{note.label}を追加しました。", form=form)
 
 
 def resolve_form(alert: dict) -> None:
     form = f"{PAGE}_resolve_{alert['id']}"
     with st.form(form):
         note = st.text_area(
-            "対応内容（任意）",
+            f"{fleet_common.resolution().label}（任意）",
             key=forms.key(form, "note"),
-            max_chars=fleet_common.NOTE_MAX,
+            max_chars=fleet_common.field("alert_note", "body").max_chars,  # kept as the alert's note
             placeholder="例: 店舗に連絡し、端末を再起動して復旧を確認",
         ).strip()
         submitted = st.form_submit_button("解決済みにする", type="primary")

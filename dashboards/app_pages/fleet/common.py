@@ -23,8 +23,6 @@ ADMIN = ("admin",)
 OPERATOR = ("admin", "operator")
 READER = sections.FLEET_STAFF
 PICKER_SIZE = 100
-NOTE_MAX = 2000  # an alert's note (fleet_alert_note.body): its facts still to be declared (issue 52)
-VIEW_NAME_MAX = 50  # a saved view's name (fleet_saved_view.name): likewise
 
 TERMINAL_PAGE = "app_pages/fleet/terminal.py"
 ALERTS_PAGE = "app_pages/fleet/alerts.py"
@@ -111,8 +109,15 @@ def usage(terminal: dict, key: str) -> str:
     return percent(terminal[f"{key}_usage"] if terminal["last_heartbeat_at"] else None)
 
 
-def customer_select(label: str, key: str, *, include_all: bool = True) -> int | None:
-    """A customer picker (the first 100 by name, narrowed by a search box when there are more); returns the id."""
+def customer_word() -> str:
+    """What a terminal's customer is called (顧客企業), and so the customer of its alerts, incidents and rollouts."""
+    return field("terminal", "customer_id").label
+
+
+def customer_select(key: str, *, label: str = "", include_all: bool = True) -> int | None:
+    """A customer picker (the first 100 by name, narrowed by a search box when there are more), labelled with the
+    customer's word unless told otherwise; returns the id."""
+    label = label or customer_word()
     query = st.session_state.get(f"{key}_q", "")
     found = fleet_api.list_customers(page_size=PICKER_SIZE, q=query)
     if found["total"] > PICKER_SIZE or query:
@@ -125,7 +130,7 @@ def customer_select(label: str, key: str, *, include_all: bool = True) -> int | 
         key=key,
         format_func=lambda i: labels.ALL_LABEL if i is None else names.get(i, str(i)),
         index=0 if options else None,
-        placeholder="顧客がありません",
+        placeholder=f"{customer_word()}がありません",
     )
 
 
@@ -208,6 +213,22 @@ MISSING = "未入力"
 def field(table: str, column: str) -> Field:
     """A fleet column as the vocabulary states it (label, length, choices): field("customer", "company_name")."""
     return served_field(DOMAIN, f"fleet_{table}", column)
+
+
+def rule_error(found: Field) -> str:
+    """A value refused by its field's rule, in the rule's words as the service says them: 「バージョンは英数字で始まる、
+    英数字と「.」「_」「+」「-」の1〜20文字で入力してください。」."""
+    return f"{found.label}は{found.pattern_words}で入力してください。"
+
+
+def assignee_word() -> str:
+    """Who works an alert or an incident: 担当者."""
+    return field("alert", "assignee_id").label
+
+
+def resolution() -> Field:
+    """対応内容: an incident's resolution; a bulk 解決's note, the same for each record (an alert's as its note)."""
+    return field("incident", "resolution")
 
 
 def contact_labels() -> dict[str, str]:
@@ -319,7 +340,7 @@ def assign_form(item: WorkItem, user: dict, record: dict) -> None:
         choices.setdefault(record["assignee_id"], record["assignee_name"] or f"ユーザー {record['assignee_id']}")
     with st.form(f"{item.page}_assign_{record['id']}"):
         assignee = st.selectbox(
-            "担当者",
+            assignee_word(),
             list(choices),
             index=list(choices).index(record["assignee_id"]),
             format_func=choices.__getitem__,
@@ -391,12 +412,14 @@ def bulk_options(work: BulkWork, first_id: int) -> dict:
     staff = {None: "未割り当て"} | {person["id"]: person["name"] for person in work.assignees(first_id)}
     columns = st.columns(2)
     with columns[0]:
+        who = assignee_word()
         assignee = st.selectbox(
-            "担当者（担当者を設定するとき）", list(staff), format_func=staff.__getitem__, key=f"{work.page}_bulk_person"
+            f"{who}（{who}を設定するとき）", list(staff), format_func=staff.__getitem__, key=f"{work.page}_bulk_person"
         )
     with columns[1]:
+        said = resolution()
         note = st.text_input(
-            "対応内容（解決するとき。全件に同じ内容）", max_chars=NOTE_MAX, key=f"{work.page}_bulk_note"
+            f"{said.label}（解決するとき。全件に同じ内容）", max_chars=said.max_chars, key=f"{work.page}_bulk_note"
         )
     return {"assignee_id": assignee, "note": note.strip()}
 
@@ -422,15 +445,13 @@ def saved_views(page: str, view_page: str, fields: tuple[str, ...]) -> None:
                 if st.button("削除", key=f"{page}_view_delete"):
                     name = labels.plain(views[view_id]["name"])
                     components.act(page, lambda: fleet_api.delete_view(view_id), f"ビュー「{name}」を削除しました。")
+        named = field("saved_view", "name")
         with st.form(f"{page}_view_new"):
             name = st.text_input(
-                "ビュー名",
-                max_chars=VIEW_NAME_MAX,
-                placeholder="例: 朝の未解決オフライン",
-                key=forms.key(f"{page}_view_new", "name"),
+                **named.text(), placeholder="例: 朝の未解決オフライン", key=forms.key(f"{page}_view_new", "name")
             ).strip()
             submitted = st.form_submit_button("今の絞り込み条件を保存")
-    if submitted and not components.show_errors([] if name else ["ビュー名を入力してください。"]):
+    if submitted and not components.show_errors([] if name else [f"{named.label}を入力してください。"]):
         current = {field: st.session_state.get(key) for field, key in keys.items()}
         components.act(
             page,

@@ -44,11 +44,11 @@ def validate(values: dict) -> list[str]:
     if len(values["contact_person"]) > (person.max_chars or 0):
         errors.append(f"{person.label}は{person.max_chars}文字以内で入力してください。")
     if values["contact_email"] and not EMAIL_PATTERN.match(values["contact_email"]):
-        errors.append("連絡先メールの形式が正しくありません。")
+        errors.append(f"{field('customer', 'contact_email').label}の形式が正しくありません。")
     if values["contact_phone"] and not (
         phone.matches(values["contact_phone"]) and len(values["contact_phone"]) <= (phone.max_chars or 0)
     ):
-        errors.append("電話番号は数字と「+ ( ) -」・空白で20文字以内にしてください。")
+        errors.append(f"{phone.label}は{phone.pattern_words}の{phone.max_chars}文字以内で入力してください。")
     return errors
 
 

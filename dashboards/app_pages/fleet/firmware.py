@@ -12,14 +12,12 @@ from pandas.io.formats.style import Styler
 
 from dashboards import auth, components, fleet_api, forms, labels
 from dashboards.app_pages.fleet import common as fleet_common
+from dashboards.fields import Field
 
 PAGE = "fleet_firmware"
 ROLLOUT_PICKER = f"{PAGE}_rollout"
 NEW_ROLLOUT = f"{PAGE}_new_rollout"  # the new rollout's form
 UPLOAD = f"{PAGE}_upload"  # the new release's form
-VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,19}$")
-SHA256_PATTERN = re.compile(r"^[0-9a-fA-F]{64}$")
-NOTES_MAX = 2000
 MAX_TARGET_TERMINALS = 20_000
 # Rollout progress: WaveProgress field, label, bar colour.
 PROGRESS_PARTS = (
@@ -29,7 +27,7 @@ PROGRESS_PARTS = (
     ("queued", "待機中", "#9e9e9e"),
     ("cancelled", "中止", "#d7d7d7"),
 )
-TARGET_KINDS = {"customer": "顧客", "terminals": "端末ID指定", "filter": "条件"}
+TARGET_KINDS = {"terminals": "端末ID指定", "filter": "条件"}  # and a customer (customer_word)
 ACTIONS = {"pause": "一時停止", "resume": "再開", "cancel": "中止"}
 ALLOWED_ACTIONS = {"running": ("pause", "cancel"), "paused": ("resume", "cancel")}
 SEVERAL_CUSTOMERS = "複数の顧客"
@@ -48,6 +46,11 @@ def release_row(release: dict) -> dict:
     }
 
 
+def target_kinds() -> dict[str, str]:
+    """What a rollout can target: a customer's terminals, terminals by ID, or those a filter selects."""
+    return {"customer": fleet_common.customer_word(), **TARGET_KINDS}
+
+
 def customer_text(rollout: dict) -> str:
     """The customer whose terminals the rollout updates (by name), or that they belong to several."""
     return rollout["company_name"] or SEVERAL_CUSTOMERS
@@ -56,13 +59,13 @@ def customer_text(rollout: dict) -> str:
 def target_text(rollout: dict) -> str:
     target = rollout["target"]
     if "customer_id" in target:
-        return f"顧客 {customer_text(rollout)}"
+        return f"{fleet_common.customer_word()} {customer_text(rollout)}"
     if "terminal_ids" in target:
         return f"端末ID指定（{len(target['terminal_ids']):,}台）"
     flt = target.get("filter", {})
     parts = [
         f"状態: {labels.label(fleet_api.words('terminal_statuses'), flt.get('status'))}" if flt.get("status") else "",
-        f"顧客 {customer_text(rollout)}" if flt.get("customer_id") else "",
+        f"{fleet_common.customer_word()} {customer_text(rollout)}" if flt.get("customer_id") else "",
         f"ファームウェア {flt['firmware_version']}" if flt.get("firmware_version") else "",
         f"検索「{flt['q']}」" if flt.get("q") else "",
     ]
@@ -196,10 +199,11 @@ def parse_ids(text: str) -> list[int] | None:
 def target_inputs(kind: str) -> tuple[dict | None, list[str]]:
     """The rollout target for the chosen kind, and what is wrong with it."""
     if kind == "customer":
+        whose = f"対象の{fleet_common.customer_word()}"
         customer_id = fleet_common.customer_select(
-            "対象の顧客", forms.key(NEW_ROLLOUT, "target_customer"), include_all=False
+            forms.key(NEW_ROLLOUT, "target_customer"), label=whose, include_all=False
         )
-        return ({"customer_id": customer_id}, []) if customer_id else (None, ["対象の顧客を選択してください。"])
+        return ({"customer_id": customer_id}, []) if customer_id else (None, [f"{whose}を選択してください。"])
     if kind == "terminals":
         text = st.text_area(
             "端末ID（カンマまたは改行区切り）",
@@ -216,7 +220,7 @@ def target_inputs(kind: str) -> tuple[dict | None, list[str]]:
             "状態", fleet_api.words("terminal_statuses"), forms.key(NEW_ROLLOUT, "target_status")
         )
     with columns[1]:
-        customer_id = fleet_common.customer_select("顧客企業", forms.key(NEW_ROLLOUT, "target_filter_customer"))
+        customer_id = fleet_common.customer_select(forms.key(NEW_ROLLOUT, "target_filter_customer"))
     with columns[2]:
         version = st.text_input("現在のファームウェア", key=forms.key(NEW_ROLLOUT, "target_version")).strip()
     with columns[3]:
@@ -249,21 +253,26 @@ def rollout_form() -> None:
         format_func=lambda i: f"{by_id[i]['version']}（{by_id[i]['filename']}）",
     )
     failed_before(release_id)
+    kinds = target_kinds()
     kind = st.radio(
-        "対象", list(TARGET_KINDS), format_func=TARGET_KINDS.get, horizontal=True, key=forms.key(NEW_ROLLOUT, "kind")
+        fleet_common.field("rollout", "target").label,
+        list(kinds),
+        format_func=kinds.get,
+        horizontal=True,
+        key=forms.key(NEW_ROLLOUT, "kind"),
     )
     target, errors = target_inputs(kind)
     columns = st.columns(3)
     with columns[0]:
         waves_text = st.text_input(
-            "波（累積%）",
+            fleet_common.field("rollout", "waves").label,
             value="1, 10, 100",
             key=forms.key(NEW_ROLLOUT, "waves"),
             help="例: 1, 10, 100 は 1% → 10% → 全台 の順に配信します。",
         )
     with columns[1]:
         threshold = st.number_input(
-            "失敗率のしきい値（%）",
+            fleet_common.field("rollout", "failure_threshold_pct").label,
             min_value=0.0,
             max_value=100.0,
             value=None,
@@ -272,7 +281,7 @@ def rollout_form() -> None:
         )
     with columns[2]:
         timeout = st.number_input(
-            "1台の制限時間（分）",
+            fleet_common.field("rollout", "timeout_minutes").label,
             min_value=1,
             max_value=7 * 24 * 60,
             value=None,
@@ -322,17 +331,22 @@ def failed_before(release_id: int) -> None:
 def validate_release(content: bytes, version: str, sha256: str, notes: str) -> list[str]:
     """The API's rules for a release, and the file's own SHA-256 against the one typed in."""
     errors = []
+    version_field, sha256_field, notes_field = (release_field(name) for name in ("version", "sha256", "notes"))
     if not content:
         errors.append("ファームウェアのファイルを選択してください。")
-    if not VERSION_PATTERN.match(version):
-        errors.append("バージョンは半角英数字と「. _ + -」で1〜20文字にしてください。")
-    if not SHA256_PATTERN.match(sha256):
-        errors.append("SHA-256は16進数64文字で入力してください。")
+    if not version_field.matches(version):
+        errors.append(fleet_common.rule_error(version_field))
+    if not sha256_field.matches(sha256):
+        errors.append(fleet_common.rule_error(sha256_field))
     elif content and hashlib.sha256(content).hexdigest() != sha256.lower():
-        errors.append("SHA-256がファイルと一致しません。配布元の値とファイルを確認してください。")
-    if len(notes) > NOTES_MAX:
-        errors.append(f"リリースノートは{NOTES_MAX}文字以内にしてください。")
+        errors.append(f"{sha256_field.label}がファイルと一致しません。配布元の値とファイルを確認してください。")
+    if len(notes) > (notes_field.max_chars or 0):
+        errors.append(f"{notes_field.label}は{notes_field.max_chars}文字以内で入力してください。")
     return errors
+
+
+def release_field(name: str) -> Field:
+    return fleet_common.field("firmware_release", name)
 
 
 def upload_form() -> None:
@@ -340,11 +354,15 @@ def upload_form() -> None:
         upload = components.file_uploader(
             "ファームウェアのファイル", key=forms.key(UPLOAD, "file"), limit_mb=components.FIRMWARE_MB
         )
-        version = st.text_input("バージョン", key=forms.key(UPLOAD, "version"), placeholder="例: 1.2.0").strip()
-        sha256 = st.text_input(
-            "SHA-256", key=forms.key(UPLOAD, "sha256"), help="配布元が公開している値を入力します。"
+        version = st.text_input(
+            **release_field("version").text(), key=forms.key(UPLOAD, "version"), placeholder="例: 1.2.0"
         ).strip()
-        notes = st.text_area("リリースノート", key=forms.key(UPLOAD, "notes"), max_chars=NOTES_MAX).strip()
+        sha256 = st.text_input(
+            **release_field("sha256").text(),
+            key=forms.key(UPLOAD, "sha256"),
+            help="配布元が公開している値を入力します。",
+        ).strip()
+        notes = st.text_area(**release_field("notes").text(), key=forms.key(UPLOAD, "notes")).strip()
         submitted = st.form_submit_button("登録", type="primary")
     if not submitted:
         return

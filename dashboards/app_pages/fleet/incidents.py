@@ -8,7 +8,6 @@ from dashboards.app_pages.fleet import common as fleet_common
 
 PAGE = "fleet_incidents"
 PICKER = f"{PAGE}_selected"
-RESOLUTION_MAX = 2000
 WORK = fleet_common.WorkItem(
     PAGE, "インシデント", fleet_api.incident_step, fleet_api.incident_assignees, fleet_api.assign_incident
 )
@@ -27,7 +26,7 @@ def filters() -> dict:
     with columns[0]:
         status = components.code_select("状態", fleet_api.words("alert_statuses"), f"{PAGE}_status")
     with columns[1]:
-        customer_id = fleet_common.customer_select("顧客企業", f"{PAGE}_customer")
+        customer_id = fleet_common.customer_select(f"{PAGE}_customer")
     with columns[2]:
         open_only = st.checkbox("未解決のみ", key=f"{PAGE}_open_only")
     return {"status": status, "customer_id": customer_id, "open_only": open_only or None}
@@ -112,11 +111,12 @@ def take_button(user: dict, incident: dict) -> tuple:
 
 def resolve_form(incident: dict) -> None:
     form = f"{PAGE}_resolve_{incident['id']}"
+    said = fleet_common.resolution()
     with st.form(form):
         resolution = st.text_area(
-            "対応内容（任意）",
+            f"{said.label}（任意）",
             key=forms.key(form, "resolution"),
-            max_chars=RESOLUTION_MAX,
+            max_chars=said.max_chars,
             placeholder="例: 回線事業者の障害。復旧を確認し、全店舗の端末の通信再開を確認",
         ).strip()
         submitted = st.form_submit_button("インシデントを解決済みにする", type="primary")

@@ -57,7 +57,7 @@ def filters() -> dict[str, Any]:
     with columns[0]:
         status = components.code_select("状態", fleet_api.words("terminal_statuses"), f"{PAGE}_status")
     with columns[1]:
-        customer_id = fleet_common.customer_select("顧客企業", f"{PAGE}_customer")
+        customer_id = fleet_common.customer_select(f"{PAGE}_customer")
     with columns[2]:
         version = st.text_input(
             **field("terminal", "firmware_version").text(), key=f"{PAGE}_firmware", placeholder="例: 1.2.0"
@@ -93,21 +93,22 @@ def open_detail(shown: list[dict]) -> None:
 def validate_new(serial: str, customer_id: int | None, store: str, version: str) -> list[str]:
     """The API's rules for a new terminal, checked before anything is sent."""
     errors = []
-    if not field("terminal", "serial_number").matches(serial):
-        errors.append("シリアル番号は半角英数字と「_ -」で1〜50文字にしてください（先頭は英数字）。")
+    serial_number, version_field = field("terminal", "serial_number"), field("terminal", "firmware_version")
+    if not serial_number.matches(serial):
+        errors.append(fleet_common.rule_error(serial_number))
     if customer_id is None:
-        errors.append("顧客企業を選択してください。")
+        errors.append(f"{fleet_common.customer_word()}を選択してください。")
     store_name = field("terminal", "store_name")
     if not 1 <= len(store) <= (store_name.max_chars or 0):
         errors.append(f"{store_name.label}は1〜{store_name.max_chars}文字で入力してください。")
-    if not field("terminal", "firmware_version").matches(version):
-        errors.append("ファームウェアは半角英数字と「. _ + -」で1〜20文字にしてください。")
+    if not version_field.matches(version):
+        errors.append(fleet_common.rule_error(version_field))
     return errors
 
 
 def create_form() -> None:
     with st.expander("端末を登録", icon=":material/add:"):
-        customer_id = fleet_common.customer_select("顧客企業", forms.key(NEW, "customer"), include_all=False)
+        customer_id = fleet_common.customer_select(forms.key(NEW, "customer"), include_all=False)
         with st.form(f"{PAGE}_create"):
             serial = st.text_input(**field("terminal", "serial_number").text(), key=forms.key(NEW, "serial")).strip()
             store = st.text_input(

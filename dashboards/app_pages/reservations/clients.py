@@ -26,8 +26,7 @@ def client_row(client: dict) -> dict:
 def create_form() -> None:
     with st.form(CREATE):
         name = st.text_input(
-            "クライアント名",
-            max_chars=common.name_max(),
+            **common.field("mcp_client", "name").text(),
             key=forms.key(CREATE, "name"),
             placeholder="例: 社内AIチャット（Claude Desktop）",
         ).strip()
@@ -35,7 +34,7 @@ def create_form() -> None:
     if not submitted:
         return
     if not name:
-        st.error("クライアント名を入力してください。")
+        st.error(f"{common.field('mcp_client', 'name').label}を入力してください。")
         return
     try:
         created = reservations_api.create_mcp_client(name)

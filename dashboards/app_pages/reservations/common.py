@@ -6,7 +6,7 @@ Status names, transitions and form limits come from the API's vocabulary (the se
 
 import re
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -69,21 +69,13 @@ def field(table: str, column: str) -> Field:
     return served_field(DOMAIN, f"reservations_{table}", column)
 
 
-def name_max() -> int:
-    """A name typed in a form that is no column of ours yet (an MCP client's, an inquiry's requester)."""
-    return vocab()["limits"]["name"]
-
-
 def code_max() -> int:
     """A reservation's code as typed (QRV-XXXXXX)."""
     return vocab()["limits"]["code"]
 
 
-def text_max() -> int:
-    return vocab()["limits"]["text"]
-
-
 def reason_max() -> int:
+    """A cancellation's reason (no column's: its event's)."""
     return vocab()["limits"]["reason"]
 
 
@@ -104,11 +96,11 @@ def reservation_row(item: dict) -> dict:
     return {
         "予約ID": item["code"],
         "状態": item["status_label"],
-        "依頼者": item["requester_name"],
+        field("reservation", "requester_name").label: item["requester_name"],
         "電話番号": formats.phone(item["requester_phone"]),
         "サービス": item["service_name"],
         "提携店": item["shop_name"] or "",
-        "希望日時": components.local_time(item["desired_at"])[:16],
+        field("reservation", "desired_at").label: components.local_time(item["desired_at"])[:16],
         "金額": yen(item["amount"]),
         "受付日時": components.local_time(item["created_at"])[:16],
     }
@@ -167,15 +159,10 @@ def one_off_form(page: str, reservation: dict) -> None:
     form = f"{page}_one_off_{code}"
     with st.form(form):
         st.markdown("**リスト外の店舗で予約OK（電話で見つけた店）**")
-        name = st.text_input(**field("shop", "name").text(), key=forms.key(form, "name")).strip()
-        phone = st.text_input(
-            "店舗の電話番号",
-            max_chars=field("reservation", "one_off_shop_phone").max_chars,
-            key=forms.key(form, "phone"),
-        ).strip()
+        name = st.text_input(**field("reservation", "one_off_shop_name").text(), key=forms.key(form, "name")).strip()
+        phone = st.text_input(**field("reservation", "one_off_shop_phone").text(), key=forms.key(form, "phone")).strip()
         notes = st.text_area(
-            "店舗のメモ",
-            max_chars=field("reservation", "one_off_shop_notes").max_chars,
+            **field("reservation", "one_off_shop_notes").text(),
             key=forms.key(form, "notes"),
             placeholder="例: 担当 佐藤様、駐車場なし",
         )
@@ -200,7 +187,7 @@ def one_off_form(page: str, reservation: dict) -> None:
 
 def shop_problems(name: str, phone: str) -> list[str]:
     """What the API would refuse of a shop found by phone, said before sending."""
-    problems = [] if name else ["店舗名を入力してください。"]
+    problems = [] if name else [f"{field('reservation', 'one_off_shop_name').label}を入力してください。"]
     if not PHONE_CHARS.match(phone):
         problems.append(PHONE_FORMAT)
     return problems
@@ -252,14 +239,14 @@ def edit_problems(changes: dict, reservation: dict, *, relink_ok: bool) -> list[
     amount while a payment link is out without ticking that the link is issued again."""
     problems = []
     if "requester_name" in changes and not changes["requester_name"]:
-        problems.append("依頼者名を入力してください。")
+        problems.append(f"{field('reservation', 'requester_name').label}を入力してください。")
     if "requester_phone" in changes and not PHONE_CHARS.match(changes["requester_phone"]):
         problems.append(PHONE_FORMAT)
     email = changes.get("requester_email")
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         problems.append("メールアドレスの形式が正しくありません。")
     if "desired_at" in changes and datetime.fromisoformat(changes["desired_at"]) <= clock.now():
-        problems.append("希望日時は現在より後の日時を指定してください。")
+        problems.append(f"{field('reservation', 'desired_at').label}は現在より後の日時を指定してください。")
     if "amount" in changes and reservation["status"] in LINK_OUT and not relink_ok:
         problems.append("金額を変更すると決済リンクを新しい金額で発行し直します。確認のチェックを入れてください。")
     return problems
@@ -287,15 +274,9 @@ def edit_form(page: str, reservation: dict) -> None:
             value=reservation["requester_email"],
             key=f"{page}_edit_email_{code}",
         )
-        day = st.date_input("希望日", desired.date(), key=f"{page}_edit_day_{code}")
-        at = st.time_input(
-            "希望時刻", desired.time().replace(second=0, microsecond=0), step=900, key=f"{page}_edit_time_{code}"
-        )
+        when = forms.date_time(f"{page}_edit_desired_{code}", field("reservation", "desired_at").label, desired)
         details = st.text_area(
-            "依頼内容",
-            reservation["details"],
-            max_chars=field("reservation", "details").max_chars,
-            key=f"{page}_edit_details_{code}",
+            **field("reservation", "details").text(), value=reservation["details"], key=f"{page}_edit_details_{code}"
         )
         amount = reservation["amount"]
         relink_ok = False
@@ -326,9 +307,8 @@ def edit_form(page: str, reservation: dict) -> None:
     }
     shown = reservation | {"requester_phone": shown_phone}
     changes = {field: value for field, value in wanted.items() if value != shown[field]}
-    when = datetime.combine(day, time(at.hour, at.minute), tzinfo=clock.JAPAN_TIME)
-    if when != desired.replace(second=0, microsecond=0):
-        changes["desired_at"] = when.isoformat()
+    if datetime.fromisoformat(when) != desired.replace(second=0, microsecond=0):
+        changes["desired_at"] = when
     problems = edit_problems(changes, reservation, relink_ok=relink_ok)
     if problems:
         st.error("\n".join(f"- {problem}" for problem in problems))
@@ -359,18 +339,18 @@ def cancel_form(page: str, reservation: dict) -> None:
 
 
 def text_form(
-    page: str, key: str, *, label: str, button: str, call: Callable[[str], Any], success: str, placeholder: str = ""
+    page: str, key: str, *, text: Field, button: str, call: Callable[[str], Any], success: str, placeholder: str = ""
 ) -> None:
-    """One required text and a submit button: the note and resolution forms."""
+    """One required text (its label and length the column's) and a submit button: the note and resolution forms."""
     with st.form(key):
-        text = st.text_area(label, max_chars=text_max(), key=forms.key(key, "body"), placeholder=placeholder).strip()
+        body = st.text_area(**text.text(), key=forms.key(key, "body"), placeholder=placeholder).strip()
         submitted = st.form_submit_button(button)
     if not submitted:
         return
-    if not text:
-        st.error(f"{label}を入力してください。")
+    if not body:
+        st.error(f"{text.label}を入力してください。")
         return
-    components.act(page, lambda: call(text), success, form=key)
+    components.act(page, lambda: call(body), success, form=key)
 
 
 def note_form(page: str, reservation: dict) -> None:
@@ -378,7 +358,7 @@ def note_form(page: str, reservation: dict) -> None:
     text_form(
         page,
         f"{page}_note_{code}",
-        label="対応メモ",
+        text=field("note", "body"),
         button="メモを追加",
         call=lambda body: reservations_api.add_note(code, body),
         success="対応メモを追加しました。",

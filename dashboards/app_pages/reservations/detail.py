@@ -69,12 +69,14 @@ def header(reservation: dict) -> None:
     common.status_badge(reservation)
     facts = {
         "サービス": reservation["service_name"],
-        "希望日時": components.local_time(reservation["desired_at"])[:16],
+        common.field("reservation", "desired_at").label: components.local_time(reservation["desired_at"])[:16],
         "金額": common.yen(reservation["amount"]),
         "提携店": reservation["shop_name"] or "未定",
         "電話番号": formats.phone(reservation["requester_phone"]),
         "メールアドレス": reservation["requester_email"] or "なし",
-        "キャンセル期限": components.local_time(reservation["cancel_deadline_at"])[:16],
+        common.field("reservation", "cancel_deadline_at").label: components.local_time(
+            reservation["cancel_deadline_at"]
+        )[:16],
         "受付日時": components.local_time(reservation["created_at"])[:16],
     }
     st.markdown("　".join(f"**{name}**: {labels.plain(value)}" for name, value in facts.items()))
@@ -82,7 +84,7 @@ def header(reservation: dict) -> None:
         one_off = f"{formats.phone(reservation['one_off_shop_phone'])} {reservation['one_off_shop_notes'] or ''}"
         st.markdown(f"**リスト外の店舗（この予約のみ）**: {labels.plain(one_off.strip())}")
     if reservation["details"]:
-        st.markdown(f"**依頼内容**: {labels.plain(reservation['details'])}")
+        st.markdown(f"**{common.field('reservation', 'details').label}**: {labels.plain(reservation['details'])}")
 
 
 def actor(event: dict) -> str:
@@ -177,11 +179,14 @@ def open_operation_form(reservation: dict) -> None:
     code = reservation["code"]
     with st.form(f"{PAGE}_operation_{code}"):
         st.markdown("**手動対応を登録**")
-        types = common.vocab()["operation_types"]
-        op_type = st.selectbox("種別", list(types), format_func=types.get, key=forms.key(OPERATION, f"type_{code}"))
+        kind = common.field("manual_operation", "op_type")
+        types = kind.choices
+        op_type = st.selectbox(
+            kind.label, list(types), format_func=types.__getitem__, key=forms.key(OPERATION, f"type_{code}")
+        )
+        reason_field = common.field("manual_operation", "reason")
         reason = st.text_input(
-            "理由",
-            max_chars=common.reason_max(),
+            **reason_field.text(),
             key=forms.key(OPERATION, f"reason_{code}"),
             placeholder="例: 依頼者から電話。期限後のキャンセル希望（入院のため）",
         ).strip()
@@ -189,7 +194,7 @@ def open_operation_form(reservation: dict) -> None:
     if not submitted:
         return
     if not reason:
-        st.error("理由を入力してください。")
+        st.error(f"{reason_field.label}を入力してください。")
         return
     components.act(
         PAGE,

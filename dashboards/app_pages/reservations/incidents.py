@@ -10,6 +10,7 @@ from pandas.io.formats.style import Styler
 
 from dashboards import auth, components, forms, reservations_api, sections
 from dashboards.app_pages.reservations import common
+from dashboards.fields import Field
 
 PAGE = "reservations_incidents"
 PICKER = f"{PAGE}_selected"
@@ -79,6 +80,11 @@ def may_record(user: dict) -> bool:
     return sections.can_view(user, common.DOMAIN, sections.RESV_STAFF)
 
 
+def incident_field(column: str) -> Field:
+    """An incident's column as the vocabulary states it (label, length, choices)."""
+    return common.field("incident", column)
+
+
 def incident_fields(key: str, incident: dict | None = None) -> dict:
     """An incident's fields; a new one's (incident None) 発生日時 is the moment of recording unless set."""
     new = incident is None
@@ -93,35 +99,35 @@ def incident_fields(key: str, incident: dict | None = None) -> dict:
         "responded_at": None,
         "recovered_at": None,
     }
-    levels = common.vocab()["incident_levels"]
-    title_max = common.vocab()["limits"]["title"]
+    level = incident_field("level")
+    levels = level.choices
     body = {
-        "title": st.text_input("件名", incident["title"], max_chars=title_max, key=f"{key}_title").strip(),
+        "title": st.text_input(**incident_field("title").text(), value=incident["title"], key=f"{key}_title").strip(),
         "level": st.selectbox(
-            "レベル",
+            level.label,
             list(levels),
             list(levels).index(incident["level"]),
             key=f"{key}_level",
-            format_func={level: level_help(level) for level in levels}.__getitem__,
+            format_func={code: level_help(code) for code in levels}.__getitem__,
         ),
     }
     stored = {
         field: incident[field] and components.local_datetime(incident[field])
         for field in ("occurred_at", "responded_at", "recovered_at")
     }
+    occurred = incident_field("occurred_at").label
     body["occurred_at"] = (
-        forms.moment(f"{key}_occurred", "発生日時")
+        forms.moment(f"{key}_occurred", occurred)
         if new
-        else common.moment(f"{key}_occurred", "発生日時", stored["occurred_at"], optional=False)
+        else common.moment(f"{key}_occurred", occurred, stored["occurred_at"], optional=False)
     )
-    for field, label in (("impact", "影響範囲"), ("cause", "原因"), ("response", "対応内容")):
-        body[field] = st.text_area(label, incident[field], max_chars=common.text_max(), key=f"{key}_{field}")
-    body["responded_at"] = common.moment(
-        f"{key}_responded", "対応日時（応急処置）", stored["responded_at"] or None, optional=True
-    )
-    body["recovered_at"] = common.moment(f"{key}_recovered", "復旧日時", stored["recovered_at"] or None, optional=True)
+    for field in ("impact", "cause", "response"):
+        body[field] = st.text_area(**incident_field(field).text(), value=incident[field], key=f"{key}_{field}")
+    for field, name in (("responded_at", "responded"), ("recovered_at", "recovered")):
+        label = incident_field(field).label
+        body[field] = common.moment(f"{key}_{name}", label, stored[field] or None, optional=True)
     body["prevention"] = st.text_area(
-        "再発防止策", incident["prevention"], max_chars=common.text_max(), key=f"{key}_prevention"
+        **incident_field("prevention").text(), value=incident["prevention"], key=f"{key}_prevention"
     )
     return body
 
@@ -131,7 +137,7 @@ def new_incident() -> None:
         body = incident_fields(forms.prefix(NEW))
         if st.button("記録する", type="primary", key=f"{PAGE}_create"):
             if not body["title"]:
-                st.error("件名を入力してください。")
+                st.error(f"{incident_field('title').label}を入力してください。")
                 return
             body["occurred_at"] = forms.saved_at(body["occurred_at"])
             components.act(

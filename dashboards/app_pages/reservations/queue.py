@@ -54,7 +54,7 @@ def assign_form(user: dict, operation: dict) -> None:
     current = operation["assignee_id"] if operation["assignee_id"] in people else user["id"]
     with st.form(f"{PAGE}_assign_{operation['id']}"):
         assignee = st.selectbox(
-            "担当者",
+            common.field("manual_operation", "assignee_id").label,
             list(people),
             index=list(people).index(current),
             format_func=people.__getitem__,
@@ -74,7 +74,7 @@ def resolve_form(operation: dict) -> None:
     common.text_form(
         PAGE,
         f"{PAGE}_resolve_{operation['id']}",
-        label="対応内容",
+        text=common.field("manual_operation", "resolution"),
         button="対応済みにする",
         call=lambda text: reservations_api.resolve_operation(operation["id"], text),
         success=f"{operation['reservation_code']} の手動対応を対応済みにしました。",
@@ -87,6 +87,7 @@ def summary(operation: dict, reservation: dict) -> None:
     common.priority_badge(operation)
     common.status_badge(reservation)
     due = components.local_time(operation["due_at"])[:16]
+    desired = components.local_time(reservation["desired_at"])[:16]
     late = "（超過）" if operation["overdue"] else f"（{remaining(operation['due_at'])}）"
     st.markdown(
         f"**対応時間目標**: {due}{late}　**担当者**: {labels.plain(operation['assignee_name'] or '未割り当て')}\n\n"
@@ -94,7 +95,7 @@ def summary(operation: dict, reservation: dict) -> None:
         f"**依頼者**: {labels.plain(reservation['requester_name'])}"
         f"（{labels.plain(formats.phone(reservation['requester_phone']))}）"
         f"　**サービス**: {labels.plain(reservation['service_name'])}"
-        f"　**希望日時**: {components.local_time(reservation['desired_at'])[:16]}"
+        f"　**{common.field('reservation', 'desired_at').label}**: {desired}"
         f"　**提携店**: {labels.plain(reservation['shop_name'] or '未定')}"
     )
     common.detail_link(reservation["code"])

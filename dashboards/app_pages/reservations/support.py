@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboards import auth, components, forms, reservations_api
 from dashboards.app_pages.reservations import common
+from dashboards.fields import Field
 
 PAGE = "reservations_support"
 PICKER = f"{PAGE}_selected"
@@ -36,35 +37,46 @@ def problems(body: dict) -> list[str]:
     """What the API would refuse, said before sending."""
     found = []
     if not body["requester"]:
-        found.append("問い合わせ者を入力してください。")
+        found.append(f"{inquiry_field('requester').label}を入力してください。")
     if body["reservation_code"] and not re.match(CODE_PATTERN, body["reservation_code"]):
         found.append("予約IDは QRV-XXXXXX の形式で入力してください（予約に関係しない問い合わせは空欄）。")
     responded = body["first_responded_at"]
     if responded and datetime.fromisoformat(responded) < datetime.fromisoformat(body["received_at"]):
-        found.append("初回応答日時は受付日時より後にしてください。")
+        later, earlier = (inquiry_field(name).label for name in ("first_responded_at", "received_at"))
+        found.append(f"{later}は{earlier}より後にしてください。")
     return found
+
+
+def inquiry_field(column: str) -> Field:
+    """An inquiry's column as the vocabulary states it (label, length, choices)."""
+    return common.field("support_inquiry", column)
 
 
 def inquiry_fields(key: str) -> dict:
     """A new inquiry's fields, all under `key` (the create form's key); 受付日時 is the moment of recording unless
     set."""
-    vocab = common.vocab()
-    channels, kinds = vocab["inquiry_channels"], vocab["inquiry_requester_types"]
+    channel, kind = inquiry_field("channel"), inquiry_field("requester_type")
+    received, responded = inquiry_field("received_at").label, inquiry_field("first_responded_at").label
     left, right = st.columns(2)
     body = {
-        "channel": left.selectbox("チャネル", list(channels), format_func=channels.get, key=forms.key(key, "channel")),
+        "channel": left.selectbox(
+            channel.label, list(channel.choices), format_func=channel.choices.__getitem__, key=forms.key(key, "channel")
+        ),
         "requester_type": right.selectbox(
-            "問い合わせ元", list(kinds), format_func=kinds.get, key=forms.key(key, "requester_type")
+            kind.label, list(kind.choices), format_func=kind.choices.__getitem__, key=forms.key(key, "requester_type")
         ),
         "requester": st.text_input(
-            "問い合わせ者（氏名・店舗名）", max_chars=common.name_max(), key=forms.key(key, "requester")
+            **inquiry_field("requester").text(), placeholder="氏名・店舗名", key=forms.key(key, "requester")
         ).strip(),
         "reservation_code": st.text_input(
-            "予約ID（任意）", max_chars=common.code_max(), placeholder="QRV-XXXXXX", key=forms.key(key, "reservation")
+            f"{inquiry_field('reservation_id').label}（任意）",
+            max_chars=common.code_max(),
+            placeholder="QRV-XXXXXX",
+            key=forms.key(key, "reservation"),
         ).strip(),
-        "received_at": forms.moment(forms.key(key, "received"), "受付日時"),
-        "first_responded_at": common.moment(forms.key(key, "responded"), "初回応答日時", None, optional=True),
-        "answer": st.text_area("回答内容", max_chars=common.text_max(), key=forms.key(key, "answer")),
+        "received_at": forms.moment(forms.key(key, "received"), received),
+        "first_responded_at": common.moment(forms.key(key, "responded"), responded, None, optional=True),
+        "answer": st.text_area(**inquiry_field("answer").text(), key=forms.key(key, "answer")),
     }
     return body | {"reservation_code": body["reservation_code"] or None}
 
@@ -100,9 +112,10 @@ def answer_form(shown: list[dict]) -> None:
     inquiry = by_id[chosen]
     stored = inquiry["first_responded_at"] and components.local_datetime(inquiry["first_responded_at"])
     key = f"{PAGE}_edit_{chosen}"
+    responded = inquiry_field("first_responded_at").label
     body = {
-        "first_responded_at": common.moment(f"{key}_responded", "初回応答日時", stored or None, optional=True),
-        "answer": st.text_area("回答内容", inquiry["answer"], max_chars=common.text_max(), key=f"{key}_answer"),
+        "first_responded_at": common.moment(f"{key}_responded", responded, stored or None, optional=True),
+        "answer": st.text_area(**inquiry_field("answer").text(), value=inquiry["answer"], key=f"{key}_answer"),
     }
     if st.button("更新する", key=f"{key}_save"):
         changes = {name: value for name, value in body.items() if not common.same(name, value, inquiry[name])}

@@ -129,3 +129,13 @@ def test_a_choice_in_use_is_deactivated_not_deleted(client, world):
     entry = _audit(client, world, "choice")[0]
     assert entry[:2] == ("update", "sales_channel:6")
     assert entry[2]["is_active"] == {"before": True, "after": False}
+
+
+def test_a_choice_code_longer_than_the_field_storing_its_kind_is_refused(client, world):
+    """契約者区分 is stored in 2 characters: a 3-character code would be a choice no corporation could hold."""
+    body = {"code": "123", "label": "長すぎる区分"}
+    refused = client.post("/api/crm/masters/choices/customer_type", json=body, headers=world.admin)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["details"] == {"field": "code", "rule": "string_too_long", "max_length": 2}
+    assert "2文字以内" in refused.json()["error"]["message"]
+    made(client.post("/api/crm/masters/choices/job_type", json=body, headers=world.admin))  # 業種: 3 characters

@@ -82,3 +82,26 @@ def test_the_vocabulary_names_every_field_of_the_forms_in_their_order(client, wo
     assert names["corporation"]["credit_card_security_code"] == "セキュリティコード"
     assert names["site"]["power_building_type"] == "建物区分"
     assert names["agency"]["referral_shop_name"] == "紹介店名"
+
+
+def test_a_form_field_takes_no_more_than_its_column_holds_and_the_vocabulary_says_how_much(client, world):
+    """The corporation's and site's rule-bearing fields are as long as their columns, served to the forms."""
+    served = client.get("/api/crm/vocabulary", headers=world.sales_a).json()["fields"]
+    assert served["crm_corporation"]["customer_type"]["max_length"] == 2
+    assert served["crm_corporation"]["corporation_number"]["max_length"] == 13
+    assert served["crm_site"]["power_customer_location_number"]["max_length"] == 22
+    remarks = served["crm_request"]["remarks"]
+    assert (remarks["label"], remarks["max_length"], remarks["multi_line"]) == ("備考", 2000, True)
+    assert served["crm_comment"]["message"]["max_length"] == 2000
+    assert served["crm_profile"]["l_code"]["pattern_words"] == "英数字20文字以内"
+    too_long = corporation(customer_type="123", corporation_number="7000-0120-50002", phone1="090-1234-5678-9")
+    response = client.post("/api/crm/validate/corporation", json=too_long, headers=world.sales_a)
+    errors = {e["field"]: e for e in response.json()["error"]["details"]["errors"]}
+    assert {name: errors[name]["ctx"] for name in errors} == {
+        "customer_type": {"max_length": 2},
+        "corporation_number": {"max_length": 13},
+        "phone1": {"max_length": 13},
+    }
+    site = {"power_customer_location_number": "0" * 23, "version": 1}
+    refused = client.post("/api/crm/validate/site", json=site, headers=world.operator)
+    assert [e["ctx"] for e in refused.json()["error"]["details"]["errors"]] == [{"max_length": 22}]

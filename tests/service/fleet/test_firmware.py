@@ -10,6 +10,7 @@ from service.database import utcnow
 from service.fleet import firmware
 from service.fleet.models import Alert, Rollout, UpdateTask
 from tests.service.fleet.conftest import agent_headers, make_customer, make_terminal, send, user_headers
+from tests.support.downloads import csv_download
 
 BLOB = b"TC-200 firmware 2.0.0" * 100
 SHA = hashlib.sha256(BLOB).hexdigest()
@@ -248,3 +249,24 @@ def test_a_rollout_names_its_customer_unless_it_spans_several(client, db):
     assert client.get(f"/api/fleet/rollouts/{one['id']}", headers=headers).json()["company_name"] == "ABC商事"
     listed = client.get("/api/fleet/rollouts", headers=headers).json()["items"]
     assert [r["company_name"] for r in listed] == ["ABC商事", None]
+
+
+def test_the_rollout_and_release_csvs_hold_what_the_admin_chose(client, db):
+    """Each edited field under its declared label: the waves, the failure threshold and the time limit of a rollout;
+    a release's version, SHA-256 and notes. A bad version or SHA-256 is refused in its rule's words."""
+    customer, _ = setup_fleet(db, 3)
+    headers = user_headers(db, "admin1", "admin")
+    db.commit()
+    bad = upload(client, headers, version="-bad", sha="xyz")
+    assert bad.status_code == 422
+    assert {detail["label"] for detail in bad.json()["error"]["details"]} == {"バージョン", "SHA-256"}
+    release = upload(client, headers).json()
+    body = {"failure_threshold_pct": 25, "timeout_minutes": 45}
+    assert rollout_of(client, headers, release["id"], customer.id, **body).status_code == 201
+    rollouts = csv_download(client.get("/api/fleet/rollouts/export", headers=headers))
+    chosen = dict(zip(rollouts[0], rollouts[1], strict=True))
+    settings = ("波（累積%）", "失敗率のしきい値（%）", "1台の制限時間（分）")
+    assert [chosen[header] for header in settings] == ["10, 50, 100", "25.0", "45"]
+    releases = csv_download(client.get("/api/fleet/firmware/releases/export", headers=headers))
+    shown = dict(zip(releases[0], releases[1], strict=True))
+    assert (shown["バージョン"], shown["SHA-256"], shown["リリースノート"]) == ("2.0.0", SHA, "修正")

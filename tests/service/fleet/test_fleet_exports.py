@@ -1,6 +1,6 @@
 """The fleet lists' CSV downloads: every row the list's filters select, in the caller's customer, across batches."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 
@@ -12,7 +12,7 @@ from tests.support.downloads import csv_download
 
 TERMINAL_HEADER = [
     *("ID", "シリアル番号", "顧客企業", "設置店舗名", "状態", "ファームウェア", "最終通信"),
-    *("店舗PC CPU", "店舗PCメモリ", "店舗PCディスク", "未解決アラート"),
+    *("店舗PC CPU", "店舗PCメモリ", "店舗PCディスク", "未解決アラート", "設置日"),
 ]
 
 
@@ -44,7 +44,7 @@ def test_the_terminal_export_is_every_terminal_the_filters_select(client, db, fl
     by_id = {int(row[0]): row for row in rows[1:]}
     assert by_id[fleet["online"][1]][3] == '\'=HYPERLINK("http://x")'
     assert by_id[fleet["online"][2]][4:7] == ["オンライン", "1.0.0", "2026-01-05 09:30:00"]
-    assert by_id[fleet["online"][0]][7:] == ["0.0%", "0.0%", "0.0%", "1"]
+    assert by_id[fleet["online"][0]][7:] == ["0.0%", "0.0%", "0.0%", "1", ""]
 
 
 def test_a_customers_user_downloads_only_its_customers_rows(client, db, fleet):
@@ -55,7 +55,7 @@ def test_a_customers_user_downloads_only_its_customers_rows(client, db, fleet):
     alerts = csv_download(client.get("/api/fleet/alerts/export", headers=scoped))
     assert len(alerts) - 1 == 3 and {row[2] for row in alerts[1:]} == {"ABC商事"}
     assert csv_download(client.get("/api/fleet/customers/export", headers=scoped))[1:] == [
-        [str(fleet["abc"]), "ABC商事", "田中", "tanaka@example.jp", "03-1234-5678", "ベーシック保守"]
+        [str(fleet["abc"]), "ABC商事", "田中", "tanaka@example.jp", "03-1234-5678", "ベーシック保守", "", "", ""]
     ]
     for export in ("terminals", "alerts", "incidents"):
         another = client.get(f"/api/fleet/{export}/export", params={"customer_id": fleet["xyz"]}, headers=scoped)
@@ -70,3 +70,17 @@ def test_the_alert_export_follows_the_lists_filters_newest_first(client, db, fle
     assert rows[0][:8] == ["ID", "発生日時", "顧客企業", "設置店舗名", "シリアル番号", "種別", "状態", "SLA"]
     assert [int(row[0]) for row in rows[1:]] == [alert["id"] for alert in listed["items"]]
     assert listed["total"] == 4 and {row[6] for row in rows[1:]} == {"未対応"}
+
+
+def test_the_customer_and_terminal_csvs_hold_business_hours_and_installed_date(client, db):
+    """営業時間 in Japan time and days in words; 設置日 as the terminal import takes it."""
+    hours = {"opens_at": time(9), "closes_at": time(18, 30), "closed_weekdays": [5, 6]}
+    customer = make_customer(db, "田中ストア", **hours)
+    make_terminal(db, customer, "TC-HOURS", enrolled=False, installed_date=date(2025, 4, 1))
+    admin = user_headers(db, "fleet-admin", role="admin")
+    db.commit()
+    customers = csv_download(client.get("/api/fleet/customers/export", headers=admin))
+    assert customers[0][-3:] == ["開店時刻", "閉店時刻", "定休日"]
+    assert customers[1][-3:] == ["09:00", "18:30", "土・日"]
+    terminals = csv_download(client.get("/api/fleet/terminals/export", headers=admin))
+    assert terminals[1][-1] == "2025-04-01"

@@ -61,7 +61,7 @@ def test_import_rejects_a_file_without_the_columns(client, db):
     db.commit()
     response = client.post("/api/fleet/imports", files={"file": ("x.csv", b"a,b\n1,2\n", "text/csv")}, headers=admin)
     assert response.status_code == 422 and response.json()["error"]["details"]["rule"] == "columns"
-    assert response.json()["error"]["details"]["missing"] == ["シリアル番号", "顧客", "設置店舗名"]  # as headers say
+    assert response.json()["error"]["details"]["missing"] == ["シリアル番号", "顧客企業", "設置店舗名"]  # headers
 
 
 def test_a_scoped_importer_only_imports_into_their_customer(client, db):

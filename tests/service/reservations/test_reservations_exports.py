@@ -24,7 +24,10 @@ def test_the_reservation_export_is_every_reservation_the_search_finds(client, db
     book(catalog["service_id"], name="=佐藤", phone="090-1234-0009")
     listed = client.get(f"{ROOT}/reservations", params={"q": "山田"}, headers=support).json()
     rows = csv_download(client.get(f"{ROOT}/reservations/export", params={"q": "山田"}, headers=support))
-    assert rows[0] == ["予約ID", "状態", "依頼者", "電話番号", "サービス", "提携店", "希望日時", "金額", "受付日時"]
+    assert rows[0] == [
+        *("予約ID", "状態", "依頼者", "電話番号", "サービス", "提携店", "予約日時", "金額（円）", "受付日時"),
+        *("メールアドレス", "無料キャンセル期限", "詳細"),
+    ]
     assert [row[0] for row in rows[1:]] == [item["code"] for item in listed["items"]] and listed["total"] == 3
     assert [row[2] for row in rows[1:]] == ["山田2", "山田1", "山田0"]
     everyone = csv_download(client.get(f"{ROOT}/reservations/export", headers=support))
