@@ -34,6 +34,7 @@ class Field:
 
     label: str
     max_chars: int | None = None
+    min_chars: int = 0  # the least a text takes (a password's 8), 0 for none
     choices: dict[str, str] = dataclass_field(default_factory=dict)  # code -> words, in display order
     pattern: str = ""  # the rule its text follows (a Python regular expression), "" for none
     pattern_words: str = ""  # and that rule in words
@@ -54,6 +55,7 @@ def field(register: str, table: str, column: str) -> Field:
     return Field(
         label=served["label"],
         max_chars=served.get("max_length"),
+        min_chars=served.get("min_length") or 0,
         choices=dict(served.get("choices") or {}),
         pattern=served.get("pattern", ""),
         pattern_words=served.get("pattern_words", ""),

@@ -147,6 +147,7 @@ class FieldWords(BaseModel):
     """One field as a form shows and checks it: GET /api/<domain>/vocabulary `fields`."""
 
     label: str
+    min_length: int = 0
     max_length: int | None = None
     choices: dict[str, str] = {}
     pattern: str = ""
@@ -160,6 +161,7 @@ class FieldWords(BaseModel):
 def field_words(attribute: Column, found: Facts) -> FieldWords:
     return FieldWords(
         label=found.label,
+        min_length=found.min_length,
         max_length=max_length(attribute),
         choices=dict(found.choices),
         pattern=found.pattern,

@@ -14,7 +14,7 @@ from service.crm import validation
 from service.crm.models import STATUSES, Agency, Choice, Comment, Corporation, OptionService, Profile, Request, Site
 from service.fields import FieldWords, length, rules
 from service.figures import FigureRead
-from service.identity.schemas import LoginId
+from service.identity.schemas import Email, LoginId, Password
 from service.schemas import IsoDate, MultiLine, Rules, SingleLine, VersionedPatch, coded, optional_fields
 
 Status = Literal["in_progress", "deficient", "submitted", "cancelled"]
@@ -610,8 +610,8 @@ class CrmUserCreate(BaseModel):
 
     login_id: LoginId
     name: Annotated[str, text(100, min_length=1)]
-    email: EmailStr | None = None
-    password: Annotated[str, StringConstraints(min_length=8, max_length=72), SingleLine]
+    email: Email | None = None
+    password: Password
     role: Role
     agency_id: int | None = Field(default=None, ge=1)
     sales_staff_code: SalesStaffCode = ""
@@ -637,7 +637,7 @@ class CrmUserFields(BaseModel):
 class CrmUserUpdate(CrmUserFields):
     """Role, agency and codes; name; active flag and password only for users whose only grant is crm."""
 
-    password: Annotated[str, StringConstraints(min_length=8, max_length=72), SingleLine] | None = None
+    password: Password | None = None
     clear_agency: StrictBool = False
     version: Version | None = None
     base: CrmUserFields | None = None

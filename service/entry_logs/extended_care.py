@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Date, Integer, Select, String, and_, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.dialect import epoch, local_text
@@ -24,7 +25,7 @@ from service.errors import ValidationFailed
 from service.exports import ListExport, field
 
 DOMAIN = "entry_logs"
-HOURS_FIELDS = ("effective_from", "opening_time", "closing_time", "unit_minutes")
+HOURS_FIELDS = fields.audited(CareHours)  # effective_from, opening_time, closing_time, unit_minutes
 
 
 def month_start(day: date) -> date:

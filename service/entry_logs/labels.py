@@ -146,7 +146,16 @@ AUDIT = register(
             "pickup_alert": Target("お迎え警告", by_column("entry_logs_pickup_alert", "child_names")),
         },
         # The fields of its tables name themselves (models.py, service/fields.py); these are the requests' others.
-        tables=("entry_logs_nursery", "entry_logs_parent", "entry_logs_child", "entry_logs_attendance"),
+        # The first table naming a field words it where an entry's own kind does not: the hours' closing_time and a
+        # restriction's note come first (a nursery's and an attendance's entries read their own tables' words).
+        tables=(
+            "entry_logs_care_hours",
+            "entry_logs_pickup_rule",
+            "entry_logs_nursery",
+            "entry_logs_parent",
+            "entry_logs_child",
+            "entry_logs_attendance",
+        ),
         fields={
             "nursery_code": "保育園コード",
             "name": "名前",
@@ -177,9 +186,6 @@ AUDIT = register(
             "photo_version": "写真の版",
             "acknowledged_at": "確認日時",
             "acknowledged_by": "確認者",
-            "effective_from": "適用開始日",
-            "opening_time": "保育開始時刻",
-            "unit_minutes": "延長保育の単位（分）",
             "filename": "ファイル名",
             "rows": "行数",
             "parents_created": "追加した保護者",

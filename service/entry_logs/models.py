@@ -258,7 +258,7 @@ class PickupRule(Base):
     )
     nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(10))
-    note: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(String(200), default="", info=field_info("お迎え不可の理由", edit="staff"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -307,8 +307,8 @@ class CareHours(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"))
-    effective_from: Mapped[date]
-    opening_time: Mapped[time]
-    closing_time: Mapped[time]
-    unit_minutes: Mapped[int]
+    effective_from: Mapped[date] = mapped_column(info=field_info("適用開始日", edit="staff"))
+    opening_time: Mapped[time] = mapped_column(info=field_info("保育開始時刻", edit="staff"))
+    closing_time: Mapped[time] = mapped_column(info=field_info("保育終了時刻", edit="staff"))
+    unit_minutes: Mapped[int] = mapped_column(info=field_info("延長保育の単位（分）", edit="staff"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

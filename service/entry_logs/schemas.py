@@ -33,7 +33,7 @@ from service.entry_logs.labels import (
     MISSING_EXIT_MARK,
     ROSTER_COLUMNS,
 )
-from service.entry_logs.models import Attendance, Child, Nursery, Parent
+from service.entry_logs.models import Attendance, Child, Nursery, Parent, PickupRule
 from service.fields import FieldWords, facts, length, rules, vocabulary
 from service.schemas import SingleLine, coded, matching
 
@@ -289,16 +289,14 @@ class ChildPickup(CamelModel):
 
 
 class RestrictionIn(CamelModel):
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=NOTE_MAX), SingleLine] = Field(
-        "", description="why (a court order, the family's request)"
-    )
+    note: Annotated[str, rules(PickupRule.note)] = Field("", description="why (a court order, the family's request)")
 
 
 class PassCreate(CamelModel):
     """A 「本日のみ」 person: who, who they are to the child, the one date, and the children they may collect."""
 
     name: Name
-    relation: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50), SingleLine] = ""
+    relation: Annotated[str, rules(Parent.relation)] = ""
     date: date
     child_ids: Annotated[list[StrictInt], Field(min_length=1, max_length=10)]
 

@@ -9,6 +9,7 @@ from service.database import Base, utcnow
 from service.fields import field_info
 
 LOGIN_ID_PATTERN = r"^[A-Za-z0-9._@-]{3,64}$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # its shape, checked first; the schema's EmailStr checks the rest
 
 
 class User(Base):
@@ -31,10 +32,22 @@ class User(Base):
         String(100), info=field_info("氏名", edit="admin", searched=True, exported=True, min_length=1)
     )
     email: Mapped[str] = mapped_column(
-        String(254), default="", info=field_info("メールアドレス", edit="admin", searched=True, exported=True)
+        String(254),
+        default="",
+        info=field_info(
+            "メールアドレス",
+            edit="admin",
+            searched=True,
+            exported=True,
+            pattern=EMAIL_PATTERN,
+            pattern_words="「名前@ドメイン」の形（例: name@example.com）",
+        ),
     )
-    # Written from the body's password (audited as changed, never its value: the body's field has its own words).
-    password_hash: Mapped[str] = mapped_column(String(100), info=field_info("パスワード", audited=False))
+    # Written from the body's password (audited as changed, never its value: the body's field has its own words); its
+    # lengths are the password's as typed (bcrypt reads no more than 72 bytes), not the hash's.
+    password_hash: Mapped[str] = mapped_column(
+        String(100), info=field_info("パスワード", audited=False, min_length=8, max_length=72)
+    )
     is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="admin", exported=True))
     last_login_at: Mapped[datetime | None] = mapped_column(info=field_info("最終ログイン", exported=True))
     password_changed_at: Mapped[datetime | None]  # login tokens issued before this are refused

@@ -9,8 +9,9 @@ from service.identity.roles import DOMAINS
 from service.schemas import SingleLine, Text
 
 LoginId = Annotated[str, rules(User.login_id, strip=False)]
-Password = Annotated[str, StringConstraints(min_length=8, max_length=72), SingleLine]
+Password = Annotated[str, rules(User.password_hash, strip=False)]
 Name = Annotated[str, rules(User.name)]
+Email = Annotated[EmailStr, rules(User.email)]  # email-validator's rule, then the column's length and shape
 
 
 class LoginIn(BaseModel):
@@ -65,14 +66,14 @@ class TokenOut(BaseModel):
 class UserCreate(BaseModel):
     login_id: LoginId
     name: Name
-    email: EmailStr | None = None
+    email: Email | None = None
     password: Password
     is_active: StrictBool = True
 
 
 class UserUpdate(BaseModel):
     name: Name | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
     password: Password | None = None
     is_active: StrictBool | None = None
 

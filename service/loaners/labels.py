@@ -144,6 +144,7 @@ BULK_DEVICE_INVALID = "{number}: {message}"
 # Messages.
 NOT_FOUND = "指定されたデータは見つかりません"
 INVALID_NUMBER = "拠点管理番号が規則に合いません: {reason}"
+NUMBER_FORMAT = "英数字とハイフンの5つのセクションを「_」でつないだ形（拠点コード_カテゴリ_モデル_製造番号_連番）"
 NUMBER_TAKEN = "この拠点管理番号は既に使われています"
 PERIOD_ORDER = "期間の開始日は終了日以前にしてください"
 DUPLICATE_SERIAL = (

@@ -202,7 +202,16 @@ class Device(Base):
     id: Mapped[int] = mapped_column(primary_key=True, info=field_info("ID"))
     # Generated (§4), or an existing label's number kept: given once, when the device is registered.
     management_number: Mapped[str] = mapped_column(
-        String(100), unique=True, info=field_info(labels.COL_NUMBER, edit="staff", searched=True, exported=True)
+        String(100),
+        unique=True,
+        info=field_info(
+            labels.COL_NUMBER,
+            edit="staff",
+            searched=True,
+            exported=True,
+            pattern=r"^[A-Za-z0-9-]+(_[A-Za-z0-9-]+){4}$",  # §4 3.4: its characters and five sections
+            pattern_words=labels.NUMBER_FORMAT,
+        ),
     )
     location_id: Mapped[str] = mapped_column(
         ForeignKey("loaners_location.id", ondelete="RESTRICT"),

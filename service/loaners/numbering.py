@@ -10,18 +10,18 @@ from dataclasses import dataclass
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.dialect import insert
 from service.errors import ValidationFailed
 from service.loaners import labels
 from service.loaners.models import Counter, Device, Location, Model
 
-LOCATION_ID = re.compile(r"^[a-z0-9]{1,20}$")
-LOCATION_CODE = re.compile(r"^[A-Z]{1,20}$")
-SERIAL = re.compile(r"^[A-Za-z0-9-]{1,20}$")
+LOCATION_CODE = re.compile(fields.facts(Location.code).pattern)  # a section is its column's value: their rules
+SERIAL = re.compile(fields.facts(Device.serial_number).pattern)
 MODEL_SECTION = re.compile(r"^[A-Za-z0-9-]+$")
-NUMBER_CHARACTERS = re.compile(r"^[A-Za-z0-9_-]+$")
+NUMBER = re.compile(fields.facts(Device.management_number).pattern)  # its characters and five sections (§4 3.4)
 SEQUENCE = re.compile(r"^\d{3}$")
-MAX_LENGTH = 100
+MAX_LENGTH = fields.length(Device.management_number)
 MAX_SEQUENCE = 999
 MODEL_COUNTER = "MODEL"
 CATEGORY_BY_SECTION = {section: category for category, (_, section, _, _) in labels.CATEGORIES.items()}
@@ -78,11 +78,9 @@ def parse(number: str) -> ParsedNumber:
     """Check a management number against §4 3.4 (length, characters, five sections, each section's form)."""
     if len(number) > MAX_LENGTH:
         raise invalid(f"{MAX_LENGTH}文字以内です", "number_too_long")
-    if not NUMBER_CHARACTERS.match(number):
-        raise invalid("英数字・アンダースコア・ハイフンのみ使えます", "number_characters")
+    if not NUMBER.fullmatch(number):
+        raise invalid(f"{labels.NUMBER_FORMAT}にしてください", "number_format")
     sections = number.split("_")
-    if len(sections) != len(SECTION_RULES):
-        raise invalid("拠点_カテゴリ_モデル_製造番号_連番の5セクションが必要です", "number_sections")
     for value, (pattern, rule, reason) in zip(sections, SECTION_RULES, strict=True):
         valid = value in CATEGORY_BY_SECTION if pattern is None else pattern.match(value)
         if not valid or value == "000":

@@ -65,7 +65,7 @@ def test_the_create_form_refuses_bad_input_before_sending_it(admin, open_app, li
     at = fill_new_user(at, login_id="a b", name="名前", email="not-an-email", password="short")
 
     assert texts(at.error) == [
-        "ログインIDは半角英数字と「. _ @ -」で3〜64文字にしてください。",
+        "ログインIDは英数字と「.」「_」「@」「-」の3〜64文字で入力してください。",
         "メールアドレスの形式が正しくありません。",
         "パスワードは8文字以上72文字以下にしてください。",
     ]

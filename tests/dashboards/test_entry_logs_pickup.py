@@ -67,6 +67,6 @@ def test_staff_acknowledge_the_red_alert_register_a_one_day_person_and_restrict_
     )
     db.commit()
     shown = at.dataframe[0].value
-    assert list(zip(shown["名前"], shown["区分"], shown["メモ"], strict=True)) == [
+    assert list(zip(shown["名前"], shown["区分"], shown["お迎え不可の理由"], strict=True)) == [
         ("sakura保護者0", "お迎え不可", "家庭の申し出")
     ]

@@ -103,7 +103,12 @@ def test_staff_registers_a_device_in_their_jurisdiction_and_sees_its_number(kans
     at = open_page(open_app, kansai_staff, REGISTER)
 
     at = fill_registration(at, "osaka", "MODEL_001", "SN 1")
-    assert texts(at.error) == ["製造番号は英数字・ハイフンのみ・20文字以内で入力してください。"]
+    assert texts(at.error) == ["製造番号は英数字と「-」の1〜20文字で入力してください。"]
+    at = fill_registration(at, "osaka", "MODEL_001", "SN-1", number="OSAKA_Laptop_SN-1_001")
+    assert texts(at.error) == [
+        "拠点管理番号は英数字とハイフンの5つのセクションを「_」でつないだ形"
+        "（拠点コード_カテゴリ_モデル_製造番号_連番）で入力してください。"
+    ]
 
     at = fill_registration(at, "osaka", "MODEL_001", "SN-1")
 

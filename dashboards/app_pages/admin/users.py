@@ -1,7 +1,6 @@
 """管理 › ユーザー管理: search and list users, add one, edit one and set their roles per domain."""
 
 import contextlib
-import re
 
 import streamlit as st
 
@@ -10,8 +9,6 @@ from dashboards import api, auth, components, fields, forms, labels
 PAGE = "admin_users"
 PICKER = f"{PAGE}_selected"
 NEW = f"{PAGE}_new"  # the create form
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PASSWORD_LENGTH = (8, 72)
 
 
 def account(column: str) -> fields.Field:
@@ -36,16 +33,19 @@ def validate(
 ) -> list[str]:
     """The API's rules, checked before anything is sent."""
     errors = []
-    if login_id is not None and not account("login_id").matches(login_id):
-        errors.append("ログインIDは半角英数字と「. _ @ -」で3〜64文字にしてください。")
+    login = account("login_id")
+    if login_id is not None and not login.matches(login_id):
+        errors.append(f"{login.label}は{login.pattern_words}で入力してください。")
     named = account("name")
     if not name or len(name) > (named.max_chars or 0):
         errors.append(f"{named.label}は1〜{named.max_chars}文字で入力してください。")
-    if email and not EMAIL_PATTERN.match(email):
-        errors.append("メールアドレスの形式が正しくありません。")
-    low, high = PASSWORD_LENGTH
-    if (password or password_required) and not low <= len(password) <= high:
-        errors.append(f"パスワードは{low}文字以上{high}文字以下にしてください。")
+    mail = account("email")
+    if email and not mail.matches(email):
+        errors.append(f"{mail.label}の形式が正しくありません。")
+    typed = account("password_hash")  # the password as typed: its lengths
+    low, high = typed.min_chars, typed.max_chars
+    if (password or password_required) and not low <= len(password) <= (high or len(password)):
+        errors.append(f"{typed.label}は{low}文字以上{high}文字以下にしてください。")
     return errors
 
 
@@ -59,8 +59,13 @@ def create_form() -> None:
             email = st.text_input(
                 f"{mail.label}（任意）", max_chars=mail.max_chars, key=forms.key(NEW, "email")
             ).strip()
+            typed = account("password_hash")
             password = st.text_input(
-                "初期パスワード", type="password", key=forms.key(NEW, "password"), help="8文字以上"
+                f"初期{typed.label}",
+                type="password",
+                max_chars=typed.max_chars,
+                key=forms.key(NEW, "password"),
+                help=f"{typed.min_chars}文字以上",
             )
             active = st.checkbox(account("is_active").label, value=True, key=forms.key(NEW, "active"))
             submitted = st.form_submit_button("作成", type="primary")
@@ -106,8 +111,12 @@ def edit_form(user: dict) -> None:
         name = st.text_input(**account("name").text(), value=user["name"], key=f"{PAGE}_edit_name_{uid}").strip()
         email = st.text_input(**account("email").text(), value=user["email"], key=f"{PAGE}_edit_email_{uid}").strip()
         active = st.checkbox(account("is_active").label, value=user["is_active"], key=f"{PAGE}_edit_active_{uid}")
+        typed = account("password_hash")
         password = st.text_input(
-            "新しいパスワード（変更する場合のみ）", type="password", key=f"{PAGE}_edit_password_{uid}"
+            f"新しい{typed.label}（変更する場合のみ）",
+            type="password",
+            max_chars=typed.max_chars,
+            key=f"{PAGE}_edit_password_{uid}",
         )
         submitted = st.form_submit_button("保存", type="primary")
     if not submitted:

@@ -44,6 +44,12 @@ def account(column: str, note: str = "") -> dict[str, Any]:
     return {"label": f"{served.label}{note}", "max_chars": served.max_chars}
 
 
+def password_input(kind: str) -> dict[str, Any]:
+    """A password input's label (初期パスワード（8文字以上）) and length: the account's password as typed."""
+    typed = common.declared("identity_user", "password_hash")
+    return {"label": f"{kind}{typed.label}（{typed.min_chars}文字以上）", "max_chars": typed.max_chars}
+
+
 def role_fields(key: str, base: dict | None) -> dict[str, Any]:
     """役割, 代理店 (required for sales), the codes and the 営業マネージャー flag."""
     base = base or {}
@@ -100,9 +106,7 @@ def create_form() -> None:
                 "login_id": left.text_input(**account("login_id"), key=forms.key(NEW, "login_id")).strip(),
                 "name": middle.text_input(**account("name"), key=forms.key(NEW, "name")).strip(),
                 "email": right.text_input(**account("email", "（任意）"), key=forms.key(NEW, "email")).strip() or None,
-                "password": st.text_input(
-                    "初期パスワード（8文字以上）", type="password", key=forms.key(NEW, "password")
-                ),
+                "password": st.text_input(**password_input("初期"), type="password", key=forms.key(NEW, "password")),
             }
             values |= role_fields(NEW, None)
             submitted = st.form_submit_button("追加", type="primary")

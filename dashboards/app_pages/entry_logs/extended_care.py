@@ -13,7 +13,7 @@ from dashboards.app_pages.entry_logs import common
 PAGE = "entry_logs_care"
 HOURS = f"{PAGE}_hours"  # the hours form
 MONTHS_SHOWN = 13
-UNITS = [10, 15, 30, 60]
+UNITS = [10, 15, 30, 60]  # the units offered (the API takes 1 to 240 minutes)
 
 
 def care_row(child: dict) -> dict:
@@ -69,14 +69,20 @@ def hours_errors(opening: time, closing: time) -> list[str]:
     return ["終了時刻は開始時刻より後にしてください。"] if opening >= closing else []
 
 
+def hours(column: str) -> str:
+    """A column of the nursery's hours in the vocabulary's words (適用開始日, 保育開始時刻, ...)."""
+    return common.field("care_hours", column).label
+
+
 def hours_section(nursery_id: int) -> None:
     """The hours in effect from each start date, and the form that sets them from a date of this month or later."""
+    start_label = hours("effective_from")
     with st.expander("保育時間と延長保育の単位", icon=":material/schedule:"):
         known = entry_logs_api.care_hours(nursery_id)
         if known:
             rows = [
                 {
-                    "適用開始日": h["effectiveFrom"].replace("-", "/"),
+                    start_label: h["effectiveFrom"].replace("-", "/"),
                     "保育時間": f"{h['openingTime']}〜{h['closingTime']}",
                     "単位": f"{h['unitMinutes']}分（切り上げ）",
                 }
@@ -85,18 +91,18 @@ def hours_section(nursery_id: int) -> None:
             st.dataframe(pd.DataFrame(rows), hide_index=True)
         else:
             st.caption("保育時間が設定されていません。設定すると、その日から延長保育が計算されます。")
-        st.caption("変更は適用開始日から反映されます。過去の月の計算は変わりません（適用開始日は今月以降）。")
+        st.caption(f"変更は{start_label}から反映されます。過去の月の計算は変わりません（{start_label}は今月以降）。")
         with st.form(HOURS):
             left, middle, right, unit_column = st.columns(4)
-            start = left.date_input("適用開始日", value=clock.today(), key=forms.key(HOURS, "from"))
-            opening = middle.time_input("保育開始", value=None, key=forms.key(HOURS, "opening"), step=300)
-            closing = right.time_input("保育終了", value=None, key=forms.key(HOURS, "closing"), step=300)
-            unit = unit_column.selectbox("単位（分）", UNITS, index=2, key=forms.key(HOURS, "unit"))
+            start = left.date_input(start_label, value=clock.today(), key=forms.key(HOURS, "from"))
+            opening = middle.time_input(hours("opening_time"), value=None, key=forms.key(HOURS, "opening"), step=300)
+            closing = right.time_input(hours("closing_time"), value=None, key=forms.key(HOURS, "closing"), step=300)
+            unit = unit_column.selectbox(hours("unit_minutes"), UNITS, index=2, key=forms.key(HOURS, "unit"))
             submitted = st.form_submit_button("設定する", type="primary")
     if not submitted:
         return
     if opening is None or closing is None:
-        components.show_errors(["保育開始と保育終了の時刻を入力してください。"])
+        components.show_errors([f"{hours('opening_time')}と{hours('closing_time')}を入力してください。"])
         return
     if components.show_errors(hours_errors(opening, closing)):
         return

@@ -106,7 +106,7 @@ def collector_row(collector: dict) -> dict:
         "区分": collector["kindLabel"],
         "続柄": collector["relation"],
         "有効日": (collector["passDate"] or "").replace("-", "/"),
-        "メモ": collector["note"],
+        common.field("pickup_rule", "note").label: collector["note"],
         "写真": "あり" if collector["hasPhoto"] else "",
     }
 
@@ -131,10 +131,11 @@ def child_collectors(children: dict[int, str]) -> None:
                 key=f"{RESTRICT}_{child_id}_parent",
                 format_func=lambda i: guardians[i]["name"],
             )
+            reason = common.field("pickup_rule", "note")
             note = st.text_input(
-                "理由（任意）",
+                f"{reason.label}（任意）",
                 key=f"{RESTRICT}_{child_id}_note",
-                max_chars=entry_logs_api.rules()["noteMax"],
+                max_chars=reason.max_chars,
                 placeholder="例: 家庭裁判所の決定",
             ).strip()
             submitted = st.form_submit_button("お迎え不可にする", type="primary")

@@ -5,8 +5,6 @@ A model's 製造番号 already registered is said first (the API's 409 duplicate
 確認して登録 sends the same registration again with confirm, so a second device (…_002) is made only when asked.
 """
 
-import re
-
 import streamlit as st
 
 from dashboards import api, auth, components, fields, forms, labels, loaners_api
@@ -17,7 +15,6 @@ NEW = f"{PAGE}_new"  # the registration form's widgets
 PENDING = f"{PAGE}_duplicate"  # the registration the API warned of, kept until confirmed or cancelled
 DUPLICATE_SERIAL = "duplicate_serial"
 REGISTERED = "機器を登録しました。"
-NUMBER = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 LIMITED = ("asset_number", "software", "os")  # free text within its length
 
 
@@ -25,20 +22,18 @@ def register_errors(values: dict) -> list[str]:
     """The API's rules checked before sending (§2.4 製造番号, §4 3.4 for a typed 拠点管理番号)."""
     errors = [] if values["location_id"] else ["拠点を選択してください。"]
     errors += [] if values["model_id"] else ["機種を選択してください。"]
-    if not device("serial_number").matches(values["serial_number"]):
-        errors.append("製造番号は英数字・ハイフンのみ・20文字以内で入力してください。")
+    serial = device("serial_number")
+    if not serial.matches(values["serial_number"]):
+        errors.append(f"{serial.label}は{serial.pattern_words}で入力してください。")
     limits = [device(name) for name in LIMITED]
     errors += [
         f"{limit.label}は{limit.max_chars}文字以内で入力してください。"
         for name, limit in zip(LIMITED, limits, strict=True)
         if limit.max_chars is not None and len(values[name]) > limit.max_chars
     ]
-    number = values.get("management_number")
-    if number and (not NUMBER.match(number) or len(number.split("_")) != 5):
-        errors.append(
-            "拠点管理番号は英数字・アンダースコア・ハイフンのみ・100文字以内で、"
-            "拠点コード_カテゴリ_モデル_製造番号_連番 の5つの部分で入力してください。"
-        )
+    number, rule = values.get("management_number"), device("management_number")
+    if number and not rule.matches(number):
+        errors.append(f"{rule.label}は{rule.pattern_words}で入力してください。")
     return errors
 
 

@@ -33,6 +33,7 @@ question = sa.table("loaners_question", sa.column("key", sa.String), sa.column("
 
 def _fill() -> None:
     """Every device's search text, as service/loaners/search_text.py writes it, 5,000 devices at a time."""
+    # The rule as it stood, copied: live code may change after a migration (test_search_and_history.py checks)
     conn = op.get_bind()
     free_text = sa.select(question.c.key).where(question.c.type.in_(("text", "textarea")))
     keys = sorted(set(conn.scalars(free_text)))

@@ -59,7 +59,7 @@ def test_rows_keep_their_timestamps_and_bad_rows_are_reported(client, db):
     assert [r["row"] for r in done["rejected"]] == [5, 7, 8, 9, 10]
     reasons = [r["errors"][0] for r in done["rejected"]]
     assert "拠点が見つかりません" in reasons[0] and reasons[1].startswith("タイムスタンプ")
-    assert "既に登録" in reasons[2] and "プリンタの機器" in reasons[3] and "5セクション" in reasons[4]
+    assert "既に登録" in reasons[2] and "プリンタの機器" in reasons[3] and "5つのセクション" in reasons[4]
     db.expire_all()
     device = db.get(Device, existing.id)
     assert (device.status, device.held_status, device.last_submitted_at) == (

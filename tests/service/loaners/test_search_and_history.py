@@ -4,9 +4,16 @@ history of submissions with its filters, and the downloads equal to what the lis
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from alembic.script import ScriptDirectory
+from sqlalchemy import delete, select
 
 from service.config import get_settings
+from service.loaners import search_text
+from service.loaners.models import DeviceSearch
 from tests.service.loaners.conftest import IN_HOUSE, LENT, add_location, answer, headers, make_device
+from tests.support.database import alembic_config
 from tests.support.downloads import csv_download
 
 NORMAL = "/api/loaners/views/normal"
@@ -167,3 +174,33 @@ def test_every_export_is_the_lists_filtered_total_with_dates_as_section_7_writes
     db.commit()
     another = client.get(f"{AUDIT}/export", params={"location_id": "tokyo"}, headers=kansai)
     assert another.status_code == 404  # another 管轄's location, as its own routes answer
+
+
+# The search-text migrations, in order: a migration keeps its own copy of the rule as it stood (a frozen snapshot),
+# so a change of search_text.py needs one more migration rewriting the stored texts, added here.
+SEARCH_TEXT_MIGRATIONS = ("0031_loaners_search", "0050_loaners_search_nfkc")
+
+
+def run_migration_step(db, revision: str, step: str) -> None:
+    """One function of a migration (its backfill), run by Alembic on the test's connection."""
+    connection = db.connection()
+    script = ScriptDirectory.from_config(alembic_config(connection)).get_revision(revision)
+    assert script is not None, revision
+    with Operations.context(MigrationContext.configure(connection)):
+        getattr(script.module, step)()
+
+
+def test_the_migrations_backfill_writes_the_search_text_the_live_rule_writes(db, fleet):
+    """Devices of a database migrated before the search text existed are found as the register's own: the backfill
+    of 0031 then 0050's NFKC write, for every device, what search_text.py writes today."""
+    answer(db, fleet["printer"], RETURNED | {"0-5.備考": full_width("ABC商事1") + "　２号"}, at=AT + timedelta(days=2))
+    search_text.refresh(db, None)
+    live = dict(db.execute(select(DeviceSearch.device_id, DeviceSearch.search_text)).tuples().all())
+    db.execute(delete(DeviceSearch))
+    first, *rewrites = SEARCH_TEXT_MIGRATIONS
+    run_migration_step(db, first, "_fill")
+    for revision in rewrites:
+        run_migration_step(db, revision, "upgrade")
+    migrated = dict(db.execute(select(DeviceSearch.device_id, DeviceSearch.search_text)).tuples().all())
+    assert len(live) == 3 and "ABC商事1 2号" in live[fleet["printer"].id]
+    assert migrated == live, "search_text.py changed: add a migration rewriting the stored texts (and name it here)"
