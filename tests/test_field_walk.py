@@ -79,9 +79,8 @@ WALKER_GRANTS = {
 
 # --- what the walk does not ask, and why (one line each) -----------------------------------------------------------
 
-# A register's table the walk does not walk: written by the service or a machine, never edited by a person; or
-# edited, its facts still to be declared on its columns (PENDING: issue 52's rest, named so the count stays visible).
-PENDING = "edited by a person; its columns' facts are still to be declared (issue 52)"
+# A register's table the walk does not walk: written by the service or a machine, never edited by a person, or
+# edited through another table's fields (its own line says which).
 NOT_WALKED = {
     "identity_login_throttle": "sign-in failures counted by the service",
     "identity_revoked_token": "tokens revoked at logout, by the service",
@@ -124,13 +123,10 @@ NOT_WALKED = {
     "entry_logs_station_session": "scan stations' sign-ins",
 }
 # A column of a walked table the walk lets be (no facts; not in its list's CSV; its CSV header in other words), and
-# why. OWN_WORDS and NOT_LISTED are what is left to do (issue 52): the CSV to head the column with its label, the
-# list to show it, or the column to say why not.
+# why.
 HEARTBEAT = "written by the agent's heartbeats and the offline sweep, never by a person"
 CARD = "card data: encrypted and write-only (the body's credit_card_number / credit_card_security_code name it)"
 WORKFLOW = "set by the workflow's actions (status, its time, the request it belongs to), audited as those actions"
-OWN_WORDS = "its list's CSV heads it in its own words: to head it with the column's label (issue 52)"
-NOT_LISTED = "edited on its page, not shown in its list nor its CSV: to decide (issue 52)"
 RAISED = "raised by the service's monitoring (the offline sweep, a heartbeat, a rollout), never by a person"
 DIGESTED = "the e-mail digest that told it, by the service"
 STEP_TIME = "a §4.2 step's time, set by its action: the list and its CSV say where the steps stand (SLA)"
