@@ -12,9 +12,11 @@ from service.dialect import BigId
 from service.errors import NotFound
 from service.fields import field_info
 from service.reservations import labels
+from service.schemas import EMAIL_SHAPE
 
 TEXT_MAX = 2000  # a free text's limit (a Text column: the API's and the forms')
 PHONE_MAX = 40  # a phone number as typed (spaces, hyphens, +81); stored as E.164
+AMOUNT_MAX = 10_000_000  # the most a service's price or a reservation's amount is, in yen (the API's and the forms')
 
 B = TypeVar("B", bound=Base)
 
@@ -61,7 +63,7 @@ class Shop(Base):
         String(20), info=field_info("電話番号", edit="operator", exported=True, max_length=PHONE_MAX)
     )
     email: Mapped[str] = mapped_column(
-        String(254), default="", info=field_info("メールアドレス", edit="operator", exported=True)
+        String(254), default="", info=field_info("メールアドレス", edit="operator", exported=True, **EMAIL_SHAPE)
     )
     call_order: Mapped[int] = mapped_column(default=100, info=field_info("架電順", edit="operator", exported=True))
     active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="operator", exported=True))
@@ -123,7 +125,7 @@ class Reservation(Base):
         info=field_info("電話番号", edit="operator", searched=True, exported=True, max_length=PHONE_MAX),
     )
     requester_email: Mapped[str] = mapped_column(
-        String(254), default="", info=field_info("メールアドレス", edit="operator", exported=True)
+        String(254), default="", info=field_info("メールアドレス", edit="operator", exported=True, **EMAIL_SHAPE)
     )
     service_type_id: Mapped[int] = mapped_column(ForeignKey("reservations_service_type.id", ondelete="RESTRICT"))
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("reservations_shop.id", ondelete="RESTRICT"))

@@ -44,7 +44,7 @@ from service.reservations.dependencies import (
     ReportReader,
     Worker,
 )
-from service.reservations.models import Payment
+from service.reservations.models import AMOUNT_MAX, Payment
 from service.reservations.schemas import (
     CODE_MAX,
     REASON_MAX,
@@ -200,7 +200,8 @@ def vocabulary(_: Reader) -> dict:
             for status, targets in TRANSITIONS.items()
             if status is not None
         },
-        "limits": {"reason": REASON_MAX, "code": CODE_MAX},  # a cancellation's reason and a code as typed: no column's
+        # a cancellation's reason and a code as typed (no column's), the most an amount or a price is in yen
+        "limits": {"reason": REASON_MAX, "code": CODE_MAX, "amount": AMOUNT_MAX},
         "fields": fields.vocabulary(labels.AUDIT.tables),
     }
 

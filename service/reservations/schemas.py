@@ -11,6 +11,7 @@ from service.config import get_settings
 from service.fields import FieldWords, rules
 from service.figures import FigureRead
 from service.reservations.models import (
+    AMOUNT_MAX,
     PHONE_MAX,
     Incident,
     ManualOperation,
@@ -42,7 +43,9 @@ def local_datetime(value: datetime) -> datetime:
 REASON_MAX = 500  # a cancellation's reason (its event's)
 CODE_MAX = 10  # a reservation's code as typed: QRV-XXXXXX
 Phone = Annotated[str, StringConstraints(max_length=PHONE_MAX), AfterValidator(_phone), SingleLine]
-OptionalEmail = EmailStr | Literal[""]
+# email-validator's rule, then the column's length and shape (service/schemas.py EMAIL_SHAPE); "" for none
+RequesterEmail = Annotated[EmailStr, rules(Reservation.requester_email)] | Literal[""]
+ShopEmail = Annotated[EmailStr, rules(Shop.email)] | Literal[""]
 LocalDateTime = Annotated[IsoDatetime, AfterValidator(local_datetime)]
 ClientLocalDateTime = Annotated[ClientTimestamp, AfterValidator(local_datetime)]  # when something happened
 # The words of labels.py's dictionaries, in their order (tests/service/reservations/test_vocabulary.py holds them
@@ -79,7 +82,7 @@ class Read(BaseModel):
 # --- catalogue ---------------------------------------------------------------------------------
 
 
-Price = Annotated[int, Field(ge=0, le=10_000_000)]
+Price = Annotated[int, Field(ge=0, le=AMOUNT_MAX)]
 DurationMinutes = Annotated[int, Field(ge=1, le=24 * 60)]
 
 
@@ -120,7 +123,7 @@ CallOrder = Annotated[int, Field(ge=0, le=100_000)]
 class ShopCreate(Strict):
     name: Annotated[str, rules(Shop.name)]
     phone: Phone
-    email: OptionalEmail = ""
+    email: ShopEmail = ""
     service_type_ids: ServiceTypeIds = Field(default_factory=list)
     call_order: CallOrder = 100
     active: StrictBool = True
@@ -132,7 +135,7 @@ class ShopCreate(Strict):
 class ShopUpdate(Strict):
     name: Annotated[str, rules(Shop.name)] | None = None
     phone: Phone | None = None
-    email: OptionalEmail | None = None
+    email: ShopEmail | None = None
     service_type_ids: ServiceTypeIds | None = None
     call_order: CallOrder | None = None
     active: StrictBool | None = None
@@ -167,19 +170,19 @@ class ReservationCreate(Strict):
     service_type_id: int
     requester_name: Annotated[str, rules(Reservation.requester_name)]
     requester_phone: Phone
-    requester_email: OptionalEmail = ""
+    requester_email: RequesterEmail = ""
     desired_at: LocalDateTime
     details: Annotated[str, rules(Reservation.details, strip=False)] = ""
 
 
 # A changed amount (§2.2.5: the shop asked for another size or price) moves the payment link with it (booking.edit).
-Amount = Annotated[int, Field(ge=1, le=10_000_000)]
+Amount = Annotated[int, Field(ge=1, le=AMOUNT_MAX)]
 
 
 class ReservationUpdate(Strict):
     requester_name: Annotated[str, rules(Reservation.requester_name)] | None = None
     requester_phone: Phone | None = None
-    requester_email: OptionalEmail | None = None
+    requester_email: RequesterEmail | None = None
     desired_at: LocalDateTime | None = None
     details: Annotated[str, rules(Reservation.details, strip=False)] | None = None
     amount: Amount | None = None

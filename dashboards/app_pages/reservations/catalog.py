@@ -247,7 +247,12 @@ def service_fields(key: str, service: dict | None = None) -> dict:
             **common.field("service_type", "name").text(), value=service["name"], key=f"{key}_name"
         ).strip(),
         "price": st.number_input(
-            common.field("service_type", "price").label, 0, 10_000_000, service["price"], step=500, key=f"{key}_price"
+            common.field("service_type", "price").label,
+            0,
+            common.amount_max(),
+            service["price"],
+            step=500,
+            key=f"{key}_price",
         ),
         "duration_minutes": st.number_input(
             common.field("service_type", "duration_minutes").label,
