@@ -22,7 +22,7 @@ from service.reservations.models import (
     Shop,
     SupportInquiry,
 )
-from service.reservations.phones import PhoneFormatError, normalise_phone
+from service.reservations.phones import PHONE_WORDS, PhoneFormatError, normalise_phone
 from service.schemas import ClientTimestamp, IsoDatetime, JapanTime, LocalTime, MultiLine, SingleLine
 
 
@@ -30,9 +30,7 @@ def _phone(value: str) -> str:
     try:
         return normalise_phone(value)
     except PhoneFormatError as exc:
-        raise PydanticCustomError(
-            "phone_format", "電話番号はE.164（+819012345678）または日本の形式（090-1234-5678）で入力してください"
-        ) from exc
+        raise PydanticCustomError("phone_format", f"電話番号は{PHONE_WORDS}で入力してください") from exc
 
 
 def local_datetime(value: datetime) -> datetime:

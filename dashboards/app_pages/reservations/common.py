@@ -4,7 +4,6 @@ one reservation (accept, resume calling, edit, cancel, note) used by both the qu
 Status names, transitions and form limits come from the API's vocabulary (the service's labels, the spec's wording).
 """
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -199,9 +198,7 @@ def one_off_form(page: str, reservation: dict) -> None:
 def shop_problems(name: str, phone: str) -> list[str]:
     """What the API would refuse of a shop found by phone, said before sending."""
     problems = [] if name else [f"{field('reservation', 'one_off_shop_name').label}を入力してください。"]
-    if not PHONE_CHARS.match(phone):
-        problems.append(PHONE_FORMAT)
-    return problems
+    return problems + shape_problem("reservation", "one_off_shop_phone", phone)
 
 
 def resume_button(page: str, reservation: dict) -> None:
@@ -240,8 +237,6 @@ def resend_form(page: str, reservation: dict) -> None:
 
 PAID_OR_CLOSED = ("confirmed", "completed", "cancelled", "payment_timeout")
 LINK_OUT = ("calling_success", "awaiting_payment")
-PHONE_CHARS = re.compile(r"^\+?[0-9][0-9\- ()]{8,}$")
-PHONE_FORMAT = "電話番号は 090-1234-5678 または +819012345678 の形式で入力してください。"
 
 
 def edit_problems(changes: dict, reservation: dict, *, relink_ok: bool) -> list[str]:
@@ -250,8 +245,8 @@ def edit_problems(changes: dict, reservation: dict, *, relink_ok: bool) -> list[
     problems = []
     if "requester_name" in changes and not changes["requester_name"]:
         problems.append(f"{field('reservation', 'requester_name').label}を入力してください。")
-    if "requester_phone" in changes and not PHONE_CHARS.match(changes["requester_phone"]):
-        problems.append(PHONE_FORMAT)
+    if "requester_phone" in changes:
+        problems += shape_problem("reservation", "requester_phone", changes["requester_phone"])
     if changes.get("requester_email"):
         problems += shape_problem("reservation", "requester_email", changes["requester_email"])
     if "desired_at" in changes and datetime.fromisoformat(changes["desired_at"]) <= clock.now():
