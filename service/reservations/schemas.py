@@ -81,7 +81,8 @@ class Read(BaseModel):
 
 
 Price = Annotated[int, Field(ge=0, le=AMOUNT_MAX)]
-DurationMinutes = Annotated[int, Field(ge=1, le=24 * 60)]
+DURATION_MAX = 24 * 60  # a service's length in minutes: a day at most
+DurationMinutes = Annotated[int, Field(ge=1, le=DURATION_MAX)]
 
 
 class ServiceTypeCreate(Strict):
@@ -115,7 +116,8 @@ class ServiceOption(Read):
 
 
 ServiceTypeIds = Annotated[list[int], Field(max_length=200)]
-CallOrder = Annotated[int, Field(ge=0, le=100_000)]
+CALL_ORDER_MAX = 100_000  # a shop's place in the call order
+CallOrder = Annotated[int, Field(ge=0, le=CALL_ORDER_MAX)]
 
 
 class ShopCreate(Strict):

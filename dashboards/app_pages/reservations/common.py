@@ -78,9 +78,10 @@ def reason_max() -> int:
     return vocab()["limits"]["reason"]
 
 
-def amount_max() -> int:
-    """The most a reservation's amount or a service's price is, in yen."""
-    return vocab()["limits"]["amount"]
+def limit(name: str) -> int:
+    """The most a number takes, as the API serves it: "amount" (a reservation's amount or a service's price, in yen),
+    "duration_minutes" (a service's length), "call_order" (a shop's place in the call order)."""
+    return vocab()["limits"][name]
 
 
 def shape_problem(table: str, column: str, value: str) -> list[str]:
@@ -288,7 +289,7 @@ def edit_form(page: str, reservation: dict) -> None:
             amount = st.number_input(
                 field("reservation", "amount").label,
                 min_value=1,
-                max_value=amount_max(),
+                max_value=limit("amount"),
                 value=reservation["amount"],
                 step=100,
                 key=f"{page}_edit_amount_{code}",
