@@ -10,6 +10,7 @@ The vocabulary is a cached read (api.read) like every other, so a page asking fo
 """
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -45,8 +46,9 @@ class Field:
         return {"label": self.label, "max_chars": self.max_chars}
 
     def matches(self, value: str) -> bool:
-        """The value follows the field's rule (a field without one takes any text)."""
-        return not self.pattern or re.match(self.pattern, value) is not None
+        """The value follows the field's rule (a field without one takes any text), read NFKC as the service reads it
+        (full-width digits and signs as the ASCII meant)."""
+        return not self.pattern or re.match(self.pattern, unicodedata.normalize("NFKC", value)) is not None
 
 
 def field(register: str, table: str, column: str) -> Field:

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service.audit.vocabulary import field_words
 from service.identity.roles import DOMAINS, PLATFORM
 from service.openapi import allowed_methods
-from service.schemas import PATTERN_WORDS
+from service.schemas import EMAIL_WORDS, PATTERN_WORDS
 
 log = logging.getLogger("daicho.errors")
 DATABASE_UNAVAILABLE = "データベースに接続できません。しばらくしてから再度お試しください"
@@ -196,7 +196,7 @@ RULE_MESSAGES = {
 }
 RULE_FALLBACK = "値が正しくありません"
 PATTERN_FALLBACK = "形式が正しくありません"  # a pattern without words: never show the expression
-EMAIL_MESSAGE = "メールアドレスの形式が正しくありません"
+EMAIL_MESSAGE = RULE_MESSAGES["string_pattern_mismatch"].format(words=EMAIL_WORDS)  # email-validator's refusal
 LOCATIONS = {"body", "query", "path", "header", "cookie"}  # where FastAPI says a field came from
 FIELD_FALLBACK = "入力項目"  # a field without words in the vocabulary: never its name in the code
 # pydantic's names of a union's member in a location (('body', 'limit', 'int')), which name no field

@@ -105,6 +105,12 @@ def coded(pattern: str, words: str, **constraints: Any) -> "Rules":
 
 MONTH_PATTERN = matching(r"^\d{4}-\d{2}$", "年月（YYYY-MM）")
 
+# An e-mail address's shape, stated once for every e-mail column (field_info("メールアドレス", **EMAIL_SHAPE)): the
+# schema checks it after email-validator's rule (Annotated[EmailStr, rules(User.email)]) and a form checks it before
+# sending, both saying it in these words.
+EMAIL_WORDS = "「名前@ドメイン」の形（例: name@example.com）"
+EMAIL_SHAPE = {"pattern": matching(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", EMAIL_WORDS), "pattern_words": EMAIL_WORDS}
+
 # A text query parameter (a search box, a filter) follows the same rules, after its Query constraints:
 # Annotated[str | None, Query(max_length=50), Normalised, SingleLine]. QueryText is the common one, at most 100
 # characters.

@@ -24,6 +24,7 @@ from service.database import Base, utcnow
 from service.dialect import BigId
 from service.fields import field_info
 from service.fleet import labels
+from service.schemas import EMAIL_SHAPE
 
 SERIAL_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z_-]{0,49}$"
 VERSION_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,19}$"
@@ -52,7 +53,7 @@ class Customer(Base):
         String(50), default="", info=field_info("担当者", edit="admin", exported=True)
     )
     contact_email: Mapped[str] = mapped_column(
-        String(254), default="", info=field_info("連絡先メール", edit="admin", exported=True)
+        String(254), default="", info=field_info("連絡先メール", edit="admin", exported=True, **EMAIL_SHAPE)
     )
     contact_phone: Mapped[str] = mapped_column(
         String(20),

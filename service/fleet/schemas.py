@@ -57,7 +57,7 @@ def required(label: str) -> BeforeValidator:
 # A customer's contacts (§2.1: 担当者, 連絡先メール, 電話番号) are required; rows stored before that may hold blanks.
 Person = Annotated[str, required(facts(Customer.contact_person).label), rules(Customer.contact_person)]
 Phone = Annotated[str, required(facts(Customer.contact_phone).label), rules(Customer.contact_phone)]
-Email = Annotated[EmailStr, required(facts(Customer.contact_email).label)]
+Email = Annotated[EmailStr, required(facts(Customer.contact_email).label), rules(Customer.contact_email)]
 TerminalStatus = Literal["online", "offline", "error", "maintenance"]
 AlertType = Literal["offline", "error", "high_cpu", "high_memory", "update_failed"]
 

@@ -7,9 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base, utcnow
 from service.fields import field_info
+from service.schemas import EMAIL_SHAPE
 
 LOGIN_ID_PATTERN = r"^[A-Za-z0-9._@-]{3,64}$"
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # its shape, checked first; the schema's EmailStr checks the rest
 
 
 class User(Base):
@@ -39,8 +39,7 @@ class User(Base):
             edit="admin",
             searched=True,
             exported=True,
-            pattern=EMAIL_PATTERN,
-            pattern_words="「名前@ドメイン」の形（例: name@example.com）",
+            **EMAIL_SHAPE,
         ),
     )
     # Written from the body's password (audited as changed, never its value: the body's field has its own words); its

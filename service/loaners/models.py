@@ -10,6 +10,7 @@ from service.database import Base, utcnow
 from service.dialect import BigId
 from service.fields import field_info
 from service.loaners import labels
+from service.schemas import EMAIL_SHAPE
 
 HELD = text("held_since IS NOT NULL")  # in custody: a held status, or none yet (未分類)
 AGED = text("held_status_since IS NOT NULL")  # in custody with a held status: since when it has it
@@ -39,7 +40,9 @@ class Location(Base):
     jurisdiction: Mapped[str] = mapped_column(
         String(50), index=True, info=field_info("管轄", edit="admin", min_length=1)
     )
-    group_email: Mapped[str] = mapped_column(String(254), info=field_info("グループメールアドレス", edit="admin"))
+    group_email: Mapped[str] = mapped_column(
+        String(254), info=field_info("グループメールアドレス", edit="admin", **EMAIL_SHAPE)
+    )
     notify_status_change: Mapped[bool] = mapped_column(
         default=False, info=field_info("ステータス変更通知", edit="admin")
     )

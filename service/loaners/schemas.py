@@ -29,6 +29,7 @@ Choice = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 Choices = Annotated[list[Choice], Field(max_length=50)]
 Position = Annotated[int, Field(ge=0, le=100_000)]
 QuestionKey = Annotated[str, rules(Question.key)]
+GroupEmail = Annotated[EmailStr, rules(Location.group_email)]  # email-validator's rule, then the column's shape
 AnswerValue = Annotated[str, StringConstraints(max_length=2000), MultiLine] | int | float | None
 
 ORM = ConfigDict(from_attributes=True)
@@ -42,7 +43,7 @@ class LocationCreate(BaseModel):
     code: Annotated[str, rules(Location.code)]
     name: Annotated[str, rules(Location.name)]
     jurisdiction: Annotated[str, rules(Location.jurisdiction)]
-    group_email: EmailStr
+    group_email: GroupEmail
     notify_status_change: StrictBool = False
     status: Status = "active"
 
@@ -51,7 +52,7 @@ class LocationUpdate(BaseModel):
     code: Annotated[str, rules(Location.code)] | None = None
     name: Annotated[str, rules(Location.name)] | None = None
     jurisdiction: Annotated[str, rules(Location.jurisdiction)] | None = None
-    group_email: EmailStr | None = None
+    group_email: GroupEmail | None = None
     notify_status_change: StrictBool | None = None
     status: Status | None = None
 

@@ -12,9 +12,12 @@ from service.dialect import BigId
 from service.errors import NotFound
 from service.fields import field_info
 from service.reservations import labels
+from service.reservations.phones import PHONE_SHAPE
+from service.schemas import EMAIL_SHAPE
 
 TEXT_MAX = 2000  # a free text's limit (a Text column: the API's and the forms')
 PHONE_MAX = 40  # a phone number as typed (spaces, hyphens, +81); stored as E.164
+AMOUNT_MAX = 10_000_000  # the most a service's price or a reservation's amount is, in yen (the API's and the forms')
 
 B = TypeVar("B", bound=Base)
 
@@ -58,10 +61,10 @@ class Shop(Base):
         String(100), unique=True, info=field_info("店舗名", edit="operator", exported=True, min_length=1)
     )
     phone: Mapped[str] = mapped_column(
-        String(20), info=field_info("電話番号", edit="operator", exported=True, max_length=PHONE_MAX)
+        String(20), info=field_info("電話番号", edit="operator", exported=True, max_length=PHONE_MAX, **PHONE_SHAPE)
     )
     email: Mapped[str] = mapped_column(
-        String(254), default="", info=field_info("メールアドレス", edit="operator", exported=True)
+        String(254), default="", info=field_info("メールアドレス", edit="operator", exported=True, **EMAIL_SHAPE)
     )
     call_order: Mapped[int] = mapped_column(default=100, info=field_info("架電順", edit="operator", exported=True))
     active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="operator", exported=True))
@@ -120,10 +123,10 @@ class Reservation(Base):
     requester_phone: Mapped[str] = mapped_column(
         String(20),
         index=True,
-        info=field_info("電話番号", edit="operator", searched=True, exported=True, max_length=PHONE_MAX),
+        info=field_info("電話番号", edit="operator", searched=True, exported=True, max_length=PHONE_MAX, **PHONE_SHAPE),
     )
     requester_email: Mapped[str] = mapped_column(
-        String(254), default="", info=field_info("メールアドレス", edit="operator", exported=True)
+        String(254), default="", info=field_info("メールアドレス", edit="operator", exported=True, **EMAIL_SHAPE)
     )
     service_type_id: Mapped[int] = mapped_column(ForeignKey("reservations_service_type.id", ondelete="RESTRICT"))
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("reservations_shop.id", ondelete="RESTRICT"))
@@ -132,7 +135,10 @@ class Reservation(Base):
         String(100), info=field_info("リスト外の店舗名", edit="operator", group="one_off", min_length=1)
     )
     one_off_shop_phone: Mapped[str | None] = mapped_column(
-        String(20), info=field_info("リスト外の店舗の電話番号", edit="operator", group="one_off", max_length=PHONE_MAX)
+        String(20),
+        info=field_info(
+            "リスト外の店舗の電話番号", edit="operator", group="one_off", max_length=PHONE_MAX, **PHONE_SHAPE
+        ),
     )
     one_off_shop_notes: Mapped[str | None] = mapped_column(
         Text,

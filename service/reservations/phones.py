@@ -1,11 +1,25 @@
-"""Phone numbers: E.164 (+81…) and Japanese domestic formats (090-1234-5678, 03-1234-5678) accepted, E.164 stored."""
+"""Phone numbers: E.164 (+81…) and Japanese domestic formats (090-1234-5678, 03-1234-5678) accepted, E.164 stored.
+
+The rule is one regular expression over the number as typed (read NFKC), separators allowed between its digits:
+PHONE_SHAPE is stated on every phone column, so the vocabulary serves it and a form checks it before sending.
+"""
 
 import re
 import unicodedata
 
-SEPARATORS = re.compile(r"[\s\-‐‑‒–—―ー−().]")
-E164 = re.compile(r"\+[1-9]\d{7,14}")
-DOMESTIC = re.compile(r"0[1-9]\d{8,9}")
+from service.schemas import matching
+
+SEPARATOR = r"[\s\-‐‑‒–—―ー−().]"  # spaces, hyphens and dashes, brackets and dots between the digits
+SEPARATORS = re.compile(SEPARATOR)
+_SEP = f"{SEPARATOR}*"
+_DIGITS = rf"(?:{_SEP}\d)"
+# 0 then 9 or 10 digits (the first not 0); or + then 8 to 15 digits (the first not 0), +81 then 9 or 10 (not 0 first)
+_DOMESTIC = rf"0{_SEP}[1-9]{_DIGITS}{{8,9}}"
+_E164 = rf"\+{_SEP}(?:8{_SEP}1{_SEP}[1-9]{_DIGITS}{{8,9}}|(?!8{_SEP}1)[1-9]{_DIGITS}{{7,14}})"
+PHONE_WORDS = "E.164（+819012345678）または日本の形式（090-1234-5678）"
+PHONE_PATTERN = matching(rf"^{_SEP}(?:{_DOMESTIC}|{_E164}){_SEP}$", PHONE_WORDS)
+PHONE_SHAPE = {"pattern": PHONE_PATTERN, "pattern_words": PHONE_WORDS}  # field_info("電話番号", **PHONE_SHAPE)
+RULE = re.compile(PHONE_PATTERN)
 JAPAN = "+81"
 
 
@@ -15,11 +29,8 @@ class PhoneFormatError(ValueError):
 
 def normalise_phone(raw: str) -> str:
     """'090-1234-5678', '(03) 1234 5678', '＋81 90 1234 5678' → '+819012345678'; anything else raises."""
-    text = SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or "").strip())
-    if DOMESTIC.fullmatch(text):
-        return JAPAN + text[1:]
-    if E164.fullmatch(text):
-        if text.startswith(JAPAN) and not re.fullmatch(r"\+81[1-9]\d{8,9}", text):
-            raise PhoneFormatError("a Japanese number is +81 followed by 9 or 10 digits without the leading 0")
-        return text
-    raise PhoneFormatError("expected E.164 (+819012345678) or a Japanese number (090-1234-5678)")
+    text = unicodedata.normalize("NFKC", raw or "").strip()
+    if not RULE.match(text):
+        raise PhoneFormatError(f"expected {PHONE_WORDS}")
+    number = SEPARATORS.sub("", text)
+    return JAPAN + number[1:] if number.startswith("0") else number

@@ -44,9 +44,11 @@ from service.reservations.dependencies import (
     ReportReader,
     Worker,
 )
-from service.reservations.models import Payment
+from service.reservations.models import AMOUNT_MAX, Payment
 from service.reservations.schemas import (
+    CALL_ORDER_MAX,
     CODE_MAX,
+    DURATION_MAX,
     REASON_MAX,
     AcceptIn,
     AssigneeOption,
@@ -200,7 +202,15 @@ def vocabulary(_: Reader) -> dict:
             for status, targets in TRANSITIONS.items()
             if status is not None
         },
-        "limits": {"reason": REASON_MAX, "code": CODE_MAX},  # a cancellation's reason and a code as typed: no column's
+        # a cancellation's reason and a code as typed (no column's); the most an amount or a price is in yen, a
+        # service's length in minutes and a shop's place in the call order
+        "limits": {
+            "reason": REASON_MAX,
+            "code": CODE_MAX,
+            "amount": AMOUNT_MAX,
+            "duration_minutes": DURATION_MAX,
+            "call_order": CALL_ORDER_MAX,
+        },
         "fields": fields.vocabulary(labels.AUDIT.tables),
     }
 

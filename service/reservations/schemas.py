@@ -11,6 +11,7 @@ from service.config import get_settings
 from service.fields import FieldWords, rules
 from service.figures import FigureRead
 from service.reservations.models import (
+    AMOUNT_MAX,
     PHONE_MAX,
     Incident,
     ManualOperation,
@@ -21,7 +22,7 @@ from service.reservations.models import (
     Shop,
     SupportInquiry,
 )
-from service.reservations.phones import PhoneFormatError, normalise_phone
+from service.reservations.phones import PHONE_WORDS, PhoneFormatError, normalise_phone
 from service.schemas import ClientTimestamp, IsoDatetime, JapanTime, LocalTime, MultiLine, SingleLine
 
 
@@ -29,9 +30,7 @@ def _phone(value: str) -> str:
     try:
         return normalise_phone(value)
     except PhoneFormatError as exc:
-        raise PydanticCustomError(
-            "phone_format", "電話番号はE.164（+819012345678）または日本の形式（090-1234-5678）で入力してください"
-        ) from exc
+        raise PydanticCustomError("phone_format", f"電話番号は{PHONE_WORDS}で入力してください") from exc
 
 
 def local_datetime(value: datetime) -> datetime:
@@ -42,7 +41,9 @@ def local_datetime(value: datetime) -> datetime:
 REASON_MAX = 500  # a cancellation's reason (its event's)
 CODE_MAX = 10  # a reservation's code as typed: QRV-XXXXXX
 Phone = Annotated[str, StringConstraints(max_length=PHONE_MAX), AfterValidator(_phone), SingleLine]
-OptionalEmail = EmailStr | Literal[""]
+# email-validator's rule, then the column's length and shape (service/schemas.py EMAIL_SHAPE); "" for none
+RequesterEmail = Annotated[EmailStr, rules(Reservation.requester_email)] | Literal[""]
+ShopEmail = Annotated[EmailStr, rules(Shop.email)] | Literal[""]
 LocalDateTime = Annotated[IsoDatetime, AfterValidator(local_datetime)]
 ClientLocalDateTime = Annotated[ClientTimestamp, AfterValidator(local_datetime)]  # when something happened
 # The words of labels.py's dictionaries, in their order (tests/service/reservations/test_vocabulary.py holds them
@@ -79,8 +80,9 @@ class Read(BaseModel):
 # --- catalogue ---------------------------------------------------------------------------------
 
 
-Price = Annotated[int, Field(ge=0, le=10_000_000)]
-DurationMinutes = Annotated[int, Field(ge=1, le=24 * 60)]
+Price = Annotated[int, Field(ge=0, le=AMOUNT_MAX)]
+DURATION_MAX = 24 * 60  # a service's length in minutes: a day at most
+DurationMinutes = Annotated[int, Field(ge=1, le=DURATION_MAX)]
 
 
 class ServiceTypeCreate(Strict):
@@ -114,13 +116,14 @@ class ServiceOption(Read):
 
 
 ServiceTypeIds = Annotated[list[int], Field(max_length=200)]
-CallOrder = Annotated[int, Field(ge=0, le=100_000)]
+CALL_ORDER_MAX = 100_000  # a shop's place in the call order
+CallOrder = Annotated[int, Field(ge=0, le=CALL_ORDER_MAX)]
 
 
 class ShopCreate(Strict):
     name: Annotated[str, rules(Shop.name)]
     phone: Phone
-    email: OptionalEmail = ""
+    email: ShopEmail = ""
     service_type_ids: ServiceTypeIds = Field(default_factory=list)
     call_order: CallOrder = 100
     active: StrictBool = True
@@ -132,7 +135,7 @@ class ShopCreate(Strict):
 class ShopUpdate(Strict):
     name: Annotated[str, rules(Shop.name)] | None = None
     phone: Phone | None = None
-    email: OptionalEmail | None = None
+    email: ShopEmail | None = None
     service_type_ids: ServiceTypeIds | None = None
     call_order: CallOrder | None = None
     active: StrictBool | None = None
@@ -167,19 +170,19 @@ class ReservationCreate(Strict):
     service_type_id: int
     requester_name: Annotated[str, rules(Reservation.requester_name)]
     requester_phone: Phone
-    requester_email: OptionalEmail = ""
+    requester_email: RequesterEmail = ""
     desired_at: LocalDateTime
     details: Annotated[str, rules(Reservation.details, strip=False)] = ""
 
 
 # A changed amount (§2.2.5: the shop asked for another size or price) moves the payment link with it (booking.edit).
-Amount = Annotated[int, Field(ge=1, le=10_000_000)]
+Amount = Annotated[int, Field(ge=1, le=AMOUNT_MAX)]
 
 
 class ReservationUpdate(Strict):
     requester_name: Annotated[str, rules(Reservation.requester_name)] | None = None
     requester_phone: Phone | None = None
-    requester_email: OptionalEmail | None = None
+    requester_email: RequesterEmail | None = None
     desired_at: LocalDateTime | None = None
     details: Annotated[str, rules(Reservation.details, strip=False)] | None = None
     amount: Amount | None = None

@@ -66,7 +66,7 @@ def test_the_create_form_refuses_bad_input_before_sending_it(admin, open_app, li
 
     assert texts(at.error) == [
         "ログインIDは英数字と「.」「_」「@」「-」の3〜64文字で入力してください。",
-        "メールアドレスの形式が正しくありません。",
+        "メールアドレスは「名前@ドメイン」の形（例: name@example.com）で入力してください。",
         "パスワードは8文字以上72文字以下にしてください。",
     ]
     assert api_user(live_api, admin, "a b") is None

@@ -63,17 +63,20 @@ def test_an_operator_changes_the_amount_and_the_form_checks_it_first(catalog, db
     key = f"reservations_detail_edit_{{}}_{code}"
     at.text_input(key=key.format("name")).input(" ")
     at.text_input(key=key.format("phone")).input("12-ab")
+    at.text_input(key=key.format("email")).input("yamada@example")
     at.number_input(key=key.format("amount")).set_value(9500)
     button(at, "変更を保存").click().run()
     assert texts(at.error) == [
         "- 依頼者を入力してください。\n"
-        "- 電話番号は 090-1234-5678 または +819012345678 の形式で入力してください。\n"
+        "- 電話番号はE.164（+819012345678）または日本の形式（090-1234-5678）で入力してください。\n"
+        "- メールアドレスは「名前@ドメイン」の形（例: name@example.com）で入力してください。\n"
         "- 金額を変更すると決済リンクを新しい金額で発行し直します。確認のチェックを入れてください。"
     ]
     assert payment_of(code).id == old.id  # nothing was sent
 
     at.text_input(key=key.format("name")).input("山田太郎")
-    at.text_input(key=key.format("phone")).input("090-1234-5678")
+    at.text_input(key=key.format("phone")).input("０９０－１２３４－５６７８")  # as typed with the IME on
+    at.text_input(key=key.format("email")).input("yamada@example.com")
     at.checkbox(key=key.format("relink")).check()
     button(at, "変更を保存").click().run()
     assert texts(at.success) == [f"{code} の予約内容を変更しました。"]

@@ -51,7 +51,11 @@ def test_missing_fields_name_the_field(client):
         ),
         ("name", "x" * 101, "氏名: 100文字以内で入力してください"),
         ("password", "short", "パスワード: 8文字以上で入力してください"),
-        ("email", "not-an-address", "メールアドレス: メールアドレスの形式が正しくありません"),
+        (
+            "email",
+            "not-an-address",
+            "メールアドレス: 形式が正しくありません（「名前@ドメイン」の形（例: name@example.com）で入力してください）",
+        ),
         ("is_active", "yes", "有効: true または false で指定してください"),
         ("name", 5, "氏名: 文字列で指定してください"),
         ("name", "a\x01b", "氏名: 制御文字（U+0001）は使用できません"),

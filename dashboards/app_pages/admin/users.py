@@ -41,7 +41,7 @@ def validate(
         errors.append(f"{named.label}は1〜{named.max_chars}文字で入力してください。")
     mail = account("email")
     if email and not mail.matches(email):
-        errors.append(f"{mail.label}の形式が正しくありません。")
+        errors.append(f"{mail.label}は{mail.pattern_words}で入力してください。")
     typed = account("password_hash")  # the password as typed: its lengths
     low, high = typed.min_chars, typed.max_chars
     if (password or password_required) and not low <= len(password) <= (high or len(password)):

@@ -1,7 +1,5 @@
 """端末管理 › 顧客一覧: customers and contacts, add and edit forms, the CSV import of terminals (vendor migration)."""
 
-import re
-
 import pandas as pd
 import streamlit as st
 
@@ -13,7 +11,6 @@ from dashboards.app_pages.fleet.common import field
 PAGE = "fleet_customers"
 PICKER = f"{PAGE}_selected"
 NEW = f"{PAGE}_new"  # the create form
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 IMPORT_POLL_SECONDS = 1
 IMPORT_KEY = f"{PAGE}_import_id"
 # Within 1440 px (fleet_common.TABLE_WIDTH_PX): the contacts support needs; 登録日時 left the list to make room.
@@ -43,8 +40,9 @@ def validate(values: dict) -> list[str]:
     ]
     if len(values["contact_person"]) > (person.max_chars or 0):
         errors.append(f"{person.label}は{person.max_chars}文字以内で入力してください。")
-    if values["contact_email"] and not EMAIL_PATTERN.match(values["contact_email"]):
-        errors.append(f"{field('customer', 'contact_email').label}の形式が正しくありません。")
+    email = field("customer", "contact_email")
+    if values["contact_email"] and not email.matches(values["contact_email"]):
+        errors.append(fleet_common.rule_error(email))
     if values["contact_phone"] and not (
         phone.matches(values["contact_phone"]) and len(values["contact_phone"]) <= (phone.max_chars or 0)
     ):

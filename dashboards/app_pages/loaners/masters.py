@@ -13,7 +13,6 @@ PAGE = "loaners_masters"
 LOCATION_PICKER = f"{PAGE}_location_chosen"
 MODEL_PICKER = f"{PAGE}_model_chosen"
 NEW_LOCATION, NEW_MODEL, NEW_QUESTION = (f"{PAGE}_{kind}_new" for kind in ("location", "model", "question"))
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DATA_TYPE_SETTINGS = ("source_settings", "display_settings")  # edited as JSON
 FILTER_HELP = "例: status=1.貸出中&kind=terminal（キーは kind・status・held_status・location_id・jurisdiction）"
 MODEL_NAME_RULE = "機種名はスペース・アンダースコア（_）を使わず、ハイフン（-）でつないでください。"
@@ -57,8 +56,9 @@ def location_errors(values: dict) -> list[str]:
         errors.append("拠点名を入力してください。")
     if not values["jurisdiction"]:
         errors.append("管轄を入力してください。")
-    if not EMAIL.match(values["group_email"]):
-        errors.append("グループメールアドレスの形式が正しくありません。")
+    email = field("location", "group_email")
+    if not email.matches(values["group_email"]):
+        errors.append(f"{email.label}は{email.pattern_words}で入力してください。")
     return errors
 
 

@@ -129,7 +129,11 @@ def shop_fields(key: str, services: dict[int, str], shop: dict | None = None) ->
             wrap=True,  # every tag whole: a choice is never cut short
         ),
         "call_order": st.number_input(
-            common.field("shop", "call_order").label, 0, 100_000, shop["call_order"], key=f"{key}_order"
+            common.field("shop", "call_order").label,
+            0,
+            common.limit("call_order"),
+            shop["call_order"],
+            key=f"{key}_order",
         ),
         "active": st.checkbox(common.field("shop", "active").label, shop["active"], key=f"{key}_active"),
         "notes": st.text_area(**common.field("shop", "notes").text(), value=shop["notes"], key=f"{key}_notes"),
@@ -247,12 +251,17 @@ def service_fields(key: str, service: dict | None = None) -> dict:
             **common.field("service_type", "name").text(), value=service["name"], key=f"{key}_name"
         ).strip(),
         "price": st.number_input(
-            common.field("service_type", "price").label, 0, 10_000_000, service["price"], step=500, key=f"{key}_price"
+            common.field("service_type", "price").label,
+            0,
+            common.limit("amount"),
+            service["price"],
+            step=500,
+            key=f"{key}_price",
         ),
         "duration_minutes": st.number_input(
             common.field("service_type", "duration_minutes").label,
             1,
-            24 * 60,
+            common.limit("duration_minutes"),
             service["duration_minutes"],
             key=f"{key}_duration",
         ),

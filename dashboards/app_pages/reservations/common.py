@@ -4,7 +4,6 @@ one reservation (accept, resume calling, edit, cancel, note) used by both the qu
 Status names, transitions and form limits come from the API's vocabulary (the service's labels, the spec's wording).
 """
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -77,6 +76,18 @@ def code_max() -> int:
 def reason_max() -> int:
     """A cancellation's reason (no column's: its event's)."""
     return vocab()["limits"]["reason"]
+
+
+def limit(name: str) -> int:
+    """The most a number takes, as the API serves it: "amount" (a reservation's amount or a service's price, in yen),
+    "duration_minutes" (a service's length), "call_order" (a shop's place in the call order)."""
+    return vocab()["limits"][name]
+
+
+def shape_problem(table: str, column: str, value: str) -> list[str]:
+    """The column's rule in its words when a value breaks it (an empty value is the caller's to judge)."""
+    rule = field(table, column)
+    return [] if rule.matches(value) else [f"{rule.label}は{rule.pattern_words}で入力してください。"]
 
 
 def may_operate(user: dict) -> bool:
@@ -188,9 +199,7 @@ def one_off_form(page: str, reservation: dict) -> None:
 def shop_problems(name: str, phone: str) -> list[str]:
     """What the API would refuse of a shop found by phone, said before sending."""
     problems = [] if name else [f"{field('reservation', 'one_off_shop_name').label}を入力してください。"]
-    if not PHONE_CHARS.match(phone):
-        problems.append(PHONE_FORMAT)
-    return problems
+    return problems + shape_problem("reservation", "one_off_shop_phone", phone)
 
 
 def resume_button(page: str, reservation: dict) -> None:
@@ -229,9 +238,6 @@ def resend_form(page: str, reservation: dict) -> None:
 
 PAID_OR_CLOSED = ("confirmed", "completed", "cancelled", "payment_timeout")
 LINK_OUT = ("calling_success", "awaiting_payment")
-AMOUNT_MAX = 10_000_000
-PHONE_CHARS = re.compile(r"^\+?[0-9][0-9\- ()]{8,}$")
-PHONE_FORMAT = "電話番号は 090-1234-5678 または +819012345678 の形式で入力してください。"
 
 
 def edit_problems(changes: dict, reservation: dict, *, relink_ok: bool) -> list[str]:
@@ -240,11 +246,10 @@ def edit_problems(changes: dict, reservation: dict, *, relink_ok: bool) -> list[
     problems = []
     if "requester_name" in changes and not changes["requester_name"]:
         problems.append(f"{field('reservation', 'requester_name').label}を入力してください。")
-    if "requester_phone" in changes and not PHONE_CHARS.match(changes["requester_phone"]):
-        problems.append(PHONE_FORMAT)
-    email = changes.get("requester_email")
-    if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-        problems.append("メールアドレスの形式が正しくありません。")
+    if "requester_phone" in changes:
+        problems += shape_problem("reservation", "requester_phone", changes["requester_phone"])
+    if changes.get("requester_email"):
+        problems += shape_problem("reservation", "requester_email", changes["requester_email"])
     if "desired_at" in changes and datetime.fromisoformat(changes["desired_at"]) <= clock.now():
         problems.append(f"{field('reservation', 'desired_at').label}は現在より後の日時を指定してください。")
     if "amount" in changes and reservation["status"] in LINK_OUT and not relink_ok:
@@ -284,7 +289,7 @@ def edit_form(page: str, reservation: dict) -> None:
             amount = st.number_input(
                 field("reservation", "amount").label,
                 min_value=1,
-                max_value=AMOUNT_MAX,
+                max_value=limit("amount"),
                 value=reservation["amount"],
                 step=100,
                 key=f"{page}_edit_amount_{code}",

@@ -1,5 +1,7 @@
 """Rules in isolation: phone formats, the state machine's table, call-outcome classification, and the §4.3 alerts."""
 
+import re
+import unicodedata
 from datetime import timedelta
 
 import pytest
@@ -7,37 +9,44 @@ from sqlalchemy import select
 
 from service.database import session_scope, utcnow
 from service.errors import Conflict
+from service.fields import facts
 from service.outbox.service import enqueue
 from service.reservations import monitoring
 from service.reservations.calls import classify
-from service.reservations.models import Notification, Reservation, ReservationEvent
+from service.reservations.models import Notification, Reservation, ReservationEvent, Shop
 from service.reservations.phones import PhoneFormatError, normalise_phone
 from service.reservations.state_machine import FINAL, MANUAL, SYSTEM_ACTOR, TRANSITIONS, can_transition, transition
 from tests.service.reservations.conftest import book, deliver_due, messages
 
+NUMBERS = {
+    "090-1234-5678": "+819012345678",
+    "09012345678": "+819012345678",
+    "０９０－１２３４－５６７８": "+819012345678",
+    "(03) 1234-5678": "+81312345678",
+    "+81 90 1234 5678": "+819012345678",
+    "+1 415 555 2671": "+14155552671",
+    "0120-123-456": "+81120123456",
+}
+NOT_NUMBERS = ["", "12-34", "12-ab", "abc", "+81 090 1234 5678", "001-234-5678", "+0123456789", "0901234567890"]
 
-@pytest.mark.parametrize(
-    ("raw", "e164"),
-    [
-        ("090-1234-5678", "+819012345678"),
-        ("09012345678", "+819012345678"),
-        ("０９０－１２３４－５６７８", "+819012345678"),
-        ("(03) 1234-5678", "+81312345678"),
-        ("+81 90 1234 5678", "+819012345678"),
-        ("+1 415 555 2671", "+14155552671"),
-        ("0120-123-456", "+81120123456"),
-    ],
-)
+
+@pytest.mark.parametrize(("raw", "e164"), NUMBERS.items())
 def test_phone_numbers_in_e164_and_japanese_formats_are_normalised(raw, e164):
     assert normalise_phone(raw) == e164
 
 
-@pytest.mark.parametrize(
-    "raw", ["", "12-34", "abc", "+81 090 1234 5678", "001-234-5678", "+0123456789", "0901234567890"]
-)
+@pytest.mark.parametrize("raw", NOT_NUMBERS)
 def test_malformed_phone_numbers_are_refused(raw):
     with pytest.raises(PhoneFormatError):
         normalise_phone(raw)
+
+
+@pytest.mark.parametrize("raw", [*NUMBERS, *NOT_NUMBERS])
+def test_the_phone_rule_a_form_reads_is_the_one_the_service_keeps(raw):
+    """The phone columns' pattern (served in the vocabulary, checked by the forms on the text read NFKC) takes what
+    normalise_phone takes, and nothing else."""
+    for column in (Reservation.requester_phone, Reservation.one_off_shop_phone, Shop.phone):
+        assert (re.match(facts(column).pattern, unicodedata.normalize("NFKC", raw)) is not None) == (raw in NUMBERS)
 
 
 def test_every_status_is_reachable_and_final_states_only_move_forward():

@@ -38,7 +38,13 @@ def test_every_role_gets_the_labels_in_display_order(client, db, role):
     assert list(body["operation_types"]) == list(labels.OPERATION_TYPES)
     assert body["priorities"] == labels.PRIORITIES and body["operation_statuses"] == labels.OPERATION_STATUSES
     assert body["incident_levels"] == labels.INCIDENT_LEVELS and body["actor_types"] == labels.ACTOR_TYPES
-    assert body["limits"] == {"reason": 500, "code": 10}
+    assert body["limits"] == {
+        "reason": 500,
+        "code": 10,
+        "amount": 10_000_000,
+        "duration_minutes": 24 * 60,
+        "call_order": 100_000,
+    }
     assert body["inquiry_channels"] == {"email": "Email", "phone": "電話"}
     assert body["inquiry_requester_types"] == {"requester": "依頼者", "shop": "提携店"}
 
