@@ -16,9 +16,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -199,24 +197,8 @@ def submit_login(page: Page, login_id: str, password: str) -> None:
 
 
 def sign_in(page: Page, url: str, login_id: str, password: str, heading: str) -> None:
-    """Open url signed in, as a browser that signed in before opens it, and wait for its heading: the token of
-    POST /api/auth/login in the session cookie that POST /api/auth/session sets after the login form, which the page
-    resumes: the login form and its run are not drawn first. The login form's own tests sign in through it
-    (sign_in_with_form)."""
-    credentials = {"login_id": login_id, "password": password}
-    answer = httpx.post(f"{os.environ['APP_API_URL']}/api/auth/login", json=credentials)
-    answer.raise_for_status()
-    host = urlsplit(url).hostname
-    cookie = {"name": SESSION_COOKIE, "value": answer.json()["access_token"], "domain": host, "path": "/"}
-    page.context.add_cookies([cookie])  # type: ignore[list-item]
-    page.goto(url)
-    expect(page.get_by_role("heading", name=heading)).to_be_visible()
-
-
-def sign_in_with_form(page: Page, url: str, login_id: str, password: str, heading: str) -> None:
-    """Open the dashboards, sign in with the login form, and wait for the first page's heading and for the session
-    cookie the page sets after it (POST /api/auth/session): a page opened by its address before the cookie is there is
-    the login page."""
+    """Open the dashboards, sign in, and wait for the first page's heading and for the session cookie the page sets
+    after it (POST /api/auth/session): a page opened by its address before the cookie is there is the login page."""
     page.goto(url)
     submit_login(page, login_id, password)
     expect(page.get_by_role("heading", name=heading)).to_be_visible()

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from dashboards import api
-from tests.browser.conftest import PAGE_WIDTH, TIMEOUT_MS, open_from_sidebar, sign_in_with_form
+from tests.browser.conftest import PAGE_WIDTH, TIMEOUT_MS, open_from_sidebar, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user, token_for
 from tests.support.waiting import wait_until
 
@@ -51,7 +51,7 @@ def test_reload_and_a_second_tab_stay_signed_in_until_logout(db, dashboards_url:
     db.commit()
     dashboards_url = under_host(dashboards_url, host)
     page = tabs(browser).new_page()
-    sign_in_with_form(page, dashboards_url, "root", DEFAULT_PASSWORD, "ダッシュボード")
+    sign_in(page, dashboards_url, "root", DEFAULT_PASSWORD, "ダッシュボード")
     open_from_sidebar(page, "ユーザー管理", "admin-users")
 
     cookie = wait_for_cookie(page.context, present=True)
@@ -81,7 +81,7 @@ def test_a_password_change_sends_the_next_reload_to_the_login_page_with_a_messag
     admin = make_user(db, "root", grants={"platform": "admin"})
     db.commit()
     page = new_page()
-    sign_in_with_form(page, dashboards_url, "viewer", DEFAULT_PASSWORD, "レポート")
+    sign_in(page, dashboards_url, "viewer", DEFAULT_PASSWORD, "レポート")
     wait_for_cookie(page.context, present=True)
 
     changed = httpx.patch(
