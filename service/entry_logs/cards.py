@@ -28,11 +28,11 @@ from service.documents import FONT, DocumentJob, japanese_pdf
 from service.entry_logs import labels, parent_links
 from service.entry_logs.models import Child, Guardian, Nursery, Parent
 from service.entry_logs.roster import DOMAIN
+from service.errors import NotFound
+from service.tenancy import TenantScope, scoped
 
 if TYPE_CHECKING:
     from fpdf import FPDF
-from service.errors import NotFound
-from service.tenancy import TenantScope, scoped
 
 KIND = "entry_logs.cards"
 TASK = "entry_logs.render_cards"
