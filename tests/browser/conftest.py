@@ -178,6 +178,16 @@ def browser(fonts_conf: Path) -> Iterator[Browser]:
             chromium.close()
 
 
+@pytest.fixture(autouse=True)
+def closed_after_the_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every context a test opened in the run's browser is closed when it ends: a page left open keeps its Streamlit
+    session and its renderer running (and drawing) through every later test."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in request.getfixturevalue("browser").contexts:
+            context.close()
+
+
 @pytest.fixture
 def new_page(browser) -> Callable[..., Page]:
     """new_page(height, width=1400, **options): a page in Japanese; options go to browser.new_page."""
