@@ -6,10 +6,10 @@ JavaScript and CSS checked against Safari 12) and `mypy` (configured in pyprojec
 run once the passes have ended, so one run shows everything.
 The two passes share nothing (each has its own data dir, database and broker) and spend much of their time waiting
 on subprocesses, so they run side by side on the two cores; every output line is prefixed with its pass's name.
-Installs Debian's chromium for the browser tests (their Japanese font is the tests' own: tests/browser/conftest.py),
-Debian's prometheus (for promtool, which checks ops/prometheus/rules.yml), Debian's nodejs and npm (for the
-JavaScript check) and poppler-utils (pdftoppm renders the QRV manuals' PDFs) when they are missing and apt-get can be
-used.
+Installs Debian's chromium-headless-shell for the browser tests (their Japanese font is the tests' own:
+tests/browser/conftest.py), Debian's prometheus (for promtool, which checks ops/prometheus/rules.yml), Debian's nodejs
+and npm (for the JavaScript check) and poppler-utils (pdftoppm renders the QRV manuals' PDFs) when they are missing
+and apt-get can be used (one apt-get run, without recommended packages).
 Extra arguments are handed to pytest (`make test ARGS="-k login"`). Exits non-zero if any pass failed;
 ends with each pass's slowest test modules, what each pass skipped and why (the tests it left to the other pass by
 module, every other skip by reason with its tests: nothing is skipped silently), one line per pass, each failed test
@@ -28,11 +28,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-PROMTOOL = Path("/usr/bin/promtool")
-NODE = Path("/usr/bin/node")
-NPM = Path("/usr/bin/npm")
-PDFTOPPM = Path("/usr/bin/pdftoppm")
+# The browser tests' Chromium: Debian's headless shell (package chromium-headless-shell, built from its chromium), the
+# renderer without the browser's own UI, whose WebUI renderers full Chromium runs even when headless.
+CHROMIUM = Path("/usr/lib/chromium/chromium-headless-shell")
+# What the suite runs that Debian packages: (binary, package, the tests that need it).
+DEBIAN_PACKAGES = [
+    (CHROMIUM, "chromium-headless-shell", "the browser tests"),
+    (Path("/usr/bin/promtool"), "prometheus", "the alert rules check (promtool check rules)"),
+    (Path("/usr/bin/node"), "nodejs", "the JavaScript check (python -m tools.js_check)"),
+    (Path("/usr/bin/npm"), "npm", "the JavaScript check's parser install (npm ci in tools/jscheck)"),
+    (Path("/usr/bin/pdftoppm"), "poppler-utils", "the manuals' PDF rendering test (pdftoppm)"),
+]
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 PYTEST_NO_TESTS = 5
@@ -84,18 +90,24 @@ class PassResult:
         return f"{self.name} pass, slowest test modules: {modules}"
 
 
-def ensure_debian_package(binary: Path, package: str, needed_by: str) -> None:
-    """Install Debian's `package` when `binary` is missing; say plainly when that is impossible."""
-    if binary.exists():
+def ensure_debian_packages(needed: list[tuple[Path, str, str]]) -> None:
+    """Install the Debian packages whose binaries are missing (each entry: binary, package, what needs it), in one
+    apt-get run without their recommended packages; say plainly when that is impossible and what will not run."""
+    missing = [(binary, package, needed_by) for binary, package, needed_by in needed if not binary.exists()]
+    if not missing:
         return
+    for binary, package, _ in missing:
+        print(f"{binary} is missing: installing Debian's {package}", flush=True)
+    will_not_run = ", ".join(needed_by for _, _, needed_by in missing)
     if shutil.which("apt-get") is None or os.geteuid() != 0:
-        print(f"{binary} is missing and apt-get cannot be used here: {needed_by} will not run", flush=True)
+        print(f"apt-get cannot be used here: {will_not_run} will not run", flush=True)
         return
-    print(f"{binary} is missing: installing Debian's {package}", flush=True)
     env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", package]):
+    packages = [package for _, package, _ in missing]
+    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages]
+    for command in (["apt-get", "update", "-q"], install):
         if subprocess.run(command, env=env, stdin=subprocess.DEVNULL).returncode != 0:
-            print(f"`{' '.join(command)}` failed: {needed_by} will not run", flush=True)
+            print(f"`{' '.join(command)}` failed: {will_not_run} will not run", flush=True)
             return
 
 
@@ -306,11 +318,7 @@ def skip_lines(results: list[PassResult]) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    ensure_debian_package(CHROMIUM, "chromium", "the browser test")
-    ensure_debian_package(PROMTOOL, "prometheus", "the alert rules check (promtool check rules)")
-    ensure_debian_package(NODE, "nodejs", "the JavaScript check (python -m tools.js_check)")
-    ensure_debian_package(NPM, "npm", "the JavaScript check's parser install (npm ci in tools/jscheck)")
-    ensure_debian_package(PDFTOPPM, "poppler-utils", "the manuals' PDF rendering test (pdftoppm)")
+    ensure_debian_packages(DEBIAN_PACKAGES)
     passes = [RunningPass("sqlite", os.environ | {"DAICHO_TEST_BACKEND": "sqlite"}, argv), postgres_pass(argv)]
     linted = lint()
     results = [p.wait() if isinstance(p, RunningPass) else p for p in passes]

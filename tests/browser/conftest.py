@@ -27,11 +27,10 @@ from service.identity.dependencies import SESSION_COOKIE
 from tests.support import live_server
 from tests.support.live_server import answers, free_port
 from tests.support.waiting import wait_until
+from tools.test import CHROMIUM
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -161,13 +160,13 @@ def still_pages(chromium: Browser) -> Browser:
     return chromium
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser(fonts_conf: Path) -> Iterator[Browser]:
     """Headless Chromium from the system package (never a downloaded browser) with the tests' fonts only, one per
-    test module: each test opens its own pages in their own contexts (no cookie or storage is shared); Streamlit's
-    pages are held still (STILL_PAGES)."""
+    run: each test opens its own pages in their own contexts (no cookie or storage is shared); Streamlit's pages are
+    held still (STILL_PAGES)."""
     if not CHROMIUM.exists():
-        pytest.skip(f"Chromium is not installed: {CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip(f"Chromium is not installed: {CHROMIUM} is missing (apt-get install chromium-headless-shell)")
     from playwright.sync_api import sync_playwright
 
     environment = os.environ | {"FONTCONFIG_FILE": str(fonts_conf)}
@@ -177,6 +176,16 @@ def browser(fonts_conf: Path) -> Iterator[Browser]:
             yield still_pages(chromium)
         finally:
             chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def closed_after_the_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every context a test opened in the run's browser is closed when it ends: a page left open keeps its Streamlit
+    session and its renderer running (and drawing) through every later test."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in request.getfixturevalue("browser").contexts:
+            context.close()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """A real API server for dashboard and browser tests: uvicorn in a background thread on a free port."""
 
+import functools
 import os
 import socket
 import threading
@@ -23,10 +24,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@functools.cache
+def _probe() -> httpx.Client:
+    """One client for every readiness probe: a client made per probe builds a TLS context each time (a CA bundle
+    parsed under the GIL), which starved the in-process server it was waiting for of the CPU it needed to start."""
+    return httpx.Client(timeout=1.0)
+
+
 def answers(url: str) -> bool:
     """True once a GET of the URL returns 200."""
     try:
-        return httpx.get(url, timeout=1.0).status_code == 200
+        return _probe().get(url).status_code == 200
     except httpx.HTTPError:
         return False
 
