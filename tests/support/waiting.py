@@ -6,10 +6,20 @@ from collections.abc import Callable
 from typing import TypeVar
 
 T = TypeVar("T")
+# the longest pause of a wait on a worker's job (seconds of work): its check (a request, a query, a page's rerun) then
+# takes a few percent of a core instead of half of one, beside the worker it waits for
+WORKER_POLL = 0.3
 
 
-def wait_until(predicate: Callable[[], T], timeout: float = 10.0, interval: float = 0.05, message: str = "") -> T:
-    """Return the predicate's first truthy value; fail the test when the deadline passes first."""
+def wait_until(
+    predicate: Callable[[], T],
+    timeout: float = 10.0,
+    interval: float = 0.05,
+    message: str = "",
+    max_interval: float | None = None,
+) -> T:
+    """Return the predicate's first truthy value; fail the test when the deadline passes first. The checks are
+    `interval` apart; given `max_interval`, each pause is half as long again as the one before, up to that."""
     deadline = time.monotonic() + timeout
     pause = threading.Event()
     while True:
@@ -19,3 +29,5 @@ def wait_until(predicate: Callable[[], T], timeout: float = 10.0, interval: floa
         if time.monotonic() >= deadline:
             raise AssertionError(f"condition not met within {timeout:.0f} s: {message or predicate}")
         pause.wait(interval)
+        if max_interval is not None:
+            interval = min(interval * 1.5, max_interval)

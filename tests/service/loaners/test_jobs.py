@@ -8,7 +8,7 @@ from service.database import utcnow
 from service.loaners.models import Submission
 from tests.service.loaners.conftest import IN_HOUSE, LENT, answer, headers, make_device
 from tests.service.loaners.test_imports import HEADER, ROWS, upload
-from tests.support.waiting import wait_until
+from tests.support.waiting import WORKER_POLL, wait_until
 from tests.support.worker import start_worker  # noqa: F401
 
 
@@ -29,6 +29,7 @@ def test_import_and_rotation_are_run_by_the_worker(client, db, start_worker):  #
         lambda: finished(client.get(f"/api/loaners/imports/{job['id']}", headers=admin).json()),
         timeout=60,
         message="the import to finish",
+        max_interval=WORKER_POLL,
     )
     assert (done["processed_rows"], done["accepted_rows"], done["rejected_rows"]) == (9, 4, 5)
     run_id = client.post("/api/loaners/rotations", headers=admin).json()["id"]
@@ -38,6 +39,7 @@ def test_import_and_rotation_are_run_by_the_worker(client, db, start_worker):  #
         ),
         timeout=60,
         message="the rotation to finish",
+        max_interval=WORKER_POLL,
     )
     assert (run["status"], run["archived_rows"]) == ("done", 1)
     assert db.scalar(select(func.count()).select_from(Submission).where(Submission.device_id == device.id)) == 1
