@@ -3,19 +3,12 @@ It takes both classes' queues (service/task_queues.py) unless told which: a test
 
 The conftest put APP_DATABASE_URL/APP_REDIS_URL/APP_DATA_DIR in os.environ, so the worker shares the test's
 database and broker (the filesystem transport under APP_DATA_DIR on the SQLite pass, Redis on PostgreSQL).
-
-Workers keep their compiled bytecode in a folder of the machine's temporary directory (PYTHONPYCACHEPREFIX, outside
-the repository, the venv and the run's data folder), written even where the machine sets PYTHONDONTWRITEBYTECODE:
-without it every worker compiled its ~1,500 modules from source again, more than half of its start-up's CPU. The
-first worker writes them, the next ones (of this run and later runs) read them; Python checks each against its
-source's time and size and writes its files whole, so runs side by side share the folder safely.
 """
 
 import os
 import signal
 import subprocess
 import sys
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -28,19 +21,11 @@ from tests.support.waiting import wait_until
 
 CELERY = str(Path(sys.executable).with_name("celery"))
 START_TIMEOUT = 60
-PYCACHE = Path(tempfile.gettempdir()) / "daicho-test-pycache"
 
 
 class WorkerProcess:
     def __init__(self, env: dict[str, str], log_path: Path, queues: Sequence[str] = QUEUES) -> None:
-        self.env = {
-            **os.environ,
-            "PYTHONUNBUFFERED": "1",
-            "PYTHONPATH": str(REPO_ROOT),
-            "PYTHONDONTWRITEBYTECODE": "",
-            "PYTHONPYCACHEPREFIX": str(PYCACHE),
-            **env,
-        }
+        self.env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(REPO_ROOT), **env}
         self.log_path = log_path
         self.queues = queues
         self.node = ""
