@@ -10,7 +10,7 @@ browser holds).
 import functools
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,8 @@ import pytest
 from streamlit.components.v2.component_manager import BidiComponentManager
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.runtime.media_file_manager import MediaFileManager
-from streamlit.testing.v1 import AppTest
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+from streamlit.testing.v1 import AppTest, app_test, local_script_runner
 from streamlit.testing.v1.element_tree import InitialValue, Selectbox
 
 from dashboards import api, components
@@ -43,6 +44,17 @@ def installed_components() -> BidiComponentManager:
     manager = BidiComponentManager()
     manager.discover_and_register_components(start_file_watching=False)
     return manager
+
+
+@pytest.fixture(scope="session", autouse=True)
+def scripts_compiled_once() -> Iterator[None]:
+    """One script cache for the run's AppTests, as a server keeps one for all its sessions: each run of an AppTest
+    otherwise reads, rewrites (Streamlit's magic) and compiles the app's script and its page's anew."""
+    shared = ScriptCache()
+    with pytest.MonkeyPatch.context() as patch:
+        for module in (app_test, local_script_runner):  # the page's script, the app's
+            patch.setattr(module, "ScriptCache", lambda: shared)
+        yield
 
 
 @pytest.fixture
