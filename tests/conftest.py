@@ -106,8 +106,7 @@ def fresh_install() -> Snapshot:
     truncate_all(get_engine(), metadata)
     restore_reference_data()
     snapshot = take_snapshot(get_engine(), metadata)
-    if BACKEND == "postgres":
-        keep_pristine_copy(get_engine(), metadata, snapshot)
+    keep_pristine_copy(get_engine(), metadata, snapshot)
     return snapshot
 
 
@@ -125,7 +124,8 @@ def pristine_copy_aside() -> Iterator[None]:
 
 
 def reset_database() -> None:
-    """Back to a fresh install: its rows only, the ids restarting where a fresh install's next ones are."""
+    """Back to a fresh install: its rows only, the ids restarting where a fresh install's next ones are (from the copy
+    kept of it: SQLite copies the fresh file's pages back, PostgreSQL empties and sets back only what differs)."""
     restore_snapshot(get_engine(), metadata, fresh_install())
 
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -107,13 +108,94 @@ def drop_pristine_copy(engine: Engine) -> None:
 
 
 def keep_pristine_copy(engine: Engine, metadata: MetaData, snapshot: Snapshot) -> None:
-    """PostgreSQL: the snapshot's rows in tables of PRISTINE_SCHEMA, so a restore is one round trip of statements."""
+    """Keep the database as it is now (it holds exactly the snapshot) for `restore_snapshot` to copy back.
+
+    SQLite: the whole file copied into memory by SQLite's online backup; a restore copies its ~300 pages back.
+    PostgreSQL: the snapshot's rows and sequences in tables of PRISTINE_SCHEMA, and a function there (RESTORE_FUNCTION)
+    that puts back, in one call, only what differs: it empties the tables holding rows, refills the reference tables
+    when any of them differs from its copy and sets back the sequences that moved."""
+    if engine.dialect.name == "sqlite":
+        _SQLITE_COPIES[str(engine.url)] = _sqlite_copy(engine)
+        return
     with engine.begin() as conn:
         conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PRISTINE_SCHEMA} CASCADE; CREATE SCHEMA {PRISTINE_SCHEMA}")
         copies = MetaData(schema=PRISTINE_SCHEMA)
         for name, rows in snapshot.rows.items():
             conn.exec_driver_sql(f'CREATE TABLE {PRISTINE_SCHEMA}."{name}" (LIKE "{name}")')
             conn.execute(metadata.tables[name].to_metadata(copies, schema=PRISTINE_SCHEMA).insert(), rows)
+        conn.exec_driver_sql(
+            f"CREATE TABLE {PRISTINE_SCHEMA}.{_SEQUENCES_COPY} (name text PRIMARY KEY, value bigint, called boolean)"
+        )
+        conn.execute(
+            text(f"INSERT INTO {PRISTINE_SCHEMA}.{_SEQUENCES_COPY} SELECT * FROM {_SEQUENCES_FROM_JSON}"),
+            {"sequences": json.dumps(snapshot.sequences)},
+        )
+        conn.execute(text(_restore_function(metadata, snapshot)))
+
+
+_SQLITE_COPIES: dict[str, sqlite3.Connection] = {}  # the engine's URL -> its database as keep_pristine_copy found it
+_SEQUENCES_COPY = "_sequences"  # PostgreSQL: the snapshot's sequences beside the copied tables in PRISTINE_SCHEMA
+RESTORE_FUNCTION = f"{PRISTINE_SCHEMA}.restore_fresh_install"
+
+
+def _sqlite_copy(engine: Engine) -> sqlite3.Connection:
+    copy = sqlite3.connect(":memory:", check_same_thread=False)
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.backup(copy)
+    finally:
+        raw.close()
+    return copy
+
+
+def _restore_function(metadata: MetaData, snapshot: Snapshot) -> str:
+    """PL/pgSQL that makes the database equal to the pristine copy again, touching only what differs.
+
+    A table the snapshot holds no rows of is emptied when it holds any (whoever wrote them: this process, a worker, a
+    restore); a reference table (one the snapshot holds rows of) is compared row by row with its copy (as text, so any
+    column type compares) and, when it differs or a reference table it refers to is refilled, emptied and refilled
+    from its copy; a sequence whose value or called flag differs from the snapshot's is set back. Tables are emptied
+    and refilled in dependency order, as a DELETE per table is."""
+    references = [table for table in metadata.sorted_tables if table.name in snapshot.rows]
+    flag = {table.name: f"differs_{number}" for number, table in enumerate(references)}
+    declarations = [f"{flag[table.name]} boolean := {_differs_from_copy(table.name)};" for table in references]
+    # a reference table refilled takes the reference tables referring to it along (their rows would refer to nothing)
+    spreads = [
+        f"{flag[table.name]} := {flag[table.name]} OR {flag[parent]};"
+        for table in references
+        for parent in sorted({key.column.table.name for key in table.foreign_keys} & flag.keys() - {table.name})
+    ]
+    empties = [
+        f'IF {flag[table.name]} THEN DELETE FROM "{table.name}"; END IF;'
+        if table.name in flag
+        else f'IF EXISTS (SELECT 1 FROM "{table.name}") THEN DELETE FROM "{table.name}"; END IF;'
+        for table in reversed(metadata.sorted_tables)
+    ]
+    refills = [
+        f'IF {flag[table.name]} THEN INSERT INTO "{table.name}" SELECT * FROM {PRISTINE_SCHEMA}."{table.name}"; END IF;'
+        for table in references
+    ]
+    lines = "\n    ".join
+    return f"""CREATE FUNCTION {RESTORE_FUNCTION}() RETURNS void LANGUAGE plpgsql AS $restore$
+DECLARE
+    {lines(declarations)}
+BEGIN
+    {lines(spreads + empties + refills)}
+    PERFORM setval(s.name::regclass, s.value, s.called)
+        FROM {PRISTINE_SCHEMA}.{_SEQUENCES_COPY} s
+        JOIN pg_sequences p ON format('%I.%I', p.schemaname, p.sequencename) = s.name
+        WHERE coalesce(p.last_value, 1) <> s.value OR (p.last_value IS NOT NULL) <> s.called;
+END
+$restore$"""
+
+
+def _differs_from_copy(name: str) -> str:
+    """A PostgreSQL condition: the table's rows (as text, so any column type compares) are not its copy's."""
+    live, kept = f'"{name}"', f'{PRISTINE_SCHEMA}."{name}"'
+    return (
+        f"EXISTS (SELECT a::text FROM {live} a EXCEPT ALL SELECT b::text FROM {kept} b)"
+        f" OR EXISTS (SELECT b::text FROM {kept} b EXCEPT ALL SELECT a::text FROM {live} a)"
+    )
 
 
 def _in_order(table: Table) -> Select:
@@ -124,17 +206,21 @@ def _in_order(table: Table) -> Select:
 def restore_snapshot(engine: Engine, metadata: MetaData, snapshot: Snapshot, *, from_copy: bool = True) -> None:
     """Every table holds exactly the snapshot's rows again and every id sequence continues where it stood then.
 
-    On PostgreSQL the rows come from the pristine copy (PRISTINE_SCHEMA, the fresh install's), unless `from_copy` is
-    False: then they are inserted from the snapshot itself, as on SQLite (for a snapshot other than the fresh one)."""
+    With `from_copy` (the default) the database is put back from the copy `keep_pristine_copy` kept of it when it
+    held the snapshot (the fresh install's): SQLite copies its pages back (rows, sqlite_sequence and schema as they
+    were), PostgreSQL calls RESTORE_FUNCTION, which touches only the tables and sequences that differ. Without it, or
+    when no copy was kept, the rows are deleted and inserted from the snapshot itself (for a snapshot other than the
+    fresh one)."""
+    if from_copy and engine.dialect.name == "sqlite" and str(engine.url) in _SQLITE_COPIES:
+        raw = engine.raw_connection()
+        try:
+            _SQLITE_COPIES[str(engine.url)].backup(raw.driver_connection)
+        finally:
+            raw.close()
+        return
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql" and from_copy:
-            refills = [
-                f'INSERT INTO "{table.name}" SELECT * FROM {PRISTINE_SCHEMA}."{table.name}"'
-                for table in metadata.sorted_tables
-                if table.name in snapshot.rows
-            ]
-            conn.exec_driver_sql("; ".join(_deletes(metadata) + refills))
-            conn.execute(text(_PG_SET_SEQUENCES), {"sequences": json.dumps(snapshot.sequences)})
+            conn.exec_driver_sql(f"SELECT {RESTORE_FUNCTION}()")
             return
         _delete_every_row(conn, metadata)
         for table in metadata.sorted_tables:
@@ -152,10 +238,8 @@ _PG_SEQUENCES = (
     "SELECT format('%I.%I', schemaname, sequencename) AS name, coalesce(last_value, 1) AS value,"
     " last_value IS NOT NULL AS called FROM pg_sequences ORDER BY 1"
 )
-_PG_SET_SEQUENCES = (
-    "SELECT setval(s.name::regclass, s.value, s.called)"
-    " FROM json_to_recordset(CAST(:sequences AS json)) AS s(name text, value bigint, called boolean)"
-)
+_SEQUENCES_FROM_JSON = "json_to_recordset(CAST(:sequences AS json)) AS s(name text, value bigint, called boolean)"
+_PG_SET_SEQUENCES = f"SELECT setval(s.name::regclass, s.value, s.called) FROM {_SEQUENCES_FROM_JSON}"
 
 
 def _delete_every_row(conn: Connection, metadata: MetaData) -> None:
