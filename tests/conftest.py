@@ -3,6 +3,7 @@
 The backend comes from DAICHO_TEST_BACKEND (sqlite | postgres); `make test` runs the suite once per backend.
 """
 
+import copy
 import functools
 import os
 import tempfile
@@ -147,12 +148,24 @@ def db():
         yield session
 
 
-@pytest.fixture(scope="session")
-def app():
+@functools.cache
+def shared_app():
     """One application for the run: building its ~250 routes costs half a second, and it keeps no per-test state."""
     from service.main import create_app
 
     return create_app()
+
+
+def openapi_spec() -> dict:
+    """The run's application's /api/openapi.json as a dict of the caller's own: generating it costs ~2.5 s, so it is
+    generated once (the app caches it) and each caller gets a copy it may change."""
+    return copy.deepcopy(shared_app().openapi())
+
+
+@pytest.fixture(scope="session")
+def app():
+    """The run's one application (shared_app)."""
+    return shared_app()
 
 
 @pytest.fixture(scope="session")

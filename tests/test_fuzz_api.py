@@ -31,8 +31,7 @@ from schemathesis.specs.openapi.checks import (
 from service.config import get_settings
 from service.database import session_scope
 from service.identity.roles import DOMAINS, PLATFORM
-from service.main import create_app
-from tests.conftest import reset_database
+from tests.conftest import openapi_spec, reset_database
 from tests.factories import make_user, token_for
 from tests.support.history import restore_history
 from tests.support.live_server import live_api  # noqa: F401 (fixture)
@@ -149,7 +148,7 @@ def _label(ctx: schemathesis.filters.HasAPIOperation) -> tuple[str, str]:
 
 
 schema = schemathesis.openapi.from_dict(
-    create_app().openapi(),
+    openapi_spec(),
     config=SchemathesisConfig.from_dict(
         {
             "seed": SEED,

@@ -32,7 +32,7 @@ from service.crm.models import Agency
 from service.database import session_scope, utcnow
 from service.entry_logs.models import Nursery
 from service.entry_logs.station import issue_station_token
-from service.main import create_app
+from tests.conftest import openapi_spec
 from tests.factories import make_user, token_for
 from tests.service.crm.conftest import corporation
 from tests.support.history import restore_history
@@ -107,7 +107,7 @@ STATEFUL_SETTINGS = settings(
 
 def chained_schema(links: Links, agency_id: int, nursery_id: int) -> dict[str, Any]:
     """A chain's operations from the app's OpenAPI, with its links and the narrowed inputs."""
-    full = create_app().openapi()
+    full = openapi_spec()
     wanted = {(method, path) for method, path, _ in links} | {
         (method, path) for targets in links.values() for method, path, *_ in targets
     }

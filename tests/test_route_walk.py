@@ -2,7 +2,9 @@
 --history`, service/demo/history.py, loaded by tests/support/history.py): every page of each list up to the last,
 every filter value the OpenAPI and the domains' vocabularies know (and, for a filter whose values are data, those its
 list's rows hold), every filtered list's last page too, every export. Nothing answers 5xx, every last page holds the
-rows its total leaves for it, and every export has as many rows as its list's total under the same filters.
+rows its total leaves for it, and every export has as many rows as its list's total under the same filters. A role
+refused a list is refused before its filters are read: it is walked with one value of each filter (all of them where
+that value is not refused), and its export likewise.
 
 Path parameters are real ids, taken from the lists the route sits under (`/api/fleet/alerts/{alert_id}` from
 `/api/fleet/alerts`), or from the database where no list holds them (RESOLVED_FROM_DATABASE). One test per backend:
@@ -81,10 +83,15 @@ class Walk:
     failures: list[str] = field(default_factory=list)
     answered: set[str] = field(default_factory=set)  # route templates that answered 200
     calls: int = 0
+    status: int = 0  # the last call's
+    # the answers the walk looks things up in (a list's rows for the paths under it, a vocabulary's codes), each read
+    # once per role: the same call again answers the same (a GET changes nothing the walk reads)
+    lookups: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def get(self, template: str, path: str, params: dict | None = None):
         response = self.client.get(path, params=params or {}, headers=self.headers)
         self.calls += 1
+        self.status = response.status_code
         if response.status_code >= 500:
             self.failures.append(
                 f"{self.role}: GET {path} {params or ''} -> {response.status_code} {response.text[:300]}"
@@ -143,8 +150,10 @@ def key_for(name: str) -> list[str]:
 
 def values_under(walk: Walk, template: str, path: str, name: str) -> list[str]:
     """The parameter's values in the list at `path`: its first and last item's."""
-    response = walk.get(template, path, {"page_size": PAGE_SIZE} if "{" not in template else None)
-    rows = (items_of(response.json()) or []) if response.status_code == 200 else []
+    if ("list", path) not in walk.lookups:
+        response = walk.get(template, path, {"page_size": PAGE_SIZE} if "{" not in template else None)
+        walk.lookups["list", path] = (items_of(response.json()) or []) if response.status_code == 200 else []
+    rows = walk.lookups["list", path]
     values = [next((str(row[k]) for k in key_for(name) if k in row), None) for row in rows if isinstance(row, dict)]
     found = [value for value in values if value is not None]
     return list(dict.fromkeys(found[:1] + found[-1:]))
@@ -227,8 +236,10 @@ def filter_values(walk: Walk, template: str, parameters: list[dict], rows: list[
         values = enum_values(parameter)
         if name in vocabularies:
             route, key = vocabularies[name]
-            answer = walk.client.get(route, headers=walk.headers)
-            values = list(answer.json()[key]) if answer.status_code == 200 else []
+            if ("vocabulary", route) not in walk.lookups:
+                answer = walk.client.get(route, headers=walk.headers)
+                walk.lookups["vocabulary", route] = answer.json() if answer.status_code == 200 else {}
+            values = list(walk.lookups["vocabulary", route].get(key, []))
         elif not values:
             values = data_values(rows, name)
         for value in values:
@@ -256,11 +267,17 @@ def walk_route(walk: Walk, template: str, parameters: list[dict], exports: dict[
             walk.get(template, path, required)
             continue
         whole, rows = every_page_and_rows(walk, template, path, {}, page_param)
+        refused = walk.status == 403
         totals = {(): whole}
         last_small_page(walk, template, path, {}, whole, page_param)
         count = every_page if template in ROWS_PER_ITEM else filtered_total
+        shown_refused: set[str] = set()  # filters of a refused list that one of their values was refused under too
         for params in filter_values(walk, template, parameters, rows):
+            if shown_refused & set(params):
+                continue  # the role's refusal comes before the filter is read: one value of each filter shows it
             totals[tuple(params.items())] = count(walk, template, path, params, page_param)
+            if refused and walk.status == 403:
+                shown_refused |= set(params)
         export = exports.get(template)
         if export is None:
             continue
