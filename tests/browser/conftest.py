@@ -160,11 +160,12 @@ def still_pages(chromium: Browser) -> Browser:
     return chromium
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(fonts_conf: Path) -> Iterator[Browser]:
     """Headless Chromium from the system package (never a downloaded browser) with the tests' fonts only, one per
-    run: each test opens its own pages in their own contexts (no cookie or storage is shared); Streamlit's pages are
-    held still (STILL_PAGES)."""
+    test module (Playwright's sync API holds an event loop on the main thread until it stops: a browser kept for the
+    run would fail every later asyncio.run()): each test opens its own pages in their own contexts (no cookie or
+    storage is shared), closed when it ends; Streamlit's pages are held still (STILL_PAGES)."""
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium is not installed: {CHROMIUM} is missing (apt-get install chromium-headless-shell)")
     from playwright.sync_api import sync_playwright
@@ -180,8 +181,8 @@ def browser(fonts_conf: Path) -> Iterator[Browser]:
 
 @pytest.fixture(autouse=True)
 def closed_after_the_test(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every context a test opened in the run's browser is closed when it ends: a page left open keeps its Streamlit
-    session and its renderer running (and drawing) through every later test."""
+    """Every context a test opened in the module's browser is closed when it ends: a page left open keeps its
+    Streamlit session and its renderer running (and drawing) through the module's later tests."""
     yield
     if "browser" in request.fixturenames:
         for context in request.getfixturevalue("browser").contexts:
