@@ -9,7 +9,7 @@ open alerts say), a year of daily summaries of every terminal (`fleet_metric_hou
 what 端末詳細's 7/30-day charts read), the alerts of a year (one in 500 starts an incident of ten terminals; the newest
 1,000 open, half of them being worked), five fleet-wide rollouts with their update tasks, and the last 24 hours of
 raw samples of the terminals whose 端末詳細 is opened. Then starts the API (uvicorn, `--workers`) and the Streamlit
-dashboards against it, and Chromium (Debian's, /usr/bin/chromium, as the browser tests launch it).
+dashboards against it, and the browser tests' Chromium (Debian's headless shell, tools/test.py CHROMIUM).
 
 Each page is opened two ways, each time from a fresh sign-in (POST /api/auth/login, the token put in the dashboards'
 session cookie), so the dashboards' read cache (30 s per token) is cold as on a person's first visit, in one browser
