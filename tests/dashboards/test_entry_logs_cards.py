@@ -6,7 +6,7 @@ import pytest
 from service.entry_logs.models import Child
 from tests.dashboards.conftest import open_page, texts
 from tests.dashboards.test_entry_logs_logs import sakura, staff_of  # noqa: F401 - fixtures
-from tests.support.waiting import WORKER_POLL, wait_until
+from tests.support.waiting import wait_for_job
 from tests.support.worker import start_worker  # noqa: F401 - the real Celery worker fixture
 
 CARDS = "app_pages/entry_logs/cards.py"
@@ -32,9 +32,7 @@ def test_a_class_s_cards_show_progress_then_download_as_a_pdf(db, sakura, open_a
         at.run()
         return bool(at.get("download_button"))
 
-    wait_until(
-        offered, timeout=60, message="the worker to make the cards and the page to offer them", max_interval=WORKER_POLL
-    )
+    wait_for_job(offered, timeout=60, message="the worker to make the cards and the page to offer them")
     assert [b.label for b in at.get("download_button")] == ["PDFをダウンロード"]
     assert not at.get("progress")
     assert downloads["entry_exit_cards_sakura_ひよこ組.pdf"]().startswith(b"%PDF")
@@ -59,7 +57,7 @@ def test_a_new_session_of_the_page_finds_the_classs_job_being_made_then_ready(db
         later.selectbox(key="entry_logs_cards_class").select("ひよこ組").run()
         return bool(later.get("download_button"))
 
-    wait_until(offered, timeout=60, message="a new session of the page to offer the cards", max_interval=WORKER_POLL)
+    wait_for_job(offered, timeout=60, message="a new session of the page to offer the cards")
 
 
 def test_a_class_without_parents_is_refused_at_once(db, sakura, open_app):  # noqa: F811

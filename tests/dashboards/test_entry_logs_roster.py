@@ -9,7 +9,7 @@ from tests.dashboards.conftest import button, fill, open_page, texts
 from tests.dashboards.test_entry_logs_logs import sakura, staff_of  # noqa: F401 - fixtures
 from tests.jobs.test_roster_import_jobs import parents_refused  # noqa: F401 - fixture
 from tests.service.entry_logs.world import add_log
-from tests.support.waiting import WORKER_POLL, wait_until
+from tests.support.waiting import wait_for_job
 from tests.support.worker import start_worker  # noqa: F401 - the real Celery worker fixture
 
 ROSTER = "app_pages/entry_logs/roster.py"
@@ -125,9 +125,9 @@ def test_the_roster_import_shows_its_progress_then_what_it_added_and_the_rejecte
         at.run()
         return texts(at.success)
 
-    assert wait_until(
-        finished, timeout=60, message="the import job to finish and the page to show it", max_interval=WORKER_POLL
-    ) == ["取込が完了しました: 5行のうち 3行を取り込みました（保護者 2人・園児 2人を追加、紐付け 3件）。"]
+    assert wait_for_job(finished, timeout=60, message="the import job to finish and the page to show it") == [
+        "取込が完了しました: 5行のうち 3行を取り込みました（保護者 2人・園児 2人を追加、紐付け 3件）。"
+    ]
     assert not at.get("progress")
     assert texts(at.warning) == ["2行は取り込めませんでした。内容を直して、その行だけ再度取り込んでください。"]
     rejected = at.dataframe[-1].value.to_dict("records")
@@ -154,9 +154,9 @@ def test_an_import_ended_by_a_fault_says_why_in_japanese(
         at.run()
         return texts(at.error)
 
-    assert wait_until(
-        failed, timeout=60, message="the import job to fail and the page to show it", max_interval=WORKER_POLL
-    ) == [f"取込に失敗しました（0行まで処理済み）: {DATABASE_FAULT}"]
+    assert wait_for_job(failed, timeout=60, message="the import job to fail and the page to show it") == [
+        f"取込に失敗しました（0行まで処理済み）: {DATABASE_FAULT}"
+    ]
     assert not at.get("progress")
 
 

@@ -7,7 +7,7 @@ from tests.dashboards.conftest import button, fill, open_page, texts
 from tests.dashboards.test_fleet_dashboard import assert_fits_1440
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import make_customer
-from tests.support.waiting import WORKER_POLL, wait_until
+from tests.support.waiting import wait_for_job
 from tests.support.worker import start_worker  # noqa: F401 - the real Celery worker fixture
 
 CUSTOMERS = "app_pages/fleet/customers.py"
@@ -130,9 +130,7 @@ def test_csv_import_shows_progress_then_the_rejected_rows(admin, db, open_app, l
         at.run()
         return "取込が完了しました: 全32行のうち 30台を登録しました。" in texts(at.success)
 
-    wait_until(
-        finished, timeout=60, message="the import job to finish and the page to show it", max_interval=WORKER_POLL
-    )
+    wait_for_job(finished, timeout=60, message="the import job to finish and the page to show it")
     assert texts(at.warning) == ["2行は取り込めませんでした。内容を直して、その行だけ再度取り込んでください。"]
     rejected = at.dataframe[-1].value
     assert rejected.to_dict("records") == [

@@ -6,7 +6,7 @@ import pytest
 from tests.dashboards.conftest import DASHBOARDS, button, fill, open_page, texts
 from tests.factories import auth_headers, make_user
 from tests.service.loaners.conftest import initial_data  # noqa: F401
-from tests.support.waiting import WORKER_POLL, wait_until
+from tests.support.waiting import wait_for_job
 from tests.support.worker import start_worker  # noqa: F401 - the real Celery worker fixture
 
 MASTERS = "app_pages/loaners/masters.py"
@@ -74,11 +74,10 @@ def test_import_shows_the_dry_run_then_imports_the_rows_as_history(admin, open_a
 
         return ready
 
-    wait_until(
+    wait_for_job(
         shown(lambda: rows_table(at) is not None),
         timeout=60,
         message="the dry run to finish and be shown",
-        max_interval=WORKER_POLL,
     )
     plan = rows_table(at)
     assert plan["行"].tolist() == [2, 3, 4]
@@ -92,11 +91,10 @@ def test_import_shows_the_dry_run_then_imports_the_rows_as_history(admin, open_a
             text.startswith("取込が完了しました: 全3行のうち 2行を履歴に追加しました") for text in texts(at.success)
         )
 
-    wait_until(
+    wait_for_job(
         shown(finished),
         timeout=60,
         message="the import job to finish and the page to show it",
-        max_interval=WORKER_POLL,
     )
     assert texts(at.warning) == ["1行は取り込みませんでした。"]
     assert rows_table(at)["行"].tolist() == [3]

@@ -19,7 +19,7 @@ from service.database import session_scope, utcnow
 from service.documents import DocumentJob
 from tests.service.entry_logs.test_cards import ask_for_cards, cards_url, page_count
 from tests.service.entry_logs.world import make_world, staff_headers
-from tests.support.waiting import WORKER_POLL, wait_until
+from tests.support.waiting import wait_for_job, wait_until
 from tests.support.worker import purge_queue
 
 JOB_TIMEOUT = 300  # a deadline against a hang only
@@ -43,7 +43,7 @@ def test_a_worker_makes_the_pdf_of_80_parents_and_the_job_shows_its_progress(cli
         progress.append(answer["pagesDone"])
         return answer if answer["status"] == "ready" else None
 
-    done = wait_until(ready, timeout=JOB_TIMEOUT, message="the worker to make the card PDF", max_interval=WORKER_POLL)
+    done = wait_for_job(ready, timeout=JOB_TIMEOUT, message="the worker to make the card PDF")
     assert (done["pagesDone"], done["pagesTotal"], done["finishedAt"] is not None) == (PAGES, PAGES, True)
     assert progress == sorted(progress) and progress[-1] == PAGES
     pdf = client.get(cards_url(world.nursery.id, job["id"], "file"), headers=headers)
@@ -108,17 +108,15 @@ def test_another_nurserys_small_job_finishes_between_a_large_jobs_chunks(client,
     small_job = ask_for_cards(client, small_staff, small.nursery.id)
     start_worker(APP_DOCUMENT_CHUNK_PAGES="2")  # one worker: the large job's chunks queue behind the small job
 
-    small_done = wait_until(
+    small_done = wait_for_job(
         lambda: ready_job(client, small_staff, small.nursery.id, small_job["id"]),
         timeout=JOB_TIMEOUT,
         message="the small job to be made",
-        max_interval=WORKER_POLL,
     )
-    done = wait_until(
+    done = wait_for_job(
         lambda: ready_job(client, big_staff, big.nursery.id, large_job["id"]),
         timeout=JOB_TIMEOUT,
         message="the large job to be made",
-        max_interval=WORKER_POLL,
     )
     # the large job was queued first and its first chunk ran first: the small one was made between its chunks
     assert datetime.fromisoformat(small_done["finishedAt"]) < datetime.fromisoformat(done["finishedAt"])
@@ -150,11 +148,10 @@ def test_a_job_whose_worker_is_killed_resumes_from_its_last_committed_chunk(clie
     assert len(kept) in waiting and len(waiting) <= 2
     start_worker(APP_DOCUMENT_CHUNK_PAGES="2")
     assert sweep_later(get_settings().pending_task_lease_seconds) == len(waiting)  # sent again, leases run out
-    wait_until(
+    wait_for_job(
         lambda: ready_job(client, staff, big.nursery.id, job_id),
         timeout=JOB_TIMEOUT,
         message="the job",
-        max_interval=WORKER_POLL,
     )
     job = job_row(job_id)
     assert (
@@ -173,17 +170,14 @@ def test_a_job_whose_message_the_broker_lost_is_run_by_the_sweep(client, db, lar
     start_worker()
     assert sweep_later(0) == 0  # sent at the commit: not late yet
     assert sweep_later(get_settings().pending_task_grace_seconds) == 1  # not started within the grace: sent again
-    done = wait_until(
+    done = wait_for_job(
         lambda: ready_job(client, staff, big.nursery.id, job_id),
         timeout=JOB_TIMEOUT,
         message="the job",
-        max_interval=WORKER_POLL,
     )
     assert done["pagesDone"] == PAGES
     # the worker forgets the merge's pending task just after the job is ready
-    wait_until(
-        no_pending_tasks, timeout=JOB_TIMEOUT, message="the last pending task to be forgotten", max_interval=WORKER_POLL
-    )
+    wait_for_job(no_pending_tasks, timeout=JOB_TIMEOUT, message="the last pending task to be forgotten")
 
 
 def no_pending_tasks() -> bool:

@@ -14,7 +14,7 @@ from tests.factories import make_user
 from tests.jobs.test_single_flight import Overlap, only_one_ran
 from tests.service.entry_logs.test_closing import two_inside_one_left
 from tests.service.entry_logs.world import make_world
-from tests.support.waiting import WORKER_POLL, wait_until
+from tests.support.waiting import wait_for_job
 
 
 @pytest.fixture
@@ -41,11 +41,10 @@ def test_the_worker_runs_the_notice_three_times_and_one_email_is_sent(closed_wit
     for _ in range(3):
         notify_closing_time.delay()
     # the e-mail's delivery is queued by the first run behind the other two: once it is sent, all three have run
-    wait_until(
+    wait_for_job(
         lambda: ("el-admin@example.jp", "sent") in closing_emails(),
         timeout=60,
         message="the closing e-mail",
-        max_interval=WORKER_POLL,
     )
     assert closing_emails() == [("el-admin@example.jp", "sent")]
 

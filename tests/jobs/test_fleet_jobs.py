@@ -14,7 +14,7 @@ from service.outbox.models import OutboxMessage
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import make_customer, make_terminal
 from tests.service.fleet.test_escalations import add_alert
-from tests.support.waiting import WORKER_POLL, wait_until
+from tests.support.waiting import wait_for_job
 
 pytestmark = pytest.mark.slow
 
@@ -34,11 +34,10 @@ def test_import_started_by_the_api_is_run_by_the_worker(client, db, start_worker
     job = client.post(
         "/api/fleet/imports", files={"file": ("t.csv", csv.encode(), "text/csv")}, headers=auth_headers(admin)
     ).json()
-    wait_until(
+    wait_for_job(
         lambda: scalar(select(TerminalImport.status).where(TerminalImport.id == job["id"])) == "done",
         timeout=60,
         message="the import job to finish",
-        max_interval=WORKER_POLL,
     )
     done = client.get(f"/api/fleet/imports/{job['id']}", headers=auth_headers(admin)).json()
     assert (done["accepted_rows"], len(done["rejected"])) == (1200, 1)
@@ -66,28 +65,25 @@ def test_sweep_digest_and_prune_run_in_the_worker(db, start_worker):
     db.commit()
     start_worker()
     mark_offline_terminals.delay()
-    wait_until(
+    wait_for_job(
         lambda: scalar(select(Terminal.status)) == "offline",
         timeout=30,
         message="the sweep to mark the terminal",
-        max_interval=WORKER_POLL,
     )
     assert scalar(select(Alert.alert_type)) == "offline"
     with session_scope() as session:  # older than the digest's group wait
         session.execute(update(Alert).values(created_at=utcnow() - timedelta(minutes=1)))
     send_alert_digest.delay()
-    wait_until(
+    wait_for_job(
         lambda: scalar(select(OutboxMessage.recipient)),
         timeout=30,
         message="the digest email",
-        max_interval=WORKER_POLL,
     )
     prune_history.delay()
-    wait_until(
+    wait_for_job(
         lambda: scalar(select(func.count()).select_from(MetricSample)) == 0,
         timeout=30,
         message="pruning",
-        max_interval=WORKER_POLL,
     )
 
 
@@ -114,11 +110,10 @@ def test_an_escalation_run_in_the_worker_mails_each_recipient_once_none_for_a_cl
     db.commit()
     start_worker()
     escalate_overdue.delay()
-    wait_until(
+    wait_for_job(
         lambda: scalar(select(func.count()).select_from(Escalation)) == 3,
         timeout=30,
         message="escalations",
-        max_interval=WORKER_POLL,
     )
     with session_scope() as session:
         mails = session.execute(
@@ -146,11 +141,10 @@ def test_the_sweep_in_the_worker_reopens_a_flapping_terminals_alert(db, start_wo
     first = {flapping.id: alert_of(flapping), stable.id: alert_of(stable)}
     start_worker()
     mark_offline_terminals.delay()
-    wait_until(
+    wait_for_job(
         lambda: scalar(select(func.count()).select_from(Alert).where(Alert.status == "open")) == 2,
         timeout=30,
         message="the sweep to alert both terminals",
-        max_interval=WORKER_POLL,
     )
     with session_scope() as session:
         found = session.execute(select(Alert.terminal_id, Alert.id, Alert.status).order_by(Alert.id)).all()

@@ -8,7 +8,7 @@ from service.database import session_scope
 from service.fleet.models import Alert, Rollout, UpdateTask
 from tests.service.fleet.conftest import make_customer, make_terminal, send, user_headers
 from tests.service.fleet.test_firmware import rollout_of, upload
-from tests.support.waiting import WORKER_POLL, wait_until
+from tests.support.waiting import wait_for_job
 
 pytestmark = pytest.mark.slow
 
@@ -36,11 +36,10 @@ def test_the_worker_passes_an_update_on_a_busy_pc_and_fails_one_reporting_an_err
     send(client, broken_token, firmware_version="2.0.0", status="error", error_message="カードリーダー異常")
     start_worker()
     advance_rollouts.delay()
-    wait_until(
+    wait_for_job(
         lambda: len(finished_tasks()) == 2,
         timeout=30,
         message="the rollout check to judge both terminals",
-        max_interval=WORKER_POLL,
     )
     assert finished_tasks() == {
         busy.id: ("succeeded", "店舗PCの負荷が高い状態です（CPU 97.7%）"),

@@ -12,7 +12,7 @@ from tests.factories import make_user
 from tests.jobs.test_single_flight import Overlap, only_one_ran
 from tests.service.loaners.conftest import initial_data  # noqa: F401 - the §8.1 locations in every test here
 from tests.service.loaners.test_returns import digests, followed  # noqa: F401 - followed is the fixture
-from tests.support.waiting import WORKER_POLL, wait_until
+from tests.support.waiting import wait_for_job
 
 # Osaka and Kobe (関西) share the §8.1 group address; Tokyo (関東) has its own; the unscoped admin is told of each.
 TOLD = [
@@ -47,7 +47,7 @@ def test_the_worker_runs_the_digest_three_times_and_each_location_is_told_once(f
     for _ in range(3):
         send_return_digest.delay()
     # the deliveries are queued behind the runs on the critical queue: once all are sent, the three runs have run
-    wait_until(lambda: sent() == TOLD, timeout=90, message="the digest e-mails", max_interval=WORKER_POLL)
+    wait_for_job(lambda: sent() == TOLD, timeout=90, message="the digest e-mails")
     assert digests() == TOLD
 
 

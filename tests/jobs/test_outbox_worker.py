@@ -8,7 +8,7 @@ from service.database import session_scope, utcnow
 from service.outbox.models import OutboxAttempt, OutboxMessage
 from service.outbox.providers.email import message_id_for
 from service.outbox.service import enqueue
-from tests.support.waiting import WORKER_POLL, wait_until
+from tests.support.waiting import wait_for_job, wait_until
 
 pytestmark = pytest.mark.slow
 SENDER = "daicho@example.jp"
@@ -48,7 +48,7 @@ def test_committed_email_is_delivered_by_the_worker_without_anyone_queueing_a_ta
     message = enqueue(db, channel="email", recipient="parent@example.jp", subject="お迎えのお知らせ", body="本日17時")
     db.commit()  # the after-commit hook queues platform.deliver_message
 
-    row = wait_until(lambda: sent(message.id), timeout=30, message="the email to be sent", max_interval=WORKER_POLL)
+    row = wait_for_job(lambda: sent(message.id), timeout=30, message="the email to be sent")
 
     assert len(sink.messages) == 1
     delivered = sink.messages[0]
@@ -77,9 +77,7 @@ def test_email_reaches_the_server_exactly_once_when_the_worker_is_killed_mid_del
     wait_until(lambda: current(message.id).lease_expires_at < utcnow(), timeout=10, message="the lease to expire")
     dispatch_outbox.delay()  # what beat does every 10 s
 
-    row = wait_until(
-        lambda: sent(message.id), timeout=30, message="the email to be sent after the restart", max_interval=WORKER_POLL
-    )
+    row = wait_for_job(lambda: sent(message.id), timeout=30, message="the email to be sent after the restart")
     assert len(sink.messages) == 1
     assert sink.messages[0]["Message-ID"] == row.provider_message_id
     assert sink.messages[0].get_payload(decode=True).decode().strip() == "一度だけ"

@@ -12,7 +12,7 @@ from service.fleet.models import Customer, TerminalImport
 from service.loaners.seed import ensure_initial_data
 from tests.factories import auth_headers, make_user
 from tests.service.loaners.test_imports import HEADER, ROWS, upload
-from tests.support.waiting import WORKER_POLL, wait_until
+from tests.support.waiting import wait_for_job
 from tests.support.worker import purge_queue
 
 pytestmark = pytest.mark.slow
@@ -63,16 +63,13 @@ def test_a_fleet_import_uploaded_while_the_broker_is_down_is_processed_by_the_sw
     broker_down.undo()
     start_worker()
     assert send_pending_tasks() == 1
-    wait_until(
+    wait_for_job(
         lambda: scalar(select(TerminalImport.status).where(TerminalImport.id == import_id)) == "done",
         timeout=60,
         message="the swept import to finish",
-        max_interval=WORKER_POLL,
     )
     assert scalar(select(TerminalImport.accepted_rows).where(TerminalImport.id == import_id)) == 2
-    wait_until(
-        lambda: pending() == [], timeout=60, message="the worker to forget the import's task", max_interval=WORKER_POLL
-    )
+    wait_for_job(lambda: pending() == [], timeout=60, message="the worker to forget the import's task")
 
 
 def test_a_loaners_import_uploaded_while_the_broker_is_down_is_sent_by_the_sweep(client, db, broker_down):
@@ -96,11 +93,10 @@ def test_with_the_broker_up_the_task_is_sent_at_commit_and_its_pending_task_goes
     assert (broker.queue_length(), sent()) == (1, [True])
     assert send_pending_tasks() == 0
     start_worker()
-    wait_until(
+    wait_for_job(
         lambda: pending() == [],
         timeout=60,
         message="the worker to run the import and forget its task",
-        max_interval=WORKER_POLL,
     )
     assert scalar(select(TerminalImport.status).where(TerminalImport.id == import_id)) == "done"
 

@@ -11,7 +11,7 @@ from service.database import session_scope, utcnow
 from service.reservations import sweeper
 from service.reservations.models import ManualOperation, MonthlyStat, Payment, Reservation
 from tests.service.reservations.conftest import book, make_service, make_shop, messages
-from tests.support.waiting import WORKER_POLL, wait_until
+from tests.support.waiting import wait_for_job, wait_until
 
 pytestmark = pytest.mark.slow
 WORKER_ENV = {"APP_SANDBOX_VOICE_ODDS": "accept=1", "APP_RESERVATIONS_PAYMENT_WINDOW_SECONDS": "1"}
@@ -41,22 +41,20 @@ def test_a_booking_is_called_linked_and_expired_by_the_worker(db, start_worker):
     start_worker(**WORKER_ENV)
     code = book(service.id)  # the commit queues the confirmation SMS and the first call
 
-    wait_until(
+    wait_for_job(
         reaches(code, "awaiting_payment"),
         timeout=60,
         message="the shop's yes and the payment link",
-        max_interval=WORKER_POLL,
     )
     assert len(messages("sms", code)) == 2
     wait_until(lambda: window_passed(code), timeout=10, message="the payment window to pass")
     sweep_deadlines.delay()
-    wait_until(
+    wait_for_job(
         reaches(code, "payment_timeout"),
         timeout=60,
         message="the sweeper to expire the payment",
-        max_interval=WORKER_POLL,
     )
-    wait_until(lambda: len(messages("sms", code)) == 3, timeout=30, message="the timeout SMS", max_interval=WORKER_POLL)
+    wait_for_job(lambda: len(messages("sms", code)) == 3, timeout=30, message="the timeout SMS")
     bodies = [m.body for m in messages("sms", code)]
     assert len(set(bodies)) == 3 and "決済期限が切れました" in bodies[-1]
 
@@ -67,7 +65,7 @@ def test_a_booking_is_called_linked_and_expired_by_the_worker(db, start_worker):
         with session_scope() as session:
             return session.scalar(select(func.count()).select_from(MonthlyStat).where(MonthlyStat.dimension == "total"))
 
-    wait_until(summarized, timeout=30, message="the nightly summary", max_interval=WORKER_POLL)
+    wait_for_job(summarized, timeout=30, message="the nightly summary")
 
 
 def undelivered_deadline(code: str):
@@ -87,11 +85,10 @@ def test_a_link_that_reached_nobody_is_put_on_the_operators_clock_by_the_worker_
     start_worker(APP_SANDBOX_VOICE_ODDS="accept=1")
     code = book(service.id, phone="+15005550009", email="")
 
-    wait_until(
+    wait_for_job(
         lambda: undelivered_deadline(code),
         timeout=60,
         message="the link's SMS to fail and the clock to start",
-        max_interval=WORKER_POLL,
     )
     deadline = undelivered_deadline(code)
     with session_scope() as session:
@@ -100,6 +97,4 @@ def test_a_link_that_reached_nobody_is_put_on_the_operators_clock_by_the_worker_
     with session_scope() as session:  # the sweep as the beat runs it once that time has come
         for step in sweeper.STEPS.values():
             step(session, now=deadline + timedelta(seconds=1))
-    wait_until(
-        reaches(code, "payment_timeout"), timeout=60, message="the worker to expire the link", max_interval=WORKER_POLL
-    )
+    wait_for_job(reaches(code, "payment_timeout"), timeout=60, message="the worker to expire the link")

@@ -20,7 +20,7 @@ from tests.factories import auth_headers, make_user
 from tests.service.entry_logs.test_roster_import import pending, progress, upload
 from tests.service.entry_logs.test_scans import blocked_by
 from tests.support.database import drop_other_connections
-from tests.support.waiting import WORKER_POLL, wait_until
+from tests.support.waiting import wait_for_job, wait_until
 from tests.support.worker import purge_queue
 
 pytestmark = pytest.mark.slow
@@ -76,9 +76,7 @@ def nursery(db) -> tuple[int, dict[str, str]]:
 
 def no_task_left() -> None:
     """Wait for the last batch's pending task to go (the worker forgets it once the task returned)."""
-    wait_until(
-        lambda: pending() == [], timeout=60, message="the import's pending tasks to go", max_interval=WORKER_POLL
-    )
+    wait_for_job(lambda: pending() == [], timeout=60, message="the import's pending tasks to go")
 
 
 def finished(client, headers, nursery_id: int, import_id: int) -> dict | None:
@@ -90,11 +88,10 @@ def test_a_5000_row_import_is_run_by_the_worker_batch_by_batch(client, nursery, 
     nursery_id, staff = nursery
     start_worker()
     job = upload(client, staff, nursery_id, roster(5000)).json()
-    done = wait_until(
+    done = wait_for_job(
         lambda: finished(client, staff, nursery_id, job["id"]),
         timeout=IMPORT_TIMEOUT,
         message="the import to finish",
-        max_interval=WORKER_POLL,
     )
     assert outcome(done) == expected(5000)
     assert [row["row"] for row in done["rejected"]] == [1001, 2001, 3001, 4001, 5001]
@@ -128,11 +125,10 @@ def test_an_import_whose_worker_is_killed_mid_batch_is_finished_by_the_next_one(
     with session_scope() as db:  # the beat's sweep once the leases ran out
         later = utcnow() + timedelta(seconds=get_settings().pending_task_lease_seconds, milliseconds=1)
         assert broker.send_pending(db, now=later) == len(waiting)
-    done = wait_until(
+    done = wait_for_job(
         lambda: finished(client, staff, nursery_id, import_id),
         timeout=IMPORT_TIMEOUT,
         message="the import to finish",
-        max_interval=WORKER_POLL,
     )
     assert outcome(done) == expected(2000)
     assert stored(nursery_id) == (1000, 1998, 1998)
@@ -176,11 +172,10 @@ def test_an_import_whose_connections_the_database_dropped_mid_batch_finishes_wit
         wait_until(worker_waits_mid_batch, timeout=IMPORT_TIMEOUT, message="a batch to wait mid-way for the lock")
         assert drop_other_connections(get_engine()) >= 2  # the worker's, in its batch's transaction, and the holder's
         holder.invalidate()
-    done = wait_until(
+    done = wait_for_job(
         lambda: finished(client, staff, nursery_id, import_id),
         timeout=IMPORT_TIMEOUT,
         message="the import to finish",
-        max_interval=WORKER_POLL,
     )
     assert outcome(done) == expected(2000)
     assert stored(nursery_id) == (1000, 1998, 1998)
@@ -220,11 +215,10 @@ def test_an_import_ended_by_a_real_database_fault_says_so_in_japanese_without_sq
     nursery_id, staff = nursery
     start_worker()
     import_id = upload(client, staff, nursery_id, roster(500)).json()["id"]
-    failed = wait_until(
+    failed = wait_for_job(
         lambda: finished(client, staff, nursery_id, import_id),
         timeout=IMPORT_TIMEOUT,
         message="the import to end",
-        max_interval=WORKER_POLL,
     )
     assert (failed["status"], failed["statusLabel"], failed["processedRows"]) == ("failed", "失敗", 0)
     assert failed["error"] == DATABASE_FAULT

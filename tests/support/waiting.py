@@ -31,3 +31,9 @@ def wait_until(
         pause.wait(interval)
         if max_interval is not None:
             interval = min(interval * 1.5, max_interval)
+
+
+def wait_for_job(predicate: Callable[[], T], timeout: float, message: str) -> T:
+    """Wait on a worker's job: checks that start 50 ms apart and slow to `WORKER_POLL`, so the waiting takes little of
+    the core the worker needs; fail the test when the deadline passes first."""
+    return wait_until(predicate, timeout=timeout, message=message, max_interval=WORKER_POLL)

@@ -8,7 +8,7 @@ from service.database import utcnow
 from service.loaners.models import Submission
 from tests.service.loaners.conftest import IN_HOUSE, LENT, answer, headers, make_device
 from tests.service.loaners.test_imports import HEADER, ROWS, upload
-from tests.support.waiting import WORKER_POLL, wait_until
+from tests.support.waiting import wait_for_job
 from tests.support.worker import start_worker  # noqa: F401
 
 
@@ -25,21 +25,19 @@ def test_import_and_rotation_are_run_by_the_worker(client, db, start_worker):  #
     db.commit()
     start_worker()
     job = upload(client, admin, HEADER + "\n".join(ROWS) + "\n").json()
-    done = wait_until(
+    done = wait_for_job(
         lambda: finished(client.get(f"/api/loaners/imports/{job['id']}", headers=admin).json()),
         timeout=60,
         message="the import to finish",
-        max_interval=WORKER_POLL,
     )
     assert (done["processed_rows"], done["accepted_rows"], done["rejected_rows"]) == (9, 4, 5)
     run_id = client.post("/api/loaners/rotations", headers=admin).json()["id"]
-    run = wait_until(
+    run = wait_for_job(
         lambda: finished(
             next(r for r in client.get("/api/loaners/rotations", headers=admin).json() if r["id"] == run_id)
         ),
         timeout=60,
         message="the rotation to finish",
-        max_interval=WORKER_POLL,
     )
     assert (run["status"], run["archived_rows"]) == ("done", 1)
     assert db.scalar(select(func.count()).select_from(Submission).where(Submission.device_id == device.id)) == 1
