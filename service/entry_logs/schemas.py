@@ -64,6 +64,7 @@ CLASS_NAME_MAX = length(Child.class_name)
 NURSERY_CODE_MAX = length(Nursery.code)
 PASSWORD_MIN, PASSWORD_MAX = 8, 72
 NOTE_MAX = length(Attendance.note)
+PARENTS_MAX = 10  # parents named on one child
 NO_CONTROL_CHARACTERS = matching(r"^[^\x00-\x1f\x7f]*$", "制御文字を含まない文字")
 PHONE_PATTERN = facts(Parent.phone).pattern
 NURSERY_CODE_PATTERN = facts(Nursery.code).pattern
@@ -440,7 +441,7 @@ class ParentRead(CamelModel):
     photo_version: int = Field(0, description="0: no photo")
 
 
-ParentIds = Annotated[list[StrictInt], Field(max_length=10)]
+ParentIds = Annotated[list[StrictInt], Field(max_length=PARENTS_MAX)]
 
 
 class ChildCreate(CamelModel):
@@ -549,7 +550,7 @@ class Heatmap(CamelModel):
 class FormRules(CamelModel):
     """The limits and patterns (Python regular expressions) the API checks, for the forms to check first.
 
-    note_max bounds an attendance note and a deletion reason.
+    note_max bounds an attendance note and a deletion reason; parents_max the parents named on one child.
     """
 
     name_max: int = NAME_MAX
@@ -559,6 +560,7 @@ class FormRules(CamelModel):
     password_min: int = PASSWORD_MIN
     password_max: int = PASSWORD_MAX
     note_max: int = NOTE_MAX
+    parents_max: int = PARENTS_MAX
     no_control_characters: str = NO_CONTROL_CHARACTERS
     phone_pattern: str = PHONE_PATTERN
     nursery_code_pattern: str = NURSERY_CODE_PATTERN

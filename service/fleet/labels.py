@@ -64,6 +64,7 @@ TERMINAL_BULK_ACTIONS = {
 ALERT_BULK_ACTIONS = {"acknowledge": "初動確認", "assign": "担当者を設定", "resolve": "解決"}
 INCIDENT_BULK_ACTIONS = ALERT_BULK_ACTIONS
 BULK_MAX = 500  # records per bulk request
+ROLLOUT_TERMINALS_MAX = 20_000  # terminals a rollout names one by one (the fleet's size)
 BULK_RECORD = {"alert": "アラート #{id}", "incident": "インシデント #{id}"}
 BULK_REFUSED = "{record}: {message}（一括操作は取り消され、どの行も変更されていません）"
 # 保存したビュー: the lists whose filters a person can save by name.

@@ -561,7 +561,7 @@ def _cumulative_waves(waves: list[float]) -> list[float]:
 
 class RolloutTarget(BaseModel):
     customer_id: int | None = None
-    terminal_ids: Annotated[list[int], Field(max_length=20000)] | None = None
+    terminal_ids: Annotated[list[int], Field(max_length=labels.ROLLOUT_TERMINALS_MAX)] | None = None
     filter: TerminalFilter | None = None
 
     @model_validator(mode="after")
@@ -762,6 +762,7 @@ class Vocabulary(BaseModel):
     alert_bulk_actions: dict[str, str]
     incident_bulk_actions: dict[str, str]
     bulk_max: int
+    rollout_terminals_max: int
     report_title: str
     report_labels: dict[str, str]
     fields: dict[str, dict[str, FieldWords]]  # each table's fields as the forms show and check them (models.py)

@@ -12,7 +12,6 @@ from dashboards import api, auth, components, entry_logs_api, fields, formats, f
 from dashboards.app_pages.entry_logs import common
 
 PAGE = "entry_logs_roster"
-PARENTS_MAX = 10
 IMPORT_KEY = f"{PAGE}_import_job"  # (nursery id, import id) of the import this session started last
 POLLING_KEY = f"{PAGE}_import_polling"
 POLL_SECONDS = 1
@@ -54,11 +53,11 @@ def parent_errors(values: dict) -> list[str]:
 
 def child_errors(values: dict) -> list[str]:
     errors = common.name_errors(values["name"], "園児名")
-    limit = entry_logs_api.rules()["classNameMax"]
-    if not common.fits(values["className"], limit):
-        errors.append(f"クラスは{limit}文字以内で入力してください。")
-    if len(values["parentIds"]) > PARENTS_MAX:
-        errors.append(f"保護者は{PARENTS_MAX}人まで選べます。")
+    rules = entry_logs_api.rules()
+    if not common.fits(values["className"], rules["classNameMax"]):
+        errors.append(f"クラスは{rules['classNameMax']}文字以内で入力してください。")
+    if len(values["parentIds"]) > rules["parentsMax"]:
+        errors.append(f"保護者は{rules['parentsMax']}人まで選べます。")
     return errors
 
 

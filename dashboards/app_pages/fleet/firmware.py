@@ -18,7 +18,6 @@ PAGE = "fleet_firmware"
 ROLLOUT_PICKER = f"{PAGE}_rollout"
 NEW_ROLLOUT = f"{PAGE}_new_rollout"  # the new rollout's form
 UPLOAD = f"{PAGE}_upload"  # the new release's form
-MAX_TARGET_TERMINALS = 20_000
 # Rollout progress: WaveProgress field, label, bar colour.
 PROGRESS_PARTS = (
     ("succeeded", "成功", "#2e7d32"),
@@ -211,8 +210,9 @@ def target_inputs(kind: str) -> tuple[dict | None, list[str]]:
             help="端末一覧のID列の値です。",
         )
         ids = parse_ids(text)
-        if ids is None or len(ids) > MAX_TARGET_TERMINALS:
-            return None, [f"端末IDを数字で1〜{MAX_TARGET_TERMINALS:,}件入力してください。"]
+        most = fleet_api.vocabulary()["rollout_terminals_max"]  # the API's limit
+        if ids is None or len(ids) > most:
+            return None, [f"端末IDを数字で1〜{most:,}件入力してください。"]
         return {"terminal_ids": ids}, []
     columns = st.columns(4)
     with columns[0]:

@@ -23,6 +23,14 @@ def test_staff_get_the_labels_and_the_rules_the_api_checks(client, db, staff, sa
     assert client.post("/api/entry-logs/parents", json=parent, headers=staff).status_code == 201
     too_long = parent | {"name": "あ" * (rules["nameMax"] + 1)}
     assert client.post("/api/entry-logs/parents", json=too_long, headers=staff).status_code == 422
+    parents = [
+        client.post("/api/entry-logs/parents", json=parent | {"name": f"保護者{n}"}, headers=staff).json()["id"]
+        for n in range(rules["parentsMax"] + 1)
+    ]
+    child = {"nurseryId": sakura.nursery.id, "name": "園児", "parentIds": parents[: rules["parentsMax"]]}
+    assert client.post("/api/entry-logs/children", json=child, headers=staff).status_code == 201
+    too_many = child | {"parentIds": parents}
+    assert client.post("/api/entry-logs/children", json=too_many, headers=staff).status_code == 422
     url = f"/api/entry-logs/nurseries/{sakura.nursery.id}/entry-exit-password"
     short = "x" * (rules["passwordMin"] - 1)
     assert client.put(url, json={"password": short}, headers=staff).status_code == 422

@@ -212,6 +212,11 @@ def test_a_rollout_needs_targets(client, db):
         "/api/fleet/rollouts", json={"release_id": release_id, "target": {"terminal_ids": [999]}}, headers=headers
     )
     assert nobody.status_code == 422 and nobody.json()["error"]["details"]["rule"] == "no_terminals"
+    most = client.get("/api/fleet/vocabulary", headers=headers).json()["rollout_terminals_max"]  # the page's limit
+    too_many = {"release_id": release_id, "target": {"terminal_ids": list(range(1, most + 2))}}
+    refused = client.post("/api/fleet/rollouts", json=too_many, headers=headers)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["details"][0]["message"] == f"対象の端末: {most}件以内で指定してください"
     unknown = rollout_of(client, headers, release_id + 1, customer.id)
     assert unknown.status_code == 422 and unknown.json()["error"]["details"] == {
         "field": "release_id",
