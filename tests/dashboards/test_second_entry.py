@@ -10,7 +10,9 @@ read back from the audit log, where every create writes what it stored (before/a
 tables a spec names (a note, a comment: stored beside their audit entry). A form its save closes (an alert resolved)
 is shown again by putting its record back (`again`), as the offline sweep reopens an alert. Each form is walked with
 the clock standing still, so a default of now (再登録's 日時) or today is the same when the form opens and after each
-save, whenever the minute or the day turns.
+save, whenever the minute or the day turns; it stands where the history ends (a millisecond later for each form), so
+however long the walk takes, or however long ago the history was loaded, no heartbeat is older than it was then
+(the fleet's intake-stall warning follows the clock).
 
 What AppTest cannot show: Streamlit drops the state of a widget that one run does not draw, so a form that vanishes
 with its record, or a page left after its save, starts empty in AppTest whatever its keys; the walk checks those
@@ -20,7 +22,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 import pytest
@@ -1006,11 +1008,11 @@ def test_the_walk_has_every_form_that_starts_again():
 
 
 def test_every_create_form_is_empty_after_a_save_and_its_second_record_holds_only_what_was_typed(open_app):
-    restore_history()
+    history_ends = restore_history()
     found = []
-    for _, build in FORMS:
+    for index, (_, build) in enumerate(FORMS):
         try:
-            with time_machine.travel(datetime.now(UTC), tick=False):
+            with time_machine.travel(history_ends + timedelta(milliseconds=index), tick=False):
                 with session_scope() as session:
                     entry = build(session)
                 found += [f"{build.__name__}: {offence}" for offence in offences(open_app, entry)]

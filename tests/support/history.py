@@ -7,6 +7,7 @@ import functools
 import shutil
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from service.backup.service import file_roots
@@ -24,6 +25,7 @@ HISTORY_DAYS = 30  # every list runs past its first page and every kind the hist
 class History:
     rows: Snapshot
     files: Path  # a copy of each file root, by its name in a backup
+    loaded_at: datetime  # the moment loading ended: no record of the history is later (its last heartbeats' time)
 
 
 @functools.cache
@@ -39,17 +41,18 @@ def history_snapshot() -> History:
     for name, root in file_roots(get_settings()).items():
         if root.exists():
             shutil.copytree(root, files / name)
-    return History(take_snapshot(get_engine(), metadata), files)
+    return History(take_snapshot(get_engine(), metadata), files, datetime.now(UTC))
 
 
-def restore_history() -> None:
-    """The database holds the lived-in history again (loaded the first time it is asked for), its files too."""
+def restore_history() -> datetime:
+    """The database holds the lived-in history again (loaded the first time it is asked for), its files too; returns
+    the moment it was loaded at, for a test whose clock must stand where the history ends, however long ago that was."""
     if history_snapshot.cache_info().currsize == 0:
-        history_snapshot()
-        return
+        return history_snapshot().loaded_at
     history = history_snapshot()
     restore_snapshot(get_engine(), metadata, history.rows, from_copy=False)
     for name, root in file_roots(get_settings()).items():
         shutil.rmtree(root, ignore_errors=True)
         if (history.files / name).exists():
             shutil.copytree(history.files / name, root)
+    return history.loaded_at
