@@ -36,6 +36,8 @@ class Field:
     label: str
     max_chars: int | None = None
     min_chars: int = 0  # the least a text takes (a password's 8), 0 for none
+    min_value: int | float | None = None  # a number's least value, None for none
+    max_value: int | float | None = None  # a number's greatest value, None for none
     choices: dict[str, str] = dataclass_field(default_factory=dict)  # code -> words, in display order
     pattern: str = ""  # the rule its text follows (a Python regular expression), "" for none
     pattern_words: str = ""  # and that rule in words
@@ -44,6 +46,11 @@ class Field:
     def text(self) -> dict[str, Any]:
         """A text widget's label and length: st.text_input(**field.text(), key=...)."""
         return {"label": self.label, "max_chars": self.max_chars}
+
+    def number(self) -> dict[str, Any]:
+        """A number widget's label and range: st.number_input(**field.number(), key=...) (a whole number's bounds are
+        served as integers, a fraction's as floats, as Streamlit wants them to match the value's type)."""
+        return {"label": self.label, "min_value": self.min_value, "max_value": self.max_value}
 
     def matches(self, value: str) -> bool:
         """The value follows the field's rule (a field without one takes any text), read NFKC as the service reads it
@@ -58,6 +65,8 @@ def field(register: str, table: str, column: str) -> Field:
         label=served["label"],
         max_chars=served.get("max_length"),
         min_chars=served.get("min_length") or 0,
+        min_value=served.get("minimum"),
+        max_value=served.get("maximum"),
         choices=dict(served.get("choices") or {}),
         pattern=served.get("pattern", ""),
         pattern_words=served.get("pattern_words", ""),

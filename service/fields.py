@@ -6,7 +6,8 @@ and who may edit it. Its length is its column's (String(500)). The rest reads th
                                                                                exported=True))
 
 - the schemas' constraints: `Annotated[str, rules(Device.note)]` is the body field (its max_length the column's,
-  SingleLine or MultiLine, the pattern's rule with its words);
+  SingleLine or MultiLine, the pattern's rule with its words); `Annotated[int, bounds(DataType.display_order)]` a
+  number's least and greatest values (`minimum`, `maximum`);
 - the audit words: `labels(Device)` are the audit vocabulary's words for the table's fields (labels.py), so a
   refusal of bad input and the history name the field alike; `audited(Device)` the fields a change records;
 - the vocabulary endpoints: `vocabulary(Location, Model, Device)` serves each field's label, length, choices,
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, StringConstraints
+from pydantic import Field as PydanticField
 from sqlalchemy import Column, String, Table
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -45,6 +47,8 @@ class Facts:
     multi_line: bool = False  # a text area: tab and newline pass
     min_length: int = 0
     max_length: int | None = None  # a text column's limit (Text), or a typed form longer than the stored (a phone)
+    minimum: int | float | None = None  # a number's least value (a float for a fraction's column: 0.0)
+    maximum: int | float | None = None  # a number's greatest value
 
 
 def field_info(label: str, **facts: Any) -> dict[str, Any]:
@@ -143,12 +147,20 @@ def rules(attribute: InstrumentedAttribute, *, min_length: int | None = None, st
     return Rules((StringConstraints(**constraints), MultiLine if found.multi_line else SingleLine))
 
 
+def bounds(attribute: InstrumentedAttribute) -> Any:
+    """A number field's constraint: the least and greatest values its column's facts state."""
+    found = facts(attribute)
+    return PydanticField(ge=found.minimum, le=found.maximum)
+
+
 class FieldWords(BaseModel):
     """One field as a form shows and checks it: GET /api/<domain>/vocabulary `fields`."""
 
     label: str
     min_length: int = 0
     max_length: int | None = None
+    minimum: int | float | None = None
+    maximum: int | float | None = None
     choices: dict[str, str] = {}
     pattern: str = ""
     pattern_words: str = ""
@@ -163,6 +175,8 @@ def field_words(attribute: Column, found: Facts) -> FieldWords:
         label=found.label,
         min_length=found.min_length,
         max_length=max_length(attribute),
+        minimum=found.minimum,
+        maximum=found.maximum,
         choices=dict(found.choices),
         pattern=found.pattern,
         pattern_words=found.pattern_words,

@@ -461,10 +461,12 @@ class Rollout(Base):
         String(200), default="", info=field_info("一時停止の理由", choices=labels.PAUSE_REASONS)
     )
     failure_threshold_pct: Mapped[float] = mapped_column(
-        Float, default=10.0, info=field_info("失敗率のしきい値（%）", edit="admin", exported=True)
+        Float,
+        default=10.0,
+        info=field_info("失敗率のしきい値（%）", edit="admin", exported=True, minimum=0.0, maximum=100.0),
     )
     timeout_minutes: Mapped[int] = mapped_column(
-        default=30, info=field_info("1台の制限時間（分）", edit="admin", exported=True)
+        default=30, info=field_info("1台の制限時間（分）", edit="admin", exported=True, minimum=1, maximum=7 * 24 * 60)
     )
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -18,10 +18,19 @@ from pydantic_core import PydanticCustomError
 
 from service import fields
 from service.config import FLEET_MAX_INTERVAL_SECONDS, FLEET_MIN_INTERVAL_SECONDS
-from service.fields import FieldWords, facts, rules
+from service.fields import FieldWords, bounds, facts, rules
 from service.figures import FigureRead
 from service.fleet import labels
-from service.fleet.models import AlertNote, Customer, FirmwareRelease, Incident, MaintenanceWindow, SavedView, Terminal
+from service.fleet.models import (
+    AlertNote,
+    Customer,
+    FirmwareRelease,
+    Incident,
+    MaintenanceWindow,
+    Rollout,
+    SavedView,
+    Terminal,
+)
 from service.schemas import (
     IsoDate,
     IsoDatetime,
@@ -576,8 +585,8 @@ class RolloutCreate(BaseModel):
     release_id: int
     target: RolloutTarget
     waves: Annotated[list[Annotated[float, Field(gt=0, le=100)]], AfterValidator(_cumulative_waves)] = [1, 10, 100]
-    failure_threshold_pct: Annotated[float, Field(ge=0, le=100)] | None = None
-    timeout_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] | None = None
+    failure_threshold_pct: Annotated[float, bounds(Rollout.failure_threshold_pct)] | None = None
+    timeout_minutes: Annotated[int, bounds(Rollout.timeout_minutes)] | None = None
 
 
 class WaveProgress(BaseModel):

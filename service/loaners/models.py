@@ -98,7 +98,9 @@ class DataType(Base):
     )
     name: Mapped[str] = mapped_column(String(50), info=field_info("データタイプ名", edit="admin", min_length=1))
     description: Mapped[str] = mapped_column(String(200), default="", info=field_info("説明", edit="admin"))
-    display_order: Mapped[int] = mapped_column(unique=True, info=field_info("表示順序", edit="admin"))
+    display_order: Mapped[int] = mapped_column(
+        unique=True, info=field_info("表示順序", edit="admin", minimum=1, maximum=10_000)
+    )
     filter_condition: Mapped[str] = mapped_column(
         String(500), default="", info=field_info("フィルタ条件", edit="admin")
     )

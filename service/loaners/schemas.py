@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints
 
-from service.fields import FieldWords, facts, rules
+from service.fields import FieldWords, bounds, facts, rules
 from service.figures import FigureRead
 from service.loaners.models import DataType, Device, Location, Model, Question
 from service.schemas import MultiLine, SingleLine, Text
@@ -132,7 +132,7 @@ class VocabularyRead(BaseModel):
 
 DataTypeName = Annotated[str, rules(DataType.name)]
 DataTypeDescription = Annotated[str, rules(DataType.description)]
-DisplayOrder = Annotated[int, Field(ge=1, le=10_000)]
+DisplayOrder = Annotated[int, bounds(DataType.display_order)]
 FilterCondition = Annotated[str, rules(DataType.filter_condition)]
 
 

@@ -272,18 +272,14 @@ def rollout_form() -> None:
         )
     with columns[1]:
         threshold = st.number_input(
-            fleet_common.field("rollout", "failure_threshold_pct").label,
-            min_value=0.0,
-            max_value=100.0,
+            **fleet_common.field("rollout", "failure_threshold_pct").number(),
             value=None,
             key=forms.key(NEW_ROLLOUT, "threshold"),
             placeholder="空欄で既定値",
         )
     with columns[2]:
         timeout = st.number_input(
-            fleet_common.field("rollout", "timeout_minutes").label,
-            min_value=1,
-            max_value=7 * 24 * 60,
+            **fleet_common.field("rollout", "timeout_minutes").number(),
             value=None,
             key=forms.key(NEW_ROLLOUT, "timeout"),
             placeholder="空欄で既定値",

@@ -348,9 +348,7 @@ def data_type_form(data_type: dict) -> None:
     key = f"{PAGE}_dtf_{data_type['id']}"
     with st.expander(f"{data_type['id']} の表示設定を編集"), st.form(key):
         order = st.number_input(
-            field("data_type", "display_order").label,
-            min_value=1,
-            max_value=10_000,
+            **field("data_type", "display_order").number(),
             value=data_type["display_order"],
             key=f"{key}_order",
         )

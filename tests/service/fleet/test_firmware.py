@@ -212,7 +212,14 @@ def test_a_rollout_needs_targets(client, db):
         "/api/fleet/rollouts", json={"release_id": release_id, "target": {"terminal_ids": [999]}}, headers=headers
     )
     assert nobody.status_code == 422 and nobody.json()["error"]["details"]["rule"] == "no_terminals"
-    most = client.get("/api/fleet/vocabulary", headers=headers).json()["rollout_terminals_max"]  # the page's limit
+    vocabulary = client.get("/api/fleet/vocabulary", headers=headers).json()
+    for column, (least, greatest) in {"failure_threshold_pct": (0.0, 100.0), "timeout_minutes": (1, 10_080)}.items():
+        served = vocabulary["fields"]["fleet_rollout"][column]
+        assert (served["minimum"], served["maximum"]) == (least, greatest)  # a fraction's bounds floats, a count's ints
+        assert type(served["minimum"]) is type(least)
+        over = rollout_of(client, headers, release_id, customer.id, **{column: greatest + 1})
+        assert over.status_code == 422
+    most = vocabulary["rollout_terminals_max"]  # the page's limit
     too_many = {"release_id": release_id, "target": {"terminal_ids": list(range(1, most + 2))}}
     refused = client.post("/api/fleet/rollouts", json=too_many, headers=headers)
     assert refused.status_code == 422

@@ -99,6 +99,17 @@ def test_the_view_list_follows_the_display_order(client, db):
     assert listed == ["AUDIT", "SUMMARY", "NORMAL"]
 
 
+def test_the_display_order_s_range_is_the_one_the_vocabulary_serves(client, db):
+    admin = headers(db, "admin1", "admin")
+    db.commit()
+    served = client.get("/api/loaners/vocabulary", headers=admin).json()["fields"]["loaners_data_type"]["display_order"]
+    assert (served["minimum"], served["maximum"]) == (1, 10_000)  # whole numbers, as the page's number field takes
+    url = "/api/loaners/data-types/NORMAL"
+    for refused in (served["minimum"] - 1, served["maximum"] + 1):
+        assert client.patch(url, json={"display_order": refused}, headers=admin).status_code == 422
+    assert client.patch(url, json={"display_order": served["maximum"]}, headers=admin).status_code == 200
+
+
 def test_a_terminal_needs_its_asset_number_and_dates_are_stored_as_yyyy_mm_dd(client, db):
     staff = headers(db, "staff1")
     db.commit()
