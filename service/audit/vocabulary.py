@@ -101,6 +101,9 @@ class Vocabulary:
     statuses: Mapping[str, Words] = field(default_factory=dict)  # table -> what its status column holds, in words
     references: Mapping[str, Names] = field(default_factory=dict)  # field holding other records' ids -> their names
     tables: Sequence[str] = ()  # the domain's tables: their columns' declared words are the domain's too
+    # action -> the table whose record it changes, where the entry names another kind (its parent): the changes read
+    # that table's words first (a nursery's care hours: their closing_time is 保育終了時刻, not the nursery's 閉園時刻)
+    action_tables: Mapping[str, str] = field(default_factory=dict)
 
     def action(self, code: str) -> str | None:
         return self.actions.get(code) or COMMON_ACTIONS.get(code)
@@ -178,10 +181,13 @@ class Wording:
     target: Target | None
     target_id: str | None
     named: Mapping[str, Words] = field(default_factory=dict)  # field -> id -> name of the record it refers to
+    action: str = ""
 
     def field(self, name: str) -> str:
+        table = self.vocabulary.action_tables.get(self.action)
+        changed = table_words(table) if table else {}
         own = self.target.words if self.target else {}
-        return own.get(name) or self.vocabulary.words.get(name) or name
+        return changed.get(name) or own.get(name) or self.vocabulary.words.get(name) or name
 
     def words(self, name: str) -> Words:
         if name in self.named:
@@ -345,7 +351,7 @@ def entry_words(db: Session, entries: Sequence[Any]) -> list[EntryWords]:
                 domain_label=domain_label(entry.domain),
                 actor_type_label=ACTOR_TYPES.get(entry.actor_type, entry.actor_type),
                 target_label=target_label(target.label if target else entry.target_type, entry.target_id, name),
-                changes=Wording(vocabulary, target, entry.target_id, named).changes(entry.changes),
+                changes=Wording(vocabulary, target, entry.target_id, named, entry.action).changes(entry.changes),
             )
         )
     return shown

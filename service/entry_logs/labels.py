@@ -147,7 +147,8 @@ AUDIT = register(
         },
         # The fields of its tables name themselves (models.py, service/fields.py); these are the requests' others.
         # The first table naming a field words it where an entry's own kind does not: the hours' closing_time and a
-        # restriction's note come first (a nursery's and an attendance's entries read their own tables' words).
+        # restriction's note come first (a nursery's and an attendance's entries read their own tables' words, and
+        # the care hours' entries, about their nursery, their own table's: action_tables).
         tables=(
             "entry_logs_care_hours",
             "entry_logs_pickup_rule",
@@ -156,6 +157,7 @@ AUDIT = register(
             "entry_logs_child",
             "entry_logs_attendance",
         ),
+        action_tables={"set_care_hours": "entry_logs_care_hours"},
         fields={
             "nursery_code": "保育園コード",
             "name": "名前",

@@ -181,6 +181,13 @@ def test_every_domain_registers_its_audit_words():
     assert set(vocabulary.VOCABULARIES) == set(DOMAINS)
 
 
+def test_an_action_worded_by_another_table_names_a_known_action_and_table():
+    for domain, words in vocabulary.VOCABULARIES.items():
+        for action, table in words.action_tables.items():
+            assert words.action(action), f"{domain}: {action} has no words"
+            assert table in Base.metadata.tables, f"{domain}: {action} names no table ({table})"
+
+
 # --- statuses ------------------------------------------------------------------------------------------------------
 
 

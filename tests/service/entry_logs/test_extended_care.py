@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from service.audit.models import AuditEntry
 from service.audit.service import SYSTEM
+from service.audit.vocabulary import entry_words
 from service.database import utcnow
 from service.entry_logs import attendance
 from service.entry_logs.models import ONE_DAY, CareHours, Parent, PickupRule
@@ -118,9 +119,18 @@ def test_hours_are_set_from_this_month_on_replaced_for_a_date_and_never_for_a_pa
     assert (reversed_.status_code, reversed_.json()["error"]["details"]["rule"]) == (422, "after_opening")
     assert [h["unitMinutes"] for h in client.get(url, headers=staff).json()] == [15]
     audited = select(AuditEntry).where(AuditEntry.action == "set_care_hours").order_by(AuditEntry.seq)
-    changes = [entry.changes for entry in db.scalars(audited)]
+    entries = list(db.scalars(audited))
+    first_words = entry_words(db, entries[:1])[0]
     db.commit()
-    assert changes[1] == {"unit_minutes": {"before": 30, "after": 15}}
+    assert entries[1].changes == {"unit_minutes": {"before": 30, "after": 15}}
+    # the hours' own words, though the entry is about their nursery (whose closing_time is 閉園時刻)
+    assert first_words.target_label == f"保育園 {sakura.nursery.name}"
+    assert {change.field: change.field_label for change in first_words.changes} == {
+        "closing_time": "保育終了時刻",
+        "effective_from": "適用開始日",
+        "opening_time": "保育開始時刻",
+        "unit_minutes": "延長保育の単位（分）",
+    }
     empty = client.get("/api/entry-logs/extended-care", params=MONTH, headers=staff).json()
     assert (empty["hasHours"], empty["total"]) == (False, 0)  # January had no hours
     bad = client.get("/api/entry-logs/extended-care", params={"month": "2026-1x"}, headers=staff)
