@@ -54,7 +54,7 @@ PLATFORM_VOCABULARY = register(
             "restore": "バックアップからの復元",
         },
         targets={
-            "user": Target("ユーザー", by_column("identity_user", "name"), name_field="name"),
+            "user": Target.named_by("ユーザー", "identity_user", "name"),
             "grant": Target("権限", grant_names, values_for=grant_roles),
             "outbox_message": Target("送信メッセージ", by_column("outbox_message", "subject")),
             "database": Target("データベース"),

@@ -156,7 +156,7 @@ AUDIT = register(
             "corporation": Target("法人", by_column("crm_corporation", "display_name")),
             "site": Target("地点"),
             "image": Target("明細画像", by_column("crm_image", "file_name"), name_field="file_name"),
-            "agency": Target("代理店", by_column("crm_agency", "name"), name_field="name", fields=AGENCY_FIELD_LABELS),
+            "agency": Target.named_by("代理店", "crm_agency", "name"),
             "profile": Target("ユーザー", by_column("identity_user", "name"), table="crm_profile"),
             "option_service": Target(
                 "オプションサービス",
