@@ -330,6 +330,7 @@ WIDGET_LABEL = re.compile(
     r"[\"']([^\"']+)[\"']"
 )
 MAX_CHARS = re.compile(r"max_chars\s*=\s*\d+")
+MAX_VALUE = re.compile(r"max_value\s*=\s*[\d.]+")  # a number field's range: the column's (fields.Field.number())
 # A widget whose words are a column's label but which is not that column (a filter of something else, a table still
 # to declare), or which cannot read the vocabulary, and why.
 OTHER_WIDGETS = {
@@ -365,6 +366,8 @@ def dashboard_problems(labels: set[str], files: Iterable[Path]) -> list[str]:
             problems.append(f"{where} restates the label of {', '.join(restated)}: read it from the vocabulary")
         if MAX_CHARS.search(text):
             problems.append(f"{where} restates a length (max_chars=<number>): read it from the vocabulary")
+        if MAX_VALUE.search(text):
+            problems.append(f"{where} restates a range (max_value=<number>): read it from the vocabulary")
     return problems
 
 
@@ -413,7 +416,7 @@ def test_every_edited_column_states_its_facts_and_everything_reads_them(client, 
     assert problems == [], "\n".join(problems)
 
 
-def test_the_dashboards_restate_no_label_or_length_of_a_column():
+def test_the_dashboards_restate_no_label_length_or_range_of_a_column():
     files = sorted((ROOT / "dashboards").rglob("*.py"))
     found = dashboard_problems(edited_labels(), files)
     assert found == [], "\n".join(found)
@@ -430,9 +433,10 @@ def test_a_column_added_without_its_facts_fails_the_walk_naming_its_file():
     assert "service/loaners/models.py: loaners_device.remarks states no facts" in "\n".join(problems)
 
 
-def test_a_dashboards_page_restating_a_label_or_length_fails_naming_the_file():
+def test_a_dashboards_page_restating_a_label_length_or_range_fails_naming_the_file():
     page = ROOT / "dashboards" / "app_pages" / "loaners" / "__walk_example__.py"
-    page.write_text('import streamlit as st\nst.text_input("資産管理番号", max_chars=50)\n', encoding="utf-8")
+    widgets = 'st.text_input("資産管理番号", max_chars=50)\nst.number_input("件数", max_value=10_000)\n'
+    page.write_text(f"import streamlit as st\n{widgets}", encoding="utf-8")
     try:
         problems = dashboard_problems(edited_labels(), [page])
     finally:
@@ -441,4 +445,5 @@ def test_a_dashboards_page_restating_a_label_or_length_fails_naming_the_file():
     assert problems == [
         f"{where} restates the label of 資産管理番号: read it from the vocabulary",
         f"{where} restates a length (max_chars=<number>): read it from the vocabulary",
+        f"{where} restates a range (max_value=<number>): read it from the vocabulary",
     ]

@@ -397,7 +397,9 @@ class MaintenanceWindow(Base):
     )
     weekday: Mapped[int | None] = mapped_column(info=field_info("曜日", edit="operator"))  # weekly: 0 = Monday …
     start_time: Mapped[time] = mapped_column(Time, info=field_info("開始時刻", edit="operator"))
-    duration_minutes: Mapped[int] = mapped_column(info=field_info("時間（分）", edit="operator"))
+    duration_minutes: Mapped[int] = mapped_column(
+        info=field_info("時間（分）", edit="operator", minimum=1, maximum=24 * 60)
+    )
     until: Mapped[date] = mapped_column(Date, info=field_info("終了日", edit="operator"))
     reason: Mapped[str] = mapped_column(String(200), info=field_info("理由", edit="operator"))
     digested_until: Mapped[datetime | None]  # the end of the last occurrence whose digest was sent

@@ -278,7 +278,7 @@ class MaintenanceWindowIn(BaseModel):
     recurrence: Literal["daily", "weekly"]
     weekday: Weekday | None = None
     start_time: LocalTime
-    duration_minutes: int = Field(ge=1, le=1440)
+    duration_minutes: Annotated[int, bounds(MaintenanceWindow.duration_minutes)]
     until: IsoDate
     reason: Annotated[str, required(facts(MaintenanceWindow.reason).label), rules(MaintenanceWindow.reason)]
 

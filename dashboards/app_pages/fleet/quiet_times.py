@@ -124,9 +124,7 @@ def windows_panel(customer: dict, *, may_edit: bool) -> None:
             field("maintenance_window", "start_time").label, time(22), key=forms.key(new, "start")
         )
         minutes = left.number_input(
-            field("maintenance_window", "duration_minutes").label,
-            min_value=1,
-            max_value=1440,
+            **field("maintenance_window", "duration_minutes").number(),
             value=60,
             key=forms.key(new, "minutes"),
         )

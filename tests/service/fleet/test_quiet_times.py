@@ -172,6 +172,17 @@ def test_maintenance_window_api_is_audited_validated_and_scoped(client, db):
     bygone = window_body(customer.id, until="2020-01-01")
     past = client.post("/api/fleet/maintenance-windows", json=bygone, headers=operator)
     assert (past.status_code, rule(past)) == (422, "not_past")
+    vocabulary = client.get("/api/fleet/vocabulary", headers=operator).json()
+    served = vocabulary["fields"]["fleet_maintenance_window"]["duration_minutes"]  # the form's range
+    assert (served["minimum"], served["maximum"]) == (1, 1440)
+    for minutes, rule_broken in (
+        (served["minimum"] - 1, "greater_than_equal"),
+        (served["maximum"] + 1, "less_than_equal"),
+    ):
+        refused = client.post(
+            "/api/fleet/maintenance-windows", json=window_body(customer.id, duration_minutes=minutes), headers=operator
+        )
+        assert (refused.status_code, rule(refused)) == (422, rule_broken)
     theirs = client.post("/api/fleet/maintenance-windows", json=window_body(customer.id), headers=scoped)
     assert (theirs.status_code, rule(theirs)) == (422, "exists")
     assert client.get("/api/fleet/maintenance-windows", headers=scoped).json() == []
