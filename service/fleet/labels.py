@@ -1,6 +1,7 @@
 """Every Japanese word the fleet domain shows, in one place (the spec's wording)."""
 
 from service.audit.vocabulary import Target, Vocabulary, by_column, register
+from service.config import FLEET_MAX_INTERVAL_SECONDS, FLEET_MIN_INTERVAL_SECONDS
 
 CONTRACT_TYPES = {"basic": "ベーシック保守", "standard": "スタンダード保守", "premium": "プレミアム保守"}
 TERMINAL_STATUSES = {
@@ -65,6 +66,10 @@ ALERT_BULK_ACTIONS = {"acknowledge": "初動確認", "assign": "担当者を設�
 INCIDENT_BULK_ACTIONS = ALERT_BULK_ACTIONS
 BULK_MAX = 500  # records per bulk request
 ROLLOUT_TERMINALS_MAX = 20_000  # terminals a rollout names one by one (the fleet's size)
+# 診断ログ取得's lines (the least, the most, and how many unless told) and a terminal's heartbeat interval in seconds,
+# as the API takes them; the vocabulary serves them to the terminal page's fields
+DIAGNOSTIC_LINES = {"min": 1, "max": 2000, "default": 500}
+INTERVAL_SECONDS = {"min": FLEET_MIN_INTERVAL_SECONDS, "max": FLEET_MAX_INTERVAL_SECONDS}
 BULK_RECORD = {"alert": "アラート #{id}", "incident": "インシデント #{id}"}
 BULK_REFUSED = "{record}: {message}（一括操作は取り消され、どの行も変更されていません）"
 # 保存したビュー: the lists whose filters a person can save by name.

@@ -17,7 +17,6 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from service import fields
-from service.config import FLEET_MAX_INTERVAL_SECONDS, FLEET_MIN_INTERVAL_SECONDS
 from service.fields import FieldWords, bounds, facts, rules
 from service.figures import FigureRead
 from service.fleet import labels
@@ -43,7 +42,8 @@ from service.schemas import (
 )
 
 MAX_EVENTS = 500
-MAX_DIAGNOSTIC_LINES = 2000
+MAX_DIAGNOSTIC_LINES = labels.DIAGNOSTIC_LINES["max"]
+DiagnosticLines = Annotated[int, Field(ge=labels.DIAGNOSTIC_LINES["min"], le=MAX_DIAGNOSTIC_LINES)]
 
 Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
@@ -301,11 +301,11 @@ class MaintenanceWindowRead(Labelled):
 
 
 class IntervalIn(BaseModel):
-    interval_seconds: Annotated[int, Field(ge=FLEET_MIN_INTERVAL_SECONDS, le=FLEET_MAX_INTERVAL_SECONDS)]
+    interval_seconds: Annotated[int, Field(ge=labels.INTERVAL_SECONDS["min"], le=labels.INTERVAL_SECONDS["max"])]
 
 
 class DiagnosticsRequest(BaseModel):
-    max_lines: Annotated[int, Field(ge=1, le=MAX_DIAGNOSTIC_LINES)] = 500
+    max_lines: DiagnosticLines = labels.DIAGNOSTIC_LINES["default"]
 
 
 class EnrollmentCodeOut(BaseModel):
@@ -486,7 +486,7 @@ class TerminalBulkIn(BaseModel):
 
     ids: BulkIds
     action: Literal["maintenance_on", "maintenance_off", "diagnostics"]
-    max_lines: Annotated[int, Field(ge=1, le=MAX_DIAGNOSTIC_LINES)] = 500
+    max_lines: DiagnosticLines = labels.DIAGNOSTIC_LINES["default"]
 
 
 class AlertBulkIn(BaseModel):
@@ -772,6 +772,8 @@ class Vocabulary(BaseModel):
     incident_bulk_actions: dict[str, str]
     bulk_max: int
     rollout_terminals_max: int
+    diagnostic_lines: dict[str, int]
+    interval_seconds: dict[str, int]
     report_title: str
     report_labels: dict[str, str]
     fields: dict[str, dict[str, FieldWords]]  # each table's fields as the forms show and check them (models.py)

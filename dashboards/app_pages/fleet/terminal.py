@@ -13,8 +13,6 @@ RANGES = {"24h": "24時間", "7d": "7日間", "30d": "30日間"}
 METRICS = {"cpu": "店舗PC CPU使用率", "memory": "店舗PCメモリ使用率", "disk": "店舗PCディスク使用率"}
 PC_LOAD_NOTE = "CPU・メモリ・ディスクは端末を接続した店舗PCの値です（TC-200本体の値ではありません）。"
 METRIC_COLOURS = {"cpu": "#1f5fa8", "memory": "#7b1fa2", "disk": "#00897b"}
-DIAGNOSTIC_LINES = (1, 2000, 500)
-INTERVAL_SECONDS = (30, 3600)  # what the API accepts (IntervalIn)
 ENROLL_COMMAND = "python -m agent enroll --code {code}"
 
 
@@ -216,10 +214,15 @@ def diagnostics_form(terminal: dict) -> None:
     if not terminal["enrolled"]:
         st.caption("エージェントが未登録のため、診断ログは取得できません。先に登録コードを発行してください。")
         return
-    low, high, default = DIAGNOSTIC_LINES
+    served = fleet_api.vocabulary()["diagnostic_lines"]  # what the API takes
     with st.form(f"{PAGE}_diagnostics"):
         lines = st.number_input(
-            "取得する行数", min_value=low, max_value=high, value=default, step=100, key=f"{PAGE}_diagnostic_lines"
+            "取得する行数",
+            min_value=served["min"],
+            max_value=served["max"],
+            value=served["default"],
+            step=100,
+            key=f"{PAGE}_diagnostic_lines",
         )
         submitted = st.form_submit_button("診断ログを取得", icon=":material/troubleshoot:")
     if submitted:
@@ -232,7 +235,8 @@ def diagnostics_form(terminal: dict) -> None:
 
 def interval_form(terminal: dict) -> None:
     """The heartbeat interval: the agent takes it with its next heartbeat; offline follows from it."""
-    low, high = INTERVAL_SECONDS
+    interval = fleet_api.vocabulary()["interval_seconds"]  # what the API takes
+    low, high = interval["min"], interval["max"]
     with st.form(f"{PAGE}_interval"):
         seconds = st.number_input(
             f"通信間隔（秒、{low}〜{high}）",

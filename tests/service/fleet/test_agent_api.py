@@ -248,3 +248,19 @@ def test_heartbeats_are_stored_after_the_database_dropped_every_connection(clien
     assert [send(client, token, cpu=cpu).status_code for cpu in (22.0, 33.0)] == [200, 200]
     assert db.scalars(select(MetricSample.cpu).order_by(MetricSample.id)).all() == [11.0, 22.0, 33.0]
     assert db.scalar(select(Terminal.cpu_usage)) == 33.0
+
+
+def test_the_terminal_page_s_ranges_are_the_ones_the_api_takes(client, db):
+    terminal, _ = make_terminal(db, make_customer(db))
+    headers = user_headers(db)
+    db.commit()
+    vocabulary = client.get("/api/fleet/vocabulary", headers=headers).json()
+    lines, interval = vocabulary["diagnostic_lines"], vocabulary["interval_seconds"]
+    assert (lines, interval) == ({"min": 1, "max": 2000, "default": 500}, {"min": 30, "max": 3600})
+    asks = {"diagnostics": ("max_lines", lines), "interval": ("interval_seconds", interval)}
+    for route, (name, served) in asks.items():
+        url = f"/api/fleet/terminals/{terminal.id}/{route}"
+        for refused in (served["min"] - 1, served["max"] + 1):
+            assert client.post(url, json={name: refused}, headers=headers).status_code == 422, (route, refused)
+        assert client.post(url, json={name: served["max"]}, headers=headers).status_code == 201
+    assert client.post(f"/api/fleet/terminals/{terminal.id}/diagnostics", json={}, headers=headers).status_code == 201
