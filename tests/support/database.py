@@ -27,7 +27,9 @@ def alembic_config(connection=None) -> Config:
 
 
 def ensure_postgres_database(url: str) -> None:
-    """Create the PostgreSQL database named in the URL when it does not exist yet."""
+    """Create the PostgreSQL database named in the URL when it does not exist yet. Its commits do not wait for the
+    disk (synchronous_commit off): what one commits every other session sees at once, as before; only a crash of the
+    server could lose the last ones, and a run's database does not outlive its run."""
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
@@ -37,6 +39,7 @@ def ensure_postgres_database(url: str) -> None:
         exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}).first()
         if not exists:
             conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+        conn.execute(text(f'ALTER DATABASE "{target.database}" SET synchronous_commit TO off'))
     admin.dispose()
 
 
