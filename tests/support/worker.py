@@ -1,7 +1,7 @@
 """A real Celery worker process (prefork, one child) with the test environment, started and stopped per test.
 It takes both classes' queues (service/task_queues.py) unless told which: a test can start one worker per class.
-Each is the `celery worker` command run in a child of the run's worker parent (tests/support/worker_forks.py), which
-has imported the service once, in a session of its own, with the test's environment.
+Each is the `celery worker` command, run with the test's environment in a session of its own by a child of the run's
+worker parent (tests/support/worker_forks.py), which has imported the service once.
 
 The conftest put APP_DATABASE_URL/APP_REDIS_URL/APP_DATA_DIR in os.environ, so the worker shares the test's
 database and broker (the filesystem transport under APP_DATA_DIR on the SQLite pass, Redis on PostgreSQL).

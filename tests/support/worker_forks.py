@@ -19,6 +19,7 @@ import os
 import signal
 import sys
 import time
+import traceback
 
 
 def serve() -> None:
@@ -52,16 +53,17 @@ def run_worker(argv: list[str], env: dict[str, str], log: str) -> None:
     from celery.bin.celery import main
 
     sys.argv = argv
-    code = 1
     try:
         main()
         code = 0
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else 1
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+    except BaseException:
+        traceback.print_exc()  # into the worker's log, which the test shows when the worker does not start
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
