@@ -203,6 +203,10 @@ def data_dir() -> Path:
     return DATA_DIR
 
 
+# A whole-run check split between the two passes, each half a test of its own: half 0 runs in the SQLite pass, half 1
+# in the PostgreSQL pass (run by hand on one backend, the other half is reported skipped: it runs in the other pass).
+HALVES = [pytest.param(0, marks=pytest.mark.embedded_only), pytest.param(1, marks=pytest.mark.postgres_only)]
+
 # Page and client suites check pages and clients over the API, not the backend (tests/service checks the API on both
 # backends): each of their modules runs in one pass, chosen by a stable hash of its path unless it says which.
 ONE_PASS_SUITES = ("tests/dashboards/", "tests/scanner_station/", "tests/agent/")

@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, Response
 from dashboards import sections
 from service.demo.platform import ADMIN_LOGIN, DemoAccount, demo_accounts
 from tests.browser.conftest import PAGE_WIDTH, TIMEOUT_MS, drawn, screenshot, sign_in, submit_login
+from tests.conftest import HALVES
 from tests.dashboards.test_figure_cards import FIGURE_PAGES
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.support.small_demo import load_small_demo
@@ -28,7 +29,6 @@ from tests.support.small_demo import load_small_demo
 # browser tests check pages, not the backend: each runs in one pass of `make test` (docs/testing.md); the crawl's
 # visits are split between the two passes, so neither pass waits for the whole crawl
 pytestmark = pytest.mark.slow
-HALVES = [pytest.param(0, marks=pytest.mark.embedded_only), pytest.param(1, marks=pytest.mark.postgres_only)]
 
 # What Streamlit's frontend says by itself, in English: its dialogs, the file uploader's drop zone, a select box's
 # placeholder, a data editor's and a search box's hints, the status widget, an exception's box; the main menu, a
