@@ -23,7 +23,7 @@ from tests.factories import DEFAULT_PASSWORD, cached_hash, make_user
 from tests.service.entry_logs.world import World, add_log
 
 # browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
 TOKYO = ZoneInfo("Asia/Tokyo")
 SELECTION_BOX_X = 18  # a row's selection box, in the table's first column
 FAMILIES = (

@@ -17,7 +17,7 @@ from tests.service.fleet.conftest import make_customer, make_terminal
 from tests.service.fleet.test_incidents import OUTAGE, an_outage
 
 # browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
-pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
 
 
 def test_the_dashboard_row_opens_the_incident_and_resolving_it_resolves_its_alerts(db, dashboards_url, new_page):
