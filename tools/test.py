@@ -237,7 +237,7 @@ def shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def postgres_pass(pytest_args: list[str], env: dict[str, str]) -> RunningPass | PassResult:
+def postgres_pass(pytest_args: list[str]) -> RunningPass | PassResult:
     """The PostgreSQL + Redis pass under way, or a skipped result saying plainly what could not be reached."""
     database_url = os.environ.get("APP_TEST_DATABASE_URL", DEFAULT_DATABASE_URL)
     redis_url = os.environ.get("APP_TEST_REDIS_URL", DEFAULT_REDIS_URL)
@@ -246,7 +246,7 @@ def postgres_pass(pytest_args: list[str], env: dict[str, str]) -> RunningPass | 
         reason = f"PostgreSQL/Redis not reachable at {shown(database_url)} / {shown(redis_url)}"
         print(f"\n{reason} ({'; '.join(problems)}): the PostgreSQL pass was SKIPPED", flush=True)
         return PassResult("postgres", skip_reason=reason)
-    env = env | {
+    env = os.environ | {
         "DAICHO_TEST_BACKEND": "postgres",
         "APP_TEST_DATABASE_URL": database_url,
         "APP_TEST_REDIS_URL": redis_url,
@@ -317,30 +317,9 @@ def skip_lines(results: list[PassResult]) -> list[str]:
     return lines
 
 
-def bytecode_cache(folder: str) -> dict[str, str]:
-    """The run's environment with a bytecode cache of its own in folder, filled before the passes start.
-
-    Where PYTHONDONTWRITEBYTECODE is set (as on this machine and CI's), every process a run starts (each pass, each
-    server, Streamlit, an agent) compiled our sources again, and each pass rewrote every test module's asserts again:
-    5 s of a pass's 12 s of CPU collecting. The run writes bytecode into its own folder instead (PYTHONPYCACHEPREFIX,
-    which pytest's rewritten modules use too), never beside the sources, and drops it at its end.
-    """
-    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = folder
-    packages = sorted(str(path.parent) for path in REPO_ROOT.glob("*/__init__.py"))
-    compile_all = [sys.executable, "-m", "compileall", "-q", "-j", "0", *packages]
-    subprocess.run(compile_all, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, check=True)
-    return env
-
-
 def main(argv: list[str]) -> int:
     ensure_debian_packages(DEBIAN_PACKAGES)
-    with tempfile.TemporaryDirectory(prefix="daicho-bytecode-") as folder:
-        return run_passes(argv, bytecode_cache(folder))
-
-
-def run_passes(argv: list[str], env: dict[str, str]) -> int:
-    passes = [RunningPass("sqlite", env | {"DAICHO_TEST_BACKEND": "sqlite"}, argv), postgres_pass(argv, env)]
+    passes = [RunningPass("sqlite", os.environ | {"DAICHO_TEST_BACKEND": "sqlite"}, argv), postgres_pass(argv)]
     linted = lint()
     results = [p.wait() if isinstance(p, RunningPass) else p for p in passes]
     print("\n===== summary =====")
