@@ -318,16 +318,7 @@ def demo_roles(db) -> dict[str, User]:
 def dealt(roles: dict[str, User], half: int) -> tuple[dict[str, User], dict[str, User]]:
     """The roles one half walks, dealt out in turn, and the other half's."""
     logins = list(roles)
-    mine = {login: roles[login] for login in logins[half::2]}
-    return mine, {login: user for login, user in roles.items() if login not in mine}
-
-
-def walk_routes(walk: Walk, routes: dict[str, list[dict]], exports: dict[str, tuple[str, str]]) -> Walk:
-    """The role's walk of the routes; an export is walked beside its list, with the list's filters."""
-    for template, parameters in routes.items():
-        if template not in {export for export, _ in exports.values()}:
-            walk_route(walk, template, parameters, exports)
-    return walk
+    return {login: roles[login] for login in logins[half::2]}, {login: roles[login] for login in logins[1 - half :: 2]}
 
 
 def ids_of(source: Any) -> Select:
@@ -348,17 +339,22 @@ def test_every_get_route_answers_every_demo_role_on_a_database_with_history(half
     }
     db.commit()  # the test holds no transaction while the walk reads
 
+    walked_beside = {export for export, _ in exports.values()}  # an export: beside its list, with its filters
+    walked = {template: parameters for template, parameters in routes.items() if template not in walked_beside}
+
     def walk_as(login: str, user: User, templates: dict[str, list[dict]]) -> Walk:
-        return walk_routes(Walk(client, auth_headers(user), login, database_ids), templates, exports)
+        walk = Walk(client, auth_headers(user), login, database_ids)
+        for template, parameters in templates.items():
+            walk_route(walk, template, parameters, exports)
+        return walk
 
     def unread() -> set[str]:
-        walked_beside = {export for export, _ in exports.values()}
-        return set(routes) - walked_beside - set().union(*(walk.answered for walk in walks))
+        return set(walked) - set().union(*(walk.answered for walk in walks))
 
-    walks = [walk_as(login, user, routes) for login, user in mine.items()]
+    walks = [walk_as(login, user, walked) for login, user in mine.items()]
     for login, user in theirs.items():  # a route only the other half's roles read is read in this pass too
         if missing := unread():
-            walks.append(walk_as(login, user, {t: p for t, p in routes.items() if t in missing}))
+            walks.append(walk_as(login, user, {t: p for t, p in walked.items() if t in missing}))
     failures = [failure for walk in walks for failure in walk.failures]
     assert failures == [], "\n".join(failures)
     unanswered = unread()
