@@ -160,11 +160,12 @@ def still_pages(chromium: Browser) -> Browser:
     return chromium
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser(fonts_conf: Path) -> Iterator[Browser]:
-    """Headless Chromium from the system package (never a downloaded browser) with the tests' fonts only, one per
-    test module (Playwright's sync API holds an event loop on the main thread until it stops: a browser kept for the
-    run would fail every later asyncio.run()): each test opens its own pages in their own contexts (no cookie or
+    """Headless Chromium from the system package (never a downloaded browser) with the tests' fonts only, one for
+    this folder's tests (starting Playwright's driver and Chromium costs a second of CPU; Playwright's sync API holds
+    an event loop on the main thread until it stops, so a browser kept for the run would fail every later
+    asyncio.run(), and no test here runs one): each test opens its own pages in their own contexts (no cookie or
     storage is shared), closed when it ends; Streamlit's pages are held still (STILL_PAGES)."""
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium is not installed: {CHROMIUM} is missing (apt-get install chromium-headless-shell)")

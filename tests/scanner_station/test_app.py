@@ -1,10 +1,12 @@
 """The kiosk driven with Textual's pilot against the live service."""
 
+import asyncio
 import stat
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import textual.app
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Static
 
@@ -22,16 +24,29 @@ from tests.scanner_station.conftest import (
 SIZE = (120, 40)
 
 
+async def burst(pilot: Pilot, *keys: str) -> None:
+    """Keys in a row, as a scanner sends a scan (or a person a field), the screen waited for once they are all sent.
+    Pilot.press alone waits after every key until the whole test process idles, live API included: 40-90 ms a key,
+    which was most of this module's time."""
+
+    async def next_key(*_: float) -> None:
+        await asyncio.sleep(0)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(textual.app, "wait_for_idle", next_key)  # what Textual's key loop awaits between keys
+        await pilot.press(*keys)
+
+
 async def log_in(pilot: Pilot, code: str, password: str) -> None:
     await pilot.click("#code")
-    await pilot.press(*code)
+    await burst(pilot, *code)
     await pilot.click("#password")
-    await pilot.press(*password, "enter")
+    await burst(pilot, *password, "enter")
 
 
 async def scan(pilot: Pilot, *keys: str) -> None:
     """What a keyboard-mode scanner does: the characters, then Enter."""
-    await pilot.press(*keys, "enter")
+    await burst(pilot, *keys, "enter")
 
 
 async def showing(app: StationApp, screen: type, what: str) -> None:
@@ -87,7 +102,7 @@ async def log_in_again(app: StationApp, pilot: Pilot, code: str) -> None:
     code_input = app.screen.query_one("#code", Input)
     assert (code_input.value, code_input.disabled) == (code, True)
     assert app.focused is app.screen.query_one("#password")
-    await pilot.press(*STATION_PASSWORD, "enter")
+    await burst(pilot, *STATION_PASSWORD, "enter")
     await showing(app, MainScreen, "the scan screen after logging in again")
 
 
@@ -116,7 +131,7 @@ async def test_locked_login_says_how_long_until_unlock(station_config, kiosk_wor
                 lambda: login_enabled(app) and text_of(app, "#login-error"), f"the answer to attempt {attempt}"
             )
         await pilot.click("#password")
-        await pilot.press(*STATION_PASSWORD, "enter")
+        await burst(pilot, *STATION_PASSWORD, "enter")
         await eventually(lambda: login_enabled(app), "the answer to the right password")
         assert isinstance(app.screen, LoginScreen), "a locked code must not log in, even with the right password"
         assert "ロック" in text_of(app, "#login-error")
@@ -533,6 +548,7 @@ async def test_a_signed_out_station_holds_scans_until_staff_log_in_again_from_th
         assert text_of(app, "#feedback") == labels.RELOGIN_NEEDED
         assert text_of(app, "#relogin-message") == labels.RELOGIN_NEEDED
         await scan(pilot, *str(taro.id))
+        await eventually(lambda: statuses(app) == ["保留", "保留"], "the second scan to be held")
 
         await pilot.click("#relogin")
         await showing(app, LoginScreen, "the login screen from the banner")
@@ -541,7 +557,7 @@ async def test_a_signed_out_station_holds_scans_until_staff_log_in_again_from_th
         assert relogin_banner_shown(app)
         await pilot.click("#exit")
         await scan(pilot, *str(hanako.id))
-        assert statuses(app) == ["保留", "保留", "保留"]
+        await eventually(lambda: statuses(app) == ["保留", "保留", "保留"], "the third scan to be held")
         assert text_of(app, "#feedback") == labels.RELOGIN_NEEDED
         assert recorded_logs(kiosk_world.nursery_id) == []
 
@@ -577,7 +593,7 @@ async def test_a_restart_with_an_expired_token_opens_the_scan_screen_with_the_ba
         assert relogin_banner_shown(app)
         assert text_of(app, "#nursery-name") == "さくら保育園"
         await scan(pilot, *str(kiosk_world.parents[0].id))
-        assert statuses(app) == ["保留"]
+        await eventually(lambda: statuses(app) == ["保留"], "the scan to be held")
         assert text_of(app, "#feedback") == labels.RELOGIN_NEEDED
         await log_in_again(app, pilot, kiosk_world.code)
         await eventually(lambda: statuses(app) == ["成功"], "the held scan to be sent after the login")
