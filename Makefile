@@ -19,11 +19,14 @@ unexport PYTHONDONTWRITEBYTECODE
 
 venv: $(STAMP)
 
-# Reinstall only when requirements.txt changes (the stamp's name carries its checksum) or this file does.
+# Reinstall only when requirements.txt changes (the stamp's name carries its checksum) or this file does. The venv
+# gets no pip of its own (ensurepip takes seconds): Python's own pip installs uv into it, or, where Python has none
+# (or one older than 22.3, without --python), the venv's, put in by ensurepip.
 $(STAMP): requirements.txt Makefile
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed (PYTHON=$(PYTHON))"; exit 1; }
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check $(UV)
+	@test -x $(PY) || $(PYTHON) -m venv --without-pip $(VENV)
+	@$(PYTHON) -m pip --python $(PY) install --quiet --disable-pip-version-check $(UV) 2>/dev/null \
+		|| { $(PY) -m ensurepip --default-pip >/dev/null && $(PY) -m pip install --quiet --disable-pip-version-check $(UV); }
 	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.txt
 	@rm -f $(VENV)/.stamp-*
 	@touch $@
