@@ -52,14 +52,18 @@ def unswept_payments(db: Session, *, now: datetime) -> int:
     ).one()
 
 
+def answering_workers() -> dict[str, list[dict]]:
+    """The workers that answer a broadcast within PING_TIMEOUT, by node name, with the queues each takes."""
+    return broker.sender().control.inspect(timeout=PING_TIMEOUT).active_queues() or {}
+
+
 def workers_answering() -> bool | None:
     """Whether a Celery worker taking the critical queue (where deliveries travel) answers; None where the broker
     cannot broadcast (the embedded one). A bulk worker alone does not count: it never takes a delivery."""
     if not get_settings().redis_url:
         return None
     try:
-        answers = broker.sender().control.inspect(timeout=PING_TIMEOUT).active_queues() or {}
-        return any(queue["name"] == CRITICAL for queues in answers.values() for queue in queues)
+        return any(queue["name"] == CRITICAL for queues in answering_workers().values() for queue in queues)
     except Exception:  # an unreachable broker: no worker can be reached either
         log.warning("worker ping failed", exc_info=True)
         return False

@@ -59,17 +59,14 @@ def test_the_queue_length_is_measured_per_queue_on_the_real_broker():
     assert broker.queue_length() == 0
 
 
-def answering() -> set[str]:
-    """The workers that answer the broadcast the watchdog sends, by node name."""
-    return set(broker.sender().control.inspect(timeout=watchdog.PING_TIMEOUT).active_queues() or {})
-
-
 @pytest.mark.postgres_only  # the embedded broker cannot broadcast: the watchdog does not ask there
 def test_the_watchdog_counts_only_a_worker_of_the_critical_queue(start_worker):
     """A worker that has just started may miss a broadcast's deadline on a busy machine: it is asked again until it
     answers (the watchdog's next check), never timed."""
     bulk = start_worker(queues=[BULK])
-    wait_until(lambda: bulk.node in answering(), timeout=START_TIMEOUT, message="the bulk worker to answer")
+    wait_until(
+        lambda: bulk.node in watchdog.answering_workers(), timeout=START_TIMEOUT, message="the bulk worker to answer"
+    )
     assert watchdog.workers_answering() is False
     start_worker(queues=[CRITICAL])
     wait_until(watchdog.workers_answering, timeout=START_TIMEOUT, message="the watchdog to count the critical worker")
