@@ -28,6 +28,7 @@ from service.routers import all_lane_routes, all_routers
 if TYPE_CHECKING:
     from uvicorn._types import ASGI3Application  # uvicorn's own ASGI types, for its middleware's signature
 
+API_PREFIX = "/api"  # every route of the service
 # What each package adds beyond its routers: gauges on /metrics, an app mounted at its path, a background thread.
 PLUGINS = (outbox.PLUGIN, backup.PLUGIN, fleet.PLUGIN, reservations.PLUGIN)
 
@@ -93,16 +94,14 @@ def create_app() -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_error_handlers(app)
-    api = APIRouter(prefix="/api")
-    for router in (_system_router(), *all_routers()):
-        api.include_router(router)
-    app.include_router(api)
+    for router in (_system_router(), *all_routers()):  # straight into the app: a router between has each route built
+        app.include_router(router, prefix=API_PREFIX)  # again as it is included (a second of every API process's start)
     install_openapi(app)  # every operation declares the common error model (service/openapi.py)
     install_docs(app)
     app.add_api_route("/metrics", metrics_response, include_in_schema=False)
     for plugin in PLUGINS:
         plugin.install(app)
-    app.lane = Lanes(app, prefix=api.prefix, routes=all_lane_routes())
+    app.lane = Lanes(app, prefix=API_PREFIX, routes=all_lane_routes())
     app.entry = access_guard(app._serve, settings)  # §5.1 ALLOWED_HOSTS / ALLOWED_IPS, after the forwarded address
     app.entry = dashboards_hop(app.entry, settings)  # the browser's address, on a request from the dashboards
     if settings.trusted_proxy_hosts:  # with none, every request keeps its socket peer: no layer to pass through
