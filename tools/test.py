@@ -1,9 +1,10 @@
 """`make test`: the whole suite on SQLite and, at the same time, on PostgreSQL + Redis, with the lint stage beside them.
 
-The lint stage runs once while the passes run: `ruff check .`, `ruff format --check .`, `lint-imports` (the import
-contracts in pyproject.toml), `python -m tools.js_check` (the pages' JavaScript parsed as ES2018 and their
-JavaScript and CSS checked against Safari 12) and `mypy` (configured in pyproject.toml); a failure there fails the
-run once the passes have ended, so one run shows everything.
+The lint stage runs once while the passes run, at the lowest CPU priority (nice 19), so that it takes only what the
+passes leave idle: `ruff check .`, `ruff format --check .`, `lint-imports` (the import contracts in pyproject.toml),
+`python -m tools.js_check` (the pages' JavaScript parsed as ES2018 and their JavaScript and CSS checked against
+Safari 12) and `mypy` (configured in pyproject.toml); a failure there fails the run once the passes have ended, so
+one run shows everything.
 The two passes share nothing (each has its own data dir, database and broker) and spend much of their time waiting
 on subprocesses, so they run side by side on the two cores; every output line is prefixed with its pass's name.
 Installs Debian's chromium-headless-shell for the browser tests (their Japanese font is the tests' own:
@@ -44,6 +45,7 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 PYTEST_NO_TESTS = 5
 SLOWEST_SHOWN = 5  # test modules named per pass, by their summed time: what to look at when the run nears 15 minutes
 OTHER_PASS = "runs in the other pass of `make test`"  # the skip reason of a test bound to one pass (tests/conftest.py)
+LOWEST_PRIORITY = ["nice", "-n", "19"]  # coreutils' nice: the lint steps take only the CPU the passes leave idle
 BIN = Path(sys.executable).parent  # the venv's scripts (not resolved: a venv's python is a symlink)
 LINT_STEPS = (
     ("ruff check", [str(BIN / "ruff"), "check", "--no-cache", "."]),
@@ -188,7 +190,9 @@ def lint(root: Path = REPO_ROOT, only: tuple[str, ...] | None = None) -> LintRes
     for name, command in LINT_STEPS:
         if only is not None and name not in only:
             continue
-        done = subprocess.run(command, cwd=root, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        done = subprocess.run(
+            [*LOWEST_PRIORITY, *command], cwd=root, stdin=subprocess.DEVNULL, capture_output=True, text=True
+        )
         for line in (done.stdout + done.stderr).splitlines():
             print(f"[lint] {line}", flush=True)
         if done.returncode != 0:
