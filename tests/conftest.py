@@ -69,8 +69,9 @@ from tests.support.database import (  # noqa: E402
 
 # The run's process holds a large heap that lives as long as it does (the service, the dashboards, the test modules, an
 # application with ~250 routes), which Python's collector walked again and again: a tenth of an API test's CPU. A young
-# collection comes after 50,000 allocations instead of 700, and what collecting the tests leaves is frozen out of every
-# later collection.
+# collection comes after 50,000 allocations instead of 700; what collecting the tests leaves is frozen out of every
+# later collection, and what the run leaves (about three million objects) out of the two on the way out (pytest's,
+# then Python's own at exit: 3 s each).
 GC_THRESHOLDS = (50_000, 20, 20)
 
 
@@ -84,8 +85,6 @@ def pytest_collection_finish() -> None:
 
 
 def pytest_sessionfinish() -> None:
-    """What the run leaves (about three million objects) is frozen too: on the way out pytest collects once more, then
-    Python itself, and each walked it all (3 s of a pass's end)."""
     gc.freeze()
 
 
