@@ -97,10 +97,12 @@ from service.crm.schemas import (
     CorporationRead,
     CorporationSummary,
     CorporationUpdate,
+    CrmDashboardRead,
+    CrmNotificationRead,
     CrmUserCreate,
     CrmUserRead,
     CrmUserUpdate,
-    DashboardRead,
+    CrmVocabulary,
     DeficiencyIn,
     ImageLink,
     ImageRead,
@@ -110,7 +112,6 @@ from service.crm.schemas import (
     MastersRead,
     MeRead,
     MetricsRead,
-    NotificationRead,
     OptionFields,
     OptionUpdate,
     QueueSummary,
@@ -131,7 +132,6 @@ from service.crm.schemas import (
     UnreadCount,
     ValidatedKind,
     VersionIn,
-    VocabularyRead,
 )
 from service.crm.storage import CheckedUpload
 from service.crm.visibility import Cases
@@ -317,11 +317,11 @@ def delete_choice(kind: str, code: str, caller: Admin, db: DbSession, version: A
 ACCOUNT_TABLES = ("identity_user", "identity_grant")  # the user forms edit an account and its grant's role
 
 
-@router.get("/vocabulary", response_model=VocabularyRead)
-def vocabulary(_: AnyRole) -> VocabularyRead:
+@router.get("/vocabulary", response_model=CrmVocabulary)
+def vocabulary(_: AnyRole) -> CrmVocabulary:
     """Status colours, notification kinds, §4.1's back-office transitions and the forms' field names, as the pages
     show and mirror them."""
-    return VocabularyRead(
+    return CrmVocabulary(
         status_colours=STATUS_COLOURS,
         notification_kind_labels=NOTIFICATION_KIND_LABELS,
         transitions={
@@ -362,12 +362,12 @@ def validate(kind: ValidatedKind, _: AnyRole, body: Annotated[dict[str, Any], Bo
     return Response(status_code=204)
 
 
-@router.get("/notifications", response_model=Page[NotificationRead])
+@router.get("/notifications", response_model=Page[CrmNotificationRead])
 def list_notifications(caller: AnyRole, db: DbSession, paging: Paging, unread: bool = False) -> Page:
     rows, total = comments.notifications(
         db, user_id=caller.user_id, unread_only=unread, offset=paging.offset, limit=paging.page_size
     )
-    return _page([NotificationRead.model_validate(n) for n in rows], total, paging)
+    return _page([CrmNotificationRead.model_validate(n) for n in rows], total, paging)
 
 
 @router.get("/notifications/unread-count", response_model=UnreadCount)
@@ -375,9 +375,9 @@ def unread_notifications(caller: AnyRole, db: DbSession) -> UnreadCount:
     return UnreadCount(unread=comments.unread_count(db, caller.user_id))
 
 
-@router.post("/notifications/{notification_id}/read", response_model=NotificationRead)
-def read_notification(notification: OwnNotification, db: DbSession) -> NotificationRead:
-    return NotificationRead.model_validate(comments.read_notification(db, notification=notification, now=utcnow()))
+@router.post("/notifications/{notification_id}/read", response_model=CrmNotificationRead)
+def read_notification(notification: OwnNotification, db: DbSession) -> CrmNotificationRead:
+    return CrmNotificationRead.model_validate(comments.read_notification(db, notification=notification, now=utcnow()))
 
 
 @router.post("/notifications/read-all", response_model=UnreadCount)
@@ -791,11 +791,11 @@ def metrics_series(
     )
 
 
-@router.get("/dashboard", response_model=DashboardRead)
-def dashboard(_: Admin, cases: Cases, db: DbSession) -> DashboardRead:
+@router.get("/dashboard", response_model=CrmDashboardRead)
+def dashboard(_: Admin, cases: Cases, db: DbSession) -> CrmDashboardRead:
     """管理者ダッシュボード's cards (crm/figures.py), each opening its list, and this month's busiest agencies."""
     now = utcnow()
-    return DashboardRead(
+    return CrmDashboardRead(
         by_status=crm_figures.status_figures(db, view=cases, now=now),
         figures=crm_figures.home_figures(db, view=cases, now=now),
         top_agencies=metrics.top_agencies(db, view=cases, now=now),

@@ -418,7 +418,7 @@ class ImageLink(BaseModel):
 # --- notifications -----------------------------------------------------------------------------------------
 
 
-class NotificationRead(BaseModel):
+class CrmNotificationRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -748,7 +748,7 @@ class SeriesRead(BaseModel):
     points: list[SeriesPoint]
 
 
-class DashboardRead(BaseModel):
+class CrmDashboardRead(BaseModel):
     """管理者ダッシュボード: the named figures (crm/figures.py) and this month's busiest agencies."""
 
     by_status: list[FigureRead]  # 投入依頼（全期間・ステータス別）
@@ -759,7 +759,7 @@ class DashboardRead(BaseModel):
 # --- the pages' vocabulary and dry runs --------------------------------------------------------------------
 
 
-class VocabularyRead(BaseModel):
+class CrmVocabulary(BaseModel):
     """The wording and status rules the CRM pages show and mirror (from labels.py and statuses.py)."""
 
     status_colours: dict[str, str]

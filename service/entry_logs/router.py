@@ -92,6 +92,7 @@ from service.entry_logs.schemas import (
     DayLog,
     EntryExitLoginIn,
     EntryExitLoginOut,
+    EntryLogsVocabulary,
     ExitIn,
     HeartbeatOut,
     Heatmap,
@@ -116,7 +117,6 @@ from service.entry_logs.schemas import (
     ScanIn,
     ScanOut,
     StationSessionRead,
-    Vocabulary,
     utc_seconds,
 )
 from service.figures import FigureRead
@@ -336,10 +336,10 @@ def _nursery_read(nursery: Nursery) -> NurseryRead:
     )
 
 
-@admin_router.get("/vocabulary", response_model=Vocabulary)
-def vocabulary(_: StaffCaller) -> Vocabulary:
+@admin_router.get("/vocabulary", response_model=EntryLogsVocabulary)
+def vocabulary(_: StaffCaller) -> EntryLogsVocabulary:
     """The 入退管理 wording and form rules, for the dashboards: any entry_logs role."""
-    return Vocabulary()
+    return EntryLogsVocabulary()
 
 
 @admin_router.get("/nurseries", response_model=list[NurseryRead])

@@ -56,7 +56,7 @@ def _utc_seconds_text(epoch_seconds: int) -> str:
 
 UtcSeconds = Annotated[datetime, PlainSerializer(utc_seconds, return_type=str)]
 
-# The form rules, also served to the dashboards by GET /entry-logs/vocabulary (Vocabulary.rules).
+# The form rules, also served to the dashboards by GET /entry-logs/vocabulary (EntryLogsVocabulary.rules).
 # The lengths and patterns are the columns' (models.py, service/fields.py).
 NAME_MAX = length(Parent.name)
 PHONE_MAX = length(Parent.phone)
@@ -567,7 +567,7 @@ class FormRules(CamelModel):
     hour_minute_pattern: str = HOUR_MINUTE_PATTERN
 
 
-class Vocabulary(CamelModel):
+class EntryLogsVocabulary(CamelModel):
     """The wording tables of labels.py (code -> Japanese label, in display order) and the form rules."""
 
     entry_types: dict[str, str] = ENTRY_TYPE_LABELS

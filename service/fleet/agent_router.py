@@ -14,7 +14,15 @@ from service.database import utcnow
 from service.deps import DbSession, client_address, current_request_id
 from service.fleet import agents, firmware, heartbeats, terminals
 from service.fleet.dependencies import AgentTerminal, terminal_holding, token_hash_of
-from service.fleet.schemas import DiagnosticsIn, EnrollIn, EnrollOut, HeartbeatIn, HeartbeatReply, ProgressIn, TokenOut
+from service.fleet.schemas import (
+    AgentTokenOut,
+    DiagnosticsIn,
+    EnrollIn,
+    EnrollOut,
+    HeartbeatIn,
+    HeartbeatReply,
+    ProgressIn,
+)
 from service.identity.dependencies import bearer
 from service.lanes import LaneRequest, LaneRouter, parse_body
 from service.openapi import declares, media
@@ -97,6 +105,8 @@ def upload_diagnostics(body: DiagnosticsIn, terminal: AgentTerminal, db: DbSessi
     return {"id": diagnostic.id, "lines": len(diagnostic.lines)}
 
 
-@router.post("/token/rotate", response_model=TokenOut)
-def rotate_token(terminal: AgentTerminal, db: DbSession, actor: Annotated[Actor, Depends(terminal_actor)]) -> TokenOut:
-    return TokenOut(token=agents.rotate_token(db, terminal_id=terminal.terminal_id, actor=actor, now=utcnow()))
+@router.post("/token/rotate", response_model=AgentTokenOut)
+def rotate_token(
+    terminal: AgentTerminal, db: DbSession, actor: Annotated[Actor, Depends(terminal_actor)]
+) -> AgentTokenOut:
+    return AgentTokenOut(token=agents.rotate_token(db, terminal_id=terminal.terminal_id, actor=actor, now=utcnow()))

@@ -13,7 +13,7 @@ from service.fields import audited
 from service.fleet import alerts
 from service.fleet.alerts import ACKNOWLEDGED, RESOLVED, audited_work, step_done
 from service.fleet.models import Alert, Customer, Incident, Terminal
-from service.fleet.schemas import IncidentRead
+from service.fleet.schemas import FleetIncidentRead
 from service.identity.models import User
 from service.tenancy import TenantScope, scoped
 
@@ -82,9 +82,9 @@ def incident_query(scope: TenantScope, flt: IncidentFilter) -> Select:
     return _filtered(_incident_rows(scope), flt)
 
 
-def to_read(row, now: datetime) -> IncidentRead:
+def to_read(row, now: datetime) -> FleetIncidentRead:
     details = {key: value for key, value in row._asdict().items() if key != "Incident"}
-    return IncidentRead.model_validate(alerts.work_read(row.Incident, details, now))
+    return FleetIncidentRead.model_validate(alerts.work_read(row.Incident, details, now))
 
 
 # The unresolved first, then the newest.
@@ -98,7 +98,7 @@ def list_incidents(db: Session, *, scope: TenantScope, flt: IncidentFilter, offs
     return [to_read(r, now) for r in rows], total
 
 
-def read_incident(db: Session, *, incident_id: int, scope: TenantScope, now: datetime) -> IncidentRead:
+def read_incident(db: Session, *, incident_id: int, scope: TenantScope, now: datetime) -> FleetIncidentRead:
     row = db.execute(_incident_rows(scope).where(Incident.id == incident_id)).first()
     if row is None:
         raise NotFound(

@@ -38,7 +38,7 @@ from service.fleet.schemas import (
     AlertTypeCount,
     CriticalAlert,
     CustomerStatus,
-    DashboardRead,
+    FleetDashboardRead,
     MonthlyReport,
     ReportLine,
 )
@@ -71,7 +71,7 @@ def _status_count(status: str):
     return func.coalesce(func.sum(case((Terminal.status == status, 1), else_=0)), 0)
 
 
-def dashboard(db: Session, *, scope: TenantScope, now: datetime) -> DashboardRead:
+def dashboard(db: Session, *, scope: TenantScope, now: datetime) -> FleetDashboardRead:
     counts = dict(
         db.execute(
             scoped(select(Terminal.status, func.count()), scope, Terminal.customer_id).group_by(Terminal.status)
@@ -107,7 +107,7 @@ def dashboard(db: Session, *, scope: TenantScope, now: datetime) -> DashboardRea
         .group_by(Customer.id, Customer.company_name)
         .order_by(terminals.desc(), Customer.company_name)
     ).mappings()
-    return DashboardRead(
+    return FleetDashboardRead(
         **{status: counts.get(status, 0) for status in STATUSES},
         total=total,
         figures=fleet_figures.figures(db, fleet_figures.DASHBOARD, scope=scope, now=now),

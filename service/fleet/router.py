@@ -48,7 +48,6 @@ from service.fleet.schemas import (
     AlertBulkIn,
     AlertRead,
     AlertType,
-    AssigneeOption,
     AssignIn,
     BulkResult,
     CommandRead,
@@ -56,21 +55,21 @@ from service.fleet.schemas import (
     CustomerOption,
     CustomerRead,
     CustomerUpdate,
-    DashboardRead,
     DiagnosticRead,
     DiagnosticsRequest,
     EnrollmentCodeOut,
-    EventRead,
-    ImportRead,
+    FleetAssigneeOption,
+    FleetDashboardRead,
+    FleetIncidentRead,
+    FleetNoteIn,
+    FleetVocabulary,
     IncidentBulkIn,
-    IncidentRead,
     IncidentResolveIn,
     IngestRead,
     IntervalIn,
     MaintenanceIn,
     MetricSeries,
     MonthlyReport,
-    NoteIn,
     NoteRead,
     ReleaseNotes,
     ReleaseRead,
@@ -83,13 +82,14 @@ from service.fleet.schemas import (
     Sha256,
     TerminalBulkIn,
     TerminalCreate,
+    TerminalEventRead,
     TerminalFilter,
+    TerminalImportRead,
     TerminalRead,
     TerminalStatus,
     TerminalUpdate,
     UpdateTaskRead,
     ViewPage,
-    Vocabulary,
 )
 from service.openapi import declares, file_response
 from service.pagination import Page, PageParams, page_params
@@ -142,14 +142,14 @@ def _page(items: list, total: int, paging: PageParams) -> Page:
     return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
 
 
-@router.get("/vocabulary", response_model=Vocabulary)
-def vocabulary(_: ReportReader) -> Vocabulary:
+@router.get("/vocabulary", response_model=FleetVocabulary)
+def vocabulary(_: ReportReader) -> FleetVocabulary:
     """The fleet wording tables (labels.py), for the dashboards: any fleet role."""
-    return Vocabulary.current()
+    return FleetVocabulary.current()
 
 
-@router.get("/dashboard", response_model=DashboardRead)
-def dashboard(_: Reader, scope: Scope, db: DbSession) -> DashboardRead:
+@router.get("/dashboard", response_model=FleetDashboardRead)
+def dashboard(_: Reader, scope: Scope, db: DbSession) -> FleetDashboardRead:
     return reports.dashboard(db, scope=scope, now=utcnow())
 
 
@@ -309,7 +309,7 @@ def metrics(
     return terminals.metric_series(db, terminal=terminal, range_key=range, now=utcnow())
 
 
-@router.get("/terminals/{terminal_id}/events", response_model=Page[EventRead])
+@router.get("/terminals/{terminal_id}/events", response_model=Page[TerminalEventRead])
 def list_events(
     _: Reader,
     terminal: ScopedTerminal,
@@ -320,7 +320,7 @@ def list_events(
     rows, total = terminals.list_events(
         db, terminal=terminal, level=level, offset=paging.offset, limit=paging.page_size
     )
-    return _page([EventRead.model_validate(e) for e in rows], total, paging)
+    return _page([TerminalEventRead.model_validate(e) for e in rows], total, paging)
 
 
 @router.get("/terminals/{terminal_id}/events/export", **exports.DOWNLOAD)
@@ -408,7 +408,7 @@ def assign(body: AssignIn, caller: Reader, alert: ScopedAlert, scope: Scope, db:
 
 
 @router.post("/alerts/{alert_id}/notes", response_model=NoteRead, status_code=201)
-def add_note(body: NoteIn, caller: Reader, alert: ScopedAlert, db: DbSession) -> NoteRead:
+def add_note(body: FleetNoteIn, caller: Reader, alert: ScopedAlert, db: DbSession) -> NoteRead:
     return NoteRead.model_validate(alerts.add_note(db, alert=alert, body=body.body, actor=caller.actor, now=utcnow()))
 
 
@@ -418,10 +418,10 @@ def resolve(body: ResolveIn, caller: Reader, alert: ScopedAlert, scope: Scope, d
     return alerts.read_alert(db, alert_id=alert.id, scope=scope, now=utcnow())
 
 
-@router.get("/alerts/{alert_id}/assignees", response_model=list[AssigneeOption])
+@router.get("/alerts/{alert_id}/assignees", response_model=list[FleetAssigneeOption])
 def list_assignees(_: Reader, alert: ScopedAlert, db: DbSession) -> list:
     """The fleet staff the alert can be handed to (§4.2): anyone who works alerts and can see its customer."""
-    return [AssigneeOption(id=i, name=name) for i, name in alerts.assignees(db, alert=alert)]
+    return [FleetAssigneeOption(id=i, name=name) for i, name in alerts.assignees(db, alert=alert)]
 
 
 @router.post("/alerts/bulk", response_model=BulkResult)
@@ -445,7 +445,7 @@ def incident_filter(
 IncidentFilters = Annotated[incidents.IncidentFilter, Depends(incident_filter)]
 
 
-@router.get("/incidents", response_model=Page[IncidentRead])
+@router.get("/incidents", response_model=Page[FleetIncidentRead])
 def list_incidents(
     _: Reader,
     scope: Scope,
@@ -473,66 +473,68 @@ def incidents_bulk(body: IncidentBulkIn, caller: Reader, scope: Scope, db: DbSes
     return bulk.incidents_bulk(db, body=body, scope=scope, actor=caller.actor, now=utcnow())
 
 
-@router.get("/incidents/{incident_id:int}", response_model=IncidentRead)
-def get_incident(_: Reader, incident: ScopedIncident, scope: Scope, db: DbSession) -> IncidentRead:
+@router.get("/incidents/{incident_id:int}", response_model=FleetIncidentRead)
+def get_incident(_: Reader, incident: ScopedIncident, scope: Scope, db: DbSession) -> FleetIncidentRead:
     """One incident; its alerts (its terminals) are `GET /alerts?incident_id=`."""
     return incidents.read_incident(db, incident_id=incident.id, scope=scope, now=utcnow())
 
 
-@router.get("/incidents/{incident_id}/assignees", response_model=list[AssigneeOption])
+@router.get("/incidents/{incident_id}/assignees", response_model=list[FleetAssigneeOption])
 def list_incident_assignees(_: Reader, incident: ScopedIncident, db: DbSession) -> list:
-    return [AssigneeOption(id=i, name=name) for i, name in alerts.assignees(db, alert=incident)]
+    return [FleetAssigneeOption(id=i, name=name) for i, name in alerts.assignees(db, alert=incident)]
 
 
-def _incident_answer(db: DbSession, incident: Incident, scope) -> IncidentRead:
+def _incident_answer(db: DbSession, incident: Incident, scope) -> FleetIncidentRead:
     return incidents.read_incident(db, incident_id=incident.id, scope=scope, now=utcnow())
 
 
-@router.post("/incidents/{incident_id}/acknowledge", response_model=IncidentRead)
-def acknowledge_incident(caller: Reader, incident: ScopedIncident, scope: Scope, db: DbSession) -> IncidentRead:
+@router.post("/incidents/{incident_id}/acknowledge", response_model=FleetIncidentRead)
+def acknowledge_incident(caller: Reader, incident: ScopedIncident, scope: Scope, db: DbSession) -> FleetIncidentRead:
     """初動確認 for the incident and every alert of it."""
     incidents.acknowledge(db, incident=incident, actor=caller.actor, now=utcnow())
     return _incident_answer(db, incident, scope)
 
 
-@router.post("/incidents/{incident_id}/diagnosed", response_model=IncidentRead)
-def incident_diagnosed(caller: Operator, incident: ScopedIncident, scope: Scope, db: DbSession) -> IncidentRead:
+@router.post("/incidents/{incident_id}/diagnosed", response_model=FleetIncidentRead)
+def incident_diagnosed(caller: Operator, incident: ScopedIncident, scope: Scope, db: DbSession) -> FleetIncidentRead:
     incidents.mark_step(db, incident=incident, step="diagnosed", actor=caller.actor, now=utcnow())
     return _incident_answer(db, incident, scope)
 
 
-@router.post("/incidents/{incident_id}/customer-contacted", response_model=IncidentRead)
-def incident_customer_contacted(caller: Reader, incident: ScopedIncident, scope: Scope, db: DbSession) -> IncidentRead:
+@router.post("/incidents/{incident_id}/customer-contacted", response_model=FleetIncidentRead)
+def incident_customer_contacted(
+    caller: Reader, incident: ScopedIncident, scope: Scope, db: DbSession
+) -> FleetIncidentRead:
     incidents.mark_step(db, incident=incident, step="customer_contacted", actor=caller.actor, now=utcnow())
     return _incident_answer(db, incident, scope)
 
 
-@router.post("/incidents/{incident_id}/reported", response_model=IncidentRead)
-def incident_reported(caller: Reader, incident: ScopedIncident, scope: Scope, db: DbSession) -> IncidentRead:
+@router.post("/incidents/{incident_id}/reported", response_model=FleetIncidentRead)
+def incident_reported(caller: Reader, incident: ScopedIncident, scope: Scope, db: DbSession) -> FleetIncidentRead:
     """完了報告 (§4.2 step 6), after the incident was resolved."""
     incidents.report(db, incident=incident, actor=caller.actor, now=utcnow())
     return _incident_answer(db, incident, scope)
 
 
-@router.post("/incidents/{incident_id}/assign", response_model=IncidentRead)
+@router.post("/incidents/{incident_id}/assign", response_model=FleetIncidentRead)
 def assign_incident(
     body: AssignIn, caller: Reader, incident: ScopedIncident, scope: Scope, db: DbSession
-) -> IncidentRead:
+) -> FleetIncidentRead:
     incidents.assign(db, incident=incident, assignee_id=body.assignee_id, actor=caller.actor, now=utcnow())
     return _incident_answer(db, incident, scope)
 
 
-@router.post("/incidents/{incident_id}/take", response_model=IncidentRead)
-def take_incident(caller: Reader, incident: ScopedIncident, scope: Scope, db: DbSession) -> IncidentRead:
+@router.post("/incidents/{incident_id}/take", response_model=FleetIncidentRead)
+def take_incident(caller: Reader, incident: ScopedIncident, scope: Scope, db: DbSession) -> FleetIncidentRead:
     """The caller takes the incident: its assignee (and its open alerts') becomes them."""
     incidents.assign(db, incident=incident, assignee_id=caller.user_id, actor=caller.actor, now=utcnow())
     return _incident_answer(db, incident, scope)
 
 
-@router.post("/incidents/{incident_id}/resolve", response_model=IncidentRead)
+@router.post("/incidents/{incident_id}/resolve", response_model=FleetIncidentRead)
 def resolve_incident(
     body: IncidentResolveIn, caller: Reader, incident: ScopedIncident, scope: Scope, db: DbSession
-) -> IncidentRead:
+) -> FleetIncidentRead:
     """対応実施: resolves the incident and every alert of it still open."""
     incidents.resolve(db, incident=incident, resolution=body.resolution, actor=caller.actor, now=utcnow())
     return _incident_answer(db, incident, scope)
@@ -653,8 +655,10 @@ def monthly_report(
     return _report_response(report, format, f"fleet-report-{customer.id}-{month}")
 
 
-@router.post("/imports", response_model=ImportRead, status_code=202)
-def import_terminals(caller: Admin, scope: Scope, db: DbSession, file: Annotated[UploadFile, File()]) -> ImportRead:
+@router.post("/imports", response_model=TerminalImportRead, status_code=202)
+def import_terminals(
+    caller: Admin, scope: Scope, db: DbSession, file: Annotated[UploadFile, File()]
+) -> TerminalImportRead:
     """Accept a CSV of terminals; a job checks and inserts the rows (poll GET /imports/{id})."""
     job = imports.create_import(
         db,
@@ -665,12 +669,12 @@ def import_terminals(caller: Admin, scope: Scope, db: DbSession, file: Annotated
         now=utcnow(),
     )
     queue_task(db, "fleet.import_terminals", job.id)
-    return ImportRead.model_validate(job)
+    return TerminalImportRead.model_validate(job)
 
 
-@router.get("/imports/{import_id}", response_model=ImportRead)
-def get_import(import_id: int, _: Admin, scope: Scope, db: DbSession) -> ImportRead:
-    return ImportRead.model_validate(imports.get_import(db, import_id=import_id, scope=scope))
+@router.get("/imports/{import_id}", response_model=TerminalImportRead)
+def get_import(import_id: int, _: Admin, scope: Scope, db: DbSession) -> TerminalImportRead:
+    return TerminalImportRead.model_validate(imports.get_import(db, import_id=import_id, scope=scope))
 
 
 # --- saved views: a person's list filters by name ------------------------------------------------

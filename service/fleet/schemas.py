@@ -172,7 +172,7 @@ class DiagnosticsIn(BaseModel):
     ]
 
 
-class TokenOut(BaseModel):
+class AgentTokenOut(BaseModel):
     token: str
 
 
@@ -329,7 +329,7 @@ class MetricSeries(BaseModel):
     points: list[MetricPoint]
 
 
-class EventRead(BaseModel):
+class TerminalEventRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -425,7 +425,7 @@ Note = Annotated[str, rules(AlertNote.body)]
 ResolutionNote = Annotated[str, rules(AlertNote.body, min_length=0)]
 
 
-class NoteIn(BaseModel):
+class FleetNoteIn(BaseModel):
     body: Note
 
 
@@ -438,7 +438,7 @@ class NoteRead(BaseModel):
     created_at: datetime
 
 
-class AssigneeOption(BaseModel):
+class FleetAssigneeOption(BaseModel):
     id: int
     name: str
 
@@ -451,7 +451,7 @@ class ResolveIn(BaseModel):
     note: ResolutionNote = ""
 
 
-class IncidentRead(SlaWorkRead):
+class FleetIncidentRead(SlaWorkRead):
     """A customer incident with its alerts' span (first/last seen, how many still open), who works it and §4.2."""
 
     LABELS = {"alert_type": labels.ALERT_TYPES, "status": labels.ALERT_STATUSES}
@@ -675,7 +675,7 @@ class CustomerStatus(BaseModel):
     maintenance: int
 
 
-class DashboardRead(BaseModel):
+class FleetDashboardRead(BaseModel):
     total: int
     online: int
     offline: int
@@ -732,7 +732,7 @@ class MonthlyReport(BaseModel):
     lines: list[ReportLine] = []
 
 
-class ImportRead(Labelled):
+class TerminalImportRead(Labelled):
     LABELS = {"status": labels.IMPORT_STATUSES}
 
     id: int
@@ -752,7 +752,7 @@ def columns_of(row: Any) -> dict[str, Any]:
     return {column.key: getattr(row, column.key) for column in row.__table__.columns}
 
 
-class Vocabulary(BaseModel):
+class FleetVocabulary(BaseModel):
     """The wording tables the dashboards show, taken from labels.py (code -> Japanese label, in display order)."""
 
     contract_types: dict[str, str]
@@ -779,7 +779,7 @@ class Vocabulary(BaseModel):
     fields: dict[str, dict[str, FieldWords]]  # each table's fields as the forms show and check them (models.py)
 
     @classmethod
-    def current(cls) -> "Vocabulary":
+    def current(cls) -> "FleetVocabulary":
         """Each field is the labels.py constant of the same name in capitals; the fields, what the columns state."""
         words = {name: getattr(labels, name.upper()) for name in cls.model_fields if name != "fields"}
         return cls(**words, fields=fields.vocabulary(labels.AUDIT.tables))

@@ -59,8 +59,9 @@ from service.loaners.schemas import (
     FormRead,
     HeldDevice,
     ImportListed,
-    ImportRead,
     Kind,
+    LoanerImportRead,
+    LoanerVocabulary,
     LocationCreate,
     LocationRead,
     LocationUpdate,
@@ -77,7 +78,6 @@ from service.loaners.schemas import (
     SubmissionIn,
     SubmissionRead,
     SummaryRead,
-    VocabularyRead,
 )
 from service.openapi import media
 from service.pagination import Page, PageParams, page_params
@@ -175,10 +175,10 @@ def list_categories(_: Staff) -> list[CategoryRead]:
     ]
 
 
-@router.get("/vocabulary", response_model=VocabularyRead)
-def vocabulary(_: Staff) -> VocabularyRead:
+@router.get("/vocabulary", response_model=LoanerVocabulary)
+def vocabulary(_: Staff) -> LoanerVocabulary:
     """The labels, form keys and check messages the pages show, from labels.py (the one source)."""
-    return VocabularyRead(
+    return LoanerVocabulary(
         kinds=labels.KINDS,
         location_statuses=labels.LOCATION_STATUSES,
         question_types=labels.QUESTION_TYPES,
@@ -542,11 +542,11 @@ def export_returns(_: Staff, scope: Scope, flt: ReturnFilters) -> exports.CsvStr
 # --- imports and rotation (admin) ------------------------------------------------------------------------------
 
 
-def _import_read(job) -> ImportRead:
-    return ImportRead.model_validate(job).model_copy(update={"status_label": labels.IMPORT_STATUSES[job.status]})
+def _import_read(job) -> LoanerImportRead:
+    return LoanerImportRead.model_validate(job).model_copy(update={"status_label": labels.IMPORT_STATUSES[job.status]})
 
 
-@router.post("/imports", response_model=ImportRead, status_code=202)
+@router.post("/imports", response_model=LoanerImportRead, status_code=202)
 @upload_limit("loaners_max_sheet_bytes")
 def import_sheet(
     caller: Admin,
@@ -554,7 +554,7 @@ def import_sheet(
     form_kind: Annotated[Kind, Form()],
     file: Annotated[UploadFile, File()],
     dry_run: Annotated[bool, Form()] = False,
-) -> ImportRead:
+) -> LoanerImportRead:
     """Accept a Google Forms response sheet (CSV) for one form; a job stores the rows as history (poll
     GET /imports/{id}). With dry_run, the job only says what each row will do (`plan`); POST /imports/{id}/run
     then imports them."""
@@ -571,8 +571,8 @@ def import_sheet(
     return _import_read(job)
 
 
-@router.post("/imports/{import_id}/run", response_model=ImportRead, status_code=202)
-def run_checked_import(import_id: int, caller: Admin, db: DbSession) -> ImportRead:
+@router.post("/imports/{import_id}/run", response_model=LoanerImportRead, status_code=202)
+def run_checked_import(import_id: int, caller: Admin, db: DbSession) -> LoanerImportRead:
     """取り込む: import a sheet whose dry run has finished (409 before that, or once it was started)."""
     job = imports.start_checked_import(db, job=imports.get_import(db, import_id), actor=caller.actor, now=utcnow())
     queue_task(db, "loaners.import_submissions", job.id)
@@ -592,8 +592,8 @@ def export_imports(_: Admin) -> exports.CsvStream:
     return exports.download(imports.import_export(), "loaners_imports")
 
 
-@router.get("/imports/{import_id}", response_model=ImportRead)
-def get_import(import_id: int, _: Admin, db: DbSession) -> ImportRead:
+@router.get("/imports/{import_id}", response_model=LoanerImportRead)
+def get_import(import_id: int, _: Admin, db: DbSession) -> LoanerImportRead:
     return _import_read(imports.get_import(db, import_id))
 
 

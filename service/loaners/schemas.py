@@ -109,7 +109,7 @@ class CategoryRead(BaseModel):
     device_type: str
 
 
-class VocabularyRead(BaseModel):
+class LoanerVocabulary(BaseModel):
     """The words and rules the pages mirror: labels (code -> Japanese, display order), form keys, messages."""
 
     kinds: dict[str, str]
@@ -413,7 +413,7 @@ class SummaryRead(BaseModel):
 # --- jobs -------------------------------------------------------------------------------------------
 
 
-class ImportRead(BaseModel):
+class LoanerImportRead(BaseModel):
     model_config = ORM
 
     id: int

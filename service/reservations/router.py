@@ -83,6 +83,7 @@ from service.reservations.schemas import (
     ReservationDetail,
     ReservationRead,
     ReservationStatus,
+    ReservationsVocabulary,
     ReservationUpdate,
     ServiceTypeCreate,
     ServiceTypeRead,
@@ -92,7 +93,6 @@ from service.reservations.schemas import (
     ShopRead,
     ShopUpdate,
     SupportKpis,
-    Vocabulary,
     WeeklyKpis,
 )
 from service.reservations.state_machine import TRANSITIONS, EventActor
@@ -177,7 +177,7 @@ def _page(items: list, total: int, paging: PageParams) -> Page:
 # --- vocabulary --------------------------------------------------------------------------------
 
 
-@router.get("/vocabulary", response_model=Vocabulary)
+@router.get("/vocabulary", response_model=ReservationsVocabulary)
 def vocabulary(_: Reader) -> dict:
     """The labels, status transitions and form limits the dashboards mirror, from the service's own modules."""
     return {

@@ -524,7 +524,7 @@ class ExecutiveSummary(BaseModel):
 # --- vocabulary --------------------------------------------------------------------------------
 
 
-class Vocabulary(BaseModel):
+class ReservationsVocabulary(BaseModel):
     """What the dashboards' pages show and mirror: labels (code -> Japanese, in display order), the status
     transitions ({from: [to, ...]}) and the text limits of the forms."""
 

@@ -1,5 +1,7 @@
 """/api/openapi.json says what the API answers: the common error model, the files' media types, the right 405s."""
 
+from collections import Counter
+
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
@@ -98,3 +100,12 @@ def test_a_wrong_method_on_a_static_route_is_405_with_every_allowed_method(clien
     answer = client.put("/api/reservations/shops/1", headers=headers, json={})
     assert answer.status_code == 405
     assert answer.headers["allow"] == "DELETE, GET, PATCH"
+
+
+def test_every_schema_has_a_name_of_its_own(spec):
+    """Two models of one name in different modules come out as `service__fleet__schemas__X` and share a title, and a
+    generated client keeps one of them and drops the answers of the other's routes: a model's name is unique."""
+    schemas = spec["components"]["schemas"]
+    titles = Counter(schema.get("title", name) for name, schema in schemas.items())
+    assert [title for title, count in titles.items() if count > 1] == []
+    assert [name for name in schemas if "__" in name and not name.startswith("Body_")] == []
