@@ -15,12 +15,13 @@ from starlette.requests import Request
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from clientkit.security_headers import SECURITY_HEADERS
 from service.config import Settings, get_settings
 from service.database import session_scope
 from service.errors import DomainError, TooLarge, Unauthorized, error_body
 from service.identity.dependencies import current_caller
 from service.request_context import request_id_var
-from service.response_headers import SECURITY_HEADERS, with_response_headers
+from service.response_headers import with_response_headers
 
 TEXT_TYPES = (b"application/json", b"application/x-www-form-urlencoded", b"text/")
 NUL_BYTE = "NUL文字は使用できません"

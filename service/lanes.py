@@ -45,13 +45,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import QueryableAttribute
 from starlette.types import Receive, Scope, Send
 
+from clientkit.security_headers import SECURITY_HEADERS
 from service.body_guard import BodyGuard, RequestHead
 from service.config import get_settings
 from service.database import get_engine
 from service.metrics import request_metrics
 from service.openapi import MARK, declares
 from service.request_context import request_id_var
-from service.response_headers import SECURITY_HEADERS
 
 JSON = "application/json"
 Model = TypeVar("Model", bound=BaseModel)

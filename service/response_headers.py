@@ -2,13 +2,7 @@
 
 from starlette.types import Message, Send
 
-# No MIME sniffing, no referrer beyond our origin, never framed.
-SECURITY_HEADERS = (
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"strict-origin-when-cross-origin"),
-    (b"x-frame-options", b"DENY"),
-    (b"content-security-policy", b"frame-ancestors 'none'"),
-)
+from clientkit.security_headers import SECURITY_HEADERS
 
 
 def with_response_headers(send: Send, request_id: str) -> Send:

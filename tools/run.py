@@ -86,29 +86,32 @@ def children(api_port: int, dashboard_port: int) -> list[Child]:
         ),
         Child("worker", worker_argv(CRITICAL, level, "-B")),  # beat runs once, beside the critical worker
         Child("worker-bulk", worker_argv(BULK, level)),
-        Child(
-            "dashboards",
-            [
-                python,
-                "-m",
-                "streamlit",
-                "run",
-                "dashboards/streamlit_app.py",
-                "--server.port",
-                str(dashboard_port),
-                "--server.address",
-                HOST,
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                "--logger.level",
-                level,
-                "--logger.hideWelcomeMessage",
-                "true",
-            ],
-        ),
+        Child("dashboards", dashboards_argv(dashboard_port, level), env=dashboards_environment()),
     ]
+
+
+def dashboards_argv(port: int, level: str) -> list[str]:
+    """The dashboards' server on loopback (dashboards/serve.py), as `make run` and the browser tests start it. No file
+    watcher: it walked every loaded module for each new session, a quarter of Streamlit's CPU per page view."""
+    options = {
+        "server.port": str(port),
+        "server.address": HOST,
+        "server.headless": "true",
+        "server.fileWatcherType": "none",
+        "browser.gatherUsageStats": "false",
+        "logger.level": level,
+        "logger.hideWelcomeMessage": "true",
+    }
+    flags = [part for name, value in options.items() for part in (f"--{name}", value)]
+    return [sys.executable, "-m", "streamlit", "run", "dashboards/serve.py", *flags]
+
+
+def dashboards_environment() -> dict[str, str]:
+    """Streamlit's server (uvicorn) believes X-Forwarded-For only from APP_TRUSTED_PROXIES (environment or .env; none
+    by default), where uvicorn's own default would believe any process on this machine."""
+    from service.config import Settings
+
+    return {"FORWARDED_ALLOW_IPS": ",".join(Settings().trusted_proxy_hosts)}
 
 
 def worker_argv(queue: str, level: str, *extra: str) -> list[str]:
@@ -223,7 +226,7 @@ def child_environment(api_port: int, dashboard_port: int) -> dict[str, str]:
 
 
 def start(child: Child, env: dict[str, str]) -> None:
-    child.process = subprocess.Popen(child.argv, cwd=REPO_ROOT, env=child.env | env, process_group=0)
+    child.process = subprocess.Popen(child.argv, cwd=REPO_ROOT, env=env | child.env, process_group=0)
 
 
 def group_members(pgid: int) -> list[psutil.Process]:

@@ -12,7 +12,6 @@ open_from_sidebar, screenshot. Browser tests outside this folder import the fixt
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +26,7 @@ from service.identity.dependencies import SESSION_COOKIE
 from tests.support import live_server
 from tests.support.live_server import answers, free_port
 from tests.support.waiting import wait_until
+from tools import run
 from tools.test import CHROMIUM
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -65,7 +65,7 @@ def dashboards_url(streamlit_server: str, monkeypatch: pytest.MonkeyPatch) -> st
 
 @pytest.fixture(scope="session")
 def streamlit_server(live_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`streamlit run dashboards/streamlit_app.py` on a free port, talking to the live API; one server for the run,
+    """The dashboards' server as `make run` starts it, on a free port, talking to the live API; one server for the run,
     as in production: each browser page is a Streamlit session of its own, and the server's caches are keyed by the
     signed-in user's token."""
     with streamlit_process(live_api, tmp_path_factory.mktemp("streamlit") / "streamlit.log") as url:
@@ -74,27 +74,15 @@ def streamlit_server(live_api: str, tmp_path_factory: pytest.TempPathFactory) ->
 
 @contextmanager
 def streamlit_process(live_api: str, log_path: Path, **env: str) -> Iterator[str]:
-    """A Streamlit server of the dashboards on a free port, with extra environment variables; yields its address."""
+    """The dashboards' server as `make run` starts it (tools/run.py) on a free port, with extra environment variables;
+    yields its address."""
     port = free_port()
-    streamlit = Path(sys.executable).parent / "streamlit"
-    command = [
-        str(streamlit),
-        "run",
-        "dashboards/streamlit_app.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
+    command = run.dashboards_argv(port, "warning")
     with log_path.open("w") as log:
         process = subprocess.Popen(
             command,
             cwd=REPO_ROOT,
-            env=os.environ | {"APP_API_URL": live_api} | env,
+            env=os.environ | {"APP_API_URL": live_api} | run.dashboards_environment() | env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )

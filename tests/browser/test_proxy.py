@@ -1,0 +1,162 @@
+"""The dashboards scaled out: two servers as `make run` starts them behind the reverse proxy of ops/caddy/Caddyfile
+(Debian's caddy, configured by the environment as compose configures it). A browser signs in, opens a page, is sent to
+the other server by the proxy's affinity cookie and stays signed in there, and uploads a file, which only the server
+holding its Streamlit session takes. Every answer, the proxy's and `make run`'s server's own, carries the security
+headers, and an X-Forwarded-For the browser made up is believed by neither."""
+
+import hashlib
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+from sqlalchemy import select
+
+from clientkit.security_headers import SECURITY_HEADERS
+from service.audit.models import AuditEntry
+from service.config import REPO_ROOT, get_settings
+from tests.browser.conftest import PAGE_WIDTH, TIMEOUT_MS, drawn, open_from_sidebar, sign_in, streamlit_process
+from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.support.live_server import answers, free_port
+from tests.support.waiting import wait_until
+
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
+
+CADDY = shutil.which("caddy")
+CADDYFILE = REPO_ROOT / "ops" / "caddy" / "Caddyfile"
+AFFINITY_COOKIE = "daicho_dashboards"  # the Caddyfile's lb_policy cookie
+FORGED = "203.0.113.66"  # an address the browser claims in X-Forwarded-For
+LOOPBACK = "127.0.0.1"  # the dashboards' own address, where the API sees a loopback browser's calls come from
+START_TIMEOUT_SECONDS = 30.0
+needs_caddy = pytest.mark.skipif(CADDY is None, reason="caddy is missing (Debian's caddy; make test installs it)")
+
+
+@contextmanager
+def caddy(upstreams: list[str], log_path: Path) -> Iterator[str]:
+    """The repo's Caddyfile served by Debian's caddy on a free port in front of `upstreams`; yields its address."""
+    port = free_port()
+    environment = {
+        "PROXY_PORT": str(port),
+        "DASHBOARDS_UPSTREAMS": "to " + " ".join(upstream.removeprefix("http://") for upstream in upstreams),
+        "DASHBOARDS_TRUSTED_PROXIES": "",
+        "HOME": str(log_path.parent),  # caddy keeps its state there
+    }
+    command = [str(CADDY), "run", "--adapter", "caddyfile", "--config", str(CADDYFILE)]
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://{LOOPBACK}:{port}"
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"caddy exited with {process.returncode}:\n{log_path.read_text()}")
+        return answers(f"{url}/_stcore/health")
+
+    try:
+        wait_until(ready, timeout=START_TIMEOUT_SECONDS, message="caddy to pass /_stcore/health on")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def proxied(live_api: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Two dashboards servers behind the proxy, which they trust for X-Forwarded-For as compose's replicas trust
+    theirs; the service knows the proxy's address as the dashboards' (APP_DASHBOARD_URL)."""
+    behind_proxy = {"FORWARDED_ALLOW_IPS": LOOPBACK}
+    with (
+        streamlit_process(live_api, tmp_path / "first.log", **behind_proxy) as first,
+        streamlit_process(live_api, tmp_path / "second.log", **behind_proxy) as second,
+        caddy([first, second], tmp_path / "caddy.log") as url,
+    ):
+        monkeypatch.setattr(get_settings(), "dashboard_url", url)
+        yield url
+
+
+def window(browser) -> BrowserContext:
+    """A browser window in Japanese whose every request claims to come from FORGED."""
+    expect.set_options(timeout=TIMEOUT_MS)
+    return browser.new_context(
+        viewport={"width": PAGE_WIDTH, "height": 900}, locale="ja-JP", extra_http_headers={"X-Forwarded-For": FORGED}
+    )
+
+
+def affinity(context: BrowserContext) -> str:
+    return next(cookie["value"] for cookie in context.cookies() if cookie["name"] == AFFINITY_COOKIE)
+
+
+def other_server(url: str, taken: str) -> str:
+    """The affinity cookie of the server `taken` does not name: the proxy gives a new browser a server at random."""
+    with httpx.Client(timeout=5.0) as http:
+
+        def named() -> str | None:
+            value = http.get(f"{url}/_stcore/health").cookies.get(AFFINITY_COOKIE)
+            http.cookies.clear()
+            return value if value and value != taken else None
+
+        return wait_until(named, message="the proxy to name the other server")
+
+
+def expect_security_headers(headers: dict[str, str]) -> None:
+    assert {name.decode(): value.decode() for name, value in SECURITY_HEADERS}.items() <= headers.items()
+
+
+def signed_in_addresses(db, login_id: str) -> list[str]:
+    logins = select(AuditEntry.client_address).where(AuditEntry.action == "login", AuditEntry.actor_label == login_id)
+    addresses = list(db.scalars(logins))
+    db.commit()
+    return addresses
+
+
+def upload_firmware(page: Page, content: bytes, version: str) -> None:
+    """Register a firmware release on ファームウェア管理 › リリース: the file goes to the server with the page's
+    session, then the form sends it to the API."""
+    page.get_by_role("tab", name="リリース").click()
+    page.get_by_text("ファームウェアを登録", exact=True).click()
+    page.get_by_test_id("stFileUploader").locator("input[type=file]").set_input_files(
+        {"name": "tc200.bin", "mimeType": "application/octet-stream", "buffer": content}
+    )
+    expect(page.get_by_test_id("stFileUploader").get_by_text("tc200.bin")).to_be_visible()
+    page.get_by_label("バージョン").fill(version)
+    page.get_by_label("SHA-256").fill(hashlib.sha256(content).hexdigest())
+    page.get_by_role("button", name="登録", exact=True).click()
+    expect(page.get_by_text(f"ファームウェア {version} を登録しました。")).to_be_visible()
+
+
+@needs_caddy
+def test_behind_the_proxy_a_browser_moved_to_the_other_server_stays_signed_in_and_uploads(db, proxied, browser):
+    make_user(db, "fleet-admin", name="端末 管理者", grants={"fleet": "admin"})
+    db.commit()
+    page = window(browser).new_page()
+    sign_in(page, proxied, "fleet-admin", DEFAULT_PASSWORD, "ダッシュボード")
+    open_from_sidebar(page, "ファームウェア管理")
+    first = affinity(page.context)
+
+    page.context.add_cookies([{"name": AFFINITY_COOKIE, "value": other_server(proxied, first), "url": proxied}])
+    answer = page.reload()
+    expect(page.get_by_role("heading", name="ファームウェア管理")).to_be_visible()
+    expect(page.get_by_test_id("stSidebar").get_by_text("端末 管理者")).to_be_visible()
+    assert affinity(page.context) != first  # the proxy kept the browser on the server its cookie named
+    drawn(page)
+    upload_firmware(page, b"\x7fELF firmware image", "9.1.0")
+
+    assert answer is not None
+    expect_security_headers(answer.headers)
+    assert "server" not in answer.headers
+    assert signed_in_addresses(db, "fleet-admin") == [LOOPBACK]  # the proxy's, as the browser's is loopback too
+
+
+def test_make_runs_server_believes_no_forwarded_address_and_is_never_framed(db, dashboards_url, browser):
+    make_user(db, "viewer", grants={"fleet": "viewer"})
+    db.commit()
+    page = window(browser).new_page()
+    answer = page.goto(dashboards_url)
+    assert answer is not None
+    expect_security_headers(answer.headers)
+    sign_in(page, dashboards_url, "viewer", DEFAULT_PASSWORD, "レポート")
+    assert signed_in_addresses(db, "viewer") == [LOOPBACK]
