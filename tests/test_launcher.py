@@ -238,6 +238,16 @@ def test_the_children_log_warnings_and_errors_unless_asked_for_more(monkeypatch)
         run.children(9100, 9601)
 
 
+def test_the_dashboards_believe_a_forwarded_address_only_from_the_trusted_proxies(monkeypatch):
+    """tests/browser/test_proxy.py: a browser's own X-Forwarded-For is not believed by the server so started."""
+    monkeypatch.delenv("APP_TRUSTED_PROXIES", raising=False)
+    dashboards = next(child for child in run.children(9100, 9601) if child.name == "dashboards")
+    assert dashboards.env == {"FORWARDED_ALLOW_IPS": ""}  # uvicorn's own default would believe loopback
+    assert "--server.fileWatcherType" in dashboards.argv and "dashboards/serve.py" in dashboards.argv
+    monkeypatch.setenv("APP_TRUSTED_PROXIES", "10.0.0.5, 10.1.0.0/16")
+    assert run.dashboards_environment() == {"FORWARDED_ALLOW_IPS": "10.0.0.5,10.1.0.0/16"}
+
+
 def test_a_worker_per_class_of_work_and_beat_beside_the_critical_one_only():
     workers = [child.argv for child in run.children(9100, 9601) if "celery" in child.argv]
     taken = {argv[argv.index("-Q") + 1]: "-B" in argv for argv in workers}

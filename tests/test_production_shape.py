@@ -165,7 +165,7 @@ def test_compose_refuses_to_start_without_a_secret():
 
 def test_the_compose_file_has_the_shape_this_test_ran():
     services = COMPOSE["services"]
-    assert set(services) == {"postgres", "redis", *APP_SERVICES}
+    assert set(services) == {"postgres", "redis", "proxy", *APP_SERVICES}
     assert all("healthcheck" in services[name] for name in services)
     for name in APP_SERVICES:
         assert services[name]["image"] == "daicho:latest" and "env_file" not in services[name]
@@ -189,9 +189,19 @@ def test_the_compose_file_has_the_shape_this_test_ran():
     data_mounts = {name: services[name].get("volumes") for name in APP_SERVICES}
     assert data_mounts == {**dict.fromkeys(DATA_SERVICES, ["app-data:/app/var"]), "dashboards": None, "flower": None}
     assert "app-data" in COMPOSE["volumes"]
-    published = [port for name in APP_SERVICES for port in services[name].get("ports", [])]
+    published = [port for name in (*APP_SERVICES, "proxy") for port in services[name].get("ports", [])]
     assert published and all(port.startswith("127.0.0.1:") for port in published)  # /metrics and Flower stay local
     assert all(services[name]["stop_grace_period"] for name in WORKERS)
+
+
+def test_the_dashboards_replicas_are_reached_through_their_proxy_whose_forwarded_address_alone_they_believe():
+    """The proxy runs ops/caddy/Caddyfile (tests/browser/test_proxy.py runs it in front of two dashboards servers)."""
+    proxy, dashboards = COMPOSE["services"]["proxy"], COMPOSE["services"]["dashboards"]
+    assert proxy["ports"] == ["127.0.0.1:8501:8501"] and "ports" not in dashboards
+    assert "./ops/caddy/Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
+    believed = service_environment(dashboards, secret_values() | {"APP_TRUSTED_PROXIES": "192.0.2.10"})
+    assert believed["FORWARDED_ALLOW_IPS"] == f"{proxy['networks']['dashboards']['ipv4_address']},192.0.2.10"
+    assert "--server.fileWatcherType=none" in dashboards["command"] and dashboards["deploy"]["replicas"]
 
 
 def test_compose_runs_a_worker_per_class_of_work_and_beat_once():

@@ -9,8 +9,9 @@ The two passes share nothing (each has its own data dir, database and broker) an
 on subprocesses, so they run side by side on the two cores; every output line is prefixed with its pass's name.
 Installs Debian's chromium-headless-shell for the browser tests (their Japanese font is the tests' own:
 tests/browser/conftest.py), Debian's prometheus (for promtool, which checks ops/prometheus/rules.yml), Debian's nodejs
-and npm (for the JavaScript check) and poppler-utils (pdftoppm renders the QRV manuals' PDFs) when they are missing
-and apt-get can be used (one apt-get run, without recommended packages).
+and npm (for the JavaScript check), poppler-utils (pdftoppm renders the QRV manuals' PDFs) and caddy (the dashboards'
+reverse proxy, ops/caddy/Caddyfile) when they are missing and apt-get can be used (one apt-get run, without
+recommended packages).
 Extra arguments are handed to pytest (`make test ARGS="-k login"`). Exits non-zero if any pass failed;
 ends with each pass's slowest test modules, what each pass skipped and why (the tests it left to the other pass by
 module, every other skip by reason with its tests: nothing is skipped silently), one line per pass, each failed test
@@ -39,6 +40,7 @@ DEBIAN_PACKAGES = [
     (Path("/usr/bin/node"), "nodejs", "the JavaScript check (python -m tools.js_check)"),
     (Path("/usr/bin/npm"), "npm", "the JavaScript check's parser install (npm ci in tools/jscheck)"),
     (Path("/usr/bin/pdftoppm"), "poppler-utils", "the manuals' PDF rendering test (pdftoppm)"),
+    (Path("/usr/bin/caddy"), "caddy", "the dashboards behind their reverse proxy (tests/browser/test_proxy.py)"),
 ]
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
