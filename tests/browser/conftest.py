@@ -11,7 +11,6 @@ open_from_sidebar, screenshot. Browser tests outside this folder import the fixt
 
 import os
 import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +23,7 @@ from service.config import get_settings
 from service.documents import japanese_font_path
 from service.identity.dependencies import SESSION_COOKIE
 from tests.support import live_server
-from tests.support.live_server import answers, free_port
+from tests.support.live_server import free_port, server_process
 from tests.support.waiting import wait_until
 from tools import run
 from tools.test import CHROMIUM
@@ -39,7 +38,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-START_TIMEOUT_SECONDS = 60.0
 TIMEOUT_MS = 30_000
 POLL_MS = 50  # how often settled() and drawn() look
 PAGE_WIDTH = 1400
@@ -77,32 +75,11 @@ def streamlit_process(live_api: str, log_path: Path, **env: str) -> Iterator[str
     """The dashboards' server as `make run` starts it (tools/run.py) on a free port, with extra environment variables;
     yields its address."""
     port = free_port()
-    command = run.dashboards_argv(port, "warning")
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=REPO_ROOT,
-            env=os.environ | {"APP_API_URL": live_api} | run.dashboards_environment() | env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
     url = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log_path.read_text()}")
-        return answers(f"{url}/_stcore/health")
-
-    try:
-        wait_until(ready, timeout=START_TIMEOUT_SECONDS, message="Streamlit to answer /_stcore/health")
+    environment = os.environ | {"APP_API_URL": live_api} | run.dashboards_environment() | env
+    command = run.dashboards_argv(port, "warning")
+    with server_process(command, f"{url}/_stcore/health", log_path, cwd=REPO_ROOT, env=environment):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="session")

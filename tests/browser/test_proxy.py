@@ -6,7 +6,6 @@ headers, and an X-Forwarded-For the browser made up is believed by neither."""
 
 import hashlib
 import shutil
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +20,7 @@ from service.audit.models import AuditEntry
 from service.config import REPO_ROOT, get_settings
 from tests.browser.conftest import PAGE_WIDTH, TIMEOUT_MS, drawn, open_from_sidebar, sign_in, streamlit_process
 from tests.factories import DEFAULT_PASSWORD, make_user
-from tests.support.live_server import answers, free_port
+from tests.support.live_server import free_port, server_process
 from tests.support.waiting import wait_until
 
 # browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
@@ -32,7 +31,6 @@ CADDYFILE = REPO_ROOT / "ops" / "caddy" / "Caddyfile"
 AFFINITY_COOKIE = "daicho_dashboards"  # the Caddyfile's lb_policy cookie
 FORGED = "203.0.113.66"  # an address the browser claims in X-Forwarded-For
 LOOPBACK = "127.0.0.1"  # the dashboards' own address, where the API sees a loopback browser's calls come from
-START_TIMEOUT_SECONDS = 30.0
 needs_caddy = pytest.mark.skipif(CADDY is None, reason="caddy is missing (Debian's caddy; make test installs it)")
 
 
@@ -47,21 +45,9 @@ def caddy(upstreams: list[str], log_path: Path) -> Iterator[str]:
         "HOME": str(log_path.parent),  # caddy keeps its state there
     }
     command = [str(CADDY), "run", "--adapter", "caddyfile", "--config", str(CADDYFILE)]
-    with log_path.open("w") as log:
-        process = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://{LOOPBACK}:{port}"
-
-    def ready() -> bool:
-        if process.poll() is not None:
-            raise RuntimeError(f"caddy exited with {process.returncode}:\n{log_path.read_text()}")
-        return answers(f"{url}/_stcore/health")
-
-    try:
-        wait_until(ready, timeout=START_TIMEOUT_SECONDS, message="caddy to pass /_stcore/health on")
+    with server_process(command, f"{url}/_stcore/health", log_path, env=environment):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture

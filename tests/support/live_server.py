@@ -3,9 +3,11 @@
 import functools
 import os
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -37,6 +39,30 @@ def answers(url: str) -> bool:
         return _probe().get(url).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+@contextmanager
+def server_process(command: list[str], health_url: str, log_path: Path, **options: Any) -> Iterator[None]:
+    """A server run as a process of its own (Popen `options`: cwd, env), its output in `log_path`, until it answers
+    `health_url`; terminated (killed if it will not stop) when the block ends."""
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, **options)
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"{command[0]} exited with {process.returncode}:\n{log_path.read_text()}")
+        return answers(health_url)
+
+    try:
+        wait_until(ready, timeout=START_TIMEOUT_SECONDS, message=f"{health_url} to answer")
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @contextmanager
