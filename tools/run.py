@@ -91,8 +91,8 @@ def children(api_port: int, dashboard_port: int) -> list[Child]:
 
 
 def dashboards_argv(port: int, level: str) -> list[str]:
-    """The dashboards' server on loopback (dashboards/serve.py), as `make run` and the browser tests start it. No file
-    watcher: it walked every loaded module for each new session, a quarter of Streamlit's CPU per page view."""
+    """The dashboards' server on loopback (dashboards/serve.py), as `make run` and the browser tests start it, without
+    the file watcher, which walks every loaded module for each new session (docs/operations.md, Scaling out)."""
     options = {
         "server.port": str(port),
         "server.address": HOST,
