@@ -5,7 +5,9 @@ holding its Streamlit session takes. Every answer, the proxy's and `make run`'s 
 headers, and an X-Forwarded-For the browser made up is believed by neither."""
 
 import hashlib
+import json
 import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -112,6 +114,21 @@ def upload_firmware(page: Page, content: bytes, version: str) -> None:
     page.get_by_label("SHA-256").fill(hashlib.sha256(content).hexdigest())
     page.get_by_role("button", name="登録", exact=True).click()
     expect(page.get_by_text(f"ファームウェア {version} を登録しました。")).to_be_visible()
+
+
+@needs_caddy
+def test_the_proxy_sets_the_security_headers_itself_and_names_no_server(tmp_path):
+    """Whatever a replica sends, the proxy's answers carry clientkit/security_headers.py's headers, as Caddy reads the
+    Caddyfile."""
+    adapt = [str(CADDY), "adapt", "--adapter", "caddyfile", "--config", str(CADDYFILE)]
+    adapted = subprocess.run(adapt, env={"HOME": str(tmp_path)}, capture_output=True, text=True, check=True)
+    routes = json.loads(adapted.stdout)["apps"]["http"]["servers"]["srv0"]["routes"]
+    handlers = [handler for route in routes for handler in route["handle"]]
+    (headers,) = [handler["response"] for handler in handlers if handler["handler"] == "headers"]
+    assert {name.lower(): values for name, values in headers["set"].items()} == {
+        name.decode(): [value.decode()] for name, value in SECURITY_HEADERS
+    }
+    assert headers["delete"] == ["Server"]
 
 
 @needs_caddy
