@@ -89,8 +89,9 @@ def page_host() -> str | None:
 
 def browser_address() -> str | None:
     """The address of the browser this session serves: Streamlit's server reads the connection's peer, or the
-    X-Forwarded-For of a reverse proxy it trusts (FORWARDED_ALLOW_IPS, loopback by default); None over loopback or
-    outside a browser session (an AppTest session has no connection: its stand-in's answer is no address)."""
+    X-Forwarded-For of a reverse proxy it trusts (FORWARDED_ALLOW_IPS: APP_TRUSTED_PROXIES, none by default, and in
+    compose the dashboards' own proxy); None over loopback or outside a browser session (an AppTest session has no
+    connection: its stand-in's answer is no address)."""
     address = st.context.ip_address
     return address if isinstance(address, str) else None
 
