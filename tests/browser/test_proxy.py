@@ -151,7 +151,8 @@ def test_behind_the_proxy_a_browser_moved_to_the_other_server_stays_signed_in_an
     assert answer is not None
     expect_security_headers(answer.headers)
     assert "server" not in answer.headers
-    assert signed_in_addresses(db, "fleet-admin") == [LOOPBACK]  # the proxy's, as the browser's is loopback too
+    # not FORGED: the proxy put the address that connected in its place (loopback, as the dashboards' own)
+    assert signed_in_addresses(db, "fleet-admin") == [LOOPBACK]
 
 
 def test_make_runs_server_believes_no_forwarded_address_and_is_never_framed(db, dashboards_url, browser):
