@@ -28,6 +28,7 @@ RUN apt-get update \
 RUN groupadd --system --gid 10001 daicho \
     && useradd --system --uid 10001 --gid daicho --home-dir /app --shell /usr/sbin/nologin daicho
 
+# The runtime set alone: the tests', the lint stage's and the benches' tools (requirements-dev.txt) stay out.
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
