@@ -20,14 +20,15 @@ from tests.support import run_resources, sqlite_locks
 from tools.test import OTHER_PASS
 
 BACKEND = os.environ.get("DAICHO_TEST_BACKEND", "sqlite")
-# the servers a PostgreSQL run uses: it makes its own database beside the configured one and claims a Redis database
+# the PostgreSQL server a PostgreSQL run uses: it makes its own databases beside the configured one (and starts its own
+# Redis: tests/support/run_resources.py)
 CONFIGURED_DATABASE_URL = os.environ.get("APP_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-CONFIGURED_REDIS_URL = os.environ.get("APP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 DATA_DIR = Path(tempfile.mkdtemp(prefix="daicho-test-"))
 TEST_BCRYPT_ROUNDS = 4
 
 
-def _configure_environment() -> None:
+def configure_environment() -> run_resources.RunRedis | None:
+    """The run's environment, inherited by every process it starts; the Redis server a PostgreSQL run starts."""
     # the machine's zone and locale are not the tests': UTC as on a server (a test needing Japan's hour sets its own
     # clock: tests/support/clock.py) and C.UTF-8, inherited by every process a test starts
     os.environ["TZ"] = "UTC"
@@ -42,15 +43,17 @@ def _configure_environment() -> None:
     os.environ["APP_BCRYPT_ROUNDS"] = str(TEST_BCRYPT_ROUNDS)
     if BACKEND == "postgres":
         if run_resources.started_by_a_run():
-            return  # a process the run started: its database and broker are the run's, already in the environment
+            return None  # a process the run started: its database and broker are the run's, already in the environment
         os.environ["APP_DATABASE_URL"] = run_resources.run_database_url(CONFIGURED_DATABASE_URL)
-        os.environ["APP_REDIS_URL"] = run_resources.claim_redis_database(CONFIGURED_REDIS_URL)
-    else:
-        os.environ["APP_DATABASE_URL"] = f"sqlite:///{DATA_DIR / 'test.db'}"
-        os.environ["APP_REDIS_URL"] = ""
+        run_redis = run_resources.start_redis(DATA_DIR / "redis")
+        os.environ["APP_REDIS_URL"] = run_redis.url
+        return run_redis
+    os.environ["APP_DATABASE_URL"] = f"sqlite:///{DATA_DIR / 'test.db'}"
+    os.environ["APP_REDIS_URL"] = ""
+    return None
 
 
-_configure_environment()
+RUN_REDIS = configure_environment()
 if BACKEND == "sqlite":
     sqlite_locks.watch()
 
@@ -59,7 +62,6 @@ from service.models import metadata  # noqa: E402
 from tests.support.database import (  # noqa: E402
     Snapshot,
     drop_pristine_copy,
-    ensure_postgres_database,
     keep_pristine_copy,
     migrate_fresh,
     restore_snapshot,
@@ -88,6 +90,11 @@ def pytest_sessionfinish() -> None:
     gc.freeze()
 
 
+def pytest_unconfigure() -> None:
+    if RUN_REDIS is not None:
+        RUN_REDIS.stop()
+
+
 def pytest_report_header() -> str:
     broker = os.environ["APP_REDIS_URL"] or "filesystem"
     return f"daicho backend: {BACKEND} ({os.environ['APP_DATABASE_URL']}), broker: {broker}"
@@ -97,14 +104,13 @@ def pytest_report_header() -> str:
 def migrated_database() -> Iterator[None]:
     if BACKEND == "postgres":
         run_resources.drop_abandoned_databases(CONFIGURED_DATABASE_URL)
-        ensure_postgres_database(os.environ["APP_DATABASE_URL"])
+        run_resources.create_run_database(os.environ["APP_DATABASE_URL"])
     migrate_fresh(get_engine())
     fresh_install()
     yield
     get_engine().dispose()
     if BACKEND == "postgres":
         run_resources.drop_run_databases(os.environ["APP_DATABASE_URL"])
-        run_resources.release_redis_database(CONFIGURED_REDIS_URL, os.environ["APP_REDIS_URL"])
 
 
 @pytest.fixture(autouse=True)

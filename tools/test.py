@@ -7,11 +7,8 @@ Safari 12) and `mypy` (configured in pyproject.toml); a failure there fails the 
 one run shows everything.
 The two passes share nothing (each has its own data dir, database and broker) and spend much of their time waiting
 on subprocesses, so they run side by side on the two cores; every output line is prefixed with its pass's name.
-Installs Debian's chromium-headless-shell for the browser tests (their Japanese font is the tests' own:
-tests/browser/conftest.py), Debian's prometheus (for promtool, which checks ops/prometheus/rules.yml), Debian's nodejs
-and npm (for the JavaScript check), poppler-utils (pdftoppm renders the QRV manuals' PDFs) and caddy (the dashboards'
-reverse proxy, ops/caddy/Caddyfile) when they are missing and apt-get can be used (one apt-get run, without
-recommended packages).
+Installs the Debian packages the suite runs (DEBIAN_PACKAGES, each with the tests that need it) when they are missing
+and apt-get can be used (one apt-get run, without recommended packages).
 Extra arguments are handed to pytest (`make test ARGS="-k login"`). Exits non-zero if any pass failed;
 ends with each pass's slowest test modules, what each pass skipped and why (the tests it left to the other pass by
 module, every other skip by reason with its tests: nothing is skipped silently), one line per pass, each failed test
@@ -41,9 +38,9 @@ DEBIAN_PACKAGES = [
     (Path("/usr/bin/npm"), "npm", "the JavaScript check's parser install (npm ci in tools/jscheck)"),
     (Path("/usr/bin/pdftoppm"), "poppler-utils", "the manuals' PDF rendering test (pdftoppm)"),
     (Path("/usr/bin/caddy"), "caddy", "the dashboards behind their reverse proxy (tests/browser/test_proxy.py)"),
+    (Path("/usr/bin/redis-server"), "redis-server", "the PostgreSQL pass (it starts a Redis of its own)"),
 ]
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 PYTEST_NO_TESTS = 5
 SLOWEST_SHOWN = 5  # test modules named per pass, by their summed time: what to look at when the run nears 15 minutes
 OTHER_PASS = "runs in the other pass of `make test`"  # the skip reason of a test bound to one pass (tests/conftest.py)
@@ -219,20 +216,14 @@ def postgres_problem(database_url: str) -> str | None:
             connect_timeout=3,
         ).close()
     except psycopg.Error as exc:
-        return f"PostgreSQL: {str(exc).strip().splitlines()[0]}"
+        return f"PostgreSQL not reachable at {shown(database_url)}: {str(exc).strip().splitlines()[0]}"
     return None
 
 
-def redis_problem(redis_url: str) -> str | None:
-    import redis
-
-    client = redis.Redis.from_url(redis_url, socket_timeout=3, socket_connect_timeout=3)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        return f"Redis: {exc}"
-    finally:
-        client.close()
+def redis_server_problem() -> str | None:
+    """Why the pass cannot start its own Redis (tests/support/run_resources.py), or None when it can."""
+    if shutil.which("redis-server") is None:
+        return "no redis-server (Debian's package redis-server) to start the pass's own Redis with"
     return None
 
 
@@ -244,19 +235,15 @@ def shown(url: str) -> str:
 
 
 def postgres_pass(pytest_args: list[str]) -> RunningPass | PassResult:
-    """The PostgreSQL + Redis pass under way, or a skipped result saying plainly what could not be reached."""
+    """The PostgreSQL + Redis pass under way, or a skipped result saying plainly what it lacks: the PostgreSQL server,
+    or the redis-server binary it starts its own Redis with."""
     database_url = os.environ.get("APP_TEST_DATABASE_URL", DEFAULT_DATABASE_URL)
-    redis_url = os.environ.get("APP_TEST_REDIS_URL", DEFAULT_REDIS_URL)
-    problems = [p for p in (postgres_problem(database_url), redis_problem(redis_url)) if p]
+    problems = [p for p in (postgres_problem(database_url), redis_server_problem()) if p]
     if problems:
-        reason = f"PostgreSQL/Redis not reachable at {shown(database_url)} / {shown(redis_url)}"
-        print(f"\n{reason} ({'; '.join(problems)}): the PostgreSQL pass was SKIPPED", flush=True)
+        reason = "; ".join(problems)
+        print(f"\n{reason}: the PostgreSQL pass was SKIPPED", flush=True)
         return PassResult("postgres", skip_reason=reason)
-    env = os.environ | {
-        "DAICHO_TEST_BACKEND": "postgres",
-        "APP_TEST_DATABASE_URL": database_url,
-        "APP_TEST_REDIS_URL": redis_url,
-    }
+    env = os.environ | {"DAICHO_TEST_BACKEND": "postgres", "APP_TEST_DATABASE_URL": database_url}
     return RunningPass("postgres", env, pytest_args)
 
 

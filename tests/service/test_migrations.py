@@ -9,12 +9,13 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
 from service.database import build_engine, get_engine
 from service.models import metadata
+from tests.support import run_resources
 from tests.support.database import alembic_config
 
 
@@ -46,23 +47,14 @@ def scratch_engine(backend: str) -> Iterator[Engine]:
 
 
 def _scratch_postgres(url) -> Iterator[Engine]:
-    name = f"{url.database}_migrations"
-    admin = build_engine(
-        url.set(database="postgres").render_as_string(hide_password=False),
-        poolclass=NullPool,
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = build_engine(url.set(database=name).render_as_string(hide_password=False), poolclass=NullPool)
+    scratch = url.set(database=f"{url.database}_migrations").render_as_string(hide_password=False)
+    run_resources.create_run_database(scratch)
+    engine = build_engine(scratch, poolclass=NullPool)
     try:
         yield engine
     finally:
         engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        run_resources.drop_run_databases(scratch)
 
 
 def test_migrated_test_database_matches_the_models():

@@ -21,7 +21,8 @@ from service.identity.models import Grant, User
 from service.routers import DASHBOARD_READS
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import CONTACTS, make_customer
-from tests.support.database import alembic_config, ensure_postgres_database
+from tests.support.database import alembic_config
+from tests.support.run_resources import create_run_database
 
 NURSERY_PAGES = ("/api/attendance", "/api/entry-logs/children", "/api/entry-logs/parents")  # need a nurseryId
 
@@ -105,13 +106,11 @@ def replica_url() -> str:
 
 @pytest.fixture(scope="module")
 def replica_database() -> Iterator[str]:
-    """A second, migrated PostgreSQL database standing in for a streaming replica."""
+    """A second, migrated PostgreSQL database standing in for a streaming replica (created afresh)."""
     url = replica_url()
-    ensure_postgres_database(url)
+    create_run_database(url)
     engine = build_engine(url, poolclass=NullPool)
     with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
         command.upgrade(alembic_config(conn), "heads")
     yield url
     engine.dispose()

@@ -26,23 +26,6 @@ def alembic_config(connection=None) -> Config:
     return config
 
 
-def ensure_postgres_database(url: str) -> None:
-    """Create the PostgreSQL database named in the URL when it does not exist yet. Its commits do not wait for the
-    disk (synchronous_commit off): what one commits every other session sees at once, as before; only a crash of the
-    server could lose the last ones, and a run's database does not outlive its run."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}).first()
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-        conn.execute(text(f'ALTER DATABASE "{target.database}" SET synchronous_commit TO off'))
-    admin.dispose()
-
-
 def migrate_fresh(engine: Engine) -> None:
     """Drop whatever a previous run left and migrate to head."""
     if engine.dialect.name == "postgresql":

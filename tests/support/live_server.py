@@ -2,7 +2,6 @@
 
 import functools
 import os
-import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -15,15 +14,10 @@ import pytest
 import uvicorn
 
 from service import serve
+from tests.support.ports import free_port
 from tests.support.waiting import wait_until
 
 START_TIMEOUT_SECONDS = 60.0  # a deadline, not a wait: the API starts in ~2 s, in ~30 s on a machine under load 10
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @functools.cache
