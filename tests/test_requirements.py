@@ -29,7 +29,7 @@ def requirement_lines(path) -> list[str]:
 
 
 def pinned(path) -> set[str]:
-    return {canonical(PIN.match(line).group(1)) for line in requirement_lines(path) if PIN.match(line)}
+    return {canonical(found.group(1)) for line in requirement_lines(path) if (found := PIN.match(line))}
 
 
 @functools.cache
