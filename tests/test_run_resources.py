@@ -56,31 +56,24 @@ def another_machines_mark(pid: int) -> str:
     return json.dumps({run_resources.MARK: ANOTHER_MACHINE | {"pid": pid}})
 
 
-def test_a_run_drops_only_the_databases_a_dead_run_of_this_machine_left(plant):
-    base = make_url(CONFIGURED_DATABASE_URL).database
+def test_a_run_drops_only_the_databases_a_dead_run_of_this_machine_left_and_takes_none_it_did_not_mark(plant):
+    base = make_url(CONFIGURED_DATABASE_URL)
     left, unmarked, elsewhere = dead_pid(), dead_pid(), dead_pid()
-    left_here = plant(f"{base}_run{left}_replica", run_resources.run_mark(left))
-    someone_elses = plant(f"{base}_run{unmarked}", None)
-    another_machines = plant(f"{base}_run{elsewhere}", another_machines_mark(elsewhere))
+    left_here = plant(f"{base.database}_run{left}_replica", run_resources.run_mark(left))
+    someone_elses = plant(f"{base.database}_run{unmarked}", None)
+    another_machines = plant(f"{base.database}_run{elsewhere}", another_machines_mark(elsewhere))
 
     dropped = run_resources.drop_abandoned_databases(CONFIGURED_DATABASE_URL)
-
     assert left_here in dropped
     assert {someone_elses, another_machines} & set(dropped) == set()
+
+    theirs = base.set(database=someone_elses).render_as_string(hide_password=False)
+    with pytest.raises(RuntimeError, match=f"database {someone_elses} exists and is not this run's"):
+        run_resources.create_run_database(theirs)
+    run_resources.drop_run_databases(theirs)  # a run's end drops only what it marked, whatever the names
+
     assert {someone_elses, another_machines} <= databases()
     assert left_here not in databases()
-
-
-def test_a_database_under_the_run_s_names_that_it_did_not_create_is_left_alone(plant):
-    run_url = make_url(os.environ["APP_DATABASE_URL"])
-    theirs = plant(f"{run_url.database}_scratch_theirs", None)  # named as this run's companions are
-    with pytest.raises(RuntimeError, match=f"database {theirs} exists and is not this run's"):
-        run_resources.create_run_database(run_url.set(database=theirs).render_as_string(hide_password=False))
-
-    scratch = run_url.set(database=f"{run_url.database}_scratch").render_as_string(hide_password=False)
-    run_resources.drop_run_databases(scratch)  # a companion's end: it and those beside it that this run made
-
-    assert theirs in databases()
 
 
 def test_the_run_s_broker_is_the_redis_it_started_and_keeps_nothing_on_disk():
