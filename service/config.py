@@ -3,6 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 from pydantic import NonNegativeInt, PositiveInt, field_validator, model_validator
@@ -30,6 +31,12 @@ PROCESS_SECRETS = {
     "scheduler": (),
 }
 
+# The addresses every link the service hands out starts with (service/links.py): pages the API serves, and the
+# dashboards' pages. The api and the workers build links; beat and Flower (`scheduler`) build none.
+LINK_BASES = {"public_base_url": "APP_PUBLIC_BASE_URL", "dashboard_url": "APP_DASHBOARD_URL"}
+LINKING_PROCESSES = ("api", "worker")
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
 FLEET_MIN_INTERVAL_SECONDS, FLEET_MAX_INTERVAL_SECONDS = 30, 3600  # a terminal's own heartbeat interval
 VOICE_OUTCOMES = ("accept", "decline", "ambiguous", "change_request", "no_answer", "machine")
 
@@ -55,6 +62,21 @@ def parse_odds(text: str) -> dict[str, int]:
     if not any(odds.values()):
         raise ValueError("APP_SANDBOX_VOICE_ODDS needs at least one outcome with a weight above zero")
     return odds
+
+
+def link_base_problem(url: str, *, production: bool) -> str | None:
+    """What keeps a URL from being a link base: None for an absolute http(s) URL without a query or fragment (in
+    production, not on a loopback name)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if host is None or parts.scheme not in ("http", "https") or parts.query or parts.fragment:
+        return "must be an absolute http(s) URL such as https://daicho.example.jp"
+    if production and host in LOOPBACK_NAMES:
+        return "must be the address people open in production, not this machine's loopback"
+    return None
 
 
 class Settings(BaseSettings):
@@ -296,6 +318,23 @@ class Settings(BaseSettings):
         launcher did not start (`make run` loads the demo first, whose alert digest is the first mail sent)."""
         if not self.dashboard_url:  # derived, not set: model_fields_set keeps saying so (tools/run.py reads it)
             self.__dict__["dashboard_url"] = f"http://127.0.0.1:{self.dashboard_port}"
+        return self
+
+    @model_validator(mode="after")
+    def _check_link_bases(self) -> "Settings":
+        """Each link base given is an absolute http(s) URL; in production each process that builds links is given
+        both, neither this machine's loopback: a parent's phone or a mail reader elsewhere opens what they start."""
+        production = self.env == "production"
+        for name, variable in LINK_BASES.items():
+            url, given = getattr(self, name), name in self.model_fields_set
+            if not given and not (production and self.process in LINKING_PROCESSES):
+                continue
+            if not given:
+                raise ValueError(
+                    f"{variable} must be set in production: the links people follow (mail, SMS, QR codes) start with it"
+                )
+            if problem := link_base_problem(url, production=production):
+                raise ValueError(f"{variable} {problem} (it is {url!r})")
         return self
 
     @model_validator(mode="after")

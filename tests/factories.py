@@ -9,6 +9,9 @@ from service.identity.models import Grant, User
 from service.identity.security import hash_password, issue_token
 
 DEFAULT_PASSWORD = "correct-horse-1"
+# Where people reach a production's API pages and dashboards (each Settings field): names of their own, apart from
+# each other and from any address a test process listens on
+PUBLIC_ADDRESSES = {"public_base_url": "https://daicho.example.jp", "dashboard_url": "https://dashboards.example.jp"}
 
 
 @lru_cache

@@ -19,6 +19,7 @@ from service.crm import crypto as card_crypto
 from service.crm.models import Agency, Corporation
 from service.database import session_scope
 from service.identity.models import User
+from tests.factories import PUBLIC_ADDRESSES
 
 PASSWORD = "cli-pass-123"
 
@@ -246,6 +247,8 @@ def test_demo_load_is_refused_in_production_unless_asked(settings_env, capsys):
         APP_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none",
         APP_CRM_CARD_KEY=Fernet.generate_key().decode(),
         APP_AUDIT_KEY="audit-key-kept-outside-the-database-1234",
+        APP_PUBLIC_BASE_URL=PUBLIC_ADDRESSES["public_base_url"],
+        APP_DASHBOARD_URL=PUBLIC_ADDRESSES["dashboard_url"],
     )
     assert main(["demo", "load"]) == 1
     assert "--allow-production" in capsys.readouterr().err

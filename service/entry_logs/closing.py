@@ -7,13 +7,13 @@ from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
-from service.dashboard_links import page_url
 from service.database import affected_rows
 from service.entry_logs import corrections, insights, labels
 from service.entry_logs.lookups import closing_passed, local_today, local_zone
 from service.entry_logs.models import EXIT, EntryLog, Nursery, Parent
 from service.errors import Conflict, ValidationFailed
 from service.identity.models import Grant, User
+from service.links import dashboard_page
 from service.outbox.service import enqueue
 
 DOMAIN = "entry_logs"
@@ -118,7 +118,7 @@ def _notice(nursery: Nursery, parents: list[insights.PresentParent]) -> tuple[st
             for parent in parents
         ),
         "",
-        labels.CLOSING_NOTICE_LINK.format(url=page_url(PRESENT_PAGE)),
+        labels.CLOSING_NOTICE_LINK.format(url=dashboard_page(PRESENT_PAGE)),
     ]
     subject = labels.CLOSING_NOTICE_SUBJECT.format(nursery=nursery.name, closing=closing, count=len(parents))
     return subject, "\n".join(lines)

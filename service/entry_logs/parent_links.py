@@ -18,6 +18,7 @@ from service.config import get_settings
 from service.entry_logs import labels
 from service.entry_logs.models import Nursery, Parent
 from service.errors import NotFound
+from service.links import api_page
 
 DOMAIN = "entry_logs"
 PURPOSE = b"entry_logs.parent_link"
@@ -38,9 +39,9 @@ def link_token(parent: Parent) -> str | None:
 
 
 def link_url(parent: Parent) -> str | None:
-    """The absolute address of the parent's barcode page (APP_API_URL is the service's public address)."""
+    """The public address of the parent's barcode page, which their phone opens."""
     token = link_token(parent)
-    return None if token is None else get_settings().api_url.rstrip("/") + PAGE_PATH + token
+    return None if token is None else api_page(PAGE_PATH + token)
 
 
 def _claims(token: str) -> tuple[int, int] | None:

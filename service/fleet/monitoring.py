@@ -10,7 +10,6 @@ from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, func, 
 from sqlalchemy.orm import Session, aliased
 
 from service.config import get_settings
-from service.dashboard_links import page_url
 from service.dialect import epoch, insert, insert_rows, local_text
 from service.fleet import labels, links, schedules
 from service.fleet.alerts import (
@@ -243,7 +242,7 @@ def _mail_team(db: Session, kind: str, subject: str, body: str, *, since: dateti
             channel="email",
             recipient=person.email,
             subject=subject,
-            body=f"{body}\n\n{page_url(links.DASHBOARD_PAGE)}",
+            body=f"{body}\n\n{links.overview_url()}",
             domain="fleet",
             ref_type="fleet_ingest_stall",
             dedupe_key=f"fleet-ingest-{kind}:{since.isoformat()}:{person.email.lower()}",

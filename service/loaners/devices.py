@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from service import fields
 from service.audit.service import Actor
-from service.dashboard_links import page_url
 from service.errors import Conflict, ValidationFailed
+from service.links import dashboard_page
 from service.loaners import labels, numbering, search_text
 from service.loaners.masters import created, deleted, updated
 from service.loaners.models import Device, Location, Model, Submission
@@ -30,7 +30,7 @@ def device_type_of(category: str) -> str:
 
 def form_url(device_id: int) -> str:
     """Where the device's QR code leads: the dashboards' status-form page with the device chosen."""
-    return page_url("loaners_status_form", device=device_id)
+    return dashboard_page("loaners_status_form", device=device_id)
 
 
 def held_days(held_since: datetime | None, now: datetime) -> int | None:

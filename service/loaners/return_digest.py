@@ -13,10 +13,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
-from service.dashboard_links import page_url
 from service.dialect import insert
 from service.figures import local
 from service.identity.models import Grant, User
+from service.links import dashboard_page
 from service.loaners import labels
 from service.loaners.models import Location, ReturnDigest
 from service.loaners.returns import ReturnFilter, due_locations, returns_page
@@ -99,7 +99,7 @@ def _tell(db: Session, location: Location, week: date, threshold: int, now: date
     if not listed or not _claim(db, location, week, listed, now):
         return 0
     values = {"location": location.name, "days": threshold, "count": listed}
-    link = page_url(RETURNS_PAGE, location_id=location.id, min_days=threshold)
+    link = dashboard_page(RETURNS_PAGE, location_id=location.id, min_days=threshold)
     body = "\n".join([labels.DIGEST_INTRO.format(**values), "", *sections, labels.DIGEST_LINK.format(url=link)])
     recipients = list(dict.fromkeys([location.group_email, *admin_emails(db, location)]))
     for address in recipients:

@@ -11,6 +11,7 @@ from starlette.datastructures import ImmutableMultiDict
 from service.config import get_settings
 from service.deps import DbSession
 from service.errors import DomainError, ServiceUnavailable
+from service.links import api_page
 from service.openapi import declares
 from service.outbox import inbound
 from service.outbox.signatures import stripe_event_verified, twilio_request_valid, voice_signature_valid
@@ -79,9 +80,7 @@ def twilio_webhook(
     settings = get_settings()
     token = _secret(settings.twilio_auth_token, "APP_TWILIO_AUTH_TOKEN")
     params = ImmutableMultiDict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
-    url = (
-        settings.public_base_url.rstrip("/") + request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    )
+    url = api_page(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
     _require_signature(twilio_request_valid(url, params, x_twilio_signature, token))
     sid = params.get("MessageSid") or params.get("SmsSid")
     if not sid:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
+from service.links import api_page
 from service.outbox.models import OutboxMessage
 from service.outbox.service import enqueue
 from service.reservations import labels
@@ -57,9 +58,13 @@ def referenced_id(message: OutboxMessage) -> int:
     return int(message.ref_id)
 
 
+def cancel_path(code: str) -> str:
+    return f"/api/reservations/cancel/{code}"
+
+
 def cancel_url(code: str) -> str:
-    base = get_settings().public_base_url.rstrip("/")
-    return f"{base}/api/reservations/cancel/{code}?token={cancel_token(code)}"
+    """The requester's cancellation link (its token in the query)."""
+    return api_page(cancel_path(code), token=cancel_token(code))
 
 
 def cancel_deadline(desired_at: datetime) -> datetime:

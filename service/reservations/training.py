@@ -22,11 +22,13 @@ from markdown_it.token import Token
 
 from service.config import get_settings
 from service.documents import FONT, japanese_pdf
+from service.links import api_page
 from service.reservations import labels, messages, payments
 
 FOLDER = Path(__file__).with_name("manuals")
 TEMPLATE_FENCE = "template"
 REQUESTER_FAQ = "requester-faq"
+FAQ_PATH = "/api/reservations/faq"  # where the requester FAQ is served (router.py)
 EXAMPLE_DAY = date(2026, 12, 3)  # the example booking's date: a Thursday, 14:00
 ManualName = Literal["requester-faq", "shop-manual", "shop-faq", "operator-manual"]
 FAQ_STYLE = (
@@ -80,8 +82,7 @@ def examples() -> dict[str, dict[str, Any]]:
     and a template's own where a field means something else there (CANCEL_PART's url is the cancellation link)."""
     at = datetime.combine(EXAMPLE_DAY, time(14), tzinfo=ZoneInfo(get_settings().timezone))
     deadline = messages.when_text(messages.cancel_deadline(at))
-    base = get_settings().public_base_url.rstrip("/")
-    cancel_url = f"{base}/api/reservations/cancel/{labels.TEMPLATE_EXAMPLES['code']}?token=…"
+    cancel_url = api_page(messages.cancel_path(labels.TEMPLATE_EXAMPLES["code"])) + "?token=…"
     values: dict[str, Any] = {**labels.TEMPLATE_EXAMPLES, "when": messages.when_text(at), "deadline": deadline}
     values["faq"] = faq_url()
     values |= {"cancel": labels.CANCEL_PART.format(deadline=deadline, url=cancel_url), "refund": labels.REFUND_NOTE}
@@ -130,7 +131,7 @@ def drifted_quotes(name: str) -> list[str]:
 
 def faq_url() -> str:
     """Where the requester FAQ is served (the booking SMS links to it)."""
-    return f"{get_settings().public_base_url.rstrip('/')}/api/reservations/faq"
+    return api_page(FAQ_PATH)
 
 
 def faq_page() -> str:

@@ -52,7 +52,7 @@ class StripePaymentLinkProvider:
             return action(message)
 
     def _create(self, message: Outgoing) -> SendResult:
-        terms = payment_terms(message, self.settings.public_base_url)
+        terms = payment_terms(message)
         params: SessionCreateParams = {
             "mode": "payment",
             "line_items": [

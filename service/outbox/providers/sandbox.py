@@ -34,6 +34,7 @@ from typing import Any
 
 from service.config import VOICE_OUTCOMES, Settings, parse_odds
 from service.database import utcnow
+from service.links import api_page
 from service.outbox.providers.base import (
     InvalidRecipientError,
     Outgoing,
@@ -54,6 +55,7 @@ MAGIC_NUMBERS = {
 }
 INVALID_NUMBERS = frozenset({"+15005550001", "+15005550009"})  # the recipient's number, as Twilio's 21211 and 21614
 PHONE_CHANNELS = ("sms", "voice")
+SANDBOX_CHECKOUT_PATH = "/api/reservations/sandbox/checkout"  # the page a sandbox payment link opens (QRV's router)
 FLAKY_PHONE_PREFIX = "+1500555080"
 FLAKY_MARKER = re.compile(r"flaky(\d+)")
 DEDUPING_CHANNELS = frozenset({"email", "payment_link", "voice"})  # Message-ID, Stripe's and the voice API's keys
@@ -183,8 +185,8 @@ class SandboxProvider:
         if self.channel == "payment_link" and message.payload.get("action") == "refund":
             return SendResult(sandbox_id, {"refund_id": sandbox_id, "status": "succeeded"}, delivery_status="succeeded")
         if self.channel == "payment_link":
-            terms = payment_terms(message, self.settings.public_base_url)
-            url = f"{self.settings.public_base_url.rstrip('/')}/api/reservations/sandbox/checkout/{sandbox_id}"
+            terms = payment_terms(message)
+            url = api_page(f"{SANDBOX_CHECKOUT_PATH}/{sandbox_id}")
             data = {"url": url, "session_id": sandbox_id, "expires_at": terms["expires_at"].isoformat()}
             return SendResult(sandbox_id, data, delivery_status="open")
         if self.channel == "voice":

@@ -10,6 +10,7 @@ from twilio.rest import Client
 
 from service.config import Settings
 from service.database import utcnow
+from service.links import api_page
 from service.outbox.providers.base import (
     InvalidRecipientError,
     Outgoing,
@@ -39,7 +40,7 @@ class TwilioSmsProvider:
                 to=message.recipient,
                 from_=self.settings.twilio_from_number,
                 body=message.body,
-                status_callback=self.settings.public_base_url.rstrip("/") + TWILIO_CALLBACK_PATH,
+                status_callback=api_page(TWILIO_CALLBACK_PATH),
                 validity_period=values.unset if validity is None else validity,
             )
         except TwilioRestException as exc:

@@ -6,6 +6,7 @@ result comes back as the webhook's answered_by, in Twilio's AnsweredBy words (hu
 import httpx
 
 from service.config import Settings
+from service.links import api_page
 from service.outbox.providers.base import (
     Outgoing,
     PermanentDeliveryError,
@@ -28,7 +29,7 @@ class HttpVoiceProvider:
         request = {
             "to": message.recipient,
             "script": message.body,
-            "callback_url": s.public_base_url.rstrip("/") + VOICE_CALLBACK_PATH,
+            "callback_url": api_page(VOICE_CALLBACK_PATH),
             "reference": idempotency_key(message),
             "machine_detection": MACHINE_DETECTION,
         }

@@ -12,6 +12,7 @@ from service.audit.models import AuditEntry
 from service.config import Settings
 from service.crm import crypto
 from service.crm.models import Corporation
+from tests.factories import PUBLIC_ADDRESSES
 from tests.service.crm.conftest import add_site, corporation, made, set_status, submit
 
 NUMBER, CODE = "4111111111111111", "123"
@@ -91,6 +92,7 @@ def test_production_refuses_to_start_without_a_real_card_key():
         "secret_key": "x" * 40,
         "database_url": "postgresql://db/daicho",
         "audit_key": "a" * 40,
+        **PUBLIC_ADDRESSES,
     }
     with pytest.raises(ValidationError, match="APP_CRM_CARD_KEY must be set in production"):
         Settings(**production)

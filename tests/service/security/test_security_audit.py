@@ -14,6 +14,7 @@ from service.audit.models import AuditChainHead, AuditEntry
 from service.backup import service as backups
 from service.config import Settings
 from service.database import get_engine, session_scope, utcnow
+from tests.factories import PUBLIC_ADDRESSES
 from tests.service.audit.test_chain import write_entries
 
 FORGED = {"status": {"before": "online", "after": "decommissioned"}}
@@ -80,6 +81,7 @@ def test_production_needs_a_real_audit_key_apart_from_the_secret_key(key):
         "secret_key": "s" * 40,
         "database_url": "postgresql+psycopg://daicho@db/daicho",
         "crm_card_key": Fernet.generate_key().decode(),
+        **PUBLIC_ADDRESSES,
     }
     with pytest.raises(ValueError, match="APP_AUDIT_KEY"):
         Settings(**production, audit_key=key)
