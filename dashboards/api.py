@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import streamlit as st
 
-DEFAULT_API_URL = "http://127.0.0.1:8000"
+DEFAULT_API_URL = "http://127.0.0.1:8000"  # the service's own default for both its addresses (service/config.py)
 TOKEN_KEY = "auth_token"
 RENEWED_TOKEN_HEADER = "X-Renewed-Token"  # a fresh token after a write that ended the caller's own (a password change)
 SESSION_COOKIE = "daicho_session"  # the browser's copy of the token, set and cleared by POST /api/auth/session(/end)
@@ -66,11 +66,12 @@ def browser_url(path: str) -> str:
     """An API route's address as the browser reaches it, on the host name the browser shows the dashboards under.
 
     The session cookie belongs to the host the browser posts to, and only the dashboards' own host's cookies reach
-    them: the public address (APP_PUBLIC_BASE_URL) when set, else APP_API_URL's scheme and port under the page's
-    host name; a loopback public address (`make run`) follows the loopback name the page was opened under.
+    them: the public address (APP_PUBLIC_BASE_URL) when set, else the service's default one's scheme and port under
+    the page's host name; a loopback public address (`make run`) follows the loopback name the page was opened under.
+    Never APP_API_URL: that is where this server reaches the API (`http://api:8000`), which no browser resolves.
     """
     public = os.environ.get("APP_PUBLIC_BASE_URL")
-    address = urlsplit((public or base_url()).rstrip("/"))
+    address = urlsplit((public or DEFAULT_API_URL).rstrip("/"))
     shown = page_host()
     if shown and (not public or (address.hostname in LOOPBACK_HOSTS and shown in LOOPBACK_HOSTS)):
         host = f"[{shown}]" if ":" in shown else shown

@@ -2,7 +2,9 @@
 APP_ENV=production against the test PostgreSQL and Redis (api with two uvicorn workers, a worker per class of work,
 beat, dashboards),
 driven through a login, an agent heartbeat, a scan, an MCP booking up to its SMS in the sandbox outbox and a dashboard
-page, then stopped. Start-up refuses placeholder secrets; the compose file's structure is checked against this run."""
+page, then stopped. Every kind of link it hands out points at its public names (APP_PUBLIC_BASE_URL,
+APP_DASHBOARD_URL), not at the address the test reaches it at (tests/support/public_links.py). Start-up refuses
+placeholder secrets; the compose file's structure is checked against this run."""
 
 import asyncio
 from collections.abc import Iterator
@@ -25,6 +27,7 @@ from service.task_queues import QUEUES
 from tests.service.entry_logs.world import make_world, scan
 from tests.service.fleet.conftest import make_customer, make_terminal, send
 from tests.service.reservations.conftest import make_mcp_client, make_service, make_shop
+from tests.support import public_links
 from tests.support.compose import COMPOSE, NativeService, Shape, secret_values, service_environment
 from tests.support.live_server import answers
 from tests.support.waiting import wait_until
@@ -62,7 +65,8 @@ def api_worker_processes(api: NativeService) -> int:
     return sum(b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes() for pid in children)
 
 
-async def book_through_mcp(api_url: str, key: str, service_id: int) -> str:
+async def book_through_mcp(api_url: str, key: str, service_id: int) -> dict:
+    """A booking through the MCP server's create_reservation tool; its answer."""
     http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=30)
     async with Client(streamable_http_client(f"{api_url}/mcp", http_client=http)) as mcp:
         desired = (utcnow() + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
@@ -75,7 +79,7 @@ async def book_through_mcp(api_url: str, key: str, service_id: int) -> str:
         }
         result = await mcp.call_tool("create_reservation", arguments)
         assert not result.is_error, result.content
-        return result.structured_content["reservation_id"]
+        return result.structured_content
 
 
 def sms_sent(code: str) -> bool:
@@ -87,17 +91,23 @@ def sms_sent(code: str) -> bool:
 def seed() -> dict:
     """A terminal with its agent token, a nursery with a station, a service two shops offer, an MCP client key."""
     with session_scope() as db:
-        _, agent_token = make_terminal(db, make_customer(db))
+        terminal, agent_token = make_terminal(db, make_customer(db))
         world = make_world(db, "prod")
         service = make_service(db)
         for order in (1, 2):
             make_shop(db, f"提携店{order}", [service], order=order)
-        seeded = {"agent": agent_token, "world": world, "parent": world.parents[0].id, "service": service.id}
+        seeded = {
+            "terminal": terminal.id,
+            "agent": agent_token,
+            "world": world,
+            "parent": world.parents[0].id,
+            "service": service.id,
+        }
     return seeded | {"mcp_key": make_mcp_client()[1]}
 
 
 def test_the_compose_services_run_natively_in_production_and_do_each_main_job(shape):
-    seeded = seed()
+    seeded, linked = seed(), public_links.seed()
     api = shape.start("api")
     wait_until(lambda: api.running() and answers(f"{shape.api_url}/api/ready"), timeout=START_TIMEOUT, interval=0.5)
     assert shape.healthy("api")
@@ -122,10 +132,11 @@ def test_the_compose_services_run_natively_in_production_and_do_each_main_job(sh
         assert scanned.status_code == 201 and scanned.json()["duplicate"] is False
 
     with session_scope() as db:
-        assert db.scalar(select(Terminal.last_heartbeat_at)) is not None
+        assert db.get(Terminal, seeded["terminal"]).last_heartbeat_at is not None
         assert db.scalar(select(AuditEntry.client_address).where(AuditEntry.action == "login")) == BROWSER
-    code = asyncio.run(book_through_mcp(shape.api_url, seeded["mcp_key"], seeded["service"]))
-    wait_until(lambda: sms_sent(code), timeout=START_TIMEOUT, message="the worker to send the booking's SMS")
+    booked = asyncio.run(book_through_mcp(shape.api_url, seeded["mcp_key"], seeded["service"]))
+    wait_until(lambda: sms_sent(booked["reservation_id"]), timeout=START_TIMEOUT, message="the worker to send the SMS")
+    public_links.check_every_kind(shape.api_url, linked, booked)
 
     for name in NATIVE_SERVICES[1:]:
         wait_until(lambda name=name: shape.healthy(name), timeout=START_TIMEOUT, interval=1, message=f"{name} healthy")

@@ -76,7 +76,8 @@ def streamlit_process(live_api: str, log_path: Path, **env: str) -> Iterator[str
     yields its address."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    environment = os.environ | {"APP_API_URL": live_api} | run.dashboards_environment() | env
+    environment = os.environ | {"APP_API_URL": live_api, "APP_PUBLIC_BASE_URL": live_api}
+    environment |= run.dashboards_environment() | env
     command = run.dashboards_argv(port, "warning")
     with server_process(command, f"{url}/_stcore/health", log_path, cwd=REPO_ROOT, env=environment):
         yield url

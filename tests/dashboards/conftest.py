@@ -58,8 +58,10 @@ def scripts_compiled_once() -> Iterator[None]:
 
 
 @pytest.fixture
-def open_app(live_api: str) -> Callable[..., AppTest]:
-    """Run the app (or one page file) once, signed in as `user` when given."""
+def open_app(live_api: str, monkeypatch) -> Callable[..., AppTest]:
+    """Run the app (or one page file) once, signed in as `user` when given; the API's public address is the one the
+    test serves it at, as `make run` sets it (the pages' download links start with it)."""
+    monkeypatch.setenv("APP_PUBLIC_BASE_URL", live_api)
 
     def _open(user=None, *, script: Path = APP) -> AppTest:
         at = AppTest.from_file(str(script), default_timeout=RUN_TIMEOUT_SECONDS)

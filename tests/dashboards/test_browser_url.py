@@ -27,8 +27,9 @@ def shown_under(monkeypatch):
     ],
 )
 def test_without_a_public_address_the_api_is_reached_on_the_pages_host(monkeypatch, shown_under, host, expected):
+    """At the service's default public address's port, never at the one this server reaches the API at."""
     monkeypatch.delenv("APP_PUBLIC_BASE_URL", raising=False)
-    monkeypatch.setenv("APP_API_URL", "http://127.0.0.1:8000/")
+    monkeypatch.setenv("APP_API_URL", "http://api:9100/")
     shown_under(host)
 
     assert api.browser_url("/auth/session") == expected

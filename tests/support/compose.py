@@ -19,6 +19,7 @@ import yaml
 from cryptography.fernet import Fernet
 
 from service.config import REPO_ROOT
+from tests.factories import PUBLIC_ADDRESSES
 from tests.support.live_server import free_port
 
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
@@ -117,8 +118,8 @@ def secret_values() -> dict[str, str]:
         "APP_CRM_CARD_KEY": Fernet.generate_key().decode(),
         "APP_DASHBOARDS_KEY": secrets.token_urlsafe(40),
         "APP_ADMIN_PASSWORD": secrets.token_urlsafe(16),
-        "APP_PUBLIC_BASE_URL": "https://daicho.example.jp",
-        "APP_DASHBOARD_URL": "https://daicho.example.jp",
+        "APP_PUBLIC_BASE_URL": PUBLIC_ADDRESSES["public_base_url"],
+        "APP_DASHBOARD_URL": PUBLIC_ADDRESSES["dashboard_url"],
         "FLOWER_BASIC_AUTH": "admin:" + secrets.token_urlsafe(12),
         "API_WORKERS": "2",
     }
