@@ -167,6 +167,13 @@ def test_start_up_refuses_a_placeholder_secret(shape, name, secret, refusal):
     assert refusal in service.log_path.read_text()
 
 
+def test_start_up_refuses_a_public_address_only_this_machine_opens(shape):
+    shape.values["APP_PUBLIC_BASE_URL"] = "http://localhost:8000"
+    worker = shape.start("worker")
+    assert worker.wait(timeout=START_TIMEOUT) != 0
+    assert "APP_PUBLIC_BASE_URL must be the address people open in production" in worker.log_path.read_text()
+
+
 def test_compose_refuses_to_start_without_a_secret():
     values = secret_values()
     del values["APP_SECRET_KEY"]
