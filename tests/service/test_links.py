@@ -13,11 +13,11 @@ from service.config import REPO_ROOT, Settings, get_settings
 from service.links import api_page, dashboard_page
 from tests.factories import PUBLIC_ADDRESSES
 
-LINK_SETTINGS = {"public_base_url", "dashboard_url", "api_url"}
+LINK_SETTINGS = {"public_base_url", "dashboard_url", "api_url"}  # the Settings fields of the addresses
+LINK_VARIABLES = ("APP_API_URL", "APP_PUBLIC_BASE_URL", "APP_DASHBOARD_URL")  # and their environment variables
 # Modules that read an address for what is no link: where it is defined, the origins whose requests may carry the
 # session cookie, the MCP server's OAuth issuer and the host names it answers as.
 NOT_LINKS = {"service/config.py", "service/identity/router.py", "service/reservations/mcp_server.py"}
-LINK_VARIABLES = ("APP_API_URL", "APP_PUBLIC_BASE_URL")  # the dashboards' only settings for the API's address
 PRODUCTION = {"env": "production", "secret_key": "s" * 40, "audit_key": "a" * 40, "database_url": "postgresql://db/d"}
 
 
@@ -26,13 +26,15 @@ def python_files(*folders: str) -> list[Path]:
 
 
 def reads_of(path: Path, names: set[str]) -> list[str]:
-    """The attributes of `names` the module reads, each as `file:line name`."""
-    tree = ast.parse(path.read_text(), filename=str(path))
-    return [
-        f"{path.relative_to(REPO_ROOT)}:{node.lineno} {node.attr}"
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Attribute) and node.attr in names
-    ]
+    """Where the module reads an attribute of `names` or names one in a string (getattr, an environment variable),
+    each as `file:line name`."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Attribute) and node.attr in names:
+            found.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno} {node.attr}")
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names:
+            found.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno} {node.value!r}")
+    return found
 
 
 def test_only_the_links_module_builds_a_link_from_an_address():
@@ -40,18 +42,16 @@ def test_only_the_links_module_builds_a_link_from_an_address():
         read
         for path in python_files("service", "jobs")
         if str(path.relative_to(REPO_ROOT)) not in NOT_LINKS | {"service/links.py"}
-        for read in reads_of(path, LINK_SETTINGS)
+        for read in reads_of(path, LINK_SETTINGS | set(LINK_VARIABLES))
     ]
     assert readers == [], "build the link with service.links.api_page or dashboard_page"
 
 
 def test_only_the_dashboards_api_module_knows_the_apis_address():
-    readers = [
-        str(path.relative_to(REPO_ROOT))
-        for path in python_files("dashboards")
-        if any(variable in path.read_text() for variable in LINK_VARIABLES)
-    ]
-    assert readers == ["dashboards/api.py"]
+    readers = {
+        read.partition(":")[0] for path in python_files("dashboards") for read in reads_of(path, set(LINK_VARIABLES))
+    }
+    assert readers == {"dashboards/api.py"}
 
 
 def test_links_start_with_the_public_addresses_whatever_the_apis_own(monkeypatch):
