@@ -13,6 +13,8 @@ from service.config import REPO_ROOT, Settings, get_settings
 from service.links import api_page, dashboard_page
 from tests.factories import PUBLIC_ADDRESSES
 
+pytestmark = pytest.mark.embedded_only  # nothing here reads the database: the SQLite pass checks it once
+
 LINK_SETTINGS = {"public_base_url", "dashboard_url", "api_url"}  # the Settings fields of the addresses
 LINK_VARIABLES = ("APP_API_URL", "APP_PUBLIC_BASE_URL", "APP_DASHBOARD_URL")  # and their environment variables
 # Modules that read an address for what is no link: where it is defined, the origins whose requests may carry the
@@ -28,8 +30,10 @@ def python_files(*folders: str) -> list[Path]:
 def reads_of(path: Path, names: set[str]) -> list[str]:
     """Where the module reads an attribute of `names` or names one in a string (getattr, an environment variable),
     each as `file:line name`."""
-    found = []
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    text, found = path.read_text(), []
+    if not any(name in text for name in names):
+        return found
+    for node in ast.walk(ast.parse(text, filename=str(path))):
         if isinstance(node, ast.Attribute) and node.attr in names:
             found.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno} {node.attr}")
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names:
