@@ -35,7 +35,7 @@ PROCESS_SECRETS = {
 # dashboards' pages. The api and the workers build links; beat and Flower (`scheduler`) build none.
 LINK_BASES = {"public_base_url": "APP_PUBLIC_BASE_URL", "dashboard_url": "APP_DASHBOARD_URL"}
 LINKING_PROCESSES = ("api", "worker")
-LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+LOOPBACK_NAMES = {"localhost": "localhost", "127.0.0.1": "127.0.0.1", "::1": "[::1]"}  # a machine's own: as in a URL
 
 FLEET_MIN_INTERVAL_SECONDS, FLEET_MAX_INTERVAL_SECONDS = 30, 3600  # a terminal's own heartbeat interval
 VOICE_OUTCOMES = ("accept", "decline", "ambiguous", "change_request", "no_answer", "machine")

@@ -8,7 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from service import exports, fields
 from service.audit.labels import PLATFORM_VOCABULARY
 from service.audit.service import Actor
-from service.config import Settings, get_settings
+from service.config import LOOPBACK_NAMES, Settings, get_settings
 from service.database import utcnow
 from service.deps import DbSession, client_address, current_request_id
 from service.errors import Forbidden
@@ -44,7 +44,6 @@ admin_router = APIRouter(prefix="/admin", tags=["admin"])
 CROSS_SITE = "他のサイトからはログイン状態を変更できません"
 ACTIVE, INACTIVE, NO_GRANTS = "有効", "無効", "なし"
 DEFAULT_PORTS = {"http": 80, "https": 443}
-LOOPBACK_NAMES = {"localhost": "localhost", "127.0.0.1": "127.0.0.1", "::1": "[::1]"}  # host name: as in a URL
 
 
 def named(db: DbSession, users: Sequence[User]) -> list[UserRead]:
