@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     # A read-only copy (streaming replica) for the dashboards' aggregate and list reads; empty: the primary
     database_read_url: str = ""
     redis_url: str = ""
+    # host:port a Celery worker serves its own /metrics on (jobs/worker_metrics.py); empty: none
+    worker_metrics_address: str = ""
     secret_key: str = DEV_SECRET
     audit_key: str = DEV_AUDIT_KEY  # keys the audit chain's HMAC; kept outside the database
     jwt_algorithm: Literal["HS256"] = "HS256"

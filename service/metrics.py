@@ -26,6 +26,8 @@ class RequestMetrics:
     The label is the template within the /api router (e.g. /admin/users/{user_id}), as FastAPI records it. Requests
     are recorded on the event loop into plain dicts, which Prometheus reads at scrape time (`collect`): a
     prometheus_client series takes a lock and several calls per update, a twentieth of a fast-lane request's cost.
+    A route's 5xx counter starts at 0 with its first request, so the error rate (QrvErrorRate) is defined, and counts
+    the first 5xx, before any request failed.
     """
 
     def __init__(self) -> None:
@@ -41,6 +43,7 @@ class RequestMetrics:
         latency = self.latencies.get((method, route))
         if latency is None:
             latency = self.latencies[(method, route)] = [0] * (len(LATENCY_BUCKETS) + 1) + [0.0]
+            self.errors.setdefault((method, route), 0)
         latency[bisect_left(LATENCY_BUCKETS, elapsed)] += 1
         latency[-1] += elapsed
         if log_success or status >= 400:

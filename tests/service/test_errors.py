@@ -95,15 +95,16 @@ def test_metrics_count_requests_by_route_and_report_queue_length(client):
 
 def test_request_metrics_report_cumulative_latency_buckets_and_server_errors():
     metrics = RequestMetrics()
-    for elapsed in (0.001, 0.005, 0.2, 30.0):
-        metrics.record("POST", "/x", "/api/x", 201, elapsed, log_success=False)
-    metrics.record("POST", "/x", "/api/x", 503, 0.02, log_success=False)
     registry = CollectorRegistry()
     registry.register(metrics)
 
     def sample(name: str, **labels: str) -> float | None:
         return registry.get_sample_value(name, {"method": "POST", "route": "/x", **labels})
 
+    for elapsed in (0.001, 0.005, 0.2, 30.0):
+        metrics.record("POST", "/x", "/api/x", 201, elapsed, log_success=False)
+    assert sample("daicho_http_errors_total") == 0  # the error rate's counter exists before the first 5xx
+    metrics.record("POST", "/x", "/api/x", 503, 0.02, log_success=False)
     assert sample("daicho_http_requests_total", status="201") == 4
     assert sample("daicho_http_requests_total", status="503") == 1
     assert sample("daicho_http_errors_total") == 1

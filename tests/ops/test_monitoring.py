@@ -1,0 +1,364 @@
+"""The monitoring stack for real (ops/prometheus, ops/alertmanager): Debian's Prometheus scrapes the running API, a
+worker per queue (their own /metrics) and node_exporter; every alerting rule fires under `promtool test rules` in a
+case written with the series exactly as that Prometheus stored them (names and labels, not typed by hand); and a
+worker stopped reaches a Slack sink and an SMTP sink through Alertmanager in the rule's Japanese words.
+
+The stack ticks every second and its rules have no `for:` (tests/support/monitoring.py): the promtool cases cover the
+durations, the live run the wiring (scrape -> rule -> Alertmanager -> Slack and mail)."""
+
+import json
+import re
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from service.database import session_scope
+from service.task_queues import BULK, CRITICAL
+from tests.service.fleet.conftest import make_customer, make_terminal, send
+from tests.support import live_server, monitoring
+from tests.support.live_server import free_port
+from tests.support.monitoring import ALERTMANAGER_DIR, BINARIES, MISSING, PROMETHEUS_DIR, SlackSink, read_yaml
+from tests.support.smtp import SinkController, SmtpSink
+from tests.support.waiting import wait_until
+from tests.support.worker import WorkerProcess, purge_queue
+
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.skipif(bool(MISSING), reason=f"{', '.join(MISSING)} missing (Debian's prometheus packages)"),
+]
+
+RULE_FILES = read_yaml(PROMETHEUS_DIR / "prometheus.yml")["rule_files"]
+RULES = {
+    rule["alert"]: rule
+    for rule_file in RULE_FILES
+    for group in read_yaml(PROMETHEUS_DIR / rule_file)["groups"]
+    for rule in group["rules"]
+}
+ALERT_TIMEOUT = 30
+FLEET_SILENCE = 'daicho_fleet_heartbeat_silence_seconds{job="daicho-api"}'
+live_api = live_server.live_api
+Labels = dict[str, str]
+
+
+def tool(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([BINARIES[name], *args], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+
+
+def test_the_shipped_configurations_pass_promtool_and_amtool():
+    checked = tool("promtool", "check", "config", "prometheus.yml", cwd=PROMETHEUS_DIR)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert sum(map(int, re.findall(r"SUCCESS: (\d+) rules found", checked.stdout))) == len(RULES)
+    amtool = tool("amtool", "check-config", "alertmanager.yml", cwd=ALERTMANAGER_DIR)
+    assert amtool.returncode == 0, amtool.stdout + amtool.stderr
+    assert "1 templates" in amtool.stdout
+
+
+@dataclass
+class Stack:
+    prometheus: str
+    slack: SlackSink
+    smtp: SmtpSink
+    workers: dict[str, WorkerProcess]
+
+
+def metrics_address() -> dict[str, str]:
+    return {"APP_WORKER_METRICS_ADDRESS": f"127.0.0.1:{free_port()}"}
+
+
+def all_targets_up(prometheus: str, jobs: int) -> bool:
+    targets = httpx.get(f"{prometheus}/api/v1/targets", timeout=5).json()["data"]["activeTargets"]
+    return len(targets) == jobs and all(target["health"] == "up" for target in targets)
+
+
+@pytest.fixture(scope="module")
+def stack(live_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The API (the run's live server), a worker per queue serving its /metrics, node_exporter, the Slack and SMTP
+    sinks, Alertmanager and Prometheus, the last once it has scraped every target."""
+    folder = tmp_path_factory.mktemp("monitoring")
+    daemons: list[monitoring.Daemon] = []
+    purge_queue()
+    workers = {
+        queue: WorkerProcess(
+            {"APP_WORKER_METRICS_ADDRESS": f"127.0.0.1:{free_port()}"}, folder / f"{queue}.log", [queue]
+        )
+        for queue in (CRITICAL, BULK)
+    }
+    smtp = SmtpSink()
+    smtp_port = free_port()
+    smtp_server = SinkController(smtp, hostname="127.0.0.1", port=smtp_port)
+    smtp_server.start()
+    slack_server = monitoring.slack_sink()
+    slack = next(slack_server)
+    try:
+        for worker in workers.values():
+            worker.start()
+        node = monitoring.node_exporter(folder / "node_exporter").start()
+        daemons.append(node)
+        manager = monitoring.alertmanager(folder / "alertmanager", slack.url, smtp_port).start()
+        daemons.append(manager)
+        addresses = {
+            "api": live_api.removeprefix("http://"),
+            "worker": workers[CRITICAL].env["APP_WORKER_METRICS_ADDRESS"],
+            "worker-bulk": workers[BULK].env["APP_WORKER_METRICS_ADDRESS"],
+            "node-exporter": node.address,
+        }
+        scraper = monitoring.prometheus(folder / "prometheus", addresses, manager.address)
+        daemons.append(scraper.start())
+        wait_until(lambda: all_targets_up(scraper.url, len(addresses)), timeout=ALERT_TIMEOUT, message="targets up")
+        yield Stack(scraper.url, slack, smtp, workers)
+    finally:
+        for daemon in reversed(daemons):
+            daemon.stop()
+        for worker in workers.values():
+            worker.kill()
+        slack_server.close()
+        smtp_server.stop()
+
+
+# The promtool cases: each a function of the live series (`Shapes`), returning its input series and expectations.
+
+
+class Shapes:
+    """The series Prometheus stored from the running service, by PromQL selector."""
+
+    def __init__(self, prometheus: str) -> None:
+        self.prometheus = prometheus
+
+    def find(self, selector: str) -> list[Labels]:
+        answer = httpx.get(f"{self.prometheus}/api/v1/series", params={"match[]": selector}, timeout=5).json()
+        return sorted(answer["data"], key=lambda labels: sorted(labels.items()))
+
+    def all(self, selector: str) -> list[Labels]:
+        found = self.find(selector)
+        assert found, f"a rule reads {selector}, which nothing Prometheus scraped has"
+        return found
+
+    def one(self, selector: str) -> Labels:
+        return self.all(selector)[0]
+
+
+def series(labels: Labels, values: str) -> dict[str, str]:
+    name = labels["__name__"]
+    pairs = ",".join(f"{key}={json.dumps(value)}" for key, value in sorted(labels.items()) if key != "__name__")
+    return {"series": f"{name}{{{pairs}}}", "values": values}
+
+
+def expect(alert: str, at: str, description: str | None = None, labels: Labels | None = None) -> dict[str, Any]:
+    """The alert at `at`: silent without a description; else firing once with the rule's labels, those of the series
+    it keeps (`labels`), its summary and this description."""
+    rule = RULES[alert]
+    firing = {
+        "exp_labels": rule["labels"] | {key: value for key, value in (labels or {}).items() if key != "__name__"},
+        "exp_annotations": {"summary": rule["annotations"]["summary"], "description": description},
+    }
+    return {"eval_time": at, "alertname": alert, "exp_alerts": [firing] if description else []}
+
+
+def case(name: str, input_series: list[dict[str, str]], *alerts: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "interval": "1m", "input_series": input_series, "alert_rule_test": list(alerts)}
+
+
+def api_down(shapes: Shapes) -> dict[str, Any]:
+    up = shapes.one('up{job="daicho-api"}')
+    return case(
+        "the API's /metrics unanswered for a minute",
+        [series(up, "1 1 0 0 0 0")],
+        expect("QrvSystemDown", "2m"),
+        expect("QrvSystemDown", "4m", f"{up['instance']} の /metrics に1分以上応答がありません。", up),
+    )
+
+
+def critical_worker_stopped(instance: str) -> str:
+    return f"Celeryワーカー（critical キュー、{instance}）が1分以上応答しません。予約処理・送信が止まっています。"
+
+
+def worker_down(shapes: Shapes) -> dict[str, Any]:
+    critical = shapes.one(f'up{{job="daicho-worker",queue="{CRITICAL}"}}')
+    bulk = shapes.one(f'up{{job="daicho-worker",queue="{BULK}"}}')
+    return case(
+        "the critical worker unanswered for a minute, the bulk one answering",
+        [series(critical, "1 1 0 0 0 0"), series(bulk, "1x5")],
+        expect("QrvWorkerDown", "2m"),
+        expect("QrvWorkerDown", "4m", critical_worker_stopped(critical["instance"]), critical),
+    )
+
+
+def worker_gone(shapes: Shapes) -> dict[str, Any]:
+    critical = shapes.one(f'up{{job="daicho-worker",queue="{CRITICAL}"}}')
+    gone = "Celeryワーカー（bulk キュー）が1分以上応答しません。帳票・取込などの処理が止まっています。"
+    return case(
+        "no bulk worker left to scrape",
+        [series(critical, "1x5")],
+        expect("QrvWorkerDown", "3m", gone, {"job": "daicho-worker", "queue": BULK}),
+    )
+
+
+def api_cpu(shapes: Shapes) -> dict[str, Any]:
+    cpu = shapes.one('process_cpu_seconds_total{job="daicho-api"}')
+    high = f"{cpu['instance']} のCPU使用率が5分以上80%を超えています（90%）。"
+    return case(
+        "the API's CPU at 90% for five minutes",
+        [series(cpu, "0+54x12")],
+        expect("QrvCpuHigh", "3m"),
+        expect("QrvCpuHigh", "7m", high, cpu),
+    )
+
+
+def host_cpu(shapes: Shapes) -> dict[str, Any]:
+    idle = shapes.all('node_cpu_seconds_total{job="node",mode="idle"}')
+    instance = idle[0]["instance"]
+    high = f"{instance} のCPU使用率が5分以上80%を超えています（90%）。"
+    return case(
+        "the host's every CPU 90% busy for five minutes",
+        [series(each, "0+6x12") for each in idle],
+        expect("QrvHostCpuHigh", "3m"),
+        expect("QrvHostCpuHigh", "7m", high, {"instance": instance}),
+    )
+
+
+def host_memory(shapes: Shapes) -> dict[str, Any]:
+    threshold = shapes.one('daicho_memory_alert_threshold_ratio{job="daicho-api"}')
+    total = shapes.one('node_memory_MemTotal_bytes{job="node"}')
+    available = shapes.one('node_memory_MemAvailable_bytes{job="node"}')
+    high = f"{total['instance']} のメモリ使用率が5分以上しきい値を超えています（90%）。"
+    return case(
+        "host memory above the configured threshold for five minutes",
+        [series(threshold, "0.8x20"), series(total, "1000x20"), series(available, "300x4 100x15")],
+        expect("QrvHostMemoryHigh", "4m"),
+        expect("QrvHostMemoryHigh", "10m", high, total),
+    )
+
+
+def queue_length(shapes: Shapes) -> dict[str, Any]:
+    critical = shapes.one(f'daicho_celery_queue_length{{job="daicho-api",queue="{CRITICAL}"}}')
+    bulk = shapes.one(f'daicho_celery_queue_length{{job="daicho-api",queue="{BULK}"}}')
+    return case(
+        "the critical queue over 100 for a minute; a long bulk queue is no alert",
+        [series(critical, "10 150 150 150"), series(bulk, "900x3")],
+        expect("QrvQueueLength", "1m"),
+        expect("QrvQueueLength", "3m", "Celeryの critical キューに 150 件が溜まっています（しきい値100件）。"),
+    )
+
+
+def error_rate_series(shapes: Shapes, requests: str, errors: str, failed: str, attempts: str) -> list[dict[str, str]]:
+    return [
+        series(shapes.one('daicho_http_requests_total{job="daicho-api",status="200"}'), requests),
+        series(shapes.one('daicho_http_errors_total{job="daicho-api"}'), errors),
+        series(shapes.one('daicho_delivery_attempts_recent{job="daicho-api",result="failed"}'), failed),
+        series(shapes.one('daicho_delivery_attempts_recent{job="daicho-api",result="all"}'), attempts),
+    ]
+
+
+def api_errors(shapes: Shapes) -> dict[str, Any]:
+    return case(
+        "API 5xx alone make the error rate",
+        error_rate_series(shapes, requests="0+90x10", errors="0+10x10", failed="0x10", attempts="0x10"),
+        expect("QrvErrorRate", "10m", "直近5分のエラー率が 11.11% です（API 5xx と送信失敗、しきい値5%）。"),
+    )
+
+
+def failed_deliveries(shapes: Shapes) -> dict[str, Any]:
+    return case(
+        "failed deliveries while the API never answered a 5xx; a quiet service does not alert",
+        error_rate_series(shapes, requests="0+1x10", errors="0x10", failed="0x4 6x5", attempts="3x4 30x5"),
+        expect("QrvErrorRate", "3m"),
+        expect("QrvErrorRate", "9m", "直近5分のエラー率が 17.14% です（API 5xx と送信失敗、しきい値5%）。"),
+    )
+
+
+def stale_backup(shapes: Shapes) -> dict[str, Any]:
+    age = shapes.one('daicho_backup_last_success_age_seconds{job="daicho-api"}')
+    return case(
+        "a backup older than 26 hours alerts, a day-old one does not",
+        [series(age, "90000+60x90")],
+        expect("DaichoBackupStale", "30m"),
+        expect("DaichoBackupStale", "75m", "最後に成功したバックアップから 1d 2h 15m 0s が経過しています。"),
+    )
+
+
+def fleet_stall(shapes: Shapes) -> dict[str, Any]:
+    silence = shapes.one(FLEET_SILENCE)
+    stalled = shapes.one('daicho_fleet_ingest_stalled{job="daicho-api"}')
+    said = (
+        "全端末からのハートビートが 4m 5s 届いていません。"
+        "受信経路（プロキシ・証明書）を確認してください。オフライン検知は停止中です。"
+    )
+    return case(
+        "a heartbeat stall alerts with its silence, and ends when heartbeats resume",
+        [series(silence, "5 65 125 185 245 5 5"), series(stalled, "0 0 1 1 1 0 0")],
+        expect("FleetIngestStalled", "1m"),
+        expect("FleetIngestStalled", "4m", said),
+        expect("FleetIngestStalled", "5m"),
+    )
+
+
+CASES: list[Callable[[Shapes], dict[str, Any]]] = [
+    api_down,
+    worker_down,
+    worker_gone,
+    api_cpu,
+    host_cpu,
+    host_memory,
+    queue_length,
+    api_errors,
+    failed_deliveries,
+    stale_backup,
+    fleet_stall,
+]
+
+
+def heard_from_a_terminal(api_url: str) -> None:
+    """A terminal's heartbeat through the API: the fleet's silence is measured from the first one on."""
+    with session_scope() as db:
+        _, token = make_terminal(db, make_customer(db))
+    with httpx.Client(base_url=api_url, timeout=10) as http:
+        assert send(http, token).status_code == 200
+
+
+def test_every_rule_fires_under_promtool_on_the_series_scraped_from_the_running_service(stack, live_api, tmp_path):
+    shapes = Shapes(stack.prometheus)
+    heard_from_a_terminal(live_api)
+    wait_until(lambda: shapes.find(FLEET_SILENCE), timeout=ALERT_TIMEOUT, message="the fleet's silence scraped")
+    cases = [build(shapes) for build in CASES]
+    fired = {test["alertname"] for each in cases for test in each["alert_rule_test"] if test["exp_alerts"]}
+    assert fired == set(RULES)  # every rule can fire
+    rule_files = [str(PROMETHEUS_DIR / rule_file) for rule_file in RULE_FILES]
+    unit_tests = {"rule_files": rule_files, "evaluation_interval": "1m", "tests": cases}
+    (tmp_path / "rules_test.yml").write_text(yaml.safe_dump(unit_tests, allow_unicode=True))
+    tested = tool("promtool", "test", "rules", "rules_test.yml", cwd=tmp_path)
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+
+
+def mails(smtp: SmtpSink) -> list[tuple[str, str]]:
+    """(subject, plain text) of every mail received; the text's lines end in \\n as they do in Slack."""
+    with smtp.received:
+        received = list(smtp.messages)
+    return [(mail["Subject"], mail.get_body(("plain",)).get_content().replace("\r\n", "\n")) for mail in received]
+
+
+def test_a_stopped_worker_reaches_slack_and_mail_in_the_rules_words(stack):
+    critical = stack.workers[CRITICAL]
+    address = critical.env["APP_WORKER_METRICS_ADDRESS"]
+    stopped = f"・{critical_worker_stopped(address)}\n"
+    title = "【発生】システムがダウンしています"
+    assert not any("Celeryワーカー" in text for text in stack.slack.texts())
+
+    critical.kill()
+    posted = wait_until(
+        lambda: [text for text in stack.slack.texts() if stopped in text],
+        timeout=ALERT_TIMEOUT,
+        message="the worker's alert posted to Slack",
+    )
+    assert posted == [f"{title}\n{stopped}"]
+    assert {post["channel"] for post in stack.slack.posts} == {"#qrv-alerts"}
+    mailed = wait_until(
+        lambda: [mail for mail in mails(stack.smtp) if stopped in mail[1]], timeout=ALERT_TIMEOUT, message="mailed"
+    )
+    assert mailed == [(title, stopped)]
+    assert not any("bulk キュー" in text for text in stack.slack.texts())  # the bulk worker still answers

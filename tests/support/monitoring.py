@@ -1,0 +1,212 @@
+"""The monitoring stack of docker-compose.yml run natively: Debian's Prometheus, Alertmanager and node_exporter, each
+on a free loopback port with a folder of its own, configured from ops/prometheus and ops/alertmanager with what only
+a test changes (the targets' addresses, seconds instead of minutes, the sinks' addresses); and a Slack sink, a small
+HTTP server taking what Alertmanager's slack_configs post."""
+
+import json
+import shutil
+import signal
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from service.config import REPO_ROOT
+from tests.support.live_server import free_port
+from tests.support.waiting import wait_until
+
+PROMETHEUS_DIR = REPO_ROOT / "ops" / "prometheus"
+ALERTMANAGER_DIR = REPO_ROOT / "ops" / "alertmanager"
+BINARIES = {
+    "prometheus": shutil.which("prometheus"),
+    "alertmanager": shutil.which("prometheus-alertmanager"),
+    "node_exporter": shutil.which("prometheus-node-exporter"),
+    "promtool": shutil.which("promtool"),
+    "amtool": shutil.which("amtool"),
+}
+MISSING = sorted(name for name, path in BINARIES.items() if path is None)
+START_TIMEOUT = 30
+STOP_TIMEOUT = 10
+TICK = "1s"  # the test's rule evaluation interval, and Alertmanager's waits
+# how often the test's Prometheus scrapes, and so how long it waits for an answer: a loaded machine's API takes a second
+SCRAPE = "3s"
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text())
+
+
+@dataclass
+class Daemon:
+    """One of the stack's binaries, run in a folder of its own with its output in a log file there."""
+
+    name: str
+    command: list[str]
+    folder: Path
+    address: str  # host:port it listens on
+    ready_path: str
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.address}"
+
+    def start(self) -> "Daemon":
+        with (self.folder / f"{self.name}.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                self.command, cwd=self.folder, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
+        wait_until(self.ready, timeout=START_TIMEOUT, message=f"{self.name} to answer", interval=0.1)
+        return self
+
+    def ready(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"{self.name} exited with {self.process.returncode}:\n{self.log()}")
+        try:
+            return httpx.get(self.url + self.ready_path, timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def log(self) -> str:
+        return (self.folder / f"{self.name}.log").read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def loopback_daemon(name: str, folder: Path, arguments: list[str], ready_path: str) -> Daemon:
+    """The binary `name` with its arguments and a free loopback port to listen on, in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    address = f"127.0.0.1:{free_port()}"
+    command = [str(BINARIES[name]), *arguments, f"--web.listen-address={address}"]
+    return Daemon(name, command, folder, address, ready_path)
+
+
+def node_exporter(folder: Path) -> Daemon:
+    """node_exporter with only what the rules read (CPU and memory)."""
+    arguments = ["--collector.disable-defaults", "--collector.cpu", "--collector.meminfo"]
+    return loopback_daemon("node_exporter", folder, arguments, "/metrics")
+
+
+def local_targets(scrape: dict[str, Any], addresses: dict[str, str]) -> list[dict[str, Any]]:
+    """A scrape job's targets as static ones at the local addresses of the compose services it names. A service
+    found through DNS keeps its name in `__meta_dns_name`, so the job's relabelling runs as in compose."""
+    targets = []
+    for discovery in scrape.get("dns_sd_configs", []):
+        for name in discovery["names"]:
+            targets.append({"targets": [addresses[name]], "labels": {"__meta_dns_name": name}})
+    for group in scrape.get("static_configs", []):
+        targets.append({"targets": [addresses[target.rpartition(":")[0]] for target in group["targets"]]})
+    return targets
+
+
+def local_prometheus_config(folder: Path, addresses: dict[str, str], alertmanager: str) -> Path:
+    """ops/prometheus/prometheus.yml with the compose services at their local addresses, ticking every second, its
+    rules without their `for:` (the promtool cases cover the durations; this run proves the wiring)."""
+    config = read_yaml(PROMETHEUS_DIR / "prometheus.yml")
+    config["global"] = {"scrape_interval": SCRAPE, "evaluation_interval": TICK}
+    config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]}
+    for scrape in config["scrape_configs"]:
+        scrape["static_configs"] = local_targets(scrape, addresses)
+        scrape.pop("dns_sd_configs", None)
+    for rule_file in config["rule_files"]:
+        rules = read_yaml(PROMETHEUS_DIR / rule_file)
+        for group in rules["groups"]:
+            for rule in group["rules"]:
+                rule.pop("for", None)
+        (folder / rule_file).write_text(yaml.safe_dump(rules, allow_unicode=True))
+    path = folder / "prometheus.yml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def prometheus(folder: Path, addresses: dict[str, str], alertmanager: str) -> Daemon:
+    folder.mkdir(parents=True, exist_ok=True)
+    config = local_prometheus_config(folder, addresses, alertmanager)
+    arguments = [f"--config.file={config}", f"--storage.tsdb.path={folder / 'data'}"]
+    return loopback_daemon("prometheus", folder, arguments, "/-/ready")
+
+
+def local_alertmanager_config(folder: Path, slack_url: str, smtp_port: int) -> Path:
+    """ops/alertmanager/alertmanager.yml sending to the sinks at once: the Slack webhook (a secret file, as compose
+    makes it) is the Slack sink's address, the mail server the SMTP sink (plain SMTP, no login)."""
+    config = read_yaml(ALERTMANAGER_DIR / "alertmanager.yml")
+    webhook = folder / "slack_webhook_url"
+    webhook.write_text(slack_url)
+    config["global"] |= {
+        "smtp_smarthost": f"127.0.0.1:{smtp_port}",
+        "smtp_require_tls": False,
+        "slack_api_url_file": str(webhook),
+    }
+    for secret in ("smtp_auth_username", "smtp_auth_password_file"):
+        del config["global"][secret]
+    config["templates"] = [str(ALERTMANAGER_DIR / template) for template in config["templates"]]
+    config["route"] |= {"group_wait": TICK, "group_interval": TICK}
+    path = folder / "alertmanager.yml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True))
+    return path
+
+
+def alertmanager(folder: Path, slack_url: str, smtp_port: int) -> Daemon:
+    folder.mkdir(parents=True, exist_ok=True)
+    config = local_alertmanager_config(folder, slack_url, smtp_port)
+    arguments = [f"--config.file={config}", f"--storage.path={folder / 'data'}", "--cluster.listen-address="]
+    return loopback_daemon("alertmanager", folder, arguments, "/-/ready")
+
+
+@dataclass
+class SlackSink:
+    """Every JSON body posted to it, in order; `url` is what a Slack incoming webhook would be."""
+
+    posts: list[dict[str, Any]] = field(default_factory=list)
+    received: threading.Condition = field(default_factory=threading.Condition)
+    url: str = ""
+
+    def texts(self) -> list[str]:
+        """Each post's attachments' title and text, one string per post."""
+        with self.received:
+            posts = list(self.posts)
+        return [
+            "\n".join(f"{a.get('title', '')}\n{a.get('text', '')}" for a in p.get("attachments", [])) for p in posts
+        ]
+
+
+def slack_sink() -> Iterator[SlackSink]:
+    sink = SlackSink()
+
+    class Webhook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            with sink.received:
+                sink.posts.append(json.loads(body))
+                sink.received.notify_all()
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: Any) -> None:
+            """Quiet: the test reads the posts."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Webhook)
+    sink.url = f"http://127.0.0.1:{server.server_address[1]}/services/T000/B000/XXXX"
+    thread = threading.Thread(target=server.serve_forever, name="slack-sink", daemon=True)
+    thread.start()
+    try:
+        yield sink
+    finally:
+        server.shutdown()
+        server.server_close()
