@@ -35,6 +35,7 @@ from tests.support.waiting import wait_until
 pytestmark = pytest.mark.postgres_only
 
 APP_SERVICES = ("api", "worker", "worker-bulk", "beat", "dashboards", "flower")
+MONITORING_SERVICES = ("prometheus", "alertmanager", "node-exporter")  # tests/ops/test_monitoring.py runs them
 NATIVE_SERVICES = ("api", "worker", "worker-bulk", "beat", "dashboards")
 WORKERS = ("worker", "worker-bulk")
 DATA_SERVICES = ("api", *WORKERS, "beat")  # those that read or write APP_DATA_DIR
@@ -183,7 +184,7 @@ def test_compose_refuses_to_start_without_a_secret():
 
 def test_the_compose_file_has_the_shape_this_test_ran():
     services = COMPOSE["services"]
-    assert set(services) == {"postgres", "redis", "proxy", *APP_SERVICES}
+    assert set(services) == {"postgres", "redis", "proxy", *APP_SERVICES, *MONITORING_SERVICES}
     assert all("healthcheck" in services[name] for name in services)
     for name in APP_SERVICES:
         assert services[name]["image"] == "daicho:latest" and "env_file" not in services[name]
@@ -207,7 +208,7 @@ def test_the_compose_file_has_the_shape_this_test_ran():
     data_mounts = {name: services[name].get("volumes") for name in APP_SERVICES}
     assert data_mounts == {**dict.fromkeys(DATA_SERVICES, ["app-data:/app/var"]), "dashboards": None, "flower": None}
     assert "app-data" in COMPOSE["volumes"]
-    published = [port for name in (*APP_SERVICES, "proxy") for port in services[name].get("ports", [])]
+    published = [port for name in services for port in services[name].get("ports", [])]
     assert published and all(port.startswith("127.0.0.1:") for port in published)  # /metrics and Flower stay local
     assert all(services[name]["stop_grace_period"] for name in WORKERS)
 

@@ -17,15 +17,19 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
+from service import broker
+from service.config import REPO_ROOT
 from service.database import session_scope
 from service.task_queues import BULK, CRITICAL
 from tests.service.fleet.conftest import make_customer, make_terminal, send
 from tests.support import live_server, monitoring
+from tests.support.compose import COMPOSE
 from tests.support.live_server import free_port
 from tests.support.monitoring import ALERTMANAGER_DIR, BINARIES, MISSING, PROMETHEUS_DIR, SlackSink, read_yaml
 from tests.support.smtp import SinkController, SmtpSink
-from tests.support.waiting import wait_until
+from tests.support.waiting import wait_for_job, wait_until
 from tests.support.worker import WorkerProcess, purge_queue
 
 pytestmark = [
@@ -41,6 +45,7 @@ RULES = {
     for rule in group["rules"]
 }
 ALERT_TIMEOUT = 30
+CRITICAL_TASK = "platform.dispatch_outbox"
 FLEET_SILENCE = 'daicho_fleet_heartbeat_silence_seconds{job="daicho-api"}'
 live_api = live_server.live_api
 Labels = dict[str, str]
@@ -57,6 +62,59 @@ def test_the_shipped_configurations_pass_promtool_and_amtool():
     amtool = tool("amtool", "check-config", "alertmanager.yml", cwd=ALERTMANAGER_DIR)
     assert amtool.returncode == 0, amtool.stdout + amtool.stderr
     assert "1 templates" in amtool.stdout
+
+
+def answering_port(service: dict[str, Any]) -> int:
+    """The port a compose service answers on: a worker's metrics address, else the one its health check asks."""
+    worker_address = service.get("environment", {}).get("APP_WORKER_METRICS_ADDRESS")
+    said = worker_address or " ".join(service["healthcheck"]["test"]).replace("http://", "")
+    return int(re.search(r":(\d+)", said).group(1))
+
+
+def prometheus_targets(config: dict[str, Any]) -> set[tuple[str, int]]:
+    """(compose service, port) of everything prometheus.yml reaches: scrape targets and Alertmanager."""
+    jobs = config["scrape_configs"]
+    found = {(name, sd["port"]) for job in jobs for sd in job.get("dns_sd_configs", []) for name in sd["names"]}
+    groups = [
+        group for each in [*jobs, *config["alerting"]["alertmanagers"]] for group in each.get("static_configs", [])
+    ]
+    for target in (target for group in groups for target in group["targets"]):
+        name, _, port = target.partition(":")
+        found.add((name, int(port)))
+    return found
+
+
+IMAGES = {
+    "prometheus": "prometheus",
+    "alertmanager": "alertmanager",
+    "node-exporter": "node_exporter",
+}  # service: binary
+
+
+def version(binary: str) -> str:
+    said = subprocess.run([BINARIES[binary], "--version"], capture_output=True, text=True).stdout
+    return re.search(r"version (\d+\.\d+\.\d+)", said).group(1)
+
+
+def test_compose_runs_the_stack_ops_configures_with_the_versions_tested_here():
+    services = COMPOSE["services"]
+    reached = prometheus_targets(read_yaml(PROMETHEUS_DIR / "prometheus.yml"))
+    assert {name for name, _ in reached} == {"api", "worker", "worker-bulk", "node-exporter", "alertmanager"}
+    assert all(answering_port(services[name]) == port for name, port in reached)
+    for name, binary in (
+        ("prometheus", "prometheus"),
+        ("alertmanager", "alertmanager"),
+        ("node-exporter", "node_exporter"),
+    ):
+        assert services[name]["image"].endswith(f":v{version(binary)}")
+    for name, folder in (("prometheus", PROMETHEUS_DIR), ("alertmanager", ALERTMANAGER_DIR)):
+        assert f"./{folder.relative_to(REPO_ROOT)}:/etc/{name}:ro" in services[name]["volumes"]
+        assert f"--config.file=/etc/{name}/{name}.yml" in services[name]["command"]
+    manager = read_yaml(ALERTMANAGER_DIR / "alertmanager.yml")["global"]
+    secret_files = {value for key, value in manager.items() if key.endswith("_file")}
+    assert secret_files == {f"/run/secrets/{name}" for name in services["alertmanager"]["secrets"]}
+    variables = {COMPOSE["secrets"][name]["environment"] for name in services["alertmanager"]["secrets"]}
+    assert variables <= set(re.findall(r"^(\w+)=", (REPO_ROOT / ".env.example").read_text(), flags=re.MULTILINE))
 
 
 @dataclass
@@ -333,6 +391,27 @@ def test_every_rule_fires_under_promtool_on_the_series_scraped_from_the_running_
     (tmp_path / "rules_test.yml").write_text(yaml.safe_dump(unit_tests, allow_unicode=True))
     tested = tool("promtool", "test", "rules", "rules_test.yml", cwd=tmp_path)
     assert tested.returncode == 0, tested.stdout + tested.stderr
+
+
+def worker_samples(worker: WorkerProcess) -> dict[tuple[str, tuple], float]:
+    """Every sample of the worker's own /metrics page: (name, sorted labels) -> value."""
+    page = httpx.get(f"http://{worker.env['APP_WORKER_METRICS_ADDRESS']}/metrics", timeout=5).text
+    families = text_string_to_metric_families(page)
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value for family in families for s in family.samples}
+
+
+def test_a_worker_reports_the_tasks_it_took_in_on_its_own_page(stack):
+    worker = stack.workers[CRITICAL]
+    accepted = ("daicho_worker_tasks_accepted_total", (("task", CRITICAL_TASK),))
+    before = worker_samples(worker)
+    assert before[("daicho_worker_tasks_active", ())] == 0 and ("process_cpu_seconds_total", ()) in before
+    for expected in (1, 2):
+        broker.sender().send_task(CRITICAL_TASK)
+        wait_for_job(
+            lambda expected=expected: worker_samples(worker).get(accepted) == before.get(accepted, 0) + expected,
+            timeout=ALERT_TIMEOUT,
+            message=f"{expected} {CRITICAL_TASK} accepted",
+        )
 
 
 def mails(smtp: SmtpSink) -> list[tuple[str, str]]:

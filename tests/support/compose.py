@@ -153,6 +153,7 @@ class Shape:
             "APP_DATABASE_URL": os.environ["APP_DATABASE_URL"],
             "APP_REDIS_URL": os.environ["APP_REDIS_URL"],
             "APP_API_URL": self.api_url,
+            "APP_WORKER_METRICS_ADDRESS": f"127.0.0.1:{free_port()}",  # each worker replica its own
         }
         env |= {key: value for key, value in local.items() if key in env}
         return env | {"APP_DATA_DIR": str(self.data_dir)}
