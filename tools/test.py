@@ -33,7 +33,9 @@ CHROMIUM = Path("/usr/lib/chromium/chromium-headless-shell")
 # What the suite runs that Debian packages: (binary, package, the tests that need it).
 DEBIAN_PACKAGES = [
     (CHROMIUM, "chromium-headless-shell", "the browser tests"),
-    (Path("/usr/bin/promtool"), "prometheus", "the alert rules check (promtool check rules)"),
+    (Path("/usr/bin/promtool"), "prometheus", "the monitoring tests (tests/ops: Prometheus, promtool)"),
+    (Path("/usr/bin/amtool"), "prometheus-alertmanager", "the monitoring tests (tests/ops: Alertmanager, amtool)"),
+    (Path("/usr/bin/prometheus-node-exporter"), "prometheus-node-exporter", "the monitoring tests (tests/ops)"),
     (Path("/usr/bin/node"), "nodejs", "the JavaScript check (python -m tools.js_check)"),
     (Path("/usr/bin/npm"), "npm", "the JavaScript check's parser install (npm ci in tools/jscheck)"),
     (Path("/usr/bin/pdftoppm"), "poppler-utils", "the manuals' PDF rendering test (pdftoppm)"),

@@ -3,8 +3,8 @@ worker per queue (their own /metrics) and node_exporter; every alerting rule fir
 case written with the series exactly as that Prometheus stored them (names and labels, not typed by hand); and a
 worker stopped reaches a Slack sink and an SMTP sink through Alertmanager in the rule's Japanese words.
 
-The stack ticks every second and its rules have no `for:` (tests/support/monitoring.py): the promtool cases cover the
-durations, the live run the wiring (scrape -> rule -> Alertmanager -> Slack and mail)."""
+The stack evaluates every second, scrapes every three and its rules have no `for:` (tests/support/monitoring.py): the
+promtool cases cover the durations, the live run the wiring (scrape -> rule -> Alertmanager -> Slack and mail)."""
 
 import json
 import re
