@@ -51,6 +51,6 @@ def serve_metrics(**_: Any) -> None:
     address = get_settings().worker_metrics_address
     if not address:
         return
-    host, _, port = address.rpartition(":")
+    host, port = address.rsplit(":", 1)
     start_http_server(int(port), addr=host, registry=worker_registry())
     log.info("worker metrics on http://%s/metrics", address)

@@ -10,6 +10,7 @@ import json
 import re
 import subprocess
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from tests.support import live_server, monitoring
 from tests.support.compose import COMPOSE
 from tests.support.live_server import free_port
 from tests.support.monitoring import ALERTMANAGER_DIR, BINARIES, MISSING, PROMETHEUS_DIR, SlackSink, read_yaml
-from tests.support.smtp import SinkController, SmtpSink
+from tests.support.smtp import SmtpSink, running_smtp_sink
 from tests.support.waiting import wait_for_job, wait_until
 from tests.support.worker import WorkerProcess, purge_queue
 
@@ -125,10 +126,6 @@ class Stack:
     workers: dict[str, WorkerProcess]
 
 
-def metrics_address() -> dict[str, str]:
-    return {"APP_WORKER_METRICS_ADDRESS": f"127.0.0.1:{free_port()}"}
-
-
 def all_targets_up(prometheus: str, jobs: int) -> bool:
     targets = httpx.get(f"{prometheus}/api/v1/targets", timeout=5).json()["data"]["activeTargets"]
     return len(targets) == jobs and all(target["health"] == "up" for target in targets)
@@ -137,46 +134,29 @@ def all_targets_up(prometheus: str, jobs: int) -> bool:
 @pytest.fixture(scope="module")
 def stack(live_api: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The API (the run's live server), a worker per queue serving its /metrics, node_exporter, the Slack and SMTP
-    sinks, Alertmanager and Prometheus, the last once it has scraped every target."""
+    sinks, Alertmanager and Prometheus, the last once it has scraped every target; each stopped at the end."""
     folder = tmp_path_factory.mktemp("monitoring")
-    daemons: list[monitoring.Daemon] = []
     purge_queue()
-    workers = {
-        queue: WorkerProcess(
-            {"APP_WORKER_METRICS_ADDRESS": f"127.0.0.1:{free_port()}"}, folder / f"{queue}.log", [queue]
-        )
-        for queue in (CRITICAL, BULK)
-    }
-    smtp = SmtpSink()
-    smtp_port = free_port()
-    smtp_server = SinkController(smtp, hostname="127.0.0.1", port=smtp_port)
-    smtp_server.start()
-    slack_server = monitoring.slack_sink()
-    slack = next(slack_server)
-    try:
-        for worker in workers.values():
-            worker.start()
-        node = monitoring.node_exporter(folder / "node_exporter").start()
-        daemons.append(node)
-        manager = monitoring.alertmanager(folder / "alertmanager", slack.url, smtp_port).start()
-        daemons.append(manager)
+    with ExitStack() as running:
+        slack = running.enter_context(monitoring.running_slack_sink())
+        smtp, smtp_port = running.enter_context(running_smtp_sink())
+        workers = {}
+        for queue in (CRITICAL, BULK):
+            own_metrics = {"APP_WORKER_METRICS_ADDRESS": f"127.0.0.1:{free_port()}"}
+            workers[queue] = WorkerProcess(own_metrics, folder / f"{queue}.log", [queue])
+            running.callback(workers[queue].kill)
+            workers[queue].start()
+        node = running.enter_context(monitoring.node_exporter(folder / "node_exporter"))
+        manager = running.enter_context(monitoring.alertmanager(folder / "alertmanager", slack.url, smtp_port))
         addresses = {
             "api": live_api.removeprefix("http://"),
             "worker": workers[CRITICAL].env["APP_WORKER_METRICS_ADDRESS"],
             "worker-bulk": workers[BULK].env["APP_WORKER_METRICS_ADDRESS"],
             "node-exporter": node.address,
         }
-        scraper = monitoring.prometheus(folder / "prometheus", addresses, manager.address)
-        daemons.append(scraper.start())
+        scraper = running.enter_context(monitoring.prometheus(folder / "prometheus", addresses, manager.address))
         wait_until(lambda: all_targets_up(scraper.url, len(addresses)), timeout=ALERT_TIMEOUT, message="targets up")
         yield Stack(scraper.url, slack, smtp, workers)
-    finally:
-        for daemon in reversed(daemons):
-            daemon.stop()
-        for worker in workers.values():
-            worker.kill()
-        slack_server.close()
-        smtp_server.stop()
 
 
 # The promtool cases: each a function of the live series (`Shapes`), returning its input series and expectations.

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -57,13 +58,21 @@ class Daemon:
     def url(self) -> str:
         return f"http://{self.address}"
 
-    def start(self) -> "Daemon":
+    def __enter__(self) -> "Daemon":
+        """Start it and return once it answers; stopped when the block ends."""
         with (self.folder / f"{self.name}.log").open("ab") as log:
             self.process = subprocess.Popen(
                 self.command, cwd=self.folder, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
             )
-        wait_until(self.ready, timeout=START_TIMEOUT, message=f"{self.name} to answer", interval=0.1)
+        try:
+            wait_until(self.ready, timeout=START_TIMEOUT, message=f"{self.name} to answer", interval=0.1)
+        except BaseException:
+            self.stop()
+            raise
         return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
 
     def ready(self) -> bool:
         assert self.process is not None
@@ -185,7 +194,8 @@ class SlackSink:
         ]
 
 
-def slack_sink() -> Iterator[SlackSink]:
+@contextmanager
+def running_slack_sink() -> Iterator[SlackSink]:
     sink = SlackSink()
 
     class Webhook(BaseHTTPRequestHandler):

@@ -7,6 +7,7 @@ is in the middle of sending; a connection dropped there never delivers its messa
 import asyncio
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -74,9 +75,9 @@ class SinkController(Controller):
         return HoldingSMTP(self.handler, **self.SMTP_kwargs)
 
 
-@pytest.fixture
-def smtp_sink() -> Iterator[tuple[SmtpSink, int]]:
-    """(sink, port): a started server; stopped, and any held client released, after the test."""
+@contextmanager
+def running_smtp_sink() -> Iterator[tuple[SmtpSink, int]]:
+    """(sink, port): a started server; stopped, and any held client released, at the end."""
     sink = SmtpSink()
     port = free_port()
     controller = SinkController(sink, hostname="127.0.0.1", port=port)
@@ -86,3 +87,10 @@ def smtp_sink() -> Iterator[tuple[SmtpSink, int]]:
     finally:
         sink.release_all()
         controller.stop()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[tuple[SmtpSink, int]]:
+    """(sink, port) for the test."""
+    with running_smtp_sink() as running:
+        yield running
