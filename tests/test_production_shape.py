@@ -141,6 +141,9 @@ def test_the_compose_services_run_natively_in_production_and_do_each_main_job(sh
 
     for name in NATIVE_SERVICES[1:]:
         wait_until(lambda name=name: shape.healthy(name), timeout=START_TIMEOUT, interval=1, message=f"{name} healthy")
+    for name in WORKERS:  # each worker's own page, which Prometheus scrapes (tests/ops/test_monitoring.py)
+        page = httpx.get(f"http://{shape.services[name].env['APP_WORKER_METRICS_ADDRESS']}/metrics", timeout=10)
+        assert page.status_code == 200 and "# TYPE daicho_worker_tasks_active gauge" in page.text
     page = httpx.get(shape.dashboards_url, timeout=10)
     assert page.status_code == 200 and "<noscript>" in page.text  # the Streamlit app's page
 
