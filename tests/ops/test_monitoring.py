@@ -34,7 +34,7 @@ from tests.support.waiting import wait_for_job, wait_until
 from tests.support.worker import WorkerProcess, purge_queue
 
 pytestmark = [
-    pytest.mark.postgres_only,
+    pytest.mark.embedded_only,
     pytest.mark.skipif(bool(MISSING), reason=f"{', '.join(MISSING)} missing (Debian's prometheus packages)"),
 ]
 
