@@ -419,6 +419,7 @@ def test_a_stopped_worker_reaches_slack_and_mail_in_the_rules_words(stack):
     )
     assert posted == [f"{title}\n{stopped}"]
     assert {post["channel"] for post in stack.slack.posts} == {"#qrv-alerts"}
+    assert title in [attachment["fallback"] for post in stack.slack.posts for attachment in post["attachments"]]
     mailed = wait_until(
         lambda: [mail for mail in mails(stack.smtp) if stopped in mail[1]], timeout=ALERT_TIMEOUT, message="mailed"
     )
