@@ -28,8 +28,8 @@ from service.task_queues import BULK, CRITICAL, QUEUES
 from tests.service.fleet.conftest import make_customer, make_terminal, send
 from tests.support import live_server, monitoring
 from tests.support.compose import COMPOSE
-from tests.support.live_server import free_port
 from tests.support.monitoring import ALERTMANAGER_DIR, BINARIES, MISSING, PROMETHEUS_DIR, SlackSink, read_yaml
+from tests.support.ports import free_port
 from tests.support.smtp import SmtpSink, running_smtp_sink
 from tests.support.waiting import wait_for_job, wait_until
 from tests.support.worker import WorkerProcess, purge_queue

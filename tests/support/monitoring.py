@@ -19,7 +19,7 @@ import httpx
 import yaml
 
 from service.config import REPO_ROOT
-from tests.support.live_server import free_port
+from tests.support.ports import free_port
 from tests.support.waiting import wait_until
 
 PROMETHEUS_DIR = REPO_ROOT / "ops" / "prometheus"
