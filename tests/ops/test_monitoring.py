@@ -86,11 +86,8 @@ def prometheus_targets(config: dict[str, Any]) -> set[tuple[str, int]]:
     return found
 
 
-IMAGES = {
-    "prometheus": "prometheus",
-    "alertmanager": "alertmanager",
-    "node-exporter": "node_exporter",
-}  # service: binary
+# each compose service of the stack, by the Debian binary the tests run in its place
+IMAGES = {"prometheus": "prometheus", "alertmanager": "alertmanager", "node-exporter": "node_exporter"}
 
 
 def version(binary: str) -> str:
@@ -103,11 +100,7 @@ def test_compose_runs_the_stack_ops_configures_with_the_versions_tested_here():
     reached = prometheus_targets(read_yaml(PROMETHEUS_DIR / "prometheus.yml"))
     assert {name for name, _ in reached} == {"api", "worker", "worker-bulk", "node-exporter", "alertmanager"}
     assert all(answering_port(services[name]) == port for name, port in reached)
-    for name, binary in (
-        ("prometheus", "prometheus"),
-        ("alertmanager", "alertmanager"),
-        ("node-exporter", "node_exporter"),
-    ):
+    for name, binary in IMAGES.items():
         assert services[name]["image"].endswith(f":v{version(binary)}")
     for name, folder in (("prometheus", PROMETHEUS_DIR), ("alertmanager", ALERTMANAGER_DIR)):
         assert f"./{folder.relative_to(REPO_ROOT)}:/etc/{name}:ro" in services[name]["volumes"]
