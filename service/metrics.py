@@ -2,6 +2,7 @@
 gauge the packages' collectors are built on, and their registration once per process."""
 
 import math
+import os
 import time
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
@@ -52,21 +53,27 @@ class RequestMetrics:
             self.errors[(method, route)] = self.errors.get((method, route), 0) + 1
 
     def collect(self) -> Iterator[Metric]:
-        requests = CounterMetricFamily("daicho_http_requests", "HTTP requests", labels=["method", "route", "status"])
+        """The figures of this process, labelled with its `pid`: the API's uvicorn processes answer one port, so each
+        scrape reads one of them, and each process's counters must be series of their own (rising, never seen to
+        reset by the next process's smaller figure) for Prometheus's `increase` and `rate` to hold."""
+        pid = str(os.getpid())
+        requests = CounterMetricFamily(
+            "daicho_http_requests", "HTTP requests", labels=["method", "route", "status", "pid"]
+        )
         for (method, route, status), count in list(self.requests.items()):
-            requests.add_metric([method, route, str(status)], count)
+            requests.add_metric([method, route, str(status), pid], count)
         errors = CounterMetricFamily(
-            "daicho_http_errors", "HTTP responses with a 5xx status", labels=["method", "route"]
+            "daicho_http_errors", "HTTP responses with a 5xx status", labels=["method", "route", "pid"]
         )
         for labels, count in list(self.errors.items()):
-            errors.add_metric(list(labels), count)
+            errors.add_metric([*labels, pid], count)
         latency = HistogramMetricFamily(
-            "daicho_http_request_duration_seconds", "HTTP request latency", labels=["method", "route"]
+            "daicho_http_request_duration_seconds", "HTTP request latency", labels=["method", "route", "pid"]
         )
         for labels, series in list(self.latencies.items()):
             counts = accumulate(series[:-1])
             buckets = [(floatToGoString(bound), count) for bound, count in zip(BUCKET_BOUNDS, counts, strict=True)]
-            latency.add_metric(list(labels), buckets, sum_value=series[-1])
+            latency.add_metric([*labels, pid], buckets, sum_value=series[-1])
         yield from (requests, errors, latency)
 
 

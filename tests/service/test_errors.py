@@ -1,5 +1,7 @@
 """Bad input of every kind gets a 4xx in the one error shape, never a 500."""
 
+import os
+
 import pytest
 from prometheus_client import CollectorRegistry
 from sqlalchemy import event
@@ -88,7 +90,7 @@ def test_ready_reports_database_and_broker(client):
 def test_metrics_count_requests_by_route_and_report_queue_length(client):
     client.get("/api/health")
     text = client.get("/metrics").text
-    assert 'daicho_http_requests_total{method="GET",route="/health",status="200"}' in text
+    assert f'daicho_http_requests_total{{method="GET",pid="{os.getpid()}",route="/health",status="200"}}' in text
     assert "daicho_http_request_duration_seconds_bucket" in text
     assert 'daicho_celery_queue_length{queue="critical"}' in text and 'daicho_celery_queue_length{queue="bulk"}' in text
 
@@ -99,7 +101,7 @@ def test_request_metrics_report_cumulative_latency_buckets_and_server_errors():
     registry.register(metrics)
 
     def sample(name: str, **labels: str) -> float | None:
-        return registry.get_sample_value(name, {"method": "POST", "route": "/x", **labels})
+        return registry.get_sample_value(name, {"method": "POST", "route": "/x", "pid": str(os.getpid()), **labels})
 
     for elapsed in (0.001, 0.005, 0.2, 30.0):
         metrics.record("POST", "/x", "/api/x", 201, elapsed, log_success=False)

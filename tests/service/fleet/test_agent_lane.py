@@ -1,6 +1,8 @@
 """The heartbeat routes served by the fast lane (service/lanes.py): the platform's request id, guards, metrics and
 error shape still apply, the routes stay documented, and FastAPI's own routing answers the same without the lane."""
 
+import os
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -35,7 +37,7 @@ def token(db):
 
 def served(route: str, status: str) -> float:
     """Requests counted so far for a route template and status (the registry is process-wide)."""
-    labels = {"method": "POST", "route": route, "status": status}
+    labels = {"method": "POST", "route": route, "status": status, "pid": str(os.getpid())}
     return REGISTRY.get_sample_value("daicho_http_requests_total", labels) or 0.0
 
 
