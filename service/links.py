@@ -9,8 +9,8 @@ providers.
 
 Never from APP_API_URL: that is where one process reaches another (`http://api:8000` in docker-compose.yml), a name
 no phone, mail reader or provider can open. Production refuses to start without both addresses (service/config.py);
-tests/test_production_shape.py decodes what a production-shaped service prints (tests/support/public_links.py), and tests/service/test_links.py fails on
-a module that reads them elsewhere.
+tests/test_production_shape.py decodes what a production-shaped service prints (tests/support/public_links.py), and
+tests/service/test_links.py fails on a module that reads them elsewhere.
 """
 
 from urllib.parse import urlencode
