@@ -1,23 +1,36 @@
 """The only module that calls the service: every read and write of the dashboards goes through here.
 
-Reads are cached for a short time under the caller's token (one user's data is never served under another's key);
-every write clears those caches so the next read sees it. A domain's own module (fleet_api.py, ...) is built on
-the public calls below and never on anything private here:
+A domain's own module (fleet_api.py, ...) is built on the public calls below and never on anything private here:
 
 - read(path, **params): a cached GET (params left empty are left out), e.g. read("/fleet/customers", q=q).
-- fetch(path, **params): the same GET uncached, for what must be current (a job's progress, a live panel).
+- reference(path, **params): a cached GET of reference data (vocabularies, masters) that every user with the same
+  grants in its domain reads alike: cached once per role and scope, never across scopes.
+- count(path, **params): a to-do count shown on every page (the menu's, the sidebar's), cached per person for a few
+  seconds only, so it follows other people's work without a call on every run.
+- fetch(path, **params): the same GET uncached, for what must be current (a job's progress, a record being edited).
 - download(path, **params): a callable returning the file's bytes, for st.download_button's deferred data.
 - export_url(path, **filters): a list's CSV download link (its export route with the filters), for st.link_button.
-- write(method, path, json=None, *, params=None, files=None, data=None): POST/PUT/PATCH/DELETE with a JSON body,
-  query parameters and/or a multipart upload; it clears the read caches.
+- write(method, path, json=None, *, params=None, files=None, data=None, changes=SCOPE): POST/PUT/PATCH/DELETE with a
+  JSON body, query parameters and/or a multipart upload; it clears the cached reads of what it changed.
+
+What a write clears: every path is in an area (a domain, or the platform's accounts and activity: AREAS), and every
+cached read's key holds the number of writes so far to what it reads (`Writes`): its area in the reader's scope, and
+the reader's own part of it. A write counts one more in its area (and the activity every write leaves), in the
+writer's scope (a tenant's data; every scope's for an unscoped writer), or only the writer's own part (PERSON: one's
+notifications read, one's saved views), or nothing (NOTHING: a dry run); the reads it changed miss, the others keep
+their entries. So one person's save leaves other domains' reads, and other tenants', cached.
 
 Each raises ApiError with the API's Japanese message (or one saying the API could not be reached), and each sends the
 address of the browser it calls for (browser_address) with the dashboards' key (APP_DASHBOARDS_KEY, which the API
 holds too), so the API throttles logins and audits by the person's address rather than the dashboards' server's.
+Every request sent is counted by method and path in `requests_sent`.
 """
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from enum import Enum
 from typing import Any, TypeAlias
 from urllib.parse import urlsplit, urlunsplit
 
@@ -30,12 +43,51 @@ RENEWED_TOKEN_HEADER = "X-Renewed-Token"  # a fresh token after a write that end
 SESSION_COOKIE = "daicho_session"  # the browser's copy of the token, set and cleared by POST /api/auth/session(/end)
 COOKIE_CHANGE_KEY = "auth_cookie_change"
 READ_TTL_SECONDS = 30
+COUNT_TTL_SECONDS = 10  # a to-do count (count()) shows other people's work within this
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})  # one machine's names for itself
 TIMEOUT = httpx.Timeout(15.0, connect=3.0)
 DASHBOARDS_KEY_HEADER = "X-Dashboards-Key"  # the API believes the forwarded address only with its key
 DASHBOARDS_CLIENT_HEADER = "X-Dashboards-Client"
 # A multipart upload as httpx takes it: files by field name, or (field name, file) pairs that may repeat a name.
 Files: TypeAlias = Mapping[str, Any] | Sequence[tuple[str, Any]]
+PLATFORM = "platform"  # the platform's grant (identity's PLATFORM): its admins see every domain unscoped
+ACCOUNTS, ACTIVITY = "accounts", "activity"  # the platform's areas: users and grants; the audit log and messages
+# Each path's area, by its first segment (the platform's by its first two); an area is named by the grant domain its
+# readers' scope comes from, the platform's by what they hold.
+AREAS = {
+    "fleet": "fleet",
+    "reservations": "reservations",
+    "loaners": "loaners",
+    "crm": "crm",
+    "entry-logs": "entry_logs",
+    "entry-exit-logs": "entry_logs",
+    "attendance": "entry_logs",
+    "auth": ACCOUNTS,
+    "admin/users": ACCOUNTS,
+    "admin/roles": ACCOUNTS,
+    "admin/vocabulary": ACCOUNTS,
+    "admin/audit": ACTIVITY,
+    "admin/outbox": ACTIVITY,
+}
+PLATFORM_AREAS = frozenset({ACCOUNTS, ACTIVITY})
+# What a write there changes besides its own area and the activity every write leaves: a grant changes what every
+# area shows its holder (and its domain's lists of people), and CRM's users are accounts.
+ALSO_CHANGED = {"admin/users": tuple(dict.fromkeys(AREAS.values())), "crm/users": (ACCOUNTS,)}
+# A Writes key part: one scope's data, every scope's (an unscoped write), anything of the area, one person's own.
+SCOPE_PART, EVERY_SCOPE, ANYTHING, PERSON_PART = "scope", "every scope", "anything", "person"
+# Every request sent to the API, by (method, path): what a page run costs in calls.
+requests_sent: Counter[tuple[str, str]] = Counter()
+
+
+class Changes(Enum):
+    """What a write changes, so which cached reads it clears (write(..., changes=...))."""
+
+    SCOPE = "scope"  # the area's data in the writer's scope (every scope's for an unscoped writer)
+    PERSON = "person"  # only the writer's own part of the area (their notifications read, their saved views)
+    NOTHING = "nothing"  # nothing stored (a dry run)
+
+
+SCOPE, PERSON, NOTHING = Changes.SCOPE, Changes.PERSON, Changes.NOTHING
 
 
 class ApiError(Exception):
@@ -145,6 +197,7 @@ def _send(
     ApiError."""
     headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
     headers |= forwarding_headers(browser)
+    requests_sent[(method, path)] += 1
     try:
         response = _client(url).request(
             method, f"/api{path}", params=_clean(params), json=json, files=files, data=data, headers=headers
@@ -170,15 +223,127 @@ def _keep_renewed_token(response: httpx.Response) -> None:
         keep_in_browser(renewed)
 
 
-@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def _cached_get(bearer: str, url: str, path: str, params: tuple[tuple[str, Any], ...]) -> Any:
-    """One cached read; the token and the API address are part of the cache key."""
+class Writes:
+    """How many writes this server has sent to each part of the data (area, then a part of it: SCOPE_PART and a
+    scope, EVERY_SCOPE, ANYTHING, PERSON_PART and a token); a cached read's key holds the counts of the parts it
+    reads, so a write makes exactly those reads miss (their old entries expire with their TTL)."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[tuple] = Counter()
+        self._lock = threading.Lock()
+
+    def of(self, parts: Iterable[tuple]) -> tuple[int, ...]:
+        with self._lock:
+            return tuple(self._counts[part] for part in parts)
+
+    def add(self, parts: Iterable[tuple]) -> None:
+        with self._lock:
+            self._counts.update(parts)
+
+
+@st.cache_resource(show_spinner=False)
+def _writes() -> Writes:
+    """The server's one count of writes, shared by every session."""
+    return Writes()
+
+
+def area_of(path: str) -> str:
+    """The area a path reads or writes (AREAS)."""
+    return AREAS[_prefix(path, AREAS)]
+
+
+def _prefix(path: str, table: Mapping[str, Any]) -> str:
+    """The path's first two segments when the table names them, else its first."""
+    segments = path.strip("/").split("/")
+    two = "/".join(segments[:2])
+    return two if two in table else segments[0]
+
+
+def _grants(area: str) -> tuple[tuple[str, str, str | None], ...]:
+    """The signed-in user's grants that decide what the area answers them: its domain's and the platform's."""
+    domains = {PLATFORM} if area in PLATFORM_AREAS else {PLATFORM, area}
+    return tuple(
+        (grant["domain"], grant["role"], grant["scope"]) for grant in me()["grants"] if grant["domain"] in domains
+    )
+
+
+def _scope(area: str) -> str | None:
+    """The scope the signed-in user reads and writes the area in; None when unscoped (the platform's areas, a
+    platform admin, an unscoped grant)."""
+    if area in PLATFORM_AREAS:
+        return None
+    scopes = {domain: scope for domain, _, scope in _grants(area)}
+    return None if PLATFORM in scopes else scopes.get(area)
+
+
+def _read_parts(area: str, scope: str | None) -> list[tuple]:
+    """What a read of the area in this scope depends on: writes to it (an unscoped reader sees every scope's)."""
+    if scope is None:
+        return [(area, ANYTHING)]
+    return [(area, EVERY_SCOPE), (area, SCOPE_PART, scope)]
+
+
+def _own_parts(area: str, bearer: str) -> list[tuple]:
+    return [(area, PERSON_PART, bearer)]
+
+
+def _written_parts(path: str, changes: Changes) -> list[tuple]:
+    """What a write by the signed-in user to the path changes (Changes)."""
+    area = area_of(path)
+    if changes is NOTHING:
+        return []
+    if changes is PERSON:
+        return _own_parts(area, token() or "")
+    areas = {area, ACTIVITY, *ALSO_CHANGED.get(_prefix(path, ALSO_CHANGED), ())}
+    parts = []
+    for changed in areas:
+        scope = _scope(changed)
+        parts += [(changed, ANYTHING), (changed, SCOPE_PART, scope) if scope else (changed, EVERY_SCOPE)]
+    return parts
+
+
+def _get(url: str, path: str, params: tuple[tuple[str, Any], ...], bearer: str) -> Any:
     return _send(url, "GET", path, bearer=bearer, browser=browser_address(), params=dict(params))
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def _cached_read(holder: Hashable, url: str, path: str, params: tuple, written: tuple, _bearer: str) -> Any:
+    """One cached read, keyed by whose it is (a token, or the grants reference data is shared by), the API's address
+    and the write counts of what it reads; the bearer it is read with is not part of the key."""
+    return _get(url, path, params, _bearer)
+
+
+@st.cache_data(ttl=COUNT_TTL_SECONDS, show_spinner=False)
+def _cached_count(holder: Hashable, url: str, path: str, params: tuple, written: tuple, _bearer: str) -> Any:
+    """A to-do count, cached as _cached_read for COUNT_TTL_SECONDS."""
+    return _get(url, path, params, _bearer)
+
+
+def _personal(cached: Callable[..., Any], path: str, params: Mapping[str, Any]) -> Any:
+    """A cached GET of the signed-in user's own answer: under their token, cleared by writes to its area in their
+    scope and by their own."""
+    area, bearer = area_of(path), token() or ""
+    written = _writes().of(_read_parts(area, _scope(area)) + _own_parts(area, bearer))
+    return cached(bearer, base_url(), path, tuple(sorted(_clean(params).items())), written, bearer)
 
 
 def read(path: str, **params: Any) -> Any:
     """A cached GET as the signed-in user."""
-    return _cached_get(token() or "", base_url(), path, tuple(sorted(_clean(params).items())))
+    return _personal(_cached_read, path, params)
+
+
+def count(path: str, **params: Any) -> Any:
+    """A to-do count as the signed-in user, cached for a few seconds (COUNT_TTL_SECONDS) and cleared as a read is."""
+    return _personal(_cached_count, path, params)
+
+
+def reference(path: str, **params: Any) -> Any:
+    """A cached GET of reference data (vocabularies, masters), the same for every user holding the same grants in
+    its domain: read once per role and scope (never served to another scope), cleared by writes to its area."""
+    area = area_of(path)
+    written = _writes().of(_read_parts(area, _scope(area)))
+    holder = (area, _grants(area))
+    return _cached_read(holder, base_url(), path, tuple(sorted(_clean(params).items())), written, token() or "")
 
 
 def fetch(path: str, **params: Any) -> Any:
@@ -200,11 +365,14 @@ def write(
     params: Mapping[str, Any] | None = None,
     files: Files | None = None,
     data: Mapping[str, Any] | None = None,
+    changes: Changes = SCOPE,
 ) -> Any:
     """A POST/PUT/PATCH/DELETE as the signed-in user, with JSON, query parameters or a multipart upload.
 
-    The read caches are cleared whatever the answer, so the next read sees what the write did.
+    The cached reads of what it changes (`changes`) are cleared whatever the answer (a refusal may say that the
+    cached copy is stale), so the next read sees what the write did.
     """
+    written = _written_parts(path, changes)
     try:
         return _send(
             base_url(),
@@ -218,7 +386,7 @@ def write(
             data=data,
         )
     finally:
-        _cached_get.clear()
+        _writes().add(written)
 
 
 # Authentication
@@ -230,7 +398,7 @@ def login(login_id: str, password: str) -> dict:
 
 
 def logout() -> None:
-    write("POST", "/auth/logout")
+    write("POST", "/auth/logout", changes=PERSON)
 
 
 def me(*, fresh: bool = False) -> dict:
@@ -243,12 +411,12 @@ def me(*, fresh: bool = False) -> dict:
 
 
 def roles() -> list[dict]:
-    return read("/admin/roles")
+    return reference("/admin/roles")
 
 
 def vocabulary() -> dict:
     """The accounts' and grants' fields as the admin forms show and check them: {fields: {table: {column: ...}}}."""
-    return read("/admin/vocabulary")
+    return reference("/admin/vocabulary")
 
 
 def list_users(*, q: str = "", page: int = 1, page_size: int = 50) -> dict:
@@ -281,7 +449,7 @@ def list_audit(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
 
 def audit_vocabulary() -> dict:
     """The log filters' codes in words: {domains, actions, target_types} (code -> Japanese)."""
-    return read("/admin/audit/vocabulary")
+    return reference("/admin/audit/vocabulary")
 
 
 def verify_audit() -> dict:

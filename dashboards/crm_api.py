@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from dashboards.api import download, fetch, read, write
+from dashboards.api import NOTHING, PERSON, count, download, fetch, read, reference, write
 
 Upload = tuple[str, bytes, str]
 
@@ -26,23 +26,24 @@ def me() -> dict:
 
 
 def masters() -> dict:
-    return read("/crm/masters")
+    return reference("/crm/masters")
 
 
 def vocabulary() -> dict:
     """Status colours, notification kinds and the status rules (transitions {from: [to]}, cancellable, closed)."""
-    return read("/crm/vocabulary")
+    return reference("/crm/vocabulary")
 
 
 def validate(kind: str, values: dict) -> None:
     """A dry run of the API's schema for a form (corporation, site, request, agency, user_create, user_update):
     nothing is stored; a refusal is an ApiError 422 whose details.errors name each field, rule and ctx."""
-    write("POST", f"/crm/validate/{kind}", values)
+    write("POST", f"/crm/validate/{kind}", values, changes=NOTHING)
 
 
 def unread_count() -> int:
-    """The unread badge: always current, since another person's action raises it."""
-    return fetch("/crm/notifications/unread-count")["unread"]
+    """The unread badge, on every CRM page: a count, refreshed every few seconds (another person's action raises
+    it) and at once after the caller's own writes."""
+    return count("/crm/notifications/unread-count")["unread"]
 
 
 def list_notifications(*, page: int = 1, page_size: int = 20, unread: bool = False) -> dict:
@@ -50,7 +51,7 @@ def list_notifications(*, page: int = 1, page_size: int = 20, unread: bool = Fal
 
 
 def read_all_notifications() -> dict:
-    return write("POST", "/crm/notifications/read-all")
+    return write("POST", "/crm/notifications/read-all", changes=PERSON)
 
 
 def my_summary() -> dict:
@@ -95,8 +96,8 @@ def list_requests(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict
 
 def queue_summary() -> dict:
     """投入案件一覧's to-do counts: open (対応中), unread (news the caller has not read), resubmitted_unread,
-    unassigned (「次の依頼を担当」's queue)."""
-    return fetch("/crm/requests/queue-summary")
+    unassigned (「次の依頼を担当」's queue); a count, as the menu shows it on every page."""
+    return count("/crm/requests/queue-summary")
 
 
 def queue_badge() -> int:
@@ -287,7 +288,7 @@ def list_audit(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
 
 def audit_vocabulary() -> dict:
     """The 監査ログ filters' codes in words: {actions, target_types} (code -> Japanese)."""
-    return read("/crm/audit/vocabulary")
+    return reference("/crm/audit/vocabulary")
 
 
 # マスタ管理 (admins, §8-9)

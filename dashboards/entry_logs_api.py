@@ -8,14 +8,14 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from dashboards.api import download, fetch, read, write
+from dashboards.api import download, fetch, read, reference, write
 
 # Wording and form rules
 
 
 def vocabulary() -> dict:
     """The 入退管理 labels (entryTypes, attendanceStatuses, rosterColumns) and the API's form rules (rules)."""
-    return read("/entry-logs/vocabulary")
+    return reference("/entry-logs/vocabulary")
 
 
 def rules() -> dict:
@@ -28,7 +28,7 @@ def rules() -> dict:
 
 def nurseries() -> list[dict]:
     """The nurseries the signed-in user may see: a staff member's own, or all of them."""
-    return read("/entry-logs/nurseries")
+    return reference("/entry-logs/nurseries")
 
 
 def create_nursery(data: dict) -> dict:

@@ -6,7 +6,8 @@ keeps only layout: where the widget goes, its key, its value and its placeholder
     st.checkbox(fields.field("crm", "crm_agency", "is_active").label, key=...)
     fields.field("loaners", "loaners_model", "category").choices                          # code -> words, in order
 
-The vocabulary is a cached read (api.read) like every other, so a page asking for ten fields calls the API once.
+The vocabulary is reference data (api.reference): a page asking for ten fields calls the API once, and every user with
+the same grants in the domain reads the same cached copy.
 """
 
 import re

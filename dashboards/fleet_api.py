@@ -3,14 +3,14 @@
 from collections.abc import Callable
 from typing import Any
 
-from dashboards.api import download, fetch, read, write
+from dashboards.api import PERSON, download, fetch, read, reference, write
 
 # Wording
 
 
 def vocabulary() -> dict:
     """The fleet wording tables (code -> Japanese label, in display order) from GET /fleet/vocabulary."""
-    return read("/fleet/vocabulary")
+    return reference("/fleet/vocabulary")
 
 
 def words(table: str) -> dict[str, str]:
@@ -273,8 +273,8 @@ def saved_views(page: str) -> list[dict]:
 
 
 def save_view(page: str, name: str, filters: dict) -> dict:
-    return write("POST", "/fleet/views", {"page": page, "name": name, "filters": filters})
+    return write("POST", "/fleet/views", {"page": page, "name": name, "filters": filters}, changes=PERSON)
 
 
 def delete_view(view_id: int) -> None:
-    write("DELETE", f"/fleet/views/{view_id}")
+    write("DELETE", f"/fleet/views/{view_id}", changes=PERSON)

@@ -3,12 +3,12 @@
 from collections.abc import Callable
 from typing import Any
 
-from dashboards.api import download, export_url, fetch, read, write
+from dashboards.api import PERSON, download, export_url, fetch, read, reference, write
 
 
 def vocabulary() -> dict:
     """The domain's labels (code -> Japanese, in display order), form keys and the form check's messages."""
-    return read("/loaners/vocabulary")
+    return reference("/loaners/vocabulary")
 
 
 # Masters
@@ -16,11 +16,11 @@ def vocabulary() -> dict:
 
 def jurisdictions() -> list[str]:
     """The 管轄 the signed-in user may see (only their own for a scoped grant)."""
-    return read("/loaners/jurisdictions")
+    return reference("/loaners/jurisdictions")
 
 
 def locations(**filters: Any) -> list[dict]:
-    return read("/loaners/locations", **filters)
+    return reference("/loaners/locations", **filters)
 
 
 def create_location(data: dict) -> dict:
@@ -32,11 +32,11 @@ def update_location(location_id: str, changes: dict) -> dict:
 
 
 def categories() -> list[dict]:
-    return read("/loaners/categories")
+    return reference("/loaners/categories")
 
 
 def models() -> list[dict]:
-    return read("/loaners/models")
+    return reference("/loaners/models")
 
 
 def create_model(data: dict) -> dict:
@@ -52,12 +52,12 @@ def delete_model(model_id: str) -> None:
 
 
 def data_types() -> list[dict]:
-    return read("/loaners/data-types", include_inactive=True)
+    return reference("/loaners/data-types", include_inactive=True)
 
 
 def active_data_types() -> list[dict]:
     """The views the pages offer, in 表示順序 (an admin's change shows at the next read: writes clear the cache)."""
-    return read("/loaners/data-types")
+    return reference("/loaners/data-types")
 
 
 def update_data_type(data_type_id: str, changes: dict) -> dict:
@@ -73,7 +73,7 @@ def label_sheet(location_id: str, kind: str = "") -> Callable[[], bytes]:
 
 
 def form(kind: str) -> dict:
-    return read(f"/loaners/forms/{kind}")
+    return reference(f"/loaners/forms/{kind}")
 
 
 def add_question(kind: str, data: dict) -> dict:
@@ -116,15 +116,15 @@ def bulk_picks() -> list[dict]:
 
 
 def add_bulk_pick(device_id: int) -> None:
-    write("PUT", f"/loaners/bulk-picks/{device_id}")
+    write("PUT", f"/loaners/bulk-picks/{device_id}", changes=PERSON)
 
 
 def remove_bulk_pick(device_id: int) -> None:
-    write("DELETE", f"/loaners/bulk-picks/{device_id}")
+    write("DELETE", f"/loaners/bulk-picks/{device_id}", changes=PERSON)
 
 
 def clear_bulk_picks() -> None:
-    write("DELETE", "/loaners/bulk-picks")
+    write("DELETE", "/loaners/bulk-picks", changes=PERSON)
 
 
 def qr_png(device_id: int) -> bytes:

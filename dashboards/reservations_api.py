@@ -3,14 +3,14 @@
 from collections.abc import Callable
 from typing import Any
 
-from dashboards.api import download, fetch, read, write
+from dashboards.api import download, fetch, read, reference, write
 
 ROOT = "/reservations"
 
 
 def vocabulary() -> dict:
     """The domain's labels (code -> Japanese, in display order), status transitions and form limits."""
-    return read(f"{ROOT}/vocabulary")
+    return reference(f"{ROOT}/vocabulary")
 
 
 # Console (live panels read uncached: they refresh themselves)
@@ -115,7 +115,7 @@ def add_note(code: str, body: str) -> dict:
 
 
 def list_services(*, active_only: bool = False) -> list[dict]:
-    return read(f"{ROOT}/services", active_only=active_only or None)
+    return reference(f"{ROOT}/services", active_only=active_only or None)
 
 
 def create_service(data: dict) -> dict:
@@ -201,12 +201,12 @@ def executive_report(month: str) -> Callable[[], bytes]:
 
 
 def manuals() -> list[dict]:
-    return read(f"{ROOT}/manuals")
+    return reference(f"{ROOT}/manuals")
 
 
 def manual(name: str) -> dict:
     """The manual's title and Markdown source."""
-    return read(f"{ROOT}/manuals/{name}")
+    return reference(f"{ROOT}/manuals/{name}")
 
 
 def manual_pdf(name: str) -> Callable[[], bytes]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+import streamlit as st
 from streamlit.components.v2.component_manager import BidiComponentManager
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.runtime.media_file_manager import MediaFileManager
@@ -55,6 +56,13 @@ def scripts_compiled_once() -> Iterator[None]:
         for module in (app_test, local_script_runner):  # the page's script, the app's
             patch.setattr(module, "ScriptCache", lambda: shared)
         yield
+
+
+@pytest.fixture(autouse=True)
+def reads_forgotten() -> None:
+    """Each test starts with no cached read: reference data is cached by grants, not by token, and a scope's id or a
+    master's code may name another record in the next test's database."""
+    st.cache_data.clear()
 
 
 @pytest.fixture
