@@ -71,15 +71,15 @@ def streamlit_server(live_api: str, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @contextmanager
-def streamlit_process(live_api: str, log_path: Path, **env: str) -> Iterator[str]:
-    """The dashboards' server as `make run` starts it (tools/run.py) on a free port, with extra environment variables;
-    yields its address."""
+def streamlit_process(live_api: str, log_path: Path, *, root: Path = REPO_ROOT, **env: str) -> Iterator[str]:
+    """The dashboards' server (of the checkout at `root`) as `make run` starts it (tools/run.py) on a free port, with
+    extra environment variables; yields its address."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     environment = os.environ | {"APP_API_URL": live_api, "APP_PUBLIC_BASE_URL": live_api}
     environment |= run.dashboards_environment() | env
     command = run.dashboards_argv(port, "warning")
-    with server_process(command, f"{url}/_stcore/health", log_path, cwd=REPO_ROOT, env=environment):
+    with server_process(command, f"{url}/_stcore/health", log_path, cwd=root, env=environment):
         yield url
 
 

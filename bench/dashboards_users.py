@@ -1,0 +1,252 @@
+"""Ten people in the dashboards at once: API requests and the Streamlit server's CPU per page view.
+
+    .venv/bin/python bench/dashboards_users.py [--rounds 6] [--dashboards PATH]
+
+Creates and migrates the bench database (APP_BENCH_DATABASE_URL, default `bench`) and loads the demo (every demo
+login and tenant: service/demo), then starts the API (`service.serve`, one worker, so its /metrics counts every
+request), the dashboards as production starts them (`streamlit run … --server.fileWatcherType none`:
+tests/browser/conftest.streamlit_process) from this checkout or from --dashboards (another checkout's root, e.g.
+main's: `git archive main | tar -x -C /tmp/main`, to compare the two against the same API), and the browser tests'
+Chromium (Debian's headless shell) with a browser context per person (PEOPLE: CRM operators and sales people of two
+agencies, the staff of both demo nurseries, two loaner clerks, a fleet operator, a QRV operator).
+
+Each person signs in (the session cookie) and opens the first page of their work (not counted). Then in each round
+each person in turn clicks the sidebar's link to the next page of their work; the first CRM operator, on
+投入案件一覧, also takes the next request (「次の依頼を担当」: a write, and 案件詳細 opens, one more view). A view
+counts once its page's title shows and its run has ended with every element drawn. Over the rounds it counts the
+API's requests (/metrics `daicho_http_requests`, less the bench's own scrapes), which includes what the pages'
+self-refreshing panels read while people look at them, and the Streamlit server process's user and system CPU.
+
+Prints ONE final JSON line: views, API requests per view and the routes read most, Streamlit CPU-s per view, the
+rounds' wall seconds and the load average. Targets: ≤ 2 API requests and ≤ 0.05 Streamlit CPU-s per view. Drops
+the database and stops what it started at the end.
+"""
+
+import argparse
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from common import (
+    ROOT,
+    drop_bench_database,
+    fresh_bench_database,
+    load_average,
+    print_result,
+    remove,
+    start_server,
+    temp_dir,
+    use_bench_database,
+)
+
+# The demo's logins and passwords hashed and checked at bcrypt's cheapest cost: sign-ins are not what is measured.
+CHEAP_PASSWORDS = {"APP_BCRYPT_ROUNDS": "4"}
+PAGE_TIMEOUT_MS = 60_000
+VIEWPORT = {"width": 1440, "height": 900}
+# Each person's login and their work: the pages they go through in turn, by address.
+PEOPLE = (
+    ("crm-operator", ("crm-queue", "crm-acquired", "crm-metrics")),
+    ("crm-operator-2", ("crm-queue", "crm-acquired", "crm-metrics")),
+    ("crm-sales", ("crm-my-requests", "crm-acquired", "crm-help")),
+    ("crm-sales-2-1", ("crm-my-requests", "crm-acquired", "crm-help")),
+    ("nursery-staff", ("entry-logs", "entry-logs-attendance", "entry-logs-roster")),
+    ("nursery-staff-2", ("entry-logs", "entry-logs-attendance", "entry-logs-roster")),
+    ("loaners-staff", ("loaners", "loaners-summary", "loaners-returns")),
+    ("loaners-admin", ("loaners", "loaners-summary", "loaners-returns")),
+    ("fleet-operator", ("fleet-terminals", "fleet-alerts", "fleet-customers")),
+    ("resv-operator", ("reservations-queue", "reservations-detail", "reservations-catalog")),
+)
+TAKER, TAKE_ON, TAKE_NEXT, TAKEN_PAGE = "crm-operator", "crm-queue", "次の依頼を担当", "案件詳細"
+BENCH_ROUTES = ("/metrics",)  # the API's requests the bench makes itself, over the rounds
+TARGET_REQUESTS_PER_VIEW, TARGET_CPU_SECONDS_PER_VIEW = 2.0, 0.05
+BUSIEST_ROUTES = 8
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def load_demo() -> None:
+    from service.audit.service import Actor
+    from service.database import session_scope
+    from service.demo.framework import load_demo as load
+
+    with session_scope() as db:
+        load(db, actor=Actor(type="cli", label="dashboards-users"))
+
+
+def page_titles() -> dict[str, str]:
+    """Each page's title by its address (dashboards/sections.py)."""
+    from dashboards import sections
+
+    return {page.url_path: page.title for page in sections.all_pages()}
+
+
+class Person:
+    """One person's browser tab, signed in with their own session cookie, going through their pages in turn."""
+
+    def __init__(self, browser, client, dashboards_url: str, login: str, pages: tuple[str, ...]) -> None:
+        from service.demo.platform import DEMO_PASSWORD
+        from service.identity.dependencies import SESSION_COOKIE
+
+        self.login, self.pages, self.url, self.at = login, pages, dashboards_url, 0
+        self.context = browser.new_context(viewport=VIEWPORT, locale="ja-JP")
+        response = client.post("/api/auth/login", json={"login_id": login, "password": DEMO_PASSWORD})
+        response.raise_for_status()
+        self.context.add_cookies([{"name": SESSION_COOKIE, "value": response.json()["access_token"], "url": self.url}])
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(PAGE_TIMEOUT_MS)
+
+    def open_first(self, titles: dict[str, str]) -> None:
+        self.page.goto(f"{self.url}/{self.pages[0]}", wait_until="commit")
+        self.shown(titles[self.pages[0]])
+
+    def next_page(self, titles: dict[str, str]) -> int:
+        """Click the sidebar's link to the next page of their work; the views it took (two when it took a request)."""
+        self.at = (self.at + 1) % len(self.pages)
+        address = self.pages[self.at]
+        sidebar = self.page.get_by_test_id("stSidebar")
+        sidebar.locator(f"a[href$='/{address}']").click()
+        self.shown(titles[address])
+        if self.login == TAKER and address == TAKE_ON:
+            self.page.get_by_role("button", name=TAKE_NEXT).click()
+            self.shown(TAKEN_PAGE)
+            return 2
+        return 1
+
+    def shown(self, title: str) -> None:
+        """Wait until the page's title shows and its run has ended with every element drawn."""
+        from playwright.sync_api import expect
+
+        from tests.browser.conftest import drawn
+
+        expect(self.page.get_by_role("heading", name=title).first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+        drawn(self.page)
+        failure = self.page.locator("[data-testid='stException']")
+        if failure.count():
+            raise SystemExit(f"{self.login}: 「{title}」 shows an exception:\n{failure.first.inner_text()}")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def api_requests(client) -> Counter:
+    """The API's requests so far by route (its /metrics), the bench's own left out."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    counts: Counter = Counter()
+    for family in text_string_to_metric_families(client.get("/metrics").text):
+        if family.name == "daicho_http_requests":
+            for sample in family.samples:
+                if sample.name.endswith("_total") and sample.labels["route"] not in BENCH_ROUTES:
+                    counts[f"{sample.labels['method']} {sample.labels['route']}"] += int(sample.value)
+    return counts
+
+
+def streamlit_cpu_seconds() -> float:
+    """The user and system CPU seconds so far of the Streamlit server this process started."""
+    import psutil
+
+    (server,) = [child for child in psutil.Process().children() if "streamlit" in " ".join(child.cmdline())]
+    times = server.cpu_times()
+    return times.user + times.system
+
+
+def run_people(client, dashboards_url: str, rounds: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    titles = page_titles()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            people = [Person(browser, client, dashboards_url, login, pages) for login, pages in PEOPLE]
+            for person in people:
+                person.open_first(titles)
+            requests_before, cpu_before, started = api_requests(client), streamlit_cpu_seconds(), time.monotonic()
+            views = 0
+            for number in range(rounds):
+                views += sum(person.next_page(titles) for person in people)
+                say(f"round {number + 1}: {views} views")
+            wall, cpu = time.monotonic() - started, streamlit_cpu_seconds() - cpu_before
+            requests = api_requests(client) - requests_before
+            for person in people:
+                person.close()
+        finally:
+            browser.close()
+    return {"views": views, "requests": requests, "cpu_seconds": cpu, "wall_seconds": wall}
+
+
+def measure(data_dir: Path, args: argparse.Namespace) -> dict:
+    import httpx
+
+    from tests.browser.conftest import streamlit_process
+
+    server = start_server(data_dir, workers=1, extra_env=CHEAP_PASSWORDS)
+    try:
+        api_url = f"http://127.0.0.1:{server.port}"
+        with (
+            httpx.Client(base_url=api_url, timeout=60) as client,
+            streamlit_process(api_url, data_dir / "streamlit.log", root=args.dashboards) as dashboards_url,
+        ):
+            return run_people(client, dashboards_url, args.rounds)
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=6, help="rounds of every person opening their next page")
+    parser.add_argument(
+        "--dashboards", type=Path, default=ROOT, help="the checkout whose dashboards run (default: this one)"
+    )
+    args = parser.parse_args()
+    data_dir = temp_dir("bench-dashboards-users-")
+    load_before = load_average()
+    try:
+        use_bench_database(data_dir)
+        os.environ.update(CHEAP_PASSWORDS)
+        fresh_bench_database()
+        say("loading the demo")
+        load_demo()
+        got = measure(data_dir, args)
+    finally:
+        drop_bench_database()
+        remove(data_dir)
+    views, requests = got["views"], got["requests"]
+    per_view = sum(requests.values()) / views
+    cpu_per_view = got["cpu_seconds"] / views
+    print_result(
+        {
+            "bench": "dashboards_users",
+            "dashboards": str(args.dashboards),
+            "people": len(PEOPLE),
+            "views": views,
+            "api_requests": sum(requests.values()),
+            "api_requests_per_view": round(per_view, 2),
+            "busiest_routes": dict(requests.most_common(BUSIEST_ROUTES)),
+            "streamlit_cpu_seconds_per_view": round(cpu_per_view, 3),
+            "wall_seconds": round(got["wall_seconds"], 1),
+            "load_average_before": load_before,
+            "load_average_after": load_average(),
+            "targets": {
+                "api_requests_per_view": TARGET_REQUESTS_PER_VIEW,
+                "streamlit_cpu_seconds_per_view": TARGET_CPU_SECONDS_PER_VIEW,
+            },
+            "missed": [
+                name
+                for name, got_value, target in (
+                    ("api_requests_per_view", per_view, TARGET_REQUESTS_PER_VIEW),
+                    ("streamlit_cpu_seconds_per_view", cpu_per_view, TARGET_CPU_SECONDS_PER_VIEW),
+                )
+                if got_value > target
+            ],
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""The dashboards' read cache (dashboards/api.py): a write clears the reads of what it changed and keeps the others,
+reference data is shared by the users holding the same grants and never across scopes, and the menu's to-do counts
+are not read again on every run. Requests are counted as the dashboards send them (api.requests_sent).
+
+Each person is one AppTest session (one token) running a script that makes the calls the test names, as a page makes
+them; the badge's test runs the app itself.
+"""
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboards import api
+from tests.dashboards.conftest import RUN_TIMEOUT_SECONDS, installed_components, open_page
+from tests.dashboards.test_crm_access import as_user
+from tests.factories import make_user, token_for
+from tests.service.crm.conftest import COMPLETE_SITE, made, masters_and_storage, submit, world  # noqa: F401 - fixtures
+from tests.service.entry_logs.world import make_world
+from tests.service.fleet.conftest import CONTACTS
+
+QUEUE_PAGE = "app_pages/crm/queue.py"
+QUEUE_SUMMARY, UNREAD = ("GET", "/crm/requests/queue-summary"), ("GET", "/crm/notifications/unread-count")
+Call = tuple[str, tuple, dict]
+
+
+def call(function: str, *args: Any, **kwargs: Any) -> Call:
+    """A call of a dashboards module's function, e.g. call("crm_api.list_requests", mine=True)."""
+    return function, args, kwargs
+
+
+def calls_script() -> None:
+    """Make the calls the test put in session state, as a page makes them, and keep their answers there."""
+    import importlib
+
+    import streamlit as st
+
+    answers = []
+    for function, args, kwargs in st.session_state["calls"]:
+        module, name = function.rsplit(".", 1)
+        answers.append(getattr(importlib.import_module(f"dashboards.{module}"), name)(*args, **kwargs))
+    st.session_state["answers"] = answers
+
+
+@dataclass
+class Person:
+    """One signed-in person's Streamlit session."""
+
+    at: AppTest
+
+    def calls(self, *calls: Call) -> list:
+        self.at.session_state["calls"] = list(calls)
+        self.at.run()
+        assert not self.at.exception, self.at.exception
+        return self.at.session_state["answers"]
+
+
+def person(user) -> Person:
+    at = AppTest.from_function(calls_script, default_timeout=RUN_TIMEOUT_SECONDS)
+    at._bidi_component_manager = installed_components()
+    at.session_state[api.TOKEN_KEY] = token_for(user)
+    return Person(at)
+
+
+@contextmanager
+def counted() -> Iterator[Counter]:
+    """The requests the dashboards sent within the block, by (method, path)."""
+    sent: Counter = Counter()
+    before = api.requests_sent.copy()
+    yield sent
+    sent.update(api.requests_sent - before)
+
+
+@pytest.fixture
+def live(live_api: str) -> None:
+    """The API the sessions call (its address is in APP_API_URL)."""
+
+
+def statuses(listed: dict) -> dict[int, str]:
+    return {row["id"]: row["status"] for row in listed["items"]}
+
+
+def test_a_write_clears_its_domains_reads_and_not_another_domains(db, live):
+    me = person(make_user(db, "both", grants={"fleet": "admin", "crm": "admin"}))
+    db.commit()
+    reads = (call("fleet_api.list_customers"), call("crm_api.list_agencies"))
+    me.calls(*reads)
+    with counted() as sent:
+        me.calls(*reads)
+    assert not sent, "a second run reads from the cache"
+
+    me.calls(call("fleet_api.create_customer", {"company_name": "新規商事", **CONTACTS}))
+    me.calls(call("fleet_api.create_customer", {"company_name": "二社目商事", **CONTACTS}))
+    with counted() as sent:
+        customers, _ = me.calls(*reads)
+    assert sent == Counter({("GET", "/fleet/customers"): 1}), "the CRM's reads stay cached"
+    assert {row["company_name"] for row in customers["items"]} == {"新規商事", "二社目商事"}
+
+
+def test_one_agencys_change_clears_its_and_the_back_offices_reads_and_not_another_agencys(db, world, client, live):  # noqa: F811
+    mine, theirs = made(submit(client, world.sales_a)), made(submit(client, world.sales_b))
+    sales_a, sales_b, office = (person(as_user(db, world, name)) for name in ("sales_a", "sales_b", "operator"))
+    own_list, queue = call("crm_api.list_requests", mine=True), call("crm_api.list_requests")
+    for someone, reads in ((sales_a, own_list), (sales_b, own_list), (office, queue)):
+        someone.calls(reads)
+
+    request = mine["request"]
+    sales_a.calls(call("crm_api.cancel_request", request["id"], request["version"]))
+    with counted() as sent:
+        (a_list,), (b_list,), (office_list,) = (sales_a.calls(own_list), sales_b.calls(own_list), office.calls(queue))
+    assert sent == Counter({("GET", "/crm/requests"): 2}), "agency B's list stays cached"
+    assert statuses(a_list) == {request["id"]: "cancelled"}
+    assert statuses(office_list) == {request["id"]: "cancelled", theirs["request"]["id"]: "in_progress"}
+    assert statuses(b_list) == {theirs["request"]["id"]: "in_progress"}
+
+
+def test_a_persons_own_change_clears_only_their_reads_and_a_dry_run_nothing(db, world, client, live):  # noqa: F811
+    made(submit(client, world.sales_a))
+    sales_a, sales_a2 = person(as_user(db, world, "sales_a")), person(as_user(db, world, "sales_a2"))
+    summary = call("crm_api.my_summary")
+    sales_a.calls(summary)
+    sales_a2.calls(summary)
+
+    sales_a2.calls(call("crm_api.validate", "site", COMPLETE_SITE | {"version": 1}))
+    sales_a.calls(call("crm_api.read_all_notifications"))
+    with counted() as sent:
+        sales_a.calls(summary)
+        sales_a2.calls(summary)
+    assert sent == Counter({("GET", "/crm/my/summary"): 1}), "only the reader of their own notifications reads again"
+
+
+def test_reference_data_is_shared_within_a_role_and_scope_and_never_across_scopes(db, live):
+    sakura, momiji = make_world(db, "sakura").nursery, make_world(db, "momiji").nursery
+    staff = [
+        make_user(db, login, grants={"entry_logs": ("staff", str(nursery.id))})
+        for login, nursery in (("staff-a", sakura), ("staff-a2", sakura), ("staff-b", momiji))
+    ]
+    db.commit()
+    nurseries = call("entry_logs_api.nurseries")
+
+    with counted() as sent:
+        first, second, other = ([row["name"] for row in person(user).calls(nurseries)[0]] for user in staff)
+    assert first == second == ["sakura保育園"]
+    assert other == ["momiji保育園"], "another nursery's staff never gets the first nursery's list"
+    assert sent[("GET", "/entry-logs/nurseries")] == 2, "one read per scope"
+
+
+def test_the_menus_counts_are_not_read_on_every_run_and_follow_others_writes(db, world, client, open_app):  # noqa: F811
+    made(submit(client, world.sales_a))
+    at = open_page(open_app, as_user(db, world, "operator"), QUEUE_PAGE)
+    with counted() as sent:
+        at.run()
+        at.run()
+    assert sent[QUEUE_SUMMARY] == sent[UNREAD] == 0
+
+    (taken,) = person(as_user(db, world, "admin")).calls(call("crm_api.take_next"))
+    assert taken is not None
+    with counted() as sent:
+        at.run()
+    assert sent[QUEUE_SUMMARY] == 1, "another person's taking a request clears the count"
