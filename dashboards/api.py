@@ -3,22 +3,29 @@
 A domain's own module (fleet_api.py, ...) is built on the public calls below and never on anything private here:
 
 - read(path, **params): a cached GET (params left empty are left out), e.g. read("/fleet/customers", q=q).
-- reference(path, **params): a cached GET of reference data (vocabularies, masters) that every user with the same
-  grants in its domain reads alike: cached once per role and scope, never across scopes.
-- count(path, **params): a to-do count shown on every page (the menu's, the sidebar's), cached per person for a few
-  seconds only, so it follows other people's work without a call on every run.
+- count(path, **params): a to-do count shown on every page (the menu's, the sidebar's), cached per person for a
+  minute rather than read on every run.
+- own(path, **params): the signed-in person's own record (who they are, their grants, their saved views), which
+  changes only through writes: cached per person for STEADY_TTL_SECONDS.
+- reference(path, **params): a cached GET of reference data (vocabularies, masters, the tenants and people a filter
+  offers) that every user with the same grants in its domain reads alike: cached once per role and scope (never
+  across scopes) for STEADY_TTL_SECONDS.
 - fetch(path, **params): the same GET uncached, for what must be current (a job's progress, a record being edited).
 - download(path, **params): a callable returning the file's bytes, for st.download_button's deferred data.
 - export_url(path, **filters): a list's CSV download link (its export route with the filters), for st.link_button.
 - write(method, path, json=None, *, params=None, files=None, data=None, changes=SCOPE): POST/PUT/PATCH/DELETE with a
   JSON body, query parameters and/or a multipart upload; it clears the cached reads of what it changed.
 
-What a write clears: every path is in an area (a domain, or the platform's accounts and activity: AREAS), and every
-cached read's key holds the number of writes so far to what it reads (`Writes`): its area in the reader's scope, and
-the reader's own part of it. A write counts one more in its area (and the activity every write leaves), in the
-writer's scope (a tenant's data; every scope's for an unscoped writer), or only the writer's own part (PERSON: one's
-notifications read, one's saved views), or nothing (NOTHING: a dry run); the reads it changed miss, the others keep
-their entries. So one person's save leaves other domains' reads, and other tenants', cached.
+What a write clears: every path is in an area (a domain, or the platform's accounts and activity: AREAS) and a
+collection (its first two segments: crm/masters), and every cached read's key holds the number of writes so far to
+what it reads (`Writes`), in the reader's scope: a read or count its area (a domain's lists and figures are made from
+all its records), a steady read (own, reference) its collection and those it is made from, and the accounts (a
+grant's change); and the reader's own part of its area. A write counts one more in its area and collection (and the
+activity every write leaves), in the writer's scope (a tenant's data; every scope's for an unscoped writer), or only
+the writer's own part (PERSON: one's notifications read, one's saved views), or nothing (NOTHING: a dry run); the
+reads it changed miss, the others keep their entries. So one person's save leaves other domains' reads, other
+tenants', and the reference data it did not touch cached. The TTLs bound what this server cannot see: a change made
+elsewhere (another dashboards server, a job, a station) shows within them.
 
 Each raises ApiError with the API's Japanese message (or one saying the API could not be reached), and each sends the
 address of the browser it calls for (browser_address) with the dashboards' key (APP_DASHBOARDS_KEY, which the API
@@ -43,7 +50,8 @@ RENEWED_TOKEN_HEADER = "X-Renewed-Token"  # a fresh token after a write that end
 SESSION_COOKIE = "daicho_session"  # the browser's copy of the token, set and cleared by POST /api/auth/session(/end)
 COOKIE_CHANGE_KEY = "auth_cookie_change"
 READ_TTL_SECONDS = 30
-COUNT_TTL_SECONDS = 10  # a to-do count (count()) shows other people's work within this
+COUNT_TTL_SECONDS = 60
+STEADY_TTL_SECONDS = 300  # what changes only through a write, which clears it: own() and reference()
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})  # one machine's names for itself
 TIMEOUT = httpx.Timeout(15.0, connect=3.0)
 DASHBOARDS_KEY_HEADER = "X-Dashboards-Key"  # the API believes the forwarded address only with its key
@@ -224,9 +232,9 @@ def _keep_renewed_token(response: httpx.Response) -> None:
 
 
 class Writes:
-    """How many writes this server has sent to each part of the data (area, then a part of it: SCOPE_PART and a
-    scope, EVERY_SCOPE, ANYTHING, PERSON_PART and a token); a cached read's key holds the counts of the parts it
-    reads, so a write makes exactly those reads miss (their old entries expire with their TTL)."""
+    """How many writes this server has sent to each part of the data (an area or a collection, then a part of it:
+    SCOPE_PART and a scope, EVERY_SCOPE, ANYTHING, PERSON_PART and a token); a cached read's key holds the counts of
+    the parts it reads, so a write makes exactly those reads miss (their old entries expire with their TTL)."""
 
     def __init__(self) -> None:
         self._counts: Counter[tuple] = Counter()
@@ -252,11 +260,15 @@ def area_of(path: str) -> str:
     return AREAS[_prefix(path, AREAS)]
 
 
+def collection_of(path: str) -> str:
+    """The collection a path reads or writes: its first two segments (crm/masters, loaners/locations)."""
+    return "/".join(path.strip("/").split("/")[:2])
+
+
 def _prefix(path: str, table: Mapping[str, Any]) -> str:
     """The path's first two segments when the table names them, else its first."""
-    segments = path.strip("/").split("/")
-    two = "/".join(segments[:2])
-    return two if two in table else segments[0]
+    two = collection_of(path)
+    return two if two in table else two.split("/")[0]
 
 
 def _grants(area: str) -> tuple[tuple[str, str, str | None], ...]:
@@ -276,29 +288,36 @@ def _scope(area: str) -> str | None:
     return None if PLATFORM in scopes else scopes.get(area)
 
 
-def _read_parts(area: str, scope: str | None) -> list[tuple]:
-    """What a read of the area in this scope depends on: writes to it (an unscoped reader sees every scope's)."""
+def _read(keys: Iterable[str], scope: str | None) -> list[tuple]:
+    """What a read of these areas or collections in this scope depends on: the writes to them in the scope (an
+    unscoped reader sees every scope's)."""
     if scope is None:
-        return [(area, ANYTHING)]
-    return [(area, EVERY_SCOPE), (area, SCOPE_PART, scope)]
+        return [(key, ANYTHING) for key in keys]
+    return [part for key in keys for part in ((key, EVERY_SCOPE), (key, SCOPE_PART, scope))]
 
 
-def _own_parts(area: str, bearer: str) -> list[tuple]:
-    return [(area, PERSON_PART, bearer)]
+def _written(keys: Iterable[str], scope: str | None) -> list[tuple]:
+    """What a write to these areas or collections in this scope changes (None: every scope)."""
+    return [
+        part for key in keys for part in ((key, ANYTHING), (key, SCOPE_PART, scope) if scope else (key, EVERY_SCOPE))
+    ]
+
+
+def _own_part(area: str, bearer: str) -> tuple:
+    return (area, PERSON_PART, bearer)
 
 
 def _written_parts(path: str, changes: Changes) -> list[tuple]:
-    """What a write by the signed-in user to the path changes (Changes)."""
+    """What a write by the signed-in user to the path changes (Changes): its area and collection in the writer's
+    scope, with the activity every write leaves and what else it changes (ALSO_CHANGED)."""
     area = area_of(path)
     if changes is NOTHING:
         return []
     if changes is PERSON:
-        return _own_parts(area, token() or "")
-    areas = {area, ACTIVITY, *ALSO_CHANGED.get(_prefix(path, ALSO_CHANGED), ())}
-    parts = []
-    for changed in areas:
-        scope = _scope(changed)
-        parts += [(changed, ANYTHING), (changed, SCOPE_PART, scope) if scope else (changed, EVERY_SCOPE)]
+        return [_own_part(area, token() or "")]
+    parts = _written((area, collection_of(path)), _scope(area))
+    for changed in {ACTIVITY, *ALSO_CHANGED.get(_prefix(path, ALSO_CHANGED), ())} - {area}:
+        parts += _written((changed,), _scope(changed))
     return parts
 
 
@@ -319,31 +338,52 @@ def _cached_count(holder: Hashable, url: str, path: str, params: tuple, written:
     return _get(url, path, params, _bearer)
 
 
-def _personal(cached: Callable[..., Any], path: str, params: Mapping[str, Any]) -> Any:
-    """A cached GET of the signed-in user's own answer: under their token, cleared by writes to its area in their
-    scope and by their own."""
+@st.cache_data(ttl=STEADY_TTL_SECONDS, show_spinner=False)
+def _cached_steady(holder: Hashable, url: str, path: str, params: tuple, written: tuple, _bearer: str) -> Any:
+    """What changes only through writes (own records, reference data), cached as _cached_read for
+    STEADY_TTL_SECONDS."""
+    return _get(url, path, params, _bearer)
+
+
+def _personal(cached: Callable[..., Any], path: str, params: Mapping[str, Any], keys: Sequence[str]) -> Any:
+    """A cached GET of the signed-in user's own answer: under their token, cleared by writes to `keys` (areas or
+    collections) in their scope and by their own writes to its area."""
     area, bearer = area_of(path), token() or ""
-    written = _writes().of(_read_parts(area, _scope(area)) + _own_parts(area, bearer))
+    written = _writes().of([*_read(keys, _scope(area)), _own_part(area, bearer)])
     return cached(bearer, base_url(), path, tuple(sorted(_clean(params).items())), written, bearer)
 
 
 def read(path: str, **params: Any) -> Any:
-    """A cached GET as the signed-in user."""
-    return _personal(_cached_read, path, params)
+    """A cached GET as the signed-in user, cleared by any write to its area (its domain) in their scope."""
+    return _personal(_cached_read, path, params, [area_of(path)])
 
 
 def count(path: str, **params: Any) -> Any:
-    """A to-do count as the signed-in user, cached for a few seconds (COUNT_TTL_SECONDS) and cleared as a read is."""
-    return _personal(_cached_count, path, params)
+    """A to-do count as the signed-in user, cached for a minute (COUNT_TTL_SECONDS) and cleared as a read is."""
+    return _personal(_cached_count, path, params, [area_of(path)])
 
 
-def reference(path: str, **params: Any) -> Any:
+def _steady(path: str, also: Sequence[str]) -> list[str]:
+    """What a steady read (own, reference) depends on: its collection, the collections it is made from (`also`), and
+    the accounts (a grant's change)."""
+    return [collection_of(path), *also, ACCOUNTS]
+
+
+def own(path: str, *, also: Sequence[str] = (), **params: Any) -> Any:
+    """The signed-in user's own record (GET /auth/me, their CRM profile, their saved views), cleared by writes to
+    its collection and to those it is made from (`also`, e.g. "crm/agencies"), by a change of grants and by the
+    user's own writes to its area; else kept for STEADY_TTL_SECONDS."""
+    return _personal(_cached_steady, path, params, _steady(path, also))
+
+
+def reference(path: str, *, also: Sequence[str] = (), **params: Any) -> Any:
     """A cached GET of reference data (vocabularies, masters), the same for every user holding the same grants in
-    its domain: read once per role and scope (never served to another scope), cleared by writes to its area."""
+    its domain: read once per role and scope (never served to another scope), cleared by writes to its collection
+    and to those it is made from (`also`), and by a change of grants; else kept for STEADY_TTL_SECONDS."""
     area = area_of(path)
-    written = _writes().of(_read_parts(area, _scope(area)))
+    written = _writes().of(_read(_steady(path, also), _scope(area)))
     holder = (area, _grants(area))
-    return _cached_read(holder, base_url(), path, tuple(sorted(_clean(params).items())), written, token() or "")
+    return _cached_steady(holder, base_url(), path, tuple(sorted(_clean(params).items())), written, token() or "")
 
 
 def fetch(path: str, **params: Any) -> Any:
@@ -403,7 +443,7 @@ def logout() -> None:
 
 def me(*, fresh: bool = False) -> dict:
     """The signed-in user; fresh skips the read cache (a token taken from the cookie may have been revoked since)."""
-    return fetch("/auth/me") if fresh else read("/auth/me")
+    return fetch("/auth/me") if fresh else own("/auth/me")
 
 
 # Where a domain's API lists the tenants the caller may see (only their own for a scoped grant): path, name field.

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from dashboards.api import NOTHING, PERSON, count, download, fetch, read, reference, write
+from dashboards.api import NOTHING, PERSON, count, download, fetch, own, read, reference, write
 
 Upload = tuple[str, bytes, str]
 
@@ -22,7 +22,7 @@ def _images(uploads: Sequence[Upload]) -> list[tuple[str, Upload]]:
 
 def me() -> dict:
     """The caller's CRM role, agency, codes and the page to open first."""
-    return read("/crm/me")
+    return own("/crm/me", also=["crm/agencies"])
 
 
 def masters() -> dict:
@@ -41,8 +41,7 @@ def validate(kind: str, values: dict) -> None:
 
 
 def unread_count() -> int:
-    """The unread badge, on every CRM page: a count, refreshed every few seconds (another person's action raises
-    it) and at once after the caller's own writes."""
+    """The unread badge, on every CRM page: a count (another person's action raises it)."""
     return count("/crm/notifications/unread-count")["unread"]
 
 
@@ -243,7 +242,7 @@ def dashboard() -> dict:
 
 
 def list_agencies(*, page: int = 1, page_size: int = 100, **filters: Any) -> dict:
-    return read("/crm/agencies", page=page, page_size=page_size, **filters)
+    return reference("/crm/agencies", page=page, page_size=page_size, **filters)
 
 
 def get_agency(agency_id: int) -> dict:
@@ -259,7 +258,7 @@ def update_agency(agency_id: int, changes: dict) -> dict:
 
 
 def sales_staff(*, agency_id: int | None = None, q: str = "", page_size: int = 100) -> dict:
-    return read("/crm/sales-staff", agency_id=agency_id, q=q, page_size=page_size)
+    return reference("/crm/sales-staff", also=["crm/agencies"], agency_id=agency_id, q=q, page_size=page_size)
 
 
 def list_users(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:

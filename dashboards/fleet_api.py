@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from dashboards.api import PERSON, download, fetch, read, reference, write
+from dashboards.api import PERSON, download, fetch, own, read, reference, write
 
 # Wording
 
@@ -269,7 +269,7 @@ def bulk(kind: str, ids: list[int], action: str, **options: Any) -> dict:
 
 def saved_views(page: str) -> list[dict]:
     """The signed-in person's saved views of a list: [{id, name, filters}], by name."""
-    return read("/fleet/views", page=page)
+    return own("/fleet/views", page=page)
 
 
 def save_view(page: str, name: str, filters: dict) -> dict:

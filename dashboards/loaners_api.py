@@ -16,7 +16,7 @@ def vocabulary() -> dict:
 
 def jurisdictions() -> list[str]:
     """The 管轄 the signed-in user may see (only their own for a scoped grant)."""
-    return reference("/loaners/jurisdictions")
+    return reference("/loaners/jurisdictions", also=["loaners/locations"])
 
 
 def locations(**filters: Any) -> list[dict]:

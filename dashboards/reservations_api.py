@@ -33,7 +33,7 @@ def notifications(limit: int = 20) -> list[dict]:
 
 
 def assignees() -> list[dict]:
-    return read(f"{ROOT}/assignees")
+    return reference(f"{ROOT}/assignees")
 
 
 # Support inquiries (§7)

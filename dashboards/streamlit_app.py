@@ -32,8 +32,8 @@ NOT_FOUND_TITLE = "ページが見つかりません"
 NOT_FOUND = "このアドレスの画面はありません。サイドバーのメニューから画面を選んでください。"
 NO_PAGES = "表示できる画面がありません。管理者に権限の付与を依頼してください。"
 LOGIN = "login"
-# A menu entry's to-do count (by the page's address; an api.count, refreshed every few seconds rather than read on
-# every run) and the word saying what it counts (never a bare number beside a list's title, which reads as the
+# A menu entry's to-do count (by the page's address; an api.count, cached for a minute rather than read on every
+# run) and the word saying what it counts (never a bare number beside a list's title, which reads as the
 # list's total): 投入案件一覧（未読 3）.
 MENU_COUNTS = {"crm-queue": ("未読", crm_api.queue_badge)}
 

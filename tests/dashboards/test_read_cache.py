@@ -105,14 +105,18 @@ def test_one_agencys_change_clears_its_and_the_back_offices_reads_and_not_anothe
     mine, theirs = made(submit(client, world.sales_a)), made(submit(client, world.sales_b))
     sales_a, sales_b, office = (person(as_user(db, world, name)) for name in ("sales_a", "sales_b", "operator"))
     own_list, queue = call("crm_api.list_requests", mine=True), call("crm_api.list_requests")
+    steady = (call("crm_api.me"), call("crm_api.masters"), call("crm_api.vocabulary"))
     for someone, reads in ((sales_a, own_list), (sales_b, own_list), (office, queue)):
-        someone.calls(reads)
+        someone.calls(reads, *steady)
 
     request = mine["request"]
     sales_a.calls(call("crm_api.cancel_request", request["id"], request["version"]))
     with counted() as sent:
-        (a_list,), (b_list,), (office_list,) = (sales_a.calls(own_list), sales_b.calls(own_list), office.calls(queue))
-    assert sent == Counter({("GET", "/crm/requests"): 2}), "agency B's list stays cached"
+        a_list, b_list, office_list = (
+            someone.calls(reads, *steady)[0]
+            for someone, reads in ((sales_a, own_list), (sales_b, own_list), (office, queue))
+        )
+    assert sent == Counter({("GET", "/crm/requests"): 2}), "agency B's list and the reference data stay cached"
     assert statuses(a_list) == {request["id"]: "cancelled"}
     assert statuses(office_list) == {request["id"]: "cancelled", theirs["request"]["id"]: "in_progress"}
     assert statuses(b_list) == {theirs["request"]["id"]: "in_progress"}
@@ -131,6 +135,19 @@ def test_a_persons_own_change_clears_only_their_reads_and_a_dry_run_nothing(db, 
         sales_a.calls(summary)
         sales_a2.calls(summary)
     assert sent == Counter({("GET", "/crm/my/summary"): 1}), "only the reader of their own notifications reads again"
+
+
+def test_a_masters_change_clears_the_masters_of_every_role_and_scope(db, world, live):  # noqa: F811
+    sales_a, sales_b, admin = (person(as_user(db, world, name)) for name in ("sales_a", "sales_b", "admin"))
+    for someone in (sales_a, sales_b, admin):
+        someone.calls(call("crm_api.masters"))
+
+    option = {"code": "OPT099000", "name": "新オプション", "price_label": "100円/月(税込)"}
+    admin.calls(call("crm_api.create_option", option))
+    with counted() as sent:
+        shown = [someone.calls(call("crm_api.masters"))[0] for someone in (sales_a, sales_b)]
+    assert sent == Counter({("GET", "/crm/masters"): 2}), "read again once per scope"
+    assert all("新オプション" in str(masters) for masters in shown)
 
 
 def test_reference_data_is_shared_within_a_role_and_scope_and_never_across_scopes(db, live):
