@@ -282,9 +282,12 @@ def _grants(area: str) -> tuple[tuple[str, str, str | None], ...]:
 def _scope(area: str) -> str | None:
     """The scope the signed-in user reads and writes the area in; None when unscoped (the platform's areas, a
     platform admin, an unscoped grant)."""
-    if area in PLATFORM_AREAS:
-        return None
-    scopes = {domain: scope for domain, _, scope in _grants(area)}
+    return None if area in PLATFORM_AREAS else _scope_in(area, _grants(area))
+
+
+def _scope_in(area: str, grants: Iterable[tuple[str, str, str | None]]) -> str | None:
+    """The scope these grants (_grants) give in the area."""
+    scopes = {domain: scope for domain, _, scope in grants}
     return None if PLATFORM in scopes else scopes.get(area)
 
 
@@ -325,32 +328,40 @@ def _get(url: str, path: str, params: tuple[tuple[str, Any], ...], bearer: str) 
     return _send(url, "GET", path, bearer=bearer, browser=browser_address(), params=dict(params))
 
 
+# The cached reads take only keywords, and their one hashed argument is a string: Streamlit hashes a tuple element by
+# element and looks a positional argument's name up in the function's signature, on every call.
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def _cached_read(holder: Hashable, url: str, path: str, params: tuple, written: tuple, _bearer: str) -> Any:
-    """One cached read, keyed by whose it is (a token, or the grants reference data is shared by), the API's address
-    and the write counts of what it reads; the bearer it is read with is not part of the key."""
-    return _get(url, path, params, _bearer)
+def _cached_read(*, key: str, _url: str, _path: str, _params: tuple, _bearer: str) -> Any:
+    """One cached read under its key (_cached's); the bearer it is read with is not part of it."""
+    return _get(_url, _path, _params, _bearer)
 
 
 @st.cache_data(ttl=COUNT_TTL_SECONDS, show_spinner=False)
-def _cached_count(holder: Hashable, url: str, path: str, params: tuple, written: tuple, _bearer: str) -> Any:
+def _cached_count(*, key: str, _url: str, _path: str, _params: tuple, _bearer: str) -> Any:
     """A to-do count, cached as _cached_read for COUNT_TTL_SECONDS."""
-    return _get(url, path, params, _bearer)
+    return _get(_url, _path, _params, _bearer)
 
 
 @st.cache_data(ttl=STEADY_TTL_SECONDS, show_spinner=False)
-def _cached_steady(holder: Hashable, url: str, path: str, params: tuple, written: tuple, _bearer: str) -> Any:
+def _cached_steady(*, key: str, _url: str, _path: str, _params: tuple, _bearer: str) -> Any:
     """What changes only through writes (own records, reference data), cached as _cached_read for
     STEADY_TTL_SECONDS."""
-    return _get(url, path, params, _bearer)
+    return _get(_url, _path, _params, _bearer)
 
 
-def _personal(cached: Callable[..., Any], path: str, params: Mapping[str, Any], keys: Sequence[str]) -> Any:
+def _cached(cache: Callable[..., Any], holder: Hashable, path: str, params: Mapping[str, Any], written: tuple) -> Any:
+    """A GET through one of the caches, keyed by whose answer it is (a token, or the grants reference data is shared
+    by), the API's address, the path and its parameters, and the write counts of what it reads."""
+    url, query = base_url(), tuple(sorted(_clean(params).items()))
+    key = repr((holder, url, path, query, written))
+    return cache(key=key, _url=url, _path=path, _params=query, _bearer=token() or "")
+
+
+def _personal(cache: Callable[..., Any], path: str, params: Mapping[str, Any], keys: Sequence[str]) -> Any:
     """A cached GET of the signed-in user's own answer: under their token, cleared by writes to `keys` (areas or
     collections) in their scope and by their own writes to its area."""
     area, bearer = area_of(path), token() or ""
-    written = _writes().of([*_read(keys, _scope(area)), _own_part(area, bearer)])
-    return cached(bearer, base_url(), path, tuple(sorted(_clean(params).items())), written, bearer)
+    return _cached(cache, bearer, path, params, _writes().of([*_read(keys, _scope(area)), _own_part(area, bearer)]))
 
 
 def read(path: str, **params: Any) -> Any:
@@ -381,9 +392,9 @@ def reference(path: str, *, also: Sequence[str] = (), **params: Any) -> Any:
     its domain: read once per role and scope (never served to another scope), cleared by writes to its collection
     and to those it is made from (`also`), and by a change of grants; else kept for STEADY_TTL_SECONDS."""
     area = area_of(path)
-    written = _writes().of(_read(_steady(path, also), _scope(area)))
-    holder = (area, _grants(area))
-    return _cached_steady(holder, base_url(), path, tuple(sorted(_clean(params).items())), written, token() or "")
+    grants = _grants(area)
+    written = _writes().of(_read(_steady(path, also), _scope_in(area, grants)))
+    return _cached(_cached_steady, (area, grants), path, params, written)
 
 
 def fetch(path: str, **params: Any) -> Any:
