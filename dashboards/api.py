@@ -453,8 +453,11 @@ def logout() -> None:
 
 
 def me(*, fresh: bool = False) -> dict:
-    """The signed-in user; fresh skips the read cache (a token taken from the cookie may have been revoked since)."""
-    return fetch("/auth/me") if fresh else own("/auth/me")
+    """The signed-in user; fresh reads it anew (a token taken from the cookie may have been revoked since) into the
+    cache the reads after it find it in."""
+    if fresh:
+        _writes().add([_own_part(ACCOUNTS, token() or "")])
+    return own("/auth/me")
 
 
 # Where a domain's API lists the tenants the caller may see (only their own for a scoped grant): path, name field.
