@@ -36,6 +36,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from common import (
+    CHEAP_PASSWORDS,
+    VIEWPORT,
     LoadResult,
     drop_bench_database,
     fresh_bench_database,
@@ -48,10 +50,7 @@ from common import (
 )
 
 LOGIN, PASSWORD = "bench-fleet-admin", "bench-fleet-password"
-# The bench user's password hashed and checked at bcrypt's cheapest cost (here and in the API): a sign-in per open.
-CHEAP_PASSWORDS = {"APP_BCRYPT_ROUNDS": "4"}
 PAGE_TIMEOUT_MS = 30_000
-VIEWPORT = {"width": 1440, "height": 900}
 TABLE, CHART = '[data-testid="stDataFrame"]', '[data-testid="stPlotlyChart"]'
 # (name in the JSON, address, the page's data element); 端末詳細 gets ?id= of a terminal with raw samples.
 PAGES = (
