@@ -30,7 +30,6 @@ elsewhere (another dashboards server, a job, a station) shows within them.
 Each raises ApiError with the API's Japanese message (or one saying the API could not be reached), and each sends the
 address of the browser it calls for (browser_address) with the dashboards' key (APP_DASHBOARDS_KEY, which the API
 holds too), so the API throttles logins and audits by the person's address rather than the dashboards' server's.
-Every request sent is counted by method and path in `requests_sent`.
 """
 
 import os
@@ -83,8 +82,6 @@ PLATFORM_AREAS = frozenset({ACCOUNTS, ACTIVITY})
 ALSO_CHANGED = {"admin/users": tuple(dict.fromkeys(AREAS.values())), "crm/users": (ACCOUNTS,)}
 # A Writes key part: one scope's data, every scope's (an unscoped write), anything of the area, one person's own.
 SCOPE_PART, EVERY_SCOPE, ANYTHING, PERSON_PART = "scope", "every scope", "anything", "person"
-# Every request sent to the API, by (method, path): what a page run costs in calls.
-requests_sent: Counter[tuple[str, str]] = Counter()
 
 
 class Changes(Enum):
@@ -205,7 +202,6 @@ def _send(
     ApiError."""
     headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
     headers |= forwarding_headers(browser)
-    requests_sent[(method, path)] += 1
     try:
         response = _client(url).request(
             method, f"/api{path}", params=_clean(params), json=json, files=files, data=data, headers=headers

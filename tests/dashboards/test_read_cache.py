@@ -1,6 +1,7 @@
 """The dashboards' read cache (dashboards/api.py): a write clears the reads of what it changed and keeps the others,
 reference data is shared by the users holding the same grants and never across scopes, and the menu's to-do counts
-are not read again on every run. Requests are counted as the dashboards send them (api.requests_sent).
+are not read again on every run. Requests are counted as the API counts them (its access metrics: the tests' API is
+served in this process).
 
 Each person is one AppTest session (one token) running a script that makes the calls the test names, as a page makes
 them; the badge's test runs the app itself.
@@ -16,6 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import api
+from service.metrics import request_metrics
 from tests.dashboards.conftest import RUN_TIMEOUT_SECONDS, installed_components, open_page
 from tests.dashboards.test_crm_access import as_user
 from tests.factories import make_user, token_for
@@ -66,13 +68,21 @@ def person(user) -> Person:
     return Person(at)
 
 
+def requests_so_far() -> Counter:
+    """The API's requests so far by (method, route)."""
+    totals: Counter = Counter()
+    for (method, route, _), count in list(request_metrics.requests.items()):
+        totals[(method, route)] += count
+    return totals
+
+
 @contextmanager
 def counted() -> Iterator[Counter]:
-    """The requests the dashboards sent within the block, by (method, path)."""
+    """The API's requests within the block, by (method, route)."""
     sent: Counter = Counter()
-    before = api.requests_sent.copy()
+    before = requests_so_far()
     yield sent
-    sent.update(api.requests_sent - before)
+    sent.update(requests_so_far() - before)
 
 
 @pytest.fixture
