@@ -169,25 +169,30 @@ def css_findings(source: Source) -> list[Finding]:
     ]
 
 
-def installed_acorn() -> str | None:
-    """The version of acorn in tools/jscheck/node_modules, or None."""
-    manifest = JSCHECK / "node_modules" / "acorn" / "package.json"
+def installed_version(package: str) -> str | None:
+    """The version of an npm package in tools/jscheck/node_modules, or None."""
+    manifest = JSCHECK / "node_modules" / package / "package.json"
     return json.loads(manifest.read_text())["version"] if manifest.exists() else None
 
 
-def ensure_acorn() -> None:
-    """Install the pinned acorn with `npm ci` when it is missing or another version; exit saying why if that fails."""
-    pinned = json.loads((JSCHECK / "package.json").read_text())["dependencies"]["acorn"]
+def ensure_node_packages() -> None:
+    """Install tools/jscheck's pinned packages (acorn, axe-core) with `npm ci` when one is missing or another version;
+    exit saying why if that fails. The lint stage and the browser tests of both passes may all get here at once."""
+    pinned = json.loads((JSCHECK / "package.json").read_text())["dependencies"]
+
+    def installed() -> bool:
+        return all(installed_version(package) == version for package, version in pinned.items())
+
     with INSTALL_LOCK.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # the two passes of `make test` may both get here
-        if installed_acorn() == pinned:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if installed():
             return
         npm = shutil.which("npm")
         if npm is None:
-            raise SystemExit("npm is not installed (Debian package npm): cannot install acorn into tools/jscheck")
+            raise SystemExit("npm is not installed (Debian package npm): cannot install tools/jscheck's packages")
         command = [npm, "ci", "--no-audit", "--no-fund", "--silent"]
         done = subprocess.run(command, cwd=JSCHECK, stdin=subprocess.DEVNULL, capture_output=True, text=True)
-        if done.returncode != 0 or installed_acorn() != pinned:
+        if done.returncode != 0 or not installed():
             raise SystemExit(f"`npm ci` in tools/jscheck failed:\n{done.stdout}{done.stderr}")
 
 
@@ -198,7 +203,7 @@ def js_findings(scripts: list[Source]) -> list[Finding]:
     node = shutil.which("node")
     if node is None:
         raise SystemExit("node is not installed (Debian package nodejs): the JavaScript check cannot run")
-    ensure_acorn()
+    ensure_node_packages()
     request = {
         "names": sorted({api.name for api in APIS}),
         "files": [{"name": str(index), "source": script.text} for index, script in enumerate(scripts)],

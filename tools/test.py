@@ -41,6 +41,7 @@ DEBIAN_PACKAGES = [
     (Path("/usr/bin/pdftoppm"), "poppler-utils", "the manuals' PDF rendering test (pdftoppm)"),
     (Path("/usr/bin/caddy"), "caddy", "the dashboards behind their reverse proxy (tests/browser/test_proxy.py)"),
     (Path("/usr/bin/redis-server"), "redis-server", "the PostgreSQL pass (it starts a Redis of its own)"),
+    (Path("/usr/bin/java"), "default-jre-headless", "the HTML validator (vnu) over the service's own pages"),
 ]
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PYTEST_NO_TESTS = 5

@@ -13,6 +13,7 @@ from service.database import session_scope
 from tests.browser.conftest import screenshot, sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.loaners.conftest import IN_HOUSE, LENT, answer, initial_data, make_device  # noqa: F401
+from tests.support.axe import serious_violations
 
 # browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
@@ -49,6 +50,7 @@ def test_normal_view_and_the_status_form_on_a_phone(dashboards_url, browser, new
     expect(phone.get_by_text("3-0.社内ステータス（必須）")).to_be_visible()
     expect(phone.get_by_label("1-1.貸出先（必須）")).to_have_count(0)
     screenshot(phone, tmp_path / "loaners_status_form_phone.png")
+    assert serious_violations(phone, "ステータス送信 (390 px)") == []
 
 
 def test_normal_finds_a_device_by_part_of_its_borrower(dashboards_url, new_page, lent_device, tmp_path: Path):

@@ -11,6 +11,7 @@ from service.entry_logs.models import Parent
 from tests.browser.conftest import TIMEOUT_MS, choose, confirm_then_click, open_from_sidebar, sign_in
 from tests.factories import DEFAULT_PASSWORD
 from tests.service.entry_logs.world import World, make_world, staff_headers
+from tests.support.axe import serious_violations
 
 # browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
@@ -49,6 +50,7 @@ def test_barcode_page_offline_revoke_and_reissue(family, phone: Page, live_api: 
     expect(phone.get_by_text("さくら保育園")).to_be_visible()
     expect(phone.get_by_text(str(parent.id), exact=True)).to_be_visible()
     expect(phone.get_by_text("画面の明るさを最大にしてください")).to_be_visible()
+    assert serious_violations(phone, "保護者のバーコード") == []
     barcode = phone.get_by_role("img", name=str(parent.id))
     expect(barcode).to_be_visible()
     box = barcode.bounding_box()
@@ -66,6 +68,7 @@ def test_barcode_page_offline_revoke_and_reissue(family, phone: Page, live_api: 
     assert revoked.status_code == 200 and revoked.json() == {"parentId": parent.id, "url": None, "active": False}
     phone.reload()
     expect(phone.get_by_role("alert")).to_have_text(INVALID)
+    assert serious_violations(phone, "無効なリンク") == []
 
     assert httpx.post(link, headers=headers).json()["active"] is True
     phone.goto(first_url)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from service.database import session_scope
 from service.entry_logs.models import EntryLog
 from tests.service.entry_logs.world import STATION_PASSWORD, World, make_world
+from tests.support.axe import serious_violations
 
 # browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
@@ -56,6 +57,7 @@ def log_count(world: World) -> int:
 
 def test_scans_online_offline_and_after_a_reload(nursery: World, station):
     page = station()
+    assert serious_violations(page, "ブラウザ読取端末（ログイン）") == []
     parents = nursery.parents
     log_in(page, "sakura", STATION_PASSWORD)
     expect(page.get_by_text("さくら保育園")).to_be_visible()
@@ -78,6 +80,7 @@ def test_scans_online_offline_and_after_a_reload(nursery: World, station):
 
     rows = page.locator("#history tbody tr")
     expect(rows).to_have_count(4)
+    assert serious_violations(page, "ブラウザ読取端末（記録と履歴）") == []
     expect(rows.nth(0)).to_contain_text("ID 9999999")
     expect(rows.nth(0)).to_contain_text("保留（保護者が見つかりません）")
     expect(rows.nth(1)).to_contain_text("二重")

@@ -17,7 +17,7 @@ ATTENDANCE = "app_pages/entry_logs/attendance.py"
 PRESENT = "app_pages/entry_logs/present.py"
 TOKYO = ZoneInfo("Asia/Tokyo")
 DAY = date(2026, 1, 14)
-GREEN, ORANGE = "#16a34a", "#f97316"
+GREEN, ORANGE = "#15803d", "#c2410c"
 
 
 def at_tokyo(day: date, clock: str) -> datetime:

@@ -19,7 +19,7 @@ from tests.service.entry_logs.world import World, add_log
 LOGS = "app_pages/entry_logs/logs.py"
 # 2026-01-14 09:15:00 in Tokyo.
 MORNING = datetime(2026, 1, 14, 0, 15, tzinfo=UTC)
-GREEN, ORANGE = "#16a34a", "#f97316"
+GREEN, ORANGE = "#15803d", "#c2410c"
 
 
 def staff_of(db, world: World, login_id: str = "sakura-staff"):

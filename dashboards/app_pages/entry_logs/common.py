@@ -13,8 +13,9 @@ from dashboards import auth, components, entry_logs_api, fields, labels, section
 
 DOMAIN = "entry_logs"
 NURSERY_KEY = "entry_logs_nursery_id"
-# Tailwind green-600 / orange-500: the station's 入/出 colours (UI-ER-002), dark enough for text on white.
-COLOURS = {"Entry": "#16a34a", "Exit": "#f97316"}
+# Tailwind green-700 / orange-700: the station's 入/出 hues (UI-ER-002), dark enough for text on white (5.0:1 and
+# 5.2:1; WCAG 2.2 AA asks 4.5:1)
+COLOURS = {"Entry": "#15803d", "Exit": "#c2410c"}
 ARROWS = {"Entry": "↓", "Exit": "↑"}
 DIRECTIONS = {"Entry": "入（登園）", "Exit": "出（降園）"}
 ADD_NURSERY_HINT = "「園情報編集」から保育園を追加してください。"

@@ -473,10 +473,12 @@ async function showPhoto(scan) {
     }
   }
   if (shownScan !== scan.clientScanId) return; // another scan's message is up by now
-  const photo = $("photo");
+  const photo = document.createElement("img"); // made here: an img without its src is no valid HTML
+  photo.id = "photo";
+  photo.className = "photo";
   photo.src = url;
   photo.alt = format(L.PHOTO_ALT, { name: scan.parentName });
-  photo.hidden = false;
+  $("message").prepend(photo);
 }
 
 // Screen ------------------------------------------------------------------------------------------------------------
@@ -493,7 +495,8 @@ let shownScan = null; // the scan whose answer the message shows (its photo may 
 
 function feedback(kind, text, seconds = R.greeting_seconds) {
   $("message-text").textContent = text;
-  $("photo").hidden = true;
+  const photo = $("photo");
+  if (photo) photo.remove();
   shownScan = liveAnswered;
   liveAnswered = null;
   showFor($("flash"), kind, R.flash_seconds);
@@ -611,7 +614,9 @@ function fillWords() {
   };
   Object.keys(words).forEach((id) => ($(id).textContent = words[id]));
   $("reader").placeholder = L.SCAN_PLACEHOLDER;
-  fill($("history").tHead.rows[0], L.HISTORY_COLUMNS.map((text) => element("th", text)));
+  const header = document.createElement("tr");
+  header.append(...L.HISTORY_COLUMNS.map((text) => element("th", text)));
+  fill($("history").tHead, [header]);
 }
 
 function togglePassword() {
