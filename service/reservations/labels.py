@@ -249,6 +249,9 @@ LINK_REACHED_NOBODY = (
 CANCEL_DONE = "ご予約をキャンセルしました。"
 # An MCP request sent again (the same idempotency_key, or the same booking within minutes): nothing was done twice.
 MCP_REPEATED = "同じご依頼をすでに受け付けています（新たな予約・処理は行っていません）。"
+# The same booking sent again without the idempotency_key: only the key proves the caller is the first one, so the
+# answer carries no cancellation token; the requester has the link by SMS.
+MCP_IDENTICAL = "キャンセル用のリンクは、最初のご依頼の際に依頼者へSMSでお送りしています。"
 IDEMPOTENCY_KEY_REUSED = "この依頼キーは別の内容のご依頼に使われています。新しいご依頼には別のキーを指定してください。"
 CANCEL_CONFIRM = "このご予約をキャンセルしますか？"
 CANCEL_BUTTON = "キャンセルする"

@@ -223,8 +223,9 @@ def create_reservation(
     """Book a service: answers the reservation id (QRV-XXXXXX) at once, with the cancellation token and URL; booked
     less than 48 hours ahead, the message says at once that it cannot be cancelled free and no URL is given.
     Safe to retry: with an idempotency_key, a request sent again answers the first reservation (repeat: true);
-    without one, the same phone, service and desired time booked again within 10 minutes answers the reservation
-    already made instead of making another."""
+    without one, the same requester (name and phone), service and desired time booked again within 10 minutes
+    answers the reservation already made instead of making another, without its cancellation token (the requester
+    has the link by SMS)."""
     with _as_tool_errors():
         client_id, name = _caller()
         data = ReservationCreate(
@@ -235,20 +236,21 @@ def create_reservation(
             desired_at=desired_at,
             details=details,
         )
+        key = retries.booking_request(idempotency_key, data)
         with session_scope() as db:
             client = clients.get_client(db, client_id)
             now = utcnow()
             reservation, repeat = retries.once(
                 db,
                 client_id=client_id,
-                key=retries.booking_request(idempotency_key, data),
+                key=key,
                 tool="create_reservation",
                 now=now,
                 write=lambda: booking.create_reservation(
                     db, data=data, client=client, actor=EventActor("ai", name), now=now
                 ),
             )
-            return _repeated(_created(reservation), repeat)
+            return _repeated(_created(reservation) if key.own or not repeat else _identical(reservation), repeat)
 
 
 def _repeated(answer: dict[str, Any], repeat: bool) -> dict[str, Any]:
@@ -263,6 +265,15 @@ def _created(reservation: Reservation) -> dict[str, Any]:
     if answer["free_cancellation"]:
         return answer | {"message": labels.MCP_CREATED, "cancel_url": messages.cancel_url(reservation.code)}
     return answer | {"message": labels.MCP_CREATED + messages.no_free_cancellation()}
+
+
+def _identical(reservation: Reservation) -> dict[str, Any]:
+    """The answer to the same booking sent again without the client's key: its state, and nothing only the first
+    caller was given (no cancellation token, no link)."""
+    answer = _status(reservation)
+    if answer["free_cancellation"]:
+        return answer | {"message": labels.MCP_IDENTICAL}
+    return answer | {"message": messages.no_free_cancellation()}
 
 
 def get_reservation_status(

@@ -3,8 +3,10 @@
 An AI client that timed out sends its request again. create_reservation and cancel_reservation take an optional
 idempotency_key (each client's own): within KEY_KEPT, the same key with the same arguments answers the first request's
 reservation, marked as a repeat, and the same key with other arguments is refused. A booking without a key is keyed by
-what makes it the same booking (the phone, the service and the desired time): within IDENTICAL_KEPT an identical
-booking answers the existing reservation instead of making another (a second SMS, a second round of shop calls).
+what makes it the same booking (the requester's name and phone, the service and the desired time): within
+IDENTICAL_KEPT an identical booking answers the existing reservation instead of making another (a second SMS, a second
+round of shop calls). Only the client's own key proves the caller is the first one: an identical booking is answered
+what its caller sent and the reservation's state, never what only the first caller was given (the cancellation token).
 
 Each write is a row of reservations_mcp_request, unique per (client, key), inserted before the work and committed with
 it: a retry that arrives while the first still runs waits for it on the unique index (PostgreSQL) or the write lock
@@ -42,24 +44,27 @@ class RequestKey:
     name: str
     kept: timedelta
     arguments: dict[str, Any]
+    own: bool  # the client's own idempotency key: a repeat may be given the first answer whole
 
 
 def keyed(idempotency_key: str, arguments: dict[str, Any]) -> RequestKey:
     """The client's own key: a repeat within KEY_KEPT must send the same arguments."""
-    return RequestKey(f"key:{idempotency_key}", KEY_KEPT, arguments)
+    return RequestKey(f"key:{idempotency_key}", KEY_KEPT, arguments, own=True)
 
 
 def booking_request(idempotency_key: str, data: ReservationCreate) -> RequestKey:
-    """A booking's key: the client's own, or else the booking's identity (phone, service, desired time), which is all
-    an identical booking must match."""
+    """A booking's key: the client's own, or else the booking's identity (the requester's name and phone, the service,
+    the desired time), which is all an identical booking must match: another requester of the same phone is another
+    booking."""
     if idempotency_key:
         return keyed(idempotency_key, data.model_dump(mode="json"))
     same_booking = {
+        "name": data.requester_name,
         "phone": data.requester_phone,
         "service": data.service_type_id,
         "at": data.desired_at.isoformat(),
     }
-    return RequestKey(f"same:{_digest(same_booking)}", IDENTICAL_KEPT, same_booking)
+    return RequestKey(f"same:{_digest(same_booking)}", IDENTICAL_KEPT, same_booking, own=False)
 
 
 def _earlier(db: Session, client_id: int, key: str, now: datetime) -> McpRequest | None:

@@ -291,9 +291,38 @@ async def test_an_identical_booking_without_a_key_within_minutes_answers_the_exi
             for booking in (arguments, same, another_day)
         ]
     assert again["reservation_id"] == first["reservation_id"] and again["repeat"] is True
+    assert "cancel_token" not in again and "cancel_url" not in again and "SMSでお送りしています" in again["message"]
     assert later["reservation_id"] != first["reservation_id"] and later["repeat"] is False
     assert sorted(stored_reservations()) == sorted([first["reservation_id"], later["reservation_id"]])
     assert sent_once(first["reservation_id"])
+
+
+async def test_two_requesters_of_one_phone_each_get_their_own_booking_and_nothing_of_the_other(live_api, key, catalog):
+    """A family's shared phone: the second requester (another name, the same phone, service and time, no key) is a
+    booking of its own, and the first requester's reservation, name and cancellation token stay the first's."""
+    first_requester = booking_args(catalog, requester_email="taro@example.jp")
+    second_requester = first_requester | {"requester_name": "山田花子", "requester_email": ""}
+    async with connect(live_api, key) as mcp:
+        taro = (await mcp.call_tool("create_reservation", first_requester)).structured_content
+        hanako = (await mcp.call_tool("create_reservation", second_requester)).structured_content
+        taro_again = (await mcp.call_tool("create_reservation", first_requester)).structured_content
+        cross = await mcp.call_tool(
+            "cancel_reservation", {"reservation_id": taro["reservation_id"], "cancel_token": hanako["cancel_token"]}
+        )
+        own = await mcp.call_tool(
+            "cancel_reservation", {"reservation_id": hanako["reservation_id"], "cancel_token": hanako["cancel_token"]}
+        )
+    assert hanako["repeat"] is False and hanako["reservation_id"] != taro["reservation_id"]
+    assert hanako["cancel_token"] != taro["cancel_token"] and "山田太郎" not in json.dumps(hanako, ensure_ascii=False)
+    assert taro_again["repeat"] is True and taro_again["reservation_id"] == taro["reservation_id"]
+    assert not {"cancel_token", "cancel_url"} & set(taro_again)
+    assert error_of(cross)["code"] == "invalid_cancel_token" and own.structured_content["status"] == "cancelled"
+    assert (state(taro["reservation_id"]), state(hanako["reservation_id"])) == ("calling", "cancelled")
+    with session_scope() as db:
+        booked = db.execute(select(Reservation.code, Reservation.requester_name, Reservation.requester_email)).all()
+    assert sorted(booked) == sorted(
+        [(taro["reservation_id"], "山田太郎", "taro@example.jp"), (hanako["reservation_id"], "山田花子", "")]
+    )
 
 
 async def test_a_cancellation_sent_again_with_its_key_answers_the_first(live_api, key, catalog):
