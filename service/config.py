@@ -154,6 +154,8 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_starttls: bool = False
     sms_provider: Literal["sandbox", "twilio"] = "sandbox"
+    # SMS to one phone number per day (Japan time) beyond which the outbox sends none (SMS pumping)
+    sms_per_phone_per_day: PositiveInt = 10
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
     twilio_from_number: str = ""
@@ -229,6 +231,9 @@ class Settings(BaseSettings):
     reservations_error_rate_window_minutes: int = 5
     reservations_error_rate_min_attempts: int = 20
     reservations_alert_repeat_minutes: int = 30
+    # bookings one MCP client may make per clock minute and per day (Japan time) before it is told to wait
+    reservations_client_bookings_per_minute: PositiveInt = 5
+    reservations_client_bookings_per_day: PositiveInt = 50
     # §4.2.1 「社内IPのみ」: internal networks (CIDR) the operator console is reached from; empty: no restriction
     reservations_console_ips: str = ""
 

@@ -137,6 +137,10 @@ class Dialect(ABC):
         """Take the transaction's lock named by `key` unless another transaction holds it."""
 
     @abstractmethod
+    def lock(self, db: Session, key: int) -> None:
+        """Take the transaction's lock named by `key`, waiting while another transaction holds it."""
+
+    @abstractmethod
     def claimable(self, stmt: Select) -> Select:
         """A SELECT of rows to claim (a queue's next item) that two transactions at once never both read: each gets
         rows the other has not claimed."""
@@ -269,6 +273,9 @@ class PostgreSQL(Dialect):
     def try_lock(self, db: Session, key: int) -> bool:
         return bool(db.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}))
 
+    def lock(self, db: Session, key: int) -> None:
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
     def claimable(self, stmt: Select) -> Select:
         """FOR UPDATE SKIP LOCKED: the rows another transaction is claiming are passed over, never waited for."""
         return stmt.with_for_update(skip_locked=True)
@@ -365,6 +372,9 @@ class SQLite(Dialect):
     def try_lock(self, db: Session, key: int) -> bool:
         """Always taken: writers already take turns."""
         return True
+
+    def lock(self, db: Session, key: int) -> None:
+        """Nothing to take: writers already take turns."""
 
     def claimable(self, stmt: Select) -> Select:
         """The statement as it is: every write transaction starts with the database's write lock (BEGIN IMMEDIATE,

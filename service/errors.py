@@ -85,6 +85,11 @@ class TooLarge(DomainError):
     code = "payload_too_large"
 
 
+class TooManyRequests(DomainError):
+    status_code = 429
+    code = "too_many_requests"
+
+
 class ServiceUnavailable(DomainError):
     status_code = 503
     code = "unavailable"

@@ -8,6 +8,7 @@
    answer would mean sending again. Domain hooks registered with on_sent/on_failed run in that same transaction.
 """
 
+import hashlib
 import logging
 import random
 import time
@@ -21,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from service import dialect, figures
 from service.config import Settings, get_settings
 from service.database import affected_rows
 from service.job_failures import retrying
@@ -176,6 +178,10 @@ def _claim(db: Session, message_id: int, now: datetime, settings: Settings) -> C
         lost = f"{UNKNOWN_OUTCOME} on the last attempt (lease expired); not sent again"
         _give_up(db, message, lost, "unknown_outcome")
         return DeliveryOutcome(message_id, "failed", message.attempts - 1)
+    if _over_daily_cap(db, message, now, settings):
+        cap = f"not sent: {settings.sms_per_phone_per_day} SMS to this number today already (APP_SMS_PER_PHONE_PER_DAY)"
+        _give_up(db, message, cap, "daily_cap")
+        return DeliveryOutcome(message_id, "failed", message.attempts - 1)
     attachments = files.load(db, message.payload or {})
     if attachments is None:
         _give_up(db, message, "an attachment's file is missing from outbox_file; not sent", "attachment_missing")
@@ -183,6 +189,32 @@ def _claim(db: Session, message_id: int, now: datetime, settings: Settings) -> C
     number = (db.scalar(select(func.max(OutboxAttempt.number)).where(OutboxAttempt.message_id == message_id)) or 0) + 1
     db.add(OutboxAttempt(message_id=message_id, number=number, started_at=now, outcome="started"))
     return Claim(_snapshot(message, attachments), token, number)
+
+
+def _phone_lock_key(recipient: str) -> int:
+    """The transaction lock naming one phone number: a signed 64-bit key, as PostgreSQL's advisory locks take."""
+    return int.from_bytes(hashlib.sha256(f"sms-cap:{recipient}".encode()).digest()[:8], "big", signed=True)
+
+
+def _over_daily_cap(db: Session, message: OutboxMessage, now: datetime, settings: Settings) -> bool:
+    """An SMS to a number that already had its day's share (APP_SMS_PER_PHONE_PER_DAY, Japan time: sent today, or
+    being sent) is not sent, against SMS pumping. Counted under the number's lock, taken after the claim: two workers
+    sending to one number at once count each other's claim, and never both send the last one."""
+    if message.channel != "sms":
+        return False
+    dialect.of(db).lock(db, _phone_lock_key(message.recipient))
+    today = figures.day_start(figures.local(now).date())
+    earlier = (
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.recipient == message.recipient,
+            OutboxMessage.channel == "sms",
+            OutboxMessage.id != message.id,
+            or_(OutboxMessage.sent_at >= today, OutboxMessage.status == "sending"),
+        )
+    )
+    return (db.scalar(earlier) or 0) >= settings.sms_per_phone_per_day
 
 
 def _call_provider(outgoing: Outgoing, settings: Settings) -> SendResult | DeliveryError:

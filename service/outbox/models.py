@@ -14,7 +14,10 @@ STATUSES = ("pending", "sending", "sent", "failed", "withdrawn")  # withdrawn: t
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        Index("ix_outbox_message_recipient_sent", "recipient", "sent_at"),  # one number's SMS today (delivery.py)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))

@@ -96,6 +96,7 @@ NOTIFICATION_KINDS = {
     "beat_down": "定期処理停止",
     "outbox_backlog": "送信滞留",
     "incident": "インシデント",
+    "client_quota": "予約上限到達",
 }
 
 # Slack #qrv-alerts (§2.2 and §4.3.1).
@@ -117,6 +118,10 @@ EMAIL_INCIDENT_BODY = (
     "経営陣各位\n\nインシデントをご報告します（{escalation}）。\n\n"
     "インシデント: #{id} {title}\nレベル: {level}（{definition}）\n発生日時: {occurred}\n"
     "対応時間目標: {target}\n影響範囲: {impact}\n原因: {cause}\n対応内容: {response}\n"
+)
+SLACK_CLIENT_QUOTA = (
+    "MCPクライアント「{client}」が予約の上限（{window}あたり{limit}件）に達したため、以降の予約をお断りしています。"
+    "心当たりのない大量の予約であれば、このクライアントのキーを無効化してください"
 )
 SLACK_LATE_PAYMENT = "予約ID: {code} で決済期限切れ後またはキャンセル後に決済が完了したため返金します"
 
@@ -252,6 +257,11 @@ MCP_REPEATED = "同じご依頼をすでに受け付けています（新たな�
 # The same booking sent again without the idempotency_key: only the key proves the caller is the first one, so the
 # answer carries no cancellation token; the requester has the link by SMS.
 MCP_IDENTICAL = "キャンセル用のリンクは、最初のご依頼の際に依頼者へSMSでお送りしています。"
+# A client past its booking quota (quotas.py): when it may book again.
+CLIENT_QUOTA = (
+    "しばらくしてから再度ご依頼ください。このクライアントからのご予約は{window}あたり{limit}件までです"
+    "（あと{seconds}秒でお受けできます）。"
+)
 IDEMPOTENCY_KEY_REUSED = "この依頼キーは別の内容のご依頼に使われています。新しいご依頼には別のキーを指定してください。"
 CANCEL_CONFIRM = "このご予約をキャンセルしますか？"
 CANCEL_BUTTON = "キャンセルする"

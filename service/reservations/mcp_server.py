@@ -22,6 +22,7 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.transport_security import TransportSecuritySettings
+from mcp.types import CallToolResult, TextContent
 from pydantic import Field, ValidationError
 from pydantic_core import PydanticCustomError
 from sqlalchemy.exc import OperationalError
@@ -44,7 +45,7 @@ from service.errors import (
     error_body,
     validation_details,
 )
-from service.reservations import booking, catalog, clients, hours, labels, messages, retries
+from service.reservations import booking, catalog, clients, hours, labels, messages, quotas, retries
 from service.reservations.models import Reservation
 from service.reservations.schemas import ReservationCreate
 from service.reservations.state_machine import EventActor
@@ -90,8 +91,18 @@ def _caller() -> tuple[int, str]:
     return int(token.client_id), token.subject or token.client_id
 
 
-def _tool_error(code: str, message: str, details: Any = None) -> ToolError:
-    return ToolError(json.dumps(error_body(code, message, details), ensure_ascii=False))
+class ToolFailure(ToolError):
+    """A tool's refusal in the API's error shape {"error": {code, message, details}}: the result's structured content
+    (a quota's retry_after_seconds read without parsing words) and, as JSON, its text."""
+
+    def __init__(self, code: str, message: str, details: Any = None) -> None:
+        self.body = error_body(code, message, details)
+        super().__init__(json.dumps(self.body, ensure_ascii=False))
+
+    def result(self) -> CallToolResult:
+        return CallToolResult(
+            content=[TextContent(type="text", text=str(self))], structured_content=self.body, is_error=True
+        )
 
 
 @contextmanager
@@ -101,16 +112,16 @@ def _as_tool_errors() -> Iterator[None]:
     try:
         yield
     except DomainError as exc:
-        raise _tool_error(exc.code, exc.message, exc.details) from exc
+        raise ToolFailure(exc.code, exc.message, exc.details) from exc
     except ValidationError as exc:
         details = validation_details(exc.errors(), Fields("reservations"))
-        raise _tool_error("validation_failed", "入力内容に誤りがあります", details) from exc
+        raise ToolFailure("validation_failed", "入力内容に誤りがあります", details) from exc
     except OperationalError as exc:
         log.error("database unavailable in an MCP tool: %s", exc.orig)
-        raise _tool_error("unavailable", DATABASE_UNAVAILABLE) from exc
+        raise ToolFailure("unavailable", DATABASE_UNAVAILABLE) from exc
     except PoolTimeout as exc:
         log.error("database connection pool exhausted in an MCP tool: %s", exc)
-        raise _tool_error("unavailable", DATABASE_BUSY) from exc
+        raise ToolFailure("unavailable", DATABASE_BUSY) from exc
 
 
 def _check_argument(name: str, value: Any) -> None:
@@ -128,14 +139,18 @@ def _check_argument(name: str, value: Any) -> None:
 
 
 def _checked(tool: Callable[..., Any]) -> Callable[..., Any]:
-    """The tool, answering a tool error that names the argument and the rule it broke before anything runs."""
+    """The tool, answering a tool error that names the argument and the rule it broke before anything runs; every
+    refusal is an error result in the API's error shape, structured (ToolFailure)."""
 
     @functools.wraps(tool)
     def run(**arguments: Any) -> Any:
-        with _as_tool_errors():
-            for name, value in arguments.items():
-                _check_argument(name, value)
-        return tool(**arguments)
+        try:
+            with _as_tool_errors():
+                for name, value in arguments.items():
+                    _check_argument(name, value)
+            return tool(**arguments)
+        except ToolFailure as failure:
+            return failure.result()
 
     return run
 
@@ -240,15 +255,13 @@ def create_reservation(
         with session_scope() as db:
             client = clients.get_client(db, client_id)
             now = utcnow()
+
+            def book() -> Reservation:
+                quotas.require_room(db, client, now)
+                return booking.create_reservation(db, data=data, client=client, actor=EventActor("ai", name), now=now)
+
             reservation, repeat = retries.once(
-                db,
-                client_id=client_id,
-                key=key,
-                tool="create_reservation",
-                now=now,
-                write=lambda: booking.create_reservation(
-                    db, data=data, client=client, actor=EventActor("ai", name), now=now
-                ),
+                db, client_id=client_id, key=key, tool="create_reservation", now=now, write=book
             )
             return _repeated(_created(reservation) if key.own or not repeat else _identical(reservation), repeat)
 

@@ -158,9 +158,16 @@ def shop_cancellation(db: Session, reservation: Reservation, shop: Shop | None, 
 
 
 def notify_slack(
-    db: Session, *, kind: str, message: str, reservation: Reservation | None, now: datetime
+    db: Session,
+    *,
+    kind: str,
+    message: str,
+    reservation: Reservation | None,
+    now: datetime,
+    dedupe_key: str | None = None,
 ) -> Notification:
-    """Post to #qrv-alerts through the outbox and keep what was posted for the console."""
+    """Post to #qrv-alerts through the outbox and keep what was posted for the console; dedupe_key names the logical
+    post when one may come about twice (else the notification is the post)."""
     notification = Notification(
         kind=kind, reservation_id=reservation.id if reservation else None, message=message, created_at=now
     )
@@ -174,7 +181,7 @@ def notify_slack(
         domain=DOMAIN,
         ref_type="notification",
         ref_id=notification.id,
-        dedupe_key=f"qrv:slack:{notification.id}",
+        dedupe_key=dedupe_key or f"qrv:slack:{notification.id}",
     )
     notification.outbox_message_id = sent.id
     return notification

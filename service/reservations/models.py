@@ -108,6 +108,8 @@ class Reservation(Base):
         Index("ix_reservations_reservation_status_reminder", "status", "reminder_due_at"),
         # reservations made in a period by status (executive summary, month to date) read from the index alone
         Index("ix_reservations_reservation_created_status", "created_at", "status"),
+        # one MCP client's bookings in a window (quotas.py)
+        Index("ix_reservations_reservation_client_created", "mcp_client_id", "created_at"),
         Index(  # name-prefix search (LIKE 'name%') by support when a requester calls
             "ix_reservations_reservation_requester_name",
             "requester_name",
