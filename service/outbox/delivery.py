@@ -1,7 +1,8 @@
 """Delivering outbox rows exactly once: an atomic claim, the provider call outside any transaction, then the outcome.
 
 1. One conditional UPDATE claims a row that is due (pending and due, or sending with an expired lease) and
-   commits it with an OutboxAttempt before anything is sent; a concurrent claimer updates no row and stops.
+   commits it with an OutboxAttempt before anything is sent; a concurrent claimer updates no row and stops. An SMS
+   to a number that had its day's share already (APP_SMS_PER_PHONE_PER_DAY) is failed there instead, never sent.
 2. The provider is called with no transaction open.
 3. A new transaction records the outcome, guarded by the claim token: sent, a retry with capped exponential
    backoff, or failed; a transient database fault while recording is retried (job_failures.retrying), since a lost

@@ -64,7 +64,9 @@ async def test_a_client_past_its_minute_quota_is_told_how_long_to_wait_and_opera
 
     assert not any(result.is_error for result in made) and not next_minute.is_error
     first = refused[0]
-    assert first["code"] == "booking_quota_exceeded" and first["message"].startswith("しばらくしてから再度ご依頼ください")
+    assert first["code"] == "booking_quota_exceeded" and first["message"].startswith(
+        "しばらくしてから再度ご依頼ください"
+    )
     assert first["details"]["window"] == "minute" and first["details"]["limit"] == 2
     assert 0 < first["details"]["retry_after_seconds"] <= 60
     assert f"あと{first['details']['retry_after_seconds']}秒" in first["message"]
