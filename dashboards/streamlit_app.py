@@ -135,12 +135,20 @@ def _login_navigation():
     return st.navigation(pages, position="hidden")
 
 
+def storage_banner() -> None:
+    """Every page, the login page too, says so while the service's storage runs out: work is stalling."""
+    full = api.storage_full()
+    if full:
+        st.error(full, icon=":material/hard_drive:")
+
+
 def main() -> None:
     st.set_page_config(page_title="台帳", page_icon=FAVICON, layout="wide")
     st.html(JAPANESE_STYLE)
     with st.container(key=JAPANESE_SCRIPT_KEY):
         st.html(f"<script>{JAPANESE_SCRIPT.read_text()}</script>", unsafe_allow_javascript=True)
     components.kpi_style()
+    storage_banner()
     try:
         user = auth.current_user()
         if user is None:

@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     process: Literal["api", "worker", "scheduler"] = "api"
     data_dir: Path = REPO_ROOT / "var"
+    # free space below which the data folder's or the SQLite database's file system counts as full (service/storage.py)
+    storage_min_free_mb: PositiveInt = 1024
     database_url: str = ""
     # A read-only copy (streaming replica) for the dashboards' aggregate and list reads; empty: the primary
     database_read_url: str = ""

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from service import storage
 from service.access import access_guard, dashboards_hop
 from service.api_docs import install_docs
 from service.backup import plugin as backup
@@ -20,7 +21,7 @@ from service.fleet import plugin as fleet
 from service.lanes import Lanes
 from service.logs import configure_logging
 from service.metrics import MetricsMiddleware, metrics_response
-from service.openapi import install_openapi
+from service.openapi import declares, install_openapi
 from service.outbox import plugin as outbox
 from service.reservations import plugin as reservations
 from service.routers import all_lane_routes, all_routers
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
 
 API_PREFIX = "/api"  # every route of the service
 # What each package adds beyond its routers: gauges on /metrics, an app mounted at its path, a background thread.
-PLUGINS = (outbox.PLUGIN, backup.PLUGIN, fleet.PLUGIN, reservations.PLUGIN)
+PLUGINS = (storage.PLUGIN, outbox.PLUGIN, backup.PLUGIN, fleet.PLUGIN, reservations.PLUGIN)
+NOT_CONNECTED = "データベースまたはブローカーに接続できません"
 
 
 def _system_router() -> APIRouter:
@@ -42,12 +44,16 @@ def _system_router() -> APIRouter:
         return {"status": "ok"}
 
     @router.get("/ready")
+    @declares(503)
     def ready() -> JSONResponse:
-        """Readiness: the database and the broker answer."""
-        checks = {"database": _database_ok(), "broker": broker_reachable()}
+        """Readiness: the database and the broker answer, and the storage has room (service/storage.py)."""
+        low = storage.low_volumes()
+        checks = {"database": _database_ok(), "broker": broker_reachable(), "storage": not low}
         if all(checks.values()):
             return JSONResponse({"status": "ready", "checks": checks})
-        return error_response(503, "not_ready", "データベースまたはブローカーに接続できません", checks)
+        problems = [NOT_CONNECTED] if not (checks["database"] and checks["broker"]) else []
+        problems += [storage.full_message(low)] if low else []
+        return error_response(503, "not_ready", "。".join(problems), checks)
 
     return router
 

@@ -97,6 +97,7 @@ NOTIFICATION_KINDS = {
     "outbox_backlog": "送信滞留",
     "incident": "インシデント",
     "client_quota": "予約上限到達",
+    "storage_low": "保存領域不足",
 }
 
 # Slack #qrv-alerts (§2.2 and §4.3.1).

@@ -7,6 +7,8 @@ not left to the worker. It looks for
   workers and the API together),
 - payment windows closed BACKLOG_MINUTES ago and never expired: the periodic sweep (beat) is not running,
 - outbox messages due BACKLOG_MINUTES ago and still unsent: nothing dispatches or delivers them.
+- the storage running out (service/storage.py): the data folder's or the SQLite database's file system below
+  APP_STORAGE_MIN_FREE_MB, where writes stall.
 Each kind is posted at most once per APP_RESERVATIONS_ALERT_REPEAT_MINUTES, like the other §4.3 alerts.
 """
 
@@ -17,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service import broker, dialect
+from service import broker, dialect, storage
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.outbox import delivery
@@ -78,6 +80,8 @@ def findings(db: Session, *, now: datetime, workers: bool | None) -> list[tuple[
         found.append(("beat_down", labels.SLACK_BEAT_DOWN.format(count=unswept, minutes=BACKLOG_MINUTES)))
     if backlog := outbox_backlog(db, now=now):
         found.append(("outbox_backlog", labels.SLACK_OUTBOX_BACKLOG.format(count=backlog, minutes=BACKLOG_MINUTES)))
+    if low := storage.low_volumes():
+        found.append(("storage_low", storage.full_message(low)))
     return found
 
 
