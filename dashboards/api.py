@@ -437,8 +437,9 @@ def write(
 
 
 def storage_full() -> str | None:
-    """The API's words when its storage runs out (GET /ready answers 503 with storage false: 「保存領域がいっぱいです…」),
-    else None; read like any other read, so a healthy answer is asked for once per READ_TTL_SECONDS."""
+    """The API's words when its storage runs out (GET /ready answers 503 with storage false:
+    「保存領域がいっぱいです…」), else None; read like any other read, so a healthy answer is asked for once per
+    READ_TTL_SECONDS."""
     try:
         read("/ready")
     except ApiError as exc:

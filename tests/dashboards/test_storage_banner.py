@@ -1,6 +1,6 @@
-"""The pages say 「保存領域がいっぱいです」 while the service's storage runs out (read from GET /api/ready: the banner is
-drawn by the app above whichever page opens), on a real small file system filled past its floor; once room is made
-the banner is gone."""
+"""The pages say 「保存領域がいっぱいです」 while the service's storage runs out (read from GET /api/ready: the banner
+is drawn by the app above whichever page opens), on a real small file system filled past its floor; once room is
+made the banner is gone."""
 
 from tests.dashboards.conftest import texts
 from tests.factories import make_user
