@@ -35,7 +35,6 @@ async def test_a_client_booking_with_a_new_key_each_time_is_stopped_and_one_numb
     make_shop(db, "提携店1", [service], order=1)
     db.commit()
     monkeypatch.setattr(get_settings(), "reservations_client_bookings_per_day", 3)
-    start_worker(APP_SMS_PER_PHONE_PER_DAY=str(CAP), APP_SANDBOX_VOICE_ODDS="decline=1")
     sent_before = len(sandbox_lines("sms", PHONE))
     arguments = booking_args({"service_id": service.id}, requester_phone="090-2222-3333", requester_email="")
     async with connect(live_api, make_mcp_client("pumping-chat")[1]) as mcp:
@@ -48,6 +47,7 @@ async def test_a_client_booking_with_a_new_key_each_time_is_stopped_and_one_numb
 
     refused = [answer.structured_content["error"] for answer in answers if answer.is_error]
     assert len(refused) == 3 and {error["code"] for error in refused} == {"booking_quota_exceeded"}
+    start_worker(APP_SMS_PER_PHONE_PER_DAY=str(CAP), APP_SANDBOX_VOICE_ODDS="decline=1")  # the bookings' work waits
     # each booking: its confirmation, then the shop's no (全店NG); the number takes two
     wait_for_job(lambda: sms_settled(6), timeout=90, message="the six SMS to be sent or refused")
     wait_for_job(lambda: sandbox_lines("slack", "pumping-chat"), timeout=30, message="the quota's #qrv-alerts post")
