@@ -81,10 +81,10 @@ def test_every_response_carries_a_request_id(client):
     assert echoed.headers["x-request-id"] == "abc-123"
 
 
-def test_ready_reports_database_and_broker(client):
+def test_ready_reports_database_broker_and_storage(client):
     response = client.get("/api/ready")
     assert response.status_code == 200
-    assert response.json()["checks"] == {"database": True, "broker": True}
+    assert response.json()["checks"] == {"database": True, "broker": True, "storage": True}
 
 
 def test_metrics_count_requests_by_route_and_report_queue_length(client):
