@@ -63,7 +63,9 @@ INSTRUCTIONS = (
     "the requester gets an SMS, shops are called and a payment link follows by SMS. Tell the requester the id "
     "and the cancellation URL, or, when free_cancellation is false (booked less than 48 hours ahead), that it cannot "
     "be cancelled free. get_reservation_status follows it; cancel_reservation needs the cancellation token. Both "
-    "writes are safe to retry: pass an idempotency_key, and a request sent again answers the first (repeat: true)."
+    "writes are safe to retry: pass an idempotency_key, and a request sent again answers the first (repeat: true). "
+    "A refusal is an error result whose structured content is {error: {code, message, details}}; a booking refused "
+    "with booking_quota_exceeded may be sent again after details.retry_after_seconds."
 )
 
 
