@@ -311,6 +311,21 @@ def stale_backup(shapes: Shapes) -> dict[str, Any]:
     )
 
 
+def storage_low(shapes: Shapes) -> dict[str, Any]:
+    floor = shapes.one('daicho_storage_min_free_bytes{job="daicho-api"}')
+    data_dir = shapes.one('daicho_storage_free_bytes{job="daicho-api",volume="data_dir"}')
+    said = (
+        f"{data_dir['instance']} の保存領域（data_dir）の空きが 512MiB です。"
+        "不要なファイルを削除するか、ディスクを増設してください。"
+    )
+    return case(
+        "the data folder's free space under the floor for two minutes; above it, no alert",
+        [series(floor, "1073741824x10"), series(data_dir, "2147483648x3 536870912x7")],
+        expect("DaichoStorageLow", "4m"),
+        expect("DaichoStorageLow", "7m", said, data_dir),
+    )
+
+
 def fleet_stall(shapes: Shapes) -> dict[str, Any]:
     silence = shapes.one(FLEET_SILENCE)
     stalled = shapes.one('daicho_fleet_ingest_stalled{job="daicho-api"}')
@@ -338,6 +353,7 @@ CASES: list[Callable[[Shapes], dict[str, Any]]] = [
     api_errors,
     failed_deliveries,
     stale_backup,
+    storage_low,
     fleet_stall,
 ]
 
