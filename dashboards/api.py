@@ -436,16 +436,20 @@ def write(
         _writes().add(written)
 
 
-def storage_full() -> str | None:
-    """The API's words when its storage runs out (GET /ready answers 503 with storage false:
-    「保存領域がいっぱいです…」), else None; read like any other read, so a healthy answer is asked for once per
-    READ_TTL_SECONDS."""
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def _storage_full(*, url: str) -> str | None:
     try:
-        read("/ready")
+        _get(url, "/ready", (), "")
     except ApiError as exc:
         if isinstance(exc.details, dict) and exc.details.get("storage") is False:
             return exc.message
     return None
+
+
+def storage_full() -> str | None:
+    """The API's words when its storage runs out (GET /ready answers 503 with storage false:
+    「保存領域がいっぱいです…」), else None: the same for everyone, so this server asks once per READ_TTL_SECONDS."""
+    return _storage_full(url=base_url())
 
 
 # Authentication

@@ -2,6 +2,8 @@
 is drawn by the app above whichever page opens), on a real small file system filled past its floor; once room is
 made the banner is gone."""
 
+import streamlit as st
+
 from tests.dashboards.conftest import texts
 from tests.factories import make_user
 from tests.support.small_disk import small_disk  # noqa: F401  (the fixture)
@@ -18,6 +20,7 @@ def test_the_pages_show_the_banner_while_the_storage_is_full(db, open_app, small
     small_disk.fill()
     full = open_app(operator)
     small_disk.make_room()
+    st.cache_data.clear()  # the banner's read expires
     room_made = open_app(operator)
 
     assert not full.exception and texts(full.title) and BANNER in texts(full.error)
