@@ -22,6 +22,7 @@ class EntryExitLoginIn(CamelModel):
     nursery_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     station_id: Token | None = None
+    device_token: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = None
 
 
 class EntryExitLoginOut(CamelModel):
@@ -29,6 +30,7 @@ class EntryExitLoginOut(CamelModel):
     nursery_id: int
     nursery_name: str
     expires_at: datetime
+    device_token: str
 
 
 class HeartbeatOut(CamelModel):

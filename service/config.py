@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     # A client address may fail this often within the window before it is throttled (service/identity/lockout.py)
     login_address_max_failures: PositiveInt = 20
     login_address_window_minutes: PositiveInt = 10
+    # A browser or station that signed in keeps a device token this long (service/identity/lockout.py)
+    login_device_days: PositiveInt = 180
+    # Sign-ins' bcrypt checks an API process runs at once (service/identity/security.py PasswordChecks)
+    login_checks_at_once: PositiveInt = 2
     admin_password: str = ""
     # Request bodies (service.body_guard.BodyGuard): every route and every caller without a valid token get
     # max_body_bytes; an upload route declares its own limit for signed-in callers (`upload_limit`)

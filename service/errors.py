@@ -32,16 +32,26 @@ class DomainError(Exception):
     status_code = 400
     code = "bad_request"
     keep_changes = False
+    headers: dict[str, str] | None = None  # sent with the answer (Retry-After)
 
     def __init__(
-        self, message: str, *, details: Any = None, code: str | None = None, keep_changes: bool = False
+        self,
+        message: str,
+        *,
+        details: Any = None,
+        code: str | None = None,
+        keep_changes: bool = False,
+        retry_after: int | None = None,
     ) -> None:
+        """retry_after: in how many seconds the caller may try again (the answer's Retry-After)."""
         super().__init__(message)
         self.message = message
         self.details = details
         self.keep_changes = keep_changes
         if code:
             self.code = code
+        if retry_after is not None:
+            self.headers = {"Retry-After": str(retry_after)}
 
 
 class NotFound(DomainError):
@@ -78,6 +88,13 @@ def unknown_reference(message: str, field: str) -> ValidationFailed:
 class Locked(DomainError):
     status_code = 423
     code = "locked"
+
+
+class TooManyAttempts(DomainError):
+    """429: come back later (say when with retry_after)."""
+
+    status_code = 429
+    code = "too_many_requests"
 
 
 class TooLarge(DomainError):
@@ -318,7 +335,7 @@ def _http_message(status: int, detail: Any) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return error_response(exc.status_code, exc.code, exc.message, exc.details)
+        return error_response(exc.status_code, exc.code, exc.message, exc.details, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

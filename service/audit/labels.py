@@ -15,6 +15,16 @@ LOGIN_FAILURES = {
     "inactive": "無効なユーザー",
     "locked": "ロック中",
 }
+# A sign-in's outcome beyond its reason (service/identity/lockout.py): the lock a failure set, a sign-in's device
+LOGIN_VALUES = {
+    "reason": LOGIN_FAILURES,
+    "lock": {
+        "account_locked": "ロック（記憶されていない端末から）",
+        "device_locked": "この端末をロック",
+        "address_throttled": "接続元を制限",
+    },
+    "device": {"trusted": "この端末を記憶", "known": "記憶済みの端末"},
+}
 OUTBOX_STATUSES = {
     "pending": "送信待ち",
     "sending": "送信中",
@@ -64,6 +74,8 @@ PLATFORM_VOCABULARY = register(
         fields={
             "password": "パスワード",
             "reason": "理由",
+            "lock": "ロック",
+            "device": "端末",
             "status": "状態",
             "attempts": "試行回数",
             "next_attempt_at": "次回送信予定",
@@ -77,7 +89,7 @@ PLATFORM_VOCABULARY = register(
             "page": "ページ",  # every list's paging (query parameters)
             "page_size": "表示件数",
         },
-        values={"reason": LOGIN_FAILURES, "status": OUTBOX_STATUSES},
+        values={**LOGIN_VALUES, "status": OUTBOX_STATUSES},
         statuses={"outbox_message": OUTBOX_STATUSES, "platform_document_job": documents.STATUS_LABELS},
     )
 )

@@ -1,6 +1,6 @@
 """Every Japanese word and message of the 入退管理 domain, in one place."""
 
-from service.audit.labels import LOGIN_FAILURES
+from service.audit.labels import LOGIN_VALUES
 from service.audit.vocabulary import Target, Vocabulary, by_column, register
 
 ENTRY_TYPE_LABELS = {"Entry": "入", "Exit": "出"}
@@ -196,7 +196,7 @@ AUDIT = register(
             "rejected_rows": "取り込めなかった行",
             "signed_out_at": "ログアウト日時",
         },
-        values={"entry_type": ENTRY_TYPE_LABELS, "reason": LOGIN_FAILURES},
+        values={"entry_type": ENTRY_TYPE_LABELS, **LOGIN_VALUES},
         statuses={"entry_logs_attendance": ATTENDANCE_LABELS, "entry_logs_roster_import": IMPORT_STATUSES},
         references={
             "nursery_id": by_column("entry_logs_nursery", "name"),

@@ -142,8 +142,10 @@ Paging = Annotated[PageParams, Depends(page_params)]
 
 
 @station_router.post("/auth/entry-exit-login", response_model=EntryExitLoginOut)
-@declares(401, 423)
+@declares(401, 423, 429, 503)
 def entry_exit_login(body: EntryExitLoginIn, db: DbSession, request: Request) -> EntryExitLoginOut:
+    """The station's token; the lockout answers as /auth/login's (a known station's deviceToken signs it in past a
+    lock of its nursery code)."""
     result = station.login(
         db,
         nursery_code=body.nursery_code,
@@ -151,12 +153,14 @@ def entry_exit_login(body: EntryExitLoginIn, db: DbSession, request: Request) ->
         station_id=body.station_id,
         actor=request_actor(request),
         now=utcnow(),
+        device_token=body.device_token,
     )
     return EntryExitLoginOut(
         token=result.token.token,
         nursery_id=result.nursery.id,
         nursery_name=result.nursery.name,
         expires_at=result.token.expires_at,
+        device_token=result.device_token,
     )
 
 

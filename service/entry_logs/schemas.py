@@ -35,6 +35,7 @@ from service.entry_logs.labels import (
 )
 from service.entry_logs.models import Attendance, Child, Nursery, Parent, PickupRule
 from service.fields import FieldWords, facts, length, rules, vocabulary
+from service.identity.schemas import DeviceToken
 from service.schemas import SingleLine, coded, matching
 
 EntryType = Literal["Entry", "Exit"]
@@ -113,6 +114,7 @@ class EntryExitLoginIn(CamelModel):
     nursery_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32), SingleLine]
     password: Annotated[str, StringConstraints(min_length=1, max_length=200), SingleLine]
     station_id: Token | None = Field(default=None, description="the station's own id, shown where it can be signed out")
+    device_token: DeviceToken | None = None
 
 
 class EntryExitLoginOut(CamelModel):
@@ -120,6 +122,7 @@ class EntryExitLoginOut(CamelModel):
     nursery_id: int
     nursery_name: str
     expires_at: UtcSeconds
+    device_token: str = Field(description="kept by the station for its next login (a known station passes a lock)")
 
 
 class HeartbeatOut(CamelModel):

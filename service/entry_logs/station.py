@@ -65,6 +65,7 @@ class StationClaims(NamedTuple):
 class StationLogin:
     nursery: Nursery
     token: IssuedToken
+    device_token: str  # kept by the station for its next login (lockout.py: a known station signs in past a lock)
 
 
 def station_scope(nursery_id: int) -> TenantScope:
@@ -118,9 +119,10 @@ def issue_station_token(
 
 
 def _audit_login(
-    db: Session, *, actor: Actor, action: str, code: str, nursery: Nursery | None, reason: str, now: datetime
+    db: Session, *, actor: Actor, action: str, code: str, nursery: Nursery | None, now: datetime, **outcome: str | None
 ) -> None:
-    changes = {"nursery_code": code} | ({"reason": reason} if reason else {})
+    """A station's sign-in or failed one; `outcome`: why it failed and the lock it set, or its device."""
+    changes = {"nursery_code": code} | {name: value for name, value in outcome.items() if value}
     audit.record(
         db,
         actor=actor,
@@ -141,24 +143,39 @@ def _password_ok(nursery: Nursery | None, password: str) -> bool:
 
 
 def login(
-    db: Session, *, nursery_code: str, password: str, station_id: str | None, actor: Actor, now: datetime
+    db: Session,
+    *,
+    nursery_code: str,
+    password: str,
+    station_id: str | None,
+    actor: Actor,
+    now: datetime,
+    device_token: str | None = None,
 ) -> StationLogin:
-    """Check the entry-exit password under the per-code lockout (5 failures, 10 minutes) and the per-address throttle
-    (lockout.attempt: it stops guessing from one address, never a code without recent failures of its own: nurseries
-    of one operator often share one NAT address), open the station's session and issue its token."""
+    """Check the entry-exit password under the lockout rules (lockout.attempt: 5 failures lock the code for 10 minutes
+    for unknown stations; a station holding the device token of an earlier login is a known one, held to its own
+    lock; nurseries of one operator often share one NAT address, and a station known there keeps signing in while
+    the address is throttled), open the station's session and issue its token."""
     code = nursery_code.strip().lower()
     nursery = db.scalar(select(Nursery).where(func.lower(Nursery.code) == code))
     failed = Actor(type="anonymous", label=code[:100], client_address=actor.client_address, request_id=actor.request_id)
 
-    def refuse(reason: str) -> None:
+    def refuse(reason: str, lock: str | None) -> None:
         _audit_login(
-            db, actor=failed, action="station_login_failed", code=code, nursery=nursery, reason=reason, now=now
+            db,
+            actor=failed,
+            action="station_login_failed",
+            code=code,
+            nursery=nursery,
+            now=now,
+            reason=reason,
+            lock=lock,
         )
 
-    lockout.attempt(
+    address = actor.client_address or "unknown"
+    admitted = lockout.attempt(
         db,
-        keys=[(CODE_KIND, code)],
-        throttles=[(lockout.STATION_ADDRESS_KIND, actor.client_address or "unknown")],
+        login=lockout.Login(CODE_KIND, code, lockout.STATION_ADDRESS_KIND, address, device_token),
         now=now,
         verify=lambda: None if _password_ok(nursery, password) else "bad_credentials",
         refuse=refuse,
@@ -172,9 +189,11 @@ def login(
         client_address=actor.client_address,
         request_id=actor.request_id,
     )
-    _audit_login(db, actor=station_actor, action="station_login", code=code, nursery=nursery, reason="", now=now)
+    _audit_login(
+        db, actor=station_actor, action="station_login", code=code, nursery=nursery, now=now, device=admitted.device
+    )
     token = issue_station_token(db, nursery, now=now, station_id=station_id, client_address=actor.client_address)
-    return StationLogin(nursery=nursery, token=token)
+    return StationLogin(nursery=nursery, token=token, device_token=admitted.device_token)
 
 
 def station_claims(authorization: str) -> StationClaims:

@@ -1,20 +1,29 @@
-"""Failed-attempt counting for any login: a lockout per key (an account, a nursery code), a throttle per client address.
+"""Failed-attempt counting for any login (an account, a nursery code): a lockout per key for unknown devices, a
+lockout per known device, and a throttle per client address.
 
-- A key locks after `login_max_failures` failures in a row, for `login_lockout_minutes`; a success clears it. Every
-  change is one atomic upsert or conditional update, so parallel attempts can neither lose a failure nor slip a
-  success past a lock that another attempt has just set.
-- A client address is throttled by its recent failures: a leaky bucket holding up to `login_address_max_failures`,
-  one failure leaking out every `login_address_window_minutes` / `login_address_max_failures`, so failures older than
-  the window never count. While the bucket is full the address may not try a key that has recent failures of its own;
-  a key without any is always tried (one person's typos, a visitor's guesses or a shared NAT address lock nobody
-  else out). A success does not empty the bucket (one good account cannot reset it). The bucket's row is updated
-  under a row lock (SELECT … FOR UPDATE; SQLite's writers queue anyway), so parallel failures count exactly.
+- A device that signed in keeps a device token (OWASP's device cookies): a signed token naming the key it signed in
+  to and the device's id. An attempt with a valid one for its key is a known device's: the key's lock and the
+  address's throttle do not apply to it, its failures count against the device alone, and the device locks after as
+  many failures as a key, for as long. Failures from anywhere else cannot lock a person's own browser or station out.
+- An attempt without one is an unknown device's: the key locks after `login_max_failures` failures in a row, for
+  `login_lockout_minutes` (a success clears it). Every change is one atomic upsert or conditional update, so parallel
+  attempts can neither lose a failure nor slip a success past a lock that another attempt has just set.
+- A client address is throttled by the distinct keys it failed on (spraying one password over many accounts): a
+  leaky bucket holding up to `login_address_max_failures`, one leaking out every `login_address_window_minutes` /
+  `login_address_max_failures`, a key counted once per window. While the bucket is full the address's unknown
+  devices are refused (429 with Retry-After) before any password is checked. A success does not empty the bucket (one
+  good account cannot reset it). The bucket's row is updated under a row lock (SELECT … FOR UPDATE; SQLite's writers
+  queue anyway), so parallel failures count exactly.
+- Refusals before the password check (a lock, a throttle) write nothing; the failure that sets a lock or fills an
+  address's bucket says so in its audit record.
 """
 
 import math
-from collections.abc import Callable, Sequence
+import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 from sqlalchemy import case, literal, select, update
 from sqlalchemy.orm import Session
@@ -22,8 +31,9 @@ from sqlalchemy.orm import Session
 from service.config import get_settings
 from service.database import UTCDateTime
 from service.dialect import insert
-from service.errors import Locked, Unauthorized
+from service.errors import Locked, TooManyAttempts, Unauthorized
 from service.identity.models import LoginThrottle
+from service.identity.security import issue_token, password_checks, read_token
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,11 @@ class FailureOutcome:
     failed_count: int
     attempts_left: int
     locked_until: datetime | None
+
+    @property
+    def locked_now(self) -> bool:
+        """This failure set the lock."""
+        return self.failed_count == _lockout()[0]
 
 
 @dataclass(frozen=True)
@@ -43,8 +58,38 @@ class Bucket:
 
 ADDRESS_KIND = "login_address"  # a client address of /auth/login
 STATION_ADDRESS_KIND = "entry_exit_address"  # a client address of the scan stations' login
+KEY_OF_ADDRESS = "{}_key"  # an address's failure on one key (kind: the address's), counted once per window
+DEVICE_KIND = "login_device"  # a known device's failures and lock (key: the device's id); its tokens' kind too
 LOCKED = "account_locked"
+DEVICE_LOCKED = "device_locked"
 THROTTLED = "address_throttled"
+TRUSTED, KNOWN = "trusted", "known"  # a sign-in's device: given its device token now, or known by it
+
+
+@dataclass(frozen=True)
+class Login:
+    """Who tries to sign in: the key (an account, a nursery code), the client address, the device token it holds."""
+
+    kind: str
+    key: str
+    address_kind: str
+    address: str
+    device_token: str | None = None
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """A sign-in let in: the device token to keep for the next one, and whether the device was known (KNOWN) or
+    is trusted from now on (TRUSTED)."""
+
+    device_token: str
+    device: str
+
+
+class DeviceClaims(NamedTuple):
+    key_kind: str
+    key: str
+    device_id: str
 
 
 def _lockout() -> tuple[int, timedelta]:
@@ -69,22 +114,52 @@ def locked_message(locked_until: datetime, now: datetime) -> str:
     return f"ログイン試行回数の上限に達したため、ロックされています。あと{minutes}分後に再度お試しください"
 
 
-def locked_error(locked_until: datetime, now: datetime) -> Locked:
+def locked_error(locked_until: datetime, now: datetime, *, kind: str = "") -> Locked:
+    """The key (or, for DEVICE_KIND, the device) is locked: until when."""
     return Locked(
         locked_message(locked_until, now),
         details={"locked_until": locked_until, "minutes_left": minutes_left(locked_until, now)},
-        code=LOCKED,
+        code=DEVICE_LOCKED if kind == DEVICE_KIND else LOCKED,
     )
 
 
-def throttled_error(until: datetime, now: datetime) -> Locked:
-    """The address, not the account, is refused: it says so, and when it may try again."""
+def throttled_error(until: datetime, now: datetime) -> TooManyAttempts:
+    """The address, not the account, is refused: it says so, and when it may try again (also in Retry-After)."""
     minutes = minutes_left(until, now)
-    return Locked(
+    return TooManyAttempts(
         f"この接続元からの試行が多すぎます。あと{minutes}分後に再度お試しください",
         details={"throttled_until": until, "minutes_left": minutes},
         code=THROTTLED,
+        retry_after=max(1, math.ceil((until - now).total_seconds())),
     )
+
+
+def known_device(login: Login) -> str | None:
+    """The device's id when the attempt carries a valid device token for its key; None for an unknown device (no
+    token, or one expired, forged or for another key)."""
+    if not login.device_token:
+        return None
+    try:
+        claims = read_token(login.device_token, kind=DEVICE_KIND, interpret=_device_claims)
+    except Unauthorized:
+        return None
+    return claims.device_id if (claims.key_kind, claims.key) == (login.kind, login.key) else None
+
+
+def _device_claims(claims: Mapping[str, Any]) -> DeviceClaims:
+    return DeviceClaims(str(claims.get("key_kind", "")), str(claims["sub"]), str(claims.get("device", "")))
+
+
+def device_token(login: Login, device_id: str | None, now: datetime) -> str:
+    """A device token for the key (the same device's id renewed, else a new device's) for login_device_days."""
+    return issue_token(
+        subject=login.key,
+        kind=DEVICE_KIND,
+        now=now,
+        minutes=get_settings().login_device_days * 24 * 60,
+        key_kind=login.kind,
+        device=device_id or secrets.token_hex(16),
+    ).token
 
 
 def ensure_not_locked(db: Session, *, kind: str, key: str, now: datetime) -> None:
@@ -93,18 +168,7 @@ def ensure_not_locked(db: Session, *, kind: str, key: str, now: datetime) -> Non
         select(LoginThrottle.locked_until).where(LoginThrottle.kind == kind, LoginThrottle.key == key)
     )
     if locked_until is not None and locked_until > now:
-        raise locked_error(locked_until, now)
-
-
-def has_recent_failures(db: Session, *, kind: str, key: str, now: datetime) -> bool:
-    """Whether the key failed within the address window and has not been cleared (by a success or an ended lock)."""
-    failed_count, locked_until, updated_at = db.execute(
-        select(LoginThrottle.failed_count, LoginThrottle.locked_until, LoginThrottle.updated_at).where(
-            LoginThrottle.kind == kind, LoginThrottle.key == key
-        )
-    ).one_or_none() or (0, None, now)
-    window = timedelta(minutes=get_settings().login_address_window_minutes)
-    return failed_count > 0 and (locked_until is None or locked_until > now) and updated_at > now - window
+        raise locked_error(locked_until, now, kind=kind)
 
 
 def register_failure(db: Session, *, kind: str, key: str, now: datetime) -> FailureOutcome:
@@ -160,7 +224,7 @@ def throttled_until(bucket: Bucket) -> datetime | None:
 
 
 def ensure_not_throttled(db: Session, *, kind: str, key: str, now: datetime) -> None:
-    """Raise Locked (address_throttled) with the time left while the address's bucket is full."""
+    """Raise TooManyAttempts (address_throttled) with the time left while the address's bucket is full."""
     row = db.execute(
         select(LoginThrottle.failed_count, LoginThrottle.updated_at).where(
             LoginThrottle.kind == kind, LoginThrottle.key == key
@@ -169,6 +233,20 @@ def ensure_not_throttled(db: Session, *, kind: str, key: str, now: datetime) -> 
     until = throttled_until(leaked(Bucket(*row), now)) if row else None
     if until is not None:
         raise throttled_error(until, now)
+
+
+def first_failure_on_key(db: Session, *, kind: str, address: str, key: str, now: datetime) -> bool:
+    """Record the address's failure on the key; True when it is the first within the address window."""
+    table = LoginThrottle.__table__
+    recent = table.c.updated_at > now - timedelta(minutes=get_settings().login_address_window_minutes)
+    stmt = insert(db, table).values(
+        kind=KEY_OF_ADDRESS.format(kind), key=f"{address} {key}", failed_count=1, locked_until=None, updated_at=now
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["kind", "key"],
+        set_={"failed_count": case((recent, table.c.failed_count + 1), else_=1), "updated_at": now},
+    ).returning(table.c.failed_count)
+    return db.execute(stmt).scalar_one() == 1
 
 
 def register_address_failure(db: Session, *, kind: str, key: str, now: datetime) -> datetime | None:
@@ -193,49 +271,61 @@ def register_address_failure(db: Session, *, kind: str, key: str, now: datetime)
 def attempt(
     db: Session,
     *,
-    keys: list[tuple[str, str]],
+    login: Login,
     now: datetime,
     verify: Callable[[], str | None],
-    refuse: Callable[[str], None],
+    refuse: Callable[[str, str | None], None],
     bad_credentials: str,
-    throttles: Sequence[tuple[str, str]] = (),
-) -> None:
-    """One login attempt under the lockout of every key and the throttle of every address: verify() returns None when
-    the credentials are good, else the reason they are not. A refusal is recorded with refuse(reason) and raised as
-    Locked (a locked key, or a throttled address, with the time left) or Unauthorized (with the attempts left before
-    the key locks); either way the counters and the record are kept (keep_changes). A throttled address is refused
-    only for keys with recent failures of their own: it stops guessing at known accounts from one address, not the
-    other people behind that address."""
-    try:
-        for kind, key in keys:
-            ensure_not_locked(db, kind=kind, key=key, now=now)
-        if any(has_recent_failures(db, kind=kind, key=key, now=now) for kind, key in keys):
-            for kind, key in throttles:
-                ensure_not_throttled(db, kind=kind, key=key, now=now)
+) -> Admitted:
+    """One login attempt: verify() returns None when the credentials are good, else the reason they are not.
+
+    A known device is held to its own lock; an unknown one to its address's throttle (429 with Retry-After) and its
+    key's lock (423), both before any password is checked, and then only a bounded number of checks run at once
+    (security.PasswordChecks). A failure is counted, recorded with refuse(reason, lock: the lock or throttle it set,
+    if any) and raised as Locked, TooManyAttempts or Unauthorized (with the attempts left), the counters and the
+    record kept (keep_changes). A success answers the device token to keep."""
+    device = known_device(login)
+    counted = (DEVICE_KIND, device) if device else (login.kind, login.key)  # whose lock, and whose failures
+    if device is None:
+        ensure_not_throttled(db, kind=login.address_kind, key=login.address, now=now)
+    ensure_not_locked(db, kind=counted[0], key=counted[1], now=now)
+    with password_checks().slot(login.address):
         reason = verify()
-        if reason is None:
-            for kind, key in keys:
-                register_success(db, kind=kind, key=key, now=now)
-    except Locked as exc:
-        refuse("throttled" if exc.code == THROTTLED else "locked")
-        exc.keep_changes = True
-        raise
     if reason is None:
-        return
-    refuse(reason)
-    outcomes = [register_failure(db, kind=kind, key=key, now=now) for kind, key in keys]
-    throttled = [register_address_failure(db, kind=kind, key=key, now=now) for kind, key in throttles]
-    locks = [o.locked_until for o in outcomes if o.locked_until is not None]
-    full = [until for until in throttled if until is not None]
-    # the key's next attempt is refused: by its own lock, else by its address's throttle
-    error = locked_error(max(locks), now) if locks else throttled_error(max(full), now) if full else None
-    if error is not None:
-        error.keep_changes = True
-        raise error
-    left = min(o.attempts_left for o in outcomes)
-    raise Unauthorized(
-        f"{bad_credentials}（あと{left}回失敗するとロックされます）",
-        details={"attempts_left": left},
-        code="bad_credentials",
-        keep_changes=True,
-    )
+        register_success(db, kind=counted[0], key=counted[1], now=now)
+        return Admitted(device_token(login, device, now), KNOWN if device else TRUSTED)
+    raise _failed(db, login, device, reason, now, refuse, bad_credentials)
+
+
+def _failed(
+    db: Session,
+    login: Login,
+    device: str | None,
+    reason: str,
+    now: datetime,
+    refuse: Callable[[str, str | None], None],
+    bad_credentials: str,
+) -> Locked | TooManyAttempts | Unauthorized:
+    """Count a failed attempt (the device's, else the key's and its address's) and the refusal to raise."""
+    outcome = register_failure(db, kind=DEVICE_KIND if device else login.kind, key=device or login.key, now=now)
+    full = None
+    if device is None and first_failure_on_key(
+        db, kind=login.address_kind, address=login.address, key=login.key, now=now
+    ):
+        full = register_address_failure(db, kind=login.address_kind, key=login.address, now=now)
+    lock = (DEVICE_LOCKED if device else LOCKED) if outcome.locked_now else THROTTLED if full else None
+    refuse(reason, lock)
+    error: Locked | TooManyAttempts | Unauthorized
+    if outcome.locked_until is not None:  # the next attempt is refused: by the lock, else by the throttle
+        error = locked_error(outcome.locked_until, now, kind=DEVICE_KIND if device else login.kind)
+    elif full is not None:
+        error = throttled_error(full, now)
+    else:
+        left = outcome.attempts_left
+        error = Unauthorized(
+            f"{bad_credentials}（あと{left}回失敗するとロックされます）",
+            details={"attempts_left": left},
+            code="bad_credentials",
+        )
+    error.keep_changes = True
+    return error

@@ -63,11 +63,18 @@ def request_actor(request: Request) -> Actor:
 
 
 @auth_router.post("/login", response_model=TokenOut)
-@declares(401, 423)
+@declares(401, 423, 429, 503)
 def login(body: LoginIn, db: DbSession, actor: Annotated[Actor, Depends(request_actor)]) -> TokenOut:
-    result = identity.authenticate(db, login_id=body.login_id, password=body.password, actor=actor, now=utcnow())
+    """A login token; 423 while the account is locked for unknown devices (a device token from an earlier sign-in
+    makes the browser a known one), 429 while the address is throttled, 503 while too many passwords are checked."""
+    result = identity.authenticate(
+        db, login_id=body.login_id, password=body.password, actor=actor, now=utcnow(), device_token=body.device_token
+    )
     return TokenOut(
-        access_token=result.token.token, expires_at=result.token.expires_at, user=named(db, [result.user])[0]
+        access_token=result.token.token,
+        expires_at=result.token.expires_at,
+        user=named(db, [result.user])[0],
+        device_token=result.device_token,
     )
 
 

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, StrictBool, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints, model_validator
 
 from service.fields import FieldWords, rules
 from service.identity.models import Grant, User
@@ -14,9 +14,18 @@ Name = Annotated[str, rules(User.name)]
 Email = Annotated[EmailStr, rules(User.email)]  # email-validator's rule, then the column's length and shape
 
 
+DeviceToken = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=1000),
+    SingleLine,
+    Field(description="the device token an earlier sign-in answered: a known device signs in past a lockout"),
+]
+
+
 class LoginIn(BaseModel):
     login_id: Annotated[str, StringConstraints(min_length=1, max_length=64), SingleLine]
     password: Annotated[str, StringConstraints(min_length=1, max_length=200), SingleLine]
+    device_token: DeviceToken | None = None
 
 
 class GrantIn(BaseModel):
@@ -61,6 +70,7 @@ class TokenOut(BaseModel):
     token_type: str = "bearer"
     expires_at: datetime
     user: UserRead
+    device_token: str = Field(description="kept by the browser (the dashboards' device cookie) for its next sign-in")
 
 
 class UserCreate(BaseModel):

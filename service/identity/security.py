@@ -1,9 +1,11 @@
-"""Password hashing and JWT tokens."""
+"""Password hashing and checking (bounded: `PasswordChecks`), and JWT tokens."""
 
 import secrets
+import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from types import MappingProxyType
@@ -13,9 +15,10 @@ import bcrypt
 import jwt
 import orjson
 from jwt.algorithms import HMACAlgorithm
+from prometheus_client import Counter
 
 from service.config import Settings, get_settings
-from service.errors import Unauthorized
+from service.errors import ServiceUnavailable, TooManyAttempts, Unauthorized
 
 MAX_PASSWORD_BYTES = 72
 TOKEN_EXPIRED = "トークンの有効期限が切れています。再度ログインしてください"
@@ -30,11 +33,23 @@ def hash_password(password: str, rounds: int | None = None) -> str:
     return bcrypt.hashpw(secret, bcrypt.gensalt(rounds or get_settings().bcrypt_rounds)).decode()
 
 
+# Every bcrypt check of a sign-in (on /metrics): what a flood of logins costs, and what a refusal saved
+PASSWORD_CHECKS = Counter("daicho_password_checks", "bcrypt password checks of sign-ins")
+CHECKS_BUSY = "ログインの確認が混み合っています。あと{seconds}秒ほどしてから再度お試しください"
+ADDRESS_BUSY = "この接続元からのログインを確認中です。あと{seconds}秒ほどしてから再度お試しください"
+CHECK_WAIT_SECONDS = 2  # how long a sign-in waits for a free check before it is refused
+
+
 def verify_password(password: str, password_hash: str) -> bool:
     try:
-        return bcrypt.checkpw(password.encode()[:MAX_PASSWORD_BYTES], password_hash.encode())
+        return _checkpw(password, password_hash.encode())
     except ValueError:
         return False
+
+
+def _checkpw(password: str, password_hash: bytes) -> bool:
+    PASSWORD_CHECKS.inc()
+    return bcrypt.checkpw(password.encode()[:MAX_PASSWORD_BYTES], password_hash)
 
 
 @lru_cache
@@ -44,7 +59,42 @@ def _dummy_hash() -> bytes:
 
 
 def burn_password_check(password: str) -> None:
-    bcrypt.checkpw(password.encode()[:MAX_PASSWORD_BYTES], _dummy_hash())
+    _checkpw(password, _dummy_hash())
+
+
+class PasswordChecks:
+    """The sign-ins' bcrypt checks this process runs at once: at most `at_once` in all (a sign-in waits up to
+    CHECK_WAIT_SECONDS for one to end, else 503) and one per client address (another from it meanwhile: 429), so a
+    flood of logins takes at most that much CPU and one address never more than one check's worth."""
+
+    def __init__(self, at_once: int) -> None:
+        self.slots = threading.BoundedSemaphore(at_once)
+        self.lock = threading.Lock()
+        self.addresses: set[str] = set()
+
+    @contextmanager
+    def slot(self, address: str) -> Iterator[None]:
+        with self.lock:
+            if address in self.addresses:
+                raise TooManyAttempts(ADDRESS_BUSY.format(seconds=1), code="address_busy", retry_after=1)
+            self.addresses.add(address)
+        try:
+            if not self.slots.acquire(timeout=CHECK_WAIT_SECONDS):
+                message = CHECKS_BUSY.format(seconds=CHECK_WAIT_SECONDS)
+                raise ServiceUnavailable(message, code="sign_ins_busy", retry_after=CHECK_WAIT_SECONDS)
+            try:
+                yield
+            finally:
+                self.slots.release()
+        finally:
+            with self.lock:
+                self.addresses.discard(address)
+
+
+@lru_cache
+def password_checks() -> PasswordChecks:
+    """This process's bound on sign-ins' bcrypt checks (APP_LOGIN_CHECKS_AT_ONCE)."""
+    return PasswordChecks(get_settings().login_checks_at_once)
 
 
 class _PreparedHMAC(HMACAlgorithm):

@@ -30,14 +30,14 @@ LAST_ADMIN = "最後の有効なプラットフォーム管理者は無効化・
 class LoginResult:
     user: User
     token: IssuedToken
+    device_token: str  # for the browser to keep (lockout.py: a known device signs in past its account's lock)
 
 
 def _audit_login(
-    db: Session, *, actor: Actor, action: str, login_id: str, user: User | None, reason: str = "", now: datetime
+    db: Session, *, actor: Actor, action: str, login_id: str, user: User | None, now: datetime, **outcome: str | None
 ) -> None:
-    changes = {"login_id": login_id}
-    if reason:
-        changes["reason"] = reason
+    """A sign-in or a failed one; `outcome`: why it failed and the lock it set, or its device (never a secret)."""
+    changes = {"login_id": login_id} | {name: value for name, value in outcome.items() if value}
     audit.record(
         db,
         actor=actor,
@@ -50,8 +50,11 @@ def _audit_login(
     )
 
 
-def authenticate(db: Session, *, login_id: str, password: str, actor: Actor, now: datetime) -> LoginResult:
-    """Check the password under the lockout rules and issue a token; failures are counted and audited, then raised."""
+def authenticate(
+    db: Session, *, login_id: str, password: str, actor: Actor, now: datetime, device_token: str | None = None
+) -> LoginResult:
+    """Check the password under the lockout rules (the browser's device token, when it holds one, makes it a known
+    device) and issue a token; failures are counted and audited, then raised."""
     key = login_id.strip().lower()
     user = find_user_by_login(db, key)
     failed = Actor(
@@ -63,13 +66,15 @@ def authenticate(db: Session, *, login_id: str, password: str, actor: Actor, now
             return "bad_credentials"
         return None if user.is_active else "inactive"
 
-    def refuse(reason: str) -> None:
-        _audit_login(db, actor=failed, action="login_failed", login_id=login_id, user=user, reason=reason, now=now)
+    def refuse(reason: str, lock: str | None) -> None:
+        _audit_login(
+            db, actor=failed, action="login_failed", login_id=login_id, user=user, now=now, reason=reason, lock=lock
+        )
 
-    lockout.attempt(
+    address = actor.client_address or "unknown"
+    admitted = lockout.attempt(
         db,
-        keys=[(USER_KIND, key)],
-        throttles=[(lockout.ADDRESS_KIND, actor.client_address or "unknown")],
+        login=lockout.Login(USER_KIND, key, lockout.ADDRESS_KIND, address, device_token),
         now=now,
         verify=verify,
         refuse=refuse,
@@ -78,8 +83,9 @@ def authenticate(db: Session, *, login_id: str, password: str, actor: Actor, now
     assert user is not None  # attempt() raised unless verify() matched the user's password
     user.last_login_at = now
     token = issue_token(subject=str(user.id), kind="user", now=now)
-    _audit_login(db, actor=actor_for(user, actor), action="login", login_id=login_id, user=user, now=now)
-    return LoginResult(user=user, token=token)
+    signed_in = actor_for(user, actor)
+    _audit_login(db, actor=signed_in, action="login", login_id=login_id, user=user, now=now, device=admitted.device)
+    return LoginResult(user=user, token=token, device_token=admitted.device_token)
 
 
 def _password_matches(user: User | None, password: str) -> TypeGuard[User]:
