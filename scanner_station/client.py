@@ -66,8 +66,13 @@ class StationClient:
             )
         return payload
 
-    async def login(self, nursery_code: str, password: str, station_id: str) -> EntryExitLoginOut:
-        body = EntryExitLoginIn(nursery_code=nursery_code, password=password, station_id=station_id)
+    async def login(
+        self, nursery_code: str, password: str, station_id: str, device_token: str | None = None
+    ) -> EntryExitLoginOut:
+        """The station's token; `device_token` (an earlier login's) makes it a known station, let in past a lock."""
+        body = EntryExitLoginIn(
+            nursery_code=nursery_code, password=password, station_id=station_id, device_token=device_token
+        )
         data = await self._post("/auth/entry-exit-login", body=body.model_dump(by_alias=True))
         with _expected_answer():
             return EntryExitLoginOut.model_validate(data)

@@ -61,18 +61,31 @@ class SessionStore:
 
 
 class Settings:
-    """The station's own choices that outlive a restart and a logout: the 入/出 toggle."""
+    """What the station keeps beyond a restart and a logout: the 入/出 toggle, and the device token its last login
+    answered, which makes it a known station at its next login (signed in past a lockout of its nursery code)."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
 
+    def _read(self, name: str) -> str | None:
+        row = self.db.execute("SELECT value FROM setting WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def _write(self, name: str, value: str) -> None:
+        self.db.execute(
+            "INSERT INTO setting (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            (name, value),
+        )
+
     def entry_type(self, default: str) -> str:
-        row = self.db.execute("SELECT value FROM setting WHERE name = 'entry_type'").fetchone()
-        return row[0] if row and row[0] in ENTRY_TYPES.values() else default
+        value = self._read("entry_type")
+        return value if value in ENTRY_TYPES.values() else default
 
     def save_entry_type(self, entry_type: str) -> None:
-        self.db.execute(
-            "INSERT INTO setting (name, value) VALUES ('entry_type', ?) "
-            "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-            (entry_type,),
-        )
+        self._write("entry_type", entry_type)
+
+    def device_token(self) -> str | None:
+        return self._read("device_token")
+
+    def save_device_token(self, token: str) -> None:
+        self._write("device_token", token)

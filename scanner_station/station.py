@@ -153,7 +153,7 @@ class Station:
         if not code or not password:
             raise LoginRefused(labels.LOGIN_FIELDS_REQUIRED)
         try:
-            answer = await self.client.login(code, password, self.config.station_id)
+            answer = await self.client.login(code, password, self.config.station_id, self.settings.device_token())
         except ServiceUnreachable as exc:
             log.warning("login: service unreachable (%s)", exc)
             self._set_online(False)
@@ -161,6 +161,7 @@ class Station:
         except ApiError as exc:
             raise LoginRefused(exc.message) from None
         self._set_online(True)
+        self.settings.save_device_token(answer.device_token)
         self.session = Session(answer.token, answer.nursery_id, answer.nursery_name, code, answer.expires_at)
         self.sessions.save(self.session)
         log.info("logged in: nursery %s (%s)", answer.nursery_id, code)

@@ -9,7 +9,7 @@ without hand work:
   a state that no longer allows it);
 - and whatever a function in its dependency tree (the endpoint included) declares with `declares`: authentication
   401, a role 403, a scoped lookup 404 (a path, a query filter or an id in the body), a login lockout 423, a
-  setting the operation needs (a webhook secret) 503.
+  throttled address 429, a setting the operation needs (a webhook secret) or too many sign-ins at once 503.
 
 A status the route declares itself (its `responses`, e.g. an HTML page answering 409) is left as it is.
 """
@@ -47,7 +47,8 @@ ERRORS = {
     413: ("PayloadTooLarge", "The body is over the size limit"),
     422: ("ValidationFailed", "An input breaks a rule, named in details"),
     423: ("Locked", "Too many failed logins: locked for a while"),
-    503: ("ServiceUnavailable", "A setting the operation needs is missing"),
+    429: ("TooManyRequests", "Too many attempts from this address, or at once: try again after Retry-After"),
+    503: ("ServiceUnavailable", "A setting the operation needs is missing, or too much work at once (Retry-After)"),
 }
 WRITES = {"post", "put", "patch", "delete"}
 MARK = "openapi_errors"

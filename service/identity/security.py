@@ -64,11 +64,12 @@ def burn_password_check(password: str) -> None:
 
 class PasswordChecks:
     """The sign-ins' bcrypt checks this process runs at once: at most `at_once` in all (a sign-in waits up to
-    CHECK_WAIT_SECONDS for one to end, else 503) and one per client address (another from it meanwhile: 429), so a
+    `wait_seconds` for one to end, else 503) and one per client address (another from it meanwhile: 429), so a
     flood of logins takes at most that much CPU and one address never more than one check's worth."""
 
-    def __init__(self, at_once: int) -> None:
+    def __init__(self, at_once: int, wait_seconds: float = CHECK_WAIT_SECONDS) -> None:
         self.slots = threading.BoundedSemaphore(at_once)
+        self.wait_seconds = wait_seconds
         self.lock = threading.Lock()
         self.addresses: set[str] = set()
 
@@ -79,7 +80,7 @@ class PasswordChecks:
                 raise TooManyAttempts(ADDRESS_BUSY.format(seconds=1), code="address_busy", retry_after=1)
             self.addresses.add(address)
         try:
-            if not self.slots.acquire(timeout=CHECK_WAIT_SECONDS):
+            if not self.slots.acquire(timeout=self.wait_seconds):
                 message = CHECKS_BUSY.format(seconds=CHECK_WAIT_SECONDS)
                 raise ServiceUnavailable(message, code="sign_ins_busy", retry_after=CHECK_WAIT_SECONDS)
             try:

@@ -12,6 +12,7 @@ from scanner_station.session import SessionStore
 from scanner_station.station import EmptyScan, InvalidScan, LoginRefused, NotLoggedIn, Station, parse_barcode
 from tests.scanner_station.conftest import (
     STATION_PASSWORD,
+    lock_code_from_elsewhere,
     recorded_logs,
     sign_out_stations,
     signed_in_station_ids,
@@ -197,6 +198,20 @@ async def test_login_refusals_carry_the_services_reason(station_config, kiosk_wo
     with pytest.raises(LoginRefused, match=labels.SERVER_UNREACHABLE):
         await station.login(kiosk_world.code, STATION_PASSWORD)
     await station.close()
+
+
+async def test_a_station_that_logged_in_before_logs_in_while_its_code_is_locked(station_config, kiosk_world):
+    known = Station(station_config())
+    await known.login(kiosk_world.code, STATION_PASSWORD)
+    known.logout()  # staff log out at the end of the day; the station keeps its device token
+    lock_code_from_elsewhere(kiosk_world.code)
+    stranger = Station(station_config(state_dir=known.config.state_dir.parent / "stranger"))
+    with pytest.raises(LoginRefused, match="ロックされています"):
+        await stranger.login(kiosk_world.code, STATION_PASSWORD)
+    session = await known.login(kiosk_world.code, STATION_PASSWORD)
+    assert session.nursery_id == kiosk_world.nursery_id
+    await known.close()
+    await stranger.close()
 
 
 def spy_on_sent_at(station: Station) -> dict[str, list[datetime]]:

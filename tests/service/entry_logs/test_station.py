@@ -15,19 +15,16 @@ from tests.service.entry_logs.world import STATION_PASSWORD, scan, staff_headers
 from tests.support.waiting import wait_until
 
 
-def login(client, code="sakura", password=STATION_PASSWORD, address="10.0.0.1"):
-    return client.post(
-        "/api/auth/entry-exit-login",
-        json={"nurseryCode": code, "password": password},
-        headers={"X-Forwarded-For": address},
-    )
+def login(client, code="sakura", password=STATION_PASSWORD, address="10.0.0.1", device: str | None = None):
+    body = {"nurseryCode": code, "password": password} | ({"deviceToken": device} if device else {})
+    return client.post("/api/auth/entry-exit-login", json=body, headers={"X-Forwarded-For": address})
 
 
 def test_login_returns_a_station_token_for_the_nursery(client, sakura):
     response = login(client, code="SAKURA")
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"token", "nurseryId", "nurseryName", "expiresAt"}
+    assert set(body) == {"token", "nurseryId", "nurseryName", "expiresAt", "deviceToken"}
     assert body["nurseryId"] == sakura.nursery.id and body["nurseryName"] == "さくら保育園"
     assert body["expiresAt"].endswith("Z")
     claims = decode_token(body["token"], kind="station")
@@ -75,7 +72,29 @@ def test_typos_of_other_codes_from_a_shared_address_never_lock_a_nursery(client,
     assert login(client, address="10.9.9.7").status_code == 200
 
 
-def test_address_throttle_stops_spraying_but_not_a_code_without_failures(client, db, sakura, himawari):
+def test_a_known_station_signs_in_while_its_code_is_locked_from_elsewhere(client, db, sakura):
+    station = login(client, address="10.3.0.1")
+    assert station.status_code == 200
+    statuses = [login(client, password="nope", address=f"10.3.1.{i}").status_code for i in range(5)]
+    assert statuses == [401, 401, 401, 401, 423]
+    unknown = login(client, address="10.3.0.2")
+    assert unknown.status_code == 423 and unknown.json()["error"]["code"] == "account_locked"
+    assert unknown.json()["error"]["message"].startswith("ログイン試行回数の上限に達したため、ロックされています")
+    known = login(client, address="10.3.0.1", device=station.json()["deviceToken"])
+    assert known.status_code == 200
+    renewed = login(client, address="10.3.0.1", device=known.json()["deviceToken"])  # the next morning
+    assert renewed.status_code == 200
+    token = {"Authorization": f"Bearer {renewed.json()['token']}"}
+    assert scan(client, sakura, sakura.parents[0].id, headers=token).status_code == 201
+    devices = db.scalars(
+        select(AuditEntry.changes["device"].as_string()).where(AuditEntry.action == "station_login")
+    ).all()
+    db.commit()
+    assert devices == ["trusted", "known", "known"]
+
+
+def test_a_throttled_address_is_refused_for_every_code_but_a_known_station(client, db, sakura, himawari):
+    station = login(client, address="10.9.9.9").json()["deviceToken"]
     limit = get_settings().login_address_max_failures
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(
@@ -84,15 +103,14 @@ def test_address_throttle_stops_spraying_but_not_a_code_without_failures(client,
                 range(limit + 4),
             )
         )
-    assert statuses.count(401) <= limit - 1 and set(statuses) <= {401, 423}
+    assert statuses.count(401) <= limit - 1 and set(statuses) <= {401, 429}
     refused = login(client, code="n0", password="nope", address="10.9.9.9")
-    assert refused.status_code == 423 and refused.json()["error"]["code"] == "address_throttled"
-    assert refused.json()["error"]["message"].startswith(
-        "この接続元からの試行が多すぎます"
-    )  # the address, not the code
-    assert login(client, code="himawari", password="nope", address="10.9.9.8").status_code == 401
-    assert login(client, code="himawari", address="10.9.9.9").status_code == 423  # a code with its own failure
-    assert login(client, code="sakura", address="10.9.9.9").status_code == 200  # none of its own
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "address_throttled"
+    assert int(refused.headers["Retry-After"]) > 0
+    assert refused.json()["error"]["message"].startswith("この接続元からの試行が多すぎます")  # the address, not the code
+    assert login(client, code="himawari", address="10.9.9.9").status_code == 429  # before any password check
+    assert login(client, code="himawari", address="10.9.9.8").status_code == 200  # elsewhere
+    assert login(client, code="sakura", address="10.9.9.9", device=station).status_code == 200
 
 
 def test_unknown_code_and_nursery_without_password_look_like_a_wrong_password(client, db, sakura):

@@ -1,6 +1,7 @@
-"""/auth/login's client-address throttle: a count of recent failures that decays, never refuses a login id without
-failures of its own and names the address when it refuses; the per-account lockout beside it; and the browser address
-the dashboards forward, believed only with their key."""
+"""/auth/login's client-address throttle: a count of the distinct login ids an address failed on, which decays; while
+it is full the address is refused (429, naming the address, with Retry-After) before any password is checked, whatever
+id it tries; the per-account lockout beside it; and the browser address the dashboards forward, believed only with
+their key."""
 
 from datetime import datetime, timedelta
 
@@ -16,6 +17,7 @@ from service.database import utcnow
 from service.errors import DomainError
 from service.identity import service as identity
 from tests.factories import DEFAULT_PASSWORD, make_user
+from tests.service.identity.devices import password_checks
 
 SETTINGS = get_settings()
 LIMIT = SETTINGS.login_address_max_failures
@@ -58,34 +60,41 @@ def audited_addresses(db, action: str) -> list[str]:
     return list(addresses)
 
 
-def test_made_up_ids_from_one_address_never_lock_out_a_real_user(app, db):
+def test_a_throttled_address_spraying_is_refused_before_any_password_check(app, db):
     make_user(db, "victim")
     db.commit()
-    office = from_address(app, "203.0.113.50")
-    statuses = made_up_failures(office, 25)
-    assert statuses[: LIMIT - 1] == [401] * (LIMIT - 1) and set(statuses[LIMIT - 1 :]) == {423}
-    assert login(office, "victim", DEFAULT_PASSWORD).status_code == 200
-    assert login(office, "victim", DEFAULT_PASSWORD).status_code == 200  # and again
+    sprayer = from_address(app, "203.0.113.50")
+    assert set(made_up_failures(sprayer, LIMIT - 1)) == {401}
+    filled = login(sprayer, "guess-last")
+    assert filled.status_code == 429 and filled.json()["error"]["code"] == "address_throttled"
+    checks = password_checks()
+    sprayed = [login(sprayer, f"spray{i}") for i in range(50)]
+    right = login(sprayer, "victim", DEFAULT_PASSWORD)  # another account's right password: refused all the same
+    assert password_checks() == checks
+    for refused in [*sprayed, right]:
+        error = refused.json()["error"]
+        assert refused.status_code == 429 and error["code"] == "address_throttled"
+        assert error["message"] == f"{THROTTLED}。あと1分後に再度お試しください" and "ロック" not in error["message"]
+        assert 0 < int(refused.headers["Retry-After"]) <= LEAK.total_seconds()
+    elsewhere = from_address(app, "203.0.113.52")
+    assert login(elsewhere, "victim", DEFAULT_PASSWORD).status_code == 200  # the account itself was never locked
+    assert login(elsewhere, "victim", DEFAULT_PASSWORD).status_code == 200  # and again
 
 
-def test_a_throttled_address_names_itself_and_refuses_only_ids_with_failures_of_their_own(app, db):
+def test_an_address_counts_each_login_id_it_failed_on_once(app, db):
     make_user(db, "user1")
     db.commit()
     office = from_address(app, "203.0.113.51")
-    assert login(office, "user1").status_code == 401
-    made_up_failures(office, LIMIT)
-    refused = login(office, "user1", DEFAULT_PASSWORD)
-    assert refused.status_code == 423
-    error = refused.json()["error"]
-    assert error["code"] == "address_throttled" and error["details"]["minutes_left"] == 1
-    assert error["message"] == f"{THROTTLED}。あと1分後に再度お試しください" and "ロック" not in error["message"]
+    assert [login(office, "user1").status_code for _ in range(4)] == [401] * 4  # one person's typos: one id
+    assert set(made_up_failures(office, LIMIT - 2)) == {401}
+    assert login(office, "user1", DEFAULT_PASSWORD).status_code == 200
+    assert login(office, "one-more").status_code == 429
     reasons = db.scalars(
         select(AuditEntry.changes).where(AuditEntry.action == "login_failed").order_by(AuditEntry.id)
     ).all()
     db.commit()
-    assert reasons[-1]["reason"] == "throttled"
-    elsewhere = from_address(app, "203.0.113.52")
-    assert login(elsewhere, "user1", DEFAULT_PASSWORD).status_code == 200  # the account itself was never locked
+    assert len(reasons) == 4 + LIMIT - 2 + 1  # refusals before a password check are not recorded one by one
+    assert reasons[-1] == {"login_id": "one-more", "reason": "bad_credentials", "lock": "address_throttled"}
 
 
 def test_the_failures_of_an_address_decay(app, db):
@@ -113,8 +122,8 @@ def test_a_good_login_does_not_empty_the_count_of_its_address(app, db):
     assert set(made_up_failures(office, LIMIT - 2)) == {401}
     assert login(office, "insider", DEFAULT_PASSWORD).status_code == 200
     last = login(office, "guess-last")
-    assert last.status_code == 423 and last.json()["error"]["code"] == "address_throttled"
-    assert login(office, "user1", DEFAULT_PASSWORD).status_code == 423
+    assert last.status_code == 429 and last.json()["error"]["code"] == "address_throttled"
+    assert login(office, "user1", DEFAULT_PASSWORD).status_code == 429
 
 
 def test_the_account_lockout_is_unchanged(app, db):
@@ -137,9 +146,9 @@ def test_logins_through_the_dashboards_are_throttled_by_the_browsers_address(app
     guesser, colleague = "198.51.100.10", "198.51.100.11"
     assert login(dashboards, "user1", headers=for_browser(guesser)).status_code == 401
     assert login(dashboards, "user2", headers=for_browser(colleague)).status_code == 401
-    assert set(made_up_failures(dashboards, LIMIT, headers=for_browser(guesser))) == {401, 423}
+    assert set(made_up_failures(dashboards, LIMIT, headers=for_browser(guesser))) == {401, 429}
     refused = login(dashboards, "user1", DEFAULT_PASSWORD, headers=for_browser(guesser))
-    assert refused.status_code == 423 and refused.json()["error"]["code"] == "address_throttled"
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "address_throttled"
     # the colleague has a failure of their own too, yet signs in: their browser's address is not the guesser's
     assert login(dashboards, "user2", DEFAULT_PASSWORD, headers=for_browser(colleague)).status_code == 200
     assert set(audited_addresses(db, "login_failed")) == {guesser, colleague}
@@ -164,7 +173,7 @@ def test_a_forged_forwarding_header_is_ignored(app, db, forged):
     made_up_failures(direct, LIMIT, headers=forged)
     assert set(audited_addresses(db, "login_failed")) == {"203.0.113.80"}
     refused = login(direct, "user1", DEFAULT_PASSWORD, headers=forged)
-    assert refused.status_code == 423 and refused.json()["error"]["code"] == "address_throttled"
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "address_throttled"
 
 
 def test_the_dashboards_key_with_a_value_that_is_no_address_is_ignored(app, db):
