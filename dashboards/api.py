@@ -47,6 +47,9 @@ DEFAULT_API_URL = "http://127.0.0.1:8000"  # the service's own default for both 
 TOKEN_KEY = "auth_token"
 RENEWED_TOKEN_HEADER = "X-Renewed-Token"  # a fresh token after a write that ended the caller's own (a password change)
 SESSION_COOKIE = "daicho_session"  # the browser's copy of the token, set and cleared by POST /api/auth/session(/end)
+# The browser's device token (set with the session cookie, kept after a logout): sent with the browser's sign-ins, it
+# makes the browser a known device, which signs in while its account is locked by failures from elsewhere
+DEVICE_COOKIE = "daicho_device"
 COOKIE_CHANGE_KEY = "auth_cookie_change"
 READ_TTL_SECONDS = 30
 COUNT_TTL_SECONDS = 60
@@ -114,9 +117,13 @@ def token() -> str | None:
     return st.session_state.get(TOKEN_KEY)
 
 
-def keep_in_browser(bearer: str | None) -> None:
-    """Have the browser's session cookie follow this token (None: forget it); auth.sync_cookie sends it next run."""
-    st.session_state[COOKIE_CHANGE_KEY] = ("/auth/session", {"token": bearer}) if bearer else ("/auth/session/end", {})
+def keep_in_browser(bearer: str | None, device: str | None = None) -> None:
+    """Have the browser's session cookie follow this token (None: forget it), and its device cookie this device
+    token when one is given; auth.sync_cookie sends them next run."""
+    if bearer is None:
+        st.session_state[COOKIE_CHANGE_KEY] = ("/auth/session/end", {})
+        return
+    st.session_state[COOKIE_CHANGE_KEY] = ("/auth/session", {"token": bearer} | ({"device": device} if device else {}))
 
 
 def browser_url(path: str) -> str:
@@ -455,8 +462,12 @@ def storage_full() -> str | None:
 # Authentication
 
 
-def login(login_id: str, password: str) -> dict:
+def login(login_id: str, password: str, device_token: str | None = None) -> dict:
+    """A login token for the browser this session serves, with the device token it holds (if any), and the device
+    token it is to keep."""
     credentials = {"login_id": login_id, "password": password}
+    if device_token:
+        credentials["device_token"] = device_token
     return _send(base_url(), "POST", "/auth/login", bearer=None, browser=browser_address(), json=credentials)
 
 

@@ -5,7 +5,9 @@ scoped grant limits the user to (GET /auth/me gives each scoped grant its tenant
 
 A sign-in outlives the Streamlit session: the browser keeps the token in an HttpOnly cookie that the service sets
 (POST /api/auth/session) and clears (POST /api/auth/session/end); a new session (a reload, a second tab) resumes
-with the cookie's token once GET /auth/me accepts it.
+with the cookie's token once GET /auth/me accepts it. The browser keeps the device token of its last sign-in too (its
+device cookie, set with the session's and kept after a logout): every sign-in sends it, so a person's own browser
+signs in while failures from elsewhere keep their account locked for unknown devices.
 """
 
 import json
@@ -16,6 +18,7 @@ from dashboards import api, labels, sections
 
 NOTICE_KEY = "auth_notice"
 COOKIE_READ_KEY = "auth_cookie_read"
+DEVICE_KEY = "auth_device_token"  # the device token this session's last sign-in answered (kept past a logout)
 SESSION_EXPIRED = "セッションの有効期限が切れました。再度ログインしてください。"
 
 
@@ -49,9 +52,13 @@ def _resume_from_cookie() -> bool:
 
 
 def end_session(notice: str | None = None) -> None:
-    """Forget everything this browser session held, and the browser's cookie, leaving a message for the login page."""
+    """Forget everything this browser session held but its device token, and the browser's session cookie, leaving a
+    message for the login page."""
+    device = st.session_state.get(DEVICE_KEY)
     st.session_state.clear()
     st.session_state[COOKIE_READ_KEY] = True
+    if device:
+        st.session_state[DEVICE_KEY] = device
     api.keep_in_browser(None)
     if notice:
         st.session_state[NOTICE_KEY] = notice
@@ -129,13 +136,21 @@ def _sign_in(login_id: str, password: str) -> None:
         st.error("ログインIDとパスワードを入力してください。")
         return
     try:
-        result = api.login(login_id, password)
+        result = api.login(login_id, password, device_token())
     except api.ApiError as exc:
         st.error(exc.message)
         return
     st.session_state[api.TOKEN_KEY] = result["access_token"]
-    api.keep_in_browser(result["access_token"])
+    st.session_state[DEVICE_KEY] = result["device_token"]
+    api.keep_in_browser(result["access_token"], result["device_token"])
     st.rerun()
+
+
+def device_token() -> str | None:
+    """The browser's device token: this session's last sign-in's, else the device cookie the browser came with (none
+    outside a browser: an AppTest session's stand-in answers no text)."""
+    cookie = st.context.cookies.get(api.DEVICE_COOKIE)
+    return st.session_state.get(DEVICE_KEY) or (cookie if isinstance(cookie, str) else None)
 
 
 def sidebar(user: dict) -> None:

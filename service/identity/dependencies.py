@@ -24,6 +24,7 @@ RENEWED_TOKEN_HEADER = "X-Renewed-Token"
 # The dashboards' sign-in, kept by the browser across reloads and tabs (set by POST /auth/session); the API reads it
 # only on download links (`download_link`)
 SESSION_COOKIE = "daicho_session"
+DEVICE_COOKIE = "daicho_device"  # the browser's device token, which the dashboards send with its sign-ins
 session_cookie = APIKeyCookie(
     name=SESSION_COOKIE, auto_error=False, description="the dashboards' session: download links only"
 )

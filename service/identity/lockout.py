@@ -134,16 +134,16 @@ def throttled_error(until: datetime, now: datetime) -> TooManyAttempts:
     )
 
 
-def known_device(login: Login) -> str | None:
-    """The device's id when the attempt carries a valid device token for its key; None for an unknown device (no
-    token, or one expired, forged or for another key)."""
-    if not login.device_token:
+def known_device(token: str | None, *, kind: str, key: str) -> str | None:
+    """The device's id when the token is a valid device token for the key; None for an unknown device (no token, or
+    one expired, forged or for another key)."""
+    if not token:
         return None
     try:
-        claims = read_token(login.device_token, kind=DEVICE_KIND, interpret=_device_claims)
+        claims = read_token(token, kind=DEVICE_KIND, interpret=_device_claims)
     except Unauthorized:
         return None
-    return claims.device_id if (claims.key_kind, claims.key) == (login.kind, login.key) else None
+    return claims.device_id if (claims.key_kind, claims.key) == (kind, key) else None
 
 
 def _device_claims(claims: Mapping[str, Any]) -> DeviceClaims:
@@ -284,7 +284,7 @@ def attempt(
     (security.PasswordChecks). A failure is counted, recorded with refuse(reason, lock: the lock or throttle it set,
     if any) and raised as Locked, TooManyAttempts or Unauthorized (with the attempts left), the counters and the
     record kept (keep_changes). A success answers the device token to keep."""
-    device = known_device(login)
+    device = known_device(login.device_token, kind=login.kind, key=login.key)
     counted = (DEVICE_KIND, device) if device else (login.kind, login.key)  # whose lock, and whose failures
     if device is None:
         ensure_not_throttled(db, kind=login.address_kind, key=login.address, now=now)

@@ -11,9 +11,10 @@ from service.audit.service import Actor
 from service.config import LOOPBACK_NAMES, Settings, get_settings
 from service.database import utcnow
 from service.deps import DbSession, client_address, current_request_id
-from service.errors import Forbidden
+from service.errors import Forbidden, Unauthorized
 from service.identity import service as identity
 from service.identity.dependencies import (
+    DEVICE_COOKIE,
     SESSION_COOKIE,
     CurrentCaller,
     PlatformAdmin,
@@ -34,6 +35,7 @@ from service.identity.schemas import (
     UserRead,
     UserUpdate,
 )
+from service.identity.security import INVALID_TOKEN
 from service.openapi import declares
 from service.pagination import Page, PageParams, page_params
 from service.schemas import QueryText, SingleLine
@@ -138,12 +140,21 @@ def remember_session(
     request: Request,
     response: Response,
     db: DbSession,
+    device: Annotated[str | None, Form(min_length=1, max_length=1000), SingleLine] = None,
 ) -> None:
-    """Keep a valid login token as the dashboards' HttpOnly session cookie, for as long as the token lives."""
+    """Keep a valid login token as the dashboards' HttpOnly session cookie, for as long as the token lives; and the
+    device token its sign-in answered, when sent, as the browser's device cookie (the dashboards send it with the
+    browser's next sign-in: a known device signs in past a lockout, identity/lockout.py)."""
     refuse_cross_site(request)
     caller = current_caller(request, db, HTTPAuthorizationCredentials(scheme="Bearer", credentials=token))
+    settings = get_settings()
     lifetime = int((caller.token_expires_at - utcnow()).total_seconds())
-    response.set_cookie(SESSION_COOKIE, token, max_age=lifetime, **session_cookie_options(get_settings()))
+    response.set_cookie(SESSION_COOKIE, token, max_age=lifetime, **session_cookie_options(settings))
+    if device is not None:
+        if not identity.is_users_device(identity.get_user(db, caller.user_id), device):
+            raise Unauthorized(INVALID_TOKEN, code="invalid_token")
+        days = settings.login_device_days
+        response.set_cookie(DEVICE_COOKIE, device, max_age=days * 24 * 3600, **session_cookie_options(settings))
 
 
 @auth_router.post("/session/end", status_code=204)

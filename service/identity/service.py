@@ -88,6 +88,11 @@ def authenticate(
     return LoginResult(user=user, token=token, device_token=admitted.device_token)
 
 
+def is_users_device(user: User, device_token: str) -> bool:
+    """Whether the device token is one a sign-in of this user answered (and still valid)."""
+    return lockout.known_device(device_token, kind=USER_KIND, key=user.login_id.lower()) is not None
+
+
 def _password_matches(user: User | None, password: str) -> TypeGuard[User]:
     if user is None:
         burn_password_check(password)

@@ -1,6 +1,7 @@
 """The browser scan station (/api/station/) in real Chromium: login, 入/出 scans with their greetings, a double scan,
 a refused scan kept as 保留 with its reason, five scans while offline that survive a reload and are replayed exactly
-once, the lockout message, and the token renewed by the 30-second heartbeat.
+once, the lockout message, the token renewed by the 30-second heartbeat, and a tablet that logged in before logging
+in again while its nursery code is locked.
 """
 
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 
 from service.database import session_scope
 from service.entry_logs.models import EntryLog
-from tests.service.entry_logs.world import STATION_PASSWORD, World, make_world
+from tests.service.entry_logs.world import STATION_PASSWORD, World, lock_code_from_elsewhere, make_world
 from tests.support.axe import serious_violations
 
 # browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
@@ -131,7 +132,7 @@ def test_wrong_password_five_times_locks_with_minutes_left(nursery: World, stati
     expect(error).to_contain_text("ロックされています")
 
 
-def test_the_heartbeat_renews_the_token_and_logout_keeps_the_queue(nursery: World, station):
+def test_the_heartbeat_renews_the_token_and_logout_keeps_the_queue_and_the_device(nursery: World, station):
     page = station()
     page.clock.install()
     page.reload()
@@ -144,3 +145,7 @@ def test_the_heartbeat_renews_the_token_and_logout_keeps_the_queue(nursery: Worl
     page.get_by_role("button", name="ログアウト").click()
     expect(page.get_by_label("保育園コード")).to_have_value("sakura")
     assert page.evaluate("localStorage.getItem('daicho.station.session')") is None
+
+    lock_code_from_elsewhere("sakura")  # this tablet logged in before: its device token lets it in past the lock
+    log_in(page, "sakura", STATION_PASSWORD)
+    expect(page.get_by_role("button", name="ログアウト")).to_be_visible()

@@ -5,12 +5,13 @@ import importlib.util
 import httpx
 import pytest
 
-from dashboards import api, sections
+from dashboards import api, auth, sections
 from service.crm.models import Agency
 from tests.dashboards.conftest import DASHBOARDS, button, open_page, texts
 from tests.factories import DEFAULT_PASSWORD, make_user, token_for
 from tests.service.entry_logs.world import make_world
 from tests.service.fleet.conftest import make_customer
+from tests.service.identity.devices import lock_account_from_elsewhere
 from tests.support.live_server import free_port
 
 SIX_SECTIONS = ["端末管理", "予約", "代替機", "代理店CRM", "入退管理", "管理"]
@@ -206,12 +207,26 @@ def test_signing_in_has_the_browser_keep_the_token_once(db, open_app, live_api):
 
     at = sign_in(open_app(), "alice", DEFAULT_PASSWORD)
 
-    token = at.session_state[api.TOKEN_KEY]
+    token, device = at.session_state[api.TOKEN_KEY], at.session_state[auth.DEVICE_KEY]
     [script] = cookie_requests(at)
     assert f'fetch("{live_api}/api/auth/session", ' in script
-    assert f'new URLSearchParams({{"token": "{token}"}})' in script
+    assert f'new URLSearchParams({{"token": "{token}", "device": "{device}"}})' in script
     assert '"credentials": "include"' in script
     assert cookie_requests(at.run()) == []
+
+
+def test_a_browser_that_signed_in_before_signs_in_while_the_account_is_locked_from_elsewhere(db, open_app):
+    make_user(db, "alice", grants={"fleet": "viewer"})
+    db.commit()
+    at = sign_in(open_app(), "alice", DEFAULT_PASSWORD)
+    button(at.sidebar, "ログアウト").click().run()
+    lock_account_from_elsewhere("alice")
+
+    assert texts(sign_in(open_app(), "alice", DEFAULT_PASSWORD).error) == [  # another browser
+        "ログイン試行回数の上限に達したため、ロックされています。あと10分後に再度お試しください"
+    ]
+    sign_in(at, "alice", DEFAULT_PASSWORD)
+    assert not at.error and api.TOKEN_KEY in at.session_state
 
 
 def test_logout_and_an_expired_token_have_the_browser_forget_the_token(db, open_app, live_api):

@@ -18,13 +18,12 @@ from sqlalchemy import select
 from scanner_station.config import StationConfig
 from scanner_station.queue import open_database
 from scanner_station.session import Session, SessionStore
-from service.audit.service import SYSTEM, Actor
+from service.audit.service import SYSTEM
 from service.database import session_scope, utcnow
-from service.entry_logs import roster, station
+from service.entry_logs import roster
 from service.entry_logs.models import EntryLog, Nursery
 from service.entry_logs.schemas import ChildCreate, NurseryCreate, ParentCreate
 from service.entry_logs.station import issue_station_token
-from service.errors import DomainError
 from tests.factories import cached_hash
 from tests.support.live_server import live_api  # noqa: F401  (the fixture)
 
@@ -90,16 +89,6 @@ def sign_out_stations(nursery_id: int) -> None:
     """What signing out all stations on the admin page does: every station token of the nursery ends."""
     with session_scope() as db:
         roster.sign_out_stations(db, nursery=db.get(Nursery, nursery_id), actor=SYSTEM, now=utcnow())
-
-
-def lock_code_from_elsewhere(code: str) -> None:
-    """Five wrong entry-exit passwords for the code from other addresses, each committed as a request's would be: the
-    code locks for unknown stations."""
-    for attempt in range(5):
-        with session_scope() as db:
-            actor = Actor(type="anonymous", client_address=f"203.0.113.{attempt}")
-            with pytest.raises(DomainError):
-                station.login(db, nursery_code=code, password="wrong", station_id=None, actor=actor, now=utcnow())
 
 
 def signed_in_station_ids(nursery_id: int) -> list[str]:

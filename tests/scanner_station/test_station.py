@@ -12,11 +12,11 @@ from scanner_station.session import SessionStore
 from scanner_station.station import EmptyScan, InvalidScan, LoginRefused, NotLoggedIn, Station, parse_barcode
 from tests.scanner_station.conftest import (
     STATION_PASSWORD,
-    lock_code_from_elsewhere,
     recorded_logs,
     sign_out_stations,
     signed_in_station_ids,
 )
+from tests.service.entry_logs.world import lock_code_from_elsewhere
 
 
 @pytest.mark.parametrize(

@@ -107,7 +107,7 @@ def test_a_throttled_address_is_refused_for_every_code_but_a_known_station(clien
     refused = login(client, code="n0", password="nope", address="10.9.9.9")
     assert refused.status_code == 429 and refused.json()["error"]["code"] == "address_throttled"
     assert int(refused.headers["Retry-After"]) > 0
-    assert refused.json()["error"]["message"].startswith("この接続元からの試行が多すぎます")  # the address, not the code
+    assert refused.json()["error"]["message"].startswith("この接続元からの試行が多すぎます")  # the address
     assert login(client, code="himawari", address="10.9.9.9").status_code == 429  # before any password check
     assert login(client, code="himawari", address="10.9.9.8").status_code == 200  # elsewhere
     assert login(client, code="sakura", address="10.9.9.9", device=station).status_code == 200

@@ -5,13 +5,27 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from service.database import utcnow
-from service.entry_logs import counts
+from service.audit.service import Actor
+from service.database import session_scope, utcnow
+from service.entry_logs import counts, station
 from service.entry_logs.models import Child, EntryLog, Nursery, Parent
 from service.entry_logs.station import issue_station_token
+from service.errors import DomainError
 from tests.factories import auth_headers, cached_hash, make_user
 
 STATION_PASSWORD = "station-pass-1"
+
+
+def lock_code_from_elsewhere(code: str) -> None:
+    """Five wrong entry-exit passwords for the code from other addresses, each committed as a request's would be: the
+    code locks for unknown stations (a station that logged in before still gets in)."""
+    for attempt in range(5):
+        with session_scope() as db:
+            actor = Actor(type="anonymous", client_address=f"203.0.113.{attempt}")
+            try:
+                station.login(db, nursery_code=code, password="wrong", station_id=None, actor=actor, now=utcnow())
+            except DomainError as refused:
+                assert refused.status_code in (401, 423)
 
 
 @dataclass

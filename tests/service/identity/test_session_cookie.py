@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from service.config import get_settings
-from service.identity.router import SESSION_COOKIE, session_cookie_options
+from service.identity.router import DEVICE_COOKIE, SESSION_COOKIE, session_cookie_options
 from tests.factories import DEFAULT_PASSWORD, make_user, token_for
 
 SAME_SITE = {"Sec-Fetch-Site": "same-site"}
@@ -192,3 +192,26 @@ def test_the_cookie_is_secure_in_production():
 
     assert session_cookie_options(production)["secure"] is True
     assert session_cookie_options(get_settings())["secure"] is False
+
+
+def test_the_device_token_of_the_sign_in_becomes_the_browsers_long_lived_device_cookie(client, db):
+    make_user(db, "alice", grants={"fleet": "viewer"})
+    make_user(db, "bob", grants={"fleet": "viewer"})
+    db.commit()
+    alice, bob = (
+        client.post("/api/auth/login", json={"login_id": name, "password": DEFAULT_PASSWORD}).json()
+        for name in ("alice", "bob")
+    )
+    client.cookies.clear()
+    kept = client.post(
+        "/api/auth/session", data={"token": alice["access_token"], "device": alice["device_token"]}, headers=SAME_SITE
+    )
+    assert kept.status_code == 204
+    device = next(c for c in kept.headers.get_list("set-cookie") if c.startswith(f"{DEVICE_COOKIE}="))
+    assert device.startswith(f"{DEVICE_COOKIE}={alice['device_token']};") and "HttpOnly" in device
+    assert f"Max-Age={get_settings().login_device_days * 24 * 3600}" in device
+    client.cookies.clear()
+    foreign = client.post(
+        "/api/auth/session", data={"token": alice["access_token"], "device": bob["device_token"]}, headers=SAME_SITE
+    )
+    assert foreign.status_code == 401 and "set-cookie" not in foreign.headers

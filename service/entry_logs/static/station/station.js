@@ -21,6 +21,8 @@ const SESSION_KEY = "daicho.station.session";
 const CODE_KEY = `${SESSION_KEY}.code`;
 const CLOCK_KEY = `${SESSION_KEY}.clockOffset`;
 const ENTRY_TYPE_KEY = `${SESSION_KEY}.entryType`;
+// the device token of this browser's last login: a known station logs in while its nursery code is locked
+const DEVICE_KEY = `${SESSION_KEY}.device`;
 const DB_NAME = "daicho-station";
 const STORE = "scans";
 const RETRY_LATER = new Set([408, 429]);
@@ -245,12 +247,16 @@ async function login(event) {
   button.textContent = L.LOGGING_IN;
   error.textContent = "";
   try {
-    const answer = await post("/auth/entry-exit-login", { nurseryCode: code, password, stationId: stationId() });
+    const body = { nurseryCode: code, password, stationId: stationId() };
+    const device = localStorage.getItem(DEVICE_KEY);
+    if (device) body.deviceToken = device;
+    const answer = await post("/auth/entry-exit-login", body);
     if (answer.status !== 200) {
       error.textContent = errorMessage(answer);
       return;
     }
-    const { token, nurseryId, nurseryName, expiresAt } = answer.data;
+    const { token, nurseryId, nurseryName, expiresAt, deviceToken } = answer.data;
+    localStorage.setItem(DEVICE_KEY, deviceToken);
     saveSession({ token, nurseryId, nurseryName, nurseryCode: code, expiresAt, ended: false });
     $("nursery-code").value = "";
     $("password").value = "";
