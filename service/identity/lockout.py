@@ -223,16 +223,19 @@ def throttled_until(bucket: Bucket) -> datetime | None:
     return bucket.since + (bucket.failures - capacity + 1) * interval
 
 
-def ensure_not_throttled(db: Session, *, kind: str, key: str, now: datetime) -> None:
-    """Raise TooManyAttempts (address_throttled) with the time left while the address's bucket is full."""
+def ensure_not_throttled(db: Session, *, kind: str, key: str, now: datetime) -> int:
+    """Raise TooManyAttempts (address_throttled) with the time left while the address's bucket is full; else how
+    many failures it holds."""
     row = db.execute(
         select(LoginThrottle.failed_count, LoginThrottle.updated_at).where(
             LoginThrottle.kind == kind, LoginThrottle.key == key
         )
     ).one_or_none()
-    until = throttled_until(leaked(Bucket(*row), now)) if row else None
+    bucket = leaked(Bucket(*row), now) if row else Bucket(0, now)
+    until = throttled_until(bucket)
     if until is not None:
         raise throttled_error(until, now)
+    return bucket.failures
 
 
 def first_failure_on_key(db: Session, *, kind: str, address: str, key: str, now: datetime) -> bool:
@@ -281,15 +284,15 @@ def attempt(
 
     A known device is held to its own lock; an unknown one to its address's throttle (429 with Retry-After) and its
     key's lock (423), both before any password is checked, and then only a bounded number of checks run at once
-    (security.PasswordChecks). A failure is counted, recorded with refuse(reason, lock: the lock or throttle it set,
-    if any) and raised as Locked, TooManyAttempts or Unauthorized (with the attempts left), the counters and the
-    record kept (keep_changes). A success answers the device token to keep."""
+    (security.PasswordChecks; one at a time for an address with failures counting: many people signing in behind one
+    office address are not held up, a guesser is). A failure is counted, recorded with refuse(reason, lock: the lock
+    or throttle it set, if any) and raised as Locked, TooManyAttempts or Unauthorized (with the attempts left), the
+    counters and the record kept (keep_changes). A success answers the device token to keep."""
     device = known_device(login.device_token, kind=login.kind, key=login.key)
     counted = (DEVICE_KIND, device) if device else (login.kind, login.key)  # whose lock, and whose failures
-    if device is None:
-        ensure_not_throttled(db, kind=login.address_kind, key=login.address, now=now)
+    failing = device is None and ensure_not_throttled(db, kind=login.address_kind, key=login.address, now=now) > 0
     ensure_not_locked(db, kind=counted[0], key=counted[1], now=now)
-    with password_checks().slot(login.address):
+    with password_checks().slot(login.address if failing else None):
         reason = verify()
     if reason is None:
         register_success(db, kind=counted[0], key=counted[1], now=now)

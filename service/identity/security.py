@@ -64,7 +64,7 @@ def burn_password_check(password: str) -> None:
 
 class PasswordChecks:
     """The sign-ins' bcrypt checks this process runs at once: at most `at_once` in all (a sign-in waits up to
-    `wait_seconds` for one to end, else 503) and one per client address (another from it meanwhile: 429), so a
+    `wait_seconds` for one to end, else 503) and one per client address given (another from it meanwhile: 429), so a
     flood of logins takes at most that much CPU and one address never more than one check's worth."""
 
     def __init__(self, at_once: int, wait_seconds: float = CHECK_WAIT_SECONDS) -> None:
@@ -74,11 +74,13 @@ class PasswordChecks:
         self.addresses: set[str] = set()
 
     @contextmanager
-    def slot(self, address: str) -> Iterator[None]:
+    def slot(self, address: str | None) -> Iterator[None]:
+        """A check's turn; `address`: one to hold to one check at a time (None: the bound in all only)."""
         with self.lock:
             if address in self.addresses:
                 raise TooManyAttempts(ADDRESS_BUSY.format(seconds=1), code="address_busy", retry_after=1)
-            self.addresses.add(address)
+            if address is not None:
+                self.addresses.add(address)
         try:
             if not self.slots.acquire(timeout=self.wait_seconds):
                 message = CHECKS_BUSY.format(seconds=CHECK_WAIT_SECONDS)

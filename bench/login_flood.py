@@ -1,0 +1,168 @@
+"""A login flood from one address against another user's requests: what the flood costs the API, and whether anyone
+else notices.
+
+    .venv/bin/python bench/login_flood.py [--seconds 30] [--quiet-seconds 10] [--flood-connections 8]
+                                          [--me-interval 0.05] [--workers 2]
+
+Migrates a fresh `bench` database on PostgreSQL (APP_BENCH_DATABASE_URL overrides), makes one user, starts the API
+(bcrypt at the service's cost), signs the user in and has them read GET /api/auth/me every --me-interval seconds (open
+loop, one keep-alive connection): first for --quiet-seconds alone, then for --seconds while --flood-connections
+keep-alive connections from the same address post logins as fast as the API answers them, each a new made-up login id
+with a wrong password (spraying). Reads the API's CPU (its process tree, psutil) and its database backends' over each
+phase, stops the server, drops nothing but its own database's schema and prints ONE final JSON line.
+Targets: the user's p99 during the flood ≤ 2× its quiet p99; the API's CPU per refused attempt ≤ 5 ms (the flood's CPU
+less what the user's reads cost at the quiet rate, over the attempts answered 429 or 503).
+"""
+
+import argparse
+import asyncio
+import json
+import time
+
+from common import (
+    CpuMeter,
+    HttpConnection,
+    LoadResult,
+    fresh_bench_database,
+    load_average,
+    print_result,
+    remove,
+    start_server,
+    temp_dir,
+    use_bench_database,
+)
+from scans import every
+
+LOGIN_ID, PASSWORD = "bench-reader", "bench-reader-pass-1"
+REFUSED = (429, 503)
+
+
+def seed() -> None:
+    from service.database import session_scope
+    from tests.factories import make_user
+
+    with session_scope() as db:
+        make_user(db, LOGIN_ID, password=PASSWORD, grants={"fleet": "viewer"})
+
+
+def login_request(login_id: str, password: str) -> bytes:
+    body = json.dumps({"login_id": login_id, "password": password}).encode()
+    head = "POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    return f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+
+
+def me_request(token: str) -> bytes:
+    return f"GET /api/auth/me HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n".encode()
+
+
+async def sign_in(port: int) -> str:
+    connection = HttpConnection(port)
+    status, body = await connection.request(login_request(LOGIN_ID, PASSWORD))
+    connection.close()
+    if status != 200:
+        raise SystemExit(f"the user's sign-in was refused: {status} {body[:300]!r}")
+    return json.loads(body)["access_token"]
+
+
+async def read_me(port: int, token: str, interval: float, seconds: float) -> LoadResult:
+    """The user's GET /auth/me every `interval` seconds for `seconds`, latency in milliseconds."""
+    result, connection, request = LoadResult(), HttpConnection(port), me_request(token)
+
+    async def once() -> None:
+        started = time.perf_counter()
+        status, _ = await connection.request(request)
+        if status == 200:
+            result.ok += 1
+            result.latencies.append((time.perf_counter() - started) * 1000)
+        else:
+            result.failed += 1
+
+    await every(interval, 0.0, time.perf_counter() + seconds, once)
+    connection.close()
+    return result
+
+
+async def flood(port: int, connections: int, seconds: float) -> dict[int, int]:
+    """Logins of made-up ids with wrong passwords, back to back on each connection: the count of each status."""
+    statuses: dict[int, int] = {}
+    stop_at = time.perf_counter() + seconds
+    sent = 0
+
+    async def sender() -> None:
+        nonlocal sent
+        connection = HttpConnection(port)
+        while time.perf_counter() < stop_at:
+            sent += 1
+            status, _ = await connection.request(login_request(f"spray-{sent}", "wrong-password-1"))
+            statuses[status] = statuses.get(status, 0) + 1
+        connection.close()
+
+    await asyncio.gather(*(sender() for _ in range(connections)))
+    return statuses
+
+
+async def measure(server, args) -> dict:
+    token = await sign_in(server.port)
+    meter = CpuMeter(server.process.pid)
+    meter.begin()
+    quiet = await read_me(server.port, token, args.me_interval, args.quiet_seconds)
+    quiet_cpu = meter.end()
+    meter.begin()
+    during, statuses = await asyncio.gather(
+        read_me(server.port, token, args.me_interval, args.seconds),
+        flood(server.port, args.flood_connections, args.seconds),
+    )
+    flood_cpu = meter.end()
+    reads_cpu = quiet_cpu["server"] / args.quiet_seconds * args.seconds  # the user's reads at the quiet rate
+    refused = sum(statuses.get(status, 0) for status in REFUSED)
+    return {
+        "quiet_me_p50_ms": round(quiet.percentile(0.50), 1),
+        "quiet_me_p99_ms": round(quiet.percentile(0.99), 1),
+        "flood_me_p50_ms": round(during.percentile(0.50), 1),
+        "flood_me_p99_ms": round(during.percentile(0.99), 1),
+        "me_failed": quiet.failed + during.failed,
+        "attempts": sum(statuses.values()),
+        "statuses": {str(status): count for status, count in sorted(statuses.items())},
+        "api_cpu_s": round(flood_cpu["server"], 2),
+        "database_cpu_s": round(flood_cpu["database"], 2),
+        "api_cpu_ms_per_refused": round(1000 * max(0.0, flood_cpu["server"] - reads_cpu) / max(refused, 1), 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--quiet-seconds", type=float, default=10)
+    parser.add_argument("--flood-connections", type=int, default=8)
+    parser.add_argument("--me-interval", type=float, default=0.05, help="seconds between the user's reads")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    data_dir = temp_dir("daicho-bench-login-flood-")
+    server = None
+    try:
+        use_bench_database(data_dir)
+        fresh_bench_database()
+        seed()
+        server = start_server(data_dir, workers=args.workers, start_seconds=240)
+        figures = asyncio.run(measure(server, args))
+    finally:
+        if server is not None:
+            server.stop()
+        remove(data_dir)
+    ratio = figures["flood_me_p99_ms"] / max(figures["quiet_me_p99_ms"], 0.001)
+    print_result(
+        {
+            "bench": "login_flood",
+            "seconds": args.seconds,
+            "flood_connections": args.flood_connections,
+            **figures,
+            "flood_to_quiet_p99": round(ratio, 2),
+            "load_average_1m_at_end": load_average(),
+            "targets": {"flood_to_quiet_p99": 2.0, "api_cpu_ms_per_refused": 5.0},
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
