@@ -18,6 +18,7 @@ from service.config import get_settings
 from service.database import get_engine
 from service.errors import error_response, install_error_handlers
 from service.fleet import plugin as fleet
+from service.identity.login_guard import LoginGuard
 from service.lanes import Lanes
 from service.logs import configure_logging
 from service.metrics import MetricsMiddleware, metrics_response
@@ -108,7 +109,8 @@ def create_app() -> FastAPI:
     for plugin in PLUGINS:
         plugin.install(app)
     app.lane = Lanes(app, prefix=API_PREFIX, routes=all_lane_routes())
-    app.entry = access_guard(app._serve, settings)  # §5.1 ALLOWED_HOSTS / ALLOWED_IPS, after the forwarded address
+    app.entry = LoginGuard(app._serve, API_PREFIX)  # logins from a throttled address, refused before the app
+    app.entry = access_guard(app.entry, settings)  # §5.1 ALLOWED_HOSTS / ALLOWED_IPS, after the forwarded address
     app.entry = dashboards_hop(app.entry, settings)  # the browser's address, on a request from the dashboards
     if settings.trusted_proxy_hosts:  # with none, every request keeps its socket peer: no layer to pass through
         app.entry = _behind_proxies(app.entry, settings.trusted_proxy_hosts)

@@ -58,6 +58,7 @@ if BACKEND == "sqlite":
     sqlite_locks.watch()
 
 from service.database import get_engine, session_scope  # noqa: E402
+from service.identity.lockout import THROTTLED_ADDRESSES  # noqa: E402
 from service.models import metadata  # noqa: E402
 from tests.support.database import (  # noqa: E402
     Snapshot,
@@ -126,6 +127,7 @@ def sqlite_lock_watch() -> Iterator[None]:
 def clean_tables(migrated_database: None) -> Iterator[None]:
     yield
     reset_database()
+    THROTTLED_ADDRESSES.clear()  # what the process knew of the emptied login throttles
 
 
 @functools.cache

@@ -120,7 +120,9 @@ from service.entry_logs.schemas import (
     utc_seconds,
 )
 from service.figures import FigureRead
+from service.identity import lockout
 from service.identity.dependencies import bearer
+from service.identity.login_guard import LoginForm, guard_login
 from service.identity.router import request_actor
 from service.lanes import JsonAnswer, LaneDatabase, LaneRequest, LaneRouter, parse_body, run_on_connection
 from service.openapi import declares, media
@@ -139,6 +141,18 @@ Paging = Annotated[PageParams, Depends(page_params)]
 
 
 # Scan station ------------------------------------------------------------------------------------
+
+
+guard_login(
+    "/auth/entry-exit-login",
+    LoginForm.of(
+        EntryExitLoginIn,
+        key_kind=station.CODE_KIND,
+        address_kind=lockout.STATION_ADDRESS_KIND,
+        key="nursery_code",
+        device="device_token",
+    ),
+)
 
 
 @station_router.post("/auth/entry-exit-login", response_model=EntryExitLoginOut)

@@ -20,6 +20,7 @@ lockout per known device, and a throttle per client address.
 
 import math
 import secrets
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -64,6 +65,7 @@ LOCKED = "account_locked"
 DEVICE_LOCKED = "device_locked"
 THROTTLED = "address_throttled"
 TRUSTED, KNOWN = "trusted", "known"  # a sign-in's device: given its device token now, or known by it
+MAX_THROTTLED = 50_000  # throttled addresses a process keeps in mind (identity/login_guard.py answers them)
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,33 @@ class DeviceClaims(NamedTuple):
     key_kind: str
     key: str
     device_id: str
+
+
+class ThrottledAddresses:
+    """Addresses this process knows to be throttled, by (address kind, address): until when. A throttle ends only with
+    time (a success does not empty an address's bucket), so what is known here stays true until then; the oldest
+    entry goes first once MAX_THROTTLED are held."""
+
+    def __init__(self) -> None:
+        self.until: OrderedDict[tuple[str, str], datetime] = OrderedDict()
+
+    def remember(self, kind: str, address: str, until: datetime) -> None:
+        if len(self.until) >= MAX_THROTTLED:
+            self.until.popitem(last=False)
+        self.until[(kind, address)] = until
+
+    def known(self, kind: str, address: str, now: datetime) -> datetime | None:
+        until = self.until.get((kind, address))
+        if until is not None and until <= now:
+            self.until.pop((kind, address), None)
+            return None
+        return until
+
+    def clear(self) -> None:
+        self.until.clear()
+
+
+THROTTLED_ADDRESSES = ThrottledAddresses()
 
 
 def _lockout() -> tuple[int, timedelta]:
@@ -234,6 +263,7 @@ def ensure_not_throttled(db: Session, *, kind: str, key: str, now: datetime) -> 
     bucket = leaked(Bucket(*row), now) if row else Bucket(0, now)
     until = throttled_until(bucket)
     if until is not None:
+        THROTTLED_ADDRESSES.remember(kind, key, until)
         raise throttled_error(until, now)
     return bucket.failures
 
@@ -268,7 +298,10 @@ def register_address_failure(db: Session, *, kind: str, key: str, now: datetime)
     db.execute(
         update(table).where(where).values(failed_count=bucket.failures, locked_until=None, updated_at=bucket.since)
     )
-    return throttled_until(bucket)
+    until = throttled_until(bucket)
+    if until is not None:
+        THROTTLED_ADDRESSES.remember(kind, key, until)
+    return until
 
 
 def attempt(

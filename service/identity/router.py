@@ -12,6 +12,7 @@ from service.config import LOOPBACK_NAMES, Settings, get_settings
 from service.database import utcnow
 from service.deps import DbSession, client_address, current_request_id
 from service.errors import Forbidden, Unauthorized
+from service.identity import lockout
 from service.identity import service as identity
 from service.identity.dependencies import (
     DEVICE_COOKIE,
@@ -21,6 +22,7 @@ from service.identity.dependencies import (
     current_caller,
     renew_own_session,
 )
+from service.identity.login_guard import LoginForm, guard_login
 from service.identity.models import User
 from service.identity.roles import DOMAINS
 from service.identity.schemas import (
@@ -62,6 +64,14 @@ def with_name(grant: GrantRead, names: dict[tuple[str, str], str]) -> GrantRead:
 
 def request_actor(request: Request) -> Actor:
     return Actor(type="anonymous", client_address=client_address(request), request_id=current_request_id())
+
+
+guard_login(
+    "/auth/login",
+    LoginForm.of(
+        LoginIn, key_kind=identity.USER_KIND, address_kind=lockout.ADDRESS_KIND, key="login_id", device="device_token"
+    ),
+)
 
 
 @auth_router.post("/login", response_model=TokenOut)
