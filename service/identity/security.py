@@ -6,6 +6,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from types import MappingProxyType
@@ -38,6 +39,7 @@ PASSWORD_CHECKS = Counter("daicho_password_checks", "bcrypt password checks of s
 CHECKS_BUSY = "ログインの確認が混み合っています。あと{seconds}秒ほどしてから再度お試しください"
 ADDRESS_BUSY = "この接続元からのログインを確認中です。あと{seconds}秒ほどしてから再度お試しください"
 CHECK_WAIT_SECONDS = 2  # how long a sign-in waits for a free check before it is refused
+ADDRESS_QUEUE = 4  # one address's sign-ins holding or waiting for its turn at once
 
 
 def verify_password(password: str, password_hash: str) -> bool:
@@ -62,26 +64,30 @@ def burn_password_check(password: str) -> None:
     _checkpw(password, _dummy_hash())
 
 
+@dataclass
+class AddressTurn:
+    """One address's checks: its turn (one at a time) and how many of its sign-ins hold or wait for it."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    queued: int = 0
+
+
 class PasswordChecks:
-    """The sign-ins' bcrypt checks this process runs at once: at most `at_once` in all (a sign-in waits up to
-    `wait_seconds` for one to end, else 503) and one per client address given (another from it meanwhile: 429), so a
-    flood of logins takes at most that much CPU and one address never more than one check's worth."""
+    """The sign-ins' bcrypt checks this process runs at once: at most `at_once` in all, and one at a time for an
+    address given; a sign-in waits up to `wait_seconds` for its turn (then 503 in all, 429 for its address), and no
+    more than ADDRESS_QUEUE of one address's hold or wait for one (another: 429 at once). A flood of logins takes at
+    most that much CPU and that many threads, one address never more than one check's worth."""
 
     def __init__(self, at_once: int, wait_seconds: float = CHECK_WAIT_SECONDS) -> None:
         self.slots = threading.BoundedSemaphore(at_once)
         self.wait_seconds = wait_seconds
         self.lock = threading.Lock()
-        self.addresses: set[str] = set()
+        self.addresses: dict[str, AddressTurn] = {}
 
     @contextmanager
     def slot(self, address: str | None) -> Iterator[None]:
         """A check's turn; `address`: one to hold to one check at a time (None: the bound in all only)."""
-        with self.lock:
-            if address in self.addresses:
-                raise TooManyAttempts(ADDRESS_BUSY.format(seconds=1), code="address_busy", retry_after=1)
-            if address is not None:
-                self.addresses.add(address)
-        try:
+        with self._address_turn(address):
             if not self.slots.acquire(timeout=self.wait_seconds):
                 message = CHECKS_BUSY.format(seconds=CHECK_WAIT_SECONDS)
                 raise ServiceUnavailable(message, code="sign_ins_busy", retry_after=CHECK_WAIT_SECONDS)
@@ -89,9 +95,33 @@ class PasswordChecks:
                 yield
             finally:
                 self.slots.release()
+
+    @contextmanager
+    def _address_turn(self, address: str | None) -> Iterator[None]:
+        if address is None:
+            yield
+            return
+        with self.lock:
+            turn = self.addresses.setdefault(address, AddressTurn())
+            if turn.queued >= ADDRESS_QUEUE:
+                raise _address_busy()
+            turn.queued += 1
+        try:
+            if not turn.lock.acquire(timeout=self.wait_seconds):
+                raise _address_busy()
+            try:
+                yield
+            finally:
+                turn.lock.release()
         finally:
             with self.lock:
-                self.addresses.discard(address)
+                turn.queued -= 1
+                if not turn.queued:
+                    del self.addresses[address]
+
+
+def _address_busy() -> TooManyAttempts:
+    return TooManyAttempts(ADDRESS_BUSY.format(seconds=1), code="address_busy", retry_after=1)
 
 
 @lru_cache
