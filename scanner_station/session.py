@@ -79,7 +79,7 @@ class Settings:
 
     def entry_type(self, default: str) -> str:
         value = self._read("entry_type")
-        return value if value in ENTRY_TYPES.values() else default
+        return value if value is not None and value in ENTRY_TYPES.values() else default
 
     def save_entry_type(self, entry_type: str) -> None:
         self._write("entry_type", entry_type)
