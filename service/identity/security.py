@@ -1,10 +1,12 @@
 """Password hashing and checking (bounded: `PasswordChecks`), and JWT tokens."""
 
+import os
 import secrets
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -40,6 +42,7 @@ CHECKS_BUSY = "ログインの確認が混み合っています。あと{seconds
 ADDRESS_BUSY = "この接続元からのログインを確認中です。あと{seconds}秒ほどしてから再度お試しください"
 CHECK_WAIT_SECONDS = 2  # how long a sign-in waits for a free check before it is refused
 ADDRESS_QUEUE = 4  # one address's sign-ins holding or waiting for its turn at once
+CHECK_NICENESS = 10  # the check threads' priority below the requests' (nice 0)
 
 
 def verify_password(password: str, password_hash: str) -> bool:
@@ -50,8 +53,22 @@ def verify_password(password: str, password_hash: str) -> bool:
 
 
 def _checkpw(password: str, password_hash: bytes) -> bool:
+    """bcrypt's check on one of the process's check threads, which run below the requests' priority: when the CPU is
+    short, a flood's checks wait, not everyone else's requests (bcrypt lets go of the GIL while it works)."""
     PASSWORD_CHECKS.inc()
-    return bcrypt.checkpw(password.encode()[:MAX_PASSWORD_BYTES], password_hash)
+    return _check_threads().submit(bcrypt.checkpw, password.encode()[:MAX_PASSWORD_BYTES], password_hash).result()
+
+
+@lru_cache
+def _check_threads() -> ThreadPoolExecutor:
+    """As many threads as checks run at once (PasswordChecks admits no more), each at CHECK_NICENESS."""
+    workers = get_settings().login_checks_at_once
+    return ThreadPoolExecutor(workers, thread_name_prefix="password-check", initializer=_lower_priority)
+
+
+def _lower_priority() -> None:
+    """This thread's niceness raised (Linux keeps one per thread; raising it needs no privilege)."""
+    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), CHECK_NICENESS)
 
 
 @lru_cache
