@@ -1,5 +1,5 @@
-"""Logins from a throttled address refused ahead of the app: a flood of them costs a dictionary lookup and a small
-answer each, not the routing, a database session and a query.
+"""Logins from a throttled address (or one whose password checks are all taken) refused ahead of the app: a flood of
+them costs a dictionary lookup and a small answer each, not the routing, a database session and its queries.
 
 The lockout (identity/lockout.py) keeps in `lockout.THROTTLED_ADDRESSES` every address it finds or makes throttled;
 until then this guard lets every login through. A login route registers where its body names the key and the device
@@ -10,7 +10,6 @@ with the request id and security headers every answer carries, counted on /metri
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import orjson
@@ -19,8 +18,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.body_guard import RequestHead
 from service.database import utcnow
-from service.errors import error_response
+from service.errors import TooManyAttempts, error_response
 from service.identity.lockout import THROTTLED_ADDRESSES, known_device, throttled_error
+from service.identity.security import address_busy, password_checks
 from service.metrics import request_metrics
 from service.response_headers import SECURITY_HEADERS
 
@@ -65,8 +65,8 @@ class LoginGuard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         form = self._form(scope)
         client = scope.get("client")
-        until = THROTTLED_ADDRESSES.known(form.address_kind, client[0], utcnow()) if form and client else None
-        if form is None or until is None:
+        refusal = _refusal(form, client[0]) if form and client else None
+        if form is None or refusal is None:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
@@ -74,7 +74,7 @@ class LoginGuard:
         if not complete or _known_device(form, b"".join(chunks)):
             await self.app(scope, _replay(chunks, complete, receive), send)
             return
-        await _refuse(scope, receive, send, until)
+        await _refuse(scope, receive, send, refusal)
         route = scope["path"].removeprefix(self.prefix)
         request_metrics.record("POST", route, scope["path"], 429, time.perf_counter() - started)
 
@@ -126,8 +126,17 @@ def _known_device(form: LoginForm, body: bytes) -> bool:
     return known_device(device, kind=form.key_kind, key=key.strip().lower()) is not None
 
 
-async def _refuse(scope: Scope, receive: Receive, send: Send, until: datetime) -> None:
-    error = throttled_error(until, utcnow())
+def _refusal(form: LoginForm, address: str) -> TooManyAttempts | None:
+    """What the app would answer an unknown device of this address before any password check: its throttle, or its
+    checks' queue being full (security.PasswordChecks); None when this process knows of neither."""
+    now = utcnow()
+    until = THROTTLED_ADDRESSES.known(form.address_kind, address, now)
+    if until is not None:
+        return throttled_error(until, now)
+    return address_busy() if password_checks().full(address) else None
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, error: TooManyAttempts) -> None:
     response = error_response(error.status_code, error.code, error.message, error.details, headers=error.headers)
     response.headers["x-request-id"] = RequestHead.of(scope).request_id
     response.raw_headers.extend(SECURITY_HEADERS)

@@ -113,6 +113,11 @@ class PasswordChecks:
             finally:
                 self.slots.release()
 
+    def full(self, address: str) -> bool:
+        """Whether the address's sign-ins already hold or wait for all the turns it gets (another is refused)."""
+        turn = self.addresses.get(address)
+        return turn is not None and turn.queued >= ADDRESS_QUEUE
+
     @contextmanager
     def _address_turn(self, address: str | None) -> Iterator[None]:
         if address is None:
@@ -121,11 +126,11 @@ class PasswordChecks:
         with self.lock:
             turn = self.addresses.setdefault(address, AddressTurn())
             if turn.queued >= ADDRESS_QUEUE:
-                raise _address_busy()
+                raise address_busy()
             turn.queued += 1
         try:
             if not turn.lock.acquire(timeout=self.wait_seconds):
-                raise _address_busy()
+                raise address_busy()
             try:
                 yield
             finally:
@@ -137,7 +142,8 @@ class PasswordChecks:
                     del self.addresses[address]
 
 
-def _address_busy() -> TooManyAttempts:
+def address_busy() -> TooManyAttempts:
+    """429: this address's sign-ins already hold or wait for all the turns it gets."""
     return TooManyAttempts(ADDRESS_BUSY.format(seconds=1), code="address_busy", retry_after=1)
 
 
