@@ -60,6 +60,9 @@ def test_a_known_browser_signs_in_while_its_account_is_locked_from_elsewhere(app
     assert again.status_code == 200
     assert device_audit(db, "login") == [("trusted", None), ("known", None), ("known", None)]
     assert device_audit(db, "login_failed")[-1] == (None, "account_locked")
+    recorded = str(db.scalars(select(AuditEntry.changes)).all())
+    db.commit()
+    assert device not in recorded and first.json()["device_token"] not in recorded  # never a secret
     assert login(from_address(app, "198.51.100.8"), "owner", DEFAULT_PASSWORD).status_code == 423  # still locked
 
 
