@@ -87,7 +87,9 @@ def test_a_known_station_signs_in_while_its_code_is_locked_from_elsewhere(client
     token = {"Authorization": f"Bearer {renewed.json()['token']}"}
     assert scan(client, sakura, sakura.parents[0].id, headers=token).status_code == 201
     devices = db.scalars(
-        select(AuditEntry.changes["device"].as_string()).where(AuditEntry.action == "station_login")
+        select(AuditEntry.changes["device"].as_string())
+        .where(AuditEntry.action == "station_login")
+        .order_by(AuditEntry.id)
     ).all()
     db.commit()
     assert devices == ["trusted", "known", "known"]
