@@ -1,7 +1,8 @@
 """How the dashboards write numbers and dates people read: phone numbers in national format, money in 万円 (cards and
 chart axes) or in yen, dates as YYYY/MM/DD in every domain, so every page says them the same way.
 
-phone(value) -> "090-1234-5678" (the API stores E.164, "+819012345678"); a number abroad keeps its country code.
+phone(value) -> "090-1234-5678" (the API stores E.164, "+819012345678"; the rule is clientkit/phones.py, which the
+service's files follow too); a number abroad keeps its country code.
 Dates: DATE_TIME ("2026/11/24 07:04:56", the format of components.local_time: an API timestamp in Japan time, as the
 代替機 spec writes dates, loaners.md §7), day(value) -> "2026/11/24" for an API date or a timestamp's day in Japan,
 and DATE_INPUT, the format of every st.date_input (Streamlit's own default; tests/dashboards/test_formats.py holds
@@ -17,12 +18,11 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
 
-import phonenumbers
 import plotly.graph_objects as go
 
+from clientkit.phones import as_dialled
 from dashboards import clock
 
-JAPAN = "JP"
 MAN = 10_000
 MAN_YEN = "万円"
 NO_AMOUNT = "-"
@@ -32,20 +32,8 @@ DATE_INPUT = "YYYY/MM/DD"
 
 
 def phone(value: str | None) -> str:
-    """A phone number as people dial it: national format in Japan (090-1234-5678, 03-1234-5678), international
-    otherwise (+1 415-555-0123); text that is no phone number as it is."""
-    if not value:
-        return ""
-    try:
-        number = phonenumbers.parse(value, JAPAN)
-    except phonenumbers.NumberParseException:
-        return value
-    if not phonenumbers.is_possible_number(number):
-        return value
-    style = phonenumbers.PhoneNumberFormat
-    if phonenumbers.region_code_for_number(number) == JAPAN:
-        return phonenumbers.format_number(number, style.NATIONAL)
-    return phonenumbers.format_number(number, style.INTERNATIONAL)
+    """A phone number as people dial it (clientkit/phones.py, the rule the service's files follow too)."""
+    return as_dialled(value)
 
 
 def day(value: str | date | None) -> str:

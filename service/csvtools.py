@@ -1,10 +1,21 @@
 """CSV in and out: one decoder and one record reader for every import of files from Japanese tools, and one writer
-for every CSV the service writes, which keeps any cell from running as a spreadsheet formula."""
+for every CSV the service writes, which keeps any cell from running as a spreadsheet formula.
+
+The writer quotes every text cell and leaves numbers, dates and times bare (RFC 4180 allows quotes on any field): a
+CSV reader reads the same values either way, and a spreadsheet import that takes a quoted field as text (LibreOffice
+Calc's 「引用符で囲まれたフィールドをテキストとして扱う」) keeps every code whole (a 22-digit 供給地点特定番号, the
+postcode part 0001) while it still reads the bare numbers as numbers and the bare times as dates. No CSV keeps a code
+through a spreadsheet's default import (Excel's double-click reads 0001 as 1 and 22 digits as 3.3E+21) without
+changing what the file says (="0001" is a formula, an apostrophe is shown as written): the lists' Excel download
+(service/exports.py) is the file for spreadsheets.
+"""
 
 import csv
 import io
 import unicodedata
 from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
 from itertools import chain
 from typing import Any, TextIO
 
@@ -19,6 +30,10 @@ CONTROL_STARTS = frozenset("\t\r")  # a cell starting with one is guarded whatev
 FORMAT = "Cf"  # Unicode format characters (zero-width, bidi controls): invisible, skipped like blanks
 GUARD = "'"
 CSV_BOM = "\ufeff"  # Excel reads UTF-8 only with it
+UTF8, SHIFT_JIS = "utf-8", "shift_jis"  # the encodings a CSV download is written in
+ENCODER = {UTF8: "utf-8", SHIFT_JIS: "cp932"}  # Shift_JIS as Windows and Excel write it (NEC and IBM extensions)
+NOT_SHIFT_JIS = "「{character}」はShift_JISで書けません（UTF-8のCSVかExcel形式でダウンロードしてください）"
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # a time's cell (already in the service's zone)
 
 
 def decode_csv(data: bytes) -> str:
@@ -102,9 +117,36 @@ def spreadsheet_text(cell: str) -> str:
     return cell[1:] if cell[:1] == GUARD and runs_as_formula(cell[1:]) else cell
 
 
+class _Bare(str):
+    """A date's or time's text, written unquoted like a number (a spreadsheet reads a date only from a bare field):
+    the csv module's QUOTE_NONNUMERIC leaves bare whatever counts as a number, which this `__float__` makes it (Python
+    3.12's QUOTE_STRINGS, which quotes only text, says the same directly). Never converted."""
+
+    def __float__(self) -> float:
+        raise TypeError("a date's text is no number")
+
+
+EMPTY = _Bare("")
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as the CSV writes it: text guarded (`spreadsheet_safe`) and quoted, a number bare, a date as
+    2026-11-24 and a time as 2026-11-24 07:04:56 bare, None an empty bare field."""
+    if value is None:
+        return EMPTY
+    if isinstance(value, datetime):
+        return _Bare(value.strftime(TIME_FORMAT))
+    if isinstance(value, date):
+        return _Bare(value.isoformat())
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return value
+    return spreadsheet_safe(value)
+
+
 def write_rows(out: TextIO, rows: Iterable[Iterable[Any]]) -> None:
-    """Write records with CRLF line ends, every cell through `spreadsheet_safe`."""
-    csv.writer(out, lineterminator="\r\n").writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
+    """Write records with CRLF line ends, every cell through `csv_cell`."""
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerows([csv_cell(cell) for cell in row] for row in rows)
 
 
 def csv_lines(rows: Iterable[Iterable[Any]]) -> str:
@@ -119,9 +161,30 @@ def csv_line(cells: Iterable[Any]) -> str:
     return csv_lines([cells])
 
 
-def csv_bytes(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> bytes:
-    """A whole CSV file as the service writes every one: UTF-8 with a BOM, CRLF line ends, every cell formula-safe."""
+def encoded(text: str, encoding: str) -> bytes:
+    """A CSV's text in one of ENCODER's encodings; a character Shift_JIS has not is refused by name (422), never
+    replaced."""
+    try:
+        return text.encode(ENCODER[encoding])
+    except UnicodeEncodeError as exc:
+        character = exc.object[exc.start : exc.end]
+        raise ValidationFailed(
+            NOT_SHIFT_JIS.format(character=character),
+            details={"field": "encoding", "rule": "shift_jis", "character": character},
+            code="not_shift_jis",
+        ) from exc
+
+
+def file_start(encoding: str) -> str:
+    """What a CSV file starts with in this encoding: the BOM in UTF-8 (Excel reads UTF-8 only with it), nothing in
+    Shift_JIS."""
+    return CSV_BOM if encoding == UTF8 else ""
+
+
+def csv_bytes(header: Iterable[str], rows: Iterable[Iterable[Any]], encoding: str = UTF8) -> bytes:
+    """A whole CSV file as the service writes every one: UTF-8 with a BOM (or Shift_JIS), CRLF line ends, every cell
+    formula-safe."""
     out = io.StringIO()
-    out.write(CSV_BOM)
+    out.write(file_start(encoding))
     write_rows(out, chain([header], rows))
-    return out.getvalue().encode("utf-8")
+    return encoded(out.getvalue(), encoding)

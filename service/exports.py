@@ -1,57 +1,106 @@
-"""A list's whole CSV: every list a dashboards page shows answers `GET <list>/export` with all the rows its filters
-select within the caller's tenant, as one streamed download.
+"""A list's whole file: every list a dashboards page shows answers `GET <list>/export` with all the rows its filters
+select within the caller's tenant, as one streamed download, in the file the caller asks for: `?format=csv` (the
+default; `&encoding=shift_jis` for old Excel and 基幹 systems, UTF-8 with a BOM otherwise) or `?format=xlsx` (Excel).
 
 A `ListExport` names the list's query (filtered and scoped by the list's own functions), its order and the columns
 people see on the list (Japanese headers). The order is a keyset: its terms are never NULL, all run the same way and
-the last one is unique. `stream` reads the query `export_batch` rows at a time, each batch in its own short session
-on the read engine (the replica when there is one) and starting after the previous batch's last keys, and yields
-each batch's CSV text as it goes, so memory stays flat however long the list. Cells are written as every CSV of the
-service (csvtools: UTF-8 with a BOM, CRLF, no cell runs as a formula); a time is shown in the service's zone (Japan
-time).
+the last one is unique. `batches` reads the query `export_batch` rows at a time, each batch in its own short session
+on the read engine (the replica when there is one) and starting after the previous batch's last keys, so memory stays
+flat however long the list. A batch carries values, not text (a time in the service's zone, Japan time; an id or code
+as text; a phone number as dialled, 090-1234-5678, clientkit/phones.py), and each writer writes them its way:
+
+- CSV (csvtools): UTF-8 with a BOM or Shift_JIS (a character it has not is refused by name), CRLF, text quoted and
+  formula-safe, numbers and times bare; streamed a batch at a time;
+- Excel (openpyxl's write-only workbook, written to a spooled temporary file, then streamed): one sheet titled with
+  the list's Japanese name, its header frozen, its columns as wide as the header and first rows need; text, codes,
+  ids, phones and postcodes are text cells (`@`), dates and times date cells in Japan time, money numbers in yen
+  (`#,##0"円"`, a column whose facts say `money`), other numbers numbers. A text cell is text whatever it starts with:
+  nothing runs as a formula.
 
 A route: `@router.get("<list>/export", **DOWNLOAD)` (or `**download_route(<its other dependencies>)`) returning
-`download(export, "<file name>")`. Its options also mark the route as a download link, which a browser may fetch with
-the dashboards' session cookie (identity's `download_link`): only these routes accept the cookie.
+`download(export, "<file name>", "<the list's Japanese name>")`. Its options declare the `format` and `encoding`
+query parameters (`file_choice`, which records the choice for the response) and the media types, and mark the route
+as a download link, which a browser may fetch with the dashboards' session cookie (identity's `download_link`): only
+these routes (and `FILE_DOWNLOAD`'s, a file of another kind) accept the cookie.
 """
 
+import unicodedata
 from collections import namedtuple
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from functools import cache
+from itertools import chain
 from operator import attrgetter, itemgetter
-from typing import Any
+from tempfile import SpooledTemporaryFile
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends
+from fastapi import Depends, Query, Request
 from fastapi.responses import StreamingResponse
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import Column as SqlColumn
 from sqlalchemy import ColumnElement, Row, Select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
+from starlette.concurrency import iterate_in_threadpool
 from starlette.types import Receive, Scope, Send
 
+from clientkit.phones import as_dialled
 from service import fields
 from service.config import get_settings
-from service.csvtools import CSV_BOM, csv_line, csv_lines
+from service.csvtools import SHIFT_JIS, UTF8, csv_line, csv_lines, encoded, file_start
 from service.database import get_read_sessionmaker, utcnow
 from service.identity.dependencies import download_link
 from service.openapi import file_response
 
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+CSV, XLSX = "csv", "xlsx"
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA_TYPES = {
+    (CSV, UTF8): "text/csv; charset=utf-8",
+    (CSV, SHIFT_JIS): "text/csv; charset=Shift_JIS",
+    (XLSX, UTF8): XLSX_MEDIA_TYPE,
+    (XLSX, SHIFT_JIS): XLSX_MEDIA_TYPE,  # a workbook's text is Unicode whatever the CSV's encoding would be
+}
+CHOICE = "export_file"  # the request state's key holding the caller's (format, encoding)
 KEY_LABEL = "export_key_{}"
+XLSX_CHUNK = 1 << 16  # bytes of the finished workbook per streamed piece
+SPOOL_BYTES = 8 << 20  # a workbook up to this size stays in memory; a larger one goes to a temporary file
+TEXT_FORMAT = "@"
+DATE_FORMAT = "yyyy/mm/dd"
+TIME_FORMAT = "yyyy/mm/dd hh:mm:ss"
+YEN_FORMAT = '#,##0"円"'
+WIDTH = (8, 60)  # a column's least and greatest width, in characters (a wide one counts two)
+SHEET_TITLE_LENGTH = 31  # Excel's limit on a sheet's name
 
 
-class CsvStream(StreamingResponse):
+def file_choice(
+    request: Request,
+    file_format: Annotated[
+        Literal["csv", "xlsx"], Query(alias="format", description="csv (the default) or xlsx (Excel)")
+    ] = CSV,
+    encoding: Annotated[
+        Literal["utf-8", "shift_jis"],
+        Query(description="the CSV's encoding: utf-8 (with a BOM, the default) or shift_jis (Windows' cp932)"),
+    ] = UTF8,
+) -> None:
+    """Record the file the caller asks for; the response (`Download`) writes that one."""
+    setattr(request.state, CHOICE, (file_format, encoding))
+
+
+class FileStream(StreamingResponse):
     """Streams to the end without listening for a disconnect; a download that fails never looks like a whole file.
 
-    Its first two pieces (a list's header and first batch) are read before the response starts, so a fault there
-    answers as any route's error (500, the common error shape). A fault after that propagates out of the response
-    and the server aborts the connection before the body's end (no final chunk): the client sees a broken download,
-    never a short file with status 200.
+    Its first two pieces (a list's header and first batch; a workbook's first bytes, once it is whole) are read
+    before the response starts, so a fault there answers as any route's error (the common error shape: a character
+    Shift_JIS has not is a 422, a lost database a 500). A fault after that propagates out of the response and the
+    server aborts the connection before the body's end (no final chunk): the client sees a broken download, never a
+    short file with status 200.
 
     GuardMiddleware's replayed `receive` answers http.disconnect as soon as the body has been read, which makes
     Starlette cancel a StreamingResponse on ASGI servers below spec 2.4 (uvicorn, TestClient) after zero bytes.
@@ -82,46 +131,64 @@ async def _chained(first: list[Any], rest: AsyncIterator[Any]) -> AsyncIterator[
         yield piece
 
 
-def download_route(*dependencies: Any) -> dict[str, Any]:
-    """A CSV download route's options: its media type, and `download_link` before the route's other `dependencies`
-    (e.g. a network check), so the session cookie is taken before anything asks who is calling."""
-    return {
-        "response_class": CsvStream,
-        "responses": {200: file_response("text/csv")},
-        "dependencies": [Depends(download_link), *dependencies],
-    }
-
-
-DOWNLOAD = download_route()
+GENERAL, CODE, PHONE, MONEY = "general", "code", "phone", "money"  # what a column holds (Column.kind)
 
 
 @dataclass(frozen=True)
 class Column:
     header: str
-    value: Callable[[Any], Any]  # a record -> its cell
+    value: Callable[[Any], Any]  # a record -> its cell's value
+    # GENERAL: the value as it is (text, number, date or time); CODE: an id or code, always text (an id 42 is "42");
+    # PHONE: a phone number, written as dialled (090-1234-5678); MONEY: yen
+    kind: str = GENERAL
+
+
+def id_kind(name: str) -> str:
+    """What a column reading this attribute or key holds: an id (`id`, `…_id`, `user.id`) is a code."""
+    last = name.rsplit(".", 1)[-1]
+    return CODE if last == "id" or last.endswith("_id") else GENERAL
 
 
 def field(header: str, name: str) -> Column:
     """A column showing one attribute of each record (dotted names reach further: "user.name")."""
-    return Column(header, attrgetter(name))
+    return Column(header, attrgetter(name), id_kind(name))
+
+
+def phone(header: str, name: str) -> Column:
+    """A column showing a phone number attribute as dialled."""
+    return Column(header, attrgetter(name), PHONE)
+
+
+def declared_kind(attribute: InstrumentedAttribute | SqlColumn) -> str:
+    """What the column holds, from its facts (money, a phone) or its keys (an id)."""
+    found, column = fields.facts(attribute), fields.column_of(attribute)
+    if found.money:
+        return MONEY
+    if found.phone:
+        return PHONE
+    return CODE if column.primary_key or column.foreign_keys else GENERAL
 
 
 def declared(attribute: InstrumentedAttribute | SqlColumn) -> Column:
     """A column showing one attribute, headed by the words its column declares, a code in its choices' words
     (service/fields.py)."""
     found, name = fields.facts(attribute), attribute.key
-    return labelled(found.label, name, found.choices) if found.choices else field(found.label, name)
+    if found.choices:
+        return labelled(found.label, name, found.choices)
+    return Column(found.label, attrgetter(name), declared_kind(attribute))
 
 
 def item(header: str, key: str) -> Column:
     """A column showing one key of each record (a dict, e.g. a read the list builds)."""
-    return Column(header, itemgetter(key))
+    return Column(header, itemgetter(key), id_kind(key))
 
 
 def declared_item(attribute: InstrumentedAttribute | SqlColumn, key: str = "") -> Column:
     """A column showing one key of each record (a dict; by default the attribute's name), headed by the words its
-    column declares (service/fields.py)."""
-    return item(fields.facts(attribute).label, key or attribute.key)
+    column declares (service/fields.py): the attribute's own value is of its kind, another key (its words, a
+    name for an id) plain."""
+    kind = declared_kind(attribute) if key in ("", attribute.key) else id_kind(key)
+    return Column(fields.facts(attribute).label, itemgetter(key or attribute.key), kind)
 
 
 def labelled(header: str, name: str, words: Mapping[str, str]) -> Column:
@@ -187,22 +254,38 @@ def _read_session() -> Iterator[Session]:
         db.close()
 
 
-def _cell(value: Any, zone: tzinfo) -> Any:
-    return value.astimezone(zone).strftime(TIME_FORMAT) if isinstance(value, datetime) else value
+def _local(value: Any, zone: tzinfo) -> Any:
+    """A time as the files show it: in the service's zone, without the zone (a spreadsheet's time has none)."""
+    return value.astimezone(zone).replace(tzinfo=None) if isinstance(value, datetime) else value
 
 
-def _batches(export: ListExport, size: int) -> Iterator[list[list[Any]]]:
-    """The export's records as cells, `size` rows per short session, in the export's order."""
+def _as_code(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+CELL_OF_KIND: dict[str, Callable[[Any], Any]] = {CODE: _as_code, PHONE: as_dialled}
+
+
+def _getter(column: Column, zone: tzinfo) -> Callable[[Any], Any]:
+    """A record -> the column's value as the writers take it."""
+    get, shown = column.value, CELL_OF_KIND.get(column.kind)
+    if shown is not None:
+        return lambda record: shown(get(record))
+    return lambda record: _local(get(record), zone)
+
+
+def batches(export: ListExport) -> Iterator[list[list[Any]]]:
+    """The export's records as rows of values, `export_batch` rows per short session, in the export's order."""
+    size = get_settings().export_batch
     keys = [_key(term) for term in export.order]
     key_columns = [expression.label(KEY_LABEL.format(i)) for i, (expression, _) in enumerate(keys)]
     query = export.query.add_columns(*key_columns).order_by(*export.order).limit(size)
-    zone = ZoneInfo(get_settings().timezone)
-    getters = [column.value for column in export.columns]
+    getters = row_getters(export.columns)
     last: Sequence[Any] | None = None
     while True:
         with _read_session() as db:
             rows = db.execute(query if last is None else query.where(_after(keys, last))).all()
-            cells = [[_cell(get(record), zone) for get in getters] for record in export.records(db, rows)]
+            cells = [[get(record) for get in getters] for record in export.records(db, rows)]
         if cells:
             yield cells
         if len(rows) < size:
@@ -210,19 +293,134 @@ def _batches(export: ListExport, size: int) -> Iterator[list[list[Any]]]:
         last = rows[-1][-len(keys) :]
 
 
-def stream(export: ListExport) -> Iterator[str]:
-    """The whole CSV, piece by piece: the BOM and header, then one piece per batch."""
-    yield CSV_BOM + csv_line(column.header for column in export.columns)
-    for cells in _batches(export, get_settings().export_batch):
-        yield csv_lines(cells)
+def row_getters(columns: Sequence[Column]) -> list[Callable[[Any], Any]]:
+    """A record -> each column's value, as `batches` reads them (for rows a list adds from another source)."""
+    zone = ZoneInfo(get_settings().timezone)
+    return [_getter(column, zone) for column in columns]
 
 
-def download(export: ListExport | Iterator[str], name: str) -> CsvStream:
-    """A route's answer: the export streamed as the attachment `<name>_<local date>.csv` (name in ASCII); `export`
-    may also be the CSV's pieces already made (a `stream` of a list followed by rows of another source)."""
+@dataclass(frozen=True)
+class Sheet:
+    """What every writer reads: the columns, and the rows' values a batch at a time (read as the file is written)."""
+
+    columns: Sequence[Column]
+    batches: Iterable[list[list[Any]]]
+
+
+def csv_pieces(sheet: Sheet, encoding: str) -> Iterator[bytes]:
+    """The whole CSV, piece by piece: the BOM (in UTF-8) and header, then one piece per batch."""
+    yield encoded(file_start(encoding) + csv_line(column.header for column in sheet.columns), encoding)
+    for rows in sheet.batches:
+        yield encoded(csv_lines(rows), encoding)
+
+
+def _text_cell(worksheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
+    """A text cell, text whatever it starts with (openpyxl would take "=…" for a formula, "#N/A" for an error)."""
+    cell = WriteOnlyCell(worksheet, text)
+    cell.data_type = "s"
+    cell.number_format = TEXT_FORMAT
+    return cell
+
+
+def _xlsx_cell(worksheet: WriteOnlyWorksheet, value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return _text_cell(worksheet, value)
+    cell = WriteOnlyCell(worksheet, value)
+    if isinstance(value, datetime):
+        cell.number_format = TIME_FORMAT
+    elif isinstance(value, date):
+        cell.number_format = DATE_FORMAT
+    elif kind == MONEY:
+        cell.number_format = YEN_FORMAT
+    return cell
+
+
+def _shown_width(value: Any) -> int:
+    """How many characters wide a cell shows (a wide character counts two)."""
+    if isinstance(value, datetime | date):
+        return len(TIME_FORMAT if isinstance(value, datetime) else DATE_FORMAT)
+    text = "" if value is None else str(value)
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _lay_out(worksheet: WriteOnlyWorksheet, columns: Sequence[Column], first: list[list[Any]]) -> None:
+    """The header frozen, each column as wide as its header and the first batch's cells need (within WIDTH)."""
+    worksheet.freeze_panes = "A2"
+    for index, column in enumerate(columns):
+        widest = max([_shown_width(column.header), *(_shown_width(row[index]) for row in first)])
+        width = min(max(widest + 2, WIDTH[0]), WIDTH[1])
+        worksheet.column_dimensions[get_column_letter(index + 1)].width = width
+
+
+def xlsx_pieces(sheet: Sheet, title: str) -> Iterator[bytes]:
+    """The whole workbook, one sheet titled `title`: written row by row to a spooled temporary file (openpyxl's
+    write-only mode keeps no row in memory), then streamed."""
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(title[:SHEET_TITLE_LENGTH])
+    rest = iter(sheet.batches)
+    first = next(rest, [])
+    _lay_out(worksheet, sheet.columns, first)
+    worksheet.append([_text_cell(worksheet, column.header) for column in sheet.columns])
+    kinds = [column.kind for column in sheet.columns]
+    for rows in chain([first], rest):
+        for row in rows:
+            worksheet.append([_xlsx_cell(worksheet, value, kind) for value, kind in zip(row, kinds, strict=True)])
+    with SpooledTemporaryFile(SPOOL_BYTES) as file:
+        workbook.save(file)
+        file.seek(0)
+        yield from iter(lambda: file.read(XLSX_CHUNK), b"")
+
+
+class Download(FileStream):
+    """A list's file, written when the response is sent in the format the caller chose (`file_choice`)."""
+
+    def __init__(self, sheet: Sheet, name: str, title: str) -> None:
+        super().__init__(iter(()))
+        self.sheet, self.name, self.title = sheet, name, title
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        file_format, encoding = scope.get("state", {}).get(CHOICE, (CSV, UTF8))
+        pieces = xlsx_pieces(self.sheet, self.title) if file_format == XLSX else csv_pieces(self.sheet, encoding)
+        self.body_iterator = iterate_in_threadpool(pieces)
+        self.media_type = MEDIA_TYPES[file_format, encoding]
+        self.init_headers({"Content-Disposition": f'attachment; filename="{self.name}.{file_format}"'})
+        await super().__call__(scope, receive, send)
+
+
+def sheet(export: ListExport) -> Sheet:
+    """The list's columns and its rows, read as the file is written."""
+    return Sheet(export.columns, batches(export))
+
+
+def download(export: ListExport | Sheet, name: str, title: str) -> Download:
+    """A route's answer: the export streamed as the attachment `<name>_<local date>.csv` or `.xlsx` (name in ASCII),
+    its sheet titled `title` (the list's Japanese name); `export` may also be a Sheet of rows already gathered (a
+    list's batches followed by rows of another source)."""
     local_date = utcnow().astimezone(ZoneInfo(get_settings().timezone)).date()
-    return CsvStream(
-        stream(export) if isinstance(export, ListExport) else export,
-        media_type=CSV_MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{name}_{local_date:%Y%m%d}.csv"'},
-    )
+    return Download(sheet(export) if isinstance(export, ListExport) else export, f"{name}_{local_date:%Y%m%d}", title)
+
+
+def download_route(*dependencies: Any) -> dict[str, Any]:
+    """A list download route's options: its media types and its `format` and `encoding` parameters, and
+    `download_link` before the route's other `dependencies` (e.g. a network check), so the session cookie is taken
+    before anything asks who is calling."""
+    return {
+        "response_class": Download,
+        "status_code": 200,  # said here: FastAPI would look for it among Download's own arguments
+        "responses": {200: file_response("text/csv", XLSX_MEDIA_TYPE)},
+        "dependencies": [Depends(download_link), *dependencies, Depends(file_choice)],
+    }
+
+
+DOWNLOAD = download_route()
+
+
+def file_download(media_type: str) -> dict[str, Any]:
+    """A download link's options for a file that is no list (an archive): its media type, the session cookie."""
+    return {
+        "response_class": FileStream,
+        "responses": {200: file_response(media_type)},
+        "dependencies": [Depends(download_link)],
+    }

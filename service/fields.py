@@ -41,6 +41,8 @@ class Facts:
     group: str = ""  # the audited fields one action changes together ("hours"): its entries hold the group's fields
     searched: bool = False  # its list's search box finds a record by it
     exported: bool = False  # its list's CSV download holds it
+    money: bool = False  # an amount in yen (a list's Excel download shows it as #,##0円)
+    phone: bool = False  # a phone number (stored E.164; a downloaded file shows it as dialled, 090-1234-5678)
     choices: Mapping[str, str] = field(default_factory=dict)  # code -> words, in display order
     pattern: str = ""  # the rule its text follows, a regular expression (schemas.coded)
     pattern_words: str = ""  # and that rule in words
@@ -63,26 +65,26 @@ def _table(model: Modelish) -> Table:
     return model if isinstance(model, Table) else model.__table__
 
 
-def _column(attribute: InstrumentedAttribute | Column) -> Column:
+def column_of(attribute: InstrumentedAttribute | Column) -> Column:
     return attribute if isinstance(attribute, Column) else attribute.property.columns[0]
 
 
 def facts_of(column: InstrumentedAttribute | Column) -> Facts | None:
-    return _column(column).info.get(FACTS)
+    return column_of(column).info.get(FACTS)
 
 
 def facts(attribute: InstrumentedAttribute | Column) -> Facts:
     """The column's facts; a column without them is a mistake of the code (the field walk names it)."""
     found = facts_of(attribute)
     if found is None:
-        raise LookupError(f"{_column(attribute)} states no facts (service/fields.py field_info)")
+        raise LookupError(f"{column_of(attribute)} states no facts (service/fields.py field_info)")
     return found
 
 
 def max_length(attribute: InstrumentedAttribute | Column) -> int | None:
     """The field's length: its facts' own, else its column's: String(500) -> 500 (a foreign key's, the column it
     names); None for Text and the rest."""
-    column = _column(attribute)
+    column = column_of(attribute)
     if FACTS in column.info and column.info[FACTS].max_length is not None:
         return column.info[FACTS].max_length
     kind = next((key.column.type for key in column.foreign_keys), column.type) if column.foreign_keys else column.type
@@ -93,7 +95,7 @@ def length(attribute: InstrumentedAttribute | Column) -> int:
     """The field's length, for a text field that has one (a form's limit the service serves as a number)."""
     found = max_length(attribute)
     if found is None:
-        raise LookupError(f"{_column(attribute)} has no length")
+        raise LookupError(f"{column_of(attribute)} has no length")
     return found
 
 

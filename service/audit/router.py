@@ -51,9 +51,9 @@ def audit_vocabulary(_: PlatformAdmin) -> AuditVocabularyRead:
 
 
 @router.get("/export", **exports.DOWNLOAD)
-def export_audit(_: PlatformAdmin, flt: Filters) -> exports.CsvStream:
+def export_audit(_: PlatformAdmin, flt: Filters) -> exports.Download:
     """The entries the list's filters select, newest first, as the CSV download."""
-    return exports.download(csv_exports.audit_export(flt, with_domain=True), "audit_log")
+    return exports.download(csv_exports.audit_export(flt, with_domain=True), "audit_log", "監査ログ")
 
 
 @router.get("/verify", response_model=ChainReportRead)

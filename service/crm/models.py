@@ -65,7 +65,9 @@ class Agency(Base):
     contact_name: Mapped[str] = mapped_column(
         String(100), default="", info=field_info("担当者名", edit="admin", exported=True)
     )
-    phone: Mapped[str] = mapped_column(String(20), default="", info=field_info("電話番号", edit="admin", exported=True))
+    phone: Mapped[str] = mapped_column(
+        String(20), default="", info=field_info("電話番号", edit="admin", exported=True, phone=True)
+    )
     mail_address: Mapped[str] = mapped_column(
         String(254), default="", info=field_info("メールアドレス", edit="admin", exported=True)
     )
@@ -316,7 +318,9 @@ class Site(Base):
     power_customer_name_kana: Mapped[str] = mapped_column(
         String(200), default="", info=field_info("名義カナ", edit="operator")
     )
-    latest_charges: Mapped[int | None] = mapped_column(info=field_info("最新の明細料金（円）", edit="operator"))
+    latest_charges: Mapped[int | None] = mapped_column(
+        info=field_info("最新の明細料金（円）", edit="operator", money=True)
+    )
     latest_power_usage: Mapped[int | None] = mapped_column(info=field_info("最新の電力使用量（kWh）", edit="operator"))
     latest_date: Mapped[str] = mapped_column(String(7), default="", info=field_info("最新の明細年月", edit="operator"))
     option_plans: Mapped[list[Any]] = mapped_column(

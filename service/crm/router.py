@@ -528,11 +528,11 @@ def queue_summary(_: BackOffice, cases: Cases, db: DbSession) -> QueueSummary:
 
 
 @router.get("/requests/export", **exports.DOWNLOAD)
-def export_requests(caller: AnyRole, cases: Cases, flt: RequestFilters) -> exports.CsvStream:
+def export_requests(caller: AnyRole, cases: Cases, flt: RequestFilters) -> exports.Download:
     """The requests the list's filters select, newest first, as the CSV download: マイ依頼一覧's columns for a sales
     person, 投入案件一覧's for the back office."""
     export = csv_exports.request_export(view=cases, flt=flt, mine=crm_role(caller) == SALES)
-    return exports.download(export, "crm_requests")
+    return exports.download(export, "crm_requests", "投入案件一覧")
 
 
 @router.get("/requests/{request_id:int}", response_model=RequestDetail)
@@ -726,9 +726,9 @@ def list_acquired(_: AnyRole, cases: Cases, db: DbSession, paging: Paging, flt: 
 
 
 @router.get("/acquired.csv", **exports.DOWNLOAD)
-def acquired_csv(_: AnyRole, cases: Cases, flt: AcquiredQuery) -> exports.CsvStream:
+def acquired_csv(_: AnyRole, cases: Cases, flt: AcquiredQuery) -> exports.Download:
     """Every matching 投入済 site, one row each, by corporation, as the CSV download."""
-    return exports.download(acquired.acquired_export(view=cases, flt=flt), "acquired")
+    return exports.download(acquired.acquired_export(view=cases, flt=flt), "acquired", "獲得案件一覧")
 
 
 # --- 代理店別数値 and the admin dashboard -----------------------------------------------------------------------
@@ -746,10 +746,10 @@ def agency_metrics(
 @router.get("/metrics/agencies/export", **exports.DOWNLOAD)
 def export_agency_metrics(
     _: BackOffice, cases: Cases, agency_id: AgencyFilter, since: Period = None, until: Period = None
-) -> exports.CsvStream:
+) -> exports.Download:
     """代理店別サマリ as the CSV download: one row per agency, with 初回完了率, the median days and the top reasons."""
     export = csv_exports.metrics_export(view=cases, agency_id=agency_id, since=since, until=until)
-    return exports.download(export, "crm_agency_metrics")
+    return exports.download(export, "crm_agency_metrics", "代理店別数値")
 
 
 @router.get("/metrics/deficiency-reasons", response_model=list[ReasonCount])
@@ -827,9 +827,9 @@ def list_agencies(
 
 
 @router.get("/agencies/export", **exports.DOWNLOAD)
-def export_agencies(_: AnyRole, scope: Scope, q: QueryText = None, active: bool | None = None) -> exports.CsvStream:
+def export_agencies(_: AnyRole, scope: Scope, q: QueryText = None, active: bool | None = None) -> exports.Download:
     """The agencies the list's filters select, by code, as the CSV download."""
-    return exports.download(csv_exports.agency_export(scope=scope, q=q, active=active), "crm_agencies")
+    return exports.download(csv_exports.agency_export(scope=scope, q=q, active=active), "crm_agencies", "代理店一覧")
 
 
 @router.post("/agencies", response_model=AgencyRead, status_code=201)
@@ -896,9 +896,9 @@ def export_users(
     agency_id: AgencyFilter,
     role: Literal["sales", "operator", "admin"] | None = None,
     q: QueryText = None,
-) -> exports.CsvStream:
+) -> exports.Download:
     """The users the list's filters select, by login id, as the CSV download."""
-    return exports.download(csv_exports.user_export(role=role, agency_id=agency_id, q=q), "crm_users")
+    return exports.download(csv_exports.user_export(role=role, agency_id=agency_id, q=q), "crm_users", "ユーザー一覧")
 
 
 @router.post("/users", response_model=CrmUserRead, status_code=201)
@@ -960,6 +960,6 @@ def audit_vocabulary(_: Admin) -> AuditVocabularyRead:
 
 
 @router.get("/audit/export", **exports.DOWNLOAD)
-def export_audit(_: Admin, flt: AuditFilters) -> exports.CsvStream:
+def export_audit(_: Admin, flt: AuditFilters) -> exports.Download:
     """The entries the list's filters select, newest first, as the CSV download."""
-    return exports.download(audit_exports.audit_export(flt, with_domain=False), "crm_audit_log")
+    return exports.download(audit_exports.audit_export(flt, with_domain=False), "crm_audit_log", "監査ログ")

@@ -4,14 +4,14 @@ from sqlalchemy.orm import selectinload
 
 from service.entry_logs import roster
 from service.entry_logs.models import Child, Nursery, Parent
-from service.exports import Column, ListExport, entities, field
+from service.exports import Column, ListExport, entities, field, phone
 
 NAME_SEPARATOR = "、"
 
 PARENT_COLUMNS = (
     field("保護者ID", "id"),
     field("保護者名", "name"),
-    field("電話番号", "phone"),
+    phone("電話番号", "phone"),
     Column("園児", lambda parent: NAME_SEPARATOR.join(child.name for child in parent.children)),
 )
 CHILD_COLUMNS = (

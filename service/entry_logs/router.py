@@ -257,9 +257,11 @@ def list_logs(query: Annotated[ListQuery, Depends(list_query)], scope: StaffScop
 
 
 @station_router.get("/entry-exit-logs/export", **exports.DOWNLOAD)
-def export_logs(flt: Filters, scope: StaffScope, order: OldestFirst) -> exports.CsvStream:
+def export_logs(flt: Filters, scope: StaffScope, order: OldestFirst) -> exports.Download:
     """The filtered logs as the CSV download, in the list's order."""
-    return exports.download(logs.log_export(flt=flt, scope=scope, oldest_first=order), "entry_exit_logs")
+    return exports.download(
+        logs.log_export(flt=flt, scope=scope, oldest_first=order), "entry_exit_logs", "入退管理ログ"
+    )
 
 
 @station_router.delete("/entry-exit-logs/{log_id:int}", status_code=204)
@@ -722,10 +724,10 @@ def extended_care_month(flt: Care, db: DbSession, paging: Paging) -> CarePage:
 
 
 @admin_router.get("/extended-care/export", **exports.DOWNLOAD)
-def export_extended_care(flt: Care, db: DbSession) -> exports.CsvStream:
+def export_extended_care(flt: Care, db: DbSession) -> exports.Download:
     """The month for accounting: one row per child, Japanese headers, UTF-8 with a BOM."""
     name = f"extended_care_{flt.nursery_id}_{flt.month:%Y%m}"
-    return exports.download(extended_care.care_export(db, flt), name)
+    return exports.download(extended_care.care_export(db, flt), name, "延長保育")
 
 
 @admin_router.get("/extended-care/days", response_model=list[CareDay])
@@ -773,9 +775,9 @@ def list_parents(
 
 
 @admin_router.get("/parents/export", **exports.DOWNLOAD)
-def export_parents(nursery: QueryNursery, q: QueryText = None) -> exports.CsvStream:
+def export_parents(nursery: QueryNursery, q: QueryText = None) -> exports.Download:
     """The nursery's parents the list's search finds, by id, as the CSV download."""
-    return exports.download(csv_exports.parent_export(nursery=nursery, q=q), f"parents_{nursery.id}")
+    return exports.download(csv_exports.parent_export(nursery=nursery, q=q), f"parents_{nursery.id}", "保護者一覧")
 
 
 @admin_router.post("/parents", response_model=ParentRead, status_code=201)
@@ -817,10 +819,10 @@ def list_children(
 
 
 @admin_router.get("/children/export", **exports.DOWNLOAD)
-def export_children(nursery: QueryNursery, class_name: ClassName = None, q: QueryText = None) -> exports.CsvStream:
+def export_children(nursery: QueryNursery, class_name: ClassName = None, q: QueryText = None) -> exports.Download:
     """The nursery's children the list's filters select, by class, as the CSV download."""
     export = csv_exports.child_export(nursery=nursery, class_name=class_name, q=q)
-    return exports.download(export, f"children_{nursery.id}")
+    return exports.download(export, f"children_{nursery.id}", "園児一覧")
 
 
 @admin_router.post("/children", response_model=ChildRead, status_code=201)

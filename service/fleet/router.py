@@ -182,9 +182,9 @@ def list_customers(
 
 
 @router.get("/customers/export", **exports.DOWNLOAD)
-def export_customers(_: Reader, scope: Scope, q: QueryText = None) -> exports.CsvStream:
+def export_customers(_: Reader, scope: Scope, q: QueryText = None) -> exports.Download:
     """The customers the list's search finds, as the CSV download."""
-    return exports.download(csv_exports.customer_export(scope, q), "fleet_customers")
+    return exports.download(csv_exports.customer_export(scope, q), "fleet_customers", "顧客一覧")
 
 
 @router.post("/customers", response_model=CustomerRead, status_code=201)
@@ -228,9 +228,9 @@ def list_terminals(
 
 
 @router.get("/terminals/export", **exports.DOWNLOAD)
-def export_terminals(_: Reader, scope: Scope, flt: TerminalFilters) -> exports.CsvStream:
+def export_terminals(_: Reader, scope: Scope, flt: TerminalFilters) -> exports.Download:
     """Every terminal the list's filters select, by ID, as the CSV download."""
-    return exports.download(csv_exports.terminal_export(scope, flt), "fleet_terminals")
+    return exports.download(csv_exports.terminal_export(scope, flt), "fleet_terminals", "端末一覧")
 
 
 @router.post("/terminals", response_model=TerminalRead, status_code=201)
@@ -326,9 +326,11 @@ def list_events(
 @router.get("/terminals/{terminal_id}/events/export", **exports.DOWNLOAD)
 def export_events(
     _: Reader, terminal: ScopedTerminal, level: Literal["info", "warning", "error"] | None = None
-) -> exports.CsvStream:
+) -> exports.Download:
     """The terminal's events (of one level when given), newest first, as the CSV download."""
-    return exports.download(csv_exports.event_export(terminal, level), f"fleet_terminal_{terminal.id}_events")
+    return exports.download(
+        csv_exports.event_export(terminal, level), f"fleet_terminal_{terminal.id}_events", "端末の履歴"
+    )
 
 
 @router.get("/terminals/{terminal_id}/update-tasks", response_model=list[UpdateTaskRead])
@@ -361,9 +363,9 @@ def list_alerts(
 
 
 @router.get("/alerts/export", **exports.DOWNLOAD)
-def export_alerts(_: Reader, scope: Scope, flt: AlertFilters) -> exports.CsvStream:
+def export_alerts(_: Reader, scope: Scope, flt: AlertFilters) -> exports.Download:
     """Every alert the list's filters select, newest first, as the CSV download."""
-    return exports.download(csv_exports.alert_export(scope, flt, utcnow()), "fleet_alerts")
+    return exports.download(csv_exports.alert_export(scope, flt, utcnow()), "fleet_alerts", "アラート一覧")
 
 
 @router.get("/alerts/{alert_id:int}", response_model=AlertRead)
@@ -461,9 +463,9 @@ def list_incidents(
 
 
 @router.get("/incidents/export", **exports.DOWNLOAD)
-def export_incidents(_: Reader, scope: Scope, flt: IncidentFilters) -> exports.CsvStream:
+def export_incidents(_: Reader, scope: Scope, flt: IncidentFilters) -> exports.Download:
     """Every incident the list's filters select, newest first, as the CSV download."""
-    return exports.download(csv_exports.incident_export(scope, flt, utcnow()), "fleet_incidents")
+    return exports.download(csv_exports.incident_export(scope, flt, utcnow()), "fleet_incidents", "インシデント一覧")
 
 
 @router.post("/incidents/bulk", response_model=BulkResult)
@@ -553,8 +555,8 @@ def list_releases(_: Reader, db: DbSession, paging: Paging) -> Page:
 
 
 @router.get("/firmware/releases/export", **exports.DOWNLOAD)
-def export_releases(_: Reader) -> exports.CsvStream:
-    return exports.download(csv_exports.release_export(), "fleet_firmware_releases")
+def export_releases(_: Reader) -> exports.Download:
+    return exports.download(csv_exports.release_export(), "fleet_firmware_releases", "ファームウェア一覧")
 
 
 @router.post("/firmware/releases", response_model=ReleaseRead, status_code=201)
@@ -587,8 +589,8 @@ def list_rollouts(_: Reader, scope: Scope, db: DbSession, paging: Paging) -> Pag
 
 
 @router.get("/rollouts/export", **exports.DOWNLOAD)
-def export_rollouts(_: Reader, scope: Scope) -> exports.CsvStream:
-    return exports.download(csv_exports.rollout_export(scope), "fleet_rollouts")
+def export_rollouts(_: Reader, scope: Scope) -> exports.Download:
+    return exports.download(csv_exports.rollout_export(scope), "fleet_rollouts", "ロールアウト一覧")
 
 
 @router.post("/rollouts", response_model=RolloutRead, status_code=201)

@@ -235,12 +235,12 @@ USER_COLUMNS = (
 
 
 @admin_router.get("/users/export", **exports.DOWNLOAD)
-def export_users(_: PlatformAdmin, q: QueryText = None) -> exports.CsvStream:
+def export_users(_: PlatformAdmin, q: QueryText = None) -> exports.Download:
     """The users the list's search finds, by login id, as the CSV download."""
     export = exports.ListExport(
         identity.user_query(q), identity.USER_ORDER, USER_COLUMNS, lambda db, rows: named(db, [r[0] for r in rows])
     )
-    return exports.download(export, "users")
+    return exports.download(export, "users", "ユーザー一覧")
 
 
 @admin_router.post("/users", response_model=UserRead, status_code=201)

@@ -11,12 +11,11 @@ from service.deps import DbSession
 from service.loaners import archives
 from service.loaners.dependencies import Admin, Scope
 from service.loaners.schemas import ArchivedSubmission, ArchiveRead, ArchiveSearchRead
-from service.openapi import file_response
 from service.schemas import QueryText
 
 router = APIRouter(prefix="/archives")
 GZIP_MEDIA_TYPE = "application/gzip"
-DOWNLOAD = {**exports.DOWNLOAD, "responses": {200: file_response(GZIP_MEDIA_TYPE)}}
+DOWNLOAD = exports.file_download(GZIP_MEDIA_TYPE)
 
 
 @router.get("", response_model=list[ArchiveRead])
@@ -52,10 +51,10 @@ def search_archive(
 
 
 @router.get("/{name}/download", **DOWNLOAD)
-def download_archive(name: str, _: Admin, scope: Scope, db: DbSession) -> exports.CsvStream:
+def download_archive(name: str, _: Admin, scope: Scope, db: DbSession) -> exports.FileStream:
     """The archive's rows (of the caller's 管轄) as one gzip JSON-lines file, streamed."""
     folder = archives.find_archive(name)
-    return exports.CsvStream(
+    return exports.FileStream(
         archives.download(folder, codes=archives.location_codes(db, scope)),
         media_type=GZIP_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="loaners_{name}.jsonl.gz"'},

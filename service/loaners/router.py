@@ -390,9 +390,9 @@ def device_timeline(_: Staff, device: ScopedDevice, db: DbSession, paging: Pagin
 
 
 @router.get("/devices/{device_id}/submissions/export", **exports.DOWNLOAD)
-def export_timeline(_: Staff, device: ScopedDevice, db: DbSession) -> exports.CsvStream:
+def export_timeline(_: Staff, device: ScopedDevice, db: DbSession) -> exports.Download:
     """The device's whole timeline, newest first, archived rows included, as the CSV download."""
-    return exports.download(timeline.timeline_export(db, device), f"loaners_timeline_{device.id}")
+    return exports.download(timeline.timeline_export(db, device), f"loaners_timeline_{device.id}", "機器の送信履歴")
 
 
 @router.post("/devices/{device_id}/submissions", response_model=SubmissionRead, status_code=201)
@@ -471,9 +471,9 @@ def normal_view(_: Staff, scope: Scope, db: DbSession, paging: Paging, flt: Filt
 
 
 @router.get("/views/normal/export", **exports.DOWNLOAD)
-def export_normal_view(_: Staff, scope: Scope, db: DbSession, flt: Filters) -> exports.CsvStream:
+def export_normal_view(_: Staff, scope: Scope, db: DbSession, flt: Filters) -> exports.Download:
     """NORMAL's devices as the CSV download: every column the view can show, each device's own filled."""
-    return exports.download(views.normal_export(db, scope=scope, flt=flt, now=utcnow()), "loaners_normal")
+    return exports.download(views.normal_export(db, scope=scope, flt=flt, now=utcnow()), "loaners_normal", "代替機一覧")
 
 
 @router.get("/views/audit", response_model=AuditPage)
@@ -484,9 +484,9 @@ def audit_view(_: Staff, scope: Scope, db: DbSession, paging: Paging, flt: Audit
 
 
 @router.get("/views/audit/export", **exports.DOWNLOAD)
-def export_audit_view(_: Staff, scope: Scope, db: DbSession, flt: AuditFilters) -> exports.CsvStream:
+def export_audit_view(_: Staff, scope: Scope, db: DbSession, flt: AuditFilters) -> exports.Download:
     """AUDIT's history as the CSV download: every submission the filters choose, newest first."""
-    return exports.download(history.history_export(db, scope=scope, flt=flt), "loaners_audit")
+    return exports.download(history.history_export(db, scope=scope, flt=flt), "loaners_audit", "代替機の送信履歴")
 
 
 @router.get("/views/summary", response_model=SummaryRead)
@@ -498,10 +498,10 @@ def summary_view(_: Staff, scope: Scope, db: DbSession, jurisdiction: Jurisdicti
 
 
 @router.get("/views/summary/export", **exports.DOWNLOAD)
-def export_summary(_: Staff, scope: Scope, db: DbSession, jurisdiction: Jurisdiction) -> exports.CsvStream:
+def export_summary(_: Staff, scope: Scope, db: DbSession, jurisdiction: Jurisdiction) -> exports.Download:
     """SUMMARY's devices as the CSV download: every device its cards count, longest held first."""
     export = views.summary_export(db, scope=scope, jurisdiction=jurisdiction, now=utcnow())
-    return exports.download(export, "loaners_summary")
+    return exports.download(export, "loaners_summary", "代替機の集計")
 
 
 @router.get("/views/summary/devices", response_model=Page[HeldDevice])
@@ -534,9 +534,9 @@ def returns_view(_: Staff, scope: Scope, db: DbSession, paging: Paging, flt: Ret
 
 
 @router.get("/views/returns/export", **exports.DOWNLOAD)
-def export_returns(_: Staff, scope: Scope, flt: ReturnFilters) -> exports.CsvStream:
+def export_returns(_: Staff, scope: Scope, flt: ReturnFilters) -> exports.Download:
     """返却待ち as the CSV download: every device its filters select, longest first."""
-    return exports.download(returns.returns_export(scope=scope, flt=flt, now=utcnow()), "loaners_returns")
+    return exports.download(returns.returns_export(scope=scope, flt=flt, now=utcnow()), "loaners_returns", "返却待ち")
 
 
 # --- imports and rotation (admin) ------------------------------------------------------------------------------
@@ -587,9 +587,9 @@ def list_imports(_: Admin, db: DbSession, paging: Paging) -> Page:
 
 
 @router.get("/imports.csv", **exports.DOWNLOAD)
-def export_imports(_: Admin) -> exports.CsvStream:
+def export_imports(_: Admin) -> exports.Download:
     """The import list as the CSV download."""
-    return exports.download(imports.import_export(), "loaners_imports")
+    return exports.download(imports.import_export(), "loaners_imports", "取込の履歴")
 
 
 @router.get("/imports/{import_id}", response_model=LoanerImportRead)

@@ -17,8 +17,7 @@ from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from service import exports
-from service.csvtools import csv_lines
-from service.exports import ListExport, entities
+from service.exports import ListExport, Sheet, entities
 from service.loaners.archived_history import ArchivedRow, archived_rows
 from service.loaners.csv_exports import TIMELINE_COLUMNS
 from service.loaners.models import Device, Submission
@@ -85,18 +84,19 @@ def timeline(db: Session, *, device: Device, offset: int, limit: int) -> tuple[l
     return items, _count(db, _newer(device, None)) + len(archived)
 
 
-def timeline_export(db: Session, device: Device) -> Iterator[str]:
-    """The whole history as the CSV download, in the page's order: the stored rows newer than every archived one
-    streamed in batches (service/exports.py), then the older stored rows and the archived ones merged by time
-    (read now, while the request's session is open)."""
+def timeline_export(db: Session, device: Device) -> Sheet:
+    """The whole history as the download, in the page's order: the stored rows newer than every archived one read in
+    batches as the file is written (service/exports.py), then the older stored rows and the archived ones merged by
+    time (read now, while the request's session is open)."""
     archived = archived_rows(db, device)
     boundary = _key(archived[0]) if archived else None
     newer = ListExport(select(Submission).where(*_newer(device, boundary)), NEWEST_FIRST, TIMELINE_COLUMNS, entities)
     older = _read(db, _not_newer(device, boundary)) if boundary else []
-    return _with_tail(exports.stream(newer), list(_merged(older, archived)))
+    return Sheet(TIMELINE_COLUMNS, _with_tail(exports.batches(newer), list(_merged(older, archived))))
 
 
-def _with_tail(head: Iterator[str], tail: list[Entry]) -> Iterator[str]:
+def _with_tail(head: Iterator[list[list[Any]]], tail: list[Entry]) -> Iterator[list[list[Any]]]:
     yield from head
     if tail:
-        yield csv_lines([[column.value(row) for column in TIMELINE_COLUMNS] for row in tail])
+        getters = exports.row_getters(TIMELINE_COLUMNS)
+        yield [[get(row) for get in getters] for row in tail]

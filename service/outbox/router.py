@@ -2,11 +2,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
+from clientkit.phones import as_dialled
 from service import exports
 from service.database import utcnow
 from service.deps import DbSession
 from service.identity.dependencies import PlatformAdmin
 from service.outbox import service as outbox
+from service.outbox.models import OutboxMessage
 from service.outbox.schemas import OutboxMessageDetail, OutboxMessageRead
 from service.pagination import Page, PageParams, page_params
 from service.schemas import SingleLine
@@ -26,11 +28,19 @@ def outbox_filter(
 
 
 Filters = Annotated[outbox.OutboxFilter, Depends(outbox_filter)]
+PHONE_CHANNELS = frozenset({"sms", "voice"})  # channels whose recipient is a phone number (E.164)
+
+
+def _recipient(message: OutboxMessage) -> str:
+    """The recipient as people write it: a phone number as dialled, an address or channel as it is."""
+    return as_dialled(message.recipient) if message.channel in PHONE_CHANNELS else message.recipient
+
+
 MESSAGE_COLUMNS = (
     exports.field("ID", "id"),
     exports.field("作成日時", "created_at"),
     exports.field("チャネル", "channel"),
-    exports.field("宛先", "recipient"),
+    exports.Column("宛先", _recipient, exports.CODE),
     exports.field("件名", "subject"),
     exports.field("状態", "status"),
     exports.field("試行回数", "attempts"),
@@ -53,10 +63,10 @@ def list_outbox(
 
 
 @router.get("/export", **exports.DOWNLOAD)
-def export_outbox(_: PlatformAdmin, flt: Filters) -> exports.CsvStream:
+def export_outbox(_: PlatformAdmin, flt: Filters) -> exports.Download:
     """The messages the list's filters select, newest first, as the CSV download."""
     export = exports.ListExport(outbox.message_query(flt), outbox.LIST_ORDER, MESSAGE_COLUMNS, exports.entities)
-    return exports.download(export, "outbox")
+    return exports.download(export, "outbox", "送信履歴")
 
 
 @router.get("/{message_id:int}", response_model=OutboxMessageDetail)

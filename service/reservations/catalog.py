@@ -14,7 +14,7 @@ from service.audit import service as audit
 from service.audit.service import Actor
 from service.csvtools import csv_rows, decode_csv, spreadsheet_text
 from service.errors import Conflict, Fields, ValidationFailed, validation_details
-from service.exports import Column, ListExport, entities
+from service.exports import GENERAL, PHONE, Column, ListExport, entities
 from service.reservations import auditing, hours, labels
 from service.reservations.models import CallAttempt, Reservation, ServiceType, Shop, get_or_404, shop_service
 from service.reservations.schemas import ServiceTypeCreate, ServiceTypeUpdate, ShopCreate, ShopUpdate
@@ -204,7 +204,7 @@ def _cell(text: str) -> str:
 
 SHOP_CSV_VALUES: tuple[Callable[[Shop], Any], ...] = (
     attrgetter("name"),
-    attrgetter("phone"),
+    attrgetter("phone"),  # written as dialled (090-1234-5678), which the import reads back
     attrgetter("email"),
     lambda shop: "|".join(s.name for s in shop.services),
     attrgetter("call_order"),
@@ -213,7 +213,8 @@ SHOP_CSV_VALUES: tuple[Callable[[Shop], Any], ...] = (
     lambda shop: "" if shop.opens_at is None else hours.hours_text(shop).replace("〜", "-"),
 )
 SHOP_CSV_COLUMNS = tuple(
-    Column(header, value) for header, value in zip(labels.SHOP_CSV_HEADER, SHOP_CSV_VALUES, strict=True)
+    Column(header, value, PHONE if labels.SHOP_CSV_FIELDS[header] == "phone" else GENERAL)
+    for header, value in zip(labels.SHOP_CSV_HEADER, SHOP_CSV_VALUES, strict=True)
 )
 
 

@@ -34,7 +34,7 @@ class ServiceType(Base):
     description: Mapped[str] = mapped_column(
         Text, default="", info=field_info("説明", edit="operator", multi_line=True, max_length=TEXT_MAX)
     )
-    price: Mapped[int] = mapped_column(info=field_info("料金（円）", edit="operator"))
+    price: Mapped[int] = mapped_column(info=field_info("料金（円）", edit="operator", money=True))
     duration_minutes: Mapped[int] = mapped_column(info=field_info("所要時間（分）", edit="operator"))
     active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="operator"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -151,7 +151,7 @@ class Reservation(Base):
     details: Mapped[str] = mapped_column(
         Text, default="", info=field_info("詳細", edit="operator", exported=True, multi_line=True, max_length=TEXT_MAX)
     )
-    amount: Mapped[int] = mapped_column(info=field_info("金額（円）", edit="operator", exported=True))
+    amount: Mapped[int] = mapped_column(info=field_info("金額（円）", edit="operator", exported=True, money=True))
     status: Mapped[str] = mapped_column(String(30), default="received")
     cancel_deadline_at: Mapped[datetime] = mapped_column(info=field_info("無料キャンセル期限", exported=True))
     reminder_due_at: Mapped[datetime | None]

@@ -18,7 +18,11 @@ _DOMESTIC = rf"0{_SEP}[1-9]{_DIGITS}{{8,9}}"
 _E164 = rf"\+{_SEP}(?:8{_SEP}1{_SEP}[1-9]{_DIGITS}{{8,9}}|(?!8{_SEP}1)[1-9]{_DIGITS}{{7,14}})"
 PHONE_WORDS = "E.164（+819012345678）または日本の形式（090-1234-5678）"
 PHONE_PATTERN = matching(rf"^{_SEP}(?:{_DOMESTIC}|{_E164}){_SEP}$", PHONE_WORDS)
-PHONE_SHAPE = {"pattern": PHONE_PATTERN, "pattern_words": PHONE_WORDS}  # field_info("電話番号", **PHONE_SHAPE)
+PHONE_SHAPE = {
+    "pattern": PHONE_PATTERN,
+    "pattern_words": PHONE_WORDS,
+    "phone": True,
+}  # field_info("電話番号", **PHONE_SHAPE)
 RULE = re.compile(PHONE_PATTERN)
 JAPAN = "+81"
 

@@ -251,9 +251,9 @@ def list_operations(_: Worker, db: DbSession, paging: Paging, flt: OperationFilt
 
 
 @router.get("/manual-operations/export", **exports.download_route(*CONSOLE_ONLY))
-def export_operations(_: Worker, flt: OperationFilters) -> exports.CsvStream:
+def export_operations(_: Worker, flt: OperationFilters) -> exports.Download:
     """The queue's operations the filters select, in the queue's order, as the CSV download."""
-    return exports.download(csv_exports.operation_export(flt, utcnow()), "qrv_manual_operations")
+    return exports.download(csv_exports.operation_export(flt, utcnow()), "qrv_manual_operations", "手動対応キュー")
 
 
 @router.post("/manual-operations", response_model=OperationRead, status_code=201, dependencies=CONSOLE_ONLY)
@@ -296,9 +296,9 @@ def list_reservations(_: Worker, db: DbSession, paging: Paging, flt: Reservation
 
 
 @router.get("/reservations/export", **exports.DOWNLOAD)
-def export_reservations(_: Worker, flt: ReservationFilters) -> exports.CsvStream:
+def export_reservations(_: Worker, flt: ReservationFilters) -> exports.Download:
     """Every reservation the list's filters select, newest first, as the CSV download."""
-    return exports.download(csv_exports.reservation_export(flt), "qrv_reservations")
+    return exports.download(csv_exports.reservation_export(flt), "qrv_reservations", "予約一覧")
 
 
 @router.get("/reservations/{code:reservation_code}", response_model=ReservationDetail)
@@ -487,9 +487,9 @@ def list_shops(_: Worker, db: DbSession, paging: Paging, flt: ShopFilters) -> Pa
 
 
 @router.get("/shops/export", **exports.DOWNLOAD)
-def export_shops(_: Worker, flt: ShopFilters) -> exports.CsvStream:
+def export_shops(_: Worker, flt: ShopFilters) -> exports.Download:
     """The listed shops in call order, in the columns POST /shops/import reads."""
-    return exports.download(catalog.shop_export(**flt), "qrv_shops")
+    return exports.download(catalog.shop_export(**flt), "qrv_shops", "提携店一覧")
 
 
 @router.post("/shops/import", response_model=ShopImportResult)
@@ -531,9 +531,9 @@ def list_incidents(_: Reader, db: DbSession, paging: Paging, flt: IncidentFilter
 
 
 @router.get("/incidents/export", **exports.DOWNLOAD)
-def export_incidents(_: Reader, flt: IncidentFilters) -> exports.CsvStream:
+def export_incidents(_: Reader, flt: IncidentFilters) -> exports.Download:
     """Every incident the list's filters select, newest first, as the CSV download."""
-    return exports.download(csv_exports.incident_export(flt, utcnow()), "qrv_incidents")
+    return exports.download(csv_exports.incident_export(flt, utcnow()), "qrv_incidents", "インシデント一覧")
 
 
 @router.post("/incidents", response_model=IncidentRead, status_code=201)
@@ -578,9 +578,9 @@ def list_inquiries(_: Worker, db: DbSession, paging: Paging, flt: InquiryFilters
 
 
 @router.get("/inquiries/export", **exports.DOWNLOAD)
-def export_inquiries(_: Worker, flt: InquiryFilters) -> exports.CsvStream:
+def export_inquiries(_: Worker, flt: InquiryFilters) -> exports.Download:
     """Every inquiry the list's filters select, newest first, as the CSV download."""
-    return exports.download(csv_exports.inquiry_export(flt), "qrv_inquiries")
+    return exports.download(csv_exports.inquiry_export(flt), "qrv_inquiries", "問い合わせ一覧")
 
 
 @router.post("/inquiries", response_model=InquiryRead, status_code=201)

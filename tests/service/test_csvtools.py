@@ -3,10 +3,12 @@ the one writer of every CSV the service writes (no cell runs as a spreadsheet fo
 
 import csv
 import io
+from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 
-from service.csvtools import csv_bytes, csv_line, csv_rows, spreadsheet_safe, spreadsheet_text
+from service.csvtools import SHIFT_JIS, csv_bytes, csv_line, csv_rows, spreadsheet_safe, spreadsheet_text
 from service.errors import ValidationFailed
 
 
@@ -62,4 +64,22 @@ def test_text_that_cannot_run_is_written_as_it_is(cell):
 
 
 def test_a_streamed_line_is_written_as_the_whole_file_writes_it():
-    assert csv_line(["=1+1", "ok", 'say "hi"']) == '\'=1+1,ok,"say ""hi"""\r\n'
+    assert csv_line(["=1+1", "ok", 'say "hi"']) == '"\'=1+1","ok","say ""hi"""\r\n'
+
+
+def test_text_is_quoted_and_numbers_dates_and_times_are_bare():
+    """A reader reads the same values either way; an import taking quoted fields as text keeps every code whole."""
+    cells = ["0001", "0333780938269903123456", 42, -3, 1.5, Decimal("2.50"), True, None]
+    times = [date(2026, 11, 24), datetime(2026, 11, 24, 7, 4, 56)]
+    assert csv_line(cells + times) == (
+        '"0001","0333780938269903123456",42,-3,1.5,2.50,"True",,2026-11-24,2026-11-24 07:04:56\r\n'
+    )
+
+
+def test_shift_jis_writes_what_windows_writes_and_refuses_a_character_it_has_not_by_name():
+    assert csv_bytes(["髙橋", "①"], [], SHIFT_JIS) == '"髙橋","①"\r\n'.encode("cp932")  # no BOM in Shift_JIS
+    with pytest.raises(ValidationFailed) as refused:
+        csv_bytes(["名前"], [["吉田"], ["𠮷田"]], SHIFT_JIS)
+    assert refused.value.message.startswith("「𠮷」はShift_JISで書けません")
+    assert (refused.value.status_code, refused.value.code) == (422, "not_shift_jis")
+    assert refused.value.details == {"field": "encoding", "rule": "shift_jis", "character": "𠮷"}

@@ -93,7 +93,7 @@ def table_csv(flt: dict[str, Any]) -> None:
         f"{PAGE}_table_csv",
         "/crm/metrics/agencies/export",
         flt,
-        help="代理店ごとの行（初回完了率・投入済までの日数・主な不備理由を含む）をCSVでダウンロードします",
+        help="代理店ごとの行（初回完了率・投入済までの日数・主な不備理由を含む）をダウンロードします",
     )
 
 

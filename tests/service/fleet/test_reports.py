@@ -90,7 +90,7 @@ def test_report_as_csv_and_pdf(client, db):
     csv = client.get(url, params={"month": "2026-11", "format": "csv"}, headers=headers)
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     text = csv.content.decode("utf-8-sig")
-    assert "稼働率,100.0%" in text and "アラート種別: オフライン,0件" in text and "SLA遵守率,なし" in text
+    assert '"稼働率","100.0%"' in text and '"アラート種別: オフライン","0件"' in text and '"SLA遵守率","なし"' in text
     pdf = client.get(url, params={"month": "2026-11", "format": "pdf"}, headers=headers)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and len(pdf.content) > 1000
     assert client.get(url, params={"month": "2026-13"}, headers=headers).status_code == 422
