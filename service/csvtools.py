@@ -32,6 +32,7 @@ GUARD = "'"
 CSV_BOM = "\ufeff"  # Excel reads UTF-8 only with it
 UTF8, SHIFT_JIS = "utf-8", "shift_jis"  # the encodings a CSV download is written in
 ENCODER = {UTF8: "utf-8", SHIFT_JIS: "cp932"}  # Shift_JIS as Windows and Excel write it (NEC and IBM extensions)
+CSV_MEDIA_TYPES = {UTF8: "text/csv; charset=utf-8", SHIFT_JIS: "text/csv; charset=Shift_JIS"}
 NOT_SHIFT_JIS = "「{character}」はShift_JISで書けません（UTF-8のCSVかExcel形式でダウンロードしてください）"
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # a time's cell (already in the service's zone)
 

@@ -54,19 +54,13 @@ from starlette.types import Receive, Scope, Send
 from clientkit.phones import as_dialled
 from service import fields
 from service.config import get_settings
-from service.csvtools import SHIFT_JIS, UTF8, csv_line, csv_lines, encoded, file_start
+from service.csvtools import CSV_MEDIA_TYPES, UTF8, csv_line, csv_lines, encoded, file_start
 from service.database import get_read_sessionmaker, utcnow
 from service.identity.dependencies import download_link
 from service.openapi import file_response
 
 CSV, XLSX = "csv", "xlsx"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MEDIA_TYPES = {
-    (CSV, UTF8): "text/csv; charset=utf-8",
-    (CSV, SHIFT_JIS): "text/csv; charset=Shift_JIS",
-    (XLSX, UTF8): XLSX_MEDIA_TYPE,
-    (XLSX, SHIFT_JIS): XLSX_MEDIA_TYPE,  # a workbook's text is Unicode whatever the CSV's encoding would be
-}
 CHOICE = "export_file"  # the request state's key holding the caller's (format, encoding)
 KEY_LABEL = "export_key_{}"
 XLSX_CHUNK = 1 << 16  # bytes of the finished workbook per streamed piece
@@ -79,15 +73,18 @@ WIDTH = (8, 60)  # a column's least and greatest width, in characters (a wide on
 SHEET_TITLE_LENGTH = 31  # Excel's limit on a sheet's name
 
 
+CsvEncoding = Annotated[
+    Literal["utf-8", "shift_jis"],
+    Query(description="the CSV's encoding: utf-8 (with a BOM, the default) or shift_jis (Windows' cp932)"),
+]
+
+
 def file_choice(
     request: Request,
     file_format: Annotated[
         Literal["csv", "xlsx"], Query(alias="format", description="csv (the default) or xlsx (Excel)")
     ] = CSV,
-    encoding: Annotated[
-        Literal["utf-8", "shift_jis"],
-        Query(description="the CSV's encoding: utf-8 (with a BOM, the default) or shift_jis (Windows' cp932)"),
-    ] = UTF8,
+    encoding: CsvEncoding = UTF8,
 ) -> None:
     """Record the file the caller asks for; the response (`Download`) writes that one."""
     setattr(request.state, CHOICE, (file_format, encoding))
@@ -255,8 +252,9 @@ def _read_session() -> Iterator[Session]:
 
 
 def _local(value: Any, zone: tzinfo) -> Any:
-    """A time as the files show it: in the service's zone, without the zone (a spreadsheet's time has none)."""
-    return value.astimezone(zone).replace(tzinfo=None) if isinstance(value, datetime) else value
+    """A time as the files show it: in the service's zone, to the second, without the zone (a spreadsheet's time has
+    none)."""
+    return value.astimezone(zone).replace(tzinfo=None, microsecond=0) if isinstance(value, datetime) else value
 
 
 def _as_code(value: Any) -> str | None:
@@ -384,7 +382,7 @@ class Download(FileStream):
         file_format, encoding = scope.get("state", {}).get(CHOICE, (CSV, UTF8))
         pieces = xlsx_pieces(self.sheet, self.title) if file_format == XLSX else csv_pieces(self.sheet, encoding)
         self.body_iterator = iterate_in_threadpool(pieces)
-        self.media_type = MEDIA_TYPES[file_format, encoding]
+        self.media_type = XLSX_MEDIA_TYPE if file_format == XLSX else CSV_MEDIA_TYPES[encoding]
         self.init_headers({"Content-Disposition": f'attachment; filename="{self.name}.{file_format}"'})
         await super().__call__(scope, receive, send)
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from service.crm import crypto, labels, statuses
 from service.crm.models import Agency, Corporation, Profile, Request, Site
-from service.csvtools import csv_bytes
+from service.csvtools import UTF8, csv_bytes
 
 Getter = Callable[["Context"], Any]
 
@@ -141,10 +141,11 @@ def _contexts(db: Session, sites: list[Site]) -> list[Context]:
     return [Context(site, corporation, agency, profile) for site in sites]
 
 
-def carrier_csv(db: Session, *, request_id: int, site_id: int | None = None) -> bytes:
+def carrier_csv(db: Session, *, request_id: int, site_id: int | None = None, encoding: str = UTF8) -> bytes:
     """One row per site in the carrier screen's field names: the one site, or the request's sites still to be entered
-    (対応中 and 不備; 投入済 ones are in the carrier system already, キャンセル ones never go there)."""
+    (対応中 and 不備; 投入済 ones are in the carrier system already, キャンセル ones never go there); in UTF-8 with
+    a BOM or in Shift_JIS, as the system reading it wants."""
     stmt = select(Site).where(Site.request_id == request_id).order_by(Site.id)
     stmt = stmt.where(Site.id == site_id) if site_id is not None else stmt.where(Site.status.in_(statuses.OPEN))
     contexts = _contexts(db, list(db.scalars(stmt)))
-    return csv_bytes(HEADER, ([getter(c) for _, getter in COLUMNS] for c in contexts))
+    return csv_bytes(HEADER, ([getter(c) for _, getter in COLUMNS] for c in contexts), encoding)

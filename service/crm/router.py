@@ -135,6 +135,7 @@ from service.crm.schemas import (
 )
 from service.crm.storage import CheckedUpload
 from service.crm.visibility import Cases
+from service.csvtools import CSV_MEDIA_TYPES, UTF8
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import ValidationFailed, rule_message
@@ -161,10 +162,10 @@ def _page(items: list, total: int, paging: PageParams) -> Page:
     return Page(items=items, total=total, page=paging.page, page_size=paging.page_size)
 
 
-def _csv(body: bytes, filename: str) -> Response:
+def _csv(body: bytes, filename: str, encoding: str) -> Response:
     return Response(
         body,
-        media_type="text/csv; charset=utf-8",
+        media_type=CSV_MEDIA_TYPES[encoding],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
@@ -621,9 +622,12 @@ def create_site(body: SiteFields, caller: BackOffice, request: ScopedRequest, db
 
 
 @router.get("/requests/{request_id}/carrier.csv", **media("text/csv"))
-def request_carrier_csv(_: BackOffice, request: ScopedRequest, db: DbSession) -> Response:
+def request_carrier_csv(
+    _: BackOffice, request: ScopedRequest, db: DbSession, encoding: exports.CsvEncoding = UTF8
+) -> Response:
     """The request's sites still to be entered (対応中, 不備) in carrier field names, with their status."""
-    return _csv(export.carrier_csv(db, request_id=request.id), f"carrier_request_{request.id}.csv")
+    body = export.carrier_csv(db, request_id=request.id, encoding=encoding)
+    return _csv(body, f"carrier_request_{request.id}.csv", encoding)
 
 
 # --- images ---------------------------------------------------------------------------------------------------
@@ -700,9 +704,10 @@ def cancel_site(body: VersionIn, caller: SalesSide, site: ScopedSite, db: DbSess
 
 
 @router.get("/sites/{site_id}/carrier.csv", **media("text/csv"))
-def site_carrier_csv(_: BackOffice, site: ScopedSite, db: DbSession) -> Response:
+def site_carrier_csv(_: BackOffice, site: ScopedSite, db: DbSession, encoding: exports.CsvEncoding = UTF8) -> Response:
     """The site in the carrier entry screen's field names (元フィールド), for the operator's entry work."""
-    return _csv(export.carrier_csv(db, request_id=site.request_id, site_id=site.id), f"carrier_site_{site.id}.csv")
+    body = export.carrier_csv(db, request_id=site.request_id, site_id=site.id, encoding=encoding)
+    return _csv(body, f"carrier_site_{site.id}.csv", encoding)
 
 
 # --- 獲得案件一覧 ------------------------------------------------------------------------------------------------

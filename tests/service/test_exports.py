@@ -1,20 +1,26 @@
 """Every list's CSV download (service/exports.py): the whole filtered list as one streamed file, and the download
 links a browser follows with the dashboards' session cookie (only those routes take it, never from another site)."""
 
+import io
+from datetime import datetime
+
 import httpx
 import pytest
+from fastapi import Depends
 from fastapi.routing import APIRoute, iter_route_contexts
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from service.config import get_settings
-from service.exports import Download, FileStream, ListExport, download, entities, field
+from service.exports import Download, FileStream, ListExport, download, entities, field, file_choice
 from service.identity.dependencies import SESSION_COOKIE, download_link
 from service.identity.models import User
 from service.main import create_app
 from tests.factories import auth_headers, make_user, token_for
 from tests.service.fleet.conftest import make_customer, make_terminal
 from tests.service.outbox.helpers import enqueue_committed
-from tests.support.downloads import csv_download
+from tests.support.clock import JAPAN
+from tests.support.downloads import csv_download, xlsx_download
 from tests.support.live_server import serving
 
 TERMINALS = "/api/fleet/terminals"
@@ -120,6 +126,45 @@ def test_the_audit_and_outbox_exports_follow_their_filters(client, db, small_bat
     assert audit[1][5] == entries["items"][0]["target_label"] == "ユーザー x"
 
 
+def test_the_excel_download_is_the_csvs_rows_as_typed_cells(client, db, small_batches):
+    admin = auth_headers(make_user(db, "root", grants={"platform": "admin"}))
+    for n, name in enumerate(["=職員0", "#N/A", "+81 90"]):
+        make_user(db, f"staff-{n}", name=name)
+    db.commit()
+    enqueue_committed(channel="sms", recipient="+819021608580", domain="reservations")
+    users = {"q": "staff"}
+    rows = xlsx_download(client.get("/api/admin/users/export", params=users | {"format": "xlsx"}, headers=admin))
+    assert rows[0] == csv_download(client.get("/api/admin/users/export", params=users, headers=admin))[0]
+    listed = client.get("/api/admin/users", params=users, headers=admin).json()["items"]
+    assert [row[:3] for row in rows[1:]] == [[str(user["id"]), user["login_id"], user["name"]] for user in listed]
+    workbook = load_workbook(io.BytesIO(client.get("/api/admin/outbox/export?format=xlsx", headers=admin).content))
+    (sheet,) = workbook.worksheets
+    assert (sheet.title, sheet.freeze_panes) == ("送信履歴", "A2")
+    message = client.get("/api/admin/outbox", headers=admin).json()["items"][0]
+    identifier, created, _, recipient = (cell for cell in sheet[2][:4])
+    assert (identifier.value, identifier.data_type, identifier.number_format) == (str(message["id"]), "s", "@")
+    assert created.value == datetime.fromisoformat(message["created_at"]).astimezone(JAPAN).replace(
+        tzinfo=None, microsecond=0
+    )
+    assert created.is_date and recipient.value == "090-2160-8580"  # the API's E.164, as dialled
+
+
+def test_a_shift_jis_download_refuses_a_character_it_has_not_by_name(client, db):
+    admin = auth_headers(make_user(db, "root", grants={"platform": "admin"}))
+    make_user(db, "staff-0", name="髙橋")
+    db.commit()
+    shift_jis = {"encoding": "shift_jis"}
+    written = client.get("/api/admin/users/export", params=shift_jis, headers=admin)
+    assert written.status_code == 200 and written.headers["content-type"] == "text/csv; charset=Shift_JIS"
+    assert '"髙橋"' in written.content.decode("cp932") and not written.content.startswith(b"\xef\xbb\xbf")
+    make_user(db, "staff-1", name="𠮷田")
+    db.commit()
+    refused = client.get("/api/admin/users/export", params=shift_jis, headers=admin)
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "not_shift_jis"
+    assert refused.json()["error"]["message"].startswith("「𠮷」はShift_JISで書けません")
+    assert client.get("/api/admin/users/export", headers=admin).status_code == 200  # UTF-8 writes it
+
+
 def failing_users_export(good_batches: int) -> ListExport:
     """Every user's login id, its reading failing after `good_batches` batches (as a lost database would fail it)."""
     read: list[int] = []
@@ -159,5 +204,23 @@ def test_a_download_failing_midway_is_broken_off_never_ended_as_a_short_file(ser
     assert [row[0] for row in rows] == ["ログインID", *(f"staff-{n}" for n in range(5))]  # whole when nothing fails
     with httpx.stream("GET", f"{served_exports}/1") as response:
         assert response.status_code == 200  # the header and first batch went out before the fault
+        with pytest.raises(httpx.RemoteProtocolError, match="incomplete chunked read"):
+            response.read()
+
+
+def test_a_shift_jis_download_meeting_a_character_it_has_not_midway_is_broken_off(served_exports, db):
+    """The first batches went out before the fault: the download breaks off as any fault's does."""
+    make_user(db, "staff-𠮷", name="𠮷田")  # the last user: the third batch of two
+    db.commit()
+    names = ListExport(select(User), [User.id], [field("氏名", "name")], entities)
+    app = create_app()
+    app.add_api_route(
+        "/api/users",
+        lambda: download(names, "users", "ユーザー一覧"),
+        response_class=Download,
+        dependencies=[Depends(file_choice)],
+    )
+    with serving(app) as base_url, httpx.stream("GET", f"{base_url}/api/users?encoding=shift_jis") as response:
+        assert response.status_code == 200
         with pytest.raises(httpx.RemoteProtocolError, match="incomplete chunked read"):
             response.read()

@@ -5,6 +5,7 @@ from collections import Counter
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from service.exports import XLSX_MEDIA_TYPE
 from tests.factories import auth_headers, make_user
 
 ERROR_REF = "#/components/responses/"
@@ -66,6 +67,8 @@ def test_every_operation_declares_its_errors(spec):
         ("get", "/api/crm/images/{image_id}/file", "image/png"),
         ("get", "/api/reservations/executive/report", "application/pdf"),
         ("get", "/api/entry-exit-logs/export", "text/csv"),
+        ("get", "/api/crm/acquired.csv", XLSX_MEDIA_TYPE),
+        ("get", "/api/fleet/terminals/export", XLSX_MEDIA_TYPE),
         ("get", "/api/reservations/cancel/{code}", "text/html"),
         ("get", "/api/reservations/faq", "text/html"),
         ("get", "/api/reservations/manuals/{name}/pdf", "application/pdf"),

@@ -1,8 +1,13 @@
-"""Reading a list's CSV download (service/exports.py) as a spreadsheet would, checking its form on the way."""
+"""Reading a list's download (service/exports.py), CSV or Excel, as a spreadsheet would, checking its form first."""
 
 import codecs
 import csv
 import io
+from typing import Any
+
+from openpyxl import load_workbook
+
+from service.exports import XLSX_MEDIA_TYPE
 
 CRLF = "\r\n"
 
@@ -17,3 +22,20 @@ def csv_download(response) -> list[list[str]]:
     text = response.content.decode("utf-8-sig")
     assert text.endswith(CRLF) and "\n" not in text.replace(CRLF, "") and "\r" not in text.replace(CRLF, "")
     return list(csv.reader(io.StringIO(text)))
+
+
+def workbook_rows(content: bytes) -> list[list[Any]]:
+    """The rows of a workbook's one sheet, header first, as openpyxl reads the cells' values."""
+    workbook = load_workbook(io.BytesIO(content), read_only=True)
+    (sheet,) = workbook.worksheets
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    return rows
+
+
+def xlsx_download(response) -> list[list[Any]]:
+    """The download's rows (header first), after checking it is one: an Excel attachment of one sheet."""
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == XLSX_MEDIA_TYPE
+    assert response.headers["content-disposition"].endswith('.xlsx"')
+    return workbook_rows(response.content)

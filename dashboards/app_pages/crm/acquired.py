@@ -72,6 +72,9 @@ profile = common.start(__file__)
 back_office = common.is_back_office(profile)
 applied = filters(back_office)
 components.csv_link(
-    f"{PAGE}_csv", "/crm/acquired.csv", applied, help="検索条件に一致するすべての投入済地点（1地点1行）をダウンロードします"
+    f"{PAGE}_csv",
+    "/crm/acquired.csv",
+    applied,
+    help="検索条件に一致するすべての投入済地点（1地点1行）をダウンロードします",
 )
 groups(applied, back_office)
