@@ -18,8 +18,13 @@ def csv_download(response) -> list[list[str]]:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"].startswith('attachment; filename="')
-    assert response.content.startswith(codecs.BOM_UTF8)
-    text = response.content.decode("utf-8-sig")
+    return csv_records(response.content)
+
+
+def csv_records(content: bytes) -> list[list[str]]:
+    """A CSV file's records, after checking its form: UTF-8 with a BOM, every line ending CRLF."""
+    assert content.startswith(codecs.BOM_UTF8)
+    text = content.decode("utf-8-sig")
     assert text.endswith(CRLF) and "\n" not in text.replace(CRLF, "") and "\r" not in text.replace(CRLF, "")
     return list(csv.reader(io.StringIO(text)))
 
