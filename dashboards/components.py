@@ -44,7 +44,7 @@ NO_CHANGES = "変更はありません。"
 CSV_LABEL = "CSVダウンロード"
 CSV_HELP = "条件に一致する全{total:,}件をダウンロードします"
 # A list's downloads (the export's `format` and `encoding`): label, query, what the file is for (after the list's help)
-DOWNLOADS = (
+DOWNLOADS: tuple[tuple[str, dict[str, str], str], ...] = (
     (
         CSV_LABEL,
         {},

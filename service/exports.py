@@ -56,6 +56,7 @@ from service import fields
 from service.config import get_settings
 from service.csvtools import CSV_MEDIA_TYPES, UTF8, csv_line, csv_lines, encoded, file_start
 from service.database import get_read_sessionmaker, utcnow
+from service.errors import ValidationFailed
 from service.identity.dependencies import download_link
 from service.openapi import file_response
 
@@ -71,6 +72,9 @@ TIME_FORMAT = "yyyy/mm/dd hh:mm:ss"
 YEN_FORMAT = '#,##0"円"'
 WIDTH = (8, 60)  # a column's least and greatest width, in characters (a wide one counts two)
 SHEET_TITLE_LENGTH = 31  # Excel's limit on a sheet's name
+EXCEL_ROWS = 1_048_575  # a sheet's rows below its header
+TOO_MANY_ROWS = f"Excelの1シートに入るのは{EXCEL_ROWS:,}行までです（条件を絞り込むか、CSVでダウンロードしてください）"
+NOT_PLAIN = ("=", "#")  # text openpyxl would take for a formula or an error value unless told it is text
 
 
 CsvEncoding = Annotated[
@@ -83,8 +87,8 @@ def file_choice(
     request: Request,
     file_format: Annotated[
         Literal["csv", "xlsx"], Query(alias="format", description="csv (the default) or xlsx (Excel)")
-    ] = CSV,
-    encoding: CsvEncoding = UTF8,
+    ] = "csv",
+    encoding: CsvEncoding = "utf-8",
 ) -> None:
     """Record the file the caller asks for; the response (`Download`) writes that one."""
     setattr(request.state, CHOICE, (file_format, encoding))
@@ -129,6 +133,7 @@ async def _chained(first: list[Any], rest: AsyncIterator[Any]) -> AsyncIterator[
 
 
 GENERAL, CODE, PHONE, MONEY = "general", "code", "phone", "money"  # what a column holds (Column.kind)
+TEXT_KINDS = frozenset({CODE, PHONE})  # written as text cells formatted as text (@), so an edit keeps them text
 
 
 @dataclass(frozen=True)
@@ -321,18 +326,19 @@ def _text_cell(worksheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
 
 
 def _xlsx_cell(worksheet: WriteOnlyWorksheet, value: Any, kind: str) -> Any:
-    if value is None:
-        return None
+    """A value as the workbook holds it: a styled cell where its kind or type needs one, else the value itself
+    (openpyxl's own cell, the cheaper by far)."""
     if isinstance(value, str):
-        return _text_cell(worksheet, value)
-    cell = WriteOnlyCell(worksheet, value)
-    if isinstance(value, datetime):
-        cell.number_format = TIME_FORMAT
-    elif isinstance(value, date):
-        cell.number_format = DATE_FORMAT
-    elif kind == MONEY:
+        return _text_cell(worksheet, value) if kind in TEXT_KINDS or value.startswith(NOT_PLAIN) else value
+    if isinstance(value, datetime | date):
+        cell = WriteOnlyCell(worksheet, value)
+        cell.number_format = TIME_FORMAT if isinstance(value, datetime) else DATE_FORMAT
+        return cell
+    if kind == MONEY and value is not None:
+        cell = WriteOnlyCell(worksheet, value)
         cell.number_format = YEN_FORMAT
-    return cell
+        return cell
+    return value
 
 
 def _shown_width(value: Any) -> int:
@@ -361,8 +367,13 @@ def xlsx_pieces(sheet: Sheet, title: str) -> Iterator[bytes]:
     first = next(rest, [])
     _lay_out(worksheet, sheet.columns, first)
     worksheet.append([_text_cell(worksheet, column.header) for column in sheet.columns])
-    kinds = [column.kind for column in sheet.columns]
+    kinds, written = [column.kind for column in sheet.columns], 0
     for rows in chain([first], rest):
+        written += len(rows)
+        if written > EXCEL_ROWS:
+            raise ValidationFailed(
+                TOO_MANY_ROWS, details={"field": "format", "rule": "excel_rows"}, code="too_many_rows"
+            )
         for row in rows:
             worksheet.append([_xlsx_cell(worksheet, value, kind) for value, kind in zip(row, kinds, strict=True)])
     with SpooledTemporaryFile(SPOOL_BYTES) as file:

@@ -14,7 +14,7 @@ from service.crm import labels, masters, periods
 from service.crm.models import SUBMITTED, Agency, Corporation, Site
 from service.crm.schemas import AcquiredCorporation, AcquiredSite
 from service.crm.visibility import CaseView
-from service.exports import Column, ListExport
+from service.exports import CODE, GENERAL, Column, ListExport
 from service.search import contains
 
 SERVICE_TYPE_LABELS = dict(masters.CHOICES["service_type"])
@@ -110,19 +110,21 @@ def _submitted_on(row: Row) -> date | None:
     return at.astimezone(periods.local_zone()).date() if at else None
 
 
-CSV_CELLS: tuple[Callable[[Any], Any], ...] = (  # a record -> its cell
-    attrgetter("display_name"),
-    attrgetter("corporation_number"),
-    attrgetter("name"),
-    attrgetter("Site.power_branch_name"),
-    lambda row: SERVICE_TYPE_LABELS.get(row.Site.service_type, row.Site.service_type),
-    attrgetter("Site.power_plan_name"),
-    attrgetter("Site.power_customer_location_number"),
-    _submitted_on,
-    attrgetter("Site.request_id"),
-    attrgetter("Site.id"),
+CSV_CELLS: tuple[tuple[Callable[[Any], Any], str], ...] = (  # a record -> its cell, and what the column holds
+    (attrgetter("display_name"), GENERAL),
+    (attrgetter("corporation_number"), CODE),
+    (attrgetter("name"), GENERAL),
+    (attrgetter("Site.power_branch_name"), GENERAL),
+    (lambda row: SERVICE_TYPE_LABELS.get(row.Site.service_type, row.Site.service_type), GENERAL),
+    (attrgetter("Site.power_plan_name"), GENERAL),
+    (attrgetter("Site.power_customer_location_number"), CODE),
+    (_submitted_on, GENERAL),
+    (attrgetter("Site.request_id"), CODE),
+    (attrgetter("Site.id"), CODE),
 )
-CSV_COLUMNS = tuple(Column(header, value) for header, value in zip(labels.ACQUIRED_CSV_HEADER, CSV_CELLS, strict=True))
+CSV_COLUMNS = tuple(
+    Column(header, value, kind) for header, (value, kind) in zip(labels.ACQUIRED_CSV_HEADER, CSV_CELLS, strict=True)
+)
 
 
 def acquired_export(*, view: CaseView, flt: AcquiredFilter) -> ListExport:

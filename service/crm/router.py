@@ -135,7 +135,7 @@ from service.crm.schemas import (
 )
 from service.crm.storage import CheckedUpload
 from service.crm.visibility import Cases
-from service.csvtools import CSV_MEDIA_TYPES, UTF8
+from service.csvtools import CSV_MEDIA_TYPES
 from service.database import utcnow
 from service.deps import DbSession
 from service.errors import ValidationFailed, rule_message
@@ -623,7 +623,7 @@ def create_site(body: SiteFields, caller: BackOffice, request: ScopedRequest, db
 
 @router.get("/requests/{request_id}/carrier.csv", **media("text/csv"))
 def request_carrier_csv(
-    _: BackOffice, request: ScopedRequest, db: DbSession, encoding: exports.CsvEncoding = UTF8
+    _: BackOffice, request: ScopedRequest, db: DbSession, encoding: exports.CsvEncoding = "utf-8"
 ) -> Response:
     """The request's sites still to be entered (対応中, 不備) in carrier field names, with their status."""
     body = export.carrier_csv(db, request_id=request.id, encoding=encoding)
@@ -704,7 +704,9 @@ def cancel_site(body: VersionIn, caller: SalesSide, site: ScopedSite, db: DbSess
 
 
 @router.get("/sites/{site_id}/carrier.csv", **media("text/csv"))
-def site_carrier_csv(_: BackOffice, site: ScopedSite, db: DbSession, encoding: exports.CsvEncoding = UTF8) -> Response:
+def site_carrier_csv(
+    _: BackOffice, site: ScopedSite, db: DbSession, encoding: exports.CsvEncoding = "utf-8"
+) -> Response:
     """The site in the carrier entry screen's field names (元フィールド), for the operator's entry work."""
     body = export.carrier_csv(db, request_id=site.request_id, site_id=site.id, encoding=encoding)
     return _csv(body, f"carrier_site_{site.id}.csv", encoding)
