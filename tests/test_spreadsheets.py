@@ -187,7 +187,7 @@ def check_api_codes(client, by_route: dict[str, tuple[Download, dict]], corporat
 
 
 def test_every_lists_excel_and_csv_keep_every_value_when_libreoffice_opens_them(client, db, tmp_path):
-    import time; t0=time.monotonic(); restore_history(); print("history", time.monotonic()-t0)
+    restore_history()
     spec = client.get("/api/openapi.json").json()
     roles = demo_roles(db)
     database_ids = {
@@ -203,7 +203,6 @@ def test_every_lists_excel_and_csv_keep_every_value_when_libreoffice_opens_them(
     ]
     assert {download.route for download in downloads} == set(routes), "list downloads no demo role could read"
     carrier, request = carrier_csv(client, roles)
-    print("downloads", time.monotonic()-t0)
 
     sources, from_xlsx, from_csv = tmp_path / "sources", tmp_path / "from_xlsx", tmp_path / "from_csv"
     sources.mkdir()
@@ -219,7 +218,6 @@ def test_every_lists_excel_and_csv_keep_every_value_when_libreoffice_opens_them(
         output, _ = run.communicate(timeout=CONVERT_SECONDS)
         assert run.returncode == 0, output.decode(errors="replace")
 
-    print("converted", time.monotonic()-t0)
     failures, by_route = [], {}
     for index, download in enumerate(downloads):
         wrote = same_rows(download.rows)
