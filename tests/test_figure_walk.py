@@ -1,9 +1,9 @@
 """Every named figure (service/figures.py) a dashboard shows, walked as every demo role on the lived-in database
 (tests/support/history.py): the number on the card equals the total of the list it opens (the API, under the
-figure's own query), the rows of that list's CSV (or, for money, the sum of its column; for a share, the share of its
-column's rows reading はい; for a median, its column's lower median, the list then holding the rows it is taken over),
-and the monthly report's figure for the same period. The clock stands still during the walk, so every call judges the
-same moment.
+figure's own query), the rows of that list's CSV and of its Excel download (or, for money, the sum of its column; for
+a share, the share of its column's rows reading はい; for a median, its column's lower median, the list then holding
+the rows it is taken over), and the monthly report's figure for the same period. The clock stands still during the
+walk, so every call judges the same moment.
 
 The routes that answer figures are found in the OpenAPI (any response holding a FigureRead), so a new dashboard
 route serving figures is walked or fails here until it is.
@@ -24,10 +24,12 @@ from pypdf import PdfReader
 from service.figures import SHARE_YES
 from tests.factories import auth_headers
 from tests.support.clock import JAPAN
+from tests.support.downloads import workbook_rows
 from tests.support.history import restore_history
 from tests.test_route_walk import demo_roles, items_of, total_of
 
 Get = Callable[..., Any]  # the test client's get
+XLSX = {"format": "xlsx"}
 
 
 @dataclass(frozen=True)
@@ -161,16 +163,31 @@ def figure_routes(spec: dict) -> set[str]:
 
 
 def csv_measure(response, figure: dict) -> int | float:
-    """The CSV's rows, the sum of the figure's column, the share of its column's rows reading はい (a ratio to four
+    """The CSV's measure of the figure (`measure`)."""
+    return measure(list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))), figure)
+
+
+def xlsx_measure(response, figure: dict) -> int | float:
+    """The Excel download's measure of the figure (`measure`), its cells as openpyxl reads them."""
+    header, *rows = workbook_rows(response.content)
+    return measure([dict(zip(header, row, strict=True)) for row in rows], figure)
+
+
+def amount(value: Any) -> int:
+    """A money cell: a number in the workbook, 「1,234」 or nothing in the CSV."""
+    return value if isinstance(value, int) else int(str(value or 0).replace(",", "") or 0)
+
+
+def measure(rows: list[dict], figure: dict) -> int | float:
+    """The rows' count, the sum of the figure's column, the share of its column's rows reading はい (a ratio to four
     decimals) or its column's lower median (0 of no rows)."""
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     if figure["share_of"] is not None:
         return round(sum(row[figure["share_of"]] == SHARE_YES for row in rows) / len(rows), 4) if rows else 0.0
     if figure["median_of"] is not None:
         return statistics.median_low(float(row[figure["median_of"]]) for row in rows) if rows else 0.0
     if figure["sum_of"] is None:
         return len(rows)
-    return sum(int(row[figure["sum_of"]].replace(",", "") or 0) for row in rows)
+    return sum(amount(row[figure["sum_of"]]) for row in rows)
 
 
 def list_total(body: Any) -> int | None:
@@ -182,8 +199,11 @@ def list_total(body: Any) -> int | None:
     return len(lists[0]) if len(lists) == 1 else None
 
 
-def check_figure(client, headers: dict, role: str, figure: dict, reports: Reports) -> tuple[list[str], bool]:
-    """The figure against its list, its CSV and its report; (failures, whether its list was readable)."""
+def check_figure(
+    client, headers: dict, role: str, figure: dict, reports: Reports, workbooks: set[str]
+) -> tuple[list[str], bool]:
+    """The figure against its list, its CSV (and, the first time the figure's list is read, its Excel download) and
+    its report; (failures, whether its list was readable)."""
     failures = []
     shown = f"{role}: {figure['key']}（{figure['label']}, {figure['period_label']}）= {figure['value']:,}"
     listed = False
@@ -201,6 +221,11 @@ def check_figure(client, headers: dict, role: str, figure: dict, reports: Report
                 exported = client.get("/api" + figure["export_route"], params=query, headers=headers)
                 if csv_measure(exported, figure) != figure["value"]:
                     failures.append(f"{shown}, its CSV {query} has {csv_measure(exported, figure):,}")
+                if figure["key"] not in workbooks:
+                    workbooks.add(figure["key"])
+                    workbook = client.get("/api" + figure["export_route"], params=query | XLSX, headers=headers)
+                    if xlsx_measure(workbook, figure) != figure["value"]:
+                        failures.append(f"{shown}, its Excel download {query} has {xlsx_measure(workbook, figure):,}")
     if figure["key"] in REPORTS:
         stated = REPORTS[figure["key"]](reports, figure)
         if stated is not None and stated != report_text(figure):
@@ -220,6 +245,7 @@ def test_every_figure_equals_its_list_its_csv_and_its_report_for_every_role(clie
     seen: set[str] = set()
     listed: set[str] = set()
     answered: set[str] = set()
+    workbooks: set[str] = set()  # the figures whose list's Excel download was measured (once each: it costs)
     with time_machine.travel(now, tick=False):
         for login, user in roles.items():
             headers = auth_headers(user)
@@ -232,7 +258,7 @@ def test_every_figure_equals_its_list_its_csv_and_its_report_for_every_role(clie
                     answered.add(route)
                     for figure in figures_in(response.json()):
                         assert figure["as_of_label"].endswith(" 時点") and figure["period_label"]
-                        found, readable = check_figure(client, headers, login, figure, reports)
+                        found, readable = check_figure(client, headers, login, figure, reports, workbooks)
                         failures += found
                         seen.add(figure["key"])
                         if readable:

@@ -2,9 +2,9 @@
 --history`, service/demo/history.py, loaded by tests/support/history.py): every page of each list up to the last,
 every filter value the OpenAPI and the domains' vocabularies know (and, for a filter whose values are data, those its
 list's rows hold), every filtered list's last page too, every export. Nothing answers 5xx, every last page holds the
-rows its total leaves for it, and every export has as many rows as its list's total under the same filters. A role
-refused a list is refused before its filters are read: it is walked with one value of each filter (all of them where
-that value is not refused), and its export likewise.
+rows its total leaves for it, and every export has as many rows as its list's total under the same filters (its Excel
+download too, counted once for each export). A role refused a list is refused before its filters are read: it is
+walked with one value of each filter (all of them where that value is not refused), and its export likewise.
 
 Path parameters are real ids, taken from the lists the route sits under (`/api/fleet/alerts/{alert_id}` from
 `/api/fleet/alerts`), or from the database where no list holds them (RESOLVED_FROM_DATABASE).
@@ -34,6 +34,7 @@ from service.identity.models import Grant, User
 from service.loaners.models import SubmissionImport
 from tests.conftest import HALVES
 from tests.factories import auth_headers
+from tests.support.downloads import workbook_rows
 from tests.support.history import HISTORY_DAYS, restore_history
 
 PAGE_SIZE = 100  # the largest page (service/pagination.py): fewer calls for the same walk
@@ -93,6 +94,9 @@ class Walk:
     # the answers the walk looks things up in (a list's rows for the paths under it, a vocabulary's codes), each read
     # once per role: the same call again answers the same (a GET changes nothing the walk reads)
     lookups: dict[tuple[str, str], Any] = field(default_factory=dict)
+    # the exports whose Excel download was counted (once each, by the first role reading rows from it: it costs),
+    # shared by every role's walk
+    workbooks: set[str] = field(default_factory=set)
 
     def get(self, template: str, path: str, params: dict | None = None):
         response = self.client.get(path, params=params or {}, headers=self.headers)
@@ -184,6 +188,17 @@ def resolve(walk: Walk, template: str) -> list[str]:
 
 def csv_rows(response) -> int:
     return len(list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))) - 1
+
+
+def check_workbook(walk: Walk, template: str, path: str, total: int | None) -> None:
+    """The export's Excel download has as many rows as its list (the first time a role reads rows from it)."""
+    if template in walk.workbooks or not total:
+        return
+    walk.workbooks.add(template)
+    response = walk.get(template, path, {"format": "xlsx"})
+    rows = len(workbook_rows(response.content)) - 1 if response.status_code == 200 else None
+    if rows != total:
+        walk.failures.append(f"{walk.role}: GET {path} as Excel has {rows} rows, the list {total}")
 
 
 def every_page(walk: Walk, template: str, path: str, params: dict, page_param: str) -> int | None:
@@ -287,6 +302,7 @@ def walk_route(walk: Walk, template: str, parameters: list[dict], exports: dict[
         export = exports.get(template)
         if export is None:
             continue
+        check_workbook(walk, export[0], path + export[1], totals[()])
         for params, total in totals.items():
             response = walk.get(export[0], path + export[1], dict(params))
             if response.status_code == 200 and total is not None and csv_rows(response) != total:
@@ -342,8 +358,10 @@ def test_every_get_route_answers_every_demo_role_on_a_database_with_history(half
     walked_beside = {export for export, _ in exports.values()}  # an export: beside its list, with its filters
     walked = {template: parameters for template, parameters in routes.items() if template not in walked_beside}
 
+    workbooks: set[str] = set()
+
     def walk_as(login: str, user: User, templates: dict[str, list[dict]]) -> Walk:
-        walk = Walk(client, auth_headers(user), login, database_ids)
+        walk = Walk(client, auth_headers(user), login, database_ids, workbooks=workbooks)
         for template, parameters in templates.items():
             walk_route(walk, template, parameters, exports)
         return walk
