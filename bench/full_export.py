@@ -1,6 +1,8 @@
-"""A list's whole CSV over the live API: 端末一覧's download of 1,000,000 terminals, streamed in keyset batches.
+"""A list's whole download over the live API: 端末一覧's CSV of 1,000,000 terminals, streamed in keyset batches, or
+its Excel workbook (`--format xlsx`, at a size of its own: openpyxl writes a cell at a time).
 
-    .venv/bin/python bench/full_export.py [--rows 1000000] [--customers 10] [--sample-seconds 0.05]
+    .venv/bin/python bench/full_export.py [--rows 1000000] [--customers 10] [--sample-seconds 0.05] [--format csv]
+    .venv/bin/python bench/full_export.py --format xlsx --rows 100000
 
 Creates and migrates the bench database (APP_BENCH_DATABASE_URL, default `bench`), seeds the customers and the
 terminals with set-based SQL (every 7th one with a last heartbeat, so times are written in Japan time), starts the API
@@ -8,8 +10,9 @@ terminals with set-based SQL (every 7th one with a last heartbeat, so times are 
 baseline; then the whole list's GET /api/fleet/terminals/export is read through, counting its rows, while a thread
 samples the API process's RSS with psutil; the seeded rows are removed afterwards. Prints ONE JSON line: rows,
 rows/s, the API's peak RSS and its growth over the baseline, and the CPU seconds the API process and its PostgreSQL
-backend spent (on a loaded machine the wall time measures the neighbours too). Targets: ≥ 50,000 rows/s and ≤ 50 MB
-of RSS growth (memory stays flat however long the list).
+backend spent (on a loaded machine the wall time measures the neighbours too). Targets: CSV ≥ 50,000 rows/s, Excel
+≥ 5,000 rows/s, and ≤ 50 MB of RSS growth (memory stays flat however long the list: the workbook is written to a
+spooled temporary file). A workbook's rows are counted by openpyxl after the download.
 """
 
 import argparse
@@ -30,7 +33,7 @@ from common import (
 
 MB = 1024 * 1024
 EXPORT = "/api/fleet/terminals/export"
-TARGET_ROWS_PER_S, TARGET_GROWTH_MB = 50_000, 50
+TARGET_ROWS_PER_S, TARGET_GROWTH_MB = {"csv": 50_000, "xlsx": 5_000}, 50
 
 SEED_SQL = {
     "customers": """
@@ -117,34 +120,54 @@ class RssSampler:
         self.thread.join()
 
 
-def download(client, token: str, params: dict | None = None) -> tuple[int, float]:
-    """Read the export through; (data rows, seconds)."""
+def download(client, token: str, params: dict) -> tuple[int, float]:
+    """Read the export through; (data rows, seconds). A workbook is kept in a temporary file and its rows counted
+    afterwards, outside the time."""
+    import tempfile
+
     started = time.perf_counter()
     lines = 0
-    with client.stream("GET", EXPORT, params=params, headers={"Authorization": f"Bearer {token}"}) as response:
+    with (
+        tempfile.TemporaryFile() as workbook,
+        client.stream("GET", EXPORT, params=params, headers={"Authorization": f"Bearer {token}"}) as response,
+    ):
         response.raise_for_status()
+        keep = workbook.write if params["format"] == "xlsx" else None
         for chunk in response.iter_raw():
             lines += chunk.count(b"\n")  # each record ends CRLF; a chunk may end between the CR and the LF
-    return lines - 1, time.perf_counter() - started
+            if keep:
+                keep(chunk)
+        seconds = time.perf_counter() - started
+        return (workbook_rows(workbook) if keep else lines) - 1, seconds
 
 
-def measure(data_dir, token: str, expected: int, every: float) -> dict:
+def workbook_rows(workbook) -> int:
+    """The rows of the workbook's sheet, its header included."""
+    from openpyxl import load_workbook
+
+    workbook.seek(0)
+    return sum(1 for _ in load_workbook(workbook, read_only=True).worksheets[0].iter_rows(values_only=True))
+
+
+def measure(data_dir, token: str, expected: int, every: float, file_format: str) -> dict:
     import httpx
 
     server = start_server(data_dir, workers=1)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{server.port}", timeout=600) as client:
-            download(client, token, {"q": "TC200-00001"})  # warms the worker up: imports, pools, caches
+            choice = {"format": file_format}
+            download(client, token, choice | {"q": "TC200-00001"})  # warms the worker up: imports, pools, caches
             api_cpu, db_cpu = process_tree_cpu(server.process.pid), database_cpu("bench")
             with RssSampler(server.process.pid, every) as sampler:
                 baseline = sampler.rss()
-                rows, seconds = download(client, token)
+                rows, seconds = download(client, token, choice)
             api_cpu, db_cpu = process_tree_cpu(server.process.pid) - api_cpu, database_cpu("bench") - db_cpu
     finally:
         server.stop()
     if rows != expected:
         raise SystemExit(f"the export had {rows:,} rows, not {expected:,}")
     return {
+        "format": file_format,
         "rows": rows,
         "seconds": round(seconds, 1),
         "rows_per_s": round(rows / seconds),
@@ -161,6 +184,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--customers", type=int, default=10)
     parser.add_argument("--sample-seconds", type=float, default=0.05)
+    parser.add_argument("--format", choices=sorted(TARGET_ROWS_PER_S), default="csv")
     args = parser.parse_args()
     data_dir = temp_dir("bench-full-export-")
     try:
@@ -168,7 +192,7 @@ def main() -> None:
         fresh_bench_database()
         seed_seconds = seed(args.rows, args.customers)
         try:
-            result = measure(data_dir, admin_token(), args.rows, args.sample_seconds)
+            result = measure(data_dir, admin_token(), args.rows, args.sample_seconds, args.format)
         finally:
             empty_seeded()
     finally:
@@ -180,7 +204,11 @@ def main() -> None:
             "seed_seconds": round(seed_seconds, 1),
             "load_average": load_average(),
             "targets": {
-                "rows_per_s": [result["rows_per_s"], TARGET_ROWS_PER_S, result["rows_per_s"] >= TARGET_ROWS_PER_S],
+                "rows_per_s": [
+                    result["rows_per_s"],
+                    TARGET_ROWS_PER_S[args.format],
+                    result["rows_per_s"] >= TARGET_ROWS_PER_S[args.format],
+                ],
                 "rss_growth_mb": [
                     result["rss_growth_mb"],
                     TARGET_GROWTH_MB,

@@ -9,13 +9,18 @@ from streamlit.testing.v1 import AppTest
 from tests.dashboards.conftest import open_page
 from tests.factories import make_user, token_for
 from tests.service.fleet.conftest import make_customer, make_terminal
-from tests.support.downloads import csv_download
+from tests.support.downloads import csv_download, xlsx_download
 
 TERMINALS = "app_pages/fleet/terminals.py"
 
 
 def csv_links(at: AppTest) -> list:
     return [link for link in at.get("link_button") if link.proto.label == "CSVダウンロード"]
+
+
+def file_link(at: AppTest, label: str):
+    (link,) = [link for link in at.get("link_button") if link.proto.label == label]
+    return link
 
 
 def test_the_terminal_lists_link_carries_its_filters_and_downloads_them_all(db, open_app):
@@ -34,8 +39,14 @@ def test_the_terminal_lists_link_carries_its_filters_and_downloads_them_all(db, 
     assert url.path == "/api/fleet/terminals/export"
     assert parse_qs(url.query) == {"q": ["ABC"], "status": ["error"], "sort": ["company_name"]}
     assert "全2件" in link.proto.help
-    rows = csv_download(httpx.get(link.proto.url, headers={"Cookie": f"daicho_session={token_for(operator)}"}))
+    cookie = {"Cookie": f"daicho_session={token_for(operator)}"}
+    rows = csv_download(httpx.get(link.proto.url, headers=cookie))
     assert [row[1] for row in rows[1:]] == ["ABC-1", "ABC-2"]
+    excel, shift_jis = (file_link(at, label) for label in ("Excel（.xlsx）", "CSV（Shift_JIS）"))
+    assert parse_qs(urlsplit(excel.proto.url).query) == parse_qs(url.query) | {"format": ["xlsx"]}
+    assert [row[1] for row in xlsx_download(httpx.get(excel.proto.url, headers=cookie))[1:]] == ["ABC-1", "ABC-2"]
+    assert parse_qs(urlsplit(shift_jis.proto.url).query) == parse_qs(url.query) | {"encoding": ["shift_jis"]}
+    assert "全2件" in excel.proto.help and "Shift_JIS" in shift_jis.proto.help
 
 
 def a_list_without_rows() -> None:
