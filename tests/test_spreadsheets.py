@@ -3,8 +3,7 @@ libreoffice-calc) converts each list's Excel workbook and CSV, as a demo role re
 (tests/support/history.py), and openpyxl reads back what it understood. Every cell is what the service wrote: text
 stays text digit for digit (ids, codes, phone numbers, postcodes), dates and times are dates, numbers numbers, and
 the CSV, the workbook and both readings have the same rows. The CSV is imported as a person imports it with
-「引用符で囲まれたフィールドをテキストとして扱う」 ticked (service/csvtools.py: the writer quotes text only); its
-Shift_JIS form says what its UTF-8 one says, or names the character it cannot write.
+「引用符で囲まれたフィールドをテキストとして扱う」 ticked (service/csvtools.py: the writer quotes text only).
 
 The codes people reported lost are checked against the API's own values: 獲得案件一覧's 供給地点特定番号 and
 法人番号, the QRV reservations' phone numbers, the carrier CSV's postcodes.
@@ -75,22 +74,10 @@ def first_download(client, roles: dict, database_ids: dict, route: str, paramete
             if answer.status_code != 200:
                 continue
             csv_file = client.get(path, params=required, headers=walk.headers)
-            shift_jis = client.get(path, params=required | {"encoding": "shift_jis"}, headers=walk.headers)
-            check_shift_jis(csv_file.content, shift_jis)
             found = Download(route, login, walk.headers, answer.content, csv_file.content, xlsx_download(answer))
             if len(found.rows) > 1:
                 return found
     return found
-
-
-def check_shift_jis(utf8: bytes, shift_jis) -> None:
-    """The Shift_JIS CSV is the UTF-8 one's text, or a 422 naming a character of it Shift_JIS has not."""
-    text = utf8.decode("utf-8-sig")
-    if shift_jis.status_code == 422:
-        character = shift_jis.json()["error"]["details"]["character"]
-        assert character in text and not character.encode("cp932", errors="ignore")
-    else:
-        assert shift_jis.status_code == 200 and shift_jis.content.decode("cp932") == text
 
 
 def carrier_csv(client, roles: dict) -> tuple[bytes, dict]:

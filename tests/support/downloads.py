@@ -30,12 +30,14 @@ def csv_records(content: bytes) -> list[list[str]]:
 
 
 def workbook_rows(content: bytes) -> list[list[Any]]:
-    """The rows of a workbook's one sheet, header first, as openpyxl reads the cells' values."""
+    """The rows of a workbook's one sheet, header first, as openpyxl reads the cells' values: each as wide as the
+    widest (a row's empty cells at its end are written as none)."""
     workbook = load_workbook(io.BytesIO(content), read_only=True)
     (sheet,) = workbook.worksheets
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     workbook.close()
-    return rows
+    width = max(map(len, rows), default=0)
+    return [row + [None] * (width - len(row)) for row in rows]
 
 
 def xlsx_download(response) -> list[list[Any]]:
