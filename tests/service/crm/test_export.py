@@ -204,3 +204,14 @@ def test_the_request_export_lists_only_the_sites_still_to_be_entered_with_their_
     assert HEADER[0] == "status" and open_site["id"] != deficient["id"]
     [one] = rows(client.get(f"/api/crm/sites/{done['id']}/carrier.csv", headers=world.operator))
     assert (one["status"], one["power_branch_name"]) == ("投入済", "投入済店")
+
+
+def test_the_carrier_csv_comes_in_shift_jis_for_the_system_reading_it(client, world):
+    request = made(submit(client, world.sales_a))
+    site = add_site(client, world, request["request"]["id"], **SITE)
+    url = f"/api/crm/sites/{site['id']}/carrier.csv"
+    utf8 = client.get(url, headers=world.operator)
+    shift_jis = client.get(url, params={"encoding": "shift_jis"}, headers=world.operator)
+    assert shift_jis.headers["content-type"] == "text/csv; charset=Shift_JIS"
+    assert shift_jis.content.decode("cp932") == utf8.content.decode("utf-8-sig")
+    assert '"0300111234567890123456"' in shift_jis.content.decode("cp932")  # a code quoted: an import keeps it text
