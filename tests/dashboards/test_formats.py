@@ -23,6 +23,8 @@ PAGES = Path(__file__).resolve().parents[2] / "dashboards"
         ("+81662345678", "06-6234-5678"),
         ("+81120123456", "0120-123-456"),
         ("03-1234-5678", "03-1234-5678"),  # typed and kept as typed (a CRM corporation's number)
+        ("+813000000001", "03000000001"),  # no known area: its digits at home, which read back as the same number
+        ("090-0000-0000", "090-0000-0000"),  # no known area, typed at home: as typed
         ("+14155550123", "+1 415-555-0123"),  # abroad: with its country code
         ("内線12", "内線12"),  # no phone number: as it is
         ("", ""),
