@@ -18,7 +18,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
+from service.config import get_settings
 from service.errors import ValidationFailed
 
 ENCODINGS = ("utf-8-sig", "cp932")
@@ -34,7 +36,7 @@ UTF8, SHIFT_JIS = "utf-8", "shift_jis"  # the encodings a CSV download is writte
 ENCODER = {UTF8: "utf-8", SHIFT_JIS: "cp932"}  # Shift_JIS as Windows and Excel write it (NEC and IBM extensions)
 CSV_MEDIA_TYPES = {UTF8: "text/csv; charset=utf-8", SHIFT_JIS: "text/csv; charset=Shift_JIS"}
 NOT_SHIFT_JIS = "「{character}」はShift_JISで書けません（UTF-8のCSVかExcel形式でダウンロードしてください）"
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # a time's cell (already in the service's zone)
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # a time's cell, in the service's zone
 
 
 def decode_csv(data: bytes) -> str:
@@ -132,11 +134,13 @@ EMPTY = _Bare("")
 
 def csv_cell(value: Any) -> Any:
     """A value as the CSV writes it: text guarded (`spreadsheet_safe`) and quoted, a number bare, a date as
-    2026-11-24 and a time as 2026-11-24 07:04:56 bare, None an empty bare field."""
+    2026-11-24 and a time as 2026-11-24 07:04:56 bare (in the service's zone), None an empty bare field."""
+    if isinstance(value, str):
+        return GUARD + value if runs_as_formula(value) else value
     if value is None:
         return EMPTY
     if isinstance(value, datetime):
-        return _Bare(value.strftime(TIME_FORMAT))
+        return _Bare(value.astimezone(ZoneInfo(get_settings().timezone)).strftime(TIME_FORMAT))
     if isinstance(value, date):
         return _Bare(value.isoformat())
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):

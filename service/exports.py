@@ -6,8 +6,9 @@ A `ListExport` names the list's query (filtered and scoped by the list's own fun
 people see on the list (Japanese headers). The order is a keyset: its terms are never NULL, all run the same way and
 the last one is unique. `batches` reads the query `export_batch` rows at a time, each batch in its own short session
 on the read engine (the replica when there is one) and starting after the previous batch's last keys, so memory stays
-flat however long the list. A batch carries values, not text (a time in the service's zone, Japan time; an id or code
-as text; a phone number as dialled, 090-1234-5678, clientkit/phones.py), and each writer writes them its way:
+flat however long the list. A batch carries values, not text (a time as stored, which each writer shows in Japan
+time; an id or code as text; a phone number as dialled, 090-1234-5678, clientkit/phones.py), and each writer writes
+them its way:
 
 - CSV (csvtools): UTF-8 with a BOM or Shift_JIS (a character it has not is refused by name), CRLF, text quoted and
   formula-safe, numbers and times bare; streamed a batch at a time;
@@ -256,12 +257,6 @@ def _read_session() -> Iterator[Session]:
         db.close()
 
 
-def _local(value: Any, zone: tzinfo) -> Any:
-    """A time as the files show it: in the service's zone, to the second, without the zone (a spreadsheet's time has
-    none)."""
-    return value.astimezone(zone).replace(tzinfo=None, microsecond=0) if isinstance(value, datetime) else value
-
-
 def _as_code(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -269,12 +264,10 @@ def _as_code(value: Any) -> str | None:
 CELL_OF_KIND: dict[str, Callable[[Any], Any]] = {CODE: _as_code, PHONE: as_dialled}
 
 
-def _getter(column: Column, zone: tzinfo) -> Callable[[Any], Any]:
-    """A record -> the column's value as the writers take it."""
+def _getter(column: Column) -> Callable[[Any], Any]:
+    """A record -> the column's value as the writers take it (each writes a time in the service's zone)."""
     get, shown = column.value, CELL_OF_KIND.get(column.kind)
-    if shown is not None:
-        return lambda record: shown(get(record))
-    return lambda record: _local(get(record), zone)
+    return get if shown is None else lambda record: shown(get(record))
 
 
 def batches(export: ListExport) -> Iterator[list[list[Any]]]:
@@ -298,8 +291,7 @@ def batches(export: ListExport) -> Iterator[list[list[Any]]]:
 
 def row_getters(columns: Sequence[Column]) -> list[Callable[[Any], Any]]:
     """A record -> each column's value, as `batches` reads them (for rows a list adds from another source)."""
-    zone = ZoneInfo(get_settings().timezone)
-    return [_getter(column, zone) for column in columns]
+    return [_getter(column) for column in columns]
 
 
 @dataclass(frozen=True)
@@ -325,14 +317,24 @@ def _text_cell(worksheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
     return cell
 
 
-def _xlsx_cell(worksheet: WriteOnlyWorksheet, value: Any, kind: str) -> Any:
+def _local(value: datetime, zone: tzinfo) -> datetime:
+    """A time as a workbook holds it: in the service's zone, to the second, without the zone (a spreadsheet's time
+    has none)."""
+    return value.astimezone(zone).replace(tzinfo=None, microsecond=0)
+
+
+def _xlsx_cell(worksheet: WriteOnlyWorksheet, value: Any, kind: str, zone: tzinfo) -> Any:
     """A value as the workbook holds it: a styled cell where its kind or type needs one, else the value itself
     (openpyxl's own cell, the cheaper by far)."""
     if isinstance(value, str):
         return _text_cell(worksheet, value) if kind in TEXT_KINDS or value.startswith(NOT_PLAIN) else value
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(worksheet, _local(value, zone))
+        cell.number_format = TIME_FORMAT
+        return cell
+    if isinstance(value, date):
         cell = WriteOnlyCell(worksheet, value)
-        cell.number_format = TIME_FORMAT if isinstance(value, datetime) else DATE_FORMAT
+        cell.number_format = DATE_FORMAT
         return cell
     if kind == MONEY and value is not None:
         cell = WriteOnlyCell(worksheet, value)
@@ -367,7 +369,7 @@ def xlsx_pieces(sheet: Sheet, title: str) -> Iterator[bytes]:
     first = next(rest, [])
     _lay_out(worksheet, sheet.columns, first)
     worksheet.append([_text_cell(worksheet, column.header) for column in sheet.columns])
-    kinds, written = [column.kind for column in sheet.columns], 0
+    kinds, written, zone = [column.kind for column in sheet.columns], 0, ZoneInfo(get_settings().timezone)
     for rows in chain([first], rest):
         written += len(rows)
         if written > EXCEL_ROWS:
@@ -375,7 +377,7 @@ def xlsx_pieces(sheet: Sheet, title: str) -> Iterator[bytes]:
                 TOO_MANY_ROWS, details={"field": "format", "rule": "excel_rows"}, code="too_many_rows"
             )
         for row in rows:
-            worksheet.append([_xlsx_cell(worksheet, value, kind) for value, kind in zip(row, kinds, strict=True)])
+            worksheet.append([_xlsx_cell(worksheet, value, kind, zone) for value, kind in zip(row, kinds, strict=True)])
     with SpooledTemporaryFile(SPOOL_BYTES) as file:
         workbook.save(file)
         file.seek(0)

@@ -3,7 +3,7 @@ the one writer of every CSV the service writes (no cell runs as a spreadsheet fo
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -70,7 +70,7 @@ def test_a_streamed_line_is_written_as_the_whole_file_writes_it():
 def test_text_is_quoted_and_numbers_dates_and_times_are_bare():
     """A reader reads the same values either way; an import taking quoted fields as text keeps every code whole."""
     cells = ["0001", "0333780938269903123456", 42, -3, 1.5, Decimal("2.50"), True, None]
-    times = [date(2026, 11, 24), datetime(2026, 11, 24, 7, 4, 56)]
+    times = [date(2026, 11, 24), datetime(2026, 11, 23, 22, 4, 56, tzinfo=UTC)]  # a time in Japan time
     assert csv_line(cells + times) == (
         '"0001","0333780938269903123456",42,-3,1.5,2.50,"True",,2026-11-24,2026-11-24 07:04:56\r\n'
     )
