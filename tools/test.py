@@ -42,7 +42,7 @@ DEBIAN_PACKAGES = [
     (Path("/usr/bin/caddy"), "caddy", "the dashboards behind their reverse proxy (tests/browser/test_proxy.py)"),
     (Path("/usr/bin/redis-server"), "redis-server", "the PostgreSQL pass (it starts a Redis of its own)"),
     (Path("/usr/bin/java"), "default-jre-headless", "the HTML validator (vnu) over the service's own pages"),
-    (Path("/usr/bin/soffice"), "libreoffice-calc", "the downloads opened in a spreadsheet (tests/test_spreadsheets.py)"),
+    (Path("/usr/bin/soffice"), "libreoffice-calc", "the downloads opened in Calc (tests/test_spreadsheets.py)"),
 ]
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PYTEST_NO_TESTS = 5
