@@ -12,6 +12,7 @@ from service.audit.service import Actor, diff, record, snapshot
 from service.broker import send_after_commit
 from service.errors import Conflict, NotFound, ValidationFailed
 from service.outbox import attachments as files
+from service.outbox import content as contents
 from service.outbox.models import CHANNELS, OutboxMessage
 from service.outbox.providers import Attachment
 
@@ -32,11 +33,14 @@ def enqueue(
     ref_id: Any = None,
     dedupe_key: str | None = None,
     attachments: Sequence[Attachment] = (),
+    content: contents.Document | None = None,
 ) -> OutboxMessage:
     """Add a message to the outbox; it is sent only if the surrounding transaction commits.
 
     With a dedupe_key, enqueuing the same logical message twice returns the first row. An e-mail's attachments are
-    stored with the row (payload["attachments"] names them), so each attempt sends the same files.
+    stored with the row (payload["attachments"] names them), so each attempt sends the same files. An e-mail's or a
+    Slack post's `content` (content.py: paragraphs, links, tables) is kept as payload["content"], its text form as the
+    body; each provider writes it for its reader's program.
     """
     if channel not in CHANNELS:
         raise ValidationFailed("未対応の送信チャネルです", details={"field": "channel", "allowed": list(CHANNELS)})
@@ -46,6 +50,9 @@ def enqueue(
         existing = db.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
         if existing is not None:
             return existing
+    if content is not None:
+        body = contents.text(content)
+        payload = {**(payload or {}), "content": contents.dump(content)}
     message = OutboxMessage(
         channel=channel,
         recipient=recipient,

@@ -1,7 +1,8 @@
 """A real SMTP server (aiosmtpd) on a free local port that collects every message it fully receives.
 
 `hold_next_data()` makes the next DATA command wait before answering 354, so a test can act while a client
-is in the middle of sending; a connection dropped there never delivers its message.
+is in the middle of sending; a connection dropped there never delivers its message. `raw` keeps each message's bytes
+as received, for a parse with `email.policy.strict` (tests/support/mail.py).
 """
 
 import asyncio
@@ -33,6 +34,7 @@ class DataGate:
 class SmtpSink:
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.raw: list[bytes] = []
         self.received = threading.Condition()
         self.gate: DataGate | None = None
         self.gates: list[DataGate] = []
@@ -55,7 +57,8 @@ class SmtpSink:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         with self.received:
-            self.messages.append(message_from_bytes(envelope.original_content or b"", policy=default))
+            self.raw.append(envelope.original_content or b"")
+            self.messages.append(message_from_bytes(self.raw[-1], policy=default))
             self.received.notify_all()
         return "250 Message accepted for delivery"
 

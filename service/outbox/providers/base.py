@@ -5,6 +5,8 @@ from datetime import datetime
 from math import ceil
 from typing import Any, Protocol
 
+from service.outbox import content
+
 VALIDITY_SECONDS = (1, 36_000)  # Twilio's ValidityPeriod: at least a second, at most 10 hours
 
 
@@ -48,6 +50,10 @@ class Outgoing:
     ref_type: str | None = None
     ref_id: str | None = None
     attachments: tuple[Attachment, ...] = ()
+
+    def document(self) -> content.Document:
+        """What the message says (content.py): its payload's document, else its body (or subject) as paragraphs."""
+        return content.of_message(self.body or self.subject, self.payload)
 
 
 def idempotency_key(message: Outgoing) -> str:

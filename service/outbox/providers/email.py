@@ -1,5 +1,6 @@
 """Email over SMTP with the standard library: optional STARTTLS and login, a Message-ID derived from the outbox id,
-the outbox row's attachments as MIME parts."""
+the message as a text/plain part and a text/html part beside it (multipart/alternative, both written from the row's
+content by content.py), the outbox row's attachments as MIME parts."""
 
 import smtplib
 import ssl
@@ -7,6 +8,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from service.config import Settings
+from service.outbox import content
 from service.outbox.providers.base import Outgoing, PermanentDeliveryError, SendResult, TransientDeliveryError
 
 
@@ -26,7 +28,9 @@ def build_email(message: Outgoing, sender: str) -> EmailMessage:
         raise PermanentDeliveryError(f"invalid header: {exc}") from exc
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = message_id_for(message.id, sender)
-    email.set_content(message.body)
+    document = message.document()
+    email.set_content(content.text(document))
+    email.add_alternative(content.html(document, title=message.subject), subtype="html")
     for attachment in message.attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
         email.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename)

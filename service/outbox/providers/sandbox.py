@@ -14,7 +14,7 @@ Outcomes are deterministic by recipient:
   action succeeds.
 
 An SMS's validity (payload "valid_until" or "valid_for_seconds") is recorded as the validity_period Twilio would be
-given.
+given; a Slack post's text as the webhook would post it (`posted`, content.py's Slack form).
 
 Like the real providers, the email, payment and voice sandboxes dedupe by the outbox row's idempotency key: a resend
 (a worker killed after the provider accepted, before the outcome was recorded) gets the first answer back, logged as
@@ -35,6 +35,7 @@ from typing import Any
 from service.config import VOICE_OUTCOMES, Settings, parse_odds
 from service.database import utcnow
 from service.links import api_page
+from service.outbox import content
 from service.outbox.providers.base import (
     InvalidRecipientError,
     Outgoing,
@@ -138,8 +139,14 @@ class SandboxProvider:
         kept = self._keep_first(message, fresh)
         outcome = "sent" if kept is fresh else "replayed"
         validity = validity_seconds(message, utcnow()) if self.channel == "sms" else None
+        posted = content.slack(message.document()) if self.channel == "slack" else None
         self._record(
-            message, outcome=outcome, sandbox_id=kept.provider_message_id, data=kept.data, validity_period=validity
+            message,
+            outcome=outcome,
+            sandbox_id=kept.provider_message_id,
+            data=kept.data,
+            validity_period=validity,
+            posted=posted,
         )
         return kept
 

@@ -1,22 +1,16 @@
 """Slack through an incoming webhook with the official slack_sdk client.
 
-Every post is plain text that Slack shows as it was written: `slack_text` escapes `&`, `<` and `>` as Slack's
-formatting rules ask ("Escaping text"), so a name, a title or a note cannot mention everyone (`<!channel>`) or put a
-link under a label (`<url|label>`). The domains' templates build no mention or link markup on purpose: a URL in them
-is plain text, which Slack links itself. slack_sdk has no helper for this.
+Every post is the row's content in Slack's mrkdwn (content.py `slack`): its text escaped (`&`, `<` and `>`, as Slack's
+formatting rules ask in "Escaping text"), so a name, a title or a note cannot mention everyone (`<!channel>`) or put
+a link under a label; its links, built by service.links, in Slack's link syntax `<url|label>` or `<url>`, so a link
+never runs into the text after it. slack_sdk has no helper for either.
 """
 
 from slack_sdk.webhook import WebhookClient
 
 from service.config import Settings
+from service.outbox import content
 from service.outbox.providers.base import Outgoing, SendResult, TransientDeliveryError, classify_http_status
-
-SLACK_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-
-
-def slack_text(text: str) -> str:
-    """`text` as Slack shows it literally: its control characters `&`, `<` and `>` escaped."""
-    return text.translate(SLACK_ESCAPES)
 
 
 class WebhookSlackProvider:
@@ -25,7 +19,7 @@ class WebhookSlackProvider:
 
     def send(self, message: Outgoing) -> SendResult:
         try:
-            response = self.client.send(text=slack_text(message.body or message.subject))
+            response = self.client.send(text=content.slack(message.document()))
         except OSError as exc:
             raise TransientDeliveryError(f"Slack webhook unreachable: {exc.__class__.__name__}: {exc}") from exc
         if response.status_code != 200:

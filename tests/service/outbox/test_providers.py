@@ -9,12 +9,14 @@ from pydantic import ValidationError
 from twilio.rest import Client
 
 from service.config import Settings
-from service.outbox.providers import Outgoing, PermanentDeliveryError, TransientDeliveryError, provider_for
+from service.outbox import content
+from service.outbox.providers import Attachment, Outgoing, PermanentDeliveryError, TransientDeliveryError, provider_for
 from service.outbox.providers.email import SmtpEmailProvider, message_id_for
 from service.outbox.providers.payment import StripePaymentLinkProvider
 from service.outbox.providers.sandbox import SandboxProvider, read_sandbox_log
 from service.outbox.providers.sms import TwilioSmsProvider
 from service.outbox.providers.voice import HttpVoiceProvider
+from tests.support.mail import bare_urls, received
 from tests.support.smtp import free_port
 
 
@@ -28,10 +30,37 @@ class TestSmtp:
         sink, port = smtp_sink
         settings.smtp_port = port
         result = SmtpEmailProvider(settings).send(outgoing(subject="お迎えの時間", body="17時です"))
-        [received] = sink.messages
-        assert received["Message-ID"] == result.provider_message_id == message_id_for(7, settings.email_from)
-        assert received["Subject"] == "お迎えの時間" and received["To"] == "parent@example.jp"
-        assert received.get_payload(decode=True).decode().strip() == "17時です"
+        [mail] = received(sink)
+        assert mail.message["Message-ID"] == result.provider_message_id == message_id_for(7, settings.email_from)
+        assert mail.message["Subject"] == "お迎えの時間" and mail.message["To"] == "parent@example.jp"
+        assert mail.text.strip() == "17時です" and "<p>17時です</p>" in mail.html
+
+    def test_the_html_part_says_what_the_text_part_says_with_its_links_and_tables(self, smtp_sink, settings):
+        sink, port = smtp_sink
+        settings.smtp_port = port
+        link = content.Link(url="https://dash.example/fleet-alerts?id=3&x=<1>", label="アラート #3")
+        document = (
+            *content.paragraphs("{name} 様\n\n一覧: {url}（毎週）", name="<b>田中</b>&", url=link),
+            content.Table(header=("端末", "画面"), rows=(("TC-<1>", link), ("TC-2", link))),
+        )
+        payload = {"content": content.dump(document)}
+        for number in (1, 2):  # the second message of a kind too
+            SmtpEmailProvider(settings).send(outgoing(id=number, subject="【TMS】<週次>", payload=payload))
+        for mail in received(sink):
+            assert "<b>田中</b>& 様" in mail.text and f"一覧: アラート #3 {link.url} （毎週）" in mail.text
+            assert "&lt;b&gt;田中&lt;/b&gt;&amp; 様" in mail.html and "<title>【TMS】&lt;週次&gt;</title>" in mail.html
+            assert mail.links == [(link.url, "アラート #3")] * 3
+            assert mail.tables == [[["端末", "画面"], ["TC-<1>", "アラート #3"], ["TC-2", "アラート #3"]]]
+
+    def test_attachments_are_kept_beside_the_text_and_html_parts(self, smtp_sink, settings):
+        sink, port = smtp_sink
+        settings.smtp_port = port
+        pdf = Attachment("月次レポート.pdf", "application/pdf", b"%PDF-1.4 report")
+        SmtpEmailProvider(settings).send(outgoing(body="添付のとおりです", attachments=(pdf,)))
+        [mail] = received(sink)
+        [attached] = mail.message.iter_attachments()
+        assert mail.message.get_content_type() == "multipart/mixed" and mail.text.strip() == "添付のとおりです"
+        assert (attached.get_filename(), attached.get_content()) == (pdf.filename, pdf.data)
 
     def test_a_refused_recipient_is_permanent(self, smtp_sink, settings):
         sink, port = smtp_sink
@@ -85,6 +114,20 @@ class TestSlackAndVoiceHttp:
         provider.send(outgoing("slack", "#ops", body=body))
         provider.send(outgoing("slack", "#ops", body=body, attempt=2))  # a retry posts the same text
         assert [json.loads(request.body) for request in fake_api.requests] == [{"text": posted}] * 2
+
+    def test_a_slack_posts_links_are_in_slacks_link_syntax_never_run_into_the_text_after_them(self, fake_api, settings):
+        settings.slack_provider, settings.slack_webhook_url = "webhook", fake_api.url + "/services/T/B/X"
+        fake_api.answer(200, b"ok")
+        alert = content.Link(url="https://dash.example/fleet-alerts?id=3&a=1|2")
+        run = content.fill("担当者 {who} {url}（通知: {told}）", who="<!channel>", url=alert, told="田中")
+        message = outgoing(
+            "slack", "#ops", body=content.plain(run), payload={"content": content.dump((content.Paragraph(parts=run),))}
+        )
+        provider_for("slack", settings).send(message)
+        SandboxProvider("slack", settings).send(message)
+        posted = json.loads(fake_api.requests[0].body)["text"]
+        assert posted == "担当者 &lt;!channel&gt; <https://dash.example/fleet-alerts?id=3&amp;a=1%7C2>（通知: 田中）"
+        assert [line["posted"] for line in read_sandbox_log(settings, "slack")] == [posted] and bare_urls(posted) == []
 
     def test_voice_api_gets_the_documented_request_and_returns_the_call_id(self, fake_api, settings):
         settings.voice_api_url, settings.voice_api_key = fake_api.url, "voice-key"

@@ -1,0 +1,273 @@
+"""What an e-mail or a Slack post says, built once and written for each reader's program.
+
+A message is a `Document`: paragraphs of text and links, headings, tables. The outbox row keeps it (payload
+"content") beside its body, the `text` form; at sending, the e-mail provider writes the `text` form as the text/plain
+part and the `html` form as the text/html part beside it, the Slack provider the `slack` form. A row queued with a body
+only is read as paragraphs of that text.
+
+- `fill(template, **values)`: a label's `str.format` template filled in as a run of text and links: a `Link` value
+  (built by `service.links` from the public addresses) stays a link in every form.
+- `text`: a link is its address, never run into the words after it (a space comes between); a table is a header line
+  and a `・` line per row, each link of a row (its label in the row) on its own line under it.
+- `html`: every value escaped with `html.escape`; a link an `<a href>`; a table a `<table>`; a heading an `<h3>`.
+- `slack`: Slack's mrkdwn: text escaped (`&`, `<`, `>`, as Slack's "Escaping text" asks), so nothing a person typed
+  becomes a mention or a link; a link written in Slack's own syntax `<url|label>` or `<url>`, its address escaped
+  the same way and a `|` in it percent-encoded, so Slack never runs it into the text after it.
+"""
+
+import html as html_escaping
+from collections.abc import Iterable, Mapping
+from string import Formatter
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+
+LINK_SCHEMES = ("https://", "http://")
+SLACK_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+HEADING_MARK = "■ "
+ROW_MARK = "・"
+CELL_SEPARATOR = " / "
+ROW_LINK_INDENT = "  "
+CELL_STYLE = "border:1px solid #999;padding:4px 8px;text-align:left;vertical-align:top"
+
+
+class Link(BaseModel):
+    """An address to follow (from `service.links`), shown as its label where a form has room for one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    url: str
+    label: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, url: str) -> str:
+        if not url.startswith(LINK_SCHEMES):
+            raise ValueError("a link is a web address (http or https)")
+        return url
+
+
+Inline = str | Link
+Run = tuple[Inline, ...]
+
+
+class Paragraph(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["paragraph"] = "paragraph"
+    parts: Run
+
+
+class Heading(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["heading"] = "heading"
+    text: str
+
+
+class Table(BaseModel):
+    """A digest's rows: a header and cells of text or a link each."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["table"] = "table"
+    header: tuple[str, ...]
+    rows: tuple[tuple[Inline, ...], ...]
+
+
+Block = Annotated[Paragraph | Heading | Table, Field(discriminator="kind")]
+Document = tuple[Block, ...]
+DOCUMENT = TypeAdapter(Document)
+
+
+def fill(template: str, **values: Any) -> Run:
+    """`template.format(**values)` as a run: a `Link` value (or a run) stays itself, any other is formatted."""
+    formatter = Formatter()
+    parts: list[Inline] = []
+    for literal, field, spec, conversion in formatter.parse(template):
+        parts.append(literal)
+        if field is None:
+            continue
+        value, _ = formatter.get_field(field, (), values)
+        if isinstance(value, Link):
+            parts.append(value)
+        elif isinstance(value, tuple):
+            parts.extend(value)
+        else:
+            parts.append(formatter.format_field(formatter.convert_field(value, conversion), spec or ""))
+    return _merged(parts)
+
+
+def _merged(parts: Iterable[Inline]) -> Run:
+    """Adjacent texts as one, empty ones dropped."""
+    merged: list[Inline] = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        elif part != "":
+            merged.append(part)
+    return tuple(merged)
+
+
+def paragraphs(template: str, **values: Any) -> list[Paragraph]:
+    """A filled template as paragraphs, one per block of lines between blank lines."""
+    found: list[Paragraph] = []
+    current: list[Inline] = []
+    for part in fill(template, **values):
+        pieces = part.split("\n\n") if isinstance(part, str) else [part]
+        for index, piece in enumerate(pieces):
+            if index:
+                found += _paragraph(current)
+                current = []
+            current.append(piece)
+    return found + _paragraph(current)
+
+
+def _paragraph(parts: list[Inline]) -> list[Paragraph]:
+    """A paragraph of the parts, without the line breaks it starts or ends with; none when nothing is left."""
+    run = list(_merged(parts))
+    if run and isinstance(run[0], str):
+        run[0] = run[0].lstrip("\n")
+    if run and isinstance(run[-1], str):
+        run[-1] = run[-1].rstrip("\n")
+    kept = _merged(run)
+    return [Paragraph(parts=kept)] if kept else []
+
+
+def from_text(body: str) -> Document:
+    """A body written as text alone, as paragraphs."""
+    return tuple(paragraphs("{body}", body=body))
+
+
+def dump(document: Document) -> list[dict[str, Any]]:
+    """The document as the outbox row's payload keeps it (JSON)."""
+    return DOCUMENT.dump_python(document, mode="json")
+
+
+def of_message(body: str, payload: Mapping[str, Any]) -> Document:
+    """What a queued message says: its payload's document, else its body as paragraphs."""
+    kept = payload.get("content")
+    return DOCUMENT.validate_python(kept) if kept else from_text(body)
+
+
+# The plain-text form: the text/plain part, the row's body, an SMS.
+
+
+def plain(run: Run) -> str:
+    """A run as text: a link's address (after its label, when it has one), a space between it and the words after."""
+    out = ""
+    for index, part in enumerate(run):
+        if isinstance(part, str):
+            out += part
+            continue
+        out += f"{part.label} {part.url}" if part.label else part.url
+        if index + 1 < len(run) and not _starts_with_space(run[index + 1]):
+            out += " "
+    return out
+
+
+def _starts_with_space(part: Inline) -> bool:
+    return isinstance(part, str) and part[:1].isspace()
+
+
+def _cell_text(cell: Inline) -> str:
+    return (cell.label or cell.url) if isinstance(cell, Link) else cell
+
+
+def _text_table(table: Table) -> str:
+    lines = [CELL_SEPARATOR.join(table.header)]
+    for row in table.rows:
+        lines.append(ROW_MARK + CELL_SEPARATOR.join(_cell_text(cell) for cell in row))
+        lines += [ROW_LINK_INDENT + cell.url for cell in row if isinstance(cell, Link)]
+    return "\n".join(lines)
+
+
+def text(document: Document) -> str:
+    """The document as plain text, blocks apart by a blank line."""
+    blocks = []
+    for block in document:
+        if isinstance(block, Paragraph):
+            blocks.append(plain(block.parts))
+        elif isinstance(block, Heading):
+            blocks.append(HEADING_MARK + block.text)
+        else:
+            blocks.append(_text_table(block))
+    return "\n\n".join(blocks)
+
+
+# The HTML form: the text/html part.
+
+
+def _escaped(value: str) -> str:
+    return html_escaping.escape(value).replace("\n", "<br>\n")
+
+
+def _html_inline(part: Inline) -> str:
+    if isinstance(part, Link):
+        return f'<a href="{html_escaping.escape(part.url)}">{_escaped(part.label or part.url)}</a>'
+    return _escaped(part)
+
+
+def _html_table(table: Table) -> str:
+    head = "".join(f'<th style="{CELL_STYLE}">{_escaped(name)}</th>' for name in table.header)
+    rows = [
+        "<tr>" + "".join(f'<td style="{CELL_STYLE}">{_html_inline(cell)}</td>' for cell in row) + "</tr>"
+        for row in table.rows
+    ]
+    return "\n".join(
+        ['<table style="border-collapse:collapse">', f"<thead><tr>{head}</tr></thead>", "<tbody>", *rows, "</tbody>"]
+        + ["</table>"]
+    )
+
+
+def _html_block(block: Paragraph | Heading | Table) -> str:
+    if isinstance(block, Paragraph):
+        return "<p>" + "".join(_html_inline(part) for part in block.parts) + "</p>"
+    if isinstance(block, Heading):
+        return f"<h3>{_escaped(block.text)}</h3>"
+    return _html_table(block)
+
+
+def html(document: Document, *, title: str) -> str:
+    """The document as an HTML page in Japanese, UTF-8."""
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="ja">',
+            f'<head><meta charset="utf-8"><title>{_escaped(title)}</title></head>',
+            '<body style="font-family:sans-serif">',
+            *(_html_block(block) for block in document),
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
+
+
+# The Slack form: a post's mrkdwn.
+
+
+def slack_text(value: str) -> str:
+    """`value` as Slack shows it literally: its control characters `&`, `<` and `>` escaped."""
+    return value.translate(SLACK_ESCAPES)
+
+
+def _slack_inline(part: Inline) -> str:
+    if isinstance(part, Link):
+        url = slack_text(part.url.replace("|", "%7C"))
+        return f"<{url}|{slack_text(part.label)}>" if part.label else f"<{url}>"
+    return slack_text(part)
+
+
+def slack(document: Document) -> str:
+    """The document as a Slack post's text; a table's rows as lines, their links in Slack's link syntax."""
+    blocks = []
+    for block in document:
+        if isinstance(block, Paragraph):
+            blocks.append("".join(_slack_inline(part) for part in block.parts))
+        elif isinstance(block, Heading):
+            blocks.append(slack_text(HEADING_MARK + block.text))
+        else:
+            rows = [ROW_MARK + CELL_SEPARATOR.join(_slack_inline(cell) for cell in row) for row in block.rows]
+            blocks.append("\n".join([slack_text(CELL_SEPARATOR.join(block.header)), *rows]))
+    return "\n\n".join(blocks)
