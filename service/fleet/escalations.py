@@ -33,6 +33,7 @@ from service.fleet.alerts import RESOLVED, WORKER_ROLES, with_places
 from service.fleet.models import Alert, Customer, Escalation, Incident, Terminal
 from service.fleet.schedules import local_minute
 from service.identity.models import Grant, User
+from service.outbox import content
 from service.outbox.service import enqueue
 
 LEAD_ROLE = "admin"
@@ -191,9 +192,16 @@ class Escalated:
             "place": subject.place,
             "created": local_minute(subject.created_at),
             "assignee": subject.assignee or labels.NO_ASSIGNEE,
-            "url": subject.url,
+            "url": content.Link(url=subject.url),
             "told": "、".join(p.name for p in self.told) or labels.NO_ONE_TOLD,
         }
+
+    def row(self) -> tuple[content.Inline, ...]:
+        """Its row in a digest's table (labels.ESCALATION_COLUMNS)."""
+        words = self.words()
+        due = labels.ESCALATION_DUE.format(**words)
+        record = content.Link(url=self.subject.url, label=words["subject"])
+        return record, words["step"], due, words["place"], words["created"], words["assignee"]
 
 
 def _claim(db: Session, due: Due, now: datetime) -> int | None:
@@ -217,16 +225,21 @@ def _escalate(db: Session, due: Due, subject: Subject, people_told: list[Person]
     return Escalated(escalation_id, due, subject, people_told)
 
 
-def _digest_body(items: list[Escalated]) -> str:
-    """The lines of one person's digest, grouped by customer, each with its page's address under it."""
-    parts = [labels.ESCALATION_INTRO]
+def _digest(items: list[Escalated]) -> content.Document:
+    """One person's digest: a table per customer, each row a record's step past due with its page's link."""
+    blocks: list[content.Block] = [content.Paragraph(parts=(labels.ESCALATION_INTRO,))]
     ordered = sorted(items, key=lambda e: (e.subject.company, e.due.kind != "incident", e.due.id))
     for company, group in groupby(ordered, key=lambda e: e.subject.company):
-        parts.append("\n" + labels.ESCALATION_CUSTOMER.format(company=company))
-        for item in group:
-            words = item.words()
-            parts.append(labels.ESCALATION_LINE.format(**words) + "\n" + labels.LINK_LINE.format(**words))
-    return "\n".join(parts)
+        rows = tuple(item.row() for item in group)
+        blocks += [content.Heading(text=company), content.Table(header=labels.ESCALATION_COLUMNS, rows=rows)]
+    return tuple(blocks)
+
+
+def _slack_post(sent: list[Escalated]) -> content.Document:
+    """The run's Slack post: a line per escalation, naming whom it told, its record's page a link."""
+    head = labels.ESCALATION_SLACK.format(count=len(sent))
+    lines = [content.fill(labels.ESCALATION_SLACK_LINE, **item.words()) for item in sent]
+    return (content.Paragraph(parts=content.lines((head,), *lines)),)
 
 
 def _send(db: Session, sent: list[Escalated]) -> None:
@@ -242,18 +255,17 @@ def _send(db: Session, sent: list[Escalated]) -> None:
             channel="email",
             recipient=email,
             subject=labels.ESCALATION_SUBJECT.format(count=len(items)),
-            body=_digest_body(items),
+            content=_digest(items),
             domain="fleet",
             ref_type="fleet_escalation",
             ref_id=first,
             dedupe_key=f"fleet-escalation:{first}:{email.lower()}",
         )
-    lines = [labels.ESCALATION_SLACK_LINE.format(**item.words()) for item in sent]
     enqueue(
         db,
         channel="slack",
         recipient=get_settings().fleet_escalation_slack_channel,
-        body="\n".join([labels.ESCALATION_SLACK.format(count=len(sent)), *lines]),
+        content=_slack_post(sent),
         domain="fleet",
         ref_type="fleet_escalation",
         ref_id=first,

@@ -143,15 +143,16 @@ WEEKDAYS = ("月", "火", "水", "木", "金", "土", "日")
 RECURRENCES = {"daily": "毎日", "weekly": "毎週"}
 WINDOW_DIGEST_SUBJECT = "【TMS】定期メンテナンス終了 {customer} {store}（保留{count}件）"
 WINDOW_DIGEST_BODY = "定期メンテナンス（{reason}）{starts}〜{ends} の間に保留したアラート:"
-WINDOW_DIGEST_LINE = "{store}（{serial}）: オフライン {since}{still}"
-WINDOW_STILL_OFFLINE = "（終了時点でも応答なし: アラートを発行します）"
+WINDOW_DIGEST_COLUMNS = ("店舗", "シリアル番号", "オフライン", "メンテナンス終了時点")
+WINDOW_END_STATES = {True: "応答なし（アラートを発行します）", False: "応答あり"}  # still offline at the end?
 ALL_STORES = "全店舗"
-INCIDENT_DIGEST_LINE = "【顧客単位の障害】{message}"
+# The alert digest's table: a row per incident and per alert outside one, new or resolved since the last digest.
+DIGEST_COLUMNS = ("状態", "種別", "場所", "発生", "内容", "画面")
+DIGEST_NEW = "新規"
+DIGEST_RESOLVED = "解決（{resolved}）"
+INCIDENT_KIND = "顧客単位の障害"
 # 重要アラート's one row for an incident: «13台オフライン» (its alerts still open).
 INCIDENT_SUMMARY = "{count}台{kind}"
-RESOLVED_MARK = "【解決】"
-RESOLVED_LINE = "{mark}{line}（解決 {resolved}）"
-LINK_LINE = "  {url}"  # under a mail's line: the record's page in the dashboards
 
 # Escalation: a §4.2 step of open work past due, told once (the assignee or the step's team first, then the
 # システム管理者) by e-mail and on Slack.
@@ -159,10 +160,8 @@ ESCALATION_SUBJECTS = {"alert": "アラート #{id}", "incident": "インシデ�
 # An escalation run's digest: one mail per person told, its lines grouped by customer.
 ESCALATION_SUBJECT = "【TMS】エスカレーション: 期限超過{count}件"
 ESCALATION_INTRO = "次の対応が期限を過ぎても記録されていません。対応状況を確認してください。"
-ESCALATION_CUSTOMER = "■ {company}"
-ESCALATION_LINE = (
-    "{subject}の「{step}」が期限（{due}、検知から{minutes}分）超過: {place}\n  検知 {created}　担当者 {assignee}"
-)
+ESCALATION_COLUMNS = ("対象", "期限を過ぎた対応", "期限", "内容", "検知", "担当者")  # a customer's table of them
+ESCALATION_DUE = "{due}（検知から{minutes}分）"
 ESCALATION_SLACK = "【TMS】エスカレーション: 期限超過{count}件"
 ESCALATION_SLACK_LINE = "{subject}の「{step}」が期限（{due}）超過: {place} 担当者 {assignee} {url}（通知: {told}）"
 NO_ASSIGNEE = "未割り当て（担当者を割り当ててください）"

@@ -15,6 +15,7 @@ from service.errors import NotFound, ValidationFailed, unknown_reference
 from service.fleet import auditing, labels, monitoring, schedules
 from service.fleet.models import Customer, MaintenanceWindow, Terminal
 from service.fleet.schemas import MaintenanceWindowIn
+from service.outbox import content
 from service.outbox.service import enqueue
 from service.tenancy import TenantScope, get_scoped, scoped
 
@@ -101,15 +102,16 @@ def _mail_digest(db: Session, window: MaintenanceWindow, occurrence: schedules.O
         starts=schedules.local_minute(occurrence.starts_at),
         ends=schedules.local_minute(occurrence.ends_at),
     )
-    lines = [
-        labels.WINDOW_DIGEST_LINE.format(
-            store=r.store_name,
-            serial=r.serial_number,
-            since=schedules.local_minute(r.offline_since),
-            still=labels.WINDOW_STILL_OFFLINE if r.status == "offline" else "",
+    held = tuple(
+        (
+            r.store_name,
+            r.serial_number,
+            schedules.local_minute(r.offline_since),
+            labels.WINDOW_END_STATES[r.status == "offline"],
         )
         for r in rows
-    ]
+    )
+    document = (content.Paragraph(parts=(head,)), content.Table(header=labels.WINDOW_DIGEST_COLUMNS, rows=held))
     sent = 0
     for person in monitoring.recipients(db):
         if person.customer_scope not in (None, str(window.customer_id)):
@@ -119,7 +121,7 @@ def _mail_digest(db: Session, window: MaintenanceWindow, occurrence: schedules.O
             channel="email",
             recipient=person.email,
             subject=subject,
-            body="\n".join([head, *lines]),
+            content=document,
             domain="fleet",
             ref_type="fleet_maintenance_window",
             ref_id=window.id,

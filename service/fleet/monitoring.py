@@ -26,6 +26,7 @@ from service.fleet.alerts import (
 from service.fleet.models import Alert, Customer, Digest, FleetState, Incident, Terminal
 from service.fleet.schedules import LOCAL_MINUTE, local_minute
 from service.identity.models import Grant, User
+from service.outbox import content
 from service.outbox.service import enqueue
 
 INGEST_MARK_SECONDS = 5
@@ -235,14 +236,15 @@ def note_ingest_stall(db: Session, state: FleetState, *, stalled: bool, now: dat
 
 
 def _mail_team(db: Session, kind: str, subject: str, body: str, *, since: datetime) -> None:
-    """One email per recipient, at most once per stall (its last heartbeat names it) and kind."""
+    """One email per recipient, at most once per stall (its last heartbeat names it) and kind, linking the overview."""
+    overview = content.Link(url=links.overview_url())
     for person in recipients(db):
         enqueue(
             db,
             channel="email",
             recipient=person.email,
             subject=subject,
-            body=f"{body}\n\n{links.overview_url()}",
+            content=(content.Paragraph(parts=(body,)), content.Paragraph(parts=(overview,))),
             domain="fleet",
             ref_type="fleet_ingest_stall",
             dedupe_key=f"fleet-ingest-{kind}:{since.isoformat()}:{person.email.lower()}",
@@ -538,8 +540,11 @@ def _news_rows(db: Session) -> tuple[Rows, Rows]:
             Incident.message,
             Incident.status,
             Incident.digest_id,
+            Incident.created_at,
             Incident.resolved_at,
+            Customer.company_name,
         )
+        .join(Customer, Customer.id == Incident.customer_id)
         .where(_news(Incident))
         .order_by(Incident.id)
     ).all()
@@ -571,17 +576,15 @@ def send_digest(db: Session, *, now: datetime) -> int:
     digest = _new_digest(db, at=now, alerts=alerts, incidents=incidents)
     sent = 0
     for person in recipients(db):
-        lines = _digest_lines(person, alerts, incidents)
-        if lines:
+        rows = _digest_rows(person, alerts, incidents)
+        if rows:
+            resolved = sum(row[0] != labels.DIGEST_NEW for row in rows)
             enqueue(
                 db,
                 channel="email",
                 recipient=person.email,
-                subject=labels.DIGEST_SUBJECT.format(
-                    new=sum(not line.startswith(labels.RESOLVED_MARK) for line in lines),
-                    resolved=sum(line.startswith(labels.RESOLVED_MARK) for line in lines),
-                ),
-                body="\n".join(lines),
+                subject=labels.DIGEST_SUBJECT.format(new=len(rows) - resolved, resolved=resolved),
+                content=(content.Table(header=labels.DIGEST_COLUMNS, rows=tuple(rows)),),
                 domain="fleet",
                 ref_type="fleet_digest",
                 ref_id=digest.id,
@@ -603,32 +606,34 @@ def _mark_mailed(db: Session, model, ids: list[int], *, digest_id: int, resoluti
         )
 
 
-def _digest_lines(person: Recipient, alerts, incidents) -> list[str]:
-    """One line per incident and per alert outside an incident, each with its page's address under it; resolved ones
-    marked 【解決】 with the time."""
+def _digest_rows(person: Recipient, alerts, incidents) -> list[tuple[content.Inline, ...]]:
+    """A row per incident and per alert outside an incident the person may see (labels.DIGEST_COLUMNS), each with its
+    page's link; resolved ones say when."""
 
     def visible(customer_id: int) -> bool:
         return person.customer_scope is None or person.customer_scope == str(customer_id)
 
-    def line(row, text: str, url: str) -> str:
-        if row.status == RESOLVED:
-            resolved = local_minute(row.resolved_at)
-            text = labels.RESOLVED_LINE.format(mark=labels.RESOLVED_MARK, line=text, resolved=resolved)
-        return f"{text}\n{labels.LINK_LINE.format(url=url)}"
+    def row(record, kind: str, what: str, place: str, url: str) -> tuple[content.Inline, ...]:
+        state = labels.DIGEST_NEW
+        if record.status == RESOLVED:
+            state = labels.DIGEST_RESOLVED.format(resolved=local_minute(record.resolved_at))
+        page = content.Link(url=url, label=labels.ESCALATION_SUBJECTS[kind].format(id=record.id))
+        return state, what, place, local_minute(record.created_at), record.message, page
 
-    lines = [
-        line(i, labels.INCIDENT_DIGEST_LINE.format(message=i.message), links.incident_url(i.id))
+    rows = [
+        row(i, "incident", labels.INCIDENT_KIND, i.company_name, links.incident_url(i.id))
         for i in incidents
         if visible(i.customer_id)
     ]
-    lines += [
-        line(
+    rows += [
+        row(
             a,
-            f"{a.company_name} - {a.store_name}（{a.serial_number}）: "
-            f"{labels.ALERT_TYPES.get(a.alert_type, a.alert_type)} {local_minute(a.created_at)} {a.message}",
+            "alert",
+            labels.ALERT_TYPES.get(a.alert_type, a.alert_type),
+            f"{a.company_name} - {a.store_name}（{a.serial_number}）",
             links.alert_url(a.id),
         )
         for a in alerts
         if a.incident_id is None and visible(a.customer_id)
     ]
-    return lines
+    return rows

@@ -98,6 +98,14 @@ def fill(template: str, **values: Any) -> Run:
     return _merged(parts)
 
 
+def lines(*runs: Run) -> Run:
+    """Runs one under the other, as one run."""
+    joined: list[Inline] = []
+    for index, run in enumerate(runs):
+        joined += ["\n", *run] if index else list(run)
+    return _merged(joined)
+
+
 def _merged(parts: Iterable[Inline]) -> Run:
     """Adjacent texts as one, empty ones dropped."""
     merged: list[Inline] = []

@@ -122,8 +122,8 @@ def test_an_escalation_run_in_the_worker_mails_each_recipient_once_none_for_a_cl
         escalated = set(session.scalars(select(Escalation.alert_id)))
     assert sorted(recipient for recipient, _ in mails) == ["lead@example.jp", "op1@example.jp", "support1@example.jp"]
     bodies = dict(mails)
-    assert "担当者 佐藤" in bodies["support1@example.jp"] and "「初動確認」" in bodies["support1@example.jp"]
-    assert "担当者 佐藤" in bodies["lead@example.jp"] and "「リモート診断」" in bodies["lead@example.jp"]
+    assert " / 初動確認 / " in bodies["support1@example.jp"] and " / 佐藤\n" in bodies["support1@example.jp"]
+    assert " / リモート診断 / " in bodies["lead@example.jp"] and " / 佐藤\n" in bodies["lead@example.jp"]
     assert "渋谷店（TC-2）" in bodies["op1@example.jp"]
     assert all("夜間休業" not in body for body in bodies.values())
     assert escalated == {assigned.id, unassigned.id}

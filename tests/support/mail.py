@@ -8,6 +8,9 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from html.parser import HTMLParser
 
+from service.config import get_settings
+from service.database import session_scope, utcnow
+from service.outbox.delivery import deliver
 from tests.support.smtp import SmtpSink
 
 # An address Slack would link by itself: one not written in its link syntax (`<url>` or `<url|label>`).
@@ -82,3 +85,14 @@ def received(sink: SmtpSink) -> list[Mail]:
 def bare_urls(post: str) -> list[str]:
     """The addresses in a Slack post's text that are not in Slack's link syntax, with what follows them."""
     return [post[match.start() : match.start() + 60] for match in BARE_URL.finditer(post)]
+
+
+def sent_by_smtp(sink_and_port: tuple[SmtpSink, int], *message_ids: int) -> list[Mail]:
+    """Deliver these committed outbox e-mails to the sink over SMTP, in order; what it received of them, read
+    strictly."""
+    sink, port = sink_and_port
+    settings = get_settings().model_copy(update={"email_provider": "smtp", "smtp_port": port})
+    before = len(sink.raw)
+    for message_id in message_ids:
+        assert deliver(session_scope, message_id, now=utcnow(), settings=settings).outcome == "sent"
+    return [read_mail(raw) for raw in sink.raw[before:]]

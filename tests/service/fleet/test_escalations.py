@@ -25,6 +25,7 @@ from service.outbox.models import OutboxMessage
 from tests.factories import make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal
 from tests.service.outbox.fake_api import FakeApi, serve
+from tests.support.mail import bare_urls, received
 from tests.support.smtp import smtp_sink  # noqa: F401
 
 
@@ -108,16 +109,27 @@ def test_an_overdue_first_check_is_escalated_once_by_mail_and_slack_however_ofte
     )
     for message in (mail, post):
         assert deliver(session_scope, message.id, now=utcnow(), settings=settings).outcome == "sent"
+    assert escalations.escalate_due(db, now=utcnow() + timedelta(minutes=6)) == 1  # リモート診断: the lead's
+    db.commit()
+    for message in (*outbox(db, "email")[1:], *outbox(db, "slack")[1:]):
+        assert deliver(session_scope, message.id, now=utcnow(), settings=settings).outcome == "sent"
 
-    [received] = sink.messages
-    assert received["Subject"] == "【TMS】エスカレーション: 期限超過1件"
-    body = received.get_body(("plain",)).get_content()
-    assert f"アラート #{late.id}の「初動確認」が期限" in body
-    assert "■ ABC商事" in body and "新宿店（TC-0001）" in body and "未割り当て（担当者を割り当ててください）" in body
-    assert links.alert_url(late.id) in body and body.rstrip().endswith(f"/fleet-alerts?id={late.id}")
-    [request] = slack.requests
-    text = json.loads(request.body)["text"]
-    assert "初動確認" in text and links.alert_url(late.id) in text and "田中" in text
+    first, second = received(sink)
+    assert first.message["Subject"] == second.message["Subject"] == "【TMS】エスカレーション: 期限超過1件"
+    assert second.message["To"] == "lead@example.jp"
+    page = links.alert_url(late.id)
+    for mail, step, assignee in (
+        (first, "初動確認", "未割り当て（担当者を割り当ててください）"),
+        (second, "リモート診断", "未割り当て（担当者を割り当ててください）"),
+    ):
+        [[header, row]] = mail.tables  # ABC商事's table
+        assert header == ["対象", "期限を過ぎた対応", "期限", "内容", "検知", "担当者"]
+        assert row[:2] == [f"アラート #{late.id}", step] and "新宿店（TC-0001）" in row[3] and row[5] == assignee
+        assert mail.links == [(page, f"アラート #{late.id}")] and "<h3>ABC商事</h3>" in mail.html
+        assert f"・アラート #{late.id} / {step} / " in mail.text and mail.text.rstrip().endswith(f"\n  {page}")
+    posts = [json.loads(request.body)["text"] for request in slack.requests]
+    assert [bare_urls(text) for text in posts] == [[], []]
+    assert all(f"<{page}>（通知: " in text for text in posts) and "田中" in posts[0] and "鈴木" in posts[1]
 
     entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "escalate"))
     assert (entry.actor_type, entry.target_type, entry.target_id) == ("system", "escalation", str(escalation_id))
@@ -142,7 +154,7 @@ def test_a_run_mails_each_recipient_one_digest_the_assignee_first_and_the_lead_a
     assert sorted(first) == ["op1@example.jp", "support1@example.jp"]  # neither admin: the first rung
     subject, body = first["support1@example.jp"]
     assert subject == "【TMS】エスカレーション: 期限超過1件"
-    assert f"アラート #{assigned.id}" in body and "担当者 佐藤" in body and "割り当ててください" not in body
+    assert f"・アラート #{assigned.id} / " in body and body.count(" / 佐藤\n") == 1 and "割り当ててください" not in body
     subject, body = first["op1@example.jp"]
     assert subject == "【TMS】エスカレーション: 期限超過4件"  # the unassigned ones of both customers, by customer
     assert body.index("■ ABC商事") < body.index(f"インシデント #{incident.id}") < body.index("■ XYZ商店")
@@ -154,7 +166,7 @@ def test_a_run_mails_each_recipient_one_digest_the_assignee_first_and_the_lead_a
     later = {r: m for r, m in mails(db).items() if r not in first}
     assert sorted(later) == ["lead@example.jp", "xyz-lead@example.jp"]  # each admin the customers they can see
     subject, body = later["lead@example.jp"]
-    assert subject == "【TMS】エスカレーション: 期限超過5件" and "「リモート診断」" in body and "担当者 佐藤" in body
+    assert subject == "【TMS】エスカレーション: 期限超過5件" and " / リモート診断 / " in body and " / 佐藤\n" in body
     assert later["xyz-lead@example.jp"][0] == "【TMS】エスカレーション: 期限超過1件"
     assert db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "escalate")) == 10
 
@@ -168,7 +180,7 @@ def test_a_first_escalation_found_with_later_steps_goes_to_both_rungs_at_once(db
     db.commit()
     found = mails(db)
     assert sorted(found) == ["lead@example.jp", "op1@example.jp"]
-    assert "「初動確認」" in found["op1@example.jp"][1] and "「リモート診断」" in found["lead@example.jp"][1]
+    assert " / 初動確認 / " in found["op1@example.jp"][1] and " / リモート診断 / " in found["lead@example.jp"][1]
     assert f"#{alert.id}" in found["lead@example.jp"][1]
 
 
@@ -267,7 +279,7 @@ def test_an_incident_is_escalated_once_for_all_its_alerts(db, people):
     assert escalate_overdue() == 1
     [mail] = outbox(db, "email")
     assert mail.subject == "【TMS】エスカレーション: 期限超過1件"
-    assert f"インシデント #{incident.id}の「初動確認」" in mail.body
+    assert f"・インシデント #{incident.id} / 初動確認 / " in mail.body
     assert links.incident_url(incident.id) in mail.body and "ABC商事: 端末3台がオフライン" in mail.body
     assert db.scalar(select(Escalation.incident_id)) == incident.id
 
@@ -298,7 +310,8 @@ def test_the_digest_links_each_line_to_its_page(db, people):
 
     assert monitoring.send_digest(db, now=utcnow()) == 3  # the fleet-wide admin, operator and support; not xyz-lead
     body = db.scalar(select(OutboxMessage.body).where(OutboxMessage.recipient == "lead@example.jp"))
-    assert f"\n  {links.alert_url(alert.id)}" in body and f"\n  {links.incident_url(incident.id)}" in body
+    assert f"アラート #{alert.id}\n  {links.alert_url(alert.id)}" in body
+    assert f"インシデント #{incident.id}\n  {links.incident_url(incident.id)}" in body
 
 
 def test_the_linked_pages_are_those_the_dashboards_register():
@@ -320,4 +333,4 @@ def test_history_loaded_as_escalated_sends_only_what_goes_past_due_later(db, peo
     assert escalations.escalate_due(db, now=utcnow() + timedelta(minutes=11)) == 1  # 顧客連絡 (30 minutes)
     db.commit()
     [mail] = outbox(db, "email")
-    assert f"アラート #{alert.id}の「顧客連絡」" in mail.body and mail.recipient == "lead@example.jp"
+    assert f"・アラート #{alert.id} / 顧客連絡 / " in mail.body and mail.recipient == "lead@example.jp"

@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 
 from service.config import get_settings
 from service.database import utcnow
-from service.fleet import monitoring
+from service.fleet import labels, links, monitoring
 from service.fleet.models import Alert, FleetState, Incident, Terminal
 from service.fleet.schedules import local_minute
 from service.outbox.models import OutboxMessage
@@ -15,6 +15,8 @@ from tests.factories import make_user
 from tests.service.fleet.conftest import ago, make_customer, make_terminal, send, user_headers
 from tests.service.fleet.test_escalations import add_alert
 from tests.support.clock import clock_at, japan_time
+from tests.support.mail import sent_by_smtp
+from tests.support.smtp import smtp_sink  # noqa: F401
 
 GROUP_WAIT = timedelta(seconds=30)
 
@@ -35,8 +37,9 @@ def fleet(db, customer, count, *, silent_for=None, prefix="T"):
 
 
 def digest_lines(body: str) -> list[str]:
-    """A digest's lines, each checked to have its page's address under it."""
-    lines = body.splitlines()
+    """A digest's rows as its text part writes them, each checked to have its page's address under it."""
+    header, *lines = body.splitlines()
+    assert header == " / ".join(labels.DIGEST_COLUMNS)
     assert all(address.startswith("  http") and "?id=" in address for address in lines[1::2])
     return lines[::2]
 
@@ -224,7 +227,7 @@ def test_a_small_quiet_fleet_is_not_mistaken_for_an_outage(db):
     assert monitoring.sweep_offline(db, now=utcnow()).marked_offline == 2
 
 
-def test_the_first_alert_of_a_quiet_period_is_mailed_after_the_group_wait_then_news_is_grouped(db):
+def test_the_first_alert_of_a_quiet_period_is_mailed_after_the_group_wait_then_news_is_grouped(db, smtp_sink):
     customer = make_customer(db)
     other = make_customer(db, "XYZ商店")
     make_user(db, "op", grants={"fleet": "operator"}, email="op@example.jp")
@@ -241,9 +244,18 @@ def test_the_first_alert_of_a_quiet_period_is_mailed_after_the_group_wait_then_n
     assert monitoring.send_digest(db, now=now + timedelta(minutes=5)) == 0
     assert monitoring.send_digest(db, now=now + GROUP_WAIT + timedelta(minutes=5)) == 1
     db.commit()
-    emails = db.execute(select(OutboxMessage.recipient, OutboxMessage.body).order_by(OutboxMessage.id)).all()
+    emails = db.execute(
+        select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.body).order_by(OutboxMessage.id)
+    ).all()
+    db.commit()
     assert [e.recipient for e in emails] == ["op@example.jp", "op@example.jp"]
     assert [len(digest_lines(e.body)) for e in emails] == [2, 1]
+    first, second = sent_by_smtp(smtp_sink, *(e.id for e in emails))  # as the mail reader shows them
+    assert [len(first.tables[0]), len(second.tables[0])] == [3, 2]  # the header and a row per alert
+    assert first.tables[0][0] == list(labels.DIGEST_COLUMNS) and first.tables[0][1][:2] == ["新規", "オフライン"]
+    alert_ids = db.scalars(select(Alert.id).order_by(Alert.id)).all()
+    assert [href for href, _ in first.links + second.links] == [links.alert_url(i) for i in alert_ids]
+    assert [words for _, words in second.links] == [f"アラート #{alert_ids[-1]}"]
     assert monitoring.send_digest(db, now=now + timedelta(minutes=30)) == 0
 
 
@@ -267,9 +279,8 @@ def test_alerts_resolved_since_the_last_email_are_mailed_even_if_never_mailed_op
     email = db.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
     assert email.subject == "【TMS】アラート 新規0件・解決2件"
     lines = digest_lines(email.body)
-    assert [line.startswith("【解決】") for line in lines] == [True, True]
+    assert [line.startswith("・解決（") for line in lines] == [True, True]
     assert {mailed.serial_number in lines[0], brief.serial_number in lines[1]} == {True}
-    assert all("（解決 " in line for line in lines)
     assert monitoring.send_digest(db, now=later + timedelta(minutes=10)) == 0
 
 

@@ -10,6 +10,8 @@ from service.fleet import maintenance_windows, monitoring
 from service.fleet.models import Alert, Incident, MaintenanceWindow, Terminal
 from service.outbox.models import OutboxMessage
 from tests.service.fleet.conftest import make_customer, make_terminal, send, user_headers
+from tests.support.mail import sent_by_smtp
+from tests.support.smtp import smtp_sink  # noqa: F401
 
 # 2026-11-17 (a Tuesday) 22:00 in Japan.
 NIGHT = datetime(2026, 11, 17, 13, 0, tzinfo=UTC)
@@ -192,7 +194,7 @@ def test_maintenance_window_api_is_audited_validated_and_scoped(client, db):
     assert sorted(actions) == ["create_maintenance_window", "delete_maintenance_window"]
 
 
-def test_a_recurring_window_holds_alerts_back_and_mails_a_digest_at_its_end(db):
+def test_a_recurring_window_holds_alerts_back_and_mails_a_digest_at_its_end(db, smtp_sink):
     customer = make_customer(db)
     make_customer(db, name="XYZ物産")
     user_headers(db, "support1", role="support")
@@ -221,5 +223,14 @@ def test_a_recurring_window_holds_alerts_back_and_mails_a_digest_at_its_end(db):
     assert alerts(db) == [(held.id, "offline", "open")]
     mail = db.scalar(select(OutboxMessage).where(OutboxMessage.ref_type == "fleet_maintenance_window"))
     assert "保留2件" in mail.subject
-    assert "夜間バッチ" in mail.body and "終了時点でも応答なし" in mail.body
+    db.commit()
+    [shown] = sent_by_smtp(smtp_sink, mail.id)
+    assert "夜間バッチ" in shown.text and "夜間バッチ" in shown.html
+    assert shown.tables == [
+        [
+            ["店舗", "シリアル番号", "オフライン", "メンテナンス終了時点"],
+            ["新宿店", held.serial_number, "2026-11-17 22:00", "応答なし（アラートを発行します）"],
+            ["新宿店", back.serial_number, "2026-11-17 22:00", "応答あり"],
+        ]
+    ]
     assert maintenance_windows.send_window_digests(db, now=end + timedelta(minutes=1)) == 0
