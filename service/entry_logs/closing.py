@@ -14,6 +14,7 @@ from service.entry_logs.models import EXIT, EntryLog, Nursery, Parent
 from service.errors import Conflict, ValidationFailed
 from service.identity.models import Grant, User
 from service.links import dashboard_page
+from service.outbox import content
 from service.outbox.service import enqueue
 
 DOMAIN = "entry_logs"
@@ -102,26 +103,25 @@ def _claim_day(db: Session, *, nursery: Nursery, today: date) -> bool:
     return affected_rows(claimed) == 1
 
 
-def _notice(nursery: Nursery, parents: list[insights.PresentParent]) -> tuple[str, str]:
-    """The e-mail's subject and body: the parents still inside with their entry time and children."""
+def _notice(nursery: Nursery, parents: list[insights.PresentParent]) -> tuple[str, content.Document]:
+    """The e-mail's subject and content: the parents still inside with their entry time and children."""
     assert nursery.closing_time is not None  # only nurseries past their closing time are told
     closing = nursery.closing_time.strftime("%H:%M")
-    lines = [
-        labels.CLOSING_NOTICE_INTRO.format(nursery=nursery.name, closing=closing),
-        "",
-        *(
-            labels.CLOSING_NOTICE_LINE.format(
-                name=parent.parent_name,
-                entered=parent.entered_at.astimezone(local_zone()).strftime("%H:%M"),
-                children="、".join(parent.child_names) or "-",
-            )
-            for parent in parents
-        ),
-        "",
-        labels.CLOSING_NOTICE_LINK.format(url=dashboard_page(PRESENT_PAGE)),
-    ]
+    rows = tuple(
+        (
+            parent.parent_name,
+            parent.entered_at.astimezone(local_zone()).strftime("%H:%M"),
+            "、".join(parent.child_names) or "-",
+        )
+        for parent in parents
+    )
+    document = (
+        *content.paragraphs(labels.CLOSING_NOTICE_INTRO, nursery=nursery.name, closing=closing),
+        content.Table(header=labels.CLOSING_NOTICE_COLUMNS, rows=rows),
+        *content.paragraphs(labels.CLOSING_NOTICE_LINK, url=content.Link(url=dashboard_page(PRESENT_PAGE))),
+    )
     subject = labels.CLOSING_NOTICE_SUBJECT.format(nursery=nursery.name, closing=closing, count=len(parents))
-    return subject, "\n".join(lines)
+    return subject, document
 
 
 def _tell_admins(db: Session, *, nursery: Nursery, today: date, now: datetime) -> int:
@@ -129,7 +129,7 @@ def _tell_admins(db: Session, *, nursery: Nursery, today: date, now: datetime) -
     parents = insights.present_parents(db, nursery=nursery, now=now)
     if not parents:
         return 0
-    subject, body = _notice(nursery, parents)
+    subject, document = _notice(nursery, parents)
     recipients = admins(db, nursery=nursery)
     for admin in recipients:
         enqueue(
@@ -137,7 +137,7 @@ def _tell_admins(db: Session, *, nursery: Nursery, today: date, now: datetime) -
             channel="email",
             recipient=admin.email,
             subject=subject,
-            body=body,
+            content=document,
             domain=DOMAIN,
             ref_type=NOTICE_REF,
             ref_id=nursery.id,

@@ -74,7 +74,7 @@ CLOSING_NOTICE_INTRO = (
     "{nursery}で、閉園時刻（{closing}）を過ぎても退出が記録されていない保護者がいます。\n"
     "園内にいないことを確かめたうえで、「園内にいる保護者」画面の「退出を記録」で退出を記録してください。"
 )
-CLOSING_NOTICE_LINE = "・{name}（入園 {entered}）園児: {children}"
+CLOSING_NOTICE_COLUMNS = ("保護者", "入園", "園児")
 CLOSING_NOTICE_LINK = "園内にいる保護者: {url}"
 
 CARD_USAGE = "保育園の入退登録端末のスキャナーにかざしてください"

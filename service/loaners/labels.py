@@ -218,9 +218,10 @@ DIGEST_INTRO = """{location} ご担当者様
 
 預かり機のステータスが{days}日以上変わっていない代替機の一覧です（日数の長い順）。
 「1.返却可能」の代替機はお客様の機器の修理が終わっています。回収をお願いします。"""
-DIGEST_SECTION = "■ {category}（{count}台）"
-DIGEST_LINE = "・{number}（{model}） 貸出先: {customer} {days}日"
-DIGEST_MORE = "・ほか{count}台"
+DIGEST_SECTION = "{category}（{count}台）"
+DIGEST_COLUMNS = ("拠点管理番号", "機種名", "貸出先", "日数")
+DIGEST_DAYS = "{days}日"
+DIGEST_MORE = "ほか{count}台"
 DIGEST_LINK = """一覧: {url}
 
 このメールは代替機管理システムから毎週自動送信されています。"""

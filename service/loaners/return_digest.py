@@ -20,6 +20,7 @@ from service.links import dashboard_page
 from service.loaners import labels
 from service.loaners.models import Location, ReturnDigest
 from service.loaners.returns import ReturnFilter, due_locations, returns_page
+from service.outbox import content
 from service.outbox.service import enqueue
 from service.tenancy import TenantScope
 
@@ -65,42 +66,48 @@ def _claim(db: Session, location: Location, week: date, devices: int, now: datet
     return claimed is not None
 
 
-def _section(entries: list[dict], total: int, held_status: str) -> list[str]:
-    lines = [labels.DIGEST_SECTION.format(category=labels.HELD_STATUSES[held_status], count=total)]
-    lines += [
-        labels.DIGEST_LINE.format(
-            number=entry["management_number"],
-            model=entry["model_name"],
-            customer=entry["customer"] or labels.NO_VALUE,
-            days=entry["status_days"],
+def _section(entries: list[dict], total: int, held_status: str) -> list[content.Block]:
+    """A held status's heading and table of devices, and how many more when the list was cut."""
+    title = labels.DIGEST_SECTION.format(category=labels.HELD_STATUSES[held_status], count=total)
+    rows = tuple(
+        (
+            entry["management_number"],
+            entry["model_name"],
+            entry["customer"] or labels.NO_VALUE,
+            labels.DIGEST_DAYS.format(days=entry["status_days"]),
         )
         for entry in entries
-    ]
+    )
+    blocks: list[content.Block] = [content.Heading(text=title), content.Table(header=labels.DIGEST_COLUMNS, rows=rows)]
     if total > len(entries):
-        lines.append(labels.DIGEST_MORE.format(count=total - len(entries)))
-    return [*lines, ""]
+        blocks.append(content.Paragraph(parts=(labels.DIGEST_MORE.format(count=total - len(entries)),)))
+    return blocks
 
 
-def _body(db: Session, location: Location, threshold: int, now: datetime) -> tuple[int, list[str]]:
+def _sections(db: Session, location: Location, threshold: int, now: datetime) -> tuple[int, list[content.Block]]:
     """How many devices the location's digest lists, and its sections (返却可能, 商談中, 返却拒否)."""
-    listed, lines = 0, []
+    listed, blocks = 0, []
     for held_status in labels.RETURN_STATUSES:
         flt = ReturnFilter(location_id=location.id, held_status=held_status, min_days=threshold)
         entries, total = returns_page(db, scope=EVERYWHERE, flt=flt, offset=0, limit=LISTED_PER_STATUS, now=now)
         if total:
             listed += total
-            lines += _section(entries, total, held_status)
-    return listed, lines
+            blocks += _section(entries, total, held_status)
+    return listed, blocks
 
 
 def _tell(db: Session, location: Location, week: date, threshold: int, now: datetime) -> int:
     """Claim the location's week and queue its digest to its staff and admins; returns the e-mails queued."""
-    listed, sections = _body(db, location, threshold, now)
+    listed, sections = _sections(db, location, threshold, now)
     if not listed or not _claim(db, location, week, listed, now):
         return 0
     values = {"location": location.name, "days": threshold, "count": listed}
-    link = dashboard_page(RETURNS_PAGE, location_id=location.id, min_days=threshold)
-    body = "\n".join([labels.DIGEST_INTRO.format(**values), "", *sections, labels.DIGEST_LINK.format(url=link)])
+    link = content.Link(url=dashboard_page(RETURNS_PAGE, location_id=location.id, min_days=threshold))
+    document = (
+        *content.paragraphs(labels.DIGEST_INTRO, **values),
+        *sections,
+        *content.paragraphs(labels.DIGEST_LINK, url=link),
+    )
     recipients = list(dict.fromkeys([location.group_email, *admin_emails(db, location)]))
     for address in recipients:
         enqueue(
@@ -108,7 +115,7 @@ def _tell(db: Session, location: Location, week: date, threshold: int, now: date
             channel="email",
             recipient=address,
             subject=labels.DIGEST_SUBJECT.format(**values),
-            body=body,
+            content=document,
             domain=labels.DOMAIN,
             ref_type=DIGEST_REF,
             ref_id=location.id,

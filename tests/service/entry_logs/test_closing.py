@@ -9,9 +9,12 @@ from sqlalchemy import func, select
 from service.audit.models import AuditEntry
 from service.entry_logs import closing, insights
 from service.entry_logs.models import EntryLog, Nursery, Parent
+from service.links import dashboard_page
 from service.outbox.models import OutboxMessage
 from tests.factories import auth_headers, make_user
 from tests.service.entry_logs.world import World, add_log
+from tests.support.mail import sent_by_smtp
+from tests.support.smtp import smtp_sink  # noqa: F401
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 CLOSING = time(18, 0)
@@ -237,15 +240,17 @@ def test_at_closing_each_admin_gets_one_email_listing_the_parents_still_inside(d
     assert sorted(e.recipient for e in emails) == ["admin2@example.jp", "el-admin@example.jp"]
     email = emails[0]
     assert email.subject == "【入退管理】さくら保育園: 閉園時刻（18:00）を過ぎても退出記録のない保護者が2人います"
-    assert "・sakura保護者2（入園 08:30）園児: sakura園児2" in email.body
-    assert "・sakura保護者0（入園 08:12）園児: sakura園児0、sakura園児3" in email.body
+    assert "・sakura保護者2 / 08:30 / sakura園児2" in email.body
+    assert "・sakura保護者0 / 08:12 / sakura園児0、sakura園児3" in email.body
     assert "sakura保護者1" not in email.body
     assert email.body.endswith("/entry-logs-present")
     told = dict(db.execute(select(Nursery.code, Nursery.closing_notice_date)).all())
     assert told == {"sakura": AT_CLOSING.date(), "himawari": AT_CLOSING.date()}
 
 
-def test_the_notice_is_sent_again_the_next_day_and_not_for_a_nursery_without_a_closing_time(db, sakura, admins):
+def test_the_notice_is_sent_again_the_next_day_and_not_for_a_nursery_without_a_closing_time(
+    db, sakura, admins, smtp_sink
+):
     two_inside_one_left(db, sakura, moment=lambda f: tokyo("08:00") + timedelta(hours=f))
     assert closing.send_closing_notices(db, now=AT_CLOSING) == 0  # no closing time set
     set_closing(db, sakura, CLOSING)
@@ -255,7 +260,14 @@ def test_the_notice_is_sent_again_the_next_day_and_not_for_a_nursery_without_a_c
     assert closing.send_closing_notices(db, now=AT_CLOSING + timedelta(days=1)) == 2
     db.commit()
     next_day = [e for e in closing_emails(db) if "1人" in e.subject]
-    assert len(next_day) == 2 and "・sakura保護者0（入園 09:00）" in next_day[0].body
+    assert len(next_day) == 2 and "・sakura保護者0 / 09:00 / " in next_day[0].body
+    first_day = [e for e in closing_emails(db) if "2人" in e.subject]
+    db.commit()
+    page = dashboard_page(closing.PRESENT_PAGE)
+    first, second = sent_by_smtp(smtp_sink, first_day[0].id, next_day[0].id)  # as the mail reader shows them
+    assert [len(first.tables[0]), len(second.tables[0])] == [3, 2]  # the header and a row per parent inside
+    assert first.tables[0][0] == ["保護者", "入園", "園児"] and second.tables[0][1][:2] == ["sakura保護者0", "09:00"]
+    assert first.links == second.links == [(page, page)]
 
 
 def test_running_the_notice_three_times_sends_one_email_per_admin(db, sakura, admins):

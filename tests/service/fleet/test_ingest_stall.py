@@ -9,12 +9,14 @@ from sqlalchemy import select, update
 
 from service.config import Settings, get_settings
 from service.database import utcnow
-from service.fleet import monitoring
+from service.fleet import links, monitoring
 from service.fleet.models import FleetState, Terminal
 from service.outbox.models import OutboxMessage
 from tests.factories import make_user
 from tests.service.fleet.conftest import ago, make_customer, send, user_headers
 from tests.service.fleet.test_monitoring import fleet
+from tests.support.mail import sent_by_smtp
+from tests.support.smtp import smtp_sink  # noqa: F401
 
 
 def stalled_fleet(db, *, silent_for=timedelta(minutes=10)):
@@ -29,7 +31,7 @@ def mails(db) -> list[tuple[str, str]]:
     return db.execute(select(OutboxMessage.recipient, OutboxMessage.subject).order_by(OutboxMessage.id)).all()
 
 
-def test_a_stall_is_mailed_once_and_its_recovery_once(client, db):
+def test_a_stall_is_mailed_once_and_its_recovery_once(client, db, smtp_sink):
     make_user(db, "op", grants={"fleet": "operator"}, email="op@example.jp")
     terminals = stalled_fleet(db)
     for minute in range(3):  # the sweep runs every minute: one email for the whole stall
@@ -46,6 +48,11 @@ def test_a_stall_is_mailed_once_and_its_recovery_once(client, db):
         db.commit()
     assert [m.subject for m in mails(db)] == ["【TMS】ハートビート受信停止", "【TMS】ハートビート受信再開"]
     assert db.get(FleetState, 1).ingest_stalled_since is None
+    ids = db.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)).all()
+    db.commit()
+    for mail in sent_by_smtp(smtp_sink, *ids):  # each links the overview in its HTML part
+        assert mail.links == [(links.overview_url(), links.overview_url())]
+        assert mail.text.endswith(f"\n\n{links.overview_url()}\n")
 
 
 def test_a_stall_that_stops_counting_without_a_heartbeat_is_no_recovery(db):

@@ -7,13 +7,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text, update
 
+from service.config import get_settings
 from service.database import session_scope, utcnow
-from service.loaners import return_digest
+from service.links import dashboard_page
+from service.loaners import labels, return_digest
 from service.loaners.models import Device
 from service.outbox.models import OutboxMessage
 from tests.factories import make_user
 from tests.service.loaners.conftest import IN_HOUSE, LENT, add_location, answer, headers, make_device
 from tests.support.downloads import csv_download
+from tests.support.mail import sent_by_smtp
+from tests.support.smtp import smtp_sink  # noqa: F401
 
 RETURNS = "/api/loaners/views/returns"
 DAY = timedelta(days=1)
@@ -133,7 +137,7 @@ def digests() -> list[tuple[str, str]]:
         return [tuple(row) for row in rows]
 
 
-def test_the_weekly_digest_tells_each_location_once_a_week_its_staff_and_admins(db, followed):
+def test_the_weekly_digest_tells_each_location_once_a_week_its_staff_and_admins(db, followed, smtp_sink):
     make_user(db, "boss", email="boss@example.jp", grants={"loaners": "admin"})
     make_user(db, "kanto-boss", email="kanto-boss@example.jp", grants={"loaners": ("admin", "関東")})
     make_user(db, "clerk", email="clerk@example.jp", grants={"loaners": "staff"})
@@ -164,6 +168,18 @@ def test_the_weekly_digest_tells_each_location_once_a_week_its_staff_and_admins(
     assert followed["A"].management_number in body and followed["B"].management_number not in body
     with session_scope() as session:
         assert return_digest.send_digests(session, now=now + 7 * DAY) == 7  # next week, again
+        weeks = session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.ref_id == "osaka", OutboxMessage.recipient == "boss@example.jp")
+            .order_by(OutboxMessage.id)
+        ).all()
+    page = dashboard_page(
+        return_digest.RETURNS_PAGE, location_id="osaka", min_days=get_settings().loaners_return_due_days
+    )
+    for mail in sent_by_smtp(smtp_sink, *weeks):  # each week's, as the mail reader shows it
+        assert [table[0] for table in mail.tables] == [list(labels.DIGEST_COLUMNS)] * 2  # 返却可能, 返却拒否
+        assert [row[0] for table in mail.tables for row in table[1:]][0] == followed["A"].management_number
+        assert "<h3>返却可能（1台）</h3>" in mail.html and mail.links == [(page, page)]
 
 
 def test_the_migration_fills_what_the_answers_write(db, followed):
