@@ -115,7 +115,7 @@ def _notice(nursery: Nursery, parents: list[insights.PresentParent]) -> tuple[st
         )
         for parent in parents
     )
-    document = (
+    document: content.Document = (
         *content.paragraphs(labels.CLOSING_NOTICE_INTRO, nursery=nursery.name, closing=closing),
         content.Table(header=labels.CLOSING_NOTICE_COLUMNS, rows=rows),
         *content.paragraphs(labels.CLOSING_NOTICE_LINK, url=content.Link(url=dashboard_page(PRESENT_PAGE))),

@@ -117,18 +117,18 @@ def _merged(parts: Iterable[Inline]) -> Run:
     return tuple(merged)
 
 
-def paragraphs(template: str, **values: Any) -> list[Paragraph]:
+def paragraphs(template: str, **values: Any) -> tuple[Paragraph, ...]:
     """A filled template as paragraphs, one per block of lines between blank lines."""
     found: list[Paragraph] = []
     current: list[Inline] = []
     for part in fill(template, **values):
-        pieces = part.split("\n\n") if isinstance(part, str) else [part]
+        pieces: list[Inline] = list(part.split("\n\n")) if isinstance(part, str) else [part]
         for index, piece in enumerate(pieces):
             if index:
                 found += _paragraph(current)
                 current = []
             current.append(piece)
-    return found + _paragraph(current)
+    return tuple(found + _paragraph(current))
 
 
 def _paragraph(parts: list[Inline]) -> list[Paragraph]:
@@ -144,7 +144,7 @@ def _paragraph(parts: list[Inline]) -> list[Paragraph]:
 
 def from_text(body: str) -> Document:
     """A body written as text alone, as paragraphs."""
-    return tuple(paragraphs("{body}", body=body))
+    return paragraphs("{body}", body=body)
 
 
 def dump(document: Document) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from service.config import get_settings
 from service.links import api_page
+from service.outbox import content
 from service.outbox.models import OutboxMessage
 from service.outbox.service import enqueue
 from service.reservations import labels
@@ -83,10 +84,15 @@ def no_free_cancellation() -> str:
 def cancel_part(reservation: Reservation, now: datetime) -> str:
     """What a message to the requester says about cancelling: the link and its deadline while free cancellation is
     open, else that it is not (never a link that would only say the deadline has passed)."""
+    return content.plain(cancel_run(reservation, now))
+
+
+def cancel_run(reservation: Reservation, now: datetime) -> content.Run:
+    """`cancel_part` with its cancellation link a link, for a mail."""
     if not free_cancellation(reservation, now):
-        return no_free_cancellation()
+        return (no_free_cancellation(),)
     deadline = when_text(reservation.cancel_deadline_at)
-    return labels.CANCEL_PART.format(deadline=deadline, url=cancel_url(reservation.code))
+    return content.fill(labels.CANCEL_PART, deadline=deadline, url=content.Link(url=cancel_url(reservation.code)))
 
 
 def summary(reservation: Reservation) -> str:
@@ -122,7 +128,7 @@ def email(
     recipient: str,
     key: str,
     subject: str,
-    body: str,
+    document: content.Document,
     *,
     payload: dict | None = None,
 ) -> None:
@@ -132,7 +138,7 @@ def email(
             channel="email",
             recipient=recipient,
             subject=subject,
-            body=body,
+            content=document,
             payload=payload,
             domain=DOMAIN,
             ref_type="email",
@@ -151,8 +157,11 @@ def shop_cancellation(db: Session, reservation: Reservation, shop: Shop | None, 
             shop.email,
             f"shop-cancel:{shop.id}",
             labels.EMAIL_SHOP_CANCEL_SUBJECT.format(code=reservation.code),
-            labels.EMAIL_SHOP_CANCEL_BODY.format(
-                shop=shop.name, reason=labels.SHOP_CANCEL_REASONS[reason], summary=summary(reservation)
+            content.paragraphs(
+                labels.EMAIL_SHOP_CANCEL_BODY,
+                shop=shop.name,
+                reason=labels.SHOP_CANCEL_REASONS[reason],
+                summary=summary(reservation),
             ),
         )
 

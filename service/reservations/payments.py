@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from service.config import get_settings
 from service.errors import NotFound
+from service.outbox import content
 from service.outbox.delivery import failure_text
 from service.outbox.models import InboundEvent, OutboxMessage
 from service.outbox.service import enqueue
@@ -135,19 +136,22 @@ def link_created(db: Session, message: OutboxMessage, now: datetime) -> None:
 
 def send_link(db: Session, payment: Payment, reservation: Reservation, *, channels: tuple[str, ...], key: str) -> None:
     """The link to the requester by SMS and/or email (when known); key tells a re-sent link from the first one."""
-    text = labels.SMS_PAYMENT_LINK.format(
+    run = content.fill(
+        labels.SMS_PAYMENT_LINK,
         shop=reservation.shop_name or "",
         code=reservation.code,
         minutes=window_minutes(),
-        url=payment.checkout_url,
+        url=content.Link(url=payment.checkout_url),
     )
+    text = content.plain(run)
     logical = f"payment:{payment.id}{key}"
     marker = {"payment_id": payment.id}
     if "sms" in channels:
         messages.sms_to_requester(db, reservation, logical, text, payload=marker | _validity(payment))
     if "email" in channels:
         subject = labels.EMAIL_PAYMENT_LINK_SUBJECT.format(code=reservation.code)
-        messages.email(db, reservation, reservation.requester_email, logical, subject, text, payload=marker)
+        document = (content.Paragraph(parts=run),)
+        messages.email(db, reservation, reservation.requester_email, logical, subject, document, payload=marker)
 
 
 def _validity(payment: Payment) -> dict[str, Any]:
@@ -329,9 +333,10 @@ def confirmed(db: Session, reservation: Reservation, now: datetime) -> None:
     """After confirmation: the day-before reminder is scheduled; requester and shop get an email."""
     reservation.reminder_due_at = reminder_due(reservation.desired_at)
     summary = messages.summary(reservation)
-    cancel = messages.cancel_part(reservation, now)
+    cancel = messages.cancel_run(reservation, now)
     subject = labels.EMAIL_CONFIRMED_SUBJECT.format(code=reservation.code)
-    body = labels.EMAIL_CONFIRMED_BODY.format(name=reservation.requester_name, summary=summary, cancel=cancel)
+    name = reservation.requester_name
+    body = content.paragraphs(labels.EMAIL_CONFIRMED_BODY, name=name, summary=summary, cancel=cancel)
     if reservation.requester_email:
         messages.email(db, reservation, reservation.requester_email, "confirmed", subject, body)
     else:
@@ -344,7 +349,7 @@ def confirmed(db: Session, reservation: Reservation, now: datetime) -> None:
             shop.email,
             f"shop-confirmed:{shop.id}",
             labels.EMAIL_SHOP_CONFIRMED_SUBJECT.format(code=reservation.code),
-            labels.EMAIL_SHOP_CONFIRMED_BODY.format(shop=shop.name, summary=summary),
+            content.paragraphs(labels.EMAIL_SHOP_CONFIRMED_BODY, shop=shop.name, summary=summary),
         )
 
 

@@ -22,6 +22,7 @@ from service.reservations import executive
 from service.reservations.models import Payment, Reservation, ReservationEvent
 from tests.factories import make_user
 from tests.service.reservations.conftest import make_service, make_shop
+from tests.support.mail import received
 from tests.support.smtp import free_port, smtp_sink  # noqa: F401  (the fixture)
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -173,15 +174,15 @@ def test_the_monthly_report_reaches_each_executive_once_a_month_as_a_pdf_over_sm
     assert deliver(session_scope, mails[0].id, now=first.next_attempt_at, settings=smtp).outcome == "sent"
     assert deliver(session_scope, mails[1].id, now=utcnow(), settings=smtp).outcome == "sent"
 
-    assert [m["To"] for m in sink.messages] == ["exec-a@example.jp", "exec-b@example.jp"]
-    received = sink.messages[0]
-    assert received["Subject"] == "QRV 月次レポート 2026-02"
-    assert "経営 一郎 様" in received.get_body(("plain",)).get_content()
-    [attachment] = received.iter_attachments()
+    first_mail, second_mail = received(sink)  # strictly parsed: a text and an HTML part beside the PDF
+    assert [m.message["To"] for m in (first_mail, second_mail)] == ["exec-a@example.jp", "exec-b@example.jp"]
+    assert first_mail.message["Subject"] == "QRV 月次レポート 2026-02"
+    assert "経営 一郎 様" in first_mail.text and "<p>経営 一郎 様</p>" in first_mail.html
+    [attachment] = first_mail.message.iter_attachments()
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_filename() == "qrv-report-2026-02.pdf"
     assert attachment.get_content().startswith(b"%PDF-")
-    assert [a.get_content() for a in sink.messages[1].iter_attachments()] == [attachment.get_content()]
+    assert [a.get_content() for a in second_mail.message.iter_attachments()] == [attachment.get_content()]
 
     assert executive.send_monthly_report(db, now=datetime(2026, 4, 1, 6, tzinfo=TOKYO)) == 3  # March's, to all three
 
