@@ -8,6 +8,7 @@ from service.database import session_scope, utcnow
 from service.outbox.models import OutboxAttempt, OutboxMessage
 from service.outbox.providers.email import message_id_for
 from service.outbox.service import enqueue
+from tests.support.mail import received
 from tests.support.waiting import wait_for_job, wait_until
 
 pytestmark = pytest.mark.slow
@@ -50,11 +51,10 @@ def test_committed_email_is_delivered_by_the_worker_without_anyone_queueing_a_ta
 
     row = wait_for_job(lambda: sent(message.id), timeout=30, message="the email to be sent")
 
-    assert len(sink.messages) == 1
-    delivered = sink.messages[0]
-    assert delivered["To"] == "parent@example.jp"
-    assert delivered["Message-ID"] == row.provider_message_id == message_id_for(message.id, SENDER)
-    assert delivered.get_payload(decode=True).decode().strip() == "本日17時"
+    [delivered] = received(sink)  # strictly parsed: a text part and an HTML part
+    assert delivered.message["To"] == "parent@example.jp"
+    assert delivered.message["Message-ID"] == row.provider_message_id == message_id_for(message.id, SENDER)
+    assert delivered.text.strip() == "本日17時" and "<p>本日17時</p>" in delivered.html
     assert attempt_outcomes(message.id) == ["sent"]
 
 
@@ -78,7 +78,6 @@ def test_email_reaches_the_server_exactly_once_when_the_worker_is_killed_mid_del
     dispatch_outbox.delay()  # what beat does every 10 s
 
     row = wait_for_job(lambda: sent(message.id), timeout=30, message="the email to be sent after the restart")
-    assert len(sink.messages) == 1
-    assert sink.messages[0]["Message-ID"] == row.provider_message_id
-    assert sink.messages[0].get_payload(decode=True).decode().strip() == "一度だけ"
+    [delivered] = received(sink)
+    assert delivered.message["Message-ID"] == row.provider_message_id and delivered.text.strip() == "一度だけ"
     assert attempt_outcomes(message.id) == ["abandoned", "sent"]

@@ -11,6 +11,9 @@ from html.parser import HTMLParser
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.outbox.delivery import deliver
+from service.outbox.models import OutboxMessage
+from service.outbox.providers import Outgoing
+from service.outbox.providers.email import SmtpEmailProvider
 from tests.support.smtp import SmtpSink
 
 # An address Slack would link by itself: one not written in its link syntax (`<url>` or `<url|label>`).
@@ -95,4 +98,16 @@ def sent_by_smtp(sink_and_port: tuple[SmtpSink, int], *message_ids: int) -> list
     before = len(sink.raw)
     for message_id in message_ids:
         assert deliver(session_scope, message_id, now=utcnow(), settings=settings).outcome == "sent"
+    return [read_mail(raw) for raw in sink.raw[before:]]
+
+
+def copies_by_smtp(sink_and_port: tuple[SmtpSink, int], *rows: OutboxMessage) -> list[Mail]:
+    """These outbox e-mails (the sandbox sent them already) sent again to the sink by the SMTP provider, as their rows
+    say them; read strictly."""
+    sink, port = sink_and_port
+    provider = SmtpEmailProvider(get_settings().model_copy(update={"smtp_port": port}))
+    before = len(sink.raw)
+    for row in rows:
+        fields = ("id", "channel", "recipient", "subject", "body", "payload")
+        provider.send(Outgoing(attempt=1, **{name: getattr(row, name) for name in fields}))
     return [read_mail(raw) for raw in sink.raw[before:]]

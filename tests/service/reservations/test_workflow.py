@@ -13,6 +13,7 @@ from sqlalchemy import select
 from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.outbox.models import OutboxMessage
+from service.outbox.providers.sandbox import read_sandbox_log
 from service.outbox.signatures import signed_voice_event
 from service.reservations import labels, payments, sweeper
 from service.reservations.models import (
@@ -35,6 +36,8 @@ from tests.service.reservations.conftest import (
     payment_of,
     state,
 )
+from tests.support.mail import bare_urls, copies_by_smtp
+from tests.support.smtp import smtp_sink  # noqa: F401
 
 VOICE_SECRET = "voice-secret-for-tests"
 
@@ -85,7 +88,7 @@ def slack(code: str) -> list[str]:
     return [m.body for m in messages("slack", code)]
 
 
-def test_accepted_paid_confirmed_with_emails_and_the_event_log(client, catalog):
+def test_accepted_paid_confirmed_with_emails_and_the_event_log(client, catalog, smtp_sink):
     code = book(catalog["service_id"])
     assert state(code) == "calling"
     deliver_due()
@@ -103,6 +106,12 @@ def test_accepted_paid_confirmed_with_emails_and_the_event_log(client, catalog):
     assert replay.json()["duplicate"] is True
     emails = {m.recipient: m.subject for m in messages("email") if code in m.subject}
     assert set(emails) == {"guest@example.jp", "shop1@example.jp"}
+    link, confirmed, shop = copies_by_smtp(smtp_sink, *(m for m in messages("email") if code in m.subject))
+    assert [href for href, _ in link.links] == [payment.checkout_url] and "10分以内" in link.html
+    [(cancel, _)] = confirmed.links
+    assert cancel.startswith(f"{get_settings().public_base_url}/api/reservations/cancel/{code}?token=")
+    assert f"{cancel}\n" in confirmed.text and f"<p>予約ID: {code}<br>" in confirmed.html
+    assert shop.links == [] and "提携店1 御中" in shop.text and "<p>提携店1 御中</p>" in shop.html
     assert events(code) == [
         (None, "received", "ai"),
         ("received", "calling", "ai"),
@@ -149,6 +158,9 @@ def test_declines_call_every_shop_once_then_all_declined_is_a_manual_operation(m
     assert state(code) == "all_declined"
     assert operations(code) == [("all_shops_declined", "high", "open")]
     assert slack(code) == [f"予約ID: {code} が全店NG"]
+    deliver_due()  # the post, as the sandbox records what Slack would be given
+    posted = [line["posted"] for line in read_sandbox_log(get_settings(), "slack") if code in line["body"]]
+    assert posted == [f"予約ID: {code} が全店NG"] and bare_urls(posted[0]) == []
     assert any("予約できませんでした" in m.body for m in messages("sms", code))
     with session_scope() as db:
         notification = db.scalar(select(Notification))
