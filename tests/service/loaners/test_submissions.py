@@ -9,6 +9,8 @@ from service.loaners import submissions
 from service.loaners.models import Submission
 from service.outbox.models import OutboxMessage
 from tests.service.loaners.conftest import IN_HOUSE, LENT, answer, headers, make_device
+from tests.support.mail import sent_by_smtp
+from tests.support.smtp import smtp_sink  # noqa: F401
 
 HELD = "1.返却可能"
 
@@ -112,7 +114,7 @@ def test_a_late_answer_reports_status_changed_against_the_one_before_it(db):
     assert submissions.status_changed(db, late) is False
 
 
-def test_a_status_change_mails_the_location_group_only_when_it_opted_in(client, db):
+def test_a_status_change_mails_the_location_group_only_when_it_opted_in(client, db, smtp_sink):
     device = make_device(db, "osaka")
     quiet = make_device(db, "kobe", serial="QUIET1")
     staff, admin = headers(db, "staff1"), headers(db, "admin1", "admin")
@@ -131,6 +133,10 @@ def test_a_status_change_mails_the_location_group_only_when_it_opted_in(client, 
         "「3.社内にて保管中」" in mails[1].subject and "OSAKA_Laptop_ThinkPad-X1-Carbon_ABC123_001" in mails[1].subject
     )
     assert "変更前: 1.貸出中" in mails[1].body
+    db.commit()
+    for mail in sent_by_smtp(smtp_sink, *(m.id for m in mails)):  # each, as the mail reader shows it
+        assert "ご担当者様\n\n" in mail.text and "ご担当者様</p>" in mail.html
+        assert "変更後: " in mail.text and "<br>\n変更後: " in mail.html
 
 
 def test_an_answer_timed_before_the_current_one_only_joins_the_history(db):

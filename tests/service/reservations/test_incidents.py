@@ -13,6 +13,8 @@ from service.reservations import sweeper
 from service.reservations.models import Incident, Notification
 from tests.service.outbox.fake_api import serve
 from tests.service.reservations.conftest import headers_for, messages
+from tests.support.mail import copies_by_smtp
+from tests.support.smtp import smtp_sink  # noqa: F401
 
 ROOT = "/api/reservations/incidents"
 
@@ -33,7 +35,7 @@ def executive_mail(incident_id: int) -> list[str]:
     return [m.recipient for m in messages("email") if m.ref_type == "incident" and m.ref_id == str(incident_id)]
 
 
-def test_a_critical_incident_is_reported_to_the_executives_at_once(client, db):
+def test_a_critical_incident_is_reported_to_the_executives_at_once(client, db, smtp_sink):
     support = headers_for(db, "support")
     headers_for(db, "executive", "resv-ceo")
     headers_for(db, "operator")  # not an executive: not mailed
@@ -43,6 +45,8 @@ def test_a_critical_incident_is_reported_to_the_executives_at_once(client, db):
     assert executive_mail(incident["id"]) == ["resv-ceo@example.jp"]
     mail = [m for m in messages("email") if m.ref_type == "incident"][0]
     assert "Critical" in mail.subject and "決済不可" in mail.body
+    [shown] = copies_by_smtp(smtp_sink, mail)  # as the mail reader shows it
+    assert "影響範囲: 決済不可" in shown.text and "<br>\n影響範囲: 決済不可<br>" in shown.html
     slack = [m.body for m in messages("slack")]
     assert slack == [f"【Critical】インシデント #{incident['id']}: criticalの障害（即座に経営陣に報告）"]
     with session_scope() as session:
