@@ -70,7 +70,8 @@ def read_mail(raw: bytes) -> Mail:
     text/plain and a text/html part, both UTF-8."""
     message = message_from_bytes(raw, policy=policy.strict)
     assert isinstance(message, EmailMessage)
-    alternative = message if message.get_content_type() == "multipart/alternative" else message.get_payload(0)
+    alternative = message if message.get_content_type() == "multipart/alternative" else next(message.iter_parts())
+    assert isinstance(alternative, EmailMessage)
     assert alternative.get_content_type() == "multipart/alternative", message.get_content_type()
     plain, html = alternative.iter_parts()
     assert (plain.get_content_type(), html.get_content_type()) == ("text/plain", "text/html")
