@@ -8,7 +8,7 @@ from sqlalchemy import text
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from service import storage
+from service import VERSION, storage
 from service.access import access_guard, dashboards_hop
 from service.api_docs import install_docs
 from service.backup import plugin as backup
@@ -94,7 +94,7 @@ def create_app() -> FastAPI:
     configure_logging(access_log=settings.access_log)
     app = DaichoAPI(
         title="Daichō API",
-        version="0.1.0",
+        version=VERSION,
         docs_url=None,  # Swagger UI is served at /api/docs with its own assets (service/api_docs.py)
         redoc_url=None,
         openapi_url="/api/openapi.json",

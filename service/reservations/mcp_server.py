@@ -17,20 +17,24 @@ from urllib.parse import urlsplit
 import anyio.to_thread
 from fastapi import FastAPI
 from mcp.server.auth.middleware.auth_context import get_access_token
+from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.context import Context
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.transport_security import TransportSecuritySettings
-from mcp.types import CallToolResult, TextContent
+from mcp.types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
 from pydantic import Field, ValidationError
 from pydantic_core import PydanticCustomError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.routing import Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
+from typing_extensions import NotRequired, TypedDict
 
+from service import VERSION
 from service.body_guard import NUL_BYTE, OWN_NUL_CHECK
 from service.config import get_settings
 from service.database import session_scope, utcnow
@@ -53,6 +57,7 @@ from service.schemas import multi_line
 
 PATH = "/mcp"
 log = logging.getLogger("daicho.reservations.mcp")
+FIELDS = Fields("reservations")
 INT64 = (-(2**63), 2**63 - 1)
 INSTRUCTIONS = (
     "QRV (Qualfia Reservation) books services at partner shops for a requester. Call list_services, then "
@@ -107,6 +112,12 @@ class ToolFailure(ToolError):
         )
 
 
+def _invalid(exc: ValidationError) -> ToolFailure:
+    """Arguments pydantic refused (the SDK's checks against the input schema, or the request schema's), each error
+    in Japanese naming the argument and its rule, as the API's 422 words them."""
+    return ToolFailure("validation_failed", "入力内容に誤りがあります", validation_details(exc.errors(), FIELDS))
+
+
 @contextmanager
 def _as_tool_errors() -> Iterator[None]:
     """Domain, validation and database errors reach the model as the API's error shape {"error": {code, message,
@@ -116,8 +127,7 @@ def _as_tool_errors() -> Iterator[None]:
     except DomainError as exc:
         raise ToolFailure(exc.code, exc.message, exc.details) from exc
     except ValidationError as exc:
-        details = validation_details(exc.errors(), Fields("reservations"))
-        raise ToolFailure("validation_failed", "入力内容に誤りがあります", details) from exc
+        raise _invalid(exc) from exc
     except OperationalError as exc:
         log.error("database unavailable in an MCP tool: %s", exc.orig)
         raise ToolFailure("unavailable", DATABASE_UNAVAILABLE) from exc
@@ -157,6 +167,45 @@ def _checked(tool: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+class Service(TypedDict):
+    id: int
+    name: str
+    price_yen: int
+    duration_minutes: int
+    description: str
+    time_zone: str
+    shop_hours: list[str]
+
+
+class ReservationStatus(TypedDict):
+    """Where a reservation stands; each time as ISO 8601 with +09:00 and in Japanese words."""
+
+    reservation_id: str
+    status: str
+    status_label: str
+    service: str
+    desired_at: str
+    desired_at_text: str
+    cancel_deadline: str
+    cancel_deadline_text: str
+    time_zone: str
+    free_cancellation: bool
+
+
+class Answer(ReservationStatus):
+    """A write's answer: what to tell the requester, and whether it answers a request made before (repeat)."""
+
+    message: str
+    repeat: bool
+
+
+class Booking(Answer):
+    """A booking's answer: the cancellation token to the first caller only, the URL only while free to cancel."""
+
+    cancel_token: NotRequired[str]
+    cancel_url: NotRequired[str]
+
+
 def _own(db, client_id: int, reservation_id: str) -> Reservation:
     """One of this client's reservations; another client's id is not found."""
     reservation = booking.get_by_code(db, reservation_id)
@@ -165,7 +214,7 @@ def _own(db, client_id: int, reservation_id: str) -> Reservation:
     return reservation
 
 
-def _status(reservation: Reservation) -> dict[str, Any]:
+def _status(reservation: Reservation) -> ReservationStatus:
     """Where it stands, with whether it can still be cancelled free (the deadline follows a date change). Each time
     is given twice, so it cannot be misread: ISO 8601 with the service's offset (+09:00) and in words."""
     return {
@@ -182,7 +231,7 @@ def _status(reservation: Reservation) -> dict[str, Any]:
     }
 
 
-def list_services() -> list[dict[str, Any]]:
+def list_services() -> list[Service]:
     """The services that can be booked: id, name, price in yen, duration in minutes, description, the time zone its
     times are read in (a desired time without an offset is that zone's) and the shops' opening hours in it."""
     with session_scope() as db:
@@ -236,7 +285,7 @@ def create_reservation(
     details: Annotated[str, Field(description="what the requester wants, for the shop")] = "",
     requester_email: Annotated[str, Field(description="optional; confirmations are emailed too")] = "",
     idempotency_key: IdempotencyKey = "",
-) -> dict[str, Any]:
+) -> Booking:
     """Book a service: answers the reservation id (QRV-XXXXXX) at once, with the cancellation token and URL; booked
     less than 48 hours ahead, the message says at once that it cannot be cancelled free and no URL is given.
     Safe to retry: with an idempotency_key, a request sent again answers the first reservation (repeat: true);
@@ -268,7 +317,7 @@ def create_reservation(
             return _repeated(_created(reservation) if key.own or not repeat else _identical(reservation), repeat)
 
 
-def _repeated(answer: dict[str, Any], repeat: bool) -> dict[str, Any]:
+def _repeated(answer: dict[str, Any], repeat: bool) -> Any:
     """An answer says whether it answers a request made before (nothing was done again)."""
     if repeat:
         return answer | {"repeat": True, "message": labels.MCP_REPEATED + answer["message"]}
@@ -276,7 +325,7 @@ def _repeated(answer: dict[str, Any], repeat: bool) -> dict[str, Any]:
 
 
 def _created(reservation: Reservation) -> dict[str, Any]:
-    answer = _status(reservation) | {"cancel_token": messages.cancel_token(reservation.code)}
+    answer = {**_status(reservation), "cancel_token": messages.cancel_token(reservation.code)}
     if answer["free_cancellation"]:
         return answer | {"message": labels.MCP_CREATED, "cancel_url": messages.cancel_url(reservation.code)}
     return answer | {"message": labels.MCP_CREATED + messages.no_free_cancellation()}
@@ -285,7 +334,7 @@ def _created(reservation: Reservation) -> dict[str, Any]:
 def _identical(reservation: Reservation) -> dict[str, Any]:
     """The answer to the same booking sent again without the client's key: its state, and nothing only the first
     caller was given (no cancellation token, no link)."""
-    answer = _status(reservation)
+    answer = dict(_status(reservation))
     if answer["free_cancellation"]:
         return answer | {"message": labels.MCP_IDENTICAL}
     return answer | {"message": messages.no_free_cancellation()}
@@ -293,7 +342,7 @@ def _identical(reservation: Reservation) -> dict[str, Any]:
 
 def get_reservation_status(
     reservation_id: Annotated[str, Field(description="QRV-XXXXXX")],
-) -> dict[str, Any]:
+) -> ReservationStatus:
     """Where a reservation this client made stands now."""
     with _as_tool_errors():
         client_id, _ = _caller()
@@ -305,7 +354,7 @@ def cancel_reservation(
     reservation_id: Annotated[str, Field(description="QRV-XXXXXX")],
     cancel_token: Annotated[str, Field(description="the token create_reservation answered")],
     idempotency_key: IdempotencyKey = "",
-) -> dict[str, Any]:
+) -> Answer:
     """Cancel before the deadline (48 hours before the reservation; paid amounts are refunded). After it the
     answer is an error saying to contact customer support. Safe to retry with an idempotency_key: the same request
     sent again answers the first cancellation (repeat: true)."""
@@ -326,7 +375,7 @@ def cancel_reservation(
                 )
 
             if not idempotency_key:
-                return _repeated(_status(cancel()) | {"message": labels.CANCEL_DONE}, False)
+                return _repeated({**_status(cancel()), "message": labels.CANCEL_DONE}, False)
             reservation, repeat = retries.once(
                 db,
                 client_id=client_id,
@@ -335,20 +384,53 @@ def cancel_reservation(
                 now=now,
                 write=cancel,
             )
-            return _repeated(_status(reservation) | {"message": labels.CANCEL_DONE}, repeat)
+            return _repeated({**_status(reservation), "message": labels.CANCEL_DONE}, repeat)
+
+
+READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+# A booking reaches out (SMS, shop calls, payment); a retry with its idempotency_key does nothing twice.
+BOOK = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+CANCEL = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
+TOOLS: tuple[tuple[Callable[..., Any], ToolAnnotations], ...] = (
+    (list_services, READ),
+    (create_reservation, BOOK),
+    (get_reservation_status, READ),
+    (cancel_reservation, CANCEL),
+)
+
+
+class ReservationsServer(MCPServer):
+    """The SDK's server, answering what the SDK refuses before a tool runs in the API's error shape, in Japanese:
+    arguments that do not fit a tool's input schema (validation_failed, each argument and rule named), a tool it
+    does not have (unknown_tool); a crash is "internal_error" and its text stays in the log."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except UnexpectedToolError:
+            log.exception("MCP tool %s failed", name)
+            return ToolFailure("internal_error", "サーバー内部でエラーが発生しました").result()
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError):
+                return _invalid(exc.__cause__).result()
+            return ToolFailure("unknown_tool", f"ツール「{name}」はありません", {"tool": name}).result()
 
 
 def build_server() -> MCPServer:
     settings = get_settings()
-    server = MCPServer(
+    server = ReservationsServer(
         "qrv-reservations",
+        title="QRV 予約",
+        version=VERSION,
         instructions=INSTRUCTIONS,
         token_verifier=ClientKeyVerifier(),
         auth=AuthSettings(issuer_url=settings.public_base_url, resource_server_url=None),
         log_level="WARNING",
     )
-    for tool in (list_services, create_reservation, get_reservation_status, cancel_reservation):
-        server.tool()(_checked(tool))
+    for tool, annotations in TOOLS:
+        server.tool(annotations=annotations, structured_output=True)(_checked(tool))
     return server
 
 
@@ -365,11 +447,29 @@ def _transport_security() -> TransportSecuritySettings:
     )
 
 
+class RequireClientKey:
+    """Within the SDK's Bearer authentication: a request without an active client's API key is refused before the
+    SDK's own check, as the service's 401 in its error shape and in Japanese. The SDK's refusal would carry a
+    WWW-Authenticate challenge, which sends clients (the MCP Inspector) into OAuth discovery; no OAuth is offered
+    here, the key is simply wrong."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not isinstance(scope.get("user"), AuthenticatedUser):
+            raise Unauthorized(
+                "APIキーが正しくないか、無効になっています。Authorization: Bearer でクライアントのAPIキーを送ってください",
+                code="invalid_api_key",
+            )
+        await self.app(scope, receive, send)
+
+
 def _errors_to_the_service(sdk_app: Starlette) -> ASGIApp:
     """The SDK's app without the error middleware Starlette wraps around every app, which answers a plain 500 before
-    the service sees the error: an error in it (the database lost while the API key is checked) reaches the service's
-    handlers instead, and is answered in the one error shape (a lost database: 503)."""
-    stack: ASGIApp = sdk_app.router
+    the service sees the error: an error in it (the database lost while the API key is checked, a missing key)
+    reaches the service's handlers instead, and is answered in the one error shape (a lost database: 503)."""
+    stack: ASGIApp = RequireClientKey(sdk_app.router)
     for cls, args, kwargs in reversed(sdk_app.user_middleware):
         stack = cls(stack, *args, **kwargs)
     return stack

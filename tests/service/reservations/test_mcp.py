@@ -4,21 +4,25 @@ reservations only."""
 
 import asyncio
 import json
+import re
 from datetime import UTC, time, timedelta
 
 import httpx
 import httpx2
 import pytest
 from mcp import Client
+from jsonschema import Draft202012Validator
 from mcp.client.streamable_http import streamable_http_client
 from sqlalchemy import select, text
 
+from service import VERSION
 from service.database import get_engine, session_scope, utcnow
 from service.reservations import clients
 from service.reservations.models import CallAttempt, Reservation, Shop
 from tests.service.reservations.conftest import TESTER, count, japan_day, make_mcp_client, messages, state
 from tests.support.database import unreachable_database
 
+JAPANESE = re.compile("[\u3040-\u30ff\u4e00-\u9fff]")
 INITIALIZE = {
     "jsonrpc": "2.0",
     "id": 1,
@@ -33,10 +37,13 @@ def connect(live_api: str, key: str) -> Client:
 
 
 def error_of(result) -> dict:
-    """The error shape in a failed tool call's text (the SDK puts "Error executing tool …: " before it)."""
+    """A failed tool call's error, in the API's error shape both as its structured content and as its text (JSON,
+    nothing before it), with a machine code and a Japanese message."""
     assert result.is_error
-    text = result.content[0].text
-    return json.loads(text[text.index("{") :])["error"]
+    assert json.loads(result.content[0].text) == result.structured_content
+    error = result.structured_content["error"]
+    assert error["code"].isidentifier() and JAPANESE.search(error["message"]), error
+    return error
 
 
 def when(days: float = 5) -> str:
@@ -58,10 +65,28 @@ def booking_args(catalog, **overrides) -> dict:
     } | overrides
 
 
+def refused_key(answer: httpx.Response) -> bool:
+    """A 401 in the error shape saying in Japanese that the API key is wrong, with no challenge that would send a
+    client into OAuth discovery (none is offered)."""
+    error = answer.json()["error"]
+    return (
+        answer.status_code == 401
+        and error["code"] == "invalid_api_key"
+        and "APIキー" in error["message"]
+        and "www-authenticate" not in answer.headers
+    )
+
+
 def test_requests_without_a_valid_key_are_refused(live_api, key):
-    for headers in ({}, {"Authorization": "Bearer qrv_not-a-key"}):
+    for headers in ({}, {"Authorization": "Bearer qrv_not-a-key"}, {"Authorization": key}):
         answer = httpx.post(f"{live_api}/mcp", json=INITIALIZE, headers={"Accept": "application/json", **headers})
-        assert answer.status_code == 401 and "Bearer" in answer.headers["www-authenticate"]
+        assert refused_key(answer), answer.text
+    accepted = httpx.post(
+        f"{live_api}/mcp",
+        json=INITIALIZE,
+        headers={"Accept": "application/json, text/event-stream", "Authorization": f"Bearer {key}"},
+    )
+    assert accepted.status_code == 200
     with session_scope() as db:
         client = clients.list_clients(db)[0]
         clients.revoke_client(db, client=client, actor=TESTER, now=utcnow())
@@ -70,7 +95,47 @@ def test_requests_without_a_valid_key_are_refused(live_api, key):
         json=INITIALIZE,
         headers={"Accept": "application/json, text/event-stream", "Authorization": f"Bearer {key}"},
     )
-    assert revoked.status_code == 401
+    assert refused_key(revoked), revoked.text
+
+
+async def test_the_server_names_its_version_and_each_tool_its_hints_and_json_schemas(live_api, key):
+    async with connect(live_api, key) as mcp:
+        server = mcp.server_info
+        tools = {tool.name: tool for tool in (await mcp.list_tools()).tools}
+    assert (server.name, server.version) == ("qrv-reservations", VERSION)
+    for tool in tools.values():
+        for schema in (tool.input_schema, tool.output_schema):
+            Draft202012Validator.check_schema(schema)
+            assert schema["type"] == "object" and "properties" in schema, (tool.name, schema)
+        assert tool.output_schema["properties"] and tool.output_schema["required"], tool.name
+        hints = tool.annotations
+        assert None not in (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint, hints.open_world_hint)
+    assert [name for name, tool in tools.items() if tool.annotations.read_only_hint] == [
+        "list_services",
+        "get_reservation_status",
+    ]
+    assert tools["cancel_reservation"].annotations.destructive_hint is True
+    assert not tools["create_reservation"].annotations.destructive_hint
+    booking = tools["create_reservation"].output_schema
+    assert {"reservation_id", "desired_at_text", "repeat", "cancel_token"} <= set(booking["properties"])
+    assert "cancel_token" not in booking["required"] and "reservation_id" in booking["required"]
+
+
+async def test_missing_or_mistyped_arguments_and_an_unknown_tool_are_japanese_tool_errors(live_api, key, catalog):
+    async with connect(live_api, key) as mcp:
+        missing = error_of(await mcp.call_tool("get_reservation_status", {}))
+        mistyped = error_of(await mcp.call_tool("create_reservation", booking_args(catalog, service_id="two")))
+        unknown = error_of(await mcp.call_tool("book_everything", {}))
+        again = error_of(await mcp.call_tool("get_reservation_status", {"reservation_id": 7}))
+    assert missing["code"] == "validation_failed" and missing["message"] == "入力内容に誤りがあります"
+    [field] = missing["details"]
+    assert (field["loc"], field["rule"]) == (["reservation_id"], "missing") and JAPANESE.search(field["message"])
+    [wrong_type] = mistyped["details"]
+    assert wrong_type["loc"] == ["service_id"] and JAPANESE.search(wrong_type["message"])
+    assert "Input should" not in json.dumps(mistyped)
+    assert again["code"] == "validation_failed" and again["details"][0]["loc"] == ["reservation_id"]
+    assert unknown["code"] == "unknown_tool" and unknown["details"] == {"tool": "book_everything"}
+    assert stored_reservations() == []
 
 
 async def test_book_follow_and_cancel_through_the_sdk(live_api, key, catalog):
