@@ -176,8 +176,9 @@ def installed_version(package: str) -> str | None:
 
 
 def ensure_node_packages() -> None:
-    """Install tools/jscheck's pinned packages (acorn, axe-core) with `npm ci` when one is missing or another version;
-    exit saying why if that fails. The lint stage and the browser tests of both passes may all get here at once."""
+    """Install tools/jscheck's pinned packages (acorn, axe-core, the MCP Inspector) with `npm ci` when one is missing
+    or another version; exit saying why if that fails. The lint stage and the browser tests of both passes may all get
+    here at once."""
     pinned = json.loads((JSCHECK / "package.json").read_text())["dependencies"]
 
     def installed() -> bool:

@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, NotRequired
 from urllib.parse import urlsplit
 
 import anyio.to_thread
@@ -25,14 +25,14 @@ from mcp.server.mcpserver.context import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
-from pydantic import Field, ValidationError
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, with_config
 from pydantic_core import PydanticCustomError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict
 
 from service import VERSION
 from service.body_guard import NUL_BYTE, OWN_NUL_CHECK
@@ -58,6 +58,7 @@ from service.schemas import multi_line
 PATH = "/mcp"
 log = logging.getLogger("daicho.reservations.mcp")
 FIELDS = Fields("reservations")
+WRONG_KEY = "APIキーが正しくないか、無効になっています。Authorization: Bearer でクライアントのAPIキーを送ってください"
 INT64 = (-(2**63), 2**63 - 1)
 INSTRUCTIONS = (
     "QRV (Qualfia Reservation) books services at partner shops for a requester. Call list_services, then "
@@ -167,6 +168,24 @@ def _checked(tool: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+class Refusal(TypedDict):
+    """The API's error shape's inner object: a machine code, a Japanese message and what it concerns."""
+
+    code: str
+    message: str
+    details: dict[str, Any] | list[dict[str, Any]] | None
+
+
+def _or_refused(schema: dict[str, Any]) -> None:
+    """An answer's output schema admitting, instead of the answer, the structured content of an error result,
+    {"error": Refusal}: the MCP Inspector checks an error result's structured content against the schema too."""
+    schema["properties"]["error"] = TypeAdapter(Refusal).json_schema()
+    schema["anyOf"] = [{"required": schema.pop("required")}, {"required": ["error"]}]
+
+
+ANSWER = ConfigDict(json_schema_extra=_or_refused)
+
+
 class Service(TypedDict):
     id: int
     name: str
@@ -177,6 +196,12 @@ class Service(TypedDict):
     shop_hours: list[str]
 
 
+@with_config(ANSWER)
+class Services(TypedDict):
+    result: list[Service]
+
+
+@with_config(ANSWER)
 class ReservationStatus(TypedDict):
     """Where a reservation stands; each time as ISO 8601 with +09:00 and in Japanese words."""
 
@@ -231,12 +256,12 @@ def _status(reservation: Reservation) -> ReservationStatus:
     }
 
 
-def list_services() -> list[Service]:
+def list_services() -> Services:
     """The services that can be booked: id, name, price in yen, duration in minutes, description, the time zone its
     times are read in (a desired time without an offset is that zone's) and the shops' opening hours in it."""
     with session_scope() as db:
         zone = _time_zone()
-        return [
+        offered: list[Service] = [
             {
                 "id": s.id,
                 "name": s.name,
@@ -248,6 +273,7 @@ def list_services() -> list[Service]:
             }
             for s in catalog.list_services(db, active_only=True)
         ]
+        return {"result": offered}
 
 
 def _time_zone() -> str:
@@ -458,10 +484,7 @@ class RequireClientKey:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not isinstance(scope.get("user"), AuthenticatedUser):
-            raise Unauthorized(
-                "APIキーが正しくないか、無効になっています。Authorization: Bearer でクライアントのAPIキーを送ってください",
-                code="invalid_api_key",
-            )
+            raise Unauthorized(WRONG_KEY, code="invalid_api_key")
         await self.app(scope, receive, send)
 
 

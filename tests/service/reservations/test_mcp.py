@@ -10,8 +10,8 @@ from datetime import UTC, time, timedelta
 import httpx
 import httpx2
 import pytest
-from mcp import Client
 from jsonschema import Draft202012Validator
+from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from sqlalchemy import select, text
 
@@ -107,7 +107,8 @@ async def test_the_server_names_its_version_and_each_tool_its_hints_and_json_sch
         for schema in (tool.input_schema, tool.output_schema):
             Draft202012Validator.check_schema(schema)
             assert schema["type"] == "object" and "properties" in schema, (tool.name, schema)
-        assert tool.output_schema["properties"] and tool.output_schema["required"], tool.name
+        [answer, refusal] = tool.output_schema["anyOf"]  # an error result's structured content fits it too
+        assert answer["required"] and refusal == {"required": ["error"]}, tool.name
         hints = tool.annotations
         assert None not in (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint, hints.open_world_hint)
     assert [name for name, tool in tools.items() if tool.annotations.read_only_hint] == [
@@ -118,7 +119,7 @@ async def test_the_server_names_its_version_and_each_tool_its_hints_and_json_sch
     assert not tools["create_reservation"].annotations.destructive_hint
     booking = tools["create_reservation"].output_schema
     assert {"reservation_id", "desired_at_text", "repeat", "cancel_token"} <= set(booking["properties"])
-    assert "cancel_token" not in booking["required"] and "reservation_id" in booking["required"]
+    assert "cancel_token" not in booking["anyOf"][0]["required"] and "reservation_id" in booking["anyOf"][0]["required"]
 
 
 async def test_missing_or_mistyped_arguments_and_an_unknown_tool_are_japanese_tool_errors(live_api, key, catalog):

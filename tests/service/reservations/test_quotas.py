@@ -3,7 +3,6 @@ past its quota is told, structured and in Japanese, how long to wait, and #qrv-a
 SMS past its number's daily cap is not sent, and the operators read why. Through the official SDK client against the
 API served by uvicorn; the outbox delivered in-process (the worker's path: tests/jobs/test_booking_quotas.py)."""
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -16,6 +15,7 @@ from service.outbox.providers.sandbox import read_sandbox_log
 from service.reservations.models import ManualOperation, Notification, Reservation
 from tests.service.reservations.conftest import book, count, deliver_due, make_mcp_client, messages
 from tests.service.reservations.test_mcp import booking_args, connect
+from tests.service.reservations.test_mcp import error_of as refusal
 from tests.support.clock import clock_at, japan_time
 
 TEN_AM = japan_time(2027, 3, 1, 10, 0)  # a minute's first second: the test's calls all fall in it
@@ -33,12 +33,6 @@ def quotas(monkeypatch):
 def requester(catalog, n: int, **overrides) -> dict:
     """Booking n: another requester each time, so none repeats another."""
     return booking_args(catalog, requester_name=f"依頼者{n}", requester_phone=f"090-0000-{n:04d}") | overrides
-
-
-def refusal(result) -> dict:
-    """A refused call's structured error (the same JSON is its text)."""
-    assert result.is_error and json.loads(result.content[0].text) == result.structured_content
-    return result.structured_content["error"]
 
 
 def quota_alerts() -> list[str]:
