@@ -3,7 +3,8 @@ any API worker can serve any request. Every request carries its client's API key
 token-verifier hook checks it against reservations_mcp_client); a client sees only the reservations it created.
 
 Tools: list_services, create_reservation (answers the QRV id at once; SMS, calls and payment continue in jobs),
-get_reservation_status, cancel_reservation (with the requester's cancellation token).
+get_reservation_status, cancel_reservation (with the requester's cancellation token), each with the MCP hints and a
+typed answer. Every refusal, down to a missing argument or a wrong key, is in the API's error shape, in Japanese.
 """
 
 import functools

@@ -13,6 +13,8 @@ import pytest
 from tests.service.reservations.conftest import make_mcp_client
 from tools.js_check import JSCHECK, ensure_node_packages
 
+pytestmark = pytest.mark.embedded_only  # the client's view depends on no backend: one pass checks it
+
 INSPECTOR = JSCHECK / "node_modules" / ".bin" / "mcp-inspector"
 HINTS = {"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"}
 TOOL_IS_ERROR = 5  # the CLI's exit status for an error result it printed (an answer it could not check is another)
