@@ -27,6 +27,7 @@ import math
 import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import date, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
@@ -528,6 +529,13 @@ def _pager_key(key: str, signature: Hashable, *, restart: bool = False) -> str:
     return f"{key}_page_{st.session_state[f'{key}_generation']}"
 
 
+def table_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """A table's rows (one row maker's dicts) as a DataFrame built column by column, the columns in the order the
+    rows name them: the same frame as pandas makes from the rows as records, in less of the page's time."""
+    columns = dict.fromkeys(chain.from_iterable(rows))
+    return pd.DataFrame({column: [row.get(column) for row in rows] for column in columns})
+
+
 def paginated_table(
     key: str,
     fetch: Callable[..., dict],
@@ -574,7 +582,7 @@ def paginated_table(
         return result
     first = (current - 1) * size + 1
     st.caption(f"全{result['total']:,}件中 {first:,}〜{first + len(rows) - 1:,}件目{note}")
-    frame = pd.DataFrame(rows)
+    frame = table_frame(rows)
     shown = style(frame) if style else frame
     with st.container(key=f"{key}-{PAGED_LIST}"):  # no toolbar search or CSV of the rows shown (streamlit_ja.css)
         if table:

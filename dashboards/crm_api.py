@@ -216,18 +216,9 @@ def list_acquired(*, page: int = 1, page_size: int = 20, **filters: Any) -> dict
 
 
 def agency_metrics(**filters: Any) -> dict:
-    """Per agency: requests, by status, acquired sites, 不備率; filters since, until, agency_id."""
+    """代理店別数値 in one read (filters since, until, agency_id): per agency requests, by status, acquired sites,
+    不備率 and the total; the page's named figures; the period's most frequent 不備 reasons ([{reason, count}])."""
     return read("/crm/metrics/agencies", **filters)
-
-
-def metrics_figures(**filters: Any) -> list[dict]:
-    """代理店別数値's named figures over the period (since, until, agency_id)."""
-    return read("/crm/metrics/figures", **filters)
-
-
-def deficiency_reasons(**filters: Any) -> list[dict]:
-    """The most frequent 不備 reasons over the period (since, until, agency_id): [{reason, count}]."""
-    return read("/crm/metrics/deficiency-reasons", **filters)
 
 
 def metrics_series(granularity: str, **filters: Any) -> dict:

@@ -94,10 +94,9 @@ def delete_log(log_id: int, reason: str, *, physical: bool = False) -> None:
 # Attendance and live views
 
 
-def attendance(nursery_id: int, day: date, class_name: str = "", *, fresh: bool = False) -> dict:
-    """Every child with the day's 出席/欠席 and 送り迎え times; fresh skips the cache (a live panel's refresh)."""
-    get = fetch if fresh else read
-    return get("/attendance", nurseryId=nursery_id, date=day.isoformat(), className=class_name or None)
+def attendance(nursery_id: int, day: date, class_name: str = "") -> dict:
+    """Every child with the day's 出席/欠席 and 送り迎え times (uncached: the live table refreshes it)."""
+    return fetch("/attendance", nurseryId=nursery_id, date=day.isoformat(), className=class_name or None)
 
 
 def set_attendance(child_id: int, day: date, status: str, note: str) -> dict:

@@ -39,6 +39,7 @@ TOTAL = "合計"
 
 FIRST_TIME_RIGHT = and_(Request.status == SUBMITTED, Request.ever_deficient.is_(False))
 TOP_REASONS = 3  # the most frequent 不備 reasons shown per agency
+REASONS_LISTED = 10  # the most frequent 不備 reasons listed over the period
 AgencyIds = Sequence[int] | None  # some agencies, or all the caller sees
 
 
@@ -215,6 +216,14 @@ def total_row(db: Session, selection: Selection, rows: Sequence[AgencyMetrics]) 
         tuple(top_reasons(db, over_all, limit=TOP_REASONS).get(None, ())),
     )
     return _row(0, TOTAL, counts, extras)
+
+
+def period_reasons(
+    db: Session, *, view: CaseView, agency_id: int | None, since: date | None, until: date | None, limit: int
+) -> list[ReasonCount]:
+    """The most frequent 不備 reasons of the deficiencies raised in the period (one agency's or all the caller sees)."""
+    selection = Selection(view, None if agency_id is None else [agency_id], since, until, by_agency=False)
+    return top_reasons(db, selection, limit=limit).get(None, [])
 
 
 def agency_metrics(

@@ -111,7 +111,7 @@ from service.crm.schemas import (
     MastersManageRead,
     MastersRead,
     MeRead,
-    MetricsRead,
+    MetricsPageRead,
     OptionFields,
     OptionUpdate,
     QueueSummary,
@@ -741,13 +741,19 @@ def acquired_csv(_: AnyRole, cases: Cases, flt: AcquiredQuery) -> exports.Downlo
 # --- 代理店別数値 and the admin dashboard -----------------------------------------------------------------------
 
 
-@router.get("/metrics/agencies", response_model=MetricsRead)
+@router.get("/metrics/agencies", response_model=MetricsPageRead)
 def agency_metrics(
     _: BackOffice, cases: Cases, db: DbSession, agency_id: AgencyFilter, since: Period = None, until: Period = None
-) -> MetricsRead:
-    """代理店別サマリ: requests, by status, acquired sites, 不備率, 初回完了率, the median days to 投入済 and the
-    top 不備 reasons per agency over a period (依頼日; acquired sites by 投入完了日)."""
-    return metrics.agency_metrics(db, view=cases, agency_id=agency_id, since=since, until=until)
+) -> MetricsPageRead:
+    """代理店別数値 in one answer: per agency requests, by status, acquired sites, 不備率, 初回完了率, the median days
+    to 投入済 and the top 不備 reasons over a period (依頼日; acquired sites by 投入完了日), and the total; the page's
+    cards (as GET /metrics/figures) and the period's most frequent 不備 reasons (as GET /metrics/deficiency-reasons)."""
+    period: dict[str, Any] = {"view": cases, "agency_id": agency_id, "since": since, "until": until}
+    return MetricsPageRead(
+        **dict(metrics.agency_metrics(db, **period)),
+        figures=crm_figures.metrics_figures(db, **period, now=utcnow()),
+        reasons=metrics.period_reasons(db, **period, limit=metrics.REASONS_LISTED),
+    )
 
 
 @router.get("/metrics/agencies/export", **exports.DOWNLOAD)
@@ -767,11 +773,10 @@ def deficiency_reasons(
     agency_id: AgencyFilter,
     since: Period = None,
     until: Period = None,
-    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    limit: Annotated[int, Query(ge=1, le=50)] = metrics.REASONS_LISTED,
 ) -> list[ReasonCount]:
     """The most frequent 不備 reasons of the deficiencies raised in the period (one agency's or all the caller sees)."""
-    selection = metrics.Selection(cases, None if agency_id is None else [agency_id], since, until, by_agency=False)
-    return metrics.top_reasons(db, selection, limit=limit).get(None, [])
+    return metrics.period_reasons(db, view=cases, agency_id=agency_id, since=since, until=until, limit=limit)
 
 
 @router.get("/metrics/figures", response_model=list[FigureRead])

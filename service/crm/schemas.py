@@ -732,6 +732,14 @@ class MetricsRead(BaseModel):
     total: AgencyMetrics
 
 
+class MetricsPageRead(MetricsRead):
+    """代理店別数値 in one answer: the table (per agency and the total), its cards and the period's most frequent 不備
+    reasons."""
+
+    figures: list[FigureRead] = Field(description="the page's cards (service/crm/figures.py)")
+    reasons: list[ReasonCount] = Field(description="the most frequent 不備 reasons over the period, the first first")
+
+
 class SeriesPoint(BaseModel):
     period: str
     requests: int

@@ -22,6 +22,9 @@ from dashboards.fields import field as served_field
 SALES, OPERATOR, ADMIN = "sales", "operator", "admin"
 ASSIGNEE_COLUMN = "担当者"
 UNASSIGNED = "未割当"
+# the times a list of requests shows: the back office's, and a sales team's
+BACK_OFFICE_TIMES = ("in_status_seconds", "total_seconds", "agency_seconds")
+TEAM_TIMES = ("in_status_seconds", "total_seconds")
 MY_PAGE = "app_pages/crm/my_requests.py"
 MY_PAGE_KEY = "crm_my_requests"
 NEW_PAGE = "app_pages/crm/new_request.py"
@@ -164,55 +167,71 @@ def duration(seconds: int) -> str:
     return f"{hours}時間{minutes}分" if hours else f"{minutes}分"
 
 
-def times_row(times: dict, *names: str) -> dict:
-    """A request's times (the API's RequestTimes) by their names, in words."""
-    words = crm_api.vocabulary()["time_labels"]
+def time_words() -> Mapping[str, str]:
+    """The words of a request's times (the API's RequestTimes), by their names."""
+    return crm_api.vocabulary()["time_labels"]
+
+
+def times_row(times: dict, names: Iterable[str], words: Mapping[str, str]) -> dict:
+    """A request's times by their names, in words (time_words, read once for a table)."""
     return {words[name]: duration(times[name]) for name in names}
 
 
-def request_row(item: dict, *, back_office: bool) -> dict:
-    """One request in the spec's column order: マイ依頼一覧 (§3.4) or 投入案件一覧 (§3.2, with the agency, the
-    assignee and how long it has been in its status, in all and waiting on the agency)."""
-    status = item["status_label"]
-    counts = {
-        "依頼ID": item["id"],
-        "法人名": item["corporation_name"],
-        "地点数": item["sites_total"],
-        declared("request", "site_count").label: item["site_count"],
-    }
-    created = components.local_time(item["created_at"])
-    if back_office:  # 未読 first: it is what the input team looks for, and must not be off-screen
-        resubmitted = item.get("resubmitted_at")
-        return {
-            "未読通知": crm_labels.NEWS_MARK if item["unread"] else "",
-            "ステータス": status,
-            crm_labels.RESUBMITTED_COLUMN: components.local_time(resubmitted) if resubmitted else "",
-            **counts,
-            "営業担当者": item["requested_by_name"],
-            "代理店": item["agency_name"],
-            "投入依頼日": created,
-            ASSIGNEE_COLUMN: item["assigned_to_name"] or UNASSIGNED,
-            **times_row(item["times"], "in_status_seconds", "total_seconds", "agency_seconds"),
+def request_row(*, back_office: bool) -> Callable[[dict], dict]:
+    """A table's row maker for requests, its labels read once: マイ依頼一覧 (§3.4) or 投入案件一覧 (§3.2, with the
+    agency, the assignee and how long it has been in its status, in all and waiting on the agency), in the spec's
+    column order."""
+    site_count, words = declared("request", "site_count").label, time_words()
+
+    def row(item: dict) -> dict:
+        status = item["status_label"]
+        counts = {
+            "依頼ID": item["id"],
+            "法人名": item["corporation_name"],
+            "地点数": item["sites_total"],
+            site_count: item["site_count"],
         }
-    return {
-        **counts,
-        "ステータス": status,
-        "不備通知": crm_labels.UNREAD_MARK if item["unread"] else "",
-        "投入依頼日": created,
-    }
+        created = components.local_time(item["created_at"])
+        if back_office:  # 未読 first: it is what the input team looks for, and must not be off-screen
+            resubmitted = item.get("resubmitted_at")
+            return {
+                "未読通知": crm_labels.NEWS_MARK if item["unread"] else "",
+                "ステータス": status,
+                crm_labels.RESUBMITTED_COLUMN: components.local_time(resubmitted) if resubmitted else "",
+                **counts,
+                "営業担当者": item["requested_by_name"],
+                "代理店": item["agency_name"],
+                "投入依頼日": created,
+                ASSIGNEE_COLUMN: item["assigned_to_name"] or UNASSIGNED,
+                **times_row(item["times"], BACK_OFFICE_TIMES, words),
+            }
+        return {
+            **counts,
+            "ステータス": status,
+            "不備通知": crm_labels.UNREAD_MARK if item["unread"] else "",
+            "投入依頼日": created,
+        }
+
+    return row
 
 
-def team_row(item: dict) -> dict:
-    """One request of チームの依頼: whose it is, its status and how long it has waited in it."""
-    return {
-        "営業担当者": item["requested_by_name"],
-        "ステータス": item["status_label"],
-        "不備通知": crm_labels.UNREAD_MARK if item["unread"] else "",
-        "依頼ID": item["id"],
-        "法人名": item["corporation_name"],
-        **times_row(item["times"], "in_status_seconds", "total_seconds"),
-        "投入依頼日": components.local_time(item["created_at"]),
-    }
+def team_row() -> Callable[[dict], dict]:
+    """A table's row maker for チームの依頼, its labels read once: whose request it is, its status and how long it has
+    waited in it."""
+    words = time_words()
+
+    def row(item: dict) -> dict:
+        return {
+            "営業担当者": item["requested_by_name"],
+            "ステータス": item["status_label"],
+            "不備通知": crm_labels.UNREAD_MARK if item["unread"] else "",
+            "依頼ID": item["id"],
+            "法人名": item["corporation_name"],
+            **times_row(item["times"], TEAM_TIMES, words),
+            "投入依頼日": components.local_time(item["created_at"]),
+        }
+
+    return row
 
 
 def percent(rate: float) -> str:

@@ -32,7 +32,8 @@ def header(detail: dict) -> None:
         f"投入依頼日: {components.local_time(item['created_at'])} ／ "
         f"地点数: {item['sites_total']}（申告 {item['site_count']}）"
     )
-    st.caption(" ／ ".join(f"{name}: {span}" for name, span in common.times_row(item["times"], *TIMES).items()))
+    times = common.times_row(item["times"], TIMES, common.time_words())
+    st.caption(" ／ ".join(f"{name}: {span}" for name, span in times.items()))
     if detail["remarks"]:
         st.markdown(f"**営業担当者の備考**  \n{labels.plain(detail['remarks'])}")
 

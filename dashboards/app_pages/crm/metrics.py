@@ -3,7 +3,6 @@ and what an agency is measured by: the share entered without any 不備 (初回�
 most frequent 不備 reasons, with the table's CSV; by month or by day as a chart, and the drill-down to one agency's
 requests. Every number comes from the API."""
 
-from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -48,10 +47,10 @@ def deficiency_rate(figures: dict[str, dict]) -> None:
     components.period_caption(requests["period_label"])
 
 
-def cards(flt: dict[str, Any]) -> None:
+def cards(metrics: dict) -> None:
     """The period's named figures (service/crm/figures.py), each opening its list, 不備率 from two of them, and the
     moment they are as of."""
-    figures = {figure["key"]: figure for figure in crm_api.metrics_figures(**flt)}
+    figures = {figure["key"]: figure for figure in metrics["figures"]}
     columns = st.columns(len(CARDS) + 1)
     for column, key in zip(columns, CARDS, strict=False):
         with column:
@@ -97,9 +96,9 @@ def table_csv(flt: dict[str, Any]) -> None:
     )
 
 
-def reasons(flt: dict[str, Any]) -> None:
+def reasons(metrics: dict) -> None:
     """主な不備理由: the deficiencies' reasons of the period's requests, the most frequent first."""
-    found = crm_api.deficiency_reasons(**flt)
+    found = metrics["reasons"]
     if not found:
         st.caption("この期間の不備はありません。")
         return
@@ -164,7 +163,7 @@ def drill_down(metrics: dict, flt: dict[str, Any]) -> None:
     components.paginated_table(
         f"{PAGE}_requests",
         crm_api.list_requests,
-        partial(common.request_row, back_office=True),
+        common.request_row(back_office=True),
         style=common.status_style,
         filters={"agency_id": agency_id} | period,
         export="/crm/requests/export",
@@ -180,12 +179,12 @@ def drill_down(metrics: dict, flt: dict[str, Any]) -> None:
 common.start(__file__)
 applied = filters()
 period = {"agency_id": applied["agency_id"], "since": applied["since"], "until": applied["until"]}
-cards(period)
 metrics = crm_api.agency_metrics(**period)
+cards(metrics)
 summary(metrics)
 table_csv(period)
 st.subheader("主な不備理由")
-reasons(period)
+reasons(metrics)
 chart(applied)
 st.subheader("代理店の案件（ドリルダウン）")
 drill_down(metrics, applied)

@@ -5,8 +5,6 @@ A sales manager (営業マネージャー) also has 「チームの依頼」: th
 (each count the list's total under that person and status), and the list of them, 不備 first and the oldest first.
 """
 
-from functools import partial
-
 import pandas as pd
 import streamlit as st
 
@@ -64,7 +62,7 @@ def own_requests() -> None:
     listed = components.paginated_table(
         PAGE,
         crm_api.list_requests,
-        partial(common.request_row, back_office=False),
+        common.request_row(back_office=False),
         style=common.status_style,
         filters={"status": status, "mine": True},
         export="/crm/requests/export",
@@ -106,7 +104,7 @@ def team_requests() -> None:
     listed = components.paginated_table(
         TEAM,
         crm_api.list_requests,
-        common.team_row,
+        common.team_row(),
         style=common.status_style,
         filters={"status": status, "requested_by": person, "order": "attention"},
         export="/crm/requests/export",

@@ -8,7 +8,6 @@ one leads to 案件詳細. 「次の依頼を担当」 takes the oldest unassign
 chosen and, unless a status is named, every status shown.
 """
 
-from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -106,7 +105,7 @@ take_next()
 listed = components.paginated_table(
     PAGE,
     crm_api.list_requests,
-    partial(common.request_row, back_office=True),
+    common.request_row(back_office=True),
     style=common.status_style,
     filters=filters(me),
     export="/crm/requests/export",

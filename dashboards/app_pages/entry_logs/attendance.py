@@ -10,6 +10,7 @@ from dashboards.app_pages.entry_logs import common
 
 PAGE = "entry_logs_attendance"
 RECORD = f"{PAGE}_record"  # the form that records a child's day
+SHOWN = f"{PAGE}_shown"  # the children the live table read last: the record form picks from them (one read a run)
 REFRESH_SECONDS = 60
 STYLE = """
 <style>
@@ -104,7 +105,8 @@ def attendance_cards(nursery_id: int, day: date, class_name: str) -> None:
 
 
 def attendance_table(nursery_id: int, day: date, class_name: str) -> None:
-    data = entry_logs_api.attendance(nursery_id, day, class_name, fresh=True)
+    data = entry_logs_api.attendance(nursery_id, day, class_name)
+    st.session_state[SHOWN] = data["children"]
     if not data["children"]:
         st.info("園児が登録されていません。「保護者・園児管理」から登録してください。")
         return
@@ -119,9 +121,10 @@ def child_label(child: dict) -> str:
     return f"{child['childName']}（{child['className'] or 'クラスなし'}）"
 
 
-def record_form(nursery_id: int, day: date, class_name: str) -> None:
-    """Record a child's 出席/欠席 and a note for the day, or clear it."""
-    children = {c["childId"]: c for c in entry_logs_api.attendance(nursery_id, day, class_name)["children"]}
+def record_form(day: date) -> None:
+    """Record a child's 出席/欠席 and a note for the day, or clear it: a child of those the table above has just
+    read in this run."""
+    children = {c["childId"]: c for c in st.session_state[SHOWN]}
     if not children:
         return
     statuses = entry_logs_api.vocabulary()["attendanceStatuses"]
@@ -187,4 +190,4 @@ if nursery is not None:
         chosen_class = class_choice(nursery["id"])
     live = REFRESH_SECONDS if chosen_day == clock.today() else None
     st.fragment(attendance_table, run_every=live)(nursery["id"], chosen_day, chosen_class)
-    record_form(nursery["id"], chosen_day, chosen_class)
+    record_form(chosen_day)

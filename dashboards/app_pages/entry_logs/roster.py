@@ -203,7 +203,9 @@ def barcode_link(parent_id: int) -> None:
         )
 
 
-def parents_tab(nursery_id: int) -> None:
+def parents_tab(nursery_id: int) -> dict[int, str] | None:
+    """The parents' list and forms; returns every parent of the nursery by id when the list's page holds them all
+    (no search text, one page), so the children's picker needs no read of its own, else None."""
     query = st.text_input(
         **fields.search("検索"), key=f"{PAGE}_parent_q", placeholder="保護者名・電話番号の一部"
     ).strip()
@@ -230,9 +232,14 @@ def parents_tab(nursery_id: int) -> None:
     st.caption("入退ログがある保護者は削除できません（ログは証跡として保持されます）。")
     if chosen is not None:
         barcode_link(chosen)
+    if query or listed["total"] > len(listed["items"]):
+        return None
+    return {parent["id"]: parent["name"] for parent in listed["items"]}
 
 
-def children_tab(nursery_id: int) -> None:
+def children_tab(nursery_id: int, parents: dict[int, str] | None) -> None:
+    """The children's list and forms; their parents' picker offers `parents` (every parent of the nursery), or
+    reads them when the parents' list did not hold them all."""
     filters = st.columns([1, 2])
     classes = [name for name in entry_logs_api.classes(nursery_id) if name]
     class_name = filters[0].selectbox(
@@ -250,7 +257,7 @@ def children_tab(nursery_id: int) -> None:
         export="/entry-logs/children/export",
         picker=picker("child"),
     )
-    parents = common.all_parents(nursery_id)
+    parents = common.all_parents(nursery_id) if parents is None else parents
     kind = Kind(
         "child",
         "園児",
@@ -349,8 +356,8 @@ nursery = common.nursery_choice(user, PAGE)
 if nursery is not None:
     tabs = st.tabs(["保護者", "園児", "CSV取込"])
     with tabs[0]:
-        parents_tab(nursery["id"])
+        every_parent = parents_tab(nursery["id"])
     with tabs[1]:
-        children_tab(nursery["id"])
+        children_tab(nursery["id"], every_parent)
     with tabs[2]:
         import_tab(nursery["id"])

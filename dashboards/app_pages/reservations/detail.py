@@ -225,7 +225,7 @@ components.show_flash(PAGE)
 listed = components.paginated_table(
     PAGE,
     reservations_api.list_reservations,
-    common.reservation_row,
+    common.reservation_row(),
     filters=filters(),
     export="/reservations/reservations/export",
     style=common.reservation_style,

@@ -22,6 +22,12 @@ def file_requests(client, world):
     return ids
 
 
+def card_values(page: dict) -> tuple:
+    """The page answer's cards: requests, 不備 and acquired sites."""
+    cards = {figure["key"]: figure["value"] for figure in page["figures"]}
+    return cards["crm.requests"], cards["crm.deficient"], cards["crm.acquired_sites"]
+
+
 def test_agency_metrics_count_requests_by_status_sites_and_deficiency_rate(client, world):
     file_requests(client, world)
     metrics = client.get("/api/crm/metrics/agencies", headers=world.operator).json()
@@ -32,10 +38,12 @@ def test_agency_metrics_count_requests_by_status_sites_and_deficiency_rate(clien
     b = rows["株式会社BBB代理店"]
     assert (b["requests"], b["in_progress"], b["acquired_sites"], b["deficiency_rate"]) == (1, 1, 0, 0.0)
     assert (metrics["total"]["requests"], metrics["total"]["acquired_sites"]) == (5, 2)
+    assert card_values(metrics) == (5, 1, 2) and metrics["reasons"] == [{"reason": "画像不鮮明", "count": 1}]
     only_b = client.get(
         "/api/crm/metrics/agencies", params={"agency_id": world.agency_b}, headers=world.operator
     ).json()
     assert [r["agency_id"] for r in only_b["agencies"]] == [world.agency_b]
+    assert card_values(only_b) == (1, 0, 0) and only_b["reasons"] == []
     tomorrow = (local_today(utcnow()) + timedelta(days=1)).isoformat()
     later = client.get("/api/crm/metrics/agencies", params={"since": tomorrow}, headers=world.operator).json()
     assert later["total"]["requests"] == 0 and len(later["agencies"]) == 2
