@@ -95,7 +95,8 @@ def delete_log(log_id: int, reason: str, *, physical: bool = False) -> None:
 
 
 def attendance(nursery_id: int, day: date, class_name: str = "") -> dict:
-    """Every child with the day's 出席/欠席 and 送り迎え times (uncached: the live table refreshes it)."""
+    """Every child with the day's 出席/欠席 and 送り迎え times, and the day's figures by 出席状態 (uncached: the live
+    table refreshes it)."""
     return fetch("/attendance", nurseryId=nursery_id, date=day.isoformat(), className=class_name or None)
 
 
@@ -110,8 +111,12 @@ def clear_attendance(child_id: int, day: date) -> None:
 def figures(nursery_id: int, **period: Any) -> dict[str, dict]:
     """The nursery's named figures by key (uncached: the live panels refresh them): 入 and 出 over from..to, 園内にいる
     保護者 now, the children of date (and className) by 出席状態; each says its period and the list it counts."""
-    answer = fetch("/entry-logs/figures", nurseryId=nursery_id, **period)
-    return {figure["key"].removeprefix("entry_logs."): figure for figure in answer}
+    return by_key(fetch("/entry-logs/figures", nurseryId=nursery_id, **period))
+
+
+def by_key(figures: list[dict]) -> dict[str, dict]:
+    """Named figures by their key without the domain's prefix: attended, absent, ..."""
+    return {figure["key"].removeprefix("entry_logs."): figure for figure in figures}
 
 
 def present_parents(nursery_id: int) -> dict:

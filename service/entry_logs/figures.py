@@ -102,6 +102,15 @@ def attendance_figure(
     return serve(figure, value, now=now, flt=query, days=(day, day))
 
 
+def attendance_figures(
+    db: Session, *, nursery: Nursery, day: date, class_name: str | None, now: datetime
+) -> list[FigureRead]:
+    """The day's children by 出席状態, and those with none recorded."""
+    return [
+        attendance_figure(db, figure, nursery=nursery, day=day, class_name=class_name, now=now) for figure in STATUS_OF
+    ]
+
+
 def present_figure(db: Session, *, nursery: Nursery, now: datetime) -> FigureRead:
     """園内にいる保護者: the length of that list."""
     value = len(insights.present_parents(db, nursery=nursery, now=now))
@@ -126,8 +135,5 @@ def nursery_figures(
             for figure in ENTRY_TYPE_OF
         ),
         present_figure(db, nursery=nursery, now=now),
-        *(
-            attendance_figure(db, figure, nursery=nursery, day=day, class_name=class_name, now=now)
-            for figure in STATUS_OF
-        ),
+        *attendance_figures(db, nursery=nursery, day=day, class_name=class_name, now=now),
     ]

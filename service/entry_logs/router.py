@@ -68,6 +68,7 @@ from service.entry_logs.dependencies import (
     list_query,
 )
 from service.entry_logs.extended_care import CareFilter
+from service.entry_logs.figures import attendance_figures
 from service.entry_logs.lookups import closing_passed, local_today, local_zone
 from service.entry_logs.models import CareHours, Child, Nursery, Parent, PickupAlert, RosterImport
 from service.entry_logs.schemas import (
@@ -319,11 +320,17 @@ def attendance_page(
     class_name: Annotated[str | None, Query(alias="className", max_length=50), SingleLine] = None,
     status: Annotated[AttendanceShown | None, Query(description="the day's 出席, 欠席 or 未記録 only")] = None,
 ) -> AttendanceDay:
-    """Children with their attendance and the day's entry/exit logs (spec §3.5.3)."""
-    day = day or local_today(utcnow())
+    """Children with their attendance and the day's entry/exit logs (spec §3.5.3), and the day's figures by 出席状態
+    (the cards over the table)."""
+    now = utcnow()
+    day = day or local_today(now)
     rows = attendance.attendance_day(db, nursery=nursery, day=day, class_name=class_name, status=status)
     return AttendanceDay(
-        date=day, nursery_id=nursery.id, nursery_name=nursery.name, children=[_child_attendance(r) for r in rows]
+        date=day,
+        nursery_id=nursery.id,
+        nursery_name=nursery.name,
+        children=[_child_attendance(r) for r in rows],
+        figures=attendance_figures(db, nursery=nursery, day=day, class_name=class_name or None, now=now),
     )
 
 

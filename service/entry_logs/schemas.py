@@ -35,6 +35,7 @@ from service.entry_logs.labels import (
 )
 from service.entry_logs.models import Attendance, Child, Nursery, Parent, PickupRule
 from service.fields import FieldWords, facts, length, rules, vocabulary
+from service.figures import FigureRead
 from service.identity.schemas import DeviceToken
 from service.schemas import SingleLine, coded, matching
 
@@ -242,6 +243,9 @@ class AttendanceDay(CamelModel):
     nursery_id: int
     nursery_name: str
     children: list[ChildAttendance]
+    figures: list[FigureRead] = Field(
+        description="the day's children by 出席状態 and those with none recorded (as GET /entry-logs/figures)"
+    )
 
 
 class AttendanceUpdate(CamelModel):

@@ -94,9 +94,10 @@ def attendance_html(children: list[dict]) -> str:
     return f'{STYLE}<table class="el-attendance"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def attendance_cards(nursery_id: int, day: date, class_name: str) -> None:
-    """The day's children by 出席状態 (service/entry_logs/figures.py), and the moment they are as of."""
-    figures = entry_logs_api.figures(nursery_id, date=day.isoformat(), className=class_name or None)
+def attendance_cards(data: dict) -> None:
+    """The day's children by 出席状態 (service/entry_logs/figures.py), read with the table, and the moment they are
+    as of."""
+    figures = entry_logs_api.by_key(data["figures"])
     shown = [figures[key] for key in CARDS]
     for column, figure in zip(st.columns(len(shown)), shown, strict=True):
         with column:
@@ -111,7 +112,7 @@ def attendance_table(nursery_id: int, day: date, class_name: str) -> None:
         st.info("園児が登録されていません。「保護者・園児管理」から登録してください。")
         return
     st.markdown(f"**{day:%Y/%m/%d}の出欠**")
-    attendance_cards(nursery_id, day, class_name)
+    attendance_cards(data)
     st.html(attendance_html(data["children"]))
     live = "1分ごとに自動で更新されます。" if day == clock.today() else ""
     st.caption(f"送り迎え時刻にマウスを重ねると、保護者と当日の記録（最大5件）を表示します。{live}")

@@ -51,6 +51,11 @@ def test_attendance_page_has_each_childs_attendance_and_pickup_times(client, db,
         "/api/attendance", params={"date": "2026-01-14", "className": "うさぎ組"}, headers=staff
     ).json()
     assert [c["childName"] for c in by_class["children"]] == ["sakura園児1"]
+    assert [(figure["key"], figure["value"]) for figure in by_class["figures"]] == [
+        ("entry_logs.attended", 0),
+        ("entry_logs.absent", 0),
+        ("entry_logs.unrecorded", 1),
+    ]
 
 
 def test_editing_attendance_is_audited_and_can_be_cleared(client, db, staff, sakura):
