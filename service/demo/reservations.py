@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from service.config import get_settings
 from service.database import utcnow
 from service.demo.framework import DemoProgress, demo_hook
+from service.links import api_page
+from service.outbox.providers.sandbox import SANDBOX_CHECKOUT_PATH
 from service.reservations import catalog, clients, executive, labels, operations, payments
 from service.reservations.models import (
     CallAttempt,
@@ -339,7 +341,7 @@ def _payment(reservation: Reservation, status: str, steps) -> dict[str, Any]:
         "amount": reservation.amount,
         "status": status,
         "checkout_session_id": f"cs_demo_{reservation.code}",
-        "checkout_url": "",
+        "checkout_url": api_page(f"{SANDBOX_CHECKOUT_PATH}/cs_demo_{reservation.code}"),
         "created_at": linked,
         "payment_intent": f"pi_demo_{reservation.code}" if paid else None,
         "expires_at": linked + timedelta(minutes=10),

@@ -24,7 +24,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
-from service.errors import NotFound
+from service.errors import Conflict, NotFound
 from service.outbox import content
 from service.outbox.delivery import failure_text
 from service.outbox.models import InboundEvent, OutboxMessage
@@ -136,6 +136,12 @@ def link_created(db: Session, message: OutboxMessage, now: datetime) -> None:
 
 def send_link(db: Session, payment: Payment, reservation: Reservation, *, channels: tuple[str, ...], key: str) -> None:
     """The link to the requester by SMS and/or email (when known); key tells a re-sent link from the first one."""
+    if not payment.checkout_url:
+        raise Conflict(
+            "決済リンクのURLがまだありません（リンクの作成が終わってから送り直してください）",
+            code="payment_link_missing",
+            details={"reservation": reservation.code},
+        )
     run = content.fill(
         labels.SMS_PAYMENT_LINK,
         shop=reservation.shop_name or "",

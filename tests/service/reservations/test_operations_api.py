@@ -9,7 +9,7 @@ from service.audit.models import AuditEntry
 from service.database import session_scope, utcnow
 from service.reservations import labels, sweeper
 from service.reservations.messages import cancel_token
-from service.reservations.models import ManualOperation, Note, Reservation, Shop
+from service.reservations.models import ManualOperation, Note, Payment, Reservation, Shop
 from tests.service.reservations.conftest import (
     answer_calls,
     book,
@@ -431,3 +431,15 @@ def test_a_link_whose_sms_failed_is_sent_again_by_email_or_sms(client, db, catal
             select(AuditEntry).where(AuditEntry.action == "resend_payment_link").order_by(AuditEntry.seq)
         )
         assert [e.changes["payment_link"]["after"] for e in entries] == ["email", "sms"]
+
+
+def test_a_link_without_its_address_is_refused_in_words_not_sent_without_it(client, db, catalog):
+    operator = headers_for(db, "operator")
+    code = book(catalog["service_id"])
+    deliver_due()
+    assert state(code) == "awaiting_payment"
+    with session_scope() as db2:
+        db2.get(Payment, payment_of(code).id).checkout_url = ""
+    refused = client.post(f"/api/reservations/reservations/{code}/payment-link", headers=operator)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "payment_link_missing"
+    assert "決済リンクのURLがまだありません" in refused.json()["error"]["message"]
