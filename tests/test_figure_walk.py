@@ -127,9 +127,11 @@ FIGURE_ROUTES: dict[str, tuple[Callable[[Get, dict, str], Reads], Callable[[Any]
         lambda body: body["month_to_date"]["figures"],
     ),
     "/api/crm/metrics/figures": (plain("/api/crm/metrics/figures"), lambda body: body),
+    "/api/crm/metrics/agencies": (plain("/api/crm/metrics/agencies"), lambda body: body["figures"]),
     "/api/crm/dashboard": (plain("/api/crm/dashboard"), lambda body: body["by_status"] + body["figures"]),
     "/api/loaners/views/summary": (plain("/api/loaners/views/summary"), lambda body: body["figures"]),
     "/api/entry-logs/figures": (per_nursery("/api/entry-logs/figures"), lambda body: body),
+    "/api/attendance": (per_nursery("/api/attendance"), lambda body: body["figures"]),
     "/api/entry-logs/extended-care/figures": (
         per_nursery("/api/entry-logs/extended-care/figures", month="month"),
         lambda body: body,
@@ -191,11 +193,12 @@ def measure(rows: list[dict], figure: dict) -> int | float:
 
 
 def list_total(body: Any) -> int | None:
-    """A list's total: a page's, or the rows of a list answered whole (園内にいる保護者, 出欠表)."""
+    """A list's total: a page's, or the rows of a list answered whole (園内にいる保護者, 出欠表: beside its figures)."""
     total = total_of(body)
     if total is not None or items_of(body) is not None:
         return total
-    lists = [value for value in body.values() if isinstance(value, list)] if isinstance(body, dict) else []
+    rows = {key: value for key, value in body.items() if key != "figures"} if isinstance(body, dict) else {}
+    lists = [value for value in rows.values() if isinstance(value, list)]
     return len(lists[0]) if len(lists) == 1 else None
 
 
