@@ -76,6 +76,7 @@ PLATFORM_VOCABULARY = register(
             "reason": "理由",
             "lock": "ロック",
             "device": "端末",
+            "device_token": "記憶済みの端末",
             "status": "状態",
             "attempts": "試行回数",
             "next_attempt_at": "次回送信予定",

@@ -160,6 +160,7 @@ AUDIT = register(
         action_tables={"set_care_hours": "entry_logs_care_hours"},
         fields={
             "nursery_code": "保育園コード",
+            "device_token": "記憶済みの端末",
             "name": "名前",
             "nursery_id": "保育園",
             "parent_ids": "保護者",

@@ -3,6 +3,8 @@
 Screenshots of each page are saved under the test's tmp_path (run with --basetemp to keep them).
 """
 
+import csv
+import io
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -156,8 +158,8 @@ def test_the_report_downloads_as_csv_and_pdf(fleet, dashboards_url, new_page, tm
     with page.expect_download() as pdf_download:
         page.get_by_role("button", name="PDFダウンロード").click()
 
-    csv_text = Path(csv_download.value.path()).read_bytes().decode("utf-8-sig")
-    assert csv_text.startswith("項目,値") and "顧客名,ABC商事" in csv_text and "端末数,6" in csv_text
+    rows = list(csv.reader(io.StringIO(Path(csv_download.value.path()).read_bytes().decode("utf-8-sig"))))
+    assert rows[0] == ["項目", "値"] and ["顧客名", "ABC商事"] in rows and ["端末数", "6台"] in rows
     assert csv_download.value.suggested_filename.endswith(".csv")
     assert Path(pdf_download.value.path()).read_bytes().startswith(b"%PDF")
     assert pdf_download.value.suggested_filename.endswith(".pdf")

@@ -52,7 +52,7 @@ def test_the_worker_runs_the_digest_three_times_and_each_location_is_told_once(f
 
 
 def test_three_overlapping_digest_runs_queue_what_one_run_queues(db, followed, boss, monkeypatch):
-    results = Overlap(monkeypatch, return_digest, "_body").run(send_return_digest)
+    results = Overlap(monkeypatch, return_digest, "_sections").run(send_return_digest)
     assert only_one_ran(results) == len(TOLD)
     assert digests() == TOLD
 

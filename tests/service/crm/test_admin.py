@@ -118,4 +118,4 @@ def test_the_crm_audit_log_lists_crm_users_logins_and_logouts(client, db):
         ("login", "crm-seller"),
     ]
     logins = client.get("/api/crm/audit", params={"action": "login"}, headers=admin).json()
-    assert logins["total"] == 1 and logins["items"][0]["changes"] == {"login_id": "crm-seller"}
+    assert logins["total"] == 1 and logins["items"][0]["changes"] == {"login_id": "crm-seller", "device": "trusted"}

@@ -1,3 +1,5 @@
+import csv
+import io
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -224,7 +226,7 @@ def test_a_weekend_of_queued_scans_is_kept_with_its_own_time_and_flagged_late(cl
         (listed[-1]["timestamp"][:16], False),
     ]
     exported = client.get("/api/entry-exit-logs/export", params={"sort": "timestamp"}, headers=staff).text
-    rows = [line.split(",") for line in exported.lstrip("\ufeff").splitlines()]
+    rows = list(csv.reader(io.StringIO(exported.lstrip("\ufeff"))))
     assert rows[0][-5:] == ["端末の時刻", "手入力者", "手入力の理由", "登録日時", "遅延登録"]
     assert [row[-1] for row in rows[1:]] == ["遅延"] * len(sakura.parents) + [""]
 

@@ -131,7 +131,7 @@ def test_an_overdue_first_check_is_escalated_once_by_mail_and_slack_however_ofte
     assert [bare_urls(text) for text in posts] == [[], []]
     assert all(f"<{page}>（通知: " in text for text in posts) and "田中" in posts[0] and "鈴木" in posts[1]
 
-    entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "escalate"))
+    entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "escalate").order_by(AuditEntry.seq))
     assert (entry.actor_type, entry.target_type, entry.target_id) == ("system", "escalation", str(escalation_id))
     assert entry.changes["step"]["after"] == "acknowledged" and entry.changes["alert_id"]["after"] == late.id
 
