@@ -80,183 +80,333 @@ def link_base_problem(url: str, *, production: bool) -> str | None:
 
 
 class Settings(BaseSettings):
-    """Every knob is an environment variable prefixed APP_ (see README)."""
+    """Every knob is an environment variable prefixed APP_ (docs/configuration.md)."""
 
-    model_config = SettingsConfigDict(env_prefix="APP_", env_file=".env", extra="ignore")
+    # Each field's docstring is its description: docs/configuration.md is generated from them (tools/settings_doc.py)
+    model_config = SettingsConfigDict(env_prefix="APP_", env_file=".env", extra="ignore", use_attribute_docstrings=True)
 
     env: Literal["development", "test", "production"] = "development"
+    """`development`, `test` or `production`; production refuses placeholder secrets and SQLite"""
     process: Literal["api", "worker", "scheduler"] = "api"
+    """which secrets this process must hold in production: `api` (database, `APP_SECRET_KEY`, `APP_AUDIT_KEY`,
+    `APP_CRM_CARD_KEY`), `worker` (database, `APP_SECRET_KEY`, `APP_AUDIT_KEY`) or `scheduler` (beat, Flower: none); a
+    secret given anyway is still checked"""
     data_dir: Path = REPO_ROOT / "var"
-    # free space below which the data folder's or the SQLite database's file system counts as full (service/storage.py)
+    """embedded database, filesystem broker and beat schedule"""
     storage_min_free_mb: PositiveInt = 1024
+    """free space (MB) below which the data folder's or the SQLite database's file system counts as full: `/api/ready`
+    answers 503 and the dashboards' pages say 「保存領域がいっぱいです」 (`service/storage.py`)"""
     database_url: str = ""
-    # A read-only copy (streaming replica) for the dashboards' aggregate and list reads; empty: the primary
+    """PostgreSQL URL (`postgres://` and `postgresql://` are accepted); empty: SQLite `var/daicho.db`"""
     database_read_url: str = ""
+    """a read-only copy (PostgreSQL streaming replica) serving the dashboards' aggregates and lists ([Scaling
+    out](docs/operations.md#scaling-out)); empty: the primary"""
     redis_url: str = ""
-    # host:port a Celery worker serves its own /metrics on (jobs/worker_metrics.py); empty: none
+    """Redis URL for the Celery broker; empty: filesystem broker"""
     worker_metrics_address: str = ""
+    """`host:port` a Celery worker serves its own `/metrics` on for Prometheus (tasks executing, reserved and accepted;
+    `jobs/worker_metrics.py`); docker-compose.yml: `0.0.0.0:9808`; empty: none"""
     secret_key: str = DEV_SECRET
-    audit_key: str = DEV_AUDIT_KEY  # keys the audit chain's HMAC; kept outside the database
+    """signs the login tokens; 32+ characters in production"""
+    audit_key: str = DEV_AUDIT_KEY
+    """keys the audit chain's HMAC; kept outside the database, 32+ characters and not `APP_SECRET_KEY` in production"""
     jwt_algorithm: Literal["HS256"] = "HS256"
+    """token signature algorithm"""
     jwt_expiry_minutes: int = 8 * 60
+    """lifetime of a login token"""
     jwt_leeway_seconds: int = 10
+    """clock skew tolerated when checking a token"""
     bcrypt_rounds: int = 12
+    """cost of password hashing"""
     login_max_failures: int = 5
+    """failed logins before the account (or nursery code) is locked for unknown devices, and before a known device (one
+    holding the device token of an earlier sign-in) is locked itself
+    ([service/identity/README.md](service/identity/README.md))"""
     login_lockout_minutes: int = 10
-    # A client address may fail this often within the window before it is throttled (service/identity/lockout.py)
+    """how long a lock lasts"""
     login_address_max_failures: PositiveInt = 20
+    """login ids (or nursery codes) one client address failed on (each counted once; a success does not clear them)
+    within `APP_LOGIN_ADDRESS_WINDOW_MINUTES` before that address is throttled: its logins are then refused before any
+    password is checked (429 `address_throttled` with `Retry-After`, 「この接続元からの試行が多すぎます」),
+    but for a known device's"""
     login_address_window_minutes: PositiveInt = 10
-    # A browser or station that signed in keeps a device token this long (service/identity/lockout.py)
+    """the address throttle's window: one login id stops counting every window ÷ max failures, none older than the
+    window counts"""
     login_device_days: PositiveInt = 180
-    # Sign-ins' bcrypt checks an API process runs at once (service/identity/security.py PasswordChecks)
+    """how long a browser's or station's device token lasts (renewed at each sign-in)"""
     login_checks_at_once: PositiveInt = 2
+    """passwords an API process checks (bcrypt) at once; a sign-in waits up to 2 s for its turn, else 503 with
+    `Retry-After`; an address with failures counting checks one at a time, up to 4 of its sign-ins waiting (else 429)"""
     admin_password: str = ""
-    # Request bodies (service.body_guard.BodyGuard): every route and every caller without a valid token get
-    # max_body_bytes; an upload route declares its own limit for signed-in callers (`upload_limit`)
+    """password of the first platform admin created by `bootstrap-admin`"""
     max_body_bytes: int = 10 * 1024 * 1024
-    max_upload_bytes: int = 200 * 1024 * 1024  # a firmware file (POST /api/fleet/firmware/releases)
+    """largest request body on every route but the uploads below, and on any route for a caller without a valid token,
+    whatever the content type (refused before it is read)"""
+    max_upload_bytes: int = 200 * 1024 * 1024
+    """largest firmware file a signed-in caller uploads (`POST /api/fleet/firmware/releases`); a CRM upload takes
+    `APP_CRM_MAX_IMAGES_PER_UPLOAD` × `APP_CRM_MAX_IMAGE_BYTES` + `APP_MAX_BODY_BYTES`"""
     timezone: str = "Asia/Tokyo"
+    """time zone of dates shown and of daily boundaries"""
     api_url: str = "http://127.0.0.1:8000"
+    """where the dashboards and clients find the API (`http://api:8000` in the compose file); no link a person follows
+    is built from it"""
     cors_origins: str = ""
-    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or CIDRs, comma-separated)
+    """comma-separated browser origins allowed to call the API"""
     trusted_proxies: str = ""
-    # Shared by the API and the dashboards: a request carrying it (X-Dashboards-Key) is known by the browser address
-    # the dashboards forward (X-Dashboards-Client, service/access.py); empty: no forwarded address is believed
+    """comma-separated addresses or networks (`10.0.0.0/8`) of reverse proxies whose `X-Forwarded-For` and
+    `X-Forwarded-Proto` are believed, by the API and by the dashboards (`make run` and compose alike); anyone else is
+    known by the connection's own address; empty: none"""
     dashboards_key: str = ""
-    # §5.1 access restriction, off when empty: host names answered, client networks (CIDR) let in (service/access.py)
+    """a secret the API and the dashboards share (`make run` makes one per run): a request carrying it in
+    `X-Dashboards-Key` is known by the browser address the dashboards forward in `X-Dashboards-Client`; anyone else's is
+    ignored; empty: none"""
     allowed_hosts: str = ""
+    """comma-separated host names the API answers to (`*.example.jp` for subdomains); others get 400; empty: any"""
     allowed_ips: str = ""
-    # Generated documents (service/documents.py): kept this long after they were asked for
+    """comma-separated client networks (`203.0.113.0/24`) let into the API, fast lane included; others get 403; empty:
+    any"""
     document_retention_hours: int = 24
-    # Pages a document job draws per task (one part file each), so other work runs between its chunks
+    """how long a document made by a job (the barcode card PDF) can be downloaded after it was asked for;
+    `platform.purge_documents` then deletes it"""
     document_chunk_pages: int = 50
-    # Tasks recorded by a request (service/broker.py PendingTask) are sent again by the sweep when not started this
-    # long after their send (the message was lost), or when the worker that started one held it past its lease
+    """pages a document job draws per task (one part file each, merged at the end), so other work runs between its
+    chunks"""
     pending_task_grace_seconds: int = 300
+    """a job a request queued whose worker has not started it this long after its send while its message waits in no
+    queue (it was lost) is sent again by `platform.send_pending_tasks`"""
     pending_task_lease_seconds: int = 900
-    # A list's CSV download (service/exports.py) reads this many rows per short session
+    """how long a worker holds a job it started; past it (the worker died) the sweep sends the job again"""
     export_batch: int = 2000
-    # The API's access log (logger daicho.access, service/metrics.py: a line per request but the fast lanes'
-    # successes); `make run` turns it off unless APP_ACCESS_LOG=1 is set (or `make run ACCESS_LOG=1`)
+    """rows a list's CSV download (`GET …/export`) reads per short session"""
     access_log: bool = True
-    # `make run`'s simulated store agents (tools/run.py); false (APP_DEMO_AGENTS=0): none run, and the fleet
-    # dashboards say that is why no heartbeat arrives instead of reporting a stalled intake
+    """the API's access log (logger `daicho.access`: a line per request but the fast lanes' successes, its path without
+    the query string and a secret path parameter as `[REDACTED]`); `make run` turns it off unless this is set (`make run
+    ACCESS_LOG=1`)"""
     demo_agents: bool = True
+    """`0` starts `make run` without its five simulated store agents; the service then says on the 端末管理 pages
+    that this is why no heartbeat arrives, instead of reporting a stalled intake"""
+
+    lane_connections: int = 4
+    """PostgreSQL connections per API worker for the fast lane (station scans and heartbeats; `service/lanes.py`)"""
 
     # Outbox and providers: "sandbox" records and simulates; the others talk to the real thing.
-    # PostgreSQL connections per API worker for the fast lanes' database work (service/lanes.py)
-    lane_connections: int = 4
     outbox_max_attempts: int = 8
+    """tries of one outgoing message before it is given up"""
     outbox_backoff_base_seconds: int = 30
+    """first retry delay (doubles each time)"""
     outbox_backoff_cap_seconds: int = 3600
+    """longest retry delay"""
     outbox_lease_seconds: int = 120
+    """how long a worker holds a message it is sending"""
     outbox_send_timeout_seconds: int = 30
+    """time allowed for one send; must be below the lease"""
     outbox_dispatch_limit: int = 500
+    """messages taken per dispatch run"""
     email_provider: Literal["sandbox", "smtp"] = "sandbox"
+    """`sandbox` (recorded, not sent) or `smtp`"""
     email_from: str = "daicho@example.jp"
+    """sender address"""
     smtp_host: str = "127.0.0.1"
+    """SMTP server"""
     smtp_port: int = 25
+    """SMTP port"""
     smtp_username: str = ""
+    """SMTP login"""
     smtp_password: str = ""
+    """SMTP password"""
     smtp_starttls: bool = False
+    """use STARTTLS"""
     sms_provider: Literal["sandbox", "twilio"] = "sandbox"
-    # SMS to one phone number per day (Japan time) beyond which the outbox sends none (SMS pumping)
+    """`sandbox` or `twilio`"""
     sms_per_phone_per_day: PositiveInt = 10
+    """SMS one phone number may be sent per day (Japan time); the outbox sends none beyond it (failed as
+    「同じ電話番号へのSMSが1日の上限に達したため送信していません」), against SMS pumping"""
     twilio_account_sid: str = ""
+    """Twilio account (needed with `twilio`)"""
     twilio_auth_token: str = ""
+    """Twilio token (needed with `twilio`)"""
     twilio_from_number: str = ""
+    """sending number (needed with `twilio`)"""
     slack_provider: Literal["sandbox", "webhook"] = "sandbox"
+    """`sandbox` or `webhook`"""
     slack_webhook_url: str = ""
+    """incoming-webhook URL (needed with `webhook`)"""
     payment_provider: Literal["sandbox", "stripe"] = "sandbox"
+    """`sandbox` or `stripe`"""
     stripe_api_key: str = ""
+    """Stripe secret key (needed with `stripe`)"""
     stripe_webhook_secret: str = ""
+    """verifies Stripe's webhook calls"""
     voice_provider: Literal["sandbox", "http"] = "sandbox"
+    """automated partner calls: `sandbox` or `http`"""
     voice_api_url: str = ""
+    """voice service endpoint (needed with `http`)"""
     voice_api_key: str = ""
+    """voice service key (needed with `http`)"""
     voice_webhook_secret: str = ""
+    """verifies the voice service's callbacks"""
     public_base_url: str = "http://127.0.0.1:8000"
+    """where people and providers reach the API: the base of every link to a page it serves (the parents' barcode page
+    and its QR code, the QRV cancellation link and FAQ, payment pages, provider callbacks; `service/links.py`) and of
+    the dashboards' CSV download links; required in production for the api and the workers, an absolute http(s) URL not
+    on a loopback name"""
     sandbox_voice_odds: str = "accept=60,decline=15,ambiguous=10,change_request=10,no_answer=5,machine=5"
+    """weights of the sandbox call outcomes"""
 
     # fleet
     fleet_heartbeat_interval_seconds: int = 300
-    fleet_offline_missed_intervals: PositiveInt = 2  # a terminal's own interval (+ the grace) missed this often
-    fleet_offline_grace_seconds: NonNegativeInt = 60  # added to each interval: a late beat, a slow network
-    fleet_offline_flap_intervals: PositiveInt = 3  # back for fewer of its intervals, silent again: the alert reopens
+    """expected interval between a terminal's heartbeats"""
+    fleet_offline_missed_intervals: PositiveInt = 2
+    """times a terminal may miss its own interval (+ the grace) before it is offline"""
+    fleet_offline_grace_seconds: NonNegativeInt = 60
+    """added to a terminal's interval before a heartbeat counts as missed; with the above, 30 s + this must keep the
+    threshold at least `APP_FLEET_INGEST_GAP_SECONDS`"""
+    fleet_offline_flap_intervals: PositiveInt = 3
+    """a terminal back for fewer of its intervals than this before it goes silent again reopens its offline alert
+    instead of a new one"""
     fleet_high_usage_percent: float = 90.0
-    fleet_high_usage_consecutive: PositiveInt = 3  # heartbeats in a row at the threshold before a CPU/memory alert
+    """store-PC CPU/memory use that counts as high (the agent reports the PC's load: the TC-200 reports none)"""
+    fleet_high_usage_consecutive: PositiveInt = 3
+    """heartbeats in a row at or above that before a CPU/memory alert opens (one below starts the count again and
+    resolves an open alert); at least 1"""
     fleet_incident_min_terminals: int = 5
+    """terminals failing together that make an incident"""
     fleet_incident_ratio: float = 0.2
+    """share of a customer's terminals failing together that makes an incident"""
     fleet_incident_window_minutes: int = 10
+    """window in which failures count as together"""
     fleet_ingest_gap_seconds: int = 120
+    """silence of all heartbeats that means our intake stalled (no mass offline then)"""
     fleet_ingest_gap_expected_heartbeats: int = 20
+    """heartbeats expected in that time before the gap rule applies"""
     fleet_alert_recipients: str = ""
+    """comma-separated addresses for alert mail"""
     fleet_alert_group_wait_seconds: int = 30
+    """how long new alert news waits to gather what comes with it before it is mailed"""
     fleet_alert_group_interval_seconds: int = 300
+    """least time between two alert emails"""
     fleet_token_cache_seconds: float = 5.0
+    """how long an agent token check is cached"""
     fleet_enrollment_code_hours: int = 24
+    """validity of an agent enrolment code"""
     fleet_batch_max: int = 500
+    """largest batch an agent may send"""
     fleet_raw_metric_days: int = 7
+    """days raw metrics are kept before roll-up"""
     fleet_history_days: int = 365
+    """days of history kept"""
     fleet_prune_batch: int = 5000
+    """rows deleted per pruning step"""
     fleet_rollout_timeout_minutes: int = 30
+    """time a terminal has to report a firmware update"""
     fleet_rollout_failure_threshold_pct: float = 10.0
-    # §4.2 steps past due are escalated to the fleet admins by e-mail and to this Slack channel (the webhook's)
+    """failure rate that halts a firmware rollout"""
     fleet_escalation_slack_channel: str = "#tms-escalations"
+    """where each escalation run (§4.2 steps past due) is posted, naming whom each line was mailed to"""
 
     # entry_logs
     entry_logs_token_hours: int = 8
+    """lifetime of a scan station's login"""
     entry_logs_double_scan_seconds: int = 10
+    """a second scan of the same parent within this is ignored"""
     entry_logs_late_minutes: int = 10
+    """a scan stored this long after it happened (queued offline) is flagged 遅延 in the log list and CSV; queued scans
+    are accepted back to `APP_ENTRY_LOGS_RETENTION_DAYS`"""
     entry_logs_retention_days: int = 365
+    """days entry logs stay online before archiving"""
     entry_logs_archive_batch: int = 5000
-    entry_logs_cards_batch: int = 200  # parents read per short session while a card PDF is drawn
-    entry_logs_photo_max_bytes: int = 8 * 1024 * 1024  # an adult's photo as uploaded (kept only as a small JPEG)
+    """rows archived per step"""
+    entry_logs_cards_batch: int = 200
+    """parents the card PDF job reads per short transaction (its progress is committed after each)"""
+    entry_logs_photo_max_bytes: int = 8 * 1024 * 1024
+    """largest adult's photo (お迎え管理) staff may upload, in bytes"""
     entry_logs_photo_max_pixels: int = 60_000_000
-    entry_logs_photo_px: int = 480  # the longest side of the photo kept and shown at the station
+    """most pixels of an uploaded photo, read from its header before it is decoded"""
+    entry_logs_photo_px: int = 480
+    """longest side of the photo kept (a JPEG) and shown at the station"""
 
     # loaners
-    # Where the dashboards are for the links mails, posts and QR codes carry: APP_DASHBOARD_URL, else this machine at
-    # APP_DASHBOARD_PORT (the port `make run` starts them on, tools/run.py).
     dashboard_port: int = 8501
+    """dashboards port of `make run`; `APP_DASHBOARD_URL` follows it unless set (so does the demo's first alert digest,
+    mailed before the launcher starts)"""
     dashboard_url: str = ""
+    """where people open the dashboards: the base of every link to a dashboards page (`service/links.py`): the loaners'
+    QR codes open `<this>/loaners_status_form?device=<id>`; fleet mails and Slack posts link
+    `<this>/fleet-alerts?id=<id>`; required in production for the api and the workers, an absolute http(s) URL not on a
+    loopback name"""
     loaners_rotation_years: int = 3
-    loaners_return_due_days: int = 14  # the weekly 返却待ち digest lists devices this many days in their status
+    """submissions older than this are archived and removed (each device's latest is kept)"""
+    loaners_return_due_days: int = 14
+    """the weekly 返却待ち digest lists the devices this many days (or more) in 返却可能, 商談中 or 返却拒否"""
     loaners_rotation_interval_days: int = 28
+    """how often the rotation runs (the daily job checks whether it is due)"""
     loaners_rotation_batch: int = 10000
-    loaners_max_sheet_bytes: int = 32 * 1024 * 1024  # a Google Forms export of up to 100,000 rows (imports.MAX_ROWS)
+    """submissions archived and deleted per transaction"""
+    loaners_max_sheet_bytes: int = 32 * 1024 * 1024
+    """largest Google Forms export a signed-in caller imports (`POST /api/loaners/imports`)"""
 
     # reservations
     reservations_payment_window_seconds: int = 600
+    """the service expires a payment link this long after sending it (Stripe's own minimum is 30 minutes)"""
     reservations_cancel_deadline_hours: int = 48
+    """the requester can cancel by the link until this long before the reservation (moves with an operator's date
+    change)"""
     reservations_call_timeout_minutes: int = 15
+    """a shop call without an answer after this long counts as no answer"""
     reservations_reminder_hour: int = 10
+    """local hour of the day before the reservation when the reminder SMS goes out"""
     reservations_slack_channel: str = "#qrv-alerts"
+    """Slack channel of the reservations alerts and manual operations"""
     reservations_queue_alert_threshold: int = 100
+    """Celery queue length above which #qrv-alerts is told"""
     reservations_error_rate_alert_pct: float = 5.0
-    reservations_memory_alert_pct: float = 80.0  # host memory in use above which QrvHostMemoryHigh fires
+    """share of failed reservations deliveries (SMS, calls, payment links, email) above which #qrv-alerts is told"""
+    reservations_memory_alert_pct: float = 80.0
+    """host memory in use (%) above which Prometheus's QrvHostMemoryHigh tells #qrv-alerts"""
     reservations_error_rate_window_minutes: int = 5
+    """window of that error rate"""
     reservations_error_rate_min_attempts: int = 20
+    """fewer deliveries than this in the window raise no error-rate alert"""
     reservations_alert_repeat_minutes: int = 30
-    # bookings one MCP client may make per clock minute and per day (Japan time) before it is told to wait
+    """a monitoring alert of one kind is repeated at most this often while it lasts"""
     reservations_client_bookings_per_minute: PositiveInt = 5
+    """bookings one MCP client may make per clock minute; beyond it the booking is refused with how long to wait, and
+    #qrv-alerts is told once per minute"""
     reservations_client_bookings_per_day: PositiveInt = 50
-    # §4.2.1 「社内IPのみ」: internal networks (CIDR) the operator console is reached from; empty: no restriction
+    """bookings one MCP client may make per day (Japan time), likewise"""
     reservations_console_ips: str = ""
+    """internal networks (CIDR) the operator console's and manual operations' routes answer; others get 403;
+    empty: any"""
 
-    # backups (service/backup)
     backup_dir: Path | None = None
+    """where `backup create` and the daily backup job write, and where `backup list` and the `/metrics` backup age look;
+    empty: `APP_DATA_DIR/backups`"""
     backup_keep_daily: int = 7
+    """the daily job keeps the newest backup of each of this many most recent days that have one"""
     backup_keep_weekly: int = 4
+    """the daily job also keeps the newest backup of each of this many most recent weeks (Monday to
+    Sunday, `APP_TIMEZONE`); the rest are deleted"""
     backup_pg_bin_dir: Path | None = None
+    """folder of `pg_dump`, `pg_restore` and `psql`; they must be of the server's major version; empty:
+    `/usr/lib/postgresql/<server major>/bin`, then `PATH`"""
 
     # crm
     crm_storage_dir: Path | None = None
+    """folder holding the CRM statement images and their thumbnails; empty: `APP_DATA_DIR/crm`"""
     crm_max_image_bytes: int = 10 * 1024 * 1024
+    """largest statement image accepted (JPEG, PNG or PDF)"""
     crm_max_images_per_upload: int = 20
+    """most images in one upload"""
     crm_max_image_pixels: int = 60_000_000
+    """largest image (width × height) decoded, against decompression bombs"""
     crm_max_pixels_per_upload: int = 120_000_000
+    """most pixels (width × height, read from the headers) of all the pictures of one upload together; the decoding runs
+    in a child process"""
     crm_thumbnail_px: int = 320
+    """longest side of a statement thumbnail"""
     crm_card_key: str = ""
+    """Fernet key(s) encrypting card data, comma-separated (first encrypts, all decrypt); required in production; empty:
+    a public development-only key"""
 
     @model_validator(mode="after")
     def _check_crm_card_key(self) -> "Settings":
