@@ -31,14 +31,10 @@ from sqlalchemy.orm import Session
 
 from service.audit import checkpoint
 from service.audit.service import (
-    Actor,
     ChainBroken,
     ChainHead,
-    diff,
-    keyed,
-    publish_head,
-    record,
-    rehash_chain,
+    operator_actor,
+    rekey,
     verify_chain,
 )
 from service.backup import service as backups
@@ -58,14 +54,6 @@ LIST_PAGE = 500
 
 class CommandFailed(Exception):
     """A command that was refused; the message tells the operator what to do."""
-
-
-def cli_actor() -> Actor:
-    try:
-        label = getpass.getuser()
-    except (KeyError, OSError):
-        label = f"uid {os.getuid()}"
-    return Actor(type="cli", label=label)
 
 
 def read_password(args: argparse.Namespace) -> str:
@@ -101,7 +89,7 @@ def users_create(db: Session, args: argparse.Namespace) -> str:
         password=read_password(args),
         is_active=not args.inactive,
     )
-    return "created " + describe(identity.create_user(db, data=data, actor=cli_actor()))
+    return "created " + describe(identity.create_user(db, data=data, actor=operator_actor()))
 
 
 def all_users(db: Session, query: str | None) -> Iterator[User]:
@@ -116,7 +104,7 @@ def users_list(db: Session, args: argparse.Namespace) -> str:
 
 
 def update(db: Session, login_id: str, data: UserUpdate, done: str) -> str:
-    user = identity.update_user(db, user=user_by_login(db, login_id), data=data, actor=cli_actor())
+    user = identity.update_user(db, user=user_by_login(db, login_id), data=data, actor=operator_actor())
     return f"{done} {describe(user)}"
 
 
@@ -134,13 +122,13 @@ def users_deactivate(db: Session, args: argparse.Namespace) -> str:
 
 def grants_set(db: Session, args: argparse.Namespace) -> str:
     user = user_by_login(db, args.login_id)
-    identity.set_grant(db, user=user, domain=args.domain, role=args.role, scope=args.scope, actor=cli_actor())
+    identity.set_grant(db, user=user, domain=args.domain, role=args.role, scope=args.scope, actor=operator_actor())
     return "granted " + describe(user)
 
 
 def grants_remove(db: Session, args: argparse.Namespace) -> str:
     user = user_by_login(db, args.login_id)
-    identity.remove_grant(db, user=user, domain=args.domain, actor=cli_actor())
+    identity.remove_grant(db, user=user, domain=args.domain, actor=operator_actor())
     return "revoked " + describe(user)
 
 
@@ -182,22 +170,11 @@ def audit_rekey(db: Session, args: argparse.Namespace) -> str:
     if old_key == new_key:
         raise CommandFailed(f"{args.old_key_env} holds the current APP_AUDIT_KEY: set APP_AUDIT_KEY to the new key")
     try:
-        rehashed = rehash_chain(db, written_with=(keyed(old_key),), new=keyed(new_key))
+        head = rekey(db, old_key=old_key, new_key=new_key, actor=operator_actor())
     except ChainBroken as exc:
         raise CommandFailed(f"{exc} (is {args.old_key_env} the key it was written with?)") from exc
-    entries = rehashed.seq if rehashed else 0
-    record(
-        db,
-        actor=cli_actor(),
-        action="rekey",
-        domain="platform",
-        target_type="audit_chain",
-        changes=diff(None, {"entries": entries}),
-    )
-    head = publish_head(db)
-    assert head is not None  # the rekey's own audit entry heads the chain
     return (
-        f"audit chain rehashed under the new key: {entries} entries; new head seq={head.seq} hash={head.hash} "
+        f"audit chain rehashed under the new key: {head.seq - 1} entries; new head seq={head.seq} hash={head.hash} "
         "(heads published before no longer match: keep this one)"
     )
 
@@ -219,12 +196,9 @@ def backup_verify(db: Session, args: argparse.Namespace) -> str:
 
 def backup_restore(db: Session, args: argparse.Namespace) -> str:
     """Replace the database and files with the backup's, audit that, then verify the restored audit chain."""
-    restored = backups.restore_backup(args.file, get_engine(), force=args.force)
-    facts = {"file": args.file.name, "created_at": restored.manifest["created_at"], "rows": sum(restored.rows.values())}
-    record(
-        db, actor=cli_actor(), action="restore", domain="platform", target_type="database", changes=diff(None, facts)
-    )
-    summary = f"restored {args.file} ({len(restored.rows)} tables, {facts['rows']} rows match the manifest)"
+    restored = backups.restore_audited(args.file, get_engine(), db, actor=operator_actor(), force=args.force)
+    rows = sum(restored.rows.values())
+    summary = f"restored {args.file} ({len(restored.rows)} tables, {rows} rows match the manifest)"
     return f"{summary}\n{verified(db, restored.checkpoint)}"
 
 
@@ -232,7 +206,7 @@ def crm_reencrypt_cards(db: Session, args: argparse.Namespace) -> str:
     """Re-encrypt the stored card data under APP_CRM_CARD_KEY's first key (the old keys decrypt), in one transaction."""
     old_keys = old_card_keys(args.old_key_env)
     try:
-        done = card_crypto.reencrypt_cards(db, old_keys=old_keys, actor=cli_actor(), batch_size=args.batch_size)
+        done = card_crypto.reencrypt_cards(db, old_keys=old_keys, actor=operator_actor(), batch_size=args.batch_size)
     except card_crypto.CardKeyMissing as exc:
         raise CommandFailed(f"{exc}; nothing was changed") from exc
     return (
@@ -266,7 +240,7 @@ def demo_load(db: Session, args: argparse.Namespace) -> str:
     from service.demo.progress import RichSink
 
     with RichSink() as sink:
-        names = load_demo(db, actor=cli_actor(), sink=sink, only=args.only)
+        names = load_demo(db, actor=operator_actor(), sink=sink, only=args.only)
         if not args.history:
             return "demo data loaded: " + ", ".join(names)
         db.commit()  # the history's people work through the API, on the committed demo
@@ -292,8 +266,8 @@ def bootstrap_admin(db: Session, args: argparse.Namespace) -> str:
             f"grant it with `grants set {ADMIN_LOGIN} platform admin`"
         )
     data = UserCreate(login_id=ADMIN_LOGIN, name="プラットフォーム管理者", password=password)
-    user = identity.create_user(db, data=data, actor=cli_actor())
-    identity.set_grant(db, user=user, domain=PLATFORM, role="admin", scope=None, actor=cli_actor())
+    user = identity.create_user(db, data=data, actor=operator_actor())
+    identity.set_grant(db, user=user, domain=PLATFORM, role="admin", scope=None, actor=operator_actor())
     return "created platform admin " + describe(user)
 
 

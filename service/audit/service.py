@@ -1,9 +1,11 @@
 """Writing, reading and verifying the hash-chained audit log."""
 
+import getpass
 import hashlib
 import hmac
 import json
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -351,6 +353,33 @@ def rehash_chain(db: Db, *, written_with: Sequence[Hasher], new: Hasher, batch: 
     db.execute(update(CHAIN_HEAD).where(CHAIN_HEAD.c.id == 1).values(last_hash=prev))
     log.info("audit chain rehashed: %d entries; head seq=%d hash=%s", report.checked, report.checked, prev)
     return ChainHead(report.checked, prev)
+
+
+def operator_actor() -> Actor:
+    """The person at the machine's shell (the CLI and the demo history's drills with it): their OS user name."""
+    try:
+        label = getpass.getuser()
+    except (KeyError, OSError):
+        label = f"uid {os.getuid()}"
+    return Actor(type="cli", label=label)
+
+
+def rekey(db: Session, *, old_key: str, new_key: str, actor: Actor) -> ChainHead:
+    """The chain written under `old_key` rehashed under `new_key`, audited, and its new head published (raises
+    ChainBroken, rewriting nothing, when it does not verify under the old key)."""
+    rehashed = rehash_chain(db, written_with=(keyed(old_key),), new=keyed(new_key))
+    entries = rehashed.seq if rehashed else 0
+    record(
+        db,
+        actor=actor,
+        action="rekey",
+        domain="platform",
+        target_type="audit_chain",
+        changes=diff(None, {"entries": entries}),
+    )
+    head = publish_head(db)
+    assert head is not None  # the rekey's own audit entry heads the chain
+    return head
 
 
 @dataclass(frozen=True)

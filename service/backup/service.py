@@ -312,6 +312,16 @@ def restore_backup(path: Path, engine: Engine, *, force: bool) -> Restored:
     return Restored(manifest, rows, checked.checkpoint)
 
 
+def restore_audited(path: Path, engine: Engine, db: Session, *, actor: audit.Actor, force: bool) -> Restored:
+    """`restore_backup`, then the restore recorded in the restored audit log by `actor`."""
+    restored = restore_backup(path, engine, force=force)
+    facts = {"file": path.name, "created_at": restored.manifest["created_at"], "rows": sum(restored.rows.values())}
+    audit.record(
+        db, actor=actor, action="restore", domain="platform", target_type="database", changes=audit.diff(None, facts)
+    )
+    return restored
+
+
 def _check_audit_log(engine: Engine, head: audit.ChainHead) -> None:
     with engine.connect() as conn:
         report = audit.verify_chain(conn, published=head)

@@ -14,13 +14,11 @@ weeks; an old loaner answer sheet reaches three years and `days` back.
 Seeded (the same DAYS gives the same history) and idempotent: the history's own clerk account marks it as loaded.
 """
 
-import argparse
 import base64
 import hashlib
 import io
 import json
 import logging
-import os
 import random
 import tempfile
 from collections.abc import Callable, Iterator
@@ -35,9 +33,9 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service import cli
+from service.audit import service as audit
 from service.backup import service as backups
-from service.config import get_settings
+from service.config import get_settings, parse_fernet_keys
 from service.crm import crypto as card_crypto
 from service.database import get_engine, session_scope, utcnow
 from service.demo import entry_logs as demo_entry_logs
@@ -56,8 +54,6 @@ from service.outbox import delivery
 from service.outbox.models import OutboxMessage
 
 SEED = 20261125
-DRILL_AUDIT_VARIABLE = "DAICHO_HISTORY_OLD_AUDIT_KEY"  # the old key, as `audit rekey --old-key-env` reads it
-DRILL_CARD_VARIABLE = "DAICHO_HISTORY_OLD_CARD_KEYS"  # the old keys, as `crm reencrypt-cards --old-key-env` reads them
 CLERK = "history-clerk"  # created by the history, deactivated at its end: its presence says the history is loaded
 CLERK_PASSWORD = "history-clerk-1"
 STEP_DONE = (200, 409)  # a §4.2 step is done or not asked for this alert (a report only for some)
@@ -215,18 +211,16 @@ def _keys_rotated() -> None:
             ((audit_key, drill_audit), (current_cards, drill_card)),
             ((drill_audit, audit_key), (drill_card, card_key)),
         ):
-            os.environ[DRILL_AUDIT_VARIABLE], os.environ[DRILL_CARD_VARIABLE] = old_audit, old_cards
             settings.audit_key, settings.crm_card_key = new_audit, new_cards
             card_crypto._cipher.cache_clear()
             with session_scope() as db:
-                cli.audit_rekey(db, argparse.Namespace(old_key_env=DRILL_AUDIT_VARIABLE))
+                audit.rekey(db, old_key=old_audit, new_key=new_audit, actor=audit.operator_actor())
             with session_scope() as db:
-                cli.crm_reencrypt_cards(db, argparse.Namespace(old_key_env=DRILL_CARD_VARIABLE, batch_size=500))
+                old_keys = parse_fernet_keys(old_cards)
+                card_crypto.reencrypt_cards(db, old_keys=old_keys, actor=audit.operator_actor(), batch_size=500)
     finally:
         settings.audit_key, settings.crm_card_key = audit_key, card_key
         card_crypto._cipher.cache_clear()
-        for variable in (DRILL_AUDIT_VARIABLE, DRILL_CARD_VARIABLE):
-            os.environ.pop(variable, None)
 
 
 def _backup_restored() -> None:
@@ -234,7 +228,7 @@ def _backup_restored() -> None:
     with tempfile.TemporaryDirectory(prefix="daicho-history-") as folder:
         path = backups.create_backup(get_engine(), folder=Path(folder), now=utcnow())
         with session_scope() as db:
-            cli.backup_restore(db, argparse.Namespace(file=path, force=True))
+            backups.restore_audited(path, get_engine(), db, actor=audit.operator_actor(), force=True)
 
 
 # --- fleet --------------------------------------------------------------------------------------------------------
