@@ -5,7 +5,7 @@ run again: it re-reads where the job stands, and a unit whose COMMIT reached the
 dropped before the answer finds its work done. `retrying` runs a unit and runs it again after a transient fault
 (`is_transient`: the connection was lost or refused, the server is shutting down or starting, a serialization failure
 or deadlock, SQLite's write lock held past the busy timeout), waiting an exponential backoff with jitter between
-attempts (redis-py's `Retry`, a generic retry loop), at most RETRIES times; anything else, or the fault of the last
+attempts (tenacity), at most RETRIES times; anything else, or the fault of the last
 attempt, is raised. The wait happens in the worker between two transactions (no broker countdown, no transaction
 open). `run_in_batches` is the loop of a job whose batches say whether more remain.
 
@@ -20,11 +20,11 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import psycopg
-from redis.backoff import EqualJitterBackoff
-from redis.retry import Retry
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+from tenacity import wait_random_exponential as jitter
 
 from service.database import session_scope
 from service.errors import HAS_JAPANESE, DomainError
@@ -105,11 +105,19 @@ def retrying(unit: Callable[[], T], job: str, *, retries: int = RETRIES) -> T:
     """Run the unit of work, again after each transient fault with a growing, jittered wait, at most `retries` times;
     returns its result or raises its last fault. `job` names the job in the log, as for `job_failed`."""
 
-    def note(exc: Exception, failures: int) -> None:
-        log.warning("%s: transient database fault (%d of %d): %s", job, failures, retries, exc)
+    def note(state: RetryCallState) -> None:
+        fault = state.outcome.exception() if state.outcome else None
+        log.warning("%s: transient database fault (%d of %d): %s", job, state.attempt_number, retries, fault)
 
-    policy = Retry(EqualJitterBackoff(cap=BACKOFF_CAP, base=BACKOFF_BASE), retries, supported_errors=(Exception,))
-    return policy.call_with_retry(unit, note, is_retryable=is_transient, with_failure_count=True)
+    half_base, half_cap = BACKOFF_BASE / 2, BACKOFF_CAP / 2  # half of each wait is fixed, the other half random
+    policy = Retrying(
+        retry=retry_if_exception(is_transient),
+        stop=stop_after_attempt(retries + 1),
+        wait=wait_exponential(multiplier=half_base, max=half_cap) + jitter(multiplier=half_base, max=half_cap),
+        before_sleep=note,
+        reraise=True,
+    )
+    return policy(unit)
 
 
 def run_in_batches(step: Callable[[Session], bool], fail: Callable[[Session, str], object], job: str) -> None:
