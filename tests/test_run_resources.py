@@ -12,6 +12,7 @@ import redis
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from service.config import get_settings
 from tests.conftest import CONFIGURED_DATABASE_URL, RUN_REDIS, configure_environment
 from tests.support import run_resources
 
@@ -113,3 +114,17 @@ def test_a_run_in_a_developer_s_shell_leaves_make_run_s_redis_alone(developers_r
     assert queue.lrange("celery", 0, -1) == [b"a task make run queued"]
     assert queue.get("unacked_index") == b"its worker's"
     queue.close()
+
+
+def test_a_forked_worker_whose_settings_would_configure_another_broker_is_told(tmp_path, monkeypatch):
+    from tests.support.worker_forks import import_time_differences
+
+    assert import_time_differences() == []  # the run's own settings: what the app was configured with
+    monkeypatch.setenv("APP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("APP_REDIS_URL", "redis://127.0.0.1:1/0")
+    get_settings.cache_clear()
+    try:
+        assert "broker_url" in import_time_differences()
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()

@@ -6,7 +6,9 @@ Each worker is still the `celery worker` command, run in a child of this process
 it is given (the test's extra variables among it), forgets the settings read so far, sends its output to its log
 and runs Celery's own command line with the given arguments, in a session of its own (os.setsid), as the test's
 subprocess was. What Python reads only as it starts (PYTHONPATH, a sitecustomize such as a moved clock's) is the
-run's, not the test's. This parent starts no thread and opens no connection before it forks.
+run's, not the test's, and so is what the Celery app took from the settings when this parent imported it: a child
+whose own settings would configure it otherwise (another broker, another beat schedule file) refuses to start and
+names the options (`import_time_differences`). This parent starts no thread and opens no connection before it forks.
 
 Protocol (one JSON object per line on stdin): {"argv": [...], "env": {...}, "log": "/path"}; the answer is the
 child's pid on a line of stdout. Children are reaped by the kernel (SIGCHLD ignored): a test sees a worker as gone
@@ -50,6 +52,9 @@ def run_worker(argv: list[str], env: dict[str, str], log: str) -> None:
     from service.config import get_settings
 
     get_settings.cache_clear()
+    if stale := import_time_differences():
+        print(f"the worker's Celery app was configured before its test's settings and differs in: {stale}")
+        os._exit(1)
     from celery.bin.celery import main
 
     sys.argv = argv
@@ -64,6 +69,17 @@ def run_worker(argv: list[str], env: dict[str, str], log: str) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def import_time_differences() -> list[str]:
+    """The options the Celery app took from the settings at import that the settings read now would set otherwise."""
+    from jobs.celery_app import app, make_celery
+    from service.broker import broker_options
+    from service.config import get_settings
+
+    fresh = make_celery(get_settings()).conf
+    options = [*broker_options(get_settings()), "beat_schedule_filename"]
+    return [option for option in options if app.conf[option] != fresh[option]]
 
 
 if __name__ == "__main__":
