@@ -10,9 +10,9 @@ on subprocesses, so they run side by side on the two cores; every output line is
 Installs the Debian packages the suite runs (DEBIAN_PACKAGES, each with the tests that need it) when they are missing
 and apt-get can be used (one apt-get run, without recommended packages).
 Extra arguments are handed to pytest (`make test ARGS="-k login"`). Exits non-zero if any pass failed;
-ends with each pass's slowest test modules, what each pass skipped and why (the tests it left to the other pass by
-module, every other skip by reason with its tests: nothing is skipped silently), one line per pass, each failed test
-with its message's first line, and a total line.
+ends with each pass's slowest test modules (each pass's whole JUnit report is kept in var/test-reports/), what each
+pass skipped and why (the tests it left to the other pass by module, every other skip by reason with its tests:
+nothing is skipped silently), one line per pass, each failed test with its message's first line, and a total line.
 """
 
 import os
@@ -46,7 +46,8 @@ DEBIAN_PACKAGES = [
 ]
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PYTEST_NO_TESTS = 5
-SLOWEST_SHOWN = 5  # test modules named per pass, by their summed time: what to look at when the run nears 15 minutes
+SLOWEST_SHOWN = 5  # test modules named per pass, by their summed time: what to look at when the run nears 10 minutes
+REPORTS = REPO_ROOT / "var" / "test-reports"  # each pass's last JUnit report, kept: every test's time, to weigh
 OTHER_PASS = "runs in the other pass of `make test`"  # the skip reason of a test bound to one pass (tests/conftest.py)
 LOWEST_PRIORITY = ["nice", "-n", "19"]  # coreutils' nice: the lint steps take only the CPU the passes leave idle
 BIN = Path(sys.executable).parent  # the venv's scripts (not resolved: a venv's python is a symlink)
@@ -166,6 +167,9 @@ class RunningPass:
         self.printer.join()
         self.result.seconds = self.finished - self.started
         count_results(self.report, self.result)
+        if self.report.exists():
+            REPORTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.report, REPORTS / f"{self.result.name}.xml")
         self.folder.cleanup()
         return self.result
 
