@@ -220,7 +220,10 @@ def test_a_shift_jis_download_meeting_a_character_it_has_not_midway_is_broken_of
         response_class=Download,
         dependencies=[Depends(file_choice)],
     )
-    with serving(app) as base_url, httpx.stream("GET", f"{base_url}/api/users?encoding=shift_jis") as response:
+    with (
+        serving(app) as base_url,
+        httpx.stream("GET", f"{base_url}/api/users?encoding=shift_jis", timeout=60) as response,
+    ):
         assert response.status_code == 200
         with pytest.raises(httpx.RemoteProtocolError, match="incomplete chunked read"):
             response.read()
