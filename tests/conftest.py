@@ -221,8 +221,16 @@ def data_dir() -> Path:
 HALVES = [pytest.param(0, marks=pytest.mark.embedded_only), pytest.param(1, marks=pytest.mark.postgres_only)]
 
 # Page and client suites check pages and clients over the API, not the backend (tests/service checks the API on both
-# backends): each of their modules runs in one pass, chosen by a stable hash of its path unless it says which.
-ONE_PASS_SUITES = ("tests/dashboards/", "tests/scanner_station/", "tests/agent/")
+# backends), and the checks of the tree itself (lint, the pages' JavaScript, the docs) read files, not a database:
+# each of their modules runs in one pass, chosen by a stable hash of its path unless it says which.
+ONE_PASS_SUITES = (
+    "tests/dashboards/",
+    "tests/scanner_station/",
+    "tests/agent/",
+    "tests/test_lint.py",
+    "tests/test_js_check.py",
+    "tests/test_readme.py",
+)
 
 
 def one_pass_marker(item: pytest.Item) -> str | None:
