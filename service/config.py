@@ -99,8 +99,8 @@ class Settings(BaseSettings):
     database_url: str = ""
     """PostgreSQL URL (`postgres://` and `postgresql://` are accepted); empty: SQLite `var/daicho.db`"""
     database_read_url: str = ""
-    """a read-only copy (PostgreSQL streaming replica) serving the dashboards' aggregates and lists ([Scaling
-    out](docs/operations.md#scaling-out)); empty: the primary"""
+    """a read-only copy (PostgreSQL streaming replica) serving the dashboards' aggregates and lists
+    (`routers.DASHBOARD_READS`); empty: the primary"""
     redis_url: str = ""
     """Redis URL for the Celery broker; empty: filesystem broker"""
     worker_metrics_address: str = ""
