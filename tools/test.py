@@ -42,6 +42,8 @@ DEBIAN_PACKAGES = [
     (Path("/usr/bin/caddy"), "caddy", "the dashboards behind their reverse proxy (tests/browser/test_proxy.py)"),
     (Path("/usr/bin/redis-server"), "redis-server", "the PostgreSQL pass (it starts a Redis of its own)"),
     (Path("/usr/bin/java"), "default-jre-headless", "the HTML validator (vnu) over the service's own pages"),
+    (Path("/usr/bin/tesseract"), "tesseract-ocr", "the CRM's OCR tests and bench/ocr.py (Tesseract 5)"),
+    (Path("/usr/share/tesseract-ocr/5/tessdata/jpn.traineddata"), "tesseract-ocr-jpn", "the CRM's OCR of Japanese"),
     (Path("/usr/bin/soffice"), "libreoffice-calc", "the downloads opened in Calc (tests/test_spreadsheets.py)"),
 ]
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

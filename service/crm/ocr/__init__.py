@@ -1,0 +1,3 @@
+"""OCR of statement images (§2.6 `ocr_result`, 将来拡張: OCR対応): an engine behind a small interface (`engine.py`),
+the page made readable (`pages.py`), the site's fields found by their rules (`extraction.py`), the job's reading and
+the operator's confirmation (`reading.py`, `reviews.py`)."""

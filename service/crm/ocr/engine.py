@@ -1,0 +1,177 @@
+"""The OCR engine behind a small interface: `APP_OCR_ENGINE` names it (`tesseract`, or `none`); another engine (a
+cloud one) is one more class with a `name`, a `version()` (None where it cannot run) and a `read()` of a page.
+
+Tesseract 5 with its Japanese data (Debian's `tesseract-ocr`, `tesseract-ocr-jpn`) is driven through pytesseract; its
+hOCR answer, with a box and a confidence for every character, is read into lines of glyphs.
+"""
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from html.parser import HTMLParser
+from typing import Protocol
+
+import pytesseract
+from PIL import Image
+
+from service.config import get_settings
+
+Box = tuple[int, int, int, int]  # left, top, right, bottom, in the page's pixels
+UNAVAILABLE = "OCRは利用できません（OCRエンジン {engine} がこのサーバーにありません）。明細画像を見て入力してください"
+DISABLED = "OCRは利用できません（設定で無効になっています）。明細画像を見て入力してください"
+# The worker's single bulk slot gets one core: Tesseract's OpenMP threads would only add overhead on a shared machine.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+
+@dataclass(frozen=True)
+class Glyph:
+    """One character as read: its text, the engine's confidence in it (0–1) and where it stands on the page."""
+
+    text: str
+    confidence: float
+    box: Box
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of text as the engine found it; words are separated by a space glyph."""
+
+    glyphs: tuple[Glyph, ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(glyph.text for glyph in self.glyphs)
+
+
+class EngineUnavailable(RuntimeError):
+    """The configured engine cannot run here (not installed, or OCR switched off)."""
+
+
+class Engine(Protocol):
+    name: str
+
+    def version(self) -> str | None:
+        """The engine's version, or None when it cannot run here."""
+
+    def read(self, page: Image.Image) -> list[Line]:
+        """The page's lines, top to bottom."""
+
+
+class Tesseract:
+    """Tesseract 5, Japanese (its digits and Latin letters too), the page read as one column of lines of varying
+    sizes (psm 4: a bill's label and its value, even across a ruled table, stay on one line)."""
+
+    name = "tesseract"
+    language = "jpn"
+    config = "--psm 4 -c hocr_char_boxes=1"
+
+    def version(self) -> str | None:
+        try:
+            found = str(pytesseract.get_tesseract_version())
+            languages = pytesseract.get_languages()
+        except (pytesseract.TesseractNotFoundError, pytesseract.TesseractError, OSError):
+            return None
+        return found if self.language in languages else None
+
+    def read(self, page: Image.Image) -> list[Line]:
+        try:
+            hocr = pytesseract.image_to_pdf_or_hocr(page, lang=self.language, extension="hocr", config=self.config)
+        except pytesseract.TesseractNotFoundError as exc:
+            raise EngineUnavailable(self.name) from exc
+        return hocr_lines(hocr.decode("utf-8"))
+
+
+class NoEngine:
+    """OCR switched off (`APP_OCR_ENGINE=none`)."""
+
+    name = "none"
+
+    def version(self) -> str | None:
+        return None
+
+    def read(self, page: Image.Image) -> list[Line]:
+        raise EngineUnavailable(self.name)
+
+
+ENGINES: dict[str, type[Tesseract] | type[NoEngine]] = {"tesseract": Tesseract, "none": NoEngine}
+
+
+@dataclass(frozen=True)
+class EngineState:
+    """What the API says of OCR: the engine configured, its version, and whether uploads are read."""
+
+    engine: str
+    version: str | None
+    available: bool
+    message: str
+
+
+def configured() -> Engine:
+    return _engine(get_settings().ocr_engine)
+
+
+@cache
+def _engine(name: str) -> Engine:
+    return ENGINES[name]()
+
+
+@cache
+def _version(name: str) -> str | None:
+    """Asked once per process: whether the engine is installed does not change while it runs."""
+    return _engine(name).version()
+
+
+def state() -> EngineState:
+    engine = configured()
+    version = _version(engine.name)
+    if version is not None:
+        return EngineState(engine.name, version, True, "")
+    message = DISABLED if isinstance(engine, NoEngine) else UNAVAILABLE.format(engine=engine.name)
+    return EngineState(engine.name, None, False, message)
+
+
+class _HocrReader(HTMLParser):
+    """hOCR's lines (`ocr_line`), words (`ocrx_word`, with `x_wconf`) and characters (`ocrx_cinfo`, with their
+    `x_bboxes` and `x_conf`); a character's confidence is the lower of its own and its word's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[list[Glyph]] = []
+        self._word_confidence = 1.0
+        self._char: tuple[Box, float] | None = None
+        self._word_started = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        kind, title = dict(attrs).get("class"), _title(dict(attrs).get("title") or "")
+        if kind == "ocr_line":
+            self.lines.append([])
+        elif kind == "ocrx_word" and self.lines:
+            self._word_confidence = float(title.get("x_wconf", "100")) / 100
+            self._word_started = True
+        elif kind == "ocrx_cinfo" and self.lines:
+            box = tuple(int(v) for v in title["x_bboxes"].split())
+            self._char = (box, float(title.get("x_conf", "100")) / 100)  # type: ignore[assignment]
+
+    def handle_data(self, data: str) -> None:
+        if self._char is None or not data:
+            return
+        box, confidence = self._char
+        line = self.lines[-1]
+        if self._word_started and line:
+            previous = line[-1].box
+            line.append(Glyph(" ", 1.0, (previous[2], previous[1], box[0], box[3])))
+        self._word_started = False
+        line.append(Glyph(data, min(confidence, self._word_confidence), box))
+        self._char = None
+
+
+def _title(title: str) -> dict[str, str]:
+    """hOCR's `title` properties: 'bbox 1 2 3 4; x_wconf 93' -> {'bbox': '1 2 3 4', 'x_wconf': '93'}."""
+    parts = (part.strip().split(" ", 1) for part in title.split(";") if part.strip())
+    return {part[0]: part[1] if len(part) > 1 else "" for part in parts}
+
+
+def hocr_lines(hocr: str) -> list[Line]:
+    reader = _HocrReader()
+    reader.feed(hocr)
+    return [Line(tuple(glyphs)) for glyphs in reader.lines if glyphs]
