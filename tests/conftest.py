@@ -41,6 +41,8 @@ def configure_environment() -> run_resources.RunRedis | None:
     os.environ["APP_DASHBOARDS_KEY"] = "test-dashboards-key-that-is-long-enough"  # the API and the dashboards share it
     # bcrypt at the tests' cost: the real algorithm, 2^4 rounds instead of production's 2^12 (0.35 s per check here)
     os.environ["APP_BCRYPT_ROUNDS"] = str(TEST_BCRYPT_ROUNDS)
+    # OCR (Tesseract: seconds of CPU an image) reads uploads only in the tests that switch it on (tests/service/crm/ocr)
+    os.environ["APP_OCR_ENGINE"] = "none"
     if BACKEND == "postgres":
         if run_resources.started_by_a_run():
             return None  # a process the run started: its database and broker are the run's, already in the environment

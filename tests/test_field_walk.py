@@ -112,6 +112,7 @@ NOT_WALKED = {
     "loaners_rotation": "the rotation's runs",
     "loaners_submission": "answers appended by the form, never edited (their keys are the form's questions)",
     "crm_image": "uploaded statements: their file's facts, by the service",
+    "crm_ocr_review": "what a site's save did with each OCR proposal, recorded by the save (audited with it)",
     "crm_notification": "in-app notices, by the service",
     "crm_read_mark": "what a person has read, by the service",
     "entry_logs_guardian": "a parent's children: parent_ids of the child's own edit",

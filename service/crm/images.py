@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from service.crm import auditing, labels, statuses, storage
 from service.crm.models import Image, Request, Site
+from service.crm.ocr import reading
 from service.crm.storage import CheckedUpload
 from service.crm.workflow import Actorship
 from service.errors import Conflict, ValidationFailed
@@ -55,6 +56,7 @@ def add_images(
         db.add(image)
         db.flush()
         auditing.record_change(db, by.actor, "create", "image", image.id, {}, auditing.snapshot(image, IMAGE_FIELDS))
+        reading.queue(db, image, now=now)
         added.append(image)
     return added
 
@@ -77,7 +79,7 @@ def link_image(db: Session, *, image: Image, site_id: int | None, scope: TenantS
 def delete_image(db: Session, *, image: Image, by: Actorship) -> None:
     _ensure_open_for_sales(db.get_one(Request, image.request_id), by)
     before = auditing.snapshot(image, IMAGE_FIELDS)
-    storage.remove_after_commit(db, image.stored_path, image.thumbnail_path)
+    storage.remove_after_commit(db, image.stored_path, image.thumbnail_path, *filter(None, [image.ocr_page_path]))
     db.delete(image)
     db.flush()
     auditing.record_change(db, by.actor, "delete", "image", image.id, before, {})

@@ -118,6 +118,8 @@ OTHER_FIELD_LABELS = {
     "request_id": "依頼",
     "comment_id": "コメント",
     "changed": "変更内容",
+    "ocr_image_id": "OCRで読み取った明細画像",
+    "ocr_review": "OCR提案の確認（採用・修正した項目）",
     "corporation_id": "法人",
     "requested_by": "依頼者",
     "assigned_to": "担当者",
@@ -188,6 +190,13 @@ AUDIT = register(
         },
     )
 )
+
+
+# OCR of a statement image (service/crm/ocr): its reading's status ("": never read, OCR being unavailable then)
+OCR_STATUS_LABELS = {"": "未読み取り", "pending": "読み取り中", "done": "読み取り済み", "failed": "読み取り失敗"}
+OCR_NOT_READ = "この画像はOCRで読み取られていません（アップロード時にOCRが利用できませんでした）"
+OCR_NO_PAGE = "この画像の読み取り結果はまだありません"
+OCR_ACCEPTED_COLUMN = "そのまま採用"
 
 
 def incomplete_site(missing: list[str]) -> str:

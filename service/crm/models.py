@@ -366,9 +366,30 @@ class Image(Base):
     width: Mapped[int | None]
     height: Mapped[int | None]
     sha256: Mapped[str] = mapped_column(String(64))
-    ocr_result: Mapped[dict[str, Any] | None]
+    ocr_result: Mapped[dict[str, Any] | None]  # service/crm/ocr/reading.py: its status, text, proposals, engine
+    ocr_page_path: Mapped[str | None] = mapped_column(String(200))  # the page as read; the proposals' boxes are on it
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id", ondelete="SET NULL"))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OcrReview(Base):
+    """What the operator did with one OCR proposal on saving a site: kept it as proposed (accepted) or saved another
+    value (corrected). The share accepted, per agency and field, is a named figure (service/crm/ocr/reviews.py)."""
+
+    __tablename__ = "crm_ocr_review"
+    __table_args__ = (Index("ix_crm_ocr_review_agency_reviewed", "agency_id", "reviewed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("crm_agency.id", ondelete="RESTRICT"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("crm_site.id", ondelete="SET NULL"))
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("crm_image.id", ondelete="SET NULL"))
+    field: Mapped[str] = mapped_column(String(40))
+    proposed: Mapped[str] = mapped_column(String(200))
+    saved: Mapped[str] = mapped_column(String(200))
+    accepted: Mapped[bool]
+    confidence: Mapped[float]
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Comment(Base):

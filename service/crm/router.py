@@ -78,6 +78,8 @@ from service.crm.labels import (
     TIME_LABELS,
 )
 from service.crm.models import Profile
+from service.crm.ocr import engine as ocr_engine
+from service.crm.ocr import view as ocr_view
 from service.crm.schemas import (
     CARD_NUMBER_MAX,
     SECURITY_CODE_MAX,
@@ -112,6 +114,8 @@ from service.crm.schemas import (
     MastersRead,
     MeRead,
     MetricsPageRead,
+    OcrEngineRead,
+    OcrRead,
     OptionFields,
     OptionUpdate,
     QueueSummary,
@@ -652,6 +656,29 @@ def image_thumbnail(_: AnyRole, image: ScopedImage) -> Response:
     return _file(image.thumbnail_path, "image/jpeg", f"thumb_{image.id}.jpg")
 
 
+@router.get("/ocr/engine", response_model=OcrEngineRead)
+def ocr_engine_state(_: BackOffice) -> OcrEngineRead:
+    """Whether uploaded statement images are read by OCR here (APP_OCR_ENGINE and the engine installed); if not, why."""
+    return OcrEngineRead.model_validate(ocr_engine.state(), from_attributes=True)
+
+
+@router.get("/images/{image_id}/ocr", response_model=OcrRead)
+def image_ocr(_: BackOffice, image: ScopedImage) -> OcrRead:
+    """What OCR read on the image: the proposals for the site's fields (value, confidence, box, each character's
+    confidence), what was withheld for breaking its rule, the engine and when."""
+    return ocr_view.ocr_read(image)
+
+
+@router.get("/images/{image_id}/ocr/page", **media("image/jpeg"))
+def image_ocr_page(
+    _: BackOffice, image: ScopedImage, field: Annotated[str | None, Query(max_length=40)] = None
+) -> Response:
+    """The page as OCR read it, with the box of `field`'s proposal drawn (where the value stands on the statement)."""
+    data = ocr_view.page_with_box(image, field)
+    headers = {"Cache-Control": "private, max-age=300", "Content-Disposition": "inline"}
+    return Response(data, media_type="image/jpeg", headers=headers)
+
+
 @router.patch("/images/{image_id}", response_model=ImageRead)
 def link_image(body: ImageLink, caller: BackOffice, scope: Scope, image: ScopedImage, db: DbSession) -> ImageRead:
     """明細画像と地点を紐づけ (site_id null unlinks)."""
@@ -680,7 +707,7 @@ def get_site(_: BackOffice, site: ScopedSite, db: DbSession) -> SiteRead:
 @router.patch("/sites/{site_id}", response_model=SiteRead)
 def update_site(body: SiteUpdate, caller: BackOffice, site: ScopedSite, db: DbSession) -> SiteRead:
     """明細入力: any 5page fields, with the version you read."""
-    return _site(db, sites.update_site(db, site=site, data=body, by=_by(caller)))
+    return _site(db, sites.update_site(db, site=site, data=body, by=_by(caller), now=utcnow()))
 
 
 @router.delete("/sites/{site_id}", status_code=204)

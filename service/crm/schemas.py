@@ -8,7 +8,17 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints, create_model
+from pydantic import (
+    AfterValidator,
+    AliasPath,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictBool,
+    StringConstraints,
+    create_model,
+)
 
 from service.crm import validation
 from service.crm.models import STATUSES, Agency, Choice, Comment, Corporation, OptionService, Profile, Request, Site
@@ -282,6 +292,56 @@ class ImageRead(BaseModel):
     width: int | None
     height: int | None
     uploaded_at: datetime
+    # pending, done or failed (service/crm/ocr/reading.py); None: not read (uploaded while OCR was unavailable)
+    ocr_status: str | None = Field(default=None, validation_alias=AliasPath("ocr_result", "status"))
+
+
+class OcrEngineRead(BaseModel):
+    """Whether statement images are read by OCR here: the engine configured, its version, and if not, why."""
+
+    engine: str
+    version: str | None
+    available: bool
+    message: str
+
+
+class OcrProposal(BaseModel):
+    """A value proposed for a site field: its confidence (0–1), its box on the page read, each character with its
+    confidence (those below `OcrRead.low_confidence` are the ones to look at)."""
+
+    field: str
+    label: str
+    value: str | int
+    confidence: float
+    box: list[int]
+    chars: list[tuple[str, float]]
+
+
+class OcrWithheld(BaseModel):
+    """A value found after its label that broke its field's rule: not proposed."""
+
+    field: str
+    label: str
+    read: str
+    rule: str
+
+
+class OcrRead(BaseModel):
+    """An image's OCR: its status (None: never read), the engine that read it and when, the text, the proposals in
+    the form's order and what was withheld."""
+
+    image_id: int
+    status: str | None
+    status_label: str
+    message: str = ""
+    engine: str | None = None
+    version: str | None = None
+    read_at: datetime | None = None
+    text: str = ""
+    page_size: list[int] = Field(default_factory=list)
+    proposals: list[OcrProposal] = Field(default_factory=list)
+    withheld: list[OcrWithheld] = Field(default_factory=list)
+    low_confidence: float
 
 
 class CommentRead(BaseModel):
@@ -385,7 +445,12 @@ if TYPE_CHECKING:
     SiteUpdate = VersionedPatch
 else:
     SiteUpdate = optional_fields(
-        SiteFields, "SiteUpdate", version=(Version, ...), base=(opened(SiteFields) | None, None)
+        SiteFields,
+        "SiteUpdate",
+        version=(Version, ...),
+        base=(opened(SiteFields) | None, None),
+        # the statement image whose OCR proposals the form was filled in with (service/crm/ocr/reviews.py)
+        ocr_image_id=(int | None, Field(default=None, ge=1)),
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from service.crm import auditing, labels, locking, masters, statuses
 from service.crm.models import Image, Request, Site
+from service.crm.ocr import reviews
 from service.crm.schemas import SiteFields, SiteRead
 from service.crm.workflow import Actorship, lock_request, refresh_status
 from service.errors import Conflict
@@ -67,15 +68,23 @@ def create_site(db: Session, *, request: Request, data: SiteFields, by: Actorshi
     return site
 
 
-def update_site(db: Session, *, site: Site, data: Any, by: Actorship) -> Site:
-    """明細入力 under the version the operator read; 投入済 and キャンセル sites are closed."""
+def update_site(db: Session, *, site: Site, data: Any, by: Actorship, now: datetime) -> Site:
+    """明細入力 under the version the operator read; 投入済 and キャンセル sites are closed. With `ocr_image_id`, the
+    image whose OCR proposals the form was filled in with: what the save did with each is recorded and audited."""
     site, changes = locking.lock_edit(db, site, data)
+    ocr_image_id = changes.pop("ocr_image_id", None)
     if site.status in statuses.CLOSED:
         raise Conflict(labels.CLOSED_SITE, code="site_closed", details={"status": site.status})
     before = auditing.snapshot(site, SITE_FIELDS)
     _apply(db, site, changes)
     db.flush()
-    auditing.record_change(db, by.actor, "update", "site", site.id, before, auditing.snapshot(site, SITE_FIELDS))
+    after = auditing.snapshot(site, SITE_FIELDS)
+    if ocr_image_id is not None:
+        reviewed = reviews.record_reviews(
+            db, site=site, image_id=ocr_image_id, before=before, user_id=by.user_id, now=now
+        )
+        after |= {"ocr_review": reviewed} if reviewed else {}
+    auditing.record_change(db, by.actor, "update", "site", site.id, before, after)
     return site
 
 

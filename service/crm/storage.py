@@ -188,6 +188,13 @@ def store(
     return original, thumbnail_path
 
 
+def store_page(db: Session, image: Image, data: bytes) -> str:
+    """Write the page OCR read (a JPEG) beside the image's file; returns its path relative to the storage root."""
+    relative = f"{os.path.splitext(image.stored_path)[0]}.ocr.jpg"
+    _write(db, relative, data)
+    return relative
+
+
 def make_thumbnail(upload: CheckedUpload) -> bytes:
     """A JPEG whose longest side is APP_CRM_THUMBNAIL_PX (decoded in this process); a labelled placeholder for a PDF."""
     size = get_settings().crm_thumbnail_px
@@ -241,8 +248,12 @@ def sweep_orphans(db: Session, *, older_than: datetime) -> int:
         request_id = int(folder.name) if folder.name.isdigit() else None
         known = set()
         if request_id is not None:
-            rows = db.execute(select(Image.stored_path, Image.thumbnail_path).where(Image.request_id == request_id))
-            known = {path for row in rows for path in row}
+            rows = db.execute(
+                select(Image.stored_path, Image.thumbnail_path, Image.ocr_page_path).where(
+                    Image.request_id == request_id
+                )
+            )
+            known = {path for row in rows for path in row if path}
         for path in folder.iterdir():
             relative = path.relative_to(base).as_posix()
             if path.is_file() and relative not in known and path.stat().st_mtime < cutoff:

@@ -43,7 +43,6 @@ LABELS = {
 }
 # the fields proposed, in the 地点入力 form's order
 FIELDS = (
-    "service_type",
     "power_supplier_type",
     "power_customer_number",
     "power_customer_location_number",
@@ -338,15 +337,13 @@ def _issuer(texts: list[Text], companies: dict[str, str], into: Extraction) -> N
                 return
 
 
-def _service_type(texts: list[Text], into: Extraction) -> None:
-    """ガス or 電気 from the title (the topmost line naming either), else from the usage's unit."""
+def is_gas(texts: list[Text]) -> bool:
+    """A gas bill: the topmost line naming ガス, 電気 or 電力 names ガス."""
     for text in texts:
         match = SERVICE_WORDS.search(text.folded)
         if match:
-            box, confidence, chars = text.span(match.start(), match.end())
-            kind = "gas" if match.group(0).startswith("ガ") else "electric"
-            into.proposals["service_type"] = Proposal("service_type", kind, confidence, box, chars)
-            return
+            return match.group(0) == "ガス"
+    return False
 
 
 def extract(lines: list[Line], *, companies: dict[str, str]) -> Extraction:
@@ -354,8 +351,7 @@ def extract(lines: list[Line], *, companies: dict[str, str]) -> Extraction:
     names are looked for (その他 is never proposed)."""
     texts = [Text(line) for line in lines]
     found = Extraction({}, [])
-    _service_type(texts, found)
-    gas = "service_type" in found.proposals and found.proposals["service_type"].value == "gas"
+    gas = is_gas(texts)
     if not gas:
         _issuer(texts, companies, found)
     for field, rule in (GAS_RULES if gas else RULES).items():

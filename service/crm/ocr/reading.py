@@ -1,0 +1,109 @@
+"""Reading an uploaded statement image on the bulk queue (`crm.read_image`), never on the request.
+
+An upload (a new request's images, or those added before a 修正再提出) queues the task in its transaction when the
+engine can run (`engine.state()`), and marks the image's `ocr_result` pending. The task reads the file in one short
+transaction, makes the page and runs the engine outside any, and records in another: `ocr_result` holds the status,
+the text, each proposed field (value, confidence, box on the stored page, each character with its confidence), the
+withheld ones with the rule they broke, the engine and its version, and when; the page read is stored beside the
+image (`ocr_page_path`), so the operator is shown where each value stands.
+"""
+
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service import broker
+from service.crm import storage
+from service.crm.models import Choice, Image
+from service.crm.ocr import engine, extraction, pages
+from service.errors import ServiceUnavailable
+
+TASK = "crm.read_image"
+PENDING, DONE, FAILED = "pending", "done", "failed"
+OTHER_COMPANY = "99"  # その他: never proposed
+
+
+def queue(db: Session, image: Image, *, now: datetime) -> bool:
+    """Queue the image's reading once this transaction commits; False (and nothing queued) when OCR is off."""
+    if not engine.state().available:
+        return False
+    image.ocr_result = {"status": PENDING, "queued_at": now.isoformat()}
+    broker.queue_task(db, TASK, image.id)
+    return True
+
+
+@dataclass(frozen=True)
+class Source:
+    data: bytes
+    content_type: str
+    companies: dict[str, str]
+
+
+def source_of(db: Session, image_id: int) -> Source | None:
+    """The image's file and the 電力会社 choices to look for; None when the image is gone or already read."""
+    image = db.get(Image, image_id)
+    if image is None or (image.ocr_result or {}).get("status") == DONE:
+        return None
+    rows = db.scalars(select(Choice).where(Choice.kind == "power_company", Choice.is_active))
+    companies = {row.code: row.label for row in rows if row.code != OTHER_COMPANY}
+    return Source(storage.path_of(image.stored_path).read_bytes(), image.content_type, companies)
+
+
+@dataclass(frozen=True)
+class Result:
+    page: bytes
+    result: dict[str, Any]
+
+
+def read(source: Source, *, now: datetime) -> Result:
+    """Make the page, run the engine, find the fields (CPU work: no transaction is open)."""
+    started = time.process_time()
+    ocr, state = engine.configured(), engine.state()
+    if state.version is None:
+        raise ServiceUnavailable(state.message, code="ocr_unavailable")
+    page = pages.normalised(pages.first_page(source.data, source.content_type))
+    lines = ocr.read(page)
+    found = extraction.extract(lines, companies=source.companies)
+    result = {
+        "status": DONE,
+        "engine": ocr.name,
+        "version": state.version,
+        "read_at": now.isoformat(),
+        "page_size": list(page.size),
+        "text": "\n".join(line.text for line in lines),
+        "fields": {name: _proposal(proposal) for name, proposal in found.proposals.items()},
+        "withheld": [asdict(withheld) for withheld in found.withheld],
+        "process_seconds": round(time.process_time() - started, 3),  # this process's part; the engine's runs apart
+    }
+    return Result(pages.jpeg(page), result)
+
+
+def _proposal(proposal: extraction.Proposal) -> dict[str, Any]:
+    return {
+        "value": proposal.value,
+        "confidence": proposal.confidence,
+        "box": list(proposal.box),
+        "chars": [[char, round(confidence, 3)] for char, confidence in proposal.chars],
+    }
+
+
+def record(db: Session, image_id: int, result: Result) -> None:
+    """Keep what was read and the page it was read on (the image may have been removed meanwhile: nothing then)."""
+    image = db.get(Image, image_id)
+    if image is None:
+        return
+    previous = image.ocr_page_path
+    image.ocr_page_path = storage.store_page(db, image, result.page)
+    if previous and previous != image.ocr_page_path:
+        storage.remove_after_commit(db, previous)
+    image.ocr_result = result.result
+
+
+def mark_failed(db: Session, image_id: int, *, message: str, now: datetime) -> None:
+    image = db.get(Image, image_id)
+    if image is not None:
+        image.ocr_result = {"status": FAILED, "message": message, "read_at": now.isoformat()}
