@@ -199,6 +199,21 @@ def image_file(image_id: int) -> Callable[[], bytes]:
     return download(f"/crm/images/{image_id}/file")
 
 
+def ocr_engine() -> dict:
+    """Whether statement images are read by OCR (the engine, its version) and, if not, the sentence saying so."""
+    return reference("/crm/ocr/engine")
+
+
+def image_ocr(image_id: int) -> dict:
+    """What OCR read on the image (uncached: a reading on the bulk queue may finish at any moment)."""
+    return fetch(f"/crm/images/{image_id}/ocr")
+
+
+def ocr_page(image_id: int, field: str | None) -> bytes:
+    """The page as OCR read it, the box of `field`'s proposal drawn on it."""
+    return download(f"/crm/images/{image_id}/ocr/page", field=field)()
+
+
 def link_image(image_id: int, site_id: int | None) -> dict:
     return write("PATCH", f"/crm/images/{image_id}", {"site_id": site_id})
 

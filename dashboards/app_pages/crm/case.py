@@ -8,9 +8,10 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboards import api, components, crm_api, forms, labels
-from dashboards.app_pages.crm import common
+from dashboards.app_pages.crm import common, ocr
 from dashboards.app_pages.crm import detail as crm_detail
 from dashboards.app_pages.crm import forms as crm_forms
 from dashboards.app_pages.crm.labels import SECURITY_CODE_NEEDED
@@ -181,13 +182,16 @@ def deficiency_form(key: str, title: str, call: Callable[[str], Any], *, editing
         )
 
 
-def site_editor(site: dict) -> None:
-    """明細入力: every field of the site under the version first read (a stale edit shows the conflict)."""
+def site_editor(site: dict, images: list[dict], beside: DeltaGenerator) -> None:
+    """明細入力: every field of the site under the version first read (a stale edit shows the conflict); the empty
+    fields filled with the OCR proposals of a statement image, marked, their reading shown `beside` the form."""
     key = site_key(site)
     base = common.editing_base(key, site)
+    reading = ocr.reading_for(key, site, images)
     with st.form(f"{key}_form"):
-        values = crm_forms.site_form(key, base)
+        values = crm_forms.site_form(key, reading.filled(base), reading.marks(base))
         submitted = st.form_submit_button("地点を保存", type="primary", icon=":material/save:")
+    ocr.where_read(key, reading, beside)
     if not submitted:
         return
     changes = common.changes_from(base, values)
@@ -198,7 +202,7 @@ def site_editor(site: dict) -> None:
         key,
         base,
         changes,
-        lambda body: crm_api.update_site(site["id"], body),
+        lambda body: crm_api.update_site(site["id"], body | reading.body()),
         f"{crm_detail.site_name(base | changes)} を保存しました。",
         current=lambda: crm_api.get_site(site["id"]),
         merge=True,
@@ -229,17 +233,17 @@ def site_tools(site: dict) -> None:
         )
 
 
-def site_panel(site: dict) -> None:
+def site_panel(site: dict, images: list[dict], beside: DeltaGenerator) -> None:
     common.status_badge(site["status"], site["status_label"])
     if site["status"] in crm_api.vocabulary()["closed"]:
         st.dataframe(pd.DataFrame(list(crm_forms.site_view(site).items()), columns=["項目", "内容"]), hide_index=True)
     else:
         status_actions(site)
-        site_editor(site)
+        site_editor(site, images, beside)
     site_tools(site)
 
 
-def sites(detail: dict) -> None:
+def sites(detail: dict, beside: DeltaGenerator) -> None:
     st.markdown("**地点**")
     add_site(detail["request"]["id"])
     if not detail["sites"]:
@@ -249,7 +253,7 @@ def sites(detail: dict) -> None:
     by_id = {site["id"]: site for site in detail["sites"]}
     shown_as = {i: f"{crm_detail.site_name(site)}（{site['status_label']}）" for i, site in by_id.items()}
     chosen = components.record_picker("入力する地点", shown_as, SITE_PICKER, default=next(iter(by_id)))
-    site_panel(by_id[chosen])
+    site_panel(by_id[chosen], detail["images"], beside)
 
 
 def request_tools(detail: dict) -> None:
@@ -323,7 +327,7 @@ def show(detail: dict) -> None:
         st.markdown("**明細画像**")
         crm_detail.images(detail, PAGE, tools=link_tool(detail))
     with right:
-        sites(detail)
+        sites(detail, beside=left)
     tabs = st.tabs(["不備・コメント", "法人情報"])
     with tabs[0]:
         crm_detail.timeline(detail, PAGE)

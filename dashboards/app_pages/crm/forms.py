@@ -50,12 +50,12 @@ def _served(field: str) -> Field:
     return common.declared("site" if field in field_names("site") else "corporation", field)
 
 
-def _choice(key: str, field: str, base: dict | None, *, blank: bool) -> str:
+def _choice(key: str, field: str, base: dict | None, *, blank: bool, note: str = "") -> str:
     mapping = common.offered_choices(CHOICE_KINDS[field], _value(base, field))
     options = ["", *mapping] if blank else list(mapping)
     current = _value(base, field, next(iter(options), ""))
     return st.selectbox(
-        _served(field).label,
+        f"{_served(field).label}{note}",
         options,
         index=options.index(current) if current in options else 0,
         key=common.widget_key(key, field),
@@ -63,11 +63,11 @@ def _choice(key: str, field: str, base: dict | None, *, blank: bool) -> str:
     )
 
 
-def _prefecture(key: str, field: str, base: dict | None) -> str:
+def _prefecture(key: str, field: str, base: dict | None, note: str = "") -> str:
     options = ["", *crm_api.masters()["prefectures"]]
     current = _value(base, field)
     return st.selectbox(
-        _served(field).label,
+        f"{_served(field).label}{note}",
         options,
         index=options.index(current) if current in options else 0,
         key=common.widget_key(key, field),
@@ -275,14 +275,19 @@ def _months(current: str) -> list[str]:
     return ["", *([current] if current and current not in months else []), *months]
 
 
-def _site_field(key: str, field: str, base: dict) -> Any:
+def _site_field(key: str, field: str, base: dict, note: str = "") -> Any:
+    """One field's widget; `note` follows its label (「（OCR 93%）」 on a value OCR proposed)."""
     if field in CHOICE_KINDS:
-        return _choice(key, field, base, blank=field != "service_type")
+        return _choice(key, field, base, blank=field != "service_type", note=note)
     if field == "power_prefecture":
-        return _prefecture(key, field, base)
+        return _prefecture(key, field, base, note)
     if field in NUMBER_FIELDS:
         value = st.number_input(
-            _served(field).label, min_value=0, value=base.get(field), step=1, key=common.widget_key(key, field)
+            f"{_served(field).label}{note}",
+            min_value=0,
+            value=base.get(field),
+            step=1,
+            key=common.widget_key(key, field),
         )
         return None if value is None else int(value)
     if field in DATE_FIELDS:
@@ -290,13 +295,13 @@ def _site_field(key: str, field: str, base: dict) -> Any:
     if field == "latest_date":
         options = _months(base.get(field) or "")
         return st.selectbox(
-            _served(field).label,
+            f"{_served(field).label}{note}",
             options,
             index=options.index(base.get(field) or ""),
             key=common.widget_key(key, field),
             format_func=lambda m: m or "（未選択）",
         )
-    return _text(key, field, base)
+    return _text(key, field, base, note)
 
 
 def options_form(key: str, base: dict) -> list[str]:
@@ -318,8 +323,9 @@ def options_form(key: str, base: dict) -> list[str]:
     return picked
 
 
-def site_form(key: str, base: dict) -> dict[str, Any]:
-    """Every field of the site, grouped as §3.2's input area, with the masters' choices."""
+def site_form(key: str, base: dict, notes: dict[str, str] | None = None) -> dict[str, Any]:
+    """Every field of the site, grouped as §3.2's input area, with the masters' choices; `notes` follow the labels
+    of some fields (「（OCR 93%）」)."""
     values: dict[str, Any] = {}
     for group, fields in SITE_GROUPS.items():
         st.markdown(f"**{group}**")
@@ -329,7 +335,7 @@ def site_form(key: str, base: dict) -> dict[str, Any]:
         columns = st.columns(min(2, len(fields)))
         for i, field in enumerate(fields):
             with columns[i % len(columns)]:
-                values[field] = _site_field(key, field, base)
+                values[field] = _site_field(key, field, base, (notes or {}).get(field, ""))
     return values
 
 
