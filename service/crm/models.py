@@ -7,7 +7,7 @@ Every row that belongs to an agency carries `agency_id`, the column tenant scopi
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, text
+from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.database import Base, utcnow
@@ -387,7 +387,7 @@ class OcrReview(Base):
     proposed: Mapped[str] = mapped_column(String(200))
     saved: Mapped[str] = mapped_column(String(200))
     accepted: Mapped[bool]
-    confidence: Mapped[float]
+    confidence: Mapped[float] = mapped_column(Float)
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
 

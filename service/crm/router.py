@@ -670,9 +670,7 @@ def image_ocr(_: BackOffice, image: ScopedImage) -> OcrRead:
 
 
 @router.get("/images/{image_id}/ocr/page", **media("image/jpeg"))
-def image_ocr_page(
-    _: BackOffice, image: ScopedImage, field: Annotated[str | None, Query(max_length=40)] = None
-) -> Response:
+def image_ocr_page(_: BackOffice, image: ScopedImage, field: QueryText = None) -> Response:
     """The page as OCR read it, with the box of `field`'s proposal drawn (where the value stands on the statement)."""
     data = ocr_view.page_with_box(image, field)
     headers = {"Cache-Control": "private, max-age=300", "Content-Disposition": "inline"}
