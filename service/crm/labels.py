@@ -136,6 +136,12 @@ OTHER_FIELD_LABELS = {
     "agencies": "代理店数",
 }
 
+# OCR of a statement image (service/crm/ocr): its reading's status ("": never read, OCR being unavailable then)
+OCR_READING_LABELS = {"pending": "読み取り中", "done": "読み取り済み", "failed": "読み取り失敗"}
+OCR_STATUS_LABELS = {"": "未読み取り", **OCR_READING_LABELS}
+OCR_NOT_READ = "この画像はOCRで読み取られていません（アップロード時にOCRが利用できませんでした）"
+OCR_NO_PAGE = "この画像の読み取り結果はまだありません"
+
 # The audit log's words for what people do here (service/audit/vocabulary.py).
 AUDIT = register(
     Vocabulary(
@@ -181,7 +187,7 @@ AUDIT = register(
         ),
         fields=CORPORATION_FIELD_LABELS | SITE_AUDIT_FIELD_LABELS | OTHER_FIELD_LABELS,
         values={"status": STATUS_LABELS, "revealed": CORPORATION_FIELD_LABELS},
-        statuses={"crm_request": STATUS_LABELS, "crm_site": STATUS_LABELS},
+        statuses={"crm_request": STATUS_LABELS, "crm_site": STATUS_LABELS, "crm_image": OCR_READING_LABELS},
         references={
             "agency_id": by_column("crm_agency", "name"),
             "corporation_id": by_column("crm_corporation", "display_name"),
@@ -190,13 +196,6 @@ AUDIT = register(
         },
     )
 )
-
-
-# OCR of a statement image (service/crm/ocr): its reading's status ("": never read, OCR being unavailable then)
-OCR_STATUS_LABELS = {"": "未読み取り", "pending": "読み取り中", "done": "読み取り済み", "failed": "読み取り失敗"}
-OCR_NOT_READ = "この画像はOCRで読み取られていません（アップロード時にOCRが利用できませんでした）"
-OCR_NO_PAGE = "この画像の読み取り結果はまだありません"
-OCR_ACCEPTED_COLUMN = "そのまま採用"
 
 
 def incomplete_site(missing: list[str]) -> str:

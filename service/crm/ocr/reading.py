@@ -23,7 +23,7 @@ from service.crm.ocr import engine, extraction, pages
 from service.errors import ServiceUnavailable
 
 TASK = "crm.read_image"
-PENDING, DONE, FAILED = "pending", "done", "failed"
+QUEUED, DONE, FAILED = "pending", "done", "failed"
 OTHER_COMPANY = "99"  # その他: never proposed
 
 
@@ -31,7 +31,7 @@ def queue(db: Session, image: Image, *, now: datetime) -> bool:
     """Queue the image's reading once this transaction commits; False (and nothing queued) when OCR is off."""
     if not engine.state().available:
         return False
-    image.ocr_result = {"status": PENDING, "queued_at": now.isoformat()}
+    image.ocr_result = {"status": QUEUED, "queued_at": now.isoformat()}
     broker.queue_task(db, TASK, image.id)
     return True
 

@@ -107,6 +107,8 @@ def walk(b: dict) -> list[tuple[str, str, dict, dict, str]]:
         ("POST", "/crm/corporations/{corporation_id}/card/reveal", {"corporation_id": c}, {}, BACK_OFFICE_ONLY),
         ("GET", "/crm/images/{image_id}/file", {"image_id": i}, {}, SALES_MAY_USE),
         ("GET", "/crm/images/{image_id}/thumbnail", {"image_id": i}, {}, SALES_MAY_USE),
+        ("GET", "/crm/images/{image_id}/ocr", {"image_id": i}, {}, BACK_OFFICE_ONLY),
+        ("GET", "/crm/images/{image_id}/ocr/page", {"image_id": i}, {}, BACK_OFFICE_ONLY),
         ("PATCH", "/crm/images/{image_id}", {"image_id": i}, {"json": {"site_id": None}}, BACK_OFFICE_ONLY),
         ("DELETE", "/crm/images/{image_id}", {"image_id": i}, {}, SALES_MAY_USE),
         ("GET", "/crm/sites/{site_id}", {"site_id": s}, {}, BACK_OFFICE_ONLY),
@@ -157,6 +159,7 @@ OWN_DATA_ONLY = {
     ("GET", "/crm/me"),
     ("GET", "/crm/masters"),
     ("GET", "/crm/vocabulary"),
+    ("GET", "/crm/ocr/engine"),  # whether OCR runs here: no tenant's data
     ("POST", "/crm/validate/{kind}"),
     ("GET", "/crm/notifications"),
     ("GET", "/crm/notifications/unread-count"),
