@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from service.crm.models import Image, OcrReview, Site
+from service.crm.ocr import extraction
 from service.errors import ValidationFailed
 
 EMPTY = ("", None)
@@ -35,7 +36,8 @@ def record_reviews(
         )
     proposals = (image.ocr_result or {}).get("fields") or {}
     outcome: dict[str, list[str]] = {"accepted": [], "corrected": []}
-    for field, proposal in proposals.items():
+    for field in (name for name in extraction.FIELDS if name in proposals):  # the form's order (JSONB keeps none)
+        proposal = proposals[field]
         if before.get(field) not in EMPTY:
             continue
         proposed, saved = _text(proposal["value"]), _text(getattr(site, field))
