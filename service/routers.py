@@ -24,6 +24,7 @@ from service.loaners.router import router as loaners_router
 from service.outbox.router import router as outbox_admin_router
 from service.outbox.webhooks import router as webhooks_router
 from service.reservations import router as reservations_routes
+from service.reservations.oncall_router import router as reservations_oncall_router
 from service.reservations.router import router as reservations_router
 
 
@@ -41,6 +42,7 @@ def all_routers() -> list[APIRouter]:
         loaners_router,
         outbox_admin_router,
         reservations_router,
+        reservations_oncall_router,
         webhooks_router,
     ]
 

@@ -360,7 +360,7 @@ def _operation(reservation: Reservation, op_type: str, *, resolved: bool) -> dic
         "priority": priority,
         "status": "resolved" if resolved else "open",
         "reason": labels.OPERATION_TYPES[op_type],
-        "due_at": opened + timedelta(minutes=operations.TARGET_MINUTES[priority]),
+        "due_at": operations.due_time(priority, opened),
         "created_at": opened,
         "updated_at": opened,
         "resolution": "対応済み（デモ）" if resolved else "",

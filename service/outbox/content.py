@@ -12,7 +12,8 @@ only is read as paragraphs of that text.
 - `html`: every value escaped with `html.escape`; a link an `<a href>`; a table a `<table>`; a heading an `<h3>`.
 - `slack`: Slack's mrkdwn: text escaped (`&`, `<`, `>`, as Slack's "Escaping text" asks), so nothing a person typed
   becomes a mention or a link; a link written in Slack's own syntax `<url|label>` or `<url>`, its address escaped
-  the same way and a `|` in it percent-encoded, so Slack never runs it into the text after it.
+  the same way and a `|` in it percent-encoded, so Slack never runs it into the text after it. A `Mention` (a
+  person paged, by their Slack member ID) is the one mention a post makes: `<@U…>` there, `@name` in every other form.
 """
 
 import html as html_escaping
@@ -47,7 +48,22 @@ class Link(BaseModel):
         return url
 
 
-Inline = str | Link
+SLACK_MEMBER_ID = r"^(?:[UW][A-Z0-9]{2,20})?$"  # a Slack member ID (U012AB3CD), or none
+
+
+class Mention(BaseModel):
+    """A person a Slack post notifies (their member ID, checked), shown by name elsewhere (or without an ID)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    member_id: str = Field(default="", pattern=SLACK_MEMBER_ID)
+
+    def text(self) -> str:
+        return f"@{self.name}"
+
+
+Inline = str | Link | Mention
 Run = tuple[Inline, ...]
 
 
@@ -89,7 +105,7 @@ def fill(template: str, **values: Any) -> Run:
         if field is None:
             continue
         value, _ = formatter.get_field(field, (), values)
-        if isinstance(value, Link):
+        if isinstance(value, Link | Mention):
             parts.append(value)
         elif isinstance(value, tuple):
             parts.extend(value)
@@ -168,6 +184,9 @@ def plain(run: Run) -> str:
         if isinstance(part, str):
             out += part
             continue
+        if isinstance(part, Mention):
+            out += part.text()
+            continue
         out += f"{part.label} {part.url}" if part.label else part.url
         if index + 1 < len(run) and not _starts_with_space(run[index + 1]):
             out += " "
@@ -179,6 +198,8 @@ def _starts_with_space(part: Inline) -> bool:
 
 
 def _cell_text(cell: Inline) -> str:
+    if isinstance(cell, Mention):
+        return cell.text()
     return (cell.label or cell.url) if isinstance(cell, Link) else cell
 
 
@@ -213,7 +234,7 @@ def _escaped(value: str) -> str:
 def _html_inline(part: Inline) -> str:
     if isinstance(part, Link):
         return f'<a href="{html_escaping.escape(part.url)}">{_escaped(part.label or part.url)}</a>'
-    return _escaped(part)
+    return _escaped(part.text() if isinstance(part, Mention) else part)
 
 
 def _html_table(table: Table) -> str:
@@ -261,6 +282,8 @@ def slack_text(value: str) -> str:
 
 
 def _slack_inline(part: Inline) -> str:
+    if isinstance(part, Mention):
+        return f"<@{part.member_id}>" if part.member_id else slack_text(part.text())
     if isinstance(part, Link):
         url = slack_text(part.url.replace("|", "%7C"))
         return f"<{url}|{slack_text(part.label)}>" if part.label else f"<{url}>"

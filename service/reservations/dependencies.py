@@ -12,11 +12,12 @@ from starlette.convertors import Convertor, register_url_convertor
 from service.access import require_network
 from service.deps import DbSession
 from service.identity.dependencies import Caller, require
-from service.reservations import booking, catalog, clients, incidents, operations, support
+from service.reservations import booking, catalog, clients, incidents, oncall, operations, support
 from service.reservations.models import (
     Incident,
     ManualOperation,
     McpClient,
+    OnCallOverride,
     Reservation,
     ServiceType,
     Shop,
@@ -78,6 +79,10 @@ def valid_inquiry(db: DbSession, inquiry_id: int) -> SupportInquiry:
     return support.get_inquiry(db, inquiry_id)
 
 
+def valid_override(db: DbSession, override_id: int) -> OnCallOverride:
+    return oncall.get_override(db, override_id)
+
+
 PathReservation = Annotated[Reservation, Depends(valid_reservation)]
 PathShop = Annotated[Shop, Depends(valid_shop)]
 PathService = Annotated[ServiceType, Depends(valid_service)]
@@ -85,3 +90,4 @@ PathOperation = Annotated[ManualOperation, Depends(valid_operation)]
 PathIncident = Annotated[Incident, Depends(valid_incident)]
 PathClient = Annotated[McpClient, Depends(valid_client)]
 PathInquiry = Annotated[SupportInquiry, Depends(valid_inquiry)]
+PathOverride = Annotated[OnCallOverride, Depends(valid_override)]

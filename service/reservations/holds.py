@@ -21,7 +21,7 @@ its reservation's time, so the provider drops one still queued after that rather
 """
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -113,7 +113,7 @@ def link_reached_nobody(db: Session, message: OutboxMessage, now: datetime) -> b
         return False  # delivered once (its window runs), or no longer payable: nothing waits on it
     if link_copies(db, reservation, payment.id, ON_ITS_WAY):
         return False  # another copy may still arrive and start the window
-    payment.expires_at = now + timedelta(minutes=operations.TARGET_MINUTES["urgent"])
+    payment.expires_at = operations.due_time("urgent", now)
     reason = labels.LINK_REACHED_NOBODY.format(
         failure=failure_text(message), deadline=messages.when_text(payment.expires_at)
     )

@@ -20,9 +20,9 @@ from service.audit.service import Actor
 from service.errors import Conflict, ValidationFailed
 from service.identity.models import Grant, User
 from service.outbox.service import enqueue
-from service.reservations import auditing, labels, messages
+from service.reservations import auditing, labels, messages, page_state
 from service.reservations.messages import DOMAIN
-from service.reservations.models import Incident, as_dict, get_or_404
+from service.reservations.models import Incident, Page, as_dict, get_or_404
 from service.reservations.schemas import IncidentCreate, IncidentUpdate
 
 FIELDS = fields.audited(Incident)  # the record of §5.3.1: title, level, occurred_at, ..., prevention
@@ -76,8 +76,8 @@ def escalation_due_condition(now: datetime):
     return and_(Incident.escalated_at.is_(None), or_(*due))
 
 
-def incident_read(incident: Incident, now: datetime) -> dict:
-    """The record with its level's targets, deadlines and flags."""
+def incident_read(incident: Incident, now: datetime, paging: dict | None = None) -> dict:
+    """The record with its level's targets, deadlines and flags (and its page, page_state.paging)."""
     policy = POLICIES[incident.level]
     response_due = incident.occurred_at + timedelta(minutes=policy.response_minutes)
     escalation_due = (
@@ -96,6 +96,7 @@ def incident_read(incident: Incident, now: datetime) -> dict:
         "overdue": handled is None and now > response_due,
         "responded_late": handled is not None and handled > response_due,
         "escalation_overdue": incident.escalated_at is None and escalation_due is not None and now > escalation_due,
+        "paging": paging,
     }
 
 
@@ -121,16 +122,21 @@ def _conditions(flt: IncidentFilter, now: datetime) -> list:
 
 
 def incident_query(flt: IncidentFilter, now: datetime) -> Select:
-    """The incidents of the list, shown newest first (`LIST_ORDER`)."""
-    return select(Incident).where(*_conditions(flt, now))
+    """The incidents of the list with their pages, shown newest first (`LIST_ORDER`)."""
+    return page_state.joined(select(Incident), Page.incident_id == Incident.id).where(*_conditions(flt, now))
 
 
-def list_incidents(
-    db: Session, *, flt: IncidentFilter, now: datetime, offset: int, limit: int
-) -> tuple[list[Incident], int]:
+def list_incidents(db: Session, *, flt: IncidentFilter, now: datetime, offset: int, limit: int) -> tuple[list, int]:
+    """One page of the list, each incident as `incident_read` shows it, and how many the filters select."""
     total = db.scalar(select(func.count()).select_from(Incident).where(*_conditions(flt, now))) or 0
-    rows = db.scalars(incident_query(flt, now).order_by(*LIST_ORDER).offset(offset).limit(limit))
-    return list(rows), total
+    rows = db.execute(incident_query(flt, now).order_by(*LIST_ORDER).offset(offset).limit(limit))
+    return [incident_read(row[0], now, page_state.paging(row)) for row in rows], total
+
+
+def incident_of(db: Session, incident_id: int, now: datetime) -> dict:
+    """One incident as the list shows it, its page with it."""
+    row = db.execute(incident_query(IncidentFilter(), now).where(Incident.id == incident_id)).one()
+    return incident_read(row[0], now, page_state.paging(row))
 
 
 def get_incident(db: Session, incident_id: int) -> Incident:

@@ -98,6 +98,7 @@ NOTIFICATION_KINDS = {
     "incident": "インシデント",
     "client_quota": "予約上限到達",
     "storage_low": "保存領域不足",
+    "oncall_page": "当番呼び出し",
 }
 
 # Slack #qrv-alerts (§2.2 and §4.3.1).
@@ -302,6 +303,32 @@ REPORT_LABELS = {
 REPORT_MAIL_BODY = "{name} 様\n\n{month:%Y年%m月}の月次レポート（PDF）をお送りします。\n\nQRV 予約システム"
 
 # §7 サポート体制: who asks, by which channel, and each channel's 初回応答時間目標 (minutes; phone: 即時).
+# On call and the team's hours (§2.3.1 運営体制, §2.3.2, §5.2.1).
+ONCALL_PERIODS = {"week": "週ごと", "day": "日ごと"}
+ONCALL_SOURCES = {"rotation": "当番表", "override": "代番"}
+BUSINESS_HOURS = "平日 {opens}〜{closes}（土日祝を除く）"
+IN_HOURS = "営業時間内"
+OUT_OF_HOURS = "営業時間外（オンコール）"
+ONCALL_NOT_OPERATOR = "当番は予約の運営担当者（有効なアカウント）から選んでください"
+ONCALL_DUPLICATE = "同じ担当者を当番表に2回入れることはできません"
+ONCALL_NOT_MEMBER = "代番は当番表のメンバーから選んでください"
+OVERRIDE_ORDER = "終了日は開始日以降にしてください"
+OVERRIDE_OVERLAP = "期間が{name}さんの代番（{start}〜{end}）と重なっています"
+MEMBER_HAS_OVERRIDE = (
+    "{name}さんには今後の代番（{start}〜{end}）があるため当番表から外せません。先に代番を削除してください"
+)
+PAGE_ACKNOWLEDGED = "この呼び出しには応答済みです"
+NOT_PAGED = "この対応は当番呼び出しの対象ではありません（緊急・高の手動対応、Critical・Highのインシデントが対象です）"
+PAGE_FIRST_STEP = "当番"
+PAGE_STEP_NTH = "エスカレーション{n}人目"
+PAGE_SUBJECT_INCIDENT = "インシデント #{id}: {title}"
+SMS_PAGE = "【QRV当番呼び出し】{priority}: {subject}。{due}までに対応し、応答してください。{url}"
+VOICE_PAGE = (
+    "QRVの当番呼び出しです。{priority}の対応があります。{subject}。{due}までに対応し、"
+    "ダッシュボードで応答ボタンを押してください。"
+)
+SLACK_PAGE = "{mention} 当番呼び出し（{step}）: {subject}（{priority}、{due}までに応答）"
+SLACK_PAGE_NOBODY = "当番表が設定されていないため、当番を呼び出せません: {subject}（{priority}）"
 INQUIRY_CHANNELS = {"email": "Email", "phone": "電話"}
 INQUIRY_REQUESTER_TYPES = {"requester": "依頼者", "shop": "提携店"}
 
@@ -334,6 +361,10 @@ AUDIT = register(
             "escalate_incident": "経営陣への報告",
             "create_support_inquiry": "問い合わせの記録",
             "update_support_inquiry": "問い合わせの更新",
+            "set_oncall_rotation": "当番表の設定",
+            "create_oncall_override": "代番の登録",
+            "delete_oncall_override": "代番の削除",
+            "acknowledge_page": "当番呼び出しへの応答",
         },
         targets={
             "reservation": Target("予約", values={"status": STATUSES}, table="reservations_reservation"),
@@ -343,6 +374,8 @@ AUDIT = register(
             "manual_operation": Target("マニュアルオペ", table="reservations_manual_operation"),
             "incident": Target.named_by("インシデント", "reservations_incident", "title"),
             "support_inquiry": Target.named_by("問い合わせ", "reservations_support_inquiry", "requester"),
+            "oncall_rotation": Target("当番表", table="reservations_oncall_rotation"),
+            "oncall_override": Target("代番", table="reservations_oncall_override"),
         },
         # The fields of its tables name themselves (models.py, service/fields.py); these are the requests' others.
         tables=(
@@ -354,6 +387,9 @@ AUDIT = register(
             "reservations_incident",
             "reservations_support_inquiry",
             "reservations_mcp_client",
+            "reservations_oncall_rotation",
+            "reservations_oncall_member",
+            "reservations_oncall_override",
         ),
         fields={
             "status": "ステータス",
@@ -371,6 +407,9 @@ AUDIT = register(
             "shop_id": "提携店",
             "refund": "返金",
             "token": "キャンセル用リンクの鍵",
+            "members": "当番のメンバー",
+            "acknowledged_at": "応答日時",
+            "acknowledged_by": "応答者",
         },
         values={
             "op_type": OPERATION_TYPES,
@@ -379,6 +418,7 @@ AUDIT = register(
             "payment_link": {"sms": "SMS", "email": "メール"},
             "channel": INQUIRY_CHANNELS,
             "requester_type": INQUIRY_REQUESTER_TYPES,
+            "period": ONCALL_PERIODS,
         },
         statuses={
             "reservations_reservation": STATUSES,
@@ -390,6 +430,7 @@ AUDIT = register(
             "assignee_id": by_column("identity_user", "name"),
             "service_type_ids": by_column("reservations_service_type", "name"),
             "reservation_id": by_column("reservations_reservation", "code"),
+            "user_id": by_column("identity_user", "name"),
         },
     )
 )

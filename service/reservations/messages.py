@@ -174,9 +174,11 @@ def notify_slack(
     reservation: Reservation | None,
     now: datetime,
     dedupe_key: str | None = None,
+    document: content.Document | None = None,
 ) -> Notification:
     """Post to #qrv-alerts through the outbox and keep what was posted for the console; dedupe_key names the logical
-    post when one may come about twice (else the notification is the post)."""
+    post when one may come about twice (else the notification is the post); a document (a mention in it) is what
+    the post says when given, the message its text."""
     notification = Notification(
         kind=kind, reservation_id=reservation.id if reservation else None, message=message, created_at=now
     )
@@ -187,6 +189,7 @@ def notify_slack(
         channel="slack",
         recipient=get_settings().reservations_slack_channel,
         body=message,
+        content=document,
         domain=DOMAIN,
         ref_type="notification",
         ref_id=notification.id,

@@ -1,5 +1,6 @@
 """Reservations (予約 QRV) tables: the catalogue, reservations and their event log, calls, payments, manual operations,
-notifications, incidents, support inquiries, MCP clients and the executive monthly summary."""
+notifications, incidents, support inquiries, MCP clients, the executive monthly summary, and the on-call rotation
+with its overrides and pages."""
 
 from datetime import date, datetime, time
 from typing import Any, TypeVar
@@ -11,9 +12,11 @@ from service.database import Base, utcnow
 from service.dialect import BigId
 from service.errors import NotFound
 from service.fields import field_info
+from service.identity.models import User
+from service.outbox.content import SLACK_MEMBER_ID
 from service.reservations import labels
 from service.reservations.phones import PHONE_SHAPE
-from service.schemas import EMAIL_SHAPE
+from service.schemas import EMAIL_SHAPE, matching
 
 TEXT_MAX = 2000  # a free text's limit (a Text column: the API's and the forms')
 PHONE_MAX = 40  # a phone number as typed (spaces, hyphens, +81); stored as E.164
@@ -435,6 +438,108 @@ class MonthlyStat(Base):
     cancelled: Mapped[int] = mapped_column(default=0)
     revenue: Mapped[int] = mapped_column(default=0)
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+SLACK_MEMBER_WORDS = "UまたはWで始まる英大文字と数字（例: U012AB3CD）"
+SLACK_MEMBER_PATTERN = matching(SLACK_MEMBER_ID, SLACK_MEMBER_WORDS)  # "": mentioned by name
+
+
+class OnCallRotation(Base):
+    """当番表 (§2.3.1 オンコール対応 1名（輪番）): the on-call duty turns by week or by day from its first day, through
+    its members in order; one row (oncall.py)."""
+
+    __tablename__ = "reservations_oncall_rotation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(
+        String(10), info=field_info("交代の単位", edit="operator", choices=labels.ONCALL_PERIODS)
+    )
+    starts_on: Mapped[date] = mapped_column(info=field_info("開始日", edit="operator"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    members: Mapped[list["OnCallMember"]] = relationship(
+        lazy="selectin", order_by="OnCallMember.position", cascade="all, delete-orphan"
+    )
+
+
+class OnCallMember(Base):
+    """One person of the rotation, in its order, with the phone the page rings and their Slack member ID."""
+
+    __tablename__ = "reservations_oncall_member"
+    __table_args__ = (UniqueConstraint("rotation_id", "user_id"), UniqueConstraint("rotation_id", "position"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rotation_id: Mapped[int] = mapped_column(ForeignKey("reservations_oncall_rotation.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(info=field_info("順番", audited=False))  # the body's order of members
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("identity_user.id", ondelete="CASCADE"), index=True, info=field_info("担当者", edit="operator")
+    )
+    phone: Mapped[str] = mapped_column(
+        String(20),
+        info=field_info("呼び出し先の電話番号", edit="operator", max_length=PHONE_MAX, **PHONE_SHAPE),
+    )
+    slack_user_id: Mapped[str] = mapped_column(
+        String(21),
+        default="",
+        info=field_info(
+            "SlackメンバーID", edit="operator", pattern=SLACK_MEMBER_PATTERN, pattern_words=SLACK_MEMBER_WORDS
+        ),
+    )
+
+    user: Mapped[User] = relationship(lazy="selectin")
+
+
+class OnCallOverride(Base):
+    """代番: a member covers the shifts of a range of days (each shift from 9:00 to the next day's 9:00)."""
+
+    __tablename__ = "reservations_oncall_override"
+    __table_args__ = (Index("ix_reservations_oncall_override_days", "end_date", "start_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("identity_user.id", ondelete="CASCADE"), info=field_info("代番の担当者", edit="operator")
+    )
+    start_date: Mapped[date] = mapped_column(info=field_info("開始日", edit="operator"))
+    end_date: Mapped[date] = mapped_column(info=field_info("終了日", edit="operator"))
+    note: Mapped[str] = mapped_column(String(200), default="", info=field_info("メモ", edit="operator"))
+    created_by: Mapped[str] = mapped_column(String(100), default="", info=field_info("登録者", audited=False))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="selectin")
+
+
+class Page(Base):
+    """当番呼び出し: a 緊急/高 operation or a Critical/High incident paging the person on duty, then the next of the
+    chain while nobody acknowledges it (paging.py); one per operation or incident."""
+
+    __tablename__ = "reservations_page"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reservations_manual_operation.id", ondelete="CASCADE"), unique=True
+    )
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reservations_incident.id", ondelete="CASCADE"), unique=True
+    )
+    next_step: Mapped[int] = mapped_column(default=0)
+    next_step_at: Mapped[datetime | None] = mapped_column(index=True)  # none: nobody more to page
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PageStep(Base):
+    """One step of a page: who was paged, when, and by when they were to acknowledge before the next is paged."""
+
+    __tablename__ = "reservations_page_step"
+    __table_args__ = (UniqueConstraint("page_id", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("reservations_page.id", ondelete="CASCADE"))
+    step: Mapped[int]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id", ondelete="SET NULL"))
+    paged_at: Mapped[datetime]
+    acknowledge_by: Mapped[datetime]
 
 
 def as_dict(row: Base) -> dict[str, Any]:

@@ -268,8 +268,7 @@ def create_operation(body: OperationCreate, caller: Worker, db: DbSession) -> di
 
 
 def _operation(db: DbSession, operation_id: int) -> dict:
-    row = db.execute(operations.operation_rows().where(operations.ManualOperation.id == operation_id)).one()
-    return operations.operation_read(row, utcnow())
+    return operations.operation_of(db, operation_id, utcnow())
 
 
 @router.post("/manual-operations/{operation_id}/assign", response_model=OperationRead, dependencies=CONSOLE_ONLY)
@@ -525,9 +524,8 @@ def delete_shop(caller: Operator, shop: PathShop, db: DbSession) -> None:
 @router.get("/incidents", response_model=Page[IncidentRead])
 def list_incidents(_: Reader, db: DbSession, paging: Paging, flt: IncidentFilters) -> Page:
     """Newest first; overdue: not responded to nor recovered within the level's target response time (§5.1)."""
-    now = utcnow()
-    rows, total = incidents.list_incidents(db, flt=flt, now=now, offset=paging.offset, limit=paging.page_size)
-    return _page([incidents.incident_read(i, now) for i in rows], total, paging)
+    rows, total = incidents.list_incidents(db, flt=flt, now=utcnow(), offset=paging.offset, limit=paging.page_size)
+    return _page(rows, total, paging)
 
 
 @router.get("/incidents/export", **exports.DOWNLOAD)
@@ -540,25 +538,26 @@ def export_incidents(_: Reader, flt: IncidentFilters) -> exports.Download:
 def create_incident(body: IncidentCreate, caller: Worker, db: DbSession) -> dict:
     """Record an incident; a Critical one is reported to the executives at once (e-mail and #qrv-alerts)."""
     incident = incidents.create_incident(db, data=body, actor=caller.actor, now=utcnow())
-    return incidents.incident_read(incident, utcnow())
+    return incidents.incident_of(db, incident.id, utcnow())
 
 
 @router.get("/incidents/{incident_id:int}", response_model=IncidentRead)
-def get_incident(_: Reader, incident: PathIncident) -> dict:
-    return incidents.incident_read(incident, utcnow())
+def get_incident(_: Reader, incident: PathIncident, db: DbSession) -> dict:
+    return incidents.incident_of(db, incident.id, utcnow())
 
 
 @router.patch("/incidents/{incident_id:int}", response_model=IncidentRead)
 def update_incident(body: IncidentUpdate, caller: Worker, incident: PathIncident, db: DbSession) -> dict:
     incidents.update_incident(db, incident=incident, data=body, actor=caller.actor, now=utcnow())
-    return incidents.incident_read(incident, utcnow())
+    db.flush()
+    return incidents.incident_of(db, incident.id, utcnow())
 
 
 @router.post("/incidents/{incident_id}/escalate", response_model=IncidentRead)
 def escalate_incident(caller: Worker, incident: PathIncident, db: DbSession) -> dict:
     """Report the incident to the executives now (e-mail and #qrv-alerts); 409 when already reported."""
     incidents.report(db, incident=incident, actor=caller.actor, now=utcnow())
-    return incidents.incident_read(incident, utcnow())
+    return incidents.incident_of(db, incident.id, utcnow())
 
 
 # --- support inquiries (§7) ----------------------------------------------------------------------

@@ -17,13 +17,15 @@ from service.reservations.models import (
     ManualOperation,
     McpClient,
     Note,
+    OnCallMember,
+    OnCallOverride,
     Reservation,
     ServiceType,
     Shop,
     SupportInquiry,
 )
 from service.reservations.phones import PHONE_WORDS, PhoneFormatError, normalise_phone
-from service.schemas import ClientTimestamp, IsoDatetime, JapanTime, LocalTime, MultiLine, SingleLine
+from service.schemas import ClientTimestamp, IsoDate, IsoDatetime, JapanTime, LocalTime, MultiLine, SingleLine
 
 
 def _phone(value: str) -> str:
@@ -257,6 +259,18 @@ class NoteRead(Read):
     created_at: datetime
 
 
+class PagingRead(BaseModel):
+    """The page of an operation or incident: who was paged last (step 0 the person on duty, then the chain), by
+    when they are to acknowledge, and the acknowledgement."""
+
+    steps: int
+    paged_name: str | None
+    paged_at: datetime | None
+    acknowledge_by: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: str
+
+
 class OperationRead(Read):
     id: int
     reservation_code: str
@@ -277,6 +291,7 @@ class OperationRead(Read):
     resolved_by: str
     created_at: datetime
     resolved_at: datetime | None
+    paging: PagingRead | None = None  # a 緊急/高 operation's page of the person on duty
 
 
 class ReservationDetail(ReservationRead):
@@ -456,6 +471,7 @@ class IncidentRead(Read):
     created_by: str
     created_at: datetime
     updated_at: datetime
+    paging: PagingRead | None = None  # a Critical/High incident's page of the person on duty
 
 
 # --- MCP clients -------------------------------------------------------------------------------
@@ -610,3 +626,91 @@ class ManualSummary(BaseModel):
 
 class ManualRead(ManualSummary):
     markdown: str
+
+
+# --- on call (§2.3.1) and pages ---------------------------------------------------------------------
+
+OnCallPeriod = Literal["week", "day"]  # labels.ONCALL_PERIODS
+ONCALL_MEMBERS_MAX = 50
+
+
+class MemberIn(Strict):
+    user_id: int
+    phone: Phone
+    slack_user_id: Annotated[str, rules(OnCallMember.slack_user_id)] = ""
+
+
+class RotationIn(Strict):
+    """The whole rotation: its unit, its first shift's day and its members in order (the first takes that shift)."""
+
+    period: OnCallPeriod
+    starts_on: IsoDate
+    members: Annotated[list[MemberIn], Field(min_length=1, max_length=ONCALL_MEMBERS_MAX)]
+
+
+class OverrideCreate(Strict):
+    user_id: int
+    start_date: IsoDate
+    end_date: IsoDate
+    note: Annotated[str, rules(OnCallOverride.note)] = ""
+
+
+class MemberRead(BaseModel):
+    user_id: int
+    name: str
+    phone: str
+    slack_user_id: str
+
+
+class RotationRead(BaseModel):
+    period: str
+    period_label: str
+    starts_on: date
+    updated_at: datetime
+    members: list[MemberRead]
+
+
+class OverrideRead(BaseModel):
+    id: int
+    user_id: int
+    name: str
+    start_date: date
+    end_date: date
+    note: str
+    created_by: str
+    created_at: datetime
+
+
+class DutyRead(BaseModel):
+    """Who is on duty at a moment (none without a rotation), and whether the team works then."""
+
+    at: datetime
+    shift_day: date
+    business_hours: bool
+    hours_label: str
+    holiday_name: str | None
+    user_id: int | None
+    name: str | None
+    phone: str | None
+    source: str | None
+    source_label: str | None
+
+
+class ShiftRead(BaseModel):
+    shift_day: date
+    working_day: bool
+    holiday_name: str | None
+    user_id: int
+    name: str
+    phone: str
+    source: str
+    source_label: str
+
+
+class OnCallSchedule(BaseModel):
+    rotation: RotationRead | None
+    overrides: list[OverrideRead]
+    now: DutyRead
+    upcoming: list[ShiftRead]
+    business_hours: str
+    handoff: str

@@ -1,5 +1,6 @@
 """The periodic sweep: every deadline is read from the database (payment windows, unanswered calls, day-before
-reminders, reservations whose time has passed, incidents owed to the executives); nothing waits in a countdown.
+reminders, reservations whose time has passed, incidents owed to the executives, pages owed their next step);
+nothing waits in a countdown.
 Each step is safe to run twice."""
 
 from datetime import datetime, timedelta
@@ -7,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.reservations import calls, incidents, labels, messages, payments
+from service.reservations import calls, incidents, labels, messages, paging, payments
 from service.reservations.models import Reservation, ServiceType
 from service.reservations.state_machine import SYSTEM_ACTOR, locked, transition
 
@@ -71,4 +72,5 @@ STEPS = {
     "reminders": send_reminders,
     "completed": complete_past,
     "escalated_incidents": incidents.escalate_due,
+    "paged_on_call": paging.sweep,
 }

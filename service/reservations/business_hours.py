@@ -1,0 +1,72 @@
+"""The QRV team's hours (§2.3.1 運営体制): 運営担当者 work weekdays 9:00–18:00 Japan time, not on Japan's public
+holidays (the `holidays` library's calendar, in Japanese); outside them オンコール対応 (土日祝、夜間) is on duty.
+
+An operation's SLA clock counts these hours only (Zendesk's business-hours SLA), but 緊急's, which runs always
+(`operations.due_time`).
+"""
+
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from service.config import get_settings
+from service.reservations import labels
+
+OPENS = time(9)  # and the on-call shift turns over (oncall.py)
+CLOSES = time(18)
+SEARCH_DAYS = 400  # a year's holidays and weekends at most between two working minutes
+
+
+@cache
+def _calendar() -> holidays.HolidayBase:
+    """Japan's public holidays (振替休日 and 国民の休日 included), named in Japanese, years filled in as asked."""
+    return holidays.country_holidays("JP", language="ja")
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(get_settings().timezone)
+
+
+def holiday_name(day: date) -> str | None:
+    """The public holiday's name (「勤労感謝の日」), None on any other day."""
+    return _calendar().get(day)
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and holiday_name(day) is None
+
+
+def in_hours(at: datetime) -> bool:
+    """Whether the team works at this moment."""
+    local = at.astimezone(zone())
+    return is_working_day(local.date()) and OPENS <= local.time() < CLOSES
+
+
+def add_working_minutes(start: datetime, minutes: int) -> datetime:
+    """`start` plus `minutes` counted in the team's hours only: 60 minutes from Friday 17:30 end on Monday 9:30 (on
+    Tuesday when Monday is a holiday); from a night or a holiday they start at the next opening."""
+    local_zone = zone()
+    left = timedelta(minutes=minutes)
+    cursor = start.astimezone(local_zone)
+    day = cursor.date()
+    for _ in range(SEARCH_DAYS):
+        if is_working_day(day):
+            begin = max(cursor, datetime.combine(day, OPENS, local_zone))
+            closes = datetime.combine(day, CLOSES, local_zone)
+            if begin + left <= closes:
+                return (begin + left).astimezone(UTC)
+            left -= max(closes - begin, timedelta(0))
+        day += timedelta(days=1)
+        cursor = datetime.combine(day, time(0), local_zone)
+    raise ValueError(f"no working hours within {SEARCH_DAYS} days of {start.isoformat()}")
+
+
+def hours_text() -> str:
+    """「平日 9:00〜18:00（土日祝を除く）」."""
+    return labels.BUSINESS_HOURS.format(opens=clock_text(OPENS), closes=clock_text(CLOSES))
+
+
+def clock_text(at: time) -> str:
+    return f"{at.hour}:{at.minute:02d}"

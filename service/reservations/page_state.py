@@ -1,0 +1,46 @@
+"""What a page (paging.py) shows beside its operation or incident: who its last step paged, by when they were to
+acknowledge, and the acknowledgement; outer-joined to a list's rows, so a list reads them in its one statement."""
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_
+from sqlalchemy.orm import aliased
+
+from service.identity.models import User
+from service.reservations.models import Page, PageStep
+
+LAST_STEP = aliased(PageStep, name="last_page_step")
+PAGED = aliased(User, name="paged_user")
+COLUMNS = (
+    Page.id.label("page_id"),
+    Page.next_step.label("page_steps"),
+    Page.acknowledged_at.label("page_acknowledged_at"),
+    Page.acknowledged_by.label("page_acknowledged_by"),
+    PAGED.name.label("paged_name"),
+    LAST_STEP.paged_at.label("paged_at"),
+    LAST_STEP.acknowledge_by.label("acknowledge_by"),
+)
+
+
+def joined(stmt: Select, subject: ColumnElement[bool]) -> Select:
+    """The statement with its rows' page columns; `subject` joins the page to the row (Page.operation_id == …)."""
+    return (
+        stmt.add_columns(*COLUMNS)
+        .outerjoin(Page, subject)
+        .outerjoin(LAST_STEP, and_(LAST_STEP.page_id == Page.id, LAST_STEP.step == Page.next_step - 1))
+        .outerjoin(PAGED, PAGED.id == LAST_STEP.user_id)
+    )
+
+
+def paging(row: Any) -> dict | None:
+    """A joined row's page as the API answers it (PagingRead); None when it pages nobody."""
+    if row.page_id is None:
+        return None
+    return {
+        "steps": row.page_steps,
+        "paged_name": row.paged_name,
+        "paged_at": row.paged_at,
+        "acknowledge_by": row.acknowledge_by,
+        "acknowledged_at": row.page_acknowledged_at,
+        "acknowledged_by": row.page_acknowledged_by,
+    }
