@@ -74,6 +74,31 @@ def resolve_operation(operation_id: int, resolution: str) -> dict:
     return write("POST", f"{ROOT}/manual-operations/{operation_id}/resolve", {"resolution": resolution})
 
 
+def acknowledge_operation(operation_id: int) -> dict:
+    """Acknowledge the page of a 緊急/高 operation: nobody else is paged."""
+    return write("POST", f"{ROOT}/manual-operations/{operation_id}/acknowledge")
+
+
+# On call (当番表)
+
+
+def on_call() -> dict:
+    """The rotation, the overrides to come, who is on duty now, the next shifts and the team's hours."""
+    return fetch(f"{ROOT}/on-call")
+
+
+def set_rotation(data: dict) -> dict:
+    return write("PUT", f"{ROOT}/on-call/rotation", data)
+
+
+def create_override(data: dict) -> dict:
+    return write("POST", f"{ROOT}/on-call/overrides", data)
+
+
+def delete_override(override_id: int) -> None:
+    write("DELETE", f"{ROOT}/on-call/overrides/{override_id}")
+
+
 # Reservations
 
 
@@ -168,6 +193,11 @@ def update_incident(incident_id: int, changes: dict) -> dict:
 def escalate_incident(incident_id: int) -> dict:
     """Report the incident to the executives (e-mail and #qrv-alerts)."""
     return write("POST", f"{ROOT}/incidents/{incident_id}/escalate")
+
+
+def acknowledge_incident(incident_id: int) -> dict:
+    """Acknowledge the page of a Critical/High incident: nobody else is paged."""
+    return write("POST", f"{ROOT}/incidents/{incident_id}/acknowledge")
 
 
 # MCP clients

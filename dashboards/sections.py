@@ -95,6 +95,13 @@ SECTIONS: tuple[Section, ...] = (
                 ":material/event_note:",
             ),
             PageSpec(
+                "app_pages/reservations/oncall.py",
+                "当番表",
+                "reservations-oncall",
+                RESV_STAFF,
+                ":material/event_available:",
+            ),
+            PageSpec(
                 "app_pages/reservations/support.py",
                 "問い合わせ対応",
                 "reservations-support",

@@ -1000,6 +1000,7 @@ FORMS: list[tuple[str, Callable[[Session], Entry]]] = [
 ELSEWHERE = {
     "crm/common.py reload": "an edit form read afresh (test_crm_case.py, test_crm_admin.py)",
     "loaners/device_register.py show_duplicate": "the same form, sent again once a repeated 製造番号 is confirmed",
+    "reservations/oncall.py override_form": "its second entry in test_reservations_oncall.py (a rotation's member)",
 }
 
 

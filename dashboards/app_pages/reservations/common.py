@@ -445,3 +445,27 @@ def same(name: str, value, current) -> bool:
 
 def minute(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp).replace(second=0, microsecond=0)
+
+
+def paging_panel(page_key: str, record_id: int, paging: dict | None, acknowledge: Callable[[], Any], what: str) -> None:
+    """当番呼び出し of an operation or incident: who was paged last and by when they are to answer, or who answered;
+    the 応答する button stops the chain (nobody else is paged)."""
+    if paging is None:
+        return
+    if paging["acknowledged_at"]:
+        when = components.local_time(paging["acknowledged_at"])[:16]
+        st.caption(f"当番呼び出し: {when} に {paging['acknowledged_by']} が応答しました。")
+        return
+    if paging["paged_name"] is None:
+        st.caption("当番呼び出し: まもなく当番を呼び出します。")
+    else:
+        due = components.local_time(paging["acknowledge_by"])[:16]
+        st.caption(
+            f"当番呼び出し: {paging['paged_name']} を呼び出し中（{due} までに応答がなければ次の人を呼び出します）"
+        )
+    if st.button(
+        "応答する（当番呼び出しを止める）",
+        key=f"{page_key}_acknowledge_{record_id}",
+        icon=":material/notifications_off:",
+    ):
+        components.act(page_key, acknowledge, f"{what}の当番呼び出しに応答しました。")

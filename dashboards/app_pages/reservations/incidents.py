@@ -171,6 +171,13 @@ def edit_incident(shown: list[dict]) -> None:
     if chosen is None:
         return
     incident = by_id[chosen]
+    common.paging_panel(
+        PAGE,
+        chosen,
+        incident["paging"],
+        lambda: reservations_api.acknowledge_incident(chosen),
+        f"インシデント #{chosen} ",
+    )
     escalate_button(incident)
     body = incident_fields(f"{PAGE}_edit_{chosen}", incident)
     if st.button("更新する", key=f"{PAGE}_update_{chosen}"):

@@ -113,6 +113,13 @@ def work_on(user: dict, operation: dict) -> None:
         when = components.local_time(operation["resolved_at"])
         st.caption(f"{when} に {operation['resolved_by']} が対応済みにしました: {operation['resolution']}")
     elif common.may_operate(user):
+        common.paging_panel(
+            PAGE,
+            operation["id"],
+            operation["paging"],
+            lambda: reservations_api.acknowledge_operation(operation["id"]),
+            operation["reservation_code"],
+        )
         left, right = st.columns(2, gap="large")
         with left:
             assign_form(user, operation)
