@@ -100,6 +100,8 @@ NOT_WALKED = {
     "reservations_mcp_request": "the MCP tools' idempotency keys",
     "reservations_monthly_stat": "the executive summary's roll-up",
     "reservations_notification": "messages the service sends",
+    "reservations_page": "pages of the person on duty, by the service (acknowledged as the action acknowledge_page)",
+    "reservations_page_step": "a page's steps, by the service",
     "reservations_payment": "payment links and their webhooks",
     "reservations_shop_service": "a shop's services: service_type_ids of the shop's own edit",
     "loaners_archive_block": "the rotation's archive index",

@@ -384,7 +384,7 @@ def _daily_summaries(office: Office) -> None:
 
 def reservations_history(office: Office) -> None:
     """Operations opened, assigned and resolved; reservations noted and cancelled; shops and services changed and
-    removed; incidents and inquiries; an MCP key issued and revoked."""
+    removed; incidents and inquiries; an MCP key issued and revoked; the 当番表."""
     operator, support = "resv-operator", "resv-support"
     listed = office.get(operator, "/api/reservations/reservations", page_size=100)["items"]
     by_status: dict[str, list[str]] = {}
@@ -425,6 +425,30 @@ def reservations_history(office: Office) -> None:
             office.call(support, "PATCH", f"/api/reservations/inquiries/{asked['id']}", json={"answer": "回答済み"})
     key = office.post(operator, "/api/reservations/mcp-clients", {"name": "履歴AI"})
     office.post(operator, f"/api/reservations/mcp-clients/{key['id']}/revoke")
+    _on_call(office, operator, support)
+
+
+def _on_call(office: Office, operator: str, support: str) -> None:
+    """The 当番表 set up with the operators by week, an override added and one taken back, and a Critical incident's
+    page acknowledged."""
+    people = [p["id"] for p in office.get(operator, "/api/reservations/assignees") if p["role"] == "operator"]
+    members = [{"user_id": user_id, "phone": f"090-0000-{index:04d}"} for index, user_id in enumerate(people, 1)]
+    monday = utcnow().date() - timedelta(days=utcnow().weekday() + 7)
+    office.call(
+        operator,
+        "PUT",
+        "/api/reservations/on-call/rotation",
+        json={"period": "week", "starts_on": monday.isoformat(), "members": members},
+    )
+    for first, last in ((3, 4), (10, 12)):
+        days = {"start_date": (utcnow().date() + timedelta(days=first)).isoformat()}
+        days["end_date"] = (utcnow().date() + timedelta(days=last)).isoformat()
+        override = office.post(operator, "/api/reservations/on-call/overrides", {"user_id": people[-1], **days})
+    office.call(operator, "DELETE", f"/api/reservations/on-call/overrides/{override['id']}")
+    when = utcnow().replace(microsecond=0, tzinfo=None).isoformat()
+    incident = {"title": "決済システム停止", "level": "critical", "occurred_at": when, "impact": "決済不可"}
+    made = office.post(support, "/api/reservations/incidents", incident)
+    office.post(support, f"/api/reservations/incidents/{made['id']}/acknowledge")
 
 
 def _work_reservation(office: Office, operator: str, by_status: dict[str, list[str]]) -> None:

@@ -312,7 +312,7 @@ OUT_OF_HOURS = "営業時間外（オンコール）"
 ONCALL_NOT_OPERATOR = "当番は予約の運営担当者（有効なアカウント）から選んでください"
 ONCALL_DUPLICATE = "同じ担当者を当番表に2回入れることはできません"
 ONCALL_NOT_MEMBER = "代番は当番表のメンバーから選んでください"
-OVERRIDE_ORDER = "終了日は開始日以降にしてください"
+OVERRIDE_ORDER = "代番の終了日は開始日以降にしてください"
 OVERRIDE_OVERLAP = "期間が{name}さんの代番（{start}〜{end}）と重なっています"
 MEMBER_HAS_OVERRIDE = (
     "{name}さんには今後の代番（{start}〜{end}）があるため当番表から外せません。先に代番を削除してください"

@@ -454,7 +454,7 @@ class OnCallRotation(Base):
     period: Mapped[str] = mapped_column(
         String(10), info=field_info("交代の単位", edit="operator", choices=labels.ONCALL_PERIODS)
     )
-    starts_on: Mapped[date] = mapped_column(info=field_info("開始日", edit="operator"))
+    starts_on: Mapped[date] = mapped_column(info=field_info("起算日（最初の当番日）", edit="operator"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     members: Mapped[list["OnCallMember"]] = relationship(
@@ -469,7 +469,9 @@ class OnCallMember(Base):
     __table_args__ = (UniqueConstraint("rotation_id", "user_id"), UniqueConstraint("rotation_id", "position"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    rotation_id: Mapped[int] = mapped_column(ForeignKey("reservations_oncall_rotation.id", ondelete="CASCADE"))
+    rotation_id: Mapped[int] = mapped_column(
+        ForeignKey("reservations_oncall_rotation.id", ondelete="CASCADE"), info=field_info("当番表", audited=False)
+    )
     position: Mapped[int] = mapped_column(info=field_info("順番", audited=False))  # the body's order of members
     user_id: Mapped[int] = mapped_column(
         ForeignKey("identity_user.id", ondelete="CASCADE"), index=True, info=field_info("担当者", edit="operator")
@@ -499,8 +501,8 @@ class OnCallOverride(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("identity_user.id", ondelete="CASCADE"), info=field_info("代番の担当者", edit="operator")
     )
-    start_date: Mapped[date] = mapped_column(info=field_info("開始日", edit="operator"))
-    end_date: Mapped[date] = mapped_column(info=field_info("終了日", edit="operator"))
+    start_date: Mapped[date] = mapped_column(info=field_info("代番の開始日", edit="operator"))
+    end_date: Mapped[date] = mapped_column(info=field_info("代番の終了日", edit="operator"))
     note: Mapped[str] = mapped_column(String(200), default="", info=field_info("メモ", edit="operator"))
     created_by: Mapped[str] = mapped_column(String(100), default="", info=field_info("登録者", audited=False))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,7 +19,7 @@ from service.identity.models import Grant, User
 from service.reservations import auditing, business_hours, labels
 from service.reservations.messages import DOMAIN
 from service.reservations.models import OnCallMember, OnCallOverride, OnCallRotation, get_or_404
-from service.reservations.schemas import OverrideCreate, RotationIn
+from service.reservations.schemas import OnCallOverrideCreate, OnCallRotationIn
 
 PERIOD_DAYS = {"week": 7, "day": 1}
 ON_CALL_ROLE = "operator"  # 運営担当者
@@ -128,7 +128,7 @@ def _rotation_snapshot(team: OnCallRotation | None) -> dict | None:
     return {"period": team.period, "starts_on": team.starts_on, "members": members}
 
 
-def set_rotation(db: Session, *, data: RotationIn, actor: Actor, now: datetime) -> OnCallRotation:
+def set_rotation(db: Session, *, data: OnCallRotationIn, actor: Actor, now: datetime) -> OnCallRotation:
     """Replace the rotation (its unit, first day and members in order); audited with before and after."""
     user_ids = [member.user_id for member in data.members]
     if len(set(user_ids)) != len(user_ids):
@@ -179,7 +179,7 @@ def _day(day: date) -> str:
     return f"{day.month}月{day.day}日"
 
 
-def add_override(db: Session, *, data: OverrideCreate, actor: Actor, now: datetime) -> OnCallOverride:
+def add_override(db: Session, *, data: OnCallOverrideCreate, actor: Actor, now: datetime) -> OnCallOverride:
     """A member covers the shifts of start_date..end_date; refused when it overlaps another override."""
     if data.end_date < data.start_date:
         raise ValidationFailed(labels.OVERRIDE_ORDER, details={"field": "end_date", "rule": "after_start_date"})

@@ -15,16 +15,16 @@ from service.reservations.dependencies import (
     Worker,
 )
 from service.reservations.schemas import (
-    DutyRead,
     IncidentRead,
+    LocalDateTime,
+    OnCallOverrideCreate,
+    OnCallOverrideRead,
+    OnCallRotationIn,
+    OnCallRotationRead,
     OnCallSchedule,
+    OnDutyRead,
     OperationRead,
-    OverrideCreate,
-    OverrideRead,
-    RotationIn,
-    RotationRead,
 )
-from service.schemas import IsoDatetime
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
 
@@ -35,23 +35,23 @@ def schedule(_: Worker, db: DbSession) -> dict:
     return oncall.schedule_read(db, utcnow())
 
 
-@router.get("/on-call/on-duty", response_model=DutyRead)
-def on_duty(_: Worker, db: DbSession, at: IsoDatetime | None = None) -> dict:
-    """Who is on duty at `at` (now when not given; a time without an offset is UTC), and whether the team works
-    then (営業時間内) or the person is on call."""
+@router.get("/on-call/on-duty", response_model=OnDutyRead)
+def on_duty(_: Worker, db: DbSession, at: LocalDateTime | None = None) -> dict:
+    """Who is on duty at `at` (now when not given; a time without an offset is Japan time), and whether the team
+    works then (営業時間内) or the person is on call."""
     moment = at or utcnow()
     return oncall.duty_read(oncall.on_duty(db, moment), moment)
 
 
-@router.put("/on-call/rotation", response_model=RotationRead)
-def set_rotation(body: RotationIn, caller: Operator, db: DbSession) -> dict:
+@router.put("/on-call/rotation", response_model=OnCallRotationRead)
+def set_rotation(body: OnCallRotationIn, caller: Operator, db: DbSession) -> dict:
     """Replace the rotation: by week or by day from `starts_on`, its members (reservations operators) in order."""
     team = oncall.set_rotation(db, data=body, actor=caller.actor, now=utcnow())
     return oncall.rotation_read(team)
 
 
-@router.post("/on-call/overrides", response_model=OverrideRead, status_code=201)
-def create_override(body: OverrideCreate, caller: Operator, db: DbSession) -> dict:
+@router.post("/on-call/overrides", response_model=OnCallOverrideRead, status_code=201)
+def create_override(body: OnCallOverrideCreate, caller: Operator, db: DbSession) -> dict:
     """A member covers the shifts of start_date..end_date (409 when it overlaps another override)."""
     return oncall.override_read(oncall.add_override(db, data=body, actor=caller.actor, now=utcnow()))
 

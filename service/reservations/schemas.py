@@ -634,43 +634,43 @@ OnCallPeriod = Literal["week", "day"]  # labels.ONCALL_PERIODS
 ONCALL_MEMBERS_MAX = 50
 
 
-class MemberIn(Strict):
+class OnCallMemberIn(Strict):
     user_id: int
     phone: Phone
     slack_user_id: Annotated[str, rules(OnCallMember.slack_user_id)] = ""
 
 
-class RotationIn(Strict):
+class OnCallRotationIn(Strict):
     """The whole rotation: its unit, its first shift's day and its members in order (the first takes that shift)."""
 
     period: OnCallPeriod
     starts_on: IsoDate
-    members: Annotated[list[MemberIn], Field(min_length=1, max_length=ONCALL_MEMBERS_MAX)]
+    members: Annotated[list[OnCallMemberIn], Field(min_length=1, max_length=ONCALL_MEMBERS_MAX)]
 
 
-class OverrideCreate(Strict):
+class OnCallOverrideCreate(Strict):
     user_id: int
     start_date: IsoDate
     end_date: IsoDate
     note: Annotated[str, rules(OnCallOverride.note)] = ""
 
 
-class MemberRead(BaseModel):
+class OnCallMemberRead(BaseModel):
     user_id: int
     name: str
     phone: str
     slack_user_id: str
 
 
-class RotationRead(BaseModel):
+class OnCallRotationRead(BaseModel):
     period: str
     period_label: str
     starts_on: date
     updated_at: datetime
-    members: list[MemberRead]
+    members: list[OnCallMemberRead]
 
 
-class OverrideRead(BaseModel):
+class OnCallOverrideRead(BaseModel):
     id: int
     user_id: int
     name: str
@@ -681,7 +681,7 @@ class OverrideRead(BaseModel):
     created_at: datetime
 
 
-class DutyRead(BaseModel):
+class OnDutyRead(BaseModel):
     """Who is on duty at a moment (none without a rotation), and whether the team works then."""
 
     at: datetime
@@ -696,7 +696,7 @@ class DutyRead(BaseModel):
     source_label: str | None
 
 
-class ShiftRead(BaseModel):
+class OnCallShiftRead(BaseModel):
     shift_day: date
     working_day: bool
     holiday_name: str | None
@@ -708,9 +708,9 @@ class ShiftRead(BaseModel):
 
 
 class OnCallSchedule(BaseModel):
-    rotation: RotationRead | None
-    overrides: list[OverrideRead]
-    now: DutyRead
-    upcoming: list[ShiftRead]
+    rotation: OnCallRotationRead | None
+    overrides: list[OnCallOverrideRead]
+    now: OnDutyRead
+    upcoming: list[OnCallShiftRead]
     business_hours: str
     handoff: str

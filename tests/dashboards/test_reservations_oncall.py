@@ -54,7 +54,9 @@ def test_an_operator_sets_the_rotation_and_adds_overrides_one_after_another(db, 
         assert [m.value for m in at.metric] == ["佐藤", "当番表", "営業時間内"]
 
         at = override_form(at, 0, other.id, "2026-11-19", "2026-11-18", note="出張")
-        assert texts(at.error) == ["終了日は開始日以降にしてください。"]  # refused before sending, nothing cleared
+        assert texts(at.error) == [
+            "代番の終了日は開始日以降にしてください。"
+        ]  # refused before sending, nothing cleared
         at.date_input(key=f"{OVERRIDE}_0_end").set_value("2026-11-20")
         at = button(at, "代番を登録").click().run()
         assert texts(at.success) == ["鈴木さんの代番（2026/11/19〜2026/11/20）を登録しました。"]

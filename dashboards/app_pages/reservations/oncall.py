@@ -164,7 +164,7 @@ def override_form(schedule: dict) -> None:
         st.error(f"{common.field('oncall_override', 'user_id').label}を選んでください。")
         return
     if end < start:
-        st.error(f"{common.field('oncall_override', 'end_date').label}は開始日以降にしてください。")
+        st.error(f"{common.field('oncall_override', 'end_date').label}は開始日以降にしてください。")  # as the service
         return
     body = {"user_id": user_id, "start_date": start.isoformat(), "end_date": end.isoformat(), "note": note.strip()}
     success = f"{members[user_id]}さんの代番（{formats.day(start)}〜{formats.day(end)}）を登録しました。"

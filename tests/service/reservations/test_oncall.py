@@ -124,7 +124,7 @@ def test_an_override_covers_its_days_and_the_rules_are_refused_in_japanese(clien
     )
     assert backwards.status_code == 422
     assert backwards.json()["error"]["details"] == {"field": "end_date", "rule": "after_start_date"}
-    assert backwards.json()["error"]["message"] == "終了日は開始日以降にしてください"
+    assert backwards.json()["error"]["message"] == "代番の終了日は開始日以降にしてください"
     assert kept.status_code == 409 and kept.json()["error"]["message"].startswith("当番Bさんには今後の代番")
     assert support.status_code == 403
     assert deleted.status_code == 204 and again.status_code == 404 and back == ("当番A", "rotation", True)
