@@ -80,6 +80,7 @@ def rotation_form(schedule: dict) -> None:
         default=[user_id for user_id in known if user_id in people],
         format_func=people.__getitem__,
         key=f"{ROTATION}_members",
+        placeholder="運営担当者を選択",
     )
     members = [member_inputs(user_id, people[user_id], known.get(user_id, {})) for user_id in chosen]
     if st.button("当番表を保存", key=f"{ROTATION}_save", type="primary"):
