@@ -21,6 +21,7 @@ from tests.service.reservations.conftest import (  # noqa: F401  (catalog, sandb
     sandbox,
     state,
 )
+from tests.support.clock import clock_at, japan_time
 
 QUEUE = "app_pages/reservations/queue.py"
 
@@ -51,13 +52,14 @@ def select_first(at):
 
 
 def test_the_queue_is_ordered_by_priority_then_target_time(catalog, db, open_app):  # noqa: F811
-    codes = [book(catalog["service_id"], days=5 + n) for n in range(4)]
-    change = open_operation(codes[0], "change_request", minutes_ago=5)  # medium, due in 115 minutes
-    declined_late = open_operation(codes[1], "all_shops_declined", minutes_ago=1)  # high, due in 59 minutes
-    declined_early = open_operation(codes[2], "all_shops_declined", minutes_ago=50)  # high, due in 10 minutes
-    sms = open_operation(codes[3], "sms_failed", minutes_ago=0)  # urgent, due in 30 minutes
+    with clock_at(japan_time(2026, 11, 18, 14, 0)):  # a Wednesday afternoon: the targets count the team's hours
+        codes = [book(catalog["service_id"], days=5 + n) for n in range(4)]
+        change = open_operation(codes[0], "change_request", minutes_ago=5)  # medium, due in 115 minutes
+        declined_late = open_operation(codes[1], "all_shops_declined", minutes_ago=1)  # high, due in 59 minutes
+        declined_early = open_operation(codes[2], "all_shops_declined", minutes_ago=50)  # high, due in 10 minutes
+        sms = open_operation(codes[3], "sms_failed", minutes_ago=0)  # urgent, due in 30 minutes
 
-    at = open_page(open_app, person(db, "operator"), QUEUE)
+        at = open_page(open_app, person(db, "operator"), QUEUE)
 
     table = at.dataframe[0].value
     assert table["ID"].tolist() == [sms, declined_early, declined_late, change]

@@ -36,6 +36,7 @@ from tests.service.reservations.conftest import (
     payment_of,
     state,
 )
+from tests.support.clock import clock_at, japan_time
 from tests.support.mail import bare_urls, copies_by_smtp
 from tests.support.smtp import smtp_sink  # noqa: F401
 
@@ -184,8 +185,9 @@ def test_shops_that_did_not_answer_are_called_again_in_round_two(monkeypatch, ca
 
 def test_an_ambiguous_answer_waits_for_an_operator_within_the_hour(monkeypatch, catalog):
     answer_calls(monkeypatch, "ambiguous")
-    code = book(catalog["service_id"])
-    deliver_due()
+    with clock_at(japan_time(2026, 11, 18, 10, 0)):  # a Wednesday morning: the team's hour is the clock's
+        code = book(catalog["service_id"])
+        deliver_due()
     assert state(code) == "pending_shop_response"
     assert operations(code) == [("ambiguous_answer", "high", "open")]
     assert slack(code) == [f"予約ID: {code} が曖昧な回答"]
