@@ -159,6 +159,9 @@ TEMPLATE_FIELDS = {
     "impact": "影響範囲",
     "cause": "原因",
     "response": "対応内容",
+    "priority": "優先度・レベル",
+    "subject": "呼び出しの内容",
+    "due": "応答の期限",
 }
 
 # The example booking the requester FAQ shows its messages with (training.examples adds the times and links).
