@@ -128,6 +128,20 @@ def upgrade() -> None:
         sa.UniqueConstraint("page_id", "step", name=op.f("uq_reservations_page_step_page_id_step")),
     )
 
+    # What already waited before paging existed pages nobody: its page is there, with no step due.
+    for subject, table, waiting in (
+        ("operation_id", "reservations_manual_operation", "priority IN ('urgent', 'high') AND status = 'open'"),
+        (
+            "incident_id",
+            "reservations_incident",
+            "level IN ('critical', 'high') AND responded_at IS NULL AND recovered_at IS NULL",
+        ),
+    ):
+        op.execute(
+            f"INSERT INTO reservations_page ({subject}, next_step, acknowledged_by, created_at) "
+            f"SELECT id, 0, '', created_at FROM {table} WHERE {waiting}"
+        )
+
 
 def downgrade() -> None:
     op.drop_table("reservations_page_step")
