@@ -1,9 +1,9 @@
 """reservations: the on-call rotation (by week or by day), its members and overrides, and the pages of 緊急/高
 operations and Critical/High incidents with their escalation steps
 
-Revision ID: 0052_resv_on_call
-Revises: 0051_booking_quotas
-Create Date: 2026-11-27 12:00:00.000000
+Revision ID: 0053_resv_on_call
+Revises: 0052_crm_ocr
+Create Date: 2026-11-28 12:00:00.000000
 """
 
 from collections.abc import Sequence
@@ -13,8 +13,8 @@ from alembic import op
 
 from service.database import UTCDateTime
 
-revision: str = "0052_resv_on_call"
-down_revision: str | None = "0051_booking_quotas"
+revision: str = "0053_resv_on_call"
+down_revision: str | None = "0052_crm_ocr"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
