@@ -3,7 +3,9 @@
 獲得案件一覧, 代理店管理, ユーザー管理), its value that filter's count as the caller sees the list, so the card, the
 list it opens and its CSV agree. 初回完了率 and 投入済までの日数（中央値） are taken over the 投入済 requests' list: the
 share of its CSV's 初回完了 column reading はい, and the lower median of its 投入済までの日数 column
-(metrics.first_time_right, metrics.median_days: the agency table's own figures)."""
+(metrics.first_time_right, metrics.median_days: the agency table's own figures). OCR採用率 is one figure per agency and
+field over a period of 確認日, taken over OCR確認履歴 of that agency and field: the share of its CSV's 提案のまま採用
+column reading はい (ocr/acceptance.py, GROUP BY agency, field)."""
 
 from dataclasses import replace
 from datetime import date, datetime
@@ -15,9 +17,13 @@ from service.crm import acquired, agencies, labels, metrics, periods, requests, 
 from service.crm.acquired import AcquiredFilter
 from service.crm.dependencies import SALES
 from service.crm.models import CANCELLED, DEFICIENT, IN_PROGRESS, SUBMITTED
+from service.crm.ocr import acceptance
+from service.crm.ocr.acceptance import ReviewFilter
 from service.crm.requests import RequestFilter
+from service.crm.schemas import OcrAcceptanceRow
 from service.crm.visibility import CaseView
 from service.figures import Figure, FigureRead, query_of, serve
+from service.tenancy import TenantScope
 
 REQUESTS_ROUTE = "/crm/requests"
 
@@ -104,6 +110,16 @@ DAYS_TO_SUBMITTED = Figure(
     REQUESTS_ROUTE,
     unit="days",
     median_of=labels.DAYS_TO_SUBMITTED_COLUMN,
+)
+OCR_ACCEPTED = Figure(
+    "crm.ocr_accepted",
+    "OCR採用率",
+    "確認日がその期間のOCRの提案のうち、投入担当者が修正せずに提案のまま保存したものの割合（代理店・項目ごと）",
+    "days",
+    "crm",
+    "/crm/ocr/reviews",
+    unit="percent",
+    share_of=labels.OCR_ACCEPTED_COLUMN,
 )
 STATUS_OF = {
     SUBMITTED_REQUESTS: SUBMITTED,
@@ -194,3 +210,31 @@ def home_figures(db: Session, *, view: CaseView, now: datetime) -> list[FigureRe
         serve(ACTIVE_AGENCIES, agencies.count_agencies(db, scope=view.scope, q=None, **active), now=now, flt=active),
         serve(SALES_USERS, users.count_users(db, agency_id=None, q=None, **sales), now=now, flt=sales),
     ]
+
+
+def ocr_acceptance(db: Session, *, scope: TenantScope, flt: ReviewFilter, now: datetime) -> list[OcrAcceptanceRow]:
+    """OCR採用率 of each agency and field the filter's reviews hold, each a figure opening OCR確認履歴 of exactly its
+    rows (the filter narrowed to its agency and field)."""
+    rows = []
+    for group in acceptance.acceptance(db, scope=scope, flt=flt):
+        its_rows = replace(flt, agency_id=group.agency_id, field=group.field)
+        figure = serve(
+            OCR_ACCEPTED,
+            metrics.share(group.accepted, group.reviewed),
+            now=now,
+            flt=its_rows,
+            days=(flt.since, flt.until),
+            basis=group.reviewed,
+        )
+        rows.append(
+            OcrAcceptanceRow(
+                agency_id=group.agency_id,
+                agency_name=group.agency_name,
+                field=group.field,
+                field_label=labels.SITE_AUDIT_FIELD_LABELS[group.field],
+                accepted=group.accepted,
+                reviewed=group.reviewed,
+                figure=figure,
+            )
+        )
+    return rows

@@ -141,6 +141,8 @@ OCR_READING_LABELS = {"pending": "読み取り中", "done": "読み取り済み"
 OCR_STATUS_LABELS = {"": "未読み取り", **OCR_READING_LABELS}
 OCR_NOT_READ = "この画像はOCRで読み取られていません（アップロード時にOCRが利用できませんでした）"
 OCR_NO_PAGE = "この画像の読み取り結果はまだありません"
+# OCR確認履歴 (service/crm/ocr/acceptance.py): the column whose share of rows reading はい is OCR採用率
+OCR_ACCEPTED_COLUMN = "提案のまま採用"
 
 # The audit log's words for what people do here (service/audit/vocabulary.py).
 AUDIT = register(

@@ -374,7 +374,7 @@ class Image(Base):
 
 class OcrReview(Base):
     """What the operator did with one OCR proposal on saving a site: kept it as proposed (accepted) or saved another
-    value (corrected). The share accepted, per agency and field, is a named figure (service/crm/ocr/reviews.py)."""
+    value (corrected). The share accepted, per agency and field, is a named figure (service/crm/ocr/acceptance.py)."""
 
     __tablename__ = "crm_ocr_review"
     __table_args__ = (Index("ix_crm_ocr_review_agency_reviewed", "agency_id", "reviewed_at"),)

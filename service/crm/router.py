@@ -78,8 +78,10 @@ from service.crm.labels import (
     TIME_LABELS,
 )
 from service.crm.models import Profile
+from service.crm.ocr import acceptance as ocr_acceptance
 from service.crm.ocr import engine as ocr_engine
 from service.crm.ocr import view as ocr_view
+from service.crm.ocr.extraction import OcrField
 from service.crm.schemas import (
     CARD_NUMBER_MAX,
     SECURITY_CODE_MAX,
@@ -114,8 +116,10 @@ from service.crm.schemas import (
     MastersRead,
     MeRead,
     MetricsPageRead,
+    OcrAcceptanceRead,
     OcrEngineRead,
     OcrRead,
+    OcrReviewItem,
     OptionFields,
     OptionUpdate,
     QueueSummary,
@@ -837,6 +841,43 @@ def dashboard(_: Admin, cases: Cases, db: DbSession) -> CrmDashboardRead:
         figures=crm_figures.home_figures(db, view=cases, now=now),
         top_agencies=metrics.top_agencies(db, view=cases, now=now),
     )
+
+
+# --- OCR確認履歴 and OCR採用率 (where OCR helps) ------------------------------------------------------------------
+
+
+def ocr_review_filter(
+    agency_id: AgencyFilter,
+    field: Annotated[OcrField | None, Query(description="a site field OCR proposes")] = None,
+    since: Period = None,
+    until: Period = None,
+) -> ocr_acceptance.ReviewFilter:
+    """The reviews of an agency, of a field, saved (確認日) from since to until."""
+    return ocr_acceptance.ReviewFilter(agency_id=agency_id, field=field, since=since, until=until)
+
+
+OcrReviewQuery = Annotated[ocr_acceptance.ReviewFilter, Depends(ocr_review_filter)]
+
+
+@router.get("/ocr/reviews", response_model=Page[OcrReviewItem])
+def list_ocr_reviews(_: BackOffice, scope: Scope, db: DbSession, paging: Paging, flt: OcrReviewQuery) -> Page:
+    """OCR確認履歴: what each save did with each OCR proposal (saved as proposed or corrected), the newest first."""
+    rows, total = ocr_acceptance.list_reviews(db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size)
+    return _page(rows, total, paging)
+
+
+@router.get("/ocr/reviews/export", **exports.DOWNLOAD)
+def export_ocr_reviews(_: BackOffice, scope: Scope, flt: OcrReviewQuery) -> exports.Download:
+    """OCR確認履歴's rows as the download; OCR採用率 is the share of its 提案のまま採用 column reading はい."""
+    return exports.download(ocr_acceptance.review_export(scope=scope, flt=flt), "crm_ocr_reviews", "OCR確認履歴")
+
+
+@router.get("/ocr/acceptance", response_model=OcrAcceptanceRead)
+def ocr_acceptance_figures(_: BackOffice, scope: Scope, db: DbSession, flt: OcrReviewQuery) -> OcrAcceptanceRead:
+    """OCR採用率 per agency and field (crm/figures.py): the share of the proposals saved unchanged, each a named
+    figure opening OCR確認履歴 of its agency and field."""
+    rows = crm_figures.ocr_acceptance(db, scope=scope, flt=flt, now=utcnow())
+    return OcrAcceptanceRead(since=flt.since, until=flt.until, rows=rows)
 
 
 # --- 代理店管理 -------------------------------------------------------------------------------------------------

@@ -344,6 +344,47 @@ class OcrRead(BaseModel):
     low_confidence: float
 
 
+class OcrReviewItem(BaseModel):
+    """A row of OCR確認履歴: what one save did with one OCR proposal (crm_ocr_review)."""
+
+    id: int
+    reviewed_at: datetime
+    agency_id: int
+    agency_name: str
+    field: str
+    field_label: str
+    proposed: str
+    saved: str
+    accepted: bool
+    accepted_label: str  # はい (saved as proposed) or いいえ (corrected): the list's 提案のまま採用
+    confidence: float
+    request_id: int | None
+    site_id: int | None
+    image_id: int | None
+    reviewed_by_name: str | None
+
+
+class OcrAcceptanceRow(BaseModel):
+    """One agency's and one field's OCR採用率: the proposals reviewed, those saved as proposed, and the named figure
+    (its list: OCR確認履歴 of that agency and field over the period)."""
+
+    agency_id: int
+    agency_name: str
+    field: str
+    field_label: str
+    accepted: int
+    reviewed: int
+    figure: FigureRead
+
+
+class OcrAcceptanceRead(BaseModel):
+    """OCR採用率 per agency and field over a period of 確認日 (by agency code, then the form's field order)."""
+
+    since: date | None
+    until: date | None
+    rows: list[OcrAcceptanceRow]
+
+
 class CommentRead(BaseModel):
     id: int
     request_id: int

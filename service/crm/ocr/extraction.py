@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 from service.crm.masters import PREFECTURES
 from service.crm.ocr.engine import Box, Glyph, Line
@@ -41,8 +42,8 @@ LABELS = {
     "latest_power_usage": ("ガスご使用量", "ご使用量", "使用量", "電力量"),
     "latest_charges": ("ご請求金額", "請求金額", "ご請求予定金額", "ご請求額", "料金合計"),
 }
-# the fields proposed, in the 地点入力 form's order
-FIELDS = (
+# the fields proposed, in the 地点入力 form's order (the type names them for the API's filters)
+OcrField = Literal[
     "power_supplier_type",
     "power_customer_number",
     "power_customer_location_number",
@@ -57,7 +58,8 @@ FIELDS = (
     "latest_date",
     "latest_power_usage",
     "latest_charges",
-)
+]
+FIELDS: tuple[str, ...] = get_args(OcrField)
 
 
 class Broken(ValueError):

@@ -3,8 +3,8 @@ empty field with its proposal (marked 「OCR」) and sends the image it used (`o
 those fields is then recorded as accepted (saved as proposed) or corrected (saved otherwise, or left empty), in
 `crm_ocr_review` and in the site's audit entry (`ocr_review`: the fields accepted and corrected).
 
-What the figure counts: per agency and per field, the share of proposals saved unchanged (採用率), over the reviews
-of a period (their day of saving), in SQL.
+What the figure counts (OCR採用率, acceptance.py): per agency and per field, the share of proposals saved unchanged,
+over the reviews of a period (their day of saving), in SQL.
 """
 
 from datetime import datetime
