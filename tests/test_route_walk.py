@@ -47,7 +47,6 @@ NOT_WALKED = {
     "/api/entry-logs/nurseries/{nursery_id}/card-jobs/{job_id}": "no card job exists until someone prints cards",
     "/api/entry-logs/nurseries/{nursery_id}/card-jobs/{job_id}/file": "no card job exists until someone prints cards",
     "/api/entry-exit-logs/parents/{parent_id}/photo": "a scan station's read, with a station's token",
-    "/api/crm/images/{image_id}/ocr/page": "no demo image is read by OCR (tests/service/crm/test_ocr.py reads one)",
 }
 # query parameter -> (vocabulary route, key): the coded values a filter takes, as the pages offer them
 VOCABULARY_FILTERS = {
@@ -72,7 +71,7 @@ REQUIRED = {"month": date.today().strftime("%Y-%m")}  # the query parameters som
 ROWS_PER_ITEM = {"/api/crm/acquired": "site_count"}
 # path parameters no list holds: their real ids from the database
 RESOLVED_FROM_DATABASE = {
-    "/api/crm/images/{image_id}": Image.id,
+    "/api/crm/images/{image_id}": select(Image.id).order_by(Image.ocr_page_path.is_(None), Image.id),  # read first
     "/api/crm/sites/{site_id}": Site.id,
     "/api/entry-logs/nurseries/{nursery_id}/roster-imports/{import_id}": RosterImport.id,
     "/api/fleet/imports/{import_id}": TerminalImport.id,

@@ -38,6 +38,7 @@ from service.crm.models import (
     Request,
     Site,
 )
+from service.crm.ocr import reading
 from service.crm.schemas import AgencyFields
 from service.crm.storage import CheckedUpload
 from service.crm.validation import check_digit
@@ -97,6 +98,7 @@ DEFICIENCY_REASONS = (
     "法人番号が登記と異なります",
 )
 AREA_OF = {"東京都": "03", "大阪府": "06", "愛知県": "04", "福岡県": "09"}
+DEMO_CONFIDENCE = 0.95  # of each value the demo's bills are read with
 
 
 @dataclass
@@ -117,38 +119,72 @@ def _font(size: int) -> Any:
         return ImageFont.load_default()
 
 
+BILLS = (  # title, 明細料金 (円), 電力使用量
+    ("電気ご使用量のお知らせ", 48210, 1520),
+    ("電気ご使用量のお知らせ", 128400, 4210),
+    ("ガスご使用量のお知らせ", 22150, 310),
+    ("電気ご使用量のお知らせ", 9870, 260),
+    ("電気料金請求書", 310500, 9800),
+    ("ガス料金のお知らせ", 15400, 190),
+)
+BILL_SIZE, LINE_LEFT, LINE_TOP, LINE_STEP, LINE_FONT = (480, 640), 30, 120, 50, 20
+
+
+def bill_lines(i: int) -> tuple[tuple[str, str, str | int], ...]:
+    """Bill i's lines under its title: each line's text, the site field it carries and that field's value."""
+    _, amount, usage = BILLS[i]
+    customer, location = f"{1000 + i}-{2000 + i * 7}", f"03{i:02d} 1112 2233 3444 5556 66"
+    return (
+        (f"ご請求金額  {amount:,} 円", "latest_charges", amount),
+        (f"ご使用量  {usage:,} kWh", "latest_power_usage", usage),
+        (f"お客様番号  {customer}", "power_customer_number", customer),
+        (f"供給地点特定番号  {location}", "power_customer_location_number", location.replace(" ", "")),
+        ("2026年01月分", "latest_date", "2026-01"),
+    )
+
+
 def sample_bills() -> list[tuple[CheckedUpload, bytes]]:
     """Six small statement images (電気・ガスのご使用量のお知らせ), PNG and JPEG, with their thumbnails."""
     bills = []
-    for i, (title, amount, usage) in enumerate(
-        (
-            ("電気ご使用量のお知らせ", 48210, 1520),
-            ("電気ご使用量のお知らせ", 128400, 4210),
-            ("ガスご使用量のお知らせ", 22150, 310),
-            ("電気ご使用量のお知らせ", 9870, 260),
-            ("電気料金請求書", 310500, 9800),
-            ("ガス料金のお知らせ", 15400, 190),
-        )
-    ):
-        picture = PilImage.new("RGB", (480, 640), "white")
+    for i, (title, _, _) in enumerate(BILLS):
+        picture = PilImage.new("RGB", BILL_SIZE, "white")
         draw = ImageDraw.Draw(picture)
         draw.rectangle((10, 10, 469, 629), outline="#1f4e79", width=4)
         draw.text((30, 40), title, fill="#1f4e79", font=_font(26))
-        lines = (
-            f"ご請求金額  {amount:,} 円",
-            f"ご使用量  {usage:,} kWh",
-            f"お客様番号  {1000 + i}-{2000 + i * 7}",
-            f"供給地点特定番号  03{i:02d} 1112 2233 3444 5556 66",
-            "2026年01月分",
-        )
-        for row, line in enumerate(lines):
-            draw.text((30, 120 + row * 50), line, fill="black", font=_font(20))
+        for row, (line, _, _) in enumerate(bill_lines(i)):
+            draw.text((LINE_LEFT, LINE_TOP + row * LINE_STEP), line, fill="black", font=_font(LINE_FONT))
         out = io.BytesIO()
         kind, content_type, extension = ("PNG", storage.PNG, "png") if i % 2 else ("JPEG", storage.JPEG, "jpg")
         picture.save(out, kind)
-        upload = CheckedUpload(f"明細_{i + 1}.{extension}", out.getvalue(), content_type, extension, 480, 640)
+        upload = CheckedUpload(f"明細_{i + 1}.{extension}", out.getvalue(), content_type, extension, *BILL_SIZE)
         bills.append((upload, storage.make_thumbnail(upload)))
     return bills
+
+
+def bill_reading(i: int, *, now: datetime) -> dict[str, Any]:
+    """Bill i as OCR would have read it (the image's `ocr_result`, ocr/reading.py): each line's value proposed, boxed
+    where the line is drawn; for the demo's history, which runs no engine."""
+    font, lines = _font(LINE_FONT), bill_lines(i)
+    fields = {}
+    for row, (line, name, value) in enumerate(lines):
+        left, top, right, bottom = font.getbbox(line)
+        at = LINE_TOP + row * LINE_STEP
+        fields[name] = {
+            "value": value,
+            "confidence": DEMO_CONFIDENCE,
+            "box": [LINE_LEFT + left, at + top, LINE_LEFT + right, at + bottom],
+            "chars": [[char, DEMO_CONFIDENCE] for char in str(value)],
+        }
+    return {
+        "status": reading.DONE,
+        "engine": "demo",
+        "version": "1",
+        "read_at": now.isoformat(),
+        "page_size": list(BILL_SIZE),
+        "text": "\n".join(line for line, _, _ in lines),
+        "fields": fields,
+        "withheld": [],
+    }
 
 
 def _corporation_number(rng: random.Random) -> str:

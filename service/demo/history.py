@@ -5,11 +5,12 @@ After the demo itself is committed, the demo's people work through the service's
 their checks and their audit entries are the real ones): admins create, grant, deactivate and fail to log in;
 fleet staff work alerts and incidents, run and cancel rollouts, import terminals and plan maintenance; QRV operators
 accept, reschedule, cancel and resolve; loaner clerks submit, bulk-change, import and rotate; CRM sales submit and
-resubmit after two 不備, operators send back and cancel; nursery staff scan, delete scans, record exits, import a
-roster; jobs escalate overdue alerts, complete a rollout and fail a message that an admin retries; the keys are
-rotated and a backup restored with the CLI. Dated volume that the API cannot backdate is inserted in bulk, `days` back
-from now: each history terminal's daily start-up and summary events, both nurseries' weekday scans before the demo's
-weeks; an old loaner answer sheet reaches three years and `days` back.
+resubmit after two 不備, operators send back, cancel and save a site from a bill's OCR proposals; nursery staff scan,
+delete scans, record exits, import a roster; jobs escalate overdue alerts, complete a rollout and fail a message that
+an admin retries; the keys are rotated and a backup restored with the CLI. Dated volume that the API cannot backdate
+is inserted in bulk, `days` back from now: each history terminal's daily start-up and summary events, both
+nurseries' weekday scans before the demo's weeks; an old loaner answer sheet reaches three years and `days` back. The
+bill's OCR reading is recorded as the job records one, without running an engine.
 
 Seeded (the same DAYS gives the same history) and idempotent: the history's own clerk account marks it as loaded.
 """
@@ -37,9 +38,10 @@ from service.audit import service as audit
 from service.backup import service as backups
 from service.config import get_settings, parse_fernet_keys
 from service.crm import crypto as card_crypto
+from service.crm.ocr import reading
 from service.database import get_engine, session_scope, utcnow
 from service.demo import entry_logs as demo_entry_logs
-from service.demo.crm import sample_bills
+from service.demo.crm import bill_reading, sample_bills
 from service.demo.framework import ProgressSink, SilentSink
 from service.dialect import insert_rows
 from service.entry_logs import counts, roster_import
@@ -544,7 +546,8 @@ def _rotate(run_id: int) -> None:
 
 def crm_history(office: Office) -> None:
     """A sales user's new request (a card, a bill's image) sent back twice (不備 ×2) and resubmitted each time; its site
-    entered, the image linked to it and the site submitted; the card read for the carrier; another request cancelled;
+    entered, the image linked to it and the site submitted; the card read for the carrier; a second site's request,
+    its bill read by OCR and its site saved from the proposals; another request cancelled;
     masters added; the operator takes the next request of the queue (「次の依頼を担当」) and the admin gives it to the
     other operator."""
     sales, operator, admin = "crm-sales", "crm-operator", "crm-admin"
@@ -563,7 +566,8 @@ def crm_history(office: Office) -> None:
         if number == 0:
             _sent_back_twice(office, path, sales, operator)
             _entered(office, created, operator)
-            _another_site(office, sales, created["corporation"]["id"], bill)
+            added = _another_site(office, sales, created["corporation"]["id"], bill)
+            _confirmed_from_ocr(office, added, operator, bill)
         else:
             version = office.get(sales, path)["request"]["version"]
             office.post(sales, f"{path}/cancel", {"version": version})
@@ -592,17 +596,36 @@ def _entered(office: Office, created: dict, operator: str) -> None:
     office.post(operator, f"/api/crm/sites/{site['id']}/status", status)
 
 
-def _another_site(office: Office, sales: str, corporation_id: int, bill: Any) -> None:
+def _another_site(office: Office, sales: str, corporation_id: int, bill: Any) -> dict:
     """既存法人に地点追加: the corporation's security code was deleted with its entry, so the sales person gives it
     again."""
     payload = {"corporation_id": corporation_id, "credit_card_security_code": "123", "remarks": "履歴: 2地点目"}
-    office.call(
+    return office.call(
         sales,
         "POST",
         "/api/crm/requests",
         data={"payload": json.dumps(payload, ensure_ascii=False)},
         files=[("images", (bill.file_name, bill.data, bill.content_type))],
     )
+
+
+def _confirmed_from_ocr(office: Office, created: dict, operator: str, bill: Any) -> None:
+    """The request's bill read by OCR, its reading recorded as the job records one (the bill itself its page: the
+    history runs no engine); the operator's site saved from its proposals, four kept and お客様番号 corrected
+    (OCR確認履歴, OCR採用率)."""
+    image_id = created["images"][0]["id"]
+    read = bill_reading(0, now=utcnow())
+    with session_scope() as db:
+        reading.record(db, image_id, reading.Result(bill.data, read))
+    proposed = {name: proposal["value"] for name, proposal in read["fields"].items()}
+    site = office.post(operator, f"/api/crm/requests/{created['request']['id']}/sites", _without(SITE, proposed))
+    saved = proposed | {"power_customer_number": OCR_CORRECTED_CUSTOMER_NUMBER}
+    body = {"version": site["version"], "ocr_image_id": image_id} | saved
+    office.call(operator, "PATCH", f"/api/crm/sites/{site['id']}", json=body)
+
+
+def _without(fields: dict[str, Any], names: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in fields.items() if name not in names}
 
 
 def _corporation(rng: random.Random, name: str) -> dict[str, str]:
@@ -633,6 +656,7 @@ def _corporation(rng: random.Random, name: str) -> dict[str, str]:
     }
 
 
+OCR_CORRECTED_CUSTOMER_NUMBER = "1000-2001"  # the operator's correction of the bill's お客様番号 as OCR read it
 SITE = {
     "power_branch_name": "渋谷店",
     "pps_business_number": "PPS001",
