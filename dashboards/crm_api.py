@@ -240,6 +240,17 @@ def metrics_series(granularity: str, **filters: Any) -> dict:
     return read("/crm/metrics/series", granularity=granularity, **filters)
 
 
+def ocr_acceptance(**filters: Any) -> dict:
+    """OCR採用率 per agency and field (filters since, until, agency_id, field): {since, until, rows}, each row its
+    counts and its named figure."""
+    return read("/crm/ocr/acceptance", **filters)
+
+
+def list_ocr_reviews(*, page: int = 1, page_size: int = 20, **filters: Any) -> dict:
+    """OCR確認履歴, the newest first; filters agency_id, field, since, until."""
+    return read("/crm/ocr/reviews", page=page, page_size=page_size, **filters)
+
+
 def dashboard() -> dict:
     return read("/crm/dashboard")
 

@@ -1,14 +1,15 @@
 """代理店CRM numbers: 獲得案件一覧 grouped by corporation with its CSV, 代理店別数値 with the chart and the
-drill-down, and the admin's ダッシュボード."""
+drill-down and OCR採用率 opening its reviews, and the admin's ダッシュボード."""
 
 import json
 
 import pytest
 
 from dashboards import clock
-from tests.dashboards.conftest import csv_link_rows, open_page, texts
+from tests.dashboards.conftest import csv_link_rows, open_page, texts, tick_rows
 from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
 from tests.service.crm.conftest import add_site, corporation, made, set_status, submit
+from tests.service.crm.test_ocr_acceptance import reviewed
 
 ACQUIRED = "app_pages/crm/acquired.py"
 METRICS = "app_pages/crm/metrics.py"
@@ -93,6 +94,27 @@ def test_agency_metrics_show_the_numbers_a_chart_and_drill_down_to_the_agencys_r
 
     queue = open_page(open_app, operator, QUEUE, agency_id=str(world.agency_a))
     assert queue.dataframe[0].value["依頼ID"].tolist() == [numbers["deficient"], numbers["acquired"]]
+
+
+def test_ocr_acceptance_is_shown_per_agency_and_field_and_a_row_opens_its_reviews(db, world, client, open_app):  # noqa: F811
+    reviewed(client, world, db)
+    at = open_page(open_app, as_user(db, world, "operator"), METRICS)
+
+    table = at.dataframe[-1].value.to_dict("records")
+    shown = [
+        (row["代理店"], row["項目"], row["OCR採用率"], row["提案のまま採用"], row["確認した提案"]) for row in table
+    ]
+    assert shown == [
+        ("株式会社AAA代理店", "供給地点特定番号", "66.7%", 2, 3),
+        ("株式会社AAA代理店", "名義", "33.3%", 1, 3),
+        ("株式会社BBB代理店", "供給地点特定番号", "0.0%", 0, 1),
+        ("株式会社BBB代理店", "名義", "100.0%", 1, 1),
+    ]
+    assert any(text.startswith("期間（確認日）: 全期間（今日まで）。") for text in texts(at.caption))
+
+    tick_rows(at, [0], table=len(at.dataframe) - 1)
+    assert "**OCR確認履歴: 株式会社AAA代理店・供給地点特定番号**" in texts(at.markdown)
+    assert at.dataframe[-1].value["提案のまま採用"].tolist() == ["いいえ", "はい", "はい"]
 
 
 def test_the_admin_dashboard_counts_requests_sites_and_agencies(db, world, numbers, open_app):  # noqa: F811

@@ -1,8 +1,10 @@
 """代理店CRM › 代理店別数値 (§3.6): per agency the requests, counts by status, acquired sites and 不備率 over a period,
 and what an agency is measured by: the share entered without any 不備 (初回完了率), the median days to 投入済 and the
 most frequent 不備 reasons, with the table's CSV; by month or by day as a chart, and the drill-down to one agency's
-requests. Every number comes from the API."""
+requests; where OCR helps: per agency and field the share of OCR proposals saved unchanged (OCR採用率), opening the
+reviews it is taken over. Every number comes from the API."""
 
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -20,6 +22,8 @@ ACQUIRED_COLOUR = "#1a73e8"
 DRILL = f"{PAGE}_drill"
 CARDS = ("crm.requests", "crm.acquired_sites", "crm.submitted")  # then 不備率
 MEASURES = ("crm.first_time_right", "crm.days_to_submitted")  # what an agency is measured by
+OCR_CHOSEN = f"{PAGE}_ocr_chosen"  # the (agency id, field) of the OCR採用率 row whose reviews are shown
+NO_OCR_REVIEWS = "この期間にOCRの提案を確認して保存した地点はありません。"
 
 
 def filters() -> dict[str, Any]:
@@ -176,6 +180,73 @@ def drill_down(metrics: dict, flt: dict[str, Any]) -> None:
     )
 
 
+def ocr_row(row: dict) -> dict:
+    return {
+        "代理店": row["agency_name"],
+        "項目": row["field_label"],
+        row["figure"]["label"]: components.figure_value(row["figure"]),
+        row["figure"]["share_of"]: row["accepted"],
+        "確認した提案": row["reviewed"],
+    }
+
+
+def ocr_review_row(item: dict, *, accepted: str) -> dict:
+    """A review as OCR確認履歴 shows it; `accepted` heads its はい/いいえ (the figure's column, `share_of`)."""
+    return {
+        "確認日時": components.local_time(item["reviewed_at"]),
+        "OCRの値": item["proposed"],
+        "保存した値": item["saved"],
+        accepted: item["accepted_label"],
+        "信頼度": f"{item['confidence']:.0%}",
+        "依頼ID": item["request_id"],
+        "確認者": item["reviewed_by_name"] or "",
+    }
+
+
+def ocr_acceptance(period: dict[str, Any]) -> None:
+    """OCR採用率 (named figures): per agency and field, the share of OCR proposals the operators saved unchanged over
+    those saved in the period (確認日), with the period in words and the moment; a row opens the reviews it is taken
+    over (OCR確認履歴), whose file holds the period's reviews."""
+    rows = crm_api.ocr_acceptance(**period)["rows"]
+    if not rows:
+        st.caption(NO_OCR_REVIEWS)
+        return
+    chosen = {(row["agency_id"], row["field"]): row for row in rows}
+    keys = list(chosen)
+
+    def open_clicked_row() -> None:
+        clicked = st.session_state[f"{PAGE}_ocr_table"].selection.rows
+        st.session_state[OCR_CHOSEN] = keys[clicked[0]] if clicked else None
+
+    st.dataframe(
+        pd.DataFrame([ocr_row(row) for row in rows]),
+        hide_index=True,
+        key=f"{PAGE}_ocr_table",
+        on_select=open_clicked_row,
+        selection_mode="single-row",
+    )
+    first = rows[0]["figure"]
+    st.caption(f"期間（確認日）: {first['period_label']}。{first['counts']}。行を選ぶと、その確認履歴を表示します。")
+    components.figures_stamp([first])
+    components.csv_link(
+        f"{PAGE}_ocr_csv",
+        first["export_route"],
+        period,
+        help="この期間のOCR確認履歴（提案の値・保存した値・提案のまま採用か）をダウンロードします",
+    )
+    row = chosen.get(st.session_state.get(OCR_CHOSEN, ()))
+    if row is None:
+        return
+    st.markdown(f"**OCR確認履歴: {row['agency_name']}・{row['field_label']}**")
+    components.paginated_table(
+        f"{PAGE}_ocr_reviews",
+        crm_api.list_ocr_reviews,
+        partial(ocr_review_row, accepted=row["figure"]["share_of"]),
+        filters=row["figure"]["list_query"],
+        export=row["figure"]["export_route"],
+    )
+
+
 common.start(__file__)
 applied = filters()
 period = {"agency_id": applied["agency_id"], "since": applied["since"], "until": applied["until"]}
@@ -188,3 +259,5 @@ reasons(metrics)
 chart(applied)
 st.subheader("代理店の案件（ドリルダウン）")
 drill_down(metrics, applied)
+st.subheader("OCR採用率（代理店・項目別）")
+ocr_acceptance(period)
