@@ -35,6 +35,12 @@ def clear(form: str) -> None:
     st.session_state[_round(form)] = following
 
 
+def renew(form: str) -> None:
+    """The form's next round, keeping what else it holds: its widgets new, drawn with the defaults given now (values
+    that arrived after the form was first drawn; a widget keeps the value it was first drawn with)."""
+    st.session_state[_round(form)] = st.session_state.get(_round(form), 0) + 1
+
+
 def _round(form: str) -> str:
     return f"{form}_round"
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboards import crm_api, labels
+from dashboards import crm_api, forms, labels
 
 EMPTY = ("", None)
 PENDING = "この画像はOCRで読み取り中です。しばらくしてから「読み取り結果を確認」を押してください。"
@@ -44,7 +44,18 @@ def _candidates(site: dict, images: list[dict]) -> list[dict]:
 
 
 def reading_for(key: str, site: dict, images: list[dict]) -> Reading:
-    """The OCR to fill the site's form with: the page says when OCR is unavailable, still reading or failed."""
+    """The OCR to fill the site's form with (the form drawn anew when it differs from the one the form was drawn
+    with: a reading finished since, another image chosen)."""
+    reading = _reading(key, site, images)
+    drawn_from, source = f"{key}_ocr_source", reading.image_id if reading.proposals else None
+    if drawn_from in st.session_state and source not in (None, st.session_state[drawn_from]):
+        forms.renew(key)
+    st.session_state[drawn_from] = source
+    return reading
+
+
+def _reading(key: str, site: dict, images: list[dict]) -> Reading:
+    """The image's OCR: the page says when OCR is unavailable, still reading or failed."""
     engine = crm_api.ocr_engine()
     candidates = _candidates(site, images)
     if not engine["available"] and not candidates:
