@@ -6,8 +6,9 @@ httpx.AsyncClient carry them all (no thread per terminal). Heartbeat bodies and 
 and interval changes behave as they do on a store PC.
 
 Terminals come from --enroll-from (a CSV of serial,code), or from an admin login that asks the API for enrolment
-codes (creating SIM-##### terminals for --customer-id when there are too few), or from a --state-file written by an
-earlier run. Prints one JSON summary line at the end.
+codes for terminals no agent holds (--customer-id: that customer's, creating SIM-##### terminals for it when there are
+too few, four tills a store as §2.1 names them), or from a --state-file written by an earlier run. Prints one JSON
+summary line at the end.
 """
 
 import argparse
@@ -22,7 +23,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -53,6 +54,8 @@ from agent.state import StateStore, write_private
 log = logging.getLogger("agent.simulate")
 
 SERIAL_FORMAT = "SIM-{:05d}"
+STORE_FORMAT = "シミュレーション{store}号店 レジ{till}番"  # 「○○店舗 レジ1番」: the tills of a store share it
+TILLS = 4
 T = TypeVar("T")
 PAGE_SIZE = 100  # the API's largest page
 # Enrolment and operator calls are audited writes the service serialises; more of them at once only queue up.
@@ -307,12 +310,13 @@ async def admin_codes(
         await http.post("/api/auth/login", json={"login_id": options.admin_login, "password": options.admin_password})
     )
     headers = bearer(login["access_token"])
-    terminals, taken = await _free_terminals(http, headers, skip, want)
+    terminals = await _free_terminals(http, headers, skip, want, options.customer_id)
     if len(terminals) < want and options.customer_id is not None:
+        taken = await _serials(http, headers, {"q": SERIAL_FORMAT.split("{")[0]})  # SIM- of every customer
         created = await asyncio.gather(
             *(
                 _setup_call(gate, _create_terminal(http, headers, options.customer_id, serial), f"creating {serial}")
-                for serial in _new_serials(taken | skip, want - len(terminals))
+                for serial in _new_serials(set(taken) | skip, want - len(terminals))
             )
         )
         terminals += [t for t in created if t is not None]
@@ -336,26 +340,34 @@ async def _setup_call(gate: asyncio.Semaphore, call: Awaitable[T], what: str) ->
 
 
 async def _free_terminals(
-    http: httpx.AsyncClient, headers: dict[str, str], skip: set[str], want: int
-) -> tuple[list[tuple[str, int]], set[str]]:
-    """Up to `want` terminals no agent holds (serial, id), and every serial seen on the way."""
-    found: list[tuple[str, int]] = []
-    seen: set[str] = set()
+    http: httpx.AsyncClient, headers: dict[str, str], skip: set[str], want: int, customer_id: int | None
+) -> list[tuple[str, int]]:
+    """Up to `want` terminals no agent holds (serial, id), the customer's when one is given."""
+    scope = {} if customer_id is None else {"customer_id": customer_id}
+    free = await _serials(
+        http, headers, scope, lambda t: t["serial_number"] not in skip and not t.get("enrolled"), want
+    )
+    return list(free.items())[:want]
+
+
+async def _serials(
+    http: httpx.AsyncClient,
+    headers: dict[str, str],
+    filters: dict[str, Any],
+    wanted: Callable[[dict], bool] = lambda _: True,
+    enough: int | None = None,
+) -> dict[str, int]:
+    """The terminals the list's filters select that are wanted (serial -> id), page by page until `enough`."""
+    found: dict[str, int] = {}
     page = 1
-    while len(found) < want:
-        data = check_response(
-            await http.get("/api/fleet/terminals", headers=headers, params={"page": page, "page_size": PAGE_SIZE})
-        )
-        seen |= {t["serial_number"] for t in data["items"]}
-        found += [
-            (t["serial_number"], t["id"])
-            for t in data["items"]
-            if t["serial_number"] not in skip and not t.get("enrolled")
-        ]
+    while enough is None or len(found) < enough:
+        params = filters | {"page": page, "page_size": PAGE_SIZE}
+        data = check_response(await http.get("/api/fleet/terminals", headers=headers, params=params))
+        found |= {t["serial_number"]: t["id"] for t in data["items"] if wanted(t)}
         if page * PAGE_SIZE >= data["total"]:
             break
         page += 1
-    return found[:want], seen
+    return found
 
 
 def _new_serials(taken: set[str], count: int) -> list[str]:
@@ -371,8 +383,14 @@ def _new_serials(taken: set[str], count: int) -> list[str]:
 async def _create_terminal(
     http: httpx.AsyncClient, headers: dict[str, str], customer_id: int, serial: str
 ) -> tuple[str, int]:
-    body = {"serial_number": serial, "customer_id": customer_id, "store_name": f"シミュレーション店舗 {serial}"}
+    body = {"serial_number": serial, "customer_id": customer_id, "store_name": sim_store_name(serial)}
     return serial, check_response(await http.post("/api/fleet/terminals", json=body, headers=headers))["id"]
+
+
+def sim_store_name(serial: str) -> str:
+    """SIM-00005 → 「シミュレーション2号店 レジ1番」: four tills a store."""
+    index = int(serial.removeprefix("SIM-")) - 1
+    return STORE_FORMAT.format(store=index // TILLS + 1, till=index % TILLS + 1)
 
 
 def load_state_file(path: Path | None) -> dict[str, dict[str, Any]]:
@@ -455,7 +473,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--enroll-from", type=Path, help="CSV of serial,code")
     p.add_argument("--admin-login", help="admin login id to create enrolment codes through the API")
     p.add_argument("--admin-password", help="its password (default: $DAICHO_SIM_ADMIN_PASSWORD)")
-    p.add_argument("--customer-id", type=int, help="create SIM-##### terminals for this customer when too few exist")
+    p.add_argument(
+        "--customer-id",
+        type=int,
+        help="enrol this customer's terminals (with --admin-login), creating SIM-##### ones for it when too few exist",
+    )
     p.add_argument("--state-file", type=Path, help="keep tokens here and reuse them next time")
     p.add_argument("--work-dir", type=Path, help="where command runs keep their files (default: a temp dir)")
     p.add_argument("--error-rate", type=float, default=0.0, help="chance per heartbeat that a terminal fails")

@@ -94,6 +94,42 @@ def test_admin_login_creates_terminals_and_codes(fleet: Fleet, service: LiveServ
     assert {"agent_started", "device_error"} <= kinds
 
 
+def test_a_customer_id_enrols_that_customers_terminals_and_makes_the_missing_ones(
+    fleet: Fleet, service: LiveService, tmp_path: Path
+) -> None:
+    with session_scope() as db:
+        make_user(db, "sim-admin", grants={"fleet": "admin"})
+    for serial in ("SIM-00001", "TC200-O0001"):  # another customer's, free, and listed first (by company name)
+        fleet.new_terminal(serial)
+    customer_id = fleet.new_customer("ワカバ商事")
+    own = {"serial_number": "TC200-W0001", "customer_id": customer_id, "store_name": "若葉店 レジ1番"}
+    fleet.call("POST", "/terminals", 201, json=own)
+    options = SimOptions(
+        server=service.url,
+        terminals=2,
+        interval=0.2,
+        duration=0.5,
+        seed=4,
+        admin_login="sim-admin",
+        admin_password=DEFAULT_PASSWORD,
+        customer_id=customer_id,
+        work_dir=tmp_path / "w",
+    )
+
+    summary = asyncio.run(simulate(options))
+
+    assert (summary["enrolled"], summary["failures"]) == (2, {})
+    terminals = _terminals_by_serial(fleet)
+    theirs = {serial: t for serial, t in terminals.items() if t["customer_id"] == customer_id}
+    assert sorted(theirs) == ["SIM-00002", "TC200-W0001"], "its own terminal, then a new one of a serial not taken"
+    assert all(t["enrolled"] for t in theirs.values())
+    assert (theirs["SIM-00002"]["store_name"], theirs["SIM-00002"]["store"]) == (
+        "シミュレーション1号店 レジ2番",
+        "シミュレーション1号店",
+    )
+    assert not terminals["SIM-00001"]["enrolled"] and not terminals["TC200-O0001"]["enrolled"]
+
+
 @pytest.mark.slow
 def test_runs_until_sigterm_then_prints_its_summary(fleet: Fleet, service: LiveService, tmp_path: Path) -> None:
     terminal_id = fleet.new_terminal("TC200-S0100")
