@@ -176,9 +176,28 @@ def incident_assignees(incident_id: int) -> list[dict]:
 
 
 def incident_step(incident_id: int, step: str) -> dict:
-    """Record a workflow step for the incident and its alerts: acknowledge, diagnosed, customer-contacted, reported
-    or take (the caller becomes its assignee)."""
+    """Record a workflow step for the incident and its alerts: acknowledge, diagnosed or take (the caller becomes its
+    assignee)."""
     return write("POST", f"/fleet/incidents/{incident_id}/{step}")
+
+
+def incident_notes(incident_id: int) -> list[dict]:
+    """The incident's timeline: [{kind, kind_label, author, body, created_at}], oldest first."""
+    return read(f"/fleet/incidents/{incident_id}/notes")
+
+
+def contact_customer(incident_id: int, message: str) -> dict:
+    """顧客連絡 with what the customer was told."""
+    return write("POST", f"/fleet/incidents/{incident_id}/customer-contacted", {"customer_message": message})
+
+
+def report_incident(incident_id: int, cause: str, report: str) -> dict:
+    """完了報告 with the cause and the report, after the resolution."""
+    return write("POST", f"/fleet/incidents/{incident_id}/reported", {"cause": cause, "report": report})
+
+
+def add_incident_note(incident_id: int, body: str) -> dict:
+    return write("POST", f"/fleet/incidents/{incident_id}/notes", {"body": body})
 
 
 def assign_incident(incident_id: int, assignee_id: int | None) -> dict:

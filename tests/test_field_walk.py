@@ -168,7 +168,7 @@ SERVICE_COLUMNS = {
         (table, name): RAISED
         for table, names in (
             ("fleet_alert", ("terminal_id", "customer_id", "incident_id", "alert_type", "message")),
-            ("fleet_incident", ("customer_id", "alert_type", "terminal_count", "message")),
+            ("fleet_incident", ("customer_id", "alert_type", "terminal_count", "store_count", "message")),
         )
         for name in names
     },
@@ -182,6 +182,8 @@ SERVICE_COLUMNS = {
     **{(table, f"{step}_by"): STEP_BY for table in ("fleet_alert", "fleet_incident") for step in SLA_STEPS},
     ("fleet_alert_note", "alert_id"): "the note's alert: the route's path",
     ("fleet_alert_note", "author"): "who wrote it: the signed-in person (its entry's actor)",
+    ("fleet_incident_note", "incident_id"): "the entry's incident: the route's path",
+    ("fleet_incident_note", "author"): "who wrote it: the signed-in person (its entry's actor)",
     ("fleet_firmware_release", "created_by"): "who uploaded it: the audit entry's actor",
     ("fleet_rollout", "release_id"): "its CSV shows the release's バージョン, not the id",
     ("fleet_rollout", "customer_id"): "its target's one customer (none for several), by the service",

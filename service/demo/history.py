@@ -310,15 +310,19 @@ def _work_incidents(office: Office, operator: str) -> None:
     for incident in office.get(operator, "/api/fleet/incidents", open_only=True, page_size=100)["items"][:1]:
         path = f"/api/fleet/incidents/{incident['id']}"
         office.post(operator, f"{path}/take")
-        _steps(office, operator, path)
+        told = {"customer_message": "履歴: 回線障害の可能性と復旧見込みをお伝えした"}
+        _steps(office, operator, path, contacted=told)
+        office.post(operator, f"{path}/notes", {"body": "履歴: 回線業者に問い合わせ中"})
         office.post(operator, f"{path}/resolve", {"resolution": "回線業者の障害復旧"})
-        office.post(operator, f"{path}/reported")
+        report = {"cause": "回線業者の設備障害", "report": "履歴: 全店舗の復旧を担当者様にご報告"}
+        office.post(operator, f"{path}/reported", report)
 
 
-def _steps(office: Office, operator: str, path: str) -> None:
-    """The §4.2 steps before the fix, each recorded as done (or already done: 409)."""
-    for step in ("acknowledge", "diagnosed", "customer-contacted"):
-        office.call(operator, "POST", f"{path}/{step}", json={}, expect=STEP_DONE)
+def _steps(office: Office, operator: str, path: str, *, contacted: dict | None = None) -> None:
+    """The §4.2 steps before the fix, each recorded as done (or already done: 409); 顧客連絡 with what an incident's
+    customer was told."""
+    for step, body in (("acknowledge", {}), ("diagnosed", {}), ("customer-contacted", contacted or {})):
+        office.call(operator, "POST", f"{path}/{step}", json=body, expect=STEP_DONE)
 
 
 def _newest_release(office: Office, admin: str) -> dict:

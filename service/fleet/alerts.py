@@ -121,7 +121,10 @@ def work_overdue(alert: Alert | Incident, steps: list[SlaStep]) -> bool:
 
 
 def _report_needed(alert: Alert | Incident) -> bool:
-    """完了報告 is owed unless the system resolved the alert (the terminal recovered) before the customer was told."""
+    """完了報告 is owed unless the system resolved the alert (the terminal recovered) before the customer was told; an
+    incident's always is: a customer's outage is reported with its cause even when its terminals came back alone."""
+    if isinstance(alert, Incident):
+        return True
     return alert.status != RESOLVED or alert.resolved_by != SYSTEM_LABEL or alert.customer_contacted_at is not None
 
 
@@ -152,6 +155,7 @@ def with_places(*columns) -> Select:
     """Select columns of alerts joined to their terminal (serial, store) and customer (company name)."""
     return (
         select(*columns)
+        .select_from(Alert)
         .join(Terminal, Terminal.id == Alert.terminal_id)
         .join(Customer, Customer.id == Alert.customer_id)
     )
@@ -160,6 +164,7 @@ def with_places(*columns) -> Select:
 PLACE_COLUMNS = (
     Terminal.serial_number,
     Terminal.store_name,
+    Terminal.store,
     Customer.company_name,
     Customer.contact_person,
     Customer.contact_phone,
@@ -175,7 +180,7 @@ def _offline_now():
         select(func.count(member.id))
         .where(
             member.customer_id == Terminal.customer_id,
-            member.store_name == Terminal.store_name,
+            member.store == Terminal.store,
             member.status == "offline",
         )
         .scalar_subquery()
@@ -288,9 +293,10 @@ def audited_work(
     *,
     fields: tuple[str, ...] = WORKFLOW_FIELDS,
     after_fix: bool = False,
+    said: dict[str, str] | None = None,
 ) -> None:
-    """Apply a workflow change to an alert or an incident and audit it; only 完了報告 (after_fix) comes after the
-    resolution."""
+    """Apply a workflow change to an alert or an incident and audit it, with what the person wrote (`said`, e.g. what
+    the customer was told); only 完了報告 (after_fix) comes after the resolution."""
     if record.status == RESOLVED and not after_fix:
         raise Conflict(f"解決済みの{WORK_NOUNS[kind]}は変更できません", code=f"{kind}_resolved")
     if record.status != RESOLVED and after_fix:
@@ -298,7 +304,9 @@ def audited_work(
     before = audit.snapshot(record, fields)
     change()
     db.flush()
-    auditing.record(db, actor, action, kind, record.id, audit.diff(before, audit.snapshot(record, fields)), at=now)
+    written = {name: {"before": None, "after": text} for name, text in (said or {}).items()}
+    changes = audit.diff(before, audit.snapshot(record, fields)) | written
+    auditing.record(db, actor, action, kind, record.id, changes, at=now)
 
 
 def step_done(record: Alert | Incident, step: str, actor: Actor, now: datetime) -> None:

@@ -4,16 +4,16 @@ apply to every alert of the incident (one 初動確認 acknowledges them all; re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
-from service.errors import NotFound
+from service.errors import Conflict, NotFound
 from service.fields import audited
-from service.fleet import alerts
+from service.fleet import alerts, auditing, labels
 from service.fleet.alerts import ACKNOWLEDGED, RESOLVED, audited_work, step_done
-from service.fleet.models import Alert, Customer, Incident, Terminal
-from service.fleet.schemas import FleetIncidentRead
+from service.fleet.models import Alert, Customer, Incident, IncidentNote, Terminal
+from service.fleet.schemas import FleetIncidentRead, IncidentStore
 from service.identity.models import User
 from service.tenancy import TenantScope, scoped
 
@@ -25,11 +25,24 @@ class IncidentFilter:
     status: str | None = None
     customer_id: int | None = None
     open_only: bool = False
+    awaiting_report: bool = False  # resolved, its 完了報告 still to be written
 
 
 def _member(column):
     """A correlated figure over the incident's alerts."""
     return select(column).where(Alert.incident_id == Incident.id).correlate(Incident).scalar_subquery()
+
+
+def incident_stores(db: Session, incident_id: int) -> list[tuple[str, int]]:
+    """The stores of an incident's terminals with how many of each store's terminals it holds, by name (sorted here:
+    the databases' collations differ)."""
+    rows = db.execute(
+        select(Terminal.store, func.count())
+        .join(Alert, Alert.terminal_id == Terminal.id)
+        .where(Alert.incident_id == incident_id)
+        .group_by(Terminal.store)
+    )
+    return sorted((store, count) for store, count in rows)
 
 
 def offline_members():
@@ -45,6 +58,16 @@ def offline_members():
 def open_members():
     """SQL: how many of the incident's alerts are still unresolved."""
     return _member(func.count(Alert.id).filter(Alert.status != RESOLVED))
+
+
+def open_member_stores():
+    """SQL: how many stores the incident's unresolved alerts are in."""
+    stores = (
+        select(func.count(distinct(Terminal.store))).select_from(Alert).join(Terminal, Terminal.id == Alert.terminal_id)
+    )
+    return (
+        stores.where(Alert.incident_id == Incident.id, Alert.status != RESOLVED).correlate(Incident).scalar_subquery()
+    )
 
 
 def _incident_rows(scope: TenantScope) -> Select:
@@ -74,6 +97,8 @@ def _filtered(stmt: Select, flt: IncidentFilter) -> Select:
         stmt = stmt.where(Incident.customer_id == flt.customer_id)
     if flt.open_only:
         stmt = stmt.where(Incident.status != RESOLVED)
+    if flt.awaiting_report:
+        stmt = stmt.where(Incident.status == RESOLVED, Incident.reported_at.is_(None))
     return stmt
 
 
@@ -83,8 +108,15 @@ def incident_query(scope: TenantScope, flt: IncidentFilter) -> Select:
 
 
 def to_read(row, now: datetime) -> FleetIncidentRead:
+    incident: Incident = row.Incident
     details = {key: value for key, value in row._asdict().items() if key != "Incident"}
-    return FleetIncidentRead.model_validate(alerts.work_read(row.Incident, details, now))
+    awaiting = incident.status == RESOLVED and incident.reported_at is None
+    details |= {
+        "places": labels.incident_places(incident.store_count, incident.terminal_count),
+        "awaiting_report": awaiting,
+        "state_label": labels.AWAITING_REPORT if awaiting else labels.ALERT_STATUSES[incident.status],
+    }
+    return FleetIncidentRead.model_validate(alerts.work_read(incident, details, now))
 
 
 # The unresolved first, then the newest.
@@ -104,7 +136,15 @@ def read_incident(db: Session, *, incident_id: int, scope: TenantScope, now: dat
         raise NotFound(
             "指定されたインシデントは見つかりません", details={"resource": "fleet_incident", "id": incident_id}
         )
-    return to_read(row, now)
+    read = to_read(row, now)
+    read.stores = [IncidentStore(store=store, terminals=count) for store, count in incident_stores(db, incident_id)]
+    return read
+
+
+def list_notes(db: Session, *, incident: Incident) -> list[IncidentNote]:
+    """The incident's timeline, oldest first."""
+    stmt = select(IncidentNote).where(IncidentNote.incident_id == incident.id)
+    return list(db.scalars(stmt.order_by(IncidentNote.created_at, IncidentNote.id)))
 
 
 # --- the people's workflow ------------------------------------------------------------------
@@ -117,9 +157,25 @@ def _members(db: Session, incident: Incident, *, resolved: bool = False) -> list
 
 
 def _record_incident_work(
-    db: Session, incident: Incident, actor: Actor, action: str, now: datetime, change, *, after_fix: bool = False
+    db: Session,
+    incident: Incident,
+    actor: Actor,
+    action: str,
+    now: datetime,
+    change,
+    *,
+    after_fix: bool = False,
+    said: dict[str, str] | None = None,
 ) -> None:
-    audited_work(db, incident, "incident", actor, action, now, change, fields=WORKFLOW_FIELDS, after_fix=after_fix)
+    audited_work(
+        db, incident, "incident", actor, action, now, change, fields=WORKFLOW_FIELDS, after_fix=after_fix, said=said
+    )
+
+
+def _note(db: Session, incident: Incident, kind: str, body: str, actor: Actor, now: datetime) -> IncidentNote:
+    note = IncidentNote(incident_id=incident.id, kind=kind, author=actor.label, body=body, created_at=now)
+    db.add(note)
+    return note
 
 
 def acknowledge(db: Session, *, incident: Incident, actor: Actor, now: datetime) -> None:
@@ -138,7 +194,9 @@ def acknowledge(db: Session, *, incident: Incident, actor: Actor, now: datetime)
             alerts.acknowledge(db, alert=alert, actor=actor, now=now)
 
 
-def mark_step(db: Session, *, incident: Incident, step: str, actor: Actor, now: datetime) -> None:
+def mark_step(
+    db: Session, *, incident: Incident, step: str, actor: Actor, now: datetime, said: dict[str, str] | None = None
+) -> None:
     """A §4.2 step (diagnosed, customer_contacted) done for the incident and its alerts; it acknowledges them too."""
 
     def change() -> None:
@@ -146,10 +204,27 @@ def mark_step(db: Session, *, incident: Incident, step: str, actor: Actor, now: 
         step_done(incident, "acknowledged", actor, now)
         incident.status = ACKNOWLEDGED
 
-    _record_incident_work(db, incident, actor, f"mark_{step}", now, change)
+    _record_incident_work(db, incident, actor, f"mark_{step}", now, change, said=said)
     for alert in _members(db, incident):
         if getattr(alert, f"{step}_at") is None:
             alerts.mark_step(db, alert=alert, step=step, actor=actor, now=now)
+
+
+def contact_customer(db: Session, *, incident: Incident, message: str, actor: Actor, now: datetime) -> None:
+    """顧客連絡 with what the customer was told, kept on the timeline; a later contact adds to it (the step keeps the
+    time of the first)."""
+    _note(db, incident, "customer_contact", message, actor, now)
+    mark_step(
+        db, incident=incident, step="customer_contacted", actor=actor, now=now, said={"customer_message": message}
+    )
+
+
+def add_note(db: Session, *, incident: Incident, body: str, actor: Actor, now: datetime) -> IncidentNote:
+    """対応メモ on the incident's timeline, open or resolved."""
+    note = _note(db, incident, "note", body, actor, now)
+    db.flush()
+    auditing.record(db, actor, "add_note", "incident", incident.id, {"note": {"before": None, "after": body}}, at=now)
+    return note
 
 
 def assign(db: Session, *, incident: Incident, assignee_id: int | None, actor: Actor, now: datetime) -> None:
@@ -177,13 +252,19 @@ def resolve(db: Session, *, incident: Incident, resolution: str, actor: Actor, n
         alerts.resolve(db, alert=alert, note=resolution, actor=actor, now=now)
 
 
-def report(db: Session, *, incident: Incident, actor: Actor, now: datetime) -> None:
-    """完了報告 (§4.2 step 6) once for the incident, after its resolution: recorded on its alerts still owing one."""
+def report(db: Session, *, incident: Incident, cause: str, report: str, actor: Actor, now: datetime) -> None:
+    """完了報告 (§4.2 step 6) once for the incident, after its resolution (a system-resolved one too), with the cause
+    and the report given to the customer on its timeline: recorded on its alerts still owing one."""
+    if incident.reported_at is not None:
+        raise Conflict("このインシデントの完了報告は記録済みです", code="incident_reported")
 
     def change() -> None:
         step_done(incident, "reported", actor, now)
+        _note(db, incident, "cause", cause, actor, now)
+        _note(db, incident, "report", report, actor, now)
 
-    _record_incident_work(db, incident, actor, "mark_reported", now, change, after_fix=True)
+    said = {"cause": cause, "report": report}
+    _record_incident_work(db, incident, actor, "mark_reported", now, change, after_fix=True, said=said)
     for alert in _members(db, incident, resolved=True):
         if alert.reported_at is None:
             alerts.report(db, alert=alert, actor=actor, now=now)

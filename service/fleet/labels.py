@@ -20,6 +20,15 @@ ALERT_TYPES = {
 }
 DEVICE_CLOCK_NOTE = "（端末の時計では {device_time}）"  # appended to an event whose time the device clock got wrong
 ALERT_STATUSES = {"open": "未対応", "acknowledged": "対応中", "resolved": "解決済み"}
+# An incident's timeline (fleet_incident_note): 顧客連絡's text, 完了報告's two and the notes on the way; the words of
+# the request fields that write them.
+INCIDENT_NOTE_KINDS = {
+    "customer_contact": "顧客への連絡内容",
+    "cause": "原因",
+    "report": "報告内容",
+    "note": "対応メモ",
+}
+AWAITING_REPORT = "完了報告待ち"  # a resolved incident whose 完了報告 is still to be written
 ROLLOUT_STATUSES = {
     "running": "実行中",
     "paused": "一時停止",
@@ -112,7 +121,10 @@ NO_DEMO_AGENTS_BANNER = (
     "（最終受信 {since}、{minutes}分前）。オフライン検知は停止しており、端末の状態は最終受信時点のものです。"
 )
 DIGEST_SUBJECT = "【TMS】アラート 新規{new}件・解決{resolved}件"
-INCIDENT_MESSAGE = "{company}: 端末{count}台が{minutes}分以内にオフラインになりました（全{total}台）"
+INCIDENT_MESSAGE = "{company}: {places}が{minutes}分以内にオフラインになりました（全{total}台）。店舗: {stores}"
+INCIDENT_PLACES = "{stores}店舗・{count}台"  # an incident's reach, in its message, list, page and 重要アラート
+STORES_NAMED = 10  # an incident's message names this many of its stores, then says how many more
+MORE_STORES = "ほか{count}店舗"
 STORE_OFFLINE_MESSAGE = "{store}の端末{count}台がすべて{minutes}分以内にオフラインになりました"
 OFFLINE_MESSAGE = "端末からの通信が途絶えました（最終通信 {last}）"
 # Said beside 解決 (and on the record once resolved) while its terminals are still offline: the sweep alerts again.
@@ -123,6 +135,18 @@ OUTAGE_WARNING = (
 
 def outage_warning(offline_now: int) -> str:
     return OUTAGE_WARNING.format(count=offline_now) if offline_now else ""
+
+
+def incident_places(stores: int, count: int) -> str:
+    """「12店舗・24台」."""
+    return INCIDENT_PLACES.format(stores=stores, count=count)
+
+
+def store_names(names: list[str]) -> str:
+    """「名古屋店、栄店、… ほか3店舗」: the first STORES_NAMED stores, then how many more."""
+    shown = "、".join(names[:STORES_NAMED])
+    more = len(names) - STORES_NAMED
+    return f"{shown} {MORE_STORES.format(count=more)}" if more > 0 else shown
 
 
 HIGH_USAGE_MESSAGE = "{label}が{value:.0f}%です（{count}回連続で{threshold:.0f}%以上）"
@@ -151,8 +175,8 @@ DIGEST_COLUMNS = ("状態", "種別", "場所", "発生", "内容", "画面")
 DIGEST_NEW = "新規"
 DIGEST_RESOLVED = "解決（{resolved}）"
 INCIDENT_KIND = "顧客単位の障害"
-# 重要アラート's one row for an incident: «13台オフライン» (its alerts still open).
-INCIDENT_SUMMARY = "{count}台{kind}"
+# 重要アラート's one row for an incident: «5店舗・13台オフライン» (its alerts still open).
+INCIDENT_SUMMARY = "{places}{kind}"
 
 # Escalation: a §4.2 step of open work past due, told once (the assignee or the step's team first, then the
 # システム管理者) by e-mail and on Slack.
@@ -260,6 +284,7 @@ AUDIT = register(
             "fleet_alert",
             "fleet_alert_note",
             "fleet_incident",
+            "fleet_incident_note",
             "fleet_firmware_release",
             "fleet_rollout",
             "fleet_saved_view",
@@ -278,6 +303,9 @@ AUDIT = register(
             "filename": "ファイル名",
             "rows": "行数",
             "note": "メモ",
+            "customer_message": INCIDENT_NOTE_KINDS["customer_contact"],
+            "cause": INCIDENT_NOTE_KINDS["cause"],
+            "report": INCIDENT_NOTE_KINDS["report"],
             "reason": "理由",
             "terminal_ids": "端末",
             "filter": "絞り込み条件",

@@ -83,9 +83,8 @@ def _held_back(db: Session, occurrence: schedules.Occurrence) -> Sequence[Row[st
         Terminal.customer_id == occurrence.customer_id,
         Terminal.offline_since >= occurrence.starts_at,
         Terminal.offline_since < occurrence.ends_at,
+        *schedules.window_place(occurrence.store_name),
     )
-    if occurrence.store_name:
-        stmt = stmt.where(Terminal.store_name == occurrence.store_name)
     return db.execute(stmt.order_by(Terminal.store_name, Terminal.serial_number)).all()
 
 

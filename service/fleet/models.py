@@ -17,13 +17,14 @@ from sqlalchemy import (
     false,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from service.config import get_settings
 from service.database import Base, utcnow
 from service.dialect import BigId
 from service.fields import field_info
 from service.fleet import labels
+from service.fleet.stores import store_of
 from service.schemas import EMAIL_SHAPE
 
 SERIAL_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z_-]{0,49}$"
@@ -99,7 +100,7 @@ class Terminal(Base):
     __tablename__ = "fleet_terminal"
     __table_args__ = (
         Index("ix_fleet_terminal_customer_status", "customer_id", "status"),
-        Index("ix_fleet_terminal_customer_store", "customer_id", "store_name"),
+        Index("ix_fleet_terminal_customer_store", "customer_id", "store"),
         Index("ix_fleet_terminal_alert_held", "customer_id", postgresql_where=ALERT_HELD, sqlite_where=ALERT_HELD),
         Index("ix_fleet_terminal_offline_alert_at", "offline_alert_at"),  # the sweep's due terminals (never a beat's)
         # the terminals offline now: the few the sweep checks for an outage left without an alert
@@ -126,6 +127,12 @@ class Terminal(Base):
     )
     store_name: Mapped[str] = mapped_column(
         String(100), info=field_info("設置店舗名", edit="operator", searched=True, exported=True, min_length=1)
+    )
+    # the store its tills share, from 設置店舗名 (stores.py): set with it, in a bulk insert by its default
+    store: Mapped[str] = mapped_column(
+        String(100),
+        default=lambda context: store_of(context.get_current_parameters()["store_name"]),
+        info=field_info("店舗", searched=True, exported=True),
     )
     status: Mapped[str] = mapped_column(
         String(20), default="offline", info=field_info("状態", exported=True, choices=labels.TERMINAL_STATUSES)
@@ -161,6 +168,11 @@ class Terminal(Base):
     token_issued_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @validates("store_name")
+    def _name_sets_store(self, _key: str, store_name: str) -> str:
+        self.store = store_of(store_name)
+        return store_name
 
 
 class EnrollmentCode(Base):
@@ -229,6 +241,7 @@ class Incident(SlaWork, Base):
     alert_type: Mapped[str] = mapped_column(String(20), default="offline")
     status: Mapped[str] = mapped_column(String(20), default="open", info=WORK_STATUS)
     terminal_count: Mapped[int] = mapped_column(default=0)
+    store_count: Mapped[int] = mapped_column(default=0)  # the stores of those terminals
     message: Mapped[str] = mapped_column(Text, default="")
     digest_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_digest.id", ondelete="SET NULL"), index=True)
     resolved_digest_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_digest.id", ondelete="SET NULL"))
@@ -299,6 +312,24 @@ class AlertNote(Base):
     author: Mapped[str] = mapped_column(String(100))
     body: Mapped[str] = mapped_column(
         Text, info=field_info("対応メモ", edit="support", multi_line=True, min_length=1, max_length=NOTE_MAX)
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IncidentNote(Base):
+    """An incident's timeline: what support told the customer (顧客連絡), the cause and the report (完了報告), and
+    notes on the way (対応メモ), each with who and when."""
+
+    __tablename__ = "fleet_incident_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("fleet_incident.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(
+        String(20), info=field_info("記録の種類", choices=labels.INCIDENT_NOTE_KINDS, audited=False)
+    )
+    author: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(
+        Text, info=field_info("記録", edit="support", multi_line=True, min_length=1, max_length=NOTE_MAX)
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -389,8 +420,8 @@ class MaintenanceWindow(Base):
     customer_id: Mapped[int] = mapped_column(
         ForeignKey("fleet_customer.id", ondelete="CASCADE"), index=True, info=field_info("顧客企業", edit="operator")
     )
-    store_name: Mapped[str] = mapped_column(  # "" = every store of the customer
-        String(100), default="", info=field_info("設置店舗名", edit="operator")
+    store_name: Mapped[str] = mapped_column(  # a store, or one terminal's 設置店舗名; "" = every store of the customer
+        String(100), default="", info=field_info("店舗", edit="operator")
     )
     recurrence: Mapped[str] = mapped_column(
         String(10), info=field_info("繰り返し", edit="operator", choices=labels.RECURRENCES)

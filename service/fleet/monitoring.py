@@ -1,12 +1,26 @@
 """Fleet-wide monitoring: ingest-gap detection and the stall alert, the offline sweep, customer incidents and the
 alert email digest."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeAlias
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, func, literal, or_, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    distinct,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from service.config import get_settings
@@ -23,6 +37,7 @@ from service.fleet.alerts import (
     resolve_alerts,
     with_places,
 )
+from service.fleet.incidents import incident_stores
 from service.fleet.models import Alert, Customer, Digest, FleetState, Incident, Terminal
 from service.fleet.schedules import LOCAL_MINUTE, local_minute
 from service.identity.models import Grant, User
@@ -144,9 +159,11 @@ def sweep_offline(db: Session, *, now: datetime) -> SweepResult:
     ).all()
     if not gone and not released and not unattended:
         return SweepResult(0, 0)
-    stores = _open_store_alerts(db, now=now)
+    outages = outage_customers(db, customer_ids=set(gone) | set(released) | set(unattended), now=now)
+    _fold_store_alerts(db, customer_ids=outages, now=now)
+    stores = _open_store_alerts(db, now=now, excluding=outages)
     _open_offline_alerts(db, now=now, excluding=stores)
-    incidents = group_incidents(db, customer_ids=set(gone) | set(released) | set(unattended), now=now)
+    incidents = sum(_gather_incident(db, customer_id=c, total=total, now=now) for c, total in outages.items())
     return SweepResult(len(gone), incidents, realerted=len(unattended))
 
 
@@ -165,7 +182,7 @@ def _unattended_outages():
         .join(holder, holder.id == Alert.terminal_id)
         .where(
             holder.customer_id == Terminal.customer_id,
-            holder.store_name == Terminal.store_name,
+            holder.store == Terminal.store,
             Alert.alert_type == "store_offline",
             Alert.status != RESOLVED,
         )
@@ -264,7 +281,7 @@ def _open_offline_alerts(db: Session, *, now: datetime, excluding: list[tuple[in
     )
     due = and_(Terminal.status == "offline", Terminal.offline_alert_at == now)
     if excluding:
-        due = and_(due, tuple_(Terminal.customer_id, Terminal.store_name).not_in(excluding))
+        due = and_(due, tuple_(Terminal.customer_id, Terminal.store).not_in(excluding))
     _reopen_flapping(db, due, message)
     swept = select(Terminal.id, Terminal.customer_id, literal("offline"), message, literal(now, Alert.created_at.type))
     columns = ["terminal_id", "customer_id", "alert_type", "message", "created_at"]
@@ -306,25 +323,25 @@ def _reopen_flapping(db: Session, due: ColumnElement[bool], message: ColumnEleme
     )
 
 
-def _open_store_alerts(db: Session, *, now: datetime) -> list[tuple[int, str]]:
+def _open_store_alerts(db: Session, *, now: datetime, excluding: Collection[int]) -> list[tuple[int, str]]:
     """Stores (of ≥ 2 terminals) whose every monitored terminal went silent within the incident window, one being due
-    now: one store_offline alert each, on its first terminal; the store's open offline alerts of the window fold
-    into it. Returns the stores."""
+    now, of customers not in an outage (`excluding`: their incident speaks for their stores): one store_offline alert
+    each, on its first terminal; the store's open offline alerts of the window fold into it. Returns the stores."""
     window = get_settings().fleet_incident_window_minutes
     since = now - timedelta(minutes=window)
-    store = tuple_(Terminal.customer_id, Terminal.store_name)
+    store = tuple_(Terminal.customer_id, Terminal.store)
     silent_now = and_(Terminal.status == "offline", Terminal.offline_alert_at >= since)
     candidates = (  # read through the offline_alert_at index: only the terminals silent within the window
-        select(Terminal.customer_id, Terminal.store_name)
-        .where(silent_now)
-        .group_by(Terminal.customer_id, Terminal.store_name)
+        select(Terminal.customer_id, Terminal.store)
+        .where(silent_now, Terminal.customer_id.not_in(excluding))
+        .group_by(Terminal.customer_id, Terminal.store)
         .having(func.count() >= STORE_MIN_TERMINALS, func.max(Terminal.offline_alert_at) == now)
     )
     silent = case((silent_now, 1), else_=0)
     rows = db.execute(
-        select(Terminal.customer_id, Terminal.store_name, func.count(), func.min(Terminal.id))
+        select(Terminal.customer_id, Terminal.store, func.count(), func.min(Terminal.id))
         .where(store.in_(candidates), Terminal.status != "maintenance")
-        .group_by(Terminal.customer_id, Terminal.store_name)
+        .group_by(Terminal.customer_id, Terminal.store)
         .having(func.count() >= STORE_MIN_TERMINALS, func.count() == func.sum(silent))
     ).all()
     if not rows:
@@ -348,14 +365,14 @@ def _open_store_alerts(db: Session, *, now: datetime) -> list[tuple[int, str]]:
     return stores
 
 
-def _stores_with_store_alert(db: Session) -> list[tuple[int, str]]:
-    """The stores with an open store alert (it speaks for their terminals)."""
+def _stores_with_store_alert(db: Session, *, statuses: Collection[str] = (OPEN, ACKNOWLEDGED)) -> list[tuple[int, str]]:
+    """The stores with a store alert in these statuses (an open one speaks for their terminals)."""
     return [
         (r[0], r[1])
         for r in db.execute(
-            select(Terminal.customer_id, Terminal.store_name)
+            select(Terminal.customer_id, Terminal.store)
             .join(Alert, Alert.terminal_id == Terminal.id)
-            .where(Alert.alert_type == "store_offline", Alert.status != RESOLVED)
+            .where(Alert.alert_type == "store_offline", Alert.status.in_(statuses))
         )
     ]
 
@@ -368,7 +385,7 @@ def _store_alerts_back() -> Select:
         select(member.id)
         .where(
             member.customer_id == anchor.customer_id,
-            member.store_name == anchor.store_name,
+            member.store == anchor.store,
             member.status == "offline",
         )
         .exists()
@@ -389,34 +406,67 @@ def _resolve_store_alerts(db: Session, *, now: datetime) -> None:
     resolve_alerts(db, [(terminal_id, "store_offline") for terminal_id in back], now=now)
 
 
-def group_incidents(db: Session, *, customer_ids: set[int], now: datetime) -> int:
-    """When ≥ ratio (and ≥ N) of a customer's terminals went offline in the window, gather them in one incident."""
+def _window_start(now: datetime) -> datetime:
+    return now - timedelta(minutes=get_settings().fleet_incident_window_minutes)
+
+
+def outage_customers(db: Session, *, customer_ids: set[int], now: datetime) -> dict[int, int]:
+    """The customers among these whose outage is an incident: ≥ ratio (and ≥ N) of their monitored terminals went
+    offline within the window, in more than one store (one store silent as a whole is a store alert). A store whose
+    store alert someone works already stays on its own and counts out. Each one's monitored terminals, by customer."""
     settings = get_settings()
-    window_start = now - timedelta(minutes=settings.fleet_incident_window_minutes)
     monitored = and_(Terminal.customer_id.in_(customer_ids), Terminal.status != "maintenance")
-    recent = Terminal.offline_alert_at >= window_start
-    alerted = _stores_with_store_alert(db)
-    if alerted:
-        recent = and_(recent, tuple_(Terminal.customer_id, Terminal.store_name).not_in(alerted))
+    recent = and_(monitored, Terminal.offline_alert_at >= _window_start(now))
+    worked = _stores_with_store_alert(db, statuses=(ACKNOWLEDGED,))
+    if worked:
+        recent = and_(recent, tuple_(Terminal.customer_id, Terminal.store).not_in(worked))
     went = {  # through the offline_alert_at index: the few terminals that went silent within the window
         customer_id: count
-        for customer_id, count in db.execute(
-            select(Terminal.customer_id, func.count()).where(monitored, recent).group_by(Terminal.customer_id)
+        for customer_id, count, stores in db.execute(
+            select(Terminal.customer_id, func.count(), func.count(distinct(Terminal.store)))
+            .where(recent)
+            .group_by(Terminal.customer_id)
         )
+        if count >= settings.fleet_incident_min_terminals and stores > 1
     }
-    enough = [customer_id for customer_id, count in went.items() if count >= settings.fleet_incident_min_terminals]
-    if not enough:
-        return 0
+    if not went:
+        return {}
     totals = db.execute(
         select(Terminal.customer_id, func.count())
-        .where(Terminal.customer_id.in_(enough), Terminal.status != "maintenance")
+        .where(Terminal.customer_id.in_(went), Terminal.status != "maintenance")
         .group_by(Terminal.customer_id)
     ).all()
-    opened = 0
-    for customer_id, total in totals:
-        if went[customer_id] >= settings.fleet_incident_ratio * total:
-            opened += _gather_incident(db, customer_id=customer_id, total=total, since=window_start, now=now)
-    return opened
+    return {
+        customer_id: total
+        for customer_id, total in totals
+        if went[customer_id] >= settings.fleet_incident_ratio * total
+    }
+
+
+def _fold_store_alerts(db: Session, *, customer_ids: Collection[int], now: datetime) -> None:
+    """An outage's incident speaks for its stores: a store alert of the customer opened within the window that nobody
+    works yet is resolved, and its store's offline terminals are due their alert now, to be gathered in the incident."""
+    if not customer_ids:
+        return
+    anchors = db.scalars(
+        select(Alert.terminal_id).where(
+            Alert.customer_id.in_(customer_ids),
+            Alert.alert_type == "store_offline",
+            Alert.status == OPEN,
+            Alert.created_at >= _window_start(now),
+        )
+    ).all()
+    if not anchors:
+        return
+    stores = db.execute(select(Terminal.customer_id, Terminal.store).where(Terminal.id.in_(anchors))).tuples().all()
+    resolve_alerts(db, [(terminal_id, "store_offline") for terminal_id in anchors], now=now)
+    db.execute(
+        update(Terminal)
+        .where(tuple_(Terminal.customer_id, Terminal.store).in_(stores), Terminal.status == "offline")
+        .where(~Terminal.offline_alert_held)
+        .values(offline_alert_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _work_done(incident: Incident) -> dict:
@@ -431,7 +481,9 @@ def _work_done(incident: Incident) -> dict:
     return done
 
 
-def _gather_incident(db: Session, *, customer_id: int, total: int, since: datetime, now: datetime) -> int:
+def _gather_incident(db: Session, *, customer_id: int, total: int, now: datetime) -> int:
+    """The customer's open offline alerts of terminals silent within the window, gathered in its open incident (a new
+    one when it has none); the incident counts its stores and terminals and names the stores. 1 when it is new."""
     incident = db.scalar(
         select(Incident).where(
             Incident.customer_id == customer_id, Incident.alert_type == "offline", Incident.status != RESOLVED
@@ -442,6 +494,9 @@ def _gather_incident(db: Session, *, customer_id: int, total: int, since: dateti
         incident = Incident(customer_id=customer_id, alert_type="offline", status="open", created_at=now)
         db.add(incident)
         db.flush()
+    recent = select(Terminal.id).where(
+        Terminal.customer_id == customer_id, Terminal.offline_alert_at >= _window_start(now)
+    )
     db.execute(
         update(Alert)
         .where(
@@ -449,16 +504,21 @@ def _gather_incident(db: Session, *, customer_id: int, total: int, since: dateti
             Alert.alert_type == "offline",
             Alert.status != RESOLVED,
             Alert.incident_id.is_(None),
-            Alert.created_at >= since,
+            Alert.terminal_id.in_(recent),
         )
         .values(incident_id=incident.id, **_work_done(incident))
         .execution_options(synchronize_session=False)
     )
-    count = db.scalar(select(func.count()).select_from(Alert).where(Alert.incident_id == incident.id)) or 0
+    stores = incident_stores(db, incident.id)
     company = db.scalar(select(Customer.company_name).where(Customer.id == customer_id))
-    incident.terminal_count = count
+    incident.terminal_count = sum(count for _, count in stores)
+    incident.store_count = len(stores)
     incident.message = labels.INCIDENT_MESSAGE.format(
-        company=company, count=count, minutes=get_settings().fleet_incident_window_minutes, total=total
+        company=company,
+        places=labels.incident_places(len(stores), incident.terminal_count),
+        minutes=get_settings().fleet_incident_window_minutes,
+        total=total,
+        stores=labels.store_names([name for name, _ in stores]),
     )
     db.flush()
     return 1 if created else 0

@@ -32,7 +32,7 @@ from service.figures import as_of_label, local, month_label
 from service.fleet import figures as fleet_figures
 from service.fleet import labels
 from service.fleet.alerts import RESOLVED, SYSTEM_LABEL, sla_steps, with_places
-from service.fleet.incidents import open_members
+from service.fleet.incidents import open_member_stores, open_members
 from service.fleet.models import Alert, Customer, Incident, Terminal
 from service.fleet.schemas import (
     AlertTypeCount,
@@ -147,8 +147,9 @@ def _critical(scope: TenantScope):
             Alert.id,
             Alert.terminal_id,
             cast(null(), Integer).label("terminal_count"),
+            cast(null(), Integer).label("store_count"),
             Customer.company_name,
-            Terminal.store_name,
+            case((Alert.alert_type == "store_offline", Terminal.store), else_=Terminal.store_name).label("store_name"),
             Terminal.serial_number,
             Alert.alert_type,
             Alert.created_at,
@@ -166,6 +167,7 @@ def _critical(scope: TenantScope):
             Incident.id,
             cast(null(), Integer).label("terminal_id"),
             open_members().label("terminal_count"),
+            open_member_stores().label("store_count"),
             Customer.company_name,
             literal_column("''").label("store_name"),
             literal_column("''").label("serial_number"),
@@ -185,11 +187,12 @@ def _critical(scope: TenantScope):
 
 
 def _summary(alert) -> str:
-    """The row as §3.2 shows it: «店舗PC CPU使用率95%» for a resource alert, «13台オフライン» for an incident, else
-    its type."""
+    """The row as §3.2 shows it: «店舗PC CPU使用率95%» for a resource alert, «5店舗・13台オフライン» for an incident,
+    else its type."""
     kind = labels.ALERT_TYPES.get(alert["alert_type"], alert["alert_type"])
     if alert["kind"] == "incident":
-        return labels.INCIDENT_SUMMARY.format(count=alert["terminal_count"], kind=kind)
+        places = labels.incident_places(alert["store_count"], alert["terminal_count"])
+        return labels.INCIDENT_SUMMARY.format(places=places, kind=kind)
     usage = {"high_cpu": alert["cpu_usage"], "high_memory": alert["memory_usage"]}.get(alert["alert_type"])
     if usage is None:
         return kind

@@ -16,6 +16,7 @@ from service.fleet.models import (
     Diagnostic,
     Escalation,
     Incident,
+    IncidentNote,
     MetricHourly,
     MetricSample,
     Rollout,
@@ -125,6 +126,12 @@ PRUNABLE: dict[str, tuple[type[History], Callable[[datetime], ColumnElement[bool
         AlertNote,
         lambda before: select(Alert.id).where(Alert.id == AlertNote.alert_id, _prunable_alert(before)).exists(),
     ),
+    "incident_note": (
+        IncidentNote,
+        lambda before: (
+            select(Incident.id).where(Incident.id == IncidentNote.incident_id, _prunable_incident(before)).exists()
+        ),
+    ),
     "escalation": (Escalation, _prunable_escalation),
     "alert": (Alert, _prunable_alert),
     "incident": (Incident, _prunable_incident),
@@ -142,7 +149,7 @@ PRUNABLE: dict[str, tuple[type[History], Callable[[datetime], ColumnElement[bool
 def cutoffs(db: Session, *, now: datetime) -> dict[str, datetime]:
     """How far back each kind of history is kept; raw samples go only once they are rolled up.
 
-    Alerts (with their notes), incidents and rollouts (with their update tasks) go a year after they were resolved or
+    Alerts and incidents (with their notes) and rollouts (with their update tasks) go a year after they were resolved or
     finished, never while open; commands a year after they were queued, unless still waiting for delivery.
     """
     settings = get_settings()

@@ -64,6 +64,9 @@ from service.fleet.schemas import (
     FleetNoteIn,
     FleetVocabulary,
     IncidentBulkIn,
+    IncidentContactIn,
+    IncidentNoteRead,
+    IncidentReportIn,
     IncidentResolveIn,
     IngestRead,
     IntervalIn,
@@ -440,8 +443,11 @@ def incident_filter(
     customer_id: CustomerId,
     status: Literal["open", "acknowledged", "resolved"] | None = None,
     open_only: bool = False,
+    awaiting_report: bool = False,
 ) -> incidents.IncidentFilter:
-    return incidents.IncidentFilter(status=status, customer_id=customer_id, open_only=open_only)
+    return incidents.IncidentFilter(
+        status=status, customer_id=customer_id, open_only=open_only, awaiting_report=awaiting_report
+    )
 
 
 IncidentFilters = Annotated[incidents.IncidentFilter, Depends(incident_filter)]
@@ -505,17 +511,33 @@ def incident_diagnosed(caller: Operator, incident: ScopedIncident, scope: Scope,
 
 @router.post("/incidents/{incident_id}/customer-contacted", response_model=FleetIncidentRead)
 def incident_customer_contacted(
-    caller: Reader, incident: ScopedIncident, scope: Scope, db: DbSession
+    body: IncidentContactIn, caller: Reader, incident: ScopedIncident, scope: Scope, db: DbSession
 ) -> FleetIncidentRead:
-    incidents.mark_step(db, incident=incident, step="customer_contacted", actor=caller.actor, now=utcnow())
+    """顧客連絡 with what the customer was told (on the timeline); a later contact adds to it."""
+    incidents.contact_customer(db, incident=incident, message=body.customer_message, actor=caller.actor, now=utcnow())
     return _incident_answer(db, incident, scope)
 
 
 @router.post("/incidents/{incident_id}/reported", response_model=FleetIncidentRead)
-def incident_reported(caller: Reader, incident: ScopedIncident, scope: Scope, db: DbSession) -> FleetIncidentRead:
-    """完了報告 (§4.2 step 6), after the incident was resolved."""
-    incidents.report(db, incident=incident, actor=caller.actor, now=utcnow())
+def incident_reported(
+    body: IncidentReportIn, caller: Reader, incident: ScopedIncident, scope: Scope, db: DbSession
+) -> FleetIncidentRead:
+    """完了報告 (§4.2 step 6) with the cause and the report, after the incident was resolved (by a person or when its
+    terminals came back); once."""
+    incidents.report(db, incident=incident, cause=body.cause, report=body.report, actor=caller.actor, now=utcnow())
     return _incident_answer(db, incident, scope)
+
+
+@router.get("/incidents/{incident_id}/notes", response_model=list[IncidentNoteRead])
+def list_incident_notes(_: Reader, incident: ScopedIncident, db: DbSession) -> list:
+    """The incident's timeline: 顧客連絡, 原因 and 完了報告, and the notes, oldest first."""
+    return incidents.list_notes(db, incident=incident)
+
+
+@router.post("/incidents/{incident_id}/notes", response_model=IncidentNoteRead, status_code=201)
+def add_incident_note(body: FleetNoteIn, caller: Reader, incident: ScopedIncident, db: DbSession) -> IncidentNoteRead:
+    note = incidents.add_note(db, incident=incident, body=body.body, actor=caller.actor, now=utcnow())
+    return IncidentNoteRead.model_validate(note)
 
 
 @router.post("/incidents/{incident_id}/assign", response_model=FleetIncidentRead)

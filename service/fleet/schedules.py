@@ -135,9 +135,14 @@ def held_condition(db: Session, *, now: datetime) -> ColumnElement[bool]:
     if closed:
         conditions.append(Terminal.customer_id.in_(closed))
     for o in active_occurrences(db.execute(select(*WINDOW_COLUMNS).where(live(local))).all(), local):
-        store = Terminal.store_name == o.store_name if o.store_name else None
-        conditions.append(and_(Terminal.customer_id == o.customer_id, *([store] if store is not None else [])))
+        conditions.append(and_(Terminal.customer_id == o.customer_id, *window_place(o.store_name)))
     return or_(*conditions) if conditions else false()
+
+
+def window_place(store_name: str) -> list[ColumnElement[bool]]:
+    """The terminals a window names besides its customer: a store's tills, or the one terminal of that 設置店舗名;
+    every one for a window of all the stores ("")."""
+    return [or_(Terminal.store == store_name, Terminal.store_name == store_name)] if store_name else []
 
 
 def local_minute(at: datetime | None) -> str:

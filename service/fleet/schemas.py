@@ -25,6 +25,7 @@ from service.fleet.models import (
     Customer,
     FirmwareRelease,
     Incident,
+    IncidentNote,
     MaintenanceWindow,
     Rollout,
     SavedView,
@@ -242,6 +243,7 @@ class TerminalRead(Labelled):
     customer_id: int
     company_name: str = ""
     store_name: str
+    store: str
     status: str
     status_label: str = ""
     firmware_version: str
@@ -410,6 +412,7 @@ class AlertRead(SlaWorkRead):
     terminal_id: int
     serial_number: str
     store_name: str
+    store: str
     customer_id: int
     incident_id: int | None
     alert_type: str
@@ -451,6 +454,11 @@ class ResolveIn(BaseModel):
     note: ResolutionNote = ""
 
 
+class IncidentStore(BaseModel):
+    store: str
+    terminals: int  # the incident's terminals in it
+
+
 class FleetIncidentRead(SlaWorkRead):
     """A customer incident with its alerts' span (first/last seen, how many still open), who works it and §4.2."""
 
@@ -463,12 +471,41 @@ class FleetIncidentRead(SlaWorkRead):
     status: str
     status_label: str = ""
     terminal_count: int
+    store_count: int
+    places: str  # 「12店舗・24台」
+    stores: list[IncidentStore] = []  # one incident's (GET /incidents/{id}); the list leaves them out
     open_alerts: int
     message: str
     created_at: datetime
     first_seen: datetime | None
     last_seen: datetime | None
     resolution: str
+    awaiting_report: bool  # resolved (by a person or the system), its 完了報告 still to be written
+    state_label: str  # where its work stands: its status's words, or 完了報告待ち while awaiting_report
+
+
+# What support writes of an incident's work: its timeline's entries, each a text as an alert's note.
+IncidentText = Annotated[str, rules(IncidentNote.body)]
+
+
+class IncidentContactIn(BaseModel):
+    customer_message: IncidentText  # what the customer was told
+
+
+class IncidentReportIn(BaseModel):
+    cause: IncidentText
+    report: IncidentText  # what the customer was told of the fix
+
+
+class IncidentNoteRead(Labelled):
+    LABELS = {"kind": labels.INCIDENT_NOTE_KINDS}
+
+    id: int
+    kind: str
+    kind_label: str = ""
+    author: str
+    body: str
+    created_at: datetime
 
 
 class IncidentResolveIn(BaseModel):
@@ -650,6 +687,7 @@ class CriticalAlert(Labelled):
     id: int
     terminal_id: int | None = None
     terminal_count: int | None = None
+    store_count: int | None = None  # an incident's stores (of those still open)
     company_name: str
     store_name: str
     serial_number: str

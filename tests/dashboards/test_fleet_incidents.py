@@ -31,13 +31,16 @@ def test_the_dashboard_row_of_an_outage_opens_the_incident(db, open_app):
     db.commit()
     at = open_page(open_app, support, DASHBOARD)
     critical = at.dataframe[0]
-    assert critical.value["重要アラート"].tolist() == ["東和モータース - 本店: エラー", "東和モータース 13台オフライン"]
+    assert critical.value["重要アラート"].tolist() == [
+        "東和モータース - 本店: エラー",
+        "東和モータース 5店舗・13台オフライン",
+    ]
     assert_fits_1440(critical)
 
     click_row(at, 1)
 
     assert texts(at.title) == ["インシデント"] and at.query_params["id"] == str(incident_id)
-    assert at.subheader[0].value == f"#{incident_id} 東和モータース 13台オフライン"
+    assert at.subheader[0].value == f"#{incident_id} 東和モータース 5店舗・13台オフライン"
 
 
 def test_one_acknowledgement_and_the_resolution_on_the_page_reach_every_alert(db, open_app):
@@ -61,7 +64,48 @@ def test_one_acknowledgement_and_the_resolution_on_the_page_reach_every_alert(db
 
     assert alert_states(incident_id) == {"resolved"}
     assert "**対応内容**: 回線事業者の障害復旧を確認" in texts(at.markdown)
-    assert [b.label for b in at.button if b.label == "完了報告済み"] == ["完了報告済み"]
+    assert [b.label for b in at.button if b.label == "完了報告を記録"] == ["完了報告を記録"]
+
+
+def timeline(at) -> list[str]:
+    """The incident's record as the page lists it, without the times."""
+    return [line.split("【", 1)[1] for line in texts(at.markdown) if line.startswith("- ") and "【" in line]
+
+
+def test_what_the_customer_was_told_and_the_report_are_written_on_the_page(db, open_app):
+    incident_id = an_outage(db, make_customer(db, "東和モータース"), terminals=6).id
+    support = make_user(db, "support1", grants={"fleet": "support"})
+    db.commit()
+    at = open_page(open_app, support, PAGE, id=str(incident_id))
+    assert "**対象店舗**: 店舗1（3台）、店舗2（3台）" in texts(at.markdown)
+    contact = f"fleet_incidents_contact_{incident_id}"
+
+    button(at, "顧客連絡を記録").click().run()  # nothing typed: said before anything is sent
+    assert texts(at.error) == ["顧客への連絡内容を入力してください。"]
+    assert timeline(at) == [] and alert_states(incident_id) == {"open"}
+    at.text_area(key=f"{contact}_0_customer_contact").input("回線障害の可能性。30分後に再度ご連絡")
+    button(at, "顧客連絡を記録").click().run()
+    assert at.text_area(key=f"{contact}_1_customer_contact").value == ""  # empty again for the next call
+    at.text_area(key=f"{contact}_1_customer_contact").input("復旧見込み15時とお伝えした")
+    button(at, "顧客連絡を記録").click().run()
+
+    assert timeline(at) == [
+        "顧客への連絡内容】 回線障害の可能性。30分後に再度ご連絡",
+        "顧客への連絡内容】 復旧見込み15時とお伝えした",
+    ]
+    assert alert_states(incident_id) == {"acknowledged"}, "顧客連絡 reaches every alert of it"
+    at.text_area(key=f"fleet_incidents_resolve_{incident_id}_0_resolution").input("回線復旧を確認")
+    button(at, "インシデントを解決済みにする").click().run()
+    report = f"fleet_incidents_report_{incident_id}"
+    at.text_area(key=f"{report}_0_cause").input("回線事業者の設備障害")
+    button(at, "完了報告を記録").click().run()
+    assert texts(at.error) == ["報告内容を入力してください。"]
+    at.text_area(key=f"{report}_0_report").input("全店舗の復旧を担当者様にご報告")
+    button(at, "完了報告を記録").click().run()
+
+    assert timeline(at)[-2:] == ["原因】 回線事業者の設備障害", "報告内容】 全店舗の復旧を担当者様にご報告"]
+    assert "完了報告を記録" not in [b.label for b in at.button]
+    assert at.dataframe[0].value["状態"].tolist() == ["解決済み"]
 
 
 def test_another_customers_incident_in_the_address_is_not_found(db, open_app):

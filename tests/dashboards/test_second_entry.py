@@ -599,6 +599,64 @@ def incident_resolution(db: Session) -> Entry:
     )
 
 
+def newest_incident(db: Session) -> fleet.Incident:
+    return one(db, select(fleet.Incident).order_by(fleet.Incident.id.desc()))
+
+
+def incident_contact(db: Session) -> Entry:
+    incident = newest_incident(db)
+    reopen(fleet.Incident, incident.id)(db)
+    return Entry(
+        "app_pages/fleet/incidents.py",
+        "fleet-support",
+        f"fleet_incidents_contact_{incident.id}",
+        "顧客連絡を記録",
+        first={"customer_contact": "最初にお伝えした内容"},
+        second={"customer_contact": "二番目にお伝えした内容"},
+        query={"id": str(incident.id)},
+        rows=(fleet.IncidentNote,),
+    )
+
+
+def incident_note(db: Session) -> Entry:
+    incident = newest_incident(db)
+    return Entry(
+        "app_pages/fleet/incidents.py",
+        "fleet-support",
+        f"fleet_incidents_note_{incident.id}",
+        "メモを追加",
+        first={"note": "最初の対応メモ"},
+        second={"note": "二番目の対応メモ"},
+        query={"id": str(incident.id)},
+    )
+
+
+def unreport(incident_id: int) -> Callable[[Session], None]:
+    """The incident resolved and its 完了報告 still owed, as when its terminals came back by themselves."""
+
+    def again(db: Session) -> None:
+        record = db.get(fleet.Incident, incident_id)
+        record.status, record.resolved_at, record.resolved_by = "resolved", clock.now(), "system"
+        record.reported_at, record.reported_by = None, ""
+
+    return again
+
+
+def incident_report(db: Session) -> Entry:
+    incident = newest_incident(db)
+    unreport(incident.id)(db)
+    return Entry(
+        "app_pages/fleet/incidents.py",
+        "fleet-support",
+        f"fleet_incidents_report_{incident.id}",
+        "完了報告を記録",
+        first={"cause": "最初の原因", "report": "最初の報告内容"},
+        second={"cause": "二番目の原因", "report": "二番目の報告内容"},
+        query={"id": str(incident.id)},
+        again=unreport(incident.id),
+    )
+
+
 def saved_view(db: Session) -> Entry:
     return Entry(
         "app_pages/fleet/terminals.py",
@@ -975,6 +1033,9 @@ FORMS: list[tuple[str, Callable[[Session], Entry]]] = [
     ("entry_logs/settings.py password_form", nursery_password),
     ("fleet/alerts.py note_form", alert_note),
     ("fleet/alerts.py resolve_form", alert_resolution),
+    ("fleet/incidents.py contact_form", incident_contact),
+    ("fleet/incidents.py note_form", incident_note),
+    ("fleet/incidents.py report_form", incident_report),
     ("fleet/incidents.py resolve_form", incident_resolution),
     ("fleet/common.py saved_views", saved_view),
     ("fleet/customers.py create_form", fleet_customer),

@@ -12,24 +12,32 @@ WORK = fleet_common.WorkItem(
     PAGE, "インシデント", fleet_api.incident_step, fleet_api.incident_assignees, fleet_api.assign_incident
 )
 BULK = fleet_common.BulkWork(PAGE, "incidents", "インシデント", "incident_bulk_actions", fleet_api.incident_assignees)
-FILTERS = ("status", "customer", "open_only")
+FILTERS = ("status", "customer", "open_only", "awaiting_report")
+# 顧客連絡 and 完了報告 are forms here: they say what the customer was told
+STEPS = tuple(step for step in fleet_common.STEP_BUTTONS if step[0] != "customer-contacted")
 
 
 def headline(incident: dict) -> str:
-    """e.g. 東和モータース 13台オフライン (its alerts still open; all of them once resolved)."""
-    count = incident["open_alerts"] or incident["terminal_count"]
-    return f"{incident['company_name']} {count}台{incident['alert_type_label']}"
+    """e.g. 東和モータース 5店舗・13台オフライン."""
+    return f"{incident['company_name']} {incident['places']}{incident['alert_type_label']}"
 
 
 def filters() -> dict:
-    columns = st.columns([1, 2, 1])
+    columns = st.columns([1, 2, 1, 1])
     with columns[0]:
         status = components.code_select("状態", fleet_api.words("alert_statuses"), f"{PAGE}_status")
     with columns[1]:
         customer_id = fleet_common.customer_select(f"{PAGE}_customer")
     with columns[2]:
         open_only = st.checkbox("未解決のみ", key=f"{PAGE}_open_only")
-    return {"status": status, "customer_id": customer_id, "open_only": open_only or None}
+    with columns[3]:
+        awaiting = st.checkbox("完了報告待ちのみ", key=f"{PAGE}_awaiting_report")
+    return {
+        "status": status,
+        "customer_id": customer_id,
+        "open_only": open_only or None,
+        "awaiting_report": awaiting or None,
+    }
 
 
 def incident_row(incident: dict) -> dict:
@@ -38,9 +46,10 @@ def incident_row(incident: dict) -> dict:
         "発生日時": components.local_time(incident["created_at"]),
         "顧客企業": incident["company_name"],
         "種別": incident["alert_type_label"],
+        "店舗数": incident["store_count"],
         "端末数": incident["terminal_count"],
         "未解決": incident["open_alerts"],
-        "状態": incident["status_label"],
+        "状態": incident["state_label"],
         "SLA": fleet_common.sla_text(incident),
         "担当者": incident["assignee_name"] or "",
     }
@@ -52,7 +61,7 @@ def opened_incident(shown: list[dict]) -> int | None:
     if raw.isdigit() and st.session_state.get(f"{PAGE}_address") != raw:
         st.session_state[f"{PAGE}_address"] = raw
         components.choose(PICKER, int(raw))
-    shown_as = {i["id"]: f"#{i['id']} {headline(i)}（{i['status_label']}）" for i in shown}
+    shown_as = {i["id"]: f"#{i['id']} {headline(i)}（{i['state_label']}）" for i in shown}
     picked = components.record_picker("対応するインシデント", shown_as, PICKER, placeholder="インシデントを選択")
     if picked is not None and str(picked) != raw:
         st.query_params["id"] = st.session_state[f"{PAGE}_address"] = str(picked)
@@ -71,9 +80,11 @@ def incident_panel(incident_id: int) -> None:
         if incident[key]
     ]
     st.markdown(
-        "　".join(seen) + f"　**対象端末**: {incident['terminal_count']}台（未解決 {incident['open_alerts']}件）"
+        "　".join(seen) + f"　**対象**: {incident['places']}（未解決 {incident['open_alerts']}件）"
         f"　**担当者**: {labels.plain(incident['assignee_name'] or '未割り当て')}"
     )
+    stores = "、".join(f"{labels.plain(s['store'])}（{s['terminals']}台）" for s in incident["stores"])
+    st.markdown(f"**対象店舗**: {stores}")
     if incident["message"]:
         st.markdown(f"**詳細メッセージ**: {labels.plain(incident['message'])}")
     fleet_common.customer_contact(incident)
@@ -86,6 +97,75 @@ def incident_panel(incident_id: int) -> None:
         resolved = f"{components.local_time(incident['resolved_at'])} に {labels.plain(incident['resolved_by'])}"
         st.markdown(f"**対応実施**: {resolved} が解決済みにしました。")
         st.markdown(f"**対応内容**: {labels.plain(incident['resolution']) or '（記載なし）'}")
+    timeline(incident_id)
+
+
+def timeline(incident_id: int) -> None:
+    """What was told, found and noted on the way (顧客連絡, 原因, 完了報告, 対応メモ), oldest first."""
+    notes = fleet_api.incident_notes(incident_id)
+    if notes:
+        st.markdown("**対応の記録**")
+    for note in notes:
+        st.markdown(
+            f"- {components.local_time(note['created_at'])} {labels.plain(note['author'])}"
+            f"【{note['kind_label']}】 {labels.plain(note['body'])}"
+        )
+
+
+def said(form: str, kind: str) -> str:
+    """A text area for one kind of the timeline's entries, labelled and limited as the service states them."""
+    note = fleet_common.field("incident_note", "body")
+    label = fleet_common.field("incident_note", "kind").choices[kind]
+    return st.text_area(label, key=forms.key(form, kind), max_chars=note.max_chars).strip()
+
+
+def missing(*texts: tuple[str, str]) -> bool:
+    """Say which of these (kind, text) are blank, before anything is sent; True when one is."""
+    kinds = fleet_common.field("incident_note", "kind").choices
+    blank = [f"{kinds[kind]}を入力してください。" for kind, text in texts if not text]
+    return components.show_errors(blank)
+
+
+def contact_form(incident: dict) -> None:
+    """顧客連絡: what the customer was told; a later call adds to the record."""
+    form = f"{PAGE}_contact_{incident['id']}"
+    with st.form(form):
+        message = said(form, "customer_contact")
+        submitted = st.form_submit_button("顧客連絡を記録", icon=":material/call:")
+    if submitted and not missing(("customer_contact", message)):
+        components.act(
+            PAGE,
+            lambda: fleet_api.contact_customer(incident["id"], message),
+            f"インシデント #{incident['id']} に顧客連絡を記録しました。",
+            form=form,
+        )
+
+
+def report_form(incident: dict) -> None:
+    """完了報告: the cause and what the customer was told of the fix, once, after the resolution."""
+    form = f"{PAGE}_report_{incident['id']}"
+    st.markdown("**完了報告**（原因と報告内容を記録してください）")
+    with st.form(form):
+        cause, report = said(form, "cause"), said(form, "report")
+        submitted = st.form_submit_button("完了報告を記録", type="primary")
+    if submitted and not missing(("cause", cause), ("report", report)):
+        components.act(
+            PAGE,
+            lambda: fleet_api.report_incident(incident["id"], cause, report),
+            f"インシデント #{incident['id']} の完了報告を記録しました。",
+            form=form,
+        )
+
+
+def note_form(incident: dict) -> None:
+    form = f"{PAGE}_note_{incident['id']}"
+    with st.form(form):
+        body = said(form, "note")
+        submitted = st.form_submit_button("メモを追加")
+    if submitted and not missing(("note", body)):
+        components.act(
+            PAGE, lambda: fleet_api.add_incident_note(incident["id"], body), "対応メモを追加しました。", form=form
+        )
 
 
 def member_alerts(incident_id: int) -> None:
@@ -140,13 +220,20 @@ def work_on(user: dict, incident_id: int) -> None:
     incident_panel(incident_id)
     fleet_common.outage_warning(incident)
     if incident["status"] == "resolved":
-        fleet_common.step_buttons(WORK, user, incident, (fleet_common.REPORT_BUTTON,))
+        columns = st.columns(2, gap="large")
+        if incident["awaiting_report"]:
+            with columns[0]:
+                report_form(incident)
+        with columns[1]:
+            note_form(incident)
     else:
-        fleet_common.step_buttons(WORK, user, incident, also=take_button(user, incident))
+        fleet_common.step_buttons(WORK, user, incident, STEPS, also=take_button(user, incident))
         columns = st.columns(2, gap="large")
         with columns[0]:
+            contact_form(incident)
             fleet_common.assign_form(WORK, user, incident)
         with columns[1]:
+            note_form(incident)
             resolve_form(incident)
     member_alerts(incident_id)
 

@@ -11,7 +11,7 @@ from tests.service.fleet.conftest import make_customer, make_terminal, user_head
 from tests.support.downloads import csv_download
 
 TERMINAL_HEADER = [
-    *("ID", "シリアル番号", "顧客企業", "設置店舗名", "状態", "ファームウェア", "最終通信"),
+    *("ID", "シリアル番号", "顧客企業", "設置店舗名", "店舗", "状態", "ファームウェア", "最終通信"),
     *("店舗PC CPU", "店舗PCメモリ", "店舗PCディスク", "未解決アラート", "設置日"),
 ]
 
@@ -43,8 +43,8 @@ def test_the_terminal_export_is_every_terminal_the_filters_select(client, db, fl
     assert sorted(int(row[0]) for row in rows[1:]) == sorted(t["id"] for t in listed["items"]) == fleet["online"]
     by_id = {int(row[0]): row for row in rows[1:]}
     assert by_id[fleet["online"][1]][3] == '\'=HYPERLINK("http://x")'
-    assert by_id[fleet["online"][2]][4:7] == ["オンライン", "1.0.0", "2026-01-05 09:30:00"]
-    assert by_id[fleet["online"][0]][7:] == ["0.0%", "0.0%", "0.0%", "1", ""]
+    assert by_id[fleet["online"][2]][4:8] == ["新宿店", "オンライン", "1.0.0", "2026-01-05 09:30:00"]
+    assert by_id[fleet["online"][0]][8:] == ["0.0%", "0.0%", "0.0%", "1", ""]
 
 
 def test_a_customers_user_downloads_only_its_customers_rows(client, db, fleet):
@@ -67,9 +67,9 @@ def test_the_alert_export_follows_the_lists_filters_newest_first(client, db, fle
     db.commit()
     listed = client.get("/api/fleet/alerts", params={"open_only": True}, headers=operator).json()
     rows = csv_download(client.get("/api/fleet/alerts/export", params={"open_only": True}, headers=operator))
-    assert rows[0][:8] == ["ID", "発生日時", "顧客企業", "設置店舗名", "シリアル番号", "種別", "状態", "SLA"]
+    assert rows[0][:9] == ["ID", "発生日時", "顧客企業", "設置店舗名", "店舗", "シリアル番号", "種別", "状態", "SLA"]
     assert [int(row[0]) for row in rows[1:]] == [alert["id"] for alert in listed["items"]]
-    assert listed["total"] == 4 and {row[6] for row in rows[1:]} == {"未対応"}
+    assert listed["total"] == 4 and {row[7] for row in rows[1:]} == {"未対応"}
 
 
 def test_the_customer_and_terminal_csvs_hold_business_hours_and_installed_date(client, db):

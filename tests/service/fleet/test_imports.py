@@ -54,6 +54,8 @@ def test_import_reports_rejected_rows_and_progress(client, db):
         "2025-04-01",
         "1.2.0",
     )
+    stores = db.execute(select(Terminal.store_name, Terminal.store).where(Terminal.serial_number.like("TC-10%")))
+    assert sorted(stores) == [("新宿店 レジ1番", "新宿店"), ("新宿店 レジ2番", "新宿店")]  # two tills, one store
 
 
 def test_import_rejects_a_file_without_the_columns(client, db):

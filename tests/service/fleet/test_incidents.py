@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from service.audit.models import AuditEntry
 from service.database import utcnow
-from service.fleet.alerts import NewAlert, open_alerts
+from service.fleet.alerts import NewAlert, open_alerts, resolve_alerts
 from service.fleet.models import Alert, Incident
 from tests.factories import auth_headers, make_user
 from tests.service.fleet.conftest import make_customer, make_terminal, user_headers
@@ -15,14 +15,28 @@ from tests.support.downloads import csv_download
 OUTAGE = 13
 
 
+TILLS = 3  # a store's tills
+STORES = -(-OUTAGE // TILLS)
+
+
 def an_outage(db, customer, *, terminals=OUTAGE, minutes_ago=30) -> Incident:
-    """`terminals` offline alerts of one customer, gathered in one open incident, `minutes_ago` minutes old."""
+    """`terminals` offline alerts of one customer (three tills a store: 「店舗1 レジ1番」), gathered in one open
+    incident, `minutes_ago` minutes old."""
     at = utcnow() - timedelta(minutes=minutes_ago)
     made = [
-        make_terminal(db, customer, serial=f"{customer.id}-{n:03d}", store_name=f"{n}号店")[0] for n in range(terminals)
+        make_terminal(
+            db, customer, serial=f"{customer.id}-{n:03d}", store_name=f"店舗{n // TILLS + 1} レジ{n % TILLS + 1}番"
+        )[0]
+        for n in range(terminals)
     ]
     open_alerts(db, [NewAlert(t.id, customer.id, "offline", "通信途絶") for t in made], now=at)
-    incident = Incident(customer_id=customer.id, alert_type="offline", terminal_count=terminals, created_at=at)
+    incident = Incident(
+        customer_id=customer.id,
+        alert_type="offline",
+        terminal_count=terminals,
+        store_count=-(-terminals // TILLS),
+        created_at=at,
+    )
     db.add(incident)
     db.flush()
     for member in db.scalars(select(Alert).where(Alert.customer_id == customer.id)):
@@ -48,7 +62,7 @@ def test_dashboard_shows_the_incident_as_one_row_beside_a_new_error(client, db):
     critical = client.get("/api/fleet/dashboard", headers=headers).json()["critical_alerts"]
     assert [(row["kind"], row["company_name"], row["summary"]) for row in critical] == [
         ("alert", "東和モータース", "エラー"),
-        ("incident", "東和モータース", f"{OUTAGE}台オフライン"),
+        ("incident", "東和モータース", f"{STORES}店舗・{OUTAGE}台オフライン"),
     ]
     assert (critical[1]["id"], critical[1]["terminal_count"]) == (incident.id, OUTAGE)
 
@@ -90,7 +104,8 @@ def test_resolving_the_incident_resolves_its_alerts_then_the_report_is_owed_once
     support = make_user(db, "support1", grants={"fleet": "support"})
     db.commit()
     base = f"/api/fleet/incidents/{incident.id}"
-    assert client.post(f"{base}/reported", headers=auth_headers(support)).status_code == 409
+    said = {"cause": "回線業者の障害", "report": "復旧をご報告しました"}
+    assert client.post(f"{base}/reported", json=said, headers=auth_headers(support)).status_code == 409
     resolved = client.post(
         f"{base}/resolve", json={"resolution": "回線業者の障害復旧を確認"}, headers=auth_headers(support)
     )
@@ -98,8 +113,10 @@ def test_resolving_the_incident_resolves_its_alerts_then_the_report_is_owed_once
     assert member_alerts(db, incident.id, Alert.status, Alert.resolved_by) == {("resolved", "support1")}
     again = client.post(f"{base}/acknowledge", headers=auth_headers(support))
     assert (again.status_code, again.json()["error"]["code"]) == (409, "incident_resolved")
-    reported = client.post(f"{base}/reported", headers=auth_headers(support)).json()
+    reported = client.post(f"{base}/reported", json=said, headers=auth_headers(support)).json()
     assert reported["reported_by"] == "support1"
+    again = client.post(f"{base}/reported", json=said, headers=auth_headers(support))
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "incident_reported")
     assert member_alerts(db, incident.id, Alert.reported_by) == {("support1",)}
     headers = auth_headers(support)
     assert client.get("/api/fleet/dashboard", headers=headers).json()["critical_alerts"] == []
@@ -127,10 +144,10 @@ def test_the_export_is_every_incident_the_filters_select(client, db):
     headers = user_headers(db)
     db.commit()
     rows = csv_download(client.get("/api/fleet/incidents/export", headers=headers))
-    assert rows[0][:7] == ["ID", "発生日時", "顧客企業", "種別", "端末数", "未解決", "状態"]
-    assert [row[2:7] for row in rows[1:]] == [
-        ["B社", "オフライン", "3", "3", "未対応"],
-        ["A社", "オフライン", "2", "2", "未対応"],
+    assert rows[0][:8] == ["ID", "発生日時", "顧客企業", "種別", "店舗数", "端末数", "未解決", "状態"]
+    assert [row[2:8] for row in rows[1:]] == [
+        ["B社", "オフライン", "1", "3", "3", "未対応"],
+        ["A社", "オフライン", "1", "2", "2", "未対応"],
     ]
     of_second = csv_download(
         client.get("/api/fleet/incidents/export", params={"customer_id": second.id}, headers=headers)
@@ -145,8 +162,15 @@ def test_another_customers_incident_is_404(client, db):
     db.commit()
     base = f"/api/fleet/incidents/{incident.id}"
     assert client.get(base, headers=headers).status_code == 404
-    for action in ("acknowledge", "take", "customer-contacted"):
+    for action in ("acknowledge", "take"):
         assert client.post(f"{base}/{action}", headers=headers).status_code == 404, action
+    for action, body in (
+        ("customer-contacted", {"customer_message": "復旧見込みをお伝えした"}),
+        ("notes", {"body": "メモ"}),
+        ("reported", {"cause": "原因", "report": "報告"}),
+    ):
+        assert client.post(f"{base}/{action}", json=body, headers=headers).status_code == 404, action
+    assert client.get(f"{base}/notes", headers=headers).status_code == 404
     assert client.post(f"{base}/resolve", json={}, headers=headers).status_code == 404
     assert client.get("/api/fleet/incidents", headers=headers).json()["total"] == 0
     assert member_alerts(db, incident.id, Alert.status) == {("open",)}
@@ -162,3 +186,76 @@ def test_assigning_someone_who_cannot_work_the_customer_is_refused(client, db):
         f"/api/fleet/incidents/{incident.id}/assign", json={"assignee_id": outsider.id}, headers=headers
     )
     assert (refused.status_code, refused.json()["error"]["details"]["rule"]) == (422, "alert_assignee")
+
+
+def timeline(client, incident_id, headers) -> list[tuple[str, str, str]]:
+    notes = client.get(f"/api/fleet/incidents/{incident_id}/notes", headers=headers).json()
+    return [(n["kind_label"], n["author"], n["body"]) for n in notes]
+
+
+def test_what_the_customer_was_told_and_the_report_are_kept_on_the_incident_timeline(client, db):
+    incident = an_outage(db, make_customer(db), terminals=4)
+    support = make_user(db, "support1", grants={"fleet": "support"})
+    headers = auth_headers(support)
+    db.commit()
+    base = f"/api/fleet/incidents/{incident.id}"
+    blank = client.post(f"{base}/customer-contacted", json={"customer_message": "  "}, headers=headers)
+    assert (blank.status_code, blank.json()["error"]["details"][0]["label"]) == (422, "顧客への連絡内容")
+    assert client.post(f"{base}/customer-contacted", json={}, headers=headers).status_code == 422
+    first = client.post(
+        f"{base}/customer-contacted", json={"customer_message": "回線障害の可能性、30分後に再連絡"}, headers=headers
+    ).json()
+    assert first["customer_contacted_by"] == "support1"
+    assert member_alerts(db, incident.id, Alert.customer_contacted_by) == {("support1",)}
+    second = client.post(
+        f"{base}/customer-contacted", json={"customer_message": "回線業者の復旧見込み 15時"}, headers=headers
+    ).json()
+    assert second["customer_contacted_at"] == first["customer_contacted_at"]  # the step is the first contact's
+    note = client.post(f"{base}/notes", json={"body": "回線業者に問い合わせ中"}, headers=headers)
+    assert note.status_code == 201 and note.json()["kind_label"] == "対応メモ"
+    client.post(f"{base}/resolve", json={"resolution": "回線復旧を確認"}, headers=headers)
+    missing = client.post(f"{base}/reported", json={"cause": "回線業者の障害"}, headers=headers)
+    assert (missing.status_code, missing.json()["error"]["details"][0]["label"]) == (422, "報告内容")
+    said = {"cause": "回線業者の設備障害", "report": "全店舗の復旧を担当者様にご報告"}
+    assert client.post(f"{base}/reported", json=said, headers=headers).status_code == 200
+    assert timeline(client, incident.id, headers) == [
+        ("顧客への連絡内容", "support1", "回線障害の可能性、30分後に再連絡"),
+        ("顧客への連絡内容", "support1", "回線業者の復旧見込み 15時"),
+        ("対応メモ", "support1", "回線業者に問い合わせ中"),
+        ("原因", "support1", "回線業者の設備障害"),
+        ("報告内容", "support1", "全店舗の復旧を担当者様にご報告"),
+    ]
+    entries = db.execute(
+        select(AuditEntry.action, AuditEntry.changes)
+        .where(AuditEntry.target_type == "incident")
+        .order_by(AuditEntry.id)
+    ).all()
+    said_in_log = [
+        (a, {k: v["after"] for k, v in c.items() if k in ("customer_message", "note", "cause", "report")})
+        for a, c in entries
+    ]
+    assert [entry for entry in said_in_log if entry[1]] == [
+        ("mark_customer_contacted", {"customer_message": "回線障害の可能性、30分後に再連絡"}),
+        ("mark_customer_contacted", {"customer_message": "回線業者の復旧見込み 15時"}),
+        ("add_note", {"note": "回線業者に問い合わせ中"}),
+        ("mark_reported", {"cause": "回線業者の設備障害", "report": "全店舗の復旧を担当者様にご報告"}),
+    ]
+
+
+def test_an_incident_its_terminals_ended_awaits_its_report(client, db):
+    incident = an_outage(db, make_customer(db), terminals=3)
+    headers = user_headers(db, "support1", role="support")
+    db.commit()
+    terminals = [t for (t,) in member_alerts(db, incident.id, Alert.terminal_id)]
+    resolve_alerts(db, [(t, "offline") for t in terminals], now=utcnow())  # they came back: resolved by the system
+    db.commit()
+    read = client.get(f"/api/fleet/incidents/{incident.id}", headers=headers).json()
+    assert (read["status"], read["resolved_by"], read["awaiting_report"]) == ("resolved", "system", True)
+    assert read["state_label"] == "完了報告待ち"
+    assert read["sla"][-1]["required"] is True
+    waiting = client.get("/api/fleet/incidents", params={"awaiting_report": True}, headers=headers).json()
+    assert [i["id"] for i in waiting["items"]] == [incident.id]
+    said = {"cause": "店舗の停電", "report": "停電復旧後に全台の通信再開を確認"}
+    reported = client.post(f"/api/fleet/incidents/{incident.id}/reported", json=said, headers=headers).json()
+    assert reported["awaiting_report"] is False
+    assert client.get("/api/fleet/incidents", params={"awaiting_report": True}, headers=headers).json()["total"] == 0

@@ -36,6 +36,22 @@ def fleet(db, customer, count, *, silent_for=None, prefix="T"):
     return terminals
 
 
+def tills(db, customer, store, count, *, silent_for=None):
+    """A store's `count` tills named as §2.1 names them (「新宿店 レジ1番」), online; silent_for as `fleet`'s."""
+    made = []
+    for till in range(1, count + 1):
+        serial = f"{customer.id}-{store}-{till}"
+        terminal, token = make_terminal(
+            db, customer, serial=serial.encode().hex()[:50], store_name=f"{store} レジ{till}番"
+        )
+        last = utcnow() - (silent_for or timedelta(0))
+        terminal.status, terminal.last_heartbeat_at = "online", last
+        terminal.offline_deadline_at = last + timedelta(minutes=15)
+        made.append((terminal, token))
+    db.flush()
+    return made
+
+
 def digest_lines(body: str) -> list[str]:
     """A digest's rows as its text part writes them, each checked to have its page's address under it."""
     header, *lines = body.splitlines()
@@ -176,7 +192,7 @@ def test_many_offline_at_once_make_one_incident_with_one_digest_line(client, db)
     email = db.scalar(select(OutboxMessage))
     lines = digest_lines(email.body)
     assert email.recipient == "support1@example.jp"
-    assert len(lines) == 2 and "端末6台" in lines[0] and "XYZ商店" in lines[1]
+    assert len(lines) == 2 and "6店舗・6台" in lines[0] and "XYZ商店" in lines[1]
 
 
 def test_below_the_ratio_no_incident(db):
@@ -363,3 +379,80 @@ def test_a_held_terminal_whose_alert_was_resolved_is_not_alerted_again(db):
     db.execute(update(Terminal).where(Terminal.id == down.id).values(offline_alert_held=True))
     db.commit()
     assert monitoring.sweep_offline(db, now=utcnow()).realerted == 0
+
+
+def test_the_tills_of_a_store_named_as_the_spec_names_them_raise_one_store_alert(client, db):
+    customer = make_customer(db)
+    tills(db, customer, "新宿店", 3, silent_for=timedelta(minutes=20))
+    for store in ("渋谷店", "池袋店", "品川店", "上野店", "銀座店"):
+        tills(db, customer, store, 4)
+    headers = user_headers(db)
+    db.commit()
+    assert monitoring.sweep_offline(db, now=utcnow()) == monitoring.SweepResult(3, 0)
+    db.commit()
+    ((alert_id, kind, message),) = db.execute(select(Alert.id, Alert.alert_type, Alert.message)).all()
+    assert kind == "store_offline" and message.startswith("新宿店の端末3台がすべて")
+    db.commit()
+    read = client.get(f"/api/fleet/alerts/{alert_id}", headers=headers).json()
+    assert (read["store"], read["store_name"], read["offline_now"]) == ("新宿店", "新宿店 レジ1番", 3)
+    dashboard = client.get("/api/fleet/dashboard", headers=headers).json()
+    assert [a["store_name"] for a in dashboard["critical_alerts"]] == ["新宿店"]
+
+
+def test_an_outage_across_stores_is_one_incident_that_names_its_stores(client, db):
+    customer = make_customer(db, "東和モータース")
+    for store in ("名古屋店", "栄店", "金山店", "大須店"):
+        tills(db, customer, store, 3, silent_for=timedelta(minutes=20))
+    tills(db, customer, "岡崎店", 4)
+    headers = user_headers(db)
+    db.commit()
+    assert monitoring.sweep_offline(db, now=utcnow()) == monitoring.SweepResult(12, 1)
+    db.commit()
+    assert db.scalars(select(Alert.alert_type).distinct()).all() == ["offline"]  # no store alert beside it
+    incident = db.scalar(select(Incident))
+    assert (incident.store_count, incident.terminal_count) == (4, 12)
+    assert incident.message == (
+        "東和モータース: 4店舗・12台が10分以内にオフラインになりました（全16台）。店舗: 名古屋店、大須店、栄店、金山店"
+    )
+    db.commit()
+    read = client.get(f"/api/fleet/incidents/{incident.id}", headers=headers).json()
+    assert read["places"] == "4店舗・12台"
+    assert [(s["store"], s["terminals"]) for s in read["stores"]] == [
+        ("名古屋店", 3),
+        ("大須店", 3),
+        ("栄店", 3),
+        ("金山店", 3),
+    ]
+    listed = client.get("/api/fleet/incidents", headers=headers).json()["items"]
+    assert [(i["places"], i["stores"]) for i in listed] == [("4店舗・12台", [])]
+    critical = client.get("/api/fleet/dashboard", headers=headers).json()["critical_alerts"]
+    assert [a["summary"] for a in critical] == ["4店舗・12台オフライン"]
+    assert monitoring.send_digest(db, now=utcnow() + GROUP_WAIT) == 1
+    db.commit()
+    (line,) = digest_lines(db.scalar(select(OutboxMessage.body)))  # the operator's
+    assert "4店舗・12台" in line and "店舗: 名古屋店、大須店、栄店、金山店" in line
+
+
+def test_a_store_alert_of_the_window_joins_the_incident_when_the_outage_grows(db):
+    customer = make_customer(db)
+    first = tills(db, customer, "新宿店", 3, silent_for=timedelta(minutes=20))
+    later = [t for store in ("渋谷店", "池袋店") for t in tills(db, customer, store, 3)]
+    tills(db, customer, "品川店", 6)
+    db.commit()
+    monitoring.sweep_offline(db, now=utcnow())
+    db.commit()
+    assert db.scalars(select(Alert.alert_type).where(Alert.status == "open")).all() == ["store_offline"]
+    for terminal, _ in later:
+        terminal.offline_deadline_at = utcnow() - timedelta(minutes=1)
+    db.commit()
+    assert monitoring.sweep_offline(db, now=utcnow()).incidents == 1
+    db.commit()
+    incident = db.scalar(select(Incident))
+    assert (incident.store_count, incident.terminal_count) == (3, 9)
+    open_ = db.execute(select(Alert.alert_type, Alert.incident_id).where(Alert.status == "open")).all()
+    assert sorted(set(open_)) == [("offline", incident.id)] and len(open_) == 9
+    store_alert = db.scalar(select(Alert).where(Alert.alert_type == "store_offline"))
+    assert (store_alert.status, store_alert.resolved_by) == ("resolved", "system")
+    assert {t.id for t, _ in first} <= set(
+        db.scalars(select(Alert.terminal_id).where(Alert.incident_id == incident.id))
+    )

@@ -103,3 +103,22 @@ def test_detail_series_and_events(client, db):
     assert events["total"] == 1 and events["items"][0]["message"] == "紙切れ"
     detail = client.get(f"/api/fleet/terminals/{terminal.id}", headers=headers).json()
     assert (detail["cpu_usage"], detail["enrolled"], detail["company_name"]) == (30, True, "ABC商事")
+
+
+def test_a_terminal_belongs_to_the_store_its_name_says(client, db):
+    """§2.1's 「○○店舗 レジ1番」: the till's name gives its store, on creation and on a change of its name."""
+    customer = make_customer(db)
+    admin = user_headers(db, "admin1", "admin")
+    db.commit()
+    created = client.post(
+        "/api/fleet/terminals",
+        json={"serial_number": "TC-S1", "customer_id": customer.id, "store_name": "新宿店 レジ1番"},
+        headers=admin,
+    ).json()
+    assert (created["store_name"], created["store"]) == ("新宿店 レジ1番", "新宿店")
+    moved = client.patch(
+        f"/api/fleet/terminals/{created['id']}", json={"store_name": "渋谷店　会計2"}, headers=admin
+    ).json()
+    assert moved["store"] == "渋谷店"
+    changes = db.scalars(select(AuditEntry.changes).where(AuditEntry.action == "update")).one()
+    assert changes["store"] == {"before": "新宿店", "after": "渋谷店"}
