@@ -227,6 +227,11 @@ def executive_report(month: str) -> Callable[[], bytes]:
     return download(f"{ROOT}/executive/report", month=month)
 
 
+def weekly_report(week: str) -> Callable[[], bytes]:
+    """The weekly PDF of the week holding that day (YYYY-MM-DD), fetched when the person clicks the download button."""
+    return download(f"{ROOT}/executive/weekly-report", week=week)
+
+
 # Training material (§3)
 
 

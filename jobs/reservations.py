@@ -1,5 +1,5 @@
-"""Reservations tasks: the deadline sweeper, the §4.3 monitoring alerts, the nightly executive summary and the
-monthly PDF report e-mailed to executives.
+"""Reservations tasks: the deadline sweeper, the §4.3 monitoring alerts, the nightly executive summary, the monthly
+PDF report e-mailed to executives and the weekly one to operators and executives.
 
 The workflow itself (confirmation SMS, shop calls, payment links, emails) runs in the outbox delivery tasks; the
 domain's reactions to their outcomes are the hooks registered by service.reservations.hooks, imported here so that
@@ -14,6 +14,7 @@ from service.reservations import (
     hooks,  # noqa: F401  (registers the outbox hooks in the worker)
     monitoring,
     sweeper,
+    weekly,
 )
 from service.task_queues import CRITICAL
 
@@ -49,3 +50,10 @@ def send_monthly_report() -> int:
     """§4.2.2 PDFレポート送信: the previous month's report to every executive, once per month."""
     with session_scope() as db:
         return executive.send_monthly_report(db, now=utcnow())
+
+
+@periodic("reservations.send_weekly_report")
+def send_weekly_report() -> int:
+    """§6.2 週次レポート: last week's report to every operator and executive, once per week."""
+    with session_scope() as db:
+        return weekly.send_weekly_report(db, now=utcnow())

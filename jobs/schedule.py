@@ -28,6 +28,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "reservations.send_monthly_report",
         "schedule": crontab(minute=0, hour="6-23", day_of_month=1),
     },
+    # Monday (Asia/Tokyo) from 08:00, hourly: last week's report; the first run that queues it wins.
+    "reservations.send_weekly_report": {
+        "task": "reservations.send_weekly_report",
+        "schedule": crontab(minute=0, hour="8-23", day_of_week="mon"),
+    },
     "loaners.rotate_submissions": {"task": "loaners.rotate_submissions", "schedule": timedelta(days=1)},
     # Hourly in the day (Asia/Tokyo): the week's first run from Monday 08:00 sends each location's digest once.
     "loaners.send_return_digest": {

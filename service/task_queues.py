@@ -41,6 +41,7 @@ TASK_CLASSES: dict[str, str] = {
     "loaners.rotate_submissions": BULK,
     "reservations.summarize_months": BULK,
     "reservations.send_monthly_report": BULK,
+    "reservations.send_weekly_report": BULK,
     "platform.backup": BULK,
     "platform.publish_audit_head": BULK,
     "platform.purge_documents": BULK,

@@ -66,7 +66,8 @@ VOCABULARY_FILTERS = {
     "/api/loaners/views/summary/devices": {"held_status": ("/api/loaners/vocabulary", "held_statuses")},
 }
 PAGING = {"page_size", "pageSize"}
-REQUIRED = {"month": date.today().strftime("%Y-%m")}  # the query parameters some routes need, by name
+# the query parameters some routes need, by name
+REQUIRED = {"month": date.today().strftime("%Y-%m"), "week": date.today().isoformat()}
 # a list whose export has a row per part of an item: the CSV has the items' parts (獲得案件: a corporation's sites)
 ROWS_PER_ITEM = {"/api/crm/acquired": "site_count"}
 # path parameters no list holds: their real ids from the database

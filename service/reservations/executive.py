@@ -2,6 +2,7 @@
 a nightly job into reservations_monthly_stat, the month so far against the same days of the previous month, and the
 monthly PDF report, e-mailed to every executive on the 1st."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -45,7 +46,7 @@ def _bounds(month: date) -> tuple[datetime, datetime]:
     return start, datetime(following.year, following.month, 1, tzinfo=zone)
 
 
-def _tallies():
+def tallies():
     """Reservations, and the confirmed and the cancelled among them (the same as figures.py's filters, by group)."""
     return (
         func.count(),
@@ -85,7 +86,7 @@ def _month_rows(db: Session, month: date, now: datetime) -> list[MonthlyStat]:
         ("shop", Reservation.shop_id, dict(db.execute(select(Shop.id, Shop.name)).all())),
     ):
         for key, count, confirmed, cancelled in db.execute(
-            select(column, *_tallies()).where(*created, column.is_not(None)).group_by(column)
+            select(column, *tallies()).where(*created, column.is_not(None)).group_by(column)
         ):
             rows.append(
                 MonthlyStat(
@@ -240,6 +241,15 @@ def parse_month(text: str, now: datetime) -> date:
     return month
 
 
+@dataclass(frozen=True)
+class Table:
+    """One table of a report: its heading ("" right under the title), its header row and its rows."""
+
+    heading: str
+    header: list[str]
+    rows: list[list]
+
+
 def report_pdf(db: Session, *, month: date, now: datetime) -> bytes:
     """The month's figures (figures.py, as the dashboard's cards and the reservation list count them; money in 万円
     with the exact sum beside it; a month still running marked partial), its service share and shop ranking, and the
@@ -248,35 +258,49 @@ def report_pdf(db: Session, *, month: date, now: datetime) -> bytes:
     data = summary_between(db, first=month, last=month)
     trend = monthly_totals(db, first=add_months(month, 1 - TREND_MONTHS), last=month)
     names = labels.REPORT_LABELS
+    nightly = names["nightly"].format(at=figures_core.as_of_label(data["computed_at"]) if data["computed_at"] else "-")
+    return report_document(
+        labels.REPORT_TITLE,
+        shown,
+        [
+            Table("", [names["item"], names["value"]], [[f.label, summary_figure(f)] for f in shown]),
+            Table(
+                f"{names['services'].format(month=month)} {nightly}",
+                ["", names["reservations"], names["share"]],
+                [[s["name"], s["reservations"], f"{s['share_pct']}%"] for s in data["services"]],
+            ),
+            Table(
+                names["shops"].format(month=month),
+                ["", names["reservations"], names["confirmed"]],
+                [[s["name"], s["reservations"], s["confirmed"]] for s in data["shops"]],
+            ),
+            Table(
+                names["trend"].format(months=TREND_MONTHS),
+                [names["month"], names["reservations"], names["confirmed"], names["cancelled"], names["revenue"]],
+                [[m["month"], m["reservations"], m["confirmed"], m["cancelled"], f"{m['revenue']:,}"] for m in trend],
+            ),
+        ],
+        partial=names["partial"],
+    )
+
+
+def report_document(title: str, shown: list[FigureRead], tables: list[Table], *, partial: str) -> bytes:
+    """A QRV report as a PDF (the monthly and the weekly one): its title with its figures' period, when they are as
+    of, `partial` said while the period is still running, then its tables."""
+    names = labels.REPORT_LABELS
     period = shown[0].period_label
     pdf = japanese_pdf()
     pdf.add_page()
     pdf.set_font(FONT, size=18)
-    pdf.cell(0, 14, f"{labels.REPORT_TITLE} {period}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 14, f"{title} {period}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, size=10)
     pdf.cell(0, 8, names["as_of"].format(at=shown[0].as_of_label), new_x="LMARGIN", new_y="NEXT")
     if shown[0].partial:
-        pdf.cell(0, 8, names["partial"].format(period=period), new_x="LMARGIN", new_y="NEXT")
-    _table(pdf, [names["item"], names["value"]], [[f.label, summary_figure(f)] for f in shown])
-    nightly = names["nightly"].format(at=figures_core.as_of_label(data["computed_at"]) if data["computed_at"] else "-")
-    _heading(pdf, f"{names['services'].format(month=month)} {nightly}")
-    _table(
-        pdf,
-        ["", names["reservations"], names["share"]],
-        [[s["name"], s["reservations"], f"{s['share_pct']}%"] for s in data["services"]],
-    )
-    _heading(pdf, names["shops"].format(month=month))
-    _table(
-        pdf,
-        ["", names["reservations"], names["confirmed"]],
-        [[s["name"], s["reservations"], s["confirmed"]] for s in data["shops"]],
-    )
-    _heading(pdf, names["trend"].format(months=TREND_MONTHS))
-    _table(
-        pdf,
-        [names["month"], names["reservations"], names["confirmed"], names["cancelled"], names["revenue"]],
-        [[m["month"], m["reservations"], m["confirmed"], m["cancelled"], f"{m['revenue']:,}"] for m in trend],
-    )
+        pdf.cell(0, 8, partial.format(period=period), new_x="LMARGIN", new_y="NEXT")
+    for table in tables:
+        if table.heading:
+            _heading(pdf, table.heading)
+        _table(pdf, table.header, table.rows)
     return bytes(pdf.output())
 
 
@@ -303,12 +327,12 @@ def _table(pdf, header: list[str], rows: list[list]) -> None:
         pdf.ln(8)
 
 
-def report_recipients(db: Session) -> list[User]:
-    """Active users with the reservations executive role and an e-mail address."""
+def report_recipients(db: Session, *, roles: tuple[str, ...] = ("executive",)) -> list[User]:
+    """Active users with one of these reservations roles (the executives) and an e-mail address, each once."""
     stmt = (
         select(User)
-        .join(Grant, Grant.user_id == User.id)
-        .where(Grant.domain == DOMAIN, Grant.role == "executive", User.is_active, User.email != "")
+        .where(User.is_active, User.email != "")
+        .where(select(Grant.id).where(Grant.user_id == User.id, Grant.domain == DOMAIN, Grant.role.in_(roles)).exists())
         .order_by(User.id)
     )
     return list(db.scalars(stmt))

@@ -1,6 +1,6 @@
 """The QRV's named figures (service/figures.py): a month's 予約件数, 確定件数, キャンセル件数 and 売上, each defined
 once by the reservation list's filter that shows its rows. The executive dashboard's cards, the nightly summary, the
-reservation list (and its CSV) and the monthly PDF report all count (or sum) that filter's query."""
+reservation list (and its CSV) and the monthly and weekly PDF reports all count (or sum) that filter's query."""
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -80,6 +80,16 @@ def month_figures(db: Session, *, month: date, now: datetime) -> list[FigureRead
         serve(figure, value_of(db, figure, flt), now=now, flt=flt, month=month)
         for figure in MONTH
         for flt in (filter_of(figure, month, last),)
+    ]
+
+
+def days_figures(db: Session, *, first: date, last: date, now: datetime) -> list[FigureRead]:
+    """The same figures over the days [first, last] (the weekly report's week): each its list's total (or sum) under
+    the same filter, its period those days."""
+    return [
+        serve(replace(figure, period="days"), value_of(db, figure, flt), now=now, flt=flt, days=(first, last))
+        for figure in MONTH
+        for flt in (filter_of(figure, first, last),)
     ]
 
 

@@ -36,16 +36,16 @@ ANSWERED_BY = {
     "fax": "FAX",
     "unknown": "判別できず",
 }
+# What the voice AI answers a shop that cannot say yes or no now, or asks for a change (§2.2.4, §2.2.5).
+CALL_REPLIES = {
+    "ambiguous": "では、お電話を切らせていただきます。ご連絡お待ちしております",
+    "change_request": "承知しました。確認して折り返しご連絡いたします",
+}
 CALL_SUMMARIES = {
     "accept": "提携店が予約を承諾しました",
     "decline": "提携店が予約を断りました",
-    "ambiguous": (
-        "提携店が「検討します」と回答しました。"
-        "AIが「では、お電話を切らせていただきます。ご連絡お待ちしております」と応答"
-    ),
-    "change_request": (
-        "提携店が予約内容の変更を依頼しました。AIが「承知しました。確認して折り返しご連絡いたします」と応答"
-    ),
+    "ambiguous": f"提携店が「検討します」と回答しました。AIが「{CALL_REPLIES['ambiguous']}」と応答",
+    "change_request": f"提携店が予約内容の変更を依頼しました。AIが「{CALL_REPLIES['change_request']}」と応答",
     "no_answer": "提携店が電話に出ませんでした",
     "machine": "留守番電話・自動音声につながりました。予約の回答ではないため応答なしとして扱います",
     "failed": "電話を発信できませんでした",
@@ -162,6 +162,23 @@ TEMPLATE_FIELDS = {
     "priority": "優先度・レベル",
     "subject": "呼び出しの内容",
     "due": "応答の期限",
+    "kind": "対応の種類",
+    "client": "MCPクライアント名",
+    "window": "期間",
+    "limit": "上限件数",
+    "rate": "エラー率（%）",
+    "errors": "エラーの件数",
+    "total": "リクエストの件数",
+    "hours": "無料キャンセルの期限（時間前）",
+    "mention": "当番へのメンション",
+    "step": "呼び出しの順番",
+}
+# A quoted template's own words for a field its template means otherwise (TEMPLATE_FIELDS' {minutes} is the payment
+# window; in these it is how long something has waited).
+TEMPLATE_FIELDS_OF = {
+    "SLACK_BEAT_DOWN": {"minutes": "経過時間（分）"},
+    "SLACK_OUTBOX_BACKLOG": {"minutes": "経過時間（分）"},
+    "SLACK_ERROR_RATE": {"minutes": "集計時間（分）"},
 }
 
 # The example booking the requester FAQ shows its messages with (training.examples adds the times and links).
@@ -285,6 +302,9 @@ SHOP_CSV_FIELDS = dict(
 CSV_TRUE = {"1", "true", "yes", "有効", "はい", "○"}
 CSV_FALSE = {"0", "false", "no", "無効", "いいえ", "×", ""}
 
+# Whom each §3 manual is for (§3.1 依頼者, §3.2 提携店, §3.3 運営担当者), as the 運用マニュアル page groups them.
+MANUAL_AUDIENCES = {"requester": "ご依頼者向け", "shop": "提携店向け", "operator": "運営担当者向け"}
+
 REPORT_TITLE = "QRV 月次レポート"
 REPORT_LABELS = {
     "month": "対象月",
@@ -304,6 +324,28 @@ REPORT_LABELS = {
     "nightly": "毎晩の集計による（{at}）",
 }
 REPORT_MAIL_BODY = "{name} 様\n\n{month:%Y年%m月}の月次レポート（PDF）をお送りします。\n\nQRV 予約システム"
+WEEKLY_REPORT_TITLE = "QRV 週次レポート"
+WEEKLY_REPORT_LABELS = {
+    "item": "項目",
+    "week": "対象週",
+    "previous": "前週",
+    "reservations": "予約件数",
+    "confirmed": "確定件数",
+    "share": "割合",
+    "cancel_rate": "キャンセル率",
+    "services": "サービスタイプ別予約割合（対象週）",
+    "shops": "提携店別予約件数ランキング（対象週）",
+    "incidents": "対象週に発生したインシデント",
+    "occurred_at": "発生日時",
+    "level": "レベル",
+    "title": "件名",
+    "recovered_at": "復旧日時",
+    "unrecovered": "未復旧",
+    "partial": "週の途中までの集計です（{period}）。",
+}
+WEEKLY_REPORT_MAIL_BODY = (
+    "{name} 様\n\n{monday:%Y年%m月%d日}〜{sunday:%m月%d日}の週次レポート（PDF）をお送りします。\n\nQRV 予約システム"
+)
 
 # §7 サポート体制: who asks, by which channel, and each channel's 初回応答時間目標 (minutes; phone: 即時).
 # On call and the team's hours (§2.3.1 運営体制, §2.3.2, §5.2.1).

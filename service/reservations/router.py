@@ -29,6 +29,7 @@ from service.reservations import (
     payments,
     support,
     training,
+    weekly,
 )
 from service.reservations.dependencies import (
     CONSOLE_ONLY,
@@ -393,14 +394,14 @@ def requester_faq() -> HTMLResponse:
 
 @router.get("/manuals", response_model=list[ManualSummary])
 def list_manuals(_: Worker) -> list[dict]:
-    return [{"name": manual.name, "title": manual.title} for manual in training.MANUALS.values()]
+    """The twelve items of §3, requesters', shops' and operators' in the spec's order."""
+    return [training.summary(manual) for manual in training.MANUALS.values()]
 
 
 @router.get("/manuals/{name}", response_model=ManualRead)
 def read_manual(_: Worker, name: training.ManualName) -> dict:
-    """The manual's Markdown source (the dashboards' help page shows the operators' manual)."""
-    manual = training.MANUALS[name]
-    return {"name": manual.name, "title": manual.title, "markdown": training.readable(name)}
+    """The manual's Markdown as people read it (the dashboards' 運用マニュアル page shows it)."""
+    return training.summary(training.MANUALS[name]) | {"markdown": training.readable(name)}
 
 
 @router.get("/manuals/{name}/pdf", **media("application/pdf"))
@@ -624,6 +625,19 @@ def revoke_mcp_client(caller: Operator, client: PathClient, db: DbSession):
 def executive_summary(_: ReportReader, db: DbSession, months: Annotated[int, Query(ge=1, le=36)] = 12) -> dict:
     """Monthly reservations and revenue, service-type share and the shop ranking (from the nightly summary)."""
     return executive.summary(db, now=utcnow(), months=months)
+
+
+@router.get("/executive/weekly-report", **media("application/pdf"))
+def weekly_report(
+    _: ReportReader, db: DbSession, week: Annotated[str, Query(max_length=10), Normalised, SingleLine]
+) -> Response:
+    """The weekly PDF report (§6.2) of the week holding `week` (any of its days, YYYY-MM-DD)."""
+    monday = weekly.parse_week(week, utcnow())
+    return Response(
+        weekly.report_pdf(db, monday=monday, now=utcnow()),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="qrv-weekly-{monday}.pdf"'},
+    )
 
 
 @router.get("/executive/report", **media("application/pdf"))

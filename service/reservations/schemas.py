@@ -622,6 +622,8 @@ class SupportKpis(BaseModel):
 class ManualSummary(BaseModel):
     name: str
     title: str
+    audience: str
+    audience_label: str  # ご依頼者向け, 提携店向け, 運営担当者向け
 
 
 class ManualRead(ManualSummary):

@@ -1,9 +1,13 @@
-"""The training material of the QRV document: the requester FAQ (a public web page), the shop manual and shop FAQ
-(PDF) and the operators' manual (PDF and the dashboards' help page), kept as Markdown in `manuals/`.
+"""The training material of the QRV document (§3): its twelve items, each kept as Markdown in `manuals/`, read on the
+dashboards' 運用マニュアル page and drawn as a PDF; the requester FAQ is also a public web page. For requesters (§3.1.2)
+the quick start, the FAQ, sample dialogues and the cancellation steps; for shops (§3.2.2) the manual, the phone
+script, the FAQ and troubleshooting; for operators (§3.3.2) the manual, the incident procedures, the log-search guide
+and the Slack notifications.
 
 A message the system sends is quoted in a fenced block whose info string names its template in `labels`
 (```` ```template SMS_PAYMENT_LINK ````, or `SLACK_MESSAGES.sms_failed` for one entry of a mapping), so
-tests/service/reservations/test_manuals.py can hold every quote to the text the code sends.
+tests/service/reservations/test_manuals.py can hold every quote to the text the code sends; the phone script's example
+answers (```` ```answer accept ````, one a line) are held to how a call's answer is read (calls.classify).
 """
 
 import re
@@ -30,7 +34,21 @@ TEMPLATE_FENCE = "template"
 REQUESTER_FAQ = "requester-faq"
 FAQ_PATH = "/api/reservations/faq"  # where the requester FAQ is served (router.py)
 EXAMPLE_DAY = date(2026, 12, 3)  # the example booking's date: a Thursday, 14:00
-ManualName = Literal["requester-faq", "shop-manual", "shop-faq", "operator-manual"]
+ManualName = Literal[
+    "requester-quickstart",
+    "requester-faq",
+    "requester-dialogues",
+    "requester-cancel",
+    "shop-manual",
+    "shop-phone-script",
+    "shop-faq",
+    "shop-troubleshooting",
+    "operator-manual",
+    "operator-incidents",
+    "operator-logs",
+    "operator-slack",
+]
+Audience = Literal["requester", "shop", "operator"]
 FAQ_STYLE = (
     "body{font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.7}"
     "pre{white-space:pre-wrap;background:#f4f4f4;padding:.75rem;border-radius:4px}"
@@ -48,20 +66,43 @@ LINE_MM = 6.5
 
 @dataclass(frozen=True)
 class Manual:
+    """One item of §3: its name in the API (and its file's), its title, and whom it is for (a requester's quotes show an
+    example booking's values; the others' fields in words)."""
+
     name: str
     title: str
-    file: str
+    audience: Audience
+
+    @property
+    def file(self) -> str:
+        """requester-faq → requester_faq.md."""
+        return f"{self.name.replace('-', '_')}.md"
 
 
 MANUALS: dict[str, Manual] = {
     manual.name: manual
     for manual in (
-        Manual(REQUESTER_FAQ, "よくある質問（ご依頼者向け）", "requester_faq.md"),
-        Manual("shop-manual", "提携店向けマニュアル", "shop_manual.md"),
-        Manual("shop-faq", "よくある質問（提携店向け）", "shop_faq.md"),
-        Manual("operator-manual", "運用マニュアル（運営担当者向け）", "operator_manual.md"),
+        Manual("requester-quickstart", "クイックスタートガイド（ご依頼者向け）", "requester"),
+        Manual(REQUESTER_FAQ, "よくある質問（ご依頼者向け）", "requester"),
+        Manual("requester-dialogues", "サンプル対話例（ご依頼者向け）", "requester"),
+        Manual("requester-cancel", "キャンセル手順（ご依頼者向け）", "requester"),
+        Manual("shop-manual", "提携店向けマニュアル", "shop"),
+        Manual("shop-phone-script", "電話スクリプト例（提携店向け）", "shop"),
+        Manual("shop-faq", "よくある質問（提携店向け）", "shop"),
+        Manual("shop-troubleshooting", "トラブルシューティング（提携店向け）", "shop"),
+        Manual("operator-manual", "運用マニュアル（運営担当者向け）", "operator"),
+        Manual("operator-incidents", "インシデント対応手順書（運営担当者向け）", "operator"),
+        Manual("operator-logs", "ログ確認ガイド（運営担当者向け）", "operator"),
+        Manual("operator-slack", "Slack通知一覧（運営担当者向け）", "operator"),
     )
 }
+ANSWER_FENCE = "answer"
+
+
+def summary(manual: Manual) -> dict[str, str]:
+    """What the manuals' list says of one: its name, title and audience."""
+    audience = {"audience": manual.audience, "audience_label": labels.MANUAL_AUDIENCES[manual.audience]}
+    return {"name": manual.name, "title": manual.title} | audience
 
 
 def source(name: str) -> str:
@@ -70,9 +111,9 @@ def source(name: str) -> str:
 
 
 def readable(name: str) -> str:
-    """The manual's Markdown as people read it: the requester FAQ's quoted messages as a requester receives them,
+    """The manual's Markdown as people read it: a requester's manual's quoted messages as a requester receives them,
     with an example booking's values (「予約ID: QRV-7KX2M9」); the other manuals' fields in words (〈予約ID〉)."""
-    if name == REQUESTER_FAQ:
+    if MANUALS[name].audience == "requester":
         return with_examples(source(name))
     return fields_in_words(source(name))
 
@@ -87,6 +128,7 @@ def examples() -> dict[str, dict[str, Any]]:
     values["faq"] = faq_url()
     values |= {"cancel": labels.CANCEL_PART.format(deadline=deadline, url=cancel_url), "refund": labels.REFUND_NOTE}
     values |= {"minutes": payments.window_minutes(), "summary": labels.SUMMARY_LINES.format(**values)}
+    values["hours"] = get_settings().reservations_cancel_deadline_hours
     return {"": values, "CANCEL_PART": values | {"url": cancel_url}}
 
 
@@ -105,11 +147,21 @@ def with_examples(text: str) -> str:
 
 def quoted_templates(name: str) -> list[tuple[str, str]]:
     """(template name, quoted text) of every template fence in the manual, in order."""
+    return _fenced(name, TEMPLATE_FENCE)
+
+
+def example_answers(name: str) -> list[tuple[str, str]]:
+    """(outcome, example answer) of every answer fence's lines in the manual (the phone script's)."""
+    return [(outcome, line) for outcome, text in _fenced(name, ANSWER_FENCE) for line in text.splitlines() if line]
+
+
+def _fenced(name: str, kind: str) -> list[tuple[str, str]]:
+    """(what the info string names, text) of every fence of this kind: ```` ```template SMS_PAYMENT_LINK ````."""
     fences = [token for token in _tokens(source(name)) if token.type == "fence"]
     return [
         (token.info.split()[1], token.content)
         for token in fences
-        if token.info.split()[:1] == [TEMPLATE_FENCE] and len(token.info.split()) == 2
+        if token.info.split()[:1] == [kind] and len(token.info.split()) == 2
     ]
 
 
@@ -142,12 +194,19 @@ def faq_page() -> str:
 
 
 def fields_in_words(text: str) -> str:
-    """The text with each template field as what it stands for: {code} -> 〈予約ID〉 (labels.TEMPLATE_FIELDS)."""
-    return TEMPLATE_FIELD.sub(_in_words, text)
+    """The text with each template field as what it stands for: {code} -> 〈予約ID〉 (labels.TEMPLATE_FIELDS; a quoted
+    template's own words first, labels.TEMPLATE_FIELDS_OF: its {minutes} may be a delay, not the payment window)."""
+
+    def quote(fence: re.Match[str]) -> str:
+        own = labels.TEMPLATE_FIELDS_OF.get(fence["name"], {})
+        return fence[1] + TEMPLATE_FIELD.sub(lambda field: _in_words(field, own), fence[3])
+
+    return TEMPLATE_FIELD.sub(_in_words, QUOTE.sub(quote, text))
 
 
-def _in_words(field: re.Match[str]) -> str:
-    return f"〈{labels.TEMPLATE_FIELDS[field.group(1)]}〉"
+def _in_words(field: re.Match[str], own: dict[str, str] | None = None) -> str:
+    name = field.group(1)
+    return f"〈{(own or {}).get(name) or labels.TEMPLATE_FIELDS[name]}〉"
 
 
 def manual_pdf(name: str) -> bytes:

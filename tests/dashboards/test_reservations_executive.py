@@ -52,6 +52,9 @@ def test_the_executive_page_shows_the_summary_and_downloads_the_pdf(outcomes, db
     month = at.selectbox(key="reservations_executive_report_month").value
     assert month == utcnow().astimezone(clock.JAPAN_TIME).strftime("%Y-%m")
     assert downloads[f"qrv-report-{month}.pdf"]().startswith(b"%PDF")
+    monday = at.selectbox(key="reservations_executive_weekly_week").value  # §6.2: last week's, first
+    assert monday == clock.today() - timedelta(days=clock.today().weekday() + 7)
+    assert downloads[f"qrv-weekly-{monday}.pdf"]().startswith(b"%PDF")
 
 
 def test_the_cards_compare_the_month_so_far_with_the_same_days_of_the_previous_month(

@@ -1,11 +1,13 @@
 """予約 › 経営ダッシュボード (§4.2.2): monthly reservations and revenue, service-type share and the partner-shop ranking
-from the nightly summary, and the monthly PDF report."""
+from the nightly summary, and the monthly and weekly PDF reports."""
+
+from datetime import timedelta
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards import auth, components, formats, reservations_api
+from dashboards import auth, clock, components, formats, reservations_api
 from dashboards.app_pages.reservations import common
 
 PAGE = "reservations_executive"
@@ -151,6 +153,33 @@ def report_download(months: list[dict]) -> None:
         )
 
 
+WEEKS_OFFERED = 8
+
+
+def weekly_download() -> None:
+    """§6.2 週次レポート: a week's PDF, the last week first (the one running is partial and says so)."""
+    st.subheader("週次レポート（PDF）")
+    this_monday = clock.today() - timedelta(days=clock.today().weekday())
+    mondays = [this_monday - timedelta(weeks=n) for n in (*range(1, WEEKS_OFFERED), 0)]
+    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    with left:
+        monday = st.selectbox(
+            "対象週",
+            mondays,
+            format_func=lambda day: f"{day:%Y/%m/%d}〜{day + timedelta(days=6):%m/%d}",
+            key=f"{PAGE}_weekly_week",
+        )
+    with right:
+        st.download_button(
+            "PDFをダウンロード",
+            reservations_api.weekly_report(monday.isoformat()),
+            file_name=f"qrv-weekly-{monday}.pdf",
+            mime="application/pdf",
+            key=f"{PAGE}_weekly",
+            icon=":material/picture_as_pdf:",
+        )
+
+
 auth.require_page(__file__)
 st.title("経営ダッシュボード")
 span = (
@@ -185,3 +214,4 @@ with right:
         chart(ranking_chart(summary["shops"]), "shops")
         st.dataframe(share_rows(summary["shops"], "提携店"), hide_index=True)
 report_download(months)
+weekly_download()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from service.reservations import labels, training
+from service.reservations import calls, labels, training
 from tests.service.reservations.conftest import book, headers_for, messages
 
 MANUALS = list(training.MANUALS)
@@ -23,11 +23,55 @@ def test_every_message_a_manual_quotes_is_the_one_the_code_sends(name):
     assert training.drifted_quotes(name) == []
 
 
-def test_every_sms_and_mail_is_quoted_in_a_manual():
+def test_every_sms_mail_and_slack_post_is_quoted_in_a_manual():
     quoted = {reference for name in MANUALS for reference, _ in training.quoted_templates(name)}
-    sent = {name for name in dir(labels) if name.startswith(("SMS_", "EMAIL_"))}
+    sent = {name for name in dir(labels) if name.startswith(("SMS_", "EMAIL_", "SLACK_")) and name != "SLACK_MESSAGES"}
     assert sent - quoted == set()
     assert {f"SLACK_MESSAGES.{kind}" for kind in labels.SLACK_MESSAGES} <= quoted
+    assert {f"CALL_REPLIES.{kind}" for kind in labels.CALL_REPLIES} | {"CALL_SCRIPT"} <= quoted
+    slack = {reference for reference, _ in training.quoted_templates("operator-slack")}
+    assert {name for name in sent if name.startswith("SLACK_")} <= slack, "the Slack list names every post"
+
+
+def test_the_twelve_items_of_section_3_are_each_a_manual():
+    by_audience = {
+        audience: [m.title for m in training.MANUALS.values() if m.audience == audience]
+        for audience in ("requester", "shop", "operator")
+    }
+    assert by_audience == {
+        "requester": [
+            "クイックスタートガイド（ご依頼者向け）",
+            "よくある質問（ご依頼者向け）",
+            "サンプル対話例（ご依頼者向け）",
+            "キャンセル手順（ご依頼者向け）",
+        ],
+        "shop": [
+            "提携店向けマニュアル",
+            "電話スクリプト例（提携店向け）",
+            "よくある質問（提携店向け）",
+            "トラブルシューティング（提携店向け）",
+        ],
+        "operator": [
+            "運用マニュアル（運営担当者向け）",
+            "インシデント対応手順書（運営担当者向け）",
+            "ログ確認ガイド（運営担当者向け）",
+            "Slack通知一覧（運営担当者向け）",
+        ],
+    }
+
+
+def test_the_phone_scripts_example_answers_are_read_as_it_says_they_are():
+    answers = training.example_answers("shop-phone-script")
+    assert {outcome for outcome, _ in answers} == {"accept", "decline", "ambiguous", "change_request"}
+    assert [(outcome, line) for outcome, line in answers if calls.classify(None, line) != outcome] == []
+
+
+def test_a_quoted_messages_fields_read_in_its_own_words():
+    slack = training.readable("operator-slack")
+    assert "期限切れの決済リンク〈件数〉件が〈経過時間（分）〉分以上" in slack  # not the payment window's minutes
+    assert "直近〈集計時間（分）〉分 〈エラー率（%）〉%" in slack
+    cancel = training.readable("requester-cancel")  # a requester's: the example booking's values
+    assert "予約日時の48時間前を過ぎているため" in cancel and "{" not in cancel and "〈" not in cancel
 
 
 def test_a_changed_message_is_caught(monkeypatch):
