@@ -82,12 +82,13 @@ SEED_SQL = {
                :now - interval '2 years', :now - interval '2 years'
         FROM generate_series(1, :customers) AS g""",
     "terminals": """
-        INSERT INTO fleet_terminal (id, serial_number, customer_id, store_name, status, reported_status,
+        INSERT INTO fleet_terminal (id, serial_number, customer_id, store_name, store, status, reported_status,
                                     firmware_version, agent_version, last_heartbeat_at, offline_deadline_at,
                                     installed_date, cpu_usage, memory_usage, disk_usage, high_cpu_streak,
                                     high_memory_streak, error_message, interval_seconds, token_hash, token_issued_at,
                                     created_at, updated_at)
         SELECT g, 'TC200-' || lpad(g::text, 6, '0'), 1 + (g - 1) / :per,
+               '店舗' || lpad((1 + ((g - 1) % :per) / :per_store)::text, 3, '0'),
                '店舗' || lpad((1 + ((g - 1) % :per) / :per_store)::text, 3, '0'), 'online', 'online', '1.4.0',
                '0.3.0', :now - make_interval(secs => g % 300), :now + make_interval(secs => 720 - g % 300),
                (:now - make_interval(days => 400 + g % 300))::date, 5 + g % 60, 20 + g % 50, 30 + g % 40, 0, 0, '',

@@ -40,11 +40,12 @@ def seed(terminals: int, overdue: int, cluster: int, customers: int) -> None:
         spread = max(1, terminals // overdue) if overdue else 0  # every spread-th terminal of each customer
         db.execute(
             text(
-                "INSERT INTO fleet_terminal (serial_number, customer_id, store_name, status, reported_status,"
+                "INSERT INTO fleet_terminal (serial_number, customer_id, store_name, store, status, reported_status,"
                 " firmware_version, agent_version, last_heartbeat_at, offline_deadline_at, cpu_usage, memory_usage,"
                 " disk_usage, high_cpu_streak,"
                 " high_memory_streak, error_message, interval_seconds, token_hash, created_at, updated_at)"
-                " SELECT 'SWEEP-' || g, 1 + (g % :customers), '店舗' || g, 'online', 'online', '1.0.0', '', :beat,"
+                " SELECT 'SWEEP-' || g, 1 + (g % :customers), '店舗' || g, '店舗' || g, 'online', 'online', '1.0.0',"
+                " '', :beat,"
                 " CASE WHEN (:spread > 0 AND (g / :customers) % :spread = 0)"
                 "      OR (g % :customers = 0 AND g / :customers < :cluster)"
                 "      THEN :late ELSE :fresh END,"

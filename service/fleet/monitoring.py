@@ -365,14 +365,14 @@ def _open_store_alerts(db: Session, *, now: datetime, excluding: Collection[int]
     return stores
 
 
-def _stores_with_store_alert(db: Session, *, statuses: Collection[str] = (OPEN, ACKNOWLEDGED)) -> list[tuple[int, str]]:
-    """The stores with a store alert in these statuses (an open one speaks for their terminals)."""
+def _worked_stores(db: Session) -> list[tuple[int, str]]:
+    """The stores whose store alert someone works (acknowledged, not resolved): it stays on its own."""
     return [
         (r[0], r[1])
         for r in db.execute(
             select(Terminal.customer_id, Terminal.store)
             .join(Alert, Alert.terminal_id == Terminal.id)
-            .where(Alert.alert_type == "store_offline", Alert.status.in_(statuses))
+            .where(Alert.alert_type == "store_offline", Alert.status == ACKNOWLEDGED)
         )
     ]
 
@@ -417,7 +417,7 @@ def outage_customers(db: Session, *, customer_ids: set[int], now: datetime) -> d
     settings = get_settings()
     monitored = and_(Terminal.customer_id.in_(customer_ids), Terminal.status != "maintenance")
     recent = and_(monitored, Terminal.offline_alert_at >= _window_start(now))
-    worked = _stores_with_store_alert(db, statuses=(ACKNOWLEDGED,))
+    worked = _worked_stores(db)
     if worked:
         recent = and_(recent, tuple_(Terminal.customer_id, Terminal.store).not_in(worked))
     went = {  # through the offline_alert_at index: the few terminals that went silent within the window
