@@ -14,7 +14,7 @@ from tests.browser.conftest import sign_in
 from tests.browser.test_row_click import click_row
 from tests.factories import DEFAULT_PASSWORD, make_user
 from tests.service.fleet.conftest import make_customer, make_terminal
-from tests.service.fleet.test_incidents import OUTAGE, an_outage
+from tests.service.fleet.test_incidents import OUTAGE, STORES, an_outage
 
 # browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
 pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
@@ -32,7 +32,8 @@ def test_the_dashboard_row_opens_the_incident_and_resolving_it_resolves_its_aler
 
     click_row(page, 1)  # the error first, then the outage's one row
 
-    expect(page.get_by_role("heading", name=f"#{incident_id} 東和モータース {OUTAGE}台オフライン")).to_be_visible()
+    heading = f"#{incident_id} 東和モータース {STORES}店舗・{OUTAGE}台オフライン"
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
     assert page.url.endswith(f"?id={incident_id}")
     page.get_by_label("対応内容（任意）").fill("回線事業者の障害復旧を確認")
     page.get_by_role("button", name="インシデントを解決済みにする").click()
