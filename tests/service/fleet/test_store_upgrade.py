@@ -1,4 +1,4 @@
-"""The upgrade to stores (0052) gives every terminal already registered its store, from its 設置店舗名, in place; an
+"""The upgrade to stores (0054) gives every terminal already registered its store, from its 設置店舗名, in place; an
 incident already open counts the stores of its terminals."""
 
 from datetime import UTC, datetime
@@ -8,7 +8,7 @@ from sqlalchemy import MetaData, select
 from tests.service import test_migrations
 from tests.service.crm.test_upgrades import migrate, rows
 
-BEFORE = "0051_booking_quotas"
+BEFORE = "0053_resv_on_call"
 AT = datetime(2026, 11, 2, tzinfo=UTC)
 scratch_engine = test_migrations.scratch_engine
 LOAD = {"cpu_usage": 0.0, "memory_usage": 0.0, "disk_usage": 0.0}

@@ -2,8 +2,8 @@
 incidents and maintenance windows go by it; an incident counts its stores and keeps a timeline (顧客連絡, 完了報告,
 notes)
 
-Revision ID: 0052_fleet_stores
-Revises: 0051_booking_quotas
+Revision ID: 0054_fleet_stores
+Revises: 0053_resv_on_call
 Create Date: 2026-11-28 09:00:00.000000
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 from service.database import UTCDateTime
 from service.fleet.stores import store_of
 
-revision: str = "0052_fleet_stores"
-down_revision: str | None = "0051_booking_quotas"
+revision: str = "0054_fleet_stores"
+down_revision: str | None = "0053_resv_on_call"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
