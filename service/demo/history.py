@@ -492,10 +492,12 @@ LENT = {
 
 
 def loaners_history(office: Office) -> None:
-    """A data type and a question added, devices lent one by one and in bulk, a rotation run."""
+    """A data type added, a question added and retired, devices lent one by one and in bulk, a rotation run."""
     admin = "loaners-admin"
     office.post(admin, "/api/loaners/data-types", {"id": "HISTORY", "name": "履歴確認", "display_order": 99})
-    office.post(admin, "/api/loaners/forms/terminal/questions", {"key": "1-9.履歴", "type": "text"})
+    question = office.post(admin, "/api/loaners/forms/terminal/questions", {"key": "1-9.履歴", "type": "text"})
+    retired = {"active": False}  # tried out and retired: no status form asks it
+    office.call(admin, "PATCH", f"/api/loaners/forms/terminal/questions/{question['id']}", json=retired)
     devices = office.get(admin, "/api/loaners/devices", page_size=10, kind="terminal")["items"]
     lent = LENT | {"1-2.貸出日": date.today().isoformat()}
     for device in devices[:3]:

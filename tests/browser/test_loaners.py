@@ -68,3 +68,31 @@ def test_normal_finds_a_device_by_part_of_its_borrower(dashboards_url, new_page,
     search.fill("見つからない語")
     search.press("Enter")
     expect(page.get_by_text("該当するデータはありません。")).to_be_visible()
+
+
+def test_the_status_form_opened_again_in_the_same_session_is_filled_with_the_current_answers(
+    dashboards_url, new_page, lent_device
+):
+    page = new_page()
+    sign_in(
+        page,
+        f"{dashboards_url}/loaners_status_form?device={lent_device}",
+        "loanstaff",
+        DEFAULT_PASSWORD,
+        "ステータス送信",
+    )
+    expect(page.get_by_label("1-1.貸出先（必須）")).to_have_value("○○商事株式会社")
+    page.get_by_label("1-1.貸出先（必須）").fill("△△工業株式会社")
+    page.get_by_label("1-1.貸出先（必須）").press("Enter")
+    page.get_by_role("button", name="送信").click()
+    expect(page.get_by_text("のステータスを送信しました。")).to_be_visible()
+    for _ in range(2):  # away to the device's page and back, twice, in the same session
+        page.get_by_role("link", name="機器詳細を開く").click()
+        expect(page.get_by_role("heading", name="機器詳細")).to_be_visible()
+        page.get_by_role("link", name="ステータスを送信する").first.click()
+        expect(page.get_by_role("heading", name="ステータス送信")).to_be_visible()
+        expect(page.get_by_label("0-1.担当者（必須）")).to_have_value("拠点 花子")
+        expect(page.get_by_label("1-1.貸出先（必須）")).to_have_value("△△工業株式会社")
+    page.get_by_role("button", name="送信").click()
+    expect(page.get_by_text("のステータスを送信しました。")).to_be_visible()
+    expect(page.get_by_text("は必須です")).to_have_count(0)

@@ -21,10 +21,18 @@ def widget_key(device_id: int, question: dict) -> str:
     return loaners_answers.widget_key(f"{PAGE}_{device_id}", question)
 
 
+def opened(device_id: int, form: dict) -> bool:
+    """Whether this run opens the device's form: another device was on it, or its widgets are gone (Streamlit drops a
+    widget's state once a run leaves it off the screen, so coming back to the page from another one opens it anew).
+    The 担当者 question is always on the form."""
+    person = next(q for q in form["questions"] if q["key"] == form["person_key"])
+    return st.session_state.get(f"{PAGE}_prefilled") != device_id or widget_key(device_id, person) not in st.session_state
+
+
 def prefill(device_id: int, form: dict, answers: dict[str, str], person: str) -> None:
-    """Put the current answers in the widgets once per device (later runs keep what the person changed); 担当者 is
-    the signed-in person, who is answering now."""
-    if st.session_state.get(f"{PAGE}_prefilled") == device_id:
+    """Put the current answers in the widgets each time the form is opened (the reruns in between keep what the
+    person changed); 担当者 is the signed-in person, who is answering now."""
+    if not opened(device_id, form):
         return
     for question in form["questions"]:
         value: Any = person if question["key"] == form["person_key"] else answers.get(question["key"])
