@@ -1,7 +1,8 @@
 """SUMMARY's named figures (service/figures.py), each defined once by the list filter that shows its rows:
 
-- 預かり機の合計: the held devices' list's total under 管轄 (HeldFilter), also the rows of SUMMARY's CSV and the sum
-  of its cards;
+- 預かり機の合計: the held devices' list's total under 管轄 of those with a held status (HeldFilter classified:
+  §3.1.1 counts only a held status with a value; 未分類 is shown apart), also the rows of SUMMARY's CSV and the sum of
+  its four cards;
 - 返却可能の日数 〜7日 / 〜30日 / 30日超: the 返却待ち list's total of 返却可能 devices by the days since they became
   返却可能 (ReturnFilter with min_days / max_days), also the rows of that list's CSV.
 """
@@ -19,8 +20,8 @@ from service.tenancy import TenantScope
 HELD = Figure(
     "loaners.held",
     "預かり機の合計",
-    "「0-4.ステータス」が1.貸出中・「1-4.ユーザー機の預り有無」が有りの機器の台数（SUMMARY の全カードの合計、"
-    "CSVの行数）",
+    "「0-4.ステータス」が1.貸出中・「1-4.ユーザー機の預り有無」が有りで預かり機のステータスに値がある機器の台数"
+    "（SUMMARY の4カテゴリの合計、CSVの行数。未分類は含めない）",
     "now",
     "loaners",
     "/loaners/views/summary/devices",
@@ -74,7 +75,7 @@ RETURNABLE_AGES: tuple[tuple[Figure, int | None, int | None], ...] = (
 
 
 def summary_figures(db: Session, *, scope: TenantScope, jurisdiction: str | None, now: datetime) -> list[FigureRead]:
-    held = HeldFilter(jurisdiction=jurisdiction)
+    held = HeldFilter(jurisdiction=jurisdiction, classified=True)
     served = [serve(HELD, views.count_held(db, scope=scope, flt=held), now=now, flt=held)]
     for figure, min_days, max_days in RETURNABLE_AGES:
         flt = ReturnFilter(

@@ -65,6 +65,10 @@ HELD_STATUSES = {
 }
 # SUMMARY's cards: the held statuses, and a blank one (預り機ステータス未設定) as 未分類.
 UNCLASSIFIED = "未分類"
+UNCLASSIFIED_NOTE = (
+    "未分類は預かり機のステータスが空白の機器です。サマリーは預かり機のステータスに値がある機器だけを集計するため、"
+    "4つのカテゴリとは分けて表示し、預かり機の合計には含めません。"
+)
 SUMMARY_CATEGORIES = {**HELD_STATUSES, "": UNCLASSIFIED}
 # 返却待ち: the held statuses followed until the device comes back (返却可能 first), with their age.
 RETURN_STATUSES = tuple(HELD_STATUSES)[:3]  # 返却可能, 商談中, 返却拒否

@@ -498,9 +498,13 @@ def summary_view(_: Staff, scope: Scope, db: DbSession, jurisdiction: Jurisdicti
 
 
 @router.get("/views/summary/export", **exports.DOWNLOAD)
-def export_summary(_: Staff, scope: Scope, db: DbSession, jurisdiction: Jurisdiction) -> exports.Download:
-    """SUMMARY's devices as the CSV download: every device its cards count, longest held first."""
-    export = views.summary_export(db, scope=scope, jurisdiction=jurisdiction, now=utcnow())
+def export_summary(
+    _: Staff, scope: Scope, db: DbSession, jurisdiction: Jurisdiction, classified: bool = False
+) -> exports.Download:
+    """SUMMARY's devices as the CSV download, longest held first: with `classified`, every device its four cards
+    count (預かり機の合計); without, 未分類 too."""
+    flt = views.HeldFilter(jurisdiction, classified=classified)
+    export = views.summary_export(db, scope=scope, flt=flt, now=utcnow())
     return exports.download(export, "loaners_summary", "代替機の集計")
 
 
@@ -514,9 +518,11 @@ def summary_devices(
     location_id: LocationId,
     held_status: QueryText = None,
     device_type: Literal["SV", "CL", "プリンタ", "その他"] | None = None,
+    classified: bool = False,
 ) -> Page:
-    """The devices behind a summary card or cell, longest held first, with the days each has been held."""
-    flt = views.HeldFilter(jurisdiction, held_status, location_id, device_type)
+    """The devices behind a summary card or cell, longest held first, with the days each has been held
+    (`classified`: those with a held status, 預かり機の合計's)."""
+    flt = views.HeldFilter(jurisdiction, held_status, location_id, device_type, classified)
     rows, total = views.held_devices(
         db, scope=scope, flt=flt, offset=paging.offset, limit=paging.page_size, now=utcnow()
     )

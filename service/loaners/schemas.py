@@ -405,8 +405,10 @@ class SummaryCard(BaseModel):
 class SummaryRead(BaseModel):
     jurisdiction: str | None
     device_types: list[str]
-    cards: list[SummaryCard]
+    cards: list[SummaryCard] = Field(description="§3.1's four categories; `total` is theirs (預かり機の合計)")
     total: int
+    unclassified: SummaryCard = Field(description="未分類: held devices with a blank held status, counted apart")
+    unclassified_note: str
     figures: list[FigureRead]
 
 

@@ -256,12 +256,15 @@ class HeldFilter:
     held_status: str | None = None
     location_id: str | None = None
     device_type: str | None = None
+    classified: bool = False  # only the devices with a held status (§3.1.1: 預かり機の合計 leaves 未分類 out)
 
 
 def _held_filtered(db: Session, scope: TenantScope, flt: HeldFilter) -> Select:
     stmt = _held(select(Device, Location, Model), scope, flt.jurisdiction, view_settings_of(db, "SUMMARY"))
     if flt.held_status:
         stmt = stmt.where(_held_status_is(flt.held_status))
+    if flt.classified:
+        stmt = stmt.where(Device.held_status.is_not(None))
     if flt.location_id:
         stmt = stmt.where(Device.location_id == flt.location_id)
     if flt.device_type:
@@ -300,9 +303,10 @@ def _held_device(device: Device, location: Location, model: Model, now: datetime
     }
 
 
-def summary_export(db: Session, *, scope: TenantScope, jurisdiction: str | None, now: datetime) -> ListExport:
-    """SUMMARY as the CSV download: every device its cards count, longest held first."""
-    stmt = _held_filtered(db, scope, HeldFilter(jurisdiction))
+def summary_export(db: Session, *, scope: TenantScope, flt: HeldFilter, now: datetime) -> ListExport:
+    """SUMMARY as the CSV download: every device its filters select (the cards' with `classified`, 未分類 too
+    without), longest held first."""
+    stmt = _held_filtered(db, scope, flt)
 
     def records(_db: Session, rows: Sequence[Row]) -> list[dict[str, Any]]:
         return [
@@ -346,16 +350,19 @@ def summary_view(db: Session, *, scope: TenantScope, jurisdiction: str | None, n
     holding = {row[1] for row in counts}
     places = [p for p in db.scalars(locations.order_by(Location.id)) if p.status == "active" or p.id in holding]
     longest = _longest(db, scope, jurisdiction, chosen, now)
-    cards = []
+    cards = {}
     for held_status, category in labels.SUMMARY_CATEGORIES.items():
         cells = [row for row in counts if (row[0] or "") == held_status]
         look = settings.get(category, {}) if isinstance(settings, dict) else {}
-        cards.append(_card(held_status, category, look, places, cells, longest.get(held_status, []), now))
+        cards[held_status] = _card(held_status, category, look, places, cells, longest.get(held_status, []), now)
+    unclassified = cards.pop("")
     return {
         "jurisdiction": jurisdiction,
         "device_types": list(labels.DEVICE_TYPES),
-        "cards": cards,
-        "total": sum(card["total"] for card in cards),
+        "cards": list(cards.values()),
+        "total": sum(card["total"] for card in cards.values()),
+        "unclassified": unclassified,
+        "unclassified_note": labels.UNCLASSIFIED_NOTE,
     }
 
 

@@ -62,6 +62,8 @@ def test_summary_counts_per_location_and_device_type_within_the_chosen_jurisdict
     refused = by_location(cards(at)["お客様による返却拒否"])
     assert (refused["神戸"]["CL"], refused["合計"]["合計"]) == (1, 1)
     assert at.metric[0].value == "3台"
+    assert list(cards(at))[-1] == "未分類"  # below the four categories, with why it is not counted
+    assert "預かり機の合計には含めません" in at.info[-1].value
 
     at.selectbox(key="loaners_summary_jurisdiction").select("").run()
     assert at.metric[0].value == "4台"

@@ -1,4 +1,5 @@
-"""代替機 › サマリー (SUMMARY): a card per 預かり機のステータス with counts per location × SV/CL/プリンタ/その他."""
+"""代替機 › サマリー (SUMMARY): a card per 預かり機のステータス with counts per location × SV/CL/プリンタ/その他; the
+未分類 card (a blank held status) apart below them, with the API's reason, and outside 預かり機の合計 (§3.1.1)."""
 
 import pandas as pd
 import streamlit as st
@@ -51,8 +52,7 @@ def show_card(card: dict, device_types: list[str]) -> None:
 user = auth.require_page(__file__)
 loaners_common.view_header("SUMMARY")
 st.caption(
-    "「0-4.ステータス」が1.貸出中・「1-4.ユーザー機の預り有無」が有りの機器の台数です（預かり機のステータスが"
-    "空白の機器は未分類）。"
+    "「0-4.ステータス」が1.貸出中・「1-4.ユーザー機の預り有無」が有りで、預かり機のステータスに値がある機器の台数です。"
 )
 jurisdiction = loaners_common.jurisdiction_select(user, f"{PAGE}_jurisdiction")
 summary = loaners_api.summary(jurisdiction)
@@ -63,10 +63,13 @@ components.figures_stamp(summary["figures"])
 components.csv_link(
     f"{PAGE}_csv",
     "/loaners/views/summary/export",
-    {"jurisdiction": jurisdiction},
+    {"jurisdiction": jurisdiction, "classified": "true"},
     help=components.CSV_HELP.format(total=summary["total"]),
 )
 grid = st.columns(2)
 for index, card in enumerate(summary["cards"]):
     with grid[index % 2]:
         show_card(card, summary["device_types"])
+st.divider()
+st.info(summary["unclassified_note"])
+show_card(summary["unclassified"], summary["device_types"])

@@ -1,10 +1,11 @@
-"""A model's repeated 製造番号 is said before a second device (…_002) is registered; SUMMARY counts 未分類 (in
-custody, no held status yet)."""
+"""A model's repeated 製造番号 is said before a second device (…_002) is registered; SUMMARY shows 未分類 (in
+custody, no held status yet) apart from its four categories and outside 預かり機の合計."""
 
 from sqlalchemy import func, select
 
 from service.loaners.models import Device
 from tests.service.loaners.conftest import LENT, add_location, answer, headers, make_device
+from tests.support.downloads import csv_download
 
 BODY = {"location_id": "osaka", "model_id": "MODEL_001", "serial_number": "ABC123", "asset_number": "A-1"}
 
@@ -43,22 +44,28 @@ def test_another_jurisdictions_device_is_neither_named_nor_in_the_way(client, db
     assert response.status_code == 201
 
 
-def test_summary_counts_held_devices_without_a_held_status_as_unclassified(client, db):
+def test_summary_shows_held_devices_without_a_held_status_apart_and_leaves_them_out_of_the_total(client, db):
     answer(db, make_device(db, "osaka", "MODEL_003", "P1"), LENT)  # printer held, no 預かり機のステータス yet
     answer(db, make_device(db, "kobe", "MODEL_001", "L1"), LENT | {"預かり機のステータス": "1.返却可能"})
     answer(db, make_device(db, "kobe", "MODEL_001", "L2"), LENT | {"1-4.ユーザー機の預り有無": "無し"})
     staff = headers(db, "staff1")
     db.commit()
     summary = client.get("/api/loaners/views/summary", headers=staff).json()
-    cards = {card["category"]: card for card in summary["cards"]}
-    unclassified = cards["未分類"]
+    assert "未分類" not in {card["category"] for card in summary["cards"]}  # §3.1's four categories only
+    unclassified = summary["unclassified"]
     assert (unclassified["held_status"], unclassified["total"], unclassified["totals"]["プリンタ"]) == ("", 1, 1)
     assert [d["management_number"] for d in unclassified["longest"]] == ["OSAKA_Printer_imageClass-MF644Cdw_P1_001"]
-    assert (cards["返却可能"]["total"], summary["total"]) == (1, 2)
+    assert summary["unclassified_note"]
+    held = next(figure for figure in summary["figures"] if figure["key"] == "loaners.held")
+    assert (summary["total"], held["value"], held["list_query"]) == (1, 1, {"classified": "true"})
+    counted = client.get("/api/loaners/views/summary/devices", params=held["list_query"], headers=staff).json()
+    assert [d["management_number"] for d in counted["items"]] == ["KOBE_Laptop_ThinkPad-X1-Carbon_L1_001"]
+    rows = csv_download(client.get("/api/loaners/views/summary/export", params=held["list_query"], headers=staff))
+    assert len(rows) - 1 == held["value"]
     only = client.get("/api/loaners/views/summary/devices", params={"held_status": "未分類"}, headers=staff)
     assert [d["device_type"] for d in only.json()["items"]] == ["プリンタ"]
-    held = client.get("/api/loaners/views/summary/devices", headers=staff).json()
-    assert sorted((d["held_status"], d["category"]) for d in held["items"]) == [
+    everything = client.get("/api/loaners/views/summary/devices", headers=staff).json()
+    assert sorted((d["held_status"], d["category"]) for d in everything["items"]) == [
         ("", "未分類"),
         ("1.返却可能", "返却可能"),
     ]

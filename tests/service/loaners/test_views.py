@@ -172,9 +172,11 @@ def test_summary_counts_held_devices_per_location_and_device_type_with_days_held
     staff = headers(db, "staff1")
     db.commit()
     summary = client.get("/api/loaners/views/summary", params={"jurisdiction": "関西"}, headers=staff).json()
-    assert summary["device_types"] == ["SV", "CL", "プリンタ", "その他"] and summary["total"] == 5
+    assert summary["device_types"] == ["SV", "CL", "プリンタ", "その他"] and summary["total"] == 4  # 未分類 apart
     cards = {card["category"]: card for card in summary["cards"]}
-    assert list(cards) == ["返却可能", "商談や金額の問題で返却不可", "お客様による返却拒否", "HW延長保守中", "未分類"]
+    assert list(cards) == ["返却可能", "商談や金額の問題で返却不可", "お客様による返却拒否", "HW延長保守中"]
+    assert (summary["unclassified"]["category"], summary["unclassified"]["total"]) == ("未分類", 1)
+    assert "預かり機の合計には含めません" in summary["unclassified_note"]
     returnable = cards["返却可能"]
     assert (returnable["icon"], returnable["color"]) == ("fas fa-check-circle", "success")
     assert [(r["location_id"], r["counts"], r["total"], r["longest_held_days"]) for r in returnable["rows"]] == [
@@ -190,7 +192,7 @@ def test_summary_counts_held_devices_per_location_and_device_type_with_days_held
     ]
     assert cards["商談や金額の問題で返却不可"]["totals"]["その他"] == 1 and cards["HW延長保守中"]["total"] == 0
     everywhere = client.get("/api/loaners/views/summary", headers=staff).json()
-    assert everywhere["total"] == 6
+    assert everywhere["total"] == 5
     devices = client.get(
         "/api/loaners/views/summary/devices", headers=staff, params={"held_status": "1.返却可能", "device_type": "CL"}
     ).json()
