@@ -170,9 +170,7 @@ SECTIONS: tuple[Section, ...] = (
             PageSpec(
                 "app_pages/loaners/masters.py", "マスタ管理", "loaners-masters", ("admin",), ":material/settings:"
             ),
-            PageSpec(
-                "app_pages/loaners/import.py", "回答シート取込", "loaners-import", ("admin",), ":material/upload_file:"
-            ),
+            PageSpec("app_pages/loaners/import.py", "回答シート取込", "loaners-import", icon=":material/upload_file:"),
             PageSpec(
                 "app_pages/loaners/archives.py", "アーカイブ", "loaners-archives", ("admin",), ":material/inventory_2:"
             ),

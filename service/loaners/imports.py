@@ -6,8 +6,11 @@ apply to new answers, not to the past; where a row differs from them is reported
 is or can be registered (from a number that passes §4 and names a known location and model of the sheet's kind),
 has no readable timestamp, or repeats a device and timestamp already stored. A dry run reports what each row will
 do before anything is stored; the import appends submissions and moves a device's current state only to a newer one.
+A clerk's import is limited to their 管轄 (the grant's scope, kept on the import): a row of another 管轄's location is
+refused naming that location.
 """
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,20 +18,21 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic_core import PydanticCustomError
-from sqlalchemy import func, insert, select
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
 from service.csvtools import csv_rows, decode_csv
-from service.errors import Conflict, DomainError, NotFound, ValidationFailed
+from service.errors import Conflict, DomainError, ValidationFailed
 from service.exports import ListExport, item
 from service.loaners import forms, labels, numbering
 from service.loaners.devices import kind_of
 from service.loaners.models import Device, Form, Location, Model, Submission, SubmissionImport
 from service.loaners.submissions import recompute_states, submission_row
 from service.schemas import multi_line, nfkc, single_line
+from service.tenancy import TenantScope, get_scoped, scoped
 
 MAX_ROWS = 100_000
 CHUNK = 1000
@@ -63,10 +67,18 @@ def _row_count(content: str) -> int:
 
 
 def create_import(
-    db: Session, *, form: Form, filename: str, data: bytes, actor: Actor, now: datetime, dry_run: bool = False
+    db: Session,
+    *,
+    form: Form,
+    filename: str,
+    data: bytes,
+    scope: TenantScope,
+    actor: Actor,
+    now: datetime,
+    dry_run: bool = False,
 ) -> SubmissionImport:
-    """Check the file's shape now (encoding, required columns, size); the rows are checked by the job: with
-    dry_run, only to say what each row will do, and 取り込む (start_checked_import) imports them."""
+    """Check the file's shape now (encoding, required columns, size); the rows are checked by the job, within the
+    caller's 管轄: with dry_run, only to say what each row will do, and 取り込む (start_checked_import) imports them."""
     content = decode_csv(data)
     header, total = _header(content), _row_count(content)
     missing = [name for name in (labels.IMPORT_TIMESTAMP, labels.IMPORT_NUMBER) if name not in header]
@@ -86,6 +98,7 @@ def create_import(
         total_rows=total,
         created_by=actor.label,
         ignored_columns=[name for name in header if name and name not in known],
+        jurisdiction=scope.value,
         status="checking" if dry_run else "queued",
         created_at=now,
     )
@@ -102,17 +115,16 @@ def create_import(
             "filename": {"before": None, "after": filename},
             "rows": {"before": None, "after": total},
             "form": {"before": None, "after": form.kind},
+            "jurisdiction": {"before": None, "after": scope.value},
         },
         at=now,
     )
     return job
 
 
-def get_import(db: Session, import_id: int) -> SubmissionImport:
-    job = db.get(SubmissionImport, import_id)
-    if job is None:
-        raise NotFound(labels.NOT_FOUND, details={"resource": "loaners_import", "id": import_id})
-    return job
+def get_import(db: Session, import_id: int, scope: TenantScope) -> SubmissionImport:
+    """An import of the caller's 管轄 (a clerk's own 管轄's; an admin's, any): another's is a 404."""
+    return get_scoped(db, SubmissionImport, import_id, scope, SubmissionImport.jurisdiction)
 
 
 NEWEST_FIRST = (SubmissionImport.id.desc(),)
@@ -153,17 +165,23 @@ def import_entry(row: Any) -> dict[str, Any]:
     }
 
 
-def import_page(db: Session, *, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-    """Every import, newest first (the columns the list shows, never the stored file or its reports)."""
-    total = db.scalar(select(func.count()).select_from(SubmissionImport)) or 0
-    rows = db.execute(select(*LISTED).order_by(*NEWEST_FIRST).offset(offset).limit(limit)).all()
+def _listed(scope: TenantScope) -> Select:
+    """The imports the caller sees: those of their 管轄 (an admin's scope: all)."""
+    return scoped(select(*LISTED), scope, SubmissionImport.jurisdiction)
+
+
+def import_page(db: Session, *, scope: TenantScope, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """Every import the caller sees, newest first (the columns the list shows, never the stored file or its
+    reports)."""
+    total = db.scalar(select(func.count()).select_from(_listed(scope).subquery())) or 0
+    rows = db.execute(_listed(scope).order_by(*NEWEST_FIRST).offset(offset).limit(limit)).all()
     return [import_entry(row) for row in rows], total
 
 
-def import_export() -> ListExport:
+def import_export(scope: TenantScope) -> ListExport:
     """The import list as the CSV download."""
     columns = [item(header, key) for key, header in labels.IMPORT_LIST_COLUMNS.items()]
-    return ListExport(select(*LISTED), NEWEST_FIRST, columns, lambda _db, rows: [import_entry(row) for row in rows])
+    return ListExport(_listed(scope), NEWEST_FIRST, columns, lambda _db, rows: [import_entry(row) for row in rows])
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -189,8 +207,13 @@ class Chunk:
     created: int = 0
     planned: set[str] = field(default_factory=set)  # numbers the dry run will register (the chunk's first)
     seen: set[str] = field(default_factory=set)  # and those an earlier chunk's rows register
-    places: dict[str, Location] = field(default_factory=dict)
+    places: dict[str, Location] = field(default_factory=dict)  # by code
     models: dict[str, Model] = field(default_factory=dict)
+
+    @functools.cached_property
+    def locations(self) -> dict[str, Location]:
+        """The locations by id."""
+        return {place.id: place for place in self.places.values()}
 
 
 @dataclass
@@ -271,11 +294,23 @@ def _registration(chunk: Chunk, number: str) -> tuple[numbering.ParsedNumber, Lo
     location, model = chunk.places.get(parsed.location_code), chunk.models.get(parsed.model_section)
     if location is None:
         raise ValidationFailed(labels.UNKNOWN_LOCATION, details={"rule": "unknown_location"})
+    _check_scope(chunk.job, location)
     if model is None or numbering.category_section(model.category) != parsed.category_section:
         raise ValidationFailed(labels.UNKNOWN_MODEL, details={"rule": "unknown_model"})
     if kind_of(model.category) != chunk.form.kind:
         raise ValidationFailed(labels.IMPORT_WRONG_FORM.format(kind=labels.KINDS[kind_of(model.category)]))
     return parsed, location, model
+
+
+def _check_scope(job: SubmissionImport, location: Location) -> None:
+    """A clerk's import takes only devices of their 管轄's locations; another's is refused naming the location."""
+    if job.jurisdiction is not None and location.jurisdiction != job.jurisdiction:
+        raise ValidationFailed(
+            labels.IMPORT_OUTSIDE_JURISDICTION.format(
+                location=location.name, jurisdiction=location.jurisdiction, own=job.jurisdiction
+            ),
+            details={"rule": "outside_jurisdiction"},
+        )
 
 
 def _registrable(chunk: Chunk, number: str) -> bool:
@@ -319,6 +354,10 @@ def _device(db: Session, chunk: Chunk, number: str) -> Device | None:
             return _register_device(db, chunk, number)
         except DomainError as exc:
             raise ValueError(labels.IMPORT_UNKNOWN_DEVICE.format(reason=exc.message)) from exc
+    try:
+        _check_scope(chunk.job, chunk.locations[device.location_id])
+    except DomainError as exc:
+        raise ValueError(exc.message) from exc
     if device.kind != chunk.form.kind:
         raise ValueError(labels.IMPORT_WRONG_FORM.format(kind=labels.KINDS[device.kind]))
     return device

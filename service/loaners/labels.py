@@ -142,6 +142,9 @@ IMPORT_ENCODING = "CSVの文字コードを判別できません（UTF-8また�
 IMPORT_NO_NUMBER = "拠点管理番号（機器の識別子）がありません"
 IMPORT_BAD_TEXT = "「{column}」: {reason}"
 IMPORT_NOT_CHECKED = "取込前の確認が済んだ取込だけを取り込めます"
+IMPORT_OUTSIDE_JURISDICTION = (
+    "拠点「{location}」（{jurisdiction}）は管轄外です（取り込めるのは{own}の拠点の機器だけです）"
+)
 BULK_UNKNOWN_DEVICES = "選択した機器が見つかりません: {ids}"
 BULK_DEVICE_INVALID = "{number}: {message}"
 

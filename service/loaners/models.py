@@ -357,6 +357,8 @@ class SubmissionImport(Base):
     plan: Mapped[list[Any]] = mapped_column(default=list)
     ignored_columns: Mapped[list[Any]] = mapped_column(default=list)
     error: Mapped[str] = mapped_column(String(500), default="")
+    # the importer's 管轄 (a clerk's grant scope): rows of other 管轄's locations are refused; None: every 管轄
+    jurisdiction: Mapped[str | None] = mapped_column(String(50), index=True)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]

@@ -545,7 +545,7 @@ def export_returns(_: Staff, scope: Scope, flt: ReturnFilters) -> exports.Downlo
     return exports.download(returns.returns_export(scope=scope, flt=flt, now=utcnow()), "loaners_returns", "返却待ち")
 
 
-# --- imports and rotation (admin) ------------------------------------------------------------------------------
+# --- imports (staff of a 管轄: its locations' devices; admin: all) and rotation (admin) ----------------------------
 
 
 def _import_read(job) -> LoanerImportRead:
@@ -555,7 +555,8 @@ def _import_read(job) -> LoanerImportRead:
 @router.post("/imports", response_model=LoanerImportRead, status_code=202)
 @upload_limit("loaners_max_sheet_bytes")
 def import_sheet(
-    caller: Admin,
+    caller: Staff,
+    scope: Scope,
     db: DbSession,
     form_kind: Annotated[Kind, Form()],
     file: Annotated[UploadFile, File()],
@@ -563,12 +564,14 @@ def import_sheet(
 ) -> LoanerImportRead:
     """Accept a Google Forms response sheet (CSV) for one form; a job stores the rows as history (poll
     GET /imports/{id}). With dry_run, the job only says what each row will do (`plan`); POST /imports/{id}/run
-    then imports them."""
+    then imports them. A clerk of one 管轄 imports its locations' devices: another 管轄's rows are refused by
+    name."""
     job = imports.create_import(
         db,
         form=forms.get_form(db, form_kind),
         filename=file.filename or "responses.csv",
         data=file.file.read(),
+        scope=scope,
         actor=caller.actor,
         now=utcnow(),
         dry_run=dry_run,
@@ -578,29 +581,31 @@ def import_sheet(
 
 
 @router.post("/imports/{import_id}/run", response_model=LoanerImportRead, status_code=202)
-def run_checked_import(import_id: int, caller: Admin, db: DbSession) -> LoanerImportRead:
+def run_checked_import(import_id: int, caller: Staff, scope: Scope, db: DbSession) -> LoanerImportRead:
     """取り込む: import a sheet whose dry run has finished (409 before that, or once it was started)."""
-    job = imports.start_checked_import(db, job=imports.get_import(db, import_id), actor=caller.actor, now=utcnow())
+    job = imports.get_import(db, import_id, scope)
+    job = imports.start_checked_import(db, job=job, actor=caller.actor, now=utcnow())
     queue_task(db, "loaners.import_submissions", job.id)
     return _import_read(job)
 
 
 @router.get("/imports", response_model=Page[ImportListed])
-def list_imports(_: Admin, db: DbSession, paging: Paging) -> Page:
-    """Every import, newest first: who, when, the file, its rows taken / duplicate / unreadable, its state."""
-    rows, total = imports.import_page(db, offset=paging.offset, limit=paging.page_size)
+def list_imports(_: Staff, scope: Scope, db: DbSession, paging: Paging) -> Page:
+    """Every import of the caller's 管轄, newest first: who, when, the file, its rows taken / duplicate / unreadable,
+    its state."""
+    rows, total = imports.import_page(db, scope=scope, offset=paging.offset, limit=paging.page_size)
     return _page(rows, total, paging)
 
 
 @router.get("/imports.csv", **exports.DOWNLOAD)
-def export_imports(_: Admin) -> exports.Download:
+def export_imports(_: Staff, scope: Scope) -> exports.Download:
     """The import list as the CSV download."""
-    return exports.download(imports.import_export(), "loaners_imports", "取込の履歴")
+    return exports.download(imports.import_export(scope), "loaners_imports", "取込の履歴")
 
 
 @router.get("/imports/{import_id}", response_model=LoanerImportRead)
-def get_import(import_id: int, _: Admin, db: DbSession) -> LoanerImportRead:
-    return _import_read(imports.get_import(db, import_id))
+def get_import(import_id: int, _: Staff, scope: Scope, db: DbSession) -> LoanerImportRead:
+    return _import_read(imports.get_import(db, import_id, scope))
 
 
 def _rotation_read(run) -> RotationRead:

@@ -440,6 +440,7 @@ class LoanerImportRead(BaseModel):
         description="the dry run's rows: row, management_number, timestamp, outcome (+ label), new_device, reasons",
     )
     error: str
+    jurisdiction: str | None = Field(description="the 管轄 whose locations' devices it imports (None: every 管轄)")
     created_by: str
     created_at: datetime
     finished_at: datetime | None

@@ -1,4 +1,5 @@
-"""代替機 › 回答シート取込: the three Google Forms response sheets (CSV exports) brought across as history (admin).
+"""代替機 › 回答シート取込: the three Google Forms response sheets (CSV exports) brought across as history (staff of
+a 管轄: its locations' devices only, other rows refused by the location's name; admins: every 管轄).
 
 The sheet is checked first (a dry run as a job: what each row will do), then 取り込む imports it, keeping timestamps
 and submitters; both show their progress while they run. Every import is listed (who, when, which file, its rows
@@ -169,13 +170,18 @@ def progress(import_id: int) -> None:
         st.rerun()
 
 
-auth.require_page(__file__)
+user = auth.require_page(__file__)
 st.title("回答シート取込")
 st.caption(
     "Googleフォームの回答シート（CSV）を履歴として取り込みます。列: タイムスタンプ（yyyy/MM/dd HH:mm:ss、日本時間）・"
     "メールアドレス・0-2.拠点管理番号と各質問の列。まず各行をどう取り込むかを確認し、よければ「取り込む」を押します。"
     "タイムスタンプと回答者はそのまま残り、同じ機器・同じタイムスタンプの行は重複として取り込まれません。"
 )
+own = auth.tenant_scope(user, "loaners")
+if own:
+    st.caption(
+        f"取り込めるのは管轄（{labels.plain(own)}）の拠点の機器だけです。ほかの管轄の行は拠点名を示して取り込みません。"
+    )
 with st.form(f"{PAGE}_form", clear_on_submit=True):
     named = sheets()
     kind = st.selectbox("取込先のフォーム", list(named), format_func=named.__getitem__, key=f"{PAGE}_kind")

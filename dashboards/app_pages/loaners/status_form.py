@@ -26,7 +26,8 @@ def opened(device_id: int, form: dict) -> bool:
     widget's state once a run leaves it off the screen, so coming back to the page from another one opens it anew).
     The 担当者 question is always on the form."""
     person = next(q for q in form["questions"] if q["key"] == form["person_key"])
-    return st.session_state.get(f"{PAGE}_prefilled") != device_id or widget_key(device_id, person) not in st.session_state
+    shown = widget_key(device_id, person) in st.session_state
+    return st.session_state.get(f"{PAGE}_prefilled") != device_id or not shown
 
 
 def prefill(device_id: int, form: dict, answers: dict[str, str], person: str) -> None:

@@ -8,7 +8,7 @@ from service.database import utcnow
 from service.job_failures import UNEXPECTED_FAULT, run_in_batches
 from service.loaners import imports
 from service.loaners.models import Device, Submission
-from tests.service.loaners.conftest import headers, make_device
+from tests.service.loaners.conftest import add_location, headers, make_device
 
 HEADER = (
     "タイムスタンプ,メールアドレス,0-1.担当者,0-2.拠点管理番号,0-3.機種名,0-4.ステータス,1-1.貸出先,1-2.貸出日,"
@@ -193,3 +193,55 @@ def test_an_import_that_breaks_off_is_marked_failed_with_a_sentence_for_people(c
     )
     failed = client.get(f"/api/loaners/imports/{job['id']}", headers=admin).json()
     assert (failed["status"], failed["status_label"], failed["error"]) == ("failed", "失敗", UNEXPECTED_FAULT)
+
+
+def test_a_clerk_imports_their_own_jurisdictions_rows_and_another_ones_are_refused_by_location(client, db):
+    add_location(db, "tokyo", "関東", name="東京")
+    theirs = make_device(db, "tokyo", serial="T1")
+    make_device(db, "osaka", serial="ABC123")
+    kansai = headers(db, "kansai-clerk", scope="関西")
+    admin = headers(db, "admin1", "admin")
+    db.commit()
+    rows = [
+        f"2024/07/01 09:00:00,a@example.com,山田,{LAPTOP}_ABC123_001,,1.貸出中,○○商事,2024/07/01,無し,,,",
+        "2024/07/02 09:00:00,a@example.com,山田,KOBE_Laptop_ThinkPad-X1-Carbon_K1_001,,1.貸出中,△△,2024/07/02,無し,,,",
+        f"2024/07/03 09:00:00,a@example.com,山田,{theirs.management_number},,1.貸出中,××,2024/07/03,無し,,,",
+        "2024/07/04 09:00:00,a@example.com,山田,TOKYO_Laptop_ThinkPad-X1-Carbon_T2_001,,1.貸出中,××,2024/07/04,無し,,,",
+    ]
+    sheet = {"file": ("端末ステータス収集.csv", (HEADER + "\n".join(rows) + "\n").encode(), "text/csv")}
+    checked = client.post(
+        "/api/loaners/imports", data={"form_kind": "terminal", "dry_run": "true"}, files=sheet, headers=kansai
+    )
+    assert (checked.status_code, checked.json()["jurisdiction"]) == (202, "関西")
+    run(db, checked.json()["id"])
+    db.commit()
+    plan = client.get(f"/api/loaners/imports/{checked.json()['id']}", headers=kansai).json()
+    assert [(row["row"], row["outcome"]) for row in plan["plan"]] == [
+        (2, "import"),
+        (3, "import"),
+        (4, "unreadable"),
+        (5, "unreadable"),
+    ]
+    refusals = [row["reasons"][0] for row in plan["plan"][2:]]
+    assert all("拠点「東京」（関東）は管轄外です" in reason for reason in refusals), refusals
+    assert client.post(f"/api/loaners/imports/{plan['id']}/run", headers=kansai).status_code == 202
+    run(db, plan["id"])
+    db.commit()
+    done = client.get(f"/api/loaners/imports/{plan['id']}", headers=kansai).json()
+    assert (done["accepted_rows"], done["created_devices"], [r["row"] for r in done["rejected"]]) == (2, 1, [4, 5])
+    assert "東京" in done["rejected"][0]["errors"][0]
+    db.expire_all()
+    assert db.get(Device, theirs.id).current_submission_id is None  # another 管轄's device is left as it was
+    assert db.scalar(select(func.count()).select_from(Device).where(Device.location_id == "tokyo")) == 1
+    db.commit()
+    everywhere = upload(client, admin, HEADER + rows[2] + "\n").json()  # an admin's import takes every 管轄
+    run(db, everywhere["id"])
+    db.commit()
+    assert client.get(f"/api/loaners/imports/{everywhere['id']}", headers=admin).json()["accepted_rows"] == 1
+    assert client.get(f"/api/loaners/imports/{everywhere['id']}", headers=kansai).status_code == 404
+    listed = client.get("/api/loaners/imports", headers=kansai).json()
+    assert [job["id"] for job in listed["items"]] == [plan["id"]]
+    assert {job["id"] for job in client.get("/api/loaners/imports", headers=admin).json()["items"]} == {
+        plan["id"],
+        everywhere["id"],
+    }

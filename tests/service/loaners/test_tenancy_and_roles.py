@@ -74,7 +74,7 @@ def test_unscoped_staff_sees_every_jurisdiction(client, db):
     assert client.get("/api/loaners/views/normal", headers=staff).json()["total"] == 2
 
 
-def test_masters_forms_imports_and_rotation_are_for_admins(client, db):
+def test_masters_forms_and_rotation_are_for_admins(client, db):
     device = make_device(db)
     staff, admin = headers(db, "staff1"), headers(db, "admin1", "admin")
     outsider = auth_headers(make_user(db, "fleet-user", grants={"fleet": "viewer"}))
@@ -89,7 +89,6 @@ def test_masters_forms_imports_and_rotation_are_for_admins(client, db):
         ("post", "/api/loaners/forms/terminal/questions", {"key": "1-9.x", "type": "text"}),
         ("delete", f"/api/loaners/devices/{device.id}", None),
         ("post", "/api/loaners/rotations", None),
-        ("get", "/api/loaners/imports", None),
     )
     for method, path, body in forbidden:
         kwargs = {"json": body} if body is not None else {}
