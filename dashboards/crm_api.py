@@ -72,6 +72,11 @@ def update_corporation(corporation_id: int, changes: dict) -> dict:
     return write("PATCH", f"/crm/corporations/{corporation_id}", changes)
 
 
+def merge_corporation(kept_id: int, duplicate_id: int) -> dict:
+    """法人の統合 (admin): the duplicate's requests and sites move to the corporation kept; the duplicate goes."""
+    return write("POST", f"/crm/corporations/{kept_id}/merge", {"duplicate_id": duplicate_id})
+
+
 def reveal_card(corporation_id: int) -> dict:
     """The full card number (and security code while kept); the API audits every reveal."""
     return write("POST", f"/crm/corporations/{corporation_id}/card/reveal")

@@ -206,6 +206,7 @@ SECTIONS: tuple[Section, ...] = (
             PageSpec("app_pages/crm/agencies.py", "代理店管理", "crm-agencies", CRM_ADMIN, ":material/store:"),
             PageSpec("app_pages/crm/users.py", "ユーザー管理", "crm-users", CRM_ADMIN, ":material/manage_accounts:"),
             PageSpec("app_pages/crm/masters.py", "マスタ管理", "crm-masters", CRM_ADMIN, ":material/tune:"),
+            PageSpec("app_pages/crm/merge.py", "法人の統合", "crm-merge", CRM_ADMIN, ":material/merge:"),
             PageSpec("app_pages/crm/audit.py", "監査ログ", "crm-audit", CRM_ADMIN, ":material/history:"),
             PageSpec("app_pages/crm/help.py", "ヘルプ", "crm-help", CRM_ALL, ":material/help:"),
         ),

@@ -1,20 +1,27 @@
 """法人 (§2.4): create and edit the 1page/2page information, search for 既存法人に地点追加, and card data handling.
 
+One company is one corporation (decision 1, §3.1b): a new corporation that an agency already has — the same 法人番号,
+or without one the same name and 電話番号1 — is answered with the corporation it has (409 duplicate_corporation), so
+the sales person adds the sites to it; only a name-and-phone match may be registered all the same when confirmed.
+Duplicates that exist are merged by an admin (`merge`).
+
 Card number and security code are encrypted at rest and never read back except through `reveal_card`, an audited
 back-office action. Audit entries carry them only as [REDACTED] markers of change.
 """
 
+import hashlib
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from service import dialect
 from service.audit import service as audit
 from service.audit.service import Actor
 from service.crm import auditing, crypto, labels, locking, masters
-from service.crm.models import Corporation
+from service.crm.models import Corporation, Request, Site
 from service.crm.schemas import CardReveal, CorporationFields, CorporationRead
-from service.errors import ValidationFailed
+from service.errors import Conflict, ValidationFailed, unknown_reference
 from service.search import contains
 from service.tenancy import TenantScope, scoped
 
@@ -26,6 +33,8 @@ BILLING_FIELDS = tuple(name for name in PLAIN_FIELDS if name.startswith("billing
 NULLABLE_FIELDS = ("birthday", "representative_birthday")
 CREDIT_CARD = "1"
 CHOICE_FIELDS = masters.CORPORATION_CHOICE_FIELDS
+SAME_NUMBER, SAME_NAME_AND_PHONE = "corporation_number", "name_and_phone"
+DUPLICATES_NAMED = 10
 
 
 def state(corporation: Corporation) -> dict[str, Any]:
@@ -71,7 +80,79 @@ def _apply(corporation: Corporation, fields: dict[str, Any]) -> None:
     if corporation.billing_address_same:
         for name in BILLING_FIELDS:
             setattr(corporation, name, "")
-    corporation.display_name = " ".join(filter(None, (corporation.last_name, corporation.first_name)))[:101]
+    corporation.display_name = display_name(corporation.last_name, corporation.first_name)
+
+
+def display_name(last_name: str, first_name: str) -> str:
+    """契約者名 as lists show it: 姓 and 名 with a space between."""
+    return " ".join(filter(None, (last_name, first_name)))[:101]
+
+
+def _phone_digits(column: Any) -> Any:
+    return func.replace(func.replace(column, "-", ""), " ", "")
+
+
+def _same(agency_id: int, number: str, name: str, phone: str) -> tuple[str, Any] | None:
+    """How a corporation would be the agency's existing one: its 法人番号, or without one its name and 電話番号1."""
+    stmt = select(Corporation).where(Corporation.agency_id == agency_id)
+    if number:
+        return SAME_NUMBER, stmt.where(Corporation.corporation_number == number)
+    digits = phone.replace("-", "").replace(" ", "")
+    if name and digits:
+        return SAME_NAME_AND_PHONE, stmt.where(
+            Corporation.display_name == name, _phone_digits(Corporation.phone1) == digits
+        )
+    return None
+
+
+def _named(db: Session, corporation: Corporation) -> dict[str, Any]:
+    """A corporation as a duplicate's answer names it: enough to tell it and to add sites to it."""
+    requests = db.scalar(select(func.count()).where(Request.corporation_id == corporation.id)) or 0
+    return {
+        "id": corporation.id,
+        "display_name": corporation.display_name,
+        "corporation_number": corporation.corporation_number,
+        "phone1": corporation.phone1,
+        "address": f"{corporation.prefecture}{corporation.city}{corporation.town}",
+        "requests": requests,
+        "security_code_needed": security_code_needed(corporation),
+    }
+
+
+def _lock_agency(db: Session, agency_id: int) -> None:
+    """Two requests naming one new company at once take turns, so the second finds the first's corporation."""
+    key = int.from_bytes(hashlib.sha256(f"crm-corporation:{agency_id}".encode()).digest()[:8], "big", signed=True)
+    dialect.of(db).lock(db, key)
+
+
+def ensure_one_corporation(
+    db: Session, *, agency_id: int, number: str, name: str, phone: str, confirmed: bool, except_id: int | None = None
+) -> None:
+    """Refuse a second corporation of a company the agency has (409 duplicate_corporation naming it): always for the
+    same 法人番号, for the same name and 電話番号1 unless `confirmed` (a different company of that name)."""
+    _lock_agency(db, agency_id)
+    same = _same(agency_id, number, name, phone)
+    if same is None:
+        return
+    match, stmt = same
+    if except_id is not None:
+        stmt = stmt.where(Corporation.id != except_id)
+    found = list(db.scalars(stmt.order_by(Corporation.id).limit(DUPLICATES_NAMED)))
+    if not found or (confirmed and match == SAME_NAME_AND_PHONE):
+        return
+    names = "、".join(f"{c.display_name}（#{c.id}）" for c in found)
+    message = labels.DUPLICATE_NUMBER if match == SAME_NUMBER else labels.DUPLICATE_NAME_AND_PHONE
+    raise Conflict(
+        message.format(number=number, names=names),
+        code="duplicate_corporation",
+        details={
+            "field": "corporation_number" if match == SAME_NUMBER else "phone1",
+            "rule": "duplicate_corporation",
+            "match": match,
+            "confirmable": match == SAME_NAME_AND_PHONE,
+            "corporations": [_named(db, c) for c in found],
+        },
+    )
 
 
 def _required(corporation: Corporation, names: tuple[str, ...], rule: str, message: str) -> None:
@@ -109,13 +190,24 @@ def _rename_missing(exc: ValidationFailed) -> ValidationFailed:
     return exc
 
 
-def create_corporation(db: Session, *, agency_id: int, data: CorporationFields, actor: Actor) -> Corporation:
+def create_corporation(
+    db: Session, *, agency_id: int, data: CorporationFields, actor: Actor, confirmed: bool = False
+) -> Corporation:
+    """A new corporation of the agency, unless the agency has it already (ensure_one_corporation)."""
     corporation = Corporation(agency_id=agency_id, card_revision=0, billing_address_same=True)
     _apply(corporation, data.model_dump())
     try:
         _check(db, corporation)
     except ValidationFailed as exc:
         raise _rename_missing(exc) from None
+    ensure_one_corporation(
+        db,
+        agency_id=agency_id,
+        number=corporation.corporation_number,
+        name=corporation.display_name,
+        phone=corporation.phone1,
+        confirmed=confirmed,
+    )
     db.add(corporation)
     db.flush()
     auditing.record_change(db, actor, "create", "corporation", corporation.id, {}, state(corporation))
@@ -131,6 +223,16 @@ def update_corporation(db: Session, *, corporation: Corporation, data: Any, acto
         _check(db, corporation, stored=before)
     except ValidationFailed as exc:
         raise _rename_missing(exc) from None
+    if corporation.corporation_number and corporation.corporation_number != before["corporation_number"]:
+        ensure_one_corporation(
+            db,
+            agency_id=corporation.agency_id,
+            number=corporation.corporation_number,
+            name="",
+            phone="",
+            confirmed=False,
+            except_id=corporation.id,
+        )
     db.flush()
     auditing.record_change(db, actor, "update", "corporation", corporation.id, before, state(corporation))
     return corporation
@@ -218,3 +320,34 @@ def purge_security_code(db: Session, *, corporation: Corporation, request_id: in
     db.flush()
     changes = audit.diff(before, state(corporation)) | {"request_id": request_id}
     auditing.record(db, actor, "purge_security_code", "corporation", corporation.id, changes)
+
+
+def merge(db: Session, *, kept: Corporation, duplicate_id: int, scope: TenantScope, actor: Actor) -> Corporation:
+    """An admin merges a duplicate into the corporation kept (one agency's): the duplicate's requests and sites move
+    to it and the duplicate is deleted, all audited (the merge on the kept one, with what moved; the deletion)."""
+    named = select(Corporation).where(Corporation.id == duplicate_id)
+    duplicate = db.scalar(scoped(named, scope, Corporation.agency_id))
+    if duplicate is None:
+        raise unknown_reference(labels.MERGE_UNKNOWN, "duplicate_id")
+    if duplicate.id == kept.id or duplicate.agency_id != kept.agency_id:
+        rule = "merge_itself" if duplicate.id == kept.id else "same_agency"
+        message = labels.MERGE_ITSELF if rule == "merge_itself" else labels.MERGE_OTHER_AGENCY
+        raise ValidationFailed(message, details={"field": "duplicate_id", "rule": rule})
+    for corporation in sorted((kept, duplicate), key=lambda c: c.id):
+        locking.lock(db, corporation)
+    moved_requests = list(db.scalars(select(Request.id).where(Request.corporation_id == duplicate.id)))
+    moved_sites = list(db.scalars(select(Site.id).where(Site.corporation_id == duplicate.id)))
+    db.execute(
+        update(Request)
+        .where(Request.corporation_id == duplicate.id)
+        .values(corporation_id=kept.id, version=Request.version + 1)
+    )
+    db.execute(update(Site).where(Site.corporation_id == duplicate.id).values(corporation_id=kept.id))
+    before = state(duplicate)
+    kept.version += 1
+    db.delete(duplicate)
+    db.flush()
+    changes = {"merged_corporation": duplicate.id, "moved_requests": moved_requests, "moved_sites": moved_sites}
+    auditing.record(db, actor, "merge", "corporation", kept.id, changes)
+    auditing.record_change(db, actor, "delete", "corporation", duplicate.id, before, {})
+    return kept

@@ -91,6 +91,14 @@ SECURITY_CODE_AGAIN = (
 SECURITY_CODE_NOT_CARD = "セキュリティコードはクレジットカード払いの法人にだけ入力できます"
 SECURITY_CODE_NEW_CORPORATION = "新規法人のセキュリティコードは法人情報の中で入力してください"
 INACTIVE_AGENCY = "無効な代理店では投入依頼を作成できません"
+DUPLICATE_NUMBER = "法人番号 {number} の法人は既に登録されています: {names}。既存の法人に地点を追加してください"
+DUPLICATE_NAME_AND_PHONE = (
+    "同じ法人名・電話番号の法人が既に登録されています: {names}。既存の法人に地点を追加するか、"
+    "別の法人であることを確認してから登録してください"
+)
+MERGE_UNKNOWN = "統合する法人が見つかりません"
+MERGE_ITSELF = "同じ法人どうしは統合できません"
+MERGE_OTHER_AGENCY = "統合できるのは同じ代理店の法人どうしだけです"
 REASON_REQUIRED = "不備理由を入力してください"
 NOT_BACK_OFFICE = "担当者に選べるのは投入担当者か管理者だけです"
 
@@ -134,6 +142,11 @@ OTHER_FIELD_LABELS = {
     "already_current": "再暗号化不要",
     "requests": "依頼数",
     "agencies": "代理店数",
+    "confirm": "同名・同電話番号の法人を確認済み",
+    "duplicate_id": "統合する法人",
+    "merged_corporation": "統合した法人",
+    "moved_requests": "移した依頼",
+    "moved_sites": "移した地点",
 }
 
 # OCR of a statement image (service/crm/ocr): its reading's status ("": never read, OCR being unavailable then)
@@ -160,6 +173,7 @@ AUDIT = register(
             "reencrypt_cards": "カード情報の再暗号化",
             "assign": "次の依頼を担当",
             "reassign": "担当者の変更",
+            "merge": "法人の統合",
         },
         targets={
             "request": Target("投入依頼", table="crm_request"),

@@ -106,7 +106,9 @@ def create_request(
                 labels.SECURITY_CODE_NEW_CORPORATION,
                 details={"field": "credit_card_security_code", "rule": "only_with_corporation_id"},
             )
-        corporation = corporations.create_corporation(db, agency_id=agency.id, data=data.corporation, actor=by.actor)
+        corporation = corporations.create_corporation(
+            db, agency_id=agency.id, data=data.corporation, actor=by.actor, confirmed=data.confirm
+        )
     else:
         corporations.supply_security_code(
             db, corporation=corporation, code=data.credit_card_security_code, actor=by.actor

@@ -98,6 +98,7 @@ from service.crm.schemas import (
     ChoiceUpdate,
     CommentIn,
     CommentRead,
+    CorporationMerge,
     CorporationRead,
     CorporationSummary,
     CorporationUpdate,
@@ -428,6 +429,16 @@ def update_corporation(
     return corporations.read(
         corporations.update_corporation(db, corporation=corporation, data=body, actor=caller.actor)
     )
+
+
+@router.post("/corporations/{corporation_id}/merge", response_model=CorporationRead)
+def merge_corporation(
+    body: CorporationMerge, caller: Admin, scope: Scope, corporation: ScopedCorporation, db: DbSession
+) -> CorporationRead:
+    """法人の統合: the duplicate's requests and sites move to this corporation and the duplicate is deleted
+    (audited)."""
+    merged = corporations.merge(db, kept=corporation, duplicate_id=body.duplicate_id, scope=scope, actor=caller.actor)
+    return corporations.read(merged)
 
 
 @router.post("/corporations/{corporation_id}/card/reveal", response_model=CardReveal)

@@ -204,6 +204,19 @@ class RequestCreate(BaseModel):
         description="既存法人に地点追加 only: the card's security code, asked again once an earlier request's "
         "completion purged it (security_code_needed on the corporation)",
     )
+    confirm: StrictBool = Field(
+        default=False,
+        description="a new corporation whose name and phone match one the agency has (409 duplicate_corporation): "
+        "a different company, registered all the same; a 法人番号 match never is",
+    )
+
+
+class CorporationMerge(BaseModel):
+    """法人の統合 (admin): the duplicate whose requests and sites move to the corporation kept, and is deleted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    duplicate_id: int = Field(ge=1, le=2**31 - 1)
 
 
 class RequestFields(BaseModel):

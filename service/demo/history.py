@@ -39,6 +39,7 @@ from service.backup import service as backups
 from service.config import get_settings, parse_fernet_keys
 from service.crm import crypto as card_crypto
 from service.crm.ocr import reading
+from service.crm.validation import check_digit
 from service.database import get_engine, session_scope, utcnow
 from service.demo import entry_logs as demo_entry_logs
 from service.demo.crm import bill_reading, sample_bills
@@ -70,6 +71,11 @@ SHEET_HEADER = (
 )
 SHEET_EVERY_DAYS = 30  # the old sheet has each device's status once a month, over three years and the history's days
 SHEET_ROW = "{day} 09:00:00,old@example.com,山田,{number},3.社内にて保管中,,,1.貸出可能"
+# the CRM history's companies, each its own 法人番号 (passing the check digit): one company is one corporation
+HISTORY_COMPANIES = tuple(
+    (name, f"{check_digit(base)}{base}")
+    for name, base in (("株式会社履歴商事", "900000000001"), ("株式会社取消商事", "900000000002"))
+)
 
 
 class HistoryCallFailed(RuntimeError):
@@ -553,14 +559,16 @@ def _rotate(run_id: int) -> None:
 def crm_history(office: Office) -> None:
     """A sales user's new request (a card, a bill's image) sent back twice (不備 ×2) and resubmitted each time; its site
     entered, the image linked to it and the site submitted; the card read for the carrier; a second site's request,
-    its bill read by OCR and its site saved from the proposals; another request cancelled;
-    masters added; the operator takes the next request of the queue (「次の依頼を担当」) and the admin gives it to the
-    other operator."""
+    its bill read by OCR and its site saved from the proposals; another request cancelled; the first company typed
+    again without its 法人番号, confirmed as another and merged back by the admin; masters added; the operator takes
+    the next request of the queue (「次の依頼を担当」) and the admin gives it to the other operator."""
     sales, operator, admin = "crm-sales", "crm-operator", "crm-admin"
     me = office.get(sales, "/api/crm/me")
     bill = sample_bills()[0][0]
-    for number, name in enumerate(("株式会社履歴商事", "株式会社取消商事")):
-        payload = {"agency_id": me.get("agency_id"), "corporation": _corporation(office.rng, name), "remarks": "履歴"}
+    kept = 0
+    for number, (name, corporation_number) in enumerate(HISTORY_COMPANIES):
+        corporation = _corporation(office.rng, name, corporation_number)
+        payload = {"agency_id": me.get("agency_id"), "corporation": corporation, "remarks": "履歴"}
         created = office.call(
             sales,
             "POST",
@@ -570,13 +578,15 @@ def crm_history(office: Office) -> None:
         )
         path = f"/api/crm/requests/{created['request']['id']}"
         if number == 0:
+            kept = created["corporation"]["id"]
             _sent_back_twice(office, path, sales, operator)
             _entered(office, created, operator)
-            added = _another_site(office, sales, created["corporation"]["id"], bill)
+            added = _another_site(office, sales, kept, bill)
             _confirmed_from_ocr(office, added, operator, bill)
         else:
             version = office.get(sales, path)["request"]["version"]
             office.post(sales, f"{path}/cancel", {"version": version})
+    _merged_duplicate(office, sales, admin, kept, bill)
     option = {"code": "OPT098000", "name": "履歴オプション", "price_label": "100円/月(税込)", "sort_order": 50}
     office.post(admin, "/api/crm/masters/options", option)
     office.post(admin, "/api/crm/masters/choices/job_type", {"code": "13", "label": "教育"})
@@ -634,10 +644,27 @@ def _without(fields: dict[str, Any], names: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if name not in names}
 
 
-def _corporation(rng: random.Random, name: str) -> dict[str, str]:
+def _merged_duplicate(office: Office, sales: str, admin: str, kept: int, bill: Any) -> None:
+    """The first company typed again without its 法人番号: the same name and phone is answered with it (409), the
+    sales person says it is another company, and the admin, finding it is not, merges it into the first."""
+    typed = _corporation(office.rng, HISTORY_COMPANIES[0][0], "") | {"payment_type": "2"}
+    typed = {key: value for key, value in typed.items() if not key.startswith("credit_card")}
+    files = [("images", (bill.file_name, bill.data, bill.content_type))]
+
+    def sent(confirm: bool, expect: tuple[int, ...]) -> Any:
+        payload = {"corporation": typed, "remarks": "履歴: 重複", "confirm": confirm}
+        data = {"payload": json.dumps(payload, ensure_ascii=False)}
+        return office.call(sales, "POST", "/api/crm/requests", data=data, files=files, expect=expect)
+
+    sent(False, (409,))
+    duplicate = sent(True, (201,))["corporation"]["id"]
+    office.post(admin, f"/api/crm/corporations/{kept}/merge", {"duplicate_id": duplicate})
+
+
+def _corporation(rng: random.Random, name: str, number: str) -> dict[str, str]:
     return {
         "customer_type": "2",
-        "corporation_number": "7000012050002",
+        "corporation_number": number,
         "last_name": name,
         "last_name_kana": "カブシキガイシャリレキショウジ",
         "representative_last_name": "山田",

@@ -207,13 +207,14 @@ def drawn(page: Page) -> None:
     page.wait_for_function(f"() => {_DRAWN}", timeout=TIMEOUT_MS, polling=POLL_MS)
 
 
-def choose(page: Page, label: str, option: str) -> None:
-    """Pick an option of a Streamlit selectbox by its label. A rerun that starts while the list is open redraws the
-    box and closes the list: then the list is opened again, on the page as the rerun left it."""
+def choose(page: Page, label: str, option: str, *, exact: bool = False) -> None:
+    """Pick an option of a Streamlit selectbox by its label (`exact`: the whole label, where another field's label
+    holds it). A rerun that starts while the list is open redraws the box and closes the list: then the list is opened
+    again, on the page as the rerun left it."""
     wanted = page.get_by_role("option", name=option)
     for _ in range(CHOOSE_ATTEMPTS):
         settled(page)
-        page.get_by_label(label).click()
+        page.get_by_label(label, exact=exact).click()
         try:
             wanted.click(timeout=TIMEOUT_MS / CHOOSE_ATTEMPTS)
             return

@@ -1,5 +1,5 @@
 """代理店CRM admin pages: 代理店管理 (register, check before sending, deactivate), ユーザー管理 (a sales person needs an
-agency; add, edit) and 監査ログ (the CRM's entries with their Japanese names)."""
+agency; add, edit), 監査ログ (the CRM's entries with their Japanese names) and 法人の統合."""
 
 from sqlalchemy import select
 
@@ -8,11 +8,12 @@ from service.crm.models import Agency, Profile
 from service.identity.models import Grant, User
 from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_crm_access import as_user, masters_and_storage, world  # noqa: F401 - fixtures
-from tests.service.crm.conftest import made, submit
+from tests.service.crm.conftest import corporation, made, submit
 
 AGENCIES = "app_pages/crm/agencies.py"
 USERS = "app_pages/crm/users.py"
 AUDIT = "app_pages/crm/audit.py"
+MERGE = "app_pages/crm/merge.py"
 
 
 def test_an_admin_registers_an_agency_and_deactivates_it(db, world, open_app):  # noqa: F811
@@ -114,3 +115,23 @@ def test_the_audit_log_lists_the_crms_changes_in_japanese(db, world, client, ope
     ]
     assert "4111111111111111" not in rows[0]["変更内容"] and "1111" in rows[0]["変更内容"]
     assert "表示した項目: クレジットカード番号" in rows[0]["変更内容"]
+
+
+def test_an_admin_merges_a_duplicate_corporation_found_by_its_name(db, world, client, open_app):  # noqa: F811
+    unnumbered = corporation(corporation_number="", last_name="株式会社重複商事")
+    kept = made(submit(client, world.sales_a, corporation=unnumbered))
+    duplicate = made(submit(client, world.sales_a2, corporation=unnumbered, confirm=True))
+    at = open_page(open_app, as_user(db, world, "admin"), MERGE)
+    at.text_input(key="crm_merge_q").input("重複商事").run()
+    kept_id, duplicate_id = kept["corporation"]["id"], duplicate["corporation"]["id"]
+    at.selectbox(key="crm_merge_kept").select(kept_id).run()
+    at.selectbox(key="crm_merge_duplicate").select(duplicate_id).run()
+    at.checkbox(key="crm_merge_run_ok").check().run()
+    button(at, "統合する").click().run()
+
+    assert texts(at.success) == [f"法人 #{duplicate_id} を #{kept_id} に統合しました。"], texts(at.error)
+    assert at.selectbox(key="crm_merge_kept").options == [
+        f"#{kept_id} 株式会社重複商事（東京都渋谷区）・株式会社AAA代理店"
+    ]
+    moved = made(client.get(f"/api/crm/requests/{duplicate['request']['id']}", headers=world.admin))
+    assert moved["corporation"]["id"] == kept_id

@@ -13,14 +13,6 @@ FORM = f"{PAGE}_form"
 SHOWN = 20
 
 
-def corporation_label(corporation: dict) -> str:
-    """e.g. 株式会社テスト商事（法人番号 7000012050002・東京都渋谷区）."""
-    number = corporation["corporation_number"]
-    facts = [f"法人番号 {number}" if number else "", f"{corporation['prefecture']}{corporation['city']}"]
-    shown = "・".join(fact for fact in facts if fact)
-    return f"{corporation['display_name']}（{shown}）" if shown else corporation["display_name"]
-
-
 def search() -> int | None:
     """The corporation picked from a search; None until one is."""
     query = st.text_input(
@@ -44,7 +36,7 @@ def search() -> int | None:
         index=None,
         key=f"{PAGE}_corporation",
         placeholder="検索結果から法人を選択",
-        format_func=lambda i: corporation_label(by_id[i]),
+        format_func=lambda i: common.corporation_label(by_id[i]),
     )
 
 

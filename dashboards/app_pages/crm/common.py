@@ -50,6 +50,14 @@ RULE_MESSAGES: dict[str, Callable[[dict], str]] = {
 }
 
 
+def corporation_label(corporation: dict) -> str:
+    """A corporation as a picker names it: 株式会社テスト商事（法人番号 7000012050002・東京都渋谷区）."""
+    number = corporation["corporation_number"]
+    facts = [f"法人番号 {number}" if number else "", f"{corporation['prefecture']}{corporation['city']}"]
+    shown = "・".join(fact for fact in facts if fact)
+    return f"{corporation['display_name']}（{shown}）" if shown else corporation["display_name"]
+
+
 # --- the fields as the vocabulary states them ------------------------------------------------------------------
 
 

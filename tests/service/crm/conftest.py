@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import shutil
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from pypdf import PdfWriter
 from service.config import get_settings
 from service.crm.masters import ensure_masters
 from service.crm.models import Agency, Profile
+from service.crm.validation import check_digit
 from service.database import session_scope
 from tests.factories import auth_headers, make_user
 
@@ -45,10 +47,28 @@ def blank_pdf() -> bytes:
 PDF = blank_pdf()
 
 
+FIRST_NUMBER = "7000012050002"
+_issued: dict[str, int] = {}  # test -> the 法人番号 it was given so far
+
+
+def next_corporation_number() -> str:
+    """The running test's next 法人番号: 7000012050002 first, then others that pass the check digit (a test file's
+    own modules and the conftest pytest loads are two modules, so the count is kept per test, not reset by a
+    fixture)."""
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0]
+    n = _issued[test] = _issued.get(test, -1) + 1
+    if n == 0:
+        return FIRST_NUMBER
+    base = f"{n:012d}"
+    return f"{check_digit(base)}{base}"
+
+
 def corporation(**overrides) -> dict:
+    """A new corporation's fields; each one of a test has its own 法人番号 (one company is one corporation), the
+    test's first 7000012050002."""
     base = {
         "customer_type": "2",
-        "corporation_number": "7000012050002",
+        "corporation_number": next_corporation_number(),
         "last_name": "株式会社テスト商事",
         "last_name_kana": "カブシキガイシャテストショウジ",
         "representative_last_name": "山田",

@@ -5,12 +5,14 @@ from sqlalchemy import func, select
 from service.audit.models import AuditEntry
 from service.audit.service import Actor
 from service.config import get_settings
-from service.crm.models import Agency, Image, Request, Site
+from service.crm.models import Agency, Corporation, Image, Request, Site
 from service.crm.statuses import aggregate
+from service.crm.validation import corporation_number
 from service.database import session_scope
 from service.demo.framework import load_demo
 from service.demo.platform import DEMO_PASSWORD
 from service.identity.models import Grant, User
+from tests.support.history import restore_history
 
 ACTOR = Actor(type="cli", label="test")
 
@@ -63,3 +65,16 @@ def login_headers(client, login_id: str) -> dict[str, str]:
 def test_loading_twice_adds_nothing():
     first = load()
     assert load() == first
+
+
+def numbers_by_agency(db) -> list[tuple[int, str]]:
+    """Every corporation's (agency, 法人番号), each number checked by its check digit (an error fails the test)."""
+    rows = db.execute(select(Corporation.agency_id, Corporation.corporation_number)).tuples().all()
+    return [(agency, corporation_number(number)) for agency, number in rows if number]
+
+
+def test_the_demo_and_its_history_give_each_company_its_own_valid_corporation_number(db):
+    restore_history()
+    numbered = numbers_by_agency(db)
+    db.commit()
+    assert numbered and len(numbered) == len(set(numbered))  # one company, one corporation

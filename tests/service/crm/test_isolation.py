@@ -105,6 +105,13 @@ def walk(b: dict) -> list[tuple[str, str, dict, dict, str]]:
             SALES_MAY_USE,
         ),
         ("POST", "/crm/corporations/{corporation_id}/card/reveal", {"corporation_id": c}, {}, BACK_OFFICE_ONLY),
+        (
+            "POST",
+            "/crm/corporations/{corporation_id}/merge",
+            {"corporation_id": c},
+            {"json": {"duplicate_id": c}},
+            BACK_OFFICE_ONLY,
+        ),
         ("GET", "/crm/images/{image_id}/file", {"image_id": i}, {}, SALES_MAY_USE),
         ("GET", "/crm/images/{image_id}/thumbnail", {"image_id": i}, {}, SALES_MAY_USE),
         ("GET", "/crm/images/{image_id}/ocr", {"image_id": i}, {}, BACK_OFFICE_ONLY),
