@@ -13,12 +13,11 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, exists, or_, select, true
 from sqlalchemy.orm import Session
 
-from service.audit import service as audit
-from service.crm import auditing, labels, locking, statuses
+from service.crm import labels, locking, statuses
 from service.crm.dependencies import ADMIN, DOMAIN, OPERATOR
 from service.crm.models import IN_PROGRESS, RESUBMISSION, Comment, Request
 from service.crm.visibility import CaseView
-from service.crm.workflow import Actorship
+from service.crm.workflow import Actorship, assign
 from service.dialect import claimable
 from service.errors import Conflict, ValidationFailed
 from service.identity.models import Grant, User
@@ -34,16 +33,6 @@ def unassigned(stmt: Select) -> Select:
     return stmt.where(Request.status == IN_PROGRESS, Request.assigned_to.is_(None))
 
 
-def _assign(db: Session, request: Request, assignee: int | None, *, action: str, by: Actorship, now: datetime) -> None:
-    before = request.assigned_to
-    request.assigned_to = assignee
-    request.assigned_at = now if assignee is not None else None
-    db.flush()
-    auditing.record(
-        db, by.actor, action, "request", request.id, audit.diff({"assigned_to": before}, {"assigned_to": assignee})
-    )
-
-
 def take_next(db: Session, *, view: CaseView, by: Actorship, now: datetime) -> Request | None:
     """「次の依頼を担当」: the oldest unassigned request (resubmitted ones first), now the caller's; None when the
     queue is empty."""
@@ -51,7 +40,7 @@ def take_next(db: Session, *, view: CaseView, by: Actorship, now: datetime) -> R
         stmt = unassigned(view.requests(select(Request))).where(pool).order_by(Request.created_at, Request.id)
         request = db.scalar(claimable(db, stmt.limit(1)).execution_options(populate_existing=True))
         if request is not None:
-            _assign(db, request, by.user_id, action="assign", by=by, now=now)
+            assign(db, request, by.user_id, action="assign", by=by, now=now)
             return request
     return None
 
@@ -80,5 +69,5 @@ def reassign(db: Session, *, request: Request, assignee: int | None, by: Actorsh
     if assignee is not None and not _is_back_office(db, assignee):
         raise ValidationFailed(labels.NOT_BACK_OFFICE, details={"field": "assigned_to", "rule": "back_office_only"})
     if assignee != request.assigned_to:
-        _assign(db, request, assignee, action="reassign", by=by, now=now)
+        assign(db, request, assignee, action="reassign", by=by, now=now)
     return request

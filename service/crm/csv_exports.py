@@ -73,6 +73,7 @@ METRICS_COLUMNS = (
     field("不備", "deficient"),
     field("対応中", "in_progress"),
     field("投入済", "submitted"),
+    field("一部キャンセル", "partly_cancelled"),
     field("キャンセル", "cancelled"),
     field("獲得地点", "acquired_sites"),
     Column("不備率（%）", percent("deficiency_rate")),

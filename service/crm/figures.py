@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from service.crm import acquired, agencies, labels, metrics, periods, requests, users
 from service.crm.acquired import AcquiredFilter
 from service.crm.dependencies import SALES
-from service.crm.models import CANCELLED, DEFICIENT, IN_PROGRESS, SUBMITTED
+from service.crm.models import CANCELLED, DEFICIENT, IN_PROGRESS, PARTLY_CANCELLED, SUBMITTED
 from service.crm.ocr import acceptance
 from service.crm.ocr.acceptance import ReviewFilter
 from service.crm.requests import RequestFilter
@@ -59,6 +59,14 @@ IN_PROGRESS_REQUESTS = Figure(
     "crm.in_progress",
     "対応中",
     "投入依頼日がその期間の依頼のうち、現在「対応中」のものの件数",
+    "days",
+    "crm",
+    REQUESTS_ROUTE,
+)
+PARTLY_CANCELLED_REQUESTS = Figure(
+    "crm.partly_cancelled",
+    "一部キャンセル",
+    "投入依頼日がその期間の依頼のうち、現在「一部キャンセル」（地点は投入済とキャンセル）のものの件数",
     "days",
     "crm",
     REQUESTS_ROUTE,
@@ -125,12 +133,19 @@ STATUS_OF = {
     SUBMITTED_REQUESTS: SUBMITTED,
     DEFICIENT_REQUESTS: DEFICIENT,
     IN_PROGRESS_REQUESTS: IN_PROGRESS,
+    PARTLY_CANCELLED_REQUESTS: PARTLY_CANCELLED,
     CANCELLED_REQUESTS: CANCELLED,
     FIRST_TIME_RIGHT: SUBMITTED,
     DAYS_TO_SUBMITTED: SUBMITTED,
 }
 METRICS = (REQUESTS, ACQUIRED_SITES, SUBMITTED_REQUESTS, DEFICIENT_REQUESTS, FIRST_TIME_RIGHT, DAYS_TO_SUBMITTED)
-BY_STATUS = (DEFICIENT_REQUESTS, IN_PROGRESS_REQUESTS, SUBMITTED_REQUESTS, CANCELLED_REQUESTS)  # §4.1's order
+BY_STATUS = (  # §4.1's order
+    DEFICIENT_REQUESTS,
+    IN_PROGRESS_REQUESTS,
+    SUBMITTED_REQUESTS,
+    PARTLY_CANCELLED_REQUESTS,
+    CANCELLED_REQUESTS,
+)
 
 
 def request_query(flt: RequestFilter) -> dict[str, str]:

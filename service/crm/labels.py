@@ -8,6 +8,7 @@ from service.crm.models import (
     DEFICIENCY,
     DEFICIENT,
     IN_PROGRESS,
+    PARTLY_CANCELLED,
     RESUBMISSION,
     SUBMITTED,
     Agency,
@@ -15,8 +16,21 @@ from service.crm.models import (
     Site,
 )
 
-STATUS_LABELS = {DEFICIENT: "不備", IN_PROGRESS: "対応中", SUBMITTED: "投入済", CANCELLED: "キャンセル"}
-STATUS_COLOURS = {DEFICIENT: "red", IN_PROGRESS: "yellow", SUBMITTED: "green", CANCELLED: "grey"}
+STATUS_LABELS = {  # a request's (§4.2, and 一部キャンセル: its sites 投入済 and キャンセル)
+    DEFICIENT: "不備",
+    IN_PROGRESS: "対応中",
+    SUBMITTED: "投入済",
+    PARTLY_CANCELLED: "一部キャンセル",
+    CANCELLED: "キャンセル",
+}
+SITE_STATUS_LABELS = {status: label for status, label in STATUS_LABELS.items() if status != PARTLY_CANCELLED}
+STATUS_COLOURS = {
+    DEFICIENT: "red",
+    IN_PROGRESS: "yellow",
+    SUBMITTED: "green",
+    PARTLY_CANCELLED: "blue",
+    CANCELLED: "grey",
+}
 COMMENT_TYPE_LABELS = {DEFICIENCY: "不備通知", COMMENT: "コメント", RESUBMISSION: "修正再提出"}
 NOTIFICATION_KIND_LABELS = {DEFICIENCY: "不備通知", COMMENT: "コメント", SUBMITTED: "投入完了"}
 # §9 選択肢マスタ: the kinds' names.
@@ -97,6 +111,7 @@ DUPLICATE_NAME_AND_PHONE = (
     "別の法人であることを確認してから登録してください"
 )
 MERGE_UNKNOWN = "統合する法人が見つかりません"
+SERVICE_TYPE_FROM_PPS = "サービス種別はPPS番号（電気/ガス）の選択で決まります"
 MERGE_ITSELF = "同じ法人どうしは統合できません"
 MERGE_OTHER_AGENCY = "統合できるのは同じ代理店の法人どうしだけです"
 REASON_REQUIRED = "不備理由を入力してください"
@@ -203,7 +218,7 @@ AUDIT = register(
         ),
         fields=CORPORATION_FIELD_LABELS | SITE_AUDIT_FIELD_LABELS | OTHER_FIELD_LABELS,
         values={"status": STATUS_LABELS, "revealed": CORPORATION_FIELD_LABELS},
-        statuses={"crm_request": STATUS_LABELS, "crm_site": STATUS_LABELS, "crm_image": OCR_READING_LABELS},
+        statuses={"crm_request": STATUS_LABELS, "crm_site": SITE_STATUS_LABELS, "crm_image": OCR_READING_LABELS},
         references={
             "agency_id": by_column("crm_agency", "name"),
             "corporation_id": by_column("crm_corporation", "display_name"),

@@ -26,12 +26,16 @@ CORPORATION_CHOICE_FIELDS = {
     "sales_channel_id": "sales_channel",
 }
 SITE_CHOICE_FIELDS = {
+    "pps_business_number": "service_type",  # §3.2: PPS番号 is the 電気/ガス choice (service_type follows it)
     "application_type": "application_type",
     "power_supplier_type": "power_company",
     "power_area": "power_area",
     "power_building_type": "building_type",
 }
-EDITABLE_KINDS = (*CORPORATION_CHOICE_FIELDS.values(), *SITE_CHOICE_FIELDS.values())
+FIXED_KINDS = ("invoice", "payment_certificate", "service_type")  # the carrier's format fixes them
+EDITABLE_KINDS = tuple(
+    kind for kind in (*CORPORATION_CHOICE_FIELDS.values(), *SITE_CHOICE_FIELDS.values()) if kind not in FIXED_KINDS
+)
 # What an edit of a master's entry changes and its entries record: its audited fields but its code (its key).
 OPTION_FIELDS = tuple(name for name in audited(OptionService) if name != "code")  # name, …, is_active
 CHOICE_FIELDS = tuple(name for name in audited(Choice) if name != "code")  # label, sort_order, is_active

@@ -19,6 +19,7 @@ from service.crm.models import (
     DEFICIENCY,
     DEFICIENT,
     IN_PROGRESS,
+    PARTLY_CANCELLED,
     SUBMITTED,
     Agency,
     Comment,
@@ -31,7 +32,7 @@ from service.dialect import of
 from service.errors import ValidationFailed
 from service.tenancy import TenantScope, scoped
 
-COUNTED = (DEFICIENT, IN_PROGRESS, SUBMITTED, CANCELLED)
+COUNTED = (DEFICIENT, IN_PROGRESS, SUBMITTED, PARTLY_CANCELLED, CANCELLED)
 MAX_DAYS = 366
 MONTHS_SHOWN = 12  # the month series by default: this month and the eleven before it
 TOTAL = "合計"
@@ -153,7 +154,7 @@ class Extras:
 
 
 def _row(agency_id: int, name: str, counts: tuple, extras: Extras) -> AgencyMetrics:
-    requests, deficient, in_progress, submitted, cancelled, ever, first_time = (int(v or 0) for v in counts)
+    requests, deficient, in_progress, submitted, partly, cancelled, ever, first_time = (int(v or 0) for v in counts)
     return AgencyMetrics(
         agency_id=agency_id,
         agency_name=name,
@@ -161,6 +162,7 @@ def _row(agency_id: int, name: str, counts: tuple, extras: Extras) -> AgencyMetr
         deficient=deficient,
         in_progress=in_progress,
         submitted=submitted,
+        partly_cancelled=partly,
         cancelled=cancelled,
         acquired_sites=extras.acquired,
         deficiency_rate=share(deficient, requests),
@@ -203,7 +205,16 @@ def agency_rows(db: Session, selection: Selection, names: Sequence[tuple[int, st
     ]
 
 
-SUMMED = ("requests", "deficient", "in_progress", "submitted", "cancelled", "ever_deficient", "first_time_right")
+SUMMED = (
+    "requests",
+    "deficient",
+    "in_progress",
+    "submitted",
+    "partly_cancelled",
+    "cancelled",
+    "ever_deficient",
+    "first_time_right",
+)
 
 
 def total_row(db: Session, selection: Selection, rows: Sequence[AgencyMetrics]) -> AgencyMetrics:
@@ -299,7 +310,7 @@ def series(
     zero = (0,) * (len(COUNTED) + 2)
     points = []
     for period in grid.labels:
-        requests_n, deficient, in_progress, submitted, cancelled, _ = counts.get(period, zero)
+        requests_n, deficient, in_progress, submitted, partly, cancelled, _ = counts.get(period, zero)
         points.append(
             SeriesPoint(
                 period=period,
@@ -307,6 +318,7 @@ def series(
                 deficient=deficient,
                 in_progress=in_progress,
                 submitted=submitted,
+                partly_cancelled=partly,
                 cancelled=cancelled,
                 acquired_sites=int(sites.get(period, 0)),
             )

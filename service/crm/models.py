@@ -17,7 +17,9 @@ IN_PROGRESS = "in_progress"
 DEFICIENT = "deficient"
 SUBMITTED = "submitted"
 CANCELLED = "cancelled"
-STATUSES = (IN_PROGRESS, DEFICIENT, SUBMITTED, CANCELLED)
+PARTLY_CANCELLED = "partly_cancelled"  # a request only: its sites 投入済, but for those cancelled
+STATUSES = (IN_PROGRESS, DEFICIENT, SUBMITTED, CANCELLED)  # a site's
+REQUEST_STATUSES = (*STATUSES, PARTLY_CANCELLED)
 
 DEFICIENCY = "deficiency"
 COMMENT = "comment"

@@ -128,13 +128,13 @@ from service.crm.schemas import (
     RequestCreate,
     RequestDetail,
     RequestItem,
+    RequestStatus,
     RequestUpdate,
     ResubmitIn,
     SeriesRead,
     SiteFields,
     SiteRead,
     SiteUpdate,
-    Status,
     StatusChange,
     TakenRequest,
     TeamRead,
@@ -335,10 +335,12 @@ def vocabulary(_: AnyRole) -> CrmVocabulary:
         status_colours=STATUS_COLOURS,
         notification_kind_labels=NOTIFICATION_KIND_LABELS,
         transitions={
-            before: [after for after in statuses.STATUS_ORDER if (before, after) in statuses.BACK_OFFICE_TRANSITIONS]
-            for before in statuses.STATUS_ORDER
+            before: [
+                after for after in statuses.SITE_STATUS_ORDER if (before, after) in statuses.BACK_OFFICE_TRANSITIONS
+            ]
+            for before in statuses.SITE_STATUS_ORDER
         },
-        cancellable=[s for s in statuses.STATUS_ORDER if s in statuses.CANCELLABLE],
+        cancellable=[s for s in statuses.SITE_STATUS_ORDER if s in statuses.CANCELLABLE],
         closed=[s for s in statuses.STATUS_ORDER if s in statuses.CLOSED],
         status_labels=STATUS_LABELS,
         submission_required={
@@ -472,7 +474,7 @@ def request_filter(
     agency_id: AgencyFilter,
     corporation_id: CorporationIdFilter,
     requested_by: SalesPersonFilter,
-    status: Annotated[list[Status] | None, Query()] = None,
+    status: Annotated[list[RequestStatus] | None, Query()] = None,
     corporation: QueryText = None,
     since: Period = None,
     until: Period = None,

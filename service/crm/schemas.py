@@ -21,14 +21,27 @@ from pydantic import (
 )
 
 from service.crm import validation
-from service.crm.models import STATUSES, Agency, Choice, Comment, Corporation, OptionService, Profile, Request, Site
+from service.crm.models import (
+    REQUEST_STATUSES,
+    STATUSES,
+    Agency,
+    Choice,
+    Comment,
+    Corporation,
+    OptionService,
+    Profile,
+    Request,
+    Site,
+)
 from service.fields import FieldWords, length, rules
 from service.figures import FigureRead
 from service.identity.schemas import Email, LoginId, Password
 from service.schemas import IsoDate, MultiLine, Rules, SingleLine, VersionedPatch, coded, optional_fields
 
-Status = Literal["in_progress", "deficient", "submitted", "cancelled"]
+Status = Literal["in_progress", "deficient", "submitted", "cancelled"]  # a site's
 assert set(Status.__args__) == set(STATUSES)  # type: ignore[attr-defined]
+RequestStatus = Literal["in_progress", "deficient", "submitted", "partly_cancelled", "cancelled"]
+assert set(RequestStatus.__args__) == set(REQUEST_STATUSES)  # type: ignore[attr-defined]
 Role = Literal["sales", "operator", "admin"]
 
 
@@ -488,7 +501,9 @@ class SiteFields(BaseModel):
     option_plans: list[Annotated[str, text(length(OptionService.code))]] = Field(default_factory=list, max_length=20)
     moving_in_date: IsoDate | None = None
     note: Annotated[str, rules(Site.note)] = ""
-    service_type: Literal["electric", "gas"] = "electric"
+    service_type: Literal["electric", "gas"] | None = Field(
+        default=None, description="decided by pps_business_number when it is 電気/ガス's code; else as sent (electric)"
+    )
     contract_corporation_type: Annotated[str, rules(Site.contract_corporation_type)] = ""
     saisan_gas_yoto: Annotated[str, rules(Site.saisan_gas_yoto)] = ""
     ecolog_gas_yoto: Annotated[str, rules(Site.ecolog_gas_yoto)] = ""
@@ -831,6 +846,7 @@ class AgencyMetrics(BaseModel):
     deficient: int
     in_progress: int
     submitted: int
+    partly_cancelled: int = Field(description="requests closed 一部キャンセル: their sites 投入済 but those cancelled")
     cancelled: int
     acquired_sites: int
     deficiency_rate: float = Field(description="requests now 不備 / all requests (§3.6)")
@@ -865,6 +881,7 @@ class SeriesPoint(BaseModel):
     deficient: int
     in_progress: int
     submitted: int
+    partly_cancelled: int
     cancelled: int
     acquired_sites: int
 

@@ -12,11 +12,12 @@ from service.crm.models import Image, Request, Site
 from service.crm.ocr import reviews
 from service.crm.schemas import SiteFields, SiteRead
 from service.crm.workflow import Actorship, lock_request, refresh_status
-from service.errors import Conflict
+from service.errors import Conflict, ValidationFailed
 
 SITE_FIELDS = tuple(SiteFields.model_fields)
 NULLABLE_FIELDS = ("latest_charges", "latest_power_usage", "moving_in_date")
 CHOICE_FIELDS = masters.SITE_CHOICE_FIELDS
+SERVICE_TYPES = dict(masters.CHOICES["service_type"])
 
 
 def read(site: Site, image_ids: list[int]) -> SiteRead:
@@ -48,6 +49,19 @@ def _apply(db: Session, site: Site, fields: dict[str, Any]) -> None:
     for name, value in fields.items():
         if value is not None or name in NULLABLE_FIELDS:
             setattr(site, name, list(dict.fromkeys(value)) if name == "option_plans" else value)
+    _service_type_from_pps(site, fields.get("service_type"))
+
+
+def _service_type_from_pps(site: Site, sent: str | None) -> None:
+    """サービス種別 is decided by the PPS chosen (§2.5 「PPS選択から判定」): 電気 or ガス. A PPS番号 stored as free text
+    before it was a choice keeps the service type given with it."""
+    if site.pps_business_number not in SERVICE_TYPES:
+        return
+    if sent is not None and sent != site.pps_business_number:
+        raise ValidationFailed(
+            labels.SERVICE_TYPE_FROM_PPS, details={"field": "service_type", "rule": "service_type_from_pps"}
+        )
+    site.service_type = site.pps_business_number
 
 
 def create_site(db: Session, *, request: Request, data: SiteFields, by: Actorship, now: datetime) -> Site:

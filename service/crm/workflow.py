@@ -50,6 +50,17 @@ def lock_request(db: Session, request: Request) -> Request:
     return locking.lock(db, request)
 
 
+def assign(db: Session, request: Request, assignee: int | None, *, action: str, by: Actorship, now: datetime) -> None:
+    """The request's assignee (the input team's, or none), audited with before/after."""
+    before = request.assigned_to
+    request.assigned_to = assignee
+    request.assigned_at = now if assignee is not None else None
+    db.flush()
+    auditing.record(
+        db, by.actor, action, "request", request.id, audit.diff({"assigned_to": before}, {"assigned_to": assignee})
+    )
+
+
 def refresh_status(db: Session, request: Request, *, by: Actorship, now: datetime) -> str:
     """Recompute the request's status from its sites (§4.2); on a change audit it, and on 投入済/キャンセル purge the
     corporation's security code (and tell the sales person when it is 投入済)."""
@@ -69,7 +80,7 @@ def refresh_status(db: Session, request: Request, *, by: Actorship, now: datetim
     if after in statuses.CLOSED:
         corporation = db.get_one(Corporation, request.corporation_id, with_for_update=True)
         corporations.purge_security_code(db, corporation=corporation, request_id=request.id, actor=by.actor)
-    if after == SUBMITTED:
+    if after in statuses.DONE:
         comments.notify_requester(
             db, request=request, kind=SUBMITTED, message=labels.submitted_notice(request.id), now=now
         )
@@ -245,6 +256,8 @@ def change_site_status(
     statuses.check_transition(site.status, status)
     if status == SUBMITTED:
         _check_complete(site)
+        if request.assigned_to is None:  # worked without 「次の依頼を担当」: the one who entered it is its 担当者
+            assign(db, request, by.user_id, action="assign", by=by, now=now)
     _set_site_status(db, site, status, by=by, now=now, reason=reason)
     refresh_status(db, request, by=by, now=now)
     return site

@@ -245,7 +245,7 @@ def _site(rng: random.Random, status: str, corporation: dict, created: datetime,
     return {
         "status": status,
         "submitted_at": done if status == SUBMITTED else None,
-        "pps_business_number": "PPS-GAS" if gas else "PPS-ELEC",
+        "pps_business_number": "gas" if gas else "electric",
         "application_type": rng.choice("1245"),
         "power_plan_name": PLANS[3] if gas else rng.choice(PLANS[:3]),
         "contract_capacity": f"{rng.choice((6, 10, 30, 50))}kVA",

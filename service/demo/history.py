@@ -692,7 +692,7 @@ def _corporation(rng: random.Random, name: str, number: str) -> dict[str, str]:
 OCR_CORRECTED_CUSTOMER_NUMBER = "1000-2001"  # the operator's correction of the bill's お客様番号 as OCR read it
 SITE = {
     "power_branch_name": "渋谷店",
-    "pps_business_number": "PPS001",
+    "pps_business_number": "electric",
     "application_type": "1",
     "power_plan_name": "低圧電力プランA",
     "contract_capacity": "30kVA",

@@ -32,6 +32,7 @@ ADMIN_PAGES = [
     "代理店管理",
     "ユーザー管理",
     "マスタ管理",
+    "法人の統合",
     "監査ログ",
     "ヘルプ",
 ]
@@ -70,7 +71,8 @@ def requests(client, world) -> Requests:  # noqa: F811
     acquired = made(submit(client, world.sales_b, corporation=b_corporation))
     site = add_site(client, world, acquired["request"]["id"], power_branch_name="B秘密店")
     set_status(client, world, site, "submitted")
-    deficient = made(submit(client, world.sales_b, corporation=b_corporation | {"last_name": "株式会社BBB不備商事"}))
+    again = {"corporation_id": acquired["corporation"]["id"], "credit_card_security_code": "123"}  # one company
+    deficient = made(submit(client, world.sales_b, **again))
     made(
         client.post(
             f"/api/crm/requests/{deficient['request']['id']}/deficiencies",

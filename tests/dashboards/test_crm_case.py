@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from dashboards import clock
+from dashboards import clock, components
 from dashboards.app_pages.crm import labels as crm_labels
 from service.audit.models import AuditEntry
 from service.crm.models import Image, Notification, Request, Site
@@ -258,3 +258,17 @@ def test_a_stale_site_edit_of_fields_only_i_changed_is_saved_without_typing_agai
     assert not at.error, texts(at.error)
     stored = made(client.get(f"/api/crm/sites/{site['id']}", headers=world.operator))
     assert (stored["power_branch_name"], stored["note"]) == ("新宿店", "先に保存")
+
+
+def test_two_bills_of_one_file_name_are_told_apart_by_number_and_upload_time(db, world, client, open_app):  # noqa: F811
+    same = [
+        ("images", ("明細.png", picture(), "image/png")),
+        ("images", ("明細.png", picture(colour="#aa0000"), "image/png")),
+    ]
+    created = made(submit(client, world.sales_a, files=same))
+    at = open_page(open_app, as_user(db, world, "operator"), CASE, id=str(created["request"]["id"]))
+    uploaded = components.local_time(created["images"][0]["uploaded_at"])[:16]  # both in one request: one moment
+    options = at.selectbox(key="crm_case_image").options
+    assert options == [f"No.1 明細.png {uploaded}", f"No.2 明細.png {uploaded}"]
+    captions = [picture.caption for image in at.image for picture in image.proto.imgs]
+    assert captions == [f"{option}（地点未紐づけ）" for option in options]

@@ -122,8 +122,8 @@ def test_the_admin_dashboard_counts_requests_sites_and_agencies(db, world, numbe
 
     cards = [(m.label, m.value) for m in at.metric]
     by_status = [(":red-badge[不備]", "1件"), (":yellow-badge[対応中]", "0件"), (":green-badge[投入済]", "2件")]
-    assert cards[:4] == [*by_status, (":grey-badge[キャンセル]", "0件")]
-    assert cards[4:] == [
+    assert cards[:5] == [*by_status, (":blue-badge[一部キャンセル]", "0件"), (":grey-badge[キャンセル]", "0件")]
+    assert cards[5:] == [
         ("投入依頼件数", "3件"),
         ("投入依頼件数", "3件"),
         ("獲得地点数", "3地点"),
@@ -132,7 +132,7 @@ def test_the_admin_dashboard_counts_requests_sites_and_agencies(db, world, numbe
         ("営業担当者", "3人"),
     ]
     periods = [text for text in texts(at.caption) if text.startswith("期間: ")]
-    assert periods[0].startswith("期間: 全期間") and periods[4] == f"期間: {clock.today():%Y/%m/%d}（今日）"
+    assert periods[0].startswith("期間: 全期間") and periods[5] == f"期間: {clock.today():%Y/%m/%d}（今日）"
     assert len(periods) == len(cards)
     assert at.dataframe[0].value["代理店名"].tolist() == ["株式会社AAA代理店", "株式会社BBB代理店"]
     assert texts(at.title) == ["ダッシュボード"]

@@ -36,7 +36,7 @@ def test_a_sales_manager_sees_the_teams_requests_counted_as_the_api_lists_them(d
         ("営業A", 1, 1, 1, 3),
         ("営業A2", 1, 1, 0, 2),
     ]
-    assert "合計 5件（不備 2、対応中 2、投入済 1、キャンセル 0）" in texts(at.caption)
+    assert "合計 5件（不備 2、対応中 2、投入済 1、一部キャンセル 0、キャンセル 0）" in texts(at.caption)
     for row, user in zip(counts, ("sales_a", "sales_a2"), strict=False):
         listed = client.get("/api/crm/requests", params={"requested_by": world.ids[user]}, headers=world.sales_a2)
         assert listed.json()["total"] == row["合計"]

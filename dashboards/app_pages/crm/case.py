@@ -98,7 +98,7 @@ def link_tool(detail: dict):
             components.act(
                 PAGE,
                 lambda: crm_api.link_image(image["id"], site_id),
-                f"{image['file_name']} の紐づけを保存しました。",
+                f"{image['label']} の紐づけを保存しました。",
                 changed=site_id != image["site_id"],
             )
 

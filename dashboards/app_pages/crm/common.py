@@ -258,6 +258,7 @@ def metrics_row(row: dict) -> dict:
         "不備": row["deficient"],
         "対応中": row["in_progress"],
         "投入済": row["submitted"],
+        "一部キャンセル": row["partly_cancelled"],
         "キャンセル": row["cancelled"],
         "獲得地点": row["acquired_sites"],
         "不備率": percent(row["deficiency_rate"]),

@@ -46,11 +46,20 @@ def site_name(site: dict) -> str:
     return f"地点 #{site['id']} {site.get('power_branch_name') or ''}".strip()
 
 
+def labelled(images: list[dict]) -> list[dict]:
+    """The request's images, each with the name that tells it from another of the same file name: its number in the
+    request and when it was uploaded (No.2 明細.jpg 2026/01/05 09:30)."""
+    return [
+        image | {"label": f"No.{number} {image['file_name']} {components.local_time(image['uploaded_at'])[:16]}"}
+        for number, image in enumerate(images, start=1)
+    ]
+
+
 def thumbnails(images: list[dict], sites: dict[int, dict]) -> None:
     columns = st.columns(THUMBNAILS_PER_ROW)
     for i, image in enumerate(images):
         linked = sites.get(image["site_id"])
-        caption = f"{image['file_name']}（{site_name(linked) if linked else '地点未紐づけ'}）"
+        caption = f"{image['label']}（{site_name(linked) if linked else '地点未紐づけ'}）"
         with columns[i % THUMBNAILS_PER_ROW]:
             st.image(crm_api.image_bytes(image["id"], thumbnail=True), caption=caption)
 
@@ -70,7 +79,7 @@ def zoomed(image: dict, zoom: int) -> None:
 
 def images(detail: dict, key: str, *, tools: Callable[[dict], None] | None = None) -> None:
     """明細画像: thumbnails, then one image zoomed (プレビュー・拡大) with its download; `tools` adds actions for it."""
-    shown = detail["images"]
+    shown = labelled(detail["images"])
     if not shown:
         st.caption("明細画像はありません。")
         return
@@ -79,7 +88,7 @@ def images(detail: dict, key: str, *, tools: Callable[[dict], None] | None = Non
     by_id = {image["id"]: image for image in shown}
     left, middle = st.columns([2, 2], vertical_alignment="bottom")
     chosen = left.selectbox(
-        "拡大表示する画像", list(by_id), key=f"{key}_image", format_func=lambda i: by_id[i]["file_name"]
+        "拡大表示する画像", list(by_id), key=f"{key}_image", format_func=lambda i: by_id[i]["label"]
     )
     low, high, start, step = ZOOM
     zoom = middle.slider("拡大率（%）", low, high, start, step, key=f"{key}_zoom")

@@ -27,6 +27,7 @@ CHOICE_KINDS = {
     "invoice": "invoice",
     "payment_certificate": "payment_certificate",
     "service_type": "service_type",
+    "pps_business_number": "service_type",  # §3.2: PPS番号 is the 電気/ガス choice
     "application_type": "application_type",
     "power_area": "power_area",
     "power_supplier_type": "power_company",
@@ -275,10 +276,22 @@ def _months(current: str) -> list[str]:
     return ["", *([current] if current and current not in months else []), *months]
 
 
+def _service_type(base: dict) -> None:
+    """サービス種別, shown: the PPS番号 chosen decides it (§2.5 「PPS選択から判定」)."""
+    st.text_input(
+        _served("service_type").label,
+        value=common.choice_label("service_type", base.get("service_type")),
+        disabled=True,
+        help="PPS番号（電気/ガス）の選択で決まります。",
+    )
+
+
 def _site_field(key: str, field: str, base: dict, note: str = "") -> Any:
     """One field's widget; `note` follows its label (「（OCR 93%）」 on a value OCR proposed)."""
+    if field == "service_type":
+        return _service_type(base)
     if field in CHOICE_KINDS:
-        return _choice(key, field, base, blank=field != "service_type", note=note)
+        return _choice(key, field, base, blank=True, note=note)
     if field == "power_prefecture":
         return _prefecture(key, field, base, note)
     if field in NUMBER_FIELDS:
@@ -336,6 +349,7 @@ def site_form(key: str, base: dict, notes: dict[str, str] | None = None) -> dict
         for i, field in enumerate(fields):
             with columns[i % len(columns)]:
                 values[field] = _site_field(key, field, base, (notes or {}).get(field, ""))
+    values.pop("service_type")  # not an input: the PPS番号 chosen decides it
     return values
 
 

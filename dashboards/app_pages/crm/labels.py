@@ -7,7 +7,7 @@ from dashboards import crm_api, fields
 
 # §2.5 地点 (5page 申込情報入力) and §3.2's 電力供給エリア, grouped as §3.2's input area (the names: `site_fields`).
 SITE_GROUPS = {
-    "基本情報": ("service_type", "pps_business_number", "application_type"),
+    "基本情報": ("pps_business_number", "service_type", "application_type"),  # サービス種別 follows the PPS
     "電力情報": ("power_area", "power_supplier_type", "power_customer_number", "power_customer_location_number"),
     "使用場所": (
         "power_zip_code",

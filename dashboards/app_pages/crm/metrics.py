@@ -17,7 +17,13 @@ from dashboards.app_pages.crm import common
 PAGE = "crm_metrics"
 GRANULARITIES = {"month": "月別", "day": "日別"}
 # §4.1's colours for the stacked bars.
-BAR_COLOURS = {"deficient": "#d93025", "in_progress": "#f9ab00", "submitted": "#188038", "cancelled": "#9aa0a6"}
+BAR_COLOURS = {
+    "deficient": "#d93025",
+    "in_progress": "#f9ab00",
+    "submitted": "#188038",
+    "partly_cancelled": "#74c0fc",
+    "cancelled": "#9aa0a6",
+}
 ACQUIRED_COLOUR = "#1a73e8"
 DRILL = f"{PAGE}_drill"
 CARDS = ("crm.requests", "crm.acquired_sites", "crm.submitted")  # then 不備率

@@ -149,7 +149,7 @@ def world(db) -> World:
 
 COMPLETE_SITE = {
     "power_branch_name": "渋谷店",
-    "pps_business_number": "PPS001",
+    "pps_business_number": "electric",
     "application_type": "1",
     "power_plan_name": "低圧電力プランA",
     "contract_capacity": "30kVA",

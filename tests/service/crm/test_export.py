@@ -16,7 +16,7 @@ def rows(response) -> list[dict]:
 
 
 SITE = {
-    "pps_business_number": "PPS001",
+    "pps_business_number": "electric",
     "application_type": "1",
     "power_plan_name": "低圧電力プランA",
     "contract_capacity": "30kVA",
@@ -148,7 +148,7 @@ def acquired_world(client, world):
     set_status(
         client,
         world,
-        add_site(client, world, second["request"]["id"], power_branch_name="本社", service_type="gas"),
+        add_site(client, world, second["request"]["id"], power_branch_name="本社", pps_business_number="gas"),
         "submitted",
     )
     return first, second

@@ -101,6 +101,7 @@ def test_the_admin_dashboard(client, world):
         ("不備", 1, "全期間"),
         ("対応中", 2, "全期間"),
         ("投入済", 1, "全期間"),
+        ("一部キャンセル", 0, "全期間"),
         ("キャンセル", 1, "全期間"),
     ]
     shown = [(f["key"], f["value"], f["counter"]) for f in board["figures"]]

@@ -39,9 +39,9 @@ def test_the_managers_team_counts_equal_the_lists_totals_within_the_agency(clien
     assert [(m["name"], m["counts"]) for m in seen["members"]] == [
         (
             "営業A",
-            {"deficient": 1, "in_progress": 1, "submitted": 1, "cancelled": 0},
+            {"deficient": 1, "in_progress": 1, "submitted": 1, "partly_cancelled": 0, "cancelled": 0},
         ),  # its oldest open request is older
-        ("営業A2", {"deficient": 1, "in_progress": 1, "submitted": 0, "cancelled": 0}),
+        ("営業A2", {"deficient": 1, "in_progress": 1, "submitted": 0, "partly_cancelled": 0, "cancelled": 0}),
     ]
     assert seen["total"] == listed(client, world.sales_a2)["total"] == 5
     for member in seen["members"]:
@@ -71,6 +71,12 @@ def test_a_sales_person_who_is_no_manager_sees_only_themselves_and_the_back_offi
     assert [m["name"] for m in own["members"]] == ["営業A"] and own["total"] == 3
     everyone = team(client, world.admin)
     assert everyone["total"] == listed(client, world.admin)["total"] == 7
-    assert everyone["totals"] == {"deficient": 3, "in_progress": 3, "submitted": 1, "cancelled": 0}
+    assert everyone["totals"] == {
+        "deficient": 3,
+        "in_progress": 3,
+        "submitted": 1,
+        "partly_cancelled": 0,
+        "cancelled": 0,
+    }
     one_agency = team(client, world.operator, agency_id=world.agency_b)
     assert [m["name"] for m in one_agency["members"]] == ["営業B"]

@@ -13,6 +13,7 @@ def test_the_vocabulary_gives_colours_notification_kinds_and_the_status_rules(cl
         "deficient": "red",
         "in_progress": "yellow",
         "submitted": "green",
+        "partly_cancelled": "blue",
         "cancelled": "grey",
     }
     assert body["notification_kind_labels"] == {
@@ -27,7 +28,7 @@ def test_the_vocabulary_gives_colours_notification_kinds_and_the_status_rules(cl
         "cancelled": [],
     }
     assert body["cancellable"] == ["deficient", "in_progress"]
-    assert body["closed"] == ["submitted", "cancelled"]
+    assert body["closed"] == ["submitted", "partly_cancelled", "cancelled"]
 
 
 def test_the_vocabulary_and_dry_runs_need_a_crm_grant(client, db):
@@ -69,6 +70,7 @@ def test_the_vocabulary_names_the_statuses_and_the_fields_submission_needs(clien
         "in_progress": "対応中",
         "submitted": "投入済",
         "cancelled": "キャンセル",
+        "partly_cancelled": "一部キャンセル",  # a request's: its sites 投入済 and キャンセル
     }
     required = body["submission_required"]
     assert required["always"][:3] == ["PPS番号", "申込区分", "契約プラン"]

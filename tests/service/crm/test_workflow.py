@@ -16,7 +16,7 @@ from service.errors import Conflict
 from tests.service.crm.conftest import add_site, made, picture, set_status, submit
 from tests.service.crm.conftest import corporation as corporation_fields
 
-D, P, S, C = "deficient", "in_progress", "submitted", "cancelled"
+D, P, S, C, SC = "deficient", "in_progress", "submitted", "cancelled", "partly_cancelled"
 
 
 @pytest.mark.parametrize(
@@ -27,7 +27,7 @@ D, P, S, C = "deficient", "in_progress", "submitted", "cancelled"
         ([S, S], False, False, S),  # 全地点が「投入済」 → 投入済
         ([C, C], False, False, C),  # 全地点が「キャンセル」 → キャンセル
         ([P, S], False, False, P),  # 混在（不備なし） → 対応中
-        ([S, C], False, False, S),  # a withdrawn site does not hold the rest open
+        ([S, C], False, False, SC),  # a withdrawn site does not hold the rest open: 一部キャンセル
         ([S, S], True, False, D),  # a deficiency on the whole request
         ([], False, False, P),  # no sites yet
         ([], True, False, D),
@@ -178,7 +178,7 @@ def test_cancel_only_by_the_requester_or_an_admin_and_only_while_open(client, wo
         client.post(f"/api/crm/requests/{request_id}/cancel", json={"version": version}, headers=world.sales_a)
     )
     assert {s["id"]: s["status"] for s in cancelled["sites"]} == {site["id"]: C, other["id"]: S}
-    assert cancelled["request"]["status"] == S
+    assert (cancelled["request"]["status"], cancelled["request"]["status_label"]) == (SC, "一部キャンセル")
     again = client.post(
         f"/api/crm/requests/{request_id}/cancel", json={"version": cancelled["request"]["version"]}, headers=world.admin
     )
@@ -203,7 +203,7 @@ def test_a_single_site_is_cancelled_by_its_requester(client, world):
     )
     assert cancelled["status"] == C
     set_status(client, world, other, S)
-    assert detail(client, world, request_id)["request"]["status"] == S
+    assert detail(client, world, request_id)["request"]["status"] == SC
 
 
 def test_the_security_code_is_deleted_when_the_request_is_done(client, db, world):
