@@ -3,6 +3,7 @@ them are found by a search (法人名・法人番号・電話番号), then the d
 投入依頼 and 地点 move to it and it is deleted, all in the audit log."""
 
 from collections.abc import Callable
+from functools import partial
 
 import streamlit as st
 
@@ -63,7 +64,7 @@ if by_id:
             f"{PAGE}_run",
             confirm=f"#{duplicate} を #{kept} に統合することを確認しました",
             label="統合する",
-            call=lambda: merge(kept, duplicate),
+            call=partial(merge, kept, duplicate),
             success=f"法人 #{duplicate} を #{kept} に統合しました。",
             icon=":material/merge:",
         )
