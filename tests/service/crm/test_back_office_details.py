@@ -50,7 +50,7 @@ def test_submitted_and_cancelled_sites_read_partly_cancelled_in_lists_and_figure
 def test_the_migration_reads_an_old_submitted_request_with_a_cancelled_site_as_partly_cancelled(client, db, world):
     request_id = partly_cancelled(client, world)
     db.execute(update(Request).where(Request.id == request_id).values(status="submitted"))
-    run_migration_step(db, "0055_crm_partly_cancelled", "upgrade")
+    run_migration_step(db, "0056_crm_partly_cancelled", "upgrade")
     assert db.scalar(select(Request.status).where(Request.id == request_id)) == PARTLY
     db.rollback()
 

@@ -1,7 +1,7 @@
 """loaners: an answer sheet's import keeps its importer's 管轄 (a clerk imports their own locations' devices)
 
-Revision ID: 0054_loaners_import_jurisdiction
-Revises: 0053_resv_on_call
+Revision ID: 0055_loaners_import_jurisdiction
+Revises: 0054_fleet_stores
 Create Date: 2026-11-27 12:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0054_loaners_import_jurisdiction"
-down_revision: str | None = "0053_resv_on_call"
+revision: str = "0055_loaners_import_jurisdiction"
+down_revision: str | None = "0054_fleet_stores"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

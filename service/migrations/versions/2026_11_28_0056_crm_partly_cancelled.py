@@ -1,7 +1,7 @@
 """crm: a request whose sites are 投入済 and キャンセル is 一部キャンセル (partly_cancelled), not 投入済
 
-Revision ID: 0055_crm_partly_cancelled
-Revises: 0054_loaners_import_jurisdiction
+Revision ID: 0056_crm_partly_cancelled
+Revises: 0055_loaners_import_jurisdiction
 Create Date: 2026-11-27 13:00:00.000000
 """
 
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0055_crm_partly_cancelled"
-down_revision: str | None = "0054_loaners_import_jurisdiction"
+revision: str = "0056_crm_partly_cancelled"
+down_revision: str | None = "0055_loaners_import_jurisdiction"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
