@@ -77,7 +77,7 @@ class InsertUnlessFound:
     found: Select
     order_by: ColumnElement[Any]
     into: type[Any]  # the mapped class the row goes into
-    values: dict[str, BindParameter[Any]]
+    values: dict[str, ColumnElement[Any]]  # each column's parameter, or an expression of parameters
     returning: tuple[ColumnElement[Any], ...]
     condition: ColumnElement[bool]
     committed_condition: ColumnElement[bool]

@@ -222,6 +222,7 @@ SERVICE_COLUMNS = {
     ("loaners_device", "model_id"): "its views show the model's name (機種名), not the id",
     **{("loaners_device", name): NORMAL_VIEW for name in ("asset_number", "software", "os")},
     ("entry_logs_nursery", "entry_exit_password_hash"): "the entry-exit password's hash (set by its own action)",
+    ("entry_logs_nursery", "station_pin_hash"): "the forgotten-card PIN's hash (set by its own action)",
     ("entry_logs_nursery", "station_generation"): "raised by 全端末のログアウト",
     ("entry_logs_nursery", "closing_notice_date"): "the closing-time notice's day, by the service",
     ("entry_logs_parent", "nursery_id"): "the list and its CSV are one nursery's",

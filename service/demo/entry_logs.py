@@ -1,6 +1,7 @@
 """Demo data for 入退管理: two nurseries, each with its parents, children, three weeks of scans and its own staff login,
 so tenant isolation can be seen: さくら保育園 (code `sakura`, entry-exit password `sakura-demo`, 45 parents, 55
-children, staff `nursery-staff`) and もみじ保育園 (`momiji` / `momiji-demo`, 12 families, staff `nursery-staff-2`)."""
+children, staff `nursery-staff`; its stations in 自動 mode, 「カードを忘れた方」 PIN `1234`) and もみじ保育園
+(`momiji` / `momiji-demo`, 12 families, staff `nursery-staff-2`; 手動 mode, PIN `5678`)."""
 
 import random
 from dataclasses import dataclass
@@ -14,7 +15,18 @@ from service.demo.framework import DemoLogin, DemoProgress, demo_hook, ensure_de
 from service.demo.platform import DEMO_PASSWORD
 from service.entry_logs import counts, roster
 from service.entry_logs.lookups import local_today, local_zone
-from service.entry_logs.models import ABSENT, ENTRY, EXIT, PRESENT, Attendance, EntryLog, Nursery, Parent
+from service.entry_logs.models import (
+    ABSENT,
+    AUTO,
+    ENTRY,
+    EXIT,
+    MANUAL,
+    PRESENT,
+    Attendance,
+    EntryLog,
+    Nursery,
+    Parent,
+)
 from service.entry_logs.schemas import ChildCreate, NurseryCreate, ParentCreate
 
 
@@ -27,11 +39,17 @@ class DemoNursery:
     staff_name: str
     families: int
     first_surname: int  # the families' surnames are SURNAMES from here on
+    entry_mode: str  # how its stations' scans get their 入/出
+    pin: str  # staff unlock its stations' 「カードを忘れた方」 with it
 
 
 NURSERIES = (
-    DemoNursery("sakura", "さくら保育園", "sakura-demo", "nursery-staff", "デモ さくら保育園 スタッフ", 40, 0),
-    DemoNursery("momiji", "もみじ保育園", "momiji-demo", "nursery-staff-2", "デモ もみじ保育園 スタッフ", 12, 40),
+    DemoNursery(
+        "sakura", "さくら保育園", "sakura-demo", "nursery-staff", "デモ さくら保育園 スタッフ", 40, 0, AUTO, "1234"
+    ),
+    DemoNursery(
+        "momiji", "もみじ保育園", "momiji-demo", "nursery-staff-2", "デモ もみじ保育園 スタッフ", 12, 40, MANUAL, "5678"
+    ),
 )
 TWO_PARENT_FAMILIES = 5
 SIBLING_FAMILIES = 15
@@ -39,62 +57,74 @@ DAYS = 21
 SEED = 20260114
 STATION = "demo-gate"
 
+# (name, reading): the readings are the parents' ふりがな, found at the station's 「カードを忘れた方」
 SURNAMES = (
-    "山田",
-    "佐藤",
-    "鈴木",
-    "高橋",
-    "田中",
-    "伊藤",
-    "渡辺",
-    "中村",
-    "小林",
-    "加藤",
-    "吉田",
-    "山本",
-    "松本",
-    "井上",
-    "木村",
-    "林",
-    "斎藤",
-    "清水",
-    "山口",
-    "森",
-    "池田",
-    "橋本",
-    "阿部",
-    "石川",
-    "前田",
-    "藤田",
-    "後藤",
-    "岡田",
-    "長谷川",
-    "村上",
-    "近藤",
-    "石井",
-    "坂本",
-    "遠藤",
-    "青木",
-    "藤井",
-    "西村",
-    "福田",
-    "太田",
-    "三浦",
-    "藤原",
-    "岡本",
-    "松田",
-    "中川",
-    "中野",
-    "原田",
-    "小野",
-    "田村",
-    "竹内",
-    "金子",
-    "和田",
-    "中山",
+    ("山田", "やまだ"),
+    ("佐藤", "さとう"),
+    ("鈴木", "すずき"),
+    ("高橋", "たかはし"),
+    ("田中", "たなか"),
+    ("伊藤", "いとう"),
+    ("渡辺", "わたなべ"),
+    ("中村", "なかむら"),
+    ("小林", "こばやし"),
+    ("加藤", "かとう"),
+    ("吉田", "よしだ"),
+    ("山本", "やまもと"),
+    ("松本", "まつもと"),
+    ("井上", "いのうえ"),
+    ("木村", "きむら"),
+    ("林", "はやし"),
+    ("斎藤", "さいとう"),
+    ("清水", "しみず"),
+    ("山口", "やまぐち"),
+    ("森", "もり"),
+    ("池田", "いけだ"),
+    ("橋本", "はしもと"),
+    ("阿部", "あべ"),
+    ("石川", "いしかわ"),
+    ("前田", "まえだ"),
+    ("藤田", "ふじた"),
+    ("後藤", "ごとう"),
+    ("岡田", "おかだ"),
+    ("長谷川", "はせがわ"),
+    ("村上", "むらかみ"),
+    ("近藤", "こんどう"),
+    ("石井", "いしい"),
+    ("坂本", "さかもと"),
+    ("遠藤", "えんどう"),
+    ("青木", "あおき"),
+    ("藤井", "ふじい"),
+    ("西村", "にしむら"),
+    ("福田", "ふくだ"),
+    ("太田", "おおた"),
+    ("三浦", "みうら"),
+    ("藤原", "ふじわら"),
+    ("岡本", "おかもと"),
+    ("松田", "まつだ"),
+    ("中川", "なかがわ"),
+    ("中野", "なかの"),
+    ("原田", "はらだ"),
+    ("小野", "おの"),
+    ("田村", "たむら"),
+    ("竹内", "たけうち"),
+    ("金子", "かねこ"),
+    ("和田", "わだ"),
+    ("中山", "なかやま"),
 )
-MOTHERS = ("花子", "美咲", "陽子", "由美", "恵", "真由美", "智子", "直美", "裕子", "愛")
-FATHERS = ("太郎", "健一", "誠", "大輔", "拓也")
+MOTHERS = (
+    ("花子", "はなこ"),
+    ("美咲", "みさき"),
+    ("陽子", "ようこ"),
+    ("由美", "ゆみ"),
+    ("恵", "めぐみ"),
+    ("真由美", "まゆみ"),
+    ("智子", "ともこ"),
+    ("直美", "なおみ"),
+    ("裕子", "ゆうこ"),
+    ("愛", "あい"),
+)
+FATHERS = (("太郎", "たろう"), ("健一", "けんいち"), ("誠", "まこと"), ("大輔", "だいすけ"), ("拓也", "たくや"))
 CHILDREN = ("陽翔", "結衣", "蓮", "陽葵", "湊", "凛", "蒼", "紬", "樹", "咲良", "大和", "芽依")
 CLASSES = ("ひよこ組", "うさぎ組", "きりん組", "ぞう組", "ぱんだ組")
 ABSENCE_NOTES = ("風邪のため", "家庭の都合", "通院のため")
@@ -104,18 +134,21 @@ def _roster(db: Session, nursery: Nursery, spec: DemoNursery, progress: DemoProg
     """The nursery's families: a parent each (the first five with two), one child each (the first fifteen with a
     sibling)."""
     families = []
-    for i, surname in enumerate(SURNAMES[spec.first_surname : spec.first_surname + spec.families]):
-        names = [f"{surname} {MOTHERS[i % len(MOTHERS)]}"] + (
-            [f"{surname} {FATHERS[i]}"] if i < TWO_PARENT_FAMILIES else []
-        )
+    for i, (surname, reading) in enumerate(SURNAMES[spec.first_surname : spec.first_surname + spec.families]):
+        given = [MOTHERS[i % len(MOTHERS)]] + ([FATHERS[i]] if i < TWO_PARENT_FAMILIES else [])
         parents = [
             roster.create_parent(
                 db,
                 nursery=nursery,
-                data=ParentCreate(nursery_id=nursery.id, name=n, phone=f"090-{1000 + i:04d}-{5000 + j:04d}"),
+                data=ParentCreate(
+                    nursery_id=nursery.id,
+                    name=f"{surname} {name}",
+                    name_kana=f"{reading} {kana}",
+                    phone=f"090-{1000 + i:04d}-{5000 + j:04d}",
+                ),
                 actor=progress.actor,
             )
-            for j, n in enumerate(names)
+            for j, (name, kana) in enumerate(given)
         ]
         for k in range(2 if i < SIBLING_FAMILIES else 1):
             child = ChildCreate(
@@ -192,6 +225,8 @@ def _nursery(db: Session, spec: DemoNursery, progress: DemoProgress) -> Nursery:
     if nursery is None:
         data = NurseryCreate(code=spec.code, name=spec.name, entry_exit_password=spec.password)
         nursery = roster.create_nursery(db, data=data, actor=progress.actor)
+        nursery.entry_mode = spec.entry_mode
+        roster.set_station_pin(db, nursery=nursery, pin=spec.pin, actor=progress.actor)
         families = _roster(db, nursery, spec, progress)
         db.expire_all()
         _history(db, nursery, families, utcnow())

@@ -100,9 +100,19 @@ class Office:
                 self.tokens[login] = issue_token(subject=str(user.id), kind="user", now=utcnow()).token
         return {"Authorization": f"Bearer {self.tokens[login]}"}
 
-    def call(self, login: str | None, method: str, path: str, *, expect: tuple[int, ...] = (), **kwargs: Any) -> Any:
-        """The call's JSON answer; a refusal (or a status not in `expect`) stops the history loudly."""
-        headers = self.headers(login) if login else {}
+    def call(
+        self,
+        login: str | None,
+        method: str,
+        path: str,
+        *,
+        expect: tuple[int, ...] = (),
+        bearer: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """The call's JSON answer, as the login (or with the `bearer` token: a station's); a refusal (or a status not
+        in `expect`) stops the history loudly."""
+        headers = self.headers(login) if login else {"Authorization": f"Bearer {bearer}"} if bearer else {}
         response = self.client.request(method, path, headers=headers, **kwargs)
         if not (response.status_code in expect if expect else response.is_success):
             raise HistoryCallFailed(f"{method} {path} as {login}: {response.status_code} {response.text[:500]}")
@@ -762,10 +772,25 @@ def _pickup_history(office: Office, nid: int, token: str) -> None:
     office.call(admin, "PUT", f"/api/entry-logs/parents/{first}/photo", files=photo)
 
 
+def _forgotten_card(office: Office, code: str, token: str, parent: dict) -> None:
+    """「カードを忘れた方」 at the station: a wrong PIN, then staff unlock it, find the parent by reading and record
+    their entry by hand (so they are inside, whatever the day's scans)."""
+    url = "/api/entry-exit-logs/forgotten-card"
+    pin = next(spec.pin for spec in demo_entry_logs.NURSERIES if spec.code == code)
+    wrong = {"pin": "0000", "staffName": "履歴 保育士"}
+    office.post(None, f"{url}/unlock", wrong, bearer=token, expect=(401,))
+    unlock = office.post(None, f"{url}/unlock", wrong | {"pin": pin}, bearer=token)["token"]
+    found = office.call(None, "GET", f"{url}/people", params={"q": parent["nameKana"]}, bearer=unlock)["people"]
+    chosen = next(person for person in found if person["parentId"] == parent["id"])
+    record = {"parentId": chosen["parentId"], "entryType": "Entry", "reason": "カードを忘れたため"}
+    office.post(None, f"{url}/logs", record, bearer=unlock)
+
+
 def entry_logs_history(office: Office) -> None:
-    """At both nurseries: a station signs in (once refused), scans, a scan deleted, an exit recorded, a missed entry
-    recorded again (再登録), stations signed out, the stations' password changed; a roster import; attendance; a
-    parent's barcode link reissued and revoked."""
+    """At both nurseries: a station signs in (once refused), scans, a forgotten card's entry recorded by hand at the
+    station, a scan deleted, an exit recorded, a missed entry recorded again (再登録), stations signed out, the
+    stations' password changed; a roster import; attendance; a parent's barcode link reissued and revoked; one
+    nursery's PIN cleared and set again."""
     admin = "nursery-admin"
     for nursery in office.get(admin, "/api/entry-logs/nurseries")[:2]:
         nid, code = nursery["id"], nursery["code"]
@@ -780,7 +805,9 @@ def entry_logs_history(office: Office) -> None:
         this_month = local_today(utcnow()).replace(day=1).isoformat()
         hours = {"effectiveFrom": this_month, "openingTime": "08:00", "closingTime": "17:30", "unitMinutes": 30}
         office.post(admin, f"/api/entry-logs/nurseries/{nid}/care-hours", hours)
-        office.post(admin, f"/api/entry-logs/nurseries/{nid}/parents/{parent['id']}/exit")
+        _forgotten_card(office, code, token, parents[2])
+        inside = office.get(admin, f"/api/entry-logs/nurseries/{nid}/present-parents")["parents"]
+        office.post(admin, f"/api/entry-logs/nurseries/{nid}/parents/{inside[0]['parentId']}/exit")
         yesterday = (utcnow() - timedelta(days=1)).isoformat()
         missed = {"entryType": "Entry", "occurredAt": yesterday, "reason": "スキャン忘れ"}
         office.post(admin, f"/api/entry-logs/nurseries/{nid}/parents/{parents[1]['id']}/logs", missed)
@@ -804,6 +831,8 @@ def entry_logs_history(office: Office) -> None:
         office.call(admin, "DELETE", f"/api/entry-logs/parents/{parent['id']}/barcode-link")
     _earlier_scans(office)
     first = office.get(admin, "/api/entry-logs/nurseries")[0]
+    office.call(admin, "DELETE", f"/api/entry-logs/nurseries/{first['id']}/station-pin")
+    office.call(admin, "PUT", f"/api/entry-logs/nurseries/{first['id']}/station-pin", json={"pin": "1234"})
     office.call(admin, "DELETE", f"/api/entry-logs/nurseries/{first['id']}/entry-exit-password")
     office.call(
         admin,

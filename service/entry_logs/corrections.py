@@ -12,7 +12,7 @@ from service.audit import service as audit
 from service.audit.service import Actor
 from service.config import get_settings
 from service.entry_logs import counts, labels
-from service.entry_logs.models import EntryLog, Nursery, Parent
+from service.entry_logs.models import STAFF, EntryLog, Nursery, Parent
 from service.errors import ValidationFailed
 
 DOMAIN = "entry_logs"
@@ -49,16 +49,20 @@ def write_by_hand(
     actor: Actor,
     action: str,
     now: datetime,
+    station_id: str | None = None,
 ) -> EntryLog:
-    """The log, naming the staff member and their reason; counted as a scan is, and audited."""
+    """The log, naming the staff member and their reason (and the station they recorded it at); counted as a scan
+    is, and audited."""
     log = EntryLog(
         parent_id=parent.id,
         nursery_id=nursery.id,
         entry_type=entry_type,
         occurred_at=at,
         created_at=now,
+        station_id=station_id,
         recorded_by=actor.label[:100],
         manual_reason=reason or None,
+        decided_by=STAFF,
     )
     db.add(log)
     db.flush()

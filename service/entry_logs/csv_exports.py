@@ -11,6 +11,7 @@ NAME_SEPARATOR = "、"
 PARENT_COLUMNS = (
     field("保護者ID", "id"),
     field("保護者名", "name"),
+    field("ふりがな", "name_kana"),
     phone("電話番号", "phone"),
     Column("園児", lambda parent: NAME_SEPARATOR.join(child.name for child in parent.children)),
 )

@@ -6,7 +6,8 @@ from datetime import datetime
 from sqlalchemy import Select, select
 
 from service.entry_logs import labels
-from service.entry_logs.models import Child, EntryLog, Guardian, Parent
+from service.entry_logs.lookups import children_of
+from service.entry_logs.models import Child, EntryLog, Parent
 from service.errors import ValidationFailed
 from service.search import contains
 from service.tenancy import TenantScope, scoped
@@ -41,8 +42,7 @@ def filtered(stmt: Select, flt: LogFilter, scope: TenantScope) -> Select:
         parents = scoped(select(Parent.id), scope, Parent.nursery_id)
         stmt = stmt.where(EntryLog.parent_id.in_(parents.where(contains(flt.parent_name, Parent.name))))
     if flt.child_name:
-        guardians = scoped(
-            select(Guardian.parent_id).join(Child, Child.id == Guardian.child_id), scope, Child.nursery_id
-        )
-        stmt = stmt.where(EntryLog.parent_id.in_(guardians.where(contains(flt.child_name, Child.name))))
+        linked = children_of()
+        adults = scoped(select(linked.c.parent_id).join(Child, Child.id == linked.c.child_id), scope, Child.nursery_id)
+        stmt = stmt.where(EntryLog.parent_id.in_(adults.where(contains(flt.child_name, Child.name))))
     return stmt

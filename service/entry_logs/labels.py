@@ -4,6 +4,13 @@ from service.audit.labels import LOGIN_VALUES
 from service.audit.vocabulary import Target, Vocabulary, by_column, register
 
 ENTRY_TYPE_LABELS = {"Entry": "入", "Exit": "出"}
+# How a station's scan gets its 入/出 (the nursery's setting): 自動 records the opposite of the person's state today
+ENTRY_MODES = {
+    "auto": "自動（園内にいる方は「出」、いない方は「入」で記録）",
+    "manual": "手動（入/出ボタンで選んだとおりに記録）",
+}
+# Why a log has its 入/出: the person's state today (自動), the station's button (手動), or staff by hand (手入力)
+DECIDED_BY = {"presence": "在園状況", "toggle": "入/出ボタン", "staff": "職員の手入力"}
 ATTENDANCE_LABELS = {"present": "出席", "absent": "欠席"}
 
 PARENT_NOT_FOUND = "保護者が見つかりません"
@@ -42,6 +49,13 @@ EXIT_BEFORE_ENTRY = "退出の時刻は入園の時刻（{entered}）より後�
 EXIT_NOT_TODAY = "退出を記録できるのは今日の時刻です（前日以前は入退管理ログの「再登録」で登録してください）"
 MANUAL_MARK = "手入力"
 ABSENT_WITH_LOGS_MARK = "欠席登録あり"  # a child registered 欠席 whose parent came or went that day
+# 「カードを忘れた方」 at the station (forgotten_card.py): staff unlock it with the nursery's PIN
+BAD_PIN = "暗証番号が正しくありません"
+PIN_NOT_SET = "暗証番号が設定されていません。管理画面の「園情報編集」で設定してください"
+PIN_RULE = "数字4〜8桁"
+UNLOCK_EXPIRED = "「カードを忘れた方」の画面の有効時間が過ぎました。もう一度暗証番号を入力してください"
+PERSON_KINDS = {"parent": "保護者", "pass": "本日のみ"}
+FORGOTTEN_CARD_NOT_PERSON = "この方は今日の入退を記録できる保護者・「本日のみ」の方ではありません"
 # 延長保育 (extended_care.py)
 BAD_MONTH = "対象月はYYYY-MM形式（例: 2026-01）で指定してください"
 HOURS_IN_PAST_MONTH = "過去の月の保育時間は変更できません（適用開始日は今月以降にしてください）"
@@ -130,6 +144,11 @@ AUDIT = register(
             "set_guardian_photo": "保護者写真の登録",
             "remove_guardian_photo": "保護者写真の削除",
             "acknowledge_pickup_alert": "お迎え警告の確認",
+            "set_station_pin": "「カードを忘れた方」の暗証番号の設定",
+            "clear_station_pin": "「カードを忘れた方」の暗証番号の削除",
+            "unlock_forgotten_card": "「カードを忘れた方」の解錠",
+            "unlock_forgotten_card_failed": "「カードを忘れた方」の解錠失敗",
+            "record_forgotten_card": "カードを忘れた方の入退の記録",
             "set_care_hours": "保育時間（延長保育）の設定",
             "soft_delete": "入退ログの削除（記録は保持）",
         },
@@ -196,8 +215,17 @@ AUDIT = register(
             "links_created": "追加した紐付け",
             "rejected_rows": "取り込めなかった行",
             "signed_out_at": "ログアウト日時",
+            "decided_by": "入/出の判定",
+            "station_pin": "「カードを忘れた方」の暗証番号",
+            "pin": "暗証番号",
+            "staff_name": "職員名",
         },
-        values={"entry_type": ENTRY_TYPE_LABELS, **LOGIN_VALUES},
+        values={
+            "entry_type": ENTRY_TYPE_LABELS,
+            "decided_by": DECIDED_BY,
+            **LOGIN_VALUES,
+            "reason": {**LOGIN_VALUES["reason"], "bad_pin": BAD_PIN},
+        },
         statuses={"entry_logs_attendance": ATTENDANCE_LABELS, "entry_logs_roster_import": IMPORT_STATUSES},
         references={
             "nursery_id": by_column("entry_logs_nursery", "name"),

@@ -46,17 +46,25 @@ def collectors(nursery_id: int) -> Subquery:
     return union_all(guardians, one_day).subquery("collectors")
 
 
+def children_of() -> Subquery:
+    """(parent_id, child_id): the children an adult's logs are about, their 関連園児: a parent's (guardians) and a
+    「本日のみ」 person's (their pass's, kind one_day)."""
+    one_day = select(PickupRule.parent_id, PickupRule.child_id).where(PickupRule.kind == ONE_DAY)
+    return union_all(select(Guardian.parent_id, Guardian.child_id), one_day).subquery("children_of")
+
+
 def child_names_for(db: Session, parent_ids: Iterable[int]) -> dict[int, list[str]]:
-    """Each parent's children's names, in the order the children were registered."""
+    """Each adult's children's names (children_of), in the order the children were registered."""
     ids = sorted(set(parent_ids))
     names: dict[int, list[str]] = defaultdict(list)
     if not ids:
         return names
+    linked = children_of()
     rows = db.execute(
-        select(Guardian.parent_id, Child.name)
-        .join(Child, Child.id == Guardian.child_id)
-        .where(Guardian.parent_id.in_(ids))
-        .order_by(Guardian.parent_id, Child.id)
+        select(linked.c.parent_id, Child.name)
+        .join(Child, Child.id == linked.c.child_id)
+        .where(linked.c.parent_id.in_(ids))
+        .order_by(linked.c.parent_id, Child.id)
     )
     for parent_id, name in rows:
         names[parent_id].append(name)

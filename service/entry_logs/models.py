@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base, utcnow
 from service.dialect import BigId
-from service.entry_logs.labels import ATTENDANCE_LABELS
+from service.entry_logs.labels import ATTENDANCE_LABELS, ENTRY_MODES
 from service.fields import field_info
 
 # Parent ids are what the barcode carries: up to 10 digits, so 64-bit BigId (plain INTEGER on SQLite, its rowid alias).
@@ -16,6 +16,9 @@ from service.fields import field_info
 ENTRY = "Entry"
 EXIT = "Exit"
 ENTRY_TYPES = (ENTRY, EXIT)
+AUTO = "auto"  # a nursery's stations record the opposite of the person's state today (ENTRY_MODES)
+MANUAL = "manual"  # they record the 入/出 the station's button says
+PRESENCE, TOGGLE, STAFF = "presence", "toggle", "staff"  # what decided a log's 入/出 (labels.DECIDED_BY)
 PRESENT = "present"
 ABSENT = "absent"
 ATTENDANCE_STATUSES = (PRESENT, ABSENT)
@@ -48,6 +51,11 @@ class Nursery(Base):
     # when the nursery closes (local time): parents still inside then are listed and the admins told once a day
     closing_time: Mapped[time | None] = mapped_column(info=field_info("閉園時刻", edit="admin"))
     closing_notice_date: Mapped[date | None]  # the local day the closing-time notice was last sent
+    entry_mode: Mapped[str] = mapped_column(
+        String(10), default=AUTO, server_default=AUTO, info=field_info("入/出の判定", edit="staff", choices=ENTRY_MODES)
+    )
+    # the PIN staff unlock the station's 「カードを忘れた方」 with (bcrypt); None: the lookup is off
+    station_pin_hash: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -87,6 +95,20 @@ class Parent(Base):
     )
     name: Mapped[str] = mapped_column(
         String(100), info=field_info("保護者名", edit="staff", searched=True, exported=True, min_length=1)
+    )
+    # in hiragana (katakana typed is stored as hiragana): found by it at the station's 「カードを忘れた方」
+    name_kana: Mapped[str] = mapped_column(
+        String(100),
+        default="",
+        server_default="",
+        info=field_info(
+            "ふりがな",
+            edit="staff",
+            searched=True,
+            exported=True,
+            pattern=r"^[ぁ-ゖー 　]*$",
+            pattern_words="ひらがな（カタカナはひらがなにします）",
+        ),
     )
     phone: Mapped[str] = mapped_column(
         String(20),
@@ -206,6 +228,7 @@ class EntryLog(Base):
     station_scanned_at: Mapped[datetime | None]
     recorded_by: Mapped[str | None] = mapped_column(String(100))  # staff who recorded the log by hand (no station)
     manual_reason: Mapped[str | None] = mapped_column(String(200))  # why staff recorded it by hand (再登録)
+    decided_by: Mapped[str] = mapped_column(String(10), default=TOGGLE, server_default=TOGGLE)  # PRESENCE/TOGGLE/STAFF
     deleted_at: Mapped[datetime | None]
     deleted_by: Mapped[str | None] = mapped_column(String(100))
     delete_reason: Mapped[str | None] = mapped_column(String(200))

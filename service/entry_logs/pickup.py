@@ -211,7 +211,7 @@ def _children_of_nursery(db: Session, nursery: Nursery, child_ids: list[int]) ->
     return sorted(found, key=lambda child: child.id)
 
 
-PASS_FIELDS = ("name", *fields.audited(Parent, "pass"))  # name, relation, pass_date
+PASS_FIELDS = ("name", "name_kana", *fields.audited(Parent, "pass"))  # name, name_kana, relation, pass_date
 
 
 def create_pass(
@@ -224,12 +224,15 @@ def create_pass(
     child_ids: list[int],
     actor: Actor,
     now: datetime,
+    name_kana: str = "",
 ) -> Parent:
     """A 「本日のみ」 person who may collect these children on `day` (today or later) with their own barcode."""
     children = _children_of_nursery(db, nursery, child_ids)
     if day < local_today(now):
         raise ValidationFailed(labels.PASS_DATE_PAST, details={"field": "date", "rule": "today_or_later"})
-    person = Parent(nursery_id=nursery.id, name=name, relation=relation, pass_date=day, is_pass=True)
+    person = Parent(
+        nursery_id=nursery.id, name=name, name_kana=name_kana, relation=relation, pass_date=day, is_pass=True
+    )
     person.pickup_check = True
     db.add(person)
     db.flush()

@@ -30,7 +30,7 @@ from service.tenancy import TenantScope, get_scoped, scoped
 DOMAIN = "entry_logs"
 M = TypeVar("M", bound=Base)
 NURSERY_FIELDS = fields.audited(Nursery)  # code, name, closing_time
-PARENT_FIELDS = fields.audited(Parent)  # nursery_id, name, phone
+PARENT_FIELDS = fields.audited(Parent)  # nursery_id, name, name_kana, phone
 CHILD_FIELDS = (*fields.audited(Child), "parent_ids")  # nursery_id, name, class_name and the child's parents
 
 
@@ -96,12 +96,15 @@ def create_nursery(db: Session, *, data: NurseryCreate, actor: Actor) -> Nursery
 
 
 def update_nursery(db: Session, *, nursery: Nursery, data: NurseryUpdate, actor: Actor) -> Nursery:
-    """Rename the nursery and set or clear its closing time (an explicit null clears it); audited."""
+    """Rename the nursery, set or clear its closing time (an explicit null clears it), choose its stations' 入/出
+    mode; audited."""
     before = audit.snapshot(nursery, NURSERY_FIELDS)
     if data.name is not None:
         nursery.name = data.name
     if "closing_time" in data.model_fields_set:
         nursery.closing_time = data.closing_time
+    if data.entry_mode is not None:
+        nursery.entry_mode = data.entry_mode
     db.flush()
     _audit(
         db,
@@ -134,6 +137,23 @@ def set_entry_exit_password(
         db,
         actor=actor,
         action=action,
+        domain=DOMAIN,
+        target_type="nursery",
+        target_id=nursery.id,
+        changes=audit.diff(before, after),
+    )
+
+
+def set_station_pin(db: Session, *, nursery: Nursery, pin: str | None, actor: Actor) -> None:
+    """Set (bcrypt) or clear the PIN that unlocks the stations' 「カードを忘れた方」 (forgotten_card.py); audited
+    without it."""
+    before = {"station_pin": "set" if nursery.station_pin_hash else None}
+    nursery.station_pin_hash = hash_password(pin) if pin else None
+    after = {"station_pin": ("changed" if before["station_pin"] else "set") if pin else None}
+    audit.record(
+        db,
+        actor=actor,
+        action="set_station_pin" if pin else "clear_station_pin",
         domain=DOMAIN,
         target_type="nursery",
         target_id=nursery.id,
@@ -227,10 +247,10 @@ CHILD_ORDER = (Child.class_name, Child.id)
 
 
 def parent_query(*, nursery: Nursery, q: str | None) -> Select:
-    """The nursery's parents (「本日のみ」 people are not) whose name or phone contains q, listed by id
+    """The nursery's parents (「本日のみ」 people are not) whose name, reading or phone contains q, listed by id
     (`PARENT_ORDER`)."""
     stmt: Select = select(Parent).where(Parent.nursery_id == nursery.id, Parent.is_pass.is_(False))
-    return stmt.where(contains(q, Parent.name, Parent.phone)) if q else stmt
+    return stmt.where(contains(q, Parent.name, Parent.name_kana, Parent.phone)) if q else stmt
 
 
 def list_parents(db: Session, *, nursery: Nursery, q: str | None, offset: int, limit: int) -> tuple[list[Parent], int]:
@@ -240,7 +260,7 @@ def list_parents(db: Session, *, nursery: Nursery, q: str | None, offset: int, l
 
 
 def create_parent(db: Session, *, nursery: Nursery, data: ParentCreate, actor: Actor) -> Parent:
-    parent = Parent(nursery_id=nursery.id, name=data.name, phone=data.phone)
+    parent = Parent(nursery_id=nursery.id, name=data.name, name_kana=data.name_kana, phone=data.phone)
     db.add(parent)
     db.flush()
     _audit(

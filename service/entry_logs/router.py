@@ -39,6 +39,7 @@ from service.entry_logs import (
     corrections,
     csv_exports,
     extended_care,
+    forgotten_card,
     insights,
     labels,
     logs,
@@ -95,6 +96,9 @@ from service.entry_logs.schemas import (
     EntryExitLoginOut,
     EntryLogsVocabulary,
     ExitIn,
+    ForgottenCardIn,
+    ForgottenCardPeople,
+    ForgottenCardPerson,
     HeartbeatOut,
     Heatmap,
     HeatmapCell,
@@ -117,7 +121,10 @@ from service.entry_logs.schemas import (
     RosterImportRead,
     ScanIn,
     ScanOut,
+    StationPinIn,
     StationSessionRead,
+    UnlockIn,
+    UnlockOut,
     utc_seconds,
 )
 from service.figures import FigureRead
@@ -176,6 +183,7 @@ def entry_exit_login(body: EntryExitLoginIn, db: DbSession, request: Request) ->
         nursery_name=result.nursery.name,
         expires_at=result.token.expires_at,
         device_token=result.device_token,
+        entry_mode=result.nursery.entry_mode,
     )
 
 
@@ -183,6 +191,13 @@ station_lane = LaneDatabase("entry_logs")
 station_lanes = LaneRouter(station_router, security=bearer)
 HEARTBEAT_ANSWER = JsonAnswer(HeartbeatOut, utc_seconds)
 SCAN_ANSWER = JsonAnswer(ScanOut, utc_seconds)
+
+
+def _authorization(credentials: HTTPAuthorizationCredentials | None) -> str:
+    return f"Bearer {credentials.credentials}" if credentials else ""
+
+
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 @station_lanes.post("/auth/heartbeat", response_model=HeartbeatOut)
@@ -219,6 +234,7 @@ async def scan(request: LaneRequest) -> tuple[int, bytes]:
         child_names=parent.child_names,
         duplicate=result.duplicate,
         client_scan_id=log.client_scan_id,
+        decided_by=log.decided_by,
         refused_children=list(result.refused_children),
         pickup_warning=pickup.warning(result.refused_children),
         photo_version=parent.photo_version or None,
@@ -228,15 +244,56 @@ async def scan(request: LaneRequest) -> tuple[int, bytes]:
 
 @station_router.get("/entry-exit-logs/parents/{parent_id}/photo", **media("image/jpeg"))
 @declares(401, 404)
-def station_photo(
-    parent_id: Annotated[int, Path(ge=1)],
-    db: DbSession,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
-) -> Response:
+def station_photo(parent_id: Annotated[int, Path(ge=1)], db: DbSession, credentials: Credentials = None) -> Response:
     """The adult's photo for the station that scanned them (a station of their nursery, still let in)."""
-    claims = station.station_claims(f"Bearer {credentials.credentials}" if credentials else "")
+    claims = station.station_claims(_authorization(credentials))
     run_on_connection(db.connection(), station.admitted_fingerprint(claims))
     return _photo(pickup.photo_of(db, scope=claims.scope, parent_id=parent_id))
+
+
+@station_router.post("/entry-exit-logs/forgotten-card/unlock", response_model=UnlockOut)
+@declares(401, 409, 423, 429)
+def unlock_forgotten_card(body: UnlockIn, credentials: Credentials, db: DbSession, request: Request) -> UnlockOut:
+    """「カードを忘れた方」: staff unlock it with the nursery's PIN (the station's token; 5 failures lock it for 10
+    minutes, as a login); the answer's token is the lookup's and its records' for a few minutes."""
+    token = forgotten_card.unlock(
+        db,
+        authorization=_authorization(credentials),
+        pin=body.pin,
+        staff_name=body.staff_name,
+        actor=request_actor(request),
+        now=utcnow(),
+    )
+    return UnlockOut(token=token.token, expires_at=token.expires_at)
+
+
+@station_router.get("/entry-exit-logs/forgotten-card/people", response_model=ForgottenCardPeople)
+@declares(401)
+def forgotten_card_people(
+    credentials: Credentials, db: DbSession, q: Annotated[str, Query(min_length=1, max_length=50), SingleLine]
+) -> ForgottenCardPeople:
+    """The nursery's parents and today's 「本日のみ」 people by ふりがな (hiragana or katakana) or name, or by the
+    last 4 digits of their phone: at most 10 (the unlock token)."""
+    unlock = forgotten_card.unlocked(db, _authorization(credentials))
+    found, more = forgotten_card.people(db, unlock=unlock, q=q, now=utcnow())
+    return ForgottenCardPeople(people=[ForgottenCardPerson.model_validate(person) for person in found], more=more)
+
+
+@station_router.post("/entry-exit-logs/forgotten-card/logs", response_model=LogRead, status_code=201)
+@declares(401, 404)
+def record_forgotten_card(body: ForgottenCardIn, credentials: Credentials, db: DbSession, request: Request) -> LogRead:
+    """The person's 入 or 出 now, recorded by the staff member who unlocked, with why (手入力, audited)."""
+    unlock = forgotten_card.unlocked(db, _authorization(credentials))
+    log = forgotten_card.record(
+        db,
+        unlock=unlock,
+        parent_id=body.parent_id,
+        entry_type=body.entry_type,
+        reason=body.reason,
+        actor=request_actor(request),
+        now=utcnow(),
+    )
+    return LogRead.model_validate(logs.log_row(db, log.id))
 
 
 def _photo(image: bytes) -> Response:
@@ -359,6 +416,8 @@ def _nursery_read(nursery: Nursery) -> NurseryRead:
         name=nursery.name,
         entry_exit_enabled=bool(nursery.entry_exit_password_hash),
         closing_time=nursery.closing_time,
+        entry_mode=nursery.entry_mode,
+        station_pin_set=bool(nursery.station_pin_hash),
         created_at=nursery.created_at,
     )
 
@@ -398,6 +457,18 @@ def set_password(nursery: PathNursery, body: PasswordIn, caller: StaffCaller, db
 def clear_password(nursery: PathNursery, caller: StaffCaller, db: DbSession) -> None:
     """Clearing the password disables scanning at this nursery and signs its stations out."""
     roster.set_entry_exit_password(db, nursery=nursery, password=None, actor=caller.actor, now=utcnow())
+
+
+@admin_router.put("/nurseries/{nursery_id}/station-pin", status_code=204)
+def set_station_pin(nursery: PathNursery, body: StationPinIn, caller: StaffCaller, db: DbSession) -> None:
+    """The PIN (4-8 digits) staff unlock the stations' 「カードを忘れた方」 with."""
+    roster.set_station_pin(db, nursery=nursery, pin=body.pin, actor=caller.actor)
+
+
+@admin_router.delete("/nurseries/{nursery_id}/station-pin", status_code=204)
+def clear_station_pin(nursery: PathNursery, caller: StaffCaller, db: DbSession) -> None:
+    """Without a PIN the stations offer no 「カードを忘れた方」."""
+    roster.set_station_pin(db, nursery=nursery, pin=None, actor=caller.actor)
 
 
 @admin_router.post("/nurseries/{nursery_id}/stations/sign-out", status_code=204)
@@ -587,6 +658,7 @@ def _pass_read(db: DbSession, person: Parent) -> PassRead:
         parent_id=person.id,
         nursery_id=person.nursery_id,
         name=person.name,
+        name_kana=person.name_kana,
         relation=person.relation,
         pass_date=person.pass_date,
         child_names=pickup.pass_children(db, person),
@@ -602,6 +674,7 @@ def create_pickup_pass(nursery: PathNursery, body: PassCreate, caller: StaffCall
         db,
         nursery=nursery,
         name=body.name,
+        name_kana=body.name_kana,
         relation=body.relation,
         day=body.date,
         child_ids=body.child_ids,

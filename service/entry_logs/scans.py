@@ -1,4 +1,5 @@
-"""Recording a scan: validation, tenant check, idempotent client scan ids and the double-scan window."""
+"""Recording a scan: validation, tenant check, idempotent client scan ids, the double-scan window, and the 入/出 the
+nursery's mode decides (自動: the opposite of the person's state today, read in the write's own statement)."""
 
 import re
 import unicodedata
@@ -7,13 +8,28 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, String, and_, bindparam, case, func, literal, or_, select
 
 from service.config import get_settings
 from service.dialect import Dialect, InsertUnlessFound, Step, current
 from service.entry_logs import counts, labels, pickup
-from service.entry_logs.lookups import local_today
-from service.entry_logs.models import EXIT, Attendance, Child, EntryLog, Guardian, Nursery, Parent, StationSession
+from service.entry_logs.lookups import day_bounds, local_today
+from service.entry_logs.models import (
+    AUTO,
+    ENTRY,
+    EXIT,
+    ONE_DAY,
+    PRESENCE,
+    TOGGLE,
+    Attendance,
+    Child,
+    EntryLog,
+    Guardian,
+    Nursery,
+    Parent,
+    PickupRule,
+    StationSession,
+)
 from service.entry_logs.schemas import ScanIn
 from service.entry_logs.station import (
     StationClaims,
@@ -50,6 +66,7 @@ class ScannedLog:
     entry_type: str
     occurred_at: datetime
     client_scan_id: str | None
+    decided_by: str  # models.PRESENCE, TOGGLE or STAFF
 
 
 @dataclass(frozen=True)
@@ -146,7 +163,16 @@ _LOCKED_PARENT = scoped_by_parameter(
     .join(Nursery, Nursery.id == Parent.nursery_id)
     .outerjoin(StationSession, open_session_join(Parent.nursery_id))
     .outerjoin(Guardian, Guardian.parent_id == Parent.id)
-    .outerjoin(Child, Child.id == Guardian.child_id)
+    # a 「本日のみ」 person's children: their pass's, on its date (never guardians)
+    .outerjoin(
+        PickupRule,
+        and_(
+            PickupRule.parent_id == Parent.id,
+            PickupRule.kind == ONE_DAY,
+            Parent.pass_date == bindparam("day", type_=Parent.__table__.c.pass_date.type),
+        ),
+    )
+    .outerjoin(Child, Child.id == func.coalesce(Guardian.child_id, PickupRule.child_id))
     .outerjoin(Attendance, pickup.absent_on_day(Child.id))
     .where(Parent.id == bindparam("parent_id"))
     .order_by(Child.id)
@@ -192,6 +218,7 @@ class LogRow(NamedTuple):
     entry_type: str
     occurred_at: datetime
     client_scan_id: str | None
+    decided_by: str
     written: bool
 
     def log(self) -> ScannedLog:
@@ -202,6 +229,7 @@ class LogRow(NamedTuple):
             self.entry_type,
             self.occurred_at.astimezone(UTC),
             self.client_scan_id,
+            self.decided_by,
         )
 
 
@@ -213,7 +241,34 @@ _LOG_COLUMNS = named_columns(
     entry_type=EntryLog.entry_type,
     occurred_at=EntryLog.occurred_at,
     client_scan_id=EntryLog.client_scan_id,
+    decided_by=EntryLog.decided_by,
 )
+# The nursery's stations are in 自動 mode (one primary-key read, evaluated once per statement).
+_AUTO: ColumnElement[bool] = (
+    select(Nursery.entry_mode == AUTO).where(Nursery.id == bindparam("nursery_id")).correlate(None).scalar_subquery()
+)
+# The parent's state today before the scan: the type of their latest live log of the scan's local day (NULL: none,
+# so out). One backward step on the parent's covering index.
+_STATE_BEFORE = (
+    select(EntryLog.entry_type)
+    .where(
+        EntryLog.parent_id == bindparam("parent_id"),
+        EntryLog.deleted_at.is_(None),
+        EntryLog.occurred_at >= bindparam("day_start"),
+        EntryLog.occurred_at < bindparam("occurred_at"),
+    )
+    .order_by(EntryLog.occurred_at.desc(), EntryLog.id.desc())
+    .limit(1)
+    .correlate(None)
+    .scalar_subquery()
+)
+# 自動: the opposite of that state (inside: 出, else 入); 手動: the station's button.
+_DECIDED_TYPE = case(
+    (~_AUTO, bindparam("entry_type", type_=String())),
+    (_STATE_BEFORE == ENTRY, literal(EXIT)),
+    else_=literal(ENTRY),
+)
+_DECIDED_BY = case((_AUTO, literal(PRESENCE)), else_=literal(TOGGLE))
 _EARLIER_SCANS = select(*_LOG_COLUMNS).where(
     or_(
         and_(
@@ -222,7 +277,7 @@ _EARLIER_SCANS = select(*_LOG_COLUMNS).where(
         ),
         and_(
             EntryLog.parent_id == bindparam("parent_id"),
-            EntryLog.entry_type == bindparam("entry_type"),
+            or_(EntryLog.entry_type == bindparam("entry_type"), _AUTO),  # 自動: a second read whatever its type
             EntryLog.deleted_at.is_(None),
             EntryLog.occurred_at > bindparam("window_start"),
             EntryLog.occurred_at < bindparam("window_end"),
@@ -247,7 +302,6 @@ _ADMITTED_PARENT = scoped_by_parameter(
 _NEW_LOG = (
     "parent_id",
     "nursery_id",
-    "entry_type",
     "occurred_at",
     "created_at",
     "station_id",
@@ -259,7 +313,8 @@ _WRITTEN_UNLESS_REPEATED = InsertUnlessFound(
     found=_EARLIER_SCANS,
     order_by=EntryLog.occurred_at.desc(),
     into=EntryLog,
-    values={name: bindparam(name, type_=EntryLog.__table__.c[name].type) for name in _NEW_LOG},
+    values={name: bindparam(name, type_=EntryLog.__table__.c[name].type) for name in _NEW_LOG}
+    | {"entry_type": _DECIDED_TYPE, "decided_by": _DECIDED_BY},
     returning=tuple(_LOG_COLUMNS),
     condition=_STATION_PARENT,
     committed_condition=_ADMITTED_PARENT,
@@ -283,7 +338,7 @@ class NewScan:
     station_at: datetime | None
     now: datetime
 
-    def parameters(self) -> dict[str, object]:
+    def parameters(self, day: date) -> dict[str, object]:
         window = timedelta(seconds=get_settings().entry_logs_double_scan_seconds)
         return {
             "nursery_id": self.nursery_id,
@@ -297,6 +352,7 @@ class NewScan:
             "station_id": self.station_id,
             "station_scanned_at": self.station_at,
             "hour_start": counts.hour_of(self.at),
+            "day_start": day_bounds(day)[0],
         }
 
 
@@ -307,9 +363,10 @@ def _locked_and_written(
     before the lock was granted, the earlier logs this scan repeats, or none and the log written for it (and
     counted) while the station is let in; then the station admitted by the locked rows (a refusal on SQLite rolls
     the write back)."""
-    parent_parameters = _parent_parameters(claims, scan.parent_id, local_today(scan.at))
+    day = local_today(scan.at)
+    parent_parameters = _parent_parameters(claims, scan.parent_id, day)
     lock = Query(_LOCKED_PARENT, parent_parameters)
-    parameters = scan.parameters() | parent_parameters | {"pwf": claims.pwf}
+    parameters = scan.parameters(day) | parent_parameters | {"pwf": claims.pwf}
     writes = [Query(step.statement, parameters, "all" if step.answers else "none") for step in _write_steps(current())]
     locked, *answers = yield Batch((lock, *writes))
     parent = yield from _admitted_parent(claims, scan.parent_id, [LockedParent(*row) for row in locked])
@@ -322,10 +379,13 @@ def _locked_and_written(
 
 
 def _repeated(scan: NewScan, earlier: list[ScannedLog]) -> ScannedLog:
-    """The log this scan repeats: the same client scan id, or the same parent and type within the double-scan window."""
+    """The log this scan repeats: the same client scan id, or the same parent within the double-scan window (of the
+    same type, unless the type was not the button's: 自動)."""
     client_scan_id = scan.client_scan_id
     resent = next((log for log in earlier if client_scan_id and log.client_scan_id == client_scan_id), None)
-    if resent is not None and (resent.parent_id, resent.entry_type) != (scan.parent_id, scan.entry_type):
+    if resent is not None and (
+        resent.parent_id != scan.parent_id or (resent.decided_by == TOGGLE and resent.entry_type != scan.entry_type)
+    ):
         raise Conflict(labels.SCAN_ID_REUSED, code="client_scan_id_reused", details={"clientScanId": client_scan_id})
     return resent or earlier[0]
 

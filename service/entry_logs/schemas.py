@@ -3,6 +3,7 @@
 import math
 import re
 import time
+import unicodedata
 from datetime import date, datetime
 from datetime import time as clock_time
 from functools import lru_cache
@@ -27,10 +28,14 @@ from service.entry_logs.labels import (
     ATTENDANCE_LABELS,
     AUDIT,
     BAD_HOUR_MINUTE,
+    DECIDED_BY,
+    ENTRY_MODES,
     ENTRY_TYPE_LABELS,
     LATE_MARK,
     MANUAL_MARK,
     MISSING_EXIT_MARK,
+    PERSON_KINDS,
+    PIN_RULE,
     ROSTER_COLUMNS,
 )
 from service.entry_logs.models import Attendance, Child, Nursery, Parent, PickupRule
@@ -40,6 +45,8 @@ from service.identity.schemas import DeviceToken
 from service.schemas import SingleLine, coded, matching
 
 EntryType = Literal["Entry", "Exit"]
+EntryMode = Literal["auto", "manual"]  # models.AUTO, MANUAL (labels.ENTRY_MODES)
+DecidedBy = Literal["presence", "toggle", "staff"]  # models.PRESENCE, TOGGLE, STAFF (labels.DECIDED_BY)
 AttendanceStatus = Literal["present", "absent"]
 AttendanceShown = Literal["present", "absent", "unrecorded"]  # the attendance list's filter: a status, or none
 
@@ -87,6 +94,17 @@ NurseryCode = Annotated[
 ]
 EntryExitPassword = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX), SingleLine]
 Token = Annotated[str, coded(r"^[\x21-\x7e]+$", "空白を含まない半角英数字・記号", min_length=1, max_length=64)]
+STATION_PIN_PATTERN = r"^[0-9]{4,8}$"
+StationPin = Annotated[str, coded(STATION_PIN_PATTERN, PIN_RULE)]
+KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヶ") + 1)}
+
+
+def hiragana(text: str) -> str:
+    """A name's reading as stored and searched: NFKC (half-width kana), katakana as hiragana, blanks as one space."""
+    return " ".join(unicodedata.normalize("NFKC", text).translate(KATAKANA_TO_HIRAGANA).split())
+
+
+NameKana = Annotated[str, BeforeValidator(lambda value: hiragana(value) if isinstance(value, str) else value)]
 
 
 def _hour_minute(value: Any) -> Any:
@@ -124,6 +142,9 @@ class EntryExitLoginOut(CamelModel):
     nursery_name: str
     expires_at: UtcSeconds
     device_token: str = Field(description="kept by the station for its next login (a known station passes a lock)")
+    entry_mode: EntryMode = Field(
+        description="auto: each scan is recorded as the opposite of the person's state today; manual: as the button"
+    )
 
 
 class HeartbeatOut(CamelModel):
@@ -162,6 +183,10 @@ class ScanOut(CamelModel):
         default=None,
         description="the returned log's clientScanId: the request's own for its own (replayed) write; "
         "another scan's, or null, for a double scan",
+    )
+    decided_by: DecidedBy = Field(
+        description="what decided the log's entryType: presence (自動: the opposite of the person's state today, "
+        "whatever entryType was sent), toggle (the station's button), staff (recorded by hand)"
     )
     refused_children: list[str] = Field(
         default_factory=list,
@@ -304,6 +329,7 @@ class PassCreate(CamelModel):
     """A 「本日のみ」 person: who, who they are to the child, the one date, and the children they may collect."""
 
     name: Name
+    name_kana: Annotated[NameKana, rules(Parent.name_kana)] = ""
     relation: Annotated[str, rules(Parent.relation)] = ""
     date: date
     child_ids: Annotated[list[StrictInt], Field(min_length=1, max_length=10)]
@@ -313,6 +339,7 @@ class PassRead(CamelModel):
     parent_id: int
     nursery_id: int
     name: str
+    name_kana: str
     relation: str
     pass_date: date | None = Field(description="the one day they may collect; null once revoked")
     child_names: list[str]
@@ -392,6 +419,7 @@ class NurseryUpdate(CamelModel):
     closing_time: HourMinute | None = Field(
         default=None, description="the nursery's closing time, local HH:MM; null clears it (left out: kept)"
     )
+    entry_mode: EntryMode | None = Field(default=None, description="how the stations' scans get their 入/出")
 
 
 class NurseryRead(CamelModel):
@@ -400,11 +428,57 @@ class NurseryRead(CamelModel):
     name: str
     entry_exit_enabled: bool
     closing_time: HourMinute | None = Field(description="the nursery's closing time (local HH:MM), or null")
+    entry_mode: EntryMode = Field(description="auto (自動, the default) or manual (手動)")
+    station_pin_set: bool = Field(description="staff can unlock the stations' 「カードを忘れた方」 with the PIN")
     created_at: UtcSeconds
 
 
 class PasswordIn(CamelModel):
     password: EntryExitPassword
+
+
+class StationPinIn(CamelModel):
+    pin: StationPin
+
+
+# 「カードを忘れた方」 at the station --------------------------------------------------------------------------------
+
+
+class UnlockIn(CamelModel):
+    """The nursery's PIN, and who unlocks (named on the logs they record)."""
+
+    pin: Annotated[str, StringConstraints(min_length=1, max_length=20), SingleLine]
+    staff_name: Name
+
+
+class UnlockOut(CamelModel):
+    token: str = Field(description="the Bearer token of the lookup and its records, until expiresAt")
+    expires_at: UtcSeconds
+
+
+class ForgottenCardPerson(CamelModel):
+    parent_id: int
+    name: str
+    name_kana: str
+    kind: Literal["parent", "pass"]
+    kind_label: str
+    relation: str
+    phone_last4: str = Field(description="the last 4 digits of the phone (empty: none)")
+    child_names: list[str]
+    inside: bool = Field(description="their latest log today is an entry")
+
+
+class ForgottenCardPeople(CamelModel):
+    people: list[ForgottenCardPerson] = Field(description="at most 10")
+    more: bool = Field(description="more match: a longer search narrows them")
+
+
+class ForgottenCardIn(CamelModel):
+    """An entry or exit recorded by staff at the station, now, with why."""
+
+    parent_id: StrictInt
+    entry_type: EntryType
+    reason: Reason
 
 
 class StationSessionRead(CamelModel):
@@ -431,11 +505,13 @@ class ParentBrief(CamelModel):
 class ParentCreate(CamelModel):
     nursery_id: StrictInt
     name: Name
+    name_kana: Annotated[NameKana, rules(Parent.name_kana)] = ""
     phone: Phone = ""
 
 
 class ParentUpdate(CamelModel):
     name: Name | None = None
+    name_kana: Annotated[NameKana, rules(Parent.name_kana)] | None = None
     phone: Phone | None = None
 
 
@@ -443,6 +519,7 @@ class ParentRead(CamelModel):
     id: int
     nursery_id: int
     name: str
+    name_kana: str
     phone: str
     children: list[ChildBrief]
     photo_version: int = Field(0, description="0: no photo")
@@ -572,12 +649,16 @@ class FormRules(CamelModel):
     phone_pattern: str = PHONE_PATTERN
     nursery_code_pattern: str = NURSERY_CODE_PATTERN
     hour_minute_pattern: str = HOUR_MINUTE_PATTERN
+    station_pin_pattern: str = STATION_PIN_PATTERN
 
 
 class EntryLogsVocabulary(CamelModel):
     """The wording tables of labels.py (code -> Japanese label, in display order) and the form rules."""
 
     entry_types: dict[str, str] = ENTRY_TYPE_LABELS
+    entry_modes: dict[str, str] = ENTRY_MODES
+    decided_by: dict[str, str] = DECIDED_BY
+    person_kinds: dict[str, str] = PERSON_KINDS
     attendance_statuses: dict[str, str] = ATTENDANCE_LABELS
     roster_columns: dict[str, str] = ROSTER_COLUMNS
     late_mark: str = Field(default=LATE_MARK, description="shown with a log stored well after it happened")

@@ -30,6 +30,8 @@ def test_nurseries_are_created_by_domain_admins_only(client, db, staff):
         "name": "ひまわり保育園",
         "entryExitEnabled": True,
         "closingTime": None,
+        "entryMode": "auto",  # the default: each scan decided by the person's state today
+        "stationPinSet": False,
         "createdAt": "",
     }
     assert client.post("/api/entry-logs/nurseries", json=body | {"code": "HIMAWARI"}, headers=admin).status_code == 409

@@ -23,9 +23,9 @@ def test_the_parent_export_is_every_parent_the_search_finds(client, db, sakura):
     params = {"nurseryId": sakura.nursery.id, "q": "sakura"}
     listed = client.get("/api/entry-logs/parents", params=params, headers=staff).json()
     rows = csv_download(client.get("/api/entry-logs/parents/export", params=params, headers=staff))
-    assert rows[0] == ["保護者ID", "保護者名", "電話番号", "園児"]
+    assert rows[0] == ["保護者ID", "保護者名", "ふりがな", "電話番号", "園児"]
     assert [int(row[0]) for row in rows[1:]] == [parent["id"] for parent in listed["items"]] and listed["total"] == 5
-    assert rows[1][1:] == ["sakura保護者0", "090-0000-0000", "sakura園児0、sakura園児5"]
+    assert rows[1][1:] == ["sakura保護者0", "", "090-0000-0000", "sakura園児0、sakura園児5"]
     assert rows[3][1] == "'=sakura保護者2"
 
 

@@ -2,6 +2,7 @@
 staff; a 「本日のみ」 person collects on their date only, with their own barcode (a one-page PDF a scanner reads); an
 adult's photo is kept small and shown to their nursery's station; every change to who may collect is audited."""
 
+import csv
 import io
 from datetime import timedelta
 
@@ -49,6 +50,13 @@ def new_pass(client, headers, world: World, day, children: list[int], name: str 
     return response.json()
 
 
+def buttons_decide(client, headers, world: World) -> None:
+    """The nursery's stations in 手動 mode: each scan is recorded as the button's 入/出 (these tests scan exits of
+    people who never came in)."""
+    url = f"/api/entry-logs/nurseries/{world.nursery.id}"
+    assert client.patch(url, json={"entryMode": "manual"}, headers=headers).json()["entryMode"] == "manual"
+
+
 def picture(size=(640, 480), kind: str = "PNG") -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, "#88aacc").save(out, kind)
@@ -56,6 +64,7 @@ def picture(size=(640, 480), kind: str = "PNG") -> bytes:
 
 
 def test_a_restricted_guardians_exit_is_stored_warned_and_alerted_and_staff_acknowledge_it(client, db, staff, sakura):
+    buttons_decide(client, staff, sakura)
     parent = sakura.parents[0]  # guardian of 園児0 and 園児3
     url = restriction_url(sakura, 3, parent.id)
     assert client.put(url, json={"note": "家庭裁判所の決定"}, headers=staff).status_code == 204
@@ -104,6 +113,7 @@ def test_a_restricted_guardians_exit_is_stored_warned_and_alerted_and_staff_ackn
 
 
 def test_a_restricted_child_who_is_absent_today_is_no_warning(client, db, staff, sakura):
+    buttons_decide(client, staff, sakura)
     parent = sakura.parents[0]
     assert client.put(restriction_url(sakura, 3, parent.id), json={}, headers=staff).status_code == 204
     attendance.set_attendance(
@@ -116,6 +126,7 @@ def test_a_restricted_child_who_is_absent_today_is_no_warning(client, db, staff,
 
 
 def test_a_one_day_person_collects_on_their_date_only_with_their_own_barcode(client, db, staff, sakura):
+    buttons_decide(client, staff, sakura)
     today = local_today(utcnow())
     children = [sakura.children[1].id, sakura.children[2].id]
     granny = new_pass(client, staff, sakura, today, children)
@@ -144,6 +155,7 @@ def test_a_one_day_person_collects_on_their_date_only_with_their_own_barcode(cli
     [created, _] = audited(db, "create_pickup_pass")
     assert {name: change["after"] for name, change in created.changes.items()} == {
         "name": "山田 祖母",
+        "name_kana": "",
         "relation": "祖母",
         "pass_date": today.isoformat(),
         "child_ids": children,
@@ -225,6 +237,7 @@ def test_a_photo_that_is_not_one_or_too_large_is_a_422_and_nothing_is_kept(clien
 
 
 def test_a_one_day_persons_exit_is_their_childrens_pick_up_in_attendance_on_that_date_only(client, staff, sakura):
+    buttons_decide(client, staff, sakura)
     today = local_today(utcnow())
     granny = new_pass(client, staff, sakura, today, [sakura.children[1].id])
     sitter = new_pass(client, staff, sakura, today + timedelta(days=1), [sakura.children[2].id], name="佐藤 シッター")
@@ -238,3 +251,35 @@ def test_a_one_day_persons_exit_is_their_childrens_pick_up_in_attendance_on_that
     assert rows["sakura園児1"]["entryExitLogCount"] == 1
     assert rows["sakura園児2"]["latestExit"] is None and rows["sakura園児2"]["entryExitLogCount"] == 0
     assert rows["sakura園児0"]["entryExitLogCount"] == 0
+
+
+def test_a_one_day_persons_scans_name_the_children_of_their_pass(client, staff, sakura):
+    """DI-AL-001: 関連園児 of a 「本日のみ」 person's log are the pass's children, in the scan's answer (greeted on
+    the pass's date), the log list and its 園児名 filter, the CSV, 園内にいる保護者 and attendance."""
+    today = local_today(utcnow())
+    granny = new_pass(client, staff, sakura, today, [sakura.children[1].id, sakura.children[2].id])
+    sitter = new_pass(client, staff, sakura, today + timedelta(days=1), [sakura.children[1].id], name="佐藤 シッター")
+
+    came = scan(client, sakura, granny["parentId"], "Entry")
+    early = scan(client, sakura, sitter["parentId"], "Entry")
+
+    assert came.json()["childNames"] == ["sakura園児1", "sakura園児2"]
+    assert early.json()["childNames"] == []  # not their day: nobody to greet them for
+    listed = client.get("/api/entry-exit-logs", params={"sort": "timestamp"}, headers=staff).json()["logs"]
+    assert [(log["parentName"], log["childNames"]) for log in listed] == [
+        ("山田 祖母", ["sakura園児1", "sakura園児2"]),
+        ("佐藤 シッター", ["sakura園児1"]),
+    ]
+    by_child = client.get("/api/entry-exit-logs", params={"childName": "sakura園児2"}, headers=staff).json()
+    assert [log["parentName"] for log in by_child["logs"]] == ["山田 祖母"]
+    exported = client.get("/api/entry-exit-logs/export", params={"sort": "timestamp"}, headers=staff)
+    rows = list(csv.reader(io.StringIO(exported.content.decode().lstrip("\ufeff"))))
+    assert [(row[2], row[4]) for row in rows[1:]] == [
+        ("山田 祖母", "sakura園児1、sakura園児2"),
+        ("佐藤 シッター", "sakura園児1"),
+    ]
+    inside = client.get(f"/api/entry-logs/nurseries/{sakura.nursery.id}/present-parents", headers=staff).json()
+    assert {p["parentName"]: p["childNames"] for p in inside["parents"]}["山田 祖母"] == ["sakura園児1", "sakura園児2"]
+    day = client.get("/api/attendance", params={"date": today.isoformat()}, headers=staff).json()
+    rows_by_child = {row["childName"]: row for row in day["children"]}
+    assert rows_by_child["sakura園児2"]["latestEntry"]["parentName"] == "山田 祖母"

@@ -8,8 +8,8 @@ from sqlalchemy import func, select, text, update
 
 from service.database import get_engine, utcnow
 from service.entry_logs import counts
-from service.entry_logs.models import EntryLog, LogHourCount, Nursery, Parent
-from tests.service.entry_logs.world import scan
+from service.entry_logs.models import MANUAL, EntryLog, LogHourCount, Nursery, Parent
+from tests.service.entry_logs.world import make_world, scan
 from tests.support.database import drop_other_connections
 from tests.support.waiting import wait_until
 
@@ -101,7 +101,8 @@ def test_the_hourly_counts_hold_the_written_scans_only(client, db, sakura):
     ]
     assert statuses == [201, 200, 200, 409, 201]
     kept = hour_counts(db, sakura.nursery.id)
-    assert sorted((entry_type, count) for _, entry_type, count in kept) == [("Entry", 1), ("Exit", 1)]
+    # 自動: the second parent, not inside, is recorded (and counted) as 入 although 出 was sent
+    assert sorted((entry_type, count) for _, entry_type, count in kept) == [("Entry", 2)]
     counts.rebuild(db, nursery_id=sakura.nursery.id)
     db.commit()
     assert hour_counts(db, sakura.nursery.id) == kept
@@ -124,7 +125,9 @@ def test_concurrent_double_scans_with_fresh_ids_store_one_row(client, db, sakura
     assert log_count(db) == 1
 
 
-def test_double_scan_window_is_per_parent_and_type(client, db, sakura):
+def test_double_scan_window_is_per_parent_and_type_in_manual_mode(client, db):
+    sakura = make_world(db, "sakura", entry_mode=MANUAL)
+    db.commit()
     now = utcnow()
     parent_id = sakura.parents[0].id
     first = scan(client, sakura, parent_id, scannedAt=(now - timedelta(seconds=30)).isoformat())

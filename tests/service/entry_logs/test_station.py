@@ -24,7 +24,8 @@ def test_login_returns_a_station_token_for_the_nursery(client, sakura):
     response = login(client, code="SAKURA")
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"token", "nurseryId", "nurseryName", "expiresAt", "deviceToken"}
+    assert set(body) == {"token", "nurseryId", "nurseryName", "expiresAt", "deviceToken", "entryMode"}
+    assert body["entryMode"] == "auto"
     assert body["nurseryId"] == sakura.nursery.id and body["nurseryName"] == "さくら保育園"
     assert body["expiresAt"].endswith("Z")
     claims = decode_token(body["token"], kind="station")

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from service.audit.service import Actor
 from service.database import session_scope, utcnow
 from service.entry_logs import counts, station
-from service.entry_logs.models import Child, EntryLog, Nursery, Parent
+from service.entry_logs.models import AUTO, Child, EntryLog, Nursery, Parent
 from service.entry_logs.station import issue_station_token
 from service.errors import DomainError
 from tests.factories import auth_headers, cached_hash, make_user
@@ -36,9 +36,15 @@ class World:
     station_headers: dict[str, str] = field(default_factory=dict)
 
 
-def make_world(db: Session, code: str, *, name: str | None = None, parents: int = 3) -> World:
-    """A nursery with a station password, `parents` parents and one child each (the first parent has two)."""
-    nursery = Nursery(code=code, name=name or f"{code}保育園", entry_exit_password_hash=cached_hash(STATION_PASSWORD))
+def make_world(db: Session, code: str, *, name: str | None = None, parents: int = 3, entry_mode: str = AUTO) -> World:
+    """A nursery with a station password, `parents` parents and one child each (the first parent has two); its
+    stations in `entry_mode` (自動, the default, or 手動: the button's 入/出 is recorded)."""
+    nursery = Nursery(
+        code=code,
+        name=name or f"{code}保育園",
+        entry_exit_password_hash=cached_hash(STATION_PASSWORD),
+        entry_mode=entry_mode,
+    )
     db.add(nursery)
     db.flush()
     people = [Parent(nursery_id=nursery.id, name=f"{code}保護者{i}", phone=f"090-0000-000{i}") for i in range(parents)]

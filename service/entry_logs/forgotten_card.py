@@ -1,0 +1,230 @@
+"""「カードを忘れた方」 at the station: a parent (or a 「本日のみ」 person) without their card is found and recorded by
+staff at the door, not in the office.
+
+Staff unlock it with the nursery's PIN (set in 園情報編集; bcrypt) and their name. The PIN is checked under the
+sign-in lockout (`identity/lockout.py`, key: the nursery): 5 failures lock it for 10 minutes, each failure and unlock
+audited. An unlock answers a short token (UNLOCK_MINUTES) naming the station's session and the staff member; the
+lookup and the records take it instead of the station's token, and check the station's admission as a scan does.
+Without it nothing of the roster is answered. The lookup finds the nursery's parents and today's 「本日のみ」 people
+by their reading (ふりがな, typed in hiragana or katakana) or name, or by the last 4 digits of their phone: at most
+MATCHES_SHOWN. A record is a 手入力 log at the moment it is made (`corrections.write_by_hand`: who, why, audited).
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from service.audit import service as audit
+from service.audit.service import Actor
+from service.entry_logs import corrections, labels
+from service.entry_logs.lookups import child_names_for, day_bounds, local_today
+from service.entry_logs.models import ENTRY, EntryLog, Nursery, Parent, StationSession
+from service.entry_logs.schemas import hiragana
+from service.entry_logs.station import DOMAIN, StationClaims, admitted_fingerprint, station_claims
+from service.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from service.identity import lockout
+from service.identity.security import INVALID_TOKEN, IssuedToken, issue_token, read_token, verify_password
+from service.lanes import run_on_connection
+from service.search import contains
+from service.tenancy import get_scoped, scoped
+
+UNLOCK_KIND = "station_unlock"  # the unlock token's kind
+PIN_KIND = "station_pin"  # the lockout's key kind: a nursery's PIN, by the nursery's id
+PIN_ADDRESS_KIND = "station_pin_address"  # the lockout's address throttle for PIN attempts
+UNLOCK_MINUTES = 5
+MATCHES_SHOWN = 10
+PHONE_DIGITS = re.compile(r"[0-9]{4}")
+PHONE_SIGNS = ("-", " ", "(", ")", "+")  # what a phone number holds besides its digits (Parent.phone's pattern)
+
+
+class Unlocked(NamedTuple):
+    """What an unlock token says: the station (its nursery, session and password fingerprint) and who unlocked."""
+
+    station: StationClaims
+    staff_name: str
+
+
+def _unlocked_claims(claims: dict[str, Any]) -> Unlocked:
+    session_id, staff_name = claims.get("sid"), claims.get("staff")
+    if not str(claims["sub"]).isdigit() or not isinstance(session_id, int) or not isinstance(staff_name, str):
+        raise Unauthorized(INVALID_TOKEN, code="invalid_token")
+    return Unlocked(StationClaims(int(claims["sub"]), str(claims.get("pwf", "")), session_id), staff_name)
+
+
+def unlocked(db: Session, authorization: str) -> Unlocked:
+    """The unlock token of an Authorization header, its station still let in (401 otherwise: unlock again)."""
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized(labels.UNLOCK_EXPIRED, code="not_authenticated")
+    try:
+        claims = read_token(token.strip(), kind=UNLOCK_KIND, interpret=_unlocked_claims)
+    except Unauthorized as refused:
+        raise Unauthorized(labels.UNLOCK_EXPIRED, code=refused.code) from None
+    run_on_connection(db.connection(), admitted_fingerprint(claims.station))
+    return claims
+
+
+def unlock(db: Session, *, authorization: str, pin: str, staff_name: str, actor: Actor, now: datetime) -> IssuedToken:
+    """Check the nursery's PIN for a station that is let in, under the lockout, and answer the unlock token."""
+    claims = station_claims(authorization)
+    run_on_connection(db.connection(), admitted_fingerprint(claims))
+    nursery = db.get(Nursery, claims.nursery_id)
+    if nursery is None or not nursery.station_pin_hash:
+        raise Conflict(labels.PIN_NOT_SET, code="pin_not_set")
+    pin_hash = nursery.station_pin_hash
+
+    def audit_unlock(action: str, **outcome: str | None) -> None:
+        changes = {"staff_name": staff_name} | {name: value for name, value in outcome.items() if value}
+        audit.record(
+            db,
+            actor=_station_actor(claims, staff_name, actor),
+            action=action,
+            domain=DOMAIN,
+            target_type="nursery",
+            target_id=nursery.id,
+            changes=changes,
+            at=now,
+        )
+
+    lockout.attempt(
+        db,
+        login=lockout.Login(PIN_KIND, str(nursery.id), PIN_ADDRESS_KIND, actor.client_address or "unknown"),
+        now=now,
+        verify=lambda: None if verify_password(pin, pin_hash) else "bad_pin",
+        refuse=lambda reason, lock: audit_unlock("unlock_forgotten_card_failed", reason=reason, lock=lock),
+        bad_credentials=labels.BAD_PIN,
+    )
+    audit_unlock("unlock_forgotten_card")
+    return issue_token(
+        subject=str(nursery.id),
+        kind=UNLOCK_KIND,
+        now=now,
+        minutes=UNLOCK_MINUTES,
+        interpret=_unlocked_claims,
+        pwf=claims.pwf,
+        sid=claims.session_id,
+        staff=staff_name,
+    )
+
+
+def _station_actor(claims: StationClaims, staff_name: str, actor: Actor) -> Actor:
+    """The staff member at the station, as the audit log and the log's 手入力者 name them."""
+    return Actor(
+        type="station",
+        id=str(claims.nursery_id),
+        label=staff_name,
+        client_address=actor.client_address,
+        request_id=actor.request_id,
+    )
+
+
+@dataclass(frozen=True)
+class Person:
+    parent_id: int
+    name: str
+    name_kana: str
+    kind: str  # parent or pass
+    kind_label: str  # labels.PERSON_KINDS
+    relation: str
+    phone_last4: str
+    child_names: list[str]
+    inside: bool
+
+
+def _person(adult: Parent, child_names: list[str], inside: bool) -> Person:
+    kind = "pass" if adult.is_pass else "parent"
+    return Person(
+        adult.id,
+        adult.name,
+        adult.name_kana,
+        kind,
+        labels.PERSON_KINDS[kind],
+        adult.relation,
+        re.sub(r"[^0-9]", "", adult.phone)[-4:],
+        child_names,
+        inside,
+    )
+
+
+def _phone_digits(column: Any) -> ColumnElement[str]:
+    for sign in PHONE_SIGNS:
+        column = func.replace(column, sign, "")
+    return column
+
+
+def _matching(text: str) -> ColumnElement[bool]:
+    """The last 4 digits of the phone, or the reading (spaces ignored) or the name holding the text."""
+    if PHONE_DIGITS.fullmatch(text):
+        return _phone_digits(Parent.phone).endswith(text, autoescape=True)
+    reading = text.replace(" ", "")
+    return or_(contains(reading, func.replace(Parent.name_kana, " ", "")), contains(text, Parent.name))
+
+
+def _inside(db: Session, parent_ids: list[int], now: datetime) -> set[int]:
+    """Those whose latest live log today is an entry."""
+    start, end = day_bounds(local_today(now))
+    latest: dict[int, str] = {}
+    rows = db.execute(
+        select(EntryLog.parent_id, EntryLog.entry_type)
+        .where(
+            EntryLog.parent_id.in_(parent_ids),
+            EntryLog.deleted_at.is_(None),
+            EntryLog.occurred_at >= start,
+            EntryLog.occurred_at < end,
+        )
+        .order_by(EntryLog.occurred_at, EntryLog.id)
+    )
+    for parent_id, entry_type in rows:
+        latest[parent_id] = entry_type
+    return {parent_id for parent_id, entry_type in latest.items() if entry_type == ENTRY}
+
+
+def people(db: Session, *, unlock: Unlocked, q: str, now: datetime) -> tuple[list[Person], bool]:
+    """The nursery's parents and today's 「本日のみ」 people the search finds (at most MATCHES_SHOWN, by reading), and
+    whether there are more."""
+    text = hiragana(q)
+    if not text:
+        return [], False
+    today = local_today(now)
+    found = db.scalars(
+        scoped(select(Parent), unlock.station.scope, Parent.nursery_id)
+        .where(or_(Parent.is_pass.is_(False), Parent.pass_date == today), _matching(text))
+        .order_by(Parent.name_kana, Parent.name, Parent.id)
+        .limit(MATCHES_SHOWN + 1)
+    ).all()
+    shown = list(found[:MATCHES_SHOWN])
+    ids = [person.id for person in shown]
+    children, inside = child_names_for(db, ids), _inside(db, ids, now)
+    matches = [_person(person, children.get(person.id, []), person.id in inside) for person in shown]
+    return matches, len(found) > MATCHES_SHOWN
+
+
+def record(
+    db: Session, *, unlock: Unlocked, parent_id: int, entry_type: str, reason: str, actor: Actor, now: datetime
+) -> EntryLog:
+    """The person's entry or exit now, recorded by the staff member who unlocked (手入力: who and why), audited."""
+    station = unlock.station
+    try:
+        person = get_scoped(db, Parent, parent_id, station.scope, Parent.nursery_id)
+    except NotFound as missing:
+        raise NotFound(labels.PARENT_NOT_FOUND, code="parent_not_found", details=missing.details) from None
+    if person.is_pass and person.pass_date != local_today(now):
+        raise ValidationFailed(labels.FORGOTTEN_CARD_NOT_PERSON, details={"field": "parentId", "rule": "pass_of_today"})
+    session = db.get(StationSession, station.session_id)
+    corrections.lock_parent(db, person)
+    return corrections.write_by_hand(
+        db,
+        nursery=db.get_one(Nursery, station.nursery_id),
+        parent=person,
+        entry_type=entry_type,
+        at=now,
+        reason=reason,
+        actor=_station_actor(station, unlock.staff_name, actor),
+        action="record_forgotten_card",
+        now=now,
+        station_id=(session.station_id or None) if session else None,
+    )
