@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, StringConstrai
 from pydantic.alias_generators import to_camel
 
 EntryType = Literal["Entry", "Exit"]
+EntryMode = Literal["auto", "manual"]
+DecidedBy = Literal["presence", "toggle", "staff"]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")]
 
 
@@ -31,6 +33,7 @@ class EntryExitLoginOut(CamelModel):
     nursery_name: str
     expires_at: datetime
     device_token: str
+    entry_mode: EntryMode  # auto: the service records the opposite of the person's state today
 
 
 class HeartbeatOut(CamelModel):
@@ -60,6 +63,7 @@ class ScanOut(CamelModel):
     child_names: list[str]
     duplicate: bool
     client_scan_id: str | None = None
+    decided_by: DecidedBy  # presence (自動), toggle (the 入/出 sent), staff (by hand)
     refused_children: list[str] = []
     pickup_warning: str | None = None
     photo_version: int | None = None

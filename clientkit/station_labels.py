@@ -48,6 +48,13 @@ ENTRY_TYPE_ARROW = {"Entry": "↓ 入", "Exit": "↑ 出"}
 ENTRY_TYPE_KEYS = {"Entry": "f1", "Exit": "f2"}
 ENTRY_TYPE_BUTTON = "{label}（{key}）"
 ENTRY_TYPE_KEYS_HINT = "キーボードの {entry} で「入」、{exit} で「出」に切り替えます"
+# 自動 (the nursery's setting, the default): the service records the opposite of the person's state today
+ENTRY_MODE_HINT = {
+    "auto": "自動: 園内にいる方は「出」、いない方は「入」で記録します",
+    "manual": "手動: 選んだ「入」「出」で記録します",
+}
+# how a pending scan's 入/出 shows in the history while the service has not decided it yet (自動)
+UNDECIDED = "自動"
 SCAN_PROMPT = "バーコードをスキャンしてください"
 SCAN_PLACEHOLDER = "保護者ID"
 GREETING = {"Entry": "{name}さん。\nおはようございます。", "Exit": "{name}さん。\nお疲れ様でした。"}
@@ -67,6 +74,27 @@ UNKNOWN_PARENT_NAME = "ID {parent_id}"
 STATUS_LABEL = {"success": "成功", "pending": "保留", "failed": "保留", "duplicate": "二重"}
 # A refused scan is kept, with the service's reason, for staff to record by hand
 HELD_REASON = "保留（{reason}）"
+
+# 「カードを忘れた方」 (browser station): staff unlock it with the nursery's PIN, find the person, record 入/出 by hand
+FORGOTTEN_CARD = "カードを忘れた方"
+FORGOTTEN_CARD_TITLE = "カードを忘れた方（職員が操作します）"
+STAFF_NAME = "職員名"
+PIN = "暗証番号"
+UNLOCK = "解錠"
+UNLOCK_FIELDS_REQUIRED = "職員名と暗証番号を入力してください"
+SEARCH_LABEL = "ふりがな・名前、または電話番号の下4桁"
+SEARCH = "検索"
+NO_MATCH = "見つかりません"
+MORE_MATCHES = "{n}件まで表示しています。ふりがなを長くして絞り込んでください"
+REASON = "理由"
+REASON_DEFAULT = "カードを忘れたため"
+RECORD_TYPE = {"Entry": "入を記録", "Exit": "出を記録"}
+INSIDE = "園内"
+OUTSIDE = "園外"
+PERSON_LINE = "{name}（{kind}）"
+PHONE_LAST4 = "電話 …{digits}"
+RECORDED_BY_HAND = "{name}さんの「{type}」を記録しました（手入力: {staff}）"
+CLOSE = "閉じる"
 
 
 def greeting(entry_type: str, name: str, child_names: list[str] | tuple[str, ...]) -> str:

@@ -167,6 +167,15 @@ def keys_hint() -> str:
     return labels.ENTRY_TYPE_KEYS_HINT.format(entry=key_name("Entry"), exit=key_name("Exit"))
 
 
+def recorded_type(entry_type: str) -> Text:
+    return Text(labels.ENTRY_TYPE_ARROW[entry_type], style=ENTRY_TYPE_STYLES[entry_type])
+
+
+def recorded(scan: Scan, message: str) -> Text:
+    """The 入/出 the service recorded (in 自動 mode, decided by the person's state) in its colour, then the message."""
+    return Text.assemble(recorded_type(scan.entry_type), "\n", message)
+
+
 class MainScreen(StationScreen):
     """The scan screen: header, 再ログイン banner while the token has ended, 入/出 toggle (its buttons, or F1 and F2,
     keys a scanner never sends), scan prompt and feedback, the last scans (§6.2.2)."""
@@ -202,6 +211,7 @@ class MainScreen(StationScreen):
             for entry_type, widget_id in (("Entry", "entry"), ("Exit", "exit")):
                 yield unfocusable(Button(toggle_label(entry_type), id=widget_id, classes="entry-type"))
         yield Static(keys_hint(), id="toggle-keys", markup=False)
+        yield Static(id="mode-hint", markup=False)
         with Vertical(id="scan-panel"):
             yield Static(labels.SCAN_PROMPT, id="feedback", markup=False)
             yield ScanInput(id="scan", placeholder=labels.SCAN_PLACEHOLDER, max_length=64)
@@ -218,6 +228,7 @@ class MainScreen(StationScreen):
         self.set_interval(self.config.heartbeat_seconds, self.kiosk.beat)
         self.show_history()
         self.show_connection()
+        self.show_mode()
         self.kiosk.beat()
 
     # Keeping the scanner's input focused (BR-ER-003) ---------------------------------------------------------------
@@ -253,6 +264,11 @@ class MainScreen(StationScreen):
         text = labels.OFFLINE if offline else labels.ONLINE
         widget.update(f"{text}  {labels.PENDING_COUNT.format(n=pending)}" if pending else text)
         widget.set_class(offline, "-offline")
+
+    def show_mode(self) -> None:
+        """自動 or 手動, as the service last said: what a scan records."""
+        mode = "auto" if self.station.decides_by_presence else "manual"
+        self.query_one("#mode-hint", Static).update(labels.ENTRY_MODE_HINT[mode])
 
     @on(Button.Pressed, "#logout")
     def log_out(self) -> None:
@@ -310,6 +326,7 @@ class MainScreen(StationScreen):
     def scan_finished(self, scan: Scan) -> None:
         self.show_history()
         self.show_connection()
+        self.show_mode()
         if scan.client_scan_id != self._live_scan:
             return
         self._live_scan = None
@@ -317,9 +334,9 @@ class MainScreen(StationScreen):
         if scan.pickup_warning:
             self.feedback(f"{scan.pickup_warning}\n{labels.GREETING['Exit'].format(name=name)}", "error")
         elif scan.status == "success":
-            self.feedback(labels.greeting(scan.entry_type, name, scan.child_names), "ok")
+            self.feedback(recorded(scan, labels.greeting(scan.entry_type, name, scan.child_names)), "ok")
         elif scan.status == "duplicate":
-            self.feedback(labels.DUPLICATE_SCAN.format(name=name), "ok")
+            self.feedback(recorded(scan, labels.DUPLICATE_SCAN.format(name=name)), "ok")
         else:
             self.feedback(scan.message or labels.PARENT_NOT_FOUND, "error")
 
@@ -340,7 +357,7 @@ class MainScreen(StationScreen):
 
     # Feedback: 200 ms flash, message for 3 s (UI-ER-005, UI-ER-006) ----------------------------------------------
 
-    def feedback(self, message: str, kind: str) -> None:
+    def feedback(self, message: str | Text, kind: str) -> None:
         """Show a message in the scan panel for greeting_seconds and flash the screen (red for errors)."""
         widget = self.query_one("#feedback", Static)
         widget.update(message)
@@ -377,10 +394,11 @@ class MainScreen(StationScreen):
     def history_row(self, scan: Scan) -> tuple[str, str, Text, Text]:
         when = scan.scanned_at.astimezone(self.config.zone).strftime("%H:%M:%S")
         name = scan.parent_name or labels.UNKNOWN_PARENT_NAME.format(parent_id=scan.parent_id)
+        undecided = scan.status == "pending" and self.station.decides_by_presence
         return (
             when,
             name,
-            Text(labels.ENTRY_TYPE_ARROW[scan.entry_type], style=ENTRY_TYPE_STYLES[scan.entry_type]),
+            Text(labels.UNDECIDED) if undecided else recorded_type(scan.entry_type),
             Text(labels.status_text(scan.status, scan.message), style=STATUS_STYLES[scan.status]),
         )
 

@@ -169,15 +169,17 @@ class ScanQueue:
         parent_name: str | None = None,
         message: str | None = None,
         log_id: int | None = None,
+        entry_type: str | None = None,
     ) -> Scan:
-        """The service answered: keep the answer as a history row and prune the history beyond keep_finished."""
+        """The service answered: keep the answer (with the 入/出 it recorded, which in 自動 mode it decided) as a
+        history row and prune the history beyond keep_finished."""
         if status not in FINISHED:
             raise ValueError(f"{status!r} is not a finished status")
         with transaction(self.db):
             self.db.execute(
-                "UPDATE scan SET status = ?, attempts = attempts + 1, parent_name = ?, message = ?, log_id = ? "
-                "WHERE client_scan_id = ? AND status = 'pending'",
-                (status, parent_name, message, log_id, client_scan_id),
+                "UPDATE scan SET status = ?, attempts = attempts + 1, parent_name = ?, message = ?, log_id = ?, "
+                "entry_type = coalesce(?, entry_type) WHERE client_scan_id = ? AND status = 'pending'",
+                (status, parent_name, message, log_id, entry_type, client_scan_id),
             )
             scan = self.get(client_scan_id)
             self.db.execute(

@@ -10,6 +10,9 @@ from datetime import datetime
 
 from scanner_station.config import ENTRY_TYPES
 
+AUTO = "auto"
+MODE_DECIDED_BY = {"presence": AUTO, "toggle": "manual"}  # the mode a scan's answer shows the nursery is in
+
 
 @dataclass(frozen=True)
 class Session:
@@ -61,8 +64,9 @@ class SessionStore:
 
 
 class Settings:
-    """What the station keeps beyond a restart and a logout: the 入/出 toggle, and the device token its last login
-    answered, which makes it a known station at its next login (signed in past a lockout of its nursery code)."""
+    """What the station keeps beyond a restart and a logout: the 入/出 toggle, the nursery's mode as the service last
+    said it (自動 or 手動), and the device token its last login answered, which makes it a known station at its next
+    login (signed in past a lockout of its nursery code)."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
@@ -83,6 +87,13 @@ class Settings:
 
     def save_entry_type(self, entry_type: str) -> None:
         self._write("entry_type", entry_type)
+
+    def entry_mode(self) -> str:
+        """auto (the service decides each scan's 入/出 from the person's state; the default) or manual."""
+        return self._read("entry_mode") or AUTO
+
+    def save_entry_mode(self, mode: str) -> None:
+        self._write("entry_mode", mode)
 
     def device_token(self) -> str | None:
         return self._read("device_token")

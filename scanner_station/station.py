@@ -27,7 +27,7 @@ from clientkit.station_api import ScanOut
 from scanner_station.client import ApiError, ServiceUnreachable, StationClient
 from scanner_station.config import StationConfig
 from scanner_station.queue import Scan, ScanQueue, Status, open_database
-from scanner_station.session import Session, SessionStore, Settings
+from scanner_station.session import AUTO, MODE_DECIDED_BY, Session, SessionStore, Settings
 
 log = logging.getLogger("scanner_station")
 
@@ -162,6 +162,7 @@ class Station:
             raise LoginRefused(exc.message) from None
         self._set_online(True)
         self.settings.save_device_token(answer.device_token)
+        self.settings.save_entry_mode(answer.entry_mode)
         self.session = Session(answer.token, answer.nursery_id, answer.nursery_name, code, answer.expires_at)
         self.sessions.save(self.session)
         log.info("logged in: nursery %s (%s)", answer.nursery_id, code)
@@ -216,6 +217,11 @@ class Station:
 
     def choose_entry_type(self, entry_type: str) -> None:
         self.settings.save_entry_type(entry_type)
+
+    @property
+    def decides_by_presence(self) -> bool:
+        """The nursery is in 自動 mode: the service records each scan as the opposite of the person's state today."""
+        return self.settings.entry_mode() == AUTO
 
     def accept(self, raw: str, entry_type: str, *, control_seen: bool = False) -> Scan:
         """Check a scan and store it as pending, also while the token has ended (InvalidScan, NotLoggedIn when no
@@ -275,8 +281,14 @@ class Station:
         else:
             if answer is None:
                 return False
+            if answer.decided_by in MODE_DECIDED_BY:
+                self.settings.save_entry_mode(MODE_DECIDED_BY[answer.decided_by])
             finished = self.queue.finish(
-                scan.client_scan_id, answer_status(scan, answer), parent_name=answer.parent_name, log_id=answer.id
+                scan.client_scan_id,
+                answer_status(scan, answer),
+                parent_name=answer.parent_name,
+                log_id=answer.id,
+                entry_type=answer.entry_type,
             )
             finished = replace(finished, child_names=tuple(answer.child_names), pickup_warning=answer.pickup_warning)
         log.info("scan %s: %s", scan.client_scan_id, finished.status)

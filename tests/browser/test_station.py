@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from service.database import session_scope
-from service.entry_logs.models import EntryLog
+from service.entry_logs.models import MANUAL, EntryLog
 from tests.service.entry_logs.world import STATION_PASSWORD, World, lock_code_from_elsewhere, make_world
 from tests.support.axe import serious_violations
 
@@ -22,7 +22,8 @@ SESSION = "JSON.parse(localStorage.getItem('daicho.station.session'))"
 
 @pytest.fixture
 def nursery(db) -> World:
-    world = make_world(db, "sakura", name="さくら保育園", parents=7)
+    """さくら保育園, its stations in 手動 mode: the button's 入/出 is recorded (自動: test_station_presence.py)."""
+    world = make_world(db, "sakura", name="さくら保育園", parents=7, entry_mode=MANUAL)
     db.commit()
     return world
 
@@ -63,7 +64,7 @@ def test_scans_online_offline_and_after_a_reload(nursery: World, station):
     log_in(page, "sakura", STATION_PASSWORD)
     expect(page.get_by_text("さくら保育園")).to_be_visible()
     expect(page.locator("#type-entry")).to_have_attribute("aria-pressed", "true")
-    message, unsent = page.locator("#message"), page.locator("#unsent")
+    message, unsent = page.locator("#message-text"), page.locator("#unsent")
 
     scan(page, parents[0].id)
     expect(message).to_have_text(

@@ -102,9 +102,9 @@ def test_a_tablet_clock_minutes_off_files_scans_by_the_service_clock(nursery: Wo
     first, second = nursery.parents[:2]
     before = utcnow()
     scan(page, first.id)
-    expect(page.locator("#message")).to_have_text(greeting(first))
+    expect(page.locator("#message-text")).to_have_text(greeting(first))
     scan(page, second.id)
-    expect(page.locator("#message")).to_have_text(greeting(second))
+    expect(page.locator("#message-text")).to_have_text(greeting(second))
     after = utcnow()
 
     written = logs(nursery)
@@ -123,7 +123,7 @@ def test_exit_is_kept_over_a_reload(nursery: World, door: Page):
     door.reload()
     expect(door.locator("#type-exit")).to_have_attribute("aria-pressed", "true")
     scan(door, nursery.parents[0].id)
-    expect(door.locator("#message")).to_have_text(greeting(nursery.parents[0], "Exit"))
+    expect(door.locator("#message-text")).to_have_text(greeting(nursery.parents[0], "Exit"))
     assert [log.entry_type for log in logs(nursery)] == ["Exit"]
 
 
@@ -135,7 +135,7 @@ def test_a_signed_out_station_holds_scans_until_staff_log_in_again(nursery: Worl
 
     for parent in parents[:3]:
         scan(door, parent.id)
-        expect(door.locator("#message")).to_have_text(words.RELOGIN_NEEDED)
+        expect(door.locator("#message-text")).to_have_text(words.RELOGIN_NEEDED)
     expect(banner).to_be_visible()
     expect(banner).to_contain_text(words.RELOGIN_NEEDED)
     expect(rows(door).filter(has_text="保留")).to_have_count(3)
@@ -149,7 +149,7 @@ def test_a_signed_out_station_holds_scans_until_staff_log_in_again(nursery: Worl
     banner.get_by_role("button", name=words.RELOGIN).click()
     expect(code).to_have_value("sakura")
     scan(door, parents[3].id)  # a parent at the door while staff open the form: held, not typed into a field
-    expect(door.locator("#message")).to_have_text(words.RELOGIN_NEEDED)
+    expect(door.locator("#message-text")).to_have_text(words.RELOGIN_NEEDED)
     expect(code).to_have_value("sakura")
     expect(door.get_by_label("パスワード")).to_have_value("")
 
@@ -165,7 +165,7 @@ def test_a_token_that_ran_out_overnight_keeps_the_scan_screen(nursery: World, do
     door.reload()
     expect(door.locator("#relogin")).to_be_visible()
     scan(door, nursery.parents[0].id)
-    expect(door.locator("#message")).to_have_text(words.RELOGIN_NEEDED)
+    expect(door.locator("#message-text")).to_have_text(words.RELOGIN_NEEDED)
     expect(rows(door).filter(has_text="保留")).to_have_count(1)
     expect(door.get_by_label("保育園コード")).to_be_hidden()
     assert log_count(nursery) == 0
@@ -185,7 +185,7 @@ def test_waking_renews_the_token(nursery: World, station):  # noqa: F811
 
 def test_scanner_suffixes_and_full_width_digits(nursery: World, door: Page):
     parents = nursery.parents[:6]
-    message = door.locator("#message")
+    message = door.locator("#message-text")
     door.keyboard.type(f"{parents[0].id}\r\n")
     expect(message).to_have_text(greeting(parents[0]))
     door.keyboard.type(f"{parents[1].id}\t{parents[2].id}\t")  # the tabs arrive as text
@@ -220,14 +220,14 @@ def test_the_ipad_screen_shows_the_latest_ten_scans(nursery: World, station, tmp
     assert page.get_by_role("button", name="非表示").evaluate(ONE_LINE)
     at_the_door(page)
     scan(page, 9999999)
-    expect(page.locator("#message")).to_have_text(words.PARENT_NOT_FOUND)
+    expect(page.locator("#message-text")).to_have_text(words.PARENT_NOT_FOUND)
     for parent in nursery.parents:
         scan(page, parent.id)
     page.get_by_role("button", name="出", exact=True).click()
     for parent in nursery.parents[:4]:
         scan(page, parent.id)
 
-    expect(page.locator("#message")).to_have_text(greeting(nursery.parents[3], "Exit"))  # the last one: all sent
+    expect(page.locator("#message-text")).to_have_text(greeting(nursery.parents[3], "Exit"))  # the last one: all sent
     assert log_count(nursery) == 11
     expect(rows(page)).to_have_count(10)
     expect(rows(page).filter(has_text="保留")).to_have_count(0)  # the refused scan, the oldest, is gone too
@@ -243,7 +243,7 @@ def test_a_replayed_held_scan_is_not_greeted(nursery: World, station):  # noqa: 
     parent = nursery.parents[0]
     page.context.set_offline(True)
     scan(page, parent.id)
-    expect(page.locator("#message")).to_contain_text("スキャンを保存しました（保留）")
+    expect(page.locator("#message-text")).to_contain_text("スキャンを保存しました（保留）")
     page.context.set_offline(False)
     expect(rows(page).nth(0)).to_contain_text("成功")
     assert_never_shown(page, parent.name)
@@ -255,12 +255,12 @@ def test_a_scan_is_acknowledged_before_the_service_answers(nursery: World, stati
     shown_while_sent: list[str | None] = []
 
     def answer_late(route: Route) -> None:
-        shown_while_sent.append(page.locator("#message").text_content())
+        shown_while_sent.append(page.locator("#message-text").text_content())
         route.continue_()
 
     page.route("**/api/entry-exit-logs", answer_late)
     parent = nursery.parents[0]
     scan(page, parent.id)
-    expect(page.locator("#message")).to_have_text(greeting(parent))
+    expect(page.locator("#message-text")).to_have_text(greeting(parent))
     assert shown_while_sent == [words.ACCEPTING]
     assert [line for line in shown(page) if line.endswith("-> flash accepting")]

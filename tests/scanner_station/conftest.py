@@ -22,7 +22,7 @@ from service.audit.service import SYSTEM
 from service.database import session_scope, utcnow
 from service.entry_logs import roster
 from service.entry_logs.models import EntryLog, Nursery
-from service.entry_logs.schemas import ChildCreate, NurseryCreate, ParentCreate
+from service.entry_logs.schemas import ChildCreate, NurseryCreate, NurseryUpdate, ParentCreate
 from service.entry_logs.station import issue_station_token
 from tests.factories import cached_hash
 from tests.support.live_server import live_api  # noqa: F401  (the fixture)
@@ -71,6 +71,13 @@ def kiosk_world() -> KioskWorld:
             [Person(p.id, p.name) for p in parents],
             Person(stranger.id, stranger.name),
         )
+
+
+def buttons_decide(world: KioskWorld) -> None:
+    """The nursery's stations in 手動 mode (園情報編集): each scan is recorded as the 入/出 the kiosk sends."""
+    with session_scope() as db:
+        nursery = db.get(Nursery, world.nursery_id)
+        roster.update_nursery(db, nursery=nursery, data=NurseryUpdate(entry_mode="manual"), actor=SYSTEM)
 
 
 def store_session(config: StationConfig, world: KioskWorld, *, expires_at: datetime | None = None) -> None:

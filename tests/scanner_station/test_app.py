@@ -15,6 +15,7 @@ from scanner_station.app import LoginScreen, MainScreen, StationApp
 from scanner_station.station import Station
 from tests.scanner_station.conftest import (
     STATION_PASSWORD,
+    buttons_decide,
     eventually,
     recorded_logs,
     sign_out_stations,
@@ -213,6 +214,7 @@ async def test_the_toggle_switches_between_entry_and_exit(station_config, kiosk_
 
 async def test_f1_and_f2_switch_entry_and_exit_from_the_keyboard_while_the_scanner_types(station_config, kiosk_world):
     config = station_config()
+    buttons_decide(kiosk_world)
     store_session(config, kiosk_world)
     hanako = kiosk_world.parents[0]
     app = StationApp(config)
@@ -236,6 +238,7 @@ async def test_f1_and_f2_switch_entry_and_exit_from_the_keyboard_while_the_scann
 
 async def test_the_chosen_exit_survives_a_restart(station_config, kiosk_world):
     config = station_config()
+    buttons_decide(kiosk_world)
     store_session(config, kiosk_world)
     app = StationApp(config)
     async with app.run_test(size=SIZE) as pilot:
@@ -248,26 +251,27 @@ async def test_the_chosen_exit_survives_a_restart(station_config, kiosk_world):
         assert not restarted.screen.query_one("#entry").has_class("-selected")
         await scan(pilot, *str(kiosk_world.parents[0].id))
         await eventually(lambda: statuses(restarted) == ["成功"], "the scan to be recorded")
-        assert text_of(restarted, "#feedback") == "山田 花子さん。\nお疲れ様でした。\n（山田 太郎ちゃん）"
+        assert text_of(restarted, "#feedback") == "↑ 出\n山田 花子さん。\nお疲れ様でした。\n（山田 太郎ちゃん）"
     assert [log.entry_type for log in recorded_logs(kiosk_world.nursery_id)] == ["Exit"]
 
 
 async def test_a_scan_is_recorded_with_a_greeting_and_a_green_flash(station_config, kiosk_world):
     config = station_config()
+    buttons_decide(kiosk_world)
     store_session(config, kiosk_world)
     hanako, taro = kiosk_world.parents
     app = StationApp(config)
     async with app.run_test(size=SIZE) as pilot:
         await scan(pilot, *str(hanako.id))
         await eventually(lambda: statuses(app) == ["成功"], "the first scan to be recorded")
-        assert text_of(app, "#feedback") == "山田 花子さん。\nおはようございます。\n（山田 太郎ちゃん）"
+        assert text_of(app, "#feedback") == "↓ 入\n山田 花子さん。\nおはようございます。\n（山田 太郎ちゃん）"
         assert app.screen.has_class("-flash-ok")
         assert history(app)[0][1:] == ["山田 花子", "↓ 入", "成功"]
 
         await pilot.click("#exit")
         await scan(pilot, *str(taro.id))
         await eventually(lambda: statuses(app) == ["成功", "成功"], "the second scan to be recorded")
-        assert text_of(app, "#feedback") == "佐藤 太郎さん。\nお疲れ様でした。\n（佐藤 次郎ちゃん）"
+        assert text_of(app, "#feedback") == "↑ 出\n佐藤 太郎さん。\nお疲れ様でした。\n（佐藤 次郎ちゃん）"
         assert history(app)[0][1:] == ["佐藤 太郎", "↑ 出", "成功"]
 
     logs = recorded_logs(kiosk_world.nursery_id)
@@ -276,6 +280,30 @@ async def test_a_scan_is_recorded_with_a_greeting_and_a_green_flash(station_conf
         (taro.id, "Exit", "gate-1"),
     ]
     assert all(log.client_scan_id for log in logs)
+
+
+async def test_the_kiosk_shows_the_type_the_service_recorded_and_the_mode_it_learnt(station_config, kiosk_world):
+    """自動 (the default): 出 chosen for a parent who is not inside records 入, and the kiosk says so; once the nursery
+    is set to 手動 the next answer tells the kiosk, and the button's 出 is recorded."""
+    config = station_config()
+    store_session(config, kiosk_world)
+    hanako, taro = kiosk_world.parents
+    app = StationApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        assert text_of(app, "#mode-hint") == labels.ENTRY_MODE_HINT["auto"]
+        await pilot.press("f2")
+        await scan(pilot, *str(hanako.id))
+        await eventually(lambda: statuses(app) == ["成功"], "the scan to be recorded")
+        assert text_of(app, "#feedback") == "↓ 入\n山田 花子さん。\nおはようございます。\n（山田 太郎ちゃん）"
+        assert history(app)[0][1:] == ["山田 花子", "↓ 入", "成功"]
+
+        buttons_decide(kiosk_world)
+        await scan(pilot, *str(taro.id))
+        await eventually(lambda: statuses(app) == ["成功", "成功"], "the second scan to be recorded")
+        assert history(app)[0][1:] == ["佐藤 太郎", "↑ 出", "成功"]
+        assert text_of(app, "#mode-hint") == labels.ENTRY_MODE_HINT["manual"]
+    logs = recorded_logs(kiosk_world.nursery_id)
+    assert [(log.entry_type, log.decided_by) for log in logs] == [("Entry", "presence"), ("Exit", "toggle")]
 
 
 async def test_the_greeting_and_the_flash_end_by_themselves(station_config, kiosk_world):
@@ -335,7 +363,7 @@ async def test_every_scanner_suffix_ends_a_scan_without_an_error(station_config,
         await pilot.press(*typed[0], *suffix, *typed[1], *suffix)
         await eventually(lambda: statuses(app) == ["成功", "成功"], "both scans to be recorded")
         assert [row[1] for row in history(app)] == ["佐藤 太郎", "山田 花子"]
-        assert text_of(app, "#feedback") == "佐藤 太郎さん。\nおはようございます。\n（佐藤 次郎ちゃん）"
+        assert text_of(app, "#feedback") == "↓ 入\n佐藤 太郎さん。\nおはようございます。\n（佐藤 次郎ちゃん）"
         assert app.screen.query_one("#scan", Input).value == ""
     assert "error" not in feedback_kinds
     assert [log.parent_id for log in recorded_logs(kiosk_world.nursery_id)] == [hanako.id, taro.id]
@@ -383,7 +411,7 @@ async def test_a_second_scan_within_ten_seconds_is_a_double_scan(station_config,
         await eventually(lambda: statuses(app) == ["成功"], "the first scan")
         await scan(pilot, *parent_id)
         await eventually(lambda: statuses(app) == ["二重", "成功"], "the double scan")
-        assert text_of(app, "#feedback") == "山田 花子さん。\n既に記録されています（二重スキャン）。"
+        assert text_of(app, "#feedback") == "↓ 入\n山田 花子さん。\n既に記録されています（二重スキャン）。"
     assert len(recorded_logs(kiosk_world.nursery_id)) == 1
 
 
@@ -536,6 +564,7 @@ async def test_a_token_refused_on_the_heartbeat_keeps_the_scan_screen_and_the_qu
 
 async def test_a_signed_out_station_holds_scans_until_staff_log_in_again_from_the_banner(station_config, kiosk_world):
     config = station_config()
+    buttons_decide(kiosk_world)
     store_session(config, kiosk_world)
     hanako, taro = kiosk_world.parents
     app = StationApp(config)

@@ -9,6 +9,12 @@
 // goes out quietly later. Pending scans are never dropped: at the cap (§7.3, 100) a new scan is refused instead. The
 // service deduplicates by clientScanId, so a replay writes nothing twice.
 //
+// The service decides what a scan records: in the nursery's 自動 mode (its login answer's entryMode, then each answer's
+// decidedBy) the opposite of the person's state today, whatever the 入/出 buttons say; the message shows the 入/出 it
+// recorded, large in its colour, and a queued scan is decided when it is sent. 「カードを忘れた方」 opens staff's panel:
+// unlocked with the nursery's PIN, it finds a person by ふりがな, name or the phone's last 4 digits and records their
+// 入/出 by hand; closing it (or its few minutes running out) forgets the unlock and what it showed.
+//
 // The token is renewed by the 30-second heartbeat and on waking. A refused (401) or expired token does not leave the
 // scan screen: scans are held for the nursery and a banner asks staff to log in again; only ログアウト leaves it.
 // The offset of the tablet's clock from the service's (learnt from each answer's Date header) sets the clock shown.
@@ -34,7 +40,7 @@ const CLOCK_STEADY_MS = 1000; // the Date header has whole seconds: a smaller ch
 
 let L = {}; // the kiosk's wording (clientkit/station_labels.py)
 let R = {}; // the kiosk's rules: queue_max, history_size, retries, timings
-let session = null; // {token, nurseryId, nurseryName, nurseryCode, expiresAt, ended}
+let session = null; // {token, nurseryId, nurseryName, nurseryCode, expiresAt, ended, entryMode}
 let entryType = "Entry";
 let delivering = false;
 let backingOff = false;
@@ -43,6 +49,7 @@ let liveAnswered = null; // the scan whose answer is being shown
 let submitAfterComposition = false;
 let clockOffset = Number(localStorage.getItem(CLOCK_KEY)) || 0; // the service's clock less the tablet's, in ms
 let dbPromise = null;
+let unlockToken = null; // 「カードを忘れた方」 while unlocked: the token of its lookup and records
 const hideTimers = {};
 
 const $ = (id) => document.getElementById(id);
@@ -167,15 +174,15 @@ function learnClock(response, sentMs) {
   tick();
 }
 
-/** POST to the API: {status, data} for a definitive answer; Unreachable when it should be tried again later. */
-async function post(path, body, token) {
+/** A request to the API: {status, data} for a definitive answer; Unreachable when it should be tried again later. */
+async function send(method, path, body, token) {
   const headers = body === undefined ? {} : { "Content-Type": "application/json" };
   if (token) headers.Authorization = `Bearer ${token}`;
   const sentMs = Date.now();
   let response;
   try {
     const request = fetch(API + path, {
-      method: "POST",
+      method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: "no-store",
@@ -195,6 +202,8 @@ async function post(path, body, token) {
   setOnline(true);
   return { status: response.status, data };
 }
+
+const post = (path, body, token) => send("POST", path, body, token);
 
 function errorMessage(answer) {
   const error = answer.data && answer.data.error;
@@ -255,9 +264,9 @@ async function login(event) {
       error.textContent = errorMessage(answer);
       return;
     }
-    const { token, nurseryId, nurseryName, expiresAt, deviceToken } = answer.data;
+    const { token, nurseryId, nurseryName, expiresAt, deviceToken, entryMode } = answer.data;
     localStorage.setItem(DEVICE_KEY, deviceToken);
-    saveSession({ token, nurseryId, nurseryName, nurseryCode: code, expiresAt, ended: false });
+    saveSession({ token, nurseryId, nurseryName, nurseryCode: code, expiresAt, ended: false, entryMode });
     $("nursery-code").value = "";
     $("password").value = "";
     await showMain();
@@ -274,6 +283,7 @@ async function login(event) {
 
 /** Staff's explicit ログアウト: the plain login screen (unsent scans stay and go out after the next login). */
 function logout() {
+  closeForgotten();
   saveSession(null);
   showLogin();
 }
@@ -351,6 +361,7 @@ async function accept(raw) {
     nurseryId: session.nurseryId,
     parentId,
     entryType,
+    undecided: session.entryMode === "auto", // the service decides its 入/出 when it is sent
     scannedAt: new Date().toISOString(),
     status: "pending",
     parentName: null,
@@ -403,6 +414,9 @@ async function deliverOne(scan) {
   }
   if (answer.status === 200 || answer.status === 201) {
     scan.status = answer.data.clientScanId === scan.clientScanId ? "success" : "duplicate";
+    scan.entryType = answer.data.entryType; // what the service recorded (自動: the person's state decided)
+    scan.undecided = false;
+    learnMode(answer.data.decidedBy);
     scan.parentName = answer.data.parentName;
     scan.childNames = answer.data.childNames;
     scan.pickupWarning = answer.data.pickupWarning;
@@ -444,7 +458,7 @@ function announce(scan) {
   }
   const text = scan.status === "success" ? greeting(scan) : format(L.DUPLICATE_SCAN, { name: scan.parentName });
   if (scan.pickupWarning) alarm(`${scan.pickupWarning}\n${format(L.GREETING.Exit, { name: scan.parentName })}`);
-  else feedback("success", text);
+  else feedback("success", text, R.greeting_seconds, scan.entryType);
   if (scan.photoVersion) showPhoto(scan);
 }
 
@@ -487,6 +501,147 @@ async function showPhoto(scan) {
   $("message").prepend(photo);
 }
 
+// 「カードを忘れた方」 ----------------------------------------------------------------------------------------------
+
+function forgottenMessage(error, note = "") {
+  $("forgotten-error").textContent = error;
+  $("forgotten-note").textContent = note;
+}
+
+/** Back to the PIN: nothing of the roster stays on screen. */
+function lockForgotten(message = "") {
+  unlockToken = null;
+  $("unlock-form").hidden = false;
+  $("search-form").hidden = true;
+  $("search").value = "";
+  $("people").textContent = "";
+  forgottenMessage(message);
+}
+
+function openForgotten() {
+  lockForgotten();
+  $("staff-name").value = "";
+  $("pin").value = "";
+  $("reason").value = L.REASON_DEFAULT;
+  $("forgotten").hidden = false;
+  $("staff-name").focus();
+}
+
+function closeForgotten() {
+  lockForgotten();
+  $("forgotten").hidden = true;
+  focusReader();
+}
+
+/** A request of the unlocked panel: its answer, or null when it is told why on the panel (the unlock ended: the PIN
+ * again; the service unreachable). */
+async function unlockedCall(method, path, body) {
+  let answer;
+  try {
+    answer = await send(method, path, body, unlockToken);
+  } catch (failure) {
+    if (!(failure instanceof Unreachable)) throw failure;
+    setOnline(false);
+    forgottenMessage(L.SERVER_UNREACHABLE);
+    return null;
+  }
+  if (answer.status === 401) {
+    lockForgotten(errorMessage(answer));
+    return null;
+  }
+  return answer;
+}
+
+async function unlockForgotten(event) {
+  event.preventDefault();
+  const staffName = $("staff-name").value.trim();
+  const pin = $("pin").value;
+  if (!staffName || !pin) {
+    forgottenMessage(L.UNLOCK_FIELDS_REQUIRED);
+    return;
+  }
+  const current = usableSession();
+  if (!current) {
+    forgottenMessage(L.RELOGIN_NEEDED);
+    return;
+  }
+  let answer;
+  try {
+    answer = await post("/entry-exit-logs/forgotten-card/unlock", { pin, staffName }, current.token);
+  } catch (failure) {
+    if (!(failure instanceof Unreachable)) throw failure;
+    setOnline(false);
+    forgottenMessage(L.SERVER_UNREACHABLE);
+    return;
+  } finally {
+    $("pin").value = "";
+  }
+  if (answer.status !== 200) {
+    forgottenMessage(errorMessage(answer));
+    return;
+  }
+  unlockToken = answer.data.token;
+  forgottenMessage("");
+  $("unlock-form").hidden = true;
+  $("search-form").hidden = false;
+  $("search").focus();
+}
+
+function personRow(person) {
+  const row = document.createElement("li");
+  const who = element("div", "", "who");
+  who.append(element("strong", format(L.PERSON_LINE, { name: person.name, kind: person.kindLabel })));
+  const children = person.childNames.map((name) => format(L.CHILD_NAME, { name })).join(L.CHILDREN_SEPARATOR);
+  const phone = person.phoneLast4 ? format(L.PHONE_LAST4, { digits: person.phoneLast4 }) : "";
+  who.append(element("small", [person.nameKana, person.relation, children, phone].filter(Boolean).join("　")));
+  row.append(who, element("span", person.inside ? L.INSIDE : L.OUTSIDE, "state"));
+  ENTRY_TYPES.forEach((type) => {
+    const button = element("button", L.RECORD_TYPE[type], `record ${type}`);
+    button.type = "button";
+    button.setAttribute("aria-label", `${person.name} ${L.RECORD_TYPE[type]}`);
+    button.addEventListener("click", () => recordByHand(person, type));
+    row.append(button);
+  });
+  return row;
+}
+
+async function searchPeople(event) {
+  event.preventDefault();
+  const q = $("search").value.trim();
+  if (!q) return;
+  const answer = await unlockedCall("GET", `/entry-exit-logs/forgotten-card/people?q=${encodeURIComponent(q)}`);
+  if (!answer) return;
+  if (answer.status !== 200) {
+    forgottenMessage(errorMessage(answer));
+    return;
+  }
+  const found = answer.data.people;
+  fill($("people"), found.map(personRow));
+  const note = answer.data.more ? format(L.MORE_MATCHES, { n: found.length }) : "";
+  forgottenMessage(found.length ? "" : L.NO_MATCH, note);
+}
+
+async function recordByHand(person, type) {
+  const reason = $("reason").value.trim() || L.REASON_DEFAULT;
+  const body = { parentId: person.parentId, entryType: type, reason };
+  const answer = await unlockedCall("POST", "/entry-exit-logs/forgotten-card/logs", body);
+  if (!answer) return;
+  if (answer.status !== 201) {
+    forgottenMessage(errorMessage(answer));
+    return;
+  }
+  const done = format(L.RECORDED_BY_HAND, {
+    name: person.name,
+    type: L.ENTRY_TYPE_LABEL[type],
+    staff: answer.data.recordedBy,
+  });
+  $("search").value = "";
+  $("people").textContent = "";
+  forgottenMessage("", done);
+  feedback("success", done, R.greeting_seconds, type);
+  $("search").focus();
+}
+
 // Screen ------------------------------------------------------------------------------------------------------------
 
 /** Show an element with its kind of feedback for `seconds` (a newer call restarts the time). */
@@ -499,8 +654,13 @@ function showFor(element, kind, seconds) {
 
 let shownScan = null; // the scan whose answer the message shows (its photo may follow)
 
-function feedback(kind, text, seconds = R.greeting_seconds) {
+/** The message for `seconds` with its flash; with `recorded` (Entry or Exit), that 入/出 large in its colour above. */
+function feedback(kind, text, seconds = R.greeting_seconds, recorded = null) {
   $("message-text").textContent = text;
+  const type = $("message-type");
+  type.hidden = !recorded;
+  type.textContent = recorded ? L.ENTRY_TYPE_ARROW[recorded] : "";
+  type.className = recorded ? `message-type type-${recorded}` : "message-type";
   const photo = $("photo");
   if (photo) photo.remove();
   shownScan = liveAnswered;
@@ -513,6 +673,17 @@ function setOnline(online) {
   const badge = $("connection");
   badge.textContent = online ? L.ONLINE : L.OFFLINE;
   badge.className = `connection ${online ? "online" : "offline"}`;
+}
+
+/** The nursery's mode as the service last said it (login, or a scan's decidedBy), and its line under the buttons. */
+function learnMode(decidedBy) {
+  const mode = { presence: "auto", toggle: "manual" }[decidedBy];
+  if (mode && session && session.entryMode !== mode) saveSession({ ...session, entryMode: mode });
+  showMode();
+}
+
+function showMode() {
+  $("mode-hint").textContent = (session && L.ENTRY_MODE_HINT[session.entryMode]) || "";
 }
 
 function setEntryType(type) {
@@ -557,7 +728,9 @@ function statusCell(scan) {
 function historyRow(scan) {
   const row = document.createElement("tr");
   const name = scan.parentName || format(L.UNKNOWN_PARENT_NAME, { parent_id: scan.parentId });
-  const arrow = element("td", L.ENTRY_TYPE_ARROW[scan.entryType], `arrow-${scan.entryType}`);
+  const arrow = scan.undecided
+    ? element("td", L.UNDECIDED)
+    : element("td", L.ENTRY_TYPE_ARROW[scan.entryType], `arrow-${scan.entryType}`);
   row.append(element("td", localTime(scanTime(scan))), element("td", name), arrow, statusCell(scan));
   return row;
 }
@@ -598,6 +771,7 @@ async function showMain() {
   $("relogin").hidden = !session.ended;
   setOnline(navigator.onLine);
   setEntryType(entryType);
+  showMode();
   await renderHistory();
 }
 
@@ -617,6 +791,15 @@ function fillWords() {
     "type-exit": L.ENTRY_TYPE_LABEL.Exit,
     prompt: L.SCAN_PROMPT,
     "history-title": L.HISTORY_TITLE,
+    "forgotten-open": L.FORGOTTEN_CARD,
+    "forgotten-title": L.FORGOTTEN_CARD_TITLE,
+    "staff-name-label": L.STAFF_NAME,
+    "pin-label": L.PIN,
+    "unlock-button": L.UNLOCK,
+    "search-label": L.SEARCH_LABEL,
+    "search-button": L.SEARCH,
+    "reason-label": L.REASON,
+    "forgotten-close": L.CLOSE,
   };
   Object.keys(words).forEach((id) => ($(id).textContent = words[id]));
   $("reader").placeholder = L.SCAN_PLACEHOLDER;
@@ -675,6 +858,10 @@ function wire() {
   $("back-to-scanning").addEventListener("click", showMain);
   $("logout").addEventListener("click", logout);
   $("relogin-button").addEventListener("click", showLogin);
+  $("forgotten-open").addEventListener("click", openForgotten);
+  $("forgotten-close").addEventListener("click", closeForgotten);
+  $("unlock-form").addEventListener("submit", unlockForgotten);
+  $("search-form").addEventListener("submit", searchPeople);
   for (const button of document.querySelectorAll(".toggle button")) {
     button.addEventListener("click", () => setEntryType(button.dataset.type));
   }

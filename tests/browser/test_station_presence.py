@@ -1,0 +1,154 @@
+"""The browser station (/api/station/) in 自動 mode and with a forgotten card, in Chromium: a morning rush of 40
+parents, each leaving a few arrivals later with nobody pressing 入 or 出, records every scan as the person's real
+movement and says which in large text in its colour; staff unlock 「カードを忘れた方」 with the nursery's PIN, find a
+parent by reading or phone and record their entry by hand, and nothing of the roster stays on screen once closed.
+"""
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from clientkit import station_labels as words
+from service.audit.service import SYSTEM
+from service.config import get_settings
+from service.database import session_scope
+from service.entry_logs import roster
+from service.entry_logs.models import EntryLog, Nursery, Parent
+from tests.browser.test_station import log_in, nursery, scan, station  # noqa: F401  (fixtures)
+from tests.service.entry_logs.world import STATION_PASSWORD, World, make_world, staff_headers
+from tests.support.axe import serious_violations
+
+# browser tests check pages, not the backend: each module runs in one pass of `make test` (docs/testing.md)
+pytestmark = [pytest.mark.slow, pytest.mark.postgres_only]
+PARENTS = 40
+LEAVES_AFTER = 3  # each parent leaves this many arrivals after coming in; the last ones are still inside
+PIN = "2468"
+
+
+@pytest.fixture
+def rush(db, monkeypatch: pytest.MonkeyPatch) -> World:
+    """A nursery of 40 parents, its morning compressed: a parent's exit comes seconds after their entry, so the
+    double-scan window (10 s, which takes a second read within it for a repeat) is closed for the test."""
+    world = make_world(db, "rush", name="ラッシュ保育園", parents=PARENTS)
+    db.commit()
+    monkeypatch.setattr(get_settings(), "entry_logs_double_scan_seconds", 0)
+    return world
+
+
+def morning(parents: int) -> Iterator[tuple[int, str]]:
+    """(parent index, real movement) in the order they reach the door: arrivals, each parent leaving LEAVES_AFTER
+    arrivals after coming in."""
+    for arriving in range(parents):
+        yield arriving, "Entry"
+        if arriving >= LEAVES_AFTER:
+            yield arriving - LEAVES_AFTER, "Exit"
+
+
+def movements(world: World) -> dict[int, list[str]]:
+    with session_scope() as db:
+        logs = db.scalars(
+            select(EntryLog).where(EntryLog.nursery_id == world.nursery.id).order_by(EntryLog.occurred_at, EntryLog.id)
+        ).all()
+        by_parent: dict[int, list[str]] = {}
+        for log in logs:
+            by_parent.setdefault(log.parent_id, []).append(log.entry_type)
+        return by_parent
+
+
+def children_of(world: World, index: int) -> list[str]:
+    """The children make_world gives the parent: one each, and the first parent a second."""
+    return [f"{world.nursery.code}園児{index}"] + ([f"{world.nursery.code}園児{PARENTS}"] if index == 0 else [])
+
+
+def test_a_rush_of_forty_parents_records_every_scan_as_the_persons_movement(rush: World, station, live_api: str):  # noqa: F811
+    page = station(height=768, width=1024)
+    log_in(page, "rush", STATION_PASSWORD)
+    expect(page.locator("#mode-hint")).to_have_text(words.ENTRY_MODE_HINT["auto"])
+    message, recorded = page.locator("#message-text"), page.locator("#message-type")
+    for count, (index, movement) in enumerate(morning(PARENTS)):
+        if count == PARENTS:
+            page.get_by_role("button", name="出", exact=True).click()  # the button changes nothing in 自動 mode
+        parent = rush.parents[index]
+        scan(page, parent.id)
+        expect(message).to_have_text(words.greeting(movement, parent.name, children_of(rush, index)))
+        expect(recorded).to_have_text(words.ENTRY_TYPE_ARROW[movement])
+        expect(recorded).to_have_class(f"message-type type-{movement}")
+    assert serious_violations(page, "ブラウザ読取端末（自動）") == []
+
+    expected: dict[int, list[str]] = {}
+    for index, movement in morning(PARENTS):
+        expected.setdefault(rush.parents[index].id, []).append(movement)
+    assert movements(rush) == expected
+    expect(page.locator("#history tbody tr").filter(has_text="成功")).to_have_count(words.RULES.history_size)
+    with session_scope() as db:
+        staff = staff_headers(db, rush)
+    present = httpx.get(f"{live_api}/api/entry-logs/nurseries/{rush.nursery.id}/present-parents", headers=staff)
+    assert sorted(parent["parentName"] for parent in present.json()["parents"]) == sorted(
+        f"rush保護者{index}" for index in range(PARENTS - LEAVES_AFTER, PARENTS)
+    )
+
+
+@pytest.fixture
+def locked_door(nursery: World) -> World:  # noqa: F811
+    """さくら保育園 with its 「カードを忘れた方」 PIN and its first parents' readings."""
+    with session_scope() as db:
+        roster.set_station_pin(db, nursery=db.get(Nursery, nursery.nursery.id), pin=PIN, actor=SYSTEM)
+        for parent, reading in zip(nursery.parents, ("やまだ はなこ", "さとう たろう"), strict=False):
+            db.get(Parent, parent.id).name_kana = reading
+    return nursery
+
+
+def test_staff_unlock_the_forgotten_card_with_the_pin_and_record_an_entry(locked_door: World, station):  # noqa: F811
+    page = station(height=768, width=1024)
+    log_in(page, "sakura", STATION_PASSWORD)
+    hanako, taro = locked_door.parents[:2]
+    page.get_by_role("button", name=words.FORGOTTEN_CARD).click()
+    panel = page.get_by_role("dialog", name=words.FORGOTTEN_CARD_TITLE)
+    search = panel.get_by_label(words.SEARCH_LABEL)
+    expect(panel.get_by_label(words.STAFF_NAME)).to_be_focused()
+    expect(search).to_be_hidden()  # nothing of the roster before the PIN
+    assert serious_violations(page, "カードを忘れた方（暗証番号）") == []
+
+    panel.get_by_label(words.STAFF_NAME).fill("田中 先生")
+    panel.get_by_label(words.PIN).fill("0000")
+    panel.get_by_role("button", name=words.UNLOCK).click()
+    expect(panel.get_by_role("alert")).to_contain_text("あと4回失敗するとロックされます")
+    expect(search).to_be_hidden()
+    panel.get_by_label(words.PIN).fill(PIN)
+    panel.get_by_role("button", name=words.UNLOCK).click()
+    expect(search).to_be_focused()
+
+    search.fill("ヤマダ")
+    panel.get_by_role("button", name=words.SEARCH, exact=True).click()
+    people = panel.locator("#people li")
+    expect(people).to_have_count(1)
+    expect(people.first).to_contain_text(f"{hanako.name}（保護者）")
+    expect(people.first).to_contain_text(words.OUTSIDE)
+    assert serious_violations(page, "カードを忘れた方（検索結果）") == []
+    panel.get_by_role("button", name=f"{hanako.name} {words.RECORD_TYPE['Entry']}").click()
+    done = words.RECORDED_BY_HAND.format(name=hanako.name, type="入", staff="田中 先生")
+    expect(panel.get_by_role("status")).to_have_text(done)
+    expect(page.locator("#message-type")).to_have_text(words.ENTRY_TYPE_ARROW["Entry"])
+    expect(people).to_have_count(0)  # the record clears the list
+    with session_scope() as db:
+        [log] = db.scalars(select(EntryLog).where(EntryLog.parent_id == hanako.id)).all()
+        assert (log.entry_type, log.recorded_by, log.manual_reason, log.decided_by) == (
+            "Entry",
+            "田中 先生",
+            words.REASON_DEFAULT,
+            "staff",
+        )
+
+    search.fill(taro.phone[-4:])  # the phone's last 4 digits
+    search.press("Enter")
+    expect(people).to_have_count(1)
+    expect(people.first).to_contain_text(taro.name)
+    panel.get_by_role("button", name=words.CLOSE).click()
+    expect(panel).to_be_hidden()
+    assert page.locator("#people li").count() == 0
+    page.get_by_role("button", name=words.FORGOTTEN_CARD).click()
+    expect(panel.get_by_label(words.PIN)).to_be_visible()
+    expect(search).to_be_hidden()  # closing forgot the unlock
