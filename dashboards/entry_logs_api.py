@@ -44,6 +44,19 @@ def set_closing_time(nursery_id: int, closing_time: str | None) -> dict:
     return write("PATCH", f"/entry-logs/nurseries/{nursery_id}", {"closingTime": closing_time})
 
 
+def set_entry_mode(nursery_id: int, entry_mode: str) -> dict:
+    """How the nursery's stations decide a scan's 入/出: auto (the person's state) or manual (the button)."""
+    return write("PATCH", f"/entry-logs/nurseries/{nursery_id}", {"entryMode": entry_mode})
+
+
+def set_station_pin(nursery_id: int, pin: str) -> None:
+    write("PUT", f"/entry-logs/nurseries/{nursery_id}/station-pin", {"pin": pin})
+
+
+def clear_station_pin(nursery_id: int) -> None:
+    write("DELETE", f"/entry-logs/nurseries/{nursery_id}/station-pin")
+
+
 def set_password(nursery_id: int, password: str) -> None:
     write("PUT", f"/entry-logs/nurseries/{nursery_id}/entry-exit-password", {"password": password})
 

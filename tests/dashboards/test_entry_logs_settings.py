@@ -147,3 +147,36 @@ def test_staff_set_and_clear_the_closing_time_after_the_form_checks_it(db, sakur
     assert texts(at.success) == ["閉園時刻の設定を解除しました。"]
     assert db.scalar(select(Nursery.closing_time)) is None
     db.commit()
+
+
+def test_staff_choose_manual_mode_and_set_then_clear_the_forgotten_card_pin(db, sakura, open_app):  # noqa: F811
+    at = open_page(open_app, staff_of(db, sakura), SETTINGS)
+    mode = at.radio(key=f"entry_logs_settings_entry_mode_choice_{sakura.nursery.id}")
+    assert mode.value == "auto" and mode.options == [
+        "自動（園内にいる方は「出」、いない方は「入」で記録）",
+        "手動（入/出ボタンで選んだとおりに記録）",
+    ]
+    mode.set_value("manual")
+    at = button(at, "入/出の判定を保存").click().run()
+    assert texts(at.success) == ["入/出の判定を「手動（入/出ボタンで選んだとおりに記録）」にしました。"]
+    assert db.scalar(select(Nursery.entry_mode)) == "manual"
+    db.commit()
+
+    fields = {field.label: field for field in at.text_input}
+    fields["新しい暗証番号"].input("12a")
+    fields["新しい暗証番号（確認）"].input("12a")
+    at = button(at, "暗証番号を設定").click().run()
+    assert texts(at.error) == ["暗証番号は数字4〜8桁にしてください。"]
+    fields = {field.label: field for field in at.text_input}
+    fields["新しい暗証番号"].input("2468")
+    fields["新しい暗証番号（確認）"].input("2468")
+    at = button(at, "暗証番号を設定").click().run()
+    assert texts(at.success) == ["「カードを忘れた方」の暗証番号を設定しました。"]
+    assert db.scalar(select(Nursery.station_pin_hash)) is not None
+    db.commit()
+
+    at.checkbox(key="entry_logs_settings_clear_pin_ok").check().run()
+    at = button(at, "暗証番号を削除").click().run()
+    assert texts(at.success) == ["「カードを忘れた方」の暗証番号を削除しました。"]
+    assert db.scalar(select(Nursery.station_pin_hash)) is None
+    db.commit()

@@ -160,6 +160,19 @@ def field(table: str, column: str) -> fields.Field:
     return fields.field(DOMAIN, f"entry_logs_{table}", column)
 
 
+def kana_input(prefix: str, value: str = "") -> str:
+    """The reading (ふりがな) staff find the person by at the station's 「カードを忘れた方」."""
+    kana = field("parent", "name_kana")
+    return st.text_input(
+        f"{kana.label}（任意）",
+        value=value,
+        key=f"{prefix}_name_kana",
+        max_chars=kana.max_chars,
+        placeholder="例: やまだ はなこ",
+        help="入退登録端末の「カードを忘れた方」で、この読みで探せます（カタカナはひらがなで保存します）。",
+    ).strip()
+
+
 def search(table: str, column: str) -> dict:
     """A filter box searching the column: its label, the API's search text's length."""
     return fields.search(field(table, column).label)

@@ -43,6 +43,8 @@ def pass_form(nursery_id: int, children: dict[int, str]) -> None:
             relation = right.text_input(
                 **common.field("parent", "relation").text(), key=forms.key(NEW_PASS, "relation"), placeholder="例: 祖母"
             ).strip()
+            with left:
+                name_kana = common.kana_input(forms.key(NEW_PASS, "kana"))
             day = left.date_input("有効日（この日のみ）", value=clock.today(), key=forms.key(NEW_PASS, "date"))
             child_ids = st.multiselect(
                 "お迎えする園児",
@@ -52,7 +54,7 @@ def pass_form(nursery_id: int, children: dict[int, str]) -> None:
                 placeholder="園児を選択",
             )
             submitted = st.form_submit_button("登録する", type="primary")
-    values = {"name": name, "relation": relation, "date": day, "childIds": child_ids}
+    values = {"name": name, "nameKana": name_kana, "relation": relation, "date": day, "childIds": child_ids}
     if submitted and not components.show_errors(pass_errors(values)):
         body = values | {"date": day.isoformat()}
         components.act(

@@ -67,6 +67,7 @@ def parent_fields(prefix: str, parent: dict | None = None) -> dict:
         "name": st.text_input(
             **common.field("parent", "name").text(), value=current.get("name", ""), key=f"{prefix}_name"
         ).strip(),
+        "nameKana": common.kana_input(prefix, current.get("nameKana", "")),
         "phone": st.text_input(
             f"{phone.label}（任意）",
             value=current.get("phone", ""),

@@ -1,5 +1,6 @@
-"""入退管理 › 園情報編集: the nursery's name and closing time, entry-exit password (set, change, clear) and signed-in
-stations (sign one or all out); admins add nurseries."""
+"""入退管理 › 園情報編集: the nursery's name and closing time, how its stations decide 入/出 (自動 or 手動), the PIN of
+the stations' 「カードを忘れた方」, entry-exit password (set, change, clear) and signed-in stations (sign one or all
+out); admins add nurseries."""
 
 import re
 
@@ -85,6 +86,72 @@ def closing_time_form(nursery: dict) -> None:
         f"閉園時刻を{value}にしました。" if value else "閉園時刻の設定を解除しました。",
         changed=value != current,
     )
+
+
+def entry_mode_form(nursery: dict) -> None:
+    """自動 (the person's state today decides 入/出) or 手動 (the station's button does)."""
+    mode = common.field("nursery", "entry_mode")
+    with st.form(f"{PAGE}_entry_mode_{nursery['id']}"):
+        chosen = st.radio(
+            mode.label,
+            list(mode.choices),
+            index=list(mode.choices).index(nursery["entryMode"]),
+            format_func=lambda code: mode.choices[code],
+            key=f"{PAGE}_entry_mode_choice_{nursery['id']}",
+            help="自動では、入退登録端末のボタンの選択にかかわらず、その日すでに園内にいる方のスキャンは「出」、"
+            "いない方は「入」として記録します。",
+        )
+        submitted = st.form_submit_button("入/出の判定を保存")
+    if submitted:
+        components.act(
+            PAGE,
+            lambda: entry_logs_api.set_entry_mode(nursery["id"], chosen),
+            f"入/出の判定を「{mode.choices[chosen]}」にしました。",
+            changed=chosen != nursery["entryMode"],
+        )
+
+
+def pin_errors(pin: str, repeated: str) -> list[str]:
+    """The API's rule for the PIN (its pattern), and the two entries must match."""
+    errors = (
+        []
+        if re.fullmatch(entry_logs_api.rules()["stationPinPattern"], pin)
+        else ["暗証番号は数字4〜8桁にしてください。"]
+    )
+    if pin != repeated:
+        errors.append("確認用の暗証番号が一致しません。")
+    return errors
+
+
+def pin_form(nursery: dict) -> None:
+    """The PIN staff unlock a station's 「カードを忘れた方」 with: set, change or clear."""
+    verb = "変更" if nursery["stationPinSet"] else "設定"
+    form = f"{PAGE}_pin_{nursery['id']}"
+    with st.form(form):
+        pin = st.text_input(
+            "新しい暗証番号", type="password", key=forms.key(form, "new"), max_chars=8, help="数字4〜8桁"
+        )
+        repeated = st.text_input("新しい暗証番号（確認）", type="password", key=forms.key(form, "again"), max_chars=8)
+        submitted = st.form_submit_button(f"暗証番号を{verb}", icon=":material/pin:")
+    if submitted and not components.show_errors(pin_errors(pin, repeated)):
+        components.act(
+            PAGE,
+            lambda: entry_logs_api.set_station_pin(nursery["id"], pin),
+            f"「カードを忘れた方」の暗証番号を{verb}しました。",
+            form=form,
+        )
+    if nursery["stationPinSet"]:
+        components.confirm_then_act(
+            PAGE,
+            f"{PAGE}_clear_pin",
+            confirm="暗証番号を削除して「カードを忘れた方」を使えなくする",
+            label="暗証番号を削除",
+            call=lambda: entry_logs_api.clear_station_pin(nursery["id"]),
+            success="「カードを忘れた方」の暗証番号を削除しました。",
+            icon=":material/lock_reset:",
+        )
+    else:
+        st.caption("暗証番号を設定すると、入退登録端末の「カードを忘れた方」で職員が保護者を探して入退を記録できます。")
 
 
 def password_form(nursery: dict) -> None:
@@ -221,10 +288,13 @@ if nursery is not None:
         st.subheader("園の情報")
         rename_form(nursery)
         closing_time_form(nursery)
+        entry_mode_form(nursery)
     with columns[1]:
         st.subheader("入退パスワード")
         password_form(nursery)
         clear_panel(nursery)
+        st.subheader("「カードを忘れた方」の暗証番号")
+        pin_form(nursery)
     st.subheader("ログイン中の入退登録端末")
     stations_panel(nursery)
 if common.is_domain_admin(user):
