@@ -1,8 +1,12 @@
 """The parent's phone barcode page in Chromium at phone size: barcode, name and nursery, still shown offline after
 the first visit; a revoked link shows why it stopped working, and a reissued one works again."""
 
+import io
+
 import httpx
 import pytest
+import zxingcpp
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from service.database import session_scope
@@ -17,6 +21,11 @@ from tests.support.axe import serious_violations
 pytestmark = [pytest.mark.slow, pytest.mark.embedded_only]
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
 INVALID = "このリンクは無効です。保育園に新しいリンクの発行を依頼してください"
+# the drawn bars' width on screen: from the left edge of the first to the right edge of the last
+BARS_WIDTH = """(svg) => {
+  const bars = Array.from(svg.querySelectorAll("rect[style*='black']"), (bar) => bar.getBoundingClientRect());
+  return Math.max(...bars.map((bar) => bar.right)) - Math.min(...bars.map((bar) => bar.left));
+}"""
 
 
 @pytest.fixture
@@ -54,7 +63,12 @@ def test_barcode_page_offline_revoke_and_reissue(family, phone: Page, live_api: 
     barcode = phone.get_by_role("img", name=str(parent.id))
     expect(barcode).to_be_visible()
     box = barcode.bounding_box()
-    assert box["width"] >= 0.7 * 390 and box["height"] >= 120
+    assert box["height"] >= 120
+    assert abs(barcode.evaluate(BARS_WIDTH) - 0.8 * PHONE["viewport"]["width"]) <= 1  # UI-PA-003: 80 % of the width
+    with Image.open(io.BytesIO(phone.screenshot())) as shown:  # the page's white margins are the quiet zone
+        assert [(found.format.name, found.text) for found in zxingcpp.read_barcodes(shown.convert("L"))] == [
+            ("Code128", str(parent.id))
+        ]
 
     phone.wait_for_function("navigator.serviceWorker.controller !== null")
     phone.context.set_offline(True)
