@@ -201,10 +201,10 @@ class Dialect(ABC):
         """The statements doing `write` for these rows, run in order in one transaction, answering nothing."""
 
 
-def _candidate(write: InsertUnlessFound, found: Any, condition: ColumnElement[bool]) -> Select:
-    """The row to insert, when `found` finds nothing and the condition holds."""
+def _candidate(write: InsertUnlessFound, found: FromClause, condition: ColumnElement[bool]) -> Select:
+    """The row to insert, when `found` (a CTE or a subquery) has no row and the condition holds."""
     values = (value.label(name) for name, value in write.values.items())
-    return select(*values).where(~exists(found), condition)
+    return select(*values).where(~exists().select_from(found), condition)
 
 
 def _record(table: Table, names: Sequence[str]) -> str:
@@ -443,7 +443,7 @@ class SQLite(Dialect):
     def insert_unless_found(self, write: InsertUnlessFound) -> tuple[Step, ...]:
         """Three statements of the lane's one transaction (SQLite has no data-modifying CTE): the rows found, what
         goes with the row (before it is there to be found), the row inserted."""
-        candidate = _candidate(write, write.found, write.condition)
+        candidate = _candidate(write, write.found.subquery(), write.condition)
         inserted = (
             plain_insert(write.into)
             .from_select(list(write.values), candidate)

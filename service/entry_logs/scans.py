@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, String, and_, bindparam, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, String, and_, bindparam, case, func, literal_column, or_, select
+from sqlalchemy.orm import aliased
 
 from service.config import get_settings
 from service.dialect import Dialect, InsertUnlessFound, Step, current
@@ -243,32 +244,45 @@ _LOG_COLUMNS = named_columns(
     client_scan_id=EntryLog.client_scan_id,
     decided_by=EntryLog.decided_by,
 )
-# The nursery's stations are in 自動 mode (one primary-key read, evaluated once per statement).
-_AUTO: ColumnElement[bool] = (
-    select(Nursery.entry_mode == AUTO).where(Nursery.id == bindparam("nursery_id")).correlate(None).scalar_subquery()
-)
 # The parent's state today before the scan: the type of their latest live log of the scan's local day (NULL: none,
 # so out). One backward step on the parent's covering index.
+# Short aliases and codes written into the SQL (not parameters) keep the write's statement under psycopg's query cache
+# limit (MAX_CACHED_STATEMENT_LENGTH, 4 KB): a longer one is parsed again on every scan (test_scans.py holds it).
+_EARLIER = aliased(EntryLog, name="e")
+_NURSERY = aliased(Nursery, name="n")
 _STATE_BEFORE = (
-    select(EntryLog.entry_type)
+    select(_EARLIER.entry_type)
     .where(
-        EntryLog.parent_id == bindparam("parent_id"),
-        EntryLog.deleted_at.is_(None),
-        EntryLog.occurred_at >= bindparam("day_start"),
-        EntryLog.occurred_at < bindparam("occurred_at"),
+        _EARLIER.parent_id == bindparam("parent_id"),
+        _EARLIER.deleted_at.is_(None),
+        _EARLIER.occurred_at >= bindparam("day_start"),
+        _EARLIER.occurred_at < bindparam("occurred_at"),
     )
-    .order_by(EntryLog.occurred_at.desc(), EntryLog.id.desc())
-    .limit(1)
-    .correlate(None)
+    .order_by(_EARLIER.occurred_at.desc(), _EARLIER.id.desc())
+    .limit(literal_column("1"))
     .scalar_subquery()
 )
-# 自動: the opposite of that state (inside: 出, else 入); 手動: the station's button.
-_DECIDED_TYPE = case(
-    (~_AUTO, bindparam("entry_type", type_=String())),
-    (_STATE_BEFORE == ENTRY, literal(EXIT)),
-    else_=literal(ENTRY),
+
+
+def _constant(text: str) -> ColumnElement[str]:
+    return literal_column(f"'{text}'", String())
+
+
+_AUTO = _NURSERY.entry_mode == _constant(AUTO)
+# The log's 入/出 and why, from the nursery's row: 自動, the opposite of the state (inside: 出, else 入); 手動, the
+# station's button.
+_DECISION = (
+    select(
+        case(
+            (~_AUTO, bindparam("entry_type", type_=String())),
+            (_STATE_BEFORE == _constant(ENTRY), _constant(EXIT)),
+            else_=_constant(ENTRY),
+        ).label("entry_type"),
+        case((_AUTO, _constant(PRESENCE)), else_=_constant(TOGGLE)).label("decided_by"),
+    )
+    .where(_NURSERY.id == bindparam("nursery_id"))
+    .subquery("decision")
 )
-_DECIDED_BY = case((_AUTO, literal(PRESENCE)), else_=literal(TOGGLE))
 _EARLIER_SCANS = select(*_LOG_COLUMNS).where(
     or_(
         and_(
@@ -277,7 +291,8 @@ _EARLIER_SCANS = select(*_LOG_COLUMNS).where(
         ),
         and_(
             EntryLog.parent_id == bindparam("parent_id"),
-            or_(EntryLog.entry_type == bindparam("entry_type"), _AUTO),  # 自動: a second read whatever its type
+            # a second read after a scan its person's state decided (自動) repeats it whatever its type
+            or_(EntryLog.entry_type == bindparam("entry_type"), EntryLog.decided_by == _constant(PRESENCE)),
             EntryLog.deleted_at.is_(None),
             EntryLog.occurred_at > bindparam("window_start"),
             EntryLog.occurred_at < bindparam("window_end"),
@@ -314,7 +329,7 @@ _WRITTEN_UNLESS_REPEATED = InsertUnlessFound(
     order_by=EntryLog.occurred_at.desc(),
     into=EntryLog,
     values={name: bindparam(name, type_=EntryLog.__table__.c[name].type) for name in _NEW_LOG}
-    | {"entry_type": _DECIDED_TYPE, "decided_by": _DECIDED_BY},
+    | {"entry_type": _DECISION.c.entry_type, "decided_by": _DECISION.c.decided_by},
     returning=tuple(_LOG_COLUMNS),
     condition=_STATION_PARENT,
     committed_condition=_ADMITTED_PARENT,

@@ -1,14 +1,18 @@
 import csv
 import io
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH, MAX_CACHED_STATEMENT_PARAMS
 from sqlalchemy import func, select, text, update
 
 from service.database import get_engine, utcnow
-from service.entry_logs import counts
+from service.dialect import POSTGRESQL
+from service.entry_logs import counts, scans
 from service.entry_logs.models import MANUAL, EntryLog, LogHourCount, Nursery, Parent
+from service.lanes import driver_statement
 from tests.service.entry_logs.world import make_world, scan
 from tests.support.database import drop_other_connections
 from tests.support.waiting import wait_until
@@ -300,3 +304,13 @@ def blocked_by(connection) -> int:
     """How many other sessions wait for a lock this connection holds."""
     waiting = "select count(*) from pg_locks where not granted and pg_backend_pid() = any(pg_blocking_pids(pid))"
     return connection.scalar(text(waiting))
+
+
+def test_the_scans_statements_stay_within_psycopgs_query_cache():
+    """psycopg keeps a statement's parsed placeholders only up to a length and a number of parameters; a longer scan
+    statement is parsed again on every scan, which doubled the API's instructions per scan when it happened."""
+    statements = [scans._LOCKED_PARENT, *(step.statement for step in scans._write_steps(POSTGRESQL))]
+    for statement in statements:
+        compiled = driver_statement(statement)
+        assert len(compiled.sql) <= MAX_CACHED_STATEMENT_LENGTH
+        assert len(set(re.findall(rb"%\((\w+)\)s", compiled.sql))) <= MAX_CACHED_STATEMENT_PARAMS
