@@ -121,6 +121,7 @@ class Station:
         self.sessions = SessionStore(self.db)
         self.settings = Settings(self.db)
         self.session = self.sessions.load()
+        self.entry_mode = self.settings.entry_mode()  # as the service last said: auto or manual
         self.online: bool | None = None
         self.listener = StationListener()
         self._delivering = False
@@ -162,7 +163,7 @@ class Station:
             raise LoginRefused(exc.message) from None
         self._set_online(True)
         self.settings.save_device_token(answer.device_token)
-        self.settings.save_entry_mode(answer.entry_mode)
+        self._learn_mode(answer.entry_mode)
         self.session = Session(answer.token, answer.nursery_id, answer.nursery_name, code, answer.expires_at)
         self.sessions.save(self.session)
         log.info("logged in: nursery %s (%s)", answer.nursery_id, code)
@@ -221,7 +222,13 @@ class Station:
     @property
     def decides_by_presence(self) -> bool:
         """The nursery is in 自動 mode: the service records each scan as the opposite of the person's state today."""
-        return self.settings.entry_mode() == AUTO
+        return self.entry_mode == AUTO
+
+    def _learn_mode(self, mode: str) -> None:
+        """The nursery's mode as the service said it (its login, a scan's decidedBy), kept for the next start."""
+        if mode != self.entry_mode:
+            self.entry_mode = mode
+            self.settings.save_entry_mode(mode)
 
     def accept(self, raw: str, entry_type: str, *, control_seen: bool = False) -> Scan:
         """Check a scan and store it as pending, also while the token has ended (InvalidScan, NotLoggedIn when no
@@ -282,7 +289,7 @@ class Station:
             if answer is None:
                 return False
             if answer.decided_by in MODE_DECIDED_BY:
-                self.settings.save_entry_mode(MODE_DECIDED_BY[answer.decided_by])
+                self._learn_mode(MODE_DECIDED_BY[answer.decided_by])
             finished = self.queue.finish(
                 scan.client_scan_id,
                 answer_status(scan, answer),
