@@ -12,7 +12,7 @@ from scanner_station.config import PASSWORD_ENV
 from scanner_station.headless import run_headless, split_line
 from scanner_station.station import Station
 from service.config import REPO_ROOT
-from tests.scanner_station.conftest import STATION_PASSWORD, recorded_logs, store_session
+from tests.scanner_station.conftest import STATION_PASSWORD, buttons_decide, recorded_logs, store_session
 
 
 async def run(config, text: str, env: dict | None = None) -> tuple[int, list[dict]]:
@@ -29,6 +29,7 @@ def test_lines_may_name_entry_or_exit():
 
 
 async def test_each_line_gets_one_result(station_config, kiosk_world):
+    buttons_decide(kiosk_world)  # in 自動 mode "out" for taro, who is not inside, would record 入
     hanako, taro = kiosk_world.parents
     config = station_config(nursery_code=kiosk_world.code)
     lines = f"in {hanako.id}\nout {taro.id}\nabc\n987654\n\n{kiosk_world.other_nursery_parent.id}\n{hanako.id}\n"
@@ -87,6 +88,7 @@ async def test_offline_scans_are_queued_and_sent_by_a_later_run(station_config, 
 
 
 def test_python_m_scanner_station_headless(station_config, kiosk_world, live_api, tmp_path):
+    buttons_decide(kiosk_world)
     env = os.environ | {PASSWORD_ENV: STATION_PASSWORD}
     argv = [
         sys.executable,
