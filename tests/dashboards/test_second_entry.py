@@ -476,6 +476,19 @@ def nursery_password(db: Session) -> Entry:
     )
 
 
+def nursery_pin(db: Session) -> Entry:
+    place = nursery(db)
+    return Entry(
+        "app_pages/entry_logs/settings.py",
+        "nursery-admin",
+        f"entry_logs_settings_pin_{place.id}",
+        "暗証番号を変更",
+        first={"new": "1357", "again": "1357"},
+        second={"new": "24680", "again": "24680"},
+        state={NURSERY_CHOSEN: place.id},
+    )
+
+
 def manual_log(db: Session) -> Entry:
     place = nursery(db)
     parents = db.scalars(
@@ -1031,6 +1044,7 @@ FORMS: list[tuple[str, Callable[[Session], Entry]]] = [
     ("entry_logs/roster.py save_form", roster_child),
     ("entry_logs/settings.py create_form", new_nursery),
     ("entry_logs/settings.py password_form", nursery_password),
+    ("entry_logs/settings.py pin_form", nursery_pin),
     ("fleet/alerts.py note_form", alert_note),
     ("fleet/alerts.py resolve_form", alert_resolution),
     ("fleet/incidents.py contact_form", incident_contact),
