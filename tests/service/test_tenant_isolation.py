@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from service.audit.service import SYSTEM
 from service.crm.models import Notification
 from service.database import utcnow
+from service.entry_logs import roster
 from service.fleet import imports
 from service.fleet.alerts import NewAlert, open_alerts
 from service.fleet.models import Alert, Incident
@@ -345,8 +346,13 @@ def loaners_walk(client, db) -> Walk:
 def entry_logs_walk_of(client, db) -> Walk:
     sakura, himawari = make_world(db, "sakura", name="さくら保育園"), make_world(db, "himawari", name="ひまわり保育園")
     b_log = add_log(db, himawari, himawari.parents[0], "Entry", datetime(2026, 1, 14, tzinfo=UTC)).id
+    roster.set_station_pin(db, nursery=sakura.nursery, pin="1234", actor=SYSTEM)
     db.commit()
     staff = staff_headers(db, sakura)
+    unlock = {"pin": "1234", "staffName": "職員"}
+    unlocked = client.post("/api/entry-exit-logs/forgotten-card/unlock", json=unlock, headers=sakura.station_headers)
+    at_the_door = {"Authorization": f"Bearer {unlocked.json()['token']}"}
+    by_hand = {"parentId": himawari.parents[0].id, "entryType": "Entry", "reason": "カード忘れ"}
     scan = {"parentId": himawari.parents[0].id, "nurseryId": himawari.nursery.id, "entryType": "Entry"}
     calls = [
         (method, path, kwargs, NOT_FOUND)
@@ -367,11 +373,19 @@ def entry_logs_walk_of(client, db) -> Walk:
             {"headers": sakura.station_headers},
             NOT_FOUND,
         ),
+        (
+            "GET",
+            "/api/entry-exit-logs/forgotten-card/people",
+            {"params": {"q": "himawari"}, "headers": at_the_door},
+            HIDDEN,
+        ),
+        ("POST", "/api/entry-exit-logs/forgotten-card/logs", {"json": by_hand, "headers": at_the_door}, NOT_FOUND),
     ]
     exempt = {
         ("GET", "/api/entry-logs/vocabulary"): "labels only",
         ("POST", "/api/auth/entry-exit-login"): "a station logs in with its own nursery's password",
         ("POST", "/api/auth/heartbeat"): "the station token names its own nursery",
+        ("POST", "/api/entry-exit-logs/forgotten-card/unlock"): "the station token names its own nursery's PIN",
         ("GET", "/api/station/"): "the browser station's page: a static file",
         ("GET", "/api/station/{name}"): "the browser station's static files",
         ("GET", "/api/station/vocabulary.json"): "the stations' wording and rules",

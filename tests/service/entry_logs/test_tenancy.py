@@ -87,6 +87,8 @@ def other_nursery_requests(a, b, b_log):
         ("PATCH", f"/api/entry-logs/nurseries/{n}", {"json": {"name": "乗っ取り"}}),
         ("PUT", f"/api/entry-logs/nurseries/{n}/entry-exit-password", {"json": {"password": "hijacked-1"}}),
         ("DELETE", f"/api/entry-logs/nurseries/{n}/entry-exit-password", {}),
+        ("PUT", f"/api/entry-logs/nurseries/{n}/station-pin", {"json": {"pin": "1234"}}),
+        ("DELETE", f"/api/entry-logs/nurseries/{n}/station-pin", {}),
         ("POST", b_cards, {"json": {}}),
         ("GET", b_cards, {}),
         ("GET", f"{b_cards}/{b_job}", {}),
