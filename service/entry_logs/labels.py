@@ -52,7 +52,7 @@ ABSENT_WITH_LOGS_MARK = "欠席登録あり"  # a child registered 欠席 whose 
 # 「カードを忘れた方」 at the station (forgotten_card.py): staff unlock it with the nursery's PIN
 BAD_PIN = "暗証番号が正しくありません"
 PIN_NOT_SET = "暗証番号が設定されていません。管理画面の「園情報編集」で設定してください"
-PIN_RULE = "数字4〜8桁"
+PIN_RULE = "数字{least}〜{most}桁"
 UNLOCK_EXPIRED = "「カードを忘れた方」の画面の有効時間が過ぎました。もう一度暗証番号を入力してください"
 PERSON_KINDS = {"parent": "保護者", "pass": "本日のみ"}
 FORGOTTEN_CARD_NOT_PERSON = "この方は今日の入退を記録できる保護者・「本日のみ」の方ではありません"

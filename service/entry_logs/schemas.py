@@ -94,8 +94,9 @@ NurseryCode = Annotated[
 ]
 EntryExitPassword = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX), SingleLine]
 Token = Annotated[str, coded(r"^[\x21-\x7e]+$", "空白を含まない半角英数字・記号", min_length=1, max_length=64)]
-STATION_PIN_PATTERN = r"^[0-9]{4,8}$"
-StationPin = Annotated[str, coded(STATION_PIN_PATTERN, PIN_RULE)]
+STATION_PIN_MIN, STATION_PIN_MAX = 4, 8
+STATION_PIN_PATTERN = rf"^[0-9]{{{STATION_PIN_MIN},{STATION_PIN_MAX}}}$"
+StationPin = Annotated[str, coded(STATION_PIN_PATTERN, PIN_RULE.format(least=STATION_PIN_MIN, most=STATION_PIN_MAX))]
 KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヶ") + 1)}
 
 
@@ -649,6 +650,8 @@ class FormRules(CamelModel):
     phone_pattern: str = PHONE_PATTERN
     nursery_code_pattern: str = NURSERY_CODE_PATTERN
     hour_minute_pattern: str = HOUR_MINUTE_PATTERN
+    station_pin_min: int = STATION_PIN_MIN
+    station_pin_max: int = STATION_PIN_MAX
     station_pin_pattern: str = STATION_PIN_PATTERN
 
 

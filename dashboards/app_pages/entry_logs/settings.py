@@ -113,11 +113,9 @@ def entry_mode_form(nursery: dict) -> None:
 
 def pin_errors(pin: str, repeated: str) -> list[str]:
     """The API's rule for the PIN (its pattern), and the two entries must match."""
-    errors = (
-        []
-        if re.fullmatch(entry_logs_api.rules()["stationPinPattern"], pin)
-        else ["暗証番号は数字4〜8桁にしてください。"]
-    )
+    rules = entry_logs_api.rules()
+    digits = f"{rules['stationPinMin']}〜{rules['stationPinMax']}"
+    errors = [] if re.fullmatch(rules["stationPinPattern"], pin) else [f"暗証番号は数字{digits}桁にしてください。"]
     if pin != repeated:
         errors.append("確認用の暗証番号が一致しません。")
     return errors
@@ -127,11 +125,19 @@ def pin_form(nursery: dict) -> None:
     """The PIN staff unlock a station's 「カードを忘れた方」 with: set, change or clear."""
     verb = "変更" if nursery["stationPinSet"] else "設定"
     form = f"{PAGE}_pin_{nursery['id']}"
+    rules = entry_logs_api.rules()
+    longest = rules["stationPinMax"]
     with st.form(form):
         pin = st.text_input(
-            "新しい暗証番号", type="password", key=forms.key(form, "new"), max_chars=8, help="数字4〜8桁"
+            "新しい暗証番号",
+            type="password",
+            key=forms.key(form, "new"),
+            max_chars=longest,
+            help=f"数字{rules['stationPinMin']}〜{longest}桁",
         )
-        repeated = st.text_input("新しい暗証番号（確認）", type="password", key=forms.key(form, "again"), max_chars=8)
+        repeated = st.text_input(
+            "新しい暗証番号（確認）", type="password", key=forms.key(form, "again"), max_chars=longest
+        )
         submitted = st.form_submit_button(f"暗証番号を{verb}", icon=":material/pin:")
     if submitted and not components.show_errors(pin_errors(pin, repeated)):
         components.act(
