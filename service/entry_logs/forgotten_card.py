@@ -11,6 +11,7 @@ MATCHES_SHOWN. A record is a 手入力 log at the moment it is made (`correction
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -48,7 +49,7 @@ class Unlocked(NamedTuple):
     staff_name: str
 
 
-def _unlocked_claims(claims: dict[str, Any]) -> Unlocked:
+def _unlocked_claims(claims: Mapping[str, Any]) -> Unlocked:
     session_id, staff_name = claims.get("sid"), claims.get("staff")
     if not str(claims["sub"]).isdigit() or not isinstance(session_id, int) or not isinstance(staff_name, str):
         raise Unauthorized(INVALID_TOKEN, code="invalid_token")
