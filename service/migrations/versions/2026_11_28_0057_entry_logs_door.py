@@ -1,7 +1,7 @@
 """entry_logs: the station's 自動 mode (a scan decided by the parent's presence), the forgotten-card PIN, names in kana
 
-Revision ID: 0052_entry_logs_door
-Revises: 0051_booking_quotas
+Revision ID: 0057_entry_logs_door
+Revises: 0056_crm_partly_cancelled
 Create Date: 2026-11-28 09:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0052_entry_logs_door"
-down_revision: str | None = "0051_booking_quotas"
+revision: str = "0057_entry_logs_door"
+down_revision: str | None = "0056_crm_partly_cancelled"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
