@@ -1,7 +1,9 @@
 """The README's claims: its quick start (ten lines, the two set-up commands, where to start as `make run` says it),
-every demo login, make run's options, and the configuration reference generated from the settings."""
+every demo login, make run's options, the configuration reference generated from the settings, and the Markdown's
+size budget (a newcomer reads the docs in ten minutes)."""
 
 import re
+import subprocess
 
 from service.config import REPO_ROOT, Settings
 from service.demo.framework import demo_logins
@@ -9,6 +11,9 @@ from tools import run, settings_doc
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 QUICK_START_LINES = 10
+KB = 1000
+MARKDOWN_BUDGET_BYTES = {"README.md": 8 * KB, "ARCHITECTURE.md": 12 * KB}
+ALL_MARKDOWN_BUDGET_BYTES = 150 * KB
 
 
 def sections(text: str) -> list[tuple[str, str]]:
@@ -57,3 +62,20 @@ def test_every_demo_login_and_make_runs_options_are_in_the_readme():
         assert f"`{login.login_id}`" in README, login.login_id
     for option in ("make run ACCESS_LOG=1", "make run LOG_LEVEL=info", "APP_DEMO_AGENTS=0"):
         assert option in README, option
+
+
+def tracked_markdown_sizes() -> dict[str, int]:
+    """Bytes of every Markdown file git tracks, by path."""
+    listed = subprocess.run(
+        ["git", "ls-files", "*.md"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    return {path: (REPO_ROOT / path).stat().st_size for path in listed}
+
+
+def test_the_markdown_stays_within_its_size_budget():
+    sizes = tracked_markdown_sizes()
+    for path, budget in MARKDOWN_BUDGET_BYTES.items():
+        assert sizes[path] <= budget, f"{path} is {sizes[path]:,} bytes, over its {budget:,}"
+    total = sum(sizes.values())
+    largest = sorted(sizes.items(), key=lambda item: -item[1])[:5]
+    assert total <= ALL_MARKDOWN_BUDGET_BYTES, f"tracked Markdown is {total:,} bytes, largest: {largest}"
