@@ -6,7 +6,8 @@ the CSV, the workbook and both readings have the same rows. The CSV is imported 
 「引用符で囲まれたフィールドをテキストとして扱う」 ticked (service/csvtools.py: the writer quotes text only).
 
 The codes people reported lost are checked against the API's own values: 獲得案件一覧's 供給地点特定番号 and
-法人番号, the QRV reservations' phone numbers, the carrier CSV's postcodes.
+法人番号, the QRV reservations' phone numbers, the carrier CSV's postcodes; and the times the loaners lists once
+wrote as text are times in every reading.
 
 One LibreOffice run converts all the workbooks and another all the CSVs (each start costs seconds), side by side.
 """
@@ -42,6 +43,13 @@ pytestmark = [
 CSV_IMPORT = "CSV:44,34,76,1,,1041,true,true"
 CONVERT_SECONDS = 300
 CARRIER = "carrier"  # the carrier CSV's file, beside the lists'
+TIME_COLUMNS = {  # the loaners lists' downloads -> a column of times
+    "/api/loaners/views/normal/export": "タイムスタンプ",
+    "/api/loaners/views/audit/export": "タイムスタンプ",
+    "/api/loaners/views/summary/export": "保有開始",
+    "/api/loaners/views/returns/export": "この状態になった日時",
+    "/api/loaners/devices/{device_id}/submissions/export": "タイムスタンプ",
+}
 
 
 @dataclass
@@ -219,8 +227,18 @@ def test_every_lists_excel_and_csv_keep_every_value_when_libreoffice_opens_them(
     assert failures == [], "\n".join(failures)
     assert sum(len(download.rows) - 1 for download in downloads) > 1000, "the history's lists hold rows"
     check_api_codes(client, by_route, corporation_numbers)
+    check_times(by_route)
 
     check_carrier_codes(workbook_rows((from_csv / f"{CARRIER}.xlsx").read_bytes()), request)
+
+
+def check_times(by_route: dict[str, tuple[Download, dict]]) -> None:
+    """The loaners lists' times as written and as LibreOffice read the workbook and the CSV: times, never text."""
+    for route, header in TIME_COLUMNS.items():
+        download, readings = by_route[route]
+        for rows in (download.rows, *readings.values()):
+            times = [time for time in column(rows, header) if time is not None]
+            assert times and all(isinstance(time, datetime) for time in times), (route, header, times[:3])
 
 
 def check_carrier_codes(rows: list[list[Any]], request: dict) -> None:

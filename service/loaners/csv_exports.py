@@ -3,13 +3,12 @@
 
 from service.exports import Column, field
 from service.loaners import labels
-from service.loaners.views import local_text
 
 SOURCES = {"import": "取込", "form": "フォーム"}
 ANSWER_SEPARATOR = "／"
 
 TIMELINE_COLUMNS = (
-    Column("タイムスタンプ", lambda row: local_text(row.submitted_at)),
+    field("タイムスタンプ", "submitted_at"),
     field("メールアドレス", "submitter_email"),
     field("0-4.ステータス", "status"),
     field("預かり機のステータス", "held_status"),

@@ -24,7 +24,7 @@ from service.exports import Column, ListExport
 from service.loaners import labels, search_text
 from service.loaners.models import Device, Location, Model, Submission
 from service.loaners.view_settings import ViewSettings
-from service.loaners.views import column_value, local_text, view_settings_of
+from service.loaners.views import as_text, column_value, view_settings_of
 from service.tenancy import TenantScope, scoped
 
 COUNT_LIMIT = 10_000
@@ -94,13 +94,10 @@ def _header(settings: ViewSettings) -> list[str]:
     return list(dict.fromkeys([labels.COL_TIMESTAMP, labels.COL_EMAIL, *settings.columns]))
 
 
-def _values(header: list[str], device: Device, model: Model, submission: Submission) -> dict[str, str | None]:
-    """A history row: the answer set's own values (the register's for its columns), the time as §7 writes it."""
+def _values(header: list[str], device: Device, model: Model, submission: Submission) -> dict[str, Any]:
+    """A history row: the answer set's own values (the register's for its columns), its time and who sent it."""
     values = {column: column_value(column, device, model, submission) for column in header}
-    return values | {
-        labels.COL_TIMESTAMP: local_text(submission.submitted_at),
-        labels.COL_EMAIL: submission.submitter_email,
-    }
+    return values | {labels.COL_EMAIL: submission.submitter_email}
 
 
 def history_page(db: Session, *, scope: TenantScope, flt: HistoryFilter, offset: int, limit: int) -> dict[str, Any]:
@@ -128,7 +125,7 @@ def history_page(db: Session, *, scope: TenantScope, flt: HistoryFilter, offset:
             "submission_id": submission.id,
             "device_id": device.id,
             "submitted_at": submission.submitted_at,
-            "values": _values(header, device, model, submission),
+            "values": as_text(_values(header, device, model, submission)),
         }
         for submission, device, model in rows
     ]
@@ -140,7 +137,7 @@ def history_export(db: Session, *, scope: TenantScope, flt: HistoryFilter) -> Li
     settings = view_settings_of(db, "AUDIT")
     header = _header(settings)
 
-    def records(_db: Session, rows: Sequence[Row]) -> list[dict[str, str | None]]:
+    def records(_db: Session, rows: Sequence[Row]) -> list[dict[str, Any]]:
         return [_values(header, device, model, submission) for submission, device, model, *_ in rows]
 
     stmt = _selected(select(Submission, Device, Model), scope, flt, settings).join(Model, Model.id == Device.model_id)

@@ -20,7 +20,6 @@ from service.exports import ListExport, item
 from service.loaners import labels
 from service.loaners.devices import device_type_of, held_days, with_places
 from service.loaners.models import Device, Location, Model, Submission
-from service.loaners.views import local_text
 from service.tenancy import TenantScope
 
 DAY = timedelta(days=1)
@@ -124,11 +123,7 @@ def returns_export(*, scope: TenantScope, flt: ReturnFilter, now: datetime) -> L
     stmt = select(aged, Submission.answers).outerjoin(Submission, Submission.id == aged.c.current_submission_id)
 
     def records(_db: Session, rows: Sequence[Row]) -> list[dict[str, Any]]:
-        entries = [return_entry(row, now) for row in rows]
-        return [
-            entry | {"status_since": local_text(entry["status_since"]), "held_since": local_text(entry["held_since"])}
-            for entry in entries
-        ]
+        return [return_entry(row, now) for row in rows]
 
     columns = [item(header, key) for key, header in labels.RETURN_EXPORT_COLUMNS.items()]
     return ListExport(stmt, (aged.c.since, aged.c.device_id), columns, records)

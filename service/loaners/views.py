@@ -65,6 +65,18 @@ def local_text(at: datetime | None) -> str | None:
     return None if at is None else at.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y/%m/%d %H:%M:%S")
 
 
+def _as_text(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        return local_text(value)
+    return str(value) if isinstance(value, int) else value
+
+
+def as_text(values: dict[str, Any]) -> dict[str, str | None]:
+    """A view row's values as the API answers them: a time in §7's text, a number of days in digits. The files
+    (exports.py) take the values themselves, so a spreadsheet reads a time as a date cell and days as a number."""
+    return {column: _as_text(value) for column, value in values.items()}
+
+
 def _matching(stmt: Select, scope: TenantScope, flt: ViewFilter, settings: ViewSettings | None) -> Select:
     """Devices matching the filters within the caller's 管轄; the location is joined only when a 管轄 limits them."""
     by_jurisdiction = flt.jurisdiction or (settings and settings.condition.get("jurisdiction"))
@@ -105,19 +117,22 @@ def device_page(
     return list(rows), total
 
 
-def _answer(key: str) -> Callable[[Device, Model, Submission | None], str | None]:
+ColumnSource = Callable[[Device, Model, Submission | None], Any]
+
+
+def _answer(key: str) -> ColumnSource:
     return lambda _device, _model, submission: (submission.answers if submission else {}).get(key)
 
 
-def _submitted_at(_device: Device, _model: Model, submission: Submission | None) -> str | None:
-    return local_text(submission.submitted_at if submission else None)
+def _submitted_at(_device: Device, _model: Model, submission: Submission | None) -> datetime | None:
+    return submission.submitted_at if submission else None
 
 
-def _attribute(name: str) -> Callable[[Device, Model, Submission | None], str | None]:
+def _attribute(name: str) -> ColumnSource:
     return lambda device, _model, _submission: getattr(device, name) or None
 
 
-COLUMN_SOURCES: dict[str, Callable[[Device, Model, Submission | None], str | None]] = {
+COLUMN_SOURCES: dict[str, ColumnSource] = {
     labels.COL_NUMBER: _attribute("management_number"),
     labels.COL_KIND: lambda device, _model, _submission: labels.KINDS[device.kind],
     labels.COL_MODEL: lambda _device, model, _submission: model.name,
@@ -136,8 +151,9 @@ COLUMN_SOURCES: dict[str, Callable[[Device, Model, Submission | None], str | Non
 }
 
 
-def column_value(column: str, device: Device, model: Model, submission: Submission | None) -> str | None:
-    """A view column's value: a named column of the register, else the answer to the question of that key."""
+def column_value(column: str, device: Device, model: Model, submission: Submission | None) -> Any:
+    """A view column's value: a named column of the register (タイムスタンプ a time), else the answer to the question
+    of that key (text)."""
     source = COLUMN_SOURCES.get(column) or _answer(column)
     return source(device, model, submission)
 
@@ -154,14 +170,14 @@ def _normal_values(
     base: list[str],
     forms_by_kind: dict,
     now: datetime,
-) -> dict[str, str | None]:
+) -> dict[str, Any]:
     """A NORMAL row: its base columns, the days in its held status (when it has one: 返却可能 for how long) and
     the answers its status shows on its own kind's form, in that order."""
     answers = submission.answers if submission else {}
     own = [key for key in forms_by_kind[device.kind].visible_keys(answers) if key not in base]
     values = {column: column_value(column, device, model, submission) for column in base}
     if device.held_status_since is not None:
-        values[labels.COL_STATUS_DAYS] = str(held_days(device.held_status_since, now))
+        values[labels.COL_STATUS_DAYS] = held_days(device.held_status_since, now)
     return values | {column: column_value(column, device, model, submission) for column in own}
 
 
@@ -184,7 +200,7 @@ def normal_view(
     base = list(settings.columns)
     items = []
     for device, _location, model, submission in rows:
-        values = _normal_values(device, model, submission, base, forms_by_kind, now)
+        values = as_text(_normal_values(device, model, submission, base, forms_by_kind, now))
         items.append(
             {
                 "device_id": device.id,
@@ -215,7 +231,7 @@ def normal_export(db: Session, *, scope: TenantScope, flt: ViewFilter, now: date
     settings = view_settings_of(db, "NORMAL")
     base = list(settings.columns)
 
-    def values(batch_db: Session, rows: Sequence[Row]) -> list[dict[str, str | None]]:
+    def values(batch_db: Session, rows: Sequence[Row]) -> list[dict[str, Any]]:
         forms_by_kind = forms.question_sets(batch_db)
         return [
             _normal_values(device, model, submission, base, forms_by_kind, now)
@@ -309,10 +325,7 @@ def summary_export(db: Session, *, scope: TenantScope, flt: HeldFilter, now: dat
     stmt = _held_filtered(db, scope, flt)
 
     def records(_db: Session, rows: Sequence[Row]) -> list[dict[str, Any]]:
-        return [
-            _held_device(device, location, model, now) | {"held_since": local_text(device.held_since)}
-            for device, location, model, *_ in rows
-        ]
+        return [_held_device(device, location, model, now) for device, location, model, *_ in rows]
 
     columns = [item(header, key) for key, header in labels.SUMMARY_EXPORT_COLUMNS.items()]
     return ListExport(stmt, (Device.held_since, Device.id), columns, records)

@@ -8,9 +8,9 @@ import pytest
 
 from jobs.loaners import rotate_submissions
 from service.config import get_settings
+from service.csvtools import csv_cell
 from service.database import utcnow
 from service.loaners import rotation
-from service.loaners.views import local_text
 from tests.service.loaners.conftest import IN_HOUSE, LENT, add_location, answer, headers, make_device
 from tests.service.loaners.test_rotation import YEAR
 from tests.support.downloads import csv_download
@@ -55,7 +55,7 @@ def test_a_scoped_staff_member_sees_the_archived_rows_of_a_rotated_device(client
     rows = csv_download(client.get(f"/api/loaners/devices/{rotated.id}/submissions/export", headers=staff))
     assert rows[0][-1] == "保存先" and [row[-1] for row in rows[1:]] == ["", "アーカイブ", "アーカイブ", "アーカイブ"]
     assert [row[0] for row in rows[1:]] == [
-        local_text(datetime.fromisoformat(row["submitted_at"])) for row in page["items"]
+        csv_cell(datetime.fromisoformat(row["submitted_at"])) for row in page["items"]
     ]
 
 

@@ -1,5 +1,6 @@
 """The one search box (a device by any identifying or free-text answer, within the caller's 管轄), AUDIT as the
-history of submissions with its filters, and the downloads equal to what the lists count, dates as §7 writes them."""
+history of submissions with its filters, and the downloads equal to what the lists count, their times those the
+lists show (§7's text on the page, a time in the file)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -141,7 +142,7 @@ def test_audit_filters_the_history_by_period_status_location_and_search(client, 
     assert client.get(AUDIT, params={"from": "2026/13/01"}, headers=admin).status_code == 422
 
 
-def test_every_export_is_the_lists_filtered_total_with_dates_as_section_7_writes_them(client, db, fleet):
+def test_every_export_is_the_lists_filtered_total_with_the_times_it_shows(client, db, fleet):
     answer(
         db, fleet["lent"], LENT | {"1-1.貸出先": "株式会社サンプル物流", "預かり機のステータス": "1.返却可能"}, at=AT
     )
@@ -157,9 +158,11 @@ def test_every_export_is_the_lists_filtered_total_with_dates_as_section_7_writes
         rows = csv_download(client.get(f"{path}/export", params=params, headers=admin))
         assert rows[0] == listed["columns"] and len(rows) - 1 == listed["total"] > 0, (path, params)
         stamp = rows[0].index("タイムスタンプ")
-        assert [row[stamp] for row in rows[1:]] == [item["values"]["タイムスタンプ"] for item in listed["items"]]
+        assert [row[stamp].replace("-", "/") for row in rows[1:]] == [
+            item["values"]["タイムスタンプ"] for item in listed["items"]
+        ]
     audit = csv_download(client.get(f"{AUDIT}/export", headers=admin))
-    assert audit[1][:2] == ["2026/03/11 00:30:00", "printer@example.jp"]
+    assert audit[1][:2] == ["2026-03-11 00:30:00", "printer@example.jp"]
     summary = client.get("/api/loaners/views/summary", headers=admin).json()
     held = csv_download(client.get("/api/loaners/views/summary/export", params={"classified": True}, headers=admin))
     assert len(held) - 1 == summary["total"] > 0
@@ -168,7 +171,7 @@ def test_every_export_is_the_lists_filtered_total_with_dates_as_section_7_writes
     assert (row["拠点管理番号"], row["預かり機のステータス"], row["保有開始"]) == (
         fleet["lent"].management_number,
         "1.返却可能",
-        "2026/03/10 00:30:00",
+        "2026-03-10 00:30:00",
     )
     kansai = headers(db, "kansai-staff", scope="関西")
     db.commit()
