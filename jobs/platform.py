@@ -8,6 +8,7 @@ from service.audit import service as audit
 from service.backup import service as backups
 from service.config import get_settings
 from service.database import get_engine, session_scope, utcnow
+from service.identity import lockout
 from service.identity import service as identity
 from service.outbox import delivery
 from service.task_queues import CRITICAL
@@ -17,6 +18,12 @@ from service.task_queues import CRITICAL
 def purge_revoked_tokens() -> int:
     with session_scope() as db:
         return identity.purge_revoked_tokens(db, now=utcnow())
+
+
+@periodic("platform.purge_login_throttles")
+def purge_login_throttles() -> int:
+    with session_scope() as db:
+        return lockout.purge(db, now=utcnow())
 
 
 @app.task(name="platform.deliver_message", acks_late=True, reject_on_worker_lost=True)

@@ -8,6 +8,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "platform.dispatch_outbox": {"task": "platform.dispatch_outbox", "schedule": timedelta(seconds=10)},
     "platform.send_pending_tasks": {"task": "platform.send_pending_tasks", "schedule": timedelta(seconds=30)},
     "platform.purge_revoked_tokens": {"task": "platform.purge_revoked_tokens", "schedule": timedelta(hours=1)},
+    "platform.purge_login_throttles": {"task": "platform.purge_login_throttles", "schedule": timedelta(hours=1)},
     "platform.backup": {"task": "platform.backup", "schedule": crontab(hour=2, minute=30)},
     "platform.publish_audit_head": {"task": "platform.publish_audit_head", "schedule": timedelta(minutes=15)},
     "platform.purge_documents": {"task": "platform.purge_documents", "schedule": timedelta(hours=1)},

@@ -46,6 +46,7 @@ TASK_CLASSES: dict[str, str] = {
     "platform.publish_audit_head": BULK,
     "platform.purge_documents": BULK,
     "platform.purge_revoked_tokens": BULK,
+    "platform.purge_login_throttles": BULK,
     "crm.sweep_orphan_files": BULK,
     "crm.read_image": BULK,
 }

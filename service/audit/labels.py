@@ -22,6 +22,7 @@ LOGIN_VALUES = {
         "account_locked": "ロック（記憶されていない端末から）",
         "device_locked": "この端末をロック",
         "address_throttled": "接続元を制限",
+        "key_delayed": "待ち時間を設定（複数の接続元から）",
     },
     "device": {"trusted": "この端末を記憶", "known": "記憶済みの端末"},
 }

@@ -1,21 +1,28 @@
-"""Failed-attempt counting for any login (an account, a nursery code): a lockout per key for unknown devices, a
-lockout per known device, and a throttle per client address.
+"""Failed-attempt counting for any login (an account, a nursery code): a lockout per key for unknown devices (a wait
+instead for a key failing from many addresses), a lockout per known device, and a throttle per client address.
 
 - A device that signed in keeps a device token (OWASP's device cookies): a signed token naming the key it signed in
   to and the device's id. An attempt with a valid one for its key is a known device's: the key's lock and the
   address's throttle do not apply to it, its failures count against the device alone, and the device locks after as
   many failures as a key, for as long. Failures from anywhere else cannot lock a person's own browser or station out.
-- An attempt without one is an unknown device's: the key locks after `login_max_failures` failures in a row, for
-  `login_lockout_minutes` (a success clears it). Every change is one atomic upsert or conditional update, so parallel
-  attempts can neither lose a failure nor slip a success past a lock that another attempt has just set.
+- An attempt without one is an unknown device's: the key locks after `login_max_failures` failures in a row (each
+  within `login_address_window_minutes` of the last), for `login_lockout_minutes` (a success clears it). Every change
+  is one atomic upsert or conditional update, so parallel attempts can neither lose a failure nor slip a success past
+  a lock that another attempt has just set.
+- A key whose failures come from many addresses (`login_spread_addresses` distinct ones, in a run of failures each
+  within `login_address_window_minutes` of the last) is not locked, which would refuse its owner: each failure makes
+  the key's unknown devices wait before the next try (429 with Retry-After, before any password is checked), a
+  second after its first failure in a row and doubling with each, up to `login_delay_max_seconds`.
 - A client address is throttled by the distinct keys it failed on (spraying one password over many accounts): a
   leaky bucket holding up to `login_address_max_failures`, one leaking out every `login_address_window_minutes` /
   `login_address_max_failures`, a key counted once per window. While the bucket is full the address's unknown
   devices are refused (429 with Retry-After) before any password is checked. A success does not empty the bucket (one
   good account cannot reset it). The bucket's row is updated under a row lock (SELECT … FOR UPDATE; SQLite's writers
   queue anyway), so parallel failures count exactly.
-- Refusals before the password check (a lock, a throttle) write nothing; the failure that sets a lock or fills an
-  address's bucket says so in its audit record.
+- Refusals before the password check (a lock, a throttle, a wait) write nothing; the failure that sets a lock, fills an
+  address's bucket or makes a key wait says so in its audit record.
+- A counter untouched for `FORGET_AFTER` (longer than any window) and holding no lock or wait is deleted by the beat
+  (`purge`): a failure that old no longer counts.
 """
 
 import math
@@ -26,11 +33,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import case, literal, select, update
+from sqlalchemy import case, delete, literal, select, update
 from sqlalchemy.orm import Session
 
 from service.config import get_settings
-from service.database import UTCDateTime
+from service.database import UTCDateTime, affected_rows
 from service.dialect import insert
 from service.errors import Locked, TooManyAttempts, Unauthorized
 from service.identity.models import LoginThrottle
@@ -42,11 +49,7 @@ class FailureOutcome:
     failed_count: int
     attempts_left: int
     locked_until: datetime | None
-
-    @property
-    def locked_now(self) -> bool:
-        """This failure set the lock."""
-        return self.failed_count == _lockout()[0]
+    locked_now: bool  # this failure set the lock
 
 
 @dataclass(frozen=True)
@@ -60,10 +63,14 @@ class Bucket:
 ADDRESS_KIND = "login_address"  # a client address of /auth/login
 STATION_ADDRESS_KIND = "entry_exit_address"  # a client address of the scan stations' login
 KEY_OF_ADDRESS = "{}_key"  # an address's failure on one key (kind: the address's), counted once per window
+ADDRESSES_OF_KEY = "{}_addresses"  # a key's distinct failing addresses (kind: the key's), and its wait (locked_until)
 DEVICE_KIND = "login_device"  # a known device's failures and lock (key: the device's id); its tokens' kind too
 LOCKED = "account_locked"
 DEVICE_LOCKED = "device_locked"
 THROTTLED = "address_throttled"
+DELAYED = "key_delayed"
+FIRST_DELAY = timedelta(seconds=1)  # a spread key's wait after its first failure in a row; doubled with each failure
+FORGET_AFTER = timedelta(days=1)  # a counter untouched this long is purged (and any window, if longer)
 TRUSTED, KNOWN = "trusted", "known"  # a sign-in's device: given its device token now, or known by it
 MAX_THROTTLED = 50_000  # throttled addresses a process keeps in mind (identity/login_guard.py answers them)
 
@@ -134,6 +141,20 @@ def _throttle() -> tuple[int, timedelta]:
     return capacity, timedelta(minutes=settings.login_address_window_minutes) / capacity
 
 
+def _spread() -> tuple[int, timedelta, timedelta]:
+    """A key's failures spread over this many addresses make it wait, not lock; the window they are counted in; the
+    longest wait."""
+    settings = get_settings()
+    window = timedelta(minutes=settings.login_address_window_minutes)
+    return settings.login_spread_addresses, window, timedelta(seconds=settings.login_delay_max_seconds)
+
+
+def delay_after(failures: int) -> timedelta:
+    """How long a spread key waits after its `failures`-th failure in a row: a second, doubling, up to the longest."""
+    _, _, longest = _spread()
+    return min(longest, FIRST_DELAY * 2 ** min(failures - 1, 30))
+
+
 def minutes_left(until: datetime, now: datetime) -> int:
     return max(1, math.ceil((until - now).total_seconds() / 60))
 
@@ -160,6 +181,17 @@ def throttled_error(until: datetime, now: datetime) -> TooManyAttempts:
         details={"throttled_until": until, "minutes_left": minutes},
         code=THROTTLED,
         retry_after=max(1, math.ceil((until - now).total_seconds())),
+    )
+
+
+def delayed_error(until: datetime, now: datetime) -> TooManyAttempts:
+    """The key's unknown devices wait (failures from many addresses): not a lock, and it says how long (Retry-After)."""
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    return TooManyAttempts(
+        f"複数の接続元からログインの失敗が続いているため、あと{seconds}秒待ってから再度お試しください",
+        details={"delayed_until": until, "seconds_left": seconds},
+        code=DELAYED,
+        retry_after=seconds,
     )
 
 
@@ -200,27 +232,43 @@ def ensure_not_locked(db: Session, *, kind: str, key: str, now: datetime) -> Non
         raise locked_error(locked_until, now, kind=kind)
 
 
-def register_failure(db: Session, *, kind: str, key: str, now: datetime) -> FailureOutcome:
-    """Count one failure of a key atomically; the failure that reaches the limit sets the lock."""
+def ensure_may_try(db: Session, *, kind: str, key: str, now: datetime) -> None:
+    """Raise Locked with the time left when the key is locked now, or TooManyAttempts (key_delayed) while its failures
+    from many addresses make it wait (one query for both)."""
+    spread_kind = ADDRESSES_OF_KEY.format(kind)
+    found = select(LoginThrottle.kind, LoginThrottle.locked_until).where(
+        LoginThrottle.kind.in_((kind, spread_kind)), LoginThrottle.key == key
+    )
+    until = dict(db.execute(found).tuples().all())
+    locked_until, delayed_until = until.get(kind), until.get(spread_kind)
+    if locked_until is not None and locked_until > now:
+        raise locked_error(locked_until, now, kind=kind)
+    if delayed_until is not None and delayed_until > now:
+        raise delayed_error(delayed_until, now)
+
+
+def register_failure(db: Session, *, kind: str, key: str, now: datetime, may_lock: bool = True) -> FailureOutcome:
+    """Count one failure of a key atomically; the failure that reaches the limit sets the lock (unless it may not). A
+    run of failures ends with its lock, or after a window without one (failures many addresses made without locking
+    the key lock it no later)."""
     max_failures, lock_for = _lockout()
     table = LoginThrottle.__table__
     expired = table.c.locked_until.is_not(None) & (table.c.locked_until <= now)
-    new_count = case((expired, 1), else_=table.c.failed_count + 1)
+    stale = table.c.updated_at <= now - _spread()[1]
+    new_count = case((expired | stale, 1), else_=table.c.failed_count + 1)
+    locks = [(new_count >= max_failures, literal(now + lock_for, UTCDateTime))] if may_lock else []
     stmt = insert(db, table).values(kind=kind, key=key, failed_count=1, locked_until=None, updated_at=now)
     stmt = stmt.on_conflict_do_update(
         index_elements=["kind", "key"],
         set_={
             "failed_count": new_count,
-            "locked_until": case(
-                (new_count >= max_failures, literal(now + lock_for, UTCDateTime)),
-                (expired, None),
-                else_=table.c.locked_until,
-            ),
+            "locked_until": case(*locks, (expired, None), else_=table.c.locked_until),
             "updated_at": now,
         },
     ).returning(table.c.failed_count, table.c.locked_until)
     failed_count, locked_until = db.execute(stmt).one()
-    return FailureOutcome(failed_count, max(0, max_failures - failed_count), locked_until)
+    locked_now = may_lock and failed_count == max_failures
+    return FailureOutcome(failed_count, max(0, max_failures - failed_count), locked_until, locked_now)
 
 
 def register_success(db: Session, *, kind: str, key: str, now: datetime) -> None:
@@ -282,6 +330,34 @@ def first_failure_on_key(db: Session, *, kind: str, address: str, key: str, now:
     return db.execute(stmt).scalar_one() == 1
 
 
+def spread_addresses(db: Session, *, kind: str, key: str, new_address: bool, now: datetime) -> int:
+    """How many distinct addresses the key's run of failures came from, this one's counted if it is `new_address` (its
+    first failure on the key within the window); the run ends after a window without failures."""
+    _, window, _ = _spread()
+    table = LoginThrottle.__table__
+    recent = table.c.updated_at > now - window
+    stmt = insert(db, table).values(
+        kind=ADDRESSES_OF_KEY.format(kind), key=key, failed_count=1, locked_until=None, updated_at=now
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["kind", "key"],
+        set_={"failed_count": case((recent, table.c.failed_count + int(new_address)), else_=1), "updated_at": now},
+    ).returning(table.c.failed_count)
+    return db.execute(stmt).scalar_one()
+
+
+def delay_key(db: Session, *, kind: str, key: str, failures: int, now: datetime) -> datetime:
+    """Make the spread key's unknown devices wait after its `failures`-th failure in a row: until when."""
+    until = now + delay_after(failures)
+    table = LoginThrottle.__table__
+    db.execute(
+        update(table)
+        .where(table.c.kind == ADDRESSES_OF_KEY.format(kind), table.c.key == key)
+        .values(locked_until=until)
+    )
+    return until
+
+
 def register_address_failure(db: Session, *, kind: str, key: str, now: datetime) -> datetime | None:
     """Count one failure of an address in its bucket (a full bucket stays full); when it is full now, until when."""
     capacity, _ = _throttle()
@@ -315,22 +391,45 @@ def attempt(
 ) -> Admitted:
     """One login attempt: verify() returns None when the credentials are good, else the reason they are not.
 
-    A known device is held to its own lock; an unknown one to its address's throttle (429 with Retry-After) and its
-    key's lock (423), both before any password is checked, and then only a bounded number of checks run at once
-    (security.PasswordChecks; one at a time for an address with failures counting: many people signing in behind one
-    office address are not held up, a guesser is). A failure is counted, recorded with refuse(reason, lock: the lock
-    or throttle it set, if any) and raised as Locked, TooManyAttempts or Unauthorized (with the attempts left), the
-    counters and the record kept (keep_changes). A success answers the device token to keep."""
+    A known device is held to its own lock; an unknown one to its address's throttle (429 with Retry-After), its
+    key's lock (423) and its key's wait (429), all before any password is checked, and then only a bounded number of
+    checks run at once (security.PasswordChecks; one at a time for an address with failures counting: many people
+    signing in behind one office address are not held up, a guesser is). A failure is counted, recorded with
+    refuse(reason, lock: the lock, throttle or wait it set, if any) and raised as Locked, TooManyAttempts or
+    Unauthorized (with the attempts left), the counters and the record kept (keep_changes). A success answers the
+    device token to keep."""
     device = known_device(login.device_token, kind=login.kind, key=login.key)
     counted = (DEVICE_KIND, device) if device else (login.kind, login.key)  # whose lock, and whose failures
     failing = device is None and ensure_not_throttled(db, kind=login.address_kind, key=login.address, now=now) > 0
-    ensure_not_locked(db, kind=counted[0], key=counted[1], now=now)
+    ensure_may_try(db, kind=counted[0], key=counted[1], now=now)
     with password_checks().slot(login.address if failing else None):
         reason = verify()
     if reason is None:
         register_success(db, kind=counted[0], key=counted[1], now=now)
         return Admitted(device_token(login, device, now), KNOWN if device else TRUSTED)
     raise _failed(db, login, device, reason, now, refuse, bad_credentials)
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What a failed attempt set: its key's (or device's) count and lock, its address's throttle, its key's wait."""
+
+    outcome: FailureOutcome
+    throttled_until: datetime | None = None
+    delayed_until: datetime | None = None
+
+
+def _count_unknown_device(db: Session, login: Login, now: datetime) -> Counted:
+    """An unknown device's failure: counted for its key, its address (once per key and window) and the addresses the
+    key's failures come from; a key whose failures come from many waits instead of locking."""
+    new_address = first_failure_on_key(db, kind=login.address_kind, address=login.address, key=login.key, now=now)
+    full = register_address_failure(db, kind=login.address_kind, key=login.address, now=now) if new_address else None
+    spread = spread_addresses(db, kind=login.kind, key=login.key, new_address=new_address, now=now)
+    spreading = spread >= _spread()[0]
+    outcome = register_failure(db, kind=login.kind, key=login.key, now=now, may_lock=not spreading)
+    if not spreading:
+        return Counted(outcome, full)
+    return Counted(outcome, full, delay_key(db, kind=login.kind, key=login.key, failures=outcome.failed_count, now=now))
 
 
 def _failed(
@@ -342,20 +441,21 @@ def _failed(
     refuse: Callable[[str, str | None], None],
     bad_credentials: str,
 ) -> Locked | TooManyAttempts | Unauthorized:
-    """Count a failed attempt (the device's, else the key's and its address's) and the refusal to raise."""
-    outcome = register_failure(db, kind=DEVICE_KIND if device else login.kind, key=device or login.key, now=now)
-    full = None
-    if device is None and first_failure_on_key(
-        db, kind=login.address_kind, address=login.address, key=login.key, now=now
-    ):
-        full = register_address_failure(db, kind=login.address_kind, key=login.address, now=now)
-    lock = (DEVICE_LOCKED if device else LOCKED) if outcome.locked_now else THROTTLED if full else None
-    refuse(reason, lock)
+    """Count a failed attempt (a known device's against it alone) and the refusal to raise."""
+    if device is None:
+        counted = _count_unknown_device(db, login, now)
+    else:
+        counted = Counted(register_failure(db, kind=DEVICE_KIND, key=device, now=now))
+    outcome = counted.outcome
+    locked = (DEVICE_LOCKED if device else LOCKED) if outcome.locked_now else None
+    refuse(reason, locked or (THROTTLED if counted.throttled_until else DELAYED if counted.delayed_until else None))
     error: Locked | TooManyAttempts | Unauthorized
-    if outcome.locked_until is not None:  # the next attempt is refused: by the lock, else by the throttle
+    if outcome.locked_until is not None:  # the next attempt is refused: by the lock, the throttle or the wait
         error = locked_error(outcome.locked_until, now, kind=DEVICE_KIND if device else login.kind)
-    elif full is not None:
-        error = throttled_error(full, now)
+    elif counted.throttled_until is not None:
+        error = throttled_error(counted.throttled_until, now)
+    elif counted.delayed_until is not None:
+        error = delayed_error(counted.delayed_until, now)
     else:
         left = outcome.attempts_left
         error = Unauthorized(
@@ -365,3 +465,12 @@ def _failed(
         )
     error.keep_changes = True
     return error
+
+
+def purge(db: Session, *, now: datetime) -> int:
+    """Delete the counters untouched for FORGET_AFTER (or a window, if longer) that hold no lock or wait now."""
+    _, window, _ = _spread()
+    table = LoginThrottle.__table__
+    idle = table.c.updated_at < now - max(FORGET_AFTER, window, _lockout()[1])
+    open_now = table.c.locked_until.is_(None) | (table.c.locked_until <= now)
+    return affected_rows(db.execute(delete(table).where(idle, open_now)))

@@ -49,7 +49,7 @@ def test_wrong_password_tells_attempts_left_and_never_logs_the_password(client, 
 
 
 def test_five_failures_lock_the_code_for_ten_minutes_even_with_the_right_password(client, sakura):
-    statuses = [login(client, password="nope", address=f"10.0.1.{i}").status_code for i in range(5)]
+    statuses = [login(client, password="nope", address="10.0.1.1").status_code for _ in range(5)]
     assert statuses == [401, 401, 401, 401, 423]
     locked = login(client, address="10.0.2.1")
     assert locked.status_code == 423
@@ -57,7 +57,8 @@ def test_five_failures_lock_the_code_for_ten_minutes_even_with_the_right_passwor
     assert locked.json()["error"]["details"]["minutes_left"] == 10
 
 
-def test_code_lockout_holds_under_concurrent_tries(client, sakura):
+def test_code_lockout_holds_under_concurrent_tries(client, sakura, monkeypatch):
+    monkeypatch.setattr(get_settings(), "login_spread_addresses", 100)  # the lock alone, from an address each
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(lambda i: login(client, password="nope", address=f"10.1.0.{i}").status_code, range(8)))
     assert set(statuses) <= {401, 423}
@@ -76,7 +77,7 @@ def test_typos_of_other_codes_from_a_shared_address_never_lock_a_nursery(client,
 def test_a_known_station_signs_in_while_its_code_is_locked_from_elsewhere(client, db, sakura):
     station = login(client, address="10.3.0.1")
     assert station.status_code == 200
-    statuses = [login(client, password="nope", address=f"10.3.1.{i}").status_code for i in range(5)]
+    statuses = [login(client, password="nope", address="10.3.1.1").status_code for _ in range(5)]
     assert statuses == [401, 401, 401, 401, 423]
     unknown = login(client, address="10.3.0.2")
     assert unknown.status_code == 423 and unknown.json()["error"]["code"] == "account_locked"

@@ -32,9 +32,9 @@ def signed_in_device(app, login_id: str) -> str:
 
 
 def locked_from_elsewhere(app, login_id: str) -> None:
-    """Five wrong passwords from three addresses: the account locks for unknown devices."""
-    addresses = ["203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.1", "203.0.113.2"]
-    statuses = [login(from_address(app, address), login_id).status_code for address in addresses]
+    """Five wrong passwords from another address: the account locks for unknown devices."""
+    elsewhere = from_address(app, "203.0.113.1")
+    statuses = [login(elsewhere, login_id).status_code for _ in range(5)]
     assert statuses == [401, 401, 401, 401, 423]
 
 
