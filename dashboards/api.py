@@ -252,10 +252,7 @@ class Writes:
             self._counts.update(parts)
 
 
-@st.cache_resource(show_spinner=False)
-def _writes() -> Writes:
-    """The server's one count of writes, shared by every session."""
-    return Writes()
+WRITES = Writes()  # the server's one count of writes, shared by every session (a module's state: one per process)
 
 
 def area_of(path: str) -> str:
@@ -364,7 +361,7 @@ def _personal(cache: Callable[..., Any], path: str, params: Mapping[str, Any], k
     """A cached GET of the signed-in user's own answer: under their token, cleared by writes to `keys` (areas or
     collections) in their scope and by their own writes to its area."""
     area, bearer = area_of(path), token() or ""
-    return _cached(cache, bearer, path, params, _writes().of([*_read(keys, _scope(area)), _own_part(area, bearer)]))
+    return _cached(cache, bearer, path, params, WRITES.of([*_read(keys, _scope(area)), _own_part(area, bearer)]))
 
 
 def read(path: str, **params: Any) -> Any:
@@ -396,7 +393,7 @@ def reference(path: str, *, also: Sequence[str] = (), **params: Any) -> Any:
     and to those it is made from (`also`), and by a change of grants; else kept for STEADY_TTL_SECONDS."""
     area = area_of(path)
     grants = _grants(area)
-    written = _writes().of(_read(_steady(path, also), _scope_in(area, grants)))
+    written = WRITES.of(_read(_steady(path, also), _scope_in(area, grants)))
     return _cached(_cached_steady, (area, grants), path, params, written)
 
 
@@ -440,7 +437,7 @@ def write(
             data=data,
         )
     finally:
-        _writes().add(written)
+        WRITES.add(written)
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
@@ -479,7 +476,7 @@ def me(*, fresh: bool = False) -> dict:
     """The signed-in user; fresh reads it anew (a token taken from the cookie may have been revoked since) into the
     cache the reads after it find it in."""
     if fresh:
-        _writes().add([_own_part(ACCOUNTS, token() or "")])
+        WRITES.add([_own_part(ACCOUNTS, token() or "")])
     return own("/auth/me")
 
 

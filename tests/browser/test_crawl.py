@@ -214,10 +214,12 @@ def open_page(page: Page, spec: sections.PageSpec, first: bool) -> None:
 
 
 def open_expanders(page: Page) -> None:
-    """Open every expander at once (one click each, in one round trip: a list of fifty costs no more than one)."""
+    """Open every expander at once (one click each, in one round trip: a list of fifty costs no more than one), and
+    wait for what an expander draws only once open (components.shown_when_open: its click reruns the page)."""
     closed = page.locator("[data-testid='stExpander'] details:not([open]) > summary:visible")
     closed.evaluate_all("summaries => summaries.forEach(summary => summary.click())")
     expect(closed).to_have_count(0)
+    drawn(page)
 
 
 # A bounded number field of the page (its +/- buttons' field): a value past its maximum shows its range error

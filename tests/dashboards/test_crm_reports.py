@@ -41,7 +41,7 @@ def csv_rows(at, user) -> list[dict]:
     return [dict(zip(header, row, strict=True)) for row in rows]
 
 
-def test_acquired_sites_are_grouped_by_corporation_and_exported(db, world, numbers, open_app):  # noqa: F811
+def test_acquired_sites_are_grouped_by_corporation_and_exported(client, db, world, numbers, open_app):  # noqa: F811
     today = f"{clock.today():%Y/%m/%d}"
     operator = as_user(db, world, "operator")
     at = open_page(open_app, operator, ACQUIRED)
@@ -50,6 +50,11 @@ def test_acquired_sites_are_grouped_by_corporation_and_exported(db, world, numbe
         f"株式会社ヒカリ物産（1地点） 最終投入日 {today} ／ 株式会社BBB代理店",
         f"株式会社テスト商事（2地点） 最終投入日 {today} ／ 株式会社AAA代理店",
     ]
+    assert not at.dataframe  # a corporation's sites are drawn once it is opened
+    request = client.get(f"/api/crm/requests/{numbers['acquired']}", headers=world.operator).json()
+    at.session_state[f"crm_acquired_corporation_{request['corporation']['id']}"] = True  # opened
+    at.run()
+    assert [len(e.dataframe) for e in at.expander] == [0, 1]
     assert at.expander[1].dataframe[0].value["店舗名"].tolist() == ["新宿店", "渋谷店"]
     assert sorted(row["店舗名"] for row in csv_rows(at, operator)) == ["新宿店", "梅田店", "渋谷店"]
 

@@ -43,13 +43,15 @@ def site_rows(corporation: dict) -> pd.DataFrame:
 
 
 def corporation_group(corporation: dict, back_office: bool) -> None:
-    """▼ 法人名（N地点） with 最終投入日; expanding shows its sites."""
+    """▼ 法人名（N地点） with 最終投入日; expanding shows its sites (drawn only then)."""
     last = formats.day(corporation["last_submitted_at"])
     agency = f" ／ {corporation['agency_name']}" if back_office else ""
     name = labels.plain(corporation["corporation_name"])
     title = f"{name}（{corporation['site_count']}地点） 最終投入日 {last}{agency}"
-    with st.expander(title, icon=":material/domain:"):
-        st.dataframe(site_rows(corporation), hide_index=True)
+    key = f"{PAGE}_corporation_{corporation['corporation_id']}"
+    with components.shown_when_open(title, key=key, icon=":material/domain:") as shown:
+        if shown:
+            st.dataframe(site_rows(corporation), hide_index=True)
 
 
 def groups(flt: dict[str, Any], back_office: bool) -> None:

@@ -137,7 +137,7 @@ def log_row() -> Callable[[dict], dict]:
 def coloured(frame: pd.DataFrame) -> Styler:
     """The 入/出 column in green (↓ 入) or orange (↑ 出)."""
     colours = {common.mark(entry_type): colour for entry_type, colour in common.COLOURS.items()}
-    return frame.style.map(lambda mark: f"color: {colours[mark]}; font-weight: 700", subset=["入/出"])
+    return components.styled(frame).map(lambda mark: f"color: {colours[mark]}; font-weight: 700", subset=["入/出"])
 
 
 def table_key(ids: Sequence[int]) -> str:
