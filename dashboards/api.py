@@ -42,6 +42,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 DEFAULT_API_URL = "http://127.0.0.1:8000"  # the service's own default for both its addresses (service/config.py)
 TOKEN_KEY = "auth_token"
@@ -242,6 +243,7 @@ class Writes:
     def __init__(self) -> None:
         self._counts: Counter[tuple] = Counter()
         self._lock = threading.Lock()
+        self.sent = 0  # writes sent in all
 
     def of(self, parts: Iterable[tuple]) -> tuple[int, ...]:
         with self._lock:
@@ -250,6 +252,7 @@ class Writes:
     def add(self, parts: Iterable[tuple]) -> None:
         with self._lock:
             self._counts.update(parts)
+            self.sent += 1
 
 
 WRITES = Writes()  # the server's one count of writes, shared by every session (a module's state: one per process)
@@ -472,12 +475,33 @@ def logout() -> None:
     write("POST", "/auth/logout", changes=PERSON)
 
 
+RUN_KEY = "api_run"  # what the page run under way read of the signed-in user (start_run, me)
+
+
+def start_run() -> None:
+    """A page run begins (streamlit_app.main): it reads the signed-in user once (me), not once per read it makes."""
+    st.session_state[RUN_KEY] = {}
+
+
+def _run_memo() -> dict | None:
+    """The memo of the page run under way; none in a fragment's own rerun (it keeps the cache's TTL)."""
+    ctx = get_script_run_ctx()
+    return None if ctx is None or ctx.fragment_ids_this_run else st.session_state.get(RUN_KEY)
+
+
 def me(*, fresh: bool = False) -> dict:
     """The signed-in user; fresh reads it anew (a token taken from the cookie may have been revoked since) into the
-    cache the reads after it find it in."""
+    cache the reads after it find it in. Every read asks for the user's grants: a page run reads the user once, and
+    again only after a write was sent (from any session of this server)."""
     if fresh:
         WRITES.add([_own_part(ACCOUNTS, token() or "")])
-    return own("/auth/me")
+    memo, stamp = _run_memo(), (token(), WRITES.sent)
+    if memo is not None and memo.get("stamp") == stamp:
+        return memo["user"]
+    user = own("/auth/me")
+    if memo is not None:
+        memo.update(stamp=stamp, user=user)
+    return user
 
 
 # Where a domain's API lists the tenants the caller may see (only their own for a scoped grant): path, name field.

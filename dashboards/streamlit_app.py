@@ -143,6 +143,7 @@ def storage_banner() -> None:
 
 
 def main() -> None:
+    api.start_run()
     st.set_page_config(page_title="台帳", page_icon=FAVICON, layout="wide")
     st.html(JAPANESE_STYLE)
     with st.container(key=JAPANESE_SCRIPT_KEY):

@@ -189,3 +189,15 @@ def test_the_menus_counts_are_not_read_on_every_run_and_follow_others_writes(db,
     with counted() as sent:
         at.run()
     assert sent[QUEUE_SUMMARY] == 1, "another person's taking a request clears the count"
+
+
+def test_a_page_run_reads_the_signed_in_user_once_and_again_after_a_write(db, world, live, monkeypatch):  # noqa: F811
+    sales_a = person(as_user(db, world, "sales_a"))
+    asked: Counter = Counter()
+    own = api.own
+    monkeypatch.setattr(api, "own", lambda path, **params: asked.update([path]) or own(path, **params))
+    reads = (call("crm_api.list_requests", mine=True), call("crm_api.vocabulary"), call("api.me"))
+    sales_a.calls(call("api.start_run"), *reads, call("crm_api.read_all_notifications"), *reads)
+    assert asked["/auth/me"] == 2, "every read asks for the user's grants: read once, and once after the write"
+    sales_a.calls(call("api.start_run"), *reads)
+    assert asked["/auth/me"] == 3, "the next run reads the user again"
