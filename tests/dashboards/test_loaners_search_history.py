@@ -52,7 +52,7 @@ def test_audit_lists_the_submissions_filters_them_and_a_row_opens_the_device(db,
     frame = at.dataframe[0].value
     assert (frame["製造番号"].tolist(), frame["タイムスタンプ"].tolist()) == (["SN-1"], ["2026/03/08 00:30:00"])
     rows = csv_link_rows(at, person)
-    assert len(rows) - 1 == 1 and rows[1][0] == "2026/03/08 00:30:00"
+    assert len(rows) - 1 == 1 and rows[1][0] == "2026-03-08 00:30:00"  # the file's time, a date in a spreadsheet
     at.text_input(key="loaners_audit_q").input("該当なし").run()
     assert not at.dataframe
 
