@@ -131,12 +131,11 @@ class Settings(BaseSettings):
     but for a known device's"""
     login_address_window_minutes: PositiveInt = 10
     """the address throttle's window: one login id stops counting every window ÷ max failures, none older than the
-    window counts; a login id's run of failures ends after a window without one"""
+    window counts"""
     login_spread_addresses: PositiveInt = 3
-    """a login id (or nursery code) whose run of failures came from this many addresses is not locked: each failure
-    makes its unknown devices wait before the next try, 1 s doubling (429 `key_delayed` with `Retry-After`)"""
+    """a login id failing from this many addresses waits after each failure (429 `key_delayed`), not locked"""
     login_delay_max_seconds: PositiveInt = 120
-    """the longest such wait"""
+    """the longest such wait (1 s, doubling)"""
     login_device_days: PositiveInt = 180
     """how long a browser's or station's device token lasts (renewed at each sign-in)"""
     login_checks_at_once: PositiveInt = 2
