@@ -215,7 +215,7 @@ SERVICE_COLUMNS = {
         "closes_at",
     ): "its CSV's 営業時間 holds both in one cell (10:00-19:00), as the import reads it",
     ("reservations_manual_operation", "reservation_id"): "named by its code: the body's and the entry's reservation",
-    ("reservations_manual_operation", "call_attempt_id"): "the shop call that opened it: its CSV's 提携店からの依頼内容",
+    ("reservations_manual_operation", "call_attempt_id"): "the shop call that opened it (CSV: 提携店からの依頼内容)",
     ("reservations_manual_operation", "outbox_message_id"): "the notice that reached nobody, by the service",
     ("reservations_note", "reservation_id"): "the route's reservation",
     ("reservations_note", "author"): "who wrote it: the audit entry's actor",

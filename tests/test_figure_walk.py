@@ -2,8 +2,8 @@
 (tests/support/history.py): the number on the card equals the total of the list it opens (the API, under the
 figure's own query), the rows of that list's CSV and of its Excel download (or, for money, the sum of its column; for
 a share, the share of its column's rows reading はい; for a median, its column's lower median; for a mean, its
-column's mean: the list then holding the rows it is taken over), and the monthly report's figure for the same period. The clock stands still during the
-walk, so every call judges the same moment.
+column's mean: the list then holding the rows it is taken over), and the monthly report's figure for the same period.
+The clock stands still during the walk, so every call judges the same moment.
 
 The routes that answer figures are found in the OpenAPI (any response holding a FigureRead), so a new dashboard
 route serving figures is walked or fails here until it is.

@@ -652,12 +652,14 @@ def send_survey(body: SurveySend, caller: Worker, inquiry: PathInquiry, db: DbSe
 
 
 @router.get("/survey/{inquiry_id:int}", response_class=HTMLResponse)
+@declares(403)  # another inquiry's token
 def survey_page(inquiry: PathInquiry, token: Annotated[str, Query(max_length=100), SingleLine]) -> HTMLResponse:
     surveys.check_token(inquiry.id, token)
     return HTMLResponse(pages.survey_form(token, surveys.answer_refusal(inquiry, utcnow())))
 
 
 @router.post("/survey/{inquiry_id:int}", response_class=HTMLResponse)
+@declares(403)  # another inquiry's token
 def answer_survey(
     request: Request,
     inquiry: PathInquiry,

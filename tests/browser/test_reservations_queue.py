@@ -1,6 +1,6 @@
-"""予約 › 手動対応キュー in a real browser: the list refreshes by itself. An operator has the queue open with a resolution
-half typed; a job opens a 緊急 operation; within the queue's interval the list shows it and the page announces it,
-and the half-typed text is still there.
+"""予約 › 手動対応キュー in a real browser: the list refreshes by itself. An operator has the queue open with a
+resolution half typed; a job opens a 緊急 operation; within the queue's interval the list shows it and the page
+announces it, and the half-typed text is still there.
 
 The screenshot is saved under the test's tmp_path (run with --basetemp to keep it).
 """

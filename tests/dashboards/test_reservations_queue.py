@@ -172,7 +172,7 @@ def test_a_notice_that_reached_nobody_is_sent_by_email_from_the_queue(catalog, d
     at = select_first(open_page(open_app, person(db, "operator"), QUEUE))
     assert at.dataframe[0].value["優先度"].tolist() == ["低"]
     form = at.dataframe[0].value["ID"][0]
-    at.text_input(key=f"reservations_queue_notice_{form}_0_email").input("yamada@example.jp")
+    at.text_input(key=f"reservations_queue_notice_{form}_email").input("yamada@example.jp")
     button(at, "メールで送信").click().run()
     assert texts(at.success) == [f"{code} の届かなかったお知らせをメールで送信しました。"]
     notices = [m.recipient for m in messages("email", code) if m.subject.startswith("【QRV】ご予約についてのお知らせ")]

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from dashboards import auth, clock, components, formats, forms, labels, reservations_api
+from dashboards import auth, clock, components, formats, labels, reservations_api
 from dashboards.app_pages.reservations import common
 
 PAGE = "reservations_queue"
@@ -149,15 +149,14 @@ def notice_form(operation: dict, reservation: dict) -> None:
     said = common.field("reservation", "requester_email")
     with st.form(form):
         email = st.text_input(
-            said.label, value=reservation["requester_email"], max_chars=said.max_chars, key=forms.key(form, "email")
+            said.label, value=reservation["requester_email"], max_chars=said.max_chars, key=f"{form}_email"
         ).strip()
         submitted = st.form_submit_button("メールで送信")
-    if submitted:
+    if submitted:  # sent, the operation is settled and the form gone
         components.act(
             PAGE,
             lambda: reservations_api.send_notice_by_email(operation["id"], email),
             f"{operation['reservation_code']} の届かなかったお知らせをメールで送信しました。",
-            form=form,
         )
 
 

@@ -5,6 +5,7 @@ asker's satisfaction (entered here, or asked with a one-question SMS or mail). T
 運営コンソール."""
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ NEW = f"{PAGE}_new"
 CODE_PATTERN = r"^[Qq][Rr][Vv]-[A-Za-z0-9]{6}$"
 UNRATED = 0  # the satisfaction select's 「未記録」
 # The filters a figure card's link sets (service/reservations/figures.py): query parameter -> (widget key, reading).
-LINKED = {
+LINKED: dict[str, tuple[str, Callable[[str], Any]]] = {
     "status": (f"{PAGE}_status", str),
     "received_from": (f"{PAGE}_received_from", date.fromisoformat),
     "received_to": (f"{PAGE}_received_to", date.fromisoformat),
@@ -166,10 +167,10 @@ def filters() -> dict[str, Any]:
         kind = components.code_select("問い合わせ元", vocabulary["inquiry_requester_types"], f"{PAGE}_kind")
     with columns[2]:
         status = components.code_select("対応状況", vocabulary["inquiry_statuses"], f"{PAGE}_status")
-    columns = st.columns([1, 1, 2], vertical_alignment="bottom")
-    received_from = columns[0].date_input("受付日（から）", value=None, key=f"{PAGE}_received_from")
-    received_to = columns[1].date_input("受付日（まで）", value=None, key=f"{PAGE}_received_to")
-    with columns[2]:
+    days = st.columns([1, 1, 2], vertical_alignment="bottom")
+    received_from = days[0].date_input("受付日（から）", value=None, key=f"{PAGE}_received_from")
+    received_to = days[1].date_input("受付日（まで）", value=None, key=f"{PAGE}_received_to")
+    with days[2]:
         flags = st.columns(3)
         unanswered = flags[0].checkbox("未応答のみ", key=f"{PAGE}_unanswered")
         responded = flags[1].checkbox("初回応答済みのみ", key=f"{PAGE}_responded")
