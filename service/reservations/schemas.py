@@ -305,6 +305,7 @@ class OperationRead(Read):
 class ReservationDetail(ReservationRead):
     details: str
     cancel_url: str
+    next_call_at: datetime | None  # while calling: round 2's next call, once its wait is over
     events: list[EventRead]
     calls: list[CallRead]
     payments: list[PaymentRead]

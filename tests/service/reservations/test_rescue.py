@@ -3,7 +3,7 @@ cancelled; a notice that reaches nobody about a reservation already over is not 
 operator adds or closed with the reason; 全店NG because no call connected is told apart from every shop saying no (the
 §5.2.2 incident), and round 2 waits before calling a shop again."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -140,7 +140,7 @@ def test_every_shop_saying_no_is_all_declined_without_an_incident(monkeypatch, c
         assert db.scalars(select(Incident)).all() == []
 
 
-def test_round_two_waits_the_set_interval_before_calling_a_shop_again(monkeypatch, catalog):
+def test_round_two_waits_the_set_interval_before_calling_a_shop_again(client, db, monkeypatch, catalog):
     answer_calls(monkeypatch, "no_answer")  # the default wait: 30 minutes after the shop's first call ended
     code = book(catalog["service_id"])
     deliver_due()
@@ -148,6 +148,8 @@ def test_round_two_waits_the_set_interval_before_calling_a_shop_again(monkeypatc
     with session_scope() as db:
         due = db.scalar(select(Reservation.next_call_at).where(Reservation.code == code))
     assert timedelta(minutes=29) < due - utcnow() <= timedelta(minutes=30) and operations(code) == []
+    shown = client.get(f"/api/reservations/reservations/{code}", headers=headers_for(db, "operator")).json()
+    assert datetime.fromisoformat(shown["next_call_at"]) == due  # the reservation's page says when
     sweep(due - timedelta(seconds=1))
     assert len(calls(code)) == 3
     for called in (4, 5, 6):  # each shop again once its own wait is over, one sweep at a time
