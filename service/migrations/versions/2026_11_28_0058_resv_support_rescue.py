@@ -1,8 +1,8 @@
 """reservations: an inquiry's question, status, resolution, satisfaction and survey (§7.3.1 KPIs); what an operation
 is about (the shop call that opened it, the message that reached nobody); round 2's wait before calling a shop again
 
-Revision ID: 0055_resv_support_rescue
-Revises: 0054_fleet_stores
+Revision ID: 0058_resv_support_rescue
+Revises: 0057_entry_logs_door
 Create Date: 2026-11-28 09:00:00.000000
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 from service.database import UTCDateTime
 from service.dialect import BigId
 
-revision: str = "0055_resv_support_rescue"
-down_revision: str | None = "0054_fleet_stores"
+revision: str = "0058_resv_support_rescue"
+down_revision: str | None = "0057_entry_logs_door"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 INQUIRY = "reservations_support_inquiry"
