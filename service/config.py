@@ -354,7 +354,7 @@ class Settings(BaseSettings):
     reservations_call_timeout_minutes: int = 15
     """a shop call without an answer after this long counts as no answer"""
     reservations_round_two_wait_minutes: NonNegativeInt = 30
-    """round 2 calls a shop again no sooner than this after its first call ended"""
+    """round 2's wait before calling a shop again"""
     reservations_reminder_hour: int = 10
     """local hour of the day before the reservation when the reminder SMS goes out"""
     reservations_slack_channel: str = "#qrv-alerts"

@@ -114,8 +114,7 @@ SLACK_MESSAGES = {
 }
 SLACK_MANUAL = "予約ID: {code} で手動対応が必要（{kind}）"
 SLACK_CALLS_DOWN = (
-    "電話発信が全く動作していない可能性があります: 予約ID: {code} の提携店{shops}店舗への発信が"
-    "1件もつながりませんでした（{outcomes}）。インシデント #{id} を記録しました"
+    "電話発信の障害の可能性: 予約ID: {code} の{shops}店舗に1件もつながらず（{outcomes}）。インシデント #{id}"
 )
 SLACK_QUEUE = "予約キューが溜まっています（{count}件）"
 SLACK_WORKER_DOWN = "Celeryワーカーが応答しません（予約処理・送信が止まっています）"
@@ -143,7 +142,6 @@ TEMPLATE_FIELDS = {
     "when": "予約日時",
     "shop": "提携店名",
     "url": "リンク",
-    "body": "届かなかったお知らせの本文",
     "shops": "電話した店舗数",
     "outcomes": "電話の結果と件数",
     "minutes": "お支払いの期限（分）",
@@ -279,8 +277,8 @@ NOTICE_AFTER_END = (
     "依頼者のメールアドレスを登録してメールで送るか、送らない理由を記入して対応済みにしてください"
 )
 NOTICE_SENT_BY_EMAIL = "届かなかったお知らせをメール（{address}）で送信しました"
-EMAIL_NOTICE_SUBJECT = "【QRV】ご予約についてのお知らせ（{code}）"
-EMAIL_NOTICE_BODY = "{name} 様\n\nSMSでお届けできなかったお知らせを、メールでお送りします。\n\n{body}\n"
+# its body is the SMS's own words
+EMAIL_NOTICE_SUBJECT = "【QRV】SMSでお届けできなかったお知らせ（{code}）"
 # A change request's words: what the shop asked (its call's transcript, else the call's summary).
 SHOP_ASKED = "提携店からの依頼: {words}"
 
@@ -411,11 +409,7 @@ SATISFACTION_SOURCES = {"support": "サポート担当が入力", "requester": "
 SURVEY_CHANNELS = {"sms": "SMS", "email": "メール"}
 # The one-question satisfaction survey (§7.3.1 顧客満足度, 5段階評価) sent to the person who asked.
 SMS_SURVEY = "【QRV】お問い合わせへの対応の満足度を5段階でお聞かせください（1問のみ）: {url}"
-EMAIL_SURVEY_SUBJECT = "【QRV】サポート対応についてのアンケート（1問）"
-EMAIL_SURVEY_BODY = (
-    "{name} 様\n\nお問い合わせいただきありがとうございました。\n"
-    "今回の対応の満足度を5段階でお聞かせください（1問のみ）。\n\n{url}\n"
-)
+EMAIL_SURVEY_SUBJECT = "【QRV】サポート対応についてのアンケート（1問）"  # its body is SMS_SURVEY's words
 SURVEY_TITLE = "サポート対応アンケート"
 SURVEY_QUESTION = "今回のお問い合わせへの対応に、どのくらい満足されましたか。"
 SURVEY_SCALE = {5: "とても満足", 4: "満足", 3: "ふつう", 2: "やや不満", 1: "不満"}

@@ -89,7 +89,7 @@ def send_by_email(db: Session, *, operation: ManualOperation, email: str | None,
         reservation.requester_email,
         f"notice:{notice.id}:{now.isoformat()}",  # a second try (another address, or after a failure) is sent
         labels.EMAIL_NOTICE_SUBJECT.format(code=reservation.code),
-        content.paragraphs(labels.EMAIL_NOTICE_BODY, name=reservation.requester_name, body=notice.body),
+        content.from_text(notice.body),
         payload={NOTICE_MARK: notice.id},
     )
     resolution = labels.NOTICE_SENT_BY_EMAIL.format(address=reservation.requester_email)

@@ -96,7 +96,7 @@ def send(db: Session, *, inquiry: SupportInquiry, channel: str, actor: Actor, no
             dedupe_key=key,
         )
     else:
-        document = content.paragraphs(labels.EMAIL_SURVEY_BODY, name=inquiry.requester, url=content.Link(url=url))
+        document = content.paragraphs(labels.SMS_SURVEY, url=content.Link(url=url))
         enqueue(
             db,
             channel="email",

@@ -175,5 +175,5 @@ def test_a_notice_that_reached_nobody_is_sent_by_email_from_the_queue(catalog, d
     at.text_input(key=f"reservations_queue_notice_{form}_email").input("yamada@example.jp")
     button(at, "メールで送信").click().run()
     assert texts(at.success) == [f"{code} の届かなかったお知らせをメールで送信しました。"]
-    notices = [m.recipient for m in messages("email", code) if m.subject.startswith("【QRV】ご予約についてのお知らせ")]
+    notices = [m.recipient for m in messages("email", code) if m.subject.startswith("【QRV】SMSでお届けできなかった")]
     assert notices == ["yamada@example.jp"]

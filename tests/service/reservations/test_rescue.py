@@ -101,7 +101,8 @@ def test_a_notice_about_a_reservation_already_over_is_not_urgent_and_goes_by_the
     assert sent.status_code == 200 and sent.json()["status"] == "resolved" and not sent.json()["can_send_notice"]
     assert sent.json()["resolution"] == "届かなかったお知らせをメール（yamada@example.jp）で送信しました"
     [mail] = [m for m in messages("email") if m.recipient == "yamada@example.jp"]
-    assert mail.subject == f"【QRV】ご予約についてのお知らせ（{code}）" and "ご予約をキャンセルしました" in mail.body
+    assert mail.subject == f"【QRV】SMSでお届けできなかったお知らせ（{code}）"
+    assert "ご予約をキャンセルしました" in mail.body
     assert client.get(path, headers=operator).json()["requester_email"] == "yamada@example.jp"
     with session_scope() as session:
         actions = list(session.scalars(select(AuditEntry.action).where(AuditEntry.target_id == code)))
@@ -127,8 +128,8 @@ def test_all_declined_because_no_call_connected_says_so_and_records_one_incident
     assert (incident.title, incident.level, incident.created_by) == ("電話発信が全く動作しない", "high", "system")
     assert incident.impact == f"全店NGになった予約: {first}、{second}"
     assert last_event.startswith("提携店リスト全店舗（2周）への電話が1件もつながりませんでした")
-    [post] = [m.body for m in messages("slack") if m.body.startswith("電話発信が全く動作していない")]
-    assert f"予約ID: {first} の提携店3店舗への発信" in post and f"インシデント #{incident.id}" in post
+    [post] = [m.body for m in messages("slack") if m.body.startswith("電話発信の障害の可能性")]
+    assert f"予約ID: {first} の3店舗に1件もつながらず（応答なし6件）。インシデント #{incident.id}" in post
 
 
 def test_every_shop_saying_no_is_all_declined_without_an_incident(monkeypatch, catalog):
