@@ -102,6 +102,7 @@ LIST_PAGES = {
     "/fleet/terminals": "app_pages/fleet/terminals.py",
     "/fleet/alerts": "app_pages/fleet/alerts.py",
     "/reservations/reservations": "app_pages/reservations/detail.py",
+    "/reservations/inquiries": "app_pages/reservations/support.py",
     "/crm/requests": "app_pages/crm/queue.py",
     "/crm/acquired": "app_pages/crm/acquired.py",
     "/crm/agencies": "app_pages/crm/agencies.py",
@@ -113,11 +114,13 @@ OPEN_LIST = "一覧を開く"
 
 
 NO_BASIS = "—"  # a share or a median of no rows
+UNIT_WORDS = {"days": "日", "minutes": "分"}
 
 
 def figure_value(figure: Mapping[str, Any]) -> str:
     """A named figure's value as a card shows it: money in 万円, a count with separators and its counter word
-    (「1,234台」), a share in % and days to one decimal (a dash when it is taken over no rows)."""
+    (「1,234台」), a share in %, days and minutes to one decimal, a 1–5 rating to two (a dash when it is taken over no
+    rows)."""
     unit, value = figure["unit"], figure["value"]
     if figure.get("basis") == 0:
         return NO_BASIS
@@ -125,7 +128,9 @@ def figure_value(figure: Mapping[str, Any]) -> str:
         return formats.man_yen(value)
     if unit == "percent":
         return f"{value * 100:.1f}%"
-    return f"{value:.1f}日" if unit == "days" else f"{value:,}{figure['counter']}"
+    if unit == "rating":
+        return f"{value:.2f}"
+    return f"{value:.1f}{UNIT_WORDS[unit]}" if unit in UNIT_WORDS else f"{value:,}{figure['counter']}"
 
 
 def figure_card(

@@ -43,6 +43,15 @@ def list_inquiries(*, page: int = 1, page_size: int = 50, **filters: Any) -> dic
     return read(f"{ROOT}/inquiries", page=page, page_size=page_size, **filters)
 
 
+def support_figures() -> list[dict]:
+    """§7.3.1: 初回応答時間, 解決時間 and 顧客満足度 (named figures, each with its list's query)."""
+    return read(f"{ROOT}/inquiries/figures")["figures"]
+
+
+def send_survey(inquiry_id: int, channel: str) -> dict:
+    return write("POST", f"{ROOT}/inquiries/{inquiry_id}/survey", {"channel": channel})
+
+
 def create_inquiry(data: dict) -> dict:
     return write("POST", f"{ROOT}/inquiries", data)
 
@@ -68,6 +77,15 @@ def create_operation(reservation_code: str, op_type: str, reason: str) -> dict:
 
 def assign_operation(operation_id: int, assignee_id: int | None) -> dict:
     return write("POST", f"{ROOT}/manual-operations/{operation_id}/assign", {"assignee_id": assignee_id})
+
+
+def live_operations(*, page: int = 1, page_size: int = 50, **filters: Any) -> dict:
+    """The queue as it is now (uncached: the page refreshes itself and must show what a job just opened)."""
+    return fetch(f"{ROOT}/manual-operations", page=page, page_size=page_size, **filters)
+
+
+def send_notice_by_email(operation_id: int, email: str) -> dict:
+    return write("POST", f"{ROOT}/manual-operations/{operation_id}/send-email", {"email": email or None})
 
 
 def resolve_operation(operation_id: int, resolution: str) -> dict:

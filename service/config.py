@@ -357,6 +357,8 @@ class Settings(BaseSettings):
     change)"""
     reservations_call_timeout_minutes: int = 15
     """a shop call without an answer after this long counts as no answer"""
+    reservations_round_two_wait_minutes: NonNegativeInt = 30
+    """round 2's wait before calling a shop again"""
     reservations_reminder_hour: int = 10
     """local hour of the day before the reservation when the reminder SMS goes out"""
     reservations_slack_channel: str = "#qrv-alerts"

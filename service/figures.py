@@ -28,7 +28,7 @@ from pydantic import BaseModel
 from service.config import get_settings
 
 Period = Literal["now", "month", "months", "days"]
-Unit = Literal["count", "yen", "percent", "days"]
+Unit = Literal["count", "yen", "percent", "days", "minutes", "rating"]
 NOW_LABEL = "現在"
 MONTHS_LABEL = "過去{months}か月"
 MONTH_LABEL = "{month.year}年{month.month}月"
@@ -50,8 +50,9 @@ class Figure:
     the filter its query is read from; None: the figure has no list; `{name}` parts are filled in by `serve`'s
     `path`); `exported`: the list has a CSV download (`export`, else the route's `/export`); `sum_of` is the CSV column
     summed for a sum of money, `share_of` the CSV column whose share of rows reading `SHARE_YES` a ratio is (unit
-    "percent"), `median_of` the CSV column whose lower median a figure is (unit "days") — for these three the list
-    holds the rows the figure is taken over (its `basis`); none of them: the figure is the list's total. `tenant` is
+    "percent"), `median_of` the CSV column whose lower median a figure is (unit "days" or "minutes"), `mean_of` the
+    CSV column whose mean, to two decimals, a figure is (unit "rating": a 1–5 score) — for these four the list holds
+    the rows the figure is taken over (its `basis`); none of them: the figure is the list's total. `tenant` is
     the domain whose grant scope bounds it; `counter` the word a count is read with (「台」 of 「1,234台」)."""
 
     key: str
@@ -66,6 +67,7 @@ class Figure:
     grouped_by: str | None = None
     share_of: str | None = None
     median_of: str | None = None
+    mean_of: str | None = None
     counter: str = COUNTER
     exported: bool = True
 
@@ -89,7 +91,8 @@ class FigureRead(BaseModel):
     sum_of: str | None = None
     share_of: str | None = None
     median_of: str | None = None
-    basis: int | None = None  # a share's or a median's rows (its list's total); None for a count or a sum
+    mean_of: str | None = None
+    basis: int | None = None  # a share's, a median's or a mean's rows (its list's total); None for a count or a sum
 
 
 def query_of(flt: Any) -> dict[str, str]:
@@ -212,6 +215,7 @@ def serve(
         sum_of=figure.sum_of,
         share_of=figure.share_of,
         median_of=figure.median_of,
+        mean_of=figure.mean_of,
         basis=basis,
     )
 

@@ -1,9 +1,9 @@
 """Every named figure (service/figures.py) a dashboard shows, walked as every demo role on the lived-in database
 (tests/support/history.py): the number on the card equals the total of the list it opens (the API, under the
 figure's own query), the rows of that list's CSV and of its Excel download (or, for money, the sum of its column; for
-a share, the share of its column's rows reading はい; for a median, its column's lower median, the list then holding
-the rows it is taken over), and the monthly report's figure for the same period. The clock stands still during the
-walk, so every call judges the same moment.
+a share, the share of its column's rows reading はい; for a median, its column's lower median; for a mean, its
+column's mean: the list then holding the rows it is taken over), and the monthly report's figure for the same period.
+The clock stands still during the walk, so every call judges the same moment.
 
 The routes that answer figures are found in the OpenAPI (any response holding a FigureRead), so a new dashboard
 route serving figures is walked or fails here until it is.
@@ -126,6 +126,10 @@ FIGURE_ROUTES: dict[str, tuple[Callable[[Get, dict, str], Reads], Callable[[Any]
         plain("/api/reservations/executive/summary"),
         lambda body: body["month_to_date"]["figures"],
     ),
+    "/api/reservations/inquiries/figures": (
+        plain("/api/reservations/inquiries/figures"),
+        lambda body: body["figures"],
+    ),
     "/api/crm/metrics/figures": (plain("/api/crm/metrics/figures"), lambda body: body),
     "/api/crm/metrics/agencies": (plain("/api/crm/metrics/agencies"), lambda body: body["figures"]),
     "/api/crm/dashboard": (plain("/api/crm/dashboard"), lambda body: body["by_status"] + body["figures"]),
@@ -183,7 +187,9 @@ def amount(value: Any) -> int:
 
 def measure(rows: list[dict], figure: dict) -> int | float:
     """The rows' count, the sum of the figure's column, the share of its column's rows reading はい (a ratio to four
-    decimals) or its column's lower median (0 of no rows)."""
+    decimals), its column's lower median or its column's mean (to two decimals; 0 of no rows)."""
+    if figure["mean_of"] is not None:
+        return round(sum(float(row[figure["mean_of"]]) for row in rows) / len(rows), 2) if rows else 0.0
     if figure["share_of"] is not None:
         return round(sum(row[figure["share_of"]] == SHARE_YES for row in rows) / len(rows), 4) if rows else 0.0
     if figure["median_of"] is not None:

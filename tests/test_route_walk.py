@@ -43,6 +43,7 @@ DATA_VALUES = 4  # a filter whose values are data is walked with this many of th
 NOT_WALKED = {
     "/api/fleet/agent/firmware/{release_id}": "an agent's download, with an agent's token",
     "/api/reservations/cancel/{code}": "a requester's page, with the token only the SMS carries",
+    "/api/reservations/survey/{inquiry_id}": "a requester's page, with the token only the survey's SMS or mail carries",
     "/api/reservations/sandbox/checkout/{session_id}": "the payment sandbox's page, not a role's",
     "/api/entry-logs/nurseries/{nursery_id}/card-jobs/{job_id}": "no card job exists until someone prints cards",
     "/api/entry-logs/nurseries/{nursery_id}/card-jobs/{job_id}/file": "no card job exists until someone prints cards",

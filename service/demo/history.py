@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -55,12 +56,14 @@ from service.identity.security import issue_token
 from service.loaners import imports, rotation
 from service.outbox import delivery
 from service.outbox.models import OutboxMessage
+from service.reservations import surveys
 
 SEED = 20261125
 CLERK = "history-clerk"  # created by the history, deactivated at its end: its presence says the history is loaded
 CLERK_PASSWORD = "history-clerk-1"
 STEP_DONE = (200, 409)  # a §4.2 step is done or not asked for this alert (a report only for some)
 MISTYPED_EMAIL = "invalid-yamada@example.jp"  # a requester's address typed wrong: the sandbox refuses it for good
+NO_SMS_PHONE = "+15005550009"  # a requester's number that takes no SMS (the sandbox, as Twilio's test number)
 REQUEST_LOGGERS = ("daicho.access", "httpx", "httpx2")  # the access log and the test client's own
 SUMMARY_TERMINALS = 12  # terminals with a daily summary event for every day of the history
 ROTATION_BATCH = 1000
@@ -434,17 +437,14 @@ def reservations_history(office: Office) -> None:
     office.call(operator, "PATCH", f"/api/reservations/shops/{shop['id']}", json={"active": False})
     office.call(operator, "DELETE", f"/api/reservations/shops/{shop['id']}")
     for day in (40, 3):
-        when = (utcnow() - timedelta(days=day)).replace(microsecond=0, tzinfo=None).isoformat()
+        when = _ago(timedelta(days=day))
         incident = {"title": "SMS送信不可", "level": "high", "occurred_at": when, "impact": "12件"}
         made = office.post(support, "/api/reservations/incidents", incident)
         if day > 10:
-            recovered = (utcnow() - timedelta(days=day - 1)).replace(microsecond=0, tzinfo=None).isoformat()
+            recovered = _ago(timedelta(days=day - 1))
             office.call(support, "PATCH", f"/api/reservations/incidents/{made['id']}", json={"recovered_at": recovered})
         office.post(support, f"/api/reservations/incidents/{made['id']}/escalate")
-        inquiry = {"channel": "email", "requester_type": "requester", "requester": "山田", "received_at": when}
-        asked = office.post(support, "/api/reservations/inquiries", inquiry)
-        if day > 10:
-            office.call(support, "PATCH", f"/api/reservations/inquiries/{asked['id']}", json={"answer": "回答済み"})
+    _support_inquiries(office, support)
     key = office.post(operator, "/api/reservations/mcp-clients", {"name": "履歴AI"})
     office.post(operator, f"/api/reservations/mcp-clients/{key['id']}/revoke")
     _on_call(office, operator, support)
@@ -473,6 +473,67 @@ def _on_call(office: Office, operator: str, support: str) -> None:
     office.post(support, f"/api/reservations/incidents/{made['id']}/acknowledge")
 
 
+def _ago(delta: timedelta) -> str:
+    """A moment that long ago, as a form sends it (Japan time, to the second)."""
+    japan = ZoneInfo(get_settings().timezone)
+    return (utcnow() - delta).astimezone(japan).replace(microsecond=0, tzinfo=None).isoformat()
+
+
+# (days ago, minutes to the first response, hours to the resolution, support's rating): a support desk's weeks, this
+# one's last within the hour (so this week and this quarter always hold some)
+INQUIRIES = (
+    (40, 30, 20, 4),
+    (10, 15, 30, 3),
+    (5, 90, 6, 5),
+    (2, 5, 26, None),
+    (0, 10, 0.5, 4),
+    (0, None, None, None),
+)
+
+
+def _support_inquiries(office: Office, support: str) -> None:
+    """Support's inquiries (§7): logged, answered, resolved (most within 24 hours) and rated by support; one left
+    waiting; the newest one's satisfaction asked by SMS and answered by the requester on the survey page."""
+    path = "/api/reservations/inquiries"
+    made: list[dict] = []
+    for days, answered, resolved, rating in INQUIRIES:
+        received = timedelta(days=days, hours=1 if days else 0, minutes=50)
+        inquiry: dict[str, Any] = {
+            "channel": "email",
+            "requester_type": "requester",
+            "requester": "山田",
+            "contact_phone": "090-1234-5678",
+            "received_at": _ago(received),
+            "question": "キャンセルの手順を教えてください",
+        }
+        if answered is not None:
+            inquiry |= {"first_responded_at": _ago(received - timedelta(minutes=answered)), "answer": "手順を案内"}
+        made.append(asked := office.post(support, path, inquiry))
+        if resolved is not None:
+            done = {"resolved_at": _ago(received - timedelta(hours=resolved))} | (
+                {"satisfaction": rating} if rating else {}
+            )
+            office.call(support, "PATCH", f"{path}/{asked['id']}", json=done)
+    newest = made[-2]["id"]
+    office.call(support, "PATCH", f"{path}/{newest}", json={"satisfaction": None})  # support asks the requester
+    office.post(support, f"{path}/{newest}/survey", {"channel": "sms"})
+    answered_on_page = {"token": surveys.survey_token(newest), "rating": "5"}
+    office.client.post(f"/api/reservations/survey/{newest}", data=answered_on_page)
+
+
+def _notice_sent_by_email(office: Office, operator: str, code: str) -> None:
+    """The cancellation SMS reaches nobody (a number that takes no SMS): the reservation is over, so the operation
+    is not urgent; the operator adds the requester's e-mail and sends it that way."""
+    with session_scope() as db:
+        waiting = list(db.scalars(select(OutboxMessage.id).where(OutboxMessage.recipient == NO_SMS_PHONE)))
+    for message_id in waiting:
+        delivery.deliver(session_scope, message_id, now=utcnow())
+    found = office.get(operator, "/api/reservations/manual-operations", op_type="sms_failed", priority="low")
+    for operation in found["items"][:1]:
+        sent = {"email": f"history-{code.lower()}@example.jp"}
+        office.post(operator, f"/api/reservations/manual-operations/{operation['id']}/send-email", sent)
+
+
 def _work_reservation(office: Office, operator: str, by_status: dict[str, list[str]]) -> None:
     """An operator's day at the console: a reservation edited and accepted for a listed shop, one after 全店NG booked
     at a shop found by phone (kept on that reservation only), calling resumed after a change request, a payment link
@@ -494,7 +555,9 @@ def _work_reservation(office: Office, operator: str, by_status: dict[str, list[s
         office.post(operator, f"{path}/{code}/payment-link", {"channel": "email"})
         office.call(operator, "PATCH", f"{path}/{code}", json={"amount": amount + 1000})  # the link is reissued
     for code in by_status.get("confirmed", [])[:1]:
+        office.call(operator, "PATCH", f"{path}/{code}", json={"requester_phone": NO_SMS_PHONE})
         office.post(operator, f"{path}/{code}/cancel", {"reason": "依頼者の都合"})
+        _notice_sent_by_email(office, operator, code)
 
 
 # --- loaners -------------------------------------------------------------------------------------------------------

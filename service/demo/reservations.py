@@ -69,6 +69,13 @@ CHAINS: dict[str, tuple[tuple[str, str], ...]] = {
     "payment_timeout": (*ACCEPTED[:2], ("payment_timeout", "system")),
     "cancelled": (*ACCEPTED, ("cancelled", "requester")),
     "all_declined": (("all_declined", "system"), ("cancelled", "operator")),
+    # 全店NG booked at a shop found by phone, then unpaid: that shop (no e-mail) is phoned (shop_cancel_call)
+    "one_off_timeout": (
+        ("all_declined", "system"),
+        ("calling_success", "operator"),
+        *ACCEPTED[1:2],
+        ("payment_timeout", "system"),
+    ),
     "ambiguous": (("pending_shop_response", "ai"), ("calling_success", "operator"), *ACCEPTED[1:]),
     "change_request": (("change_requested", "ai"), ("calling", "operator"), *ACCEPTED),
     # still under way: the last bookings, one per state that waits for something
@@ -90,6 +97,7 @@ WEIGHTS = {
     "late_cancellation": 2,
     "sms_failed": 1,
     "declines_then_paid": 2,
+    "one_off_timeout": 1,
 }
 IN_PROGRESS = (
     "calling",
@@ -109,7 +117,9 @@ OPERATION_OF = {
     "change_requested": "change_request",
     "late_cancellation": "late_cancellation",
     "sms_failed": "sms_failed",
+    "one_off_timeout": "shop_cancel_call",
 }
+ONE_OFF_SHOP = ("電話で見つけた店（デモ）", "+81312345678")  # the one-off shop's name and phone
 PAYMENT_BY_END = {"confirmed": "paid", "completed": "paid", "payment_timeout": "expired", "cancelled": "refunded"}
 REASONS = {
     "received": labels.REASONS["created"],
@@ -259,6 +269,9 @@ def _plan(rng: random.Random, reservation: Reservation, scenario: str, shops: li
     accepted = [shop for shop, outcome, _ in plan.calls if outcome == "accept"]
     engaged = any(status == "calling_success" for status, _ in chain)
     reservation.shop_id = (accepted or [plan.calls[-1][0]])[-1] if engaged else None
+    if scenario == "one_off_timeout":
+        reservation.shop_id = None
+        reservation.one_off_shop_name, reservation.one_off_shop_phone = ONE_OFF_SHOP
     if last in ("confirmed", "completed"):
         reservation.reminder_due_at = payments.reminder_due(reservation.desired_at)
         reservation.reminder_sent_at = reservation.reminder_due_at if reservation.reminder_due_at < now else None
@@ -268,7 +281,7 @@ def _plan(rng: random.Random, reservation: Reservation, scenario: str, shops: li
 def _calls(rng: random.Random, reservation: Reservation, scenario: str, chain, shops: list[Shop]) -> list:
     """Declines before the first answer (every shop when all declined), then the answer; a resumed call accepts."""
     at = reservation.created_at + timedelta(seconds=70)
-    if scenario.startswith("all_declined"):
+    if scenario.startswith("all_declined") or scenario == "one_off_timeout":
         return [(shop.id, "decline", at) for shop in shops]
     declines = min(2 if scenario == "declines_then_paid" else rng.choice((0, 0, 0, 1)), len(shops) - 1)
     answer = FIRST_ANSWER.get(chain[2][0]) if len(chain) > 2 else None

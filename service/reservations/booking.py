@@ -124,7 +124,7 @@ def cancel(
 ) -> None:
     """Cancel: the hold is released (holds.py: no call, reminder or link still waiting goes out), open links expire,
     payments are refunded when asked, the requester and an engaged shop are told."""
-    shop = reservation.shop if reservation.status in SHOP_ENGAGED else None
+    engaged = reservation.status in SHOP_ENGAGED
     transition(db, reservation, "cancelled", actor=actor, now=now, reason=reason)
     holds.release(db, reservation, resolution=reason, by=actor.label, now=now)
     refunding = payments.settle_on_cancel(db, reservation, refund=refund)
@@ -132,9 +132,9 @@ def cancel(
     messages.sms_to_requester(
         db, reservation, "cancelled", labels.SMS_CANCELLED.format(code=reservation.code, refund=note)
     )
-    messages.shop_cancellation(
-        db, reservation, shop, "cancelled_by_operator" if actor.type == "operator" else "cancelled"
-    )
+    if engaged:
+        said = "cancelled_by_operator" if actor.type == "operator" else "cancelled"
+        holds.tell_shop(db, reservation, reason=said, now=now)
 
 
 def for_requester(db: Session, *, code: str, token: str | None) -> Reservation:
@@ -416,8 +416,10 @@ def _date_changed(db: Session, reservation: Reservation, now: datetime) -> None:
         holds.withdraw_reminder(db, reservation)
         reservation.reminder_due_at = payments.reminder_due(reservation.desired_at)
         reservation.reminder_sent_at = None
-    if reservation.status == "calling" and holds.withdraw_calls(db, reservation):
-        calls.place_next_call(db, reservation, now=now)
+    if reservation.status == "calling":
+        waiting = reservation.next_call_at is not None  # round 2's wait: the new date is asked about at once
+        if holds.withdraw_calls(db, reservation) or waiting:
+            calls.place_next_call(db, reservation, now=now)
     text = labels.SMS_DATE_CHANGED.format(
         when=messages.when_text(reservation.desired_at),
         code=reservation.code,

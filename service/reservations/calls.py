@@ -2,16 +2,24 @@
 
 Round 1 calls every active shop offering the service and open at the reservation's time (hours.py), in call order;
 round 2 calls again, in the same order, only the shops that could not be reached in round 1 (no answer, an answering
-machine, or the call could not be placed): a shop that answered about this date (declined it, or answered in a way a
-person followed up) is not asked the same date again. Shops added later are called when their turn comes. Each call
-asks about one date: only the calls about the reservation's current date count, so a changed date starts a new calling
-round over all shops. The voice provider's outcome arrives in the outbox on_sent hook (the sandbox answers at once) or
+machine, or the call could not be placed), each no sooner than APP_RESERVATIONS_ROUND_TWO_WAIT_MINUTES after its first
+call ended (the reservation's next_call_at; the sweeper places it then): a shop that answered about this date
+(declined it, or answered in a way a person followed up) is not asked the same date again. Shops added later are
+called when their turn comes. Each call asks about one date: only the calls about the reservation's current date
+count, so a changed date starts a new calling round over all shops.
+
+When both rounds are done without a yes it is 全店NG (§2.2.1), told apart by whether any call connected: shops that
+said no, or not one call that reached a shop's line (no answer, or not placed at all), which is the §5.2.2 「電話発信が
+全く動作しない」 case: the operation says so and, over two shops or more, a High incident is recorded (incidents.py).
+ The voice provider's outcome arrives in the outbox on_sent hook (the sandbox answers at once) or
 by the voice webhook (a real provider); either way `apply_outcome` classifies it and moves the reservation on. A
 machine on the line is never an answer, whatever its greeting says: the provider's answering-machine detection
 (Twilio's AnsweredBy) decides before any reading of the words.
 """
 
 import re
+from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -21,7 +29,7 @@ from service.config import get_settings
 from service.outbox.delivery import failure_text
 from service.outbox.models import InboundEvent, OutboxMessage
 from service.outbox.service import enqueue, withdraw
-from service.reservations import catalog, holds, hours, labels, messages, operations, payments
+from service.reservations import catalog, holds, hours, incidents, labels, messages, operations, payments
 from service.reservations.messages import DOMAIN
 from service.reservations.models import CallAttempt, Reservation, Shop
 from service.reservations.state_machine import SYSTEM_ACTOR, EventActor, locked, transition
@@ -29,6 +37,8 @@ from service.reservations.state_machine import SYSTEM_ACTOR, EventActor, locked,
 AI_ACTOR = EventActor("ai", "voice-ai")
 OUTCOMES = tuple(labels.CALL_OUTCOMES)
 UNREACHED = ("no_answer", "machine", "failed")
+NOT_CONNECTED = ("no_answer", "failed")  # the call never reached a shop's line (a machine on it did)
+CALLS_DOWN_MIN_SHOPS = 2  # one shop not answering is that shop (§5.2.4 Low); more, the phone side (§5.2.2 High)
 ALIASES = {"change": "change_request", "busy": "no_answer", "no-answer": "no_answer", "canceled": "failed"}
 # A transcript without a structured outcome, read the way the spec describes the answers (§2.2.4, §2.2.5).
 KEYWORDS = (
@@ -67,10 +77,21 @@ def eligible_shops(db: Session, reservation: Reservation) -> list[Shop]:
     return hours.open_shops(shops, reservation.desired_at, reservation.service_type.duration_minutes)
 
 
-def next_shop(db: Session, reservation: Reservation) -> tuple[Shop, int] | None:
-    """The next (shop, round) to call about the reservation's date, or None when both rounds are exhausted."""
+@dataclass(frozen=True)
+class NextCall:
+    shop: Shop
+    round: int
+    not_before: datetime | None = None  # round 2: when the shop's first call ended plus the wait
+
+
+def round_two_wait() -> timedelta:
+    return timedelta(minutes=get_settings().reservations_round_two_wait_minutes)
+
+
+def next_shop(db: Session, reservation: Reservation) -> NextCall | None:
+    """The next shop to call about the reservation's date (and its round), or None when both rounds are exhausted."""
     attempts = db.execute(
-        select(CallAttempt.shop_id, CallAttempt.round, CallAttempt.outcome).where(
+        select(CallAttempt.shop_id, CallAttempt.round, CallAttempt.outcome, CallAttempt.answered_at).where(
             CallAttempt.reservation_id == reservation.id, CallAttempt.desired_at == reservation.desired_at
         )
     ).all()
@@ -80,32 +101,38 @@ def next_shop(db: Session, reservation: Reservation) -> tuple[Shop, int] | None:
     shops = eligible_shops(db, reservation)
     for shop in shops:
         if shop.id not in called:
-            return shop, 1
+            return NextCall(shop, 1)
     for shop in shops:
         history = called[shop.id]
         if all(a.round == 1 and a.outcome in UNREACHED for a in history):
-            return shop, 2
+            ended = max(a.answered_at for a in history)
+            return NextCall(shop, 2, ended + round_two_wait())
     return None
 
 
 def place_next_call(db: Session, reservation: Reservation, *, now: datetime) -> CallAttempt | None:
-    """Call the next shop; when there is none left the reservation is all-declined (a manual operation)."""
+    """Call the next shop, or, in round 2 before its wait is over, set when to (the sweeper calls then); when there
+    is none left the reservation is all-declined (a manual operation)."""
     found = next_shop(db, reservation)
     if found is None:
+        reservation.next_call_at = None
         declined(db, reservation, now=now)
         return None
-    shop, round_number = found
+    if found.not_before is not None and found.not_before > now:
+        reservation.next_call_at = found.not_before
+        return None
+    reservation.next_call_at = None
     attempt = CallAttempt(
         reservation_id=reservation.id,
-        shop_id=shop.id,
-        round=round_number,
+        shop_id=found.shop.id,
+        round=found.round,
         desired_at=reservation.desired_at,
         created_at=now,
     )
     db.add(attempt)
     db.flush()
     script = labels.CALL_SCRIPT.format(
-        shop=shop.name,
+        shop=found.shop.name,
         when=messages.when_text(reservation.desired_at),
         service=reservation.service_type.name,
         details=reservation.details or "なし",
@@ -113,10 +140,10 @@ def place_next_call(db: Session, reservation: Reservation, *, now: datetime) -> 
     message = enqueue(
         db,
         channel="voice",
-        recipient=shop.phone,
-        subject=f"{reservation.code} 第{round_number}周",
+        recipient=found.shop.phone,
+        subject=f"{reservation.code} 第{found.round}周",
         body=script,
-        payload={"reservation": reservation.code, "attempt_id": attempt.id, "round": round_number},
+        payload={"reservation": reservation.code, "attempt_id": attempt.id, "round": found.round},
         domain=DOMAIN,
         ref_type="call",
         ref_id=attempt.id,
@@ -126,20 +153,56 @@ def place_next_call(db: Session, reservation: Reservation, *, now: datetime) -> 
     return attempt
 
 
+def place_due_calls(db: Session, *, now: datetime) -> int:
+    """Sweeper: round 2's calls whose wait is over (next_call_at) are placed; returns how many reservations."""
+    due = list(
+        db.scalars(
+            select(Reservation.id)
+            .where(Reservation.status == "calling", Reservation.next_call_at <= now)
+            .order_by(Reservation.next_call_at)
+            .limit(BATCH)
+        )
+    )
+    for reservation_id in due:
+        reservation = locked(db, reservation_id)
+        if reservation.status == "calling" and reservation.next_call_at is not None and reservation.next_call_at <= now:
+            place_next_call(db, reservation, now=now)
+    return len(due)
+
+
 def start_calling(db: Session, reservation: Reservation, *, actor: EventActor, reason: str, now: datetime) -> None:
     transition(db, reservation, "calling", actor=actor, now=now, reason=reason)
     place_next_call(db, reservation, now=now)
 
 
 def declined(db: Session, reservation: Reservation, *, now: datetime) -> None:
-    """§2.2.1: every shop (2 rounds) said no; SMS to the requester and an operation for a person."""
-    event = transition(
-        db, reservation, "all_declined", actor=SYSTEM_ACTOR, now=now, reason=labels.REASONS["all_declined"]
+    """§2.2.1: no shop said yes over both rounds; SMS to the requester and an operation for a person, which says
+    whether the shops said no or no call connected at all (then §5.2.2's incident over two shops or more)."""
+    outcomes = Counter(
+        db.scalars(
+            select(CallAttempt.outcome).where(
+                CallAttempt.reservation_id == reservation.id, CallAttempt.desired_at == reservation.desired_at
+            )
+        )
     )
+    connected = any(outcome is not None and outcome not in NOT_CONNECTED for outcome in outcomes)
+    counted = "、".join(
+        labels.OUTCOME_COUNT.format(label=labels.CALL_OUTCOMES[outcome], count=count)
+        for outcome, count in outcomes.items()
+        if outcome
+    )
+    reason = (
+        labels.REASONS["all_declined"] if connected else labels.REASONS["no_call_connected"].format(outcomes=counted)
+    )
+    event = transition(db, reservation, "all_declined", actor=SYSTEM_ACTOR, now=now, reason=reason)
     messages.sms_to_requester(
         db, reservation, f"all-declined:{event.id}", labels.SMS_ALL_DECLINED.format(code=reservation.code)
     )
-    operations.open_operation(db, reservation, "all_shops_declined", reason=labels.REASONS["all_declined"], now=now)
+    said = reason if connected else f"{reason}。{labels.CONNECTED_NONE}"
+    operations.open_operation(db, reservation, "all_shops_declined", reason=said, now=now)
+    shops = len(eligible_shops(db, reservation))
+    if not connected and shops >= CALLS_DOWN_MIN_SHOPS:
+        incidents.calls_down(db, reservation=reservation, shops=shops, outcomes=counted, now=now)
 
 
 def apply_outcome(
@@ -181,10 +244,14 @@ def apply_outcome(
         payments.request_link(db, reservation, now=now)
     elif outcome == "ambiguous":
         transition(db, reservation, "pending_shop_response", actor=actor, now=now, reason=reason, provider_ids=ids)
-        operations.open_operation(db, reservation, "ambiguous_answer", reason=reason, now=now)
+        operation = operations.open_operation(db, reservation, "ambiguous_answer", reason=reason, now=now)
+        operation.call_attempt_id = attempt.id
     elif outcome == "change_request":
         transition(db, reservation, "change_requested", actor=actor, now=now, reason=reason, provider_ids=ids)
-        operations.open_operation(db, reservation, "change_request", reason=f"{reason} {summary}".strip(), now=now)
+        operation = operations.open_operation(
+            db, reservation, "change_request", reason=f"{reason} {summary}".strip(), now=now
+        )
+        operation.call_attempt_id = attempt.id  # what the shop asked: its transcript (operations.shop_said)
     else:
         place_next_call(db, reservation, now=now)
 
@@ -246,7 +313,8 @@ def voice_event(db: Session, event: InboundEvent, now: datetime) -> None:
 
 def time_out_calls(db: Session, *, now: datetime) -> int:
     """Sweeper: a call with no answer after APP_RESERVATIONS_CALL_TIMEOUT_MINUTES counts as no answer; if it was
-    never placed (still queued in the outbox), it is withdrawn so that it does not ring after the next shop's."""
+    never placed (still queued in the outbox: the provider unreachable), it is withdrawn so that it does not ring
+    after the next shop's, and counts as a call that could not be placed."""
     limit = now - timedelta(minutes=get_settings().reservations_call_timeout_minutes)
     stale = list(
         db.scalars(
@@ -254,6 +322,9 @@ def time_out_calls(db: Session, *, now: datetime) -> int:
         )
     )
     for attempt in stale:
-        withdraw(db, [attempt.outbox_message_id])  # still queued (the provider unreachable): it must not ring now
-        apply_outcome(db, attempt, outcome="no_answer", now=now, actor=SYSTEM_ACTOR)
+        never_placed = withdraw(db, [attempt.outbox_message_id])
+        if never_placed:
+            apply_outcome(db, attempt, outcome="failed", now=now, summary=labels.CALL_NEVER_PLACED, actor=SYSTEM_ACTOR)
+        else:
+            apply_outcome(db, attempt, outcome="no_answer", now=now, actor=SYSTEM_ACTOR)
     return len(stale)

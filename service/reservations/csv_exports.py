@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from service.exports import Column, ListExport, declared_item, item
-from service.reservations import console, incidents, operations, support
+from service.reservations import console, figures, incidents, operations, support
 from service.reservations.models import Incident, ManualOperation, Reservation, SupportInquiry
 
 OVERDUE, LATE = "期限超過", "目標超過で対応"
@@ -70,6 +70,7 @@ OPERATION_COLUMNS = (
     declared_item(ManualOperation.assignee_id, "assignee_name"),
     item("発生日時", "created_at"),
     declared_item(ManualOperation.reason),
+    item("提携店からの依頼内容", "shop_said"),
     declared_item(ManualOperation.resolution),
 )
 
@@ -79,10 +80,20 @@ INQUIRY_COLUMNS = (
     declared_item(SupportInquiry.channel, "channel_label"),
     declared_item(SupportInquiry.requester_type, "requester_type_label"),
     declared_item(SupportInquiry.requester),
+    declared_item(SupportInquiry.contact_phone),
+    declared_item(SupportInquiry.contact_email),
     declared_item(SupportInquiry.reservation_id, "reservation_code"),
+    declared_item(SupportInquiry.question),
+    declared_item(SupportInquiry.status, "status_label"),
     declared_item(SupportInquiry.first_responded_at),
-    item("初回応答時間（分）", "first_response_minutes"),
+    item(figures.FIRST_RESPONSE_COLUMN, "first_response_minutes"),
     declared_item(SupportInquiry.answer),
+    declared_item(SupportInquiry.resolved_at),
+    item("解決時間（時間）", "resolution_hours"),
+    item(figures.IN_TIME_COLUMN, "resolved_in_time"),
+    declared_item(SupportInquiry.satisfaction),
+    declared_item(SupportInquiry.satisfaction_source, "satisfaction_source_label"),
+    declared_item(SupportInquiry.survey_sent_at),
     declared_item(SupportInquiry.created_by),
 )
 

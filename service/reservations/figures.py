@@ -1,18 +1,26 @@
-"""The QRV's named figures (service/figures.py): a month's 予約件数, 確定件数, キャンセル件数 and 売上, each defined
-once by the reservation list's filter that shows its rows. The executive dashboard's cards, the nightly summary, the
-reservation list (and its CSV) and the monthly and weekly PDF reports all count (or sum) that filter's query."""
+"""The QRV's named figures (service/figures.py).
+
+A month's 予約件数, 確定件数, キャンセル件数 and 売上, each defined once by the reservation list's filter that shows its
+rows: the executive dashboard's cards, the nightly summary, the reservation list (and its CSV) and the monthly and
+weekly PDF reports all count (or sum) that filter's query.
+
+The support KPIs of §7.3.1, each over the inquiry list's filter that holds the rows it is taken over (its basis):
+初回応答時間 (the lower median of the answered inquiries' 初回応答時間（分）, this week), 解決時間 (the share of the
+resolved ones settled within 24 hours, this week) and 顧客満足度 (the mean of the ratings, this quarter)."""
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from service import fields
+from service.dialect import of, seconds_between
 from service.figures import Figure, FigureRead, serve
-from service.reservations import console
+from service.reservations import console, support
 from service.reservations.console import ReservationFilter
-from service.reservations.models import Reservation
+from service.reservations.models import Reservation, SupportInquiry
+from service.reservations.support import InquiryFilter
 
 ROUTE = "/reservations/reservations"
 AMOUNT_COLUMN = fields.facts(Reservation.amount).label  # the reservation CSV's column a sum of money adds up
@@ -96,3 +104,103 @@ def days_figures(db: Session, *, first: date, last: date, now: datetime) -> list
 def cancel_pct(cancelled: float, reservations: float) -> float | None:
     """キャンセル率: the cancelled share of the reservations made (§4.1.2)."""
     return round(100 * cancelled / reservations, 1) if reservations else None
+
+
+# --- support (§7.3.1) ---------------------------------------------------------------------------------------------
+
+INQUIRIES_ROUTE = "/reservations/inquiries"
+FIRST_RESPONSE_COLUMN = "初回応答時間（分）"
+IN_TIME_COLUMN = f"{support.RESOLUTION_TARGET_HOURS}時間以内に解決"
+SATISFACTION_COLUMN = fields.facts(SupportInquiry.satisfaction).label
+SATISFACTION_TARGET = 4.0  # §7.3.1 顧客満足度 4.0以上（5段階評価）
+
+FIRST_RESPONSE = Figure(
+    "reservations.first_response",
+    "初回応答時間",
+    "受付日がその期間の問い合わせのうち初回応答したものの、受付から初回応答までの時間（分）の中央値"
+    "（件数が偶数のときは中央の2件の短い方）。目標: Email 2時間以内、電話 即時",
+    "days",
+    route=INQUIRIES_ROUTE,
+    unit="minutes",
+    median_of=FIRST_RESPONSE_COLUMN,
+)
+RESOLVED_IN_TIME = Figure(
+    "reservations.resolved_in_time",
+    f"解決時間（{support.RESOLUTION_TARGET_HOURS}時間以内）",
+    f"受付日がその期間の解決済の問い合わせのうち、受付から{support.RESOLUTION_TARGET_HOURS}時間以内に解決したものの割合"
+    f"（目標: {support.RESOLUTION_TARGET_HOURS}時間以内）",
+    "days",
+    route=INQUIRIES_ROUTE,
+    unit="percent",
+    share_of=IN_TIME_COLUMN,
+)
+SATISFACTION = Figure(
+    "reservations.satisfaction",
+    "顧客満足度",
+    f"受付日がその期間の問い合わせのうち満足度（5段階評価）が記録されたものの平均（目標: {SATISFACTION_TARGET}以上）",
+    "days",
+    route=INQUIRIES_ROUTE,
+    unit="rating",
+    mean_of=SATISFACTION_COLUMN,
+)
+SUPPORT = (FIRST_RESPONSE, RESOLVED_IN_TIME, SATISFACTION)
+
+
+def support_period(figure: Figure, now: datetime) -> tuple[date, date]:
+    """The days a support figure is taken over: this calendar week (週次) for the response and resolution times,
+    this quarter (四半期: from January, April, July, October) for the satisfaction, each up to today."""
+    today = console.today(now)
+    if figure is SATISFACTION:
+        return today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1), today
+    return today - timedelta(days=today.weekday()), today
+
+
+def support_filter(figure: Figure, first: date, last: date) -> InquiryFilter:
+    """The inquiry list's filter holding the figure's rows over the days [first, last]."""
+    made = InquiryFilter(received_from=first, received_to=last)
+    if figure is FIRST_RESPONSE:
+        return replace(made, responded=True)
+    if figure is RESOLVED_IN_TIME:
+        return replace(made, status="resolved")
+    return replace(made, rated=True)
+
+
+def support_value(db: Session, figure: Figure, flt: InquiryFilter) -> tuple[float, int]:
+    """(value, basis): the figure over the filter's rows and how many rows it is taken over (no rows: 0)."""
+    basis = support.count_inquiries(db, flt)
+    if not basis:
+        return 0.0, 0
+    if figure is FIRST_RESPONSE:
+        return _median_minutes(db, flt), basis
+    rows = support.filtered(flt).subquery()
+    if figure is RESOLVED_IN_TIME:
+        span = func.round(seconds_between(rows.c.received_at, rows.c.resolved_at))
+        in_time = db.scalar(select(func.count()).select_from(rows).where(span <= support.RESOLUTION_TARGET_SECONDS))
+        in_time = in_time or 0
+        return round(in_time / basis, 4), basis
+    total = db.scalar(select(func.sum(rows.c.satisfaction)).select_from(rows)) or 0
+    return round(total / basis, 2), basis
+
+
+def _median_minutes(db: Session, flt: InquiryFilter) -> float:
+    """The lower median first-response time, in SQL (dialect.lower_median_span), in minutes as the list shows it."""
+    spans = select(
+        literal(0).label("key"),
+        SupportInquiry.received_at.label("start"),
+        SupportInquiry.first_responded_at.label("end"),
+        SupportInquiry.id.label("id"),
+    ).where(*support.conditions(flt))
+    middle, span_of = of(db).lower_median_span(spans)
+    row = db.execute(middle).one()
+    return round(span_of(row).total_seconds() / 60, 1)
+
+
+def support_figures(db: Session, *, now: datetime) -> list[FigureRead]:
+    """初回応答時間, 解決時間 and 顧客満足度 over their periods, each with its list's filter and basis."""
+    served = []
+    for figure in SUPPORT:
+        first, last = support_period(figure, now)
+        flt = support_filter(figure, first, last)
+        value, basis = support_value(db, figure, flt)
+        served.append(serve(figure, value, now=now, flt=flt, days=(first, last), basis=basis))
+    return served

@@ -10,6 +10,8 @@ wait ends, the others end with it, in the same transaction:
 - a shop call times out (calls.py): its call, if still queued, never rings; an operator books a shop while calls are
   out: they are withdrawn, and an answer to one already ringing is recorded but moves nothing;
 - the date changes: the reminder queued for the old date is withdrawn (the new one follows the new date);
+- the booking ends (timed out, cancelled) while a shop holds it: the shop is told by e-mail, or, one that has none
+  (a one-off shop an operator found by phone), by an operator: an operation to phone it (`tell_shop`);
 - a payment link reaches nobody (its SMS failed on every retry and no e-mail copy is on its way: none registered, or
   it failed too): its window would never start, so the hold goes on the operator's clock (`link_reached_nobody`):
   the link expires at the urgent operation's target time unless an operator sends it again, whose delivery starts
@@ -26,6 +28,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clientkit.phones import as_dialled
 from service.outbox.delivery import failure_text
 from service.outbox.models import OutboxMessage
 from service.outbox.service import withdraw
@@ -85,6 +88,7 @@ def withdraw_calls(db: Session, reservation: Reservation) -> int:
     for attempt in out:
         attempt.status = WITHDRAWN
     withdraw(db, (attempt.outbox_message_id for attempt in out))
+    reservation.next_call_at = None  # round 2's wait, too, ends with the calls
     return len(out)
 
 
@@ -121,3 +125,20 @@ def link_reached_nobody(db: Session, message: OutboxMessage, now: datetime) -> b
     operation.reason = reason[:500]  # one already open (the confirmation SMS failed too) now says what is due
     operation.due_at = min(operation.due_at, payment.expires_at)
     return True
+
+
+def tell_shop(db: Session, reservation: Reservation, *, reason: str, now: datetime) -> None:
+    """The shop holding the reservation learns that it ended (§2.2.3 提携店の仮予約をキャンセル, a cancellation):
+    by e-mail, or, a shop without an address (a one-off shop an operator found by phone, a listed one with none),
+    from an operator: an operation to phone it, which #qrv-alerts hears of (nothing is dropped unsaid)."""
+    shop = reservation.shop
+    if shop is not None and shop.email:
+        messages.shop_cancellation(db, reservation, shop, reason)
+        return
+    phone = shop.phone if shop is not None else reservation.one_off_shop_phone
+    if reservation.shop_name is None:
+        return
+    call = labels.SHOP_CANCEL_CALL.format(
+        shop=reservation.shop_name, phone=as_dialled(phone), reason=labels.SHOP_CANCEL_REASONS[reason]
+    )
+    operations.open_operation(db, reservation, "shop_cancel_call", reason=call, now=now)

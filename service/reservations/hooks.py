@@ -6,12 +6,11 @@ Imported by the router (API process: webhooks) and by jobs/reservations.py (work
 from sqlalchemy.orm import Session
 
 from service.database import utcnow
-from service.outbox.delivery import failure_text, on_failed, on_sent
+from service.outbox.delivery import on_failed, on_sent
 from service.outbox.inbound import register_inbound_handler
 from service.outbox.models import InboundEvent, OutboxMessage
-from service.reservations import calls, holds, operations, payments
-from service.reservations.messages import DOMAIN, referenced_id
-from service.reservations.models import Reservation
+from service.reservations import calls, holds, notices, payments
+from service.reservations.messages import DOMAIN
 
 
 @on_sent(DOMAIN, "call")
@@ -74,12 +73,8 @@ def _checkout_completed(db: Session, event: InboundEvent) -> None:
 @on_failed(DOMAIN, "sms")
 @on_failed(DOMAIN, "email")
 def _message_failed(db: Session, message: OutboxMessage) -> None:
-    """§2.2.2: an SMS to the requester failed on every retry; a payment link that reached nobody (SMS or e-mail)
-    puts the hold on the operator's clock (holds.link_reached_nobody)."""
-    if holds.link_reached_nobody(db, message, utcnow()) or message.ref_type != "sms":
-        return
-    reservation = db.get(Reservation, referenced_id(message))
-    if reservation is not None:
-        operations.open_operation(
-            db, reservation, "sms_failed", reason=f"{message.body[:80]}… : {failure_text(message)}", now=utcnow()
-        )
+    """§2.2.2: a payment link that reached nobody (SMS or e-mail) puts the hold on the operator's clock
+    (holds.link_reached_nobody); any other notice to the requester that reached nobody opens an operation
+    (notices.undelivered: urgent while the reservation waits, low once it is over)."""
+    if not holds.link_reached_nobody(db, message, utcnow()):
+        notices.undelivered(db, message, utcnow())

@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 
 from service import fields
 from service.audit import service as audit
-from service.audit.service import Actor
+from service.audit.service import SYSTEM, Actor
 from service.errors import Conflict, ValidationFailed
 from service.identity.models import Grant, User
 from service.outbox.service import enqueue
 from service.reservations import auditing, labels, messages, page_state
 from service.reservations.messages import DOMAIN
-from service.reservations.models import Incident, Page, as_dict, get_or_404
+from service.reservations.models import TEXT_MAX, Incident, Page, Reservation, as_dict, get_or_404
 from service.reservations.schemas import IncidentCreate, IncidentUpdate
 
 FIELDS = fields.audited(Incident)  # the record of §5.3.1: title, level, occurred_at, ..., prevention
@@ -238,3 +238,36 @@ def escalate_due(db: Session, *, now: datetime) -> int:
     for incident in due:
         escalate(db, incident, by=SYSTEM_LABEL, now=now)
     return len(due)
+
+
+def calls_down(db: Session, *, reservation: Reservation, shops: int, outcomes: str, now: datetime) -> Incident:
+    """§5.2.2 High 「電話発信が全く動作しない」: a 全店NG in which not one call reached a shop's line. One open
+    incident (not recovered) gathers the reservations it hit in its 影響範囲; the first one is recorded by the system
+    (audited) and posted to #qrv-alerts."""
+    found = db.scalar(
+        select(Incident)
+        .where(Incident.title == labels.CALLS_DOWN_INCIDENT, Incident.recovered_at.is_(None))
+        .order_by(Incident.id)
+        .limit(1)
+    )
+    if found is not None:
+        if reservation.code not in found.impact:
+            found.impact = f"{found.impact}、{reservation.code}"[:TEXT_MAX]
+            found.updated_at = now
+        return found
+    incident = Incident(
+        title=labels.CALLS_DOWN_INCIDENT,
+        level="high",
+        occurred_at=now,
+        impact=labels.CALLS_DOWN_IMPACT.format(codes=reservation.code),
+        created_by=SYSTEM_LABEL,
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(incident)
+    db.flush()
+    after = audit.snapshot(incident, FIELDS)
+    auditing.record(db, SYSTEM, "create_incident", ("incident", incident.id), None, after, now)
+    post = labels.SLACK_CALLS_DOWN.format(code=reservation.code, shops=shops, outcomes=outcomes, id=incident.id)
+    messages.notify_slack(db, kind="calls_down", message=post, reservation=reservation, now=now)
+    return incident

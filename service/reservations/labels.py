@@ -50,6 +50,7 @@ CALL_SUMMARIES = {
     "machine": "留守番電話・自動音声につながりました。予約の回答ではないため応答なしとして扱います",
     "failed": "電話を発信できませんでした",
 }
+CALL_NEVER_PLACED = "応答期限までに電話を発信できませんでした（電話の送信が滞っています）"
 PAYMENT_STATUSES = {
     "creating": "決済リンク作成中",
     "open": "支払い待ち",
@@ -69,6 +70,8 @@ OPERATION_TYPES = {
     "ambiguous_answer": "提携店からの曖昧な回答",
     "change_request": "提携店からの予約内容変更依頼",
     "late_cancellation": "キャンセル期限超過後のキャンセル依頼",
+    # beyond the six: the shop holding a cancelled booking has no e-mail (a one-off shop found by phone)
+    "shop_cancel_call": "提携店への仮予約キャンセルの電話連絡",
 }
 PRIORITIES = {"urgent": "緊急", "high": "高", "medium": "中", "low": "低"}
 OPERATION_STATUSES = {"open": "未対応", "in_progress": "対応中", "resolved": "対応済み"}
@@ -99,6 +102,7 @@ NOTIFICATION_KINDS = {
     "client_quota": "予約上限到達",
     "storage_low": "保存領域不足",
     "oncall_page": "当番呼び出し",
+    "calls_down": "電話発信の障害",
 }
 
 # Slack #qrv-alerts (§2.2 and §4.3.1).
@@ -109,6 +113,9 @@ SLACK_MESSAGES = {
     "change_request": "予約ID: {code} で変更依頼",
 }
 SLACK_MANUAL = "予約ID: {code} で手動対応が必要（{kind}）"
+SLACK_CALLS_DOWN = (
+    "電話発信の障害の可能性: 予約ID: {code} の{shops}店舗に1件もつながらず（{outcomes}）。インシデント #{id}"
+)
 SLACK_QUEUE = "予約キューが溜まっています（{count}件）"
 SLACK_WORKER_DOWN = "Celeryワーカーが応答しません（予約処理・送信が止まっています）"
 SLACK_BEAT_DOWN = "定期処理（beat）が動いていません（期限切れの決済リンク{count}件が{minutes}分以上処理されていません）"
@@ -135,6 +142,8 @@ TEMPLATE_FIELDS = {
     "when": "予約日時",
     "shop": "提携店名",
     "url": "リンク",
+    "shops": "電話した店舗数",
+    "outcomes": "電話の結果と件数",
     "minutes": "お支払いの期限（分）",
     "cancel": "キャンセルのご案内",
     "faq": "よくある質問のリンク",
@@ -252,7 +261,26 @@ REASONS = {
     "cancel_mcp": "MCPクライアントから依頼者がキャンセル",
     "resume": "次の提携店に電話代行を再開",
     "accept_manual": "運営担当者が提携店の予約OKを確認",
+    "no_call_connected": "提携店リスト全店舗（2周）への電話が1件もつながりませんでした（{outcomes}）",
 }
+# 全店NG told apart (§2.2.1, §5.2.2): the shops said no, or no call connected at all (the phone side may be down).
+CONNECTED_NONE = "全店舗で電話がつながらなかったため、提携店の回答はありません。電話発信の障害の可能性があります"
+# The §5.2.2 incident a 全店NG without one connected call records (one open at a time).
+CALLS_DOWN_INCIDENT = "電話発信が全く動作しない"
+CALLS_DOWN_IMPACT = "全店NGになった予約: {codes}"
+OUTCOME_COUNT = "{label}{count}件"
+# The shop holding a cancelled booking that has no e-mail (a one-off shop found by phone): phoned by an operator.
+SHOP_CANCEL_CALL = "{shop}（{phone}）にはメールで連絡できません。仮予約のキャンセル（{reason}）を電話で伝えてください"
+# A notice that reached nobody about a reservation already over: nothing waits on it, so it is not urgent.
+NOTICE_AFTER_END = (
+    "予約はすでに終了しています（{status}）。依頼者へのお知らせ「{body}」が届きませんでした（{failure}）。"
+    "依頼者のメールアドレスを登録してメールで送るか、送らない理由を記入して対応済みにしてください"
+)
+NOTICE_SENT_BY_EMAIL = "届かなかったお知らせをメール（{address}）で送信しました"
+# its body is the SMS's own words
+EMAIL_NOTICE_SUBJECT = "【QRV】SMSでお届けできなかったお知らせ（{code}）"
+# A change request's words: what the shop asked (its call's transcript, else the call's summary).
+SHOP_ASKED = "提携店からの依頼: {words}"
 
 # The desired time (§2.1 予約受付): when it is, in words, and why it cannot be booked.
 PAST_TIME = "ご希望の日時（{when}）はすでに過ぎています。現在より後の日時を指定してください"
@@ -376,6 +404,20 @@ SLACK_PAGE = "{mention} 当番呼び出し（{step}）: {subject}（{priority}�
 SLACK_PAGE_NOBODY = "当番表が設定されていないため、当番を呼び出せません: {subject}（{priority}）"
 INQUIRY_CHANNELS = {"email": "Email", "phone": "電話"}
 INQUIRY_REQUESTER_TYPES = {"requester": "依頼者", "shop": "提携店"}
+INQUIRY_STATUSES = {"open": "未対応", "in_progress": "対応中", "resolved": "解決済"}
+SATISFACTION_SOURCES = {"support": "サポート担当が入力", "requester": "依頼者が回答"}
+SURVEY_CHANNELS = {"sms": "SMS", "email": "メール"}
+# The one-question satisfaction survey (§7.3.1 顧客満足度, 5段階評価) sent to the person who asked.
+SMS_SURVEY = "【QRV】お問い合わせへの対応の満足度を5段階でお聞かせください（1問のみ）: {url}"
+EMAIL_SURVEY_SUBJECT = "【QRV】サポート対応についてのアンケート（1問）"  # its body is SMS_SURVEY's words
+SURVEY_TITLE = "サポート対応アンケート"
+SURVEY_QUESTION = "今回のお問い合わせへの対応に、どのくらい満足されましたか。"
+SURVEY_SCALE = {5: "とても満足", 4: "満足", 3: "ふつう", 2: "やや不満", 1: "不満"}
+SURVEY_SEND = "回答する"
+SURVEY_THANKS = "ご回答ありがとうございました。今後のサポートの改善に役立てます。"
+SURVEY_ANSWERED = "このアンケートにはすでにご回答いただいています。ありがとうございました。"
+SURVEY_EXPIRED = "このアンケートの回答期限（送信から{days}日）を過ぎています。"
+SURVEY_ACTOR = "依頼者（アンケート）"
 
 # The audit log's words for what people do here (service/audit/vocabulary.py).
 AUDIT = register(
@@ -410,6 +452,9 @@ AUDIT = register(
             "create_oncall_override": "代番の登録",
             "delete_oncall_override": "代番の削除",
             "acknowledge_page": "当番呼び出しへの応答",
+            "send_inquiry_survey": "満足度アンケートの送信",
+            "answer_inquiry_survey": "満足度アンケートの回答",
+            "send_notice_by_email": "届かなかったお知らせのメール送信",
         },
         targets={
             "reservation": Target("予約", values={"status": STATUSES}, table="reservations_reservation"),
@@ -455,6 +500,8 @@ AUDIT = register(
             "members": "当番のメンバー",
             "acknowledged_at": "応答日時",
             "acknowledged_by": "応答者",
+            "survey_channel": "アンケートの送信方法",
+            "notice": "お知らせ",
         },
         values={
             "op_type": OPERATION_TYPES,
@@ -462,6 +509,7 @@ AUDIT = register(
             "priority": PRIORITIES,
             "payment_link": {"sms": "SMS", "email": "メール"},
             "channel": INQUIRY_CHANNELS,
+            "survey_channel": SURVEY_CHANNELS,
             "requester_type": INQUIRY_REQUESTER_TYPES,
             "period": ONCALL_PERIODS,
         },
@@ -470,6 +518,7 @@ AUDIT = register(
             "reservations_payment": PAYMENT_STATUSES,
             "reservations_manual_operation": OPERATION_STATUSES,
             "reservations_call_attempt": CALL_STATUSES,
+            "reservations_support_inquiry": INQUIRY_STATUSES,
         },
         references={
             "assignee_id": by_column("identity_user", "name"),

@@ -147,23 +147,22 @@ def email(
         )
 
 
-def shop_cancellation(db: Session, reservation: Reservation, shop: Shop | None, reason: str) -> None:
-    """Tell the shop that held the reservation that it is cancelled (payment timeout, the requester's or an operator's
-    cancel), saying which."""
-    if shop is not None:
-        email(
-            db,
-            reservation,
-            shop.email,
-            f"shop-cancel:{shop.id}",
-            labels.EMAIL_SHOP_CANCEL_SUBJECT.format(code=reservation.code),
-            content.paragraphs(
-                labels.EMAIL_SHOP_CANCEL_BODY,
-                shop=shop.name,
-                reason=labels.SHOP_CANCEL_REASONS[reason],
-                summary=summary(reservation),
-            ),
-        )
+def shop_cancellation(db: Session, reservation: Reservation, shop: Shop, reason: str) -> None:
+    """E-mail the shop that held the reservation that it is cancelled (payment timeout, the requester's or an
+    operator's cancel), saying which (holds.tell_shop: a shop without an address is phoned)."""
+    email(
+        db,
+        reservation,
+        shop.email,
+        f"shop-cancel:{shop.id}",
+        labels.EMAIL_SHOP_CANCEL_SUBJECT.format(code=reservation.code),
+        content.paragraphs(
+            labels.EMAIL_SHOP_CANCEL_BODY,
+            shop=shop.name,
+            reason=labels.SHOP_CANCEL_REASONS[reason],
+            summary=summary(reservation),
+        ),
+    )
 
 
 def notify_slack(

@@ -160,6 +160,8 @@ class Reservation(Base):
     reminder_due_at: Mapped[datetime | None]
     reminder_sent_at: Mapped[datetime | None]
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # While calling: round 2 waits before calling a shop again (calls.next_call); the sweeper places it at this time.
+    next_call_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -309,6 +311,10 @@ class ManualOperation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(info=field_info("対応日時", audited=False))
+    # What the operation is about, set by the service: the shop call whose answer opened it (a change request: the
+    # shop's words), the requester's message that reached nobody (sent again by e-mail from here).
+    call_attempt_id: Mapped[int | None] = mapped_column(BigId)
+    outbox_message_id: Mapped[int | None] = mapped_column(BigId)
 
 
 class Note(Base):
@@ -392,6 +398,11 @@ class SupportInquiry(Base):
     channel: Mapped[str] = mapped_column(
         String(10), info=field_info("チャネル", edit="support", exported=True, choices=labels.INQUIRY_CHANNELS)
     )
+    status: Mapped[str] = mapped_column(
+        String(20),
+        default="open",
+        info=field_info("対応状況", edit="support", exported=True, choices=labels.INQUIRY_STATUSES),
+    )
     requester_type: Mapped[str] = mapped_column(
         String(10),
         info=field_info("問い合わせ元", edit="support", exported=True, choices=labels.INQUIRY_REQUESTER_TYPES),
@@ -406,8 +417,24 @@ class SupportInquiry(Base):
         index=True,
         info=field_info("予約ID", edit="support", exported=True),
     )
+    # Whom a survey goes to when no reservation names them (an inquiry about one falls back to its requester's).
+    contact_phone: Mapped[str] = mapped_column(
+        String(20),
+        default="",
+        info=field_info("連絡先電話番号", edit="support", exported=True, max_length=PHONE_MAX, **PHONE_SHAPE),
+    )
+    contact_email: Mapped[str] = mapped_column(
+        String(254), default="", info=field_info("連絡先メールアドレス", edit="support", exported=True, **EMAIL_SHAPE)
+    )
     received_at: Mapped[datetime] = mapped_column(
         index=True, info=field_info("受付日時", edit="support", exported=True)
+    )
+    question: Mapped[str] = mapped_column(
+        Text,
+        default="",
+        info=field_info(
+            "問い合わせ内容", edit="support", exported=True, multi_line=True, min_length=1, max_length=TEXT_MAX
+        ),
     )
     first_responded_at: Mapped[datetime | None] = mapped_column(
         info=field_info("初回応答日時", edit="support", exported=True)
@@ -416,6 +443,18 @@ class SupportInquiry(Base):
         Text,
         default="",
         info=field_info("回答内容", edit="support", exported=True, multi_line=True, max_length=TEXT_MAX),
+    )
+    resolved_at: Mapped[datetime | None] = mapped_column(
+        index=True, info=field_info("解決日時", edit="support", exported=True)
+    )
+    satisfaction: Mapped[int | None] = mapped_column(
+        info=field_info("顧客満足度", edit="support", exported=True, minimum=1, maximum=5)
+    )
+    satisfaction_source: Mapped[str | None] = mapped_column(
+        String(10), info=field_info("満足度の回答者", exported=True, choices=labels.SATISFACTION_SOURCES)
+    )
+    survey_sent_at: Mapped[datetime | None] = mapped_column(
+        info=field_info("アンケート送信日時", audited=False, exported=True)
     )
     created_by: Mapped[str] = mapped_column(
         String(100), default="", info=field_info("記録者", audited=False, exported=True)

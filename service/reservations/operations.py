@@ -13,7 +13,7 @@ from service.errors import Conflict, ValidationFailed
 from service.identity.models import Grant, User
 from service.reservations import auditing, business_hours, labels, page_state
 from service.reservations.messages import DOMAIN, notify_slack
-from service.reservations.models import ManualOperation, Note, Page, Reservation, as_dict, get_or_404
+from service.reservations.models import CallAttempt, ManualOperation, Note, Page, Reservation, as_dict, get_or_404
 
 PRIORITY_BY_TYPE = {
     "sms_failed": "urgent",
@@ -22,6 +22,7 @@ PRIORITY_BY_TYPE = {
     "change_request": "medium",
     "late_cancellation": "medium",
     "payment_timeout": "low",  # only when the requester asks (§2.2.3); a payment-system failure is urgent
+    "shop_cancel_call": "high",  # the shop keeps a slot for nobody until it is phoned
 }
 TARGET_MINUTES = {"urgent": 30, "high": 60, "medium": 120, "low": 24 * 60}
 ROUND_THE_CLOCK = ("urgent",)  # 緊急's clock runs always; the others' in the team's hours only
@@ -187,15 +188,19 @@ OPERATION_COLUMNS = (
     Reservation.status.label("reservation_status"),
     Reservation.requester_name,
     User.name.label("assignee_name"),
+    CallAttempt.transcript.label("call_transcript"),
+    CallAttempt.summary.label("call_summary"),
 )
 
 
 def operation_rows() -> Select:
-    """Operations with their reservation, assignee and page, as operation_read() reads them."""
+    """Operations with their reservation, assignee, page and the shop call that opened them, as operation_read()
+    reads them."""
     rows = (
         select(*OPERATION_COLUMNS)
         .join(Reservation, Reservation.id == ManualOperation.reservation_id)
         .outerjoin(User, User.id == ManualOperation.assignee_id)
+        .outerjoin(CallAttempt, CallAttempt.id == ManualOperation.call_attempt_id)
     )
     return page_state.joined(rows, Page.operation_id == ManualOperation.id)
 
@@ -247,6 +252,8 @@ def operation_read(row, now: datetime) -> dict:
         "status_label": labels.OPERATION_STATUSES[operation.status],
         "overdue": operation.status != "resolved" and operation.due_at < now,
         "paging": page_state.paging(row),
+        "shop_said": shop_said(operation, row.call_transcript, row.call_summary),
+        "can_send_notice": operation.outbox_message_id is not None and operation.status != "resolved",
     }
 
 
@@ -254,6 +261,14 @@ def operation_of(db: Session, operation_id: int, now: datetime) -> dict:
     """One operation as the queue shows it."""
     row = db.execute(operation_rows().where(ManualOperation.id == operation_id)).one()
     return operation_read(row, now)
+
+
+def shop_said(operation: ManualOperation, transcript: str | None, summary: str | None) -> str:
+    """What the shop asked, for a person to act on (§2.2.4, §2.2.5): the transcript of the call that opened the
+    operation (else the provider's summary of it); a change request an operator recorded is their note (its reason)."""
+    if operation.call_attempt_id is not None:
+        return transcript or summary or ""
+    return operation.reason if operation.op_type == "change_request" else ""
 
 
 def add_note(db: Session, *, reservation: Reservation, body: str, actor: Actor, now: datetime) -> Note:

@@ -1,4 +1,5 @@
-"""The two small pages a requester opens from an SMS: the cancellation link and (sandbox only) the test checkout."""
+"""The small pages a requester opens from an SMS or a mail: the cancellation link, the satisfaction survey and
+(sandbox only) the test checkout. Plain HTML forms: no script, nothing from outside."""
 
 from html import escape
 
@@ -9,7 +10,8 @@ TEMPLATE = """<!doctype html>
 <html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{title}</title>
 <style>body{{font-family:sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;line-height:1.6}}
-dt{{font-weight:bold}}button{{font-size:1.1rem;padding:.5rem 1.5rem}}.notice{{padding:1rem;background:#f4f4f4}}</style>
+dt{{font-weight:bold}}button{{font-size:1.1rem;padding:.5rem 1.5rem}}.notice{{padding:1rem;background:#f4f4f4}}
+fieldset{{border:0;padding:0}}label{{display:block;padding:.6rem 0;font-size:1.1rem}}</style>
 </head><body><h1>{title}</h1>{body}</body></html>"""
 
 
@@ -60,3 +62,24 @@ def sandbox_checkout(session_id: str, amount: int, *, paid: bool, expired: bool)
     else:
         action = f'<form method="post"><button>{escape(labels.SANDBOX_PAY_BUTTON)}</button></form>'
     return page(labels.SANDBOX_CHECKOUT_TITLE, f"<p>{escape(session_id)}</p><p>{amount:,}円</p>" + action)
+
+
+def survey_form(token: str, refusal: str | None) -> str:
+    """The one question with its five answers (5: とても満足 first), or why it takes none."""
+    if refusal is not None:
+        return page(labels.SURVEY_TITLE, _notice(refusal))
+    choices = "".join(
+        f'<label><input type="radio" name="rating" value="{value}" required> {value}（{escape(words)}）</label>'
+        for value, words in labels.SURVEY_SCALE.items()
+    )
+    form = (
+        '<form method="post">'
+        f'<input type="hidden" name="token" value="{escape(token)}">'
+        f"<fieldset><legend>{escape(labels.SURVEY_QUESTION)}</legend>{choices}</fieldset>"
+        f"<button>{escape(labels.SURVEY_SEND)}</button></form>"
+    )
+    return page(labels.SURVEY_TITLE, form)
+
+
+def survey_result(message: str) -> str:
+    return page(labels.SURVEY_TITLE, _notice(message))

@@ -281,7 +281,7 @@ def finish_expiry(db: Session, payment: Payment, reservation: Reservation, now: 
     messages.sms_to_requester(
         db, reservation, "payment-timeout", labels.SMS_PAYMENT_TIMEOUT.format(code=reservation.code)
     )
-    messages.shop_cancellation(db, reservation, reservation.shop, "payment_timeout")
+    holds.tell_shop(db, reservation, reason="payment_timeout", now=now)
 
 
 def expiry_failed(db: Session, message: OutboxMessage, now: datetime) -> None:

@@ -4,13 +4,14 @@ and the requester's cancellation link. Thin handlers; the rules live in the serv
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from service import exports, fields
+from service.audit.service import Actor
 from service.config import get_settings
 from service.database import utcnow
-from service.deps import DbSession
+from service.deps import DbSession, client_address, current_request_id
 from service.errors import Conflict, NotFound
 from service.openapi import declares, media
 from service.pagination import Page, PageParams, page_params
@@ -21,13 +22,16 @@ from service.reservations import (
     console,
     csv_exports,
     executive,
+    figures,
     hooks,  # noqa: F401  (registers the outbox and webhook handlers in the API process)
     incidents,
     labels,
+    notices,
     operations,
     pages,
     payments,
     support,
+    surveys,
     training,
     weekly,
 )
@@ -64,6 +68,7 @@ from service.reservations.schemas import (
     InquiryCreate,
     InquiryRead,
     InquiryRequesterType,
+    InquiryStatus,
     InquiryUpdate,
     ManualRead,
     ManualSummary,
@@ -72,6 +77,7 @@ from service.reservations.schemas import (
     McpClientRead,
     NoteIn,
     NoteRead,
+    NoticeByEmail,
     NotificationRead,
     OperationAssign,
     OperationCreate,
@@ -86,6 +92,7 @@ from service.reservations.schemas import (
     ReservationStatus,
     ReservationsVocabulary,
     ReservationUpdate,
+    Satisfaction,
     ServiceTypeCreate,
     ServiceTypeRead,
     ServiceTypeUpdate,
@@ -93,7 +100,9 @@ from service.reservations.schemas import (
     ShopImportResult,
     ShopRead,
     ShopUpdate,
+    SupportFigures,
     SupportKpis,
+    SurveySend,
     WeeklyKpis,
 )
 from service.reservations.state_machine import TRANSITIONS, EventActor
@@ -160,8 +169,22 @@ def inquiry_filter(
     channel: InquiryChannel | None = None,
     requester_type: InquiryRequesterType | None = None,
     unanswered: bool = False,
+    status: InquiryStatus | None = None,
+    received_from: Annotated[IsoDate | None, Query(description="received on or after this day")] = None,
+    received_to: Annotated[IsoDate | None, Query(description="received on or before this day")] = None,
+    responded: Annotated[bool, Query(description="answered only (初回応答時間)")] = False,
+    rated: Annotated[bool, Query(description="with a satisfaction rating only (顧客満足度)")] = False,
 ) -> support.InquiryFilter:
-    return support.InquiryFilter(channel=channel, requester_type=requester_type, unanswered=unanswered)
+    return support.InquiryFilter(
+        channel=channel,
+        requester_type=requester_type,
+        unanswered=unanswered,
+        status=status,
+        received_from=received_from,
+        received_to=received_to,
+        responded=responded,
+        rated=rated,
+    )
 
 
 OperationFilters = Annotated[operations.OperationFilter, Depends(operation_filter)]
@@ -198,6 +221,9 @@ def vocabulary(_: Reader) -> dict:
         },
         "inquiry_channels": labels.INQUIRY_CHANNELS,
         "inquiry_requester_types": labels.INQUIRY_REQUESTER_TYPES,
+        "inquiry_statuses": labels.INQUIRY_STATUSES,
+        "satisfaction_sources": labels.SATISFACTION_SOURCES,
+        "survey_channels": labels.SURVEY_CHANNELS,
         "transitions": {
             status: [target for target in labels.STATUSES if target in targets]
             for status, targets in TRANSITIONS.items()
@@ -282,6 +308,17 @@ def assign_operation(body: OperationAssign, caller: Operator, operation: PathOpe
 @router.post("/manual-operations/{operation_id}/resolve", response_model=OperationRead, dependencies=CONSOLE_ONLY)
 def resolve_operation(body: OperationResolve, caller: Operator, operation: PathOperation, db: DbSession) -> dict:
     operations.resolve(db, operation=operation, resolution=body.resolution, actor=caller.actor, now=utcnow())
+    return _operation(db, operation.id)
+
+
+@router.post("/manual-operations/{operation_id}/send-email", response_model=OperationRead, dependencies=CONSOLE_ONLY)
+def send_notice_by_email(
+    caller: Operator, operation: PathOperation, db: DbSession, body: Annotated[NoticeByEmail | None, Body()] = None
+) -> dict:
+    """Send the notice that reached nobody by e-mail to the address given (kept on the reservation) or the one the
+    reservation has, and settle the operation; 409 with the reason when it cannot."""
+    email = (body or NoticeByEmail()).email or None
+    notices.send_by_email(db, operation=operation, email=email, actor=caller.actor, now=utcnow())
     return _operation(db, operation.id)
 
 
@@ -595,6 +632,54 @@ def update_inquiry(body: InquiryUpdate, caller: Worker, inquiry: PathInquiry, db
     support.update_inquiry(db, inquiry=inquiry, data=body, actor=caller.actor, now=utcnow())
     db.flush()
     return support.inquiry_of(db, inquiry.id)
+
+
+@router.get("/inquiries/figures", response_model=SupportFigures)
+def support_figures(_: Worker, db: DbSession) -> dict:
+    """§7.3.1: 初回応答時間 and 解決時間 of this week, 顧客満足度 of this quarter, each with its list's query."""
+    return {"figures": figures.support_figures(db, now=utcnow())}
+
+
+@router.post("/inquiries/{inquiry_id:int}/survey", response_model=InquiryRead)
+def send_survey(body: SurveySend, caller: Worker, inquiry: PathInquiry, db: DbSession) -> dict:
+    """Send the one-question satisfaction survey (a resolved inquiry not yet rated) by SMS or e-mail."""
+    surveys.send(db, inquiry=inquiry, channel=body.channel, actor=caller.actor, now=utcnow())
+    db.flush()
+    return support.inquiry_of(db, inquiry.id)
+
+
+# --- the asker's survey page (no login: the signed token is the credential) -------------------------
+
+
+@router.get("/survey/{inquiry_id:int}", response_class=HTMLResponse)
+@declares(403)  # another inquiry's token
+def survey_page(inquiry: PathInquiry, token: Annotated[str, Query(max_length=100), SingleLine]) -> HTMLResponse:
+    surveys.check_token(inquiry.id, token)
+    return HTMLResponse(pages.survey_form(token, surveys.answer_refusal(inquiry, utcnow())))
+
+
+@router.post("/survey/{inquiry_id:int}", response_class=HTMLResponse)
+@declares(403)  # another inquiry's token
+def answer_survey(
+    request: Request,
+    inquiry: PathInquiry,
+    db: DbSession,
+    token: Annotated[str, Form(max_length=100), SingleLine],
+    rating: Annotated[Satisfaction, Form()],
+) -> HTMLResponse:
+    """The answer (1–5) is the inquiry's satisfaction; already answered or past its days: a 409 page saying so."""
+    surveys.check_token(inquiry.id, token)
+    actor = Actor(
+        type="anonymous",
+        label=labels.SURVEY_ACTOR,
+        client_address=client_address(request),
+        request_id=current_request_id(),
+    )
+    try:
+        surveys.answer(db, inquiry=inquiry, rating=rating, actor=actor, now=utcnow())
+    except Conflict as refused:
+        return HTMLResponse(pages.survey_result(refused.message), status_code=409)
+    return HTMLResponse(pages.survey_result(labels.SURVEY_THANKS))
 
 
 # --- MCP clients -------------------------------------------------------------------------------

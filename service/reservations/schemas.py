@@ -8,7 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, Str
 from pydantic_core import PydanticCustomError
 
 from service.config import get_settings
-from service.fields import FieldWords, rules
+from service.fields import FieldWords, bounds, rules
 from service.figures import FigureRead
 from service.reservations.models import (
     AMOUNT_MAX,
@@ -51,7 +51,13 @@ ClientLocalDateTime = Annotated[ClientTimestamp, AfterValidator(local_datetime)]
 # The words of labels.py's dictionaries, in their order (tests/service/reservations/test_vocabulary.py holds them
 # equal).
 OperationType = Literal[
-    "all_shops_declined", "sms_failed", "payment_timeout", "ambiguous_answer", "change_request", "late_cancellation"
+    "all_shops_declined",
+    "sms_failed",
+    "payment_timeout",
+    "ambiguous_answer",
+    "change_request",
+    "late_cancellation",
+    "shop_cancel_call",
 ]
 ReservationStatus = Literal[
     "received",
@@ -283,6 +289,8 @@ class OperationRead(Read):
     status: str
     status_label: str
     reason: str
+    shop_said: str  # what the shop asked (the call's transcript, or the operator's note of a change request)
+    can_send_notice: bool  # a notice that reached nobody, which the operator may send by e-mail
     due_at: datetime
     overdue: bool
     assignee_id: int | None
@@ -297,6 +305,7 @@ class OperationRead(Read):
 class ReservationDetail(ReservationRead):
     details: str
     cancel_url: str
+    next_call_at: datetime | None  # while calling: round 2's next call, once its wait is over
     events: list[EventRead]
     calls: list[CallRead]
     payments: list[PaymentRead]
@@ -553,6 +562,9 @@ class ReservationsVocabulary(BaseModel):
     incident_policies: dict[str, dict[str, str]]
     inquiry_channels: dict[str, str]
     inquiry_requester_types: dict[str, str]
+    inquiry_statuses: dict[str, str]
+    satisfaction_sources: dict[str, str]
+    survey_channels: dict[str, str]
     transitions: dict[str, list[str]]
     limits: dict[str, int]
     fields: dict[str, dict[str, FieldWords]]  # each table's fields as the forms show and check them (models.py)
@@ -565,44 +577,94 @@ InquiryRequesterType = Literal["requester", "shop"]  # labels.INQUIRY_REQUESTER_
 InquiryReservationCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=CODE_MAX), SingleLine]
 InquiryRequester = Annotated[str, rules(SupportInquiry.requester)]
 InquiryAnswer = Annotated[str, rules(SupportInquiry.answer, strip=False)]
+InquiryQuestion = Annotated[str, rules(SupportInquiry.question, strip=False)]
+InquiryStatus = Literal["open", "in_progress", "resolved"]  # labels.INQUIRY_STATUSES
+ContactPhone = Phone | Literal[""]
+ContactEmail = Annotated[EmailStr, rules(SupportInquiry.contact_email)] | Literal[""]
+Satisfaction = Annotated[int, bounds(SupportInquiry.satisfaction)]
+SurveyChannel = Literal["sms", "email"]  # labels.SURVEY_CHANNELS
 
 
 class InquiryCreate(Strict):
-    """One inquiry: a reservation is named only when the inquiry is about one (QRV-XXXXXX)."""
+    """One inquiry: what was asked; a reservation is named only when the inquiry is about one (QRV-XXXXXX); a
+    resolution time alone makes it 解決済."""
 
     channel: InquiryChannel
     requester_type: InquiryRequesterType
     requester: InquiryRequester
+    contact_phone: ContactPhone = ""
+    contact_email: ContactEmail = ""
     reservation_code: InquiryReservationCode | None = None
     received_at: ClientLocalDateTime
+    question: InquiryQuestion
+    status: InquiryStatus = "open"
     first_responded_at: ClientLocalDateTime | None = None
     answer: InquiryAnswer = ""
+    resolved_at: ClientLocalDateTime | None = None
+    satisfaction: Satisfaction | None = None
 
 
 class InquiryUpdate(Strict):
     channel: InquiryChannel | None = None
     requester_type: InquiryRequesterType | None = None
     requester: InquiryRequester | None = None
+    contact_phone: ContactPhone | None = None
+    contact_email: ContactEmail | None = None
     reservation_code: InquiryReservationCode | None = None
     received_at: ClientLocalDateTime | None = None
+    question: InquiryQuestion | None = None
+    status: InquiryStatus | None = None
     first_responded_at: ClientLocalDateTime | None = None
     answer: InquiryAnswer | None = None
+    resolved_at: ClientLocalDateTime | None = None
+    satisfaction: Satisfaction | None = None
 
 
 class InquiryRead(Read):
     id: int
     channel: str
     channel_label: str
+    status: str
+    status_label: str
     requester_type: str
     requester_type_label: str
     requester: str
+    contact_phone: str
+    contact_email: str
     reservation_code: str | None
     received_at: datetime
+    question: str
     first_responded_at: datetime | None
     first_response_minutes: float | None
     answer: str
+    resolved_at: datetime | None
+    resolution_hours: float | None
+    resolved_in_time: str  # はい / いいえ (§7.3.1 解決時間 24時間以内); empty while not resolved
+    satisfaction: int | None
+    satisfaction_source: str | None
+    satisfaction_source_label: str
+    survey_sent_at: datetime | None
     created_by: str
     created_at: datetime
+
+
+class NoticeByEmail(Strict):
+    """The requester's e-mail address to send a notice that reached nobody to (kept on the reservation); none: the
+    address it has."""
+
+    email: RequesterEmail | None = None
+
+
+class SurveySend(Strict):
+    """Send the one-question satisfaction survey by SMS or e-mail."""
+
+    channel: SurveyChannel = "sms"
+
+
+class SupportFigures(BaseModel):
+    """§7.3.1's named figures (初回応答時間, 解決時間, 顧客満足度), each over its own period."""
+
+    figures: list[FigureRead]
 
 
 class SupportWeek(BaseModel):

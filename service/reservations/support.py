@@ -1,7 +1,9 @@
 """Support inquiries (§7 サポート体制): support logs every inquiry from a requester or a shop, by e-mail or phone,
-whether or not it names a reservation, with when it arrived, when it was first answered and the answer; audited.
-The §7.3.1 KPI reads them per calendar week in SQL: how many arrived, how many were answered, and the median
-初回応答時間 (first response minus arrival) of those answered."""
+whether or not it names a reservation: what was asked (問い合わせ内容), when it arrived, when it was first answered,
+the answer, its status (未対応 → 対応中 → 解決済, with when it was resolved) and the asker's satisfaction (1–5, entered
+by support or answered on the survey page, surveys.py); audited. The §7.3.1 KPIs read them: per calendar week in SQL
+(how many arrived, how many were answered, the median 初回応答時間) for the console's chart, and as named figures
+(figures.py: 初回応答時間, 解決時間, 顧客満足度) over this list's filters."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -14,12 +16,16 @@ from service.audit import service as audit
 from service.audit.service import Actor
 from service.dialect import epoch
 from service.errors import ValidationFailed, unknown_reference
+from service.figures import SHARE_YES
 from service.reservations import auditing, console, labels
 from service.reservations.models import Reservation, SupportInquiry, as_dict, get_or_404
 from service.reservations.schemas import InquiryCreate, InquiryUpdate
 
-FIELDS = fields.audited(SupportInquiry)  # channel, requester_type, requester, reservation_id, ..., answer
+FIELDS = fields.audited(SupportInquiry)  # channel, status, requester_type, ..., answer, resolved_at, satisfaction
 KPI_WEEKS = 8
+RESOLUTION_TARGET_HOURS = 24  # §7.3.1 解決時間: 24時間以内
+RESOLUTION_TARGET_SECONDS = RESOLUTION_TARGET_HOURS * 3600  # a span to the second (figures.py counts alike in SQL)
+SHARE_NO = "いいえ"
 LIST_ORDER = (SupportInquiry.received_at.desc(), SupportInquiry.id.desc())
 
 
@@ -37,27 +43,53 @@ def _reservation_id(db: Session, code: str | None) -> int | None:
     return found
 
 
-def _check_times(inquiry: SupportInquiry) -> None:
-    if inquiry.first_responded_at is not None and inquiry.first_responded_at < inquiry.received_at:
-        responded, received = (
-            fields.facts(c).label for c in (SupportInquiry.first_responded_at, SupportInquiry.received_at)
-        )
+def _after(inquiry: SupportInquiry, later: str, earlier: str, rule: str) -> None:
+    """A moment of the inquiry that may not come before another (both given)."""
+    first, then = getattr(inquiry, earlier), getattr(inquiry, later)
+    if first is not None and then is not None and then < first:
+        words = [fields.facts(getattr(SupportInquiry, name)).label for name in (later, earlier)]
+        raise ValidationFailed(f"{words[0]}は{words[1]}より後にしてください", details={"field": later, "rule": rule})
+
+
+def _settle_status(inquiry: SupportInquiry, now: datetime) -> None:
+    """The status agrees with the times: answered is at least 対応中; 解決済 has its resolution time (now unless
+    given) and a first response before it; leaving 解決済 clears it. Times never run backwards."""
+    if inquiry.status == "open" and inquiry.first_responded_at is not None:
+        inquiry.status = "in_progress"
+    if inquiry.status != "resolved":
+        inquiry.resolved_at = None
+    elif inquiry.resolved_at is None:
+        inquiry.resolved_at = now
+    if inquiry.status == "resolved" and inquiry.first_responded_at is None:
+        words = [fields.facts(c).label for c in (SupportInquiry.status, SupportInquiry.first_responded_at)]
         raise ValidationFailed(
-            f"{responded}は{received}より後にしてください",
-            details={"field": "first_responded_at", "rule": "after_received_at"},
+            f"{words[0]}を{labels.INQUIRY_STATUSES['resolved']}にするには、{words[1]}を入力してください",
+            details={"field": "first_responded_at", "rule": "responded_before_resolved"},
         )
+    _after(inquiry, "first_responded_at", "received_at", "after_received_at")
+    _after(inquiry, "resolved_at", "first_responded_at", "after_first_responded_at")
+
+
+def _resolved_when_timed(changes: dict) -> dict:
+    """A resolution time given without a status means 解決済."""
+    if changes.get("resolved_at") is not None and "status" not in changes:
+        return changes | {"status": "resolved"}
+    return changes
 
 
 def create_inquiry(db: Session, *, data: InquiryCreate, actor: Actor, now: datetime) -> SupportInquiry:
-    given = data.model_dump(exclude={"reservation_code"})
+    given = data.model_dump(exclude={"reservation_code"}) | _resolved_when_timed(
+        data.model_dump(include=data.model_fields_set - {"reservation_code"})
+    )
     inquiry = SupportInquiry(
         **given,
         reservation_id=_reservation_id(db, data.reservation_code),
+        satisfaction_source="support" if data.satisfaction is not None else None,
         created_by=actor.label[:100],
         created_at=now,
         updated_at=now,
     )
-    _check_times(inquiry)
+    _settle_status(inquiry, now)
     db.add(inquiry)
     db.flush()
     after = audit.snapshot(inquiry, FIELDS)
@@ -65,17 +97,26 @@ def create_inquiry(db: Session, *, data: InquiryCreate, actor: Actor, now: datet
     return inquiry
 
 
+CLEARABLE = ("first_responded_at", "resolved_at", "satisfaction")  # a PATCH's null clears these
+
+
 def update_inquiry(db: Session, *, inquiry: SupportInquiry, data: InquiryUpdate, actor: Actor, now: datetime) -> None:
-    """Set the fields given (first_responded_at may be set back to null)."""
+    """Set the fields given (the first response, the resolution time and the rating may be set back to null); a
+    rating given here is support's."""
     given = data.model_dump(exclude_unset=True)
-    changes = {
-        k: v for k, v in given.items() if k != "reservation_code" and (v is not None or k == "first_responded_at")
-    }
+    changes = {k: v for k, v in given.items() if k != "reservation_code" and (v is not None or k in CLEARABLE)}
+    changes = _resolved_when_timed(changes)
     if given.get("reservation_code") is not None:
         changes["reservation_id"] = _reservation_id(db, given["reservation_code"])
+    if "satisfaction" in changes:
+        changes["satisfaction_source"] = "support" if changes["satisfaction"] is not None else None
     target = ("support_inquiry", inquiry.id)
-    auditing.update(db, inquiry, changes, FIELDS, actor=actor, action="update_support_inquiry", target=target, now=now)
-    _check_times(inquiry)
+    before = audit.snapshot(inquiry, FIELDS)
+    for name, value in changes.items():
+        setattr(inquiry, name, value)
+    inquiry.updated_at = now
+    _settle_status(inquiry, now)
+    auditing.record(db, actor, "update_support_inquiry", target, before, audit.snapshot(inquiry, FIELDS), now)
 
 
 @dataclass(frozen=True)
@@ -83,27 +124,58 @@ class InquiryFilter:
     channel: str | None = None
     requester_type: str | None = None
     unanswered: bool = False  # no first response yet
+    status: str | None = None
+    received_from: date | None = None  # received on or after this day (Japan time)
+    received_to: date | None = None  # received on or before this day
+    responded: bool = False  # answered (初回応答時間's rows)
+    rated: bool = False  # with a satisfaction rating (顧客満足度's rows)
+
+
+def conditions(flt: InquiryFilter) -> list:
+    """The list's filter as SQL conditions on the inquiries."""
+    found = [
+        column == value
+        for column, value in (
+            (SupportInquiry.channel, flt.channel),
+            (SupportInquiry.requester_type, flt.requester_type),
+            (SupportInquiry.status, flt.status),
+        )
+        if value
+    ]
+    if flt.unanswered:
+        found.append(SupportInquiry.first_responded_at.is_(None))
+    if flt.responded:
+        found.append(SupportInquiry.first_responded_at.is_not(None))
+    if flt.rated:
+        found.append(SupportInquiry.satisfaction.is_not(None))
+    if flt.received_from:
+        found.append(SupportInquiry.received_at >= console.day_start(flt.received_from))
+    if flt.received_to:
+        found.append(SupportInquiry.received_at < console.day_start(flt.received_to + timedelta(days=1)))
+    return found
 
 
 def inquiry_query(flt: InquiryFilter) -> Select:
     """The inquiries of the list with their reservation's id, shown newest first (`LIST_ORDER`)."""
-    conditions = []
-    if flt.channel:
-        conditions.append(SupportInquiry.channel == flt.channel)
-    if flt.requester_type:
-        conditions.append(SupportInquiry.requester_type == flt.requester_type)
-    if flt.unanswered:
-        conditions.append(SupportInquiry.first_responded_at.is_(None))
     return (
         select(SupportInquiry, Reservation.code)
         .outerjoin(Reservation, Reservation.id == SupportInquiry.reservation_id)
-        .where(*conditions)
+        .where(*conditions(flt))
     )
+
+
+def filtered(flt: InquiryFilter) -> Select:
+    """The list's rows as a plain selection of inquiries, for counting and aggregating them (figures.py)."""
+    return select(SupportInquiry).where(*conditions(flt))
+
+
+def count_inquiries(db: Session, flt: InquiryFilter) -> int:
+    return db.scalar(select(func.count()).select_from(filtered(flt).subquery())) or 0
 
 
 def list_inquiries(db: Session, *, flt: InquiryFilter, offset: int, limit: int) -> tuple[list[dict], int]:
     query = inquiry_query(flt)
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = count_inquiries(db, flt)
     rows = db.execute(query.order_by(*LIST_ORDER).offset(offset).limit(limit)).all()
     return [inquiry_read(inquiry, code) for inquiry, code in rows], total
 
@@ -114,16 +186,35 @@ def inquiry_of(db: Session, inquiry_id: int) -> dict:
 
 
 def inquiry_read(inquiry: SupportInquiry, reservation_code: str | None) -> dict:
-    responded = inquiry.first_responded_at
     return {
         **as_dict(inquiry),
         "channel_label": labels.INQUIRY_CHANNELS[inquiry.channel],
         "requester_type_label": labels.INQUIRY_REQUESTER_TYPES[inquiry.requester_type],
+        "status_label": labels.INQUIRY_STATUSES[inquiry.status],
+        "satisfaction_source_label": labels.SATISFACTION_SOURCES.get(inquiry.satisfaction_source or "", ""),
         "reservation_code": reservation_code,
-        "first_response_minutes": (
-            round((responded - inquiry.received_at).total_seconds() / 60, 1) if responded else None
-        ),
+        "first_response_minutes": minutes_between(inquiry.received_at, inquiry.first_responded_at),
+        "resolution_hours": hours_between(inquiry.received_at, inquiry.resolved_at),
+        "resolved_in_time": in_time(inquiry),
     }
+
+
+def minutes_between(start: datetime, end: datetime | None) -> float | None:
+    """初回応答時間 in minutes to one decimal (the list, its CSV and the figure's median read it alike)."""
+    return round((end - start).total_seconds() / 60, 1) if end else None
+
+
+def hours_between(start: datetime, end: datetime | None) -> float | None:
+    return round((end - start).total_seconds() / 3600, 1) if end else None
+
+
+def in_time(inquiry: SupportInquiry) -> str:
+    """はい / いいえ: resolved within the target, to the second (empty while not resolved) — the 解決時間 figure's
+    share."""
+    if inquiry.resolved_at is None:
+        return ""
+    span = round((inquiry.resolved_at - inquiry.received_at).total_seconds())
+    return SHARE_YES if span <= RESOLUTION_TARGET_SECONDS else SHARE_NO
 
 
 def weekly_kpis(db: Session, *, now: datetime, weeks: int = KPI_WEEKS) -> dict:

@@ -1,6 +1,6 @@
-"""The periodic sweep: every deadline is read from the database (payment windows, unanswered calls, day-before
-reminders, reservations whose time has passed, incidents owed to the executives, pages owed their next step);
-nothing waits in a countdown.
+"""The periodic sweep: every deadline is read from the database (payment windows, unanswered calls, round 2's
+calls whose wait is over, day-before reminders, reservations whose time has passed, incidents owed to the executives,
+pages owed their next step); nothing waits in a countdown.
 Each step is safe to run twice."""
 
 from datetime import datetime, timedelta
@@ -69,6 +69,7 @@ def complete_past(db: Session, *, now: datetime) -> int:
 STEPS = {
     "expired_payments": payments.expire_due,
     "timed_out_calls": calls.time_out_calls,
+    "round_two_calls": calls.place_due_calls,
     "reminders": send_reminders,
     "completed": complete_past,
     "escalated_incidents": incidents.escalate_due,

@@ -54,6 +54,8 @@ def test_the_support_forms_second_inquiry_holds_only_what_was_typed(  # noqa: F8
     settled(page)
     page.get_by_label("問い合わせ者", exact=True).fill("山田太郎")
     page.get_by_label("予約ID（任意）").fill(code)
+    settled(page)
+    page.get_by_label("問い合わせ内容").fill("日時を変えたい")
     page.get_by_label("回答内容").first.fill("日時変更を承りました")
     settled(page)
     page.get_by_role("button", name="記録する").click()
@@ -62,7 +64,12 @@ def test_the_support_forms_second_inquiry_holds_only_what_was_typed(  # noqa: F8
     for field in ("問い合わせ者", "予約ID（任意）"):
         expect(page.get_by_label(field, exact=True)).to_have_value("")
     expect(page.get_by_label("回答内容").first).to_have_value("")
+    expect(page.get_by_label("問い合わせ内容")).to_have_value("")
 
+    question = page.get_by_label("問い合わせ内容")
+    question.fill("領収書がほしい")
+    question.press("Tab")  # the area sends its text as it is left: the page runs again
+    settled(page)
     page.get_by_label("問い合わせ者", exact=True).fill("佐藤花子")
     settled(page)
     page.get_by_role("button", name="記録する").click()

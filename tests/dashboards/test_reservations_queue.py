@@ -1,13 +1,16 @@
 """予約 › 手動対応キュー: ordered by priority then target time; accept sends the payment link; cancel, note, assign and
-resolve through the forms; a support user reads and adds notes but cannot act on operations."""
+resolve through the forms; a support user reads and adds notes but cannot act on operations; a new urgent operation is
+announced; a notice that reached nobody is sent by e-mail."""
 
 from datetime import timedelta
 
 import pytest
 
+from dashboards.labels import plain
 from service.database import session_scope, utcnow
 from service.reservations import booking, operations
 from service.reservations.models import ManualOperation, Note
+from service.reservations.state_machine import EventActor
 from tests.dashboards.conftest import button, cell_colours, open_page, texts
 from tests.dashboards.test_reservations_console import person
 from tests.service.reservations.conftest import (  # noqa: F401  (catalog, sandbox: fixtures)
@@ -24,6 +27,7 @@ from tests.service.reservations.conftest import (  # noqa: F401  (catalog, sandb
 from tests.support.clock import clock_at, japan_time
 
 QUEUE = "app_pages/reservations/queue.py"
+OPERATOR = EventActor("operator", "operatorさん")
 
 
 def open_operation(code: str, op_type: str, *, minutes_ago: int) -> int:
@@ -128,3 +132,48 @@ def test_support_reads_and_notes_but_cannot_act(ambiguous, db, open_app):
         assert action not in labels
     button(at, "メモを追加")
     assert state(ambiguous) == "pending_shop_response"
+
+
+def test_a_new_urgent_operation_is_announced_until_acknowledged(catalog, db, open_app):  # noqa: F811
+    """What was waiting when the page opened is not news; an urgent operation opened since is (a toast, and a banner
+    until 「確認しました」); a change request shows what the shop asked."""
+    first, second = book(catalog["service_id"]), book(catalog["service_id"], days=6)
+    open_operation(first, "change_request", minutes_ago=1)  # the operator's note of what the shop asked: its reason
+    at = open_page(open_app, person(db, "operator"), QUEUE)
+    assert texts(at.error) == [] and at.toast == []
+    assert "この一覧は30秒ごとに自動で更新されます。" in texts(at.caption)
+    at = select_first(at)
+    assert any("**提携店からの依頼内容**: テスト" in text for text in texts(at.markdown))
+
+    open_operation(second, "sms_failed", minutes_ago=0)
+    at.run()  # the list's next refresh
+    assert texts(at.error) == [f"新しい緊急の手動対応があります: {plain(second)}（SMS送信が全リトライ失敗）"]
+    assert [toast.value for toast in at.toast] == [
+        f"新しい緊急の手動対応: 緊急 {second} SMS送信が全リトライ失敗（未対応）"
+    ]
+    assert at.dataframe[0].value["予約ID"].tolist()[0] == second
+    button(at, "確認しました").click().run()
+    assert texts(at.error) == [] and at.toast == []
+
+
+def test_a_notice_that_reached_nobody_is_sent_by_email_from_the_queue(catalog, db, open_app):  # noqa: F811
+    code = book(catalog["service_id"], phone="+15005550009", email="")
+    deliver_due()
+    with session_scope() as session:
+        booking.cancel(
+            session,
+            booking.get_by_code(session, code),
+            actor=OPERATOR,
+            reason="依頼者の都合",
+            refund=True,
+            now=utcnow(),
+        )
+    deliver_due()  # the cancellation SMS reaches nobody: a low operation about a reservation already over
+    at = select_first(open_page(open_app, person(db, "operator"), QUEUE))
+    assert at.dataframe[0].value["優先度"].tolist() == ["低"]
+    form = at.dataframe[0].value["ID"][0]
+    at.text_input(key=f"reservations_queue_notice_{form}_email").input("yamada@example.jp")
+    button(at, "メールで送信").click().run()
+    assert texts(at.success) == [f"{code} の届かなかったお知らせをメールで送信しました。"]
+    notices = [m.recipient for m in messages("email", code) if m.subject.startswith("【QRV】SMSでお届けできなかった")]
+    assert notices == ["yamada@example.jp"]

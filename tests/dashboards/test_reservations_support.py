@@ -1,11 +1,13 @@
 """予約 › 問い合わせ対応: support logs an inquiry that names no reservation, then its first response; the console
-charts the week's inquiries and median first-response time; a malformed reservation id is refused before sending."""
+charts the week's inquiries and median first-response time; a malformed reservation id is refused before sending;
+the §7.3.1 cards open their rows, and an inquiry is resolved, rated and surveyed."""
 
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from sqlalchemy import select
 
 from service.database import session_scope
+from service.outbox.models import OutboxMessage
 from service.reservations.models import SupportInquiry
 from tests.dashboards.conftest import button, open_page, texts
 from tests.dashboards.test_reservations_console import CONSOLE, person
@@ -21,6 +23,7 @@ def test_support_logs_an_inquiry_without_a_reservation_and_the_console_counts_it
     at = open_page(open_app, support, SUPPORT)
     at.selectbox(key=f"{NEW}_0_channel").select("phone")
     at.text_input(key=f"{NEW}_0_requester").input("鈴木一郎")
+    at.text_area(key=f"{NEW}_0_question").input("キャンセルの方法を知りたい")
     at.text_input(key=f"{NEW}_0_reservation").input("QRV-12")
     button(at, "記録する").click().run()
     assert texts(at.error) == ["予約IDは QRV-XXXXXX の形式で入力してください（予約に関係しない問い合わせは空欄）。"]
@@ -59,6 +62,7 @@ def test_the_second_inquiry_is_stored_with_only_what_was_typed(db, open_app, cat
     with clock_at(japan_time(2026, 6, 1, 10, 0)):
         at = open_page(open_app, person(db, "support"), SUPPORT)
         at.text_input(key=f"{NEW}_0_requester").input("山田太郎")
+        at.text_area(key=f"{NEW}_0_question").input("日時を変えたい")
         at.text_input(key=f"{NEW}_0_reservation").input(code)
         at.text_area(key=f"{NEW}_0_answer").input("日時変更を承りました")
         button(at, "記録する").click().run()
@@ -69,9 +73,76 @@ def test_the_second_inquiry_is_stored_with_only_what_was_typed(db, open_app, cat
     later = japan_time(2026, 6, 1, 11, 0)
     with clock_at(later):
         at.text_input(key=f"{NEW}_1_requester").input("佐藤花子")
+        assert at.text_area(key=f"{NEW}_1_question").value == ""
+        button(at, "記録する").click().run()
+        assert texts(at.error) == ["問い合わせ内容を入力してください。"]
+        at.text_area(key=f"{NEW}_1_question").input("領収書がほしい")
         button(at, "記録する").click().run()
     assert texts(at.success) == ["佐藤花子 の問い合わせを記録しました。"]
     with session_scope() as session:
         second = session.scalars(select(SupportInquiry).order_by(SupportInquiry.id.desc())).first()
         assert (second.requester, second.reservation_id, second.answer) == ("佐藤花子", None, "")
+        assert second.question == "領収書がほしい"
         assert second.received_at.replace(tzinfo=UTC) >= later
+
+
+def seeded_inquiry(db, received, responded=None, resolved=None, satisfaction=None, **fields) -> int:
+    status = "resolved" if resolved else "in_progress" if responded else "open"
+    inquiry = SupportInquiry(
+        channel="email",
+        requester_type="requester",
+        requester=fields.pop("requester", "山田太郎"),
+        question="キャンセルの方法を知りたい",
+        received_at=received,
+        first_responded_at=responded,
+        resolved_at=resolved,
+        status=status,
+        satisfaction=satisfaction,
+        satisfaction_source="support" if satisfaction else None,
+        **fields,
+    )
+    db.add(inquiry)
+    db.commit()
+    return inquiry.id
+
+
+def test_the_kpi_cards_open_their_rows_and_support_resolves_rates_and_surveys(db, open_app):
+    """The three §7.3.1 cards head the page; a card's link opens the list on exactly its rows; support resolves an
+    inquiry (refused in words until it was answered), rates one and sends another its one-question survey."""
+    wednesday = japan_time(2026, 11, 25, 15, 0)
+    hours = lambda n: wednesday - timedelta(hours=n)  # noqa: E731
+    rated = seeded_inquiry(db, hours(30), hours(29.5), hours(29), satisfaction=5, requester="満足な人")
+    seeded_inquiry(db, hours(28), hours(26), hours(1), satisfaction=3)
+    waiting = seeded_inquiry(db, hours(6), requester="待っている人")
+    unrated = seeded_inquiry(db, hours(5), hours(4), hours(3), requester="聞かれる人", contact_phone="+819011112222")
+    support = person(db, "support")
+    with clock_at(wednesday):
+        at = open_page(open_app, support, SUPPORT)
+        cards = {metric.label: metric.value for metric in at.metric}
+        assert cards == {"初回応答時間": "60.0分", "解決時間（24時間以内）": "66.7%", "顧客満足度": "4.00"}
+        linked = open_page(
+            open_app, support, SUPPORT, received_from="2026-10-01", received_to="2026-11-25", rated="true"
+        )
+        shown = linked.dataframe[0].value
+        assert sorted(shown["顧客満足度"]) == ["3", "5"] and at.dataframe[0].value["ID"].tolist()[-1] == rated
+
+        at.selectbox(key="reservations_support_selected").select(waiting)
+        at.run()
+        edit = f"reservations_support_edit_{waiting}"
+        at.selectbox(key=f"{edit}_status").select("resolved")
+        button(at, "更新する").click().run()
+        assert texts(at.error) == ["対応状況を解決済にするには、初回応答日時を入力してください"]
+        at.checkbox(key=f"{edit}_responded_set").check().run()
+        at.selectbox(key=f"{edit}_satisfaction").select(4)
+        button(at, "更新する").click().run()
+        assert texts(at.success) == [f"問い合わせ #{waiting} を更新しました。"]
+
+        at.selectbox(key="reservations_support_selected").select(unrated)
+        at.run()
+        button(at, "満足度アンケートを送信").click().run()
+        assert texts(at.success) == [f"問い合わせ #{unrated} の満足度アンケートをSMSで送信しました。"]
+    with session_scope() as session:
+        asked = session.get_one(SupportInquiry, waiting)
+        assert (asked.status, asked.satisfaction, asked.satisfaction_source) == ("resolved", 4, "support")
+        [survey] = session.scalars(select(OutboxMessage).where(OutboxMessage.ref_type == "survey")).all()
+        assert survey.recipient == "+819011112222" and survey.ref_id == str(unrated)

@@ -1018,8 +1018,14 @@ def support_inquiry(db: Session) -> Entry:
         "resv-support",
         "reservations_support_new",
         "記録する",
-        first={"channel": "phone", "requester": "山田太郎", "reservation": code, "answer": "日時変更を承りました"},
-        second={"requester": "佐藤花子"},
+        first={
+            "channel": "phone",
+            "requester": "山田太郎",
+            "reservation": code,
+            "question": "日時を変えたい",
+            "answer": "日時変更を承りました",
+        },
+        second={"requester": "佐藤花子", "question": "領収書がほしい"},
         stored={"reservation_id": None, "channel": "email"},
         unstored=("reservation",),
     )

@@ -1,5 +1,6 @@
 """The reservations workflow through a real Celery worker: a booking committed by the API side is called, accepted,
-sent a payment link and, when nobody pays, expired by the sweeper task; the nightly summary and the alerts run too."""
+sent a payment link and, when nobody pays, expired by the sweeper task; the nightly summary and the alerts run too;
+nothing rescued is lost (a one-off shop's timed-out booking is phoned; no call connected is an incident)."""
 
 from datetime import timedelta
 
@@ -8,9 +9,10 @@ from sqlalchemy import func, select
 
 from jobs.reservations import check_operations, summarize_months, sweep_deadlines
 from service.database import session_scope, utcnow
-from service.reservations import sweeper
-from service.reservations.models import ManualOperation, MonthlyStat, Payment, Reservation
-from tests.service.reservations.conftest import book, make_service, make_shop, messages
+from service.reservations import booking, sweeper
+from service.reservations.models import Incident, ManualOperation, MonthlyStat, Payment, Reservation
+from service.reservations.schemas import AcceptIn, OneOffShopIn
+from tests.service.reservations.conftest import TESTER, book, make_service, make_shop, messages
 from tests.support.waiting import wait_for_job, wait_until
 
 pytestmark = pytest.mark.slow
@@ -98,3 +100,55 @@ def test_a_link_that_reached_nobody_is_put_on_the_operators_clock_by_the_worker_
         for step in sweeper.STEPS.values():
             step(session, now=deadline + timedelta(seconds=1))
     wait_for_job(reaches(code, "payment_timeout"), timeout=60, message="the worker to expire the link")
+
+
+def operation_reasons(code: str, op_type: str) -> list[str]:
+    with session_scope() as db:
+        return list(
+            db.scalars(
+                select(ManualOperation.reason)
+                .join(Reservation)
+                .where(Reservation.code == code, ManualOperation.op_type == op_type)
+            )
+        )
+
+
+def test_a_one_off_shop_booked_after_all_declined_is_phoned_when_the_worker_times_the_booking_out(db, start_worker):
+    """The worker calls every shop (all decline), the operator books a shop found by phone, the worker sends its
+    link and the sweeper task times it out: the one-off shop has no e-mail, so an operation asks for the call."""
+    service = make_service(db)
+    make_shop(db, "提携店1", [service], order=1)
+    db.commit()
+    start_worker(APP_SANDBOX_VOICE_ODDS="decline=1", APP_RESERVATIONS_PAYMENT_WINDOW_SECONDS="1")
+    code = book(service.id)
+    wait_for_job(reaches(code, "all_declined"), timeout=60, message="every shop's no")
+    with session_scope() as session:
+        reservation = session.scalar(select(Reservation).where(Reservation.code == code))
+        found = AcceptIn(one_off_shop=OneOffShopIn(name="電話で見つけた店", phone="03-1234-5678"))
+        booking.accept(session, reservation=reservation, choice=found, actor=TESTER, now=utcnow())
+    wait_for_job(reaches(code, "awaiting_payment"), timeout=60, message="the one-off shop's payment link")
+    wait_until(lambda: window_passed(code), timeout=10, message="the payment window to pass")
+    sweep_deadlines.delay()
+    wait_for_job(lambda: operation_reasons(code, "shop_cancel_call"), timeout=60, message="the call to the shop")
+    assert status_of(code) == "payment_timeout"
+    [reason] = operation_reasons(code, "shop_cancel_call")
+    assert reason.startswith("電話で見つけた店（03-1234-5678）にはメールで連絡できません")
+
+
+def test_no_call_connected_through_the_worker_is_told_apart_and_recorded_as_an_incident(db, start_worker):
+    service = make_service(db)
+    for order in (1, 2):
+        make_shop(db, f"提携店{order}", [service], order=order)
+    db.commit()
+    start_worker(APP_SANDBOX_VOICE_ODDS="no_answer=1", APP_RESERVATIONS_ROUND_TWO_WAIT_MINUTES="0")
+    code = book(service.id)
+    wait_for_job(reaches(code, "all_declined"), timeout=90, message="both rounds without an answer")
+    [reason] = operation_reasons(code, "all_shops_declined")
+    assert "1件もつながりませんでした（応答なし4件）" in reason and "電話発信の障害の可能性があります" in reason
+    with session_scope() as session:
+        [incident] = session.scalars(select(Incident)).all()
+    assert (incident.title, incident.level, incident.impact) == (
+        "電話発信が全く動作しない",
+        "high",
+        f"全店NGになった予約: {code}",
+    )

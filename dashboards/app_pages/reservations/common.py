@@ -17,7 +17,8 @@ from dashboards.fields import Field
 from dashboards.fields import field as served_field
 
 DOMAIN = "reservations"
-REFRESH_SECONDS = 300
+REFRESH_SECONDS = 300  # the 運営コンソール (§4.2.1 5分間隔)
+QUEUE_REFRESH_SECONDS = 30  # the 手動対応キュー: a 緊急 operation's 30 minutes start when it opens
 DETAIL_PAGE = "app_pages/reservations/detail.py"
 
 STATUS_COLOURS: dict[str, components.BadgeColour] = {

@@ -79,6 +79,8 @@ def header(reservation: dict) -> None:
         )[:16],
         "受付日時": components.local_time(reservation["created_at"])[:16],
     }
+    if reservation["next_call_at"] and reservation["status"] == "calling":
+        facts["次の電話（第2周）"] = components.local_time(reservation["next_call_at"])[:16]
     st.markdown("　".join(f"**{name}**: {labels.plain(value)}" for name, value in facts.items()))
     if reservation["one_off_shop_name"]:
         one_off = f"{formats.phone(reservation['one_off_shop_phone'])} {reservation['one_off_shop_notes'] or ''}"

@@ -1,5 +1,12 @@
 """予約 › 手動対応キュー (§2.2, §2.3.2): open manual operations, most urgent and earliest target time first, and the
-forms that settle them (予約OK → 決済リンク, 電話代行を再開, 予約内容の変更, キャンセル, メモ, 担当者, 対応済み)."""
+forms that settle them (予約OK → 決済リンク, 電話代行を再開, 予約内容の変更, キャンセル, メモ, 担当者, 対応済み,
+a notice that reached nobody sent by e-mail).
+
+The list refreshes by itself (a fragment run every QUEUE_REFRESH_SECONDS, as the 運営コンソール's panels and the fleet
+lists do), reading the queue uncached, so an operation a job just opened shows without a reload; the forms below are
+outside it, so a half-filled one is never redrawn. A 緊急 operation that appears while the page is open is announced: a
+toast, and a banner until the person acknowledges it. A click on a row of the refreshed list opens it for the whole
+page."""
 
 from datetime import datetime
 
@@ -39,6 +46,60 @@ def filters() -> dict:
     with columns[3]:
         history = st.checkbox("対応済みも表示（新しい順）", key=f"{PAGE}_history")
     return {"priority": priority, "status": status, "op_type": op_type, "include_resolved": history or None}
+
+
+URGENT_SHOWN = 20  # the 緊急 operations the announcement looks at (the queue's most urgent first)
+KNOWN = f"{PAGE}_urgent_known"  # the 緊急 operations the person has seen announced or were there when they came
+TOASTED = f"{PAGE}_urgent_toasted"
+CLICKS_SEEN = f"{PAGE}_clicks_seen"  # the list's row clicks (components.record_table) the whole page has opened
+ALERT_ICON = ":material/notification_important:"
+
+
+def announce_urgent() -> None:
+    """A 緊急 operation that opened since the page was (or the banner last acknowledged): a toast once, a banner
+    until 「確認しました」."""
+    urgent = reservations_api.live_operations(priority="urgent", page_size=URGENT_SHOWN)["items"]
+    if KNOWN not in st.session_state:
+        st.session_state[KNOWN] = {operation["id"] for operation in urgent}  # there when the page opened: not news
+        return
+    new = [operation for operation in urgent if operation["id"] not in st.session_state[KNOWN]]
+    toasted = st.session_state.setdefault(TOASTED, set())
+    for operation in new:
+        if operation["id"] not in toasted:
+            st.toast(f"新しい緊急の手動対応: {common.operation_label(operation)}", icon=ALERT_ICON)
+            toasted.add(operation["id"])
+    if not new:
+        return
+    listed = "、".join(f"{o['reservation_code']}（{o['type_label']}）" for o in new)
+    banner, action = st.columns([5, 1], vertical_alignment="center")
+    banner.error(f"新しい緊急の手動対応があります: {labels.plain(listed)}", icon=ALERT_ICON)
+    seen = tuple(operation["id"] for operation in new)
+    action.button("確認しました", key=f"{PAGE}_urgent_seen", on_click=acknowledge, args=(seen,))
+
+
+def acknowledge(operation_ids: tuple[int, ...]) -> None:
+    """The banner's 「確認しました」: these operations are no longer news (before the run it starts)."""
+    st.session_state[KNOWN] = st.session_state[KNOWN] | set(operation_ids)
+
+
+@st.fragment(run_every=common.QUEUE_REFRESH_SECONDS)
+def live_queue(filters: dict) -> dict:
+    """The announcement and the list, read anew every QUEUE_REFRESH_SECONDS; a row clicked here opens its
+    operation on the whole page. Returns the list's page (a full run reads it; a fragment's own run drops it)."""
+    if st.session_state.get(f"{PAGE}_clicks", 0) != st.session_state.get(CLICKS_SEEN, 0):
+        st.rerun()
+    announce_urgent()
+    listed = components.paginated_table(
+        PAGE,
+        reservations_api.live_operations,
+        operation_row,
+        filters=filters,
+        export="/reservations/manual-operations/export",
+        style=common.operation_style,
+        picker=PICKER,
+    )
+    st.caption(f"この一覧は{common.QUEUE_REFRESH_SECONDS}秒ごとに自動で更新されます。")
+    return listed
 
 
 def pick_operation(shown: list[dict]) -> dict | None:
@@ -82,6 +143,23 @@ def resolve_form(operation: dict) -> None:
     )
 
 
+def notice_form(operation: dict, reservation: dict) -> None:
+    """The notice that reached nobody, sent by e-mail to the address typed here (kept on the reservation)."""
+    form = f"{PAGE}_notice_{operation['id']}"
+    said = common.field("reservation", "requester_email")
+    with st.form(form):
+        email = st.text_input(
+            said.label, value=reservation["requester_email"], max_chars=said.max_chars, key=f"{form}_email"
+        ).strip()
+        submitted = st.form_submit_button("メールで送信")
+    if submitted:  # sent, the operation is settled and the form gone
+        components.act(
+            PAGE,
+            lambda: reservations_api.send_notice_by_email(operation["id"], email),
+            f"{operation['reservation_code']} の届かなかったお知らせをメールで送信しました。",
+        )
+
+
 def summary(operation: dict, reservation: dict) -> None:
     st.subheader(common.operation_label(operation))
     common.priority_badge(operation)
@@ -89,15 +167,17 @@ def summary(operation: dict, reservation: dict) -> None:
     due = components.local_time(operation["due_at"])[:16]
     desired = components.local_time(reservation["desired_at"])[:16]
     late = "（超過）" if operation["overdue"] else f"（{remaining(operation['due_at'])}）"
-    st.markdown(
-        f"**対応時間目標**: {due}{late}　**担当者**: {labels.plain(operation['assignee_name'] or '未割り当て')}\n\n"
-        f"**理由**: {labels.plain(operation['reason'])}\n\n"
+    lines = [
+        f"**対応時間目標**: {due}{late}　**担当者**: {labels.plain(operation['assignee_name'] or '未割り当て')}",
+        f"**理由**: {labels.plain(operation['reason'])}",
+        f"**提携店からの依頼内容**: {labels.plain(operation['shop_said'])}" if operation["shop_said"] else "",
         f"**依頼者**: {labels.plain(reservation['requester_name'])}"
         f"（{labels.plain(formats.phone(reservation['requester_phone']))}）"
         f"　**サービス**: {labels.plain(reservation['service_name'])}"
         f"　**{common.field('reservation', 'desired_at').label}**: {desired}"
-        f"　**提携店**: {labels.plain(reservation['shop_name'] or '未定')}"
-    )
+        f"　**提携店**: {labels.plain(reservation['shop_name'] or '未定')}",
+    ]
+    st.markdown("\n\n".join(line for line in lines if line))
     common.detail_link(reservation["code"])
 
 
@@ -123,6 +203,8 @@ def work_on(user: dict, operation: dict) -> None:
         left, right = st.columns(2, gap="large")
         with left:
             assign_form(user, operation)
+            if operation["can_send_notice"]:
+                notice_form(operation, reservation)
         with right:
             resolve_form(operation)
     else:
@@ -133,15 +215,8 @@ def work_on(user: dict, operation: dict) -> None:
 user = auth.require_page(__file__)
 st.title("手動対応キュー")
 components.show_flash(PAGE)
-listed = components.paginated_table(
-    PAGE,
-    reservations_api.list_operations,
-    operation_row,
-    filters=filters(),
-    export="/reservations/manual-operations/export",
-    style=common.operation_style,
-    picker=PICKER,
-)
+st.session_state[CLICKS_SEEN] = st.session_state.get(f"{PAGE}_clicks", 0)
+listed = live_queue(filters())
 chosen = pick_operation(listed["items"]) if listed["items"] else None
 if chosen is not None:
     work_on(user, chosen)

@@ -1,13 +1,17 @@
 """予約 › 問い合わせ対応 (§7): log every inquiry from a requester or a partner shop, by e-mail or phone, with or
-without a reservation id, then its first response and answer; the list shows each one's 初回応答時間. The weekly
-count and median first-response time are on the 運営コンソール."""
+without a reservation id: what was asked, then its first response, answer, status (未対応 → 対応中 → 解決済) and the
+asker's satisfaction (entered here, or asked with a one-question SMS or mail). The §7.3.1 figures head the page
+(初回応答時間, 解決時間, 顧客満足度), each opening this list on exactly its rows; the weekly chart is on the
+運営コンソール."""
 
 import re
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
 
 import streamlit as st
 
-from dashboards import auth, components, forms, reservations_api
+from dashboards import auth, components, forms, labels, reservations_api
 from dashboards.app_pages.reservations import common
 from dashboards.fields import Field
 
@@ -15,6 +19,15 @@ PAGE = "reservations_support"
 PICKER = f"{PAGE}_selected"
 NEW = f"{PAGE}_new"
 CODE_PATTERN = r"^[Qq][Rr][Vv]-[A-Za-z0-9]{6}$"
+UNRATED = 0  # the satisfaction select's 「未記録」
+# The filters a figure card's link sets (service/reservations/figures.py): query parameter -> (widget key, reading).
+LINKED: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "status": (f"{PAGE}_status", str),
+    "received_from": (f"{PAGE}_received_from", date.fromisoformat),
+    "received_to": (f"{PAGE}_received_to", date.fromisoformat),
+    "responded": (f"{PAGE}_responded", components.flag),
+    "rated": (f"{PAGE}_rated", components.flag),
+}
 
 
 def inquiry_row(inquiry: dict) -> dict:
@@ -26,8 +39,11 @@ def inquiry_row(inquiry: dict) -> dict:
         "問い合わせ元": inquiry["requester_type_label"],
         "問い合わせ者": inquiry["requester"],
         "予約ID": inquiry["reservation_code"] or "",
-        "初回応答日時": components.local_time(inquiry["first_responded_at"])[:16],
+        "問い合わせ内容": inquiry["question"],
+        "対応状況": inquiry["status_label"],
         "初回応答時間（分）": "" if minutes is None else f"{minutes:g}",
+        "解決日時": components.local_time(inquiry["resolved_at"])[:16],
+        "顧客満足度": "" if inquiry["satisfaction"] is None else str(inquiry["satisfaction"]),
         "回答内容": inquiry["answer"],
         "記録者": inquiry["created_by"],
     }
@@ -36,15 +52,20 @@ def inquiry_row(inquiry: dict) -> dict:
 def problems(body: dict) -> list[str]:
     """What the API would refuse, said before sending."""
     found = []
-    if not body["requester"]:
-        found.append(f"{inquiry_field('requester').label}を入力してください。")
-    if body["reservation_code"] and not re.match(CODE_PATTERN, body["reservation_code"]):
+    for name in ("requester", "question"):
+        if name in body and not body[name].strip():
+            found.append(f"{inquiry_field(name).label}を入力してください。")
+    if body.get("reservation_code") and not re.match(CODE_PATTERN, body["reservation_code"]):
         found.append("予約IDは QRV-XXXXXX の形式で入力してください（予約に関係しない問い合わせは空欄）。")
-    responded = body["first_responded_at"]
-    if responded and datetime.fromisoformat(responded) < datetime.fromisoformat(body["received_at"]):
-        later, earlier = (inquiry_field(name).label for name in ("first_responded_at", "received_at"))
-        found.append(f"{later}は{earlier}より後にしてください。")
+    found += in_order(body, "received_at", "first_responded_at") + in_order(body, "first_responded_at", "resolved_at")
     return found
+
+
+def in_order(body: dict, earlier: str, later: str) -> list[str]:
+    first, then = body.get(earlier), body.get(later)
+    if first and then and datetime.fromisoformat(then) < datetime.fromisoformat(first):
+        return [f"{inquiry_field(later).label}は{inquiry_field(earlier).label}より後にしてください。"]
+    return []
 
 
 def inquiry_field(column: str) -> Field:
@@ -52,22 +73,50 @@ def inquiry_field(column: str) -> Field:
     return common.field("support_inquiry", column)
 
 
+def choice(column: str, key: str, current: str | None = None) -> str:
+    """A select of the column's choices (its words), on the current one."""
+    said = inquiry_field(column)
+    options = list(said.choices)
+    return st.selectbox(
+        said.label,
+        options,
+        index=options.index(current) if current in options else 0,
+        format_func=said.choices.__getitem__,
+        key=key,
+    )
+
+
+def contact(key: str, inquiry: dict | None = None) -> dict:
+    """Whom a survey goes to when no reservation names them."""
+    left, right = st.columns(2)
+    phone, email = inquiry_field("contact_phone"), inquiry_field("contact_email")
+    current = inquiry or {}
+    return {
+        "contact_phone": left.text_input(
+            phone.label, value=current.get("contact_phone", ""), max_chars=phone.max_chars, key=f"{key}_phone"
+        ).strip(),
+        "contact_email": right.text_input(
+            email.label, value=current.get("contact_email", ""), max_chars=email.max_chars, key=f"{key}_email"
+        ).strip(),
+    }
+
+
 def inquiry_fields(key: str) -> dict:
     """A new inquiry's fields, all under `key` (the create form's key); 受付日時 is the moment of recording unless
     set."""
-    channel, kind = inquiry_field("channel"), inquiry_field("requester_type")
     received, responded = inquiry_field("received_at").label, inquiry_field("first_responded_at").label
     left, right = st.columns(2)
+    with left:
+        channel = choice("channel", forms.key(key, "channel"))
+    with right:
+        kind = choice("requester_type", forms.key(key, "requester_type"))
     body = {
-        "channel": left.selectbox(
-            channel.label, list(channel.choices), format_func=channel.choices.__getitem__, key=forms.key(key, "channel")
-        ),
-        "requester_type": right.selectbox(
-            kind.label, list(kind.choices), format_func=kind.choices.__getitem__, key=forms.key(key, "requester_type")
-        ),
+        "channel": channel,
+        "requester_type": kind,
         "requester": st.text_input(
             **inquiry_field("requester").text(), placeholder="氏名・店舗名", key=forms.key(key, "requester")
         ).strip(),
+        **contact(forms.key(key, "contact")),
         "reservation_code": st.text_input(
             f"{inquiry_field('reservation_id').label}（任意）",
             max_chars=common.code_max(),
@@ -75,6 +124,7 @@ def inquiry_fields(key: str) -> dict:
             key=forms.key(key, "reservation"),
         ).strip(),
         "received_at": forms.moment(forms.key(key, "received"), received),
+        "question": st.text_area(**inquiry_field("question").text(), key=forms.key(key, "question")),
         "first_responded_at": common.moment(forms.key(key, "responded"), responded, None, optional=True),
         "answer": st.text_area(**inquiry_field("answer").text(), key=forms.key(key, "answer")),
     }
@@ -98,11 +148,112 @@ def new_inquiry() -> None:
                 )
 
 
-def answer_form(shown: list[dict]) -> None:
-    """初回応答と回答内容 of a listed inquiry."""
+def figures() -> None:
+    """§7.3.1's figures: each card opens this list on the rows it is taken over."""
+    shown = reservations_api.support_figures()
+    components.figures_stamp(shown)
+    for column, figure in zip(st.columns(len(shown)), shown, strict=True):
+        with column:
+            components.figure_card(figure)
+
+
+def filters() -> dict[str, Any]:
+    components.linked_filters(PAGE, LINKED)
+    vocabulary = common.vocab()
+    columns = st.columns(3)
+    with columns[0]:
+        channel = components.code_select("チャネル", vocabulary["inquiry_channels"], f"{PAGE}_channel")
+    with columns[1]:
+        kind = components.code_select("問い合わせ元", vocabulary["inquiry_requester_types"], f"{PAGE}_kind")
+    with columns[2]:
+        status = components.code_select("対応状況", vocabulary["inquiry_statuses"], f"{PAGE}_status")
+    days = st.columns([1, 1, 2], vertical_alignment="bottom")
+    received_from = days[0].date_input("受付日（から）", value=None, key=f"{PAGE}_received_from")
+    received_to = days[1].date_input("受付日（まで）", value=None, key=f"{PAGE}_received_to")
+    with days[2]:
+        flags = st.columns(3)
+        unanswered = flags[0].checkbox("未応答のみ", key=f"{PAGE}_unanswered")
+        responded = flags[1].checkbox("初回応答済みのみ", key=f"{PAGE}_responded")
+        rated = flags[2].checkbox("満足度ありのみ", key=f"{PAGE}_rated")
+    return {
+        "channel": channel,
+        "requester_type": kind,
+        "status": status,
+        "received_from": received_from,
+        "received_to": received_to,
+        "unanswered": unanswered or None,
+        "responded": responded or None,
+        "rated": rated or None,
+    }
+
+
+def satisfaction(key: str, current: int | None) -> int | None:
+    said = inquiry_field("satisfaction")
+    options = [UNRATED, *range(int(said.min_value or 1), int(said.max_value or 5) + 1)]
+    chosen = st.selectbox(
+        f"{said.label}（5段階）",
+        options,
+        index=options.index(current or UNRATED),
+        format_func=lambda value: "未記録" if value == UNRATED else str(value),
+        key=key,
+    )
+    return None if chosen == UNRATED else chosen
+
+
+def stored_moment(inquiry: dict, name: str, key: str) -> str | None:
+    """An optional moment of the inquiry, on the one it has."""
+    stored = inquiry[name] and components.local_datetime(inquiry[name])
+    return common.moment(key, inquiry_field(name).label, stored or None, optional=True)
+
+
+def work_form(inquiry: dict) -> None:
+    """The chosen inquiry's response, status, resolution and rating, and its contact."""
+    key = f"{PAGE}_edit_{inquiry['id']}"
+    body = {
+        "status": choice("status", f"{key}_status", inquiry["status"]),
+        "first_responded_at": stored_moment(inquiry, "first_responded_at", f"{key}_responded"),
+        "answer": st.text_area(**inquiry_field("answer").text(), value=inquiry["answer"], key=f"{key}_answer"),
+        "resolved_at": stored_moment(inquiry, "resolved_at", f"{key}_resolved"),
+        "satisfaction": satisfaction(f"{key}_satisfaction", inquiry["satisfaction"]),
+        **contact(f"{key}_contact", inquiry),
+    }
+    st.caption("初回応答日時を入れると対応中に、解決日時を入れると解決済になります。")
+    if st.button("更新する", key=f"{key}_save"):
+        changes = {name: value for name, value in body.items() if not common.same(name, value, inquiry[name])}
+        found = problems(body | {"received_at": inquiry["received_at"]})
+        for problem in found:
+            st.error(problem)
+        if not found:
+            components.act(
+                PAGE,
+                lambda: reservations_api.update_inquiry(inquiry["id"], changes),
+                f"問い合わせ #{inquiry['id']} を更新しました。",
+                changed=bool(changes),
+            )
+
+
+def survey_form(inquiry: dict) -> None:
+    """The one-question satisfaction survey, once the inquiry is resolved and not yet rated."""
+    if inquiry["status"] != "resolved" or inquiry["satisfaction"] is not None:
+        return
+    key = f"{PAGE}_survey_{inquiry['id']}"
+    channels = common.vocab()["survey_channels"]
+    if inquiry["survey_sent_at"]:
+        st.caption(f"アンケートを {components.local_time(inquiry['survey_sent_at'])[:16]} に送信済みです（回答待ち）。")
+    columns = st.columns([1, 2], vertical_alignment="bottom")
+    channel = columns[0].selectbox("送信方法", list(channels), format_func=channels.__getitem__, key=f"{key}_channel")
+    if columns[1].button("満足度アンケートを送信", key=f"{key}_send"):
+        components.act(
+            PAGE,
+            lambda: reservations_api.send_survey(inquiry["id"], channel),
+            f"問い合わせ #{inquiry['id']} の満足度アンケートを{channels[channel]}で送信しました。",
+        )
+
+
+def work_on(shown: list[dict]) -> None:
     by_id = {inquiry["id"]: inquiry for inquiry in shown}
     chosen = components.record_picker(
-        "回答を記録する問い合わせ",
+        "対応する問い合わせ",
         {i: f"#{i} {inquiry['requester']}" for i, inquiry in by_id.items()},
         PICKER,
         placeholder="問い合わせを選択",
@@ -110,37 +261,23 @@ def answer_form(shown: list[dict]) -> None:
     if chosen is None:
         return
     inquiry = by_id[chosen]
-    stored = inquiry["first_responded_at"] and components.local_datetime(inquiry["first_responded_at"])
-    key = f"{PAGE}_edit_{chosen}"
-    responded = inquiry_field("first_responded_at").label
-    body = {
-        "first_responded_at": common.moment(f"{key}_responded", responded, stored or None, optional=True),
-        "answer": st.text_area(**inquiry_field("answer").text(), value=inquiry["answer"], key=f"{key}_answer"),
-    }
-    if st.button("更新する", key=f"{key}_save"):
-        changes = {name: value for name, value in body.items() if not common.same(name, value, inquiry[name])}
-        components.act(
-            PAGE,
-            lambda: reservations_api.update_inquiry(chosen, changes),
-            f"問い合わせ #{chosen} を更新しました。",
-            changed=bool(changes),
-        )
+    if inquiry["question"]:
+        st.markdown(f"**{inquiry_field('question').label}**: {labels.plain(inquiry['question'])}")
+    work_form(inquiry)
+    survey_form(inquiry)
 
 
 auth.require_page(__file__)
 st.title("問い合わせ対応")
 components.show_flash(PAGE)
+figures()
 new_inquiry()
-vocabulary = common.vocab()
-channel = components.code_select("チャネル", vocabulary["inquiry_channels"], f"{PAGE}_channel")
-kind = components.code_select("問い合わせ元", vocabulary["inquiry_requester_types"], f"{PAGE}_kind")
-unanswered = st.checkbox("未応答のみ", key=f"{PAGE}_unanswered")
 listed = components.paginated_table(
     PAGE,
     reservations_api.list_inquiries,
     inquiry_row,
-    filters={"channel": channel, "requester_type": kind, "unanswered": unanswered or None},
+    filters=filters(),
     export="/reservations/inquiries/export",
     picker=PICKER,
 )
-answer_form(listed["items"])
+work_on(listed["items"])

@@ -149,6 +149,7 @@ def people_at_work(client, db) -> dict[str, str]:
         "requester_type": "requester",
         "requester": "山田",
         "received_at": "2025-01-29T10:00:00",
+        "question": "キャンセルの方法",
     }
     inquiry_id = ok(client.post("/api/reservations/inquiries", json=inquiry, headers=support))["id"]
     ok(client.patch(f"/api/reservations/inquiries/{inquiry_id}", json={"answer": "回答済み"}, headers=support))

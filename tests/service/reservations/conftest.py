@@ -45,6 +45,12 @@ def answer_calls(monkeypatch, outcome: str) -> None:
     monkeypatch.setattr(get_settings(), "sandbox_voice_odds", f"{outcome}=1")
 
 
+def call_again_at_once(monkeypatch) -> None:
+    """Round 2 calls a shop again without waiting (APP_RESERVATIONS_ROUND_TWO_WAIT_MINUTES=0): for tests of who is
+    called, not when."""
+    monkeypatch.setattr(get_settings(), "reservations_round_two_wait_minutes", 0)
+
+
 def make_service(db, name="ハウスクリーニング", price=8000, duration=120) -> ServiceType:
     service = ServiceType(name=name, price=price, duration_minutes=duration, description="")
     db.add(service)

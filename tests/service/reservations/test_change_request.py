@@ -11,6 +11,7 @@ from service.reservations.models import Payment, Reservation
 from tests.service.reservations.conftest import (
     answer_calls,
     book,
+    call_again_at_once,
     deliver_due,
     headers_for,
     messages,
@@ -23,6 +24,7 @@ from tests.service.reservations.test_workflow import calls
 
 def test_round_two_calls_again_only_the_shops_round_one_did_not_reach(client, monkeypatch, catalog):
     """A shop that declined the date in round 1 is not asked the same date again; one that did not answer is."""
+    call_again_at_once(monkeypatch)
     code = book(catalog["service_id"])
     for outcome in ("decline", "no_answer", "no_answer"):  # 提携店1, 2, 3 in round 1, one call at a time
         answer_calls(monkeypatch, outcome)

@@ -20,6 +20,7 @@ from service.reservations.models import CallAttempt, ManualOperation, Reservatio
 from tests.service.reservations.conftest import (
     answer_calls,
     book,
+    call_again_at_once,
     deliver_due,
     headers_for,
     messages,
@@ -221,7 +222,7 @@ def test_a_call_that_timed_out_never_rings_after_the_next_shop_is_called(db, cat
     sweep(later)
     assert outbox_status(first.outbox_message_id) == "withdrawn"
     deliver_due(now=later + timedelta(hours=1))  # every retry would be due by now
-    assert calls(code) == [("提携店1", 1, "no_answer"), ("提携店2", 1, "accept")]
+    assert calls(code) == [("提携店1", 1, "failed"), ("提携店2", 1, "accept")]  # it was never placed
     assert [line["outcome"] for line in handed_to_provider("voice", first.outbox_message_id)] == [
         "TransientDeliveryError"
     ]
@@ -269,6 +270,7 @@ def test_an_answering_machine_is_no_answer_and_the_next_shop_is_called(client, d
 
 def test_shops_that_only_reached_a_machine_are_called_again_in_round_two_and_never_booked(monkeypatch, catalog):
     answer_calls(monkeypatch, "machine")
+    call_again_at_once(monkeypatch)
     code = book(catalog["service_id"])
     deliver_due()
     assert [(round_number, outcome) for _, round_number, outcome in calls(code)] == [(1, "machine")] * 3 + [

@@ -26,6 +26,7 @@ def last_week_at(day: int, hour: int, minute: int = 0) -> datetime:
 
 def inquiry(received: datetime, responded: datetime | None = None, **fields) -> dict:
     body = {"channel": "email", "requester_type": "requester", "requester": "山田太郎", "received_at": received}
+    body |= {"question": "キャンセルの方法を知りたい"}
     body |= {"first_responded_at": responded, **fields}
     return {key: value.isoformat() if isinstance(value, datetime) else value for key, value in body.items()}
 
@@ -83,7 +84,8 @@ def test_an_inquiry_without_a_reservation_is_logged_audited_and_counted_in_the_w
             select(AuditEntry).where(AuditEntry.target_type == "support_inquiry").order_by(AuditEntry.seq)
         ).all()
     assert [e.action for e in entries] == ["create_support_inquiry"] * 4 + ["update_support_inquiry"]
-    assert set(entries[-1].changes) == {"first_responded_at", "answer"}
+    assert set(entries[-1].changes) == {"first_responded_at", "answer", "status"}  # answered: 未対応 → 対応中
+    assert entries[-1].changes["status"] == {"before": "open", "after": "in_progress"}
 
 
 def test_an_unknown_reservation_or_a_response_before_arrival_is_refused_and_nothing_is_logged(client, db, catalog):

@@ -23,6 +23,8 @@ URL = "/api/reservations/vocabulary"
         (schemas.IncidentLevel, labels.INCIDENT_LEVELS),
         (schemas.InquiryChannel, labels.INQUIRY_CHANNELS),
         (schemas.InquiryRequesterType, labels.INQUIRY_REQUESTER_TYPES),
+        (schemas.InquiryStatus, labels.INQUIRY_STATUSES),
+        (schemas.SurveyChannel, labels.SURVEY_CHANNELS),
     ],
 )
 def test_the_schemas_accept_the_labelled_words_in_their_order(words, vocabulary):
@@ -47,6 +49,7 @@ def test_every_role_gets_the_labels_in_display_order(client, db, role):
     }
     assert body["inquiry_channels"] == {"email": "Email", "phone": "電話"}
     assert body["inquiry_requester_types"] == {"requester": "依頼者", "shop": "提携店"}
+    assert body["inquiry_statuses"] == {"open": "未対応", "in_progress": "対応中", "resolved": "解決済"}
 
 
 def test_the_transitions_table_is_the_state_machines(client, db):

@@ -29,8 +29,10 @@ from tests.service.reservations.conftest import (
     STRIPE_SECRET,
     answer_calls,
     book,
+    call_again_at_once,
     count,
     deliver_due,
+    headers_for,
     messages,
     pay,
     payment_of,
@@ -170,6 +172,7 @@ def test_declines_call_every_shop_once_then_all_declined_is_a_manual_operation(m
 
 def test_shops_that_did_not_answer_are_called_again_in_round_two(monkeypatch, catalog):
     answer_calls(monkeypatch, "no_answer")
+    call_again_at_once(monkeypatch)
     code = book(catalog["service_id"])
     deliver_due()
     assert [(shop, rnd) for shop, rnd, _ in calls(code)] == [
@@ -321,11 +324,18 @@ def test_reminder_the_day_before_is_sent_once_and_the_reservation_completes_afte
     assert state(code) == "completed"
 
 
-def test_a_call_left_unanswered_counts_as_no_answer_after_the_timeout(catalog):
+def test_a_call_left_unanswered_counts_as_no_answer_after_the_timeout_and_one_never_placed_as_failed(catalog):
     code = book(catalog["service_id"])
+    with session_scope() as db:  # a real provider took the first call and never reported back
+        first = db.scalar(select(CallAttempt).join(Reservation).where(Reservation.code == code))
+        db.get_one(OutboxMessage, first.outbox_message_id).status = "sent"
     sweep(utcnow() + timedelta(minutes=16))
-    assert calls(code)[0][2] == "no_answer"
-    assert [shop for shop, _, _ in calls(code)] == ["提携店1", "提携店2"]
+    assert calls(code) == [("提携店1", 1, "no_answer"), ("提携店2", 1, None)]
+    sweep(utcnow() + timedelta(minutes=32))  # the second was never handed to a provider
+    assert calls(code)[1] == ("提携店2", 1, "failed")
+    with session_scope() as db:
+        second = db.scalars(select(CallAttempt).order_by(CallAttempt.id)).all()[1]
+        assert second.summary == labels.CALL_NEVER_PLACED
 
 
 def test_no_sms_is_sent_twice_when_hooks_and_sweeps_run_again(client, catalog):
@@ -407,6 +417,23 @@ class TestRealVoiceProvider:
         )
         assert state(code) == "calling"
         assert [(shop, outcome) for shop, _, outcome in calls(code)] == [("提携店1", "machine"), ("提携店2", None)]
+
+    def test_a_change_request_shows_what_the_shop_asked_in_the_queue_and_its_csv(self, client, db, catalog):
+        operator = headers_for(db, "operator")
+        code = book(catalog["service_id"])
+        deliver_due(channel="voice")
+        asked = "その時間は埋まっているので、30分ずらして14時半からでもよろしいですか"
+        self.result(client, "ev-c", status="completed", transcript=asked)
+        assert state(code) == "change_requested"
+        queue = client.get("/api/reservations/manual-operations", headers=operator).json()["items"]
+        assert [(item["op_type"], item["shop_said"]) for item in queue] == [("change_request", asked)]
+        exported = client.get("/api/reservations/manual-operations/export", headers=operator)
+        assert asked in exported.content.decode("utf-8-sig")
+        noted = "（折り返しの電話で）作業時間を1時間延ばしたい"  # the shop called back: an operator records it
+        by_hand = {"reservation_code": code, "op_type": "change_request", "reason": noted}
+        client.post(f"/api/reservations/reservations/{code}/resume-calling", headers=operator)
+        made = client.post("/api/reservations/manual-operations", json=by_hand, headers=operator)
+        assert made.status_code == 201 and made.json()["shop_said"] == noted
 
     def test_no_answer_moves_on_to_the_next_shop(self, client, catalog):
         code = book(catalog["service_id"])
