@@ -497,6 +497,7 @@ AUDIT = register(
             "shop_id": "提携店",
             "refund": "返金",
             "token": "キャンセル用リンクの鍵",
+            "rating": "満足度",
             "members": "当番のメンバー",
             "acknowledged_at": "応答日時",
             "acknowledged_by": "応答者",
