@@ -2,13 +2,14 @@
 the 返却待ち list per location longest first with its CSV, SUMMARY's age figures, and the weekly digest mail."""
 
 import importlib
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select, text, update
 
 from service.config import get_settings
 from service.database import session_scope, utcnow
+from service.figures import local
 from service.links import dashboard_page
 from service.loaners import labels, return_digest
 from service.loaners.models import Device
@@ -137,6 +138,12 @@ def digests() -> list[tuple[str, str]]:
         return [tuple(row) for row in rows]
 
 
+def last_minute_of_the_week(now: datetime) -> datetime:
+    """The last minute of `now`'s week in Japan time (Sunday 23:59): never before `now`, whatever day the test runs."""
+    following_monday = datetime.combine(return_digest.week_start(now) + 7 * DAY, time(), tzinfo=local(now).tzinfo)
+    return following_monday - timedelta(minutes=1)
+
+
 def test_the_weekly_digest_tells_each_location_once_a_week_its_staff_and_admins(db, followed, smtp_sink):
     make_user(db, "boss", email="boss@example.jp", grants={"loaners": "admin"})
     make_user(db, "kanto-boss", email="kanto-boss@example.jp", grants={"loaners": ("admin", "関東")})
@@ -156,7 +163,7 @@ def test_the_weekly_digest_tells_each_location_once_a_week_its_staff_and_admins(
     ]
     assert digests() == told
     with session_scope() as session:
-        assert return_digest.send_digests(session, now=now + 2 * DAY) == 0  # the same week: told already
+        assert return_digest.send_digests(session, now=last_minute_of_the_week(now)) == 0  # told already
     assert digests() == told
     with session_scope() as session:
         body = session.scalar(
