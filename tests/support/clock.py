@@ -1,5 +1,6 @@
 """Tests that depend on the time of day set their own clock, so they pass at any hour CI runs them.
 
+clock_stopped() holds the clock where it is, for answers that must be read at one moment (a file's two formats).
 clock_at(moment) starts the test process's clock at `moment` (an aware datetime, e.g. japan_time(2026, 6, 1, 0, 30))
 and lets it run on from there. Everything in the test process reads it: the test, the in-process API (`live_api`,
 the TestClient) and AppTest pages; a worker or a server in another process keeps the machine's clock. While it is
@@ -33,6 +34,13 @@ def japan_time(year: int, month: int, day: int, hour: int = 0, minute: int = 0) 
 def clock_at(moment: datetime) -> Iterator[None]:
     """The process's clock from `moment` on (it ticks), its zone UTC (time-machine sets TZ from a ZoneInfo)."""
     with time_machine.travel(moment.astimezone(SERVER_ZONE), tick=True):
+        yield
+
+
+@contextmanager
+def clock_stopped() -> Iterator[None]:
+    """The process's clock held at this moment: two answers that count time up to now (an open request's days) agree."""
+    with time_machine.travel(datetime.now(SERVER_ZONE), tick=False):
         yield
 
 

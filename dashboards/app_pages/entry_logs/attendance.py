@@ -19,7 +19,7 @@ table.el-attendance th { text-align: left; font-weight: 600; border-bottom: 2px 
   padding: 0.45rem 0.75rem; white-space: nowrap; }
 table.el-attendance td { border-bottom: 1px solid rgba(49, 51, 63, 0.1); padding: 0.45rem 0.75rem;
   vertical-align: top; }
-table.el-attendance .el-none { color: rgba(49, 51, 63, 0.45); }
+table.el-attendance .el-none { color: rgba(49, 51, 63, 0.7); }  /* 4.9:1 on white (WCAG AA) */
 .el-times { position: relative; display: inline-block; cursor: help; outline: none; }
 .el-mark { font-weight: 700; font-variant-numeric: tabular-nums; line-height: 1.5; }
 .el-tip { display: none; position: absolute; left: 0; top: calc(100% + 4px); z-index: 10; min-width: 13rem;
