@@ -7,6 +7,7 @@ import copy
 import functools
 import gc
 import os
+import shutil
 import tempfile
 import time
 import zlib
@@ -96,6 +97,7 @@ def pytest_sessionfinish() -> None:
 def pytest_unconfigure() -> None:
     if RUN_REDIS is not None:
         RUN_REDIS.stop()
+    shutil.rmtree(DATA_DIR, ignore_errors=True)  # the run's files: the SQLite database, the broker folder, uploads
 
 
 def pytest_report_header() -> str:

@@ -21,30 +21,34 @@ def tree(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_a_dashboard_importing_the_service_fails_the_import_contracts(tree: Path, capsys) -> None:
-    (tree / "dashboards" / "shortcut.py").write_text('"""Reads the database directly."""\n\nimport service.database\n')
+# Each import contract broken once in one tree (lint-imports reads the whole tree's import graph: seconds a run):
+# (the module planted, its docstring, its import, the line lint-imports reports).
+BROKEN_CONTRACTS = (
+    (
+        "dashboards/shortcut.py",
+        "Reads the database directly.",
+        "service.database",
+        "dashboards.shortcut -> service.database",
+    ),
+    ("service/shortcut.py", "Queues a task itself.", "jobs.celery_app", "service.shortcut -> jobs.celery_app"),
+    (
+        "service/fleet/shortcut.py",
+        "Reads a CRM table.",
+        "service.crm.models",
+        "service.fleet.shortcut -> service.crm.models",
+    ),
+    ("agent/shortcut.py", "Shares a schema.", "service.schemas", "agent.shortcut -> service.schemas"),
+)
+
+
+def test_each_import_contract_broken_fails_the_import_contracts_naming_the_import(tree: Path, capsys) -> None:
+    """A dashboard importing the service, the service a job, one domain another, the agent the service."""
+    for path, docstring, imported, _ in BROKEN_CONTRACTS:
+        (tree / path).write_text(f'"""{docstring}"""\n\nimport {imported}\n')
     result = make_test.lint(tree, only=("lint-imports",))
-    assert "lint-imports" in result.failed_steps
-    assert "dashboards.shortcut -> service.database" in capsys.readouterr().out
-    assert result.summary().startswith("lint: FAILED")
-
-
-def test_the_service_importing_a_job_fails_the_import_contracts(tree: Path, capsys) -> None:
-    (tree / "service" / "shortcut.py").write_text('"""Queues a task itself."""\n\nimport jobs.celery_app\n')
-    assert "lint-imports" in make_test.lint(tree, only=("lint-imports",)).failed_steps
-    assert "service.shortcut -> jobs.celery_app" in capsys.readouterr().out
-
-
-def test_one_domain_importing_another_fails_the_import_contracts(tree: Path, capsys) -> None:
-    (tree / "service" / "fleet" / "shortcut.py").write_text('"""Reads a CRM table."""\n\nimport service.crm.models\n')
-    assert "lint-imports" in make_test.lint(tree, only=("lint-imports",)).failed_steps
-    assert "service.fleet.shortcut -> service.crm.models" in capsys.readouterr().out
-
-
-def test_the_agent_importing_the_service_fails_the_import_contracts(tree: Path, capsys) -> None:
-    (tree / "agent" / "shortcut.py").write_text('"""Shares a schema."""\n\nimport service.schemas\n')
-    assert "lint-imports" in make_test.lint(tree, only=("lint-imports",)).failed_steps
-    assert "agent.shortcut -> service.schemas" in capsys.readouterr().out
+    assert result.failed_steps == ["lint-imports"] and result.summary().startswith("lint: FAILED")
+    reported = capsys.readouterr().out
+    assert [line for *_, line in BROKEN_CONTRACTS if line not in reported] == []
 
 
 def test_an_unformatted_file_fails_ruff_format(tree: Path, capsys) -> None:
