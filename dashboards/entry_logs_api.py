@@ -19,7 +19,7 @@ def vocabulary() -> dict:
 
 
 def rules() -> dict:
-    """The limits and patterns the API checks: nameMax, noControlCharacters, phonePattern, passwordMin, ..."""
+    """The limits and patterns the API checks: nameMax, noControlCharacters, hourMinutePattern, passwordMin, ..."""
     return vocabulary()["rules"]
 
 

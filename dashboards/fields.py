@@ -4,6 +4,8 @@ keeps only layout: where the widget goes, its key, its value and its placeholder
 
     st.text_input(**fields.text("loaners", "loaners_device", "asset_number"), key=...)   # label and max_chars
     st.checkbox(fields.field("crm", "crm_agency", "is_active").label, key=...)
+    head = fields.headers("loaners", "loaners_location"); {head["name"]: location["name"], ...}   # a list's row
+    field.required_message(), field.pattern_problems(value)                               # a form's messages
     fields.field("loaners", "loaners_model", "category").choices                          # code -> words, in order
 
 The vocabulary is reference data (api.reference): a page asking for ten fields calls the API once, and every user with
@@ -42,6 +44,7 @@ class Field:
     choices: dict[str, str] = dataclass_field(default_factory=dict)  # code -> words, in display order
     pattern: str = ""  # the rule its text follows (a Python regular expression), "" for none
     pattern_words: str = ""  # and that rule in words
+    pattern_refusal: str = ""  # a value breaking it, in the API's refusal's words
     multi_line: bool = False
 
     def text(self) -> dict[str, Any]:
@@ -58,6 +61,23 @@ class Field:
         (full-width digits and signs as the ASCII meant)."""
         return not self.pattern or re.match(self.pattern, unicodedata.normalize("NFKC", value)) is not None
 
+    def required_message(self) -> str:
+        """A form's word for the field left blank: 「件名を入力してください。」."""
+        return f"{self.label}を入力してください。"
+
+    def choose_message(self) -> str:
+        """A form's word for the field's select left unchosen: 「拠点を選択してください。」."""
+        return f"{self.label}を選択してください。"
+
+    def pattern_message(self) -> str:
+        """A value breaking the field's rule, as the API refuses it: 「予約ID: 形式が正しくありません（…で入力して
+        ください）」."""
+        return f"{self.label}: {self.pattern_refusal}"
+
+    def pattern_problems(self, value: str) -> list[str]:
+        """The rule's message when the value breaks it, else none (an empty value is the caller's to judge)."""
+        return [] if self.matches(value) else [self.pattern_message()]
+
 
 def field(register: str, table: str, column: str) -> Field:
     """The column's facts from its register's vocabulary (register: "platform" or a domain, e.g. "loaners")."""
@@ -71,8 +91,15 @@ def field(register: str, table: str, column: str) -> Field:
         choices=dict(served.get("choices") or {}),
         pattern=served.get("pattern", ""),
         pattern_words=served.get("pattern_words", ""),
+        pattern_refusal=served.get("pattern_refusal", ""),
         multi_line=bool(served.get("multi_line")),
     )
+
+
+def headers(register: str, table: str) -> dict[str, str]:
+    """A list's headers for the table's columns, by column: their labels ({"received_at": "受付日時", ...}), so a row
+    is {head["received_at"]: ...} and a header no column states (a figure, a joined name) stays the page's."""
+    return {column: served["label"] for column, served in VOCABULARIES[register]()["fields"][table].items()}
 
 
 def text(register: str, table: str, column: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service.audit.vocabulary import field_words
 from service.identity.roles import DOMAINS, PLATFORM
 from service.openapi import allowed_methods
-from service.schemas import EMAIL_WORDS, PATTERN_WORDS
+from service.schemas import EMAIL_WORDS, PATTERN_REFUSAL, PATTERN_WORDS, pattern_refusal
 
 log = logging.getLogger("daicho.errors")
 DATABASE_UNAVAILABLE = "データベースに接続できません。しばらくしてから再度お試しください"
@@ -149,7 +149,7 @@ RULE_MESSAGES = {
     "string_unicode": "UTF-8の文字列で指定してください",
     "string_too_short": "{min_length}文字以上で入力してください",
     "string_too_long": "{max_length}文字以内で入力してください",
-    "string_pattern_mismatch": "形式が正しくありません（{words}で入力してください）",
+    "string_pattern_mismatch": PATTERN_REFUSAL,
     "string_not_ascii": "半角英数字・記号で入力してください",
     "too_short": "{min_length}件以上指定してください",
     "too_long": "{max_length}件以内で指定してください",
@@ -218,7 +218,7 @@ RULE_MESSAGES = {
 }
 RULE_FALLBACK = "値が正しくありません"
 PATTERN_FALLBACK = "形式が正しくありません"  # a pattern without words: never show the expression
-EMAIL_MESSAGE = RULE_MESSAGES["string_pattern_mismatch"].format(words=EMAIL_WORDS)  # email-validator's refusal
+EMAIL_MESSAGE = pattern_refusal(EMAIL_WORDS)  # email-validator's refusal
 LOCATIONS = {"body", "query", "path", "header", "cookie"}  # where FastAPI says a field came from
 FIELD_FALLBACK = "入力項目"  # a field without words in the vocabulary: never its name in the code
 # pydantic's names of a union's member in a location (('body', 'limit', 'int')), which name no field
@@ -296,7 +296,7 @@ def rule_message(error: ErrorDetails) -> str:
     template = RULE_MESSAGES.get(kind, RULE_FALLBACK)
     if kind == "string_pattern_mismatch":
         words = PATTERN_WORDS.get(str(ctx.get("pattern")))
-        return template.format(words=words) if words else PATTERN_FALLBACK
+        return pattern_refusal(words) if words else PATTERN_FALLBACK
     values = {key: _choices(str(value)) if key == "expected" else value for key, value in ctx.items()}
     try:
         return template.format(**values)

@@ -11,7 +11,8 @@ and who may edit it. Its length is its column's (String(500)). The rest reads th
 - the audit words: `labels(Device)` are the audit vocabulary's words for the table's fields (labels.py), so a
   refusal of bad input and the history name the field alike; `audited(Device)` the fields a change records;
 - the vocabulary endpoints: `vocabulary(Location, Model, Device)` serves each field's label, length, choices,
-  pattern words and editor to the dashboards, which build their forms from it (never a copy of their own);
+  pattern words (and the API's refusal in them) and editor to the dashboards, which build their forms and lists'
+  headers from it (never a copy of their own);
 - the field walk (tests/test_field_walk.py) fails on a column of an edited table without its facts.
 """
 
@@ -25,7 +26,7 @@ from sqlalchemy import Column, String, Table
 from sqlalchemy.orm import InstrumentedAttribute
 
 from service.database import Base
-from service.schemas import MultiLine, Rules, SingleLine, coded
+from service.schemas import MultiLine, Rules, SingleLine, coded, pattern_refusal
 
 FACTS = "field"  # the key of a column's info holding its Facts
 Modelish = Any  # a mapped class, its Table or the table's name
@@ -166,6 +167,7 @@ class FieldWords(BaseModel):
     choices: dict[str, str] = {}
     pattern: str = ""
     pattern_words: str = ""
+    pattern_refusal: str = ""  # a value not following the pattern, in the API's refusal's words
     multi_line: bool = False
     edit: str = ""
     searched: bool = False
@@ -182,6 +184,7 @@ def field_words(attribute: Column, found: Facts) -> FieldWords:
         choices=dict(found.choices),
         pattern=found.pattern,
         pattern_words=found.pattern_words,
+        pattern_refusal=pattern_refusal(found.pattern_words) if found.pattern else "",
         multi_line=found.multi_line,
         edit=found.edit,
         searched=found.searched,

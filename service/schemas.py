@@ -86,6 +86,7 @@ Normalised = BeforeValidator(nfkc)
 # these words, never the expression. Every pattern of a schema is registered through `matching`;
 # tests/service/test_pattern_words.py fails on one without Japanese words.
 PATTERN_WORDS: dict[str, str] = {}
+PATTERN_REFUSAL = "形式が正しくありません（{words}で入力してください）"  # a value not following them (pattern_refusal)
 
 
 def matching(pattern: str, words: str) -> str:
@@ -95,6 +96,12 @@ def matching(pattern: str, words: str) -> str:
     if known != words:
         raise ValueError(f"pattern {pattern!r} is already worded {known!r}")
     return pattern
+
+
+def pattern_refusal(words: str) -> str:
+    """A value not following a pattern, refused in its words: the API's message and a form's (the vocabulary serves
+    it with the field, service/fields.py)."""
+    return PATTERN_REFUSAL.format(words=words)
 
 
 def coded(pattern: str, words: str, **constraints: Any) -> "Rules":

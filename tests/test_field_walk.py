@@ -11,16 +11,20 @@ declares the table, when a column
 - is declared exported or searched on a table that has no list,
 
 and when a dashboards page restates a declared label as a form widget's label or a length as `max_chars=<number>`,
-unless the column or table, or the widget (its file and words: a filter of something else, a form no vocabulary can
-reach), is listed below with a one-line reason. A table of a register that is neither
+a label as a list's header, or a label or a pattern's words in a form's message (issue 68), unless the column or
+table, or the widget or header (its file and words: a filter of something else, another record's field of the same
+name, a form no vocabulary can reach), is listed below with a one-line reason. A table of a register that is neither
 walked nor listed fails too, so a new table is walked from its first commit.
 """
 
+import ast
 import csv
 import inspect
 import io
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -380,6 +384,135 @@ def dashboard_problems(labels: set[str], files: Iterable[Path]) -> list[str]:
     return problems
 
 
+# A list's headers and a form's messages (issue 68). A page (app_pages/<folder>/, its folder's register) restates a
+# column of its register when it keys a dict (a row, a column's config or width) with a declared label, when a message
+# (words asking 「…ください」) is led by one (「拠点名を入力してください。」) or holds a pattern's words, and when it
+# words a field's message by hand (f"{x.label}は{x.pattern_words}で…", f"{x.label}を入力してください。": Field's
+# required_message(), choose_message() and pattern_message() say them, the last as the API refuses). Parsed, not run.
+PAGES = ROOT / "dashboards" / "app_pages"
+PAGES_REGISTER = {"admin": PLATFORM}  # a folder named otherwise than its register
+ASKS = "ください"
+REQUIRED = ("{}を入力してください。", "{}を選択してください。")  # Field.required_message(), choose_message()
+# A page's header equal to a column's label that is not that column (another record's field of the same name), and
+# why.
+RESERVATION_CODE = "a reservation's own code (generated: no facts), as an inquiry's 予約ID names it"
+BOOKED_AT = "when a reservation was booked (its created_at: no facts), not an inquiry's 受付日時"
+OPENED_AT = "when a manual operation opened (its created_at: no facts), not an incident's 発生日時"
+OTHER_HEADERS = {
+    ("dashboards/app_pages/crm/common.py", "代理店"): "a request's agency (its workflow's: no facts), not a profile's",
+    ("dashboards/app_pages/crm/metrics.py", "代理店"): "the agency a row of the OCR figures counts, not a profile's",
+    ("dashboards/app_pages/crm/forms.py", "内容"): "a record's field-by-field table (項目 / 内容), not a comment's",
+    (
+        "dashboards/app_pages/entry_logs/logs.py",
+        "備考",
+    ): "a log's note (who recorded it by hand, why), not an attendance's",
+    ("dashboards/app_pages/fleet/customers.py", "理由"): "why an import row was refused, not a quiet time's reason",
+    ("dashboards/app_pages/fleet/terminal.py", "状態"): "a firmware task's and a command's state (no facts)",
+    ("dashboards/app_pages/loaners/import.py", "ID"): "an import's number, not a device's",
+    (
+        "dashboards/app_pages/reservations/clients.py",
+        "状態",
+    ): "a client's 有効 / 無効 (its active flag), not an operation's",
+    ("dashboards/app_pages/reservations/common.py", "予約ID"): RESERVATION_CODE,
+    ("dashboards/app_pages/reservations/common.py", "受付日時"): BOOKED_AT,
+    ("dashboards/app_pages/reservations/common.py", "状態"): "a reservation's status (its workflow's: no facts)",
+    ("dashboards/app_pages/reservations/detail.py", "受付日時"): BOOKED_AT,
+    ("dashboards/app_pages/reservations/detail.py", "状態"): "a payment's status (no facts), not an operation's",
+    ("dashboards/app_pages/reservations/detail.py", "理由"): "a status change's reason (its event's: no facts)",
+    ("dashboards/app_pages/reservations/detail.py", "発生日時"): OPENED_AT,
+    (
+        "dashboards/app_pages/reservations/incidents.py",
+        "対応時間目標",
+    ): "the incident level's target, not an operation's",
+    ("dashboards/app_pages/reservations/queue.py", "予約ID"): RESERVATION_CODE,
+    ("dashboards/app_pages/reservations/queue.py", "発生日時"): OPENED_AT,
+}
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One register's declared labels and pattern words (every table's, walked or not: a list shows both)."""
+
+    labels: frozenset[str]
+    patterns: frozenset[str]
+
+    @classmethod
+    def of(cls, register: str) -> "Declared":
+        found = [facts for table in register_tables(register) for facts in fields.declared(table).values()]
+        return cls(frozenset(f.label for f in found), frozenset(f.pattern_words for f in found if f.pattern_words))
+
+    @cached_property
+    def leading(self) -> re.Pattern[str]:
+        """A message led by a label (after a person's name: 「{}の電話番号は…」)."""
+        longest_first = sorted(self.labels, key=len, reverse=True)
+        return re.compile(rf"^(?:\{{\}}の)?({'|'.join(map(re.escape, longest_first))})[はをが]")
+
+
+def said(node: ast.AST) -> str | None:
+    """A string's words, an f-string's with {} for each value; None for anything else."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(part.value if isinstance(part, ast.Constant) else "{}" for part in node.values)
+    return None
+
+
+def worded_by_hand(node: ast.AST) -> bool:
+    """An f-string asking for a field in its pattern words or for the field itself, from its facts."""
+    if not isinstance(node, ast.JoinedStr):
+        return False
+    read = [
+        part.value.attr
+        for part in node.values
+        if isinstance(part, ast.FormattedValue) and isinstance(part.value, ast.Attribute)
+    ]
+    return ("pattern_words" in read and ASKS in (said(node) or "")) or (said(node) in REQUIRED and read == ["label"])
+
+
+def page_problems(
+    where: str, source: str, declared: Declared, allowed: Mapping[tuple[str, str], str] = OTHER_HEADERS
+) -> list[str]:
+    """What one page restates of its register's columns in its lists' headers and its forms' messages."""
+    nodes = list(ast.walk(ast.parse(source)))
+    keys = {id(key) for node in nodes if isinstance(node, ast.Dict) for key in node.keys if key is not None}
+    headers, messages, by_hand = set(), set(), False
+    for node in nodes:
+        words = said(node)
+        if words is None:
+            continue
+        if id(node) in keys and words in declared.labels:
+            headers.add(words)
+        elif ASKS in words and (led := declared.leading.match(words)):
+            messages.add(led[1])
+        messages |= {pattern for pattern in declared.patterns if pattern in words}
+        by_hand = by_hand or worded_by_hand(node)
+    problems = [
+        f"{where} heads a list with 「{words}」, a column's label: read it (fields.headers)"
+        for words in sorted(headers)
+        if (where, words) not in allowed
+    ]
+    problems += [f"{where} restates 「{words}」 in a message: read it (Field)" for words in sorted(messages)]
+    if by_hand:
+        problems.append(
+            f"{where} words a field's message by hand: Field's required_message(), choose_message(), pattern_message()"
+        )
+    return problems
+
+
+def pages_problems(files: Iterable[Path], allowed: Mapping[tuple[str, str], str] = OTHER_HEADERS) -> list[str]:
+    declared = {register: Declared.of(register) for register in REGISTERS}
+    return [
+        problem
+        for path in files
+        for problem in page_problems(
+            str(path.relative_to(ROOT)),
+            path.read_text(encoding="utf-8"),
+            declared[PAGES_REGISTER.get(path.parent.name, path.parent.name)],
+            allowed,
+        )
+    ]
+
+
 # --- the walk --------------------------------------------------------------------------------------------------------
 
 
@@ -431,6 +564,18 @@ def test_the_dashboards_restate_no_label_length_or_range_of_a_column():
     assert found == [], "\n".join(found)
 
 
+def test_the_pages_restate_no_label_or_rule_in_a_header_or_message():
+    found = pages_problems(sorted(PAGES.glob("*/*.py")))
+    assert found == [], "\n".join(found)
+    listed = pages_problems(sorted({ROOT / where for where, _ in OTHER_HEADERS}), allowed={})
+    stale = [
+        f"OTHER_HEADERS lists 「{words}」 of {where}, which no longer heads a list there"
+        for where, words in OTHER_HEADERS
+        if f"{where} heads a list with 「{words}」, a column's label: read it (fields.headers)" not in listed
+    ]
+    assert stale == [], "\n".join(stale)
+
+
 # --- the walk fails on a column added without its facts -------------------------------------------------------------
 
 
@@ -440,6 +585,27 @@ def test_a_column_added_without_its_facts_fails_the_walk_naming_its_file():
     device.append_column(Column("remarks", String(500), default=""))
     problems = column_problems("loaners", device, {"loaners_device": {}}, headers=[])
     assert "service/loaners/models.py: loaners_device.remarks states no facts" in "\n".join(problems)
+
+
+def test_a_page_restating_a_header_or_a_rule_fails_naming_the_file_and_its_words():
+    """A newcomer's inquiry list and form, with the columns' labels and rules in the page's own words."""
+    page = """
+def inquiry_row(inquiry):
+    return {"ID": inquiry["id"], "問い合わせ者": inquiry["requester"], "初回応答時間（分）": inquiry["minutes"]}
+
+def problems(body, requester):
+    found = [] if body["requester"] else [f"{requester.label}を入力してください。"]
+    if not body["reservation_code"].startswith("QRV-"):
+        found.append("予約IDは「QRV-」と英数字6文字（例: QRV-7KX2M9）で入力してください。")
+    return found
+"""
+    where = "dashboards/app_pages/reservations/__walk_example__.py"
+    assert page_problems(where, page, Declared.of("reservations")) == [
+        f"{where} heads a list with 「問い合わせ者」, a column's label: read it (fields.headers)",
+        f"{where} restates 「「QRV-」と英数字6文字（例: QRV-7KX2M9）」 in a message: read it (Field)",
+        f"{where} restates 「予約ID」 in a message: read it (Field)",
+        f"{where} words a field's message by hand: Field's required_message(), choose_message(), pattern_message()",
+    ]
 
 
 def test_a_dashboards_page_restating_a_label_length_or_range_fails_naming_the_file():

@@ -39,7 +39,7 @@ from service.entry_logs.labels import (
     ROSTER_COLUMNS,
 )
 from service.entry_logs.models import Attendance, Child, Nursery, Parent, PickupRule
-from service.fields import FieldWords, facts, length, rules, vocabulary
+from service.fields import FieldWords, length, rules, vocabulary
 from service.figures import FigureRead
 from service.identity.schemas import DeviceToken
 from service.schemas import SingleLine, coded, matching
@@ -75,8 +75,6 @@ PASSWORD_MIN, PASSWORD_MAX = 8, 72
 NOTE_MAX = length(Attendance.note)
 PARENTS_MAX = 10  # parents named on one child
 NO_CONTROL_CHARACTERS = matching(r"^[^\x00-\x1f\x7f]*$", "制御文字を含まない文字")
-PHONE_PATTERN = facts(Parent.phone).pattern
-NURSERY_CODE_PATTERN = facts(Nursery.code).pattern
 HOUR_MINUTE_PATTERN = matching(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "時刻（HH:MM、00:00〜23:59）")
 
 Name = Annotated[
@@ -647,8 +645,6 @@ class FormRules(CamelModel):
     note_max: int = NOTE_MAX
     parents_max: int = PARENTS_MAX
     no_control_characters: str = NO_CONTROL_CHARACTERS
-    phone_pattern: str = PHONE_PATTERN
-    nursery_code_pattern: str = NURSERY_CODE_PATTERN
     hour_minute_pattern: str = HOUR_MINUTE_PATTERN
     station_pin_min: int = STATION_PIN_MIN
     station_pin_max: int = STATION_PIN_MAX

@@ -44,7 +44,6 @@ from service.loaners.dependencies import (
 )
 from service.loaners.models import Form as StatusForm
 from service.loaners.schemas import (
-    PATTERNS,
     AuditPage,
     BulkSubmissionIn,
     CategoryRead,
@@ -190,7 +189,6 @@ def vocabulary(_: Staff) -> LoanerVocabulary:
         archived=labels.ARCHIVED,
         return_statuses=list(labels.RETURN_STATUSES),
         return_due_days=get_settings().loaners_return_due_days,
-        patterns=PATTERNS,
         fields=fields.vocabulary(labels.AUDIT.tables),
         messages={
             "not_a_choice": labels.NOT_A_CHOICE,

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints
 
-from service.fields import FieldWords, bounds, facts, rules
+from service.fields import FieldWords, bounds, rules
 from service.figures import FigureRead
 from service.loaners.models import DataType, Device, Location, Model, Question
 from service.schemas import MultiLine, SingleLine, Text
@@ -14,17 +14,6 @@ Status = Literal["active", "inactive"]
 Kind = Literal["terminal", "printer", "other"]
 Category = Literal["Desktop", "Laptop", "Server", "Tablet", "Printer", "Router", "Hub", "Other"]
 QuestionType = Literal["text", "textarea", "date", "number", "choice"]
-# The patterns the dashboards' forms mirror (served by GET /loaners/vocabulary), as their columns state them.
-PATTERNS = {
-    name: facts(column).pattern
-    for name, column in {
-        "location_id": Location.id,
-        "location_code": Location.code,
-        "model_name": Model.name,
-        "status_prefix": Question.status_prefix,
-    }.items()
-}
-
 Choice = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), SingleLine]
 Choices = Annotated[list[Choice], Field(max_length=50)]
 Position = Annotated[int, Field(ge=0, le=100_000)]
@@ -123,7 +112,6 @@ class LoanerVocabulary(BaseModel):
     archived: str = Field(description="its words for such a row")
     return_statuses: list[str] = Field(description="the held statuses 返却待ち follows (返却可能 first)")
     return_due_days: int = Field(description="the weekly 返却待ち digest lists devices this many days in them")
-    patterns: dict[str, str]
     messages: dict[str, str]
     fields: dict[str, dict[str, FieldWords]] = Field(
         description="each table's fields as the forms show and check them: label, length, choices, pattern in words"

@@ -14,6 +14,7 @@ from service.deps import DbSession
 from service.identity.dependencies import Caller, require
 from service.reservations import booking, catalog, clients, incidents, oncall, operations, support
 from service.reservations.models import (
+    CODE_PATTERN,
     Incident,
     ManualOperation,
     McpClient,
@@ -23,14 +24,12 @@ from service.reservations.models import (
     Shop,
     SupportInquiry,
 )
-from service.schemas import matching
 
 DOMAIN = "reservations"
 Operator = Annotated[Caller, Depends(require(DOMAIN, "operator"))]
 Worker = Annotated[Caller, Depends(require(DOMAIN, "operator", "support"))]
 Reader = Annotated[Caller, Depends(require(DOMAIN, "operator", "support", "executive"))]
 ReportReader = Annotated[Caller, Depends(require(DOMAIN, "operator", "executive"))]
-CODE_PATTERN = matching(r"^[Qq][Rr][Vv]-[A-Za-z0-9]{6}$", "予約ID（QRV-と英数字6文字）")
 
 
 class ReservationCode(Convertor[str]):

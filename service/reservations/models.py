@@ -388,6 +388,12 @@ class Incident(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+# A reservation's code as a person types it, case aside: a path's, and an inquiry's reservation (empty for none)
+CODE = r"[Qq][Rr][Vv]-[A-Za-z0-9]{6}"
+CODE_WORDS = "「QRV-」と英数字6文字（例: QRV-7KX2M9）"
+CODE_PATTERN = matching(rf"^{CODE}$", CODE_WORDS)
+
+
 class SupportInquiry(Base):
     """問い合わせ (§7): one inquiry from a requester or a shop by e-mail or phone, with or without a reservation,
     when it arrived, when it was first answered (the 初回応答時間 KPI) and the answer."""
@@ -415,7 +421,13 @@ class SupportInquiry(Base):
         BigId,
         ForeignKey("reservations_reservation.id", ondelete="SET NULL"),
         index=True,
-        info=field_info("予約ID", edit="support", exported=True),
+        info=field_info(
+            "予約ID",
+            edit="support",
+            exported=True,
+            pattern=matching(rf"^(?:{CODE})?$", CODE_WORDS),
+            pattern_words=CODE_WORDS,
+        ),
     )
     # Whom a survey goes to when no reservation names them (an inquiry about one falls back to its requester's).
     contact_phone: Mapped[str] = mapped_column(

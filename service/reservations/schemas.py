@@ -574,7 +574,7 @@ class ReservationsVocabulary(BaseModel):
 
 InquiryChannel = Literal["email", "phone"]  # labels.INQUIRY_CHANNELS
 InquiryRequesterType = Literal["requester", "shop"]  # labels.INQUIRY_REQUESTER_TYPES
-InquiryReservationCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=CODE_MAX), SingleLine]
+InquiryReservationCode = Annotated[str, rules(SupportInquiry.reservation_id)]
 InquiryRequester = Annotated[str, rules(SupportInquiry.requester)]
 InquiryAnswer = Annotated[str, rules(SupportInquiry.answer, strip=False)]
 InquiryQuestion = Annotated[str, rules(SupportInquiry.question, strip=False)]

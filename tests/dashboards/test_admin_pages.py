@@ -65,8 +65,8 @@ def test_the_create_form_refuses_bad_input_before_sending_it(admin, open_app, li
     at = fill_new_user(at, login_id="a b", name="名前", email="not-an-email", password="short")
 
     assert texts(at.error) == [
-        "ログインIDは英数字と「.」「_」「@」「-」の3〜64文字で入力してください。",
-        "メールアドレスは「名前@ドメイン」の形（例: name@example.com）で入力してください。",
+        "ログインID: 形式が正しくありません（英数字と「.」「_」「@」「-」の3〜64文字で入力してください）",
+        "メールアドレス: 形式が正しくありません（「名前@ドメイン」の形（例: name@example.com）で入力してください）",
         "パスワードは8文字以上72文字以下にしてください。",
     ]
     assert api_user(live_api, admin, "a b") is None

@@ -40,7 +40,9 @@ def test_a_parent_is_added_after_the_form_checks_it(db, sakura, open_app):  # no
 
     fill(at, "entry_logs_roster_new_parent_0", name="山田花子", phone="090-ABCD")
     at = submit(at, "new_parent", "追加")
-    assert texts(at.error) == ["電話番号は数字と「+ - ( )」・空白で20文字以内にしてください。"]
+    assert texts(at.error) == [
+        "電話番号: 形式が正しくありません（半角数字と「+」「-」「(」「)」・空白で入力してください）"
+    ]
     assert ("山田花子",) not in stored(db, Parent)
 
     fill(at, "entry_logs_roster_new_parent_0", phone="090-1234-5678")

@@ -81,7 +81,7 @@ def test_an_admin_adds_a_nursery_and_picks_it(db, sakura, open_app):  # noqa: F8
     at.text_input(key="entry_logs_settings_new_0_code").input("bad code")
     at.text_input(key="entry_logs_settings_new_0_name").input("ひまわり保育園")
     at = button(at, "追加").click().run()
-    assert texts(at.error) == ["保育園コードは半角英数字と「_ -」で1〜32文字にしてください。"]
+    assert texts(at.error) == ["保育園コード: 形式が正しくありません（英数字と「_」「-」で入力してください）"]
 
     at.text_input(key="entry_logs_settings_new_0_code").input("himawari")
     at = button(at, "追加").click().run()

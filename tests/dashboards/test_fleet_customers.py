@@ -31,8 +31,8 @@ def test_admin_adds_a_customer_after_the_form_checks_it(admin, open_app, live_ap
     at = button(at, "追加").click().run()
     assert texts(at.error) == [
         "担当者を入力してください。",
-        "連絡先メールは「名前@ドメイン」の形（例: name@example.com）で入力してください。",
-        "電話番号は数字を含む、半角数字と「+」「-」「(」「)」・空白の20文字以内で入力してください。",
+        "連絡先メール: 形式が正しくありません（「名前@ドメイン」の形（例: name@example.com）で入力してください）",
+        "電話番号: 形式が正しくありません（数字を含む、半角数字と「+」「-」「(」「)」・空白で入力してください）",
     ]
     assert api_customers(live_api, admin, "田中") == []
 

@@ -109,7 +109,7 @@ def test_an_operator_registers_a_terminal_after_the_form_checks_it(fleet, open_a
     at.text_input(key="fleet_terminals_new_0_serial").input("bad serial!")
     at = button(at, "登録").click().run()
     assert texts(at.error) == [
-        "シリアル番号は英数字で始まる、英数字と「_」「-」の1〜50文字で入力してください。",
+        "シリアル番号: 形式が正しくありません（英数字で始まる、英数字と「_」「-」の1〜50文字で入力してください）",
         "設置店舗名は1〜100文字で入力してください。",
     ]
 

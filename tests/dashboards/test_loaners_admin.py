@@ -26,7 +26,7 @@ def test_admin_creates_a_location_after_the_form_checks_it(admin, open_app, live
 
     fill(at, prefix, id="Nagoya", code="NAGOYA", name="名古屋", jurisdiction="中部", email="chubu@example.com")
     at = button(at, "拠点を追加").click().run()
-    assert texts(at.error) == ["拠点IDは小文字英数字のみ・20文字以内で入力してください。"]
+    assert texts(at.error) == ["拠点ID: 形式が正しくありません（英小文字と数字の1〜20文字で入力してください）"]
 
     fill(at, prefix, id="nagoya", code="NAGOYA", name="名古屋", jurisdiction="中部", email="chubu@example.com")
     at = button(at, "拠点を追加").click().run()

@@ -30,7 +30,9 @@ def test_admin_edits_a_model_but_not_the_name_of_one_in_management_numbers(db, a
     at = open_page(open_app, admin, MASTERS)
 
     at = edit_model(at, "MODEL_002", name="OptiPlex 7090")
-    assert texts(at.error) == ["機種名はスペース・アンダースコア（_）を使わず、ハイフン（-）でつないでください。"]
+    assert texts(at.error) == [
+        "機種名: 形式が正しくありません（空白と「_」を含まない1〜100文字（語は「-」でつなぎます）で入力してください）"
+    ]
 
     at = edit_model(at, "MODEL_002", name="OptiPlex-7090-Plus", maker="Dell Technologies")
     assert texts(at.success) == [f"機種「{plain('OptiPlex-7090-Plus')}」を保存しました。"]
@@ -103,11 +105,11 @@ def test_staff_registers_a_device_in_their_jurisdiction_and_sees_its_number(kans
     at = open_page(open_app, kansai_staff, REGISTER)
 
     at = fill_registration(at, "osaka", "MODEL_001", "SN 1")
-    assert texts(at.error) == ["製造番号は英数字と「-」の1〜20文字で入力してください。"]
+    assert texts(at.error) == ["製造番号: 形式が正しくありません（英数字と「-」の1〜20文字で入力してください）"]
     at = fill_registration(at, "osaka", "MODEL_001", "SN-1", number="OSAKA_Laptop_SN-1_001")
     assert texts(at.error) == [
-        "拠点管理番号は英数字とハイフンの5つのセクションを「_」でつないだ形"
-        "（拠点コード_カテゴリ_モデル_製造番号_連番）で入力してください。"
+        "拠点管理番号: 形式が正しくありません（英数字とハイフンの5つのセクションを「_」でつないだ形"
+        "（拠点コード_カテゴリ_モデル_製造番号_連番）で入力してください）"
     ]
 
     at = fill_registration(at, "osaka", "MODEL_001", "SN-1")

@@ -68,8 +68,9 @@ def test_an_operator_changes_the_amount_and_the_form_checks_it_first(catalog, db
     button(at, "変更を保存").click().run()
     assert texts(at.error) == [
         "- 依頼者を入力してください。\n"
-        "- 電話番号はE.164（+819012345678）または日本の形式（090-1234-5678）で入力してください。\n"
-        "- メールアドレスは「名前@ドメイン」の形（例: name@example.com）で入力してください。\n"
+        "- 電話番号: 形式が正しくありません"
+        "（E.164（+819012345678）または日本の形式（090-1234-5678）で入力してください）\n"
+        "- メールアドレス: 形式が正しくありません（「名前@ドメイン」の形（例: name@example.com）で入力してください）\n"
         "- 金額を変更すると決済リンクを新しい金額で発行し直します。確認のチェックを入れてください。"
     ]
     assert payment_of(code).id == old.id  # nothing was sent

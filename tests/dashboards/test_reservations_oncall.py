@@ -46,7 +46,8 @@ def test_an_operator_sets_the_rotation_and_adds_overrides_one_after_another(db, 
 
         at = set_rotation(at, {operator.id: "090-1111-2222", other.id: "03-12"})
         assert texts(at.error) == [
-            "鈴木の呼び出し先の電話番号はE.164（+819012345678）または日本の形式（090-1234-5678）で入力してください。"
+            "鈴木の呼び出し先の電話番号: 形式が正しくありません"
+            "（E.164（+819012345678）または日本の形式（090-1234-5678）で入力してください）"
         ]
         at.text_input(key=f"reservations_oncall_rotation_phone_{other.id}").input("080-3333-4444")
         at = button(at, "当番表を保存").click().run()

@@ -17,14 +17,15 @@ def account(column: str) -> fields.Field:
 
 
 def user_row(user: dict) -> dict:
+    head = fields.headers("platform", "identity_user")
     return {
         "ID": user["id"],
-        "ログインID": user["login_id"],
-        "氏名": user["name"],
-        "メールアドレス": user["email"],
+        head["login_id"]: user["login_id"],
+        head["name"]: user["name"],
+        head["email"]: user["email"],
         "状態": "有効" if user["is_active"] else "無効",
         "権限": "、".join(labels.grant_label(g) for g in user["grants"]) or labels.NONE_LABEL,
-        "最終ログイン": components.local_time(user.get("last_login_at")),
+        head["last_login_at"]: components.local_time(user.get("last_login_at")),
     }
 
 
@@ -32,16 +33,11 @@ def validate(
     *, name: str, email: str, password: str, login_id: str | None = None, password_required: bool = False
 ) -> list[str]:
     """The API's rules, checked before anything is sent."""
-    errors = []
-    login = account("login_id")
-    if login_id is not None and not login.matches(login_id):
-        errors.append(f"{login.label}は{login.pattern_words}で入力してください。")
+    errors = [] if login_id is None else account("login_id").pattern_problems(login_id)
     named = account("name")
     if not name or len(name) > (named.max_chars or 0):
         errors.append(f"{named.label}は1〜{named.max_chars}文字で入力してください。")
-    mail = account("email")
-    if email and not mail.matches(email):
-        errors.append(f"{mail.label}は{mail.pattern_words}で入力してください。")
+    errors += account("email").pattern_problems(email) if email else []
     typed = account("password_hash")  # the password as typed: its lengths
     low, high = typed.min_chars, typed.max_chars
     if (password or password_required) and not low <= len(password) <= (high or len(password)):

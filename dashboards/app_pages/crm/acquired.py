@@ -27,13 +27,14 @@ def filters(back_office: bool) -> dict[str, Any]:
 
 
 def site_rows(corporation: dict) -> pd.DataFrame:
+    head = common.headers("site")
     return pd.DataFrame(
         [
             {
-                "店舗名": s["power_branch_name"],
-                "サービス種別": s["service_type_label"],
-                "契約プラン": s["power_plan_name"],
-                "供給地点特定番号": s["power_customer_location_number"],
+                head["power_branch_name"]: s["power_branch_name"],
+                head["service_type"]: s["service_type_label"],
+                head["power_plan_name"]: s["power_plan_name"],
+                head["power_customer_location_number"]: s["power_customer_location_number"],
                 "投入完了日": formats.day(s["submitted_at"]),
                 "依頼ID": s["request_id"],
             }

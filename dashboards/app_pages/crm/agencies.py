@@ -18,17 +18,18 @@ REQUIRED = {"name", "code"}
 
 
 def agency_row(agency: dict) -> dict:
+    head = common.headers("agency")
     return {
         "ID": agency["id"],
-        "代理店名": agency["name"],
-        "代理店コード": agency["code"],
-        "担当者名": agency["contact_name"],
+        head["name"]: agency["name"],
+        head["code"]: agency["code"],
+        head["contact_name"]: agency["contact_name"],
         "所属営業担当数": agency["sales_count"],
         "ステータス": "有効" if agency["is_active"] else "無効",
-        "紹介店コード": agency["referral_shop_code"],
-        "紹介店名": agency["referral_shop_name"],
-        "電話番号": formats.phone(agency["phone"]),
-        "メールアドレス": agency["mail_address"],
+        head["referral_shop_code"]: agency["referral_shop_code"],
+        head["referral_shop_name"]: agency["referral_shop_name"],
+        head["phone"]: formats.phone(agency["phone"]),
+        head["mail_address"]: agency["mail_address"],
     }
 
 

@@ -109,13 +109,13 @@ def link_tool(detail: dict):
 
 
 def site_table(sites: list[dict]) -> None:
-    services = common.choices("service_type")
+    services, head = common.choices("service_type"), common.headers("site")
     rows = [
         {
             "地点ID": s["id"],
-            "店舗名": s["power_branch_name"],
+            head["power_branch_name"]: s["power_branch_name"],
             "ステータス": s["status_label"],
-            "サービス種別": services.get(s["service_type"], ""),
+            head["service_type"]: services.get(s["service_type"], ""),
             "紐づけ画像": len(s["image_ids"]),
             "投入完了日": components.local_time(s["submitted_at"]),
         }

@@ -18,6 +18,7 @@ from dashboards import api, auth, components, crm_api, forms, labels, sections
 from dashboards.app_pages.crm import labels as crm_labels
 from dashboards.fields import Field
 from dashboards.fields import field as served_field
+from dashboards.fields import headers as served_headers
 
 SALES, OPERATOR, ADMIN = "sales", "operator", "admin"
 ASSIGNEE_COLUMN = "担当者"
@@ -65,6 +66,11 @@ def declared(table: str, column: str) -> Field:
     """A CRM column (or its accounts', identity_user / identity_grant) as GET /crm/vocabulary states it:
     declared("agency", "name"), declared("identity_user", "login_id")."""
     return served_field("crm", table if table.startswith("identity_") else f"crm_{table}", column)
+
+
+def headers(table: str) -> dict[str, str]:
+    """A CRM table's columns' labels as a list heads them, by column: headers("site")."""
+    return served_headers("crm", f"crm_{table}")
 
 
 def message_max() -> int | None:
@@ -253,7 +259,7 @@ def days(value: float | None) -> str:
 def metrics_row(row: dict) -> dict:
     """One line of §3.6's 代理店別サマリ."""
     return {
-        "代理店名": row["agency_name"],
+        headers("agency")["name"]: row["agency_name"],
         "依頼件数": row["requests"],
         "不備": row["deficient"],
         "対応中": row["in_progress"],

@@ -36,12 +36,13 @@ def sites(detail: dict, may_cancel: bool) -> None:
     if not detail["sites"]:
         st.caption("投入担当者が明細画像から地点を作成すると、ここに表示されます。")
         return
+    head = common.headers("site")
     rows = [
         {
             "地点ID": s["id"],
-            "店舗名": s["power_branch_name"],
+            head["power_branch_name"]: s["power_branch_name"],
             "ステータス": s["status_label"],
-            "供給地点特定番号": s["power_customer_location_number"],
+            head["power_customer_location_number"]: s["power_customer_location_number"],
             "投入完了日": components.local_time(s["submitted_at"]),
         }
         for s in detail["sites"]

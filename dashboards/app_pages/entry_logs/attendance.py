@@ -32,7 +32,6 @@ table.el-attendance .el-none { color: rgba(49, 51, 63, 0.7); }  /* 4.9:1 on whit
   color: #b91c1c; background: #fee2e2; border: 1px solid #fca5a5; }
 </style>
 """
-COLUMNS = ("園児名", "クラス", "出席状態", "送り迎え時刻", "備考")
 CARDS = ("attended", "absent", "unrecorded")  # the day's named figures (service/entry_logs/figures.py)
 
 
@@ -88,8 +87,14 @@ def child_row(child: dict) -> str:
     return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
 
 
+def columns() -> tuple[str, ...]:
+    """The table's headers, in child_row's order."""
+    child, attendance = common.headers("child"), common.headers("attendance")
+    return (child["name"], child["class_name"], attendance["status"], "送り迎え時刻", attendance["note"])
+
+
 def attendance_html(children: list[dict]) -> str:
-    head = "".join(f"<th>{name}</th>" for name in COLUMNS)
+    head = "".join(f"<th>{name}</th>" for name in columns())
     body = "".join(child_row(child) for child in children)
     return f'{STYLE}<table class="el-attendance"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 

@@ -160,6 +160,11 @@ def field(table: str, column: str) -> fields.Field:
     return fields.field(DOMAIN, f"entry_logs_{table}", column)
 
 
+def headers(table: str) -> dict[str, str]:
+    """An 入退管理 table's columns' labels as a list heads them, by column: headers("child")."""
+    return fields.headers(DOMAIN, f"entry_logs_{table}")
+
+
 def kana_input(prefix: str, value: str = "") -> str:
     """The reading (ふりがな) staff find the person by at the station's 「カードを忘れた方」."""
     kana = field("parent", "name_kana")

@@ -17,9 +17,10 @@ UNITS = [10, 15, 30, 60]  # the units offered (the API takes 1 to 240 minutes)
 
 
 def care_row(child: dict) -> dict:
+    head = common.headers("child")
     return {
-        "園児名": child["childName"],
-        "クラス": child["className"],
+        head["name"]: child["childName"],
+        head["class_name"]: child["className"],
         "延長保育日数": child["days"],
         "延長保育時間（分）": child["minutes"],
         "延長保育単位数": child["units"],
@@ -30,7 +31,7 @@ def day_row(day: dict) -> dict:
     first, last = day["firstEntry"], day["lastExit"]
     return {
         "日付": date.fromisoformat(day["day"]).strftime("%Y/%m/%d"),
-        "園児名": day["childName"],
+        common.headers("child")["name"]: day["childName"],
         "入園": components.local_datetime(first).strftime("%H:%M") if first else "",
         "退出": components.local_datetime(last).strftime("%H:%M") if last else "",
         "開園前（分）": day["minutesBefore"],

@@ -119,14 +119,15 @@ def log_row() -> Callable[[dict], dict]:
     """A table's row maker for logs, its words (入/出, the late mark) read once."""
     marks = {entry_type: common.mark(entry_type) for entry_type in common.ARROWS}
     late = entry_logs_api.vocabulary()["lateMark"]
+    parent, nursery = common.headers("parent")["name"], common.headers("nursery")["name"]
 
     def row(log: dict) -> dict:
         return {
             "日時": components.local_time(log["timestamp"]),
-            "保護者名": log["parentName"],
+            parent: log["parentName"],
             "入/出": marks[log["entryType"]],
             "関連園児": "、".join(log["childNames"]),
-            "保育園名": log["nurseryName"],
+            nursery: log["nurseryName"],
             "遅延登録": late if log["late"] else "",
             "備考": common.log_note(log),
         }

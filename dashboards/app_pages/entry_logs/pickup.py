@@ -25,7 +25,7 @@ def pass_errors(values: dict) -> list[str]:
     if not values["childIds"]:
         errors.append("お迎えする園児を1人以上選んでください。")
     if values["date"] < clock.today():
-        errors.append("有効日は今日以降にしてください。")
+        errors.append(f"{common.field('parent', 'pass_date').label}は今日以降にしてください。")
     return errors
 
 
@@ -103,11 +103,12 @@ def pass_list(nursery_id: int) -> None:
 
 
 def collector_row(collector: dict) -> dict:
+    head = common.headers("parent")
     return {
         "名前": collector["name"],
         "区分": collector["kindLabel"],
-        "続柄": collector["relation"],
-        "有効日": (collector["passDate"] or "").replace("-", "/"),
+        head["relation"]: collector["relation"],
+        head["pass_date"]: (collector["passDate"] or "").replace("-", "/"),
         common.field("pickup_rule", "note").label: collector["note"],
         "写真": "あり" if collector["hasPhoto"] else "",
     }

@@ -27,7 +27,7 @@ def stay(entered: datetime, now: datetime) -> str:
 def present_row(parent: dict, now: datetime) -> dict:
     entered = components.local_datetime(parent["enteredAt"])
     return {
-        "保護者名": parent["parentName"],
+        common.headers("parent")["name"]: parent["parentName"],
         "状態": entry_logs_api.vocabulary()["missingExitMark"] if parent["missingExit"] else "",
         "入園時刻": f"{entered:%H:%M:%S}",
         "園内にいる時間": stay(entered, now),

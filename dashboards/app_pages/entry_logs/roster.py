@@ -1,6 +1,5 @@
 """入退管理 › 保護者・園児管理: the nursery's parents and children, add/edit/delete forms, and the roster CSV import."""
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,38 +23,40 @@ TEMPLATE = (
 
 
 def parent_row(parent: dict) -> dict:
+    head = common.headers("parent")
     return {
         "保護者ID": parent["id"],
-        "保護者名": parent["name"],
-        "電話番号": formats.phone(parent["phone"]),
+        head["name"]: parent["name"],
+        head["phone"]: formats.phone(parent["phone"]),
         "園児": "、".join(child["name"] for child in parent["children"]),
     }
 
 
 def child_row(child: dict) -> dict:
+    head = common.headers("child")
     return {
         "園児ID": child["id"],
-        "園児名": child["name"],
-        "クラス": child["className"],
+        head["name"]: child["name"],
+        head["class_name"]: child["className"],
         "保護者": "、".join(parent["name"] for parent in child["parents"]),
     }
 
 
 def parent_errors(values: dict) -> list[str]:
     """The API's rules for a parent: a name, and a phone number of digits and + - ( ) or spaces."""
-    errors = common.name_errors(values["name"], "保護者名")
-    rules = entry_logs_api.rules()
-    phone = formats.nfkc(values["phone"])
-    if len(phone) > rules["phoneMax"] or not re.fullmatch(rules["phonePattern"], phone):
-        errors.append(f"電話番号は数字と「+ - ( )」・空白で{rules['phoneMax']}文字以内にしてください。")
+    errors = common.name_errors(values["name"], common.field("parent", "name").label)
+    phone, most = common.field("parent", "phone"), entry_logs_api.rules()["phoneMax"]
+    errors += phone.pattern_problems(values["phone"])
+    if len(formats.nfkc(values["phone"])) > most:
+        errors.append(f"{phone.label}は{most}文字以内で入力してください。")
     return errors
 
 
 def child_errors(values: dict) -> list[str]:
-    errors = common.name_errors(values["name"], "園児名")
-    rules = entry_logs_api.rules()
+    errors = common.name_errors(values["name"], common.field("child", "name").label)
+    rules, class_name = entry_logs_api.rules(), common.field("child", "class_name")
     if not common.fits(values["className"], rules["classNameMax"]):
-        errors.append(f"クラスは{rules['classNameMax']}文字以内で入力してください。")
+        errors.append(f"{class_name.label}は{rules['classNameMax']}文字以内で入力してください。")
     if len(values["parentIds"]) > rules["parentsMax"]:
         errors.append(f"保護者は{rules['parentsMax']}人まで選べます。")
     return errors

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, components, entry_logs_api, formats, forms, labels
+from dashboards import auth, components, entry_logs_api, forms, labels
 from dashboards.app_pages.entry_logs import common
 
 PAGE = "entry_logs_settings"
@@ -47,7 +47,7 @@ def rename_form(nursery: dict) -> None:
             **common.field("nursery", "name").text(), value=nursery["name"], key=f"{PAGE}_name_{nursery['id']}"
         ).strip()
         submitted = st.form_submit_button("保存")
-    if not submitted or components.show_errors(common.name_errors(name, "保育園名")):
+    if not submitted or components.show_errors(common.name_errors(name, common.field("nursery", "name").label)):
         return
     components.act(
         PAGE,
@@ -60,7 +60,8 @@ def rename_form(nursery: dict) -> None:
 def closing_time_errors(value: str) -> list[str]:
     """The API's rule for a closing time: HH:MM (24-hour), or empty for none."""
     if value and not re.fullmatch(entry_logs_api.rules()["hourMinutePattern"], value):
-        return ["閉園時刻は「18:30」のように、24時間表記の HH:MM で入力してください。"]
+        closing = common.field("nursery", "closing_time").label
+        return [f"{closing}は「18:30」のように、24時間表記の HH:MM で入力してください。"]
     return []
 
 
@@ -247,9 +248,11 @@ def stations_panel(nursery: dict) -> None:
 def create_errors(code: str, name: str, password: str) -> list[str]:
     rules = entry_logs_api.rules()
     limit = rules["nurseryCodeMax"]
-    valid = 1 <= len(code) <= limit and re.fullmatch(rules["nurseryCodePattern"], formats.nfkc(code))
-    errors = [] if valid else [f"保育園コードは半角英数字と「_ -」で1〜{limit}文字にしてください。"]
-    errors += common.name_errors(name, "保育園名")
+    code_field = common.field("nursery", "code")
+    errors = code_field.pattern_problems(code) if code else [code_field.required_message()]
+    if len(code) > limit:
+        errors.append(f"{code_field.label}は{limit}文字以内で入力してください。")
+    errors += common.name_errors(name, common.field("nursery", "name").label)
     if password:
         errors += password_errors(password, password)
     return errors

@@ -131,7 +131,7 @@ def note_form(alert: dict) -> None:
     if not submitted:
         return
     if not body:
-        st.error(f"{note.label}を入力してください。")
+        st.error(note.required_message())
         return
     components.act(PAGE, lambda: fleet_api.add_note(alert["id"], body), f"{note.label}を追加しました。", form=form)
 
@@ -184,13 +184,13 @@ fleet_common.saved_views(PAGE, "alerts", FILTERS)
 listed = components.paginated_table(
     PAGE,
     fleet_api.list_alerts,
-    fleet_common.alert_row,
+    fleet_common.alert_row(),
     filters=filters(),
     export="/fleet/alerts/export",
     style=fleet_common.alert_style,
     picker=PICKER,
     rows_chosen=BULK.chosen,
-    column_config=fleet_common.fitted_columns(fleet_common.ALERT_WIDTHS),
+    column_config=fleet_common.fitted_columns(fleet_common.alert_widths()),
     tall=True,
 )
 fleet_common.bulk_form(BULK)

@@ -15,6 +15,7 @@ from pandas.io.formats.style import Styler
 from dashboards import auth, clock, components, fleet_api, formats, forms, labels, sections
 from dashboards.fields import Field
 from dashboards.fields import field as served_field
+from dashboards.fields import headers as served_headers
 
 DOMAIN = "fleet"
 REFRESH_SECONDS = 60
@@ -215,10 +216,9 @@ def field(table: str, column: str) -> Field:
     return served_field(DOMAIN, f"fleet_{table}", column)
 
 
-def rule_error(found: Field) -> str:
-    """A value refused by its field's rule, in the rule's words as the service says them: 「バージョンは英数字で始まる、
-    英数字と「.」「_」「+」「-」の1〜20文字で入力してください。」."""
-    return f"{found.label}は{found.pattern_words}で入力してください。"
+def headers(table: str) -> dict[str, str]:
+    """A fleet table's columns' labels as a list heads them, by column: headers("terminal")."""
+    return served_headers(DOMAIN, f"fleet_{table}")
 
 
 def assignee_word() -> str:
@@ -256,47 +256,56 @@ def sla_colour(words: str) -> str | None:
     return SLA_COLOURS.get(words.split(" ", 1)[0])
 
 
-def alert_style(frame: pd.DataFrame) -> Styler:
-    """The alert table's 状態 and SLA cells in their colours."""
+def alert_style(frame: pd.DataFrame, table: str = "alert") -> Styler:
+    """An alert (or incident) table's 状態 and SLA cells in their colours."""
     states = components.word_colours(fleet_api.words("alert_statuses"), ALERT_STATUS_COLOURS)
-    return components.status_cells(components.status_cells(frame, "状態", states), "SLA", sla_colour)
+    return components.status_cells(components.status_cells(frame, headers(table)["status"], states), "SLA", sla_colour)
 
 
 def terminal_style(frame: pd.DataFrame) -> Styler:
     """A terminal table's 状態 cells in their colours (オンライン green, オフライン/エラー red)."""
     return components.status_cells(
-        frame, "状態", components.word_colours(fleet_api.words("terminal_statuses"), STATUS_COLOURS)
+        frame,
+        headers("terminal")["status"],
+        components.word_colours(fleet_api.words("terminal_statuses"), STATUS_COLOURS),
     )
 
 
-def alert_row(alert: dict) -> dict:
+def alert_row() -> Callable[[dict], dict]:
     """An alert as a list shows it: its state, SLA and 担当者 before where it is, so they stay in sight at 1440 px (the
-    message is on the alert's own panel)."""
+    message is on the alert's own panel); its headers read once."""
+    alert_head, terminal = headers("alert"), headers("terminal")
+
+    def row(alert: dict) -> dict:
+        return {
+            "ID": alert["id"],
+            "発生日時": components.local_time(alert["created_at"]),
+            alert_head["status"]: alert["status_label"],
+            "SLA": sla_text(alert),
+            alert_head["assignee_id"]: alert["assignee_name"] or "",
+            terminal["customer_id"]: alert["company_name"],
+            terminal["store_name"]: alert["store_name"],
+            "種別": alert["alert_type_label"],
+            terminal["serial_number"]: alert["serial_number"],
+        }
+
+    return row
+
+
+def alert_widths() -> dict[str, int]:
+    """alert_row's columns within TABLE_WIDTH_PX, the row boxes of a bulk selection (about 35 px) included."""
+    alert, terminal = headers("alert"), headers("terminal")
     return {
-        "ID": alert["id"],
-        "発生日時": components.local_time(alert["created_at"]),
-        "状態": alert["status_label"],
-        "SLA": sla_text(alert),
-        "担当者": alert["assignee_name"] or "",
-        "顧客企業": alert["company_name"],
-        "設置店舗名": alert["store_name"],
-        "種別": alert["alert_type_label"],
-        "シリアル番号": alert["serial_number"],
+        "ID": 55,
+        "発生日時": 125,
+        alert["status"]: 65,
+        "SLA": 185,
+        alert["assignee_id"]: 95,
+        terminal["customer_id"]: 100,
+        terminal["store_name"]: 85,
+        "種別": 90,
+        terminal["serial_number"]: 95,
     }
-
-
-# alert_row's columns within TABLE_WIDTH_PX, the row boxes of a bulk selection (about 35 px) included.
-ALERT_WIDTHS = {
-    "ID": 55,
-    "発生日時": 125,
-    "状態": 65,
-    "SLA": 185,
-    "担当者": 95,
-    "顧客企業": 100,
-    "設置店舗名": 85,
-    "種別": 90,
-    "シリアル番号": 95,
-}
 
 
 # The buttons for §4.2 steps: API step, the field that records it, button label, who may press it.
@@ -451,7 +460,7 @@ def saved_views(page: str, view_page: str, fields: tuple[str, ...]) -> None:
                 **named.text(), placeholder="例: 朝の未解決オフライン", key=forms.key(f"{page}_view_new", "name")
             ).strip()
             submitted = st.form_submit_button("今の絞り込み条件を保存")
-    if submitted and not components.show_errors([] if name else [f"{named.label}を入力してください。"]):
+    if submitted and not components.show_errors([] if name else [named.required_message()]):
         current = {field: st.session_state.get(key) for field, key in keys.items()}
         components.act(
             page,

@@ -13,19 +13,31 @@ PICKER = f"{PAGE}_selected"
 NEW = f"{PAGE}_new"  # the create form
 IMPORT_POLL_SECONDS = 1
 IMPORT_KEY = f"{PAGE}_import_id"
-# Within 1440 px (fleet_common.TABLE_WIDTH_PX): the contacts support needs; 登録日時 left the list to make room.
-COLUMN_WIDTHS = {"ID": 60, "会社名": 230, "担当者": 120, "連絡先メール": 220, "電話番号": 130, "契約種別": 140}
 TEMPLATE = (
     "シリアル番号,顧客企業,設置店舗名,設置日,ファームウェア\nTC200-000001,ABC商事,新宿店 レジ1番,2025-04-01,1.0.0\n"
 )
 
 
 def customer_row(customer: dict) -> dict:
+    head = fleet_common.headers("customer")
     return {
         "ID": customer["id"],
-        "会社名": customer["company_name"],
-        **{label: fleet_common.contact(customer, name) for name, label in fleet_common.contact_labels().items()},
-        "契約種別": customer["contract_type_label"],
+        head["company_name"]: customer["company_name"],
+        **{head[name]: fleet_common.contact(customer, name) for name in fleet_common.CONTACTS},
+        head["contract_type"]: customer["contract_type_label"],
+    }
+
+
+def column_widths() -> dict[str, int]:
+    """Within 1440 px (fleet_common.TABLE_WIDTH_PX): the contacts support needs; 登録日時 left the list to make room."""
+    head = fleet_common.headers("customer")
+    return {
+        "ID": 60,
+        head["company_name"]: 230,
+        head["contact_person"]: 120,
+        head["contact_email"]: 220,
+        head["contact_phone"]: 130,
+        head["contract_type"]: 140,
     }
 
 
@@ -35,18 +47,14 @@ def validate(values: dict) -> list[str]:
     company, person, phone = (field("customer", name) for name in ("company_name", "contact_person", "contact_phone"))
     if not 1 <= len(values["company_name"]) <= (company.max_chars or 0):
         errors.append(f"{company.label}は1〜{company.max_chars}文字で入力してください。")
-    errors += [
-        f"{label}を入力してください。" for name, label in fleet_common.contact_labels().items() if not values[name]
-    ]
+    errors += [field("customer", name).required_message() for name in fleet_common.CONTACTS if not values[name]]
     if len(values["contact_person"]) > (person.max_chars or 0):
         errors.append(f"{person.label}は{person.max_chars}文字以内で入力してください。")
     email = field("customer", "contact_email")
-    if values["contact_email"] and not email.matches(values["contact_email"]):
-        errors.append(fleet_common.rule_error(email))
-    if values["contact_phone"] and not (
-        phone.matches(values["contact_phone"]) and len(values["contact_phone"]) <= (phone.max_chars or 0)
-    ):
-        errors.append(f"{phone.label}は{phone.pattern_words}の{phone.max_chars}文字以内で入力してください。")
+    errors += email.pattern_problems(values["contact_email"]) if values["contact_email"] else []
+    errors += phone.pattern_problems(values["contact_phone"]) if values["contact_phone"] else []
+    if len(values["contact_phone"]) > (phone.max_chars or 0):
+        errors.append(f"{phone.label}は{phone.max_chars}文字以内で入力してください。")
     return errors
 
 
@@ -163,9 +171,9 @@ def import_result(job: dict) -> None:
     if not job["rejected"]:
         return
     st.warning(f"{len(job['rejected']):,}行は取り込めませんでした。内容を直して、その行だけ再度取り込んでください。")
+    serial = fleet_common.headers("terminal")["serial_number"]
     rows = [
-        {"行": row["row"], "シリアル番号": row["serial_number"], "理由": "、".join(row["errors"])}
-        for row in job["rejected"]
+        {"行": row["row"], serial: row["serial_number"], "理由": "、".join(row["errors"])} for row in job["rejected"]
     ]
     frame = pd.DataFrame(rows)
     st.dataframe(frame, hide_index=True)
@@ -239,7 +247,7 @@ listed = components.paginated_table(
     filters={"q": query},
     export="/fleet/customers/export",
     table=lambda frame, items: components.record_table(
-        PAGE, frame, items, picker=PICKER, column_config=fleet_common.fitted_columns(COLUMN_WIDTHS)
+        PAGE, frame, items, picker=PICKER, column_config=fleet_common.fitted_columns(column_widths())
     ),
 )
 if listed["items"]:

@@ -9,7 +9,6 @@ from dashboards.app_pages.fleet import common as fleet_common
 
 PAGE = "fleet_dashboard"
 UNRESOLVED_BADGE = ":red-badge[:material/warning: 未解決]"
-CRITICAL_WIDTHS = {"重要アラート": 460, "SLA": 200, "担当者": 140, "発生": 140}
 STATUS_BAR_COLOURS = {"online": "#2e7d32", "offline": "#c62828", "error": "#ef6c00", "maintenance": "#9e9e9e"}
 # 顧客別状況 under 重要アラート, as §3.2 draws them, across the page: every column fits 1440 px.
 CUSTOMER_WIDTHS = {
@@ -72,7 +71,7 @@ def critical_row(alert: dict) -> dict:
     return {
         "重要アラート": what,
         "SLA": fleet_common.sla_text(alert),
-        "担当者": alert["assignee_name"] or "未割り当て",
+        fleet_common.assignee_word(): alert["assignee_name"] or "未割り当て",
         "発生": components.relative_time(alert["created_at"]),
     }
 
@@ -96,7 +95,9 @@ def critical_alerts(data: dict) -> None:
             components.status_cells(frame, "SLA", fleet_common.sla_colour),
             alerts,
             open_record=open_critical,
-            column_config=fleet_common.fitted_columns(CRITICAL_WIDTHS),
+            column_config=fleet_common.fitted_columns(
+                {"重要アラート": 460, "SLA": 200, fleet_common.assignee_word(): 140, "発生": 140}
+            ),
         )
         st.caption("同じ顧客の多数の端末が同時に停止した障害は、インシデントとして1行にまとめています。")
     st.page_link(fleet_common.ALERTS_PAGE, label="アラート一覧を開く", icon=":material/arrow_forward:")

@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -32,17 +33,23 @@ ALLOWED_ACTIONS = {"running": ("pause", "cancel"), "paused": ("resume", "cancel"
 SEVERAL_CUSTOMERS = "複数の顧客"
 
 
-def release_row(release: dict) -> dict:
-    return {
-        "ID": release["id"],
-        "バージョン": release["version"],
-        "ファイル名": release["filename"],
-        "サイズ": f"{release['size']:,} B",
-        "SHA-256": release["sha256"],
-        "リリースノート": release["notes"],
-        "登録者": release["created_by"],
-        "登録日時": components.local_time(release["created_at"]),
-    }
+def release_row() -> Callable[[dict], dict]:
+    """The releases' row maker, its headers read once."""
+    head = fleet_common.headers("firmware_release")
+
+    def row(release: dict) -> dict:
+        return {
+            "ID": release["id"],
+            head["version"]: release["version"],
+            head["filename"]: release["filename"],
+            "サイズ": f"{release['size']:,} B",
+            head["sha256"]: release["sha256"],
+            head["notes"]: release["notes"],
+            "登録者": release["created_by"],
+            "登録日時": components.local_time(release["created_at"]),
+        }
+
+    return row
 
 
 def target_kinds() -> dict[str, str]:
@@ -77,27 +84,37 @@ def totals(rollout: dict) -> dict[str, int]:
     }
 
 
-def rollout_row(rollout: dict) -> dict:
-    counts = totals(rollout)
-    return {
-        "ID": rollout["id"],
-        "バージョン": rollout["version"],
-        "顧客企業": customer_text(rollout),
-        "対象": target_text(rollout),
-        "状態": rollout["status_label"],
-        "現在の波": f"{rollout['current_wave']} / {len(rollout['waves'])}",
-        "成功": counts["succeeded"],
-        "失敗": counts["failed"],
-        "対象台数": counts["total"],
-        "作成者": rollout["created_by"],
-        "作成日時": components.local_time(rollout["created_at"]),
-        "完了日時": components.local_time(rollout["finished_at"]),
-    }
+def rollout_row() -> Callable[[dict], dict]:
+    """The rollouts' row maker, its headers read once."""
+    head, version, customer = (
+        fleet_common.headers("rollout"),
+        fleet_common.headers("firmware_release")["version"],
+        fleet_common.customer_word(),
+    )
+
+    def row(rollout: dict) -> dict:
+        counts = totals(rollout)
+        return {
+            "ID": rollout["id"],
+            version: rollout["version"],
+            customer: customer_text(rollout),
+            head["target"]: target_text(rollout),
+            head["status"]: rollout["status_label"],
+            "現在の波": f"{rollout['current_wave']} / {len(rollout['waves'])}",
+            "成功": counts["succeeded"],
+            "失敗": counts["failed"],
+            "対象台数": counts["total"],
+            "作成者": rollout["created_by"],
+            "作成日時": components.local_time(rollout["created_at"]),
+            "完了日時": components.local_time(rollout["finished_at"]),
+        }
+
+    return row
 
 
 def rollout_style(frame: pd.DataFrame) -> Styler:
     states = components.word_colours(fleet_api.words("rollout_statuses"), fleet_common.ROLLOUT_STATUS_COLOURS)
-    return components.status_cells(frame, "状態", states)
+    return components.status_cells(frame, fleet_common.headers("rollout")["status"], states)
 
 
 def progress_chart(rollout: dict) -> go.Figure:
@@ -165,7 +182,7 @@ def rollouts(user: dict) -> None:
     listed = components.paginated_table(
         f"{PAGE}_rollouts",
         fleet_api.list_rollouts,
-        rollout_row,
+        rollout_row(),
         export="/fleet/rollouts/export",
         style=rollout_style,
         picker=ROLLOUT_PICKER,
@@ -330,10 +347,9 @@ def validate_release(content: bytes, version: str, sha256: str, notes: str) -> l
     version_field, sha256_field, notes_field = (release_field(name) for name in ("version", "sha256", "notes"))
     if not content:
         errors.append("ファームウェアのファイルを選択してください。")
-    if not version_field.matches(version):
-        errors.append(fleet_common.rule_error(version_field))
+    errors += version_field.pattern_problems(version)
     if not sha256_field.matches(sha256):
-        errors.append(fleet_common.rule_error(sha256_field))
+        errors.append(sha256_field.pattern_message())
     elif content and hashlib.sha256(content).hexdigest() != sha256.lower():
         errors.append(f"{sha256_field.label}がファイルと一致しません。配布元の値とファイルを確認してください。")
     if len(notes) > (notes_field.max_chars or 0):
@@ -377,7 +393,7 @@ def upload_form() -> None:
 
 def releases(user: dict) -> None:
     components.paginated_table(
-        f"{PAGE}_releases", fleet_api.list_releases, release_row, export="/fleet/firmware/releases/export"
+        f"{PAGE}_releases", fleet_api.list_releases, release_row(), export="/fleet/firmware/releases/export"
     )
     if fleet_common.may(user, fleet_common.ADMIN):
         with st.expander("ファームウェアを登録", icon=":material/upload:"):

@@ -1,7 +1,11 @@
 """端末管理 › インシデント: many of one customer's terminals down together, worked as one: its terminals and alerts,
 who works it, the §4.2 steps (each applied to every alert of it) and its resolution. ?id=… opens one."""
 
+from collections.abc import Callable
+
+import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from dashboards import api, auth, clock, components, fleet_api, forms, labels
 from dashboards.app_pages.fleet import common as fleet_common
@@ -40,19 +44,29 @@ def filters() -> dict:
     }
 
 
-def incident_row(incident: dict) -> dict:
-    return {
-        "ID": incident["id"],
-        "発生日時": components.local_time(incident["created_at"]),
-        "顧客企業": incident["company_name"],
-        "種別": incident["alert_type_label"],
-        "店舗数": incident["store_count"],
-        "端末数": incident["terminal_count"],
-        "未解決": incident["open_alerts"],
-        "状態": incident["state_label"],
-        "SLA": fleet_common.sla_text(incident),
-        "担当者": incident["assignee_name"] or "",
-    }
+def incident_row() -> Callable[[dict], dict]:
+    """The list's row maker, its headers read once."""
+    head, customer = fleet_common.headers("incident"), fleet_common.customer_word()
+
+    def row(incident: dict) -> dict:
+        return {
+            "ID": incident["id"],
+            "発生日時": components.local_time(incident["created_at"]),
+            customer: incident["company_name"],
+            "種別": incident["alert_type_label"],
+            "店舗数": incident["store_count"],
+            "端末数": incident["terminal_count"],
+            "未解決": incident["open_alerts"],
+            head["status"]: incident["state_label"],
+            "SLA": fleet_common.sla_text(incident),
+            head["assignee_id"]: incident["assignee_name"] or "",
+        }
+
+    return row
+
+
+def incident_style(frame: pd.DataFrame) -> Styler:
+    return fleet_common.alert_style(frame, "incident")
 
 
 def opened_incident(shown: list[dict]) -> int | None:
@@ -174,7 +188,7 @@ def member_alerts(incident_id: int) -> None:
     components.paginated_table(
         f"{PAGE}_alerts",
         fleet_api.list_alerts,
-        fleet_common.alert_row,
+        fleet_common.alert_row(),
         filters={"incident_id": incident_id},
         export="/fleet/alerts/export",
         style=fleet_common.alert_style,
@@ -246,10 +260,10 @@ fleet_common.saved_views(PAGE, "incidents", FILTERS)
 listed = components.paginated_table(
     PAGE,
     fleet_api.list_incidents,
-    incident_row,
+    incident_row(),
     filters=filters(),
     export="/fleet/incidents/export",
-    style=fleet_common.alert_style,
+    style=incident_style,
     picker=PICKER,
     rows_chosen=BULK.chosen,
 )

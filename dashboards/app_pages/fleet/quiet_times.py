@@ -13,7 +13,6 @@ from dashboards.app_pages.fleet.common import field
 PAGE = "fleet_customers"
 WEEKDAYS = ("月", "火", "水", "木", "金", "土", "日")
 DEFAULT_OPEN, DEFAULT_CLOSE = time(9), time(21)
-WINDOW_WIDTHS = {"ID": 60, "店舗": 160, "繰り返し": 100, "開始": 70, "時間（分）": 90, "終了日": 110, "理由": 300}
 
 
 def hhmm(value: str | None) -> time | None:
@@ -66,17 +65,32 @@ def business_hours_form(customer: dict) -> None:
 
 
 def window_row(window: dict) -> dict:
+    head = fleet_common.headers("maintenance_window")
     when = window["recurrence_label"]
     if window["weekday"] is not None:
         when += f"{WEEKDAYS[window['weekday']]}曜"
     return {
         "ID": window["id"],
-        "店舗": window["store_name"] or "全店舗",
-        "繰り返し": when,
+        head["store_name"]: window["store_name"] or "全店舗",
+        head["recurrence"]: when,
         "開始": window["start_time"][:5],
-        "時間（分）": window["duration_minutes"],
-        "終了日": formats.day(window["until"]),
-        "理由": window["reason"],
+        head["duration_minutes"]: window["duration_minutes"],
+        head["until"]: formats.day(window["until"]),
+        head["reason"]: window["reason"],
+    }
+
+
+def window_widths() -> dict[str, int]:
+    """window_row's columns within fleet_common.TABLE_WIDTH_PX."""
+    head = fleet_common.headers("maintenance_window")
+    return {
+        "ID": 60,
+        head["store_name"]: 160,
+        head["recurrence"]: 100,
+        "開始": 70,
+        head["duration_minutes"]: 90,
+        head["until"]: 110,
+        head["reason"]: 300,
     }
 
 
@@ -86,7 +100,7 @@ def windows_panel(customer: dict, *, may_edit: bool) -> None:
     windows = fleet_api.maintenance_windows(customer["id"])
     st.markdown("**定期メンテナンス**（期間中のオフラインはアラートを保留し、終了時にまとめてメールします）")
     if windows:
-        fleet_common.fitted_table(pd.DataFrame([window_row(w) for w in windows]), WINDOW_WIDTHS)
+        fleet_common.fitted_table(pd.DataFrame([window_row(w) for w in windows]), window_widths())
     else:
         st.caption("定期メンテナンスはありません。")
     if not may_edit:
@@ -136,7 +150,7 @@ def windows_panel(customer: dict, *, may_edit: bool) -> None:
     if not submitted:
         return
     if not reason:
-        st.error("理由を入力してください。")
+        st.error(field("maintenance_window", "reason").required_message())
         return
     window = {
         "customer_id": customer["id"],

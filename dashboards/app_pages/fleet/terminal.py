@@ -147,10 +147,11 @@ def update_tasks(terminal_id: int) -> None:
     if not tasks:
         st.caption("ファームウェア更新の履歴はありません。")
         return
+    version = fleet_common.headers("firmware_release")["version"]
     rows = [
         {
             "ロールアウト": t["rollout_id"],
-            "バージョン": t["version"],
+            version: t["version"],
             "波": t["wave"],
             "状態": t["status_label"],
             "進捗": f"{t['progress']}%",
@@ -199,7 +200,7 @@ def history(terminal_id: int) -> None:
         components.paginated_table(
             f"{PAGE}_alerts",
             fleet_api.list_alerts,
-            fleet_common.alert_row,
+            fleet_common.alert_row(),
             filters={"terminal_id": terminal_id},
             export="/fleet/alerts/export",
             style=fleet_common.alert_style,

@@ -1,5 +1,6 @@
 """端末管理 › 端末一覧: every terminal, filtered, searched, sorted and paged by the API; registering one terminal."""
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -27,20 +28,26 @@ SORTS = {
 }
 
 
-def terminal_row(terminal: dict) -> dict:
-    return {
-        "ID": terminal["id"],
-        "シリアル番号": terminal["serial_number"],
-        "顧客企業": terminal["company_name"],
-        "設置店舗名": terminal["store_name"],
-        "状態": terminal["status_label"],
-        "ファームウェア": terminal["firmware_version"],
-        "最終通信": components.local_time(terminal["last_heartbeat_at"]),
-        "店舗PC CPU": fleet_common.usage(terminal, "cpu"),
-        "店舗PCメモリ": fleet_common.usage(terminal, "memory"),
-        "店舗PCディスク": fleet_common.usage(terminal, "disk"),
-        "未解決アラート": terminal["open_alerts"],
-    }
+def terminal_row() -> Callable[[dict], dict]:
+    """The list's row maker, its headers read once."""
+    head = fleet_common.headers("terminal")
+
+    def row(terminal: dict) -> dict:
+        return {
+            "ID": terminal["id"],
+            head["serial_number"]: terminal["serial_number"],
+            head["customer_id"]: terminal["company_name"],
+            head["store_name"]: terminal["store_name"],
+            head["status"]: terminal["status_label"],
+            head["firmware_version"]: terminal["firmware_version"],
+            "最終通信": components.local_time(terminal["last_heartbeat_at"]),
+            "店舗PC CPU": fleet_common.usage(terminal, "cpu"),
+            "店舗PCメモリ": fleet_common.usage(terminal, "memory"),
+            "店舗PCディスク": fleet_common.usage(terminal, "disk"),
+            "未解決アラート": terminal["open_alerts"],
+        }
+
+    return row
 
 
 def filters() -> dict[str, Any]:
@@ -92,18 +99,13 @@ def open_detail(shown: list[dict]) -> None:
 
 def validate_new(serial: str, customer_id: int | None, store: str, version: str) -> list[str]:
     """The API's rules for a new terminal, checked before anything is sent."""
-    errors = []
-    serial_number, version_field = field("terminal", "serial_number"), field("terminal", "firmware_version")
-    if not serial_number.matches(serial):
-        errors.append(fleet_common.rule_error(serial_number))
+    errors = field("terminal", "serial_number").pattern_problems(serial)
     if customer_id is None:
-        errors.append(f"{fleet_common.customer_word()}を選択してください。")
+        errors.append(field("terminal", "customer_id").choose_message())
     store_name = field("terminal", "store_name")
     if not 1 <= len(store) <= (store_name.max_chars or 0):
         errors.append(f"{store_name.label}は1〜{store_name.max_chars}文字で入力してください。")
-    if not version_field.matches(version):
-        errors.append(fleet_common.rule_error(version_field))
-    return errors
+    return errors + field("terminal", "firmware_version").pattern_problems(version)
 
 
 def create_form() -> None:
@@ -147,7 +149,7 @@ operator = fleet_common.may(user, fleet_common.OPERATOR)  # メンテナンス a
 listed = components.paginated_table(
     PAGE,
     fleet_api.list_terminals,
-    terminal_row,
+    terminal_row(),
     filters=filters(),
     export="/fleet/terminals/export",
     style=fleet_common.terminal_style,

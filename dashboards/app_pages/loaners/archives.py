@@ -10,6 +10,7 @@ stream, showing the first matches), and the whole archive downloads as its gzip 
 import streamlit as st
 
 from dashboards import api, auth, components, fields, labels, loaners_api
+from dashboards.app_pages.loaners import common as loaners_common
 
 PAGE = "loaners_archives"
 LIMIT = 100
@@ -67,11 +68,12 @@ def archive_label(archive: dict) -> str:
 
 
 def result_row(row: dict) -> dict:
+    head = loaners_common.headers("device")
     return {
         "タイムスタンプ": components.local_time(row["submitted_at"]),
-        "拠点管理番号": row["management_number"],
-        "0-4.ステータス": row["status"] or "",
-        "預かり機のステータス": row["held_status"] or "",
+        head["management_number"]: row["management_number"],
+        head["status"]: row["status"] or "",
+        head["held_status"]: row["held_status"] or "",
         "メールアドレス": row["submitter_email"],
         "回答": "／".join(f"{key}: {value}" for key, value in row["answers"].items()),
     }

@@ -118,13 +118,14 @@ def selection(picks: dict[int, dict]) -> None:
     if not devices:
         st.info("QRコードを読み取るか、検索して機器を選んでください。")
         return
+    head, model = loaners_common.headers("device"), loaners_common.headers("model")["name"]
     frame = pd.DataFrame(
         [
             {
-                "拠点管理番号": d["management_number"],
-                "機器種別": d["kind_label"],
-                "機種名": d["model_name"],
-                "拠点": d["location_name"],
+                head["management_number"]: d["management_number"],
+                head["kind"]: d["kind_label"],
+                model: d["model_name"],
+                head["location_id"]: d["location_name"],
                 "現在のステータス": d["status"] or "",
             }
             for d in devices

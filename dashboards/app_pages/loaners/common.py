@@ -32,6 +32,11 @@ AUDIT_STATUS_COLUMN = "ステータス"
 SEARCH_PLACEHOLDER = "拠点管理番号・資産管理番号・製造番号・機種名・貸出先・担当者・備考などの一部"
 
 
+def headers(table: str) -> dict[str, str]:
+    """A loaners table's columns' labels as a list heads them, by column: headers("device")."""
+    return fields.headers(DOMAIN, f"loaners_{table}")
+
+
 def view_header(data_type_id: str) -> None:
     """The view's title (its データタイプ名) and links to the other active views in 表示順序 (§2.3.3), the view shown
     named in bold in its place (a greyed-out link of the page itself is too faint to read: 2.3:1)."""

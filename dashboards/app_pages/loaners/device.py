@@ -10,12 +10,12 @@ PAGE = "loaners_device"
 
 
 def timeline_row(submission: dict) -> dict:
-    vocabulary = loaners_api.vocabulary()
+    vocabulary, head = loaners_api.vocabulary(), loaners_common.headers("device")
     return {
         "タイムスタンプ": components.local_time(submission["submitted_at"]),
         "メールアドレス": submission["submitter_email"],
-        "0-4.ステータス": submission["status"] or "",
-        "預かり機のステータス": submission["held_status"] or "",
+        head["status"]: submission["status"] or "",
+        head["held_status"]: submission["held_status"] or "",
         "回答": "／".join(f"{key}: {value}" for key, value in submission["answers"].items()),
         "経路": "取込" if submission["source"] == "import" else "フォーム",
         vocabulary["archived_column"]: vocabulary["archived"] if submission["archived"] else "",
@@ -24,11 +24,11 @@ def timeline_row(submission: dict) -> dict:
 
 def summary(device: dict) -> None:
     # 預かり機のステータス is words (up to 「商談や金額の問題で返却不可」): its card gets room to read them
-    columns = st.columns([1, 2, 1, 1])
+    columns, head = st.columns([1, 2, 1, 1]), loaners_common.headers("device")
     with columns[0]:
-        components.kpi_card("0-4.ステータス", device["status"] or "未回答")
+        components.kpi_card(head["status"], device["status"] or "未回答")
     with columns[1]:
-        components.kpi_card("預かり機のステータス", loaners_common.held_label(device["held_status"]) or "-")
+        components.kpi_card(head["held_status"], loaners_common.held_label(device["held_status"]) or "-")
     with columns[2]:
         components.kpi_card("保有日数", "-" if device["held_days"] is None else f"{device['held_days']}日")
     with columns[3]:

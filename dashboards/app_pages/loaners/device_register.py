@@ -20,21 +20,16 @@ LIMITED = ("asset_number", "software", "os")  # free text within its length
 
 def register_errors(values: dict) -> list[str]:
     """The API's rules checked before sending (§2.4 製造番号, §4 3.4 for a typed 拠点管理番号)."""
-    errors = [] if values["location_id"] else ["拠点を選択してください。"]
-    errors += [] if values["model_id"] else ["機種を選択してください。"]
-    serial = device("serial_number")
-    if not serial.matches(values["serial_number"]):
-        errors.append(f"{serial.label}は{serial.pattern_words}で入力してください。")
+    errors = [device(name).choose_message() for name in ("location_id", "model_id") if not values[name]]
+    errors += device("serial_number").pattern_problems(values["serial_number"])
     limits = [device(name) for name in LIMITED]
     errors += [
         f"{limit.label}は{limit.max_chars}文字以内で入力してください。"
         for name, limit in zip(LIMITED, limits, strict=True)
         if limit.max_chars is not None and len(values[name]) > limit.max_chars
     ]
-    number, rule = values.get("management_number"), device("management_number")
-    if number and not rule.matches(number):
-        errors.append(f"{rule.label}は{rule.pattern_words}で入力してください。")
-    return errors
+    number = values.get("management_number")
+    return errors + (device("management_number").pattern_problems(number) if number else [])
 
 
 def device(column: str) -> fields.Field:

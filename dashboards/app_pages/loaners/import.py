@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import api, auth, components, labels, loaners_api
+from dashboards.app_pages.loaners import common as loaners_common
 
 PAGE = "loaners_import"
 POLL_SECONDS = 1
@@ -109,19 +110,20 @@ def dry_run(job: dict) -> None:
         f"重複 {job['duplicate_rows']:,}行・読み取れない {job['unreadable_rows']:,}行。"
         "必須の質問が後から加わった古い行も、回答されたとおり履歴として取り込みます。"
     )
+    number = loaners_common.headers("device")["management_number"]
     frame = pd.DataFrame(
         [
             {
                 "行": row["row"],
                 "タイムスタンプ": row["timestamp"],
-                "拠点管理番号": row["management_number"],
+                number: row["management_number"],
                 "結果": row["outcome_label"],
                 "新規機器": "新規登録" if row["new_device"] else "",
                 "理由・今のフォームとの違い": "、".join(row["reasons"]),
             }
             for row in job["plan"]
         ],
-        columns=["行", "タイムスタンプ", "拠点管理番号", "結果", "新規機器", "理由・今のフォームとの違い"],
+        columns=["行", "タイムスタンプ", number, "結果", "新規機器", "理由・今のフォームとの違い"],
     )
     table(frame, "取込前確認", job)
     if st.button("取り込む", type="primary", key=f"{PAGE}_run", disabled=not job["planned_rows"]):
@@ -132,9 +134,10 @@ def rejected_rows(job: dict) -> None:
     if not job["rejected"]:
         return
     st.warning(f"{job['rejected_rows']:,}行は取り込みませんでした。")
+    number = loaners_common.headers("device")["management_number"]
     frame = pd.DataFrame(
         [
-            {"行": row["row"], "拠点管理番号": row["management_number"], "理由": "、".join(row["errors"])}
+            {"行": row["row"], number: row["management_number"], "理由": "、".join(row["errors"])}
             for row in job["rejected"]
         ]
     )

@@ -2,12 +2,12 @@
 the API's rules checked first."""
 
 import json
-import re
 
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, components, fields, formats, forms, labels, loaners_api
+from dashboards import auth, components, fields, forms, labels, loaners_api
+from dashboards.app_pages.loaners import common as loaners_common
 
 PAGE = "loaners_masters"
 LOCATION_PICKER = f"{PAGE}_location_chosen"
@@ -15,7 +15,6 @@ MODEL_PICKER = f"{PAGE}_model_chosen"
 NEW_LOCATION, NEW_MODEL, NEW_QUESTION = (f"{PAGE}_{kind}_new" for kind in ("location", "model", "question"))
 DATA_TYPE_SETTINGS = ("source_settings", "display_settings")  # edited as JSON
 FILTER_HELP = "例: status=1.貸出中&kind=terminal（キーは kind・status・held_status・location_id・jurisdiction）"
-MODEL_NAME_RULE = "機種名はスペース・アンダースコア（_）を使わず、ハイフン（-）でつないでください。"
 
 
 def field(table: str, column: str) -> fields.Field:
@@ -40,26 +39,12 @@ def question_types() -> dict[str, str]:
     return loaners_api.vocabulary()["question_types"]
 
 
-def matches(rule: str, value: str) -> bool:
-    """The value follows the API's pattern of that name (from the vocabulary)."""
-    return re.match(loaners_api.vocabulary()["patterns"][rule], formats.nfkc(value)) is not None
-
-
 def location_errors(values: dict) -> list[str]:
     """§3.1.2 checked before sending."""
-    errors = []
-    if "id" in values and not matches("location_id", values["id"]):
-        errors.append("拠点IDは小文字英数字のみ・20文字以内で入力してください。")
-    if not matches("location_code", values["code"]):
-        errors.append("拠点コードは大文字英語のみ・20文字以内で入力してください。")
-    if not values["name"]:
-        errors.append("拠点名を入力してください。")
-    if not values["jurisdiction"]:
-        errors.append("管轄を入力してください。")
-    email = field("location", "group_email")
-    if not email.matches(values["group_email"]):
-        errors.append(f"{email.label}は{email.pattern_words}で入力してください。")
-    return errors
+    errors = field("location", "id").pattern_problems(values["id"]) if "id" in values else []
+    errors += field("location", "code").pattern_problems(values["code"])
+    errors += [field("location", name).required_message() for name in ("name", "jurisdiction") if not values[name]]
+    return errors + field("location", "group_email").pattern_problems(values["group_email"])
 
 
 def location_fields(prefix: str, current: dict | None = None) -> dict:
@@ -101,14 +86,15 @@ def location_fields(prefix: str, current: dict | None = None) -> dict:
 
 
 def location_row(location: dict) -> dict:
+    head = loaners_common.headers("location")
     return {
-        "拠点ID": location["id"],
-        "拠点コード": location["code"],
-        "拠点名": location["name"],
-        "管轄": location["jurisdiction"],
-        "グループメールアドレス": location["group_email"],
-        "ステータス変更通知": "ON" if location["notify_status_change"] else "OFF",
-        "ステータス": labels.label(location_statuses(), location["status"]),
+        head["id"]: location["id"],
+        head["code"]: location["code"],
+        head["name"]: location["name"],
+        head["jurisdiction"]: location["jurisdiction"],
+        head["group_email"]: location["group_email"],
+        head["notify_status_change"]: "ON" if location["notify_status_change"] else "OFF",
+        head["status"]: labels.label(location_statuses(), location["status"]),
         "更新日": components.local_time(location["updated_at"]),
     }
 
@@ -148,14 +134,15 @@ def locations_tab() -> None:
 
 
 def model_row(model: dict) -> dict:
+    head = loaners_common.headers("model")
     return {
-        "機種ID": model["id"],
-        "機種名": model["name"],
-        "メーカー": model["maker"],
-        "カテゴリ": f"{model['category']}（{model['category_label']}）",
-        "機器種別": kinds().get(model["kind"], ""),
-        "管理番号のモデル部分": model["number_section"],
-        "備考": model["note"],
+        head["id"]: model["id"],
+        head["name"]: model["name"],
+        head["maker"]: model["maker"],
+        head["category"]: f"{model['category']}（{model['category_label']}）",
+        loaners_common.headers("device")["kind"]: kinds().get(model["kind"], ""),
+        head["number_section"]: model["number_section"],
+        head["note"]: model["note"],
         "更新日": components.local_time(model["updated_at"]),
     }
 
@@ -185,8 +172,8 @@ def model_fields(prefix: str, categories: dict[str, str], current: dict | None =
 
 def model_errors(values: dict) -> list[str]:
     """§2.2.2 checked before sending."""
-    errors = [] if matches("model_name", values["name"]) else [MODEL_NAME_RULE]
-    return errors + ([] if values["maker"] else ["メーカーを入力してください。"])
+    errors = field("model", "name").pattern_problems(values["name"])
+    return errors + ([] if values["maker"] else [field("model", "maker").required_message()])
 
 
 def edit_model(model: dict, categories: dict[str, str]) -> None:
@@ -246,9 +233,8 @@ def question_errors(values: dict) -> list[str]:
     errors = [] if values["key"] else ["質問のキーを入力してください（例: 1-6.返却予定日）。"]
     if values["type"] == "choice" and not values["choices"]:
         errors.append("選択式の質問には選択肢を1つ以上入力してください。")
-    if values["status_prefix"] and not matches("status_prefix", values["status_prefix"]):
-        errors.append("表示するステータスの番号は数字3桁以内で入力してください。")
-    return errors
+    prefix = values["status_prefix"]
+    return errors + (field("question", "status_prefix").pattern_problems(prefix) if prefix else [])
 
 
 def questions_tab() -> None:
@@ -256,15 +242,15 @@ def questions_tab() -> None:
     kind = st.selectbox(
         field("question", "form_id").label, list(kinds()), format_func=kinds().__getitem__, key=f"{PAGE}_question_kind"
     )
-    form = loaners_api.form(kind)
+    form, head = loaners_api.form(kind), loaners_common.headers("question")
     st.dataframe(
         pd.DataFrame(
             [
                 {
-                    "キー": q["key"],
-                    "形式": question_types().get(q["type"], q["type"]),
-                    "選択肢": "、".join(q["choices"]),
-                    "必須": "○" if q["required"] else "",
+                    head["key"]: q["key"],
+                    head["type"]: question_types().get(q["type"], q["type"]),
+                    head["choices"]: "、".join(q["choices"]),
+                    head["required"]: "○" if q["required"] else "",
                 }
                 for q in form["questions"]
             ]

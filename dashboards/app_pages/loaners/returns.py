@@ -45,17 +45,17 @@ def filters(user: dict) -> dict[str, Any]:
 
 
 def device_row() -> Callable[[dict], dict]:
-    """A table's row maker for the devices due back, the held status's column label read once."""
-    held = loaners_api.vocabulary()["held_key"]
+    """A table's row maker for the devices due back, its headers read once."""
+    head, model = loaners_common.headers("device"), loaners_common.headers("model")["name"]
 
     def row(device: dict) -> dict:
         return {
-            "拠点": device["location_name"],
-            "拠点管理番号": device["management_number"],
-            "機種名": device["model_name"],
-            held: device["held_status"],
+            head["location_id"]: device["location_name"],
+            head["management_number"]: device["management_number"],
+            model: device["model_name"],
+            head["held_status"]: device["held_status"],
             "日数": device["status_days"],
-            "この状態になった日時": components.local_time(device["status_since"]),
+            head["held_status_since"]: components.local_time(device["status_since"]),
             "貸出先": device["customer"],
             "担当者": device["person"],
         }

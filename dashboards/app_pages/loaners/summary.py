@@ -14,9 +14,10 @@ LONGEST = "最長保有日数"
 
 
 def card_frame(card: dict, device_types: list[str]) -> pd.DataFrame:
+    location = loaners_common.headers("device")["location_id"]
     rows = [
         {
-            "拠点": row["location_name"],
+            location: row["location_name"],
             **{t: row["counts"].get(t, 0) for t in device_types},
             TOTAL: row["total"],
             LONGEST: "" if row["longest_held_days"] is None else f"{row['longest_held_days']}日",
@@ -24,7 +25,7 @@ def card_frame(card: dict, device_types: list[str]) -> pd.DataFrame:
         for row in card["rows"]
     ]
     rows.append(
-        {"拠点": TOTAL, **{t: card["totals"].get(t, 0) for t in device_types}, TOTAL: card["total"], LONGEST: ""}
+        {location: TOTAL, **{t: card["totals"].get(t, 0) for t in device_types}, TOTAL: card["total"], LONGEST: ""}
     )
     return pd.DataFrame(rows)
 

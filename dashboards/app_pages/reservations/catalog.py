@@ -18,18 +18,24 @@ PAGE = "reservations_catalog"
 PICKER_SIZE = 100
 
 
-def shop_row(shop: dict) -> dict:
-    return {
-        "ID": shop["id"],
-        "架電順": shop["call_order"],
-        "店舗名": shop["name"],
-        "電話番号": formats.phone(shop["phone"]),
-        "メールアドレス": shop["email"],
-        "対応サービス": "、".join(s["name"] for s in shop["services"]),
-        "営業時間": hours_text(shop),
-        "有効": labels.yes_no(shop["active"]),
-        "備考": shop["notes"],
-    }
+def shop_row() -> Callable[[dict], dict]:
+    """The shops' row maker, its headers read once."""
+    head = common.headers("shop")
+
+    def row(shop: dict) -> dict:
+        return {
+            "ID": shop["id"],
+            head["call_order"]: shop["call_order"],
+            head["name"]: shop["name"],
+            head["phone"]: formats.phone(shop["phone"]),
+            head["email"]: shop["email"],
+            "対応サービス": "、".join(s["name"] for s in shop["services"]),
+            "営業時間": hours_text(shop),
+            head["active"]: labels.yes_no(shop["active"]),
+            head["notes"]: shop["notes"],
+        }
+
+    return row
 
 
 def hours_text(shop: dict) -> str:
@@ -224,7 +230,7 @@ def shops_tab(operator: bool, services: dict[int, str]) -> None:
     listed = components.paginated_table(
         f"{PAGE}_shops",
         reservations_api.list_shops,
-        shop_row,
+        shop_row(),
         filters=shop_filters(services),
         export="/reservations/shops/export",
         picker=picker("shop") if operator else None,
@@ -273,14 +279,15 @@ def service_fields(key: str, service: dict | None = None) -> dict:
 
 
 def services_tab(operator: bool, services: list[dict]) -> None:
+    head = common.headers("service_type")
     rows = [
         {
             "ID": s["id"],
-            "サービス名": s["name"],
+            head["name"]: s["name"],
             "料金": common.yen(s["price"]),
             "所要時間": f"{s['duration_minutes']}分",
-            "有効": labels.yes_no(s["active"]),
-            "説明": s["description"],
+            head["active"]: labels.yes_no(s["active"]),
+            head["description"]: s["description"],
         }
         for s in services
     ]

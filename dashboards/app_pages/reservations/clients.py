@@ -11,15 +11,16 @@ CREATE = f"{PAGE}_create"  # the APIキーを発行 form
 
 
 def client_row(client: dict) -> dict:
+    head = common.headers("mcp_client")
     return {
         "ID": client["id"],
         "名前": client["name"],
         "キー（先頭）": f"{client['key_prefix']}…",
         "状態": "有効" if client["active"] else "無効",
-        "作成者": client["created_by"],
+        head["created_by"]: client["created_by"],
         "作成日時": components.local_time(client["created_at"])[:16],
-        "最終利用": components.local_time(client["last_used_at"])[:16] or "未使用",
-        "無効化日時": components.local_time(client["revoked_at"])[:16],
+        head["last_used_at"]: components.local_time(client["last_used_at"])[:16] or "未使用",
+        head["revoked_at"]: components.local_time(client["revoked_at"])[:16],
     }
 
 
@@ -34,7 +35,7 @@ def create_form() -> None:
     if not submitted:
         return
     if not name:
-        st.error(f"{common.field('mcp_client', 'name').label}を入力してください。")
+        st.error(common.field("mcp_client", "name").required_message())
         return
     try:
         created = reservations_api.create_mcp_client(name)

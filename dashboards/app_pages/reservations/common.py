@@ -15,6 +15,7 @@ from pandas.io.formats.style import Styler
 from dashboards import clock, components, formats, forms, reservations_api, sections
 from dashboards.fields import Field
 from dashboards.fields import field as served_field
+from dashboards.fields import headers as served_headers
 
 DOMAIN = "reservations"
 REFRESH_SECONDS = 300  # the 運営コンソール (§4.2.1 5分間隔)
@@ -69,6 +70,11 @@ def field(table: str, column: str) -> Field:
     return served_field(DOMAIN, f"reservations_{table}", column)
 
 
+def headers(table: str) -> dict[str, str]:
+    """A reservations table's columns' labels as a list heads them, by column: headers("support_inquiry")."""
+    return served_headers(DOMAIN, f"reservations_{table}")
+
+
 def code_max() -> int:
     """A reservation's code as typed (QRV-XXXXXX)."""
     return vocab()["limits"]["code"]
@@ -83,12 +89,6 @@ def limit(name: str) -> int:
     """The most a number takes, as the API serves it: "amount" (a reservation's amount or a service's price, in yen),
     "duration_minutes" (a service's length), "call_order" (a shop's place in the call order)."""
     return vocab()["limits"][name]
-
-
-def shape_problem(table: str, column: str, value: str) -> list[str]:
-    """The column's rule in its words when a value breaks it (an empty value is the caller's to judge)."""
-    rule = field(table, column)
-    return [] if rule.matches(value) else [f"{rule.label}は{rule.pattern_words}で入力してください。"]
 
 
 def may_operate(user: dict) -> bool:
@@ -106,17 +106,17 @@ def percent(value: float | None) -> str:
 
 def reservation_row() -> Callable[[dict], dict]:
     """A table's row maker for reservations, its column labels read once."""
-    requester, desired = field("reservation", "requester_name").label, field("reservation", "desired_at").label
+    head = headers("reservation")
 
     def row(item: dict) -> dict:
         return {
             "予約ID": item["code"],
             "状態": item["status_label"],
-            requester: item["requester_name"],
-            "電話番号": formats.phone(item["requester_phone"]),
+            head["requester_name"]: item["requester_name"],
+            head["requester_phone"]: formats.phone(item["requester_phone"]),
             "サービス": item["service_name"],
             "提携店": item["shop_name"] or "",
-            desired: components.local_time(item["desired_at"])[:16],
+            head["desired_at"]: components.local_time(item["desired_at"])[:16],
             "金額": yen(item["amount"]),
             "受付日時": components.local_time(item["created_at"])[:16],
         }
@@ -205,8 +205,8 @@ def one_off_form(page: str, reservation: dict) -> None:
 
 def shop_problems(name: str, phone: str) -> list[str]:
     """What the API would refuse of a shop found by phone, said before sending."""
-    problems = [] if name else [f"{field('reservation', 'one_off_shop_name').label}を入力してください。"]
-    return problems + shape_problem("reservation", "one_off_shop_phone", phone)
+    problems = [] if name else [field("reservation", "one_off_shop_name").required_message()]
+    return problems + field("reservation", "one_off_shop_phone").pattern_problems(phone)
 
 
 def resume_button(page: str, reservation: dict) -> None:
@@ -252,11 +252,11 @@ def edit_problems(changes: dict, reservation: dict, *, relink_ok: bool) -> list[
     amount while a payment link is out without ticking that the link is issued again."""
     problems = []
     if "requester_name" in changes and not changes["requester_name"]:
-        problems.append(f"{field('reservation', 'requester_name').label}を入力してください。")
+        problems.append(field("reservation", "requester_name").required_message())
     if "requester_phone" in changes:
-        problems += shape_problem("reservation", "requester_phone", changes["requester_phone"])
+        problems += field("reservation", "requester_phone").pattern_problems(changes["requester_phone"])
     if changes.get("requester_email"):
-        problems += shape_problem("reservation", "requester_email", changes["requester_email"])
+        problems += field("reservation", "requester_email").pattern_problems(changes["requester_email"])
     if "desired_at" in changes and datetime.fromisoformat(changes["desired_at"]) <= clock.now():
         problems.append(f"{field('reservation', 'desired_at').label}は現在より後の日時を指定してください。")
     if "amount" in changes and reservation["status"] in LINK_OUT and not relink_ok:
@@ -360,7 +360,7 @@ def text_form(
     if not submitted:
         return
     if not body:
-        st.error(f"{text.label}を入力してください。")
+        st.error(text.required_message())
         return
     components.act(page, lambda: call(body), success, form=key)
 
@@ -414,12 +414,14 @@ def reservation_style(frame: pd.DataFrame, status_column: str = "状態") -> Sty
     return components.status_cells(frame, status_column, components.word_colours(vocab()["statuses"], STATUS_COLOURS))
 
 
-def operation_style(frame: pd.DataFrame, status_column: str = "状態") -> Styler:
-    """A manual-operation table's 優先度, status and 超過 cells in their colours."""
+def operation_style(frame: pd.DataFrame, status_column: str = "") -> Styler:
+    """A manual-operation table's 優先度, status (its column's label unless named) and 超過 cells in their colours."""
+    head = headers("manual_operation")
     priorities = components.word_colours(vocab()["priorities"], PRIORITY_COLOURS)
     states = components.word_colours(vocab()["operation_statuses"], OPERATION_STATUS_COLOURS)
-    styled = components.status_cells(frame, "優先度", priorities)
-    return components.status_cells(components.status_cells(styled, status_column, states), OVERDUE, {OVERDUE: "red"})
+    styled = components.status_cells(frame, head["priority"], priorities)
+    styled = components.status_cells(styled, status_column or head["status"], states)
+    return components.status_cells(styled, OVERDUE, {OVERDUE: "red"})
 
 
 def operation_label(operation: dict) -> str:

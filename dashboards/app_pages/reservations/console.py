@@ -38,7 +38,8 @@ def status_table(today: dict) -> None:
 
 def operations_table(today: dict) -> None:
     st.markdown("#### 今日のマニュアルオペレーション")
-    rows = [{"種別": row["label"], "件数": row["count"]} for row in today["operations_by_type"]]
+    kind = common.headers("manual_operation")["op_type"]
+    rows = [{kind: row["label"], "件数": row["count"]} for row in today["operations_by_type"]]
     st.dataframe(pd.DataFrame(rows), hide_index=True, height="content")
     st.page_link("app_pages/reservations/queue.py", label="手動対応キューを開く", icon=":material/arrow_forward:")
 

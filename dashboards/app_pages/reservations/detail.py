@@ -67,16 +67,15 @@ def pick(shown: list[dict]) -> str | None:
 def header(reservation: dict) -> None:
     st.subheader(f"{reservation['code']} {labels.plain(reservation['requester_name'])}")
     common.status_badge(reservation)
+    head = common.headers("reservation")
     facts = {
         "サービス": reservation["service_name"],
-        common.field("reservation", "desired_at").label: components.local_time(reservation["desired_at"])[:16],
+        head["desired_at"]: components.local_time(reservation["desired_at"])[:16],
         "金額": common.yen(reservation["amount"]),
         "提携店": reservation["shop_name"] or "未定",
-        "電話番号": formats.phone(reservation["requester_phone"]),
-        "メールアドレス": reservation["requester_email"] or "なし",
-        common.field("reservation", "cancel_deadline_at").label: components.local_time(
-            reservation["cancel_deadline_at"]
-        )[:16],
+        head["requester_phone"]: formats.phone(reservation["requester_phone"]),
+        head["requester_email"]: reservation["requester_email"] or "なし",
+        head["cancel_deadline_at"]: components.local_time(reservation["cancel_deadline_at"])[:16],
         "受付日時": components.local_time(reservation["created_at"])[:16],
     }
     if reservation["next_call_at"] and reservation["status"] == "calling":
@@ -154,14 +153,15 @@ def payments(reservation: dict) -> None:
 def operations_and_notes(reservation: dict) -> None:
     if reservation["operations"]:
         st.markdown("**マニュアルオペレーション**")
+        head = common.headers("manual_operation")
         rows = [
             {
                 "発生日時": components.local_time(o["created_at"])[:16],
-                "優先度": o["priority_label"],
-                "種別": o["type_label"],
+                head["priority"]: o["priority_label"],
+                head["op_type"]: o["type_label"],
                 "状況": o["status_label"],
-                "担当者": o["assignee_name"] or "",
-                "対応内容": o["resolution"],
+                head["assignee_id"]: o["assignee_name"] or "",
+                head["resolution"]: o["resolution"],
             }
             for o in reservation["operations"]
         ]
@@ -196,7 +196,7 @@ def open_operation_form(reservation: dict) -> None:
     if not submitted:
         return
     if not reason:
-        st.error(f"{reason_field.label}を入力してください。")
+        st.error(reason_field.required_message())
         return
     components.act(
         PAGE,

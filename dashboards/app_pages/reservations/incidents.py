@@ -3,6 +3,7 @@ target response time and escalation (overdue ones flagged), fill in the response
 become known, and report one to the executives. Executives read the records only (§5.3.2)."""
 
 import re
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -55,24 +56,30 @@ def incident_style(frame: pd.DataFrame) -> Styler:
     return components.status_cells(flagged, "経営陣への報告", flag_colour)
 
 
-def incident_row(incident: dict) -> dict:
-    return {
-        "ID": incident["id"],
-        "発生日時": components.local_time(incident["occurred_at"])[:16],
-        "レベル": incident["level_label"],
-        "件名": incident["title"],
-        "対応時間目標": incident["target_label"],
-        "対応期限": components.local_time(incident["response_due_at"])[:16],
-        "対応日時": components.local_time(incident["responded_at"])[:16],
-        "期限超過": response_flag(incident),
-        "経営陣への報告": escalation_text(incident),
-        "影響範囲": incident["impact"],
-        "原因": incident["cause"],
-        "対応内容": incident["response"],
-        "復旧日時": components.local_time(incident["recovered_at"])[:16],
-        "再発防止策": incident["prevention"],
-        "記録者": incident["created_by"],
-    }
+def incident_row() -> Callable[[dict], dict]:
+    """The list's row maker, its headers read once."""
+    head = common.headers("incident")
+
+    def row(incident: dict) -> dict:
+        return {
+            "ID": incident["id"],
+            head["occurred_at"]: components.local_time(incident["occurred_at"])[:16],
+            head["level"]: incident["level_label"],
+            head["title"]: incident["title"],
+            "対応時間目標": incident["target_label"],
+            "対応期限": components.local_time(incident["response_due_at"])[:16],
+            head["responded_at"]: components.local_time(incident["responded_at"])[:16],
+            "期限超過": response_flag(incident),
+            "経営陣への報告": escalation_text(incident),
+            head["impact"]: incident["impact"],
+            head["cause"]: incident["cause"],
+            head["response"]: incident["response"],
+            head["recovered_at"]: components.local_time(incident["recovered_at"])[:16],
+            head["prevention"]: incident["prevention"],
+            head["created_by"]: incident["created_by"],
+        }
+
+    return row
 
 
 def may_record(user: dict) -> bool:
@@ -137,7 +144,7 @@ def new_incident() -> None:
         body = incident_fields(forms.prefix(NEW))
         if st.button("記録する", type="primary", key=f"{PAGE}_create"):
             if not body["title"]:
-                st.error(f"{incident_field('title').label}を入力してください。")
+                st.error(incident_field("title").required_message())
                 return
             body["occurred_at"] = forms.saved_at(body["occurred_at"])
             components.act(
@@ -204,7 +211,7 @@ overdue_only = st.checkbox("対応期限超過のみ", key=f"{PAGE}_overdue")
 listed = components.paginated_table(
     PAGE,
     reservations_api.list_incidents,
-    incident_row,
+    incident_row(),
     filters={"level": level, "open_only": open_only or None, "overdue": overdue_only or None},
     export="/reservations/incidents/export",
     style=incident_style,

@@ -45,12 +45,13 @@ def shift_row(shift: dict) -> dict:
 
 
 def override_row(override: dict) -> dict:
+    head = common.headers("oncall_override")
     return {
         "ID": override["id"],
         "期間": f"{day_text(override['start_date'])}〜{day_text(override['end_date'])}",
         "代番": override["name"],
-        common.field("oncall_override", "note").label: override["note"],
-        "登録者": override["created_by"],
+        head["note"]: override["note"],
+        head["created_by"]: override["created_by"],
     }
 
 
@@ -124,9 +125,9 @@ def rotation_problems(members: list[dict]) -> list[str]:
     problems = []
     for member in members:
         if not member["phone"] or not phone_field.matches(member["phone"]):
-            problems.append(f"{member['name']}の{phone_field.label}は{phone_field.pattern_words}で入力してください。")
+            problems.append(f"{member['name']}の{phone_field.pattern_message()}")
         if not slack_field.matches(member["slack_user_id"]):
-            problems.append(f"{member['name']}の{slack_field.label}は{slack_field.pattern_words}で入力してください。")
+            problems.append(f"{member['name']}の{slack_field.pattern_message()}")
     return problems
 
 

@@ -8,6 +8,7 @@ outside it, so a half-filled one is never redrawn. A 緊急 operation that appea
 toast, and a banner until the person acknowledges it. A click on a row of the refreshed list opens it for the whole
 page."""
 
+from collections.abc import Callable
 from datetime import datetime
 
 import streamlit as st
@@ -19,20 +20,26 @@ PAGE = "reservations_queue"
 PICKER = f"{PAGE}_selected"
 
 
-def operation_row(operation: dict) -> dict:
-    return {
-        "ID": operation["id"],
-        "優先度": operation["priority_label"],
-        "対応時間目標": components.local_time(operation["due_at"])[5:16],
-        common.OVERDUE: common.OVERDUE if operation["overdue"] else "",
-        "種別": operation["type_label"],
-        "予約ID": operation["reservation_code"],
-        "依頼者": operation["requester_name"],
-        "状態": operation["status_label"],
-        "担当者": operation["assignee_name"] or "",
-        "発生日時": components.local_time(operation["created_at"])[5:16],
-        "理由": operation["reason"],
-    }
+def operation_row() -> Callable[[dict], dict]:
+    """The queue's row maker, its headers read once."""
+    head, requester = common.headers("manual_operation"), common.headers("reservation")["requester_name"]
+
+    def row(operation: dict) -> dict:
+        return {
+            "ID": operation["id"],
+            head["priority"]: operation["priority_label"],
+            head["due_at"]: components.local_time(operation["due_at"])[5:16],
+            common.OVERDUE: common.OVERDUE if operation["overdue"] else "",
+            head["op_type"]: operation["type_label"],
+            "予約ID": operation["reservation_code"],
+            requester: operation["requester_name"],
+            head["status"]: operation["status_label"],
+            head["assignee_id"]: operation["assignee_name"] or "",
+            "発生日時": components.local_time(operation["created_at"])[5:16],
+            head["reason"]: operation["reason"],
+        }
+
+    return row
 
 
 def filters() -> dict:
@@ -92,7 +99,7 @@ def live_queue(filters: dict) -> dict:
     listed = components.paginated_table(
         PAGE,
         reservations_api.live_operations,
-        operation_row,
+        operation_row(),
         filters=filters,
         export="/reservations/manual-operations/export",
         style=common.operation_style,

@@ -4,7 +4,6 @@ asker's satisfaction (entered here, or asked with a one-question SMS or mail). T
 (初回応答時間, 解決時間, 顧客満足度), each opening this list on exactly its rows; the weekly chart is on the
 運営コンソール."""
 
-import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -18,7 +17,6 @@ from dashboards.fields import Field
 PAGE = "reservations_support"
 PICKER = f"{PAGE}_selected"
 NEW = f"{PAGE}_new"
-CODE_PATTERN = r"^[Qq][Rr][Vv]-[A-Za-z0-9]{6}$"
 UNRATED = 0  # the satisfaction select's 「未記録」
 # The filters a figure card's link sets (service/reservations/figures.py): query parameter -> (widget key, reading).
 LINKED: dict[str, tuple[str, Callable[[str], Any]]] = {
@@ -30,33 +28,36 @@ LINKED: dict[str, tuple[str, Callable[[str], Any]]] = {
 }
 
 
-def inquiry_row(inquiry: dict) -> dict:
-    minutes = inquiry["first_response_minutes"]
-    return {
-        "ID": inquiry["id"],
-        "受付日時": components.local_time(inquiry["received_at"])[:16],
-        "チャネル": inquiry["channel_label"],
-        "問い合わせ元": inquiry["requester_type_label"],
-        "問い合わせ者": inquiry["requester"],
-        "予約ID": inquiry["reservation_code"] or "",
-        "問い合わせ内容": inquiry["question"],
-        "対応状況": inquiry["status_label"],
-        "初回応答時間（分）": "" if minutes is None else f"{minutes:g}",
-        "解決日時": components.local_time(inquiry["resolved_at"])[:16],
-        "顧客満足度": "" if inquiry["satisfaction"] is None else str(inquiry["satisfaction"]),
-        "回答内容": inquiry["answer"],
-        "記録者": inquiry["created_by"],
-    }
+def inquiry_row() -> Callable[[dict], dict]:
+    """The list's row maker, its headers read once."""
+    head = common.headers("support_inquiry")
+
+    def row(inquiry: dict) -> dict:
+        minutes = inquiry["first_response_minutes"]
+        return {
+            "ID": inquiry["id"],
+            head["received_at"]: components.local_time(inquiry["received_at"])[:16],
+            head["channel"]: inquiry["channel_label"],
+            head["requester_type"]: inquiry["requester_type_label"],
+            head["requester"]: inquiry["requester"],
+            head["reservation_id"]: inquiry["reservation_code"] or "",
+            head["question"]: inquiry["question"],
+            head["status"]: inquiry["status_label"],
+            "初回応答時間（分）": "" if minutes is None else f"{minutes:g}",
+            head["resolved_at"]: components.local_time(inquiry["resolved_at"])[:16],
+            head["satisfaction"]: "" if inquiry["satisfaction"] is None else str(inquiry["satisfaction"]),
+            head["answer"]: inquiry["answer"],
+            head["created_by"]: inquiry["created_by"],
+        }
+
+    return row
 
 
 def problems(body: dict) -> list[str]:
     """What the API would refuse, said before sending."""
-    found = []
-    for name in ("requester", "question"):
-        if name in body and not body[name].strip():
-            found.append(f"{inquiry_field(name).label}を入力してください。")
-    if body.get("reservation_code") and not re.match(CODE_PATTERN, body["reservation_code"]):
-        found.append("予約IDは QRV-XXXXXX の形式で入力してください（予約に関係しない問い合わせは空欄）。")
+    blank = [name for name in ("requester", "question") if name in body and not body[name].strip()]
+    found = [inquiry_field(name).required_message() for name in blank]
+    found += inquiry_field("reservation_id").pattern_problems(body.get("reservation_code") or "")
     found += in_order(body, "received_at", "first_responded_at") + in_order(body, "first_responded_at", "resolved_at")
     return found
 
@@ -275,7 +276,7 @@ new_inquiry()
 listed = components.paginated_table(
     PAGE,
     reservations_api.list_inquiries,
-    inquiry_row,
+    inquiry_row(),
     filters=filters(),
     export="/reservations/inquiries/export",
     picker=PICKER,

@@ -14,11 +14,11 @@ def test_staff_get_the_labels_and_the_rules_the_api_checks(client, db, staff, sa
     assert body["entryTypes"] == {"Entry": "入", "Exit": "出"}
     assert body["attendanceStatuses"] == {"present": "出席", "absent": "欠席"}
     assert list(body["rosterColumns"].values()) == ["保護者名", "電話番号", "園児名", "クラス"]
-    rules = body["rules"]
-    assert re.fullmatch(rules["nurseryCodePattern"], "sakura_2-b")
-    assert not re.fullmatch(rules["nurseryCodePattern"], "bad code!")
+    rules, served = body["rules"], body["fields"]
+    code, phone = served["entry_logs_nursery"]["code"]["pattern"], served["entry_logs_parent"]["phone"]["pattern"]
+    assert re.fullmatch(code, "sakura_2-b") and not re.fullmatch(code, "bad code!")
     assert not re.fullmatch(rules["noControlCharacters"], "改行\nあり")
-    assert re.fullmatch(rules["phonePattern"], "03-1234-5678")
+    assert re.fullmatch(phone, "03-1234-5678")
     parent = {"nurseryId": sakura.nursery.id, "name": "あ" * rules["nameMax"]}
     assert client.post("/api/entry-logs/parents", json=parent, headers=staff).status_code == 201
     too_long = parent | {"name": "あ" * (rules["nameMax"] + 1)}

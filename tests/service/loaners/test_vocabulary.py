@@ -25,9 +25,10 @@ def test_staff_get_the_labels_in_display_order_and_the_form_rules(client, db):
         "預かり機のステータス",
         "拠点管理番号",
     )
-    patterns = body["patterns"]
-    assert re.match(patterns["location_id"], "osaka") and not re.match(patterns["location_id"], "Osaka")
-    assert re.match(patterns["model_name"], "ThinkPad-X1") and not re.match(patterns["model_name"], "ThinkPad\u3000X1")
+    location_id, model_name = body["fields"]["loaners_location"]["id"], body["fields"]["loaners_model"]["name"]
+    assert re.match(location_id["pattern"], "osaka") and not re.match(location_id["pattern"], "Osaka")
+    assert re.match(model_name["pattern"], "ThinkPad-X1") and not re.match(model_name["pattern"], "ThinkPad\u3000X1")
+    assert location_id["pattern_refusal"] == "形式が正しくありません（英小文字と数字の1〜20文字で入力してください）"
     assert body["messages"]["held_not_allowed"] == labels.HELD_NOT_ALLOWED
     assert body["messages"]["required"].format(key="0-1.担当者") == "「0-1.担当者」は必須です"
 

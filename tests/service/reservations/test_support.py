@@ -93,6 +93,9 @@ def test_an_unknown_reservation_or_a_response_before_arrival_is_refused_and_noth
     unknown = client.post(INQUIRIES, json=inquiry(last_week_at(1, 9), reservation_code="QRV-ZZZZZZ"), headers=support)
     assert unknown.status_code == 422
     assert unknown.json()["error"]["details"] == {"field": "reservation_code", "rule": "exists"}
+    malformed = client.post(INQUIRIES, json=inquiry(last_week_at(1, 9), reservation_code="QRV-12"), headers=support)
+    refused = [detail["message"] for detail in malformed.json()["error"]["details"]]  # as the page says it
+    assert refused == ["予約ID: 形式が正しくありません（「QRV-」と英数字6文字（例: QRV-7KX2M9）で入力してください）"]
     early = client.post(INQUIRIES, json=inquiry(last_week_at(1, 9), last_week_at(1, 8)), headers=support)
     assert (early.status_code, early.json()["error"]["details"]["rule"]) == (422, "after_received_at")
     kept = client.post(INQUIRIES, json=inquiry(last_week_at(1, 9)), headers=support).json()
