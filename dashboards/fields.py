@@ -7,6 +7,7 @@ keeps only layout: where the widget goes, its key, its value and its placeholder
     head = fields.headers("loaners", "loaners_location"); {head["name"]: location["name"], ...}   # a list's row
     field.required_message(), field.pattern_problems(value)                               # a form's messages
     fields.field("loaners", "loaners_model", "category").choices                          # code -> words, in order
+    fields.field("crm", "crm_agency", "is_active").word(agency["is_active"])              # 有効 / 無効 in a table
 
 The vocabulary is reference data (api.reference): a page asking for ten fields calls the API once, and every user with
 the same grants in the domain reads the same cached copy.
@@ -46,6 +47,11 @@ class Field:
     pattern_words: str = ""  # and that rule in words
     pattern_refusal: str = ""  # a value breaking it, in the API's refusal's words
     multi_line: bool = False
+    words: tuple[str, ...] = ()  # a yes-or-no field's words for true and false (有効, 無効), () for another field
+
+    def word(self, value: bool | None) -> str:
+        """A yes-or-no value as a table or a filter shows it, in the field's words ("" for none)."""
+        return "" if value is None else self.words[0 if value else 1]
 
     def text(self) -> dict[str, Any]:
         """A text widget's label and length: st.text_input(**field.text(), key=...)."""
@@ -93,6 +99,7 @@ def field(register: str, table: str, column: str) -> Field:
         pattern_words=served.get("pattern_words", ""),
         pattern_refusal=served.get("pattern_refusal", ""),
         multi_line=bool(served.get("multi_line")),
+        words=tuple(served.get("words") or ()),
     )
 
 

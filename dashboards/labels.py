@@ -58,10 +58,6 @@ def plain(text: Any) -> str:
     return MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
-def yes_no(value: Any) -> str:
-    return "はい" if value else "いいえ"
-
-
 def role_text(grant: dict) -> str:
     """e.g. 閲覧のみ（範囲: A社）: the scope's name when known (GET /auth/me), else the scope, escaped."""
     role = grant.get("role_label") or grant["role"]

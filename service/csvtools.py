@@ -37,6 +37,7 @@ ENCODER = {UTF8: "utf-8", SHIFT_JIS: "cp932"}  # Shift_JIS as Windows and Excel 
 CSV_MEDIA_TYPES = {UTF8: "text/csv; charset=utf-8", SHIFT_JIS: "text/csv; charset=Shift_JIS"}
 NOT_SHIFT_JIS = "「{character}」はShift_JISで書けません（UTF-8のCSVかExcel形式でダウンロードしてください）"
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # a time's cell, in the service's zone
+YES_NO_CELL = "a yes-or-no cell is written in its column's words (exports.declared, exports.yes_no), never True/False"
 
 
 def decode_csv(data: bytes) -> str:
@@ -134,7 +135,8 @@ EMPTY = _Bare("")
 
 def csv_cell(value: Any) -> Any:
     """A value as the CSV writes it: text guarded (`spreadsheet_safe`) and quoted, a number bare, a date as
-    2026-11-24 and a time as 2026-11-24 07:04:56 bare (in the service's zone), None an empty bare field."""
+    2026-11-24 and a time as 2026-11-24 07:04:56 bare (in the service's zone), None an empty bare field; True/False
+    refused (a code's mistake: its column's words belong there)."""
     if isinstance(value, str):
         return GUARD + value if runs_as_formula(value) else value
     if value is None:
@@ -143,7 +145,9 @@ def csv_cell(value: Any) -> Any:
         return _Bare(value.astimezone(ZoneInfo(get_settings().timezone)).strftime(TIME_FORMAT))
     if isinstance(value, date):
         return _Bare(value.isoformat())
-    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+    if isinstance(value, bool):
+        raise TypeError(YES_NO_CELL)
+    if isinstance(value, int | float | Decimal):
         return value
     return spreadsheet_safe(value)
 

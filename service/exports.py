@@ -7,8 +7,8 @@ people see on the list (Japanese headers). The order is a keyset: its terms are 
 the last one is unique. `batches` reads the query `export_batch` rows at a time, each batch in its own short session
 on the read engine (the replica when there is one) and starting after the previous batch's last keys, so memory stays
 flat however long the list. A batch carries values, not text (a time as stored, which each writer shows in Japan
-time; an id or code as text; a phone number as dialled, 090-1234-5678, clientkit/phones.py), and each writer writes
-them its way:
+time; an id or code as text; a phone number as dialled, 090-1234-5678, clientkit/phones.py; a yes-or-no in its
+column's words, 有効 / 無効, never True/False, which both writers refuse), and each writer writes them its way:
 
 - CSV (csvtools): UTF-8 with a BOM or Shift_JIS (a character it has not is refused by name), CRLF, text quoted and
   formula-safe, numbers and times bare; streamed a batch at a time;
@@ -55,7 +55,7 @@ from starlette.types import Receive, Scope, Send
 from clientkit.phones import as_dialled
 from service import fields
 from service.config import get_settings
-from service.csvtools import CSV_MEDIA_TYPES, UTF8, csv_line, csv_lines, encoded, file_start
+from service.csvtools import CSV_MEDIA_TYPES, UTF8, YES_NO_CELL, csv_line, csv_lines, encoded, file_start
 from service.database import get_read_sessionmaker, utcnow
 from service.errors import ValidationFailed
 from service.identity.dependencies import download_link
@@ -173,12 +173,28 @@ def declared_kind(attribute: InstrumentedAttribute | SqlColumn) -> str:
 
 
 def declared(attribute: InstrumentedAttribute | SqlColumn) -> Column:
-    """A column showing one attribute, headed by the words its column declares, a code in its choices' words
-    (service/fields.py)."""
+    """A column showing one attribute, headed by the words its column declares, a code in its choices' words, a
+    yes-or-no in its two words (service/fields.py)."""
     found, name = fields.facts(attribute), attribute.key
     if found.choices:
         return labelled(found.label, name, found.choices)
+    if fields.is_yes_no(attribute):
+        return yes_no(found.label, attribute)
     return Column(found.label, attrgetter(name), declared_kind(attribute))
+
+
+def yes_no(
+    header: str, attribute: InstrumentedAttribute | SqlColumn, value: Callable[[Any], Any] | None = None
+) -> Column:
+    """A column showing a yes-or-no attribute of each record (or `value`, a record -> the attribute's value or None)
+    in its column's two words: yes_no("状態", User.is_active, attrgetter("user.is_active")) -> 有効 / 無効."""
+    return Column(header, in_words(attribute, value or attrgetter(attribute.key)))
+
+
+def in_words(attribute: InstrumentedAttribute | SqlColumn, value: Callable[[Any], Any]) -> Callable[[Any], str]:
+    """A record -> the yes-or-no attribute's value (`value`) in its column's words, "" for none."""
+    found = fields.facts(attribute)
+    return lambda record: fields.word(found, value(record))
 
 
 def item(header: str, key: str) -> Column:
@@ -189,9 +205,11 @@ def item(header: str, key: str) -> Column:
 def declared_item(attribute: InstrumentedAttribute | SqlColumn, key: str = "") -> Column:
     """A column showing one key of each record (a dict; by default the attribute's name), headed by the words its
     column declares (service/fields.py): the attribute's own value is of its kind, another key (its words, a
-    name for an id) plain."""
-    kind = declared_kind(attribute) if key in ("", attribute.key) else id_kind(key)
-    return Column(fields.facts(attribute).label, itemgetter(key or attribute.key), kind)
+    name for an id) plain, a yes-or-no in its two words."""
+    own, label, value = key in ("", attribute.key), fields.facts(attribute).label, itemgetter(key or attribute.key)
+    if own and fields.is_yes_no(attribute):
+        return Column(label, in_words(attribute, value))
+    return Column(label, value, declared_kind(attribute) if own else id_kind(key))
 
 
 def labelled(header: str, name: str, words: Mapping[str, str]) -> Column:
@@ -340,6 +358,8 @@ def _xlsx_cell(worksheet: WriteOnlyWorksheet, value: Any, kind: str, zone: tzinf
         cell = WriteOnlyCell(worksheet, value)
         cell.number_format = YEN_FORMAT
         return cell
+    if isinstance(value, bool):
+        raise TypeError(YES_NO_CELL)
     return value
 
 

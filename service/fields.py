@@ -1,9 +1,9 @@
-"""A field's facts, stated once on its column (issue 52): its Japanese label, the choices it holds, the pattern it
-follows (in words), whether its changes are audited, whether the list's search box finds it and its CSV holds it,
-and who may edit it. Its length is its column's (String(500)). The rest reads them from here:
+"""A field's facts, stated once on its column (issue 52): its Japanese label, the choices it holds (a yes-or-no
+column: its two words), the pattern it follows (in words), whether its changes are audited, whether the list's search
+box finds it and its CSV holds it. Its length is its column's (String(500)). The rest reads them from here:
 
-    note: Mapped[str] = mapped_column(String(500), default="", info=field_info("備考", edit="admin", searched=True,
-                                                                               exported=True))
+    note: Mapped[str] = mapped_column(String(500), default="", info=field_info("備考", searched=True, exported=True))
+    active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", words=ACTIVE))  # 有効 / 無効
 
 - the schemas' constraints: `Annotated[str, rules(Device.note)]` is the body field (its max_length the column's,
   SingleLine or MultiLine, the pattern's rule with its words); `Annotated[int, bounds(DataType.display_order)]` a
@@ -11,8 +11,9 @@ and who may edit it. Its length is its column's (String(500)). The rest reads th
 - the audit words: `labels(Device)` are the audit vocabulary's words for the table's fields (labels.py), so a
   refusal of bad input and the history name the field alike; `audited(Device)` the fields a change records;
 - the vocabulary endpoints: `vocabulary(Location, Model, Device)` serves each field's label, length, choices,
-  pattern words (and the API's refusal in them) and editor to the dashboards, which build their forms and lists'
-  headers from it (never a copy of their own);
+  yes-or-no words and pattern words (and the API's refusal in them) to the dashboards, which build their forms,
+  lists' headers and tables from it (never a copy of their own);
+- the files: a list's CSV and Excel write a yes-or-no cell in its column's words (`word`), never True/False;
 - the field walk (tests/test_field_walk.py) fails on a column of an edited table without its facts.
 """
 
@@ -22,13 +23,17 @@ from typing import Any
 
 from pydantic import BaseModel, StringConstraints
 from pydantic import Field as PydanticField
-from sqlalchemy import Column, String, Table
+from sqlalchemy import Boolean, Column, String, Table
 from sqlalchemy.orm import InstrumentedAttribute
 
 from service.database import Base
 from service.schemas import MultiLine, Rules, SingleLine, coded, pattern_refusal
 
 FACTS = "field"  # the key of a column's info holding its Facts
+# A yes-or-no column's words (true, false): the common pair, and those the spec gives some columns instead
+YES_NO = ("はい", "いいえ")
+ACTIVE = ("有効", "無効")  # a record in use or retired (CRM §2.1 is_active: 有効/無効)
+ON_OFF = ("ON", "OFF")  # a notice sent or not (loaners §3.1.1 ステータス変更通知: 通知ON/OFF)
 Modelish = Any  # a mapped class, its Table or the table's name
 
 
@@ -37,7 +42,6 @@ class Facts:
     """What a person and the service know about one column, stated once."""
 
     label: str
-    edit: str = ""  # the role that may change it through the API ("admin", "operator", ...); "" when only the service
     audited: bool = True  # its changes are recorded in the audit log
     group: str = ""  # the audited fields one action changes together ("hours"): its entries hold the group's fields
     searched: bool = False  # its list's search box finds a record by it
@@ -45,6 +49,7 @@ class Facts:
     money: bool = False  # an amount in yen (a list's Excel download shows it as #,##0円)
     phone: bool = False  # a phone number (stored E.164; a downloaded file shows it as dialled, 090-1234-5678)
     choices: Mapping[str, str] = field(default_factory=dict)  # code -> words, in display order
+    words: tuple[str, str] = YES_NO  # a yes-or-no (Boolean) column's words for true and false
     pattern: str = ""  # the rule its text follows, a regular expression (schemas.coded)
     pattern_words: str = ""  # and that rule in words
     multi_line: bool = False  # a text area: tab and newline pass
@@ -55,7 +60,7 @@ class Facts:
 
 
 def field_info(label: str, **facts: Any) -> dict[str, Any]:
-    """A column's info holding its facts: mapped_column(String(100), info=field_info("拠点名", edit="admin"))."""
+    """A column's info holding its facts: mapped_column(String(100), info=field_info("拠点名", exported=True))."""
     return {FACTS: Facts(label, **facts)}
 
 
@@ -92,6 +97,22 @@ def max_length(attribute: InstrumentedAttribute | Column) -> int | None:
     return kind.length if isinstance(kind, String) else None
 
 
+def is_yes_no(attribute: InstrumentedAttribute | Column) -> bool:
+    """A Boolean column: its cells are its facts' two words wherever a person reads them."""
+    return isinstance(column_of(attribute).type, Boolean)
+
+
+def word(found: Facts, value: bool | None) -> str:
+    """A yes-or-no value in its column's words ("" for none): word(facts(Shop.active), False) -> 無効."""
+    return said(found.words, value)
+
+
+def said(words: tuple[str, str], value: bool | None) -> str:
+    """A yes-or-no in these words (true, false), "" for none: said(YES_NO, True) -> はい, for one no column holds
+    (a share's row: 初回完了, 提案のまま採用)."""
+    return "" if value is None else words[0 if value else 1]
+
+
 def length(attribute: InstrumentedAttribute | Column) -> int:
     """The field's length, for a text field that has one (a form's limit the service serves as a number)."""
     found = max_length(attribute)
@@ -117,6 +138,16 @@ def labels(*models: Modelish) -> dict[str, str]:
 def choices(*models: Modelish) -> dict[str, Mapping[str, str]]:
     """The coded values' words by field, for the audit vocabulary's values."""
     return {name: found.choices for model in models for name, found in declared(model).items() if found.choices}
+
+
+def yes_no_words(*models: Modelish) -> dict[str, tuple[str, str]]:
+    """The yes-or-no fields' words by field, for the audit vocabulary's values (the first table naming a field wins)."""
+    words: dict[str, tuple[str, str]] = {}
+    for model in models:
+        for column in _table(model).columns:
+            if FACTS in column.info and is_yes_no(column):
+                words.setdefault(column.name, column.info[FACTS].words)
+    return words
 
 
 def audited(model: Modelish, group: str = "") -> tuple[str, ...]:
@@ -169,7 +200,7 @@ class FieldWords(BaseModel):
     pattern_words: str = ""
     pattern_refusal: str = ""  # a value not following the pattern, in the API's refusal's words
     multi_line: bool = False
-    edit: str = ""
+    words: list[str] = []  # a yes-or-no field's words for true and false; none for another field
     searched: bool = False
     exported: bool = False
 
@@ -186,7 +217,7 @@ def field_words(attribute: Column, found: Facts) -> FieldWords:
         pattern_words=found.pattern_words,
         pattern_refusal=pattern_refusal(found.pattern_words) if found.pattern else "",
         multi_line=found.multi_line,
-        edit=found.edit,
+        words=list(found.words) if is_yes_no(attribute) else [],
         searched=found.searched,
         exported=found.exported,
     )

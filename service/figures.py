@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 
 from service.config import get_settings
+from service.fields import YES_NO
 
 Period = Literal["now", "month", "months", "days"]
 Unit = Literal["count", "yen", "percent", "days", "minutes", "rating"]
@@ -41,7 +42,7 @@ ONE_TODAY_LABEL = "（今日）"
 COUNTER = "件"  # the counter word of a figure that says none
 AS_OF_FORMAT = "%Y/%m/%d %H:%M 時点"
 MAN = 10_000
-SHARE_YES = "はい"  # a row counted in a share (Figure.share_of)
+SHARE_YES = YES_NO[0]  # a row counted in a share (Figure.share_of)
 
 
 @dataclass(frozen=True)

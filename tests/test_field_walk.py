@@ -3,18 +3,22 @@ reads them. For every register (the platform and the five domains) it walks ever
 edits (the tables its labels.py registers with the audit vocabulary, `tables=`) and fails, naming the file that
 declares the table, when a column
 
-- states no facts (label, who may edit it, audited, searched, exported),
-- is edited by a person but not audited,
+- states no facts (label, audited, searched, exported; a yes-or-no column's two words),
 - has no words in the audit vocabulary (the history and a refusal of bad input would show its code),
-- is not in its register's vocabulary (GET …/vocabulary `fields`) with its label and its length,
-- is edited on a table whose list has a CSV download but is not in it (exported), or its label is not the CSV's header,
+- is not in its register's vocabulary (GET …/vocabulary `fields`) with its label, its length and, a yes-or-no
+  column, its two words,
+- is audited as its record's own edit on a table whose list has a CSV download but is not in it (exported), or its
+  label is not the CSV's header; or is a yes-or-no column whose CSV cell is not its words (True/False),
+- states yes-or-no words but is not a yes-or-no (Boolean) column,
 - is declared exported or searched on a table that has no list,
 
 and when a dashboards page restates a declared label as a form widget's label or a length as `max_chars=<number>`,
-a label as a list's header, or a label or a pattern's words in a form's message (issue 68), unless the column or
-table, or the widget or header (its file and words: a filter of something else, another record's field of the same
-name, a form no vocabulary can reach), is listed below with a one-line reason. A table of a register that is neither
-walked nor listed fails too, so a new table is walked from its first commit.
+a label as a list's header, a label or a pattern's words in a form's message (issue 68), or a yes-or-no column's
+word (「無効」, 「いいえ」, 「OFF」) as a literal of its own, unless the column or table, or the widget, header or word
+(its file and words: a filter of something else, another record's field of the same name, a form no vocabulary can
+reach), is listed below with a one-line reason. A table of a register that is neither walked nor listed fails too, so
+a new table is walked from its first commit. A bare True/False never reaches a file: both writers refuse it
+(service/csvtools.py YES_NO_CELL).
 """
 
 import ast
@@ -22,17 +26,18 @@ import csv
 import inspect
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, MetaData, String, Table
+from sqlalchemy import Boolean, Column, MetaData, String, Table
 
 import service.routers  # noqa: F401 (every register's models and labels.py, as the app has them)
-from service import fields
+from service import exports, fields
 from service.audit.vocabulary import field_words, vocabulary_of
 from service.database import Base
 from service.entry_logs.models import Nursery
@@ -143,7 +148,7 @@ NORMAL_VIEW = "NORMAL's CSV holds the columns of its data type's display setting
 SERVICE_COLUMNS = {
     ("identity_user", "password_changed_at"): "when the password last changed, by the service",
     ("identity_user", "deactivated_at"): "when the account was last deactivated, by the service",
-    ("identity_user", "is_active"): "its CSV says it as 状態 (有効 / 無効) beside the grants",
+    ("identity_user", "is_active"): "its CSV says it as 状態 (in its words) beside the grants",
     ("identity_grant", "user_id"): "the grant's holder: the route's path",
     **{
         ("fleet_terminal", name): HEARTBEAT
@@ -197,6 +202,7 @@ SERVICE_COLUMNS = {
         for name in ("current_wave", "accepted_failures", "finished_at")
     },
     ("fleet_rollout", "created_by"): "who created it: the audit entry's actor",
+    ("fleet_rollout", "paused_reason"): "set by 一時停止 or by its failures: the rollout's page says why it paused",
     ("fleet_saved_view", "user_id"): "the view's owner: the signed-in person",
     ("reservations_reservation", "code"): "its QRV code, generated",
     ("reservations_reservation", "service_type_id"): "chosen at booking; its CSV shows the service's name",
@@ -227,6 +233,7 @@ SERVICE_COLUMNS = {
     ("loaners_question", "form_id"): "its entries name the form by its kind (form), not by this id",
     ("loaners_device", "location_id"): "no view of §2.3.4 has a 拠点 column: NORMAL's rows are chosen by 管轄 and 拠点",
     ("loaners_device", "model_id"): "its views show the model's name (機種名), not the id",
+    ("loaners_device", "id"): NORMAL_VIEW,
     **{("loaners_device", name): NORMAL_VIEW for name in ("asset_number", "software", "os")},
     ("entry_logs_nursery", "entry_exit_password_hash"): "the entry-exit password's hash (set by its own action)",
     ("entry_logs_nursery", "station_pin_hash"): "the forgotten-card PIN's hash (set by its own action)",
@@ -249,7 +256,7 @@ SERVICE_COLUMNS = {
     ("entry_logs_pickup_rule", "parent_id"): "the route's guardian, or the pass's own person",
     ("entry_logs_pickup_rule", "nursery_id"): "the child's nursery",
     ("entry_logs_pickup_rule", "kind"): "set by its action: お迎え不可 (restricted) or a 「本日のみ」 pass (one_day)",
-    ("crm_agency", "is_active"): "its CSV says it as ステータス (有効 / 無効)",
+    ("crm_agency", "is_active"): "its CSV says it as ステータス (in its words), as §3.5's list",
     ("crm_corporation", "agency_id"): "the corporation's agency: the request's, never edited",
     ("crm_corporation", "display_name"): "its name as shown, made from the contractor's name fields",
     **{
@@ -278,6 +285,23 @@ SERVICE_COLUMNS = {
     ("crm_profile", "user_id"): "the account the profile belongs to: the route's path",
     ("crm_choice", "kind"): "the master the choice belongs to: the route's path, never edited",
 }
+
+
+def served_facts(column: Column, found: fields.Facts) -> tuple[str, int | None, list[str]]:
+    """What the vocabulary serves of the column: its label, its length, and a yes-or-no column's two words."""
+    return found.label, fields.max_length(column), list(found.words) if fields.is_yes_no(column) else []
+
+
+def yes_no_problems(column: Column, found: fields.Facts) -> list[str]:
+    """A yes-or-no column's words: two, distinct, and what its CSV cell says (never True/False); words stated on any
+    other column are a mistake."""
+    if not fields.is_yes_no(column):
+        return [] if found.words == fields.YES_NO else ["states yes-or-no words but is no yes-or-no (Boolean) column"]
+    if len(set(found.words)) != 2 or not all(found.words):
+        return [f"states {found.words!r}: a yes-or-no column's words are two, distinct and not empty"]
+    cell = exports.declared(column).value
+    written = tuple(cell(SimpleNamespace(**{column.name: value})) for value in (True, False))
+    return [] if written == found.words else [f"is written to its list's CSV as {written!r}, not in its words"]
 
 
 def _walked(table: Table) -> bool:
@@ -314,24 +338,25 @@ def column_problems(
         place = f"{where}: {table.name}.{name}"
         if found is None:
             if name not in BOOKKEEPING and (table.name, name) not in exceptions:
-                problems.append(f"{place} states no facts (field_info: label, edit, audited, searched, exported)")
+                problems.append(f"{place} states no facts (field_info: label, audited, searched, exported)")
             continue
-        if found.edit and not found.audited and (table.name, name) not in exceptions:
-            problems.append(f"{place} is edited by a person ({found.edit}) but not audited")
         if field_words(register, name, target) is None:
             problems.append(f"{place} has no words in the audit vocabulary")
+        problems += [f"{place} {problem}" for problem in yes_no_problems(column, found)]
         if served is not None:
             words = served.get(table.name, {}).get(name)
             if words is None:
                 problems.append(f"{place} is not in {VOCABULARY[register]}")
-            elif words["label"] != found.label or words["max_length"] != fields.max_length(column):
-                problems.append(f"{place} is served by {VOCABULARY[register]} with another label or length")
+            elif (words["label"], words["max_length"], words["words"]) != served_facts(column, found):
+                problems.append(f"{place} is served by {VOCABULARY[register]} with another label, length or words")
         if header_set is None:
             if found.exported or found.searched:
                 problems.append(f"{place} is declared exported or searched, but its table has no list")
-        elif found.edit and not found.exported and (table.name, name) not in exceptions:
-            problems.append(f"{place} is edited but not in its list's CSV ({LISTS[table.name]})")
-        elif found.exported and found.label not in header_set and (table.name, name) not in exceptions:
+        elif (table.name, name) in exceptions:
+            continue
+        elif found.audited and not found.group and not found.exported:
+            problems.append(f"{place} is changed by its record's edit but not in its list's CSV ({LISTS[table.name]})")
+        elif found.exported and found.label not in header_set:
             problems.append(f"{place} is exported, but its list's CSV has no column 「{found.label}」")
     return problems
 
@@ -358,13 +383,14 @@ OTHER_WIDGETS = {
 
 
 def edited_labels() -> set[str]:
+    """The labels of the fields a record's own edit changes (audited, in no group of another action's)."""
     return {
         found.label
         for register in REGISTERS
         for table in register_tables(register)
         if _walked(table)
         for found in fields.declared(table).values()
-        if found.edit
+        if found.audited and not found.group
     }
 
 
@@ -513,6 +539,49 @@ def pages_problems(files: Iterable[Path], allowed: Mapping[tuple[str, str], str]
     ]
 
 
+# A page's literal that is a yes-or-no column's word but says something else, and why.
+OTHER_WORDS: dict[tuple[str, str], str] = {}
+
+
+def yes_no_words() -> set[str]:
+    """The words yes-or-no columns are shown in (and the common はい / いいえ), less those that are a column's label
+    too (有効, is_active's label and its true word: a header the headers' check reads)."""
+    tables = Base.metadata.tables.values()
+    labels = {found.label for table in tables for found in fields.declared(table).values()}
+    words = {
+        word
+        for table in tables
+        for column in table.columns
+        if fields.facts_of(column) is not None and fields.is_yes_no(column)
+        for word in fields.facts(column).words
+    }
+    return (words | set(fields.YES_NO)) - labels
+
+
+def literals(path: Path) -> Iterator[str]:
+    """The module's string literals (an f-string's pieces too), its docstrings aside."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    documented = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, documented) and node.body and isinstance(node.body[0], ast.Expr)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            yield node.value
+
+
+def yes_no_word_problems(words: set[str], files: Iterable[Path]) -> list[str]:
+    problems = []
+    for path in files:
+        where = str(path.relative_to(ROOT))
+        restated = sorted({text for text in literals(path) if text in words and (where, text) not in OTHER_WORDS})
+        if restated:
+            problems.append(f"{where} restates the yes-or-no word {', '.join(restated)}: read it (fields.Field.word)")
+    return problems
+
+
 # --- the walk --------------------------------------------------------------------------------------------------------
 
 
@@ -527,10 +596,9 @@ def test_every_table_of_every_register_is_walked_or_listed():
     assert unlisted == [], "\n".join(unlisted)
     assert set(NOT_WALKED) <= known, "NOT_WALKED names a table no register has"
     declared_elsewhere = [
-        f"{source_file(table)}: {table.name} declares edited fields but is not registered"
+        f"{source_file(table)}: {table.name} declares its fields' facts but is not registered"
         for table in Base.metadata.tables.values()
-        if any(found.edit for found in fields.declared(table).values())
-        and not any(table.name in vocabulary_of(register).tables for register in REGISTERS)
+        if fields.declared(table) and not any(table.name in vocabulary_of(register).tables for register in REGISTERS)
     ]
     assert declared_elsewhere == []
 
@@ -574,6 +642,12 @@ def test_the_pages_restate_no_label_or_rule_in_a_header_or_message():
         if f"{where} heads a list with 「{words}」, a column's label: read it (fields.headers)" not in listed
     ]
     assert stale == [], "\n".join(stale)
+
+
+def test_the_dashboards_restate_no_yes_no_word_of_a_column():
+    files = sorted((ROOT / "dashboards").rglob("*.py"))
+    found = yes_no_word_problems(yes_no_words(), files)
+    assert found == [], "\n".join(found)
 
 
 # --- the walk fails on a column added without its facts -------------------------------------------------------------
@@ -622,3 +696,31 @@ def test_a_dashboards_page_restating_a_label_length_or_range_fails_naming_the_fi
         f"{where} restates a length (max_chars=<number>): read it from the vocabulary",
         f"{where} restates a range (max_value=<number>): read it from the vocabulary",
     ]
+
+
+def test_a_dashboards_page_restating_a_yes_no_word_fails_naming_the_file():
+    page = ROOT / "dashboards" / "app_pages" / "loaners" / "__walk_example__.py"
+    page.write_text('ROW = {"ステータス変更通知": "ON" if True else "OFF", "状態": "無効にする"}\n', encoding="utf-8")
+    try:
+        problems = yes_no_word_problems(yes_no_words(), [page])
+    finally:
+        page.unlink()
+    where = "dashboards/app_pages/loaners/__walk_example__.py"
+    assert problems == [f"{where} restates the yes-or-no word OFF, ON: read it (fields.Field.word)"]
+
+
+def test_a_yes_no_column_is_written_in_its_words_and_a_bare_truth_in_no_file():
+    """The newcomer's 要修理 on loaner devices: declared, its CSV cell is はい / いいえ (or the words it states);
+    words on a column that is no yes-or-no fail; True/False written without words is refused by both writers."""
+    device = Base.metadata.tables["loaners_device"].to_metadata(MetaData())
+    device.append_column(Column("needs_repair", Boolean, info=fields.field_info("要修理", exported=True)))
+    device.append_column(Column("repair_note", String(50), info=fields.field_info("修理", words=fields.ON_OFF)))
+    problems = column_problems("loaners", device, None, headers=None, exceptions={})
+    assert yes_no_problems(device.c.needs_repair, fields.facts(device.c.needs_repair)) == []
+    assert exports.declared(device.c.needs_repair).value(SimpleNamespace(needs_repair=False)) == "いいえ"
+    where = "service/loaners/models.py: loaners_device.repair_note"
+    assert f"{where} states yes-or-no words but is no yes-or-no (Boolean) column" in problems
+    bare = exports.Sheet([exports.field("要修理", "needs_repair")], [[[True]]])
+    for pieces in (exports.csv_pieces(bare, "utf-8"), exports.xlsx_pieces(bare, "代替機")):
+        with pytest.raises(TypeError, match="never True/False"):
+            list(pieces)

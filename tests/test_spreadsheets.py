@@ -114,15 +114,13 @@ def convert(files: list[Path], into: Path, *, infilter: str | None) -> subproces
 
 def same_value(value: Any) -> Any:
     """A cell's value as the readings compare it: a date as its midnight, a time to the second, text with the CSV's
-    formula guard dropped and its line breaks as LF, an empty cell None, a truth as its word."""
+    formula guard dropped and its line breaks as LF, an empty cell None (a yes-or-no is its column's words: text)."""
     if isinstance(value, datetime):
         return (value + timedelta(microseconds=500_000)).replace(microsecond=0)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
     if isinstance(value, str):
         return spreadsheet_text(value).replace("\r\n", "\n") or None
-    if isinstance(value, bool):
-        return str(value)
     return value
 
 

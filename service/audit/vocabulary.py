@@ -39,7 +39,6 @@ ACTOR_TYPES: Words = {
 NO_VALUE = "（なし）"
 HIDDEN = "（非表示）"
 REDACTED = "[REDACTED]"
-YES, NO = "はい", "いいえ"
 LIST_SEPARATOR = "、"
 CHANGE_SEPARATOR = " / "
 PAIR = {"before", "after"}
@@ -88,6 +87,10 @@ class Target:
     def value_words(self) -> Mapping[str, Words]:
         return {**table_choices(self.table), **self.values} if self.table else self.values
 
+    @cached_property
+    def yes_no(self) -> Mapping[str, tuple[str, str]]:
+        return table_yes_no(self.table) if self.table else {}
+
 
 @dataclass(frozen=True)
 class Vocabulary:
@@ -113,6 +116,11 @@ class Vocabulary:
         """Its fields' words: its own, then those its tables' columns declare (the first table naming one)."""
         return {**table_words(*self.tables), **self.fields}
 
+    @cached_property
+    def yes_no(self) -> Mapping[str, tuple[str, str]]:
+        """Its yes-or-no fields' two words, as its tables' columns declare them."""
+        return table_yes_no(*self.tables)
+
 
 @cache
 def table_words(*tables: str) -> Words:
@@ -123,6 +131,11 @@ def table_words(*tables: str) -> Words:
 @cache
 def table_choices(table: str) -> Mapping[str, Words]:
     return fields.choices(Base.metadata.tables[table])
+
+
+@cache
+def table_yes_no(*tables: str) -> Mapping[str, tuple[str, str]]:
+    return fields.yes_no_words(*(Base.metadata.tables[name] for name in tables))
 
 
 VOCABULARIES: dict[str, Vocabulary] = {}
@@ -189,6 +202,13 @@ class Wording:
         own = self.target.words if self.target else {}
         return changed.get(name) or own.get(name) or self.vocabulary.words.get(name) or name
 
+    def yes_no(self, name: str) -> tuple[str, str]:
+        """A yes-or-no field's two words: its column's, else the common はい / いいえ."""
+        table = self.vocabulary.action_tables.get(self.action)
+        changed = table_yes_no(table) if table else {}
+        own = self.target.yes_no if self.target else {}
+        return changed.get(name) or own.get(name) or self.vocabulary.yes_no.get(name) or fields.YES_NO
+
     def words(self, name: str) -> Words:
         if name in self.named:
             return self.named[name]
@@ -198,13 +218,14 @@ class Wording:
         return by_id.get(name) or self.target.value_words.get(name) or self.vocabulary.values.get(name, {})
 
     def value(self, name: str, value: Any) -> str:
-        """e.g. True -> はい, "in_progress" -> 対応中, a UTC timestamp -> Japan time, a list -> joined with 、."""
+        """e.g. True -> 有効 (its column's words), "in_progress" -> 対応中, a UTC timestamp -> Japan time, a list ->
+        joined with 、."""
         if value is None or value == "":
             return NO_VALUE
         if value == REDACTED:
             return HIDDEN
         if isinstance(value, bool):
-            return YES if value else NO
+            return fields.said(self.yes_no(name), value)
         if isinstance(value, list):
             return LIST_SEPARATOR.join(self.value(name, item) for item in value) or NO_VALUE
         if isinstance(value, dict):
@@ -225,7 +246,7 @@ class Wording:
         return ChangeWords(name, self.field(name), None, value, None, self.value(name, value))
 
     def changes_text(self, changes: Mapping[str, Any]) -> str:
-        """e.g. 有効: はい → いいえ / 理由: 重複."""
+        """e.g. 有効: 有効 → 無効 / 理由: 重複."""
         return CHANGE_SEPARATOR.join(change.text for change in self.changes(changes))
 
 

@@ -3,6 +3,7 @@ caller sees, with the columns the list shows (獲得案件一覧's download is a
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Row
@@ -15,13 +16,12 @@ from service.crm.models import Agency, Profile, Request
 from service.crm.schemas import AgencyMetrics, AgencyRead
 from service.crm.visibility import CaseView
 from service.database import utcnow
-from service.exports import Column, ListExport, declared, entities, field
-from service.figures import SHARE_YES
+from service.exports import Column, ListExport, declared, entities, field, yes_no
+from service.identity.models import User
 from service.identity.roles import role_label
 from service.tenancy import TenantScope
 
-ACTIVE, INACTIVE = "有効", "無効"
-NEWS_MARK, UNREAD_MARK, MANAGER_MARK = "未読", "未読あり", "○"
+NEWS_MARK, UNREAD_MARK = "未読", "未読あり"
 
 COUNTS = (
     field("依頼ID", "id"),
@@ -31,7 +31,6 @@ COUNTS = (
 )
 STATUS = field("ステータス", "status_label")
 REQUESTED_ON = field("投入依頼日", "created_at")
-FIRST_TIME_WORDS = {True: SHARE_YES, False: "いいえ", None: ""}
 
 
 def days_of(name: str) -> Column:
@@ -50,7 +49,7 @@ QUEUE_COLUMNS = (
     Column("未読通知", lambda request: NEWS_MARK if request.unread else ""),
     field("担当者", "assigned_to_name"),
     *(days_of(name) for name in labels.TIME_LABELS),
-    Column(labels.FIRST_TIME_RIGHT_COLUMN, lambda request: FIRST_TIME_WORDS[request.times.first_time_right]),
+    Column(labels.FIRST_TIME_RIGHT_COLUMN, lambda request: fields.said(fields.YES_NO, request.times.first_time_right)),
     Column(labels.DAYS_TO_SUBMITTED_COLUMN, lambda request: request.times.days_to_submitted),
 )
 MINE_COLUMNS = (
@@ -70,11 +69,7 @@ def percent(name: str) -> Callable[[Any], float]:
 METRICS_COLUMNS = (
     field("代理店名", "agency_name"),
     field("依頼件数", "requests"),
-    field("不備", "deficient"),
-    field("対応中", "in_progress"),
-    field("投入済", "submitted"),
-    field("一部キャンセル", "partly_cancelled"),
-    field("キャンセル", "cancelled"),
+    *(field(word, status) for status, word in labels.STATUS_LABELS.items()),  # each status's count, §4.1's order
     field("獲得地点", "acquired_sites"),
     Column("不備率（%）", percent("deficiency_rate")),
     Column("差し戻し率（%）", percent("ever_deficient_rate")),
@@ -89,7 +84,7 @@ AGENCY_COLUMNS = (
     declared(Agency.code),
     declared(Agency.contact_name),
     field("所属営業担当数", "sales_count"),
-    Column("ステータス", lambda agency: ACTIVE if agency.is_active else INACTIVE),
+    yes_no("ステータス", Agency.is_active),
     declared(Agency.referral_shop_code),
     declared(Agency.referral_shop_name),
     declared(Agency.phone),
@@ -111,11 +106,12 @@ USER_COLUMNS = (
     Column(fields.facts(Profile.agency_id).label, lambda row: row.agency.name if row.agency else ""),
     profile_code(Profile.sales_staff_code),
     profile_code(Profile.l_code),
-    Column(
+    yes_no(
         fields.facts(Profile.is_sales_manager).label,
-        lambda row: MANAGER_MARK if row.profile and row.profile.is_sales_manager else "",
+        Profile.is_sales_manager,
+        lambda row: row.profile.is_sales_manager if row.profile else None,
     ),
-    Column("状態", lambda row: ACTIVE if row.user.is_active else INACTIVE),
+    yes_no("状態", User.is_active, attrgetter("user.is_active")),
     field("最終ログイン", "user.last_login_at"),
 )
 

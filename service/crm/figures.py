@@ -39,46 +39,23 @@ ACQUIRED_SITES = Figure(
     grouped_by="法人",
     counter="地点",
 )
-SUBMITTED_REQUESTS = Figure(
-    "crm.submitted",
-    "投入済",
-    "投入依頼日がその期間の依頼のうち、現在「投入済」のものの件数",
-    "days",
-    "crm",
-    REQUESTS_ROUTE,
-)
-DEFICIENT_REQUESTS = Figure(
-    "crm.deficient",
-    "不備",
-    "投入依頼日がその期間の依頼のうち、現在「不備」のものの件数（不備率 = 不備 ÷ 投入依頼件数）",
-    "days",
-    "crm",
-    REQUESTS_ROUTE,
-)
-IN_PROGRESS_REQUESTS = Figure(
-    "crm.in_progress",
-    "対応中",
-    "投入依頼日がその期間の依頼のうち、現在「対応中」のものの件数",
-    "days",
-    "crm",
-    REQUESTS_ROUTE,
-)
-PARTLY_CANCELLED_REQUESTS = Figure(
-    "crm.partly_cancelled",
-    "一部キャンセル",
-    "投入依頼日がその期間の依頼のうち、現在「一部キャンセル」（地点は投入済とキャンセル）のものの件数",
-    "days",
-    "crm",
-    REQUESTS_ROUTE,
-)
-CANCELLED_REQUESTS = Figure(
-    "crm.cancelled",
-    "キャンセル",
-    "投入依頼日がその期間の依頼のうち、現在「キャンセル」のものの件数",
-    "days",
-    "crm",
-    REQUESTS_ROUTE,
-)
+STATUS_COUNT = "投入依頼日がその期間の依頼のうち、現在「{word}」{note}のものの件数{rate}"
+WORDS = labels.STATUS_LABELS
+
+
+def status_count(status: str, *, note: str = "", rate: str = "") -> Figure:
+    """The period's requests now in one status (§4.2), named by the status's word: the request list filtered by it."""
+    word = WORDS[status]
+    return Figure(
+        f"crm.{status}", word, STATUS_COUNT.format(word=word, note=note, rate=rate), "days", "crm", REQUESTS_ROUTE
+    )
+
+
+SUBMITTED_REQUESTS = status_count(SUBMITTED)
+DEFICIENT_REQUESTS = status_count(DEFICIENT, rate=f"（不備率 = {WORDS[DEFICIENT]} ÷ {REQUESTS.label}）")
+IN_PROGRESS_REQUESTS = status_count(IN_PROGRESS)
+PARTLY_CANCELLED_REQUESTS = status_count(PARTLY_CANCELLED, note=f"（地点は{WORDS[SUBMITTED]}と{WORDS[CANCELLED]}）")
+CANCELLED_REQUESTS = status_count(CANCELLED)
 UNREAD_REQUESTS = Figure(
     "crm.unread",
     "未読のある依頼",

@@ -32,7 +32,7 @@ STATUS_COLOURS = {
     CANCELLED: "grey",
 }
 COMMENT_TYPE_LABELS = {DEFICIENCY: "不備通知", COMMENT: "コメント", RESUBMISSION: "修正再提出"}
-NOTIFICATION_KIND_LABELS = {DEFICIENCY: "不備通知", COMMENT: "コメント", SUBMITTED: "投入完了"}
+NOTIFICATION_KIND_LABELS = {kind: COMMENT_TYPE_LABELS[kind] for kind in (DEFICIENCY, COMMENT)} | {SUBMITTED: "投入完了"}
 # §9 選択肢マスタ: the kinds' names.
 CHOICE_KIND_LABELS = {
     "sales_channel": "営業チャネル",
@@ -92,12 +92,15 @@ SITE_FIELD_NAMES = (
 
 STALE = "他のユーザーが先に更新しました。最新の内容を読み込んでから、もう一度操作してください"
 TRANSITION_NOT_ALLOWED = "「{before}」から「{after}」へは変更できません"
-CANCEL_NOT_ALLOWED = "キャンセルできるのは「対応中」または「不備」の依頼・地点だけです"
+OPEN_WORDS = f"「{STATUS_LABELS[IN_PROGRESS]}」または「{STATUS_LABELS[DEFICIENT]}」"  # the statuses work goes on in
+CLOSED_WORDS = f"{STATUS_LABELS[SUBMITTED]}・{STATUS_LABELS[CANCELLED]}"
+CANCEL_NOT_ALLOWED = f"キャンセルできるのは{OPEN_WORDS}の依頼・地点だけです"
 CANCEL_FORBIDDEN = "キャンセルできるのは依頼した営業担当者か管理者だけです"
-CLOSED_REQUEST = "投入済・キャンセルの依頼は変更できません"
-CLOSED_SITE = "投入済・キャンセルの地点は編集できません"
-NOT_DEFICIENT = "不備の依頼だけが修正再提出できます"
-DEFICIENCY_NOT_ALLOWED = "不備を登録できるのは「対応中」または「不備」の依頼・地点だけです"
+CLOSED_REQUEST = f"{CLOSED_WORDS}の依頼は変更できません"
+CLOSED_SITE = f"{CLOSED_WORDS}の地点は編集できません"
+NOT_DEFICIENT = f"{STATUS_LABELS[DEFICIENT]}の依頼だけが修正再提出できます"
+DEFICIENCY_NOT_ALLOWED = f"不備を登録できるのは{OPEN_WORDS}の依頼・地点だけです"
+SITE_NOT_DELETABLE = f"削除できるのは「{STATUS_LABELS[IN_PROGRESS]}」の地点だけです"
 SECURITY_CODE_AGAIN = (
     "セキュリティコードは前回の依頼の投入完了時に削除されています。クレジットカード払いの法人に地点を追加するには、"
     "セキュリティコードをもう一度入力してください"

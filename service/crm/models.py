@@ -11,7 +11,7 @@ from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.database import Base, utcnow
-from service.fields import field_info
+from service.fields import ACTIVE, field_info
 
 IN_PROGRESS = "in_progress"
 DEFICIENT = "deficient"
@@ -37,13 +37,13 @@ STAFF_CODE_MAX = 20  # 営業担当者コード, Lコード (LCK0A0AY)
 def staff_code(label: str) -> dict[str, Any]:
     """A person's code for the carrier's screens, kept by the CRM admin: letters and digits."""
     pattern, words = rf"^[A-Za-z0-9]{{0,{STAFF_CODE_MAX}}}$", f"英数字{STAFF_CODE_MAX}文字以内"
-    return field_info(label, edit="admin", exported=True, pattern=pattern, pattern_words=words)
+    return field_info(label, exported=True, pattern=pattern, pattern_words=words)
 
 
 def master_code(length: int) -> dict[str, Any]:
     """A master's code, typed by an admin: letters, digits, _ and -, up to its column's length."""
     pattern, words = rf"^[A-Za-z0-9_-]{{1,{length}}}$", f"英数字と「_」「-」の1〜{length}文字"
-    return field_info("コード", edit="admin", pattern=pattern, pattern_words=words)
+    return field_info("コード", pattern=pattern, pattern_words=words)
 
 
 class Agency(Base):
@@ -52,28 +52,16 @@ class Agency(Base):
     __tablename__ = "crm_agency"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(
-        String(100), info=field_info("代理店名", edit="admin", exported=True, min_length=1)
-    )
-    code: Mapped[str] = mapped_column(
-        String(30), unique=True, info=field_info("代理店コード", edit="admin", exported=True)
-    )
+    name: Mapped[str] = mapped_column(String(100), info=field_info("代理店名", exported=True, min_length=1))
+    code: Mapped[str] = mapped_column(String(30), unique=True, info=field_info("代理店コード", exported=True))
     referral_shop_code: Mapped[str] = mapped_column(
-        String(30), default="", info=field_info("紹介店コード", edit="admin", exported=True)
+        String(30), default="", info=field_info("紹介店コード", exported=True)
     )
-    referral_shop_name: Mapped[str] = mapped_column(
-        String(100), default="", info=field_info("紹介店名", edit="admin", exported=True)
-    )
-    contact_name: Mapped[str] = mapped_column(
-        String(100), default="", info=field_info("担当者名", edit="admin", exported=True)
-    )
-    phone: Mapped[str] = mapped_column(
-        String(20), default="", info=field_info("電話番号", edit="admin", exported=True, phone=True)
-    )
-    mail_address: Mapped[str] = mapped_column(
-        String(254), default="", info=field_info("メールアドレス", edit="admin", exported=True)
-    )
-    is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="admin"))
+    referral_shop_name: Mapped[str] = mapped_column(String(100), default="", info=field_info("紹介店名", exported=True))
+    contact_name: Mapped[str] = mapped_column(String(100), default="", info=field_info("担当者名", exported=True))
+    phone: Mapped[str] = mapped_column(String(20), default="", info=field_info("電話番号", exported=True, phone=True))
+    mail_address: Mapped[str] = mapped_column(String(254), default="", info=field_info("メールアドレス", exported=True))
+    is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", words=ACTIVE))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -88,14 +76,14 @@ class Profile(Base):
     agency_id: Mapped[int | None] = mapped_column(
         ForeignKey("crm_agency.id", ondelete="RESTRICT"),
         index=True,
-        info=field_info("代理店", edit="admin", exported=True),
+        info=field_info("代理店", exported=True),
     )
     sales_staff_code: Mapped[str] = mapped_column(
         String(STAFF_CODE_MAX), default="", info=staff_code("営業担当者コード")
     )
     l_code: Mapped[str] = mapped_column(String(STAFF_CODE_MAX), default="", info=staff_code("Lコード"))
     is_sales_manager: Mapped[bool] = mapped_column(  # a sales person who sees the whole agency's cases
-        default=False, info=field_info("営業マネージャー", edit="admin", exported=True)
+        default=False, info=field_info("営業マネージャー", exported=True)
     )
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -127,79 +115,53 @@ class Corporation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("crm_agency.id", ondelete="RESTRICT"))
     display_name: Mapped[str] = mapped_column(String(101))
-    customer_type: Mapped[str] = mapped_column(String(2), info=field_info("契約者区分", edit="sales"))
-    corporation_number: Mapped[str] = mapped_column(String(13), default="", info=field_info("法人番号", edit="sales"))
-    last_name: Mapped[str] = mapped_column(String(50), info=field_info("契約者名（姓）", edit="sales", min_length=1))
-    first_name: Mapped[str] = mapped_column(String(50), default="", info=field_info("契約者名（名）", edit="sales"))
-    last_name_kana: Mapped[str] = mapped_column(
-        String(100), default="", info=field_info("契約者名カナ（セイ）", edit="sales")
-    )
-    first_name_kana: Mapped[str] = mapped_column(
-        String(100), default="", info=field_info("契約者名カナ（メイ）", edit="sales")
-    )
-    representative_last_name: Mapped[str] = mapped_column(
-        String(50), default="", info=field_info("代表者名（姓）", edit="sales")
-    )
-    representative_first_name: Mapped[str] = mapped_column(
-        String(50), default="", info=field_info("代表者名（名）", edit="sales")
-    )
+    customer_type: Mapped[str] = mapped_column(String(2), info=field_info("契約者区分"))
+    corporation_number: Mapped[str] = mapped_column(String(13), default="", info=field_info("法人番号"))
+    last_name: Mapped[str] = mapped_column(String(50), info=field_info("契約者名（姓）", min_length=1))
+    first_name: Mapped[str] = mapped_column(String(50), default="", info=field_info("契約者名（名）"))
+    last_name_kana: Mapped[str] = mapped_column(String(100), default="", info=field_info("契約者名カナ（セイ）"))
+    first_name_kana: Mapped[str] = mapped_column(String(100), default="", info=field_info("契約者名カナ（メイ）"))
+    representative_last_name: Mapped[str] = mapped_column(String(50), default="", info=field_info("代表者名（姓）"))
+    representative_first_name: Mapped[str] = mapped_column(String(50), default="", info=field_info("代表者名（名）"))
     representative_last_name_kana: Mapped[str] = mapped_column(
-        String(100), default="", info=field_info("代表者カナ（セイ）", edit="sales")
+        String(100), default="", info=field_info("代表者カナ（セイ）")
     )
     representative_first_name_kana: Mapped[str] = mapped_column(
-        String(100), default="", info=field_info("代表者カナ（メイ）", edit="sales")
+        String(100), default="", info=field_info("代表者カナ（メイ）")
     )
-    zip_code: Mapped[str] = mapped_column(String(8), default="", info=field_info("郵便番号", edit="sales"))
-    prefecture: Mapped[str] = mapped_column(String(4), default="", info=field_info("都道府県", edit="sales"))
-    city: Mapped[str] = mapped_column(String(50), default="", info=field_info("市区町村", edit="sales"))
-    town: Mapped[str] = mapped_column(String(50), default="", info=field_info("町域", edit="sales"))
-    street: Mapped[str] = mapped_column(String(100), default="", info=field_info("字・丁目＋番地号", edit="sales"))
-    building_name: Mapped[str] = mapped_column(String(100), default="", info=field_info("建物名", edit="sales"))
-    phone1: Mapped[str] = mapped_column(String(13), default="", info=field_info("連絡先番号1", edit="sales"))
-    phone2: Mapped[str] = mapped_column(String(13), default="", info=field_info("連絡先番号2", edit="sales"))
-    mail_address: Mapped[str] = mapped_column(String(254), default="", info=field_info("メールアドレス", edit="sales"))
-    birthday: Mapped[date | None] = mapped_column(Date, info=field_info("生年月日", edit="sales"))
-    representative_birthday: Mapped[date | None] = mapped_column(
-        Date, info=field_info("代表者の生年月日", edit="sales")
-    )
-    job_type: Mapped[str] = mapped_column(String(3), default="", info=field_info("業種", edit="sales"))
-    payment_type: Mapped[str] = mapped_column(String(2), info=field_info("支払方法", edit="sales", min_length=1))
+    zip_code: Mapped[str] = mapped_column(String(8), default="", info=field_info("郵便番号"))
+    prefecture: Mapped[str] = mapped_column(String(4), default="", info=field_info("都道府県"))
+    city: Mapped[str] = mapped_column(String(50), default="", info=field_info("市区町村"))
+    town: Mapped[str] = mapped_column(String(50), default="", info=field_info("町域"))
+    street: Mapped[str] = mapped_column(String(100), default="", info=field_info("字・丁目＋番地号"))
+    building_name: Mapped[str] = mapped_column(String(100), default="", info=field_info("建物名"))
+    phone1: Mapped[str] = mapped_column(String(13), default="", info=field_info("連絡先番号1"))
+    phone2: Mapped[str] = mapped_column(String(13), default="", info=field_info("連絡先番号2"))
+    mail_address: Mapped[str] = mapped_column(String(254), default="", info=field_info("メールアドレス"))
+    birthday: Mapped[date | None] = mapped_column(Date, info=field_info("生年月日"))
+    representative_birthday: Mapped[date | None] = mapped_column(Date, info=field_info("代表者の生年月日"))
+    job_type: Mapped[str] = mapped_column(String(3), default="", info=field_info("業種"))
+    payment_type: Mapped[str] = mapped_column(String(2), info=field_info("支払方法", min_length=1))
     card_number_encrypted: Mapped[str | None] = mapped_column(Text)
     card_last4: Mapped[str] = mapped_column(String(4), default="")
     card_security_code_encrypted: Mapped[str | None] = mapped_column(Text)
     card_revision: Mapped[int] = mapped_column(default=0)
     credit_card_expire_month: Mapped[str] = mapped_column(
-        String(2), default="", info=field_info("カード有効期限（月）", edit="sales")
+        String(2), default="", info=field_info("カード有効期限（月）")
     )
-    credit_card_expire_year: Mapped[str] = mapped_column(
-        String(4), default="", info=field_info("カード有効期限（年）", edit="sales")
-    )
-    credit_card_name: Mapped[str] = mapped_column(String(100), default="", info=field_info("カード名義", edit="sales"))
-    invoice: Mapped[str] = mapped_column(String(1), default="0", info=field_info("請求明細", edit="sales"))
-    payment_certificate: Mapped[str] = mapped_column(String(1), default="0", info=field_info("支払証明", edit="sales"))
-    billing_address_same: Mapped[bool] = mapped_column(
-        default=True, info=field_info("請求書送付先が契約者住所と同一", edit="sales")
-    )
-    billing_zip_code: Mapped[str] = mapped_column(
-        String(8), default="", info=field_info("請求書送付先郵便番号", edit="sales")
-    )
-    billing_prefecture: Mapped[str] = mapped_column(
-        String(4), default="", info=field_info("請求書送付先都道府県", edit="sales")
-    )
-    billing_city: Mapped[str] = mapped_column(
-        String(50), default="", info=field_info("請求書送付先市区町村", edit="sales")
-    )
-    billing_town: Mapped[str] = mapped_column(String(50), default="", info=field_info("請求書送付先町域", edit="sales"))
-    billing_street: Mapped[str] = mapped_column(
-        String(100), default="", info=field_info("請求書送付先番地", edit="sales")
-    )
-    billing_building: Mapped[str] = mapped_column(
-        String(100), default="", info=field_info("請求書送付先建物名", edit="sales")
-    )
-    billing_customer_name: Mapped[str] = mapped_column(
-        String(100), default="", info=field_info("請求書送付先宛名", edit="sales")
-    )
-    sales_channel_id: Mapped[str] = mapped_column(String(2), default="", info=field_info("営業チャネル", edit="sales"))
+    credit_card_expire_year: Mapped[str] = mapped_column(String(4), default="", info=field_info("カード有効期限（年）"))
+    credit_card_name: Mapped[str] = mapped_column(String(100), default="", info=field_info("カード名義"))
+    invoice: Mapped[str] = mapped_column(String(1), default="0", info=field_info("請求明細"))
+    payment_certificate: Mapped[str] = mapped_column(String(1), default="0", info=field_info("支払証明"))
+    billing_address_same: Mapped[bool] = mapped_column(default=True, info=field_info("請求書送付先が契約者住所と同一"))
+    billing_zip_code: Mapped[str] = mapped_column(String(8), default="", info=field_info("請求書送付先郵便番号"))
+    billing_prefecture: Mapped[str] = mapped_column(String(4), default="", info=field_info("請求書送付先都道府県"))
+    billing_city: Mapped[str] = mapped_column(String(50), default="", info=field_info("請求書送付先市区町村"))
+    billing_town: Mapped[str] = mapped_column(String(50), default="", info=field_info("請求書送付先町域"))
+    billing_street: Mapped[str] = mapped_column(String(100), default="", info=field_info("請求書送付先番地"))
+    billing_building: Mapped[str] = mapped_column(String(100), default="", info=field_info("請求書送付先建物名"))
+    billing_customer_name: Mapped[str] = mapped_column(String(100), default="", info=field_info("請求書送付先宛名"))
+    sales_channel_id: Mapped[str] = mapped_column(String(2), default="", info=field_info("営業チャネル"))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -248,9 +210,9 @@ class Request(Base):
     ever_deficient: Mapped[bool] = mapped_column(default=False)
     cancelled_at: Mapped[datetime | None]
     remarks: Mapped[str] = mapped_column(
-        Text, default="", info=field_info("備考", edit="sales", multi_line=True, max_length=TEXT_MAX)
+        Text, default="", info=field_info("備考", multi_line=True, max_length=TEXT_MAX)
     )
-    site_count: Mapped[int] = mapped_column(default=1, info=field_info("申告地点数", edit="sales", exported=True))
+    site_count: Mapped[int] = mapped_column(default=1, info=field_info("申告地点数", exported=True))
     # no ON DELETE: users are deactivated, never deleted (and SQLite's reflection could not see one added in place)
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("identity_user.id"))
     assigned_at: Mapped[datetime | None]
@@ -279,72 +241,42 @@ class Site(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("crm_agency.id", ondelete="RESTRICT"))
     status: Mapped[str] = mapped_column(String(20), default=IN_PROGRESS)
     submitted_at: Mapped[datetime | None]
-    pps_business_number: Mapped[str] = mapped_column(
-        String(20), default="", info=field_info("PPS番号", edit="operator")
-    )
-    application_type: Mapped[str] = mapped_column(String(2), default="", info=field_info("申込区分", edit="operator"))
-    power_plan_name: Mapped[str] = mapped_column(
-        String(100), default="", info=field_info("契約プラン", edit="operator")
-    )
-    contract_capacity: Mapped[str] = mapped_column(String(20), default="", info=field_info("契約容量", edit="operator"))
-    power_area: Mapped[str] = mapped_column(String(2), default="", info=field_info("電力供給エリア", edit="operator"))
-    power_supplier_type: Mapped[str] = mapped_column(
-        String(2), default="", info=field_info("現在の電力会社", edit="operator")
-    )
-    power_customer_number: Mapped[str] = mapped_column(
-        String(30), default="", info=field_info("お客様番号", edit="operator")
-    )
+    pps_business_number: Mapped[str] = mapped_column(String(20), default="", info=field_info("PPS番号"))
+    application_type: Mapped[str] = mapped_column(String(2), default="", info=field_info("申込区分"))
+    power_plan_name: Mapped[str] = mapped_column(String(100), default="", info=field_info("契約プラン"))
+    contract_capacity: Mapped[str] = mapped_column(String(20), default="", info=field_info("契約容量"))
+    power_area: Mapped[str] = mapped_column(String(2), default="", info=field_info("電力供給エリア"))
+    power_supplier_type: Mapped[str] = mapped_column(String(2), default="", info=field_info("現在の電力会社"))
+    power_customer_number: Mapped[str] = mapped_column(String(30), default="", info=field_info("お客様番号"))
     power_customer_location_number: Mapped[str] = mapped_column(
-        String(22), default="", info=field_info("供給地点特定番号", edit="operator")
+        String(22), default="", info=field_info("供給地点特定番号")
     )
-    power_zip_code: Mapped[str] = mapped_column(
-        String(8), default="", info=field_info("使用場所郵便番号", edit="operator")
-    )
-    power_prefecture: Mapped[str] = mapped_column(
-        String(4), default="", info=field_info("使用場所都道府県", edit="operator")
-    )
-    power_city: Mapped[str] = mapped_column(
-        String(50), default="", info=field_info("使用場所市区町村", edit="operator")
-    )
-    power_town: Mapped[str] = mapped_column(String(50), default="", info=field_info("使用場所町域", edit="operator"))
-    power_street: Mapped[str] = mapped_column(String(100), default="", info=field_info("使用場所番地", edit="operator"))
-    power_building: Mapped[str] = mapped_column(
-        String(100), default="", info=field_info("使用場所建物", edit="operator")
-    )
-    power_room_number: Mapped[str] = mapped_column(String(20), default="", info=field_info("部屋番号", edit="operator"))
-    power_building_type: Mapped[str] = mapped_column(
-        String(30), default="", info=field_info("建物区分", edit="operator")
-    )
-    power_branch_name: Mapped[str] = mapped_column(String(100), default="", info=field_info("店舗名", edit="operator"))
-    power_customer_name: Mapped[str] = mapped_column(String(100), default="", info=field_info("名義", edit="operator"))
-    power_customer_name_kana: Mapped[str] = mapped_column(
-        String(200), default="", info=field_info("名義カナ", edit="operator")
-    )
-    latest_charges: Mapped[int | None] = mapped_column(
-        info=field_info("最新の明細料金（円）", edit="operator", money=True)
-    )
-    latest_power_usage: Mapped[int | None] = mapped_column(info=field_info("最新の電力使用量（kWh）", edit="operator"))
-    latest_date: Mapped[str] = mapped_column(String(7), default="", info=field_info("最新の明細年月", edit="operator"))
-    option_plans: Mapped[list[Any]] = mapped_column(
-        default=list, info=field_info("オプションサービス", edit="operator")
-    )
-    moving_in_date: Mapped[date | None] = mapped_column(Date, info=field_info("入居日/開業日", edit="operator"))
+    power_zip_code: Mapped[str] = mapped_column(String(8), default="", info=field_info("使用場所郵便番号"))
+    power_prefecture: Mapped[str] = mapped_column(String(4), default="", info=field_info("使用場所都道府県"))
+    power_city: Mapped[str] = mapped_column(String(50), default="", info=field_info("使用場所市区町村"))
+    power_town: Mapped[str] = mapped_column(String(50), default="", info=field_info("使用場所町域"))
+    power_street: Mapped[str] = mapped_column(String(100), default="", info=field_info("使用場所番地"))
+    power_building: Mapped[str] = mapped_column(String(100), default="", info=field_info("使用場所建物"))
+    power_room_number: Mapped[str] = mapped_column(String(20), default="", info=field_info("部屋番号"))
+    power_building_type: Mapped[str] = mapped_column(String(30), default="", info=field_info("建物区分"))
+    power_branch_name: Mapped[str] = mapped_column(String(100), default="", info=field_info("店舗名"))
+    power_customer_name: Mapped[str] = mapped_column(String(100), default="", info=field_info("名義"))
+    power_customer_name_kana: Mapped[str] = mapped_column(String(200), default="", info=field_info("名義カナ"))
+    latest_charges: Mapped[int | None] = mapped_column(info=field_info("最新の明細料金（円）", money=True))
+    latest_power_usage: Mapped[int | None] = mapped_column(info=field_info("最新の電力使用量（kWh）"))
+    latest_date: Mapped[str] = mapped_column(String(7), default="", info=field_info("最新の明細年月"))
+    option_plans: Mapped[list[Any]] = mapped_column(default=list, info=field_info("オプションサービス"))
+    moving_in_date: Mapped[date | None] = mapped_column(Date, info=field_info("入居日/開業日"))
     note: Mapped[str] = mapped_column(
-        Text, default="", info=field_info("メモ/備考", edit="operator", multi_line=True, max_length=TEXT_MAX)
+        Text, default="", info=field_info("メモ/備考", multi_line=True, max_length=TEXT_MAX)
     )
-    service_type: Mapped[str] = mapped_column(
-        String(10), default="electric", info=field_info("サービス種別", edit="operator")
-    )
+    service_type: Mapped[str] = mapped_column(String(10), default="electric", info=field_info("サービス種別"))
     contract_corporation_type: Mapped[str] = mapped_column(
-        String(30), default="", info=field_info("契約者法人種別（エコログガス用）", edit="operator")
+        String(30), default="", info=field_info("契約者法人種別（エコログガス用）")
     )
-    saisan_gas_yoto: Mapped[str] = mapped_column(
-        String(30), default="", info=field_info("サイサンガス専用業種", edit="operator")
-    )
-    ecolog_gas_yoto: Mapped[str] = mapped_column(
-        String(30), default="", info=field_info("エコログガス用途分類", edit="operator")
-    )
-    power_amounts_form: Mapped[str] = mapped_column(String(20), default="", info=field_info("力率", edit="operator"))
+    saisan_gas_yoto: Mapped[str] = mapped_column(String(30), default="", info=field_info("サイサンガス専用業種"))
+    ecolog_gas_yoto: Mapped[str] = mapped_column(String(30), default="", info=field_info("エコログガス用途分類"))
+    power_amounts_form: Mapped[str] = mapped_column(String(20), default="", info=field_info("力率"))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -460,11 +392,11 @@ class OptionService(Base):
     __tablename__ = "crm_option_service"
 
     code: Mapped[str] = mapped_column(String(OPTION_CODE_MAX), primary_key=True, info=master_code(OPTION_CODE_MAX))
-    name: Mapped[str] = mapped_column(String(100), info=field_info("オプション名", edit="admin", min_length=1))
-    price_label: Mapped[str] = mapped_column(String(50), info=field_info("料金", edit="admin"))
-    is_support_pack: Mapped[bool] = mapped_column(default=False, info=field_info("サポートパック", edit="admin"))
-    sort_order: Mapped[int] = mapped_column(default=0, info=field_info("表示順", edit="admin"))
-    is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="admin"))
+    name: Mapped[str] = mapped_column(String(100), info=field_info("オプション名", min_length=1))
+    price_label: Mapped[str] = mapped_column(String(50), info=field_info("料金"))
+    is_support_pack: Mapped[bool] = mapped_column(default=False, info=field_info("サポートパック"))
+    sort_order: Mapped[int] = mapped_column(default=0, info=field_info("表示順"))
+    is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", words=ACTIVE))
     version: Mapped[int] = mapped_column(default=1)
 
 
@@ -475,7 +407,7 @@ class Choice(Base):
 
     kind: Mapped[str] = mapped_column(String(30), primary_key=True)
     code: Mapped[str] = mapped_column(String(CHOICE_CODE_MAX), primary_key=True, info=master_code(CHOICE_CODE_MAX))
-    label: Mapped[str] = mapped_column(String(50), info=field_info("表示名", edit="admin", min_length=1))
-    sort_order: Mapped[int] = mapped_column(default=0, info=field_info("表示順", edit="admin"))
-    is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="admin"))
+    label: Mapped[str] = mapped_column(String(50), info=field_info("表示名", min_length=1))
+    sort_order: Mapped[int] = mapped_column(default=0, info=field_info("表示順"))
+    is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", words=ACTIVE))
     version: Mapped[int] = mapped_column(default=1)

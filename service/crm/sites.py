@@ -107,9 +107,7 @@ def delete_site(db: Session, *, site: Site, version: int, by: Actorship, now: da
     request = lock_request(db, db.get_one(Request, site.request_id))
     site = locking.lock_version(db, site, version)
     if site.status != statuses.IN_PROGRESS:
-        raise Conflict(
-            "削除できるのは「対応中」の地点だけです", code="site_not_deletable", details={"status": site.status}
-        )
+        raise Conflict(labels.SITE_NOT_DELETABLE, code="site_not_deletable", details={"status": site.status})
     before = auditing.snapshot(site, ("request_id", "status", *SITE_FIELDS))
     for image in db.scalars(select(Image).where(Image.site_id == site.id)):
         image.site_id = None

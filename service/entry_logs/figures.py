@@ -50,7 +50,7 @@ PRESENT = Figure(
 ATTENDED = Figure(
     "entry_logs.attended",
     ATTENDANCE_LABELS["present"],
-    "その日の出席状態が「出席」の園児の人数",
+    f"その日の出席状態が「{ATTENDANCE_LABELS['present']}」の園児の人数",
     "days",
     "entry_logs",
     ATTENDANCE_ROUTE,
@@ -60,7 +60,7 @@ ATTENDED = Figure(
 ABSENT = Figure(
     "entry_logs.absent",
     ATTENDANCE_LABELS["absent"],
-    "その日の出席状態が「欠席」の園児の人数",
+    f"その日の出席状態が「{ATTENDANCE_LABELS['absent']}」の園児の人数",
     "days",
     "entry_logs",
     ATTENDANCE_ROUTE,

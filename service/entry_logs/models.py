@@ -38,21 +38,20 @@ class Nursery(Base):
         unique=True,
         info=field_info(
             "保育園コード",
-            edit="admin",
             pattern=r"^[A-Za-z0-9_-]+$",
             pattern_words="英数字と「_」「-」",
             min_length=1,
         ),
     )
-    name: Mapped[str] = mapped_column(String(100), info=field_info("保育園名", edit="admin", min_length=1))
+    name: Mapped[str] = mapped_column(String(100), info=field_info("保育園名", min_length=1))
     entry_exit_password_hash: Mapped[str | None] = mapped_column(String(100))
     # raised to sign out every station of the nursery; enters the station tokens' password fingerprint
     station_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     # when the nursery closes (local time): parents still inside then are listed and the admins told once a day
-    closing_time: Mapped[time | None] = mapped_column(info=field_info("閉園時刻", edit="admin"))
+    closing_time: Mapped[time | None] = mapped_column(info=field_info("閉園時刻"))
     closing_notice_date: Mapped[date | None]  # the local day the closing-time notice was last sent
     entry_mode: Mapped[str] = mapped_column(
-        String(10), default=AUTO, server_default=AUTO, info=field_info("入/出の判定", edit="staff", choices=ENTRY_MODES)
+        String(10), default=AUTO, server_default=AUTO, info=field_info("入/出の判定", choices=ENTRY_MODES)
     )
     # the PIN staff unlock the station's 「カードを忘れた方」 with (bcrypt); None: the lookup is off
     station_pin_hash: Mapped[str | None] = mapped_column(String(100))
@@ -91,10 +90,10 @@ class Parent(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     nursery_id: Mapped[int] = mapped_column(
-        ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), index=True, info=field_info("保育園", edit="staff")
+        ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), index=True, info=field_info("保育園")
     )
     name: Mapped[str] = mapped_column(
-        String(100), info=field_info("保護者名", edit="staff", searched=True, exported=True, min_length=1)
+        String(100), info=field_info("保護者名", searched=True, exported=True, min_length=1)
     )
     # in hiragana (katakana typed is stored as hiragana): found by it at the station's 「カードを忘れた方」
     name_kana: Mapped[str] = mapped_column(
@@ -103,7 +102,6 @@ class Parent(Base):
         server_default="",
         info=field_info(
             "ふりがな",
-            edit="staff",
             searched=True,
             exported=True,
             pattern=r"^[ぁ-ゖー 　]*$",
@@ -115,7 +113,6 @@ class Parent(Base):
         default="",
         info=field_info(
             "電話番号",
-            edit="staff",
             searched=True,
             exported=True,
             pattern=r"^[0-9+\-() ]*$",
@@ -128,9 +125,9 @@ class Parent(Base):
     # A 「本日のみ」 person (pickup.py): who they are to the child, and the one local day they may collect (None for
     # parents, and for a pass revoked); their children are their pickup rules' (kind one_day), never guardians.
     relation: Mapped[str] = mapped_column(
-        String(50), default="", server_default="", info=field_info("続柄", edit="staff", group="pass")
+        String(50), default="", server_default="", info=field_info("続柄", group="pass")
     )
-    pass_date: Mapped[date | None] = mapped_column(info=field_info("有効日", edit="staff", group="pass"))
+    pass_date: Mapped[date | None] = mapped_column(info=field_info("有効日", group="pass"))
     is_pass: Mapped[bool] = mapped_column(default=False, server_default=false())
     # True while the adult has pickup rules (a restriction, or a pass): only then does an exit scan look them up
     pickup_check: Mapped[bool] = mapped_column(default=False, server_default=false())
@@ -148,13 +145,13 @@ class Child(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nursery_id: Mapped[int] = mapped_column(
-        ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), index=True, info=field_info("保育園", edit="staff")
+        ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), index=True, info=field_info("保育園")
     )
     name: Mapped[str] = mapped_column(
-        String(100), info=field_info("園児名", edit="staff", searched=True, exported=True, min_length=1)
+        String(100), info=field_info("園児名", searched=True, exported=True, min_length=1)
     )
     class_name: Mapped[str] = mapped_column(
-        String(50), default="", info=field_info("クラス", edit="staff", searched=True, exported=True)
+        String(50), default="", info=field_info("クラス", searched=True, exported=True)
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -178,10 +175,8 @@ class Attendance(Base):
     child_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_child.id", ondelete="CASCADE"))
     nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"))
     attendance_date: Mapped[date]
-    status: Mapped[str] = mapped_column(
-        String(10), info=field_info("出席状態", edit="staff", choices=ATTENDANCE_LABELS)
-    )
-    note: Mapped[str] = mapped_column(String(200), default="", info=field_info("備考", edit="staff", multi_line=True))
+    status: Mapped[str] = mapped_column(String(10), info=field_info("出席状態", choices=ATTENDANCE_LABELS))
+    note: Mapped[str] = mapped_column(String(200), default="", info=field_info("備考", multi_line=True))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -281,7 +276,7 @@ class PickupRule(Base):
     )
     nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(10))
-    note: Mapped[str] = mapped_column(String(200), default="", info=field_info("お迎え不可の理由", edit="staff"))
+    note: Mapped[str] = mapped_column(String(200), default="", info=field_info("お迎え不可の理由"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -330,8 +325,8 @@ class CareHours(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nursery_id: Mapped[int] = mapped_column(ForeignKey("entry_logs_nursery.id", ondelete="CASCADE"))
-    effective_from: Mapped[date] = mapped_column(info=field_info("適用開始日", edit="staff"))
-    opening_time: Mapped[time] = mapped_column(info=field_info("保育開始時刻", edit="staff"))
-    closing_time: Mapped[time] = mapped_column(info=field_info("保育終了時刻", edit="staff"))
-    unit_minutes: Mapped[int] = mapped_column(info=field_info("延長保育の単位（分）", edit="staff"))
+    effective_from: Mapped[date] = mapped_column(info=field_info("適用開始日"))
+    opening_time: Mapped[time] = mapped_column(info=field_info("保育開始時刻"))
+    closing_time: Mapped[time] = mapped_column(info=field_info("保育終了時刻"))
+    unit_minutes: Mapped[int] = mapped_column(info=field_info("延長保育の単位（分）"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

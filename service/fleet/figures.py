@@ -19,10 +19,12 @@ TERMINAL_COUNTER = labels.REPORT_UNITS["terminals"]  # 台: the report counts te
 TERMINALS = Figure(
     "fleet.terminals", "総端末数", "登録されている端末の台数", "now", "fleet", TERMINALS_ROUTE, counter=TERMINAL_COUNTER
 )
+ONLINE_WORD = labels.TERMINAL_STATUSES["online"]
+OPEN_WORD, ACKNOWLEDGED_WORD = labels.ALERT_STATUSES["open"], labels.ALERT_STATUSES["acknowledged"]
 ONLINE = Figure(
     "fleet.online",
-    "オンライン",
-    "状態がオンラインの端末の台数",
+    ONLINE_WORD,
+    f"状態が{ONLINE_WORD}の端末の台数",
     "now",
     "fleet",
     TERMINALS_ROUTE,
@@ -38,11 +40,23 @@ REGISTERED = Figure(
     counter=TERMINAL_COUNTER,
 )
 OPEN_ALERTS = Figure(
-    "fleet.open_alerts", "未解決のアラート", "未対応と対応中のアラートの件数", "now", "fleet", ALERTS_ROUTE
+    "fleet.open_alerts",
+    "未解決のアラート",
+    f"{OPEN_WORD}と{ACKNOWLEDGED_WORD}のアラートの件数",
+    "now",
+    "fleet",
+    ALERTS_ROUTE,
 )
-UNACKNOWLEDGED = Figure("fleet.alerts_open", "未対応", "状態が未対応のアラートの件数", "now", "fleet", ALERTS_ROUTE)
+UNACKNOWLEDGED = Figure(
+    "fleet.alerts_open", OPEN_WORD, f"状態が{OPEN_WORD}のアラートの件数", "now", "fleet", ALERTS_ROUTE
+)
 ACKNOWLEDGED = Figure(
-    "fleet.alerts_acknowledged", "対応中", "状態が対応中のアラートの件数", "now", "fleet", ALERTS_ROUTE
+    "fleet.alerts_acknowledged",
+    ACKNOWLEDGED_WORD,
+    f"状態が{ACKNOWLEDGED_WORD}のアラートの件数",
+    "now",
+    "fleet",
+    ALERTS_ROUTE,
 )
 SLA_OVERDUE_OPEN = Figure(
     "fleet.sla_overdue_open",

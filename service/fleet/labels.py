@@ -167,7 +167,7 @@ WEEKDAYS = ("月", "火", "水", "木", "金", "土", "日")
 RECURRENCES = {"daily": "毎日", "weekly": "毎週"}
 WINDOW_DIGEST_SUBJECT = "【TMS】定期メンテナンス終了 {customer} {store}（保留{count}件）"
 WINDOW_DIGEST_BODY = "定期メンテナンス（{reason}）{starts}〜{ends} の間に保留したアラート:"
-WINDOW_DIGEST_COLUMNS = ("店舗", "シリアル番号", "オフライン", "メンテナンス終了時点")
+WINDOW_DIGEST_COLUMNS = ("店舗", "シリアル番号", TERMINAL_STATUSES["offline"], "メンテナンス終了時点")
 WINDOW_END_STATES = {True: "応答なし（アラートを発行します）", False: "応答あり"}  # still offline at the end?
 ALL_STORES = "全店舗"
 # The alert digest's table: a row per incident and per alert outside one, new or resolved since the last digest.
@@ -313,7 +313,7 @@ AUDIT = register(
             "action": "操作",
             "ids": "対象",
             "max_lines": "取得する行数",
-            "enabled": "メンテナンス中",
+            "enabled": TERMINAL_STATUSES["maintenance"],
             # what the store PCs' agents send
             "enrollment_code": "登録コード",
             "agent_version": "エージェントのバージョン",

@@ -48,20 +48,17 @@ class Customer(Base):
     company_name: Mapped[str] = mapped_column(
         String(100),
         unique=True,
-        info=field_info("会社名", edit="admin", searched=True, exported=True, min_length=1),
+        info=field_info("会社名", searched=True, exported=True, min_length=1),
     )
-    contact_person: Mapped[str] = mapped_column(
-        String(50), default="", info=field_info("担当者", edit="admin", exported=True)
-    )
+    contact_person: Mapped[str] = mapped_column(String(50), default="", info=field_info("担当者", exported=True))
     contact_email: Mapped[str] = mapped_column(
-        String(254), default="", info=field_info("連絡先メール", edit="admin", exported=True, **EMAIL_SHAPE)
+        String(254), default="", info=field_info("連絡先メール", exported=True, **EMAIL_SHAPE)
     )
     contact_phone: Mapped[str] = mapped_column(
         String(20),
         default="",
         info=field_info(
             "電話番号",
-            edit="admin",
             exported=True,
             pattern=PHONE_PATTERN,
             pattern_words="数字を含む、半角数字と「+」「-」「(」「)」・空白",
@@ -70,17 +67,13 @@ class Customer(Base):
     contract_type: Mapped[str] = mapped_column(
         String(20),
         default="basic",
-        info=field_info("契約種別", edit="admin", exported=True, choices=labels.CONTRACT_TYPES),
+        info=field_info("契約種別", exported=True, choices=labels.CONTRACT_TYPES),
     )
     # 営業時間 in local time (Japan): a terminal silent while the stores are closed raises its alert at opening.
-    opens_at: Mapped[time | None] = mapped_column(
-        Time, info=field_info("開店時刻", edit="admin", group="hours", exported=True)
-    )
-    closes_at: Mapped[time | None] = mapped_column(
-        Time, info=field_info("閉店時刻", edit="admin", group="hours", exported=True)
-    )
+    opens_at: Mapped[time | None] = mapped_column(Time, info=field_info("開店時刻", group="hours", exported=True))
+    closes_at: Mapped[time | None] = mapped_column(Time, info=field_info("閉店時刻", group="hours", exported=True))
     closed_weekdays: Mapped[list[Any]] = mapped_column(  # 0 = Monday … 6 = Sunday
-        default=list, info=field_info("定休日", edit="admin", group="hours", exported=True)
+        default=list, info=field_info("定休日", group="hours", exported=True)
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -114,7 +107,6 @@ class Terminal(Base):
         unique=True,
         info=field_info(
             "シリアル番号",
-            edit="operator",
             searched=True,
             exported=True,
             pattern=SERIAL_PATTERN,
@@ -123,10 +115,10 @@ class Terminal(Base):
     )
     customer_id: Mapped[int] = mapped_column(
         ForeignKey("fleet_customer.id", ondelete="RESTRICT"),
-        info=field_info("顧客企業", edit="operator", exported=True),
+        info=field_info("顧客企業", exported=True),
     )
     store_name: Mapped[str] = mapped_column(
-        String(100), info=field_info("設置店舗名", edit="operator", searched=True, exported=True, min_length=1)
+        String(100), info=field_info("設置店舗名", searched=True, exported=True, min_length=1)
     )
     # the store its tills share, from 設置店舗名 (stores.py): set with it, in a bulk insert by its default
     store: Mapped[str] = mapped_column(
@@ -142,8 +134,7 @@ class Terminal(Base):
         String(20),
         default="1.0.0",
         info=field_info(
-            "ファームウェア",
-            edit="operator",  # at registration; then the agent reports it
+            "ファームウェア",  # at registration; then the agent reports it
             exported=True,
             pattern=VERSION_PATTERN,
             pattern_words=VERSION_WORDS,
@@ -156,7 +147,7 @@ class Terminal(Base):
     # Offline while its store was closed or in a maintenance window: the alert waits for opening (or the window's end).
     offline_alert_held: Mapped[bool] = mapped_column(default=False, server_default=false())
     offline_alert_at: Mapped[datetime | None]  # when its offline alert was due (raised or folded into a store alert)
-    installed_date: Mapped[date | None] = mapped_column(Date, info=field_info("設置日", edit="operator", exported=True))
+    installed_date: Mapped[date | None] = mapped_column(Date, info=field_info("設置日", exported=True))
     cpu_usage: Mapped[float] = mapped_column(Float, default=0)
     memory_usage: Mapped[float] = mapped_column(Float, default=0)
     disk_usage: Mapped[float] = mapped_column(Float, default=0)
@@ -188,13 +179,13 @@ class EnrollmentCode(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-def step_time(step: str, edit: str = "support") -> Any:
+def step_time(step: str) -> Any:
     """When a §4.2 step was recorded: set by its action (the step's button), audited under the step's word."""
-    return mapped_column(nullable=True, info=field_info(labels.STEP_LABELS[step], edit=edit))
+    return mapped_column(nullable=True, info=field_info(labels.STEP_LABELS[step]))
 
 
 # An alert's or incident's state: moved by its §4.2 actions (初動確認, 解決), in the list and its CSV.
-WORK_STATUS = field_info("状態", edit="support", exported=True, choices=labels.ALERT_STATUSES)
+WORK_STATUS = field_info("状態", exported=True, choices=labels.ALERT_STATUSES)
 
 
 class SlaWork:
@@ -202,11 +193,11 @@ class SlaWork:
 
     assignee_id: Mapped[int | None] = mapped_column(
         ForeignKey("identity_user.id", ondelete="SET NULL"),
-        info=field_info("担当者", edit="support", exported=True),  # its list and CSV show the person's name
+        info=field_info("担当者", exported=True),  # its list and CSV show the person's name
     )
     acknowledged_at: Mapped[datetime | None] = step_time("acknowledged")
     acknowledged_by: Mapped[str] = mapped_column(String(100), default="")
-    diagnosed_at: Mapped[datetime | None] = step_time("diagnosed", edit="operator")
+    diagnosed_at: Mapped[datetime | None] = step_time("diagnosed")
     diagnosed_by: Mapped[str] = mapped_column(String(100), default="")
     customer_contacted_at: Mapped[datetime | None] = step_time("customer_contacted")
     customer_contacted_by: Mapped[str] = mapped_column(String(100), default="")
@@ -250,7 +241,7 @@ class Incident(SlaWork, Base):
     resolution: Mapped[str] = mapped_column(
         Text,
         default="",
-        info=field_info("対応内容", edit="support", exported=True, multi_line=True, max_length=NOTE_MAX),
+        info=field_info("対応内容", exported=True, multi_line=True, max_length=NOTE_MAX),
     )
 
 
@@ -311,7 +302,7 @@ class AlertNote(Base):
     alert_id: Mapped[int] = mapped_column(ForeignKey("fleet_alert.id", ondelete="CASCADE"), index=True)
     author: Mapped[str] = mapped_column(String(100))
     body: Mapped[str] = mapped_column(
-        Text, info=field_info("対応メモ", edit="support", multi_line=True, min_length=1, max_length=NOTE_MAX)
+        Text, info=field_info("対応メモ", multi_line=True, min_length=1, max_length=NOTE_MAX)
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -328,9 +319,7 @@ class IncidentNote(Base):
         String(20), info=field_info("記録の種類", choices=labels.INCIDENT_NOTE_KINDS, audited=False)
     )
     author: Mapped[str] = mapped_column(String(100))
-    body: Mapped[str] = mapped_column(
-        Text, info=field_info("記録", edit="support", multi_line=True, min_length=1, max_length=NOTE_MAX)
-    )
+    body: Mapped[str] = mapped_column(Text, info=field_info("記録", multi_line=True, min_length=1, max_length=NOTE_MAX))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -418,21 +407,17 @@ class MaintenanceWindow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(
-        ForeignKey("fleet_customer.id", ondelete="CASCADE"), index=True, info=field_info("顧客企業", edit="operator")
+        ForeignKey("fleet_customer.id", ondelete="CASCADE"), index=True, info=field_info("顧客企業")
     )
     store_name: Mapped[str] = mapped_column(  # a store, or one terminal's 設置店舗名; "" = every store of the customer
-        String(100), default="", info=field_info("店舗", edit="operator")
+        String(100), default="", info=field_info("店舗")
     )
-    recurrence: Mapped[str] = mapped_column(
-        String(10), info=field_info("繰り返し", edit="operator", choices=labels.RECURRENCES)
-    )
-    weekday: Mapped[int | None] = mapped_column(info=field_info("曜日", edit="operator"))  # weekly: 0 = Monday …
-    start_time: Mapped[time] = mapped_column(Time, info=field_info("開始時刻", edit="operator"))
-    duration_minutes: Mapped[int] = mapped_column(
-        info=field_info("時間（分）", edit="operator", minimum=1, maximum=24 * 60)
-    )
-    until: Mapped[date] = mapped_column(Date, info=field_info("終了日", edit="operator"))
-    reason: Mapped[str] = mapped_column(String(200), info=field_info("理由", edit="operator"))
+    recurrence: Mapped[str] = mapped_column(String(10), info=field_info("繰り返し", choices=labels.RECURRENCES))
+    weekday: Mapped[int | None] = mapped_column(info=field_info("曜日"))  # weekly: 0 = Monday …
+    start_time: Mapped[time] = mapped_column(Time, info=field_info("開始時刻"))
+    duration_minutes: Mapped[int] = mapped_column(info=field_info("時間（分）", minimum=1, maximum=24 * 60))
+    until: Mapped[date] = mapped_column(Date, info=field_info("終了日"))
+    reason: Mapped[str] = mapped_column(String(200), info=field_info("理由"))
     digested_until: Mapped[datetime | None]  # the end of the last occurrence whose digest was sent
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -447,22 +432,18 @@ class FirmwareRelease(Base):
     version: Mapped[str] = mapped_column(
         String(20),
         unique=True,
-        info=field_info(
-            "バージョン", edit="admin", exported=True, pattern=VERSION_PATTERN, pattern_words=VERSION_WORDS
-        ),
+        info=field_info("バージョン", exported=True, pattern=VERSION_PATTERN, pattern_words=VERSION_WORDS),
     )
     sha256: Mapped[str] = mapped_column(
         String(64),
-        info=field_info(
-            "SHA-256", edit="admin", exported=True, pattern=SHA256_PATTERN, pattern_words="16進数（0〜9・a〜f）64文字"
-        ),
+        info=field_info("SHA-256", exported=True, pattern=SHA256_PATTERN, pattern_words="16進数（0〜9・a〜f）64文字"),
     )
     size: Mapped[int] = mapped_column(BigInteger, info=field_info("サイズ（バイト）", exported=True))  # the file's
     filename: Mapped[str] = mapped_column(String(200), info=field_info("ファイル名", exported=True))  # the file's
     notes: Mapped[str] = mapped_column(
         Text,
         default="",
-        info=field_info("リリースノート", edit="admin", exported=True, multi_line=True, max_length=2000),
+        info=field_info("リリースノート", exported=True, multi_line=True, max_length=2000),
     )
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -477,18 +458,18 @@ class Rollout(Base):
     release_id: Mapped[int] = mapped_column(
         ForeignKey("fleet_firmware_release.id", ondelete="RESTRICT"),
         index=True,
-        info=field_info("ファームウェア", edit="admin"),
+        info=field_info("ファームウェア"),
     )
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("fleet_customer.id", ondelete="CASCADE"), index=True)
     # a customer, terminal ids or a terminal filter; its entry holds the terminals it chose (端末数)
-    target: Mapped[dict[str, Any]] = mapped_column(default=dict, info=field_info("対象", edit="admin", audited=False))
-    waves: Mapped[list[Any]] = mapped_column(default=list, info=field_info("波（累積%）", edit="admin", exported=True))
+    target: Mapped[dict[str, Any]] = mapped_column(default=dict, info=field_info("対象", audited=False))
+    waves: Mapped[list[Any]] = mapped_column(default=list, info=field_info("波（累積%）", exported=True))
     current_wave: Mapped[int] = mapped_column(default=0)
     accepted_failures: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(
         String(20),
         default="running",
-        info=field_info("状態", edit="operator", exported=True, choices=labels.ROLLOUT_STATUSES),
+        info=field_info("状態", exported=True, choices=labels.ROLLOUT_STATUSES),
     )
     paused_reason: Mapped[str] = mapped_column(  # why it paused: by the operator's action, or by its failures
         String(200), default="", info=field_info("一時停止の理由", choices=labels.PAUSE_REASONS)
@@ -496,10 +477,10 @@ class Rollout(Base):
     failure_threshold_pct: Mapped[float] = mapped_column(
         Float,
         default=10.0,
-        info=field_info("失敗率のしきい値（%）", edit="admin", exported=True, minimum=0.0, maximum=100.0),
+        info=field_info("失敗率のしきい値（%）", exported=True, minimum=0.0, maximum=100.0),
     )
     timeout_minutes: Mapped[int] = mapped_column(
-        default=30, info=field_info("1台の制限時間（分）", edit="admin", exported=True, minimum=1, maximum=7 * 24 * 60)
+        default=30, info=field_info("1台の制限時間（分）", exported=True, minimum=1, maximum=7 * 24 * 60)
     )
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -616,7 +597,7 @@ class SavedView(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("identity_user.id", ondelete="CASCADE"))
-    page: Mapped[str] = mapped_column(String(20), info=field_info("画面", edit="support", choices=labels.VIEW_PAGES))
-    name: Mapped[str] = mapped_column(String(50), info=field_info("ビュー名", edit="support", min_length=1))
-    filters: Mapped[dict[str, Any]] = mapped_column(default=dict, info=field_info("絞り込み条件", edit="support"))
+    page: Mapped[str] = mapped_column(String(20), info=field_info("画面", choices=labels.VIEW_PAGES))
+    name: Mapped[str] = mapped_column(String(50), info=field_info("ビュー名", min_length=1))
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict, info=field_info("絞り込み条件"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

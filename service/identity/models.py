@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.database import Base, utcnow
-from service.fields import field_info
+from service.fields import ACTIVE, field_info
 from service.schemas import EMAIL_SHAPE
 
 LOGIN_ID_PATTERN = r"^[A-Za-z0-9._@-]{3,64}$"
@@ -21,22 +21,18 @@ class User(Base):
         unique=True,
         info=field_info(
             "ログインID",
-            edit="admin",
             searched=True,
             exported=True,
             pattern=LOGIN_ID_PATTERN,
             pattern_words="英数字と「.」「_」「@」「-」の3〜64文字",
         ),
     )
-    name: Mapped[str] = mapped_column(
-        String(100), info=field_info("氏名", edit="admin", searched=True, exported=True, min_length=1)
-    )
+    name: Mapped[str] = mapped_column(String(100), info=field_info("氏名", searched=True, exported=True, min_length=1))
     email: Mapped[str] = mapped_column(
         String(254),
         default="",
         info=field_info(
             "メールアドレス",
-            edit="admin",
             searched=True,
             exported=True,
             **EMAIL_SHAPE,
@@ -47,7 +43,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(
         String(100), info=field_info("パスワード", audited=False, min_length=8, max_length=72)
     )
-    is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="admin", exported=True))
+    is_active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", words=ACTIVE, exported=True))
     last_login_at: Mapped[datetime | None] = mapped_column(info=field_info("最終ログイン", exported=True))
     password_changed_at: Mapped[datetime | None]  # login tokens issued before this are refused
     deactivated_at: Mapped[datetime | None]  # and before this, even once the account is active again
@@ -67,9 +63,9 @@ class Grant(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("identity_user.id", ondelete="CASCADE"), index=True)
-    domain: Mapped[str] = mapped_column(String(20), info=field_info("領域", edit="admin"))
-    role: Mapped[str] = mapped_column(String(20), info=field_info("役割", edit="admin"))
-    scope: Mapped[str | None] = mapped_column(String(100), info=field_info("範囲", edit="admin", min_length=1))
+    domain: Mapped[str] = mapped_column(String(20), info=field_info("領域"))
+    role: Mapped[str] = mapped_column(String(20), info=field_info("役割"))
+    scope: Mapped[str | None] = mapped_column(String(100), info=field_info("範囲", min_length=1))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="grants")

@@ -46,7 +46,7 @@ from service.tenancy import scope_names, tenants
 auth_router = APIRouter(prefix="/auth", tags=["auth"])
 admin_router = APIRouter(prefix="/admin", tags=["admin"])
 CROSS_SITE = "他のサイトからはログイン状態を変更できません"
-ACTIVE, INACTIVE, NO_GRANTS = "有効", "無効", "なし"
+NO_GRANTS = "なし"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -228,7 +228,7 @@ USER_COLUMNS = (
     exports.declared(User.login_id),
     exports.declared(User.name),
     exports.declared(User.email),
-    exports.Column("状態", lambda user: ACTIVE if user.is_active else INACTIVE),
+    exports.yes_no("状態", User.is_active),
     exports.Column("権限", lambda user: "、".join(grant_text(g) for g in user.grants) or NO_GRANTS),
     exports.declared(User.last_login_at),
 )

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from service.database import Base, utcnow
 from service.dialect import BigId
-from service.fields import field_info
+from service.fields import ACTIVE, ON_OFF, field_info
 from service.loaners import labels
 from service.schemas import EMAIL_SHAPE
 
@@ -26,7 +26,6 @@ class Location(Base):
         primary_key=True,
         info=field_info(
             "拠点ID",
-            edit="admin",
             pattern=r"^[a-z0-9]{1,20}$",
             pattern_words="英小文字と数字の1〜20文字",
         ),
@@ -34,22 +33,18 @@ class Location(Base):
     code: Mapped[str] = mapped_column(
         String(20),
         unique=True,
-        info=field_info("拠点コード", edit="admin", pattern=r"^[A-Z]{1,20}$", pattern_words="英大文字1〜20文字"),
+        info=field_info("拠点コード", pattern=r"^[A-Z]{1,20}$", pattern_words="英大文字1〜20文字"),
     )
-    name: Mapped[str] = mapped_column(String(100), info=field_info("拠点名", edit="admin", min_length=1))
-    jurisdiction: Mapped[str] = mapped_column(
-        String(50), index=True, info=field_info("管轄", edit="admin", min_length=1)
-    )
-    group_email: Mapped[str] = mapped_column(
-        String(254), info=field_info("グループメールアドレス", edit="admin", **EMAIL_SHAPE)
-    )
+    name: Mapped[str] = mapped_column(String(100), info=field_info("拠点名", min_length=1))
+    jurisdiction: Mapped[str] = mapped_column(String(50), index=True, info=field_info("管轄", min_length=1))
+    group_email: Mapped[str] = mapped_column(String(254), info=field_info("グループメールアドレス", **EMAIL_SHAPE))
     notify_status_change: Mapped[bool] = mapped_column(
-        default=False, info=field_info("ステータス変更通知", edit="admin")
+        default=False, info=field_info("ステータス変更通知", words=ON_OFF)
     )
     status: Mapped[str] = mapped_column(
         String(10),
         default="active",
-        info=field_info("ステータス", edit="admin", choices=labels.LOCATION_STATUSES),
+        info=field_info("ステータス", choices=labels.LOCATION_STATUSES),
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -66,17 +61,14 @@ class Model(Base):
         unique=True,
         info=field_info(
             "機種名",
-            edit="admin",
             pattern=r"^[^\s_\u3000]{1,100}$",  # §2.2.2: no spaces (half or full width), no underscore
             pattern_words="空白と「_」を含まない1〜100文字（語は「-」でつなぎます）",
         ),
     )
-    maker: Mapped[str] = mapped_column(String(100), info=field_info("メーカー", edit="admin", min_length=1))
-    category: Mapped[str] = mapped_column(
-        String(10), info=field_info("カテゴリ", edit="admin", choices=labels.CATEGORY_NAMES)
-    )
+    maker: Mapped[str] = mapped_column(String(100), info=field_info("メーカー", min_length=1))
+    category: Mapped[str] = mapped_column(String(10), info=field_info("カテゴリ", choices=labels.CATEGORY_NAMES))
     number_section: Mapped[str] = mapped_column(String(100), unique=True, info=field_info("管理番号のモデル部分"))
-    note: Mapped[str] = mapped_column(String(200), default="", info=field_info("備考", edit="admin"))
+    note: Mapped[str] = mapped_column(String(200), default="", info=field_info("備考"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -91,25 +83,18 @@ class DataType(Base):
         primary_key=True,
         info=field_info(
             "データタイプID",
-            edit="admin",
             pattern=r"^[A-Z][A-Z_]{0,29}$",
             pattern_words="英大文字で始まる、英大文字と「_」の1〜30文字",
         ),
     )
-    name: Mapped[str] = mapped_column(String(50), info=field_info("データタイプ名", edit="admin", min_length=1))
-    description: Mapped[str] = mapped_column(String(200), default="", info=field_info("説明", edit="admin"))
-    display_order: Mapped[int] = mapped_column(
-        unique=True, info=field_info("表示順序", edit="admin", minimum=1, maximum=10_000)
-    )
-    filter_condition: Mapped[str] = mapped_column(
-        String(500), default="", info=field_info("フィルタ条件", edit="admin")
-    )
-    source_settings: Mapped[dict[str, Any]] = mapped_column(
-        default=dict, info=field_info("データソース設定", edit="admin")
-    )
-    display_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, info=field_info("表示列設定", edit="admin"))
+    name: Mapped[str] = mapped_column(String(50), info=field_info("データタイプ名", min_length=1))
+    description: Mapped[str] = mapped_column(String(200), default="", info=field_info("説明"))
+    display_order: Mapped[int] = mapped_column(unique=True, info=field_info("表示順序", minimum=1, maximum=10_000))
+    filter_condition: Mapped[str] = mapped_column(String(500), default="", info=field_info("フィルタ条件"))
+    source_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, info=field_info("データソース設定"))
+    display_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, info=field_info("表示列設定"))
     status: Mapped[str] = mapped_column(
-        String(10), default="active", info=field_info("ステータス", edit="admin", choices=labels.LOCATION_STATUSES)
+        String(10), default="active", info=field_info("ステータス", choices=labels.LOCATION_STATUSES)
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -143,21 +128,21 @@ class Question(Base):
     form_id: Mapped[int] = mapped_column(
         ForeignKey("loaners_form.id", ondelete="CASCADE"),
         index=True,
-        info=field_info("フォーム", edit="admin", audited=False),
+        info=field_info("フォーム", audited=False),
     )
-    key: Mapped[str] = mapped_column(String(100), info=field_info("キー", edit="admin", min_length=1))
-    type: Mapped[str] = mapped_column(String(10), info=field_info("形式", edit="admin", choices=labels.QUESTION_TYPES))
-    choices: Mapped[list[Any]] = mapped_column(default=list, info=field_info("選択肢", edit="admin"))
-    required: Mapped[bool] = mapped_column(default=False, info=field_info("必須", edit="admin"))
+    key: Mapped[str] = mapped_column(String(100), info=field_info("キー", min_length=1))
+    type: Mapped[str] = mapped_column(String(10), info=field_info("形式", choices=labels.QUESTION_TYPES))
+    choices: Mapped[list[Any]] = mapped_column(default=list, info=field_info("選択肢"))
+    required: Mapped[bool] = mapped_column(default=False, info=field_info("必須"))
     status_prefix: Mapped[str | None] = mapped_column(
         String(5),
-        info=field_info("表示するステータスの番号", edit="admin", pattern=r"^\d{1,3}$", pattern_words="数字1〜3桁"),
+        info=field_info("表示するステータスの番号", pattern=r"^\d{1,3}$", pattern_words="数字1〜3桁"),
     )
     nested_prefix: Mapped[str | None] = mapped_column(String(5), info=field_info("表示する回答の番号"))
-    condition: Mapped[dict[str, Any]] = mapped_column(default=dict, info=field_info("表示条件", edit="admin"))
-    help_text: Mapped[str] = mapped_column(String(200), default="", info=field_info("説明文", edit="admin"))
-    position: Mapped[int] = mapped_column(default=0, info=field_info("表示位置", edit="admin"))
-    active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="admin"))
+    condition: Mapped[dict[str, Any]] = mapped_column(default=dict, info=field_info("表示条件"))
+    help_text: Mapped[str] = mapped_column(String(200), default="", info=field_info("説明文"))
+    position: Mapped[int] = mapped_column(default=0, info=field_info("表示位置"))
+    active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", words=ACTIVE))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -211,7 +196,6 @@ class Device(Base):
         unique=True,
         info=field_info(
             labels.COL_NUMBER,
-            edit="staff",
             searched=True,
             exported=True,
             pattern=r"^[A-Za-z0-9-]+(_[A-Za-z0-9-]+){4}$",  # §4 3.4: its characters and five sections
@@ -220,12 +204,12 @@ class Device(Base):
     )
     location_id: Mapped[str] = mapped_column(
         ForeignKey("loaners_location.id", ondelete="RESTRICT"),
-        info=field_info("拠点", edit="staff", min_length=1),
+        info=field_info("拠点", min_length=1),
     )
     model_id: Mapped[str] = mapped_column(
         ForeignKey("loaners_model.id", ondelete="RESTRICT"),
         index=True,
-        info=field_info("機種", edit="staff", searched=True, min_length=1),
+        info=field_info("機種", searched=True, min_length=1),
     )
     kind: Mapped[str] = mapped_column(
         String(10), index=True, info=field_info(labels.COL_KIND, exported=True, choices=labels.KINDS)
@@ -235,18 +219,15 @@ class Device(Base):
         index=True,
         info=field_info(
             labels.COL_SERIAL,
-            edit="staff",
             searched=True,
             exported=True,
             pattern=r"^[A-Za-z0-9-]{1,20}$",
             pattern_words="英数字と「-」の1〜20文字",
         ),
     )
-    asset_number: Mapped[str] = mapped_column(
-        String(50), default="", info=field_info("資産管理番号", edit="staff", searched=True)
-    )
-    software: Mapped[str] = mapped_column(String(100), default="", info=field_info("ソフトウェア", edit="staff"))
-    os: Mapped[str] = mapped_column(String(100), default="", info=field_info("OS", edit="staff"))
+    asset_number: Mapped[str] = mapped_column(String(50), default="", info=field_info("資産管理番号", searched=True))
+    software: Mapped[str] = mapped_column(String(100), default="", info=field_info("ソフトウェア"))
+    os: Mapped[str] = mapped_column(String(100), default="", info=field_info("OS"))
     # The rest is the current state, written with each submission: the submission's entry records it (group "state").
     current_submission_id: Mapped[int | None] = mapped_column(
         BigId, unique=True, info=field_info("最新の回答", group="state")

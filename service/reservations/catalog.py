@@ -14,7 +14,7 @@ from service.audit import service as audit
 from service.audit.service import Actor
 from service.csvtools import csv_rows, decode_csv, spreadsheet_text
 from service.errors import Conflict, Fields, ValidationFailed, validation_details
-from service.exports import GENERAL, PHONE, Column, ListExport, entities
+from service.exports import GENERAL, PHONE, Column, ListExport, entities, in_words
 from service.reservations import auditing, hours, labels
 from service.reservations.models import CallAttempt, Reservation, ServiceType, Shop, get_or_404, shop_service
 from service.reservations.schemas import ServiceTypeCreate, ServiceTypeUpdate, ShopCreate, ShopUpdate
@@ -208,7 +208,7 @@ SHOP_CSV_VALUES: tuple[Callable[[Shop], Any], ...] = (
     attrgetter("email"),
     lambda shop: "|".join(s.name for s in shop.services),
     attrgetter("call_order"),
-    lambda shop: "1" if shop.active else "0",
+    in_words(Shop.active, attrgetter("active")),  # 有効 / 無効, which the import reads back
     attrgetter("notes"),
     lambda shop: "" if shop.opens_at is None else hours.hours_text(shop).replace("〜", "-"),
 )
@@ -243,12 +243,13 @@ def _rows(data: bytes) -> list[dict[str, str]]:
 
 
 def _flag(text: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in labels.CSV_TRUE:
+    """有効's cell: its words (有効 / 無効), はい / いいえ, or 1 / 0 and the like."""
+    lowered, found = text.strip().lower(), fields.facts(Shop.active)
+    if lowered in labels.CSV_TRUE or lowered in (found.words[0], fields.YES_NO[0]):
         return True
-    if lowered in labels.CSV_FALSE:
+    if lowered in labels.CSV_FALSE or lowered in (found.words[1], fields.YES_NO[1]):
         return False
-    raise ValueError("有効は 1/0（有効/無効）で指定してください")
+    raise ValueError(labels.CSV_FLAG.format(label=found.label, true=found.words[0], false=found.words[1]))
 
 
 def _split(text: str) -> list[str]:

@@ -238,7 +238,7 @@ EMAIL_SHOP_CANCEL_BODY = "{shop} 御中\n\n以下の仮予約はキャンセル�
 EMAIL_PAYMENT_LINK_SUBJECT = "【QRV】お支払いのお願い（{code}）"
 SUMMARY_LINES = "予約ID: {code}\nサービス: {service}\n日時: {when}\nご依頼者: {name}\n詳細: {details}"
 SHOP_CANCEL_REASONS = {
-    "payment_timeout": "決済期限切れ",
+    "payment_timeout": STATUSES["payment_timeout"],
     "cancelled": "ご依頼者によるキャンセル",
     "cancelled_by_operator": "QRV運営担当者によるキャンセル",
 }
@@ -327,8 +327,10 @@ SHOP_CSV_HEADER = ("店舗名", "電話番号", "メールアドレス", "対応
 SHOP_CSV_FIELDS = dict(
     zip(SHOP_CSV_HEADER, ("name", "phone", "email", "services", "call_order", "active", "notes", "hours"), strict=True)
 )
-CSV_TRUE = {"1", "true", "yes", "有効", "はい", "○"}
-CSV_FALSE = {"0", "false", "no", "無効", "いいえ", "×", ""}
+# 有効's cell as the import reads it besides the column's words and はい / いいえ (fields.py)
+CSV_TRUE = {"1", "true", "yes", "○"}
+CSV_FALSE = {"0", "false", "no", "×", ""}
+CSV_FLAG = "{label}は {true}/{false}（1/0）で指定してください"
 
 # Whom each §3 manual is for (§3.1 依頼者, §3.2 提携店, §3.3 運営担当者), as the 運用マニュアル page groups them.
 MANUAL_AUDIENCES = {"requester": "ご依頼者向け", "shop": "提携店向け", "operator": "運営担当者向け"}

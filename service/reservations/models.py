@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from service.database import Base, utcnow
 from service.dialect import BigId
 from service.errors import NotFound
-from service.fields import field_info
+from service.fields import ACTIVE, field_info
 from service.identity.models import User
 from service.outbox.content import SLACK_MEMBER_ID
 from service.reservations import labels
@@ -31,15 +31,13 @@ class ServiceType(Base):
     __tablename__ = "reservations_service_type"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(
-        String(100), unique=True, info=field_info("サービス名", edit="operator", min_length=1)
-    )
+    name: Mapped[str] = mapped_column(String(100), unique=True, info=field_info("サービス名", min_length=1))
     description: Mapped[str] = mapped_column(
-        Text, default="", info=field_info("説明", edit="operator", multi_line=True, max_length=TEXT_MAX)
+        Text, default="", info=field_info("説明", multi_line=True, max_length=TEXT_MAX)
     )
-    price: Mapped[int] = mapped_column(info=field_info("料金（円）", edit="operator", money=True))
-    duration_minutes: Mapped[int] = mapped_column(info=field_info("所要時間（分）", edit="operator"))
-    active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="operator"))
+    price: Mapped[int] = mapped_column(info=field_info("料金（円）", money=True))
+    duration_minutes: Mapped[int] = mapped_column(info=field_info("所要時間（分）"))
+    active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", words=ACTIVE))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -60,23 +58,21 @@ class Shop(Base):
     __tablename__ = "reservations_shop"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(
-        String(100), unique=True, info=field_info("店舗名", edit="operator", exported=True, min_length=1)
-    )
+    name: Mapped[str] = mapped_column(String(100), unique=True, info=field_info("店舗名", exported=True, min_length=1))
     phone: Mapped[str] = mapped_column(
-        String(20), info=field_info("電話番号", edit="operator", exported=True, max_length=PHONE_MAX, **PHONE_SHAPE)
+        String(20), info=field_info("電話番号", exported=True, max_length=PHONE_MAX, **PHONE_SHAPE)
     )
     email: Mapped[str] = mapped_column(
-        String(254), default="", info=field_info("メールアドレス", edit="operator", exported=True, **EMAIL_SHAPE)
+        String(254), default="", info=field_info("メールアドレス", exported=True, **EMAIL_SHAPE)
     )
-    call_order: Mapped[int] = mapped_column(default=100, info=field_info("架電順", edit="operator", exported=True))
-    active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", edit="operator", exported=True))
+    call_order: Mapped[int] = mapped_column(default=100, info=field_info("架電順", exported=True))
+    active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", words=ACTIVE, exported=True))
     notes: Mapped[str] = mapped_column(
-        Text, default="", info=field_info("備考", edit="operator", exported=True, multi_line=True, max_length=TEXT_MAX)
+        Text, default="", info=field_info("備考", exported=True, multi_line=True, max_length=TEXT_MAX)
     )
     # Opening hours in the service's time zone (hours.py); none: called at any time.
-    opens_at: Mapped[time | None] = mapped_column(info=field_info("営業開始", edit="operator", exported=True))
-    closes_at: Mapped[time | None] = mapped_column(info=field_info("営業終了", edit="operator", exported=True))
+    opens_at: Mapped[time | None] = mapped_column(info=field_info("営業開始", exported=True))
+    closes_at: Mapped[time | None] = mapped_column(info=field_info("営業終了", exported=True))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -89,12 +85,11 @@ class McpClient(Base):
     __tablename__ = "reservations_mcp_client"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(
-        String(100), unique=True, info=field_info("クライアント名", edit="operator", min_length=1)
-    )
+    name: Mapped[str] = mapped_column(String(100), unique=True, info=field_info("クライアント名", min_length=1))
     key_prefix: Mapped[str] = mapped_column(String(16), info=field_info("キーの先頭"))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    active: Mapped[bool] = mapped_column(default=True, info=field_info("有効"))  # revoked by its own action
+    # revoked by its own action
+    active: Mapped[bool] = mapped_column(default=True, info=field_info("有効", words=ACTIVE))
     created_by: Mapped[str] = mapped_column(String(100), default="", info=field_info("作成者", audited=False))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(info=field_info("最終利用", audited=False))
@@ -123,38 +118,36 @@ class Reservation(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     code: Mapped[str] = mapped_column(String(10), unique=True)
     requester_name: Mapped[str] = mapped_column(
-        String(100), info=field_info("依頼者", edit="operator", searched=True, exported=True, min_length=1)
+        String(100), info=field_info("依頼者", searched=True, exported=True, min_length=1)
     )
     requester_phone: Mapped[str] = mapped_column(
         String(20),
         index=True,
-        info=field_info("電話番号", edit="operator", searched=True, exported=True, max_length=PHONE_MAX, **PHONE_SHAPE),
+        info=field_info("電話番号", searched=True, exported=True, max_length=PHONE_MAX, **PHONE_SHAPE),
     )
     requester_email: Mapped[str] = mapped_column(
-        String(254), default="", info=field_info("メールアドレス", edit="operator", exported=True, **EMAIL_SHAPE)
+        String(254), default="", info=field_info("メールアドレス", exported=True, **EMAIL_SHAPE)
     )
     service_type_id: Mapped[int] = mapped_column(ForeignKey("reservations_service_type.id", ondelete="RESTRICT"))
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("reservations_shop.id", ondelete="RESTRICT"))
     # A shop the operator found by phone and booked for this reservation only (never in the call list).
     one_off_shop_name: Mapped[str | None] = mapped_column(
-        String(100), info=field_info("リスト外の店舗名", edit="operator", group="one_off", min_length=1)
+        String(100), info=field_info("リスト外の店舗名", group="one_off", min_length=1)
     )
     one_off_shop_phone: Mapped[str | None] = mapped_column(
         String(20),
-        info=field_info(
-            "リスト外の店舗の電話番号", edit="operator", group="one_off", max_length=PHONE_MAX, **PHONE_SHAPE
-        ),
+        info=field_info("リスト外の店舗の電話番号", group="one_off", max_length=PHONE_MAX, **PHONE_SHAPE),
     )
     one_off_shop_notes: Mapped[str | None] = mapped_column(
         Text,
-        info=field_info("リスト外の店舗のメモ", edit="operator", group="one_off", multi_line=True, max_length=TEXT_MAX),
+        info=field_info("リスト外の店舗のメモ", group="one_off", multi_line=True, max_length=TEXT_MAX),
     )
     mcp_client_id: Mapped[int | None] = mapped_column(ForeignKey("reservations_mcp_client.id", ondelete="SET NULL"))
-    desired_at: Mapped[datetime] = mapped_column(info=field_info("予約日時", edit="operator", exported=True))
+    desired_at: Mapped[datetime] = mapped_column(info=field_info("予約日時", exported=True))
     details: Mapped[str] = mapped_column(
-        Text, default="", info=field_info("詳細", edit="operator", exported=True, multi_line=True, max_length=TEXT_MAX)
+        Text, default="", info=field_info("詳細", exported=True, multi_line=True, max_length=TEXT_MAX)
     )
-    amount: Mapped[int] = mapped_column(info=field_info("金額（円）", edit="operator", exported=True, money=True))
+    amount: Mapped[int] = mapped_column(info=field_info("金額（円）", exported=True, money=True))
     status: Mapped[str] = mapped_column(String(30), default="received")
     cancel_deadline_at: Mapped[datetime] = mapped_column(info=field_info("無料キャンセル期限", exported=True))
     reminder_due_at: Mapped[datetime | None]
@@ -281,7 +274,7 @@ class ManualOperation(Base):
         BigId, ForeignKey("reservations_reservation.id", ondelete="CASCADE"), index=True
     )
     op_type: Mapped[str] = mapped_column(
-        String(30), info=field_info("種別", edit="support", exported=True, choices=labels.OPERATION_TYPES)
+        String(30), info=field_info("種別", exported=True, choices=labels.OPERATION_TYPES)
     )
     # Set by the service: the type's priority (§2.3.2) and its target time.
     priority: Mapped[str] = mapped_column(
@@ -293,19 +286,17 @@ class ManualOperation(Base):
         info=field_info("状態", group="work", exported=True, choices=labels.OPERATION_STATUSES),
     )
     reason: Mapped[str] = mapped_column(
-        String(500), default="", info=field_info("理由", edit="support", exported=True, multi_line=True, min_length=1)
+        String(500), default="", info=field_info("理由", exported=True, multi_line=True, min_length=1)
     )
     due_at: Mapped[datetime] = mapped_column(info=field_info("対応時間目標", audited=False, exported=True))
     assignee_id: Mapped[int | None] = mapped_column(
         ForeignKey("identity_user.id", ondelete="SET NULL"),
-        info=field_info("担当者", edit="operator", group="work", exported=True),
+        info=field_info("担当者", group="work", exported=True),
     )
     resolution: Mapped[str] = mapped_column(
         Text,
         default="",
-        info=field_info(
-            "対応内容", edit="operator", group="work", exported=True, multi_line=True, min_length=1, max_length=TEXT_MAX
-        ),
+        info=field_info("対応内容", group="work", exported=True, multi_line=True, min_length=1, max_length=TEXT_MAX),
     )
     resolved_by: Mapped[str] = mapped_column(String(100), default="", info=field_info("対応者", group="work"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -328,7 +319,7 @@ class Note(Base):
     )
     author: Mapped[str] = mapped_column(String(100))
     body: Mapped[str] = mapped_column(
-        Text, info=field_info("対応メモ", edit="support", multi_line=True, min_length=1, max_length=TEXT_MAX)
+        Text, info=field_info("対応メモ", multi_line=True, min_length=1, max_length=TEXT_MAX)
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -351,7 +342,7 @@ class Notification(Base):
 
 def _incident_text(label: str) -> dict[str, Any]:
     """An incident's free text (§5.3.1): edited by operators and support, in its list's CSV."""
-    return field_info(label, edit="support", exported=True, multi_line=True, max_length=TEXT_MAX)
+    return field_info(label, exported=True, multi_line=True, max_length=TEXT_MAX)
 
 
 class Incident(Base):
@@ -361,22 +352,18 @@ class Incident(Base):
     __tablename__ = "reservations_incident"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(
-        String(200), info=field_info("件名", edit="support", exported=True, min_length=1)
-    )
+    title: Mapped[str] = mapped_column(String(200), info=field_info("件名", exported=True, min_length=1))
     level: Mapped[str] = mapped_column(
-        String(10), info=field_info("レベル", edit="support", exported=True, choices=labels.INCIDENT_LEVELS)
+        String(10), info=field_info("レベル", exported=True, choices=labels.INCIDENT_LEVELS)
     )
-    occurred_at: Mapped[datetime] = mapped_column(
-        index=True, info=field_info("発生日時", edit="support", exported=True)
-    )
+    occurred_at: Mapped[datetime] = mapped_column(index=True, info=field_info("発生日時", exported=True))
     impact: Mapped[str] = mapped_column(Text, default="", info=_incident_text("影響範囲"))
     cause: Mapped[str] = mapped_column(Text, default="", info=_incident_text("原因"))
     response: Mapped[str] = mapped_column(Text, default="", info=_incident_text("対応内容"))
-    recovered_at: Mapped[datetime | None] = mapped_column(info=field_info("復旧日時", edit="support", exported=True))
+    recovered_at: Mapped[datetime | None] = mapped_column(info=field_info("復旧日時", exported=True))
     prevention: Mapped[str] = mapped_column(Text, default="", info=_incident_text("再発防止策"))
     responded_at: Mapped[datetime | None] = mapped_column(
-        info=field_info("対応日時", edit="support", exported=True)  # the 応急処置 or 対応 of §5.2
+        info=field_info("対応日時", exported=True)  # the 応急処置 or 対応 of §5.2
     )
     # Set by 経営陣に報告 (or the sweeper), audited as that action; the CSV's 経営陣への報告 says it or what is owed.
     escalated_at: Mapped[datetime | None] = mapped_column(info=field_info("経営陣への報告日時", group="escalation"))
@@ -402,20 +389,18 @@ class SupportInquiry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(
-        String(10), info=field_info("チャネル", edit="support", exported=True, choices=labels.INQUIRY_CHANNELS)
+        String(10), info=field_info("チャネル", exported=True, choices=labels.INQUIRY_CHANNELS)
     )
     status: Mapped[str] = mapped_column(
         String(20),
         default="open",
-        info=field_info("対応状況", edit="support", exported=True, choices=labels.INQUIRY_STATUSES),
+        info=field_info("対応状況", exported=True, choices=labels.INQUIRY_STATUSES),
     )
     requester_type: Mapped[str] = mapped_column(
         String(10),
-        info=field_info("問い合わせ元", edit="support", exported=True, choices=labels.INQUIRY_REQUESTER_TYPES),
+        info=field_info("問い合わせ元", exported=True, choices=labels.INQUIRY_REQUESTER_TYPES),
     )
-    requester: Mapped[str] = mapped_column(
-        String(100), info=field_info("問い合わせ者", edit="support", exported=True, min_length=1)
-    )
+    requester: Mapped[str] = mapped_column(String(100), info=field_info("問い合わせ者", exported=True, min_length=1))
     # Named by its code (reservation_code) in the body and the CSV; the audit names it by its code too.
     reservation_id: Mapped[int | None] = mapped_column(
         BigId,
@@ -423,7 +408,6 @@ class SupportInquiry(Base):
         index=True,
         info=field_info(
             "予約ID",
-            edit="support",
             exported=True,
             pattern=matching(rf"^(?:{CODE})?$", CODE_WORDS),
             pattern_words=CODE_WORDS,
@@ -433,35 +417,25 @@ class SupportInquiry(Base):
     contact_phone: Mapped[str] = mapped_column(
         String(20),
         default="",
-        info=field_info("連絡先電話番号", edit="support", exported=True, max_length=PHONE_MAX, **PHONE_SHAPE),
+        info=field_info("連絡先電話番号", exported=True, max_length=PHONE_MAX, **PHONE_SHAPE),
     )
     contact_email: Mapped[str] = mapped_column(
-        String(254), default="", info=field_info("連絡先メールアドレス", edit="support", exported=True, **EMAIL_SHAPE)
+        String(254), default="", info=field_info("連絡先メールアドレス", exported=True, **EMAIL_SHAPE)
     )
-    received_at: Mapped[datetime] = mapped_column(
-        index=True, info=field_info("受付日時", edit="support", exported=True)
-    )
+    received_at: Mapped[datetime] = mapped_column(index=True, info=field_info("受付日時", exported=True))
     question: Mapped[str] = mapped_column(
         Text,
         default="",
-        info=field_info(
-            "問い合わせ内容", edit="support", exported=True, multi_line=True, min_length=1, max_length=TEXT_MAX
-        ),
+        info=field_info("問い合わせ内容", exported=True, multi_line=True, min_length=1, max_length=TEXT_MAX),
     )
-    first_responded_at: Mapped[datetime | None] = mapped_column(
-        info=field_info("初回応答日時", edit="support", exported=True)
-    )
+    first_responded_at: Mapped[datetime | None] = mapped_column(info=field_info("初回応答日時", exported=True))
     answer: Mapped[str] = mapped_column(
         Text,
         default="",
-        info=field_info("回答内容", edit="support", exported=True, multi_line=True, max_length=TEXT_MAX),
+        info=field_info("回答内容", exported=True, multi_line=True, max_length=TEXT_MAX),
     )
-    resolved_at: Mapped[datetime | None] = mapped_column(
-        index=True, info=field_info("解決日時", edit="support", exported=True)
-    )
-    satisfaction: Mapped[int | None] = mapped_column(
-        info=field_info("顧客満足度", edit="support", exported=True, minimum=1, maximum=5)
-    )
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True, info=field_info("解決日時", exported=True))
+    satisfaction: Mapped[int | None] = mapped_column(info=field_info("顧客満足度", exported=True, minimum=1, maximum=5))
     satisfaction_source: Mapped[str | None] = mapped_column(
         String(10), info=field_info("満足度の回答者", exported=True, choices=labels.SATISFACTION_SOURCES)
     )
@@ -502,10 +476,8 @@ class OnCallRotation(Base):
     __tablename__ = "reservations_oncall_rotation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    period: Mapped[str] = mapped_column(
-        String(10), info=field_info("交代の単位", edit="operator", choices=labels.ONCALL_PERIODS)
-    )
-    starts_on: Mapped[date] = mapped_column(info=field_info("起算日（最初の当番日）", edit="operator"))
+    period: Mapped[str] = mapped_column(String(10), info=field_info("交代の単位", choices=labels.ONCALL_PERIODS))
+    starts_on: Mapped[date] = mapped_column(info=field_info("起算日（最初の当番日）"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     members: Mapped[list["OnCallMember"]] = relationship(
@@ -525,18 +497,16 @@ class OnCallMember(Base):
     )
     position: Mapped[int] = mapped_column(info=field_info("順番", audited=False))  # the body's order of members
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("identity_user.id", ondelete="CASCADE"), index=True, info=field_info("担当者", edit="operator")
+        ForeignKey("identity_user.id", ondelete="CASCADE"), index=True, info=field_info("担当者")
     )
     phone: Mapped[str] = mapped_column(
         String(20),
-        info=field_info("呼び出し先の電話番号", edit="operator", max_length=PHONE_MAX, **PHONE_SHAPE),
+        info=field_info("呼び出し先の電話番号", max_length=PHONE_MAX, **PHONE_SHAPE),
     )
     slack_user_id: Mapped[str] = mapped_column(
         String(21),
         default="",
-        info=field_info(
-            "SlackメンバーID", edit="operator", pattern=SLACK_MEMBER_PATTERN, pattern_words=SLACK_MEMBER_WORDS
-        ),
+        info=field_info("SlackメンバーID", pattern=SLACK_MEMBER_PATTERN, pattern_words=SLACK_MEMBER_WORDS),
     )
 
     user: Mapped[User] = relationship(lazy="selectin")
@@ -550,11 +520,11 @@ class OnCallOverride(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("identity_user.id", ondelete="CASCADE"), info=field_info("代番の担当者", edit="operator")
+        ForeignKey("identity_user.id", ondelete="CASCADE"), info=field_info("代番の担当者")
     )
-    start_date: Mapped[date] = mapped_column(info=field_info("代番の開始日", edit="operator"))
-    end_date: Mapped[date] = mapped_column(info=field_info("代番の終了日", edit="operator"))
-    note: Mapped[str] = mapped_column(String(200), default="", info=field_info("メモ", edit="operator"))
+    start_date: Mapped[date] = mapped_column(info=field_info("代番の開始日"))
+    end_date: Mapped[date] = mapped_column(info=field_info("代番の終了日"))
+    note: Mapped[str] = mapped_column(String(200), default="", info=field_info("メモ"))
     created_by: Mapped[str] = mapped_column(String(100), default="", info=field_info("登録者", audited=False))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -16,7 +16,6 @@ from service.audit import service as audit
 from service.audit.service import Actor
 from service.dialect import epoch
 from service.errors import ValidationFailed, unknown_reference
-from service.figures import SHARE_YES
 from service.reservations import auditing, console, labels
 from service.reservations.models import Reservation, SupportInquiry, as_dict, get_or_404
 from service.reservations.schemas import InquiryCreate, InquiryUpdate
@@ -25,7 +24,6 @@ FIELDS = fields.audited(SupportInquiry)  # channel, status, requester_type, ...,
 KPI_WEEKS = 8
 RESOLUTION_TARGET_HOURS = 24  # §7.3.1 解決時間: 24時間以内
 RESOLUTION_TARGET_SECONDS = RESOLUTION_TARGET_HOURS * 3600  # a span to the second (figures.py counts alike in SQL)
-SHARE_NO = "いいえ"
 LIST_ORDER = (SupportInquiry.received_at.desc(), SupportInquiry.id.desc())
 
 
@@ -214,7 +212,7 @@ def in_time(inquiry: SupportInquiry) -> str:
     if inquiry.resolved_at is None:
         return ""
     span = round((inquiry.resolved_at - inquiry.received_at).total_seconds())
-    return SHARE_YES if span <= RESOLUTION_TARGET_SECONDS else SHARE_NO
+    return fields.said(fields.YES_NO, span <= RESOLUTION_TARGET_SECONDS)
 
 
 def weekly_kpis(db: Session, *, now: datetime, weeks: int = KPI_WEEKS) -> dict:

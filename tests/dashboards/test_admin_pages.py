@@ -163,7 +163,7 @@ def test_audit_log_lists_entries_readably_and_the_chain_checks_out(admin, open_a
     created = table.iloc[0]
     assert created["対象"].startswith("ユーザー ")
     assert "ログインID: （なし） → kimura" in created["変更内容"]
-    assert "有効: （なし） → はい" in created["変更内容"]
+    assert "有効: （なし） → 有効" in created["変更内容"]
     assert table.iloc[2]["変更内容"] == "ログインID: root / 理由: ログインIDまたはパスワードの誤り"
 
     at = button(at, "改ざんチェック").click().run()

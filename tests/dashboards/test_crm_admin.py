@@ -71,7 +71,7 @@ def test_an_admin_adds_a_sales_person_who_needs_an_agency(db, world, open_app): 
     )
     db.commit()
     row = at.dataframe[0].value.set_index("ログインID").loc["sales-c"]
-    assert (row["役割"], row["代理店"], row["営業マネージャー"]) == ("営業担当者", "株式会社BBB代理店", "○")
+    assert (row["役割"], row["代理店"], row["営業マネージャー"]) == ("営業担当者", "株式会社BBB代理店", "はい")
 
 
 def test_a_stale_user_edit_saves_what_only_i_changed_and_names_what_both_changed(db, world, client, open_app):  # noqa: F811

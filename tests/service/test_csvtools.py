@@ -69,11 +69,16 @@ def test_a_streamed_line_is_written_as_the_whole_file_writes_it():
 
 def test_text_is_quoted_and_numbers_dates_and_times_are_bare():
     """A reader reads the same values either way; an import taking quoted fields as text keeps every code whole."""
-    cells = ["0001", "0333780938269903123456", 42, -3, 1.5, Decimal("2.50"), True, None]
+    cells = ["0001", "0333780938269903123456", 42, -3, 1.5, Decimal("2.50"), None]
     times = [date(2026, 11, 24), datetime(2026, 11, 23, 22, 4, 56, tzinfo=UTC)]  # a time in Japan time
     assert csv_line(cells + times) == (
-        '"0001","0333780938269903123456",42,-3,1.5,2.50,"True",,2026-11-24,2026-11-24 07:04:56\r\n'
+        '"0001","0333780938269903123456",42,-3,1.5,2.50,,2026-11-24,2026-11-24 07:04:56\r\n'
     )
+
+
+def test_a_bare_true_or_false_is_refused_its_columns_words_belong_there():
+    with pytest.raises(TypeError, match="never True/False"):
+        csv_line(["有効", True])
 
 
 def test_shift_jis_writes_what_windows_writes_and_refuses_a_character_it_has_not_by_name():

@@ -23,7 +23,7 @@ def user_row(user: dict) -> dict:
         head["login_id"]: user["login_id"],
         head["name"]: user["name"],
         head["email"]: user["email"],
-        "状態": "有効" if user["is_active"] else "無効",
+        "状態": account("is_active").word(user["is_active"]),
         "権限": "、".join(labels.grant_label(g) for g in user["grants"]) or labels.NONE_LABEL,
         head["last_login_at"]: components.local_time(user.get("last_login_at")),
     }

@@ -13,7 +13,6 @@ from dashboards.fields import search
 PAGE = "crm_agencies"
 PICKER = f"{PAGE}_chosen"
 EDIT = f"{PAGE}_edit"
-ACTIVE = {"true": "有効", "false": "無効"}
 REQUIRED = {"name", "code"}
 
 
@@ -25,12 +24,18 @@ def agency_row(agency: dict) -> dict:
         head["code"]: agency["code"],
         head["contact_name"]: agency["contact_name"],
         "所属営業担当数": agency["sales_count"],
-        "ステータス": "有効" if agency["is_active"] else "無効",
+        "ステータス": common.declared("agency", "is_active").word(agency["is_active"]),
         head["referral_shop_code"]: agency["referral_shop_code"],
         head["referral_shop_name"]: agency["referral_shop_name"],
         head["phone"]: formats.phone(agency["phone"]),
         head["mail_address"]: agency["mail_address"],
     }
+
+
+def active_filter() -> dict[str, str]:
+    """The ステータス filter's values (the API's active=true/false) in 有効's words."""
+    active = common.declared("agency", "is_active")
+    return {"true": active.word(True), "false": active.word(False)}
 
 
 def fields(key: str, base: dict | None) -> dict[str, Any]:
@@ -102,7 +107,7 @@ columns = st.columns([2, 1])
 query = columns[0].text_input(**search("検索（代理店名・コード）"), key=f"{PAGE}_q").strip()
 with columns[1]:
     components.linked_filters(PAGE, {"active": (f"{PAGE}_active", str)})  # 有効な代理店's card
-    active = components.code_select("ステータス", ACTIVE, f"{PAGE}_active")
+    active = components.code_select("ステータス", active_filter(), f"{PAGE}_active")
 listed = components.paginated_table(
     PAGE,
     crm_api.list_agencies,

@@ -476,7 +476,7 @@ def shown_value(field: str, value: Any, words: Mapping[str, Mapping[Any, str]] |
     if field in SECRET_FIELDS:
         return "（入力あり）" if value else ""
     if isinstance(value, bool):
-        return labels.yes_no(value)
+        return crm_labels.yes_no_fields()[field].word(value)
     if isinstance(value, list):
         names = crm_labels.field_labels()
         return "、".join(names.get(str(item), str(item)) for item in value)

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import clock, components, crm_api, formats, forms, labels
+from dashboards import clock, components, crm_api, formats, forms
 from dashboards.app_pages.crm import common
 from dashboards.app_pages.crm.labels import SITE_GROUPS, field_names, site_fields
 from dashboards.fields import Field
@@ -258,7 +258,7 @@ def corporation_view(corporation: dict) -> None:
         elif field in DATE_FIELDS:
             value = formats.day(value)
         elif isinstance(value, bool):
-            value = labels.yes_no(value)
+            value = common.declared("corporation", field).word(value)
         if value not in (None, ""):
             rows.append({"項目": label, "内容": str(value)})
     st.dataframe(pd.DataFrame(rows), hide_index=True)

@@ -58,6 +58,17 @@ ACCOUNT_FIELDS = {
 FORM_TABLES = ("crm_request", "crm_profile")
 
 
+def yes_no_fields() -> dict[str, fields.Field]:
+    """Every yes-or-no field a CRM form may carry, by name, with its two words (有効 / 無効) for the conflict lists."""
+    served = crm_api.vocabulary()["fields"]
+    return {
+        name: fields.field("crm", table, name)
+        for table, columns in served.items()
+        for name, words in columns.items()
+        if words["words"]
+    }
+
+
 def field_labels() -> dict[str, str]:
     """Every field name a CRM form may carry, for messages and the conflict lists."""
     vocabulary = crm_api.vocabulary()

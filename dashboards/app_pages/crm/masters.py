@@ -35,6 +35,11 @@ def label(master: Master, field: str) -> str:
     return common.declared(master.table, field).label
 
 
+def said(master: Master, field: str, row: dict) -> str:
+    """A yes-or-no field of the row in its words (有効 / 無効)."""
+    return common.declared(master.table, field).word(row[field])
+
+
 def picker(master: Master) -> str:
     """The key of the picker of the code to edit, which a click on a row of the master's table chooses in too."""
     return f"{PAGE}_{master.key}_edit_chosen"
@@ -45,9 +50,9 @@ def table(master: Master) -> None:
         {
             label(master, "code"): row["code"],
             **{label(master, field): row[field] for field in master.text_fields},
-            **({label(master, "is_support_pack"): "あり" if row["is_support_pack"] else ""} if master.pack else {}),
+            **({label(master, "is_support_pack"): said(master, "is_support_pack", row)} if master.pack else {}),
             label(master, "sort_order"): row["sort_order"],
-            "状態": "有効" if row["is_active"] else "無効",
+            "状態": said(master, "is_active", row),
             "使用件数": row["in_use"],
         }
         for row in master.rows

@@ -32,8 +32,8 @@ def user_row(user: dict) -> dict:
         profile("agency_id"): user["agency_name"],
         profile("sales_staff_code"): user["sales_staff_code"],
         profile("l_code"): user["l_code"],
-        profile("is_sales_manager"): "○" if user["is_sales_manager"] else "",
-        "状態": "有効" if user["is_active"] else "無効",
+        profile("is_sales_manager"): common.declared("profile", "is_sales_manager").word(user["is_sales_manager"]),
+        "状態": common.declared("identity_user", "is_active").word(user["is_active"]),
         "最終ログイン": components.local_time(user["last_login_at"]),
     }
 

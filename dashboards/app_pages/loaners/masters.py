@@ -93,7 +93,7 @@ def location_row(location: dict) -> dict:
         head["name"]: location["name"],
         head["jurisdiction"]: location["jurisdiction"],
         head["group_email"]: location["group_email"],
-        head["notify_status_change"]: "ON" if location["notify_status_change"] else "OFF",
+        head["notify_status_change"]: field("location", "notify_status_change").word(location["notify_status_change"]),
         head["status"]: labels.label(location_statuses(), location["status"]),
         "更新日": components.local_time(location["updated_at"]),
     }
@@ -250,7 +250,7 @@ def questions_tab() -> None:
                     head["key"]: q["key"],
                     head["type"]: question_types().get(q["type"], q["type"]),
                     head["choices"]: "、".join(q["choices"]),
-                    head["required"]: "○" if q["required"] else "",
+                    head["required"]: field("question", "required").word(q["required"]),
                 }
                 for q in form["questions"]
             ]

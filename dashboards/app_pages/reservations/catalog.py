@@ -31,7 +31,7 @@ def shop_row() -> Callable[[dict], dict]:
             head["email"]: shop["email"],
             "対応サービス": "、".join(s["name"] for s in shop["services"]),
             "営業時間": hours_text(shop),
-            head["active"]: labels.yes_no(shop["active"]),
+            head["active"]: common.field("shop", "active").word(shop["active"]),
             head["notes"]: shop["notes"],
         }
 
@@ -96,11 +96,12 @@ def shop_filters(services: dict[int, str]) -> dict:
             format_func=lambda i: labels.ALL_LABEL if i is None else services[i],
         )
     with columns[2]:
+        shown = common.field("shop", "active")
         active = st.selectbox(
-            common.field("shop", "active").label,
+            shown.label,
             [None, True, False],
             key=f"{PAGE}_shop_active",
-            format_func=lambda v: labels.ALL_LABEL if v is None else labels.yes_no(v),
+            format_func=lambda v: labels.ALL_LABEL if v is None else shown.word(v),
         )
     return {"q": q, "service_type_id": service, "active": active}
 
@@ -286,7 +287,7 @@ def services_tab(operator: bool, services: list[dict]) -> None:
             head["name"]: s["name"],
             "料金": common.yen(s["price"]),
             "所要時間": f"{s['duration_minutes']}分",
-            head["active"]: labels.yes_no(s["active"]),
+            head["active"]: common.field("service_type", "active").word(s["active"]),
             head["description"]: s["description"],
         }
         for s in services

@@ -16,7 +16,7 @@ def client_row(client: dict) -> dict:
         "ID": client["id"],
         "名前": client["name"],
         "キー（先頭）": f"{client['key_prefix']}…",
-        "状態": "有効" if client["active"] else "無効",
+        "状態": common.field("mcp_client", "active").word(client["active"]),
         head["created_by"]: client["created_by"],
         "作成日時": components.local_time(client["created_at"])[:16],
         head["last_used_at"]: components.local_time(client["last_used_at"])[:16] or "未使用",

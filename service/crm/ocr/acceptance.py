@@ -10,17 +10,16 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from service import fields
 from service.crm import labels, periods
 from service.crm.models import Agency, OcrReview, Site
 from service.crm.ocr import extraction
 from service.crm.schemas import OcrReviewItem
 from service.exports import Column, ListExport, field
-from service.figures import SHARE_YES
 from service.identity.models import User
 from service.tenancy import TenantScope, scoped
 
 REVIEW_ORDER = (OcrReview.reviewed_at.desc(), OcrReview.id.desc())  # the newest first
-ACCEPTED_WORDS = {True: SHARE_YES, False: "いいえ"}
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ def review_item(row: Any) -> OcrReviewItem:
     return OcrReviewItem(
         **row._asdict(),
         field_label=labels.SITE_AUDIT_FIELD_LABELS[row.field],
-        accepted_label=ACCEPTED_WORDS[row.accepted],
+        accepted_label=fields.said(fields.YES_NO, row.accepted),
     )
 
 

@@ -302,7 +302,11 @@ def test_values_read_as_words():
         site.changes_text({"status": {"before": "in_progress", "after": "submitted"}}) == "ステータス: 対応中 → 投入済"
     )
     shop = wording("reservations", "shop")
-    assert shop.change("active", {"before": True, "after": False}).text == "有効: はい → いいえ"
+    assert shop.change("active", {"before": True, "after": False}).text == "有効: 有効 → 無効"  # the column's words
+    location = wording("loaners", "location")
+    assert (
+        location.change("notify_status_change", {"before": False, "after": True}).text == "ステータス変更通知: OFF → ON"
+    )
     assert shop.change("notes", {"before": None, "after": "駐車場あり"}).text == "備考: （なし） → 駐車場あり"
     assert shop.change("name", "新宿店").before_label is None
     corporation = wording("crm", "corporation")
@@ -339,8 +343,8 @@ def test_the_log_answers_actions_targets_and_changes_in_words(client, db, catalo
             "field_label": "有効",
             "before": True,
             "after": False,
-            "before_label": "はい",
-            "after_label": "いいえ",
+            "before_label": "有効",
+            "after_label": "無効",
         }
     ]
     assert client.delete(f"/api/reservations/shops/{shop['id']}", headers=operator).status_code == 204

@@ -88,7 +88,14 @@ def test_export_then_import_round_trips_and_updates_by_name(client, db, catalog)
     assert exported.status_code == 200 and exported.content.startswith("\ufeff".encode())
     lines = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert lines[0] == HEADER.split(",")
-    assert lines[1][:6] == ["提携店1", "03000000001", "shop1@example.jp", "ハウスクリーニング", "1", "1"]  # as dialled
+    assert lines[1][:6] == [
+        "提携店1",
+        "03000000001",
+        "shop1@example.jp",
+        "ハウスクリーニング",
+        "1",
+        "有効",
+    ]  # as dialled
     changed = exported.content.decode("utf-8-sig").replace("shop1@example.jp", "new@example.jp")
     changed += "渋谷ハウス,090-9999-0000,,ハウスクリーニング,9,有効,=HYPERLINK(1)\r\n"
     result = client.post(
