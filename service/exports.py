@@ -380,6 +380,19 @@ def _lay_out(worksheet: WriteOnlyWorksheet, columns: Sequence[Column], first: li
         worksheet.column_dimensions[get_column_letter(index + 1)].width = width
 
 
+def _append_rows(worksheet: WriteOnlyWorksheet, kinds: list[str], batches: Iterable[list[list[Any]]]) -> None:
+    """The rows below the header, each cell as the workbook holds it; more than a sheet holds is a 422."""
+    written, zone = 0, ZoneInfo(get_settings().timezone)
+    for rows in batches:
+        written += len(rows)
+        if written > EXCEL_ROWS:
+            raise ValidationFailed(
+                TOO_MANY_ROWS, details={"field": "format", "rule": "excel_rows"}, code="too_many_rows"
+            )
+        for row in rows:
+            worksheet.append([_xlsx_cell(worksheet, value, kind, zone) for value, kind in zip(row, kinds, strict=True)])
+
+
 def xlsx_pieces(sheet: Sheet, title: str) -> Iterator[bytes]:
     """The whole workbook, one sheet titled `title`: written row by row to a spooled temporary file (openpyxl's
     write-only mode keeps no row in memory), then streamed."""
@@ -389,15 +402,11 @@ def xlsx_pieces(sheet: Sheet, title: str) -> Iterator[bytes]:
     first = next(rest, [])
     _lay_out(worksheet, sheet.columns, first)
     worksheet.append([_text_cell(worksheet, column.header) for column in sheet.columns])
-    kinds, written, zone = [column.kind for column in sheet.columns], 0, ZoneInfo(get_settings().timezone)
-    for rows in chain([first], rest):
-        written += len(rows)
-        if written > EXCEL_ROWS:
-            raise ValidationFailed(
-                TOO_MANY_ROWS, details={"field": "format", "rule": "excel_rows"}, code="too_many_rows"
-            )
-        for row in rows:
-            worksheet.append([_xlsx_cell(worksheet, value, kind, zone) for value, kind in zip(row, kinds, strict=True)])
+    try:
+        _append_rows(worksheet, [column.kind for column in sheet.columns], chain([first], rest))
+    except BaseException:
+        worksheet.close()  # a workbook given up half-written closes its sheet's stream now, not when collected
+        raise
     with SpooledTemporaryFile(SPOOL_BYTES) as file:
         workbook.save(file)
         file.seek(0)
