@@ -256,16 +256,17 @@ def days(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}日"
 
 
+# the request statuses a 代理店別サマリ line counts, in the spec's order (each its status's word as its header)
+STATUS_COUNTS = ("deficient", "in_progress", "submitted", "partly_cancelled", "cancelled")
+
+
 def metrics_row(row: dict) -> dict:
     """One line of §3.6's 代理店別サマリ."""
+    status = status_choices()
     return {
         headers("agency")["name"]: row["agency_name"],
         "依頼件数": row["requests"],
-        "不備": row["deficient"],
-        "対応中": row["in_progress"],
-        "投入済": row["submitted"],
-        "一部キャンセル": row["partly_cancelled"],
-        "キャンセル": row["cancelled"],
+        **{status[code]: row[code] for code in STATUS_COUNTS},
         "獲得地点": row["acquired_sites"],
         "不備率": percent(row["deficiency_rate"]),
         "差し戻し率": percent(row["ever_deficient_rate"]),
