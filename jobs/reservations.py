@@ -1,11 +1,13 @@
-"""Reservations tasks: the deadline sweeper, the §4.3 monitoring alerts, the nightly executive summary, the monthly
-PDF report e-mailed to executives and the weekly one to operators and executives.
+"""Reservations tasks: the deadline sweeper, paging the person on duty for a new operation or incident at once, the
+§4.3 monitoring alerts, the nightly executive summary, the monthly PDF report e-mailed to executives and the weekly one
+to operators and executives.
 
 The workflow itself (confirmation SMS, shop calls, payment links, emails) runs in the outbox delivery tasks; the
 domain's reactions to their outcomes are the hooks registered by service.reservations.hooks, imported here so that
 the worker has them.
 """
 
+from jobs.celery_app import app
 from jobs.single_flight import periodic
 from service.broker import queue_length
 from service.database import session_scope, utcnow
@@ -13,6 +15,8 @@ from service.reservations import (
     executive,
     hooks,  # noqa: F401  (registers the outbox hooks in the worker)
     monitoring,
+    page_state,
+    paging,
     sweeper,
     weekly,
 )
@@ -27,6 +31,14 @@ def sweep_deadlines() -> dict[str, int]:
         with session_scope() as db:
             done[name] = step(db, now=utcnow())
     return done
+
+
+@app.task(name=page_state.TASK, acks_late=True)
+def page_on_call(subject: str, subject_id: int) -> int:
+    """A new 緊急/高 operation or Critical/High incident pages the person on duty now, not at the next sweep; the
+    sweep pages what this leaves, and the two page nobody twice (paging.py)."""
+    with session_scope() as db:
+        return paging.page_subject(db, subject=subject, subject_id=subject_id, now=utcnow())
 
 
 @periodic("reservations.check_operations")

@@ -2,7 +2,8 @@
 
 Two classes, each a queue with workers of its own, so bulk work can never occupy what time-critical work needs:
 - `critical`: what someone waits for by the minute: outbox delivery and its dispatch, alerting (digests,
-  escalations, closing-time notices), deadline sweeps, offline marking and the pending-task sweep. Short tasks.
+  escalations, closing-time notices, paging the person on duty), deadline sweeps, offline marking and the
+  pending-task sweep. Short tasks.
 - `bulk`: what may take minutes: documents, imports, rotation, archives, reports, backups, roll-ups and purges.
 
 The worker app (jobs/celery_app.py) and the service's sender (service/broker.py), which sends tasks by name without
@@ -26,6 +27,7 @@ TASK_CLASSES: dict[str, str] = {
     "fleet.mark_offline_terminals": CRITICAL,
     "fleet.advance_rollouts": CRITICAL,
     "reservations.sweep_deadlines": CRITICAL,
+    "reservations.page_on_call": CRITICAL,
     "reservations.check_operations": CRITICAL,
     "entry_logs.notify_closing_time": CRITICAL,
     "loaners.send_return_digest": CRITICAL,

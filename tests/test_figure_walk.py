@@ -2,7 +2,8 @@
 (tests/support/history.py): the number on the card equals the total of the list it opens (the API, under the
 figure's own query), the rows of that list's CSV and of its Excel download (or, for money, the sum of its column; for
 a share, the share of its column's rows reading はい; for a median, its column's lower median; for a mean, its
-column's mean: the list then holding the rows it is taken over), and the monthly report's figure for the same period.
+column's mean: the list then holding the rows it is taken over), and the monthly report's figure for the same period
+(the support KPIs: the weekly report's of the running week, which states each with its rows and period).
 The clock stands still during the walk, so every call judges the same moment.
 
 The routes that answer figures are found in the OpenAPI (any response holding a FigureRead), so a new dashboard
@@ -21,6 +22,7 @@ from typing import Any
 import time_machine
 from pypdf import PdfReader
 
+from dashboards.components import figure_value
 from service.figures import SHARE_YES
 from tests.factories import auth_headers
 from tests.support.clock import JAPAN
@@ -34,12 +36,13 @@ XLSX = {"format": "xlsx"}
 
 @dataclass(frozen=True)
 class Reports:
-    """The monthly reports of the walk's month as one role reads them, each fetched once (the QRV PDF is among the
-    walk's slowest reads)."""
+    """The monthly reports of the walk's month, and the QRV weekly report of its week, as one role reads them, each
+    fetched once (the QRV PDFs are among the walk's slowest reads)."""
 
     get: Get
     headers: dict
     month: str
+    day: str  # the walk's day: its week's report
 
     @functools.cached_property
     def fleet_lines(self) -> dict[str, str] | None:
@@ -52,7 +55,15 @@ class Reports:
     @functools.cached_property
     def qrv_lines(self) -> list[str] | None:
         """The QRV monthly PDF's text lines."""
-        response = self.get("/api/reservations/executive/report", params={"month": self.month}, headers=self.headers)
+        return self._pdf_lines("/api/reservations/executive/report", month=self.month)
+
+    @functools.cached_property
+    def qrv_weekly_lines(self) -> list[str] | None:
+        """The QRV weekly PDF's text lines, of the week running on the walk's day."""
+        return self._pdf_lines("/api/reservations/executive/weekly-report", week=self.day)
+
+    def _pdf_lines(self, route: str, **params: str) -> list[str] | None:
+        response = self.get(route, params=params, headers=self.headers)
         if response.status_code != 200:
             return None
         return "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages).splitlines()
@@ -65,15 +76,29 @@ def fleet_report(reports: Reports, figure: dict) -> str | None:
 
 def qrv_report(reports: Reports, figure: dict) -> str | None:
     """The QRV monthly PDF's summary line for the figure, e.g. 「確定件数 103件」, 「売上 89.9万円（899,000円）」."""
-    if reports.qrv_lines is None:
+    return figure_line(reports.qrv_lines, figure)
+
+
+def qrv_weekly_report(reports: Reports, figure: dict) -> str | None:
+    """The QRV weekly PDF's line for a support KPI of this week (or quarter), e.g.
+    「初回応答時間 30.0分（対象2件） 2026/11/23〜2026/11/25（今日まで）」."""
+    return figure_line(reports.qrv_weekly_lines, figure)
+
+
+def figure_line(lines: list[str] | None, figure: dict) -> str | None:
+    """What a report's line for the figure says after its label (None: the role may not read the report)."""
+    if lines is None:
         return None
-    line = next((row for row in reports.qrv_lines if row.startswith(figure["label"] + " ")), "")
+    line = next((row for row in lines if row.startswith(figure["label"] + " ")), "")
     return line.removeprefix(figure["label"] + " ")
 
 
 def report_text(figure: dict) -> str:
-    """The figure as the reports write it: 「1,234台」, 「103件」, 「89.9万円（899,000円）」."""
+    """The figure as the reports write it: 「1,234台」, 「103件」, 「89.9万円（899,000円）」; a share, a median or a
+    mean as its card shows it, with the rows it is taken over and its period."""
     value = figure["value"]
+    if figure["basis"] is not None:
+        return f"{figure_value(figure)}（対象{figure['basis']:,}件） {figure['period_label']}"
     if figure["unit"] == "yen":
         return f"{value / 10_000:,.1f}万円（{value:,}円）"
     return f"{value:,}{figure['counter']}"
@@ -86,6 +111,9 @@ REPORTS = {
     "reservations.confirmed": qrv_report,
     "reservations.cancelled": qrv_report,
     "reservations.revenue": qrv_report,
+    "reservations.first_response": qrv_weekly_report,
+    "reservations.resolved_in_time": qrv_weekly_report,
+    "reservations.satisfaction": qrv_weekly_report,
 }
 Reads = Iterator[tuple[str, dict]]  # (path, query) of a figure route as one role reads it
 
@@ -250,7 +278,7 @@ def test_every_figure_equals_its_list_its_csv_and_its_report_for_every_role(clie
     roles = demo_roles(db)
     db.commit()  # the test holds no transaction while the walk reads
     now = datetime.now(UTC)
-    month = now.astimezone(JAPAN).strftime("%Y-%m")
+    month, day = now.astimezone(JAPAN).strftime("%Y-%m"), now.astimezone(JAPAN).date().isoformat()
     failures: list[str] = []
     seen: set[str] = set()
     listed: set[str] = set()
@@ -259,7 +287,7 @@ def test_every_figure_equals_its_list_its_csv_and_its_report_for_every_role(clie
     with time_machine.travel(now, tick=False):
         for login, user in roles.items():
             headers = auth_headers(user)
-            reports = Reports(client.get, headers, month)
+            reports = Reports(client.get, headers, month, day)
             for route, (reads, figures_in) in FIGURE_ROUTES.items():
                 for path, query in reads(client.get, headers, month):
                     response = client.get(path, params=query, headers=headers)

@@ -25,7 +25,7 @@ from tests.support.live_server import live_api  # noqa: F401 (a fixture)
 pytestmark = pytest.mark.embedded_only  # one pass generates and uses it: the OpenAPI is the same on both backends
 
 PACKAGE = "daicho_client"
-CONTENT_TYPES = ("application/pdf", "image/jpeg", "image/png", "application/gzip")
+CONTENT_TYPES = ("application/pdf", "image/jpeg", "image/png", "application/gzip", "application/xml")
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
 EVERY_DOMAIN = {"fleet": "admin", "reservations": "operator", "loaners": "admin", "crm": "admin", "entry_logs": "admin"}
 

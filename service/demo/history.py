@@ -462,9 +462,16 @@ def _on_call(office: Office, operator: str, support: str) -> None:
         "/api/reservations/on-call/rotation",
         json={"period": "week", "starts_on": monday.isoformat(), "members": members},
     )
-    for first, last in ((3, 4), (10, 12)):
-        days = {"start_date": (utcnow().date() + timedelta(days=first)).isoformat()}
-        days["end_date"] = (utcnow().date() + timedelta(days=last)).isoformat()
+    taken = office.get(operator, "/api/reservations/on-call")["overrides"]  # the demo's holiday override
+    today = utcnow().date()
+    windows = [
+        {"start_date": str(today + timedelta(days=first)), "end_date": str(today + timedelta(days=last))}
+        for first, last in ((3, 4), (10, 12), (17, 19))
+    ]
+    free = [
+        w for w in windows if all(w["end_date"] < o["start_date"] or o["end_date"] < w["start_date"] for o in taken)
+    ]
+    for days in free[:2]:
         override = office.post(operator, "/api/reservations/on-call/overrides", {"user_id": people[-1], **days})
     office.call(operator, "DELETE", f"/api/reservations/on-call/overrides/{override['id']}")
     when = utcnow().replace(microsecond=0, tzinfo=None).isoformat()

@@ -1,6 +1,7 @@
 """Demo data for 予約 (QRV): five services, eight partner shops, an MCP client with a documented key, four months of
 reservations in every state (with their event timelines, calls, payments, manual operations and Slack posts),
-three incidents and the executive summary.
+three incidents, the executive summary, and the 当番表: the demo's three operators (`resv-operator` and the two this
+hook adds) by week from this Monday, the next public holiday covered by an override.
 
 Book a live one through MCP at http://127.0.0.1:8000/mcp with `Authorization: Bearer qrv_demo-local-mcp-key`; the
 sandbox providers answer the calls (APP_SANDBOX_VOICE_ODDS) and the SMS land in var/sandbox/sms.jsonl. History is
@@ -17,10 +18,12 @@ from sqlalchemy.orm import Session
 
 from service.config import get_settings
 from service.database import utcnow
-from service.demo.framework import DemoProgress, demo_hook
+from service.demo.framework import DemoLogin, DemoProgress, demo_hook, ensure_demo_user, grant_demo_user
+from service.demo.platform import DEMO_PASSWORD
+from service.identity import service as identity
 from service.links import api_page
 from service.outbox.providers.sandbox import SANDBOX_CHECKOUT_PATH
-from service.reservations import catalog, clients, executive, labels, operations, payments
+from service.reservations import catalog, clients, executive, labels, oncall, operations, payments
 from service.reservations.models import (
     CallAttempt,
     Incident,
@@ -33,7 +36,14 @@ from service.reservations.models import (
     ServiceType,
     Shop,
 )
-from service.reservations.schemas import IncidentCreate, ServiceTypeCreate, ShopCreate
+from service.reservations.schemas import (
+    IncidentCreate,
+    OnCallMemberIn,
+    OnCallOverrideCreate,
+    OnCallRotationIn,
+    ServiceTypeCreate,
+    ShopCreate,
+)
 
 MCP_CLIENT = "デモAIチャット"
 MCP_KEY = "qrv_demo-local-mcp-key"
@@ -143,6 +153,14 @@ INCIDENTS = (
     ("提携店への架電の応答なし多発", "medium", 12, "応答なし 15件", "提携店の定休日", "提携店リストの見直し"),
 )
 
+# the 当番表's members in order: the platform's operator account and two more operators (login, name)
+ON_CALL = (
+    ("resv-operator", None),
+    ("resv-operator-2", "デモ 予約 運営担当者 2"),
+    ("resv-operator-3", "デモ 予約 運営担当者 3"),
+)
+DEMO_OVERRIDE_NOTE = "祝日の代番（デモ）"
+
 
 @dataclass
 class Plan:
@@ -154,9 +172,10 @@ class Plan:
     calls: list[tuple[int, str | None, datetime]]  # (shop id, outcome or None while ringing, at)
 
 
-@demo_hook("reservations")
+@demo_hook("reservations", logins=(DemoLogin(login, "reservations", DEMO_PASSWORD) for login, name in ON_CALL if name))
 def load_reservations(db: Session, progress: DemoProgress) -> None:
     now = utcnow()
+    _on_call(db, progress, now)
     services = _services(db, progress, now)
     shops = _shops(db, progress, services, now)
     client = db.scalar(select(McpClient).where(McpClient.name == MCP_CLIENT))
@@ -165,6 +184,36 @@ def load_reservations(db: Session, progress: DemoProgress) -> None:
     if db.scalar(select(Reservation.id).where(Reservation.code.startswith("QRV-D")).limit(1)) is None:
         _history(db, progress, services, shops, client, now)
         executive.recompute(db, now=now)
+
+
+def _on_call(db: Session, progress: DemoProgress, now: datetime) -> None:
+    """The operators on call by week from this Monday, and the next public holiday's shift handed to the member after
+    the one whose week it falls in (代番); left as it is once a rotation exists."""
+    for login, name in ON_CALL:
+        if name:
+            ensure_demo_user(db, login, name=name, password=DEMO_PASSWORD, actor=progress.actor)
+            grant_demo_user(db, login, "reservations", "operator", actor=progress.actor)
+    if oncall.rotation(db) is not None:
+        return
+    found = [user.id for login, _ in ON_CALL if (user := identity.find_user_by_login(db, login)) is not None]
+    operators = oncall.operators(db, found)  # those still operators, kept in ON_CALL's order
+    members = [
+        OnCallMemberIn(user_id=user_id, phone=f"090-0000-{number:04d}", slack_user_id=f"U0DEMO{number:03d}")
+        for number, user_id in enumerate((user_id for user_id in found if user_id in operators), start=1)
+    ]
+    if not members:
+        return
+    monday = oncall.shift_day(now) - timedelta(days=oncall.shift_day(now).weekday())
+    team = oncall.set_rotation(
+        db, data=OnCallRotationIn(period="week", starts_on=monday, members=members), actor=progress.actor, now=now
+    )
+    holiday = next(iter(oncall.holidays_ahead(db, now)), None)
+    if holiday is None or len(team.members) < 2:
+        return
+    covering = team.members[(team.members.index(holiday.member) + 1) % len(team.members)]
+    day = holiday.shift_day
+    override = OnCallOverrideCreate(user_id=covering.user_id, start_date=day, end_date=day, note=DEMO_OVERRIDE_NOTE)
+    oncall.add_override(db, data=override, actor=progress.actor, now=now)
 
 
 def _services(db: Session, progress: DemoProgress, now: datetime) -> list[ServiceType]:

@@ -72,16 +72,24 @@ def stripe_webhook(body: RawBody, db: DbSession, stripe_signature: Annotated[str
     return _receive_json_event(db, "stripe", event)
 
 
-@router.post("/twilio")
 @declares(503)  # its secret unset
-def twilio_webhook(
-    request: Request, body: RawBody, db: DbSession, x_twilio_signature: Annotated[str | None, Header()] = None
-) -> dict:
-    settings = get_settings()
-    token = _secret(settings.twilio_auth_token, "APP_TWILIO_AUTH_TOKEN")
+def twilio_form(
+    request: Request, body: RawBody, x_twilio_signature: Annotated[str | None, Header()] = None
+) -> ImmutableMultiDict:
+    """A form Twilio posted (a delivery receipt, a <Gather>'s key), its X-Twilio-Signature checked by the Twilio
+    SDK's RequestValidator against the public address it was posted to (links.api_page) and the account's token."""
+    token = _secret(get_settings().twilio_auth_token, "APP_TWILIO_AUTH_TOKEN")
     params = ImmutableMultiDict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
     url = api_page(request.url.path) + (f"?{request.url.query}" if request.url.query else "")
     _require_signature(twilio_request_valid(url, params, x_twilio_signature, token))
+    return params
+
+
+TwilioForm = Annotated[ImmutableMultiDict, Depends(twilio_form)]
+
+
+@router.post("/twilio")
+def twilio_webhook(params: TwilioForm, db: DbSession) -> dict:
     sid = params.get("MessageSid") or params.get("SmsSid")
     if not sid:
         raise _malformed("MessageSid がありません")

@@ -4,9 +4,18 @@ the list shows (the partner shops' download is the import's format: catalog.shop
 from datetime import datetime
 from typing import Any
 
-from service.exports import Column, ListExport, declared_item, item
-from service.reservations import console, figures, incidents, operations, support
-from service.reservations.models import Incident, ManualOperation, Reservation, SupportInquiry
+from sqlalchemy.orm import Session
+
+from service.exports import Column, ListExport, Sheet, declared_item, entities, item, row_getters
+from service.reservations import console, figures, incidents, messages, oncall, operations, support
+from service.reservations.models import (
+    Incident,
+    ManualOperation,
+    OnCallMember,
+    OnCallOverride,
+    Reservation,
+    SupportInquiry,
+)
 
 OVERDUE, LATE = "期限超過", "目標超過で対応"
 UNREPORTED, UNREPORTED_LATE = "未報告", "未報告・期限超過"
@@ -96,6 +105,42 @@ INQUIRY_COLUMNS = (
     declared_item(SupportInquiry.survey_sent_at),
     declared_item(SupportInquiry.created_by),
 )
+
+SHIFT_COLUMNS = (
+    item("当番日", "shift_day"),
+    Column("曜日", lambda shift: messages.WEEKDAYS[shift["shift_day"].weekday()]),
+    item("日中", "day_label"),
+    declared_item(OnCallMember.user_id, "name"),
+    declared_item(OnCallMember.phone),
+    item("区分", "source_label"),
+)
+OVERRIDE_COLUMNS = (
+    item("ID", "id"),
+    declared_item(OnCallOverride.user_id, "name"),
+    declared_item(OnCallOverride.start_date),
+    declared_item(OnCallOverride.end_date),
+    declared_item(OnCallOverride.note),
+    declared_item(OnCallOverride.created_by),
+    item("登録日時", "created_at"),
+)
+
+
+def shift_sheet(db: Session, now: datetime, days: int) -> Sheet:
+    """当番表: who is on duty each day from the current shift on, with the day's hours and the phone the page rings
+    (computed from the rotation and its overrides, not stored: read now, while the request's session is open)."""
+    getters = row_getters(SHIFT_COLUMNS)
+    rows = [[get(oncall.shift_read(duty)) for get in getters] for duty in oncall.upcoming(db, now, days)]
+    return Sheet(SHIFT_COLUMNS, [rows] if rows else [])
+
+
+def override_export(now: datetime) -> ListExport:
+    """The overrides not over yet, soonest first, as the 当番表 page lists them."""
+    return ListExport(
+        oncall.override_query(now),
+        oncall.OVERRIDE_ORDER,
+        OVERRIDE_COLUMNS,
+        lambda db, rows: [oncall.override_read(override) for override in entities(db, rows)],
+    )
 
 
 def incident_export(flt: incidents.IncidentFilter, now: datetime) -> ListExport:

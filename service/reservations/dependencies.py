@@ -12,13 +12,14 @@ from starlette.convertors import Convertor, register_url_convertor
 from service.access import require_network
 from service.deps import DbSession
 from service.identity.dependencies import Caller, require
-from service.reservations import booking, catalog, clients, incidents, oncall, operations, support
+from service.reservations import booking, catalog, clients, incidents, oncall, operations, paging, support
 from service.reservations.models import (
     CODE_PATTERN,
     Incident,
     ManualOperation,
     McpClient,
     OnCallOverride,
+    PageStep,
     Reservation,
     ServiceType,
     Shop,
@@ -82,6 +83,10 @@ def valid_override(db: DbSession, override_id: int) -> OnCallOverride:
     return oncall.get_override(db, override_id)
 
 
+def valid_page_step(db: DbSession, page_id: int, step: int) -> PageStep:
+    return paging.paged_step(db, page_id, step)
+
+
 PathReservation = Annotated[Reservation, Depends(valid_reservation)]
 PathShop = Annotated[Shop, Depends(valid_shop)]
 PathService = Annotated[ServiceType, Depends(valid_service)]
@@ -90,3 +95,4 @@ PathIncident = Annotated[Incident, Depends(valid_incident)]
 PathClient = Annotated[McpClient, Depends(valid_client)]
 PathInquiry = Annotated[SupportInquiry, Depends(valid_inquiry)]
 PathOverride = Annotated[OnCallOverride, Depends(valid_override)]
+PathPageStep = Annotated[PageStep, Depends(valid_page_step)]

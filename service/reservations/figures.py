@@ -146,13 +146,13 @@ SATISFACTION = Figure(
 SUPPORT = (FIRST_RESPONSE, RESOLVED_IN_TIME, SATISFACTION)
 
 
-def support_period(figure: Figure, now: datetime) -> tuple[date, date]:
-    """The days a support figure is taken over: this calendar week (週次) for the response and resolution times,
-    this quarter (四半期: from January, April, July, October) for the satisfaction, each up to today."""
-    today = console.today(now)
+def support_period(figure: Figure, last: date) -> tuple[date, date]:
+    """The days a support figure is taken over, up to `last` (today on the support page's cards, the week's Sunday in
+    the weekly report): its calendar week (週次) for the response and resolution times, its quarter (四半期: from
+    January, April, July, October) for the satisfaction."""
     if figure is SATISFACTION:
-        return today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1), today
-    return today - timedelta(days=today.weekday()), today
+        return last.replace(month=(last.month - 1) // 3 * 3 + 1, day=1), last
+    return last - timedelta(days=last.weekday()), last
 
 
 def support_filter(figure: Figure, first: date, last: date) -> InquiryFilter:
@@ -195,11 +195,12 @@ def _median_minutes(db: Session, flt: InquiryFilter) -> float:
     return round(span_of(row).total_seconds() / 60, 1)
 
 
-def support_figures(db: Session, *, now: datetime) -> list[FigureRead]:
-    """初回応答時間, 解決時間 and 顧客満足度 over their periods, each with its list's filter and basis."""
+def support_figures(db: Session, *, now: datetime, until: date | None = None) -> list[FigureRead]:
+    """初回応答時間, 解決時間 and 顧客満足度 over their periods up to `until` (today when not given), each with its
+    list's filter and basis."""
     served = []
     for figure in SUPPORT:
-        first, last = support_period(figure, now)
+        first, last = support_period(figure, until or console.today(now))
         flt = support_filter(figure, first, last)
         value, basis = support_value(db, figure, flt)
         served.append(serve(figure, value, now=now, flt=flt, days=(first, last), basis=basis))

@@ -144,7 +144,8 @@ def get_incident(db: Session, incident_id: int) -> Incident:
 
 
 def create_incident(db: Session, *, data: IncidentCreate, actor: Actor, now: datetime) -> Incident:
-    """Record an incident; a Critical one is reported to the executives at once."""
+    """Record an incident; a Critical one is reported to the executives at once, a Critical or High one pages the
+    person on duty at once."""
     incident = Incident(**data.model_dump(), created_by=actor.label, created_at=now, updated_at=now)
     _check_times(incident)
     db.add(incident)
@@ -153,6 +154,7 @@ def create_incident(db: Session, *, data: IncidentCreate, actor: Actor, now: dat
         db, actor, "create_incident", ("incident", incident.id), None, audit.snapshot(incident, FIELDS), now
     )
     _escalate_if_immediate(db, incident, now)
+    _page_if_paged(db, incident)
     return incident
 
 
@@ -166,6 +168,15 @@ def update_incident(db: Session, *, incident: Incident, data: IncidentUpdate, ac
     )
     _check_times(incident)
     _escalate_if_immediate(db, incident, now)
+    if "level" in changes:
+        _page_if_paged(db, incident)
+
+
+def _page_if_paged(db: Session, incident: Incident) -> None:
+    """A Critical or High incident has the person on duty paged at once (paging.page_subject does nothing for one
+    responded to, recovered or paged already)."""
+    if incident.level in page_state.PAGED_LEVELS:
+        page_state.page_soon(db, "incident_id", incident.id)
 
 
 def _escalate_if_immediate(db: Session, incident: Incident, now: datetime) -> None:
@@ -270,4 +281,5 @@ def calls_down(db: Session, *, reservation: Reservation, shops: int, outcomes: s
     auditing.record(db, SYSTEM, "create_incident", ("incident", incident.id), None, after, now)
     post = labels.SLACK_CALLS_DOWN.format(code=reservation.code, shops=shops, outcomes=outcomes, id=incident.id)
     messages.notify_slack(db, kind="calls_down", message=post, reservation=reservation, now=now)
+    _page_if_paged(db, incident)
     return incident

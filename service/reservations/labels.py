@@ -352,7 +352,9 @@ REPORT_LABELS = {
     "as_of": "集計時点: {at}",
     "partial": "月の途中までの集計です（{period}）。",
     "nightly": "毎晩の集計による（{at}）",
+    "no_basis": "—",  # a share, a median or a mean of no rows
 }
+REPORT_UNITS = {"days": "日", "minutes": "分"}  # the word a time figure is read with (12.5分)
 REPORT_MAIL_BODY = "{name} 様\n\n{month:%Y年%m月}の月次レポート（PDF）をお送りします。\n\nQRV 予約システム"
 WEEKLY_REPORT_TITLE = "QRV 週次レポート"
 WEEKLY_REPORT_LABELS = {
@@ -372,6 +374,10 @@ WEEKLY_REPORT_LABELS = {
     "recovered_at": "復旧日時",
     "unrecovered": "未復旧",
     "partial": "週の途中までの集計です（{period}）。",
+    "support": "サポートKPI",
+    "value": "値",
+    "period": "期間",
+    "basis": "{value}（対象{basis:,}件）",
 }
 WEEKLY_REPORT_MAIL_BODY = (
     "{name} 様\n\n{monday:%Y年%m月%d日}〜{sunday:%m月%d日}の週次レポート（PDF）をお送りします。\n\nQRV 予約システム"
@@ -382,6 +388,7 @@ WEEKLY_REPORT_MAIL_BODY = (
 ONCALL_PERIODS = {"week": "週ごと", "day": "日ごと"}
 ONCALL_SOURCES = {"rotation": "当番表", "override": "代番"}
 BUSINESS_HOURS = "平日 {opens}〜{closes}（土日祝を除く）"
+WORKING_DAY, DAY_OFF = "営業日", "休日"  # a shift's day: the team works its daytime, or not (or the holiday's name)
 IN_HOURS = "営業時間内"
 OUT_OF_HOURS = "営業時間外（オンコール）"
 ONCALL_NOT_OPERATOR = "当番は予約の運営担当者（有効なアカウント）から選んでください"
@@ -399,9 +406,13 @@ PAGE_STEP_NTH = "エスカレーション{n}人目"
 PAGE_SUBJECT_INCIDENT = "インシデント #{id}: {title}"
 SMS_PAGE = "【QRV当番呼び出し】{priority}: {subject}。{due}までに対応し、応答してください。{url}"
 VOICE_PAGE = (
-    "QRVの当番呼び出しです。{priority}の対応があります。{subject}。{due}までに対応し、"
-    "ダッシュボードで応答ボタンを押してください。"
+    "QRVの当番呼び出しです。{priority}の対応があります。{subject}。{due}までに対応してください。"
+    "応答する場合は、今すぐ{key}を押してください。"
 )
+VOICE_PRESS_KEY = "応答する場合は{key}を押してください。"
+VOICE_ACKNOWLEDGED = "応答を受け付けました。ほかの担当者は呼び出されません。"
+VOICE_ACKNOWLEDGED_BEFORE = f"{PAGE_ACKNOWLEDGED}。"
+PAGE_STEP_UNKNOWN = "指定された当番呼び出しは見つかりません"
 SLACK_PAGE = "{mention} 当番呼び出し（{step}）: {subject}（{priority}、{due}までに応答）"
 SLACK_PAGE_NOBODY = "当番表が設定されていないため、当番を呼び出せません: {subject}（{priority}）"
 INQUIRY_CHANNELS = {"email": "Email", "phone": "電話"}

@@ -10,7 +10,7 @@ the chain goes on through the rotation's order from them. Changes are audited.
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from service.audit.service import Actor
@@ -24,6 +24,7 @@ from service.reservations.schemas import OnCallOverrideCreate, OnCallRotationIn
 PERIOD_DAYS = {"week": 7, "day": 1}
 ON_CALL_ROLE = "operator"  # 運営担当者
 UPCOMING_DAYS = 14
+AHEAD_DAYS = 92  # how far ahead the holidays' duties are listed, and the 当番表 download may reach (a quarter)
 
 
 @dataclass(frozen=True)
@@ -100,10 +101,22 @@ def chain(db: Session, first_user_id: int) -> list[OnCallMember]:
     return members[start:] + members[:start]
 
 
+def holidays_ahead(db: Session, now: datetime) -> list[Duty]:
+    """The public holidays' shifts of the next AHEAD_DAYS days (the team is on call all day then)."""
+    return [duty for duty in upcoming(db, now, AHEAD_DAYS) if business_hours.holiday_name(duty.shift_day)]
+
+
+OVERRIDE_ORDER = (OnCallOverride.start_date, OnCallOverride.id)
+
+
+def override_query(now: datetime) -> Select:
+    """The overrides whose days are not over yet (the list and its download), to be read in OVERRIDE_ORDER."""
+    return select(OnCallOverride).where(OnCallOverride.end_date >= shift_day(now))
+
+
 def current_overrides(db: Session, now: datetime) -> list[OnCallOverride]:
     """The overrides whose days are not over yet, soonest first."""
-    stmt = select(OnCallOverride).where(OnCallOverride.end_date >= shift_day(now))
-    return list(db.scalars(stmt.order_by(OnCallOverride.start_date, OnCallOverride.id)))
+    return list(db.scalars(override_query(now).order_by(*OVERRIDE_ORDER)))
 
 
 def operators(db: Session, user_ids: list[int]) -> dict[int, User]:
@@ -260,6 +273,7 @@ def schedule_read(db: Session, now: datetime) -> dict:
         "overrides": [override_read(override) for override in current_overrides(db, now)],
         "now": duty_read(on_duty(db, now), now),
         "upcoming": [shift_read(duty) for duty in upcoming(db, now)],
+        "holidays": [shift_read(duty) for duty in holidays_ahead(db, now)],
         "business_hours": business_hours.hours_text(),
         "handoff": business_hours.clock_text(business_hours.OPENS),
     }
@@ -292,9 +306,11 @@ def override_read(override: OnCallOverride) -> dict:
 
 
 def shift_read(duty: Duty) -> dict:
+    working, holiday = business_hours.is_working_day(duty.shift_day), business_hours.holiday_name(duty.shift_day)
     return {
         "shift_day": duty.shift_day,
-        "working_day": business_hours.is_working_day(duty.shift_day),
-        "holiday_name": business_hours.holiday_name(duty.shift_day),
+        "working_day": working,
+        "holiday_name": holiday,
+        "day_label": labels.WORKING_DAY if working else holiday or labels.DAY_OFF,
         **_duty_fields(duty),
     }

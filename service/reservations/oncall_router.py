@@ -1,17 +1,27 @@
-"""The reservations API of on call (§2.3.1): the rotation, its overrides, who is on duty now or at a time, and the
-acknowledgement of a page (paging.py). Thin handlers; the rules live in oncall.py and paging.py."""
+"""The reservations API of on call (§2.3.1): the rotation, its overrides, who is on duty now or at a time, their
+downloads, and the acknowledgement of a page (paging.py), on its page or by a key during its call. Thin handlers;
+the rules live in oncall.py and paging.py."""
 
-from fastapi import APIRouter
+from typing import Annotated
 
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from service import exports
+from service.audit.service import Actor
 from service.database import utcnow
-from service.deps import DbSession
-from service.reservations import incidents, oncall, operations, paging
+from service.deps import DbSession, client_address, current_request_id
+from service.openapi import media
+from service.outbox.providers.voice import gather_twiml, say_twiml
+from service.outbox.webhooks import TwilioForm
+from service.reservations import csv_exports, incidents, labels, oncall, operations, paging
 from service.reservations.dependencies import (
     CONSOLE_ONLY,
     Operator,
     PathIncident,
     PathOperation,
     PathOverride,
+    PathPageStep,
     Worker,
 )
 from service.reservations.schemas import (
@@ -27,6 +37,8 @@ from service.reservations.schemas import (
 )
 
 router = APIRouter(prefix="/reservations", tags=["reservations"])
+TWIML = "application/xml"
+ShiftDays = Annotated[int, Query(ge=1, le=oncall.AHEAD_DAYS, description="the days from the current shift on")]
 
 
 @router.get("/on-call", response_model=OnCallSchedule)
@@ -41,6 +53,18 @@ def on_duty(_: Worker, db: DbSession, at: LocalDateTime | None = None) -> dict:
     works then (営業時間内) or the person is on call."""
     moment = at or utcnow()
     return oncall.duty_read(oncall.on_duty(db, moment), moment)
+
+
+@router.get("/on-call/shifts/export", **exports.DOWNLOAD)
+def export_shifts(_: Worker, db: DbSession, days: ShiftDays = oncall.UPCOMING_DAYS) -> exports.Download:
+    """当番表 as a file: who is on duty each day from the current shift on (14 days, up to 92)."""
+    return exports.download(csv_exports.shift_sheet(db, utcnow(), days), "qrv_oncall_shifts", "当番表")
+
+
+@router.get("/on-call/overrides/export", **exports.DOWNLOAD)
+def export_overrides(_: Worker) -> exports.Download:
+    """代番 as a file: the overrides not over yet, soonest first."""
+    return exports.download(csv_exports.override_export(utcnow()), "qrv_oncall_overrides", "代番一覧")
 
 
 @router.put("/on-call/rotation", response_model=OnCallRotationRead)
@@ -74,3 +98,18 @@ def acknowledge_incident(caller: Worker, incident: PathIncident, db: DbSession) 
     """Acknowledge the page of a Critical/High incident: nobody else is paged."""
     paging.acknowledge_incident(db, incident=incident, actor=caller.actor, now=utcnow())
     return incidents.incident_of(db, incident.id, utcnow())
+
+
+@router.post("/pages/{page_id:int}/steps/{step:int}/keypress", **media(TWIML))
+def page_keypress(request: Request, form: TwilioForm, paged: PathPageStep, db: DbSession) -> Response:
+    """The key pressed during a page's call, posted by Twilio's <Gather> (signed: 400 otherwise): the acknowledging
+    key acknowledges the page in the name of the person the step paged, as the button does; another key hears how to
+    acknowledge again. Answers TwiML."""
+    if form.get("Digits") != paging.ACKNOWLEDGE_KEY:
+        prompt = labels.VOICE_PRESS_KEY.format(key=paging.ACKNOWLEDGE_KEY)
+        return Response(gather_twiml(prompt, paging.key_url(paged.page_id, paged.step)), media_type=TWIML)
+    origin = Actor(
+        type="webhook", label="twilio", client_address=client_address(request), request_id=current_request_id()
+    )
+    words = paging.acknowledge_by_key(db, paged=paged, origin=origin, now=utcnow())
+    return Response(say_twiml(words), media_type=TWIML)

@@ -36,7 +36,8 @@ WORKER_ROLES = ("operator", "support")
 def open_operation(
     db: Session, reservation: Reservation, op_type: str, *, reason: str, now: datetime, priority: str | None = None
 ) -> ManualOperation:
-    """Open the operation (unless one of this type is already open for the reservation) and post it to Slack."""
+    """Open the operation (unless one of this type is already open for the reservation), post it to Slack and, 緊急
+    or 高, have the person on duty paged at once."""
     existing = db.scalar(
         select(ManualOperation).where(
             ManualOperation.reservation_id == reservation.id,
@@ -61,6 +62,8 @@ def open_operation(
     notify_slack(
         db, kind="manual_operation", message=slack_message(reservation, op_type), reservation=reservation, now=now
     )
+    if priority in page_state.PAGED_PRIORITIES:
+        page_state.page_soon(db, "operation_id", operation.id)
     return operation
 
 

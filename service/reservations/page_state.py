@@ -1,13 +1,20 @@
-"""What a page (paging.py) shows beside its operation or incident: who its last step paged, by when they were to
-acknowledge, and the acknowledgement; outer-joined to a list's rows, so a list reads them in its one statement."""
+"""Pages (paging.py) as the rest of the domain sees them: which operations and incidents page the person on duty,
+the worker asked to page a new one at once (`page_soon`), and what a page shows beside its operation or incident: who
+its last step paged, by when they were to acknowledge, and the acknowledgement; outer-joined to a list's rows, so a
+list reads them in its one statement."""
 
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
+from service import broker
 from service.identity.models import User
 from service.reservations.models import Page, PageStep
+
+PAGED_PRIORITIES = ("urgent", "high")  # 緊急, 高
+PAGED_LEVELS = ("critical", "high")
+TASK = "reservations.page_on_call"  # jobs/reservations.py: paging.page_subject, on the critical queue as alerts
 
 LAST_STEP = aliased(PageStep, name="last_page_step")
 PAGED = aliased(User, name="paged_user")
@@ -44,3 +51,10 @@ def paging(row: Any) -> dict | None:
         "acknowledged_at": row.page_acknowledged_at,
         "acknowledged_by": row.page_acknowledged_by,
     }
+
+
+def page_soon(db: Session, subject: str, subject_id: int) -> None:
+    """Ask the worker to page for a new operation or incident (`subject`: the Page column naming it, operation_id or
+    incident_id) once this transaction commits, instead of at the next sweep; a lost send leaves it to the sweep, and
+    the two never page anyone twice (paging.py)."""
+    broker.send_after_commit(db, TASK, subject, subject_id)

@@ -10,32 +10,41 @@ level's response time (§5.1), round the clock. Paging stops when the page is ac
 or the incident page), when the operation is taken (対応中, 対応済み), when the incident is responded to or
 recovered, or when the chain has paged everyone.
 
-All of it runs in the worker's sweep (`sweeper.STEPS`), never in a request: `open_pages` gives each new subject its
-page (one per operation or incident, inserted unless there), `take_steps` takes each due page's next step under a
-claim, its step row unique per page and number and its messages keyed by it, so a run repeated or overlapping pages
-nobody twice.
+The person paged acknowledges on the queue or incident page, or by pressing ACKNOWLEDGE_KEY during the call (Twilio's
+<Gather>: the key comes back signed to the route of the call's page step, `acknowledge_by_key`); either stops the
+chain.
+
+All of it runs in the worker, never in a request: a new subject's creation asks for `page_subject` at once (the
+critical queue, as alerts: page_state.page_soon), and the sweep (`sweeper.STEPS`) is the safety net: `open_pages`
+gives each new subject its page (one per operation or incident, inserted unless there), `take_steps` takes each due
+page's next step under a claim, its step row unique per page and number and its messages keyed by it, so a run
+repeated or overlapping, or the task beside the sweep, pages nobody twice.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, select, true
 from sqlalchemy.orm import Session
 
 from service import dialect
 from service.audit.service import Actor
-from service.errors import Conflict
-from service.links import dashboard_page
+from service.errors import Conflict, NotFound
+from service.identity.models import User
+from service.identity.service import actor_for
+from service.links import api_page, dashboard_page
 from service.outbox import content
+from service.outbox.providers.voice import GATHER_ACTION
 from service.outbox.service import enqueue
 from service.reservations import auditing, incidents, labels, messages, oncall, operations
 from service.reservations.messages import DOMAIN
 from service.reservations.models import Incident, ManualOperation, OnCallMember, Page, PageStep, Reservation
+from service.reservations.page_state import PAGED_LEVELS, PAGED_PRIORITIES
 
-PAGED_PRIORITIES = ("urgent", "high")
-PAGED_LEVELS = ("critical", "high")
 QUEUE_PAGE = "reservations-queue"
+KEY_PATH = "/api/reservations/pages/{page_id}/steps/{step}/keypress"  # oncall_router.page_keypress
+ACKNOWLEDGE_KEY = "1"  # the key that acknowledges a page during its call (labels.VOICE_PAGE says it)
 INCIDENT_PAGE = "reservations-incidents"
 BATCH = 100
 
@@ -53,28 +62,41 @@ class Subject:
     reservation: Reservation | None
 
 
-def open_pages(db: Session, *, now: datetime) -> int:
-    """Give every new 緊急/高 operation and Critical/High incident waiting for a person its page, due now."""
-    unpaged_operations = select(ManualOperation.id).where(
+# the subjects waiting for a person that have no page yet, by the Page column naming them
+UNPAGED = {
+    "operation_id": select(ManualOperation.id).where(
         ManualOperation.priority.in_(PAGED_PRIORITIES),
         ManualOperation.status == "open",
         ~exists().where(Page.operation_id == ManualOperation.id),
-    )
-    unpaged_incidents = select(Incident.id).where(
+    ),
+    "incident_id": select(Incident.id).where(
         Incident.level.in_(PAGED_LEVELS),
         Incident.responded_at.is_(None),
         Incident.recovered_at.is_(None),
         ~exists().where(Page.incident_id == Incident.id),
-    )
+    ),
+}
+SUBJECT_IDS = {"operation_id": ManualOperation.id, "incident_id": Incident.id}
+
+
+def open_pages(db: Session, *, now: datetime) -> int:
+    """Give every new 緊急/高 operation and Critical/High incident waiting for a person its page, due now."""
     opened = 0
-    for column, ids in (
-        ("operation_id", db.scalars(unpaged_operations.limit(BATCH)).all()),
-        ("incident_id", db.scalars(unpaged_incidents.limit(BATCH)).all()),
-    ):
-        for subject_id in ids:
+    for column, unpaged in UNPAGED.items():
+        for subject_id in db.scalars(unpaged.limit(BATCH)).all():
             _insert_page(db, {column: subject_id}, next_step_at=now, now=now)
             opened += 1
     return opened
+
+
+def page_subject(db: Session, *, subject: str, subject_id: int, now: datetime) -> int:
+    """The worker's task asked for when an operation or incident is created (page_state.page_soon): the sweep's work
+    for this one subject, at once: its page if it waits for a person and has none, then its step if due. Returns how
+    many people were paged (0 when the sweep or an earlier run got there first)."""
+    if db.scalar(UNPAGED[subject].where(SUBJECT_IDS[subject] == subject_id)) is not None:
+        _insert_page(db, {subject: subject_id}, next_step_at=now, now=now)
+        db.flush()
+    return _take_due(db, getattr(Page, subject) == subject_id, now)
 
 
 def _insert_page(db: Session, subject: dict[str, int], *, next_step_at: datetime | None, now: datetime) -> None:
@@ -85,10 +107,16 @@ def _insert_page(db: Session, subject: dict[str, int], *, next_step_at: datetime
 
 def take_steps(db: Session, *, now: datetime) -> int:
     """Page the next person of every page whose step is due; returns how many people were paged."""
+    return _take_due(db, true(), now)
+
+
+def _take_due(db: Session, which: ColumnElement[bool], now: datetime) -> int:
+    """Take the due step of each of `which` pages under a claim (a page another transaction is claiming is passed
+    over: it pages them)."""
     due = dialect.claimable(
         db,
         select(Page)
-        .where(Page.next_step_at <= now, Page.acknowledged_at.is_(None))
+        .where(which, Page.next_step_at <= now, Page.acknowledged_at.is_(None))
         .order_by(Page.next_step_at, Page.id)
         .limit(BATCH),
     )
@@ -168,6 +196,11 @@ def _incident_subject(incident: Incident) -> Subject:
     )
 
 
+def key_url(page_id: int, step: int) -> str:
+    """Where the call of a page's step posts the key its person presses (Twilio's <Gather> action)."""
+    return api_page(KEY_PATH.format(page_id=page_id, step=step))
+
+
 def step_label(step: int) -> str:
     return labels.PAGE_FIRST_STEP if step == 0 else labels.PAGE_STEP_NTH.format(n=step)
 
@@ -178,15 +211,16 @@ def _send(
     """SMS, a voice call and a Slack mention to the member; each keyed by the page and step."""
     key = f"qrv:page:{page.id}:{step}"
     words = {"priority": subject.urgency, "subject": subject.text, "due": messages.when_text(due)}
-    for channel, body in (
-        ("sms", labels.SMS_PAGE.format(**words, url=subject.link)),
-        ("voice", labels.VOICE_PAGE.format(**words)),
+    for channel, body, payload in (
+        ("sms", labels.SMS_PAGE.format(**words, url=subject.link), None),
+        ("voice", labels.VOICE_PAGE.format(**words, key=ACKNOWLEDGE_KEY), {GATHER_ACTION: key_url(page.id, step)}),
     ):
         enqueue(
             db,
             channel=channel,
             recipient=member.phone,
             body=body,
+            payload=payload,
             domain=DOMAIN,
             ref_type="page",
             ref_id=page.id,
@@ -239,6 +273,35 @@ def acknowledge_incident(db: Session, *, incident: Incident, actor: Actor, now: 
     pageable = incident.level in PAGED_LEVELS and incident.responded_at is None and incident.recovered_at is None
     page = page_of(db, incident_id=incident.id) or _unopened(db, pageable, incident_id=incident.id, now=now)
     _acknowledge(db, page, ("incident", incident.id), actor, now)
+
+
+def paged_step(db: Session, page_id: int, step: int) -> PageStep:
+    """A step of a page whose person is still a user; else 404."""
+    found = db.scalar(
+        select(PageStep).where(PageStep.page_id == page_id, PageStep.step == step, PageStep.user_id.is_not(None))
+    )
+    if found is None:
+        raise NotFound(labels.PAGE_STEP_UNKNOWN, details={"page_id": page_id, "step": step})
+    return found
+
+
+def acknowledge_by_key(db: Session, *, paged: PageStep, origin: Actor, now: datetime) -> str:
+    """The person of the step pressed the key during its call: the page is acknowledged in their name, exactly as by
+    the button (nobody else is paged; audited). Returns what the call says back: that it was taken, or that it was
+    before (a second press, Twilio's retry, the button)."""
+    page = db.get_one(Page, paged.page_id, with_for_update=True)
+    if page.acknowledged_at is not None:
+        return labels.VOICE_ACKNOWLEDGED_BEFORE
+    _acknowledge(db, page, _target(page), actor_for(db.get_one(User, paged.user_id), origin), now)
+    return labels.VOICE_ACKNOWLEDGED
+
+
+def _target(page: Page) -> tuple[str, int]:
+    """What the page is about, as the audit names it."""
+    if page.operation_id is not None:
+        return "manual_operation", page.operation_id
+    assert page.incident_id is not None  # a page is an operation's or an incident's
+    return "incident", page.incident_id
 
 
 def _unopened(db: Session, pageable: bool, *, now: datetime, **subject: int) -> Page | None:

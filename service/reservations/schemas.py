@@ -764,6 +764,7 @@ class OnCallShiftRead(BaseModel):
     shift_day: date
     working_day: bool
     holiday_name: str | None
+    day_label: str  # 営業日, the holiday's name, or 休日
     user_id: int
     name: str
     phone: str
@@ -776,5 +777,6 @@ class OnCallSchedule(BaseModel):
     overrides: list[OnCallOverrideRead]
     now: OnDutyRead
     upcoming: list[OnCallShiftRead]
+    holidays: list[OnCallShiftRead]  # the public holidays' shifts of the next 92 days
     business_hours: str
     handoff: str

@@ -1,7 +1,9 @@
 """The weekly report (§6.2 週次レポート): a week's reservation figures (the monthly report's, over Monday to Sunday)
-beside the week before's with its cancel rate (§4.1.2 キャンセル率, 週次), the week's service share and shop ranking,
-and the incidents that occurred in it (§5.1: a Low one is shared here). A PDF built as the monthly one
-(`executive.report_document`), e-mailed to the operators and executives on Monday by the beat."""
+beside the week before's with its cancel rate (§4.1.2 キャンセル率, 週次), the support KPIs of §7.3.1 as the support
+page's cards take them, up to the week's Sunday (初回応答時間 and 解決時間 over the week, 顧客満足度 over its quarter,
+each with its period and the rows it is taken over), the week's service share and shop ranking, and the incidents that
+occurred in it (§5.1: a Low one is shared here). A PDF built as the monthly one (`executive.report_document`),
+e-mailed to the operators and executives on Monday by the beat."""
 
 from datetime import date, datetime, timedelta
 
@@ -21,6 +23,7 @@ from service.reservations.models import Incident, Reservation, ServiceType, Shop
 WEEK = timedelta(days=7)
 DOMAIN = "reservations"
 REPORT_REF = "weekly_report"
+SUPPORT_WIDTHS = (4, 4, 5)  # a running period's words (「…（今日まで）」) are the widest
 RECIPIENT_ROLES = ("operator", "executive")  # 運営担当者 make it (§6.2); 経営陣 read its Low incidents (§5.1)
 
 
@@ -66,6 +69,12 @@ def report_pdf(db: Session, *, monday: date, now: datetime) -> bytes:
         [
             Table("", [names["item"], names["week"], names["previous"]], summary),
             Table(
+                names["support"],
+                [names["item"], names["value"], names["period"]],
+                _support(db, sunday, now),
+                widths=SUPPORT_WIDTHS,
+            ),
+            Table(
                 names["services"],
                 ["", names["reservations"], names["share"]],
                 _shares(db, Reservation.service_type_id, ServiceType, start, end),
@@ -83,6 +92,20 @@ def report_pdf(db: Session, *, monday: date, now: datetime) -> bytes:
         ],
         partial=names["partial"],
     )
+
+
+def _support(db: Session, sunday: date, now: datetime) -> list[list]:
+    """The support KPIs up to the week's Sunday (today, while the week runs), as their cards write them, each with
+    the rows it is taken over and its period."""
+    until = min(sunday, local(now).date())
+    return [
+        [
+            figure.label,
+            labels.WEEKLY_REPORT_LABELS["basis"].format(value=summary_figure(figure), basis=figure.basis or 0),
+            figure.period_label,
+        ]
+        for figure in figures.support_figures(db, now=now, until=until)
+    ]
 
 
 def _made_in(start: datetime, end: datetime) -> tuple:

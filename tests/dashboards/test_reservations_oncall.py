@@ -1,14 +1,17 @@
 """予約 › 当番表: an operator sets the rotation (a bad phone number refused before sending), adds an override whose form
-starts empty again and takes a second one; and on the queue a paged operation is acknowledged with its button."""
+starts empty again and takes a second one; the next shifts and the overrides link to their downloads (CSV, Excel,
+Shift_JIS), the public holidays show who is on call; and on the queue a paged operation is acknowledged with its
+button."""
 
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 
 from service.database import session_scope, utcnow
 from service.reservations import paging
 from service.reservations.models import OnCallMember, OnCallOverride, OnCallRotation
-from tests.dashboards.conftest import button, open_page, texts
+from tests.dashboards.conftest import button, csv_link_rows, open_page, texts
 from tests.dashboards.test_reservations_queue import QUEUE, open_operation, select_first
 from tests.factories import make_user
 from tests.service.reservations.conftest import book, catalog, sandbox  # noqa: F401  (fixtures)
@@ -69,7 +72,7 @@ def test_an_operator_sets_the_rotation_and_adds_overrides_one_after_another(db, 
         assert fresh == (None, "", "2026-11-18")  # the form starts empty again
         at = override_form(at, 1, operator.id, "2026-11-25", "2026-11-25")
         assert texts(at.success) == ["佐藤さんの代番（2026/11/25〜2026/11/25）を登録しました。"]
-        assert at.dataframe[1].value["代番"].tolist() == ["鈴木", "佐藤"]
+        assert at.dataframe[2].value["代番"].tolist() == ["鈴木", "佐藤"]  # after the next shifts and the holidays
 
     with session_scope() as session:
         phones = list(session.scalars(select(OnCallMember.phone).order_by(OnCallMember.position)))
@@ -97,3 +100,24 @@ def test_a_paged_operation_is_acknowledged_from_the_queue(catalog, db, open_app)
     assert texts(at.success)[0].endswith("の当番呼び出しに応答しました。")
     at = select_first(at)
     assert any("resv-operator が応答しました" in caption.value for caption in at.caption)
+
+
+def test_the_shifts_and_the_overrides_link_to_their_downloads_and_the_holidays_show_who_is_on_call(db, open_app):
+    operator = make_user(db, "resv-operator", name="佐藤", grants={"reservations": "operator"})
+    other = make_user(db, "resv-operator-2", name="鈴木", grants={"reservations": "operator"})
+    db.commit()
+    with clock_at(WEDNESDAY):
+        at = open_page(open_app, operator, ONCALL)
+        at = set_rotation(at, {operator.id: "090-1111-2222", other.id: "080-3333-4444"})
+        at = override_form(at, 0, other.id, "2026-11-23", "2026-11-23", note="祝日の代番")
+        links = [(link.proto.label, urlsplit(link.proto.url)) for link in at.get("link_button")]
+        shifts, overrides = csv_link_rows(at, operator, link=0), csv_link_rows(at, operator, link=1)
+        holidays = at.dataframe[1].value
+
+    paths = [url.path for _, url in links]
+    assert paths == ["/api/reservations/on-call/shifts/export"] * 3 + ["/api/reservations/on-call/overrides/export"] * 3
+    assert [parse_qs(url.query) for _, url in links[:3]] == [{}, {"format": ["xlsx"]}, {"encoding": ["shift_jis"]}]
+    assert [row[3] for row in shifts[1:]] == at.dataframe[0].value["当番"].tolist()  # the 14 days the page lists
+    assert overrides[1][1:5] == ["鈴木", "2026-11-23", "2026-11-23", "祝日の代番"]
+    holiday = {"当番日": "2026/11/23（月）", "当番": "鈴木", "区分": "代番", "日中": "勤労感謝の日"}
+    assert holidays.iloc[0].to_dict() == holiday

@@ -1,6 +1,7 @@
 """Paging through the real worker and the SMS, voice and Slack sandboxes: a Critical incident recorded past its
 30-minute target pages the person on duty (an SMS, a call, a mention in #qrv-alerts), the worker's next sweep pages
-the next of the chain, two sweeps at once page nobody twice, and once acknowledged nobody else is paged."""
+the next of the chain, two sweeps at once page nobody twice, and once acknowledged nobody else is paged; a new High
+incident is paged by its own task at once, with no sweep, and the sweep after it pages nobody twice."""
 
 from datetime import timedelta
 
@@ -64,3 +65,28 @@ def test_a_critical_incident_pages_the_person_on_duty_then_the_next_and_nobody_t
     [post] = mentions(f"U0{second.upper()}00")
     assert post.startswith(f"<@U0{second.upper()}00> 当番呼び出し（エスカレーション1人目）")
     assert acknowledged.status_code == 200 and acknowledged.json()["paging"]["steps"] == 2
+
+
+def test_a_new_high_incident_pages_the_person_on_duty_at_once_and_the_sweep_pages_nobody_twice(
+    client, db, start_worker
+):
+    ids = operators(db)
+    operator = headers_for(db, "operator")
+    rotation(client, operator, ids, period="day", starts_on=utcnow().date().isoformat(), order="abc")
+    first = on_duty(client, operator, utcnow())["name"][-1].lower()
+    start_worker()
+
+    title = "SMS送信停止（即時呼び出し）"  # the sandboxes' logs outlive a test: this one's pages are told by it
+    occurred = utcnow().isoformat()  # its hour to respond has just begun: only its own task pages now
+    client.post(
+        "/api/reservations/incidents",
+        json={"title": title, "level": "high", "occurred_at": occurred},
+        headers=operator,
+    )
+
+    def pages(channel: str) -> list[int]:
+        return [sum(title in line["body"] for line in sent(channel, letter)) for letter in "abc"]
+
+    wait_for_job(lambda: all(map(any, (pages("sms"), pages("voice")))), timeout=60, message="its own task to page")
+    assert sweep_deadlines()["paged_on_call"] == 0  # the sweep, the safety net, finds nobody left to page
+    assert pages("sms") == pages("voice") == [int(letter == first) for letter in "abc"]

@@ -1,6 +1,7 @@
-"""予約 › 当番表 (§2.3.1 運営体制): who is on duty now (営業時間内 or オンコール), the next shifts, the overrides
-(代番), and for operators the forms that set the rotation and add an override. The rules (who may be on call,
-overlaps) are the service's; the forms check first what they can (a member, a phone number, dates in order)."""
+"""予約 › 当番表 (§2.3.1 運営体制): who is on duty now (営業時間内 or オンコール), the next shifts and the public
+holidays' (each list downloadable), the overrides (代番), and for operators the forms that set the rotation and add an
+override. The rules (who may be on call, overlaps) are the service's; the forms check first what they can (a member,
+a phone number, dates in order)."""
 
 from datetime import date
 
@@ -13,6 +14,8 @@ PAGE = "reservations_oncall"
 ROTATION = f"{PAGE}_rotation"
 OVERRIDE = f"{PAGE}_override"  # the 代番を登録 form
 WEEKDAYS = "月火水木金土日"
+SHIFTS_EXPORT = "/reservations/on-call/shifts/export"
+OVERRIDES_EXPORT = "/reservations/on-call/overrides/export"
 
 
 def day_text(value: str) -> str:
@@ -40,7 +43,7 @@ def shift_row(shift: dict) -> dict:
         "当番日": day_text(shift["shift_day"]),
         "当番": shift["name"],
         "区分": shift["source_label"],
-        "日中": "営業日" if shift["working_day"] else (shift["holiday_name"] or "休日"),
+        "日中": shift["day_label"],
     }
 
 
@@ -201,7 +204,7 @@ schedule = reservations_api.on_call()
 st.caption(
     f"営業時間: {schedule['business_hours']}。営業時間外（夜間・土日祝）はオンコール当番が対応します。"
     f"当番の交代は毎日{schedule['handoff']}（週ごとの当番表は開始日の曜日の{schedule['handoff']}）。"
-    "緊急・高の手動対応とCritical・Highのインシデントは当番をSMS・電話・Slackで呼び出し、"
+    "緊急・高の手動対応とCritical・Highのインシデントは当番をSMS・電話・Slackですぐに呼び出し（電話では1を押すと応答）、"
     "対応時間目標までに応答がなければ次の人を呼び出します。"
 )
 components.show_flash(PAGE)
@@ -209,9 +212,21 @@ on_duty_now(schedule)
 if schedule["upcoming"]:
     st.subheader("今後の当番（14日間）")
     st.dataframe([shift_row(shift) for shift in schedule["upcoming"]], hide_index=True)
+    components.csv_link(
+        f"{PAGE}_shifts_csv", SHIFTS_EXPORT, {}, help=components.CSV_HELP.format(total=len(schedule["upcoming"]))
+    )
+if schedule["holidays"]:
+    st.subheader("祝日の当番（今後3か月）")
+    st.dataframe([shift_row(shift) for shift in schedule["holidays"]], hide_index=True)
 st.subheader("代番")
 if schedule["overrides"]:
     st.dataframe([override_row(o) for o in schedule["overrides"]], hide_index=True)
+    components.csv_link(
+        f"{PAGE}_overrides_csv",
+        OVERRIDES_EXPORT,
+        {},
+        help=components.CSV_HELP.format(total=len(schedule["overrides"])),
+    )
 else:
     st.caption("登録された代番はありません。")
 if common.may_operate(user):

@@ -9,7 +9,9 @@ Outcomes are deterministic by recipient:
 - a voice call's answer is payload["sandbox_outcome"] when given, else drawn from APP_SANDBOX_VOICE_ODDS
   with the outbox id as seed, so a message always gets the same answer; like Twilio's answering-machine detection it
   says who picked up (answered_by): a person for an answer, nobody for no answer, and for "machine" an answering
-  machine whose greeting would read as a yes ("お待ちしております") to a reader of the words alone;
+  machine whose greeting would read as a yes ("お待ちしております") to a reader of the words alone; a call asking
+  for a key (payload "gather_action": a page) is answered by a person, its TwiML logged (`twiml`) for a test to
+  press the key as Twilio would post it;
 - a payment link's "expire" action answers status payload["sandbox_outcome"] (default "expired"), a "refund"
   action succeeds.
 
@@ -46,6 +48,7 @@ from service.outbox.providers.base import (
     validity_seconds,
 )
 from service.outbox.providers.terms import payment_terms
+from service.outbox.providers.voice import GATHER_ACTION, gather_twiml
 
 MAGIC_NUMBERS = {
     "+15005550001": "invalid number",
@@ -118,6 +121,13 @@ def voice_outcome(message: Outgoing, odds: dict[str, int]) -> str:
     return random.Random(message.id).choices(names, weights=[odds[n] for n in names])[0]
 
 
+def _gathering(message: Outgoing) -> str | None:
+    """A call waiting for a key: its TwiML (as the voice provider sends it); None for any other message."""
+    if message.channel != "voice" or GATHER_ACTION not in message.payload:
+        return None
+    return gather_twiml(message.body, message.payload[GATHER_ACTION])
+
+
 class SandboxProvider:
     """One per channel; what a successful send returns mirrors the real provider's shape."""
 
@@ -147,6 +157,7 @@ class SandboxProvider:
             data=kept.data,
             validity_period=validity,
             posted=posted,
+            twiml=_gathering(message),
         )
         return kept
 
@@ -204,6 +215,8 @@ class SandboxProvider:
 
     def _call(self, message: Outgoing, sandbox_id: str) -> dict[str, Any]:
         """A call's result as the voice webhook carries it: outcome, answered_by and, for a machine, its greeting."""
+        if _gathering(message):
+            return {"call_id": sandbox_id, "outcome": "completed", "answered_by": "human"}
         outcome = voice_outcome(message, parse_odds(self.settings.sandbox_voice_odds))
         if outcome == "machine":
             return {

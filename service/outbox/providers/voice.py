@@ -1,9 +1,15 @@
 """Voice calls through a documented HTTP API: POST {voice_api_url}/calls with a bearer key; results come by webhook.
 
 Every call asks for answering-machine detection (Twilio's MachineDetection, waiting for the greeting's end): its
-result comes back as the webhook's answered_by, in Twilio's AnsweredBy words (human, machine_end_beep, ...)."""
+result comes back as the webhook's answered_by, in Twilio's AnsweredBy words (human, machine_end_beep, ...).
+
+A call that asks its listener for a key (payload `gather_action`: a page of the person on duty) is sent as TwiML too
+(`gather_twiml`, built by the Twilio SDK): its script read inside a <Gather> of one key, twice; the key pressed is
+posted, as Twilio posts a <Gather>'s result (form Digits and CallSid, signed with X-Twilio-Signature under the
+account's auth token), to that address, which answers TwiML again."""
 
 import httpx
+from twilio.twiml.voice_response import VoiceResponse
 
 from service.config import Settings
 from service.links import api_page
@@ -18,6 +24,26 @@ from service.outbox.providers.base import (
 
 VOICE_CALLBACK_PATH = "/api/webhooks/voice"
 MACHINE_DETECTION = "DetectMessageEnd"  # who picked up, a person or a machine, told by the result's answered_by
+GATHER_ACTION = "gather_action"  # payload: where a key pressed during the call is posted
+LANGUAGE = "ja-JP"
+GATHER_ROUNDS = 2  # the script is read this many times while the call waits for a key
+GATHER_TIMEOUT_SECONDS = 5  # the wait for a key after each reading
+
+
+def gather_twiml(script: str, action: str) -> str:
+    """The call as Twilio runs it: the script read, then a key waited for, twice; the key posted to `action`."""
+    response = VoiceResponse()
+    for _ in range(GATHER_ROUNDS):
+        gather = response.gather(num_digits=1, action=action, method="POST", timeout=GATHER_TIMEOUT_SECONDS)
+        gather.say(script, language=LANGUAGE)
+    return str(response)
+
+
+def say_twiml(words: str) -> str:
+    """TwiML that says the words and hangs up."""
+    response = VoiceResponse()
+    response.say(words, language=LANGUAGE)
+    return str(response)
 
 
 class HttpVoiceProvider:
@@ -33,6 +59,8 @@ class HttpVoiceProvider:
             "reference": idempotency_key(message),
             "machine_detection": MACHINE_DETECTION,
         }
+        if GATHER_ACTION in message.payload:
+            request["twiml"] = gather_twiml(message.body, message.payload[GATHER_ACTION])
         headers = {"Authorization": f"Bearer {s.voice_api_key}", "Idempotency-Key": idempotency_key(message)}
         try:
             response = httpx.post(

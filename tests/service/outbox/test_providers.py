@@ -2,6 +2,7 @@
 
 import json
 from urllib.parse import parse_qs
+from xml.etree import ElementTree
 
 import pytest
 import stripe
@@ -147,6 +148,21 @@ class TestSlackAndVoiceHttp:
         fake_api.answer(429, {"error": "slow down"})
         with pytest.raises(TransientDeliveryError):
             HttpVoiceProvider(settings).send(outgoing("voice", "+819011112222"))
+
+    def test_a_call_asking_for_a_key_carries_twilios_gather_and_the_sandbox_logs_it(self, fake_api, settings):
+        settings.voice_api_url, settings.voice_api_key = fake_api.url, "voice-key"
+        fake_api.answer(201, {"id": "call-43", "status": "queued"})
+        action = settings.public_base_url + "/api/reservations/pages/3/steps/0/keypress"
+        paging_call = outgoing("voice", "+819011112222", body="当番呼び出しです。", payload={"gather_action": action})
+        HttpVoiceProvider(settings).send(paging_call)
+        SandboxProvider("voice", settings).send(paging_call)
+
+        twiml = json.loads(fake_api.requests[0].body)["twiml"]
+        gathers = ElementTree.fromstring(twiml).findall("Gather")
+        assert [(g.get("numDigits"), g.get("action"), g.get("method")) for g in gathers] == [("1", action, "POST")] * 2
+        assert [g.find("Say").text for g in gathers] == ["当番呼び出しです。"] * 2  # read twice while it waits
+        [line] = read_sandbox_log(settings, "voice")
+        assert line["twiml"] == twiml and line["data"]["answered_by"] == "human"
 
 
 class TestStripeAndTwilio:

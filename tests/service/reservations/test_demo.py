@@ -1,4 +1,7 @@
-"""The reservations demo data: idempotent, every state and every manual case present, the documented MCP key works."""
+"""The reservations demo data: idempotent, every state and every manual case present, the documented MCP key works,
+the 当番表 shows the demo's operators and a holiday's override on the first run."""
+
+from datetime import date
 
 from sqlalchemy import func, select
 
@@ -50,3 +53,21 @@ def test_the_console_reads_the_demo(client):
     assert week["booking_success_pct"] is not None
     summary = client.get("/api/reservations/executive/summary", headers=headers).json()
     assert sum(m["revenue"] for m in summary["months"]) > 0 and summary["shops"]
+
+
+def test_the_first_run_has_the_demo_operators_on_call_by_week_and_a_holiday_covered_by_an_override(client):
+    load()
+    load()  # a second load adds nothing: the rotation and its override stay as they are
+    login = client.post("/api/auth/login", json={"login_id": "resv-operator-2", "password": "daicho-demo"}).json()
+    schedule = client.get("/api/reservations/on-call", headers={"Authorization": f"Bearer {login['access_token']}"})
+    rotation, overrides, holidays = (schedule.json()[key] for key in ("rotation", "overrides", "holidays"))
+
+    names = [member["name"] for member in rotation["members"]]
+    assert rotation["period_label"] == "週ごと" and date.fromisoformat(rotation["starts_on"]).weekday() == 0
+    assert names == ["デモ 予約 運営担当者", "デモ 予約 運営担当者 2", "デモ 予約 運営担当者 3"]
+    assert schedule.json()["now"]["name"] in names and len(schedule.json()["upcoming"]) == 14
+    [override] = overrides
+    assert override["note"] == "祝日の代番（デモ）" and override["start_date"] == override["end_date"]
+    holiday = holidays[0]  # the next public holiday, on the page with its name and who covers it
+    assert (holiday["shift_day"], holiday["source_label"]) == (override["start_date"], "代番")
+    assert holiday["holiday_name"] and holiday["name"] == override["name"]

@@ -2,14 +2,19 @@
 belongs to the day before, a holiday and a weekend are on call), an override covering days, the rules refused in
 Japanese, operations' targets counted in the team's hours (緊急 round the clock), and the pages: the person on duty
 paged by SMS, a voice call and a Slack mention, the next of the chain when the target passes unacknowledged, nobody
-twice, and the acknowledgement. The sweep runs in-process here; through the real worker in
+twice, and the acknowledgement (the button, or 1 pressed in the call: Twilio's signed <Gather>); the shifts and the
+overrides as CSV, Excel and Shift_JIS. The sweep and the paging task run in-process here; through the real worker in
 tests/jobs/test_oncall_paging.py."""
 
 from datetime import datetime, timedelta
+from urllib.parse import urlencode, urlsplit
+from xml.etree import ElementTree
 
 from sqlalchemy import select
+from twilio.request_validator import RequestValidator
 
 from service.audit.models import AuditEntry
+from service.config import get_settings
 from service.database import session_scope, utcnow
 from service.outbox import content
 from service.reservations import paging
@@ -17,6 +22,7 @@ from service.reservations.models import PageStep
 from tests.factories import auth_headers, make_user
 from tests.service.reservations.conftest import book, headers_for, messages
 from tests.support.clock import clock_at, japan_time
+from tests.support.downloads import csv_download, xlsx_download
 
 ROOT = "/api/reservations/on-call"
 WEDNESDAY = japan_time(2026, 11, 18, 14, 0)  # the rotation's first week (from Monday the 16th)
@@ -255,7 +261,7 @@ def test_an_urgent_operation_pages_the_person_on_duty_then_the_next_until_acknow
         urgent = create_operation(client, operator, code, "sms_failed")
         medium = create_operation(client, operator, code, "change_request")
         opened = utcnow()
-    assert paged("a") == []  # the request pages nobody: the worker's sweep does
+    assert paged("a") == []  # the request pages nobody itself: the worker does (its task at once, else the sweep)
 
     assert sweep(opened) == 1 and sweep(opened) == 0  # the same moment again: nobody paged twice
     assert paged("a") == ["sms", "voice"] and paged("b") == []
@@ -332,3 +338,121 @@ def test_a_critical_incident_pages_until_it_is_responded_to_and_without_a_rotati
     assert responded.json()["paging"]["steps"] == 1 and responded.json()["paging"]["acknowledged_at"] is None
     assert sweep(utcnow() + timedelta(hours=2)) == 0  # responded to: nobody else is paged
     assert len([m for m in messages("sms") if m.ref_type == "page"]) == 1
+
+
+TWILIO_TOKEN = "twilio-auth-token-for-tests"
+
+
+def press(client, action: str, digits: str, *, token: str = TWILIO_TOKEN):
+    """The key as Twilio's <Gather> posts it to its action: a form signed by the Twilio SDK's RequestValidator."""
+    form = {"CallSid": "CA0123456789abcdef0123456789abcdef", "Digits": digits, "AccountSid": "AC0123"}
+    signature = RequestValidator(token).compute_signature(action, form)
+    headers = {"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"}
+    return client.post(urlsplit(action).path, content=urlencode(form), headers=headers)
+
+
+def said(answer) -> list[str]:
+    """What the TwiML answer says, in order (inside a <Gather> or not)."""
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/xml", answer.text
+    return [say.text for say in ElementTree.fromstring(answer.content).iter("Say")]
+
+
+def test_the_person_paged_acknowledges_by_pressing_1_in_the_call_and_nobody_else_is_paged(
+    client, db, catalog, monkeypatch
+):
+    monkeypatch.setattr(get_settings(), "twilio_auth_token", TWILIO_TOKEN)
+    ids = operators(db)
+    with clock_at(FRIDAY_EVENING):
+        operator = headers_for(db, "operator")
+        rotation(client, operator, ids)
+        code = book(catalog["service_id"], days=10)
+        urgent = create_operation(client, operator, code, "sms_failed")
+        opened = utcnow()
+    assert sweep(opened) == 1
+    [call] = [m for m in messages("voice") if m.ref_type == "page"]
+    action = call.payload["gather_action"]
+    assert action == f"{get_settings().public_base_url}/api/reservations/pages/{call.ref_id}/steps/0/keypress"
+    assert call.body.endswith("応答する場合は、今すぐ1を押してください。")
+
+    other_key = press(client, action, "2")
+    forged = press(client, action, "1", token="not-our-token")
+    unknown = press(client, action.replace("/steps/0/", "/steps/5/"), "1")
+    with clock_at(FRIDAY_EVENING + timedelta(minutes=5)):
+        pressed = press(client, action, "1")
+        again = press(client, action, "1")
+        queue = client.get("/api/reservations/manual-operations", headers=operator).json()["items"]
+    assert sweep(opened + timedelta(minutes=31)) == 0 and paged("b") == []  # acknowledged: the chain stops
+
+    assert said(other_key) == ["応答する場合は1を押してください。"] * 2
+    assert [g.get("action") for g in ElementTree.fromstring(other_key.content).iter("Gather")] == [action] * 2
+    assert forged.status_code == 400 and forged.json()["error"]["code"] == "invalid_signature"
+    assert unknown.status_code == 404
+    assert said(pressed) == ["応答を受け付けました。ほかの担当者は呼び出されません。"]
+    assert said(again) == ["この呼び出しには応答済みです。"]
+    [shown] = [op["paging"] for op in queue if op["id"] == urgent["id"]]
+    assert shown["acknowledged_by"] == "oncall-a" and minute(shown["acknowledged_at"]) == minute(
+        (FRIDAY_EVENING + timedelta(minutes=5)).isoformat()
+    )
+    with session_scope() as session:
+        [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "acknowledge_page"))
+        assert (entry.actor_type, entry.actor_id, entry.target_id) == ("user", str(ids["a"]), str(urgent["id"]))
+
+
+def test_a_new_operation_is_paged_by_its_own_task_at_once_and_the_sweep_pages_nobody_twice(client, db, catalog):
+    ids = operators(db)
+    with clock_at(FRIDAY_EVENING):
+        operator = headers_for(db, "operator")
+        rotation(client, operator, ids)
+        code = book(catalog["service_id"], days=10)
+        urgent = create_operation(client, operator, code, "sms_failed")
+        medium = create_operation(client, operator, code, "change_request")
+        opened = utcnow()
+
+    def page_subject(operation: dict) -> int:  # what the worker's reservations.page_on_call runs
+        with session_scope() as session:
+            return paging.page_subject(session, subject="operation_id", subject_id=operation["id"], now=opened)
+
+    assert [page_subject(urgent), page_subject(urgent), page_subject(medium)] == [1, 0, 0]
+    assert sweep(opened) == 0 and paged("a") == ["sms", "voice"]
+    assert sweep(opened + timedelta(minutes=31)) == 1 and paged("b") == ["sms", "voice"]  # the chain goes on
+    assert page_subject(urgent) == 0  # a task sent late pages nobody twice
+
+
+def test_the_shifts_and_the_overrides_download_as_csv_excel_and_shift_jis(client, db):
+    ids = operators(db)
+    with clock_at(WEDNESDAY):
+        operator = headers_for(db, "operator")
+        rotation(client, operator, ids)
+        holiday = {"user_id": ids["c"], "start_date": "2026-11-23", "end_date": "2026-11-23", "note": "祝日の代番"}
+        assert client.post(f"{ROOT}/overrides", json=holiday, headers=operator).status_code == 201
+        schedule = client.get(ROOT, headers=operator).json()
+        shifts = csv_download(client.get(f"{ROOT}/shifts/export", headers=operator))
+        month = csv_download(client.get(f"{ROOT}/shifts/export", params={"days": 31}, headers=operator))
+        excel = xlsx_download(client.get(f"{ROOT}/shifts/export", params={"format": "xlsx"}, headers=operator))
+        support = headers_for(db, "support")
+        overrides = csv_download(client.get(f"{ROOT}/overrides/export", headers=support))
+        shift_jis = client.get(f"{ROOT}/overrides/export", params={"encoding": "shift_jis"}, headers=support)
+        too_far = client.get(f"{ROOT}/shifts/export", params={"days": 93}, headers=operator)
+        executive = client.get(f"{ROOT}/overrides/export", headers=headers_for(db, "executive"))
+
+    assert shifts[0] == ["当番日", "曜日", "日中", "担当者", "呼び出し先の電話番号", "区分"]
+    assert shifts[1:3] == [
+        ["2026-11-18", "水", "営業日", "当番A", "090-1111-0001", "当番表"],
+        ["2026-11-19", "木", "営業日", "当番A", "090-1111-0001", "当番表"],
+    ]
+    assert shifts[6] == ["2026-11-23", "月", "勤労感謝の日", "当番C", "090-1111-0003", "代番"]
+    assert [row[3] for row in shifts[1:]] == [shift["name"] for shift in schedule["upcoming"]]  # as the page lists
+    assert len(month) == 32 and month[-1][:4] == ["2026-12-18", "金", "営業日", "当番B"]
+    assert excel[6][:5] == [datetime(2026, 11, 23), "月", "勤労感謝の日", "当番C", "090-1111-0003"]
+    assert overrides[0] == ["ID", "代番の担当者", "代番の開始日", "代番の終了日", "メモ", "登録者", "登録日時"]
+    assert overrides[1][1:6] == ["当番C", "2026-11-23", "2026-11-23", "祝日の代番", "resv-operator"]
+    assert shift_jis.headers["content-type"] == "text/csv; charset=Shift_JIS"
+    assert shift_jis.content.decode("cp932").splitlines()[1].split(",")[1:5] == [
+        '"当番C"',
+        "2026-11-23",
+        "2026-11-23",
+        '"祝日の代番"',
+    ]
+    assert [day["holiday_name"] for day in schedule["holidays"][:2]] == ["勤労感謝の日", "元日"]
+    assert (schedule["holidays"][0]["name"], schedule["holidays"][0]["source_label"]) == ("当番C", "代番")
+    assert too_far.status_code == 422 and executive.status_code == 403

@@ -1,9 +1,11 @@
 """The weekly report (§6.2): its week's figures are the reservation list's totals over Monday to Sunday in Japan time,
-beside the week before's, with the week's services, shops and incidents; mailed once a week to operators and
-executives, as the monthly one is to executives."""
+beside the week before's, with the support KPIs as the support page's cards take them up to the week's Sunday, the
+week's services, shops and incidents; mailed once a week to operators and executives, as the monthly one is to
+executives."""
 
 from datetime import UTC, date, datetime, timedelta
 
+import time_machine
 from celery.schedules import crontab
 from sqlalchemy import select
 
@@ -15,6 +17,7 @@ from service.reservations.models import Incident
 from tests.factories import make_user
 from tests.service.reservations.conftest import headers_for, make_service, make_shop
 from tests.service.reservations.test_executive import TOKYO, made_at, pdf_text
+from tests.service.reservations.test_support_kpis import change, log
 
 MONDAY = date(2026, 11, 16)
 AFTER = datetime(2026, 11, 23, 8, tzinfo=TOKYO)  # the Monday after the week, 08:00
@@ -117,3 +120,30 @@ def test_the_beat_sends_it_on_mondays_and_a_second_run_sends_nothing(db):
     )
     assert reservation_jobs.send_weekly_report() == 1
     assert reservation_jobs.send_weekly_report() == 0
+
+
+def test_the_support_kpis_are_the_support_pages_cards_up_to_the_weeks_sunday_each_with_its_period(client, db):
+    support = headers_for(db, "support")
+
+    def asked(received: datetime, responded: datetime, resolved: datetime, rating: int) -> None:
+        def sent(moment: datetime) -> str:
+            return moment.replace(tzinfo=None).isoformat()
+
+        inquiry = log(client, support, sent(received), first_responded_at=sent(responded), satisfaction=rating)
+        assert change(client, support, inquiry["id"], resolved_at=sent(resolved)).status_code == 200
+
+    asked(at(17, 10), at(17, 10, 30), at(17, 12), 5)  # answered in 30 minutes, resolved in 2 hours
+    asked(at(19, 9), at(19, 11), at(20, 15), 3)  # 120 minutes, resolved in 30 hours: late
+    asked(at(10, 9), at(10, 9, 15), at(10, 10), 1)  # the week before: only in the quarter's satisfaction
+    db.commit()
+
+    text = pdf_text(weekly.report_pdf(db, monday=MONDAY, now=AFTER))
+    db.commit()
+    with time_machine.travel(at(22, 23), tick=False):  # the week's last evening: the cards over the same days
+        cards = client.get("/api/reservations/inquiries/figures", headers=support).json()["figures"]
+
+    support_kpis = text.split("サポートKPI")[1].split("サービスタイプ別")[0]
+    assert "初回応答時間 30.0分（対象2件） 2026/11/16〜2026/11/22" in support_kpis  # the lower median
+    assert "解決時間（24時間以内） 50.0%（対象2件） 2026/11/16〜2026/11/22" in support_kpis
+    assert "顧客満足度 3.00（対象3件） 2026/10/01〜2026/11/22" in support_kpis  # its quarter
+    assert [(card["value"], card["basis"]) for card in cards] == [(30.0, 2), (0.5, 2), (3.0, 3)]
