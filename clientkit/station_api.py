@@ -1,7 +1,7 @@
 """The scan-station API's wire models (entry-logs.md appendix A, §3.6.3) as the station sends and reads them.
 
-They mirror service.entry_logs.schemas for the station's five bodies, so a tablet needs pydantic, not the service;
-tests/scanner_station/test_wire_models.py keeps the two in step.
+They mirror service.entry_logs.schemas for the station's bodies (its scans, and staff's 「カードを忘れた方」), so a
+tablet needs pydantic, not the service; tests/scanner_station/test_wire_models.py keeps the two in step.
 """
 
 from datetime import datetime
@@ -14,6 +14,11 @@ EntryType = Literal["Entry", "Exit"]
 EntryMode = Literal["auto", "manual"]
 DecidedBy = Literal["presence", "toggle", "staff"]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")]
+# 「カードを忘れた方」's limits, as the service takes them (a form's fields hold no more)
+STAFF_NAME_MAX = 100
+PIN_MAX = 20
+SEARCH_MAX = 50
+REASON_MAX = 200
 
 
 class CamelModel(BaseModel):
@@ -67,3 +72,58 @@ class ScanOut(CamelModel):
     refused_children: list[str] = []
     pickup_warning: str | None = None
     photo_version: int | None = None
+
+
+# 「カードを忘れた方」: staff unlock it with the nursery's PIN, find a person, record their 入/出 by hand
+
+
+class UnlockIn(CamelModel):
+    pin: Annotated[str, StringConstraints(min_length=1, max_length=PIN_MAX)]
+    staff_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=STAFF_NAME_MAX)]
+
+
+class UnlockOut(CamelModel):
+    token: str  # the Bearer token of the lookup and its records, until expiresAt
+    expires_at: datetime
+
+
+class ForgottenCardPerson(CamelModel):
+    parent_id: int
+    name: str
+    name_kana: str
+    kind: Literal["parent", "pass"]
+    kind_label: str
+    relation: str
+    phone_last4: str
+    child_names: list[str]
+    inside: bool  # their latest log today is an entry
+
+
+class ForgottenCardPeople(CamelModel):
+    people: list[ForgottenCardPerson]
+    more: bool  # more match than are shown: a longer search narrows them
+
+
+class ForgottenCardIn(CamelModel):
+    parent_id: StrictInt
+    entry_type: EntryType
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX)]
+
+
+class LogRead(CamelModel):
+    """A log as the service lists it: what a record by hand answers."""
+
+    id: int
+    parent_id: int
+    parent_name: str
+    nursery_id: int
+    nursery_name: str
+    entry_type: EntryType
+    timestamp: datetime
+    child_names: list[str]
+    station_id: str | None
+    received_at: datetime
+    station_time: datetime | None
+    recorded_by: str | None  # the staff member who recorded it by hand
+    manual_reason: str | None
+    late: bool

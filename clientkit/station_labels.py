@@ -75,7 +75,7 @@ STATUS_LABEL = {"success": "成功", "pending": "保留", "failed": "保留", "d
 # A refused scan is kept, with the service's reason, for staff to record by hand
 HELD_REASON = "保留（{reason}）"
 
-# 「カードを忘れた方」 (browser station): staff unlock it with the nursery's PIN, find the person, record 入/出 by hand
+# 「カードを忘れた方」 (both stations): staff unlock it with the nursery's PIN, find the person, record 入/出 by hand
 FORGOTTEN_CARD = "カードを忘れた方"
 FORGOTTEN_CARD_TITLE = "カードを忘れた方（職員が操作します）"
 STAFF_NAME = "職員名"
@@ -93,6 +93,7 @@ INSIDE = "園内"
 OUTSIDE = "園外"
 PERSON_LINE = "{name}（{kind}）"
 PHONE_LAST4 = "電話 …{digits}"
+PERSON_DETAILS_SEPARATOR = "　"
 RECORDED_BY_HAND = "{name}さんの「{type}」を記録しました（手入力: {staff}）"
 CLOSE = "閉じる"
 
@@ -105,6 +106,13 @@ def greeting(entry_type: str, name: str, child_names: list[str] | tuple[str, ...
         return text
     children = CHILDREN_SEPARATOR.join(CHILD_NAME.format(name=child) for child in child_names)
     return f"{text}\n{GREETING_CHILDREN.format(children=children)}"
+
+
+def person_details(name_kana: str, relation: str, child_names: list[str], phone_last4: str) -> str:
+    """A found person's second line: e.g. やまだ はなこ　太郎ちゃん、次郎ちゃん　電話 …5678 (what they have)."""
+    children = CHILDREN_SEPARATOR.join(CHILD_NAME.format(name=child) for child in child_names)
+    phone = PHONE_LAST4.format(digits=phone_last4) if phone_last4 else ""
+    return PERSON_DETAILS_SEPARATOR.join(part for part in (name_kana, relation, children, phone) if part)
 
 
 def status_text(status: str, message: str | None) -> str:

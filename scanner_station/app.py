@@ -9,17 +9,19 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.events import Key
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, DataTable, Input, Label, Static
 
 from clientkit import station_labels as labels
+from clientkit.station_api import PIN_MAX, REASON_MAX, SEARCH_MAX, STAFF_NAME_MAX, ForgottenCardPerson
 from scanner_station.config import MAX_NURSERY_CODE_CHARS, StationConfig
+from scanner_station.forgotten_card import DeskRefused, ForgottenCardDesk
 from scanner_station.queue import QueueFull, Scan
 from scanner_station.station import EmptyScan, InvalidScan, LoginRefused, NotLoggedIn, Station, StationListener
 
@@ -171,9 +173,9 @@ def recorded_type(entry_type: str) -> Text:
     return Text(labels.ENTRY_TYPE_ARROW[entry_type], style=ENTRY_TYPE_STYLES[entry_type])
 
 
-def recorded(scan: Scan, message: str) -> Text:
+def recorded(entry_type: str, message: str) -> Text:
     """The 入/出 the service recorded (in 自動 mode, decided by the person's state) in its colour, then the message."""
-    return Text.assemble(recorded_type(scan.entry_type), "\n", message)
+    return Text.assemble(recorded_type(entry_type), "\n", message)
 
 
 class MainScreen(StationScreen):
@@ -203,6 +205,7 @@ class MainScreen(StationScreen):
             yield Static(session.nursery_name if session else "", id="nursery-name", markup=False)
             yield Static(id="clock")
             yield Static(id="connection", markup=False)
+            yield unfocusable(Button(labels.FORGOTTEN_CARD, id="forgotten-open"))
             yield unfocusable(Button(labels.LOGOUT, id="logout"))
         with Horizontal(id="relogin-banner"):
             yield Static(labels.RELOGIN_NEEDED, id="relogin-message", markup=False)
@@ -279,6 +282,10 @@ class MainScreen(StationScreen):
     def log_in_again(self) -> None:
         self.kiosk.show_login()
 
+    @on(Button.Pressed, "#forgotten-open")
+    def open_forgotten_card(self) -> None:
+        self.app.push_screen(ForgottenCardScreen())
+
     # 入/出 toggle ------------------------------------------------------------------------------------------------
 
     @on(Button.Pressed, ".entry-type")
@@ -334,9 +341,9 @@ class MainScreen(StationScreen):
         if scan.pickup_warning:
             self.feedback(f"{scan.pickup_warning}\n{labels.GREETING['Exit'].format(name=name)}", "error")
         elif scan.status == "success":
-            self.feedback(recorded(scan, labels.greeting(scan.entry_type, name, scan.child_names)), "ok")
+            self.feedback(recorded(scan.entry_type, labels.greeting(scan.entry_type, name, scan.child_names)), "ok")
         elif scan.status == "duplicate":
-            self.feedback(recorded(scan, labels.DUPLICATE_SCAN.format(name=name)), "ok")
+            self.feedback(recorded(scan.entry_type, labels.DUPLICATE_SCAN.format(name=name)), "ok")
         else:
             self.feedback(scan.message or labels.PARENT_NOT_FOUND, "error")
 
@@ -403,6 +410,170 @@ class MainScreen(StationScreen):
         )
 
 
+class RecordButton(Button):
+    """入を記録 or 出を記録 for one person found."""
+
+    def __init__(self, person: ForgottenCardPerson, entry_type: str) -> None:
+        super().__init__(
+            labels.RECORD_TYPE[entry_type],
+            id=f"record-{entry_type.lower()}-{person.parent_id}",
+            classes=f"record {entry_type.lower()}",
+        )
+        self.person = person
+        self.entry_type = entry_type
+
+
+def person_row(person: ForgottenCardPerson) -> Horizontal:
+    """A person found: who (name, kind; reading, relation, children, phone), 園内 or 園外, and the two records."""
+    who = Text.assemble(
+        (labels.PERSON_LINE.format(name=person.name, kind=person.kind_label), "bold"),
+        "\n",
+        labels.person_details(person.name_kana, person.relation, person.child_names, person.phone_last4),
+    )
+    return Horizontal(
+        Static(who, classes="who"),
+        Static(labels.INSIDE if person.inside else labels.OUTSIDE, classes="state"),
+        *(RecordButton(person, entry_type) for entry_type in labels.ENTRY_TYPE_LABEL),
+        classes="person",
+    )
+
+
+class ForgottenCardScreen(StationScreen, ModalScreen[None]):
+    """「カードを忘れた方」 over the scan screen (staff only): 職員名 and 暗証番号 unlock it; then a search by ふりがな,
+    name or the phone's last 4 digits, and 入を記録 / 出を記録 for a person found, with the reason. Nothing of the
+    roster shows before the unlock; closing it (閉じる, Esc) forgets the unlock and what it showed."""
+
+    AUTO_FOCUS = "#staff-name"
+    BINDINGS = [Binding("escape", "close", labels.CLOSE)]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._desk: ForgottenCardDesk | None = None
+
+    @property
+    def desk(self) -> ForgottenCardDesk:
+        if self._desk is None:
+            self._desk = ForgottenCardDesk(self.station)
+        return self._desk
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="forgotten-box"):
+            yield Static(labels.FORGOTTEN_CARD_TITLE, id="forgotten-title", markup=False)
+            with Vertical(id="unlock-form"):
+                yield Label(f"{labels.STAFF_NAME}:", classes="field-label")
+                yield Input(id="staff-name", max_length=STAFF_NAME_MAX)
+                yield Label(f"{labels.PIN}:", classes="field-label")
+                yield Input(id="pin", password=True, max_length=PIN_MAX)
+                yield Button(labels.UNLOCK, id="unlock", variant="primary")
+            with Vertical(id="search-form"):
+                yield Label(f"{labels.SEARCH_LABEL}:", classes="field-label")
+                with Horizontal(id="search-row"):
+                    yield Input(id="search", max_length=SEARCH_MAX)
+                    yield Button(labels.SEARCH, id="search-button", variant="primary")
+                yield Label(f"{labels.REASON}:", classes="field-label")
+                yield Input(labels.REASON_DEFAULT, id="reason", max_length=REASON_MAX)
+                yield VerticalScroll(id="people")
+            yield Static(id="forgotten-note", markup=False)
+            yield Static(id="forgotten-error", markup=False)
+            yield Button(labels.CLOSE, id="close")
+
+    def on_mount(self) -> None:
+        self.query_one("#search-form").display = False
+
+    def tell(self, error: str, note: str = "") -> None:
+        self.query_one("#forgotten-error", Static).update(error)
+        self.query_one("#forgotten-note", Static).update(note)
+
+    def show_locked(self, message: str) -> None:
+        """Back to the PIN: nothing of the roster stays on screen."""
+        self.query_one("#unlock-form").display = True
+        self.query_one("#search-form").display = False
+        self.query_one("#search", Input).value = ""
+        self.query_one("#people").remove_children()
+        self.tell(message)
+        self.query_one("#pin", Input).focus()
+
+    def show_unlocked(self) -> None:
+        self.tell("")
+        self.query_one("#unlock-form").display = False
+        self.query_one("#search-form").display = True
+        self.query_one("#search", Input).focus()
+
+    def refused(self, refusal: DeskRefused) -> None:
+        if refusal.locked:
+            self.show_locked(refusal.message)
+        else:
+            self.tell(refusal.message)
+
+    @on(Input.Submitted, "#staff-name")
+    def next_field(self) -> None:
+        self.query_one("#pin", Input).focus()
+
+    @on(Input.Submitted, "#pin")
+    @on(Button.Pressed, "#unlock")
+    def unlock_pressed(self) -> None:
+        self.unlock()
+
+    @work(exclusive=True, group="forgotten-card")
+    async def unlock(self) -> None:
+        pin = self.query_one("#pin", Input)
+        self.tell("")
+        try:
+            await self.desk.unlock(self.query_one("#staff-name", Input).value, pin.value)
+        except DeskRefused as refusal:
+            self.tell(refusal.message)
+            return
+        finally:
+            pin.value = ""
+        self.show_unlocked()
+
+    @on(Input.Submitted, "#search")
+    @on(Button.Pressed, "#search-button")
+    def search_pressed(self) -> None:
+        self.search()
+
+    @work(exclusive=True, group="forgotten-card")
+    async def search(self) -> None:
+        q = self.query_one("#search", Input).value
+        if not q.strip():
+            return
+        try:
+            found = await self.desk.find(q)
+        except DeskRefused as refusal:
+            self.refused(refusal)
+            return
+        people = self.query_one("#people")
+        await people.remove_children()
+        await people.mount_all(person_row(person) for person in found.people)
+        more = labels.MORE_MATCHES.format(n=len(found.people)) if found.more else ""
+        self.tell("" if found.people else labels.NO_MATCH, more)
+
+    @on(Button.Pressed, ".record")
+    def record_pressed(self, event: Button.Pressed) -> None:
+        if isinstance(event.button, RecordButton):
+            self.record(event.button.person, event.button.entry_type)
+
+    @work(exclusive=True, group="forgotten-card")
+    async def record(self, person: ForgottenCardPerson, entry_type: str) -> None:
+        try:
+            log = await self.desk.record(person, entry_type, self.query_one("#reason", Input).value)
+        except DeskRefused as refusal:
+            self.refused(refusal)
+            return
+        done = labels.RECORDED_BY_HAND.format(
+            name=person.name, type=labels.ENTRY_TYPE_LABEL[log.entry_type], staff=log.recorded_by
+        )
+        self.query_one("#search", Input).value = ""
+        await self.query_one("#people").remove_children()
+        self.tell("", done)
+        self.query_one("#search", Input).focus()
+        self.kiosk.recorded_by_hand(log.entry_type, done)
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss()
+
+
 class StationApp(App, StationListener):
     """The scan-station kiosk; it is the station's listener and routes what happens to the screen on show."""
 
@@ -428,13 +599,18 @@ class StationApp(App, StationListener):
         self.switch_screen(LoginScreen())
 
     def _on_main_screen(self, show: Callable[[MainScreen], None]) -> None:
-        """Show the station's news on the scan screen when it is on show and mounted (it shows the station's state
-        itself when it mounts). An answer can arrive while the app closes: the screen still counts as mounted while its
-        widgets are being removed, and the news is dropped instead of failing the worker that brought it."""
-        screen = self.screen
-        if isinstance(screen, MainScreen) and screen.is_mounted:
+        """Show the station's news on the scan screen when it is mounted, on show or under 「カードを忘れた方」 (it
+        shows the station's state itself when it mounts). An answer can arrive while the app closes: the screen still
+        counts as mounted while its widgets are being removed, and the news is dropped instead of failing the worker
+        that brought it."""
+        screen = next((screen for screen in self.screen_stack if isinstance(screen, MainScreen)), None)
+        if screen is not None and screen.is_mounted:
             with suppress(NoMatches):
                 show(screen)
+
+    def recorded_by_hand(self, entry_type: str, message: str) -> None:
+        """A record of 「カードを忘れた方」, told on the scan screen as a scan's is (the 入/出 in its colour)."""
+        self._on_main_screen(lambda screen: screen.feedback(recorded(entry_type, message), "ok"))
 
     # Station work runs on the app, so a screen change does not cut a delivery short.
 

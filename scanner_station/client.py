@@ -13,7 +13,18 @@ from typing import Any
 
 import httpx
 
-from clientkit.station_api import EntryExitLoginIn, EntryExitLoginOut, HeartbeatOut, ScanIn, ScanOut
+from clientkit.station_api import (
+    EntryExitLoginIn,
+    EntryExitLoginOut,
+    ForgottenCardIn,
+    ForgottenCardPeople,
+    HeartbeatOut,
+    LogRead,
+    ScanIn,
+    ScanOut,
+    UnlockIn,
+    UnlockOut,
+)
 
 RETRY_LATER_STATUSES = {408, 429}
 
@@ -46,9 +57,14 @@ class StationClient:
         await self.http.aclose()
 
     async def _post(self, path: str, *, token: str | None = None, body: dict | None = None) -> dict:
+        return await self._send("POST", path, token=token, body=body)
+
+    async def _send(
+        self, method: str, path: str, *, token: str | None = None, body: dict | None = None, params: dict | None = None
+    ) -> dict:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
-            response = await self.http.post(path, json=body, headers=headers)
+            response = await self.http.request(method, path, json=body, params=params, headers=headers)
         except httpx.HTTPError as exc:
             raise ServiceUnreachable(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code >= 500 or response.status_code in RETRY_LATER_STATUSES:
@@ -111,6 +127,28 @@ class StationClient:
         data = await self._post("/entry-exit-logs", token=token, body=body.model_dump(mode="json", by_alias=True))
         with _expected_answer():
             return ScanOut.model_validate(data)
+
+    # 「カードを忘れた方」: each request is tried once (a record by hand carries no id the service could deduplicate by)
+
+    async def unlock(self, token: str, *, pin: str, staff_name: str) -> UnlockOut:
+        """The station's token and the nursery's PIN give the lookup's token (5 wrong PINs lock it, as a login)."""
+        body = UnlockIn(pin=pin, staff_name=staff_name).model_dump(by_alias=True)
+        data = await self._post("/entry-exit-logs/forgotten-card/unlock", token=token, body=body)
+        with _expected_answer():
+            return UnlockOut.model_validate(data)
+
+    async def people(self, unlock_token: str, q: str) -> ForgottenCardPeople:
+        """The nursery's parents and today's 「本日のみ」 people by ふりがな, name or the phone's last 4 digits."""
+        data = await self._send("GET", "/entry-exit-logs/forgotten-card/people", token=unlock_token, params={"q": q})
+        with _expected_answer():
+            return ForgottenCardPeople.model_validate(data)
+
+    async def record_by_hand(self, unlock_token: str, *, parent_id: int, entry_type: str, reason: str) -> LogRead:
+        """The person's 入 or 出 now, recorded as 手入力 by the staff member who unlocked."""
+        body = ForgottenCardIn(parent_id=parent_id, entry_type=entry_type, reason=reason).model_dump(by_alias=True)
+        data = await self._post("/entry-exit-logs/forgotten-card/logs", token=unlock_token, body=body)
+        with _expected_answer():
+            return LogRead.model_validate(data)
 
 
 def _api(server_url: str) -> str:

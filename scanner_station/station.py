@@ -131,7 +131,8 @@ class Station:
         await self.client.close()
         self.db.close()
 
-    def _set_online(self, online: bool) -> None:
+    def set_online(self, online: bool) -> None:
+        """The service answered (or did not) the last request; the listener hears of a change."""
         if self.online != online:
             self.online = online
             log.info("service %s", "reachable" if online else "unreachable")
@@ -157,11 +158,11 @@ class Station:
             answer = await self.client.login(code, password, self.config.station_id, self.settings.device_token())
         except ServiceUnreachable as exc:
             log.warning("login: service unreachable (%s)", exc)
-            self._set_online(False)
+            self.set_online(False)
             raise LoginRefused(labels.SERVER_UNREACHABLE) from None
         except ApiError as exc:
             raise LoginRefused(exc.message) from None
-        self._set_online(True)
+        self.set_online(True)
         self.settings.save_device_token(answer.device_token)
         self._learn_mode(answer.entry_mode)
         self.session = Session(answer.token, answer.nursery_id, answer.nursery_name, code, answer.expires_at)
@@ -326,14 +327,14 @@ class Station:
                 log.info("try %d of %d failed: %s", attempt + 1, self.config.retries + 1, exc)
                 if on_unreachable:
                     on_unreachable()
-                self._set_online(False)
+                self.set_online(False)
                 continue
             except ApiError as exc:
                 if exc.status == 401:
                     self._end_session(session)
                     return None
-                self._set_online(True)
+                self.set_online(True)
                 raise
-            self._set_online(True)
+            self.set_online(True)
             return result
         return None

@@ -125,7 +125,20 @@ MOTHERS = (
     ("愛", "あい"),
 )
 FATHERS = (("太郎", "たろう"), ("健一", "けんいち"), ("誠", "まこと"), ("大輔", "だいすけ"), ("拓也", "たくや"))
-CHILDREN = ("陽翔", "結衣", "蓮", "陽葵", "湊", "凛", "蒼", "紬", "樹", "咲良", "大和", "芽依")
+CHILDREN = (
+    ("陽翔", "はると"),
+    ("結衣", "ゆい"),
+    ("蓮", "れん"),
+    ("陽葵", "ひまり"),
+    ("湊", "みなと"),
+    ("凛", "りん"),
+    ("蒼", "あおい"),
+    ("紬", "つむぎ"),
+    ("樹", "いつき"),
+    ("咲良", "さくら"),
+    ("大和", "やまと"),
+    ("芽依", "めい"),
+)
 CLASSES = ("ひよこ組", "うさぎ組", "きりん組", "ぞう組", "ぱんだ組")
 ABSENCE_NOTES = ("風邪のため", "家庭の都合", "通院のため")
 
@@ -151,9 +164,11 @@ def _roster(db: Session, nursery: Nursery, spec: DemoNursery, progress: DemoProg
             for j, (name, kana) in enumerate(given)
         ]
         for k in range(2 if i < SIBLING_FAMILIES else 1):
+            name, kana = CHILDREN[(i + 5 * k) % len(CHILDREN)]
             child = ChildCreate(
                 nursery_id=nursery.id,
-                name=f"{surname} {CHILDREN[(i + 5 * k) % len(CHILDREN)]}",
+                name=f"{surname} {name}",
+                name_kana=f"{reading} {kana}",
                 class_name=CLASSES[(i + 2 * k) % len(CLASSES)],
                 parent_ids=[p.id for p in parents],
             )

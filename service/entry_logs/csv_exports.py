@@ -4,20 +4,21 @@ from sqlalchemy.orm import selectinload
 
 from service.entry_logs import roster
 from service.entry_logs.models import Child, Nursery, Parent
-from service.exports import Column, ListExport, entities, field, phone
+from service.exports import Column, ListExport, declared, entities, field, phone
 
 NAME_SEPARATOR = "、"
 
 PARENT_COLUMNS = (
     field("保護者ID", "id"),
     field("保護者名", "name"),
-    field("ふりがな", "name_kana"),
+    declared(Parent.name_kana),
     phone("電話番号", "phone"),
     Column("園児", lambda parent: NAME_SEPARATOR.join(child.name for child in parent.children)),
 )
 CHILD_COLUMNS = (
     field("園児ID", "id"),
     field("園児名", "name"),
+    declared(Child.name_kana),
     field("クラス", "class_name"),
     Column("保護者", lambda child: NAME_SEPARATOR.join(parent.name for parent in child.parents)),
 )

@@ -116,7 +116,14 @@ CSV_HEADER = (
     "遅延登録",
 )
 LATE_MARK = "遅延"
-ROSTER_COLUMNS = {"parent_name": "保護者名", "phone": "電話番号", "child_name": "園児名", "class_name": "クラス"}
+ROSTER_COLUMNS = {
+    "parent_name": "保護者名",
+    "parent_name_kana": "保護者ふりがな",
+    "phone": "電話番号",
+    "child_name": "園児名",
+    "child_name_kana": "園児ふりがな",
+    "class_name": "クラス",
+}
 
 # The audit log's words for what people and stations do here (service/audit/vocabulary.py).
 AUDIT = register(

@@ -27,6 +27,18 @@ ONE_DAY = "one_day"  # a 「本日のみ」 person who may collect the child on 
 PICKUP_KINDS = (RESTRICTED, ONE_DAY)
 
 
+def reading_info() -> dict[str, Any]:
+    """A name's reading (ふりがな) as a roster column: typed in hiragana or katakana, half-width too, stored in hiragana
+    (schemas.hiragana turns the katakana before the rule is checked, and a form may check it as typed)."""
+    return field_info(
+        "ふりがな",
+        searched=True,
+        exported=True,
+        pattern=r"^[ぁ-ゖァ-ヶー 　]*$",
+        pattern_words="ひらがな・カタカナと空白",
+    )
+
+
 class Nursery(Base):
     """A nursery; without an entry-exit password its scan stations cannot log in."""
 
@@ -95,19 +107,8 @@ class Parent(Base):
     name: Mapped[str] = mapped_column(
         String(100), info=field_info("保護者名", searched=True, exported=True, min_length=1)
     )
-    # in hiragana (katakana typed is stored as hiragana): found by it at the station's 「カードを忘れた方」
-    name_kana: Mapped[str] = mapped_column(
-        String(100),
-        default="",
-        server_default="",
-        info=field_info(
-            "ふりがな",
-            searched=True,
-            exported=True,
-            pattern=r"^[ぁ-ゖー 　]*$",
-            pattern_words="ひらがな（カタカナはひらがなにします）",
-        ),
-    )
+    # found by it at the station's 「カードを忘れた方」
+    name_kana: Mapped[str] = mapped_column(String(100), default="", server_default="", info=reading_info())
     phone: Mapped[str] = mapped_column(
         String(20),
         default="",
@@ -150,6 +151,7 @@ class Child(Base):
     name: Mapped[str] = mapped_column(
         String(100), info=field_info("園児名", searched=True, exported=True, min_length=1)
     )
+    name_kana: Mapped[str] = mapped_column(String(100), default="", server_default="", info=reading_info())
     class_name: Mapped[str] = mapped_column(
         String(50), default="", info=field_info("クラス", searched=True, exported=True)
     )

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import Select, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, delete, exists, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service import fields
@@ -20,6 +20,7 @@ from service.entry_logs.schemas import (
     NurseryUpdate,
     ParentCreate,
     ParentUpdate,
+    hiragana,
 )
 from service.entry_logs.station import STATION_SEEN_EVERY, forget_admissions
 from service.errors import Conflict, NotFound, ValidationFailed
@@ -31,7 +32,8 @@ DOMAIN = "entry_logs"
 M = TypeVar("M", bound=Base)
 NURSERY_FIELDS = fields.audited(Nursery)  # code, name, closing_time
 PARENT_FIELDS = fields.audited(Parent)  # nursery_id, name, name_kana, phone
-CHILD_FIELDS = (*fields.audited(Child), "parent_ids")  # nursery_id, name, class_name and the child's parents
+CHILD_COLUMNS = fields.audited(Child)  # nursery_id, name, name_kana, class_name
+CHILD_FIELDS = (*CHILD_COLUMNS, "parent_ids")  # and the child's parents
 
 
 def _audit(
@@ -246,11 +248,18 @@ PARENT_ORDER = (Parent.id,)
 CHILD_ORDER = (Child.class_name, Child.id)
 
 
+def _named(
+    q: str, name: InstrumentedAttribute[str], reading: InstrumentedAttribute[str], *others: InstrumentedAttribute[str]
+) -> ColumnElement[bool]:
+    """The name or another column holds q, or the reading holds it as stored (katakana typed finds the hiragana)."""
+    return or_(contains(q, name, *others), contains(hiragana(q), reading))
+
+
 def parent_query(*, nursery: Nursery, q: str | None) -> Select:
     """The nursery's parents (「本日のみ」 people are not) whose name, reading or phone contains q, listed by id
     (`PARENT_ORDER`)."""
     stmt: Select = select(Parent).where(Parent.nursery_id == nursery.id, Parent.is_pass.is_(False))
-    return stmt.where(contains(q, Parent.name, Parent.name_kana, Parent.phone)) if q else stmt
+    return stmt.where(_named(q, Parent.name, Parent.name_kana, Parent.phone)) if q else stmt
 
 
 def list_parents(db: Session, *, nursery: Nursery, q: str | None, offset: int, limit: int) -> tuple[list[Parent], int]:
@@ -311,7 +320,7 @@ def child_in_scope(db: Session, *, scope: TenantScope, child_id: int) -> Child:
 
 
 def _child_snapshot(child: Child) -> dict:
-    return audit.snapshot(child, CHILD_FIELDS[:3]) | {"parent_ids": [p.id for p in child.parents]}
+    return audit.snapshot(child, CHILD_COLUMNS) | {"parent_ids": [p.id for p in child.parents]}
 
 
 def _parents_of_nursery(db: Session, nursery_id: int, parent_ids: list[int]) -> list[Parent]:
@@ -328,11 +337,11 @@ def _parents_of_nursery(db: Session, nursery_id: int, parent_ids: list[int]) -> 
 
 
 def child_query(*, nursery: Nursery, class_name: str | None, q: str | None) -> Select:
-    """The nursery's children of a class whose name contains q, listed by class (`CHILD_ORDER`)."""
+    """The nursery's children of a class whose name or reading contains q, listed by class (`CHILD_ORDER`)."""
     stmt: Select = select(Child).where(Child.nursery_id == nursery.id)
     if class_name:
         stmt = stmt.where(Child.class_name == class_name)
-    return stmt.where(contains(q, Child.name)) if q else stmt
+    return stmt.where(_named(q, Child.name, Child.name_kana)) if q else stmt
 
 
 def list_children(
@@ -350,7 +359,7 @@ def class_names(db: Session, *, nursery: Nursery) -> list[str]:
 
 
 def create_child(db: Session, *, nursery: Nursery, data: ChildCreate, actor: Actor) -> Child:
-    child = Child(nursery_id=nursery.id, name=data.name, class_name=data.class_name)
+    child = Child(nursery_id=nursery.id, name=data.name, name_kana=data.name_kana, class_name=data.class_name)
     child.parents = _parents_of_nursery(db, nursery.id, data.parent_ids)
     db.add(child)
     db.flush()
@@ -368,10 +377,9 @@ def create_child(db: Session, *, nursery: Nursery, data: ChildCreate, actor: Act
 
 def update_child(db: Session, *, child: Child, data: ChildUpdate, actor: Actor) -> Child:
     before = _child_snapshot(child)
-    if data.name is not None:
-        child.name = data.name
-    if data.class_name is not None:
-        child.class_name = data.class_name
+    for name in ("name", "name_kana", "class_name"):
+        if (value := getattr(data, name)) is not None:
+            setattr(child, name, value)
     if data.parent_ids is not None:
         child.parents = _parents_of_nursery(db, child.nursery_id, data.parent_ids)
     db.flush()

@@ -1,9 +1,11 @@
-"""The roster CSV import (保護者名,電話番号,園児名,クラス: one parent-child pair per row) as a job in short batches.
+"""The roster CSV import (保護者名,保護者ふりがな,電話番号,園児名,園児ふりがな,クラス: one parent-child pair per row)
+as a job in short batches.
 
 The request checks the file (encoding, CSV format, header, at most MAX_ROWS rows) and stores it; the job imports
 BATCH rows per transaction, so another nursery's scans and logins wait for one batch at most. Parents match on name
 + phone and children on name + class; what is missing is created (each audited), parent and child linked, and a row
-that breaks a rule is rejected with its reason.
+that breaks a rule is rejected with its reason. A reading (ふりがな) is no part of the match: a row's fills in or
+replaces the stored one (audited as the form's edit), so importing the roster again with readings adds them.
 
 Each batch is one delivery of `entry_logs.import_roster` (the import, the row the batch starts at), queued by the
 transaction that commits the batch before it (`broker.queue_task`): its pending task stays until the batch's task
@@ -18,9 +20,10 @@ import dataclasses
 from collections.abc import Iterator
 from datetime import datetime
 from itertools import islice
+from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service import broker
@@ -30,7 +33,7 @@ from service.csvtools import csv_rows, decode_csv
 from service.entry_logs import labels
 from service.entry_logs.models import Child, Guardian, Nursery, Parent, RosterImport
 from service.entry_logs.roster import DOMAIN
-from service.entry_logs.schemas import ClassName, Name, Phone
+from service.entry_logs.schemas import ChildKana, ClassName, Name, ParentKana, Phone
 from service.errors import NotFound, ValidationFailed, rule_message
 from service.tenancy import TenantScope, get_scoped
 
@@ -43,10 +46,14 @@ PARENT_KEY = (Parent.name, Parent.phone)
 CHILD_KEY = (Child.name, Child.class_name)
 ROW_TYPES = {
     "parent_name": TypeAdapter(Name),
+    "parent_name_kana": TypeAdapter(ParentKana),
     "phone": TypeAdapter(Phone),
     "child_name": TypeAdapter(Name),
+    "child_name_kana": TypeAdapter(ChildKana),
     "class_name": TypeAdapter(ClassName),
 }
+OPTIONAL = ("parent_name_kana", "phone", "child_name_kana", "class_name")  # the columns a file may leave out
+Key = tuple[str, str]
 
 
 def _column_map(header: list[str]) -> dict[str, int]:
@@ -72,7 +79,7 @@ def _row_values(row: list[str], columns: dict[str, int]) -> dict[str, str]:
             values[key] = ROW_TYPES[key].validate_python(raw)
         except ValidationError as exc:
             raise ValueError(f"{labels.ROSTER_COLUMNS[key]}: {rule_message(exc.errors()[0])}") from exc
-    return values | {"phone": values.get("phone", ""), "class_name": values.get("class_name", "")}
+    return {key: "" for key in OPTIONAL} | values
 
 
 def _rows(content: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
@@ -166,38 +173,74 @@ def import_batch(
     db.flush()
 
 
+@dataclasses.dataclass(frozen=True)
+class Matched:
+    """The rows' parents (or children) by key: their ids, those inserted, the readings the rows give, and the stored
+    readings they changed (id: before, after)."""
+
+    ids: dict[Key, int]
+    created: dict[Key, int]
+    readings: dict[Key, str]
+    reread: dict[int, tuple[str, str]]
+
+
 def _store(db: Session, job: RosterImport, rows: list[dict[str, str]]) -> None:
-    """Create the rows' missing parents and children (each audited) and link each pair not linked yet."""
+    """Create the rows' missing parents and children and change the readings they bring (each audited), and link
+    each pair not linked yet."""
     parent_keys = [(row["parent_name"], row["phone"]) for row in rows]
     child_keys = [(row["child_name"], row["class_name"]) for row in rows]
-    parents, new_parents = _find_or_create(db, job.nursery_id, PARENT_KEY, parent_keys)
-    children, new_children = _find_or_create(db, job.nursery_id, CHILD_KEY, child_keys)
+    parent_readings = _readings(parent_keys, [row["parent_name_kana"] for row in rows])
+    child_readings = _readings(child_keys, [row["child_name_kana"] for row in rows])
+    parents = _find_or_create(db, job.nursery_id, PARENT_KEY, parent_keys, parent_readings)
+    children = _find_or_create(db, job.nursery_id, CHILD_KEY, child_keys, child_readings)
     pairs = zip(child_keys, parent_keys, strict=True)
-    links = _link(db, [(children[child], parents[parent]) for child, parent in pairs])
-    _audit_created(db, job, new_parents, new_children, links)
-    job.parents_created += len(new_parents)
-    job.children_created += len(new_children)
+    links = _link(db, [(children.ids[child], parents.ids[parent]) for child, parent in pairs])
+    _audit_changes(db, job, parents, children, links)
+    job.parents_created += len(parents.created)
+    job.children_created += len(children.created)
     job.links_created += len(links)
+
+
+def _readings(keys: list[Key], readings: list[str]) -> dict[Key, str]:
+    """Each key's reading as the rows give it (the last row's with one)."""
+    return {key: reading for key, reading in zip(keys, readings, strict=True) if reading}
 
 
 def _find_or_create(
     db: Session,
     nursery_id: int,
     key: tuple[InstrumentedAttribute[str], InstrumentedAttribute[str]],
-    wanted: list[tuple[str, str]],
-) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int]]:
-    """The ids of the nursery's parents (or children) by key (name + phone, or name + class), the missing ones
-    inserted in one statement; and those inserted."""
+    wanted: list[Key],
+    readings: dict[Key, str],
+) -> Matched:
+    """The nursery's parents (or children) by key (name + phone, or name + class), the missing ones inserted in one
+    statement with their readings, the found ones' readings the rows change updated in another."""
     model, unique = key[0].class_, list(dict.fromkeys(wanted))
-    stmt = select(*key, model.id).where(model.nursery_id == nursery_id, key[0].in_({name for name, _ in unique}))
-    found = {(name, other): row_id for name, other, row_id in db.execute(stmt.order_by(model.id))}
+    stmt = select(*key, model.id, model.name_kana).where(
+        model.nursery_id == nursery_id, key[0].in_({name for name, _ in unique})
+    )
+    found, stored = {}, {}
+    for name, other, row_id, reading in db.execute(stmt.order_by(model.id)):
+        found[(name, other)], stored[(name, other)] = row_id, reading
+    changed = [pair for pair, reading in readings.items() if stored.get(pair, reading) != reading]
+    reread = {found[pair]: (stored[pair], readings[pair]) for pair in changed}
+    if reread:
+        db.execute(update(model), [{"id": row_id, "name_kana": after} for row_id, (_, after) in reread.items()])
     missing = [pair for pair in unique if pair not in found]
     if not missing:
-        return found, {}
-    rows = [{"nursery_id": nursery_id, key[0].key: first, key[1].key: second} for first, second in missing]
+        return Matched(found, {}, readings, reread)
+    rows = [
+        {
+            "nursery_id": nursery_id,
+            key[0].key: first,
+            key[1].key: second,
+            "name_kana": readings.get((first, second), ""),
+        }
+        for first, second in missing
+    ]
     ids = db.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows).all()
     created = dict(zip(missing, ids, strict=True))
-    return found | created, created
+    return Matched(found | created, created, readings, reread)
 
 
 def _link(db: Session, pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -212,33 +255,60 @@ def _link(db: Session, pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return links
 
 
-def _audit_created(db: Session, job: RosterImport, parents: dict, children: dict, links: list[tuple[int, int]]) -> None:
-    """The entries the forms' creates write, one per new parent and child, as the person who uploaded the file."""
+def _audit_changes(
+    db: Session, job: RosterImport, parents: Matched, children: Matched, links: list[tuple[int, int]]
+) -> None:
+    """The entries the forms write, as the person who uploaded the file: a create per new parent and child, an edit
+    per reading changed."""
     actor, nursery_id = Actor(**job.actor), job.nursery_id
     parents_of: dict[int, list[int]] = {}
     for child, parent in sorted(links, key=lambda link: link[1]):  # the form's snapshot lists them by id
         parents_of.setdefault(child, []).append(parent)
-    created = [
-        ("parent", parent_id, {"nursery_id": nursery_id, "name": name, "phone": phone})
-        for (name, phone), parent_id in parents.items()
-    ]
-    created += [  # a new child is linked to its rows' parents in the same batch
+    entries: list[tuple[str, str, int, dict[str, Any], dict[str, Any]]] = [  # action, target, before, after
         (
+            "create",
+            "parent",
+            parent_id,
+            {},
+            {
+                "nursery_id": nursery_id,
+                "name": name,
+                "name_kana": parents.readings.get((name, phone), ""),
+                "phone": phone,
+            },
+        )
+        for (name, phone), parent_id in parents.created.items()
+    ]
+    entries += [  # a new child is linked to its rows' parents in the same batch
+        (
+            "create",
             "child",
             child_id,
-            {"nursery_id": nursery_id, "name": name, "class_name": cls, "parent_ids": parents_of[child_id]},
+            {},
+            {
+                "nursery_id": nursery_id,
+                "name": name,
+                "name_kana": children.readings.get((name, cls), ""),
+                "class_name": cls,
+                "parent_ids": parents_of[child_id],
+            },
         )
-        for (name, cls), child_id in children.items()
+        for (name, cls), child_id in children.created.items()
     ]
-    for target_type, target_id, after in created:
+    entries += [
+        ("update", target_type, row_id, {"name_kana": before}, {"name_kana": after})
+        for target_type, matched in (("parent", parents), ("child", children))
+        for row_id, (before, after) in matched.reread.items()
+    ]
+    for action, target_type, target_id, before, after in entries:
         audit.record(
             db,
             actor=actor,
-            action="create",
+            action=action,
             domain=DOMAIN,
             target_type=target_type,
             target_id=target_id,
-            changes=audit.diff({}, after),
+            changes=audit.diff(before, after),
         )
 
 

@@ -104,6 +104,8 @@ def hiragana(text: str) -> str:
 
 
 NameKana = Annotated[str, BeforeValidator(lambda value: hiragana(value) if isinstance(value, str) else value)]
+ParentKana = Annotated[NameKana, rules(Parent.name_kana)]
+ChildKana = Annotated[NameKana, rules(Child.name_kana)]
 
 
 def _hour_minute(value: Any) -> Any:
@@ -328,7 +330,7 @@ class PassCreate(CamelModel):
     """A 「本日のみ」 person: who, who they are to the child, the one date, and the children they may collect."""
 
     name: Name
-    name_kana: Annotated[NameKana, rules(Parent.name_kana)] = ""
+    name_kana: ParentKana = ""
     relation: Annotated[str, rules(Parent.relation)] = ""
     date: date
     child_ids: Annotated[list[StrictInt], Field(min_length=1, max_length=10)]
@@ -504,13 +506,13 @@ class ParentBrief(CamelModel):
 class ParentCreate(CamelModel):
     nursery_id: StrictInt
     name: Name
-    name_kana: Annotated[NameKana, rules(Parent.name_kana)] = ""
+    name_kana: ParentKana = ""
     phone: Phone = ""
 
 
 class ParentUpdate(CamelModel):
     name: Name | None = None
-    name_kana: Annotated[NameKana, rules(Parent.name_kana)] | None = None
+    name_kana: ParentKana | None = None
     phone: Phone | None = None
 
 
@@ -530,12 +532,14 @@ ParentIds = Annotated[list[StrictInt], Field(max_length=PARENTS_MAX)]
 class ChildCreate(CamelModel):
     nursery_id: StrictInt
     name: Name
+    name_kana: ChildKana = ""
     class_name: ClassName = ""
     parent_ids: ParentIds = Field(default_factory=list)
 
 
 class ChildUpdate(CamelModel):
     name: Name | None = None
+    name_kana: ChildKana | None = None
     class_name: ClassName | None = None
     parent_ids: ParentIds | None = None
 
@@ -544,6 +548,7 @@ class ChildRead(CamelModel):
     id: int
     nursery_id: int
     name: str
+    name_kana: str
     class_name: str
     parents: list[ParentBrief]
 

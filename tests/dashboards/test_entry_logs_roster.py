@@ -38,19 +38,25 @@ def table(at, index: int) -> list[dict]:
 def test_a_parent_is_added_after_the_form_checks_it(db, sakura, open_app):  # noqa: F811
     at = open_page(open_app, staff_of(db, sakura), ROSTER)
 
-    fill(at, "entry_logs_roster_new_parent_0", name="山田花子", phone="090-ABCD")
+    fill(at, "entry_logs_roster_new_parent_0", name="山田花子", name_kana="Yamada", phone="090-ABCD")
     at = submit(at, "new_parent", "追加")
     assert texts(at.error) == [
-        "電話番号: 形式が正しくありません（半角数字と「+」「-」「(」「)」・空白で入力してください）"
+        "ふりがな: 形式が正しくありません（ひらがな・カタカナと空白で入力してください）",
+        "電話番号: 形式が正しくありません（半角数字と「+」「-」「(」「)」・空白で入力してください）",
     ]
     assert ("山田花子",) not in stored(db, Parent)
 
-    fill(at, "entry_logs_roster_new_parent_0", phone="090-1234-5678")
+    fill(at, "entry_logs_roster_new_parent_0", name_kana="ﾔﾏﾀﾞ ハナコ", phone="090-1234-5678")
     at = submit(at, "new_parent", "追加")
 
     assert texts(at.success) == ["保護者「山田花子」を追加しました。"]
     added = table(at, 0)[-1]
-    assert (added["保護者名"], added["電話番号"], added["園児"]) == ("山田花子", "090-1234-5678", "")
+    assert (added["保護者名"], added["ふりがな"], added["電話番号"], added["園児"]) == (
+        "山田花子",
+        "やまだ はなこ",
+        "090-1234-5678",
+        "",
+    )
     assert stored(db, Parent, phone=Parent.phone)[-1] == ("山田花子", "090-1234-5678")
 
 
@@ -61,16 +67,27 @@ def test_a_child_is_added_with_its_parents(db, sakura, open_app):  # noqa: F811
     at = submit(at, "new_child", "追加")
     assert texts(at.error) == ["園児名は1〜100文字で入力してください（改行などの制御文字は使えません）。"]
 
-    fill(at, "entry_logs_roster_new_child_0", name="山田太郎", **{"class": "きりん組"})
+    fill(at, "entry_logs_roster_new_child_0", name="山田太郎", name_kana="山田", **{"class": "きりん組"})
+    at = submit(at, "new_child", "追加")
+    assert texts(at.error) == ["ふりがな: 形式が正しくありません（ひらがな・カタカナと空白で入力してください）"]
+
+    fill(at, "entry_logs_roster_new_child_0", name_kana="ヤマダ タロウ")
     at.multiselect(key="entry_logs_roster_new_child_0_parents").select(first.id).select(second.id)
     at = submit(at, "new_child", "追加")
 
     assert texts(at.success) == ["園児「山田太郎」を追加しました。"]
     child = db.scalar(select(Child).where(Child.name == "山田太郎"))
-    assert (child.class_name, [p.id for p in child.parents]) == ("きりん組", [first.id, second.id])
+    assert (child.name_kana, child.class_name, [p.id for p in child.parents]) == (
+        "やまだ たろう",
+        "きりん組",
+        [first.id, second.id],
+    )
     db.commit()
     children = {row["園児名"]: row for row in table(at, 1)}
-    assert children["山田太郎"]["保護者"] == "sakura保護者0、sakura保護者1"
+    assert (children["山田太郎"]["ふりがな"], children["山田太郎"]["保護者"]) == (
+        "やまだ たろう",
+        "sakura保護者0、sakura保護者1",
+    )
     assert "きりん組" in at.selectbox(key="entry_logs_roster_child_class").options
 
 
@@ -101,12 +118,12 @@ def test_a_parent_with_logs_is_not_deleted_and_the_api_says_why(db, sakura, open
 
 
 ROSTER_CSV = (
-    "保護者名,電話番号,園児名,クラス\n"
-    "佐藤花子,090-1111-2222,佐藤一郎,きりん組\n"
-    "佐藤花子,090-1111-2222,佐藤二郎,ひよこ組\n"
-    "佐藤太郎,090-1111-3333,佐藤一郎,きりん組\n"
-    "鈴木次郎,電話なし,鈴木花子,ぞう組\n"
-    ",,名無し,ぞう組\n"
+    "保護者名,保護者ふりがな,電話番号,園児名,園児ふりがな,クラス\n"
+    "佐藤花子,サトウ ハナコ,090-1111-2222,佐藤一郎,さとう いちろう,きりん組\n"
+    "佐藤花子,サトウ ハナコ,090-1111-2222,佐藤二郎,,ひよこ組\n"
+    "佐藤太郎,,090-1111-3333,佐藤一郎,,きりん組\n"
+    "鈴木次郎,すずき じろう,電話なし,鈴木花子,,ぞう組\n"
+    ",,,名無し,,ぞう組\n"
 )
 
 
@@ -134,8 +151,11 @@ def test_the_roster_import_shows_its_progress_then_what_it_added_and_the_rejecte
     assert texts(at.warning) == ["2行は取り込めませんでした。内容を直して、その行だけ再度取り込んでください。"]
     rejected = at.dataframe[-1].value.to_dict("records")
     assert [(row["行"], row["理由"].split(":")[0]) for row in rejected] == [(5, "電話番号"), (6, "保護者名")]
-    assert rejected[0]["内容"] == "保護者名: 鈴木次郎、電話番号: 電話なし、園児名: 鈴木花子、クラス: ぞう組"
-    assert stored(db, Parent)[3:] == [("佐藤花子",), ("佐藤太郎",)]
+    assert rejected[0]["内容"] == (
+        "保護者名: 鈴木次郎、保護者ふりがな: すずき じろう、電話番号: 電話なし、"
+        "園児名: 鈴木花子、園児ふりがな: 、クラス: ぞう組"
+    )
+    assert stored(db, Parent, kana=Parent.name_kana)[3:] == [("佐藤花子", "さとう はなこ"), ("佐藤太郎", "")]
     ichiro = db.scalar(select(Child).where(Child.name == "佐藤一郎"))
     assert [p.name for p in ichiro.parents] == ["佐藤花子", "佐藤太郎"]
     db.commit()

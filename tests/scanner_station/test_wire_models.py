@@ -3,10 +3,25 @@
 import pytest
 
 from clientkit import station_api
-from service.entry_logs import schemas
+from service.entry_logs import router, schemas
 
 
-@pytest.mark.parametrize("name", ["EntryExitLoginIn", "EntryExitLoginOut", "HeartbeatOut", "ScanIn", "ScanOut"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "EntryExitLoginIn",
+        "EntryExitLoginOut",
+        "HeartbeatOut",
+        "ScanIn",
+        "ScanOut",
+        "UnlockIn",
+        "UnlockOut",
+        "ForgottenCardPerson",
+        "ForgottenCardPeople",
+        "ForgottenCardIn",
+        "LogRead",
+    ],
+)
 def test_the_station_and_the_service_name_the_same_fields(name):
     station, service = getattr(station_api, name), getattr(schemas, name)
     fields = {
@@ -14,3 +29,18 @@ def test_the_station_and_the_service_name_the_same_fields(name):
         for model in (station, service)
     }
     assert fields[station] == fields[service]
+
+
+def test_the_kiosks_forgotten_card_fields_hold_what_the_service_takes():
+    unlock = schemas.UnlockIn.model_json_schema(by_alias=True)["properties"]
+    record = schemas.ForgottenCardIn.model_json_schema(by_alias=True)["properties"]
+    people = next(route for route in router.station_router.routes if route.path.endswith("/forgotten-card/people"))
+    search = next(param for param in people.dependant.query_params if param.name == "q")
+    assert (unlock["staffName"]["maxLength"], unlock["pin"]["maxLength"]) == (
+        station_api.STAFF_NAME_MAX,
+        station_api.PIN_MAX,
+    )
+    assert record["reason"]["maxLength"] == station_api.REASON_MAX
+    assert max(rule.max_length for rule in search.field_info.metadata if hasattr(rule, "max_length")) == (
+        station_api.SEARCH_MAX
+    )

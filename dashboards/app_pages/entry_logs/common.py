@@ -165,16 +165,23 @@ def headers(table: str) -> dict[str, str]:
     return fields.headers(DOMAIN, f"entry_logs_{table}")
 
 
-def kana_input(prefix: str, value: str = "") -> str:
-    """The reading (ふりがな) staff find the person by at the station's 「カードを忘れた方」."""
-    kana = field("parent", "name_kana")
+KANA_EXAMPLES = {"parent": "例: やまだ はなこ", "child": "例: やまだ たろう"}
+KANA_HELP = {
+    "parent": "入退登録端末の「カードを忘れた方」で、この読みで探せます（カタカナはひらがなで保存します）。",
+    "child": "一覧の検索で、この読みでも探せます（カタカナはひらがなで保存します）。",
+}
+
+
+def kana_input(prefix: str, value: str = "", table: str = "parent") -> str:
+    """The reading (ふりがな) of a parent (found by it at the station's 「カードを忘れた方」) or a child."""
+    kana = field(table, "name_kana")
     return st.text_input(
         f"{kana.label}（任意）",
         value=value,
         key=f"{prefix}_name_kana",
         max_chars=kana.max_chars,
-        placeholder="例: やまだ はなこ",
-        help="入退登録端末の「カードを忘れた方」で、この読みで探せます（カタカナはひらがなで保存します）。",
+        placeholder=KANA_EXAMPLES[table],
+        help=KANA_HELP[table],
     ).strip()
 
 

@@ -22,6 +22,7 @@ PASS_NOTE = (
 
 def pass_errors(values: dict) -> list[str]:
     errors = common.name_errors(values["name"], "お迎えする方の名前")
+    errors += common.field("parent", "name_kana").pattern_problems(values["nameKana"])
     if not values["childIds"]:
         errors.append("お迎えする園児を1人以上選んでください。")
     if values["date"] < clock.today():

@@ -16,9 +16,9 @@ POLLING_KEY = f"{PAGE}_import_polling"
 POLL_SECONDS = 1
 FINISHED = ("done", "failed")
 TEMPLATE = (
-    "保護者名,電話番号,園児名,クラス\n"
-    "山田花子,090-1234-5678,山田太郎,きりん組\n"
-    "山田花子,090-1234-5678,山田次郎,ひよこ組\n"
+    "保護者名,保護者ふりがな,電話番号,園児名,園児ふりがな,クラス\n"
+    "山田花子,やまだ はなこ,090-1234-5678,山田太郎,やまだ たろう,きりん組\n"
+    "山田花子,やまだ はなこ,090-1234-5678,山田次郎,やまだ じろう,ひよこ組\n"
 )
 
 
@@ -27,6 +27,7 @@ def parent_row(parent: dict) -> dict:
     return {
         "保護者ID": parent["id"],
         head["name"]: parent["name"],
+        head["name_kana"]: parent["nameKana"],
         head["phone"]: formats.phone(parent["phone"]),
         "園児": "、".join(child["name"] for child in parent["children"]),
     }
@@ -37,6 +38,7 @@ def child_row(child: dict) -> dict:
     return {
         "園児ID": child["id"],
         head["name"]: child["name"],
+        head["name_kana"]: child["nameKana"],
         head["class_name"]: child["className"],
         "保護者": "、".join(parent["name"] for parent in child["parents"]),
     }
@@ -45,6 +47,7 @@ def child_row(child: dict) -> dict:
 def parent_errors(values: dict) -> list[str]:
     """The API's rules for a parent: a name, and a phone number of digits and + - ( ) or spaces."""
     errors = common.name_errors(values["name"], common.field("parent", "name").label)
+    errors += common.field("parent", "name_kana").pattern_problems(values["nameKana"])
     phone, most = common.field("parent", "phone"), entry_logs_api.rules()["phoneMax"]
     errors += phone.pattern_problems(values["phone"])
     if len(formats.nfkc(values["phone"])) > most:
@@ -54,6 +57,7 @@ def parent_errors(values: dict) -> list[str]:
 
 def child_errors(values: dict) -> list[str]:
     errors = common.name_errors(values["name"], common.field("child", "name").label)
+    errors += common.field("child", "name_kana").pattern_problems(values["nameKana"])
     rules, class_name = entry_logs_api.rules(), common.field("child", "class_name")
     if not common.fits(values["className"], rules["classNameMax"]):
         errors.append(f"{class_name.label}は{rules['classNameMax']}文字以内で入力してください。")
@@ -86,6 +90,7 @@ def child_fields(prefix: str, parents: dict[int, str], child: dict | None = None
         "name": st.text_input(
             **common.field("child", "name").text(), value=current.get("name", ""), key=f"{prefix}_name"
         ).strip(),
+        "nameKana": common.kana_input(prefix, current.get("nameKana", ""), "child"),
         "className": st.text_input(
             f"{class_name.label}（任意）",
             value=current.get("className", ""),
@@ -209,7 +214,7 @@ def parents_tab(nursery_id: int) -> dict[int, str] | None:
     """The parents' list and forms; returns every parent of the nursery by id when the list's page holds them all
     (no search text, one page), so the children's picker needs no read of its own, else None."""
     query = st.text_input(
-        **fields.search("検索"), key=f"{PAGE}_parent_q", placeholder="保護者名・電話番号の一部"
+        **fields.search("検索"), key=f"{PAGE}_parent_q", placeholder="保護者名・ふりがな・電話番号の一部"
     ).strip()
     listed = components.paginated_table(
         f"{PAGE}_parents",
@@ -250,7 +255,11 @@ def children_tab(nursery_id: int, parents: dict[int, str] | None) -> None:
         key=f"{PAGE}_child_class",
         format_func=lambda c: c or labels.ALL_LABEL,
     )
-    query = filters[1].text_input(**fields.search("検索"), key=f"{PAGE}_child_q", placeholder="園児名の一部").strip()
+    query = (
+        filters[1]
+        .text_input(**fields.search("検索"), key=f"{PAGE}_child_q", placeholder="園児名・ふりがなの一部")
+        .strip()
+    )
     listed = components.paginated_table(
         f"{PAGE}_children",
         entry_logs_api.list_children,
@@ -324,9 +333,11 @@ def import_progress(nursery_id: int, import_id: int) -> None:
 
 def import_tab(nursery_id: int) -> None:
     columns = "・".join(entry_logs_api.vocabulary()["rosterColumns"].values())
+    kana = common.field("parent", "name_kana")
     st.caption(
         f"列: {columns}（保護者名・園児名は必須）。1行に保護者と園児の組を1つ書きます。"
-        "同じ保護者（氏名と電話番号）・園児（氏名とクラス）が既にいれば追加せず、紐付けだけ行います。"
+        "同じ保護者（氏名と電話番号）・園児（氏名とクラス）が既にいれば追加せず、紐付けだけ行います"
+        f"（{kana.label}があれば登録済みの{kana.label}を書き換えます）。{kana.label}は{kana.pattern_words}で書きます。"
         "文字コードはUTF-8またはShift_JIS。"
     )
     st.download_button(

@@ -34,6 +34,6 @@ def test_the_child_export_follows_the_class_filter(client, db, sakura):
     params = {"nurseryId": sakura.nursery.id, "className": "ひよこ組"}
     listed = client.get("/api/entry-logs/children", params=params, headers=staff).json()
     rows = csv_download(client.get("/api/entry-logs/children/export", params=params, headers=staff))
-    assert rows[0] == ["園児ID", "園児名", "クラス", "保護者"]
+    assert rows[0] == ["園児ID", "園児名", "ふりがな", "クラス", "保護者"]
     assert [int(row[0]) for row in rows[1:]] == [child["id"] for child in listed["items"]] and listed["total"] == 4
-    assert {row[2] for row in rows[1:]} == {"ひよこ組"} and not any("himawari" in row[1] for row in rows)
+    assert {row[3] for row in rows[1:]} == {"ひよこ組"} and not any("himawari" in row[1] for row in rows)

@@ -13,8 +13,19 @@ def test_staff_get_the_labels_and_the_rules_the_api_checks(client, db, staff, sa
     body = answer.json()
     assert body["entryTypes"] == {"Entry": "入", "Exit": "出"}
     assert body["attendanceStatuses"] == {"present": "出席", "absent": "欠席"}
-    assert list(body["rosterColumns"].values()) == ["保護者名", "電話番号", "園児名", "クラス"]
+    assert list(body["rosterColumns"].values()) == [
+        "保護者名",
+        "保護者ふりがな",
+        "電話番号",
+        "園児名",
+        "園児ふりがな",
+        "クラス",
+    ]
     rules, served = body["rules"], body["fields"]
+    for table in ("entry_logs_parent", "entry_logs_child"):
+        kana = served[table]["name_kana"]
+        assert (kana["label"], kana["pattern_words"]) == ("ふりがな", "ひらがな・カタカナと空白")
+        assert re.fullmatch(kana["pattern"], "やまだ ハナコ") and not re.fullmatch(kana["pattern"], "山田")
     code, phone = served["entry_logs_nursery"]["code"]["pattern"], served["entry_logs_parent"]["phone"]["pattern"]
     assert re.fullmatch(code, "sakura_2-b") and not re.fullmatch(code, "bad code!")
     assert not re.fullmatch(rules["noControlCharacters"], "改行\nあり")

@@ -593,7 +593,8 @@ function personRow(person) {
   who.append(element("strong", format(L.PERSON_LINE, { name: person.name, kind: person.kindLabel })));
   const children = person.childNames.map((name) => format(L.CHILD_NAME, { name })).join(L.CHILDREN_SEPARATOR);
   const phone = person.phoneLast4 ? format(L.PHONE_LAST4, { digits: person.phoneLast4 }) : "";
-  who.append(element("small", [person.nameKana, person.relation, children, phone].filter(Boolean).join("　")));
+  const details = [person.nameKana, person.relation, children, phone].filter(Boolean);
+  who.append(element("small", details.join(L.PERSON_DETAILS_SEPARATOR)));
   row.append(who, element("span", person.inside ? L.INSIDE : L.OUTSIDE, "state"));
   ENTRY_TYPES.forEach((type) => {
     const button = element("button", L.RECORD_TYPE[type], `record ${type}`);
